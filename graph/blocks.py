@@ -1,0 +1,1 @@
+"""Block kinds (composite layers). Filled by a later change."""

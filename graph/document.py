@@ -1,0 +1,275 @@
+"""The document: nodes with stable ids, edges between ports, outputs, settings.
+
+This is the single source of truth. The methods here are the raw edits: each
+checks its arguments, changes the document and emits one event. User gestures
+go through `graph.commands`, which wraps these edits into undoable commands.
+
+>>> doc = Document()
+>>> x = doc.add_node("Input", params={"shape": [4]})
+>>> d = doc.add_node("Dense", params={"units": 2})
+>>> doc.connect(Edge(x.id, 0, d.id, 0))
+>>> doc.outputs = [d.id]
+>>> [n.name for n in doc.topological_order()]
+['input', 'dense']
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import events as ev
+from .errors import DocumentError
+from .spec import get_spec
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+@dataclass
+class Node:
+    """A layer or block on the canvas. `params` holds only values set explicitly."""
+
+    id: str
+    kind: str
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spec(self):
+        return get_spec(self.kind)
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    """A tensor from output port `src_port` of `src` into input port `dst_port` of `dst`."""
+
+    src: str
+    src_port: int
+    dst: str
+    dst_port: int
+
+
+def default_name(kind: str) -> str:
+    """Keras' own naming: `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`."""
+    return _CAMEL.sub("_", kind).lower()
+
+
+def name_problem(name: Any) -> str | None:
+    """Why `name` cannot be a Keras layer name, or None when it can."""
+    if not isinstance(name, str) or not name.strip():
+        return f"a layer name must be a non-empty string. Received: name={name!r}"
+    if "/" in name:
+        return f"a layer name cannot contain '/'. Received: name={name!r}"
+    if len(name) > 200:
+        return f"a layer name must be at most 200 characters. Received {len(name)} characters"
+    return None
+
+
+class Document:
+    """Nodes, edges, ordered model outputs, training settings, user blocks and UI state."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.outputs: list[str] = []
+        self.training: dict[str, Any] = {}
+        self.ui: dict[str, Any] = {}
+        self.blocks: dict[str, Any] = {}
+        self.events = ev.EventEmitter()
+        self._next_id = 1
+
+    # ---- queries -------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise DocumentError(f"No node with id {node_id!r}") from None
+
+    def find(self, name: str) -> Node | None:
+        return next((n for n in self.nodes.values() if n.name == name), None)
+
+    def in_edges(self, node_id: str) -> list[Edge]:
+        """Edges into `node_id`, ordered by destination port."""
+        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.dst_port)
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id]
+
+    def successors(self, node_id: str) -> list[str]:
+        return list(dict.fromkeys(e.dst for e in self.edges if e.src == node_id))
+
+    def downstream(self, node_ids) -> set[str]:
+        """The given nodes and every node reachable from them."""
+        adjacency: dict[str, list[str]] = {}
+        for e in self.edges:
+            adjacency.setdefault(e.src, []).append(e.dst)
+        seen, stack = set(), [n for n in node_ids if n in self.nodes]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(adjacency.get(n, ()))
+        return seen
+
+    def would_cycle(self, edge: Edge) -> bool:
+        return edge.src == edge.dst or edge.src in self.downstream([edge.dst])
+
+    def topological_order(self) -> list[Node]:
+        """Nodes sorted so every edge goes forward; ties keep document order.
+
+        Nodes on a cycle are left out (validation reports them).
+        """
+        indegree = {nid: 0 for nid in self.nodes}
+        adjacency: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+        for e in self.edges:
+            if e.src in indegree and e.dst in indegree:
+                indegree[e.dst] += 1
+                adjacency[e.src].append(e.dst)
+        position = {nid: i for i, nid in enumerate(self.nodes)}
+        ready = sorted((nid for nid, d in indegree.items() if d == 0), key=position.get)
+        order = []
+        heap = [(position[n], n) for n in ready]
+        heapq.heapify(heap)
+        while heap:
+            _, nid = heapq.heappop(heap)
+            order.append(self.nodes[nid])
+            for nxt in adjacency[nid]:
+                indegree[nxt] -= 1
+                if indegree[nxt] == 0:
+                    heapq.heappush(heap, (position[nxt], nxt))
+        return order
+
+    # ---- naming and ids ------------------------------------------------
+    def new_id(self) -> str:
+        while f"n{self._next_id}" in self.nodes:
+            self._next_id += 1
+        return f"n{self._next_id}"
+
+    def unique_name(self, base: str, exclude: str | None = None) -> str:
+        taken = {n.name for n in self.nodes.values() if n.id != exclude}
+        if base not in taken:
+            return base
+        i = 1
+        while f"{base}_{i}" in taken:
+            i += 1
+        return f"{base}_{i}"
+
+    # ---- raw edits (each emits one event) ------------------------------
+    def add_node(self, kind: str, name: str | None = None, params: dict | None = None,
+                 node_id: str | None = None, index: int | None = None) -> Node:
+        spec = get_spec(kind)  # KeyError for unknown kinds
+        node_id = node_id or self.new_id()
+        if node_id in self.nodes:
+            raise DocumentError(f"A node with id {node_id!r} already exists")
+        if name is None:
+            name = self.unique_name(default_name(kind))
+        elif self.find(name) is not None:
+            raise DocumentError(f"The name {name!r} is already used by another node")
+        node = Node(node_id, spec.kind, name,
+                    copy.deepcopy(params) if params is not None else spec.initial_params())
+        items = list(self.nodes.items())
+        items.insert(len(items) if index is None else index, (node_id, node))
+        self.nodes = dict(items)
+        self.events.emit(ev.Event(ev.NODE_ADDED, node_id))
+        return node
+
+    def remove_node(self, node_id: str) -> Node:
+        """Remove a node that has no edges left (commands remove its edges first)."""
+        node = self.node(node_id)
+        if any(e.src == node_id or e.dst == node_id for e in self.edges):
+            raise DocumentError(f"Node {node.name!r} still has connections")
+        del self.nodes[node_id]
+        if node_id in self.outputs:
+            self.outputs = [o for o in self.outputs if o != node_id]
+            self.events.emit(ev.Event(ev.OUTPUTS_CHANGED))
+        self.ui.get("positions", {}).pop(node_id, None)
+        self.events.emit(ev.Event(ev.NODE_REMOVED, node_id, {"node": node}))
+        return node
+
+    def connect(self, edge: Edge, index: int | None = None) -> None:
+        src, dst = self.node(edge.src), self.node(edge.dst)
+        spec = dst.spec
+        if spec.max_inputs is not None and edge.dst_port >= spec.max_inputs:
+            raise DocumentError(f"{dst.name!r} ({dst.kind}) has no input port {edge.dst_port}")
+        if edge.dst_port < 0 or edge.src_port < 0:
+            raise DocumentError("Port numbers cannot be negative")
+        if any(e.dst == edge.dst and e.dst_port == edge.dst_port for e in self.edges):
+            raise DocumentError(
+                f"Input port {spec.port_name(edge.dst_port)} of {dst.name!r} is already connected")
+        if self.would_cycle(edge):
+            raise DocumentError(
+                f"Connecting {src.name!r} to {dst.name!r} would make a cycle")
+        self.edges.insert(len(self.edges) if index is None else index, edge)
+        self.events.emit(ev.Event(ev.EDGE_ADDED, edge.dst, {"edge": edge}))
+
+    def disconnect(self, edge: Edge) -> int:
+        """Remove an edge; returns its index so an undo can put it back in place."""
+        try:
+            index = self.edges.index(edge)
+        except ValueError:
+            raise DocumentError(f"No such connection: {edge}") from None
+        del self.edges[index]
+        self.events.emit(ev.Event(ev.EDGE_REMOVED, edge.dst, {"edge": edge}))
+        return index
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set a param; `value=UNSET` removes it so Keras' default applies."""
+        node = self.node(node_id)
+        node.spec.param(name)  # KeyError if the kind has no such param
+        old = node.params.get(name, UNSET)
+        if value is UNSET:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = copy.deepcopy(value)
+        self.events.emit(ev.Event(ev.PARAM_CHANGED, node_id,
+                                  {"param": name, "old": old, "new": value}))
+
+    def rename(self, node_id: str, name: str) -> None:
+        node = self.node(node_id)
+        problem = name_problem(name)
+        if problem:
+            raise DocumentError(problem)
+        other = self.find(name)
+        if other is not None and other.id != node_id:
+            raise DocumentError(f"The name {name!r} is already used by another node")
+        old, node.name = node.name, name
+        self.events.emit(ev.Event(ev.NODE_RENAMED, node_id, {"old": old, "new": name}))
+
+    def set_outputs(self, outputs: list[str]) -> None:
+        for nid in outputs:
+            self.node(nid)
+        if len(set(outputs)) != len(outputs):
+            raise DocumentError("A node can be listed as a model output only once")
+        self.outputs = list(outputs)
+        self.events.emit(ev.Event(ev.OUTPUTS_CHANGED))
+
+    def set_position(self, node_id: str, pos: tuple[float, float] | None) -> None:
+        positions = self.ui.setdefault("positions", {})
+        if pos is None:
+            positions.pop(node_id, None)
+        else:
+            positions[node_id] = [float(pos[0]), float(pos[1])]
+        self.events.emit(ev.Event(ev.NODE_MOVED, node_id, {"pos": pos}))
+
+    def position(self, node_id: str) -> tuple[float, float] | None:
+        pos = self.ui.get("positions", {}).get(node_id)
+        return (pos[0], pos[1]) if pos else None
+
+    def set_training(self, training: dict) -> None:
+        self.training = copy.deepcopy(training)
+        self.events.emit(ev.Event(ev.TRAINING_CHANGED))
+
+    def reset(self) -> None:
+        """Tell listeners that everything changed (after a load)."""
+        self.events.emit(ev.Event(ev.RESET))
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()

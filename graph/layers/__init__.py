@@ -1,0 +1,6 @@
+"""Layer kinds of the LayerSpec table, one module per palette family.
+
+Importing this package registers every kind in `graph.spec.LAYER_SPECS`.
+"""
+
+from . import core  # noqa: F401

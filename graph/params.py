@@ -1,0 +1,275 @@
+"""Typed layer parameters: what a value may be, and its normal form.
+
+A `ParamSpec` is named exactly as the Keras keyword argument and carries Keras'
+own default. `coerce` turns a value read from a file or typed by a user into
+its normal form (tuples for sequences) or raises `ParamError` with a message
+that repeats what it received.
+
+>>> p = ParamSpec("kernel_size", "ints", length=2, min=1, default=REQUIRED, initial=(3, 3))
+>>> p.coerce(3)
+(3, 3)
+>>> p.coerce([5, 1])
+(5, 1)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ParamError
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+ACTIVATIONS = (
+    None, "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "mish", "sigmoid", "hard_sigmoid", "hard_silu", "softmax", "log_softmax", "softplus",
+    "softsign", "tanh", "exponential",
+)
+INITIALIZERS = (
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+    "lecun_normal", "orthogonal", "zeros", "ones", "random_uniform", "random_normal",
+    "truncated_normal",
+)
+REGULARIZERS = (None, "l1", "l2", "l1_l2", "orthogonal_regularizer")
+CONSTRAINTS = (None, "max_norm", "min_max_norm", "non_neg", "unit_norm")
+DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool")
+DATA_FORMATS = ("channels_last", "channels_first")
+
+PARAM_TYPES = (
+    "int", "float", "bool", "choice", "ints", "int_list", "pairs", "shape",
+    "activation", "initializer", "regularizer", "constraint", "str", "axis",
+)
+_NAMED_CHOICES = {
+    "activation": ACTIVATIONS,
+    "initializer": INITIALIZERS,
+    "regularizer": REGULARIZERS,
+    "constraint": CONSTRAINTS,
+}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One constructor argument of a layer kind.
+
+    Attributes:
+        name: the Keras keyword argument.
+        type: one of `PARAM_TYPES`.
+        default: Keras' default, or `REQUIRED` when Keras has none.
+        initial: value given to a new node when the default is `REQUIRED`.
+        choices: allowed values for `choice` (other named types have their own list).
+        min, max: inclusive numeric bounds (for tuples, per element).
+        min_exclusive: when true, `min` itself is refused.
+        length: element count for `ints` and `pairs`.
+        allow_none: `None` is an accepted value.
+        doc: one line for the properties panel.
+    """
+
+    name: str
+    type: str
+    default: Any = REQUIRED
+    initial: Any = None
+    choices: tuple = ()
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: bool = False
+    length: int | None = None
+    allow_none: bool = False
+    doc: str = ""
+    check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"Unknown param type {self.type!r} for {self.name}")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def allowed(self) -> tuple:
+        """The closed list of values for choice-like types, else ()."""
+        return _NAMED_CHOICES.get(self.type, self.choices)
+
+    def start_value(self) -> Any:
+        """The value a freshly placed node gets."""
+        return self.initial if self.required else self.default
+
+    def coerce(self, value: Any) -> Any:
+        """Return `value` in normal form, or raise `ParamError` saying why not."""
+        if value is None and (self.allow_none or None in self.allowed):
+            return None
+        normal = _COERCERS[self.type](self, value)
+        if self.check is not None:
+            problem = self.check(normal)
+            if problem:
+                self._fail(problem, value)
+        return normal
+
+    def is_default(self, value: Any) -> bool:
+        if self.required:
+            return False
+        try:
+            return self.coerce(value) == self.coerce(self.default)
+        except ParamError:
+            return False
+
+    def _fail(self, expected: str, value: Any):
+        raise ParamError(
+            f"Received an invalid value for {self.name}, expected {expected}. "
+            f"Received: {self.name}={value!r}",
+            param=self.name,
+        )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _bounded(p: ParamSpec, x: float) -> bool:
+    if p.min is not None and (x < p.min or (p.min_exclusive and x == p.min)):
+        return False
+    return p.max is None or x <= p.max
+
+
+def _range_text(p: ParamSpec, what: str) -> str:
+    if p.min is not None and p.max is not None:
+        low = "(" if p.min_exclusive else "["
+        return f"{what} in {low}{p.min}, {p.max}]"
+    if p.min is not None:
+        return f"{what} {'>' if p.min_exclusive else '>='} {p.min}"
+    if p.max is not None:
+        return f"{what} <= {p.max}"
+    return what
+
+
+def _int(p: ParamSpec, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not _is_int(value) or not _bounded(p, value):
+        p._fail(_range_text(p, "an integer"), value)
+    return value
+
+
+def _float(p: ParamSpec, value: Any) -> float:
+    ok = (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+    if not ok or not _bounded(p, float(value)):
+        p._fail(_range_text(p, "a finite number"), value)
+    return float(value)
+
+
+def _bool(p: ParamSpec, value: Any) -> bool:
+    if not isinstance(value, bool):
+        p._fail("true or false", value)
+    return value
+
+
+def _choice(p: ParamSpec, value: Any) -> Any:
+    if isinstance(value, list):
+        value = tuple(value)
+    try:
+        if value in p.allowed:
+            return value
+    except TypeError:
+        pass
+    p._fail("one of " + ", ".join(repr(c) for c in p.allowed), value)
+
+
+def _str(p: ParamSpec, value: Any) -> str:
+    if not isinstance(value, str):
+        p._fail("a string", value)
+    return value
+
+
+def _int_seq(p: ParamSpec, value: Any, what: str) -> tuple:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        p._fail(what, value)
+    if not all(_is_int(v) and _bounded(p, v) for v in value):
+        p._fail(what, value)
+    return tuple(value)
+
+
+def _ints(p: ParamSpec, value: Any) -> tuple:
+    what = _range_text(p, f"an integer or a list of {p.length} integers")
+    if _is_int(value):
+        value = (value,) * p.length
+    seq = _int_seq(p, value, what)
+    if p.length is not None and len(seq) != p.length:
+        p._fail(what, value)
+    return seq
+
+
+def _int_list(p: ParamSpec, value: Any) -> tuple:
+    what = _range_text(p, "a list of integers")
+    if p.length is not None:
+        what = _range_text(p, f"a list of {p.length} integers")
+    seq = _int_seq(p, value, what)
+    if p.length is not None and len(seq) != p.length:
+        p._fail(what, value)
+    return seq
+
+
+def _pairs(p: ParamSpec, value: Any) -> tuple:
+    """Cropping/padding style: int, `length` ints, or `length` pairs of ints."""
+    what = f"a non-negative integer, {p.length} of them, or {p.length} pairs"
+    if _is_int(value):
+        value = (value,) * p.length
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != p.length:
+        p._fail(what, value)
+    out = []
+    for item in value:
+        pair = (item, item) if _is_int(item) else item
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            p._fail(what, value)
+        if not all(_is_int(v) and v >= 0 for v in pair):
+            p._fail(what, value)
+        out.append(tuple(pair))
+    return tuple(out)
+
+
+def _shape(p: ParamSpec, value: Any) -> tuple:
+    what = "a list of positive integers or null (unknown)"
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        p._fail(what, value)
+    if not all(v is None or (_is_int(v) and v > 0) for v in value):
+        p._fail(what, value)
+    return tuple(value)
+
+
+def _axis(p: ParamSpec, value: Any) -> int | tuple:
+    if _is_int(value):
+        return value
+    return _int_seq(p, value, "an integer axis or a list of axes")
+
+
+_COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
+    "int": _int,
+    "float": _float,
+    "bool": _bool,
+    "choice": _choice,
+    "activation": _choice,
+    "initializer": _choice,
+    "regularizer": _choice,
+    "constraint": _choice,
+    "str": _str,
+    "ints": _ints,
+    "int_list": _int_list,
+    "pairs": _pairs,
+    "shape": _shape,
+    "axis": _axis,
+}
+
+
+def to_json(value: Any) -> Any:
+    """Normal form → JSON-friendly form (tuples become lists, recursively)."""
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    return value

@@ -1,0 +1,189 @@
+"""Project file v1: JSON, UTF-8, sorted keys, written atomically.
+
+The structure is checked with a JSON Schema (jsonschema), then the references
+(ids, kinds, ports) by hand. Every refusal is a `ProjectFileError` naming the
+field, e.g. `nodes[2].kind`. Nothing in a file is executed.
+
+>>> doc = loads('{"format": "kerascanvas", "version": 1, "nodes": [], "edges": [], "outputs": []}')
+>>> len(doc.nodes)
+0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .document import Document, Edge, name_problem
+from .errors import DocumentError, ProjectFileError
+from .params import to_json
+from .spec import KIND_ALIASES, LAYER_SPECS
+
+FORMAT = "kerascanvas"
+VERSION = 1
+
+_ID = {"type": "string", "minLength": 1, "maxLength": 200}
+_PORT = {"type": "integer", "minimum": 0, "maximum": 10000}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "version", "nodes", "edges", "outputs"],
+    "properties": {
+        "format": {"const": FORMAT},
+        "version": {"type": "integer", "minimum": 1},
+        "nodes": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "kind", "name"],
+            "properties": {"id": _ID, "kind": {"type": "string"}, "name": {"type": "string"},
+                           "params": {"type": "object"}},
+        }},
+        "edges": {"type": "array", "items": {
+            "type": "object",
+            "required": ["src", "src_port", "dst", "dst_port"],
+            "properties": {"src": _ID, "dst": _ID, "src_port": _PORT, "dst_port": _PORT},
+        }},
+        "outputs": {"type": "array", "items": _ID},
+        "training": {"type": "object"},
+        "ui": {"type": "object"},
+        "blocks": {"type": "object"},
+    },
+}
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+def _field(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _check_schema(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ProjectFileError(f"expected a JSON object, received {type(data).__name__}")
+    if data.get("format") != FORMAT:
+        raise ProjectFileError(
+            f"not a Keras Canvas project: expected format {FORMAT!r}, "
+            f"received {data.get('format')!r}", field="format")
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise ProjectFileError(
+            f"this file was written by a newer Keras Canvas (version {version}); "
+            f"this one reads version {VERSION} and older", field="version")
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
+    if error is not None:
+        raise ProjectFileError(error.message, field=_field(error.absolute_path))
+
+
+def from_dict(data: Any) -> Document:
+    """Build a document from parsed JSON; raise `ProjectFileError` naming the bad field."""
+    _check_schema(data)
+    doc = Document()
+    for i, raw in enumerate(data["nodes"]):
+        kind = KIND_ALIASES.get(raw["kind"], raw["kind"])
+        if kind not in LAYER_SPECS:
+            raise ProjectFileError(f"unknown layer kind {raw['kind']!r}", field=f"nodes[{i}].kind")
+        problem = name_problem(raw["name"])
+        if problem:
+            raise ProjectFileError(problem, field=f"nodes[{i}].name")
+        try:
+            doc.add_node(kind, raw["name"], raw.get("params", {}), node_id=raw["id"])
+        except DocumentError as exc:
+            raise ProjectFileError(str(exc), field=f"nodes[{i}]") from None
+    for i, raw in enumerate(data["edges"]):
+        for end in ("src", "dst"):
+            if raw[end] not in doc.nodes:
+                raise ProjectFileError(f"no node with id {raw[end]!r}", field=f"edges[{i}].{end}")
+        try:
+            doc.connect(Edge(raw["src"], raw["src_port"], raw["dst"], raw["dst_port"]))
+        except DocumentError as exc:
+            raise ProjectFileError(str(exc), field=f"edges[{i}]") from None
+    for i, nid in enumerate(data["outputs"]):
+        if nid not in doc.nodes:
+            raise ProjectFileError(f"no node with id {nid!r}", field=f"outputs[{i}]")
+    if len(set(data["outputs"])) != len(data["outputs"]):
+        raise ProjectFileError("a node is listed twice", field="outputs")
+    doc.outputs = list(data["outputs"])
+    doc.training = data.get("training", {})
+    doc.ui = data.get("ui", {})
+    doc.blocks = data.get("blocks", {})
+    return doc
+
+
+def to_dict(doc: Document) -> dict[str, Any]:
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "nodes": [{"id": n.id, "kind": n.kind, "name": n.name,
+                   "params": {k: to_json(v) for k, v in n.params.items()}}
+                  for n in doc.nodes.values()],
+        "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
+                  for e in doc.edges],
+        "outputs": list(doc.outputs),
+        "training": doc.training,
+        "ui": doc.ui,
+    }
+    if doc.blocks:
+        data["blocks"] = doc.blocks
+    return data
+
+
+def dumps(doc: Document) -> str:
+    """The file text: sorted keys, two-space indent, a final newline."""
+    return json.dumps(to_dict(doc), sort_keys=True, indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def loads(text: str | bytes) -> Document:
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise ProjectFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, "
+                               f"column {exc.colno}") from None
+    except RecursionError:
+        raise ProjectFileError("not valid JSON: nested too deeply") from None
+    return from_dict(data)
+
+
+def _refuse_constant(name: str):
+    raise ProjectFileError(f"not valid JSON: {name} is not allowed")
+
+
+def load(path: str | os.PathLike) -> Document:
+    """Read a project file. Any failure is a `ProjectFileError` that names the file."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ProjectFileError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+        return loads(text)
+    except UnicodeDecodeError as exc:
+        raise ProjectFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                               path=str(path)) from None
+    except ProjectFileError as exc:
+        raise ProjectFileError(exc.reason, field=exc.field, path=str(path)) from None
+
+
+def save(doc: Document, path: str | os.PathLike) -> None:
+    """Write atomically: a temporary file in the same folder, then rename over the target."""
+    write_text_atomic(path, dumps(doc))
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,168 @@
+"""The LayerSpec table: one entry per layer kind, read by every other part.
+
+An entry says which Keras class the kind is, where it sits in the palette, how
+many inputs it takes, its parameters (Keras names and defaults), a pure shape
+rule, a pure parameter-count rule and a one-line doc. `LAYER_SPECS` is a plain
+dict, filled by the modules in `graph.layers` and by `graph.blocks`.
+
+Shape rules take the resolved params (every name present, in normal form) and
+the list of input shapes (tuples, batch first, `None` = unknown) and return the
+output shape, or a list of shapes for kinds with several outputs. They raise
+`ShapeError` when the inputs do not fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ParamError
+from .params import ParamSpec
+
+Shape = tuple[int | None, ...]
+ShapeRule = Callable[[Mapping[str, Any], list[Shape]], "Shape | list[Shape]"]
+CountRule = Callable[[Mapping[str, Any], list[Shape]], tuple[int, int]]
+
+CATEGORIES = (
+    "Input", "Core", "Convolution", "Pooling", "Reshaping", "Normalization", "Merging",
+    "Activation", "Recurrent", "Attention", "Blocks",
+)
+
+
+def no_weights(params: Mapping[str, Any], shapes: list[Shape]) -> tuple[int, int]:
+    """Count rule of kinds without weights."""
+    return (0, 0)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A case the spec tests build in Keras: params (beyond defaults) and input shapes."""
+
+    params: Mapping[str, Any]
+    inputs: tuple[Shape, ...]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer kind.
+
+    Attributes:
+        kind: the Keras class name (`Input` stands for `keras.Input`).
+        category: palette group, one of `CATEGORIES`.
+        doc: one line.
+        params: the constructor arguments, Keras names and defaults.
+        shape: the pure shape rule.
+        count: the pure parameter-count rule, giving (trainable, non_trainable).
+        min_inputs, max_inputs: input port counts; `max_inputs=None` means any number.
+        input_names: port labels, e.g. ("query", "value", "key").
+        outputs: a function of the resolved params giving the number of output ports.
+        check: cross-parameter rule; returns a message or None.
+        samples: cases for the tests against Keras.
+        expand: for blocks, params and input shapes -> `blocks.Expansion`.
+        keras_module: where the class lives, for codegen (`keras.layers` by default).
+        unexposed: `get_config()` keys deliberately not offered as params (tests check
+            that every other key is covered).
+    """
+
+    kind: str
+    category: str
+    doc: str
+    params: tuple[ParamSpec, ...]
+    shape: ShapeRule
+    count: CountRule = no_weights
+    min_inputs: int = 1
+    max_inputs: int | None = 1
+    input_names: tuple[str, ...] = ()
+    outputs: Callable[[Mapping[str, Any]], int] = lambda params: 1
+    check: Callable[[Mapping[str, Any]], str | None] | None = None
+    samples: tuple[Sample, ...] = ()
+    expand: Callable | None = None
+    keras_module: str = "keras.layers"
+    unexposed: tuple[str, ...] = ()
+
+    @property
+    def is_block(self) -> bool:
+        return self.expand is not None
+
+    @property
+    def is_merge(self) -> bool:
+        return self.max_inputs is None
+
+    def param(self, name: str) -> ParamSpec:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def port_name(self, port: int) -> str:
+        if port < len(self.input_names):
+            return self.input_names[port]
+        return f"in_{port}"
+
+    def initial_params(self) -> dict[str, Any]:
+        """Params a freshly placed node stores: the required ones only."""
+        return {p.name: p.initial for p in self.params if p.required}
+
+    def resolve(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Fill in defaults and coerce every value; raise `ParamError` on the first bad one."""
+        unknown = sorted(set(params) - {p.name for p in self.params})
+        if unknown:
+            names = ", ".join(p.name for p in self.params)
+            raise ParamError(
+                f"{self.kind} has no parameter {unknown[0]!r}. Expected one of: {names}",
+                param=unknown[0],
+            )
+        out = {}
+        for p in self.params:
+            if p.name in params:
+                out[p.name] = p.coerce(params[p.name])
+            elif p.required:
+                raise ParamError(f"{self.kind} needs a value for {p.name}", param=p.name)
+            else:
+                out[p.name] = p.coerce(p.default)
+        if self.check is not None:
+            problem = self.check(out)
+            if problem:
+                raise ParamError(problem)
+        return out
+
+    def non_default(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The params that differ from Keras' defaults, in spec order, normal form."""
+        out = {}
+        for p in self.params:
+            if p.name in params and not p.is_default(params[p.name]):
+                out[p.name] = p.coerce(params[p.name])
+        return out
+
+    def output_shapes(self, params: Mapping[str, Any], inputs: list[Shape]) -> list[Shape]:
+        """Run the shape rule on resolved params; always a list of shapes."""
+        result = self.shape(params, inputs)
+        return list(result) if isinstance(result, list) else [tuple(result)]
+
+
+LAYER_SPECS: dict[str, LayerSpec] = {}
+# Old kind names that files may still use, mapped to the current kind.
+KIND_ALIASES: dict[str, str] = {}
+
+
+def register(spec: LayerSpec) -> LayerSpec:
+    """Add an entry to the table; a kind may be registered only once."""
+    if spec.kind in LAYER_SPECS:
+        raise ValueError(f"LayerSpec {spec.kind!r} is registered twice")
+    if spec.category not in CATEGORIES:
+        raise ValueError(f"LayerSpec {spec.kind!r} has unknown category {spec.category!r}")
+    names = [p.name for p in spec.params]
+    if len(names) != len(set(names)):
+        raise ValueError(f"LayerSpec {spec.kind!r} repeats a parameter name")
+    LAYER_SPECS[spec.kind] = spec
+    return spec
+
+
+def get_spec(kind: str) -> LayerSpec:
+    """The entry for `kind` (aliases allowed); KeyError names the known kinds."""
+    kind = KIND_ALIASES.get(kind, kind)
+    try:
+        return LAYER_SPECS[kind]
+    except KeyError:
+        raise KeyError(f"Unknown layer kind {kind!r}") from None

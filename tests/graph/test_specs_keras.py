@@ -1,0 +1,104 @@
+"""Every LayerSpec entry against Keras: names, defaults, shape rule and count rule.
+
+Parametrized over the table, so a new entry is tested as soon as it is registered.
+For each sample we also flip every choice and bool parameter; our verdict (accept
+with a shape, or refuse) must match what Keras does with the same arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+pytest.importorskip("keras")
+
+from kerascanvas.graph import LAYER_SPECS  # noqa: E402
+from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
+from tests.keras_ref import keras_layer, keras_output  # noqa: E402
+
+LAYERS = [s for s in LAYER_SPECS.values() if not s.is_block]
+ALWAYS_UNEXPOSED = {"name", "trainable", "dtype", "quantization_config"}
+
+
+def _keras_kwargs(params):
+    return {k: (list(v) if k == "shape" else v) for k, v in params.items()}
+
+
+def _variants(spec):
+    """Samples plus, for the first sample, every alternative of each choice/bool param."""
+    out = [(f"sample{i}", dict(s.params), s.inputs) for i, s in enumerate(spec.samples)]
+    if not spec.samples:
+        return out
+    base = spec.samples[0]
+    for p in spec.params:
+        alts = p.allowed if p.type in ("choice", "activation") else (
+            (True, False) if p.type == "bool" else ())
+        for alt in alts:
+            if alt == p.default or alt == base.params.get(p.name):
+                continue
+            params = {**base.params, p.name: alt}
+            out.append((f"{p.name}={alt}", params, base.inputs))
+    return out
+
+
+CASES = [
+    pytest.param(spec, params, inputs, id=f"{spec.kind}-{label}")
+    for spec in LAYERS
+    for label, params, inputs in _variants(spec)
+]
+
+
+@pytest.mark.parametrize("spec", LAYERS, ids=lambda s: s.kind)
+def test_spec_has_samples_and_doc(spec):
+    assert spec.samples, f"{spec.kind} has no samples to test against Keras"
+    assert spec.doc and "\n" not in spec.doc
+
+
+@pytest.mark.parametrize("spec", [s for s in LAYERS if s.kind != "Input"], ids=lambda s: s.kind)
+def test_param_names_and_defaults_match_keras(spec):
+    required = {p.name: p.initial for p in spec.params if p.required}
+    plain = keras_layer(spec, required, name="probe").get_config()
+    names = {p.name for p in spec.params}
+    missing = set(plain) - names - ALWAYS_UNEXPOSED - set(spec.unexposed)
+    assert not missing, f"{spec.kind}: get_config keys with no ParamSpec: {sorted(missing)}"
+    signature = inspect.signature(getattr(__import__("keras").layers, spec.kind).__init__)
+    for name in names:
+        assert name in plain or name in signature.parameters, f"{spec.kind}.{name} is no keyword"
+    explicit = {p.name: p.default for p in spec.params if not p.required}
+    with_defaults = keras_layer(spec, {**required, **explicit}, name="probe").get_config()
+    assert with_defaults == plain, f"{spec.kind}: our defaults change Keras' config"
+
+
+def test_input_params_match_keras_input():
+    import keras
+
+    sig = inspect.signature(keras.Input)
+    spec = LAYER_SPECS["Input"]
+    for p in spec.params:
+        assert p.name in sig.parameters
+        if not p.required:
+            keras_default = sig.parameters[p.name].default
+            assert keras_default is None or keras_default == p.default or p.name == "dtype"
+
+
+@pytest.mark.parametrize("spec,params,inputs", CASES)
+def test_shape_and_count_rules_match_keras(spec, params, inputs):
+    try:
+        resolved = spec.resolve(params)
+        ours = spec.output_shapes(resolved, list(inputs))
+        ours_count = spec.count(resolved, list(inputs))
+        ours_error = None
+    except KerasCanvasError as exc:
+        ours_error = exc
+    try:
+        theirs, theirs_count = keras_output(spec, _keras_kwargs(params), inputs)
+        keras_error = None
+    except Exception as exc:  # noqa: BLE001 - any refusal by Keras counts
+        keras_error = exc
+    if ours_error is not None:
+        assert keras_error is not None, f"we refuse but Keras accepts: {ours_error}"
+        return
+    assert keras_error is None, f"Keras refuses but we accept ({ours}): {keras_error!r}"
+    assert ours == theirs
+    assert tuple(ours_count) == theirs_count
