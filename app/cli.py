@@ -1,0 +1,65 @@
+"""The `kerascanvas` command: a thin dispatcher.
+
+With no arguments (or `open FILE`) it opens the window. The headless subcommands
+live in `kerascanvas.runtime.cli_<name>` modules. Each module imports only the
+light parts of the project at import time (never Qt; keras and torch only inside
+`run`), and offers `add_arguments(parser)` and `run(args) -> int` (the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module, one-line help)
+COMMANDS = {
+    "validate": ("kerascanvas.runtime.cli_validate", "check a project: shapes, params, issues"),
+    "codegen": ("kerascanvas.runtime.cli_codegen", "write Keras Python code for a project"),
+    "run": ("kerascanvas.runtime.cli_run", "train a project's model headless"),
+    "import": ("kerascanvas.runtime.cli_import", "turn a .keras or model JSON into a project"),
+    "export": ("kerascanvas.runtime.cli_export", "export a project: keras, onnx, py, png, svg"),
+    "open": ("kerascanvas.app.cli_open", "open the window (optionally on a file)"),
+}
+
+
+def build_parser(available: dict[str, object]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kerascanvas",
+        description="Build, check, generate and train Keras models from a visual graph.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in available.items():
+        help_text = COMMANDS[name][1]
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def _load_command(name: str):
+    try:
+        return importlib.import_module(COMMANDS[name][0])
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("kerascanvas."):
+            return None  # that subcommand is not part of this build
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        argv = ["open"]
+    # Import only the module of the command asked for, so `validate` stays light.
+    wanted = [argv[0]] if argv[0] in COMMANDS else list(COMMANDS)
+    available = {n: m for n in wanted if (m := _load_command(n)) is not None}
+    parser = build_parser(available)
+    args = parser.parse_args(argv)
+    if getattr(args, "_module", None) is None:
+        parser.print_help()
+        return 2
+    return int(args._module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
