@@ -1,0 +1,88 @@
+"""The project file's `training` section: defaults and per-output normal form. Pure.
+
+Contract (fields may be added):
+
+    {"optimizer": {"name": "adam", "learning_rate": 0.001},
+     "loss": "sparse_categorical_crossentropy" | {output_name: loss},
+     "loss_weights": {output_name: w},
+     "metrics": ["accuracy"] | {output_name: [...]},
+     "batch_size": 32, "epochs": 10, "validation_split": 0.2,
+     "shuffle": true, "seed": null, "data": "synthetic"}
+
+`resolve_training` returns every field filled in, with `loss`, `metrics` and
+`loss_weights` keyed by output name, in the document's output order.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .document import Document
+
+DEFAULTS: dict[str, Any] = {
+    "optimizer": {"name": "adam", "learning_rate": 0.001},
+    "loss": None,
+    "loss_weights": None,
+    "metrics": [],
+    "batch_size": 32,
+    "epochs": 10,
+    "validation_split": 0.2,
+    "shuffle": True,
+    "seed": None,
+    "data": "synthetic",
+}
+
+CLASSIFICATION_LOSSES = {
+    "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
+}
+
+
+def output_names(doc: Document) -> list[str]:
+    return [doc.node(nid).name for nid in doc.outputs]
+
+
+def default_loss(doc: Document, node_id: str) -> str:
+    """A loss that fits the output's final activation: softmax, sigmoid, else MSE."""
+    node = doc.node(node_id)
+    act = node.params.get("activation")
+    if node.kind == "Softmax" or act == "softmax":
+        return "sparse_categorical_crossentropy"
+    if act == "sigmoid":
+        return "binary_crossentropy"
+    return "mean_squared_error"
+
+
+def _per_output(value: Any, names: list[str], field: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"training.{field} names {unknown[0]!r}, which is no model output. "
+                             f"Outputs: {', '.join(names)}")
+        return {n: value[n] for n in names if n in value}
+    return {n: copy.deepcopy(value) for n in names}
+
+
+def resolve_training(doc: Document) -> dict[str, Any]:
+    """All training settings with defaults, per-output fields keyed by output name.
+
+    Raises ValueError naming the field when a per-output dict names no output.
+    """
+    raw = doc.training or {}
+    out = copy.deepcopy(DEFAULTS)
+    out.update(copy.deepcopy(raw))
+    optimizer = out["optimizer"]
+    if isinstance(optimizer, str):
+        optimizer = {"name": optimizer}
+    out["optimizer"] = {**DEFAULTS["optimizer"], **optimizer}
+    names = output_names(doc)
+    losses = _per_output(out["loss"], names, "loss") if out["loss"] is not None else {}
+    out["loss"] = {name: losses.get(name) or default_loss(doc, nid)
+                   for name, nid in zip(names, doc.outputs, strict=True)}
+    metrics = _per_output(out["metrics"] or [], names, "metrics")
+    out["metrics"] = {n: list(metrics.get(n, [])) for n in names}
+    if out["loss_weights"] is not None:
+        weights = _per_output(out["loss_weights"], names, "loss_weights")
+        out["loss_weights"] = {n: float(weights.get(n, 1.0)) for n in names}
+    return out
