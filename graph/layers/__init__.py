@@ -3,4 +3,14 @@
 Importing this package registers every kind in `graph.spec.LAYER_SPECS`.
 """
 
-from . import core  # noqa: F401
+from . import (  # noqa: F401
+    activations,
+    attention,
+    conv,
+    core,
+    merging,
+    normalization,
+    pooling,
+    recurrent,
+    reshaping,
+)

@@ -1,0 +1,1 @@
+"""Layer kinds: activations family (entries are added here)."""

@@ -1,0 +1,1 @@
+"""Layer kinds: attention family (entries are added here)."""

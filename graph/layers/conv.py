@@ -1,0 +1,1 @@
+"""Layer kinds: conv family (entries are added here)."""

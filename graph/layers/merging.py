@@ -1,0 +1,1 @@
+"""Layer kinds: merging family (entries are added here)."""

@@ -1,0 +1,1 @@
+"""Layer kinds: normalization family (entries are added here)."""

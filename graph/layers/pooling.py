@@ -1,0 +1,1 @@
+"""Layer kinds: pooling family (entries are added here)."""

@@ -1,0 +1,1 @@
+"""Layer kinds: recurrent family (entries are added here)."""

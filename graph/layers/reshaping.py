@@ -1,0 +1,1 @@
+"""Layer kinds: reshaping family (entries are added here)."""
