@@ -46,7 +46,7 @@ DATA_FORMATS = ("channels_last", "channels_first")
 
 PARAM_TYPES = (
     "int", "float", "bool", "choice", "ints", "int_list", "pairs", "shape",
-    "activation", "initializer", "regularizer", "constraint", "str", "axis",
+    "activation", "initializer", "regularizer", "constraint", "str", "axis", "json",
 )
 _NAMED_CHOICES = {
     "activation": ACTIVATIONS,
@@ -250,6 +250,16 @@ def _axis(p: ParamSpec, value: Any) -> int | tuple:
     return _int_seq(p, value, "an integer axis or a list of axes")
 
 
+def _json(p: ParamSpec, value: Any) -> Any:
+    """Any JSON value (dicts, lists, str, numbers, bool, None); lists stay lists."""
+    import json
+
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError):
+        p._fail("a JSON value", value)
+
+
 _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "int": _int,
     "float": _float,
@@ -265,6 +275,7 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "pairs": _pairs,
     "shape": _shape,
     "axis": _axis,
+    "json": _json,
 }
 
 
