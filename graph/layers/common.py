@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..params import DATA_FORMATS, DTYPES, ParamSpec
+from ..shapes import fmt
 
 
 def activation(default=None, name: str = "activation") -> ParamSpec:
@@ -55,3 +57,31 @@ def rate(name: str = "rate", default=None, doc: str = "Fraction of units to drop
 
     return ParamSpec(name, "float", default=REQUIRED if default is None else default,
                      initial=0.5, min=0.0, max=1.0, doc=doc)
+
+
+def seed_param() -> ParamSpec:
+    return ParamSpec("seed", "int", default=None, allow_none=True,
+                     doc="Seed of the random draws, or empty for a fresh one each run")
+
+
+def same_shape(params, inputs):
+    """Shape rule of kinds whose output has the shape of their single input."""
+    return tuple(inputs[0])
+
+
+def checked_axes(axis, shape, what: str, port: int = 0) -> tuple[int, ...]:
+    """`axis` (an int or several) made non-negative for `shape`, or ShapeError.
+
+    >>> checked_axes(-1, (None, 5, 6), "Softmax")
+    (2,)
+    """
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    rank = len(shape)
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ShapeError(
+                f"{what}: axis {a} is out of bounds for an input of rank {rank}. "
+                f"Received: axis={axis}, input_shape={fmt(shape)}",
+                port=port,
+            )
+    return tuple(a % rank for a in axes)

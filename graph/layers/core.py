@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..params import ParamSpec
-from ..shapes import require_known, require_min_rank
+from ..shapes import fmt, require_known, require_min_rank, require_rank
 from ..spec import LayerSpec, Sample, register
-from .common import activation, dtype_param, use_bias, weight_params
+from .common import (
+    activation,
+    data_format,
+    dtype_param,
+    rate,
+    same_shape,
+    seed_param,
+    use_bias,
+    weight_params,
+)
 
 
 def _input_shape(params, inputs):
@@ -61,3 +71,128 @@ register(LayerSpec(
              Sample({"units": 4, "activation": "relu"}, ((2, 6, 5, 3),))),
 ))
 
+
+register(LayerSpec(
+    kind="Activation",
+    category="Core",
+    doc="Applies an activation function elementwise",
+    params=(ParamSpec("activation", "activation", initial="relu",
+                      doc="Activation function to apply"),),
+    shape=same_shape,
+    samples=(Sample({"activation": "relu"}, ((None, 8),)),
+             Sample({"activation": "softmax"}, ((None, None, 5),)),
+             Sample({"activation": None}, ((2, 3, 4, 5),))),
+))
+
+
+def _noise_shape_problem(noise, shape) -> str | None:
+    """Why `noise` cannot be broadcast over `shape` at run time, or None.
+
+    Keras fills a None entry of noise_shape from the input dim at the same index,
+    then broadcasts the mask over the input (right-aligned).
+    """
+    if len(noise) > len(shape):
+        return f"noise_shape has rank {len(noise)}, more than the input's {len(shape)}"
+    filled = [shape[i] if d is None else d for i, d in enumerate(noise)]
+    for d, n in zip(reversed(shape), reversed(filled), strict=False):
+        if n not in (None, 1) and d is not None and n != d:
+            return "every noise_shape entry must be 1, null or the input's dim"
+    return None
+
+
+def _dropout_shape(params, inputs):
+    (shape,) = inputs
+    noise = params["noise_shape"]
+    if noise is not None:
+        problem = _noise_shape_problem(noise, shape)
+        if problem:
+            raise ShapeError(
+                f"Dropout: {problem}. Received: noise_shape={fmt(noise)}, "
+                f"input_shape={fmt(shape)}",
+                port=0,
+            )
+    return tuple(shape)
+
+
+register(LayerSpec(
+    kind="Dropout",
+    category="Core",
+    doc="Sets a random fraction of inputs to 0 during training, scaling the rest up",
+    params=(
+        rate(),
+        ParamSpec("noise_shape", "shape", default=None, allow_none=True,
+                  doc="Shape of the dropout mask (batch included; 1 shares it along an axis)"),
+        seed_param(),
+    ),
+    shape=_dropout_shape,
+    samples=(Sample({"rate": 0.5}, ((None, 16),)),
+             Sample({"rate": 0.2, "noise_shape": (None, 1, 8), "seed": 3}, ((None, 5, 8),)),
+             Sample({"rate": 0.0}, ((4, None, 3, 2),))),
+))
+
+
+def _spatial_dropout_shape(kind: str, rank: int):
+    def shape_rule(params, inputs):
+        require_rank(inputs[0], rank, kind)
+        return tuple(inputs[0])
+
+    return shape_rule
+
+
+register(LayerSpec(
+    kind="SpatialDropout1D",
+    category="Core",
+    doc="Drops whole 1D feature maps (channels) of a (batch, steps, channels) input",
+    params=(rate(), seed_param()),
+    shape=_spatial_dropout_shape("SpatialDropout1D", 3),
+    samples=(Sample({"rate": 0.3}, ((None, 10, 8),)),
+             Sample({"rate": 0.5, "seed": 1}, ((None, None, 4),)),
+             Sample({"rate": 0.5}, ((None, 10),))),
+))
+
+register(LayerSpec(
+    kind="SpatialDropout2D",
+    category="Core",
+    doc="Drops whole 2D feature maps (channels) of an image tensor",
+    params=(rate(), data_format(), seed_param()),
+    shape=_spatial_dropout_shape("SpatialDropout2D", 4),
+    samples=(Sample({"rate": 0.3}, ((None, 8, 8, 3),)),
+             Sample({"rate": 0.2, "data_format": "channels_first"}, ((None, 3, None, 8),)),
+             Sample({"rate": 0.5}, ((None, 8, 3),))),
+))
+
+
+def _embedding_shape(params, inputs):
+    (shape,) = inputs
+    return (*shape, params["output_dim"])
+
+
+def _embedding_count(params, inputs):
+    return (params["input_dim"] * params["output_dim"], 0)
+
+
+register(LayerSpec(
+    kind="Embedding",
+    category="Core",
+    doc="Maps integer ids in [0, input_dim) to dense vectors of size output_dim",
+    params=(
+        ParamSpec("input_dim", "int", initial=1000, min=1, doc="Vocabulary size (largest id + 1)"),
+        ParamSpec("output_dim", "int", initial=64, min=1, doc="Size of each embedding vector"),
+        ParamSpec("embeddings_initializer", "initializer", default="random_uniform",
+                  doc="Initializer of the embedding matrix"),
+        ParamSpec("embeddings_regularizer", "regularizer", default=None,
+                  doc="Regularizer of the embedding matrix"),
+        ParamSpec("activity_regularizer", "regularizer", default=None,
+                  doc="Regularizer of the layer output"),
+        ParamSpec("embeddings_constraint", "constraint", default=None,
+                  doc="Constraint on the embedding matrix"),
+        ParamSpec("mask_zero", "bool", default=False,
+                  doc="Treat id 0 as padding and pass a mask to later layers"),
+    ),
+    shape=_embedding_shape,
+    count=_embedding_count,
+    samples=(Sample({"input_dim": 100, "output_dim": 8}, ((None, 20),)),
+             Sample({"input_dim": 50, "output_dim": 4}, ((None, None),)),
+             Sample({"input_dim": 10, "output_dim": 3}, ((2, 5, 7),)),
+             Sample({"input_dim": 7, "output_dim": 2}, ((None,),))),
+))
