@@ -1,0 +1,189 @@
+"""KerasLayer: a Keras layer (or operation) with no dedicated kind, kept whole.
+
+The importer turns any layer the table has no entry for into a KerasLayer node
+holding the class, its full `get_config()` and how it was called. Its shape
+rule cannot know the layer's maths, so the importer (or
+`kerascanvas.runtime.import_generic.infer_generic`) records the output shapes
+Keras computed, keyed by the input shapes they were computed for:
+
+>>> from kerascanvas.graph import get_spec
+>>> spec = get_spec("KerasLayer")
+>>> rec = [{"inputs": [[None, 8]], "outputs": [[None, 8]]}]
+>>> params = spec.resolve({"class_name": "Identity", "output_shapes": rec})
+>>> spec.output_shapes(params, [(None, 8)])
+[(None, 8)]
+>>> spec.output_shapes(params, [(4, 8)])
+[(4, 8)]
+
+A call template says how the layer was called: `{"args": [...], "kwargs": {...}}`
+where `{"__input__": i}` stands for the tensor on input port `i`; without one the
+layer gets its single input, or the list of its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import ShapeError
+from ..params import ParamSpec
+from ..shapes import fmt
+from ..spec import LayerSpec, Sample, register
+
+PLACEHOLDER = "__input__"
+UNKNOWN_SHAPE = ("shape unknown for these inputs; re-import or run `kerascanvas validate` "
+                 "with keras")
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 0) for d in value)
+
+
+def _records_problem(value: Any) -> str | None:
+    """Why `value` is not a list of {"inputs": [shape...], "outputs": [shape...]} records."""
+    if value is None:
+        return None
+    expected = 'a list of {"inputs": [shapes], "outputs": [shapes]} records'
+    if not isinstance(value, list):
+        return expected
+    for rec in value:
+        if not isinstance(rec, dict) or set(rec) != {"inputs", "outputs"}:
+            return expected
+        shapes = [*rec["inputs"], *rec["outputs"]] if all(
+            isinstance(rec[k], list) for k in rec) else [None]
+        if not rec["outputs"] or not all(_is_shape(s) for s in shapes):
+            return expected
+    return None
+
+
+def _call_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= {"args", "kwargs"}:
+        return 'a call template {"args": [...], "kwargs": {...}} or null'
+    if not isinstance(value.get("args", []), list) or not isinstance(value.get("kwargs", {}),
+                                                                      dict):
+        return 'a call template {"args": [...], "kwargs": {...}} or null'
+    return None
+
+
+def _config_problem(value: Any) -> str | None:
+    return None if value is None or isinstance(value, dict) else "a JSON object or null"
+
+
+def _match_batchless(record_inputs: list, wanted: list) -> bool:
+    """Same shapes apart from the batch axis, which the record leaves unknown."""
+    if len(record_inputs) != len(wanted):
+        return False
+    return all(len(r) == len(w) and r and r[0] is None and r[1:] == w[1:]
+               for r, w in zip(record_inputs, wanted, strict=True))
+
+
+def _generic_shape(params: Mapping[str, Any], inputs: list) -> list:
+    wanted = [list(s) for s in inputs]
+    records = params["output_shapes"] or []
+    for rec in records:
+        if rec["inputs"] == wanted:
+            return [tuple(s) for s in rec["outputs"]]
+    # A fixed batch size set on an Input flows through unchanged: the record made
+    # with an unknown batch still holds for every other axis.
+    batches = {s[0] for s in wanted if s}
+    for rec in records:
+        if len(batches) == 1 and _match_batchless(rec["inputs"], wanted):
+            (batch,) = batches
+            return [tuple([batch if s and s[0] is None else s[0], *s[1:]]) if s else ()
+                    for s in rec["outputs"]]
+    received = ", ".join(fmt(s) for s in inputs)
+    raise ShapeError(f"{params['class_name']}: {UNKNOWN_SHAPE}. Received: input shapes "
+                     f"{received}", port=0)
+
+
+def _generic_count(params: Mapping[str, Any], inputs: list) -> tuple[int, int]:
+    count = params["count"]
+    return (0, 0) if count is None else (count[0], count[1])
+
+
+def _generic_outputs(params: Mapping[str, Any]) -> int:
+    records = params.get("output_shapes") or []
+    return len(records[0]["outputs"]) if records else 1
+
+
+def _source(value: Any, inputs: Sequence[str]) -> str:
+    """Python source for a call-template value, with placeholders replaced by `inputs`."""
+    if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
+        return inputs[value[PLACEHOLDER]]
+    if isinstance(value, list):
+        return "[" + ", ".join(_source(v, inputs) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_source(v, inputs)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def call_arguments(params: Mapping[str, Any], inputs: Sequence[str]) -> str:
+    """The argument list (source text) of a KerasLayer call on the given input expressions.
+
+    >>> call_arguments({"call": None}, ["x"])
+    'x'
+    >>> call_arguments({"call": None}, ["a", "b"])
+    '[a, b]'
+    >>> call_arguments({"call": {"args": [{"__input__": 0}, 3.0]}}, ["x"])
+    'x, 3.0'
+    """
+    call = params.get("call")
+    if call is None:
+        return inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
+    parts = [_source(v, inputs) for v in call.get("args", [])]
+    parts += [f"{k}={_source(v, inputs)}" for k, v in call.get("kwargs", {}).items()]
+    return ", ".join(parts)
+
+
+def serialized(params: Mapping[str, Any], name: str) -> dict:
+    """The Keras serialization dict of the layer, named `name`."""
+    return {
+        "module": params["module"],
+        "class_name": params["class_name"],
+        "config": {**(params.get("config") or {}), "name": name},
+        "registered_name": params.get("registered_name"),
+    }
+
+
+def layer_source(params: Mapping[str, Any], name: str, inputs: Sequence[str]) -> str:
+    """Source text that builds the layer and calls it on `inputs` (deserialized in safe mode).
+
+    >>> layer_source({"module": "keras.layers", "class_name": "Identity", "config": {},
+    ...               "registered_name": None, "call": None}, "idn", ["x"])  # doctest: +ELLIPSIS
+    "keras.saving.deserialize_keras_object({...'name': 'idn'}, ...}, safe_mode=True)(x)"
+    """
+    spec = repr(serialized(params, name))
+    return (f"keras.saving.deserialize_keras_object({spec}, safe_mode=True)"
+            f"({call_arguments(params, inputs)})")
+
+
+register(LayerSpec(
+    kind="KerasLayer",
+    category="Core",
+    doc="A Keras layer with no dedicated node; kept as its class name and full config",
+    params=(
+        ParamSpec("class_name", "str", initial="Identity", doc="The Keras class name"),
+        ParamSpec("module", "str", default="keras.layers", doc="Module the class lives in"),
+        ParamSpec("registered_name", "str", default=None, allow_none=True,
+                  doc="Name the class is registered under, for custom layers"),
+        ParamSpec("config", "json", default=None, check=_config_problem,
+                  doc="The layer's full get_config(); empty for the class defaults"),
+        ParamSpec("call", "json", default=None, check=_call_problem,
+                  doc="How the layer is called; empty for its input (or list of inputs)"),
+        ParamSpec("output_shapes", "json", default=None, check=_records_problem,
+                  doc="Output shapes Keras computed, keyed by input shapes"),
+        ParamSpec("count", "int_list", default=None, length=2, min=0, allow_none=True,
+                  doc="Recorded (trainable, non-trainable) parameter count"),
+    ),
+    shape=_generic_shape,
+    count=_generic_count,
+    min_inputs=1,
+    max_inputs=None,
+    outputs=_generic_outputs,
+    samples=(Sample({"class_name": "Identity",
+                     "output_shapes": [{"inputs": [[None, 5]], "outputs": [[None, 5]]}]},
+                    ((None, 5),)),),
+))
