@@ -1,0 +1,61 @@
+"""Graph -> Keras 3 Python source. Pure text: imports neither keras nor torch.
+
+>>> from kerascanvas.graph.document import Document, Edge
+>>> doc = Document()
+>>> x = doc.add_node("Input", "image", {"shape": [4]})
+>>> y = doc.add_node("Dense", "out", {"units": 2})
+>>> doc.connect(Edge(x.id, 0, y.id, 0))
+>>> doc.outputs = [y.id]
+>>> print(generate(doc).split("def build_model():")[1])
+<BLANKLINE>
+    \"\"\"The model, uncompiled.\"\"\"
+    image = keras.Input(shape=(4,), name='image')
+    out = layers.Dense(units=2, name='out')(image)
+    return keras.Model(inputs=image, outputs=out, name='model')
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+from kerascanvas.graph.document import Document
+
+from . import functional, sequential, subclass
+from .errors import CodegenError
+from .plan import make_plan
+from .script import to_script
+
+STYLES = {
+    "functional": functional.write,
+    "sequential": sequential.write,
+    "subclass": subclass.write,
+}
+
+__all__ = ["STYLES", "CodegenError", "generate"]
+
+
+def generate(doc: Document, style: str = "functional", script: bool = False,
+             model_name: str = "model", analysis=None) -> str:
+    """Python source for the document's model.
+
+    Args:
+        doc: the document; it must be valid (no error issues).
+        style: "functional", "sequential" (single chains only) or "subclass".
+        script: when true, a complete training script (`python out.py --epochs 1`)
+            instead of a module defining `build_model()`.
+        model_name: the Keras name of the model.
+        analysis: a `graph.validate.Analysis` of `doc` already at hand, to save redoing it.
+
+    Returns:
+        The source text; the same document always gives the same text.
+
+    Raises:
+        CodegenError: the document has errors, or `style` does not apply to it.
+    """
+    if style not in STYLES:
+        raise CodegenError(f"Unknown code style {style!r}; expected one of {', '.join(STYLES)}")
+    plan = make_plan(doc, analysis)
+    module = STYLES[style](plan, model_name)
+    if script:
+        module = to_script(module, plan, doc)
+    return module.render()
+

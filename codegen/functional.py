@@ -1,0 +1,33 @@
+"""The Functional-API writer: `build_model()` wires one tensor variable per node output."""
+
+from __future__ import annotations
+
+from .blocks import helper_call, helper_sources
+from .emit import INDENT, Module, call_suffix, constructor, pack, targets
+from .literals import Code, call
+from .plan import Plan, Step
+
+
+def step_line(step: Step, indent: str = INDENT) -> str:
+    """The statement that creates the node's layer and applies it to its inputs."""
+    prefix = targets(step.outputs)
+    if step.spec.is_block:
+        return helper_call(step.spec.kind, step.inputs[0], step.kwargs, step.name, indent, prefix)
+    suffix = "" if step.spec.min_inputs == 0 else call_suffix(step.spec, step.inputs)
+    return constructor(step.spec, step.kwargs, step.name, indent, prefix, suffix)
+
+
+def build_function(plan: Plan, model_name: str) -> str:
+    """`def build_model(): ... return keras.Model(inputs=..., outputs=..., name=...)`."""
+    lines = ["def build_model():", f'{INDENT}"""The model, uncompiled."""']
+    lines += [step_line(step) for step in plan.steps]
+    inputs = pack([s.outputs[0] for s in plan.inputs])
+    outputs = pack(plan.outputs)
+    lines.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),
+                                         "name": model_name}, INDENT, "return "))
+    return "\n".join(lines) + "\n"
+
+
+def write(plan: Plan, model_name: str) -> Module:
+    """Helpers for the block kinds used, then `build_model()`."""
+    return Module(blocks=[*helper_sources(plan.block_kinds), build_function(plan, model_name)])

@@ -1,0 +1,70 @@
+"""Python source for values and calls. Every string goes through `repr`.
+
+>>> literal((3, 3)), literal((1,)), literal("it's"), literal(1e-05)
+('(3, 3)', '(1,)', '"it\\'s"', '1e-05')
+>>> call("layers.Dense", [], {"units": 10, "name": "out"})
+"layers.Dense(units=10, name='out')"
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import CodegenError
+
+LINE_LIMIT = 99
+INDENT = "    "
+
+
+class Code(str):
+    """Source text the writers made themselves (identifiers, expressions), written as is."""
+
+
+def literal(value: Any) -> str:
+    """Source text that evaluates to `value` (None, bool, int, float, str, tuple, list, dict)."""
+    if isinstance(value, Code):
+        return str(value)
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CodegenError(f"Expected a finite number, received {value!r}")
+        return repr(value)
+    if isinstance(value, tuple):
+        items = [literal(v) for v in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(value, list):
+        return f"[{', '.join(literal(v) for v in value)}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    raise CodegenError(f"Cannot write a value of type {type(value).__name__}: {value!r}")
+
+
+def keyword_name(name: str) -> str:
+    """`name` if it can be a keyword argument, else CodegenError."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise CodegenError(f"Expected a Python identifier as argument name, received {name!r}")
+    return name
+
+
+def arguments(args: Sequence[str], kwargs: Mapping[str, Any]) -> list[str]:
+    """Positional source snippets followed by `key=literal` pairs."""
+    return [*args, *(f"{keyword_name(k)}={literal(v)}" for k, v in kwargs.items())]
+
+
+def call(func: str, args: Sequence[str], kwargs: Mapping[str, Any], indent: str = "",
+         prefix: str = "", suffix: str = "") -> str:
+    """`prefix + func(args, k=v) + suffix`, one argument per line when it would be too long.
+
+    `args` are source snippets (variable names); `kwargs` values are written with `literal`.
+    The result has no trailing newline; continuation lines are indented from `indent`.
+    """
+    parts = arguments(args, kwargs)
+    line = f"{indent}{prefix}{func}({', '.join(parts)}){suffix}"
+    if len(line) <= LINE_LIMIT or not parts:
+        return line
+    body = "".join(f"{indent}{INDENT}{part},\n" for part in parts)
+    return f"{indent}{prefix}{func}(\n{body}{indent}){suffix}"

@@ -1,0 +1,156 @@
+"""What the code will contain: the checked document as an ordered list of steps.
+
+Every style (functional, sequential, subclass, script) writes from the same plan,
+so they agree on variable names, argument order and which layers exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerascanvas.graph.document import Document, Node
+from kerascanvas.graph.spec import LayerSpec, get_spec
+
+from .errors import CodegenError
+from .naming import Namer
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node: its Keras arguments, where its inputs come from and what it produces.
+
+    Attributes:
+        node: the document node.
+        spec: its LayerSpec.
+        params: resolved params (every name, normal form).
+        kwargs: the non-default params, in spec order: exactly what the code passes.
+        inputs: variable names feeding input ports 0, 1, ...
+        outputs: variable names of output ports 0, 1, ...
+        input_shapes: the inferred input shapes.
+    """
+
+    node: Node
+    spec: LayerSpec
+    params: dict[str, Any]
+    kwargs: dict[str, Any]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    input_shapes: tuple
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass
+class Plan:
+    """The steps in topological order, plus the model's inputs and outputs in document order."""
+
+    steps: list[Step]
+    inputs: list[Step]
+    outputs: list[str]
+    output_steps: list[Step]
+    output_shapes: dict[str, tuple] = field(default_factory=dict)
+    namer: Namer = field(default_factory=Namer)
+
+    @property
+    def block_kinds(self) -> list[str]:
+        """Block kinds used, in order of first use."""
+        return list(dict.fromkeys(s.spec.kind for s in self.steps if s.spec.is_block))
+
+
+def make_plan(doc: Document, analysis=None) -> Plan:
+    """Check `doc` and order it into steps; raise CodegenError listing every error.
+
+    Only nodes that feed a model output are kept (Keras drops the others too).
+    """
+    analysis = analysis if analysis is not None else analyze_document(doc)
+    errors = [i for i in analysis.issues if i.severity == "error"]
+    if errors:
+        raise CodegenError(_error_text(doc, errors))
+    if not doc.outputs:
+        raise CodegenError("The model has no outputs: mark at least one node as an output")
+    wanted = _ancestors(doc, doc.outputs)
+    namer = Namer()
+    ports: dict[tuple[str, int], str] = {}
+    steps = []
+    for node in doc.topological_order():
+        if node.id not in wanted:
+            continue
+        step = _make_step(doc, node, analysis.results[node.id], namer, ports)
+        steps.append(step)
+    by_id = {s.node.id: s for s in steps}
+    inputs = [by_id[nid] for nid in doc.nodes if nid in by_id and by_id[nid].spec.min_inputs == 0]
+    outputs = [ports[(nid, 0)] for nid in doc.outputs]
+    shapes = {doc.node(nid).name: tuple(analysis.results[nid].output_shapes[0])
+              for nid in doc.outputs}
+    return Plan(steps, inputs, outputs, [by_id[nid] for nid in doc.outputs], shapes, namer)
+
+
+def _make_step(doc, node, result, namer, ports) -> Step:
+    spec = get_spec(node.kind)
+    sources = []
+    for edge in doc.in_edges(node.id):
+        sources.append(ports[(edge.src, edge.src_port)])
+    count = len(result.output_shapes) if result.output_shapes else 1
+    outputs = [namer.take(node.name)]
+    outputs += [namer.take(f"{node.name}_out{i}") for i in range(1, count)]
+    for port, var in enumerate(outputs):
+        ports[(node.id, port)] = var
+    return Step(node, spec, dict(result.params), spec.non_default(node.params),
+                tuple(sources), tuple(outputs), tuple(result.input_shapes))
+
+
+def _ancestors(doc: Document, node_ids) -> set[str]:
+    parents: dict[str, list[str]] = {}
+    for e in doc.edges:
+        parents.setdefault(e.dst, []).append(e.src)
+    seen, stack = set(), list(node_ids)
+    while stack:
+        nid = stack.pop()
+        if nid not in seen:
+            seen.add(nid)
+            stack.extend(parents.get(nid, ()))
+    return seen
+
+
+def _error_text(doc: Document, errors) -> str:
+    lines = [f"The graph has {len(errors)} error(s); fix them before generating code:"]
+    for issue in errors:
+        where = doc.nodes[issue.node].name if issue.node in doc.nodes else None
+        lines.append(f"  - {where}: {issue.message}" if where else f"  - {issue.message}")
+    return "\n".join(lines)
+
+
+def analyze_document(doc: Document):
+    """`graph.validate.analyze(doc)`: shapes, resolved params and issues of every node."""
+    try:
+        from kerascanvas.graph.validate import analyze
+    except ImportError:  # TEMPORARY until graph.validate lands
+        return _basic_analysis(doc)
+    return analyze(doc)
+
+
+def _basic_analysis(doc):
+    from types import SimpleNamespace as NS
+
+    from kerascanvas.graph.errors import KerasCanvasError
+
+    results, issues, shapes = {}, [], {}
+    for node in doc.topological_order():
+        spec = node.spec
+        edges = doc.in_edges(node.id)
+        try:
+            ins = [shapes[(e.src, e.src_port)] for e in edges]
+            if len(ins) < spec.min_inputs:
+                raise KerasCanvasError("missing inputs")
+            params = spec.resolve(node.params)
+            outs = spec.output_shapes(params, ins)
+        except (KerasCanvasError, KeyError) as exc:
+            issues.append(NS(node=node.id, port=None, severity="error", message=str(exc)))
+            continue
+        for i, s in enumerate(outs):
+            shapes[(node.id, i)] = s
+        results[node.id] = NS(input_shapes=ins, output_shapes=outs, params=params, count=None)
+    return NS(results=results, issues=issues)

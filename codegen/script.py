@@ -1,0 +1,2 @@
+def to_script(module, plan, doc):
+    raise NotImplementedError

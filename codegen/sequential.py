@@ -1,0 +1,44 @@
+"""The Sequential writer, for graphs that are one chain from one Input to one output."""
+
+from __future__ import annotations
+
+from .emit import INDENT, Module, constructor
+from .errors import CodegenError
+from .literals import literal
+from .plan import Plan
+
+
+def chain_problem(plan: Plan) -> str | None:
+    """Why the plan is not a single chain of single-input, single-output layers, or None."""
+    if len(plan.inputs) != 1:
+        return f"a Sequential model has one Input; this graph has {len(plan.inputs)}"
+    if len(plan.outputs) != 1:
+        return f"a Sequential model has one output; this graph has {len(plan.outputs)}"
+    previous = plan.steps[0]
+    for step in plan.steps[1:]:
+        where = f"node {step.name!r} ({step.spec.kind})"
+        if step.spec.is_block:
+            return f"{where} is a block, which is no single layer"
+        if len(step.inputs) != 1:
+            return f"{where} takes {len(step.inputs)} inputs, a Sequential layer takes 1"
+        if len(step.outputs) != 1:
+            return f"{where} has {len(step.outputs)} outputs, a Sequential layer has 1"
+        if step.inputs[0] != previous.outputs[0]:
+            return (f"{where} is fed by a layer other than the one before it "
+                    f"({previous.name!r}), so the graph branches")
+        previous = step
+    return None
+
+
+def write(plan: Plan, model_name: str) -> Module:
+    """`build_model()` returning `keras.Sequential([keras.Input(...), layers...], name=...)`."""
+    problem = chain_problem(plan)
+    if problem:
+        raise CodegenError(f"The sequential style does not apply: {problem}. "
+                           "Use the functional style instead")
+    items = INDENT * 3
+    lines = ["def build_model():", f'{INDENT}"""The model, uncompiled."""',
+             f"{INDENT}return keras.Sequential(", f"{INDENT * 2}["]
+    lines += [constructor(s.spec, s.kwargs, s.name, items, suffix=",") for s in plan.steps]
+    lines += [f"{INDENT * 2}],", f"{INDENT * 2}name={literal(model_name)},", f"{INDENT})"]
+    return Module(blocks=["\n".join(lines) + "\n"])

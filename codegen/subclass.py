@@ -1,0 +1,89 @@
+"""The subclassed-Model writer: layers made in `__init__`, wired in `call()`.
+
+Blocks cannot be helper calls here (a helper makes new layers on every call), so
+each block node is written out as its sublayers, from the block's own expansion.
+"""
+
+from __future__ import annotations
+
+from kerascanvas.graph.spec import get_spec
+
+from .emit import INDENT, Module, call_suffix, constructor, pack
+from .literals import call
+from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
+from .plan import Plan, Step
+
+CLASS_NAME = "CanvasModel"
+
+
+class _Writer:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.attrs = Namer(RESERVED | MODEL_ATTRIBUTES)
+        self.init: list[str] = []
+        self.body: list[str] = []
+
+    def layer(self, spec, kwargs, name: str, sources, outputs) -> None:
+        attr = self.attrs.take(name)
+        self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = "))
+        self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
+                         f"self.{attr}{call_suffix(spec, sources)}")
+
+    def step(self, step: Step) -> None:
+        if step.spec.min_inputs == 0:
+            return
+        if not step.spec.is_block:
+            self.layer(step.spec, step.kwargs, step.name, step.inputs, step.outputs)
+            return
+        expansion = step.spec.expand(step.params, list(step.input_shapes))
+        local = {"input": step.inputs[0]}
+        for sub in expansion.layers:
+            is_last = sub.name == expansion.output
+            var = step.outputs[0] if is_last else self.plan.namer.take(f"{step.name}_{sub.name}")
+            sources = [local[s] for s in sub.inputs]
+            self.layer(get_spec(sub.kind), dict(sub.params), f"{step.name}_{sub.name}",
+                       sources, [var])
+            local[sub.name] = var
+
+
+def _call_signature(plan: Plan) -> list[str]:
+    names = [s.outputs[0] for s in plan.inputs]
+    if len(names) == 1:
+        return [f"{INDENT}def call(self, {names[0]}):"]
+    return [f"{INDENT}def call(self, inputs):", f"{INDENT * 2}{', '.join(names)} = inputs"]
+
+
+def class_source(plan: Plan) -> str:
+    writer = _Writer(plan)
+    for step in plan.steps:
+        writer.step(step)
+    lines = [f"class {CLASS_NAME}(keras.Model):",
+             f'{INDENT}"""The graph as a subclassed model: layers in __init__, wired in call()."""',
+             "",
+             f"{INDENT}def __init__(self, **kwargs):",
+             f"{INDENT * 2}super().__init__(**kwargs)",
+             *writer.init, "", *_call_signature(plan), *writer.body,
+             f"{INDENT * 2}return {pack(plan.outputs)}"]
+    return "\n".join(lines) + "\n"
+
+
+def build_function(plan: Plan, model_name: str) -> str:
+    """`build_model()`: an instance called once on symbolic inputs, so every layer is built."""
+    inputs = [constructor(s.spec, s.kwargs, s.name) for s in plan.inputs]
+    lines = ["def build_model():",
+             f'{INDENT}"""The model, uncompiled, built on the input shapes."""',
+             call(CLASS_NAME, [], {"name": model_name}, INDENT, "model = "),
+             f"{INDENT}# Calling the model on symbolic inputs builds its layers, so that "
+             "count_params works."]
+    if len(inputs) == 1:
+        lines.append(call("model", inputs, {}, INDENT))
+    else:
+        lines += [f"{INDENT}inputs = [", *(f"{INDENT * 2}{i}," for i in inputs), f"{INDENT}]",
+                  f"{INDENT}model(inputs)"]
+    lines.append(f"{INDENT}return model")
+    return "\n".join(lines) + "\n"
+
+
+def write(plan: Plan, model_name: str) -> Module:
+    """The model class, then `build_model()`."""
+    return Module(blocks=[class_source(plan), build_function(plan, model_name)])
