@@ -1,0 +1,266 @@
+"""Per-node shape inference: params, input ports, the shape rule and the count rule.
+
+`infer_node` looks at one node given the results of the nodes upstream of it and
+never raises: every problem becomes an `Issue`. `infer_graph` walks the document
+in topological order and re-infers only the nodes it is asked to, plus the nodes
+whose inputs changed as a consequence (a node whose output shapes come out the
+same does not disturb the nodes after it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .document import Document, Edge, Node
+from .errors import ParamError, ShapeError
+from .diagnose import diagnose_shape_error
+from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, pinned to a node (and an input port) where that applies.
+
+    Attributes:
+        node: the node id, or None for a problem of the whole document.
+        port: the input port of `node` at fault, or None.
+        severity: "error" (the model cannot be built) or "warning".
+        message: what was expected and what was received, naming nodes and ports.
+        code: a stable identifier of the kind of problem, e.g. "unconnected_input".
+        fixes: codes of automatic fixes that apply, e.g. ("insert_flatten",).
+    """
+
+    node: str | None
+    port: int | None
+    severity: str
+    message: str
+    code: str
+    fixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """What inference found for one node.
+
+    Attributes:
+        input_shapes: the shape arriving at each connected input port, in port order.
+        output_shapes: one shape per output port, or None when the node has an error
+            or sits downstream of one.
+        params: the resolved params (every name, normal form), or None if refused.
+        count: (trainable, non_trainable) weights; (0, 0) when unknown.
+    """
+
+    input_shapes: list[Shape]
+    output_shapes: list[Shape] | None
+    params: dict[str, Any] | None
+    count: tuple[int, int] = (0, 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.output_shapes is not None
+
+
+def in_edge_index(doc: Document) -> dict[str, list[Edge]]:
+    """Edges into each node, ordered by destination port (one pass over the edges)."""
+    index: dict[str, list[Edge]] = {}
+    for e in doc.edges:
+        index.setdefault(e.dst, []).append(e)
+    for edges in index.values():
+        edges.sort(key=lambda e: e.dst_port)
+    return index
+
+
+def successor_index(doc: Document) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for e in doc.edges:
+        index.setdefault(e.src, []).append(e.dst)
+    return index
+
+
+def spec_of(node: Node) -> LayerSpec | None:
+    return LAYER_SPECS.get(KIND_ALIASES.get(node.kind, node.kind))
+
+
+def _issue(node: Node, message: str, code: str, port: int | None = None,
+           severity: str = ERROR, fixes: tuple[str, ...] = ()) -> Issue:
+    return Issue(node.id, port, severity, message, code, fixes)
+
+
+# ---- params ---------------------------------------------------------------
+def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue]]:
+    """The resolved params, or None with one issue per bad, unknown or missing param."""
+    issues = []
+    known = {p.name for p in spec.params}
+    where = f"{node.name!r} ({node.kind})"
+    for key in node.params:
+        if key not in known:
+            expected = ", ".join(sorted(known)) or "none"
+            issues.append(_issue(node, f"{where} has no parameter {key!r}. Expected one of: "
+                                 f"{expected}. Received: {key}={node.params[key]!r}",
+                                 "unknown_param"))
+    for p in spec.params:
+        if p.name in node.params:
+            problem = _coerce_problem(p, node.params[p.name])
+            if problem:
+                issues.append(_issue(node, f"{where}: {problem}", "bad_param"))
+        elif p.required:
+            issues.append(_issue(node, f"{where} needs a value for {p.name}. Received none",
+                                 "missing_param"))
+    if issues:
+        return None, issues
+    try:
+        return spec.resolve(node.params), []
+    except ParamError as exc:  # a rule across several params (spec.check)
+        return None, [_issue(node, f"{where}: {exc}", "param_conflict")]
+    except Exception as exc:  # noqa: BLE001 - a faulty check must not break validation
+        return None, [_issue(node, f"{where}: its params could not be checked: {exc!r}",
+                             "internal")]
+
+
+def _coerce_problem(p, value) -> str | None:
+    try:
+        p.coerce(value)
+    except ParamError as exc:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - odd values from a file (e.g. nested objects)
+        return f"Received an invalid value for {p.name}. Received: {p.name}={value!r}"
+    return None
+
+
+# ---- input ports ----------------------------------------------------------
+def _port_issues(node: Node, spec: LayerSpec, ports: dict[int, Edge]) -> list[Issue]:
+    """Missing, extra and out-of-order connections of the node's input ports."""
+    name = node.name
+    connected = sorted(ports)
+    issues = []
+    if spec.is_merge:
+        top = connected[-1] + 1 if connected else 1
+        for port in range(top):
+            if port not in ports:
+                later = spec.port_name(connected[-1]) if connected else None
+                tail = f", but {later} is: connect the inputs in order" if later else ""
+                issues.append(_issue(node, f"Input port {spec.port_name(port)} of {name!r} is "
+                                     f"not connected{tail}", "unconnected_input", port))
+        if not issues and len(connected) < spec.min_inputs:
+            issues.append(_issue(
+                node, f"{name!r} ({node.kind}) merges {spec.min_inputs} or more tensors. "
+                f"Received {len(connected)} input; it passes the tensor through unchanged",
+                "merge_one_input", None, WARNING, ("remove_node",)))
+        return issues
+    for port in connected:
+        if port >= spec.max_inputs:
+            issues.append(_issue(
+                node, f"{name!r} ({node.kind}) has {spec.max_inputs} input port(s). "
+                f"Received a connection on port {port}", "extra_input", port))
+    for port in range(spec.max_inputs):
+        if port in ports:
+            continue
+        if port < spec.min_inputs:
+            issues.append(_issue(node, f"Input port {spec.port_name(port)} of {name!r} is not "
+                                 "connected", "unconnected_input", port))
+        elif any(p > port for p in connected):
+            issues.append(_issue(
+                node, f"Input port {spec.port_name(port)} of {name!r} is not connected, but a "
+                "later port is: optional inputs are passed in order", "unconnected_input", port))
+    return issues
+
+
+def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge],
+                   results: Mapping[str, NodeResult]):
+    """(input shapes, issues, blocked): blocked means an upstream node has no shapes."""
+    ports: dict[int, Edge] = {}
+    issues = []
+    for e in edges:
+        if e.dst_port in ports:
+            issues.append(_issue(node, f"Input port {spec.port_name(e.dst_port)} of "
+                                 f"{node.name!r} has several connections. Expected one",
+                                 "duplicate_port", e.dst_port))
+        ports[e.dst_port] = e
+    issues += _port_issues(node, spec, ports)
+    shapes, blocked = [], False
+    for port in sorted(ports):
+        e = ports[port]
+        upstream = results.get(e.src)
+        if upstream is None or upstream.output_shapes is None:
+            blocked = True
+            continue
+        n_out = len(upstream.output_shapes)
+        if e.src_port >= n_out:
+            src = doc.nodes[e.src].name if e.src in doc.nodes else e.src
+            issues.append(_issue(
+                node, f"Input port {spec.port_name(port)} of {node.name!r} reads output "
+                f"{e.src_port} of {src!r}, which has {n_out} output(s) (0 to {n_out - 1})",
+                "bad_src_port", port))
+            continue
+        shapes.append(upstream.output_shapes[e.src_port])
+    return shapes, issues, blocked
+
+
+# ---- one node -------------------------------------------------------------
+def infer_node(doc: Document, node: Node, edges: list[Edge],
+               results: Mapping[str, NodeResult]) -> tuple[NodeResult, list[Issue]]:
+    """Infer one node from the results upstream of it. Never raises."""
+    spec = spec_of(node)
+    if spec is None:
+        return NodeResult([], None, None), [
+            _issue(node, f"{node.name!r} has unknown kind {node.kind!r}", "unknown_kind")]
+    params, issues = resolve_params(node, spec)
+    shapes, port_issues, blocked = _gather_inputs(doc, node, spec, edges, results)
+    issues += port_issues
+    if params is None or blocked or any(i.severity == ERROR for i in issues):
+        return NodeResult(shapes, None, params), issues
+    try:
+        outputs = [tuple(s) for s in spec.output_shapes(params, list(shapes))]
+    except ShapeError as exc:
+        found = diagnose_shape_error(node.name, spec, params, shapes, exc)
+        issues.append(_issue(node, found.message, found.code, found.port, fixes=found.fixes))
+        return NodeResult(shapes, None, params), issues
+    except Exception as exc:  # noqa: BLE001 - a faulty rule must not break validation
+        issues.append(_issue(node, f"{node.name!r} ({node.kind}): the shape rule failed on "
+                             f"inputs {shapes}: {exc!r}", "internal"))
+        return NodeResult(shapes, None, params), issues
+    return NodeResult(shapes, outputs, params, _count(node, spec, params, shapes, issues)), issues
+
+
+def _count(node, spec, params, shapes, issues) -> tuple[int, int]:
+    try:
+        trainable, frozen = spec.count(params, list(shapes))
+        return int(trainable), int(frozen)
+    except Exception as exc:  # noqa: BLE001
+        issues.append(_issue(node, f"{node.name!r} ({node.kind}): its weights could not be "
+                             f"counted for inputs {shapes}: {exc!r}", "internal",
+                             severity=WARNING))
+        return (0, 0)
+
+
+# ---- the graph ------------------------------------------------------------
+def infer_graph(doc: Document, results: dict[str, NodeResult],
+                node_issues: dict[str, list[Issue]],
+                dirty: Iterable[str] | None = None) -> list[str]:
+    """Re-infer `dirty` nodes (all when None) and whatever their changes reach.
+
+    Updates `results` and `node_issues` in place and returns the ids re-inferred.
+    Nodes on a cycle get an empty result (the document rules report the cycle).
+    """
+    index = in_edge_index(doc)
+    successors = successor_index(doc)
+    order = doc.topological_order()
+    pending = set(doc.nodes) if dirty is None else {n for n in dirty if n in doc.nodes}
+    for nid in set(doc.nodes) - {n.id for n in order}:
+        results[nid], node_issues[nid] = NodeResult([], None, None), []
+    done = []
+    for node in order:
+        if node.id not in pending:
+            continue
+        old = results.get(node.id)
+        result, issues = infer_node(doc, node, index.get(node.id, []), results)
+        results[node.id], node_issues[node.id] = result, issues
+        done.append(node.id)
+        if old is None or old.output_shapes != result.output_shapes:
+            pending.update(successors.get(node.id, ()))
+    return done

@@ -1,0 +1,238 @@
+"""Document-level checks: structure, names, outputs, unused nodes, loss fit.
+
+These look at the whole document and at the per-node results of inference. They
+are cheap (linear in the size of the graph), so a live analysis runs them again
+after every edit instead of tracking what each depends on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .document import Document, Node, name_problem
+from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
+from .shapes import fmt
+from .training import CLASSIFICATION_LOSSES, resolve_training
+
+CATEGORICAL_LOSSES = {"sparse_categorical_crossentropy", "categorical_crossentropy",
+                      "categorical_focal_crossentropy"}
+BINARY_LOSSES = {"binary_crossentropy", "binary_focal_crossentropy"}
+DROPOUT_KINDS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                 "GaussianDropout", "GaussianNoise", "AlphaDropout"}
+
+
+def document_issues(doc: Document, results: Mapping[str, NodeResult],
+                    node_issues: Mapping[str, list[Issue]]) -> list[Issue]:
+    """Every document-level issue, after inference has filled `results`."""
+    issues = structure_issues(doc)
+    issues += name_issues(doc, results)
+    issues += usage_issues(doc)
+    issues += output_issues(doc, results)
+    issues += dense_on_image_issues(doc, results, node_issues)
+    return issues
+
+
+# ---- structure ------------------------------------------------------------
+def structure_issues(doc: Document) -> list[Issue]:
+    """Dangling edges, cycles, and a model with no input or no output."""
+    issues = []
+    for e in doc.edges:
+        missing = [end for end in (e.src, e.dst) if end not in doc.nodes]
+        if missing:
+            node = e.dst if e.dst in doc.nodes else None
+            issues.append(Issue(node, e.dst_port if node else None, ERROR,
+                                f"A connection refers to node {missing[0]!r}, which does not "
+                                f"exist. Received: {e}", "dangling_edge"))
+    for nid in sorted(cycle_nodes(doc), key=list(doc.nodes).index):
+        issues.append(Issue(nid, None, ERROR, f"{doc.nodes[nid].name!r} is on a cycle. "
+                            "Expected a graph without cycles (a DAG)", "cycle"))
+    if not any(spec_of(n) is not None and spec_of(n).kind == "Input" for n in doc.nodes.values()):
+        issues.append(Issue(None, None, ERROR, "The model has no Input node. Expected at least "
+                            "one", "no_input"))
+    for nid in doc.outputs:
+        if nid not in doc.nodes:
+            issues.append(Issue(None, None, ERROR, f"The model outputs list {nid!r}, which is "
+                                "no node of the graph", "bad_output"))
+    if not doc.outputs:
+        issues.append(Issue(None, None, ERROR, "The model has no outputs. Expected at least "
+                            "one node marked as a model output", "no_outputs"))
+    return issues
+
+
+def cycle_nodes(doc: Document) -> set[str]:
+    """Nodes on a cycle (or between cycles); empty for a DAG."""
+    left = set(doc.nodes) - {n.id for n in doc.topological_order()}
+    changed = True
+    while changed:  # peel off nodes that only lead out of the cycles
+        changed = False
+        for nid in list(left):
+            if not any(e.src == nid and e.dst in left for e in doc.edges):
+                left.discard(nid)
+                changed = True
+    return left
+
+
+# ---- names ----------------------------------------------------------------
+def name_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
+    """Invalid and duplicate layer names, including names made by expanded blocks."""
+    issues, owners = [], {}
+    for node in doc.nodes.values():
+        problem = name_problem(node.name)
+        if problem:
+            issues.append(Issue(node.id, None, ERROR, f"Node {node.id}: {problem}",
+                                "invalid_name"))
+            continue
+        for layer_name in keras_layer_names(node, results.get(node.id)):
+            first = owners.setdefault(layer_name, node)
+            if first is not node:
+                issues.append(Issue(node.id, None, ERROR, _clash(layer_name, node, first),
+                                    "duplicate_name"))
+    return issues
+
+
+def _clash(layer_name: str, node: Node, first: Node) -> str:
+    if layer_name == node.name == first.name:
+        return f"The name {layer_name!r} is used by two nodes. Expected unique names"
+    return (f"The Keras layer name {layer_name!r} of {node.name!r} is also used by "
+            f"{first.name!r}. Expected unique names (a block names its layers <block>_<part>)")
+
+
+def keras_layer_names(node: Node, result: NodeResult | None) -> list[str]:
+    """The names the node's layers get in Keras: its own, or its block's sublayers."""
+    spec = spec_of(node)
+    if spec is None or not spec.is_block:
+        return [node.name]
+    if result is None or result.params is None or result.output_shapes is None:
+        return []
+    try:
+        expansion = spec.expand(result.params, list(result.input_shapes))
+        return [f"{node.name}_{layer.name}" for layer in expansion.layers]
+    except Exception:  # noqa: BLE001 - inference reports the block's own problems
+        return []
+
+
+# ---- outputs and usage ----------------------------------------------------
+def usage_issues(doc: Document) -> list[Issue]:
+    """Nodes from which no model output can be reached."""
+    outputs = [nid for nid in doc.outputs if nid in doc.nodes]
+    if not outputs:
+        return []  # "no_outputs" already says it all
+    preds: dict[str, list[str]] = {}
+    for e in doc.edges:
+        preds.setdefault(e.dst, []).append(e.src)
+    used, stack = set(), list(outputs)
+    while stack:
+        nid = stack.pop()
+        if nid not in used:
+            used.add(nid)
+            stack.extend(preds.get(nid, ()))
+    return [Issue(n.id, None, WARNING, f"{n.name!r} ({n.kind}) does not lead to any model "
+                  "output, so it is left out of the model", "unused_node", ("remove_node",))
+            for n in doc.nodes.values() if n.id not in used]
+
+
+def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
+    """Outputs that are dropout layers, and final activations that do not fit the loss."""
+    issues = []
+    losses = _losses(doc, issues)
+    for nid in doc.outputs:
+        node = doc.nodes.get(nid)
+        if node is None:
+            continue
+        if node.kind in DROPOUT_KINDS:
+            issues.append(Issue(nid, None, WARNING, f"{node.name!r} ({node.kind}) is a model "
+                                "output: its noise is applied in training only, so it usually "
+                                "belongs before the last layer", "dropout_output"))
+        result = results.get(nid)
+        if result is not None and result.ok and result.params is not None:
+            issue = loss_fit_issue(node, result, losses.get(node.name))
+            if issue is not None:
+                issues.append(issue)
+    return issues
+
+
+def _losses(doc: Document, issues: list[Issue]) -> dict:
+    try:
+        return resolve_training(doc)["loss"]
+    except Exception as exc:  # noqa: BLE001 - bad settings must not stop validation
+        issues.append(Issue(None, None, WARNING, f"The training settings cannot be used: {exc}",
+                            "bad_training"))
+        return {}
+
+
+def final_activation(node: Node, params: Mapping) -> str | None:
+    """The activation the node applies last, or None when it is not plain to see."""
+    fixed = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu"}
+    if node.kind in fixed:
+        return fixed[node.kind]
+    if "activation" in params:
+        return params["activation"] or "linear"
+    return None
+
+
+def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
+    """A warning when the output's final activation does not suit its loss."""
+    act = final_activation(node, result.params)
+    shape = result.output_shapes[0]
+    units = shape[-1] if shape else None
+    where = f"{node.name!r} ({node.kind}, output {fmt(shape)})"
+    if act == "softmax" and units == 1:
+        return Issue(node.id, None, WARNING, f"{where} applies softmax over a single unit, "
+                     "which always outputs 1. Expected sigmoid for one unit, or one unit "
+                     "per class", "loss_mismatch")
+    if not isinstance(loss, str) or act is None:
+        return None
+    if loss in CATEGORICAL_LOSSES:
+        if units == 1:
+            return Issue(node.id, None, WARNING, f"{where} is trained with {loss}, which needs "
+                         "one unit per class. Received 1 unit: the loss is always 0",
+                         "loss_mismatch")
+        if act != "softmax":
+            return _act_issue(node, where, loss, act, "softmax (probabilities summing to 1)")
+    if loss in BINARY_LOSSES and act != "sigmoid":
+        return _act_issue(node, where, loss, act, "sigmoid (independent probabilities)")
+    return None
+
+
+def _act_issue(node: Node, where: str, loss: str, act: str, expected: str) -> Issue:
+    return Issue(node.id, None, WARNING, f"{where} is trained with {loss}, which expects "
+                 f"{expected}. Received activation {act!r}", "loss_mismatch")
+
+
+def dense_on_image_issues(doc: Document, results: Mapping[str, NodeResult],
+                          node_issues: Mapping[str, list[Issue]]) -> list[Issue]:
+    """Dense fed an image tensor whose output is then used as if it were a vector.
+
+    Dense accepts any rank and acts on the last axis only, so this is legal but
+    rarely meant when the next layer wants a vector, or the loss expects one.
+    """
+    issues = []
+    losses = None
+    for node in doc.nodes.values():
+        result = results.get(node.id)
+        if node.kind != "Dense" or result is None or not result.input_shapes:
+            continue
+        shape = result.input_shapes[0]
+        if len(shape) < 4:
+            continue
+        if not _feeds_rank_error(doc, node, node_issues):
+            if node.id not in doc.outputs:
+                continue
+            losses = _losses(doc, []) if losses is None else losses
+            if losses.get(node.name) not in CLASSIFICATION_LOSSES:
+                continue
+        fixes = ("insert_flatten", "insert_gap2d") if len(shape) == 4 else ("insert_flatten",)
+        issues.append(Issue(node.id, 0, WARNING, f"{node.name!r} (Dense) receives "
+                            f"{fmt(shape)} and acts on the last axis only, giving "
+                            f"{fmt(result.output_shapes[0]) if result.ok else 'a tensor'} of "
+                            f"rank {len(shape)}, but a vector is expected after it. Flatten or "
+                            "pool the input first", "dense_on_image", fixes))
+    return issues
+
+
+def _feeds_rank_error(doc: Document, node: Node, node_issues: Mapping[str, list[Issue]]):
+    for e in doc.out_edges(node.id):
+        for issue in node_issues.get(e.dst, ()):
+            if issue.code == "rank_mismatch" and issue.port in (e.dst_port, None):
+                return True
+    return False

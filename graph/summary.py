@@ -1,0 +1,123 @@
+"""A parameter summary in the manner of Keras' `model.summary()`, from an analysis.
+
+>>> from kerascanvas.graph.document import Document, Edge
+>>> from kerascanvas.graph.validate import analyze
+>>> doc = Document()
+>>> x = doc.add_node("Input", "image", params={"shape": [4]})
+>>> y = doc.add_node("Dense", "out", params={"units": 2})
+>>> doc.connect(Edge(x.id, 0, y.id, 0)); doc.set_outputs([y.id])
+>>> print(format_summary(doc, analyze(doc)))  # doctest: +NORMALIZE_WHITESPACE
+Layer (type)         Output Shape   Param #   Connected to
+==========================================================
+image (InputLayer)   (None, 4)      0         -
+out (Dense)          (None, 2)      10        image
+==========================================================
+Total params: 10
+Trainable params: 10
+Non-trainable params: 0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .document import Document
+from .inference import spec_of
+from .shapes import fmt
+from .validate import Analysis, Issue
+
+HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+UNKNOWN = "?"
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the summary. `params` is None when the node could not be inferred."""
+
+    node_id: str
+    name: str
+    kind: str
+    output_shapes: str
+    params: int | None
+    trainable: int | None
+    non_trainable: int | None
+    connected_to: tuple[str, ...]
+
+    @property
+    def layer(self) -> str:
+        kind = "InputLayer" if self.kind == "Input" else self.kind
+        return f"{self.name} ({kind})"
+
+
+def summary_rows(doc: Document, analysis: Analysis) -> list[SummaryRow]:
+    """One row per node, in topological order (nodes on a cycle last)."""
+    order = [n.id for n in doc.topological_order()]
+    order += [nid for nid in doc.nodes if nid not in set(order)]
+    return [_row(doc, analysis, nid) for nid in order]
+
+
+def _row(doc: Document, analysis: Analysis, node_id: str) -> SummaryRow:
+    node = doc.nodes[node_id]
+    result = analysis.results.get(node_id)
+    known = result is not None and result.output_shapes is not None
+    if known:
+        shapes = ", ".join(fmt(s) for s in result.output_shapes)
+        trainable, frozen = result.count
+    else:
+        shapes, trainable, frozen = UNKNOWN, None, None
+    sources = []
+    for e in doc.in_edges(node_id):
+        src = doc.nodes[e.src].name if e.src in doc.nodes else e.src
+        sources.append(f"{src}[{e.src_port}]" if e.src_port else src)
+    total = None if trainable is None else trainable + frozen
+    return SummaryRow(node_id, node.name, node.kind, shapes, total, trainable, frozen,
+                      tuple(sources))
+
+
+def format_summary(doc: Document, analysis: Analysis) -> str:
+    """The summary table, the parameter totals, then the issues (if any)."""
+    rows = summary_rows(doc, analysis)
+    cells = [HEADERS] + [(r.layer, r.output_shapes, _num(r.params),
+                          ", ".join(r.connected_to) or "-") for r in rows]
+    widths = [max(len(c[i]) for c in cells) + 3 for i in range(len(HEADERS) - 1)]
+    lines = ["".join(c.ljust(w) for c, w in zip(cell, widths, strict=False)) + cell[-1]
+             for cell in cells]
+    rule = "=" * max(len(line) for line in lines)
+    trainable, frozen = analysis.total_params
+    partial = any(r.params is None for r in rows)
+    note = " (nodes marked ? are not counted)" if partial else ""
+    out = [lines[0], rule, *lines[1:], rule,
+           f"Total params: {_num(trainable + frozen)}{note}",
+           f"Trainable params: {_num(trainable)}",
+           f"Non-trainable params: {_num(frozen)}"]
+    if analysis.issues:
+        out += ["", *format_issues(doc, analysis.issues)]
+    return "\n".join(out)
+
+
+def format_issues(doc: Document, issues: list[Issue]) -> list[str]:
+    """`Issues (1 error, 0 warnings):` then one line per issue, errors first."""
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = len(issues) - errors
+    lines = [f"Issues ({errors} error{'s' * (errors != 1)}, "
+             f"{warnings} warning{'s' * (warnings != 1)}):"]
+    for issue in sorted(issues, key=lambda i: i.severity != "error"):
+        lines.append(f"  {issue.severity:<8} {_where(doc, issue)}{issue.message}")
+    return lines
+
+
+def _where(doc: Document, issue: Issue) -> str:
+    if issue.node is None:
+        return ""
+    node = doc.nodes.get(issue.node)
+    if node is None:
+        return f"{issue.node}: "
+    spec = spec_of(node)
+    port = ""
+    if issue.port is not None:
+        port = f" [{spec.port_name(issue.port) if spec else issue.port}]"
+    return f"{node.name}{port}: "
+
+
+def _num(value: int | None) -> str:
+    return UNKNOWN if value is None else f"{value:,}"

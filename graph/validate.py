@@ -1,0 +1,159 @@
+"""Validation and shape inference of a document, in full or incrementally.
+
+`analyze(doc)` infers every node and runs the document rules. `LiveAnalysis(doc)`
+keeps per-node results cached and, after each edit, re-infers only the nodes
+downstream of the change. Neither raises on a bad graph: problems are `Issue`s.
+
+>>> from kerascanvas.graph.document import Document, Edge
+>>> doc = Document()
+>>> x = doc.add_node("Input", params={"shape": [8]})
+>>> y = doc.add_node("Dense", params={"units": 3})
+>>> doc.connect(Edge(x.id, 0, y.id, 0)); doc.set_outputs([y.id])
+>>> result = analyze(doc)
+>>> result.valid, result.results[y.id].output_shapes, result.total_params
+(True, [(None, 3)], (27, 0))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import events as ev
+from . import inference
+from .document import Document, Edge
+from .inference import ERROR, WARNING, Issue, NodeResult
+from .rules import document_issues
+from .spec import Shape
+
+__all__ = ["Analysis", "Issue", "LiveAnalysis", "NodeResult", "analyze", "ERROR", "WARNING"]
+
+
+@dataclass
+class Analysis:
+    """The outcome of validation: a result per node id and the list of issues."""
+
+    results: dict[str, NodeResult] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing stops the model from being built (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def total_params(self) -> tuple[int, int]:
+        """(trainable, non_trainable) summed over the nodes whose count is known."""
+        counts = [r.count for r in self.results.values()]
+        return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+    def issues_for(self, node_id: str) -> list[Issue]:
+        return [i for i in self.issues if i.node == node_id]
+
+    def edge_shape(self, edge: Edge) -> Shape | None:
+        """The shape carried by `edge`, or None when it is unknown."""
+        result = self.results.get(edge.src)
+        if result is None or result.output_shapes is None:
+            return None
+        if edge.src_port >= len(result.output_shapes):
+            return None
+        return result.output_shapes[edge.src_port]
+
+
+def analyze(doc: Document) -> Analysis:
+    """Infer every node and check the whole document. Never raises on a bad graph."""
+    results: dict[str, NodeResult] = {}
+    node_issues: dict[str, list[Issue]] = {}
+    inference.infer_graph(doc, results, node_issues)
+    return _assemble(doc, results, node_issues)
+
+
+def _assemble(doc: Document, results: dict[str, NodeResult],
+              node_issues: dict[str, list[Issue]]) -> Analysis:
+    """Document issues first, then each node's issues in document order."""
+    extra = document_issues(doc, results, node_issues)
+    by_node: dict[str, list[Issue]] = {}
+    issues = [i for i in extra if i.node is None]
+    for i in extra:
+        if i.node is not None:
+            by_node.setdefault(i.node, []).append(i)
+    for nid in doc.nodes:
+        issues += node_issues.get(nid, [])
+        issues += by_node.pop(nid, [])
+    for rest in by_node.values():  # issues about ids that are no longer nodes
+        issues += rest
+    return Analysis({nid: results[nid] for nid in doc.nodes if nid in results}, issues)
+
+
+class LiveAnalysis:
+    """An analysis kept current as the document changes.
+
+    Edits only mark nodes dirty; the work happens when `analysis` is read, so a
+    burst of edits (a macro, a paste) costs one update. `listeners` are called
+    with no arguments after each change that may alter the analysis.
+
+    Attributes:
+        recomputed: ids of the nodes re-inferred by the last update.
+    """
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.listeners: list[Callable[[], None]] = []
+        self.recomputed: list[str] = []
+        self._results: dict[str, NodeResult] = {}
+        self._node_issues: dict[str, list[Issue]] = {}
+        self._dirty: set[str] | None = None  # None: everything
+        self._analysis: Analysis | None = None
+        doc.events.connect(self._on_document_changed)
+
+    @property
+    def analysis(self) -> Analysis:
+        if self._analysis is None:
+            self._update()
+        return self._analysis
+
+    def close(self) -> None:
+        """Stop following the document."""
+        self.doc.events.disconnect(self._on_document_changed)
+
+    def _update(self) -> None:
+        if self._dirty is None:
+            self._results.clear()
+            self._node_issues.clear()
+        self.recomputed = inference.infer_graph(self.doc, self._results, self._node_issues,
+                                                self._dirty)
+        self._dirty = set()
+        self._analysis = _assemble(self.doc, self._results, self._node_issues)
+
+    def _on_document_changed(self, event: ev.Event) -> None:
+        if event.type == ev.NODE_MOVED:
+            return
+        if event.type in (ev.RESET, ev.BLOCKS_CHANGED) or event.node is None:
+            self._dirty = None if event.type in ev.SHAPE_EVENTS else self._dirty
+        elif event.type == ev.NODE_REMOVED:
+            self._forget(event.node)
+        elif event.type in ev.SHAPE_EVENTS:
+            self._mark(event.node)
+        elif event.type == ev.NODE_RENAMED:  # names appear in the messages after it too
+            self._mark(event.node, *self.doc.successors(event.node))
+        self._analysis = None
+        for listener in list(self.listeners):
+            listener()
+
+    def _mark(self, *node_ids: str) -> None:
+        if self._dirty is not None:
+            self._dirty.update(node_ids)
+
+    def _forget(self, node_id: str) -> None:
+        self._results.pop(node_id, None)
+        self._node_issues.pop(node_id, None)
+        if self._dirty is not None:
+            self._dirty.discard(node_id)

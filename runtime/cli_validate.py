@@ -1,0 +1,62 @@
+"""`kerascanvas validate FILE [--json]`: check a project without building it.
+
+Exit codes: 0 valid (warnings allowed), 1 the graph has errors, 2 the file could
+not be read as a project (the loader's message, naming the field, goes to stderr).
+This command imports neither keras nor torch, so it answers quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.errors import ProjectFileError
+from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.summary import format_summary
+from kerascanvas.graph.validate import Analysis, analyze
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare FILE and --json on the subcommand's parser."""
+    parser.add_argument("file", metavar="FILE", help="a Keras Canvas project (.json)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as JSON instead of a summary table")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate `args.file`; print a summary (or JSON) and return the exit code."""
+    try:
+        doc = load(args.file)
+    except ProjectFileError as exc:
+        print(f"kerascanvas validate: {exc}", file=sys.stderr)
+        return 2
+    analysis = analyze(doc)
+    if args.json:
+        print(json.dumps(to_json(doc, analysis), indent=2))
+    else:
+        print(format_summary(doc, analysis))
+    return 0 if analysis.valid else 1
+
+
+def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:
+    """The `--json` report: validity, per-node shapes and counts, totals, issues."""
+    nodes = []
+    for nid, node in doc.nodes.items():
+        result = analysis.results.get(nid)
+        shapes = None
+        if result is not None and result.output_shapes is not None:
+            shapes = [list(s) for s in result.output_shapes]
+        trainable, frozen = result.count if result is not None else (0, 0)
+        nodes.append({"id": nid, "name": node.name, "kind": node.kind, "output_shapes": shapes,
+                      "params": {"trainable": trainable, "non_trainable": frozen}})
+    trainable, frozen = analysis.total_params
+    return {
+        "valid": analysis.valid,
+        "nodes": nodes,
+        "total_params": {"trainable": trainable, "non_trainable": frozen},
+        "issues": [{"node": i.node, "port": i.port, "severity": i.severity,
+                    "message": i.message} for i in analysis.issues],
+    }
