@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .diagnose import diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
-from .diagnose import diagnose_shape_error
 from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
 ERROR = "error"
