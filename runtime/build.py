@@ -1,0 +1,189 @@
+"""The document as a live `keras.Model`, built in-process.
+
+Each node becomes one Keras layer named after the node, created from the
+params that differ from Keras' defaults (`LayerSpec.non_default`), which is
+exactly what generated code passes too, so both builds have the same config
+("what you export is what you train"). Block nodes are inlined: their
+sublayers are named `f"{node.name}_{suffix}"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kerascanvas.graph.document import Document, Node
+from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
+from kerascanvas.graph.spec import LayerSpec, get_spec
+
+from .keras_env import import_keras
+
+GENERIC = "KerasLayer"
+
+
+class BuildError(KerasCanvasError):
+    """The document cannot become a model. `issues` lists the validation errors."""
+
+    def __init__(self, message: str, issues: tuple = ()):
+        super().__init__(message)
+        self.issues = tuple(issues)
+
+
+def make_layer(kind: str, name: str, params: Mapping[str, Any]):
+    """A Keras layer of `kind` named `name`, given only the non-default params.
+
+    A `KerasLayer` node is deserialized from its recorded class and config, in
+    safe mode (nothing from a file is executed).
+
+    >>> make_layer("Dense", "head", {"units": 10}).get_config()["units"]  # doctest: +SKIP
+    10
+    """
+    keras = import_keras()
+    spec = get_spec(kind)
+    if spec.kind == GENERIC:
+        resolved = spec.resolve(params)
+        return keras.saving.deserialize_keras_object(serialized(resolved, name), safe_mode=True)
+    return getattr(keras.layers, spec.kind)(**spec.non_default(params), name=name)
+
+
+def make_input(node: Node):
+    """`keras.Input` for an Input node; dtype and batch_size only when not the default."""
+    keras = import_keras()
+    spec = node.spec
+    kwargs = spec.non_default(node.params)
+    shape = spec.resolve(node.params)["shape"]
+    kwargs.pop("shape", None)
+    return keras.Input(shape=shape, name=node.name, **kwargs)
+
+
+def call_layer(spec: LayerSpec, layer, tensors: list,
+               params: Mapping[str, Any] | None = None) -> list:
+    """Call a layer the way generated code does, and return its outputs as a list.
+
+    Merges take one list; other kinds (MultiHeadAttention: query, value[, key])
+    take their inputs positionally; a `KerasLayer` follows its call template.
+    """
+    if spec.kind == GENERIC:
+        out = _call_generic(layer, tensors, (params or {}).get("call"))
+    elif spec.is_merge:
+        out = layer(list(tensors))
+    else:
+        out = layer(*tensors)
+    return list(out) if isinstance(out, list | tuple) else [out]
+
+
+def _call_generic(layer, tensors: list, call: Mapping[str, Any] | None):
+    if call is None:
+        return layer(tensors[0] if len(tensors) == 1 else list(tensors))
+
+    def fill(value):
+        if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
+            return tensors[value[PLACEHOLDER]]
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return value
+
+    kwargs = {k: fill(v) for k, v in call.get("kwargs", {}).items()}
+    return layer(*[fill(v) for v in call.get("args", [])], **kwargs)
+
+
+def _shape(tensor) -> tuple:
+    return tuple(tensor.shape)
+
+
+def expand_block(node: Node, tensors: list, layers: dict[str, Any]) -> list:
+    """Inline a block node: build its sublayers and return the block output as a list."""
+    spec = node.spec
+    resolved = spec.resolve(node.params)
+    expansion = spec.expand(resolved, [_shape(t) for t in tensors])
+    values: dict[str, list] = {"input": list(tensors)}
+    for sub in expansion.layers:
+        name = f"{node.name}_{sub.name}"
+        layer = layers.get(name) or make_layer(sub.kind, name, sub.params)
+        layers[name] = layer
+        args = [t for ref in sub.inputs for t in values[ref]]
+        values[sub.name] = call_layer(get_spec(sub.kind), layer, args)
+    return values[expansion.output]
+
+
+def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
+                layers: dict[str, Any] | None = None) -> dict[str, list]:
+    """Run the document's layers on given input tensors.
+
+    Args:
+        doc: a valid document.
+        tensors_by_input: a tensor for each Input node, keyed by node name.
+        layers: Keras layers by name to reuse (shared weights); new layers are
+            added to it, so a second call with the same dict reuses them all.
+
+    Returns:
+        The outputs of every node (a list, indexed by output port), keyed by node id.
+    """
+    layers = {} if layers is None else layers
+    values: dict[str, list] = {}
+    for node in doc.topological_order():
+        spec = node.spec
+        if spec.kind == "Input":
+            values[node.id] = [tensors_by_input[node.name]]
+            continue
+        args = [values[e.src][e.src_port] for e in doc.in_edges(node.id)]
+        if spec.is_block:
+            values[node.id] = expand_block(node, args, layers)
+            continue
+        resolved = spec.resolve(node.params)
+        if node.name not in layers:
+            layers[node.name] = make_layer(node.kind, node.name, resolved)
+        values[node.id] = call_layer(spec, layers[node.name], args, resolved)
+    return values
+
+
+def input_nodes(doc: Document) -> list[Node]:
+    """The Input nodes in document order (the model's input order)."""
+    return [n for n in doc.nodes.values() if n.kind == "Input"]
+
+
+def check_buildable(doc: Document) -> None:
+    """Raise BuildError listing every validation error of `doc`, if it has any."""
+    from kerascanvas.graph.validate import analyze
+
+    errors = analyze(doc).errors
+    if errors:
+        raise BuildError(describe_issues(doc, errors, "The graph cannot be built"), errors)
+
+
+def describe_issues(doc: Document, issues, headline: str) -> str:
+    """A readable list of issues, one per line, each naming its node and port."""
+    lines = [f"{headline}: {len(issues)} problem(s)"]
+    for issue in issues:
+        node = doc.nodes.get(issue.node) if issue.node else None
+        where = f"{node.name} ({node.kind})" if node else "graph"
+        if node is not None and issue.port is not None:
+            where += f", input {node.spec.port_name(issue.port)}"
+        lines.append(f"  - {issue.severity}: {where}: {issue.message}")
+    return "\n".join(lines)
+
+
+def build_model(doc: Document, name: str | None = None):
+    """Build the uncompiled `keras.Model` of a valid document.
+
+    Inputs follow the document's node order, outputs `doc.outputs` (port 0 of
+    each output node).
+
+    Raises:
+        BuildError: the document has validation errors (all of them are listed).
+    """
+    keras = import_keras()
+    check_buildable(doc)
+    inputs = {n.name: make_input(n) for n in input_nodes(doc)}
+    values = apply_graph(doc, inputs)
+    outputs = [values[nid][0] for nid in doc.outputs]
+    kwargs = {"name": name} if name else {}
+    return keras.Model(inputs=_single(list(inputs.values())), outputs=_single(outputs), **kwargs)
+
+
+def _single(tensors: list):
+    # A lone tensor rather than a one-element list, as hand-written Keras code has it.
+    return tensors[0] if len(tensors) == 1 else tensors

@@ -1,0 +1,419 @@
+"""Training data: sources named by a short spec string, and checks against the model.
+
+Specs:
+    "synthetic" or "synthetic:N": N random samples (default 256) shaped for every
+        Input, with labels of the form each output's loss expects.
+    "sklearn:digits|iris|wine|breast_cancer": the small sets scikit-learn ships
+        (digits as 8x8x1 images, values 0..16), shuffled with the seed.
+    "PATH.npz": arrays `x` and `y`, or one array per input and output name; optional
+        validation arrays `x_val`/`y_val` or `val_<name>`.
+    "X.npy,Y.npy": one input array and one label array.
+
+Labels are class ids when a source has classes; `load_data` turns them into
+one-hot rows for outputs trained with categorical crossentropy.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.projectfile import from_dict, to_dict
+from kerascanvas.graph.shapes import fmt
+from kerascanvas.graph.training import resolve_training
+from kerascanvas.graph.validate import Issue, analyze
+
+__all__ = ["DataError", "Dataset", "check_data", "load_data", "SKLEARN_SETS"]
+
+SKLEARN_SETS = ("digits", "iris", "wine", "breast_cancer")
+DEFAULT_SYNTHETIC = 256
+# Unknown (None) dimensions of an Input get this length in synthetic data.
+SYNTHETIC_LENGTH = 8
+
+
+class DataError(KerasCanvasError):
+    """A data source could not be read or does not name what it should."""
+
+
+@dataclass
+class Dataset:
+    """Arrays keyed by Input node name (`x`) and output node name (`y`)."""
+
+    x: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    x_val: dict[str, np.ndarray] | None = None
+    y_val: dict[str, np.ndarray] | None = None
+    num_classes: dict[str, int] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def num_samples(self) -> int:
+        first = next(iter(self.x.values()), None)
+        return 0 if first is None else len(first)
+
+    @property
+    def has_validation(self) -> bool:
+        return bool(self.x_val) and bool(self.y_val)
+
+
+def load_data(spec: str, doc: Document, seed: int | None = None) -> Dataset:
+    """Read the data named by `spec` for the model of `doc`.
+
+    Raises:
+        DataError: an unknown spec, a file that cannot be read, or a missing array.
+    """
+    spec = spec.strip()
+    kind, _, arg = spec.partition(":")
+    if kind == "synthetic":
+        data = synthetic(doc, _count(arg or str(DEFAULT_SYNTHETIC), spec), seed)
+    elif kind == "sklearn":
+        data = sklearn_data(arg, doc, seed)
+    elif spec.endswith(".npz"):
+        data = npz_data(spec, doc)
+    elif spec.endswith(".npy"):
+        data = npy_data(spec, doc)
+    else:
+        raise DataError(
+            "Expected a data spec: synthetic[:N], sklearn:NAME, FILE.npz or X.npy,Y.npy. "
+            f"Received: {spec!r}")
+    data.source = spec
+    return adapt_labels(doc, data)
+
+
+def _count(text: str, spec: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise DataError(f"Expected a positive sample count in synthetic:N. Received: {spec!r}")
+    return int(text)
+
+
+def _names(doc: Document) -> tuple[list[str], list[str]]:
+    inputs = [n.name for n in doc.nodes.values() if n.kind == "Input"]
+    return inputs, [doc.node(nid).name for nid in doc.outputs]
+
+
+# ---- synthetic ---------------------------------------------------------------
+def embedding_limit(doc: Document, input_id: str) -> int | None:
+    """The smallest `input_dim` among Embedding layers fed directly by an Input."""
+    dims = [doc.node(e.dst).spec.resolve(doc.node(e.dst).params)["input_dim"]
+            for e in doc.out_edges(input_id) if doc.node(e.dst).kind == "Embedding"]
+    return min(dims) if dims else None
+
+
+def concrete_doc(doc: Document) -> Document:
+    """A copy of `doc` whose Input shapes have no unknown dimension."""
+    copied = from_dict(copy.deepcopy(to_dict(doc)))
+    for node in copied.nodes.values():
+        if node.kind == "Input":
+            shape = node.spec.resolve(node.params)["shape"]
+            node.params["shape"] = [SYNTHETIC_LENGTH if d is None else d for d in shape]
+    return copied
+
+
+def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None) -> Dataset:
+    """Random inputs and labels that fit the model of `doc` and its losses."""
+    rng = np.random.default_rng(seed)
+    doc = concrete_doc(doc)
+    x = {}
+    for node in doc.nodes.values():
+        if node.kind == "Input":
+            x[node.name] = _random_input(rng, doc, node, n)
+    losses = resolve_training(doc)["loss"]
+    shapes = output_shapes(doc)
+    y = {}
+    for nid in doc.outputs:
+        name = doc.node(nid).name
+        y[name] = _random_labels(rng, label_form(losses[name]), shapes[nid], n)
+    return Dataset(x, y)
+
+
+def np_dtype(name: str) -> np.dtype:
+    """The numpy dtype for a Keras dtype name (numpy has no bfloat16: float32 stands in)."""
+    return np.dtype("float32" if name == "bfloat16" else name)
+
+
+def _random_input(rng, doc: Document, node, n: int) -> np.ndarray:
+    resolved = node.spec.resolve(node.params)
+    shape, dtype = (n, *resolved["shape"]), np_dtype(resolved["dtype"])
+    limit = embedding_limit(doc, node.id)
+    if limit is not None or dtype.kind in "iu":
+        return rng.integers(0, limit or 10, size=shape).astype(dtype)
+    if dtype.kind == "b":
+        return rng.random(shape) < 0.5
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def _random_labels(rng, form: str, out_shape: tuple, n: int) -> np.ndarray:
+    shape = (n, *out_shape[1:])
+    if form == "sparse":
+        return rng.integers(0, out_shape[-1], size=shape[:-1]).astype("int64")
+    if form == "onehot":
+        ids = rng.integers(0, out_shape[-1], size=shape[:-1])
+        return np.eye(out_shape[-1], dtype="float32")[ids]
+    if form == "binary":
+        return (rng.random(shape) < 0.5).astype("float32")
+    return rng.standard_normal(shape).astype("float32")
+
+
+# ---- scikit-learn --------------------------------------------------------------
+def sklearn_data(name: str, doc: Document, seed: int | None = None) -> Dataset:
+    """One of scikit-learn's bundled sets, shuffled, reshaped to the single Input."""
+    if name not in SKLEARN_SETS:
+        raise DataError(f"Expected sklearn:{'|'.join(SKLEARN_SETS)}. Received: sklearn:{name}")
+    from sklearn import datasets
+
+    bunch = getattr(datasets, f"load_{name}")()
+    x, y = bunch.data.astype("float32"), bunch.target.astype("int64")
+    if name == "digits":
+        x = x.reshape(-1, 8, 8, 1)
+    order = np.random.default_rng(0 if seed is None else seed).permutation(len(x))
+    inputs, outputs = _single_pair(doc, f"sklearn:{name}")
+    x = _fit_input_shape(doc, inputs, x[order])
+    return Dataset({inputs: x}, {outputs: y[order]}, num_classes={outputs: int(y.max()) + 1})
+
+
+def _single_pair(doc: Document, source: str) -> tuple[str, str]:
+    inputs, outputs = _names(doc)
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise DataError(
+            f"{source} gives one input array and one label array, so the model needs one "
+            f"Input and one output. Received: inputs {inputs}, outputs {outputs}")
+    return inputs[0], outputs[0]
+
+
+def _fit_input_shape(doc: Document, input_name: str, x: np.ndarray) -> np.ndarray:
+    # A flat Input (64,) can take the 8x8 digits, and an 8x8x1 Input the flat sets:
+    # reshape when the sample sizes agree, else leave it for check_data to report.
+    node = doc.find(input_name)
+    shape = node.spec.resolve(node.params)["shape"]
+    if None not in shape and math.prod(shape) == math.prod(x.shape[1:]):
+        return x.reshape(len(x), *shape)
+    return x
+
+
+# ---- files -----------------------------------------------------------------------
+def _open_npz(path: str) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {k: archive[k] for k in archive.files}
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Could not read {path}: {exc}") from exc
+
+
+def npz_data(path: str, doc: Document) -> Dataset:
+    """Arrays `x`/`y` (and `x_val`/`y_val`), or arrays named after inputs and outputs."""
+    arrays = _open_npz(path)
+    inputs, outputs = _names(doc)
+    x = _pick(arrays, inputs, "x", path, "input")
+    y = _pick(arrays, outputs, "y", path, "output")
+    x_val = _pick(arrays, inputs, "x_val", path, "input", prefix="val_", optional=True)
+    y_val = _pick(arrays, outputs, "y_val", path, "output", prefix="val_", optional=True)
+    if (x_val is None) != (y_val is None):
+        raise DataError(f"{path}: validation arrays need both inputs and labels. "
+                        f"Arrays in the file: {', '.join(sorted(arrays))}")
+    return Dataset(x, y, x_val, y_val)
+
+
+def _pick(arrays, names, single, path, role, prefix="", optional=False):
+    if len(names) == 1 and single in arrays:
+        return {names[0]: arrays[single]}
+    keys = [prefix + n for n in names]
+    missing = [k for k in keys if k not in arrays]
+    if not missing:
+        return {n: arrays[k] for n, k in zip(names, keys, strict=True)}
+    if optional and len(missing) == len(keys):
+        return None
+    wanted = f"{single!r} or " if len(names) == 1 else ""
+    raise DataError(
+        f"{path} has no array for {role} {names[keys.index(missing[0])]!r}: expected an "
+        f"array named {wanted}{missing[0]!r}. Arrays in the file: {', '.join(sorted(arrays))}")
+
+
+def npy_data(spec: str, doc: Document) -> Dataset:
+    """`X.npy,Y.npy`: one input array and one label array."""
+    paths = [p.strip() for p in spec.split(",")]
+    if len(paths) != 2:
+        raise DataError(f"Expected two .npy files, inputs then labels: X.npy,Y.npy. "
+                        f"Received: {spec!r}")
+    arrays = []
+    for path in paths:
+        try:
+            arrays.append(np.load(Path(path), allow_pickle=False))
+        except (OSError, ValueError) as exc:
+            raise DataError(f"Could not read {path}: {exc}") from exc
+    inputs, outputs = _single_pair(doc, spec)
+    return Dataset({inputs: arrays[0]}, {outputs: arrays[1]})
+
+
+# ---- labels ----------------------------------------------------------------------
+def adapt_labels(doc: Document, data: Dataset) -> Dataset:
+    """Count classes, and one-hot class ids for outputs trained with categorical CE."""
+    losses = resolve_training(doc)["loss"]
+    shapes = output_shapes(doc)
+    for nid in doc.outputs:
+        name = doc.node(nid).name
+        for part in (data.y, data.y_val or {}):
+            labels = part.get(name)
+            if labels is None or not _is_class_ids(labels):
+                continue
+            data.num_classes.setdefault(name, int(labels.max(initial=-1)) + 1)
+            out = shapes.get(nid)
+            fits = out and labels.ndim == len(out) - 1 and labels.max(initial=0) < out[-1]
+            if label_form(losses[name]) == "onehot" and fits:
+                part[name] = np.eye(out[-1], dtype="float32")[labels.astype("int64")]
+    return data
+
+
+def _is_class_ids(labels: np.ndarray) -> bool:
+    return labels.dtype.kind in "iu" and (labels.size == 0 or labels.min() >= 0)
+
+
+# ---- checks against the model ------------------------------------------------------
+def label_form(loss) -> str:
+    """What labels a loss expects: "sparse" ids, "onehot" rows, "binary" 0/1, "regression"."""
+    name = loss if isinstance(loss, str) else str(loss)
+    if name.startswith("sparse_categorical"):
+        return "sparse"
+    if name in ("categorical_crossentropy", "categorical_focal_crossentropy", "kl_divergence",
+                "categorical_hinge"):
+        return "onehot"
+    if name in ("binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge"):
+        return "binary"
+    return "regression"
+
+
+def output_shapes(doc: Document) -> dict[str, tuple]:
+    """Inferred shape of port 0 of each model output, keyed by node id (where known)."""
+    results = analyze(doc).results
+    return {nid: tuple(results[nid].output_shapes[0]) for nid in doc.outputs
+            if nid in results and results[nid].output_shapes}
+
+
+def check_data(doc: Document, data: Dataset) -> list[Issue]:
+    """Issues where `data` does not fit the model of `doc`, each naming its Input or output.
+
+    Checks sample counts, every Input's shape, dtype and (for Embedding inputs) value
+    range, and every output's labels against its loss: shape, and class ids within
+    the output's units.
+    """
+    losses = resolve_training(doc)["loss"]
+    shapes = output_shapes(doc)
+    issues = _check_counts(data)
+    parts = [("training", data.x, data.y)]
+    if data.x_val is not None:
+        parts.append(("validation", data.x_val, data.y_val or {}))
+    for part, xs, ys in parts:
+        for node in doc.nodes.values():
+            if node.kind == "Input":
+                issues += _check_input(doc, node, xs, part)
+        for nid in doc.outputs:
+            node = doc.node(nid)
+            issues += _check_labels(node, ys, losses[node.name], shapes.get(nid), part)
+    return issues
+
+
+def _issue(node, message: str, code: str) -> Issue:
+    return Issue(node.id if node is not None else None, None, "error", message, code)
+
+
+def _check_counts(data: Dataset) -> list[Issue]:
+    issues = []
+    for part, arrays in (("training", {**data.x, **data.y}),
+                         ("validation", {**(data.x_val or {}), **(data.y_val or {})})):
+        counts = {name: len(a) for name, a in arrays.items()}
+        if len(set(counts.values())) > 1:
+            listed = ", ".join(f"{k}: {v}" for k, v in counts.items())
+            issues.append(_issue(None, f"Every {part} array needs the same number of "
+                                       f"samples. Received: {listed}", "data_count"))
+    return issues
+
+
+def _same_shape(expected: tuple, got: tuple) -> bool:
+    if len(expected) != len(got):
+        return False
+    return all(e is None or e == g for e, g in zip(expected, got, strict=True))
+
+
+def _value_range(arr: np.ndarray) -> str:
+    return f"[{arr.min()}, {arr.max()}]" if arr.size else "(none)"
+
+
+def _integral(arr: np.ndarray) -> bool:
+    return arr.dtype.kind in "iub" or bool(np.all(np.mod(arr, 1) == 0))
+
+
+def _check_input(doc: Document, node, xs: dict, part: str) -> list[Issue]:
+    arr = xs.get(node.name)
+    if arr is None:
+        return [_issue(node, f"The {part} data has no array for input {node.name!r}. "
+                             f"Arrays: {', '.join(sorted(xs)) or '(none)'}", "data_missing")]
+    resolved = node.spec.resolve(node.params)
+    expected, got = tuple(resolved["shape"]), tuple(arr.shape[1:])
+    if not _same_shape(expected, got):
+        return [_issue(node, f"Input {node.name!r} expects samples of shape {fmt(expected)}, "
+                             f"but the {part} array has samples of shape {fmt(got)} "
+                             f"(array shape {fmt(arr.shape)})", "data_shape")]
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        return [_issue(node, f"The {part} array for input {node.name!r} holds NaN or "
+                             f"infinite values", "data_nan")]
+    if np_dtype(resolved["dtype"]).kind in "iu" and not _integral(arr):
+        return [_issue(node, f"Input {node.name!r} has dtype {resolved['dtype']}, but the "
+                             f"{part} array holds fractional values ({arr.dtype})", "data_dtype")]
+    limit = embedding_limit(doc, node.id)
+    if limit is not None and arr.size and (not _integral(arr) or arr.min() < 0
+                                           or arr.max() >= limit):
+        return [_issue(node, f"Input {node.name!r} feeds an Embedding with input_dim={limit}, "
+                             f"so its values must be integers in [0, {limit}). The {part} "
+                             f"array holds values in {_value_range(arr)}", "data_range")]
+    return []
+
+
+def _check_labels(node, ys: dict, loss, out: tuple | None, part: str) -> list[Issue]:
+    labels = ys.get(node.name)
+    if labels is None:
+        return [_issue(node, f"The {part} data has no labels for output {node.name!r}. "
+                             f"Arrays: {', '.join(sorted(ys)) or '(none)'}", "data_missing")]
+    if out is None:
+        return []  # the graph's own issues say why the output has no shape
+    form = label_form(loss)
+    got = tuple(labels.shape[1:])
+    ids_shape = tuple(out[1:-1])
+    if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):
+        return _check_class_ids(node, labels, loss, out, part)
+    if not (_same_shape(tuple(out[1:]), got) or (out[-1] == 1 and _same_shape(ids_shape, got))):
+        want = "one-hot rows" if form == "onehot" else "labels"
+        return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
+                             f"{want} of shape {fmt(out[1:])} per sample. The {part} labels "
+                             f"have shape {fmt(got)} per sample", "label_shape")]
+    if form == "binary" and labels.size and (labels.min() < 0 or labels.max() > 1):
+        return [_issue(node, f"{loss} on output {node.name!r} needs labels in [0, 1]. "
+                             f"The {part} labels hold values in {_value_range(labels)}",
+                       "label_range")]
+    return []
+
+
+def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str) -> list[Issue]:
+    got, ids_shape = tuple(labels.shape[1:]), tuple(out[1:-1])
+    if not (_same_shape(ids_shape, got) or _same_shape((*ids_shape, 1), got)):
+        return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
+                             f"class ids of shape {fmt(ids_shape)} per sample. The {part} "
+                             f"labels have shape {fmt(got)} per sample", "label_shape")]
+    units = out[-1]
+    if not _integral(labels):
+        return [_issue(node, f"{loss} on output {node.name!r} needs integer class ids. The "
+                             f"{part} labels are fractional ({labels.dtype})", "label_dtype")]
+    if units is None or not labels.size or (labels.min() >= 0 and labels.max() < units):
+        return []
+    classes = len(np.unique(labels))
+    hint = ""
+    if units == 1:
+        hint = (f". One unit suits binary_crossentropy with a sigmoid; for {classes} classes "
+                f"use Dense({classes}) with softmax")
+    return [_issue(node, f"Output {node.name!r} has {units} unit(s), so {loss} needs class "
+                         f"ids in [0, {units}). The {part} labels hold {classes} classes, "
+                         f"values in {_value_range(labels)}{hint}", "label_range")]
