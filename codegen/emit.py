@@ -8,6 +8,7 @@ from typing import Any
 
 from kerascanvas.graph.spec import LayerSpec
 
+from . import generic
 from .errors import CodegenError
 from .literals import INDENT, call  # noqa: F401  (INDENT re-exported)
 
@@ -40,13 +41,20 @@ def layer_class(spec: LayerSpec) -> str:
 
 
 def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str = "",
-                prefix: str = "", suffix: str = "") -> str:
-    """`prefix + layers.Kind(k=v, ..., name='...') + suffix`, wrapped when long."""
+                prefix: str = "", suffix: str = "", params: dict | None = None) -> str:
+    """`prefix + layers.Kind(k=v, ..., name='...') + suffix`, wrapped when long.
+
+    KerasLayer nodes need their resolved `params` (the kept config).
+    """
+    if spec.kind == generic.KIND:
+        return generic.constructor(params or {}, name, indent, prefix, suffix)
     return call(layer_class(spec), [], {**kwargs, "name": name}, indent, prefix, suffix)
 
 
-def call_suffix(spec: LayerSpec, sources: Sequence[str]) -> str:
+def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = None) -> str:
     """How a layer is applied: merges take one list, others positional tensors."""
+    if spec.kind == generic.KIND:
+        return generic.call_arguments(params or {}, sources)
     if spec.is_merge:
         return f"([{', '.join(sources)}])"
     return f"({', '.join(sources)})"

@@ -13,8 +13,8 @@ def step_line(step: Step, indent: str = INDENT) -> str:
     prefix = targets(step.outputs)
     if step.spec.is_block:
         return helper_call(step.spec.kind, step.inputs[0], step.kwargs, step.name, indent, prefix)
-    suffix = "" if step.spec.min_inputs == 0 else call_suffix(step.spec, step.inputs)
-    return constructor(step.spec, step.kwargs, step.name, indent, prefix, suffix)
+    suffix = "" if step.spec.min_inputs == 0 else call_suffix(step.spec, step.inputs, step.params)
+    return constructor(step.spec, step.kwargs, step.name, indent, prefix, suffix, step.params)
 
 
 def build_function(plan: Plan, model_name: str) -> str:

@@ -125,32 +125,6 @@ def _error_text(doc: Document, errors) -> str:
 
 def analyze_document(doc: Document):
     """`graph.validate.analyze(doc)`: shapes, resolved params and issues of every node."""
-    try:
-        from kerascanvas.graph.validate import analyze
-    except ImportError:  # TEMPORARY until graph.validate lands
-        return _basic_analysis(doc)
+    from kerascanvas.graph.validate import analyze
+
     return analyze(doc)
-
-
-def _basic_analysis(doc):
-    from types import SimpleNamespace as NS
-
-    from kerascanvas.graph.errors import KerasCanvasError
-
-    results, issues, shapes = {}, [], {}
-    for node in doc.topological_order():
-        spec = node.spec
-        edges = doc.in_edges(node.id)
-        try:
-            ins = [shapes[(e.src, e.src_port)] for e in edges]
-            if len(ins) < spec.min_inputs:
-                raise KerasCanvasError("missing inputs")
-            params = spec.resolve(node.params)
-            outs = spec.output_shapes(params, ins)
-        except (KerasCanvasError, KeyError) as exc:
-            issues.append(NS(node=node.id, port=None, severity="error", message=str(exc)))
-            continue
-        for i, s in enumerate(outs):
-            shapes[(node.id, i)] = s
-        results[node.id] = NS(input_shapes=ins, output_shapes=outs, params=params, count=None)
-    return NS(results=results, issues=issues)

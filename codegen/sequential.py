@@ -21,6 +21,8 @@ def chain_problem(plan: Plan) -> str | None:
             return f"{where} is a block, which is no single layer"
         if len(step.inputs) != 1:
             return f"{where} takes {len(step.inputs)} inputs, a Sequential layer takes 1"
+        if step.spec.kind == "KerasLayer" and step.params.get("call") is not None:
+            return f"{where} is called with extra arguments"
         if len(step.outputs) != 1:
             return f"{where} has {len(step.outputs)} outputs, a Sequential layer has 1"
         if step.inputs[0] != previous.outputs[0]:
@@ -39,6 +41,7 @@ def write(plan: Plan, model_name: str) -> Module:
     items = INDENT * 3
     lines = ["def build_model():", f'{INDENT}"""The model, uncompiled."""',
              f"{INDENT}return keras.Sequential(", f"{INDENT * 2}["]
-    lines += [constructor(s.spec, s.kwargs, s.name, items, suffix=",") for s in plan.steps]
+    lines += [constructor(s.spec, s.kwargs, s.name, items, suffix=",", params=s.params)
+              for s in plan.steps]
     lines += [f"{INDENT * 2}],", f"{INDENT * 2}name={literal(model_name)},", f"{INDENT})"]
     return Module(blocks=["\n".join(lines) + "\n"])

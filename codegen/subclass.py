@@ -23,17 +23,18 @@ class _Writer:
         self.init: list[str] = []
         self.body: list[str] = []
 
-    def layer(self, spec, kwargs, name: str, sources, outputs) -> None:
+    def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
         attr = self.attrs.take(name)
-        self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = "))
+        self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",
+                                     params=params))
         self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
-                         f"self.{attr}{call_suffix(spec, sources)}")
+                         f"self.{attr}{call_suffix(spec, sources, params)}")
 
     def step(self, step: Step) -> None:
         if step.spec.min_inputs == 0:
             return
         if not step.spec.is_block:
-            self.layer(step.spec, step.kwargs, step.name, step.inputs, step.outputs)
+            self.layer(step.spec, step.kwargs, step.name, step.inputs, step.outputs, step.params)
             return
         expansion = step.spec.expand(step.params, list(step.input_shapes))
         local = {"input": step.inputs[0]}

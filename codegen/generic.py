@@ -1,0 +1,53 @@
+"""Code for KerasLayer nodes: a Keras layer kept as its class and full config.
+
+The layer is rebuilt with `keras.saving.deserialize_keras_object(..., safe_mode=True)`
+and called the way the node's call template says. Every value of the config and of
+the template is written with `literal` (so strings go through `repr`), tensors are
+the variables of the node's inputs, and keyword names must be identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
+
+from .errors import CodegenError
+from .literals import Code, call, keyword_name, literal
+
+KIND = "KerasLayer"
+DESERIALIZE = "keras.saving.deserialize_keras_object"
+
+
+def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
+                suffix: str = "") -> str:
+    """`prefix + keras.saving.deserialize_keras_object({...}, safe_mode=True) + suffix`."""
+    return call(DESERIALIZE, [literal(serialized(params, name))], {"safe_mode": True},
+                indent, prefix, suffix)
+
+
+def _with_tensors(value: Any, sources: Sequence[str]) -> Any:
+    """The template value with each `{"__input__": i}` replaced by the i-th input variable."""
+    if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
+        port = value[PLACEHOLDER]
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port < len(sources):
+            raise CodegenError(f"Expected an input port number below {len(sources)} in the "
+                               f"call template, received {port!r}")
+        return Code(sources[port])
+    if isinstance(value, list):
+        return [_with_tensors(v, sources) for v in value]
+    if isinstance(value, dict):
+        return {k: _with_tensors(v, sources) for k, v in value.items()}
+    return value
+
+
+def call_arguments(params: Mapping[str, Any], sources: Sequence[str]) -> str:
+    """`(x)`, `([a, b])` or the node's call template filled in with its input variables."""
+    template = params.get("call")
+    if template is None:
+        return f"({sources[0]})" if len(sources) == 1 else f"([{', '.join(sources)}])"
+    parts = [literal(_with_tensors(v, sources)) for v in template.get("args", [])]
+    parts += [f"{keyword_name(k)}={literal(_with_tensors(v, sources))}"
+              for k, v in template.get("kwargs", {}).items()]
+    return f"({', '.join(parts)})"
