@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import ShapeError
-from .shapes import fmt, num_elements
+from .shapes import num_elements
 from .spec import LayerSpec, Shape
 
 SPATIAL_FIXES = ("insert_cropping", "insert_padding")
@@ -121,5 +121,4 @@ def _differs(inputs: list[Shape], axis: int, concat: bool) -> bool:
 
 def _describe_axis(spec: LayerSpec, inputs: list[Shape], axis: int) -> str:
     sizes = ", ".join(f"{spec.port_name(i)} has {s[axis]}" for i, s in enumerate(inputs))
-    shapes = ", ".join(fmt(s) for s in inputs)
-    return f"axis {axis} differs ({sizes}; shapes {shapes})"
+    return f"axis {axis} differs ({sizes})"
