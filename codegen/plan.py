@@ -63,7 +63,8 @@ class Plan:
 def make_plan(doc: Document, analysis=None) -> Plan:
     """Check `doc` and order it into steps; raise CodegenError listing every error.
 
-    Only nodes that feed a model output are kept (Keras drops the others too).
+    Only nodes that feed a model output are kept (Keras drops the others too), and
+    every Input node, so the model's inputs are the document's Inputs in order.
     """
     analysis = analysis if analysis is not None else analyze_document(doc)
     errors = [i for i in analysis.issues if i.severity == "error"]
@@ -71,7 +72,7 @@ def make_plan(doc: Document, analysis=None) -> Plan:
         raise CodegenError(_error_text(doc, errors))
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
-    wanted = _ancestors(doc, doc.outputs)
+    wanted = _ancestors(doc, doc.outputs) | {n.id for n in doc.nodes.values() if n.kind == "Input"}
     namer = Namer()
     ports: dict[tuple[str, int], str] = {}
     steps = []
