@@ -1,0 +1,73 @@
+"""`kerascanvas open [FILE] [--screenshot OUT.png]`: the desktop window.
+
+Only Qt and the light project modules are imported here; keras is never loaded
+at start-up, so the window appears quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", help="project file to open")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="open FILE, fit the view, save a PNG of the window and exit")
+    parser.add_argument("--size", default="1500x920", metavar="WxH",
+                        help="window size for --screenshot (default 1500x920)")
+    parser.add_argument("--no-restore", action="store_true",
+                        help="do not offer to restore unsaved work from a crashed session")
+
+
+def make_app():
+    """The QApplication (created once), styled."""
+    from PySide6 import QtWidgets
+
+    from .style import apply_style
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("Keras Canvas")
+        app.setOrganizationName("kerascanvas")
+        apply_style(app)
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    app = make_app()
+    from .mainwindow import MainWindow
+
+    if args.screenshot:
+        return screenshot(app, args.file, args.screenshot, args.size)
+    window = MainWindow(args.file, recover=not args.no_restore)
+    window.show()
+    return app.exec()
+
+
+def screenshot(app, path: str | None, out: str, size: str = "1500x920") -> int:
+    """Open `path` in a window, fit the view, save the window as a PNG; 0 on success."""
+    from .mainwindow import MainWindow
+
+    window = MainWindow(None, recover=False)
+    width, height = (int(v) for v in size.lower().split("x"))
+    window.resize(width, height)
+    if path and not window.open_path(path, ask=False):
+        print(f"kerascanvas: {window.last_error}", file=sys.stderr)
+        return 1
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+    window.canvas.renderer.render()
+    window.code.regenerate()
+    app.processEvents()
+    window.fit()
+    app.processEvents()
+    ok = window.grab().save(out)
+    window.stack.set_clean()
+    window.close()
+    if not ok:
+        print(f"kerascanvas: cannot write {out}", file=sys.stderr)
+        return 1
+    return 0

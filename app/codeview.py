@@ -1,0 +1,112 @@
+"""The code panel: live generated Keras code, syntax highlighted, with a style selector."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+STYLES = ("functional", "sequential", "subclass")
+
+
+def _format(color: str, bold: bool = False, italic: bool = False) -> QtGui.QTextCharFormat:
+    fmt = QtGui.QTextCharFormat()
+    fmt.setForeground(QtGui.QColor(color))
+    if bold:
+        fmt.setFontWeight(QtGui.QFont.Bold)
+    fmt.setFontItalic(italic)
+    return fmt
+
+
+class PythonHighlighter(QtGui.QSyntaxHighlighter):
+    """Keywords, builtins-ish names, numbers, strings and comments; one line at a time."""
+
+    RULES = (
+        (r"\b(" + "|".join(keyword.kwlist) + r")\b", _format("#c792ea", bold=True)),
+        (r"\b(keras|layers|ops|Model|Input|Sequential)\b", _format("#82aaff")),
+        (r"\b[A-Z][A-Za-z0-9_]*(?=\()", _format("#ffcb6b")),
+        (r"\b\d+(\.\d+)?([eE][-+]?\d+)?\b", _format("#f78c6c")),
+        (r"\bself\b", _format("#ff5370", italic=True)),
+        (r"(\"[^\"\n]*\"|'[^'\n]*')", _format("#c3e88d")),
+        (r"#[^\n]*", _format("#697098", italic=True)),
+    )
+
+    def __init__(self, document):
+        super().__init__(document)
+        self._rules = [(re.compile(p), f) for p, f in self.RULES]
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
+        for pattern, fmt in self._rules:
+            for match in pattern.finditer(text):
+                self.setFormat(match.start(), match.end() - match.start(), fmt)
+
+
+def generate_code(doc, style: str, script: bool = False) -> tuple[str, bool]:
+    """(text, ok): the generated source, or the CodegenError message when it cannot be made."""
+    try:
+        from ..codegen import CodegenError, generate
+    except ImportError:
+        return "# Code generation is not available in this build.", False
+    try:
+        return generate(doc, style=style, script=script), True
+    except CodegenError as exc:
+        return f"# Cannot generate {style} code:\n# " + str(exc).replace("\n", "\n# "), False
+
+
+class CodePanel(QtWidgets.QWidget):
+    """Read-only code view; regenerates shortly after the document stops changing."""
+
+    def __init__(self, doc, parent=None):
+        super().__init__(parent)
+        self.doc = doc
+        self.style_box = QtWidgets.QComboBox()
+        self.style_box.addItems(STYLES)
+        self.script_box = QtWidgets.QCheckBox("full training script")
+        self.copy_button = QtWidgets.QPushButton("Copy")
+        self.text = QtWidgets.QPlainTextEdit(readOnly=True)
+        self.text.setObjectName("Code")
+        self.text.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)
+        font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
+        self.text.setFont(font)
+        self.highlighter = PythonHighlighter(self.text.document())
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(QtWidgets.QLabel("Style"))
+        bar.addWidget(self.style_box)
+        bar.addWidget(self.script_box)
+        bar.addStretch(1)
+        bar.addWidget(self.copy_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.text)
+        self.ok = False
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self.regenerate)
+        self.style_box.currentTextChanged.connect(self.regenerate)
+        self.script_box.toggled.connect(self.regenerate)
+        self.copy_button.clicked.connect(self._on_copy_clicked)
+
+    def schedule(self) -> None:
+        if self.isVisible():
+            self._timer.start()
+        else:
+            self._stale = True
+
+    def showEvent(self, event):  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if getattr(self, "_stale", True):
+            self._stale = False
+            self.regenerate()
+
+    def regenerate(self) -> None:
+        text, self.ok = generate_code(self.doc, self.style_box.currentText(),
+                                      self.script_box.isChecked())
+        if text != self.text.toPlainText():
+            bar = self.text.verticalScrollBar()
+            keep = bar.value()
+            self.text.setPlainText(text)
+            bar.setValue(keep)
+
+    def _on_copy_clicked(self) -> None:
+        QtWidgets.QApplication.clipboard().setText(self.text.toPlainText())

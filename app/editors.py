@@ -1,0 +1,170 @@
+"""Parameter editors: one widget class per ParamSpec type, chosen from `EDITORS`.
+
+Every editor shows a value in normal form and emits `committed(raw)` with what
+the user entered; the properties panel coerces it through the ParamSpec, so the
+refusal message is always the ParamError text.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from ..graph.params import ParamSpec, to_json
+
+
+def format_value(value: Any) -> str:
+    """Text for a value in normal form: `3, 3` for tuples, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        inner = ", ".join(format_value(v) if not isinstance(v, tuple) else
+                          "(" + format_value(v) + ")" for v in value)
+        return inner if len(value) != 1 else inner + ","
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(to_json(value))
+    return str(value)
+
+
+def parse_text(text: str, as_string: bool = False) -> Any:
+    """What a line of user text means: literals (`3, 3`, `0.5`, `None`), else the text."""
+    text = text.strip()
+    if as_string:
+        return text
+    if text == "" or text.lower() in ("none", "null"):
+        return None
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return _lists(value)
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_lists(v) for v in value]
+    return value
+
+
+class Editor(QtWidgets.QWidget):
+    """Base editor: a single child widget, `set_value`, and the `committed` signal."""
+
+    committed = QtCore.Signal(object)
+
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(parent)
+        self.spec = spec
+        self._layout = QtWidgets.QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def set_value(self, value: Any, explicit: bool) -> None:
+        raise NotImplementedError
+
+
+class LineEditor(Editor):
+    """Free text parsed as a literal: numbers, tuples, shapes, axes, strings, JSON."""
+
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(spec, parent)
+        self.edit = QtWidgets.QLineEdit()
+        self._layout.addWidget(self.edit)
+        if not spec.required:
+            self.edit.setPlaceholderText(f"default: {format_value(spec.default) or 'None'}")
+        self.edit.editingFinished.connect(self._on_edit_finished)
+        self._shown = ""
+
+    def set_value(self, value, explicit):
+        self._shown = format_value(value) if explicit else ""
+        self.edit.setText(self._shown)
+
+    def _on_edit_finished(self):
+        text = self.edit.text()
+        if text == self._shown:
+            return
+        self._shown = text
+        if text.strip() == "" and not self.spec.required and not self.spec.allow_none:
+            self.committed.emit(_RESET)
+            return
+        self.committed.emit(parse_text(text, as_string=self.spec.type == "str"))
+
+    def commit(self, text: str) -> None:
+        """Type `text` and press Enter (used by tests and by paste)."""
+        self.edit.setText(text)
+        self._on_edit_finished()
+
+
+class BoolEditor(Editor):
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(spec, parent)
+        self.box = QtWidgets.QCheckBox()
+        self._layout.addWidget(self.box)
+        self.box.toggled.connect(self.committed.emit)
+
+    def set_value(self, value, explicit):
+        with QtCore.QSignalBlocker(self.box):
+            self.box.setChecked(bool(value))
+
+
+class ChoiceEditor(Editor):
+    """A closed list of values (choice, activation, initializer, regularizer, constraint)."""
+
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(spec, parent)
+        self.combo = QtWidgets.QComboBox()
+        self._layout.addWidget(self.combo)
+        for choice in spec.allowed:
+            label = "None" if choice is None else format_value(choice)
+            if not spec.required and choice == spec.default:
+                label += "  (default)"
+            self.combo.addItem(label, choice)
+        self.combo.activated.connect(self._on_activated)
+
+    def set_value(self, value, explicit):
+        with QtCore.QSignalBlocker(self.combo):
+            index = next((i for i in range(self.combo.count())
+                          if self.combo.itemData(i) == value), -1)
+            self.combo.setCurrentIndex(index)
+
+    def _on_activated(self, index):
+        self.committed.emit(self.combo.itemData(index))
+
+
+class _Reset:
+    def __repr__(self) -> str:
+        return "RESET"
+
+
+_RESET: Any = _Reset()
+RESET = _RESET
+
+EDITORS: dict[str, type[Editor]] = {
+    "int": LineEditor,
+    "float": LineEditor,
+    "bool": BoolEditor,
+    "choice": ChoiceEditor,
+    "activation": ChoiceEditor,
+    "initializer": ChoiceEditor,
+    "regularizer": ChoiceEditor,
+    "constraint": ChoiceEditor,
+    "ints": LineEditor,
+    "int_list": LineEditor,
+    "pairs": LineEditor,
+    "shape": LineEditor,
+    "str": LineEditor,
+    "axis": LineEditor,
+}
+
+
+def make_editor(spec: ParamSpec, parent=None) -> Editor:
+    """The editor for `spec.type`; unknown types (e.g. json) get a line editor."""
+    return EDITORS.get(spec.type, LineEditor)(spec, parent)

@@ -1,0 +1,195 @@
+"""File commands of the main window: new, open, save, export, recent, examples, autosave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from ..graph import projectfile
+from ..graph.document import Document
+from ..graph.errors import KerasCanvasError, ProjectFileError
+from . import files
+from .codeview import STYLES, generate_code
+
+PROJECT_FILTER = "Keras Canvas projects (*.json *.kcanvas);;All files (*)"
+
+
+class FileMixin:
+    """Mixed into `MainWindow`; expects `doc`, `stack`, `path`, `submenus`, `show_message`."""
+
+    # Tests replace these to answer dialogs without showing them.
+    ask_save = None
+    ask_restore = None
+
+    def init_files(self, path: str | None, recover: bool) -> None:
+        self._autosave = QtCore.QTimer(self, interval=files.AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+        self._rebuild_recent_menu()
+        self._build_examples_menu()
+        restored = recover and self._offer_recovery()
+        if path and not restored:
+            self.open_path(path)
+        self.update_title()
+
+    # ---- title and dirty state ---------------------------------------------
+    def update_title(self) -> None:
+        name = Path(self.path).name if self.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Keras Canvas")
+        self.setWindowModified(not self.stack.is_clean)
+
+    def _maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or clean)."""
+        if self.stack.is_clean:
+            return True
+        answer = (self.ask_save or self._ask_save_dialog)()
+        if answer == QtWidgets.QMessageBox.Save:
+            return self.save()
+        return answer == QtWidgets.QMessageBox.Discard
+
+    def _ask_save_dialog(self):
+        return QtWidgets.QMessageBox.question(
+            self, "Unsaved changes", "The project has unsaved changes. Save them first?",
+            QtWidgets.QMessageBox.Save | QtWidgets.QMessageBox.Discard
+            | QtWidgets.QMessageBox.Cancel, QtWidgets.QMessageBox.Save)
+
+    def _set_document(self, new: Document, path: str | None, clean: bool = True) -> None:
+        files.replace_contents(self.doc, new)
+        self.path = path
+        if not new.ui.get("positions") and new.nodes:
+            self.canvas.renderer.render()  # node sizes include their shape labels
+            self.auto_layout("TB")
+        self.stack.clear()
+        if not clean:
+            self.stack._clean_depth = None  # restored unsaved work stays marked unsaved
+            self.stack._changed()
+        self.update_title()
+        QtCore.QTimer.singleShot(0, self.fit)
+
+    # ---- commands ---------------------------------------------------------
+    def new_project(self) -> None:
+        if self._maybe_save():
+            self._set_document(Document(), None)
+
+    def open_dialog(self) -> None:
+        if not self._maybe_save():
+            return
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open project", "",
+                                                        PROJECT_FILTER)
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        """Load a project; a file that fails to load changes nothing and shows why."""
+        if ask and not self._maybe_save():
+            return False
+        try:
+            new = projectfile.load(path)
+        except ProjectFileError as exc:
+            self.show_error("Cannot open project", str(exc))
+            return False
+        self._set_document(new, str(path))
+        files.add_recent(path)
+        self._rebuild_recent_menu()
+        return True
+
+    def save(self) -> bool:
+        if not self.path:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save project", self.path or "",
+                                                        PROJECT_FILTER)
+        return bool(path) and self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        try:
+            projectfile.save(self.doc, path)
+        except (OSError, KerasCanvasError, ValueError) as exc:
+            self.show_error("Cannot save project", f"{path}: {exc}")
+            return False
+        self.path = str(path)
+        self.stack.set_clean()
+        files.clear_recovery()
+        files.add_recent(path)
+        self._rebuild_recent_menu()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def export_python(self) -> None:
+        style, ok = QtWidgets.QInputDialog.getItem(
+            self, "Export Python", "Code style", [*STYLES, "full training script"], 0, False)
+        if not ok:
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export Python", "model.py",
+                                                        "Python (*.py)")
+        if path:
+            self.export_python_to(path, style)
+
+    def export_python_to(self, path: str, style: str) -> bool:
+        script = style == "full training script"
+        text, ok = generate_code(self.doc, "functional" if script else style, script)
+        if not ok:
+            self.show_error("Cannot export Python", text.replace("# ", ""))
+            return False
+        projectfile.write_text_atomic(path, text)
+        self.show_message(f"Exported {path}")
+        return True
+
+    def show_error(self, title: str, text: str) -> None:
+        self.show_message(text)
+        if QtWidgets.QApplication.platformName() not in ("offscreen", "minimal"):
+            QtWidgets.QMessageBox.warning(self, title, text)
+        self.last_error = text
+
+    # ---- menus ------------------------------------------------------------
+    def _rebuild_recent_menu(self) -> None:
+        menu = self.submenus["recent"]
+        menu.clear()
+        for path in files.recent_files():
+            menu.addAction(path, lambda p=path: self.open_path(p))
+        menu.setEnabled(bool(menu.actions()))
+
+    def _build_examples_menu(self) -> None:
+        menu = self.submenus["examples"]
+        for path in files.example_files():
+            menu.addAction(path.stem.replace("_", " "), lambda p=path: self.open_path(str(p)))
+        menu.setEnabled(bool(menu.actions()))
+
+    # ---- autosave and recovery ---------------------------------------------
+    def autosave(self) -> None:
+        if not self.stack.is_clean:
+            try:
+                files.write_recovery(self.doc, self.path)
+            except OSError as exc:
+                self.show_message(f"Autosave failed: {exc}")
+
+    def _offer_recovery(self) -> bool:
+        found = files.read_recovery()
+        if found is None:
+            return False
+        doc, source = found
+        answer = (self.ask_restore or self._ask_restore_dialog)(source)
+        if not answer:
+            files.clear_recovery()
+            return False
+        self._set_document(doc, source, clean=False)
+        self.show_message("Restored unsaved work from the last session")
+        return True
+
+    def _ask_restore_dialog(self, source) -> bool:
+        where = f" of {source}" if source else ""
+        answer = QtWidgets.QMessageBox.question(
+            self, "Restore unsaved work",
+            f"Keras Canvas did not close cleanly. Restore the unsaved changes{where}?")
+        return answer == QtWidgets.QMessageBox.Yes
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if not self._maybe_save():
+            event.ignore()
+            return
+        self._autosave.stop()
+        files.clear_recovery()
+        event.accept()

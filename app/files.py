@@ -1,0 +1,98 @@
+"""Files: recent projects, examples, and the autosave recovery file.
+
+The recovery file lives in platformdirs' user data dir (or `$KERASCANVAS_DATA_DIR`).
+It is rewritten every 30 s while there are unsaved changes and removed on a clean
+exit, so finding one at start-up means the last session ended without saving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..graph import projectfile
+from ..graph.document import Document
+from ..graph.errors import ProjectFileError
+
+AUTOSAVE_MS = 30_000
+MAX_RECENT = 10
+
+
+def data_dir() -> Path:
+    """Where the recovery file and the recent-files list are kept."""
+    override = os.environ.get("KERASCANVAS_DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("kerascanvas", appauthor=False))
+
+
+def recovery_path() -> Path:
+    return data_dir() / "recovery.json"
+
+
+def examples_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "resources" / "examples"
+
+
+def example_files() -> list[Path]:
+    folder = examples_dir()
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def write_recovery(doc: Document, source: str | None) -> None:
+    """Save the unsaved state, with the file it came from, for a restore after a crash."""
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"source": source, "project": projectfile.to_dict(doc)},
+                      sort_keys=True, ensure_ascii=False)
+    projectfile.write_text_atomic(recovery_path(), text)
+
+
+def read_recovery() -> tuple[Document, str | None] | None:
+    """The recovered document and its original path, or None when there is nothing valid."""
+    path = recovery_path()
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return projectfile.from_dict(data["project"]), data.get("source")
+    except (OSError, ValueError, KeyError, TypeError, ProjectFileError):
+        return None
+
+
+def clear_recovery() -> None:
+    try:
+        recovery_path().unlink()
+    except FileNotFoundError:
+        pass
+
+
+def recent_files() -> list[str]:
+    try:
+        data = json.loads((data_dir() / "recent.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [p for p in data if isinstance(p, str)][:MAX_RECENT] if isinstance(data, list) else []
+
+
+def add_recent(path: str) -> list[str]:
+    path = str(Path(path).resolve())
+    items = [path] + [p for p in recent_files() if p != path]
+    items = items[:MAX_RECENT]
+    try:
+        data_dir().mkdir(parents=True, exist_ok=True)
+        projectfile.write_text_atomic(data_dir() / "recent.json", json.dumps(items, indent=1))
+    except OSError:
+        pass  # a read-only home must not stop the user from working
+    return items
+
+
+def replace_contents(doc: Document, new: Document) -> None:
+    """Make `doc` hold what `new` holds, then announce a reset (views rebuild)."""
+    doc.nodes, doc.edges, doc.outputs = new.nodes, new.edges, new.outputs
+    doc.training, doc.ui, doc.blocks = new.training, new.ui, new.blocks
+    doc._next_id = new._next_id
+    doc.reset()

@@ -1,0 +1,312 @@
+"""The main window: canvas in the centre, palette left, properties right, panels below."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..graph import commands as cmd
+from ..graph import events as ev
+from ..graph.document import Document
+from ..graph.errors import KerasCanvasError
+from ..graph.layout import layered_layout
+from . import clipboard
+from .blockview import BlockDialog
+from .canvas import PALETTE_MIME, Canvas
+from .codeview import CodePanel
+from .filemenu import FileMixin
+from .issues import IssuesPanel, fix_menu
+from .menus import build_menus
+from .palette import PalettePanel
+from .properties import PropertiesPanel
+from .summary import SummaryPanel
+
+NEW_NODE_STEP = 40.0
+
+
+class MainWindow(FileMixin, QtWidgets.QMainWindow):
+    """One project per window. The document is the truth; every panel is a view of it."""
+
+    def __init__(self, path: str | None = None, recover: bool = True):
+        super().__init__()
+        self.doc, self.stack = Document(), cmd.UndoStack()
+        self.path: str | None = None
+        self.submenus: dict[str, QtWidgets.QMenu] = {}
+        self.setObjectName("MainWindow")
+        self.resize(1500, 920)
+        self.canvas = Canvas(self.doc, self.stack, self)
+        self.setCentralWidget(self.canvas.widget)
+        self._build_docks()
+        self.actions = build_menus(self)
+        self._build_status_bar()
+        self._wire()
+        self.init_files(path, recover)
+        self.refresh_panels()
+
+    # ---- construction -------------------------------------------------
+    def _dock(self, title: str, widget, area) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", ""))
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette = PalettePanel()
+        self.properties = PropertiesPanel(self.doc, self.stack, lambda: self.analysis)
+        self.issues = IssuesPanel(self.doc)
+        self.summary = SummaryPanel(self.doc)
+        self.code = CodePanel(self.doc)
+        left, right = QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea
+        bottom = QtCore.Qt.BottomDockWidgetArea
+        self.palette_dock = self._dock("Layers", self.palette, left)
+        self.properties_dock = self._dock("Properties", self.properties, right)
+        self.issues_dock = self._dock("Issues", self.issues, bottom)
+        self.summary_dock = self._dock("Summary", self.summary, bottom)
+        self.code_dock = self._dock("Code", self.code, right)
+        self.tabifyDockWidget(self.issues_dock, self.summary_dock)
+        self.tabifyDockWidget(self.properties_dock, self.code_dock)
+        self.issues_dock.raise_()
+        self.properties_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.properties_dock], [200, 330],
+                         QtCore.Qt.Horizontal)
+        self.resizeDocks([self.issues_dock], [170], QtCore.Qt.Vertical)
+
+    def _build_status_bar(self) -> None:
+        self.params_label = QtWidgets.QLabel()
+        self.problems_label = QtWidgets.QLabel()
+        self.statusBar().addPermanentWidget(self.params_label)
+        self.statusBar().addPermanentWidget(self.problems_label)
+        view = self.menuBar().actions()[2].menu()
+        view.addSeparator()
+        for dock in (self.palette_dock, self.properties_dock, self.code_dock,
+                     self.issues_dock, self.summary_dock):
+            view.addAction(dock.toggleViewAction())
+
+    def _wire(self) -> None:
+        c = self.canvas
+        c.status_message.connect(self.show_message)
+        c.selection_changed.connect(self._on_canvas_selection_changed)
+        c.node_activated.connect(self._on_canvas_node_activated)
+        c.drop_requested.connect(self._on_canvas_drop)
+        c.renderer.rendered.connect(self.refresh_panels)
+        c.viewer.viewport().installEventFilter(self)
+        self.palette.kind_activated.connect(self.add_kind)
+        self.properties.status_message.connect(self.show_message)
+        self.issues.node_requested.connect(self.focus_node)
+        self.issues.fix_requested.connect(self.apply_fix)
+        self.summary.node_requested.connect(self.focus_node)
+        self.stack.listeners.append(self._on_history_changed)
+        self.doc.events.connect(self._on_doc_event)
+
+    # ---- state shown ----------------------------------------------------
+    @property
+    def analysis(self):
+        return self.canvas.renderer.analysis
+
+    def refresh_panels(self) -> None:
+        analysis = self.analysis
+        self.issues.show_issues(analysis.issues)
+        self.summary.show_analysis(analysis)
+        self.properties.refresh_info()
+        trainable, frozen = analysis.total_params
+        self.params_label.setText(f"{trainable + frozen:,} params ({trainable:,} trainable)")
+        errors, warnings = len(analysis.errors), len(analysis.warnings)
+        self.problems_label.setText(f"{errors} error{'s' * (errors != 1)}, "
+                                    f"{warnings} warning{'s' * (warnings != 1)}")
+        self.problems_label.setProperty("bad", errors > 0)
+        self.problems_label.style().polish(self.problems_label)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _on_doc_event(self, event) -> None:
+        if event.type != ev.NODE_MOVED:
+            self.code.schedule()
+
+    def _on_history_changed(self) -> None:
+        self.actions["undo"].setText(f"&Undo {self.stack.undo_text}".rstrip())
+        self.actions["redo"].setText(f"&Redo {self.stack.redo_text}".rstrip())
+        self.actions["undo"].setEnabled(self.stack.can_undo)
+        self.actions["redo"].setEnabled(self.stack.can_redo)
+        self.update_title()
+
+    # ---- canvas interaction -----------------------------------------------
+    def _on_canvas_selection_changed(self, ids) -> None:
+        self.properties.show_node(ids[0] if len(ids) == 1 else None)
+
+    def _on_canvas_node_activated(self, node_id: str) -> None:
+        if self.doc.nodes[node_id].spec.is_block:
+            self.show_block_dialog(node_id)
+
+    def _on_canvas_drop(self, mime, pos) -> None:
+        if mime.hasFormat(PALETTE_MIME):
+            self.add_kind(bytes(mime.data(PALETTE_MIME)).decode(), pos)
+        elif mime.hasFormat(clipboard.CLIPBOARD_MIME):
+            self._paste_text(bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode(), pos)
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.ContextMenu:
+            self._show_canvas_menu(event.globalPos())
+            return True
+        return super().eventFilter(obj, event)
+
+    def _show_canvas_menu(self, global_pos) -> None:
+        menu = QtWidgets.QMenu(self)
+        ids = self.canvas.selected_ids()
+        issues = [i for i in self.analysis.issues if i.node in ids and i.fixes]
+        if issues:
+            fixes = fix_menu(menu, issues, self.apply_fix)
+            menu.addMenu(fixes)
+            menu.addSeparator()
+        if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
+            menu.addAction(self.actions["show_block_dialog"])
+            menu.addAction(self.actions["expand_selected_block"])
+        for name in ("cut", "copy", "paste", "duplicate", "delete_selected", None,
+                     "layout_tb", "layout_lr", "fit"):
+            menu.addSeparator() if name is None else menu.addAction(self.actions[name])
+        menu.exec(global_pos)
+
+    def focus_node(self, node_id: str) -> None:
+        self.canvas.select([node_id], center=True)
+
+    # ---- edits ------------------------------------------------------------
+    def add_kind(self, kind: str, pos=None) -> str:
+        """Place a new node of `kind` (at `pos`, or near the view centre)."""
+        if pos is None:
+            x, y = self.canvas.scene_center()
+            taken = {tuple(p) for p in self.doc.ui.get("positions", {}).values()}
+            while (x, y) in taken:
+                x, y = x + NEW_NODE_STEP, y + NEW_NODE_STEP
+            pos = (x, y)
+        node = self.stack.push(cmd.AddNode(self.doc, kind, pos=pos))
+        self.canvas.select([node.id])
+        return node.id
+
+    def undo(self) -> None:
+        self._guarded(self.stack.undo)
+
+    def redo(self) -> None:
+        self._guarded(self.stack.redo)
+
+    def _guarded(self, fn, *args):
+        try:
+            return fn(*args)
+        except KerasCanvasError as exc:
+            self.show_message(str(exc))
+            return None
+
+    def delete_selected(self) -> None:
+        clipboard.delete_nodes(self.doc, self.stack, self.canvas.selected_ids())
+
+    def copy(self) -> bool:
+        ids = self.canvas.selected_ids()
+        if not ids:
+            return False
+        text = clipboard.selection_json(self.doc, ids)
+        mime = QtCore.QMimeData()
+        mime.setData(clipboard.CLIPBOARD_MIME, text.encode())
+        mime.setText(text)
+        QtWidgets.QApplication.clipboard().setMimeData(mime)
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.delete_selected()
+
+    def paste(self) -> None:
+        mime = QtWidgets.QApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        if mime.hasFormat(clipboard.CLIPBOARD_MIME):
+            text = bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode()
+        else:
+            text = clipboard.parse_clipboard(mime.text())
+        if text:
+            self._paste_text(text)
+
+    def _paste_text(self, text: str, at=None) -> None:
+        ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
+        if ids:
+            self.canvas.select(ids)
+
+    def duplicate(self) -> None:
+        ids = self.canvas.selected_ids()
+        if ids:
+            self._paste_text(clipboard.selection_json(self.doc, ids))
+
+    def select_all(self) -> None:
+        self.canvas.select(list(self.doc.nodes))
+
+    def apply_fix(self, issue, code: str) -> None:
+        from ..graph.fixes import apply_fix
+
+        before = set(self.doc.nodes)
+        self._guarded(apply_fix, self.doc, issue, code, self.stack)
+        added = [n for n in self.doc.nodes if n not in before]
+        if added:
+            self.canvas.select(added)
+
+    def fix_selected(self) -> None:
+        ids = self.canvas.selected_ids()
+        issues = [i for i in self.analysis.issues if i.node in ids and i.fixes]
+        if issues:
+            self.apply_fix(issues[0], issues[0].fixes[0])
+        else:
+            self.show_message("The selection has no problem with an automatic fix")
+
+    def show_block_dialog(self, node_id: str | None = None) -> None:
+        node_id = node_id or next(iter(self.canvas.selected_ids()), None)
+        if node_id is None or not self.doc.nodes[node_id].spec.is_block:
+            self.show_message("Select a block node to see its contents")
+            return
+        dialog = BlockDialog(self.doc, node_id, self.analysis, self)
+        dialog.expand_requested.connect(lambda: self.expand_block(node_id))
+        dialog.open()
+
+    def expand_selected_block(self) -> None:
+        ids = self.canvas.selected_ids()
+        if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
+            self.expand_block(ids[0])
+        else:
+            self.show_message("Select one block node to expand it")
+
+    def expand_block(self, node_id: str) -> None:
+        from ..graph.fixes import expand_block
+
+        ids = self._guarded(expand_block, self.doc, node_id, self.stack)
+        if ids:
+            self.canvas.select(ids)
+
+    # ---- view -------------------------------------------------------------
+    def fit(self) -> None:
+        self.canvas.fit()
+
+    def zoom_in(self) -> None:
+        self.canvas.graph.set_zoom(self.canvas.graph.get_zoom() + 0.1)
+
+    def zoom_out(self) -> None:
+        self.canvas.graph.set_zoom(self.canvas.graph.get_zoom() - 0.1)
+
+    def layout_tb(self) -> None:
+        self.auto_layout("TB")
+
+    def layout_lr(self) -> None:
+        self.auto_layout("LR")
+
+    def auto_layout(self, direction: str = "TB") -> None:
+        """Lay the graph out in layers (one undoable Move) and fit it into view."""
+        sizes = {nid: (v.view.width, v.view.height) for nid, v in self.canvas.views.items()}
+        positions = layered_layout(self.doc, direction, sizes)
+        if positions:
+            self.stack.push(cmd.Move(self.doc, positions))
+        self.fit()
+
+    def focus_palette(self) -> None:
+        self.palette_dock.show()
+        self.palette.focus_search()
+
+
+def app_icon() -> QtGui.QIcon:
+    from .style import icon_path
+
+    return QtGui.QIcon(str(icon_path("kerascanvas.svg")))

@@ -1,0 +1,73 @@
+"""Menus and keyboard shortcuts of the main window (every shortcut is shown in its menu)."""
+
+from __future__ import annotations
+
+from PySide6 import QtGui
+
+# (menu, text, shortcut, window method); None is a separator.
+MENUS = {
+    "&File": [
+        ("&New", "Ctrl+N", "new_project"),
+        ("&Open…", "Ctrl+O", "open_dialog"),
+        ("Open &Recent", None, "@recent"),
+        ("E&xamples", None, "@examples"),
+        None,
+        ("&Save", "Ctrl+S", "save"),
+        ("Save &As…", "Ctrl+Shift+S", "save_as"),
+        ("&Export Python…", "Ctrl+E", "export_python"),
+        None,
+        ("&Quit", "Ctrl+Q", "close"),
+    ],
+    "&Edit": [
+        ("&Undo", "Ctrl+Z", "undo"),
+        ("&Redo", "Ctrl+Shift+Z", "redo"),
+        None,
+        ("Cu&t", "Ctrl+X", "cut"),
+        ("&Copy", "Ctrl+C", "copy"),
+        ("&Paste", "Ctrl+V", "paste"),
+        ("&Duplicate", "Ctrl+D", "duplicate"),
+        ("De&lete", "Delete", "delete_selected"),
+        ("Select &All", "Ctrl+A", "select_all"),
+        None,
+        ("Show Block &Contents…", "Ctrl+I", "show_block_dialog"),
+        ("E&xpand Block", "Ctrl+Shift+E", "expand_selected_block"),
+        ("&Fix Selected Node", "Ctrl+.", "fix_selected"),
+    ],
+    "&View": [
+        ("&Fit to View", "F", "fit"),
+        ("Zoom &In", "Ctrl+=", "zoom_in"),
+        ("Zoom &Out", "Ctrl+-", "zoom_out"),
+        None,
+        ("Auto Layout &Top to Bottom", "Ctrl+L", "layout_tb"),
+        ("Auto Layout &Left to Right", "Ctrl+Shift+L", "layout_lr"),
+        None,
+        ("Find &Layer…", "Ctrl+F", "focus_palette"),
+    ],
+}
+
+
+def build_menus(window) -> dict[str, QtGui.QAction]:
+    """Create the menu bar of `window`; returns the actions by method name."""
+    actions: dict[str, QtGui.QAction] = {}
+    for title, entries in MENUS.items():
+        menu = window.menuBar().addMenu(title)
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            text, shortcut, target = entry
+            if target.startswith("@"):
+                sub = menu.addMenu(text)
+                window.submenus[target[1:]] = sub
+                continue
+            action = QtGui.QAction(text, window)
+            if shortcut:
+                action.setShortcut(QtGui.QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, t=target: getattr(window, t)())
+            menu.addAction(action)
+            actions[target] = action
+    actions["redo"].setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"),
+                                  QtGui.QKeySequence("Ctrl+Y")])
+    actions["delete_selected"].setShortcuts([QtGui.QKeySequence("Delete"),
+                                             QtGui.QKeySequence("Backspace")])
+    return actions

@@ -1,0 +1,113 @@
+"""The palette: every kind of the LayerSpec table, grouped by category, with a search box."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..graph.spec import CATEGORIES, LAYER_SPECS
+from .canvas import PALETTE_MIME
+
+KIND_ROLE = QtCore.Qt.UserRole + 1
+
+
+class PaletteTree(QtWidgets.QTreeWidget):
+    """The tree itself; dragging an item carries its kind to the canvas."""
+
+    def mimeData(self, items):
+        mime = QtCore.QMimeData()
+        kind = items[0].data(0, KIND_ROLE) if items else None
+        if kind:
+            mime.setData(PALETTE_MIME, kind.encode())
+            # NodeGraphQt's viewer only accepts drags that carry text/plain.
+            mime.setText(f"kerascanvas:{kind}")
+        return mime
+
+    def mimeTypes(self):
+        return [PALETTE_MIME, "text/plain"]
+
+
+class PalettePanel(QtWidgets.QWidget):
+    """Search box over a category tree. `kind_activated` fires on double-click or Enter."""
+
+    kind_activated = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.search = QtWidgets.QLineEdit(placeholderText="Search layers…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.tree = PaletteTree()
+        self.tree.setHeaderHidden(True)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QtWidgets.QAbstractItemView.DragOnly)
+        self.tree.setRootIsDecorated(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        self._populate()
+        self.search.textChanged.connect(self._on_search_changed)
+        self.search.returnPressed.connect(self._on_search_return)
+        self.tree.itemActivated.connect(self._on_item_activated)
+
+    def _populate(self) -> None:
+        self.tree.clear()
+        for category in CATEGORIES:
+            kinds = sorted(k for k, s in LAYER_SPECS.items() if s.category == category)
+            if not kinds:
+                continue
+            group = QtWidgets.QTreeWidgetItem([category])
+            group.setFlags(QtCore.Qt.ItemIsEnabled)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            for kind in kinds:
+                item = QtWidgets.QTreeWidgetItem([kind])
+                item.setData(0, KIND_ROLE, kind)
+                item.setToolTip(0, LAYER_SPECS[kind].doc)
+                group.addChild(item)
+            self.tree.addTopLevelItem(group)
+        self.tree.expandAll()
+
+    def kinds_shown(self) -> list[str]:
+        """The kinds the filter leaves visible, in tree order."""
+        out = []
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            out += [group.child(i).data(0, KIND_ROLE) for i in range(group.childCount())
+                    if not group.child(i).isHidden()]
+        return out
+
+    def _on_search_changed(self, text: str) -> None:
+        needle = text.strip().lower()
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            any_shown = False
+            for i in range(group.childCount()):
+                item = group.child(i)
+                kind = item.data(0, KIND_ROLE)
+                hit = not needle or needle in kind.lower() or needle in group.text(0).lower() \
+                    or needle in LAYER_SPECS[kind].doc.lower()
+                item.setHidden(not hit)
+                any_shown |= hit
+            group.setHidden(not any_shown)
+
+    def _on_search_return(self) -> None:
+        shown = self.kinds_shown()
+        if shown:
+            self.kind_activated.emit(shown[0])
+
+    def _on_item_activated(self, item, column) -> None:
+        kind = item.data(0, KIND_ROLE)
+        if kind:
+            self.kind_activated.emit(kind)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(QtCore.Qt.ShortcutFocusReason)
+        self.search.selectAll()
+
+
+def palette_icon(color) -> QtGui.QIcon:
+    """A small coloured square, used for category rows."""
+    pix = QtGui.QPixmap(10, 10)
+    pix.fill(QtGui.QColor(*color))
+    return QtGui.QIcon(pix)

@@ -1,0 +1,181 @@
+"""The properties panel: name, model-output flag and one editor per parameter of a node.
+
+The editors come from the type table in `editors`. A value is coerced through its
+ParamSpec and the kind's cross-parameter check before a `SetParam` command is
+pushed; a refused value is shown at once with the ParamError message and the
+editor goes back to the document's value.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ..graph import commands as cmd
+from ..graph import events as ev
+from ..graph.document import UNSET
+from ..graph.errors import KerasCanvasError, ParamError
+from ..graph.params import to_json
+from .editors import RESET, format_value, make_editor
+from .render import count_text, shape_text
+
+
+class PropertiesPanel(QtWidgets.QScrollArea):
+    """Shows the selected node; edits become commands on the undo stack."""
+
+    status_message = QtCore.Signal(str)
+
+    def __init__(self, doc, stack, analysis_source, parent=None):
+        super().__init__(parent)
+        self.doc, self.stack, self._analysis = doc, stack, analysis_source
+        self.node_id: str | None = None
+        self.editors: dict = {}
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        doc.events.connect(self._on_doc_event)
+        self.show_node(None)
+
+    # ---- building -------------------------------------------------------
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id if node_id in self.doc.nodes else None
+        self.editors = {}
+        body = QtWidgets.QWidget()
+        body.setObjectName("PropertiesBody")
+        self.form = QtWidgets.QFormLayout(body)
+        self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        if self.node_id is None:
+            hint = QtWidgets.QLabel("Select a node to edit its properties.")
+            hint.setObjectName("Hint")
+            hint.setWordWrap(True)
+            self.form.addRow(hint)
+        else:
+            self._build(self.doc.nodes[self.node_id])
+        self.setWidget(body)
+
+    def _build(self, node) -> None:
+        spec = node.spec
+        title = QtWidgets.QLabel(f"<b>{node.kind}</b><br><span>{spec.doc}</span>")
+        title.setObjectName("PropertiesTitle")
+        title.setWordWrap(True)
+        self.form.addRow(title)
+        self.info = QtWidgets.QLabel()
+        self.info.setObjectName("Hint")
+        self.info.setWordWrap(True)
+        self.form.addRow(self.info)
+        self.name_edit = QtWidgets.QLineEdit(node.name)
+        self.name_edit.editingFinished.connect(self._on_name_edited)
+        self.form.addRow("name", self.name_edit)
+        self.output_box = QtWidgets.QCheckBox("model output")
+        self.output_box.setChecked(node.id in self.doc.outputs)
+        self.output_box.toggled.connect(self._on_output_toggled)
+        self.form.addRow("", self.output_box)
+        for p in spec.params:
+            editor = make_editor(p)
+            editor.committed.connect(lambda raw, name=p.name: self._on_committed(name, raw))
+            label = QtWidgets.QLabel(p.name)
+            label.setToolTip(p.doc)
+            editor.setToolTip(p.doc + ("" if p.required else
+                                       f"\nKeras default: {format_value(p.default) or 'None'}"))
+            self.form.addRow(label, editor)
+            self.editors[p.name] = (label, editor)
+        self.error = QtWidgets.QLabel()
+        self.error.setObjectName("Error")
+        self.error.setWordWrap(True)
+        self.form.addRow(self.error)
+        self.refresh()
+
+    # ---- refreshing -----------------------------------------------------
+    def refresh(self) -> None:
+        """Show the document's values (after an undo, a load or an edit elsewhere)."""
+        if self.node_id is None or self.node_id not in self.doc.nodes:
+            return
+        node = self.doc.nodes[self.node_id]
+        if self.name_edit.text() != node.name:
+            self.name_edit.setText(node.name)
+        with QtCore.QSignalBlocker(self.output_box):
+            self.output_box.setChecked(node.id in self.doc.outputs)
+        for name, (label, editor) in self.editors.items():
+            p = node.spec.param(name)
+            explicit = name in node.params
+            value = node.params[name] if explicit else p.start_value()
+            try:
+                value = p.coerce(value)
+            except ParamError:
+                pass
+            editor.set_value(value, explicit or p.required or p.type == "bool"
+                             or bool(p.allowed))
+            font = label.font()
+            font.setBold(explicit)
+            label.setFont(font)
+        self.refresh_info()
+
+    def refresh_info(self) -> None:
+        if self.node_id is None or not hasattr(self, "info"):
+            return
+        result = self._analysis().results.get(self.node_id)
+        if result is None:
+            self.info.setText("")
+            return
+        shapes = ", ".join(shape_text(s) for s in (result.output_shapes or ())) or "?"
+        count = count_text(result.count)
+        self.info.setText(f"output {shapes}" + (f" · {count}" if count else ""))
+
+    def _on_doc_event(self, event) -> None:
+        if self.node_id is None:
+            return
+        if event.type == ev.NODE_REMOVED and event.node == self.node_id:
+            self.show_node(None)
+        elif event.type == ev.RESET:
+            self.show_node(None)
+        elif event.type in (ev.PARAM_CHANGED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED):
+            if event.node in (None, self.node_id):
+                self.refresh()
+
+    # ---- edits ------------------------------------------------------------
+    def _on_committed(self, name: str, raw) -> None:
+        node = self.doc.nodes[self.node_id]
+        spec = node.spec
+        p = spec.param(name)
+        try:
+            if raw is RESET or (raw is not None and not p.required and p.is_default(raw)):
+                value = UNSET
+                trial = {k: v for k, v in node.params.items() if k != name}
+            else:
+                value = p.coerce(raw)
+                trial = {**node.params, name: value}
+            spec.resolve(trial)
+        except ParamError as exc:
+            self._refuse(str(exc))
+            return
+        current = node.params.get(name, UNSET)
+        if value is UNSET and current is UNSET:
+            self.refresh()
+            return
+        if value is not UNSET and current is not UNSET and p.coerce(current) == value:
+            return
+        self.error.setText("")
+        self.stack.push(cmd.SetParam(self.doc, self.node_id, name,
+                                     value if value is UNSET else to_json(value)))
+
+    def _refuse(self, message: str) -> None:
+        self.error.setText(message)
+        self.status_message.emit(message)
+        self.refresh()
+
+    def _on_name_edited(self) -> None:
+        name = self.name_edit.text().strip()
+        node = self.doc.nodes.get(self.node_id)
+        if node is None or name == node.name:
+            return
+        try:
+            self.stack.push(cmd.Rename(self.doc, self.node_id, name))
+            self.error.setText("")
+        except KerasCanvasError as exc:
+            self._refuse(str(exc))
+
+    def _on_output_toggled(self, checked: bool) -> None:
+        outputs = [o for o in self.doc.outputs if o != self.node_id]
+        if checked:
+            outputs.append(self.node_id)
+        self.stack.push(cmd.SetOutputs(self.doc, outputs))
+

@@ -1,0 +1,104 @@
+"""Shapes, parameter counts and problems drawn onto the canvas nodes.
+
+After a burst of document events the renderer runs once (a zero-delay timer),
+reads the incremental analysis and redraws only the nodes whose text or status
+changed, so a 500-node graph stays fluid while editing.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+
+from .analysis import make_live
+
+
+def shape_text(shape) -> str:
+    """`(None, 26, 26, 32)` for a shape tuple, `?` when it is unknown."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def count_text(count) -> str:
+    """`1,234 params` (trainable + non-trainable), or empty when the count is unknown."""
+    if not count:
+        return ""
+    total = count[0] + count[1]
+    return f"{total:,} param" + ("" if total == 1 else "s")
+
+
+def node_issues(analysis) -> dict:
+    """Issues grouped by node id, in report order."""
+    grouped: dict = {}
+    for issue in analysis.issues:
+        grouped.setdefault(issue.node, []).append(issue)
+    return grouped
+
+
+class NodeRenderer(QtCore.QObject):
+    """Pushes analysis results into the node items of a `Canvas`."""
+
+    rendered = QtCore.Signal()
+
+    def __init__(self, canvas):
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.live = make_live(canvas.doc)
+        self._shown: dict[str, tuple] = {}
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.render)
+
+    @property
+    def analysis(self):
+        return self.live.analysis
+
+    def schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def forget(self, node_id: str) -> None:
+        self._shown.pop(node_id, None)
+
+    def forget_all(self) -> None:
+        self._shown.clear()
+
+    def render(self) -> None:
+        """Redraw the nodes whose shapes, count, name or problems changed."""
+        self._timer.stop()
+        analysis = self.analysis
+        issues = node_issues(analysis)
+        doc, views = self.canvas.doc, self.canvas.views
+        outputs = set(doc.outputs)
+        for node_id, view in views.items():
+            result = analysis.results.get(node_id)
+            mine = tuple((i.severity, i.message) for i in issues.get(node_id, ()))
+            node = doc.nodes[node_id]
+            key = (node.kind, node.name, node_id in outputs, mine,
+                   None if result is None else (tuple(result.output_shapes or ()), result.count),
+                   len(view.output_ports()))
+            if self._shown.get(node_id) != key:
+                self._shown[node_id] = key
+                self._draw(view, node, result, mine, node_id in outputs)
+        self.rendered.emit()
+
+    def _draw(self, view, node, result, problems, is_output) -> None:
+        item = view.view
+        count = count_text(result.count if result is not None else None)
+        parts = [node.kind] + ([count] if count else []) + (["output"] if is_output else [])
+        item.set_subtitle(" · ".join(parts))
+        shapes = list(result.output_shapes or ()) if result is not None else []
+        item.set_shape_text("  ".join(shape_text(s) for s in shapes) if shapes else "?")
+        for i in range(len(view.output_ports())):
+            label = item.output_label(i)
+            if label is not None:
+                label.setPlainText(shape_text(shapes[i]) if i < len(shapes) else "?")
+        severities = {s for s, _ in problems}
+        item.status = "error" if "error" in severities else (
+            "warning" if "warning" in severities else None)
+        item.is_output = is_output
+        tip = [f"{node.name} ({node.kind})", node.spec.doc]
+        tip += [f"{s.upper()}: {m}" for s, m in problems]
+        item.tip = "\n".join(t for t in tip if t)
+        item.draw_node()

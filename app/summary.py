@@ -1,0 +1,67 @@
+"""The summary panel: a table like Keras' `model.summary()`, read from the analysis."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from .render import shape_text
+
+
+def summary_rows(doc, analysis) -> list[tuple[str, str, str, str]]:
+    """(layer, kind, output shape, params) per node, in topological order."""
+    rows = []
+    for node in doc.topological_order():
+        result = analysis.results.get(node.id)
+        shapes = list(result.output_shapes or ()) if result is not None else []
+        shape = ", ".join(shape_text(s) for s in shapes) if shapes else "?"
+        count = result.count if result is not None and result.count else None
+        rows.append((node.name, node.kind, shape, f"{sum(count):,}" if count else "?"))
+    return rows
+
+
+class SummaryPanel(QtWidgets.QWidget):
+    """Layer table plus total, trainable and non-trainable parameter counts."""
+
+    node_requested = QtCore.Signal(str)
+
+    def __init__(self, doc, parent=None):
+        super().__init__(parent)
+        self.doc = doc
+        self.table = QtWidgets.QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Layer", "Kind", "Output shape", "Params"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.totals = QtWidgets.QLabel()
+        self.totals.setObjectName("Totals")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addWidget(self.totals)
+        self.table.cellClicked.connect(self._on_cell_clicked)
+        self._ids: list[str] = []
+        self._shown = None
+
+    def show_analysis(self, analysis) -> None:
+        rows = summary_rows(self.doc, analysis)
+        trainable, frozen = analysis.total_params
+        key = (tuple(rows), trainable, frozen)
+        if key == self._shown:
+            return
+        self._shown = key
+        self._ids = [n.id for n in self.doc.topological_order()]
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QtWidgets.QTableWidgetItem(text)
+                if c == 3:
+                    item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.totals.setText(f"Total params: {trainable + frozen:,}    Trainable: {trainable:,}"
+                            f"    Non-trainable: {frozen:,}")
+
+    def _on_cell_clicked(self, row, column) -> None:
+        if row < len(self._ids):
+            self.node_requested.emit(self._ids[row])
