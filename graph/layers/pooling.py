@@ -7,6 +7,7 @@ the input. Unknown spatial dimensions stay unknown. Pooling has no weights.
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..params import REQUIRED, ParamSpec
 from ..shapes import join_channels, pooling_output_shape, require_rank, split_channels
 from ..spec import LayerSpec, Sample, register
@@ -35,8 +36,11 @@ def _pool_shape(kind: str, rank: int):
         (shape,) = inputs
         require_rank(shape, rank + 2, kind)
         strides = params["strides"] or params["pool_size"]
-        return pooling_output_shape(shape, params["pool_size"], strides, params["padding"],
-                                    params["data_format"])
+        try:
+            return pooling_output_shape(shape, params["pool_size"], strides, params["padding"],
+                                        params["data_format"])
+        except ShapeError as exc:  # the shared helper does not know the kind or the port
+            raise ShapeError(f"{kind}: {exc}", port=0) from None
 
     return rule
 
