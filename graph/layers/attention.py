@@ -1,1 +1,142 @@
-"""Layer kinds: attention family (entries are added here)."""
+"""Attention kinds: MultiHeadAttention.
+
+Ports: 0 = query (batch, target..., query_dim), 1 = value (batch, source...,
+value_dim), optional 2 = key (defaults to value); Keras calls it as
+`layer(query, value[, key])`. The output has the query's shape, with the last
+dim replaced by `output_shape` when that is set.
+
+Weights: query and key projections to num_heads x key_dim, value (and, with
+use_gate, a gate from the query) to num_heads x value_dim, and an output
+projection from num_heads x value_dim to the output dims; each has a bias of its
+output size when use_bias.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from ..errors import ShapeError
+from ..params import ParamSpec
+from ..shapes import fmt, require_known, require_min_rank
+from ..spec import LayerSpec, Sample, register
+from .common import rate, seed_param, use_bias, weight_params
+
+_PORTS = ("query", "value", "key")
+
+
+def _attention_axes(params, rank: int) -> tuple[int, ...]:
+    """Attention axes of the query, non-negative, as Keras resolves them."""
+    axes = params["attention_axes"]
+    if axes is None:
+        return tuple(range(1, rank - 1))
+    axes = (axes,) if isinstance(axes, int) else axes
+    # Keras counts negative axes on the projected query (one rank more, heads added).
+    out = tuple(a if a >= 0 else rank + a for a in axes)
+    for a in out:
+        if not 0 <= a < rank - 1:
+            raise ShapeError(
+                f"MultiHeadAttention: attention axis out of range for a query of rank {rank} "
+                f"(the last axis holds the features). Received: attention_axes="
+                f"{params['attention_axes']}",
+                port=0,
+            )
+    return out
+
+
+def _check_inputs(params, query, value, key) -> None:
+    require_min_rank(query, 3, "MultiHeadAttention (query)", port=0)
+    if len(value) != len(query):
+        raise ShapeError(
+            f"MultiHeadAttention expects query and value of equal rank. Received: "
+            f"query_shape={fmt(query)}, value_shape={fmt(value)}", port=1)
+    if value[1:-1] != key[1:-1]:
+        raise ShapeError(
+            "All dimensions of value and key, except the last one, must be equal. "
+            f"Received: value_shape={fmt(value)} and key_shape={fmt(key)}", port=2)
+    for port, shape in enumerate((query, value, key)):
+        require_known(shape[-1], f"The last dim of the {_PORTS[port]} input", shape, port=port)
+    attention = _attention_axes(params, len(query))
+    for axis in range(len(query) - 1):
+        q, v = query[axis], value[axis]
+        if axis not in attention and None not in (q, v) and q != v:
+            raise ShapeError(
+                f"MultiHeadAttention expects query and value to agree on axis {axis}, "
+                f"which is not an attention axis. Received: query_shape={fmt(query)}, "
+                f"value_shape={fmt(value)}", port=1)
+
+
+def _split(inputs) -> tuple[tuple, tuple, tuple]:
+    query, value = tuple(inputs[0]), tuple(inputs[1])
+    key = tuple(inputs[2]) if len(inputs) > 2 else value
+    return query, value, key
+
+
+def _mha_shape(params, inputs):
+    query, value, key = _split(inputs)
+    _check_inputs(params, query, value, key)
+    if params["output_shape"]:
+        return (*query[:-1], *params["output_shape"])
+    return query
+
+
+def _mha_count(params, inputs):
+    query, value, key = _split(inputs)
+    heads, key_dim = params["num_heads"], params["key_dim"]
+    value_dim = params["value_dim"] or key_dim
+    out = prod(params["output_shape"]) if params["output_shape"] else query[-1]
+    projections = [(query[-1], heads * key_dim), (key[-1], heads * key_dim),
+                   (value[-1], heads * value_dim), (heads * value_dim, out)]
+    if params["use_gate"]:
+        projections.append((query[-1], heads * value_dim))
+    bias = params["use_bias"]
+    return (sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in projections), 0)
+
+
+register(LayerSpec(
+    kind="MultiHeadAttention",
+    category="Attention",
+    doc="Multi-head scaled dot-product attention of a query over value (and key)",
+    params=(
+        ParamSpec("num_heads", "int", initial=4, min=1, doc="Number of attention heads"),
+        ParamSpec("key_dim", "int", initial=32, min=1, doc="Size of each head for query and key"),
+        ParamSpec("value_dim", "int", default=None, allow_none=True, min=1,
+                  doc="Size of each head for value, or empty for key_dim"),
+        rate("dropout", 0.0, "Fraction of the attention weights to drop"),
+        use_bias(),
+        ParamSpec("output_shape", "int_list", default=None, allow_none=True, min=1,
+                  doc="Dims of the output besides batch and query axes, or empty for "
+                      "the query's last dim"),
+        ParamSpec("attention_axes", "axis", default=None, allow_none=True,
+                  doc="Query axes attention runs over, or empty for all but batch and "
+                      "features"),
+        ParamSpec("sliding_window", "int", default=None, allow_none=True, min=1,
+                  doc="Each position attends only to positions closer than this, or empty"),
+        ParamSpec("use_gate", "bool", default=False,
+                  doc="Gate the attention output with a sigmoid projection of the query"),
+        *weight_params("kernel"),
+        seed_param(),
+    ),
+    shape=_mha_shape,
+    count=_mha_count,
+    min_inputs=2,
+    max_inputs=3,
+    input_names=_PORTS,
+    samples=(
+        Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, 8), (None, 7, 6))),
+        Sample({"num_heads": 4, "key_dim": 8}, ((None, None, 16), (None, None, 16))),
+        Sample({"num_heads": 2, "key_dim": 4, "value_dim": 3, "output_shape": (2, 3),
+                "use_gate": True}, ((None, 5, 8), (None, 7, 6), (None, 7, 9))),
+        Sample({"num_heads": 3, "key_dim": 5, "output_shape": (10,), "use_bias": False},
+               ((2, 6, 12), (2, 4, 7))),
+        Sample({"num_heads": 2, "key_dim": 4, "attention_axes": (1, 2)},
+               ((None, 5, 4, 8), (None, 7, 3, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 2},
+               ((None, 5, 4, 8), (None, 5, 3, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, "dropout": 0.1, "sliding_window": 3, "seed": 7},
+               ((None, 9, 8), (None, 9, 8))),
+        Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, 8), (None, 7, 6), (None, 6, 6))),
+        Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, None), (None, 7, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 5},
+               ((None, 5, 8), (None, 7, 6))),
+    ),
+))
