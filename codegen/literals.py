@@ -57,14 +57,17 @@ def arguments(args: Sequence[str], kwargs: Mapping[str, Any]) -> list[str]:
 
 def call(func: str, args: Sequence[str], kwargs: Mapping[str, Any], indent: str = "",
          prefix: str = "", suffix: str = "") -> str:
-    """`prefix + func(args, k=v) + suffix`, one argument per line when it would be too long.
+    """`prefix + func(args, k=v) + suffix`, wrapped the way black wraps a long call.
 
     `args` are source snippets (variable names); `kwargs` values are written with `literal`.
     The result has no trailing newline; continuation lines are indented from `indent`.
     """
     parts = arguments(args, kwargs)
-    line = f"{indent}{prefix}{func}({', '.join(parts)}){suffix}"
+    joined = ", ".join(parts)
+    line = f"{indent}{prefix}{func}({joined}){suffix}"
     if len(line) <= LINE_LIMIT or not parts:
         return line
+    if len(indent) + len(INDENT) + len(joined) <= LINE_LIMIT:
+        return f"{indent}{prefix}{func}(\n{indent}{INDENT}{joined}\n{indent}){suffix}"
     body = "".join(f"{indent}{INDENT}{part},\n" for part in parts)
     return f"{indent}{prefix}{func}(\n{body}{indent}){suffix}"

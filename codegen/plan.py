@@ -76,7 +76,10 @@ def make_plan(doc: Document, analysis=None) -> Plan:
     namer = Namer()
     ports: dict[tuple[str, int], str] = {}
     steps = []
-    for node in doc.topological_order():
+    # Inputs first, in document order, as one writes a model by hand; then the layers.
+    order = doc.topological_order()
+    order = [n for n in order if n.kind == "Input"] + [n for n in order if n.kind != "Input"]
+    for node in order:
         if node.id not in wanted:
             continue
         step = _make_step(doc, node, analysis.results[node.id], namer, ports)

@@ -1,0 +1,51 @@
+"""`kerascanvas codegen FILE [-o OUT.py] [--style STYLE] [--script]`: write Keras code.
+
+Exit codes: 0 written, 1 the graph cannot become code in that style (the reason
+goes to stderr), 2 the file could not be read as a project (the loader's message).
+Generating text needs neither keras nor torch, and this command imports neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kerascanvas.codegen import STYLES, CodegenError, generate
+from kerascanvas.graph.errors import ProjectFileError
+from kerascanvas.graph.projectfile import load, write_text_atomic
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare FILE, -o, --style and --script on the subcommand's parser."""
+    parser.add_argument("file", metavar="FILE", help="a Keras Canvas project (.json)")
+    parser.add_argument("-o", "--output", metavar="OUT.py",
+                        help="write the code to this file (default: standard output)")
+    parser.add_argument("--style", choices=list(STYLES), default="functional",
+                        help="functional (default), sequential (single chains only) or "
+                             "subclass (a keras.Model subclass)")
+    parser.add_argument("--script", action="store_true",
+                        help="write a complete training script instead of a build_model() module")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate code for `args.file`; write it to `args.output` or stdout; return the exit code."""
+    try:
+        doc = load(args.file)
+    except ProjectFileError as exc:
+        print(f"kerascanvas codegen: {exc}", file=sys.stderr)
+        return 2
+    try:
+        source = generate(doc, style=args.style, script=args.script)
+    except CodegenError as exc:
+        print(f"kerascanvas codegen: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.write(source)
+        return 0
+    try:
+        write_text_atomic(Path(args.output), source)
+    except OSError as exc:
+        print(f"kerascanvas codegen: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
