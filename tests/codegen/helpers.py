@@ -1,0 +1,134 @@
+"""Documents for the codegen tests: examples, one per LayerSpec sample, and hand-made graphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kerascanvas.graph import LAYER_SPECS
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.validate import analyze
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
+EXAMPLES = sorted(p.stem for p in EXAMPLES_DIR.glob("*.json"))
+
+
+def example(name: str) -> Document:
+    return load(EXAMPLES_DIR / f"{name}.json")
+
+
+def add(doc: Document, kind: str, name: str, params: dict | None = None, inputs=()) -> str:
+    """Add a node fed by `inputs` (node ids, or (id, port) pairs) on ports 0, 1, ..."""
+    node = doc.add_node(kind, name, params or {})
+    for port, src in enumerate(inputs):
+        src_id, src_port = src if isinstance(src, tuple) else (src, 0)
+        doc.connect(Edge(src_id, src_port, node.id, port))
+    return node.id
+
+
+def add_input(doc: Document, name: str, shape) -> str:
+    """An Input for a batch-first shape: a fixed batch becomes batch_size."""
+    params = {"shape": list(shape[1:])}
+    if shape[0] is not None:
+        params["batch_size"] = shape[0]
+    return add(doc, "Input", name, params)
+
+
+def sample_doc(kind: str, index: int) -> Document:
+    """Inputs shaped as the sample's input shapes, then the layer with the sample's params."""
+    sample = LAYER_SPECS[kind].samples[index]
+    doc = Document()
+    if kind == "Input":
+        doc.outputs = [add(doc, "Input", "only", dict(sample.params))]
+        return doc
+    sources = [add_input(doc, f"in_{i}", shape) for i, shape in enumerate(sample.inputs)]
+    doc.outputs = [add(doc, kind, f"{kind.lower()}_layer", dict(sample.params), sources)]
+    return doc
+
+
+def _sample_cases(valid: bool) -> list[tuple[str, int]]:
+    # Some samples are refusal cases for the spec tests; analyze tells them apart.
+    return [(kind, i) for kind, spec in LAYER_SPECS.items() for i in range(len(spec.samples))
+            if analyze(sample_doc(kind, i)).valid == valid]
+
+
+SAMPLE_CASES = _sample_cases(valid=True)
+INVALID_SAMPLE_CASES = _sample_cases(valid=False)
+
+
+def block_doc(kind: str, params: dict, shape=(None, 16, 16, 8)) -> Document:
+    """Input -> block -> global pooling -> Dense, so the block sits inside a model."""
+    doc = Document()
+    x = add_input(doc, "image", shape)
+    b = add(doc, kind, "blk", params, [x])
+    p = add(doc, "GlobalAveragePooling2D", "pool", {}, [b])
+    doc.outputs = [add(doc, "Dense", "head", {"units": 3, "activation": "softmax"}, [p])]
+    return doc
+
+
+BLOCK_CASES = {
+    "residual": ("ResidualBlock", {"filters": 8}),
+    "residual_projection": ("ResidualBlock", {"filters": 16, "stride": 2, "use_projection": True}),
+    "bottleneck": ("BottleneckBlock", {"filters": 16, "stride": 2, "expansion": 2}),
+    "bottleneck_same": ("BottleneckBlock", {"filters": 8}),
+    "inception": ("InceptionModule", {"filters": 4}),
+    "dense_block": ("DenseBlock", {"num_layers": 2, "growth_rate": 4}),
+    "transition": ("TransitionLayer", {"compression": 0.25}),
+}
+
+
+def merges_doc() -> Document:
+    """Two inputs through every merge kind, with two outputs and an attention layer."""
+    doc = Document()
+    a, b = add_input(doc, "a", (None, 6, 8)), add_input(doc, "b", (None, 6, 8))
+    merged = [add(doc, kind, kind.lower(), {}, [a, b])
+              for kind in ("Add", "Subtract", "Multiply", "Average", "Maximum")]
+    cat = add(doc, "Concatenate", "cat", {"axis": -1}, merged)
+    att = add(doc, "MultiHeadAttention", "att", {"num_heads": 2, "key_dim": 4}, [cat, b, a])
+    lstm = add(doc, "LSTM", "lstm", {"units": 5, "return_state": True}, [att])
+    state = add(doc, "Concatenate", "states", {}, [(lstm, 1), (lstm, 2)])
+    doc.outputs = [add(doc, "Dense", "score", {"units": 1}, [lstm]), state]
+    return doc
+
+
+HOSTILE_NAMES = ["class", "my layer", "x'y\"z", "名前", "__import__('os')", "1st", "None",
+                 "self", "model", "fit", "inputs", "a\\b\n", "'''", "x", "keras", "layers"]
+
+
+def hostile_doc() -> Document:
+    """A chain whose node names are valid Keras names but awkward Python."""
+    doc = Document()
+    src = add(doc, "Input", HOSTILE_NAMES[0], {"shape": [4]})
+    for name in HOSTILE_NAMES[1:]:
+        src = add(doc, "Dense", name, {"units": 3}, [src])
+    doc.outputs = [src]
+    return doc
+
+
+def non_default_doc() -> Document:
+    """Many kinds with many non-default params of every param type."""
+    doc = Document()
+    x = add_input(doc, "img", (None, 12, 12, 3))
+    c = add(doc, "Conv2D", "conv", {
+        "filters": 4, "kernel_size": [3, 2], "strides": 1, "padding": "same",
+        "dilation_rate": [1, 2], "activation": "gelu", "use_bias": False,
+        "kernel_initializer": "he_normal", "kernel_regularizer": "l2",
+        "activity_regularizer": "l1", "kernel_constraint": "non_neg"}, [x])
+    n = add(doc, "BatchNormalization", "bn", {"momentum": 0.9, "epsilon": 0.01,
+                                               "center": False}, [c])
+    z = add(doc, "ZeroPadding2D", "pad", {"padding": [[1, 0], [2, 3]]}, [n])
+    p = add(doc, "MaxPooling2D", "pool", {"pool_size": 3, "strides": [2, 1]}, [z])
+    r = add(doc, "Reshape", "reshape", {"target_shape": [-1, 4]}, [p])
+    ln = add(doc, "LayerNormalization", "ln", {"axis": [1, 2], "epsilon": 1e-5}, [r])
+    g = add(doc, "GRU", "gru", {"units": 3, "return_sequences": True, "dropout": 0.1,
+                                "reset_after": False, "recurrent_initializer": "glorot_normal"},
+            [ln])
+    d = add(doc, "Dropout", "drop", {"rate": 0.25, "noise_shape": [None, 1, 3], "seed": 7}, [g])
+    f = add(doc, "Flatten", "flat", {}, [d])
+    doc.outputs = [add(doc, "Dense", "out", {"units": 2, "activation": "sigmoid",
+                                             "bias_initializer": "ones"}, [f])]
+    return doc
+
+
+GRAPHS = {"merges": merges_doc, "hostile": hostile_doc, "non_default": non_default_doc}
+GRAPHS.update({name: (lambda k=k, p=p: block_doc(k, p)) for name, (k, p) in BLOCK_CASES.items()})
