@@ -50,7 +50,8 @@ def diagnose_shape_error(node_name: str, spec, params, shapes: list, exc: ShapeE
     """
     fixes = tuple(code for code, reshape in _RESHAPERS.items()
                   if _fix_passes(spec, params, shapes, exc.port, reshape))
-    return Diagnosis(f"{node_name!r} ({spec.kind}): {exc}", "shape_mismatch", exc.port, fixes)
+    code = "rank_mismatch" if "expects an input of rank" in str(exc) else "shape_mismatch"
+    return Diagnosis(f"{node_name!r} ({spec.kind}): {exc}", code, exc.port, fixes)
 
 
 def _fix_passes(spec, params, shapes, port, reshape) -> bool:

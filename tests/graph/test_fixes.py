@@ -1,0 +1,142 @@
+"""One-click fixes: each turns a broken graph into a valid one whose shapes match Keras."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+
+from kerascanvas.graph.commands import UndoStack
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.fixes import FIXES, apply_fix, diagnose_shape_error, expand_block
+from kerascanvas.graph.projectfile import dumps
+from kerascanvas.graph.spec import get_spec
+from kerascanvas.graph.validate import analyze
+
+L = keras.layers
+
+
+def chain(*specs, doc=None):
+    """Add nodes (kind, params) and wire each to the previous; returns (doc, ids)."""
+    doc = doc or Document()
+    ids = []
+    for kind, params in specs:
+        ids.append(doc.add_node(kind, params=params).id)
+        if len(ids) > 1:
+            doc.connect(Edge(ids[-2], 0, ids[-1], 0))
+    return doc, ids
+
+
+def merge(doc, kind, sources, params=None):
+    node = doc.add_node(kind, params=params or {})
+    for port, src in enumerate(sources):
+        doc.connect(Edge(src, 0, node.id, port))
+    return node.id
+
+
+def flatten_case():
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
+                     "kernel_size": [3, 3]}), ("RepeatVector", {"n": 2}))
+    x = keras.Input((8, 8, 3))
+    y = L.RepeatVector(2)(L.Flatten()(L.Conv2D(4, 3)(x)))
+    return doc, ids[-1], keras.Model(x, y)
+
+
+def gap_case():
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
+                     "kernel_size": [3, 3]}), ("Dense", {"units": 5}))
+    doc.training = {"loss": "sparse_categorical_crossentropy"}  # a vector is expected
+    x = keras.Input((8, 8, 3))
+    y = L.Dense(5)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x)))
+    return doc, ids[-1], keras.Model(x, y)
+
+
+def projection_case(stride):
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {
+        "filters": 8, "kernel_size": [3, 3], "padding": "same", "strides": [stride, stride]}))
+    out = merge(doc, "Add", [ids[1], ids[0]])
+    x = keras.Input((8, 8, 3))
+    a = L.Conv2D(8, 3, strides=stride, padding="same")(x)
+    p = L.Conv2D(8, 1, strides=stride, use_bias=False)(x)
+    return doc, out, keras.Model(x, L.Add()([a, p]))
+
+
+def concat_case(crop):
+    doc = Document()
+    a = doc.add_node("Input", params={"shape": [9, 8, 3]}).id
+    b = doc.add_node("Input", params={"shape": [6, 6, 2]}).id
+    out = merge(doc, "Concatenate", [a, b])
+    xa, xb = keras.Input((9, 8, 3)), keras.Input((6, 6, 2))
+    if crop:
+        y = L.Concatenate()([L.Cropping2D(((1, 2), (1, 1)))(xa), xb])
+    else:
+        y = L.Concatenate()([xa, L.ZeroPadding2D(((1, 2), (1, 1)))(xb)])
+    return doc, out, keras.Model([xa, xb], y)
+
+
+def single_merge_case():
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4}), ("Add", {}))
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, L.Dense(4)(x))
+
+
+CASES = {
+    "insert_flatten": flatten_case,
+    "insert_gap2d": gap_case,
+    "insert_projection": lambda: projection_case(1),
+    "insert_projection-strided": lambda: projection_case(2),
+    "insert_cropping": lambda: concat_case(crop=True),
+    "insert_padding": lambda: concat_case(crop=False),
+    "remove_node": single_merge_case,
+}
+
+
+def test_every_fix_has_a_case():
+    assert set(FIXES) == {name.split("-")[0] for name in CASES}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fix_makes_graph_match_keras(name):
+    code = name.split("-")[0]
+    doc, out, model = CASES[name]()
+    doc.outputs = [out]
+    before = analyze(doc)
+    issue = next(i for i in before.issues if code in i.fixes)
+    stack = UndoStack()
+    text = dumps(doc)
+    apply_fix(doc, issue, code, stack)
+    after = analyze(doc)
+    assert after.errors == [], after.errors
+    final = doc.outputs[0]
+    assert after.results[final].output_shapes[0] == tuple(model.outputs[0].shape)
+    assert sum(after.total_params) == model.count_params()
+    assert [i for i in after.issues if code in i.fixes] == []
+    stack.undo()
+    assert dumps(doc) == text
+
+
+def test_fix_offered_only_when_it_passes():
+    spec = get_spec("Add")
+    shapes = [(None, 8, 8, 8), (None, 7, 5, 3)]  # no 1x1 stride maps 5 onto 8
+    from kerascanvas.graph.errors import ShapeError
+
+    found = diagnose_shape_error("add", spec, {}, shapes, ShapeError("mismatch", port=1))
+    assert "insert_projection" not in found.fixes
+    assert found.message.startswith("'add' (Add): ")
+
+
+def test_expand_block_matches_block_and_undoes():
+    doc, ids = chain(("Input", {"shape": [16, 16, 8]}),
+                     ("ResidualBlock", {"filters": 16, "stride": 2, "use_projection": True}),
+                     ("GlobalAveragePooling2D", {}))
+    doc.outputs = [ids[-1]]
+    before = analyze(doc)
+    text, stack = dumps(doc), UndoStack()
+    new = expand_block(doc, ids[1], stack)
+    after = analyze(doc)
+    assert after.errors == []
+    assert ids[1] not in doc.nodes and len(new) > 5
+    assert after.results[ids[-1]].output_shapes == before.results[ids[-1]].output_shapes
+    assert after.total_params == before.total_params
+    assert all(doc.nodes[n].name.startswith("residual_block_") for n in new)
+    stack.undo()
+    assert dumps(doc) == text
