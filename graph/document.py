@@ -271,5 +271,12 @@ class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    # A singleton: commands deep-copy old values, and a copy must still be `UNSET`.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
 
 UNSET: Any = _Unset()
