@@ -1,0 +1,154 @@
+"""Undo/redo of every command kind restores the document exactly; macros; the clean mark."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.document import UNSET, Document, Edge
+from kerascanvas.graph.errors import DocumentError
+from kerascanvas.graph.projectfile import dumps
+from tests.graph.test_validate import make_doc
+
+
+def base_doc() -> Document:
+    doc = make_doc([("x", "Input", {"shape": [16]}), ("h", "Dense", {"units": 8}),
+                    ("skip", "Dense", {"units": 8}), ("add", "Add", {}),
+                    ("out", "Dense", {"units": 2, "activation": "softmax"})],
+                   [("x", "h", 0), ("x", "skip", 0), ("h", "add", 0), ("skip", "add", 1),
+                    ("add", "out", 0)], ["out", "add"], {"epochs": 2})
+    doc.set_position("h", (10.0, 20.0))
+    return doc
+
+
+COMMANDS = {
+    "add node": lambda d: cmd.AddNode(d, "Dense", params={"units": 3}, pos=(1, 2)),
+    "add named node": lambda d: cmd.AddNode(d, "Dropout", "drop", {"rate": 0.1}),
+    "remove middle node": lambda d: cmd.RemoveNode(d, "h"),
+    "remove output node": lambda d: cmd.RemoveNode(d, "out"),
+    "remove input": lambda d: cmd.RemoveNode(d, "x"),
+    "connect": lambda d: cmd.Connect(d, Edge("x", 0, "add", 2)),
+    "disconnect first edge": lambda d: cmd.Disconnect(d, d.edges[0]),
+    "disconnect middle edge": lambda d: cmd.Disconnect(d, d.edges[2]),
+    "set param": lambda d: cmd.SetParam(d, "h", "units", 32),
+    "set new param": lambda d: cmd.SetParam(d, "h", "activation", "relu"),
+    "reset param": lambda d: cmd.SetParam(d, "out", "activation", UNSET),
+    "rename": lambda d: cmd.Rename(d, "h", "hidden"),
+    "move placed node": lambda d: cmd.Move(d, {"h": (5.0, 5.0)}),
+    "move unplaced node": lambda d: cmd.Move(d, {"skip": (7.0, -1.0)}),
+    "set outputs": lambda d: cmd.SetOutputs(d, ["add"]),
+    "set training": lambda d: cmd.SetTraining(d, {"epochs": 9, "loss": "mse"}),
+}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_undo_and_redo_restore_the_document_exactly(name):
+    doc, stack = base_doc(), cmd.UndoStack()
+    before = dumps(doc)
+    stack.push(COMMANDS[name](doc))
+    after = dumps(doc)
+    assert after != before
+    for _ in range(2):
+        stack.undo()
+        assert dumps(doc) == before
+        stack.redo()
+        assert dumps(doc) == after
+
+
+def test_every_command_kind_is_covered():
+    kinds = {type(make(base_doc())).__name__ for make in COMMANDS.values()}
+    defined = {c.__name__ for c in vars(cmd).values()
+               if isinstance(c, type) and issubclass(c, cmd.Command)}
+    assert defined - kinds == {"Command", "Macro"}
+
+
+def test_whole_history_unwinds_and_replays():
+    doc, stack = base_doc(), cmd.UndoStack()
+    states = [dumps(doc)]
+    for name in ("set param", "rename", "connect", "remove middle node", "add node"):
+        stack.push(COMMANDS[name](doc))
+        states.append(dumps(doc))
+    for state in reversed(states[:-1]):
+        stack.undo()
+        assert dumps(doc) == state
+    assert not stack.can_undo
+    for state in states[1:]:
+        stack.redo()
+        assert dumps(doc) == state
+    assert not stack.can_redo
+
+
+def test_macro_is_one_step():
+    doc, stack = base_doc(), cmd.UndoStack()
+    before = dumps(doc)
+    with stack.macro("Rewire"):
+        stack.push(cmd.Disconnect(doc, Edge("add", 0, "out", 0)))
+        stack.push(cmd.Connect(doc, Edge("h", 0, "out", 0)))
+        stack.push(cmd.RemoveNode(doc, "add"))
+    after = dumps(doc)
+    assert stack.undo_text == "Rewire"
+    stack.undo()
+    assert dumps(doc) == before and not stack.can_undo
+    stack.redo()
+    assert dumps(doc) == after
+
+
+def test_failing_macro_leaves_no_trace():
+    doc, stack = base_doc(), cmd.UndoStack()
+    before = dumps(doc)
+    with pytest.raises(DocumentError), stack.macro("Broken"):
+        stack.push(cmd.SetParam(doc, "h", "units", 4))
+        stack.push(cmd.Connect(doc, Edge("out", 0, "x", 0)))  # Input has no input port
+    assert dumps(doc) == before and not stack.can_undo
+
+
+def test_refused_command_leaves_no_trace():
+    doc, stack = base_doc(), cmd.UndoStack()
+    stack.push(cmd.SetParam(doc, "h", "units", 4))
+    before = dumps(doc)
+    with pytest.raises(DocumentError, match="cycle"):
+        stack.push(cmd.Connect(doc, Edge("out", 0, "add", 2)))
+    assert dumps(doc) == before
+    assert stack.undo_text == "Set units"
+
+
+def test_clean_mark():
+    doc, stack = base_doc(), cmd.UndoStack()
+    assert stack.is_clean
+    stack.push(COMMANDS["set param"](doc))
+    stack.set_clean()
+    stack.push(COMMANDS["rename"](doc))
+    assert not stack.is_clean
+    stack.undo()
+    assert stack.is_clean
+    stack.undo()
+    assert not stack.is_clean
+    stack.push(COMMANDS["connect"](doc))  # the saved state can no longer be reached
+    while stack.can_undo:
+        stack.undo()
+        assert not stack.is_clean
+
+
+def test_edits_from_listeners_are_refused():
+    doc, stack = base_doc(), cmd.UndoStack()
+    refused = []
+
+    def reenter(event):
+        try:
+            stack.push(cmd.Rename(doc, "skip", "again"))
+        except DocumentError as exc:
+            refused.append(exc)
+
+    doc.events.connect(reenter)
+    stack.push(COMMANDS["set param"](doc))
+    assert refused and doc.nodes["skip"].name == "skip"
+
+
+def test_listeners_hear_every_history_change():
+    doc, stack = base_doc(), cmd.UndoStack()
+    heard = []
+    stack.listeners.append(lambda: heard.append((stack.can_undo, stack.can_redo)))
+    stack.push(COMMANDS["set param"](doc))
+    stack.undo()
+    stack.redo()
+    assert heard == [(True, False), (False, True), (True, False)]
