@@ -53,7 +53,7 @@ def _sequence_flags() -> tuple[ParamSpec, ...]:
         ParamSpec("stateful", "bool", default=False,
                   doc="Carry the final states over to the next batch (needs a fixed batch size)"),
         ParamSpec("unroll", "bool", default=False,
-                  doc="Unroll the loop: faster for short sequences, needs a known length"),
+                  doc="Unroll the loop: can be faster for short sequences, uses more memory"),
         ParamSpec("zero_output_for_mask", "bool", default=False,
                   doc="Output zeros at masked steps instead of repeating the last output"),
     )
@@ -93,10 +93,6 @@ def _recurrent_shape(kind: str):
             raise ShapeError(
                 f"{kind} with stateful=True needs a fixed batch size (set batch_size on "
                 f"the Input). Received: input_shape={fmt(shape)}", port=0)
-        if params["unroll"] and steps is None:
-            raise ShapeError(
-                f"{kind} with unroll=True needs a known number of timesteps. "
-                f"Received: input_shape={fmt(shape)}", port=0)
         out = (batch, steps, units) if params["return_sequences"] else (batch, units)
         if not params["return_state"]:
             return out
@@ -128,8 +124,8 @@ _DOCS = {
 
 
 def _samples() -> tuple[Sample, ...]:
-    # The first sample has a known length and unknown batch: the tests flip every
-    # bool on it, so unroll=True must pass and stateful=True must be refused there.
+    # The tests flip every bool on the first sample: with its unknown batch size,
+    # stateful=True must be refused there, as Keras does.
     return (
         Sample({"units": 8}, ((None, 10, 6),)),
         Sample({"units": 4, "return_sequences": True, "return_state": True},
