@@ -1,0 +1,52 @@
+"""Qt fixtures: a main window per test, with its own data dir for autosave files."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtWidgets
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot, data_dir):
+    from kerascanvas.app.mainwindow import MainWindow
+
+    made = []
+
+    def make(path=None, recover=False, restore_answer=True):
+        MainWindow.ask_restore = staticmethod(lambda source: restore_answer)
+        window = MainWindow(path, recover=recover)
+        window.ask_save = lambda: QtWidgets.QMessageBox.Discard
+        qtbot.addWidget(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.stack.set_clean()
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+def wire(window, src, dst, dst_port=0, src_port=0):
+    """Drag from an output port to an input port, as the viewer reports it."""
+    canvas = window.canvas
+    out = canvas.views[src].output_ports()[src_port].view
+    inp = canvas.views[dst].input_ports()[dst_port].view
+    # Like the viewer: dropping on a taken input port also detaches its old pipe.
+    detached = [(inp, port) for port in inp.connected_ports]
+    canvas.viewer.connection_changed.emit(detached, [(out, inp)])
+
+
+def shape_shown(window, node_id) -> str:
+    window.canvas.renderer.render()
+    return window.canvas.views[node_id].view._shape.text()

@@ -1,0 +1,104 @@
+"""Files: save/load round trip, autosave and recovery, bad files, fixes and blocks."""
+
+from __future__ import annotations
+
+from kerascanvas.app import files
+from kerascanvas.graph.document import Edge
+from kerascanvas.graph.projectfile import dumps
+
+from .conftest import shape_shown, wire
+from .test_window import build_cnn
+
+
+def test_save_then_load_in_fresh_window_gives_same_bytes(make_window, tmp_path):
+    first = make_window()
+    build_cnn(first)
+    first.layout_tb()
+    path = tmp_path / "model.json"
+    assert first.save_to(str(path))
+    second = make_window(str(path))
+    copy = tmp_path / "again.json"
+    assert second.save_to(str(copy))
+    assert copy.read_bytes() == path.read_bytes()
+    assert set(second.canvas.views) == set(first.doc.nodes)
+
+
+def test_autosave_then_recovery_after_a_crash(make_window):
+    crashed = make_window()
+    ids = build_cnn(crashed)
+    crashed.autosave()
+    expected = dumps(crashed.doc)
+    crashed.stack.set_clean()  # the window is dropped without a clean exit
+    assert files.recovery_path().exists()
+    restored = make_window(recover=True)
+    assert dumps(restored.doc) == expected
+    assert restored.isWindowModified()
+    assert set(restored.canvas.views) == set(ids)
+    restored.close()
+    assert not files.recovery_path().exists()
+
+
+def test_recovery_declined_starts_empty(make_window):
+    crashed = make_window()
+    build_cnn(crashed)
+    crashed.autosave()
+    fresh = make_window(recover=True, restore_answer=False)
+    assert fresh.doc.nodes == {}
+    assert not files.recovery_path().exists()
+
+
+def test_malformed_file_opens_nothing_and_app_keeps_running(window, tmp_path):
+    build_cnn(window)
+    before = dumps(window.doc)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "kerascanvas", "version": 1, "nodes": [{"id": "a"}], '
+                   '"edges": [], "outputs": []}')
+    assert not window.open_path(str(bad), ask=False)
+    assert "nodes[0]" in window.last_error and "bad.json" in window.last_error
+    assert dumps(window.doc) == before
+    window.palette.kind_activated.emit("Dense")  # still editable
+    assert len(window.doc.nodes) == 5
+
+
+def test_fix_from_issue_makes_graph_valid(window):
+    a = window.add_kind("Input")
+    window.properties.show_node(a)
+    window.properties.editors["shape"][1].commit("8, 8, 3")
+    b = window.add_kind("Input")
+    window.properties.show_node(b)
+    window.properties.editors["shape"][1].commit("6, 6, 2")
+    cat = window.add_kind("Concatenate")
+    wire(window, a, cat, 0)
+    wire(window, b, cat, 1)
+    window.stack.push(__import__("kerascanvas.graph.commands", fromlist=["x"])
+                      .SetOutputs(window.doc, [cat]))
+    window.canvas.renderer.render()
+    issue = next(i for i in window.analysis.issues if "insert_padding" in i.fixes)
+    window.apply_fix(issue, "insert_padding")
+    window.canvas.renderer.render()
+    assert window.analysis.valid
+    assert shape_shown(window, cat) == "(None, 8, 8, 5)"
+    window.undo()
+    window.canvas.renderer.render()
+    assert not window.analysis.valid
+
+
+def test_block_dialog_and_expand(window):
+    x = window.add_kind("Input")
+    window.properties.show_node(x)
+    window.properties.editors["shape"][1].commit("16, 16, 8")
+    block = window.add_kind("ResidualBlock")
+    window.properties.show_node(block)
+    window.properties.editors["filters"][1].commit("8")
+    window.stack.push(__import__("kerascanvas.graph.commands", fromlist=["x"])
+                      .Connect(window.doc, Edge(x, 0, block, 0)))
+    window.canvas.renderer.render()
+    from kerascanvas.app.blockview import BlockDialog
+
+    dialog = BlockDialog(window.doc, block, window.analysis, window)
+    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert names[0] == f"{window.doc.nodes[block].name}_conv1"
+    window.expand_block(block)
+    assert block not in window.doc.nodes and len(window.doc.nodes) == 1 + len(names)
+    window.undo()
+    assert block in window.doc.nodes
