@@ -1,0 +1,125 @@
+"""Writes resources/examples/*.json (except digits_cnn.json) with projectfile.save.
+
+Usage: python resources/examples/generate_examples.py resources/examples
+"""
+import sys
+from pathlib import Path
+
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.projectfile import save
+
+OUT = Path(sys.argv[1])
+STEP = 120.0
+
+
+class Builder:
+    def __init__(self):
+        self.doc = Document()
+
+    def node(self, kind, name, pos, src=None, **params):
+        n = self.doc.add_node(kind, name, params)
+        self.doc.set_position(n.id, pos)
+        for port, s in enumerate([src] if isinstance(src, str) else (src or [])):
+            self.doc.connect(Edge(self.doc.find(s).id, 0, n.id, port))
+        return name
+
+    def chain(self, steps, x=0.0, y0=0.0):
+        prev = None
+        for i, (kind, name, params) in enumerate(steps):
+            prev = self.node(kind, name, (x, y0 + i * STEP), prev, **params)
+        return prev
+
+    def finish(self, outputs, training, path):
+        self.doc.outputs = [self.doc.find(o).id for o in outputs]
+        self.doc.training = training
+        save(self.doc, OUT / path)
+
+
+def train(loss, metrics, batch_size=32, epochs=5, **extra):
+    return {"optimizer": {"name": "adam", "learning_rate": 0.001}, "loss": loss,
+            "metrics": metrics, "batch_size": batch_size, "epochs": epochs,
+            "validation_split": 0.1, "data": "synthetic", **extra}
+
+
+SCC = "sparse_categorical_crossentropy"
+HEAD = [("GlobalAveragePooling2D", "pool", {}),
+        ("Dense", "classes", {"units": 10, "activation": "softmax"})]
+
+b = Builder()
+b.chain([("Input", "pixels", {"shape": [784]}),
+         ("Dense", "hidden", {"units": 512, "activation": "relu"}),
+         ("Dropout", "dropout", {"rate": 0.5}),
+         ("Dense", "classes", {"units": 10, "activation": "softmax"})])
+b.finish(["classes"], train(SCC, ["accuracy"], batch_size=128), "mnist_mlp.json")
+
+b = Builder()
+b.chain([("Input", "image", {"shape": [28, 28, 1]}),
+         ("Conv2D", "conv1", {"filters": 32, "kernel_size": [3, 3], "activation": "relu"}),
+         ("MaxPooling2D", "pool1", {}),
+         ("Conv2D", "conv2", {"filters": 64, "kernel_size": [3, 3], "activation": "relu"}),
+         ("MaxPooling2D", "pool2", {}),
+         ("Flatten", "flatten", {}),
+         ("Dropout", "dropout", {"rate": 0.5}),
+         ("Dense", "classes", {"units": 10, "activation": "softmax"})])
+b.finish(["classes"], train(SCC, ["accuracy"], batch_size=128), "mnist_cnn.json")
+
+b = Builder()
+TICKET_INPUTS = (("title", 10000, 64), ("body", 10000, 64), ("tags", 100, 16))
+for x, (name, width, units) in zip((-300.0, 0.0, 300.0), TICKET_INPUTS, strict=True):
+    b.node("Input", name, (x, 0.0), shape=[width])
+    b.node("Dense", f"{name}_features", (x, STEP), name, units=units, activation="relu")
+b.node("Concatenate", "features", (0.0, 2 * STEP), ["title_features", "body_features",
+                                                     "tags_features"])
+b.node("Dense", "shared", (0.0, 3 * STEP), "features", units=128, activation="relu")
+b.node("Dropout", "shared_dropout", (0.0, 4 * STEP), "shared", rate=0.3)
+b.node("Dense", "priority", (-150.0, 5 * STEP), "shared_dropout", units=1, activation="sigmoid")
+b.node("Dense", "department", (150.0, 5 * STEP), "shared_dropout", units=4,
+       activation="softmax")
+b.finish(["priority", "department"],
+         train({"priority": "binary_crossentropy", "department": SCC},
+               {"priority": ["accuracy"], "department": ["accuracy"]},
+               loss_weights={"priority": 1.0, "department": 0.2}),
+         "customer_tickets.json")
+
+b = Builder()
+b.chain([("Input", "image", {"shape": [32, 32, 3]}),
+         ("Conv2D", "stem", {"filters": 64, "kernel_size": [3, 3], "padding": "same",
+                             "use_bias": False}),
+         ("BatchNormalization", "stem_bn", {}),
+         ("ReLU", "stem_relu", {}),
+         ("ResidualBlock", "res1", {"filters": 64}),
+         ("ResidualBlock", "res2", {"filters": 64}),
+         ("ResidualBlock", "res3", {"filters": 128, "stride": 2, "use_projection": True}),
+         ("ResidualBlock", "res4", {"filters": 128}),
+         *HEAD])
+b.finish(["classes"], train(SCC, ["accuracy"], batch_size=64, epochs=10), "small_resnet.json")
+
+b = Builder()
+b.chain([("Input", "image", {"shape": [32, 32, 3]}),
+         ("Conv2D", "stem", {"filters": 64, "kernel_size": [3, 3], "padding": "same",
+                             "activation": "relu"}),
+         ("InceptionModule", "inception1", {"filters": 32}),
+         ("MaxPooling2D", "downsample", {}),
+         ("InceptionModule", "inception2", {"filters": 64}),
+         *HEAD])
+b.finish(["classes"], train(SCC, ["accuracy"], batch_size=64, epochs=10), "inception_net.json")
+
+b = Builder()
+b.chain([("Input", "image", {"shape": [32, 32, 3]}),
+         ("Conv2D", "stem", {"filters": 24, "kernel_size": [3, 3], "padding": "same",
+                             "use_bias": False}),
+         ("DenseBlock", "dense1", {"num_layers": 4, "growth_rate": 12}),
+         ("TransitionLayer", "transition1", {"compression": 0.5}),
+         ("DenseBlock", "dense2", {"num_layers": 4, "growth_rate": 12}),
+         ("BatchNormalization", "final_bn", {}),
+         ("ReLU", "final_relu", {}),
+         *HEAD])
+b.finish(["classes"], train(SCC, ["accuracy"], batch_size=64, epochs=10), "densenet_small.json")
+
+b = Builder()
+b.chain([("Input", "tokens", {"shape": [100], "dtype": "int32"}),
+         ("Embedding", "embedding", {"input_dim": 10000, "output_dim": 64}),
+         ("LSTM", "lstm", {"units": 64}),
+         ("Dense", "sentiment", {"units": 1, "activation": "sigmoid"})])
+b.finish(["sentiment"], train("binary_crossentropy", ["accuracy"], batch_size=64),
+         "text_classifier.json")
