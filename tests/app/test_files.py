@@ -99,6 +99,7 @@ def test_block_dialog_and_expand(window):
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     assert names[0] == f"{window.doc.nodes[block].name}_conv1"
     window.expand_block(block)
-    assert block not in window.doc.nodes and len(window.doc.nodes) == 1 + len(names)
+    kinds = [n.kind for n in window.doc.nodes.values()]
+    assert "ResidualBlock" not in kinds and len(kinds) == 1 + len(names)
     window.undo()
-    assert block in window.doc.nodes
+    assert window.doc.nodes[block].kind == "ResidualBlock"
