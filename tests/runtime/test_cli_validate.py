@@ -1,0 +1,113 @@
+"""`kerascanvas validate`: exit codes, the JSON report, and no keras or torch import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kerascanvas.app.cli import main
+from kerascanvas.graph.document import Edge
+from kerascanvas.graph.projectfile import save
+from tests.graph.test_validate import make_doc
+
+ROOT = Path(__file__).parents[2]
+
+
+def mnist_doc():
+    return make_doc([("image", "Input", {"shape": [28, 28, 1]}),
+                     ("conv1", "Conv2D", {"filters": 32, "kernel_size": 3}),
+                     ("flat", "Flatten", {}),
+                     ("out", "Dense", {"units": 10, "activation": "softmax"})],
+                    [("image", "conv1", 0), ("conv1", "flat", 0), ("flat", "out", 0)], ["out"])
+
+
+@pytest.fixture
+def project(tmp_path):
+    def write(doc, name="p.json"):
+        path = tmp_path / name
+        save(doc, path)
+        return str(path)
+    return write
+
+
+def run_cli(capsys, *argv):
+    code = main(["validate", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_valid_project_prints_a_summary(project, capsys):
+    code, out, err = run_cli(capsys, project(mnist_doc()))
+    assert code == 0 and err == ""
+    assert "conv1 (Conv2D)" in out and "(None, 26, 26, 32)" in out
+    assert "Total params:" in out
+
+
+def test_json_report(project, capsys):
+    code, out, _ = run_cli(capsys, project(mnist_doc()), "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert set(report) == {"valid", "nodes", "total_params", "issues"}
+    assert report["valid"] is True and report["issues"] == []
+    conv = next(n for n in report["nodes"] if n["name"] == "conv1")
+    assert conv == {"id": "conv1", "name": "conv1", "kind": "Conv2D",
+                    "output_shapes": [[None, 26, 26, 32]],
+                    "params": {"trainable": 3 * 3 * 32 + 32, "non_trainable": 0}}
+    total = sum(n["params"]["trainable"] for n in report["nodes"])
+    assert report["total_params"] == {"trainable": total, "non_trainable": 0}
+
+
+def test_errors_exit_1_and_are_listed(project, capsys):
+    doc = mnist_doc()
+    doc.disconnect(doc.in_edges("flat")[0])
+    code, out, _ = run_cli(capsys, project(doc), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["valid"] is False
+    issue = next(i for i in report["issues"] if i["severity"] == "error")
+    assert issue == {"node": "flat", "port": 0, "severity": "error",
+                     "message": "Input port in_0 of 'flat' is not connected"}
+    assert next(n for n in report["nodes"] if n["id"] == "out")["output_shapes"] is None
+
+
+def test_warnings_alone_exit_0(project, capsys):
+    doc = mnist_doc()
+    doc.add_node("Dense", "unused", {"units": 3}, node_id="unused")
+    doc.connect(Edge("flat", 0, "unused", 0))
+    code, out, _ = run_cli(capsys, project(doc))
+    assert code == 0 and "1 warning" in out and "does not lead to any model output" in out
+
+
+@pytest.mark.parametrize("content, field", [
+    ('{"format": "kerascanvas", "version": 99, "nodes": [], "edges": [], "outputs": []}',
+     "field version"),
+    ('{"format": "other"}', "field format"),
+    ("not json", "not valid JSON"),
+])
+def test_unreadable_file_exits_2_with_the_field_on_stderr(tmp_path, capsys, content, field):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    code, out, err = run_cli(capsys, str(path))
+    assert code == 2 and out == ""
+    assert field in err and str(path) in err
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    code, _, err = run_cli(capsys, str(tmp_path / "nowhere.json"))
+    assert code == 2 and "nowhere.json" in err
+
+
+def test_command_loads_neither_keras_nor_torch(project):
+    path = project(mnist_doc())
+    probe = ("import sys; from kerascanvas.app.cli import main; code = main(['validate', "
+             f"{path!r}, '--json']); heavy = sorted(m for m in ('keras', 'torch', 'PySide6') "
+             "if m in sys.modules); print('HEAVY', heavy); sys.exit(code)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY []"
