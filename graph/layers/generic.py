@@ -22,7 +22,7 @@ layer gets its single input, or the list of its inputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ShapeError
@@ -109,35 +109,6 @@ def _generic_outputs(params: Mapping[str, Any]) -> int:
     return len(records[0]["outputs"]) if records else 1
 
 
-def _source(value: Any, inputs: Sequence[str]) -> str:
-    """Python source for a call-template value, with placeholders replaced by `inputs`."""
-    if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
-        return inputs[value[PLACEHOLDER]]
-    if isinstance(value, list):
-        return "[" + ", ".join(_source(v, inputs) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_source(v, inputs)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def call_arguments(params: Mapping[str, Any], inputs: Sequence[str]) -> str:
-    """The argument list (source text) of a KerasLayer call on the given input expressions.
-
-    >>> call_arguments({"call": None}, ["x"])
-    'x'
-    >>> call_arguments({"call": None}, ["a", "b"])
-    '[a, b]'
-    >>> call_arguments({"call": {"args": [{"__input__": 0}, 3.0]}}, ["x"])
-    'x, 3.0'
-    """
-    call = params.get("call")
-    if call is None:
-        return inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
-    parts = [_source(v, inputs) for v in call.get("args", [])]
-    parts += [f"{k}={_source(v, inputs)}" for k, v in call.get("kwargs", {}).items()]
-    return ", ".join(parts)
-
-
 def serialized(params: Mapping[str, Any], name: str) -> dict:
     """The Keras serialization dict of the layer, named `name`."""
     return {
@@ -146,18 +117,6 @@ def serialized(params: Mapping[str, Any], name: str) -> dict:
         "config": {**(params.get("config") or {}), "name": name},
         "registered_name": params.get("registered_name"),
     }
-
-
-def layer_source(params: Mapping[str, Any], name: str, inputs: Sequence[str]) -> str:
-    """Source text that builds the layer and calls it on `inputs` (deserialized in safe mode).
-
-    >>> layer_source({"module": "keras.layers", "class_name": "Identity", "config": {},
-    ...               "registered_name": None, "call": None}, "idn", ["x"])  # doctest: +ELLIPSIS
-    "keras.saving.deserialize_keras_object({...'name': 'idn'}, ...}, safe_mode=True)(x)"
-    """
-    spec = repr(serialized(params, name))
-    return (f"keras.saving.deserialize_keras_object({spec}, safe_mode=True)"
-            f"({call_arguments(params, inputs)})")
 
 
 register(LayerSpec(

@@ -1,0 +1,71 @@
+"""`kerascanvas export PROJECT --format keras|onnx|py -o OUT [--style S] [--script]`.
+
+Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
+cannot hold, a missing package; the reason goes to stderr), 2 the project could
+not be read or the format is not handled here: png and svg images are drawn by
+the app (Qt), never by this headless command. Keras is imported only inside `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kerascanvas.graph.errors import KerasCanvasError, ProjectFileError
+from kerascanvas.graph.projectfile import load
+
+FORMATS = ("keras", "onnx", "py", "png", "svg")
+STYLES = ("functional", "sequential", "subclass")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare PROJECT, --format, -o, --style, --script and --weights."""
+    parser.add_argument("file", metavar="PROJECT", help="a Keras Canvas project (.json)")
+    parser.add_argument("--format", "-f", choices=FORMATS, required=True,
+                        help="keras (.keras archive), onnx, py (Python code), png or svg")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True, help="file to write")
+    parser.add_argument("--style", choices=STYLES, default="functional",
+                        help="code style for --format py (default functional)")
+    parser.add_argument("--script", action="store_true",
+                        help="for --format py: a complete training script")
+    parser.add_argument("--weights", metavar="FILE.weights.h5",
+                        help="for --format keras: weights to load before saving")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export `args.file` in `args.format` to `args.output`; return the exit code."""
+    try:
+        doc = load(args.file)
+    except ProjectFileError as exc:
+        print(f"kerascanvas export: {exc}", file=sys.stderr)
+        return 2
+    if args.format in ("png", "svg"):
+        return _export_image(doc, args)
+    try:
+        message = _export(doc, args)
+    except (KerasCanvasError, OSError) as exc:
+        print(f"kerascanvas export: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    print(message)
+    return 0
+
+
+def _export(doc, args: argparse.Namespace) -> str:
+    from . import export
+
+    if args.format == "py":
+        export.export_python(doc, args.output, style=args.style, script=args.script)
+    elif args.format == "keras":
+        export.export_keras(doc, args.output, weights=args.weights)
+    else:
+        diff = export.export_onnx(doc, args.output)
+        if diff is not None:
+            return f"Wrote {args.output} (onnxruntime matches Keras within {diff:.2g})"
+    return f"Wrote {args.output}"
+
+
+def _export_image(doc, args: argparse.Namespace) -> int:
+    # Drawing needs Qt, which runtime/ never imports: images belong to the app.
+    print(f"kerascanvas export: {args.format} images are drawn by the app: open the project "
+          "with `kerascanvas open` and export the canvas from there", file=sys.stderr)
+    return 2

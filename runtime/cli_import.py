@@ -1,0 +1,56 @@
+"""`kerascanvas import MODEL.keras|MODEL.json -o PROJECT`: turn a Keras model into a project.
+
+Exit codes: 0 written, 1 the model was refused (a Lambda layer, a bad file, a
+graph the document cannot hold; the reason goes to stderr), 2 the project could
+not be written. Keras is imported only inside `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.projectfile import save
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare MODEL and -o on the subcommand's parser."""
+    parser.add_argument("model", metavar="MODEL",
+                        help="a .keras archive or a model JSON file (model.to_json())")
+    parser.add_argument("-o", "--output", metavar="PROJECT", required=True,
+                        help="the project file to write (.json)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import `args.model`, save the project, print a summary and the generic layers."""
+    from .importer import import_file_report
+
+    try:
+        report = import_file_report(args.model)
+    except KerasCanvasError as exc:
+        print(f"kerascanvas import: {exc}", file=sys.stderr)
+        return 1
+    try:
+        save(report.doc, Path(args.output))
+    except OSError as exc:
+        print(f"kerascanvas import: cannot write {args.output}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
+    print(_summary(report.doc))
+    if report.generic:
+        print(f"{len(report.generic)} layer(s) kept as generic KerasLayer nodes:")
+        for name, why in report.generic.items():
+            print(f"  {name}: {why}")
+    print(f"Wrote {args.output}")
+    return 0
+
+
+def _summary(doc) -> str:
+    try:
+        from kerascanvas.graph.summary import format_summary
+        from kerascanvas.graph.validate import analyze
+    except ImportError:
+        return f"{len(doc.nodes)} nodes, {len(doc.edges)} edges"
+    return format_summary(doc, analyze(doc))

@@ -1,0 +1,144 @@
+"""Export a document: a `.keras` archive, an ONNX graph, or Python source.
+
+All three start from the same document. `.keras` and ONNX go through
+`runtime.build.build_model`, the model the app trains; Python goes through
+`codegen.generate`, whose code builds a model with the same config.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.projectfile import write_text_atomic
+
+from .build import build_model
+from .keras_env import import_keras
+
+ONNX_TOLERANCE = 1e-4
+
+
+class ExportError(KerasCanvasError):
+    """An export failed; the message names the format and, when known, the layer."""
+
+
+def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = None):
+    """Save the document's model as a `.keras` archive.
+
+    Args:
+        doc: a valid document.
+        path: the target; it must end in `.keras`.
+        weights: optional `.weights.h5` file (e.g. from training) to load first.
+
+    Returns:
+        The saved `keras.Model`.
+
+    Raises:
+        ExportError: a wrong suffix, or weights that do not fit the model.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
+    model = build_model(doc)
+    if weights is not None:
+        try:
+            model.load_weights(weights)
+        except Exception as exc:  # noqa: BLE001 - Keras raises ValueError/OSError/KeyError
+            raise ExportError(f"Cannot load weights {str(weights)!r} into the model: {exc}") \
+                from None
+    model.save(path)
+    return model
+
+
+def _random_inputs(model, seed: int = 0) -> list:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal([d or 2 for d in t.shape]).astype(t.dtype)
+            for t in model.inputs]
+
+
+def _layer_in_message(model, message: str) -> str | None:
+    """The first model layer whose name or class the exporter's message mentions."""
+    for layer in model.operations:
+        for word in (layer.name, type(layer).__name__):
+            if re.search(rf"\b{re.escape(word)}\b", message):
+                return f"{layer.name} ({type(layer).__name__})"
+    return None
+
+
+def _onnx_failure(model, exc: Exception) -> ExportError:
+    message = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ImportError):
+        return ExportError(f"ONNX export needs the onnx and onnxscript packages "
+                           f"(pip install onnx onnxscript): {exc}")
+    culprit = _layer_in_message(model, message)
+    where = f" at layer {culprit}" if culprit else ""
+    return ExportError(f"ONNX export failed{where}: {message.splitlines()[0][:500]}")
+
+
+def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
+    """Export the document's model to ONNX, and check it with onnxruntime when installed.
+
+    The model is called once on random input first (the torch exporter needs a
+    traced call). With onnxruntime present, its outputs on that input must match
+    Keras' within `ONNX_TOLERANCE`.
+
+    Returns:
+        The largest absolute difference found, or None when onnxruntime is absent.
+
+    Raises:
+        ExportError: a missing package, a layer the exporter refuses (named), or
+            outputs that differ.
+    """
+    import_keras()
+    model = build_model(doc)
+    sample = _random_inputs(model)
+    expected = model(sample if len(sample) > 1 else sample[0])
+    try:
+        model.export(str(path), format="onnx", verbose=False)
+    except Exception as exc:  # noqa: BLE001 - the exporter raises many types
+        raise _onnx_failure(model, exc) from None
+    if not check:
+        return None
+    return compare_onnx(path, model, sample, expected)
+
+
+def compare_onnx(path, model, sample: list, expected) -> float | None:
+    """Run the ONNX file in onnxruntime; the largest difference from `expected`."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    import numpy as np
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feed = {i.name: x for i, x in zip(session.get_inputs(), sample, strict=True)}
+    got = session.run(None, feed)
+    want = expected if isinstance(expected, list | tuple) else [expected]
+    worst = 0.0
+    for name, a, b in zip(model.output_names, got, want, strict=True):
+        b = np.asarray(b.detach().cpu() if hasattr(b, "detach") else b)
+        diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+        if not diff <= ONNX_TOLERANCE:
+            raise ExportError(f"ONNX output {name!r} differs from Keras by {diff:.3g} "
+                              f"(tolerance {ONNX_TOLERANCE})")
+        worst = max(worst, diff)
+    return worst
+
+
+def export_python(doc: Document, path: str | os.PathLike, style: str = "functional",
+                  script: bool = False) -> str:
+    """Write the generated code (see `codegen.generate`) to `path`; returns the source.
+
+    Raises:
+        codegen.CodegenError: the graph is invalid or the style does not apply.
+    """
+    from kerascanvas.codegen import generate
+
+    source = generate(doc, style=style, script=script)
+    write_text_atomic(Path(path), source)
+    return source

@@ -1,0 +1,204 @@
+"""One Keras layer call -> one node: its kind, its params and its call arguments.
+
+A layer maps to our kind when `keras.layers.<Kind>` is its exact class, every
+param value fits our ParamSpec, and the layer rebuilt from our params has the
+very same `get_config()` as the original. Anything else becomes a KerasLayer
+node with the full serialization, so an import never loses a setting.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerascanvas.graph.errors import KerasCanvasError, ParamError
+from kerascanvas.graph.layers.generic import PLACEHOLDER
+from kerascanvas.graph.params import to_json
+from kerascanvas.graph.spec import LAYER_SPECS, LayerSpec
+
+from .import_generic import shape_record, weight_count
+from .keras_env import import_keras
+
+# ParamSpec type -> the keras module whose `get(name)` builds a named object.
+_NAMED_TYPES = {"initializer": "initializers", "regularizer": "regularizers",
+                "constraint": "constraints"}
+# Kinds that never map from a layer object: Input comes from the model's inputs.
+_NOT_MAPPED = {"Input", "KerasLayer"}
+
+
+class ModelImportError(KerasCanvasError):
+    """A Keras model cannot be turned into a document; the message says which layer and why."""
+
+
+class _Fallback(Exception):
+    """This layer cannot be a node of its own kind; keep it as a KerasLayer."""
+
+
+@dataclass
+class Call:
+    """One layer call event, ready to become a node."""
+
+    kind: str
+    params: dict[str, Any]
+    inputs: list = field(default_factory=list)  # KerasTensors, in input-port order
+
+
+def _normal_json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_not_json))
+
+
+def _not_json(value: Any):
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"a {type(value).__name__} is not JSON data")
+
+
+@functools.cache
+def _named_objects(ptype: str) -> dict[str, str]:
+    """Serialized default-configured object (as JSON text) -> our name, for one param type."""
+    from kerascanvas.graph.params import ParamSpec
+
+    keras = import_keras()
+    module = getattr(keras, _NAMED_TYPES[ptype])
+    table = {}
+    for name in ParamSpec("probe", ptype).allowed:
+        if name is None:
+            continue
+        try:
+            obj = module.get(name)
+        except ValueError:
+            continue  # a name this Keras cannot build without arguments
+        text = json.dumps(keras.saving.serialize_keras_object(obj), sort_keys=True)
+        table.setdefault(text, name)
+    return table
+
+
+def _param_value(ptype: str, value: Any) -> Any:
+    if ptype in _NAMED_TYPES and isinstance(value, dict):
+        name = _named_objects(ptype).get(json.dumps(value, sort_keys=True))
+        if name is None:
+            raise _Fallback(f"its {ptype} is not a default-configured named one")
+        return name
+    return value
+
+
+def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
+    """Our non-default params for a layer, or _Fallback when they would lose something."""
+    if not config.get("trainable", True):
+        raise _Fallback("it is frozen (trainable=False)")
+    dtype = config.get("dtype")
+    policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+    if policy not in (None, "float32"):
+        raise _Fallback(f"its dtype policy is {policy!r}")
+    params = {}
+    for p in spec.params:
+        if p.name in config:
+            value = _param_value(p.type, config[p.name])
+            if p.type == "activation" and value == "linear" and p.default is None:
+                value = None  # Keras writes "linear" for no activation
+            try:
+                if not p.is_default(value):
+                    params[p.name] = to_json(p.coerce(value))
+            except ParamError as exc:
+                raise _Fallback(str(exc)) from None
+    try:
+        resolved = spec.resolve(params)
+        rebuilt = type(layer)(**spec.non_default(resolved), name=layer.name).get_config()
+    except Exception as exc:  # noqa: BLE001 - our params or Keras refused
+        raise _Fallback(str(exc)) from None
+    if _normal_json(rebuilt) != _normal_json(config):
+        raise _Fallback("its config holds settings our parameters do not cover")
+    return params
+
+
+def mapped_kind(layer) -> str | None:
+    """Our kind for the exact class of `layer`, or None when the table has none."""
+    keras = import_keras()
+    kind = type(layer).__name__
+    spec = LAYER_SPECS.get(kind)
+    if spec is None or spec.is_block or kind in _NOT_MAPPED:
+        return None
+    return kind if getattr(keras.layers, kind, None) is type(layer) else None
+
+
+def _template(value: Any, tensors: list) -> Any:
+    """JSON call template of an argument; appends the tensors it meets to `tensors`."""
+    keras = import_keras()
+    if isinstance(value, keras.KerasTensor):
+        tensors.append(value)
+        return {PLACEHOLDER: len(tensors) - 1}
+    if isinstance(value, list | tuple):
+        return [_template(v, tensors) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _template(v, tensors) for k, v in value.items()}
+    return _normal_json(value)
+
+
+def implied_keyword(name: str, value: Any) -> bool:
+    """Keywords that change nothing: None, and the training=False Keras records by itself
+    (a Functional call passes its own `training` down whenever it has one)."""
+    return value is None or (name == "training" and value is False)
+
+
+def call_template(node) -> tuple[dict, list]:
+    """(template, tensors) of a Keras graph node; keywords that change nothing are left out."""
+    tensors: list = []
+    args = [_template(a, tensors) for a in node.arguments.args]
+    kwargs = {k: _template(v, tensors) for k, v in node.arguments.kwargs.items()
+              if not implied_keyword(k, v)}
+    return ({"args": args, "kwargs": kwargs} if kwargs else {"args": args}), tensors
+
+
+def _standard_inputs(spec: LayerSpec, template: dict, tensors: list) -> list | None:
+    """The port-ordered tensors when the call is the one codegen writes, else None."""
+    args, kwargs = template["args"], template.get("kwargs", {})
+    ports = list(range(len(tensors)))
+    if spec.is_merge:
+        ok = not kwargs and len(args) == 1 and args[0] == [{PLACEHOLDER: i} for i in ports]
+        return tensors if ok else None
+    named = list(args) + [kwargs[n] for n in spec.input_names[len(args):] if n in kwargs]
+    used = len(args) + sum(1 for n in spec.input_names[len(args):] if n in kwargs)
+    if used != len(args) + len(kwargs) or named != [{PLACEHOLDER: i} for i in ports]:
+        return None
+    return tensors
+
+
+def _generic(layer, template: dict, tensors: list, node) -> Call:
+    keras = import_keras()
+    data = _normal_json(keras.saving.serialize_keras_object(layer))
+    config = {k: v for k, v in data.get("config", {}).items() if k != "name"}
+    as_list = {"args": [[{PLACEHOLDER: i} for i in range(len(tensors))]]}
+    standard = template == {"args": [{PLACEHOLDER: 0}]} or (
+        len(tensors) > 1 and template == as_list)
+    params = {
+        "class_name": data["class_name"],
+        "module": data.get("module") or "keras.layers",
+        "registered_name": data.get("registered_name"),
+        "config": config,
+        "call": None if standard else template,
+        "output_shapes": [shape_record([t.shape for t in tensors],
+                                       [t.shape for t in node.outputs])],
+        "count": weight_count(layer),
+    }
+    if params["module"] == "keras.layers":
+        del params["module"]  # the default
+    return Call("KerasLayer", {k: v for k, v in params.items() if v is not None}, tensors)
+
+
+def map_call(node) -> tuple[Call, str | None]:
+    """The node to create for one Keras call event, and why it is generic (None if not)."""
+    layer = node.operation
+    template, tensors = call_template(node)
+    kind = mapped_kind(layer)
+    if kind is None:
+        return _generic(layer, template, tensors, node), "no node kind for this class"
+    spec = LAYER_SPECS[kind]
+    inputs = _standard_inputs(spec, template, tensors)
+    try:
+        if inputs is None:
+            raise _Fallback("it is called with extra arguments")
+        return Call(kind, _mapped_params(spec, layer, layer.get_config()), inputs), None
+    except _Fallback as why:
+        return _generic(layer, template, tensors, node), str(why)

@@ -1,0 +1,264 @@
+"""Keras models -> project documents.
+
+`import_model` walks a Functional (or Sequential) model's graph call by call.
+Each call becomes a node: of our own kind when the layer maps exactly (see
+`import_map`), else a KerasLayer node holding the full config. Nested models
+are inlined with their own layer names. A layer called several times (shared
+weights) becomes one node per call, named f"{layer}_call{i}" after the first;
+those copies do not share weights.
+
+`import_file` reads `.keras` archives and model JSON (`model.to_json()`). Both
+are loaded in Keras' safe mode, and a Lambda layer (arbitrary Python) is
+refused before Keras sees the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kerascanvas.graph.document import Document, Edge
+
+from .import_map import ModelImportError, implied_keyword, map_call
+from .keras_env import import_keras
+
+log = logging.getLogger(__name__)
+
+# Serialized class names that stand for Python code.
+_CODE_CLASSES = {"Lambda", "__lambda__", "TFOpLambda", "SlicingOpLambda"}
+
+
+@dataclass
+class ImportReport:
+    """What an import made: the document, and each generic node with the reason."""
+
+    doc: Document
+    generic: dict[str, str] = field(default_factory=dict)  # node name -> why
+
+
+class _Walker:
+    """Adds the nodes and edges of one model graph (and nested ones) to a document."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.doc = report.doc
+        self.refs: dict[int, tuple[str, int]] = {}  # id(KerasTensor) -> (node id, port)
+        self.calls: dict[int, int] = {}  # id(layer) -> calls seen so far
+
+    def add_inputs(self, model) -> None:
+        keras = import_keras()
+        for tensor in model.inputs:
+            layer = tensor._keras_history.operation
+            if not isinstance(layer, keras.layers.InputLayer):
+                raise ModelImportError(f"model input {tensor.name!r} is not a keras.Input")
+            params = {"shape": list(tensor.shape[1:])}
+            if tensor.shape[0] is not None:
+                params["batch_size"] = tensor.shape[0]
+            if tensor.dtype != "float32":
+                params["dtype"] = tensor.dtype
+            node = self.doc.add_node("Input", self._name(layer.name), params)
+            self.refs[id(tensor)] = (node.id, 0)
+
+    def walk(self, model) -> None:
+        """Add every call of `model`, whose inputs already have refs."""
+        graph = _functional(model)
+        order = {id(op): i for i, op in enumerate(graph._operations)}
+        for depth in sorted(graph._nodes_by_depth, reverse=True):
+            nodes = sorted(graph._nodes_by_depth[depth], key=lambda n: order[id(n.operation)])
+            for node in nodes:
+                if not node.is_input:
+                    self._call(node)
+
+    def _call(self, node) -> None:
+        op = node.operation
+        if _is_model(op):
+            self._inline(node)
+            return
+        call, why = map_call(node)
+        nth = self.calls.get(id(op), 0)
+        self.calls[id(op)] = nth + 1
+        name = self._name(op.name if nth == 0 else f"{op.name}_call{nth}")
+        new = self.doc.add_node(call.kind, name, call.params)
+        for port, tensor in enumerate(call.inputs):
+            src, src_port = self._ref(tensor, name)
+            self.doc.connect(Edge(src, src_port, new.id, port))
+        for port, tensor in enumerate(node.outputs):
+            self.refs[id(tensor)] = (new.id, port)
+        if why is not None:
+            self.report.generic[name] = why
+
+    def _inline(self, node) -> None:
+        inner = _functional(node.operation)
+        extra = {k for k, v in node.arguments.kwargs.items() if not implied_keyword(k, v)}
+        if extra:
+            raise ModelImportError(f"nested model {node.operation.name!r} is called with "
+                                   f"{sorted(extra)}; only its inputs can be imported")
+        outer = node.arguments.keras_tensors
+        if len(outer) != len(inner.inputs):
+            raise ModelImportError(f"nested model {node.operation.name!r} expects "
+                                   f"{len(inner.inputs)} inputs, received {len(outer)}")
+        for mine, theirs in zip(inner.inputs, outer, strict=True):
+            self.refs[id(mine)] = self._ref(theirs, node.operation.name)
+        self.walk(inner)
+        for mine, theirs in zip(inner.outputs, node.outputs, strict=True):
+            self.refs[id(theirs)] = self.refs[id(mine)]
+
+    def _ref(self, tensor, where: str) -> tuple[str, int]:
+        try:
+            return self.refs[id(tensor)]
+        except KeyError:
+            raise ModelImportError(f"layer {where!r} reads tensor {tensor.name!r}, which no "
+                                   "layer of the model produces") from None
+
+    def _name(self, name: str) -> str:
+        return self.doc.unique_name(name.replace("/", "_"))
+
+
+def _is_model(op) -> bool:
+    keras = import_keras()
+    return isinstance(op, keras.Model)
+
+
+def _functional(model):
+    """The Functional graph behind a model (a Sequential keeps one once built)."""
+    graph = getattr(model, "_functional", None) if not hasattr(model, "_nodes_by_depth") \
+        else model
+    if graph is None or not hasattr(graph, "_nodes_by_depth"):
+        raise ModelImportError(
+            f"model {model.name!r} is a {type(model).__name__} without a layer graph; only "
+            "Functional models and built Sequential models can be imported")
+    return graph
+
+
+def layout(doc: Document, dx: float = 240.0, dy: float = 110.0) -> None:
+    """Give every node a position: columns by topological generation, rows within one."""
+    try:
+        from kerascanvas.graph import layout as graph_layout
+    except ImportError:
+        graph_layout = None
+    if graph_layout is not None and hasattr(graph_layout, "layered_layout"):
+        positions = graph_layout.layered_layout(doc)
+        for node_id, pos in positions.items():
+            doc.set_position(node_id, pos)
+        return
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(doc.nodes)
+    g.add_edges_from((e.src, e.dst) for e in doc.edges)
+    for column, generation in enumerate(nx.topological_generations(g)):
+        rank = {nid: i for i, nid in enumerate(doc.nodes)}
+        for row, node_id in enumerate(sorted(generation, key=rank.get)):
+            doc.set_position(node_id, (column * dx, row * dy))
+
+
+def import_model_report(model) -> ImportReport:
+    """Import a model and say which nodes became generic KerasLayer nodes, and why."""
+    report = ImportReport(Document())
+    walker = _Walker(report)
+    graph = _functional(model)
+    walker.add_inputs(graph)
+    walker.walk(graph)
+    outputs = [walker._ref(t, "outputs")[0] for t in graph.outputs]
+    if len(set(outputs)) != len(outputs):
+        log.warning("model %s lists one node's outputs twice; kept once", model.name)
+    report.doc.set_outputs(list(dict.fromkeys(outputs)))
+    layout(report.doc)
+    return report
+
+
+def import_model(model) -> Document:
+    """A document equivalent to a Keras Functional or Sequential model.
+
+    Args:
+        model: a built `keras.Model` (Functional, or a Sequential with an input shape).
+
+    Returns:
+        The document: inputs and outputs in the model's order, every node placed.
+
+    Raises:
+        ModelImportError: a subclassed model, or a graph the document cannot hold.
+    """
+    return import_model_report(model).doc
+
+
+# ---- files ---------------------------------------------------------------
+def find_code_layers(config) -> list[str]:
+    """Names of the layers in a serialized model that carry Python code (Lambda and kin)."""
+    found = []
+    if isinstance(config, dict):
+        if config.get("class_name") in _CODE_CLASSES:
+            inner = config.get("config")
+            found.append(inner.get("name", "?") if isinstance(inner, dict) else "?")
+        for value in config.values():
+            found += find_code_layers(value)
+    elif isinstance(config, list):
+        for value in config:
+            found += find_code_layers(value)
+    return found
+
+
+def _refuse_code(config, where: str) -> None:
+    names = find_code_layers(config)
+    if names:
+        raise ModelImportError(
+            f"{where}: refused, layer {names[0]!r} is a Lambda layer (arbitrary Python code, "
+            "which Keras Canvas never runs). Replace it with a regular or registered layer")
+
+
+def _read_keras_config(path: Path) -> dict:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read("config.json")
+    except zipfile.BadZipFile:
+        raise ModelImportError(f"{path}: not a .keras file (expected a zip archive)") from None
+    except KeyError:
+        raise ModelImportError(f"{path}: not a .keras file (no config.json inside)") from None
+    return _parse_json(text, f"{path}: config.json")
+
+
+def _parse_json(text, where: str) -> dict:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ModelImportError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or "class_name" not in data:
+        raise ModelImportError(f"{where}: expected a serialized Keras model (an object with "
+                               f"'class_name'), received {type(data).__name__}")
+    return data
+
+
+def load_file(path: str | os.PathLike):
+    """Load a `.keras` archive or model JSON in safe mode, refusing Lambda layers first."""
+    keras = import_keras()
+    path = Path(path)
+    if not path.is_file():
+        raise ModelImportError(f"{path}: no such file")
+    if path.suffix == ".keras":
+        _refuse_code(_read_keras_config(path), str(path))
+        loader = lambda: keras.saving.load_model(path, safe_mode=True, compile=False)  # noqa: E731
+    else:
+        config = _parse_json(path.read_bytes(), str(path))
+        _refuse_code(config, str(path))
+        loader = lambda: keras.saving.deserialize_keras_object(config, safe_mode=True)  # noqa: E731
+    try:
+        model = loader()
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
+        raise ModelImportError(f"{path}: Keras could not load the model: {exc}") from None
+    if not isinstance(model, keras.Model):
+        raise ModelImportError(f"{path}: expected a Keras model, received "
+                               f"{type(model).__name__}")
+    return model
+
+
+def import_file(path: str | os.PathLike) -> Document:
+    """A document from a `.keras` archive or a model JSON file (see `import_model`)."""
+    return import_model(load_file(path))
+
+
+def import_file_report(path: str | os.PathLike) -> ImportReport:
+    return import_model_report(load_file(path))

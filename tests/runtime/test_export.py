@@ -1,0 +1,123 @@
+"""Export to .keras, ONNX and Python, and the `kerascanvas export` command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.app.cli import main as cli_main  # noqa: E402
+from kerascanvas.graph.document import Document, Edge  # noqa: E402
+from kerascanvas.graph.projectfile import save  # noqa: E402
+from kerascanvas.runtime.build import build_model  # noqa: E402
+from kerascanvas.runtime.export import (  # noqa: E402
+    ExportError,
+    export_keras,
+    export_onnx,
+    export_python,
+)
+
+
+def cnn_doc() -> Document:
+    doc = Document()
+    chain = [("Input", "image", {"shape": [12, 12, 3]}),
+             ("Conv2D", "conv", {"filters": 4, "kernel_size": [3, 3], "activation": "relu"}),
+             ("BatchNormalization", "bn", {}),
+             ("MaxPooling2D", "pool", {}),
+             ("Flatten", "flat", {}),
+             ("Dense", "out", {"units": 3, "activation": "softmax"})]
+    previous = None
+    for kind, name, params in chain:
+        node = doc.add_node(kind, name, params)
+        if previous is not None:
+            doc.connect(Edge(previous.id, 0, node.id, 0))
+        previous = node
+    doc.set_outputs([previous.id])
+    return doc
+
+
+def test_export_keras_loads_back_with_same_config(tmp_path):
+    doc = cnn_doc()
+    path = tmp_path / "m.keras"
+    export_keras(doc, path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    reference = build_model(doc)
+    assert loaded.count_params() == reference.count_params()
+    for layer in reference.layers:
+        assert loaded.get_layer(layer.name).get_config() == layer.get_config()
+
+
+def test_export_keras_with_weights(tmp_path):
+    doc = cnn_doc()
+    trained = build_model(doc)
+    trained.get_layer("out").set_weights([np.full(w.shape, 0.25, "float32")
+                                          for w in trained.get_layer("out").get_weights()])
+    trained.save_weights(tmp_path / "w.weights.h5")
+    model = export_keras(doc, tmp_path / "m.keras", weights=tmp_path / "w.weights.h5")
+    assert np.all(keras.ops.convert_to_numpy(model.get_layer("out").kernel) == 0.25)
+
+
+def test_export_keras_refuses_other_suffix(tmp_path):
+    with pytest.raises(ExportError, match=r"ending in \.keras"):
+        export_keras(cnn_doc(), tmp_path / "m.h5")
+
+
+def test_export_python_builds_the_same_model(tmp_path):
+    doc = cnn_doc()
+    path = tmp_path / "model.py"
+    export_python(doc, path)
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    rebuilt, reference = namespace["build_model"](), build_model(doc)
+    assert rebuilt.count_params() == reference.count_params()
+    assert [type(x) for x in rebuilt.layers] == [type(x) for x in reference.layers]
+
+
+def test_export_onnx_matches_keras(tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxscript")
+    ort = pytest.importorskip("onnxruntime")
+    doc = cnn_doc()
+    path = tmp_path / "m.onnx"
+    worst = export_onnx(doc, path)
+    assert worst is not None and worst <= 1e-4
+    # The file also runs on a batch size other than the one it was traced with.
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(1).standard_normal((3, 12, 12, 3)).astype("float32")
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})
+    assert got.shape == (3, 3)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
+
+
+# ---- CLI ------------------------------------------------------------------
+@pytest.fixture()
+def project(tmp_path):
+    path = tmp_path / "p.json"
+    save(cnn_doc(), path)
+    return path
+
+
+def test_cli_export_py_and_keras(project, tmp_path):
+    assert cli_main(["export", str(project), "--format", "py", "-o",
+                     str(tmp_path / "m.py")]) == 0
+    assert "def build_model" in (tmp_path / "m.py").read_text()
+    assert cli_main(["export", str(project), "--format", "keras", "-o",
+                     str(tmp_path / "m.keras")]) == 0
+    assert (tmp_path / "m.keras").stat().st_size > 0
+
+
+def test_cli_export_exit_codes(project, tmp_path, capsys):
+    assert cli_main(["export", str(tmp_path / "missing.json"), "--format", "py", "-o",
+                     str(tmp_path / "x.py")]) == 2
+    assert cli_main(["export", str(project), "--format", "png", "-o",
+                     str(tmp_path / "x.png")]) == 2
+    assert "app" in capsys.readouterr().err
+    assert cli_main(["export", str(project), "--format", "keras", "-o",
+                     str(tmp_path / "x.h5")]) == 1
+    broken = cnn_doc()
+    broken.set_param(broken.find("conv").id, "filters", 0)
+    save(broken, tmp_path / "broken.json")
+    assert cli_main(["export", str(tmp_path / "broken.json"), "--format", "py", "-o",
+                     str(tmp_path / "b.py")]) == 1
+    assert "conv" in capsys.readouterr().err
