@@ -54,7 +54,25 @@ def _call_signature(plan: Plan) -> list[str]:
     return [f"{INDENT}def call(self, inputs):", f"{INDENT * 2}{', '.join(names)} = inputs"]
 
 
+def _build_method(plan: Plan) -> list[str]:
+    """`build()` runs call() on symbolic inputs, so each layer builds on its own input shape.
+
+    Calling the model itself on symbolic inputs would trace call() as a whole with made-up
+    sizes for unknown dimensions, which breaks broadcasting merges and stateful layers.
+    """
+    pad = INDENT * 2
+    inputs = [constructor(s.spec, s.kwargs, s.name) for s in plan.inputs]
+    lines = [f"{INDENT}def build(self, input_shape=None):",
+             f"{pad}# Symbolic inputs build each layer on its own input shape, as in a",
+             f"{pad}# Functional model (tracing the whole model would guess unknown sizes)."]
+    if len(inputs) == 1:
+        return [*lines, call("self.call", inputs, {}, pad)]
+    return [*lines, f"{pad}inputs = [", *(f"{pad}{INDENT}{i}," for i in inputs), f"{pad}]",
+            f"{pad}self.call(inputs)"]
+
+
 def class_source(plan: Plan) -> str:
+    """The keras.Model subclass: layers in __init__, build() on the inputs, call()."""
     writer = _Writer(plan)
     for step in plan.steps:
         writer.step(step)
@@ -63,25 +81,18 @@ def class_source(plan: Plan) -> str:
              "",
              f"{INDENT}def __init__(self, **kwargs):",
              f"{INDENT * 2}super().__init__(**kwargs)",
-             *writer.init, "", *_call_signature(plan), *writer.body,
+             *writer.init, "", *_build_method(plan), "", *_call_signature(plan), *writer.body,
              f"{INDENT * 2}return {pack(plan.outputs)}"]
     return "\n".join(lines) + "\n"
 
 
 def build_function(plan: Plan, model_name: str) -> str:
-    """`build_model()`: an instance called once on symbolic inputs, so every layer is built."""
-    inputs = [constructor(s.spec, s.kwargs, s.name) for s in plan.inputs]
+    """`build_model()`: an instance whose layers are built, so count_params works."""
     lines = ["def build_model():",
              f'{INDENT}"""The model, uncompiled, built on the input shapes."""',
              call(CLASS_NAME, [], {"name": model_name}, INDENT, "model = "),
-             f"{INDENT}# Calling the model on symbolic inputs builds its layers, so that "
-             "count_params works."]
-    if len(inputs) == 1:
-        lines.append(call("model", inputs, {}, INDENT))
-    else:
-        lines += [f"{INDENT}inputs = [", *(f"{INDENT * 2}{i}," for i in inputs), f"{INDENT}]",
-                  f"{INDENT}model(inputs)"]
-    lines.append(f"{INDENT}return model")
+             f"{INDENT}model.build()",
+             f"{INDENT}return model"]
     return "\n".join(lines) + "\n"
 
 

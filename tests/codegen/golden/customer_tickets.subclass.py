@@ -18,6 +18,16 @@ class CanvasModel(keras.Model):
         self.priority = layers.Dense(units=1, activation='sigmoid', name='priority')
         self.department = layers.Dense(units=4, activation='softmax', name='department')
 
+    def build(self, input_shape=None):
+        # Symbolic inputs build each layer on its own input shape, as in a
+        # Functional model (tracing the whole model would guess unknown sizes).
+        inputs = [
+            keras.Input(shape=(10000,), name='title'),
+            keras.Input(shape=(10000,), name='body'),
+            keras.Input(shape=(100,), name='tags'),
+        ]
+        self.call(inputs)
+
     def call(self, inputs):
         title, body, tags = inputs
         title_features = self.title_features(title)
@@ -34,11 +44,5 @@ class CanvasModel(keras.Model):
 def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
-    # Calling the model on symbolic inputs builds its layers, so that count_params works.
-    inputs = [
-        keras.Input(shape=(10000,), name='title'),
-        keras.Input(shape=(10000,), name='body'),
-        keras.Input(shape=(100,), name='tags'),
-    ]
-    model(inputs)
+    model.build()
     return model

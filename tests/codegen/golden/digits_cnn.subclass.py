@@ -21,6 +21,11 @@ class CanvasModel(keras.Model):
         self.hidden = layers.Dense(units=64, activation='relu', name='hidden')
         self.digit = layers.Dense(units=10, activation='softmax', name='digit')
 
+    def build(self, input_shape=None):
+        # Symbolic inputs build each layer on its own input shape, as in a
+        # Functional model (tracing the whole model would guess unknown sizes).
+        self.call(keras.Input(shape=(8, 8, 1), name='image'))
+
     def call(self, image):
         scale = self.scale(image)
         conv1 = self.conv1(scale)
@@ -35,6 +40,5 @@ class CanvasModel(keras.Model):
 def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
-    # Calling the model on symbolic inputs builds its layers, so that count_params works.
-    model(keras.Input(shape=(8, 8, 1), name='image'))
+    model.build()
     return model

@@ -108,6 +108,11 @@ class CanvasModel(keras.Model):
         self.pool = layers.GlobalAveragePooling2D(name='pool')
         self.classes = layers.Dense(units=10, activation='softmax', name='classes')
 
+    def build(self, input_shape=None):
+        # Symbolic inputs build each layer on its own input shape, as in a
+        # Functional model (tracing the whole model would guess unknown sizes).
+        self.call(keras.Input(shape=(32, 32, 3), name='image'))
+
     def call(self, image):
         stem = self.stem(image)
         inception1_b1_conv = self.inception1_b1_conv(stem)
@@ -135,6 +140,5 @@ class CanvasModel(keras.Model):
 def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
-    # Calling the model on symbolic inputs builds its layers, so that count_params works.
-    model(keras.Input(shape=(32, 32, 3), name='image'))
+    model.build()
     return model

@@ -17,6 +17,11 @@ class CanvasModel(keras.Model):
         self.dropout = layers.Dropout(rate=0.5, name='dropout')
         self.classes = layers.Dense(units=10, activation='softmax', name='classes')
 
+    def build(self, input_shape=None):
+        # Symbolic inputs build each layer on its own input shape, as in a
+        # Functional model (tracing the whole model would guess unknown sizes).
+        self.call(keras.Input(shape=(28, 28, 1), name='image'))
+
     def call(self, image):
         conv1 = self.conv1(image)
         pool1 = self.pool1(conv1)
@@ -31,6 +36,5 @@ class CanvasModel(keras.Model):
 def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
-    # Calling the model on symbolic inputs builds its layers, so that count_params works.
-    model(keras.Input(shape=(28, 28, 1), name='image'))
+    model.build()
     return model

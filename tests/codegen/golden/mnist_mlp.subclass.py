@@ -13,6 +13,11 @@ class CanvasModel(keras.Model):
         self.dropout = layers.Dropout(rate=0.5, name='dropout')
         self.classes = layers.Dense(units=10, activation='softmax', name='classes')
 
+    def build(self, input_shape=None):
+        # Symbolic inputs build each layer on its own input shape, as in a
+        # Functional model (tracing the whole model would guess unknown sizes).
+        self.call(keras.Input(shape=(784,), name='pixels'))
+
     def call(self, pixels):
         hidden = self.hidden(pixels)
         dropout = self.dropout(hidden)
@@ -23,6 +28,5 @@ class CanvasModel(keras.Model):
 def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
-    # Calling the model on symbolic inputs builds its layers, so that count_params works.
-    model(keras.Input(shape=(784,), name='pixels'))
+    model.build()
     return model

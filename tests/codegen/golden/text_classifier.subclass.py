@@ -13,6 +13,11 @@ class CanvasModel(keras.Model):
         self.lstm = layers.LSTM(units=64, name='lstm')
         self.sentiment = layers.Dense(units=1, activation='sigmoid', name='sentiment')
 
+    def build(self, input_shape=None):
+        # Symbolic inputs build each layer on its own input shape, as in a
+        # Functional model (tracing the whole model would guess unknown sizes).
+        self.call(keras.Input(shape=(100,), dtype='int32', name='tokens'))
+
     def call(self, tokens):
         embedding = self.embedding(tokens)
         lstm = self.lstm(embedding)
@@ -23,6 +28,5 @@ class CanvasModel(keras.Model):
 def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
-    # Calling the model on symbolic inputs builds its layers, so that count_params works.
-    model(keras.Input(shape=(100,), dtype='int32', name='tokens'))
+    model.build()
     return model
