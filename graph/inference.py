@@ -65,21 +65,68 @@ class NodeResult:
         return self.output_shapes is not None
 
 
-def in_edge_index(doc: Document) -> dict[str, list[Edge]]:
-    """Edges into each node, ordered by destination port (one pass over the edges)."""
-    index: dict[str, list[Edge]] = {}
-    for e in doc.edges:
-        index.setdefault(e.dst, []).append(e)
-    for edges in index.values():
-        edges.sort(key=lambda e: e.dst_port)
-    return index
+@dataclass
+class GraphIndex:
+    """Adjacency of a document, built in one pass per analysis and shared by all checks.
+
+    Attributes:
+        ins: edges into each node, ordered by destination port.
+        succ: successor ids of each node (with repeats, one per edge).
+        preds: predecessor ids of each node (with repeats).
+        order: node ids in a topological order; nodes on or after a cycle are left out.
+    """
+
+    ins: dict[str, list[Edge]]
+    succ: dict[str, list[str]]
+    preds: dict[str, list[str]]
+    order: list[str]
+
+    @classmethod
+    def of(cls, doc: Document) -> GraphIndex:
+        nodes = doc.nodes
+        ins: dict[str, list[Edge]] = {}
+        succ: dict[str, list[str]] = {}
+        preds: dict[str, list[str]] = {}
+        waiting = dict.fromkeys(nodes, 0)
+        for e in doc.edges:
+            src, dst = e.src, e.dst
+            if dst in ins:
+                ins[dst].append(e)
+                preds[dst].append(src)
+            else:
+                ins[dst], preds[dst] = [e], [src]
+            if src in succ:
+                succ[src].append(dst)
+            else:
+                succ[src] = [dst]
+            if src in nodes and dst in waiting:
+                waiting[dst] += 1
+        for edges in ins.values():
+            if len(edges) > 1:
+                edges.sort(key=_dst_port)
+        return cls(ins, succ, preds, _kahn(waiting, succ))
 
 
-def successor_index(doc: Document) -> dict[str, list[str]]:
-    index: dict[str, list[str]] = {}
-    for e in doc.edges:
-        index.setdefault(e.src, []).append(e.dst)
-    return index
+def _dst_port(edge: Edge) -> int:
+    return edge.dst_port
+
+
+def _kahn(waiting: dict[str, int], succ: dict[str, list[str]]) -> list[str]:
+    """A topological order (any one will do for inference), in linear time.
+
+    `waiting` counts each node's incoming edges from existing nodes; it is consumed.
+    """
+    ready = [nid for nid, n in waiting.items() if n == 0]
+    order = []
+    while ready:
+        nid = ready.pop()
+        order.append(nid)
+        for nxt in succ.get(nid, ()):
+            if nxt in waiting:
+                waiting[nxt] -= 1
+                if waiting[nxt] == 0:
+                    ready.append(nxt)
+    return order
 
 
 def spec_of(node: Node) -> LayerSpec | None:
@@ -240,27 +287,26 @@ def _count(node, spec, params, shapes, issues) -> tuple[int, int]:
 
 # ---- the graph ------------------------------------------------------------
 def infer_graph(doc: Document, results: dict[str, NodeResult],
-                node_issues: dict[str, list[Issue]],
-                dirty: Iterable[str] | None = None) -> list[str]:
+                node_issues: dict[str, list[Issue]], dirty: Iterable[str] | None = None,
+                index: GraphIndex | None = None) -> list[str]:
     """Re-infer `dirty` nodes (all when None) and whatever their changes reach.
 
     Updates `results` and `node_issues` in place and returns the ids re-inferred.
     Nodes on a cycle get an empty result (the document rules report the cycle).
     """
-    index = in_edge_index(doc)
-    successors = successor_index(doc)
-    order = doc.topological_order()
+    index = index or GraphIndex.of(doc)
     pending = set(doc.nodes) if dirty is None else {n for n in dirty if n in doc.nodes}
-    for nid in set(doc.nodes) - {n.id for n in order}:
-        results[nid], node_issues[nid] = NodeResult([], None, None), []
+    if len(index.order) < len(doc.nodes):
+        for nid in set(doc.nodes) - set(index.order):
+            results[nid], node_issues[nid] = NodeResult([], None, None), []
     done = []
-    for node in order:
-        if node.id not in pending:
+    for nid in index.order:
+        if nid not in pending:
             continue
-        old = results.get(node.id)
-        result, issues = infer_node(doc, node, index.get(node.id, []), results)
-        results[node.id], node_issues[node.id] = result, issues
-        done.append(node.id)
+        old = results.get(nid)
+        result, issues = infer_node(doc, doc.nodes[nid], index.ins.get(nid, []), results)
+        results[nid], node_issues[nid] = result, issues
+        done.append(nid)
         if old is None or old.output_shapes != result.output_shapes:
-            pending.update(successors.get(node.id, ()))
+            pending.update(index.succ.get(nid, ()))
     return done

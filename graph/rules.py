@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .document import Document, Node, name_problem
-from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
+from .inference import ERROR, WARNING, GraphIndex, Issue, NodeResult, spec_of
 from .shapes import fmt
+from .spec import LAYER_SPECS
 from .training import CLASSIFICATION_LOSSES, resolve_training
 
 CATEGORICAL_LOSSES = {"sparse_categorical_crossentropy", "categorical_crossentropy",
@@ -22,28 +23,31 @@ DROPOUT_KINDS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDrop
 
 
 def document_issues(doc: Document, results: Mapping[str, NodeResult],
-                    node_issues: Mapping[str, list[Issue]]) -> list[Issue]:
+                    node_issues: Mapping[str, list[Issue]],
+                    index: GraphIndex | None = None) -> list[Issue]:
     """Every document-level issue, after inference has filled `results`."""
-    issues = structure_issues(doc)
+    index = index or GraphIndex.of(doc)
+    issues = structure_issues(doc, index)
     issues += name_issues(doc, results)
-    issues += usage_issues(doc)
+    issues += usage_issues(doc, index)
     issues += output_issues(doc, results)
     issues += dense_on_image_issues(doc, results, node_issues)
     return issues
 
 
 # ---- structure ------------------------------------------------------------
-def structure_issues(doc: Document) -> list[Issue]:
+def structure_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     """Dangling edges, cycles, and a model with no input or no output."""
     issues = []
+    nodes = doc.nodes
     for e in doc.edges:
-        missing = [end for end in (e.src, e.dst) if end not in doc.nodes]
-        if missing:
+        if e.src not in nodes or e.dst not in nodes:
+            missing = [end for end in (e.src, e.dst) if end not in nodes]
             node = e.dst if e.dst in doc.nodes else None
             issues.append(Issue(node, e.dst_port if node else None, ERROR,
                                 f"A connection refers to node {missing[0]!r}, which does not "
                                 f"exist. Received: {e}", "dangling_edge"))
-    for nid in sorted(cycle_nodes(doc), key=list(doc.nodes).index):
+    for nid in sorted(cycle_nodes(doc, index), key=list(doc.nodes).index):
         issues.append(Issue(nid, None, ERROR, f"{doc.nodes[nid].name!r} is on a cycle. "
                             "Expected a graph without cycles (a DAG)", "cycle"))
     if not any(spec_of(n) is not None and spec_of(n).kind == "Input" for n in doc.nodes.values()):
@@ -59,14 +63,16 @@ def structure_issues(doc: Document) -> list[Issue]:
     return issues
 
 
-def cycle_nodes(doc: Document) -> set[str]:
+def cycle_nodes(doc: Document, index: GraphIndex) -> set[str]:
     """Nodes on a cycle (or between cycles); empty for a DAG."""
-    left = set(doc.nodes) - {n.id for n in doc.topological_order()}
+    if len(index.order) == len(doc.nodes):
+        return set()
+    left = set(doc.nodes) - set(index.order)
     changed = True
     while changed:  # peel off nodes that only lead out of the cycles
         changed = False
         for nid in list(left):
-            if not any(e.src == nid and e.dst in left for e in doc.edges):
+            if not any(dst in left for dst in index.succ.get(nid, ())):
                 left.discard(nid)
                 changed = True
     return left
@@ -82,7 +88,10 @@ def name_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]
             issues.append(Issue(node.id, None, ERROR, f"Node {node.id}: {problem}",
                                 "invalid_name"))
             continue
-        for layer_name in keras_layer_names(node, results.get(node.id)):
+        spec = LAYER_SPECS.get(node.kind)
+        plain = spec is not None and spec.expand is None  # the common case, kept fast
+        for layer_name in (node.name,) if plain else keras_layer_names(node,
+                                                                      results.get(node.id)):
             first = owners.setdefault(layer_name, node)
             if first is not node:
                 issues.append(Issue(node.id, None, ERROR, _clash(layer_name, node, first),
@@ -112,14 +121,12 @@ def keras_layer_names(node: Node, result: NodeResult | None) -> list[str]:
 
 
 # ---- outputs and usage ----------------------------------------------------
-def usage_issues(doc: Document) -> list[Issue]:
+def usage_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     """Nodes from which no model output can be reached."""
     outputs = [nid for nid in doc.outputs if nid in doc.nodes]
     if not outputs:
         return []  # "no_outputs" already says it all
-    preds: dict[str, list[str]] = {}
-    for e in doc.edges:
-        preds.setdefault(e.dst, []).append(e.src)
+    preds = index.preds
     used, stack = set(), list(outputs)
     while stack:
         nid = stack.pop()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from . import events as ev
 from . import inference
 from .document import Document, Edge
-from .inference import ERROR, WARNING, Issue, NodeResult
+from .inference import ERROR, WARNING, GraphIndex, Issue, NodeResult
 from .rules import document_issues
 from .spec import Shape
 
@@ -72,14 +72,15 @@ def analyze(doc: Document) -> Analysis:
     """Infer every node and check the whole document. Never raises on a bad graph."""
     results: dict[str, NodeResult] = {}
     node_issues: dict[str, list[Issue]] = {}
-    inference.infer_graph(doc, results, node_issues)
-    return _assemble(doc, results, node_issues)
+    index = GraphIndex.of(doc)
+    inference.infer_graph(doc, results, node_issues, index=index)
+    return _assemble(doc, results, node_issues, index)
 
 
 def _assemble(doc: Document, results: dict[str, NodeResult],
-              node_issues: dict[str, list[Issue]]) -> Analysis:
+              node_issues: dict[str, list[Issue]], index: GraphIndex) -> Analysis:
     """Document issues first, then each node's issues in document order."""
-    extra = document_issues(doc, results, node_issues)
+    extra = document_issues(doc, results, node_issues, index)
     by_node: dict[str, list[Issue]] = {}
     issues = [i for i in extra if i.node is None]
     for i in extra:
@@ -128,10 +129,11 @@ class LiveAnalysis:
         if self._dirty is None:
             self._results.clear()
             self._node_issues.clear()
+        index = GraphIndex.of(self.doc)
         self.recomputed = inference.infer_graph(self.doc, self._results, self._node_issues,
-                                                self._dirty)
+                                                self._dirty, index)
         self._dirty = set()
-        self._analysis = _assemble(self.doc, self._results, self._node_issues)
+        self._analysis = _assemble(self.doc, self._results, self._node_issues, index)
 
     def _on_document_changed(self, event: ev.Event) -> None:
         if event.type == ev.NODE_MOVED:
