@@ -140,8 +140,19 @@ class Canvas(QtCore.QObject):
         self.selection_changed.emit(self.selected_ids())
 
     def fit(self) -> None:
-        self.graph.clear_selection()
-        self.graph.fit_to_selection()
+        """Zoom so every node is in view (NodeGraphQt's own fit groups items: slow on 500)."""
+        items = [v.view for v in self.views.values()]
+        if not items:
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        viewer = self.viewer
+        margin = 40.0
+        viewer._scene_range = rect.adjusted(-margin, -margin, margin, margin)
+        viewer._update_scene()
+        if viewer.get_zoom() > 0.1:
+            viewer.reset_zoom(viewer._scene_range.center())
 
     def scene_center(self) -> tuple[float, float]:
         viewer = self.viewer
@@ -204,11 +215,11 @@ class Canvas(QtCore.QObject):
         self._doc_ids.clear()
         self.renderer.forget_all()
         for node_id in self.doc.nodes:
-            self._create_view(node_id)
+            self._create_view(node_id, wire=False)
         self.sync_pipes(set(self.doc.nodes))
         self.renderer.schedule()
 
-    def _create_view(self, node_id: str) -> None:
+    def _create_view(self, node_id: str, wire: bool = True) -> None:
         node = self.doc.nodes[node_id]
         pos = self.doc.position(node_id) or self.scene_center()
         view = self.graph.create_node(NODE_TYPE, name=node.name, selected=False,
@@ -216,7 +227,7 @@ class Canvas(QtCore.QObject):
         view.view.stripe = CATEGORY_COLORS.get(node.spec.category, (158, 158, 158))
         self.views[node_id] = view
         self._doc_ids[view.id] = node_id
-        self._sync_ports(node_id)
+        self._sync_ports(node_id, wire)
 
     def _set_view_name(self, node_id: str) -> None:
         view = self.views.get(node_id)
@@ -242,7 +253,7 @@ class Canvas(QtCore.QObject):
             outputs = 1
         return inputs, outputs
 
-    def _sync_ports(self, node_id: str) -> None:
+    def _sync_ports(self, node_id: str, wire: bool = True) -> None:
         """Add or remove ports so the view matches the kind (merges keep one free input)."""
         view = self.views.get(node_id)
         if view is None:
@@ -252,6 +263,7 @@ class Canvas(QtCore.QObject):
         have_out = len(view.output_ports())
         if have_in == inputs and have_out == outputs:
             return
+        view.view.frozen = True
         while len(view.input_ports()) > len(inputs):
             port = view.input_ports()[-1]
             port.clear_connections(push_undo=False, emit_signal=False)
@@ -264,8 +276,10 @@ class Canvas(QtCore.QObject):
             view.delete_output(port)
         for i in range(len(view.output_ports()), outputs):
             view.add_output(f"out_{i}")
+        view.view.frozen = False
         view.view.draw_node()
-        self.sync_pipes({node_id} | set(self.doc.successors(node_id)), ports=False)
+        if wire:
+            self.sync_pipes({node_id} | set(self.doc.successors(node_id)), ports=False)
         self.renderer.forget(node_id)
 
     def sync_pipes(self, node_ids, ports: bool = True) -> None:
@@ -275,17 +289,17 @@ class Canvas(QtCore.QObject):
             for nid in node_ids:
                 if self.doc.nodes[nid].spec.is_merge:
                     self._sync_ports(nid)
-        for nid in node_ids:
-            self._sync_inputs(nid)
+        into: dict[str, dict[int, Edge]] = {}
         for e in self.doc.edges:
-            if e.src in node_ids and e.dst not in node_ids:
-                self._sync_inputs(e.dst)
+            into.setdefault(e.dst, {})[e.dst_port] = e
+        targets = set(node_ids) | {e.dst for e in self.doc.edges if e.src in node_ids}
+        for nid in targets:
+            self._sync_inputs(nid, into.get(nid, {}))
 
-    def _sync_inputs(self, node_id: str) -> None:
+    def _sync_inputs(self, node_id: str, wanted: dict[int, Edge]) -> None:
         view = self.views.get(node_id)
         if view is None:
             return
-        wanted = {e.dst_port: e for e in self.doc.in_edges(node_id)}
         for index, port in enumerate(view.input_ports()):
             edge = wanted.get(index)
             target = None

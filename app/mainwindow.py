@@ -69,7 +69,7 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
         self.properties_dock.raise_()
         self.resizeDocks([self.palette_dock, self.properties_dock], [200, 330],
                          QtCore.Qt.Horizontal)
-        self.resizeDocks([self.issues_dock], [170], QtCore.Qt.Vertical)
+        self.resizeDocks([self.issues_dock], [130], QtCore.Qt.Vertical)
 
     def _build_status_bar(self) -> None:
         self.params_label = QtWidgets.QLabel()

@@ -32,29 +32,45 @@ NODE_FILL = (44, 47, 54, 255)
 STRIPE_WIDTH = 5.0
 
 
+_FONTS: dict = {}
+
+
+def _fonts(base: QtGui.QFont) -> dict:
+    """Fonts shared by all node items (made once: looking them up per node is slow)."""
+    if not _FONTS:
+        small = QtGui.QFont()
+        small.setPointSizeF(7.5)
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
+        mono.setPointSizeF(8.0)
+        title = QtGui.QFont(base)
+        title.setBold(True)
+        _FONTS.update(small=small, mono=mono, title=title)
+    return _FONTS
+
+
 class LayerNodeItem(NodeItem):
     """A node item with a subtitle, a category stripe and a status border."""
 
     def __init__(self, name="node", parent=None):
         super().__init__(name, parent)
         self._icon_item.setVisible(False)
+        fonts = _fonts(self._text_item.font())
         self._subtitle = QtWidgets.QGraphicsSimpleTextItem("", self)
-        font = QtGui.QFont()
-        font.setPointSizeF(7.5)
-        self._subtitle.setFont(font)
+        self._subtitle.setFont(fonts["small"])
         self._subtitle.setBrush(QtGui.QColor(175, 180, 190))
         self._shape = QtWidgets.QGraphicsSimpleTextItem("", self)
-        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
-        mono.setPointSizeF(8.0)
-        self._shape.setFont(mono)
+        self._shape.setFont(fonts["mono"])
         self._shape.setBrush(QtGui.QColor(130, 210, 255))
-        title_font = self._text_item.font()
-        title_font.setBold(True)
-        self._text_item.setFont(title_font)
+        self._text_item.setFont(fonts["title"])
         self.stripe = (158, 158, 158)
         self.status = None  # None, "error" or "warning"
         self.is_output = False
         self.tip = ""
+        self.frozen = False  # while ports are added in a batch, redraw once at the end
+
+    def draw_node(self):
+        if not self.frozen:
+            super().draw_node()
 
     def _tooltip_disable(self, state):
         # NodeGraphQt writes its own tooltip on every redraw; ours carries the problems.

@@ -54,7 +54,7 @@ def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
 
 def layered_layout(doc: Document, direction: str = "TB",
                    sizes: Mapping[str, tuple[float, float]] | None = None,
-                   gap: tuple[float, float] = (60.0, 50.0)) -> dict[str, tuple[float, float]]:
+                   gap: tuple[float, float] = (60.0, 34.0)) -> dict[str, tuple[float, float]]:
     """Positions (top-left corners) for every node.
 
     Args:
