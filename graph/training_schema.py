@@ -276,7 +276,8 @@ def _check_class_weight(value: Any, outputs: int) -> list[SettingIssue]:
     return []
 
 
-def _check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
+def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
+    """Problems in `settings["callbacks"]` (resolved settings), each naming its field."""
     callbacks = settings.get("callbacks")
     if not isinstance(callbacks, list):
         return [_issue("training.callbacks", f"expected a list. Received: {callbacks!r}")]
@@ -318,4 +319,4 @@ def check_training(doc: Document) -> list[SettingIssue]:
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))
     issues += _check_class_weight(settings["class_weight"], len(doc.outputs))
-    return issues + _check_callbacks(settings)
+    return issues + check_callbacks(settings)

@@ -1,0 +1,101 @@
+"""Mixed precision: the Keras dtype policy of a run, with the outputs kept in float32.
+
+Under "mixed_float16" or "mixed_bfloat16" layers compute in half precision and
+keep float32 variables. Losses and metrics are only trustworthy in float32, so
+the layers that produce the model outputs must compute in float32. A builder
+has two ways to get that, both giving the same model config:
+
+1. Build inside `precision_scope(policy_for(settings))`, passing
+   `dtype="float32"` to the layers named in `output_dtype_overrides(doc)`
+   (block outputs name their last sublayer). This is what generated code does.
+2. Build inside the scope as usual, then call `keep_outputs_float32(model)`,
+   which switches the output layers' policy before the first call.
+
+Keras' dtype policy is global (per thread), which is why the scope restores
+the previous policy on exit: a worker that trains one model after another
+must not leak a policy into the next build. Keras wraps the optimizer in a
+`LossScaleOptimizer` itself when a model built under "mixed_float16" compiles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.training_schema import PRECISIONS
+
+from .keras_env import import_keras
+
+FLOAT32 = "float32"
+
+
+def policy_for(settings: Mapping[str, Any] | Document) -> str:
+    """The Keras dtype policy name for the settings' `mixed_precision` ("off" -> float32).
+
+    Args:
+        settings: resolved training settings, or a document (its `training` is read).
+
+    Raises:
+        ValueError: an unknown `mixed_precision` value.
+    """
+    training = settings.training if isinstance(settings, Document) else settings
+    value = (training or {}).get("mixed_precision", "off")
+    if value not in PRECISIONS:
+        raise ValueError(f"training.mixed_precision: expected one of {', '.join(PRECISIONS)}. "
+                         f"Received: {value!r}")
+    return FLOAT32 if value == "off" else value
+
+
+def output_layer_names(doc: Document) -> list[str]:
+    """The Keras layer that computes each model output (a block's last sublayer)."""
+    from kerascanvas.graph.validate import analyze
+
+    results = analyze(doc).results
+    names = []
+    for nid in doc.outputs:
+        node = doc.node(nid)
+        if not node.spec.is_block:
+            names.append(node.name)
+            continue
+        result = results[nid]
+        expansion = node.spec.expand(result.params, [tuple(s) for s in result.input_shapes])
+        names.append(f"{node.name}_{expansion.output}")
+    return names
+
+
+def output_dtype_overrides(doc: Document) -> dict[str, str]:
+    """`{layer name: "float32"}` for the output layers when mixed precision is on, else {}."""
+    if policy_for(doc) == FLOAT32:
+        return {}
+    return dict.fromkeys(output_layer_names(doc), FLOAT32)
+
+
+@contextlib.contextmanager
+def precision_scope(policy: str) -> Iterator[None]:
+    """Build (and compile) models under the dtype policy `policy`, then restore the old one."""
+    keras = import_keras()
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def keep_outputs_float32(model) -> list[str]:
+    """Make the layers that produce the model's outputs compute in float32.
+
+    Call it after building under a mixed policy and before the model first runs.
+
+    Returns:
+        The names of the layers switched (empty when the model is all float32).
+    """
+    switched = []
+    for tensor in model.outputs:
+        layer = tensor._keras_history.operation
+        if layer.dtype_policy.compute_dtype != FLOAT32:
+            layer.dtype_policy = FLOAT32
+            switched.append(layer.name)
+    return switched
