@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from kerascanvas.graph.commands import (
     UndoStack,
 )
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.projectfile import load
 from kerascanvas.graph.validate import LiveAnalysis, analyze
 from tests.graph.test_validate import make_doc
 
@@ -277,3 +279,19 @@ def test_live_analysis_equals_full_analysis_after_any_edits(edits):
         except Exception:  # noqa: BLE001 - refused edits leave the document as it was
             pass
         assert_same(live, doc)
+
+
+EXAMPLE_FILES = sorted((Path(__file__).parents[2] / "resources" / "examples").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_example_totals_match_the_built_model(path):
+    """Counts and output shapes equal those of the Keras model the runtime builds."""
+    build = pytest.importorskip("kerascanvas.runtime.build")
+    doc = load(path)
+    result = analyze(doc)
+    model = build.build_model(doc)
+    assert result.total_params == (_weights(model.trainable_weights),
+                                   _weights(model.non_trainable_weights))
+    assert [result.results[o].output_shapes[0] for o in doc.outputs] == [
+        tuple(t.shape) for t in model.outputs]

@@ -283,3 +283,34 @@ def test_bad_training_settings_are_reported_not_raised():
                    {"loss": {"nobody": "mse"}})
     issue = only_issue(doc, "bad_training")
     assert "'nobody'" in issue.message and issue.severity == "warning"
+
+
+def test_sequence_layer_fed_rank_4_offers_no_fix_that_would_not_work():
+    # Flatten or pooling would give rank 2, which LSTM refuses too.
+    doc = make_doc([IMG, ("lstm", "LSTM", {"units": 4})], [("x", "lstm", 0)], ["lstm"])
+    issue = only_issue(doc, "rank_mismatch")
+    assert (issue.node, issue.port, issue.fixes) == ("lstm", 0, ())
+    assert "(None, 8, 8, 3)" in issue.message
+
+
+def test_named_ports_in_messages():
+    seq = ("s", "Input", {"shape": [5, 8]})
+    mha = ("att", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4})
+    doc = make_doc([seq, mha], [("s", "att", 0), ("s", "att", 2)], ["att"])
+    issue = only_issue(doc, "unconnected_input")
+    assert (issue.node, issue.port) == ("att", 1)
+    assert issue.message == "Input port value of 'att' is not connected"
+    optional_key = make_doc([seq, mha], [("s", "att", 0), ("s", "att", 1)], ["att"])
+    assert analyze(optional_key).valid
+
+
+def test_state_outputs_can_be_read_by_port():
+    seq = ("s", "Input", {"shape": [5, 8]})
+    lstm = ("lstm", "LSTM", {"units": 6, "return_state": True})
+    doc = make_doc([seq, lstm, ("d", "Dense", {"units": 2})], [("s", "lstm", 0),
+                                                               ("lstm", "d", 0, 2)], ["d"])
+    result = analyze(doc)
+    assert result.valid and result.results["lstm"].output_shapes == [(None, 6)] * 3
+    doc.set_param("lstm", "return_state", False)
+    issue = only_issue(doc, "bad_src_port")
+    assert "reads output 2 of 'lstm', which has 1 output(s)" in issue.message
