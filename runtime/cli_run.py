@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_positive, metavar="N")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for weights and data")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=_positive, metavar="N",
+                        help="torch CPU threads (1 is often fastest for small models)")
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
     parser.add_argument("--save", metavar="MODEL.keras", help="save the trained model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -112,7 +114,8 @@ def _train(doc, args) -> int:
 def _fit(doc, data, args, sink):
     from .train import train
 
-    return train(doc, data, _overrides(args), sink=sink, device=args.device, save=args.save)
+    return train(doc, data, _overrides(args), sink=sink, device=args.device, save=args.save,
+                 threads=args.threads)
 
 
 def metrics_table(result) -> str:

@@ -75,3 +75,18 @@ def device_scope(device: str = "auto"):
     if name == "cpu" and not cuda_available():
         return contextlib.nullcontext()
     return keras.device(name)
+
+
+def set_threads(threads: int | None) -> None:
+    """Limit torch's CPU threads (None leaves torch's default).
+
+    On a busy or small machine, one thread trains small models many times faster
+    than several threads that wait on each other; see the report in `benchmarks/`.
+    """
+    if threads is None:
+        return
+    if threads < 1:
+        raise ValueError(f"Expected a positive thread count. Received: threads={threads}")
+    import torch
+
+    torch.set_num_threads(int(threads))

@@ -21,7 +21,7 @@ from kerascanvas.graph.training import resolve_training
 
 from .build import build_model, input_nodes
 from .data import Dataset
-from .keras_env import choose_device, device_scope, import_keras
+from .keras_env import choose_device, device_scope, import_keras, set_threads
 
 OK, STOPPED, NAN, OOM = "ok", "stopped", "nan", "oom"
 
@@ -170,7 +170,8 @@ def _as_inputs(x: Mapping[str, np.ndarray], names: Sequence[str]):
 
 def train(doc: Document, data: Dataset, settings: Mapping[str, Any] | None = None,
           sink=None, device: str = "auto", save: str | None = None,
-          bridge=None, callbacks: Sequence[Any] = ()) -> TrainResult:
+          bridge=None, callbacks: Sequence[Any] = (), threads: int | None = None,
+          ) -> TrainResult:
     """Build, compile, fit and evaluate the model of `doc` on `data`.
 
     Args:
@@ -182,6 +183,7 @@ def train(doc: Document, data: Dataset, settings: Mapping[str, Any] | None = Non
         save: a `.keras` path to save the trained model to.
         bridge: an `EventBridge` to use instead of a new one (to stop or pause it).
         callbacks: further Keras callbacks.
+        threads: torch CPU threads (None: torch's default).
 
     Returns:
         A TrainResult; NaN loss and out-of-memory become results, not exceptions.
@@ -189,6 +191,7 @@ def train(doc: Document, data: Dataset, settings: Mapping[str, Any] | None = Non
     keras = import_keras()
     resolved = resolve_settings(doc, settings)
     result = TrainResult(OK, device=choose_device(device), settings=resolved)
+    set_threads(threads)
     if resolved.get("seed") is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
     with device_scope(device):
