@@ -1,0 +1,154 @@
+"""CSV and image-folder sources, with their data made on the fly."""
+
+import csv
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.runtime.data import DataError, check_data
+from kerascanvas.runtime.keras_env import import_keras
+from kerascanvas.runtime.sources import ImageFolder, open_source
+
+keras = import_keras()
+rng = np.random.default_rng(3)
+
+
+def chain(shape, units, activation=None, loss=None, flatten=False):
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": list(shape)})
+    last = x
+    if flatten:
+        last_node = doc.add_node("Flatten")
+        doc.connect(Edge(last.id, 0, last_node.id, 0))
+        last = last_node
+    params = {"units": units, **({"activation": activation} if activation else {})}
+    out = doc.add_node("Dense", name="out", params=params)
+    doc.connect(Edge(last.id, 0, out.id, 0))
+    doc.outputs = [out.id]
+    if loss:
+        doc.training = {"loss": loss}
+    return doc
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def iris_like(tmp_path):
+    values = rng.normal(size=(30, 3)).round(3)
+    species = rng.choice(["setosa", "virginica", "versicolor"], size=30)
+    path = tmp_path / "t.csv"
+    write_csv(path, ["a", "b", "c", "species"], [[*v, s] for v, s in zip(values, species,
+                                                                           strict=True)])
+    return path, values, species
+
+
+def test_csv_named_features_and_a_categorical_target(iris_like):
+    path, values, species = iris_like
+    doc = chain((2,), 3, "softmax")
+    data = open_source(f"csv:{path}?features=a,c&target=species", doc)
+    np.testing.assert_allclose(data.x["x"], values[:, [0, 2]], rtol=1e-6)
+    names = sorted(set(species))
+    assert data.class_names == {"out": names}
+    assert [names[i] for i in data.y["out"]] == list(species)
+    assert check_data(doc, data) == []
+
+
+def test_csv_defaults_to_last_column_and_one_hot_for_categorical_loss(iris_like):
+    path, values, species = iris_like
+    doc = chain((3,), 3, "softmax", loss="categorical_crossentropy")
+    data = open_source(f"csv:{path}", doc)
+    np.testing.assert_allclose(data.x["x"], values, rtol=1e-6)
+    ids = np.array([sorted(set(species)).index(s) for s in species])
+    np.testing.assert_array_equal(data.y["out"], np.eye(3)[ids])
+    assert check_data(doc, data) == []
+
+
+def test_csv_numeric_target_is_regression_for_a_linear_output(tmp_path):
+    values = rng.normal(size=(12, 3))
+    write_csv(tmp_path / "r.csv", ["u", "v", "price"], values.tolist())
+    doc = chain((2,), 1)
+    data = open_source(f"csv:{tmp_path / 'r.csv'}", doc)
+    np.testing.assert_allclose(data.y["out"][:, 0], values[:, 2], rtol=1e-6)
+    assert check_data(doc, data) == []
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?features=a,zz&target=species", r"no column 'zz'\. Columns: a, b, c, species"),
+    ("?features=a,species&target=b", r"feature column 'species' must hold numbers"),
+])
+def test_csv_errors_name_the_column(iris_like, query, message):
+    with pytest.raises(DataError, match=message):
+        open_source(f"csv:{iris_like[0]}{query}", chain((2,), 3, "softmax"))
+
+
+def test_csv_empty_cell_names_its_row(tmp_path):
+    write_csv(tmp_path / "e.csv", ["a", "y"], [["1", "0"], ["", "1"]])
+    with pytest.raises(DataError, match=r"row 3: column 'a' is empty"):
+        open_source(f"csv:{tmp_path / 'e.csv'}", chain((1,), 2, "softmax"))
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "imgs"
+    made = {}
+    for k, name in enumerate(["cat", "dog", "eel"]):
+        (root / name).mkdir(parents=True)
+        for i in range(5):
+            size = (10 + i, 7 + 2 * k)
+            pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype="uint8")
+            path = root / name / f"{i}.{'png' if i % 2 else 'jpg'}"
+            Image.fromarray(pixels).save(path)
+            made[path] = k
+    (root / "dog" / "notes.txt").write_text("not an image")
+    return root, made
+
+
+@pytest.mark.parametrize("channels, mode", [(3, "rgb"), (1, "grayscale")])
+def test_image_folder_batches_match_keras_image_loading(folder, channels, mode):
+    root, made = folder
+    doc = chain((6, 5, channels), 3, "softmax", flatten=True)
+    data = open_source(f"images:{root}", doc, seed=1, validation_split=0.2, batch_size=4)
+    assert isinstance(data, ImageFolder) and data.class_names == ["cat", "dog", "eel"]
+    train, val = data.train, data.validation
+    assert (len(train.files), len(val.files)) == (12, 3)
+    assert sorted(map(str, train.files + val.files)) == sorted(map(str, made))
+    x, y = train[0]
+    assert x.shape == (4, 6, 5, channels) and x.dtype == np.float32
+    for image, label, path in zip(x, y, [train.files[i] for i in train._order[:4]],
+                                  strict=True):
+        assert label == made[path]
+        reference = keras.utils.img_to_array(keras.utils.load_img(
+            path, color_mode=mode, target_size=(6, 5), interpolation="bilinear"))
+        np.testing.assert_array_equal(image, reference)
+
+
+def test_image_folder_reshuffles_and_trains_with_fit(folder):
+    root, _ = folder
+    doc = chain((8, 8, 3), 3, "softmax", flatten=True, loss="categorical_crossentropy")
+    data = open_source(f"images:{root}", doc, seed=0, validation_split=0.0, batch_size=5)
+    assert data.validation is None and len(data.train) == 3
+    first = data.train._order.copy()
+    data.train.on_epoch_end()
+    assert sorted(first) == sorted(data.train._order) and list(first) != list(data.train._order)
+    assert data.train[0][1].shape == (5, 3)  # one-hot rows for categorical crossentropy
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Rescaling(1 / 255),
+                              keras.layers.Flatten(), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", "categorical_crossentropy")
+    history = model.fit(data.train, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+
+def test_image_folder_refuses_inputs_that_are_not_images(folder, tmp_path):
+    with pytest.raises(DataError, match=r"shape \(height, width, channels\)"):
+        open_source(f"images:{folder[0]}", chain((12,), 3, "softmax"))
+    (tmp_path / "empty" / "a").mkdir(parents=True)
+    with pytest.raises(DataError, match="found no image files"):
+        open_source(f"images:{tmp_path / 'empty'}", chain((4, 4, 3), 2, "softmax",
+                                                         flatten=True))
