@@ -28,7 +28,7 @@ slow = pytest.mark.slow
 APPS = [
     pytest.param("MobileNet", 32, id="MobileNet"),
     pytest.param("MobileNetV3Small", 32, id="MobileNetV3Small"),
-    pytest.param("VGG16", 32, id="VGG16", marks=slow),
+    pytest.param("VGG16", 32, id="VGG16"),
     pytest.param("ResNet50", 32, id="ResNet50", marks=slow),
     pytest.param("ResNet50V2", 32, id="ResNet50V2", marks=slow),
     pytest.param("InceptionV3", 75, id="InceptionV3", marks=slow),
