@@ -20,6 +20,8 @@ from kerascanvas.graph.commands import (
 )
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.shapes import fmt
+from kerascanvas.graph.summary import format_summary, summary_rows
 from kerascanvas.graph.validate import LiveAnalysis, analyze
 from tests.graph.test_validate import make_doc
 
@@ -119,14 +121,14 @@ def _doc_cnn():
 
 
 def _keras_branches():
-    x = keras.Input((16, 16, 8))
-    a = keras.layers.Conv2D(8, 3, padding="same")(x)
-    b = keras.layers.Conv2D(8, 1)(x)
-    s = keras.layers.Add()([a, b, x])
-    c = keras.layers.Concatenate()([s, keras.layers.UpSampling2D()(
-        keras.layers.AveragePooling2D(2)(x))])
-    g = keras.layers.GlobalAveragePooling2D()(c)
-    return keras.Model(x, [keras.layers.Dense(3)(g), keras.layers.Dense(1)(g)])
+    L = keras.layers
+    x = keras.Input((16, 16, 8), name="x")
+    a = L.Conv2D(8, 3, padding="same", name="a")(x)
+    b = L.Conv2D(8, 1, name="b")(x)
+    s = L.Add(name="s")([a, b, x])
+    up = L.UpSampling2D(name="up")(L.AveragePooling2D(2, name="pool")(x))
+    g = L.GlobalAveragePooling2D(name="g")(L.Concatenate(name="c")([s, up]))
+    return keras.Model(x, [L.Dense(3, name="o1")(g), L.Dense(1, name="o2")(g)])
 
 
 def _doc_branches():
@@ -295,3 +297,17 @@ def test_example_totals_match_the_built_model(path):
                                    _weights(model.non_trainable_weights))
     assert [result.results[o].output_shapes[0] for o in doc.outputs] == [
         tuple(t.shape) for t in model.outputs]
+
+
+def test_summary_rows_match_keras_layer_by_layer():
+    doc = _doc_branches()
+    model = _keras_branches()
+    rows = summary_rows(doc, analyze(doc))
+    assert [r.name for r in rows][:1] == ["x"] and len(rows) == len(doc.nodes)
+    for row in rows:
+        layer = model.get_layer(row.name)
+        assert row.params == layer.count_params(), row.name
+        assert row.output_shapes == fmt(layer.output.shape), row.name
+    text = format_summary(doc, analyze(doc))
+    assert f"Total params: {model.count_params():,}" in text
+    assert "s (Add)" in text and "a, b, x" in text
