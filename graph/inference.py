@@ -62,6 +62,7 @@ class NodeResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the node's output shapes are known."""
         return self.output_shapes is not None
 
 
@@ -83,6 +84,7 @@ class GraphIndex:
 
     @classmethod
     def of(cls, doc: Document) -> GraphIndex:
+        """Index `doc` in one pass over its edges."""
         nodes = doc.nodes
         ins: dict[str, list[Edge]] = {}
         succ: dict[str, list[str]] = {}
@@ -130,6 +132,7 @@ def _kahn(waiting: dict[str, int], succ: dict[str, list[str]]) -> list[str]:
 
 
 def spec_of(node: Node) -> LayerSpec | None:
+    """The node's LayerSpec (aliases allowed), or None for an unknown kind."""
     return LAYER_SPECS.get(KIND_ALIASES.get(node.kind, node.kind))
 
 

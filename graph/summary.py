@@ -45,6 +45,7 @@ class SummaryRow:
 
     @property
     def layer(self) -> str:
+        """`name (Type)` as Keras prints it (`InputLayer` for inputs)."""
         kind = "InputLayer" if self.kind == "Input" else self.kind
         return f"{self.name} ({kind})"
 

@@ -38,10 +38,12 @@ class Analysis:
 
     @property
     def errors(self) -> list[Issue]:
+        """The issues that stop the model from being built."""
         return [i for i in self.issues if i.severity == ERROR]
 
     @property
     def warnings(self) -> list[Issue]:
+        """The issues that do not stop the build."""
         return [i for i in self.issues if i.severity == WARNING]
 
     @property
@@ -56,6 +58,7 @@ class Analysis:
         return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
     def issues_for(self, node_id: str) -> list[Issue]:
+        """The issues pinned to one node."""
         return [i for i in self.issues if i.node == node_id]
 
     def edge_shape(self, edge: Edge) -> Shape | None:
@@ -117,6 +120,7 @@ class LiveAnalysis:
 
     @property
     def analysis(self) -> Analysis:
+        """The current analysis, brought up to date first if the document changed."""
         if self._analysis is None:
             self._update()
         return self._analysis
