@@ -25,7 +25,8 @@ from . import events as ev
 from .errors import DocumentError
 from .spec import get_spec
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD = re.compile(r"(.)([A-Z][a-z0-9]+)")
+_HUMP = re.compile(r"([a-z])([A-Z])")
 
 
 @dataclass
@@ -53,8 +54,12 @@ class Edge:
 
 
 def default_name(kind: str) -> str:
-    """Keras' own naming: `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`."""
-    return _CAMEL.sub("_", kind).lower()
+    """Keras' own naming: `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`.
+
+    >>> default_name("GlobalAveragePooling2D"), default_name("Conv2DTranspose")
+    ('global_average_pooling2d', 'conv2d_transpose')
+    """
+    return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
 
 
 def name_problem(name: Any) -> str | None:
