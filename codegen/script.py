@@ -65,8 +65,8 @@ def constants(plan: Plan, settings: dict[str, Any]) -> str:
               for s in plan.inputs}
     weights = settings["loss_weights"]
     parts = [
-        _mapping("INPUTS", inputs, "Model inputs: name -> (shape without the batch axis, dtype, "
-                 "upper bound of integer values or None)."),
+        _mapping("INPUTS", inputs, "Model inputs: name -> (shape without batch, dtype, "
+                 "integer values below, or None)."),
         _mapping("LOSSES", settings["loss"], "Model outputs, in order: name -> loss."),
         _mapping("METRICS", settings["metrics"], "Metrics per output."),
         (_mapping("LOSS_WEIGHTS", weights, "Weight of each output's loss in the total.")

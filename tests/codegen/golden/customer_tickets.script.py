@@ -28,7 +28,7 @@ def build_model():
     return keras.Model(inputs=[title, body, tags], outputs=[priority, department], name='model')
 
 
-# Model inputs: name -> (shape without the batch axis, dtype, upper bound of integer values or None).
+# Model inputs: name -> (shape without batch, dtype, integer values below, or None).
 INPUTS = {
     'title': ((10000,), 'float32', None),
     'body': ((10000,), 'float32', None),

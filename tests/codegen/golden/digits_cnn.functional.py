@@ -12,10 +12,9 @@ def build_model():
         filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv1'
     )(scale)
     conv2 = layers.Conv2D(
-        filters=32, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
+        filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
     )(conv1)
     pool = layers.MaxPooling2D(name='pool')(conv2)
     flatten = layers.Flatten(name='flatten')(pool)
-    hidden = layers.Dense(units=64, activation='relu', name='hidden')(flatten)
-    digit = layers.Dense(units=10, activation='softmax', name='digit')(hidden)
+    digit = layers.Dense(units=10, activation='softmax', name='digit')(flatten)
     return keras.Model(inputs=image, outputs=digit, name='model')

@@ -20,16 +20,15 @@ def build_model():
         filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv1'
     )(scale)
     conv2 = layers.Conv2D(
-        filters=32, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
+        filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
     )(conv1)
     pool = layers.MaxPooling2D(name='pool')(conv2)
     flatten = layers.Flatten(name='flatten')(pool)
-    hidden = layers.Dense(units=64, activation='relu', name='hidden')(flatten)
-    digit = layers.Dense(units=10, activation='softmax', name='digit')(hidden)
+    digit = layers.Dense(units=10, activation='softmax', name='digit')(flatten)
     return keras.Model(inputs=image, outputs=digit, name='model')
 
 
-# Model inputs: name -> (shape without the batch axis, dtype, upper bound of integer values or None).
+# Model inputs: name -> (shape without batch, dtype, integer values below, or None).
 INPUTS = {
     'image': ((8, 8, 1), 'float32', None),
 }
@@ -61,7 +60,7 @@ UNKNOWN_LENGTH = 8  # length of unknown input dims in synthetic data
 
 
 def make_optimizer():
-    return keras.optimizers.Adam(learning_rate=0.002)
+    return keras.optimizers.Adam(learning_rate=0.003)
 
 
 def packed(arrays, names):

@@ -14,11 +14,10 @@ def build_model():
                 filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv1'
             ),
             layers.Conv2D(
-                filters=32, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
+                filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
             ),
             layers.MaxPooling2D(name='pool'),
             layers.Flatten(name='flatten'),
-            layers.Dense(units=64, activation='relu', name='hidden'),
             layers.Dense(units=10, activation='softmax', name='digit'),
         ],
         name='model',

@@ -14,11 +14,10 @@ class CanvasModel(keras.Model):
             filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv1'
         )
         self.conv2 = layers.Conv2D(
-            filters=32, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
+            filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
         )
         self.pool = layers.MaxPooling2D(name='pool')
         self.flatten = layers.Flatten(name='flatten')
-        self.hidden = layers.Dense(units=64, activation='relu', name='hidden')
         self.digit = layers.Dense(units=10, activation='softmax', name='digit')
 
     def build(self, input_shape=None):
@@ -32,8 +31,7 @@ class CanvasModel(keras.Model):
         conv2 = self.conv2(conv1)
         pool = self.pool(conv2)
         flatten = self.flatten(pool)
-        hidden = self.hidden(flatten)
-        digit = self.digit(hidden)
+        digit = self.digit(flatten)
         return digit
 
 

@@ -49,7 +49,7 @@ def build_model():
     return keras.Model(inputs=image, outputs=classes, name='model')
 
 
-# Model inputs: name -> (shape without the batch axis, dtype, upper bound of integer values or None).
+# Model inputs: name -> (shape without batch, dtype, integer values below, or None).
 INPUTS = {
     'image': ((32, 32, 3), 'float32', None),
 }

@@ -21,7 +21,7 @@ def build_model():
     return keras.Model(inputs=tokens, outputs=sentiment, name='model')
 
 
-# Model inputs: name -> (shape without the batch axis, dtype, upper bound of integer values or None).
+# Model inputs: name -> (shape without batch, dtype, integer values below, or None).
 INPUTS = {
     'tokens': ((100,), 'int32', 10000),
 }
