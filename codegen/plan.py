@@ -75,6 +75,7 @@ def make_plan(doc: Document, analysis=None) -> Plan:
     wanted = _ancestors(doc, doc.outputs) | {n.id for n in doc.nodes.values() if n.kind == "Input"}
     namer = Namer()
     ports: dict[tuple[str, int], str] = {}
+    edges_in = _edges_in(doc)
     steps = []
     # Inputs first, in document order, as one writes a model by hand; then the layers.
     order = doc.topological_order()
@@ -82,7 +83,8 @@ def make_plan(doc: Document, analysis=None) -> Plan:
     for node in order:
         if node.id not in wanted:
             continue
-        step = _make_step(doc, node, analysis.results[node.id], namer, ports)
+        step = _make_step(node, edges_in.get(node.id, []), analysis.results[node.id], namer,
+                          ports)
         steps.append(step)
     by_id = {s.node.id: s for s in steps}
     inputs = [by_id[nid] for nid in doc.nodes if nid in by_id and by_id[nid].spec.min_inputs == 0]
@@ -92,11 +94,9 @@ def make_plan(doc: Document, analysis=None) -> Plan:
     return Plan(steps, inputs, outputs, [by_id[nid] for nid in doc.outputs], shapes, namer)
 
 
-def _make_step(doc, node, result, namer, ports) -> Step:
+def _make_step(node, edges_in, result, namer, ports) -> Step:
     spec = get_spec(node.kind)
-    sources = []
-    for edge in doc.in_edges(node.id):
-        sources.append(ports[(edge.src, edge.src_port)])
+    sources = [ports[(edge.src, edge.src_port)] for edge in edges_in]
     count = len(result.output_shapes) if result.output_shapes else 1
     outputs = [namer.take(node.name)]
     outputs += [namer.take(f"{node.name}_out{i}") for i in range(1, count)]
@@ -104,6 +104,16 @@ def _make_step(doc, node, result, namer, ports) -> Step:
         ports[(node.id, port)] = var
     return Step(node, spec, dict(result.params), spec.non_default(node.params),
                 tuple(sources), tuple(outputs), tuple(result.input_shapes))
+
+
+def _edges_in(doc: Document) -> dict[str, list]:
+    """Edges into each node, by destination port (one pass; `doc.in_edges` scans all edges)."""
+    index: dict[str, list] = {}
+    for edge in doc.edges:
+        index.setdefault(edge.dst, []).append(edge)
+    for edges in index.values():
+        edges.sort(key=lambda e: e.dst_port)
+    return index
 
 
 def _ancestors(doc: Document, node_ids) -> set[str]:
