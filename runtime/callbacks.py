@@ -252,3 +252,52 @@ def overrides_batch_end(callbacks: Sequence[Any]) -> list[str]:
     return [type(cb).__name__ for cb in callbacks
             if type(cb).on_train_batch_end is not base.on_train_batch_end
             or type(cb).on_batch_end is not base.on_batch_end]
+
+
+class LastFiniteWeights(keras.callbacks.Callback):
+    """Keep the weights of the last epoch whose loss was finite; stop on a NaN epoch.
+
+    Epoch hooks only, so no per-batch sync. `restore()` puts the kept weights back.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.weights = None
+        self.good_epochs = 0
+        self.nan_epoch: int | None = None
+
+    def on_train_begin(self, logs=None):
+        self.weights = self.model.get_weights()
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.nan_epoch = epoch
+            self.model.stop_training = True
+        elif self.nan_epoch is None:
+            self.weights, self.good_epochs = self.model.get_weights(), epoch + 1
+
+    def restore(self) -> None:
+        if self.weights is not None:
+            self.model.set_weights(self.weights)
+
+
+class FaultInjector(keras.callbacks.Callback):
+    """Fail on purpose at `at_batch` of the first epoch: "oom" raises torch's
+    out-of-memory error, "nan" poisons the weights. For tests and UI checks."""
+
+    def __init__(self, at_batch: int = 0, error: str = "oom"):
+        super().__init__()
+        if error not in ("oom", "nan"):
+            raise ValueError(f"fault error: expected 'oom' or 'nan'. Received: {error!r}")
+        self.at_batch, self.error = int(at_batch), error
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch != self.at_batch or self.model.optimizer.iterations > batch:
+            return
+        if self.error == "oom":
+            import torch
+
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB "
+                                         "(injected fault)")
+        self.model.set_weights([w * float("nan") for w in self.model.get_weights()])

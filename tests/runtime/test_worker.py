@@ -1,0 +1,167 @@
+"""The training worker: a child process driven by TrainingRun, and its engine in-process."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+from sklearn.utils.class_weight import compute_class_weight
+
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.projectfile import to_dict
+from kerascanvas.runtime.keras_env import import_keras
+from kerascanvas.runtime.precision import output_dtype_overrides, output_layer_names
+from kerascanvas.runtime.worker import (
+    FAILED,
+    FINISHED,
+    KILLED,
+    STOPPED,
+    TrainingRun,
+    class_weights,
+    train_document,
+)
+
+keras = import_keras()
+
+
+def mlp(units=3, activation="softmax", **training):
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": [6]})
+    h = doc.add_node("Dense", name="hidden", params={"units": 8, "activation": "relu"})
+    out = doc.add_node("Dense", name="out", params={"units": units, "activation": activation})
+    doc.connect(Edge(x.id, 0, h.id, 0))
+    doc.connect(Edge(h.id, 0, out.id, 0))
+    doc.outputs = [out.id]
+    doc.training = {"data": "synthetic:96", "epochs": 2, "batch_size": 16, "seed": 0,
+                    **training}
+    return doc
+
+
+def run_inline(doc, **payload):
+    events = []
+    result = train_document({"document": to_dict(doc), **payload}, events.append)
+    return result, events
+
+
+def wait_for(run, predicate, seen, timeout=240.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for event in run.poll_events():
+            seen.append(event)
+            if predicate(event):
+                return event
+        assert run.status == "running", run.result
+        time.sleep(0.02)
+    raise AssertionError(f"no such event within {timeout}s; last: {seen[-3:]}")
+
+
+def test_run_pauses_resumes_stops_and_saves_the_model(tmp_path):
+    path = tmp_path / "stopped.keras"
+    run = TrainingRun(mlp(), {"epochs": 10000, "data": "synthetic:64"}, save_path=path)
+    run.start()
+    seen = []
+    wait_for(run, lambda e: e["event"] == "epoch_end", seen)
+    run.pause()
+    wait_for(run, lambda e: e["event"] == "paused", seen)
+    run.resume()
+    wait_for(run, lambda e: e["event"] == "resumed", seen)
+    run.stop()
+    assert run.wait(120, on_event=seen.append) == STOPPED
+    assert run.result["message"].startswith("Stopped on request")
+    assert seen[0]["event"] == "train_begin" and seen[0]["steps"] == 4
+    ends = [e for e in seen if e["event"] == "epoch_end"]
+    assert run.result["epochs_run"] == len(ends) >= 1
+    assert run.result["history"]["loss"] == pytest.approx([e["logs"]["loss"] for e in ends])
+    model = keras.saving.load_model(path)
+    assert [layer.name for layer in model.layers] == ["x", "hidden", "out"]
+    assert not run.process.is_alive()
+
+
+def test_kill_mid_epoch_leaves_the_parent_fine(tmp_path):
+    run = TrainingRun(mlp(), {"epochs": 5, "data": "synthetic:50000", "batch_size": 4},
+                      save_path=tmp_path / "never.keras")
+    run.start()
+    wait_for(run, lambda e: e["event"] == "batch_end", [])
+    run.kill()
+    assert run.status == KILLED and run.result["status"] == KILLED
+    assert not run.process.is_alive()
+    assert run.poll_events() == []
+    run.stop()  # commands after the end are ignored, not errors
+    assert not (tmp_path / "never.keras").exists()
+
+
+def test_diverging_loss_fails_with_a_message_and_keeps_finite_weights(tmp_path):
+    doc = mlp(units=1, activation=None, optimizer={"name": "sgd", "learning_rate": 1e4},
+              epochs=4)
+    result, events = run_inline(doc, save=str(tmp_path / "nan.keras"))
+    assert result["status"] == FAILED
+    assert "NaN or infinite" in result["message"] and "learning rate 10000" in result["message"]
+    model = keras.saving.load_model(tmp_path / "nan.keras")
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert events[-1]["event"] == "train_end"
+
+
+def test_out_of_memory_is_reported_clearly():
+    result, _ = run_inline(mlp(), fault={"at_batch": 2, "error": "oom"})
+    assert result["status"] == FAILED and result["oom"]
+    assert result["message"].startswith("Out of memory on cpu while training with batch size 16")
+    assert "smaller batch size" in result["message"]
+
+
+def test_refused_settings_and_data_fail_before_training():
+    result, events = run_inline(mlp(optimizer={"name": "adamx"}))
+    assert result["status"] == FAILED and "training.optimizer.name" in result["message"]
+    assert events == []
+    result, _ = run_inline(mlp(data="sklearn:iris"))
+    assert result["status"] == FAILED and "'x' expects samples of shape" in result["message"]
+
+
+def test_settings_reach_keras_schedule_class_weight_and_metrics(tmp_path):
+    doc = mlp(optimizer={"name": "sgd", "learning_rate": 0.1, "momentum": 0.9},
+              schedule={"name": "step", "boundaries": [1], "factor": 0.5},
+              metrics=["accuracy", "f1_macro"], class_weight="balanced", validation_split=0.25,
+              callbacks=[{"name": "csv_logger", "filename": str(tmp_path / "log.csv")}])
+    result, events = run_inline(doc, save=str(tmp_path / "m.keras"))
+    assert result["status"] == FINISHED, result["message"]
+    assert set(result["history"]) == {"loss", "accuracy", "f1_macro", "val_loss",
+                                      "val_accuracy", "val_f1_macro"}
+    lrs = [e["lr"] for e in events if e["event"] == "epoch_end"]
+    assert lrs == pytest.approx([0.1, 0.05])  # 72 training samples: 5 steps per epoch
+    assert (tmp_path / "log.csv").read_text().count("\n") == 3
+    model = keras.saving.load_model(tmp_path / "m.keras")
+    assert model.optimizer.get_config()["momentum"] == pytest.approx(0.9)
+
+
+def test_balanced_class_weights_match_scikit_learn():
+    labels = np.array([0, 0, 0, 1, 2, 2, 0, 1])
+    expected = compute_class_weight("balanced", classes=np.unique(labels), y=labels)
+    assert class_weights("balanced", labels) == pytest.approx(dict(enumerate(expected)))
+    assert class_weights("balanced", np.eye(3)[labels]) == pytest.approx(
+        dict(enumerate(expected)))
+    assert class_weights({"1": 2}, labels) == {1: 2.0}
+
+
+def test_mixed_precision_keeps_the_output_layers_in_float32(tmp_path):
+    doc = mlp(mixed_precision="mixed_bfloat16", epochs=1)
+    assert output_dtype_overrides(doc) == {"out": "float32"}
+    result, _ = run_inline(doc, save=str(tmp_path / "mp.keras"))
+    assert result["status"] == FINISHED, result["message"]
+    model = keras.saving.load_model(tmp_path / "mp.keras")
+    assert model.get_layer("hidden").compute_dtype == "bfloat16"
+    assert model.get_layer("out").compute_dtype == "float32"
+    x = np.zeros((2, 6), "float32")
+    assert keras.ops.convert_to_numpy(model(x)).dtype == np.float32
+    assert keras.config.dtype_policy().name == "float32"  # the scope was restored
+    assert not math.isnan(result["history"]["loss"][0])
+
+
+def test_output_layer_names_match_the_built_model_for_blocks():
+    from kerascanvas.runtime.build import build_model
+
+    doc = Document()
+    x = doc.add_node("Input", name="img", params={"shape": [8, 8, 4]})
+    block = doc.add_node("ResidualBlock", name="res", params={"filters": 4})
+    doc.connect(Edge(x.id, 0, block.id, 0))
+    doc.outputs = [block.id]
+    model = build_model(doc)
+    assert output_layer_names(doc) == [t._keras_history.operation.name for t in model.outputs]
