@@ -50,8 +50,6 @@ class Plan:
     steps: list[Step]
     inputs: list[Step]
     outputs: list[str]
-    output_steps: list[Step]
-    output_shapes: dict[str, tuple] = field(default_factory=dict)
     namer: Namer = field(default_factory=Namer)
 
     @property
@@ -72,26 +70,23 @@ def make_plan(doc: Document, analysis=None) -> Plan:
         raise CodegenError(_error_text(doc, errors))
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
-    wanted = _ancestors(doc, doc.outputs) | {n.id for n in doc.nodes.values() if n.kind == "Input"}
     namer = Namer()
     ports: dict[tuple[str, int], str] = {}
     edges_in = _edges_in(doc)
-    steps = []
-    # Inputs first, in document order, as one writes a model by hand; then the layers.
-    order = doc.topological_order()
-    order = [n for n in order if n.kind == "Input"] + [n for n in order if n.kind != "Input"]
-    for node in order:
-        if node.id not in wanted:
-            continue
-        step = _make_step(node, edges_in.get(node.id, []), analysis.results[node.id], namer,
-                          ports)
-        steps.append(step)
-    by_id = {s.node.id: s for s in steps}
-    inputs = [by_id[nid] for nid in doc.nodes if nid in by_id and by_id[nid].spec.min_inputs == 0]
+    steps = [_make_step(node, edges_in.get(node.id, []), analysis.results[node.id], namer, ports)
+             for node in _model_nodes(doc)]
+    inputs = [s for s in steps if s.spec.kind == "Input"]
     outputs = [ports[(nid, 0)] for nid in doc.outputs]
-    shapes = {doc.node(nid).name: tuple(analysis.results[nid].output_shapes[0])
-              for nid in doc.outputs}
-    return Plan(steps, inputs, outputs, [by_id[nid] for nid in doc.outputs], shapes, namer)
+    return Plan(steps, inputs, outputs, namer)
+
+
+def _model_nodes(doc: Document) -> list[Node]:
+    """Inputs first, in document order, as one writes a model by hand; then the layers
+    that lead to an output, in topological order."""
+    wanted = _ancestors(doc, doc.outputs)
+    order = doc.topological_order()
+    return ([n for n in order if n.kind == "Input"]
+            + [n for n in order if n.kind != "Input" and n.id in wanted])
 
 
 def _make_step(node, edges_in, result, namer, ports) -> Step:
