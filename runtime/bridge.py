@@ -82,6 +82,8 @@ class EventBridge(keras.callbacks.Callback):
     def request_stop(self) -> None:
         """End training after the current batch (also releases a pause)."""
         self._stop_requested = True
+        if self._model is not None:  # Keras reads the flag after each batch's callbacks
+            self.model.stop_training = True
         self._running.set()
 
     def pause(self) -> None:
