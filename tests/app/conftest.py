@@ -50,3 +50,13 @@ def wire(window, src, dst, dst_port=0, src_port=0):
 def shape_shown(window, node_id) -> str:
     window.canvas.renderer.render()
     return window.canvas.views[node_id].view._shape.text()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_clipboard():
+    """Qt frees clipboard mime data at exit after Python did: clear it while both live."""
+    yield
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        app.clipboard().clear()
+        app.processEvents()
