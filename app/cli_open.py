@@ -32,6 +32,8 @@ def make_app():
         app.setApplicationName("Keras Canvas")
         app.setOrganizationName("kerascanvas")
         apply_style(app)
+        # Qt would free clipboard data at exit after Python already did, and crash.
+        app.aboutToQuit.connect(lambda: app.clipboard().clear())
     return app
 
 
