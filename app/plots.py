@@ -1,0 +1,261 @@
+"""Live training curves: numpy buffers filled per event, pyqtgraph redrawn from a timer.
+
+`RunCurves` holds one run's numbers (no Qt): the per-batch loss, the per-epoch
+logs (train and `val_` names) and the learning rate, each as float64 arrays
+that grow by doubling. `TrainingPlots` draws the current run and any overlaid
+earlier runs. It never redraws per event: a 15 Hz timer compares each run's
+`version` with the one last drawn. NaN values stay in the buffers (the finite
+check breaks the line there) and each NaN loss is marked with a red cross and
+a red "NaN loss at epoch e, batch b" note.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+REDRAW_HZ = 15
+TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
+OVERLAY_COLORS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3", "#8da0cb")
+
+
+class Series:
+    """Growable float64 (x, y) arrays; `x` and `y` are views of the filled part."""
+
+    def __init__(self, capacity: int = 256):
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self._n = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self._n == len(self._x):
+            self._x = np.resize(self._x, 2 * self._n)
+            self._y = np.resize(self._y, 2 * self._n)
+        self._x[self._n], self._y[self._n] = x, y
+        self._n += 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[:self._n]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[:self._n]
+
+    def copy(self) -> Series:
+        other = Series(max(len(self._x), 1))
+        other._x[:self._n], other._y[:self._n], other._n = self.x, self.y, self._n
+        return other
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class RunCurves:
+    """The curves of one run. x counts epochs: batch b of epoch e is at e + (b + 1) / steps."""
+
+    def __init__(self):
+        self.batch_loss = Series()
+        self.epochs: dict[str, Series] = {}
+        self.lr = Series()
+        self.nan_notes: list[tuple[float, float, str]] = []
+        self.version = 0
+
+    def add_batch(self, epoch: int, batch: int, steps: int | None, loss) -> None:
+        """One running-mean loss; a NaN adds a note naming epoch and batch (1-based)."""
+        x = epoch + (batch + 1) / steps if steps else epoch + 1.0
+        value = _number(loss)
+        if not math.isfinite(value):
+            self._note(x, self.batch_loss, f"NaN loss at epoch {epoch + 1}, batch {batch + 1}")
+        self.batch_loss.append(x, value)
+        self.version += 1
+
+    def add_epoch(self, epoch: int, logs: Mapping[str, object], lr=None) -> None:
+        """The logs of a finished epoch (0-based `epoch`), drawn at x = epoch + 1."""
+        x = epoch + 1.0
+        for name, value in logs.items():
+            self.epochs.setdefault(name, Series()).append(x, _number(value))
+        loss = _number(logs.get("loss", 0.0))
+        if not math.isfinite(loss) and not any(n[0] >= epoch and n[0] <= x
+                                                for n in self.nan_notes):
+            self._note(x, self.epochs["loss"], f"NaN loss at epoch {epoch + 1}")
+        if lr is not None:
+            self.lr.append(x, _number(lr))
+        self.version += 1
+
+    def _note(self, x: float, series: Series, text: str) -> None:
+        finite = series.y[np.isfinite(series.y)]
+        self.nan_notes.append((x, float(finite[-1]) if len(finite) else 0.0, text))
+
+    def metric_names(self) -> list[str]:
+        """Base metric names ("loss" first), each drawn with its `val_` twin."""
+        names = {n[4:] if n.startswith("val_") else n for n in self.epochs}
+        names.add("loss")
+        return ["loss", *sorted(names - {"loss"})]
+
+    def last_epoch_logs(self) -> dict[str, float]:
+        return {name: float(s.y[-1]) for name, s in self.epochs.items() if len(s)}
+
+    def copy(self) -> RunCurves:
+        other = RunCurves()
+        other.batch_loss, other.lr = self.batch_loss.copy(), self.lr.copy()
+        other.epochs = {k: s.copy() for k, s in self.epochs.items()}
+        other.nan_notes, other.version = list(self.nan_notes), self.version
+        return other
+
+
+def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool = False,
+               name: str | None = None) -> pg.PlotDataItem:
+    style = QtCore.Qt.DashLine if dashed else QtCore.Qt.SolidLine
+    # connect="finite": a NaN breaks the line instead of hiding the whole curve.
+    item = pg.PlotDataItem(pen=pg.mkPen(color, width=width, style=style), name=name,
+                           connect="finite", symbol="o" if width > 1 else None, symbolSize=4,
+                           symbolBrush=color, symbolPen=None)
+    plot.addItem(item)
+    return item
+
+
+class TrainingPlots(QtWidgets.QWidget):
+    """Loss (per batch and per epoch), one plot per metric, and the learning rate."""
+
+    def __init__(self, parent=None, rate_hz: float = REDRAW_HZ):
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.nan_texts: list[pg.TextItem] = []
+        self.current: RunCurves | None = None
+        self.overlays: list[tuple[str, RunCurves, str]] = []
+        self.redraw_count = 0
+        self._drawn: tuple | None = None
+        self._touched: set[tuple[str, str]] = set()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(int(1000 / rate_hz))
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.timer.start()
+
+    # ---- what to show ---------------------------------------------------
+    def show_run(self, curves: RunCurves | None) -> None:
+        """Draw `curves` as the current run (at the next timer tick)."""
+        self.current = curves
+        self._drawn = None
+
+    def set_overlays(self, runs: list[tuple[str, RunCurves]]) -> None:
+        """Earlier runs to draw under the current one, each as (label, curves)."""
+        self.overlays = [(label, curves, OVERLAY_COLORS[i % len(OVERLAY_COLORS)])
+                         for i, (label, curves) in enumerate(runs)]
+        self._drawn = None
+
+    @property
+    def nan_notes(self) -> list[str]:
+        """The NaN notes shown now."""
+        return [t.textItem.toPlainText() for t in self.nan_texts]
+
+    # ---- drawing ------------------------------------------------------------
+    def _state(self) -> tuple:
+        runs = [self.current, *(c for _, c, _ in self.overlays)]
+        return tuple((id(c), c.version) for c in runs if c is not None)
+
+    def _on_timer_timeout(self) -> None:
+        if self._state() != self._drawn:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Push every buffer to its plot item now."""
+        self._drawn = self._state()
+        self.redraw_count += 1
+        names = self._metric_names()
+        if list(self.plots) != [*names, "learning rate"]:
+            self._rebuild(names)
+        self._touched: set[tuple[str, str]] = set()
+        for label, curves, color in self.overlays:
+            self._draw_run(label, curves, color, color, overlay=True)
+        if self.current is not None:
+            self._draw_run("", self.current, TRAIN_COLOR, VAL_COLOR, overlay=False)
+        self._draw_nan(self.current)
+        for key, item in self.items.items():
+            if key not in self._touched:
+                item.setData([], [])
+
+    def _metric_names(self) -> list[str]:
+        names = ["loss"]
+        for curves in [self.current, *(c for _, c, _ in self.overlays)]:
+            if curves is not None:
+                names += [n for n in curves.metric_names() if n not in names]
+        return names
+
+    def _rebuild(self, names: list[str]) -> None:
+        self.view.clear()
+        self.plots, self.items, self.nan_texts = {}, {}, []
+        for row, name in enumerate([*names, "learning rate"]):
+            plot = self.view.addPlot(row=row, col=0, title=name)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "epoch")
+            plot.addLegend(offset=(-10, 10))
+            if row:
+                plot.setXLink(self.plots["loss"])
+            self.plots[name] = plot
+
+    def _item(self, key: tuple[str, str], plot: str, color: str, width=2.0, dashed=False,
+              name=None) -> pg.PlotDataItem:
+        if key not in self.items:
+            self.items[key] = _plot_item(self.plots[plot], color, width, dashed, name)
+        self._touched.add(key)
+        return self.items[key]
+
+    def _draw_run(self, label: str, curves: RunCurves, train: str, val: str,
+                  overlay: bool) -> None:
+        prefix = f"{label} " if label else ""
+        if not overlay:
+            batch = self._item((label, "batch"), "loss", BATCH_COLOR, 1.0, name="batch loss")
+            batch.setData(curves.batch_loss.x, curves.batch_loss.y)
+        for name, series in curves.epochs.items():
+            base = name[4:] if name.startswith("val_") else name
+            is_val = name.startswith("val_")
+            item = self._item((label, name), base, val if is_val else train, 2.0,
+                              dashed=overlay and is_val,
+                              name=f"{prefix}{'validation' if is_val else 'train'}")
+            item.setData(series.x, series.y)
+        if len(curves.lr):
+            lr = self._item((label, "lr"), "learning rate", train, 2.0,
+                            name=label or "learning rate")
+            lr.setData(curves.lr.x, curves.lr.y)
+
+    def _draw_nan(self, curves: RunCurves | None) -> None:
+        plot = self.plots["loss"]
+        for text in self.nan_texts:
+            plot.removeItem(text)
+        self.nan_texts = []
+        notes = curves.nan_notes if curves is not None else []
+        marks = self._item(("", "nan"), "loss", NAN_COLOR, 0.0)
+        marks.setPen(None)
+        marks.setSymbol("x")
+        marks.setSymbolSize(14)
+        marks.setSymbolBrush(NAN_COLOR)
+        marks.setSymbolPen(pg.mkPen(NAN_COLOR, width=2))
+        marks.setData([n[0] for n in notes], [n[1] for n in notes])
+        for x, y, message in notes[:5]:
+            text = pg.TextItem(message, color=NAN_COLOR, anchor=(0, 1))
+            text.setPos(x, y)
+            plot.addItem(text)
+            self.nan_texts.append(text)

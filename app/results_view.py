@@ -1,0 +1,257 @@
+"""After training: metrics table, confusion matrix, sample predictions, save the model.
+
+No keras here. The worker reports the evaluation in its result event:
+
+    "evaluation": {"split": "test|validation|training", "metrics": {"loss": .., ...},
+                   "predictions": "PATH.npz"}
+
+where the NPZ holds `y_true` (class ids, one-hot rows or values), `y_pred` (the
+model's outputs) and optionally `x` (a few input samples, for image data) and
+`class_names`. The confusion matrix is computed here with numpy. Without an
+evaluation the table still shows the last epoch's training and validation logs.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+GRID_COLUMNS, GRID_SAMPLES, THUMB_PX = 6, 18, 72
+
+
+# ---- pure helpers ------------------------------------------------------------------
+def class_ids(y: np.ndarray, scores: bool = False) -> np.ndarray:
+    """Class ids from labels or model outputs: argmax of rows, or 0/1 from one column.
+
+    One-column outputs (sigmoid) are cut at 0.5 when `scores`; labels are rounded.
+    """
+    y = np.asarray(y)
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        return y.reshape(-1, y.shape[-1]).argmax(-1)
+    flat = y.reshape(-1)
+    if scores and flat.dtype.kind == "f":
+        return (flat > 0.5).astype(np.int64)
+    return np.rint(flat).astype(np.int64)
+
+
+def is_classification(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
+    """Softmax rows, or one sigmoid column against 0/1 labels."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_pred.ndim >= 2 and y_pred.shape[-1] > 1:
+        return True
+    labels = y_true.reshape(-1)
+    scores = y_pred.reshape(-1)
+    return bool(len(labels)) and bool(np.isin(labels, (0, 1)).all()) and \
+        bool(np.all((scores >= 0) & (scores <= 1)))
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Counts[i, j] = samples of true class i predicted as class j."""
+    true = class_ids(y_true)
+    pred = class_ids(y_pred, scores=True)
+    if true.shape != pred.shape:
+        raise ValueError(f"Confusion matrix: expected as many labels as predictions. "
+                         f"Received {true.shape[0]} labels and {pred.shape[0]} predictions")
+    n = num_classes or int(max(true.max(initial=0), pred.max(initial=0)) + 1)
+    if np.asarray(y_pred).ndim >= 2 and np.asarray(y_pred).shape[-1] > 1:
+        n = max(n, np.asarray(y_pred).shape[-1])
+    return np.bincount(n * true + pred, minlength=n * n).reshape(n, n)
+
+
+def to_qimage(sample: np.ndarray) -> QtGui.QImage:
+    """An (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) array as an 8-bit image, min-max scaled."""
+    array = np.asarray(sample, dtype=np.float64)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    low, high = np.nanmin(array), np.nanmax(array)
+    scaled = (array - low) / (high - low) * 255 if high > low else np.zeros_like(array)
+    pixels = np.ascontiguousarray(np.nan_to_num(scaled).astype(np.uint8))
+    height, width = pixels.shape[:2]
+    if pixels.ndim == 2:
+        fmt, line = QtGui.QImage.Format_Grayscale8, width
+    elif pixels.shape[-1] == 3:
+        fmt, line = QtGui.QImage.Format_RGB888, 3 * width
+    else:
+        fmt, line = QtGui.QImage.Format_RGBA8888, 4 * width
+    return QtGui.QImage(pixels.data, width, height, line, fmt).copy()
+
+
+def is_image_batch(x: np.ndarray | None) -> bool:
+    return x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4)))
+
+
+def read_predictions(path: str) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+# ---- widget -------------------------------------------------------------------------
+class ResultsView(QtWidgets.QWidget):
+    """The outcome of one run; `show_run(record)` fills it."""
+
+    status_message = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.record = None
+        self.matrix: np.ndarray | None = None
+        self.title = QtWidgets.QLabel("No finished run yet.")
+        self.title.setWordWrap(True)
+        self.metrics = QtWidgets.QTableWidget(0, 3)
+        self.metrics.setHorizontalHeaderLabels(["metric", "training", "validation"])
+        self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.confusion = QtWidgets.QTableWidget(0, 0)
+        self.confusion.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.samples = QtWidgets.QWidget()
+        self.samples_grid = QtWidgets.QGridLayout(self.samples)
+        self.save_button = QtWidgets.QPushButton("Save trained model…")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self._layout()
+
+    def _layout(self) -> None:
+        tabs = QtWidgets.QTabWidget()
+        tabs.addTab(self.metrics, "Metrics")
+        tabs.addTab(self.confusion, "Confusion matrix")
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.samples)
+        tabs.addTab(scroll, "Sample predictions")
+        self.tabs = tabs
+        layout = QtWidgets.QVBoxLayout(self)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.save_button)
+        layout.addLayout(top)
+        layout.addWidget(tabs, 1)
+
+    # ---- filling --------------------------------------------------------------
+    def show_run(self, record) -> None:
+        """Show `record` (a `training_controller.RunRecord`)."""
+        self.record = record
+        result = record.result or {}
+        evaluation = result.get("evaluation") or {}
+        split = evaluation.get("split")
+        where = f" — evaluated on {split} data" if split else ""
+        message = f"\n{record.message}" if record.message else ""
+        self.title.setText(f"{record.label}: {record.status}{where}{message}")
+        self._fill_metrics(record.final_metrics, evaluation.get("metrics") or {}, split)
+        predictions = self._predictions(evaluation)
+        self._fill_confusion(predictions)
+        self._fill_samples(predictions)
+        self.save_button.setEnabled(bool(record.saved_path))
+
+    def _predictions(self, evaluation: dict) -> dict[str, np.ndarray]:
+        path = evaluation.get("predictions")
+        if not path:
+            return {}
+        try:
+            return read_predictions(path)
+        except (OSError, ValueError) as exc:
+            self.status_message.emit(f"Could not read the predictions {path}: {exc}")
+            return {}
+
+    def _fill_metrics(self, logs: dict, evaluated: dict, split: str | None) -> None:
+        names = sorted({n[4:] if n.startswith("val_") else n for n in [*logs, *evaluated]},
+                       key=lambda n: (n != "loss", n))
+        columns = ["metric", "training", "validation"] + ([split or "evaluation"]
+                                                           if evaluated else [])
+        self.metrics.setColumnCount(len(columns))
+        self.metrics.setHorizontalHeaderLabels(columns)
+        self.metrics.setRowCount(len(names))
+        for row, name in enumerate(names):
+            values = [logs.get(name), logs.get(f"val_{name}")]
+            if evaluated:
+                values.append(evaluated.get(name))
+            self.metrics.setItem(row, 0, QtWidgets.QTableWidgetItem(name))
+            for col, value in enumerate(values, start=1):
+                text = "" if value is None else (f"{value:.4g}" if math.isfinite(value)
+                                                 else "NaN")
+                self.metrics.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+        self.metrics.resizeColumnsToContents()
+
+    def _class_names(self, predictions: dict, n: int) -> list[str]:
+        names = [str(c) for c in predictions.get("class_names", [])]
+        return names if len(names) == n else [str(i) for i in range(n)]
+
+    def _fill_confusion(self, predictions: dict) -> None:
+        y_true, y_pred = predictions.get("y_true"), predictions.get("y_pred")
+        self.matrix = None
+        if y_true is None or y_pred is None or not is_classification(y_true, y_pred):
+            self.confusion.setRowCount(0)
+            self.confusion.setColumnCount(0)
+            return
+        self.matrix = matrix = confusion_matrix(y_true, y_pred)
+        names = self._class_names(predictions, len(matrix))
+        self.confusion.setRowCount(len(matrix))
+        self.confusion.setColumnCount(len(matrix))
+        self.confusion.setHorizontalHeaderLabels([f"pred {n}" for n in names])
+        self.confusion.setVerticalHeaderLabels([f"true {n}" for n in names])
+        totals = matrix.sum(axis=1, keepdims=True).clip(min=1)
+        for (i, j), count in np.ndenumerate(matrix):
+            item = QtWidgets.QTableWidgetItem(str(count))
+            item.setTextAlignment(QtCore.Qt.AlignCenter)
+            share = count / totals[i, 0]
+            hue = 120 if i == j else 0
+            item.setBackground(QtGui.QColor.fromHsv(hue, int(200 * share), 70 + int(120 * share)))
+            self.confusion.setItem(i, j, item)
+        self.confusion.resizeColumnsToContents()
+
+    def _fill_samples(self, predictions: dict) -> None:
+        while self.samples_grid.count():
+            self.samples_grid.takeAt(0).widget().deleteLater()
+        x, y_true, y_pred = (predictions.get(k) for k in ("x", "y_true", "y_pred"))
+        if not is_image_batch(x) or y_pred is None or y_true is None:
+            return
+        count = min(len(x), len(y_pred), GRID_SAMPLES)
+        true, pred = class_ids(y_true[:count]), class_ids(y_pred[:count], scores=True)
+        names = self._class_names(predictions, int(max(true.max(), pred.max())) + 1)
+        for i in range(count):
+            self.samples_grid.addWidget(self._tile(x[i], names, true[i], pred[i]),
+                                        i // GRID_COLUMNS, i % GRID_COLUMNS)
+
+    @staticmethod
+    def _tile(sample, names, true: int, pred: int) -> QtWidgets.QWidget:
+        pixmap = QtGui.QPixmap.fromImage(to_qimage(sample)).scaled(
+            THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio)
+        label = QtWidgets.QLabel()
+        label.setPixmap(pixmap)
+        label.setAlignment(QtCore.Qt.AlignCenter)
+        good = true == pred
+        label.setToolTip(f"predicted {names[pred]}, true {names[true]}")
+        caption = QtWidgets.QLabel(f"{names[pred]} / {names[true]}")
+        caption.setAlignment(QtCore.Qt.AlignCenter)
+        caption.setStyleSheet(f"color: {'#7bd389' if good else '#ff6b6b'}")
+        tile = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(tile)
+        column.addWidget(label)
+        column.addWidget(caption)
+        return tile
+
+    # ---- saving -----------------------------------------------------------------
+    def save_model(self, path: str) -> str:
+        """Copy the run's saved model to `path` (".keras" added when missing)."""
+        if self.record is None or not self.record.saved_path:
+            raise ValueError("This run saved no model (it was killed, or failed before "
+                             "its model was built)")
+        target = Path(path)
+        if target.suffix != ".keras":
+            target = target.with_name(target.name + ".keras")
+        shutil.copyfile(self.record.saved_path, target)
+        self.status_message.emit(f"Saved the trained model to {target}")
+        return str(target)
+
+    def _on_save_clicked(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save trained model", f"{self.record.label.replace(' ', '_').lower()}.keras",
+            "Keras models (*.keras)")
+        if path:
+            try:
+                self.save_model(path)
+            except OSError as exc:
+                QtWidgets.QMessageBox.warning(self, "Save trained model",
+                                              f"Could not save to {path}: {exc}")

@@ -1,0 +1,360 @@
+"""Training runs seen from the GUI: worker events become queued Qt signals; run history.
+
+A run's events come from a `runtime.worker.TrainingRun` (a child process) or
+any object with the same methods (tests use a scripted fake). A small reader
+thread polls `poll_events()` and emits them with a Qt signal; since the
+controller lives in the GUI thread the connection is queued, so the events are
+applied there, in order, without the GUI ever waiting on the worker. Applying
+an event only appends to numpy buffers (`plots.RunCurves`); the plots redraw
+from their own timer.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6 import QtCore
+
+from ..graph.document import Document
+from ..graph.projectfile import to_dict
+from .plots import RunCurves
+
+ACTIVE = ("starting", "running", "paused", "stopping")
+POLL_INTERVAL_S = 0.02
+
+
+def default_run_factory(document: dict, overrides: dict, save_path: str, **extra):
+    """A `runtime.worker.TrainingRun` (imported here: the worker module loads no keras)."""
+    from ..runtime.worker import TrainingRun
+
+    try:
+        return TrainingRun(document, overrides, save_path=save_path, **extra)
+    except TypeError as exc:
+        raise RuntimeError(f"This training worker cannot continue a saved run "
+                           f"(it does not accept {', '.join(sorted(extra))}): {exc}") from exc
+
+
+@dataclass
+class RunRecord:
+    """One training run: its settings, live curves, progress and final result."""
+
+    number: int
+    settings: dict[str, Any]
+    source: Any = None
+    status: str = "starting"
+    curves: RunCurves = field(default_factory=RunCurves)
+    epochs: int | None = None
+    steps: int | None = None
+    epoch: int = 0
+    batch: int = -1
+    initial_epoch: int = 0
+    epoch_offset: int | None = None
+    epochs_done: int = 0
+    started_at: float | None = None
+    eta_s: float | None = None
+    samples_per_s: float | None = None
+    message: str = ""
+    result: dict[str, Any] | None = None
+    saved_path: str | None = None
+    resumed_from: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"Run {self.number}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def final_metrics(self) -> dict[str, float]:
+        """The logs of the last finished epoch."""
+        return self.curves.last_epoch_logs()
+
+    @property
+    def fraction(self) -> float:
+        """How much of this run's epochs is done, 0..1."""
+        if not self.epochs or self.epochs <= self.initial_epoch:
+            return 0.0
+        done = self.epoch - self.initial_epoch + ((self.batch + 1) / self.steps
+                                                  if self.steps else 0.0)
+        return min(max(done / (self.epochs - self.initial_epoch), 0.0), 1.0)
+
+    def summary(self) -> str:
+        """One line: optimizer, learning rate, batch size, epochs."""
+        opt = self.settings.get("optimizer") or {}
+        opt = {"name": opt} if isinstance(opt, str) else opt
+        return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
+                f"batch={self.settings.get('batch_size', 32)} "
+                f"epochs={self.settings.get('epochs', 10)}")
+
+
+class _Reader(threading.Thread):
+    """Polls one run's events off the GUI thread and hands them to `deliver`."""
+
+    def __init__(self, record: RunRecord, deliver: Callable, interval: float):
+        super().__init__(daemon=True, name=f"kerascanvas-events-{record.number}")
+        self.record, self.deliver, self.interval = record, deliver, interval
+        self.halted = threading.Event()
+
+    def run(self) -> None:
+        source = self.record.source
+        while not self.halted.is_set():
+            try:
+                events = source.poll_events()
+            except Exception as exc:  # a broken pipe must end the run, not the thread
+                events = [{"event": "result", "status": "failed",
+                           "message": f"Lost contact with the training process: {exc}"}]
+            if events and not self.halted.is_set():
+                self.deliver(self.record, events)
+            if any(e.get("event") == "result" for e in events):
+                return
+            self.halted.wait(self.interval)
+
+
+def format_logs(logs: Mapping[str, Any]) -> str:
+    """"loss 0.4512, val_loss 0.5123" with training names first."""
+    names = sorted(logs, key=lambda n: (n.startswith("val_"), n != "loss", n))
+    return ", ".join(f"{n} {float(logs[n]):.4g}" for n in names
+                     if isinstance(logs[n], int | float))
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "--:--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}:" if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+class TrainingController(QtCore.QObject):
+    """Starts, steers and records training runs; reports them as Qt signals.
+
+    Args:
+        run_factory: `(document_dict, overrides, save_path, **extra) -> run`, where the
+            run has start/stop/pause/resume/kill/poll_events/status. `extra` holds
+            `initial_model` and `initial_epoch` when a saved run is continued.
+        save_dir: where runs save their models (a temporary folder by default).
+    """
+
+    run_started = QtCore.Signal(object)
+    run_updated = QtCore.Signal(object)
+    status_changed = QtCore.Signal(object)
+    run_finished = QtCore.Signal(object)
+    log_message = QtCore.Signal(str)
+    nan_detected = QtCore.Signal(str)
+    _events_arrived = QtCore.Signal(object, object)
+
+    def __init__(self, run_factory: Callable | None = None, save_dir: str | None = None,
+                 poll_interval: float = POLL_INTERVAL_S, parent=None):
+        super().__init__(parent)
+        self.run_factory = run_factory or default_run_factory
+        self._own_dir = save_dir is None
+        self.save_dir = save_dir or tempfile.mkdtemp(prefix="kerascanvas-runs-")
+        self.poll_interval = poll_interval
+        self.runs: list[RunRecord] = []
+        self.current: RunRecord | None = None
+        self.clock = time.monotonic
+        self._readers: dict[int, _Reader] = {}
+        self._events_arrived.connect(self._on_events_arrived, QtCore.Qt.QueuedConnection)
+
+    # ---- commands ---------------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        return self.current is not None and self.current.active
+
+    def start(self, doc: Document, overrides: Mapping[str, Any] | None = None, *,
+              resume_from: RunRecord | None = None,
+              learning_rate: float | None = None) -> RunRecord:
+        """Launch a run of `doc`; with `resume_from`, continue that run's saved model.
+
+        Raises:
+            RuntimeError: a run is still active, or the worker cannot continue a run.
+            ValueError: `resume_from` has no saved model.
+        """
+        if self.is_active:
+            raise RuntimeError(f"{self.current.label} is still {self.current.status}; "
+                               "stop it first")
+        overrides, extra = dict(copy.deepcopy(overrides or {})), {}
+        record = RunRecord(len(self.runs) + 1, {})
+        if resume_from is not None:
+            extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
+        record.settings = {**copy.deepcopy(doc.training or {}), **overrides}
+        save = os.path.join(self.save_dir, f"run_{record.number}.keras")
+        record.source = self.run_factory(to_dict(doc), overrides, save, **extra)
+        self.runs.append(record)
+        self.current = record
+        record.source.start()
+        record.status = "running"
+        reader = _Reader(record, self._events_arrived.emit, self.poll_interval)
+        self._readers[record.number] = reader
+        reader.start()
+        self.log_message.emit(f"{record.label} started: {record.summary()}")
+        self.run_started.emit(record)
+        self.status_changed.emit(record)
+        return record
+
+    def _continuation(self, doc, previous: RunRecord, overrides: dict,
+                      learning_rate: float | None, record: RunRecord) -> dict[str, Any]:
+        if not previous.saved_path or not os.path.exists(previous.saved_path):
+            raise ValueError(f"{previous.label} has no saved model to continue from "
+                             f"(status {previous.status!r})")
+        start = previous.initial_epoch + previous.epochs_done
+        if learning_rate is not None:
+            optimizer = previous.settings.get("optimizer") or {}
+            optimizer = {"name": optimizer} if isinstance(optimizer, str) else dict(optimizer)
+            overrides["optimizer"] = {**optimizer, "learning_rate": float(learning_rate)}
+        # Keras counts `epochs` as the last epoch index, so continuing adds to it.
+        more = int(overrides.get("epochs", (doc.training or {}).get("epochs", 10)))
+        overrides["epochs"] = start + more
+        record.curves = previous.curves.copy()
+        record.initial_epoch, record.resumed_from = start, previous.number
+        return {"initial_model": previous.saved_path, "initial_epoch": start}
+
+    def stop(self) -> None:
+        """Ask the current run to end after its batch (the model is kept)."""
+        if self.is_active:
+            self.current.source.stop()
+            self._set_status(self.current, "stopping", "Stopping after the current batch…")
+
+    def pause(self) -> None:
+        if self.is_active and self.current.status == "running":
+            self.current.source.pause()
+
+    def resume(self) -> None:
+        if self.is_active and self.current.status == "paused":
+            self.current.source.resume()
+
+    def kill(self) -> None:
+        """Terminate the current run's process at once; the run is marked "killed"."""
+        record = self.current
+        if record is None or not record.active:
+            return
+        self._halt_reader(record)
+        # terminate() and join() may take a moment: never on the GUI thread.
+        threading.Thread(target=record.source.kill, daemon=True).start()
+        record.message = "Training was killed; the model was not saved."
+        self._set_status(record, "killed", record.message)
+        self.run_finished.emit(record)
+
+    def shutdown(self) -> None:
+        """Kill any active run and stop reading events (call before the window closes)."""
+        for record in self.runs:
+            self._halt_reader(record)
+            if record.active:
+                try:
+                    record.source.kill()
+                except Exception:  # noqa: BLE001  closing must go on regardless
+                    pass
+                record.status = "killed"
+        if self._own_dir:
+            shutil.rmtree(self.save_dir, ignore_errors=True)
+
+    def _halt_reader(self, record: RunRecord) -> None:
+        reader = self._readers.pop(record.number, None)
+        if reader is not None:
+            reader.halted.set()
+
+    def _set_status(self, record: RunRecord, status: str, message: str = "") -> None:
+        record.status = status
+        if message:
+            self.log_message.emit(f"{record.label}: {message}")
+        self.status_changed.emit(record)
+
+    # ---- events (GUI thread) ------------------------------------------------
+    def _on_events_arrived(self, record: RunRecord, events: list[dict]) -> None:
+        if record.status == "killed":
+            return
+        for event in events:
+            handler = getattr(self, f"_on_{event.get('event')}", None)
+            if handler is not None:
+                handler(record, event)
+        self.run_updated.emit(record)
+
+    def _on_train_begin(self, record: RunRecord, event: dict) -> None:
+        record.epochs, record.steps = event.get("epochs"), event.get("steps")
+        record.started_at = self.clock()
+        samples = event.get("samples")
+        self.log_message.emit(f"{record.label}: training on {samples or '?'} samples, "
+                              f"{record.steps or '?'} batches per epoch")
+
+    def _epoch(self, record: RunRecord, epoch: int) -> int:
+        # A worker that numbers a continued run from 0 is shifted to continue the curves.
+        if record.epoch_offset is None:
+            record.epoch_offset = record.initial_epoch if epoch < record.initial_epoch else 0
+        return epoch + record.epoch_offset
+
+    def _on_epoch_begin(self, record: RunRecord, event: dict) -> None:
+        record.epoch, record.batch = self._epoch(record, int(event["epoch"])), -1
+
+    def _on_batch_end(self, record: RunRecord, event: dict) -> None:
+        record.epoch = self._epoch(record, int(event["epoch"]))
+        record.batch = int(event["batch"])
+        record.steps = event.get("steps") or record.steps
+        notes = len(record.curves.nan_notes)
+        record.curves.add_batch(record.epoch, record.batch, record.steps,
+                                (event.get("logs") or {}).get("loss"))
+        self._estimate_eta(record, event.get("eta_s"))
+        self._report_nan(record, notes)
+
+    def _on_epoch_end(self, record: RunRecord, event: dict) -> None:
+        epoch = self._epoch(record, int(event["epoch"]))
+        record.epoch, record.batch = epoch + 1, -1
+        record.epochs_done = epoch + 1 - record.initial_epoch
+        notes = len(record.curves.nan_notes)
+        logs = event.get("logs") or {}
+        record.curves.add_epoch(epoch, logs, event.get("lr"))
+        record.samples_per_s = event.get("samples_per_s")
+        self._estimate_eta(record, event.get("eta_s"))
+        rate = record.samples_per_s
+        speed = f" — {rate:,.0f} samples/s" if isinstance(rate, float | int) and \
+            math.isfinite(rate) else ""
+        lr = event.get("lr")
+        self.log_message.emit(f"Epoch {epoch + 1}/{record.epochs or '?'} — {format_logs(logs)}"
+                              + (f" — lr {lr:.3g}" if isinstance(lr, float | int) else "")
+                              + speed)
+        self._report_nan(record, notes)
+
+    def _estimate_eta(self, record: RunRecord, sent: float | None) -> None:
+        fraction = record.fraction
+        if sent is not None:
+            record.eta_s = float(sent)
+        elif record.started_at is not None and fraction > 0:
+            elapsed = self.clock() - record.started_at
+            record.eta_s = elapsed * (1.0 - fraction) / fraction
+
+    def _report_nan(self, record: RunRecord, before: int) -> None:
+        for _, _, text in record.curves.nan_notes[before:]:
+            self.log_message.emit(f"{record.label}: {text}")
+            self.nan_detected.emit(text)
+
+    def _on_paused(self, record: RunRecord, event: dict) -> None:
+        self._set_status(record, "paused", "paused")
+
+    def _on_resumed(self, record: RunRecord, event: dict) -> None:
+        self._set_status(record, "running", "resumed")
+
+    def _on_error(self, record: RunRecord, event: dict) -> None:
+        self.log_message.emit(f"{record.label}: {event.get('message', 'error')}")
+
+    _on_failed = _on_error
+
+    def _on_result(self, record: RunRecord, event: dict) -> None:
+        self._halt_reader(record)
+        record.result = event
+        record.message = event.get("message") or ""
+        saved = event.get("saved")
+        record.saved_path = saved if saved and os.path.exists(saved) else None
+        status = event.get("status", "failed")
+        text = record.message or {"finished": "finished"}.get(status, status)
+        self._set_status(record, status, text)
+        self.run_finished.emit(record)
