@@ -128,6 +128,7 @@ def _guard_class():
             self.history: dict[str, list[float]] = {}
             self.nan_at: tuple[int, int] | None = None
             self.epoch = 0
+            self.completed = 0  # epochs that ended with a finite loss
             self._good = None
 
         def on_train_begin(self, logs=None):
@@ -146,6 +147,7 @@ def _guard_class():
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
             if self.nan_at is None:
+                self.completed = epoch + 1
                 self._good = self.model.get_weights()
 
         def on_train_end(self, logs=None):
@@ -157,8 +159,9 @@ def _guard_class():
 
 def _nan_message(at: tuple[int, int], settings: Mapping[str, Any], epochs_run: int) -> str:
     lr = settings["optimizer"].get("learning_rate")
+    lr = f"{lr:g}" if isinstance(lr, int | float) else lr
     kept = f"epoch {epochs_run}" if epochs_run else "before training (the initial weights)"
-    return (f"The loss became NaN at epoch {at[0] + 1}, batch {at[1] + 1} "
+    return (f"The loss became NaN or infinite at epoch {at[0] + 1}, batch {at[1] + 1} "
             f"(learning rate {lr}). Training stopped; the weights kept are those from "
             f"{kept}. Try a lower learning rate, or check the data for extreme values.")
 
@@ -236,7 +239,7 @@ def _fit(model, doc, data, resolved, result, sink, bridge, callbacks) -> None:
                           f"{resolved['batch_size']}. Try a smaller batch size or a smaller "
                           f"model. ({detail})")
     result.history = guard.history
-    result.epochs_run = len(next(iter(guard.history.values()), []))
+    result.epochs_run = guard.completed
     if guard.nan_at is not None:
         result.status = NAN
         result.message = _nan_message(guard.nan_at, resolved, result.epochs_run)
