@@ -80,7 +80,9 @@ class RunCurves:
         """One running-mean loss; a NaN adds a note naming epoch and batch (1-based)."""
         x = epoch + (batch + 1) / steps if steps else epoch + 1.0
         value = _number(loss)
-        if not math.isfinite(value):
+        previous = self.batch_loss.y[-1] if len(self.batch_loss) else 0.0
+        # Running means stay NaN once hit: note where a stretch of NaN begins.
+        if not math.isfinite(value) and math.isfinite(previous):
             self._note(x, self.batch_loss, f"NaN loss at epoch {epoch + 1}, batch {batch + 1}")
         self.batch_loss.append(x, value)
         self.version += 1

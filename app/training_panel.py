@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..graph import commands as cmd
 from ..graph import events as ev
+from ..graph.projectfile import from_dict, to_dict
 from ..graph.training_schema import (
     CALLBACKS,
     DEVICES,
@@ -141,7 +142,8 @@ class DataPreview(QtWidgets.QWidget):
         """Load a preview of `spec` for `doc` in the background (the last request wins)."""
         self._wanted = spec
         self.info.setText(f"Reading {spec}…")
-        future = self._executor.submit(preview_data, spec, copy.deepcopy(doc))
+        # A detached copy: the worker thread must not read a document being edited.
+        future = self._executor.submit(preview_data, spec, from_dict(to_dict(doc)))
         future.add_done_callback(lambda f: self.loaded.emit(spec, f))
 
     def _on_loaded(self, spec: str, future) -> None:

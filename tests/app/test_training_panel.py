@@ -1,0 +1,334 @@
+"""The Training dock with a scripted event source: progress, curves, NaN, controls, runs."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from kerascanvas.app.results_view import ResultsView, confusion_matrix
+from kerascanvas.app.training_controller import RunRecord, TrainingController
+from kerascanvas.app.training_panel import TrainingPanel, preview_data
+from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.training_schema import check_training
+
+
+class FakeRun:
+    """The TrainingRun contract, fed by the test instead of a child process."""
+
+    made: list[FakeRun] = []
+
+    def __init__(self, document, overrides, save_path, **extra):
+        self.document, self.overrides, self.save_path, self.extra = (
+            document, overrides, save_path, extra)
+        self.status, self.commands = "ready", []
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+        FakeRun.made.append(self)
+
+    def start(self):
+        self.status = "running"
+
+    def push(self, *events):
+        with self._lock:
+            self._pending.extend(events)
+
+    def poll_events(self):
+        if self.status == "killed":
+            return []
+        with self._lock:
+            out, self._pending = self._pending, []
+        for event in out:
+            if event["event"] == "result":
+                self.status = event["status"]
+        return out
+
+    def stop(self):
+        self.commands.append("stop")
+
+    def pause(self):
+        self.commands.append("pause")
+        self.push({"event": "paused", "epoch": 0})
+
+    def resume(self):
+        self.commands.append("resume")
+        self.push({"event": "resumed", "epoch": 0})
+
+    def kill(self):
+        self.commands.append("kill")
+        self.status = "killed"
+
+
+def epoch(e, steps=4, losses=(1.0, 0.8, 0.7, 0.6), val_loss=0.9, accuracy=0.5, lr=1e-3):
+    events = [{"event": "epoch_begin", "epoch": e}]
+    events += [{"event": "batch_end", "epoch": e, "batch": b, "steps": steps,
+                "logs": {"loss": loss}} for b, loss in enumerate(losses)]
+    logs = {"loss": losses[-1], "accuracy": accuracy, "val_loss": val_loss,
+            "val_accuracy": accuracy - 0.1}
+    return events + [{"event": "epoch_end", "epoch": e, "logs": logs, "lr": lr,
+                      "samples_per_s": 1000.0, "eta_s": 3.0}]
+
+
+def mlp() -> Document:
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": [4]})
+    out = doc.add_node("Dense", name="out", params={"units": 3, "activation": "softmax"})
+    doc.connect(Edge(x.id, 0, out.id, 0))
+    doc.outputs = [out.id]
+    doc.training = {"data": "sklearn:iris", "epochs": 3, "metrics": ["accuracy"]}
+    return doc
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    FakeRun.made.clear()
+    doc, stack = mlp(), cmd.UndoStack()
+    controller = TrainingController(FakeRun, save_dir=str(tmp_path), poll_interval=0.005)
+    widget = TrainingPanel(doc, stack, controller)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+def started(panel, qtbot) -> tuple[FakeRun, RunRecord]:
+    assert panel.start()
+    run, record = FakeRun.made[-1], panel.controller.current
+    run.push({"event": "train_begin", "epochs": 3, "steps": 4, "samples": 120})
+    return run, record
+
+
+def test_events_update_curves_progress_and_log(panel, qtbot):
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0))
+    qtbot.waitUntil(lambda: len(record.curves.epochs.get("loss", [])) == 1, timeout=3000)
+    batch = record.curves.batch_loss
+    np.testing.assert_allclose(batch.x, [0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(batch.y, [1.0, 0.8, 0.7, 0.6])
+    assert batch.x.dtype == np.float64
+    qtbot.waitUntil(lambda: "accuracy" in panel.plots.plots, timeout=3000)
+    qtbot.waitUntil(lambda: panel.progress.value() == 333, timeout=3000)
+    x, y = panel.plots.items[("", "val_accuracy")].getData()
+    np.testing.assert_allclose(y, [0.4])
+    assert "epoch 2/3" in panel.progress.format() and "ETA 00:03" in panel.progress.format()
+    assert "Epoch 1/3" in panel.log.toPlainText()
+    run.push(*epoch(1), *epoch(2), {"event": "train_end", "epochs_run": 3},
+             {"event": "result", "status": "finished", "history": {}, "saved": None})
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=3000)
+    assert panel.progress.value() == 1000
+    assert panel.runs.topLevelItem(0).text(1) == "finished"
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+
+
+def test_nan_loss_is_shown_not_hidden(panel, qtbot):
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0, losses=(1.0, 0.9, math.nan, math.nan)))
+    qtbot.waitUntil(lambda: not panel.nan_label.isHidden(), timeout=3000)
+    assert panel.nan_label.text() == "NaN loss at epoch 1, batch 3"
+    qtbot.waitUntil(lambda: panel.plots.nan_notes == ["NaN loss at epoch 1, batch 3"],
+                    timeout=3000)
+    _, y = panel.plots.items[("", "batch")].getData()
+    assert len(y) == 4 and np.isnan(y[2:]).all()  # kept in the curve, the line breaks
+    marks = panel.plots.items[("", "nan")].getData()
+    np.testing.assert_allclose(marks[0], [0.75])
+    assert "NaN loss at epoch 1, batch 3" in panel.log.toPlainText()
+
+
+def test_pause_resume_stop_then_continue_with_a_lower_rate(panel, qtbot, tmp_path):
+    run, record = started(panel, qtbot)
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: record.status == "paused", timeout=3000)
+    assert panel.pause_button.text() == "Resume"
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: record.status == "running", timeout=3000)
+    run.push(*epoch(0), *epoch(1))
+    panel.stop_button.click()
+    assert run.commands == ["pause", "resume", "stop"] and record.status == "stopping"
+    open(run.save_path, "wb").close()
+    run.push({"event": "result", "status": "stopped", "saved": run.save_path})
+    qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
+    assert panel.continue_button.isEnabled() and panel.continue_lr.text() == "0.0001"
+    panel.continue_button.click()
+    second = FakeRun.made[-1]
+    assert second.extra == {"initial_model": run.save_path, "initial_epoch": 2}
+    assert second.overrides["optimizer"]["learning_rate"] == pytest.approx(1e-4)
+    assert second.overrides["epochs"] == 2 + 3  # Keras' epochs: the last epoch index
+    resumed = panel.controller.current
+    second.push({"event": "train_begin", "epochs": 5, "steps": 4}, *epoch(2))
+    qtbot.waitUntil(lambda: len(resumed.curves.epochs["loss"]) == 3, timeout=3000)
+    np.testing.assert_allclose(resumed.curves.epochs["loss"].x, [1, 2, 3])
+    assert resumed.resumed_from == record.number and len(record.curves.epochs["loss"]) == 2
+
+
+def test_continued_run_numbered_from_zero_is_shifted(qtbot, tmp_path):
+    FakeRun.made.clear()
+    controller = TrainingController(FakeRun, save_dir=str(tmp_path), poll_interval=0.005)
+    first = controller.start(mlp())
+    FakeRun.made[-1].push(*epoch(0), {"event": "result", "status": "stopped",
+                                      "saved": str(tmp_path / "m.keras")})
+    (tmp_path / "m.keras").write_bytes(b"")
+    qtbot.waitUntil(lambda: first.status == "stopped", timeout=3000)
+    second = controller.start(mlp(), resume_from=first)
+    FakeRun.made[-1].push(*epoch(0))
+    qtbot.waitUntil(lambda: len(second.curves.epochs.get("loss", [])) == 2, timeout=3000)
+    np.testing.assert_allclose(second.curves.epochs["loss"].x, [1, 2])
+    np.testing.assert_allclose(second.curves.batch_loss.x[-1], 2.0)
+    controller.shutdown()
+
+
+def test_killed_run_is_marked_and_the_panel_stays_usable(panel, qtbot):
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0))
+    qtbot.waitUntil(lambda: record.epochs_done == 1, timeout=3000)
+    panel.kill_button.click()
+    assert record.status == "killed"
+    qtbot.waitUntil(lambda: run.commands == ["kill"], timeout=3000)
+    run.push(*epoch(1))  # late events of a killed run change nothing
+    ticks = []
+    QtCore.QTimer.singleShot(10, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: ticks == [1], timeout=1000)
+    assert record.epochs_done == 1 and panel.runs.topLevelItem(0).text(1) == "killed"
+    assert "killed" in panel.progress.format()
+    assert panel.start_button.isEnabled() and not panel.kill_button.isEnabled()
+    assert panel.start() and len(panel.controller.runs) == 2
+
+
+def test_failed_result_message_reaches_log_and_results(panel, qtbot):
+    run, record = started(panel, qtbot)
+    run.push({"event": "result", "status": "failed", "message": "Out of memory on cuda"})
+    qtbot.waitUntil(lambda: record.status == "failed", timeout=3000)
+    assert "Out of memory on cuda" in panel.log.toPlainText()
+    assert "Out of memory on cuda" in panel.results.title.text()
+    assert not panel.results.save_button.isEnabled()
+
+
+def test_earlier_runs_are_overlaid_when_checked(panel, qtbot):
+    run, first = started(panel, qtbot)
+    run.push(*epoch(0), {"event": "result", "status": "finished"})
+    qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
+    assert panel.start()
+    panel.runs.topLevelItem(0).setCheckState(0, QtCore.Qt.Checked)
+    assert panel.plots.overlays[0][:2] == ("Run 1", first.curves)
+    qtbot.waitUntil(lambda: ("Run 1", "loss") in panel.plots.items, timeout=3000)
+    np.testing.assert_allclose(panel.plots.items[("Run 1", "loss")].getData()[1], [0.6])
+    assert "Run 1" in panel.runs.topLevelItem(0).text(0)
+    assert "loss 0.6" in panel.runs.topLevelItem(0).text(3)
+
+
+def test_refuses_a_model_without_outputs(panel):
+    panel.doc.outputs = []
+    assert not panel.start()
+    assert "no output" in panel.log.toPlainText() and not FakeRun.made
+
+
+# ---- settings form ------------------------------------------------------------------
+def test_form_edits_are_undoable_commands(panel):
+    form, doc, stack = panel.form, panel.doc, panel.stack
+    lr = form.fields["optimizer", "learning_rate"]
+    lr.setText("0.05")
+    lr.editingFinished.emit()
+    assert doc.training["optimizer"]["learning_rate"] == 0.05
+    form.fields["optimizer", "name"].setCurrentText("sgd")
+    form.fields["optimizer", "momentum"].setValue(0.9)
+    assert doc.training["optimizer"] == {"name": "sgd", "learning_rate": 0.05,
+                                         "momentum": 0.9}
+    form.fields["callbacks", "early_stopping"].setChecked(True)
+    form.fields["callbacks", "early_stopping", "patience"].setValue(4)
+    form.fields["callbacks", "model_checkpoint"].setChecked(True)
+    form.fields["seed",].setValue(7)
+    form.fields["loss", "out"].setCurrentText("categorical_crossentropy")
+    assert doc.training["callbacks"][0] == {"name": "early_stopping", "patience": 4}
+    assert not [i for i in check_training(doc) if i.severity == "error"]
+    for _ in range(7):
+        stack.undo()
+    assert doc.training == mlp().training
+    assert form.fields["optimizer", "learning_rate"].text() == "0.001"
+    assert form.fields["optimizer", "name"].currentText() == "adam"
+    assert not form.fields["callbacks", "early_stopping"].isChecked()
+
+
+def test_switching_optimizer_drops_options_it_does_not_take(panel):
+    panel.doc.training["optimizer"] = {"name": "rmsprop", "rho": 0.8, "learning_rate": 0.01}
+    panel.refresh()
+    panel.form.fields["optimizer", "name"].setCurrentText("adam")
+    assert panel.doc.training["optimizer"] == {"name": "adam", "learning_rate": 0.01}
+
+
+# ---- data preview ---------------------------------------------------------------------
+def test_preview_of_sklearn_data_loads_off_the_gui_thread(panel, qtbot, monkeypatch):
+    from sklearn.datasets import load_iris
+
+    import kerascanvas.app.training_panel as module
+
+    threads = []
+    original = module.preview_data
+    monkeypatch.setattr(module, "preview_data", lambda *a: threads.append(
+        threading.current_thread()) or original(*a))
+    panel.data.request("sklearn:iris", panel.doc)
+    qtbot.waitUntil(lambda: "samples" in panel.data.info.text(), timeout=20000)
+    assert threads and threads[0] is not threading.main_thread()
+    counts = np.bincount(load_iris().target)
+    text = panel.data.info.text()
+    assert f"{len(load_iris().target)} samples" in text
+    assert all(f"{i}×{n}" in text for i, n in enumerate(counts))
+
+
+def test_preview_of_an_image_folder(tmp_path):
+    from PIL import Image
+
+    for name, count in (("cat", 3), ("dog", 2)):
+        (tmp_path / name).mkdir()
+        for i in range(count):
+            Image.new("RGB", (20, 10), (i * 40, 0, 0)).save(tmp_path / name / f"{i}.png")
+    found = preview_data(f"images:{tmp_path}", mlp())
+    assert found["counts"] == {"classes": {"cat": 3, "dog": 2}}
+    assert len(found["images"]) == 4 and found["images"][0].shape[-1] == 3
+
+
+def test_preview_errors_are_shown(panel, qtbot):
+    panel.data.request("nosuch:thing", panel.doc)
+    qtbot.waitUntil(lambda: "Expected a data spec" in panel.data.info.text(), timeout=5000)
+
+
+# ---- results ------------------------------------------------------------------------
+def test_confusion_matrix_matches_scikit_learn():
+    from sklearn.metrics import confusion_matrix as reference
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 4, 200)
+    scores = rng.random((200, 4))
+    expected = reference(y_true, scores.argmax(-1), labels=range(4))
+    np.testing.assert_array_equal(confusion_matrix(y_true, scores), expected)
+    np.testing.assert_array_equal(confusion_matrix(np.eye(4)[y_true], scores), expected)
+    sigmoid = rng.random((50, 1))
+    binary = rng.integers(0, 2, 50)
+    np.testing.assert_array_equal(confusion_matrix(binary, sigmoid),
+                                  reference(binary, (sigmoid[:, 0] > 0.5).astype(int)))
+
+
+def test_results_view_shows_evaluation_and_saves_the_model(qtbot, tmp_path):
+    rng = np.random.default_rng(1)
+    y_true, y_pred = rng.integers(0, 3, 30), rng.random((30, 3))
+    images = rng.random((30, 8, 8, 1))
+    np.savez(tmp_path / "p.npz", y_true=y_true, y_pred=y_pred, x=images,
+             class_names=np.array(["a", "b", "c"]))
+    (tmp_path / "m.keras").write_bytes(b"model bytes")
+    record = RunRecord(1, {}, status="finished", saved_path=str(tmp_path / "m.keras"))
+    record.curves.add_epoch(0, {"loss": 0.5, "val_loss": 0.7, "accuracy": 0.8})
+    record.result = {"evaluation": {"split": "test", "metrics": {"loss": 0.75},
+                                    "predictions": str(tmp_path / "p.npz")}}
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    table = view.metrics
+    assert [table.item(0, c).text() for c in range(4)] == ["loss", "0.5", "0.7", "0.75"]
+    expected = np.bincount(3 * y_true + y_pred.argmax(-1), minlength=9).reshape(3, 3)
+    shown = [[int(view.confusion.item(i, j).text()) for j in range(3)] for i in range(3)]
+    np.testing.assert_array_equal(shown, expected)
+    assert view.confusion.verticalHeaderItem(2).text() == "true c"
+    assert view.samples_grid.count() == 18
+    saved = view.save_model(str(tmp_path / "out"))
+    assert saved.endswith("out.keras") and open(saved, "rb").read() == b"model bytes"
