@@ -14,7 +14,7 @@ from typing import Any
 from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
 
 from .errors import CodegenError
-from .literals import Code, call, keyword_name, literal
+from .literals import INDENT, LINE_LIMIT, Code, call, keyword_name, literal, pretty
 
 KIND = "KerasLayer"
 DESERIALIZE = "keras.saving.deserialize_keras_object"
@@ -23,8 +23,13 @@ DESERIALIZE = "keras.saving.deserialize_keras_object"
 def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
                 suffix: str = "") -> str:
     """`prefix + keras.saving.deserialize_keras_object({...}, safe_mode=True) + suffix`."""
-    return call(DESERIALIZE, [literal(serialized(params, name))], {"safe_mode": True},
-                indent, prefix, suffix)
+    config = serialized(params, name)
+    line = call(DESERIALIZE, [literal(config)], {"safe_mode": True}, indent, prefix, suffix)
+    if all(len(part) <= LINE_LIMIT for part in line.split("\n")):
+        return line
+    inner = indent + INDENT
+    return (f"{indent}{prefix}{DESERIALIZE}(\n{inner}{pretty(config, inner)},\n"
+            f"{inner}safe_mode=True,\n{indent}){suffix}")
 
 
 def _with_tensors(value: Any, sources: Sequence[str]) -> Any:

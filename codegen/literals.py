@@ -43,6 +43,21 @@ def literal(value: Any) -> str:
     raise CodegenError(f"Cannot write a value of type {type(value).__name__}: {value!r}")
 
 
+def pretty(value: Any, indent: str = "") -> str:
+    """`literal(value)`, with dicts, lists and tuples that would run past the line limit
+    written one item per line (continuation lines indented from `indent`)."""
+    one_line = literal(value)
+    if len(indent) + len(one_line) <= LINE_LIMIT or not isinstance(value, dict | list | tuple):
+        return one_line
+    inner = indent + INDENT
+    if isinstance(value, dict):
+        items = [f"{inner}{literal(k)}: {pretty(v, inner)},\n" for k, v in value.items()]
+        return "{\n" + "".join(items) + indent + "}"
+    items = [f"{inner}{pretty(v, inner)},\n" for v in value]
+    opening, closing = ("(", ")") if isinstance(value, tuple) else ("[", "]")
+    return opening + "\n" + "".join(items) + indent + closing
+
+
 def keyword_name(name: str) -> str:
     """`name` if it can be a keyword argument, else CodegenError."""
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):

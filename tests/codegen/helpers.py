@@ -130,5 +130,21 @@ def non_default_doc() -> Document:
     return doc
 
 
-GRAPHS = {"merges": merges_doc, "hostile": hostile_doc, "non_default": non_default_doc}
+def keras_layer_doc() -> Document:
+    """A KerasLayer node (a layer kept as class and config) with a call template."""
+    doc = Document()
+    x = add_input(doc, "x", (None, 4))
+    initializer = {"module": "keras.initializers", "class_name": "Orthogonal",
+                   "config": {"gain": 2.0, "seed": 3}, "registered_name": None}
+    doc.outputs = [add(doc, "KerasLayer", "kept", {
+        "class_name": "Dense", "module": "keras.layers",
+        "config": {"units": 3, "activation": "tanh", "kernel_initializer": initializer},
+        "call": {"args": [{"__input__": 0}], "kwargs": {"training": False}},
+        "output_shapes": [{"inputs": [[None, 4]], "outputs": [[None, 3]]}],
+        "count": [15, 0]}, [x])]
+    return doc
+
+
+GRAPHS = {"merges": merges_doc, "hostile": hostile_doc, "non_default": non_default_doc,
+          "keras_layer": keras_layer_doc}
 GRAPHS.update({name: (lambda k=k, p=p: block_doc(k, p)) for name, (k, p) in BLOCK_CASES.items()})

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kerascanvas.codegen.blocks import HELPERS, helper_source
 from kerascanvas.codegen.errors import CodegenError
-from kerascanvas.codegen.literals import call, literal
+from kerascanvas.codegen.literals import call, literal, pretty
 from kerascanvas.codegen.naming import RESERVED, Namer, identifier
 from kerascanvas.graph import LAYER_SPECS
 
@@ -50,6 +50,7 @@ def test_reserved_words_get_a_suffix():
     | st.dictionaries(st.text(), inner), max_leaves=12))
 def test_literal_round_trips(value):
     assert ast.literal_eval(literal(value)) == value
+    assert ast.literal_eval(pretty(value, "    ")) == value
 
 
 def test_literal_refuses_what_it_cannot_write():
