@@ -1,0 +1,112 @@
+"""Live plots: numpy buffers, timer-driven redraws, NaN shown, overlays."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from kerascanvas.app.plots import RunCurves, Series, TrainingPlots
+
+
+def test_series_grows_past_its_capacity_and_keeps_every_point():
+    series = Series(capacity=2)
+    xs = np.linspace(0, 1, 1000)
+    for i, x in enumerate(xs):
+        series.append(x, float(i))
+    assert len(series) == 1000 and series.x.dtype == np.float64
+    np.testing.assert_array_equal(series.x, xs)
+    np.testing.assert_array_equal(series.y, np.arange(1000.0))
+    copied = series.copy()
+    copied.append(2.0, -1.0)
+    assert len(series) == 1000 and len(copied) == 1001
+
+
+def test_curves_place_batches_within_their_epoch():
+    curves = RunCurves()
+    for batch in range(5):
+        curves.add_batch(2, batch, 5, 1.0 / (batch + 1))
+    curves.add_epoch(2, {"loss": 0.2, "val_loss": 0.3, "mae": 0.1, "val_mae": 0.2}, lr=0.01)
+    np.testing.assert_allclose(curves.batch_loss.x, [2.2, 2.4, 2.6, 2.8, 3.0])
+    assert curves.metric_names() == ["loss", "mae"]
+    assert curves.last_epoch_logs() == {"loss": 0.2, "val_loss": 0.3, "mae": 0.1,
+                                        "val_mae": 0.2}
+    np.testing.assert_allclose(curves.lr.y, [0.01])
+
+
+def test_a_nan_epoch_without_batch_events_is_noted():
+    curves = RunCurves()
+    curves.add_epoch(0, {"loss": 1.5})
+    curves.add_epoch(1, {"loss": "nan"})
+    assert [n[2] for n in curves.nan_notes] == ["NaN loss at epoch 2"]
+    assert curves.nan_notes[0][:2] == (2.0, 1.5)  # marked at the last finite height
+
+
+@pytest.fixture
+def plots(qtbot):
+    widget = TrainingPlots(rate_hz=50)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_redraws_come_from_the_timer_not_from_each_event(plots, qtbot):
+    curves = RunCurves()
+    plots.show_run(curves)
+    qtbot.waitUntil(lambda: plots.redraw_count == 1, timeout=2000)
+    for batch in range(2000):
+        curves.add_batch(batch // 100, batch % 100, 100, 1.0 / (1 + batch))
+    assert plots.redraw_count == 1
+    qtbot.waitUntil(lambda: plots.redraw_count == 2, timeout=2000)
+    qtbot.wait(100)
+    assert plots.redraw_count == 2  # nothing changed, nothing redrawn
+    x, y = plots.items[("", "batch")].xData, plots.items[("", "batch")].yData
+    np.testing.assert_array_equal(x, curves.batch_loss.x)
+    np.testing.assert_array_equal(y, curves.batch_loss.y)
+
+
+def test_every_plot_clips_and_downsamples(plots):
+    curves = RunCurves()
+    curves.add_epoch(0, {"loss": 1.0, "accuracy": 0.3, "val_accuracy": 0.2}, lr=1e-3)
+    plots.show_run(curves)
+    plots.redraw()
+    assert list(plots.plots) == ["loss", "accuracy", "learning rate"]
+    for plot in plots.plots.values():
+        assert plot.clipToViewMode()
+        ds, auto, method = plot.downsampleMode()
+        assert auto and method == "peak"
+    np.testing.assert_allclose(plots.items[("", "val_accuracy")].yData, [0.2])
+    np.testing.assert_allclose(plots.items[("", "lr")].yData, [1e-3])
+
+
+def test_nan_is_marked_in_red_with_its_place(plots):
+    curves = RunCurves()
+    for batch, loss in enumerate([0.9, 0.8, math.nan, math.nan]):
+        curves.add_batch(0, batch, 4, loss)
+    curves.add_epoch(0, {"loss": math.nan})
+    plots.show_run(curves)
+    plots.redraw()
+    assert plots.nan_notes == ["NaN loss at epoch 1, batch 3"]
+    text = plots.nan_texts[0]
+    assert text.pos().x() == pytest.approx(0.75) and text.pos().y() == pytest.approx(0.8)
+    assert text.textItem.defaultTextColor().name() == "#ff4d4d"
+    marks = plots.items[("", "nan")]
+    np.testing.assert_allclose(marks.xData, [0.75])
+    batch = plots.items[("", "batch")]
+    assert np.isnan(batch.yData).sum() == 2  # kept: the finite check breaks the line there
+
+
+def test_overlays_draw_earlier_runs_in_other_colors(plots):
+    old, new = RunCurves(), RunCurves()
+    old.add_epoch(0, {"loss": 2.0, "val_loss": 2.5})
+    new.add_epoch(0, {"loss": 1.0})
+    plots.show_run(new)
+    plots.set_overlays([("Run 1", old)])
+    plots.redraw()
+    item = plots.items[("Run 1", "val_loss")]
+    np.testing.assert_allclose(item.yData, [2.5])
+    assert item.opts["pen"].color().name() != plots.items[("", "loss")].opts["pen"].color().name()
+    plots.set_overlays([])
+    plots.redraw()
+    hidden = plots.items[("Run 1", "val_loss")].yData
+    assert hidden is None or len(hidden) == 0
