@@ -41,7 +41,7 @@ OPTIMIZERS = {
 def _settings(doc: Document) -> dict[str, Any]:
     try:
         return resolve_training(doc)
-    except ValueError as exc:
+    except (ValueError, TypeError, AttributeError) as exc:  # a malformed training section
         raise CodegenError(f"The training settings cannot be used: {exc}") from None
 
 
