@@ -1,0 +1,264 @@
+"""Training speed of our runtime against Keras' own fit and a plain PyTorch loop.
+
+Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
+
+    (a) ours: build_model from a document, the worker's compile path, fit with FastBridge
+        (events to a sink that drops them), as the app trains in its worker
+    (b) a hand-written Keras model with model.fit, verbose=0 and verbose=1
+    (c) a plain PyTorch loop (nn.Module, torch.optim.Adam)
+    (d) (a) with live plotting attached: the sink queues events and another thread
+        appends them into numpy buffers, as the app's plot panel does
+
+Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1) and a small ResNet
+(stem conv + 4 residual blocks of 64 channels on 32x32x3). Ratios printed:
+(a)/(b), (a)/(c), (d)/(a). The first epoch of each way is a warm-up, not timed.
+
+    KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --quick
+    KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import queue
+import threading
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+
+from kerascanvas.graph.document import Document, Edge  # noqa: E402
+from kerascanvas.runtime.keras_env import device_scope, import_keras  # noqa: E402
+
+keras = import_keras()
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+BATCH = 64
+SIZES = {"mlp": (8192, 512), "cnn": (8192, 512), "resnet": (2048, 128)}  # full, quick
+
+
+# ---- the three architectures, as documents, Keras code and torch modules ------------
+def _chain(doc: Document, kinds: list[tuple[str, dict]], shape: list[int]) -> Document:
+    prev = doc.add_node("Input", name="x", params={"shape": shape})
+    for kind, params in kinds:
+        node = doc.add_node(kind, params=params)
+        doc.connect(Edge(prev.id, 0, node.id, 0))
+        prev = node
+    doc.outputs = [prev.id]
+    return doc
+
+
+def document(name: str) -> Document:
+    if name == "mlp":
+        layers = [("Dense", {"units": 512, "activation": "relu"}),
+                  ("Dense", {"units": 512, "activation": "relu"})]
+        shape = [784]
+    elif name == "cnn":
+        layers = [("Conv2D", {"filters": 32, "kernel_size": [3, 3], "activation": "relu"}),
+                  ("MaxPooling2D", {}),
+                  ("Conv2D", {"filters": 64, "kernel_size": [3, 3], "activation": "relu"}),
+                  ("MaxPooling2D", {}), ("Flatten", {}),
+                  ("Dense", {"units": 128, "activation": "relu"})]
+        shape = [28, 28, 1]
+    else:
+        layers = [("Conv2D", {"filters": 64, "kernel_size": [3, 3], "padding": "same",
+                              "use_bias": False}),
+                  ("BatchNormalization", {}), ("ReLU", {}),
+                  *[("ResidualBlock", {"filters": 64})] * 4,
+                  ("GlobalAveragePooling2D", {})]
+        shape = [32, 32, 3]
+    layers.append(("Dense", {"units": 10, "activation": "softmax"}))
+    return _chain(Document(), layers, shape)
+
+
+def keras_model(name: str):
+    L = keras.layers
+    if name == "mlp":
+        return keras.Sequential([keras.Input((784,)), L.Dense(512, activation="relu"),
+                                 L.Dense(512, activation="relu"),
+                                 L.Dense(10, activation="softmax")])
+    if name == "cnn":
+        return keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"),
+                                 L.MaxPooling2D(), L.Conv2D(64, 3, activation="relu"),
+                                 L.MaxPooling2D(), L.Flatten(), L.Dense(128, activation="relu"),
+                                 L.Dense(10, activation="softmax")])
+    inputs = keras.Input((32, 32, 3))
+    x = L.ReLU()(L.BatchNormalization()(L.Conv2D(64, 3, padding="same", use_bias=False)(inputs)))
+    for _ in range(4):
+        y = L.ReLU()(L.BatchNormalization()(L.Conv2D(64, 3, padding="same", use_bias=False)(x)))
+        y = L.BatchNormalization()(L.Conv2D(64, 3, padding="same", use_bias=False)(y))
+        x = L.ReLU()(L.Add()([x, y]))
+    outputs = L.Dense(10, activation="softmax")(L.GlobalAveragePooling2D()(x))
+    return keras.Model(inputs, outputs)
+
+
+class TorchResidual(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels),
+            nn.ReLU(), nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        return torch.relu(x + self.body(x))
+
+
+def torch_model(name: str) -> nn.Module:
+    """Logits out; the loss applies log-softmax (what softmax + sparse CE computes)."""
+    if name == "mlp":
+        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                             nn.Linear(512, 10))
+    if name == "cnn":
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(64 * 5 * 5, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
+                         nn.ReLU(), *[TorchResidual(64) for _ in range(4)],
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+def data(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    shape = {"mlp": (784,), "cnn": (28, 28, 1), "resnet": (32, 32, 3)}[name]
+    rng = np.random.default_rng(0)
+    return rng.random((n, *shape), dtype="float32"), rng.integers(0, 10, n)
+
+
+# ---- the four ways ----------------------------------------------------------------
+def _sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def time_fit(model, x, y, epochs: int, device: str, **fit) -> float:
+    """Samples/s of `model.fit` over `epochs` epochs, after one untimed warm-up epoch."""
+    model.fit(x, y, batch_size=BATCH, epochs=1, **fit)
+    _sync(device)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=BATCH, epochs=epochs, **fit)
+    _sync(device)
+    return len(x) * epochs / (time.perf_counter() - start)
+
+
+def ours(name, x, y, epochs, device, sink) -> float:
+    from kerascanvas.graph.training_schema import resolve_extended
+    from kerascanvas.runtime.build import build_model
+    from kerascanvas.runtime.callbacks import FastBridge, LastFiniteWeights
+    from kerascanvas.runtime.worker import compile_for
+
+    doc = document(name)
+    doc.training = {"optimizer": {"name": "adam"}}
+    settings = resolve_extended(doc)
+    with device_scope(device):
+        model = build_model(doc)
+        compile_for(model, doc, settings, steps=-(-len(x) // BATCH))
+        callbacks = [FastBridge(sink, batch_size=BATCH, samples=len(x)), LastFiniteWeights()]
+        return time_fit(model, x, y, epochs, device, verbose=0, callbacks=callbacks)
+
+
+def keras_fit(name, x, y, epochs, device, verbose) -> float:
+    with device_scope(device):
+        model = keras_model(name)
+        model.compile("adam", "sparse_categorical_crossentropy")
+        with contextlib.redirect_stdout(io.StringIO()):
+            return time_fit(model, x, y, epochs, device, verbose=verbose)
+
+
+def torch_loop(name, x, y, epochs, device) -> float:
+    model = torch_model(name).to(device)
+    if x.ndim == 4:
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    xs, ys = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        model.train()
+        order = torch.randperm(len(xs), device=device)
+        for i in range(0, len(xs), BATCH):
+            idx = order[i:i + BATCH]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xs[idx]), ys[idx])
+            loss.backward()
+            optimizer.step()
+
+    epoch()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        epoch()
+    _sync(device)
+    return len(x) * epochs / (time.perf_counter() - start)
+
+
+class PlotSink:
+    """Queues events; a thread appends batch losses into numpy buffers at about 20 Hz."""
+
+    def __init__(self):
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.x = np.zeros(0, dtype="float64")
+        self.loss = np.zeros(0, dtype="float64")
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def __call__(self, event: dict) -> None:
+        self.events.put(event)
+
+    def _drain(self) -> None:
+        while not self._done.wait(0.05):
+            xs, losses = [], []
+            while not self.events.empty():
+                event = self.events.get()
+                if event["event"] == "batch_end":
+                    xs.append(event["epoch"] * 1e6 + event["batch"])
+                    losses.append(event["logs"].get("loss", np.nan))
+            if xs:
+                self.x = np.concatenate([self.x, xs])
+                self.loss = np.concatenate([self.loss, losses])
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def measure(name: str, n: int, epochs: int, device: str) -> dict[str, float]:
+    x, y = data(name, n)
+    rates = {"a": ours(name, x, y, epochs, device, lambda e: None)}
+    rates["b0"] = keras_fit(name, x, y, epochs, device, verbose=0)
+    rates["b1"] = keras_fit(name, x, y, epochs, device, verbose=1)
+    rates["c"] = torch_loop(name, x, y, epochs, device)
+    plot = PlotSink()
+    rates["d"] = ours(name, x, y, epochs, device, plot)
+    plot.close()
+    rates["points"] = len(plot.loss)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--quick", action="store_true", help="small data, one timed epoch")
+    parser.add_argument("--models", default="mlp,cnn,resnet")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    keras.utils.set_random_seed(0)
+    print(f"device {args.device}, batch {BATCH}, samples/s (higher is better)")
+    header = (f"{'model':<7}{'(a) ours':>10}{'(b) fit v0':>12}{'(b) fit v1':>12}"
+              f"{'(c) torch':>11}{'(d) +plot':>11}{'a/b0':>7}{'a/b1':>7}{'a/c':>7}{'d/a':>7}")
+    print(header)
+    for name in args.models.split(","):
+        full, quick = SIZES[name]
+        r = measure(name, quick if args.quick else full, 1 if args.quick else 2, args.device)
+        print(f"{name:<7}{r['a']:>10.0f}{r['b0']:>12.0f}{r['b1']:>12.0f}{r['c']:>11.0f}"
+              f"{r['d']:>11.0f}{r['a'] / r['b0']:>7.2f}{r['a'] / r['b1']:>7.2f}"
+              f"{r['a'] / r['c']:>7.2f}{r['d'] / r['a']:>7.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
