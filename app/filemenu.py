@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from ..graph import commands as cmd
 from ..graph import projectfile
 from ..graph.document import Document
 from ..graph.errors import KerasCanvasError, ProjectFileError
@@ -58,8 +59,8 @@ class FileMixin:
         files.replace_contents(self.doc, new)
         self.path = path
         if not new.ui.get("positions") and new.nodes:
-            self.canvas.renderer.render()  # node sizes include their shape labels
-            self.auto_layout("TB")
+            # The canvas laid the nodes out as it drew them; the document records where.
+            self.stack.push(cmd.Move(self.doc, self.canvas.positions()))
         self.stack.clear()
         if not clean:
             self.stack._clean_depth = None  # restored unsaved work stays marked unsaved

@@ -295,7 +295,7 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
 
     def auto_layout(self, direction: str = "TB") -> None:
         """Lay the graph out in layers (one undoable Move) and fit it into view."""
-        sizes = {nid: (v.view.width, v.view.height) for nid, v in self.canvas.views.items()}
+        sizes = {nid: (v.width, v.height) for nid, v in self.canvas.views.items()}
         positions = layered_layout(self.doc, direction, sizes)
         if positions:
             self.stack.push(cmd.Move(self.doc, positions))

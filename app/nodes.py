@@ -1,16 +1,23 @@
-"""The node item drawn on the canvas: name, kind and parameter count, shapes on output ports.
+"""Canvas items: a layer node painted in one pass, its ports, and the pipes between them.
 
-NodeGraphQt draws a title and port labels. A layer node also needs a second line
-(kind and parameter count), a colour stripe for its palette category, and a border
-that turns red or amber when validation reports a problem, so the item is
-subclassed here. Output port labels carry the inferred tensor shape.
+NodeGraphQt's own node (`BaseNode` + `NodeItem`) builds a model object, a rich
+text item, an icon pixmap and a label per port for every node, and costs about
+2 ms each: a 500-node project took seconds to open. Our node item derives from
+`AbstractNodeItem` (so the viewer still selects, moves and wires it) and paints
+its name, kind, parameter count and shape itself. Its ports are NodeGraphQt
+`PortItem`s, so the viewer's wiring gestures work unchanged.
+
+Below `DETAIL_SCALE` (a zoomed-out view) texts and ports are not drawn: a node
+is a coloured box and a pipe a thin line, which keeps panning a 1000-node view
+fluid.
 """
 
 from __future__ import annotations
 
-from NodeGraphQt import BaseNode
-from NodeGraphQt.constants import NodeEnum
-from NodeGraphQt.qgraphics.node_base import NodeItem
+from NodeGraphQt.constants import LayoutDirectionEnum, NodeEnum, PortTypeEnum
+from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
+from NodeGraphQt.qgraphics.pipe import PipeItem
+from NodeGraphQt.qgraphics.port import PortItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
 # Palette category -> header stripe colour (muted, readable on the dark canvas).
@@ -28,165 +35,231 @@ CATEGORY_COLORS = {
     "Blocks": (255, 202, 40),
 }
 STATUS_COLORS = {"error": (229, 57, 53), "warning": (255, 179, 0)}
-NODE_FILL = (44, 47, 54, 255)
+NODE_FILL = QtGui.QColor(44, 47, 54)
 STRIPE_WIDTH = 5.0
+MIN_WIDTH = 150.0
+PAD = 6.0
+DETAIL_SCALE = 0.35  # below this view scale, text is unreadable: draw boxes only
+NODE_TYPE = "kerascanvas.LayerNode"
+
+_STYLE: dict = {}
 
 
-_FONTS: dict = {}
-
-
-def _fonts(base: QtGui.QFont) -> dict:
-    """Fonts shared by all node items (made once: looking them up per node is slow)."""
-    if not _FONTS:
-        small = QtGui.QFont()
-        small.setPointSizeF(7.5)
-        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
-        mono.setPointSizeF(8.0)
-        title = QtGui.QFont(base)
+def _style() -> dict:
+    """Fonts, metrics and pens shared by all node items (made once, on first use)."""
+    if not _STYLE:
+        title = QtGui.QFont()
+        title.setPointSizeF(10.0)
         title.setBold(True)
-        _FONTS.update(small=small, mono=mono, title=title)
-    return _FONTS
+        small = QtGui.QFont()
+        small.setPointSizeF(8.0)
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
+        mono.setPointSizeF(8.5)
+        fonts = {"title": title, "small": small, "mono": mono}
+        _STYLE.update(fonts=fonts, metrics={k: QtGui.QFontMetricsF(f) for k, f in fonts.items()},
+                      colors={"title": QtGui.QColor(236, 239, 244),
+                              "small": QtGui.QColor(175, 180, 190),
+                              "mono": QtGui.QColor(130, 210, 255)},
+                      border=QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0),
+                      selected=QtGui.QPen(QtGui.QColor(*NodeEnum.SELECTED_BORDER_COLOR.value),
+                                          2.0),
+                      output=QtGui.QPen(QtGui.QColor(120, 200, 120), 1.6),
+                      status={k: QtGui.QPen(QtGui.QColor(*c), 2.6)
+                              for k, c in STATUS_COLORS.items()})
+    return _STYLE
 
 
-class LayerNodeItem(NodeItem):
-    """A node item with a subtitle, a category stripe and a status border."""
+class LayerPortItem(PortItem):
+    """A NodeGraphQt port; its node hides it (opacity 0) in a zoomed-out view."""
 
-    def __init__(self, name="node", parent=None):
-        super().__init__(name, parent)
-        self._icon_item.setVisible(False)
-        fonts = _fonts(self._text_item.font())
-        self._subtitle = QtWidgets.QGraphicsSimpleTextItem("", self)
-        self._subtitle.setFont(fonts["small"])
-        self._subtitle.setBrush(QtGui.QColor(175, 180, 190))
-        self._shape = QtWidgets.QGraphicsSimpleTextItem("", self)
-        self._shape.setFont(fonts["mono"])
-        self._shape.setBrush(QtGui.QColor(130, 210, 255))
-        self._text_item.setFont(fonts["title"])
-        self.stripe = (158, 158, 158)
+    def __init__(self, parent, name: str, port_type: str):
+        super().__init__(parent)
+        self.name = name
+        self.port_type = port_type
+        self.display_name = False
+        self.multi_connection = port_type == PortTypeEnum.OUT.value
+
+
+class LayerNodeItem(AbstractNodeItem):
+    """One layer or block: a category stripe, three lines of text and a status border.
+
+    `id` is the document's node id. Lines: name, "Kind · N params", output shape(s).
+    """
+
+    def __init__(self, node_id: str, name: str, stripe=(158, 158, 158)):
+        super().__init__(name)
+        self._properties["id"] = node_id
+        self._properties["type_"] = NODE_TYPE
+        self._properties["layout_direction"] = LayoutDirectionEnum.VERTICAL.value
+        self.setAcceptHoverEvents(True)
+        self.stripe = QtGui.QColor(*stripe)
+        self.header = QtGui.QColor(*stripe, 70)
+        self.subtitle = ""
+        self.shape_text = ""
         self.status = None  # None, "error" or "warning"
         self.is_output = False
         self.tip = ""
-        self.frozen = False  # while ports are added in a batch, redraw once at the end
+        self.inputs: list[LayerPortItem] = []
+        self.outputs: list[LayerPortItem] = []
+        self._detail = True
+        self._rect = QtCore.QRectF()
+        self.resize()
+
+    # ---- content ------------------------------------------------------
+    def set_texts(self, name: str, subtitle: str, shape: str) -> None:
+        """Set the three lines; resizes (and moves the ports) only when the width changes."""
+        if (name, subtitle, shape) == (self.name, self.subtitle, self.shape_text):
+            return
+        self._properties["name"] = name
+        self.subtitle, self.shape_text = subtitle, shape
+        self.resize()
+
+    def set_ports(self, inputs: list[str], outputs: int) -> None:
+        """Make the ports match: input names in order, then `outputs` output ports."""
+        for port in self.inputs[len(inputs):] + self.outputs[outputs:]:
+            for pipe in list(port.connected_pipes):
+                pipe.delete()
+            port.setParentItem(None)
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+        del self.inputs[len(inputs):], self.outputs[outputs:]
+        for port, name in zip(self.inputs, inputs, strict=False):
+            port.name = name
+        self.inputs += [self._new_port(n, PortTypeEnum.IN.value) for n in inputs[len(self.inputs):]]
+        self.outputs += [self._new_port(f"out_{i}", PortTypeEnum.OUT.value)
+                         for i in range(len(self.outputs), outputs)]
+        self.align_ports()
+
+    def _new_port(self, name: str, port_type: str) -> LayerPortItem:
+        port = LayerPortItem(self, name, port_type)
+        port.setOpacity(1.0 if self._detail else 0.0)
+        return port
+
+    def resize(self) -> None:
+        style = _style()
+        m = style["metrics"]
+        width = max(m["title"].horizontalAdvance(self.name),
+                    m["small"].horizontalAdvance(self.subtitle),
+                    m["mono"].horizontalAdvance(self.shape_text)) + 4 * PAD + STRIPE_WIDTH
+        ports = max(len(self.inputs), len(self.outputs), 1) * 24.0
+        width = max(width, ports, MIN_WIDTH)
+        height = sum(m[k].height() for k in ("title", "small", "mono")) + 2 * PAD + 4.0
+        if (width, height) != (self._width, self._height):
+            self.prepareGeometryChange()
+            self._width, self._height = width, height
+            self._rect = QtCore.QRectF(0.0, 0.0, width, height)
+            self.align_ports()
+        self.update()
+
+    def align_ports(self) -> None:
+        for ports, y in ((self.inputs, 0.0), (self.outputs, self._height)):
+            step = self._width / (len(ports) + 1)
+            for i, port in enumerate(ports, 1):
+                rect = port.boundingRect()
+                port.setPos(step * i - rect.width() / 2, y - rect.height() / 2)
+
+    def set_detail(self, detail: bool) -> None:
+        """Show or hide the ports (zoomed out they are too small to use)."""
+        if detail != self._detail:
+            self._detail = detail
+            for port in self.inputs + self.outputs:
+                port.setOpacity(1.0 if detail else 0.0)
 
     def draw_node(self):
-        if not self.frozen:
-            super().draw_node()
+        self.resize()
 
-    def _tooltip_disable(self, state):
-        # NodeGraphQt writes its own tooltip on every redraw; ours carries the problems.
-        self.setToolTip(self.tip)
+    # ---- Qt overrides ---------------------------------------------------
+    def boundingRect(self):  # noqa: N802 (Qt override)
+        return self._rect
 
-    def set_subtitle(self, text: str) -> None:
-        if text != self._subtitle.text():
-            self._subtitle.setText(text)
+    def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)
+        # Set on hover only: setToolTip on every redraw was a large share of a load.
+        if self.toolTip() != self.tip:
+            self.setToolTip(self.tip)
+        super().hoverEnterEvent(event)
 
-    def set_shape_text(self, text: str) -> None:
-        """The output shape(s), drawn on the node's last line in the top-to-bottom layout."""
-        if text != self._shape.text():
-            self._shape.setText(text)
+    def mouseDoubleClickEvent(self, event):  # noqa: N802 (Qt override)
+        viewer = self.viewer()
+        if viewer is not None and event.button() == QtCore.Qt.LeftButton:
+            viewer.node_double_clicked.emit(self.id)
+        super().mouseDoubleClickEvent(event)
 
-    def _texts(self):
-        return (self._text_item.boundingRect(), self._subtitle.boundingRect(),
-                self._shape.boundingRect())
+    def paint(self, painter, option, widget):
+        rect = self._rect
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
+            painter.fillRect(rect, self.stripe if not self.status else
+                             QtGui.QColor(*STATUS_COLORS[self.status]))
+            return
+        self._paint_body(painter, rect.adjusted(1.0, 1.0, -1.0, -1.0))
+        self._paint_texts(painter)
 
-    def _calc_size_vertical(self):
-        title, sub, shape = self._texts()
-        ports = max(len(self._input_items), len(self._output_items), 1) * 22.0
-        width = max(title.width(), sub.width(), shape.width(), ports) + 22.0 + STRIPE_WIDTH
-        return max(width, 150.0), title.height() + sub.height() + shape.height() + 14.0
-
-    def _draw_node_vertical(self):
-        for text in list(self._input_items.values()) + list(self._output_items.values()):
-            text.setVisible(False)
-        self._shape.setVisible(True)
-        self._width, self._height = self._calc_size_vertical()
-        self._set_text_color(self.text_color)
-        self._tooltip_disable(self.disabled)
-        centre = self._width / 2 + STRIPE_WIDTH / 2
-        y = 2.0
-        for item in (self._text_item, self._subtitle, self._shape):
-            rect = item.boundingRect()
-            item.setPos(centre - rect.width() / 2, y)
-            y += rect.height()
-        self.align_ports()
-        self.update()
-
-    def _paint_vertical(self, painter, option, widget):
-        self._paint_horizontal(painter, option, widget)
-
-    def _header_height(self) -> float:
-        return self._text_item.boundingRect().height() + self._subtitle.boundingRect().height()
-
-    def _calc_size_horizontal(self):
-        width, height = super()._calc_size_horizontal()
-        width = max(width, self._subtitle.boundingRect().width() + 24.0)
-        return width + STRIPE_WIDTH, height
-
-    def _draw_node_horizontal(self):
-        height = self._header_height() + 6.0
-        self._shape.setVisible(False)
-        for port, text in list(self._input_items.items()) + list(self._output_items.items()):
-            if port.isVisible():
-                text.setVisible(port.display_name)
-        self._set_base_size(add_h=height)
-        self._set_text_color(self.text_color)
-        self._tooltip_disable(self.disabled)
-        rect = self.boundingRect()
-        title = self._text_item.boundingRect()
-        self._text_item.setPos(rect.center().x() - title.width() / 2, rect.y() + 1.0)
-        sub = self._subtitle.boundingRect()
-        self._subtitle.setPos(rect.center().x() - sub.width() / 2, rect.y() + title.height())
-        self.align_ports(v_offset=height)
-        self.update()
-
-    def _paint_horizontal(self, painter, option, widget):
-        painter.save()
-        rect = self.boundingRect().adjusted(1.0, 1.0, -1.0, -1.0)
-        radius = 5.0
+    def _paint_body(self, painter, rect) -> None:
+        style, radius = _style(), 5.0
         painter.setPen(QtCore.Qt.NoPen)
-        painter.setBrush(QtGui.QColor(*NODE_FILL))
+        painter.setBrush(NODE_FILL)
         painter.drawRoundedRect(rect, radius, radius)
-        header = QtCore.QRectF(rect.x(), rect.y(), rect.width(), self._header_height() + 4.0)
-        painter.setBrush(QtGui.QColor(*self.stripe, 70))
-        painter.drawRoundedRect(header, radius, radius)
-        painter.setBrush(QtGui.QColor(*self.stripe))
-        painter.drawRect(QtCore.QRectF(rect.x(), rect.y() + radius, STRIPE_WIDTH,
-                                       rect.height() - 2 * radius))
-        if self.selected:
+        header = style["metrics"]["title"].height() + PAD + 2.0
+        painter.setBrush(self.header)
+        painter.drawRoundedRect(QtCore.QRectF(rect.x(), rect.y(), rect.width(), header),
+                                radius, radius)
+        painter.fillRect(QtCore.QRectF(rect.x(), rect.y() + radius, STRIPE_WIDTH,
+                                       rect.height() - 2 * radius), self.stripe)
+        if self.isSelected():
             painter.setBrush(QtGui.QColor(*NodeEnum.SELECTED_COLOR.value))
             painter.drawRoundedRect(rect, radius, radius)
         painter.setBrush(QtCore.Qt.NoBrush)
         painter.setPen(self._border_pen())
         painter.drawRoundedRect(rect, radius, radius)
-        painter.restore()
+
+    def _paint_texts(self, painter) -> None:
+        style = _style()
+        left = STRIPE_WIDTH + PAD
+        width = self._width - left - PAD
+        y = PAD
+        for key, text in (("title", self.name), ("small", self.subtitle),
+                          ("mono", self.shape_text)):
+            height = style["metrics"][key].height()
+            painter.setFont(style["fonts"][key])
+            painter.setPen(style["colors"][key])
+            painter.drawText(QtCore.QRectF(left, y, width, height), QtCore.Qt.AlignCenter, text)
+            y += height + (2.0 if key == "title" else 0.0)
 
     def _border_pen(self) -> QtGui.QPen:
+        style = _style()
         if self.status in STATUS_COLORS:
-            return QtGui.QPen(QtGui.QColor(*STATUS_COLORS[self.status]), 2.6)
-        if self.selected:
-            return QtGui.QPen(QtGui.QColor(*NodeEnum.SELECTED_BORDER_COLOR.value), 1.6)
-        if self.is_output:
-            return QtGui.QPen(QtGui.QColor(120, 200, 120), 1.6)
-        return QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0)
+            return style["status"][self.status]
+        if self.isSelected():
+            return style["selected"]
+        return style["output"] if self.is_output else style["border"]
 
-    def output_label(self, index: int) -> QtWidgets.QGraphicsTextItem | None:
-        items = list(self._output_items.values())
-        return items[index] if index < len(items) else None
-
-    def input_label(self, index: int) -> QtWidgets.QGraphicsTextItem | None:
-        items = list(self._input_items.values())
-        return items[index] if index < len(items) else None
+    def itemChange(self, change, value):  # noqa: N802 (Qt override)
+        if change == QtWidgets.QGraphicsItem.ItemSelectedHasChanged:
+            for port in self.inputs + self.outputs:
+                for pipe in port.connected_pipes:
+                    pipe.highlight() if value else pipe.reset()
+        return super().itemChange(change, value)
 
 
-class LayerNode(BaseNode):
-    """The one NodeGraphQt node type: every layer and block is drawn by it."""
+class LayerPipeItem(PipeItem):
+    """A pipe that draws as a plain line, without its arrow, in a zoomed-out view."""
 
-    __identifier__ = "kerascanvas"
-    NODE_NAME = "Layer"
+    def paint(self, painter, option, widget):
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
+            painter.setPen(self.pen())
+            painter.drawPath(self.path())
+            return
+        super().paint(painter, option, widget)
 
-    def __init__(self):
-        super().__init__(qgraphics_item=LayerNodeItem)
-        self.set_port_deletion_allowed(True)
 
-
-NODE_TYPE = f"{LayerNode.__identifier__}.{LayerNode.__name__}"
+def connect_ports(out_port: LayerPortItem, in_port: LayerPortItem,
+                  detail: bool = True) -> LayerPipeItem:
+    """Draw a pipe between two port items (the view only; the document holds the edge)."""
+    pipe = LayerPipeItem()
+    if not detail:
+        pipe._dir_pointer.setOpacity(0.0)
+    out_port.scene().addItem(pipe)
+    pipe.set_connections(out_port, in_port)
+    pipe.draw_path(pipe.input_port, pipe.output_port)
+    if out_port.node.isSelected() or in_port.node.isSelected():
+        pipe.highlight()
+    return pipe

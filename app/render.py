@@ -71,29 +71,22 @@ class NodeRenderer(QtCore.QObject):
         issues = node_issues(analysis)
         doc, views = self.canvas.doc, self.canvas.views
         outputs = set(doc.outputs)
-        for node_id, view in views.items():
+        for node_id, item in views.items():
             result = analysis.results.get(node_id)
             mine = tuple((i.severity, i.message) for i in issues.get(node_id, ()))
             node = doc.nodes[node_id]
             key = (node.kind, node.name, node_id in outputs, mine,
                    None if result is None else (tuple(result.output_shapes or ()), result.count),
-                   len(view.output_ports()))
+                   len(item.outputs))
             if self._shown.get(node_id) != key:
                 self._shown[node_id] = key
-                self._draw(view, node, result, mine, node_id in outputs)
+                self._draw(item, node, result, mine, node_id in outputs)
         self.rendered.emit()
 
-    def _draw(self, view, node, result, problems, is_output) -> None:
-        item = view.view
+    def _draw(self, item, node, result, problems, is_output) -> None:
         count = count_text(result.count if result is not None else None)
         parts = [node.kind] + ([count] if count else []) + (["output"] if is_output else [])
-        item.set_subtitle(" · ".join(parts))
         shapes = list(result.output_shapes or ()) if result is not None else []
-        item.set_shape_text("  ".join(shape_text(s) for s in shapes) if shapes else "?")
-        for i in range(len(view.output_ports())):
-            label = item.output_label(i)
-            if label is not None:
-                label.setPlainText(shape_text(shapes[i]) if i < len(shapes) else "?")
         severities = {s for s, _ in problems}
         item.status = "error" if "error" in severities else (
             "warning" if "warning" in severities else None)
@@ -101,4 +94,6 @@ class NodeRenderer(QtCore.QObject):
         tip = [f"{node.name} ({node.kind})", node.spec.doc]
         tip += [f"{s.upper()}: {m}" for s, m in problems]
         item.tip = "\n".join(t for t in tip if t)
-        item.draw_node()
+        item.set_texts(node.name, " · ".join(parts),
+                       "  ".join(shape_text(s) for s in shapes) if shapes else "?")
+        item.update()

@@ -40,8 +40,8 @@ def window(make_window):
 def wire(window, src, dst, dst_port=0, src_port=0):
     """Drag from an output port to an input port, as the viewer reports it."""
     canvas = window.canvas
-    out = canvas.views[src].output_ports()[src_port].view
-    inp = canvas.views[dst].input_ports()[dst_port].view
+    out = canvas.views[src].outputs[src_port]
+    inp = canvas.views[dst].inputs[dst_port]
     # Like the viewer: dropping on a taken input port also detaches its old pipe.
     detached = [(inp, port) for port in inp.connected_ports]
     canvas.viewer.connection_changed.emit(detached, [(out, inp)])
@@ -49,7 +49,7 @@ def wire(window, src, dst, dst_port=0, src_port=0):
 
 def shape_shown(window, node_id) -> str:
     window.canvas.renderer.render()
-    return window.canvas.views[node_id].view._shape.text()
+    return window.canvas.views[node_id].shape_text
 
 
 @pytest.fixture(scope="session", autouse=True)

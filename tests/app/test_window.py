@@ -61,24 +61,25 @@ def test_refused_value_shows_param_error_and_keeps_document(window):
 
 def test_cycle_is_refused_with_reason(window):
     inp, conv, flat, dense = build_cnn(window)
-    pipes = len(window.canvas.views[conv].input_ports()[0].view.connected_pipes)
+    pipes = len(window.canvas.views[conv].inputs[0].connected_pipes)
     wire(window, dense, conv)  # would replace input->conv by a cycle
     assert "cycle" in window.statusBar().currentMessage()
     assert {(e.src, e.dst) for e in window.doc.edges} == {(inp, conv), (conv, flat),
                                                             (flat, dense)}
-    assert len(window.canvas.views[conv].input_ports()[0].view.connected_pipes) == pipes
+    assert len(window.canvas.views[conv].inputs[0].connected_pipes) == pipes
 
 
 def canvas_matches_document(window):
     canvas, doc = window.canvas, window.doc
     assert set(canvas.views) == set(doc.nodes)
     shown = set()
-    for nid, view in canvas.views.items():
-        assert view.view.name == doc.nodes[nid].name
-        for port_index, port in enumerate(view.input_ports()):
-            for pipe in port.view.connected_pipes:
-                src = canvas._doc_ids[pipe.output_port.node.id]
-                outs = [p.view for p in canvas.views[src].output_ports()]
+    canvas.renderer.render()
+    for nid, item in canvas.views.items():
+        assert item.name == doc.nodes[nid].name and item.id == nid
+        for port_index, port in enumerate(item.inputs):
+            for pipe in port.connected_pipes:
+                src = pipe.output_port.node.id
+                outs = canvas.views[src].outputs
                 shown.add((src, outs.index(pipe.output_port), nid, port_index))
     assert shown == {(e.src, e.src_port, e.dst, e.dst_port) for e in doc.edges}
 
@@ -107,7 +108,7 @@ def test_undo_redo_of_every_command_kind(window):
         window.redo()
         assert dumps(doc) == after
         canvas_matches_document(window)
-    assert tuple(window.canvas.views[conv].view.xy_pos) != (300.0, 40.0)  # layout moved it
+    assert tuple(window.canvas.views[conv].xy_pos) != (300.0, 40.0)  # layout moved it
 
 
 def test_copy_paste_duplicate_and_delete(window):
