@@ -197,15 +197,23 @@ def train(doc: Document, data: Dataset, settings: Mapping[str, Any] | None = Non
     set_threads(threads)
     if resolved.get("seed") is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
-    with device_scope(device):
-        model = result.model = build_model(doc)
-        outputs = [doc.node(nid).name for nid in doc.outputs]
-        compile_model(model, resolved, outputs)
-        _fit(model, doc, data, resolved, result, sink, bridge, list(callbacks))
-        if result.status in (OK, STOPPED):
-            _evaluate(model, doc, data, resolved, result)
-    if save and result.status != OOM:
-        model.save(save)
+    stage = "building the model"
+    try:
+        with device_scope(device):
+            model = result.model = build_model(doc)
+            outputs = [doc.node(nid).name for nid in doc.outputs]
+            compile_model(model, resolved, outputs)
+            stage = "training"
+            _fit(model, doc, data, resolved, result, sink, bridge, list(callbacks))
+            stage = "evaluating"
+            if result.status in (OK, STOPPED):
+                _evaluate(model, doc, data, resolved, result)
+    except Exception as exc:
+        if not is_out_of_memory(exc):
+            raise
+        _out_of_memory(result, exc, stage, resolved["batch_size"])
+    if save and result.model is not None and result.status != OOM:
+        result.model.save(save)
     return result
 
 
@@ -229,17 +237,9 @@ def _fit(model, doc, data, resolved, result, sink, bridge, callbacks) -> None:
                 batch_size=resolved["batch_size"], epochs=resolved["epochs"],
                 validation_data=validation, shuffle=resolved["shuffle"], verbose=0,
                 callbacks=[keras_terminate_on_nan(), guard, *extra, *callbacks])
-    except Exception as exc:
-        if not is_out_of_memory(exc):
-            raise
-        _release_memory()
-        result.status = OOM
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        result.message = (f"Out of memory on {result.device} while training with batch size "
-                          f"{resolved['batch_size']}. Try a smaller batch size or a smaller "
-                          f"model. ({detail})")
-    result.history = guard.history
-    result.epochs_run = guard.completed
+    finally:
+        result.history = guard.history
+        result.epochs_run = guard.completed
     if guard.nan_at is not None:
         result.status = NAN
         result.message = _nan_message(guard.nan_at, resolved, result.epochs_run)
@@ -252,11 +252,18 @@ def keras_terminate_on_nan():
     return import_keras().callbacks.TerminateOnNaN()
 
 
-def _release_memory() -> None:
+def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_size) -> None:
     import torch
 
     if torch.cuda.is_available():
-        torch.cuda.empty_cache()
+        torch.cuda.empty_cache()  # give the failed attempt's blocks back to other work
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # Keras puts its own "Exception encountered when calling..." line first.
+    detail = next((line for line in lines if "memory" in line.lower()),
+                  lines[0] if lines else type(exc).__name__)
+    result.status = OOM
+    result.message = (f"Out of memory on {result.device} while {stage} with batch size "
+                      f"{batch_size}. Try a smaller batch size or a smaller model. ({detail})")
 
 
 def _evaluate(model, doc, data, resolved, result) -> None:

@@ -18,6 +18,7 @@ from kerascanvas.graph.projectfile import load, save
 from kerascanvas.runtime import train as train_module
 from kerascanvas.runtime.bridge import EventBridge
 from kerascanvas.runtime.data import load_data
+from kerascanvas.runtime.keras_env import choose_device
 from kerascanvas.runtime.train import NAN, OOM, STOPPED, train
 from tests.runtime.test_build import graph
 
@@ -150,6 +151,25 @@ def test_runtime_error_mentioning_memory_is_out_of_memory(monkeypatch):
     monkeypatch.setattr(train_module, "run_fit", no_memory)
     doc = classifier()
     assert train(doc, load_data("synthetic:32", doc)).status == OOM
+
+
+def test_out_of_memory_while_building_is_a_result_too(monkeypatch):
+    def no_memory(doc):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 9.00 GiB")
+
+    monkeypatch.setattr(train_module, "build_model", no_memory)
+    doc = classifier()
+    result = train(doc, load_data("synthetic:32", doc))
+    assert result.status == OOM and "building the model" in result.message
+    assert "Tried to allocate 9.00 GiB" in result.message
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_a_gpu_exits_1(tmp_path, capsys):
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        choose_device("cuda")
+    assert run(project(tmp_path, classifier()), "--device", "cuda") == 1
+    assert "cuda" in capsys.readouterr().err
 
 
 def test_other_errors_are_not_swallowed(monkeypatch):
