@@ -241,7 +241,52 @@ class LayerNodeItem(AbstractNodeItem):
 
 
 class LayerPipeItem(PipeItem):
-    """A pipe that draws as a plain line, without its arrow, in a zoomed-out view."""
+    """A pipe that bends around the nodes it would cross, and is a plain line zoomed out.
+
+    A skip connection (a residual add, a projection beside a main path) would
+    otherwise be drawn straight through the nodes between its ends.
+    """
+
+    def draw_path(self, start_port, end_port=None, cursor_pos=None):
+        super().draw_path(start_port, end_port, cursor_pos)
+        if end_port is None or cursor_pos is not None or not self.isVisible():
+            return
+        p1, p2 = self.path().pointAtPercent(0.0), self.path().pointAtPercent(1.0)
+        blocked = self._blocking_rects(p1, p2)
+        if blocked and abs(p2.y() - p1.y()) > 4 * BEND:
+            self.setPath(detour(p1, p2, blocked, self._lane_blockers(p1, p2)))
+            self._draw_direction_pointer()
+
+    def _blocking_rects(self, p1, p2) -> list[QtCore.QRectF]:
+        scene = self.scene()
+        if scene is None:
+            return []
+        ends = {self.input_port.node, self.output_port.node}
+        area = QtCore.QRectF(p1, p2).normalized().adjusted(-2.0, -2.0, 2.0, 2.0)
+        rects = [i.sceneBoundingRect() for i in scene.items(area)
+                 if isinstance(i, LayerNodeItem) and i not in ends]
+        steps = [k / 24 for k in range(1, 24)]
+        points = [QtCore.QPointF(p1.x() + (p2.x() - p1.x()) * t, p1.y() + (p2.y() - p1.y()) * t)
+                  for t in steps]
+        return [r for r in rects if any(r.contains(p) for p in points)]
+
+    def _lane_blockers(self, p1, p2):
+        """lane x -> the x of a lane that passes no node between p1 and p2 on that side."""
+        scene, ends = self.scene(), {self.input_port.node, self.output_port.node}
+        top, height = min(p1.y(), p2.y()), abs(p2.y() - p1.y())
+
+        def clear(lane: float, side: float) -> float:
+            for _ in range(8):  # each round steps past the nodes the lane still meets
+                area = QtCore.QRectF(lane - CLEARANCE / 2, top, CLEARANCE, height)
+                hits = [i.sceneBoundingRect() for i in scene.items(area)
+                        if isinstance(i, LayerNodeItem) and i not in ends]
+                if not hits:
+                    break
+                lane = (max(r.right() for r in hits) if side > 0
+                        else min(r.left() for r in hits)) + side * CLEARANCE
+            return lane
+
+        return clear
 
     def paint(self, painter, option, widget):
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
@@ -249,6 +294,33 @@ class LayerPipeItem(PipeItem):
             painter.drawPath(self.path())
             return
         super().paint(painter, option, widget)
+
+
+BEND = 16.0  # how far a detour runs straight out of and into its ports
+CLEARANCE = 26.0  # gap between a detour and the nodes it passes
+
+
+def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None) -> QtGui.QPainterPath:
+    """A path from p1 to p2 (one above the other) that passes beside the `blocked` rects.
+
+    It leaves p1 straight (up or down, towards p2), bends out to a lane beside the
+    blocking nodes (on the side away from their centre), runs along the lane,
+    and bends back into p2. `clear(lane, side)` may move the lane further out.
+    """
+    centre = sum(r.center().x() for r in blocked) / len(blocked)
+    side = 1.0 if centre <= (p1.x() + p2.x()) / 2 else -1.0
+    lane = (max(r.right() for r in blocked) if side > 0
+            else min(r.left() for r in blocked)) + side * CLEARANCE
+    if clear is not None:
+        lane = clear(lane, side)
+    bend = BEND if p2.y() > p1.y() else -BEND
+    start, end = p1.y() + bend, p2.y() - bend
+    path = QtGui.QPainterPath(p1)
+    path.cubicTo(QtCore.QPointF(p1.x(), start + bend), QtCore.QPointF(lane, start),
+                 QtCore.QPointF(lane, start + 2 * bend))
+    path.lineTo(lane, end - 2 * bend)
+    path.cubicTo(QtCore.QPointF(lane, end), QtCore.QPointF(p2.x(), end - bend), p2)
+    return path
 
 
 def connect_ports(out_port: LayerPortItem, in_port: LayerPortItem,
