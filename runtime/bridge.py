@@ -15,6 +15,7 @@ Batch logs are Keras' running means since the start of the epoch. Batch events
 are throttled by time (at most `max_rate` per second), but the last batch of an
 epoch is always sent. `request_stop()` ends training after the current batch;
 `pause()` blocks the training thread between batches until `resume()`.
+`BridgeBase` holds the sink and these controls for other bridges to build on.
 """
 
 from __future__ import annotations
@@ -46,16 +47,11 @@ def plain(value: Any) -> Any:
         return str(value)
 
 
-class EventBridge(keras.callbacks.Callback):
-    """Send training progress to `sink` as dict events; obey stop and pause requests.
+class BridgeBase(keras.callbacks.Callback):
+    """What every bridge shares: the sink, stop/pause control, and `train_begin`.
 
-    Args:
-        sink: called with each event, on the training thread.
-        settings: the resolved training settings, echoed in `train_begin`.
-        batch_size: samples per batch, for the samples per second figure.
-        samples: training samples per epoch.
-        max_rate: most batch events per second.
-        clock: a monotonic time source (tests pass a fake one).
+    Subclasses decide where batch events come from (`EventBridge` uses the batch-end
+    hook) and call `_wait_if_paused()` between batches.
     """
 
     def __init__(self, sink: Sink, settings: Mapping[str, Any] | None = None,
@@ -73,8 +69,6 @@ class EventBridge(keras.callbacks.Callback):
         self._stop_requested = False
         self._last_sent = -math.inf
         self._epoch = 0
-        self._epoch_start = 0.0
-        self._epoch_times: list[float] = []
         self.epochs_run = 0
         self.last_logs: dict[str, Any] = {}
 
@@ -101,17 +95,44 @@ class EventBridge(keras.callbacks.Callback):
     def stopped(self) -> bool:
         return self._stop_requested
 
-    # ---- Keras hooks ----------------------------------------------------
+    # ---- shared hooks ---------------------------------------------------
     def _emit(self, event: str, **fields) -> None:
         self.sink({"event": event, **plain(fields)})
 
     def _steps(self) -> int | None:
         return (self.params or {}).get("steps")
 
+    def _wait_if_paused(self) -> None:
+        if self._running.is_set():
+            return
+        self._emit("paused", epoch=self._epoch)
+        self._running.wait()
+        self._emit("resumed", epoch=self._epoch)
+
     def on_train_begin(self, logs=None):
+        if self._stop_requested:  # a stop asked for before training began
+            self.model.stop_training = True
         self._emit("train_begin", settings=self.settings,
                    epochs=(self.params or {}).get("epochs"), steps=self._steps(),
                    samples=self.samples, batch_size=self.batch_size)
+
+
+class EventBridge(BridgeBase):
+    """Send training progress to `sink` as dict events; obey stop and pause requests.
+
+    Args:
+        sink: called with each event, on the training thread.
+        settings: the resolved training settings, echoed in `train_begin`.
+        batch_size: samples per batch, for the samples per second figure.
+        samples: training samples per epoch.
+        max_rate: most batch events per second.
+        clock: a monotonic time source (tests pass a fake one).
+    """
+
+    def __init__(self, sink: Sink, settings: Mapping[str, Any] | None = None, **options):
+        super().__init__(sink, settings, **options)
+        self._epoch_start = 0.0
+        self._epoch_times: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -129,13 +150,6 @@ class EventBridge(keras.callbacks.Callback):
         self._wait_if_paused()
         if self._stop_requested:
             self.model.stop_training = True
-
-    def _wait_if_paused(self) -> None:
-        if self._running.is_set():
-            return
-        self._emit("paused", epoch=self._epoch)
-        self._running.wait()
-        self._emit("resumed", epoch=self._epoch)
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = max(self.clock() - self._epoch_start, 1e-9)
