@@ -103,3 +103,53 @@ def test_block_dialog_and_expand(window):
     assert "ResidualBlock" not in kinds and len(kinds) == 1 + len(names)
     window.undo()
     assert window.doc.nodes[block].kind == "ResidualBlock"
+
+
+def test_large_project_opens_with_every_node_edge_and_shape(window, tmp_path):
+    """A 500-node file without positions: every node, pipe and shape is on the canvas."""
+    import keras
+
+    from kerascanvas.graph import projectfile
+    from kerascanvas.graph.document import Document
+
+    doc = Document()
+    prev = back = doc.add_node("Input", params={"shape": [12]}).id
+    for i in range(499):
+        step = i % 50
+        if step == 49:  # an Add joins a skip over the two layers before it
+            node = doc.add_node("Add").id
+            doc.connect(Edge(back, 0, node, 0))
+            doc.connect(Edge(prev, 0, node, 1))
+        else:
+            node = doc.add_node("Dense", params={"units": 16 if step >= 46 else 8 + i % 7}).id
+            doc.connect(Edge(prev, 0, node, 0))
+        back = node if step == 46 else back
+        prev = node
+    doc.outputs = [prev]
+    path = tmp_path / "big.json"
+    projectfile.save(doc, path)
+    assert window.open_path(str(path), ask=False)
+
+    canvas = window.canvas
+    assert set(canvas.views) == set(window.doc.nodes) and len(canvas.views) == 500
+    pipes = {(p.output_port.node.id, canvas.views[p.output_port.node.id].outputs.index(
+        p.output_port), nid, i) for nid, item in canvas.views.items()
+        for i, port in enumerate(item.inputs) for p in port.connected_pipes}
+    assert pipes == {(e.src, e.src_port, e.dst, e.dst_port) for e in window.doc.edges}
+    # The shapes drawn on the nodes are the ones Keras computes for the same graph.
+    tensors = {}
+    for node in window.doc.topological_order():
+        args = [tensors[e.src] for e in window.doc.in_edges(node.id)]
+        if node.kind == "Input":
+            tensors[node.id] = keras.Input(shape=(12,))
+        elif node.kind == "Add":
+            tensors[node.id] = keras.layers.Add()(args)
+        else:
+            tensors[node.id] = keras.layers.Dense(node.params["units"])(args[0])
+    expected = {n: "(" + ", ".join("None" if d is None else str(d) for d in t.shape) + ")"
+                for n, t in tensors.items()}
+    assert {n: shape_shown(window, n) for n in expected} == expected
+    assert window.analysis.valid
+    positions = window.doc.ui["positions"]
+    assert set(positions) == set(doc.nodes)  # laid out once, and recorded
+    assert len({tuple(p) for p in positions.values()}) == len(positions)
