@@ -130,15 +130,20 @@ def test_stop_request_ends_after_the_current_batch():
     assert events[-1]["event"] == "train_end" and events[-1]["stopped"] is True
 
 
-def test_pause_blocks_between_batches_until_resume():
+def paused_run(pause_at: int, epochs: int):
+    """Train in a thread that pauses itself after batch `pause_at`; return once it is held."""
     events: queue.Queue = queue.Queue()
     bridge = EventBridge(events.put, max_rate=0)
-    counter = Counter(lambda n: bridge.pause() if n == 2 else None)
-    worker = threading.Thread(target=fit, args=(bridge, 1, [counter]), daemon=True)
+    counter = Counter(lambda n: bridge.pause() if n == pause_at else None)
+    worker = threading.Thread(target=fit, args=(bridge, epochs, [counter]), daemon=True)
     worker.start()
-    seen = []
-    while not seen or seen[-1]["event"] != "paused":
-        seen.append(events.get(timeout=60))
+    while events.get(timeout=60)["event"] != "paused":
+        pass
+    return bridge, counter, worker, events
+
+
+def test_pause_blocks_between_batches_until_resume():
+    bridge, counter, worker, events = paused_run(pause_at=2, epochs=1)
     assert bridge.paused and worker.is_alive()
     worker.join(timeout=0.3)
     assert worker.is_alive() and counter.batches == 2 and events.empty()
@@ -150,13 +155,7 @@ def test_pause_blocks_between_batches_until_resume():
 
 
 def test_stop_releases_a_pause():
-    events: queue.Queue = queue.Queue()
-    bridge = EventBridge(events.put, max_rate=0)
-    counter = Counter(lambda n: bridge.pause() if n == 1 else None)
-    worker = threading.Thread(target=fit, args=(bridge, 3, [counter]), daemon=True)
-    worker.start()
-    while events.get(timeout=60)["event"] != "paused":
-        pass
+    bridge, counter, worker, _ = paused_run(pause_at=1, epochs=3)
     bridge.request_stop()
     worker.join(timeout=60)
     assert not worker.is_alive() and counter.batches == 1

@@ -20,18 +20,10 @@ from kerascanvas.runtime.bridge import EventBridge
 from kerascanvas.runtime.data import load_data
 from kerascanvas.runtime.keras_env import choose_device
 from kerascanvas.runtime.train import NAN, OOM, STOPPED, train
+from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture)
 from tests.runtime.test_build import graph
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Several torch threads on a busy 2-core machine are many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def classifier(units=3, activation="softmax", training=None):
