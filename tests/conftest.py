@@ -2,6 +2,9 @@
 
 import os
 
+# One torch thread: on 2 shared cores, more threads made training tests ~10x slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_PREFERRED_BINDING", "PySide6")
