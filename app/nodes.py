@@ -252,8 +252,10 @@ class LayerPipeItem(PipeItem):
         if end_port is None or cursor_pos is not None or not self.isVisible():
             return
         p1, p2 = self.path().pointAtPercent(0.0), self.path().pointAtPercent(1.0)
+        if abs(p2.y() - p1.y()) <= 4 * BEND:
+            return  # too short to pass a node (the scene query below is not free)
         blocked = self._blocking_rects(p1, p2)
-        if blocked and abs(p2.y() - p1.y()) > 4 * BEND:
+        if blocked:
             self.setPath(detour(p1, p2, blocked, self._lane_blockers(p1, p2)))
             self._draw_direction_pointer()
 
