@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import userblocks
 from .diagnose import diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
@@ -256,6 +257,8 @@ def infer_node(doc: Document, node: Node, edges: list[Edge],
                results: Mapping[str, NodeResult]) -> tuple[NodeResult, list[Issue]]:
     """Infer one node from the results upstream of it. Never raises."""
     spec = spec_of(node)
+    if spec is not None and spec.kind == userblocks.KIND:  # its rules live in doc.blocks
+        spec = userblocks.bound_spec(doc.blocks, node.params.get("block"))
     if spec is None:
         return NodeResult([], None, None), [
             _issue(node, f"{node.name!r} has unknown kind {node.kind!r}", "unknown_kind")]

@@ -5,6 +5,7 @@ Importing this package registers every kind in `graph.spec.LAYER_SPECS`.
 
 from . import (  # noqa: F401
     activations,
+    application,
     attention,
     conv,
     core,

@@ -1,0 +1,589 @@
+"""User-defined blocks: a sub-graph saved once in `doc.blocks`, placed as instance nodes.
+
+A definition is plain JSON in the project file's "blocks" section::
+
+    "blocks": {"conv_bn": {
+        "nodes":  [{"id": "n2", "kind": "Conv2D", "name": "conv", "params": {...}}, ...],
+        "edges":  [{"src": "n2", "src_port": 0, "dst": "n3", "dst_port": 0}, ...],
+        "inputs": [[{"node": "n2", "port": 0}]],      # per block input: inner ports it feeds
+        "output": {"node": "n4", "port": 0},          # the inner output that leaves the block
+        "params": {"filters": {"node": "n2", "param": "filters", "default": 32}},
+        "doc": "Conv, batch norm, ReLU"}}
+
+An instance is a node of kind "UserBlock" with params {"block": "conv_bn", "filters": 64}
+(exposed params left out take the definition's default). Instances share the
+definition, so editing it (`SetBlockDefinition`) changes every instance.
+
+The table entry "UserBlock" cannot know a document's definitions, so inference
+asks `bound_spec(doc.blocks, name)` for a LayerSpec made from the definition: its
+params are "block" plus the exposed params (typed like the inner params they
+set), and its shape and count rules run the inner nodes' own rules in order.
+Runtime and codegen inline instances the same way: inner layers are named
+f"{instance}_{inner}" (`flatten`), nested blocks give f"{outer}_{inner}_{leaf}".
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+from .commands import AddNode, Command, Connect, RemoveNode, SetOutputs, UndoStack
+from .document import Document, Edge
+from .errors import DocumentError, KerasCanvasError, ParamError, ShapeError
+from .params import ParamSpec, to_json
+from .projectfile import write_text_atomic
+from .spec import LAYER_SPECS, LayerSpec, Shape, register
+
+KIND = "UserBlock"
+_RESERVED_PARAMS = frozenset({"block", "name", "x", "self"})
+
+
+class BlockDefinitionError(KerasCanvasError):
+    """A block definition is malformed; `field` names the place, e.g. `nodes[1].kind`."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+@dataclass(frozen=True)
+class UnboundSpec(LayerSpec):
+    """The table entry: it accepts any exposed param; inference binds it to a definition."""
+
+    def param(self, name: str) -> ParamSpec:
+        try:
+            return super().param(name)
+        except KeyError:
+            return ParamSpec(name, "json", default=None, allow_none=True)
+
+
+def _unbound_shape(params, inputs):
+    raise ShapeError("A UserBlock is inferred from the document's block definitions; "
+                     "use graph.userblocks.bound_spec(doc.blocks, name)")
+
+
+register(UnboundSpec(
+    kind=KIND, category="Blocks", doc="An instance of one of the document's own blocks",
+    params=(ParamSpec("block", "str", initial="", doc="Name of the block definition"),),
+    shape=_unbound_shape, min_inputs=1, max_inputs=8, keras_module="",
+))
+
+
+# ---- checking definitions ---------------------------------------------------
+def check_definition(name: str, data: Any, blocks: Mapping[str, Any]) -> None:
+    """Raise BlockDefinitionError naming the field when `data` is not a sound definition.
+
+    Checks the JSON structure, references between ids, kinds, exposed params, and
+    that no definition contains itself (directly or through other blocks).
+    """
+    where = f"blocks.{name}"
+    if not isinstance(name, str) or not name.isidentifier():
+        raise BlockDefinitionError(f"a block name must be an identifier. Received: {name!r}",
+                                   "blocks")
+    if not isinstance(data, dict):
+        raise BlockDefinitionError(f"expected an object, received {type(data).__name__}", where)
+    for key, kind in (("nodes", list), ("edges", list), ("inputs", list), ("output", dict)):
+        if not isinstance(data.get(key), kind):
+            raise BlockDefinitionError(f"expected a {kind.__name__}, received "
+                                       f"{data.get(key)!r}", f"{where}.{key}")
+    ids = _check_nodes(data["nodes"], where)
+    _check_refs(data, ids, where)
+    _check_params(data, ids, where)
+    _check_recursion(name, {**blocks, name: data})
+
+
+def _check_nodes(nodes: list, where: str) -> dict[str, dict]:
+    ids: dict[str, dict] = {}
+    for i, node in enumerate(nodes):
+        at = f"{where}.nodes[{i}]"
+        if not isinstance(node, dict) or not all(isinstance(node.get(k), str)
+                                                 for k in ("id", "kind", "name")):
+            raise BlockDefinitionError("expected an object with string id, kind and name", at)
+        if node["kind"] not in LAYER_SPECS or node["kind"] == "Input":
+            raise BlockDefinitionError(f"unknown or disallowed kind {node['kind']!r}", f"{at}.kind")
+        if not isinstance(node.get("params", {}), dict):
+            raise BlockDefinitionError("expected an object", f"{at}.params")
+        if node["id"] in ids:
+            raise BlockDefinitionError(f"the id {node['id']!r} is used twice", f"{at}.id")
+        ids[node["id"]] = node
+    if not ids:
+        raise BlockDefinitionError("a block needs at least one node", f"{where}.nodes")
+    return ids
+
+
+def _port_ref(ref: Any, ids: Mapping[str, dict], at: str) -> tuple[str, int]:
+    if not isinstance(ref, dict) or ref.get("node") not in ids:
+        raise BlockDefinitionError(f"expected {{'node': inner id, 'port': n}}, received {ref!r}",
+                                   at)
+    port = ref.get("port", 0)
+    if not isinstance(port, int) or isinstance(port, bool) or port < 0:
+        raise BlockDefinitionError(f"expected a port number >= 0, received {port!r}", at)
+    return ref["node"], port
+
+
+def _check_refs(data: dict, ids: Mapping[str, dict], where: str) -> None:
+    for i, edge in enumerate(data["edges"]):
+        at = f"{where}.edges[{i}]"
+        if not isinstance(edge, dict):
+            raise BlockDefinitionError("expected an object", at)
+        _port_ref({"node": edge.get("src"), "port": edge.get("src_port")}, ids, at)
+        _port_ref({"node": edge.get("dst"), "port": edge.get("dst_port")}, ids, at)
+    if not data["inputs"]:
+        raise BlockDefinitionError("a block needs at least one input", f"{where}.inputs")
+    for i, targets in enumerate(data["inputs"]):
+        if not isinstance(targets, list) or not targets:
+            raise BlockDefinitionError("expected a non-empty list of inner ports",
+                                       f"{where}.inputs[{i}]")
+        for j, ref in enumerate(targets):
+            _port_ref(ref, ids, f"{where}.inputs[{i}][{j}]")
+    _port_ref(data["output"], ids, f"{where}.output")
+    if _topological(data) is None:
+        raise BlockDefinitionError("the inner edges make a cycle", f"{where}.edges")
+
+
+def _check_params(data: dict, ids: Mapping[str, dict], where: str) -> None:
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise BlockDefinitionError("expected an object", f"{where}.params")
+    for key, ref in params.items():
+        at = f"{where}.params.{key}"
+        if not key.isidentifier() or key in _RESERVED_PARAMS or key.startswith("x"):
+            raise BlockDefinitionError(
+                "a block param name must be an identifier other than block, name, self "
+                f"and not start with x. Received: {key!r}", at)
+        if not isinstance(ref, dict) or ref.get("node") not in ids:
+            raise BlockDefinitionError(f"expected {{'node', 'param', 'default'}}, received "
+                                       f"{ref!r}", at)
+        if not isinstance(ref.get("param"), str):
+            raise BlockDefinitionError("expected the inner param name", f"{at}.param")
+
+
+def _check_recursion(name: str, blocks: Mapping[str, Any]) -> None:
+    path: list[str] = []
+
+    def visit(block: str) -> None:
+        if block in path:
+            cycle = " -> ".join([*path[path.index(block):], block])
+            raise BlockDefinitionError(f"a block cannot contain itself: {cycle}",
+                                       f"blocks.{name}")
+        definition = blocks.get(block)
+        if not isinstance(definition, dict):
+            return
+        path.append(block)
+        for node in definition.get("nodes", ()):
+            if isinstance(node, dict) and node.get("kind") == KIND:
+                visit(node.get("params", {}).get("block"))
+        path.pop()
+
+    visit(name)
+
+
+def _topological(data: Mapping[str, Any]) -> list[str] | None:
+    """Inner node ids in call order (document order breaks ties), None on a cycle."""
+    order_of = [n["id"] for n in data["nodes"]]
+    waiting = dict.fromkeys(order_of, 0)
+    for e in data["edges"]:
+        waiting[e["dst"]] += 1
+    order: list[str] = []
+    while len(order) < len(order_of):
+        ready = next((n for n in order_of if waiting.get(n) == 0), None)
+        if ready is None:
+            return None
+        waiting[ready] = -1
+        order.append(ready)
+        for e in data["edges"]:
+            if e["src"] == ready:
+                waiting[e["dst"]] -= 1
+    return order
+
+
+# ---- binding a definition to a LayerSpec ---------------------------------------
+def blocks_key(blocks: Mapping[str, Any]) -> str:
+    """A hashable snapshot of the definitions (what the caches are keyed by)."""
+    return json.dumps(blocks, sort_keys=True, default=to_json)
+
+
+def bound_spec(blocks: Mapping[str, Any], name: Any) -> LayerSpec:
+    """The LayerSpec of instances of block `name`, made from its definition.
+
+    An unknown or malformed definition gives a spec whose shape rule reports why.
+    """
+    return _bound(blocks_key(blocks), name if isinstance(name, str) else repr(name))
+
+
+@lru_cache(maxsize=256)
+def _bound(key: str, name: str) -> LayerSpec:
+    blocks = json.loads(key)
+    base = LAYER_SPECS[KIND]
+    try:
+        if name not in blocks:
+            known = ", ".join(sorted(blocks)) or "none"
+            raise BlockDefinitionError(f"no block definition named {name!r}. Known: {known}")
+        check_definition(name, blocks[name], blocks)
+        definition = blocks[name]
+        params = (base.params[0], *_exposed_specs(blocks, definition))
+    except (BlockDefinitionError, ParamError, KeyError) as exc:
+        return dataclasses.replace(base, shape=_refuse(str(exc)))
+
+    def shape(resolved, inputs):
+        return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[0]
+
+    def count(resolved, inputs):
+        return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[1]
+
+    n_in = len(definition["inputs"])
+    return LayerSpec(kind=KIND, category="Blocks", doc=definition.get("doc") or f"Block {name}",
+                     params=params, shape=shape, count=count, min_inputs=n_in, max_inputs=n_in,
+                     keras_module="")
+
+
+def _refuse(message: str):
+    def shape(params, inputs):
+        raise ShapeError(message)
+    return shape
+
+
+def _inner_spec(blocks: Mapping[str, Any], node: Mapping[str, Any]) -> LayerSpec:
+    if node["kind"] == KIND:
+        return bound_spec(blocks, node.get("params", {}).get("block"))
+    return LAYER_SPECS[node["kind"]]
+
+
+def _exposed_specs(blocks: Mapping[str, Any], definition: Mapping[str, Any]) -> list[ParamSpec]:
+    nodes = {n["id"]: n for n in definition["nodes"]}
+    out = []
+    for key, ref in definition.get("params", {}).items():
+        inner = _inner_spec(blocks, nodes[ref["node"]]).param(ref["param"])
+        default = inner.coerce(ref.get("default", inner.start_value()))
+        out.append(dataclasses.replace(inner, name=key, default=default, initial=None))
+    return out
+
+
+def _values_key(resolved: Mapping[str, Any]) -> str:
+    return json.dumps({k: to_json(v) for k, v in resolved.items()}, sort_keys=True)
+
+
+def _shapes_key(inputs: Sequence[Shape]) -> tuple:
+    return tuple(tuple(s) for s in inputs)
+
+
+def inner_params(definition: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, dict]:
+    """The params of each inner node (by id) once the instance's exposed values are applied."""
+    out = {n["id"]: dict(n.get("params", {})) for n in definition["nodes"]}
+    for key, ref in definition.get("params", {}).items():
+        if key in values:
+            out[ref["node"]][ref["param"]] = to_json(values[key])
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _trace(key: str, name: str, values: str, inputs: tuple):
+    """(output shape, (trainable, non_trainable)) of one instance; ShapeError names the node."""
+    blocks = json.loads(key)
+    definition = blocks[name]
+    params = inner_params(definition, json.loads(values))
+    nodes = {n["id"]: n for n in definition["nodes"]}
+    if len(inputs) != len(definition["inputs"]):
+        raise ShapeError(f"Block {name} takes {len(definition['inputs'])} input(s). "
+                         f"Received {len(inputs)}")
+    feeds: dict[tuple[str, int], Shape] = {}
+    for shape, targets in zip(inputs, definition["inputs"], strict=True):
+        for ref in targets:
+            feeds[(ref["node"], ref.get("port", 0))] = shape
+    outputs: dict[str, list[Shape]] = {}
+    total = [0, 0]
+    for nid in _topological(definition):
+        for e in definition["edges"]:
+            if e["dst"] == nid:
+                feeds[(nid, e["dst_port"])] = outputs[e["src"]][e["src_port"]]
+        node = nodes[nid]
+        ports = sorted(p for (n, p) in feeds if n == nid)
+        ins = [feeds[(nid, p)] for p in ports]
+        spec = _inner_spec(blocks, node)
+        try:
+            resolved = spec.resolve(params[nid])
+            outputs[nid] = spec.output_shapes(resolved, ins)
+            trainable, frozen = spec.count(resolved, ins)
+        except (KerasCanvasError, IndexError) as exc:
+            raise ShapeError(f"{node['name']}: {exc}", port=0) from None
+        total[0], total[1] = total[0] + trainable, total[1] + frozen
+    out = definition["output"]
+    return outputs[out["node"]][out.get("port", 0)], (total[0], total[1])
+
+
+def definition_of(doc: Document, name: str) -> dict:
+    """A deep copy of a definition (editors change the copy, then `SetBlockDefinition`)."""
+    return copy.deepcopy(doc.blocks[name])
+
+
+def instances(doc: Document, name: str) -> list[str]:
+    """Ids of the document's nodes that are instances of block `name`."""
+    return [n.id for n in doc.nodes.values()
+            if n.kind == KIND and n.params.get("block") == name]
+
+
+def bind(doc: Document, node) -> LayerSpec:
+    """The spec inference uses for `node`: bound to a definition for UserBlock nodes."""
+    if node.kind == KIND:
+        return bound_spec(doc.blocks, node.params.get("block"))
+    return node.spec
+
+
+def flatten(doc: Document) -> Document:
+    """A copy of `doc` where every UserBlock instance is replaced by its inner nodes.
+
+    Inner nodes are named f"{instance}_{inner}" and carry the instance's values,
+    nested blocks are inlined in turn, so building the copy gives exactly the
+    layers the generated helper functions make. Other nodes keep their ids.
+
+    Raises:
+        BlockDefinitionError: an instance names a missing or malformed definition.
+    """
+    flat = Document()
+    flat.training, flat.ui, flat.blocks = doc.training, {}, doc.blocks
+    nodes = [(n.id, n.kind, n.name, n.params) for n in doc.nodes.values()]
+    edges = list(doc.edges)
+    outputs = list(doc.outputs)
+    while any(kind == KIND for _, kind, _, _ in nodes):
+        nodes, edges, outputs = _inline_once(doc.blocks, nodes, edges, outputs)
+    for nid, kind, name, params in nodes:
+        flat.add_node(kind, name, params, node_id=nid)
+    for e in edges:
+        flat.connect(e)
+    flat.outputs = outputs
+    return flat
+
+
+def _inline_once(blocks, nodes, edges, outputs):
+    """Inline every UserBlock of one level; nested instances come out for the next pass."""
+    new_nodes, new_edges, sources, sinks = [], [], {}, {}
+    for nid, kind, name, params in nodes:
+        if kind != KIND:
+            new_nodes.append((nid, kind, name, params))
+            continue
+        block = params.get("block")
+        if block not in blocks:
+            raise BlockDefinitionError(f"no block definition named {block!r}", f"{name}.block")
+        check_definition(block, blocks[block], blocks)
+        definition = blocks[block]
+        values = bound_spec(blocks, block).resolve(params)
+        inner = inner_params(definition, values)
+        for n in definition["nodes"]:
+            new_nodes.append((f"{nid}.{n['id']}", n["kind"], f"{name}_{n['name']}",
+                              inner[n["id"]]))
+        new_edges += [Edge(f"{nid}.{e['src']}", e["src_port"], f"{nid}.{e['dst']}",
+                           e["dst_port"]) for e in definition["edges"]]
+        for port, targets in enumerate(definition["inputs"]):
+            sinks[(nid, port)] = [(f"{nid}.{t['node']}", t.get("port", 0)) for t in targets]
+        out = definition["output"]
+        sources[nid] = (f"{nid}.{out['node']}", out.get("port", 0))
+    for e in edges:
+        src, src_port = sources.get(e.src, (e.src, None))
+        src_port = e.src_port if src_port is None else src_port
+        for dst, dst_port in sinks.get((e.dst, e.dst_port), [(e.dst, e.dst_port)]):
+            new_edges.append(Edge(src, src_port, dst, dst_port))
+    return new_nodes, new_edges, [sources.get(o, (o, 0))[0] for o in outputs]
+
+
+# ---- undoable edits -----------------------------------------------------------
+class SetBlockDefinition(Command):
+    """Add, replace (`definition`) or delete (`None`) a block definition; every instance follows.
+
+    The definition is checked first, so a refused one leaves no trace.
+    """
+
+    def __init__(self, doc: Document, name: str, definition: dict | None):
+        self.doc, self.name = doc, name
+        self.definition = copy.deepcopy(definition)
+        self.text = f"Edit block {name}" if definition is not None else f"Delete block {name}"
+        if definition is not None:
+            check_definition(name, self.definition, doc.blocks)
+        elif instances(doc, name):
+            raise DocumentError(f"Block {name!r} still has instances: "
+                                f"{', '.join(doc.node(i).name for i in instances(doc, name))}")
+
+    def do(self):
+        self.old = copy.deepcopy(self.doc.blocks.get(self.name))
+        self._set(self.definition)
+
+    def undo(self):
+        self._set(self.old)
+
+    def _set(self, definition):
+        if definition is None:
+            self.doc.blocks.pop(self.name, None)
+        else:
+            self.doc.blocks[self.name] = copy.deepcopy(definition)
+        self.doc.events.emit(ev.Event(ev.BLOCKS_CHANGED, None, {"block": self.name}))
+
+
+def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: str,
+               exposed_params: Mapping[str, tuple[str, str]] | None = None, doc_text: str = ""):
+    """Replace the selected nodes by one instance of a new block `name`, as one undo step.
+
+    Args:
+        doc: the document.
+        stack: its undo stack.
+        node_ids: the selection; it must not hold Input nodes and must send exactly one
+            tensor out (to other nodes or as a model output).
+        name: the new block's name (an identifier not yet defined).
+        exposed_params: block param name -> (inner node id, inner param name); the
+            block param's default is the inner node's current value.
+        doc_text: one line describing the block.
+
+    Returns:
+        The instance node.
+
+    Raises:
+        DocumentError: the selection cannot become a block (the message says why).
+        BlockDefinitionError: the resulting definition is refused.
+    """
+    selected = list(dict.fromkeys(node_ids))
+    if name in doc.blocks:
+        raise DocumentError(f"A block named {name!r} already exists")
+    definition, feeds, leaving = _cut(doc, selected, exposed_params or {}, doc_text)
+    with stack.macro(f"Make block {name}"):
+        stack.push(SetBlockDefinition(doc, name, definition))
+        return _replace(doc, stack, selected, name, feeds, leaving)
+
+
+def _cut(doc, selected, exposed, doc_text):
+    """The definition of the selection, its incoming tensors and where its output goes."""
+    chosen = set(selected)
+    for nid in selected:
+        if doc.node(nid).kind == "Input":
+            raise DocumentError(f"{doc.node(nid).name!r} is an Input; a block cannot hold one")
+    feeds: list[tuple[str, int]] = []
+    inputs: list[list[dict]] = []
+    inner_edges, leaving = [], []
+    for e in doc.edges:
+        if e.dst in chosen and e.src in chosen:
+            inner_edges.append({"src": e.src, "src_port": e.src_port, "dst": e.dst,
+                                "dst_port": e.dst_port})
+        elif e.dst in chosen:
+            if (e.src, e.src_port) not in feeds:
+                feeds.append((e.src, e.src_port))
+                inputs.append([])
+            inputs[feeds.index((e.src, e.src_port))].append({"node": e.dst, "port": e.dst_port})
+        elif e.src in chosen:
+            leaving.append(e)
+    tensors = {(e.src, e.src_port) for e in leaving}
+    tensors |= {(o, 0) for o in doc.outputs if o in chosen}
+    if len(tensors) != 1:
+        raise DocumentError(f"A block has one output; the selection sends {len(tensors)} "
+                            "tensors out. Select a part of the graph with one exit")
+    if not feeds:
+        raise DocumentError("A block needs an input: the selection receives no tensor")
+    (out_node, out_port), = tensors
+    nodes = [{"id": nid, "kind": doc.node(nid).kind, "name": doc.node(nid).name,
+              "params": {k: to_json(v) for k, v in doc.node(nid).params.items()}}
+             for nid in doc.nodes if nid in chosen]
+    params = {}
+    for key, (nid, param) in exposed.items():
+        if nid not in chosen:
+            raise DocumentError(f"Exposed param {key!r} names node {nid!r}, not in the selection")
+        spec = bind(doc, doc.node(nid))
+        value = doc.node(nid).params.get(param, spec.param(param).start_value())
+        params[key] = {"node": nid, "param": param, "default": to_json(value)}
+    definition = {"nodes": nodes, "edges": inner_edges, "inputs": inputs,
+                  "output": {"node": out_node, "port": out_port}, "params": params}
+    if doc_text:
+        definition["doc"] = doc_text
+    return definition, feeds, [e for e in leaving] + [o for o in doc.outputs if o in chosen]
+
+
+def _replace(doc, stack, selected, name, feeds, leaving):
+    positions = [doc.position(nid) for nid in selected if doc.position(nid)]
+    pos = (sum(p[0] for p in positions) / len(positions),
+           sum(p[1] for p in positions) / len(positions)) if positions else None
+    slot = next((doc.outputs.index(o) for o in leaving if isinstance(o, str)), None)
+    for nid in selected:
+        stack.push(RemoveNode(doc, nid))
+    instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()),
+                                  {"block": name}, pos=pos))
+    for port, (src, src_port) in enumerate(feeds):
+        stack.push(Connect(doc, Edge(src, src_port, instance.id, port)))
+    for e in leaving:
+        if isinstance(e, Edge):
+            stack.push(Connect(doc, Edge(instance.id, 0, e.dst, e.dst_port)))
+    if slot is not None:
+        outputs = list(doc.outputs)
+        outputs.insert(slot, instance.id)
+        stack.push(SetOutputs(doc, outputs))
+    return instance
+
+
+# ---- the user library ---------------------------------------------------------
+def library_dir() -> Path:
+    """platformdirs' user data folder for kerascanvas, then "blocks"."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("kerascanvas")) / "blocks"
+
+
+def export_block(doc: Document, name: str, folder: str | Path | None = None) -> Path:
+    """Write block `name` and the blocks it uses to `folder/NAME.json`; return the path."""
+    folder = Path(folder) if folder is not None else library_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    needed = _closure(doc.blocks, name)
+    data = {"format": LIBRARY_FORMAT, "version": 1, "block": name,
+            "blocks": {b: doc.blocks[b] for b in needed}}
+    path = folder / f"{name}.json"
+    write_text_atomic(path, json.dumps(data, sort_keys=True, indent=2) + "\n")
+    return path
+
+
+def read_library_file(path: str | Path) -> tuple[str, dict]:
+    """(block name, definitions) from a library file; BlockDefinitionError names the field."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BlockDefinitionError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != LIBRARY_FORMAT:
+        raise BlockDefinitionError(f"{path} is not a block library file: expected format "
+                                   f"{LIBRARY_FORMAT!r}", "format")
+    blocks = data.get("blocks")
+    if not isinstance(blocks, dict) or data.get("block") not in blocks:
+        raise BlockDefinitionError(f"{path}: expected the block's own definition in blocks",
+                                   "block")
+    for key, definition in blocks.items():
+        check_definition(key, definition, blocks)
+    return data["block"], blocks
+
+
+def import_block(doc: Document, stack: UndoStack, path: str | Path) -> str:
+    """Add a library block (and the blocks it uses) to the document, as one undo step.
+
+    A definition already in the document under the same name must be identical.
+    """
+    name, blocks = read_library_file(path)
+    with stack.macro(f"Import block {name}"):
+        for key, definition in blocks.items():
+            if key in doc.blocks:
+                if blocks_key(doc.blocks[key]) != blocks_key(definition):
+                    raise DocumentError(f"The document already has a different block {key!r}")
+                continue
+            stack.push(SetBlockDefinition(doc, key, definition))
+    return name
+
+
+def _closure(blocks: Mapping[str, Any], name: str) -> list[str]:
+    out, stack = [], [name]
+    while stack:
+        block = stack.pop()
+        if block in out or block not in blocks:
+            continue
+        out.append(block)
+        stack += [n.get("params", {}).get("block") for n in blocks[block]["nodes"]
+                  if n["kind"] == KIND]
+    return out
+
+
+LIBRARY_FORMAT = "kerascanvas-block"
