@@ -108,7 +108,11 @@ class Canvas(QtCore.QObject):
         if moves:
             self.stack.push(cmd.Move(self.doc, moves))
 
-    def _on_viewer_selection_changed(self, *_):
+    def _on_viewer_selection_changed(self, selected=(), deselected=()):
+        # Not in itemChange: a Python override there runs for every change of every item.
+        for node_id in {*selected, *deselected}:
+            if node_id in self.views:
+                self.views[node_id].highlight_pipes()
         self.selection_changed.emit(self.selected_ids())
 
     def _on_viewer_double_clicked(self, node_id):
@@ -125,11 +129,15 @@ class Canvas(QtCore.QObject):
 
     def select(self, node_ids, center: bool = False) -> None:
         blocker = QtCore.QSignalBlocker(self.viewer)  # one selection_changed, not one per item
+        before = self.selected_ids()
         self.viewer.scene().clearSelection()
         items = [self.views[n] for n in node_ids if n in self.views]
         for item in items:
             item.setSelected(True)
         del blocker
+        for node_id in {*before, *node_ids}:
+            if node_id in self.views:
+                self.views[node_id].highlight_pipes()
         if center:
             self.viewer.center_items(items)
         self.selection_changed.emit(self.selected_ids())

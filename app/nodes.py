@@ -18,7 +18,7 @@ from NodeGraphQt.constants import LayoutDirectionEnum, NodeEnum, PortTypeEnum
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.qgraphics.pipe import PipeItem
 from NodeGraphQt.qgraphics.port import PortItem
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 # Palette category -> header stripe colour (muted, readable on the dark canvas).
 CATEGORY_COLORS = {
@@ -232,12 +232,12 @@ class LayerNodeItem(AbstractNodeItem):
             return style["selected"]
         return style["output"] if self.is_output else style["border"]
 
-    def itemChange(self, change, value):  # noqa: N802 (Qt override)
-        if change == QtWidgets.QGraphicsItem.ItemSelectedHasChanged:
-            for port in self.inputs + self.outputs:
-                for pipe in port.connected_pipes:
-                    pipe.highlight() if value else pipe.reset()
-        return super().itemChange(change, value)
+    def highlight_pipes(self) -> None:
+        """Highlight the pipes of a selected node (plain again once neither end is selected)."""
+        for port in self.inputs + self.outputs:
+            for pipe in port.connected_pipes:
+                ends = (pipe.input_port.node, pipe.output_port.node)
+                pipe.highlight() if any(n.isSelected() for n in ends) else pipe.reset()
 
 
 class LayerPipeItem(PipeItem):
