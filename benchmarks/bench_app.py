@@ -56,6 +56,14 @@ def frame_ms(window, app, frames: int = 20) -> float:
     return (time.perf_counter() - start) / frames * 1000
 
 
+def settle(app, seconds: float = 0.5) -> None:
+    """Let the timers that follow a load (fit, code preview) run before timing frames."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
 def main() -> None:
     startup = float(subprocess.run([sys.executable, "-c", STARTUP], capture_output=True,
                                    text=True, check=True).stdout.strip().splitlines()[-1])
@@ -76,7 +84,7 @@ def main() -> None:
     open_s = time.perf_counter() - t
     window.open_path(os.path.join(folder, "1000.json"), ask=False)
     window.canvas.renderer.render()
-    app.processEvents()
+    settle(app)  # the code preview regenerates once after a load; a pan frame is what follows
     frame = frame_ms(window, app)
     print(f"startup to first painted window: {startup:.2f} s  (target 2 s, ratio "
           f"{startup / 2:.2f})")
