@@ -11,9 +11,11 @@ from typing import Any
 
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.spec import LayerSpec, get_spec
+from kerascanvas.graph.userblocks import KIND as USER_BLOCK
+from kerascanvas.graph.userblocks import bind
 
 from .errors import CodegenError
-from .naming import Namer
+from .naming import RESERVED, Namer
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,19 @@ class Plan:
     inputs: list[Step]
     outputs: list[str]
     namer: Namer = field(default_factory=Namer)
+    blocks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_blocks(self) -> list[str]:
+        """User block names used by instance nodes, in order of first use."""
+        return list(dict.fromkeys(s.params["block"] for s in self.steps
+                                  if s.spec.kind == USER_BLOCK))
 
     @property
     def block_kinds(self) -> list[str]:
         """Block kinds used, in order of first use."""
-        return list(dict.fromkeys(s.spec.kind for s in self.steps if s.spec.is_block))
+        return list(dict.fromkeys(s.spec.kind for s in self.steps
+                                  if s.spec.is_block and s.spec.kind != USER_BLOCK))
 
 
 def make_plan(doc: Document, analysis=None) -> Plan:
@@ -70,14 +80,23 @@ def make_plan(doc: Document, analysis=None) -> Plan:
         raise CodegenError(_error_text(doc, errors))
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
-    namer = Namer()
+    namer = Namer(RESERVED | frozenset(_helper_names(doc)))
     ports: dict[tuple[str, int], str] = {}
     edges_in = _edges_in(doc)
-    steps = [_make_step(node, edges_in.get(node.id, []), analysis.results[node.id], namer, ports)
+    steps = [_make_step(node, edges_in.get(node.id, []), analysis.results[node.id], namer, ports,
+                        bind(doc, node))
              for node in _model_nodes(doc)]
     inputs = [s for s in steps if s.spec.kind == "Input"]
     outputs = [ports[(nid, 0)] for nid in doc.outputs]
-    return Plan(steps, inputs, outputs, namer)
+    return Plan(steps, inputs, outputs, namer, doc.blocks)
+
+
+def _helper_names(doc: Document) -> list[str]:
+    """Function names of the user block helpers, kept out of the variable names."""
+    from .userblocks import helper_names
+
+    used = [n.params.get("block") for n in doc.nodes.values() if n.kind == USER_BLOCK]
+    return list(helper_names(doc.blocks, used).values()) if used else []
 
 
 def _model_nodes(doc: Document) -> list[Node]:
@@ -89,8 +108,8 @@ def _model_nodes(doc: Document) -> list[Node]:
             + [n for n in order if n.kind != "Input" and n.id in wanted])
 
 
-def _make_step(node, edges_in, result, namer, ports) -> Step:
-    spec = get_spec(node.kind)
+def _make_step(node, edges_in, result, namer, ports, spec: LayerSpec | None = None) -> Step:
+    spec = spec or get_spec(node.kind)
     sources = [ports[(edge.src, edge.src_port)] for edge in edges_in]
     count = len(result.output_shapes) if result.output_shapes else 1
     outputs = [namer.take(node.name)]

@@ -17,7 +17,7 @@ def chain_problem(plan: Plan) -> str | None:
     previous = plan.steps[0]
     for step in plan.steps[1:]:
         where = f"node {step.name!r} ({step.spec.kind})"
-        if step.spec.is_block:
+        if step.spec.is_block or step.spec.kind in ("UserBlock", "Application"):
             return f"{where} is a block, which is no single layer"
         if len(step.inputs) != 1:
             return f"{where} takes {len(step.inputs)} inputs, a Sequential layer takes 1"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from kerascanvas.graph.spec import get_spec
 
+from . import application
 from .emit import INDENT, Module, call_suffix, constructor, pack
+from .errors import CodegenError
 from .literals import call
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
@@ -33,6 +35,14 @@ class _Writer:
     def step(self, step: Step) -> None:
         if step.spec.min_inputs == 0:
             return
+        if step.spec.kind == application.KIND:
+            attr = self.attrs.take(step.name)
+            self.init += application.construct_lines(f"self.{attr}", step, INDENT * 2)
+            self.body.append(f"{INDENT * 2}{step.outputs[0]} = self.{attr}({step.inputs[0]})")
+            return
+        if step.spec.kind == "UserBlock":
+            raise CodegenError(f"Node {step.name!r} is a user block, which the subclass style "
+                               "cannot write yet. Use the functional style")
         if not step.spec.is_block:
             self.layer(step.spec, step.kwargs, step.name, step.inputs, step.outputs, step.params)
             return

@@ -16,7 +16,10 @@ from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
 from kerascanvas.graph.spec import LayerSpec, get_spec
+from kerascanvas.graph.userblocks import KIND as USER_BLOCK
+from kerascanvas.graph.userblocks import flatten
 
+from .finetune import make_application
 from .keras_env import import_keras
 
 GENERIC = "KerasLayer"
@@ -30,21 +33,24 @@ class BuildError(KerasCanvasError):
         self.issues = tuple(issues)
 
 
-def make_layer(kind: str, name: str, params: Mapping[str, Any]):
+def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | None = None):
     """A Keras layer of `kind` named `name`, given only the non-default params.
 
     A `KerasLayer` node is deserialized from its recorded class and config, in
-    safe mode (nothing from a file is executed).
+    safe mode (nothing from a file is executed). `dtype` (e.g. "float32" for an
+    output layer under mixed precision) is passed as the layer's `dtype` keyword.
 
     >>> make_layer("Dense", "head", {"units": 10}).get_config()["units"]  # doctest: +SKIP
     10
     """
     keras = import_keras()
     spec = get_spec(kind)
+    extra = {"dtype": dtype} if dtype else {}
     if spec.kind == GENERIC:
-        resolved = spec.resolve(params)
-        return keras.saving.deserialize_keras_object(serialized(resolved, name), safe_mode=True)
-    return getattr(keras.layers, spec.kind)(**spec.non_default(params), name=name)
+        config = serialized(spec.resolve(params), name)
+        config["config"].update(extra)
+        return keras.saving.deserialize_keras_object(config, safe_mode=True)
+    return getattr(keras.layers, spec.kind)(**spec.non_default(params), name=name, **extra)
 
 
 def make_input(node: Node):
@@ -94,15 +100,20 @@ def _shape(tensor) -> tuple:
     return tuple(tensor.shape)
 
 
-def expand_block(node: Node, tensors: list, layers: dict[str, Any]) -> list:
-    """Inline a block node: build its sublayers and return the block output as a list."""
+def expand_block(node: Node, tensors: list, layers: dict[str, Any],
+                 dtypes: Mapping[str, str] | None = None) -> list:
+    """Inline a block node: build its sublayers and return the block output as a list.
+
+    `dtypes` maps Keras layer names to a dtype to build them with (see `apply_graph`).
+    """
     spec = node.spec
     resolved = spec.resolve(node.params)
     expansion = spec.expand(resolved, [_shape(t) for t in tensors])
     values: dict[str, list] = {"input": list(tensors)}
     for sub in expansion.layers:
         name = f"{node.name}_{sub.name}"
-        layer = layers.get(name) or make_layer(sub.kind, name, sub.params)
+        layer = layers.get(name) or make_layer(sub.kind, name, sub.params,
+                                               (dtypes or {}).get(name))
         layers[name] = layer
         args = [t for ref in sub.inputs for t in values[ref]]
         values[sub.name] = call_layer(get_spec(sub.kind), layer, args)
@@ -110,7 +121,8 @@ def expand_block(node: Node, tensors: list, layers: dict[str, Any]) -> list:
 
 
 def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
-                layers: dict[str, Any] | None = None) -> dict[str, list]:
+                layers: dict[str, Any] | None = None,
+                dtypes: Mapping[str, str] | None = None) -> dict[str, list]:
     """Run the document's layers on given input tensors.
 
     Args:
@@ -118,6 +130,8 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
         tensors_by_input: a tensor for each Input node, keyed by node name.
         layers: Keras layers by name to reuse (shared weights); new layers are
             added to it, so a second call with the same dict reuses them all.
+        dtypes: Keras layer name -> dtype for layers that must not follow the global
+            dtype policy (under mixed precision, the output layers compute in float32).
 
     Returns:
         The outputs of every node (a list, indexed by output port), keyed by node id.
@@ -131,11 +145,18 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
             continue
         args = [values[e.src][e.src_port] for e in doc.in_edges(node.id)]
         if spec.is_block:
-            values[node.id] = expand_block(node, args, layers)
+            values[node.id] = expand_block(node, args, layers, dtypes)
+            continue
+        if spec.kind == "Application":  # a nested keras.applications model
+            if node.name not in layers:
+                layers[node.name] = make_application(node.name, spec.resolve(node.params),
+                                                     _shape(args[0]))
+            values[node.id] = [layers[node.name](args[0])]
             continue
         resolved = spec.resolve(node.params)
         if node.name not in layers:
-            layers[node.name] = make_layer(node.kind, node.name, resolved)
+            layers[node.name] = make_layer(node.kind, node.name, resolved,
+                                           (dtypes or {}).get(node.name))
         values[node.id] = call_layer(spec, layers[node.name], args, resolved)
     return values
 
@@ -166,19 +187,24 @@ def describe_issues(doc: Document, issues, headline: str) -> str:
     return "\n".join(lines)
 
 
-def build_model(doc: Document, name: str | None = None):
+def build_model(doc: Document, name: str | None = None,
+                dtypes: Mapping[str, str] | None = None):
     """Build the uncompiled `keras.Model` of a valid document.
 
     Inputs follow the document's node order, outputs `doc.outputs` (port 0 of
-    each output node).
+    each output node). Under a mixed-precision policy pass
+    `dtypes=precision.output_dtype_overrides(doc)`, so the output layers are built
+    with `dtype="float32"`, as written code for that policy would build them.
 
     Raises:
         BuildError: the document has validation errors (all of them are listed).
     """
     keras = import_keras()
     check_buildable(doc)
+    if any(n.kind == USER_BLOCK for n in doc.nodes.values()):
+        doc = flatten(doc)  # instances inlined, named as the generated helpers name them
     inputs = {n.name: make_input(n) for n in input_nodes(doc)}
-    values = apply_graph(doc, inputs)
+    values = apply_graph(doc, inputs, dtypes=dtypes)
     outputs = [values[nid][0] for nid in doc.outputs]
     kwargs = {"name": name} if name else {}
     return keras.Model(inputs=_single(list(inputs.values())), outputs=_single(outputs), **kwargs)

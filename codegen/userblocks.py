@@ -1,0 +1,132 @@
+"""Helper functions for the document's own blocks, and the calls of their instances.
+
+Each block definition becomes one function, `def conv_bn(x, filters=32, name=None)`,
+whose layers are named `name + '_' + inner node name`, exactly like
+`graph.userblocks.flatten` names them for the runtime, so both builds agree.
+Exposed params become keyword arguments with the definition's defaults; an
+instance passes only the values that differ from them. Nested blocks call the
+helper of the inner block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kerascanvas.graph import userblocks
+from kerascanvas.graph.spec import LAYER_SPECS
+
+from .emit import INDENT, call_suffix, constructor
+from .errors import CodegenError
+from .literals import Code, call, literal
+from .naming import Namer
+
+KIND = userblocks.KIND
+
+
+def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
+    """Block name -> helper function name, for `used` blocks and those nested in them.
+
+    The order is the order of definition in the module: inner blocks first.
+    """
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name not in blocks:
+            raise CodegenError(f"No block definition named {name!r}")
+        for node in blocks[name]["nodes"]:
+            if node["kind"] == KIND:
+                visit(node["params"].get("block"))
+        order.append(name)
+
+    for name in used:
+        visit(name)
+    namer = Namer()
+    return {name: namer.take(name) for name in order}
+
+
+def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str]) -> str:
+    """The `def` of block `name`'s helper."""
+    definition = blocks[name]
+    local = Namer(frozenset(helpers.values()) | {"name", "keras", "layers"})
+    n_in = len(definition["inputs"])
+    args = ["x"] if n_in == 1 else [f"x{i}" for i in range(n_in)]
+    for arg in args:
+        local.take(arg)
+    spec = userblocks.bound_spec(blocks, name)
+    exposed = {p.name: p.default for p in spec.params[1:]}
+    for key in exposed:
+        local.take(key)
+    signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in exposed.items()),
+                           "name=None"])
+    lines = [f"def {helpers[name]}({signature}):",
+             f'{INDENT}"""{_doc_line(definition, name)}"""',
+             f"{INDENT}name = name or {literal(name)} + "
+             f"str(keras.backend.get_uid({literal(name)}))"]
+    lines += _body(blocks, definition, args, local, helpers)
+    return "\n".join(lines) + "\n"
+
+
+def _doc_line(definition, name: str) -> str:
+    text = str(definition.get("doc") or f"The user block {name}.")
+    return text.replace("\\", "\\\\").replace('"""', "'''").replace("\n", " ")
+
+
+def _body(blocks, definition, args, local: Namer, helpers) -> list[str]:
+    refs = {(ref["node"], ref["param"]): Code(key)
+            for key, ref in definition.get("params", {}).items()}
+    feeds = {}
+    for arg, targets in zip(args, definition["inputs"], strict=True):
+        for t in targets:
+            feeds[(t["node"], t.get("port", 0))] = arg
+    nodes = {n["id"]: n for n in definition["nodes"]}
+    outputs: dict[str, list[str]] = {}
+    lines = []
+    for nid in userblocks._topological(definition):
+        for e in definition["edges"]:
+            if e["dst"] == nid:
+                feeds[(nid, e["dst_port"])] = outputs[e["src"]][e["src_port"]]
+        node = nodes[nid]
+        sources = [feeds[k] for k in sorted(k for k in feeds if k[0] == nid)]
+        var = local.take(node["name"])
+        outputs[nid] = [var, *(local.take(f"{node['name']}_out{i}") for i in range(1, 4))]
+        kwargs = _inner_kwargs(blocks, node, refs)
+        layer_name = Code(f"name + {literal('_' + node['name'])}")
+        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers))
+    out = definition["output"]
+    lines.append(f"{INDENT}return {outputs[out['node']][out.get('port', 0)]}")
+    return lines
+
+
+def _inner_kwargs(blocks, node, refs) -> dict[str, Any]:
+    spec = userblocks.bound_spec(blocks, node["params"].get("block")) if node["kind"] == KIND \
+        else LAYER_SPECS[node["kind"]]
+    kwargs = spec.non_default(node.get("params", {}))
+    for p in spec.params:  # exposed params are passed through, in the spec's order
+        if (node["id"], p.name) in refs:
+            kwargs[p.name] = refs[(node["id"], p.name)]
+    return {k: kwargs[k] for k in [p.name for p in spec.params] if k in kwargs}
+
+
+def _inner_line(blocks, node, kwargs, layer_name, sources, var, helpers) -> str:
+    if node["kind"] == KIND:
+        inner = kwargs.pop("block", node["params"].get("block"))
+        return call(helpers[inner], sources, {**kwargs, "name": layer_name}, INDENT,
+                    f"{var} = ")
+    spec = LAYER_SPECS[node["kind"]]
+    if spec.outputs(spec.resolve(node.get("params", {}))) > 1 or spec.kind == "KerasLayer":
+        raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
+                           "block helper yet: layers with several outputs or kept Keras "
+                           "configs must stay outside blocks")
+    return constructor(spec, kwargs, layer_name, INDENT, f"{var} = ",
+                       call_suffix(spec, sources))
+
+
+def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str) -> str:
+    """`prefix + conv_bn(x, filters=64, name='blk')` for one instance node."""
+    kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+    block = step.params["block"]
+    return call(helpers[block], list(step.inputs), {**kwargs, "name": step.name}, indent,
+                prefix)

@@ -1,0 +1,143 @@
+"""Transfer learning: Application base networks, and two-phase fine-tuning.
+
+`make_application` builds the `keras.applications` model of an Application node
+with the same arguments the generated code passes, then freezes it as the node
+says. The training settings may ask for two phases::
+
+    "finetune": {"phase1_epochs": 3, "phase1_lr": 1e-3,
+                 "phase2_epochs": 2, "phase2_lr": 1e-5, "unfreeze_from": 100}
+
+Phase 1 trains the new head with every Application base frozen. Phase 2 unfreezes
+each base from layer `unfreeze_from` on, keeps its BatchNormalization layers frozen
+(in inference mode, as the Keras transfer-learning guide advises), recompiles at
+the lower rate and continues the epoch numbering, so the curves continue.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kerascanvas.codegen.application import application_kwargs
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.errors import KerasCanvasError
+
+from .keras_env import import_keras
+
+KIND = "Application"
+FIELDS = {"phase1_epochs": (int, 1), "phase1_lr": (float, 0.0),
+          "phase2_epochs": (int, 0), "phase2_lr": (float, 0.0), "unfreeze_from": (int, 0)}
+
+
+class FinetuneError(KerasCanvasError):
+    """The finetune settings or an Application's weights file are refused."""
+
+
+def make_application(name: str, params: Mapping[str, Any], input_shape):
+    """The Application node's base model, named `name`, frozen as its params say.
+
+    Args:
+        name: the node name (the nested model's name).
+        params: the node's resolved params.
+        input_shape: the incoming tensor's shape, batch first.
+
+    Raises:
+        FinetuneError: `weights` names a file that does not exist.
+    """
+    keras = import_keras()
+    weights = params["weights"]
+    if weights is not None and not os.path.isfile(weights):
+        raise FinetuneError(f"{name}: the weights file {weights!r} does not exist. Expected a "
+                            "local .weights.h5 file (nothing is downloaded)")
+    build = getattr(keras.applications, params["architecture"])
+    base = build(**application_kwargs(dict(params), tuple(input_shape)), name=name)
+    if not params["trainable"]:
+        base.trainable = False
+    for layer in base.layers[:params["freeze_first"]]:
+        layer.trainable = False
+    return base
+
+
+def finetune_settings(training: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The checked `finetune` section of the training settings, or None when absent.
+
+    Raises:
+        FinetuneError: naming the field, e.g. `training.finetune.phase2_lr`.
+    """
+    raw = training.get("finetune")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise FinetuneError(f"training.finetune: expected an object, received {raw!r}")
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise FinetuneError(f"training.finetune.{unknown[0]}: unknown field. Expected: "
+                            f"{', '.join(FIELDS)}")
+    out = {}
+    for key, (kind, low) in FIELDS.items():
+        value = raw.get(key)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and (float(value).is_integer() if kind is int else True)
+        if not ok or (value <= low if kind is float else value < low):
+            what = f"an integer >= {low}" if kind is int else "a number > 0"
+            raise FinetuneError(f"training.finetune.{key}: expected {what}. "
+                                f"Received: {value!r}")
+        out[key] = kind(value)
+    return out
+
+
+def application_bases(model, doc: Document) -> list:
+    """The nested base models of the document's Application nodes, found by name."""
+    names = [n.name for n in doc.nodes.values() if n.kind == KIND]
+    return [model.get_layer(name) for name in names]
+
+
+def freeze_bases(bases) -> None:
+    """Phase 1: every base frozen whole."""
+    for base in bases:
+        base.trainable = False
+
+
+def unfreeze_bases(bases, unfreeze_from: int) -> None:
+    """Phase 2: layers from `unfreeze_from` on train; BatchNormalization stays frozen."""
+    keras = import_keras()
+    for base in bases:
+        base.trainable = True
+        for index, layer in enumerate(base.layers):
+            if index < unfreeze_from or isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
+
+
+def fit_in_phases(model, bases, settings: Mapping[str, Any],
+                  compile_at: Callable[[float], None],
+                  fit: Callable[..., Any], should_continue: Callable[[], bool] = lambda: True):
+    """Run the two phases: freeze, compile, fit; unfreeze, recompile, fit on.
+
+    Args:
+        model: the built model (compiled or not).
+        bases: the Application base models inside it.
+        settings: `finetune_settings(...)`.
+        compile_at: compiles `model` with the given learning rate.
+        fit: `fit(epochs=..., initial_epoch=...)` runs `model.fit` with the other arguments.
+        should_continue: asked after phase 1 (False after a stop request or a NaN loss).
+
+    Returns:
+        The two Keras History objects (the second is None when phase 2 did not run).
+    """
+    freeze_bases(bases)
+    compile_at(settings["phase1_lr"])
+    first = settings["phase1_epochs"]
+    history1 = fit(epochs=first, initial_epoch=0)
+    if not settings["phase2_epochs"] or not should_continue():
+        return history1, None
+    unfreeze_bases(bases, settings["unfreeze_from"])
+    compile_at(settings["phase2_lr"])
+    history2 = fit(epochs=first + settings["phase2_epochs"], initial_epoch=first)
+    return history1, history2
+
+
+def with_learning_rate(optimizer: Mapping[str, Any], lr: float) -> dict[str, Any]:
+    """Optimizer options with `learning_rate` replaced (a schedule is dropped for the phase)."""
+    options = {k: v for k, v in optimizer.items() if k != "schedule"}
+    return {**options, "learning_rate": lr}
