@@ -194,7 +194,8 @@ class Document:
         self.events.emit(ev.Event(ev.NODE_REMOVED, node_id, {"node": node}))
         return node
 
-    def connect(self, edge: Edge, index: int | None = None) -> None:
+    def connect(self, edge: Edge, index: int | None = None, check_cycle: bool = True) -> None:
+        """Add an edge. `check_cycle=False` is for bulk loads that check once at the end."""
         src, dst = self.node(edge.src), self.node(edge.dst)
         spec = dst.spec
         if spec.max_inputs is not None and edge.dst_port >= spec.max_inputs:
@@ -204,7 +205,7 @@ class Document:
         if any(e.dst == edge.dst and e.dst_port == edge.dst_port for e in self.edges):
             raise DocumentError(
                 f"Input port {spec.port_name(edge.dst_port)} of {dst.name!r} is already connected")
-        if self.would_cycle(edge):
+        if check_cycle and self.would_cycle(edge):
             raise DocumentError(
                 f"Connecting {src.name!r} to {dst.name!r} would make a cycle")
         self.edges.insert(len(self.edges) if index is None else index, edge)

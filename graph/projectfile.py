@@ -74,6 +74,8 @@ def _check_schema(data: Any) -> None:
         raise ProjectFileError(
             f"this file was written by a newer Keras Canvas (version {version}); "
             f"this one reads version {VERSION} and older", field="version")
+    if _VALIDATOR.is_valid(data):  # the fast path; best_match is only for the message
+        return
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
     if error is not None:
         raise ProjectFileError(error.message, field=_field(error.absolute_path))
@@ -99,9 +101,11 @@ def from_dict(data: Any) -> Document:
             if raw[end] not in doc.nodes:
                 raise ProjectFileError(f"no node with id {raw[end]!r}", field=f"edges[{i}].{end}")
         try:
-            doc.connect(Edge(raw["src"], raw["src_port"], raw["dst"], raw["dst_port"]))
+            doc.connect(Edge(raw["src"], raw["src_port"], raw["dst"], raw["dst_port"]),
+                        check_cycle=False)
         except DocumentError as exc:
             raise ProjectFileError(str(exc), field=f"edges[{i}]") from None
+    _refuse_cycles(doc)
     for i, nid in enumerate(data["outputs"]):
         if nid not in doc.nodes:
             raise ProjectFileError(f"no node with id {nid!r}", field=f"outputs[{i}]")
@@ -112,6 +116,19 @@ def from_dict(data: Any) -> Document:
     doc.ui = data.get("ui", {})
     doc.blocks = data.get("blocks", {})
     return doc
+
+
+def _refuse_cycles(doc: Document) -> None:
+    """One topological sort for the whole file instead of a reachability walk per edge."""
+    ordered = {n.id for n in doc.topological_order()}
+    if len(ordered) == len(doc.nodes):
+        return
+    on_cycle = [n.name for n in doc.nodes.values() if n.id not in ordered]
+    index = next(i for i, e in enumerate(doc.edges)
+                 if e.src not in ordered and e.dst not in ordered)
+    raise ProjectFileError(
+        f"the connections form a cycle through {', '.join(map(repr, on_cycle[:6]))}",
+        field=f"edges[{index}]")
 
 
 def to_dict(doc: Document) -> dict[str, Any]:

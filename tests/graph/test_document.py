@@ -24,3 +24,18 @@ def test_new_nodes_get_unique_names():
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_file_with_a_cycle_is_refused_naming_an_edge():
+    from kerascanvas.graph.errors import ProjectFileError
+
+    nodes = [{"id": "x", "kind": "Input", "name": "x", "params": {"shape": [4]}}] + [
+        {"id": f"d{i}", "kind": "Add", "name": f"add{i}", "params": {}} for i in range(3)]
+    edges = [("x", "d0", 0), ("d0", "d1", 0), ("d1", "d2", 0), ("d2", "d0", 1)]
+    text = projectfile.json.dumps({
+        "format": "kerascanvas", "version": 1, "nodes": nodes, "outputs": ["d2"],
+        "edges": [{"src": s, "src_port": 0, "dst": d, "dst_port": p} for s, d, p in edges]})
+    with pytest.raises(ProjectFileError) as info:
+        projectfile.loads(text)
+    assert "cycle" in str(info.value) and "'add0'" in str(info.value)
+    assert info.value.field.startswith("edges[")
