@@ -18,7 +18,9 @@ from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
 from tests.keras_ref import keras_layer, keras_output  # noqa: E402
 
 # KerasLayer has no class of its own in keras.layers; tests/runtime/test_import.py covers it.
-LAYERS = [s for s in LAYER_SPECS.values() if not s.is_block and s.kind != "KerasLayer"]
+# The Blocks category (Application, UserBlock) has its own tests.
+LAYERS = [s for s in LAYER_SPECS.values()
+          if not s.is_block and s.kind != "KerasLayer" and s.category != "Blocks"]
 ALWAYS_UNEXPOSED = {"name", "trainable", "dtype", "quantization_config"}
 
 
