@@ -1,21 +1,33 @@
 """The callback bridge: Keras training progress as plain dict events.
 
-`EventBridge` is a `keras.callbacks.Callback` that sends JSON-serializable dicts
+`FastBridge` is a `keras.callbacks.Callback` that sends JSON-serializable dicts
 to a sink callable (a queue's `put`, a log writer, a Qt signal's `emit`):
 
-    {"event": "train_begin", "settings": {...}, "epochs": 10, "steps": 45, "samples": 1437}
+    {"event": "train_begin", "settings": {...}, "epochs": 10, "steps": 45,
+     "samples": 1437, "batch_size": 32, "initial_epoch": 0}
     {"event": "epoch_begin", "epoch": 0}
-    {"event": "batch_end", "epoch": 0, "batch": 7, "steps": 45, "logs": {"loss": 2.1, ...}}
+    {"event": "batch_end", "epoch": 0, "batch": 7, "steps": 45, "logs": {"loss": 2.1, ...},
+     "lr": 0.001, "samples_per_s": 5300.0, "eta_s": 12.5}
     {"event": "epoch_end", "epoch": 0, "logs": {"loss": .., "val_loss": ..},
      "lr": 0.001, "samples_per_s": 5300.0, "eta_s": 4.2}
-    {"event": "paused"} / {"event": "resumed"}
+    {"event": "paused", "epoch": 0} / {"event": "resumed", "epoch": 0}
     {"event": "train_end", "epochs_run": 10, "stopped": false, "logs": {...}}
 
-Batch logs are Keras' running means since the start of the epoch. Batch events
-are throttled by time (at most `max_rate` per second), but the last batch of an
-epoch is always sent. `request_stop()` ends training after the current batch;
-`pause()` blocks the training thread between batches until `resume()`.
-`BridgeBase` holds the sink and these controls for other bridges to build on.
+Batch logs are Keras' running means since the start of the epoch. Epoch numbers
+are Keras' own, so a run continued from epoch 5 numbers its first epoch 5.
+
+Why the batch events come from `on_train_batch_begin`: when any callback
+overrides `on_train_batch_end` (or `on_batch_end`), Keras' CallbackList turns
+the batch logs into Python floats after every batch, and each conversion waits
+for the GPU. Begin-hook logs are empty, so the bridge reads the model's running
+metrics only when the throttle (`max_rate` events per second) lets an event
+through, and a run with the live view trains as fast as a plain `fit`. The last
+batch of every epoch is always sent. A NaN loss seen in any read stops training
+after the current batch and sets `nan_at` to (epoch, batch).
+
+`request_stop()` ends training after the current batch; `pause()` holds the
+training thread before the next batch until `resume()`. `BridgeBase` holds the
+sink and these controls for any other bridge to build on.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .keras_env import import_keras
+from .optim import current_learning_rate
 
 keras = import_keras()
 
@@ -47,14 +60,22 @@ def plain(value: Any) -> Any:
         return str(value)
 
 
+def drop(event: dict[str, Any]) -> None:
+    """A sink that ignores every event."""
+
+
 class BridgeBase(keras.callbacks.Callback):
     """What every bridge shares: the sink, stop/pause control, and `train_begin`.
 
-    Subclasses decide where batch events come from (`EventBridge` uses the batch-end
-    hook) and call `_wait_if_paused()` between batches.
+    Args:
+        sink: called with each event, on the training thread.
+        settings: the resolved training settings, echoed in `train_begin`.
+        batch_size: samples per batch. samples: training samples per epoch.
+        max_rate: most batch events per second.
+        clock: a monotonic time source (tests pass a fake one).
     """
 
-    def __init__(self, sink: Sink, settings: Mapping[str, Any] | None = None,
+    def __init__(self, sink: Sink = drop, settings: Mapping[str, Any] | None = None,
                  batch_size: int | None = None, samples: int | None = None,
                  max_rate: float = 20.0, clock: Callable[[], float] = time.monotonic):
         super().__init__()
@@ -70,18 +91,27 @@ class BridgeBase(keras.callbacks.Callback):
         self._last_sent = -math.inf
         self._epoch = 0
         self.epochs_run = 0
+        self.initial_epoch = 0
         self.last_logs: dict[str, Any] = {}
+
+    def describe(self, settings: Mapping[str, Any], batch_size: int | None,
+                 samples: int | None, initial_epoch: int = 0) -> None:
+        """Fill in what `train_begin` reports, where the creator left it out."""
+        self.settings = self.settings or dict(settings)
+        self.batch_size = self.batch_size or batch_size
+        self.samples = self.samples or samples
+        self.initial_epoch = self.epochs_run = int(initial_epoch)
 
     # ---- control, from any thread --------------------------------------
     def request_stop(self) -> None:
         """End training after the current batch (also releases a pause)."""
         self._stop_requested = True
-        if self._model is not None:  # Keras reads the flag after each batch's callbacks
+        if self._model is not None:  # Keras reads the flag after each batch
             self.model.stop_training = True
         self._running.set()
 
     def pause(self) -> None:
-        """Block training between batches until `resume()` or `request_stop()`."""
+        """Hold training between batches until `resume()` or `request_stop()`."""
         self._running.clear()
 
     def resume(self) -> None:
@@ -102,6 +132,9 @@ class BridgeBase(keras.callbacks.Callback):
     def _steps(self) -> int | None:
         return (self.params or {}).get("steps")
 
+    def _epochs(self) -> int:
+        return (self.params or {}).get("epochs") or self.epochs_run
+
     def _wait_if_paused(self) -> None:
         if self._running.is_set():
             return
@@ -112,72 +145,88 @@ class BridgeBase(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self._stop_requested:  # a stop asked for before training began
             self.model.stop_training = True
-        self._emit("train_begin", settings=self.settings,
-                   epochs=(self.params or {}).get("epochs"), steps=self._steps(),
-                   samples=self.samples, batch_size=self.batch_size)
-
-
-class EventBridge(BridgeBase):
-    """Send training progress to `sink` as dict events; obey stop and pause requests.
-
-    Args:
-        sink: called with each event, on the training thread.
-        settings: the resolved training settings, echoed in `train_begin`.
-        batch_size: samples per batch, for the samples per second figure.
-        samples: training samples per epoch.
-        max_rate: most batch events per second.
-        clock: a monotonic time source (tests pass a fake one).
-    """
-
-    def __init__(self, sink: Sink, settings: Mapping[str, Any] | None = None, **options):
-        super().__init__(sink, settings, **options)
-        self._epoch_start = 0.0
-        self._epoch_times: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-        self._epoch_start = self.clock()
-        self._emit("epoch_begin", epoch=epoch)
-
-    def on_train_batch_end(self, batch, logs=None):
-        steps = self._steps()
-        now = self.clock()
-        last = steps is not None and batch + 1 >= steps
-        if last or now - self._last_sent >= self.min_interval:
-            self._last_sent = now
-            self._emit("batch_end", epoch=self._epoch, batch=batch, steps=steps,
-                       logs=logs or {})
-        self._wait_if_paused()
-        if self._stop_requested:
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        elapsed = max(self.clock() - self._epoch_start, 1e-9)
-        self._epoch_times.append(elapsed)
-        self.epochs_run = epoch + 1
-        self.last_logs = dict(logs or {})
-        epochs = (self.params or {}).get("epochs") or self.epochs_run
-        mean = sum(self._epoch_times) / len(self._epoch_times)
-        self._emit("epoch_end", epoch=epoch, logs=self.last_logs,
-                   lr=self.learning_rate(), samples_per_s=self._rate(elapsed),
-                   eta_s=mean * max(epochs - self.epochs_run, 0))
-
-    def _rate(self, elapsed: float) -> float:
-        samples = self.samples
-        if samples is None and self.batch_size and self._steps():
-            samples = self.batch_size * self._steps()
-        return float(samples) / elapsed if samples else math.nan
-
-    def learning_rate(self) -> float:
-        """The optimizer's current learning rate (schedules included), or NaN."""
-        optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is None:
-            return math.nan
-        try:
-            return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        except (TypeError, ValueError, AttributeError):
-            return math.nan
+        self._emit("train_begin", settings=self.settings, epochs=self._epochs() or None,
+                   steps=self._steps(), samples=self.samples, batch_size=self.batch_size,
+                   initial_epoch=self.initial_epoch)
 
     def on_train_end(self, logs=None):
         self._emit("train_end", epochs_run=self.epochs_run, stopped=self._stop_requested,
                    logs=logs or self.last_logs)
+
+
+class FastBridge(BridgeBase):
+    """Training progress as dict events without a per-batch GPU sync; stop and pause.
+
+    See the module docstring for the events. `nan_at` is (epoch, batch) of the
+    first NaN or infinite loss read, else None.
+    """
+
+    def __init__(self, sink: Sink = drop, settings: Mapping[str, Any] | None = None,
+                 **options):
+        super().__init__(sink, settings, **options)
+        self._batch, self._epoch_start, self._train_time = 0, 0.0, None
+        self._epoch_times: list[float] = []
+        self.nan_at: tuple[int, int] | None = None
+
+    # ---- Keras hooks (no batch_end hook, on purpose) ---------------------
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._train_time = epoch, None
+        self._epoch_start = self._last_sent = self.clock()
+        self._emit("epoch_begin", epoch=epoch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._batch = batch
+        if batch > 0:
+            now = self.clock()
+            if now - self._last_sent >= self.min_interval:
+                self._last_sent = now
+                self._batch_event(batch - 1, self.model.get_metrics_result(), now)
+        self._wait_if_paused()
+        if self._stop_requested:
+            self.model.stop_training = True
+
+    def _batch_event(self, batch: int, logs: Mapping[str, Any], now: float) -> None:
+        loss = logs.get("loss")
+        if loss is not None and not math.isfinite(float(loss)) and self.nan_at is None:
+            self.nan_at = (self._epoch, batch)
+            self.model.stop_training = True
+        elapsed = max(now - self._epoch_start, 1e-9)
+        steps = self._steps()
+        left = None
+        if steps:
+            left = (steps - batch - 1) + steps * max(self._epochs() - self._epoch - 1, 0)
+        self._emit("batch_end", epoch=self._epoch, batch=batch, steps=steps, logs=logs,
+                   lr=self.learning_rate(), samples_per_s=self._rate(elapsed, batch + 1),
+                   eta_s=elapsed / (batch + 1) * left if left is not None else None)
+
+    def on_test_begin(self, logs=None):
+        # Validation runs inside the epoch; the training rate should not count it.
+        if self._train_time is None:
+            self._train_time = self.clock() - self._epoch_start
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        now = self.clock()
+        elapsed = max(now - self._epoch_start, 1e-9)
+        train_time = max(self._train_time or elapsed, 1e-9)
+        self._epoch_times.append(elapsed)
+        self.epochs_run, self.last_logs = epoch + 1, logs
+        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        self._batch_event(self._batch, train_logs, self._epoch_start + train_time)
+        mean = sum(self._epoch_times) / len(self._epoch_times)
+        self._emit("epoch_end", epoch=epoch, logs=logs, lr=self.learning_rate(),
+                   samples_per_s=self._rate(train_time, self._steps()),
+                   eta_s=mean * max(self._epochs() - self.epochs_run, 0))
+
+    def _rate(self, elapsed: float, batches: int | None) -> float:
+        """Samples per second over `batches` batches (all of them: the epoch's samples)."""
+        if batches is not None and batches == self._steps() and self.samples:
+            return float(self.samples) / elapsed
+        if self.batch_size and batches:
+            return float(self.batch_size * batches) / elapsed
+        return math.nan
+
+    def learning_rate(self) -> float:
+        """The optimizer's current learning rate (schedules included), or NaN."""
+        optimizer = getattr(self.model, "optimizer", None)
+        return math.nan if optimizer is None else current_learning_rate(optimizer)

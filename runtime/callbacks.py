@@ -1,32 +1,28 @@
-"""Keras callbacks from the settings, a torch TensorBoard writer, and the fast bridge.
+"""Keras callbacks from the settings, a torch TensorBoard writer, NaN and fault helpers.
 
-Why `FastBridge` exists: when any callback overrides `on_train_batch_end` (or
-`on_batch_end`), Keras' CallbackList turns the batch logs into Python floats
-after every batch, and each conversion waits for the GPU. `FastBridge` takes
-its batch events from `on_train_batch_begin` instead, whose logs are empty,
-and reads the model's running metrics only when the throttle lets an event
-through (about 20 per second). So a run with the live view trains as fast as
-a plain `fit`. Its events are those of `runtime.bridge.EventBridge`.
+`FastBridge`, the progress bridge, lives in `runtime.bridge` and is re-exported
+here. None of these callbacks has a batch-end hook except Keras' own
+TerminateOnNaN (asked for by name): `overrides_batch_end` lists the callbacks
+that would make every batch wait for the GPU.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kerascanvas.graph.training_schema import CALLBACKS, REQUIRED, check_callbacks
 
-from .bridge import plain
+from .bridge import FastBridge
 from .keras_env import import_keras
 from .optim import current_learning_rate
 
 keras = import_keras()
 
-Sink = Callable[[dict[str, Any]], None]
+__all__ = ["FastBridge", "FaultInjector", "LastFiniteWeights", "TensorBoardLogger",
+           "make_callbacks", "overrides_batch_end"]
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
@@ -113,139 +109,6 @@ def make_callbacks(settings: Mapping[str, Any]) -> list:
     return made
 
 
-class FastBridge(keras.callbacks.Callback):
-    """Training progress as dict events without a per-batch GPU sync; stop and pause.
-
-    Events: train_begin, epoch_begin, batch_end (running means since the epoch
-    began; throttled to `max_rate` per second, the last batch always sent),
-    epoch_end (logs, lr, samples_per_s over the training part of the epoch,
-    eta_s), paused / resumed, train_end. A NaN loss seen in any read stops
-    training after the current batch and sets `nan_at` to (epoch, batch).
-
-    Args:
-        sink: called with each event, on the training thread.
-        settings: echoed in train_begin.
-        batch_size: samples per batch. samples: training samples per epoch.
-        max_rate: most batch events per second.
-        clock: a monotonic time source (tests pass a fake one).
-    """
-
-    def __init__(self, sink: Sink, settings: Mapping[str, Any] | None = None,
-                 batch_size: int | None = None, samples: int | None = None,
-                 max_rate: float = 20.0, clock: Callable[[], float] = time.monotonic):
-        super().__init__()
-        self.sink, self.settings = sink, dict(settings or {})
-        self.batch_size, self.samples = batch_size, samples
-        self.min_interval = 1.0 / max_rate if max_rate > 0 else 0.0
-        self.clock = clock
-        self._running = threading.Event()
-        self._running.set()
-        self._stop_requested = False
-        self._last_sent = -math.inf
-        self._epoch, self._batch, self._epoch_start, self._train_time = 0, 0, 0.0, None
-        self._epoch_times: list[float] = []
-        self.epochs_run = 0
-        self.last_logs: dict[str, Any] = {}
-        self.nan_at: tuple[int, int] | None = None
-
-    # ---- control, from any thread --------------------------------------
-    def request_stop(self) -> None:
-        """End training after the current batch (also releases a pause)."""
-        self._stop_requested = True
-        if self.model is not None:
-            self.model.stop_training = True
-        self._running.set()
-
-    def pause(self) -> None:
-        """Hold training before the next batch until `resume()` or `request_stop()`."""
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop_requested
-
-    # ---- Keras hooks (no batch_end hook, on purpose) ---------------------
-    def _emit(self, event: str, **fields) -> None:
-        self.sink({"event": event, **plain(fields)})
-
-    def _steps(self) -> int | None:
-        return (self.params or {}).get("steps")
-
-    def on_train_begin(self, logs=None):
-        if self._stop_requested:
-            self.model.stop_training = True
-        self._emit("train_begin", settings=self.settings,
-                   epochs=(self.params or {}).get("epochs"), steps=self._steps(),
-                   samples=self.samples, batch_size=self.batch_size)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch, self._train_time = epoch, None
-        self._epoch_start = self._last_sent = self.clock()
-        self._emit("epoch_begin", epoch=epoch)
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self._batch = batch
-        if batch > 0:
-            now = self.clock()
-            if now - self._last_sent >= self.min_interval:
-                self._last_sent = now
-                self._batch_event(batch - 1, self.model.get_metrics_result())
-        self._hold_if_paused()
-        if self._stop_requested:
-            self.model.stop_training = True
-
-    def _batch_event(self, batch: int, logs: Mapping[str, Any]) -> None:
-        loss = logs.get("loss")
-        if loss is not None and not math.isfinite(float(loss)) and self.nan_at is None:
-            self.nan_at = (self._epoch, batch)
-            self.model.stop_training = True
-        self._emit("batch_end", epoch=self._epoch, batch=batch, steps=self._steps(), logs=logs)
-
-    def _hold_if_paused(self) -> None:
-        if self._running.is_set():
-            return
-        self._emit("paused", epoch=self._epoch)
-        self._running.wait()
-        self._emit("resumed", epoch=self._epoch)
-
-    def on_test_begin(self, logs=None):
-        # Validation runs inside the epoch; the training rate should not count it.
-        if self._train_time is None:
-            self._train_time = self.clock() - self._epoch_start
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        elapsed = max(self.clock() - self._epoch_start, 1e-9)
-        train_time = max(self._train_time or elapsed, 1e-9)
-        self._epoch_times.append(elapsed)
-        self.epochs_run, self.last_logs = epoch + 1, logs
-        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
-        self._batch_event(self._batch, train_logs)
-        epochs = (self.params or {}).get("epochs") or self.epochs_run
-        mean = sum(self._epoch_times) / len(self._epoch_times)
-        self._emit("epoch_end", epoch=epoch, logs=logs,
-                   lr=current_learning_rate(self.model.optimizer),
-                   samples_per_s=self._rate(train_time),
-                   eta_s=mean * max(epochs - self.epochs_run, 0))
-
-    def _rate(self, elapsed: float) -> float:
-        samples = self.samples
-        if samples is None and self.batch_size and self._steps():
-            samples = self.batch_size * self._steps()
-        return float(samples) / elapsed if samples else math.nan
-
-    def on_train_end(self, logs=None):
-        self._emit("train_end", epochs_run=self.epochs_run, stopped=self._stop_requested,
-                   logs=logs or self.last_logs)
-
-
 def overrides_batch_end(callbacks: Sequence[Any]) -> list[str]:
     """Names of the callbacks that make Keras convert batch logs (and sync) every batch."""
     base = keras.callbacks.Callback
@@ -258,12 +121,14 @@ class LastFiniteWeights(keras.callbacks.Callback):
     """Keep the weights of the last epoch whose loss was finite; stop on a NaN epoch.
 
     Epoch hooks only, so no per-batch sync. `restore()` puts the kept weights back.
+    `good_epochs` counts as Keras numbers epochs: a run continued from epoch 5 whose
+    first epoch diverges keeps the weights of epoch 5.
     """
 
-    def __init__(self):
+    def __init__(self, initial_epoch: int = 0):
         super().__init__()
         self.weights = None
-        self.good_epochs = 0
+        self.good_epochs = int(initial_epoch)
         self.nan_epoch: int | None = None
 
     def on_train_begin(self, logs=None):

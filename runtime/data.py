@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None
     y = {}
     for nid in doc.outputs:
         name = doc.node(nid).name
-        y[name] = _random_labels(rng, label_form(losses[name]), shapes[nid], n)
+        y[name] = _random_labels(rng, label_form(losses[name], shapes[nid][-1]), shapes[nid], n)
     return Dataset(x, y)
 
 
@@ -264,7 +265,7 @@ def adapt_labels(doc: Document, data: Dataset) -> Dataset:
             data.num_classes.setdefault(name, int(labels.max(initial=-1)) + 1)
             out = shapes.get(nid)
             fits = out and labels.ndim == len(out) - 1 and labels.max(initial=0) < out[-1]
-            if label_form(losses[name]) == "onehot" and fits:
+            if fits and label_form(losses[name], out[-1]) == "onehot":
                 part[name] = np.eye(out[-1], dtype="float32")[labels.astype("int64")]
     return data
 
@@ -274,9 +275,28 @@ def _is_class_ids(labels: np.ndarray) -> bool:
 
 
 # ---- checks against the model ------------------------------------------------------
-def label_form(loss) -> str:
-    """What labels a loss expects: "sparse" ids, "onehot" rows, "binary" 0/1, "regression"."""
-    name = loss if isinstance(loss, str) else str(loss)
+def loss_name(loss) -> str:
+    """The name of a loss setting: "mse", or the "name" of `{"name": "focal_loss", ...}`."""
+    if isinstance(loss, Mapping):
+        return str(loss.get("name", ""))
+    return loss if isinstance(loss, str) else str(loss)
+
+
+def label_form(loss, units: int | None = None) -> str:
+    """What labels a loss expects: "sparse" ids, "onehot" rows, "binary" 0/1, "regression".
+
+    Args:
+        loss: a loss name or `{"name": ..., **options}`.
+        units: the output's last dimension, where known. Our focal loss reads a
+            one-unit output as binary and several units as classes; it takes ids
+            or one-hot rows, and class ids are made one-hot like categorical CE's.
+
+    >>> label_form("focal_loss", 1), label_form({"name": "focal_loss"}, 5)
+    ('binary', 'onehot')
+    """
+    name = loss_name(loss)
+    if name == "focal_loss":
+        return "binary" if units == 1 else "onehot"
     if name.startswith("sparse_categorical"):
         return "sparse"
     if name in ("categorical_crossentropy", "categorical_focal_crossentropy", "kl_divergence",
@@ -380,7 +400,8 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str) -> list[Is
                              f"Arrays: {', '.join(sorted(ys)) or '(none)'}", "data_missing")]
     if out is None:
         return []  # the graph's own issues say why the output has no shape
-    form = label_form(loss)
+    form = label_form(loss, out[-1])
+    loss = loss_name(loss)
     got = tuple(labels.shape[1:])
     ids_shape = tuple(out[1:-1])
     if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):

@@ -122,3 +122,42 @@ def current_learning_rate(optimizer) -> float:
         return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     except (TypeError, ValueError, AttributeError):
         return math.nan
+
+
+def _inner(optimizer):
+    # A LossScaleOptimizer (mixed_float16) wraps the optimizer that holds the state.
+    return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def carry_state(saved, optimizer, variables) -> list[str]:
+    """Continue a saved optimizer's state in a new one made from (changed) settings.
+
+    The new optimizer keeps its own learning rate (a changed rate or schedule takes
+    effect) but takes the saved step count, so a schedule goes on where it was,
+    and, when both are the same kind of optimizer, its slots (Adam's moments, SGD's
+    momentum), matched by variable name and shape.
+
+    Args:
+        saved: the optimizer of the model that is continued (may be None).
+        optimizer: the new, compiled optimizer.
+        variables: the model's trainable variables, to build `optimizer` for.
+
+    Returns:
+        The names of the variables copied.
+    """
+    if saved is None:
+        return []
+    if not optimizer.built:
+        optimizer.build(variables)
+    same_kind = type(_inner(saved)) is type(_inner(optimizer))
+    old = {v.name: v for v in saved.variables}
+    copied = []
+    for var in optimizer.variables:
+        source = old.get(var.name)
+        wanted = same_kind or var.name == "iteration"
+        if source is None or not wanted or var.name == "learning_rate" \
+                or tuple(source.shape) != tuple(var.shape):
+            continue
+        var.assign(source.value)
+        copied.append(var.name)
+    return copied

@@ -28,8 +28,17 @@ import numpy as np
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.training import resolve_training
+from kerascanvas.graph.validate import Issue
 
-from .data import DataError, Dataset, adapt_labels, label_form, load_data
+from .data import (
+    DataError,
+    Dataset,
+    adapt_labels,
+    label_form,
+    load_data,
+    loss_name,
+    output_shapes,
+)
 from .keras_env import import_keras
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
@@ -195,14 +204,36 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
     files, labels, classes = list_images(root)
     order = np.random.default_rng(0 if seed is None else seed).permutation(len(files))
     cut = len(files) - int(math.floor(len(files) * validation_split))
-    rows = len(classes) if label_form(resolve_training(doc)["loss"][out.name]) == "onehot" \
-        else None
+    units = output_shapes(doc).get(out.id, (None,))[-1]
+    form = label_form(resolve_training(doc)["loss"][out.name], units)
+    rows = len(classes) if form == "onehot" else None
     parts = []
     for index, shuffle in ((order[:cut], True), (order[cut:], False)):
         chosen = [files[i] for i in index]
         parts.append(ImageBatches(chosen, labels[index], shape, batch_size, shuffle=shuffle,
                                   seed=seed, one_hot=rows) if chosen else None)
     return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, f"images:{root}")
+
+
+def check_images(doc: Document, folder: ImageFolder) -> list[Issue]:
+    """Issues where the folder's classes do not fit the model's output and its loss."""
+    out = doc.find(folder.output_name)
+    shape = output_shapes(doc).get(out.id)
+    if shape is None:
+        return []  # the graph's own issues say why the output has no shape
+    loss = resolve_training(doc)["loss"][out.name]
+    units, classes = shape[-1], len(folder.class_names)
+    form = label_form(loss, units)
+    listed = ", ".join(folder.class_names)
+    if form == "binary" and classes > 2:
+        want = f"Dense({classes}) with softmax and sparse_categorical_crossentropy"
+    elif form in ("sparse", "onehot") and units is not None and units < classes:
+        want = f"one unit per class: Dense({classes}) with softmax"
+    else:
+        return []
+    return [Issue(out.id, None, "error", f"{folder.source} holds {classes} classes ({listed}), "
+                  f"but output {out.name!r} gives {units} unit(s) trained with "
+                  f"{loss_name(loss)}. Expected {want}", "label_range")]
 
 
 def load_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:

@@ -1,4 +1,17 @@
-"""Training a document's model: compile from its settings, fit, evaluate.
+"""Training a document's model: the one engine behind `kerascanvas run` and the worker.
+
+The steps, each shared by every caller:
+
+1. `prepare(doc, overrides)`: apply setting overrides, refuse bad settings
+   (`graph.training_schema.check_training`, every field named) and an unusable
+   device, and resolve every setting (`resolve_extended`).
+2. `load_checked_data(doc, settings)`: open the data source (arrays, CSV, image
+   folders: `runtime.sources.open_source`) and check it against the model
+   (`runtime.data.check_data`); each problem names its Input or output node.
+3. `train(doc, data, ...)`: build under the mixed-precision policy with the
+   output layers in float32, compile (optimizer and schedule, our losses and
+   metrics), optionally continue a saved model, fit with `FastBridge` and the
+   settings' callbacks, evaluate, save.
 
 `train` never raises for the failures a user causes while training (a loss that
 becomes NaN, running out of memory); it returns a `TrainResult` whose `status`
@@ -13,17 +26,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
-from kerascanvas.graph.training import resolve_training
 
-from .build import build_model, input_nodes
-from .data import Dataset
+from .build import build_model, describe_issues, input_nodes
+from .data import DataError, Dataset, check_data, output_shapes
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 
 OK, STOPPED, NAN, OOM = "ok", "stopped", "nan", "oom"
+
+
+class TrainingRefused(KerasCanvasError, ValueError):
+    """Training cannot start: refused settings, or a saved model that cannot continue."""
 
 
 @dataclass
@@ -36,10 +51,14 @@ class TrainResult:
         history: Keras' epoch logs, name -> one value per epoch run.
         metrics: the final evaluation (Keras names), on `evaluated_on` data.
         evaluated_on: "validation", "training", or "" when no evaluation ran.
-        epochs_run: completed epochs.
+        epochs_run: the epoch reached, counted as Keras counts (a run continued from
+            epoch 5 that trains 3 more reaches 8); after a NaN loss, the epoch whose
+            weights were kept.
+        initial_epoch: the epoch the run started from (0 unless continued).
         device: "cpu" or "cuda".
         settings: the resolved training settings used.
         model: the trained keras.Model (None if it could not be built).
+        saved: the path the model was saved to, or None.
     """
 
     status: str
@@ -48,48 +67,96 @@ class TrainResult:
     metrics: dict[str, float] = field(default_factory=dict)
     evaluated_on: str = ""
     epochs_run: int = 0
+    initial_epoch: int = 0
     device: str = "cpu"
     settings: dict[str, Any] = field(default_factory=dict)
     model: Any = None
+    saved: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status in (OK, STOPPED)
 
 
-def resolve_settings(doc: Document, overrides: Mapping[str, Any] | None = None) -> dict:
-    """The document's training settings with `overrides` applied, then resolved."""
+# ---- settings and data --------------------------------------------------------------
+def with_overrides(doc: Document, overrides: Mapping[str, Any] | None) -> Document:
+    """`doc` itself, or a copy whose training section has `overrides` applied."""
     if not overrides:
-        return resolve_training(doc)
+        return doc
     copied = from_dict(copy.deepcopy(to_dict(doc)))
-    copied.training = {**copied.training, **copy.deepcopy(dict(overrides))}
-    return resolve_training(copied)
+    copied.training = {**(copied.training or {}), **copy.deepcopy(dict(overrides))}
+    return copied
 
 
-def make_optimizer(options: Mapping[str, Any]):
-    """A Keras optimizer from `{"name": "adam", "learning_rate": 1e-3, ...}`."""
-    keras = import_keras()
-    options = dict(options)
-    name = options.pop("name")
-    cls = type(keras.optimizers.get(name))
-    return cls(**options)
+def prepare(doc: Document, overrides: Mapping[str, Any] | None = None) -> tuple[Document, dict]:
+    """(document with the overrides, its resolved extended settings), checked.
+
+    Raises:
+        TrainingRefused: every refused setting, each naming its field, or a device
+            this machine does not have.
+    """
+    from kerascanvas.graph.training_schema import check_training, resolve_extended
+
+    doc = with_overrides(doc, overrides)
+    errors = [i.message for i in check_training(doc) if i.severity == "error"]
+    if errors:
+        raise TrainingRefused("The training settings are refused: " + "; ".join(errors))
+    settings = resolve_extended(doc)
+    try:
+        choose_device(settings["device"])
+    except ValueError as exc:
+        raise TrainingRefused(f"training.device: {exc}") from exc
+    return doc, settings
 
 
-def _by_output(values: Mapping[str, Any], names: Sequence[str]):
-    # Lists in output order: the one form Keras maps the same way for every model.
-    out = [values[n] for n in names]
-    return out[0] if len(out) == 1 else out
+def resolve_settings(doc: Document, overrides: Mapping[str, Any] | None = None) -> dict:
+    """The checked, resolved settings of `doc` with `overrides` (see `prepare`)."""
+    return prepare(doc, overrides)[1]
 
 
-def compile_model(model, settings: Mapping[str, Any], output_names: Sequence[str]) -> None:
-    """Compile with the optimizer, per-output losses, metrics and loss weights."""
-    weights = settings.get("loss_weights")
-    model.compile(
-        optimizer=make_optimizer(settings["optimizer"]),
-        loss=_by_output(settings["loss"], output_names),
-        metrics=_by_output(settings["metrics"], output_names),
-        loss_weights=_by_output(weights, output_names) if weights else None,
-    )
+def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | None = None):
+    """Open the data source and check it against the model before any training.
+
+    Args:
+        doc: the document (with overrides applied: its losses decide the label form).
+        settings: resolved settings (seed, validation_split, batch_size, data).
+        spec: the data spec; None reads `settings["data"]`.
+
+    Returns:
+        A `data.Dataset` or a `sources.ImageFolder`.
+
+    Raises:
+        DataError: the source cannot be read, or its problems, each naming the
+            Input or output node it concerns.
+    """
+    from .sources import ImageFolder, check_images, open_source
+
+    data = open_source(spec or settings["data"], doc, settings["seed"],
+                       float(settings["validation_split"]), int(settings["batch_size"]))
+    problems = check_images(doc, data) if isinstance(data, ImageFolder) else \
+        check_data(doc, data)
+    if problems:
+        raise DataError(describe_issues(doc, problems, f"The data {data.source!r} does not "
+                                                       "fit the model"))
+    return data
+
+
+# ---- fit arguments -------------------------------------------------------------------
+@dataclass
+class FitPlan:
+    """Keyword arguments for `fit` and `evaluate`, and the size of an epoch."""
+
+    fit: dict[str, Any]
+    evaluate: dict[str, Any]
+    evaluated_on: str
+    samples: int
+    steps: int
+
+
+def _packed(arrays: Mapping[str, Any], names: Sequence[str]):
+    # One input or output: the bare array, as hand-written Keras code passes it.
+    items = [arrays[n] for n in names]
+    return items[0] if len(items) == 1 else items
 
 
 def split_validation(data: Dataset, fraction: float):
@@ -105,154 +172,241 @@ def split_validation(data: Dataset, fraction: float):
     return (*head, *tail)
 
 
+def class_weights(value, labels) -> dict[int, float] | None:
+    """Keras' `class_weight` from the setting: None, "balanced" or {class id: weight}.
+
+    "balanced" weighs class c by n / (classes * count(c)), as scikit-learn does.
+    """
+    import numpy as np
+
+    if value is None:
+        return None
+    if value != "balanced":
+        return {int(k): float(v) for k, v in value.items()}
+    labels = np.asarray(labels)
+    ids = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
+    classes, counts = np.unique(ids.astype("int64"), return_counts=True)
+    return {int(c): len(ids) / (len(classes) * int(n))
+            for c, n in zip(classes, counts, strict=True)}
+
+
+def plan_fit(doc: Document, data, settings: Mapping[str, Any]) -> FitPlan:
+    """The fit and evaluate arguments for arrays or an image folder."""
+    from .sources import ImageFolder
+
+    if isinstance(data, ImageFolder):
+        data.train.shuffle = bool(settings["shuffle"])
+        held = data.validation or data.train
+        plan = FitPlan({"x": data.train, "validation_data": data.validation}, {"x": held},
+                       "validation" if data.validation else "training", data.num_samples,
+                       len(data.train))
+        labels = data.train.labels
+    else:
+        inputs = [n.name for n in input_nodes(doc)]
+        outputs = [doc.node(nid).name for nid in doc.outputs]
+        x, y, xv, yv = split_validation(data, float(settings["validation_split"]))
+        batch = int(settings["batch_size"])
+        held = (x, y) if xv is None else (xv, yv)
+        samples = len(next(iter(x.values())))
+        plan = FitPlan(
+            {"x": _packed(x, inputs), "y": _packed(y, outputs), "batch_size": batch,
+             "shuffle": bool(settings["shuffle"]),
+             "validation_data": None if xv is None else (_packed(xv, inputs),
+                                                         _packed(yv, outputs))},
+            {"x": _packed(held[0], inputs), "y": _packed(held[1], outputs),
+             "batch_size": batch},
+            "training" if xv is None else "validation", samples, math.ceil(samples / batch))
+        labels = y[outputs[0]]
+    plan.fit["class_weight"] = class_weights(settings["class_weight"], labels)
+    return plan
+
+
+# ---- the model -------------------------------------------------------------------------
+def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int) -> None:
+    """Compile with the optimizer and schedule, per-output losses, metrics, loss weights."""
+    from .extras import resolve_loss, resolve_metric
+    from .optim import make_optimizer
+
+    names = [doc.node(nid).name for nid in doc.outputs]
+    shapes = output_shapes(doc)
+    units = {doc.node(nid).name: shapes.get(nid, (None,))[-1] for nid in doc.outputs}
+    weights = settings.get("loss_weights")
+    model.compile(
+        optimizer=make_optimizer(settings, steps),
+        loss=_packed({n: resolve_loss(settings["loss"][n]) for n in names}, names),
+        metrics=_packed({n: [resolve_metric(m, units[n]) for m in settings["metrics"][n]]
+                         for n in names}, names),
+        loss_weights=_packed(weights, names) if weights else None)
+
+
+def make_model(doc: Document, settings: Mapping[str, Any], steps: int,
+               initial_model: str | None = None):
+    """Build and compile under the settings' dtype policy; continue `initial_model`."""
+    from .precision import output_dtype_overrides, policy_for, precision_scope
+
+    with precision_scope(policy_for(settings)):
+        model = build_model(doc, dtypes=output_dtype_overrides(doc))
+        compile_model(model, doc, settings, steps)
+    if initial_model:
+        continue_from(model, initial_model)
+    return model
+
+
+def continue_from(model, path: str) -> None:
+    """Give `model` the weights and optimizer state of the model saved at `path`.
+
+    The new optimizer keeps the learning rate of the current settings (so a
+    changed rate applies) and continues the saved step count and slots.
+
+    Raises:
+        TrainingRefused: the file cannot be loaded, or a layer's weights differ.
+    """
+    from .extras import CUSTOM_OBJECTS
+    from .optim import carry_state
+
+    keras = import_keras()
+    try:
+        saved = keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS, safe_mode=True)
+    except (OSError, ValueError, TypeError) as exc:
+        raise TrainingRefused(f"Could not load the model to continue from {path}: {exc}") \
+            from exc
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        try:
+            layer.set_weights(saved.get_layer(layer.name).get_weights())
+        except ValueError as exc:
+            raise TrainingRefused(
+                f"The model in {path} does not match the document at layer "
+                f"{layer.name!r}: expected weights of shapes "
+                f"{[tuple(w.shape) for w in layer.weights]}. ({exc})") from exc
+    carry_state(getattr(saved, "optimizer", None), model.optimizer, model.trainable_variables)
+
+
+# ---- training ---------------------------------------------------------------------------
 def run_fit(model, **kwargs):
     """`model.fit(**kwargs)`. A seam: tests replace it to inject failures such as OOM."""
     return model.fit(**kwargs)
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is torch running out of (GPU or CPU) memory."""
     import torch
 
     return isinstance(exc, torch.OutOfMemoryError) or (
         isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
 
 
-def _guard_class():
-    keras = import_keras()
-
-    class NanGuard(keras.callbacks.Callback):
-        """Record epoch logs; on a NaN loss stop and restore the last finite weights."""
-
-        def __init__(self):
-            super().__init__()
-            self.history: dict[str, list[float]] = {}
-            self.nan_at: tuple[int, int] | None = None
-            self.epoch = 0
-            self.completed = 0  # epochs that ended with a finite loss
-            self._good = None
-
-        def on_train_begin(self, logs=None):
-            self._good = self.model.get_weights()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(float(loss)) and self.nan_at is None:
-                self.nan_at = (self.epoch, batch)
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            for key, value in (logs or {}).items():
-                self.history.setdefault(key, []).append(float(value))
-            if self.nan_at is None:
-                self.completed = epoch + 1
-                self._good = self.model.get_weights()
-
-        def on_train_end(self, logs=None):
-            if self.nan_at is not None and self._good is not None:
-                self.model.set_weights(self._good)
-
-    return NanGuard
-
-
-def _nan_message(at: tuple[int, int], settings: Mapping[str, Any], epochs_run: int) -> str:
-    lr = settings["optimizer"].get("learning_rate")
-    lr = f"{lr:g}" if isinstance(lr, int | float) else lr
-    kept = f"epoch {epochs_run}" if epochs_run else "before training (the initial weights)"
-    return (f"The loss became NaN or infinite at epoch {at[0] + 1}, batch {at[1] + 1} "
-            f"(learning rate {lr}). Training stopped; the weights kept are those from "
-            f"{kept}. Try a lower learning rate, or check the data for extreme values.")
-
-
-def _as_inputs(x: Mapping[str, np.ndarray], names: Sequence[str]):
-    arrays = [x[n] for n in names]
-    return arrays[0] if len(arrays) == 1 else arrays
-
-
-def train(doc: Document, data: Dataset, settings: Mapping[str, Any] | None = None,
-          sink=None, device: str = "auto", save: str | None = None,
+def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
+          sink=None, device: str | None = None, save: str | None = None,
           bridge=None, callbacks: Sequence[Any] = (), threads: int | None = None,
-          ) -> TrainResult:
+          initial_model: str | None = None, initial_epoch: int = 0) -> TrainResult:
     """Build, compile, fit and evaluate the model of `doc` on `data`.
 
     Args:
         doc: a valid document (BuildError otherwise).
-        data: a Dataset that passed `check_data`.
+        data: from `load_checked_data` (a Dataset or an ImageFolder).
         settings: overrides of the document's training settings (epochs, batch_size...).
         sink: receives the bridge's dict events, if given.
-        device: "auto" (CUDA when torch sees a GPU), "cpu" or "cuda".
+        device: "auto", "cpu" or "cuda", instead of the settings' device.
         save: a `.keras` path to save the trained model to.
-        bridge: an `EventBridge` to use instead of a new one (to stop or pause it).
+        bridge: a `bridge.FastBridge` to use instead of a new one (to stop or pause it).
         callbacks: further Keras callbacks.
         threads: torch CPU threads (None: torch's default).
+        initial_model: a saved `.keras` model to continue (weights and optimizer state).
+        initial_epoch: the epoch to continue from; `epochs` stays the last epoch, as
+            in Keras' `fit`.
 
     Returns:
         A TrainResult; NaN loss and out-of-memory become results, not exceptions.
+
+    Raises:
+        TrainingRefused: refused settings or a model that cannot be continued.
     """
+    from .bridge import FastBridge
+
     keras = import_keras()
-    resolved = resolve_settings(doc, settings)
-    result = TrainResult(OK, device=choose_device(device), settings=resolved)
+    doc, resolved = prepare(doc, settings)
+    resolved["device"] = device or resolved["device"]
+    result = TrainResult(OK, device=choose_device(resolved["device"]), settings=resolved,
+                         initial_epoch=int(initial_epoch), epochs_run=int(initial_epoch))
     set_threads(threads)
-    if resolved.get("seed") is not None:
+    if resolved["seed"] is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
+    plan = plan_fit(doc, data, resolved)
+    bridge = bridge or FastBridge(sink or (lambda event: None))
+    bridge.describe({**resolved, "device": result.device}, int(resolved["batch_size"]),
+                    plan.samples, initial_epoch)
     stage = "building the model"
     try:
-        with device_scope(device):
-            model = result.model = build_model(doc)
-            outputs = [doc.node(nid).name for nid in doc.outputs]
-            compile_model(model, resolved, outputs)
+        with device_scope(result.device):
+            result.model = make_model(doc, resolved, plan.steps, initial_model)
             stage = "training"
-            _fit(model, doc, data, resolved, result, sink, bridge, list(callbacks))
+            _fit(result, plan, bridge, list(callbacks))
             stage = "evaluating"
-            if result.status in (OK, STOPPED):
-                _evaluate(model, doc, data, resolved, result)
+            if result.ok:
+                scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
+                result.metrics = {k: float(v) for k, v in scores.items()}
+                result.evaluated_on = plan.evaluated_on
     except Exception as exc:
         if not is_out_of_memory(exc):
             raise
-        _out_of_memory(result, exc, stage, resolved["batch_size"])
+        _out_of_memory(result, exc, stage, resolved["batch_size"], save)
     if save and result.model is not None and result.status != OOM:
         result.model.save(save)
+        result.saved = str(save)
     return result
 
 
-def _fit(model, doc, data, resolved, result, sink, bridge, callbacks) -> None:
-    from .bridge import EventBridge
+def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list) -> None:
+    from .callbacks import LastFiniteWeights, make_callbacks
 
-    names = [n.name for n in input_nodes(doc)]
-    outputs = [doc.node(nid).name for nid in doc.outputs]
-    x, y, xv, yv = split_validation(data, float(resolved["validation_split"]))
-    guard = _guard_class()()
-    if bridge is None and sink is not None:
-        settings = {**resolved, "device": result.device}
-        bridge = EventBridge(sink, settings, batch_size=resolved["batch_size"],
-                             samples=len(next(iter(x.values()))))
-    extra = [bridge] if bridge is not None else []
-    validation = None
-    if xv is not None:
-        validation = (_as_inputs(xv, names), _by_output(yv, outputs))
+    settings, model = result.settings, result.model
+    keeper = LastFiniteWeights(result.initial_epoch)
+    chosen = make_callbacks(settings)
     try:
-        run_fit(model, x=_as_inputs(x, names), y=_by_output(y, outputs),
-                batch_size=resolved["batch_size"], epochs=resolved["epochs"],
-                validation_data=validation, shuffle=resolved["shuffle"], verbose=0,
-                callbacks=[keras_terminate_on_nan(), guard, *extra, *callbacks])
+        run_fit(model, **plan.fit, epochs=int(settings["epochs"]),
+                initial_epoch=result.initial_epoch, verbose=0,
+                callbacks=[bridge, keeper, *chosen, *callbacks])
     finally:
-        result.history = guard.history
-        result.epochs_run = guard.completed
-    if guard.nan_at is not None:
-        result.status = NAN
-        result.message = _nan_message(guard.nan_at, resolved, result.epochs_run)
-    elif bridge is not None and bridge.stopped and result.status == OK:
+        result.history = dict(getattr(getattr(model, "history", None), "history", {}) or {})
+        result.epochs_run = max(bridge.epochs_run, result.initial_epoch)
+    if bridge.nan_at is not None or keeper.nan_epoch is not None:
+        keeper.restore()
+        result.status, result.epochs_run = NAN, keeper.good_epochs
+        result.message = _nan_message(bridge.nan_at or (keeper.nan_epoch, None), settings,
+                                      keeper.good_epochs)
+    elif bridge.stopped:
         result.status = STOPPED
-        result.message = f"Stopped on request after {result.epochs_run} epoch(s)."
+        result.message = f"Stopped on request after epoch {result.epochs_run}."
+    else:
+        result.message = _early_stop_message(chosen)
 
 
-def keras_terminate_on_nan():
-    return import_keras().callbacks.TerminateOnNaN()
+def _early_stop_message(callbacks: list) -> str:
+    keras = import_keras()
+    for cb in callbacks:
+        if isinstance(cb, keras.callbacks.EarlyStopping) and cb.stopped_epoch > 0:
+            kept = " and restored the best weights" if cb.restore_best_weights and \
+                cb.best_weights is not None else ""
+            return (f"Early stopping ended training after epoch {cb.stopped_epoch + 1} "
+                    f"({cb.monitor} stopped improving){kept}.")
+    return ""
 
 
-def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_size) -> None:
+def _nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
+                 good_epochs: int) -> str:
+    lr = settings["optimizer"].get("learning_rate")
+    lr = f"{lr:g}" if isinstance(lr, int | float) else lr
+    where = f"epoch {at[0] + 1}" + (f", batch {at[1] + 1}" if at[1] is not None else "")
+    kept = f"epoch {good_epochs}" if good_epochs else "before training (the initial weights)"
+    return (f"The loss became NaN or infinite at {where} (learning rate {lr}). Training "
+            f"stopped; the weights kept are those from {kept}. Try a lower learning rate, "
+            f"or check the data for extreme values.")
+
+
+def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_size,
+                   save: str | None) -> None:
     import torch
 
     if torch.cuda.is_available():
@@ -263,16 +417,5 @@ def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_si
                   lines[0] if lines else type(exc).__name__)
     result.status = OOM
     result.message = (f"Out of memory on {result.device} while {stage} with batch size "
-                      f"{batch_size}. Try a smaller batch size or a smaller model. ({detail})")
-
-
-def _evaluate(model, doc, data, resolved, result) -> None:
-    names = [n.name for n in input_nodes(doc)]
-    outputs = [doc.node(nid).name for nid in doc.outputs]
-    x, y, xv, yv = split_validation(data, float(resolved["validation_split"]))
-    result.evaluated_on = "validation" if xv is not None else "training"
-    if xv is not None:
-        x, y = xv, yv
-    scores = model.evaluate(_as_inputs(x, names), _by_output(y, outputs),
-                            batch_size=resolved["batch_size"], verbose=0, return_dict=True)
-    result.metrics = {k: float(v) for k, v in scores.items()}
+                      f"{batch_size}. Try a smaller batch size or a smaller model."
+                      f"{' The model was not saved.' if save else ''} ({detail})")

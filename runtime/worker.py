@@ -2,12 +2,17 @@
 
 The parent holds a `TrainingRun`. Its `start()` launches a process (spawn
 context, so the child has fresh Keras global state and can be killed without
-harm to the parent), which builds the model from the document's JSON,
-trains it, and sends plain dict events over a multiprocessing queue: those of
-`callbacks.FastBridge`, then one final
+harm to the parent), which trains the document's model with the engine that
+`kerascanvas run` uses (`runtime.train`) and sends plain dict events over a
+multiprocessing queue: those of `bridge.FastBridge`, then one final
 
     {"event": "result", "status": "finished|stopped|failed", "message": "...",
-     "history": {...}, "epochs_run": 3, "saved": "model.keras" | null, "device": "cpu"}
+     "history": {...}, "metrics": {...}, "evaluated_on": "validation",
+     "epochs_run": 3, "initial_epoch": 0, "saved": "model.keras" | null,
+     "device": "cpu", "nan": false, "oom": false}
+
+A run can continue a saved model (`initial_model`, `initial_epoch`): epochs
+are numbered on from there, so the app's curves continue.
 
 Commands go the other way ("stop", "pause", "resume"): a thread in the child
 hands them to the bridge, so a stop takes effect after the current batch.
@@ -90,102 +95,29 @@ def _failure(exc: BaseException) -> str:
     return f"Training failed: {text}"
 
 
-# ---- the engine: runs in the child (tests also call it in-process) ---------------
+# ---- the child's side: runs in the child (tests also call it in-process) ------------
 def _result(status: str, message: str = "", **fields) -> dict[str, Any]:
     return {"event": "result", "status": status, "message": message, **fields}
 
 
-def _single(values: list):
-    # One output or input: the bare value, as hand-written Keras code passes it.
-    return values[0] if len(values) == 1 else values
+def result_event(result) -> dict[str, Any]:
+    """The "result" event of a `train.TrainResult`."""
+    from .train import NAN, OK, OOM
 
-
-def _output_names(doc: Document) -> list[str]:
-    return [doc.node(nid).name for nid in doc.outputs]
-
-
-def prepare_fit(doc: Document, data, settings: Mapping[str, Any]) -> tuple[dict, int, int]:
-    """(fit keyword arguments, training samples, steps per epoch) for arrays or images."""
-    from .sources import ImageFolder
-    from .train import split_validation
-
-    if isinstance(data, ImageFolder):
-        return ({"x": data.train, "validation_data": data.validation},
-                data.num_samples, len(data.train))
-    inputs = [n.name for n in doc.nodes.values() if n.kind == "Input"]
-    outputs = _output_names(doc)
-    x, y, xv, yv = split_validation(data, float(settings["validation_split"]))
-    validation = None
-    if xv is not None:
-        validation = (_single([xv[n] for n in inputs]), _single([yv[n] for n in outputs]))
-    samples = len(next(iter(x.values())))
-    batch = int(settings["batch_size"])
-    return ({"x": _single([x[n] for n in inputs]), "y": _single([y[n] for n in outputs]),
-             "batch_size": batch, "shuffle": bool(settings["shuffle"]),
-             "validation_data": validation}, samples, math.ceil(samples / batch))
-
-
-def class_weights(value, labels) -> dict[int, float] | None:
-    """Keras' `class_weight` from the setting: None, "balanced" or {class id: weight}.
-
-    "balanced" weighs class c by n / (classes * count(c)), as scikit-learn does.
-    """
-    import numpy as np
-
-    if value is None:
-        return None
-    if value != "balanced":
-        return {int(k): float(v) for k, v in value.items()}
-    labels = np.asarray(labels)
-    ids = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
-    classes, counts = np.unique(ids.astype("int64"), return_counts=True)
-    return {int(c): len(ids) / (len(classes) * int(n)) for c, n in zip(classes, counts,
-                                                                       strict=True)}
-
-
-def compile_for(model, doc: Document, settings: Mapping[str, Any], steps: int) -> None:
-    """Compile with the settings' optimizer and schedule, our losses and metrics by name."""
-    from .data import output_shapes
-    from .extras import resolve_loss, resolve_metric
-    from .optim import make_optimizer
-
-    names = _output_names(doc)
-    shapes = output_shapes(doc)
-    units = {doc.node(nid).name: shapes.get(nid, (None,))[-1] for nid in doc.outputs}
-    weights = settings.get("loss_weights")
-    model.compile(
-        optimizer=make_optimizer(settings, steps),
-        loss=_single([resolve_loss(settings["loss"][n]) for n in names]),
-        metrics=_single([[resolve_metric(m, units[n]) for m in settings["metrics"][n]]
-                         for n in names]),
-        loss_weights=_single([weights[n] for n in names]) if weights else None)
-
-
-def _load(doc: Document, settings: Mapping[str, Any]):
-    from .build import describe_issues
-    from .data import Dataset, check_data
-    from .sources import open_source
-
-    data = open_source(settings["data"], doc, settings["seed"],
-                       float(settings["validation_split"]), int(settings["batch_size"]))
-    if isinstance(data, Dataset):
-        problems = check_data(doc, data)
-        if problems:
-            raise ValueError(describe_issues(doc, problems, f"The data {data.source!r} does "
-                                                            "not fit the model"))
-    return data
-
-
-def _labels(data, fit_args: Mapping[str, Any]):
-    return data.train.labels if hasattr(data, "train") else fit_args["y"]
+    status = {OK: FINISHED, STOPPED: STOPPED}.get(result.status, FAILED)
+    return _result(status, result.message, history=result.history, metrics=result.metrics,
+                   evaluated_on=result.evaluated_on, epochs_run=result.epochs_run,
+                   initial_epoch=result.initial_epoch, saved=result.saved,
+                   device=result.device, nan=result.status == NAN, oom=result.status == OOM)
 
 
 def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
                    control: Control | None = None) -> dict[str, Any]:
-    """Build, compile and fit the document's model; return the "result" event.
+    """Check the settings and data, then train with `runtime.train.train`.
 
     Args:
         payload: {"document": project dict, "overrides": {...}, "save": path or None,
+            "initial_model": path or None, "initial_epoch": 0,
             "fault": None or {"at_batch": N, "error": "oom"|"nan"}}.
         sink: receives the bridge's events.
         control: hands stop/pause/resume commands to the bridge once it exists.
@@ -194,83 +126,27 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
         The result event. Settings, data and build problems, NaN losses and running
         out of memory all become a "failed" result with a message, never an exception.
     """
-    from kerascanvas.graph.training_schema import check_training, resolve_extended
+    from .bridge import FastBridge
+    from .callbacks import FaultInjector
+    from .data import DataError
+    from .train import TrainingRefused, load_checked_data, prepare, train
 
-    doc = from_dict(payload["document"])
-    doc.training = {**doc.training, **(payload.get("overrides") or {})}
-    errors = [i.message for i in check_training(doc) if i.severity == "error"]
-    if errors:
-        return _result(FAILED, "The training settings are refused: " + "; ".join(errors))
-    settings = resolve_extended(doc)
     try:
-        data = _load(doc, settings)
-    except Exception as exc:  # DataError, ValueError: the message names the source
+        doc, settings = prepare(from_dict(payload["document"]), payload.get("overrides"))
+        data = load_checked_data(doc, settings)
+    except (TrainingRefused, DataError) as exc:  # the message names the field or node
         return _result(FAILED, str(exc))
-    return _fit(doc, data, settings, payload, sink, control or Control())
-
-
-def _fit(doc, data, settings, payload, sink, control) -> dict[str, Any]:
-    from .build import build_model
-    from .callbacks import FastBridge, FaultInjector, LastFiniteWeights, make_callbacks
-    from .keras_env import choose_device, device_scope, import_keras
-    from .precision import keep_outputs_float32, policy_for, precision_scope
-
-    keras = import_keras()
-    device = choose_device(settings["device"])
-    if settings["seed"] is not None:
-        keras.utils.set_random_seed(int(settings["seed"]))
-    fit_args, samples, steps = prepare_fit(doc, data, settings)
-    bridge = FastBridge(sink, {**settings, "device": device},
-                        batch_size=int(settings["batch_size"]), samples=samples)
-    keeper = LastFiniteWeights()
-    extra = [FaultInjector(**payload["fault"])] if payload.get("fault") else []
-    control.attach(bridge)
-    status, message = FINISHED, ""
-    with device_scope(device):
-        with precision_scope(policy_for(settings)):
-            model = build_model(doc)
-            keep_outputs_float32(model)
-            compile_for(model, doc, settings, steps)
-        try:
-            model.fit(**fit_args, epochs=int(settings["epochs"]), verbose=0,
-                      class_weight=class_weights(settings["class_weight"],
-                                                 _labels(data, fit_args)),
-                      callbacks=[bridge, keeper, *make_callbacks(settings), *extra])
-        except Exception as exc:
-            return _oom_result(exc, device, settings, bridge)
-    if bridge.nan_at is not None or keeper.nan_epoch is not None:
-        keeper.restore()
-        status, message = FAILED, _nan_message(bridge, keeper, settings)
-    elif bridge.stopped:
-        status, message = STOPPED, f"Stopped on request after {bridge.epochs_run} epoch(s)."
-    saved = payload.get("save")
-    if saved:
-        model.save(saved)
-    history = getattr(getattr(model, "history", None), "history", {}) or {}
-    return _result(status, message, history=history, epochs_run=bridge.epochs_run,
-                   saved=saved, device=device)
-
-
-def _oom_result(exc: Exception, device: str, settings, bridge) -> dict[str, Any]:
-    from .train import is_out_of_memory
-
-    if not is_out_of_memory(exc):
-        raise exc
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return _result(FAILED, f"Out of memory on {device} while training with batch size "
-                           f"{settings['batch_size']}. Try a smaller batch size or a smaller "
-                           f"model. The model was not saved. ({detail})",
-                   epochs_run=bridge.epochs_run, saved=None, device=device, oom=True)
-
-
-def _nan_message(bridge, keeper, settings) -> str:
-    epoch, batch = bridge.nan_at or (keeper.nan_epoch, None)
-    where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
-    kept = f"epoch {keeper.good_epochs}" if keeper.good_epochs else "before training"
-    return (f"The loss became NaN or infinite at {where} (learning rate "
-            f"{settings['optimizer']['learning_rate']}). Training stopped; the weights kept "
-            f"are those from {kept}. Try a lower learning rate, or check the data for "
-            f"extreme values.")
+    bridge = FastBridge(sink)
+    (control or Control()).attach(bridge)
+    fault = payload.get("fault")
+    try:
+        result = train(doc, data, bridge=bridge, save=payload.get("save"),
+                       callbacks=[FaultInjector(**fault)] if fault else [],
+                       initial_model=payload.get("initial_model"),
+                       initial_epoch=int(payload.get("initial_epoch") or 0))
+    except TrainingRefused as exc:
+        return _result(FAILED, str(exc))
+    return result_event(result)
 
 
 class TrainingRun:
@@ -282,15 +158,22 @@ class TrainingRun:
         save_path: a `.keras` path the child saves the model to when it ends.
         fault: for tests and UI checks, `{"at_batch": N, "error": "oom"|"nan"}` makes
             the child fail that way at batch N of the first epoch.
+        initial_model: a saved `.keras` model (say, of a stopped run) to continue:
+            its weights and optimizer state; the overrides may change the learning rate.
+        initial_epoch: the epoch to continue from; events number epochs from it and
+            `overrides["epochs"]` is the last epoch, as in Keras' `fit`.
     """
 
     def __init__(self, document: Document | Mapping[str, Any],
                  overrides: Mapping[str, Any] | None = None, save_path: str | None = None,
-                 fault: Mapping[str, Any] | None = None):
+                 fault: Mapping[str, Any] | None = None, initial_model: str | None = None,
+                 initial_epoch: int = 0):
         doc_dict = to_dict(document) if isinstance(document, Document) else dict(document)
         self.payload = {"document": doc_dict, "overrides": dict(overrides or {}),
                         "save": str(save_path) if save_path else None,
-                        "fault": dict(fault) if fault else None}
+                        "fault": dict(fault) if fault else None,
+                        "initial_model": str(initial_model) if initial_model else None,
+                        "initial_epoch": int(initial_epoch)}
         self.status = "ready"
         self.result: dict[str, Any] | None = None
         self.process = None

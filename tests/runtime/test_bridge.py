@@ -1,4 +1,4 @@
-"""The callback bridge: event contents, time throttle, stop and pause."""
+"""The callback bridge: events against Keras' own logs, throttle, stop, pause, NaN."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import math
 import queue
 import threading
 
-import keras
 import numpy as np
 import pytest
 import torch
 
-from kerascanvas.runtime.bridge import EventBridge, plain
+from kerascanvas.runtime.bridge import BridgeBase, FastBridge, plain
+from kerascanvas.runtime.callbacks import overrides_batch_end
+from kerascanvas.runtime.keras_env import import_keras
 
-BATCHES = 8
-SAMPLES = BATCHES * 4
+keras = import_keras()
+X = np.random.default_rng(0).standard_normal((80, 5)).astype("float32")
+Y = (X[:, 0] > 0).astype("int64")
 
 
 @pytest.fixture(autouse=True)
@@ -27,36 +29,33 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def tiny_model(lr=0.01):
-    x = keras.Input((3,))
-    model = keras.Model(x, keras.layers.Dense(1)(x))
-    model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse", metrics=["mae"])
+def tiny_model():
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def data():
-    rng = np.random.default_rng(0)
-    return rng.random((SAMPLES, 3), dtype="float32"), rng.random((SAMPLES, 1), dtype="float32")
+class BatchLogs(keras.callbacks.Callback):
+    """Keras' own view of each batch, to compare the bridge's reads against."""
 
-
-class Counter(keras.callbacks.Callback):
     def __init__(self, action=None):
         super().__init__()
-        self.batches = 0
+        self.logs = []
         self.action = action
 
     def on_train_batch_end(self, batch, logs=None):
-        self.batches += 1
+        self.logs.append(dict(logs))
         if self.action:
-            self.action(self.batches)
+            self.action(len(self.logs))
 
 
-def fit(bridge, epochs=2, extra=(), model=None):
-    x, y = data()
+def fit_with(bridge, epochs=2, extra=(), model=None, **kwargs):
     model = model or tiny_model()
-    model.fit(x, y, batch_size=4, epochs=epochs, verbose=0, shuffle=False,
-              callbacks=[*extra, bridge])
-    return model
+    reference = BatchLogs()
+    history = model.fit(X, Y, batch_size=16, epochs=epochs, verbose=0,
+                        callbacks=[bridge, reference, *extra], **kwargs)
+    return model, history, reference
 
 
 class FakeClock:
@@ -68,27 +67,46 @@ class FakeClock:
         return self.now
 
 
-def test_events_carry_keras_logs_and_are_json():
+def test_fast_bridge_has_no_batch_end_hook_so_keras_stays_async():
+    bridge = FastBridge()
+    assert isinstance(bridge, BridgeBase)
+    assert overrides_batch_end([bridge]) == []
+    assert overrides_batch_end([BatchLogs()]) == ["BatchLogs"]
+    listed = keras.callbacks.CallbackList([bridge], add_history=True, model=tiny_model())
+    assert listed._async_train
+
+
+def test_events_carry_keras_running_means_and_epoch_logs_as_json():
     events = []
-    bridge = EventBridge(events.append, {"epochs": 2}, batch_size=4, samples=SAMPLES,
-                         max_rate=0)
-    model = fit(bridge)
+    bridge = FastBridge(events.append, {"epochs": 2}, max_rate=0, batch_size=16, samples=64)
+    model, history, reference = fit_with(bridge, validation_split=0.2)
     kinds = [e["event"] for e in events]
     assert kinds[0] == "train_begin" and kinds[-1] == "train_end"
-    assert kinds.count("epoch_end") == 2 and kinds.count("batch_end") == 2 * BATCHES
-    begin = events[0]
-    assert begin["settings"] == {"epochs": 2} and begin["steps"] == BATCHES
+    assert kinds.count("epoch_end") == 2 and kinds.count("batch_end") == 8
+    assert events[0]["steps"] == 4 and events[0]["epochs"] == 2
+    assert events[0]["settings"] == {"epochs": 2} and events[0]["initial_epoch"] == 0
+    batches = [e for e in events if e["event"] == "batch_end"]
+    for event, logs in zip(batches, reference.logs, strict=True):
+        assert event["logs"] == pytest.approx(logs, rel=1e-6)
+    assert [e["batch"] for e in batches] == [0, 1, 2, 3] * 2
     ends = [e for e in events if e["event"] == "epoch_end"]
-    assert [e["epoch"] for e in ends] == [0, 1]
-    assert set(ends[-1]["logs"]) == set(model.history.history)
-    assert ends[-1]["logs"]["loss"] == pytest.approx(model.history.history["loss"][-1])
-    assert ends[0]["lr"] == pytest.approx(float(model.optimizer.learning_rate))
-    assert ends[0]["samples_per_s"] > 0 and ends[-1]["eta_s"] == 0.0
-    # Batch logs are running means: the last batch of an epoch matches the epoch's logs.
-    last_batch = [e for e in events if e["event"] == "batch_end"][BATCHES - 1]
-    assert last_batch["logs"]["loss"] == pytest.approx(ends[0]["logs"]["loss"])
+    for i, end in enumerate(ends):
+        assert end["logs"] == pytest.approx({k: v[i] for k, v in history.history.items()})
+        assert end["lr"] == pytest.approx(float(model.optimizer.learning_rate))
+        assert end["samples_per_s"] > 0
+    assert ends[-1]["eta_s"] == 0
     for event in events:
         assert json.loads(json.dumps(event)) == event
+
+
+def test_batch_events_carry_lr_rate_and_a_shrinking_eta():
+    events = []
+    fit_with(FastBridge(events.append, max_rate=0, batch_size=16, samples=80), epochs=2)
+    batches = [e for e in events if e["event"] == "batch_end"]
+    assert all(e["lr"] == pytest.approx(0.01) for e in batches)  # SGD's default rate
+    assert all(e["samples_per_s"] > 0 for e in batches)
+    etas = [e["eta_s"] for e in batches]
+    assert etas[-1] == 0 and etas[0] > 0
 
 
 def test_plain_keeps_nan_as_float():
@@ -97,59 +115,79 @@ def test_plain_keeps_nan_as_float():
     assert "NaN" in json.dumps(out)
 
 
-def test_batch_events_are_throttled_by_time_but_the_last_batch_always_comes():
+def test_batch_events_are_throttled_but_each_epoch_ends_with_its_last_batch():
     events = []
-    # Each clock read advances 10 ms; with at most 20 events per second about one in five
-    # batches is sent, plus the last batch of each epoch.
-    bridge = EventBridge(events.append, max_rate=20, clock=FakeClock(0.01))
-    bridge.set_params({"epochs": 1, "steps": 40})
-    for batch in range(40):
-        bridge.on_train_batch_end(batch, {"loss": 1.0})
-    sent = [e["batch"] for e in events]
+    fit_with(FastBridge(events.append, max_rate=1e-6), epochs=3)
+    batches = [e for e in events if e["event"] == "batch_end"]
+    assert [(e["epoch"], e["batch"]) for e in batches] == [(0, 4), (1, 4), (2, 4)]
+
+
+def test_throttle_sends_about_max_rate_events_per_second():
+    events = []
+    # Each clock read advances 10 ms; at most 20 events per second lets about one
+    # batch in five through, plus the last batch of the epoch.
+    bridge = FastBridge(events.append, max_rate=20, clock=FakeClock(0.01))
+    x = np.zeros((40, 5), "float32")
+    tiny_model().fit(x, np.zeros(40, "int64"), batch_size=1, epochs=1, verbose=0,
+                     callbacks=[bridge])
+    sent = [e["batch"] for e in events if e["event"] == "batch_end"]
     assert sent[-1] == 39
     assert 7 <= len(sent) <= 10
-    gaps = np.diff(sent[:-1])
-    assert np.all(gaps >= 5)
+    assert np.all(np.diff(sent[:-1]) >= 4)
 
 
-def test_unthrottled_bridge_sends_every_batch():
+def test_continued_runs_number_epochs_on():
     events = []
-    bridge = EventBridge(events.append, max_rate=0, clock=FakeClock(0.0))
-    bridge.set_params({"epochs": 1, "steps": 5})
-    for batch in range(5):
-        bridge.on_train_batch_end(batch, {})
-    assert [e["batch"] for e in events] == [0, 1, 2, 3, 4]
+    bridge = FastBridge(events.append, max_rate=0)
+    bridge.describe({}, 16, 80, initial_epoch=3)
+    fit_with(bridge, epochs=5, initial_epoch=3)
+    assert events[0]["initial_epoch"] == 3
+    assert [e["epoch"] for e in events if e["event"] == "epoch_end"] == [3, 4]
+    assert events[-1]["epochs_run"] == 5
 
 
 def test_stop_request_ends_after_the_current_batch():
+    def sink(event):
+        events.append(event)
+        if event["event"] == "batch_end" and event["batch"] == 1:
+            bridge.request_stop()
+
     events = []
-    bridge = EventBridge(events.append)
-    counter = Counter(lambda n: bridge.request_stop() if n == 3 else None)
-    fit(bridge, epochs=5, extra=[counter])
-    assert counter.batches == 3
+    bridge = FastBridge(sink, max_rate=0)
+    model, history, _ = fit_with(bridge, epochs=5)
+    # The event for batch 1 is read as batch 2 begins; batch 2 is the current one.
+    assert int(model.optimizer.iterations) == 3
     assert events[-1]["event"] == "train_end" and events[-1]["stopped"] is True
+    assert len(history.history["loss"]) == 1
+
+
+def test_stop_before_training_begins_runs_no_batch():
+    bridge = FastBridge()
+    bridge.request_stop()
+    model, _, _ = fit_with(bridge, epochs=3)
+    assert int(model.optimizer.iterations) <= 1
 
 
 def paused_run(pause_at: int, epochs: int):
     """Train in a thread that pauses itself after batch `pause_at`; return once it is held."""
     events: queue.Queue = queue.Queue()
-    bridge = EventBridge(events.put, max_rate=0)
-    counter = Counter(lambda n: bridge.pause() if n == pause_at else None)
-    worker = threading.Thread(target=fit, args=(bridge, epochs, [counter]), daemon=True)
+    bridge = FastBridge(events.put, max_rate=0)
+    counter = BatchLogs(lambda n: bridge.pause() if n == pause_at else None)
+    worker = threading.Thread(target=fit_with, args=(bridge, epochs, [counter]), daemon=True)
     worker.start()
     while events.get(timeout=60)["event"] != "paused":
         pass
     return bridge, counter, worker, events
 
 
-def test_pause_blocks_between_batches_until_resume():
+def test_pause_holds_training_until_resume():
     bridge, counter, worker, events = paused_run(pause_at=2, epochs=1)
     assert bridge.paused and worker.is_alive()
     worker.join(timeout=0.3)
-    assert worker.is_alive() and counter.batches == 2 and events.empty()
+    assert worker.is_alive() and len(counter.logs) == 2 and events.empty()
     bridge.resume()
     worker.join(timeout=60)
-    assert not worker.is_alive() and counter.batches == BATCHES
+    assert not worker.is_alive() and len(counter.logs) == 5
     rest = [events.get_nowait() for _ in range(events.qsize())]
     assert rest[0]["event"] == "resumed" and rest[-1]["event"] == "train_end"
 
@@ -158,4 +196,15 @@ def test_stop_releases_a_pause():
     bridge, counter, worker, _ = paused_run(pause_at=1, epochs=3)
     bridge.request_stop()
     worker.join(timeout=60)
-    assert not worker.is_alive() and counter.batches == 1
+    # The hold sits in the next batch's begin hook: that one batch still runs.
+    assert not worker.is_alive() and len(counter.logs) == 2
+
+
+def test_nan_loss_is_noticed_and_stops_training():
+    bridge = FastBridge(max_rate=0)
+    model = tiny_model()
+    x = X.copy()
+    x[20:] = np.nan
+    model.fit(x, Y, batch_size=16, epochs=3, verbose=0, callbacks=[bridge], shuffle=False)
+    assert bridge.nan_at == (0, 1)
+    assert int(model.optimizer.iterations) == 3

@@ -1,16 +1,9 @@
-"""Callbacks from settings, the TensorBoard writer, and FastBridge against Keras' own logs."""
-
-import threading
+"""Callbacks from settings, the TensorBoard writer, NaN and fault helpers."""
 
 import numpy as np
 import pytest
 
-from kerascanvas.runtime.callbacks import (
-    FastBridge,
-    TensorBoardLogger,
-    make_callbacks,
-    overrides_batch_end,
-)
+from kerascanvas.runtime.callbacks import TensorBoardLogger, make_callbacks
 from kerascanvas.runtime.keras_env import import_keras
 
 keras = import_keras()
@@ -23,103 +16,6 @@ def tiny_model():
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
-
-
-class BatchLogs(keras.callbacks.Callback):
-    """Keras' own view of each batch, to compare the bridge's reads against."""
-
-    def __init__(self):
-        super().__init__()
-        self.logs = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.logs.append(dict(logs))
-
-
-def test_fast_bridge_has_no_batch_end_hook_so_keras_stays_async():
-    bridge = FastBridge(lambda e: None)
-    assert overrides_batch_end([bridge]) == []
-    assert overrides_batch_end([BatchLogs()]) == ["BatchLogs"]
-    assert "on_train_batch_end" not in FastBridge.__dict__
-    assert "on_batch_end" not in FastBridge.__dict__
-    listed = keras.callbacks.CallbackList([bridge], add_history=True, model=tiny_model())
-    assert listed._async_train
-
-
-def fit_with(bridge, epochs=2, **kwargs):
-    model = tiny_model()
-    reference = BatchLogs()
-    history = model.fit(X, Y, batch_size=16, epochs=epochs, verbose=0,
-                        callbacks=[bridge, reference], **kwargs)
-    return model, history, reference
-
-
-def test_events_carry_keras_running_means_and_epoch_logs():
-    events = []
-    model, history, reference = fit_with(FastBridge(events.append, max_rate=0, batch_size=16,
-                                                    samples=64), validation_split=0.2)
-    kinds = [e["event"] for e in events]
-    assert kinds[0] == "train_begin" and kinds[-1] == "train_end"
-    assert kinds.count("epoch_end") == 2 and kinds.count("batch_end") == 8
-    batches = [e for e in events if e["event"] == "batch_end"]
-    for event, logs in zip(batches, reference.logs, strict=True):
-        assert event["logs"] == pytest.approx(logs, rel=1e-6)
-    assert [e["batch"] for e in batches] == [0, 1, 2, 3] * 2
-    ends = [e for e in events if e["event"] == "epoch_end"]
-    for i, end in enumerate(ends):
-        assert end["logs"] == pytest.approx({k: v[i] for k, v in history.history.items()})
-        assert end["lr"] == pytest.approx(float(model.optimizer.learning_rate))
-        assert end["samples_per_s"] > 0
-    assert ends[-1]["eta_s"] == 0
-    assert events[0]["steps"] == 4 and events[0]["epochs"] == 2
-
-
-def test_batch_events_are_throttled_but_each_epoch_ends_with_its_last_batch():
-    events = []
-    fit_with(FastBridge(events.append, max_rate=1e-6), epochs=3)
-    batches = [e for e in events if e["event"] == "batch_end"]
-    assert [(e["epoch"], e["batch"]) for e in batches] == [(0, 4), (1, 4), (2, 4)]
-
-
-def test_stop_request_ends_after_the_current_batch():
-    def sink(event):
-        if event["event"] == "batch_end" and event["batch"] == 1:
-            bridge.request_stop()
-
-    events = []
-    bridge = FastBridge(lambda e: (events.append(e), sink(e)), max_rate=0)
-    model, history, _ = fit_with(bridge, epochs=5)
-    # The event for batch 1 is read as batch 2 begins; batch 2 is the current one.
-    assert int(model.optimizer.iterations) == 3
-    assert events[-1]["event"] == "train_end" and events[-1]["stopped"] is True
-    assert len(history.history["loss"]) == 1
-
-
-def test_pause_holds_training_until_resume():
-    events = []
-
-    def sink(event):
-        events.append(event)
-        if event["event"] == "batch_end" and event["epoch"] == 0 and event["batch"] == 0:
-            bridge.pause()
-            threading.Timer(0.3, bridge.resume).start()
-
-    bridge = FastBridge(sink, max_rate=0)
-    model, _, _ = fit_with(bridge, epochs=1)
-    kinds = [e["event"] for e in events]
-    assert kinds.index("paused") < kinds.index("resumed") < kinds.index("epoch_end")
-    assert int(model.optimizer.iterations) == 5
-
-
-def test_nan_loss_is_noticed_and_stops_training():
-    events = []
-    bridge = FastBridge(events.append, max_rate=0)
-    model = tiny_model()
-    x = X.copy()
-    x[20:] = np.nan
-    model.fit(x, Y, batch_size=16, epochs=3, verbose=0, callbacks=[bridge], shuffle=False)
-    assert bridge.nan_at == (0, 1)
-    assert int(model.optimizer.iterations) == 3
 
 
 def test_make_callbacks_builds_keras_callbacks_with_keras_defaults(tmp_path):

@@ -16,7 +16,7 @@ import torch
 from kerascanvas.app.cli import main
 from kerascanvas.graph.projectfile import load, save
 from kerascanvas.runtime import train as train_module
-from kerascanvas.runtime.bridge import EventBridge
+from kerascanvas.runtime.bridge import FastBridge
 from kerascanvas.runtime.data import load_data
 from kerascanvas.runtime.keras_env import choose_device
 from kerascanvas.runtime.train import NAN, OOM, STOPPED, train
@@ -146,7 +146,7 @@ def test_runtime_error_mentioning_memory_is_out_of_memory(monkeypatch):
 
 
 def test_out_of_memory_while_building_is_a_result_too(monkeypatch):
-    def no_memory(doc):
+    def no_memory(doc, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 9.00 GiB")
 
     monkeypatch.setattr(train_module, "build_model", no_memory)
@@ -176,7 +176,7 @@ def test_other_errors_are_not_swallowed(monkeypatch):
 
 def test_stop_request_gives_a_stopped_result():
     doc = classifier(training={"epochs": 50})
-    bridge = EventBridge(lambda event: None)
+    bridge = FastBridge(lambda event: None)
     stopper = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: bridge.request_stop() if epoch == 1 else None)
     result = train(doc, load_data("synthetic:64", doc), bridge=bridge, callbacks=[stopper])

@@ -11,13 +11,13 @@ from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.precision import output_dtype_overrides, output_layer_names
+from kerascanvas.runtime.train import class_weights
 from kerascanvas.runtime.worker import (
     FAILED,
     FINISHED,
     KILLED,
     STOPPED,
     TrainingRun,
-    class_weights,
     train_document,
 )
 
