@@ -22,7 +22,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
-REDRAW_HZ = 15
+REDRAW_HZ = 10
 TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
 OVERLAY_COLORS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3", "#8da0cb")
 
@@ -75,6 +75,12 @@ class RunCurves:
         self.lr = Series()
         self.nan_notes: list[tuple[float, float, str]] = []
         self.version = 0
+        # The run's last epoch, once known: the x axis is fixed to it, so a growing
+        # curve does not rescale (and repaint) every linked plot on each redraw.
+        self.last_epoch: int | None = None
+        # Metric names expected from the settings: their plots are made before the
+        # first epoch ends, not in the middle of training.
+        self.expected: list[str] = []
 
     def add_batch(self, epoch: int, batch: int, steps: int | None, loss) -> None:
         """One running-mean loss; a NaN adds a note naming epoch and batch (1-based)."""
@@ -107,7 +113,7 @@ class RunCurves:
     def metric_names(self) -> list[str]:
         """Base metric names ("loss" first), each drawn with its `val_` twin."""
         names = {n[4:] if n.startswith("val_") else n for n in self.epochs}
-        names.add("loss")
+        names.update(["loss", *self.expected])
         return ["loss", *sorted(names - {"loss"})]
 
     def last_epoch_logs(self) -> dict[str, float]:
@@ -118,6 +124,7 @@ class RunCurves:
         other.batch_loss, other.lr = self.batch_loss.copy(), self.lr.copy()
         other.epochs = {k: s.copy() for k, s in self.epochs.items()}
         other.nan_notes, other.version = list(self.nan_notes), self.version
+        other.last_epoch, other.expected = self.last_epoch, list(self.expected)
         return other
 
 
@@ -149,6 +156,12 @@ class TrainingPlots(QtWidgets.QWidget):
         self.redraw_count = 0
         self._drawn: tuple | None = None
         self._touched: set[tuple[str, str]] = set()
+        # What each item shows, as (series id, length): unchanged items are not touched,
+        # so only the plots that grew are repainted (painting dominates the GUI's time).
+        self._shown: dict[int, tuple] = {}
+        self._notes_shown: tuple | None = None
+        self._x_extent: tuple | None = None
+        self._owners: dict[tuple[str, str], str] = {}
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(int(1000 / rate_hz))
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -193,9 +206,23 @@ class TrainingPlots(QtWidgets.QWidget):
         if self.current is not None:
             self._draw_run("", self.current, TRAIN_COLOR, VAL_COLOR, overlay=False)
         self._draw_nan(self.current)
+        self._fix_x_range()
         for key, item in self.items.items():
-            if key not in self._touched:
+            if key not in self._touched and self._shown.pop(id(item), None) is not None:
                 item.setData([], [])
+
+    def _fix_x_range(self) -> None:
+        runs = [self.current, *(c for _, c, _ in self.overlays)]
+        ends = [c.last_epoch for c in runs if c is not None and c.last_epoch]
+        extent = (0.0, float(max(ends))) if ends else None
+        if extent == self._x_extent:
+            return
+        self._x_extent = extent
+        loss = self.plots["loss"]
+        if extent is None:
+            loss.enableAutoRange(x=True)
+        else:
+            loss.setXRange(*extent, padding=0.02)
 
     def _metric_names(self) -> list[str]:
         names = ["loss"]
@@ -205,23 +232,54 @@ class TrainingPlots(QtWidgets.QWidget):
         return names
 
     def _rebuild(self, names: list[str]) -> None:
-        self.view.clear()
-        self.plots, self.items, self.nan_texts = {}, {}, []
-        for row, name in enumerate([*names, "learning rate"]):
-            plot = self.view.addPlot(row=row, col=0, title=name)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
-            if row:
-                plot.setXLink(self.plots["loss"])
-            self.plots[name] = plot
+        """Add plots for new metrics and drop unused ones; existing plots are kept,
+        because making a PlotItem (menus, axes) is what a new epoch's metric costs."""
+        wanted = [*names, "learning rate"]
+        for name in [n for n in self.plots if n not in wanted]:
+            self._remove_plot(name)
+        lr = self.plots.pop("learning rate", None)
+        if lr is not None:
+            self.view.removeItem(lr)
+        for name in names:
+            if name not in self.plots:
+                self.plots[name] = self._new_plot(name)
+        if lr is None:
+            lr = self._new_plot("learning rate")
+            # The x axes are linked: one labelled axis at the bottom is enough, and
+            # each axis drawn costs paint time on every redraw.
+            lr.showAxis("bottom")
+            lr.setLabel("bottom", "epoch")
+        self.plots["learning rate"] = lr
+        for row, plot in enumerate(self.plots.values()):
+            if self.view.ci.getItem(row, 0) is not plot:
+                if plot in self.view.ci.items:
+                    self.view.removeItem(plot)
+                self.view.addItem(plot, row=row, col=0)
+
+    def _new_plot(self, name: str) -> pg.PlotItem:
+        plot = pg.PlotItem(title=name)
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        # No grid: its full-length lines made each repaint about three times as costly.
+        plot.addLegend(offset=(-10, 10))
+        if "loss" in self.plots:
+            plot.setXLink(self.plots["loss"])
+        plot.hideAxis("bottom")
+        return plot
+
+    def _remove_plot(self, name: str) -> None:
+        plot = self.plots.pop(name)
+        self.view.removeItem(plot)
+        for key in [k for k, owner in self._owners.items() if owner == name]:
+            item = self.items.pop(key)
+            self._shown.pop(id(item), None)
+            del self._owners[key]
 
     def _item(self, key: tuple[str, str], plot: str, color: str, width=2.0, dashed=False,
               name=None) -> pg.PlotDataItem:
         if key not in self.items:
             self.items[key] = _plot_item(self.plots[plot], color, width, dashed, name)
+            self._owners[key] = plot
         self._touched.add(key)
         return self.items[key]
 
@@ -230,26 +288,37 @@ class TrainingPlots(QtWidgets.QWidget):
         prefix = f"{label} " if label else ""
         if not overlay:
             batch = self._item((label, "batch"), "loss", BATCH_COLOR, 1.0, name="batch loss")
-            batch.setData(curves.batch_loss.x, curves.batch_loss.y)
+            self._push(batch, curves.batch_loss)
         for name, series in curves.epochs.items():
             base = name[4:] if name.startswith("val_") else name
             is_val = name.startswith("val_")
             item = self._item((label, name), base, val if is_val else train, 2.0,
                               dashed=overlay and is_val,
                               name=f"{prefix}{'validation' if is_val else 'train'}")
-            item.setData(series.x, series.y)
+            self._push(item, series)
         if len(curves.lr):
             lr = self._item((label, "lr"), "learning rate", train, 2.0,
                             name=label or "learning rate")
-            lr.setData(curves.lr.x, curves.lr.y)
+            self._push(lr, curves.lr)
+
+    def _push(self, item: pg.PlotDataItem, series: Series) -> None:
+        state = (id(series), len(series))
+        if self._shown.get(id(item)) != state:
+            self._shown[id(item)] = state
+            item.setData(series.x, series.y)
 
     def _draw_nan(self, curves: RunCurves | None) -> None:
+        notes = tuple(curves.nan_notes) if curves is not None else ()
+        key = ("", "nan")
+        if key in self.items and notes == self._notes_shown:
+            self._touched.add(key)
+            return
+        self._notes_shown = notes
         plot = self.plots["loss"]
         for text in self.nan_texts:
             plot.removeItem(text)
         self.nan_texts = []
-        notes = curves.nan_notes if curves is not None else []
-        marks = self._item(("", "nan"), "loss", NAN_COLOR, 0.0)
+        marks = self._item(key, "loss", NAN_COLOR, 0.0)
         marks.setPen(None)
         marks.setSymbol("x")
         marks.setSymbolSize(14)

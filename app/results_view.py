@@ -134,7 +134,8 @@ class ResultsView(QtWidgets.QWidget):
         """Show `record` (a `training_controller.RunRecord`)."""
         self.record = record
         result = record.result or {}
-        evaluation = result.get("evaluation") or {}
+        evaluation = result.get("evaluation") or {
+            "split": result.get("evaluated_on") or None, "metrics": result.get("metrics")}
         split = evaluation.get("split")
         where = f" — evaluated on {split} data" if split else ""
         message = f"\n{record.message}" if record.message else ""

@@ -30,6 +30,7 @@ from .plots import RunCurves
 
 ACTIVE = ("starting", "running", "paused", "stopping")
 POLL_INTERVAL_S = 0.02
+WORKER_NICENESS = 10
 
 
 def default_run_factory(document: dict, overrides: dict, save_path: str, **extra):
@@ -41,6 +42,33 @@ def default_run_factory(document: dict, overrides: dict, save_path: str, **extra
     except TypeError as exc:
         raise RuntimeError(f"This training worker cannot continue a saved run "
                            f"(it does not accept {', '.join(sorted(extra))}): {exc}") from exc
+
+
+def lower_priority(source, step: int = WORKER_NICENESS) -> None:
+    """Renice a just-started worker process, so the GUI wins the CPU when both want it.
+
+    The child's training threads start after its imports, so they inherit this.
+    """
+    pid = getattr(getattr(source, "process", None), "pid", None)
+    if pid is None or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + step)
+    except OSError:  # not permitted here: training still works, only less politely
+        pass
+
+
+def expected_metrics(doc: Document, settings: Mapping[str, Any]) -> list[str]:
+    """The metric names Keras will log for these settings (a guess used for layout)."""
+    outputs = [doc.node(n).name for n in doc.outputs]
+    metrics = settings.get("metrics") or []
+    per = metrics if isinstance(metrics, dict) else {n: metrics for n in outputs}
+    names = []
+    for output, listed in per.items():
+        for metric in listed or []:
+            name = metric if isinstance(metric, str) else str(dict(metric).get("name", ""))
+            names.append(name if len(outputs) == 1 else f"{output}_{name}")
+    return names
 
 
 @dataclass
@@ -189,11 +217,13 @@ class TrainingController(QtCore.QObject):
         if resume_from is not None:
             extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
         record.settings = {**copy.deepcopy(doc.training or {}), **overrides}
+        record.curves.expected = expected_metrics(doc, record.settings)
         save = os.path.join(self.save_dir, f"run_{record.number}.keras")
         record.source = self.run_factory(to_dict(doc), overrides, save, **extra)
         self.runs.append(record)
         self.current = record
         record.source.start()
+        lower_priority(record.source)
         record.status = "running"
         reader = _Reader(record, self._events_arrived.emit, self.poll_interval)
         self._readers[record.number] = reader
@@ -282,6 +312,7 @@ class TrainingController(QtCore.QObject):
 
     def _on_train_begin(self, record: RunRecord, event: dict) -> None:
         record.epochs, record.steps = event.get("epochs"), event.get("steps")
+        record.curves.last_epoch = record.epochs
         record.started_at = self.clock()
         samples = event.get("samples")
         self.log_message.emit(f"{record.label}: training on {samples or '?'} samples, "

@@ -1,0 +1,118 @@
+"""The GUI stays responsive while a real worker process trains, is killed, or continues.
+
+These start `runtime.worker.TrainingRun` child processes (each imports keras and
+torch, several seconds), so the models and data are tiny.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+
+import pytest
+from PySide6 import QtCore
+
+from kerascanvas.app.training_controller import TrainingController
+from kerascanvas.app.training_panel import TrainingPanel
+from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.document import Document, Edge
+
+worker = pytest.importorskip("kerascanvas.runtime.worker",
+                             reason="runtime/worker.py (the training process) is missing")
+CHILD_TIMEOUT_MS = 240_000
+MAX_LAG_S = 0.1
+
+
+def mlp(**training) -> Document:
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": [6]})
+    h = doc.add_node("Dense", name="hidden", params={"units": 16, "activation": "relu"})
+    out = doc.add_node("Dense", name="out", params={"units": 3, "activation": "softmax"})
+    doc.connect(Edge(x.id, 0, h.id, 0))
+    doc.connect(Edge(h.id, 0, out.id, 0))
+    doc.outputs = [out.id]
+    doc.training = {"data": "synthetic:2048", "epochs": 3, "batch_size": 16, "seed": 0,
+                    "metrics": ["accuracy"], **training}
+    return doc
+
+
+class LagMeter:
+    """The largest delay between the ticks of a 10 ms timer on the GUI thread."""
+
+    def __init__(self):
+        self.worst, self.ticks, self._last = 0.0, 0, time.perf_counter()
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(QtCore.Qt.PreciseTimer)
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._on_timeout)
+        self.timer.start()
+
+    def _on_timeout(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self._last - 0.010)
+        self._last, self.ticks = now, self.ticks + 1
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    widget = TrainingPanel(mlp(), cmd.UndoStack(),
+                           TrainingController(save_dir=str(tmp_path)))
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot):
+    assert panel.start()
+    record = panel.controller.current
+    # From the first event of the child's training (its keras import is done).
+    qtbot.waitUntil(lambda: record.started_at is not None, timeout=CHILD_TIMEOUT_MS)
+    meter = LagMeter()
+    qtbot.waitUntil(lambda: not record.active, timeout=CHILD_TIMEOUT_MS)
+    meter.timer.stop()
+    assert record.status == "finished", record.message
+    assert len(record.curves.epochs["loss"]) == 3 and len(record.curves.batch_loss) > 3
+    assert panel.progress.value() == 1000 and record.saved_path
+    assert meter.ticks > 50
+    assert meter.worst < MAX_LAG_S, f"the event loop stalled for {meter.worst * 1000:.0f} ms"
+
+
+def test_killed_worker_leaves_the_app_responsive(panel, qtbot):
+    panel.doc.training = {**panel.doc.training, "epochs": 1000, "batch_size": 2}
+    assert panel.start()
+    record = panel.controller.current
+    qtbot.waitUntil(lambda: len(record.curves.batch_loss) > 0, timeout=CHILD_TIMEOUT_MS)
+    meter = LagMeter()
+    panel.kill_button.click()
+    assert record.status == "killed"
+    qtbot.waitUntil(lambda: not record.source.process.is_alive(), timeout=10_000)
+    qtbot.waitUntil(lambda: meter.ticks > 20, timeout=2000)
+    assert meter.worst < MAX_LAG_S
+    assert record.source.status == "killed" and not record.saved_path
+    assert panel.runs.topLevelItem(0).text(1) == "killed" and panel.start_button.isEnabled()
+
+
+@pytest.mark.slow  # two child processes one after the other
+@pytest.mark.skipif("initial_epoch" not in inspect.signature(worker.TrainingRun).parameters,
+                    reason="TrainingRun cannot continue a saved run yet (needs initial_model "
+                           "and initial_epoch)")
+def test_stopped_run_continues_with_a_lower_rate(panel, qtbot):
+    panel.doc.training = {**panel.doc.training, "epochs": 1000}
+    assert panel.start()
+    first = panel.controller.current
+    qtbot.waitUntil(lambda: first.epochs_done >= 1, timeout=CHILD_TIMEOUT_MS)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not first.active, timeout=60_000)
+    assert first.status == "stopped" and first.saved_path
+    done = first.epochs_done
+    panel.doc.training = {**panel.doc.training, "epochs": 2}
+    panel.continue_lr.setText("0.0001")
+    assert panel.continue_selected()
+    second = panel.controller.current
+    qtbot.waitUntil(lambda: not second.active, timeout=CHILD_TIMEOUT_MS)
+    assert second.status == "finished", second.message
+    xs = second.curves.epochs["loss"].x
+    assert list(xs) == [float(e) for e in range(1, done + 3)]
+    assert second.curves.lr.y[-1] == pytest.approx(1e-4)
