@@ -39,6 +39,7 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
         self.actions = build_menus(self)
         self._build_status_bar()
         self._wire()
+        self._build_training()
         self.init_files(path, recover)
         self.refresh_panels()
 
@@ -70,6 +71,31 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
         self.resizeDocks([self.palette_dock, self.properties_dock], [200, 330],
                          QtCore.Qt.Horizontal)
         self.resizeDocks([self.issues_dock], [130], QtCore.Qt.Vertical)
+
+    def _build_training(self) -> None:
+        from .training_panel import TrainingPanel
+
+        self.training = TrainingPanel(self.doc, self.stack)
+        self.training.status_message.connect(self.show_message)
+        self.training_dock = self._dock("Training", self.training,
+                                        QtCore.Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.summary_dock, self.training_dock)
+        self.issues_dock.raise_()
+        menu = self.menuBar().addMenu("&Train")
+        for text, shortcut, slot in (("&Start / Stop", "F5", self.training.toggle_training),
+                                     ("&Pause / Resume", "F6", self.training.toggle_pause),
+                                     ("&Kill", "Shift+F5", self.training.controller.kill)):
+            action = menu.addAction(text)
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, s=slot: (self.training_dock.show(),
+                                                              self.training_dock.raise_(), s()))
+            self.actions[slot.__name__] = action
+        self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.training.shutdown()  # kill a running worker with the window
 
     def _build_status_bar(self) -> None:
         self.params_label = QtWidgets.QLabel()
