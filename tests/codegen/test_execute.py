@@ -44,7 +44,11 @@ def io_signature(tensors) -> list:
 
 
 def assert_same_model(doc, style: str, label: str):
+    # Fresh name counters for each build: nested keras.applications models name some
+    # inner layers automatically (input_layer, input_layer_1, ...).
+    keras.backend.clear_session()
     model = run_code(generate(doc, style=style), label)
+    keras.backend.clear_session()
     reference = build.build_model(doc)
     assert layer_configs(model) == layer_configs(reference)
     assert model.count_params() == reference.count_params()
