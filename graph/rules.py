@@ -14,6 +14,7 @@ from .inference import ERROR, WARNING, GraphIndex, Issue, NodeResult, spec_of
 from .shapes import fmt
 from .spec import LAYER_SPECS
 from .training import CLASSIFICATION_LOSSES, resolve_training
+from .training_schema import check_training
 
 CATEGORICAL_LOSSES = {"sparse_categorical_crossentropy", "categorical_crossentropy",
                       "categorical_focal_crossentropy"}
@@ -32,7 +33,24 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += usage_issues(doc, index)
     issues += output_issues(doc, results)
     issues += dense_on_image_issues(doc, results, node_issues)
+    if not any(i.code == "bad_training" for i in issues):  # else said once already
+        issues += training_issues(doc)
     return issues
+
+
+def training_issues(doc: Document) -> list[Issue]:
+    """The training settings' problems (`check_training`), each naming its field.
+
+    They concern no node, so `node` is None and the message starts with the field,
+    e.g. "training.optimizer.name: expected an optimizer among adam, ...". They are
+    warnings here, since an "error" means the model cannot be built and these never
+    stop that (nor code generation); training itself refuses a setting error, and
+    the message says so.
+    """
+    return [Issue(None, None, WARNING, i.message + (" (training cannot start with it)"
+                                                    if i.severity == ERROR else ""),
+                  i.code, i.fixes)
+            for i in check_training(doc)]
 
 
 # ---- structure ------------------------------------------------------------

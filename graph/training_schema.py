@@ -282,7 +282,8 @@ def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
     if not isinstance(callbacks, list):
         return [_issue("training.callbacks", f"expected a list. Received: {callbacks!r}")]
     issues = []
-    validates = settings.get("validation_split", 0) > 0
+    split = settings.get("validation_split", 0)
+    validates = not number(0, 1)(split) and split > 0
     for i, cb in enumerate(callbacks):
         field = f"training.callbacks[{i}]"
         issues += _check_options(cb, CALLBACKS, field, "callback")
@@ -310,6 +311,15 @@ def check_training(doc: Document) -> list[SettingIssue]:
         settings = resolve_extended(doc)
     except (ValueError, TypeError, AttributeError) as exc:
         return [_issue("training", str(exc))]
+    try:
+        return _check_resolved(doc, settings)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        # A value of a type no rule expects (a fuzzed or hand-edited file).
+        return [_issue("training", f"expected settings as documented; could not read them "
+                                   f"({type(exc).__name__}: {exc})")]
+
+
+def _check_resolved(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
     issues = _check_options(settings["optimizer"], OPTIMIZERS, "training.optimizer", "optimizer")
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
     issues += _check_schedule(settings["schedule"])

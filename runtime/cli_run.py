@@ -1,9 +1,22 @@
 """`kerascanvas run FILE`: train a project's model headless.
 
+It trains with the engine the app's worker uses (`runtime.train`): every
+training setting of the project applies, and the flags below override them.
+Options written `NAME[:k=v,...]` take Keras' keyword names; values are JSON
+(numbers, true/false, null, [lists]) or plain text:
+
+    kerascanvas run model.json --optimizer sgd:momentum=0.9,nesterov=true --lr 0.05 \\
+        --schedule cosine_decay:warmup_epochs=1 --callback early_stopping:patience=3 \\
+        --callback csv_logger:filename=log.csv --class-weight balanced
+
+A stopped run (Ctrl+C once: the current batch ends, the model is saved) goes on
+with `--resume MODEL.keras --initial-epoch N`: the weights and optimizer state
+are loaded, epochs are numbered from N, and the learning rate may change.
+
 Exit codes:
     0  trained (or stopped) and evaluated
     1  the graph is invalid, the settings are refused, or the data does not fit the
-       model (each problem names its node, input or output)
+       model (each problem names its node, input, output or settings field)
     2  the project file cannot be read
     3  training failed: the loss became NaN, or memory ran out
 
@@ -14,8 +27,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from typing import Any
+
+from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_FAILED = 0, 1, 2, 3
 # Batch events are many and the live view does not need them afterwards.
@@ -32,17 +48,104 @@ def _positive(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {text!r}")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}")
+    return value
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside brackets, so `boundaries=[5,10],factor=0.5` is two parts."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in (*parts, current) if p.strip()]
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def named_options(text: str) -> dict[str, Any]:
+    """`NAME[:k=v,...]` as `{"name": NAME, k: v, ...}` (values read as JSON where they can be).
+
+    >>> named_options("sgd:momentum=0.9,nesterov=true")
+    {'name': 'sgd', 'momentum': 0.9, 'nesterov': True}
+    """
+    name, _, rest = text.partition(":")
+    options: dict[str, Any] = {"name": name.strip()}
+    for part in _split_top(rest):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise argparse.ArgumentTypeError(f"expected NAME[:key=value,...], received "
+                                             f"{text!r} (no '=' in {part!r})")
+        options[key.strip()] = _value(value.strip())
+    return options
+
+
+def class_weight_option(text: str):
+    """`balanced`, `none`, or `ID=WEIGHT,...` (`none` stays a word until `overrides`)."""
+    if text in ("balanced", "none"):
+        return text
+    try:
+        return {k.strip(): float(v) for k, v in (p.split("=") for p in text.split(","))}
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected balanced, none or ID=WEIGHT,...; "
+                                         f"received {text!r}") from exc
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the project file (.json)")
     parser.add_argument("--data", metavar="SPEC",
-                        help="synthetic[:N], sklearn:digits|iris|wine|breast_cancer, FILE.npz "
-                             "or X.npy,Y.npy (default: the project's training.data)")
-    parser.add_argument("--epochs", type=_positive, metavar="N")
+                        help="synthetic[:N], sklearn:digits|iris|wine|breast_cancer, FILE.npz, "
+                             "X.npy,Y.npy, csv:FILE[?features=a,b&target=y] or images:FOLDER "
+                             "(default: the project's training.data)")
+    parser.add_argument("--epochs", type=_positive, metavar="N",
+                        help="the epoch to end at (with --resume: the default trains the "
+                             "project's number of epochs more)")
     parser.add_argument("--batch-size", type=_positive, metavar="N")
+    parser.add_argument("--validation-split", type=float, metavar="F")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for weights and data")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=None,
+                        help="shuffle the training data every epoch")
+    parser.add_argument("--optimizer", type=named_options, metavar="NAME[:k=v,...]",
+                        help="adam, adamw, sgd, rmsprop, adagrad or nadam, with options")
+    parser.add_argument("--lr", type=_rate, metavar="RATE", help="the learning rate")
+    parser.add_argument("--schedule", type=named_options, metavar="NAME[:k=v,...]",
+                        help="constant, cosine_decay, exponential_decay or step (in epochs)")
+    parser.add_argument("--callback", type=named_options, action="append", default=[],
+                        metavar="NAME[:k=v,...]",
+                        help="added to the project's callbacks (repeatable): early_stopping, "
+                             "model_checkpoint, reduce_lr_on_plateau, csv_logger, "
+                             "terminate_on_nan, tensorboard")
+    parser.add_argument("--class-weight", type=class_weight_option,
+                        metavar="balanced|none|ID=W,...", help="weigh the loss per class")
+    parser.add_argument("--mixed-precision", choices=PRECISIONS)
+    parser.add_argument("--device", choices=DEVICES)
     parser.add_argument("--threads", type=_positive, metavar="N",
                         help="torch CPU threads (1 is often fastest for small models)")
+    parser.add_argument("--resume", metavar="MODEL.keras",
+                        help="continue a saved model: weights and optimizer state")
+    parser.add_argument("--initial-epoch", type=_count, default=0, metavar="N",
+                        help="the epoch the resumed model had reached")
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
     parser.add_argument("--save", metavar="MODEL.keras", help="save the trained model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -52,9 +155,24 @@ def _error(message: str) -> None:
     print(f"kerascanvas run: {message}", file=sys.stderr)
 
 
-def _overrides(args) -> dict[str, Any]:
-    pairs = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed}
-    return {k: v for k, v in pairs.items() if v is not None}
+def overrides(args, training: dict) -> dict[str, Any]:
+    """The training settings the flags set, over the project's `training` section."""
+    pairs = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
+             "validation_split": args.validation_split, "shuffle": args.shuffle,
+             "mixed_precision": args.mixed_precision, "device": args.device,
+             "data": args.data, "schedule": args.schedule}
+    out = {k: v for k, v in pairs.items() if v is not None}
+    if args.class_weight is not None:
+        out["class_weight"] = None if args.class_weight == "none" else args.class_weight
+    if args.optimizer or args.lr:
+        optimizer = args.optimizer or training.get("optimizer") or {"name": "adam"}
+        optimizer = {"name": optimizer} if isinstance(optimizer, str) else dict(optimizer)
+        out["optimizer"] = {**optimizer, **({"learning_rate": args.lr} if args.lr else {})}
+    if args.callback:
+        out["callbacks"] = [*(training.get("callbacks") or []), *args.callback]
+    if args.resume and args.epochs is None:
+        out["epochs"] = args.initial_epoch + int(training.get("epochs") or 10)
+    return out
 
 
 def run(args) -> int:
@@ -80,30 +198,34 @@ def run(args) -> int:
 
 
 def _train(doc, args) -> int:
-    from .build import describe_issues
-    from .data import DataError, check_data, load_data
-    from .keras_env import choose_device
-    from .train import resolve_settings
+    from .data import DataError
+    from .train import TrainingRefused, load_checked_data, prepare
 
     try:
-        settings = resolve_settings(doc, _overrides(args))
-        choose_device(args.device)
-        data = load_data(args.data or settings["data"], doc, seed=settings["seed"])
-    except (ValueError, DataError) as exc:
+        doc, settings = prepare(doc, overrides(args, doc.training or {}))
+        if args.resume and settings["epochs"] <= args.initial_epoch:
+            raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
+                                  f"--initial-epoch {args.initial_epoch}. Received: "
+                                  f"{settings['epochs']}")
+        data = load_checked_data(doc, settings)
+    except (TrainingRefused, DataError) as exc:
         _error(str(exc))
-        return EXIT_INVALID
-    problems = check_data(doc, data)
-    if problems:
-        _error(describe_issues(doc, problems, f"the data {data.source!r} does not fit the model"))
         return EXIT_INVALID
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
         sinks = [s for s in (log, progress) if s is not None]
-        result = _fit(doc, data, args, lambda event: [s(event) for s in sinks])
-        if progress is not None:
-            progress.close()
+        try:
+            result = _fit(doc, data, args, lambda event: [s(event) for s in sinks])
+        except TrainingRefused as exc:
+            _error(str(exc))
+            return EXIT_INVALID
+        finally:
+            if progress is not None:
+                progress.close()
         log({"event": "result", "status": result.status, "message": result.message,
-             "metrics": result.metrics, "evaluated_on": result.evaluated_on})
+             "metrics": result.metrics, "evaluated_on": result.evaluated_on,
+             "epochs_run": result.epochs_run, "initial_epoch": result.initial_epoch,
+             "saved": result.saved})
     if not result.ok:
         _error(result.message)
         return EXIT_FAILED
@@ -112,18 +234,48 @@ def _train(doc, args) -> int:
 
 
 def _fit(doc, data, args, sink):
+    from .bridge import FastBridge
     from .train import train
 
-    return train(doc, data, _overrides(args), sink=sink, device=args.device, save=args.save,
-                 threads=args.threads)
+    bridge = FastBridge(sink)
+    with stop_on_interrupt(bridge):
+        return train(doc, data, sink=sink, save=args.save, threads=args.threads, bridge=bridge,
+                     initial_model=args.resume, initial_epoch=args.initial_epoch)
+
+
+class stop_on_interrupt:  # noqa: N801  (used as a context manager, like a function)
+    """The first Ctrl+C stops training after the current batch; a second one aborts."""
+
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self._previous = None
+
+    def _on_interrupt(self, signum, frame):
+        if self.bridge.stopped:
+            raise KeyboardInterrupt
+        _error("stopping after the current batch (Ctrl+C again to abort)")
+        self.bridge.request_stop()
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        except ValueError:  # not the main thread: leave Ctrl+C alone
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def metrics_table(result) -> str:
     """The final metrics as an aligned two-column table."""
-    title = f"Final metrics ({result.evaluated_on} data, {result.epochs_run} epoch(s), " \
+    title = f"Final metrics ({result.evaluated_on} data, epoch {result.epochs_run}, " \
             f"{result.device})"
     if result.message:
         title += f"\n{result.message}"
+    if result.saved:
+        title += f"\nSaved the model to {result.saved}"
     if not result.metrics:
         return title
     width = max(len(k) for k in result.metrics)
@@ -154,12 +306,16 @@ class EventLog:
 
 
 class ProgressBar:
-    """A tqdm bar per epoch, fed by the bridge's events."""
+    """Keras-style progress: a tqdm bar per epoch, then the epoch's summary line.
 
-    def __init__(self):
+    The bar's postfix shows the running means of the batch events; the summary
+    line the epoch's logs, validation metrics included, its time and rate.
+    """
+
+    def __init__(self, file=None):
+        self.file = file or sys.stderr
         self._bar = None
-        self._epochs = None
-        self._steps = None
+        self._epochs = self._steps = None
 
     def __call__(self, event: dict) -> None:
         kind = event.get("event")
@@ -170,16 +326,18 @@ class ProgressBar:
         elif kind == "batch_end" and self._bar is not None:
             self._bar.update(event["batch"] + 1 - self._bar.n)
             self._bar.set_postfix(_short(event["logs"]), refresh=False)
-        elif kind == "epoch_end" and self._bar is not None:
-            self._bar.set_postfix(_short(event["logs"]))
+        elif kind == "epoch_end":
+            elapsed = self._bar.format_dict["elapsed"] if self._bar is not None else None
             self.close()
+            self.file.write(epoch_line(event, self._epochs, elapsed) + "\n")
+            self.file.flush()
 
     def _open(self, epoch: int) -> None:
         from tqdm import tqdm
 
         self.close()
-        self._bar = tqdm(desc=f"epoch {epoch + 1}/{self._epochs}", total=self._steps,
-                         unit="batch", file=sys.stderr, leave=True, dynamic_ncols=True)
+        self._bar = tqdm(desc=f"Epoch {epoch + 1}/{self._epochs}", total=self._steps,
+                         unit="batch", file=self.file, leave=False, dynamic_ncols=True)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -189,3 +347,19 @@ class ProgressBar:
 
 def _short(logs: dict) -> dict[str, str]:
     return {k: f"{v:.4g}" for k, v in logs.items() if isinstance(v, float | int)}
+
+
+def epoch_line(event: dict, epochs: int | None, elapsed: float | None) -> str:
+    """`Epoch 3/10 - 1.2s - 5,300 samples/s - loss: 0.3120 - val_loss: 0.4011 - lr: 0.001`."""
+    parts = [f"Epoch {event['epoch'] + 1}/{epochs or '?'}"]
+    if elapsed is not None:
+        parts.append(f"{elapsed:.1f}s")
+    rate = event.get("samples_per_s")
+    if isinstance(rate, float | int) and rate == rate:
+        parts.append(f"{rate:,.0f} samples/s")
+    parts += [f"{k}: {v:.4f}" for k, v in (event.get("logs") or {}).items()
+              if isinstance(v, float | int)]
+    lr = event.get("lr")
+    if isinstance(lr, float | int) and lr == lr:
+        parts.append(f"lr: {lr:.3g}")
+    return " - ".join(parts)

@@ -221,5 +221,5 @@ def test_command_line_entry_point_in_a_subprocess(tmp_path):
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Final metrics" in proc.stdout
-    assert "epoch 1/1" in proc.stderr  # the progress bar
+    assert "Epoch 1/1" in proc.stderr  # the progress bar and the epoch line
     assert [e["event"] for e in read_log(log)][-1] == "result"
