@@ -141,3 +141,41 @@ def with_learning_rate(optimizer: Mapping[str, Any], lr: float) -> dict[str, Any
     """Optimizer options with `learning_rate` replaced (a schedule is dropped for the phase)."""
     options = {k: v for k, v in optimizer.items() if k != "schedule"}
     return {**options, "learning_rate": lr}
+
+
+def phase_settings(settings: Mapping[str, Any], lr: float) -> dict[str, Any]:
+    """Training settings for one phase: its learning rate, no schedule."""
+    return {**settings, "optimizer": with_learning_rate(settings["optimizer"], lr),
+            "schedule": None}
+
+
+def fit_document(model, doc: Document, compile_settings: Callable[[Mapping[str, Any]], None],
+                 fit: Callable[..., Any], settings: Mapping[str, Any],
+                 should_continue: Callable[[], bool] = lambda: True) -> bool:
+    """Run the document's two fine-tuning phases when its training settings ask for them.
+
+    Args:
+        model: the built model.
+        doc: its document (training settings and Application nodes).
+        compile_settings: compiles `model` from training settings.
+        fit: runs `model.fit(epochs=..., initial_epoch=..., **the rest)`.
+        settings: the resolved training settings.
+        should_continue: False stops before phase 2 (stop request, NaN loss).
+
+    Returns:
+        False when the document has no `finetune` section (the caller fits as usual).
+
+    Raises:
+        FinetuneError: the section is malformed, or the document has no Application node.
+    """
+    phases = finetune_settings(doc.training or {})
+    if phases is None:
+        return False
+    bases = application_bases(model, doc)
+    if not bases:
+        raise FinetuneError("training.finetune: two-phase fine-tuning needs an Application "
+                            "node (the base network to freeze, then unfreeze)")
+    fit_in_phases(model, bases, phases,
+                  lambda lr: compile_settings(phase_settings(settings, lr)), fit,
+                  should_continue)
+    return True

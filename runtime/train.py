@@ -30,6 +30,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
+from . import finetune
 from .build import build_model, describe_issues, input_nodes
 from .data import DataError, Dataset, check_data, output_shapes
 from .keras_env import choose_device, device_scope, import_keras, set_threads
@@ -342,7 +343,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         with device_scope(result.device):
             result.model = make_model(doc, resolved, plan.steps, initial_model)
             stage = "training"
-            _fit(result, plan, bridge, list(callbacks))
+            _fit(result, plan, bridge, list(callbacks), doc)
             stage = "evaluating"
             if result.ok:
                 scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
@@ -358,16 +359,21 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     return result
 
 
-def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list) -> None:
+def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
+         doc: Document | None = None) -> None:
     from .callbacks import LastFiniteWeights, make_callbacks
 
     settings, model = result.settings, result.model
     keeper = LastFiniteWeights(result.initial_epoch)
     chosen = make_callbacks(settings)
+    fit_args = dict(**plan.fit, verbose=0, callbacks=[bridge, keeper, *chosen, *callbacks])
     try:
-        run_fit(model, **plan.fit, epochs=int(settings["epochs"]),
-                initial_epoch=result.initial_epoch, verbose=0,
-                callbacks=[bridge, keeper, *chosen, *callbacks])
+        if doc is None or not finetune.fit_document(
+                model, doc, lambda s: compile_model(model, doc, s, plan.steps),
+                lambda **kw: run_fit(model, **fit_args, **kw), settings,
+                lambda: bridge.nan_at is None and not bridge.stopped):
+            run_fit(model, **fit_args, epochs=int(settings["epochs"]),
+                    initial_epoch=result.initial_epoch)
     finally:
         result.history = dict(getattr(getattr(model, "history", None), "history", {}) or {})
         result.epochs_run = max(bridge.epochs_run, result.initial_epoch)

@@ -218,6 +218,23 @@ def measure(arch: str) -> str:
             f"{len(model.layers)}, {weights!r}, {slopes!r}, {top!r}),")
 
 
-if __name__ == "__main__":
+
+def test_training_runs_both_phases_with_continued_epochs():
+    from kerascanvas.runtime.train import load_checked_data, prepare, train
+
+    doc, _ = transfer_doc()
+    doc.training = {"epochs": 5, "batch_size": 8, "data": "synthetic:16", "finetune": {
+        "phase1_epochs": 1, "phase1_lr": 1e-3, "phase2_epochs": 1, "phase2_lr": 1e-5,
+        "unfreeze_from": 100}}
+    events = []
+    data = load_checked_data(*prepare(doc))
+    result = train(doc, data, sink=events.append)
+    assert result.status == "ok", result.message
+    kind = "type" if "type" in events[0] else "event"
+    assert [e["epoch"] for e in events if e.get(kind) == "epoch_end"] == [0, 1]
+    assert float(result.model.optimizer.learning_rate) == pytest.approx(1e-5)
+
+
+if __name__ == "__main__":  # pragma: no cover
     for name in sys.argv[1:]:
         print(measure(name))
