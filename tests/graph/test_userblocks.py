@@ -1,0 +1,167 @@
+"""User-defined blocks: making one from a selection, instances, editing, nesting, library."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from kerascanvas.graph import userblocks as ub
+from kerascanvas.graph.commands import SetParam, UndoStack
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.errors import DocumentError
+from kerascanvas.graph.projectfile import dumps, loads
+from kerascanvas.graph.validate import LiveAnalysis, analyze
+
+
+def chain(doc: Document, *specs, source=None):
+    """Add nodes (name, kind, params) in a chain after `source`; return their ids."""
+    ids = []
+    for name, kind, params in specs:
+        node = doc.add_node(kind, name, params)
+        if source is not None:
+            doc.connect(Edge(source, 0, node.id, 0))
+        source = node.id
+        ids.append(node.id)
+    return ids
+
+
+def conv_doc():
+    """image -> conv -> bn -> relu -> gap; the middle three make a good block."""
+    doc = Document()
+    ids = chain(doc, ("image", "Input", {"shape": [16, 16, 3]}),
+                ("conv", "Conv2D", {"filters": 8, "kernel_size": [3, 3], "padding": "same"}),
+                ("bn", "BatchNormalization", {}), ("relu", "ReLU", {}),
+                ("gap", "GlobalAveragePooling2D", {}))
+    doc.set_outputs([ids[-1]])
+    return doc, ids
+
+
+def test_make_block_keeps_shapes_and_counts_and_undoes_exactly():
+    doc, ids = conv_doc()
+    before, text = analyze(doc), dumps(doc)
+    stack = UndoStack()
+    inst = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    after = analyze(doc)
+    assert after.valid, after.issues
+    assert after.total_params == before.total_params
+    assert after.results[inst.id].output_shapes == before.results[ids[3]].output_shapes
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "GlobalAveragePooling2D",
+                                                    "UserBlock"]
+    stack.undo()
+    assert dumps(doc) == text
+    stack.redo()
+    assert doc.blocks["conv_bn"]["params"]["filters"]["default"] == 8
+
+
+def test_exposed_param_and_definition_edits_reach_every_instance():
+    doc, ids = conv_doc()
+    stack = UndoStack()
+    first = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    second = doc.add_node("UserBlock", "again", {"block": "conv_bn", "filters": 4})
+    doc.connect(Edge(first.id, 0, second.id, 0))
+    live = LiveAnalysis(doc)
+    assert live.analysis.results[second.id].output_shapes == [(None, 16, 16, 4)]
+    stack.push(SetParam(doc, second.id, "filters", 6))
+    assert live.analysis.results[second.id].output_shapes == [(None, 16, 16, 6)]
+    definition = ub.definition_of(doc, "conv_bn")
+    conv = next(n for n in definition["nodes"] if n["kind"] == "Conv2D")
+    conv["params"]["strides"] = [2, 2]
+    stack.push(ub.SetBlockDefinition(doc, "conv_bn", definition))
+    assert live.analysis.results[first.id].output_shapes == [(None, 8, 8, 8)]
+    assert live.analysis.results[second.id].output_shapes == [(None, 4, 4, 6)]
+    stack.undo()
+    assert live.analysis.results[second.id].output_shapes == [(None, 16, 16, 6)]
+
+
+def test_a_bad_exposed_value_is_an_issue_on_the_instance():
+    doc, ids = conv_doc()
+    inst = ub.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    doc.set_param(inst.id, "filters", 0)
+    issues = analyze(doc).issues_for(inst.id)
+    assert issues and "filters" in issues[0].message
+
+
+def test_nested_blocks_and_recursion_is_refused():
+    doc, ids = conv_doc()
+    stack = UndoStack()
+    inner = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    total = analyze(doc).total_params
+    outer = ub.make_block(doc, stack, [inner.id], "outer", {"width": (inner.id, "filters")})
+    assert analyze(doc).total_params == total
+    flat = ub.flatten(doc)
+    assert "outer_conv_bn_conv" in {n.name for n in flat.nodes.values()}
+    assert analyze(flat).total_params == total
+    looping = ub.definition_of(doc, "conv_bn")
+    looping["nodes"].append({"id": "loop", "kind": "UserBlock", "name": "loop",
+                             "params": {"block": "outer"}})
+    with pytest.raises(ub.BlockDefinitionError, match="conv_bn -> outer -> conv_bn"):
+        ub.SetBlockDefinition(doc, "conv_bn", looping)
+    assert outer.id in doc.nodes
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda d: d["nodes"][0].update(kind="Nope"), "nodes[0].kind"),
+    (lambda d: d["edges"].append({"src": "zz", "src_port": 0, "dst": "n2", "dst_port": 0}),
+     "edges[2]"),
+    (lambda d: d.update(output={"node": "missing"}), "output"),
+    (lambda d: d.update(inputs=[]), "inputs"),
+    (lambda d: d["params"].update(name={"node": "n2", "param": "filters"}), "params.name"),
+])
+def test_malformed_definitions_name_the_field(edit, field):
+    doc, ids = conv_doc()
+    ub.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    definition = ub.definition_of(doc, "conv_bn")
+    edit(definition)
+    with pytest.raises(ub.BlockDefinitionError, match=field.replace("[", r"\[")):
+        ub.check_definition("conv_bn", definition, doc.blocks)
+
+
+def test_selections_that_cannot_be_blocks_are_refused():
+    doc, ids = conv_doc()
+    with pytest.raises(DocumentError, match="Input"):
+        ub.make_block(doc, UndoStack(), ids[:2], "b", {})
+    side = doc.add_node("Dense", "side", {"units": 2})
+    doc.connect(Edge(ids[2], 0, side.id, 0))
+    with pytest.raises(DocumentError, match="one output"):
+        ub.make_block(doc, UndoStack(), ids[1:4], "b", {})
+    assert not doc.blocks
+
+
+def test_unknown_block_is_an_issue():
+    doc, ids = conv_doc()
+    node = doc.add_node("UserBlock", "ghost", {"block": "nothing"})
+    doc.connect(Edge(ids[0], 0, node.id, 0))
+    messages = [i.message for i in analyze(doc).issues_for(node.id)]
+    assert any("nothing" in m for m in messages), messages
+
+
+def test_project_file_round_trip_keeps_blocks_and_analysis():
+    doc, ids = conv_doc()
+    ub.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    again = loads(dumps(doc))
+    assert again.blocks == doc.blocks
+    assert analyze(again).total_params == analyze(doc).total_params
+
+
+def test_library_export_and_import(tmp_path):
+    doc, ids = conv_doc()
+    stack = UndoStack()
+    inner = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    ub.make_block(doc, stack, [inner.id], "outer", {})
+    path = ub.export_block(doc, "outer", tmp_path)
+    assert path.name == "outer.json"
+    fresh, fresh_stack = Document(), UndoStack()
+    assert ub.import_block(fresh, fresh_stack, path) == "outer"
+    assert fresh.blocks == doc.blocks
+    fresh_stack.undo()
+    assert fresh.blocks == {}
+    changed = copy.deepcopy(doc.blocks["conv_bn"])
+    changed["doc"] = "different"
+    fresh.blocks["conv_bn"] = changed
+    with pytest.raises(DocumentError, match="different block 'conv_bn'"):
+        ub.import_block(fresh, UndoStack(), path)
+
+
+def test_library_dir_is_under_the_user_data_folder():
+    assert ub.library_dir().parts[-2:] == ("kerascanvas", "blocks")
