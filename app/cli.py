@@ -18,7 +18,7 @@ COMMANDS = {
     "codegen": ("kerascanvas.runtime.cli_codegen", "write Keras Python code for a project"),
     "run": ("kerascanvas.runtime.cli_run", "train a project's model headless"),
     "import": ("kerascanvas.runtime.cli_import", "turn a .keras or model JSON into a project"),
-    "export": ("kerascanvas.runtime.cli_export", "export a project: keras, onnx, py, png, svg"),
+    "export": ("kerascanvas.app.cli_export_image", "export a project: keras, onnx, py, png, svg"),
     "open": ("kerascanvas.app.cli_open", "open the window (optionally on a file)"),
 }
 

@@ -1,0 +1,42 @@
+"""`kerascanvas export`: keras, onnx and py go to the headless exporter, png and svg here.
+
+Images are drawn with Qt, which `runtime/` never imports, so this thin app module
+owns the command and hands every other format to `runtime.cli_export`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kerascanvas.runtime import cli_export
+
+IMAGE_FORMATS = ("png", "svg")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The same arguments as `runtime.cli_export`."""
+    cli_export.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw png/svg here; delegate the other formats. Returns the exit code."""
+    if args.format not in IMAGE_FORMATS:
+        return cli_export.run(args)
+    from kerascanvas.graph.errors import ProjectFileError
+    from kerascanvas.graph.projectfile import load
+
+    try:
+        doc = load(args.file)
+    except ProjectFileError as exc:
+        print(f"kerascanvas export: {exc}", file=sys.stderr)
+        return 2
+    from .export_image import export_image
+
+    try:
+        export_image(doc, args.output, args.format)
+    except (OSError, ValueError) as exc:
+        print(f"kerascanvas export: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}")
+    return 0

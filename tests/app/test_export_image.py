@@ -1,0 +1,65 @@
+"""PNG and SVG pictures of the graph, from the module and from `kerascanvas export`."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PySide6 import QtGui
+
+from kerascanvas.app import cli as app_cli
+from kerascanvas.app.export_image import NODE_SIZE, export_image
+from kerascanvas.app.render import shape_text
+from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.validate import analyze
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+def svg_text(path: Path) -> str:
+    root = ET.parse(path).getroot()  # parses as XML, or raises
+    return " ".join(t.strip() for t in root.itertext() if t.strip())
+
+
+@pytest.mark.parametrize("example", ["digits_cnn", "inception_net", "customer_tickets"])
+def test_svg_holds_every_node_name_and_edge_shape(qapp, tmp_path, example):
+    doc = load(EXAMPLES / f"{example}.json")
+    path = export_image(doc, tmp_path / "graph.svg")
+    text = svg_text(path)
+    analysis = analyze(doc)
+    for node in doc.nodes.values():
+        assert node.name in text
+    for edge in doc.edges:
+        assert shape_text(analysis.edge_shape(edge)) in text
+
+
+def test_png_has_a_size_that_fits_the_graph(qapp, tmp_path):
+    doc = load(EXAMPLES / "digits_cnn.json")
+    path = export_image(doc, tmp_path / "graph.png", scale=1.0)
+    image = QtGui.QImage(str(path))
+    assert not image.isNull()
+    assert image.width() >= NODE_SIZE[0] and image.height() >= len(doc.nodes) * NODE_SIZE[1] / 4
+    assert image.width() < 20000 and image.height() < 20000
+
+
+def test_unknown_format_is_refused(qapp, tmp_path):
+    doc = load(EXAMPLES / "digits_cnn.json")
+    with pytest.raises(ValueError, match="png, svg"):
+        export_image(doc, tmp_path / "graph.gif")
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_export_command_writes_images(qapp, tmp_path, capsys, fmt):
+    out = tmp_path / f"graph.{fmt}"
+    code = app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), "--format", fmt,
+                         "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert out.stat().st_size > 500
+
+
+def test_export_command_still_writes_code(tmp_path):
+    out = tmp_path / "model.py"
+    assert app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), "--format", "py",
+                         "-o", str(out)]) == 0
+    assert "def build_model" in out.read_text()
