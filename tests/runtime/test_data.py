@@ -7,7 +7,14 @@ import pytest
 from sklearn import datasets
 
 from kerascanvas.runtime.build import build_model
-from kerascanvas.runtime.data import SKLEARN_SETS, DataError, Dataset, check_data, load_data
+from kerascanvas.runtime.data import (
+    SKLEARN_SETS,
+    DataError,
+    Dataset,
+    adapt_labels,
+    check_data,
+    load_data,
+)
 from tests.runtime.test_build import graph
 
 
@@ -206,3 +213,35 @@ def test_validation_part_is_checked_too():
     issues = check_data(doc, ok)
     assert _codes(issues) == [(doc.find("out").id, "label_range")]
     assert "validation" in issues[0].message
+
+
+@pytest.mark.parametrize("units, activation, form", [(3, "softmax", "onehot"),
+                                                     (1, "sigmoid", "binary")])
+def test_focal_loss_labels_fit_the_output_and_train(units, activation, form):
+    from kerascanvas.runtime.data import label_form
+    from kerascanvas.runtime.extras import FocalLoss
+
+    for loss in ("focal_loss", {"name": "focal_loss", "gamma": 1.0}):
+        assert label_form(loss, units) == form
+        doc = classifier(units=units, activation=activation, loss={"out": loss})
+        data = load_data("synthetic:32", doc, seed=0)
+        assert check_data(doc, data) == []
+        model = build_model(doc)
+        model.compile("sgd", FocalLoss())
+        assert np.isfinite(model.evaluate(data.x["image"], data.y["out"], verbose=0))
+    # Class ids become one-hot rows for several units, as for categorical crossentropy.
+    ids = Dataset({"image": np.zeros((4, 8, 8, 1), "float32")}, {"out": np.array([0, 2, 1, 2])})
+    adapted = adapt_labels(classifier(units=3, loss="focal_loss"), ids)
+    np.testing.assert_array_equal(adapted.y["out"], np.eye(3)[[0, 2, 1, 2]])
+
+
+def test_categorical_focal_crossentropy_takes_one_hot_rows():
+    from kerascanvas.runtime.data import label_form
+
+    assert label_form("categorical_focal_crossentropy") == "onehot"
+    assert label_form("binary_focal_crossentropy") == "binary"
+    doc = classifier(units=3, loss="categorical_focal_crossentropy")
+    data = load_data("synthetic:16", doc, seed=0)
+    model = build_model(doc)
+    model.compile("sgd", "categorical_focal_crossentropy")
+    assert np.isfinite(model.evaluate(data.x["image"], data.y["out"], verbose=0))

@@ -223,3 +223,114 @@ def test_command_line_entry_point_in_a_subprocess(tmp_path):
     assert "Final metrics" in proc.stdout
     assert "Epoch 1/1" in proc.stderr  # the progress bar and the epoch line
     assert [e["event"] for e in read_log(log)][-1] == "result"
+
+
+# ---- flags, data sources, resume ------------------------------------------------------
+def parsed(*flags):
+    import argparse
+
+    from kerascanvas.runtime import cli_run
+
+    parser = argparse.ArgumentParser()
+    cli_run.add_arguments(parser)
+    return parser.parse_args(["model.json", *flags])
+
+
+def test_flags_become_training_settings():
+    from kerascanvas.runtime.cli_run import overrides
+
+    args = parsed("--optimizer", "sgd:momentum=0.9,nesterov=true", "--lr", "0.05",
+                  "--schedule", "step:boundaries=[2,4],factor=0.5", "--mixed-precision",
+                  "mixed_bfloat16", "--callback", "early_stopping:patience=3",
+                  "--callback", "csv_logger:filename=log.csv", "--class-weight", "0=1,1=5",
+                  "--seed", "3", "--no-shuffle", "--validation-split", "0.1")
+    training = {"callbacks": [{"name": "terminate_on_nan"}]}
+    assert overrides(args, training) == {
+        "optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": True, "learning_rate": 0.05},
+        "schedule": {"name": "step", "boundaries": [2, 4], "factor": 0.5},
+        "mixed_precision": "mixed_bfloat16", "seed": 3, "shuffle": False,
+        "validation_split": 0.1, "class_weight": {"0": 1.0, "1": 5.0},
+        "callbacks": [{"name": "terminate_on_nan"}, {"name": "early_stopping", "patience": 3},
+                      {"name": "csv_logger", "filename": "log.csv"}]}
+    # --lr alone keeps the project's optimizer and its options.
+    assert overrides(parsed("--lr", "0.2"), {"optimizer": {"name": "rmsprop", "rho": 0.8}}) == {
+        "optimizer": {"name": "rmsprop", "rho": 0.8, "learning_rate": 0.2}}
+    assert overrides(parsed("--class-weight", "none"), {}) == {"class_weight": None}
+    assert overrides(parsed("--resume", "m.keras", "--initial-epoch", "4"),
+                     {"epochs": 3}) == {"epochs": 7}
+
+
+def test_flags_reach_keras_and_callbacks_run(tmp_path):
+    log, table = tmp_path / "events.jsonl", tmp_path / "rows.csv"
+    assert run(project(tmp_path, classifier()), "--data", "synthetic:64", "--log", log,
+               "--optimizer", "sgd:momentum=0.5", "--lr", "0.05", "--class-weight",
+               "balanced", "--callback", f"csv_logger:filename={table}", "--schedule",
+               "exponential_decay:decay_epochs=1,decay_rate=0.5", "--save",
+               tmp_path / "m.keras") == 0
+    settings = read_log(log)[0]["settings"]
+    assert settings["optimizer"]["momentum"] == 0.5 and settings["class_weight"] == "balanced"
+    lrs = [e["lr"] for e in read_log(log) if e["event"] == "epoch_end"]
+    assert lrs[1] == pytest.approx(lrs[0] * 0.5)  # one decay per epoch
+    assert len(table.read_text().splitlines()) == 3  # header and two epochs
+    model = keras.saving.load_model(tmp_path / "m.keras")
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+
+
+def test_refused_flags_exit_1_naming_the_field(tmp_path, capsys):
+    path = project(tmp_path, classifier())
+    assert run(path, "--optimizer", "adam:nesterov=true") == 1
+    assert "training.optimizer.nesterov" in capsys.readouterr().err
+    assert run(path, "--callback", "early_stop") == 1
+    assert "training.callbacks[0].name" in capsys.readouterr().err
+
+
+def test_resume_continues_epoch_numbers_with_a_new_learning_rate(tmp_path, capsys):
+    path = project(tmp_path, classifier())
+    first, log = tmp_path / "first.keras", tmp_path / "more.jsonl"
+    assert run(path, "--data", "synthetic:64", "--epochs", "2", "--save", first) == 0
+    assert run(path, "--data", "synthetic:64", "--resume", first, "--initial-epoch", "2",
+               "--epochs", "3", "--lr", "0.0005", "--log", log) == 0
+    events = read_log(log)
+    ends = [e for e in events if e["event"] == "epoch_end"]
+    assert [e["epoch"] for e in ends] == [2] and ends[0]["lr"] == pytest.approx(0.0005)
+    assert events[-1]["epochs_run"] == 3 and events[-1]["initial_epoch"] == 2
+    assert run(path, "--resume", first, "--initial-epoch", "2", "--epochs", "2") == 1
+    assert "--initial-epoch 2" in capsys.readouterr().err
+    assert run(path, "--resume", tmp_path / "none.keras", "--initial-epoch", "2") == 1
+    assert "Could not load" in capsys.readouterr().err
+
+
+def test_csv_and_image_folder_data(tmp_path, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{c:.3f},{d:.3f},{k}" for (a, b, c, d), k in
+                     zip(rng.random((40, 4)), rng.choice(["x", "y", "z"], 40), strict=True))
+    (tmp_path / "t.csv").write_text("a,b,c,d,kind\n" + rows + "\n")
+    path = project(tmp_path, classifier(training={"epochs": 1}))
+    assert run(path, "--data", f"csv:{tmp_path / 't.csv'}") == 0
+    for name in ["ant", "bee", "cow"]:
+        (tmp_path / "img" / name).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, (6, 6, 3), dtype="uint8")).save(
+                tmp_path / "img" / name / f"{i}.png")
+    images = graph([("picture", "Input", {"shape": [6, 6, 3]}), ("flat", "Flatten", {}),
+                    ("out", "Dense", {"units": 3, "activation": "softmax"})],
+                   [("picture", "flat"), ("flat", "out")], ["out"])
+    images.training = {"epochs": 1, "batch_size": 4, "metrics": ["accuracy"]}
+    assert run(project(tmp_path, images, "img.json"), "--data", f"images:{tmp_path / 'img'}",
+               "--class-weight", "balanced") == 0
+    images.node(images.find("out").id).params["units"] = 2
+    assert run(project(tmp_path, images, "two.json"), "--data",
+               f"images:{tmp_path / 'img'}") == 1
+    err = capsys.readouterr().err
+    assert "out (Dense)" in err and "3 classes (ant, bee, cow)" in err
+
+
+def test_progress_shows_an_epoch_line_with_validation_metrics():
+    from kerascanvas.runtime.cli_run import epoch_line
+
+    line = epoch_line({"epoch": 2, "logs": {"loss": 0.5, "val_loss": 0.25}, "lr": 0.001,
+                       "samples_per_s": 1234.0}, 10, 1.5)
+    assert line == ("Epoch 3/10 - 1.5s - 1,234 samples/s - loss: 0.5000 - val_loss: 0.2500 - "
+                    "lr: 0.001")

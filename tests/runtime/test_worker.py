@@ -94,7 +94,7 @@ def test_diverging_loss_fails_with_a_message_and_keeps_finite_weights(tmp_path):
     doc = mlp(units=1, activation=None, optimizer={"name": "sgd", "learning_rate": 1e4},
               epochs=4)
     result, events = run_inline(doc, save=str(tmp_path / "nan.keras"))
-    assert result["status"] == FAILED
+    assert result["status"] == FAILED and result["nan"] and not result["oom"]
     assert "NaN or infinite" in result["message"] and "learning rate 10000" in result["message"]
     model = keras.saving.load_model(tmp_path / "nan.keras")
     assert all(np.isfinite(w).all() for w in model.get_weights())
@@ -165,3 +165,36 @@ def test_output_layer_names_match_the_built_model_for_blocks():
     doc.outputs = [block.id]
     model = build_model(doc)
     assert output_layer_names(doc) == [t._keras_history.operation.name for t in model.outputs]
+
+
+def test_continuing_a_stopped_run_numbers_epochs_on(tmp_path):
+    first = tmp_path / "first.keras"
+    result, _ = run_inline(mlp(), save=str(first))
+    assert result["status"] == FINISHED and result["epochs_run"] == 2
+    result, events = run_inline(
+        mlp(), overrides={"epochs": 3, "optimizer": {"name": "adam", "learning_rate": 0.0001}},
+        initial_model=str(first), initial_epoch=2, save=str(tmp_path / "second.keras"))
+    assert result["status"] == FINISHED, result["message"]
+    assert (result["initial_epoch"], result["epochs_run"]) == (2, 3)
+    ends = [e for e in events if e["event"] == "epoch_end"]
+    assert [e["epoch"] for e in ends] == [2] and ends[0]["lr"] == pytest.approx(1e-4)
+    assert result["history"]["loss"] == pytest.approx([ends[0]["logs"]["loss"]])
+    run = TrainingRun(mlp(), {"epochs": 3}, initial_model=first, initial_epoch=2)
+    assert (run.payload["initial_model"], run.payload["initial_epoch"]) == (str(first), 2)
+
+
+def test_a_model_that_does_not_fit_cannot_be_continued(tmp_path):
+    path = tmp_path / "five.keras"
+    run_inline(mlp(units=5, epochs=1), save=str(path))
+    result, _ = run_inline(mlp(epochs=2), initial_model=str(path), initial_epoch=1)
+    assert result["status"] == FAILED and "layer 'out'" in result["message"]
+
+
+def test_result_carries_the_evaluation_and_failure_kind():
+    result, events = run_inline(mlp(metrics=["accuracy"], validation_split=0.25))
+    assert result["evaluated_on"] == "validation"
+    assert result["metrics"]["accuracy"] == pytest.approx(
+        [e for e in events if e["event"] == "epoch_end"][-1]["logs"]["val_accuracy"])
+    assert result["nan"] is False and result["oom"] is False
+    batches = [e for e in events if e["event"] == "batch_end"]
+    assert batches and all({"lr", "samples_per_s", "eta_s"} <= set(e) for e in batches)
