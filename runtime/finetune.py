@@ -179,3 +179,74 @@ def fit_document(model, doc: Document, compile_settings: Callable[[Mapping[str, 
                   lambda lr: compile_settings(phase_settings(settings, lr)), fit,
                   should_continue)
     return True
+
+
+# ---- recognizing a nested keras.applications model on import ------------------------
+def recognize_application(model) -> dict[str, Any] | None:
+    """Application node params for a nested model that is a keras.applications network.
+
+    The candidate architectures are those whose layer count fits; the one candidate is
+    rebuilt with the same arguments and accepted only when every layer's config equals
+    the nested model's (names aside for the model itself). Freezing is read back:
+    a frozen model gives trainable=False, else the leading frozen layers give
+    freeze_first. Weights are not carried (the node starts with weights=None).
+    """
+    from kerascanvas.graph.layers.application import ARCHITECTURES
+
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1 or len(model.outputs) != 1:
+        return None
+    shape = tuple(inputs[0].shape)
+    for arch in ARCHITECTURES.values():
+        for params in _candidates(arch, model, shape):
+            if _same_network(model, params, shape):
+                return {**{k: v for k, v in params.items() if v != _DEFAULTS.get(k)},
+                        **_freezing(model)}
+    return None
+
+
+_DEFAULTS = {"include_top": False, "pooling": None, "classes": 1000}
+
+
+def _candidates(arch, model, shape) -> list[dict[str, Any]]:
+    extra = len(model.layers) - arch.num_layers
+    output = tuple(model.outputs[0].shape)
+    found = []
+    if extra == 0 and len(output) == 4:
+        found.append({"architecture": arch.name})
+    elif extra == 1 and len(output) == 2:
+        found += [{"architecture": arch.name, "pooling": p} for p in ("avg", "max")]
+    elif extra > 1 and len(output) == 2:
+        found.append({"architecture": arch.name, "include_top": True, "classes": output[-1]})
+    return found
+
+
+def _same_network(model, params: Mapping[str, Any], shape) -> bool:
+    from kerascanvas.graph import get_spec
+
+    resolved = get_spec(KIND).resolve(dict(params))
+    try:
+        candidate = make_application(model.name, resolved, shape)
+    except Exception:  # noqa: BLE001 - a candidate Keras refuses is simply no match
+        return False
+    ours = [(type(la).__name__, _config(la)) for la in candidate.layers]
+    theirs = [(type(la).__name__, _config(la)) for la in model.layers]
+    return ours == theirs
+
+
+def _config(layer) -> dict:
+    config = dict(layer.get_config())
+    config.pop("name", None)
+    config.pop("trainable", None)
+    return config
+
+
+def _freezing(model) -> dict[str, Any]:
+    if not model.trainable:
+        return {"trainable": False}
+    frozen = 0
+    for layer in model.layers:
+        if layer.trainable:
+            break
+        frozen += 1
+    return {"freeze_first": frozen} if frozen else {}

@@ -3,7 +3,8 @@
 `import_model` walks a Functional (or Sequential) model's graph call by call.
 Each call becomes a node: of our own kind when the layer maps exactly (see
 `import_map`), else a KerasLayer node holding the full config. Nested models
-are inlined with their own layer names. A layer called several times (shared
+become an Application node when they are a keras.applications network (same
+config), otherwise they are inlined with their own layer names. A layer called several times (shared
 weights) becomes one node per call, named f"{layer}_call{i}" after the first;
 those copies do not share weights.
 
@@ -76,7 +77,8 @@ class _Walker:
     def _call(self, node) -> None:
         op = node.operation
         if _is_model(op):
-            self._inline(node)
+            if not self._application(node):
+                self._inline(node)
             return
         call, why = map_call(node)
         nth = self.calls.get(id(op), 0)
@@ -90,6 +92,19 @@ class _Walker:
             self.refs[id(tensor)] = (new.id, port)
         if why is not None:
             self.report.generic[name] = why
+
+    def _application(self, node) -> bool:
+        """A nested keras.applications network becomes one Application node."""
+        from .finetune import recognize_application
+
+        params = recognize_application(node.operation)
+        if params is None or len(node.arguments.keras_tensors) != 1:
+            return False
+        new = self.doc.add_node("Application", self._name(node.operation.name), params)
+        src, src_port = self._ref(node.arguments.keras_tensors[0], node.operation.name)
+        self.doc.connect(Edge(src, src_port, new.id, 0))
+        self.refs[id(node.outputs[0])] = (new.id, 0)
+        return True
 
     def _inline(self, node) -> None:
         inner = _functional(node.operation)
