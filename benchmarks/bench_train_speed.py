@@ -2,8 +2,9 @@
 
 Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
 
-    (a) ours: build_model from a document, the worker's compile path, fit with FastBridge
-        (events to a sink that drops them), as the app trains in its worker
+    (a) ours: `runtime.train.train` on a document, the one engine behind the app's
+        worker and `kerascanvas run` (build_model, the shared compile and fit,
+        FastBridge), with events to a sink that drops them
     (b) a hand-written Keras model with model.fit, verbose=0 and verbose=1
     (c) a plain PyTorch loop (nn.Module, torch.optim.Adam)
     (d) (a) with live plotting attached: the sink queues events and another thread
@@ -11,7 +12,9 @@ Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
 
 Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1) and a small ResNet
 (stem conv + 4 residual blocks of 64 channels on 32x32x3). Ratios printed:
-(a)/(b), (a)/(c), (d)/(a). The first epoch of each way is a warm-up, not timed.
+(a)/(b) for both verbose settings, (a)/(c), (d)/(a). The first epoch of each way
+is a warm-up, not timed. It needs keras, torch and this package installed
+(`pip install -e .`); nothing else, and nothing is downloaded.
 
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --quick
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --device cuda
@@ -145,20 +148,40 @@ def time_fit(model, x, y, epochs: int, device: str, **fit) -> float:
     return len(x) * epochs / (time.perf_counter() - start)
 
 
+class EpochClock:
+    """Passes events on to `sink` and notes when each epoch ended.
+
+    The bridge turns the epoch's logs into floats before it sends `epoch_end`,
+    which waits for the GPU, so these times include all the epoch's work.
+    """
+
+    def __init__(self, sink):
+        self.sink = sink
+        self.ends: list[float] = []
+
+    def __call__(self, event: dict) -> None:
+        if event["event"] == "epoch_end":
+            self.ends.append(time.perf_counter())
+        self.sink(event)
+
+    def rate(self, samples: int) -> float:
+        """Samples/s over the epochs after the first (the warm-up)."""
+        return samples * (len(self.ends) - 1) / (self.ends[-1] - self.ends[0])
+
+
 def ours(name, x, y, epochs, device, sink) -> float:
-    from kerascanvas.graph.training_schema import resolve_extended
-    from kerascanvas.runtime.build import build_model
-    from kerascanvas.runtime.callbacks import FastBridge, LastFiniteWeights
-    from kerascanvas.runtime.worker import compile_for
+    """The app's and the command's path: `runtime.train.train` on a document."""
+    from kerascanvas.runtime.data import Dataset
+    from kerascanvas.runtime.train import prepare, train
 
     doc = document(name)
-    doc.training = {"optimizer": {"name": "adam"}}
-    settings = resolve_extended(doc)
-    with device_scope(device):
-        model = build_model(doc)
-        compile_for(model, doc, settings, steps=-(-len(x) // BATCH))
-        callbacks = [FastBridge(sink, batch_size=BATCH, samples=len(x)), LastFiniteWeights()]
-        return time_fit(model, x, y, epochs, device, verbose=0, callbacks=callbacks)
+    doc.training = {"optimizer": {"name": "adam"}, "batch_size": BATCH, "epochs": epochs + 1,
+                    "validation_split": 0.0, "device": device}
+    doc, _ = prepare(doc)
+    data = Dataset({"x": x}, {doc.node(doc.outputs[0]).name: y})
+    clock = EpochClock(sink)
+    train(doc, data, sink=clock)
+    return clock.rate(len(x))
 
 
 def keras_fit(name, x, y, epochs, device, verbose) -> float:
