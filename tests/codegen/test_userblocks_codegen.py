@@ -9,7 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerascanvas.codegen import CodegenError, generate  # noqa: E402
-from kerascanvas.graph import userblocks as ub  # noqa: E402
+from kerascanvas.graph import userblock_commands as ubc  # noqa: E402
 from kerascanvas.graph.commands import UndoStack  # noqa: E402
 from kerascanvas.graph.document import Document  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
@@ -27,7 +27,7 @@ def two_instances() -> Document:
     relu = add(doc, "ReLU", "relu", {}, [bn])
     pool = add(doc, "GlobalAveragePooling2D", "pool", {}, [relu])
     doc.outputs = [add(doc, "Dense", "head", {"units": 2}, [pool])]
-    first = ub.make_block(doc, UndoStack(), [conv, bn, relu], "conv_bn",
+    first = ubc.make_block(doc, UndoStack(), [conv, bn, relu], "conv_bn",
                           {"filters": (conv, "filters")})
     second = add(doc, "UserBlock", "second", {"block": "conv_bn", "filters": 4}, [first.id])
     doc.disconnect(doc.in_edges(pool)[0])
@@ -44,8 +44,8 @@ def nested_two_inputs() -> Document:
     total = add(doc, "Add", "sum", {}, [a, dense])
     doc.outputs = [add(doc, "Dense", "head", {"units": 1}, [total])]
     stack = UndoStack()
-    inner = ub.make_block(doc, stack, [dense, total], "project_add", {"units": (dense, "units")})
-    ub.make_block(doc, stack, [inner.id], "wrapper", {})
+    inner = ubc.make_block(doc, stack, [dense, total], "project_add", {"units": (dense, "units")})
+    ubc.make_block(doc, stack, [inner.id], "wrapper", {})
     return doc
 
 

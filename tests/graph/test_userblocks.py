@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from kerascanvas.graph import userblock_commands as ubc
 from kerascanvas.graph import userblocks as ub
 from kerascanvas.graph.commands import SetParam, UndoStack
 from kerascanvas.graph.document import Document, Edge
@@ -41,7 +42,7 @@ def test_make_block_keeps_shapes_and_counts_and_undoes_exactly():
     doc, ids = conv_doc()
     before, text = analyze(doc), dumps(doc)
     stack = UndoStack()
-    inst = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    inst = ubc.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     after = analyze(doc)
     assert after.valid, after.issues
     assert after.total_params == before.total_params
@@ -57,7 +58,7 @@ def test_make_block_keeps_shapes_and_counts_and_undoes_exactly():
 def test_exposed_param_and_definition_edits_reach_every_instance():
     doc, ids = conv_doc()
     stack = UndoStack()
-    first = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    first = ubc.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     second = doc.add_node("UserBlock", "again", {"block": "conv_bn", "filters": 4})
     doc.connect(Edge(first.id, 0, second.id, 0))
     live = LiveAnalysis(doc)
@@ -67,7 +68,7 @@ def test_exposed_param_and_definition_edits_reach_every_instance():
     definition = ub.definition_of(doc, "conv_bn")
     conv = next(n for n in definition["nodes"] if n["kind"] == "Conv2D")
     conv["params"]["strides"] = [2, 2]
-    stack.push(ub.SetBlockDefinition(doc, "conv_bn", definition))
+    stack.push(ubc.SetBlockDefinition(doc, "conv_bn", definition))
     assert live.analysis.results[first.id].output_shapes == [(None, 8, 8, 8)]
     assert live.analysis.results[second.id].output_shapes == [(None, 4, 4, 6)]
     stack.undo()
@@ -76,7 +77,7 @@ def test_exposed_param_and_definition_edits_reach_every_instance():
 
 def test_a_bad_exposed_value_is_an_issue_on_the_instance():
     doc, ids = conv_doc()
-    inst = ub.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    inst = ubc.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     doc.set_param(inst.id, "filters", 0)
     issues = analyze(doc).issues_for(inst.id)
     assert issues and "filters" in issues[0].message
@@ -85,9 +86,9 @@ def test_a_bad_exposed_value_is_an_issue_on_the_instance():
 def test_nested_blocks_and_recursion_is_refused():
     doc, ids = conv_doc()
     stack = UndoStack()
-    inner = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    inner = ubc.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     total = analyze(doc).total_params
-    outer = ub.make_block(doc, stack, [inner.id], "outer", {"width": (inner.id, "filters")})
+    outer = ubc.make_block(doc, stack, [inner.id], "outer", {"width": (inner.id, "filters")})
     assert analyze(doc).total_params == total
     flat = ub.flatten(doc)
     assert "outer_conv_bn_conv" in {n.name for n in flat.nodes.values()}
@@ -96,7 +97,7 @@ def test_nested_blocks_and_recursion_is_refused():
     looping["nodes"].append({"id": "loop", "kind": "UserBlock", "name": "loop",
                              "params": {"block": "outer"}})
     with pytest.raises(ub.BlockDefinitionError, match="conv_bn -> outer -> conv_bn"):
-        ub.SetBlockDefinition(doc, "conv_bn", looping)
+        ubc.SetBlockDefinition(doc, "conv_bn", looping)
     assert outer.id in doc.nodes
 
 
@@ -110,7 +111,7 @@ def test_nested_blocks_and_recursion_is_refused():
 ])
 def test_malformed_definitions_name_the_field(edit, field):
     doc, ids = conv_doc()
-    ub.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    ubc.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     definition = ub.definition_of(doc, "conv_bn")
     edit(definition)
     with pytest.raises(ub.BlockDefinitionError, match=field.replace("[", r"\[")):
@@ -120,11 +121,11 @@ def test_malformed_definitions_name_the_field(edit, field):
 def test_selections_that_cannot_be_blocks_are_refused():
     doc, ids = conv_doc()
     with pytest.raises(DocumentError, match="Input"):
-        ub.make_block(doc, UndoStack(), ids[:2], "b", {})
+        ubc.make_block(doc, UndoStack(), ids[:2], "b", {})
     side = doc.add_node("Dense", "side", {"units": 2})
     doc.connect(Edge(ids[2], 0, side.id, 0))
     with pytest.raises(DocumentError, match="one output"):
-        ub.make_block(doc, UndoStack(), ids[1:4], "b", {})
+        ubc.make_block(doc, UndoStack(), ids[1:4], "b", {})
     assert not doc.blocks
 
 
@@ -138,7 +139,7 @@ def test_unknown_block_is_an_issue():
 
 def test_project_file_round_trip_keeps_blocks_and_analysis():
     doc, ids = conv_doc()
-    ub.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    ubc.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     again = loads(dumps(doc))
     assert again.blocks == doc.blocks
     assert analyze(again).total_params == analyze(doc).total_params
@@ -147,12 +148,12 @@ def test_project_file_round_trip_keeps_blocks_and_analysis():
 def test_library_export_and_import(tmp_path):
     doc, ids = conv_doc()
     stack = UndoStack()
-    inner = ub.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
-    ub.make_block(doc, stack, [inner.id], "outer", {})
-    path = ub.export_block(doc, "outer", tmp_path)
+    inner = ubc.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    ubc.make_block(doc, stack, [inner.id], "outer", {})
+    path = ubc.export_block(doc, "outer", tmp_path)
     assert path.name == "outer.json"
     fresh, fresh_stack = Document(), UndoStack()
-    assert ub.import_block(fresh, fresh_stack, path) == "outer"
+    assert ubc.import_block(fresh, fresh_stack, path) == "outer"
     assert fresh.blocks == doc.blocks
     fresh_stack.undo()
     assert fresh.blocks == {}
@@ -160,8 +161,8 @@ def test_library_export_and_import(tmp_path):
     changed["doc"] = "different"
     fresh.blocks["conv_bn"] = changed
     with pytest.raises(DocumentError, match="different block 'conv_bn'"):
-        ub.import_block(fresh, UndoStack(), path)
+        ubc.import_block(fresh, UndoStack(), path)
 
 
 def test_library_dir_is_under_the_user_data_folder():
-    assert ub.library_dir().parts[-2:] == ("kerascanvas", "blocks")
+    assert ubc.library_dir().parts[-2:] == ("kerascanvas", "blocks")

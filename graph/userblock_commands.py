@@ -1,0 +1,228 @@
+"""Undoable edits of user-defined blocks and the block library on disk.
+
+`make_block` turns a selection into a definition plus one instance,
+`SetBlockDefinition` adds, replaces or deletes a definition (every instance
+follows), and `export_block`/`import_block` move definitions between a document
+and the user's library folder (`library_dir`). The definitions themselves, their
+checks and inference live in `graph.userblocks`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+from .commands import AddNode, Command, Connect, RemoveNode, SetOutputs, UndoStack
+from .document import Document, Edge
+from .errors import DocumentError
+from .params import to_json
+from .projectfile import write_text_atomic
+from .userblocks import (
+    KIND,
+    BlockDefinitionError,
+    bind,
+    blocks_key,
+    check_definition,
+    instances,
+)
+
+LIBRARY_FORMAT = "kerascanvas-block"
+
+
+# ---- undoable edits -----------------------------------------------------------
+class SetBlockDefinition(Command):
+    """Add, replace (`definition`) or delete (`None`) a block definition; every instance follows.
+
+    The definition is checked first, so a refused one leaves no trace.
+    """
+
+    def __init__(self, doc: Document, name: str, definition: dict | None):
+        self.doc, self.name = doc, name
+        self.definition = copy.deepcopy(definition)
+        self.text = f"Edit block {name}" if definition is not None else f"Delete block {name}"
+        if definition is not None:
+            check_definition(name, self.definition, doc.blocks)
+        elif instances(doc, name):
+            raise DocumentError(f"Block {name!r} still has instances: "
+                                f"{', '.join(doc.node(i).name for i in instances(doc, name))}")
+
+    def do(self):
+        self.old = copy.deepcopy(self.doc.blocks.get(self.name))
+        self._set(self.definition)
+
+    def undo(self):
+        self._set(self.old)
+
+    def _set(self, definition):
+        if definition is None:
+            self.doc.blocks.pop(self.name, None)
+        else:
+            self.doc.blocks[self.name] = copy.deepcopy(definition)
+        self.doc.events.emit(ev.Event(ev.BLOCKS_CHANGED, None, {"block": self.name}))
+
+
+def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: str,
+               exposed_params: Mapping[str, tuple[str, str]] | None = None, doc_text: str = ""):
+    """Replace the selected nodes by one instance of a new block `name`, as one undo step.
+
+    Args:
+        doc: the document.
+        stack: its undo stack.
+        node_ids: the selection; it must not hold Input nodes and must send exactly one
+            tensor out (to other nodes or as a model output).
+        name: the new block's name (an identifier not yet defined).
+        exposed_params: block param name -> (inner node id, inner param name); the
+            block param's default is the inner node's current value.
+        doc_text: one line describing the block.
+
+    Returns:
+        The instance node.
+
+    Raises:
+        DocumentError: the selection cannot become a block (the message says why).
+        BlockDefinitionError: the resulting definition is refused.
+    """
+    selected = list(dict.fromkeys(node_ids))
+    if name in doc.blocks:
+        raise DocumentError(f"A block named {name!r} already exists")
+    definition, feeds, leaving = _cut(doc, selected, exposed_params or {}, doc_text)
+    with stack.macro(f"Make block {name}"):
+        stack.push(SetBlockDefinition(doc, name, definition))
+        return _replace(doc, stack, selected, name, feeds, leaving)
+
+
+def _cut(doc, selected, exposed, doc_text):
+    """The definition of the selection, its incoming tensors and where its output goes."""
+    chosen = set(selected)
+    for nid in selected:
+        if doc.node(nid).kind == "Input":
+            raise DocumentError(f"{doc.node(nid).name!r} is an Input; a block cannot hold one")
+    feeds: list[tuple[str, int]] = []
+    inputs: list[list[dict]] = []
+    inner_edges, leaving = [], []
+    for e in doc.edges:
+        if e.dst in chosen and e.src in chosen:
+            inner_edges.append({"src": e.src, "src_port": e.src_port, "dst": e.dst,
+                                "dst_port": e.dst_port})
+        elif e.dst in chosen:
+            if (e.src, e.src_port) not in feeds:
+                feeds.append((e.src, e.src_port))
+                inputs.append([])
+            inputs[feeds.index((e.src, e.src_port))].append({"node": e.dst, "port": e.dst_port})
+        elif e.src in chosen:
+            leaving.append(e)
+    tensors = {(e.src, e.src_port) for e in leaving}
+    tensors |= {(o, 0) for o in doc.outputs if o in chosen}
+    if len(tensors) != 1:
+        raise DocumentError(f"A block has one output; the selection sends {len(tensors)} "
+                            "tensors out. Select a part of the graph with one exit")
+    if not feeds:
+        raise DocumentError("A block needs an input: the selection receives no tensor")
+    (out_node, out_port), = tensors
+    nodes = [{"id": nid, "kind": doc.node(nid).kind, "name": doc.node(nid).name,
+              "params": {k: to_json(v) for k, v in doc.node(nid).params.items()}}
+             for nid in doc.nodes if nid in chosen]
+    params = {}
+    for key, (nid, param) in exposed.items():
+        if nid not in chosen:
+            raise DocumentError(f"Exposed param {key!r} names node {nid!r}, not in the selection")
+        spec = bind(doc, doc.node(nid))
+        value = doc.node(nid).params.get(param, spec.param(param).start_value())
+        params[key] = {"node": nid, "param": param, "default": to_json(value)}
+    definition = {"nodes": nodes, "edges": inner_edges, "inputs": inputs,
+                  "output": {"node": out_node, "port": out_port}, "params": params}
+    if doc_text:
+        definition["doc"] = doc_text
+    return definition, feeds, [e for e in leaving] + [o for o in doc.outputs if o in chosen]
+
+
+def _replace(doc, stack, selected, name, feeds, leaving):
+    positions = [doc.position(nid) for nid in selected if doc.position(nid)]
+    pos = (sum(p[0] for p in positions) / len(positions),
+           sum(p[1] for p in positions) / len(positions)) if positions else None
+    slot = next((doc.outputs.index(o) for o in leaving if isinstance(o, str)), None)
+    for nid in selected:
+        stack.push(RemoveNode(doc, nid))
+    instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()),
+                                  {"block": name}, pos=pos))
+    for port, (src, src_port) in enumerate(feeds):
+        stack.push(Connect(doc, Edge(src, src_port, instance.id, port)))
+    for e in leaving:
+        if isinstance(e, Edge):
+            stack.push(Connect(doc, Edge(instance.id, 0, e.dst, e.dst_port)))
+    if slot is not None:
+        outputs = list(doc.outputs)
+        outputs.insert(slot, instance.id)
+        stack.push(SetOutputs(doc, outputs))
+    return instance
+
+
+# ---- the user library ---------------------------------------------------------
+def library_dir() -> Path:
+    """platformdirs' user data folder for kerascanvas, then "blocks"."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("kerascanvas")) / "blocks"
+
+
+def export_block(doc: Document, name: str, folder: str | Path | None = None) -> Path:
+    """Write block `name` and the blocks it uses to `folder/NAME.json`; return the path."""
+    folder = Path(folder) if folder is not None else library_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    needed = _closure(doc.blocks, name)
+    data = {"format": LIBRARY_FORMAT, "version": 1, "block": name,
+            "blocks": {b: doc.blocks[b] for b in needed}}
+    path = folder / f"{name}.json"
+    write_text_atomic(path, json.dumps(data, sort_keys=True, indent=2) + "\n")
+    return path
+
+
+def read_library_file(path: str | Path) -> tuple[str, dict]:
+    """(block name, definitions) from a library file; BlockDefinitionError names the field."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BlockDefinitionError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != LIBRARY_FORMAT:
+        raise BlockDefinitionError(f"{path} is not a block library file: expected format "
+                                   f"{LIBRARY_FORMAT!r}", "format")
+    blocks = data.get("blocks")
+    if not isinstance(blocks, dict) or data.get("block") not in blocks:
+        raise BlockDefinitionError(f"{path}: expected the block's own definition in blocks",
+                                   "block")
+    for key, definition in blocks.items():
+        check_definition(key, definition, blocks)
+    return data["block"], blocks
+
+
+def import_block(doc: Document, stack: UndoStack, path: str | Path) -> str:
+    """Add a library block (and the blocks it uses) to the document, as one undo step.
+
+    A definition already in the document under the same name must be identical.
+    """
+    name, blocks = read_library_file(path)
+    with stack.macro(f"Import block {name}"):
+        for key, definition in blocks.items():
+            if key in doc.blocks:
+                if blocks_key(doc.blocks[key]) != blocks_key(definition):
+                    raise DocumentError(f"The document already has a different block {key!r}")
+                continue
+            stack.push(SetBlockDefinition(doc, key, definition))
+    return name
+
+
+def _closure(blocks: Mapping[str, Any], name: str) -> list[str]:
+    out, stack = [], [name]
+    while stack:
+        block = stack.pop()
+        if block in out or block not in blocks:
+            continue
+        out.append(block)
+        stack += [n.get("params", {}).get("block") for n in blocks[block]["nodes"]
+                  if n["kind"] == KIND]
+    return out
+
