@@ -46,10 +46,11 @@ def run_inline(doc, **payload):
 def wait_for(run, predicate, seen, timeout=240.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for event in run.poll_events():
-            seen.append(event)
-            if predicate(event):
-                return event
+        received = run.poll_events()
+        seen.extend(received)  # all of them: a stop may come after the matching event
+        matched = next((event for event in received if predicate(event)), None)
+        if matched is not None:
+            return matched
         assert run.status == "running", run.result
         time.sleep(0.02)
     raise AssertionError(f"no such event within {timeout}s; last: {seen[-3:]}")
