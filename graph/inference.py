@@ -17,6 +17,7 @@ from . import userblocks
 from .diagnose import diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
+from .layers import shared
 from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
 ERROR = "error"
@@ -259,6 +260,11 @@ def infer_node(doc: Document, node: Node, edges: list[Edge],
     spec = spec_of(node)
     if spec is not None and spec.kind == userblocks.KIND:  # its rules live in doc.blocks
         spec = userblocks.bound_spec(doc.blocks, node.params.get("block"))
+    elif spec is not None and spec.kind == shared.KIND:  # its rules are its owner's
+        problem = shared.owner_problem(doc.nodes, node)
+        if problem is not None:
+            return NodeResult([], None, None), [_issue(node, problem, "shared_owner")]
+        spec = shared.bound_spec(doc.nodes, node)
     if spec is None:
         return NodeResult([], None, None), [
             _issue(node, f"{node.name!r} has unknown kind {node.kind!r}", "unknown_kind")]
@@ -302,6 +308,8 @@ def infer_graph(doc: Document, results: dict[str, NodeResult],
     """
     index = index or GraphIndex.of(doc)
     pending = set(doc.nodes) if dirty is None else {n for n in dirty if n in doc.nodes}
+    if dirty is not None:  # call sites follow their owner's params, wherever they sit
+        pending.update(shared.call_sites(doc.nodes, pending))
     if len(index.order) < len(doc.nodes):
         for nid in set(doc.nodes) - set(index.order):
             results[nid], node_issues[nid] = NodeResult([], None, None), []

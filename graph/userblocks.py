@@ -37,6 +37,7 @@ from typing import Any
 
 from .document import Document, Edge
 from .errors import KerasCanvasError, ParamError, ShapeError
+from .layers import shared
 from .params import ParamSpec, to_json
 from .spec import LAYER_SPECS, LayerSpec, Shape, register
 
@@ -329,9 +330,12 @@ def instances(doc: Document, name: str) -> list[str]:
 
 
 def bind(doc: Document, node) -> LayerSpec:
-    """The spec inference uses for `node`: bound to a definition for UserBlock nodes."""
+    """The spec inference uses for `node`: bound to a definition for UserBlock nodes, to
+    the owner's rules for SharedCall nodes."""
     if node.kind == KIND:
         return bound_spec(doc.blocks, node.params.get("block"))
+    if node.kind == shared.KIND:
+        return shared.bound_spec(doc.nodes, node)
     return node.spec
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
+from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
+from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.spec import LayerSpec, get_spec
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import flatten
@@ -144,20 +146,24 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
             values[node.id] = [tensors_by_input[node.name]]
             continue
         args = [values[e.src][e.src_port] for e in doc.in_edges(node.id)]
+        key = node.id
+        if spec.kind == SHARED_CALL:  # the owner's layer object called again: shared weights
+            node = doc.nodes[node.params[SHARED_OWNER]]
+            spec = node.spec
         if spec.is_block:
-            values[node.id] = expand_block(node, args, layers, dtypes)
+            values[key] = expand_block(node, args, layers, dtypes)
             continue
         if spec.kind == "Application":  # a nested keras.applications model
             if node.name not in layers:
                 layers[node.name] = make_application(node.name, spec.resolve(node.params),
                                                      _shape(args[0]))
-            values[node.id] = [layers[node.name](args[0])]
+            values[key] = [layers[node.name](args[0])]
             continue
         resolved = spec.resolve(node.params)
         if node.name not in layers:
             layers[node.name] = make_layer(node.kind, node.name, resolved,
                                            (dtypes or {}).get(node.name))
-        values[node.id] = call_layer(spec, layers[node.name], args, resolved)
+        values[key] = call_layer(spec, layers[node.name], args, resolved)
     return values
 
 

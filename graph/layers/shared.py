@@ -1,0 +1,112 @@
+"""SharedCall: one more call of a layer another node owns, so both calls share its weights.
+
+In Keras one layer object may be called on several tensors: `embed(x1)` and
+`embed(x2)` use the same weights. The document keeps such a layer as ONE node
+(the owner, e.g. an Embedding named "embed") plus a SharedCall node per further
+call, whose param "layer" holds the owner's node id:
+
+    {"id": "n5", "kind": "SharedCall", "name": "embed_call1", "params": {"layer": "n2"}}
+
+A call site has no params or weights of its own: its shape rule is the owner's
+rule run on the call site's inputs with the owner's params, and it counts 0
+weights (the owner counts them once). The table entry cannot see the owner, so
+inference asks `bound_spec(nodes, node)` for the spec bound to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import KerasCanvasError, ShapeError
+from ..params import ParamSpec
+from ..spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, no_weights, register
+
+KIND = "SharedCall"
+OWNER_PARAM = "layer"
+# Owners must be one Keras layer: blocks and applications build several, and an Input
+# or another call site owns no layer at all.
+_NOT_SHAREABLE = frozenset({"Input", KIND, "UserBlock", "Application"})
+
+
+def _unbound_shape(params, inputs):
+    raise ShapeError("A SharedCall is inferred from the node it shares; use "
+                     "graph.layers.shared.bound_spec(doc.nodes, node)")
+
+
+# Category "Blocks": like Application and UserBlock, its rules depend on the document,
+# so it is tested on its own rather than against a keras.layers class.
+SPEC = register(LayerSpec(
+    kind=KIND, category="Blocks",
+    doc="Calls the layer of another node again: one layer, shared weights",
+    params=(ParamSpec(OWNER_PARAM, "str", initial="",
+                      doc="Id of the node whose layer this node calls"),),
+    shape=_unbound_shape, min_inputs=1, max_inputs=8, keras_module="",
+))
+
+
+def owner_id(node) -> Any:
+    """The id the call site names as its owner (whatever is stored)."""
+    return node.params.get(OWNER_PARAM)
+
+
+def owner_problem(nodes: Mapping[str, Any], node) -> str | None:
+    """Why the call site's owner cannot be called, or None when it can."""
+    owner = nodes.get(owner_id(node)) if isinstance(owner_id(node), str) else None
+    if owner is None:
+        return (f"{node.name!r} (SharedCall) calls the layer of node {owner_id(node)!r}, "
+                "which is not in the graph (was it removed?). Expected the id of the node "
+                "that owns the layer")
+    kind = KIND_ALIASES.get(owner.kind, owner.kind)
+    spec = LAYER_SPECS.get(kind)
+    if spec is None or spec.is_block or kind in _NOT_SHAREABLE:
+        return (f"{node.name!r} (SharedCall) calls {owner.name!r} ({owner.kind}). Expected a "
+                "single layer: Inputs, blocks, applications and other SharedCall nodes "
+                "cannot be shared")
+    return None
+
+
+def bound_spec(nodes: Mapping[str, Any], node) -> LayerSpec:
+    """The call site's spec: the owner's ports and shape rule (with the owner's params),
+    no weights. A missing or unshareable owner gives a spec whose shape rule says why."""
+    problem = owner_problem(nodes, node)
+    if problem is not None:
+        return dataclasses.replace(SPEC, shape=_refuse(problem))
+    owner = nodes[owner_id(node)]
+    owner_spec = LAYER_SPECS[KIND_ALIASES.get(owner.kind, owner.kind)]
+    try:
+        owner_params = owner_spec.resolve(owner.params)
+    except KerasCanvasError:
+        return dataclasses.replace(SPEC, shape=_refuse(
+            f"{node.name!r} (SharedCall) calls {owner.name!r}, whose params have errors; "
+            "fix those first"))
+
+    def shape(params, inputs):
+        return owner_spec.shape(owner_params, inputs)
+
+    return dataclasses.replace(
+        SPEC, shape=shape, count=no_weights, min_inputs=owner_spec.min_inputs,
+        max_inputs=owner_spec.max_inputs, input_names=owner_spec.input_names,
+        outputs=lambda params: owner_spec.outputs(owner_params))
+
+
+def _refuse(message: str):
+    def shape(params, inputs):
+        raise ShapeError(message)
+    return shape
+
+
+def call_sites(nodes: Mapping[str, Any], owners: Iterable[str] | None = None) -> list[str]:
+    """Ids of the SharedCall nodes calling one of `owners` (any owner, even a missing
+    one, when None); a change of an owner's params must re-infer them."""
+    wanted = None if owners is None else set(owners)
+    return [nid for nid, n in nodes.items()
+            if n.kind == KIND and (wanted is None or owner_id(n) in wanted
+                                   or owner_id(n) not in nodes)]
+
+
+def owner_spec(nodes: Mapping[str, Any], node) -> tuple[Any, LayerSpec]:
+    """(owner node, owner's LayerSpec) of a call site whose owner is sound."""
+    owner = nodes[owner_id(node)]
+    return owner, LAYER_SPECS[KIND_ALIASES.get(owner.kind, owner.kind)]
