@@ -2,14 +2,11 @@
 
 Under "mixed_float16" or "mixed_bfloat16" layers compute in half precision and
 keep float32 variables. Losses and metrics are only trustworthy in float32, so
-the layers that produce the model outputs must compute in float32. A builder
-has two ways to get that, both giving the same model config:
-
-1. Build inside `precision_scope(policy_for(settings))`, passing
-   `dtype="float32"` to the layers named in `output_dtype_overrides(doc)`
-   (block outputs name their last sublayer). This is what generated code does.
-2. Build inside the scope as usual, then call `keep_outputs_float32(model)`,
-   which switches the output layers' policy before the first call.
+the layers that produce the model outputs must compute in float32: build inside
+`precision_scope(policy_for(settings))`, passing `dtype="float32"` to the layers
+named in `output_dtype_overrides(doc)` (block outputs name their last sublayer),
+as `runtime.train.make_model` does through `build_model(doc, dtypes=...)`. That
+is also how hand-written Keras code for the policy reads, so the configs match.
 
 Keras' dtype policy is global (per thread), which is why the scope restores
 the previous policy on exit: a worker that trains one model after another
@@ -82,20 +79,3 @@ def precision_scope(policy: str) -> Iterator[None]:
         yield
     finally:
         keras.config.set_dtype_policy(previous)
-
-
-def keep_outputs_float32(model) -> list[str]:
-    """Make the layers that produce the model's outputs compute in float32.
-
-    Call it after building under a mixed policy and before the model first runs.
-
-    Returns:
-        The names of the layers switched (empty when the model is all float32).
-    """
-    switched = []
-    for tensor in model.outputs:
-        layer = tensor._keras_history.operation
-        if layer.dtype_policy.compute_dtype != FLOAT32:
-            layer.dtype_policy = FLOAT32
-            switched.append(layer.name)
-    return switched

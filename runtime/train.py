@@ -110,11 +110,6 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None) -> tuple[
     return doc, settings
 
 
-def resolve_settings(doc: Document, overrides: Mapping[str, Any] | None = None) -> dict:
-    """The checked, resolved settings of `doc` with `overrides` (see `prepare`)."""
-    return prepare(doc, overrides)[1]
-
-
 def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | None = None):
     """Open the data source and check it against the model before any training.
 
