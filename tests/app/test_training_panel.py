@@ -11,7 +11,8 @@ from PySide6 import QtCore
 
 from kerascanvas.app.results_view import ResultsView, confusion_matrix
 from kerascanvas.app.training_controller import RunRecord, TrainingController
-from kerascanvas.app.training_panel import TrainingPanel, preview_data
+from kerascanvas.app.data_preview import preview_data
+from kerascanvas.app.training_panel import TrainingPanel
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.training_schema import check_training
@@ -224,44 +225,11 @@ def test_refuses_a_model_without_outputs(panel):
     assert "no output" in panel.log.toPlainText() and not FakeRun.made
 
 
-# ---- settings form ------------------------------------------------------------------
-def test_form_edits_are_undoable_commands(panel):
-    form, doc, stack = panel.form, panel.doc, panel.stack
-    lr = form.fields["optimizer", "learning_rate"]
-    lr.setText("0.05")
-    lr.editingFinished.emit()
-    assert doc.training["optimizer"]["learning_rate"] == 0.05
-    form.fields["optimizer", "name"].setCurrentText("sgd")
-    form.fields["optimizer", "momentum"].setValue(0.9)
-    assert doc.training["optimizer"] == {"name": "sgd", "learning_rate": 0.05,
-                                         "momentum": 0.9}
-    form.fields["callbacks", "early_stopping"].setChecked(True)
-    form.fields["callbacks", "early_stopping", "patience"].setValue(4)
-    form.fields["callbacks", "model_checkpoint"].setChecked(True)
-    form.fields["seed",].setValue(7)
-    form.fields["loss", "out"].setCurrentText("categorical_crossentropy")
-    assert doc.training["callbacks"][0] == {"name": "early_stopping", "patience": 4}
-    assert not [i for i in check_training(doc) if i.severity == "error"]
-    for _ in range(7):
-        stack.undo()
-    assert doc.training == mlp().training
-    assert form.fields["optimizer", "learning_rate"].text() == "0.001"
-    assert form.fields["optimizer", "name"].currentText() == "adam"
-    assert not form.fields["callbacks", "early_stopping"].isChecked()
-
-
-def test_switching_optimizer_drops_options_it_does_not_take(panel):
-    panel.doc.training["optimizer"] = {"name": "rmsprop", "rho": 0.8, "learning_rate": 0.01}
-    panel.refresh()
-    panel.form.fields["optimizer", "name"].setCurrentText("adam")
-    assert panel.doc.training["optimizer"] == {"name": "adam", "learning_rate": 0.01}
-
-
 # ---- data preview ---------------------------------------------------------------------
 def test_preview_of_sklearn_data_loads_off_the_gui_thread(panel, qtbot, monkeypatch):
     from sklearn.datasets import load_iris
 
-    import kerascanvas.app.training_panel as module
+    import kerascanvas.app.data_preview as module
 
     threads = []
     original = module.preview_data

@@ -1,0 +1,170 @@
+"""The data picker of the Training dock: a data spec, Browse, and a preview of the data.
+
+The preview (sample counts, input and output shapes, class counts, a few images)
+is read on a worker thread, so a large folder or file never freezes the GUI.
+Image folders and CSV files are read directly (cheap, no keras); the other specs
+go through `runtime.data.load_data`, which needs no keras either.
+"""
+
+from __future__ import annotations
+
+import csv
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..graph.projectfile import from_dict, to_dict
+from .results_view import is_image_batch, to_qimage
+
+PREVIEW_IMAGES = 8
+THUMB_PX = 40
+
+
+# ---- reading (runs on a worker thread) -------------------------------------------
+def preview_data(spec: str, doc) -> dict:
+    """Shapes, class counts and a few images of the data named by `spec`.
+
+    Returns:
+        {"lines": [text, ...], "counts": {output or "classes": {class: count}},
+         "images": an array or list of (H, W[, C]) images, or None}.
+    """
+    kind, _, rest = spec.strip().partition(":")
+    if kind == "images":
+        return _preview_folder(rest)
+    if kind == "csv":
+        return _preview_csv(rest.partition("?")[0])
+    from ..runtime.data import load_data
+
+    data = load_data(spec, doc)
+    lines = [f"{len(next(iter(data.x.values()), []))} samples"]
+    lines += [f"input {k}: {a.shape[1:]} {a.dtype}" for k, a in data.x.items()]
+    lines += [f"output {k}: {a.shape[1:]} {a.dtype}" for k, a in data.y.items()]
+    counts = {}
+    for name, labels in data.y.items():
+        if labels.dtype.kind in "iu" or (labels.ndim == 2 and labels.shape[-1] > 1):
+            ids = labels.argmax(-1) if labels.ndim == 2 else labels.reshape(-1)
+            counts[name] = dict(zip(*np.unique(ids, return_counts=True), strict=True))
+    images = next((a[:PREVIEW_IMAGES] for a in data.x.values() if is_image_batch(a)), None)
+    return {"lines": lines, "counts": counts, "images": images}
+
+
+def _preview_folder(root: str) -> dict:
+    # The training engine's own listing: the preview shows exactly what will be trained on.
+    from ..runtime.sources import list_images
+
+    files, labels, classes = list_images(root)
+    counts = {name: int(n) for name, n in zip(classes, np.bincount(labels, minlength=len(
+        classes)), strict=True)}
+    firsts = [p for c in range(len(classes)) for p in
+              [files[i] for i in np.flatnonzero(labels == c)[:2]]]
+    images = [_thumbnail(p) for p in firsts[:PREVIEW_IMAGES]]
+    return {"lines": [f"{len(files)} images in {len(classes)} classes"],
+            "counts": {"classes": counts}, "images": [i for i in images if i is not None]}
+
+
+def _thumbnail(path: Path):
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.thumbnail((64, 64))
+            return np.asarray(image.convert("RGB"))
+    except OSError:
+        return None
+
+
+def _preview_csv(path: str) -> dict:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = [row for row in csv.reader(handle) if row]
+    header, body = rows[0] if rows else [], rows[1:]
+    target = [r[-1] for r in body if r]
+    distinct = set(target)
+    counts = {header[-1]: {v: target.count(v) for v in sorted(distinct)}} \
+        if header and 0 < len(distinct) <= 20 else {}
+    return {"lines": [f"{len(body)} rows, columns: {', '.join(header)}"], "counts": counts,
+            "images": None}
+
+
+def describe(found: dict) -> str:
+    """The preview's text: its lines, then the class counts."""
+    counts = "; ".join(f"{name}: " + ", ".join(f"{k}×{v}" for k, v in c.items())
+                       for name, c in found["counts"].items())
+    return "\n".join([*found["lines"], *([f"classes {counts}"] if counts else [])])
+
+
+# ---- the widget ------------------------------------------------------------------
+class DataPreview(QtWidgets.QWidget):
+    """The data spec, a Browse button, and a preview loaded off the GUI thread."""
+
+    loaded = QtCore.Signal(str, object)
+    spec_edited = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.spec = QtWidgets.QLineEdit()
+        self.spec.setPlaceholderText("synthetic:512, sklearn:digits, data.npz, csv:f.csv, "
+                                     "images:folder")
+        self.spec.editingFinished.connect(lambda: self.spec_edited.emit(self.spec.text()))
+        browse = QtWidgets.QToolButton(text="…")
+        browse.setToolTip("Choose a data file or an image folder")
+        browse.clicked.connect(self._on_browse_clicked)
+        self.info = QtWidgets.QLabel("")
+        self.info.setWordWrap(True)
+        self.images = QtWidgets.QHBoxLayout()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
+        self._wanted = ""
+        self.loaded.connect(self._on_loaded, QtCore.Qt.QueuedConnection)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.spec, 1)
+        row.addWidget(browse)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.info)
+        layout.addLayout(self.images)
+
+    def set_spec(self, spec: str) -> None:
+        if self.spec.text() != spec:
+            self.spec.setText(spec)
+
+    def request(self, spec: str, doc) -> None:
+        """Load a preview of `spec` for `doc` in the background (the last request wins)."""
+        self._wanted = spec
+        self.info.setText(f"Reading {spec}…")
+        # A detached copy: the worker thread must not read a document being edited.
+        future = self._executor.submit(_call_preview, spec, from_dict(to_dict(doc)))
+        future.add_done_callback(lambda f: self.loaded.emit(spec, f))
+
+    def _on_loaded(self, spec: str, future) -> None:
+        if spec != self._wanted:
+            return
+        while self.images.count():
+            self.images.takeAt(0).widget().deleteLater()
+        try:
+            found = future.result()
+        except Exception as exc:  # noqa: BLE001  every failure is shown, none raised
+            self.info.setText(f"<span style='color:#ff6b6b'>{exc}</span>")
+            return
+        self.info.setText(describe(found))
+        for sample in list(found["images"] if found["images"] is not None else [])[:8]:
+            label = QtWidgets.QLabel()
+            label.setPixmap(QtGui.QPixmap.fromImage(to_qimage(sample)).scaled(
+                THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio))
+            self.images.addWidget(label)
+
+    def _on_browse_clicked(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Training data", "", "Data (*.npz *.npy *.csv);;All files (*)")
+        if path:
+            self.spec.setText(f"csv:{path}" if path.endswith(".csv") else path)
+            self.spec_edited.emit(self.spec.text())
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _call_preview(spec: str, doc) -> dict:
+    # Looked up at call time, so a test can wrap `preview_data` to see which thread runs it.
+    return preview_data(spec, doc)
