@@ -19,9 +19,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ..graph import commands as cmd
+from ..graph import events as ev
 from ..graph.params import ParamSpec
 from ..graph.training import DEFAULTS, default_loss
 from ..graph.training_schema import (
@@ -48,6 +49,7 @@ LIST_KEYS = ("boundaries", "values")
 GENERAL = ("batch_size", "epochs", "validation_split", "shuffle", "seed", "class_weight",
            "mixed_precision", "device")
 ERROR_STYLE = "color: #ff6b6b"
+STRUCTURE_EVENTS = (ev.NODE_ADDED, ev.NODE_REMOVED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED)
 PER_OUTPUT = ("loss", "metrics", "loss_weights")
 # Values a switched-on section starts with: paths a user must name, and the two phases.
 CALLBACK_STARTS = {"model_checkpoint": {"filepath": "checkpoints/best.keras",
@@ -241,7 +243,23 @@ class TrainingForm(QtWidgets.QWidget):
         self.groups = {title: self._group(layout, title) for title in (
             "Optimizer", "Schedule", "Training", "Outputs", "Callbacks", "Fine-tuning")}
         layout.addStretch(1)
+        self._refresh_due = False
         self._build_rows()
+        self.refresh()
+        doc.events.connect(self._on_doc_event)
+        self.destroyed.connect(lambda *_: doc.events.disconnect(self._on_doc_event))
+
+    def _on_doc_event(self, event) -> None:
+        if event.type in (ev.TRAINING_CHANGED, ev.RESET):
+            self.refresh()
+        elif event.type in STRUCTURE_EVENTS and not self._refresh_due:
+            # Outputs, their names and Application nodes shape the form; a paste of
+            # many nodes is coalesced into one refresh.
+            self._refresh_due = True
+            QtCore.QTimer.singleShot(0, self._on_refresh_due)
+
+    def _on_refresh_due(self) -> None:
+        self._refresh_due = False
         self.refresh()
 
     @staticmethod
@@ -340,6 +358,9 @@ class TrainingForm(QtWidgets.QWidget):
             editor.set_value(value, True)
         elif isinstance(editor, LineEditor):
             editor.edit.setPlaceholderText(f"default: {self._default_text(path, settings)}")
+            if isinstance(value, list):  # typed back as "a, b": words plain, numbers a tuple
+                value = ", ".join(map(str, value)) if self.types[path] == "words" \
+                    else tuple(value)
             editor.set_value(value, explicit)
         else:
             editor.set_value(value, True)
@@ -403,6 +424,6 @@ class TrainingForm(QtWidgets.QWidget):
         training = written(copy.deepcopy(self.doc.training or {}), path, value,
                            self._outputs or [])
         if training != (self.doc.training or {}):
-            self.stack.push(cmd.SetTraining(self.doc, training))
+            self.stack.push(cmd.SetTraining(self.doc, training))  # refreshes via its event
         else:
             self.refresh()  # an edit that changes nothing still shows the document's value

@@ -23,7 +23,6 @@ from .training_controller import TrainingController, format_eta
 from .training_form import TrainingForm
 
 PROGRESS_HZ = 10
-STRUCTURE_EVENTS = (ev.NODE_ADDED, ev.NODE_REMOVED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED)
 
 
 # ---- the dock widget ---------------------------------------------------------------
@@ -40,7 +39,6 @@ class TrainingPanel(QtWidgets.QWidget):
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()
         self.results = ResultsView()
-        self._refresh_due = False
         self._build()
         self._wire()
         self.refresh()
@@ -128,21 +126,16 @@ class TrainingPanel(QtWidgets.QWidget):
 
     # ---- document ------------------------------------------------------------
     def _on_doc_event(self, event) -> None:
+        # The form follows the document itself; the panel shows the data spec.
         if event.type in (ev.TRAINING_CHANGED, ev.RESET):
-            self.refresh()
-        elif event.type in STRUCTURE_EVENTS and not self._refresh_due:
-            # Outputs, their names and Application nodes shape the form; a paste of
-            # many nodes is coalesced into one refresh.
-            self._refresh_due = True
-            QtCore.QTimer.singleShot(0, self._on_refresh_due)
-
-    def _on_refresh_due(self) -> None:
-        self._refresh_due = False
-        self.refresh()
+            self._show_data_spec()
 
     def refresh(self) -> None:
         """Show the document's current settings."""
         self.form.refresh()
+        self._show_data_spec()
+
+    def _show_data_spec(self) -> None:
         self.data.set_spec(str((self.doc.training or {}).get("data", "synthetic")))
         self._update_buttons()
 
