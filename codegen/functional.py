@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import application, userblocks
+from . import application, shared, userblocks
 from .blocks import helper_call, helper_sources
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .literals import Code, call
@@ -27,7 +27,13 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
 def build_function(plan: Plan, model_name: str) -> str:
     """`def build_model(): ... return keras.Model(inputs=..., outputs=..., name=...)`."""
     lines = ["def build_model():", f'{INDENT}"""The model, uncompiled."""']
-    lines += [step_line(step, INDENT, plan) for step in plan.steps]
+    created: set[str] = set()
+    for step in plan.steps:
+        layer = shared.owner_of(plan.shared, step)
+        if layer is None:
+            lines.append(step_line(step, INDENT, plan))
+        else:  # one layer object, called at each of its uses
+            lines += shared.functional_lines(layer, step, INDENT, created)
     inputs = pack([s.outputs[0] for s in plan.inputs])
     outputs = pack(plan.outputs)
     lines.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),

@@ -16,6 +16,7 @@ from kerascanvas.graph.userblocks import bind
 
 from .errors import CodegenError
 from .naming import RESERVED, Namer
+from .shared import shared_layers
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Plan:
     outputs: list[str]
     namer: Namer = field(default_factory=Namer)
     blocks: dict[str, Any] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)  # owner id -> shared.SharedLayer
 
     @property
     def user_blocks(self) -> list[str]:
@@ -88,7 +90,8 @@ def make_plan(doc: Document, analysis=None) -> Plan:
              for node in _model_nodes(doc)]
     inputs = [s for s in steps if s.spec.kind == "Input"]
     outputs = [ports[(nid, 0)] for nid in doc.outputs]
-    return Plan(steps, inputs, outputs, namer, doc.blocks)
+    shared = shared_layers(doc, steps, analysis.results, namer)
+    return Plan(steps, inputs, outputs, namer, doc.blocks, shared)
 
 
 def _helper_names(doc: Document) -> list[str]:

@@ -19,6 +19,9 @@ def chain_problem(plan: Plan) -> str | None:
         where = f"node {step.name!r} ({step.spec.kind})"
         if step.spec.is_block or step.spec.kind in ("UserBlock", "Application"):
             return f"{where} is a block, which is no single layer"
+        if step.spec.kind == "SharedCall":
+            return (f"{where} calls the layer of another node again (shared weights), "
+                    "which a Sequential model cannot express")
         if len(step.inputs) != 1:
             return f"{where} takes {len(step.inputs)} inputs, a Sequential layer takes 1"
         if step.spec.kind == "KerasLayer" and step.params.get("call") is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kerascanvas.graph.spec import get_spec
 
-from . import application
+from . import application, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack
 from .errors import CodegenError
 from .literals import call
@@ -24,6 +24,7 @@ class _Writer:
         self.attrs = Namer(RESERVED | MODEL_ATTRIBUTES)
         self.init: list[str] = []
         self.body: list[str] = []
+        self.shared_attrs: dict[str, str] = {}  # shared layer variable -> attribute
 
     def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
         attr = self.attrs.take(name)
@@ -32,8 +33,21 @@ class _Writer:
         self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
                          f"self.{attr}{call_suffix(spec, sources, params)}")
 
+    def shared_call(self, layer: shared.SharedLayer, step: Step) -> None:
+        """One attribute per shared layer, called in call() at each use."""
+        if layer.var not in self.shared_attrs:
+            attr = self.attrs.take(layer.name)
+            self.shared_attrs[layer.var] = attr
+            self.init.append(shared.construct_line(layer, INDENT * 2, f"self.{attr}"))
+        callee = f"self.{self.shared_attrs[layer.var]}"
+        self.body.append(shared.call_line(layer, step, INDENT * 2, callee))
+
     def step(self, step: Step) -> None:
         if step.spec.min_inputs == 0:
+            return
+        layer = shared.owner_of(self.plan.shared, step)
+        if layer is not None:
+            self.shared_call(layer, step)
             return
         if step.spec.kind == application.KIND:
             attr = self.attrs.take(step.name)

@@ -323,4 +323,15 @@ def infer_graph(doc: Document, results: dict[str, NodeResult],
         done.append(nid)
         if old is None or old.output_shapes != result.output_shapes:
             pending.update(index.succ.get(nid, ()))
+    _check_shared_weights(doc, results, node_issues)
     return done
+
+
+def _check_shared_weights(doc: Document, results: dict[str, NodeResult],
+                          node_issues: dict[str, list[Issue]]) -> None:
+    """Call sites whose inputs the owner's weights do not fit (needs both results)."""
+    for nid in shared.call_sites(doc.nodes):
+        node = doc.nodes[nid]
+        issues = [i for i in node_issues.get(nid, []) if i.code != "shared_weights"]
+        problem = shared.weights_problem(doc.nodes, node, results)
+        node_issues[nid] = issues + ([_issue(node, problem, "shared_weights")] if problem else [])

@@ -4,9 +4,9 @@
 Each call becomes a node: of our own kind when the layer maps exactly (see
 `import_map`), else a KerasLayer node holding the full config. Nested models
 become an Application node when they are a keras.applications network (same
-config), otherwise they are inlined with their own layer names. A layer called several times (shared
-weights) becomes one node per call, named f"{layer}_call{i}" after the first;
-those copies do not share weights.
+config), otherwise they are inlined with their own layer names. A layer called
+several times (shared weights) stays one node, at its first call; each further
+call is a SharedCall node named f"{layer}_call{i}" that calls that same layer.
 
 `import_file` reads `.keras` archives and model JSON (`model.to_json()`). Both
 are loaded in Keras' safe mode, and a Lambda layer (arbitrary Python) is
@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
+from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
@@ -49,6 +51,7 @@ class _Walker:
         self.doc = report.doc
         self.refs: dict[int, tuple[str, int]] = {}  # id(KerasTensor) -> (node id, port)
         self.calls: dict[int, int] = {}  # id(layer) -> calls seen so far
+        self.owners: dict[int, str] = {}  # id(layer) -> the node of its first call
 
     def add_inputs(self, model) -> None:
         keras = import_keras()
@@ -69,7 +72,8 @@ class _Walker:
         graph = _functional(model)
         order = {id(op): i for i, op in enumerate(graph._operations)}
         for depth in sorted(graph._nodes_by_depth, reverse=True):
-            nodes = sorted(graph._nodes_by_depth[depth], key=lambda n: order[id(n.operation)])
+            nodes = sorted(graph._nodes_by_depth[depth],
+                           key=lambda n: (order[id(n.operation)], _call_index(n)))
             for node in nodes:
                 if not node.is_input:
                     self._call(node)
@@ -84,7 +88,12 @@ class _Walker:
         nth = self.calls.get(id(op), 0)
         self.calls[id(op)] = nth + 1
         name = self._name(op.name if nth == 0 else f"{op.name}_call{nth}")
-        new = self.doc.add_node(call.kind, name, call.params)
+        if nth == 0:
+            new = self.doc.add_node(call.kind, name, call.params)
+            self.owners[id(op)] = new.id
+        else:  # the same layer object again: one node owns it, this one calls it
+            new = self.doc.add_node(SHARED_CALL, name, self._shared(op, call, node, name))
+            why = None
         for port, tensor in enumerate(call.inputs):
             src, src_port = self._ref(tensor, name)
             self.doc.connect(Edge(src, src_port, new.id, port))
@@ -92,6 +101,20 @@ class _Walker:
             self.refs[id(tensor)] = (new.id, port)
         if why is not None:
             self.report.generic[name] = why
+
+    def _shared(self, op, call, node, name: str) -> dict:
+        """The params of a further call of `op`, checked against its first call."""
+        owner = self.doc.node(self.owners[id(op)])
+        if call.kind != owner.kind or call.params.get("call") != owner.params.get("call"):
+            raise ModelImportError(
+                f"layer {op.name!r} is called in different ways (as {owner.name!r} and as "
+                f"{name!r}); a shared layer must be called the same way at each use")
+        if owner.kind == "KerasLayer":  # its shape rule reads the shapes Keras recorded
+            records = owner.params["output_shapes"]
+            for record in call.params["output_shapes"]:
+                if record["inputs"] not in [r["inputs"] for r in records]:
+                    records.append(record)
+        return {SHARED_OWNER: owner.id}
 
     def _application(self, node) -> bool:
         """A nested keras.applications network becomes one Application node."""
@@ -131,6 +154,12 @@ class _Walker:
 
     def _name(self, name: str) -> str:
         return self.doc.unique_name(name.replace("/", "_"))
+
+
+def _call_index(node) -> int:
+    """Which call of its layer a graph node is (calls of one depth keep the model's order)."""
+    calls = getattr(node.operation, "_inbound_nodes", [])
+    return next((i for i, n in enumerate(calls) if n is node), len(calls))
 
 
 def _is_model(op) -> bool:

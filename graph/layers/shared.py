@@ -110,3 +110,31 @@ def owner_spec(nodes: Mapping[str, Any], node) -> tuple[Any, LayerSpec]:
     """(owner node, owner's LayerSpec) of a call site whose owner is sound."""
     owner = nodes[owner_id(node)]
     return owner, LAYER_SPECS[KIND_ALIASES.get(owner.kind, owner.kind)]
+
+
+def weights_problem(nodes: Mapping[str, Any], node, results: Mapping[str, Any]) -> str | None:
+    """Why the owner's weights cannot serve the call site's inputs, or None.
+
+    Keras builds a layer's weights at its first call, from that call's input
+    shapes; a later call must fit them. Weight shapes follow from the input
+    dimensions the count rule reads, so equal counts on both inputs mean they fit.
+    """
+    if owner_problem(nodes, node) is not None:
+        return None
+    owner, spec = owner_spec(nodes, node)
+    mine, theirs = results.get(node.id), results.get(owner.id)
+    if mine is None or theirs is None or theirs.params is None or not theirs.ok:
+        return None
+    if not mine.input_shapes or len(mine.input_shapes) != len(theirs.input_shapes):
+        return None
+    try:
+        built = spec.count(theirs.params, list(theirs.input_shapes))
+        wanted = spec.count(theirs.params, list(mine.input_shapes))
+    except Exception:  # noqa: BLE001 - the shape rule reports unfit inputs itself
+        return None
+    if built == wanted:
+        return None
+    return (f"{node.name!r} (SharedCall) calls {owner.name!r}, whose weights were made for "
+            f"inputs {list(theirs.input_shapes)} ({sum(built)} weights). Received inputs "
+            f"{list(mine.input_shapes)}, which would need {sum(wanted)} weights. Expected "
+            "inputs the same weights fit")

@@ -1,0 +1,82 @@
+"""Shared layers in generated code: one layer object, named once, called at each site.
+
+A node whose layer other nodes call again (SharedCall nodes, see
+`graph.layers.shared`) is written as a layer variable, then one call per use:
+
+    embed_layer = layers.Embedding(input_dim=100, output_dim=8, name='embed')
+    embed = embed_layer(first)
+    embed_call1 = embed_layer(second)
+
+The subclass style keeps the layer in one attribute and calls it in `call()` at
+each site. A Sequential model cannot call a layer twice, so that style refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.layers.shared import KIND, OWNER_PARAM
+from kerascanvas.graph.spec import LayerSpec, get_spec
+
+from .emit import call_suffix, constructor, targets
+from .naming import Namer
+
+
+@dataclass(frozen=True)
+class SharedLayer:
+    """The owner of a layer called at several places: what its constructor needs.
+
+    Attributes:
+        name: the owner node's name (the Keras layer name).
+        spec: the owner's LayerSpec.
+        kwargs: its non-default params (what the constructor passes).
+        params: its resolved params.
+        var: the variable (or attribute stem) holding the layer object.
+    """
+
+    name: str
+    spec: LayerSpec
+    kwargs: dict[str, Any]
+    params: dict[str, Any]
+    var: str
+
+
+def shared_layers(doc: Document, steps, results, namer: Namer) -> dict[str, SharedLayer]:
+    """Owner id -> SharedLayer for every owner a call site among `steps` calls."""
+    owners = dict.fromkeys(s.node.params[OWNER_PARAM] for s in steps if s.node.kind == KIND)
+    out = {}
+    for owner_id in owners:
+        node = doc.nodes[owner_id]
+        spec = get_spec(node.kind)
+        out[owner_id] = SharedLayer(node.name, spec, spec.non_default(node.params),
+                                    dict(results[owner_id].params),
+                                    namer.take(f"{node.name}_layer"))
+    return out
+
+
+def owner_of(shared: dict[str, SharedLayer], step) -> SharedLayer | None:
+    """The shared layer a step calls: its own when it is an owner, else its owner's."""
+    if step.node.kind == KIND:
+        return shared[step.node.params[OWNER_PARAM]]
+    return shared.get(step.node.id)
+
+
+def construct_line(layer: SharedLayer, indent: str, target: str) -> str:
+    """`target = layers.Kind(..., name=...)`: the one constructor of a shared layer."""
+    return constructor(layer.spec, layer.kwargs, layer.name, indent, f"{target} = ",
+                       params=layer.params)
+
+
+def call_line(layer: SharedLayer, step, indent: str, callee: str) -> str:
+    """`outputs = callee(inputs)` for one use of a shared layer."""
+    return (f"{indent}{targets(step.outputs)}{callee}"
+            f"{call_suffix(layer.spec, step.inputs, layer.params)}")
+
+
+def functional_lines(layer: SharedLayer, step, indent: str, created: set[str]) -> list[str]:
+    """The constructor (first use only), then this use's call, for the functional style."""
+    lines = [] if layer.var in created else [construct_line(layer, indent, layer.var)]
+    created.add(layer.var)
+    return [*lines, call_line(layer, step, indent, layer.var)]
