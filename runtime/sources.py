@@ -19,6 +19,7 @@ the seed), so nothing is loaded up front and a folder larger than memory works.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,6 @@ from .keras_env import import_keras
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}
-keras = import_keras()
 
 
 @dataclass
@@ -208,10 +208,11 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
     form = label_form(resolve_training(doc)["loss"][out.name], units)
     rows = len(classes) if form == "onehot" else None
     parts = []
+    batches = _image_batches_class()
     for index, shuffle in ((order[:cut], True), (order[cut:], False)):
         chosen = [files[i] for i in index]
-        parts.append(ImageBatches(chosen, labels[index], shape, batch_size, shuffle=shuffle,
-                                  seed=seed, one_hot=rows) if chosen else None)
+        parts.append(batches(chosen, labels[index], shape, batch_size, shuffle=shuffle,
+                             seed=seed, one_hot=rows) if chosen else None)
     return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, f"images:{root}")
 
 
@@ -250,39 +251,55 @@ def load_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
     return pixels.reshape(height, width, channels)
 
 
-class ImageBatches(keras.utils.PyDataset):
-    """Batches of images read on demand; reshuffled after each epoch when `shuffle`.
+@functools.cache
+def _image_batches_class():
+    # Defined on first use: keras loads only when images are batched for training, so
+    # the app's data preview can list a folder without importing keras.
+    keras = import_keras()
 
-    Args:
-        files: image paths. labels: their class ids.
-        shape: (height, width, channels) of the model's Input.
-        batch_size: images per batch.
-        shuffle: draw a new order after every epoch.
-        one_hot: the number of classes to give one-hot rows, or None for class ids.
-        **kwargs: PyDataset's `workers`, `use_multiprocessing`, `max_queue_size`.
-    """
+    class ImageBatches(keras.utils.PyDataset):
+        """Batches of images read on demand; reshuffled after each epoch when `shuffle`.
 
-    def __init__(self, files, labels, shape, batch_size, shuffle=True, seed=None,
-                 one_hot=None, **kwargs):
-        super().__init__(**kwargs)
-        self.files, self.labels = list(files), np.asarray(labels)
-        self.shape, self.batch_size = tuple(shape), int(batch_size)
-        self.shuffle, self.one_hot = shuffle, one_hot
-        self._rng = np.random.default_rng(seed)
-        self._order = np.arange(len(self.files))
-        self.on_epoch_end()
+        Args:
+            files: image paths. labels: their class ids.
+            shape: (height, width, channels) of the model's Input.
+            batch_size: images per batch.
+            shuffle: draw a new order after every epoch.
+            one_hot: the number of classes to give one-hot rows, or None for class ids.
+            **kwargs: PyDataset's `workers`, `use_multiprocessing`, `max_queue_size`.
+        """
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.files) / self.batch_size)
+        def __init__(self, files, labels, shape, batch_size, shuffle=True, seed=None,
+                     one_hot=None, **kwargs):
+            super().__init__(**kwargs)
+            self.files, self.labels = list(files), np.asarray(labels)
+            self.shape, self.batch_size = tuple(shape), int(batch_size)
+            self.shuffle, self.one_hot = shuffle, one_hot
+            self._rng = np.random.default_rng(seed)
+            self._order = np.arange(len(self.files))
+            self.on_epoch_end()
 
-    def __getitem__(self, index):
-        chosen = self._order[index * self.batch_size:(index + 1) * self.batch_size]
-        x = np.stack([load_image(self.files[i], self.shape) for i in chosen])
-        y = self.labels[chosen]
-        if self.one_hot:
-            y = np.eye(self.one_hot, dtype="float32")[y]
-        return x, y
+        def __len__(self) -> int:
+            return math.ceil(len(self.files) / self.batch_size)
 
-    def on_epoch_end(self):
-        if self.shuffle:
-            self._order = self._rng.permutation(len(self.files))
+        def __getitem__(self, index):
+            chosen = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+            x = np.stack([load_image(self.files[i], self.shape) for i in chosen])
+            y = self.labels[chosen]
+            if self.one_hot:
+                y = np.eye(self.one_hot, dtype="float32")[y]
+            return x, y
+
+        def on_epoch_end(self):
+            if self.shuffle:
+                self._order = self._rng.permutation(len(self.files))
+
+    # Pickled by name, as a module-level class would be (through `__getattr__` below).
+    ImageBatches.__qualname__ = "ImageBatches"
+    return ImageBatches
+
+
+def __getattr__(name: str):
+    if name == "ImageBatches":
+        return _image_batches_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
