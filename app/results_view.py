@@ -5,10 +5,12 @@ No keras here. The worker reports the evaluation in its result event:
     "evaluation": {"split": "test|validation|training", "metrics": {"loss": .., ...},
                    "predictions": "PATH.npz"}
 
-where the NPZ holds `y_true` (class ids, one-hot rows or values), `y_pred` (the
-model's outputs) and optionally `x` (a few input samples, for image data) and
-`class_names`. The confusion matrix is computed here with numpy. Without an
-evaluation the table still shows the last epoch's training and validation logs.
+where the NPZ holds `y_true` (class ids, one-hot rows or values), `y_pred` (class
+ids, the model's outputs or values) and optionally `x` (a few input samples, for
+image data), `class_names`, and for a model with several outputs `outputs` (their
+names) with `y_true_1`, `y_pred_1`... for the outputs after the first. The
+confusion matrix is computed here with numpy. Without an evaluation the table
+still shows the last epoch's training and validation logs.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def class_ids(y: np.ndarray, scores: bool = False) -> np.ndarray:
 def is_classification(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
     """Softmax rows, or one sigmoid column against 0/1 labels."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_pred.ndim >= 2 and y_pred.shape[-1] > 1:
-        return True
+    if y_pred.dtype.kind in "iu" or (y_pred.ndim >= 2 and y_pred.shape[-1] > 1):
+        return True  # class ids, as the worker saves them, or softmax rows
     labels = y_true.reshape(-1)
     scores = y_pred.reshape(-1)
     return bool(len(labels)) and bool(np.isin(labels, (0, 1)).all()) and \
@@ -89,6 +91,15 @@ def read_predictions(path: str) -> dict[str, np.ndarray]:
         return {key: data[key] for key in data.files}
 
 
+def output_predictions(arrays: dict[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+    """The arrays of output `index`: its y_true/y_pred; inputs and class names with 0."""
+    if index == 0:
+        return arrays
+    suffix = f"_{index}"
+    return {"y_true": arrays.get(f"y_true{suffix}"), "y_pred": arrays.get(f"y_pred{suffix}"),
+            "x": arrays.get("x")}
+
+
 # ---- widget -------------------------------------------------------------------------
 class ResultsView(QtWidgets.QWidget):
     """The outcome of one run; `show_run(record)` fills it."""
@@ -111,6 +122,10 @@ class ResultsView(QtWidgets.QWidget):
         self.save_button = QtWidgets.QPushButton("Save trained model…")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self._on_save_clicked)
+        self.output = QtWidgets.QComboBox()
+        self.output.setToolTip("The model output whose predictions are shown")
+        self.output.currentIndexChanged.connect(self._on_output_changed)
+        self._predictions: dict[str, np.ndarray] = {}
         self._layout()
 
     def _layout(self) -> None:
@@ -125,6 +140,7 @@ class ResultsView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.output)
         top.addWidget(self.save_button)
         layout.addLayout(top)
         layout.addWidget(tabs, 1)
@@ -138,15 +154,25 @@ class ResultsView(QtWidgets.QWidget):
             "split": result.get("evaluated_on") or None, "metrics": result.get("metrics")}
         split = evaluation.get("split")
         where = f" — evaluated on {split} data" if split else ""
-        message = f"\n{record.message}" if record.message else ""
+        notes = [text for text in (record.message, result.get("evaluation_error")) if text]
+        message = "".join(f"\n{text}" for text in notes)
         self.title.setText(f"{record.label}: {record.status}{where}{message}")
         self._fill_metrics(record.final_metrics, evaluation.get("metrics") or {}, split)
-        predictions = self._predictions(evaluation)
-        self._fill_confusion(predictions)
-        self._fill_samples(predictions)
+        self._predictions = self._read(evaluation)
+        names = [str(n) for n in self._predictions.get("outputs", [])]
+        with QtCore.QSignalBlocker(self.output):
+            self.output.clear()
+            self.output.addItems(names)
+        self.output.setVisible(len(names) > 1)
+        self._on_output_changed(0)
         self.save_button.setEnabled(bool(record.saved_path))
 
-    def _predictions(self, evaluation: dict) -> dict[str, np.ndarray]:
+    def _on_output_changed(self, index: int) -> None:
+        predictions = output_predictions(self._predictions, max(index, 0))
+        self._fill_confusion(predictions)
+        self._fill_samples(predictions)
+
+    def _read(self, evaluation: dict) -> dict[str, np.ndarray]:
         path = evaluation.get("predictions")
         if not path:
             return {}
@@ -186,7 +212,9 @@ class ResultsView(QtWidgets.QWidget):
             self.confusion.setRowCount(0)
             self.confusion.setColumnCount(0)
             return
-        self.matrix = matrix = confusion_matrix(y_true, y_pred)
+        listed = predictions.get("class_names")
+        self.matrix = matrix = confusion_matrix(y_true, y_pred, len(listed) if listed is not None
+                                                and len(listed) else None)
         names = self._class_names(predictions, len(matrix))
         self.confusion.setRowCount(len(matrix))
         self.confusion.setColumnCount(len(matrix))

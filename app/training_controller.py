@@ -30,7 +30,6 @@ from .plots import RunCurves
 
 ACTIVE = ("starting", "running", "paused", "stopping")
 POLL_INTERVAL_S = 0.02
-WORKER_NICENESS = 10
 
 
 def default_run_factory(document: dict, overrides: dict, save_path: str, **extra):
@@ -42,20 +41,6 @@ def default_run_factory(document: dict, overrides: dict, save_path: str, **extra
     except TypeError as exc:
         raise RuntimeError(f"This training worker cannot continue a saved run "
                            f"(it does not accept {', '.join(sorted(extra))}): {exc}") from exc
-
-
-def lower_priority(source, step: int = WORKER_NICENESS) -> None:
-    """Renice a just-started worker process, so the GUI wins the CPU when both want it.
-
-    The child's training threads start after its imports, so they inherit this.
-    """
-    pid = getattr(getattr(source, "process", None), "pid", None)
-    if pid is None or not hasattr(os, "setpriority"):
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + step)
-    except OSError:  # not permitted here: training still works, only less politely
-        pass
 
 
 def expected_metrics(doc: Document, settings: Mapping[str, Any]) -> list[str]:
@@ -188,6 +173,7 @@ class TrainingController(QtCore.QObject):
         self.run_factory = run_factory or default_run_factory
         self._own_dir = save_dir is None
         self.save_dir = save_dir or tempfile.mkdtemp(prefix="kerascanvas-runs-")
+        os.makedirs(self.save_dir, exist_ok=True)
         self.poll_interval = poll_interval
         self.runs: list[RunRecord] = []
         self.current: RunRecord | None = None
@@ -223,7 +209,6 @@ class TrainingController(QtCore.QObject):
         self.runs.append(record)
         self.current = record
         record.source.start()
-        lower_priority(record.source)
         record.status = "running"
         reader = _Reader(record, self._events_arrived.emit, self.poll_interval)
         self._readers[record.number] = reader

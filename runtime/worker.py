@@ -9,7 +9,14 @@ multiprocessing queue: those of `bridge.FastBridge`, then one final
     {"event": "result", "status": "finished|stopped|failed", "message": "...",
      "history": {...}, "metrics": {...}, "evaluated_on": "validation",
      "epochs_run": 3, "initial_epoch": 0, "saved": "model.keras" | null,
-     "device": "cpu", "nan": false, "oom": false}
+     "device": "cpu", "nan": false, "oom": false,
+     "evaluation": {"split": "test|validation|training", "metrics": {...},
+                    "predictions": "model.predictions.npz"}}
+
+The predictions NPZ holds `y_true` and `y_pred` of the first output (class ids
+for classifiers, values for regression; `y_true_1`, `y_pred_1`... for further
+outputs), `outputs` (their names), and when known `class_names` and `x` (up
+to 32 input images), so the app can show a confusion matrix and examples.
 
 A run can continue a saved model (`initial_model`, `initial_epoch`): epochs
 are numbered on from there, so the app's curves continue.
@@ -26,17 +33,24 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import queue
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
+from .data import label_form
+
 RUNNING, FINISHED, STOPPED, KILLED, FAILED = "running", "finished", "stopped", "killed", "failed"
 COMMANDS = ("stop", "pause", "resume")
+NICENESS = 10
 
 
 class Control:
@@ -77,6 +91,7 @@ def _listen(commands, control: Control) -> None:
 def _child_main(payload: dict, events, commands) -> None:
     from .keras_env import ensure_backend
 
+    _lower_priority()
     ensure_backend()
     control = Control()
     threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
@@ -88,6 +103,14 @@ def _child_main(payload: dict, events, commands) -> None:
     events.put(result)
     events.close()
     events.join_thread()
+
+
+def _lower_priority() -> None:
+    # Before the heavy imports: the GUI (and the user's other work) wins the CPU.
+    try:
+        os.nice(NICENESS)
+    except (AttributeError, OSError):  # no nice() here, or not permitted: train anyway
+        pass
 
 
 def _failure(exc: BaseException) -> str:
@@ -146,7 +169,124 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
                        initial_epoch=int(payload.get("initial_epoch") or 0))
     except TrainingRefused as exc:
         return _result(FAILED, str(exc))
-    return result_event(result)
+    event = result_event(result)
+    if result.ok and result.model is not None:
+        event.update(evaluation_fields(result, doc, data, payload))
+    return event
+
+
+def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any]) -> dict:
+    """{"evaluation": {...}} of a trained model, or {"evaluation_error": text}.
+
+    Predictions go to an NPZ next to the saved model (see `evaluate_run`).
+    """
+    from .train import TrainingRefused, load_checked_data
+
+    path = _predictions_path(payload.get("save"))
+    try:
+        test = payload.get("test_data")
+        test = load_checked_data(doc, result.settings, test) if test else None
+        return {"evaluation": evaluate_run(result, doc, data, path, test)}
+    except (TrainingRefused, ValueError, RuntimeError, OSError) as exc:
+        # Training itself went well: its result stands, and the reason is shown.
+        return {"evaluation_error": f"Could not evaluate the trained model: {exc}"}
+
+
+# ---- evaluation and predictions ----------------------------------------------------
+SAMPLE_IMAGES = 32
+
+
+def evaluate_run(result, doc: Document, data, path: str, test=None) -> dict[str, Any]:
+    """Predict on the held-out data (test, else validation, else training); save an NPZ.
+
+    Args:
+        result: a `train.TrainResult` with its model.
+        doc: the document trained. data: the training data (Dataset or ImageFolder).
+        path: where the predictions NPZ goes.
+        test: test data (same kinds as `data`), or None.
+
+    Returns:
+        {"split": ..., "metrics": {Keras name: value}, "predictions": path}.
+    """
+    from .train import plan_fit
+
+    settings = result.settings
+    if test is not None:
+        plan = plan_fit(doc, test, {**settings, "validation_split": 0.0})
+        metrics = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
+        split, metrics = "test", {k: float(v) for k, v in metrics.items()}
+    else:
+        plan = plan_fit(doc, data, settings)
+        split, metrics = plan.evaluated_on, dict(result.metrics)
+    names = [doc.node(n).name for n in doc.outputs]
+    x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names))
+    arrays = {"outputs": np.array(names)}
+    for i, name in enumerate(names):
+        form = label_form(settings["loss"][name], y_pred[i].shape[-1])
+        suffix = f"_{i}" if i else ""
+        arrays[f"y_true{suffix}"], arrays[f"y_pred{suffix}"] = _labelled(
+            y_true[i], y_pred[i], form)
+    classes = _class_names(test if test is not None else data, names[0])
+    if classes:
+        arrays["class_names"] = np.array(classes)
+    if x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4))):
+        arrays["x"] = x
+    np.savez(path, **arrays)
+    return {"split": split, "metrics": metrics, "predictions": path}
+
+
+def _listed(value, count: int) -> list:
+    if isinstance(value, Mapping):
+        return list(value.values())
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _predict(model, evaluate: Mapping[str, Any], outputs: int):
+    """(first input's samples or None, labels per output, predictions per output)."""
+    if "y" in evaluate:  # arrays
+        x = evaluate["x"]
+        predicted = model.predict(x, batch_size=evaluate.get("batch_size"), verbose=0)
+        first = _listed(x, 1)[0]
+        return (np.asarray(first[:SAMPLE_IMAGES]), _listed(evaluate["y"], outputs),
+                _listed(predicted, outputs))
+    batches = evaluate["x"]  # an image folder's batches: predicted one batch at a time
+    shown, labels, predicted = [], [], []
+    for index in range(len(batches)):
+        x, y = batches[index]
+        shown.append(x[:SAMPLE_IMAGES - sum(len(s) for s in shown)])
+        labels.append(np.asarray(y))
+        predicted.append(np.asarray(model.predict_on_batch(x)))
+    return np.concatenate(shown), [np.concatenate(labels)], [np.concatenate(predicted)]
+
+
+def _labelled(y_true, y_pred, form: str) -> tuple[np.ndarray, np.ndarray]:
+    """Class ids of labels and predictions for classifiers; values for regression."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if form == "regression":
+        return y_true.astype("float32"), y_pred.astype("float32")
+    if y_pred.shape[-1] > 1:
+        pred = y_pred.reshape(-1, y_pred.shape[-1]).argmax(-1)
+    else:
+        pred = (y_pred.reshape(-1) > 0.5).astype("int64")
+    rows = y_true.ndim >= 2 and y_true.shape[-1] > 1
+    true = y_true.reshape(-1, y_true.shape[-1]).argmax(-1) if rows else \
+        np.rint(y_true.reshape(-1)).astype("int64")
+    return true.astype("int64"), pred.astype("int64")
+
+
+def _class_names(data, output: str) -> list[str]:
+    names = getattr(data, "class_names", None)
+    if isinstance(names, Mapping):
+        names = names.get(output)
+    return [str(n) for n in names or []]
+
+
+def _predictions_path(save: str | None) -> str:
+    if save:
+        return os.path.splitext(save)[0] + ".predictions.npz"
+    handle, path = tempfile.mkstemp(prefix="kerascanvas-", suffix=".predictions.npz")
+    os.close(handle)
+    return path
 
 
 class TrainingRun:
@@ -162,18 +302,20 @@ class TrainingRun:
             its weights and optimizer state; the overrides may change the learning rate.
         initial_epoch: the epoch to continue from; events number epochs from it and
             `overrides["epochs"]` is the last epoch, as in Keras' `fit`.
+        test_data: a data spec to evaluate the trained model on (instead of the
+            validation data); the result's "evaluation" says which split was used.
     """
 
     def __init__(self, document: Document | Mapping[str, Any],
                  overrides: Mapping[str, Any] | None = None, save_path: str | None = None,
                  fault: Mapping[str, Any] | None = None, initial_model: str | None = None,
-                 initial_epoch: int = 0):
+                 initial_epoch: int = 0, test_data: str | None = None):
         doc_dict = to_dict(document) if isinstance(document, Document) else dict(document)
         self.payload = {"document": doc_dict, "overrides": dict(overrides or {}),
                         "save": str(save_path) if save_path else None,
                         "fault": dict(fault) if fault else None,
                         "initial_model": str(initial_model) if initial_model else None,
-                        "initial_epoch": int(initial_epoch)}
+                        "initial_epoch": int(initial_epoch), "test_data": test_data}
         self.status = "ready"
         self.result: dict[str, Any] | None = None
         self.process = None

@@ -1,0 +1,105 @@
+"""The results view after a real training run on sklearn:digits with a tiny CNN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kerascanvas.app.results_view import ResultsView
+from kerascanvas.app.training_controller import RunRecord, TrainingController
+from kerascanvas.app.training_panel import TrainingPanel
+from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.projectfile import load, to_dict
+
+EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
+CHILD_TIMEOUT_MS = 240_000
+
+
+def digits_doc(**training):
+    doc = load(EXAMPLES / "digits_cnn.json")
+    doc.training.update({"epochs": 1, "batch_size": 64, **training})
+    return doc
+
+
+def shown_matrix(view: ResultsView) -> np.ndarray:
+    table = view.confusion
+    return np.array([[int(table.item(i, j).text()) for j in range(table.columnCount())]
+                     for i in range(table.rowCount())])
+
+
+def check_filled(view: ResultsView, tmp_path) -> None:
+    """The confusion matrix equals scikit-learn's on the saved predictions; the saved
+    model loads in safe mode and predicts what was saved."""
+    from sklearn.metrics import confusion_matrix
+
+    from kerascanvas.runtime.keras_env import import_keras
+
+    evaluation = view.record.result["evaluation"]
+    with np.load(evaluation["predictions"]) as saved:
+        y_true, y_pred, x = saved["y_true"], saved["y_pred"], saved["x"]
+    np.testing.assert_array_equal(shown_matrix(view),
+                                  confusion_matrix(y_true, y_pred, labels=range(10)))
+    assert view.metrics.horizontalHeaderItem(3).text() == "validation"
+    assert view.samples_grid.count() == min(len(x), 18)
+    path = view.save_model(str(tmp_path / "trained"))
+    model = import_keras().saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(model.predict(x, verbose=0).argmax(-1), y_pred[:len(x)])
+
+
+def test_a_digits_run_fills_the_confusion_matrix(qtbot, tmp_path):
+    from kerascanvas.runtime.worker import train_document
+
+    save = tmp_path / "run.keras"
+    result = train_document({"document": to_dict(digits_doc()), "save": str(save)},
+                            lambda event: None)
+    record = RunRecord(1, {}, status=result["status"], result=result, saved_path=str(save))
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    assert view.save_button.isEnabled() and "evaluated on validation" in view.title.text()
+    check_filled(view, tmp_path)
+
+
+def test_outputs_after_the_first_are_selectable(qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    second_true, second_pred = rng.integers(0, 2, 20), rng.integers(0, 2, 20)
+    np.savez(tmp_path / "p.npz", outputs=np.array(["department", "priority"]),
+             y_true=rng.integers(0, 4, 20), y_pred=rng.integers(0, 4, 20),
+             y_true_1=second_true, y_pred_1=second_pred, class_names=np.array(list("abcd")))
+    record = RunRecord(1, {}, status="finished")
+    record.result = {"evaluation": {"split": "validation", "metrics": {},
+                                    "predictions": str(tmp_path / "p.npz")}}
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    assert view.output.isVisibleTo(view) and view.confusion.rowCount() == 4
+    view.output.setCurrentIndex(1)
+    expected = np.bincount(2 * second_true + second_pred, minlength=4).reshape(2, 2)
+    np.testing.assert_array_equal(shown_matrix(view), expected)
+
+
+def test_an_evaluation_failure_is_shown(qtbot):
+    record = RunRecord(1, {}, status="finished")
+    record.result = {"evaluation_error": "Could not evaluate the trained model: no data"}
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    assert "Could not evaluate" in view.title.text() and view.confusion.rowCount() == 0
+
+
+@pytest.mark.slow
+def test_the_panel_trains_digits_in_the_worker_and_shows_results(qtbot, tmp_path):
+    panel = TrainingPanel(digits_doc(), cmd.UndoStack(),
+                          TrainingController(save_dir=str(tmp_path / "runs")))
+    qtbot.addWidget(panel)
+    try:
+        assert panel.start()
+        record = panel.controller.current
+        qtbot.waitUntil(lambda: not record.active, timeout=CHILD_TIMEOUT_MS)
+        assert record.status == "finished", record.message
+        assert panel.results.record is record
+        check_filled(panel.results, tmp_path)
+    finally:
+        panel.shutdown()
