@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,10 @@ def test_the_panel_trains_digits_in_the_worker_and_shows_results(qtbot, tmp_path
     try:
         assert panel.start()
         record = panel.controller.current
+        qtbot.waitUntil(lambda: record.epochs is not None, timeout=CHILD_TIMEOUT_MS)
+        # The child lowered its own priority, so the GUI wins the CPU.
+        child = os.getpriority(os.PRIO_PROCESS, record.source.process.pid)
+        assert child >= min(os.getpriority(os.PRIO_PROCESS, 0) + 10, 19)
         qtbot.waitUntil(lambda: not record.active, timeout=CHILD_TIMEOUT_MS)
         assert record.status == "finished", record.message
         assert panel.results.record is record
