@@ -139,6 +139,8 @@ def _template(value: Any, tensors: list) -> Any:
 def implied_keyword(name: str, value: Any) -> bool:
     """Keywords that change nothing: None, and the training=False Keras records by itself
     (a Functional call passes its own `training` down whenever it has one)."""
+    if isinstance(value, list | tuple):  # a multi-input model's mask=[None, None]
+        return all(v is None for v in value)
     return value is None or (name == "training" and value is False)
 
 

@@ -4,9 +4,11 @@
 Each call becomes a node: of our own kind when the layer maps exactly (see
 `import_map`), else a KerasLayer node holding the full config. Nested models
 become an Application node when they are a keras.applications network (same
-config), otherwise they are inlined with their own layer names. A layer called
-several times (shared weights) stays one node, at its first call; each further
-call is a SharedCall node named f"{layer}_call{i}" that calls that same layer.
+config), a user block (definition plus instance) when they are Functional with one
+input and one output and called once, otherwise they are inlined with their own
+layer names (the report's notes say why). A layer called several times (shared
+weights) stays one node, at its first call; each further call is a SharedCall
+node named f"{layer}_call{i}" that calls that same layer.
 
 `import_file` reads `.keras` archives and model JSON (`model.to_json()`). Both
 are loaded in Keras' safe mode, and a Lambda layer (arbitrary Python) is
@@ -41,6 +43,7 @@ class ImportReport:
 
     doc: Document
     generic: dict[str, str] = field(default_factory=dict)  # node name -> why
+    notes: list[str] = field(default_factory=list)  # choices the import made, for the user
 
 
 class _Walker:
@@ -81,7 +84,7 @@ class _Walker:
     def _call(self, node) -> None:
         op = node.operation
         if _is_model(op):
-            if not self._application(node):
+            if not self._application(node) and not self._user_block(node):
                 self._inline(node)
             return
         call, why = map_call(node)
@@ -129,6 +132,21 @@ class _Walker:
         self.refs[id(node.outputs[0])] = (new.id, 0)
         return True
 
+    def _user_block(self, node) -> bool:
+        """A nested model with one input and one output, called once, becomes a user block
+        definition and one instance; `nested_block` says why not otherwise."""
+        made, why = _nested_block(node, self.doc.blocks)
+        if made is None:
+            self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
+            return False
+        block, definition = made
+        self.doc.blocks[block] = definition
+        new = self.doc.add_node("UserBlock", self._name(node.operation.name), {"block": block})
+        src, src_port = self._ref(node.arguments.keras_tensors[0], node.operation.name)
+        self.doc.connect(Edge(src, src_port, new.id, 0))
+        self.refs[id(node.outputs[0])] = (new.id, 0)
+        return True
+
     def _inline(self, node) -> None:
         inner = _functional(node.operation)
         extra = {k for k, v in node.arguments.kwargs.items() if not implied_keyword(k, v)}
@@ -154,6 +172,45 @@ class _Walker:
 
     def _name(self, name: str) -> str:
         return self.doc.unique_name(name.replace("/", "_"))
+
+
+def _nested_block(node, blocks) -> tuple[tuple[str, dict] | None, str]:
+    """((block name, definition), "") for a nested model call, or (None, why not)."""
+    model = node.operation
+    if isinstance(model, import_keras().Sequential):  # e.g. an application's stem: keep names
+        return None, "nested Sequential models keep their layers (and layer names) inline"
+    if len(getattr(model, "_inbound_nodes", ())) != 1:
+        return None, ("it is called several times (shared weights, which one user block "
+                      "per call cannot express); repeated calls are SharedCall nodes")
+    graph = _functional(model)
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1 or len(node.outputs) != 1:
+        return None, "a user block has one input and one output"
+    inner = _Walker(ImportReport(Document()))
+    inner.add_inputs(graph)
+    inner.walk(graph)
+    doc = inner.doc
+    kinds = {n.kind for n in doc.nodes.values()} - {"Input"}
+    if kinds & {SHARED_CALL, "UserBlock", "Application"}:
+        return None, "it holds shared layers or nested models"
+    (source, _), = [inner.refs[id(t)] for t in graph.inputs]
+    out, out_port = inner.refs[id(graph.outputs[0])]
+    if out == source:
+        return None, "it passes its input through unchanged"
+    definition = {
+        "nodes": [{"id": n.id, "kind": n.kind, "name": n.name, "params": n.params}
+                  for n in doc.nodes.values() if n.id != source],
+        "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
+                  for e in doc.edges if e.src != source],
+        "inputs": [[{"node": e.dst, "port": e.dst_port} for e in doc.edges if e.src == source]],
+        "output": {"node": out, "port": out_port},
+        "params": {},
+        "doc": f"Imported from nested model {model.name}",
+    }
+    name = model.name if model.name.isidentifier() else "nested_model"
+    unique, i = name, 1
+    while unique in blocks:
+        unique, i = f"{name}_{i}", i + 1
+    return (unique, definition), ""
 
 
 def _call_index(node) -> int:

@@ -74,7 +74,11 @@ def assert_shapes_match_keras(doc, original):
     assert analysis.valid, analysis.errors
     by_name = {op.name: op for op in flat_operations(original)}
     for node in doc.nodes.values():
-        keras_shapes = [tuple(t.shape) for t in by_name[node.name]._inbound_nodes[0].outputs]
+        name, call = node.name, 0
+        if node.kind == "SharedCall":  # the owner's layer, called again (named <layer>_call<i>)
+            name, call = doc.nodes[node.params["layer"]].name, int(name.rsplit("_call", 1)[1])
+        calls = by_name[name]._inbound_nodes  # a nested model's layer keeps its one call
+        keras_shapes = [tuple(t.shape) for t in calls[min(call, len(calls) - 1)].outputs]
         assert analysis.results[node.id].output_shapes == keras_shapes, node.name
 
 
@@ -114,15 +118,16 @@ def test_sequential_is_imported_as_functional():
     assert_same_model(model, exec_generated(doc))
 
 
-def test_nested_model_is_inlined_with_its_layer_names():
+def test_nested_model_called_twice_is_inlined_with_its_layer_names():
     inner_in = keras.Input((8,))
-    inner = keras.Model(inner_in, keras.layers.Dense(4, name="inner_dense")(inner_in),
+    inner = keras.Model(inner_in, keras.layers.Dense(8, name="inner_dense")(inner_in),
                         name="inner")
     x = keras.Input((8,), name="x")
-    out = keras.layers.Dense(2, name="head")(inner(x))
+    out = keras.layers.Dense(2, name="head")(inner(inner(x)))
     model = keras.Model(x, out)
     doc = import_model(model)
-    assert [n.name for n in doc.topological_order()] == ["x", "inner_dense", "head"]
+    assert [n.name for n in doc.topological_order()] == [
+        "x", "inner_dense", "inner_dense_call1", "head"]
     assert_shapes_match_keras(doc, model)
     assert_same_model(model, build_model(doc))
 

@@ -1,4 +1,4 @@
-"""Import of models holding other models: keras.applications bases become Application nodes."""
+"""Import of models holding other models: Application nodes, user blocks, or inlined."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
-from kerascanvas.runtime.importer import import_model  # noqa: E402
+from kerascanvas.runtime.importer import import_model, import_model_report  # noqa: E402
+from tests.codegen.test_execute import run_code  # noqa: E402
 
 
 def transfer_model(freeze: str):
@@ -50,11 +52,72 @@ def _layers(model) -> list:
              la.trainable) for la in model.layers]
 
 
-def test_other_nested_models_are_still_inlined():
+def small_nested():
     inner_in = keras.Input((6,))
-    inner = keras.Model(inner_in, keras.layers.Dense(3, name="inner_dense")(inner_in),
+    hidden = keras.layers.Dense(5, activation="relu", name="inner_dense")(inner_in)
+    inner = keras.Model(inner_in, keras.layers.BatchNormalization(name="inner_bn")(hidden),
                         name="inner")
+    return inner
+
+
+def _configs_without_names(model) -> list:
+    return sorted((type(la).__name__, json_text({k: v for k, v in la.get_config().items()
+                                                 if k != "name"}))
+                  for la in _flat_layers(model))
+
+
+def _flat_layers(model):
+    for la in model.layers:
+        if isinstance(la, keras.Model):
+            yield from _flat_layers(la)
+        elif not isinstance(la, keras.layers.InputLayer):
+            yield la
+
+
+def json_text(value) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def test_nested_model_called_once_becomes_a_user_block():
     x = keras.Input((6,), name="x")
-    model = keras.Model(x, keras.layers.Dense(2, name="out")(inner(x)))
-    doc = import_model(model)
-    assert [n.name for n in doc.nodes.values()] == ["x", "inner_dense", "out"]
+    model = keras.Model(x, keras.layers.Dense(2, name="out")(small_nested()(x)))
+    report = import_model_report(model)
+    doc = report.doc
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "UserBlock", "Dense"]
+    block = doc.nodes[[n.id for n in doc.nodes.values() if n.kind == "UserBlock"][0]]
+    assert block.params == {"block": "inner"}
+    assert [n["name"] for n in doc.blocks["inner"]["nodes"]] == ["inner_dense", "inner_bn"]
+    assert analyze(doc).total_params == _counts(model)
+    rebuilt = build_model(doc)
+    assert _counts(rebuilt) == _counts(model)
+    assert _configs_without_names(rebuilt) == _configs_without_names(model)
+    assert _configs_without_names(run_code(generate(doc), "nested_once")) == \
+        _configs_without_names(model)
+
+
+def test_nested_model_called_twice_is_inlined_with_shared_calls():
+    inner = small_nested()
+    x = keras.Input((6,), name="x")
+    twice = inner(keras.layers.Dense(6, name="pre")(inner(x)))
+    model = keras.Model(x, twice)
+    report = import_model_report(model)
+    doc = report.doc
+    kinds = [n.kind for n in doc.nodes.values()]
+    assert kinds.count("SharedCall") == 2 and "UserBlock" not in kinds
+    assert any("'inner' was inlined" in note and "several times" in note
+               for note in report.notes)
+    assert analyze(doc).total_params == _counts(model)
+    rebuilt = run_code(generate(doc), "nested_twice")
+    assert _counts(rebuilt) == _counts(model)
+    assert _counts(build_model(doc)) == _counts(model)
+
+
+def test_nested_model_with_two_inputs_is_inlined_and_reported():
+    a, b = keras.Input((3,)), keras.Input((3,))
+    inner = keras.Model([a, b], keras.layers.Add(name="inner_add")([a, b]), name="pair")
+    x, y = keras.Input((3,), name="x"), keras.Input((3,), name="y")
+    report = import_model_report(keras.Model([x, y], inner([x, y])))
+    assert [n.name for n in report.doc.nodes.values()] == ["x", "y", "inner_add"]
+    assert any("one input and one output" in note for note in report.notes)
