@@ -1,4 +1,9 @@
-"""Read-only view of a block's contents: its sublayers with their shapes and counts."""
+"""Read-only view of a block's contents: its sublayers with their shapes and counts.
+
+Built-in blocks list their expansion; a user block (kind "UserBlock") lists its
+definition's layers as the model inlines them, with shapes from inference on the
+flattened document, so what is shown is what is built.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,17 @@ from PySide6 import QtCore, QtWidgets
 
 from ..graph.blocks import trace_block
 from ..graph.errors import KerasCanvasError
+from ..graph.userblocks import KIND as USER_BLOCK
+from ..graph.userblocks import flatten
+from ..graph.validate import analyze
 from .render import shape_text
 
 
 def block_rows(doc, node_id: str, analysis) -> tuple[list[tuple[str, ...]], str | None]:
     """(rows of layer, kind, inputs, output shape, params), and a problem text or None."""
     node = doc.nodes[node_id]
+    if node.kind == USER_BLOCK:
+        return user_block_rows(doc, node_id)
     result = analysis.results.get(node_id)
     shapes = list(result.input_shapes or ()) if result is not None else []
     try:
@@ -29,15 +39,45 @@ def block_rows(doc, node_id: str, analysis) -> tuple[list[tuple[str, ...]], str 
     return rows, None
 
 
+def user_block_rows(doc, node_id: str) -> tuple[list[tuple[str, ...]], str | None]:
+    """Rows like `block_rows` for a user block instance, nested blocks inlined too."""
+    try:
+        flat = flatten(doc)
+    except KerasCanvasError as exc:
+        return [], str(exc)
+    results = analyze(flat).results
+    prefix = f"{node_id}."
+    names = {nid: n.name for nid, n in flat.nodes.items()}
+    rows, unknown = [], False
+    for nid, inner in flat.nodes.items():
+        if not nid.startswith(prefix):
+            continue
+        result = results.get(nid)
+        shapes = result.output_shapes if result is not None else None
+        unknown |= not shapes
+        inputs = ", ".join(names[e.src] for e in flat.in_edges(nid))
+        count = f"{sum(result.count):,}" if shapes else ""
+        rows.append((inner.name, inner.kind, inputs, shape_text(shapes[0] if shapes else None),
+                     count))
+    problem = None
+    if unknown:
+        problem = ("Some shapes are unknown: connect the block's inputs and see the Issues "
+                   "panel for problems upstream or inside the block.")
+    return rows, problem
+
+
 class BlockDialog(QtWidgets.QDialog):
-    """A table of the block's sublayers; "Expand block" replaces the block by them."""
+    """A table of the block's sublayers; "Expand block" replaces a built-in block by them,
+    "Edit definition…" opens a user block's definition."""
 
     expand_requested = QtCore.Signal()
+    edit_requested = QtCore.Signal()
 
     def __init__(self, doc, node_id: str, analysis, parent=None):
         super().__init__(parent)
         node = doc.nodes[node_id]
-        self.setWindowTitle(f"{node.name} ({node.kind})")
+        kind = f"block {node.params.get('block')}" if node.kind == USER_BLOCK else node.kind
+        self.setWindowTitle(f"{node.name} ({kind})")
         self.resize(760, 460)
         rows, problem = block_rows(doc, node_id, analysis)
         self.table = QtWidgets.QTableWidget(len(rows), 5)
@@ -50,12 +90,19 @@ class BlockDialog(QtWidgets.QDialog):
                 self.table.setItem(r, c, QtWidgets.QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
+        user = node.kind == USER_BLOCK
+        how = "edit the definition" if user else "expand the block"
         note = QtWidgets.QLabel(problem or f"{len(rows)} layers, inlined into the model as "
-                                f"{node.name}_<layer>. Read-only: expand the block to edit them.")
+                                f"{node.name}_<layer>. Read-only: {how} to edit them.")
         note.setWordWrap(True)
+        self.note = note
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Close)
-        expand = buttons.addButton("Expand block", QtWidgets.QDialogButtonBox.ActionRole)
-        expand.clicked.connect(self._on_expand_clicked)
+        if user:
+            edit = buttons.addButton("Edit definition…", QtWidgets.QDialogButtonBox.ActionRole)
+            edit.clicked.connect(self._on_edit_clicked)
+        else:
+            expand = buttons.addButton("Expand block", QtWidgets.QDialogButtonBox.ActionRole)
+            expand.clicked.connect(self._on_expand_clicked)
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(note)
@@ -65,3 +112,7 @@ class BlockDialog(QtWidgets.QDialog):
     def _on_expand_clicked(self) -> None:
         self.accept()
         self.expand_requested.emit()
+
+    def _on_edit_clicked(self) -> None:
+        self.accept()
+        self.edit_requested.emit()

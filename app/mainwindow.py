@@ -19,11 +19,12 @@ from .menus import build_menus
 from .palette import PalettePanel
 from .properties import PropertiesPanel
 from .summary import SummaryPanel
+from .userblocks_ui import USER_BLOCK, UserBlocksMixin, split_palette_kind
 
 NEW_NODE_STEP = 40.0
 
 
-class MainWindow(FileMixin, QtWidgets.QMainWindow):
+class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
     def __init__(self, path: str | None = None, recover: bool = True):
@@ -39,6 +40,7 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
         self.actions = build_menus(self)
         self._build_status_bar()
         self._wire()
+        self.init_user_blocks()
         self._build_training()
         self.init_files(path, recover)
         self.refresh_panels()
@@ -161,7 +163,7 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
         self.properties.show_node(ids[0] if len(ids) == 1 else None)
 
     def _on_canvas_node_activated(self, node_id: str) -> None:
-        if self.doc.nodes[node_id].spec.is_block:
+        if self.doc.nodes[node_id].spec.is_block or self.doc.nodes[node_id].kind == USER_BLOCK:
             self.show_block_dialog(node_id)
 
     def _on_canvas_drop(self, mime, pos) -> None:
@@ -187,6 +189,7 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
         if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
             menu.addAction(self.actions["show_block_dialog"])
             menu.addAction(self.actions["expand_selected_block"])
+        self.user_block_menu(menu, ids)
         for name in ("cut", "copy", "paste", "duplicate", "delete_selected", None,
                      "layout_tb", "layout_lr", "fit"):
             menu.addSeparator() if name is None else menu.addAction(self.actions[name])
@@ -204,7 +207,8 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
             while (x, y) in taken:
                 x, y = x + NEW_NODE_STEP, y + NEW_NODE_STEP
             pos = (x, y)
-        node = self.stack.push(cmd.AddNode(self.doc, kind, pos=pos))
+        kind, params = split_palette_kind(kind)
+        node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
         self.canvas.select([node.id])
         return node.id
 
@@ -282,6 +286,9 @@ class MainWindow(FileMixin, QtWidgets.QMainWindow):
 
     def show_block_dialog(self, node_id: str | None = None) -> None:
         node_id = node_id or next(iter(self.canvas.selected_ids()), None)
+        if node_id is not None and self.doc.nodes[node_id].kind == USER_BLOCK:
+            self.show_user_block(node_id)
+            return
         if node_id is None or not self.doc.nodes[node_id].spec.is_block:
             self.show_message("Select a block node to see its contents")
             return

@@ -16,6 +16,9 @@ MENUS = {
         ("Save &As…", "Ctrl+Shift+S", "save_as"),
         ("&Export Python…", "Ctrl+E", "export_python"),
         None,
+        ("Export &Block…", None, "export_block_dialog"),
+        ("&Import Block…", None, "import_block_dialog"),
+        None,
         ("&Quit", "Ctrl+Q", "close"),
     ],
     "&Edit": [
@@ -31,6 +34,8 @@ MENUS = {
         None,
         ("Show Block &Contents…", "Ctrl+I", "show_block_dialog"),
         ("E&xpand Block", "Ctrl+Shift+E", "expand_selected_block"),
+        ("&Make Block…", "Ctrl+B", "make_block_dialog"),
+        ("Edit Block De&finition…", None, "edit_block_definition"),
         ("&Fix Selected Node", "Ctrl+.", "fix_selected"),
     ],
     "&View": [

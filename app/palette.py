@@ -1,13 +1,22 @@
-"""The palette: every kind of the LayerSpec table, grouped by category, with a search box."""
+"""The palette: every kind of the LayerSpec table, grouped by category, with a search box.
+
+The document's own blocks follow in a "My blocks" group (`set_user_blocks`); their
+items carry "UserBlock:<name>" as kind text (see `userblocks_ui.split_palette_kind`).
+"""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..graph.layers.shared import KIND as SHARED_CALL
 from ..graph.spec import CATEGORIES, LAYER_SPECS
+from ..graph.userblocks import KIND as USER_BLOCK
 from .canvas import PALETTE_MIME
 
 KIND_ROLE = QtCore.Qt.UserRole + 1
+MY_BLOCKS = "My blocks"
+# Placed another way: SharedCall only by import, UserBlock from a "My blocks" entry.
+UNLISTED = frozenset({SHARED_CALL, USER_BLOCK})
 
 
 class PaletteTree(QtWidgets.QTreeWidget):
@@ -40,6 +49,7 @@ class PalettePanel(QtWidgets.QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QtWidgets.QAbstractItemView.DragOnly)
         self.tree.setRootIsDecorated(True)
+        self.user_blocks: dict[str, str] = {}
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
@@ -52,21 +62,35 @@ class PalettePanel(QtWidgets.QWidget):
     def _populate(self) -> None:
         self.tree.clear()
         for category in CATEGORIES:
-            kinds = sorted(k for k, s in LAYER_SPECS.items() if s.category == category)
-            if not kinds:
-                continue
-            group = QtWidgets.QTreeWidgetItem([category])
-            group.setFlags(QtCore.Qt.ItemIsEnabled)
-            font = group.font(0)
-            font.setBold(True)
-            group.setFont(0, font)
-            for kind in kinds:
-                item = QtWidgets.QTreeWidgetItem([kind])
-                item.setData(0, KIND_ROLE, kind)
-                item.setToolTip(0, LAYER_SPECS[kind].doc)
-                group.addChild(item)
-            self.tree.addTopLevelItem(group)
+            kinds = sorted(k for k, s in LAYER_SPECS.items()
+                           if s.category == category and k not in UNLISTED)
+            self._add_group(category, [(k, k, LAYER_SPECS[k].doc) for k in kinds])
+        self._add_group(MY_BLOCKS, [(name, f"{USER_BLOCK}:{name}", doc)
+                                    for name, doc in sorted(self.user_blocks.items())])
         self.tree.expandAll()
+        self._on_search_changed(self.search.text())
+
+    def _add_group(self, title: str, entries: list[tuple[str, str, str]]) -> None:
+        """A bold group row with one (label, kind text, tooltip) child per entry."""
+        if not entries:
+            return
+        group = QtWidgets.QTreeWidgetItem([title])
+        group.setFlags(QtCore.Qt.ItemIsEnabled)
+        font = group.font(0)
+        font.setBold(True)
+        group.setFont(0, font)
+        for label, kind, doc in entries:
+            item = QtWidgets.QTreeWidgetItem([label])
+            item.setData(0, KIND_ROLE, kind)
+            item.setToolTip(0, doc)
+            group.addChild(item)
+        self.tree.addTopLevelItem(group)
+
+    def set_user_blocks(self, blocks: dict[str, str]) -> None:
+        """Show the document's own blocks (name -> one-line doc) under "My blocks"."""
+        if blocks != self.user_blocks:
+            self.user_blocks = dict(blocks)
+            self._populate()
 
     def kinds_shown(self) -> list[str]:
         """The kinds the filter leaves visible, in tree order."""
@@ -84,9 +108,8 @@ class PalettePanel(QtWidgets.QWidget):
             any_shown = False
             for i in range(group.childCount()):
                 item = group.child(i)
-                kind = item.data(0, KIND_ROLE)
-                hit = not needle or needle in kind.lower() or needle in group.text(0).lower() \
-                    or needle in LAYER_SPECS[kind].doc.lower()
+                hit = not needle or needle in item.text(0).lower() \
+                    or needle in group.text(0).lower() or needle in item.toolTip(0).lower()
                 item.setHidden(not hit)
                 any_shown |= hit
             group.setHidden(not any_shown)

@@ -1,0 +1,161 @@
+"""User blocks in the window: make, place from the palette, show, edit, undo, save, library."""
+
+from __future__ import annotations
+
+import platformdirs
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from kerascanvas.app.palette import PALETTE_MIME
+from kerascanvas.app.render import shape_text
+from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.projectfile import dumps
+from kerascanvas.graph.userblock_commands import library_dir
+
+from .conftest import shape_shown, wire
+
+OK = QtWidgets.QDialogButtonBox.Ok
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    return library_dir()
+
+
+def keras_conv_shape(filters: int, strides: int = 1) -> str:
+    """What Keras gives for the block's Conv2D on a 16x16x3 input (ReLU keeps the shape)."""
+    import keras
+
+    layer = keras.layers.Conv2D(filters, 3, strides=strides, padding="same")
+    return shape_text(layer.compute_output_shape((None, 16, 16, 3)))
+
+
+def add(window, kind, **params):
+    node_id = window.add_kind(kind)
+    for name, value in params.items():
+        window.stack.push(cmd.SetParam(window.doc, node_id, name, value))
+    return node_id
+
+
+def build(window):
+    """image -> conv -> relu -> gap, output gap."""
+    ids = [add(window, "Input", shape=[16, 16, 3]),
+           add(window, "Conv2D", filters=8, kernel_size=[3, 3], padding="same"),
+           add(window, "ReLU"), add(window, "GlobalAveragePooling2D")]
+    for src, dst in zip(ids, ids[1:], strict=False):
+        wire(window, src, dst)
+    window.stack.push(cmd.SetOutputs(window.doc, [ids[-1]]))
+    return ids
+
+
+def palette_item(window, label):
+    tree = window.palette.tree
+    for g in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(g)
+        for i in range(group.childCount()):
+            if group.child(i).text(0) == label and group.text(0) == "My blocks":
+                return group.child(i)
+    raise AssertionError(f"no My blocks entry {label}")
+
+
+def make_conv_block(window, ids):
+    window.canvas.select(ids[1:3])
+    dialog = window.make_block_dialog()
+    shown = {(dialog.table.item(r, 1).text(), dialog.table.item(r, 2).text())
+             for r in range(dialog.table.rowCount())}
+    conv = window.doc.nodes[ids[1]].name
+    assert (conv, "filters") in shown and (conv, "strides") in shown
+    dialog.set_exposed(conv, "filters")
+    dialog.name_edit.setText("conv relu")
+    assert not dialog.buttons.button(OK).isEnabled()
+    assert "identifier" in dialog.problem.text()
+    dialog.name_edit.setText("conv_relu")
+    assert dialog.buttons.button(OK).isEnabled(), dialog.problem.text()
+    dialog.buttons.button(OK).click()
+    return window.canvas.selected_ids()[0]
+
+
+def test_make_place_edit_undo_save(window, make_window, tmp_path):
+    ids = build(window)
+    kinds = window.palette.kinds_shown()
+    assert "UserBlock" not in kinds and "SharedCall" not in kinds
+    made = make_conv_block(window, ids)
+    assert window.stack.undo_text == "Make block conv_relu"
+    assert window.doc.blocks["conv_relu"]["params"]["filters"]["default"] == 8
+    assert shape_shown(window, made) == keras_conv_shape(8)
+
+    # Two instances from the palette: a double-click and a drag onto the canvas.
+    item = palette_item(window, "conv_relu")
+    window.palette.tree.itemActivated.emit(item, 0)
+    first = window.canvas.selected_ids()[0]
+    mime = window.palette.tree.mimeData([item])
+    assert bytes(mime.data(PALETTE_MIME)).decode() == "UserBlock:conv_relu"
+    window._on_canvas_drop(mime, (300.0, 300.0))
+    second = window.canvas.selected_ids()[0]
+    assert {window.doc.nodes[n].params["block"] for n in (first, second)} == {"conv_relu"}
+    wire(window, ids[0], first)
+    wire(window, ids[0], second)
+    window.stack.push(cmd.SetParam(window.doc, second, "filters", 4))
+    assert shape_shown(window, first) == keras_conv_shape(8)
+    assert shape_shown(window, second) == keras_conv_shape(4)
+    before = dumps(window.doc)
+
+    # Rename the block and its param: every instance follows and keeps its value.
+    dialog = window.edit_block_definition(second)
+    dialog.name_edit.setText("conv_act")
+    dialog.set_exposed(window.doc.blocks["conv_relu"]["nodes"][0]["name"], "filters", "width")
+    dialog.buttons.button(OK).click()
+    assert set(window.doc.blocks) == {"conv_act"}
+    assert window.doc.nodes[second].params == {"block": "conv_act", "width": 4}
+    assert "conv_act" in [window.palette.tree.topLevelItem(g).child(i).text(0)
+                          for g in range(window.palette.tree.topLevelItemCount())
+                          for i in range(window.palette.tree.topLevelItem(g).childCount())]
+    assert shape_shown(window, second) == keras_conv_shape(4)
+
+    # No longer exposed: the instance takes the definition's value, shapes follow.
+    dialog = window.edit_block_definition(second)
+    dialog.table.item(0, 0).setCheckState(QtCore.Qt.Unchecked)
+    dialog.buttons.button(OK).click()
+    assert window.doc.nodes[second].params == {"block": "conv_act"}
+    assert shape_shown(window, second) == keras_conv_shape(8)
+    table = window.show_user_block(second).table
+    assert table.item(0, 3).text() == keras_conv_shape(8)
+    assert table.item(0, 0).text().startswith(window.doc.nodes[second].name + "_")
+
+    window.undo()
+    window.undo()
+    assert dumps(window.doc) == before
+    assert shape_shown(window, second) == keras_conv_shape(4)
+
+    first_path, again_path = tmp_path / "a.json", tmp_path / "b.json"
+    assert window.save_to(str(first_path))
+    fresh = make_window(str(first_path))
+    assert palette_item(fresh, "conv_relu") is not None
+    assert fresh.save_to(str(again_path))
+    assert again_path.read_bytes() == first_path.read_bytes()
+
+
+def test_export_then_import_through_the_library(window, make_window, library, tmp_path):
+    ids = build(window)
+    make_conv_block(window, ids)
+    window.pick_block = lambda names: names[0]
+    window.pick_export_folder = lambda: None
+    path = window.export_block_dialog()
+    assert path == library / "conv_relu.json"
+
+    other = make_window()
+    other.pick_import_file = lambda: str(path)
+    assert other.import_block_dialog() == "conv_relu"
+    assert other.doc.blocks == window.doc.blocks
+    other.palette.tree.itemActivated.emit(palette_item(other, "conv_relu"), 0)
+    assert other.stack.undo_text.startswith("Add")
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    assert other.import_block_from(bad) is None
+    assert "not a block library file" in other.last_error
+    other.undo()
+    other.undo()
+    assert other.doc.blocks == {}
+    assert "conv_relu" not in other.palette.user_blocks
