@@ -17,7 +17,7 @@ from .literals import call
 _AUTO_NAME = "    name = name or {kind!r} + str(keras.backend.get_uid({kind!r}))\n"
 
 RESIDUAL_BLOCK = '''\
-def residual_block(x, filters, stride=1, use_projection=False, name=None):
+def residual_block(x, filters, stride=1, use_projection=False, name=None{dtype_param}):
     """ResNet basic block: two 3x3 convolutions with batch norm, plus the shortcut."""
 {auto}    shortcut = x
     x = layers.Conv2D(
@@ -33,11 +33,11 @@ def residual_block(x, filters, stride=1, use_projection=False, name=None):
         )(shortcut)
         shortcut = layers.BatchNormalization(name=f'{{name}}_proj_bn')(shortcut)
     x = layers.Add(name=f'{{name}}_add')([x, shortcut])
-    return layers.ReLU(name=f'{{name}}_out')(x)
+    return layers.ReLU({dtype_kw}name=f'{{name}}_out')(x)
 '''
 
 BOTTLENECK_BLOCK = '''\
-def bottleneck_block(x, filters, stride=1, expansion=4, name=None):
+def bottleneck_block(x, filters, stride=1, expansion=4, name=None{dtype_param}):
     """ResNet bottleneck: 1x1 reduce, 3x3, 1x1 expand, with a projection when shapes change."""
 {auto}    width = filters // expansion
     shortcut = x
@@ -57,11 +57,11 @@ def bottleneck_block(x, filters, stride=1, expansion=4, name=None):
         )(shortcut)
         shortcut = layers.BatchNormalization(name=f'{{name}}_proj_bn')(shortcut)
     x = layers.Add(name=f'{{name}}_add')([x, shortcut])
-    return layers.ReLU(name=f'{{name}}_out')(x)
+    return layers.ReLU({dtype_kw}name=f'{{name}}_out')(x)
 '''
 
 INCEPTION_MODULE = '''\
-def inception_module(x, filters, name=None):
+def inception_module(x, filters, name=None{dtype_param}):
     """Four parallel branches (1x1, 5x5, 3x3, pooling) joined on the channel axis."""
 {auto}    def conv(y, size, suffix):
         return layers.Conv2D(
@@ -73,11 +73,11 @@ def inception_module(x, filters, name=None):
     b3 = conv(conv(x, 1, 'b3_reduce'), 3, 'b3_conv')
     b4 = layers.MaxPooling2D(3, strides=1, padding='same', name=f'{{name}}_b4_pool')(x)
     b4 = conv(b4, 1, 'b4_conv')
-    return layers.Concatenate(name=f'{{name}}_concat')([b1, b2, b3, b4])
+    return layers.Concatenate({dtype_kw}name=f'{{name}}_concat')([b1, b2, b3, b4])
 '''
 
 DENSE_BLOCK = '''\
-def dense_block(x, num_layers, growth_rate, name=None):
+def dense_block(x, num_layers, growth_rate, name=None{dtype_param}):
     """DenseNet block: each layer's output is concatenated onto the running features."""
 {auto}    for i in range(1, num_layers + 1):
         prefix = f'{{name}}_l{{i}}'
@@ -89,19 +89,26 @@ def dense_block(x, num_layers, growth_rate, name=None):
         y = layers.Conv2D(
             growth_rate, 3, padding='same', use_bias=False, name=f'{{prefix}}_conv2'
         )(y)
-        x = layers.Concatenate(name=f'{{prefix}}_concat')([x, y])
+{dtype_last}        x = layers.Concatenate({dtype_last_kw}name=f'{{prefix}}_concat')([x, y])
     return x
 '''
 
 TRANSITION_LAYER = '''\
-def transition_layer(x, compression=0.5, name=None):
+def transition_layer(x, compression=0.5, name=None{dtype_param}):
     """DenseNet transition: batch norm, ReLU, 1x1 convolution that compresses, 2x2 pooling."""
 {auto}    channels = int(x.shape[-1] * compression)
     x = layers.BatchNormalization(name=f'{{name}}_bn')(x)
     x = layers.ReLU(name=f'{{name}}_relu')(x)
     x = layers.Conv2D(channels, 1, use_bias=False, name=f'{{name}}_conv')(x)
-    return layers.AveragePooling2D(2, strides=2, name=f'{{name}}_pool')(x)
+    return layers.AveragePooling2D(2, strides=2, {dtype_kw}name=f'{{name}}_pool')(x)
 '''
+
+# Under mixed precision a helper takes `dtype`, which its last layer is built with
+# (dtype='float32' when the block computes a model output; None follows the policy).
+_PLAIN = {"dtype_param": "", "dtype_kw": "", "dtype_last": "", "dtype_last_kw": ""}
+_WITH_DTYPE = {"dtype_param": ", dtype=None", "dtype_kw": "dtype=dtype, ",
+               "dtype_last": "        last_dtype = dtype if i == num_layers else None\n",
+               "dtype_last_kw": "dtype=last_dtype, "}
 
 # block kind -> (helper function name, template)
 HELPERS = {
@@ -113,14 +120,15 @@ HELPERS = {
 }
 
 
-def helper_source(kind: str) -> str:
-    """The `def` of the helper for block `kind`."""
+def helper_source(kind: str, dtype: bool = False) -> str:
+    """The `def` of the helper for block `kind`; with a `dtype` parameter when `dtype`."""
     try:
         func, template = HELPERS[kind]
     except KeyError:
         raise CodegenError(f"No code helper for block kind {kind!r}; "
                            f"expected one of {', '.join(HELPERS)}") from None
-    return template.format(auto=_AUTO_NAME.format(kind=func))
+    return template.format(auto=_AUTO_NAME.format(kind=func),
+                           **(_WITH_DTYPE if dtype else _PLAIN))
 
 
 def helper_call(kind: str, source: str, kwargs: dict, name: str, indent: str,
@@ -130,5 +138,5 @@ def helper_call(kind: str, source: str, kwargs: dict, name: str, indent: str,
     return call(func, [source], {**kwargs, "name": name}, indent, prefix)
 
 
-def helper_sources(kinds: Sequence[str]) -> list[str]:
-    return [helper_source(kind) for kind in kinds]
+def helper_sources(kinds: Sequence[str], dtype: bool = False) -> list[str]:
+    return [helper_source(kind, dtype) for kind in kinds]

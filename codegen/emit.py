@@ -47,7 +47,8 @@ def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str 
     KerasLayer nodes need their resolved `params` (the kept config).
     """
     if spec.kind == generic.KIND:
-        return generic.constructor(params or {}, name, indent, prefix, suffix)
+        return generic.constructor(params or {}, name, indent, prefix, suffix,
+                                   kwargs.get("dtype"))
     return call(layer_class(spec), [], {**kwargs, "name": name}, indent, prefix, suffix)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import application, shared, userblocks
+from . import application, precision, shared, userblocks
 from .blocks import helper_call, helper_sources
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .literals import Code, call
@@ -25,26 +25,42 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
 
 
 def build_function(plan: Plan, model_name: str) -> str:
-    """`def build_model(): ... return keras.Model(inputs=..., outputs=..., name=...)`."""
-    lines = ["def build_model():", f'{INDENT}"""The model, uncompiled."""']
+    """`def build_model(): ... return keras.Model(inputs=..., outputs=..., name=...)`.
+
+    Under mixed precision the statements run inside the DTYPE_POLICY scope.
+    """
+    indent = precision.body_indent(plan.policy)
+    body: list[str] = []
     created: set[str] = set()
     for step in plan.steps:
         layer = shared.owner_of(plan.shared, step)
         if layer is None:
-            lines.append(step_line(step, INDENT, plan))
+            body.append(step_line(step, indent, plan))
         else:  # one layer object, called at each of its uses
-            lines += shared.functional_lines(layer, step, INDENT, created)
+            body += shared.functional_lines(layer, step, indent, created)
     inputs = pack([s.outputs[0] for s in plan.inputs])
     outputs = pack(plan.outputs)
-    lines.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),
-                                         "name": model_name}, INDENT, "return "))
+    body.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),
+                                        "name": model_name}, indent, "return "))
+    return build_source(plan, body)
+
+
+def build_source(plan: Plan, body: list[str], doc: str = "The model, uncompiled.") -> str:
+    """`def build_model():` with its docstring and `body`, scoped to DTYPE_POLICY if mixed."""
+    lines = ["def build_model():", f'{INDENT}"""{doc}"""']
+    lines += precision.scoped(body) if plan.mixed else body
     return "\n".join(lines) + "\n"
 
 
 def write(plan: Plan, model_name: str) -> Module:
     """Helpers for the block kinds used, then `build_model()`."""
-    return Module(blocks=[*helper_sources(plan.block_kinds), *user_helper_sources(plan),
-                          build_function(plan, model_name)])
+    return Module(blocks=[*precision_blocks(plan), *helper_sources(plan.block_kinds, plan.mixed),
+                          *user_helper_sources(plan), build_function(plan, model_name)])
+
+
+def precision_blocks(plan: Plan) -> list[str]:
+    """The DTYPE_POLICY constant under mixed precision, else nothing."""
+    return [precision.constant_block(plan.policy)] if plan.mixed else []
 
 
 def user_helper_sources(plan: Plan) -> list[str]:

@@ -21,9 +21,14 @@ DESERIALIZE = "keras.saving.deserialize_keras_object"
 
 
 def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
-                suffix: str = "") -> str:
-    """`prefix + keras.saving.deserialize_keras_object({...}, safe_mode=True) + suffix`."""
+                suffix: str = "", dtype: str | None = None) -> str:
+    """`prefix + keras.saving.deserialize_keras_object({...}, safe_mode=True) + suffix`.
+
+    `dtype` (an output layer under mixed precision) goes into the kept config.
+    """
     config = serialized(params, name)
+    if dtype:
+        config["config"]["dtype"] = dtype
     line = call(DESERIALIZE, [literal(config)], {"safe_mode": True}, indent, prefix, suffix)
     if all(len(part) <= LINE_LIMIT for part in line.split("\n")):
         return line

@@ -6,6 +6,7 @@ so they agree on variable names, argument order and which layers exist.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from kerascanvas.graph.userblocks import bind
 
 from .errors import CodegenError
 from .naming import RESERVED, Namer
+from .precision import FLOAT32, float32_layers, policy_name
 from .shared import shared_layers
 
 
@@ -27,7 +29,8 @@ class Step:
         node: the document node.
         spec: its LayerSpec.
         params: resolved params (every name, normal form).
-        kwargs: the non-default params, in spec order: exactly what the code passes.
+        kwargs: the non-default params, in spec order: exactly what the code passes
+            (plus `dtype='float32'` for an output layer under mixed precision).
         inputs: variable names feeding input ports 0, 1, ...
         outputs: variable names of output ports 0, 1, ...
         input_shapes: the inferred input shapes.
@@ -56,6 +59,12 @@ class Plan:
     namer: Namer = field(default_factory=Namer)
     blocks: dict[str, Any] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)  # owner id -> shared.SharedLayer
+    policy: str = FLOAT32  # the Keras dtype policy the model is built under
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the model is built under a mixed-precision policy."""
+        return self.policy != FLOAT32
 
     @property
     def user_blocks(self) -> list[str]:
@@ -82,16 +91,40 @@ def make_plan(doc: Document, analysis=None) -> Plan:
         raise CodegenError(_error_text(doc, errors))
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
+    policy = policy_name(doc.training)
+    float32 = float32_layers(doc, analysis.results)
     namer = Namer(RESERVED | frozenset(_helper_names(doc)))
     ports: dict[tuple[str, int], str] = {}
     edges_in = _edges_in(doc)
-    steps = [_make_step(node, edges_in.get(node.id, []), analysis.results[node.id], namer, ports,
-                        bind(doc, node))
+    steps = [_with_dtype(_make_step(node, edges_in.get(node.id, []), analysis.results[node.id],
+                                    namer, ports, bind(doc, node)), float32)
              for node in _model_nodes(doc)]
     inputs = [s for s in steps if s.spec.kind == "Input"]
     outputs = [ports[(nid, 0)] for nid in doc.outputs]
-    shared = shared_layers(doc, steps, analysis.results, namer)
-    return Plan(steps, inputs, outputs, namer, doc.blocks, shared)
+    shared = shared_layers(doc, steps, analysis.results, namer, float32)
+    return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy)
+
+
+# Kinds whose node name is no layer built with a dtype: Inputs, nested Application
+# models and user block instances (their layers carry the instance name as a prefix).
+_NO_DTYPE = frozenset({"Input", "Application", USER_BLOCK})
+
+
+def _with_dtype(step: Step, float32: frozenset[str]) -> Step:
+    """The step, passing dtype='float32' when it builds an output layer under mixed precision.
+
+    A block step passes it to its helper, which gives it to the block's last layer.
+    """
+    if step.spec.kind in _NO_DTYPE:
+        return step
+    own = f"{step.name}_{_block_output(step)}" if step.spec.is_block else step.name
+    if own not in float32:
+        return step
+    return dataclasses.replace(step, kwargs={**step.kwargs, "dtype": FLOAT32})
+
+
+def _block_output(step: Step) -> str:
+    return step.spec.expand(step.params, list(step.input_shapes)).output
 
 
 def _helper_names(doc: Document) -> list[str]:

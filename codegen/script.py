@@ -14,17 +14,28 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.training import resolve_training
 
+from . import finetune
 from .emit import INDENT, Module
 from .errors import CodegenError
 from .literals import call, literal
 from .plan import Plan
 from .script_parts import (
     DATA_FUNCTIONS,
-    MAIN_FUNCTION,
+    MAIN_ARGS,
+    MAIN_BUILD,
+    MAIN_DATA,
+    MAIN_END,
+    MAIN_EPOCHS,
+    MAIN_FIT,
     MAIN_GUARD,
+    MAIN_PARSER,
     SCRIPT_HEADER,
     SCRIPT_IMPORTS,
 )
+
+# A Keras user sets the policy once, before building and compiling (Keras wraps the
+# optimizer in a LossScaleOptimizer itself when a mixed_float16 model compiles).
+MAIN_POLICY = "    keras.config.set_dtype_policy(DTYPE_POLICY)\n"
 
 SYNTHETIC_SAMPLES = 256  # as runtime.data.DEFAULT_SYNTHETIC
 UNKNOWN_LENGTH = 8  # as runtime.data.SYNTHETIC_LENGTH: unknown Input dims in synthetic data
@@ -78,11 +89,14 @@ def constants(plan: Plan, settings: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def optimizer_function(options: dict[str, Any]) -> str:
-    """`def make_optimizer(): return keras.optimizers.Adam(learning_rate=0.001)`."""
-    options = dict(options)
+def optimizer_function(options: dict[str, Any], phased: bool = False) -> str:
+    """`def make_optimizer(): return keras.optimizers.Adam(learning_rate=0.001)`.
+
+    When `phased` (fine-tuning), the learning rate is its argument: each phase has its own.
+    """
+    options = finetune.optimizer_options(options) if phased else dict(options)
     name = options.pop("name")
-    lines = ["def make_optimizer():"]
+    lines = ["def make_optimizer(learning_rate):" if phased else "def make_optimizer():"]
     cls = OPTIMIZERS.get(name.lower()) if isinstance(name, str) else None
     if cls is not None:
         lines.append(call(f"keras.optimizers.{cls}", [], options, INDENT, "return "))
@@ -92,10 +106,28 @@ def optimizer_function(options: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def main_function(plan: Plan, phased: bool) -> str:
+    """`def main(argv=None)`: the dtype policy when mixed, one fit or the two fine-tuning phases."""
+    policy = MAIN_POLICY if plan.mixed else ""
+    if phased:
+        return (MAIN_PARSER + finetune.MAIN_EPOCHS + MAIN_ARGS + policy + finetune.MAIN_BUILD
+                + MAIN_DATA + finetune.MAIN_FIT + MAIN_END)
+    return MAIN_PARSER + MAIN_EPOCHS + MAIN_ARGS + policy + MAIN_BUILD + MAIN_DATA + MAIN_FIT \
+        + MAIN_END
+
+
 def to_script(module: Module, plan: Plan, doc: Document) -> Module:
-    """`module` (helpers and build_model) plus constants, data loading, main and its guard."""
+    """`module` (helpers and build_model) plus constants, data loading, main and its guard.
+
+    Raises:
+        CodegenError: unusable training settings (a malformed `finetune` section, or
+            fine-tuning without an Application node), naming the field.
+    """
     settings = _settings(doc)
-    blocks = [*module.blocks, constants(plan, settings),
-              optimizer_function(settings["optimizer"]), DATA_FUNCTIONS, MAIN_FUNCTION,
-              MAIN_GUARD]
+    phases = finetune.finetune_settings(doc.training)
+    extra = [] if phases is None else [finetune.constants(plan, phases)]
+    functions = [] if phases is None else [finetune.FUNCTIONS]
+    blocks = [*module.blocks, constants(plan, settings), *extra,
+              optimizer_function(settings["optimizer"], phases is not None), DATA_FUNCTIONS,
+              *functions, main_function(plan, phases is not None), MAIN_GUARD]
     return Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER)

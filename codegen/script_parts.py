@@ -164,10 +164,18 @@ def split_validation(x, y, fraction):
     return (*head, {k: v[cut:] for k, v in x.items()}, {k: v[cut:] for k, v in y.items()})
 '''
 
-MAIN_FUNCTION = '''\
+# main() is written from these pieces (codegen.script.main_function): fine-tuning swaps
+# the epochs, build and fit pieces, mixed precision sets the dtype policy before the build.
+MAIN_PARSER = '''\
 def main(argv=None):
     parser = argparse.ArgumentParser(description='Train the model, evaluate it and save it.')
+'''
+
+MAIN_EPOCHS = '''\
     parser.add_argument('--epochs', type=int, default=SETTINGS['epochs'])
+'''
+
+MAIN_ARGS = '''\
     parser.add_argument('--data', default=SETTINGS['data'],
                         help='synthetic[:N], sklearn:digits|iris|wine|breast_cancer or FILE.npz')
     parser.add_argument('--save', default='model.keras', help='where to save the trained model')
@@ -175,6 +183,9 @@ def main(argv=None):
     seed = SETTINGS['seed']
     if seed is not None:
         keras.utils.set_random_seed(seed)
+'''
+
+MAIN_BUILD = '''\
     model = build_model()
     model.compile(
         optimizer=make_optimizer(),
@@ -182,10 +193,16 @@ def main(argv=None):
         metrics=packed(METRICS, LOSSES),
         loss_weights=packed(LOSS_WEIGHTS, LOSSES) if LOSS_WEIGHTS else None,
     )
+'''
+
+MAIN_DATA = '''\
     x, y, x_val, y_val = load_data(args.data, model, seed)
     if x_val is None:
         x, y, x_val, y_val = split_validation(x, y, SETTINGS['validation_split'])
     validation = None if x_val is None else (packed(x_val, INPUTS), packed(y_val, LOSSES))
+'''
+
+MAIN_FIT = '''\
     model.fit(
         packed(x, INPUTS),
         packed(y, LOSSES),
@@ -194,6 +211,9 @@ def main(argv=None):
         validation_data=validation,
         shuffle=SETTINGS['shuffle'],
     )
+'''
+
+MAIN_END = '''\
     evaluated_on = validation or (packed(x, INPUTS), packed(y, LOSSES))
     scores = model.evaluate(*evaluated_on, batch_size=SETTINGS['batch_size'], verbose=0,
                             return_dict=True)

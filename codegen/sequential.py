@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .emit import INDENT, Module, constructor
 from .errors import CodegenError
+from .functional import build_source, precision_blocks
 from .literals import literal
 from .plan import Plan
+from .precision import body_indent
 
 
 def chain_problem(plan: Plan) -> str | None:
@@ -41,10 +43,10 @@ def write(plan: Plan, model_name: str) -> Module:
     if problem:
         raise CodegenError(f"The sequential style does not apply: {problem}. "
                            "Use the functional style instead")
-    items = INDENT * 3
-    lines = ["def build_model():", f'{INDENT}"""The model, uncompiled."""',
-             f"{INDENT}return keras.Sequential(", f"{INDENT * 2}["]
+    base = body_indent(plan.policy)
+    items = base + INDENT * 2
+    lines = [f"{base}return keras.Sequential(", f"{base}{INDENT}["]
     lines += [constructor(s.spec, s.kwargs, s.name, items, suffix=",", params=s.params)
               for s in plan.steps]
-    lines += [f"{INDENT * 2}],", f"{INDENT * 2}name={literal(model_name)},", f"{INDENT})"]
-    return Module(blocks=["\n".join(lines) + "\n"])
+    lines += [f"{base}{INDENT}],", f"{base}{INDENT}name={literal(model_name)},", f"{base})"]
+    return Module(blocks=[*precision_blocks(plan), build_source(plan, lines)])

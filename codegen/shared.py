@@ -43,14 +43,21 @@ class SharedLayer:
     var: str
 
 
-def shared_layers(doc: Document, steps, results, namer: Namer) -> dict[str, SharedLayer]:
-    """Owner id -> SharedLayer for every owner a call site among `steps` calls."""
+def shared_layers(doc: Document, steps, results, namer: Namer,
+                  float32: frozenset[str] = frozenset()) -> dict[str, SharedLayer]:
+    """Owner id -> SharedLayer for every owner a call site among `steps` calls.
+
+    An owner named in `float32` (an output layer under mixed precision) gets dtype='float32'.
+    """
     owners = dict.fromkeys(s.node.params[OWNER_PARAM] for s in steps if s.node.kind == KIND)
     out = {}
     for owner_id in owners:
         node = doc.nodes[owner_id]
         spec = get_spec(node.kind)
-        out[owner_id] = SharedLayer(node.name, spec, spec.non_default(node.params),
+        kwargs = spec.non_default(node.params)
+        if node.name in float32:
+            kwargs["dtype"] = "float32"
+        out[owner_id] = SharedLayer(node.name, spec, kwargs,
                                     dict(results[owner_id].params),
                                     namer.take(f"{node.name}_layer"))
     return out

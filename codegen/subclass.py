@@ -11,9 +11,11 @@ from kerascanvas.graph.spec import get_spec
 from . import application, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack
 from .errors import CodegenError
+from .functional import build_source, precision_blocks
 from .literals import call
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
+from .precision import body_indent
 
 CLASS_NAME = "CanvasModel"
 
@@ -66,8 +68,11 @@ class _Writer:
             is_last = sub.name == expansion.output
             var = step.outputs[0] if is_last else self.plan.namer.take(f"{step.name}_{sub.name}")
             sources = [local[s] for s in sub.inputs]
-            self.layer(get_spec(sub.kind), dict(sub.params), f"{step.name}_{sub.name}",
-                       sources, [var])
+            name = f"{step.name}_{sub.name}"
+            kwargs = dict(sub.params)
+            if is_last and "dtype" in step.kwargs:  # an output block under mixed precision
+                kwargs["dtype"] = step.kwargs["dtype"]
+            self.layer(get_spec(sub.kind), kwargs, name, sources, [var])
             local[sub.name] = var
 
 
@@ -112,14 +117,15 @@ def class_source(plan: Plan) -> str:
 
 def build_function(plan: Plan, model_name: str) -> str:
     """`build_model()`: an instance whose layers are built, so count_params works."""
-    lines = ["def build_model():",
-             f'{INDENT}"""The model, uncompiled, built on the input shapes."""',
-             call(CLASS_NAME, [], {"name": model_name}, INDENT, "model = "),
-             f"{INDENT}model.build()",
-             f"{INDENT}return model"]
-    return "\n".join(lines) + "\n"
+    # Layers take the dtype policy when made (__init__), variables when built: both in scope.
+    indent = body_indent(plan.policy)
+    body = [call(CLASS_NAME, [], {"name": model_name}, indent, "model = "),
+            f"{indent}model.build()",
+            f"{indent}return model"]
+    return build_source(plan, body, "The model, uncompiled, built on the input shapes.")
 
 
 def write(plan: Plan, model_name: str) -> Module:
     """The model class, then `build_model()`."""
-    return Module(blocks=[class_source(plan), build_function(plan, model_name)])
+    return Module(blocks=[*precision_blocks(plan), class_source(plan),
+                          build_function(plan, model_name)])
