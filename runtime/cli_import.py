@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Import `args.model`, save the project, print a summary and the generic layers."""
+    """Import `args.model`, save the project, print a summary, the generic layers and
+    the import's notes."""
     from .importer import import_file_report
 
     try:
@@ -43,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(report.generic)} layer(s) kept as generic KerasLayer nodes:")
         for name, why in report.generic.items():
             print(f"  {name}: {why}")
+    if report.notes:  # choices the import made (nested models inlined, and why)
+        print(f"{len(report.notes)} note(s) on the import:")
+        for note in report.notes:
+            print(f"  {note}")
     print(f"Wrote {args.output}")
     return 0
 

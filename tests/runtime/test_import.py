@@ -289,6 +289,22 @@ def test_cli_import_writes_project_and_lists_generic_layers(tmp_path, capsys):
     assert load(out).find("scale").kind == "KerasLayer"
 
 
+def test_cli_import_prints_the_nested_model_notes(tmp_path, capsys):
+    inner_in = keras.Input((8,))
+    inner = keras.Model(inner_in, keras.layers.Dense(8, name="inner_dense")(inner_in),
+                        name="inner")
+    x = keras.Input((8,), name="x")
+    keras.Model(x, keras.layers.Dense(2, name="head")(inner(inner(x)))).save(
+        tmp_path / "m.keras")
+    notes = import_model_report(keras.saving.load_model(tmp_path / "m.keras")).notes
+    assert any("'inner'" in note for note in notes)
+    assert cli_main(["import", str(tmp_path / "m.keras"), "-o", str(tmp_path / "p.json")]) == 0
+    printed = capsys.readouterr().out
+    for note in notes:
+        assert note in printed
+    assert printed.index(notes[0]) < printed.index("Wrote ")
+
+
 def test_cli_import_refusals_exit_1(tmp_path, capsys):
     (tmp_path / "bad.keras").write_bytes(b"garbage")
     code = cli_main(["import", str(tmp_path / "bad.keras"), "-o", str(tmp_path / "p.json")])
