@@ -11,6 +11,7 @@ from their own timer.
 
 from __future__ import annotations
 
+import collections
 import copy
 import math
 import os
@@ -165,7 +166,6 @@ class TrainingController(QtCore.QObject):
     run_finished = QtCore.Signal(object)
     log_message = QtCore.Signal(str)
     nan_detected = QtCore.Signal(str)
-    _events_arrived = QtCore.Signal(object, object)
 
     def __init__(self, run_factory: Callable | None = None, save_dir: str | None = None,
                  poll_interval: float = POLL_INTERVAL_S, parent=None):
@@ -179,7 +179,12 @@ class TrainingController(QtCore.QObject):
         self.current: RunRecord | None = None
         self.clock = time.monotonic
         self._readers: dict[int, _Reader] = {}
-        self._events_arrived.connect(self._on_events_arrived, QtCore.Qt.QueuedConnection)
+        # Readers append from their threads; a GUI-thread timer drains the inbox. A deque's
+        # append/popleft are atomic, and nothing crosses threads through Qt's event queue.
+        self._inbox: collections.deque = collections.deque()
+        self._drain_timer = QtCore.QTimer(self)
+        self._drain_timer.setInterval(max(10, int(poll_interval * 1000)))
+        self._drain_timer.timeout.connect(self._drain_inbox)
 
     # ---- commands ---------------------------------------------------------
     @property
@@ -210,9 +215,11 @@ class TrainingController(QtCore.QObject):
         self.current = record
         record.source.start()
         record.status = "running"
-        reader = _Reader(record, self._events_arrived.emit, self.poll_interval)
+        reader = _Reader(record, lambda rec, events: self._inbox.append((rec, events)),
+                         self.poll_interval)
         self._readers[record.number] = reader
         reader.start()
+        self._drain_timer.start()
         self.log_message.emit(f"{record.label} started: {record.summary()}")
         self.run_started.emit(record)
         self.status_changed.emit(record)
@@ -263,6 +270,8 @@ class TrainingController(QtCore.QObject):
 
     def shutdown(self) -> None:
         """Kill any active run and stop reading events (call before the window closes)."""
+        self._drain_timer.stop()
+        self._inbox.clear()
         for record in self.runs:
             self._halt_reader(record)
             if record.active:
@@ -286,6 +295,14 @@ class TrainingController(QtCore.QObject):
         self.status_changed.emit(record)
 
     # ---- events (GUI thread) ------------------------------------------------
+    def _drain_inbox(self) -> None:
+        while self._inbox:
+            record, events = self._inbox.popleft()
+            self._on_events_arrived(record, events)
+        if not self._readers or not any(r.is_alive() for r in self._readers.values()):
+            if not self._inbox:  # the last reader has finished and nothing is left
+                self._drain_timer.stop()
+
     def _on_events_arrived(self, record: RunRecord, events: list[dict]) -> None:
         if record.status == "killed":
             return
