@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
+from kerascanvas.app.data_preview import preview_data
 from kerascanvas.app.results_view import ResultsView, confusion_matrix
 from kerascanvas.app.training_controller import RunRecord, TrainingController
-from kerascanvas.app.data_preview import preview_data
 from kerascanvas.app.training_panel import TrainingPanel
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.training_schema import check_training
 
 
 class FakeRun:
