@@ -24,6 +24,7 @@ from ..graph import events as ev
 from ..graph.document import Document, Edge
 from ..graph.errors import KerasCanvasError
 from ..graph.layout import layered_layout
+from ..graph.userblocks import spec_for_display
 from .canvasview import CanvasViewer, apply_detail
 from .nodes import CATEGORY_COLORS, LayerNodeItem, connect_ports
 from .render import NodeRenderer
@@ -249,7 +250,7 @@ class Canvas(QtCore.QObject):
     def _wanted_ports(self, node_id: str) -> tuple[list[str], int]:
         """Input port names and the number of output ports the node should show."""
         node = self.doc.nodes[node_id]
-        spec = node.spec
+        spec = spec_for_display(self.doc, node)
         if spec.is_merge:  # merges keep one free input to wire the next operand to
             used = max((e.dst_port + 1 for e in self.doc.in_edges(node_id)), default=0)
             count = max(used + 1, spec.min_inputs)
@@ -281,7 +282,7 @@ class Canvas(QtCore.QObject):
         node_ids = {n for n in node_ids if n in self.views}
         if ports:
             for nid in node_ids:
-                if self.doc.nodes[nid].spec.is_merge:
+                if spec_for_display(self.doc, self.doc.nodes[nid]).is_merge:
                     self._sync_ports(nid, wire=False)
         into: dict[str, dict[int, Edge]] = {}
         for e in self.doc.edges:

@@ -15,6 +15,7 @@ from ..graph import events as ev
 from ..graph.document import UNSET
 from ..graph.errors import KerasCanvasError, ParamError
 from ..graph.params import to_json
+from ..graph.userblocks import spec_for_display
 from .editors import RESET, format_value, make_editor
 from .render import count_text, shape_text
 
@@ -53,7 +54,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.setWidget(body)
 
     def _build(self, node) -> None:
-        spec = node.spec
+        spec = spec_for_display(self.doc, node)
         title = QtWidgets.QLabel(f"<b>{node.kind}</b><br><span>{spec.doc}</span>")
         title.setObjectName("PropertiesTitle")
         title.setWordWrap(True)
@@ -94,8 +95,13 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.name_edit.setText(node.name)
         with QtCore.QSignalBlocker(self.output_box):
             self.output_box.setChecked(node.id in self.doc.outputs)
+        spec = spec_for_display(self.doc, node)
+        if set(self.editors) - {p.name for p in spec.params}:
+            # A user block's definition changed its params: rebuild the editors.
+            self.show_node(self.node_id)
+            return
         for name, (label, editor) in self.editors.items():
-            p = node.spec.param(name)
+            p = spec.param(name)
             explicit = name in node.params
             value = node.params[name] if explicit else p.start_value()
             try:
@@ -127,6 +133,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.show_node(None)
         elif event.type == ev.RESET:
             self.show_node(None)
+        elif event.type == ev.BLOCKS_CHANGED:  # a user block's params may have changed
+            self.show_node(self.node_id)
         elif event.type in (ev.PARAM_CHANGED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED):
             if event.node in (None, self.node_id):
                 self.refresh()
@@ -134,7 +142,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     # ---- edits ------------------------------------------------------------
     def _on_committed(self, name: str, raw) -> None:
         node = self.doc.nodes[self.node_id]
-        spec = node.spec
+        spec = spec_for_display(self.doc, node)
         p = spec.param(name)
         try:
             if raw is RESET or (raw is not None and not p.required and p.is_default(raw)):

@@ -339,6 +339,15 @@ def bind(doc: Document, node) -> LayerSpec:
     return node.spec
 
 
+def spec_for_display(doc: Document, node) -> LayerSpec:
+    """`bind`, or the plain table entry when the definition or owner is missing or broken
+    (views still need ports and editors for a node whose definition fails validation)."""
+    try:
+        return bind(doc, node)
+    except Exception:  # noqa: BLE001 - the issue itself is reported by validation
+        return node.spec
+
+
 def flatten(doc: Document) -> Document:
     """A copy of `doc` where every UserBlock instance is replaced by its inner nodes.
 

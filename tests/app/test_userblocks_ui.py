@@ -159,3 +159,13 @@ def test_export_then_import_through_the_library(window, make_window, library, tm
     other.undo()
     assert other.doc.blocks == {}
     assert "conv_relu" not in other.palette.user_blocks
+
+
+def test_instance_properties_and_ports_come_from_the_definition(window):
+    ids = build(window)
+    made = make_conv_block(window, ids)
+    window.properties.show_node(made)
+    assert "filters" in window.properties.editors  # the exposed param, editable
+    spec = window.doc.nodes[made].spec  # the plain table entry has no 'filters'
+    assert "filters" not in {p.name for p in spec.params}
+    assert len(window.canvas.views[made].inputs) == 1  # the block has one input
