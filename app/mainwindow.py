@@ -75,28 +75,47 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
         self.resizeDocks([self.issues_dock], [130], QtCore.Qt.Vertical)
 
     def _build_training(self) -> None:
-        from .training_panel import TrainingPanel
-
-        self.training = TrainingPanel(self.doc, self.stack)
-        self.training.status_message.connect(self.show_message)
-        self.training_dock = self._dock("Training", self.training,
-                                        QtCore.Qt.BottomDockWidgetArea)
+        # The panel pulls in numpy and pyqtgraph: build it just after the first paint so the
+        # window appears quickly; the menu and the dock build it at once when used earlier.
+        self.training = None
+        holder = QtWidgets.QWidget()
+        QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self.training_dock = self._dock("Training", holder, QtCore.Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.summary_dock, self.training_dock)
         self.issues_dock.raise_()
+        self.training_dock.visibilityChanged.connect(
+            lambda visible: visible and self.training_panel())
         menu = self.menuBar().addMenu("&Train")
-        for text, shortcut, slot in (("&Start / Stop", "F5", self.training.toggle_training),
-                                     ("&Pause / Resume", "F6", self.training.toggle_pause),
-                                     ("&Kill", "Shift+F5", self.training.controller.kill)):
+        for text, shortcut, name in (("&Start / Stop", "F5", "toggle_training"),
+                                     ("&Pause / Resume", "F6", "toggle_pause"),
+                                     ("&Kill", "Shift+F5", "kill")):
             action = menu.addAction(text)
             action.setShortcut(QtGui.QKeySequence(shortcut))
-            action.triggered.connect(lambda _=False, s=slot: (self.training_dock.show(),
-                                                              self.training_dock.raise_(), s()))
-            self.actions[slot.__name__] = action
+            action.triggered.connect(lambda _=False, n=name: self._on_train_action(n))
+            self.actions[name] = action
         self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
+        QtCore.QTimer.singleShot(300, self.training_panel)
+
+    def training_panel(self):
+        """The training panel, built on first use."""
+        if self.training is None:
+            from .training_panel import TrainingPanel
+
+            self.training = TrainingPanel(self.doc, self.stack)
+            self.training.status_message.connect(self.show_message)
+            self.training_dock.widget().layout().addWidget(self.training)
+        return self.training
+
+    def _on_train_action(self, name: str) -> None:
+        panel = self.training_panel()
+        self.training_dock.show()
+        self.training_dock.raise_()
+        slot = panel.controller.kill if name == "kill" else getattr(panel, name)
+        slot()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)
-        if event.isAccepted():
+        if event.isAccepted() and self.training is not None:
             self.training.shutdown()  # kill a running worker with the window
 
     def _build_status_bar(self) -> None:
