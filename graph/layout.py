@@ -25,14 +25,22 @@ DIRECTIONS = ("TB", "LR")
 
 
 def layers_of(doc: Document) -> dict[str, int]:
-    """Layer index per node: the length of the longest path reaching it from a source."""
-    layer: dict[str, int] = {}
-    preds = _preds(doc)
-    for node in doc.topological_order():
-        layer[node.id] = max((layer[p] + 1 for p in preds[node.id] if p in layer), default=0)
-    for nid in doc.nodes:  # nodes on a cycle are left out of the order: park them at 0
-        layer.setdefault(nid, 0)
-    return layer
+    """Layer index per node: the length of the longest path reaching it from a source.
+
+    These are networkx's topological generations. The document refuses cycles, so a
+    cyclic graph only comes from a hand-edited file: everything then sits on layer 0.
+    """
+    import networkx as nx  # imported on first layout, not at start-up
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(doc.nodes)
+    graph.add_edges_from((e.src, e.dst) for e in doc.edges
+                         if e.src in doc.nodes and e.dst in doc.nodes)
+    try:
+        return {nid: i for i, generation in enumerate(nx.topological_generations(graph))
+                for nid in generation}
+    except nx.NetworkXUnfeasible:
+        return dict.fromkeys(doc.nodes, 0)
 
 
 def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
