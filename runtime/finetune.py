@@ -19,15 +19,16 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kerascanvas.codegen import finetune as codegen_finetune
 from kerascanvas.codegen.application import application_kwargs
+from kerascanvas.codegen.errors import CodegenError
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 
 from .keras_env import import_keras
 
 KIND = "Application"
-FIELDS = {"phase1_epochs": (int, 1), "phase1_lr": (float, 0.0),
-          "phase2_epochs": (int, 0), "phase2_lr": (float, 0.0), "unfreeze_from": (int, 0)}
+FIELDS = codegen_finetune.FIELDS
 
 
 class FinetuneError(KerasCanvasError):
@@ -62,29 +63,15 @@ def make_application(name: str, params: Mapping[str, Any], input_shape):
 def finetune_settings(training: Mapping[str, Any]) -> dict[str, Any] | None:
     """The checked `finetune` section of the training settings, or None when absent.
 
+    The check is codegen's, so the runner and the generated script accept the same values.
+
     Raises:
         FinetuneError: naming the field, e.g. `training.finetune.phase2_lr`.
     """
-    raw = training.get("finetune")
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        raise FinetuneError(f"training.finetune: expected an object, received {raw!r}")
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise FinetuneError(f"training.finetune.{unknown[0]}: unknown field. Expected: "
-                            f"{', '.join(FIELDS)}")
-    out = {}
-    for key, (kind, low) in FIELDS.items():
-        value = raw.get(key)
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        ok = ok and (float(value).is_integer() if kind is int else True)
-        if not ok or (value <= low if kind is float else value < low):
-            what = f"an integer >= {low}" if kind is int else "a number > 0"
-            raise FinetuneError(f"training.finetune.{key}: expected {what}. "
-                                f"Received: {value!r}")
-        out[key] = kind(value)
-    return out
+    try:
+        return codegen_finetune.finetune_settings(training)
+    except CodegenError as exc:
+        raise FinetuneError(str(exc)) from None
 
 
 def application_bases(model, doc: Document) -> list:

@@ -46,20 +46,14 @@ def policy_for(settings: Mapping[str, Any] | Document) -> str:
 
 
 def output_layer_names(doc: Document) -> list[str]:
-    """The Keras layer that computes each model output (a block's last sublayer)."""
+    """The Keras layer that computes each model output (a block's last sublayer).
+
+    Codegen's rule, so the trained model and the exported code agree.
+    """
+    from kerascanvas.codegen.precision import output_layer_names as names_of
     from kerascanvas.graph.validate import analyze
 
-    results = analyze(doc).results
-    names = []
-    for nid in doc.outputs:
-        node = doc.node(nid)
-        if not node.spec.is_block:
-            names.append(node.name)
-            continue
-        result = results[nid]
-        expansion = node.spec.expand(result.params, [tuple(s) for s in result.input_shapes])
-        names.append(f"{node.name}_{expansion.output}")
-    return names
+    return names_of(doc, analyze(doc).results)
 
 
 def output_dtype_overrides(doc: Document) -> dict[str, str]:
