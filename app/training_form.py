@@ -47,7 +47,7 @@ CHOICES: dict[str, tuple] = {"mode": MODES, "mixed_precision": PRECISIONS, "devi
                              "class_weight": (None, "balanced")}
 LIST_KEYS = ("boundaries", "values")
 GENERAL = ("batch_size", "epochs", "validation_split", "shuffle", "seed", "class_weight",
-           "mixed_precision", "device")
+           "mixed_precision", "device", "test_data")
 ERROR_STYLE = "color: #ff6b6b"
 STRUCTURE_EVENTS = (ev.NODE_ADDED, ev.NODE_REMOVED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED)
 PER_OUTPUT = ("loss", "metrics", "loss_weights")
@@ -180,6 +180,8 @@ def setting_type(key: str, default: Any) -> str:
         return "numbers"
     if key == "class_weight":
         return "class_weight"
+    if key == "test_data":
+        return "text"
     if key in CHOICES:
         return "choice"
     if isinstance(default, bool):

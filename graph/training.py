@@ -7,7 +7,11 @@ Contract (fields may be added):
      "loss_weights": {output_name: w},
      "metrics": ["accuracy"] | {output_name: [...]},
      "batch_size": 32, "epochs": 10, "validation_split": 0.2,
-     "shuffle": true, "seed": null, "data": "synthetic"}
+     "shuffle": true, "seed": null, "data": "synthetic",
+     "test_data": null}
+
+`test_data` is a data spec the trained model is evaluated on after training (the
+validation data when it is null).
 
 `resolve_training` returns every field filled in, with `loss`, `metrics` and
 `loss_weights` keyed by output name, in the document's output order.
@@ -31,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "shuffle": True,
     "seed": None,
     "data": "synthetic",
+    "test_data": None,
 }
 
 CLASSIFICATION_LOSSES = {

@@ -184,7 +184,7 @@ def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any]) -
 
     path = _predictions_path(payload.get("save"))
     try:
-        test = payload.get("test_data")
+        test = payload.get("test_data") or result.settings.get("test_data")
         test = load_checked_data(doc, result.settings, test) if test else None
         return {"evaluation": evaluate_run(result, doc, data, path, test)}
     except (TrainingRefused, ValueError, RuntimeError, OSError) as exc:

@@ -159,7 +159,8 @@ def test_every_general_setting(make_form, key):
     form = make_form()
     default = {**DEFAULTS, **EXTRA_DEFAULTS}[key]
     value = {"class_weight": "balanced", "mixed_precision": "mixed_bfloat16",
-             "device": "cpu", "validation_split": 0.3, "seed": 7}.get(key) or \
+             "device": "cpu", "validation_split": 0.3, "seed": 7,
+             "test_data": "sklearn:digits"}.get(key) or \
         other_value(key, default)
     enter(form.fields[key,], value)
     assert form.doc.training[key] == value

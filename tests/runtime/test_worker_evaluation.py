@@ -94,3 +94,14 @@ def test_an_image_folder_gives_class_names_and_images(tmp_path):
         assert list(saved["class_names"]) == ["cat", "dog", "owl"]
         assert saved["x"].shape == (9, 8, 8, 1) and len(saved["y_true"]) == 9
         assert set(saved["y_pred"]) <= {0, 1, 2}
+
+
+def test_the_settings_test_data_is_evaluated_when_the_run_names_none(tmp_path):
+    doc = load(EXAMPLES / "mnist_mlp.json")
+    doc.training = {"data": "synthetic:64", "epochs": 1, "batch_size": 32, "seed": 0,
+                    "test_data": "synthetic:24"}
+    result, _ = run(doc, tmp_path)
+    evaluation = result["evaluation"]
+    assert evaluation["split"] == "test"
+    with np.load(evaluation["predictions"]) as saved:
+        assert saved["y_true"].shape[0] == 24
