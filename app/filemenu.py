@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -138,6 +141,54 @@ class FileMixin:
         projectfile.write_text_atomic(path, text)
         self.show_message(f"Exported {path}")
         return True
+
+    def export_picture(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export Picture", "model.png", "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self.export_picture_to(path)
+
+    def export_picture_to(self, path: str) -> bool:
+        """The graph with shapes on its edges, like plot_model(show_shapes=True)."""
+        from .export_image import export_image
+
+        try:
+            export_image(self.doc, path)
+        except (ValueError, OSError) as exc:
+            self.show_error("Cannot export the picture", str(exc))
+            return False
+        self.show_message(f"Exported {path}")
+        return True
+
+    def export_model(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export Model", "model.keras", "Keras model (*.keras);;ONNX model (*.onnx)")
+        if path:
+            self.export_model_to(path)
+
+    def export_model_to(self, path: str) -> QtCore.QProcess:
+        """Export through `kerascanvas export` in another process: keras never loads here,
+        and the window stays responsive while it builds the model."""
+        fmt = "onnx" if path.lower().endswith(".onnx") else "keras"
+        fd, project = tempfile.mkstemp(prefix="kerascanvas-export-", suffix=".json")
+        os.close(fd)
+        projectfile.save(self.doc, project)
+        process = QtCore.QProcess(self)
+        process.setProcessChannelMode(QtCore.QProcess.MergedChannels)
+        process.finished.connect(
+            lambda code, _status: self._on_export_finished(process, code, path, project))
+        process.start(sys.executable, ["-m", "kerascanvas.app", "export", project,
+                                       "--format", fmt, "-o", path])
+        self.show_message(f"Exporting {path}…")
+        return process
+
+    def _on_export_finished(self, process, code: int, path: str, project: str) -> None:
+        os.unlink(project)
+        output = bytes(process.readAll()).decode(errors="replace").strip()
+        if code == 0:
+            self.show_message(f"Exported {path}")
+        else:
+            self.show_error("Cannot export the model", output or f"exit code {code}")
 
     def show_error(self, title: str, text: str) -> None:
         self.show_message(text)

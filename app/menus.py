@@ -15,6 +15,8 @@ MENUS = {
         ("&Save", "Ctrl+S", "save"),
         ("Save &As…", "Ctrl+Shift+S", "save_as"),
         ("&Export Python…", "Ctrl+E", "export_python"),
+        ("Export &Model (.keras / ONNX)…", "Ctrl+Shift+E", "export_model"),
+        ("Export &Picture (PNG / SVG)…", None, "export_picture"),
         None,
         ("Export &Block…", None, "export_block_dialog"),
         ("&Import Block…", None, "import_block_dialog"),

@@ -83,9 +83,21 @@ class NodeRenderer(QtCore.QObject):
                 self._draw(item, node, result, mine, node_id in outputs)
         self.rendered.emit()
 
+    def _kind_text(self, node) -> str:
+        """The kind as shown: generic layers name their Keras class, call sites their owner."""
+        if node.kind == "KerasLayer":
+            return f"generic {node.params.get('class_name', '?')}"
+        if node.kind == "SharedCall":
+            owner = self.canvas.doc.nodes.get(node.params.get("layer"))
+            return f"shares {owner.name if owner else '?'}"
+        if node.kind == "UserBlock":
+            return f"block {node.params.get('block', '?')}"
+        return node.kind
+
     def _draw(self, item, node, result, problems, is_output) -> None:
         count = count_text(result.count if result is not None else None)
-        parts = [node.kind] + ([count] if count else []) + (["output"] if is_output else [])
+        parts = ([self._kind_text(node)] + ([count] if count else [])
+                 + (["output"] if is_output else []))
         shapes = list(result.output_shapes or ()) if result is not None else []
         severities = {s for s, _ in problems}
         item.status = "error" if "error" in severities else (

@@ -1,0 +1,49 @@
+"""File > Export Picture and Export Model, and how generic and shared nodes are labelled."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from PySide6 import QtCore
+
+from kerascanvas.graph import commands as cmd
+
+EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
+
+
+def test_export_picture_writes_png_and_svg(window, tmp_path):
+    assert window.open_path(str(EXAMPLES / "mnist_cnn.json"), ask=False)
+    png, svg = tmp_path / "g.png", tmp_path / "g.svg"
+    assert window.export_picture_to(str(png)) and window.export_picture_to(str(svg))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = svg.read_text()
+    for node in window.doc.nodes.values():
+        assert node.name in text
+    assert not window.export_picture_to(str(tmp_path / "g.bmp"))  # refused, app goes on
+    assert "bmp" in window.last_error
+
+
+def test_export_model_runs_in_another_process(window, qtbot, tmp_path):
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    out = tmp_path / "mlp.keras"
+    process = window.export_model_to(str(out))
+    not_running = QtCore.QProcess.ProcessState.NotRunning
+    qtbot.waitUntil(lambda: process.state() == not_running, timeout=180_000)
+    assert process.exitCode() == 0, bytes(process.readAll()).decode()
+    assert "config.json" in zipfile.ZipFile(out).namelist()
+    assert "model" not in getattr(window, "last_error", "")  # no "Cannot export the model"
+
+
+def test_generic_and_shared_nodes_say_what_they_are(window):
+    doc, stack = window.doc, window.stack
+    x = stack.push(cmd.AddNode(doc, "Input", params={"shape": [8]}))
+    dense = stack.push(cmd.AddNode(doc, "Dense", name="proj", params={"units": 4}))
+    call = stack.push(cmd.AddNode(doc, "SharedCall", params={"layer": dense.id}))
+    generic = stack.push(cmd.AddNode(doc, "KerasLayer", params={
+        "class_name": "Identity", "config": {}, "output_shapes": [], "count": [0, 0]}))
+    window.canvas.renderer.render()
+    views = window.canvas.views
+    assert views[call.id].subtitle.startswith("shares proj")
+    assert views[generic.id].subtitle.startswith("generic Identity")
+    assert views[x.id].subtitle.startswith("Input")
