@@ -103,6 +103,9 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
 
             self.training = TrainingPanel(self.doc, self.stack)
             self.training.status_message.connect(self.show_message)
+            controller = self.training.controller
+            controller.data_issues_found.connect(self._on_training_data_issues)
+            controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
             self.training_dock.widget().layout().addWidget(self.training)
         return self.training
 
@@ -150,9 +153,20 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     def analysis(self):
         return self.canvas.renderer.analysis
 
+    def _on_training_data_issues(self, issues: list) -> None:
+        """Show the data mismatches a refused run reported beside the graph's own issues."""
+        from ..graph.inference import Issue
+
+        self.data_issues = [Issue(**{k: d.get(k) for k in ("node", "port", "severity",
+                                                            "message", "code")})
+                            for d in issues]
+        self.refresh_panels()
+        if self.data_issues:
+            self.issues_dock.raise_()
+
     def refresh_panels(self) -> None:
         analysis = self.analysis
-        self.issues.show_issues(analysis.issues)
+        self.issues.show_issues([*analysis.issues, *getattr(self, "data_issues", [])])
         self.summary.show_analysis(analysis)
         self.properties.refresh_info()
         trainable, frozen = analysis.total_params

@@ -166,6 +166,8 @@ class TrainingController(QtCore.QObject):
     run_finished = QtCore.Signal(object)
     log_message = QtCore.Signal(str)
     nan_detected = QtCore.Signal(str)
+    # Data that does not fit the model: plain issue dicts, each naming its node.
+    data_issues_found = QtCore.Signal(object)
 
     def __init__(self, run_factory: Callable | None = None, save_dir: str | None = None,
                  poll_interval: float = POLL_INTERVAL_S, parent=None):
@@ -390,4 +392,6 @@ class TrainingController(QtCore.QObject):
         status = event.get("status", "failed")
         text = record.message or {"finished": "finished"}.get(status, status)
         self._set_status(record, status, text)
+        if event.get("issues"):
+            self.data_issues_found.emit(list(event["issues"]))
         self.run_finished.emit(record)

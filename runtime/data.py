@@ -39,7 +39,15 @@ SYNTHETIC_LENGTH = 8
 
 
 class DataError(KerasCanvasError):
-    """A data source could not be read or does not name what it should."""
+    """A data source could not be read or does not fit the model.
+
+    `issues` holds the mismatches (graph.validate.Issue records, each naming its node)
+    when the data was read but does not fit.
+    """
+
+    def __init__(self, message: str, issues=()):
+        super().__init__(message)
+        self.issues = list(issues)
 
 
 @dataclass

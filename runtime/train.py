@@ -133,7 +133,7 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
         check_data(doc, data)
     if problems:
         raise DataError(describe_issues(doc, problems, f"The data {data.source!r} does not "
-                                                       "fit the model"))
+                                                       "fit the model"), problems)
     return data
 
 

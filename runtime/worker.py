@@ -158,7 +158,10 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
         doc, settings = prepare(from_dict(payload["document"]), payload.get("overrides"))
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
-        return _result(FAILED, str(exc))
+        issues = [{"node": i.node, "port": i.port, "severity": i.severity,
+                   "message": i.message, "code": i.code}
+                  for i in getattr(exc, "issues", ())]
+        return _result(FAILED, str(exc), issues=issues)
     bridge = FastBridge(sink)
     (control or Control()).attach(bridge)
     fault = payload.get("fault")

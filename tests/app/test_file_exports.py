@@ -47,3 +47,14 @@ def test_generic_and_shared_nodes_say_what_they_are(window):
     assert views[call.id].subtitle.startswith("shares proj")
     assert views[generic.id].subtitle.startswith("generic Identity")
     assert views[x.id].subtitle.startswith("Input")
+
+
+def test_data_issues_from_a_refused_run_appear_in_the_issues_list(window, qtbot):
+    assert window.open_path(str(EXAMPLES / "mnist_cnn.json"), ask=False)
+    image = next(n for n in window.doc.nodes.values() if n.kind == "Input")
+    panel = window.training_panel()
+    panel.controller.data_issues_found.emit([{
+        "node": image.id, "port": None, "severity": "error", "code": "data_shape",
+        "message": "expected samples of shape (28, 28, 1), received (8, 8, 1)"}])
+    rows = [window.issues.topLevelItem(i) for i in range(window.issues.topLevelItemCount())]
+    assert any(r.text(1) == image.name and "(8, 8, 1)" in r.text(2) for r in rows)

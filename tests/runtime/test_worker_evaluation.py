@@ -105,3 +105,15 @@ def test_the_settings_test_data_is_evaluated_when_the_run_names_none(tmp_path):
     assert evaluation["split"] == "test"
     with np.load(evaluation["predictions"]) as saved:
         assert saved["y_true"].shape[0] == 24
+
+
+def test_data_that_does_not_fit_is_refused_with_issues_naming_the_nodes(tmp_path):
+    doc = load(EXAMPLES / "mnist_cnn.json")  # a 28x28x1 Input
+    doc.training.update({"data": "sklearn:digits", "epochs": 1})  # 8x8 images
+    result = train_document({"document": to_dict(doc), "save": str(tmp_path / "m.keras")},
+                            lambda event: None)
+    assert result["status"] != FINISHED
+    image = next(n for n in doc.nodes.values() if n.kind == "Input")
+    shapes = [i for i in result["issues"] if i["node"] == image.id]
+    assert shapes and all(i["severity"] == "error" for i in shapes)
+    assert "(8, 8, 1)" in shapes[0]["message"] or "8, 8" in shapes[0]["message"]
