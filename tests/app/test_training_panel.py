@@ -304,3 +304,16 @@ def test_results_view_shows_evaluation_and_saves_the_model(qtbot, tmp_path):
     assert view.metrics.horizontalHeaderItem(3).text() == "validation"
     assert view.metrics.item(0, 3).text() == "0.25" and view.confusion.rowCount() == 0
     assert saved.endswith("out.keras") and open(saved, "rb").read() == b"model bytes"
+
+
+def test_curves_continue_across_the_two_fine_tuning_phases(panel, qtbot):
+    # The engine sends train_begin once per phase; phase 2 goes on from initial_epoch.
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0))
+    run.push({"event": "train_begin", "epochs": 3, "steps": 4, "samples": 120,
+              "initial_epoch": 1}, *epoch(1, losses=(0.5, 0.5, 0.5, 0.5)), *epoch(2))
+    qtbot.waitUntil(lambda: len(record.curves.epochs.get("loss", [])) == 3, timeout=3000)
+    loss = record.curves.epochs["loss"]
+    np.testing.assert_allclose(loss.x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(loss.y, [0.6, 0.5, 0.6])
+    assert len(record.curves.batch_loss.x) == 12  # batch curve not reset either
