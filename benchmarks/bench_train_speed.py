@@ -263,11 +263,27 @@ def measure(name: str, n: int, epochs: int, device: str) -> dict[str, float]:
     return rates
 
 
+def median_round(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Median rate per way, and each ratio as the median of the rounds' own ratios
+    (the ways of one round ran back to back, so their ratio is the least noisy)."""
+    out = {key: float(np.median([r[key] for r in rounds])) for key in ("a", "b0", "b1", "c", "d")}
+    for name, (top, bottom) in RATIOS.items():
+        out[name] = float(np.median([r[top] / r[bottom] for r in rounds]))
+    out["spread"] = {name: (min(r[t] / r[b] for r in rounds), max(r[t] / r[b] for r in rounds))
+                     for name, (t, b) in RATIOS.items()}
+    return out
+
+
+RATIOS = {"a/b0": ("a", "b0"), "a/b1": ("a", "b1"), "a/c": ("a", "c"), "d/a": ("d", "a")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--quick", action="store_true", help="small data, one timed epoch")
     parser.add_argument("--models", default="mlp,cnn,resnet")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of all ways back to back; medians are printed")
     args = parser.parse_args()
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
@@ -275,12 +291,20 @@ def main() -> None:
     header = (f"{'model':<7}{'(a) ours':>10}{'(b) fit v0':>12}{'(b) fit v1':>12}"
               f"{'(c) torch':>11}{'(d) +plot':>11}{'a/b0':>7}{'a/b1':>7}{'a/c':>7}{'d/a':>7}")
     print(header)
+    spreads = []
     for name in args.models.split(","):
         full, quick = SIZES[name]
-        r = measure(name, quick if args.quick else full, 1 if args.quick else 2, args.device)
+        rounds = [measure(name, quick if args.quick else full, 1 if args.quick else 2,
+                          args.device) for _ in range(max(1, args.rounds))]
+        r = median_round(rounds)
         print(f"{name:<7}{r['a']:>10.0f}{r['b0']:>12.0f}{r['b1']:>12.0f}{r['c']:>11.0f}"
-              f"{r['d']:>11.0f}{r['a'] / r['b0']:>7.2f}{r['a'] / r['b1']:>7.2f}"
-              f"{r['a'] / r['c']:>7.2f}{r['d'] / r['a']:>7.2f}", flush=True)
+              f"{r['d']:>11.0f}{r['a/b0']:>7.2f}{r['a/b1']:>7.2f}"
+              f"{r['a/c']:>7.2f}{r['d/a']:>7.2f}", flush=True)
+        spreads.append((name, r["spread"]))
+    print(f"medians of {max(1, args.rounds)} rounds; min-max of the ratios over the rounds:")
+    for name, spread in spreads:
+        print(f"  {name:<7}" + "  ".join(f"{k} {lo:.2f}-{hi:.2f}" for k, (lo, hi)
+                                        in spread.items()))
 
 
 if __name__ == "__main__":
