@@ -23,14 +23,11 @@ def run(args: argparse.Namespace) -> int:
     """Draw png/svg here; delegate the other formats. Returns the exit code."""
     if args.format not in IMAGE_FORMATS:
         return cli_export.run(args)
-    from kerascanvas.graph.errors import ProjectFileError
-    from kerascanvas.graph.projectfile import load
+    from kerascanvas.runtime.cli_common import EXIT_UNREADABLE, load_or_report
 
-    try:
-        doc = load(args.file)
-    except ProjectFileError as exc:
-        print(f"kerascanvas export: {exc}", file=sys.stderr)
-        return 2
+    doc = load_or_report(args.file, "export")
+    if doc is None:
+        return EXIT_UNREADABLE
     from .export_image import export_image
 
     try:

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from kerascanvas.codegen import STYLES, CodegenError, generate
-from kerascanvas.graph.errors import ProjectFileError
-from kerascanvas.graph.projectfile import load, write_text_atomic
+from kerascanvas.graph.projectfile import write_text_atomic
+
+from .cli_common import EXIT_UNREADABLE, load_or_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,11 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate code for `args.file`; write it to `args.output` or stdout; return the exit code."""
-    try:
-        doc = load(args.file)
-    except ProjectFileError as exc:
-        print(f"kerascanvas codegen: {exc}", file=sys.stderr)
-        return 2
+    doc = load_or_report(args.file, "codegen")
+    if doc is None:
+        return EXIT_UNREADABLE
     try:
         source = generate(doc, style=args.style, script=args.script)
     except CodegenError as exc:

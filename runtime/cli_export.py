@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kerascanvas.graph.errors import KerasCanvasError, ProjectFileError
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.errors import KerasCanvasError
+
+from .cli_common import EXIT_UNREADABLE, load_or_report
 
 FORMATS = ("keras", "onnx", "py", "png", "svg")
 STYLES = ("functional", "sequential", "subclass")
@@ -34,11 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export `args.file` in `args.format` to `args.output`; return the exit code."""
-    try:
-        doc = load(args.file)
-    except ProjectFileError as exc:
-        print(f"kerascanvas export: {exc}", file=sys.stderr)
-        return 2
+    doc = load_or_report(args.file, "export")
+    if doc is None:
+        return EXIT_UNREADABLE
     if args.format in ("png", "svg"):
         return _export_image(doc, args)
     try:

@@ -33,7 +33,9 @@ from typing import Any
 
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
-EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_FAILED = 0, 1, 2, 3
+from .cli_common import EXIT_UNREADABLE, load_or_report
+
+EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 # Batch events are many and the live view does not need them afterwards.
 LOGGED_EVENTS = frozenset({"train_begin", "epoch_end", "train_end", "result"})
 
@@ -177,16 +179,12 @@ def overrides(args, training: dict) -> dict[str, Any]:
 
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
-    from kerascanvas.graph.errors import ProjectFileError
-    from kerascanvas.graph.projectfile import load
     from kerascanvas.graph.validate import analyze
 
     from .build import describe_issues
 
-    try:
-        doc = load(args.file)
-    except ProjectFileError as exc:
-        _error(str(exc))
+    doc = load_or_report(args.file, "run")
+    if doc is None:
         return EXIT_UNREADABLE
     analysis = analyze(doc)
     for issue in analysis.warnings:

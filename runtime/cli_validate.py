@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.errors import ProjectFileError
-from kerascanvas.graph.projectfile import load
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import Analysis, analyze
+
+from .cli_common import EXIT_UNREADABLE, load_or_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate `args.file`; print a summary (or JSON) and return the exit code."""
-    try:
-        doc = load(args.file)
-    except ProjectFileError as exc:
-        print(f"kerascanvas validate: {exc}", file=sys.stderr)
-        return 2
+    doc = load_or_report(args.file, "validate")
+    if doc is None:
+        return EXIT_UNREADABLE
     analysis = analyze(doc)
     if args.json:
         print(json.dumps(to_json(doc, analysis), indent=2))
