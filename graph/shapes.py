@@ -120,10 +120,3 @@ def num_elements(shape: Sequence) -> int | None:
             return None
         total *= d
     return total
-
-
-def normalize_axis(axis: int, rank: int, what: str) -> int:
-    """Make a possibly negative axis positive, or raise ShapeError."""
-    if not -rank <= axis < rank:
-        raise ShapeError(f"{what}: axis {axis} is out of range for an input of rank {rank}")
-    return axis % rank

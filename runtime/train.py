@@ -362,15 +362,28 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
     keeper = LastFiniteWeights(result.initial_epoch)
     chosen = make_callbacks(settings)
     fit_args = dict(**plan.fit, verbose=0, callbacks=[bridge, keeper, *chosen, *callbacks])
+    histories: list[dict] = []  # one per fit: the two fine-tuning phases make two
+
+    def fit(**kwargs):
+        before = getattr(model, "history", None)
+        try:
+            return run_fit(model, **fit_args, **kwargs)
+        finally:  # also after a NaN stop or an error: keep the epochs that ran
+            after = getattr(model, "history", None)
+            if after is not None and after is not before:
+                histories.append(dict(getattr(after, "history", None) or {}))
+
+    if doc is not None and result.initial_epoch and (doc.training or {}).get("finetune"):
+        raise TrainingRefused("training.finetune: a two-phase fine-tune cannot continue a "
+                              "saved run; remove the finetune section to continue training")
     try:
         if doc is None or not finetune.fit_document(
-                model, doc, lambda s: compile_model(model, doc, s, plan.steps),
-                lambda **kw: run_fit(model, **fit_args, **kw), settings,
+                model, doc, lambda s: compile_model(model, doc, s, plan.steps), fit, settings,
                 lambda: bridge.nan_at is None and not bridge.stopped):
-            run_fit(model, **fit_args, epochs=int(settings["epochs"]),
-                    initial_epoch=result.initial_epoch)
+            fit(epochs=int(settings["epochs"]), initial_epoch=result.initial_epoch)
     finally:
-        result.history = dict(getattr(getattr(model, "history", None), "history", {}) or {})
+        result.history = {key: [v for h in histories for v in h.get(key, [])]
+                          for key in dict.fromkeys(k for h in histories for k in h)}
         result.epochs_run = max(bridge.epochs_run, result.initial_epoch)
     if bridge.nan_at is not None or keeper.nan_epoch is not None:
         keeper.restore()

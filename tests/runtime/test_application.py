@@ -238,3 +238,22 @@ def test_training_runs_both_phases_with_continued_epochs():
 if __name__ == "__main__":  # pragma: no cover
     for name in sys.argv[1:]:
         print(measure(name))
+
+
+def test_history_holds_both_phases_and_a_fine_tune_refuses_to_continue(tmp_path):
+    from kerascanvas.runtime.data import load_data
+    from kerascanvas.runtime.train import TrainingRefused, prepare, train
+
+    doc, _ = transfer_doc()
+    doc.training = {"batch_size": 16, "validation_split": 0.0, "finetune": {
+        "phase1_epochs": 2, "phase1_lr": 1e-3, "phase2_epochs": 1, "phase2_lr": 1e-5,
+        "unfreeze_from": 100}}
+    doc, settings = prepare(doc)
+    data = load_data("synthetic:32", doc, 0)
+    result = train(doc, data, settings)
+    assert result.status == "ok", result.message
+    assert len(result.history["loss"]) == 3  # phase 1's two epochs, then phase 2's one
+    saved = tmp_path / "m.keras"
+    result.model.save(saved)
+    with pytest.raises(TrainingRefused, match="finetune"):
+        train(doc, data, settings, initial_model=str(saved), initial_epoch=1)
