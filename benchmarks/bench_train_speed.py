@@ -3,8 +3,10 @@
 Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
 
     (a) ours: `runtime.train.train` on a document, the one engine behind the app's
-        worker and `kerascanvas run` (build_model, the shared compile and fit,
-        FastBridge), with events to a sink that drops them
+        worker and `kerascanvas run` (build_model, the shared compile, Keras' fit
+        fed from device-resident batches (`runtime.feed`) with batch-end hooks
+        called only where a callback listens (`runtime.dispatch`), FastBridge),
+        with events to a sink that drops them
     (b) a hand-written Keras model with model.fit, verbose=0 and verbose=1
     (c) a plain PyTorch loop (nn.Module, torch.optim.Adam)
     (d) (a) with live plotting attached: the sink queues events and another thread
@@ -13,7 +15,9 @@ Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
 Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1) and a small ResNet
 (stem conv + 4 residual blocks of 64 channels on 32x32x3). Ratios printed:
 (a)/(b) for both verbose settings, (a)/(c), (d)/(a). The first epoch of each way
-is a warm-up, not timed. It needs keras, torch and this package installed
+is a warm-up, not timed. Each round runs every way once; odd rounds run them in
+reverse order, and the printed ratios are medians of the rounds' own ratios. It
+needs keras, torch and this package installed
 (`pip install -e .`); nothing else, and nothing is downloaded.
 
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --quick
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import os
 import queue
@@ -250,16 +255,27 @@ class PlotSink:
         self._thread.join()
 
 
-def measure(name: str, n: int, epochs: int, device: str) -> dict[str, float]:
-    x, y = data(name, n)
-    rates = {"a": ours(name, x, y, epochs, device, lambda e: None)}
-    rates["b0"] = keras_fit(name, x, y, epochs, device, verbose=0)
-    rates["b1"] = keras_fit(name, x, y, epochs, device, verbose=1)
-    rates["c"] = torch_loop(name, x, y, epochs, device)
+def plotted(name, x, y, epochs, device) -> float:
     plot = PlotSink()
-    rates["d"] = ours(name, x, y, epochs, device, plot)
-    plot.close()
-    rates["points"] = len(plot.loss)
+    try:
+        return ours(name, x, y, epochs, device, plot)
+    finally:
+        plot.close()
+
+
+def measure(name: str, n: int, epochs: int, device: str, reverse: bool) -> dict[str, float]:
+    """One round: every way once, in the listed order or reversed (rounds alternate,
+    so a drift of the machine within a round does not favour one way)."""
+    x, y = data(name, n)
+    ways = {"a": lambda: ours(name, x, y, epochs, device, lambda e: None),
+            "b0": lambda: keras_fit(name, x, y, epochs, device, verbose=0),
+            "b1": lambda: keras_fit(name, x, y, epochs, device, verbose=1),
+            "c": lambda: torch_loop(name, x, y, epochs, device),
+            "d": lambda: plotted(name, x, y, epochs, device)}
+    rates = {}
+    for key in (reversed(list(ways)) if reverse else list(ways)):
+        gc.collect()
+        rates[key] = ways[key]()
     return rates
 
 
@@ -295,7 +311,7 @@ def main() -> None:
     for name in args.models.split(","):
         full, quick = SIZES[name]
         rounds = [measure(name, quick if args.quick else full, 1 if args.quick else 2,
-                          args.device) for _ in range(max(1, args.rounds))]
+                          args.device, reverse=i % 2 == 1) for i in range(max(1, args.rounds))]
         r = median_round(rounds)
         print(f"{name:<7}{r['a']:>10.0f}{r['b0']:>12.0f}{r['b1']:>12.0f}{r['c']:>11.0f}"
               f"{r['d']:>11.0f}{r['a/b0']:>7.2f}{r['a/b1']:>7.2f}"

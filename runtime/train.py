@@ -10,8 +10,9 @@ The steps, each shared by every caller:
    (`runtime.data.check_data`); each problem names its Input or output node.
 3. `train(doc, data, ...)`: build under the mixed-precision policy with the
    output layers in float32, compile (optimizer and schedule, our losses and
-   metrics), optionally continue a saved model, fit with `FastBridge` and the
-   settings' callbacks, evaluate, save.
+   metrics), optionally continue a saved model, put array data on the device
+   (`runtime.feed`), fit with `FastBridge` and the settings' callbacks (batch-end
+   hooks called only where one listens: `runtime.dispatch`), evaluate, save.
 
 `train` never raises for the failures a user causes while training (a loss that
 becomes NaN, running out of memory); it returns a `TrainResult` whose `status`
@@ -33,6 +34,7 @@ from kerascanvas.graph.projectfile import from_dict, to_dict
 from . import finetune
 from .build import build_model, describe_issues, input_nodes
 from .data import DataError, Dataset, check_data, output_shapes
+from .feed import on_device
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 
 OK, STOPPED, NAN, OOM = "ok", "stopped", "nan", "oom"
@@ -337,6 +339,8 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     try:
         with device_scope(result.device):
             result.model = make_model(doc, resolved, plan.steps, initial_model)
+            stage = "moving the data to the device"
+            on_device(plan, result.device)
             stage = "training"
             _fit(result, plan, bridge, list(callbacks), doc)
             stage = "evaluating"
@@ -357,17 +361,20 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
 def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
          doc: Document | None = None) -> None:
     from .callbacks import LastFiniteWeights, make_callbacks
+    from .dispatch import callback_list
 
     settings, model = result.settings, result.model
     keeper = LastFiniteWeights(result.initial_epoch)
     chosen = make_callbacks(settings)
-    fit_args = dict(**plan.fit, verbose=0, callbacks=[bridge, keeper, *chosen, *callbacks])
+    listening = [bridge, keeper, *chosen, *callbacks]
     histories: list[dict] = []  # one per fit: the two fine-tuning phases make two
 
     def fit(**kwargs):
         before = getattr(model, "history", None)
         try:
-            return run_fit(model, **fit_args, **kwargs)
+            # A fresh list (and History) per fit, made as `fit` would make it.
+            made = callback_list(listening, model, int(kwargs["epochs"]), plan.steps)
+            return run_fit(model, **plan.fit, verbose=0, callbacks=made, **kwargs)
         finally:  # also after a NaN stop or an error: keep the epochs that ran
             after = getattr(model, "history", None)
             if after is not None and after is not before:
