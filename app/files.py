@@ -1,6 +1,7 @@
 """Files: recent projects, examples, and the autosave recovery file.
 
-The recovery file lives in platformdirs' user data dir (or `$KERASCANVAS_DATA_DIR`).
+The recovery file lives in the data folder (`graph.paths.data_dir`: `$KERASCANVAS_DATA_DIR`,
+else platformdirs' user data folder).
 It is rewritten every 30 s while there are unsaved changes and removed on a clean
 exit, so finding one at start-up means the last session ended without saving.
 """
@@ -8,25 +9,15 @@ exit, so finding one at start-up means the last session ended without saving.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from ..graph import projectfile
 from ..graph.document import Document
 from ..graph.errors import ProjectFileError
+from ..graph.paths import data_dir
 
 AUTOSAVE_MS = 30_000
 MAX_RECENT = 10
-
-
-def data_dir() -> Path:
-    """Where the recovery file and the recent-files list are kept."""
-    override = os.environ.get("KERASCANVAS_DATA_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("kerascanvas", appauthor=False))
 
 
 def recovery_path() -> Path:

@@ -35,6 +35,7 @@ from ..graph.training_schema import (
     REQUIRED,
     SCHEDULES,
     check_training,
+    logged_names,
     resolve_extended,
 )
 from ..runtime.finetune import FIELDS as FINETUNE_FIELDS
@@ -238,6 +239,7 @@ class TrainingForm(QtWidgets.QWidget):
         self.types: dict[tuple, str] = {}
         self._forms: dict[tuple, QtWidgets.QFormLayout] = {}
         self._outputs: list[str] | None = None
+        self._monitors: list[str] = []
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.general_error = QtWidgets.QLabel(wordWrap=True, styleSheet=ERROR_STYLE)
@@ -352,6 +354,20 @@ class TrainingForm(QtWidgets.QWidget):
             self._show(path, editor, value, found, settings)
         self._show_visibility(settings)
         self._show_issues(settings)
+        self._offer_monitors(settings)
+
+    def _offer_monitors(self, settings: dict) -> None:
+        """Complete each callback's `monitor` with the values training will log."""
+        names = logged_names(self.doc, settings)
+        offered = [f"val_{n}" for n in names] + names
+        if offered == self._monitors:
+            return
+        self._monitors = offered
+        for path, editor in self.fields.items():
+            if path[0] == "callbacks" and path[-1] == "monitor":
+                completer = QtWidgets.QCompleter(offered, editor.edit)
+                completer.setCaseSensitivity(QtCore.Qt.CaseInsensitive)
+                editor.edit.setCompleter(completer)
 
     def _show(self, path: tuple, editor, value, explicit: bool, settings: dict) -> None:
         if isinstance(editor, ChoiceEditor):

@@ -34,11 +34,12 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += output_issues(doc, results)
     issues += dense_on_image_issues(doc, results, node_issues)
     if not any(i.code == "bad_training" for i in issues):  # else said once already
-        issues += training_issues(doc)
+        issues += training_issues(doc, results)
     return issues
 
 
-def training_issues(doc: Document) -> list[Issue]:
+def training_issues(doc: Document, results: Mapping[str, NodeResult] | None = None
+                    ) -> list[Issue]:
     """The training settings' problems (`check_training`), each naming its field.
 
     They concern no node, so `node` is None and the message starts with the field,
@@ -50,7 +51,7 @@ def training_issues(doc: Document) -> list[Issue]:
     return [Issue(None, None, WARNING, i.message + (" (training cannot start with it)"
                                                     if i.severity == ERROR else ""),
                   i.code, i.fixes)
-            for i in check_training(doc)]
+            for i in check_training(doc, results)]
 
 
 # ---- structure ------------------------------------------------------------

@@ -305,21 +305,27 @@ def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
     return issues
 
 
-def check_training(doc: Document) -> list[SettingIssue]:
-    """Every problem in `doc.training`, each naming its field. Never raises."""
+def check_training(doc: Document, results: Mapping[str, Any] | None = None
+                   ) -> list[SettingIssue]:
+    """Every problem in `doc.training`, each naming its field. Never raises.
+
+    `results` are the graph's inference results where the caller has them (the
+    output units some metrics need); otherwise the shapes are inferred here.
+    """
     try:
         settings = resolve_extended(doc)
     except (ValueError, TypeError, AttributeError) as exc:
         return [_issue("training", str(exc))]
     try:
-        return _check_resolved(doc, settings)
+        return _check_resolved(doc, settings, results)
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         # A value of a type no rule expects (a fuzzed or hand-edited file).
         return [_issue("training", f"expected settings as documented; could not read them "
                                    f"({type(exc).__name__}: {exc})")]
 
 
-def _check_resolved(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
+def _check_resolved(doc: Document, settings: Mapping[str, Any],
+                    results: Mapping[str, Any] | None) -> list[SettingIssue]:
     issues = _check_options(settings["optimizer"], OPTIMIZERS, "training.optimizer", "optimizer")
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
     issues += _check_schedule(settings["schedule"])
@@ -329,4 +335,108 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any]) -> list[SettingI
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))
     issues += _check_class_weight(settings["class_weight"], len(doc.outputs))
-    return issues + check_callbacks(settings)
+    return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
+            + _check_monitors(doc, settings))
+
+
+# Metric names `model.compile` takes as strings: Keras builds each from the name
+# alone (the rest of `keras.metrics` needs arguments, such as IoU's num_classes).
+# A test checks the list against Keras' own registry, both ways.
+KERAS_METRICS = (
+    "accuracy", "acc", "auc", "bce", "binary_accuracy", "binary_crossentropy",
+    "binary_io_u", "categorical_accuracy", "categorical_crossentropy", "categorical_hinge",
+    "concordance_correlation", "cosine_similarity", "f1_score", "f_beta_score",
+    "false_negatives", "false_positives", "hinge", "kl_divergence", "log_cosh_error", "mae",
+    "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "mse", "msle", "pearson_correlation", "poisson",
+    "precision", "r2_score", "recall", "root_mean_squared_error",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
+    "true_negatives", "true_positives",
+    # and their class names
+    "AUC", "Accuracy", "BCE", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
+    "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "ConcordanceCorrelation", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives",
+    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "MAE", "MAPE", "MSE", "MSLE",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "PearsonCorrelation", "Poisson", "Precision", "R2Score",
+    "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SquaredHinge",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
+)
+OUR_METRICS = ("f1_macro", "f1_micro", "rmse")  # runtime.extras.METRICS
+METRIC_NAMES = tuple(n for n in KERAS_METRICS if n[0].islower()) + OUR_METRICS
+# Keras' top-k accuracies use k=5 and fail in the first batch with 5 classes or fewer.
+TOP_K = {"sparse_top_k_categorical_accuracy": 5, "top_k_categorical_accuracy": 5,
+         "SparseTopKCategoricalAccuracy": 5, "TopKCategoricalAccuracy": 5}
+
+
+def _check_metrics(doc: Document, settings: Mapping[str, Any],
+                   results: Mapping[str, Any] | None) -> list[SettingIssue]:
+    import difflib
+
+    known = set(KERAS_METRICS) | set(OUR_METRICS)
+    issues, units = [], None
+    for out, metrics in (settings.get("metrics") or {}).items():
+        for metric in metrics or []:
+            field = f"training.metrics.{out}"
+            if not isinstance(metric, str) or metric not in known:
+                close = difflib.get_close_matches(str(metric), METRIC_NAMES, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                issues.append(_issue(field, f"{metric!r} is not a metric Keras builds from "
+                                            f"its name.{hint}"))
+            elif metric in TOP_K:
+                units = _output_units(doc, results) if units is None else units
+                k = TOP_K[metric]
+                if units.get(out) is not None and units[out] <= k:
+                    issues.append(_issue(field, f"{metric} counts a hit in the top {k} "
+                                                f"classes, but output {out!r} has "
+                                                f"{units[out]}; it needs more than {k}"))
+    return issues
+
+
+def _output_units(doc: Document, results: Mapping[str, Any] | None) -> dict[str, int | None]:
+    if results is None:  # shapes only: the full analysis checks the training settings
+        from .inference import infer_graph
+
+        results = {}
+        infer_graph(doc, results, {})
+    units = {}
+    for nid in doc.outputs:
+        shapes = results[nid].output_shapes if nid in results else None
+        units[doc.node(nid).name] = shapes[0][-1] if shapes and shapes[0] else None
+    return units
+
+
+def logged_names(doc: Document, settings: Mapping[str, Any]) -> list[str]:
+    """The names Keras' training logs give the model's losses and metrics (without the
+    `val_` twins that validation adds): "loss"; with several outputs, "OUT_loss" per
+    output; each metric under the name it was given, "OUT_NAME" with several outputs.
+    """
+    outputs = [doc.node(n).name for n in doc.outputs if n in doc.nodes]
+    several = len(outputs) > 1
+    names = ["loss"]
+    for out in outputs:
+        if several:
+            names.append(f"{out}_loss")
+        metrics = (settings.get("metrics") or {}).get(out) or []
+        names += [f"{out}_{m}" if several else str(m) for m in metrics]
+    return names
+
+
+def _check_monitors(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
+    # Keras only warns about a monitor it never sees, and the callback then does nothing.
+    callbacks = settings.get("callbacks")
+    if not isinstance(callbacks, list) or not doc.outputs:
+        return []
+    names = logged_names(doc, settings)
+    issues = []
+    for i, cb in enumerate(callbacks):
+        monitor = cb.get("monitor") if isinstance(cb, Mapping) else None
+        if not isinstance(monitor, str) or monitor.removeprefix("val_") in names:
+            continue
+        issues.append(_issue(f"training.callbacks[{i}].monitor",
+                             f"{monitor!r} is not a value training logs, so {cb.get('name')} "
+                             f"would never act. Logged: {', '.join(names)} (and val_ of each "
+                             "with validation data)"))
+    return issues

@@ -163,10 +163,10 @@ def _replace(doc, stack, selected, name, feeds, leaving):
 
 # ---- the user library ---------------------------------------------------------
 def library_dir() -> Path:
-    """platformdirs' user data folder for kerascanvas, then "blocks"."""
-    from platformdirs import user_data_dir
+    """The user-block library: `blocks/` in the data folder (`graph.paths.data_dir`)."""
+    from .paths import data_dir
 
-    return Path(user_data_dir("kerascanvas")) / "blocks"
+    return data_dir() / "blocks"
 
 
 def export_block(doc: Document, name: str, folder: str | Path | None = None) -> Path:

@@ -286,3 +286,21 @@ def test_clearing_a_field_returns_it_to_its_default(make_form):
     assert "learning_rate" not in form.doc.training.get("optimizer", {})
     editor = form.fields["optimizer", "learning_rate"]
     assert editor.edit.placeholderText() == f"default: {OPTIMIZERS['adam']['learning_rate']}"
+
+
+def test_monitor_fields_offer_the_values_training_logs(make_form):
+    doc = mlp()
+    form = make_form(doc)
+
+    def offered(name):
+        completer = form.fields[("callbacks", name, "monitor")].edit.completer()
+        return completer.model().stringList()
+
+    assert offered("early_stopping") == ["val_loss", "loss"]
+    enter(form.fields[("metrics", "out")], "accuracy")
+    assert set(offered("reduce_lr_on_plateau")) == {"loss", "accuracy", "val_loss",
+                                                    "val_accuracy"}
+    enter(form.fields[("callbacks", "early_stopping")], True)
+    enter(form.fields[("callbacks", "early_stopping", "monitor")], "val_acc")
+    error = form.errors[("callbacks", "early_stopping", "monitor")]
+    assert not error.isHidden() and "'val_acc'" in error.text()

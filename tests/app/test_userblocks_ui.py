@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platformdirs
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -19,7 +18,7 @@ OK = QtWidgets.QDialogButtonBox.Ok
 
 @pytest.fixture
 def library(tmp_path, monkeypatch):
-    monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "user"))
     return library_dir()
 
 

@@ -164,5 +164,15 @@ def test_library_export_and_import(tmp_path):
         ubc.import_block(fresh, UndoStack(), path)
 
 
-def test_library_dir_is_under_the_user_data_folder():
+def test_library_dir_is_under_the_user_data_folder(monkeypatch):
+    monkeypatch.delenv("KERASCANVAS_DATA_DIR", raising=False)
     assert ubc.library_dir().parts[-2:] == ("kerascanvas", "blocks")
+
+
+def test_library_dir_follows_the_data_dir_override(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path))
+    assert ubc.library_dir() == tmp_path / "blocks"
+    doc, ids = conv_doc()
+    ubc.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    path = ubc.export_block(doc, "conv_bn")
+    assert path == tmp_path / "blocks" / "conv_bn.json"
