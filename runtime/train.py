@@ -281,6 +281,24 @@ def continue_from(model, path: str) -> None:
     carry_state(getattr(saved, "optimizer", None), model.optimizer, model.trainable_variables)
 
 
+def refuse_untrainable(model) -> None:
+    """Refuse what Keras builds but cannot train on torch: stateful LSTM and GRU layers
+    (Keras writes their state in place while the backward pass still needs it; a
+    stateful SimpleRNN trains).
+
+    Raises:
+        TrainingRefused: naming the layer (the node, or the node inside a block).
+    """
+    keras = import_keras()
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.LSTM | keras.layers.GRU) and layer.stateful:
+            raise TrainingRefused(
+                f"{layer.name}: {type(layer).__name__} with stateful=True cannot be trained "
+                "with Keras on the torch backend (Keras updates the state in place while "
+                "the backward pass still needs it). The model builds and its code can be "
+                "generated; set stateful=False to train it here.")
+
+
 # ---- training ---------------------------------------------------------------------------
 def run_fit(model, **kwargs):
     """`model.fit(**kwargs)`. A seam: tests replace it to inject failures such as OOM."""
@@ -339,6 +357,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     try:
         with device_scope(result.device):
             result.model = make_model(doc, resolved, plan.steps, initial_model)
+            refuse_untrainable(result.model)
             stage = "moving the data to the device"
             on_device(plan, result.device)
             stage = "training"
