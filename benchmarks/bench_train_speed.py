@@ -14,11 +14,15 @@ Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
 
 Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1) and a small ResNet
 (stem conv + 4 residual blocks of 64 channels on 32x32x3). Ratios printed:
-(a)/(b) for both verbose settings, (a)/(c), (d)/(a). The first epoch of each way
-is a warm-up, not timed. Each round runs every way once; odd rounds run them in
-reverse order, and the printed ratios are medians of the rounds' own ratios. It
-needs keras, torch and this package installed
-(`pip install -e .`); nothing else, and nothing is downloaded.
+(a)/(b) for both verbose settings, (a)/(c), (d)/(a).
+
+The ways are interleaved epoch by epoch in one process, so a shared, noisy
+machine slows all of them alike: our run trains a warm-up epoch, then epochs
+without and with live plotting in turn ((a), (d)), and after each of them (b)
+and (c) train one epoch of their own (already warmed up), in alternating order.
+Each ratio is the median over pairs of epochs run next to each other; the
+quartiles of those pair ratios show the spread. It needs keras, torch and this
+package installed (`pip install -e .`); nothing else, and nothing is downloaded.
 
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --quick
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --device cuda
@@ -143,103 +147,88 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def time_fit(model, x, y, epochs: int, device: str, **fit) -> float:
-    """Samples/s of `model.fit` over `epochs` epochs, after one untimed warm-up epoch."""
-    model.fit(x, y, batch_size=BATCH, epochs=1, **fit)
-    _sync(device)
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, **fit)
-    _sync(device)
-    return len(x) * epochs / (time.perf_counter() - start)
+class KerasFit:
+    """(b): a hand-written Keras model trained with `model.fit`, one epoch per call."""
+
+    def __init__(self, name, x, y, device, verbose):
+        self.x, self.y, self.device, self.verbose = x, y, device, verbose
+        with device_scope(device):
+            self.model = keras_model(name)
+            self.model.compile("adam", "sparse_categorical_crossentropy")
+        self.epoch()  # warm-up
+
+    def epoch(self) -> float:
+        """Samples/s from the epoch's begin hook to its end hook, the span the bridge
+        times for ours (the end hook gets the logs as floats, so the GPU is done)."""
+        timer = EpochTimer()
+        with device_scope(self.device), contextlib.redirect_stdout(io.StringIO()):
+            self.model.fit(self.x, self.y, batch_size=BATCH, epochs=1, verbose=self.verbose,
+                           callbacks=[timer])
+        return len(self.x) / timer.seconds
 
 
-class EpochClock:
-    """Passes events on to `sink` and notes when each epoch ended.
+class EpochTimer(keras.callbacks.Callback):
+    """Times one epoch. It has no batch hooks, so Keras dispatches batches as it
+    would with no callback at all."""
 
-    The bridge turns the epoch's logs into floats before it sends `epoch_end`,
-    which waits for the GPU, so these times include all the epoch's work.
-    """
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
 
-    def __init__(self, sink):
-        self.sink = sink
-        self.ends: list[float] = []
-
-    def __call__(self, event: dict) -> None:
-        if event["event"] == "epoch_end":
-            self.ends.append(time.perf_counter())
-        self.sink(event)
-
-    def rate(self, samples: int) -> float:
-        """Samples/s over the epochs after the first (the warm-up)."""
-        return samples * (len(self.ends) - 1) / (self.ends[-1] - self.ends[0])
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.start
 
 
-def ours(name, x, y, epochs, device, sink) -> float:
-    """The app's and the command's path: `runtime.train.train` on a document."""
-    from kerascanvas.runtime.data import Dataset
-    from kerascanvas.runtime.train import prepare, train
+class TorchLoop:
+    """(c): the same network in plain PyTorch (nn.Module, torch.optim.Adam), data on
+    the device, one epoch per call."""
 
-    doc = document(name)
-    doc.training = {"optimizer": {"name": "adam"}, "batch_size": BATCH, "epochs": epochs + 1,
-                    "validation_split": 0.0, "device": device}
-    doc, _ = prepare(doc)
-    data = Dataset({"x": x}, {doc.node(doc.outputs[0]).name: y})
-    clock = EpochClock(sink)
-    train(doc, data, sink=clock)
-    return clock.rate(len(x))
+    def __init__(self, name, x, y, device):
+        self.device = device
+        self.model = torch_model(name).to(device)
+        if x.ndim == 4:
+            x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        self.xs, self.ys = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss = nn.CrossEntropyLoss()
+        self.epoch()  # warm-up
 
-
-def keras_fit(name, x, y, epochs, device, verbose) -> float:
-    with device_scope(device):
-        model = keras_model(name)
-        model.compile("adam", "sparse_categorical_crossentropy")
-        with contextlib.redirect_stdout(io.StringIO()):
-            return time_fit(model, x, y, epochs, device, verbose=verbose)
-
-
-def torch_loop(name, x, y, epochs, device) -> float:
-    model = torch_model(name).to(device)
-    if x.ndim == 4:
-        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-    xs, ys = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def epoch():
-        model.train()
-        order = torch.randperm(len(xs), device=device)
-        for i in range(0, len(xs), BATCH):
+    def epoch(self) -> float:
+        _sync(self.device)
+        start = time.perf_counter()
+        self.model.train()
+        order = torch.randperm(len(self.xs), device=self.device)
+        for i in range(0, len(self.xs), BATCH):
             idx = order[i:i + BATCH]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xs[idx]), ys[idx])
-            loss.backward()
-            optimizer.step()
-
-    epoch()
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        epoch()
-    _sync(device)
-    return len(x) * epochs / (time.perf_counter() - start)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.loss(self.model(self.xs[idx]), self.ys[idx]).backward()
+            self.optimizer.step()
+        _sync(self.device)
+        return len(self.xs) / (time.perf_counter() - start)
 
 
 class PlotSink:
-    """Queues events; a thread appends batch losses into numpy buffers at about 20 Hz."""
+    """(d)'s live plotting: while `active`, events are queued and a thread appends the
+    batch losses into numpy buffers at about 20 Hz, as the app's plot panel does.
+    While not active, events are dropped and the thread sleeps."""
 
     def __init__(self):
         self.events: queue.SimpleQueue = queue.SimpleQueue()
         self.x = np.zeros(0, dtype="float64")
         self.loss = np.zeros(0, dtype="float64")
+        self.active = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
     def __call__(self, event: dict) -> None:
-        self.events.put(event)
+        if self.active.is_set():
+            self.events.put(event)
 
     def _drain(self) -> None:
-        while not self._done.wait(0.05):
+        while not self._done.is_set():
+            self.active.wait()
+            if self._done.wait(0.05):
+                break
             xs, losses = [], []
             while not self.events.empty():
                 event = self.events.get()
@@ -252,75 +241,119 @@ class PlotSink:
 
     def close(self) -> None:
         self._done.set()
+        self.active.set()
         self._thread.join()
 
 
-def plotted(name, x, y, epochs, device) -> float:
+class Interleave(keras.callbacks.Callback):
+    """Runs in our training run, after the bridge, at the end of each of our epochs:
+    one epoch of every other way (in alternating order), then switches plotting on
+    for our next epoch when it was off and off when it was on."""
+
+    def __init__(self, others: dict, plot: PlotSink):
+        super().__init__()
+        self.others, self.plot = others, plot
+        self.rates: dict[str, list[float]] = {key: [] for key in others}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:  # our warm-up epoch; the others warmed up when made
+            return
+        keys = list(self.others)
+        for key in reversed(keys) if epoch % 2 else keys:
+            gc.collect()
+            self.rates[key].append(self.others[key].epoch())
+        if self.plot.active.is_set():
+            self.plot.active.clear()
+        else:
+            self.plot.active.set()
+
+
+def measure(name: str, n: int, rounds: int, device: str) -> dict[str, list[float]]:
+    """Per-epoch rates of every way, interleaved epoch by epoch in one process.
+
+    Our run (`runtime.train.train` on a document, the app's and the command's path)
+    trains 1 + 2 * rounds epochs: a warm-up, then epochs without and with live
+    plotting in turn, (a) and (d). After each, (b) and (c) train one epoch each.
+    Our rates are the bridge's own `samples_per_s` of each epoch.
+    """
+    from kerascanvas.runtime.data import Dataset
+    from kerascanvas.runtime.train import prepare, train
+
+    x, y = data(name, n)
+    others = {"b0": KerasFit(name, x, y, device, 0), "b1": KerasFit(name, x, y, device, 1),
+              "c": TorchLoop(name, x, y, device)}
     plot = PlotSink()
+    interleave = Interleave(others, plot)
+    doc = document(name)
+    doc.training = {"optimizer": {"name": "adam"}, "batch_size": BATCH,
+                    "epochs": 1 + 2 * rounds, "validation_split": 0.0, "device": device}
+    doc, _ = prepare(doc)
+    ours: list[float] = []
+
+    def sink(event):
+        if event["event"] == "epoch_end":
+            ours.append(event["samples_per_s"])
+        plot(event)
+
     try:
-        return ours(name, x, y, epochs, device, plot)
+        train(doc, Dataset({"x": x}, {doc.node(doc.outputs[0]).name: y}), sink=sink,
+              callbacks=[interleave])
     finally:
         plot.close()
-
-
-def measure(name: str, n: int, epochs: int, device: str, reverse: bool) -> dict[str, float]:
-    """One round: every way once, in the listed order or reversed (rounds alternate,
-    so a drift of the machine within a round does not favour one way)."""
-    x, y = data(name, n)
-    ways = {"a": lambda: ours(name, x, y, epochs, device, lambda e: None),
-            "b0": lambda: keras_fit(name, x, y, epochs, device, verbose=0),
-            "b1": lambda: keras_fit(name, x, y, epochs, device, verbose=1),
-            "c": lambda: torch_loop(name, x, y, epochs, device),
-            "d": lambda: plotted(name, x, y, epochs, device)}
-    rates = {}
-    for key in (reversed(list(ways)) if reverse else list(ways)):
-        gc.collect()
-        rates[key] = ways[key]()
-    return rates
-
-
-def median_round(rounds: list[dict[str, float]]) -> dict[str, float]:
-    """Median rate per way, and each ratio as the median of the rounds' own ratios
-    (the ways of one round ran back to back, so their ratio is the least noisy)."""
-    out = {key: float(np.median([r[key] for r in rounds])) for key in ("a", "b0", "b1", "c", "d")}
-    for name, (top, bottom) in RATIOS.items():
-        out[name] = float(np.median([r[top] / r[bottom] for r in rounds]))
-    out["spread"] = {name: (min(r[t] / r[b] for r in rounds), max(r[t] / r[b] for r in rounds))
-                     for name, (t, b) in RATIOS.items()}
-    return out
+    timed = ours[1:]
+    return {"a": timed[0::2], "d": timed[1::2], **interleave.rates}
 
 
 RATIOS = {"a/b0": ("a", "b0"), "a/b1": ("a", "b1"), "a/c": ("a", "c"), "d/a": ("d", "a")}
 
 
+def pairs(rates: dict[str, list[float]], top: str, bottom: str) -> list[float]:
+    """Ratios of epochs run next to each other: (b0, b1, c) ran right after epoch i of
+    ours, so (a) epoch k pairs with their epoch 2k and (d) epoch k with (a) epoch k."""
+    def series(key):
+        if key in ("a", "d"):
+            return rates[key]
+        return rates[key][0::2] if top == "a" else rates[key][1::2]
+    return [t / b for t, b in zip(series(top), series(bottom), strict=False)]
+
+
+def summary(rates: dict[str, list[float]]) -> dict:
+    out = {key: float(np.median(v)) for key, v in rates.items()}
+    for name, (top, bottom) in RATIOS.items():
+        values = pairs(rates, top, bottom)
+        out[name] = float(np.median(values))
+        out[name + " range"] = (float(np.percentile(values, 25)),
+                                float(np.percentile(values, 75)))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--quick", action="store_true", help="small data, one timed epoch")
+    parser.add_argument("--quick", action="store_true", help="small data, 2 rounds")
     parser.add_argument("--models", default="mlp,cnn,resnet")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of all ways back to back; medians are printed")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="epochs of (a) and of (d); the others run 2x as many")
     args = parser.parse_args()
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
-    print(f"device {args.device}, batch {BATCH}, samples/s (higher is better)")
-    header = (f"{'model':<7}{'(a) ours':>10}{'(b) fit v0':>12}{'(b) fit v1':>12}"
-              f"{'(c) torch':>11}{'(d) +plot':>11}{'a/b0':>7}{'a/b1':>7}{'a/c':>7}{'d/a':>7}")
-    print(header)
-    spreads = []
+    rounds = 2 if args.quick else max(1, args.rounds)
+    print(f"device {args.device}, batch {BATCH}, samples/s (higher is better), medians "
+          f"of {rounds} interleaved epochs; ratios are medians of adjacent-epoch pairs")
+    print(f"{'model':<7}{'(a) ours':>10}{'(b) fit v0':>12}{'(b) fit v1':>12}"
+          f"{'(c) torch':>11}{'(d) +plot':>11}{'a/b0':>7}{'a/b1':>7}{'a/c':>7}{'d/a':>7}")
+    quartiles = []
     for name in args.models.split(","):
         full, quick = SIZES[name]
-        rounds = [measure(name, quick if args.quick else full, 1 if args.quick else 2,
-                          args.device, reverse=i % 2 == 1) for i in range(max(1, args.rounds))]
-        r = median_round(rounds)
+        r = summary(measure(name, quick if args.quick else full, rounds, args.device))
         print(f"{name:<7}{r['a']:>10.0f}{r['b0']:>12.0f}{r['b1']:>12.0f}{r['c']:>11.0f}"
               f"{r['d']:>11.0f}{r['a/b0']:>7.2f}{r['a/b1']:>7.2f}"
               f"{r['a/c']:>7.2f}{r['d/a']:>7.2f}", flush=True)
-        spreads.append((name, r["spread"]))
-    print(f"medians of {max(1, args.rounds)} rounds; min-max of the ratios over the rounds:")
-    for name, spread in spreads:
-        print(f"  {name:<7}" + "  ".join(f"{k} {lo:.2f}-{hi:.2f}" for k, (lo, hi)
-                                        in spread.items()))
+        quartiles.append((name, r))
+    print("quartiles of the paired ratios:")
+    for name, r in quartiles:
+        print(f"  {name:<7}" + "  ".join(f"{k} {r[k + ' range'][0]:.2f}-{r[k + ' range'][1]:.2f}"
+                                        for k in RATIOS))
 
 
 if __name__ == "__main__":
