@@ -365,7 +365,10 @@ KERAS_METRICS = (
     "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
 )
 OUR_METRICS = ("f1_macro", "f1_micro", "rmse")  # runtime.extras.METRICS
-METRIC_NAMES = tuple(n for n in KERAS_METRICS if n[0].islower()) + OUR_METRICS
+METRIC_NAMES = tuple(n for n in KERAS_METRICS if n[0].islower() and n not in
+                     ("f1_score", "f_beta_score")) + OUR_METRICS
+# Built from the name alone, these give a vector (one value per class).
+PER_CLASS = {"f1_score", "F1Score", "f_beta_score", "FBetaScore"}
 # Keras' top-k accuracies use k=5 and fail in the first batch with 5 classes or fewer.
 TOP_K = {"sparse_top_k_categorical_accuracy": 5, "top_k_categorical_accuracy": 5,
          "SparseTopKCategoricalAccuracy": 5, "TopKCategoricalAccuracy": 5}
@@ -385,6 +388,11 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 issues.append(_issue(field, f"{metric!r} is not a metric Keras builds from "
                                             f"its name.{hint}"))
+            elif metric in PER_CLASS:
+                issues.append(_issue(field, f"{metric} gives one value per class (Keras' "
+                                            "default average=None), which training logs, "
+                                            "curves and the results table cannot show as "
+                                            "one number; use f1_macro or f1_micro"))
             elif metric in TOP_K:
                 units = _output_units(doc, results) if units is None else units
                 k = TOP_K[metric]

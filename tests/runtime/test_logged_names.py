@@ -4,6 +4,7 @@ names against Keras' metric registry."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kerascanvas.graph.document import Document, Edge
@@ -113,3 +114,13 @@ def test_top_k_accuracy_needs_more_classes_than_k(units, refused):
     assert bool(issues) == refused
     if refused:
         assert f"has {units}" in issues[0].message
+
+
+@pytest.mark.parametrize("metric", ["f1_score", "FBetaScore"])
+def test_per_class_metrics_are_refused_for_one_number(metric):
+    keras = import_keras()
+    built = keras.metrics.get(metric)
+    built.update_state(np.eye(3)[[0, 1, 2, 1]], np.eye(3)[[0, 1, 1, 1]])
+    assert tuple(built.result().shape) == (3,)  # what Keras gives: one value per class
+    (issue,) = metric_issues(mlp(metrics=[metric], loss="categorical_crossentropy"))
+    assert "f1_macro" in issue.message and issue.severity == "error"
