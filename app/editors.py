@@ -168,3 +168,21 @@ EDITORS: dict[str, type[Editor]] = {
 def make_editor(spec: ParamSpec, parent=None) -> Editor:
     """The editor for `spec.type`; unknown types (e.g. json) get a line editor."""
     return EDITORS.get(spec.type, LineEditor)(spec, parent)
+
+
+class WordCompleter(QtWidgets.QCompleter):
+    """Completes the last word of a comma-separated list ("accuracy, f1_m" offers
+    f1_macro); picking one keeps the words before it."""
+
+    def __init__(self, words, edit: QtWidgets.QLineEdit):
+        super().__init__(list(words), edit)
+        self.setCaseSensitivity(QtCore.Qt.CaseInsensitive)
+        self._edit = edit
+
+    def splitPath(self, path: str) -> list[str]:  # noqa: N802  (Qt's name)
+        return [path.rpartition(",")[2].strip()]
+
+    def pathFromIndex(self, index) -> str:  # noqa: N802  (Qt's name)
+        head = self._edit.text().rpartition(",")[0]
+        word = super().pathFromIndex(index)
+        return f"{head}, {word}" if head else word

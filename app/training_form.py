@@ -29,6 +29,7 @@ from ..graph.training_schema import (
     CALLBACKS,
     DEVICES,
     EXTRA_DEFAULTS,
+    METRIC_NAMES,
     MODES,
     OPTIMIZERS,
     PRECISIONS,
@@ -40,7 +41,15 @@ from ..graph.training_schema import (
 )
 from ..runtime.finetune import FIELDS as FINETUNE_FIELDS
 from ..runtime.finetune import FinetuneError, finetune_settings
-from .editors import RESET, BoolEditor, ChoiceEditor, LineEditor, format_value, parse_text
+from .editors import (
+    RESET,
+    BoolEditor,
+    ChoiceEditor,
+    LineEditor,
+    WordCompleter,
+    format_value,
+    parse_text,
+)
 
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error", "huber", "focal_loss")
@@ -327,6 +336,8 @@ class TrainingForm(QtWidgets.QWidget):
         for name in names:
             self._row("Outputs", f"{name} loss", ("loss", name), "choice", LOSSES)
             self._row("Outputs", f"{name} metrics", ("metrics", name), "words")
+            edit = self.fields[("metrics", name)].edit
+            edit.setCompleter(WordCompleter(METRIC_NAMES, edit))
             if len(names) > 1:
                 self._row("Outputs", f"{name} loss weight", ("loss_weights", name), "float")
         self._outputs = names

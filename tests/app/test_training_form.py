@@ -304,3 +304,22 @@ def test_monitor_fields_offer_the_values_training_logs(make_form):
     enter(form.fields[("callbacks", "early_stopping", "monitor")], "val_acc")
     error = form.errors[("callbacks", "early_stopping", "monitor")]
     assert not error.isHidden() and "'val_acc'" in error.text()
+
+
+def test_metric_fields_complete_the_last_word_with_known_metrics(make_form):
+    form = make_form()
+    edit = form.fields[("metrics", "out")].edit
+    completer = edit.completer()
+    assert completer.splitPath("accuracy, f1_m") == ["f1_m"]
+    completer.setCompletionPrefix("f1_m")
+    assert completer.currentCompletion() == "f1_macro"
+
+    def picked():  # what QCompleter inserts for its current row (a source-model index)
+        return completer.pathFromIndex(
+            completer.completionModel().mapToSource(completer.currentIndex()))
+
+    edit.setText("accuracy, f1_m")
+    assert picked() == "accuracy, f1_macro"
+    edit.setText("spa")
+    completer.setCompletionPrefix("spa")
+    assert picked().startswith("sparse_")
