@@ -9,8 +9,9 @@ Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
         with events to a sink that drops them
     (b) a hand-written Keras model with model.fit, verbose=0 and verbose=1
     (c) a plain PyTorch loop (nn.Module, torch.optim.Adam)
-    (d) (a) with live plotting attached: the sink queues events and another thread
-        appends them into numpy buffers, as the app's plot panel does
+    (d) (a) with live plotting attached: the sink puts events on a multiprocessing
+        queue, and another process appends them into numpy buffers at most 20
+        times a second, as the app's worker and plot panel do
 
 Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1) and a small ResNet
 (stem conv + 4 residual blocks of 64 channels on 32x32x3). Ratios printed:
@@ -206,43 +207,55 @@ class TorchLoop:
         return len(self.xs) / (time.perf_counter() - start)
 
 
+def plot_main(events, ready) -> None:
+    """The plotting side of (d), in a process of its own as the app's window is: it
+    takes the events off a multiprocessing queue and, at most 20 times a second,
+    appends the batch losses into numpy buffers as the app's plot panel does. It
+    blocks, costing nothing, while no events come."""
+    ready.set()  # the child has imported this module: the timed epochs may start
+    x, loss = np.zeros(0, dtype="float64"), np.zeros(0, dtype="float64")
+    while True:
+        batch = [events.get()]
+        redraw = time.monotonic() + 0.05
+        while None not in batch and (wait := redraw - time.monotonic()) > 0:
+            try:
+                batch.append(events.get(timeout=wait))
+            except queue.Empty:
+                break
+        points = [(e["epoch"] * 1e6 + e["batch"], e["logs"].get("loss", np.nan))
+                  for e in batch if e is not None and e["event"] == "batch_end"]
+        if points:
+            x = np.concatenate([x, [p[0] for p in points]])
+            loss = np.concatenate([loss, [p[1] for p in points]])
+        if None in batch:
+            return
+
+
 class PlotSink:
-    """(d)'s live plotting: while `active`, events are queued and a thread appends the
-    batch losses into numpy buffers at about 20 Hz, as the app's plot panel does.
-    While not active, events are dropped and the thread sleeps."""
+    """(d)'s live plotting: while `active` is set, each event goes onto a
+    multiprocessing queue (as the app's worker sends its events) to `plot_main`
+    in another process; otherwise events are dropped."""
 
     def __init__(self):
-        self.events: queue.SimpleQueue = queue.SimpleQueue()
-        self.x = np.zeros(0, dtype="float64")
-        self.loss = np.zeros(0, dtype="float64")
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.events = context.Queue()
         self.active = threading.Event()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._drain, daemon=True)
-        self._thread.start()
+        ready = context.Event()
+        self._process = context.Process(target=plot_main, args=(self.events, ready),
+                                        daemon=True)
+        self._process.start()
+        if not ready.wait(120):
+            raise RuntimeError("the plotting process did not start")
 
     def __call__(self, event: dict) -> None:
         if self.active.is_set():
             self.events.put(event)
 
-    def _drain(self) -> None:
-        while not self._done.is_set():
-            self.active.wait()
-            if self._done.wait(0.05):
-                break
-            xs, losses = [], []
-            while not self.events.empty():
-                event = self.events.get()
-                if event["event"] == "batch_end":
-                    xs.append(event["epoch"] * 1e6 + event["batch"])
-                    losses.append(event["logs"].get("loss", np.nan))
-            if xs:
-                self.x = np.concatenate([self.x, xs])
-                self.loss = np.concatenate([self.loss, losses])
-
     def close(self) -> None:
-        self._done.set()
-        self.active.set()
-        self._thread.join()
+        self.events.put(None)
+        self._process.join(timeout=30)
 
 
 class Interleave(keras.callbacks.Callback):
