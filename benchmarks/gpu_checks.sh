@@ -37,4 +37,4 @@ PY
 done
 
 echo "== training speed"
-python3 benchmarks/bench_train_speed.py --device cuda
+python3 benchmarks/bench_train_speed.py --device cuda --rounds 8
