@@ -37,7 +37,7 @@ from .data import DataError, Dataset, check_data, output_shapes
 from .feed import on_device
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 
-OK, STOPPED, NAN, OOM = "ok", "stopped", "nan", "oom"
+OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
 
 
 class TrainingRefused(KerasCanvasError, ValueError):
@@ -49,7 +49,8 @@ class TrainResult:
     """What a training run gave.
 
     Attributes:
-        status: "ok", "stopped" (on request), "nan" (loss diverged) or "oom".
+        status: "ok", "stopped" (on request), "nan" (loss diverged), "oom", or "error"
+            (an exception inside `fit`; the model trained so far is kept).
         message: a sentence for the user; empty when all went well.
         history: Keras' epoch logs, name -> one value per epoch run.
         metrics: the final evaluation (Keras names), on `evaluated_on` data.
@@ -368,9 +369,12 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
                 result.metrics = {k: float(v) for k, v in scores.items()}
                 result.evaluated_on = plan.evaluated_on
     except Exception as exc:
-        if not is_out_of_memory(exc):
+        if is_out_of_memory(exc):
+            _out_of_memory(result, exc, stage, resolved["batch_size"], save)
+        elif stage == "training" and not isinstance(exc, TrainingRefused):
+            _training_error(result, exc, save)
+        else:
             raise
-        _out_of_memory(result, exc, stage, resolved["batch_size"], save)
     if save and result.model is not None and result.status != OOM:
         result.model.save(save)
         result.saved = str(save)
@@ -443,6 +447,20 @@ def _nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
     return (f"The loss became NaN or infinite at {where} (learning rate {lr}). Training "
             f"stopped; the weights kept are those from {kept}. Try a lower learning rate, "
             f"or check the data for extreme values.")
+
+
+def _training_error(result: TrainResult, exc: BaseException, save: str | None) -> None:
+    """An exception inside `fit` (a callback, a layer, Keras itself) ends the run as a
+    result that keeps the model trained so far, with the error in the message."""
+    import traceback
+
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    result.status = ERROR
+    result.message = (
+        f"Training stopped in epoch {result.epochs_run + 1} by an error: "
+        f"{type(exc).__name__}: {lines[0] if lines else ''}. The model as trained so far "
+        f"is kept{' and saved' if save else ''}. Details:\n"
+        + "".join(traceback.format_exception(exc)[-3:]).rstrip())
 
 
 def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_size,

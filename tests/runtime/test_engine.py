@@ -287,3 +287,34 @@ def test_resume_from_another_model_is_refused_naming_the_layer(tmp_path):
     with pytest.raises(TrainingRefused, match="Could not load"):
         run(model_doc(epochs=2), initial_model=str(tmp_path / "missing.keras"),
             initial_epoch=1)
+
+
+class FailsInEpoch(keras.callbacks.Callback):
+    """Raises inside `fit`, at the first batch of epoch `epoch` (0-based)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.current == self.epoch:
+            raise ValueError("a layer refused its input\nsecond line")
+
+
+def test_an_error_inside_fit_keeps_and_saves_the_model_trained_so_far(tmp_path):
+    watch = WeightsPerEpoch()
+    save = tmp_path / "partial.keras"
+    result, events = run(model_doc(epochs=3), callbacks=[watch, FailsInEpoch(1)],
+                         save=str(save))
+    assert result.status == "error" and not result.ok
+    assert "in epoch 2 by an error: ValueError: a layer refused its input" in result.message
+    assert "kept and saved" in result.message
+    assert result.epochs_run == 1 and len(result.history["loss"]) == 1
+    for got, want in zip(result.model.get_weights(), watch.epochs[0], strict=True):
+        np.testing.assert_array_equal(got, want)  # epoch 1's training is still there
+    saved = keras.saving.load_model(save, safe_mode=True)
+    for got, want in zip(saved.get_weights(), watch.epochs[0], strict=True):
+        np.testing.assert_array_equal(got, want)

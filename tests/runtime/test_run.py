@@ -164,13 +164,25 @@ def test_cuda_without_a_gpu_exits_1(tmp_path, capsys):
     assert "cuda" in capsys.readouterr().err
 
 
-def test_other_errors_are_not_swallowed(monkeypatch):
+def test_other_errors_in_fit_end_the_run_with_their_text_and_keep_the_model(monkeypatch):
     def broken(model, **kwargs):
         raise RuntimeError("shape mismatch somewhere")
 
     monkeypatch.setattr(train_module, "run_fit", broken)
     doc = classifier()
-    with pytest.raises(RuntimeError, match="shape mismatch"):
+    result = train(doc, load_data("synthetic:32", doc))
+    assert result.status == "error" and not result.ok and result.model is not None
+    assert "RuntimeError: shape mismatch somewhere" in result.message
+    assert "raise RuntimeError" in result.message  # where it came from
+
+
+def test_other_errors_while_building_are_not_swallowed(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("builder bug")
+
+    monkeypatch.setattr(train_module, "make_model", broken)
+    doc = classifier()
+    with pytest.raises(RuntimeError, match="builder bug"):
         train(doc, load_data("synthetic:32", doc))
 
 
