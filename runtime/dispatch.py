@@ -78,9 +78,11 @@ def plain_logs(logs) -> dict:
         if isinstance(value, dict):
             out.update(plain_logs(value))
             continue
+        if hasattr(value, "detach"):  # a torch tensor: to NumPy, as Keras does
+            value = value.detach().cpu().numpy()
         try:
-            out[key] = float(value.detach().cpu()) if hasattr(value, "detach") else float(value)
-        except (TypeError, ValueError, RuntimeError):
+            out[key] = float(value)
+        except (TypeError, ValueError):
             out[key] = value
     return out
 

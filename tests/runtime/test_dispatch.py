@@ -117,3 +117,6 @@ def test_plain_logs_flattens_and_converts_like_keras():
             "name": "x", "n": 3}
     assert plain_logs(logs) == pythonify_logs(logs)
     assert list(plain_logs(logs)) == list(pythonify_logs(logs))
+    vector = {"per_class": ops.convert_to_tensor([0.5, 0.25])}
+    ours, theirs = plain_logs(vector)["per_class"], pythonify_logs(vector)["per_class"]
+    assert type(ours) is type(theirs) and np.array_equal(ours, theirs)
