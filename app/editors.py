@@ -158,6 +158,7 @@ EDITORS: dict[str, type[Editor]] = {
     "constraint": ChoiceEditor,
     "ints": LineEditor,
     "int_list": LineEditor,
+    "int_or_list": LineEditor,
     "pairs": LineEditor,
     "shape": LineEditor,
     "str": LineEditor,

@@ -45,7 +45,7 @@ DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8"
 DATA_FORMATS = ("channels_last", "channels_first")
 
 PARAM_TYPES = (
-    "int", "float", "bool", "choice", "ints", "int_list", "pairs", "shape",
+    "int", "float", "bool", "choice", "ints", "int_list", "int_or_list", "pairs", "shape",
     "activation", "initializer", "regularizer", "constraint", "str", "axis", "json",
 )
 _NAMED_CHOICES = {
@@ -217,6 +217,16 @@ def _int_list(p: ParamSpec, value: Any) -> tuple:
     return seq
 
 
+def _int_or_list(p: ParamSpec, value: Any) -> int | tuple:
+    """An integer kept as written, or a list of integers (Keras takes either)."""
+    what = _range_text(p, "an integer or a list of integers")
+    if _is_int(value):
+        if not _bounded(p, value):
+            p._fail(what, value)
+        return value
+    return _int_seq(p, value, what)
+
+
 def _pairs(p: ParamSpec, value: Any) -> tuple:
     """Cropping/padding style: int, `length` ints, or `length` pairs of ints."""
     what = f"a non-negative integer, {p.length} of them, or {p.length} pairs"
@@ -272,6 +282,7 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "str": _str,
     "ints": _ints,
     "int_list": _int_list,
+    "int_or_list": _int_or_list,
     "pairs": _pairs,
     "shape": _shape,
     "axis": _axis,

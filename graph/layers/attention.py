@@ -75,15 +75,20 @@ def _mha_shape(params, inputs):
     query, value, key = _split(inputs)
     _check_inputs(params, query, value, key)
     if params["output_shape"]:
-        return (*query[:-1], *params["output_shape"])
+        return (*query[:-1], *_dims(params["output_shape"]))
     return query
+
+
+def _dims(output_shape) -> tuple:
+    # Keras takes an int (one output dim) or a tuple of dims.
+    return (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
 
 
 def _mha_count(params, inputs):
     query, value, key = _split(inputs)
     heads, key_dim = params["num_heads"], params["key_dim"]
     value_dim = params["value_dim"] or key_dim
-    out = prod(params["output_shape"]) if params["output_shape"] else query[-1]
+    out = prod(_dims(params["output_shape"])) if params["output_shape"] else query[-1]
     projections = [(query[-1], heads * key_dim), (key[-1], heads * key_dim),
                    (value[-1], heads * value_dim), (heads * value_dim, out)]
     if params["use_gate"]:
@@ -103,7 +108,7 @@ register(LayerSpec(
                   doc="Size of each head for value, or empty for key_dim"),
         rate("dropout", 0.0, "Fraction of the attention weights to drop"),
         use_bias(),
-        ParamSpec("output_shape", "int_list", default=None, allow_none=True, min=1,
+        ParamSpec("output_shape", "int_or_list", default=None, allow_none=True, min=1,
                   doc="Dims of the output besides batch and query axes, or empty for "
                       "the query's last dim"),
         ParamSpec("attention_axes", "axis", default=None, allow_none=True,
@@ -128,6 +133,7 @@ register(LayerSpec(
                 "use_gate": True}, ((None, 5, 8), (None, 7, 6), (None, 7, 9))),
         Sample({"num_heads": 3, "key_dim": 5, "output_shape": (10,), "use_bias": False},
                ((2, 6, 12), (2, 4, 7))),
+        Sample({"num_heads": 2, "key_dim": 3, "output_shape": 6}, ((None, 5, 8), (None, 7, 6))),
         Sample({"num_heads": 2, "key_dim": 4, "attention_axes": (1, 2)},
                ((None, 5, 4, 8), (None, 7, 3, 6))),
         Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 2},
