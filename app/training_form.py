@@ -376,9 +376,7 @@ class TrainingForm(QtWidgets.QWidget):
         self._monitors = offered
         for path, editor in self.fields.items():
             if path[0] == "callbacks" and path[-1] == "monitor":
-                completer = QtWidgets.QCompleter(offered, editor.edit)
-                completer.setCaseSensitivity(QtCore.Qt.CaseInsensitive)
-                editor.edit.setCompleter(completer)
+                editor.edit.setCompleter(WordCompleter(offered, editor.edit))
 
     def _show(self, path: tuple, editor, value, explicit: bool, settings: dict) -> None:
         if isinstance(editor, ChoiceEditor):

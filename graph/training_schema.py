@@ -369,9 +369,11 @@ METRIC_NAMES = tuple(n for n in KERAS_METRICS if n[0].islower() and n not in
                      ("f1_score", "f_beta_score")) + OUR_METRICS
 # Built from the name alone, these give a vector (one value per class).
 PER_CLASS = {"f1_score", "F1Score", "f_beta_score", "FBetaScore"}
-# Keras' top-k accuracies use k=5 and fail in the first batch with 5 classes or fewer.
-TOP_K = {"sparse_top_k_categorical_accuracy": 5, "top_k_categorical_accuracy": 5,
-         "SparseTopKCategoricalAccuracy": 5, "TopKCategoricalAccuracy": 5}
+# Keras' top-k accuracies, built from the name, use k=5 and fail in the first batch
+# with 5 classes or fewer.
+TOP_K = {"sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+         "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy"}
+TOP_K_DEFAULT = 5
 
 
 def _check_metrics(doc: Document, settings: Mapping[str, Any],
@@ -395,7 +397,7 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
                                             "one number; use f1_macro or f1_micro"))
             elif metric in TOP_K:
                 units = _output_units(doc, results) if units is None else units
-                k = TOP_K[metric]
+                k = TOP_K_DEFAULT
                 if units.get(out) is not None and units[out] <= k:
                     issues.append(_issue(field, f"{metric} counts a hit in the top {k} "
                                                 f"classes, but output {out!r} has "

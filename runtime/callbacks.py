@@ -22,7 +22,7 @@ from .optim import current_learning_rate
 keras = import_keras()
 
 __all__ = ["FastBridge", "FaultInjector", "LastFiniteWeights", "TensorBoardLogger",
-           "make_callbacks", "overrides_batch_end"]
+           "defines", "make_callbacks", "overrides_batch_end"]
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
@@ -109,12 +109,16 @@ def make_callbacks(settings: Mapping[str, Any]) -> list:
     return made
 
 
+def defines(callback, *hooks: str) -> bool:
+    """Whether `callback`'s class overrides any of `hooks` of `keras.callbacks.Callback`."""
+    base = keras.callbacks.Callback
+    return any(getattr(type(callback), hook) is not getattr(base, hook) for hook in hooks)
+
+
 def overrides_batch_end(callbacks: Sequence[Any]) -> list[str]:
     """Names of the callbacks that make Keras convert batch logs (and sync) every batch."""
-    base = keras.callbacks.Callback
     return [type(cb).__name__ for cb in callbacks
-            if type(cb).on_train_batch_end is not base.on_train_batch_end
-            or type(cb).on_batch_end is not base.on_batch_end]
+            if defines(cb, "on_train_batch_end", "on_batch_end")]
 
 
 class LastFiniteWeights(keras.callbacks.Callback):

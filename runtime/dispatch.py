@@ -22,14 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .callbacks import defines
 from .keras_env import import_keras
 
 keras = import_keras()
-_BASE = keras.callbacks.Callback
-
-
-def _overrides(callback, *hooks: str) -> bool:
-    return any(getattr(type(callback), hook) is not getattr(_BASE, hook) for hook in hooks)
 
 
 class ListeningCallbackList(keras.callbacks.CallbackList):
@@ -42,11 +38,11 @@ class ListeningCallbackList(keras.callbacks.CallbackList):
 
     def _refresh(self) -> None:
         self._train_listeners = [c for c in self.callbacks
-                                 if _overrides(c, "on_train_batch_end", "on_batch_end")]
+                                 if defines(c, "on_train_batch_end", "on_batch_end")]
         self._test_listeners = [c for c in self.callbacks
-                                if _overrides(c, "on_test_batch_end")]
+                                if defines(c, "on_test_batch_end")]
         self._predict_listeners = [c for c in self.callbacks
-                                   if _overrides(c, "on_predict_batch_end")]
+                                   if defines(c, "on_predict_batch_end")]
 
     def append(self, callback) -> None:
         self.callbacks.append(callback)

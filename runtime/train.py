@@ -449,16 +449,21 @@ def _nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
             f"or check the data for extreme values.")
 
 
+def _lines(exc: BaseException) -> list[str]:
+    """The non-empty lines of an exception's text, stripped."""
+    return [line.strip() for line in str(exc).splitlines() if line.strip()]
+
+
 def _training_error(result: TrainResult, exc: BaseException, save: str | None) -> None:
     """An exception inside `fit` (a callback, a layer, Keras itself) ends the run as a
     result that keeps the model trained so far, with the error in the message."""
     import traceback
 
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = next(iter(_lines(exc)), "")
     result.status = ERROR
     result.message = (
         f"Training stopped in epoch {result.epochs_run + 1} by an error: "
-        f"{type(exc).__name__}: {lines[0] if lines else ''}. The model as trained so far "
+        f"{type(exc).__name__}: {first}. The model as trained so far "
         f"is kept{' and saved' if save else ''}. Details:\n"
         + "".join(traceback.format_exception(exc)[-3:]).rstrip())
 
@@ -469,7 +474,7 @@ def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_si
 
     if torch.cuda.is_available():
         torch.cuda.empty_cache()  # give the failed attempt's blocks back to other work
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = _lines(exc)
     # Keras puts its own "Exception encountered when calling..." line first.
     detail = next((line for line in lines if "memory" in line.lower()),
                   lines[0] if lines else type(exc).__name__)
