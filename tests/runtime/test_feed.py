@@ -106,10 +106,18 @@ def test_unshuffled_batches_are_views_in_order():
     np.testing.assert_array_equal(torch.cat([b[1] for b in got]).numpy(), [0, 2, 4, 6, 8])
 
 
-def test_tensors_follow_keras_dtypes():
-    assert feed.to_tensor(np.zeros(3, "float64"), "cpu").dtype == torch.float32
-    assert feed.to_tensor(np.zeros(3, "int64"), "cpu").dtype == torch.int64
-    assert feed.to_tensor(np.zeros(3, "uint8"), "cpu").dtype == torch.uint8
+@pytest.mark.parametrize("dtype", ["float64", "float16", "float32", "int64", "int32",
+                                   "uint8", "bool"])
+def test_tensors_have_the_dtype_of_keras_own_batches(dtype):
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    array = np.zeros((4, 3), dtype)
+    batch = next(iter(ArrayDataAdapter(array, batch_size=4).get_torch_dataloader()))
+    keras_x = batch[0] if isinstance(batch, tuple | list) else batch
+    assert feed.to_tensor(array, "cpu").dtype == keras_x.dtype
+
+
+def test_strings_cannot_become_tensors():
     with pytest.raises(TypeError, match="<U"):
         feed.to_tensor(np.array(["a", "b"]), "cpu")
 
