@@ -1,7 +1,7 @@
 """The `kerascanvas` command: a thin dispatcher.
 
 With no arguments (or `open FILE`) it opens the window. The headless subcommands
-live in `kerascanvas.runtime.cli_<name>` modules. Each module imports only the
+live in `kerascanvas.runtime.cli.<name>` modules. Each module imports only the
 light parts of the project at import time (never Qt; keras and torch only inside
 `run`), and offers `add_arguments(parser)` and `run(args) -> int` (the exit code).
 """
@@ -14,12 +14,14 @@ import sys
 
 # subcommand -> (module, one-line help)
 COMMANDS = {
-    "validate": ("kerascanvas.runtime.cli_validate", "check a project: shapes, params, issues"),
-    "codegen": ("kerascanvas.runtime.cli_codegen", "write Keras Python code for a project"),
-    "run": ("kerascanvas.runtime.cli_run", "train a project's model headless"),
-    "import": ("kerascanvas.runtime.cli_import", "turn a .keras or model JSON into a project"),
-    "export": ("kerascanvas.app.cli_export_image", "export a project: keras, onnx, py, png, svg"),
-    "open": ("kerascanvas.app.cli_open", "open the window (optionally on a file)"),
+    "validate": ("kerascanvas.runtime.cli.validate", "check a project: shapes, params, issues"),
+    "codegen": ("kerascanvas.runtime.cli.codegen", "write Keras Python code for a project"),
+    "run": ("kerascanvas.runtime.cli.run", "train a project's model headless"),
+    "import": ("kerascanvas.runtime.cli.import_model",
+               "turn a .keras or model JSON into a project"),
+    "export": ("kerascanvas.app.canvas.export_command",
+               "export a project: keras, onnx, py, png, svg"),
+    "open": ("kerascanvas.app.window.launch", "open the window (optionally on a file)"),
 }
 
 

@@ -18,9 +18,9 @@ os.environ.setdefault("KERASCANVAS_DATA_DIR", tempfile.mkdtemp())
 STARTUP = """
 import time, sys
 t = time.perf_counter()
-from kerascanvas.app.cli_open import make_app
+from kerascanvas.app.window.launch import make_app
 app = make_app()
-from kerascanvas.app.mainwindow import MainWindow
+from kerascanvas.app.window.main import MainWindow
 w = MainWindow(None, recover=False)
 w.show()
 app.processEvents()
@@ -67,8 +67,8 @@ def settle(app, seconds: float = 0.5) -> None:
 def main() -> None:
     startup = float(subprocess.run([sys.executable, "-c", STARTUP], capture_output=True,
                                    text=True, check=True).stdout.strip().splitlines()[-1])
-    from kerascanvas.app.cli_open import make_app
-    from kerascanvas.app.mainwindow import MainWindow
+    from kerascanvas.app.window.launch import make_app
+    from kerascanvas.app.window.main import MainWindow
 
     app = make_app()
     window = MainWindow(None, recover=False)

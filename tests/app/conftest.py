@@ -15,7 +15,7 @@ def data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def make_window(qtbot, data_dir):
-    from kerascanvas.app.mainwindow import MainWindow
+    from kerascanvas.app.window.main import MainWindow
 
     made = []
 

@@ -9,8 +9,8 @@ import pytest
 from PySide6 import QtGui
 
 from kerascanvas.app import cli as app_cli
-from kerascanvas.app.export_image import NODE_SIZE, export_image
-from kerascanvas.app.render import shape_text
+from kerascanvas.app.canvas.export_image import NODE_SIZE, export_image
+from kerascanvas.app.canvas.render import shape_text
 from kerascanvas.graph.projectfile import load
 from kerascanvas.graph.validate import analyze
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerascanvas.app import files
+from kerascanvas.app.window import files
 from kerascanvas.graph.document import Edge
 from kerascanvas.graph.projectfile import dumps
 
@@ -93,7 +93,7 @@ def test_block_dialog_and_expand(window):
     window.stack.push(__import__("kerascanvas.graph.commands", fromlist=["x"])
                       .Connect(window.doc, Edge(x, 0, block, 0)))
     window.canvas.renderer.render()
-    from kerascanvas.app.blockview import BlockDialog
+    from kerascanvas.app.blocks.view import BlockDialog
 
     dialog = BlockDialog(window.doc, block, window.analysis, window)
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]

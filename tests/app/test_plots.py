@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from kerascanvas.app.plots import RunCurves, Series, TrainingPlots
+from kerascanvas.app.training.plots import RunCurves, Series, TrainingPlots
 
 
 def test_series_grows_past_its_capacity_and_keeps_every_point():

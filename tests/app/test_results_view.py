@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kerascanvas.app.results_view import ResultsView
-from kerascanvas.app.training_controller import RunRecord, TrainingController
-from kerascanvas.app.training_panel import TrainingPanel
+from kerascanvas.app.training.controller import RunRecord, TrainingController
+from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.app.training.results import ResultsView
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.projectfile import load, to_dict
 

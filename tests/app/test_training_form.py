@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kerascanvas.app.editors import BoolEditor, ChoiceEditor
-from kerascanvas.app.training_form import GENERAL, TrainingForm
+from kerascanvas.app.panels.editors import BoolEditor, ChoiceEditor
+from kerascanvas.app.training.form import GENERAL, TrainingForm
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import load

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from kerascanvas.app.data_preview import preview_data
-from kerascanvas.app.results_view import ResultsView, confusion_matrix
-from kerascanvas.app.training_controller import RunRecord, TrainingController
-from kerascanvas.app.training_panel import TrainingPanel
+from kerascanvas.app.training.controller import RunRecord, TrainingController
+from kerascanvas.app.training.data_preview import preview_data
+from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.app.training.results import ResultsView, confusion_matrix
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 
@@ -228,7 +228,7 @@ def test_refuses_a_model_without_outputs(panel):
 def test_preview_of_sklearn_data_loads_off_the_gui_thread(panel, qtbot, monkeypatch):
     from sklearn.datasets import load_iris
 
-    import kerascanvas.app.data_preview as module
+    import kerascanvas.app.training.data_preview as module
 
     threads = []
     original = module.preview_data

@@ -12,8 +12,8 @@ import time
 import pytest
 from PySide6 import QtCore
 
-from kerascanvas.app.training_controller import TrainingController
-from kerascanvas.app.training_panel import TrainingPanel
+from kerascanvas.app.training.controller import TrainingController
+from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 

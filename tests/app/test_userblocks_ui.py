@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from kerascanvas.app.palette import PALETTE_MIME
-from kerascanvas.app.render import shape_text
+from kerascanvas.app.canvas.render import shape_text
+from kerascanvas.app.panels.palette import PALETTE_MIME
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.projectfile import dumps
 from kerascanvas.graph.userblock_commands import library_dir

@@ -19,7 +19,7 @@ from kerascanvas.graph.errors import DocumentError, ProjectFileError
 from kerascanvas.graph.projectfile import loads, to_dict
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import analyze
-from kerascanvas.runtime.cli_validate import to_json
+from kerascanvas.runtime.cli.validate import to_json
 from tests.graph.test_projectfile import EXAMPLES, sample_doc
 
 FUZZ = settings(max_examples=200, deadline=None,

@@ -113,7 +113,7 @@ def test_cli_export_exit_codes(project, tmp_path, capsys):
     # `kerascanvas export` draws images in the app; the headless exporter refuses them.
     from argparse import Namespace
 
-    from kerascanvas.runtime import cli_export
+    from kerascanvas.runtime.cli import export as cli_export
 
     assert cli_export.run(Namespace(file=str(project), format="png",
                                     output=str(tmp_path / "x.png"))) == 2

@@ -241,7 +241,7 @@ def test_command_line_entry_point_in_a_subprocess(tmp_path):
 def parsed(*flags):
     import argparse
 
-    from kerascanvas.runtime import cli_run
+    from kerascanvas.runtime.cli import run as cli_run
 
     parser = argparse.ArgumentParser()
     cli_run.add_arguments(parser)
@@ -249,7 +249,7 @@ def parsed(*flags):
 
 
 def test_flags_become_training_settings():
-    from kerascanvas.runtime.cli_run import overrides
+    from kerascanvas.runtime.cli.run import overrides
 
     args = parsed("--optimizer", "sgd:momentum=0.9,nesterov=true", "--lr", "0.05",
                   "--schedule", "step:boundaries=[2,4],factor=0.5", "--mixed-precision",
@@ -340,7 +340,7 @@ def test_csv_and_image_folder_data(tmp_path, capsys):
 
 
 def test_progress_shows_an_epoch_line_with_validation_metrics():
-    from kerascanvas.runtime.cli_run import epoch_line
+    from kerascanvas.runtime.cli.run import epoch_line
 
     line = epoch_line({"epoch": 2, "logs": {"loss": 0.5, "val_loss": 0.25}, "lr": 0.001,
                        "samples_per_s": 1234.0}, 10, 1.5)

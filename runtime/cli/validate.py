@@ -15,7 +15,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import Analysis, analyze
 
-from .cli_common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, load_or_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

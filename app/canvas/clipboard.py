@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..graph import commands as cmd
-from ..graph import projectfile
-from ..graph.document import Document, Edge
-from ..graph.errors import KerasCanvasError, ProjectFileError
+from ...graph import commands as cmd
+from ...graph import projectfile
+from ...graph.document import Document, Edge
+from ...graph.errors import KerasCanvasError, ProjectFileError
 
 CLIPBOARD_MIME = "application/x-kerascanvas-project+json"
 PASTE_OFFSET = (40.0, 40.0)

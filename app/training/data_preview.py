@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..graph.projectfile import from_dict, to_dict
-from .results_view import is_image_batch, to_qimage
+from ...graph.projectfile import from_dict, to_dict
+from .results import is_image_batch, to_qimage
 
 PREVIEW_IMAGES = 8
 THUMB_PX = 40
@@ -35,7 +35,7 @@ def preview_data(spec: str, doc) -> dict:
         return _preview_folder(rest)
     if kind == "csv":
         return _preview_csv(rest.partition("?")[0])
-    from ..runtime.data import load_data
+    from ...runtime.data import load_data
 
     data = load_data(spec, doc)
     lines = [f"{len(next(iter(data.x.values()), []))} samples"]
@@ -52,7 +52,7 @@ def preview_data(spec: str, doc) -> dict:
 
 def _preview_folder(root: str) -> dict:
     # The training engine's own listing: the preview shows exactly what will be trained on.
-    from ..runtime.sources import list_images
+    from ...runtime.sources import list_images
 
     files, labels, classes = list_images(root)
     counts = {name: int(n) for name, n in zip(classes, np.bincount(labels, minlength=len(

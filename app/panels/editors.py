@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from ..graph.params import ParamSpec, to_json
+from ...graph.params import ParamSpec, to_json
 
 
 def format_value(value: Any) -> str:

@@ -21,11 +21,11 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from ..graph import commands as cmd
-from ..graph import events as ev
-from ..graph.params import ParamSpec
-from ..graph.training import DEFAULTS, default_loss
-from ..graph.training_schema import (
+from ...graph import commands as cmd
+from ...graph import events as ev
+from ...graph.params import ParamSpec
+from ...graph.training import DEFAULTS, default_loss
+from ...graph.training_schema import (
     CALLBACKS,
     DEVICES,
     EXTRA_DEFAULTS,
@@ -39,9 +39,9 @@ from ..graph.training_schema import (
     logged_names,
     resolve_extended,
 )
-from ..runtime.finetune import FIELDS as FINETUNE_FIELDS
-from ..runtime.finetune import FinetuneError, finetune_settings
-from .editors import (
+from ...runtime.finetune import FIELDS as FINETUNE_FIELDS
+from ...runtime.finetune import FinetuneError, finetune_settings
+from ..panels.editors import (
     RESET,
     BoolEditor,
     ChoiceEditor,

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from ..graph import commands as cmd
-from ..graph import events as ev
-from ..graph.document import UNSET
-from ..graph.errors import KerasCanvasError, ParamError
-from ..graph.params import to_json
-from ..graph.userblocks import spec_for_display
+from ...graph import commands as cmd
+from ...graph import events as ev
+from ...graph.document import UNSET
+from ...graph.errors import KerasCanvasError, ParamError
+from ...graph.params import to_json
+from ...graph.userblocks import spec_for_display
+from ..canvas.render import count_text, shape_text
 from .editors import RESET, format_value, make_editor
-from .render import count_text, shape_text
 
 
 class PropertiesPanel(QtWidgets.QScrollArea):

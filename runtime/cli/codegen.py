@@ -14,7 +14,7 @@ from pathlib import Path
 from kerascanvas.codegen import STYLES, CodegenError, generate
 from kerascanvas.graph.projectfile import write_text_atomic
 
-from .cli_common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, load_or_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

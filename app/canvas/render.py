@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
-from .analysis import make_live
+from ..analysis import make_live
 
 
 def shape_text(shape) -> str:

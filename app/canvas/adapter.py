@@ -19,15 +19,15 @@ from NodeGraphQt import NodeGraph
 from NodeGraphQt.constants import LayoutDirectionEnum
 from PySide6 import QtCore
 
-from ..graph import commands as cmd
-from ..graph import events as ev
-from ..graph.document import Document, Edge
-from ..graph.errors import KerasCanvasError
-from ..graph.layout import layered_layout
-from ..graph.userblocks import spec_for_display
-from .canvasview import CanvasViewer, apply_detail
+from ...graph import commands as cmd
+from ...graph import events as ev
+from ...graph.document import Document, Edge
+from ...graph.errors import KerasCanvasError
+from ...graph.layout import layered_layout
+from ...graph.userblocks import spec_for_display
 from .nodes import CATEGORY_COLORS, LayerNodeItem, connect_ports
 from .render import NodeRenderer
+from .view import CanvasViewer, apply_detail
 
 PALETTE_MIME = "application/x-kerascanvas-kind"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ..graph import commands as cmd
-from ..graph import projectfile
-from ..graph.document import Document
-from ..graph.errors import KerasCanvasError, ProjectFileError
+from ...graph import commands as cmd
+from ...graph import projectfile
+from ...graph.document import Document
+from ...graph.errors import KerasCanvasError, ProjectFileError
+from ..panels.code import STYLES, generate_code
 from . import files
-from .codeview import STYLES, generate_code
 
 PROJECT_FILTER = "Keras Canvas projects (*.json *.kcanvas);;All files (*)"
 
@@ -150,7 +150,7 @@ class FileMixin:
 
     def export_picture_to(self, path: str) -> bool:
         """The graph with shapes on its edges, like plot_model(show_shapes=True)."""
-        from .export_image import export_image
+        from ..canvas.export_image import export_image
 
         try:
             export_image(self.doc, path)

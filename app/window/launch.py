@@ -39,7 +39,7 @@ def make_app():
 
 def run(args: argparse.Namespace) -> int:
     app = make_app()
-    from .mainwindow import MainWindow
+    from .main import MainWindow
 
     if args.screenshot:
         return screenshot(app, args.file, args.screenshot, args.size)
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 def screenshot(app, path: str | None, out: str, size: str = "1500x920") -> int:
     """Open `path` in a window, fit the view, save the window as a PNG; 0 on success."""
-    from .mainwindow import MainWindow
+    from .main import MainWindow
 
     window = MainWindow(None, recover=False)
     width, height = (int(v) for v in size.lower().split("x"))

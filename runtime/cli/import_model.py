@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Import `args.model`, save the project, print a summary, the generic layers and
     the import's notes."""
-    from .importer import import_file_report
+    from ..importer import import_file_report
 
     try:
         report = import_file_report(args.model)

@@ -1,7 +1,7 @@
 """`kerascanvas export`: keras, onnx and py go to the headless exporter, png and svg here.
 
 Images are drawn with Qt, which `runtime/` never imports, so this thin app module
-owns the command and hands every other format to `runtime.cli_export`.
+owns the command and hands every other format to `runtime.cli.export`.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kerascanvas.runtime import cli_export
+from kerascanvas.runtime.cli import export as cli_export
 
 IMAGE_FORMATS = ("png", "svg")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The same arguments as `runtime.cli_export`."""
+    """The same arguments as `runtime.cli.export`."""
     cli_export.add_arguments(parser)
 
 
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     """Draw png/svg here; delegate the other formats. Returns the exit code."""
     if args.format not in IMAGE_FORMATS:
         return cli_export.run(args)
-    from kerascanvas.runtime.cli_common import EXIT_UNREADABLE, load_or_report
+    from kerascanvas.runtime.cli.common import EXIT_UNREADABLE, load_or_report
 
     doc = load_or_report(args.file, "export")
     if doc is None:

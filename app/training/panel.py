@@ -13,14 +13,14 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..graph import events as ev
-from ..graph.training_schema import check_training
-from ..graph.validate import analyze
+from ...graph import events as ev
+from ...graph.training_schema import check_training
+from ...graph.validate import analyze
+from .controller import TrainingController, format_eta
 from .data_preview import DataPreview
+from .form import TrainingForm
 from .plots import TrainingPlots
-from .results_view import ResultsView
-from .training_controller import TrainingController, format_eta
-from .training_form import TrainingForm
+from .results import ResultsView
 
 PROGRESS_HZ = 10
 

@@ -1,17 +1,17 @@
 """The palette: every kind of the LayerSpec table, grouped by category, with a search box.
 
 The document's own blocks follow in a "My blocks" group (`set_user_blocks`); their
-items carry "UserBlock:<name>" as kind text (see `userblocks_ui.split_palette_kind`).
+items carry "UserBlock:<name>" as kind text (see `blocks.user_blocks.split_palette_kind`).
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..graph.layers.shared import KIND as SHARED_CALL
-from ..graph.spec import CATEGORIES, LAYER_SPECS
-from ..graph.userblocks import KIND as USER_BLOCK
-from .canvas import PALETTE_MIME
+from ...graph.layers.shared import KIND as SHARED_CALL
+from ...graph.spec import CATEGORIES, LAYER_SPECS
+from ...graph.userblocks import KIND as USER_BLOCK
+from ..canvas.adapter import PALETTE_MIME
 
 KIND_ROLE = QtCore.Qt.UserRole + 1
 MY_BLOCKS = "My blocks"

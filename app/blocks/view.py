@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from ..graph.blocks import trace_block
-from ..graph.errors import KerasCanvasError
-from ..graph.userblocks import KIND as USER_BLOCK
-from ..graph.userblocks import flatten
-from ..graph.validate import analyze
-from .render import shape_text
+from ...graph.blocks import trace_block
+from ...graph.errors import KerasCanvasError
+from ...graph.userblocks import KIND as USER_BLOCK
+from ...graph.userblocks import flatten
+from ...graph.validate import analyze
+from ..canvas.render import shape_text
 
 
 def block_rows(doc, node_id: str, analysis) -> tuple[list[tuple[str, ...]], str | None]:

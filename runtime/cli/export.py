@@ -13,7 +13,7 @@ import sys
 
 from kerascanvas.graph.errors import KerasCanvasError
 
-from .cli_common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, load_or_report
 
 FORMATS = ("keras", "onnx", "py", "png", "svg")
 STYLES = ("functional", "sequential", "subclass")
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(doc, args: argparse.Namespace) -> str:
-    from . import export
+    from .. import export
 
     if args.format == "py":
         export.export_python(doc, args.output, style=args.style, script=args.script)

@@ -13,20 +13,20 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ..graph import events as ev
-from ..graph.commands import SetParam
-from ..graph.document import UNSET
-from ..graph.errors import DocumentError, KerasCanvasError
-from ..graph.spec import get_spec
-from ..graph.userblock_commands import (
+from ...graph import events as ev
+from ...graph.commands import SetParam
+from ...graph.document import UNSET
+from ...graph.errors import DocumentError, KerasCanvasError
+from ...graph.spec import get_spec
+from ...graph.userblock_commands import (
     SetBlockDefinition,
     export_block,
     import_block,
     library_dir,
     make_block,
 )
-from ..graph.userblocks import KIND, bound_spec, check_definition, definition_of, instances
-from .editors import format_value
+from ...graph.userblocks import KIND, bound_spec, check_definition, definition_of, instances
+from ..panels.editors import format_value
 
 USER_BLOCK = KIND
 PALETTE_PREFIX = f"{KIND}:"
@@ -337,7 +337,7 @@ class UserBlocksMixin:
 
     def show_user_block(self, node_id: str):
         """The read-only table of an instance's layers and shapes."""
-        from .blockview import BlockDialog
+        from .view import BlockDialog
 
         dialog = BlockDialog(self.doc, node_id, self.analysis, self)
         dialog.edit_requested.connect(lambda: self.edit_block_definition(node_id))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..graph import projectfile
-from ..graph.document import Document
-from ..graph.errors import ProjectFileError
-from ..graph.paths import data_dir
+from ...graph import projectfile
+from ...graph.document import Document
+from ...graph.errors import ProjectFileError
+from ...graph.paths import data_dir
 
 AUTOSAVE_MS = 30_000
 MAX_RECENT = 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from .render import shape_text
+from ..canvas.render import shape_text
 
 
 def summary_rows(doc, analysis) -> list[tuple[str, str, str, str]]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
-from .cli_common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, load_or_report
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 # Batch events are many and the live view does not need them afterwards.
@@ -181,7 +181,7 @@ def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
     from kerascanvas.graph.validate import analyze
 
-    from .build import describe_issues
+    from ..build import describe_issues
 
     doc = load_or_report(args.file, "run")
     if doc is None:
@@ -196,8 +196,8 @@ def run(args) -> int:
 
 
 def _train(doc, args) -> int:
-    from .data import DataError
-    from .train import TrainingRefused, load_checked_data, prepare
+    from ..data import DataError
+    from ..train import TrainingRefused, load_checked_data, prepare
 
     try:
         doc, settings = prepare(doc, overrides(args, doc.training or {}))
@@ -232,8 +232,8 @@ def _train(doc, args) -> int:
 
 
 def _fit(doc, data, args, sink):
-    from .bridge import FastBridge
-    from .train import train
+    from ..bridge import FastBridge
+    from ..train import train
 
     bridge = FastBridge(sink)
     with stop_on_interrupt(bridge):

@@ -25,8 +25,8 @@ from typing import Any
 
 from PySide6 import QtCore
 
-from ..graph.document import Document
-from ..graph.projectfile import to_dict
+from ...graph.document import Document
+from ...graph.projectfile import to_dict
 from .plots import RunCurves
 
 ACTIVE = ("starting", "running", "paused", "stopping")
@@ -35,7 +35,7 @@ POLL_INTERVAL_S = 0.02
 
 def default_run_factory(document: dict, overrides: dict, save_path: str, **extra):
     """A `runtime.worker.TrainingRun` (imported here: the worker module loads no keras)."""
-    from ..runtime.worker import TrainingRun
+    from ...runtime.worker import TrainingRun
 
     try:
         return TrainingRun(document, overrides, save_path=save_path, **extra)

@@ -45,7 +45,7 @@ class PythonHighlighter(QtGui.QSyntaxHighlighter):
 def generate_code(doc, style: str, script: bool = False) -> tuple[str, bool]:
     """(text, ok): the generated source, or the CodegenError message when it cannot be made."""
     try:
-        from ..codegen import CodegenError, generate
+        from ...codegen import CodegenError, generate
     except ImportError:
         return "# Code generation is not available in this build.", False
     try:

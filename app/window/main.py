@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..graph import commands as cmd
-from ..graph import events as ev
-from ..graph.document import Document
-from ..graph.errors import KerasCanvasError
-from ..graph.layout import layered_layout
-from . import clipboard
-from .blockview import BlockDialog
-from .canvas import PALETTE_MIME, Canvas
-from .codeview import CodePanel
+from ...graph import commands as cmd
+from ...graph import events as ev
+from ...graph.document import Document
+from ...graph.errors import KerasCanvasError
+from ...graph.layout import layered_layout
+from ..blocks.user_blocks import USER_BLOCK, UserBlocksMixin, split_palette_kind
+from ..blocks.view import BlockDialog
+from ..canvas import clipboard
+from ..canvas.adapter import PALETTE_MIME, Canvas
+from ..panels.code import CodePanel
+from ..panels.issues import IssuesPanel, fix_menu
+from ..panels.palette import PalettePanel
+from ..panels.properties import PropertiesPanel
+from ..panels.summary import SummaryPanel
 from .filemenu import FileMixin
-from .issues import IssuesPanel, fix_menu
 from .menus import build_menus
-from .palette import PalettePanel
-from .properties import PropertiesPanel
-from .summary import SummaryPanel
-from .userblocks_ui import USER_BLOCK, UserBlocksMixin, split_palette_kind
 
 NEW_NODE_STEP = 40.0
 
@@ -99,7 +99,7 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     def training_panel(self):
         """The training panel, built on first use."""
         if self.training is None:
-            from .training_panel import TrainingPanel
+            from ..training.panel import TrainingPanel
 
             self.training = TrainingPanel(self.doc, self.stack)
             self.training.status_message.connect(self.show_message)
@@ -155,7 +155,7 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
 
     def _on_training_data_issues(self, issues: list) -> None:
         """Show the data mismatches a refused run reported beside the graph's own issues."""
-        from ..graph.inference import Issue
+        from ...graph.inference import Issue
 
         self.data_issues = [Issue(**{k: d.get(k) for k in ("node", "port", "severity",
                                                             "message", "code")})
@@ -301,7 +301,7 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
         self.canvas.select(list(self.doc.nodes))
 
     def apply_fix(self, issue, code: str) -> None:
-        from ..graph.fixes import apply_fix
+        from ...graph.fixes import apply_fix
 
         before = set(self.doc.nodes)
         self._guarded(apply_fix, self.doc, issue, code, self.stack)
@@ -337,7 +337,7 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
             self.show_message("Select one block node to expand it")
 
     def expand_block(self, node_id: str) -> None:
-        from ..graph.fixes import expand_block
+        from ...graph.fixes import expand_block
 
         ids = self._guarded(expand_block, self.doc, node_id, self.stack)
         if ids:

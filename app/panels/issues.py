@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..graph.fixes import FIX_LABELS
+from ...graph.fixes import FIX_LABELS
 
 ISSUE_ROLE = QtCore.Qt.UserRole + 1
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
