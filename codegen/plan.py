@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.document import Document, Node
+from kerascanvas.graph.index import GraphIndex
 from kerascanvas.graph.spec import LayerSpec, get_spec
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
@@ -95,10 +96,10 @@ def make_plan(doc: Document, analysis=None) -> Plan:
     float32 = float32_layers(doc, analysis.results)
     namer = Namer(RESERVED | frozenset(_helper_names(doc)))
     ports: dict[tuple[str, int], str] = {}
-    edges_in = _edges_in(doc)
-    steps = [_with_dtype(_make_step(node, edges_in.get(node.id, []), analysis.results[node.id],
+    index = GraphIndex.of(doc)
+    steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
                                     namer, ports, bind(doc, node)), float32)
-             for node in _model_nodes(doc)]
+             for node in _model_nodes(doc, index)]
     inputs = [s for s in steps if s.spec.kind == "Input"]
     outputs = [ports[(nid, 0)] for nid in doc.outputs]
     shared = shared_layers(doc, steps, analysis.results, namer, float32)
@@ -135,10 +136,10 @@ def _helper_names(doc: Document) -> list[str]:
     return list(helper_names(doc.blocks, used).values()) if used else []
 
 
-def _model_nodes(doc: Document) -> list[Node]:
+def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:
     """Inputs first, in document order, as one writes a model by hand; then the layers
     that lead to an output, in topological order."""
-    wanted = _ancestors(doc, doc.outputs)
+    wanted = index.upstream(doc.outputs)
     order = doc.topological_order()
     return ([n for n in order if n.kind == "Input"]
             + [n for n in order if n.kind != "Input" and n.id in wanted])
@@ -154,29 +155,6 @@ def _make_step(node, edges_in, result, namer, ports, spec: LayerSpec | None = No
         ports[(node.id, port)] = var
     return Step(node, spec, dict(result.params), spec.non_default(node.params),
                 tuple(sources), tuple(outputs), tuple(result.input_shapes))
-
-
-def _edges_in(doc: Document) -> dict[str, list]:
-    """Edges into each node, by destination port (one pass; `doc.in_edges` scans all edges)."""
-    index: dict[str, list] = {}
-    for edge in doc.edges:
-        index.setdefault(edge.dst, []).append(edge)
-    for edges in index.values():
-        edges.sort(key=lambda e: e.dst_port)
-    return index
-
-
-def _ancestors(doc: Document, node_ids) -> set[str]:
-    parents: dict[str, list[str]] = {}
-    for e in doc.edges:
-        parents.setdefault(e.dst, []).append(e.src)
-    seen, stack = set(), list(node_ids)
-    while stack:
-        nid = stack.pop()
-        if nid not in seen:
-            seen.add(nid)
-            stack.extend(parents.get(nid, ()))
-    return seen
 
 
 def _error_text(doc: Document, errors) -> str:

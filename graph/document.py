@@ -16,13 +16,13 @@ go through `graph.commands`, which wraps these edits into undoable commands.
 from __future__ import annotations
 
 import copy
-import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
 from .errors import DocumentError
+from .index import reachable, topological_order
 from .spec import get_spec
 
 _WORD = re.compile(r"(.)([A-Z][a-z0-9]+)")
@@ -108,16 +108,10 @@ class Document:
 
     def downstream(self, node_ids) -> set[str]:
         """The given nodes and every node reachable from them."""
-        adjacency: dict[str, list[str]] = {}
+        succ: dict[str, list[str]] = {}
         for e in self.edges:
-            adjacency.setdefault(e.src, []).append(e.dst)
-        seen, stack = set(), [n for n in node_ids if n in self.nodes]
-        while stack:
-            n = stack.pop()
-            if n not in seen:
-                seen.add(n)
-                stack.extend(adjacency.get(n, ()))
-        return seen
+            succ.setdefault(e.src, []).append(e.dst)
+        return reachable((n for n in node_ids if n in self.nodes), succ)
 
     def would_cycle(self, edge: Edge) -> bool:
         return edge.src == edge.dst or edge.src in self.downstream([edge.dst])
@@ -127,25 +121,8 @@ class Document:
 
         Nodes on a cycle are left out (validation reports them).
         """
-        indegree = {nid: 0 for nid in self.nodes}
-        adjacency: dict[str, list[str]] = {nid: [] for nid in self.nodes}
-        for e in self.edges:
-            if e.src in indegree and e.dst in indegree:
-                indegree[e.dst] += 1
-                adjacency[e.src].append(e.dst)
-        position = {nid: i for i, nid in enumerate(self.nodes)}
-        ready = sorted((nid for nid, d in indegree.items() if d == 0), key=position.get)
-        order = []
-        heap = [(position[n], n) for n in ready]
-        heapq.heapify(heap)
-        while heap:
-            _, nid = heapq.heappop(heap)
-            order.append(self.nodes[nid])
-            for nxt in adjacency[nid]:
-                indegree[nxt] -= 1
-                if indegree[nxt] == 0:
-                    heapq.heappush(heap, (position[nxt], nxt))
-        return order
+        order = topological_order(self.nodes, ((e.src, e.dst) for e in self.edges), stable=True)
+        return [self.nodes[nid] for nid in order]
 
     # ---- naming and ids ------------------------------------------------
     def new_id(self) -> str:

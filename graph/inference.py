@@ -17,6 +17,7 @@ from . import userblocks
 from .diagnose import diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
+from .index import GraphIndex
 from .layers import shared
 from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
@@ -66,71 +67,6 @@ class NodeResult:
     def ok(self) -> bool:
         """Whether the node's output shapes are known."""
         return self.output_shapes is not None
-
-
-@dataclass
-class GraphIndex:
-    """Adjacency of a document, built in one pass per analysis and shared by all checks.
-
-    Attributes:
-        ins: edges into each node, ordered by destination port.
-        succ: successor ids of each node (with repeats, one per edge).
-        preds: predecessor ids of each node (with repeats).
-        order: node ids in a topological order; nodes on or after a cycle are left out.
-    """
-
-    ins: dict[str, list[Edge]]
-    succ: dict[str, list[str]]
-    preds: dict[str, list[str]]
-    order: list[str]
-
-    @classmethod
-    def of(cls, doc: Document) -> GraphIndex:
-        """Index `doc` in one pass over its edges."""
-        nodes = doc.nodes
-        ins: dict[str, list[Edge]] = {}
-        succ: dict[str, list[str]] = {}
-        preds: dict[str, list[str]] = {}
-        waiting = dict.fromkeys(nodes, 0)
-        for e in doc.edges:
-            src, dst = e.src, e.dst
-            if dst in ins:
-                ins[dst].append(e)
-                preds[dst].append(src)
-            else:
-                ins[dst], preds[dst] = [e], [src]
-            if src in succ:
-                succ[src].append(dst)
-            else:
-                succ[src] = [dst]
-            if src in nodes and dst in waiting:
-                waiting[dst] += 1
-        for edges in ins.values():
-            if len(edges) > 1:
-                edges.sort(key=_dst_port)
-        return cls(ins, succ, preds, _kahn(waiting, succ))
-
-
-def _dst_port(edge: Edge) -> int:
-    return edge.dst_port
-
-
-def _kahn(waiting: dict[str, int], succ: dict[str, list[str]]) -> list[str]:
-    """A topological order (any one will do for inference), in linear time.
-
-    `waiting` counts each node's incoming edges from existing nodes; it is consumed.
-    """
-    ready = [nid for nid, n in waiting.items() if n == 0]
-    order = []
-    while ready:
-        nid = ready.pop()
-        order.append(nid)
-        for nxt in succ.get(nid, ()):
-            if nxt in waiting:
-                waiting[nxt] -= 1
-                if waiting[nxt] == 0:
-                    ready.append(nxt)
-    return order
 
 
 def spec_of(node: Node) -> LayerSpec | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .document import Document, Node, name_problem
-from .inference import ERROR, WARNING, GraphIndex, Issue, NodeResult, spec_of
+from .index import GraphIndex
+from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .shapes import fmt
 from .spec import LAYER_SPECS
 from .training import CLASSIFICATION_LOSSES, resolve_training
@@ -84,17 +85,7 @@ def structure_issues(doc: Document, index: GraphIndex) -> list[Issue]:
 
 def cycle_nodes(doc: Document, index: GraphIndex) -> set[str]:
     """Nodes on a cycle (or between cycles); empty for a DAG."""
-    if len(index.order) == len(doc.nodes):
-        return set()
-    left = set(doc.nodes) - set(index.order)
-    changed = True
-    while changed:  # peel off nodes that only lead out of the cycles
-        changed = False
-        for nid in list(left):
-            if not any(dst in left for dst in index.succ.get(nid, ())):
-                left.discard(nid)
-                changed = True
-    return left
+    return index.cycle_nodes(doc.nodes)
 
 
 # ---- names ----------------------------------------------------------------
@@ -145,13 +136,7 @@ def usage_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     outputs = [nid for nid in doc.outputs if nid in doc.nodes]
     if not outputs:
         return []  # "no_outputs" already says it all
-    preds = index.preds
-    used, stack = set(), list(outputs)
-    while stack:
-        nid = stack.pop()
-        if nid not in used:
-            used.add(nid)
-            stack.extend(preds.get(nid, ()))
+    used = index.upstream(outputs)
     return [Issue(n.id, None, WARNING, f"{n.name!r} ({n.kind}) does not lead to any model "
                   "output, so it is left out of the model", "unused_node", ("remove_node",))
             for n in doc.nodes.values() if n.id not in used]

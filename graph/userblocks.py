@@ -37,6 +37,7 @@ from typing import Any
 
 from .document import Document, Edge
 from .errors import KerasCanvasError, ParamError, ShapeError
+from .index import topological_order
 from .layers import shared
 from .params import ParamSpec, to_json
 from .spec import LAYER_SPECS, LayerSpec, Shape, register
@@ -187,21 +188,9 @@ def _check_recursion(name: str, blocks: Mapping[str, Any]) -> None:
 
 def _topological(data: Mapping[str, Any]) -> list[str] | None:
     """Inner node ids in call order (document order breaks ties), None on a cycle."""
-    order_of = [n["id"] for n in data["nodes"]]
-    waiting = dict.fromkeys(order_of, 0)
-    for e in data["edges"]:
-        waiting[e["dst"]] += 1
-    order: list[str] = []
-    while len(order) < len(order_of):
-        ready = next((n for n in order_of if waiting.get(n) == 0), None)
-        if ready is None:
-            return None
-        waiting[ready] = -1
-        order.append(ready)
-        for e in data["edges"]:
-            if e["src"] == ready:
-                waiting[e["dst"]] -= 1
-    return order
+    ids = [n["id"] for n in data["nodes"]]
+    order = topological_order(ids, ((e["src"], e["dst"]) for e in data["edges"]), stable=True)
+    return order if len(order) == len(ids) else None
 
 
 # ---- binding a definition to a LayerSpec ---------------------------------------

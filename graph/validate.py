@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from . import events as ev
 from . import inference
 from .document import Document, Edge
-from .inference import ERROR, WARNING, GraphIndex, Issue, NodeResult
+from .index import GraphIndex
+from .inference import ERROR, WARNING, Issue, NodeResult
 from .rules import document_issues
 from .spec import Shape
 
