@@ -83,6 +83,7 @@ class Document:
         self.training: dict[str, Any] = {}
         self.ui: dict[str, Any] = {}
         self.blocks: dict[str, Any] = {}
+        self.search: dict[str, Any] = {}  # graph.search: read by the search only
         self.events = ev.EventEmitter()
         self._next_id = 1
 
@@ -244,6 +245,10 @@ class Document:
     def set_training(self, training: dict) -> None:
         self.training = copy.deepcopy(training)
         self.events.emit(ev.Event(ev.TRAINING_CHANGED))
+
+    def set_search(self, search: dict) -> None:
+        self.search = copy.deepcopy(search)
+        self.events.emit(ev.Event(ev.SEARCH_CHANGED))
 
     def reset(self) -> None:
         """Tell listeners that everything changed (after a load)."""

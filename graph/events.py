@@ -17,6 +17,7 @@ NODE_MOVED = "node_moved"
 OUTPUTS_CHANGED = "outputs_changed"
 TRAINING_CHANGED = "training_changed"
 BLOCKS_CHANGED = "blocks_changed"
+SEARCH_CHANGED = "search_changed"
 RESET = "reset"
 
 # Events after which shapes downstream of `node` must be inferred again.

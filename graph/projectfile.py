@@ -22,6 +22,7 @@ import jsonschema
 from .document import Document, Edge, name_problem
 from .errors import DocumentError, ProjectFileError
 from .params import to_json
+from .search import SCHEMA as SEARCH_SCHEMA
 from .spec import KIND_ALIASES, LAYER_SPECS
 
 FORMAT = "kerascanvas"
@@ -50,6 +51,7 @@ SCHEMA: dict[str, Any] = {
         "training": {"type": "object"},
         "ui": {"type": "object"},
         "blocks": {"type": "object"},
+        "search": SEARCH_SCHEMA,
     },
 }
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -115,6 +117,7 @@ def from_dict(data: Any) -> Document:
     doc.training = data.get("training", {})
     doc.ui = data.get("ui", {})
     doc.blocks = data.get("blocks", {})
+    doc.search = data.get("search", {})
     return doc
 
 
@@ -146,6 +149,8 @@ def to_dict(doc: Document) -> dict[str, Any]:
     }
     if doc.blocks:
         data["blocks"] = doc.blocks
+    if doc.search:
+        data["search"] = doc.search
     return data
 
 

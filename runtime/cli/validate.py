@@ -1,6 +1,7 @@
 """`kerascanvas validate FILE [--json]`: check a project without building it.
 
-Exit codes: 0 valid (warnings allowed), 1 the graph has errors, 2 the file could
+Exit codes: 0 valid (warnings allowed), 1 the graph or the ranges of its `search`
+section have errors (each range names its node and parameter), 2 the file could
 not be read as a project (the loader's message, naming the field, goes to stderr).
 This command imports neither keras nor torch, so it answers quickly.
 """
@@ -12,6 +13,7 @@ import json
 from typing import Any
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import Analysis, analyze
 
@@ -31,11 +33,20 @@ def run(args: argparse.Namespace) -> int:
     if doc is None:
         return EXIT_UNREADABLE
     analysis = analyze(doc)
+    searched = check_search(doc)
     if args.json:
-        print(json.dumps(to_json(doc, analysis), indent=2))
+        print(json.dumps({**to_json(doc, analysis), "search_issues": _issues(searched)},
+                         indent=2))
     else:
         print(format_summary(doc, analysis))
-    return 0 if analysis.valid else 1
+        for issue in searched:
+            print(f"search error: {issue.message}")
+    return 0 if analysis.valid and not searched else 1
+
+
+def _issues(issues) -> list[dict[str, Any]]:
+    return [{"node": i.node, "port": i.port, "severity": i.severity, "message": i.message}
+            for i in issues]
 
 
 def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:
@@ -54,6 +65,5 @@ def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:
         "valid": analysis.valid,
         "nodes": nodes,
         "total_params": {"trainable": trainable, "non_trainable": frozen},
-        "issues": [{"node": i.node, "port": i.port, "severity": i.severity,
-                    "message": i.message} for i in analysis.issues],
+        "issues": _issues(analysis.issues),
     }

@@ -52,7 +52,7 @@ def test_json_report(project, capsys):
     code, out, _ = run_cli(capsys, project(mnist_doc()), "--json")
     report = json.loads(out)
     assert code == 0
-    assert set(report) == {"valid", "nodes", "total_params", "issues"}
+    assert set(report) == {"valid", "nodes", "total_params", "issues", "search_issues"}
     assert report["valid"] is True and report["issues"] == []
     conv = next(n for n in report["nodes"] if n["name"] == "conv1")
     assert conv == {"id": "conv1", "name": "conv1", "kind": "Conv2D",
@@ -111,3 +111,17 @@ def test_command_loads_neither_keras_nor_torch(project):
                           cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_a_search_range_outside_the_limits_fails_validation_naming_node_and_param(project,
+                                                                                   capsys):
+    doc = mnist_doc()
+    conv = doc.find("conv1")
+    doc.search = {"params": [{"node": conv.id, "param": "filters", "type": "int",
+                              "low": 0, "high": 8}]}
+    code, out, _ = run_cli(capsys, project(doc), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["valid"] is True  # the graph itself is fine
+    (issue,) = report["search_issues"]
+    assert issue["node"] == conv.id and "conv1.filters" in issue["message"]

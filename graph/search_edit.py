@@ -1,0 +1,130 @@
+"""Undoable edits of the `search` section, and "apply best". Pure.
+
+`mark(doc, target, entry)` and `unmark(doc, target)` return the `SetSearch`
+command that adds (or replaces) or removes one searched parameter; the window's
+property editor pushes them. `apply_values(stack, doc, values)` writes a
+trial's values into the graph and the training settings as one undoable step.
+
+>>> from kerascanvas.graph.commands import UndoStack
+>>> doc, stack = Document(), UndoStack()
+>>> dense = doc.add_node("Dense", params={"units": 4})
+>>> stack.push(mark(doc, (dense.id, "units"), suggest_range(doc, (dense.id, "units"))))
+>>> doc.search["params"][0]["low"], doc.search["params"][0]["high"]
+(2, 8)
+>>> apply_values(stack, doc, {"dense.units": 6}), doc.node(dense.id).params["units"]
+([], 6)
+>>> stack.undo(); doc.node(dense.id).params["units"]
+4
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .commands import Command, SetParam, SetTraining, UndoStack
+from .document import Document
+from .search import SearchParam, current_value, search_params, set_training_value
+
+
+class SetSearch(Command):
+    """Replace the whole `search` section."""
+
+    def __init__(self, doc: Document, search: dict, text: str = "Change search"):
+        self.doc, self.search, self.text = doc, copy.deepcopy(search), text
+
+    def do(self):
+        self.old = copy.deepcopy(self.doc.search)
+        self.doc.set_search(self.search)
+
+    def undo(self):
+        self.doc.set_search(self.old)
+
+
+def entry_for(doc: Document, target: tuple[str, str]) -> SearchParam | None:
+    """The searched parameter with this target, or None."""
+    return next((e for e in search_params(doc) if e.target == target), None)
+
+
+def mark(doc: Document, target: tuple[str, str], entry: Mapping[str, Any]) -> SetSearch:
+    """The command that searches `target` with `entry` (its range), replacing any other
+    range of the same target in place."""
+    first, second = target
+    raw = {k: v for k, v in entry.items() if k not in ("node", "param", "training")}
+    raw.update({"training": second} if first == "training" else {"node": first, "param": second})
+    section = copy.deepcopy(doc.search or {})
+    params = section.setdefault("params", [])
+    at = next((i for i, e in enumerate(search_params(doc)) if e.target == target), None)
+    if at is None:
+        params.append(raw)
+    else:
+        params[at] = raw
+    return SetSearch(doc, section, f"Search {second}")
+
+
+def unmark(doc: Document, target: tuple[str, str]) -> SetSearch:
+    """The command that stops searching `target` (it keeps its current value)."""
+    section = copy.deepcopy(doc.search or {})
+    section["params"] = [raw for raw, e in zip(section.get("params", []), search_params(doc),
+                                               strict=True) if e.target != target]
+    return SetSearch(doc, section, f"Stop searching {target[1]}")
+
+
+def suggest_range(doc: Document, target: tuple[str, str]) -> dict[str, Any]:
+    """A first range around the current value, within the parameter's limits: half to
+    twice an integer, a tenth to ten times a positive float (log scale), every choice."""
+    first, second = target
+    value = current_value(doc, SearchParam("choice", node=first, param=second)
+                          if first != "training" else SearchParam("choice", training=second))
+    spec = None if first == "training" else doc.node(first).spec.param(second)
+    if spec is not None and spec.allowed:
+        return {"type": "choice", "choices": [c for c in spec.allowed if c is not None]}
+    if spec is not None and spec.type == "bool":
+        return {"type": "choice", "choices": [False, True]}
+    if isinstance(value, bool) or not isinstance(value, int | float | tuple | list):
+        return {"type": "choice", "choices": [value]}
+    if isinstance(value, tuple | list):
+        value = value[0] if value else 1
+    if spec is not None and spec.type in ("int", "ints", "int_or_list") or \
+            (spec is None and isinstance(value, int)):
+        return _clamped(spec, {"type": "int", "low": max(1, value // 2), "high": max(2, value * 2)})
+    if 0 <= value < 1 and spec is not None and spec.max is not None and spec.max <= 1:
+        return {"type": "float", "low": 0.0, "high": min(0.5, spec.max)}  # rates
+    if value > 0:
+        return _clamped(spec, {"type": "float", "low": value / 10, "high": value * 10,
+                               "log": True})
+    return _clamped(spec, {"type": "float", "low": value - 1.0, "high": value + 1.0})
+
+
+def _clamped(spec, entry: dict[str, Any]) -> dict[str, Any]:
+    if spec is None:
+        return entry
+    if spec.min is not None:
+        floor = spec.min + (1 if spec.min_exclusive and entry["type"] == "int" else 0)
+        entry["low"] = max(entry["low"], floor)
+    if spec.max is not None:
+        entry["high"] = min(entry["high"], spec.max)
+    if entry["type"] == "int":
+        entry["low"], entry["high"] = int(entry["low"]), int(entry["high"])
+    return entry
+
+
+def apply_values(stack: UndoStack, doc: Document, values: Mapping[str, Any],
+                 text: str = "Apply search values") -> list[str]:
+    """Write the values of a trial (search key -> value) into the document as one
+    undoable step; returns the keys of the section that the values did not cover."""
+    missing = []
+    with stack.macro(text):
+        training = copy.deepcopy(doc.training or {})
+        for entry in search_params(doc):
+            key = entry.key(doc)
+            if key not in values:
+                missing.append(key)
+            elif entry.training:
+                training = set_training_value(training, entry.training, values[key])
+            elif entry.node in doc.nodes:
+                stack.push(SetParam(doc, entry.node, entry.param, values[key]))
+        if training != (doc.training or {}):
+            stack.push(SetTraining(doc, training))
+    return missing
