@@ -9,6 +9,7 @@ that would make every batch wait for the GPU.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,8 @@ from .optim import current_learning_rate
 
 keras = import_keras()
 
-__all__ = ["FastBridge", "FaultInjector", "LastFiniteWeights", "TensorBoardLogger",
-           "defines", "make_callbacks", "overrides_batch_end"]
+__all__ = ["AtomicCheckpoint", "FastBridge", "FaultInjector", "LastFiniteWeights",
+           "TensorBoardLogger", "defines", "make_callbacks", "overrides_batch_end", "save_atomic"]
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
@@ -68,7 +69,7 @@ def _keras_callback(cls_name: str) -> Callable[..., Any]:
 
 def _checkpoint(**options):
     Path(options["filepath"]).parent.mkdir(parents=True, exist_ok=True)
-    return keras.callbacks.ModelCheckpoint(**options)
+    return AtomicCheckpoint(**options)
 
 
 def _csv_logger(**options):
@@ -170,3 +171,39 @@ class FaultInjector(keras.callbacks.Callback):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB "
                                          "(injected fault)")
         self.model.set_weights([w * float("nan") for w in self.model.get_weights()])
+
+
+def partial_path(path: str | Path) -> Path:
+    """Where a file is written before it is renamed to `path` (same folder and suffix,
+    as Keras checks the suffix: `.keras`, `.weights.h5`)."""
+    path = Path(path)
+    return path.with_name(f".partial-{os.getpid()}-{path.name}")
+
+
+def save_atomic(model, path: str | Path, weights_only: bool = False, **options) -> None:
+    """`model.save(path)` (or `save_weights`) under a temporary name, then renamed, so a
+    process killed while saving leaves the previous file whole."""
+    keras_model = keras.Model
+    temporary = partial_path(path)
+    saver = keras_model.save_weights if weights_only else keras_model.save
+    try:
+        saver(model, str(temporary), **options)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+class AtomicCheckpoint(keras.callbacks.ModelCheckpoint):
+    """Keras' ModelCheckpoint whose files are written atomically (see `save_atomic`):
+    a run killed in the middle of a checkpoint keeps the last complete one."""
+
+    def _save_model(self, epoch, batch, logs):
+        model = self.model
+        model.save = lambda path, **kw: save_atomic(model, path, **kw)
+        model.save_weights = lambda path, **kw: save_atomic(model, path, True, **kw)
+        try:
+            super()._save_model(epoch, batch, logs)
+        finally:
+            model.__dict__.pop("save", None)
+            model.__dict__.pop("save_weights", None)

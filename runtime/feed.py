@@ -82,19 +82,69 @@ class Batches:
         yield from torch.randperm(self.length, device=self.device).split(self.batch_size)
 
 
+class ShardedBatches(Batches):
+    """This rank's part of every global batch, for data-parallel training.
+
+    The epoch's order (a permutation from a generator seeded alike on every
+    rank, or the plain order) is cut into global batches of `batch_size`, as
+    one process would; each global batch is split into `world` equal parts and
+    rank `rank` takes part `rank`. A last, partial global batch is filled up to
+    a multiple of `world` with samples from the start of the epoch's order (as
+    torch's DistributedSampler pads), so every rank runs the same number of
+    equal batches and DDP's averaged gradient is the global batch's.
+    """
+
+    def __init__(self, length: int, batch_size: int, shuffle: bool, device, shard):
+        super().__init__(length, batch_size, shuffle, device)
+        import torch
+
+        self.rank, self.world = shard.rank, shard.world
+        self.generator = torch.Generator().manual_seed(int(shard.seed))
+
+    def __iter__(self):
+        import torch
+
+        order = torch.randperm(self.length, generator=self.generator) if self.shuffle \
+            else torch.arange(self.length)
+        for start in range(0, self.length, self.batch_size):
+            batch = order[start:start + self.batch_size]
+            short = -len(batch) % self.world
+            if short:
+                batch = torch.cat([batch, order[:short]])
+            yield batch.view(self.world, -1)[self.rank].to(self.device)
+
+
 def _first(batch):
     return batch
 
 
-def loader(x, y, sample_weight, batch_size: int, shuffle: bool, device):
-    """A DataLoader over tensors already on `device` (see `DeviceArrays`)."""
+def loader(x, y, sample_weight, batch_size: int, shuffle: bool, device, shard=None):
+    """A DataLoader over tensors already on `device` (see `DeviceArrays`).
+
+    With `shard` (a `distributed.Session`), the batches are this rank's parts of
+    the global batches of `batch_size` (see `ShardedBatches`).
+    """
     import torch
 
     length = int(next(iter(_flat(x))).shape[0])
     parts = (x, y) if sample_weight is None else (x, y, sample_weight)
-    return torch.utils.data.DataLoader(
-        DeviceArrays(parts, length),
-        batch_sampler=Batches(length, batch_size, shuffle, device), collate_fn=_first)
+    batches = Batches(length, batch_size, shuffle, device) if shard is None else \
+        ShardedBatches(length, batch_size, shuffle, device, shard)
+    return torch.utils.data.DataLoader(DeviceArrays(parts, length), batch_sampler=batches,
+                                       collate_fn=_first)
+
+
+def held_out(x, y, batch_size: int, device, shard=None):
+    """A DataLoader to evaluate on: all of `x, y`, or with `shard` this rank's contiguous
+    share of it in batches of the rank's share of `batch_size` (metric states are then
+    summed over the ranks, so the shares need not be equal and nothing is repeated)."""
+    if shard is not None:
+        length = int(next(iter(_flat(x))).shape[0])
+        start, stop = (length * shard.rank) // shard.world, \
+            (length * (shard.rank + 1)) // shard.world
+        x, y = _map(lambda t: t[start:stop], x), _map(lambda t: t[start:stop], y)
+        batch_size = max(batch_size // shard.world, 1)
+    return loader(x, y, None, batch_size, False, device)
 
 
 def _flat(nest) -> list:
@@ -150,11 +200,13 @@ def fits_on(device: str, nbytes: int) -> bool:
     return nbytes <= MEMORY_SHARE * free
 
 
-def on_device(plan, device: str) -> bool:
+def on_device(plan, device: str, shard=None) -> bool:
     """Turn a FitPlan of arrays into DataLoaders over device tensors; True if it did.
 
     `plan.fit` and `plan.evaluate` are changed in place. Anything but arrays (an
-    image folder) and data that does not fit are left to Keras' own path.
+    image folder) and data that does not fit are left to Keras' own path. With
+    `shard` (a `distributed.Session`), training batches are this rank's parts of
+    each global batch and evaluation covers this rank's share of the held-out data.
     """
     import torch
 
@@ -179,8 +231,8 @@ def on_device(plan, device: str) -> bool:
     except TypeError:
         return False
     batch = int(fit["batch_size"])
-    train = loader(tx, ty, sw, batch, bool(fit.get("shuffle", True)), place)
-    validation = None if val_t is None else loader(*val_t, None, batch, False, place)
+    train = loader(tx, ty, sw, batch, bool(fit.get("shuffle", True)), place, shard)
+    validation = None if val_t is None else held_out(*val_t, batch, place, shard)
     plan.fit = {k: v for k, v in fit.items()
                 if k not in ("x", "y", "batch_size", "shuffle", "class_weight",
                              "validation_data")}
@@ -189,7 +241,7 @@ def on_device(plan, device: str) -> bool:
     if val and _same(held, val):
         plan.evaluate = {"x": validation}
     else:
-        plan.evaluate = {"x": loader(tx, ty, None, batch, False, place)}
+        plan.evaluate = {"x": held_out(tx, ty, batch, place, shard)}
     return True
 
 

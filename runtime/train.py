@@ -34,7 +34,6 @@ from kerascanvas.graph.projectfile import from_dict, to_dict
 from . import finetune
 from .build import build_model, describe_issues, input_nodes
 from .data import DataError, Dataset, check_data, output_shapes
-from .feed import on_device
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 
 OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
@@ -340,7 +339,9 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     Raises:
         TrainingRefused: refused settings or a model that cannot be continued.
     """
+    from . import distributed as ranks
     from .bridge import FastBridge
+    from .callbacks import save_atomic
 
     keras = import_keras()
     doc, resolved = prepare(doc, settings)
@@ -348,6 +349,9 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     result = TrainResult(OK, device=choose_device(resolved["device"]), settings=resolved,
                          initial_epoch=int(initial_epoch), epochs_run=int(initial_epoch))
     set_threads(threads)
+    session = ranks.join(resolved["device"], resolved["seed"])
+    if session is not None:
+        save = ranks.refuse_unshardable(session, doc, resolved, save)
     if resolved["seed"] is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
     plan = plan_fit(doc, data, resolved)
@@ -360,14 +364,15 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             result.model = make_model(doc, resolved, plan.steps, initial_model)
             refuse_untrainable(result.model)
             stage = "moving the data to the device"
-            on_device(plan, result.device)
+            ranks.place(session, plan, result.device, result.model)
             stage = "training"
-            _fit(result, plan, bridge, list(callbacks), doc)
+            _fit(result, plan, bridge, list(callbacks), doc, session)
             stage = "evaluating"
-            if result.ok:
+            if ranks.agreed(session, result.ok):
                 scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
                 result.metrics = {k: float(v) for k, v in scores.items()}
                 result.evaluated_on = plan.evaluated_on
+            ranks.release(session, result.model)
     except Exception as exc:
         if is_out_of_memory(exc):
             _out_of_memory(result, exc, stage, resolved["batch_size"], save)
@@ -376,13 +381,13 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         else:
             raise
     if save and result.model is not None and result.status != OOM:
-        result.model.save(save)
+        save_atomic(result.model, save)
         result.saved = str(save)
     return result
 
 
 def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
-         doc: Document | None = None) -> None:
+         doc: Document | None = None, session=None) -> None:
     from .callbacks import LastFiniteWeights, make_callbacks
     from .dispatch import callback_list
 
@@ -390,6 +395,8 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
     keeper = LastFiniteWeights(result.initial_epoch)
     chosen = make_callbacks(settings)
     listening = [bridge, keeper, *chosen, *callbacks]
+    if session is not None:  # rank 0 writes; one callback keeps the ranks on one batch
+        listening = [*session.keep(listening), *session.callbacks(bridge)]
     histories: list[dict] = []  # one per fit: the two fine-tuning phases make two
 
     def fit(**kwargs):

@@ -18,7 +18,17 @@ Exit codes:
     1  the graph is invalid, the settings are refused, or the data does not fit the
        model (each problem names its node, input, output or settings field)
     2  the project file cannot be read
-    3  training failed: the loss became NaN, or memory ran out
+    3  training failed: the loss became NaN, or memory ran out; with several
+       processes, also a rank that failed or was killed (the others are stopped)
+
+Several processes (torch DDP, started by torchrun; one per GPU on a GPU machine):
+
+    kerascanvas run model.json --nproc-per-node 4
+    kerascanvas run model.json --nnodes 2 --nproc-per-node 4 --rdzv-endpoint node0:29400
+
+`batch_size` is the global batch: each of N processes trains on batch_size/N of
+it, so the learning rate and the steps per epoch mean what they mean in one
+process. Only rank 0 writes the log, checkpoints and the saved model.
 
 keras and torch are imported inside `run` only, so `kerascanvas --help` stays light.
 """
@@ -151,6 +161,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
     parser.add_argument("--save", metavar="MODEL.keras", help="save the trained model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    group = parser.add_argument_group(
+        "several processes (torchrun, torch DDP)",
+        "batch_size stays the global batch: each of the N processes trains on batch_size/N "
+        "samples of it per step. gloo on the CPU, nccl with one process per GPU.")
+    group.add_argument("--nproc-per-node", type=_positive, metavar="N",
+                       help="processes on this machine (one per GPU on a GPU machine)")
+    group.add_argument("--nnodes", type=_positive, default=1, metavar="M",
+                       help="machines in the run; each runs this command (default 1)")
+    group.add_argument("--node-rank", type=_count, metavar="R",
+                       help="this machine's number, 0..M-1 (default: torchrun assigns one)")
+    group.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
+                       help="where the machines meet, the same on every one")
+    group.add_argument("--rdzv-id", default="kerascanvas", metavar="ID",
+                       help="a name for the run, the same on every machine")
 
 
 def _error(message: str) -> None:
@@ -195,7 +219,8 @@ def run(args) -> int:
     return _train(doc, args)
 
 
-def _train(doc, args) -> int:
+def _checked(doc, args):
+    """(document, settings, data), or the exit code after saying what is refused."""
     from ..data import DataError
     from ..train import TrainingRefused, load_checked_data, prepare
 
@@ -209,6 +234,23 @@ def _train(doc, args) -> int:
     except (TrainingRefused, DataError) as exc:
         _error(str(exc))
         return EXIT_INVALID
+    return doc, settings, data
+
+
+def _train(doc, args) -> int:
+    from .. import distributed
+    from ..train import TrainingRefused
+
+    launch = launch_options(args)
+    if launch is not None and not distributed.launched():
+        return _launch(doc, args, launch)
+    checked = _checked(doc, args)
+    if isinstance(checked, int):
+        return checked
+    doc, settings, data = checked
+    if not distributed.is_main():  # rank 0 alone logs, shows progress, saves and prints
+        args = argparse.Namespace(**{**vars(args), "log": None, "save": None,
+                                     "no_progress": True})
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
         sinks = [s for s in (log, progress) if s is not None]
@@ -225,10 +267,72 @@ def _train(doc, args) -> int:
              "epochs_run": result.epochs_run, "initial_epoch": result.initial_epoch,
              "saved": result.saved})
     if not result.ok:
-        _error(result.message)
+        if distributed.is_main():
+            _error(result.message)
         return EXIT_FAILED
-    print(metrics_table(result))
+    if distributed.is_main():
+        print(metrics_table(result))
     return EXIT_OK
+
+
+def launch_options(args):
+    """A `launch.Launch` when the flags ask for several processes, else None."""
+    from ..launch import Launch
+
+    nproc = getattr(args, "nproc_per_node", None)
+    if nproc is None and getattr(args, "nnodes", 1) == 1:
+        return None
+    return Launch(nproc or 1, args.nnodes, args.node_rank, args.rdzv_endpoint, args.rdzv_id)
+
+
+def _launch(doc, args, launch) -> int:
+    """Check everything here, then start torchrun with this command in every rank."""
+    import tempfile
+
+    from .. import distributed
+    from ..launch import launch as start
+
+    found = launch.problems()
+    checked = _checked(doc, args)
+    if isinstance(checked, int):
+        return checked
+    doc, settings, _data = checked
+    found += distributed.problems(doc, settings, launch.world)
+    if found:
+        _error("; ".join(found))
+        return EXIT_INVALID
+    fields = {k: v for k, v in vars(args).items() if not k.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="kerascanvas-run-") as folder:
+        path = f"{folder}/args.json"
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(fields, handle)
+        with ignore_interrupt():
+            outcome = start(launch, "kerascanvas.runtime.cli.rank", [path], args.threads,
+                            EXIT_INVALID, EXIT_FAILED)
+    if outcome.message:
+        _error(outcome.message)
+    return outcome.code
+
+
+class ignore_interrupt:  # noqa: N801  (used as a context manager, like a function)
+    """While torchrun runs the ranks, Ctrl+C is theirs: each rank stops after its
+    current batch (a second Ctrl+C aborts them), and the launcher waits for them."""
+
+    def __enter__(self):
+        # A handler, not SIG_IGN: an ignored signal would stay ignored in the ranks.
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        except ValueError:  # not the main thread
+            self._previous = None
+        return self
+
+    @staticmethod
+    def _on_interrupt(signum, frame):
+        _error("the ranks stop after their current batch (Ctrl+C again aborts them)")
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _fit(doc, data, args, sink):

@@ -1,0 +1,380 @@
+"""Data-parallel training with torch DDP, inside a process that torchrun started.
+
+Keras 3.15 has no `keras.distribution` for torch, so each rank runs our usual
+engine (`runtime.train`) and this module makes the ranks one run:
+
+- `join(device)` starts the process group from torchrun's environment (`RANK`,
+  `WORLD_SIZE`, `LOCAL_RANK`, `MASTER_ADDR`...): gloo on the CPU, nccl on GPUs
+  with one rank per GPU (`cuda:LOCAL_RANK`). Outside torchrun it returns None and
+  nothing changes.
+- `Session.wrap(model)` wraps the Keras model in `DistributedDataParallel`
+  (which broadcasts rank 0's weights, then averages the gradients in backward)
+  and routes the training forward pass through it; the optimizer still applies
+  the gradients, as in the keras.io guide on torch DDP.
+- `batch_size` is the *global* batch: each step, every rank trains on its own
+  `batch_size / world` samples of the same global batch (`runtime.feed` shards
+  it), DDP averages the gradients, so a step, the steps per epoch and the
+  learning rate mean what they mean in a one-process run.
+- Metrics are global: the metric states (sums and counts) are summed over the
+  ranks before Keras turns them into the epoch's logs, for training,
+  validation and evaluation alike. Logs are identical on every rank, so early
+  stopping or a LR plateau decides the same everywhere.
+- BatchNormalization: Keras keeps its moving statistics as Parameters without
+  gradients, which DDP does not reduce. Each rank normalises with its own
+  batch's statistics (as torch's plain DDP does); at the end of every training
+  epoch the moving mean and variance are averaged over the ranks, so every
+  rank, and the model rank 0 saves, hold the same statistics.
+- Stop and pause: rank 0 alone hears commands (Ctrl+C, the window). Before
+  every batch the ranks take rank 0's stop flag (a broadcast on a CPU gloo
+  group with a long timeout, so a paused rank 0 holds the others without a
+  GPU sync), so every rank ends after the same batch.
+
+Newer Keras versions start to wrap DDP by themselves under torchrun;
+`check_keras()` refuses a version this module has not been checked against.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .keras_env import choose_device, import_keras
+
+ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
+CHECKED_KERAS = ((3, 0), (3, 16))  # [low, high): Keras wraps DDP itself from its 3.16 work on
+_SESSION: Session | None = None
+
+keras = import_keras()
+
+
+def _refused(message: str):
+    from .train import TrainingRefused
+
+    return TrainingRefused(message)
+
+
+def launched() -> bool:
+    """Whether this process was started by torchrun (its environment names a rank)."""
+    return all(key in os.environ for key in ENV_KEYS)
+
+
+def rank() -> int:
+    """This process's global rank (0 outside torchrun)."""
+    return int(os.environ.get("RANK", "0")) if launched() else 0
+
+
+def is_main() -> bool:
+    """Whether this process writes: rank 0, or the only process."""
+    return rank() == 0
+
+
+def check_keras(version: str | None = None) -> None:
+    """Refuse a Keras whose torch trainer may wrap DDP itself (or was never checked).
+
+    >>> check_keras("3.15.1")
+    """
+    text = version or import_keras().__version__
+    parts = tuple(int(p) for p in text.split(".")[:2] if p.isdigit())
+    low, high = CHECKED_KERAS
+    if not low <= parts < high:
+        raise _refused(
+            f"Training on several processes was checked with Keras "
+            f"{'.'.join(map(str, low))} to before {'.'.join(map(str, high))}; this is Keras "
+            f"{text}, whose torch trainer may wrap DDP itself. Use one process, or a checked "
+            "Keras version.")
+
+
+@dataclass
+class Session:
+    """This rank's place in the run and the groups it talks through."""
+
+    rank: int
+    world: int
+    local_rank: int
+    device: str
+    seed: int
+    control: Any = None
+    ddp: Any = None
+    _patched: list[str] = field(default_factory=list)
+    _epoch_open: bool = False
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    # ---- settings ---------------------------------------------------------------
+    def keep(self, callbacks: list) -> list:
+        """The callbacks this rank runs: rank 0 all, the others none that write files."""
+        from .callbacks import TensorBoardLogger
+
+        writers = (keras.callbacks.ModelCheckpoint, keras.callbacks.CSVLogger,
+                   keras.callbacks.BackupAndRestore, TensorBoardLogger)
+        if self.is_main:
+            return callbacks
+        return [cb for cb in callbacks if not isinstance(cb, writers)]
+
+    # ---- the model ----------------------------------------------------------------
+    def wrap(self, model) -> None:
+        """Wrap `model` in DDP for training and make its logs global (see the module)."""
+        import torch
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [torch.cuda.current_device()] if self.device == "cuda" else None
+        self.ddp = DistributedDataParallel(model, device_ids=ids)
+        original = model._get_metrics_result_or_logs
+
+        def global_logs(logs):
+            self.sum_metrics(model)
+            if self._epoch_open:  # the epoch's training just ended, validation is next
+                self._epoch_open = False
+                self.average_statistics(model)
+            return original(logs)
+
+        model.train_step = ddp_train_step(model, self.ddp)
+        model._get_metrics_result_or_logs = global_logs
+        self._patched = ["train_step", "_get_metrics_result_or_logs"]
+        # Dropout (torch's own RNG) should differ between ranks; weights were broadcast.
+        torch.manual_seed(self.seed + 7919 * self.rank)
+
+    def release(self, model) -> None:
+        """Undo `wrap`: evaluate and predict run on this rank's own data again."""
+        for name in self._patched:
+            model.__dict__.pop(name, None)
+        self._patched, self.ddp = [], None
+
+    def sum_metrics(self, model) -> None:
+        """Sum every metric's state (totals, counts, confusion counts) over the ranks."""
+        import torch
+        import torch.distributed as dist
+
+        values = [v.value for v in model.metrics_variables]
+        if not values:
+            return
+        with torch.no_grad():
+            flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in values])
+            dist.all_reduce(flat)
+            for tensor, part in zip(values, flat.split([t.numel() for t in values]),
+                                    strict=True):
+                tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
+
+    def average_statistics(self, model) -> None:
+        """Average BatchNormalization's moving mean and variance over the ranks."""
+        import torch
+        import torch.distributed as dist
+
+        keras = import_keras()
+        values = [v.value for layer in model._flatten_layers(include_self=False)
+                  if isinstance(layer, keras.layers.BatchNormalization)
+                  for v in (layer.moving_mean, layer.moving_variance)]
+        if not values:
+            return
+        with torch.no_grad():
+            flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in values])
+            dist.all_reduce(flat)
+            flat /= self.world
+            for tensor, part in zip(values, flat.split([t.numel() for t in values]),
+                                    strict=True):
+                tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
+
+    # ---- agreement ------------------------------------------------------------------
+    def agree(self, flag: bool) -> bool:
+        """Rank 0's `flag`, on every rank (a CPU broadcast: no GPU sync)."""
+        import torch
+        import torch.distributed as dist
+
+        value = torch.tensor([1 if flag else 0], dtype=torch.int32)
+        dist.broadcast(value, src=0, group=self.control)
+        return bool(value.item())
+
+    def callbacks(self, bridge) -> list:
+        """The callback that keeps every rank on the same batch; last in the list."""
+        return [RankSync(self, bridge)]
+
+
+def ddp_train_step(model, ddp):
+    """A `train_step` for `model` whose forward pass goes through `ddp`.
+
+    The same steps as Keras' torch `train_step` (forward, zero the gradients,
+    the compiled loss, the loss tracker, backward, `optimizer.apply`, metrics);
+    only the forward call differs, so that DDP averages the gradients.
+    """
+    import torch
+
+    keras = import_keras()
+
+    def train_step(data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = ddp(x, training=True) if model._call_has_training_arg else ddp(x)
+        model.zero_grad()
+        loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                   training=True)
+        first = next(t for t in keras.tree.flatten(x) if t is not None)
+        model._loss_tracker.update_state(loss, sample_weight=first.shape[0])
+        loss = model.optimizer.scale_loss(loss)
+        loss.backward()
+        weights = model.trainable_weights[:]
+        with torch.no_grad():
+            model.optimizer.apply([v.value.grad for v in weights], weights)
+        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    return train_step
+
+
+class RankSync(keras.callbacks.Callback):
+    """Every rank stops after the batch rank 0 stops after, and at the same epoch.
+
+    Last in the callback list, it overrides any rank-local decision (a NaN seen by
+    one rank's bridge) with rank 0's. Only begin hooks, so no per-batch GPU sync.
+    """
+
+    def __init__(self, session: Session, bridge):
+        super().__init__()
+        self.session, self.bridge = session, bridge
+
+    def _mine(self) -> bool:
+        stopped = bool(self.model.stop_training)
+        return stopped or bool(self.session.is_main and getattr(self.bridge, "stopped", False))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.session._epoch_open = True
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.stop_training = self.session.agree(self._mine())
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = self.session.agree(self._mine())
+
+
+# ---- the hooks `runtime.train` calls (each a no-op without a session) ---------------
+def problems(doc, settings, world: int) -> list[str]:
+    """Why these settings cannot train on `world` processes (empty when they can).
+
+    Checked by the launcher before torchrun starts, and again by every rank.
+    """
+    found = []
+    batch = int(settings["batch_size"])
+    if batch % world:
+        found.append(f"training.batch_size is the global batch, shared equally by the {world} "
+                     f"processes, so it must be a multiple of {world}. Received: "
+                     f"batch_size={batch}")
+    if (doc.training or {}).get("finetune"):
+        found.append("training.finetune: a two-phase fine-tune runs in one process only (its "
+                     "second phase changes which weights train); remove the finetune section "
+                     "or train with one process")
+    if any(entry.get("name") == "terminate_on_nan" for entry in settings.get("callbacks") or []):
+        found.append("training.callbacks: terminate_on_nan stops one rank by itself, which "
+                     "would leave the others waiting; with several processes a NaN loss "
+                     "already ends the run on every rank (rank 0 watches the loss)")
+    return found
+
+
+def refuse_unshardable(session: Session, doc, settings, save: str | None) -> str | None:
+    """Refuse what cannot be shared over the ranks; the path this rank saves to.
+
+    Raises:
+        TrainingRefused: the `problems` of these settings.
+    """
+    found = problems(doc, settings, session.world)
+    if found:
+        raise _refused("; ".join(found))
+    return save if session.is_main else None
+
+
+def place(session: Session | None, plan, device: str, model) -> None:
+    """Put the data on the device (this rank's shard) and wrap the model in DDP."""
+    from .feed import on_device
+
+    placed = on_device(plan, device, shard=session)
+    if session is None:
+        return
+    if not placed:
+        raise _refused("training.data: several processes need array data that fits on the "
+                       "device (the device feed shards it); image folders and data kept on "
+                       "the host train with one process")
+    session.wrap(model)
+
+
+def agreed(session: Session | None, flag: bool) -> bool:
+    """`flag`, or with a session rank 0's `flag` on every rank."""
+    return flag if session is None else session.agree(flag)
+
+
+def release(session: Session | None, model) -> None:
+    if session is not None and model is not None:
+        session.release(model)
+
+
+# ---- joining the run ------------------------------------------------------------------
+def join(device: str = "auto", seed: int | None = None) -> Session | None:
+    """The session of this rank, started on first call; None outside torchrun.
+
+    Args:
+        device: the settings' device: "cpu" gives gloo, a GPU gives nccl on
+            `cuda:LOCAL_RANK`.
+        seed: the settings' seed; None draws one on rank 0 and shares it.
+
+    Raises:
+        TrainingRefused: a rank without a GPU of its own, or an unchecked Keras.
+    """
+    global _SESSION
+    if _SESSION is not None or not launched():
+        return _SESSION
+    import torch
+    import torch.distributed as dist
+
+    check_keras()
+    local = int(os.environ["LOCAL_RANK"])
+    kind = choose_device(device)
+    if kind == "cuda":
+        count = torch.cuda.device_count()
+        if local >= count:
+            raise _refused(
+                f"local rank {local} has no GPU of its own: this machine has {count} GPU(s). "
+                f"Start at most {count} processes per node (one per GPU), or train on the CPU.")
+        torch.cuda.set_device(local)
+    dist.init_process_group("nccl" if kind == "cuda" else "gloo")
+    control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
+    _SESSION = Session(dist.get_rank(), dist.get_world_size(), local, kind,
+                       _shared_seed(seed, control), control)
+    watch_parent()
+    return _SESSION
+
+
+def _shared_seed(seed: int | None, group) -> int:
+    import torch
+    import torch.distributed as dist
+
+    drawn = seed if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
+    value = torch.tensor([drawn], dtype=torch.int64)
+    dist.broadcast(value, src=0, group=group)
+    return int(value.item())
+
+
+def leave() -> None:
+    """End this rank's process group (at the end of the rank's program)."""
+    global _SESSION
+    if _SESSION is None:
+        return
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    _SESSION = None
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """End this rank if its torchrun agent dies without stopping it (a SIGKILLed agent
+    cannot; an orphaned rank would otherwise wait, or train, on its own)."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True, name="kerascanvas-parent-watch").start()

@@ -1,0 +1,133 @@
+"""Starting a run on several processes with torchrun, and saying how it ended.
+
+We build no launcher: `launch()` hands torchrun (`torch.distributed.run`, the
+code behind the `torchrun` command) its usual arguments and runs its elastic
+agent in this process. The agent starts one process per rank with
+`python -m MODULE ARGS...`, watches them (every 0.1 s), and when one fails or
+is killed it stops the others and raises `ChildFailedError`, which
+`describe_failure` turns into one clear sentence. Nothing restarts
+(`--max-restarts 0`): a run that lost a rank is over, and rank 0's files are
+complete because they are written under a temporary name and renamed.
+
+One machine: `--standalone --nproc-per-node N`. Several machines: every node
+runs the same command with `--nnodes M` and one `--rdzv-endpoint HOST:PORT`;
+with `--node-rank R` each node says its rank (torchrun's static rendezvous),
+otherwise torchrun's c10d rendezvous numbers the nodes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+# The agent must not turn Ctrl+C into killing the ranks: each rank hears it and
+# stops after the current batch. SIGTERM (a kill from the window) still ends all.
+AGENT_SIGNALS = "SIGTERM,SIGHUP,SIGQUIT"
+
+
+@dataclass
+class Launch:
+    """Where the ranks of a run go: processes per node, nodes, and how they meet."""
+
+    nproc_per_node: int = 1
+    nnodes: int = 1
+    node_rank: int | None = None
+    rdzv_endpoint: str | None = None
+    rdzv_id: str = "kerascanvas"
+
+    @property
+    def world(self) -> int:
+        return self.nproc_per_node * self.nnodes
+
+    def problems(self) -> list[str]:
+        """What is wrong with these options, each naming its flag."""
+        found = []
+        if self.nproc_per_node < 1 or self.nnodes < 1:
+            found.append(f"--nproc-per-node and --nnodes must be at least 1. Received: "
+                         f"{self.nproc_per_node} and {self.nnodes}")
+        if self.nnodes > 1 and not self.rdzv_endpoint:
+            found.append(f"--nnodes {self.nnodes} needs --rdzv-endpoint HOST:PORT, the "
+                         "address every node meets at (the first node's, usually)")
+        if self.node_rank is not None and not 0 <= self.node_rank < self.nnodes:
+            found.append(f"--node-rank must be in 0..{self.nnodes - 1}. Received: "
+                         f"{self.node_rank}")
+        return found
+
+
+def torchrun_arguments(launch: Launch, module: str, arguments: list[str]) -> list[str]:
+    """The command line torchrun gets (without the `torchrun` itself).
+
+    >>> torchrun_arguments(Launch(2), "pkg.rank", ["args.json"])
+    ['--standalone', '--nproc-per-node', '2', '--max-restarts', '0', '-m', 'pkg.rank', \
+'args.json']
+    """
+    if launch.nnodes == 1 and not launch.rdzv_endpoint:
+        where = ["--standalone", "--nproc-per-node", str(launch.nproc_per_node)]
+    else:
+        where = ["--nnodes", str(launch.nnodes), "--nproc-per-node",
+                 str(launch.nproc_per_node), "--rdzv-endpoint", str(launch.rdzv_endpoint),
+                 "--rdzv-id", launch.rdzv_id]
+        if launch.node_rank is not None:
+            where += ["--rdzv-backend", "static", "--node-rank", str(launch.node_rank)]
+        else:
+            where += ["--rdzv-backend", "c10d"]
+    return [*where, "--max-restarts", "0", "-m", module, *arguments]
+
+
+@dataclass
+class Outcome:
+    """How a launched run ended: torchrun's failures as one exit code and sentence."""
+
+    code: int
+    message: str = ""
+    failed_ranks: tuple[int, ...] = ()
+
+
+def launch(launch: Launch, module: str, arguments: list[str], threads: int | None = None,
+           invalid_code: int = 1, failed_code: int = 3) -> Outcome:
+    """Run `python -m module arguments` on every rank under torchrun; wait for the end.
+
+    Args:
+        launch: processes, nodes and rendezvous.
+        module, arguments: what each rank runs.
+        threads: torch CPU threads per rank (default: this machine's cores shared out).
+        invalid_code: the code when every failed rank refused the run (exit code 1).
+        failed_code: the code for any other failure.
+
+    Returns:
+        Outcome(0) when every rank ended well, else the failure's code and message.
+    """
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+
+    os.environ.setdefault("TORCHELASTIC_SIGNALS_TO_HANDLE", AGENT_SIGNALS)
+    share = threads or max(1, (os.cpu_count() or 1) // launch.nproc_per_node)
+    os.environ.setdefault("OMP_NUM_THREADS", str(share))
+    try:
+        run(parse_args(torchrun_arguments(launch, module, arguments)))
+    except ChildFailedError as exc:
+        return describe_failure(exc, launch, invalid_code, failed_code)
+    return Outcome(0)
+
+
+def _how(failure) -> str:
+    if failure.exitcode < 0:
+        return f"was killed by {failure.signal_name()}"
+    return f"exited with code {failure.exitcode}"
+
+
+def describe_failure(exc, launch: Launch, invalid_code: int = 1,
+                     failed_code: int = 3) -> Outcome:
+    """One sentence for torchrun's `ChildFailedError`: which rank, how, what it means."""
+    rank, first = exc.get_first_failure()
+    failures = exc.failures
+    if all(f.exitcode == invalid_code for f in failures.values()):
+        return Outcome(invalid_code, "every rank refused the run (see the messages above)",
+                       tuple(sorted(failures)))
+    others = [f"rank {r} {_how(f)}" for r, f in sorted(failures.items()) if r != rank]
+    also = f" ({'; '.join(others)})" if others else ""
+    message = (f"the run on {launch.world} processes ended because rank {rank} "
+               f"{_how(first)}{also}; torchrun stopped the other ranks. Files that rank 0 "
+               f"writes (checkpoints, the saved model) are written whole or not at all, so the "
+               f"last checkpoint written is intact.")
+    return Outcome(failed_code, message, tuple(sorted(failures)))

@@ -1,0 +1,119 @@
+"""Data-parallel training under torchrun (gloo, on the CPU): sharding, identical ranks,
+equality with one process over the same global batches, and the launcher's messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from kerascanvas.graph.projectfile import save
+from kerascanvas.runtime import distributed
+from kerascanvas.runtime.feed import Batches, ShardedBatches
+from kerascanvas.runtime.launch import Launch, describe_failure, torchrun_arguments
+from kerascanvas.runtime.train import load_checked_data, prepare, train
+from tests.runtime.test_build import graph
+
+ROOT = Path(__file__).resolve().parents[2]
+# Two ranks and one process compute each global batch's mean gradient in a different
+# order of float32 sums; after an epoch of Adam steps the weights differ by this much.
+TOLERANCE = 1e-4
+
+
+def torchrun(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           *args], capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=ROOT)
+
+
+def mlp(training=None):
+    doc = graph([("features", "Input", {"shape": [4]}), ("hidden", "Dense", {"units": 16,
+                                                                              "activation": "relu"}),
+                 ("out", "Dense", {"units": 3, "activation": "softmax"})],
+                [("features", "hidden"), ("hidden", "out")], ["out"])
+    doc.training = {"metrics": ["accuracy"], "epochs": 1, "batch_size": 16, "seed": 3,
+                    "data": "sklearn:iris", "validation_split": 0.2, "shuffle": False,
+                    "loss": "sparse_categorical_crossentropy", **(training or {})}
+    return doc
+
+
+# ---- sharding, without processes ----------------------------------------------------
+@pytest.mark.parametrize("length, batch, world", [(20, 8, 2), (21, 8, 2), (17, 6, 3)])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_shards_make_up_each_global_batch(length, batch, world, shuffle):
+    shards = [list(ShardedBatches(length, batch, shuffle, "cpu",
+                                  SimpleNamespace(rank=r, world=world, seed=5)))
+              for r in range(world)]
+    assert len({len(s) for s in shards}) == 1  # every rank runs the same number of steps
+    assert len(shards[0]) == len(Batches(length, batch, False, "cpu"))
+    order = torch.randperm(length, generator=torch.Generator().manual_seed(5)) if shuffle \
+        else torch.arange(length)
+    for step, parts in enumerate(zip(*shards, strict=True)):
+        assert len({len(p) for p in parts}) == 1  # equal shares of the global batch
+        together = torch.cat(parts).tolist()
+        expected = order[step * batch:(step + 1) * batch].tolist()
+        assert together[:len(expected)] == expected
+        assert set(together[len(expected):]) <= set(order[:world].tolist())  # padding
+
+
+def test_problems_name_the_fields():
+    doc = mlp({"finetune": {"phases": []}, "callbacks": [{"name": "terminate_on_nan"}]})
+    found = distributed.problems(doc, {"batch_size": 10, "callbacks": doc.training["callbacks"]},
+                                 3)
+    assert [p.split(" ")[0].split(":")[0] for p in found] == [
+        "training.batch_size", "training.finetune", "training.callbacks"]
+    assert "Received: batch_size=10" in found[0]
+    assert distributed.problems(mlp(), {"batch_size": 16}, 2) == []
+
+
+def test_torchrun_arguments_for_several_machines():
+    assert torchrun_arguments(Launch(4, 2, 1, "node0:29400", "job"), "m", []) == [
+        "--nnodes", "2", "--nproc-per-node", "4", "--rdzv-endpoint", "node0:29400",
+        "--rdzv-id", "job", "--rdzv-backend", "static", "--node-rank", "1",
+        "--max-restarts", "0", "-m", "m"]
+    assert "--rdzv-backend c10d" in " ".join(torchrun_arguments(Launch(2, 2, None, "h:1"),
+                                                                "m", []))
+    assert Launch(2, 2).problems()[0].startswith("--nnodes 2 needs --rdzv-endpoint")
+
+
+def test_a_killed_rank_is_named():
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+
+    failure = ProcessFailure(local_rank=1, pid=4321, exitcode=-9, error_file="")
+    outcome = describe_failure(ChildFailedError("rank", {1: failure}), Launch(2))
+    assert outcome.code == 3 and outcome.failed_ranks == (1,)
+    assert "rank 1 was killed by SIGKILL" in outcome.message
+    refused = ProcessFailure(local_rank=0, pid=1, exitcode=1, error_file="")
+    assert describe_failure(ChildFailedError("r", {0: refused}), Launch(2)).code == 1
+
+
+# ---- two ranks against one process -----------------------------------------------------
+def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
+    doc = mlp()
+    project = tmp_path / "model.json"
+    save(doc, project)
+    done = torchrun("--nproc-per-node", "2", "tests/runtime/rank_probe.py", str(project),
+                    str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    for name in ranks[0].files:  # DDP: the same update on every rank, bit for bit
+        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+
+    resolved_doc, settings = prepare(doc)
+    single = train(resolved_doc, load_checked_data(resolved_doc, settings), threads=1)
+    for mine, theirs in zip(single.model.get_weights(), [ranks[0][n] for n in ranks[0].files],
+                            strict=True):
+        np.testing.assert_allclose(theirs, mine, atol=TOLERANCE, rtol=0)
+    import json
+
+    report = json.loads((tmp_path / "rank0.json").read_text())
+    # The metrics are global: each rank evaluated half of the validation set.
+    assert report["metrics"]["accuracy"] == pytest.approx(single.metrics["accuracy"], abs=0.04)
+    assert report["metrics"]["loss"] == pytest.approx(single.metrics["loss"], rel=1e-3)
