@@ -34,8 +34,8 @@ def torchrun(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 
 def mlp(training=None):
-    doc = graph([("features", "Input", {"shape": [4]}), ("hidden", "Dense", {"units": 16,
-                                                                              "activation": "relu"}),
+    hidden = {"units": 16, "activation": "relu"}
+    doc = graph([("features", "Input", {"shape": [4]}), ("hidden", "Dense", hidden),
                  ("out", "Dense", {"units": 3, "activation": "softmax"})],
                 [("features", "hidden"), ("hidden", "out")], ["out"])
     doc.training = {"metrics": ["accuracy"], "epochs": 1, "batch_size": 16, "seed": 3,
