@@ -14,6 +14,9 @@ from PySide6 import QtCore
 
 from .nodes import DETAIL_SCALE, LayerNodeItem
 
+_ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
+                       QtCore.Qt.ShiftModifier)
+
 
 class CanvasViewer(NodeViewer):
     """A `NodeViewer` that switches node detail when the zoom crosses `DETAIL_SCALE`."""
@@ -21,6 +24,36 @@ class CanvasViewer(NodeViewer):
     def __init__(self, parent=None, undo_stack=None):
         super().__init__(parent, undo_stack=undo_stack)
         self.detail = True
+
+    # ---- modifier keys ----------------------------------------------------
+    # NodeGraphQt tracks Ctrl/Shift/Alt from key presses and releases seen by the view. A
+    # shortcut that moves the focus (Ctrl+F, Ctrl+S, a dialog) sends the release to another
+    # widget, and the view then acted as if Ctrl were held: clicks deselected and port drags
+    # did nothing. Every mouse event carries the true modifier state: take it from there,
+    # and forget the keys when the focus leaves.
+    def _take_modifiers(self, event) -> None:
+        mods = event.modifiers() & (_ALT | _CTRL | _SHIFT)
+        both = mods == (_ALT | _SHIFT)
+        self.ALT_state = mods == _ALT or both
+        self.CTRL_state = mods == _CTRL
+        self.SHIFT_state = mods == _SHIFT or both
+
+    def mousePressEvent(self, event):  # noqa: N802 (Qt override)
+        self._take_modifiers(event)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):  # noqa: N802 (Qt override)
+        self._take_modifiers(event)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event):  # noqa: N802 (Qt override)
+        self._take_modifiers(event)
+        super().mouseReleaseEvent(event)
+
+    def focusOutEvent(self, event):  # noqa: N802 (Qt override)
+        self.clear_key_state()
+        self._cursor_text.setVisible(False)
+        super().focusOutEvent(event)
 
     def node_items(self) -> list[LayerNodeItem]:
         return [i for i in self.scene().items() if isinstance(i, LayerNodeItem)]

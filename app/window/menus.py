@@ -35,7 +35,7 @@ MENUS = {
         ("Select &All", "Ctrl+A", "select_all"),
         None,
         ("Show Block &Contents…", "Ctrl+I", "show_block_dialog"),
-        ("E&xpand Block", "Ctrl+Shift+E", "expand_selected_block"),
+        ("E&xpand Block", "Ctrl+Shift+B", "expand_selected_block"),
         ("&Make Block…", "Ctrl+B", "make_block_dialog"),
         ("Edit Block De&finition…", None, "edit_block_definition"),
         ("&Fix Selected Node", "Ctrl+.", "fix_selected"),

@@ -1,0 +1,72 @@
+"""Canvas gestures with real events: modifiers never stick, shortcuts are never ambiguous."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph.document import Edge
+
+from .gestures import EXAMPLES, click, drag_port, node_point, show
+
+CTRL = QtCore.Qt.ControlModifier
+
+
+def mlp_window(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def node_ids(window) -> dict[str, str]:
+    return {node.name: node_id for node_id, node in window.doc.nodes.items()}
+
+
+def test_ctrl_released_on_the_widget_that_took_focus_does_not_stick(make_window, qtbot):
+    """Ctrl goes down on the canvas, Ctrl+F moves the focus, Ctrl comes up on the palette
+    (as on a real keyboard): the canvas must not keep acting as if Ctrl were held."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    viewer = window.canvas.viewer
+    click(window, node_point(window, ids["dropout"]))
+    assert window.canvas.selected_ids() == [ids["dropout"]]
+
+    # As X delivers it: Ctrl down (with its own modifier set) to the focused canvas, F down
+    # fires the shortcut that moves the focus, F and Ctrl come up on the palette's search.
+    ctrl_down = QtGui.QKeyEvent(QtCore.QEvent.KeyPress, QtCore.Qt.Key_Control, CTRL)
+    QtWidgets.QApplication.sendEvent(viewer, ctrl_down)
+    QTest.keyPress(viewer, QtCore.Qt.Key_F, CTRL)
+    taker = QtWidgets.QApplication.focusWidget()
+    assert taker is window.palette.search
+    QTest.keyRelease(taker, QtCore.Qt.Key_F, CTRL)  # QTest then releases Ctrl there too
+
+    click(window, node_point(window, ids["hidden"]))
+    assert window.canvas.selected_ids() == [ids["hidden"]]
+    drag_port(window, ids["hidden"], ids["classes"])
+    assert Edge(ids["hidden"], 0, ids["classes"], 0) in window.doc.edges
+
+
+def test_a_ctrl_click_still_deselects(make_window, qtbot):
+    """The modifier of the click itself still counts: Ctrl+click deselects, Shift+click adds."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    click(window, node_point(window, ids["hidden"]))
+    click(window, node_point(window, ids["dropout"]), QtCore.Qt.ShiftModifier)
+    assert set(window.canvas.selected_ids()) == {ids["hidden"], ids["dropout"]}
+    click(window, node_point(window, ids["hidden"]), CTRL)
+    assert window.canvas.selected_ids() == [ids["dropout"]]
+
+
+def test_no_two_actions_share_a_shortcut(window):
+    window.training_panel()
+    seen: dict[str, str] = {}
+    for action in window.findChildren(QtGui.QAction):
+        for sequence in action.shortcuts():
+            key = sequence.toString(QtGui.QKeySequence.PortableText)
+            if not key:
+                continue
+            text = action.text().replace("&", "")
+            assert key not in seen, f"{key} is bound to both {seen[key]!r} and {text!r}"
+            seen[key] = text
+    assert "Ctrl+Shift+E" in seen
