@@ -17,6 +17,8 @@ COMMANDS = {
     "validate": ("kerascanvas.runtime.cli.validate", "check a project: shapes, params, issues"),
     "codegen": ("kerascanvas.runtime.cli.codegen", "write Keras Python code for a project"),
     "run": ("kerascanvas.runtime.cli.run", "train a project's model headless"),
+    "search": ("kerascanvas.runtime.cli.search",
+               "search the design space the project's search section marks (Optuna)"),
     "import": ("kerascanvas.runtime.cli.import_model",
                "turn a .keras or model JSON into a project"),
     "export": ("kerascanvas.app.canvas.export_command",

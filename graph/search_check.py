@@ -89,7 +89,12 @@ def _target_problem(doc: Document, entry: SearchParam) -> str | None:
 def _shape_problem(doc: Document, entry: SearchParam) -> str | None:
     """The range itself: ends present and ordered, a usable step and log scale."""
     if entry.type == "choice":
-        return None if entry.choices else "a choice needs at least one value in 'choices'"
+        if not entry.choices:
+            return "a choice needs at least one value in 'choices'"
+        plain = all(c is None or isinstance(c, bool | int | float | str) for c in entry.choices)
+        return None if plain else ("choices must be numbers, text, true/false or null "
+                                   f"(a search records each as one value). Received: "
+                                   f"{list(entry.choices)}")
     low, high, step = entry.low, entry.high, entry.step
     if low is None or high is None:
         return f"a {entry.type} range needs 'low' and 'high'. Received: low={low}, high={high}"

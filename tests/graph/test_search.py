@@ -94,6 +94,12 @@ def test_a_choice_outside_the_allowed_values_is_refused():
     assert "conv1.padding" in text and "'full'" in text
 
 
+def test_choices_must_be_plain_values():
+    doc = with_params(conv_net(), {"node": "n2", "param": "kernel_size", "type": "choice",
+                                   "choices": [[3, 3], [5, 5]]})
+    assert "choices must be numbers, text" in messages(doc)[0]
+
+
 def test_a_float_range_cannot_set_an_integer_parameter():
     doc = with_params(conv_net(), {"node": "n2", "param": "filters", "type": "float",
                                    "low": 1.0, "high": 8.0})

@@ -1,0 +1,110 @@
+"""One trial's worker process: train a document with our engine, send epoch events.
+
+The parent starts `trial_main` in a process of its own (`start_trial`), so each
+trial has fresh Keras state, its own CPU threads or GPU, and can be stopped
+(the pruner, the user) or killed. On Linux the processes fork from a server
+that has imported keras and torch once (multiprocessing's forkserver with a
+preload), so a trial starts in a fraction of a second instead of re-importing
+keras; elsewhere they are spawned.
+
+Events sent back, plain dicts:
+
+    {"event": "train_begin", ...}                 (from the bridge)
+    {"event": "epoch_end", "epoch": 0, "logs": {"loss": ..., "val_accuracy": ...}, ...}
+    {"event": "result", "status": "finished|stopped|failed", "message": "...",
+     "history": {...}, "metrics": {...}, "epochs_run": 3, "nan": false, ...}
+
+Commands go the other way ("stop", "pause", "resume"), as with the app's worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from kerascanvas.graph.projectfile import from_dict
+
+from ..worker import FAILED, Control, _listen, _lower_priority, _result, result_event
+
+SENT = frozenset({"train_begin", "epoch_end"})  # batch events stay in the child
+# What every trial imports: the server imports it once and each trial forks from it.
+_PRELOAD = ["torch", "keras", "sklearn.datasets", "kerascanvas.runtime.search.child",
+            "kerascanvas.runtime.train", "kerascanvas.runtime.bridge",
+            "kerascanvas.runtime.sources"]
+_context_lock = threading.Lock()
+_context = None
+
+
+def context():
+    """The multiprocessing context trials start in (forkserver with keras preloaded)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            from ..keras_env import ensure_backend
+
+            ensure_backend()  # the server reads the backend when it imports keras
+            if sys.platform.startswith("linux"):
+                _context = multiprocessing.get_context("forkserver")
+                _context.set_forkserver_preload(_PRELOAD)
+            else:
+                _context = multiprocessing.get_context("spawn")
+        return _context
+
+
+def start_trial(payload: Mapping[str, Any]):
+    """(process, events queue, commands queue) of a started trial."""
+    ctx = context()
+    events, commands = ctx.Queue(), ctx.Queue()
+    process = ctx.Process(target=trial_main, args=(dict(payload), events, commands),
+                          daemon=True, name=f"kerascanvas-trial-{payload.get('number')}")
+    process.start()
+    return process, events, commands
+
+
+def trial_main(payload: dict, events, commands) -> None:
+    """The child: set the GPU and threads, train, put every event and the result."""
+    for name, value in (payload.get("env") or {}).items():
+        os.environ[name] = str(value)  # CUDA_VISIBLE_DEVICES before torch touches CUDA
+    _lower_priority()
+    control = Control()
+    threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
+    try:
+        result = train_trial(payload, events.put, control)
+    except BaseException as exc:  # noqa: B036  the parent must hear of any failure
+        text = str(exc).strip() or type(exc).__name__
+        result = _result(FAILED, f"{type(exc).__name__}: {text}")
+    events.put(result)
+    events.close()
+    events.join_thread()
+
+
+def train_trial(payload: Mapping[str, Any], sink, control: Control) -> dict[str, Any]:
+    """Check the settings and the data, train, and return the result event.
+
+    Args:
+        payload: {"document": project dict (the trial's values already in),
+            "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None}.
+        sink: receives the train_begin and epoch_end events.
+        control: hands stop/pause/resume to the bridge.
+    """
+    from ..bridge import FastBridge
+    from ..data import DataError
+    from ..train import TrainingRefused, load_checked_data, prepare, train
+
+    try:
+        doc, settings = prepare(from_dict(payload["document"]))
+        data = load_checked_data(doc, settings)
+    except (TrainingRefused, DataError) as exc:
+        return _result(FAILED, str(exc))
+    bridge = FastBridge(lambda event: sink(event) if event.get("event") in SENT else None)
+    control.attach(bridge)
+    try:
+        result = train(doc, data, bridge=bridge, threads=payload.get("threads"),
+                       device=payload.get("device"))
+    except TrainingRefused as exc:
+        return _result(FAILED, str(exc))
+    return result_event(result)

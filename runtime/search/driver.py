@@ -1,0 +1,287 @@
+"""Run a study: trials in parallel worker processes, epoch metrics to the pruner.
+
+`SearchDriver(doc, options).run()` blocks until the study ends (trial count,
+timeout, or `stop()`); the CLI calls it in its main thread, the window in a
+thread of its own. Optuna's threads (`n_jobs`) only wait: each trial trains in
+its own process (`child`), on a slot of this machine: a share of the CPU
+threads, or one GPU. The driver reports every epoch's metric to the trial (the
+pruner decides) and tells the listener, from those threads, with plain dicts:
+
+    {"event": "trial_start", "number": 3, "params": {"conv1.filters": 16, ...}}
+    {"event": "trial_epoch", "number": 3, "epoch": 0, "value": 0.91, "logs": {...}}
+    {"event": "trial_end", "number": 3, "state": "complete|pruned|failed",
+     "value": 0.95, "message": "", "duration_s": 4.2, "params": {...}}
+
+A trial whose graph is invalid for its values, whose training fails (a NaN
+loss, an error, no memory), or that is stopped, ends "failed" with the message.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.projectfile import to_dict
+from kerascanvas.graph.search import objective, with_values
+from kerascanvas.graph.validate import analyze
+
+from . import study as studies
+from .child import start_trial
+from .space import suggest
+
+
+class TrialFailed(Exception):
+    """The trial could not give a value; Optuna records it as failed with the message."""
+
+
+@dataclass
+class SearchOptions:
+    """How to run a study (see `kerascanvas search --help`).
+
+    Attributes:
+        storage: a journal file path or a database URL.
+        study_name: the study to create or join.
+        trials: trials this process runs (None: until the timeout or a stop).
+        timeout: seconds after which no new trial starts.
+        jobs: trials at once on this machine.
+        sampler, pruner: `{"name": ..., Optuna keywords}`.
+        seed: the sampler's seed.
+        overrides: training settings that replace the project's for every trial.
+        device: "cpu" or "cuda" for every trial (None: the project's setting).
+    """
+
+    storage: str
+    study_name: str
+    trials: int | None = None
+    timeout: float | None = None
+    jobs: int = 1
+    sampler: Mapping[str, Any] = field(default_factory=lambda: {"name": "tpe"})
+    pruner: Mapping[str, Any] = field(default_factory=lambda: {"name": "median"})
+    seed: int | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    device: str | None = None
+
+
+# ---- where trials run ----------------------------------------------------------------------
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def visible_gpus() -> list[str]:
+    """The CUDA devices trials may use, without importing torch where it can be avoided."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return [g.strip() for g in listed.split(",") if g.strip() and g.strip() != "-1"]
+    if sys.platform.startswith("linux"):
+        gpus = "/proc/driver/nvidia/gpus"
+        return [str(i) for i in range(len(os.listdir(gpus)))] if os.path.isdir(gpus) else []
+    import torch
+
+    return [str(i) for i in range(torch.cuda.device_count())]
+
+
+def plan_slots(jobs: int, device: str) -> list[dict[str, Any]]:
+    """One slot per parallel trial: a GPU each when there are GPUs (and the device allows),
+    else an equal share of this machine's CPU threads."""
+    gpus = [] if device == "cpu" else visible_gpus()
+    threads = max(1, available_cpus() // jobs)
+    if gpus:
+        return [{"env": {"CUDA_VISIBLE_DEVICES": gpus[i % len(gpus)]}, "threads": threads,
+                 "device": "cuda", "where": f"GPU {gpus[i % len(gpus)]}"} for i in range(jobs)]
+    return [{"env": {}, "threads": threads, "device": "cpu",
+             "where": f"{threads} CPU thread{'s' * (threads > 1)}"} for _ in range(jobs)]
+
+
+# ---- the driver ------------------------------------------------------------------------------
+class SearchDriver:
+    """Runs (or joins) the study of `doc`'s search section; see the module doc."""
+
+    def __init__(self, doc: Document, options: SearchOptions,
+                 on_event: Callable[[dict], None] | None = None):
+        from ..train import with_overrides
+
+        self.doc, self.options = with_overrides(doc, options.overrides), options
+        self.on_event = on_event or (lambda event: None)
+        self.metric, self.direction = objective(doc)
+        device = options.device or (doc.training or {}).get("device") or "auto"
+        self.slots: queue.Queue = queue.Queue()
+        for slot in plan_slots(options.jobs, device):
+            self.slots.put(slot)
+        self.study = None
+        self._running: dict[int, Any] = {}  # trial number -> commands queue
+        self._lock = threading.Lock()
+        self._go = threading.Event()
+        self._go.set()
+        self._stopped = False
+
+    # ---- control (any thread) ----------------------------------------------------------
+    def pause(self) -> None:
+        """Hold running trials before their next batch; start no new trial."""
+        self._go.clear()
+        self._tell_all("pause")
+
+    def resume(self) -> None:
+        self._go.set()
+        self._tell_all("resume")
+
+    def stop(self) -> None:
+        """Stop running trials after their current batch (they end failed, "stopped"),
+        start no new one; `run` returns once they have ended."""
+        self._stopped = True
+        self._tell_all("stop")
+        self._go.set()
+
+    request_stop = stop  # as a training bridge is stopped (the CLI's Ctrl+C handler)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    @property
+    def paused(self) -> bool:
+        return not self._go.is_set()
+
+    def _tell_all(self, command: str) -> None:
+        with self._lock:
+            for commands in self._running.values():
+                commands.put(command)
+
+    # ---- running -----------------------------------------------------------------------
+    def open(self):
+        """Create or join the study (done by `run` when not done before)."""
+        opts = self.options
+        if self.study is None:
+            self.study = studies.open_study(
+                opts.study_name, opts.storage, self.direction,
+                studies.make_sampler(opts.sampler, opts.seed), studies.make_pruner(opts.pruner))
+        return self.study
+
+    def run(self):
+        """Run trials until the count, the timeout or a stop; return the study."""
+        study = self.open()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study.optimize(self._objective, n_trials=self.options.trials,
+                       timeout=self.options.timeout, n_jobs=self.options.jobs,
+                       catch=(TrialFailed,), callbacks=[self._on_trial_end])
+        return study
+
+    def _on_trial_end(self, study, trial) -> None:
+        summary = studies.trial_summary(trial)
+        self.on_event({"event": "trial_end", **{k: summary[k] for k in (
+            "number", "state", "value", "message", "duration_s", "params")}})
+        if self._stopped:
+            study.stop()
+
+    def _objective(self, trial) -> float:
+        while not self._go.wait(0.2):
+            pass
+        if self._stopped:
+            raise self._fail(trial, "Stopped by the user before it began.")
+        values = suggest(trial, self.doc)
+        self.on_event({"event": "trial_start", "number": trial.number,
+                       "params": dict(trial.params)})
+        trial_doc = with_values(self.doc, values)
+        errors = analyze(trial_doc).errors
+        if errors:
+            where = trial_doc.nodes.get(errors[0].node)
+            raise self._fail(trial, "The graph is invalid with these values: "
+                             f"{where.name + ': ' if where else ''}{errors[0].message}")
+        slot = self.slots.get()
+        try:
+            result = self._train(trial, trial_doc, slot)
+        finally:
+            self.slots.put(slot)
+        return self._value(trial, result)
+
+    def _fail(self, trial, message: str) -> TrialFailed:
+        trial.set_user_attr(studies.MESSAGE, message)
+        return TrialFailed(message)
+
+    def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any]) -> dict[str, Any]:
+        payload = {"number": trial.number, "document": to_dict(trial_doc),
+                   "threads": slot["threads"], "env": slot["env"], "device": slot["device"]}
+        process, events, commands = start_trial(payload)
+        with self._lock:
+            self._running[trial.number] = commands
+            if self._stopped:
+                commands.put("stop")
+            elif self.paused:
+                commands.put("pause")
+        try:
+            return self._follow(trial, process, events, commands)
+        finally:
+            with self._lock:
+                self._running.pop(trial.number, None)
+            commands.put(None)
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+
+    def _follow(self, trial, process, events, commands) -> dict[str, Any]:
+        """Read the trial's events until its result; report epochs, prune when told."""
+        while True:
+            try:
+                event = events.get(timeout=0.5)
+            except queue.Empty:
+                if not process.is_alive():
+                    return self._lost(process, events)
+                continue
+            kind = event.get("event")
+            if kind == "result":
+                return event
+            if kind == "epoch_end":
+                self._report(trial, event, commands)
+
+    def _lost(self, process, events) -> dict[str, Any]:
+        try:
+            return events.get(timeout=1.0)
+        except queue.Empty:
+            return {"event": "result", "status": "failed", "message": (
+                f"The trial's process ended unexpectedly (exit code {process.exitcode}).")}
+
+    def _report(self, trial, event: Mapping[str, Any], commands) -> None:
+        logs, epoch = event.get("logs") or {}, int(event["epoch"])
+        if self.metric not in logs:
+            commands.put("stop")
+            trial.set_user_attr("missing_metric", sorted(logs))
+            return
+        value = float(logs[self.metric])
+        trial.report(value, step=epoch)
+        self.on_event({"event": "trial_epoch", "number": trial.number, "epoch": epoch,
+                       "value": value, "logs": dict(logs)})
+        if "pruned_at" not in trial.user_attrs and trial.should_prune():
+            trial.set_user_attr("pruned_at", epoch)
+            trial.set_user_attr(studies.MESSAGE, f"Pruned after epoch {epoch + 1}: "
+                                                 f"{self.metric}={value:.4g}.")
+            commands.put("stop")
+
+    def _value(self, trial, result: Mapping[str, Any]) -> float:
+        attrs = trial.user_attrs
+        if "missing_metric" in attrs:
+            raise self._fail(trial, f"The search metric {self.metric!r} is not logged by this "
+                                    f"training. Logged: {', '.join(attrs['missing_metric'])}")
+        if "pruned_at" in attrs:
+            raise optuna.TrialPruned(attrs[studies.MESSAGE])
+        status = result.get("status")
+        if status == "stopped":
+            raise self._fail(trial, f"Stopped by the user after epoch "
+                                    f"{result.get('epochs_run', 0)}.")
+        if status != "finished":
+            raise self._fail(trial, result.get("message") or f"Training ended {status}.")
+        curve = (result.get("history") or {}).get(self.metric) or []
+        value = float(curve[-1]) if curve else math.nan
+        if not math.isfinite(value):
+            raise self._fail(trial, f"The search metric {self.metric} is {value} at the end.")
+        return value

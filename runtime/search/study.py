@@ -1,0 +1,155 @@
+"""Optuna studies: where they are kept, how they sample and prune, what they found.
+
+A study lives in a storage that several processes share:
+
+- a path (the default: `PROJECT.study.log` beside the project) is an Optuna
+  journal file, which processes on one machine (or on a shared file system with
+  working locks) append to;
+- a URL (`sqlite:///study.db`, `postgresql://user@host/db`, `mysql+pymysql://...`)
+  is a database, which `kerascanvas search` processes on many machines join.
+
+Samplers and pruners are named as on the command line, with Optuna's own
+keyword arguments: `tpe:multivariate=true`, `median:n_warmup_steps=2`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+SAMPLERS = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler,
+            "gp": optuna.samplers.GPSampler, "qmc": optuna.samplers.QMCSampler,
+            "cmaes": optuna.samplers.CmaEsSampler}
+PRUNERS = {"median": optuna.pruners.MedianPruner, "percentile": optuna.pruners.PercentilePruner,
+           "hyperband": optuna.pruners.HyperbandPruner,
+           "successive_halving": optuna.pruners.SuccessiveHalvingPruner,
+           "threshold": optuna.pruners.ThresholdPruner, "wilcoxon": optuna.pruners.WilcoxonPruner,
+           "none": optuna.pruners.NopPruner}
+SEEDED = ("tpe", "random", "gp", "qmc", "cmaes")
+STATES = {optuna.trial.TrialState.COMPLETE: "complete", optuna.trial.TrialState.PRUNED: "pruned",
+          optuna.trial.TrialState.FAIL: "failed", optuna.trial.TrialState.RUNNING: "running",
+          optuna.trial.TrialState.WAITING: "waiting"}
+MESSAGE = "message"  # the user attribute that says why a trial failed or was pruned
+
+
+class StudyError(ValueError):
+    """A study cannot be opened or configured as asked; the message says why."""
+
+
+def default_storage(project: str | os.PathLike) -> str:
+    """The journal file beside the project: `model.json` -> `model.study.log`."""
+    path = Path(project)
+    return str(path.with_name(path.stem + ".study.log"))
+
+
+def open_storage(where: str):
+    """An Optuna storage for a database URL, or a journal file for a path."""
+    if "://" in where:
+        return where  # Optuna opens (and creates) RDB storages from the URL
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
+
+    Path(where).parent.mkdir(parents=True, exist_ok=True)
+    # Symlink locks (the default) need POSIX; the open lock works everywhere.
+    lock = None if os.name == "posix" else JournalFileOpenLock(where)
+    return JournalStorage(JournalFileBackend(where, lock_obj=lock))
+
+
+def _made(table: Mapping[str, type], options: Mapping[str, Any], what: str):
+    options = dict(options)
+    name = options.pop("name", None)
+    if name not in table:
+        raise StudyError(f"unknown {what} {name!r}; expected one of {', '.join(table)}")
+    try:
+        return table[name](**options)
+    except (TypeError, ValueError, ImportError) as exc:
+        raise StudyError(f"{what} {name}: {exc}") from exc
+
+
+def make_sampler(options: Mapping[str, Any], seed: int | None = None):
+    """`{"name": "tpe", ...keywords}` as an Optuna sampler; `seed` unless given."""
+    options = dict(options)
+    if seed is not None and options.get("name") in SEEDED:
+        options.setdefault("seed", seed)
+    return _made(SAMPLERS, options, "sampler")
+
+
+def make_pruner(options: Mapping[str, Any]):
+    """`{"name": "median", ...keywords}` as an Optuna pruner."""
+    return _made(PRUNERS, options, "pruner")
+
+
+def open_study(name: str, storage: str, direction: str, sampler=None, pruner=None):
+    """Create the study, or join it when it exists (another process may be running it).
+
+    Raises:
+        StudyError: the existing study optimizes in the other direction.
+    """
+    study = optuna.create_study(storage=open_storage(storage), study_name=name,
+                                direction=direction, sampler=sampler, pruner=pruner,
+                                load_if_exists=True)
+    kept = study.direction.name.lower()
+    if kept != direction:
+        raise StudyError(f"study {name!r} in {storage} is set to {kept}, but this search "
+                         f"would {direction}; use another --study name or storage")
+    return study
+
+
+def load_study(name: str, storage: str):
+    return optuna.load_study(study_name=name, storage=open_storage(storage))
+
+
+# ---- what a study found ------------------------------------------------------------------
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def trial_summary(trial) -> dict[str, Any]:
+    """One trial as plain data: number, state, value, params, message, duration, curve."""
+    duration = trial.duration.total_seconds() if trial.duration is not None else None
+    return {"number": trial.number, "state": STATES.get(trial.state, trial.state.name.lower()),
+            "value": _number(trial.value) if trial.state.name == "COMPLETE" else None,
+            "params": dict(trial.params), "message": trial.user_attrs.get(MESSAGE, ""),
+            "duration_s": duration,
+            "curve": {int(k): _number(v) for k, v in sorted(trial.intermediate_values.items())}}
+
+
+def best_trial(study):
+    """The best complete trial, or None when none completed."""
+    done = [t for t in study.get_trials(deepcopy=False)
+            if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None
+            and math.isfinite(t.value)]
+    if not done:
+        return None
+    pick = max if study.direction == optuna.study.StudyDirection.MAXIMIZE else min
+    return pick(done, key=lambda t: t.value)
+
+
+def importances(study) -> dict[str, float]:
+    """Each parameter's share of the metric's variance (fANOVA); {} until enough trials."""
+    complete = [t for t in study.get_trials(deepcopy=False)
+                if t.state == optuna.trial.TrialState.COMPLETE]
+    if len(complete) < 2:
+        return {}
+    try:
+        return {k: float(v) for k, v in optuna.importance.get_param_importances(study).items()}
+    except (ValueError, RuntimeError, ZeroDivisionError):
+        return {}  # e.g. every trial has the same value: nothing to apportion
+
+
+def summary(study, metric: str, storage: str = "") -> dict[str, Any]:
+    """The study as JSON-ready data: its trials, their states, values, params, the best."""
+    trials = [trial_summary(t) for t in study.get_trials(deepcopy=False)]
+    best = best_trial(study)
+    counts: dict[str, int] = {}
+    for t in trials:
+        counts[t["state"]] = counts.get(t["state"], 0) + 1
+    return {"study": study.study_name, "storage": storage, "metric": metric,
+            "direction": study.direction.name.lower(), "counts": counts, "trials": trials,
+            "best": None if best is None else {"number": best.number, "value": best.value,
+                                                "params": dict(best.params)},
+            "importances": importances(study)}
