@@ -1,13 +1,15 @@
 """Explain a shape rule's refusal: a code, the port at fault, and the fixes that would work.
 
 Fixes are offered only when they are known to help: for a rank problem the shape
-rule is run again on the input as it would be after the fix (flattened, or pooled
-to a vector), and the fix is offered if the rule then accepts it. `graph.fixes`
-applies them:
+rule is run again on the inputs as they would be after the fix (see
+`graph.fixplan`), and the fix is offered if the rule then accepts them.
+`graph.fixes` applies them:
 
-    insert_flatten, insert_gap2d      before the port at fault
+    insert_flatten, insert_gap1d/2d, insert_reshape   a rank that does not fit (on the
+                                      port at fault, or on a merge's offending inputs)
     insert_projection                 merge inputs whose channels differ
     insert_cropping, insert_padding   merge inputs whose spatial sizes differ
+    set_use_projection                a block whose shortcut needs a projection
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import ShapeError
-from .shapes import num_elements
+from .fixplan import accepts, can_project, plan_fix, rank_fixes
 from .spec import LayerSpec, Shape
 
 SPATIAL_FIXES = ("insert_cropping", "insert_padding")
@@ -42,44 +44,24 @@ def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[
     message = f"{where}: {exc}"
     if spec.is_merge and len(inputs) > 1:
         code, extra, fixes = _merge_problem(spec, params, inputs)
+        if port is None and fixes:
+            port = _first_changed_port(spec, params, inputs, fixes[0])
         return Diagnosis(message + extra, code, port, fixes)
     probe_port = port if port is not None else 0
-    fixes = _rank_fixes(spec, params, inputs, probe_port) if inputs else ()
+    fixes = rank_fixes(spec, params, inputs, probe_port)
     code = "rank_mismatch" if fixes or "rank" in str(exc) else "shape_mismatch"
+    fixes += _param_fixes(spec, params, inputs)
     if fixes and port is None:
         port = probe_port
     return Diagnosis(message, code, port, fixes)
 
 
-# ---- rank problems --------------------------------------------------------
-def _rank_candidates(shape: Shape) -> list[tuple[str, Shape]]:
-    """The input as it would be after each rank-changing fix that applies to it."""
-    if len(shape) < 3:
-        return []
-    out = [("insert_flatten", (shape[0], num_elements(shape[1:])))]
-    if len(shape) == 4:
-        out.append(("insert_gap2d", (shape[0], shape[-1])))
-    return out
-
-
-def _rank_fixes(spec: LayerSpec, params: dict, inputs: list[Shape], port: int) -> tuple:
-    if port >= len(inputs):
-        return ()
-    fixes = []
-    for fix, candidate in _rank_candidates(inputs[port]):
-        trial = list(inputs)
-        trial[port] = candidate
-        if _accepts(spec, params, trial):
-            fixes.append(fix)
-    return tuple(fixes)
-
-
-def _accepts(spec: LayerSpec, params: dict, inputs: list[Shape]) -> bool:
-    try:
-        spec.output_shapes(params, inputs)
-    except Exception:  # noqa: BLE001 - any refusal means the fix does not help
-        return False
-    return True
+def _param_fixes(spec: LayerSpec, params: dict, inputs: list[Shape]) -> tuple:
+    """A block whose shortcut needs a projection: switching it on is the fix."""
+    if params.get("use_projection") is False and accepts(
+            spec, {**params, "use_projection": True}, inputs):
+        return ("set_use_projection",)
+    return ()
 
 
 # ---- merges ---------------------------------------------------------------
@@ -88,7 +70,8 @@ def _merge_problem(spec: LayerSpec, params: dict, inputs: list[Shape]):
     ranks = {len(s) for s in inputs}
     if len(ranks) > 1:
         listed = ", ".join(f"{spec.port_name(i)} has rank {len(s)}" for i, s in enumerate(inputs))
-        return "rank_mismatch", f". Expected inputs of one rank; {listed}", ()
+        return ("rank_mismatch", f". Expected inputs of one rank; {listed}",
+                rank_fixes(spec, params, inputs, None))
     rank = ranks.pop()
     concat = spec.kind == "Concatenate"
     skip = _axis(params.get("axis", -1), rank) if concat else None
@@ -99,12 +82,18 @@ def _merge_problem(spec: LayerSpec, params: dict, inputs: list[Shape]):
     spatial = rank == 4 and all(0 < a < rank - 1 for a in axes)
     if concat:
         joined = f"Concatenate joins on axis {skip}; every other axis must match"
-        return "concat_mismatch", f". {joined}, but {text}", SPATIAL_FIXES if spatial else ()
+        fixes = (SPATIAL_FIXES if spatial else ()) + rank_fixes(spec, params, inputs, None)
+        return "concat_mismatch", f". {joined}, but {text}", fixes
     if rank - 1 in axes:  # a strided 1x1 projection also fixes the spatial size
-        return "channel_mismatch", f". Expected equal shapes, but {text}", \
-            ("insert_projection",)
+        fixes = ("insert_projection",) if can_project(inputs) else ()
+        return "channel_mismatch", f". Expected equal shapes, but {text}", fixes
     return "shape_mismatch", f". Expected equal shapes, but {text}", \
         SPATIAL_FIXES if spatial else ()
+
+
+def _first_changed_port(spec: LayerSpec, params: dict, inputs: list[Shape], code: str):
+    plan = plan_fix(spec, params, inputs, None, code)
+    return min(plan) if plan else None
 
 
 def _axis(axis, rank: int) -> int | None:

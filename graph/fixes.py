@@ -2,12 +2,15 @@
 
 Each fix takes the document, the `Issue` it answers and an `UndoStack`, and
 applies one macro of `graph.commands`, so a single undo takes it back. Fixes are
-keyed by the codes listed in `Issue.fixes`:
+keyed by the codes listed in `Issue.fixes` (validation offers one only when the
+node's shape rule accepts the result, see `graph.diagnose`):
 
-    insert_flatten, insert_gap2d   a rank-2 consumer fed a rank-4 tensor
-    insert_projection              Add inputs whose channels differ (1x1 Conv2D)
-    insert_cropping, insert_padding  Concatenate inputs whose spatial sizes differ
-    remove_node                    a merge left with one input
+    insert_flatten, insert_gap1d/2d,  a rank that does not fit: on the port at fault, or on
+    insert_reshape                    each offending input of a merge (`graph.fixplan`)
+    insert_projection                 Add inputs whose channels differ (1x1 Conv2D)
+    insert_cropping, insert_padding   Concatenate inputs whose spatial sizes differ
+    set_use_projection                a residual block whose shortcut needs a projection
+    remove_node                       a merge left with one input
 
 >>> sorted(FIX_LABELS)[:2]
 ['insert_cropping', 'insert_flatten']
@@ -15,106 +18,24 @@ keyed by the codes listed in `Issue.fixes`:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from typing import NamedTuple
 
 from . import commands as cmd
 from .document import Document, Edge
-from .errors import DocumentError, ShapeError
+from .errors import DocumentError
+from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 
 FIX_LABELS = {
     "insert_flatten": "Insert Flatten",
+    "insert_gap1d": "Insert GlobalAveragePooling1D",
     "insert_gap2d": "Insert GlobalAveragePooling2D",
+    "insert_reshape": "Insert Reshape",
     "insert_projection": "Insert 1x1 projection",
     "insert_cropping": "Insert Cropping2D",
     "insert_padding": "Insert ZeroPadding2D",
+    "set_use_projection": "Set use_projection",
     "remove_node": "Remove this node",
 }
-
-
-class Diagnosis(NamedTuple):
-    """What validation reports for a refused shape: message, issue code, port, fix codes."""
-
-    message: str
-    code: str
-    port: int | None
-    fixes: tuple[str, ...]
-
-
-def diagnose_shape_error(node_name: str, spec, params, shapes: list, exc: ShapeError) -> Diagnosis:
-    """Turn a shape rule's refusal into an issue, offering the fixes that would make it pass.
-
-    A fix is offered only when the shape rule accepts the input shapes the fix would
-    produce, so choosing it always clears this error.
-    """
-    fixes = tuple(code for code, reshape in _RESHAPERS.items()
-                  if _fix_passes(spec, params, shapes, exc.port, reshape))
-    code = "rank_mismatch" if "expects an input of rank" in str(exc) else "shape_mismatch"
-    return Diagnosis(f"{node_name!r} ({spec.kind}): {exc}", code, exc.port, fixes)
-
-
-def _fix_passes(spec, params, shapes, port, reshape) -> bool:
-    try:
-        fixed = reshape(spec, shapes, port or 0)
-        if fixed is None or fixed == list(shapes):
-            return False
-        spec.output_shapes(params, fixed)
-    except (ShapeError, DocumentError, ValueError, TypeError, KeyError):
-        return False
-    return True
-
-
-def _flattened(spec, shapes, port):
-    shape = shapes[port]
-    if spec.is_merge or len(shape) < 3 or any(d is None for d in shape[1:]):
-        return None
-    return [*shapes[:port], (shape[0], math.prod(shape[1:])), *shapes[port + 1:]]
-
-
-def _pooled(spec, shapes, port):
-    shape = shapes[port]
-    if spec.is_merge or len(shape) != 4:
-        return None
-    return [*shapes[:port], (shape[0], shape[-1]), *shapes[port + 1:]]
-
-
-def _projected(spec, shapes, port):
-    if not spec.is_merge or spec.kind == "Concatenate" or len({len(s) for s in shapes}) != 1:
-        return None
-    goal = _widest(shapes)
-    for shape in shapes:
-        if shape != goal:
-            _projection(shape, goal)  # raises when no 1x1 projection maps it
-    return [goal] * len(shapes)
-
-
-def _resized(crop: bool):
-    def reshape(spec, shapes, port):
-        if spec.kind != "Concatenate" or any(len(s) != 4 for s in shapes):
-            return None
-        if any(d is None for s in shapes for d in s[1:3]):
-            return None
-        pick = min if crop else max
-        goal = [pick(s[axis] for s in shapes) for axis in (1, 2)]
-        return [(s[0], *goal, *s[3:]) for s in shapes]
-
-    return reshape
-
-
-_RESHAPERS = {
-    "insert_flatten": _flattened,
-    "insert_gap2d": _pooled,
-    "insert_projection": _projected,
-    "insert_cropping": _resized(crop=True),
-    "insert_padding": _resized(crop=False),
-}
-
-
-def _widest(shapes):
-    """The input with the most channels (the first such), the target of a projection."""
-    best = max(range(len(shapes)), key=lambda i: (shapes[i][-1] or 0, -i))
-    return shapes[best]
 
 
 def _shapes(doc: Document) -> dict[str, list]:
@@ -146,22 +67,40 @@ def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
     return node.id
 
 
-def _issue_edge(doc: Document, issue) -> Edge:
-    port = issue.port or 0
-    for e in doc.in_edges(issue.node):
+def _edge_into(doc: Document, node_id: str, port: int) -> Edge:
+    for e in doc.in_edges(node_id):
         if e.dst_port == port:
             return e
-    raise DocumentError(f"Node {doc.node(issue.node).name!r} has nothing on input port {port}")
+    raise DocumentError(f"Node {doc.node(node_id).name!r} has nothing on input port {port}")
 
 
-def insert_flatten(doc: Document, issue, stack: cmd.UndoStack) -> str:
-    """Flatten the tensor feeding `issue.node` (at `issue.port`)."""
-    return insert_on_edge(doc, stack, _issue_edge(doc, issue), "Flatten")
+def _insert_planned(doc: Document, issue, stack: cmd.UndoStack, code: str) -> list[str]:
+    """Insert the layer of the rank fix `code` on each input its plan changes."""
+    from .inference import shape_spec
+    from .validate import analyze
+
+    node = doc.node(issue.node)
+    result = analyze(doc).results.get(node.id)
+    spec = shape_spec(doc, node)
+    plan = None if result is None or spec is None or result.params is None else \
+        plan_fix(spec, result.params, list(result.input_shapes), issue.port, code)
+    if plan is None:
+        raise DocumentError(f"{FIX_LABELS[code]} no longer fits {node.name!r}: its inputs "
+                            f"are now {list(result.input_shapes) if result else []}")
+    kind = INSERTED_KIND[code]
+    added = []
+    for port, shape in sorted(plan.items()):
+        params = {"target_shape": list(shape[1:])} if kind == "Reshape" else {}
+        added.append(insert_on_edge(doc, stack, _edge_into(doc, node.id, port), kind, params))
+    return added
 
 
-def insert_gap2d(doc: Document, issue, stack: cmd.UndoStack) -> str:
-    """Average the spatial axes away before `issue.node` (at `issue.port`)."""
-    return insert_on_edge(doc, stack, _issue_edge(doc, issue), "GlobalAveragePooling2D")
+def _rank_fix(code: str) -> Callable:
+    def fix(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+        return _insert_planned(doc, issue, stack, code)
+
+    fix.__doc__ = f"{FIX_LABELS[code]} where the inputs of `issue.node` need it."
+    return fix
 
 
 def insert_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
@@ -172,40 +111,21 @@ def insert_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     """
     edges = doc.in_edges(issue.node)
     shapes = _shapes(doc)[issue.node]
-    goal = _widest(shapes)
+    goal = widest(shapes)
     added = []
     with stack.macro("Insert projection"):
         for edge, shape in zip(edges, shapes, strict=False):
             if shape == goal:
                 continue
-            kind, params = _projection(shape, goal)
+            kind, params = projection(shape, goal)
             added.append(insert_on_edge(doc, stack, edge, kind, params))
     return added
 
 
-def _projection(shape, goal) -> tuple[str, dict]:
-    rank = len(goal)
-    if rank == 2:
-        return "Dense", {"units": goal[-1]}
-    strides = [_stride(have, want, shape, goal)
-               for have, want in zip(shape[1:-1], goal[1:-1], strict=True)]
-    kind = {3: "Conv1D", 4: "Conv2D", 5: "Conv3D"}[rank]
-    params = {"filters": goal[-1], "kernel_size": [1] * (rank - 2), "use_bias": False}
-    if any(s != 1 for s in strides):
-        params["strides"] = strides
-    return kind, params
-
-
-def _stride(have, want, shape, goal) -> int:
-    """The stride of a 1x1 window that maps length `have` to `want` (valid padding)."""
-    if have == want:
-        return 1
-    if have is not None and want is not None:
-        for stride in range(2, have + 1):
-            if (have - 1) // stride + 1 == want:
-                return stride
-    raise DocumentError(f"Cannot project shape {shape} onto {goal} with a 1x1 convolution: "
-                        "no stride maps the spatial size")
+def set_use_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Give the block's shortcut its 1x1 projection (use_projection=True)."""
+    stack.push(cmd.SetParam(doc, issue.node, "use_projection", True))
+    return [issue.node]
 
 
 def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool) -> list[str]:
@@ -253,9 +173,9 @@ def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
 
 
 FIXES: dict[str, Callable] = {
-    "insert_flatten": insert_flatten,
-    "insert_gap2d": insert_gap2d,
+    **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
+    "set_use_projection": set_use_projection,
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,
     "remove_node": remove_node,

@@ -74,6 +74,17 @@ def spec_of(node: Node) -> LayerSpec | None:
     return LAYER_SPECS.get(KIND_ALIASES.get(node.kind, node.kind))
 
 
+def shape_spec(doc: Document, node: Node) -> LayerSpec | None:
+    """The spec whose shape rule applies to `node`: a user block's bound to its
+    definition, a shared call's bound to its owner's."""
+    spec = spec_of(node)
+    if spec is not None and spec.kind == userblocks.KIND:  # its rules live in doc.blocks
+        return userblocks.bound_spec(doc.blocks, node.params.get("block"))
+    if spec is not None and spec.kind == shared.KIND:  # its rules are its owner's
+        return shared.bound_spec(doc.nodes, node)
+    return spec
+
+
 def _issue(node: Node, message: str, code: str, port: int | None = None,
            severity: str = ERROR, fixes: tuple[str, ...] = ()) -> Issue:
     return Issue(node.id, port, severity, message, code, fixes)
@@ -194,13 +205,11 @@ def infer_node(doc: Document, node: Node, edges: list[Edge],
                results: Mapping[str, NodeResult]) -> tuple[NodeResult, list[Issue]]:
     """Infer one node from the results upstream of it. Never raises."""
     spec = spec_of(node)
-    if spec is not None and spec.kind == userblocks.KIND:  # its rules live in doc.blocks
-        spec = userblocks.bound_spec(doc.blocks, node.params.get("block"))
-    elif spec is not None and spec.kind == shared.KIND:  # its rules are its owner's
+    if spec is not None and spec.kind == shared.KIND:
         problem = shared.owner_problem(doc.nodes, node)
         if problem is not None:
             return NodeResult([], None, None), [_issue(node, problem, "shared_owner")]
-        spec = shared.bound_spec(doc.nodes, node)
+    spec = shape_spec(doc, node)
     if spec is None:
         return NodeResult([], None, None), [
             _issue(node, f"{node.name!r} has unknown kind {node.kind!r}", "unknown_kind")]

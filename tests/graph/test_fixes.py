@@ -6,11 +6,13 @@ import keras
 import pytest
 
 from kerascanvas.graph.commands import UndoStack
+from kerascanvas.graph.diagnose import diagnose_shape_error
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.fixes import FIXES, apply_fix, diagnose_shape_error, expand_block
+from kerascanvas.graph.fixes import FIXES, apply_fix, expand_block
 from kerascanvas.graph.projectfile import dumps
 from kerascanvas.graph.spec import get_spec
 from kerascanvas.graph.validate import analyze
+from kerascanvas.runtime.build import build_model
 
 L = keras.layers
 
@@ -79,19 +81,96 @@ def single_merge_case():
     return doc, ids[-1], keras.Model(x, L.Dense(4)(x))
 
 
+def two_branch(image_shape, text_shape):
+    """An image branch (a conv) and a text branch joined by Concatenate: ranks differ."""
+    doc, (image, conv) = chain(("Input", {"shape": list(image_shape)}),
+                               ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}))
+    text = doc.add_node("Input", params={"shape": list(text_shape)}).id
+    out = merge(doc, "Concatenate", [text, conv])
+    x, t = keras.Input(image_shape), keras.Input(text_shape)
+    return doc, out, x, t, L.Conv2D(4, 3)(x)
+
+
+def dense_flatten_case():
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Dense", {"units": 5}))
+    doc.training = {"loss": "sparse_categorical_crossentropy"}
+    x = keras.Input((8, 8, 3))
+    return doc, ids[-1], keras.Model(x, L.Dense(5)(L.Flatten()(x)))
+
+
+def merge_flatten_case():
+    doc, out, x, t, conv = two_branch((8, 8, 3), (10,))
+    return doc, out, keras.Model([x, t], L.Concatenate()([t, L.Flatten()(conv)]))
+
+
+def merge_gap_case():
+    doc, out, x, t, conv = two_branch((8, 8, 3), (10,))
+    return doc, out, keras.Model([x, t], L.Concatenate()([t, L.GlobalAveragePooling2D()(conv)]))
+
+
+def merge_reshape_case():
+    doc, out, x, t, conv = two_branch((8, 8, 3), (72,))  # 72 = 6 * 6 * 2
+    return doc, out, keras.Model([x, t], L.Concatenate()([L.Reshape((6, 6, 2))(t), conv]))
+
+
+def merge_gap1d_case():
+    doc = Document()
+    seq = doc.add_node("Input", params={"shape": [12, 16]}).id
+    vec = doc.add_node("Input", params={"shape": [5]}).id
+    out = merge(doc, "Concatenate", [seq, vec])
+    s, v = keras.Input((12, 16)), keras.Input((5,))
+    return doc, out, keras.Model([s, v], L.Concatenate()([L.GlobalAveragePooling1D()(s), v]))
+
+
+def conv_on_vector_case(kind, size, target):
+    params = {"filters": 4, "kernel_size": [3] * (len(target) - 1)}
+    doc, ids = chain(("Input", {"shape": [size]}), (kind, params))
+    x = keras.Input((size,))
+    layer = getattr(L, kind)(4, 3)
+    return doc, ids[-1], keras.Model(x, layer(L.Reshape(target)(x)))
+
+
+def residual_projection_case():
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("ResidualBlock", {"filters": 16}))
+    x = keras.Input((8, 8, 3))
+    y = L.BatchNormalization()(L.Conv2D(16, 3, padding="same", use_bias=False)(
+        L.ReLU()(L.BatchNormalization()(L.Conv2D(16, 3, padding="same", use_bias=False)(x)))))
+    p = L.BatchNormalization()(L.Conv2D(16, 1, use_bias=False)(x))
+    return doc, ids[-1], keras.Model(x, L.ReLU()(L.Add()([y, p])))
+
+
 CASES = {
     "insert_flatten": flatten_case,
+    "insert_flatten-dense": dense_flatten_case,
+    "insert_flatten-merge": merge_flatten_case,
     "insert_gap2d": gap_case,
+    "insert_gap2d-merge": merge_gap_case,
+    "insert_gap1d-merge": merge_gap1d_case,
+    "insert_reshape-merge": merge_reshape_case,
+    "insert_reshape-conv2d": lambda: conv_on_vector_case("Conv2D", 784, (28, 28, 1)),
+    "insert_reshape-conv1d": lambda: conv_on_vector_case("Conv1D", 100, (100, 1)),
     "insert_projection": lambda: projection_case(1),
     "insert_projection-strided": lambda: projection_case(2),
     "insert_cropping": lambda: concat_case(crop=True),
     "insert_padding": lambda: concat_case(crop=False),
+    "set_use_projection": residual_projection_case,
     "remove_node": single_merge_case,
 }
 
 
 def test_every_fix_has_a_case():
     assert set(FIXES) == {name.split("-")[0] for name in CASES}
+
+
+def assert_shapes_match_keras(doc, analysis):
+    """Build the fixed graph with Keras: every layer's output shape is the one we show."""
+    model = build_model(doc)
+    for node in doc.nodes.values():
+        if node.kind == "Input" or node.spec.is_block or node.id not in analysis.results:
+            continue
+        shown = analysis.results[node.id].output_shapes[0]
+        assert tuple(model.get_layer(node.name).output.shape) == shown, node.name
+    assert sum(analysis.total_params) == model.count_params()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -110,6 +189,7 @@ def test_fix_makes_graph_match_keras(name):
     assert after.results[final].output_shapes[0] == tuple(model.outputs[0].shape)
     assert sum(after.total_params) == model.count_params()
     assert [i for i in after.issues if code in i.fixes] == []
+    assert_shapes_match_keras(doc, after)
     stack.undo()
     assert dumps(doc) == text
 
@@ -121,7 +201,7 @@ def test_fix_offered_only_when_it_passes():
 
     found = diagnose_shape_error("add", spec, {}, shapes, ShapeError("mismatch", port=1))
     assert "insert_projection" not in found.fixes
-    assert found.message.startswith("'add' (Add): ")
+    assert found.message.startswith("'add' (Add), input port in_1: ")
 
 
 def test_expand_block_matches_block_and_undoes():

@@ -193,7 +193,8 @@ def test_concatenate_with_different_spatial_size():
     doc = make_doc([IMG, other, ("cat", "Concatenate", {})], [("x", "cat", 0), ("y", "cat", 1)],
                    ["cat"])
     issue = only_issue(doc, "concat_mismatch")
-    assert issue.node == "cat" and issue.fixes == ("insert_cropping", "insert_padding")
+    assert issue.node == "cat" and issue.fixes == ("insert_cropping", "insert_padding",
+                                                   "insert_flatten", "insert_gap2d")
     assert "axis 1 differs (in_0 has 8, in_1 has 7)" in issue.message
     assert "axis 3" not in issue.message.split("but")[-1]  # channels may differ
 
