@@ -45,8 +45,9 @@ DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8"
 DATA_FORMATS = ("channels_last", "channels_first")
 
 PARAM_TYPES = (
-    "int", "float", "bool", "choice", "ints", "int_list", "int_or_list", "pairs", "shape",
-    "activation", "initializer", "regularizer", "constraint", "str", "axis", "json",
+    "int", "float", "bool", "choice", "ints", "int_list", "int_or_list", "float_or_list",
+    "floats", "pairs", "shape", "activation", "initializer", "regularizer", "constraint", "str",
+    "axis", "json",
 )
 _NAMED_CHOICES = {
     "activation": ACTIVATIONS,
@@ -227,6 +228,36 @@ def _int_or_list(p: ParamSpec, value: Any) -> int | tuple:
     return _int_seq(p, value, what)
 
 
+def _number_seq(p: ParamSpec, value: Any, what: str) -> tuple:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        p._fail(what, value)
+    numbers = []
+    for v in value:
+        if not (_is_int(v) or isinstance(v, float)) or not math.isfinite(v) or not _bounded(p, v):
+            p._fail(what, value)
+        numbers.append(v)
+    if p.length is not None and len(numbers) != p.length:
+        p._fail(what, value)
+    return tuple(numbers)
+
+
+def _floats(p: ParamSpec, value: Any) -> tuple:
+    """A list of numbers (e.g. a value range), `length` of them when set."""
+    count = f"{p.length} numbers" if p.length is not None else "numbers"
+    return _number_seq(p, value, _range_text(p, f"a list of {count}"))
+
+
+def _float_or_list(p: ParamSpec, value: Any) -> float | tuple:
+    """A number kept as written, or a list of numbers (e.g. a factor or a (low, high) range)."""
+    count = f"{p.length} numbers" if p.length is not None else "numbers"
+    what = _range_text(p, f"a number or a list of {count}")
+    if _is_int(value) or isinstance(value, float):
+        if not math.isfinite(value) or not _bounded(p, value):
+            p._fail(what, value)
+        return value
+    return _number_seq(p, value, what)
+
+
 def _pairs(p: ParamSpec, value: Any) -> tuple:
     """Cropping/padding style: int, `length` ints, or `length` pairs of ints."""
     what = f"a non-negative integer, {p.length} of them, or {p.length} pairs"
@@ -283,6 +314,8 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "ints": _ints,
     "int_list": _int_list,
     "int_or_list": _int_or_list,
+    "float_or_list": _float_or_list,
+    "floats": _floats,
     "pairs": _pairs,
     "shape": _shape,
     "axis": _axis,

@@ -113,14 +113,22 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
     return params
 
 
+@functools.cache
+def _kinds_by_class() -> dict[type, str]:
+    """keras.layers class -> our kind (a kind is the class's public name in keras.layers,
+    which is not always its `__name__`: GroupQueryAttention is GroupedQueryAttention)."""
+    keras = import_keras()
+    table = {}
+    for kind, spec in LAYER_SPECS.items():
+        cls = getattr(keras.layers, kind, None)
+        if isinstance(cls, type) and not spec.is_block and kind not in _NOT_MAPPED:
+            table[cls] = kind
+    return table
+
+
 def mapped_kind(layer) -> str | None:
     """Our kind for the exact class of `layer`, or None when the table has none."""
-    keras = import_keras()
-    kind = type(layer).__name__
-    spec = LAYER_SPECS.get(kind)
-    if spec is None or spec.is_block or kind in _NOT_MAPPED:
-        return None
-    return kind if getattr(keras.layers, kind, None) is type(layer) else None
+    return _kinds_by_class().get(type(layer))
 
 
 def _template(value: Any, tensors: list) -> Any:

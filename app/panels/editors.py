@@ -159,6 +159,8 @@ EDITORS: dict[str, type[Editor]] = {
     "ints": LineEditor,
     "int_list": LineEditor,
     "int_or_list": LineEditor,
+    "float_or_list": LineEditor,
+    "floats": LineEditor,
     "pairs": LineEditor,
     "shape": LineEditor,
     "str": LineEditor,

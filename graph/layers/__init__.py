@@ -5,15 +5,18 @@ Importing this package registers every kind in `graph.spec.LAYER_SPECS`.
 
 from . import (  # noqa: F401
     activations,
+    aliases,
     application,
     attention,
     conv,
     core,
     generic,
     merging,
+    noise,
     normalization,
     pooling,
     recurrent,
     reshaping,
     shared,
+    spatial,
 )

@@ -1,4 +1,4 @@
-"""Attention kinds: MultiHeadAttention.
+"""Attention kinds: MultiHeadAttention, GroupQueryAttention, Attention, AdditiveAttention.
 
 Ports: 0 = query (batch, target..., query_dim), 1 = value (batch, source...,
 value_dim), optional 2 = key (defaults to value); Keras calls it as
@@ -17,7 +17,7 @@ from math import prod
 
 from ..errors import ShapeError
 from ..params import ParamSpec
-from ..shapes import fmt, require_known, require_min_rank
+from ..shapes import fmt, require_known, require_min_rank, require_rank
 from ..spec import LayerSpec, Sample, register
 from .common import rate, seed_param, use_bias, weight_params
 
@@ -145,4 +145,155 @@ register(LayerSpec(
         Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 5},
                ((None, 5, 8), (None, 7, 6))),
     ),
+))
+
+
+# -- GroupQueryAttention: query heads share fewer key/value heads --------------------------
+
+def _gqa_shape(params, inputs):
+    query, value, key = _split(inputs)
+    for port, shape in enumerate((query, value, key)):
+        require_rank(shape, 3, f"GroupQueryAttention ({_PORTS[port]})", port=port)
+        require_known(shape[-1], f"The last dim of the {_PORTS[port]} input", shape, port=port)
+    if query[-1] != value[-1]:
+        raise ShapeError(
+            "GroupQueryAttention expects query and value with equal last dims. Received: "
+            f"query_shape={fmt(query)}, value_shape={fmt(value)}", port=1)
+    if value[1] is not None and key[1] is not None and value[1] != key[1]:
+        raise ShapeError(
+            "GroupQueryAttention expects value and key of equal length. Received: "
+            f"value_shape={fmt(value)}, key_shape={fmt(key)}", port=2)
+    return query
+
+
+def _gqa_count(params, inputs):
+    query, value, key = _split(inputs)
+    q_width = params["num_query_heads"] * params["head_dim"]
+    kv_width = params["num_key_value_heads"] * params["head_dim"]
+    projections = [(query[-1], q_width), (key[-1], kv_width), (value[-1], kv_width),
+                   (q_width, query[-1])]
+    if params["use_gate"]:
+        projections.append((query[-1], q_width))
+    bias = params["use_bias"]
+    return (sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in projections), 0)
+
+
+def _gqa_check(params) -> str | None:
+    if params["num_query_heads"] % params["num_key_value_heads"]:
+        return ("num_query_heads must be a multiple of num_key_value_heads. Received: "
+                f"num_query_heads={params['num_query_heads']}, "
+                f"num_key_value_heads={params['num_key_value_heads']}")
+    return None
+
+
+register(LayerSpec(
+    kind="GroupQueryAttention",
+    category="Attention",
+    doc="Grouped-query attention: query heads share a smaller set of key/value heads",
+    params=(
+        ParamSpec("head_dim", "int", initial=16, min=1, doc="Size of each attention head"),
+        ParamSpec("num_query_heads", "int", initial=8, min=1, doc="Number of query heads"),
+        ParamSpec("num_key_value_heads", "int", initial=2, min=1,
+                  doc="Number of key/value heads (divides num_query_heads)"),
+        use_bias(),
+        ParamSpec("use_gate", "bool", default=False,
+                  doc="Gate the attention output with a sigmoid projection of the query"),
+        ParamSpec("sliding_window", "int", default=None, allow_none=True, min=1,
+                  doc="Each position attends only to positions closer than this, or empty"),
+        rate("dropout", 0.0, "Fraction of the attention weights to drop"),
+        *weight_params("kernel"),
+        seed_param(),
+    ),
+    shape=_gqa_shape,
+    count=_gqa_count,
+    check=_gqa_check,
+    min_inputs=2,
+    max_inputs=3,
+    input_names=_PORTS,
+    samples=(
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2},
+               ((None, 5, 8), (None, 7, 8))),
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2,
+                "use_gate": True, "use_bias": False}, ((None, 5, 8), (None, 7, 8), (None, 7, 3))),
+        Sample({"head_dim": 2, "num_query_heads": 3, "num_key_value_heads": 3,
+                "sliding_window": 2}, ((2, None, 6), (2, None, 6))),
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2},
+               ((None, 5, 8), (None, 7, 6))),
+    ),
+))
+
+
+# -- Attention and AdditiveAttention: called on the list [query, value(, key)] -------------
+
+def _dot_attention_shape(kind: str):
+    def rule(params, inputs):
+        if not 2 <= len(inputs) <= 3:
+            raise ShapeError(f"{kind} takes [query, value] or [query, value, key]. "
+                             f"Received: {len(inputs)} inputs", port=len(inputs) - 1)
+        query, value, key = _split(inputs)
+        for port, shape in enumerate((query, value, key)):
+            require_rank(shape, 3, f"{kind} ({_PORTS[port]})", port=port)
+        if query[-1] is not None and key[-1] is not None and query[-1] != key[-1]:
+            raise ShapeError(
+                f"{kind} scores the query against the key: their last dims must be equal. "
+                f"Received: query_shape={fmt(query)}, key_shape={fmt(key)}", port=len(inputs) - 1)
+        if value[1] is not None and key[1] is not None and value[1] != key[1]:
+            raise ShapeError(f"{kind} expects value and key of equal length. Received: "
+                             f"value_shape={fmt(value)}, key_shape={fmt(key)}", port=2)
+        return (*query[:-1], value[-1])
+
+    return rule
+
+
+def _attention_count(params, inputs):
+    return (int(params["use_scale"]) + int(params["score_mode"] == "concat"), 0)
+
+
+def _additive_count(params, inputs):
+    if not params["use_scale"]:
+        return (0, 0)
+    return (require_known(inputs[0][-1], "The last dim of the query", inputs[0]), 0)
+
+
+_ATTENTION_SAMPLES = (
+    Sample({}, ((None, 5, 8), (None, 7, 8))),
+    Sample({"use_scale": True, "dropout": 0.1, "seed": 2},
+           ((None, None, 4), (None, 6, 3), (None, 6, 4))),
+)
+
+register(LayerSpec(
+    kind="Attention",
+    category="Attention",
+    doc="Dot-product (Luong) attention of a query over value (and key), on a list",
+    params=(
+        ParamSpec("use_scale", "bool", default=False, doc="Learn a scalar that scales the scores"),
+        ParamSpec("score_mode", "choice", default="dot", choices=("dot", "concat"),
+                  doc="dot: query-key dot product; concat: tanh of their sum"),
+        rate("dropout", 0.0, "Fraction of the attention weights to drop"),
+        seed_param(),
+    ),
+    shape=_dot_attention_shape("Attention"),
+    count=_attention_count,
+    min_inputs=2,
+    max_inputs=None,  # called on a list, as merges are; the rule takes 2 or 3
+    input_names=_PORTS,
+    samples=_ATTENTION_SAMPLES,
+))
+
+register(LayerSpec(
+    kind="AdditiveAttention",
+    category="Attention",
+    doc="Additive (Bahdanau) attention of a query over value (and key), on a list",
+    params=(
+        ParamSpec("use_scale", "bool", default=True,
+                  doc="Learn a scale per feature of the scores"),
+        rate("dropout", 0.0, "Fraction of the attention weights to drop"),
+        seed_param(),
+    ),
+    shape=_dot_attention_shape("AdditiveAttention"),
+    count=_additive_count,
+    min_inputs=2,
+    max_inputs=None,
+    input_names=_PORTS,
+    samples=_ATTENTION_SAMPLES,
 ))

@@ -1,4 +1,4 @@
-"""Convolution kinds: Conv1D/2D/3D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose.
+"""Convolution kinds: Conv1D/2D/3D, SeparableConv1D/2D, DepthwiseConv1D/2D, ConvNDTranspose.
 
 Shape rules follow Keras' `compute_conv_output_shape` and
 `compute_conv_transpose_output_shape`: the input rank is exactly the number of
@@ -127,23 +127,29 @@ def _conv_shape(kind: str, rank: int):
     return rule
 
 
-def _depthwise_shape(params, inputs):
-    (shape,) = inputs
-    spatial, channels = _conv_input("DepthwiseConv2D", 2, params, shape)
-    out = _conv_spatial("DepthwiseConv2D", params, shape, spatial)
-    filters = channels * params["depth_multiplier"]
-    return join_channels(shape[0], out, filters, params["data_format"])
+def _depthwise_shape(kind: str, rank: int):
+    def rule(params, inputs):
+        (shape,) = inputs
+        spatial, channels = _conv_input(kind, rank, params, shape)
+        out = _conv_spatial(kind, params, shape, spatial)
+        filters = channels * params["depth_multiplier"]
+        return join_channels(shape[0], out, filters, params["data_format"])
+
+    return rule
 
 
-def _transpose_shape(params, inputs):
-    (shape,) = inputs
-    spatial, _ = _conv_input("Conv2DTranspose", 2, params, shape)
-    extra = params["output_padding"] or (None,) * len(spatial)
-    axes = zip(spatial, params["kernel_size"], params["strides"], extra,
-               params["dilation_rate"], strict=True)
-    out = [deconv_output_length(length, kernel, params["padding"], stride, pad, dilation)
-           for length, kernel, stride, pad, dilation in axes]
-    return join_channels(shape[0], out, params["filters"], params["data_format"])
+def _transpose_shape(kind: str, rank: int):
+    def rule(params, inputs):
+        (shape,) = inputs
+        spatial, _ = _conv_input(kind, rank, params, shape)
+        extra = params["output_padding"] or (None,) * len(spatial)
+        axes = zip(spatial, params["kernel_size"], params["strides"], extra,
+                   params["dilation_rate"], strict=True)
+        out = [deconv_output_length(length, kernel, params["padding"], stride, pad, dilation)
+               for length, kernel, stride, pad, dilation in axes]
+        return join_channels(shape[0], out, params["filters"], params["data_format"])
+
+    return rule
 
 
 # -- count rules --------------------------------------------------------------------------------
@@ -230,63 +236,46 @@ for _rank in (1, 2, 3):
         samples=CONV_SAMPLES[_rank],
     ))
 
-register(LayerSpec(
-    kind="SeparableConv2D",
-    category="Convolution",
-    doc="Depthwise 2D convolution per channel, then a 1x1 convolution mixing channels",
-    params=(
-        _filters(), _kernel_size(2), _strides(2), _padding(), data_format(), _dilation(2),
-        _depth_multiplier(), activation(), use_bias(), *weight_params("depthwise", "pointwise"),
-    ),
-    shape=_conv_shape("SeparableConv2D", 2),
-    count=_separable_count,
-    samples=(
-        Sample({"filters": 8, "kernel_size": 3, "depth_multiplier": 2}, ((None, 7, 10, 5),)),
+SEPARABLE_SAMPLES = {
+    1: (Sample({"filters": 4, "kernel_size": 3, "depth_multiplier": 2}, ((None, 9, 5),)),
+        Sample({"filters": 3, "kernel_size": 5, "strides": 2, "padding": "same",
+                "use_bias": False}, ((None, None, 3),)),
+        Sample({"filters": 6, "kernel_size": 3, "dilation_rate": 2,
+                "data_format": "channels_first"}, ((4, 3, 9),)),
+        Sample({"filters": 2, "kernel_size": 7}, ((None, 5, 3),))),
+    2: (Sample({"filters": 8, "kernel_size": 3, "depth_multiplier": 2}, ((None, 7, 10, 5),)),
         Sample({"filters": 4, "kernel_size": (3, 5), "strides": 2, "padding": "same",
                 "use_bias": False}, ((None, None, 15, 3),)),
         Sample({"filters": 6, "kernel_size": 3, "dilation_rate": 2,
                 "data_format": "channels_first"}, ((4, 3, 9, 9),)),
         Sample({"filters": 6, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
-               ((None, 12, 12, 3),)),
-    ),
-))
+               ((None, 12, 12, 3),))),
+}
 
-register(LayerSpec(
-    kind="DepthwiseConv2D",
-    category="Convolution",
-    doc="2D convolution applied to each input channel on its own (depth_multiplier per channel)",
-    params=(
-        _kernel_size(2), _strides(2), _padding(), _depth_multiplier(), data_format(),
-        _dilation(2), activation(), use_bias(), *weight_params("depthwise"),
-    ),
-    shape=_depthwise_shape,
-    count=_depthwise_count,
-    samples=(
-        Sample({"kernel_size": 3, "depth_multiplier": 3}, ((None, 6, 9, 4),)),
+DEPTHWISE_SAMPLES = {
+    1: (Sample({"kernel_size": 3, "depth_multiplier": 3}, ((None, 9, 4),)),
+        Sample({"kernel_size": 5, "strides": 2, "padding": "same", "use_bias": False},
+               ((None, None, 8),)),
+        Sample({"kernel_size": 3, "dilation_rate": 2, "data_format": "channels_first"},
+               ((2, 3, 10),)),
+        Sample({"kernel_size": 7}, ((None, 5, 2),))),
+    2: (Sample({"kernel_size": 3, "depth_multiplier": 3}, ((None, 6, 9, 4),)),
         Sample({"kernel_size": (5, 3), "strides": (2, 3), "padding": "same",
                 "use_bias": False}, ((None, 11, None, 8),)),
         Sample({"kernel_size": 3, "dilation_rate": 2, "data_format": "channels_first"},
                ((2, 3, 10, 12),)),
         Sample({"kernel_size": 3, "strides": 2, "dilation_rate": 2}, ((None, 9, 9, 2),)),
-        Sample({"kernel_size": 7}, ((None, 5, 9, 2),)),
-    ),
-))
+        Sample({"kernel_size": 7}, ((None, 5, 9, 2),))),
+}
 
-register(LayerSpec(
-    kind="Conv2DTranspose",
-    category="Convolution",
-    doc="Transposed 2D convolution (upsampling by strides), the gradient of Conv2D",
-    params=(
-        _filters(), _kernel_size(2), _strides(2), _padding(),
-        ParamSpec("output_padding", "ints", default=None, allow_none=True, length=2, min=0,
-                  doc="Extra rows/columns on one side of the output; empty = inferred"),
-        data_format(), _dilation(2), activation(), use_bias(), *weight_params("kernel"),
-    ),
-    shape=_transpose_shape,
-    count=_transpose_count,
-    check=_transpose_check,
-    samples=(
-        Sample({"filters": 4, "kernel_size": 3, "strides": 2}, ((None, 5, 7, 6),)),
+TRANSPOSE_SAMPLES = {
+    1: (Sample({"filters": 4, "kernel_size": 3, "strides": 2}, ((None, 5, 6),)),
+        Sample({"filters": 8, "kernel_size": 4, "strides": 3, "padding": "same",
+                "output_padding": 1}, ((None, None, 3),)),
+        Sample({"filters": 5, "kernel_size": 3, "dilation_rate": 2, "output_padding": 0,
+                "data_format": "channels_first"}, ((None, 3, 6),)),
+        Sample({"filters": 2, "kernel_size": 3, "output_padding": 1}, ((None, 4, 3),))),
+    2: (Sample({"filters": 4, "kernel_size": 3, "strides": 2}, ((None, 5, 7, 6),)),
         Sample({"filters": 8, "kernel_size": (4, 3), "strides": (2, 3), "padding": "same",
                 "output_padding": (1, 0)}, ((None, 6, None, 3),)),
         Sample({"filters": 2, "kernel_size": 2, "strides": 3, "use_bias": False},
@@ -294,6 +283,57 @@ register(LayerSpec(
         Sample({"filters": 5, "kernel_size": 3, "dilation_rate": 2, "output_padding": 0,
                 "data_format": "channels_first"}, ((None, 3, 6, 5),)),
         Sample({"filters": 3, "kernel_size": 5, "strides": 2, "padding": "same"},
-               ((None, 7, 7, 2),)),
-    ),
-))
+               ((None, 7, 7, 2),))),
+    3: (Sample({"filters": 4, "kernel_size": 3, "strides": 2}, ((None, 3, 4, 5, 2),)),
+        Sample({"filters": 2, "kernel_size": (2, 3, 1), "strides": (2, 1, 3),
+                "padding": "same", "output_padding": (1, 0, 2)}, ((None, 4, None, 3, 3),)),
+        Sample({"filters": 3, "kernel_size": 2, "use_bias": False,
+                "data_format": "channels_first"}, ((1, 2, 3, 4, 5),))),
+}
+
+for _rank in (1, 2):
+    register(LayerSpec(
+        kind=f"SeparableConv{_rank}D",
+        category="Convolution",
+        doc=f"Depthwise {_rank}D convolution per channel, then a pointwise one mixing channels",
+        params=(
+            _filters(), _kernel_size(_rank), _strides(_rank), _padding(), data_format(),
+            _dilation(_rank), _depth_multiplier(), activation(), use_bias(),
+            *weight_params("depthwise", "pointwise"),
+        ),
+        shape=_conv_shape(f"SeparableConv{_rank}D", _rank),
+        count=_separable_count,
+        samples=SEPARABLE_SAMPLES[_rank],
+    ))
+    register(LayerSpec(
+        kind=f"DepthwiseConv{_rank}D",
+        category="Convolution",
+        doc=f"{_rank}D convolution of each input channel on its own "
+            "(depth_multiplier per channel)",
+        params=(
+            _kernel_size(_rank), _strides(_rank), _padding(), _depth_multiplier(),
+            data_format(), _dilation(_rank), activation(), use_bias(),
+            *weight_params("depthwise"),
+        ),
+        shape=_depthwise_shape(f"DepthwiseConv{_rank}D", _rank),
+        count=_depthwise_count,
+        samples=DEPTHWISE_SAMPLES[_rank],
+    ))
+
+for _rank in (1, 2, 3):
+    register(LayerSpec(
+        kind=f"Conv{_rank}DTranspose",
+        category="Convolution",
+        doc=f"Transposed {_rank}D convolution (upsampling by strides), the gradient of "
+            f"Conv{_rank}D",
+        params=(
+            _filters(), _kernel_size(_rank), _strides(_rank), _padding(),
+            ParamSpec("output_padding", "ints", default=None, allow_none=True, length=_rank,
+                      min=0, doc="Extra steps on one side of each output axis; empty = inferred"),
+            data_format(), _dilation(_rank), activation(), use_bias(), *weight_params("kernel"),
+        ),
+        shape=_transpose_shape(f"Conv{_rank}DTranspose", _rank),
+        count=_transpose_count,
+        check=_transpose_check,
+        samples=TRANSPOSE_SAMPLES[_rank],
+    ))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ShapeError
-from ..params import ParamSpec
+from ..params import DTYPES, ParamSpec
 from ..shapes import fmt, require_known, require_min_rank, require_rank
 from ..spec import LayerSpec, Sample, register
 from .common import (
@@ -100,7 +100,7 @@ def _noise_shape_problem(noise, shape) -> str | None:
     return None
 
 
-def _dropout_shape(params, inputs):
+def dropout_shape(params, inputs):
     (shape,) = inputs
     noise = params["noise_shape"]
     if noise is not None:
@@ -124,14 +124,14 @@ register(LayerSpec(
                   doc="Shape of the dropout mask (batch included; 1 shares it along an axis)"),
         seed_param(),
     ),
-    shape=_dropout_shape,
+    shape=dropout_shape,
     samples=(Sample({"rate": 0.5}, ((None, 16),)),
              Sample({"rate": 0.2, "noise_shape": (None, 1, 8), "seed": 3}, ((None, 5, 8),)),
              Sample({"rate": 0.0}, ((4, None, 3, 2),))),
 ))
 
 
-def _spatial_dropout_shape(kind: str, rank: int):
+def spatial_dropout_shape(kind: str, rank: int):
     def shape_rule(params, inputs):
         require_rank(inputs[0], rank, kind)
         return tuple(inputs[0])
@@ -144,7 +144,7 @@ register(LayerSpec(
     category="Core",
     doc="Drops whole 1D feature maps (channels) of a (batch, steps, channels) input",
     params=(rate(), seed_param()),
-    shape=_spatial_dropout_shape("SpatialDropout1D", 3),
+    shape=spatial_dropout_shape("SpatialDropout1D", 3),
     samples=(Sample({"rate": 0.3}, ((None, 10, 8),)),
              Sample({"rate": 0.5, "seed": 1}, ((None, None, 4),)),
              Sample({"rate": 0.5}, ((None, 10),))),
@@ -155,7 +155,7 @@ register(LayerSpec(
     category="Core",
     doc="Drops whole 2D feature maps (channels) of an image tensor",
     params=(rate(), data_format(), seed_param()),
-    shape=_spatial_dropout_shape("SpatialDropout2D", 4),
+    shape=spatial_dropout_shape("SpatialDropout2D", 4),
     samples=(Sample({"rate": 0.3}, ((None, 8, 8, 3),)),
              Sample({"rate": 0.2, "data_format": "channels_first"}, ((None, 3, None, 8),)),
              Sample({"rate": 0.5}, ((None, 8, 3),))),
@@ -171,11 +171,8 @@ def _embedding_count(params, inputs):
     return (params["input_dim"] * params["output_dim"], 0)
 
 
-register(LayerSpec(
-    kind="Embedding",
-    category="Core",
-    doc="Maps integer ids in [0, input_dim) to dense vectors of size output_dim",
-    params=(
+def _embedding_weights() -> tuple[ParamSpec, ...]:
+    return (
         ParamSpec("input_dim", "int", initial=1000, min=1, doc="Vocabulary size (largest id + 1)"),
         ParamSpec("output_dim", "int", initial=64, min=1, doc="Size of each embedding vector"),
         ParamSpec("embeddings_initializer", "initializer", default="random_uniform",
@@ -188,11 +185,49 @@ register(LayerSpec(
                   doc="Constraint on the embedding matrix"),
         ParamSpec("mask_zero", "bool", default=False,
                   doc="Treat id 0 as padding and pass a mask to later layers"),
+    )
+
+
+_EMBEDDING_SAMPLES = (
+    Sample({"input_dim": 100, "output_dim": 8}, ((None, 20),)),
+    Sample({"input_dim": 50, "output_dim": 4}, ((None, None),)),
+    Sample({"input_dim": 10, "output_dim": 3}, ((2, 5, 7),)),
+    Sample({"input_dim": 7, "output_dim": 2}, ((None,),)),
+)
+
+
+def _reversible_count(params, inputs):
+    size = params["input_dim"] * params["output_dim"]
+    return (size if params["tie_weights"] else 2 * size, 0)
+
+
+register(LayerSpec(
+    kind="ReversibleEmbedding",
+    category="Core",
+    doc="Embedding that can also project back to vocabulary logits (reverse=True)",
+    params=(
+        *_embedding_weights(),
+        ParamSpec("tie_weights", "bool", default=True,
+                  doc="Reverse with the transposed embeddings rather than a matrix of its own"),
+        ParamSpec("reverse_dtype", "choice", default=None, choices=(None, *DTYPES),
+                  doc="Dtype of the reverse projection, or empty for the layer's"),
+        ParamSpec("logit_soft_cap", "float", default=None, allow_none=True, min=0.0,
+                  min_exclusive=True, doc="Cap the reverse logits softly at this value"),
+    ),
+    shape=_embedding_shape,
+    count=_reversible_count,
+    samples=_EMBEDDING_SAMPLES[:3] + (
+        Sample({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ((None, 4),)),),
+))
+
+register(LayerSpec(
+    kind="Embedding",
+    category="Core",
+    doc="Maps integer ids in [0, input_dim) to dense vectors of size output_dim",
+    params=(
+        *_embedding_weights(),
     ),
     shape=_embedding_shape,
     count=_embedding_count,
-    samples=(Sample({"input_dim": 100, "output_dim": 8}, ((None, 20),)),
-             Sample({"input_dim": 50, "output_dim": 4}, ((None, None),)),
-             Sample({"input_dim": 10, "output_dim": 3}, ((2, 5, 7),)),
-             Sample({"input_dim": 7, "output_dim": 2}, ((None,),))),
+    samples=_EMBEDDING_SAMPLES,
 ))

@@ -110,6 +110,7 @@ _ELEMENTWISE = (
     ("Multiply", "Multiplies its inputs elementwise", None),
     ("Average", "Averages its inputs elementwise", None),
     ("Maximum", "Takes the elementwise maximum of its inputs", None),
+    ("Minimum", "Takes the elementwise minimum of its inputs", None),
 )
 
 for _kind, _doc, _exactly in _ELEMENTWISE:
@@ -192,5 +193,67 @@ register(LayerSpec(
         Sample({}, ((None, 4), (None, 4, 1))),
         Sample({"axis": 3}, ((None, 4, 5), (None, 4, 5))),
         Sample({"axis": -4}, ((None, 4, 5), (None, 4, 5))),
+    ),
+))
+
+
+def _dot_axes(params, shapes) -> tuple[int, int]:
+    axes = params["axes"]
+    pair = (axes, axes) if isinstance(axes, int) else tuple(axes)
+    out = []
+    for port, (axis, shape) in enumerate(zip(pair, shapes, strict=True)):
+        (a,) = checked_axes(axis, shape, "Dot", port)
+        if a == 0:
+            raise ShapeError(f"Dot cannot contract the batch axis. Received: axes={axes}",
+                             port=port)
+        out.append(a)
+    return out[0], out[1]
+
+
+def _dot_shape(params, inputs):
+    shapes = [tuple(s) for s in inputs]
+    _require_inputs("Dot", shapes, 2)
+    first, second = shapes
+    for port, shape in enumerate(shapes):
+        if len(shape) < 2:
+            raise ShapeError(f"Dot expects inputs of rank >= 2. Received: input_shape="
+                             f"{fmt(shape)} on port {port}", port=port)
+    a, b = _dot_axes(params, shapes)
+    if first[a] != second[b]:
+        raise ShapeError(
+            f"Dot (axes={params['axes']}) expects equal dims on the contracted axes. "
+            f"Received: {first[a]} (axis {a} of {fmt(first)}) and {second[b]} "
+            f"(axis {b} of {fmt(second)})", port=1)
+    out = [d for i, d in enumerate(first) if i != a] + [
+        d for i, d in enumerate(second) if i not in (0, b)]
+    return tuple(out + [1] if len(out) == 1 else out)
+
+
+def _axes_problem(value) -> str | None:
+    if isinstance(value, tuple) and len(value) != 2:
+        return "an axis, or a list of 2 axes (one per input)"
+    return None
+
+
+register(LayerSpec(
+    kind="Dot",
+    category="Merging",
+    doc="Dot product of two inputs along the given axes (batch kept), e.g. cosine similarity",
+    params=(
+        ParamSpec("axes", "int_or_list", initial=-1, check=_axes_problem,
+                  doc="Axis to contract, or [axis of input 0, axis of input 1]"),
+        ParamSpec("normalize", "bool", default=False,
+                  doc="L2-normalize both inputs along the axes first (cosine similarity)"),
+    ),
+    shape=_dot_shape,
+    min_inputs=2,
+    max_inputs=None,  # a merge: called on a list, like Subtract (the rule wants exactly 2)
+    samples=(
+        Sample({"axes": -1}, ((None, 8), (None, 8))),
+        Sample({"axes": (2, 2)}, ((None, 5, 4), (None, 7, 4))),
+        Sample({"axes": (1, 1)}, ((None, 5, 4), (None, 5, 3))),
+        Sample({"axes": 1, "normalize": True}, ((None, 6, 2), (None, 6, 3))),
+        Sample({"axes": -1}, ((None, 4), (None, 5))),
+        Sample({"axes": (2, 1)}, ((2, 3, 4), (2, 4, 5))),
     ),
 ))

@@ -1,4 +1,5 @@
-"""Normalization kinds: BatchNormalization, LayerNormalization and Rescaling.
+"""Normalization kinds: BatchNormalization, LayerNormalization, GroupNormalization,
+RMSNormalization, UnitNormalization and Rescaling.
 
 Count rules follow the weights Keras creates: BatchNormalization has trainable
 gamma (scale) and beta (center) plus non-trainable moving mean and variance
@@ -8,8 +9,9 @@ LayerNormalization has gamma and beta over the normalized axes.
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..params import ParamSpec
-from ..shapes import num_elements, require_known
+from ..shapes import fmt, num_elements, require_known
 from ..spec import LayerSpec, Sample, register
 from .common import checked_axes, same_shape
 
@@ -146,4 +148,93 @@ register(LayerSpec(
     shape=same_shape,
     samples=(Sample({"scale": 1 / 255}, ((None, 28, 28, 1),)),
              Sample({"scale": 2.0, "offset": -1.0}, ((None, None),))),
+))
+
+
+def _group_channels(params, inputs) -> int:
+    shape = inputs[0]
+    (channels,) = _normalized_dims("GroupNormalization", params["axis"], shape)
+    groups = channels if params["groups"] == -1 else params["groups"]
+    if channels < groups or channels % groups:
+        raise ShapeError(
+            f"GroupNormalization splits the {channels} channels of axis {params['axis']} into "
+            f"groups={params['groups']} equal groups, which does not divide them. "
+            f"Received: input_shape={fmt(shape)}", port=0)
+    return channels
+
+
+def _group_norm_shape(params, inputs):
+    _group_channels(params, inputs)
+    return tuple(inputs[0])
+
+
+def _group_norm_count(params, inputs):
+    channels = _group_channels(params, inputs)
+    return ((int(params["center"]) + int(params["scale"])) * channels, 0)
+
+
+register(LayerSpec(
+    kind="GroupNormalization",
+    category="Normalization",
+    doc="Normalizes each sample over groups of channels (LayerNorm per group)",
+    params=(
+        ParamSpec("groups", "int", default=32, min=-1,
+                  check=lambda v: "a positive integer, or -1 for one group per channel"
+                  if v == 0 else None,
+                  doc="Number of channel groups (-1: one per channel)"),
+        ParamSpec("axis", "int", default=-1, doc="The channels axis"),
+        *_center_scale(),
+        *_beta_gamma(),
+    ),
+    shape=_group_norm_shape,
+    count=_group_norm_count,
+    samples=(
+        Sample({"groups": 4}, ((None, 8, 8, 16),)),
+        Sample({"groups": -1, "axis": 1}, ((None, 6, None),)),
+        Sample({"groups": 3, "center": False}, ((None, 9),)),
+        Sample({"groups": 4}, ((None, 8, 6),)),
+        Sample({"groups": 8}, ((None, 4, 4),)),
+        Sample({}, ((None, 5, None),)),
+    ),
+))
+
+
+def _rms_norm_shape(params, inputs):
+    _normalized_dims("RMSNormalization", params["axis"], inputs[0])
+    return tuple(inputs[0])
+
+
+def _rms_norm_count(params, inputs):
+    return (num_elements(_normalized_dims("RMSNormalization", params["axis"], inputs[0])), 0)
+
+
+register(LayerSpec(
+    kind="RMSNormalization",
+    category="Normalization",
+    doc="Divides by the root mean square over the given axes, times a learned scale",
+    params=(
+        ParamSpec("axis", "axis", default=-1, doc="Axis or list of axes to normalize over"),
+        ParamSpec("epsilon", "float", default=1e-6, min=0.0, min_exclusive=True,
+                  doc="Small value added to the mean square to avoid dividing by zero"),
+    ),
+    shape=_rms_norm_shape,
+    count=_rms_norm_count,
+    samples=(Sample({}, ((None, 16),)), Sample({"axis": (1, 2)}, ((None, 5, 6),)),
+             Sample({}, ((None, 4, None),))),
+))
+
+
+def _unit_norm_shape(params, inputs):
+    checked_axes(params["axis"], inputs[0], "UnitNormalization")
+    return tuple(inputs[0])
+
+
+register(LayerSpec(
+    kind="UnitNormalization",
+    category="Normalization",
+    doc="Scales each sample to unit L2 norm over the given axes",
+    params=(ParamSpec("axis", "axis", default=-1, doc="Axis or list of axes of the norm"),),
+    shape=_unit_norm_shape,
+    samples=(Sample({}, ((None, 16),)), Sample({"axis": (1, 2)}, ((None, 5, None),)),
+             Sample({"axis": 3}, ((None, 5, 6),))),
 ))

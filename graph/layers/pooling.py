@@ -81,9 +81,12 @@ GLOBAL_SAMPLES = {
     2: (Sample({}, ((None, 7, 9, 5),)),
         Sample({"keepdims": True}, ((None, None, None, 16),)),
         Sample({"data_format": "channels_first"}, ((2, 8, 3, 4),))),
+    3: (Sample({}, ((None, 3, 4, 5, 6),)),
+        Sample({"keepdims": True, "data_format": "channels_first"}, ((2, 3, None, 4, 5),)),
+        Sample({}, ((None, 4, 5, 6),))),
 }
 
-for _mode, _ranks in (("Max", (1, 2, 3)), ("Average", (1, 2))):
+for _mode, _ranks in (("Max", (1, 2, 3)), ("Average", (1, 2, 3))):
     for _rank in _ranks:
         _kind = f"{_mode}Pooling{_rank}D"
         register(LayerSpec(
@@ -96,7 +99,7 @@ for _mode, _ranks in (("Max", (1, 2, 3)), ("Average", (1, 2))):
         ))
 
 for _mode in ("Average", "Max"):
-    for _rank in (1, 2):
+    for _rank in (1, 2, 3):
         _kind = f"Global{_mode}Pooling{_rank}D"
         register(LayerSpec(
             kind=_kind,
@@ -109,4 +112,41 @@ for _mode in ("Average", "Max"):
             ),
             shape=_global_shape(_kind, _rank),
             samples=GLOBAL_SAMPLES[_rank],
+        ))
+
+
+def _adaptive_shape(kind: str, rank: int):
+    def rule(params, inputs):
+        (shape,) = inputs
+        require_rank(shape, rank + 2, kind)
+        _, channels = split_channels(shape, params["data_format"])
+        return join_channels(shape[0], params["output_size"], channels, params["data_format"])
+
+    return rule
+
+
+ADAPTIVE_SAMPLES = {
+    1: (Sample({"output_size": 3}, ((None, 10, 4),)),
+        Sample({"output_size": 5, "data_format": "channels_first"}, ((2, 3, None),))),
+    2: (Sample({"output_size": (3, 2)}, ((None, 7, 9, 4),)),
+        Sample({"output_size": 4, "data_format": "channels_first"}, ((None, 3, None, 5),))),
+    3: (Sample({"output_size": (1, 2, 3)}, ((None, 4, 5, 6, 2),)),
+        Sample({"output_size": 2, "data_format": "channels_first"}, ((1, 2, 3, 4, 5),))),
+}
+
+for _mode in ("Average", "Max"):
+    for _rank in (1, 2, 3):
+        _kind = f"Adaptive{_mode}Pooling{_rank}D"
+        register(LayerSpec(
+            kind=_kind,
+            category="Pooling",
+            doc=f"{_mode} pooling to a fixed output size on the {_SPATIAL[_rank]} axes, "
+                "whatever the input size",
+            params=(
+                ParamSpec("output_size", "ints", initial=(2,) * _rank, length=_rank, min=1,
+                          doc="Size of the output along each spatial axis"),
+                data_format(),
+            ),
+            shape=_adaptive_shape(_kind, _rank),
+            samples=ADAPTIVE_SAMPLES[_rank],
         ))

@@ -1,24 +1,15 @@
-"""Reshaping kinds: Flatten, Reshape, Permute, RepeatVector, UpSampling2D, ZeroPadding2D,
-Cropping2D. None of them has weights; the batch axis always passes through unchanged.
+"""Reshaping kinds: Flatten, Reshape, Permute, RepeatVector (the spatial resizers,
+UpSampling, ZeroPadding and Cropping, live in `spatial`). None of them has weights;
+the batch axis always passes through unchanged.
 """
 
 from __future__ import annotations
 
 from ..errors import ShapeError
 from ..params import ParamSpec
-from ..shapes import (
-    fmt,
-    join_channels,
-    num_elements,
-    require_min_rank,
-    require_rank,
-    split_channels,
-)
+from ..shapes import fmt, num_elements, require_min_rank, require_rank
 from ..spec import LayerSpec, Sample, register
 from .common import data_format, positive_int
-
-# Resize methods that the torch backend implements (`keras.ops.image.resize`).
-INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
 
 
 def _flatten_shape(params, inputs):
@@ -132,100 +123,5 @@ register(LayerSpec(
         Sample({"n": 3}, ((None, 8),)),
         Sample({"n": 1}, ((2, None),)),
         Sample({"n": 4}, ((None, 3, 2),)),
-    ),
-))
-
-
-def _spatial_2d(kind: str, params, shape) -> tuple[tuple, int | None]:
-    require_rank(shape, 4, kind)
-    return split_channels(shape, params["data_format"])
-
-
-def _resized(kind: str, params, shape, change) -> tuple:
-    """The input with `change(axis, length)` applied to each known spatial length."""
-    spatial, channels = _spatial_2d(kind, params, shape)
-    out = [None if n is None else change(axis, n) for axis, n in enumerate(spatial)]
-    return join_channels(shape[0], out, channels, params["data_format"])
-
-
-def _upsampling_shape(params, inputs):
-    size = params["size"]
-    return _resized("UpSampling2D", params, inputs[0], lambda axis, n: n * size[axis])
-
-
-register(LayerSpec(
-    kind="UpSampling2D",
-    category="Reshaping",
-    doc="Repeats rows and columns (or resizes) by an integer factor",
-    params=(
-        ParamSpec("size", "ints", default=(2, 2), length=2, min=1,
-                  doc="Upsampling factors for height and width"),
-        data_format(),
-        ParamSpec("interpolation", "choice", default="nearest", choices=INTERPOLATIONS,
-                  doc="How new pixels are computed"),
-    ),
-    shape=_upsampling_shape,
-    samples=(
-        Sample({"size": (2, 3)}, ((None, 5, 4, 3),)),
-        Sample({"interpolation": "bilinear"}, ((None, None, 7, 2),)),
-        Sample({"size": 3, "data_format": "channels_first"}, ((2, 3, 4, 5),)),
-    ),
-))
-
-
-def _padding_shape(params, inputs):
-    pad = params["padding"]
-    return _resized("ZeroPadding2D", params, inputs[0], lambda axis, n: n + sum(pad[axis]))
-
-
-register(LayerSpec(
-    kind="ZeroPadding2D",
-    category="Reshaping",
-    doc="Adds rows and columns of zeros around an image",
-    params=(
-        ParamSpec("padding", "pairs", default=((1, 1), (1, 1)), length=2,
-                  doc="int, (rows, cols), or ((top, bottom), (left, right))"),
-        data_format(),
-    ),
-    shape=_padding_shape,
-    samples=(
-        Sample({"padding": ((1, 2), (0, 3))}, ((None, 5, 6, 3),)),
-        Sample({}, ((None, None, 8, 1),)),
-        Sample({"padding": (2, 0), "data_format": "channels_first"}, ((4, 3, 5, 6),)),
-    ),
-))
-
-
-def _cropping_shape(params, inputs):
-    shape = inputs[0]
-    crop = params["cropping"]
-
-    def cropped(axis, n):
-        if sum(crop[axis]) >= n:
-            raise ShapeError(
-                f"Cropping2D crops at least the whole input: cropping={crop} must be smaller "
-                f"than the spatial dimensions. Received: input_shape={fmt(shape)}",
-                port=0,
-            )
-        return n - sum(crop[axis])
-
-    return _resized("Cropping2D", params, shape, cropped)
-
-
-register(LayerSpec(
-    kind="Cropping2D",
-    category="Reshaping",
-    doc="Removes rows and columns from the edges of an image",
-    params=(
-        ParamSpec("cropping", "pairs", default=((0, 0), (0, 0)), length=2,
-                  doc="int, (rows, cols), or ((top, bottom), (left, right))"),
-        data_format(),
-    ),
-    shape=_cropping_shape,
-    samples=(
-        Sample({"cropping": ((1, 2), (0, 3))}, ((None, 7, 6, 5),)),
-        Sample({"cropping": 2}, ((None, None, 9, 3),)),
-        Sample({"cropping": (1, 0), "data_format": "channels_first"}, ((2, 3, 5, 4),)),
-        Sample({"cropping": ((2, 2), (0, 0))}, ((None, 4, 6, 3),)),
     ),
 ))

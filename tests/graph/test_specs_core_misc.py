@@ -51,6 +51,10 @@ EAGER_CASES = [
      [(2, 5, 4, 8), (2, 7, 3, 6)], 1),
     ("MultiHeadAttention", {"num_heads": 2, "key_dim": 4, "attention_axes": 2},
      [(2, 5, 4, 8), (2, 5, 3, 6)], None),
+    # Keras' symbolic Attention checks nothing; the run needs query and key dims to agree.
+    ("Attention", {}, [(2, 5, 8), (2, 7, 6)], 1),
+    ("AdditiveAttention", {}, [(2, 5, 8), (2, 7, 6)], 1),
+    ("Attention", {"use_scale": True}, [(2, 5, 8), (2, 7, 6), (2, 7, 8)], None),
     ("LSTM", {"units": 3, "unroll": True, "return_state": True}, [(2, 4, 5)], None),
     ("GRU", {"units": 3, "return_sequences": True, "go_backwards": True}, [(2, 4, 5)], None),
     ("Add", {}, [(2, 1, 4), (2, 3, 1), (2, 4)], None),
