@@ -22,9 +22,11 @@ class ShapeError(KerasCanvasError, ValueError):
 
 
 class ProjectFileError(KerasCanvasError):
-    """A project file could not be read. `field` is a JSON path such as `nodes[2].kind`."""
+    """A project file could not be read. `field` is a JSON path such as `nodes[2].kind`;
+    `nodes` are the ids of the nodes at fault, when the refusal is about some (a cycle)."""
 
-    def __init__(self, message: str, field: str | None = None, path: str | None = None):
+    def __init__(self, message: str, field: str | None = None, path: str | None = None,
+                 nodes: tuple[str, ...] = ()):
         where = []
         if path:
             where.append(str(path))
@@ -35,6 +37,7 @@ class ProjectFileError(KerasCanvasError):
         self.field = field
         self.path = path
         self.reason = message
+        self.nodes = tuple(nodes)
 
 
 class DocumentError(KerasCanvasError):

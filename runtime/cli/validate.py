@@ -3,6 +3,8 @@
 Exit codes: 0 valid (warnings allowed), 1 the graph or the ranges of its `search`
 section have errors (each range names its node and parameter), 2 the file could
 not be read as a project (the loader's message, naming the field, goes to stderr).
+With `--json` standard output always holds one JSON report, also for a file that
+cannot be read: `{"valid": false, "error": ..., "field": ..., "nodes": [...]}`.
 This command imports neither keras nor torch, so it answers quickly.
 """
 
@@ -10,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.errors import ProjectFileError
+from kerascanvas.graph.projectfile import load
 from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import Analysis, analyze
@@ -29,9 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate `args.file`; print a summary (or JSON) and return the exit code."""
-    doc = load_or_report(args.file, "validate")
-    if doc is None:
-        return EXIT_UNREADABLE
+    if args.json:
+        try:
+            doc = load(args.file)
+        except ProjectFileError as exc:
+            print(f"kerascanvas validate: {exc}", file=sys.stderr)
+            print(json.dumps(unreadable_json(exc), indent=2))
+            return EXIT_UNREADABLE
+    else:
+        doc = load_or_report(args.file, "validate")
+        if doc is None:
+            return EXIT_UNREADABLE
     analysis = analyze(doc)
     searched = check_search(doc)
     if args.json:
@@ -47,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
 def _issues(issues) -> list[dict[str, Any]]:
     return [{"node": i.node, "port": i.port, "severity": i.severity, "message": i.message}
             for i in issues]
+
+
+def unreadable_json(exc: ProjectFileError) -> dict[str, Any]:
+    """The `--json` report for a file that could not be read as a project."""
+    return {"valid": False, "error": exc.reason, "field": exc.field, "file": exc.path,
+            "nodes": list(exc.nodes), "issues": [
+                {"node": None, "port": None, "severity": "error", "message": str(exc)}]}
 
 
 def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:

@@ -125,3 +125,44 @@ def test_a_search_range_outside_the_limits_fails_validation_naming_node_and_para
     assert report["valid"] is True  # the graph itself is fine
     (issue,) = report["search_issues"]
     assert issue["node"] == conv.id and "conv1.filters" in issue["message"]
+
+
+@pytest.mark.parametrize("text, field", [
+    ("not json", None),
+    ('{"format": "kerascanvas", "version": 1, "nodes": [], "edges": [], "outputs": [0.0]}',
+     "outputs[0]"),
+])
+def test_json_report_for_an_unreadable_file(tmp_path, capsys, text, field):
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run_cli(capsys, str(path), "--json")
+    report = json.loads(out)
+    assert code == 2 and "bad.json" in err
+    assert report["valid"] is False and report["field"] == field and report["error"]
+    assert report["file"] == str(path) and report["nodes"] == []
+
+
+def test_json_report_for_a_cycle_names_its_nodes(tmp_path, capsys):
+    doc = mnist_doc()
+    path = tmp_path / "cycle.json"
+    save(doc, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["edges"] = [e for e in data["edges"] if e["dst"] != "conv1"] + [
+        {"src": "out", "src_port": 0, "dst": "conv1", "dst_port": 0}]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, _ = run_cli(capsys, str(path), "--json")
+    report = json.loads(out)
+    assert code == 2 and report["valid"] is False
+    assert "cycle" in report["error"] and report["field"].startswith("edges[")
+    assert set(report["nodes"]) == {"conv1", "flat", "out"}
+
+
+def test_json_report_when_a_name_is_not_unicode(tmp_path, capsys):
+    doc = mnist_doc()
+    path = tmp_path / "surrogate.json"
+    save(doc, path)
+    text = path.read_text(encoding="utf-8").replace('"name": "conv1"', '"name": "\\ud800"')
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run_cli(capsys, str(path), "--json")
+    report = json.loads(out)
+    assert code == 2 and report["field"] == "nodes[1].name" and "surrogate" in report["error"]
