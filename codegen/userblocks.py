@@ -19,7 +19,7 @@ from kerascanvas.graph.spec import LAYER_SPECS
 from .emit import INDENT, call_suffix, constructor
 from .errors import CodegenError
 from .literals import Code, call, literal
-from .naming import Namer
+from .naming import RESERVED, Namer
 
 KIND = userblocks.KIND
 
@@ -50,7 +50,7 @@ def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
 def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str]) -> str:
     """The `def` of block `name`'s helper."""
     definition = blocks[name]
-    local = Namer(frozenset(helpers.values()) | {"name", "keras", "layers"})
+    local = Namer(RESERVED | frozenset(helpers.values()) | {"name"})
     n_in = len(definition["inputs"])
     args = ["x"] if n_in == 1 else [f"x{i}" for i in range(n_in)]
     for arg in args:
@@ -70,8 +70,12 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
 
 
 def _doc_line(definition, name: str) -> str:
+    """The doc text made safe inside a triple-quoted docstring: one line, backslashes and
+    quotes escaped (a final quote would end the string), no control characters (a NUL
+    stops Python from compiling the file)."""
     text = str(definition.get("doc") or f"The user block {name}.")
-    return text.replace("\\", "\\\\").replace('"""', "'''").replace("\n", " ")
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _body(blocks, definition, args, local: Namer, helpers) -> list[str]:

@@ -312,8 +312,12 @@ def _dense_expand(params, inputs) -> Expansion:
 
 register_block(
     "DenseBlock", "DenseNet block: each BN-ReLU-conv layer adds growth_rate channels",
-    (ParamSpec("num_layers", "int", initial=4, min=1, doc="Number of BN-ReLU-conv layers"),
-     ParamSpec("growth_rate", "int", initial=12, min=1, doc="Channels each layer adds")),
+    # Upper bounds: the block expands into 6 layers per num_layers, and each adds
+    # growth_rate channels; DenseNet-264's largest block has 64 layers and growth 32.
+    (ParamSpec("num_layers", "int", initial=4, min=1, max=256,
+               doc="Number of BN-ReLU-conv layers"),
+     ParamSpec("growth_rate", "int", initial=12, min=1, max=4096,
+               doc="Channels each layer adds")),
     _dense_expand,
 )
 

@@ -16,13 +16,14 @@ go through `graph.commands`, which wraps these edits into undoable commands.
 from __future__ import annotations
 
 import copy
+import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
 from .errors import DocumentError
-from .index import reachable, topological_order
+from .index import GraphIndex, reachable, topological_order
 from .spec import get_spec
 
 _WORD = re.compile(r"(.)([A-Z][a-z0-9]+)")
@@ -73,6 +74,21 @@ def name_problem(name: Any) -> str | None:
     return None
 
 
+def identifier_problem(name: Any) -> str | None:
+    """What `name` lacks to be a Python name the generated code can use as it is, or None.
+
+    ASCII only: Python folds other identifiers by NFKC, so `ｎａｍｅ` would become `name`.
+
+    >>> identifier_problem("conv_bn"), identifier_problem("class")
+    (None, 'an ASCII Python identifier that is not a keyword')
+    """
+    if (not isinstance(name, str) or not name.isascii() or not name.isidentifier()
+            or keyword.iskeyword(name) or keyword.issoftkeyword(name)
+            or name.startswith("__")):
+        return "an ASCII Python identifier that is not a keyword"
+    return None
+
+
 class Document:
     """Nodes, edges, ordered model outputs, training settings, user blocks and UI state."""
 
@@ -86,6 +102,12 @@ class Document:
         self.search: dict[str, Any] = {}  # graph.search: read by the search only
         self.events = ev.EventEmitter()
         self._next_id = 1
+        # Indexes kept by the edits below, so loading and checking stay linear: names to
+        # ids, occupied input ports, and the edge index (rebuilt once after edge edits).
+        self._by_name: dict[str, str] = {}
+        self._taken_ports: set[tuple[str, int]] = set()
+        self._index: GraphIndex | None = None
+        self._index_key: tuple[int, int] | None = None
 
     # ---- queries -------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -95,17 +117,25 @@ class Document:
             raise DocumentError(f"No node with id {node_id!r}") from None
 
     def find(self, name: str) -> Node | None:
-        return next((n for n in self.nodes.values() if n.name == name), None)
+        node = self.nodes.get(self._by_name.get(name, ""))
+        return node if node is not None and node.name == name else None
+
+    def graph_index(self) -> GraphIndex:
+        """The edge index of the current edges, rebuilt only after they changed."""
+        key = (id(self.edges), len(self.edges), len(self.nodes))
+        if self._index is None or self._index_key != key:
+            self._index, self._index_key = GraphIndex.of(self), key
+        return self._index
 
     def in_edges(self, node_id: str) -> list[Edge]:
         """Edges into `node_id`, ordered by destination port."""
-        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.dst_port)
+        return list(self.graph_index().ins.get(node_id, ()))
 
     def out_edges(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == node_id]
+        return list(self.graph_index().outs.get(node_id, ()))
 
     def successors(self, node_id: str) -> list[str]:
-        return list(dict.fromkeys(e.dst for e in self.edges if e.src == node_id))
+        return list(dict.fromkeys(self.graph_index().succ.get(node_id, ())))
 
     def downstream(self, node_ids) -> set[str]:
         """The given nodes and every node reachable from them."""
@@ -132,11 +162,14 @@ class Document:
         return f"n{self._next_id}"
 
     def unique_name(self, base: str, exclude: str | None = None) -> str:
-        taken = {n.name for n in self.nodes.values() if n.id != exclude}
-        if base not in taken:
+        def taken(name: str) -> bool:
+            node = self.find(name)
+            return node is not None and node.id != exclude
+
+        if not taken(base):
             return base
         i = 1
-        while f"{base}_{i}" in taken:
+        while taken(f"{base}_{i}"):
             i += 1
         return f"{base}_{i}"
 
@@ -153,9 +186,13 @@ class Document:
             raise DocumentError(f"The name {name!r} is already used by another node")
         node = Node(node_id, spec.kind, name,
                     copy.deepcopy(params) if params is not None else spec.initial_params())
-        items = list(self.nodes.items())
-        items.insert(len(items) if index is None else index, (node_id, node))
-        self.nodes = dict(items)
+        if index is None or index >= len(self.nodes):
+            self.nodes[node_id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node_id, node))
+            self.nodes = dict(items)
+        self._by_name[name] = node_id
         self.events.emit(ev.Event(ev.NODE_ADDED, node_id))
         return node
 
@@ -165,6 +202,8 @@ class Document:
         if any(e.src == node_id or e.dst == node_id for e in self.edges):
             raise DocumentError(f"Node {node.name!r} still has connections")
         del self.nodes[node_id]
+        if self._by_name.get(node.name) == node_id:
+            del self._by_name[node.name]
         if node_id in self.outputs:
             self.outputs = [o for o in self.outputs if o != node_id]
             self.events.emit(ev.Event(ev.OUTPUTS_CHANGED))
@@ -180,13 +219,15 @@ class Document:
             raise DocumentError(f"{dst.name!r} ({dst.kind}) has no input port {edge.dst_port}")
         if edge.dst_port < 0 or edge.src_port < 0:
             raise DocumentError("Port numbers cannot be negative")
-        if any(e.dst == edge.dst and e.dst_port == edge.dst_port for e in self.edges):
+        if (edge.dst, edge.dst_port) in self._taken_ports:
             raise DocumentError(
                 f"Input port {spec.port_name(edge.dst_port)} of {dst.name!r} is already connected")
         if check_cycle and self.would_cycle(edge):
             raise DocumentError(
                 f"Connecting {src.name!r} to {dst.name!r} would make a cycle")
         self.edges.insert(len(self.edges) if index is None else index, edge)
+        self._taken_ports.add((edge.dst, edge.dst_port))
+        self._index = None
         self.events.emit(ev.Event(ev.EDGE_ADDED, edge.dst, {"edge": edge}))
 
     def disconnect(self, edge: Edge) -> int:
@@ -196,6 +237,8 @@ class Document:
         except ValueError:
             raise DocumentError(f"No such connection: {edge}") from None
         del self.edges[index]
+        self._taken_ports.discard((edge.dst, edge.dst_port))
+        self._index = None
         self.events.emit(ev.Event(ev.EDGE_REMOVED, edge.dst, {"edge": edge}))
         return index
 
@@ -220,6 +263,9 @@ class Document:
         if other is not None and other.id != node_id:
             raise DocumentError(f"The name {name!r} is already used by another node")
         old, node.name = node.name, name
+        if self._by_name.get(old) == node_id:
+            del self._by_name[old]
+        self._by_name[name] = node_id
         self.events.emit(ev.Event(ev.NODE_RENAMED, node_id, {"old": old, "new": name}))
 
     def set_outputs(self, outputs: list[str]) -> None:

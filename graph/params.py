@@ -39,7 +39,8 @@ INITIALIZERS = (
     "lecun_normal", "orthogonal", "zeros", "ones", "random_uniform", "random_normal",
     "truncated_normal",
 )
-REGULARIZERS = (None, "l1", "l2", "l1_l2", "orthogonal_regularizer")
+# The names keras.regularizers.get() accepts as strings; "l1_l2" is not one of them.
+REGULARIZERS = (None, "l1", "l2", "orthogonal_regularizer")
 CONSTRAINTS = (None, "max_norm", "min_max_norm", "non_neg", "unit_norm")
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool")
 DATA_FORMATS = ("channels_last", "channels_first")

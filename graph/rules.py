@@ -13,6 +13,7 @@ from .document import Document, Node, name_problem
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .shapes import fmt
+from .sizes import weight_size_issues
 from .spec import LAYER_SPECS
 from .training import CLASSIFICATION_LOSSES, resolve_training
 from .training_schema import check_training
@@ -34,6 +35,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += usage_issues(doc, index)
     issues += output_issues(doc, results)
     issues += dense_on_image_issues(doc, results, node_issues)
+    issues += weight_size_issues(doc, results)
     if not any(i.code == "bad_training" for i in issues):  # else said once already
         issues += training_issues(doc, results)
     return issues

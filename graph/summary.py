@@ -53,7 +53,8 @@ class SummaryRow:
 def summary_rows(doc: Document, analysis: Analysis) -> list[SummaryRow]:
     """One row per node, in topological order (nodes on a cycle last)."""
     order = [n.id for n in doc.topological_order()]
-    order += [nid for nid in doc.nodes if nid not in set(order)]
+    placed = set(order)
+    order += [nid for nid in doc.nodes if nid not in placed]
     return [_row(doc, analysis, nid) for nid in order]
 
 

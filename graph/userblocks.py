@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .document import Document, Edge
+from .document import Document, Edge, identifier_problem, name_problem
 from .errors import KerasCanvasError, ParamError, ShapeError
 from .index import topological_order
 from .layers import shared
@@ -85,8 +85,9 @@ def check_definition(name: str, data: Any, blocks: Mapping[str, Any]) -> None:
     that no definition contains itself (directly or through other blocks).
     """
     where = f"blocks.{name}"
-    if not isinstance(name, str) or not name.isidentifier():
-        raise BlockDefinitionError(f"a block name must be an identifier. Received: {name!r}",
+    problem = identifier_problem(name)
+    if problem:
+        raise BlockDefinitionError(f"a block name must be {problem}. Received: {name!r}",
                                    "blocks")
     if not isinstance(data, dict):
         raise BlockDefinitionError(f"expected an object, received {type(data).__name__}", where)
@@ -107,10 +108,14 @@ def _check_nodes(nodes: list, where: str) -> dict[str, dict]:
         if not isinstance(node, dict) or not all(isinstance(node.get(k), str)
                                                  for k in ("id", "kind", "name")):
             raise BlockDefinitionError("expected an object with string id, kind and name", at)
+        problem = name_problem(node["name"])
+        if problem:
+            raise BlockDefinitionError(problem, f"{at}.name")
         if node["kind"] not in LAYER_SPECS or node["kind"] == "Input":
             raise BlockDefinitionError(f"unknown or disallowed kind {node['kind']!r}", f"{at}.kind")
         if not isinstance(node.get("params", {}), dict):
             raise BlockDefinitionError("expected an object", f"{at}.params")
+        _check_inner_values(node, at)
         if node["id"] in ids:
             raise BlockDefinitionError(f"the id {node['id']!r} is used twice", f"{at}.id")
         ids[node["id"]] = node
@@ -119,8 +124,25 @@ def _check_nodes(nodes: list, where: str) -> dict[str, dict]:
     return ids
 
 
+def _check_inner_values(node: dict, at: str) -> None:
+    """Each stored inner value must suit its param, exposed or not: the stored value is the
+    definition's, and code written from the definition reads it."""
+    if node["kind"] == KIND:
+        return
+    spec = LAYER_SPECS[node["kind"]]
+    for key, value in node.get("params", {}).items():
+        try:
+            spec.param(key).coerce(value)
+        except KeyError:
+            raise BlockDefinitionError(f"{node['kind']} has no param {key!r}",
+                                       f"{at}.params") from None
+        except ParamError as exc:
+            raise BlockDefinitionError(str(exc), f"{at}.params.{key}") from None
+
+
 def _port_ref(ref: Any, ids: Mapping[str, dict], at: str) -> tuple[str, int]:
-    if not isinstance(ref, dict) or ref.get("node") not in ids:
+    if not isinstance(ref, dict) or not isinstance(ref.get("node"), str) \
+            or ref["node"] not in ids:
         raise BlockDefinitionError(f"expected {{'node': inner id, 'port': n}}, received {ref!r}",
                                    at)
     port = ref.get("port", 0)
@@ -155,11 +177,13 @@ def _check_params(data: dict, ids: Mapping[str, dict], where: str) -> None:
         raise BlockDefinitionError("expected an object", f"{where}.params")
     for key, ref in params.items():
         at = f"{where}.params.{key}"
-        if not key.isidentifier() or key in _RESERVED_PARAMS or key.startswith("x"):
+        problem = identifier_problem(key)
+        if problem or key in _RESERVED_PARAMS or key.startswith("x"):
             raise BlockDefinitionError(
-                "a block param name must be an identifier other than block, name, self "
-                f"and not start with x. Received: {key!r}", at)
-        if not isinstance(ref, dict) or ref.get("node") not in ids:
+                f"a block param name must be {problem or 'an identifier'} other than block, "
+                f"name, self and not start with x. Received: {key!r}", at)
+        if not isinstance(ref, dict) or not isinstance(ref.get("node"), str) \
+                or ref["node"] not in ids:
             raise BlockDefinitionError(f"expected {{'node', 'param', 'default'}}, received "
                                        f"{ref!r}", at)
         if not isinstance(ref.get("param"), str):
