@@ -24,6 +24,7 @@ from . import commands as cmd
 from .document import Document, Edge
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
+from .placement import between
 
 FIX_LABELS = {
     "insert_flatten": "Insert Flatten",
@@ -45,22 +46,19 @@ def _shapes(doc: Document) -> dict[str, list]:
     return {nid: list(r.input_shapes or ()) for nid, r in analyze(doc).results.items()}
 
 
-def _between(doc: Document, a: str, b: str, t: float = 0.5) -> tuple[float, float] | None:
-    pa, pb = doc.position(a), doc.position(b)
-    if pa is None or pb is None:
-        return pa or pb
-    return (pa[0] + (pb[0] - pa[0]) * t, pa[1] + (pb[1] - pa[1]) * t)
-
-
 def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
                    params: dict | None = None) -> str:
     """Put a new `kind` node on `edge` (src -> new -> dst); returns the new node's id.
 
-    Call it inside a macro when it is part of a larger gesture.
+    The node goes between its neighbours in the graph's direction; the nodes after
+    it move on when there is no room (`graph.placement`). Call it inside a macro
+    when it is part of a larger gesture.
     """
+    pos, moves = between(doc, edge.src, edge.dst)
     with stack.macro(f"Insert {kind}"):
-        node = stack.push(cmd.AddNode(doc, kind, params=params or {},
-                                      pos=_between(doc, edge.src, edge.dst)))
+        if moves:
+            stack.push(cmd.Move(doc, moves))
+        node = stack.push(cmd.AddNode(doc, kind, params=params or {}, pos=pos))
         stack.push(cmd.Disconnect(doc, edge))
         stack.push(cmd.Connect(doc, Edge(edge.src, edge.src_port, node.id, 0)))
         stack.push(cmd.Connect(doc, Edge(node.id, 0, edge.dst, edge.dst_port)))

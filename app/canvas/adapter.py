@@ -143,6 +143,13 @@ class Canvas(QtCore.QObject):
             self.viewer.center_items(items)
         self.selection_changed.emit(self.selected_ids())
 
+    def node_at(self, view_pos) -> str | None:
+        """The id of the node drawn at a viewport position (its ports included), or None."""
+        item = self.viewer.itemAt(view_pos)
+        while item is not None and not isinstance(item, LayerNodeItem):
+            item = item.parentItem()
+        return item.id if item is not None else None
+
     def fit(self) -> None:
         """Zoom so every node is in view."""
         self.viewer.fit_items(list(self.views.values()))

@@ -11,7 +11,8 @@ SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(2
 
 
 class IssuesPanel(QtWidgets.QTreeWidget):
-    """A table of issues. Clicking one selects its node; fixes are in its context menu."""
+    """A table of issues. Clicking one selects its node; each fix is a button on its row
+    (and an entry of its context menu)."""
 
     node_requested = QtCore.Signal(str)
     fix_requested = QtCore.Signal(object, str)
@@ -19,8 +20,8 @@ class IssuesPanel(QtWidgets.QTreeWidget):
     def __init__(self, doc, parent=None):
         super().__init__(parent)
         self.doc = doc
-        self.setColumnCount(3)
-        self.setHeaderLabels(["", "Node", "Problem"])
+        self.setColumnCount(4)
+        self.setHeaderLabels(["", "Node", "Problem", "Fix"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setWordWrap(True)
@@ -28,7 +29,9 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         header = self.header()
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(2, QtWidgets.QHeaderView.Stretch)
+        header.setSectionResizeMode(3, QtWidgets.QHeaderView.ResizeToContents)
+        header.setStretchLastSection(False)
         self.itemClicked.connect(self._on_item_clicked)
         self.customContextMenuRequested.connect(self._on_context_menu)
         self._shown: tuple = ()
@@ -41,14 +44,33 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         self.clear()
         for issue in sorted(issues, key=lambda i: i.severity != "error"):
             node = self.doc.nodes.get(issue.node) if issue.node else None
-            text = issue.message
-            if issue.fixes:
-                text += "   [fix: " + ", ".join(FIX_LABELS.get(f, f) for f in issue.fixes) + "]"
-            item = QtWidgets.QTreeWidgetItem(["●", node.name if node else "(model)", text])
+            item = QtWidgets.QTreeWidgetItem(["●", node.name if node else "(model)",
+                                              issue.message])
             item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
             item.setToolTip(2, issue.message)
             item.setData(0, ISSUE_ROLE, issue)
             self.addTopLevelItem(item)
+            if issue.fixes:
+                self.setItemWidget(item, 3, self._fix_buttons(issue))
+
+    def _fix_buttons(self, issue) -> QtWidgets.QWidget:
+        """One button per fix of `issue`; a click applies it."""
+        box = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(box)
+        row.setContentsMargins(2, 1, 2, 1)
+        row.setSpacing(4)
+        for code in issue.fixes:
+            button = QtWidgets.QPushButton(FIX_LABELS.get(code, code))
+            button.setObjectName(f"fix:{code}")
+            button.setToolTip(f"{FIX_LABELS.get(code, code)}: fixes {issue.message}")
+            button.clicked.connect(lambda _=False, c=code: self.fix_requested.emit(issue, c))
+            row.addWidget(button)
+        return box
+
+    def fix_buttons(self, row: int) -> list[QtWidgets.QPushButton]:
+        """The fix buttons shown on a row (none when its issue has no fix)."""
+        box = self.itemWidget(self.topLevelItem(row), 3)
+        return [] if box is None else box.findChildren(QtWidgets.QPushButton)
 
     def issue_at(self, row: int):
         return self.topLevelItem(row).data(0, ISSUE_ROLE)

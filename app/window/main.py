@@ -207,17 +207,25 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
         if event.type() == QtCore.QEvent.ContextMenu:
+            self._select_node_at(event.pos())
             self._show_canvas_menu(event.globalPos())
             return True
         return super().eventFilter(obj, event)
+
+    def _select_node_at(self, view_pos) -> None:
+        """A right click on a node outside the selection makes it the selection."""
+        node_id = self.canvas.node_at(view_pos)
+        if node_id is not None and node_id not in self.canvas.selected_ids():
+            self.canvas.select([node_id])
 
     def _show_canvas_menu(self, global_pos) -> None:
         menu = QtWidgets.QMenu(self)
         ids = self.canvas.selected_ids()
         issues = [i for i in self.analysis.issues if i.node in ids and i.fixes]
         if issues:
-            fixes = fix_menu(menu, issues, self.apply_fix)
-            menu.addMenu(fixes)
+            for action in fix_menu(menu, issues, self.apply_fix).actions():
+                action.setText(f"Fix: {action.text()}")
+                menu.addAction(action)
             menu.addSeparator()
         if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
             menu.addAction(self.actions["show_block_dialog"])

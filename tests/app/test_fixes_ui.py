@@ -1,0 +1,106 @@
+"""One-click fixes from the window: the Issues panel's buttons and the node's context menu."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph import projectfile
+from kerascanvas.graph.document import Document, Edge
+
+from .conftest import shape_shown
+from .gestures import node_point, show
+
+
+def two_branch_project(tmp_path) -> str:
+    """An image branch (conv) and a text vector joined by Concatenate: the ranks differ."""
+    doc = Document()
+    image = doc.add_node("Input", "image", params={"shape": [8, 8, 3]}).id
+    conv = doc.add_node("Conv2D", "conv", params={"filters": 4, "kernel_size": [3, 3]}).id
+    text = doc.add_node("Input", "text", params={"shape": [10]}).id
+    cat = doc.add_node("Concatenate", "joined").id
+    doc.connect(Edge(image, 0, conv, 0))
+    doc.connect(Edge(text, 0, cat, 0))
+    doc.connect(Edge(conv, 0, cat, 1))
+    doc.outputs = [cat]
+    path = tmp_path / "two_branch.json"
+    projectfile.save(doc, path)
+    return str(path)
+
+
+def conv_on_vector_project(tmp_path) -> str:
+    doc = Document()
+    pixels = doc.add_node("Input", "pixels", params={"shape": [784]}).id
+    conv = doc.add_node("Conv2D", "conv", params={"filters": 4, "kernel_size": [3, 3]}).id
+    doc.connect(Edge(pixels, 0, conv, 0))
+    doc.outputs = [conv]
+    path = tmp_path / "conv_on_vector.json"
+    projectfile.save(doc, path)
+    return str(path)
+
+
+def by_name(window, name: str) -> str:
+    return next(nid for nid, n in window.doc.nodes.items() if n.name == name)
+
+
+def assert_no_overlap(window) -> None:
+    rects = {nid: item.sceneBoundingRect() for nid, item in window.canvas.views.items()}
+    for a, ra in rects.items():
+        for b, rb in rects.items():
+            assert a >= b or not ra.intersects(rb), (window.doc.nodes[a].name,
+                                                      window.doc.nodes[b].name)
+
+
+def test_fix_button_in_issues_panel_inserts_flatten_between_neighbours(make_window, qtbot,
+                                                                        tmp_path):
+    window = show(make_window(two_branch_project(tmp_path)), qtbot)
+    window.canvas.renderer.render()
+    window.refresh_panels()
+    rows = range(window.issues.topLevelItemCount())
+    row = next(r for r in rows if window.issues.issue_at(r).code == "rank_mismatch")
+    buttons = {b.text(): b for b in window.issues.fix_buttons(row)}
+    assert {"Insert Flatten", "Insert GlobalAveragePooling2D"} <= set(buttons)
+    QTest.mouseClick(buttons["Insert Flatten"], QtCore.Qt.LeftButton)
+    window.canvas.renderer.render()
+    assert window.analysis.valid
+    flatten = next(nid for nid, n in window.doc.nodes.items() if n.kind == "Flatten")
+    assert window.canvas.selected_ids() == [flatten]
+    assert shape_shown(window, by_name(window, "joined")) == f"(None, {10 + 6 * 6 * 4})"
+    conv_y = window.canvas.views[by_name(window, "conv")].y()
+    joined_y = window.canvas.views[by_name(window, "joined")].y()
+    assert conv_y < window.canvas.views[flatten].y() < joined_y
+    assert_no_overlap(window)
+    window.undo()
+    assert not window.analysis.valid and len(window.doc.nodes) == 4
+
+
+def choose_from_popup(text: str, chosen: list) -> None:
+    """Click the entry `text` of the context menu once it is open."""
+    menu = QtWidgets.QApplication.activePopupWidget()
+    action = next((a for a in menu.actions() if a.text() == text), None)
+    if action is None:  # close it, or the test would wait on the open menu forever
+        menu.close()
+        return
+    chosen.append(text)
+    QTest.mouseClick(menu, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier,
+                     menu.actionGeometry(action).center())
+
+
+def test_context_menu_of_a_node_offers_its_fix(make_window, qtbot, tmp_path):
+    window = show(make_window(conv_on_vector_project(tmp_path)), qtbot)
+    window.canvas.renderer.render()
+    conv = by_name(window, "conv")
+    point = node_point(window, conv)
+    viewport = window.canvas.viewer.viewport()
+    chosen: list = []
+    QtCore.QTimer.singleShot(200, lambda: choose_from_popup("Fix: Insert Reshape", chosen))
+    event = QtGui.QContextMenuEvent(QtGui.QContextMenuEvent.Mouse, point,
+                                    viewport.mapToGlobal(point))
+    QtWidgets.QApplication.sendEvent(viewport, event)
+    assert chosen, "the context menu did not open or did not offer the fix"
+    window.canvas.renderer.render()
+    assert window.analysis.valid
+    reshape = next(n for n in window.doc.nodes.values() if n.kind == "Reshape")
+    assert reshape.params["target_shape"] == [28, 28, 1]
+    assert shape_shown(window, conv) == "(None, 26, 26, 4)"
+    assert_no_overlap(window)

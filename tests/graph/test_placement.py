@@ -1,0 +1,68 @@
+"""Nodes inserted by a fix sit between their neighbours and overlap nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.graph.commands import UndoStack
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.fixes import apply_fix
+from kerascanvas.graph.layout import layered_layout
+from kerascanvas.graph.placement import NODE_SIZE
+from kerascanvas.graph.validate import analyze
+
+
+def rect(doc, node_id):
+    x, y = doc.position(node_id)
+    return (x, y, x + NODE_SIZE[0], y + NODE_SIZE[1])
+
+
+def overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def laid_out(doc, direction):
+    for node_id, pos in layered_layout(doc, direction).items():
+        doc.set_position(node_id, pos)
+    return doc
+
+
+def conv_on_vector():
+    doc = Document()
+    ids = [doc.add_node("Input", params={"shape": [784]}).id,
+           doc.add_node("Conv2D", params={"filters": 4, "kernel_size": [3, 3]}).id,
+           doc.add_node("Flatten").id, doc.add_node("Dense", params={"units": 10}).id]
+    for a, b in zip(ids, ids[1:], strict=False):
+        doc.connect(Edge(a, 0, b, 0))
+    doc.outputs = [ids[-1]]
+    return doc
+
+
+def two_branches_into_concat():
+    doc = Document()
+    image = doc.add_node("Input", params={"shape": [8, 8, 3]}).id
+    seq = doc.add_node("Input", params={"shape": [12, 16]}).id
+    text = doc.add_node("Input", params={"shape": [5]}).id
+    cat = doc.add_node("Concatenate").id
+    for port, src in enumerate((image, seq, text)):
+        doc.connect(Edge(src, 0, cat, port))
+    doc.outputs = [cat]
+    return doc
+
+
+@pytest.mark.parametrize("direction", ["TB", "LR"])
+@pytest.mark.parametrize("make, code", [(conv_on_vector, "insert_reshape"),
+                                        (two_branches_into_concat, "insert_flatten")])
+def test_fix_inserts_between_neighbours_without_overlap(make, code, direction):
+    doc = laid_out(make(), direction)
+    issue = next(i for i in analyze(doc).issues if code in i.fixes)
+    added = apply_fix(doc, issue, code, UndoStack())
+    assert added and analyze(doc).errors == []
+    along = 1 if direction == "TB" else 0
+    for new in added:
+        (src,) = [e.src for e in doc.in_edges(new)]
+        (dst,) = [e.dst for e in doc.out_edges(new)]
+        assert doc.position(src)[along] < doc.position(new)[along] < doc.position(dst)[along]
+        others = [n for n in doc.nodes if n != new]
+        hits = [doc.nodes[n].name for n in others if overlaps(rect(doc, new), rect(doc, n))]
+        assert hits == [], f"{doc.nodes[new].name} overlaps {hits}"
