@@ -11,15 +11,16 @@ field, e.g. `nodes[2].kind`. Nothing in a file is executed.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from . import limits
+from . import atomicfile, limits
 from .document import Document, Edge, name_problem
 from .errors import DocumentError, ProjectFileError
 from .params import to_json
@@ -243,16 +244,17 @@ def _target_mode(path: Path) -> int:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Replace `path` with UTF-8 `text` whole or not at all (`graph.atomicfile`), keeping
+    its mode; partial files that killed saves left beside it are removed."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _target_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    _remove_legacy_partials(path)
+    atomicfile.write_bytes_atomic(path, text.encode("utf-8"), _target_mode(path))
+
+
+def _remove_legacy_partials(path: Path) -> None:
+    """Earlier versions wrote `.NAME.XXXXXXXX.tmp`; nothing writes that name any more, so
+    any such file is what a killed save left."""
+    with contextlib.suppress(OSError):
+        for entry in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                entry.unlink()

@@ -9,11 +9,11 @@ that would make every batch wait for the GPU.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kerascanvas.graph import atomicfile
 from kerascanvas.graph.training_schema import CALLBACKS, REQUIRED, check_callbacks
 
 from .bridge import FastBridge
@@ -173,22 +173,17 @@ class FaultInjector(keras.callbacks.Callback):
         self.model.set_weights([w * float("nan") for w in self.model.get_weights()])
 
 
-def partial_path(path: str | Path) -> Path:
-    """Where a file is written before it is renamed to `path` (same folder and suffix,
-    as Keras checks the suffix: `.keras`, `.weights.h5`)."""
-    path = Path(path)
-    return path.with_name(f".partial-{os.getpid()}-{path.name}")
-
-
 def save_atomic(model, path: str | Path, weights_only: bool = False, **options) -> None:
-    """`model.save(path)` (or `save_weights`) under a temporary name, then renamed, so a
-    process killed while saving leaves the previous file whole."""
+    """`model.save(path)` (or `save_weights`) under a partial name in the same folder,
+    synced to disk, then renamed (`graph.atomicfile`): a process killed while saving
+    leaves the previous file whole. Partial files of killed saves are removed."""
     keras_model = keras.Model
-    temporary = partial_path(path)
+    atomicfile.remove_stale_partials(path)
+    temporary = atomicfile.partial_path(path)
     saver = keras_model.save_weights if weights_only else keras_model.save
     try:
         saver(model, str(temporary), **options)
-        os.replace(temporary, path)
+        atomicfile.commit(temporary, path)
     finally:
         if temporary.exists():
             temporary.unlink()

@@ -1,0 +1,96 @@
+"""Files replaced whole or not at all: project files, generated code, saved models.
+
+A file is written under a partial name in the same folder (a rename is atomic only
+within one file system), flushed to disk with fsync, renamed over the target, and
+the folder is synced so the rename itself survives a power cut. A process killed
+at any point leaves either the old file or the new one, plus perhaps a partial
+file; partial names carry the writer's process id, so the next save beside the
+same target removes those whose writer is gone.
+
+>>> partial_path("/data/model.keras", pid=42).name
+'.partial-42-model.keras'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import re
+from pathlib import Path
+
+_PARTIAL = re.compile(r"\.partial-(\d+)-(.+)")
+
+
+def partial_path(path: str | os.PathLike, pid: int | None = None) -> Path:
+    """Where `path` is written before the rename: same folder, same suffix (Keras checks
+    the suffix: `.keras`, `.weights.h5`), a name that starts with a dot."""
+    path = Path(path)
+    return path.with_name(f".partial-{os.getpid() if pid is None else pid}-{path.name}")
+
+
+def fsync_file(path: str | os.PathLike) -> None:
+    """Flush a closed file's data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def commit(partial: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Sync `partial` to disk, rename it over `path` and sync the folder."""
+    fsync_file(partial)
+    os.replace(partial, path)
+    _fsync_folder(Path(path).parent)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def remove_stale_partials(path: str | os.PathLike) -> list[Path]:
+    """Delete partial files of `path` left by writers that no longer run; return them."""
+    path = Path(path)
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in path.parent.glob(f".partial-*-{glob.escape(path.name)}"):
+            match = _PARTIAL.fullmatch(entry.name)
+            if match and match.group(2) == path.name and not _alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed.append(entry)
+    return removed
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data` atomically (see the module docstring)."""
+    path = Path(path)
+    remove_stale_partials(path)
+    partial = partial_path(path)
+    try:
+        with open(partial, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(partial, mode)
+        commit(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
