@@ -15,9 +15,14 @@ from ...graph import events as ev
 from ...graph.document import UNSET
 from ...graph.errors import KerasCanvasError, ParamError
 from ...graph.params import to_json
+from ...graph.search_edit import entry_for, mark, suggest_range, unmark
 from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
 from .editors import RESET, format_value, make_editor
+
+# Parameter types a search can range over (numbers) or choose among (named values).
+SEARCHABLE = frozenset({"int", "float", "ints", "int_or_list", "choice", "activation",
+                        "initializer", "bool"})
 
 
 class PropertiesPanel(QtWidgets.QScrollArea):
@@ -39,6 +44,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     def show_node(self, node_id: str | None) -> None:
         self.node_id = node_id if node_id in self.doc.nodes else None
         self.editors = {}
+        self.search_buttons: dict[str, QtWidgets.QToolButton] = {}
         body = QtWidgets.QWidget()
         body.setObjectName("PropertiesBody")
         self.form = QtWidgets.QFormLayout(body)
@@ -77,13 +83,45 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             label.setToolTip(p.doc)
             editor.setToolTip(p.doc + ("" if p.required else
                                        f"\nKeras default: {format_value(p.default) or 'None'}"))
-            self.form.addRow(label, editor)
+            self.form.addRow(label, self._with_search_button(p, editor))
             self.editors[p.name] = (label, editor)
         self.error = QtWidgets.QLabel()
         self.error.setObjectName("Error")
         self.error.setWordWrap(True)
         self.form.addRow(self.error)
         self.refresh()
+
+    def _with_search_button(self, p, editor) -> QtWidgets.QWidget:
+        """The editor, with a toggle that marks the parameter as searched where it can be."""
+        node = self.doc.nodes.get(self.node_id)
+        if p.type not in SEARCHABLE or node is None or \
+                all(q.name != p.name or q.type != p.type for q in node.spec.params):
+            return editor  # not a number or a choice, or a user block's inner value
+        holder = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(editor, 1)
+        button = QtWidgets.QToolButton()
+        button.setObjectName(f"search_{p.name}")
+        button.setText("?")
+        button.setCheckable(True)
+        button.setToolTip("Search this parameter: its range is set in the Search tab")
+        button.toggled.connect(lambda on, name=p.name: self._on_search_toggled(name, on))
+        row.addWidget(button)
+        self.search_buttons[p.name] = button
+        return holder
+
+    def _on_search_toggled(self, name: str, on: bool) -> None:
+        target = (self.node_id, name)
+        if on == (entry_for(self.doc, target) is not None):
+            return
+        self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)) if on else
+                        unmark(self.doc, target))
+
+    def _refresh_search_buttons(self) -> None:
+        for name, button in self.search_buttons.items():
+            with QtCore.QSignalBlocker(button):
+                button.setChecked(entry_for(self.doc, (self.node_id, name)) is not None)
 
     # ---- refreshing -----------------------------------------------------
     def refresh(self) -> None:
@@ -113,6 +151,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             font = label.font()
             font.setBold(explicit)
             label.setFont(font)
+        self._refresh_search_buttons()
         self.refresh_info()
 
     def refresh_info(self) -> None:
@@ -135,6 +174,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.show_node(None)
         elif event.type == ev.BLOCKS_CHANGED:  # a user block's params may have changed
             self.show_node(self.node_id)
+        elif event.type == ev.SEARCH_CHANGED:
+            self._refresh_search_buttons()
         elif event.type in (ev.PARAM_CHANGED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED):
             if event.node in (None, self.node_id):
                 self.refresh()

@@ -85,5 +85,6 @@ def replace_contents(doc: Document, new: Document) -> None:
     """Make `doc` hold what `new` holds, then announce a reset (views rebuild)."""
     doc.nodes, doc.edges, doc.outputs = new.nodes, new.edges, new.outputs
     doc.training, doc.ui, doc.blocks = new.training, new.ui, new.blocks
+    doc.search = new.search
     doc._next_id = new._next_id
     doc.reset()

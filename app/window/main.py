@@ -42,6 +42,7 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
         self._wire()
         self.init_user_blocks()
         self._build_training()
+        self._build_search()
         self.init_files(path, recover)
         self.refresh_panels()
 
@@ -109,6 +110,29 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
             self.training_dock.widget().layout().addWidget(self.training)
         return self.training
 
+    def _build_search(self) -> None:
+        # Like the training panel: pyqtgraph and Optuna load after the first paint.
+        self.search = None
+        holder = QtWidgets.QWidget()
+        QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self.search_dock = self._dock("Search", holder, QtCore.Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.training_dock, self.search_dock)
+        self.issues_dock.raise_()
+        self.search_dock.visibilityChanged.connect(lambda visible: visible and
+                                                   self.search_panel())
+        self.menuBar().actions()[2].menu().addAction(self.search_dock.toggleViewAction())
+        QtCore.QTimer.singleShot(400, self.search_panel)
+
+    def search_panel(self):
+        """The Search tab, built on first use."""
+        if self.search is None:
+            from ..search.panel import SearchPanel
+
+            self.search = SearchPanel(self.doc, self.stack, lambda: self.path)
+            self.search.status_message.connect(self.show_message)
+            self.search_dock.widget().layout().addWidget(self.search)
+        return self.search
+
     def _on_train_action(self, name: str) -> None:
         panel = self.training_panel()
         self.training_dock.show()
@@ -120,6 +144,8 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
         super().closeEvent(event)
         if event.isAccepted() and self.training is not None:
             self.training.shutdown()  # kill a running worker with the window
+        if event.isAccepted() and self.search is not None:
+            self.search.shutdown()  # stop the study's trials with the window
 
     def _build_status_bar(self) -> None:
         self.params_label = QtWidgets.QLabel()

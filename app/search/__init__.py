@@ -1,0 +1,1 @@
+"""The Search tab: mark parameters, run an Optuna study, watch its trials, apply the best."""

@@ -1,0 +1,317 @@
+"""The Search tab: the searched parameters, run/pause/stop, the live study, "Apply best".
+
+Parameters are marked from the properties panel (the search toggle beside each
+editor) or here for the training settings; their ranges are edited in the table
+("4 .. 32 step 4", "0.0001 .. 0.1 log", "relu, gelu"). Every change is a command
+on the undo stack. A study runs on a snapshot of the document, in the project's
+journal file (`PROJECT.study.log`; the data folder for an unsaved project).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph import events as ev
+from ...graph.paths import data_dir
+from ...graph.projectfile import from_dict, to_dict
+from ...graph.search import objective, search_params
+from ...graph.search_check import check_search
+from ...graph.search_edit import apply_values, mark, suggest_range, unmark
+from ..panels.editors import parse_text
+from .runner import SearchRunner
+from .views import StudyPlots, TrialRecord, TrialsTable, best_record
+
+_RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+?)(?:\s+step\s+(\S+))?(\s+log)?\s*$")
+TRAINING_KNOBS = (("learning rate", "optimizer.learning_rate"), ("batch size", "batch_size"))
+SAMPLERS = ("tpe", "random", "gp", "qmc")
+PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
+
+
+def range_text(entry) -> str:
+    """`4 .. 32 step 4`, `0.0001 .. 0.1 log` or `relu, gelu`."""
+    if entry.type == "choice":
+        return ", ".join("None" if c is None else str(c) for c in entry.choices)
+    text = f"{entry.low:g} .. {entry.high:g}"
+    return text + (f" step {entry.step:g}" if entry.step else "") + (" log" if entry.log else "")
+
+
+def parse_range(text: str, kind: str) -> dict:
+    """The entry fields of a range typed as `range_text` shows them.
+
+    Raises:
+        ValueError: the text does not read as a range of that kind.
+    """
+    if kind == "choice":
+        choices = [parse_text(part) for part in text.split(",") if part.strip()]
+        if not choices:
+            raise ValueError("expected values separated by commas, e.g. relu, gelu")
+        return {"type": "choice", "choices": choices}
+    match = _RANGE.match(text)
+    if not match:
+        raise ValueError(f"expected LOW .. HIGH [step S] [log]. Received: {text!r}")
+    low, high, step, log = match.groups()
+    number = int if kind == "int" else float
+    entry = {"type": kind, "low": number(float(low)), "high": number(float(high))}
+    if step:
+        entry["step"] = number(float(step))
+    if log:
+        entry["log"] = True
+    return entry
+
+
+class SearchPanel(QtWidgets.QWidget):
+    """The Search dock's content; a view of the document's `search` section."""
+
+    status_message = QtCore.Signal(str)
+
+    def __init__(self, doc, stack, path_source=lambda: None, parent=None):
+        super().__init__(parent)
+        self.doc, self.stack, self._path = doc, stack, path_source
+        self.records: dict[int, TrialRecord] = {}
+        self.maximize, self.metric = True, ""
+        self.runner = SearchRunner(self)
+        self.runner.events.connect(self._on_runner_events)
+        self.runner.finished.connect(self._on_runner_finished)
+        self._build()
+        doc.events.connect(self._on_doc_event)
+        self.refresh()
+
+    # ---- building -----------------------------------------------------------------
+    def _build(self) -> None:
+        self.params = QtWidgets.QTableWidget(0, 2)
+        self.params.setObjectName("SearchParams")
+        self.params.setHorizontalHeaderLabels(["parameter", "range"])
+        self.params.horizontalHeader().setStretchLastSection(True)
+        self.params.verticalHeader().setVisible(False)
+        self.params.itemChanged.connect(self._on_params_item_changed)
+        self.problems = QtWidgets.QLabel()
+        self.problems.setObjectName("Error")
+        self.problems.setWordWrap(True)
+        left = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.params)
+        column.addLayout(self._knob_buttons())
+        column.addWidget(self.problems)
+        column.addLayout(self._controls())
+        self.trials = TrialsTable()
+        self.plots = StudyPlots()
+        split = QtWidgets.QSplitter()
+        for widget in (left, self.trials, self.plots):
+            split.addWidget(widget)
+        split.setSizes([330, 420, 420])
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    def _knob_buttons(self) -> QtWidgets.QHBoxLayout:
+        row = QtWidgets.QHBoxLayout()
+        for text, path in TRAINING_KNOBS:
+            button = QtWidgets.QPushButton(f"+ {text}")
+            button.clicked.connect(lambda _=False, p=path: self.toggle(("training", p)))
+            row.addWidget(button)
+        self.remove_button = QtWidgets.QPushButton("Remove")
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        row.addWidget(self.remove_button)
+        return row
+
+    def _controls(self) -> QtWidgets.QFormLayout:
+        form = QtWidgets.QFormLayout()
+        self.trials_box = QtWidgets.QSpinBox(minimum=1, maximum=100000, value=20)
+        self.jobs_box = QtWidgets.QSpinBox(minimum=1, maximum=256, value=1)
+        self.epochs_box = QtWidgets.QSpinBox(minimum=0, maximum=100000, value=0)
+        self.epochs_box.setSpecialValueText("project's")
+        self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
+        self.sampler_box.addItems(SAMPLERS)
+        self.pruner_box.addItems(PRUNERS)
+        for name, widget in (("trials", self.trials_box), ("parallel jobs", self.jobs_box),
+                             ("epochs per trial", self.epochs_box),
+                             ("sampler", self.sampler_box), ("pruner", self.pruner_box)):
+            widget.setObjectName(f"Search_{name.replace(' ', '_')}")
+            form.addRow(name, widget)
+        buttons = QtWidgets.QHBoxLayout()
+        self.start_button = QtWidgets.QPushButton("Start")
+        self.pause_button = QtWidgets.QPushButton("Pause")
+        self.stop_button = QtWidgets.QPushButton("Stop")
+        self.apply_button = QtWidgets.QPushButton("Apply best")
+        for button, slot in ((self.start_button, self.start), (self.pause_button,
+                             self.toggle_pause), (self.stop_button, self.runner.stop),
+                             (self.apply_button, self.apply_best)):
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        form.addRow(buttons)
+        self.status = QtWidgets.QLabel("No study running.")
+        self.status.setWordWrap(True)
+        form.addRow(self.status)
+        return form
+
+    # ---- the searched parameters -----------------------------------------------
+    def refresh(self) -> None:
+        entries = search_params(self.doc)
+        with QtCore.QSignalBlocker(self.params):
+            self.params.setRowCount(len(entries))
+            for row, entry in enumerate(entries):
+                key = QtWidgets.QTableWidgetItem(entry.key(self.doc))
+                key.setFlags(key.flags() & ~QtCore.Qt.ItemIsEditable)
+                self.params.setItem(row, 0, key)
+                self.params.setItem(row, 1, QtWidgets.QTableWidgetItem(range_text(entry)))
+        issues = check_search(self.doc)
+        self.problems.setText("\n".join(i.message for i in issues))
+        self._update_buttons()
+
+    def toggle(self, target: tuple[str, str]) -> None:
+        """Search `target` with a first range around its value, or stop searching it."""
+        if any(e.target == target for e in search_params(self.doc)):
+            self.stack.push(unmark(self.doc, target))
+        else:
+            self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)))
+
+    def _on_params_item_changed(self, item) -> None:
+        entry = search_params(self.doc)[item.row()]
+        try:
+            fields = parse_range(item.text(), entry.type)
+        except ValueError as exc:
+            self.status_message.emit(str(exc))
+            self.refresh()
+            return
+        raw = {**entry.to_json(), **fields}
+        for key in ("step", "log", "choices", "low", "high"):
+            if key not in fields:
+                raw.pop(key, None)
+        self.stack.push(mark(self.doc, entry.target, raw))
+
+    def _on_remove_clicked(self) -> None:
+        rows = sorted({i.row() for i in self.params.selectedIndexes()})
+        entries = search_params(self.doc)
+        with self.stack.macro("Stop searching"):
+            for row in rows:
+                self.stack.push(unmark(self.doc, entries[row].target))
+
+    def _on_doc_event(self, event) -> None:
+        if event.type in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
+                          ev.PARAM_CHANGED, ev.EDGE_ADDED, ev.EDGE_REMOVED):
+            self.refresh()
+
+    # ---- running ---------------------------------------------------------------------
+    def storage(self) -> tuple[str, str]:
+        """(journal file, study name): beside the project, else in the data folder."""
+        from kerascanvas.runtime.search.study import default_storage
+
+        path = self._path()
+        project = Path(path) if path else data_dir() / "untitled.json"
+        return default_storage(project), project.stem
+
+    def options(self):
+        from kerascanvas.runtime.search.driver import SearchOptions
+
+        storage, name = self.storage()
+        epochs = self.epochs_box.value()
+        return SearchOptions(storage=storage, study_name=name, trials=self.trials_box.value(),
+                             jobs=self.jobs_box.value(),
+                             sampler={"name": self.sampler_box.currentText()},
+                             pruner={"name": self.pruner_box.currentText()},
+                             overrides={"epochs": epochs} if epochs else {})
+
+    def start(self) -> None:
+        from kerascanvas.runtime.search.driver import SearchDriver
+        from kerascanvas.runtime.search.preflight import problems
+        from kerascanvas.runtime.search.study import StudyError
+
+        if self.runner.running:
+            return
+        options = self.options()
+        found = problems(self.doc, options.overrides)
+        if found:
+            self._say("The search cannot start: " + "; ".join(found))
+            return
+        snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
+        self.metric, direction = objective(snapshot)
+        self.maximize = direction == "maximize"
+        entries = search_params(snapshot)
+        self.plots.set_study(self.metric, self.maximize, [e.key(snapshot) for e in entries],
+                             {e.key(snapshot) for e in entries if e.log})
+        self.records = {}
+        try:
+            self.runner.start(SearchDriver(snapshot, options))
+        except StudyError as exc:
+            self._say(str(exc))
+            return
+        self._say(f"Study {options.study_name!r} in {options.storage}: "
+                  f"{'maximizing' if self.maximize else 'minimizing'} {self.metric}.")
+        self._redraw()
+
+    def toggle_pause(self) -> None:
+        if not self.runner.running:
+            return
+        if self.runner.driver.paused:
+            self.runner.resume()
+            self._say("Resumed.")
+        else:
+            self.runner.pause()
+            self._say("Paused: running trials hold before their next batch.")
+        self._update_buttons()
+
+    def _on_runner_events(self, events: list) -> None:
+        for event in events:
+            kind, number = event["event"], event.get("number")
+            if kind == "trial_start":
+                self.records[number] = TrialRecord(number, dict(event["params"]))
+            elif kind == "trial_epoch":
+                self._record(number).curve.append((event["epoch"], event["value"]))
+            elif kind == "trial_end":
+                record = self._record(number)
+                for name in ("state", "value", "message", "duration_s"):
+                    setattr(record, name, event[name])
+                record.params = dict(event["params"]) or record.params
+            elif kind == "importances":
+                self.plots.show_importances(event["importances"])
+        self._redraw()
+
+    def _record(self, number: int) -> TrialRecord:
+        return self.records.setdefault(number, TrialRecord(number))
+
+    def _redraw(self) -> None:
+        keys = [e.key(self.doc) for e in search_params(self.doc)]
+        best = best_record(self.records, self.maximize)
+        self.trials.show_records(self.records, keys, self.maximize, best)
+        self.plots.redraw(self.records)
+        self._update_buttons()
+
+    def _on_runner_finished(self, error: str) -> None:
+        counts = {}
+        for record in self.records.values():
+            counts[record.state] = counts.get(record.state, 0) + 1
+        text = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        self._say(f"The study ended with an error: {error}" if error else
+                  f"The study ended ({text or 'no trial'}).")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        running = self.runner.running
+        self.start_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Resume" if running and self.runner.driver.paused
+                                  else "Pause")
+        self.stop_button.setEnabled(running)
+        self.apply_button.setEnabled(best_record(self.records, self.maximize) is not None)
+
+    def apply_best(self) -> None:
+        """Write the best trial's values into the graph: one undoable command."""
+        best = best_record(self.records, self.maximize)
+        if best is None:
+            return
+        missing = apply_values(self.stack, self.doc, best.params,
+                               f"Apply best trial {best.number}")
+        note = f" (not in that trial: {', '.join(missing)})" if missing else ""
+        self._say(f"Applied trial {best.number}: {self.metric}={best.value:.4g}{note}.")
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status_message.emit(text)
+
+    def shutdown(self) -> None:
+        self.runner.wait()

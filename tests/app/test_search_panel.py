@@ -1,0 +1,90 @@
+"""The Search tab, driven by mouse and keyboard: mark a parameter from its property editor,
+edit its range, run a 2-trial study, see both trials, apply the best and undo it."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph.search import search_params
+from tests.runtime.test_search import LR, mlp_project
+
+
+def click(widget) -> None:
+    QTest.mouseClick(widget, QtCore.Qt.LeftButton, pos=widget.rect().center())
+
+
+def type_into(spin: QtWidgets.QAbstractSpinBox, text: str) -> None:
+    spin.setFocus()
+    QTest.keyClick(spin, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(spin, text)
+    QTest.keyClick(spin, QtCore.Qt.Key_Return)
+
+
+def show_tab(window, qtbot):
+    window.show()
+    window.search_dock.show()
+    window.search_dock.raise_()
+    panel = window.search_panel()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def test_a_parameter_is_marked_from_its_editor_and_its_range_edited(make_window, qtbot,
+                                                                    tmp_path):
+    window = make_window(str(mlp_project(tmp_path, [LR])))
+    panel = show_tab(window, qtbot)
+    hidden = window.doc.find("hidden")
+    window.properties.show_node(hidden.id)
+    button = window.properties.search_buttons["units"]
+    window.properties_dock.raise_()
+    qtbot.waitExposed(button)
+    click(button)
+    assert [e.key(window.doc) for e in search_params(window.doc)] == [
+        "training.optimizer.learning_rate", "hidden.units"]
+    assert panel.params.item(1, 1).text() == "8 .. 32"  # half to twice the current 16
+    # Edit the range in the table as a user types it.
+    rect = panel.params.visualItemRect(panel.params.item(1, 1))
+    QTest.mouseClick(panel.params.viewport(), QtCore.Qt.LeftButton, pos=rect.center())
+    assert panel.params.currentRow() == 1
+    QTest.keyClick(panel.params, QtCore.Qt.Key_F2)
+    qtbot.waitUntil(lambda: panel.params.viewport().findChild(QtWidgets.QLineEdit) is not None)
+    editor = panel.params.viewport().findChild(QtWidgets.QLineEdit)
+    QTest.keyClick(editor, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(editor, "8 .. 64 step 8")
+    QTest.keyClick(editor, QtCore.Qt.Key_Return)
+    qtbot.waitUntil(lambda: search_params(window.doc)[1].high == 64)
+    units = search_params(window.doc)[1]
+    assert (units.low, units.high, units.step) == (8, 64, 8)
+    window.stack.undo()  # the range edit
+    window.stack.undo()  # the marking
+    assert not button.isChecked() and panel.params.rowCount() == 1
+
+
+def test_the_tab_runs_a_two_trial_study_shows_both_and_applies_the_best(make_window, qtbot,
+                                                                        tmp_path):
+    project = mlp_project(tmp_path, [{"param": "units", "type": "int", "low": 4,
+                                      "high": 32, "step": 4}, {**LR, "high": 0.05}])
+    window = make_window(str(project))
+    panel = show_tab(window, qtbot)
+    type_into(panel.trials_box, "2")
+    type_into(panel.epochs_box, "1")
+    click(panel.start_button)
+    assert panel.runner.running, panel.status.text()
+    qtbot.waitUntil(lambda: not panel.runner.running and panel.start_button.isEnabled(),
+                    timeout=300_000)
+    assert panel.trials.rowCount() == 2
+    states = [panel.trials.item(row, 1).text() for row in range(2)]
+    assert states == ["complete", "complete"], panel.status.text()
+    assert "2 complete" in panel.status.text()
+    assert len(panel.plots.curve_items) == 2
+    assert (tmp_path / "mlp.study.log").exists()  # the study file beside the project
+    best = max(panel.records.values(), key=lambda r: r.value)
+    before = dict(window.doc.find("hidden").params), dict(window.doc.training)
+    click(panel.apply_button)
+    assert window.doc.find("hidden").params["units"] == best.params["hidden.units"]
+    assert window.doc.training["optimizer"]["learning_rate"] == \
+        best.params["training.optimizer.learning_rate"]
+    assert window.stack.undo_text == f"Apply best trial {best.number}"
+    window.stack.undo()
+    assert (dict(window.doc.find("hidden").params), dict(window.doc.training)) == before
