@@ -87,4 +87,7 @@ def replace_contents(doc: Document, new: Document) -> None:
     doc.training, doc.ui, doc.blocks = new.training, new.ui, new.blocks
     doc.search = new.search
     doc._next_id = new._next_id
+    # The document's indexes (names, taken ports, edges) must follow its contents.
+    doc._by_name, doc._taken_ports = new._by_name, new._taken_ports
+    doc._index = doc._index_key = None
     doc.reset()

@@ -148,36 +148,38 @@ def test_slots_split_the_cpu_threads_or_give_each_trial_a_gpu(monkeypatch):
 
 # ---- slow: the full digits search, several processes -------------------------------------
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_a_seeded_six_trial_digits_search_beats_a_bad_fixed_setting(tmp_path):
     from kerascanvas.runtime.train import load_checked_data, prepare, train
 
     project = tmp_path / "digits_search.json"
     project.write_bytes(EXAMPLE.read_bytes())
     out = subprocess.run([sys.executable, "-m", "kerascanvas.app.cli", "search", str(project),
-                          "--trials", "6", "--seed", "0", "--epochs", "3", "--json",
+                          "--trials", "6", "--seed", "0", "--epochs", "2", "--json",
                           "--pruner", "none"],
-                         capture_output=True, text=True, timeout=1200, check=True)
+                         capture_output=True, text=True, timeout=3000, check=True)
     summary = json.loads(out.stdout)
     assert summary["counts"] == {"complete": 6}
     # The same CNN with a rate far too small and most units dropped: a bad fixed setting.
     doc = load(project)
     doc.find("dropout").params["rate"] = 0.9
-    doc, settings = prepare(doc, {"epochs": 3, "optimizer": {"name": "adam",
+    doc, settings = prepare(doc, {"epochs": 2, "optimizer": {"name": "adam",
                                                              "learning_rate": 1e-5}})
     bad = train(doc, load_checked_data(doc, settings), threads=1)
     assert summary["best"]["value"] > bad.history["val_accuracy"][-1] + 0.2
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_two_processes_sharing_a_storage_run_distinct_trials_of_one_study(tmp_path):
     project = mlp_project(tmp_path, [UNITS, {**LR, "high": 0.05}], epochs=1)
     storage = tmp_path / "shared.log"
     command = [sys.executable, "-m", "kerascanvas.app.cli", "search", str(project),
                "--trials", "3", "--storage", str(storage), "--study", "shared"]
     runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    logs = [p.communicate(timeout=900)[1] for p in runs]
+    logs = [p.communicate(timeout=3000)[1] for p in runs]
     assert [p.returncode for p in runs] == [0, 0], logs
-    started = [{int(line.split()[2]) for line in log.splitlines()
+    started = [{int(line.split()[3]) for line in log.splitlines()
                 if line.startswith("kerascanvas search: trial") and "started" in line}
                for log in logs]
     assert len(started[0]) == len(started[1]) == 3 and not started[0] & started[1]
