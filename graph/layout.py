@@ -1,10 +1,19 @@
-"""Layered auto-layout of the document: pure, linear-ish, no Qt.
+"""Layered auto-layout of the document that wraps long models into columns: pure, no Qt.
 
-Nodes go into layers by longest path from the inputs (so every edge points
-forward). The longest input-to-output chain is the main path: it is laid out on
-one straight line, and every other node sits beside it, ordered within its layer
-by the mean position of its predecessors (a barycenter sweep), so skip
-connections and side branches fan out next to the main path.
+Nodes go into layers by longest path from the inputs (networkx's topological
+generations, so every edge points forward). The longest input-to-output chain
+is the main path: it runs straight down each column, and every other node sits
+beside it, ordered within its layer by the mean position of its predecessors
+(a barycenter sweep), so skip connections and side branches fan out next to it.
+
+A long model (a MobileNet or a ResNet is 150-180 layers) would make one column
+too tall to read once fitted into a window. So the layers are cut into columns
+placed side by side, with as many columns as make the picture best fill a view
+of the given aspect ratio. A cut costs more where several tensors would have to
+wrap from one column to the next, and more inside a repeated unit (layers named
+`block_3_*` or `conv2_block1_*` belong to one unit, see `unit_key`); so columns
+end between residual blocks, not inside one, and units stay whole and are set a
+little apart from each other within a column.
 
 >>> from kerascanvas.graph.document import Document, Edge
 >>> doc = Document()
@@ -22,6 +31,11 @@ from collections.abc import Mapping
 from .document import Document
 
 DIRECTIONS = ("TB", "LR")
+DEFAULT_SIZE = (180.0, 64.0)
+VIEW_ASPECT = 1.4  # width / height of the canvas the layout is made to fill
+UNIT_GAP = 0.6  # extra space between units of one column, as a share of the layer gap
+CUT_FROM = 0.5  # a column may end early, at a cheaper cut, once this share of it is full
+EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs of cuts
 
 
 def layers_of(doc: Document) -> dict[str, int]:
@@ -46,30 +60,48 @@ def layers_of(doc: Document) -> dict[str, int]:
 def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
     """The longest chain of nodes (ties go to document order), ending at a model output if any."""
     preds = _preds(doc)
-    order = list(doc.nodes)
-    ends = [o for o in doc.outputs if o in layer] or order
+    order = {nid: i for i, nid in enumerate(doc.nodes)}
+    ends = [o for o in doc.outputs if o in layer] or list(doc.nodes)
     if not ends:
         return []
-    end = max(ends, key=lambda n: (layer[n], -order.index(n)))
+    end = max(ends, key=lambda n: (layer[n], -order[n]))
     path = [end]
     while preds[path[-1]]:
         candidates = [p for p in preds[path[-1]] if layer[p] == layer[path[-1]] - 1]
         if not candidates:
             break
-        path.append(min(candidates, key=order.index))
+        path.append(min(candidates, key=order.get))
     return path[::-1]
+
+
+def unit_key(name: str) -> str:
+    """The repeated unit a layer name belongs to: its name without the role suffix.
+
+    >>> [unit_key(n) for n in ("block_3_expand_BN", "conv2_block1_1_conv", "conv2_block1_out",
+    ...                         "expanded_conv_project", "conv2d_1", "dense")]
+    ['block_3', 'conv2_block1', 'conv2_block1', 'expanded', 'conv2d_1', 'dense']
+    """
+    tokens = name.split("_")
+    while len(tokens) > 1 and not any(c.isdigit() for c in tokens[-1]):
+        tokens.pop()
+    if len(tokens) > 2 and tokens[-1].isdigit() and any(c.isdigit() for c in tokens[-2]):
+        tokens.pop()  # conv2_block1_1 -> conv2_block1: the index of a layer inside its block
+    return "_".join(tokens)
 
 
 def layered_layout(doc: Document, direction: str = "TB",
                    sizes: Mapping[str, tuple[float, float]] | None = None,
-                   gap: tuple[float, float] = (60.0, 34.0)) -> dict[str, tuple[float, float]]:
+                   gap: tuple[float, float] = (30.0, 22.0),
+                   aspect: float | None = VIEW_ASPECT) -> dict[str, tuple[float, float]]:
     """Positions (top-left corners) for every node.
 
     Args:
         doc: the document.
-        direction: "TB" (layers top to bottom) or "LR" (layers left to right).
-        sizes: node id -> (width, height) as drawn; a default size is assumed otherwise.
+        direction: "TB" (layers top to bottom, columns side by side) or "LR" (layers left
+            to right, rows one under the other).
+        sizes: node id -> (width, height) as drawn; `DEFAULT_SIZE` is assumed otherwise.
         gap: (between nodes of one layer, between layers), in scene units.
+        aspect: width / height of the view to fill; None keeps one column (or row).
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}. Received: {direction!r}")
@@ -77,20 +109,19 @@ def layered_layout(doc: Document, direction: str = "TB",
     layer = layers_of(doc)
     slots = _order_layers(doc, layer, set(main_path(doc, layer)))
     along = 1 if direction == "TB" else 0  # the axis the layers advance on
-    extent = {n: sizes.get(n, (180.0, 80.0)) for n in doc.nodes}
-    depth = _layer_offsets(slots, extent, along, gap[1])
-    positions = {}
-    for index, nodes in enumerate(slots):
-        for nid, cross in _cross_positions(nodes, extent, along, gap[0]).items():
-            w, h = extent[nid]
-            start = depth[index]
-            if along == 1:
-                positions[nid] = (cross - w / 2, start)
-            else:
-                positions[nid] = (start, cross - h / 2)
-    return positions
+    extent = {n: tuple(sizes.get(n, DEFAULT_SIZE)) for n in doc.nodes}
+    cross = [_cross_positions(nodes, extent, along, gap[0]) for nodes in slots]
+    thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
+    spans = [_span(c, extent, 1 - along) for c in cross]
+    starts = _unit_starts(doc, slots)
+    cost = _break_costs(doc, layer, len(slots), starts)
+    lead = [gap[1] * UNIT_GAP * (i in starts) for i in range(len(slots))]
+    view = None if aspect is None else (aspect if along == 1 else 1.0 / aspect)
+    columns = _best_columns(thick, lead, spans, cost, gap, view)
+    return _place(slots, cross, thick, lead, spans, columns, extent, along, gap)
 
 
+# ---- layers and their order --------------------------------------------------
 def _preds(doc: Document) -> dict[str, list[str]]:
     preds: dict[str, list[str]] = {nid: [] for nid in doc.nodes}
     for e in doc.edges:
@@ -127,14 +158,6 @@ def _order_layers(doc: Document, layer: Mapping[str, int], main: set[str]) -> li
     return slots
 
 
-def _layer_offsets(slots, extent, along, gap) -> list[float]:
-    offsets, at = [], 0.0
-    for nodes in slots:
-        offsets.append(at)
-        at += max((extent[n][along] for n, _ in nodes), default=0.0) + gap
-    return offsets
-
-
 def _cross_positions(nodes, extent, along, gap) -> dict[str, float]:
     """Centre of each node across the layer axis; the rank-0 node is centred on 0."""
     cross_axis = 1 - along
@@ -152,3 +175,117 @@ def _cross_positions(nodes, extent, along, gap) -> dict[str, float]:
         size = extent[nid][cross_axis]
         out[nid], at = at - size / 2, at - size - gap
     return out
+
+
+def _span(centres: Mapping[str, float], extent, cross_axis: int) -> tuple[float, float]:
+    if not centres:
+        return (0.0, 0.0)
+    return (min(c - extent[n][cross_axis] / 2 for n, c in centres.items()),
+            max(c + extent[n][cross_axis] / 2 for n, c in centres.items()))
+
+
+# ---- where columns may end -----------------------------------------------------
+def _unit_starts(doc: Document, slots) -> set[int]:
+    """Layers that begin a new unit (their names share no unit with the layer before),
+    where that unit or the one before spans at least three layers."""
+    keys = [{unit_key(doc.nodes[n].name) for n, _ in nodes} for nodes in slots]
+    changes = [i for i in range(1, len(keys)) if not keys[i] & keys[i - 1]]
+    bounds = [0, *changes, len(keys)]
+    long_units = {bounds[k] for k in range(len(bounds) - 1) if bounds[k + 1] - bounds[k] >= 3}
+    return {i for k, i in enumerate(changes, 1) if i in long_units or bounds[k - 1] in long_units}
+
+
+def _break_costs(doc: Document, layer, count: int, starts: set[int]) -> list[float]:
+    """cost[i]: how bad a column break before layer i is.
+
+    Each extra node whose tensors would wrap to the next column costs 4; cutting a
+    repeated unit (no unit starts at i) costs 1.
+    """
+    sources: list[set[str]] = [set() for _ in range(count + 1)]
+    for e in doc.edges:
+        if e.src in layer and e.dst in layer:
+            for i in range(layer[e.src] + 1, layer[e.dst] + 1):
+                sources[i].add(e.src)
+    return [4.0 * max(len(sources[i]) - 1, 0) + (0.0 if i in starts else 1.0)
+            for i in range(count)]
+
+
+def _pack(thick, lead, cost, target: float, gap: float) -> list[tuple[int, int]]:
+    """Cut the layers into columns of about `target` height, where cuts cost least."""
+    columns, start, n = [], 0, len(thick)
+    while start < n:
+        height, end = thick[start], start + 1
+        while end < n and height + gap + lead[end] + thick[end] <= target:
+            height += gap + lead[end] + thick[end]
+            end += 1
+        if end < n:
+            end = _cheapest_cut(thick, lead, cost, start, end, target, gap)
+        columns.append((start, end))
+        start = end
+    return columns
+
+
+def _cheapest_cut(thick, lead, cost, start, end, target, gap) -> int:
+    """The cut in (start, end] that costs least, counting the space a short column leaves."""
+    best, best_score, height = end, None, thick[start]
+    for i in range(start + 1, end + 1):
+        fill = height / target
+        if fill >= CUT_FROM:
+            score = cost[i] + EMPTY_COST * (1.0 - fill)
+            if best_score is None or score <= best_score:
+                best, best_score = i, score
+        if i < end:
+            height += gap + lead[i] + thick[i]
+    return best
+
+
+def _best_columns(thick, lead, spans, cost, gap, view) -> list[tuple[int, int]]:
+    """The column cut whose picture fits largest into a view of aspect `view`."""
+    n = len(thick)
+    if n == 0:
+        return []
+    total = sum(thick) + gap[1] * (n - 1) + sum(lead)
+    if view is None:
+        return [(0, n)]
+    best, best_scale = [(0, n)], 0.0
+    targets = sorted({total / k * f for k in range(1, min(n, 60) + 1) for f in (1.0, 1.06, 1.12)},
+                     reverse=True)
+    for target in targets:
+        columns = _pack(thick, lead, cost, max(target, max(thick)), gap[1])
+        width, height = _extent(columns, thick, lead, spans, gap)
+        scale = min(view / width, 1.0 / height) if width and height else 0.0
+        if scale > best_scale * 1.02:  # more columns only when clearly larger
+            best, best_scale = columns, scale
+    return best
+
+
+def _column_gap(gap) -> float:
+    return 1.7 * gap[0]  # room for the wires that wrap and for detours beside the nodes
+
+
+def _extent(columns, thick, lead, spans, gap) -> tuple[float, float]:
+    """(cross size, along size) of the columns placed side by side."""
+    cross = sum(max(spans[i][1] for i in range(a, b)) - min(spans[i][0] for i in range(a, b))
+                for a, b in columns) + _column_gap(gap) * (len(columns) - 1)
+    along = max(sum(thick[a:b]) + gap[1] * (b - a - 1) + sum(lead[a + 1:b]) for a, b in columns)
+    return cross, along
+
+
+def _place(slots, cross, thick, lead, spans, columns, extent, along, gap):
+    positions: dict[str, tuple[float, float]] = {}
+    offset = 0.0
+    for a, b in columns:
+        left = min(spans[i][0] for i in range(a, b))
+        axis = offset - left
+        depth = 0.0
+        for i in range(a, b):
+            depth += lead[i] if i > a else 0.0
+            for nid, centre in cross[i].items():
+                w, h = extent[nid]
+                if along == 1:
+                    positions[nid] = (axis + centre - w / 2, depth)
+                else:
+                    positions[nid] = (depth, axis + centre - h / 2)
+            depth += thick[i] + gap[1]
+        offset = axis + max(spans[i][1] for i in range(a, b)) + _column_gap(gap)
+    return positions

@@ -23,9 +23,10 @@ from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.document import Document, Edge
 from ...graph.errors import KerasCanvasError
-from ...graph.layout import layered_layout
+from ...graph.layout import VIEW_ASPECT, layered_layout
 from ...graph.userblocks import spec_for_display
-from .nodes import CATEGORY_COLORS, LayerNodeItem, connect_ports
+from .nodes import CATEGORY_COLORS, LayerNodeItem
+from .pipes import batched_pipes, connect_ports
 from .render import NodeRenderer
 from .view import CanvasViewer, apply_detail
 
@@ -50,6 +51,7 @@ class Canvas(QtCore.QObject):
         self.graph.set_background_color(30, 32, 36)
         self.graph.set_grid_color(40, 43, 48)
         self.views: dict[str, LayerNodeItem] = {}
+        self._moving = None  # pipes wait here while a burst of moves lands
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
         doc.events.connect(self._on_doc_event)
@@ -157,6 +159,11 @@ class Canvas(QtCore.QObject):
     def scene_center(self) -> tuple[float, float]:
         return self.viewer.scene_center()
 
+    def view_aspect(self) -> float:
+        """Width / height of the visible canvas, which a fresh layout is made to fill."""
+        size = self.viewer.viewport().size()
+        return size.width() / size.height() if size.height() > 50 else VIEW_ASPECT
+
     def positions(self) -> dict[str, tuple[float, float]]:
         """Where each node is drawn (top-left corners)."""
         return {nid: (item.x(), item.y()) for nid, item in self.views.items()}
@@ -191,7 +198,17 @@ class Canvas(QtCore.QObject):
     def _on_moved(self, event):
         item, pos = self.views.get(event.node), event.data.get("pos")
         if item is not None and pos is not None and (item.x(), item.y()) != tuple(pos):
+            if self._moving is None:  # the first move of a burst: redraw pipes after it
+                self._moving = batched_pipes()
+                self._moving.__enter__()
+                QtCore.QTimer.singleShot(0, self.flush_pipes)
             item.setPos(pos[0], pos[1])
+
+    def flush_pipes(self) -> None:
+        """Redraw the pipes of the nodes moved since the last flush."""
+        moving, self._moving = self._moving, None
+        if moving is not None:
+            moving.__exit__(None, None, None)
 
     def _on_renamed(self, event):
         self.renderer.schedule()
@@ -226,12 +243,14 @@ class Canvas(QtCore.QObject):
         stored = {n: self.doc.position(n) for n in self.doc.nodes}
         if self.views and not any(stored.values()):
             sizes = {n: (i.width, i.height) for n, i in self.views.items()}
-            stored = layered_layout(self.doc, "TB", sizes)
+            stored = layered_layout(self.doc, "TB", sizes, aspect=self.view_aspect())
         centre = self.scene_center()
         for node_id, item in self.views.items():
             self._place(item, stored.get(node_id) or centre)
-        for e in self.doc.edges:
-            self._connect(e)
+        with batched_pipes():
+            for e in self.doc.edges:
+                self._connect(e)
+        self.renderer.schedule()  # the new pipes get their shape labels
 
     def _make_item(self, node_id: str) -> LayerNodeItem:
         node = self.doc.nodes[node_id]
@@ -310,7 +329,7 @@ class Canvas(QtCore.QObject):
             for pipe in list(port.connected_pipes):
                 pipe.delete()
             if target is not None:
-                connect_ports(target, port, self.viewer.detail)
+                connect_ports(target, port, self.viewer.detail, self.viewer.labels)
 
     def _source_port(self, edge: Edge | None):
         if edge is None or edge.src not in self.views:
@@ -321,4 +340,5 @@ class Canvas(QtCore.QObject):
     def _connect(self, edge: Edge) -> None:
         src, dst = self._source_port(edge), self.views.get(edge.dst)
         if src is not None and dst is not None and edge.dst_port < len(dst.inputs):
-            connect_ports(src, dst.inputs[edge.dst_port], self.viewer.detail)
+            connect_ports(src, dst.inputs[edge.dst_port], self.viewer.detail,
+                          self.viewer.labels)

@@ -1,4 +1,4 @@
-"""Canvas items: a layer node painted in one pass, its ports, and the pipes between them.
+"""Canvas items: a layer node painted in one pass, and its ports.
 
 NodeGraphQt's own node (`BaseNode` + `NodeItem`) builds a model object, a rich
 text item, an icon pixmap and a label per port for every node, and costs about
@@ -6,6 +6,10 @@ text item, an icon pixmap and a label per port for every node, and costs about
 `AbstractNodeItem` (so the viewer still selects, moves and wires it) and paints
 its name, kind, parameter count and shape itself. Its ports are NodeGraphQt
 `PortItem`s, so the viewer's wiring gestures work unchanged.
+
+A node shows its name and "Kind · N params"; the tensor shape it produces is
+written on each wire leaving it (see `pipes`), and in the node only for outputs
+that have no wire.
 
 Below `DETAIL_SCALE` (a zoomed-out view) texts and ports are not drawn: a node
 is a coloured box and a pipe a thin line, which keeps panning a 1000-node view
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 from NodeGraphQt.constants import LayoutDirectionEnum, NodeEnum, PortTypeEnum
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
-from NodeGraphQt.qgraphics.pipe import PipeItem
 from NodeGraphQt.qgraphics.port import PortItem
 from PySide6 import QtCore, QtGui
 
@@ -38,7 +41,7 @@ STATUS_COLORS = {"error": (229, 57, 53), "warning": (255, 179, 0)}
 NODE_FILL = QtGui.QColor(44, 47, 54)
 STRIPE_WIDTH = 5.0
 MIN_WIDTH = 150.0
-PAD = 6.0
+PAD = 4.0
 DETAIL_SCALE = 0.35  # below this view scale, text is unreadable: draw boxes only
 NODE_TYPE = "kerascanvas.LayerNode"
 
@@ -52,14 +55,17 @@ def _style() -> dict:
         title.setPointSizeF(10.0)
         title.setBold(True)
         small = QtGui.QFont()
-        small.setPointSizeF(8.0)
+        small.setPointSizeF(7.5)
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
         mono.setPointSizeF(8.5)
-        fonts = {"title": title, "small": small, "mono": mono}
+        label = QtGui.QFont(mono)
+        label.setPointSizeF(8.0)
+        fonts = {"title": title, "small": small, "mono": mono, "label": label}
         _STYLE.update(fonts=fonts, metrics={k: QtGui.QFontMetricsF(f) for k, f in fonts.items()},
                       colors={"title": QtGui.QColor(236, 239, 244),
                               "small": QtGui.QColor(175, 180, 190),
-                              "mono": QtGui.QColor(130, 210, 255)},
+                              "mono": QtGui.QColor(130, 210, 255),
+                              "label": QtGui.QColor(150, 200, 235)},
                       border=QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0),
                       selected=QtGui.QPen(QtGui.QColor(*NodeEnum.SELECTED_BORDER_COLOR.value),
                                           2.0),
@@ -67,6 +73,13 @@ def _style() -> dict:
                       status={k: QtGui.QPen(QtGui.QColor(*c), 2.6)
                               for k, c in STATUS_COLORS.items()})
     return _STYLE
+
+
+class PipeBatch:
+    """While `pipes` is a set, moved ports collect their pipes there instead of redrawing
+    them: a layout that moves every node then draws each pipe once, not once per end."""
+
+    pipes: set | None = None
 
 
 class LayerPortItem(PortItem):
@@ -79,11 +92,18 @@ class LayerPortItem(PortItem):
         self.display_name = False
         self.multi_connection = port_type == PortTypeEnum.OUT.value
 
+    def redraw_connected_pipes(self):
+        if PipeBatch.pipes is None:
+            super().redraw_connected_pipes()
+        else:
+            PipeBatch.pipes.update(self.connected_pipes)
+
 
 class LayerNodeItem(AbstractNodeItem):
     """One layer or block: a category stripe, three lines of text and a status border.
 
-    `id` is the document's node id. Lines: name, "Kind · N params", output shape(s).
+    `id` is the document's node id. Lines: name, "Kind · N params", and the output
+    shape(s) when `show_shape` (an output without a wire to carry its label).
     """
 
     def __init__(self, node_id: str, name: str, stripe=(158, 158, 158)):
@@ -96,6 +116,7 @@ class LayerNodeItem(AbstractNodeItem):
         self.header = QtGui.QColor(*stripe, 70)
         self.subtitle = ""
         self.shape_text = ""
+        self.show_shape = True
         self.status = None  # None, "error" or "warning"
         self.is_output = False
         self.tip = ""
@@ -106,13 +127,18 @@ class LayerNodeItem(AbstractNodeItem):
         self.resize()
 
     # ---- content ------------------------------------------------------
-    def set_texts(self, name: str, subtitle: str, shape: str) -> None:
-        """Set the three lines; resizes (and moves the ports) only when the width changes."""
-        if (name, subtitle, shape) == (self.name, self.subtitle, self.shape_text):
+    def set_texts(self, name: str, subtitle: str, shape: str, show_shape: bool = True) -> None:
+        """Set the lines; resizes (and moves the ports) only when the size changes."""
+        if (name, subtitle, shape, show_shape) == (self.name, self.subtitle, self.shape_text,
+                                                   self.show_shape):
             return
         self._properties["name"] = name
-        self.subtitle, self.shape_text = subtitle, shape
+        self.subtitle, self.shape_text, self.show_shape = subtitle, shape, show_shape
         self.resize()
+
+    def _lines(self) -> list[tuple[str, str]]:
+        lines = [("title", self.name), ("small", self.subtitle)]
+        return lines + [("mono", self.shape_text)] if self.show_shape else lines
 
     def set_ports(self, inputs: list[str], outputs: int) -> None:
         """Make the ports match: input names in order, then `outputs` output ports."""
@@ -138,12 +164,11 @@ class LayerNodeItem(AbstractNodeItem):
     def resize(self) -> None:
         style = _style()
         m = style["metrics"]
-        width = max(m["title"].horizontalAdvance(self.name),
-                    m["small"].horizontalAdvance(self.subtitle),
-                    m["mono"].horizontalAdvance(self.shape_text)) + 4 * PAD + STRIPE_WIDTH
+        lines = self._lines()
+        width = max(m[k].horizontalAdvance(t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
         ports = max(len(self.inputs), len(self.outputs), 1) * 24.0
         width = max(width, ports, MIN_WIDTH)
-        height = sum(m[k].height() for k in ("title", "small", "mono")) + 2 * PAD + 4.0
+        height = sum(m[k].height() for k, _ in lines) + 2 * PAD + 4.0
         if (width, height) != (self._width, self._height):
             self.prepareGeometryChange()
             self._width, self._height = width, height
@@ -216,8 +241,7 @@ class LayerNodeItem(AbstractNodeItem):
         left = STRIPE_WIDTH + PAD
         width = self._width - left - PAD
         y = PAD
-        for key, text in (("title", self.name), ("small", self.subtitle),
-                          ("mono", self.shape_text)):
+        for key, text in self._lines():
             height = style["metrics"][key].height()
             painter.setFont(style["fonts"][key])
             painter.setPen(style["colors"][key])
@@ -238,102 +262,3 @@ class LayerNodeItem(AbstractNodeItem):
             for pipe in port.connected_pipes:
                 ends = (pipe.input_port.node, pipe.output_port.node)
                 pipe.highlight() if any(n.isSelected() for n in ends) else pipe.reset()
-
-
-class LayerPipeItem(PipeItem):
-    """A pipe that bends around the nodes it would cross, and is a plain line zoomed out.
-
-    A skip connection (a residual add, a projection beside a main path) would
-    otherwise be drawn straight through the nodes between its ends.
-    """
-
-    def draw_path(self, start_port, end_port=None, cursor_pos=None):
-        super().draw_path(start_port, end_port, cursor_pos)
-        if end_port is None or cursor_pos is not None or not self.isVisible():
-            return
-        p1, p2 = self.path().pointAtPercent(0.0), self.path().pointAtPercent(1.0)
-        if abs(p2.y() - p1.y()) <= 4 * BEND:
-            return  # too short to pass a node (the scene query below is not free)
-        blocked = self._blocking_rects(p1, p2)
-        if blocked:
-            self.setPath(detour(p1, p2, blocked, self._lane_blockers(p1, p2)))
-            self._draw_direction_pointer()
-
-    def _blocking_rects(self, p1, p2) -> list[QtCore.QRectF]:
-        scene = self.scene()
-        if scene is None:
-            return []
-        ends = {self.input_port.node, self.output_port.node}
-        area = QtCore.QRectF(p1, p2).normalized().adjusted(-2.0, -2.0, 2.0, 2.0)
-        rects = [i.sceneBoundingRect() for i in scene.items(area)
-                 if isinstance(i, LayerNodeItem) and i not in ends]
-        steps = [k / 24 for k in range(1, 24)]
-        points = [QtCore.QPointF(p1.x() + (p2.x() - p1.x()) * t, p1.y() + (p2.y() - p1.y()) * t)
-                  for t in steps]
-        return [r for r in rects if any(r.contains(p) for p in points)]
-
-    def _lane_blockers(self, p1, p2):
-        """lane x -> the x of a lane that passes no node between p1 and p2 on that side."""
-        scene, ends = self.scene(), {self.input_port.node, self.output_port.node}
-        top, height = min(p1.y(), p2.y()), abs(p2.y() - p1.y())
-
-        def clear(lane: float, side: float) -> float:
-            for _ in range(8):  # each round steps past the nodes the lane still meets
-                area = QtCore.QRectF(lane - CLEARANCE / 2, top, CLEARANCE, height)
-                hits = [i.sceneBoundingRect() for i in scene.items(area)
-                        if isinstance(i, LayerNodeItem) and i not in ends]
-                if not hits:
-                    break
-                lane = (max(r.right() for r in hits) if side > 0
-                        else min(r.left() for r in hits)) + side * CLEARANCE
-            return lane
-
-        return clear
-
-    def paint(self, painter, option, widget):
-        if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
-            painter.setPen(self.pen())
-            painter.drawPath(self.path())
-            return
-        super().paint(painter, option, widget)
-
-
-BEND = 16.0  # how far a detour runs straight out of and into its ports
-CLEARANCE = 26.0  # gap between a detour and the nodes it passes
-
-
-def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None) -> QtGui.QPainterPath:
-    """A path from p1 to p2 (one above the other) that passes beside the `blocked` rects.
-
-    It leaves p1 straight (up or down, towards p2), bends out to a lane beside the
-    blocking nodes (on the side away from their centre), runs along the lane,
-    and bends back into p2. `clear(lane, side)` may move the lane further out.
-    """
-    centre = sum(r.center().x() for r in blocked) / len(blocked)
-    side = 1.0 if centre <= (p1.x() + p2.x()) / 2 else -1.0
-    lane = (max(r.right() for r in blocked) if side > 0
-            else min(r.left() for r in blocked)) + side * CLEARANCE
-    if clear is not None:
-        lane = clear(lane, side)
-    bend = BEND if p2.y() > p1.y() else -BEND
-    start, end = p1.y() + bend, p2.y() - bend
-    path = QtGui.QPainterPath(p1)
-    path.cubicTo(QtCore.QPointF(p1.x(), start + bend), QtCore.QPointF(lane, start),
-                 QtCore.QPointF(lane, start + 2 * bend))
-    path.lineTo(lane, end - 2 * bend)
-    path.cubicTo(QtCore.QPointF(lane, end), QtCore.QPointF(p2.x(), end - bend), p2)
-    return path
-
-
-def connect_ports(out_port: LayerPortItem, in_port: LayerPortItem,
-                  detail: bool = True) -> LayerPipeItem:
-    """Draw a pipe between two port items (the view only; the document holds the edge)."""
-    pipe = LayerPipeItem()
-    if not detail:
-        pipe._dir_pointer.setOpacity(0.0)
-    out_port.scene().addItem(pipe)
-    pipe.set_connections(out_port, in_port)
-    pipe.draw_path(pipe.input_port, pipe.output_port)
-    if out_port.node.isSelected() or in_port.node.isSelected():
-        pipe.highlight()
-    return pipe

@@ -2,7 +2,8 @@
 
 After a burst of document events the renderer runs once (a zero-delay timer),
 reads the incremental analysis and redraws only the nodes whose text or status
-changed, so a 500-node graph stays fluid while editing.
+changed, so a 500-node graph stays fluid while editing. It also writes each
+tensor's shape on the wires that carry it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ def node_issues(analysis) -> dict:
     for issue in analysis.issues:
         grouped.setdefault(issue.node, []).append(issue)
     return grouped
+
+
+def label_pipes(item, result) -> None:
+    """Write each output's shape on the wires leaving it (`?` while it is unknown)."""
+    shapes = list(result.output_shapes or ()) if result is not None else []
+    for index, port in enumerate(item.outputs):
+        text = shape_text(shapes[index]) if index < len(shapes) else "?"
+        for pipe in port.connected_pipes:
+            pipe.set_label(text)
 
 
 class NodeRenderer(QtCore.QObject):
@@ -71,16 +81,19 @@ class NodeRenderer(QtCore.QObject):
         issues = node_issues(analysis)
         doc, views = self.canvas.doc, self.canvas.views
         outputs = set(doc.outputs)
+        wired = {(e.src, e.src_port) for e in doc.edges}
         for node_id, item in views.items():
             result = analysis.results.get(node_id)
             mine = tuple((i.severity, i.message) for i in issues.get(node_id, ()))
             node = doc.nodes[node_id]
+            unwired = any((node_id, p) not in wired for p in range(len(item.outputs)))
             key = (node.kind, node.name, node_id in outputs, mine,
                    None if result is None else (tuple(result.output_shapes or ()), result.count),
-                   len(item.outputs))
+                   len(item.outputs), unwired)
             if self._shown.get(node_id) != key:
                 self._shown[node_id] = key
-                self._draw(item, node, result, mine, node_id in outputs)
+                self._draw(item, node, result, mine, node_id in outputs, unwired)
+            label_pipes(item, result)
         self.rendered.emit()
 
     def _kind_text(self, node) -> str:
@@ -94,7 +107,7 @@ class NodeRenderer(QtCore.QObject):
             return f"block {node.params.get('block', '?')}"
         return node.kind
 
-    def _draw(self, item, node, result, problems, is_output) -> None:
+    def _draw(self, item, node, result, problems, is_output, unwired) -> None:
         count = count_text(result.count if result is not None else None)
         parts = ([self._kind_text(node)] + ([count] if count else [])
                  + (["output"] if is_output else []))
@@ -107,5 +120,5 @@ class NodeRenderer(QtCore.QObject):
         tip += [f"{s.upper()}: {m}" for s, m in problems]
         item.tip = "\n".join(t for t in tip if t)
         item.set_texts(node.name, " · ".join(parts),
-                       "  ".join(shape_text(s) for s in shapes) if shapes else "?")
+                       "  ".join(shape_text(s) for s in shapes) if shapes else "?", unwired)
         item.update()

@@ -13,6 +13,7 @@ from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore
 
 from .nodes import DETAIL_SCALE, LayerNodeItem
+from .pipes import LABEL_SCALE, LayerPipeItem
 
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
@@ -24,6 +25,7 @@ class CanvasViewer(NodeViewer):
     def __init__(self, parent=None, undo_stack=None):
         super().__init__(parent, undo_stack=undo_stack)
         self.detail = True
+        self.labels = True
 
     # ---- modifier keys ----------------------------------------------------
     # NodeGraphQt tracks Ctrl/Shift/Alt from key presses and releases seen by the view. A
@@ -58,15 +60,24 @@ class CanvasViewer(NodeViewer):
     def node_items(self) -> list[LayerNodeItem]:
         return [i for i in self.scene().items() if isinstance(i, LayerNodeItem)]
 
+    def pipe_items(self) -> list[LayerPipeItem]:
+        return [i for i in self.scene().items() if isinstance(i, LayerPipeItem)]
+
     def paintEvent(self, event):  # noqa: N802 (Qt override)
-        detail = self.transform().m11() >= DETAIL_SCALE
+        scale = self.transform().m11()
+        detail = scale >= DETAIL_SCALE
         if detail != self.detail:
             self.detail = detail
             for item in self.node_items():
                 apply_detail(item, detail)
+        labels = scale >= LABEL_SCALE
+        if labels != self.labels:
+            self.labels = labels
+            for pipe in self.pipe_items():
+                pipe.label.setVisible(labels)
         super().paintEvent(event)
 
-    def fit_items(self, items, margin: float = 40.0) -> None:
+    def fit_items(self, items, margin: float = 20.0) -> None:
         """Zoom so every item is in view (NodeGraphQt's own fit groups the items: slow)."""
         if not items:
             return

@@ -22,6 +22,7 @@ from .filemenu import FileMixin
 from .menus import build_menus
 
 NEW_NODE_STEP = 40.0
+DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 
 
 class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
@@ -71,9 +72,14 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.properties_dock, self.code_dock)
         self.issues_dock.raise_()
         self.properties_dock.raise_()
-        self.resizeDocks([self.palette_dock, self.properties_dock], [200, 330],
-                         QtCore.Qt.Horizontal)
-        self.resizeDocks([self.issues_dock], [130], QtCore.Qt.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not getattr(self, "_docks_sized", False):  # sizes given before the first show are lost
+            self._docks_sized = True
+            self.resizeDocks([self.palette_dock, self.properties_dock], [200, 320],
+                             QtCore.Qt.Horizontal)
+            self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
 
     def _build_training(self) -> None:
         # The panel pulls in numpy and pyqtgraph: build it just after the first paint so the
@@ -107,7 +113,12 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
             controller = self.training.controller
             controller.data_issues_found.connect(self._on_training_data_issues)
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
-            self.training_dock.widget().layout().addWidget(self.training)
+            # In a scroll area, so the panel's minimum height does not squeeze the canvas.
+            scroll = QtWidgets.QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
+            scroll.setWidget(self.training)
+            self.training_dock.widget().layout().addWidget(scroll)
         return self.training
 
     def _build_search(self) -> None:
@@ -396,7 +407,7 @@ class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     def auto_layout(self, direction: str = "TB") -> None:
         """Lay the graph out in layers (one undoable Move) and fit it into view."""
         sizes = {nid: (v.width, v.height) for nid, v in self.canvas.views.items()}
-        positions = layered_layout(self.doc, direction, sizes)
+        positions = layered_layout(self.doc, direction, sizes, aspect=self.canvas.view_aspect())
         if positions:
             self.stack.push(cmd.Move(self.doc, positions))
         self.fit()

@@ -60,3 +60,35 @@ def _release_clipboard():
     if app is not None:
         app.clipboard().clear()
         app.processEvents()
+
+
+@pytest.fixture(scope="session")
+def imported_project(tmp_path_factory):
+    """name -> path of a project imported from `keras.applications.<name>(weights=None)`.
+
+    Each network is built and imported once per session (keras.applications is slow)."""
+    from kerascanvas.graph.projectfile import save
+
+    made: dict[str, str] = {}
+
+    def get(name: str) -> str:
+        if name not in made:
+            from kerascanvas.runtime.importer import import_model
+            from kerascanvas.runtime.keras_env import import_keras
+
+            model = getattr(import_keras().applications, name)(weights=None)
+            path = tmp_path_factory.mktemp("imported") / f"{name}.json"
+            save(import_model(model), path)
+            made[name] = str(path)
+        return made[name]
+
+    return get
+
+
+def show_at(window, width: int = 1600, height: int = 1000):
+    """Show the window at a size, active, so key shortcuts reach its actions."""
+    window.resize(width, height)
+    window.show()
+    window.activateWindow()
+    QtWidgets.QApplication.processEvents()
+    return window

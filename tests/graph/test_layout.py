@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.layout import layered_layout, layers_of, main_path
+from kerascanvas.graph.layout import layered_layout, layers_of, main_path, unit_key
 
 SIZE = (180.0, 70.0)
 
@@ -32,7 +32,7 @@ def residual_doc() -> Document:
 @pytest.mark.parametrize("direction", ["TB", "LR"])
 def test_edges_point_forward_and_main_path_is_straight(direction):
     doc = residual_doc()
-    pos = layered_layout(doc, direction, {n: SIZE for n in doc.nodes})
+    pos = layered_layout(doc, direction, {n: SIZE for n in doc.nodes}, aspect=None)
     assert set(pos) == set(doc.nodes)
     along = 1 if direction == "TB" else 0
     for e in doc.edges:
@@ -65,3 +65,58 @@ def test_500_node_chain_gets_a_position_per_node():
         prev = node
     pos = layered_layout(doc)
     assert len(pos) == 500
+
+
+def chain_of_blocks(count: int) -> Document:
+    """An input, then `count` residual units named like Keras applications name theirs:
+    block_i_conv -> block_i_bn -> block_i_add(bn, unit input) -> block_i_out."""
+    doc = Document()
+    prev = doc.add_node("Input", "x", {"shape": [8, 8, 4]}).id
+    for i in range(count):
+        conv = doc.add_node("Conv2D", f"block_{i}_conv", {"filters": 4, "kernel_size": 3,
+                                                          "padding": "same"}).id
+        bn = doc.add_node("BatchNormalization", f"block_{i}_bn").id
+        add = doc.add_node("Add", f"block_{i}_add").id
+        out = doc.add_node("ReLU", f"block_{i}_out").id
+        for src, dst, port in [(prev, conv, 0), (conv, bn, 0), (bn, add, 0), (prev, add, 1),
+                               (add, out, 0)]:
+            doc.connect(Edge(src, 0, dst, port))
+        prev = out
+    doc.outputs = [prev]
+    return doc
+
+
+def boxes_overlap(pos, size=SIZE) -> bool:
+    boxes = [(x, y, x + size[0], y + size[1]) for x, y in pos.values()]
+    return any(not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+               for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+@pytest.mark.parametrize("aspect", [1.0, 1.6, 2.5])
+def test_long_model_wraps_into_columns_that_fill_the_view(aspect):
+    doc = chain_of_blocks(40)  # 161 layers: one column would be ~40x taller than wide
+    pos = layered_layout(doc, "TB", {n: SIZE for n in doc.nodes}, aspect=aspect)
+    columns = {round(x) for n, (x, _) in pos.items() if doc.nodes[n].name.endswith("_out")}
+    assert len(columns) > 2
+    width = max(x for x, _ in pos.values()) + SIZE[0] - min(x for x, _ in pos.values())
+    height = max(y for _, y in pos.values()) + SIZE[1] - min(y for _, y in pos.values())
+    assert aspect / 1.8 < width / height < aspect * 1.8
+    assert not boxes_overlap(pos)
+
+
+def test_columns_end_between_units_never_inside_one():
+    doc = chain_of_blocks(40)
+    pos = layered_layout(doc, "TB", {n: SIZE for n in doc.nodes}, aspect=1.6)
+    wraps = [e for e in doc.edges if pos[e.dst][1] < pos[e.src][1]]  # into the next column
+    assert wraps
+    for e in wraps:  # only a unit's output (or the input) feeds the next column
+        assert doc.nodes[e.src].name.endswith("_out") or doc.nodes[e.src].name == "x"
+    for i in range(40):  # each unit is drawn in one column
+        xs = {round(pos[doc.find(f"block_{i}_{r}").id][0]) for r in ("conv", "bn", "add", "out")}
+        assert len(xs) == 1
+
+
+def test_units_from_keras_names():
+    assert unit_key("block_16_project_BN") == unit_key("block_16_expand") == "block_16"
+    assert unit_key("conv4_block6_3_conv") == unit_key("conv4_block6_out") == "conv4_block6"
+    assert unit_key("conv2d_1") != unit_key("conv2d_2")

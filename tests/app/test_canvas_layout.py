@@ -1,0 +1,49 @@
+"""Real-size models are readable: laid out in columns, node titles legible after Fit."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from tests.app.conftest import show_at
+
+READABLE_SCALE = 0.4  # node titles (10 pt bold) are legible from this view scale up
+
+
+def layout_and_fit(window) -> float:
+    """Ctrl+L (auto layout) then F (fit), typed on the canvas; the view scale after."""
+    viewport = window.canvas.viewer.viewport()
+    QTest.keyClick(viewport, QtCore.Qt.Key_L, QtCore.Qt.ControlModifier)
+    QTest.keyClick(viewport, QtCore.Qt.Key_F)
+    QtWidgets.QApplication.processEvents()
+    return window.canvas.viewer.transform().m11()
+
+
+def node_boxes(window) -> list[QtCore.QRectF]:
+    return [item.sceneBoundingRect() for item in window.canvas.views.values()]
+
+
+def assert_no_overlap(boxes) -> None:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.intersects(b), (a, b)
+
+
+def check_readable(window, path) -> None:
+    show_at(window)
+    assert window.open_path(path, ask=False)
+    scale = layout_and_fit(window)
+    assert scale >= READABLE_SCALE, f"{path}: fit scale {scale:.3f}"
+    assert_no_overlap(node_boxes(window))
+    visible = window.canvas.viewer.visible_scene_rect()
+    assert all(visible.contains(box) for box in node_boxes(window))
+
+
+def test_imported_mobilenet_v2_is_readable_after_fit(window, imported_project):
+    check_readable(window, imported_project("MobileNetV2"))
+
+
+@pytest.mark.slow
+def test_imported_resnet50_is_readable_after_fit(window, imported_project):
+    check_readable(window, imported_project("ResNet50"))
