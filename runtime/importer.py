@@ -333,18 +333,34 @@ def _parse_json(text, where: str) -> dict:
     return data
 
 
-def load_file(path: str | os.PathLike):
-    """Load a `.keras` archive or model JSON in safe mode, refusing Lambda layers first."""
-    keras = import_keras()
+def check_file(path: str | os.PathLike) -> dict:
+    """The model config of a `.keras` archive or model JSON, checked without keras.
+
+    Raises:
+        ModelImportError: no such file, not a model, or a Lambda layer (code) inside.
+    """
     path = Path(path)
     if not path.is_file():
         raise ModelImportError(f"{path}: no such file")
     if path.suffix == ".keras":
-        _refuse_code(_read_keras_config(path), str(path))
+        config = _read_keras_config(path)
+    else:
+        try:
+            config = _parse_json(path.read_bytes(), str(path))
+        except OSError as exc:
+            raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
+    _refuse_code(config, str(path))
+    return config
+
+
+def load_file(path: str | os.PathLike):
+    """Load a `.keras` archive or model JSON in safe mode, refusing Lambda layers first."""
+    config = check_file(path)
+    keras = import_keras()
+    path = Path(path)
+    if path.suffix == ".keras":
         loader = lambda: keras.saving.load_model(path, safe_mode=True, compile=False)  # noqa: E731
     else:
-        config = _parse_json(path.read_bytes(), str(path))
-        _refuse_code(config, str(path))
         loader = lambda: keras.saving.deserialize_keras_object(config, safe_mode=True)  # noqa: E731
     try:
         model = loader()

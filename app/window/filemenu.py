@@ -15,8 +15,10 @@ from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
 from ..panels.code import STYLES, generate_code
 from . import files
+from .importing import is_keras_model
 
-PROJECT_FILTER = "Keras Canvas projects (*.json *.kcanvas);;All files (*)"
+PROJECT_FILTER = ("Keras Canvas projects (*.json *.kcanvas);;Keras models, to import (*.keras)"
+                  ";;All files (*)")
 
 
 class FileMixin:
@@ -34,12 +36,14 @@ class FileMixin:
         self._build_examples_menu()
         restored = recover and self._offer_recovery()
         if path and not restored:
-            self.open_path(path)
+            self.open_path(path, confirm_import=False)  # asked for by name: import at once
         self.update_title()
 
     # ---- title and dirty state ---------------------------------------------
     def update_title(self) -> None:
-        name = Path(self.path).name if self.path else "Untitled"
+        source = getattr(self, "import_source", None)
+        name = (Path(self.path).name if self.path
+                else f"{Path(source).stem} (imported)" if source else "Untitled")
         self.setWindowTitle(f"{name}[*] — Keras Canvas")
         self.setWindowModified(not self.stack.is_clean)
 
@@ -58,9 +62,11 @@ class FileMixin:
             QtWidgets.QMessageBox.Save | QtWidgets.QMessageBox.Discard
             | QtWidgets.QMessageBox.Cancel, QtWidgets.QMessageBox.Save)
 
-    def _set_document(self, new: Document, path: str | None, clean: bool = True) -> None:
+    def _set_document(self, new: Document, path: str | None, clean: bool = True,
+                      source: str | None = None) -> None:
+        """Show `new` (from `path`, or imported from the model file `source`)."""
         files.replace_contents(self.doc, new)
-        self.path = path
+        self.path, self.import_source = path, source
         if not new.ui.get("positions") and new.nodes:
             # The canvas laid the nodes out as it drew them; the document records where.
             self.stack.push(cmd.Move(self.doc, self.canvas.positions()))
@@ -84,10 +90,18 @@ class FileMixin:
         if path:
             self.open_path(path, ask=False)
 
-    def open_path(self, path: str, ask: bool = True) -> bool:
-        """Load a project; a file that fails to load changes nothing and shows why."""
+    def open_path(self, path: str, ask: bool = True, confirm_import: bool = True) -> bool:
+        """Load a project; a file that fails to load changes nothing and shows why.
+
+        A Keras model (`.keras`, model JSON) is imported instead, after asking when
+        `confirm_import`; the import then finishes in the background.
+        """
         if ask and not self._maybe_save():
             return False
+        if is_keras_model(path):
+            if confirm_import:
+                return self.offer_import(path)
+            return self.import_model_from(path) is not None
         try:
             new = projectfile.load(path)
         except ProjectFileError as exc:
@@ -104,7 +118,9 @@ class FileMixin:
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save project", self.path or "",
+        source = getattr(self, "import_source", None)
+        suggested = self.path or (str(Path(source).with_suffix(".json")) if source else "")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save project", suggested,
                                                         PROJECT_FILTER)
         return bool(path) and self.save_to(path)
 

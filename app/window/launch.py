@@ -11,7 +11,9 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", nargs="?", help="project file to open")
+    parser.add_argument("file", nargs="?",
+                        help="project file to open, or a Keras model (.keras, model JSON) "
+                        "to import")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="open FILE, fit the view, save a PNG of the window and exit")
     parser.add_argument("--size", default="1500x920", metavar="WxH",
@@ -55,8 +57,13 @@ def screenshot(app, path: str | None, out: str, size: str = "1500x920") -> int:
     window = MainWindow(None, recover=False)
     width, height = (int(v) for v in size.lower().split("x"))
     window.resize(width, height)
-    if path and not window.open_path(path, ask=False):
-        print(f"kerascanvas: {window.last_error}", file=sys.stderr)
+    opened = not path or window.open_path(path, ask=False, confirm_import=False)
+    if opened and window.import_process is not None:
+        opened = window.wait_for_import()  # a Keras model: imported in another process
+    if not opened:
+        print(f"kerascanvas: {getattr(window, 'last_error', 'cannot open ' + path)}",
+              file=sys.stderr)
+        window.stack.set_clean()
         return 1
     window.show()
     for _ in range(3):

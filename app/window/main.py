@@ -19,13 +19,14 @@ from ..panels.palette import PalettePanel
 from ..panels.properties import PropertiesPanel
 from ..panels.summary import SummaryPanel
 from .filemenu import FileMixin
+from .importing import ImportMixin
 from .menus import build_menus
 
 NEW_NODE_STEP = 40.0
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 
 
-class MainWindow(FileMixin, UserBlocksMixin, QtWidgets.QMainWindow):
+class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
     def __init__(self, path: str | None = None, recover: bool = True):

@@ -11,6 +11,7 @@ MENUS = {
         ("&Open…", "Ctrl+O", "open_dialog"),
         ("Open &Recent", None, "@recent"),
         ("E&xamples", None, "@examples"),
+        ("Import &Keras Model…", "Ctrl+Shift+I", "import_model_dialog"),
         None,
         ("&Save", "Ctrl+S", "save"),
         ("Save &As…", "Ctrl+Shift+S", "save_as"),

@@ -21,19 +21,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a .keras archive or a model JSON file (model.to_json())")
     parser.add_argument("-o", "--output", metavar="PROJECT", required=True,
                         help="the project file to write (.json)")
+    parser.add_argument("--progress", action="store_true",
+                        help="print a 'progress: STAGE' line as each stage starts")
 
 
 def run(args: argparse.Namespace) -> int:
     """Import `args.model`, save the project, print a summary, the generic layers and
     the import's notes."""
-    from ..importer import import_file_report
+    from ..importer import check_file, import_model_report, load_file
+    from ..keras_env import import_keras
 
     try:
-        report = import_file_report(args.model)
+        _stage(args, f"Checking {Path(args.model).name}")
+        check_file(args.model)  # a bad file is refused before keras takes seconds to load
+        _stage(args, "Starting Keras")
+        import_keras()
+        _stage(args, f"Loading {Path(args.model).name}")
+        model = load_file(args.model)
+        _stage(args, f"Converting {len(model.layers)} layers")
+        report = import_model_report(model)
     except KerasCanvasError as exc:
         print(f"kerascanvas import: {exc}", file=sys.stderr)
         return 1
     try:
+        _stage(args, "Writing the project")
         save(report.doc, Path(args.output))
     except OSError as exc:
         print(f"kerascanvas import: cannot write {args.output}: {exc.strerror}",
@@ -50,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {note}")
     print(f"Wrote {args.output}")
     return 0
+
+
+def _stage(args: argparse.Namespace, text: str) -> None:
+    if args.progress:
+        print(f"progress: {text}", flush=True)
 
 
 def _summary(doc) -> str:
