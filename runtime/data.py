@@ -15,6 +15,7 @@ one-hot rows for outputs trained with categorical crossentropy.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from collections.abc import Mapping
@@ -29,6 +30,8 @@ from kerascanvas.graph.projectfile import from_dict, to_dict
 from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.training import resolve_training
 from kerascanvas.graph.validate import Issue, analyze
+
+from . import datafiles
 
 __all__ = ["DataError", "Dataset", "check_data", "load_data", "SKLEARN_SETS"]
 
@@ -96,9 +99,20 @@ def load_data(spec: str, doc: Document, seed: int | None = None) -> Dataset:
 
 
 def _count(text: str, spec: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise DataError(f"Expected a positive sample count in synthetic:N. Received: {spec!r}")
+    with checked_header():
+        datafiles.check_synthetic_count(int(text))
     return int(text)
+
+
+@contextlib.contextmanager
+def checked_header():
+    """Turn a refusal of `runtime.datafiles` into a DataError."""
+    try:
+        yield
+    except datafiles.DataFileError as exc:
+        raise DataError(str(exc)) from None
 
 
 def _names(doc: Document) -> tuple[list[str], list[str]]:
@@ -207,6 +221,8 @@ def _fit_input_shape(doc: Document, input_name: str, x: np.ndarray) -> np.ndarra
 
 # ---- files -----------------------------------------------------------------------
 def _open_npz(path: str) -> dict[str, np.ndarray]:
+    with checked_header():
+        datafiles.check_npz(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {k: archive[k] for k in archive.files}
@@ -251,6 +267,8 @@ def npy_data(spec: str, doc: Document) -> Dataset:
                         f"Received: {spec!r}")
     arrays = []
     for path in paths:
+        with checked_header():
+            datafiles.check_npy(path)
         try:
             arrays.append(np.load(Path(path), allow_pickle=False))
         except (OSError, ValueError) as exc:

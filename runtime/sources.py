@@ -31,10 +31,12 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.training import resolve_training
 from kerascanvas.graph.validate import Issue
 
+from . import datafiles
 from .data import (
     DataError,
     Dataset,
     adapt_labels,
+    checked_header,
     label_form,
     load_data,
     loss_name,
@@ -87,11 +89,18 @@ def _single_pair(doc: Document, source: str) -> tuple:
 
 # ---- CSV -----------------------------------------------------------------------
 def _read_table(path: str) -> tuple[list[str], list[list[str]]]:
+    with checked_header():
+        datafiles.check_text_file(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = [row for row in csv.reader(handle) if row]
     except OSError as exc:
         raise DataError(f"Could not read {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: expected UTF-8 CSV text. Received bytes that are not UTF-8 "
+                        f"at byte {exc.start}") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
     if len(rows) < 2:
         raise DataError(f"{path}: expected a header row and at least one data row. "
                         f"Received {len(rows)} row(s)")
@@ -114,6 +123,16 @@ def _numbers(values: list[str]) -> np.ndarray | None:
         return None
 
 
+def _missing_column(path: str, name: str, header: list[str]) -> str:
+    """The header is listed only when it looks like column names: the message must not
+    print a line of a file that is not a CSV table (say, /etc/passwd)."""
+    text = f"{path} has no column {name!r}"
+    if len(header) > 1 and all(h.isprintable() and 0 < len(h) <= 40 for h in header):
+        return f"{text}. Columns: {', '.join(header[:30])}"
+    return (f"{text}: its first row has {len(header)} comma-separated field(s), "
+            "which does not look like a header of column names")
+
+
 def csv_data(rest: str, doc: Document) -> TableDataset:
     """`PATH?features=a,b&target=y`: numeric features, a numeric or categorical target."""
     path, options = _split_query(rest)
@@ -123,7 +142,10 @@ def csv_data(rest: str, doc: Document) -> TableDataset:
         else [h for h in header if h != target]
     for name in (*features, target):
         if name not in header:
-            raise DataError(f"{path} has no column {name!r}. Columns: {', '.join(header)}")
+            raise DataError(_missing_column(path, name, header))
+    if not features:
+        raise DataError(f"{path}: expected at least one feature column besides the target "
+                        f"column. Received {len(header)} column(s)")
     x = []
     for name in features:
         column = _numbers(_column(rows, header.index(name), name, path))
