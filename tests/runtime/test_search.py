@@ -90,6 +90,32 @@ def test_a_diverging_trial_fails_with_its_message_and_the_study_goes_on(tmp_path
     assert [e["number"] for e in ends] == [0, 1] and ends[0]["message"] == message
 
 
+def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
+    import threading
+    import time
+
+    doc = load(mlp_project(tmp_path, [UNITS], epochs=8))
+    epochs: list[float] = []
+
+    def on_event(event):
+        if event["event"] != "trial_epoch":
+            return
+        epochs.append(time.monotonic())
+        if len(epochs) == 1:
+            driver.pause()
+            threading.Timer(1.5, driver.resume).start()
+        elif len(epochs) == 2:
+            driver.stop()
+
+    driver = SearchDriver(doc, options(tmp_path, trials=3), on_event=on_event)
+    study = driver.run()
+    (trial,) = study.trials  # no new trial after the stop
+    assert trial.state.name == "FAIL"
+    assert trial.user_attrs[studies.MESSAGE].startswith("Stopped by the user after epoch")
+    assert epochs[1] - epochs[0] >= 1.4  # held while paused
+    assert len(epochs) < 8
+
+
 def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, capsys):
     project = mlp_project(tmp_path, [UNITS, {**LR, "high": 0.05}], epochs=1)
     code = main(["search", str(project), "--trials", "2", "--seed", "1", "--json",
