@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 
+from . import archive_check
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
 
@@ -314,8 +316,11 @@ def _refuse_code(config, where: str) -> None:
 def _read_keras_config(path: Path) -> dict:
     try:
         with zipfile.ZipFile(path) as archive:
-            text = archive.read("config.json")
-    except zipfile.BadZipFile:
+            archive_check.check_members(archive, str(path))
+            text = archive_check.read_config_member(archive, "config.json", str(path))
+    except archive_check.ArchiveError as exc:
+        raise ModelImportError(str(exc)) from None
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, zlib.error):
         raise ModelImportError(f"{path}: not a .keras file (expected a zip archive)") from None
     except KeyError:
         raise ModelImportError(f"{path}: not a .keras file (no config.json inside)") from None
@@ -327,6 +332,10 @@ def _parse_json(text, where: str) -> dict:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ModelImportError(f"{where}: not valid JSON ({exc})") from None
+    try:
+        archive_check.check_config(data, where)
+    except archive_check.ArchiveError as exc:
+        raise ModelImportError(str(exc)) from None
     if not isinstance(data, dict) or "class_name" not in data:
         raise ModelImportError(f"{where}: expected a serialized Keras model (an object with "
                                f"'class_name'), received {type(data).__name__}")
@@ -346,7 +355,10 @@ def check_file(path: str | os.PathLike) -> dict:
         config = _read_keras_config(path)
     else:
         try:
+            archive_check.check_config_size(path.stat().st_size, str(path))
             config = _parse_json(path.read_bytes(), str(path))
+        except archive_check.ArchiveError as exc:
+            raise ModelImportError(str(exc)) from None
         except OSError as exc:
             raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
     _refuse_code(config, str(path))
