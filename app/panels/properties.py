@@ -103,7 +103,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         row.addWidget(editor, 1)
         button = QtWidgets.QToolButton()
         button.setObjectName(f"search_{p.name}")
-        button.setText("?")
+        button.setText("S")
         button.setCheckable(True)
         button.setToolTip("Search this parameter: its range is set in the Search tab")
         button.toggled.connect(lambda on, name=p.name: self._on_search_toggled(name, on))

@@ -240,9 +240,21 @@ class SearchPanel(QtWidgets.QWidget):
         except StudyError as exc:
             self._say(str(exc))
             return
+        self._load_earlier(self.runner.driver.study)
         self._say(f"Study {options.study_name!r} in {options.storage}: "
                   f"{'maximizing' if self.maximize else 'minimizing'} {self.metric}.")
         self._redraw()
+
+    def _load_earlier(self, study) -> None:
+        """The trials the study already holds: earlier runs, other processes."""
+        from kerascanvas.runtime.search.study import trial_summary
+
+        for trial in study.get_trials(deepcopy=False):
+            summary = trial_summary(trial)
+            self.records[trial.number] = TrialRecord(
+                trial.number, summary["params"], summary["state"], summary["value"],
+                summary["message"], summary["duration_s"],
+                [(e, v) for e, v in summary["curve"].items() if v is not None])
 
     def toggle_pause(self) -> None:
         if not self.runner.running:

@@ -162,6 +162,7 @@ class SearchDriver:
     def open(self):
         """Create or join the study (done by `run` when not done before)."""
         opts = self.options
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # trials are reported by us
         if self.study is None:
             self.study = studies.open_study(
                 opts.study_name, opts.storage, self.direction,
@@ -171,7 +172,6 @@ class SearchDriver:
     def run(self):
         """Run trials until the count, the timeout or a stop; return the study."""
         study = self.open()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
         study.optimize(self._objective, n_trials=self.options.trials,
                        timeout=self.options.timeout, n_jobs=self.options.jobs,
                        catch=(TrialFailed,), callbacks=[self._on_trial_end])
