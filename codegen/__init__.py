@@ -34,7 +34,7 @@ __all__ = ["STYLES", "CodegenError", "generate"]
 
 
 def generate(doc: Document, style: str = "functional", script: bool = False,
-             model_name: str = "model", analysis=None) -> str:
+             model_name: str = "model", analysis=None, distributed: bool = False) -> str:
     """Python source for the document's model.
 
     Args:
@@ -44,6 +44,7 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
             instead of a module defining `build_model()`.
         model_name: the Keras name of the model.
         analysis: a `graph.validate.Analysis` of `doc` already at hand, to save redoing it.
+        distributed: with `script`, a script for torchrun (torch DDP, several processes).
 
     Returns:
         The source text; the same document always gives the same text.
@@ -55,7 +56,10 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
         raise CodegenError(f"Unknown code style {style!r}; expected one of {', '.join(STYLES)}")
     plan = make_plan(doc, analysis)
     module = STYLES[style](plan, model_name)
+    if distributed and not script:
+        raise CodegenError("A distributed script is a training script: ask for script=True "
+                           "(--script) with distributed=True (--distributed)")
     if script:
-        module = to_script(module, plan, doc)
+        module = to_script(module, plan, doc, distributed)
     return module.render()
 

@@ -116,18 +116,37 @@ def main_function(plan: Plan, phased: bool) -> str:
         + MAIN_END
 
 
-def to_script(module: Module, plan: Plan, doc: Document) -> Module:
+def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = False) -> Module:
     """`module` (helpers and build_model) plus constants, data loading, main and its guard.
+
+    With `distributed`, the script runs under torchrun (see `codegen.distributed`).
 
     Raises:
         CodegenError: unusable training settings (a malformed `finetune` section, or
-            fine-tuning without an Application node), naming the field.
+            fine-tuning without an Application node), naming the field; a fine-tune
+            asked for as a distributed script.
     """
     settings = _settings(doc)
     phases = finetune.finetune_settings(doc.training)
+    if distributed:
+        if phases is not None:
+            raise CodegenError("training.finetune: the distributed script trains in one "
+                               "phase; a two-phase fine-tune script runs in one process "
+                               "(remove --distributed)")
+        return _distributed_script(module, plan, settings)
     extra = [] if phases is None else [finetune.constants(plan, phases)]
     functions = [] if phases is None else [finetune.FUNCTIONS]
     blocks = [*module.blocks, constants(plan, settings), *extra,
               optimizer_function(settings["optimizer"], phases is not None), DATA_FUNCTIONS,
               *functions, main_function(plan, phases is not None), MAIN_GUARD]
     return Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER)
+
+
+def _distributed_script(module: Module, plan: Plan, settings: dict[str, Any]) -> Module:
+    from . import distributed
+
+    blocks = [*module.blocks, constants(plan, settings),
+              optimizer_function(settings["optimizer"]), DATA_FUNCTIONS, distributed.FUNCTIONS,
+              distributed.main_function(MAIN_POLICY if plan.mixed else ""), MAIN_GUARD]
+    return Module(imports=[*SCRIPT_IMPORTS, *distributed.IMPORTS], blocks=blocks,
+                  header=distributed.HEADER)

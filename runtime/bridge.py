@@ -88,6 +88,9 @@ class BridgeBase(keras.callbacks.Callback):
         self._running = threading.Event()
         self._running.set()
         self._stop_requested = False
+        # Several processes must stop after the same batch, so there the flag is only
+        # read in a batch hook (`runtime.distributed.RankSync` shares it).
+        self.stop_at_once = True
         self._last_sent = -math.inf
         self._epoch = 0
         self.epochs_run = 0
@@ -106,7 +109,7 @@ class BridgeBase(keras.callbacks.Callback):
     def request_stop(self) -> None:
         """End training after the current batch (also releases a pause)."""
         self._stop_requested = True
-        if self._model is not None:  # Keras reads the flag after each batch
+        if self._model is not None and self.stop_at_once:  # Keras reads it after each batch
             self.model.stop_training = True
         self._running.set()
 

@@ -43,8 +43,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .keras_env import choose_device, import_keras
+from .launch import is_main, launched, rank
 
-ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+__all__ = ["Session", "agreed", "is_main", "join", "launched", "leave", "place", "problems",
+           "rank", "refuse_unshardable", "release"]
+
 CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
 CHECKED_KERAS = ((3, 0), (3, 16))  # [low, high): Keras wraps DDP itself from its 3.16 work on
 _SESSION: Session | None = None
@@ -56,21 +59,6 @@ def _refused(message: str):
     from .train import TrainingRefused
 
     return TrainingRefused(message)
-
-
-def launched() -> bool:
-    """Whether this process was started by torchrun (its environment names a rank)."""
-    return all(key in os.environ for key in ENV_KEYS)
-
-
-def rank() -> int:
-    """This process's global rank (0 outside torchrun)."""
-    return int(os.environ.get("RANK", "0")) if launched() else 0
-
-
-def is_main() -> bool:
-    """Whether this process writes: rank 0, or the only process."""
-    return rank() == 0
 
 
 def check_keras(version: str | None = None) -> None:
@@ -192,7 +180,13 @@ class Session:
         return bool(value.item())
 
     def callbacks(self, bridge) -> list:
-        """The callback that keeps every rank on the same batch; last in the list."""
+        """The callback that keeps every rank on the same batch; last in the list.
+
+        The bridge then leaves Keras' stop flag to the batch hooks: set from another
+        thread in the middle of a batch, it would end that batch's epoch on this
+        rank alone.
+        """
+        bridge.stop_at_once = False
         return [RankSync(self, bridge)]
 
 

@@ -23,6 +23,22 @@ from dataclasses import dataclass
 # The agent must not turn Ctrl+C into killing the ranks: each rank hears it and
 # stops after the current batch. SIGTERM (a kill from the window) still ends all.
 AGENT_SIGNALS = "SIGTERM,SIGHUP,SIGQUIT"
+ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+
+
+def launched() -> bool:
+    """Whether this process was started by torchrun (its environment names a rank)."""
+    return all(key in os.environ for key in ENV_KEYS)
+
+
+def rank() -> int:
+    """This process's global rank (0 outside torchrun)."""
+    return int(os.environ.get("RANK", "0")) if launched() else 0
+
+
+def is_main() -> bool:
+    """Whether this process writes: rank 0, or the only process."""
+    return rank() == 0
 
 
 @dataclass

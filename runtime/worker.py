@@ -47,6 +47,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
 from .data import label_form
+from .launch import is_main
 
 RUNNING, FINISHED, STOPPED, KILLED, FAILED = "running", "finished", "stopped", "killed", "failed"
 COMMANDS = ("stop", "pause", "resume")
@@ -96,7 +97,12 @@ def _child_main(payload: dict, events, commands) -> None:
     control = Control()
     threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
     try:
-        result = train_document(payload, events.put, control)
+        if int(payload.get("processes") or 1) > 1:
+            from .relay import train_on_ranks
+
+            result = train_on_ranks(payload, events.put, control)
+        else:
+            result = train_document(payload, events.put, control)
     except BaseException as exc:  # noqa: B036  the parent must hear of any failure
         result = {"event": "result", "status": FAILED, "message": _failure(exc),
                   "traceback": traceback.format_exc()}
@@ -173,7 +179,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
     except TrainingRefused as exc:
         return _result(FAILED, str(exc))
     event = result_event(result)
-    if result.ok and result.model is not None:
+    if result.ok and result.model is not None and is_main():  # rank 0 predicts and saves
         event.update(evaluation_fields(result, doc, data, payload))
     return event
 
@@ -307,18 +313,21 @@ class TrainingRun:
             `overrides["epochs"]` is the last epoch, as in Keras' `fit`.
         test_data: a data spec to evaluate the trained model on (instead of the
             validation data); the result's "evaluation" says which split was used.
+        processes: data-parallel processes (torch DDP under torchrun, see
+            `runtime.relay`); events and commands go through rank 0.
     """
 
     def __init__(self, document: Document | Mapping[str, Any],
                  overrides: Mapping[str, Any] | None = None, save_path: str | None = None,
                  fault: Mapping[str, Any] | None = None, initial_model: str | None = None,
-                 initial_epoch: int = 0, test_data: str | None = None):
+                 initial_epoch: int = 0, test_data: str | None = None, processes: int = 1):
         doc_dict = to_dict(document) if isinstance(document, Document) else dict(document)
         self.payload = {"document": doc_dict, "overrides": dict(overrides or {}),
                         "save": str(save_path) if save_path else None,
                         "fault": dict(fault) if fault else None,
                         "initial_model": str(initial_model) if initial_model else None,
-                        "initial_epoch": int(initial_epoch), "test_data": test_data}
+                        "initial_epoch": int(initial_epoch), "test_data": test_data,
+                        "processes": int(processes)}
         self.status = "ready"
         self.result: dict[str, Any] | None = None
         self.process = None

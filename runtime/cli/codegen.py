@@ -1,4 +1,7 @@
-"""`kerascanvas codegen FILE [-o OUT.py] [--style STYLE] [--script]`: write Keras code.
+"""`kerascanvas codegen FILE [-o OUT.py] [--style STYLE] [--script [--distributed]]`.
+
+Writes Keras code: a `build_model()` module, a training script, or with
+`--distributed` a training script for torchrun (torch DDP on several processes).
 
 Exit codes: 0 written, 1 the graph cannot become code in that style (the reason
 goes to stderr), 2 the file could not be read as a project (the loader's message).
@@ -27,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "subclass (a keras.Model subclass)")
     parser.add_argument("--script", action="store_true",
                         help="write a complete training script instead of a build_model() module")
+    parser.add_argument("--distributed", action="store_true",
+                        help="with --script: a script for torchrun, trained data-parallel with "
+                             "torch DDP (torchrun --nproc-per-node N script.py)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     if doc is None:
         return EXIT_UNREADABLE
     try:
-        source = generate(doc, style=args.style, script=args.script)
+        source = generate(doc, style=args.style, script=args.script,
+                          distributed=args.distributed)
     except CodegenError as exc:
         print(f"kerascanvas codegen: {args.file}: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,8 @@
-"""`kerascanvas export PROJECT --format keras|onnx|py -o OUT [--style S] [--script]`.
+"""`kerascanvas export PROJECT --format keras|onnx|py|slurm -o OUT [--style S] [--script]`.
+
+`--format slurm` writes an sbatch file in which `srun` starts one torchrun per
+node (`kerascanvas run PROJECT --nnodes ...`; with `--script`, a generated
+distributed script written next to it, OUT without its suffix plus `.py`).
 
 Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
 cannot hold, a missing package; the reason goes to stderr), 2 the project could
@@ -15,7 +19,7 @@ from kerascanvas.graph.errors import KerasCanvasError
 
 from .common import EXIT_UNREADABLE, load_or_report
 
-FORMATS = ("keras", "onnx", "py", "png", "svg")
+FORMATS = ("keras", "onnx", "py", "slurm", "png", "svg")
 STYLES = ("functional", "sequential", "subclass")
 
 
@@ -31,6 +35,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="for --format py: a complete training script")
     parser.add_argument("--weights", metavar="FILE.weights.h5",
                         help="for --format keras: weights to load before saving")
+    slurm = parser.add_argument_group("--format slurm")
+    slurm.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes (default 1)")
+    slurm.add_argument("--gpus-per-node", type=int, default=1, metavar="G",
+                       help="GPUs per node, one process each (0: CPU processes, gloo)")
+    slurm.add_argument("--nproc-per-node", type=int, metavar="P",
+                       help="processes per node (default: one per GPU, or 1)")
+    slurm.add_argument("--time", default="01:00:00", metavar="HH:MM:SS",
+                       help="Slurm's time limit")
+    slurm.add_argument("--partition", metavar="NAME", help="Slurm partition")
+    slurm.add_argument("--job-name", metavar="NAME", help="default: the project's file name")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
 def _export(doc, args: argparse.Namespace) -> str:
     from .. import export
 
+    if args.format == "slurm":
+        return _export_slurm(doc, args)
     if args.format == "py":
         export.export_python(doc, args.output, style=args.style, script=args.script)
     elif args.format == "keras":
@@ -61,6 +77,31 @@ def _export(doc, args: argparse.Namespace) -> str:
         if diff is not None:
             return f"Wrote {args.output} (onnxruntime matches Keras within {diff:.2g})"
     return f"Wrote {args.output}"
+
+
+def _export_slurm(doc, args: argparse.Namespace) -> str:
+    """The sbatch file (and, with --script, the distributed script beside it)."""
+    from pathlib import Path
+
+    from kerascanvas.codegen import generate
+    from kerascanvas.codegen.slurm import SlurmJob, sbatch
+    from kerascanvas.graph.projectfile import write_text_atomic
+
+    out = Path(args.output)
+    script = out.with_suffix(".py") if args.script else None
+    job = SlurmJob(project=None if script else args.file,
+                   script=script.name if script else None, nodes=args.nodes,
+                   gpus_per_node=args.gpus_per_node, nproc_per_node=args.nproc_per_node,
+                   time=args.time, partition=args.partition,
+                   job_name=args.job_name or Path(args.file).stem)
+    text = sbatch(job)
+    written = [str(out)]
+    if script is not None:
+        write_text_atomic(script, generate(doc, style=args.style, script=True,
+                                           distributed=True))
+        written.append(str(script))
+    write_text_atomic(out, text)
+    return f"Wrote {' and '.join(written)} (submit with: sbatch {out})"
 
 
 def _export_image(doc, args: argparse.Namespace) -> int:

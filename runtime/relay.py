@@ -1,0 +1,169 @@
+"""A window's training run on several processes.
+
+The worker's child process (`runtime.worker`) becomes torchrun's agent
+(`runtime.launch`), and every rank runs this module:
+
+    python -m kerascanvas.runtime.relay PAYLOAD.json
+
+Each rank trains the payload with the worker's own `train_document`. Rank 0
+connects back to the agent's process through a local, authenticated
+`multiprocessing.connection` (address and key in `RELAY_ENV`): it sends its
+events, which the agent's process puts on the window's queue as a one-process
+run would, and it receives the window's stop, pause and resume, which
+`runtime.distributed` shares with every rank. The other ranks send nothing
+and save nothing. A failed or killed rank ends the run: the window gets a
+"failed" result whose message names the rank.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Client, Listener
+from typing import Any
+
+RELAY_ENV = "KERASCANVAS_RELAY"
+MODULE = "kerascanvas.runtime.relay"
+
+
+class RankLink:
+    """The agent's end: accepts rank 0, forwards its events, sends it commands.
+
+    It has the bridge's control methods, so the worker's `Control` drives it.
+    """
+
+    def __init__(self, put: Callable[[dict], None]):
+        self.put = put
+        self.key = secrets.token_bytes(16)
+        self.listener = Listener(("127.0.0.1", 0), authkey=self.key)
+        self.result: dict[str, Any] | None = None
+        self._connection = None
+        self._pending: list[str] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True, name="kerascanvas-relay").start()
+
+    @property
+    def address(self) -> str:
+        host, port = self.listener.address
+        return f"{host}:{port}:{self.key.hex()}"
+
+    def _serve(self) -> None:
+        connection = self.listener.accept()
+        with self._lock:
+            self._connection = connection
+            for name in self._pending:
+                connection.send(name)
+        try:
+            while True:
+                event = connection.recv()
+                if event.get("event") == "result":
+                    self.result = event
+                else:
+                    self.put(event)
+        except (EOFError, OSError):
+            pass
+        finally:
+            self._done.set()
+
+    def _send(self, name: str) -> None:
+        with self._lock:
+            if self._connection is None:
+                self._pending.append(name)
+                return
+            try:
+                self._connection.send(name)
+            except OSError:  # rank 0 is gone; its end is reported by torchrun
+                pass
+
+    def request_stop(self) -> None:
+        self._send("stop")
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._send("resume")
+
+    def wait_closed(self, timeout: float) -> None:
+        self._done.wait(timeout)
+
+
+def train_on_ranks(payload: dict[str, Any], put: Callable[[dict], None], control) -> dict:
+    """Run `payload` on `payload["processes"]` ranks under torchrun; the result event.
+
+    Args:
+        payload: the worker's payload (see `worker.train_document`), with "processes".
+        put: receives rank 0's events.
+        control: the worker's `Control`; commands reach rank 0 through it.
+    """
+    from .launch import Launch, launch
+
+    link = RankLink(put)
+    control.attach(link)
+    with tempfile.TemporaryDirectory(prefix="kerascanvas-ranks-") as folder:
+        path = os.path.join(folder, "payload.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle)
+        os.environ[RELAY_ENV] = link.address
+        outcome = launch(Launch(int(payload["processes"])), MODULE, [path])
+    link.wait_closed(5.0)
+    if link.result is not None and (outcome.code == 0 or link.result["status"] == "failed"):
+        return {**link.result, "processes": int(payload["processes"])}
+    return {"event": "result", "status": "failed", "processes": int(payload["processes"]),
+            "message": f"Training failed: {outcome.message or 'rank 0 sent no result'}"}
+
+
+def _connect():
+    """Rank 0's end of the link: (send, connection)."""
+    host, port, key = os.environ[RELAY_ENV].split(":")
+    connection = Client((host, int(port)), authkey=bytes.fromhex(key))
+    lock = threading.Lock()
+
+    def send(event: dict) -> None:
+        with lock:
+            connection.send(event)
+
+    return send, connection
+
+
+def _commands(connection, control) -> None:
+    try:
+        while True:
+            control.command(connection.recv())
+    except (EOFError, OSError):
+        return
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One rank: train the payload; rank 0 reports to the window. Exit 0 or 3."""
+    from . import distributed
+    from .keras_env import ensure_backend
+    from .worker import FAILED, Control, train_document
+
+    ensure_backend()
+    argv = sys.argv[1:] if argv is None else argv
+    with open(argv[0], encoding="utf-8") as handle:
+        payload = json.load(handle)
+    send, connection, control = (lambda event: None), None, None
+    if distributed.is_main():
+        send, connection = _connect()
+        control = Control()
+        threading.Thread(target=_commands, args=(connection, control), daemon=True).start()
+    try:
+        result = train_document(payload, send, control)
+    finally:
+        distributed.leave()
+    if connection is not None:
+        send(result)
+        connection.close()
+    return 3 if result.get("status") == FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
