@@ -80,6 +80,7 @@ class RunRecord:
     result: dict[str, Any] | None = None
     saved_path: str | None = None
     resumed_from: int | None = None
+    processes: int = 1
 
     @property
     def label(self) -> str:
@@ -107,9 +108,10 @@ class RunRecord:
         """One line: optimizer, learning rate, batch size, epochs."""
         opt = self.settings.get("optimizer") or {}
         opt = {"name": opt} if isinstance(opt, str) else opt
+        ranks = f" processes={self.processes}" if self.processes > 1 else ""
         return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
                 f"batch={self.settings.get('batch_size', 32)} "
-                f"epochs={self.settings.get('epochs', 10)}")
+                f"epochs={self.settings.get('epochs', 10)}{ranks}")
 
 
 class _Reader(threading.Thread):
@@ -195,8 +197,11 @@ class TrainingController(QtCore.QObject):
 
     def start(self, doc: Document, overrides: Mapping[str, Any] | None = None, *,
               resume_from: RunRecord | None = None,
-              learning_rate: float | None = None) -> RunRecord:
+              learning_rate: float | None = None, processes: int = 1) -> RunRecord:
         """Launch a run of `doc`; with `resume_from`, continue that run's saved model.
+
+        With `processes` > 1 the run is data-parallel (torch DDP under torchrun); the
+        curves and the result come from rank 0.
 
         Raises:
             RuntimeError: a run is still active, or the worker cannot continue a run.
@@ -206,9 +211,11 @@ class TrainingController(QtCore.QObject):
             raise RuntimeError(f"{self.current.label} is still {self.current.status}; "
                                "stop it first")
         overrides, extra = dict(copy.deepcopy(overrides or {})), {}
-        record = RunRecord(len(self.runs) + 1, {})
+        record = RunRecord(len(self.runs) + 1, {}, processes=max(int(processes), 1))
         if resume_from is not None:
             extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
+        if record.processes > 1:
+            extra["processes"] = record.processes
         record.settings = {**copy.deepcopy(doc.training or {}), **overrides}
         record.curves.expected = expected_metrics(doc, record.settings)
         save = os.path.join(self.save_dir, f"run_{record.number}.keras")

@@ -10,6 +10,8 @@ the plots from their own, so a burst of batch events costs no redraws.
 from __future__ import annotations
 
 import math
+import os
+import sys
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -23,6 +25,43 @@ from .plots import TrainingPlots
 from .results import ResultsView
 
 PROGRESS_HZ = 10
+
+
+class ProcessesBox(QtWidgets.QSpinBox):
+    """How many processes train a run: 1, or data-parallel ranks (torch DDP, torchrun).
+
+    On a machine with GPUs it counts GPUs, one process each (nccl); without, CPU
+    processes (gloo), each with its share of the cores.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        gpus = gpu_count()
+        self.gpus = gpus
+        self.label = QtWidgets.QLabel("GPUs" if gpus else "processes")
+        self.setRange(1, gpus or max(os.cpu_count() or 1, 1))
+        self.setValue(1)
+        self.setToolTip(
+            ("GPUs to train on, one process each (torch DDP with nccl). " if gpus else
+             "Processes to train in (torch DDP with gloo on the CPU). ")
+            + "batch_size stays the global batch: each process trains on its share of "
+              "every batch. The curves show rank 0's events, with metrics over all ranks.")
+
+
+def gpu_count() -> int:
+    """NVIDIA GPUs this process may use: torch's count once torch is loaded, else the
+    driver's list (so that the window does not load torch to draw a spin box)."""
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
+    try:
+        found = len(os.listdir("/proc/driver/nvidia/gpus"))
+    except OSError:
+        return 0
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        found = min(found, len([v for v in visible.split(",") if v.strip()]))
+    return found
 
 
 # ---- the dock widget ---------------------------------------------------------------
@@ -56,9 +95,10 @@ class TrainingPanel(QtWidgets.QWidget):
         self.continue_lr = QtWidgets.QLineEdit()
         self.continue_lr.setValidator(QtGui.QDoubleValidator(0.0, 10.0, 12))
         self.continue_lr.setMaximumWidth(90)
+        self.processes = ProcessesBox()
         for widget in (self.start_button, self.pause_button, self.stop_button,
                        self.kill_button, self.continue_button, QtWidgets.QLabel("lr"),
-                       self.continue_lr):
+                       self.continue_lr, self.processes.label, self.processes):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         self.progress = QtWidgets.QProgressBar()
@@ -153,7 +193,13 @@ class TrainingPanel(QtWidgets.QWidget):
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
-        return self._launch(problems, lambda: self.controller.start(self.doc))
+        processes = self.processes.value()
+        batch = int((self.doc.training or {}).get("batch_size", 32))
+        if processes > 1 and batch % processes:
+            problems.append(f"batch_size {batch} is the global batch, shared equally by the "
+                            f"{processes} processes: make it a multiple of {processes}")
+        return self._launch(problems, lambda: self.controller.start(self.doc,
+                                                                    processes=processes))
 
     def continue_selected(self) -> bool:
         """Continue the selected (or last) run from its saved model with the lr shown."""
@@ -162,7 +208,8 @@ class TrainingPanel(QtWidgets.QWidget):
         lr = float(text) if text else None
         problems = [] if record is not None else ["Select a stopped or finished run first"]
         return self._launch(problems, lambda: self.controller.start(
-            self.doc, resume_from=record, learning_rate=lr))
+            self.doc, resume_from=record, learning_rate=lr,
+            processes=record.processes if record is not None else 1))
 
     def _launch(self, problems: list[str], start) -> bool:
         if problems:
@@ -269,6 +316,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def _update_buttons(self, *_) -> None:
         active = self.controller.is_active
         self.start_button.setEnabled(not active)
+        self.processes.setEnabled(not active)
         for button in (self.pause_button, self.stop_button, self.kill_button):
             button.setEnabled(active)
         record = self._selected_run()

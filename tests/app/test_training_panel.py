@@ -317,3 +317,38 @@ def test_curves_continue_across_the_two_fine_tuning_phases(panel, qtbot):
     np.testing.assert_allclose(loss.x, [1.0, 2.0, 3.0])
     np.testing.assert_allclose(loss.y, [0.6, 0.5, 0.6])
     assert len(record.curves.batch_loss.x) == 12  # batch curve not reset either
+
+
+def set_processes(panel, qtbot, count: int) -> None:
+    """Type a process count into the spin box, as a user does."""
+    from PySide6.QtTest import QTest
+
+    box = panel.processes
+    box.lineEdit().selectAll()
+    QTest.keyClicks(box.lineEdit(), str(count))
+    QTest.keyClick(box.lineEdit(), QtCore.Qt.Key_Return)
+    assert box.value() == count
+
+
+def test_several_processes_reach_the_worker_and_the_run_list(panel, qtbot):
+    from PySide6.QtTest import QTest
+
+    panel.doc.training = {**panel.doc.training, "batch_size": 32}
+    assert panel.processes.label.text() in ("processes", "GPUs")
+    set_processes(panel, qtbot, 2)
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    run, record = FakeRun.made[-1], panel.controller.current
+    assert run.extra == {"processes": 2} and record.processes == 2
+    assert "processes=2" in panel.runs.topLevelItem(0).text(2)
+    assert not panel.processes.isEnabled()  # fixed while the run is active
+    run.push({"event": "result", "status": "finished", "history": {}, "saved": None})
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=3000)
+    assert panel.processes.isEnabled()
+
+
+def test_a_batch_the_processes_cannot_share_is_refused(panel, qtbot):
+    panel.doc.training = {**panel.doc.training, "batch_size": 33}
+    set_processes(panel, qtbot, 2)
+    assert not panel.start()
+    assert "batch_size 33 is the global batch" in panel.log.toPlainText()
+    assert not FakeRun.made
