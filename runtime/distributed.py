@@ -137,37 +137,14 @@ class Session:
 
     def sum_metrics(self, model) -> None:
         """Sum every metric's state (totals, counts, confusion counts) over the ranks."""
-        import torch
-        import torch.distributed as dist
-
-        values = [v.value for v in model.metrics_variables]
-        if not values:
-            return
-        with torch.no_grad():
-            flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in values])
-            dist.all_reduce(flat)
-            for tensor, part in zip(values, flat.split([t.numel() for t in values]),
-                                    strict=True):
-                tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
+        _sum_over_ranks([v.value for v in model.metrics_variables])
 
     def average_statistics(self, model) -> None:
         """Average BatchNormalization's moving mean and variance over the ranks."""
-        import torch
-        import torch.distributed as dist
-
-        keras = import_keras()
         values = [v.value for layer in model._flatten_layers(include_self=False)
                   if isinstance(layer, keras.layers.BatchNormalization)
                   for v in (layer.moving_mean, layer.moving_variance)]
-        if not values:
-            return
-        with torch.no_grad():
-            flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in values])
-            dist.all_reduce(flat)
-            flat /= self.world
-            for tensor, part in zip(values, flat.split([t.numel() for t in values]),
-                                    strict=True):
-                tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
+        _sum_over_ranks(values, 1.0 / self.world)
 
     # ---- agreement ------------------------------------------------------------------
     def agree(self, flag: bool) -> bool:
@@ -188,6 +165,24 @@ class Session:
         """
         bridge.stop_at_once = False
         return [RankSync(self, bridge)]
+
+
+def _sum_over_ranks(tensors: list, scale: float = 1.0) -> None:
+    """Replace each tensor by its sum over the ranks (times `scale`), in one all-reduce
+    (in float64, so counts stay exact)."""
+    import torch
+    import torch.distributed as dist
+
+    if not tensors:
+        return
+    with torch.no_grad():
+        flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in tensors])
+        dist.all_reduce(flat)
+        if scale != 1.0:
+            flat *= scale
+        for tensor, part in zip(tensors, flat.split([t.numel() for t in tensors]),
+                                strict=True):
+            tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
 
 
 def ddp_train_step(model, ddp):

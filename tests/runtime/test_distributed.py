@@ -117,3 +117,98 @@ def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
     # The metrics are global: each rank evaluated half of the validation set.
     assert report["metrics"]["accuracy"] == pytest.approx(single.metrics["accuracy"], abs=0.04)
     assert report["metrics"]["loss"] == pytest.approx(single.metrics["loss"], rel=1e-3)
+
+
+# ---- slow: a killed rank, the generated script ------------------------------------------
+def descendants(root: int) -> list[int]:
+    """Processes below `root`, read from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def rank_pid(root: int, rank: int) -> int | None:
+    for pid in descendants(root):
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"RANK={rank}".encode() in environ:
+            return pid
+    return None
+
+
+def wait_for(predicate, timeout: float, step: float = 0.2):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s")
+
+
+@pytest.mark.slow
+def test_a_killed_rank_ends_the_run_with_exit_3_and_an_intact_checkpoint(tmp_path):
+    import signal
+    import time
+
+    import keras
+
+    checkpoint = tmp_path / "last.keras"
+    doc = mlp({"epochs": 1000, "callbacks": [{"name": "model_checkpoint",
+                                               "filepath": str(checkpoint)}]})
+    save(doc, tmp_path / "model.json")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kerascanvas.app.cli", "run", str(tmp_path / "model.json"),
+         "--nproc-per-node", "2", "--no-progress", "--threads", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        wait_for(lambda: checkpoint.exists(), 300)
+        victim = wait_for(lambda: rank_pid(process.pid, 1), 30)
+        os.kill(victim, signal.SIGKILL)
+        killed = time.monotonic()
+        _out, err = process.communicate(timeout=120)
+        ended = time.monotonic() - killed
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 3, err[-2000:]
+    assert "rank 1 was killed by SIGKILL" in err and "last checkpoint" in err
+    assert ended < 60  # torchrun watches every 0.1 s; seconds here, even on a busy machine
+    assert not [p for p in descendants(process.pid)]  # no rank left behind
+    restored = keras.saving.load_model(checkpoint, safe_mode=True)  # whole, not half-written
+    assert restored.count_params() == 4 * 16 + 16 + 16 * 3 + 3
+    assert not list(tmp_path.glob(".partial-*"))
+
+
+@pytest.mark.slow
+def test_generated_script_trains_digits_under_torchrun(tmp_path):
+    from kerascanvas.codegen import generate
+    from kerascanvas.graph.projectfile import load
+
+    script = tmp_path / "train_digits.py"
+    doc = load(ROOT / "resources" / "examples" / "digits_cnn.json")
+    script.write_text(generate(doc, script=True, distributed=True))
+    done = torchrun("--nproc-per-node", "2", str(script), "--save",
+                    str(tmp_path / "digits.keras"), timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = done.stdout.split("Evaluation on the validation data (2 processes):")[1]
+    accuracy = float(report.split("accuracy:")[1].split()[0])
+    assert accuracy >= 0.90
+    assert (tmp_path / "digits.keras").exists()
+    assert done.stdout.count("Epoch 15/15") == 1  # rank 0 alone prints

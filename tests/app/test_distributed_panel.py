@@ -1,0 +1,59 @@
+"""Stop from the window ends every rank of a two-process run after its current batch.
+
+A real run: the worker's child runs torchrun's agent and two ranks (each imports keras
+and torch), so this is slow.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from kerascanvas.app.training.controller import TrainingController
+from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.graph import commands as cmd
+from tests.app.test_training_panel import set_processes
+from tests.app.test_training_responsiveness import CHILD_TIMEOUT_MS, mlp
+
+
+def rank_processes() -> list[int]:
+    """Our ranks still alive (their command line names the relay module)."""
+    alive = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                line = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"kerascanvas.runtime.relay" in line:
+                alive.append(int(entry))
+    return alive
+
+
+@pytest.mark.slow
+def test_stop_from_the_window_ends_every_rank(qtbot, tmp_path):
+    panel = TrainingPanel(mlp(epochs=50), cmd.UndoStack(),
+                          TrainingController(save_dir=str(tmp_path)))
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        set_processes(panel, qtbot, 2)
+        QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+        record = panel.controller.current
+        assert record.processes == 2
+        qtbot.waitUntil(lambda: record.batch >= 0, timeout=CHILD_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: len(rank_processes()) == 2, timeout=10_000)
+        QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
+        qtbot.waitUntil(lambda: record.status == "stopped", timeout=CHILD_TIMEOUT_MS)
+        assert record.result["processes"] == 2
+        assert record.result["message"].startswith("Stopped on request after epoch")
+        assert record.result["epochs_run"] < 50
+        assert os.path.exists(record.saved_path or "")
+        qtbot.waitUntil(lambda: not rank_processes(), timeout=30_000)
+        assert "processes=2" in panel.runs.topLevelItem(0).text(2)
+    finally:
+        panel.shutdown()
