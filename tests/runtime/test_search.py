@@ -90,6 +90,20 @@ def test_a_diverging_trial_fails_with_its_message_and_the_study_goes_on(tmp_path
     assert [e["number"] for e in ends] == [0, 1] and ends[0]["message"] == message
 
 
+def test_values_that_make_the_graph_invalid_fail_the_trial_before_training(tmp_path):
+    # `validate` reports such a range; the driver still guards each trial on its own.
+    doc = load(mlp_project(tmp_path, [UNITS]))
+    doc.search["params"][0].update(low=0, high=8)
+    del doc.search["params"][0]["step"]
+    driver = SearchDriver(doc, options(tmp_path, trials=1))
+    driver.open().enqueue_trial({"hidden.units": 0})
+    (trial,) = driver.run().trials
+    assert trial.state.name == "FAIL"
+    message = trial.user_attrs[studies.MESSAGE]
+    assert message.startswith("The graph is invalid with these values: hidden:")
+    assert "units=0" in message
+
+
 def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
     import threading
     import time
