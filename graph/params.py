@@ -279,6 +279,8 @@ def _pairs(p: ParamSpec, value: Any) -> tuple:
 
 def _shape(p: ParamSpec, value: Any) -> tuple:
     what = "a list of positive integers or null (unknown)"
+    if _is_int(value) and value > 0:  # `100` typed for a vector means (100,)
+        value = (value,)
     if not isinstance(value, Sequence) or isinstance(value, str):
         p._fail(what, value)
     if not all(v is None or (_is_int(v) and v > 0) for v in value):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -48,6 +49,22 @@ def parse_text(text: str, as_string: bool = False) -> Any:
         except ValueError:
             return text
     return _lists(value)
+
+
+# Integer-list fields also take `28 28 1` and `28x28x1`, as shapes are often written.
+INT_SEQUENCE_TYPES = ("shape", "int_list", "ints", "int_or_list")
+_SPACED_INTS = re.compile(r"^\s*(none|\d+)((\s+|\s*[x×]\s*)(none|\d+))+\s*$", re.IGNORECASE)
+
+
+def with_commas(text: str) -> str:
+    """`28 28 1` or `28x28x1` as `28, 28, 1`; other text unchanged.
+
+    >>> with_commas("28 x 28"), with_commas("None 100"), with_commas("3, 3")
+    ('28, 28', 'None, 100', '3, 3')
+    """
+    if not _SPACED_INTS.match(text):
+        return text
+    return ", ".join(re.split(r"\s*[x×]\s*|\s+", text.strip()))
 
 
 def _lists(value: Any) -> Any:
@@ -95,6 +112,8 @@ class LineEditor(Editor):
         if text.strip() == "" and not self.spec.required and not self.spec.allow_none:
             self.committed.emit(_RESET)
             return
+        if self.spec.type in INT_SEQUENCE_TYPES:
+            text = with_commas(text)
         self.committed.emit(parse_text(text, as_string=self.spec.type == "str"))
 
     def commit(self, text: str) -> None:
@@ -121,6 +140,9 @@ class ChoiceEditor(Editor):
     def __init__(self, spec: ParamSpec, parent=None):
         super().__init__(spec, parent)
         self.combo = QtWidgets.QComboBox()
+        # As wide as its longest entry: the properties form then wraps the row rather than
+        # clip the text when the panel is narrow.
+        self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToContents)
         self._layout.addWidget(self.combo)
         for choice in spec.allowed:
             label = "None" if choice is None else format_value(choice)

@@ -49,6 +49,9 @@ class PalettePanel(QtWidgets.QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QtWidgets.QAbstractItemView.DragOnly)
         self.tree.setRootIsDecorated(True)
+        # A narrowed panel keeps each name's end: "Adaptive…Pooling1D", not three
+        # identical "AdaptiveAveragePo…".
+        self.tree.setTextElideMode(QtCore.Qt.ElideMiddle)
         self.user_blocks: dict[str, str] = {}
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -91,6 +94,17 @@ class PalettePanel(QtWidgets.QWidget):
         if blocks != self.user_blocks:
             self.user_blocks = dict(blocks)
             self._populate()
+
+    def preferred_width(self) -> int:
+        """The width that shows every entry whole (with the scroll bar and margins)."""
+        metrics = self.tree.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.tree.topLevelItem(g).child(i).text(0))
+                      for g in range(self.tree.topLevelItemCount())
+                      for i in range(self.tree.topLevelItem(g).childCount())), default=0)
+        scrollbar = self.tree.style().pixelMetric(QtWidgets.QStyle.PM_ScrollBarExtent)
+        margins = self.layout().contentsMargins()
+        return (widest + 2 * self.tree.indentation() + 2 * self.tree.frameWidth() + scrollbar
+                + margins.left() + margins.right() + 12)
 
     def kinds_shown(self) -> list[str]:
         """The kinds the filter leaves visible, in tree order."""

@@ -49,6 +49,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         body.setObjectName("PropertiesBody")
         self.form = QtWidgets.QFormLayout(body)
         self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
         self.form.setLabelAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
         if self.node_id is None:
             hint = QtWidgets.QLabel("Select a node to edit its properties.")

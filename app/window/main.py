@@ -78,8 +78,8 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         super().showEvent(event)
         if not getattr(self, "_docks_sized", False):  # sizes given before the first show are lost
             self._docks_sized = True
-            self.resizeDocks([self.palette_dock, self.properties_dock], [200, 320],
-                             QtCore.Qt.Horizontal)
+            self.resizeDocks([self.palette_dock, self.properties_dock],
+                             [self.palette.preferred_width(), 320], QtCore.Qt.Horizontal)
             self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
 
     def _build_training(self) -> None:
