@@ -234,3 +234,18 @@ def test_space_doctest():
 
     result = doctest.testmod(space)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("storage", [
+    "journal.log",
+    pytest.param("sqlite:///{tmp}/study.db", marks=pytest.mark.slow),  # SQLAlchemy: seconds
+])
+def test_a_study_is_joined_from_its_storage_and_keeps_its_direction(tmp_path, storage):
+    where = storage.format(tmp=tmp_path) if "://" in storage else str(tmp_path / storage)
+    first = studies.open_study("s", where, "maximize")
+    first.enqueue_trial({"x": 1.0})
+    again = studies.open_study("s", where, "maximize")  # a second process joins
+    assert again._study_id == first._study_id and len(again.trials) == 1
+    with pytest.raises(studies.StudyError, match="is set to maximize, but this search would "
+                                                 "minimize"):
+        studies.open_study("s", where, "minimize")
