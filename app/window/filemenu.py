@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -29,9 +31,15 @@ class FileMixin:
     ask_restore = None
 
     def init_files(self, path: str | None, recover: bool) -> None:
-        self._autosave = QtCore.QTimer(self, interval=files.AUTOSAVE_MS)
+        self._autosave = QtCore.QTimer(self, singleShot=True, interval=files.AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.autosave)
-        self._autosave.start()
+        self._unsaved_since: float | None = None
+        # Recovery files are written (and removed) in order on one thread: a slow disk
+        # never stalls the window, and a removal after a save is never overtaken.
+        self._recovery_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
+        self._recovery_write: Future | None = None
+        self._recovery_closed = False
+        self.stack.listeners.append(self.schedule_autosave)
         self._rebuild_recent_menu()
         self._build_examples_menu()
         restored = recover and self._offer_recovery()
@@ -132,7 +140,7 @@ class FileMixin:
             return False
         self.path = str(path)
         self.stack.set_clean()
-        files.clear_recovery()
+        self.clear_recovery()
         files.add_recent(path)
         self._rebuild_recent_menu()
         self.show_message(f"Saved {path}")
@@ -227,12 +235,45 @@ class FileMixin:
         menu.setEnabled(bool(menu.actions()))
 
     # ---- autosave and recovery ---------------------------------------------
+    def schedule_autosave(self) -> None:
+        """After each edit: write the recovery file once edits pause (debounced), or at once
+        when the first unsaved edit is already `AUTOSAVE_MAX_WAIT_MS` old."""
+        now = time.monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        if (now - self._unsaved_since) * 1000 >= files.AUTOSAVE_MAX_WAIT_MS:
+            self.autosave()
+        else:
+            self._autosave.start()
+
     def autosave(self) -> None:
-        if not self.stack.is_clean:
-            try:
-                files.write_recovery(self.doc, self.path)
-            except OSError as exc:
-                self.show_message(f"Autosave failed: {exc}")
+        """Write the recovery file now (on the autosave thread) if there is unsaved work."""
+        self._autosave.stop()
+        self._unsaved_since = None
+        self._report_autosave_failure()
+        if not self.stack.is_clean and not self._recovery_closed:
+            text = files.recovery_text(self.doc, self.path)
+            self._recovery_write = self._recovery_io.submit(files.write_recovery_text, text)
+
+    def wait_for_autosave(self) -> None:
+        """Block until every queued recovery write has finished."""
+        if not self._recovery_closed:
+            self._recovery_io.submit(int).result()
+
+    def _report_autosave_failure(self) -> None:
+        done = self._recovery_write
+        if done is not None and done.done() and done.exception() is not None:
+            self.show_message(f"Autosave failed: {done.exception()}")
+            self._recovery_write = None
+
+    def clear_recovery(self) -> None:
+        """Remove the recovery file after anything already queued is written."""
+        self._autosave.stop()
+        self._unsaved_since = None
+        if self._recovery_closed:
+            files.clear_recovery()
+        else:
+            self._recovery_io.submit(files.clear_recovery).result()
 
     def _offer_recovery(self) -> bool:
         found = files.read_recovery()
@@ -241,7 +282,7 @@ class FileMixin:
         doc, source = found
         answer = (self.ask_restore or self._ask_restore_dialog)(source)
         if not answer:
-            files.clear_recovery()
+            self.clear_recovery()
             return False
         self._set_document(doc, source, clean=False)
         self.show_message("Restored unsaved work from the last session")
@@ -258,6 +299,7 @@ class FileMixin:
         if not self._maybe_save():
             event.ignore()
             return
-        self._autosave.stop()
-        files.clear_recovery()
+        self.clear_recovery()
+        self._recovery_closed = True
+        self._recovery_io.shutdown(wait=True)
         event.accept()

@@ -16,7 +16,11 @@ from ...graph.document import Document
 from ...graph.errors import ProjectFileError
 from ...graph.paths import data_dir
 
-AUTOSAVE_MS = 30_000
+# The recovery file is written this long after the last edit (a burst of edits is one
+# write), and never later than AUTOSAVE_MAX_WAIT_MS after the first unsaved edit, so a
+# crash loses at most about two seconds of work.
+AUTOSAVE_DELAY_MS = 500
+AUTOSAVE_MAX_WAIT_MS = 1500
 MAX_RECENT = 10
 
 
@@ -33,13 +37,21 @@ def example_files() -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def write_recovery(doc: Document, source: str | None) -> None:
-    """Save the unsaved state, with the file it came from, for a restore after a crash."""
+def recovery_text(doc: Document, source: str | None) -> str:
+    """The recovery file's text: the document and the file it came from."""
+    return json.dumps({"source": source, "project": projectfile.to_dict(doc)},
+                      sort_keys=True, ensure_ascii=False)
+
+
+def write_recovery_text(text: str) -> None:
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"source": source, "project": projectfile.to_dict(doc)},
-                      sort_keys=True, ensure_ascii=False)
     projectfile.write_text_atomic(recovery_path(), text)
+
+
+def write_recovery(doc: Document, source: str | None) -> None:
+    """Save the unsaved state, with the file it came from, for a restore after a crash."""
+    write_recovery_text(recovery_text(doc, source))
 
 
 def read_recovery() -> tuple[Document, str | None] | None:

@@ -27,6 +27,7 @@ def test_autosave_then_recovery_after_a_crash(make_window):
     crashed = make_window()
     ids = build_cnn(crashed)
     crashed.autosave()
+    crashed.wait_for_autosave()
     expected = dumps(crashed.doc)
     crashed.stack.set_clean()  # the window is dropped without a clean exit
     assert files.recovery_path().exists()
@@ -42,6 +43,7 @@ def test_recovery_declined_starts_empty(make_window):
     crashed = make_window()
     build_cnn(crashed)
     crashed.autosave()
+    crashed.wait_for_autosave()
     fresh = make_window(recover=True, restore_answer=False)
     assert fresh.doc.nodes == {}
     assert not files.recovery_path().exists()
