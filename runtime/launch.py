@@ -137,13 +137,17 @@ def describe_failure(exc, launch: Launch, invalid_code: int = 1,
     """One sentence for torchrun's `ChildFailedError`: which rank, how, what it means."""
     rank, first = exc.get_first_failure()
     failures = exc.failures
-    if all(f.exitcode == invalid_code for f in failures.values()):
+    # Each rank checks the settings again; when all refuse, each said why. One rank's
+    # exit code 1 alone is a crash (Python's code for an uncaught error).
+    if len(failures) == launch.nproc_per_node and \
+            all(f.exitcode == invalid_code for f in failures.values()):
         return Outcome(invalid_code, "every rank refused the run (see the messages above)",
                        tuple(sorted(failures)))
     others = [f"rank {r} {_how(f)}" for r, f in sorted(failures.items()) if r != rank]
     also = f" ({'; '.join(others)})" if others else ""
     message = (f"the run on {launch.world} processes ended because rank {rank} "
-               f"{_how(first)}{also}; torchrun stopped the other ranks. Files that rank 0 "
+               f"{_how(first)}{also} (a rank's own error, if it had one, is printed above); "
+               f"torchrun stopped the other ranks. Files that rank 0 "
                f"writes (checkpoints, the saved model) are written whole or not at all, so the "
                f"last checkpoint written is intact.")
     return Outcome(failed_code, message, tuple(sorted(failures)))

@@ -1,4 +1,4 @@
-"""Stop from the window ends every rank of a two-process run after its current batch.
+"""Pause, resume and Stop from the window reach every rank of a two-process run.
 
 A real run: the worker's child runs torchrun's agent and two ranks (each imports keras
 and torch), so this is slow.
@@ -47,6 +47,13 @@ def test_stop_from_the_window_ends_every_rank(qtbot, tmp_path):
         assert record.processes == 2
         qtbot.waitUntil(lambda: record.batch >= 0, timeout=CHILD_TIMEOUT_MS)
         qtbot.waitUntil(lambda: len(rank_processes()) == 2, timeout=10_000)
+        QTest.mouseClick(panel.pause_button, QtCore.Qt.LeftButton)
+        qtbot.waitUntil(lambda: record.status == "paused", timeout=60_000)
+        held = record.batch, record.epoch
+        qtbot.wait(1500)  # every rank waits: rank 0 in its pause, the others for rank 0
+        assert (record.batch, record.epoch) == held
+        QTest.mouseClick(panel.pause_button, QtCore.Qt.LeftButton)
+        qtbot.waitUntil(lambda: record.status == "running", timeout=60_000)
         QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
         qtbot.waitUntil(lambda: record.status == "stopped", timeout=CHILD_TIMEOUT_MS)
         assert record.result["processes"] == 2
