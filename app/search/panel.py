@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -198,12 +199,15 @@ class SearchPanel(QtWidgets.QWidget):
 
     # ---- running ---------------------------------------------------------------------
     def storage(self) -> tuple[str, str]:
-        """(journal file, study name): beside the project, else in the data folder."""
+        """(journal file, study name): beside the project; for an unsaved project, a new
+        study in the data folder (an unrelated graph must not join an older study)."""
         from kerascanvas.runtime.search.study import default_storage
 
         path = self._path()
-        project = Path(path) if path else data_dir() / "untitled.json"
-        return default_storage(project), project.stem
+        if path:
+            return default_storage(path), Path(path).stem
+        return (default_storage(data_dir() / "untitled.json"),
+                time.strftime("untitled-%Y%m%d-%H%M%S"))
 
     def options(self):
         from kerascanvas.runtime.search.driver import SearchOptions
