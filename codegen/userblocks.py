@@ -65,7 +65,7 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
              f'{INDENT}"""{_doc_line(definition, name)}"""',
              f"{INDENT}name = name or {literal(name)} + "
              f"str(keras.backend.get_uid({literal(name)}))"]
-    lines += _body(blocks, definition, args, local, helpers)
+    lines += _body(blocks, definition, args, local, helpers, exposed)
     return "\n".join(lines) + "\n"
 
 
@@ -78,7 +78,7 @@ def _doc_line(definition, name: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _body(blocks, definition, args, local: Namer, helpers) -> list[str]:
+def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]:
     refs = {(ref["node"], ref["param"]): Code(key)
             for key, ref in definition.get("params", {}).items()}
     feeds = {}
@@ -86,6 +86,8 @@ def _body(blocks, definition, args, local: Namer, helpers) -> list[str]:
         for t in targets:
             feeds[(t["node"], t.get("port", 0))] = arg
     nodes = {n["id"]: n for n in definition["nodes"]}
+    # each inner node's values with the exposed defaults applied, as inference sees them
+    values = userblocks.inner_params(definition, exposed)
     outputs: dict[str, list[str]] = {}
     lines = []
     for nid in userblocks._topological(definition):
@@ -98,7 +100,8 @@ def _body(blocks, definition, args, local: Namer, helpers) -> list[str]:
         outputs[nid] = [var, *(local.take(f"{node['name']}_out{i}") for i in range(1, 4))]
         kwargs = _inner_kwargs(blocks, node, refs)
         layer_name = Code(f"name + {literal('_' + node['name'])}")
-        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers))
+        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers,
+                                 values[nid]))
     out = definition["output"]
     lines.append(f"{INDENT}return {outputs[out['node']][out.get('port', 0)]}")
     return lines
@@ -114,13 +117,13 @@ def _inner_kwargs(blocks, node, refs) -> dict[str, Any]:
     return {k: kwargs[k] for k in [p.name for p in spec.params] if k in kwargs}
 
 
-def _inner_line(blocks, node, kwargs, layer_name, sources, var, helpers) -> str:
+def _inner_line(blocks, node, kwargs, layer_name, sources, var, helpers, values) -> str:
     if node["kind"] == KIND:
         inner = kwargs.pop("block", node["params"].get("block"))
         return call(helpers[inner], sources, {**kwargs, "name": layer_name}, INDENT,
                     f"{var} = ")
     spec = LAYER_SPECS[node["kind"]]
-    if spec.outputs(spec.resolve(node.get("params", {}))) > 1 or spec.kind == "KerasLayer":
+    if spec.outputs(spec.resolve(values)) > 1 or spec.kind == "KerasLayer":
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
                            "block helper yet: layers with several outputs or kept Keras "
                            "configs must stay outside blocks")

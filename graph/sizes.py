@@ -26,6 +26,8 @@ def weight_bytes(count: int) -> int:
 
 
 def _gib(size: int) -> str:
+    if size >= 2**60:  # beyond float precision, and beyond any machine
+        return f"{size // 2**30:,} GiB"
     return f"{size / 2**30:,.1f} GiB"
 
 
