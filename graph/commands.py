@@ -298,6 +298,11 @@ class UndoStack:
     def is_clean(self) -> bool:
         return self._clean_depth == len(self._done)
 
+    def mark_modified(self) -> None:
+        """No state in the history counts as saved (work restored after a crash)."""
+        self._clean_depth = None
+        self._changed()
+
     def clear(self) -> None:
         self._done.clear()
         self._undone.clear()

@@ -193,7 +193,7 @@ class Document:
             items.insert(index, (node_id, node))
             self.nodes = dict(items)
         self._by_name[name] = node_id
-        self.events.emit(ev.Event(ev.NODE_ADDED, node_id))
+        self.events.emit(ev.NodeAdded(node_id))
         return node
 
     def remove_node(self, node_id: str) -> Node:
@@ -206,9 +206,9 @@ class Document:
             del self._by_name[node.name]
         if node_id in self.outputs:
             self.outputs = [o for o in self.outputs if o != node_id]
-            self.events.emit(ev.Event(ev.OUTPUTS_CHANGED))
+            self.events.emit(ev.OutputsChanged())
         self.ui.get("positions", {}).pop(node_id, None)
-        self.events.emit(ev.Event(ev.NODE_REMOVED, node_id, {"node": node}))
+        self.events.emit(ev.NodeRemoved(node_id, node))
         return node
 
     def connect(self, edge: Edge, index: int | None = None, check_cycle: bool = True) -> None:
@@ -228,7 +228,7 @@ class Document:
         self.edges.insert(len(self.edges) if index is None else index, edge)
         self._taken_ports.add((edge.dst, edge.dst_port))
         self._index = None
-        self.events.emit(ev.Event(ev.EDGE_ADDED, edge.dst, {"edge": edge}))
+        self.events.emit(ev.EdgeAdded(edge.dst, edge))
 
     def disconnect(self, edge: Edge) -> int:
         """Remove an edge; returns its index so an undo can put it back in place."""
@@ -239,7 +239,7 @@ class Document:
         del self.edges[index]
         self._taken_ports.discard((edge.dst, edge.dst_port))
         self._index = None
-        self.events.emit(ev.Event(ev.EDGE_REMOVED, edge.dst, {"edge": edge}))
+        self.events.emit(ev.EdgeRemoved(edge.dst, edge))
         return index
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
@@ -251,8 +251,7 @@ class Document:
             node.params.pop(name, None)
         else:
             node.params[name] = copy.deepcopy(value)
-        self.events.emit(ev.Event(ev.PARAM_CHANGED, node_id,
-                                  {"param": name, "old": old, "new": value}))
+        self.events.emit(ev.ParamChanged(node_id, name, old, value))
 
     def rename(self, node_id: str, name: str) -> None:
         node = self.node(node_id)
@@ -266,7 +265,7 @@ class Document:
         if self._by_name.get(old) == node_id:
             del self._by_name[old]
         self._by_name[name] = node_id
-        self.events.emit(ev.Event(ev.NODE_RENAMED, node_id, {"old": old, "new": name}))
+        self.events.emit(ev.NodeRenamed(node_id, old, name))
 
     def set_outputs(self, outputs: list[str]) -> None:
         for nid in outputs:
@@ -274,7 +273,7 @@ class Document:
         if len(set(outputs)) != len(outputs):
             raise DocumentError("A node can be listed as a model output only once")
         self.outputs = list(outputs)
-        self.events.emit(ev.Event(ev.OUTPUTS_CHANGED))
+        self.events.emit(ev.OutputsChanged())
 
     def set_position(self, node_id: str, pos: tuple[float, float] | None) -> None:
         positions = self.ui.setdefault("positions", {})
@@ -282,7 +281,7 @@ class Document:
             positions.pop(node_id, None)
         else:
             positions[node_id] = [float(pos[0]), float(pos[1])]
-        self.events.emit(ev.Event(ev.NODE_MOVED, node_id, {"pos": pos}))
+        self.events.emit(ev.NodeMoved(node_id, pos))
 
     def position(self, node_id: str) -> tuple[float, float] | None:
         pos = self.ui.get("positions", {}).get(node_id)
@@ -290,15 +289,26 @@ class Document:
 
     def set_training(self, training: dict) -> None:
         self.training = copy.deepcopy(training)
-        self.events.emit(ev.Event(ev.TRAINING_CHANGED))
+        self.events.emit(ev.TrainingChanged())
 
     def set_search(self, search: dict) -> None:
         self.search = copy.deepcopy(search)
-        self.events.emit(ev.Event(ev.SEARCH_CHANGED))
+        self.events.emit(ev.SearchChanged())
+
+    def take_contents(self, new: Document) -> None:
+        """Hold what `new` holds (a load into an open document), then announce a reset."""
+        self.nodes, self.edges, self.outputs = new.nodes, new.edges, new.outputs
+        self.training, self.ui, self.blocks = new.training, new.ui, new.blocks
+        self.search = new.search
+        self._next_id = new._next_id
+        # The indexes (names, taken ports, edges) must follow the contents.
+        self._by_name, self._taken_ports = new._by_name, new._taken_ports
+        self._index = self._index_key = None
+        self.reset()
 
     def reset(self) -> None:
         """Tell listeners that everything changed (after a load)."""
-        self.events.emit(ev.Event(ev.RESET))
+        self.events.emit(ev.Reset())
 
 
 class _Unset:

@@ -1,53 +1,181 @@
-"""Qt-free events: the document announces every change, views re-render from them."""
+"""Qt-free typed events: the document announces every change, views re-render from them.
+
+Each kind of change is its own frozen dataclass. A view subscribes to the kinds it
+draws, as napari's views do to `layer.events.<name>`, or to every kind at once:
+
+>>> from kerascanvas.graph.document import Document
+>>> doc, heard = Document(), []
+>>> doc.events.node_added.connect(lambda e: heard.append(e.node))
+>>> doc.events.connect(lambda e: heard.append(e.type))
+>>> _ = doc.add_node("Dense", node_id="n7")
+>>> heard
+['n7', 'node_added']
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-# Event types the document emits. `node` is the node id where one applies.
-NODE_ADDED = "node_added"
-NODE_REMOVED = "node_removed"
-EDGE_ADDED = "edge_added"
-EDGE_REMOVED = "edge_removed"
-PARAM_CHANGED = "param_changed"
-NODE_RENAMED = "node_renamed"
-NODE_MOVED = "node_moved"
-OUTPUTS_CHANGED = "outputs_changed"
-TRAINING_CHANGED = "training_changed"
-BLOCKS_CHANGED = "blocks_changed"
-SEARCH_CHANGED = "search_changed"
-RESET = "reset"
+
+@dataclass(frozen=True)
+class Event:
+    """One change. `node` is the id of the node it concerns, where one applies."""
+
+    type: ClassVar[str] = "event"
+    node: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The details beyond `node` (edge, param name, old and new values...), by name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name != "node"}
+
+
+@dataclass(frozen=True)
+class NodeAdded(Event):
+    type: ClassVar[str] = "node_added"
+
+
+@dataclass(frozen=True)
+class NodeRemoved(Event):
+    type: ClassVar[str] = "node_removed"
+    removed: Any = None  # the Node that was removed
+
+
+@dataclass(frozen=True)
+class EdgeAdded(Event):
+    """`node` is the edge's destination (the node whose inputs changed)."""
+
+    type: ClassVar[str] = "edge_added"
+    edge: Any = None
+
+
+@dataclass(frozen=True)
+class EdgeRemoved(Event):
+    """`node` is the edge's destination (the node whose inputs changed)."""
+
+    type: ClassVar[str] = "edge_removed"
+    edge: Any = None
+
+
+@dataclass(frozen=True)
+class ParamChanged(Event):
+    type: ClassVar[str] = "param_changed"
+    param: str = ""
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class NodeRenamed(Event):
+    type: ClassVar[str] = "node_renamed"
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class NodeMoved(Event):
+    type: ClassVar[str] = "node_moved"
+    pos: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class OutputsChanged(Event):
+    type: ClassVar[str] = "outputs_changed"
+
+
+@dataclass(frozen=True)
+class TrainingChanged(Event):
+    type: ClassVar[str] = "training_changed"
+
+
+@dataclass(frozen=True)
+class BlocksChanged(Event):
+    """A user block definition was added, changed or removed."""
+
+    type: ClassVar[str] = "blocks_changed"
+    block: str = ""
+
+
+@dataclass(frozen=True)
+class SearchChanged(Event):
+    """The search section (ranges to tune) changed."""
+
+    type: ClassVar[str] = "search_changed"
+
+
+@dataclass(frozen=True)
+class Reset(Event):
+    """Everything changed (after a load)."""
+
+    type: ClassVar[str] = "reset"
+
+
+DOCUMENT_EVENTS: tuple[type[Event], ...] = (
+    NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamChanged, NodeRenamed, NodeMoved,
+    OutputsChanged, TrainingChanged, BlocksChanged, SearchChanged, Reset)
+
+# The kind names, for views that test `event.type`.
+NODE_ADDED, NODE_REMOVED = NodeAdded.type, NodeRemoved.type
+EDGE_ADDED, EDGE_REMOVED = EdgeAdded.type, EdgeRemoved.type
+PARAM_CHANGED, NODE_RENAMED, NODE_MOVED = ParamChanged.type, NodeRenamed.type, NodeMoved.type
+OUTPUTS_CHANGED, TRAINING_CHANGED = OutputsChanged.type, TrainingChanged.type
+BLOCKS_CHANGED, SEARCH_CHANGED, RESET = BlocksChanged.type, SearchChanged.type, Reset.type
 
 # Events after which shapes downstream of `node` must be inferred again.
 SHAPE_EVENTS = frozenset({NODE_ADDED, NODE_REMOVED, EDGE_ADDED, EDGE_REMOVED, PARAM_CHANGED,
                           RESET, BLOCKS_CHANGED})
 
+Callback = Callable[[Event], None]
 
-@dataclass(frozen=True)
-class Event:
-    """One change. `data` holds the details (edge, param name, old and new values...)."""
 
-    type: str
-    node: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+class EmitterKind:
+    """The subscription point of one kind of event: `connect`, `disconnect`."""
+
+    def __init__(self, group: EventEmitter, kind: str | None) -> None:
+        self._group, self._kind = group, kind
+
+    def connect(self, callback: Callback) -> None:
+        self._group._add(self._kind, callback)
+
+    def disconnect(self, callback: Callback) -> None:
+        self._group._remove(self._kind, callback)
 
 
 class EventEmitter:
-    """A list of callbacks; `emit` calls each in the order they connected."""
+    """Callbacks per event kind, called in the order they connected.
 
-    def __init__(self) -> None:
-        self._callbacks: list[Callable[[Event], None]] = []
+    `connect` subscribes to every kind; `emitter.<kind>.connect` (for instance
+    `emitter.edge_added`) to one kind. Kinds are the `type` names of `kinds`.
+    """
 
-    def connect(self, callback: Callable[[Event], None]) -> None:
-        if callback not in self._callbacks:
-            self._callbacks.append(callback)
+    def __init__(self, kinds: tuple[type[Event], ...] = DOCUMENT_EVENTS) -> None:
+        self._callbacks: list[tuple[str | None, Callback]] = []
+        self.kinds = {k.type: k for k in kinds}
+        for name in self.kinds:
+            setattr(self, name, EmitterKind(self, name))
 
-    def disconnect(self, callback: Callable[[Event], None]) -> None:
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
+    def connect(self, callback: Callback) -> None:
+        self._add(None, callback)
+
+    def disconnect(self, callback: Callback) -> None:
+        self._remove(None, callback)
+
+    def _add(self, kind: str | None, callback: Callback) -> None:
+        if (kind, callback) not in self._callbacks:
+            self._callbacks.append((kind, callback))
+
+    def _remove(self, kind: str | None, callback: Callback) -> None:
+        if (kind, callback) in self._callbacks:
+            self._callbacks.remove((kind, callback))
 
     def emit(self, event: Event) -> None:
-        for callback in list(self._callbacks):
-            callback(event)
+        if event.type not in self.kinds:
+            raise ValueError(f"Unknown event kind {event.type!r}; expected one of "
+                             f"{', '.join(self.kinds)}")
+        for kind, callback in list(self._callbacks):
+            if kind is None or kind == event.type:
+                callback(event)

@@ -62,7 +62,7 @@ class SetBlockDefinition(Command):
             self.doc.blocks.pop(self.name, None)
         else:
             self.doc.blocks[self.name] = copy.deepcopy(definition)
-        self.doc.events.emit(ev.Event(ev.BLOCKS_CHANGED, None, {"block": self.name}))
+        self.doc.events.emit(ev.BlocksChanged(None, self.name))
 
 
 def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: str,

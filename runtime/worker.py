@@ -44,7 +44,8 @@ from typing import Any
 import numpy as np
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.projectfile import from_dict, to_dict
+from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import to_dict
 
 from .data import label_form
 from .launch import is_main
@@ -161,7 +162,8 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
     from .train import TrainingRefused, load_checked_data, prepare, train
 
     try:
-        doc, settings = prepare(from_dict(payload["document"]), payload.get("overrides"))
+        project = Project.from_dict(payload["document"])
+        doc, settings = prepare(project.doc, payload.get("overrides"))
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
         issues = [{"node": i.node, "port": i.port, "severity": i.severity,

@@ -21,9 +21,10 @@ from PySide6 import QtCore
 
 from ...graph import commands as cmd
 from ...graph import events as ev
-from ...graph.document import Document, Edge
+from ...graph.document import Edge
 from ...graph.errors import KerasCanvasError
 from ...graph.layout import VIEW_ASPECT, layered_layout
+from ...graph.project import Project
 from ...graph.userblocks import spec_for_display
 from .nodes import CATEGORY_COLORS, LayerNodeItem
 from .pipes import batched_pipes, connect_ports
@@ -41,9 +42,10 @@ class Canvas(QtCore.QObject):
     node_activated = QtCore.Signal(str)
     drop_requested = QtCore.Signal(object, tuple)
 
-    def __init__(self, doc: Document, stack: cmd.UndoStack, parent=None):
+    def __init__(self, project: Project, parent=None):
         super().__init__(parent)
-        self.doc, self.stack = doc, stack
+        self.project = project
+        self.doc, self.stack = project.doc, project.stack
         # Top to bottom reads like a model summary; it must be set before items exist.
         self.graph = NodeGraph(viewer=CanvasViewer(),
                                layout_direction=LayoutDirectionEnum.VERTICAL.value)
@@ -54,7 +56,7 @@ class Canvas(QtCore.QObject):
         self._moving = None  # pipes wait here while a burst of moves lands
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
-        doc.events.connect(self._on_doc_event)
+        self.doc.events.connect(self._on_doc_event)
         self.rebuild()
 
     @property

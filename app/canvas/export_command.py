@@ -11,12 +11,12 @@ import sys
 
 from kerascanvas.runtime.cli import export as cli_export
 
-IMAGE_FORMATS = ("png", "svg")
+IMAGE_FORMATS = {"png": "png", "svg": "svg (images of the canvas)"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The same arguments as `runtime.cli.export`."""
-    cli_export.add_arguments(parser)
+    """The arguments of `runtime.cli.export`, with the image formats added."""
+    cli_export.add_arguments(parser, {**cli_export.FORMATS, **IMAGE_FORMATS})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,13 +25,13 @@ def run(args: argparse.Namespace) -> int:
         return cli_export.run(args)
     from kerascanvas.runtime.cli.common import EXIT_UNREADABLE, load_or_report
 
-    doc = load_or_report(args.file, "export")
-    if doc is None:
+    project = load_or_report(args.file, "export")
+    if project is None:
         return EXIT_UNREADABLE
     from .export_image import export_image
 
     try:
-        export_image(doc, args.output, args.format)
+        export_image(project.doc, args.output, args.format)
     except (OSError, ValueError) as exc:
         print(f"kerascanvas export: {args.file}: {exc}", file=sys.stderr)
         return 1

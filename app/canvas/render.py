@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
-from ..analysis import make_live
-
 
 def shape_text(shape) -> str:
     """`(None, 26, 26, 32)` for a shape tuple, `?` when it is unknown."""
@@ -53,7 +51,6 @@ class NodeRenderer(QtCore.QObject):
     def __init__(self, canvas):
         super().__init__(canvas)
         self.canvas = canvas
-        self.live = make_live(canvas.doc)
         self._shown: dict[str, tuple] = {}
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
@@ -62,7 +59,8 @@ class NodeRenderer(QtCore.QObject):
 
     @property
     def analysis(self):
-        return self.live.analysis
+        """The project's analysis, which the renderer draws from."""
+        return self.canvas.project.analysis
 
     def schedule(self) -> None:
         if not self._timer.isActive():

@@ -7,7 +7,7 @@ import re
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-STYLES = ("functional", "sequential", "subclass")
+from ...codegen import STYLES, CodegenError, generate
 
 
 def _format(color: str, bold: bool = False, italic: bool = False) -> QtGui.QTextCharFormat:
@@ -42,14 +42,13 @@ class PythonHighlighter(QtGui.QSyntaxHighlighter):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)
 
 
-def generate_code(doc, style: str, script: bool = False) -> tuple[str, bool]:
-    """(text, ok): the generated source, or the CodegenError message when it cannot be made."""
+def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple[str, bool]:
+    """(text, ok): the generated source, or the CodegenError message when it cannot be made.
+
+    `analysis` is the document's current analysis, when one is at hand (no second validation).
+    """
     try:
-        from ...codegen import CodegenError, generate
-    except ImportError:
-        return "# Code generation is not available in this build.", False
-    try:
-        return generate(doc, style=style, script=script), True
+        return generate(doc, style=style, script=script, analysis=analysis), True
     except CodegenError as exc:
         return f"# Cannot generate {style} code:\n# " + str(exc).replace("\n", "\n# "), False
 
@@ -57,11 +56,11 @@ def generate_code(doc, style: str, script: bool = False) -> tuple[str, bool]:
 class CodePanel(QtWidgets.QWidget):
     """Read-only code view; regenerates shortly after the document stops changing."""
 
-    def __init__(self, doc, parent=None):
+    def __init__(self, project, parent=None):
         super().__init__(parent)
-        self.doc = doc
+        self.project = project
         self.style_box = QtWidgets.QComboBox()
-        self.style_box.addItems(STYLES)
+        self.style_box.addItems(list(STYLES))
         self.script_box = QtWidgets.QCheckBox("full training script")
         self.copy_button = QtWidgets.QPushButton("Copy")
         self.text = QtWidgets.QPlainTextEdit(readOnly=True)
@@ -100,8 +99,8 @@ class CodePanel(QtWidgets.QWidget):
             self.regenerate()
 
     def regenerate(self) -> None:
-        text, self.ok = generate_code(self.doc, self.style_box.currentText(),
-                                      self.script_box.isChecked())
+        text, self.ok = generate_code(self.project.doc, self.style_box.currentText(),
+                                      self.script_box.isChecked(), self.project.analysis)
         if text != self.text.toPlainText():
             bar = self.text.verticalScrollBar()
             keep = bar.value()

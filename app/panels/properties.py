@@ -30,14 +30,15 @@ class PropertiesPanel(QtWidgets.QScrollArea):
 
     status_message = QtCore.Signal(str)
 
-    def __init__(self, doc, stack, analysis_source, parent=None):
+    def __init__(self, project, parent=None):
         super().__init__(parent)
-        self.doc, self.stack, self._analysis = doc, stack, analysis_source
+        self.project = project
+        self.doc, self.stack = project.doc, project.stack
         self.node_id: str | None = None
         self.editors: dict = {}
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
-        doc.events.connect(self._on_doc_event)
+        self.doc.events.connect(self._on_doc_event)
         self.show_node(None)
 
     # ---- building -------------------------------------------------------
@@ -158,7 +159,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     def refresh_info(self) -> None:
         if self.node_id is None or not hasattr(self, "info"):
             return
-        result = self._analysis().results.get(self.node_id)
+        result = self.project.analysis.results.get(self.node_id)
         if result is None:
             self.info.setText("")
             return

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ...graph import commands as cmd
+from ...codegen import STYLES
 from ...graph import projectfile
 from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
-from ..panels.code import STYLES, generate_code
+from ..panels.code import generate_code
 from . import files
 from .importing import is_keras_model
 
@@ -73,15 +73,14 @@ class FileMixin:
     def _set_document(self, new: Document, path: str | None, clean: bool = True,
                       source: str | None = None) -> None:
         """Show `new` (from `path`, or imported from the model file `source`)."""
-        files.replace_contents(self.doc, new)
-        self.path, self.import_source = path, source
-        if not new.ui.get("positions") and new.nodes:
-            # The canvas laid the nodes out as it drew them; the document records where.
-            self.stack.push(cmd.Move(self.doc, self.canvas.positions()))
-        self.stack.clear()
-        if not clean:
-            self.stack._clean_depth = None  # restored unsaved work stays marked unsaved
-            self.stack._changed()
+        laid_out = bool(new.ui.get("positions")) or not new.nodes
+        self.import_source = source
+        self.project.replace(new, path, clean)
+        if not laid_out:
+            # The canvas laid the nodes out as it drew them; the document records where
+            # (as part of the load: nothing to undo, and the project stays as opened).
+            for node_id, pos in self.canvas.positions().items():
+                self.doc.set_position(node_id, pos)
         self.update_title()
         QtCore.QTimer.singleShot(0, self.fit)
 
@@ -134,12 +133,10 @@ class FileMixin:
 
     def save_to(self, path: str) -> bool:
         try:
-            projectfile.save(self.doc, path)
+            self.project.save(path)
         except (OSError, KerasCanvasError, ValueError) as exc:
             self.show_error("Cannot save project", f"{path}: {exc}")
             return False
-        self.path = str(path)
-        self.stack.set_clean()
         self.clear_recovery()
         files.add_recent(path)
         self._rebuild_recent_menu()
@@ -158,7 +155,8 @@ class FileMixin:
 
     def export_python_to(self, path: str, style: str) -> bool:
         script = style == "full training script"
-        text, ok = generate_code(self.doc, "functional" if script else style, script)
+        text, ok = generate_code(self.doc, "functional" if script else style, script,
+                                 self.analysis)
         if not ok:
             self.show_error("Cannot export Python", text.replace("# ", ""))
             return False

@@ -92,14 +92,3 @@ def add_recent(path: str) -> list[str]:
         pass  # a read-only home must not stop the user from working
     return items
 
-
-def replace_contents(doc: Document, new: Document) -> None:
-    """Make `doc` hold what `new` holds, then announce a reset (views rebuild)."""
-    doc.nodes, doc.edges, doc.outputs = new.nodes, new.edges, new.outputs
-    doc.training, doc.ui, doc.blocks = new.training, new.ui, new.blocks
-    doc.search = new.search
-    doc._next_id = new._next_id
-    # The document's indexes (names, taken ports, edges) must follow its contents.
-    doc._by_name, doc._taken_ports = new._by_name, new._taken_ports
-    doc._index = doc._index_key = None
-    doc.reset()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import commands as cmd
-from ...graph import events as ev
-from ...graph.document import Document
 from ...graph.errors import KerasCanvasError
 from ...graph.layout import layered_layout
+from ...graph.project import Project
 from ..blocks.user_blocks import USER_BLOCK, UserBlocksMixin, split_palette_kind
 from ..blocks.view import BlockDialog
 from ..canvas import clipboard
@@ -31,12 +30,11 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
 
     def __init__(self, path: str | None = None, recover: bool = True):
         super().__init__()
-        self.doc, self.stack = Document(), cmd.UndoStack()
-        self.path: str | None = None
+        self.project = Project()
         self.submenus: dict[str, QtWidgets.QMenu] = {}
         self.setObjectName("MainWindow")
         self.resize(1500, 920)
-        self.canvas = Canvas(self.doc, self.stack, self)
+        self.canvas = Canvas(self.project, self)
         self.setCentralWidget(self.canvas.widget)
         self._build_docks()
         self.actions = build_menus(self)
@@ -58,10 +56,10 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
 
     def _build_docks(self) -> None:
         self.palette = PalettePanel()
-        self.properties = PropertiesPanel(self.doc, self.stack, lambda: self.analysis)
+        self.properties = PropertiesPanel(self.project)
         self.issues = IssuesPanel(self.doc)
         self.summary = SummaryPanel(self.doc)
-        self.code = CodePanel(self.doc)
+        self.code = CodePanel(self.project)
         left, right = QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea
         bottom = QtCore.Qt.BottomDockWidgetArea
         self.palette_dock = self._dock("Layers", self.palette, left)
@@ -183,13 +181,30 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         self.issues.node_requested.connect(self.focus_node)
         self.issues.fix_requested.connect(self.apply_fix)
         self.summary.node_requested.connect(self.focus_node)
-        self.stack.listeners.append(self._on_history_changed)
-        self.doc.events.connect(self._on_doc_event)
+        self.project.events.history_changed.connect(self._on_project_history_changed)
+        self.project.events.path_changed.connect(self._on_project_path_changed)
+        self.project.events.analysis_changed.connect(self._on_project_analysis_changed)
 
-    # ---- state shown ----------------------------------------------------
+    # ---- the project and what it holds ------------------------------------
+    @property
+    def doc(self):
+        return self.project.doc
+
+    @property
+    def stack(self):
+        return self.project.stack
+
+    @property
+    def path(self) -> str | None:
+        return self.project.path
+
+    @path.setter
+    def path(self, path: str | None) -> None:
+        self.project.path = path
+
     @property
     def analysis(self):
-        return self.canvas.renderer.analysis
+        return self.project.analysis
 
     def _on_training_data_issues(self, issues: list) -> None:
         """Show the data mismatches a refused run reported beside the graph's own issues."""
@@ -218,11 +233,13 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
-    def _on_doc_event(self, event) -> None:
-        if event.type != ev.NODE_MOVED:
-            self.code.schedule()
+    def _on_project_analysis_changed(self, _event) -> None:
+        self.code.schedule()  # not on moves: positions change neither analysis nor code
 
-    def _on_history_changed(self) -> None:
+    def _on_project_path_changed(self, _event) -> None:
+        self.update_title()
+
+    def _on_project_history_changed(self, _event) -> None:
         self.actions["undo"].setText(f"&Undo {self.stack.undo_text}".rstrip())
         self.actions["redo"].setText(f"&Redo {self.stack.redo_text}".rstrip())
         self.actions["undo"].setEnabled(self.stack.can_undo)

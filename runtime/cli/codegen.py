@@ -37,12 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate code for `args.file`; write it to `args.output` or stdout; return the exit code."""
-    doc = load_or_report(args.file, "codegen")
-    if doc is None:
+    project = load_or_report(args.file, "codegen")
+    if project is None:
         return EXIT_UNREADABLE
     try:
-        source = generate(doc, style=args.style, script=args.script,
-                          distributed=args.distributed)
+        source = generate(project.doc, style=args.style, script=args.script,
+                          distributed=args.distributed, analysis=project.analysis)
     except CodegenError as exc:
         print(f"kerascanvas codegen: {args.file}: {exc}", file=sys.stderr)
         return 1

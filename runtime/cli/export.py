@@ -6,8 +6,8 @@ distributed script written next to it, OUT without its suffix plus `.py`).
 
 Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
 cannot hold, a missing package; the reason goes to stderr), 2 the project could
-not be read or the format is not handled here: png and svg images are drawn by
-the app (Qt), never by this headless command. Keras is imported only inside `run`.
+not be read. Keras is imported only inside `run`. Images (png, svg) need Qt, so the
+`kerascanvas export` command of the app adds them to these formats.
 """
 
 from __future__ import annotations
@@ -15,21 +15,23 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
 
 from .common import EXIT_UNREADABLE, load_or_report
 
-FORMATS = ("keras", "onnx", "py", "slurm", "png", "svg")
-STYLES = ("functional", "sequential", "subclass")
+FORMATS = {"keras": "keras (.keras archive)", "onnx": "onnx", "py": "py (Python code)",
+           "slurm": "slurm (sbatch file)"}
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare PROJECT, --format, -o, --style, --script and --weights."""
+def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FORMATS) -> None:
+    """Declare PROJECT, --format (one of `formats`: name -> help), -o, --style, --script,
+    --weights and the slurm options."""
     parser.add_argument("file", metavar="PROJECT", help="a Keras Canvas project (.json)")
-    parser.add_argument("--format", "-f", choices=FORMATS, required=True,
-                        help="keras (.keras archive), onnx, py (Python code), png or svg")
+    parser.add_argument("--format", "-f", choices=list(formats), required=True,
+                        help=", ".join(formats.values()))
     parser.add_argument("-o", "--output", metavar="OUT", required=True, help="file to write")
-    parser.add_argument("--style", choices=STYLES, default="functional",
+    parser.add_argument("--style", choices=list(STYLES), default="functional",
                         help="code style for --format py (default functional)")
     parser.add_argument("--script", action="store_true",
                         help="for --format py: a complete training script")
@@ -49,13 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export `args.file` in `args.format` to `args.output`; return the exit code."""
-    doc = load_or_report(args.file, "export")
-    if doc is None:
+    project = load_or_report(args.file, "export")
+    if project is None:
         return EXIT_UNREADABLE
-    if args.format in ("png", "svg"):
-        return _export_image(doc, args)
     try:
-        message = _export(doc, args)
+        message = _export(project.doc, args)
     except (KerasCanvasError, OSError) as exc:
         print(f"kerascanvas export: {args.file}: {exc}", file=sys.stderr)
         return 1
@@ -103,9 +103,3 @@ def _export_slurm(doc, args: argparse.Namespace) -> str:
     write_text_atomic(out, text)
     return f"Wrote {' and '.join(written)} (submit with: sbatch {out})"
 
-
-def _export_image(doc, args: argparse.Namespace) -> int:
-    # Drawing needs Qt, which runtime/ never imports: images belong to the app.
-    print(f"kerascanvas export: {args.format} images are drawn by the app: open the project "
-          "with `kerascanvas open` and export the canvas from there", file=sys.stderr)
-    return 2

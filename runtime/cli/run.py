@@ -203,14 +203,12 @@ def overrides(args, training: dict) -> dict[str, Any]:
 
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
-    from kerascanvas.graph.validate import analyze
-
     from ..build import describe_issues
 
-    doc = load_or_report(args.file, "run")
-    if doc is None:
+    project = load_or_report(args.file, "run")
+    if project is None:
         return EXIT_UNREADABLE
-    analysis = analyze(doc)
+    doc, analysis = project.doc, project.analysis
     for issue in analysis.warnings:
         _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
     if not analysis.valid:

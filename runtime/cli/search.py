@@ -98,9 +98,10 @@ def options_from(args, doc):
 def run(args) -> int:
     from ..search.preflight import problems
 
-    doc = load_or_report(args.file, "search")
-    if doc is None:
+    project = load_or_report(args.file, "search")
+    if project is None:
         return EXIT_UNREADABLE
+    doc = project.doc
     _section(doc, args)
     options = options_from(args, doc)
     found = problems(doc, options.overrides)

@@ -17,10 +17,10 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import ProjectFileError
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
-from kerascanvas.graph.validate import Analysis, analyze
+from kerascanvas.graph.validate import Analysis
 
 from .common import EXIT_UNREADABLE, load_or_report
 
@@ -36,16 +36,16 @@ def run(args: argparse.Namespace) -> int:
     """Validate `args.file`; print a summary (or JSON) and return the exit code."""
     if args.json:
         try:
-            doc = load(args.file)
+            project = Project.open(args.file)
         except ProjectFileError as exc:
             print(f"kerascanvas validate: {exc}", file=sys.stderr)
             print(json.dumps(unreadable_json(exc), indent=2))
             return EXIT_UNREADABLE
     else:
-        doc = load_or_report(args.file, "validate")
-        if doc is None:
+        project = load_or_report(args.file, "validate")
+        if project is None:
             return EXIT_UNREADABLE
-    analysis = analyze(doc)
+    doc, analysis = project.doc, project.analysis
     searched = check_search(doc)
     if args.json:
         print(json.dumps({**to_json(doc, analysis), "search_issues": _issues(searched)},

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from kerascanvas.graph.projectfile import from_dict
+from kerascanvas.graph.project import Project
 
 from ..worker import FAILED, Control, _listen, _lower_priority, _result, result_event
 
@@ -96,7 +96,7 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> dict[str,
     from ..train import TrainingRefused, load_checked_data, prepare, train
 
     try:
-        doc, settings = prepare(from_dict(payload["document"]))
+        doc, settings = prepare(Project.from_dict(payload["document"]).doc)
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:
         return _result(FAILED, str(exc))

@@ -12,8 +12,9 @@ import math
 
 import pytest
 
-from kerascanvas.graph import get_spec, projectfile
+from kerascanvas.graph import get_spec
 from kerascanvas.graph.blocks import expand_node
+from kerascanvas.graph.project import Project
 
 EXAMPLES = importlib.resources.files("kerascanvas.resources") / "examples"
 PATHS = sorted((p for p in EXAMPLES.iterdir() if p.name.endswith(".json")),
@@ -31,16 +32,15 @@ def test_the_examples_are_all_there():
 
 @example
 def test_example_is_valid(path):
-    validate = pytest.importorskip("kerascanvas.graph.validate")
-    analysis = validate.analyze(projectfile.load(path))
+    analysis = Project.open(path).analysis
     assert analysis.valid, [i.message for i in analysis.errors]
 
 
 @example
 def test_save_load_save_is_byte_stable(path, tmp_path):
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    projectfile.save(projectfile.load(path), first)
-    projectfile.save(projectfile.load(first), second)
+    Project.open(path).save(first)
+    Project.open(first).save(second)
     assert first.read_bytes() == second.read_bytes()
     if path.name in SAVED_BY_SAVE:
         assert path.read_bytes() == first.read_bytes()
@@ -48,7 +48,7 @@ def test_save_load_save_is_byte_stable(path, tmp_path):
 
 @example
 def test_example_has_positions_and_training(path):
-    doc = projectfile.load(path)
+    doc = Project.open(path).doc
     positions = doc.ui.get("positions", {})
     if path.name in SAVED_BY_SAVE:
         assert set(positions) == set(doc.nodes)
@@ -85,9 +85,8 @@ def keras_model(doc):
 
 @example
 def test_params_and_shapes_match_keras(path):
-    validate = pytest.importorskip("kerascanvas.graph.validate")
-    doc = projectfile.load(path)
-    analysis = validate.analyze(doc)
+    project = Project.open(path)
+    doc, analysis = project.doc, project.analysis
     model, tensors = keras_model(doc)
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
