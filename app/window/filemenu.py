@@ -184,7 +184,8 @@ class FileMixin:
 
     def export_model(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export Model", "model.keras", "Keras model (*.keras);;ONNX model (*.onnx)")
+            self, "Export Model", "model.keras",
+            "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path)
 

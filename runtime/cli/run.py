@@ -155,7 +155,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=_positive, metavar="N",
                         help="torch CPU threads (1 is often fastest for small models)")
     parser.add_argument("--resume", metavar="MODEL.keras",
-                        help="continue a saved model: weights and optimizer state")
+                        help="continue a saved model: weights and optimizer state; it trains "
+                             "on --data, else on the project's data (the saved model does "
+                             "not record its data)")
     parser.add_argument("--initial-epoch", type=_count, default=0, metavar="N",
                         help="the epoch the resumed model had reached")
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
@@ -228,6 +230,9 @@ def _checked(doc, args):
             raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
                                   f"--initial-epoch {args.initial_epoch}. Received: "
                                   f"{settings['epochs']}")
+        if args.resume:
+            origin = "from --data" if args.data else "the project's data"
+            _error(f"resuming {args.resume} on {settings.get('data')!r} ({origin})")
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:
         _error(str(exc))
