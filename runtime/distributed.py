@@ -31,6 +31,9 @@ engine (`runtime.train`) and this module makes the ranks one run:
 
 Newer Keras versions start to wrap DDP by themselves under torchrun;
 `check_keras()` refuses a version this module has not been checked against.
+The step must be Keras' `train_step` path (a captured whole-step function that
+replaces `Model.train_function` would bypass DDP): `RankSync` fails the run
+loudly if no step went through `ddp_train_step`.
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class Session:
     ddp: Any = None
     _patched: list[str] = field(default_factory=list)
     _epoch_open: bool = False
+    ddp_steps: int = 0  # steps run through `ddp_train_step` (RankSync checks it)
 
     @property
     def is_main(self) -> bool:
@@ -123,7 +127,7 @@ class Session:
                 self.average_statistics(model)
             return original(logs)
 
-        model.train_step = ddp_train_step(model, self.ddp)
+        model.train_step = ddp_train_step(model, self.ddp, self)
         model._get_metrics_result_or_logs = global_logs
         self._patched = ["train_step", "_get_metrics_result_or_logs"]
         # Dropout (torch's own RNG) should differ between ranks; weights were broadcast.
@@ -185,18 +189,21 @@ def _sum_over_ranks(tensors: list, scale: float = 1.0) -> None:
             tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
 
 
-def ddp_train_step(model, ddp):
+def ddp_train_step(model, ddp, session: Session | None = None):
     """A `train_step` for `model` whose forward pass goes through `ddp`.
 
     The same steps as Keras' torch `train_step` (forward, zero the gradients,
     the compiled loss, the loss tracker, backward, `optimizer.apply`, metrics);
-    only the forward call differs, so that DDP averages the gradients.
+    only the forward call differs, so that DDP averages the gradients. Each call
+    is counted in `session.ddp_steps`.
     """
     import torch
 
     keras = import_keras()
 
     def train_step(data):
+        if session is not None:
+            session.ddp_steps += 1
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         y_pred = ddp(x, training=True) if model._call_has_training_arg else ddp(x)
         model.zero_grad()
@@ -233,6 +240,12 @@ class RankSync(keras.callbacks.Callback):
         self.session._epoch_open = True
 
     def on_train_batch_begin(self, batch, logs=None):
+        if batch > 0 and not self.session.ddp_steps:
+            # A step that bypasses `train_step` (say, a captured whole-step function)
+            # would train each rank alone and let them drift apart: fail loudly instead.
+            raise RuntimeError("the training step did not go through DistributedDataParallel "
+                               "(Model.train_function was replaced); several processes need "
+                               "the plain step")
         self.model.stop_training = self.session.agree(self._mine())
 
     def on_epoch_end(self, epoch, logs=None):
