@@ -24,7 +24,7 @@ from . import commands as cmd
 from .document import Document, Edge
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
-from .placement import between
+from .placement import between, direction_axis, in_place
 
 FIX_LABELS = {
     "insert_flatten": "Insert Flatten",
@@ -200,7 +200,8 @@ def expand_block(doc: Document, node_id: str, stack: cmd.UndoStack) -> list[str]
 
     The sublayers are named `{block}_{suffix}` like the built model's layers; the
     block's input and consumers are rewired, and its output slot passes to the
-    expansion's last layer. Returns the new node ids in expansion order.
+    expansion's last layer. They are laid out where the block stood, in the graph's
+    direction, and the nodes after it move on. Returns the new node ids in expansion order.
     """
     node = doc.node(node_id)
     spec = node.spec
@@ -209,13 +210,13 @@ def expand_block(doc: Document, node_id: str, stack: cmd.UndoStack) -> list[str]
     inputs = doc.in_edges(node_id)
     expansion = spec.expand(spec.resolve(node.params), _shapes(doc).get(node_id, []))
     consumers, outputs, origin = doc.out_edges(node_id), list(doc.outputs), doc.position(node_id)
+    along = direction_axis(doc)
     ids: dict[str, str] = {}
     with stack.macro(f"Expand {node.name}"):
         stack.push(cmd.RemoveNode(doc, node_id))
-        for i, sub in enumerate(expansion.layers):
-            pos = None if origin is None else (origin[0] + 240.0 * i, origin[1])
+        for sub in expansion.layers:
             name = doc.unique_name(f"{node.name}_{sub.name}")
-            added = stack.push(cmd.AddNode(doc, sub.kind, name, params=dict(sub.params), pos=pos))
+            added = stack.push(cmd.AddNode(doc, sub.kind, name, params=dict(sub.params)))
             ids[sub.name] = added.id
             for port, source in enumerate(sub.inputs):
                 src = inputs[0] if source == "input" else None
@@ -228,4 +229,7 @@ def expand_block(doc: Document, node_id: str, stack: cmd.UndoStack) -> list[str]
         if node_id in outputs:
             outputs[outputs.index(node_id)] = last
             stack.push(cmd.SetOutputs(doc, outputs))
+        if origin is not None:  # laid out where the block stood, the rest moved on
+            placed, moves = in_place(doc, list(ids.values()), origin, along)
+            stack.push(cmd.Move(doc, {**moves, **placed}))
     return list(ids.values())

@@ -33,16 +33,17 @@ def _size(sizes: Mapping[str, Size] | None, node_id: str) -> Size:
 def direction_axis(doc: Document) -> int:
     """1 when the wires run downwards (a top-to-bottom graph), 0 when they run rightwards.
 
-    Every wire votes for the axis on which its end lies beyond its start: in a
-    layered graph all wires agree on that axis, while across it (into a wide
-    merge) they point both ways.
+    Every wire votes for each axis on which its end lies beyond its start. In a
+    layered graph nearly all wires point forward on the flow axis; across it only
+    the wires into a wide merge, or those jumping to the next column of a wrapped
+    layout, do.
     """
     votes = [0, 0]
     for e in doc.edges:
         a, b = doc.position(e.src), doc.position(e.dst)
         if a is not None and b is not None:
             for axis in (0, 1):
-                votes[axis] += (b[axis] > a[axis]) - (b[axis] < a[axis])
+                votes[axis] += b[axis] > a[axis]
     return 1 if votes[1] >= votes[0] else 0
 
 
@@ -61,8 +62,10 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     along = direction_axis(doc)
     cross = 1 - along
     src_size = _size(sizes, src)
-    if pd[along] < ps[along]:  # a wire running backwards: midway, nothing moved
-        return _midway(ps, pd), {}
+    if pd[along] < ps[along]:  # a wire to the next column: midway, or the nearest free spot
+        mid = _midway(ps, pd)
+        shift = free_shift(doc, {"": mid}, (0.0, 0.0), {"": size})
+        return (mid[0] + shift[0], mid[1] + shift[1]), {}
     src_end = ps[along] + src_size[along]
     room = pd[along] - src_end
     need = size[along] + 2 * GAP
@@ -87,3 +90,93 @@ def shift_from(doc: Document, start: float, along: int, distance: float) -> dict
 
 def _midway(a: Point, b: Point) -> Point:
     return ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
+
+
+# ---- groups: pasted selections and expanded blocks ------------------------------
+Rect = tuple[float, float, float, float]
+
+
+def _rect(pos: Point, size: Size) -> Rect:
+    return (pos[0], pos[1], pos[0] + size[0], pos[1] + size[1])
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def bounding_box(positions: Mapping[str, Point],
+                 sizes: Mapping[str, Size] | None = None) -> Rect:
+    """The rectangle around nodes placed at `positions` (top-left corners)."""
+    rects = [_rect(p, _size(sizes, n)) for n, p in positions.items()]
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
+               sizes: Mapping[str, Size] | None = None) -> Point:
+    """`shift`, or the nearest one across the graph's direction, that puts the group (node ->
+    position) where it overlaps no placed node of `doc`.
+
+    >>> from kerascanvas.graph.document import Document
+    >>> doc = Document()
+    >>> a = doc.add_node("Dense"); doc.set_position(a.id, (0, 0))
+    >>> free_shift(doc, {"copy": (0, 0)}, (40, 40))
+    (254.0, 40.0)
+    """
+    placed = [_rect(p, _size(sizes, n)) for n in doc.nodes
+              if n not in group and (p := doc.position(n)) is not None]
+    if not group:
+        return shift
+    box = bounding_box(group, sizes)
+    cross = 1 - direction_axis(doc)
+    step = box[2 + cross] - box[cross] + GAP
+    moved = [float(shift[0]), float(shift[1])]
+    for _ in range(1000):  # a bounded walk: a canvas never holds that many groups in a row
+        rects = [_rect((p[0] + moved[0], p[1] + moved[1]), _size(sizes, n))
+                 for n, p in group.items()]
+        if not any(_overlap(r, o) for r in rects for o in placed):
+            break
+        moved[cross] += step
+    return (moved[0], moved[1])
+
+
+def beside(doc: Document, group: Mapping[str, Point],
+           sizes: Mapping[str, Size] | None = None) -> Point:
+    """The shift that puts a copy of `group` next to it, across the graph's direction."""
+    box = bounding_box(group, sizes)
+    cross = 1 - direction_axis(doc)
+    shift = [0.0, 0.0]
+    shift[cross] = box[2 + cross] - box[cross] + GAP
+    return free_shift(doc, group, (shift[0], shift[1]), sizes)
+
+
+def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
+             old_size: Size = NODE_SIZE, sizes: Mapping[str, Size] | None = None
+             ) -> tuple[dict[str, Point], dict[str, Point]]:
+    """Positions laying `node_ids` out where one node of `old_size` stood at `origin`,
+    flowing along `along` (1: down, 0: right), and the moves that make room after it.
+
+    The group is centred on the old node across the flow; nodes at or beyond the
+    old node's end move on by what the group adds.
+    """
+    from .layout import layered_layout
+
+    sub = Document()
+    keep = set(node_ids)
+    for nid in node_ids:
+        sub.add_node(doc.nodes[nid].kind, node_id=nid, params=doc.nodes[nid].params)
+    for e in doc.edges:
+        if e.src in keep and e.dst in keep:
+            sub.connect(e)
+    local = layered_layout(sub, "TB" if along == 1 else "LR", sizes, aspect=None)
+    box = bounding_box(local, sizes)
+    cross = 1 - along
+    offset = [0.0, 0.0]
+    offset[along] = origin[along] - box[along]
+    offset[cross] = origin[cross] + old_size[cross] / 2 - (box[cross] + box[2 + cross]) / 2
+    placed = {n: (p[0] + offset[0], p[1] + offset[1]) for n, p in local.items()}
+    grow = (box[2 + along] - box[along]) - old_size[along]
+    end = origin[along] + old_size[along]
+    moves = {n: p for n, p in shift_from(doc, end, along, grow).items() if n not in keep} \
+        if grow > 0 else {}
+    return placed, moves

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from NodeGraphQt import NodeGraph
 from NodeGraphQt.constants import LayoutDirectionEnum
-from PySide6 import QtCore
+from NodeGraphQt.qgraphics.pipe import PipeItem
+from PySide6 import QtCore, QtGui
 
 from ...graph import commands as cmd
 from ...graph import events as ev
@@ -147,12 +148,46 @@ class Canvas(QtCore.QObject):
             self.viewer.center_items(items)
         self.selection_changed.emit(self.selected_ids())
 
+    def cursor_scene_pos(self) -> tuple[float, float] | None:
+        """Where the mouse pointer is on the canvas, or None when it is elsewhere."""
+        viewport = self.viewer.viewport()
+        point = viewport.mapFromGlobal(QtGui.QCursor.pos())
+        if not viewport.rect().contains(point):
+            return None
+        scene = self.viewer.mapToScene(point)
+        return (scene.x(), scene.y())
+
+    def edge_at(self, scene_pos, reach: float = 8.0) -> Edge | None:
+        """The document edge whose wire passes within `reach` of a scene point, or None."""
+        x, y = scene_pos
+        area = QtCore.QRectF(x - reach, y - reach, 2 * reach, 2 * reach)
+        for item in self.viewer.scene().items(area):
+            if isinstance(item, PipeItem) and item.input_port and item.output_port:
+                edge = self._edge_of(item.output_port, item.input_port)
+                if edge in self.doc.edges:
+                    return edge
+        return None
+
     def node_at(self, view_pos) -> str | None:
         """The id of the node drawn at a viewport position (its ports included), or None."""
         item = self.viewer.itemAt(view_pos)
         while item is not None and not isinstance(item, LayerNodeItem):
             item = item.parentItem()
         return item.id if item is not None else None
+
+    def show_nodes(self, node_ids) -> None:
+        """Bring the nodes into view: centred when they fit at this zoom, else zoomed out."""
+        items = [self.views[n] for n in node_ids if n in self.views]
+        if not items:
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        visible = self.viewer.visible_scene_rect()
+        if rect.width() <= visible.width() and rect.height() <= visible.height():
+            self.viewer.center_items(items)
+        else:
+            self.viewer.fit_items(items)
 
     def fit(self) -> None:
         """Zoom so every node is in view."""

@@ -8,6 +8,7 @@ from ...graph import commands as cmd
 from ...graph import projectfile
 from ...graph.document import Document, Edge
 from ...graph.errors import KerasCanvasError, ProjectFileError
+from ...graph.placement import beside, bounding_box, free_shift
 
 CLIPBOARD_MIME = "application/x-kerascanvas-project+json"
 PASTE_OFFSET = (40.0, 40.0)
@@ -34,14 +35,15 @@ def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
                at: tuple[float, float] | None = None) -> list[str]:
     """Add the nodes of a copied selection with fresh ids and names; returns the new ids.
 
-    Positions keep their arrangement: shifted so the group's corner lands on `at`,
-    or by a small offset when `at` is None. One undoable step.
+    Positions keep their arrangement: shifted so the group's corner lands on `at` (the
+    cursor), or beside the originals when `at` is None, and further across the graph
+    when that would cover a node. One undoable step.
 
     Raises:
         ProjectFileError: the text is not a copied selection.
     """
     part = projectfile.loads(text)
-    shift = _shift(part, at)
+    shift = _shift(doc, part, at)
     new_ids: dict[str, str] = {}
     with stack.macro("Paste"):
         for nid, node in part.nodes.items():
@@ -56,11 +58,16 @@ def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
     return list(new_ids.values())
 
 
-def _shift(part: Document, at) -> tuple[float, float]:
-    known = [p for p in (part.position(n) for n in part.nodes) if p is not None]
-    if at is None or not known:
+def _shift(doc: Document, part: Document, at) -> tuple[float, float]:
+    """At the cursor (the group's corner on `at`), else beside the originals; either way
+    moved on across the graph until it covers no node."""
+    group = {n: p for n in part.nodes if (p := part.position(n)) is not None}
+    if not group:
         return PASTE_OFFSET
-    return (at[0] - min(p[0] for p in known), at[1] - min(p[1] for p in known))
+    if at is None:
+        return beside(doc, group)
+    corner = bounding_box(group)
+    return free_shift(doc, group, (at[0] - corner[0], at[1] - corner[1]))
 
 
 def delete_nodes(doc: Document, stack: cmd.UndoStack, node_ids) -> None:

@@ -256,7 +256,10 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
 
     def _on_canvas_drop(self, mime, pos) -> None:
         if mime.hasFormat(PALETTE_MIME):
-            self.add_kind(bytes(mime.data(PALETTE_MIME)).decode(), pos)
+            kind = bytes(mime.data(PALETTE_MIME)).decode()
+            edge = self.canvas.edge_at(pos)
+            if edge is None or self._guarded(self.splice, kind, edge) is None:
+                self.add_kind(kind, pos)
         elif mime.hasFormat(clipboard.CLIPBOARD_MIME):
             self._paste_text(bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode(), pos)
 
@@ -308,6 +311,19 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         self.canvas.select([node.id])
         return node.id
 
+    def splice(self, palette_kind: str, edge) -> str | None:
+        """Put a new node on a wire when it takes exactly one input; its id, else None."""
+        from ...graph.fixes import insert_on_edge
+        from ...graph.spec import get_spec
+
+        kind, params = split_palette_kind(palette_kind)
+        spec = get_spec(kind)
+        if spec.min_inputs > 1 or spec.max_inputs == 0:
+            return None
+        node_id = insert_on_edge(self.doc, self.stack, edge, kind, params)
+        self.canvas.select([node_id])
+        return node_id
+
     def undo(self) -> None:
         self._guarded(self.stack.undo)
 
@@ -348,7 +364,7 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         else:
             text = clipboard.parse_clipboard(mime.text())
         if text:
-            self._paste_text(text)
+            self._paste_text(text, self.canvas.cursor_scene_pos())
 
     def _paste_text(self, text: str, at=None) -> None:
         ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
@@ -405,6 +421,7 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         ids = self._guarded(expand_block, self.doc, node_id, self.stack)
         if ids:
             self.canvas.select(ids)
+            self.canvas.show_nodes(ids)
 
     # ---- view -------------------------------------------------------------
     def fit(self) -> None:

@@ -22,7 +22,7 @@ def overlaps(a, b) -> bool:
 
 
 def laid_out(doc, direction):
-    for node_id, pos in layered_layout(doc, direction).items():
+    for node_id, pos in layered_layout(doc, direction, aspect=None).items():  # one column
         doc.set_position(node_id, pos)
     return doc
 

@@ -1,0 +1,116 @@
+"""New nodes land in the right place: dropped on a wire, pasted, duplicated, expanded."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph.document import Edge
+
+from .gestures import EXAMPLES, show
+
+CTRL = QtCore.Qt.ControlModifier
+
+
+def by_name(window, name: str) -> str:
+    return next(nid for nid, n in window.doc.nodes.items() if n.name == name)
+
+
+def overlapping(window) -> list[tuple[str, str]]:
+    rects = {window.doc.nodes[n].name: item.sceneBoundingRect()
+             for n, item in window.canvas.views.items()}
+    names = sorted(rects)
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+            if rects[a].intersects(rects[b])]
+
+
+def palette_mime(window, kind: str) -> QtCore.QMimeData:
+    """What dragging `kind` out of the palette carries."""
+    tree = window.palette.tree
+    item = next(tree.topLevelItem(g).child(i) for g in range(tree.topLevelItemCount())
+                for i in range(tree.topLevelItem(g).childCount())
+                if tree.topLevelItem(g).child(i).text(0) == kind)
+    return tree.mimeData([item])
+
+
+def drop(window, mime, point: QtCore.QPoint) -> None:
+    """Drag enter, move and drop events on the viewport at `point`."""
+    viewport = window.canvas.viewer.viewport()
+    args = (QtCore.QPointF(point), QtCore.Qt.CopyAction, mime, QtCore.Qt.LeftButton,
+            QtCore.Qt.NoModifier)
+    QtWidgets.QApplication.sendEvent(viewport, QtGui.QDragEnterEvent(point, *args[1:]))
+    QtWidgets.QApplication.sendEvent(viewport, QtGui.QDragMoveEvent(point, *args[1:]))
+    QtWidgets.QApplication.sendEvent(viewport, QtGui.QDropEvent(*args))
+    QtWidgets.QApplication.processEvents()
+
+
+def wire_middle(window, src: str, dst: str) -> QtCore.QPoint:
+    out = window.canvas.views[src].outputs[0].sceneBoundingRect().center()
+    inp = window.canvas.views[dst].inputs[0].sceneBoundingRect().center()
+    return window.canvas.viewer.mapFromScene((out + inp) / 2)
+
+
+def mlp(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def test_a_node_dropped_on_a_wire_is_spliced_in_without_overlap(make_window, qtbot):
+    window = mlp(make_window, qtbot)
+    hidden, dropout = by_name(window, "hidden"), by_name(window, "dropout")
+    drop(window, palette_mime(window, "BatchNormalization"), wire_middle(window, hidden, dropout))
+    (bn,) = [n for n, node in window.doc.nodes.items() if node.kind == "BatchNormalization"]
+    assert {Edge(hidden, 0, bn, 0), Edge(bn, 0, dropout, 0)} <= set(window.doc.edges)
+    assert Edge(hidden, 0, dropout, 0) not in window.doc.edges
+    ys = [window.canvas.views[n].y() for n in (hidden, bn, dropout)]
+    assert ys == sorted(ys)
+    assert overlapping(window) == []
+    window.undo()
+    assert Edge(hidden, 0, dropout, 0) in window.doc.edges and len(window.doc.nodes) == 4
+
+
+def test_a_node_needing_two_inputs_dropped_on_a_wire_is_only_placed(make_window, qtbot):
+    window = mlp(make_window, qtbot)
+    hidden, dropout = by_name(window, "hidden"), by_name(window, "dropout")
+    drop(window, palette_mime(window, "Add"), wire_middle(window, hidden, dropout))
+    assert Edge(hidden, 0, dropout, 0) in window.doc.edges and len(window.doc.nodes) == 5
+
+
+def test_paste_lands_at_the_cursor_and_duplicates_go_beside(make_window, qtbot):
+    window = mlp(make_window, qtbot)
+    viewer, viewport = window.canvas.viewer, window.canvas.viewer.viewport()
+    window.canvas.select([by_name(window, "dropout")])
+    QTest.keyClick(viewer, QtCore.Qt.Key_C, CTRL)
+    spot = QtCore.QPoint(40, 40)  # empty canvas, top left
+    QtGui.QCursor.setPos(viewport.mapToGlobal(spot))
+    QTest.keyClick(viewer, QtCore.Qt.Key_V, CTRL)
+    (pasted,) = window.canvas.selected_ids()
+    where = viewer.mapToScene(spot)
+    item = window.canvas.views[pasted]
+    assert (item.x(), item.y()) == pytest.approx((where.x(), where.y()))
+    QtGui.QCursor.setPos(viewport.mapToGlobal(viewport.rect().center()) + QtCore.QPoint(0, 9999))
+    for _ in range(2):  # twice: the second copy must not land on the first
+        window.canvas.select([by_name(window, "hidden")])
+        QTest.keyClick(viewer, QtCore.Qt.Key_D, CTRL)
+    assert len(window.doc.nodes) == 7
+    assert overlapping(window) == []
+
+
+def test_an_expanded_block_is_laid_out_in_place_and_on_screen(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    before, block, after = (by_name(window, n) for n in ("res1", "res2", "res3"))
+    window.canvas.select([block])
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_B, CTRL | QtCore.Qt.ShiftModifier)
+    new = window.canvas.selected_ids()
+    names = {node.name for node in window.doc.nodes.values()}
+    assert "res2" not in names and len(new) > 5
+    views = window.canvas.views
+    assert all(views[before].y() < views[n].y() < views[after].y() for n in new)
+    assert overlapping(window) == []
+    visible = window.canvas.viewer.visible_scene_rect()
+    assert all(visible.contains(views[n].sceneBoundingRect()) for n in new)
