@@ -10,7 +10,7 @@ port is invisible.
 from __future__ import annotations
 
 from NodeGraphQt.widgets.viewer import NodeViewer
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from .nodes import DETAIL_SCALE, LayerNodeItem
 from .pipes import LABEL_SCALE, LayerPipeItem
@@ -26,6 +26,7 @@ class CanvasViewer(NodeViewer):
         super().__init__(parent, undo_stack=undo_stack)
         self.detail = True
         self.labels = True
+        self.empty_hint = ""  # drawn over an empty canvas: how to begin
 
     # ---- modifier keys ----------------------------------------------------
     # NodeGraphQt tracks Ctrl/Shift/Alt from key presses and releases seen by the view. A
@@ -88,6 +89,38 @@ class CanvasViewer(NodeViewer):
         self._update_scene()
         if self.get_zoom() > 0.1:
             self.reset_zoom(self._scene_range.center())
+
+    def show_top(self, items, scale: float, margin: float = 20.0) -> None:
+        """Zoom to `scale` showing the top of the items: centred when they are narrower
+        than the view, from their left edge when wider."""
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        size = self.viewport().size()  # fitInView keeps 2 px free on each side
+        width, height = (size.width() - 4) / scale, (size.height() - 4) / scale
+        left = (rect.center().x() - width / 2 if rect.width() + 2 * margin <= width
+                else rect.left() - margin)
+        self._scene_range = QtCore.QRectF(left, rect.top() - margin, width, height)
+        self._update_scene()
+
+    def set_empty_hint(self, text: str) -> None:
+        if text != self.empty_hint:
+            self.empty_hint = text
+            self.viewport().update()
+
+    def drawForeground(self, painter, rect):  # noqa: N802 (Qt override)
+        super().drawForeground(painter, rect)
+        if self.empty_hint:
+            painter.save()
+            painter.resetTransform()
+            area = QtCore.QRectF(self.viewport().rect()).adjusted(80, 80, -80, -80)
+            painter.setPen(QtGui.QColor(170, 176, 186))
+            font = painter.font()
+            font.setPointSizeF(12.0)
+            painter.setFont(font)
+            painter.drawText(area, QtCore.Qt.AlignCenter | QtCore.Qt.TextWordWrap,
+                             self.empty_hint)
+            painter.restore()
 
     def center_items(self, items) -> None:
         if items:

@@ -53,6 +53,16 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             if issue.fixes:
                 self.setItemWidget(item, 3, self._fix_buttons(issue))
 
+    def show_hint(self, text: str) -> None:
+        """One informative row instead of issues (an empty project has nothing to fix)."""
+        if self._shown == (text,):
+            return
+        self._shown = (text,)
+        self.clear()
+        item = QtWidgets.QTreeWidgetItem(["ℹ", "", text])
+        item.setToolTip(2, text)
+        self.addTopLevelItem(item)
+
     def _fix_buttons(self, issue) -> QtWidgets.QWidget:
         """One button per fix of `issue`; a click applies it."""
         box = QtWidgets.QWidget()

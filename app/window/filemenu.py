@@ -82,7 +82,7 @@ class FileMixin:
             for node_id, pos in self.canvas.positions().items():
                 self.doc.set_position(node_id, pos)
         self.update_title()
-        QtCore.QTimer.singleShot(0, self.fit)
+        QtCore.QTimer.singleShot(0, self.start_view)
 
     # ---- commands ---------------------------------------------------------
     def new_project(self) -> None:
@@ -230,7 +230,8 @@ class FileMixin:
     def _build_examples_menu(self) -> None:
         menu = self.submenus["examples"]
         for path in files.example_files():
-            menu.addAction(path.stem.replace("_", " "), lambda p=path: self.open_path(str(p)))
+            menu.addAction(path.stem.replace("_", " "),
+                           lambda p=path: self.new_from_template(str(p)))
         menu.setEnabled(bool(menu.actions()))
 
     # ---- autosave and recovery ---------------------------------------------

@@ -29,7 +29,9 @@ def recovery_path() -> Path:
 
 
 def examples_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "examples"
+    from .style import RESOURCES
+
+    return RESOURCES / "examples"
 
 
 def example_files() -> list[Path]:

@@ -20,12 +20,13 @@ from ..panels.summary import SummaryPanel
 from .filemenu import FileMixin
 from .importing import ImportMixin
 from .menus import build_menus
+from .start import HOW_TO_BEGIN, StartMixin
 
 NEW_NODE_STEP = 40.0
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 
 
-class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow):
+class MainWindow(FileMixin, ImportMixin, StartMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
     def __init__(self, path: str | None = None, recover: bool = True):
@@ -43,6 +44,7 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         self.init_user_blocks()
         self._build_training()
         self._build_search()
+        self.init_start_panel()
         self.init_files(path, recover)
         self.refresh_panels()
 
@@ -112,12 +114,7 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
             controller = self.training.controller
             controller.data_issues_found.connect(self._on_training_data_issues)
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
-            # In a scroll area, so the panel's minimum height does not squeeze the canvas.
-            scroll = QtWidgets.QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
-            scroll.setWidget(self.training)
-            self.training_dock.widget().layout().addWidget(scroll)
+            self.training_dock.widget().layout().addWidget(scrolled(self.training))
         return self.training
 
     def _build_search(self) -> None:
@@ -140,7 +137,7 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
 
             self.search = SearchPanel(self.doc, self.stack, lambda: self.path)
             self.search.status_message.connect(self.show_message)
-            self.search_dock.widget().layout().addWidget(self.search)
+            self.search_dock.widget().layout().addWidget(scrolled(self.search))
         return self.search
 
     def _on_train_action(self, name: str) -> None:
@@ -184,6 +181,9 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
         self.project.events.history_changed.connect(self._on_project_history_changed)
         self.project.events.path_changed.connect(self._on_project_path_changed)
         self.project.events.analysis_changed.connect(self._on_project_analysis_changed)
+        for kind in (self.doc.events.node_added, self.doc.events.node_removed,
+                     self.doc.events.reset):
+            kind.connect(self._on_doc_nodes_changed)
 
     # ---- the project and what it holds ------------------------------------
     @property
@@ -219,12 +219,17 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
 
     def refresh_panels(self) -> None:
         analysis = self.analysis
-        self.issues.show_issues([*analysis.issues, *getattr(self, "data_issues", [])])
+        if self.doc.nodes:
+            self.issues.show_issues([*analysis.issues, *getattr(self, "data_issues", [])])
+        else:  # an empty project is a start, not two errors
+            self.issues.show_hint("The project is empty. " + HOW_TO_BEGIN)
         self.summary.show_analysis(analysis)
         self.properties.refresh_info()
         trainable, frozen = analysis.total_params
         self.params_label.setText(f"{trainable + frozen:,} params ({trainable:,} trainable)")
         errors, warnings = len(analysis.errors), len(analysis.warnings)
+        if not self.doc.nodes:
+            errors = warnings = 0
         self.problems_label.setText(f"{errors} error{'s' * (errors != 1)}, "
                                     f"{warnings} warning{'s' * (warnings != 1)}")
         self.problems_label.setProperty("bad", errors > 0)
@@ -235,6 +240,9 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
 
     def _on_project_analysis_changed(self, _event) -> None:
         self.code.schedule()  # not on moves: positions change neither analysis nor code
+
+    def _on_doc_nodes_changed(self, _event) -> None:
+        self.update_start_panel()
 
     def _on_project_path_changed(self, _event) -> None:
         self.update_title()
@@ -264,6 +272,8 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
             self._paste_text(bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode(), pos)
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Resize and hasattr(self, "start_panel"):
+            self.place_start_panel()
         if event.type() == QtCore.QEvent.ContextMenu:
             self._select_node_at(event.pos())
             self._show_canvas_menu(event.globalPos())
@@ -450,6 +460,15 @@ class MainWindow(FileMixin, ImportMixin, UserBlocksMixin, QtWidgets.QMainWindow)
     def focus_palette(self) -> None:
         self.palette_dock.show()
         self.palette.focus_search()
+
+
+def scrolled(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    """`widget` in a scroll area, so its minimum height does not squeeze the canvas."""
+    scroll = QtWidgets.QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
 
 
 def app_icon() -> QtGui.QIcon:

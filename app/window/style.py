@@ -6,7 +6,9 @@ from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+from ... import resources
+
+RESOURCES = Path(resources.__file__).resolve().parent  # the installed resources folder
 
 
 def icon_path(name: str) -> Path:

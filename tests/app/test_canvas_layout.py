@@ -30,9 +30,10 @@ def assert_no_overlap(boxes) -> None:
             assert not a.intersects(b), (a, b)
 
 
-def check_readable(window, path) -> None:
+def check_readable(window, qtbot, path) -> None:
     show_at(window)
     assert window.open_path(path, ask=False)
+    qtbot.wait(20)  # the starting view is set on the next turn of the event loop
     scale = layout_and_fit(window)
     assert scale >= READABLE_SCALE, f"{path}: fit scale {scale:.3f}"
     assert_no_overlap(node_boxes(window))
@@ -40,10 +41,10 @@ def check_readable(window, path) -> None:
     assert all(visible.contains(box) for box in node_boxes(window))
 
 
-def test_imported_mobilenet_v2_is_readable_after_fit(window, imported_project):
-    check_readable(window, imported_project("MobileNetV2"))
+def test_imported_mobilenet_v2_is_readable_after_fit(window, qtbot, imported_project):
+    check_readable(window, qtbot, imported_project("MobileNetV2"))
 
 
 @pytest.mark.slow
-def test_imported_resnet50_is_readable_after_fit(window, imported_project):
-    check_readable(window, imported_project("ResNet50"))
+def test_imported_resnet50_is_readable_after_fit(window, qtbot, imported_project):
+    check_readable(window, qtbot, imported_project("ResNet50"))
