@@ -113,7 +113,8 @@ class ResultsView(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel("No finished run yet.")
         self.title.setWordWrap(True)
         self.metrics = QtWidgets.QTableWidget(0, 3)
-        self.metrics.setHorizontalHeaderLabels(["metric", "training", "validation"])
+        self.metrics.setHorizontalHeaderLabels(["metric", "training (last epoch)",
+                                                "validation (last epoch)"])
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.confusion = QtWidgets.QTableWidget(0, 0)
         self.confusion.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
@@ -135,7 +136,15 @@ class ResultsView(QtWidgets.QWidget):
         scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.samples)
-        tabs.addTab(scroll, "Sample predictions")
+        samples = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(samples)
+        legend = QtWidgets.QLabel("Under each sample: the predicted class. ✓ right; ✗ wrong, "
+                                  "in red, with the true class.")
+        legend.setObjectName("Hint")
+        legend.setWordWrap(True)
+        column.addWidget(legend)
+        column.addWidget(scroll, 1)
+        tabs.addTab(samples, "Sample predictions")
         self.tabs = tabs
         layout = QtWidgets.QVBoxLayout(self)
         top = QtWidgets.QHBoxLayout()
@@ -185,8 +194,10 @@ class ResultsView(QtWidgets.QWidget):
     def _fill_metrics(self, logs: dict, evaluated: dict, split: str | None) -> None:
         names = sorted({n[4:] if n.startswith("val_") else n for n in [*logs, *evaluated]},
                        key=lambda n: (n != "loss", n))
-        columns = ["metric", "training", "validation"] + ([split or "evaluation"]
-                                                           if evaluated else [])
+        # The last epoch's logs, then the final evaluation: the split can be "validation"
+        # or "training" too, so the headers say which is which.
+        columns = ["metric", "training (last epoch)", "validation (last epoch)"] + (
+            [f"{split or 'final'} (final evaluation)"] if evaluated else [])
         self.metrics.setColumnCount(len(columns))
         self.metrics.setHorizontalHeaderLabels(columns)
         self.metrics.setRowCount(len(names))
@@ -252,9 +263,13 @@ class ResultsView(QtWidgets.QWidget):
         label.setAlignment(QtCore.Qt.AlignCenter)
         good = true == pred
         label.setToolTip(f"predicted {names[pred]}, true {names[true]}")
-        caption = QtWidgets.QLabel(f"{names[pred]} / {names[true]}")
+        caption = QtWidgets.QLabel(f"✓ {names[pred]}" if good else
+                                   f"✗ {names[pred]}  (true {names[true]})")
+        caption.setObjectName("right" if good else "wrong")
         caption.setAlignment(QtCore.Qt.AlignCenter)
         caption.setStyleSheet(f"color: {'#7bd389' if good else '#ff6b6b'}")
+        if not good:  # a red frame, so the wrong ones stand out at a glance
+            label.setStyleSheet("border: 2px solid #ff6b6b")
         tile = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(tile)
         column.addWidget(label)

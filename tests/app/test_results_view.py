@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6 import QtWidgets
 
 from kerascanvas.app.training.controller import RunRecord, TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
@@ -42,8 +43,14 @@ def check_filled(view: ResultsView, tmp_path) -> None:
         y_true, y_pred, x = saved["y_true"], saved["y_pred"], saved["x"]
     np.testing.assert_array_equal(shown_matrix(view),
                                   confusion_matrix(y_true, y_pred, labels=range(10)))
-    assert view.metrics.horizontalHeaderItem(3).text() == "validation"
+    headers = [view.metrics.horizontalHeaderItem(i).text()
+               for i in range(view.metrics.columnCount())]
+    assert headers[3] == "validation (final evaluation)" and len(set(headers)) == len(headers)
     assert view.samples_grid.count() == min(len(x), 18)
+    shown = min(len(x), 18)
+    wrong = view.samples.findChildren(QtWidgets.QLabel, "wrong")
+    assert len(wrong) == int((y_true[:shown] != y_pred[:shown]).sum())
+    assert all("true" in label.text() for label in wrong)
     path = view.save_model(str(tmp_path / "trained"))
     model = import_keras().saving.load_model(path, safe_mode=True)
     np.testing.assert_array_equal(model.predict(x, verbose=0).argmax(-1), y_pred[:len(x)])
