@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.layers.preprocessing import needs_adapt
 from kerascanvas.graph.training import resolve_training
 
 from . import finetune
@@ -106,13 +107,28 @@ def optimizer_function(options: dict[str, Any], phased: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def adapt_lines(plan: Plan) -> str:
+    """Adapt the preprocessing layers that learn from data on the training inputs, as the
+    app's trainer does (runtime/adapt.py); empty when there are none."""
+    names = [s.name for s in plan.steps if needs_adapt(s.spec.kind, s.params)]
+    if not names:
+        return ""
+    return (f"{INDENT}# These preprocessing layers learn their state from the training inputs.\n"
+            f"{INDENT}for name in {literal(names)}:\n"
+            f"{INDENT * 2}layer = model.get_layer(name)\n"
+            f"{INDENT * 2}feeder = keras.Model(model.inputs, layer.input)\n"
+            f"{INDENT * 2}layer.adapt(feeder.predict(packed(x, INPUTS), verbose=0,\n"
+            f"{INDENT * 2}                           batch_size=SETTINGS['batch_size']))\n")
+
+
 def main_function(plan: Plan, phased: bool) -> str:
     """`def main(argv=None)`: the dtype policy when mixed, one fit or the two fine-tuning phases."""
     policy = MAIN_POLICY if plan.mixed else ""
+    data = MAIN_DATA + adapt_lines(plan)
     if phased:
         return (MAIN_PARSER + finetune.MAIN_EPOCHS + MAIN_ARGS + policy + finetune.MAIN_BUILD
-                + MAIN_DATA + finetune.MAIN_FIT + MAIN_END)
-    return MAIN_PARSER + MAIN_EPOCHS + MAIN_ARGS + policy + MAIN_BUILD + MAIN_DATA + MAIN_FIT \
+                + data + finetune.MAIN_FIT + MAIN_END)
+    return MAIN_PARSER + MAIN_EPOCHS + MAIN_ARGS + policy + MAIN_BUILD + data + MAIN_FIT \
         + MAIN_END
 
 

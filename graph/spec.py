@@ -26,7 +26,7 @@ CountRule = Callable[[Mapping[str, Any], list[Shape]], tuple[int, int]]
 
 CATEGORIES = (
     "Input", "Core", "Convolution", "Pooling", "Reshaping", "Normalization", "Merging",
-    "Activation", "Recurrent", "Attention", "Blocks",
+    "Activation", "Recurrent", "Attention", "Preprocessing", "Augmentation", "Blocks",
 )
 
 
@@ -63,6 +63,8 @@ class LayerSpec:
         keras_module: where the class lives, for codegen (`keras.layers` by default).
         unexposed: `get_config()` keys deliberately not offered as params (tests check
             that every other key is covered).
+        start: (name, value) pairs a freshly placed node stores besides the required
+            params, where Keras needs one of several optional params set.
     """
 
     kind: str
@@ -80,6 +82,7 @@ class LayerSpec:
     expand: Callable | None = None
     keras_module: str = "keras.layers"
     unexposed: tuple[str, ...] = ()
+    start: tuple[tuple[str, Any], ...] = ()
 
     @property
     def is_block(self) -> bool:
@@ -101,8 +104,8 @@ class LayerSpec:
         return f"in_{port}"
 
     def initial_params(self) -> dict[str, Any]:
-        """Params a freshly placed node stores: the required ones only."""
-        return {p.name: p.initial for p in self.params if p.required}
+        """Params a freshly placed node stores: the required ones and `start`."""
+        return {**{p.name: p.initial for p in self.params if p.required}, **dict(self.start)}
 
     def resolve(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Fill in defaults and coerce every value; raise `ParamError` on the first bad one."""

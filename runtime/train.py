@@ -340,6 +340,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         TrainingRefused: refused settings or a model that cannot be continued.
     """
     from . import distributed as ranks
+    from .adapt import adapt_layers
     from .bridge import FastBridge
     from .callbacks import save_atomic
 
@@ -363,6 +364,9 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         with device_scope(result.device):
             result.model = make_model(doc, resolved, plan.steps, initial_model)
             refuse_untrainable(result.model)
+            if not initial_model:  # a continued model keeps the state it learned
+                stage = "adapting the preprocessing layers to the training data"
+                adapt_layers(result.model, plan.fit["x"], int(resolved["batch_size"]))
             stage = "moving the data to the device"
             ranks.place(session, plan, result.device, result.model)
             stage = "training"

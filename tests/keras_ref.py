@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 
 from kerascanvas.graph.spec import LayerSpec
 
@@ -29,11 +30,35 @@ def _shape_of(t) -> tuple:
     return tuple(t.shape)
 
 
+def checked_eagerly(spec: LayerSpec) -> bool:
+    """Kinds whose symbolic build in Keras checks nothing about the input (any rank or
+    channel count gets a shape), while the call on arrays refuses: their verdict
+    includes a run on arrays. Adaptive pooling, image resizing and augmentations, audio."""
+    return (spec.kind.startswith("Adaptive") or spec.category == "Augmentation"
+            or spec.kind in ("Resizing", "CenterCrop", "MelSpectrogram"))
+
+
+def run_eagerly(spec: LayerSpec, params: dict, input_shapes) -> None:
+    """Call the layer on zero arrays of the shapes, in training mode. An unknown batch is 2,
+    another unknown dim 4 (for MelSpectrogram, which pads by reflection, 4096 samples)."""
+    unknown = 4096 if spec.kind == "MelSpectrogram" else 4
+    arrays = [np.zeros([(2 if i == 0 else unknown) if d is None else d for i, d in enumerate(s)],
+                       "float32") for s in input_shapes]
+    layer = keras_layer(spec, params)
+    if spec.is_merge:
+        layer(arrays, training=True)
+    else:
+        layer(*arrays, training=True)
+
+
 def keras_output(spec: LayerSpec, params: dict, input_shapes) -> tuple[list, tuple[int, int]]:
-    """(output shapes, (trainable, non_trainable)) that Keras computes symbolically."""
+    """(output shapes, (trainable, non_trainable)) that Keras computes symbolically
+    (for `checked_eagerly` kinds, after a run on arrays that must succeed too)."""
     if spec.kind == "Input":
         t = keras.Input(**params)
         return [_shape_of(t)], (0, 0)
+    if checked_eagerly(spec):
+        run_eagerly(spec, params, input_shapes)
     tensors = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
     layer = keras_layer(spec, params)
     out = call_layer(spec, layer, tensors)

@@ -48,17 +48,8 @@ EXCLUDED = {
 
 # Not yet a node kind: imports keep them as generic KerasLayer nodes meanwhile.
 PENDING = {
-    "AugMix", "AutoContrast", "Bidirectional",
-    "CategoryEncoding", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization",
-    "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "CutMix", "Discretization", "EinsumDense",
-    "Equalization", "MaxNumBoundingBoxes", "MelSpectrogram", "MixUp",
-    "Normalization", "Pipeline", "RandAugment", "RandomBrightness", "RandomColorDegeneration",
-    "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomElasticTransform",
-    "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale", "RandomHue",
-    "RandomInvert", "RandomPerspective", "RandomPosterization", "RandomRotation",
-    "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom",
-    "Resizing", "STFTSpectrogram", "Solarization",
-    "SpectralNormalization", "TimeDistributed",
+    "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "EinsumDense",
+    "MaxNumBoundingBoxes", "Pipeline", "SpectralNormalization", "TimeDistributed",
 }
 
 
