@@ -1,9 +1,12 @@
 """The graph as a picture: PNG or SVG, drawn offscreen like `plot_model(show_shapes=True)`.
 
-One painter routine draws both formats: a box per node (name, kind, output
-shape, parameter count; problems in red) and an arrow per edge labelled with
-the tensor shape it carries. Positions come from the canvas (the document's
-`ui.positions`) when every node has one, otherwise from the layered layout.
+One painter routine draws both formats, with the canvas' own node sizes and
+layout: a box per node (name; kind, parameter count; the output shape when no
+edge carries it; problems in red) and an arrow per edge labelled with the
+tensor shape it carries. Positions are the canvas positions (the document's
+`ui.positions`) when every node has one and no two boxes overlap, otherwise a
+fresh layered layout of those boxes. The picture's bounds hold every box and
+every label, so nothing is clipped.
 """
 
 from __future__ import annotations
@@ -16,67 +19,98 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
-from .render import count_text, shape_text
+from .nodes import MIN_WIDTH, PAD, node_fonts, node_size
+from .render import outputs_text, shape_text, subtitle_text
 
-NODE_SIZE = (220.0, 84.0)
+NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0
+LABEL_OFFSET = 6.0
+EXPORT_ASPECT = 1.4  # a fresh layout for a picture fills a landscape page
 FORMATS = ("png", "svg")
 _FILL, _ERROR_FILL = QtGui.QColor("#eef3fb"), QtGui.QColor("#fbeaea")
 _BORDER, _ERROR = QtGui.QColor("#4a6fa5"), QtGui.QColor("#c0392b")
 _TEXT, _MUTED = QtGui.QColor("#1c1c1c"), QtGui.QColor("#555555")
 
 
-def node_positions(doc: Document) -> dict[str, tuple[float, float]]:
-    """Top-left corners: the canvas positions if every node has one, else a fresh layout."""
-    stored = {nid: doc.position(nid) for nid in doc.nodes}
-    if doc.nodes and all(stored.values()):
-        return {nid: (float(p[0]), float(p[1])) for nid, p in stored.items()}
-    return layered_layout(doc, "TB", {nid: NODE_SIZE for nid in doc.nodes})
-
-
-def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[str]:
-    """The text of a node box: name, kind, output shape(s), parameter count."""
-    node = doc.nodes[node_id]
-    result = analysis.results.get(node_id)
-    kind = node.kind
-    if kind == "UserBlock":
-        kind = f"UserBlock {node.params.get('block', '')}"
-    lines = [node.name, kind]
-    shapes = result.output_shapes if result is not None else None
-    lines.append(" ".join(shape_text(s) for s in shapes) if shapes else "?")
-    counted = count_text(result.count) if result is not None else ""
-    if counted:
-        lines.append(counted)
+def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[tuple[str, str]]:
+    """(font key, text) of a node box, as the canvas draws it."""
+    node, result = doc.nodes[node_id], analysis.results.get(node_id)
+    lines = [("title", node.name),
+             ("small", subtitle_text(doc, node, result, node_id in doc.outputs))]
+    if not doc.out_edges(node_id) or node_id in doc.outputs:
+        lines.append(("mono", outputs_text(result)))
     return lines
 
 
-def _bounds(positions) -> QtCore.QRectF:
-    xs = [p[0] for p in positions.values()] or [0.0]
-    ys = [p[1] for p in positions.values()] or [0.0]
-    w, h = NODE_SIZE
-    return QtCore.QRectF(min(xs) - MARGIN, min(ys) - MARGIN,
-                         max(xs) - min(xs) + w + 2 * MARGIN, max(ys) - min(ys) + h + 2 * MARGIN)
+def node_boxes(doc: Document, analysis: Analysis) -> dict[str, QtCore.QRectF]:
+    """Each node's box: canvas positions when they hold every box apart, else a layout."""
+    sizes = {nid: node_size(node_lines(doc, analysis, nid)) for nid in doc.nodes}
+    stored = {nid: doc.position(nid) for nid in doc.nodes}
+    if doc.nodes and all(stored.values()):
+        boxes = {nid: QtCore.QRectF(float(p[0]), float(p[1]), *sizes[nid])
+                 for nid, p in stored.items()}
+        if not any_overlap(list(boxes.values())):
+            return boxes
+    positions = layered_layout(doc, "TB", sizes, aspect=EXPORT_ASPECT)
+    return {nid: QtCore.QRectF(*positions[nid], *sizes[nid]) for nid in doc.nodes}
 
 
-def _draw_edges(painter: QtGui.QPainter, doc, analysis, positions) -> None:
-    w, h = NODE_SIZE
-    painter.setPen(QtGui.QPen(_MUTED, 1.4))
-    small = QtGui.QFont(painter.font())
-    small.setPointSizeF(7.5)
+def any_overlap(rects: list[QtCore.QRectF]) -> bool:
+    """Whether two rectangles share area (sorted sweep: fast for laid-out graphs)."""
+    ordered = sorted(rects, key=QtCore.QRectF.left)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b.left() >= a.right():
+                break
+            if a.intersected(b).isValid():
+                return True
+    return False
+
+
+def _edge_ends(edge, boxes) -> tuple[QtCore.QPointF, QtCore.QPointF]:
+    src, dst = boxes[edge.src], boxes[edge.dst]
+    return (QtCore.QPointF(src.center().x(), src.bottom()),
+            QtCore.QPointF(dst.center().x(), dst.top()))
+
+
+def _label_rect(painter_metrics: QtGui.QFontMetricsF, text: str, start, end) -> QtCore.QRectF:
+    middle = (start + end) / 2
+    width, height = painter_metrics.horizontalAdvance(text), painter_metrics.height()
+    return QtCore.QRectF(middle.x() + LABEL_OFFSET, middle.y() - height / 2, width + 2, height)
+
+
+def _label_font() -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(7.5)
+    return font
+
+
+def _bounds(doc, analysis, boxes) -> QtCore.QRectF:
+    rect = QtCore.QRectF()
+    for box in boxes.values():
+        rect = rect.united(box)
+    metrics = QtGui.QFontMetricsF(_label_font())
     for edge in doc.edges:
-        if edge.src not in positions or edge.dst not in positions:
+        if edge.src in boxes and edge.dst in boxes:
+            text = shape_text(analysis.edge_shape(edge))
+            rect = rect.united(_label_rect(metrics, text, *_edge_ends(edge, boxes)))
+    return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+
+
+def _draw_edges(painter: QtGui.QPainter, doc, analysis, boxes) -> None:
+    painter.setPen(QtGui.QPen(_MUTED, 1.4))
+    font = _label_font()
+    metrics = QtGui.QFontMetricsF(font)
+    for edge in doc.edges:
+        if edge.src not in boxes or edge.dst not in boxes:
             continue
-        sx, sy = positions[edge.src]
-        dx, dy = positions[edge.dst]
-        start = QtCore.QPointF(sx + w / 2, sy + h)
-        end = QtCore.QPointF(dx + w / 2, dy)
+        start, end = _edge_ends(edge, boxes)
         painter.drawLine(start, end)
         _arrow_head(painter, start, end)
         painter.save()
-        painter.setFont(small)
-        middle = (start + end) / 2
-        painter.drawText(QtCore.QPointF(middle.x() + 4, middle.y()),
-                         shape_text(analysis.edge_shape(edge)))
+        painter.setFont(font)
+        text = shape_text(analysis.edge_shape(edge))
+        painter.drawText(_label_rect(metrics, text, start, end), QtCore.Qt.AlignLeft, text)
         painter.restore()
 
 
@@ -91,32 +125,31 @@ def _arrow_head(painter: QtGui.QPainter, start: QtCore.QPointF, end: QtCore.QPoi
     painter.drawPolygon(QtGui.QPolygonF([end, left.p2(), right.p2()]))
 
 
-def _draw_nodes(painter: QtGui.QPainter, doc, analysis, positions) -> None:
-    w, h = NODE_SIZE
-    bold = QtGui.QFont(painter.font())
-    bold.setBold(True)
-    for nid, (x, y) in positions.items():
-        failing = bool([i for i in analysis.issues_for(nid) if i.severity == "error"])
-        painter.setPen(QtGui.QPen(_ERROR if failing else _BORDER, 1.6))
+def _draw_nodes(painter: QtGui.QPainter, doc, analysis, boxes) -> None:
+    fonts = node_fonts()
+    for nid, box in boxes.items():
+        failing = any(i.severity == "error" for i in analysis.issues_for(nid))
+        painter.setPen(QtGui.QPen(_ERROR if failing else _BORDER, 1.4))
         painter.setBrush(_ERROR_FILL if failing else _FILL)
-        painter.drawRoundedRect(QtCore.QRectF(x, y, w, h), 8, 8)
-        for row, text in enumerate(node_lines(doc, analysis, nid)):
-            painter.setFont(bold if row == 0 else QtGui.QFont(painter.font()))
-            painter.setPen(_TEXT if row == 0 else _MUTED)
-            rect = QtCore.QRectF(x + 8, y + 4 + row * 19, w - 16, 19)
-            painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignLeft, text)
-            if row == 0:
-                painter.setFont(QtGui.QFont(bold.family(), bold.pointSize()))
+        painter.drawRect(box)  # a plain rect: one <rect> per node in the SVG
+        y = box.top() + PAD
+        for key, text in node_lines(doc, analysis, nid):
+            height = QtGui.QFontMetricsF(fonts[key]).height()
+            painter.setFont(fonts[key])
+            painter.setPen(_TEXT if key == "title" else _MUTED)
+            painter.drawText(QtCore.QRectF(box.left(), y, box.width(), height),
+                             QtCore.Qt.AlignCenter, text)
+            y += height + (2.0 if key == "title" else 0.0)
 
 
 def paint_graph(painter: QtGui.QPainter, doc: Document, analysis: Analysis,
-                positions, origin: QtCore.QPointF) -> None:
+                boxes, origin: QtCore.QPointF) -> None:
     """Draw edges then nodes, shifted so `origin` lands at (0, 0)."""
     painter.translate(-origin)
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setBrush(_MUTED)
-    _draw_edges(painter, doc, analysis, positions)
-    _draw_nodes(painter, doc, analysis, positions)
+    _draw_edges(painter, doc, analysis, boxes)
+    _draw_nodes(painter, doc, analysis, boxes)
 
 
 def export_image(doc: Document, path: str | Path, fmt: str | None = None,
@@ -132,28 +165,28 @@ def export_image(doc: Document, path: str | Path, fmt: str | None = None,
                          f"Received: {fmt!r} (for {path})")
     _ensure_app()
     analysis = analyze(doc)
-    positions = node_positions(doc)
-    bounds = _bounds(positions)
+    boxes = node_boxes(doc, analysis)
+    bounds = _bounds(doc, analysis, boxes)
     if fmt == "svg":
-        _write_svg(doc, analysis, positions, bounds, path)
+        _write_svg(doc, analysis, boxes, bounds, path)
     else:
-        _write_png(doc, analysis, positions, bounds, path, scale)
+        _write_png(doc, analysis, boxes, bounds, path, scale)
     return path
 
 
-def _write_png(doc, analysis, positions, bounds, path: Path, scale: float) -> None:
+def _write_png(doc, analysis, boxes, bounds, path: Path, scale: float) -> None:
     size = QtCore.QSize(int(bounds.width() * scale), int(bounds.height() * scale))
     image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32)
     image.fill(QtGui.QColor("white"))
     painter = QtGui.QPainter(image)
     painter.scale(scale, scale)
-    paint_graph(painter, doc, analysis, positions, bounds.topLeft())
+    paint_graph(painter, doc, analysis, boxes, bounds.topLeft())
     painter.end()
     if not image.save(str(path), "PNG"):
         raise OSError(f"Could not write the PNG image {path}")
 
 
-def _write_svg(doc, analysis, positions, bounds, path: Path) -> None:
+def _write_svg(doc, analysis, boxes, bounds, path: Path) -> None:
     from PySide6.QtSvg import QSvgGenerator
 
     generator = QSvgGenerator()
@@ -162,7 +195,7 @@ def _write_svg(doc, analysis, positions, bounds, path: Path) -> None:
     generator.setViewBox(QtCore.QRectF(0, 0, bounds.width(), bounds.height()))
     generator.setTitle("Keras Canvas graph")
     painter = QtGui.QPainter(generator)
-    paint_graph(painter, doc, analysis, positions, bounds.topLeft())
+    paint_graph(painter, doc, analysis, boxes, bounds.topLeft())
     painter.end()
     if not path.exists():
         raise OSError(f"Could not write the SVG image {path}")

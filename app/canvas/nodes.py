@@ -75,6 +75,20 @@ def _style() -> dict:
     return _STYLE
 
 
+def node_fonts() -> dict[str, QtGui.QFont]:
+    """The fonts of a node's lines by key: title, small, mono, label."""
+    return _style()["fonts"]
+
+
+def node_size(lines: list[tuple[str, str]], ports: int = 1) -> tuple[float, float]:
+    """(width, height) of a node drawing `lines` ((font key, text) pairs) and `ports` ports
+    on its widest side: the canvas and the exported picture draw nodes the same size."""
+    metrics = _style()["metrics"]
+    width = max(metrics[k].horizontalAdvance(t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
+    width = max(width, ports * 24.0, MIN_WIDTH)
+    return width, sum(metrics[k].height() for k, _ in lines) + 2 * PAD + 4.0
+
+
 class PipeBatch:
     """While `pipes` is a set, moved ports collect their pipes there instead of redrawing
     them: a layout that moves every node then draws each pipe once, not once per end."""
@@ -162,13 +176,8 @@ class LayerNodeItem(AbstractNodeItem):
         return port
 
     def resize(self) -> None:
-        style = _style()
-        m = style["metrics"]
-        lines = self._lines()
-        width = max(m[k].horizontalAdvance(t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
-        ports = max(len(self.inputs), len(self.outputs), 1) * 24.0
-        width = max(width, ports, MIN_WIDTH)
-        height = sum(m[k].height() for k, _ in lines) + 2 * PAD + 4.0
+        ports = max(len(self.inputs), len(self.outputs), 1)
+        width, height = node_size(self._lines(), ports)
         if (width, height) != (self._width, self._height):
             self.prepareGeometryChange()
             self._width, self._height = width, height

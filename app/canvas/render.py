@@ -34,6 +34,31 @@ def node_issues(analysis) -> dict:
     return grouped
 
 
+def kind_text(doc, node) -> str:
+    """The kind as shown: generic layers name their Keras class, call sites their owner."""
+    if node.kind == "KerasLayer":
+        return f"generic {node.params.get('class_name', '?')}"
+    if node.kind == "SharedCall":
+        owner = doc.nodes.get(node.params.get("layer"))
+        return f"shares {owner.name if owner else '?'}"
+    if node.kind == "UserBlock":
+        return f"block {node.params.get('block', '?')}"
+    return node.kind
+
+
+def subtitle_text(doc, node, result, is_output: bool) -> str:
+    """A node's second line: `Conv2D · 320 params · output`."""
+    count = count_text(result.count if result is not None else None)
+    return " · ".join([kind_text(doc, node)] + ([count] if count else [])
+                      + (["output"] if is_output else []))
+
+
+def outputs_text(result) -> str:
+    """The output shape(s) of a node, `?` while unknown."""
+    shapes = list(result.output_shapes or ()) if result is not None else []
+    return "  ".join(shape_text(s) for s in shapes) if shapes else "?"
+
+
 def label_pipes(item, result) -> None:
     """Write each output's shape on the wires leaving it (`?` while it is unknown)."""
     shapes = list(result.output_shapes or ()) if result is not None else []
@@ -94,22 +119,7 @@ class NodeRenderer(QtCore.QObject):
             label_pipes(item, result)
         self.rendered.emit()
 
-    def _kind_text(self, node) -> str:
-        """The kind as shown: generic layers name their Keras class, call sites their owner."""
-        if node.kind == "KerasLayer":
-            return f"generic {node.params.get('class_name', '?')}"
-        if node.kind == "SharedCall":
-            owner = self.canvas.doc.nodes.get(node.params.get("layer"))
-            return f"shares {owner.name if owner else '?'}"
-        if node.kind == "UserBlock":
-            return f"block {node.params.get('block', '?')}"
-        return node.kind
-
     def _draw(self, item, node, result, problems, is_output, unwired) -> None:
-        count = count_text(result.count if result is not None else None)
-        parts = ([self._kind_text(node)] + ([count] if count else [])
-                 + (["output"] if is_output else []))
-        shapes = list(result.output_shapes or ()) if result is not None else []
         severities = {s for s, _ in problems}
         item.status = "error" if "error" in severities else (
             "warning" if "warning" in severities else None)
@@ -117,6 +127,6 @@ class NodeRenderer(QtCore.QObject):
         tip = [f"{node.name} ({node.kind})", node.spec.doc]
         tip += [f"{s.upper()}: {m}" for s, m in problems]
         item.tip = "\n".join(t for t in tip if t)
-        item.set_texts(node.name, " · ".join(parts),
-                       "  ".join(shape_text(s) for s in shapes) if shapes else "?", unwired)
+        item.set_texts(node.name, subtitle_text(self.canvas.doc, node, result, is_output),
+                       outputs_text(result), unwired)
         item.update()

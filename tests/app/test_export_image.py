@@ -63,3 +63,40 @@ def test_export_command_still_writes_code(tmp_path):
     assert app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), "--format", "py",
                          "-o", str(out)]) == 0
     assert "def build_model" in out.read_text()
+
+
+def svg_node_rects(path: Path) -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) of every node box in an exported SVG, in picture units."""
+    rects = []
+    for group in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}g"):
+        dx, dy = 0.0, 0.0
+        transform = group.get("transform", "")
+        if transform.startswith("matrix("):
+            values = [float(v) for v in transform[7:-1].split(",")]
+            dx, dy = values[4], values[5]
+        for rect in group.findall("{http://www.w3.org/2000/svg}rect"):
+            x, y = float(rect.get("x")) + dx, float(rect.get("y")) + dy
+            rects.append((x, y, x + float(rect.get("width")), y + float(rect.get("height"))))
+    return rects
+
+
+def assert_apart_and_inside(path: Path, count: int) -> None:
+    rects = svg_node_rects(path)
+    assert len(rects) == count
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            overlap = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap[0] <= 0 or overlap[1] <= 0, (a, b)
+    view = [float(v) for v in ET.parse(path).getroot().get("viewBox").split()]
+    assert all(r[0] >= 0 and r[1] >= 0 and r[2] <= view[2] and r[3] <= view[3] for r in rects)
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_no_two_node_boxes_overlap_in_the_svg(qapp, tmp_path, example):
+    doc = load(EXAMPLES / f"{example}.json")
+    assert_apart_and_inside(export_image(doc, tmp_path / "graph.svg"), len(doc.nodes))
+
+
+def test_imported_mobilenet_v2_exports_without_overlaps(qapp, tmp_path, imported_project):
+    doc = load(imported_project("MobileNetV2"))
+    assert_apart_and_inside(export_image(doc, tmp_path / "graph.svg"), len(doc.nodes))
