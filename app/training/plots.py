@@ -145,9 +145,15 @@ class TrainingPlots(QtWidgets.QWidget):
     def __init__(self, parent=None, rate_hz: float = REDRAW_HZ):
         super().__init__(parent)
         self.view = pg.GraphicsLayoutWidget()
+        # Learning rates span decades (1e-5 .. 1e-1): a log axis shows them, and a linear
+        # one is scaled to the values (a constant 0.003 is not drawn as 0 on a ±0.4 axis).
+        self.lr_log = QtWidgets.QCheckBox("Learning rate on a log scale")
+        self.lr_log.setChecked(True)
+        self.lr_log.toggled.connect(self._on_lr_log_toggled)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.lr_log)
         self.plots: dict[str, pg.PlotItem] = {}
         self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.nan_texts: list[pg.TextItem] = []
@@ -249,6 +255,8 @@ class TrainingPlots(QtWidgets.QWidget):
             # each axis drawn costs paint time on every redraw.
             lr.showAxis("bottom")
             lr.setLabel("bottom", "epoch")
+            lr.setLogMode(y=self.lr_log.isChecked())
+            self._lr_range = None
         self.plots["learning rate"] = lr
         for row, plot in enumerate(self.plots.values()):
             if self.view.ci.getItem(row, 0) is not plot:
@@ -300,6 +308,36 @@ class TrainingPlots(QtWidgets.QWidget):
             lr = self._item((label, "lr"), "learning rate", train, 2.0,
                             name=label or "learning rate")
             self._push(lr, curves.lr)
+            if not overlay:
+                self._scale_lr(curves.lr.y)
+
+    def _on_lr_log_toggled(self, on: bool) -> None:
+        if "learning rate" in self.plots:
+            self.plots["learning rate"].setLogMode(y=on)
+        self._lr_range = None
+        if self.current is not None and len(self.current.lr):
+            self._scale_lr(self.current.lr.y)
+
+    def _scale_lr(self, values: np.ndarray) -> None:
+        """Fit the learning-rate axis to the values, with room when they are constant."""
+        finite = values[np.isfinite(values) & (values > 0)] if self.lr_log.isChecked() \
+            else values[np.isfinite(values)]
+        if not len(finite):
+            return
+        low, high = float(finite.min()), float(finite.max())
+        if self.lr_log.isChecked():
+            low, high = np.log10(low) - 0.3, np.log10(high) + 0.3  # half a decade around
+        else:
+            pad = (high - low) * 0.1 or abs(high) * 0.5 or 1.0
+            low, high = low - pad, high + pad
+        if getattr(self, "_lr_range", None) != (low, high):
+            self._lr_range = (low, high)
+            self.plots["learning rate"].setYRange(low, high, padding=0)
+
+    def lr_axis_range(self) -> tuple[float, float]:
+        """The learning-rate values at the bottom and top of its axis (not logarithms)."""
+        low, high = self.plots["learning rate"].viewRange()[1]
+        return (10 ** low, 10 ** high) if self.lr_log.isChecked() else (low, high)
 
     def _push(self, item: pg.PlotDataItem, series: Series) -> None:
         state = (id(series), len(series))

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
 
 from kerascanvas.app.training.plots import RunCurves, Series, TrainingPlots
 
@@ -110,3 +112,20 @@ def test_overlays_draw_earlier_runs_in_other_colors(plots):
     plots.redraw()
     hidden = plots.items[("Run 1", "val_loss")].yData
     assert hidden is None or len(hidden) == 0
+
+
+def test_learning_rate_axis_scales_to_its_values(plots, qtbot):
+    """A constant 0.003 sits inside a narrow axis, on the log scale and on the linear one."""
+    curves = RunCurves()
+    for epoch in range(3):
+        curves.add_epoch(epoch, {"loss": 1.0 / (epoch + 1)}, lr=0.003)
+    plots.show_run(curves)
+    plots.redraw()
+    low, high = plots.lr_axis_range()
+    assert 0 < low < 0.003 < high < 0.01
+    box = plots.lr_log  # the option, clicked off as a user would
+    QTest.mouseClick(box, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier,
+                     QtCore.QPoint(8, box.height() // 2))
+    assert not plots.lr_log.isChecked()
+    low, high = plots.lr_axis_range()
+    assert 0 < low < 0.003 < high < 0.01
