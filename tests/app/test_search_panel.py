@@ -3,6 +3,7 @@ edit its range, run a 2-trial study, see both trials, apply the best and undo it
 
 from __future__ import annotations
 
+import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
@@ -61,6 +62,7 @@ def test_a_parameter_is_marked_from_its_editor_and_its_range_edited(make_window,
     assert not button.isChecked() and panel.params.rowCount() == 1
 
 
+@pytest.mark.slow  # the trial server imports keras once (seconds) before the two trials
 def test_the_tab_runs_a_two_trial_study_shows_both_and_applies_the_best(make_window, qtbot,
                                                                         tmp_path):
     project = mlp_project(tmp_path, [{"param": "units", "type": "int", "low": 4,
