@@ -96,18 +96,12 @@ def _swap_type(value: Any) -> Any:
 _OPEN_FIELDS = ("nodes", "blocks", "training")
 
 
-def mutate(data: Any, rng: random.Random) -> Any:
-    """`data` after one random edit (a new object; `data` is not changed)."""
-    data = copy.deepcopy(data)
-    paths = sorted(_paths(data), key=lambda p: repr(p[0]))
-    # Most edits go to values the schema leaves open (params, blocks, training), so that
-    # many mutants load and reach analysis and code generation.
-    deep = [p for p in paths if len(p[0]) > 2 and p[0][0] in _OPEN_FIELDS]
-    path, value = rng.choice(deep if deep and rng.random() < 0.7 else paths)
-    action = rng.choice(["replace", "replace", "replace", "swap", "delete", "duplicate",
-                         "rename"])
+def edit(data: Any, path: tuple, action: str, replacement: Any = None) -> Any:
+    """A copy of `data` whose value at `path` is deleted, duplicated (in a list), renamed to
+    the key `replacement` (in a dict), or replaced by `replacement`."""
     if not path:
-        return hostile_value(rng) if action == "replace" else data
+        return replacement
+    data = copy.deepcopy(data)
     parent = data
     for key in path[:-1]:
         parent = parent[key]
@@ -115,14 +109,28 @@ def mutate(data: Any, rng: random.Random) -> Any:
     if action == "delete":
         del parent[key]
     elif action == "duplicate" and isinstance(parent, list):
-        parent.insert(key, copy.deepcopy(value))
+        parent.insert(key, copy.deepcopy(parent[key]))
     elif action == "rename" and isinstance(parent, dict):
-        parent[rng.choice(HOSTILE_STRINGS)] = parent.pop(key)
-    elif action == "swap":
-        parent[key] = _swap_type(value)
+        parent[replacement] = parent.pop(key)
     else:
-        parent[key] = hostile_value(rng)
+        parent[key] = replacement
     return data
+
+
+def mutate(data: Any, rng: random.Random) -> Any:
+    """`data` after one random edit (a new object; `data` is not changed)."""
+    paths = sorted(_paths(data), key=lambda p: repr(p[0]))
+    # Most edits go to values the schema leaves open (params, blocks, training), so that
+    # many mutants load and reach analysis and code generation.
+    deep = [p for p in paths if len(p[0]) > 2 and p[0][0] in _OPEN_FIELDS]
+    path, value = rng.choice(deep if deep and rng.random() < 0.7 else paths)
+    action = rng.choice(["replace", "replace", "replace", "swap", "delete", "duplicate",
+                         "rename"])
+    if not path and action != "replace":
+        return data
+    replacement = (rng.choice(HOSTILE_STRINGS) if action == "rename" else
+                   _swap_type(value) if action == "swap" else hostile_value(rng))
+    return edit(data, path, action, replacement)
 
 
 def _seeds() -> list[Any]:

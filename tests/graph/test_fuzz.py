@@ -7,7 +7,6 @@ with random parameter values.
 
 from __future__ import annotations
 
-import copy
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from kerascanvas.graph.projectfile import loads, to_dict
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import analyze
 from kerascanvas.runtime.cli.validate import to_json
+from tests.fuzz.mutator import edit as _mutate
 from tests.graph.test_projectfile import EXAMPLES, sample_doc
 
 FUZZ = settings(max_examples=200, deadline=None,
@@ -74,23 +74,6 @@ def _paths(value, prefix=()):
         enumerate(value) if isinstance(value, list) else ())
     for key, child in items:
         yield from _paths(child, (*prefix, key))
-
-
-def _mutate(data, path, action: str, replacement):
-    data = copy.deepcopy(data)
-    if not path:
-        return replacement
-    parent = data
-    for key in path[:-1]:
-        parent = parent[key]
-    key = path[-1]
-    if action == "delete":
-        del parent[key]
-    elif action == "duplicate" and isinstance(parent, list):
-        parent.insert(key, copy.deepcopy(parent[key]))
-    else:
-        parent[key] = replacement
-    return data
 
 
 MUTATION = st.tuples(st.integers(0, 10**6), st.sampled_from(["replace", "delete", "duplicate"]),
