@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
+from kerascanvas.graph.spec import GENERIC
 
 from .errors import CodegenError
 from .literals import INDENT, LINE_LIMIT, Code, call, keyword_name, literal, pretty
 
-KIND = "KerasLayer"
+KIND = GENERIC
 DESERIALIZE = "keras.saving.deserialize_keras_object"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kerascanvas.graph.spec import GENERIC, SHARED_CALL
+
 from .emit import INDENT, Module, constructor
 from .errors import CodegenError
 from .functional import build_source, precision_blocks
@@ -19,14 +21,14 @@ def chain_problem(plan: Plan) -> str | None:
     previous = plan.steps[0]
     for step in plan.steps[1:]:
         where = f"node {step.name!r} ({step.spec.kind})"
-        if step.spec.is_block or step.spec.kind in ("UserBlock", "Application"):
+        if step.spec.is_composite:
             return f"{where} is a block, which is no single layer"
-        if step.spec.kind == "SharedCall":
+        if step.spec.kind == SHARED_CALL:
             return (f"{where} calls the layer of another node again (shared weights), "
                     "which a Sequential model cannot express")
         if len(step.inputs) != 1:
             return f"{where} takes {len(step.inputs)} inputs, a Sequential layer takes 1"
-        if step.spec.kind == "KerasLayer" and step.params.get("call") is not None:
+        if step.spec.kind == GENERIC and step.params.get("call") is not None:
             return f"{where} is called with extra arguments"
         if len(step.outputs) != 1:
             return f"{where} has {len(step.outputs)} outputs, a Sequential layer has 1"

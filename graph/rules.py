@@ -21,8 +21,6 @@ from .training_schema import check_training
 CATEGORICAL_LOSSES = {"sparse_categorical_crossentropy", "categorical_crossentropy",
                       "categorical_focal_crossentropy"}
 BINARY_LOSSES = {"binary_crossentropy", "binary_focal_crossentropy"}
-DROPOUT_KINDS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                 "GaussianDropout", "GaussianNoise", "AlphaDropout"}
 
 
 def document_issues(doc: Document, results: Mapping[str, NodeResult],
@@ -152,7 +150,8 @@ def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issu
         node = doc.nodes.get(nid)
         if node is None:
             continue
-        if node.kind in DROPOUT_KINDS:
+        spec = spec_of(node)
+        if spec is not None and spec.noise:
             issues.append(Issue(nid, None, WARNING, f"{node.name!r} ({node.kind}) is a model "
                                 "output: its noise is applied in training only, so it usually "
                                 "belongs before the last layer", "dropout_output"))
@@ -175,12 +174,8 @@ def _losses(doc: Document, issues: list[Issue]) -> dict:
 
 def final_activation(node: Node, params: Mapping) -> str | None:
     """The activation the node applies last, or None when it is not plain to see."""
-    fixed = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu"}
-    if node.kind in fixed:
-        return fixed[node.kind]
-    if "activation" in params:
-        return params["activation"] or "linear"
-    return None
+    spec = spec_of(node)
+    return spec.final_activation(params) if spec is not None else None
 
 
 def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:

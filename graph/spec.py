@@ -24,6 +24,13 @@ Shape = tuple[int | None, ...]
 ShapeRule = Callable[[Mapping[str, Any], list[Shape]], "Shape | list[Shape]"]
 CountRule = Callable[[Mapping[str, Any], list[Shape]], tuple[int, int]]
 
+# Kinds that code refers to by name (their entries live in graph/layers, graph/userblocks).
+INPUT = "Input"
+APPLICATION = "Application"
+GENERIC = "KerasLayer"
+SHARED_CALL = "SharedCall"
+USER_BLOCK = "UserBlock"
+
 CATEGORIES = (
     "Input", "Core", "Convolution", "Pooling", "Reshaping", "Normalization", "Merging",
     "Activation", "Recurrent", "Attention", "Preprocessing", "Augmentation", "Blocks",
@@ -65,6 +72,12 @@ class LayerSpec:
             that every other key is covered).
         start: (name, value) pairs a freshly placed node stores besides the required
             params, where Keras needs one of several optional params set.
+        noise: the layer perturbs its input in training only (dropout and the like),
+            so it makes no sense as a model output.
+        activation: for a layer that is an activation (ReLU, Softmax...), the name of
+            the activation function it applies.
+        composite: the node builds several layers or a nested model, not one layer
+            (user blocks, applications); block kinds (`expand`) are composite too.
     """
 
     kind: str
@@ -83,6 +96,9 @@ class LayerSpec:
     keras_module: str = "keras.layers"
     unexposed: tuple[str, ...] = ()
     start: tuple[tuple[str, Any], ...] = ()
+    noise: bool = False
+    activation: str | None = None
+    composite: bool = False
 
     @property
     def is_block(self) -> bool:
@@ -91,6 +107,25 @@ class LayerSpec:
     @property
     def is_merge(self) -> bool:
         return self.max_inputs is None
+
+    @property
+    def is_composite(self) -> bool:
+        """Whether a node of this kind stands for more than one Keras layer."""
+        return self.composite or self.is_block
+
+    def final_activation(self, params: Mapping[str, Any]) -> str | None:
+        """The activation a node applies last, or None when it is not plain to see.
+
+        >>> get_spec("Dense").final_activation({"activation": None})
+        'linear'
+        >>> get_spec("Softmax").final_activation({})
+        'softmax'
+        """
+        if self.activation is not None:
+            return self.activation
+        if "activation" in params:
+            return params["activation"] or "linear"
+        return None
 
     def param(self, name: str) -> ParamSpec:
         for p in self.params:

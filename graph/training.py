@@ -23,6 +23,7 @@ import copy
 from typing import Any
 
 from .document import Document
+from .spec import get_spec
 
 DEFAULTS: dict[str, Any] = {
     "optimizer": {"name": "adam", "learning_rate": 0.001},
@@ -51,8 +52,11 @@ def output_names(doc: Document) -> list[str]:
 def default_loss(doc: Document, node_id: str) -> str:
     """A loss that fits the output's final activation: softmax, sigmoid, else MSE."""
     node = doc.node(node_id)
-    act = node.params.get("activation")
-    if node.kind == "Softmax" or act == "softmax":
+    try:
+        act = get_spec(node.kind).final_activation(node.params)
+    except KeyError:  # an unknown kind: validation reports it
+        act = None
+    if act == "softmax":
         return "sparse_categorical_crossentropy"
     if act == "sigmoid":
         return "binary_crossentropy"

@@ -40,9 +40,9 @@ from .errors import KerasCanvasError, ParamError, ShapeError
 from .index import topological_order
 from .layers import shared
 from .params import ParamSpec, to_json
-from .spec import LAYER_SPECS, LayerSpec, Shape, register
+from .spec import LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
 
-KIND = "UserBlock"
+KIND = USER_BLOCK
 _RESERVED_PARAMS = frozenset({"block", "name", "x", "self"})
 
 
@@ -71,7 +71,8 @@ def _unbound_shape(params, inputs):
 
 
 register(UnboundSpec(
-    kind=KIND, category="Blocks", doc="An instance of one of the document's own blocks",
+    kind=KIND, category="Blocks", composite=True,
+    doc="An instance of one of the document's own blocks",
     params=(ParamSpec("block", "str", initial="", doc="Name of the block definition"),),
     shape=_unbound_shape, min_inputs=1, max_inputs=8, keras_module="",
 ))
@@ -252,7 +253,8 @@ def _bound(key: str, name: str) -> LayerSpec:
         return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[1]
 
     n_in = len(definition["inputs"])
-    return LayerSpec(kind=KIND, category="Blocks", doc=definition.get("doc") or f"Block {name}",
+    return LayerSpec(kind=KIND, category="Blocks", composite=True,
+                     doc=definition.get("doc") or f"Block {name}",
                      params=params, shape=shape, count=count, min_inputs=n_in, max_inputs=n_in,
                      keras_module="")
 

@@ -17,14 +17,12 @@ from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
-from kerascanvas.graph.spec import LayerSpec, get_spec
+from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import flatten
 
 from .finetune import make_application
 from .keras_env import import_keras
-
-GENERIC = "KerasLayer"
 
 
 class BuildError(KerasCanvasError):
@@ -142,7 +140,7 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
     values: dict[str, list] = {}
     for node in doc.topological_order():
         spec = node.spec
-        if spec.kind == "Input":
+        if spec.kind == INPUT:
             values[node.id] = [tensors_by_input[node.name]]
             continue
         args = [values[e.src][e.src_port] for e in doc.in_edges(node.id)]
@@ -153,7 +151,7 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
         if spec.is_block:
             values[key] = expand_block(node, args, layers, dtypes)
             continue
-        if spec.kind == "Application":  # a nested keras.applications model
+        if spec.kind == APPLICATION:  # a nested keras.applications model
             if node.name not in layers:
                 layers[node.name] = make_application(node.name, spec.resolve(node.params),
                                                      _shape(args[0]))
@@ -169,7 +167,7 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
 
 def input_nodes(doc: Document) -> list[Node]:
     """The Input nodes in document order (the model's input order)."""
-    return [n for n in doc.nodes.values() if n.kind == "Input"]
+    return [n for n in doc.nodes.values() if n.kind == INPUT]
 
 
 def check_buildable(doc: Document) -> None:

@@ -18,6 +18,7 @@ from .common import checked_axes, same_shape
 register(LayerSpec(
     kind="ReLU",
     category="Activation",
+    activation="relu",
     doc="Rectified linear unit with optional cap, leak below the threshold and threshold",
     params=(
         ParamSpec("max_value", "float", default=None, allow_none=True, min=0.0,
@@ -36,6 +37,7 @@ register(LayerSpec(
 register(LayerSpec(
     kind="LeakyReLU",
     category="Activation",
+    activation="leaky_relu",
     doc="Leaky ReLU: x for x >= 0, negative_slope * x below",
     params=(ParamSpec("negative_slope", "float", default=0.3, min=0.0,
                       doc="Slope for negative inputs"),),
@@ -53,6 +55,7 @@ def _softmax_shape(params, inputs):
 register(LayerSpec(
     kind="Softmax",
     category="Activation",
+    activation="softmax",
     doc="Softmax along one axis (or several), so the values there sum to 1",
     params=(ParamSpec("axis", "axis", default=-1,
                       doc="Axis (or list of axes) to normalize over"),),

@@ -26,9 +26,9 @@ from typing import Any
 from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt, require_known, require_rank
-from ..spec import LayerSpec, Sample, register
+from ..spec import APPLICATION, LayerSpec, Sample, register
 
-KIND = "Application"
+KIND = APPLICATION
 
 
 @dataclass(frozen=True)
@@ -393,6 +393,7 @@ PARAMS = (
 register(LayerSpec(
     kind=KIND,
     category="Blocks",
+    composite=True,
     doc="A keras.applications base network (transfer learning), frozen in whole or in part",
     params=PARAMS,
     shape=_shape,

@@ -117,6 +117,7 @@ def dropout_shape(params, inputs):
 register(LayerSpec(
     kind="Dropout",
     category="Core",
+    noise=True,
     doc="Sets a random fraction of inputs to 0 during training, scaling the rest up",
     params=(
         rate(),
@@ -142,6 +143,7 @@ def spatial_dropout_shape(kind: str, rank: int):
 register(LayerSpec(
     kind="SpatialDropout1D",
     category="Core",
+    noise=True,
     doc="Drops whole 1D feature maps (channels) of a (batch, steps, channels) input",
     params=(rate(), seed_param()),
     shape=spatial_dropout_shape("SpatialDropout1D", 3),
@@ -153,6 +155,7 @@ register(LayerSpec(
 register(LayerSpec(
     kind="SpatialDropout2D",
     category="Core",
+    noise=True,
     doc="Drops whole 2D feature maps (channels) of an image tensor",
     params=(rate(), data_format(), seed_param()),
     shape=spatial_dropout_shape("SpatialDropout2D", 4),

@@ -38,7 +38,7 @@ register(LayerSpec(
 ))
 
 register(LayerSpec(
-    kind="GaussianNoise", category="Core",
+    kind="GaussianNoise", category="Core", noise=True,
     doc="Adds zero-centred Gaussian noise while training (a regularizer)",
     params=(ParamSpec("stddev", "float", initial=0.1, min=0.0,
                       doc="Standard deviation of the noise"),
@@ -49,7 +49,7 @@ register(LayerSpec(
 ))
 
 register(LayerSpec(
-    kind="GaussianDropout", category="Core",
+    kind="GaussianDropout", category="Core", noise=True,
     doc="Multiplies by 1-centred Gaussian noise while training (multiplicative dropout)",
     params=(rate(doc="Drop probability, as in Dropout"), seed_param()),
     shape=same_shape,
@@ -58,7 +58,7 @@ register(LayerSpec(
 ))
 
 register(LayerSpec(
-    kind="AlphaDropout", category="Core",
+    kind="AlphaDropout", category="Core", noise=True,
     doc="Dropout that keeps the mean and variance of its inputs (for SELU networks)",
     params=(
         rate(),
@@ -72,7 +72,7 @@ register(LayerSpec(
 ))
 
 register(LayerSpec(
-    kind="SpatialDropout3D", category="Core",
+    kind="SpatialDropout3D", category="Core", noise=True,
     doc="Drops whole 3D feature maps (channels) of a volume tensor",
     params=(rate(), data_format(), seed_param()),
     shape=spatial_dropout_shape("SpatialDropout3D", 5),

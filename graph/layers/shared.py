@@ -21,9 +21,9 @@ from typing import Any
 
 from ..errors import KerasCanvasError, ShapeError
 from ..params import ParamSpec
-from ..spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, no_weights, register
+from ..spec import KIND_ALIASES, LAYER_SPECS, SHARED_CALL, LayerSpec, no_weights, register
 
-KIND = "SharedCall"
+KIND = SHARED_CALL
 OWNER_PARAM = "layer"
 # Owners must be one Keras layer: blocks and applications build several, and an Input
 # or another call site owns no layer at all.
