@@ -81,6 +81,7 @@ class RunRecord:
     saved_path: str | None = None
     resumed_from: int | None = None
     processes: int = 1
+    folder: str | None = None  # where its model is saved, with its project's other runs
 
     @property
     def label(self) -> str:
@@ -211,7 +212,8 @@ class TrainingController(QtCore.QObject):
             raise RuntimeError(f"{self.current.label} is still {self.current.status}; "
                                "stop it first")
         overrides, extra = dict(copy.deepcopy(overrides or {})), {}
-        record = RunRecord(len(self.runs) + 1, {}, processes=max(int(processes), 1))
+        number = max((r.number for r in self.runs), default=0) + 1
+        record = RunRecord(number, {}, processes=max(int(processes), 1), folder=self.save_dir)
         if resume_from is not None:
             extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
         if record.processes > 1:
@@ -276,6 +278,15 @@ class TrainingController(QtCore.QObject):
         record.message = "Training was killed; the model was not saved."
         self._set_status(record, "killed", record.message)
         self.run_finished.emit(record)
+
+    def show_runs(self, folder: str, records: list[RunRecord]) -> None:
+        """Another project's runs, whose models go to `folder`. An active run of the
+        previous project goes on and stays steerable; it is kept with that project."""
+        if self._own_dir and not self.is_active:
+            shutil.rmtree(self.save_dir, ignore_errors=True)
+        self._own_dir = False
+        self.save_dir = folder
+        self.runs = list(records)
 
     def shutdown(self) -> None:
         """Kill any active run and stop reading events (call before the window closes)."""

@@ -125,6 +125,13 @@ class DataPreview(QtWidgets.QWidget):
         layout.addWidget(self.info)
         layout.addLayout(self.images)
 
+    def clear(self) -> None:
+        """Forget the shown preview (another project is open)."""
+        self._wanted = None
+        self.info.setText("")
+        while self.images.count():
+            self.images.takeAt(0).widget().deleteLater()
+
     def set_spec(self, spec: str) -> None:
         if self.spec.text() != spec:
             self.spec.setText(spec)

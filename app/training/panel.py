@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -21,6 +23,7 @@ from ...graph.validate import analyze
 from .controller import TrainingController, format_eta
 from .data_preview import DataPreview
 from .form import TrainingForm
+from .history import load_runs, runs_folder, save_runs
 from .plots import TrainingPlots
 from .results import ResultsView
 
@@ -74,6 +77,7 @@ class TrainingPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.doc, self.stack = doc, stack
         self.controller = controller or TrainingController(parent=self)
+        self.folder: Path | None = None
         self.data = DataPreview()
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()
@@ -258,13 +262,18 @@ class TrainingPanel(QtWidgets.QWidget):
         self.nan_label.hide()
         self.plots.show_run(record.curves)
         self.tabs.setCurrentWidget(self.plots)
-        item = QtWidgets.QTreeWidgetItem([record.label, record.status, record.summary(), ""])
+        self.runs.setCurrentItem(self._add_run_item(record))
+        self._update_overlays()
+
+    def _add_run_item(self, record) -> QtWidgets.QTreeWidgetItem:
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
+        item = QtWidgets.QTreeWidgetItem([record.label, record.status, record.summary(),
+                                          metrics])
         item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
         item.setCheckState(0, QtCore.Qt.Unchecked)
         item.setData(0, QtCore.Qt.UserRole, record.number)
         self.runs.addTopLevelItem(item)
-        self.runs.setCurrentItem(item)
-        self._update_overlays()
+        return item
 
     def _item_of(self, record) -> QtWidgets.QTreeWidgetItem | None:
         return next((self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount())
@@ -280,7 +289,63 @@ class TrainingPanel(QtWidgets.QWidget):
         self.pause_button.setText("Resume" if record.status == "paused" else "Pause")
         self._update_buttons()
 
+    # ---- the project's runs ---------------------------------------------------------
+    def follow_project(self, path: str | None, move: bool = False) -> None:
+        """Show the runs of the project saved at `path` (None: untitled) and reset the data
+        preview. With `move` (an untitled project saved), its runs move with it."""
+        folder = runs_folder(path)
+        if folder == self.folder:
+            return
+        old, self.folder = self.folder, folder
+        if move and old is not None and old.is_dir() and not folder.exists():
+            shutil.move(str(old), str(folder))
+            for record in self.controller.runs:
+                record.folder = str(folder)
+                if record.saved_path:
+                    record.saved_path = str(folder / Path(record.saved_path).name)
+            records, problem = self.controller.runs, None
+        else:
+            records, problem = load_runs(folder)
+        self.controller.show_runs(str(folder), records)
+        if problem:
+            self.append_log(problem)
+        self.data.clear()
+        self._show_data_spec()
+        self._show_runs(records)
+
+    def _show_runs(self, records) -> None:
+        self.runs.clear()
+        for record in records:
+            self._add_run_item(record)
+        last = records[-1] if records else None
+        self.plots.show_run(last.curves if last is not None else None)
+        self.plots.set_overlays([])
+        if last is not None:
+            self.results.show_run(last)
+        else:
+            self.results.clear()
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{last.label} {last.status}" if last else "idle")
+        self._update_buttons()
+
+    def _keep(self, record) -> None:
+        """Write the finished run into its project's runs index."""
+        folder = Path(record.folder or self.controller.save_dir)
+        try:
+            if record in self.controller.runs:
+                save_runs(folder, self.controller.runs)
+            else:  # a run of a project that is no longer open
+                others, _ = load_runs(folder)
+                save_runs(folder, [r for r in others if r.number != record.number] + [record])
+        except (OSError, ValueError) as exc:
+            self.append_log(f"Could not keep {record.label} in {folder}: {exc}")
+
     def _on_controller_run_finished(self, record) -> None:
+        self._keep(record)
+        if record not in self.controller.runs:
+            self.append_log(f"{record.label} of the previous project ended: {record.status}")
+            self._update_buttons()
+            return
         self._on_controller_status_changed(record)
         self._show_progress(record)
         self.results.show_run(record)

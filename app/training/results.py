@@ -155,6 +155,16 @@ class ResultsView(QtWidgets.QWidget):
         layout.addWidget(tabs, 1)
 
     # ---- filling --------------------------------------------------------------
+    def clear(self) -> None:
+        """Show no run (a project without finished runs)."""
+        self.record = None
+        self.title.setText("No finished run yet.")
+        self.metrics.setRowCount(0)
+        self._predictions = {}
+        self._fill_confusion({})
+        self._fill_samples({})
+        self.save_button.setEnabled(False)
+
     def show_run(self, record) -> None:
         """Show `record` (a `training_controller.RunRecord`)."""
         self.record = record

@@ -131,12 +131,17 @@ class FileMixin:
                                                         PROJECT_FILTER)
         return bool(path) and self.save_to(path)
 
+    _saving_untitled = False
+
     def save_to(self, path: str) -> bool:
+        self._saving_untitled = self.path is None
         try:
             self.project.save(path)
         except (OSError, KerasCanvasError, ValueError) as exc:
             self.show_error("Cannot save project", f"{path}: {exc}")
             return False
+        finally:
+            self._saving_untitled = False
         self.clear_recovery()
         files.add_recent(path)
         self._rebuild_recent_menu()

@@ -115,6 +115,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, UserBlocksMixin, QtWidgets.
             controller.data_issues_found.connect(self._on_training_data_issues)
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
             self.training_dock.widget().layout().addWidget(scrolled(self.training))
+            self.training.follow_project(self.path)
         return self.training
 
     def _build_search(self) -> None:
@@ -246,6 +247,8 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, UserBlocksMixin, QtWidgets.
 
     def _on_project_path_changed(self, _event) -> None:
         self.update_title()
+        if self.training is not None:  # that project's runs (a saved untitled one keeps its own)
+            self.training.follow_project(self.path, move=self._saving_untitled)
 
     def _on_project_history_changed(self, _event) -> None:
         self.actions["undo"].setText(f"&Undo {self.stack.undo_text}".rstrip())

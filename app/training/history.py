@@ -1,0 +1,92 @@
+"""A project's finished runs on disk, so they come back when the project is reopened.
+
+A saved project `model.json` keeps its runs in `model.runs/` beside it: each run's
+trained model (`run_N.keras`) and `runs.json`, which holds every finished run's
+settings, status, result, progress and curves. An untitled project keeps them
+in the data folder (`graph.paths.data_dir() / "runs" / "untitled"`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ...graph.paths import data_dir
+from ...graph.projectfile import write_text_atomic
+from .controller import RunRecord
+from .plots import RunCurves, Series
+
+INDEX = "runs.json"
+FIELDS = ("number", "settings", "status", "epochs", "steps", "epoch", "initial_epoch",
+          "epochs_done", "message", "result", "resumed_from", "processes")
+
+
+def runs_folder(project_path: str | None) -> Path:
+    """Where the runs of the project saved at `project_path` (None: untitled) are kept."""
+    if project_path:
+        path = Path(project_path)
+        return path.with_name(path.stem + ".runs")
+    return data_dir() / "runs" / "untitled"
+
+
+def _series(series: Series) -> list[list[float]]:
+    return [[float(x) for x in series.x], [_finite(y) for y in series.y]]
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value == value and abs(value) != float("inf") else None
+
+
+def _from_series(pair) -> Series:
+    series = Series(max(len(pair[0]), 1))
+    for x, y in zip(*pair, strict=True):
+        series.append(x, float("nan") if y is None else y)
+    return series
+
+
+def record_to_dict(record: RunRecord, folder: Path) -> dict:
+    data = {name: getattr(record, name) for name in FIELDS}
+    saved = record.saved_path
+    data["saved"] = os.path.relpath(saved, folder) if saved and os.path.exists(saved) else None
+    curves = record.curves
+    data["curves"] = {"batch_loss": _series(curves.batch_loss), "lr": _series(curves.lr),
+                      "epochs": {k: _series(s) for k, s in curves.epochs.items()},
+                      "last_epoch": curves.last_epoch}
+    return data
+
+
+def record_from_dict(data: dict, folder: Path) -> RunRecord:
+    record = RunRecord(int(data["number"]), dict(data.get("settings") or {}))
+    for name in FIELDS[2:]:
+        if name in data:
+            setattr(record, name, data[name])
+    if data.get("saved"):
+        record.saved_path = str(folder / data["saved"])
+    curves, stored = RunCurves(), data.get("curves") or {}
+    curves.batch_loss = _from_series(stored.get("batch_loss", [[], []]))
+    curves.lr = _from_series(stored.get("lr", [[], []]))
+    curves.epochs = {k: _from_series(v) for k, v in (stored.get("epochs") or {}).items()}
+    curves.last_epoch = stored.get("last_epoch")
+    record.curves = curves
+    return record
+
+
+def save_runs(folder: Path, records: list[RunRecord]) -> None:
+    """Write the finished runs' index (the models are already in `folder`)."""
+    done = [r for r in records if not r.active]
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"runs": [record_to_dict(r, folder) for r in done]}, allow_nan=False)
+    write_text_atomic(folder / INDEX, text)
+
+
+def load_runs(folder: Path) -> tuple[list[RunRecord], str | None]:
+    """The runs kept in `folder`, and a message when its index cannot be read."""
+    index = folder / INDEX
+    if not index.exists():
+        return [], None
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+        return [record_from_dict(d, folder) for d in data["runs"]], None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [], f"Could not read the runs in {index}: {exc}"

@@ -1,0 +1,50 @@
+"""The Training panel follows the project: its runs are kept beside it and come back."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph import projectfile
+
+from .gestures import show
+from .test_training_panel import FakeRun, epoch, mlp
+
+
+def run_once(window, qtbot, loss: float):
+    panel = window.training_panel()
+    panel.controller.run_factory = FakeRun
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    record = panel.controller.current
+    FakeRun.made[-1].push(*epoch(0, losses=(loss + 0.5, loss)),
+                          {"event": "result", "status": "finished", "history": {}, "saved": None})
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=5000)
+    return record
+
+
+def shown_runs(panel) -> list[tuple[str, str]]:
+    return [(panel.runs.topLevelItem(i).text(0), panel.runs.topLevelItem(i).text(1))
+            for i in range(panel.runs.topLevelItemCount())]
+
+
+def test_runs_are_kept_beside_the_project_and_follow_the_open_one(make_window, qtbot,
+                                                                   tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    projectfile.save(mlp(), first)
+    projectfile.save(mlp(), second)
+    window = show(make_window(str(first)), qtbot)
+    run_once(window, qtbot, loss=0.25)
+    panel = window.training_panel()
+    assert (tmp_path / "first.runs" / "runs.json").is_file()
+    panel.data.info.setText("a preview of the first project's data")
+
+    window.open_path(str(second), ask=False)
+    assert shown_runs(panel) == [] and panel.controller.runs == []
+    assert panel.data.info.text() == "" and panel.plots.current is None
+
+    window.open_path(str(first), ask=False)
+    assert shown_runs(panel) == [("Run 1", "finished")]
+    (record,) = panel.controller.runs
+    assert list(record.curves.epochs["loss"].y) == [0.25]
+    assert panel.plots.current is record.curves
+    assert run_once(window, qtbot, loss=0.125).number == 2  # numbering goes on
