@@ -22,6 +22,8 @@ _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
 class CanvasViewer(NodeViewer):
     """A `NodeViewer` that switches node detail when the zoom crosses `DETAIL_SCALE`."""
 
+    view_changed = QtCore.Signal()  # after a pan, a zoom or a resize
+
     def __init__(self, parent=None, undo_stack=None):
         super().__init__(parent, undo_stack=undo_stack)
         self.detail = True
@@ -57,6 +59,19 @@ class CanvasViewer(NodeViewer):
         self.clear_key_state()
         self._cursor_text.setVisible(False)
         super().focusOutEvent(event)
+
+    def _update_scene(self):
+        super()._update_scene()
+        self.view_changed.emit()
+
+    def resizeEvent(self, event):  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.view_changed.emit()
+
+    def center_on(self, point: QtCore.QPointF) -> None:
+        """Move the view (same zoom) so `point` is in its middle."""
+        self._scene_range.translate(point - self._scene_range.center())
+        self._update_scene()
 
     def node_items(self) -> list[LayerNodeItem]:
         return [i for i in self.scene().items() if isinstance(i, LayerNodeItem)]

@@ -20,13 +20,15 @@ from ..panels.summary import SummaryPanel
 from .filemenu import FileMixin
 from .importing import ImportMixin
 from .menus import build_menus
+from .navigate import NavigateMixin
 from .start import HOW_TO_BEGIN, StartMixin
 
 NEW_NODE_STEP = 40.0
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 
 
-class MainWindow(FileMixin, ImportMixin, StartMixin, UserBlocksMixin, QtWidgets.QMainWindow):
+class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, UserBlocksMixin,
+                 QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
     def __init__(self, path: str | None = None, recover: bool = True):
@@ -45,6 +47,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, UserBlocksMixin, QtWidgets.
         self._build_training()
         self._build_search()
         self.init_start_panel()
+        self.init_navigation()
         self.init_files(path, recover)
         self.refresh_panels()
 

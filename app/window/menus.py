@@ -50,6 +50,10 @@ MENUS = {
         ("Auto Layout &Left to Right", "Ctrl+Shift+L", "layout_lr"),
         None,
         ("Find &Layer…", "Ctrl+F", "focus_palette"),
+        ("Find &Node…", "Ctrl+Shift+F", "find_node"),
+        ("Find Ne&xt Node", "F3", "find_next"),
+        ("Find Pre&vious Node", "Shift+F3", "find_previous"),
+        ("&Minimap", "Ctrl+M", "toggle_minimap"),
     ],
 }
 

@@ -1,0 +1,108 @@
+"""An overview of the whole graph in a corner of the canvas, with the visible area marked.
+
+The scene is drawn once into a pixmap (again a moment after it changes), so
+panning the canvas only repaints the pixmap and a rectangle. A click or a drag
+on the overview centres the canvas there. It shows itself while part of the
+graph is out of view, unless the user turned it off.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+SIZE = QtCore.QSize(240, 170)
+MARGIN = 12
+
+
+class MiniMap(QtWidgets.QWidget):
+    """An overview of `viewer`'s nodes; drags here pan the viewer."""
+
+    def __init__(self, viewer, items):
+        super().__init__(viewer.viewport())
+        self.viewer, self.items = viewer, items  # items(): the node items to show
+        self.enabled_by_user = True
+        self.setFixedSize(SIZE)
+        self.setCursor(QtCore.Qt.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view (View › Minimap, Ctrl+M)")
+        self._pixmap = QtGui.QPixmap()
+        self._source = QtCore.QRectF()
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=250)
+        self._timer.timeout.connect(self.redraw)
+        viewer.scene().changed.connect(lambda _rects: self._timer.start())
+        viewer.view_changed.connect(self.follow_view)
+        self.hide()
+
+    def graph_rect(self) -> QtCore.QRectF:
+        rect = QtCore.QRectF()
+        for item in self.items():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect.adjusted(-40, -40, 40, 40) if not rect.isNull() else rect
+
+    def redraw(self) -> None:
+        """Draw the scene into the pixmap (only while shown)."""
+        if not self.isVisible():
+            return
+        self._source = self.graph_rect()
+        self._pixmap = QtGui.QPixmap(self.size())
+        self._pixmap.fill(QtGui.QColor(24, 26, 30, 235))
+        if not self._source.isNull():
+            painter = QtGui.QPainter(self._pixmap)
+            self.viewer.scene().render(painter, self._target(), self._source)
+            painter.end()
+        self.update()
+
+    def _target(self) -> QtCore.QRectF:
+        """Where the graph lands in the widget (its aspect kept, centred)."""
+        src, size = self._source, QtCore.QSizeF(self.size())
+        scale = min(size.width() / src.width(), size.height() / src.height())
+        w, h = src.width() * scale, src.height() * scale
+        return QtCore.QRectF((size.width() - w) / 2, (size.height() - h) / 2, w, h)
+
+    def follow_view(self) -> None:
+        """Place the overview in the corner; show it while part of the graph is hidden."""
+        viewport = self.viewer.viewport()
+        self.move(viewport.width() - SIZE.width() - MARGIN,
+                  viewport.height() - SIZE.height() - MARGIN)
+        graph = self.graph_rect().adjusted(30, 30, -30, -30)
+        wanted = (self.enabled_by_user and not graph.isNull()
+                  and not self.viewer.visible_scene_rect().contains(graph))
+        if wanted != self.isVisible():
+            self.setVisible(wanted)
+            if wanted:
+                self.redraw()
+        self.update()
+
+    def to_scene(self, point: QtCore.QPointF) -> QtCore.QPointF:
+        target, src = self._target(), self._source
+        scale = src.width() / target.width()
+        return QtCore.QPointF(src.left() + (point.x() - target.left()) * scale,
+                              src.top() + (point.y() - target.top()) * scale)
+
+    def from_scene(self, rect: QtCore.QRectF) -> QtCore.QRectF:
+        target, src = self._target(), self._source
+        scale = target.width() / src.width()
+        return QtCore.QRectF(target.left() + (rect.left() - src.left()) * scale,
+                             target.top() + (rect.top() - src.top()) * scale,
+                             rect.width() * scale, rect.height() * scale)
+
+    # ---- Qt overrides ---------------------------------------------------
+    def paintEvent(self, event):  # noqa: N802 (Qt override)
+        painter = QtGui.QPainter(self)
+        painter.drawPixmap(0, 0, self._pixmap)
+        painter.setPen(QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        if not self._source.isNull():
+            painter.setPen(QtGui.QPen(QtGui.QColor(255, 202, 40), 1.5))
+            painter.drawRect(self.from_scene(self.viewer.visible_scene_rect()))
+
+    def mousePressEvent(self, event):  # noqa: N802 (Qt override)
+        self._pan_to(event)
+
+    def mouseMoveEvent(self, event):  # noqa: N802 (Qt override)
+        if event.buttons() & QtCore.Qt.LeftButton:
+            self._pan_to(event)
+
+    def _pan_to(self, event) -> None:
+        if not self._source.isNull():
+            self.viewer.center_on(self.to_scene(event.position()))
+        event.accept()

@@ -1,0 +1,36 @@
+"""Getting around a large graph: Find node and the overview minimap."""
+
+from __future__ import annotations
+
+from ..canvas.find import FindBar
+from ..canvas.minimap import MiniMap
+
+
+class NavigateMixin:
+    """Mixed into `MainWindow`: View › Find Node (Ctrl+Shift+F, F3, Shift+F3) and Minimap."""
+
+    def init_navigation(self) -> None:
+        self.find_bar = FindBar(self.canvas)
+        self.minimap = MiniMap(self.canvas.viewer, lambda: list(self.canvas.views.values()))
+
+    def find_node(self) -> None:
+        self.find_bar.open_bar()
+
+    def find_next(self) -> None:
+        self._find_step(1)
+
+    def find_previous(self) -> None:
+        self._find_step(-1)
+
+    def _find_step(self, direction: int) -> None:
+        if self.find_bar.matches:  # the last search goes on, with or without the bar
+            self.find_bar.step(direction)
+            self.show_message(f"Find node: {self.find_bar.count.text()}")
+        else:
+            self.find_bar.open_bar()
+
+    def toggle_minimap(self) -> None:
+        """Turn the overview off, or back on (it shows while part of the graph is hidden)."""
+        self.minimap.enabled_by_user = not self.minimap.enabled_by_user
+        self.minimap.follow_view()
+        self.show_message("Minimap " + ("on" if self.minimap.enabled_by_user else "off"))

@@ -1,0 +1,83 @@
+"""Find node (Ctrl+Shift+F, Enter / F3 / Shift+F3) and the overview minimap on a long model."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.projectfile import save
+from tests.app.conftest import show_at
+
+
+@pytest.fixture
+def long_window(window, tmp_path, qtbot):
+    """A window showing Input -> 119 Dense layers, three of them named `probe_*`."""
+    doc = Document()
+    prev = doc.add_node("Input", "x", {"shape": [8]}).id
+    for i in range(119):
+        name = f"probe_{i}" if i in (10, 60, 110) else f"dense_{i}"
+        node = doc.add_node("Dense", name, {"units": 8}).id
+        doc.connect(Edge(prev, 0, node, 0))
+        prev = node
+    doc.outputs = [prev]
+    save(doc, tmp_path / "long.json")
+    show_at(window)
+    assert window.open_path(str(tmp_path / "long.json"), ask=False)
+    qtbot.wait(20)
+    return window
+
+
+def selected_names(window) -> list[str]:
+    return [window.doc.nodes[n].name for n in window.canvas.selected_ids()]
+
+
+def centred(window, name: str) -> bool:
+    item = window.canvas.views[window.doc.find(name).id]
+    centre = window.canvas.viewer.mapFromScene(item.sceneBoundingRect().center())
+    middle = window.canvas.viewer.viewport().rect().center()
+    return (centre - middle).manhattanLength() < 40
+
+
+def test_find_steps_through_matches_selecting_and_centring(long_window):
+    w = long_window
+    QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_F,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    assert w.find_bar.isVisible() and w.find_bar.field.hasFocus()
+    QTest.keyClicks(w.find_bar.field, "PROBE")  # any case
+    assert selected_names(w) == ["probe_10"] and centred(w, "probe_10")
+    assert w.find_bar.count.text() == "1 of 3"
+    assert w.canvas.viewer.transform().m11() >= 0.7 - 1e-6  # readable where it lands
+    QTest.keyClick(w.find_bar.field, QtCore.Qt.Key_Return)
+    assert selected_names(w) == ["probe_60"] and centred(w, "probe_60")
+    QTest.keyClick(w.find_bar.field, QtCore.Qt.Key_Return, QtCore.Qt.ShiftModifier)
+    assert selected_names(w) == ["probe_10"]
+    QTest.keyClick(w.find_bar.field, QtCore.Qt.Key_F3, QtCore.Qt.ShiftModifier)  # wraps
+    assert selected_names(w) == ["probe_110"] and centred(w, "probe_110")
+    QTest.keyClick(w.find_bar.field, QtCore.Qt.Key_Escape)
+    assert not w.find_bar.isVisible()
+    QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_F3)  # next, bar closed
+    assert selected_names(w) == ["probe_10"]
+    QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_F,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    QTest.keyClicks(w.find_bar.field, "input")  # by kind
+    assert selected_names(w) == ["x"] and w.find_bar.count.text() == "1 of 1"
+
+
+def test_minimap_shows_the_hidden_graph_and_moves_the_view(long_window):
+    w = long_window
+    minimap = w.minimap
+    assert minimap.isVisible()  # the graph opens larger than the view
+    before = w.canvas.viewer.visible_scene_rect().center()
+    QTest.mouseClick(minimap, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier,
+                     QtCore.QPoint(minimap.width() - 5, minimap.height() // 2))
+    after = w.canvas.viewer.visible_scene_rect().center()
+    assert after.x() > before.x() + 100  # moved towards the clicked (right) side
+    QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_M, QtCore.Qt.ControlModifier)
+    assert not minimap.isVisible()
+    QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_M, QtCore.Qt.ControlModifier)
+    assert minimap.isVisible()
+    QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_F)  # all in view: not needed
+    QtWidgets.QApplication.processEvents()
+    assert not minimap.isVisible()
