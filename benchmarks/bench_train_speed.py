@@ -1,32 +1,39 @@
-"""Training speed of our runtime against Keras' own fit and a plain PyTorch loop.
+"""Training speed of our runtime against Keras' own fit and hand-written PyTorch.
 
-Same data, same architecture, same batch size, Adam. Four ways, in samples/s:
+Same data, same architecture, same batch size, Adam. Five ways, in samples/s:
 
-    (a) ours: `runtime.train.train` on a document, the one engine behind the app's
-        worker and `kerascanvas run` (build_model, the shared compile, Keras' fit
-        fed from device-resident batches (`runtime.feed`) with batch-end hooks
-        called only where a callback listens (`runtime.dispatch`), FastBridge),
-        with events to a sink that drops them
-    (b) a hand-written Keras model with model.fit, verbose=0 and verbose=1
-    (c) a plain PyTorch loop (nn.Module, torch.optim.Adam)
-    (d) (a) with live plotting attached: the sink puts events on a multiprocessing
-        queue, and another process appends them into numpy buffers at most 20
-        times a second, as the app's worker and plot panel do
+    (a)  ours: `runtime.train.train` on a document, the one engine behind the app's
+         worker and `kerascanvas run`: build_model, the shared compile, Keras' fit
+         with the executor's step (`runtime.executor`: the lean step on the CPU, the
+         captured CUDA-graph step on a GPU) fed from device-resident batches
+         (`runtime.feed`), FastBridge; events go to a sink that drops them
+    (b)  a hand-written Keras model trained with model.fit(verbose=0)
+    (c)  the best hand-written PyTorch we know: data resident on the device, torch's
+         fused Adam; on CUDA the whole step (forward, backward, a capturable Adam)
+         captured as one CUDA graph and replayed with static input buffers
+    (c0) a plain PyTorch loop (nn.Module, torch.optim.Adam defaults, zero_grad,
+         backward, step), data resident on the device
+    (d)  (a) with live plotting attached: the sink puts events on a multiprocessing
+         queue, and another process appends them into numpy buffers at most 20
+         times a second, as the app's worker and plot panel do
 
-Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1) and a small ResNet
-(stem conv + 4 residual blocks of 64 channels on 32x32x3). Ratios printed:
-(a)/(b) for both verbose settings, (a)/(c), (d)/(a).
+Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1), a small ResNet (stem
+conv + 4 residual blocks of 64 channels on 32x32x3) and, on CUDA only, a
+ResNet50-size model (stem, bottleneck stages 3-4-6-3, 224x224x3; run it with
+`--batch 128`). Ratios printed: (a)/(b), (a)/(c), (a)/(c0), (d)/(a).
 
 The ways are interleaved epoch by epoch in one process, so a shared, noisy
 machine slows all of them alike: our run trains a warm-up epoch, then epochs
-without and with live plotting in turn ((a), (d)), and after each of them (b)
-and (c) train one epoch of their own (already warmed up), in alternating order.
-Each ratio is the median over pairs of epochs run next to each other; the
-quartiles of those pair ratios show the spread. It needs keras, torch and this
-package installed (`pip install -e .`); nothing else, and nothing is downloaded.
+without and with live plotting in turn ((a), (d)), and after each of them (b),
+(c) and (c0) train one epoch of their own (already warmed up), in alternating
+order. Each ratio is the median over pairs of epochs run next to each other;
+the quartiles of those pair ratios show the spread. It needs keras, torch and
+this package installed (`pip install -e .`); nothing else, and nothing is
+downloaded.
 
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --quick
-    KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --device cuda
+    KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --device cuda --batch 128 \
+        --models mlp,cnn,resnet,resnet50
 """
 
 from __future__ import annotations
@@ -51,8 +58,10 @@ keras = import_keras()
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-BATCH = 64
-SIZES = {"mlp": (8192, 512), "cnn": (8192, 512), "resnet": (2048, 128)}  # full, quick
+BATCH = 64  # --batch changes it
+SIZES = {"mlp": (8192, 512), "cnn": (8192, 512), "resnet": (2048, 128),
+         "resnet50": (2048, 256)}  # full, quick (multiples of 64 and 128)
+SHAPES = {"mlp": (784,), "cnn": (28, 28, 1), "resnet": (32, 32, 3), "resnet50": (224, 224, 3)}
 
 
 # ---- the three architectures, as documents, Keras code and torch modules ------------
@@ -66,30 +75,42 @@ def _chain(doc: Document, kinds: list[tuple[str, dict]], shape: list[int]) -> Do
     return doc
 
 
+RESNET50 = ((256, 1, 3), (512, 2, 4), (1024, 2, 6), (2048, 2, 3))  # filters, stride, blocks
+
+
 def document(name: str) -> Document:
     if name == "mlp":
         layers = [("Dense", {"units": 512, "activation": "relu"}),
                   ("Dense", {"units": 512, "activation": "relu"})]
-        shape = [784]
     elif name == "cnn":
         layers = [("Conv2D", {"filters": 32, "kernel_size": [3, 3], "activation": "relu"}),
                   ("MaxPooling2D", {}),
                   ("Conv2D", {"filters": 64, "kernel_size": [3, 3], "activation": "relu"}),
                   ("MaxPooling2D", {}), ("Flatten", {}),
                   ("Dense", {"units": 128, "activation": "relu"})]
-        shape = [28, 28, 1]
-    else:
+    elif name == "resnet":
         layers = [("Conv2D", {"filters": 64, "kernel_size": [3, 3], "padding": "same",
                               "use_bias": False}),
                   ("BatchNormalization", {}), ("ReLU", {}),
                   *[("ResidualBlock", {"filters": 64})] * 4,
                   ("GlobalAveragePooling2D", {})]
-        shape = [32, 32, 3]
+    else:
+        layers = [("Conv2D", {"filters": 64, "kernel_size": [7, 7], "strides": [2, 2],
+                              "padding": "same", "use_bias": False}),
+                  ("BatchNormalization", {}), ("ReLU", {}),
+                  ("MaxPooling2D", {"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}),
+                  *[("BottleneckBlock", {"filters": f, "stride": s if i == 0 else 1})
+                    for f, s, n in RESNET50 for i in range(n)],
+                  ("GlobalAveragePooling2D", {})]
     layers.append(("Dense", {"units": 10, "activation": "softmax"}))
-    return _chain(Document(), layers, shape)
+    return _chain(Document(), layers, list(SHAPES[name]))
 
 
 def keras_model(name: str):
+    if name == "resnet50":  # the same layers as ours, built from the document
+        from kerascanvas.runtime.build import build_model
+
+        return build_model(document(name))
     L = keras.layers
     if name == "mlp":
         return keras.Sequential([keras.Input((784,)), L.Dense(512, activation="relu"),
@@ -122,6 +143,33 @@ class TorchResidual(nn.Module):
         return torch.relu(x + self.body(x))
 
 
+class TorchBottleneck(nn.Module):
+    def __init__(self, inputs: int, filters: int, stride: int):
+        super().__init__()
+        mid = filters // 4
+        self.body = nn.Sequential(
+            nn.Conv2d(inputs, mid, 1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(),
+            nn.Conv2d(mid, mid, 3, stride, padding=1, bias=False), nn.BatchNorm2d(mid),
+            nn.ReLU(), nn.Conv2d(mid, filters, 1, bias=False), nn.BatchNorm2d(filters))
+        self.shortcut = nn.Identity() if stride == 1 and inputs == filters else \
+            nn.Sequential(nn.Conv2d(inputs, filters, 1, stride, bias=False),
+                          nn.BatchNorm2d(filters))
+
+    def forward(self, x):
+        return torch.relu(self.shortcut(x) + self.body(x))
+
+
+def torch_resnet50() -> nn.Module:
+    blocks, inputs = [], 64
+    for filters, stride, count in RESNET50:
+        for i in range(count):
+            blocks.append(TorchBottleneck(inputs, filters, stride if i == 0 else 1))
+            inputs = filters
+    return nn.Sequential(nn.Conv2d(3, 64, 7, 2, padding=3, bias=False), nn.BatchNorm2d(64),
+                         nn.ReLU(), nn.MaxPool2d(3, 2, padding=1), *blocks,
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 10))
+
+
 def torch_model(name: str) -> nn.Module:
     """Logits out; the loss applies log-softmax (what softmax + sparse CE computes)."""
     if name == "mlp":
@@ -131,15 +179,16 @@ def torch_model(name: str) -> nn.Module:
         return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                              nn.Linear(64 * 5 * 5, 128), nn.ReLU(), nn.Linear(128, 10))
+    if name == "resnet50":
+        return torch_resnet50()
     return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
                          nn.ReLU(), *[TorchResidual(64) for _ in range(4)],
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
 def data(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    shape = {"mlp": (784,), "cnn": (28, 28, 1), "resnet": (32, 32, 3)}[name]
     rng = np.random.default_rng(0)
-    return rng.random((n, *shape), dtype="float32"), rng.integers(0, 10, n)
+    return rng.random((n, *SHAPES[name]), dtype="float32"), rng.integers(0, 10, n)
 
 
 # ---- the four ways ----------------------------------------------------------------
@@ -151,7 +200,7 @@ def _sync(device: str) -> None:
 class KerasFit:
     """(b): a hand-written Keras model trained with `model.fit`, one epoch per call."""
 
-    def __init__(self, name, x, y, device, verbose):
+    def __init__(self, name, x, y, device, verbose=0):
         self.x, self.y, self.device, self.verbose = x, y, device, verbose
         with device_scope(device):
             self.model = keras_model(name)
@@ -180,8 +229,8 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 class TorchLoop:
-    """(c): the same network in plain PyTorch (nn.Module, torch.optim.Adam), data on
-    the device, one epoch per call."""
+    """(c0): the same network in plain PyTorch (nn.Module, torch.optim.Adam with its
+    defaults), data on the device, one epoch per call."""
 
     def __init__(self, name, x, y, device):
         self.device = device
@@ -189,9 +238,17 @@ class TorchLoop:
         if x.ndim == 4:
             x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
         self.xs, self.ys = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.optimizer = self.make_optimizer()
         self.loss = nn.CrossEntropyLoss()
         self.epoch()  # warm-up
+
+    def make_optimizer(self):
+        return torch.optim.Adam(self.model.parameters(), lr=1e-3)
+
+    def step(self, x, y) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.loss(self.model(x), y).backward()
+        self.optimizer.step()
 
     def epoch(self) -> float:
         _sync(self.device)
@@ -200,11 +257,43 @@ class TorchLoop:
         order = torch.randperm(len(self.xs), device=self.device)
         for i in range(0, len(self.xs), BATCH):
             idx = order[i:i + BATCH]
-            self.optimizer.zero_grad(set_to_none=True)
-            self.loss(self.model(self.xs[idx]), self.ys[idx]).backward()
-            self.optimizer.step()
+            self.step(self.xs[idx], self.ys[idx])
         _sync(self.device)
         return len(self.xs) / (time.perf_counter() - start)
+
+
+class TorchBest(TorchLoop):
+    """(c): the best hand-written PyTorch we know. Torch's fused Adam; on CUDA the whole
+    step captured once as a CUDA graph (Adam with capturable=True) and replayed with
+    static input buffers. The data sizes are whole batches, so one graph serves."""
+
+    def make_optimizer(self):
+        cuda = self.device == "cuda"
+        return torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=True,
+                                capturable=cuda)
+
+    def step(self, x, y) -> None:
+        if self.device != "cuda":
+            return super().step(x, y)
+        if not hasattr(self, "graph"):
+            self._capture(x, y)
+        self.static_x.copy_(x)
+        self.static_y.copy_(y)
+        self.graph.replay()
+
+    def _capture(self, x, y) -> None:
+        self.static_x, self.static_y = x.clone(), y.clone()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                super().step(self.static_x, self.static_y)
+        torch.cuda.current_stream().wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.cuda.graph(self.graph):
+            self.loss(self.model(self.static_x), self.static_y).backward()
+            self.optimizer.step()
 
 
 def plot_main(events, ready) -> None:
@@ -281,20 +370,21 @@ class Interleave(keras.callbacks.Callback):
             self.plot.active.set()
 
 
-def measure(name: str, n: int, rounds: int, device: str) -> dict[str, list[float]]:
-    """Per-epoch rates of every way, interleaved epoch by epoch in one process.
+def measure(name: str, n: int, rounds: int, device: str) -> tuple[dict, str]:
+    """Per-epoch rates of every way, interleaved epoch by epoch in one process, and
+    the executor's own account of the step it ran.
 
     Our run (`runtime.train.train` on a document, the app's and the command's path)
     trains 1 + 2 * rounds epochs: a warm-up, then epochs without and with live
-    plotting in turn, (a) and (d). After each, (b) and (c) train one epoch each.
-    Our rates are the bridge's own `samples_per_s` of each epoch.
+    plotting in turn, (a) and (d). After each, (b), (c) and (c0) train one epoch
+    each. Our rates are the bridge's own `samples_per_s` of each epoch.
     """
     from kerascanvas.runtime.data import Dataset
     from kerascanvas.runtime.train import prepare, train
 
     x, y = data(name, n)
-    others = {"b0": KerasFit(name, x, y, device, 0), "b1": KerasFit(name, x, y, device, 1),
-              "c": TorchLoop(name, x, y, device)}
+    others = {"b": KerasFit(name, x, y, device), "c": TorchBest(name, x, y, device),
+              "c0": TorchLoop(name, x, y, device)}
     plot = PlotSink()
     interleave = Interleave(others, plot)
     doc = document(name)
@@ -302,10 +392,13 @@ def measure(name: str, n: int, rounds: int, device: str) -> dict[str, list[float
                     "epochs": 1 + 2 * rounds, "validation_split": 0.0, "device": device}
     doc, _ = prepare(doc)
     ours: list[float] = []
+    executor: list[str] = []
 
     def sink(event):
         if event["event"] == "epoch_end":
             ours.append(event["samples_per_s"])
+        elif event["event"] == "executor":
+            executor.append(event["message"])
         plot(event)
 
     try:
@@ -314,14 +407,14 @@ def measure(name: str, n: int, rounds: int, device: str) -> dict[str, list[float
     finally:
         plot.close()
     timed = ours[1:]
-    return {"a": timed[0::2], "d": timed[1::2], **interleave.rates}
+    return {"a": timed[0::2], "d": timed[1::2], **interleave.rates}, " / ".join(executor)
 
 
-RATIOS = {"a/b0": ("a", "b0"), "a/b1": ("a", "b1"), "a/c": ("a", "c"), "d/a": ("d", "a")}
+RATIOS = {"a/b": ("a", "b"), "a/c": ("a", "c"), "a/c0": ("a", "c0"), "d/a": ("d", "a")}
 
 
 def pairs(rates: dict[str, list[float]], top: str, bottom: str) -> list[float]:
-    """Ratios of epochs run next to each other: (b0, b1, c) ran right after epoch i of
+    """Ratios of epochs run next to each other: (b, c, c0) ran right after epoch i of
     ours, so (a) epoch k pairs with their epoch 2k and (d) epoch k with (a) epoch k."""
     def series(key):
         if key in ("a", "d"):
@@ -341,32 +434,40 @@ def summary(rates: dict[str, list[float]]) -> dict:
 
 
 def main() -> None:
+    global BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--quick", action="store_true", help="small data, 2 rounds")
-    parser.add_argument("--models", default="mlp,cnn,resnet")
+    parser.add_argument("--models", default="mlp,cnn,resnet",
+                        help="among mlp, cnn, resnet, resnet50 (resnet50: CUDA only)")
+    parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--rounds", type=int, default=5,
                         help="epochs of (a) and of (d); the others run 2x as many")
     args = parser.parse_args()
+    BATCH = args.batch
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
     rounds = 2 if args.quick else max(1, args.rounds)
     print(f"device {args.device}, batch {BATCH}, samples/s (higher is better), medians "
           f"of {rounds} interleaved epochs; ratios are medians of adjacent-epoch pairs")
-    print(f"{'model':<7}{'(a) ours':>10}{'(b) fit v0':>12}{'(b) fit v1':>12}"
-          f"{'(c) torch':>11}{'(d) +plot':>11}{'a/b0':>7}{'a/b1':>7}{'a/c':>7}{'d/a':>7}")
-    quartiles = []
+    print(f"{'model':<9}{'(a) ours':>10}{'(b) fit':>10}{'(c) best':>10}{'(c0) torch':>11}"
+          f"{'(d) +plot':>11}" + "".join(f"{k:>7}" for k in RATIOS))
+    results = []
     for name in args.models.split(","):
+        if name == "resnet50" and args.device != "cuda":
+            print(f"{name:<9}skipped: a ResNet50-size model is measured on CUDA only")
+            continue
         full, quick = SIZES[name]
-        r = summary(measure(name, quick if args.quick else full, rounds, args.device))
-        print(f"{name:<7}{r['a']:>10.0f}{r['b0']:>12.0f}{r['b1']:>12.0f}{r['c']:>11.0f}"
-              f"{r['d']:>11.0f}{r['a/b0']:>7.2f}{r['a/b1']:>7.2f}"
-              f"{r['a/c']:>7.2f}{r['d/a']:>7.2f}", flush=True)
-        quartiles.append((name, r))
-    print("quartiles of the paired ratios:")
-    for name, r in quartiles:
-        print(f"  {name:<7}" + "  ".join(f"{k} {r[k + ' range'][0]:.2f}-{r[k + ' range'][1]:.2f}"
-                                        for k in RATIOS))
+        rates, executor = measure(name, quick if args.quick else full, rounds, args.device)
+        r = summary(rates)
+        print(f"{name:<9}{r['a']:>10.0f}{r['b']:>10.0f}{r['c']:>10.0f}{r['c0']:>11.0f}"
+              f"{r['d']:>11.0f}" + "".join(f"{r[k]:>7.2f}" for k in RATIOS), flush=True)
+        results.append((name, r, executor))
+    print("quartiles of the paired ratios, and the step (a) ran:")
+    for name, r, executor in results:
+        print(f"  {name:<9}" + "  ".join(f"{k} {r[k + ' range'][0]:.2f}-{r[k + ' range'][1]:.2f}"
+                                          for k in RATIOS))
+        print(f"  {'':<9}{executor}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ This adds to the contract of `graph.training` (which it does not change):
      "class_weight": null | "balanced" | {"0": 1.0, "1": 5.0},
      "mixed_precision": "off|mixed_float16|mixed_bfloat16",
      "device": "auto|cpu|cuda",
+     "executor": "auto|keras",
      "callbacks": [{"name": "early_stopping", "monitor": "val_loss", "patience": 3}, ...]}
 
 Schedules count in epochs (fractions allowed): the runtime turns them into steps.
@@ -77,12 +78,14 @@ CALLBACKS: dict[str, dict[str, Any]] = {
 
 PRECISIONS = ("off", "mixed_float16", "mixed_bfloat16")
 DEVICES = ("auto", "cpu", "cuda")
+EXECUTORS = ("auto", "keras")  # auto: the runtime's fastest step; keras: Keras' own
 MODES = ("auto", "min", "max")
 EXTRA_DEFAULTS: dict[str, Any] = {
     "schedule": {"name": "constant"},
     "class_weight": None,
     "mixed_precision": "off",
     "device": "auto",
+    "executor": "auto",
     "callbacks": [],
 }
 
@@ -212,6 +215,7 @@ RULES: dict[str, Check] = {
     "validation_split": number(0, 1), "shuffle": boolean,
     "seed": number(integer=True, allow_none=True),
     "mixed_precision": one_of(*PRECISIONS), "device": one_of(*DEVICES),
+    "executor": one_of(*EXECUTORS),
 }
 
 
@@ -330,7 +334,7 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
     issues += _check_schedule(settings["schedule"])
     for key in ("batch_size", "epochs", "validation_split", "shuffle", "seed",
-                "mixed_precision", "device"):
+                "mixed_precision", "device", "executor"):
         if expected := RULES[key](settings[key]):
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))

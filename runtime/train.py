@@ -62,6 +62,7 @@ class TrainResult:
         settings: the resolved training settings used.
         model: the trained keras.Model (None if it could not be built).
         saved: the path the model was saved to, or None.
+        executor: which training step ran and why (`runtime.executor.Choice`).
     """
 
     status: str
@@ -75,6 +76,7 @@ class TrainResult:
     settings: dict[str, Any] = field(default_factory=dict)
     model: Any = None
     saved: str | None = None
+    executor: str = ""
 
     @property
     def ok(self) -> bool:
@@ -408,6 +410,7 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
         try:
             # A fresh list (and History) per fit, made as `fit` would make it.
             made = callback_list(listening, model, int(kwargs["epochs"]), plan.steps)
+            _use_executor(result, plan, made, bridge)
             return run_fit(model, **plan.fit, verbose=0, callbacks=made, **kwargs)
         finally:  # also after a NaN stop or an error: keep the epochs that ran
             after = getattr(model, "history", None)
@@ -436,6 +439,18 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
         result.message = f"Stopped on request after epoch {result.epochs_run}."
     else:
         result.message = _early_stop_message(chosen)
+
+
+def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
+    """Set the model's training step (after every compile: a fine-tune compiles twice);
+    the choice is reported once, as an "executor" event right after "train_begin"."""
+    from .executor import Announce, attach
+
+    choice = attach(result.model, plan, result.device, made.callbacks,
+                    result.settings.get("executor", "auto"))
+    if not result.executor:
+        made.append(Announce(bridge.sink, choice.event()))
+    result.executor = choice.describe()
 
 
 def _early_stop_message(callbacks: list) -> str:

@@ -340,6 +340,10 @@ class TrainingController(QtCore.QObject):
         self.log_message.emit(f"{record.label}: training on {samples or '?'} samples, "
                               f"{record.steps or '?'} batches per epoch")
 
+    def _on_executor(self, record: RunRecord, event: dict) -> None:
+        # Which training step runs, and the reason when a faster one could not.
+        self.log_message.emit(f"{record.label}: {event.get('message', '')}")
+
     def _epoch(self, record: RunRecord, epoch: int) -> int:
         # A worker that numbers a continued run from 0 is shifted to continue the curves.
         if record.epoch_offset is None:

@@ -47,7 +47,7 @@ from .common import EXIT_UNREADABLE, load_or_report
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 # Batch events are many and the live view does not need them afterwards.
-LOGGED_EVENTS = frozenset({"train_begin", "epoch_end", "train_end", "result"})
+LOGGED_EVENTS = frozenset({"executor", "train_begin", "epoch_end", "train_end", "result"})
 
 
 def _positive(text: str) -> int:
@@ -152,6 +152,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="balanced|none|ID=W,...", help="weigh the loss per class")
     parser.add_argument("--mixed-precision", choices=PRECISIONS)
     parser.add_argument("--device", choices=DEVICES)
+    parser.add_argument("--executor", choices=("auto", "keras"),
+                        help="auto: the fastest training step that keeps Keras' results "
+                             "(default); keras: Keras' own train step")
     parser.add_argument("--threads", type=_positive, metavar="N",
                         help="torch CPU threads (1 is often fastest for small models)")
     parser.add_argument("--resume", metavar="MODEL.keras",
@@ -188,7 +191,8 @@ def overrides(args, training: dict) -> dict[str, Any]:
     pairs = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
              "validation_split": args.validation_split, "shuffle": args.shuffle,
              "mixed_precision": args.mixed_precision, "device": args.device,
-             "data": args.data, "schedule": args.schedule}
+             "data": args.data, "schedule": args.schedule,
+             "executor": getattr(args, "executor", None)}
     out = {k: v for k, v in pairs.items() if v is not None}
     if args.class_weight is not None:
         out["class_weight"] = None if args.class_weight == "none" else args.class_weight
@@ -256,7 +260,7 @@ def _train(doc, args) -> int:
                                      "no_progress": True})
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
-        sinks = [s for s in (log, progress) if s is not None]
+        sinks = [s for s in (log, progress, _say_executor) if s is not None]
         try:
             result = _fit(doc, data, args, lambda event: [s(event) for s in sinks])
         except TrainingRefused as exc:
@@ -276,6 +280,12 @@ def _train(doc, args) -> int:
     if distributed.is_main():
         print(metrics_table(result))
     return EXIT_OK
+
+
+def _say_executor(event: dict) -> None:
+    """Print which training step runs, and why not a faster one, before training."""
+    if event.get("event") == "executor":
+        print(event["message"], file=sys.stderr, flush=True)
 
 
 def launch_options(args):

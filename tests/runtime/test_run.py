@@ -54,8 +54,9 @@ def test_run_trains_logs_and_saves(tmp_path, capsys):
     assert run(path, "--data", "synthetic:64", "--epochs", "3", "--log", log,
                "--save", saved, "--seed", "1") == 0
     events = read_log(log)
-    assert [e["event"] for e in events] == ["train_begin", *["epoch_end"] * 3, "train_end",
-                                            "result"]
+    assert [e["event"] for e in events] == ["train_begin", "executor", *["epoch_end"] * 3,
+                                            "train_end", "result"]
+    assert events[1]["path"] == "lean" and events[1]["message"].startswith("Executor: ")
     assert events[0]["settings"]["epochs"] == 3 and events[0]["settings"]["seed"] == 1
     ends = [e for e in events if e["event"] == "epoch_end"]
     assert [e["epoch"] for e in ends] == [0, 1, 2]
@@ -64,8 +65,9 @@ def test_run_trains_logs_and_saves(tmp_path, capsys):
     assert result["status"] == "ok" and result["evaluated_on"] == "validation"
     # The evaluation after training scores the same held-out data as the last epoch.
     assert result["metrics"]["accuracy"] == pytest.approx(ends[-1]["logs"]["val_accuracy"])
-    table = capsys.readouterr().out
-    assert "accuracy" in table and "loss" in table
+    printed = capsys.readouterr()
+    assert "accuracy" in printed.out and "loss" in printed.out
+    assert events[1]["message"] in printed.err  # the run says which step trains
     model = keras.saving.load_model(saved, safe_mode=True)
     assert [layer.name for layer in model.layers] == ["features", "hidden", "out"]
 

@@ -1,0 +1,73 @@
+"""The captured CUDA-graph step. These tests need a CUDA GPU and skip without one;
+`benchmarks/gpu_checks.sh` runs them on a GPU machine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from kerascanvas.runtime.executor import install
+from kerascanvas.runtime.keras_env import device_scope, import_keras
+
+keras = import_keras()
+L = keras.layers
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def conv_bn_model(dropout=0.0):
+    inputs = keras.Input((8, 8, 3))
+    x = L.ReLU()(L.BatchNormalization()(L.Conv2D(8, 3, padding="same")(inputs)))
+    x = L.Dropout(dropout)(L.Flatten()(x)) if dropout else L.Flatten()(x)
+    return keras.Model(inputs, L.Dense(4, activation="softmax")(x))
+
+
+def fitted(captured: bool, optimizer, n=52, epochs=2):
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.random((n, 8, 8, 3), dtype="float32")).cuda()
+    y = torch.from_numpy(rng.integers(0, 4, n)).cuda()
+    with device_scope("cuda"):
+        keras.utils.set_random_seed(5)
+        model = conv_bn_model()
+        model.compile(optimizer(), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        choice = install(model, "cuda", resident=True) if captured else None
+        history = model.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0)
+    return model, history.history, choice
+
+
+@pytest.mark.parametrize("optimizer", [
+    lambda: keras.optimizers.Adam(0.01),
+    lambda: keras.optimizers.SGD(keras.optimizers.schedules.CosineDecay(
+        0.0, 6, warmup_target=0.05, warmup_steps=2), momentum=0.9),
+])
+def test_replayed_steps_equal_keras_fit(optimizer):
+    theirs, their_logs, _ = fitted(False, optimizer)
+    ours, our_logs, choice = fitted(True, optimizer)
+    assert choice.path == "cuda-graph", choice.describe()
+    assert ours.train_function.failed is None
+    assert len(ours.train_function.graphs) == 2  # full batches and the last partial one
+    for a, b in zip(theirs.get_weights(), ours.get_weights(), strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-4, rtol=1e-4)
+    assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations) == 8
+    for key, values in their_logs.items():
+        np.testing.assert_allclose(our_logs[key], values, atol=1e-4, rtol=1e-4)
+
+
+def test_dropout_masks_differ_under_replay():
+    with device_scope("cuda"):
+        model = conv_bn_model(dropout=0.5)
+        # Plain SGD: a kernel row's update is zero exactly where dropout dropped its unit.
+        model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        install(model, "cuda", resident=True)
+        x = torch.rand(16, 8, 8, 3, device="cuda")
+        y = torch.zeros(16, dtype=torch.int64, device="cuda")
+        step = model.train_function
+        before = model.get_weights()
+        step([(x, y)])
+        first = [w - b for w, b in zip(model.get_weights(), before, strict=True)]
+        mid = model.get_weights()
+        step([(x, y)])
+        second = [w - b for w, b in zip(model.get_weights(), mid, strict=True)]
+    assert len(step.graphs) == 1
+    dense_kernel = -2  # the dense kernel's update depends on the dropout mask
+    assert not np.allclose(first[dense_kernel] != 0, second[dense_kernel] != 0)
