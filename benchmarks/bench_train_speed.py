@@ -335,7 +335,7 @@ class PlotSink:
         self._process = context.Process(target=plot_main, args=(self.events, ready),
                                         daemon=True)
         self._process.start()
-        if not ready.wait(120):
+        if not ready.wait(900):  # a loaded machine imports slowly
             raise RuntimeError("the plotting process did not start")
 
     def __call__(self, event: dict) -> None:
@@ -437,17 +437,18 @@ def main() -> None:
     global BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--quick", action="store_true", help="small data, 2 rounds")
+    parser.add_argument("--quick", action="store_true",
+                        help="small data, and 2 rounds unless --rounds says otherwise")
     parser.add_argument("--models", default="mlp,cnn,resnet",
                         help="among mlp, cnn, resnet, resnet50 (resnet50: CUDA only)")
     parser.add_argument("--batch", type=int, default=BATCH)
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="epochs of (a) and of (d); the others run 2x as many")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="epochs of (a) and of (d); the others run 2x as many (default 5)")
     args = parser.parse_args()
     BATCH = args.batch
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
-    rounds = 2 if args.quick else max(1, args.rounds)
+    rounds = max(1, args.rounds or (2 if args.quick else 5))
     print(f"device {args.device}, batch {BATCH}, samples/s (higher is better), medians "
           f"of {rounds} interleaved epochs; ratios are medians of adjacent-epoch pairs")
     print(f"{'model':<9}{'(a) ours':>10}{'(b) fit':>10}{'(c) best':>10}{'(c0) torch':>11}"

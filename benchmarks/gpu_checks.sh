@@ -1,40 +1,58 @@
 #!/usr/bin/env bash
 # GPU checks for a CUDA machine with keras, torch and this package importable.
-# Trains the digits example to >= 0.90 validation accuracy and the MNIST CNN on
-# synthetic 28x28 data on the GPU, with and without mixed precision, then runs
-# the training-speed benchmark. Writes logs to ${OUT:-/tmp/kc_gpu}.
+# One prepared run: the captured-step tests, the digits example (target: validation
+# accuracy >= 0.90), the MNIST CNN with and without mixed precision, then the
+# training-speed benchmark at batch 128 (MLP, CNN, small ResNet, ResNet50-size).
+# Each part prints which training step ran (the "Executor:" line). Writes logs to
+# ${OUT:-/tmp/kc_gpu}; ends with one summary line per part.
 set -uo pipefail
 out="${OUT:-/tmp/kc_gpu}"
 mkdir -p "$out"
 export KERAS_BACKEND=torch PYTHONUNBUFFERED=1
 kc() { python3 -m kerascanvas.app "$@"; }
+summary=()
+note() { summary+=("$1: $2"); echo "== $1: $2"; }
 
 nvidia-smi -L
 python3 -c "import torch, keras; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'keras', keras.__version__)"
 
-echo "== digits example on cuda (target: val_accuracy >= 0.90 within 15 epochs)"
+echo "== captured CUDA-graph step: tests (they skip without a GPU)"
+python3 -m pytest -q -p no:cacheprovider -rs tests/runtime/test_executor_cuda.py \
+  2>&1 | tee "$out/cuda_tests.txt" | tail -15
+note "cuda tests" "$(tail -1 "$out/cuda_tests.txt")"
+
+echo "== digits example on cuda (target: val_accuracy >= 0.90)"
 kc run resources/examples/digits_cnn.json --device cuda --no-progress \
-   --log "$out/digits.jsonl" --save "$out/digits.keras"
-echo "exit $?"
+   --log "$out/digits.jsonl" --save "$out/digits.keras" 2>&1 | tee "$out/digits.txt"
+note "digits exit" "$?"
+python3 - "$out/digits.jsonl" <<'PY'
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+ends = [e for e in events if e["event"] == "epoch_end"]
+best = max(e["logs"].get("val_accuracy", 0.0) for e in ends)
+print("executor:", next((e["message"] for e in events if e["event"] == "executor"), "?"))
+print(f"digits best val_accuracy {best:.4f}:", "PASS" if best >= 0.90 else "FAIL")
+PY
 
-echo "== MNIST CNN, synthetic 28x28 data, cuda"
-kc run resources/examples/mnist_cnn.json --device cuda --data synthetic:8192 --epochs 2 \
-   --no-progress --log "$out/mnist_cnn.jsonl"
-echo "exit $?"
-
-for policy in mixed_float16 mixed_bfloat16; do
-  echo "== MNIST CNN, $policy, cuda"
+for policy in off mixed_float16 mixed_bfloat16; do
+  echo "== MNIST CNN, synthetic 28x28 data, cuda, precision $policy"
   kc run resources/examples/mnist_cnn.json --device cuda --data synthetic:8192 --epochs 2 \
      --mixed-precision "$policy" --no-progress --log "$out/mnist_cnn_$policy.jsonl" \
-     --save "$out/mnist_cnn_$policy.keras"
-  echo "exit $?"
+     --save "$out/mnist_cnn_$policy.keras" 2>&1 | tee "$out/mnist_cnn_$policy.txt"
+  note "mnist $policy exit" "$?"
   python3 - "$out/mnist_cnn_$policy.keras" <<'PY'
 import sys, keras
 model = keras.saving.load_model(sys.argv[1], safe_mode=True)
 print("policy", model.dtype_policy.name, "| output layer", model.layers[-1].name,
-      "dtype", model.layers[-1].dtype_policy.name, "| output", model.outputs[0].dtype)
+      "dtype", model.layers[-1].dtype_policy.name, "| output", model.outputs[0].dtype,
+      "| optimizer", type(model.optimizer).__name__, "steps", int(model.optimizer.iterations))
 PY
 done
 
-echo "== training speed"
-python3 benchmarks/bench_train_speed.py --device cuda --rounds 8
+echo "== training speed, batch 128 (targets: a/c >= 0.9 MLP and CNN, >= 0.85 ResNets;"
+echo "   a/b >= 4; d/a >= 0.97)"
+python3 benchmarks/bench_train_speed.py --device cuda --batch 128 --rounds 5 \
+  --models mlp,cnn,resnet,resnet50 2>&1 | tee "$out/speed.txt"
+note "speed exit" "$?"
+
+printf '%s\n' "${summary[@]}"

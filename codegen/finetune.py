@@ -127,12 +127,14 @@ MAIN_FIT = '''\
     )
     first = args.phase1_epochs
     print(f"Phase 1: epochs 1-{first}, bases frozen, learning rate {FINETUNE['phase1_lr']}")
+    faster_step(model)
     model.fit(packed(x, INPUTS), packed(y, LOSSES), epochs=first, **fit_options)
     if args.phase2_epochs:
         unfreeze(bases, FINETUNE['unfreeze_from'])
         compile_for_phase(model, FINETUNE['phase2_lr'])
         print(f"Phase 2: epochs {first + 1}-{first + args.phase2_epochs}, bases trained from "
               f"layer {FINETUNE['unfreeze_from']}, learning rate {FINETUNE['phase2_lr']}")
+        faster_step(model)  # compile dropped the step
         model.fit(packed(x, INPUTS), packed(y, LOSSES), epochs=first + args.phase2_epochs,
                   initial_epoch=first, **fit_options)
 '''

@@ -22,6 +22,7 @@ from .literals import call, literal
 from .plan import Plan
 from .script_parts import (
     DATA_FUNCTIONS,
+    FASTER_STEP,
     MAIN_ARGS,
     MAIN_BUILD,
     MAIN_DATA,
@@ -154,7 +155,7 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
     functions = [] if phases is None else [finetune.FUNCTIONS]
     blocks = [*module.blocks, constants(plan, settings), *extra,
               optimizer_function(settings["optimizer"], phases is not None), DATA_FUNCTIONS,
-              *functions, main_function(plan, phases is not None), MAIN_GUARD]
+              FASTER_STEP, *functions, main_function(plan, phases is not None), MAIN_GUARD]
     return Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER)
 
 

@@ -449,7 +449,7 @@ def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
     choice = attach(result.model, plan, result.device, made.callbacks,
                     result.settings.get("executor", "auto"))
     if not result.executor:
-        made.append(Announce(bridge.sink, choice.event()))
+        made.append(Announce(bridge.sink, choice.event(), result.model))
     result.executor = choice.describe()
 
 

@@ -55,16 +55,18 @@ class Choice:
                 "message": self.describe()}
 
 
-def install(model, device: str = "cpu", resident: bool = True, want_logs: bool = False,
-            enabled: bool = True) -> Choice:
+def install(model, device: str | None = None, resident: bool = False,
+            want_logs: bool = True, enabled: bool = True) -> Choice:
     """Set `model.train_function` to the fastest step that keeps Keras' semantics.
 
     Args:
         model: a compiled keras.Model (torch backend).
-        device: "cpu" or "cuda": where training runs.
+        device: "cpu" or "cuda": where training runs (None: where the weights are).
         resident: whether the training batches come from device-resident tensors
             (`runtime.feed`); capture needs them.
-        want_logs: a callback listens to batch ends, so each step returns its logs.
+        want_logs: each step returns its logs, as Keras' does (a plain `fit` hands them
+            to batch-end hooks); False returns only their names, for a callback list
+            that calls batch-end hooks only where a callback listens (`attach`).
         enabled: False keeps Keras' own step (the `executor: keras` setting).
 
     Returns:
@@ -77,6 +79,9 @@ def install(model, device: str = "cpu", resident: bool = True, want_logs: bool =
         return Choice("keras", blocked)
     from .step import LeanStep
 
+    if device is None:
+        weights = model.weights
+        device = weights[0].value.device.type if weights else "cpu"
     lean = LeanStep(model, want_logs=want_logs)
     reasons = capture_blockers(model, device, resident) if device == "cuda" else []
     if device == "cuda" and not reasons:
@@ -126,9 +131,10 @@ class Announce(_announce_base()):
     own), and a second one if a captured step falls back during the first epoch
     (a capture error)."""
 
-    def __init__(self, sink, event: dict):
+    def __init__(self, sink, event: dict, model):
         super().__init__()
         self.sink, self.event, self._told = sink, event, False
+        self.set_model(model)
 
     def on_train_begin(self, logs=None):
         self.sink(self.event)

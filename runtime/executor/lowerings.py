@@ -5,8 +5,11 @@ backend, with its variables (the same torch Parameters, updated in place), but
 without Keras' per-op conversions:
 
 * Dense: `F.linear(x, kernel.T, bias)` (matmul and bias in one kernel).
-* Conv1D/2D/3D: Keras' backend convolution, then the bias and the activation.
-* Max/AveragePooling: Keras' backend pooling.
+* Conv1D/2D/3D (channels_last): torch's convolution on the channels-first view
+  of the same memory, with the bias, then the activation. Keras' own op copies
+  the input to channels-first and back to channels-last for every layer.
+* Max/AveragePooling: torch's pooling on that view, or Keras' backend op where
+  "same" padding is uneven or the data is channels_first.
 * BatchNormalization: torch's fused batch-norm kernel for the output, and
   Keras' moving-statistics rule (`moving = moving * momentum + batch *
   (1 - momentum)`, with the biased batch variance, Keras' epsilon): the
@@ -57,27 +60,76 @@ def _dense(layer) -> Callable | None:
     return _then(lambda x: F.linear(x, kernel.t(), bias), layer.activation)
 
 
-def _conv(layer) -> Callable | None:
-    if layer.padding not in ("valid", "same") or getattr(layer, "lora_enabled", False):
+def _to_first(rank: int) -> tuple[int, ...]:
+    return (0, rank + 1, *range(1, rank + 1))
+
+
+def _to_last(rank: int) -> tuple[int, ...]:
+    return (0, *range(2, rank + 2), 1)
+
+
+def _memory_format(rank: int):
+    return {2: torch.channels_last, 3: torch.channels_last_3d}.get(rank)
+
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+def _padding(layer, kernel_size) -> int | tuple | None:
+    """Torch's symmetric padding for Keras' "valid"/"same", or None when "same" needs
+    an uneven pad (then Keras' own backend op runs)."""
+    if layer.padding == "valid":
+        return 0
+    strides = tuple(layer.strides)
+    dilation = tuple(getattr(layer, "dilation_rate", (1,) * len(strides)))
+    if any(s != 1 for s in strides) or any((k - 1) * d % 2 for k, d in
+                                           zip(kernel_size, dilation, strict=True)):
         return None
-    kernel = layer.kernel.value
+    return tuple((k - 1) * d // 2 for k, d in zip(kernel_size, dilation, strict=True))
+
+
+def _conv(layer) -> Callable | None:
+    """Channels-last data stays channels-last in memory: the permuted view is what
+    torch's channels-last kernels read, so no copy is made (Keras copies the input
+    to channels-first and back for every convolution)."""
+    rank = layer.rank
+    if layer.padding not in ("valid", "same") or getattr(layer, "lora_enabled", False) or \
+            layer.data_format != "channels_last" or rank not in _CONV:
+        return None
+    padding = _padding(layer, layer.kernel_size)
+    if padding is None:
+        return None
+    kernel, op, fmt = layer.kernel.value, _CONV[rank], _memory_format(rank)
     bias = layer.bias.value if layer.use_bias else None
-    last = layer.data_format == "channels_last"
-    shape = (1,) * (layer.rank + 1) + (-1,) if last else (1, -1) + (1,) * layer.rank
-    strides, padding = layer.strides, layer.padding
-    form, dilation = layer.data_format, layer.dilation_rate
+    strides, dilation, groups = tuple(layer.strides), tuple(layer.dilation_rate), layer.groups
+    first, last = _to_first(rank), _to_last(rank)
+    order = (rank + 1, rank, *range(rank))  # (k..., in, out) -> (out, in, k...)
 
     def conv(x):
-        out = _nn.conv(x, kernel, strides, padding, form, dilation)
-        return out if bias is None else out + bias.reshape(shape)
+        weight = kernel.permute(order)
+        if fmt is not None:
+            weight = weight.contiguous(memory_format=fmt)
+        out = op(x.permute(first), weight, bias, strides, padding, dilation, groups)
+        return out.permute(last)
     return _then(conv, layer.activation)
 
 
-def _pool(op) -> Callable:
+def _pool(table) -> Callable:
     def make(layer):
-        size, strides = layer.pool_size, layer.strides
-        padding, form = layer.padding, layer.data_format
-        return lambda x: op(x, size, strides, padding, form)
+        rank = len(layer.pool_size)
+        padding = _padding(layer, layer.pool_size)
+        if layer.data_format != "channels_last" or padding is None:
+            keras_op = _nn.max_pool if table is _MAX else _nn.average_pool
+            size, strides, mode, form = layer.pool_size, layer.strides, layer.padding, \
+                layer.data_format
+            return lambda x: keras_op(x, size, strides, mode, form)
+        op, size, strides = table[rank], tuple(layer.pool_size), tuple(layer.strides)
+        first, last = _to_first(rank), _to_last(rank)
+        if padding and table is _AVG:
+            return None  # Keras counts only the real inputs in a padded window
+        return lambda x: op(x.permute(first), size, strides, padding).permute(last)
     return make
 
 
@@ -146,9 +198,9 @@ def _global_average(layer) -> Callable:
 L = keras.layers
 LOWERINGS: dict[type, Callable] = {
     L.Dense: _dense, L.Conv1D: _conv, L.Conv2D: _conv, L.Conv3D: _conv,
-    L.MaxPooling1D: _pool(_nn.max_pool), L.MaxPooling2D: _pool(_nn.max_pool),
-    L.MaxPooling3D: _pool(_nn.max_pool), L.AveragePooling1D: _pool(_nn.average_pool),
-    L.AveragePooling2D: _pool(_nn.average_pool), L.AveragePooling3D: _pool(_nn.average_pool),
+    L.MaxPooling1D: _pool(_MAX), L.MaxPooling2D: _pool(_MAX), L.MaxPooling3D: _pool(_MAX),
+    L.AveragePooling1D: _pool(_AVG), L.AveragePooling2D: _pool(_AVG),
+    L.AveragePooling3D: _pool(_AVG),
     L.BatchNormalization: _batch_norm, L.Activation: _activation_layer, L.ReLU: _relu_layer,
     L.Softmax: _softmax_layer, L.Flatten: _flatten, L.Add: _add,
     L.GlobalAveragePooling1D: _global_average, L.GlobalAveragePooling2D: _global_average,

@@ -6,8 +6,10 @@ and compares what Keras computed (tolerance as in test_executor)."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kerascanvas.runtime.keras_env import import_keras
 from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture)
@@ -16,6 +18,7 @@ from tests.runtime.test_worker import mlp
 
 keras = import_keras()
 TOL = 1e-4
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 WAYS = ("keras", "auto")
 
 
@@ -108,3 +111,20 @@ def test_a_saved_model_reloads_with_its_optimizer_state_and_continues(tmp_path):
     for a, b in zip(final["keras"].optimizer.variables, final["auto"].optimizer.variables,
                     strict=True):
         close(a, b)
+
+
+@pytest.mark.slow
+def test_digits_example_reaches_the_accuracy_of_keras_step_over_five_seeds():
+    from kerascanvas.graph.projectfile import load
+    from kerascanvas.runtime.train import load_checked_data, prepare, train
+
+    scores = {way: [] for way in WAYS}
+    for seed in range(5):
+        for way in WAYS:
+            doc, settings = prepare(load(EXAMPLES / "digits_cnn.json"),
+                                    {"seed": seed, "epochs": 5, "executor": way})
+            result = train(doc, load_checked_data(doc, settings))
+            scores[way].append(result.metrics["accuracy"])
+    ours, theirs = np.array(scores["auto"]), np.array(scores["keras"])
+    noise = 2 * max(ours.std(), theirs.std()) + 0.01
+    assert abs(ours.mean() - theirs.mean()) <= noise, scores

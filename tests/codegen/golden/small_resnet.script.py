@@ -224,6 +224,17 @@ def split_validation(x, y, fraction):
     return (*head, {k: v[cut:] for k, v in x.items()}, {k: v[cut:] for k, v in y.items()})
 
 
+def faster_step(model):
+    """Keras Canvas' training executor when it is installed: the same training as
+    Keras' own step (same callbacks, history and saving), with less Python per
+    batch. Without it, Keras' own step runs."""
+    try:
+        from kerascanvas.runtime.executor import install
+    except ImportError:
+        return
+    print(install(model).describe())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description='Train the model, evaluate it and save it.')
     parser.add_argument('--epochs', type=int, default=SETTINGS['epochs'])
@@ -245,6 +256,7 @@ def main(argv=None):
     if x_val is None:
         x, y, x_val, y_val = split_validation(x, y, SETTINGS['validation_split'])
     validation = None if x_val is None else (packed(x_val, INPUTS), packed(y_val, LOSSES))
+    faster_step(model)
     model.fit(
         packed(x, INPUTS),
         packed(y, LOSSES),
