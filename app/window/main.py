@@ -25,6 +25,8 @@ from .start import HOW_TO_BEGIN, StartMixin
 
 NEW_NODE_STEP = 40.0
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
+# The Training tab, once raised: half the window (at least this), so its plots are readable.
+TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
 
 
 class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, UserBlocksMixin,
@@ -94,8 +96,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, UserBlocksMi
         self.training_dock = self._dock("Training", holder, QtCore.Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.summary_dock, self.training_dock)
         self.issues_dock.raise_()
-        self.training_dock.visibilityChanged.connect(
-            lambda visible: visible and self.training_panel())
+        self.training_dock.visibilityChanged.connect(self._on_training_dock_visibility_changed)
         menu = self.menuBar().addMenu("&Train")
         for text, shortcut, name in (("&Start / Stop", "F5", "toggle_training"),
                                      ("&Pause / Resume", "F6", "toggle_pause"),
@@ -106,6 +107,18 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, UserBlocksMi
             self.actions[name] = action
         self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
         QtCore.QTimer.singleShot(300, self.training_panel)
+
+    def _on_training_dock_visibility_changed(self, visible: bool) -> None:
+        """Shown: the panel is built, and the bottom docks grow so its plots are readable
+        (once: a height the user sets afterwards is kept)."""
+        if not visible:
+            return
+        self.training_panel()
+        if not getattr(self, "_training_sized", False) and self.isVisible():
+            self._training_sized = True
+            height = max(TRAINING_HEIGHT, int(self.height() * TRAINING_SHARE))
+            if self.training_dock.height() < height:
+                self.resizeDocks([self.training_dock], [height], QtCore.Qt.Vertical)
 
     def training_panel(self):
         """The training panel, built on first use."""

@@ -48,3 +48,20 @@ def test_runs_are_kept_beside_the_project_and_follow_the_open_one(make_window, q
     assert list(record.curves.epochs["loss"].y) == [0.25]
     assert panel.plots.current is record.curves
     assert run_once(window, qtbot, loss=0.125).number == 2  # numbering goes on
+
+
+def test_raising_the_training_tab_leaves_its_plots_readable(make_window, qtbot):
+    from PySide6 import QtWidgets
+
+    window = show(make_window(), qtbot)
+    bars = [b for b in window.findChildren(QtWidgets.QTabBar)
+            if "Training" in [b.tabText(i) for i in range(b.count())]]
+    bar = bars[0]
+    index = [bar.tabText(i) for i in range(bar.count())].index("Training")
+    QTest.mouseClick(bar, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier,
+                     bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: window.training is not None and window.training.isVisible(),
+                    timeout=5000)
+    QtWidgets.QApplication.processEvents()
+    assert window.training.plots.view.height() >= 240  # three stacked plots of 80 px
+    assert window.canvas.viewer.viewport().height() >= 300  # and the canvas stays usable
