@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
+from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
 from kerascanvas.graph.spec import GENERIC
 
 from .errors import CodegenError
@@ -46,10 +46,22 @@ def _with_tensors(value: Any, sources: Sequence[str]) -> Any:
             raise CodegenError(f"Expected an input port number below {len(sources)} in the "
                                f"call template, received {port!r}")
         return Code(sources[port])
+    marked, decoded = decode_marker(value, lambda v: _with_tensors(v, sources))
+    if marked:
+        return _index_code(decoded)
     if isinstance(value, list):
         return [_with_tensors(v, sources) for v in value]
     if isinstance(value, dict):
         return {k: _with_tensors(v, sources) for k, v in value.items()}
+    return value
+
+
+def _index_code(value: Any) -> Any:
+    """A decoded indexing marker as source: `slice(1, 3, None)`, `...`, or a tuple."""
+    if isinstance(value, slice):
+        return Code(f"slice({literal(value.start)}, {literal(value.stop)}, {literal(value.step)})")
+    if value is Ellipsis:
+        return Code("...")
     return value
 
 

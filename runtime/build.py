@@ -14,7 +14,7 @@ from typing import Any
 
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
-from kerascanvas.graph.layers.generic import PLACEHOLDER, serialized
+from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
@@ -86,6 +86,9 @@ def _call_generic(layer, tensors: list, call: Mapping[str, Any] | None):
     def fill(value):
         if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
             return tensors[value[PLACEHOLDER]]
+        marked, decoded = decode_marker(value, fill)
+        if marked:
+            return decoded
         if isinstance(value, list):
             return [fill(v) for v in value]
         if isinstance(value, dict):

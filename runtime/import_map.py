@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.errors import KerasCanvasError, ParamError
-from kerascanvas.graph.layers.generic import PLACEHOLDER
+from kerascanvas.graph.layers.generic import ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import LAYER_SPECS, LayerSpec
 
@@ -137,6 +137,13 @@ def _template(value: Any, tensors: list) -> Any:
     if isinstance(value, keras.KerasTensor):
         tensors.append(value)
         return {PLACEHOLDER: len(tensors) - 1}
+    if isinstance(value, slice):
+        return {SLICE: [_template(v, tensors) for v in (value.start, value.stop, value.step)]}
+    if value is Ellipsis:
+        return {ELLIPSIS: True}
+    if isinstance(value, tuple) and any(v is None or v is Ellipsis or isinstance(v, slice)
+                                        for v in value):  # an indexing key stays a tuple
+        return {TUPLE: [_template(v, tensors) for v in value]}
     if isinstance(value, list | tuple):
         return [_template(v, tensors) for v in value]
     if isinstance(value, dict):

@@ -17,7 +17,10 @@ Keras computed, keyed by the input shapes they were computed for:
 
 A call template says how the layer was called: `{"args": [...], "kwargs": {...}}`
 where `{"__input__": i}` stands for the tensor on input port `i`; without one the
-layer gets its single input, or the list of its inputs.
+layer gets its single input, or the list of its inputs. Indexing keys, which
+JSON has no words for, are marked too: `{"__slice__": [start, stop, step]}`,
+`{"__ellipsis__": true}` for `...`, and `{"__tuple__": [...]}` for a tuple key
+such as the one of `x[..., None, 1:3]`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,27 @@ from ..shapes import fmt
 from ..spec import LayerSpec, Sample, register
 
 PLACEHOLDER = "__input__"
+SLICE, ELLIPSIS, TUPLE = "__slice__", "__ellipsis__", "__tuple__"
+
+
+def decode_marker(value: Any, fill) -> tuple[bool, Any]:
+    """(True, the Python value) of a slice, ellipsis or tuple marker, else (False, None).
+
+    `fill` decodes the marker's parts (which may hold input tensors).
+
+    >>> decode_marker({"__slice__": [1, None, None]}, lambda v: v)
+    (True, slice(1, None, None))
+    """
+    if not isinstance(value, dict) or len(value) != 1:
+        return False, None
+    (key, inner), = value.items()
+    if key == SLICE and isinstance(inner, list) and len(inner) == 3:
+        return True, slice(*(fill(v) for v in inner))
+    if key == ELLIPSIS:
+        return True, Ellipsis
+    if key == TUPLE and isinstance(inner, list):
+        return True, tuple(fill(v) for v in inner)
+    return False, None
 UNKNOWN_SHAPE = ("shape unknown for these inputs; re-import or run `kerascanvas validate` "
                  "with keras")
 
