@@ -18,6 +18,7 @@ from ..panels.palette import PalettePanel
 from ..panels.properties import PropertiesPanel
 from ..panels.summary import SummaryPanel
 from .filemenu import FileMixin
+from .help import HelpMixin
 from .importing import ImportMixin
 from .menus import build_menus
 from .navigate import NavigateMixin
@@ -29,8 +30,8 @@ DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the wi
 TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
 
 
-class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, UserBlocksMixin,
-                 QtWidgets.QMainWindow):
+class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, HelpMixin,
+                 UserBlocksMixin, QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
     def __init__(self, path: str | None = None, recover: bool = True):
@@ -50,6 +51,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, UserBlocksMi
         self._build_search()
         self.init_start_panel()
         self.init_navigation()
+        self.move_help_menu_last()
         self.init_files(path, recover)
         self.refresh_panels()
 

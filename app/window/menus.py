@@ -55,6 +55,10 @@ MENUS = {
         ("Find Pre&vious Node", "Shift+F3", "find_previous"),
         ("&Minimap", "Ctrl+M", "toggle_minimap"),
     ],
+    "&Help": [
+        ("&Keyboard Shortcuts", "F1", "show_shortcuts"),
+        ("&Layer Reference…", None, "show_layer_reference"),
+    ],
 }
 
 

@@ -1,0 +1,114 @@
+"""Help menu: the keyboard shortcuts (read from the window's own actions) and a layer
+reference (each kind's one-line doc from the LayerSpec table and its keras.io page)."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...graph.document import default_name
+from ...graph.spec import LAYER_SPECS
+
+KERAS_IO = "https://keras.io/api/"
+# Our palette category -> the keras.io section its layers are documented in.
+SECTIONS = {"Input": "core_layers", "Core": "core_layers", "Convolution": "convolution_layers",
+            "Pooling": "pooling_layers", "Reshaping": "reshaping_layers",
+            "Normalization": "normalization_layers", "Merging": "merging_layers",
+            "Activation": "activation_layers", "Recurrent": "recurrent_layers",
+            "Attention": "attention_layers", "Preprocessing": "preprocessing_layers",
+            "Augmentation": "preprocessing_layers"}
+REGULARIZATION = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                  "GaussianDropout", "AlphaDropout", "GaussianNoise", "ActivityRegularization"}
+SLUGS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu"}
+
+
+def keras_io_url(spec) -> str | None:
+    """The keras.io page of a layer kind (`None` for our own blocks).
+
+    >>> from kerascanvas.graph.spec import get_spec
+    >>> keras_io_url(get_spec("Conv2D"))
+    'https://keras.io/api/layers/convolution_layers/convolution2d/'
+    """
+    if spec.keras_module == "keras.applications":
+        return KERAS_IO + "applications/"
+    section = "regularization_layers" if spec.kind in REGULARIZATION else SECTIONS.get(
+        spec.category)
+    if spec.keras_module not in ("keras", "keras.layers") or section is None:
+        return None
+    slug = SLUGS.get(spec.kind) or re.sub(r"conv(\d|_|$)", r"convolution\1",
+                                          default_name(spec.kind))
+    return f"{KERAS_IO}layers/{section}/{slug}/"
+
+
+def shortcut_rows(window) -> list[tuple[str, str]]:
+    """(action, keys) for every action of the window that has a shortcut, menu order."""
+    rows = []
+    for action in window.findChildren(QtGui.QAction):
+        keys = [s.toString(QtGui.QKeySequence.NativeText) for s in action.shortcuts()]
+        if keys and action.text():
+            rows.append((action.text().replace("&", ""), ", ".join(keys)))
+    return list(dict.fromkeys(rows))
+
+
+def layer_rows() -> list[tuple[str, str, str, str | None]]:
+    """(kind, category, doc, keras.io url) for every kind in the table."""
+    return [(s.kind, s.category, s.doc, keras_io_url(s))
+            for s in sorted(LAYER_SPECS.values(), key=lambda s: (s.category, s.kind))]
+
+
+def _table(parent, headers: list[str], rows) -> QtWidgets.QTableWidget:
+    table = QtWidgets.QTableWidget(len(rows), len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if c == 3 and value:
+                link = QtWidgets.QLabel(f'<a href="{value}">keras.io</a>')
+                link.setOpenExternalLinks(True)
+                link.setToolTip(value)
+                table.setCellWidget(r, c, link)
+            else:
+                table.setItem(r, c, QtWidgets.QTableWidgetItem(value or ""))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _dialog(parent, title: str, table) -> QtWidgets.QDialog:
+    dialog = QtWidgets.QDialog(parent)
+    dialog.setWindowTitle(title)
+    layout = QtWidgets.QVBoxLayout(dialog)
+    table.setParent(dialog)
+    layout.addWidget(table)
+    buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    dialog.resize(QtCore.QSize(900, 600))
+    return dialog
+
+
+class HelpMixin:
+    """Mixed into `MainWindow`: Help › Keyboard Shortcuts (F1) and Layer Reference."""
+
+    def move_help_menu_last(self) -> None:
+        """Menus added after the table (Train, ...) go before Help, which ends the bar."""
+        bar = self.menuBar()
+        for action in bar.actions():
+            if action.text() == "&Help":
+                bar.removeAction(action)
+                bar.addAction(action)
+
+    def show_shortcuts(self) -> QtWidgets.QDialog:
+        table = _table(self, ["Action", "Keys"], shortcut_rows(self))
+        self.help_dialog = _dialog(self, "Keyboard shortcuts", table)
+        self.help_dialog.open()
+        return self.help_dialog
+
+    def show_layer_reference(self) -> QtWidgets.QDialog:
+        table = _table(self, ["Layer", "Category", "What it does", "Documentation"],
+                       layer_rows())
+        self.help_dialog = _dialog(self, "Layer reference", table)
+        self.help_dialog.open()
+        return self.help_dialog

@@ -1,0 +1,45 @@
+"""Help menu: keyboard shortcuts read from the actions, and a layer reference with keras.io."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui
+from PySide6.QtTest import QTest
+
+from kerascanvas.app.window.help import keras_io_url
+from kerascanvas.graph.spec import LAYER_SPECS, get_spec
+from tests.app.conftest import show_at
+
+
+def test_f1_lists_every_shortcut_and_the_layer_reference_every_kind(window, qtbot):
+    show_at(window)
+    assert [a.text() for a in window.menuBar().actions()][-1] == "&Help"
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_F1)
+    dialog = window.help_dialog
+    assert dialog.isVisible()
+    from PySide6.QtWidgets import QTableWidget
+
+    table = dialog.findChild(QTableWidget)
+    shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    for action in window.findChildren(QtGui.QAction):
+        if action.shortcut().toString() and action.text():
+            assert action.text().replace("&", "") in shown
+    assert shown["Find Node…"] == QtGui.QKeySequence("Ctrl+Shift+F").toString(
+        QtGui.QKeySequence.NativeText)
+    dialog.close()
+    reference = window.show_layer_reference().findChild(QTableWidget)
+    assert reference.rowCount() == len(LAYER_SPECS)
+    for row in range(reference.rowCount()):
+        spec = get_spec(reference.item(row, 0).text())
+        assert reference.item(row, 2).text() == spec.doc and spec.doc
+    window.help_dialog.close()
+
+
+def test_keras_io_pages_follow_the_site_naming():
+    assert keras_io_url(get_spec("Dense")) == "https://keras.io/api/layers/core_layers/dense/"
+    assert keras_io_url(get_spec("SeparableConv2D")).endswith(
+        "/convolution_layers/separable_convolution2d/")
+    assert keras_io_url(get_spec("GlobalAveragePooling2D")).endswith(
+        "/pooling_layers/global_average_pooling2d/")
+    assert keras_io_url(get_spec("Dropout")).endswith("/regularization_layers/dropout/")
+    assert keras_io_url(get_spec("BatchNormalization")).endswith(
+        "/normalization_layers/batch_normalization/")
