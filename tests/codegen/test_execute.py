@@ -8,16 +8,15 @@ our inference gives each node must be the shapes of the executed model.
 
 from __future__ import annotations
 
+import keras
 import pytest
-
-keras = pytest.importorskip("keras")
-build = pytest.importorskip("kerascanvas.runtime.build")
 
 from kerascanvas.codegen import STYLES, CodegenError, generate  # noqa: E402
 from kerascanvas.codegen.plan import make_plan  # noqa: E402
 from kerascanvas.codegen.sequential import chain_problem  # noqa: E402
 from kerascanvas.graph.blocks import trace_block  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
+from kerascanvas.runtime import build
 from tests.codegen.helpers import (  # noqa: E402
     EXAMPLES,
     GRAPHS,

@@ -71,8 +71,8 @@ def test_finetune_without_an_application_is_refused():
 
 
 def test_codegen_accepts_what_the_runtime_accepts():
-    finetune = pytest.importorskip("kerascanvas.runtime.finetune")
     from kerascanvas.codegen.finetune import finetune_settings
+    from kerascanvas.runtime import finetune
 
     for field in PHASES:
         for value in (0, 1, 2.5, -1, True, "1", None):

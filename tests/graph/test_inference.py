@@ -289,7 +289,8 @@ EXAMPLE_FILES = sorted((Path(__file__).parents[2] / "resources" / "examples").gl
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_example_totals_match_the_built_model(path):
     """Counts and output shapes equal those of the Keras model the runtime builds."""
-    build = pytest.importorskip("kerascanvas.runtime.build")
+    from kerascanvas.runtime import build
+
     doc = load(path)
     result = analyze(doc)
     model = build.build_model(doc)

@@ -56,15 +56,19 @@ def test_unknown_direction_is_refused():
         layered_layout(Document(), "BT")
 
 
-def test_500_node_chain_gets_a_position_per_node():
+def test_500_node_chain_gets_a_position_per_node_in_reading_order():
     doc = Document()
-    prev = doc.add_node("Input", params={"shape": [4]}).id
+    chain = [doc.add_node("Input", params={"shape": [4]}).id]
     for _ in range(499):
         node = doc.add_node("Dense", params={"units": 4}).id
-        doc.connect(Edge(prev, 0, node, 0))
-        prev = node
+        doc.connect(Edge(chain[-1], 0, node, 0))
+        chain.append(node)
     pos = layered_layout(doc)
-    assert len(pos) == 500
+    assert set(pos) == set(doc.nodes)
+    assert len(set(pos.values())) == 500, "two nodes share a place"
+    for a, b in zip(chain, chain[1:], strict=False):  # down a column, or on to the next
+        (xa, ya), (xb, yb) = pos[a], pos[b]
+        assert (xb == xa and yb > ya) or xb > xa, (a, pos[a], b, pos[b])
 
 
 def chain_of_blocks(count: int) -> Document:

@@ -161,11 +161,13 @@ def test_stop_request_ends_after_the_current_batch():
     assert len(history.history["loss"]) == 1
 
 
-def test_stop_before_training_begins_runs_no_batch():
+def test_stop_before_training_begins_ends_after_the_first_batch_of_the_first_epoch():
+    # Keras checks `stop_training` after each batch, so exactly one batch runs.
     bridge = FastBridge()
     bridge.request_stop()
-    model, _, _ = fit_with(bridge, epochs=3)
-    assert int(model.optimizer.iterations) <= 1
+    model, history, _ = fit_with(bridge, epochs=3)
+    assert int(model.optimizer.iterations) == 1
+    assert history.epoch == [0]
 
 
 def paused_run(pause_at: int, epochs: int):
