@@ -73,9 +73,8 @@ class Launch:
 def torchrun_arguments(launch: Launch, module: str, arguments: list[str]) -> list[str]:
     """The command line torchrun gets (without the `torchrun` itself).
 
-    >>> torchrun_arguments(Launch(2), "pkg.rank", ["args.json"])
-    ['--standalone', '--nproc-per-node', '2', '--max-restarts', '0', '-m', 'pkg.rank', \
-'args.json']
+    >>> torchrun_arguments(Launch(2), "pkg.rank", ["args.json"])[:5]
+    ['--standalone', '--nproc-per-node', '2', '--max-restarts', '0']
     """
     if launch.nnodes == 1 and not launch.rdzv_endpoint:
         where = ["--standalone", "--nproc-per-node", str(launch.nproc_per_node)]
@@ -87,7 +86,8 @@ def torchrun_arguments(launch: Launch, module: str, arguments: list[str]) -> lis
             where += ["--rdzv-backend", "static", "--node-rank", str(launch.node_rank)]
         else:
             where += ["--rdzv-backend", "c10d"]
-    return [*where, "--max-restarts", "0", "-m", module, *arguments]
+    return [*where, "--max-restarts", "0", "--signals-to-handle", AGENT_SIGNALS, "-m", module,
+            *arguments]
 
 
 @dataclass
@@ -116,7 +116,6 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
 
-    os.environ.setdefault("TORCHELASTIC_SIGNALS_TO_HANDLE", AGENT_SIGNALS)
     share = threads or max(1, (os.cpu_count() or 1) // launch.nproc_per_node)
     os.environ.setdefault("OMP_NUM_THREADS", str(share))
     try:
@@ -124,6 +123,33 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     except ChildFailedError as exc:
         return describe_failure(exc, launch, invalid_code, failed_code)
     return Outcome(0)
+
+
+def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:
+    """Send SIGINT to this process's children that run `module` (the ranks torchrun's
+    agent started here); the number reached. Reads /proc, so Linux only (0 elsewhere)."""
+    import signal
+
+    reached = 0
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and module.encode() in command:
+            try:
+                os.kill(int(entry), signal.SIGINT)
+                reached += 1
+            except OSError:
+                pass
+    return reached
 
 
 def _how(failure) -> str:

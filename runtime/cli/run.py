@@ -328,8 +328,10 @@ def _launch(doc, args, launch) -> int:
 
 
 class ignore_interrupt:  # noqa: N801  (used as a context manager, like a function)
-    """While torchrun runs the ranks, Ctrl+C is theirs: each rank stops after its
-    current batch (a second Ctrl+C aborts them), and the launcher waits for them."""
+    """While torchrun runs the ranks, Ctrl+C is theirs: it is passed on to each rank
+    (torchrun starts them in sessions of their own, so the terminal's does not reach
+    them), which stops after its current batch (a second Ctrl+C aborts them); the
+    launcher waits for them."""
 
     def __enter__(self):
         # A handler, not SIG_IGN: an ignored signal would stay ignored in the ranks.
@@ -341,7 +343,12 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
 
     @staticmethod
     def _on_interrupt(signum, frame):
-        _error("the ranks stop after their current batch (Ctrl+C again aborts them)")
+        from ..launch import interrupt_ranks
+
+        if interrupt_ranks():
+            _error("the ranks stop after their current batch (Ctrl+C again aborts them)")
+        else:
+            _error("cannot reach the ranks to stop them here; end the run with SIGTERM")
 
     def __exit__(self, *exc):
         if self._previous is not None:
@@ -366,9 +373,12 @@ class stop_on_interrupt:  # noqa: N801  (used as a context manager, like a funct
         self._previous = None
 
     def _on_interrupt(self, signum, frame):
+        from ..launch import is_main
+
         if self.bridge.stopped:
             raise KeyboardInterrupt
-        _error("stopping after the current batch (Ctrl+C again to abort)")
+        if is_main():
+            _error("stopping after the current batch (Ctrl+C again to abort)")
         self.bridge.request_stop()
 
     def __enter__(self):

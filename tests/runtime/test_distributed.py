@@ -77,7 +77,7 @@ def test_torchrun_arguments_for_several_machines():
     assert torchrun_arguments(Launch(4, 2, 1, "node0:29400", "job"), "m", []) == [
         "--nnodes", "2", "--nproc-per-node", "4", "--rdzv-endpoint", "node0:29400",
         "--rdzv-id", "job", "--rdzv-backend", "static", "--node-rank", "1",
-        "--max-restarts", "0", "-m", "m"]
+        "--max-restarts", "0", "--signals-to-handle", "SIGTERM,SIGHUP,SIGQUIT", "-m", "m"]
     assert "--rdzv-backend c10d" in " ".join(torchrun_arguments(Launch(2, 2, None, "h:1"),
                                                                 "m", []))
     assert Launch(2, 2).problems()[0].startswith("--nnodes 2 needs --rdzv-endpoint")
@@ -244,3 +244,13 @@ def test_generated_script_trains_digits_under_torchrun(tmp_path):
     assert accuracy >= 0.90
     assert (tmp_path / "digits.keras").exists()
     assert done.stdout.count("Epoch 6/6") == 1  # rank 0 alone prints
+
+
+def test_a_keras_that_may_wrap_ddp_itself_is_refused():
+    import keras
+
+    from kerascanvas.runtime.train import TrainingRefused
+
+    distributed.check_keras(keras.__version__)  # the Keras installed here is checked
+    with pytest.raises(TrainingRefused, match="Keras 3.16.0"):
+        distributed.check_keras("3.16.0")
