@@ -49,8 +49,26 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
     if spec.kind == GENERIC:
         config = serialized(spec.resolve(params), name)
         config["config"].update(extra)
-        return keras.saving.deserialize_keras_object(config, safe_mode=True)
+        try:
+            return keras.saving.deserialize_keras_object(config, safe_mode=True)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise BuildError(f"{name!r} (KerasLayer): Keras cannot make "
+                             f"{config['module']}.{config['class_name']} from its config: "
+                             f"{exc}") from None
     return getattr(keras.layers, spec.kind)(**spec.non_default(params), name=name, **extra)
+
+
+def keras_layer_problems(doc) -> list[str]:
+    """Why Keras cannot make some KerasLayer node of `doc` (an unknown class, a config its
+    class refuses), checked by making each such layer once: no weights are allocated."""
+    problems = []
+    for node in doc.nodes.values():
+        if node.kind == GENERIC:
+            try:
+                make_layer(node.kind, node.name, node.params)
+            except BuildError as exc:
+                problems.append(str(exc))
+    return problems
 
 
 def make_input(node: Node):

@@ -209,7 +209,7 @@ def overrides(args, training: dict) -> dict[str, Any]:
 
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
-    from ..build import describe_issues
+    from ..build import describe_issues, keras_layer_problems
 
     project = load_or_report(args.file, "run")
     if project is None:
@@ -219,6 +219,10 @@ def run(args) -> int:
         _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
     if not analysis.valid:
         _error(describe_issues(doc, analysis.errors, f"{args.file}: the graph is invalid"))
+        return EXIT_INVALID
+    problems = keras_layer_problems(doc)
+    if problems:
+        _error(f"{args.file}: the graph is invalid: {problems[0]}")
         return EXIT_INVALID
     return _train(doc, args)
 
