@@ -100,6 +100,16 @@ def _noise_shape_problem(noise, shape) -> str | None:
     return None
 
 
+def dropout_params() -> tuple[ParamSpec, ...]:
+    """rate, noise_shape and seed: the params of Dropout and AlphaDropout."""
+    return (
+        rate(),
+        ParamSpec("noise_shape", "shape", default=None, allow_none=True,
+                  doc="Shape of the dropout mask (batch included; 1 shares it along an axis)"),
+        seed_param(),
+    )
+
+
 def dropout_shape(params, inputs):
     (shape,) = inputs
     noise = params["noise_shape"]
@@ -119,12 +129,7 @@ register(LayerSpec(
     category="Core",
     noise=True,
     doc="Sets a random fraction of inputs to 0 during training, scaling the rest up",
-    params=(
-        rate(),
-        ParamSpec("noise_shape", "shape", default=None, allow_none=True,
-                  doc="Shape of the dropout mask (batch included; 1 shares it along an axis)"),
-        seed_param(),
-    ),
+    params=dropout_params(),
     shape=dropout_shape,
     samples=(Sample({"rate": 0.5}, ((None, 16),)),
              Sample({"rate": 0.2, "noise_shape": (None, 1, 8), "seed": 3}, ((None, 5, 8),)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..params import ParamSpec
 from ..spec import LayerSpec, Sample, register
 from .common import data_format, rate, same_shape, seed_param
-from .core import dropout_shape, spatial_dropout_shape
+from .core import dropout_params, dropout_shape, spatial_dropout_shape
 
 _ANY = (Sample({}, ((None, 8),)), Sample({}, ((2, None, 3, 4),)))
 
@@ -60,12 +60,7 @@ register(LayerSpec(
 register(LayerSpec(
     kind="AlphaDropout", category="Core", noise=True,
     doc="Dropout that keeps the mean and variance of its inputs (for SELU networks)",
-    params=(
-        rate(),
-        ParamSpec("noise_shape", "shape", default=None, allow_none=True,
-                  doc="Shape of the dropout mask (batch included; 1 shares it along an axis)"),
-        seed_param(),
-    ),
+    params=dropout_params(),
     shape=dropout_shape,
     samples=(Sample({"rate": 0.2}, ((None, 16),)),
              Sample({"rate": 0.1, "noise_shape": (None, 1, 8), "seed": 2}, ((None, 5, 8),))),
