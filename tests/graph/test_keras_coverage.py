@@ -93,3 +93,21 @@ def test_coverage_counts(capsys):
     assert covered | excluded | {getattr(keras.layers, n) for n in PENDING} == classes
     print(f"keras.layers: {len(classes)} classes, {len(covered)} node kinds, "
           f"{len(excluded)} excluded, {len(PENDING)} pending")
+
+
+def test_alias_kinds_build_and_generate_the_canonical_layer():
+    from kerascanvas.codegen import generate
+    from kerascanvas.runtime.build import build_model
+    from tests.runtime.test_build import graph
+
+    doc = graph([("x", "Input", {"shape": [8, 8, 3]}),
+                 ("conv", "Convolution2D", {"filters": 4, "kernel_size": 3}),
+                 ("pool", "MaxPool2D", {}), ("gap", "GlobalAvgPool2D", {})],
+                [("x", "conv"), ("conv", "pool"), ("pool", "gap")], ["gap"])
+    source = generate(doc)
+    assert "layers.Conv2D(" in source and "layers.MaxPooling2D(" in source
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # noqa: S102
+    for model in (build_model(doc), namespace["build_model"]()):
+        assert [type(layer) for layer in model.layers[1:]] == [
+            keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.GlobalAveragePooling2D]
