@@ -83,6 +83,7 @@ class Canvas(QtCore.QObject):
         viewer.moved_nodes.connect(self._on_viewer_moved_nodes)
         viewer.node_selection_changed.connect(self._on_viewer_selection_changed)
         viewer.node_double_clicked.connect(self._on_viewer_double_clicked)
+        viewer.wiring_ended.connect(self._on_viewer_wiring_ended)
         g.data_dropped.connect(self._on_graph_data_dropped)
 
     def _edge_of(self, a, b) -> Edge:
@@ -105,6 +106,10 @@ class Canvas(QtCore.QObject):
         except KerasCanvasError as exc:
             self.status_message.emit(f"Connection refused: {exc}")
         self.sync_pipes(touched)
+
+    def _on_viewer_wiring_ended(self, node_id: str) -> None:
+        self.sync_pipes({node_id})
+        self.renderer.schedule()  # a redrawn pipe gets its shape label back
 
     def _on_viewer_connection_sliced(self, pairs):
         self._on_viewer_connection_changed(pairs, [])

@@ -22,6 +22,8 @@ _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
 class CanvasViewer(NodeViewer):
     """A `NodeViewer` that switches node detail when the zoom crosses `DETAIL_SCALE`."""
 
+    wiring_ended = QtCore.Signal(str)  # the node a wire was dragged from
+
     view_changed = QtCore.Signal()  # after a pan, a zoom or a resize
 
     def __init__(self, parent=None, undo_stack=None):
@@ -53,7 +55,16 @@ class CanvasViewer(NodeViewer):
 
     def mouseReleaseEvent(self, event):  # noqa: N802 (Qt override)
         self._take_modifiers(event)
+        start = self._start_port if self._LIVE_PIPE.isVisible() else None
         super().mouseReleaseEvent(event)
+        if start is not None:
+            # NodeGraphQt drops a wired port's pipe when a drag starts from it and, when the
+            # drag ends on that same port (a click near it), draws nothing back and leaves
+            # the dragged pipe up: end it, and the canvas redraws the node's pipes from the
+            # document.
+            if self._LIVE_PIPE.isVisible():
+                self.end_live_connection()
+            self.wiring_ended.emit(start.node.id)
 
     def focusOutEvent(self, event):  # noqa: N802 (Qt override)
         self.clear_key_state()

@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.graph.document import Edge
 
-from .gestures import EXAMPLES, click, drag_port, node_point, show
+from .gestures import EXAMPLES, click, drag_port, node_point, port_point, show
 
 CTRL = QtCore.Qt.ControlModifier
 
@@ -70,3 +70,14 @@ def test_no_two_actions_share_a_shortcut(window):
             assert key not in seen, f"{key} is bound to both {seen[key]!r} and {text!r}"
             seen[key] = text
     assert "Ctrl+Shift+E" in seen
+
+
+def test_a_click_near_a_wired_port_keeps_its_wire_drawn(make_window, qtbot):
+    """A click on a title just under its input port must leave the wire as the document
+    has it (NodeGraphQt removed the drawn pipe and left the edge)."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    port = window.canvas.views[ids["dropout"]].inputs[0]
+    click(window, port_point(window, ids["dropout"], "in") + QtCore.QPoint(0, 8))
+    assert Edge(ids["hidden"], 0, ids["dropout"], 0) in window.doc.edges
+    assert [p.node.id for p in port.connected_ports] == [ids["hidden"]]
