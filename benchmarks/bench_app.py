@@ -1,5 +1,7 @@
 """App timings: start-up to first painted window, opening a 500-node project, one frame
-of a 1000-node canvas while panning. Prints figures and their ratio to the targets.
+of a 1000-node canvas while panning; for an imported MobileNetV2 (keras.applications,
+weights=None), the view scale after layout and Fit in a 1600x1000 window and a pan frame
+at that scale and at a reading zoom. Prints figures and their ratio to the targets.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py
 """
@@ -43,9 +45,10 @@ def chain_project(path: str, count: int) -> None:
     projectfile.save(doc, path)
 
 
-def frame_ms(window, app, frames: int = 20) -> float:
+def frame_ms(window, app, frames: int = 20, zoom: float | None = -0.5) -> float:
     view = window.canvas.viewer
-    window.canvas.graph.set_zoom(-0.5)
+    if zoom is not None:
+        window.canvas.graph.set_zoom(zoom)
     bar = view.horizontalScrollBar()
     start = time.perf_counter()
     for i in range(frames):
@@ -62,6 +65,35 @@ def settle(app, seconds: float = 0.5) -> None:
     while time.perf_counter() < end:
         app.processEvents()
         time.sleep(0.01)
+
+
+def mobilenet_figures(app, folder: str) -> tuple[float, tuple, tuple]:
+    """Fit scale, then (wall, CPU) ms of a pan frame at Fit and at scale 0.7, MobileNetV2."""
+    from kerascanvas.app.window.main import MainWindow
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime.importer import import_model
+    from kerascanvas.runtime.keras_env import import_keras
+
+    path = os.path.join(folder, "mobilenet_v2.json")
+    save(import_model(import_keras().applications.MobileNetV2(weights=None)), path)
+    window = MainWindow(None, recover=False)
+    window.resize(1600, 1000)
+    window.show()
+    window.open_path(path, ask=False)
+    settle(app)
+    window.auto_layout()
+    settle(app)
+    scale = window.canvas.viewer.transform().m11()
+    cpu = time.process_time()
+    at_fit = frame_ms(window, app, zoom=None)
+    at_fit_cpu = (time.process_time() - cpu) / 20 * 1000
+    window.canvas.viewer.show_top(list(window.canvas.views.values()), 0.7)
+    settle(app, 0.2)
+    cpu = time.process_time()
+    reading = frame_ms(window, app, zoom=None)
+    reading_cpu = (time.process_time() - cpu) / 20 * 1000
+    window.stack.set_clean()
+    return scale, (at_fit, at_fit_cpu), (reading, reading_cpu)
 
 
 def main() -> None:
@@ -94,8 +126,14 @@ def main() -> None:
           f"CPU {open_cpu:.2f} s)")
     print(f"1000-node canvas, one pan frame: {frame:.1f} ms (target 33 ms, ratio "
           f"{frame / 33:.2f}; CPU {frame_cpu:.1f} ms)")
-    print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     window.stack.set_clean()
+    scale, at_fit, reading = mobilenet_figures(app, folder)
+    print(f"MobileNetV2 (156 nodes) after layout + Fit in 1600x1000: scale {scale:.2f} "
+          f"(target 0.4, ratio {scale / 0.4:.2f})")
+    print(f"MobileNetV2, one pan frame:      {at_fit[0]:.1f} ms at Fit (CPU {at_fit[1]:.1f} ms), "
+          f"{reading[0]:.1f} ms at scale 0.7 with shape labels (CPU {reading[1]:.1f} ms); "
+          f"target 33 ms, ratio {max(at_fit[0], reading[0]) / 33:.2f}")
+    print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
