@@ -58,19 +58,6 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
     return getattr(keras.layers, spec.kind)(**spec.non_default(params), name=name, **extra)
 
 
-def keras_layer_problems(doc) -> list[str]:
-    """Why Keras cannot make some KerasLayer node of `doc` (an unknown class, a config its
-    class refuses), checked by making each such layer once: no weights are allocated."""
-    problems = []
-    for node in doc.nodes.values():
-        if node.kind == GENERIC:
-            try:
-                make_layer(node.kind, node.name, node.params)
-            except BuildError as exc:
-                problems.append(str(exc))
-    return problems
-
-
 def make_input(node: Node):
     """`keras.Input` for an Input node; dtype and batch_size only when not the default."""
     keras = import_keras()

@@ -76,3 +76,25 @@ def infer_generic(node, input_shapes: Sequence[Sequence]) -> dict[str, Any]:
     record = shape_record(input_shapes, [tuple(t.shape) for t in outputs])
     records = [r for r in (params.get("output_shapes") or []) if r["inputs"] != record["inputs"]]
     return {"output_shapes": [*records, record], "count": weight_count(layer)}
+
+
+def keras_layer_problems(doc, analysis) -> list[str]:
+    """Why Keras cannot build some KerasLayer node of a valid `doc` as the file records it:
+    an unknown class, a config its class refuses, or outputs (count or shapes) other than
+    the recorded ones. Each layer is made and called on symbolic inputs of the shapes
+    validation found, so no weights are allocated."""
+    problems = []
+    for node in doc.nodes.values():
+        result = analysis.results.get(node.id)
+        if node.kind != GENERIC or result is None or result.output_shapes is None:
+            continue
+        try:
+            record = infer_generic(node, result.input_shapes)["output_shapes"][-1]
+        except GenericLayerError as exc:
+            problems.append(str(exc))
+            continue
+        recorded = [list(s) for s in result.output_shapes]
+        if record["outputs"] != recorded:
+            problems.append(f"{node.name!r} (KerasLayer): the file records output shapes "
+                            f"{recorded}, but Keras computes {record['outputs']}")
+    return problems

@@ -209,7 +209,8 @@ def overrides(args, training: dict) -> dict[str, Any]:
 
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
-    from ..build import describe_issues, keras_layer_problems
+    from ..build import describe_issues
+    from ..import_generic import keras_layer_problems
 
     project = load_or_report(args.file, "run")
     if project is None:
@@ -220,7 +221,7 @@ def run(args) -> int:
     if not analysis.valid:
         _error(describe_issues(doc, analysis.errors, f"{args.file}: the graph is invalid"))
         return EXIT_INVALID
-    problems = keras_layer_problems(doc)
+    problems = keras_layer_problems(doc, analysis)
     if problems:
         _error(f"{args.file}: the graph is invalid: {problems[0]}")
         return EXIT_INVALID

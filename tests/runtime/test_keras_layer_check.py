@@ -7,24 +7,42 @@ from pathlib import Path
 
 from kerascanvas.app.cli import main
 from kerascanvas.graph.projectfile import loads
-from kerascanvas.runtime.build import keras_layer_problems
+from kerascanvas.graph.validate import analyze
+from kerascanvas.runtime.import_generic import keras_layer_problems
 
 SEED = Path(__file__).parents[1] / "fuzz" / "seed_blocks.json"
 
 
-def _with_class(class_name: str):
+def _with_class(class_name: str, outputs: int = 2):
+    """The fuzz seed: its KerasLayer 'split' records `outputs` outputs (heads on 0 and 1)."""
     data = json.loads(SEED.read_text(encoding="utf-8"))
     for node in data["nodes"]:
         if node["kind"] == "KerasLayer":
             node["params"].update(class_name=class_name, config={})
+            node["params"]["output_shapes"][0]["outputs"] = [[None, 8]] * outputs
+    if outputs == 1:
+        for edge in data["edges"]:
+            edge["src_port"] = 0
     return data
 
 
+def _problems(data) -> list[str]:
+    doc = loads(json.dumps(data))
+    analysis = analyze(doc)
+    assert analysis.valid
+    return keras_layer_problems(doc, analysis)
+
+
 def test_an_unknown_class_is_named():
-    problems = keras_layer_problems(loads(json.dumps(_with_class("NoSuchLayer"))))
+    problems = _problems(_with_class("NoSuchLayer"))
     assert len(problems) == 1
-    assert "'split' (KerasLayer)" in problems[0] and "keras.layers.NoSuchLayer" in problems[0]
-    assert keras_layer_problems(loads(json.dumps(_with_class("Identity")))) == []
+    assert "'split'" in problems[0] and "keras.layers.NoSuchLayer" in problems[0]
+
+
+def test_outputs_other_than_recorded_are_named():
+    problems = _problems(_with_class("Identity", outputs=2))
+    assert len(problems) == 1 and "Keras computes [[None, 8]]" in problems[0]
+    assert _problems(_with_class("Identity", outputs=1)) == []
 
 
 def test_run_exits_1_before_training(tmp_path, capsys):
