@@ -81,6 +81,8 @@ class FindBar(QtWidgets.QFrame):
             viewer.show_top([self.canvas.views[node_id]], READ_SCALE)
         self.canvas.select([node_id], center=True)
         self.count.setText(f"{self.index + 1} of {len(self.matches)}")
+        if self.isVisible():  # the properties panel rebuilds for the selection: keep typing here
+            self.field.setFocus()
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
         if obj is self.field and event.type() == QtCore.QEvent.KeyPress:
