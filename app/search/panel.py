@@ -73,7 +73,7 @@ class SearchPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.doc, self.stack, self._path = doc, stack, path_source
         self.records: dict[int, TrialRecord] = {}
-        self.maximize, self.metric = True, ""
+        self.maximize, self.metric_name = True, ""
         self.runner = SearchRunner(self)
         self.runner.events.connect(self._on_runner_events)
         self.runner.finished.connect(self._on_runner_finished)
@@ -233,10 +233,10 @@ class SearchPanel(QtWidgets.QWidget):
             self._say("The search cannot start: " + "; ".join(found))
             return
         snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
-        self.metric, direction = objective(snapshot)
+        self.metric_name, direction = objective(snapshot)
         self.maximize = direction == "maximize"
         entries = search_params(snapshot)
-        self.plots.set_study(self.metric, self.maximize, [e.key(snapshot) for e in entries],
+        self.plots.set_study(self.metric_name, self.maximize, [e.key(snapshot) for e in entries],
                              {e.key(snapshot) for e in entries if e.log})
         self.records = {}
         try:
@@ -246,7 +246,7 @@ class SearchPanel(QtWidgets.QWidget):
             return
         self._load_earlier(self.runner.driver.study)
         self._say(f"Study {options.study_name!r} in {options.storage}: "
-                  f"{'maximizing' if self.maximize else 'minimizing'} {self.metric}.")
+                  f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
         self._redraw()
 
     def _load_earlier(self, study) -> None:
@@ -323,7 +323,7 @@ class SearchPanel(QtWidgets.QWidget):
         missing = apply_values(self.stack, self.doc, best.params,
                                f"Apply best trial {best.number}")
         note = f" (not in that trial: {', '.join(missing)})" if missing else ""
-        self._say(f"Applied trial {best.number}: {self.metric}={best.value:.4g}{note}.")
+        self._say(f"Applied trial {best.number}: {self.metric_name}={best.value:.4g}{note}.")
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
