@@ -44,11 +44,15 @@ def run_eagerly(spec: LayerSpec, params: dict, input_shapes) -> None:
     unknown = 4096 if spec.kind == "MelSpectrogram" else 4
     arrays = [np.zeros([(2 if i == 0 else unknown) if d is None else d for i, d in enumerate(s)],
                        "float32") for s in input_shapes]
-    layer = keras_layer(spec, params)
-    if spec.is_merge:
-        layer(arrays, training=True)
-    else:
-        layer(*arrays, training=True)
+    # AugMix draws its operations at random, and only its colour ones refuse other than
+    # 1 or 3 channels: several seeded runs stand for "Keras refuses these inputs".
+    for seed in range(6 if spec.kind == "AugMix" else 1):
+        keras.utils.set_random_seed(seed)
+        layer = keras_layer(spec, params)
+        if spec.is_merge:
+            layer(arrays, training=True)
+        else:
+            layer(*arrays, training=True)
 
 
 def keras_output(spec: LayerSpec, params: dict, input_shapes) -> tuple[list, tuple[int, int]]:

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     augmentation,
     conv,
     core,
+    einsum,
     generic,
     merging,
     noise,

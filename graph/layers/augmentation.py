@@ -47,7 +47,7 @@ def fill() -> tuple[ParamSpec, ...]:
 
 # Colour operations need RGB images (or grayscale, for some): Keras refuses others.
 CHANNELS = {"RandomHue": (3,), "RandomSaturation": (3,), "RandomGrayscale": (1, 3),
-            "RandomColorDegeneration": (1, 3), "RandAugment": (1, 3)}
+            "RandomColorDegeneration": (1, 3), "RandAugment": (1, 3), "AugMix": (1, 3)}
 
 
 def image_shape(kind: str):

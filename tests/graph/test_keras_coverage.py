@@ -48,7 +48,7 @@ EXCLUDED = {
 
 # Not yet a node kind: imports keep them as generic KerasLayer nodes meanwhile.
 PENDING = {
-    "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "EinsumDense",
+    "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
     "MaxNumBoundingBoxes", "Pipeline", "SpectralNormalization", "TimeDistributed",
 }
 
