@@ -1,0 +1,49 @@
+"""One import round trip per layer kind: a tiny Keras model with that layer is imported,
+lands on a node of that kind (not the generic fallback), and rebuilds to the same config
+and parameter count."""
+
+from __future__ import annotations
+
+import keras
+import pytest
+
+from kerascanvas.graph.spec import LAYER_SPECS
+from kerascanvas.runtime.build import build_model
+from kerascanvas.runtime.importer import import_model
+from tests.keras_ref import call_layer, keras_layer
+
+# Keras records `training=True` in the call of its image preprocessing layers, and the
+# importer keeps a layer with call arguments whole (generic KerasLayer), so these do not
+# land on their own kind yet. Strict: the day they do, this list must shrink.
+GENERIC_ON_IMPORT = {
+    "AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization",
+    "CutMix", "Equalization", "MixUp", "RandAugment", "RandomBrightness",
+    "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomCrop",
+    "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur",
+    "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
+    "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation",
+    "RandomZoom", "Resizing", "Solarization",
+}
+KINDS = [pytest.param(k, marks=pytest.mark.xfail(k in GENERIC_ON_IMPORT, strict=True,
+                                                  reason="imported as a generic KerasLayer"))
+         for k, s in sorted(LAYER_SPECS.items())
+         if k != "Input" and hasattr(keras.layers, k) and not s.is_composite and s.samples]
+
+
+def _model(spec):
+    sample = spec.samples[0]
+    inputs = [keras.Input(batch_shape=tuple(s)) for s in sample.inputs]
+    layer = keras_layer(spec, {**spec.initial_params(), **sample.params}, name="probe")
+    out = call_layer(spec, layer, inputs)
+    return keras.Model(inputs, out), layer
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_import_round_trip(kind):
+    model, layer = _model(LAYER_SPECS[kind])
+    doc = import_model(model)
+    node = doc.find("probe")
+    assert node is not None and node.kind == kind, node.params.get("call")
+    rebuilt = build_model(doc)
+    assert rebuilt.get_layer("probe").get_config() == layer.get_config()
+    assert rebuilt.count_params() == model.count_params()
