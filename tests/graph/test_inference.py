@@ -26,7 +26,7 @@ from kerascanvas.graph.validate import LiveAnalysis, analyze
 from tests.graph.test_validate import make_doc
 
 keras = pytest.importorskip("keras")
-from tests.keras_ref import keras_output  # noqa: E402
+from tests.keras_ref import checked_eagerly, keras_output  # noqa: E402
 
 SINGLE = [s for s in LAYER_SPECS.values()
           if s.max_inputs == 1 and not s.is_block and hasattr(keras.layers, s.kind)]
@@ -56,15 +56,20 @@ def keras_verdict(spec, params, shapes):
 
 
 # ---- one layer, through the whole analysis, against Keras -------------------
-@pytest.mark.parametrize("spec", [s for s in LAYER_SPECS.values() if not s.is_block
-                                  and s.kind != "Input" and hasattr(keras.layers, s.kind)],
-                         ids=lambda s: s.kind)
+# Kinds checked by a run on arrays repeat test_specs_keras' costly cases here: slow.
+@pytest.mark.parametrize("spec", [
+    pytest.param(s, marks=[pytest.mark.slow] if checked_eagerly(s) else [])
+    for s in LAYER_SPECS.values()
+    if not s.is_block and s.kind != "Input" and hasattr(keras.layers, s.kind)],
+    ids=lambda s: s.kind)
 def test_samples_match_keras_through_analyze(spec):
     for sample in spec.samples:
         assert_same_verdict(spec, dict(sample.params), list(sample.inputs))
 
 
-@pytest.mark.parametrize("spec", SINGLE, ids=lambda s: s.kind)
+@pytest.mark.parametrize("spec", [
+    pytest.param(s, marks=[pytest.mark.slow] if checked_eagerly(s) else []) for s in SINGLE],
+    ids=lambda s: s.kind)
 @pytest.mark.parametrize("shape", PROBE_SHAPES, ids=str)
 def test_verdict_matches_keras_on_other_ranks(spec, shape):
     """Whatever Keras refuses at build time is an error here, and nothing else is."""

@@ -15,7 +15,7 @@ pytest.importorskip("keras")
 
 from kerascanvas.graph import LAYER_SPECS  # noqa: E402
 from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
-from tests.keras_ref import keras_layer, keras_output  # noqa: E402
+from tests.keras_ref import checked_eagerly, keras_layer, keras_output  # noqa: E402
 
 # KerasLayer has no class of its own in keras.layers; tests/runtime/test_import.py covers it.
 # The Blocks category (Application, UserBlock) has its own tests.
@@ -47,8 +47,11 @@ def _variants(spec):
     return out
 
 
+# Flipped choices of the kinds checked by a run on arrays are slow (each case runs the
+# layer); their samples stay in the default suite.
 CASES = [
-    pytest.param(spec, params, inputs, id=f"{spec.kind}-{label}")
+    pytest.param(spec, params, inputs, id=f"{spec.kind}-{label}",
+                 marks=[pytest.mark.slow] if checked_eagerly(spec) and "=" in label else [])
     for spec in LAYERS
     for label, params, inputs in _variants(spec)
 ]
