@@ -27,6 +27,7 @@ UNCHECKED_BY_KERAS = {
     "CenterCrop": {'height.min', 'width.min'},
     "ContrastLimitedAdaptiveHistogramEqualization": {'clip_limit.min'},
     "Discretization": {'epsilon.min'},
+    "EinsumDense": {'lora_rank.min', 'lora_alpha.min'},
     "Equalization": {'bins.min'},
     "GRU": {'dropout.min', 'dropout.max', 'recurrent_dropout.min', 'recurrent_dropout.max'},
     "GroupNormalization": {'epsilon.min'},
