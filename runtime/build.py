@@ -170,7 +170,17 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
             layers[node.name] = make_layer(node.kind, node.name, resolved,
                                            (dtypes or {}).get(node.name))
         values[key] = call_layer(spec, layers[node.name], args, resolved)
+        _refuse_passthrough(node, args, values[key])
     return values
+
+
+def _refuse_passthrough(node: Node, args: list, outs: list) -> None:
+    # A few Keras layers (Equalization in Keras 3.15) hand back their input tensor itself from
+    # a symbolic call: Keras then sees a cycle and no functional model can hold them.
+    if any(out is arg for out in outs for arg in args):
+        raise BuildError(f"{node.name!r} ({node.kind}): Keras returns the input tensor itself "
+                         "from this layer's symbolic call, so it cannot be part of a "
+                         "functional model")
 
 
 def input_nodes(doc: Document) -> list[Node]:

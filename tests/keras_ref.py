@@ -55,17 +55,24 @@ def run_eagerly(spec: LayerSpec, params: dict, input_shapes) -> None:
             layer(*arrays, training=True)
 
 
+def keras_verdict_call(spec: LayerSpec, params: dict, tensors: list, name: str | None = None):
+    """(layer, output) of the layer called on symbolic `tensors`, the reference verdict: for
+    `checked_eagerly` kinds a run on arrays of the same shapes must succeed first (it raises
+    where Keras refuses those inputs)."""
+    if checked_eagerly(spec):
+        run_eagerly(spec, params, [tuple(t.shape) for t in tensors])
+    layer = keras_layer(spec, params, name=name)
+    return layer, call_layer(spec, layer, tensors)
+
+
 def keras_output(spec: LayerSpec, params: dict, input_shapes) -> tuple[list, tuple[int, int]]:
     """(output shapes, (trainable, non_trainable)) that Keras computes symbolically
     (for `checked_eagerly` kinds, after a run on arrays that must succeed too)."""
     if spec.kind == "Input":
         t = keras.Input(**params)
         return [_shape_of(t)], (0, 0)
-    if checked_eagerly(spec):
-        run_eagerly(spec, params, input_shapes)
     tensors = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
-    layer = keras_layer(spec, params)
-    out = call_layer(spec, layer, tensors)
+    layer, out = keras_verdict_call(spec, params, tensors)
     outs = out if isinstance(out, list | tuple) else [out]
     trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in layer.non_trainable_weights)
