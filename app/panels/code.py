@@ -61,8 +61,12 @@ class CodePanel(QtWidgets.QWidget):
         self.project = project
         self.style_box = QtWidgets.QComboBox()
         self.style_box.addItems(list(STYLES))
-        self.script_box = QtWidgets.QCheckBox("full training script")
-        self.copy_button = QtWidgets.QPushButton("Copy")
+        # Compact controls: this panel shares the right dock with Properties, and its bar's
+        # width is that dock's minimum, taken from the canvas.
+        self.script_box = QtWidgets.QCheckBox("training script")
+        self.script_box.setToolTip("Generate a full training script, not only the model")
+        self.copy_button = QtWidgets.QToolButton(text="Copy")
+        self.copy_button.setToolTip("Copy the code to the clipboard")
         self.text = QtWidgets.QPlainTextEdit(readOnly=True)
         self.text.setObjectName("Code")
         self.text.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)

@@ -17,6 +17,9 @@ KIND_ROLE = QtCore.Qt.UserRole + 1
 MY_BLOCKS = "My blocks"
 # Placed another way: SharedCall only by import, UserBlock from a "My blocks" entry.
 UNLISTED = frozenset({SHARED_CALL, USER_BLOCK})
+# Names up to this length (AdaptiveAveragePooling1D) show whole at the palette's opening width;
+# longer ones elide in the middle, so the canvas keeps most of the window.
+WHOLE_NAME = 24
 
 
 class PaletteTree(QtWidgets.QTreeWidget):
@@ -96,15 +99,21 @@ class PalettePanel(QtWidgets.QWidget):
             self._populate()
 
     def preferred_width(self) -> int:
-        """The width that shows every entry whole (with the scroll bar and margins)."""
+        """The width that shows every entry of up to WHOLE_NAME characters whole (with the
+        scroll bar and margins). The few longer names (ContrastLimitedAdaptiveHistogram-
+        Equalization) elide in the middle rather than take the canvas' width."""
         metrics = self.tree.fontMetrics()
-        widest = max((metrics.horizontalAdvance(self.tree.topLevelItem(g).child(i).text(0))
-                      for g in range(self.tree.topLevelItemCount())
-                      for i in range(self.tree.topLevelItem(g).childCount())), default=0)
+        widest = max((metrics.horizontalAdvance(text) for text in self._entry_texts()
+                      if len(text) <= WHOLE_NAME), default=0)
         scrollbar = self.tree.style().pixelMetric(QtWidgets.QStyle.PM_ScrollBarExtent)
         margins = self.layout().contentsMargins()
         return (widest + 2 * self.tree.indentation() + 2 * self.tree.frameWidth() + scrollbar
                 + margins.left() + margins.right() + 12)
+
+    def _entry_texts(self) -> list[str]:
+        tree = self.tree
+        return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
+                for i in range(tree.topLevelItem(g).childCount())]
 
     def kinds_shown(self) -> list[str]:
         """The kinds the filter leaves visible, in tree order."""

@@ -25,6 +25,7 @@ from .navigate import NavigateMixin
 from .start import HOW_TO_BEGIN, StartMixin
 
 NEW_NODE_STEP = 40.0
+SIDE_WIDTH = 336  # the right docks at start: the widest property rows (Solarization) unclipped
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 # The Training tab, once raised: half the window (at least this), so its plots are readable.
 TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
@@ -86,7 +87,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, HelpMixin,
         if not getattr(self, "_docks_sized", False):  # sizes given before the first show are lost
             self._docks_sized = True
             self.resizeDocks([self.palette_dock, self.properties_dock],
-                             [self.palette.preferred_width(), 320], QtCore.Qt.Horizontal)
+                             [self.palette.preferred_width(), SIDE_WIDTH], QtCore.Qt.Horizontal)
             self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
 
     def _build_training(self) -> None:

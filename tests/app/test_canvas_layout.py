@@ -35,7 +35,8 @@ def check_readable(window, qtbot, path) -> None:
     assert window.open_path(path, ask=False)
     qtbot.wait(20)  # the starting view is set on the next turn of the event loop
     scale = layout_and_fit(window)
-    assert scale >= READABLE_SCALE, f"{path}: fit scale {scale:.3f}"
+    size = window.canvas.viewer.viewport().size().toTuple()
+    assert scale >= READABLE_SCALE, f"{path}: fit scale {scale:.3f} in a {size} viewport"
     assert_no_overlap(node_boxes(window))
     visible = window.canvas.viewer.visible_scene_rect()
     assert all(visible.contains(box) for box in node_boxes(window))

@@ -6,6 +6,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
+from kerascanvas.app.panels.palette import WHOLE_NAME
 from kerascanvas.graph.spec import LAYER_SPECS
 
 from .gestures import show
@@ -98,9 +99,19 @@ def palette_labels(palette) -> list[QtWidgets.QTreeWidgetItem]:
             for i in range(tree.topLevelItem(g).childCount())]
 
 
-def test_palette_entries_are_shown_whole_at_the_default_size(shown):
+def test_palette_entries_read_at_the_default_size(shown):
+    """Names up to WHOLE_NAME characters show whole; the few longer ones keep their start and
+    end (elided in the middle), so no two entries look alike."""
     tree = shown.palette.tree
     metrics = tree.fontMetrics()
+    assert tree.textElideMode() == QtCore.Qt.ElideMiddle
+    shown_texts = []
     for item in palette_labels(shown.palette):
+        text = item.text(0)
         shown_width = tree.viewport().width() - tree.visualItemRect(item).left()
-        assert metrics.horizontalAdvance(item.text(0)) <= shown_width, item.text(0)
+        if len(text) <= WHOLE_NAME:
+            assert metrics.horizontalAdvance(text) <= shown_width, text
+        elided = metrics.elidedText(text, QtCore.Qt.ElideMiddle, shown_width)
+        assert elided[:8] == text[:8] and elided[-8:] == text[-8:], (text, elided)
+        shown_texts.append(elided)
+    assert len(set(shown_texts)) == len(shown_texts)
