@@ -2,6 +2,7 @@
 # GPU checks for a CUDA machine with keras, torch and this package importable.
 # One prepared run: the captured-step tests, the digits example (target: validation
 # accuracy >= 0.90), the MNIST CNN with and without mixed precision, then the
+# data-parallel runs (nccl, one rank per GPU), a 2-trial search, then the
 # training-speed benchmark at batch 128 (MLP, CNN, small ResNet, ResNet50-size).
 # Each part prints which training step ran (the "Executor:" line). Writes logs to
 # ${OUT:-/tmp/kc_gpu}; ends with one summary line per part.
@@ -48,6 +49,22 @@ print("policy", model.dtype_policy.name, "| output layer", model.layers[-1].name
       "| optimizer", type(model.optimizer).__name__, "steps", int(model.optimizer.iterations))
 PY
 done
+
+echo "== data-parallel (torchrun, nccl): digits and MNIST CNN on one rank per GPU"
+ngpu=$(python3 -c "import torch; print(torch.cuda.device_count())")
+for n in 1 $([ "$ngpu" -ge 2 ] && echo 2); do
+  kc run resources/examples/digits_cnn.json --device cuda --nproc-per-node "$n" --no-progress \
+     --log "$out/digits_ddp$n.jsonl" 2>&1 | tee "$out/digits_ddp$n.txt" | tail -5
+  note "digits ddp nproc=$n exit" "$?"
+  kc run resources/examples/mnist_cnn.json --device cuda --nproc-per-node "$n" \
+     --data synthetic:8192 --epochs 2 --no-progress 2>&1 | tail -3
+  note "mnist ddp nproc=$n exit" "$?"
+done
+
+echo "== design-space search, 2 trials on the GPU"
+kc search resources/examples/digits_search.json --trials 2 --epochs 2 --device cuda --json \
+   --storage "sqlite:///$out/study.db" 2>&1 | tail -20
+note "search exit" "$?"
 
 echo "== training speed, batch 128 (targets: a/c >= 0.9 MLP and CNN, >= 0.85 ResNets;"
 echo "   a/b >= 4; d/a >= 0.97)"
