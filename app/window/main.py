@@ -25,7 +25,7 @@ from .navigate import NavigateMixin
 from .start import HOW_TO_BEGIN, StartMixin
 
 NEW_NODE_STEP = 40.0
-SIDE_WIDTH = 336  # the right docks at start: the widest property rows (Solarization) unclipped
+SIDE_WIDTH = 352  # right docks at start: the widest property rows stay unclipped
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 # The Training tab, once raised: half the window (at least this), so its plots are readable.
 TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5

@@ -13,10 +13,10 @@ from tests.app.conftest import show_at
 
 @pytest.fixture
 def long_window(window, tmp_path, qtbot):
-    """A window showing Input -> 119 Dense layers, three of them named `probe_*`."""
+    """A window showing Input -> 299 Dense layers, three of them named `probe_*`."""
     doc = Document()
     prev = doc.add_node("Input", "x", {"shape": [8]}).id
-    for i in range(119):
+    for i in range(299):
         name = f"probe_{i}" if i in (10, 60, 110) else f"dense_{i}"
         node = doc.add_node("Dense", name, {"units": 8}).id
         doc.connect(Edge(prev, 0, node, 0))
