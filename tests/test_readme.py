@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).parents[1]
 BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
 # Lines that install, need a cluster or a screen: these are shown, not run.
-NOT_RUN = ("python -m pip", "sbatch", "torchrun", "xvfb-run")
+NOT_RUN = ("python -m pip", "sudo apt-get", "apt-get", "sbatch", "torchrun", "xvfb-run")
 
 PRELUDE = f"""
 set -e -o pipefail
