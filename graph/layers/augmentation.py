@@ -152,9 +152,6 @@ AUGMENTATIONS = {
         factor("threshold_factor", default=0.0, doc="Threshold of the inversion, or a range"),
         *_RANGE, *_SEEDED), {}),
     "AutoContrast": ("Stretches each image's channels to the full value range", (*_RANGE,), {}),
-    "Equalization": ("Equalizes the histogram of each channel", (
-        *_RANGE, ParamSpec("bins", "int", default=256, min=1, doc="Number of histogram bins"),
-    ), {}),
     "ContrastLimitedAdaptiveHistogramEqualization": (
         "Equalizes histograms tile by tile, with a contrast limit (CLAHE)", (
             *_RANGE,

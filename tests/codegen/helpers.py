@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kerascanvas.graph import LAYER_SPECS
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import load
@@ -46,9 +48,12 @@ def sample_doc(kind: str, index: int) -> Document:
     return doc
 
 
-def _sample_cases(valid: bool) -> list[tuple[str, int]]:
+def _sample_cases(valid: bool) -> list:
     # Some samples are refusal cases for the spec tests; analyze tells them apart.
-    return [(kind, i) for kind, spec in LAYER_SPECS.items() for i in range(len(spec.samples))
+    # Each kind's first sample builds in the default suite, the rest in the slow one:
+    # building every sample of 118 kinds with Keras takes minutes.
+    return [pytest.param(kind, i, marks=pytest.mark.slow if i else ())
+            for kind, spec in LAYER_SPECS.items() for i in range(len(spec.samples))
             if analyze(sample_doc(kind, i)).valid == valid]
 
 

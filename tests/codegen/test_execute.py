@@ -112,7 +112,7 @@ def test_every_spec_sample_builds_the_same_model(kind, index):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("kind", "index"), [c for c in SAMPLE_CASES if c[0] != "Input"],
+@pytest.mark.parametrize(("kind", "index"), [c for c in SAMPLE_CASES if c.values[0] != "Input"],
                          ids=lambda v: str(v))
 def test_every_spec_sample_as_subclass(kind, index):
     # The examples and GRAPHS already cover every call form in this style; this is the sweep.

@@ -44,6 +44,9 @@ EXCLUDED = {
     "IntegerLookup": "requires TensorFlow (Keras refuses it without TensorFlow)",
     "Hashing": "requires TensorFlow (Keras refuses it without TensorFlow)",
     "HashedCrossing": "requires TensorFlow (Keras refuses it without TensorFlow)",
+    # Keras 3.15's Equalization returns its own input tensor when called symbolically,
+    # so keras.Model sees a cycle and no functional model containing it can be built.
+    "Equalization": "cannot be built in a functional model in Keras 3.15 (returns its input)",
 }
 
 # Not yet a node kind: imports keep them as generic KerasLayer nodes meanwhile.

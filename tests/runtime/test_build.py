@@ -60,8 +60,9 @@ def _input_params(shape):
     return params
 
 
+# Each kind's first sample builds in the default suite, the rest in the slow one.
 SAMPLES = [
-    pytest.param(spec, sample, id=f"{spec.kind}-{i}")
+    pytest.param(spec, sample, id=f"{spec.kind}-{i}", marks=pytest.mark.slow if i else ())
     for spec in LAYER_SPECS.values()
     if spec.kind not in ("Input", "KerasLayer") and not spec.is_block
     and spec.category != "Blocks"
