@@ -44,10 +44,14 @@ def io_signature(tensors) -> list:
 
 def assert_same_model(doc, style: str, label: str):
     # Fresh name counters for each build: nested keras.applications models name some
-    # inner layers automatically (input_layer, input_layer_1, ...).
-    keras.backend.clear_session()
+    # inner layers automatically (input_layer, input_layer_1, ...). No gc.collect() each
+    # time (free_memory=False): over the whole suite's heap it took most of the test.
+    # The same global seed for both builds: unseeded layers (RandomCrop) draw their own.
+    keras.backend.clear_session(free_memory=False)
+    keras.utils.set_random_seed(0)
     model = run_code(generate(doc, style=style), label)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
+    keras.utils.set_random_seed(0)
     reference = build.build_model(doc)
     assert layer_configs(model) == layer_configs(reference)
     assert model.count_params() == reference.count_params()

@@ -80,13 +80,13 @@ def with_policy(doc, policy: str):
 
 def runtime_model(doc):
     """The model as `runtime.train.make_model` builds it (before compiling)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     with precision.precision_scope(precision.policy_for(doc)):
         return build.build_model(doc, dtypes=precision.output_dtype_overrides(doc))
 
 
 def generated_model(doc, style: str, label: str):
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     before = keras.config.dtype_policy().name
     model = run_code(generate(doc, style=style), label)
     assert keras.config.dtype_policy().name == before  # build_model() restored the policy

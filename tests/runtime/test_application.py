@@ -115,9 +115,10 @@ def test_build_and_generated_code_agree(params):
     doc, _ = transfer_doc(**params)
     namespace: dict = {}
     exec(compile(generate(doc), "<generated>", "exec"), namespace)  # noqa: S102
-    keras.backend.clear_session()  # the bases' inner layers get auto names from a counter
+    # the bases' inner layers get auto names from a counter
+    keras.backend.clear_session(free_memory=False)
     model = build_model(doc)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     assert_same_model(model, namespace["build_model"]())
     assert keras_counts(model) == analyze(doc).total_params
 

@@ -38,7 +38,7 @@ MODELS = {"embedding": shared_embedding, "dense": shared_dense}
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_shared_layer_is_one_node_and_the_model_comes_back(name):
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = MODELS[name]()
     doc = import_model(model)
     kinds = [n.kind for n in doc.nodes.values()]
@@ -48,11 +48,11 @@ def test_shared_layer_is_one_node_and_the_model_comes_back(name):
     assert sum(analysis.total_params) == model.count_params()
     originals = layer_configs(model)
     for style in ("functional", "subclass"):
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)
         rebuilt = run_code(generate(doc, style=style), f"{name}_{style}")
         assert rebuilt.count_params() == model.count_params(), style
         assert layer_configs(rebuilt) == originals, style
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     built = build_model(doc)
     assert built.count_params() == model.count_params()
     assert layer_configs(built) == originals
