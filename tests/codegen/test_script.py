@@ -14,9 +14,24 @@ from kerascanvas.codegen import generate
 from tests.codegen.helpers import EXAMPLES, example
 
 
+def _optional_imports(tree) -> set[int]:
+    """ids of import nodes inside a `try` whose handler catches ImportError."""
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                h.type is not None and "ImportError" in ast.unparse(h.type) for h in node.handlers):
+            guarded |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return guarded
+
+
 def _imported_modules(source: str) -> set[str]:
+    """Modules the script needs: an import guarded by `except ImportError` is optional."""
     names = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    optional = _optional_imports(tree)
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
         if isinstance(node, ast.Import):
             names |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
