@@ -22,7 +22,6 @@ and `message` say what happened, with the model as trained so far.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +31,9 @@ from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
 from . import finetune
-from .build import build_model, describe_issues, input_nodes
-from .data import DataError, Dataset, check_data, output_shapes
+from .build import build_model, describe_issues
+from .data import DataError, check_data, output_shapes
+from .fitplan import FitPlan, packed, plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 
 OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
@@ -141,86 +141,6 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
     return data
 
 
-# ---- fit arguments -------------------------------------------------------------------
-@dataclass
-class FitPlan:
-    """Keyword arguments for `fit` and `evaluate`, and the size of an epoch."""
-
-    fit: dict[str, Any]
-    evaluate: dict[str, Any]
-    evaluated_on: str
-    samples: int
-    steps: int
-
-
-def _packed(arrays: Mapping[str, Any], names: Sequence[str]):
-    # One input or output: the bare array, as hand-written Keras code passes it.
-    items = [arrays[n] for n in names]
-    return items[0] if len(items) == 1 else items
-
-
-def split_validation(data: Dataset, fraction: float):
-    """(train x, train y, val x, val y) dicts; the last `fraction` of samples is held out."""
-    if data.has_validation:
-        return data.x, data.y, data.x_val, data.y_val
-    n = data.num_samples
-    cut = int(math.floor(n * (1.0 - fraction))) if fraction > 0 else n
-    if cut in (0, n):
-        return data.x, data.y, None, None
-    head = {k: v[:cut] for k, v in data.x.items()}, {k: v[:cut] for k, v in data.y.items()}
-    tail = {k: v[cut:] for k, v in data.x.items()}, {k: v[cut:] for k, v in data.y.items()}
-    return (*head, *tail)
-
-
-def class_weights(value, labels) -> dict[int, float] | None:
-    """Keras' `class_weight` from the setting: None, "balanced" or {class id: weight}.
-
-    "balanced" weighs class c by n / (classes * count(c)), as scikit-learn does.
-    """
-    import numpy as np
-
-    if value is None:
-        return None
-    if value != "balanced":
-        return {int(k): float(v) for k, v in value.items()}
-    labels = np.asarray(labels)
-    ids = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
-    classes, counts = np.unique(ids.astype("int64"), return_counts=True)
-    return {int(c): len(ids) / (len(classes) * int(n))
-            for c, n in zip(classes, counts, strict=True)}
-
-
-def plan_fit(doc: Document, data, settings: Mapping[str, Any]) -> FitPlan:
-    """The fit and evaluate arguments for arrays or an image folder."""
-    from .sources import ImageFolder
-
-    if isinstance(data, ImageFolder):
-        data.train.shuffle = bool(settings["shuffle"])
-        held = data.validation or data.train
-        plan = FitPlan({"x": data.train, "validation_data": data.validation}, {"x": held},
-                       "validation" if data.validation else "training", data.num_samples,
-                       len(data.train))
-        labels = data.train.labels
-    else:
-        inputs = [n.name for n in input_nodes(doc)]
-        outputs = [doc.node(nid).name for nid in doc.outputs]
-        x, y, xv, yv = split_validation(data, float(settings["validation_split"]))
-        batch = int(settings["batch_size"])
-        held = (x, y) if xv is None else (xv, yv)
-        samples = len(next(iter(x.values())))
-        plan = FitPlan(
-            {"x": _packed(x, inputs), "y": _packed(y, outputs), "batch_size": batch,
-             "shuffle": bool(settings["shuffle"]),
-             "validation_data": None if xv is None else (_packed(xv, inputs),
-                                                         _packed(yv, outputs))},
-            {"x": _packed(held[0], inputs), "y": _packed(held[1], outputs),
-             "batch_size": batch},
-            "training" if xv is None else "validation", samples, math.ceil(samples / batch))
-        labels = y[outputs[0]]
-    plan.fit["class_weight"] = class_weights(settings["class_weight"], labels)
-    return plan
-
-
 # ---- the model -------------------------------------------------------------------------
 def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int) -> None:
     """Compile with the optimizer and schedule, per-output losses, metrics, loss weights."""
@@ -233,10 +153,10 @@ def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int)
     weights = settings.get("loss_weights")
     model.compile(
         optimizer=make_optimizer(settings, steps),
-        loss=_packed({n: resolve_loss(settings["loss"][n]) for n in names}, names),
-        metrics=_packed({n: [resolve_metric(m, units[n]) for m in settings["metrics"][n]]
+        loss=packed({n: resolve_loss(settings["loss"][n]) for n in names}, names),
+        metrics=packed({n: [resolve_metric(m, units[n]) for m in settings["metrics"][n]]
                          for n in names}, names),
-        loss_weights=_packed(weights, names) if weights else None)
+        loss_weights=packed(weights, names) if weights else None)
 
 
 def make_model(doc: Document, settings: Mapping[str, Any], steps: int,

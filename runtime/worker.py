@@ -219,7 +219,7 @@ def evaluate_run(result, doc: Document, data, path: str, test=None) -> dict[str,
     Returns:
         {"split": ..., "metrics": {Keras name: value}, "predictions": path}.
     """
-    from .train import plan_fit
+    from .fitplan import plan_fit
 
     settings = result.settings
     if test is not None:

@@ -9,8 +9,9 @@ import torch
 
 from kerascanvas.runtime import feed
 from kerascanvas.runtime.data import Dataset
+from kerascanvas.runtime.fitplan import plan_fit
 from kerascanvas.runtime.keras_env import import_keras
-from kerascanvas.runtime.train import plan_fit, prepare
+from kerascanvas.runtime.train import prepare
 from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture)
 from tests.runtime.test_worker import mlp
 

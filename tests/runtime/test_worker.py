@@ -9,9 +9,9 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import to_dict
+from kerascanvas.runtime.fitplan import class_weights
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.precision import output_dtype_overrides, output_layer_names
-from kerascanvas.runtime.train import class_weights
 from kerascanvas.runtime.worker import (
     FAILED,
     FINISHED,

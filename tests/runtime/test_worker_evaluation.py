@@ -52,7 +52,8 @@ def test_digits_predictions_match_the_saved_model_on_validation_data(tmp_path):
 
 def _validation(doc):
     from kerascanvas.runtime.data import load_data
-    from kerascanvas.runtime.train import prepare, split_validation
+    from kerascanvas.runtime.fitplan import split_validation
+    from kerascanvas.runtime.train import prepare
 
     doc, settings = prepare(doc)
     data = load_data(settings["data"], doc, settings["seed"])
