@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kerascanvas.graph.spec import APPLICATION
+
 from .literals import INDENT, call, literal
 
-KIND = "Application"
+KIND = APPLICATION
 
 
 def application_kwargs(params: dict[str, Any], input_shape) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerascanvas.graph.spec import APPLICATION
+
 from .errors import CodegenError
 from .literals import Code, literal
 from .plan import Plan
@@ -24,7 +26,6 @@ from .plan import Plan
 # field -> (type, bound): ints must be >= bound, floats > bound (as runtime.finetune.FIELDS).
 FIELDS = {"phase1_epochs": (int, 1), "phase1_lr": (float, 0.0),
           "phase2_epochs": (int, 0), "phase2_lr": (float, 0.0), "unfreeze_from": (int, 0)}
-APPLICATION = "Application"
 
 
 def finetune_settings(training: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
-from kerascanvas.graph.spec import LayerSpec, get_spec
+from kerascanvas.graph.spec import APPLICATION, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
@@ -100,7 +100,7 @@ def make_plan(doc: Document, analysis=None) -> Plan:
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
                                     namer, ports, bind(doc, node)), float32)
              for node in _model_nodes(doc, index)]
-    inputs = [s for s in steps if s.spec.kind == "Input"]
+    inputs = [s for s in steps if s.spec.kind == INPUT]
     outputs = [ports[(nid, 0)] for nid in doc.outputs]
     shared = shared_layers(doc, steps, analysis.results, namer, float32)
     return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy)
@@ -108,7 +108,7 @@ def make_plan(doc: Document, analysis=None) -> Plan:
 
 # Kinds whose node name is no layer built with a dtype: Inputs, nested Application
 # models and user block instances (their layers carry the instance name as a prefix).
-_NO_DTYPE = frozenset({"Input", "Application", USER_BLOCK})
+_NO_DTYPE = frozenset({INPUT, APPLICATION, USER_BLOCK})
 
 
 def _with_dtype(step: Step, float32: frozenset[str]) -> Step:
@@ -141,8 +141,8 @@ def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:
     that lead to an output, in topological order."""
     wanted = index.upstream(doc.outputs)
     order = doc.topological_order()
-    return ([n for n in order if n.kind == "Input"]
-            + [n for n in order if n.kind != "Input" and n.id in wanted])
+    return ([n for n in order if n.kind == INPUT]
+            + [n for n in order if n.kind != INPUT and n.id in wanted])
 
 
 def _make_step(node, edges_in, result, namer, ports, spec: LayerSpec | None = None) -> Step:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerascanvas.graph import userblocks
-from kerascanvas.graph.spec import LAYER_SPECS
+from kerascanvas.graph.spec import GENERIC, LAYER_SPECS
 
 from .emit import INDENT, call_suffix, constructor
 from .errors import CodegenError
@@ -123,7 +123,7 @@ def _inner_line(blocks, node, kwargs, layer_name, sources, var, helpers, values)
         return call(helpers[inner], sources, {**kwargs, "name": layer_name}, INDENT,
                     f"{var} = ")
     spec = LAYER_SPECS[node["kind"]]
-    if spec.outputs(spec.resolve(values)) > 1 or spec.kind == "KerasLayer":
+    if spec.outputs(spec.resolve(values)) > 1 or spec.kind == GENERIC:
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
                            "block helper yet: layers with several outputs or kept Keras "
                            "configs must stay outside blocks")

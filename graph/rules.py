@@ -14,7 +14,7 @@ from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .shapes import fmt
 from .sizes import weight_size_issues
-from .spec import LAYER_SPECS
+from .spec import INPUT, LAYER_SPECS
 from .training import CLASSIFICATION_LOSSES, resolve_training
 from .training_schema import check_training
 
@@ -70,7 +70,7 @@ def structure_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     for nid in sorted(cycle_nodes(doc, index), key=list(doc.nodes).index):
         issues.append(Issue(nid, None, ERROR, f"{doc.nodes[nid].name!r} is on a cycle. "
                             "Expected a graph without cycles (a DAG)", "cycle"))
-    if not any(spec_of(n) is not None and spec_of(n).kind == "Input" for n in doc.nodes.values()):
+    if not any(spec_of(n) is not None and spec_of(n).kind == INPUT for n in doc.nodes.values()):
         issues.append(Issue(None, None, ERROR, "The model has no Input node. Expected at least "
                             "one", "no_input"))
     for nid in doc.outputs:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from .document import Document
 from .inference import spec_of
 from .shapes import fmt
+from .spec import INPUT
 from .validate import Analysis, Issue
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #", "Connected to")
@@ -46,7 +47,7 @@ class SummaryRow:
     @property
     def layer(self) -> str:
         """`name (Type)` as Keras prints it (`InputLayer` for inputs)."""
-        kind = "InputLayer" if self.kind == "Input" else self.kind
+        kind = "InputLayer" if self.kind == INPUT else self.kind
         return f"{self.name} ({kind})"
 
 

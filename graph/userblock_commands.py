@@ -21,6 +21,7 @@ from .document import Document, Edge
 from .errors import DocumentError
 from .params import to_json
 from .projectfile import write_text_atomic
+from .spec import INPUT
 from .userblocks import (
     KIND,
     BlockDefinitionError,
@@ -99,7 +100,7 @@ def _cut(doc, selected, exposed, doc_text):
     """The definition of the selection, its incoming tensors and where its output goes."""
     chosen = set(selected)
     for nid in selected:
-        if doc.node(nid).kind == "Input":
+        if doc.node(nid).kind == INPUT:
             raise DocumentError(f"{doc.node(nid).name!r} is an Input; a block cannot hold one")
     feeds: list[tuple[str, int]] = []
     inputs: list[list[dict]] = []

@@ -40,7 +40,7 @@ from .errors import KerasCanvasError, ParamError, ShapeError
 from .index import topological_order
 from .layers import shared
 from .params import ParamSpec, to_json
-from .spec import LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
+from .spec import INPUT, LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
 
 KIND = USER_BLOCK
 _RESERVED_PARAMS = frozenset({"block", "name", "x", "self"})
@@ -112,7 +112,7 @@ def _check_nodes(nodes: list, where: str) -> dict[str, dict]:
         problem = name_problem(node["name"])
         if problem:
             raise BlockDefinitionError(problem, f"{at}.name")
-        if node["kind"] not in LAYER_SPECS or node["kind"] == "Input":
+        if node["kind"] not in LAYER_SPECS or node["kind"] == INPUT:
             raise BlockDefinitionError(f"unknown or disallowed kind {node['kind']!r}", f"{at}.kind")
         if not isinstance(node.get("params", {}), dict):
             raise BlockDefinitionError("expected an object", f"{at}.params")

@@ -28,6 +28,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
 from kerascanvas.graph.shapes import fmt
+from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import resolve_training
 from kerascanvas.graph.validate import Issue, analyze
 
@@ -116,7 +117,7 @@ def checked_header():
 
 
 def _names(doc: Document) -> tuple[list[str], list[str]]:
-    inputs = [n.name for n in doc.nodes.values() if n.kind == "Input"]
+    inputs = [n.name for n in doc.nodes.values() if n.kind == INPUT]
     return inputs, [doc.node(nid).name for nid in doc.outputs]
 
 
@@ -132,7 +133,7 @@ def concrete_doc(doc: Document) -> Document:
     """A copy of `doc` whose Input shapes have no unknown dimension."""
     copied = from_dict(copy.deepcopy(to_dict(doc)))
     for node in copied.nodes.values():
-        if node.kind == "Input":
+        if node.kind == INPUT:
             shape = node.spec.resolve(node.params)["shape"]
             node.params["shape"] = [SYNTHETIC_LENGTH if d is None else d for d in shape]
     return copied
@@ -144,7 +145,7 @@ def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None
     doc = concrete_doc(doc)
     x = {}
     for node in doc.nodes.values():
-        if node.kind == "Input":
+        if node.kind == INPUT:
             x[node.name] = _random_input(rng, doc, node, n)
     losses = resolve_training(doc)["loss"]
     shapes = output_shapes(doc)
@@ -355,7 +356,7 @@ def check_data(doc: Document, data: Dataset) -> list[Issue]:
         parts.append(("validation", data.x_val, data.y_val or {}))
     for part, xs, ys in parts:
         for node in doc.nodes.values():
-            if node.kind == "Input":
+            if node.kind == INPUT:
                 issues += _check_input(doc, node, xs, part)
         for nid in doc.outputs:
             node = doc.node(nid)

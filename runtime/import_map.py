@@ -16,7 +16,7 @@ from typing import Any
 from kerascanvas.graph.errors import KerasCanvasError, ParamError
 from kerascanvas.graph.layers.generic import ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
 from kerascanvas.graph.params import to_json
-from kerascanvas.graph.spec import LAYER_SPECS, LayerSpec
+from kerascanvas.graph.spec import GENERIC, INPUT, LAYER_SPECS, LayerSpec
 
 from .import_generic import shape_record, weight_count
 from .keras_env import import_keras
@@ -25,7 +25,7 @@ from .keras_env import import_keras
 _NAMED_TYPES = {"initializer": "initializers", "regularizer": "regularizers",
                 "constraint": "constraints"}
 # Kinds that never map from a layer object: Input comes from the model's inputs.
-_NOT_MAPPED = {"Input", "KerasLayer"}
+_NOT_MAPPED = {INPUT, GENERIC}
 
 
 class ModelImportError(KerasCanvasError):

@@ -28,6 +28,7 @@ from pathlib import Path
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
+from kerascanvas.graph.spec import INPUT
 
 from . import archive_check
 from .import_map import ModelImportError, implied_keyword, map_call
@@ -69,7 +70,7 @@ class _Walker:
                 params["batch_size"] = tensor.shape[0]
             if tensor.dtype != "float32":
                 params["dtype"] = tensor.dtype
-            node = self.doc.add_node("Input", self._name(layer.name), params)
+            node = self.doc.add_node(INPUT, self._name(layer.name), params)
             self.refs[id(tensor)] = (node.id, 0)
 
     def walk(self, model) -> None:
@@ -191,7 +192,7 @@ def _nested_block(node, blocks) -> tuple[tuple[str, dict] | None, str]:
     inner.add_inputs(graph)
     inner.walk(graph)
     doc = inner.doc
-    kinds = {n.kind for n in doc.nodes.values()} - {"Input"}
+    kinds = {n.kind for n in doc.nodes.values()} - {INPUT}
     if kinds & {SHARED_CALL, "UserBlock", "Application"}:
         return None, "it holds shared layers or nested models"
     (source, _), = [inner.refs[id(t)] for t in graph.inputs]

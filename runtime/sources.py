@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import resolve_training
 from kerascanvas.graph.validate import Issue
 
@@ -79,7 +80,7 @@ def _split_query(rest: str) -> tuple[str, dict[str, str]]:
 
 
 def _single_pair(doc: Document, source: str) -> tuple:
-    inputs = [n for n in doc.nodes.values() if n.kind == "Input"]
+    inputs = [n for n in doc.nodes.values() if n.kind == INPUT]
     if len(inputs) != 1 or len(doc.outputs) != 1:
         raise DataError(f"{source} gives one input and one target, so the model needs one "
                         f"Input and one output. Received: {len(inputs)} input(s), "

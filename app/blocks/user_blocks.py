@@ -17,7 +17,7 @@ from ...graph import events as ev
 from ...graph.commands import SetParam
 from ...graph.document import UNSET
 from ...graph.errors import DocumentError, KerasCanvasError
-from ...graph.spec import get_spec
+from ...graph.spec import INPUT, get_spec
 from ...graph.userblock_commands import (
     SetBlockDefinition,
     export_block,
@@ -291,7 +291,7 @@ class UserBlocksMixin:
             self.show_message("Select the nodes that should become a block")
             return None
         nodes = [(n, self.doc.nodes[n].name, self.doc.nodes[n].kind,
-                  self.doc.nodes[n].params) for n in ids if self.doc.nodes[n].kind != "Input"]
+                  self.doc.nodes[n].params) for n in ids if self.doc.nodes[n].kind != INPUT]
         rows = param_rows(self.doc.blocks, nodes)
         name = next(f"block{i}" for i in range(1, 10_000) if f"block{i}" not in self.doc.blocks)
 

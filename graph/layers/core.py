@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..params import DTYPES, ParamSpec
 from ..shapes import fmt, require_known, require_min_rank, require_rank
-from ..spec import LayerSpec, Sample, register
+from ..spec import INPUT, LayerSpec, Sample, register
 from .common import (
     activation,
     data_format,
@@ -23,7 +23,7 @@ def _input_shape(params, inputs):
 
 
 register(LayerSpec(
-    kind="Input",
+    kind=INPUT,
     category="Input",
     doc="A model input: a symbolic tensor of the given shape (batch excluded)",
     params=(

@@ -21,13 +21,23 @@ from typing import Any
 
 from ..errors import KerasCanvasError, ShapeError
 from ..params import ParamSpec
-from ..spec import KIND_ALIASES, LAYER_SPECS, SHARED_CALL, LayerSpec, no_weights, register
+from ..spec import (
+    APPLICATION,
+    INPUT,
+    KIND_ALIASES,
+    LAYER_SPECS,
+    SHARED_CALL,
+    USER_BLOCK,
+    LayerSpec,
+    no_weights,
+    register,
+)
 
 KIND = SHARED_CALL
 OWNER_PARAM = "layer"
 # Owners must be one Keras layer: blocks and applications build several, and an Input
 # or another call site owns no layer at all.
-_NOT_SHAREABLE = frozenset({"Input", KIND, "UserBlock", "Application"})
+_NOT_SHAREABLE = frozenset({INPUT, KIND, USER_BLOCK, APPLICATION})
 
 
 def _unbound_shape(params, inputs):
