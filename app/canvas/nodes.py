@@ -96,8 +96,19 @@ class PipeBatch:
     pipes: set | None = None
 
 
+PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
+
+
 class LayerPortItem(PortItem):
-    """A NodeGraphQt port; its node hides it (opacity 0) in a zoomed-out view."""
+    """A NodeGraphQt port; its node hides it (opacity 0) in a zoomed-out view.
+
+    NodeGraphQt picks a port anywhere in its 37x22 rectangle, half of which lies inside
+    the node, over the title: a click on the title started a wire drag instead of selecting
+    the node. Our port is picked on its circle, and outside the node on the whole half of
+    its rectangle that lies beyond the node's edge (a generous target to drop a wire on).
+    """
+
+    _shapes: dict[str, QtGui.QPainterPath] = {}
 
     def __init__(self, parent, name: str, port_type: str):
         super().__init__(parent)
@@ -105,6 +116,19 @@ class LayerPortItem(PortItem):
         self.port_type = port_type
         self.display_name = False
         self.multi_connection = port_type == PortTypeEnum.OUT.value
+
+    def shape(self):
+        path = LayerPortItem._shapes.get(self.port_type)
+        if path is None:
+            rect = self.boundingRect()
+            center = rect.center()
+            path = QtGui.QPainterPath()
+            path.addEllipse(center, PORT_HIT_RADIUS, PORT_HIT_RADIUS)
+            outside = QtGui.QPainterPath()
+            top = rect.top() if self.port_type == PortTypeEnum.IN.value else center.y()
+            outside.addRect(QtCore.QRectF(rect.left(), top, rect.width(), rect.height() / 2))
+            path = LayerPortItem._shapes[self.port_type] = path.united(outside)
+        return path
 
     def redraw_connected_pipes(self):
         if PipeBatch.pipes is None:

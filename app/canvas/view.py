@@ -13,7 +13,7 @@ from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui
 
 from .nodes import DETAIL_SCALE, LayerNodeItem
-from .pipes import LABEL_SCALE, LayerPipeItem
+from .pipes import LABEL_SCALE, LayerPipeItem, connect_ports
 
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
@@ -65,6 +65,23 @@ class CanvasViewer(NodeViewer):
             if self._LIVE_PIPE.isVisible():
                 self.end_live_connection()
             self.wiring_ended.emit(start.node.id)
+
+    # ---- what a press picks ------------------------------------------------
+    def _items_near(self, pos, item_type=None, width=20, height=20):
+        """The items in a `width` x `height` area centred on `pos` (NodeGraphQt's own area
+        lies above and left of the cursor, so a click a few pixels under an input port, on
+        the node's title, picked the port and pulled its wire off)."""
+        area = QtCore.QRectF(pos.x() - width / 2, pos.y() - height / 2, width, height)
+        skip = (self._LIVE_PIPE, self._SLICER_PIPE)
+        return [item for item in self.scene().items(area) if item not in skip
+                and (item_type is None or isinstance(item, item_type))]
+
+    def establish_connection(self, start_port, end_port):
+        """NodeGraphQt's redraw of a pipe it put back (a wire drag dropped where it began):
+        our pipe, so it keeps its shape label and routing."""
+        out, inp = ((start_port, end_port) if start_port.port_type == "out"
+                    else (end_port, start_port))
+        connect_ports(out, inp, self.detail, self.labels)
 
     def focusOutEvent(self, event):  # noqa: N802 (Qt override)
         self.clear_key_state()

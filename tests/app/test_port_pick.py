@@ -1,0 +1,80 @@
+"""Where a press picks a port: a click on a node's title selects the node and leaves its wires;
+a drag that starts on the port itself still takes the wire along."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from kerascanvas.app.canvas.nodes import PAD, node_fonts
+from kerascanvas.app.canvas.pipes import LayerPipeItem
+from kerascanvas.graph.document import Edge
+
+from .gestures import EXAMPLES, click, drag, port_point, show, view_point
+
+
+def mlp_window(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def ids_by_name(window) -> dict[str, str]:
+    return {node.name: node_id for node_id, node in window.doc.nodes.items()}
+
+
+def title_point(window, node_id, down: float = 0.0) -> QtCore.QPoint:
+    """The viewport pixel in the middle of the node's title line (`down` pixels lower)."""
+    rect = window.canvas.views[node_id].sceneBoundingRect()
+    height = QtGui.QFontMetricsF(node_fonts()["title"]).height()
+    point = view_point(window, QtCore.QPointF(rect.center().x(), rect.top() + PAD + height / 2))
+    return point + QtCore.QPoint(0, round(down))
+
+
+def assert_wire_drawn(window, src, dst) -> None:
+    port = window.canvas.views[dst].inputs[0]
+    pipes = port.connected_pipes
+    assert len(pipes) == 1, f"{len(pipes)} pipes drawn into the port"
+    pipe = pipes[0]
+    assert isinstance(pipe, LayerPipeItem)
+    assert pipe.output_port.node.id == src
+    assert pipe.isVisible() and not pipe.path().isEmpty()
+    assert not window.canvas.viewer._LIVE_PIPE.isVisible()
+
+
+def test_a_click_on_the_title_under_a_wired_port_selects_the_node(make_window, qtbot):
+    """The title's middle (and a few pixels lower) lies inside NodeGraphQt's port pick-up
+    area: a click there started a wire drag, selected nothing and removed the drawn wire."""
+    window = mlp_window(make_window, qtbot)
+    ids = ids_by_name(window)
+    changed = []
+    window.canvas.viewer.connection_changed.connect(lambda *a: changed.append(a))
+    port_y = port_point(window, ids["hidden"], "in").y()
+    for down in (0, 3, 6):
+        point = title_point(window, ids["hidden"], down)
+        assert 8 <= point.y() - port_y <= 24  # just under the port, as a user clicks it
+        click(window, QtCore.QPoint(10, 10))  # on the empty canvas: deselect
+        assert window.canvas.selected_ids() == []
+        click(window, point)
+        assert window.canvas.selected_ids() == [ids["hidden"]], f"{down} px under the title"
+        assert_wire_drawn(window, ids["pixels"], ids["hidden"])
+    assert changed == []
+    assert Edge(ids["pixels"], 0, ids["hidden"], 0) in window.doc.edges
+
+
+def test_a_click_on_a_wired_input_port_keeps_the_wire(make_window, qtbot):
+    window = mlp_window(make_window, qtbot)
+    ids = ids_by_name(window)
+    click(window, port_point(window, ids["dropout"], "in"))
+    assert_wire_drawn(window, ids["hidden"], ids["dropout"])
+    assert Edge(ids["hidden"], 0, ids["dropout"], 0) in window.doc.edges
+
+
+def test_a_drag_from_a_wired_input_port_still_takes_the_wire(make_window, qtbot):
+    """Dragging the wire's end off its input port to empty canvas disconnects it."""
+    window = mlp_window(make_window, qtbot)
+    ids = ids_by_name(window)
+    start = port_point(window, ids["dropout"], "in")
+    drag(window, start, start + QtCore.QPoint(-150, 0))
+    assert Edge(ids["hidden"], 0, ids["dropout"], 0) not in window.doc.edges
+    assert window.canvas.views[ids["dropout"]].inputs[0].connected_pipes == []
