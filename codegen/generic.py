@@ -15,7 +15,7 @@ from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, seriali
 from kerascanvas.graph.spec import GENERIC
 
 from .errors import CodegenError
-from .literals import INDENT, LINE_LIMIT, Code, call, keyword_name, literal, pretty
+from .literals import INDENT, LINE_LIMIT, Code, call, keyword_arguments, literal, pretty
 
 KIND = GENERIC
 DESERIALIZE = "keras.saving.deserialize_keras_object"
@@ -71,6 +71,6 @@ def call_arguments(params: Mapping[str, Any], sources: Sequence[str]) -> str:
     if template is None:
         return f"({sources[0]})" if len(sources) == 1 else f"([{', '.join(sources)}])"
     parts = [literal(_with_tensors(v, sources)) for v in template.get("args", [])]
-    parts += [f"{keyword_name(k)}={literal(_with_tensors(v, sources))}"
-              for k, v in template.get("kwargs", {}).items()]
+    parts += keyword_arguments({k: _with_tensors(v, sources)
+                                for k, v in template.get("kwargs", {}).items()})
     return f"({', '.join(parts)})"

@@ -59,15 +59,26 @@ def pretty(value: Any, indent: str = "") -> str:
 
 
 def keyword_name(name: str) -> str:
-    """`name` if it can be a keyword argument, else CodegenError."""
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise CodegenError(f"Expected a Python identifier as argument name, received {name!r}")
+    """`name` if it can be a keyword argument, else CodegenError.
+
+    ASCII only: Python folds other identifiers by NFKC, so a full-width `ｎａｍｅ`
+    would be `name` and could repeat a keyword.
+    """
+    if (not isinstance(name, str) or not name.isascii() or not name.isidentifier()
+            or keyword.iskeyword(name)):
+        raise CodegenError(f"Expected an ASCII Python identifier as argument name, "
+                           f"received {name!r}")
     return name
+
+
+def keyword_arguments(kwargs: Mapping[str, Any]) -> list[str]:
+    """`key=literal` pairs; CodegenError for a name that is no keyword (see `keyword_name`)."""
+    return [f"{keyword_name(k)}={literal(v)}" for k, v in kwargs.items()]
 
 
 def arguments(args: Sequence[str], kwargs: Mapping[str, Any]) -> list[str]:
     """Positional source snippets followed by `key=literal` pairs."""
-    return [*args, *(f"{keyword_name(k)}={literal(v)}" for k, v in kwargs.items())]
+    return [*args, *keyword_arguments(kwargs)]
 
 
 def call(func: str, args: Sequence[str], kwargs: Mapping[str, Any], indent: str = "",

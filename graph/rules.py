@@ -16,6 +16,7 @@ from .shapes import fmt
 from .sizes import weight_size_issues
 from .spec import INPUT, LAYER_SPECS
 from .training import CLASSIFICATION_LOSSES, resolve_training
+from .training_keys import CODE as KEYWORD_CODE
 from .training_schema import check_training
 
 CATEGORICAL_LOSSES = {"sparse_categorical_crossentropy", "categorical_crossentropy",
@@ -47,11 +48,13 @@ def training_issues(doc: Document, results: Mapping[str, NodeResult] | None = No
     e.g. "training.optimizer.name: expected an optimizer among adam, ...". They are
     warnings here, since an "error" means the model cannot be built and these never
     stop that (nor code generation); training itself refuses a setting error, and
-    the message says so.
+    the message says so. A setting name that generated code cannot write as a keyword
+    argument (`training_keys`) is an error: no script could be generated from it.
     """
-    return [Issue(None, None, WARNING, i.message + (" (training cannot start with it)"
-                                                    if i.severity == ERROR else ""),
-                  i.code, i.fixes)
+    return [Issue(None, None, ERROR, i.message, i.code, i.fixes) if i.code == KEYWORD_CODE
+            else Issue(None, None, WARNING, i.message + (" (training cannot start with it)"
+                                                         if i.severity == ERROR else ""),
+                       i.code, i.fixes)
             for i in check_training(doc, results)]
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from .document import Document
 from .training import resolve_training
+from .training_keys import keyword_issues
 
 REQUIRED = object()
 
@@ -316,6 +317,12 @@ def check_training(doc: Document, results: Mapping[str, Any] | None = None
     `results` are the graph's inference results where the caller has them (the
     output units some metrics need); otherwise the shapes are inferred here.
     """
+    keys = keyword_issues(doc.training)
+    refused = {i.field for i in keys}
+    return keys + [i for i in _check_settings(doc, results) if i.field not in refused]
+
+
+def _check_settings(doc: Document, results: Mapping[str, Any] | None) -> list[SettingIssue]:
     try:
         settings = resolve_extended(doc)
     except (ValueError, TypeError, AttributeError) as exc:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..document import identifier_problem
 from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt
@@ -89,6 +90,9 @@ def _call_problem(value: Any) -> str | None:
     if not isinstance(value.get("args", []), list) or not isinstance(value.get("kwargs", {}),
                                                                       dict):
         return 'a call template {"args": [...], "kwargs": {...}} or null'
+    for key in value.get("kwargs", {}):
+        if problem := identifier_problem(key):
+            return f"call keywords that are each {problem}; received {key!r}"
     return None
 
 
