@@ -51,9 +51,31 @@ def _load_command(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code.
+
+    Each command's expected failures have their own codes (see the README). Anything
+    unexpected ends in one paragraph naming the command, the exception and the report
+    file that holds its traceback, with exit code 70 (`runtime.cli.crash`); Ctrl+C
+    outside training ends with 130. Never a raw traceback.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:
         argv = ["open"]
+    command = argv[0] if argv[0] in COMMANDS else "kerascanvas"
+    try:
+        return _dispatch(argv)
+    except KeyboardInterrupt:
+        from kerascanvas.runtime.cli.crash import EXIT_INTERRUPTED
+
+        print(f"kerascanvas {command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last resort: report it, never a traceback
+        from kerascanvas.runtime.cli.crash import report_crash
+
+        return report_crash(command, argv, exc)
+
+
+def _dispatch(argv: list[str]) -> int:
     # Import only the module of the command asked for, so `validate` stays light.
     wanted = [argv[0]] if argv[0] in COMMANDS else list(COMMANDS)
     available = {n: m for n in wanted if (m := _load_command(n)) is not None}
