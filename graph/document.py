@@ -26,7 +26,7 @@ from .errors import DocumentError
 from .index import GraphIndex, reachable, topological_order
 from .spec import get_spec
 
-_WORD = re.compile(r"(.)([A-Z][a-z0-9]+)")
+_WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
 _HUMP = re.compile(r"([a-z])([A-Z])")
 
 

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     attention,
     augmentation,
     conv,
+    conv_recurrent,
     core,
     einsum,
     generic,

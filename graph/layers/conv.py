@@ -25,22 +25,22 @@ from ..spec import LayerSpec, Sample, register
 from .common import activation, data_format, positive_int, use_bias, weight_params
 
 
-def _kernel_size(rank: int) -> ParamSpec:
+def kernel_size_param(rank: int) -> ParamSpec:
     return ParamSpec("kernel_size", "ints", length=rank, min=1, initial=(3,) * rank,
                      doc="Size of the convolution window along each spatial axis")
 
 
-def _strides(rank: int) -> ParamSpec:
+def strides_param(rank: int) -> ParamSpec:
     return ParamSpec("strides", "ints", default=(1,) * rank, length=rank, min=1,
                      doc="Step of the window along each spatial axis")
 
 
-def _padding(*extra: str) -> ParamSpec:
+def padding_param(*extra: str) -> ParamSpec:
     return ParamSpec("padding", "choice", default="valid", choices=("valid", "same", *extra),
                      doc="valid: no padding; same: pad so that output = ceil(input / strides)")
 
 
-def _dilation(rank: int) -> ParamSpec:
+def dilation_param(rank: int) -> ParamSpec:
     return ParamSpec("dilation_rate", "ints", default=(1,) * rank, length=rank, min=1,
                      doc="Spacing between kernel taps (atrous convolution)")
 
@@ -50,13 +50,13 @@ def _depth_multiplier() -> ParamSpec:
                      doc="Depthwise output channels per input channel")
 
 
-def _filters() -> ParamSpec:
+def filters_param() -> ParamSpec:
     return positive_int("filters", 32, "Number of output channels")
 
 
 # -- cross-parameter checks (Keras raises these in the constructor) ---------------------------
 
-def _strides_dilation_problem(params) -> str | None:
+def strides_dilation_problem(params) -> str | None:
     if max(params["strides"]) > 1 and max(params["dilation_rate"]) > 1:
         return ("strides > 1 is not supported together with dilation_rate > 1. "
                 f"Received: strides={params['strides']}, dilation_rate={params['dilation_rate']}")
@@ -67,7 +67,7 @@ def _conv_check(params) -> str | None:
     if params["filters"] % params["groups"]:
         return ("The number of filters must be evenly divisible by the number of groups. "
                 f"Received: groups={params['groups']}, filters={params['filters']}")
-    return _strides_dilation_problem(params)
+    return strides_dilation_problem(params)
 
 
 def _transpose_check(params) -> str | None:
@@ -78,7 +78,7 @@ def _transpose_check(params) -> str | None:
                 return ("output_padding must be strictly less than strides on every axis "
                         f"(axis {axis}: {extra} >= {stride}). Received: "
                         f"output_padding={padding}, strides={params['strides']}")
-    return _strides_dilation_problem(params)
+    return strides_dilation_problem(params)
 
 
 # -- shape rules --------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _conv_input(kind: str, rank: int, params, shape) -> tuple[tuple, int]:
     return spatial, channels
 
 
-def _conv_spatial(kind: str, params, shape, spatial) -> list:
+def conv_spatial(kind: str, params, shape, spatial) -> list:
     """Output spatial dims; refuses a window that does not fit with padding='valid'."""
     out = []
     axes = zip(spatial, params["kernel_size"], params["strides"], params["dilation_rate"],
@@ -121,7 +121,7 @@ def _conv_shape(kind: str, rank: int):
                 f"Received: groups={groups}, input_shape={fmt(shape)} ({channels} channels)",
                 port=0,
             )
-        out = _conv_spatial(kind, params, shape, spatial)
+        out = conv_spatial(kind, params, shape, spatial)
         return join_channels(shape[0], out, params["filters"], params["data_format"])
 
     return rule
@@ -131,7 +131,7 @@ def _depthwise_shape(kind: str, rank: int):
     def rule(params, inputs):
         (shape,) = inputs
         spatial, channels = _conv_input(kind, rank, params, shape)
-        out = _conv_spatial(kind, params, shape, spatial)
+        out = conv_spatial(kind, params, shape, spatial)
         filters = channels * params["depth_multiplier"]
         return join_channels(shape[0], out, filters, params["data_format"])
 
@@ -189,8 +189,8 @@ def _separable_count(params, inputs):
 
 def _conv_params(rank: int, *extra_padding: str) -> tuple[ParamSpec, ...]:
     return (
-        _filters(), _kernel_size(rank), _strides(rank), _padding(*extra_padding),
-        data_format(), _dilation(rank),
+        filters_param(), kernel_size_param(rank), strides_param(rank),
+        padding_param(*extra_padding), data_format(), dilation_param(rank),
         ParamSpec("groups", "int", default=1, min=1,
                   doc="Split the channels into this many independent convolutions"),
         activation(), use_bias(), *weight_params("kernel"),
@@ -297,8 +297,8 @@ for _rank in (1, 2):
         category="Convolution",
         doc=f"Depthwise {_rank}D convolution per channel, then a pointwise one mixing channels",
         params=(
-            _filters(), _kernel_size(_rank), _strides(_rank), _padding(), data_format(),
-            _dilation(_rank), _depth_multiplier(), activation(), use_bias(),
+            filters_param(), kernel_size_param(_rank), strides_param(_rank), padding_param(),
+            data_format(), dilation_param(_rank), _depth_multiplier(), activation(), use_bias(),
             *weight_params("depthwise", "pointwise"),
         ),
         shape=_conv_shape(f"SeparableConv{_rank}D", _rank),
@@ -311,8 +311,8 @@ for _rank in (1, 2):
         doc=f"{_rank}D convolution of each input channel on its own "
             "(depth_multiplier per channel)",
         params=(
-            _kernel_size(_rank), _strides(_rank), _padding(), _depth_multiplier(),
-            data_format(), _dilation(_rank), activation(), use_bias(),
+            kernel_size_param(_rank), strides_param(_rank), padding_param(), _depth_multiplier(),
+            data_format(), dilation_param(_rank), activation(), use_bias(),
             *weight_params("depthwise"),
         ),
         shape=_depthwise_shape(f"DepthwiseConv{_rank}D", _rank),
@@ -327,10 +327,11 @@ for _rank in (1, 2, 3):
         doc=f"Transposed {_rank}D convolution (upsampling by strides), the gradient of "
             f"Conv{_rank}D",
         params=(
-            _filters(), _kernel_size(_rank), _strides(_rank), _padding(),
+            filters_param(), kernel_size_param(_rank), strides_param(_rank), padding_param(),
             ParamSpec("output_padding", "ints", default=None, allow_none=True, length=_rank,
                       min=0, doc="Extra steps on one side of each output axis; empty = inferred"),
-            data_format(), _dilation(_rank), activation(), use_bias(), *weight_params("kernel"),
+            data_format(), dilation_param(_rank), activation(), use_bias(),
+            *weight_params("kernel"),
         ),
         shape=_transpose_shape(f"Conv{_rank}DTranspose", _rank),
         count=_transpose_count,

@@ -19,7 +19,7 @@ from ..spec import LayerSpec, Sample, register
 from .common import activation, rate, seed_param, use_bias
 
 
-def _weights(*, unit_forget_bias: bool) -> tuple[ParamSpec, ...]:
+def recurrent_weights(*, unit_forget_bias: bool) -> tuple[ParamSpec, ...]:
     """Initializers, regularizers and constraints of kernel, recurrent kernel and bias."""
     inits = [
         ParamSpec("kernel_initializer", "initializer", default="glorot_uniform",
@@ -42,7 +42,7 @@ def _weights(*, unit_forget_bias: bool) -> tuple[ParamSpec, ...]:
     return (*inits, *regs, *cons)
 
 
-def _sequence_flags() -> tuple[ParamSpec, ...]:
+def sequence_flags() -> tuple[ParamSpec, ...]:
     return (
         ParamSpec("return_sequences", "bool", default=False,
                   doc="Output every step (batch, timesteps, units), not only the last"),
@@ -70,11 +70,11 @@ def _recurrent_params(kind: str) -> tuple[ParamSpec, ...]:
         activation("tanh"),
         *gates,
         use_bias(),
-        *_sequence_flags(),
+        *sequence_flags(),
         rate("dropout", 0.0, "Fraction of the inputs to drop"),
         rate("recurrent_dropout", 0.0, "Fraction of the recurrent state to drop"),
         *extra,
-        *_weights(unit_forget_bias=kind == "LSTM"),
+        *recurrent_weights(unit_forget_bias=kind == "LSTM"),
         seed_param(),
     )
 

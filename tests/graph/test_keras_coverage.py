@@ -51,7 +51,7 @@ EXCLUDED = {
 
 # Not yet a node kind: imports keep them as generic KerasLayer nodes meanwhile.
 PENDING = {
-    "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+    "Bidirectional",
     "MaxNumBoundingBoxes", "Pipeline", "SpectralNormalization", "TimeDistributed",
 }
 
