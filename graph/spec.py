@@ -13,6 +13,7 @@ output shape, or a list of shapes for kinds with several outputs. They raise
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,8 @@ class LayerSpec:
             the activation function it applies.
         composite: the node builds several layers or a nested model, not one layer
             (user blocks, applications); block kinds (`expand`) are composite too.
+        freezable: the Keras constructor takes `trainable` (all but a few do), so
+            `register` adds the common `trainable` param.
     """
 
     kind: str
@@ -99,6 +102,7 @@ class LayerSpec:
     noise: bool = False
     activation: str | None = None
     composite: bool = False
+    freezable: bool = True
 
     @property
     def is_block(self) -> bool:
@@ -179,6 +183,31 @@ class LayerSpec:
         return list(result) if isinstance(result, list) else [tuple(result)]
 
 
+# Every Keras layer takes `trainable` (Layer.__init__); a kind in keras.layers gets it as its
+# last param, so any node can be frozen. Frozen, all of a layer's weights are non-trainable.
+TRAINABLE = ParamSpec("trainable", "bool", default=True,
+                      doc="Off freezes the layer: fit leaves its weights unchanged")
+
+
+def frozen_count(count: CountRule) -> CountRule:
+    """The count rule of a kind with `trainable`: every weight counts as non-trainable when
+    the layer is frozen, as Keras moves them all to `non_trainable_weights`."""
+    def rule(params: Mapping[str, Any], shapes: list[Shape]) -> tuple[int, int]:
+        trainable, frozen = count(params, shapes)
+        return (trainable, frozen) if params.get("trainable", True) else (0, trainable + frozen)
+    rule.__doc__ = count.__doc__
+    return rule
+
+
+def _with_trainable(spec: LayerSpec) -> LayerSpec:
+    """`spec` with the common `trainable` param, when it is one keras.layers layer."""
+    if spec.keras_module != "keras.layers" or spec.kind == GENERIC or spec.is_composite \
+            or not spec.freezable or any(p.name == TRAINABLE.name for p in spec.params):
+        return spec
+    return dataclasses.replace(spec, params=(*spec.params, TRAINABLE),
+                               count=frozen_count(spec.count))
+
+
 LAYER_SPECS: dict[str, LayerSpec] = {}
 # Old kind names that files may still use, mapped to the current kind.
 KIND_ALIASES: dict[str, str] = {}
@@ -193,6 +222,7 @@ def register(spec: LayerSpec) -> LayerSpec:
     names = [p.name for p in spec.params]
     if len(names) != len(set(names)):
         raise ValueError(f"LayerSpec {spec.kind!r} repeats a parameter name")
+    spec = _with_trainable(spec)
     LAYER_SPECS[spec.kind] = spec
     return spec
 

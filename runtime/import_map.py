@@ -86,8 +86,6 @@ def _param_value(ptype: str, value: Any) -> Any:
 
 def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
     """Our non-default params for a layer, or _Fallback when they would lose something."""
-    if not config.get("trainable", True):
-        raise _Fallback("it is frozen (trainable=False)")
     dtype = config.get("dtype")
     policy = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
     if policy not in (None, "float32"):

@@ -147,6 +147,7 @@ def spatial_dropout_shape(kind: str, rank: int):
 
 register(LayerSpec(
     kind="SpatialDropout1D",
+    freezable=False,  # its Keras constructor has no trainable keyword
     category="Core",
     noise=True,
     doc="Drops whole 1D feature maps (channels) of a (batch, steps, channels) input",
@@ -159,6 +160,7 @@ register(LayerSpec(
 
 register(LayerSpec(
     kind="SpatialDropout2D",
+    freezable=False,  # its Keras constructor has no trainable keyword
     category="Core",
     noise=True,
     doc="Drops whole 2D feature maps (channels) of an image tensor",

@@ -67,7 +67,9 @@ register(LayerSpec(
 ))
 
 register(LayerSpec(
-    kind="SpatialDropout3D", category="Core", noise=True,
+    kind="SpatialDropout3D",
+    freezable=False,  # its Keras constructor has no trainable keyword
+    category="Core", noise=True,
     doc="Drops whole 3D feature maps (channels) of a volume tensor",
     params=(rate(), data_format(), seed_param()),
     shape=spatial_dropout_shape("SpatialDropout3D", 5),

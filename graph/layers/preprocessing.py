@@ -158,7 +158,9 @@ def _bins_problem(params) -> str | None:
 
 
 register(LayerSpec(
-    kind="Discretization", category="Preprocessing",
+    kind="Discretization",
+    freezable=False,  # its Keras constructor has no trainable keyword
+    category="Preprocessing",
     doc="Buckets numbers into bins; num_bins learns the boundaries from the training data",
     params=(
         ParamSpec("bin_boundaries", "floats", default=None, allow_none=True,

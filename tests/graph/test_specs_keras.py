@@ -15,6 +15,7 @@ pytest.importorskip("keras")
 
 from kerascanvas.graph import LAYER_SPECS  # noqa: E402
 from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
+from kerascanvas.graph.spec import TRAINABLE  # noqa: E402
 from tests.keras_ref import checked_eagerly, keras_layer, keras_output  # noqa: E402
 
 # KerasLayer has no class of its own in keras.layers; tests/runtime/test_import.py covers it.
@@ -37,6 +38,8 @@ def _variants(spec):
         return out
     base = spec.samples[0]
     for p in spec.params:
+        if p.name == TRAINABLE.name:  # common to every layer: see test_frozen_layers.py
+            continue
         alts = p.allowed if p.type in ("choice", "activation") else (
             (True, False) if p.type == "bool" else ())
         for alt in alts:

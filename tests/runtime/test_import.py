@@ -159,7 +159,6 @@ def test_keras_operations_and_constants_round_trip():
 @pytest.mark.parametrize("layer,why", [
     (keras.layers.Dense(3, kernel_initializer=keras.initializers.GlorotUniform(seed=1)),
      "initializer"),
-    (keras.layers.Dense(3, trainable=False), "frozen"),
     (keras.layers.Dense(3, dtype="float64"), "dtype"),
 ])
 def test_settings_our_params_cannot_hold_fall_back_to_generic(layer, why):
