@@ -82,6 +82,17 @@ class Project:
         """The project saved at `path`. Raises ProjectFileError naming the file and field."""
         return cls(projectfile.load(path), path)
 
+    def load(self, path: str | os.PathLike, untitled: bool = False) -> None:
+        """Open the file at `path` in this project (views stay subscribed); see `replace`.
+
+        `untitled=True` opens it as a new project with no file (an example used as a
+        template: saving never overwrites it). A file that fails to load changes nothing.
+
+        Raises:
+            ProjectFileError: naming the file and the field.
+        """
+        self.replace(projectfile.load(path), None if untitled else path)
+
     @classmethod
     def from_dict(cls, data: Any) -> Project:
         """A project from its file's data (as `projectfile.to_dict` makes it)."""

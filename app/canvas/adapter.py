@@ -57,7 +57,7 @@ class Canvas(QtCore.QObject):
         self._moving = None  # pipes wait here while a burst of moves lands
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
-        self.doc.events.connect(self._on_doc_event)
+        self._subscribe(project.events)
         self.rebuild()
 
     @property
@@ -211,34 +211,40 @@ class Canvas(QtCore.QObject):
         return {nid: (item.x(), item.y()) for nid, item in self.views.items()}
 
     # ---- document -> view ------------------------------------------------
-    def _on_doc_event(self, event: ev.Event) -> None:
-        handler = self._HANDLERS.get(event.type)
-        if handler is not None:
-            handler(self, event)
-        if event.type in ev.SHAPE_EVENTS or event.type == ev.OUTPUTS_CHANGED:
-            self.renderer.schedule()
+    def _subscribe(self, events) -> None:
+        """Items follow the document's edits; texts and marks follow the analysis."""
+        events.node_added.connect(self._on_node_added)
+        events.node_removed.connect(self._on_node_removed)
+        events.edge_added.connect(self._on_edge_changed)
+        events.edge_removed.connect(self._on_edge_changed)
+        events.param_changed.connect(self._on_param_changed)
+        events.node_moved.connect(self._on_node_moved)
+        events.reset.connect(self._on_reset)
+        events.analysis_changed.connect(self._on_analysis_changed)
 
-    def _on_node_added(self, event):
+    def _on_analysis_changed(self, event: ev.Event) -> None:
+        self.renderer.schedule()
+
+    def _on_node_added(self, event: ev.NodeAdded) -> None:
         item = self._make_item(event.node)
         pos = self.doc.position(event.node) or self.scene_center()
         self._place(item, pos)
         self.sync_pipes({event.node})
 
-    def _on_node_removed(self, event):
+    def _on_node_removed(self, event: ev.NodeRemoved) -> None:
         item = self.views.pop(event.node, None)
         if item is not None:
             self._drop_item(item)
         self.renderer.forget(event.node)
 
-    def _on_edge_changed(self, event):
-        edge = event.data["edge"]
-        self.sync_pipes({edge.src, edge.dst})
+    def _on_edge_changed(self, event: ev.EdgeAdded | ev.EdgeRemoved) -> None:
+        self.sync_pipes({event.edge.src, event.edge.dst})
 
-    def _on_param_changed(self, event):
+    def _on_param_changed(self, event: ev.ParamChanged) -> None:
         self._sync_ports(event.node)
 
-    def _on_moved(self, event):
-        item, pos = self.views.get(event.node), event.data.get("pos")
+    def _on_node_moved(self, event: ev.NodeMoved) -> None:
+        item, pos = self.views.get(event.node), event.pos
         if item is not None and pos is not None and (item.x(), item.y()) != tuple(pos):
             if self._moving is None:  # the first move of a burst: redraw pipes after it
                 self._moving = batched_pipes()
@@ -252,22 +258,8 @@ class Canvas(QtCore.QObject):
         if moving is not None:
             moving.__exit__(None, None, None)
 
-    def _on_renamed(self, event):
-        self.renderer.schedule()
-
-    def _on_reset(self, event):
+    def _on_reset(self, event: ev.Reset) -> None:
         self.rebuild()
-
-    _HANDLERS = {
-        ev.NODE_ADDED: _on_node_added,
-        ev.NODE_REMOVED: _on_node_removed,
-        ev.EDGE_ADDED: _on_edge_changed,
-        ev.EDGE_REMOVED: _on_edge_changed,
-        ev.PARAM_CHANGED: _on_param_changed,
-        ev.NODE_RENAMED: _on_renamed,
-        ev.NODE_MOVED: _on_moved,
-        ev.RESET: _on_reset,
-    }
 
     def rebuild(self) -> None:
         """Drop every item and draw the whole document again (after a load).

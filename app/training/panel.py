@@ -18,8 +18,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import events as ev
+from ...graph.project import Project
 from ...graph.training_schema import check_training
-from ...graph.validate import analyze
 from .controller import TrainingController, format_eta
 from .data_preview import DataPreview
 from .form import TrainingForm
@@ -73,9 +73,11 @@ class TrainingPanel(QtWidgets.QWidget):
 
     status_message = QtCore.Signal(str)
 
-    def __init__(self, doc, stack, controller: TrainingController | None = None, parent=None):
+    def __init__(self, project: Project, controller: TrainingController | None = None,
+                 parent=None):
         super().__init__(parent)
-        self.doc, self.stack = doc, stack
+        self.project = project
+        doc, stack = self.doc, self.stack = project.doc, project.stack
         self.controller = controller or TrainingController(parent=self)
         self.folder: Path | None = None
         self.data = DataPreview()
@@ -166,13 +168,13 @@ class TrainingPanel(QtWidgets.QWidget):
         self.runs.currentItemChanged.connect(self._update_buttons)
         self.data.spec_edited.connect(self._on_data_spec_edited)
         self.results.status_message.connect(self.status_message)
-        self.doc.events.connect(self._on_doc_event)
+        # The form follows the document itself; the panel shows the data spec.
+        self.project.events.training_changed.connect(self._on_project_training_changed)
+        self.project.events.reset.connect(self._on_project_training_changed)
 
     # ---- document ------------------------------------------------------------
-    def _on_doc_event(self, event) -> None:
-        # The form follows the document itself; the panel shows the data spec.
-        if event.type in (ev.TRAINING_CHANGED, ev.RESET):
-            self._show_data_spec()
+    def _on_project_training_changed(self, event: ev.TrainingChanged | ev.Reset) -> None:
+        self._show_data_spec()
 
     def refresh(self) -> None:
         """Show the document's current settings."""
@@ -193,7 +195,7 @@ class TrainingPanel(QtWidgets.QWidget):
     # ---- commands ------------------------------------------------------------
     def start(self) -> bool:
         """Start a run of the document; refuse (and say why) when it cannot train."""
-        problems = [i.message for i in analyze(self.doc).errors]
+        problems = [i.message for i in self.project.analysis.errors]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")

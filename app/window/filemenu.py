@@ -73,10 +73,26 @@ class FileMixin:
     def _set_document(self, new: Document, path: str | None, clean: bool = True,
                       source: str | None = None) -> None:
         """Show `new` (from `path`, or imported from the model file `source`)."""
-        laid_out = bool(new.ui.get("positions")) or not new.nodes
         self.import_source = source
         self.project.replace(new, path, clean)
-        if not laid_out:
+        self._show_loaded()
+
+    def _open_in_project(self, path: str, untitled: bool = False) -> bool:
+        """Open the project file `path` in the window's project; say why when it fails."""
+        try:
+            self.project.load(path, untitled=untitled)
+        except ProjectFileError as exc:
+            title = "Cannot open the template" if untitled else "Cannot open project"
+            self.show_error(title, str(exc))
+            return False
+        self.import_source = None
+        self._show_loaded()
+        return True
+
+    def _show_loaded(self) -> None:
+        """After a load: record the positions the canvas laid out, retitle, frame the graph."""
+        doc = self.doc
+        if doc.nodes and not doc.ui.get("positions"):
             # The canvas laid the nodes out as it drew them; the document records where
             # (as part of the load: nothing to undo, and the project stays as opened).
             for node_id, pos in self.canvas.positions().items():
@@ -109,12 +125,8 @@ class FileMixin:
             if confirm_import:
                 return self.offer_import(path)
             return self.import_model_from(path) is not None
-        try:
-            new = projectfile.load(path)
-        except ProjectFileError as exc:
-            self.show_error("Cannot open project", str(exc))
+        if not self._open_in_project(str(path)):
             return False
-        self._set_document(new, str(path))
         files.add_recent(path)
         self._rebuild_recent_menu()
         return True

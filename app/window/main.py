@@ -128,7 +128,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, HelpMixin,
         if self.training is None:
             from ..training.panel import TrainingPanel
 
-            self.training = TrainingPanel(self.doc, self.stack)
+            self.training = TrainingPanel(self.project)
             self.training.status_message.connect(self.show_message)
             controller = self.training.controller
             controller.data_issues_found.connect(self._on_training_data_issues)

@@ -156,13 +156,7 @@ class StartMixin:
         """Open an example as a new untitled project (saving never overwrites the example)."""
         if not self._maybe_save():
             return False
-        try:
-            new = projectfile.load(path)
-        except ProjectFileError as exc:
-            self.show_error("Cannot open the template", str(exc))
-            return False
-        self._set_document(new, None)
-        return True
+        return self._open_in_project(path, untitled=True)
 
     def start_view(self) -> None:
         """Fit the graph, but never below `START_SCALE`: then show its start, readable."""

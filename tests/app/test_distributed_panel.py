@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
-from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.project import Project
 from tests.app.test_training_panel import set_processes
 from tests.app.test_training_responsiveness import CHILD_TIMEOUT_MS, mlp
 
@@ -36,7 +36,7 @@ def rank_processes() -> list[int]:
 
 @pytest.mark.slow
 def test_stop_from_the_window_ends_every_rank(qtbot, tmp_path):
-    panel = TrainingPanel(mlp(epochs=50), cmd.UndoStack(),
+    panel = TrainingPanel(Project(mlp(epochs=50)),
                           TrainingController(save_dir=str(tmp_path)))
     qtbot.addWidget(panel)
     panel.show()

@@ -12,7 +12,7 @@ from PySide6 import QtWidgets
 from kerascanvas.app.training.controller import RunRecord, TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.app.training.results import ResultsView
-from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import load, to_dict
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
@@ -99,7 +99,7 @@ def test_an_evaluation_failure_is_shown(qtbot):
 
 @pytest.mark.slow
 def test_the_panel_trains_digits_in_the_worker_and_shows_results(qtbot, tmp_path):
-    panel = TrainingPanel(digits_doc(), cmd.UndoStack(),
+    panel = TrainingPanel(Project(digits_doc()),
                           TrainingController(save_dir=str(tmp_path / "runs")))
     qtbot.addWidget(panel)
     try:

@@ -15,6 +15,7 @@ from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.app.training.results import ResultsView, confusion_matrix
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.project import Project
 
 
 class FakeRun:
@@ -86,9 +87,9 @@ def mlp() -> Document:
 @pytest.fixture
 def panel(qtbot, tmp_path):
     FakeRun.made.clear()
-    doc, stack = mlp(), cmd.UndoStack()
+    doc = mlp()
     controller = TrainingController(FakeRun, save_dir=str(tmp_path), poll_interval=0.005)
-    widget = TrainingPanel(doc, stack, controller)
+    widget = TrainingPanel(Project(doc), controller)
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()
@@ -222,6 +223,17 @@ def test_refuses_a_model_without_outputs(panel):
     panel.doc.outputs = []
     assert not panel.start()
     assert "no output" in panel.log.toPlainText() and not FakeRun.made
+
+
+def test_start_reads_the_projects_live_analysis(panel):
+    analysis = panel.project.analysis
+    panel.project.push(cmd.Disconnect(panel.doc, panel.doc.edges[0]))  # "out" has no input
+    assert panel.project.analysis is not analysis
+    errors = [i.message for i in panel.project.analysis.errors]
+    assert errors and not panel.start() and not FakeRun.made
+    assert errors[0] in panel.log.toPlainText()
+    panel.project.stack.undo()
+    assert panel.start()
 
 
 # ---- data preview ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
-from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.project import Project
 from tests.app.lag import LagMeter, mlp
 
 CHILD_TIMEOUT_MS = 240_000
@@ -21,7 +21,7 @@ MAX_LAG_S = 1.0
 
 @pytest.fixture
 def panel(qtbot, tmp_path):
-    widget = TrainingPanel(mlp(), cmd.UndoStack(),
+    widget = TrainingPanel(Project(mlp()),
                            TrainingController(save_dir=str(tmp_path)))
     qtbot.addWidget(widget)
     widget.resize(1100, 700)

@@ -81,6 +81,32 @@ def test_replace_starts_a_fresh_history(tmp_path):
     assert not project.is_clean and project.path is None
 
 
+def test_load_opens_a_file_in_the_same_project(tmp_path):
+    saved = Project()
+    mlp(saved)
+    saved.save(tmp_path / "m.json")
+    project, heard = Project(), []
+    project.events.reset.connect(heard.append)
+    project.push(cmd.AddNode(project.doc, "Dense"))
+    project.load(tmp_path / "m.json")
+    assert len(heard) == 1 and project.is_clean and not project.stack.can_undo
+    assert project.path == str(tmp_path / "m.json") and project.analysis.valid
+    assert project.to_dict() == saved.to_dict()
+    project.load(tmp_path / "m.json", untitled=True)
+    assert project.path is None
+
+
+def test_a_file_that_fails_to_load_changes_nothing(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    project = Project()
+    mlp(project)
+    before = project.to_dict()
+    with pytest.raises(ProjectFileError, match="bad.json"):
+        project.load(bad)
+    assert project.to_dict() == before and project.stack.can_undo
+
+
 def test_open_names_the_file_and_field(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "kerascanvas", "version": 1}', encoding="utf-8")
