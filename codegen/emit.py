@@ -8,7 +8,7 @@ from typing import Any
 
 from kerascanvas.graph.spec import LayerSpec
 
-from . import generic
+from . import custom, generic
 from .errors import CodegenError
 from .literals import INDENT, call  # noqa: F401  (INDENT re-exported)
 
@@ -49,6 +49,9 @@ def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str 
     if spec.kind == generic.KIND:
         return generic.constructor(params or {}, name, indent, prefix, suffix,
                                    kwargs.get("dtype"))
+    if spec.kind == custom.KIND:
+        return custom.constructor(params or {}, name, indent, prefix, suffix,
+                                  kwargs.get("dtype"))
     return call(layer_class(spec), [], {**kwargs, "name": name}, indent, prefix, suffix)
 
 
@@ -56,6 +59,8 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
     """How a layer is applied: merges take one list, others positional tensors."""
     if spec.kind == generic.KIND:
         return generic.call_arguments(params or {}, sources)
+    if spec.kind == custom.KIND:
+        return custom.call_arguments(sources)
     if spec.is_merge:
         return f"([{', '.join(sources)}])"
     return f"({', '.join(sources)})"

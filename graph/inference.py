@@ -18,7 +18,7 @@ from .diagnose import diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
 from .index import GraphIndex
-from .layers import shared
+from .layers import custom, shared
 from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
 ERROR = "error"
@@ -82,6 +82,8 @@ def shape_spec(doc: Document, node: Node) -> LayerSpec | None:
         return userblocks.bound_spec(doc.blocks, node.params.get("block"))
     if spec is not None and spec.kind == shared.KIND:  # its rules are its owner's
         return shared.bound_spec(doc.nodes, node)
+    if spec is not None and spec.kind == custom.KIND:  # Keras' answers, from the runtime
+        return custom.bound_spec(doc, spec)
     return spec
 
 
@@ -214,12 +216,19 @@ def infer_node(doc: Document, node: Node, edges: list[Edge],
         return NodeResult([], None, None), [
             _issue(node, f"{node.name!r} has unknown kind {node.kind!r}", "unknown_kind")]
     params, issues = resolve_params(node, spec)
+    if params is not None and spec.kind == custom.KIND:  # its code must parse and be trusted
+        problem = custom.code_problem(doc, params)
+        issues += [_issue(node, f"{node.name!r} ({node.kind}): {problem[1]}", problem[0])] \
+            if problem else []
     shapes, port_issues, blocked = _gather_inputs(doc, node, spec, edges, results)
     issues += port_issues
     if params is None or blocked or any(i.severity == ERROR for i in issues):
         return NodeResult(shapes, None, params), issues
     try:
         outputs = [tuple(s) for s in spec.output_shapes(params, list(shapes))]
+    except custom.CustomShapeError as exc:  # Keras' own verdict: no fixes to guess
+        issues.append(_issue(node, f"{node.name!r} ({node.kind}): {exc}", exc.code))
+        return NodeResult(shapes, None, params), issues
     except ShapeError as exc:
         found = diagnose_shape_error(node.name, spec, params, shapes, exc)
         issues.append(_issue(node, found.message, found.code, found.port, fixes=found.fixes))

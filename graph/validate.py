@@ -126,6 +126,14 @@ class LiveAnalysis:
             self._update()
         return self._analysis
 
+    def refresh(self, node_ids) -> None:
+        """Re-infer these nodes: something they depend on outside the document changed
+        (the shapes Keras computed for custom code, or its trust)."""
+        self._mark(*node_ids)
+        self._analysis = None
+        for listener in list(self.listeners):
+            listener()
+
     def close(self) -> None:
         """Stop following the document."""
         self.doc.events.disconnect(self._on_document_changed)

@@ -14,6 +14,7 @@ from typing import Any
 
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
@@ -77,6 +78,8 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
     """
     if spec.kind == GENERIC:
         out = _call_generic(layer, tensors, (params or {}).get("call"))
+    elif spec.kind == custom.KIND:
+        out = layer(tensors[0] if len(tensors) == 1 else list(tensors))
     elif spec.is_merge:
         out = layer(list(tensors))
     else:
@@ -167,11 +170,22 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
             continue
         resolved = spec.resolve(node.params)
         if node.name not in layers:
-            layers[node.name] = make_layer(node.kind, node.name, resolved,
-                                           (dtypes or {}).get(node.name))
+            layers[node.name] = _make_node_layer(doc, node, resolved, dtypes)
         values[key] = call_layer(spec, layers[node.name], args, resolved)
         _refuse_passthrough(node, args, values[key])
     return values
+
+
+def _make_node_layer(doc: Document, node: Node, resolved: dict, dtypes):
+    dtype = (dtypes or {}).get(node.name)
+    if node.kind != custom.KIND:
+        return make_layer(node.kind, node.name, resolved, dtype)
+    from .custom_code import CustomCodeError, make_custom_layer
+
+    try:  # runs the node's code: only when the document's context trusts it
+        return make_custom_layer(resolved, node.name, custom.context(doc).trusted, dtype)
+    except CustomCodeError as exc:
+        raise BuildError(f"{node.name!r} (CustomLayer): {exc}") from None
 
 
 def _refuse_passthrough(node: Node, args: list, outs: list) -> None:

@@ -31,6 +31,7 @@ from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.spec import INPUT
 
 from . import archive_check
+from .custom_import import custom_call, custom_objects, load_custom_objects, record
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
 
@@ -52,8 +53,9 @@ class ImportReport:
 class _Walker:
     """Adds the nodes and edges of one model graph (and nested ones) to a document."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, custom: dict | None = None):
         self.report = report
+        self.custom = custom or {}  # user class -> CustomLayer params (trusted code)
         self.doc = report.doc
         self.refs: dict[int, tuple[str, int]] = {}  # id(KerasTensor) -> (node id, port)
         self.calls: dict[int, int] = {}  # id(layer) -> calls seen so far
@@ -90,7 +92,8 @@ class _Walker:
             if not self._application(node) and not self._user_block(node):
                 self._inline(node)
             return
-        call, why = map_call(node)
+        call = custom_call(node, self.custom) if self.custom else None
+        call, why = (call, None) if call is not None else map_call(node)
         nth = self.calls.get(id(op), 0)
         self.calls[id(op)] = nth + 1
         name = self._name(op.name if nth == 0 else f"{op.name}_call{nth}")
@@ -105,6 +108,8 @@ class _Walker:
             self.doc.connect(Edge(src, src_port, new.id, port))
         for port, tensor in enumerate(node.outputs):
             self.refs[id(tensor)] = (new.id, port)
+        if call.kind == "CustomLayer":  # Keras ran the trusted class: keep its shapes
+            record(self.doc, call.params, call.inputs, node.outputs, op)
         if why is not None:
             self.report.generic[name] = why
 
@@ -260,10 +265,14 @@ def layout(doc: Document, dx: float = 240.0, dy: float = 110.0) -> None:
             doc.set_position(node_id, (column * dx, row * dy))
 
 
-def import_model_report(model) -> ImportReport:
-    """Import a model and say which nodes became generic KerasLayer nodes, and why."""
+def import_model_report(model, custom: dict | None = None) -> ImportReport:
+    """Import a model and say which nodes became generic KerasLayer nodes, and why.
+
+    `custom` maps user classes (loaded from trusted code) to the CustomLayer params
+    their layers get (see `load_with_code`).
+    """
     report = ImportReport(Document())
-    walker = _Walker(report)
+    walker = _Walker(report, custom)
     graph = _functional(model)
     walker.add_inputs(graph)
     walker.walk(graph)
@@ -368,13 +377,27 @@ def check_file(path: str | os.PathLike) -> dict:
 
 def load_file(path: str | os.PathLike):
     """Load a `.keras` archive or model JSON in safe mode, refusing Lambda layers first."""
+    return load_with_code(path)[0]
+
+
+def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = None,
+                   trusted: bool = False):
+    """(model, {user class: CustomLayer params}) of a `.keras` archive or model JSON.
+
+    Safe mode stays on; custom classes the model names come from the Python file
+    `code`, which runs only when `trusted` (see `custom_import.load_custom_objects`).
+    """
     config = check_file(path)
     keras = import_keras()
+    loaded = load_custom_objects(config, str(path), code, trusted)
+    objects = custom_objects(loaded) or None
     path = Path(path)
     if path.suffix == ".keras":
-        loader = lambda: keras.saving.load_model(path, safe_mode=True, compile=False)  # noqa: E731
+        loader = lambda: keras.saving.load_model(  # noqa: E731
+            path, safe_mode=True, compile=False, custom_objects=objects)
     else:
-        loader = lambda: keras.saving.deserialize_keras_object(config, safe_mode=True)  # noqa: E731
+        loader = lambda: keras.saving.deserialize_keras_object(  # noqa: E731
+            config, safe_mode=True, custom_objects=objects)
     try:
         model = loader()
     except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
@@ -382,7 +405,7 @@ def load_file(path: str | os.PathLike):
     if not isinstance(model, keras.Model):
         raise ModelImportError(f"{path}: expected a Keras model, received "
                                f"{type(model).__name__}")
-    return model
+    return model, {objects[name]: params for name, params in loaded.items()}
 
 
 def import_file(path: str | os.PathLike) -> Document:

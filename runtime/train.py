@@ -28,6 +28,7 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
 from . import finetune
@@ -90,6 +91,7 @@ def with_overrides(doc: Document, overrides: Mapping[str, Any] | None) -> Docume
         return doc
     copied = from_dict(copy.deepcopy(to_dict(doc)))
     copied.training = {**(copied.training or {}), **copy.deepcopy(dict(overrides))}
+    custom.set_context(copied, custom.context(doc))  # same code, same trust and shapes
     return copied
 
 

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     conv,
     conv_recurrent,
     core,
+    custom,
     einsum,
     generic,
     merging,

@@ -4,8 +4,10 @@ Writes Keras code: a `build_model()` module, a training script, or with
 `--distributed` a training script for torchrun (torch DDP on several processes).
 
 Exit codes: 0 written, 1 the graph cannot become code in that style (the reason
-goes to stderr), 2 the file could not be read as a project (the loader's message).
-Generating text needs neither keras nor torch, and this command imports neither.
+goes to stderr), 2 the file could not be read as a project (the loader's message),
+4 the project has CustomLayer code that is not trusted (nothing ran, nothing written).
+Generating text needs neither keras nor torch, and this command imports neither;
+trusted custom code has its shapes computed by Keras in a worker process.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from kerascanvas.codegen import STYLES, CodegenError, generate
 from kerascanvas.graph.projectfile import write_text_atomic
 
-from .common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--distributed", action="store_true",
                         help="with --script: a script for torchrun, trained data-parallel with "
                              "torch DDP (torchrun --nproc-per-node N script.py)")
+    add_trust_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     project = load_or_report(args.file, "codegen")
     if project is None:
         return EXIT_UNREADABLE
+    refused = prepare_custom(project, args.trust_custom_code, "codegen")
+    if refused is not None:
+        return refused
     try:
         source = generate(project.doc, style=args.style, script=args.script,
                           distributed=args.distributed, analysis=project.analysis)

@@ -18,3 +18,57 @@ def load_or_report(path: str, command: str) -> Project | None:
     except ProjectFileError as exc:
         print(f"kerascanvas {command}: {exc}", file=sys.stderr)
         return None
+
+
+EXIT_UNTRUSTED = 4  # the project (or model) holds custom code the user has not trusted
+
+
+def add_trust_argument(parser) -> None:
+    """Declare --trust-custom-code on a subcommand's parser."""
+    parser.add_argument("--trust-custom-code", action="store_true",
+                        help="run the project's CustomLayer code (for this command only; "
+                             "review it first). Without it, custom code never runs")
+
+
+def prepare_custom(project: Project, trusted_flag: bool, command: str,
+                   in_process: bool = False) -> int | None:
+    """Trust and analyse the project's custom code; EXIT_UNTRUSTED after a message if
+    it has custom code nobody trusted, else None.
+
+    Trust comes from `--trust-custom-code` or from the trust store (the window's
+    "Trust custom code..."), never from the file. Shapes come from Keras: in a worker
+    process, or here when `in_process` (commands that load keras anyway).
+    """
+    from kerascanvas.graph.layers import custom
+
+    from .. import trust
+
+    nodes = custom.custom_nodes(project.doc)
+    if not nodes:
+        return None
+    trusted = trusted_flag or trust.is_trusted(project.path, project.doc)
+    trust.apply(project.doc, trusted)
+    project.live.refresh([n.id for n in nodes])
+    if not trusted:
+        names = ", ".join(f"{n.name!r} ({n.params.get('class_name')})" for n in nodes)
+        print(f"kerascanvas {command}: {project.path}: custom code not trusted: {names}. "
+              "Nothing ran. Review the code, then pass --trust-custom-code (or trust the "
+              "project in the window)", file=sys.stderr)
+        return EXIT_UNTRUSTED
+    _compute_shapes(project, in_process)
+    project.live.refresh([n.id for n in nodes])
+    return None
+
+
+def _compute_shapes(project: Project, in_process: bool) -> None:
+    from ..custom_code import resolve
+    from ..custom_worker import WorkerError, WorkerSolver
+
+    if in_process:
+        resolve(project.doc)
+        return
+    try:
+        with WorkerSolver() as solver:
+            resolve(project.doc, solver)
+    except WorkerError as exc:  # the nodes keep a "not computed" issue naming them
+        print(f"kerascanvas: {exc}", file=sys.stderr)

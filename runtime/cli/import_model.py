@@ -2,7 +2,13 @@
 
 Exit codes: 0 written, 1 the model was refused (a Lambda layer, a bad file, a
 graph the document cannot hold; the reason goes to stderr), 2 the project could
-not be written. Keras is imported only inside `run`.
+not be written, 4 the model needs custom layer code that was not trusted (nothing
+from it ran). Keras is imported only inside `run`.
+
+A model with custom layers needs their source: `--custom-code layers.py` names a
+Python file whose top-level classes are found by parsing it (it is not run), and
+`--trust-custom-code` lets it run so Keras can load the model (still in safe mode,
+with exactly those classes). Each such layer becomes a CustomLayer node.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from pathlib import Path
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import save
 
+from .common import EXIT_UNTRUSTED, add_trust_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare MODEL and -o on the subcommand's parser."""
@@ -23,12 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the project file to write (.json)")
     parser.add_argument("--progress", action="store_true",
                         help="print a 'progress: STAGE' line as each stage starts")
+    parser.add_argument("--custom-code", metavar="FILE.py",
+                        help="Python source of the model's custom layer classes (parsed; "
+                             "run only with --trust-custom-code)")
+    add_trust_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Import `args.model`, save the project, print a summary, the generic layers and
     the import's notes."""
-    from ..importer import check_file, import_model_report, load_file
+    from ..custom_import import UntrustedCodeError
+    from ..importer import check_file, import_model_report, load_with_code
     from ..keras_env import import_keras
 
     try:
@@ -37,9 +50,12 @@ def run(args: argparse.Namespace) -> int:
         _stage(args, "Starting Keras")
         import_keras()
         _stage(args, f"Loading {Path(args.model).name}")
-        model = load_file(args.model)
+        model, classes = load_with_code(args.model, args.custom_code, args.trust_custom_code)
         _stage(args, f"Converting {len(model.layers)} layers")
-        report = import_model_report(model)
+        report = import_model_report(model, classes)
+    except UntrustedCodeError as exc:
+        print(f"kerascanvas import: {exc}", file=sys.stderr)
+        return EXIT_UNTRUSTED
     except KerasCanvasError as exc:
         print(f"kerascanvas import: {exc}", file=sys.stderr)
         return 1

@@ -20,6 +20,8 @@ Exit codes:
     2  the project file cannot be read
     3  training failed: the loss became NaN, or memory ran out; with several
        processes, also a rank that failed or was killed (the others are stopped)
+    4  the project has CustomLayer code that is not trusted (nothing ran; see
+       --trust-custom-code)
 
 Several processes (torch DDP, started by torchrun; one per GPU on a GPU machine):
 
@@ -43,7 +45,7 @@ from typing import Any
 
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
-from .common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 # Batch events are many and the live view does not need them afterwards.
@@ -126,6 +128,7 @@ def class_weight_option(text: str):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the project file (.json)")
+    add_trust_argument(parser)
     parser.add_argument("--data", metavar="SPEC",
                         help="synthetic[:N], sklearn:digits|iris|wine|breast_cancer, FILE.npz, "
                              "X.npy,Y.npy, csv:FILE[?features=a,b&target=y] or images:FOLDER "
@@ -215,6 +218,10 @@ def run(args) -> int:
     project = load_or_report(args.file, "run")
     if project is None:
         return EXIT_UNREADABLE
+    refused = prepare_custom(project, getattr(args, "trust_custom_code", False), "run",
+                             in_process=True)
+    if refused is not None:
+        return refused
     doc, analysis = project.doc, project.analysis
     for issue in analysis.warnings:
         _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))

@@ -1,11 +1,14 @@
-"""`kerascanvas validate FILE [--json]`: check a project without building it.
+"""`kerascanvas validate FILE [--json] [--trust-custom-code]`: check a project without building it.
 
 Exit codes: 0 valid (warnings allowed), 1 the graph or the ranges of its `search`
 section have errors (each range names its node and parameter), 2 the file could
 not be read as a project (the loader's message, naming the field, goes to stderr).
 With `--json` standard output always holds one JSON report, also for a file that
 cannot be read: `{"valid": false, "error": ..., "field": ..., "nodes": [...]}`.
-This command imports neither keras nor torch, so it answers quickly.
+4 the project has CustomLayer code that is not trusted (the report still lists every
+issue; nothing ran). This command imports neither keras nor torch, so it answers
+quickly; with trusted custom code, a worker process computes those layers' shapes
+with Keras.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import Analysis
 
-from .common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a Keras Canvas project (.json)")
     parser.add_argument("--json", action="store_true",
                         help="print the result as JSON instead of a summary table")
+    add_trust_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         project = load_or_report(args.file, "validate")
         if project is None:
             return EXIT_UNREADABLE
+    refused = prepare_custom(project, args.trust_custom_code, "validate")
     doc, analysis = project.doc, project.analysis
     searched = check_search(doc)
     if args.json:
@@ -54,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_summary(doc, analysis))
         for issue in searched:
             print(f"search error: {issue.message}")
+    if refused is not None:
+        return refused
     return 0 if analysis.valid and not searched else 1
 
 

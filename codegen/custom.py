@@ -1,0 +1,103 @@
+"""Code for CustomLayer nodes: the class source embedded, registered, then used.
+
+Each class a plan uses is written once, above `build_model()`: its source with
+the import lines moved up among the module's imports, then a line registering
+it with Keras under the node's `package>class_name`, so `keras.saving.load_model`
+finds it again in a process that ran the generated module. Codegen only writes
+text: the plan refuses untrusted code before this runs (its issues are errors).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kerascanvas.graph.layers import custom
+
+from .errors import CodegenError
+from .literals import call
+from .naming import RESERVED
+
+KIND = custom.KIND
+REGISTER = "keras.saving.register_keras_serializable"
+
+
+def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
+                suffix: str = "", dtype: str | None = None) -> str:
+    """`prefix + ClassName(k=v, ..., name='...') + suffix` from the node's JSON kwargs."""
+    kwargs = dict(params.get("kwargs") or {})
+    if dtype:
+        kwargs["dtype"] = dtype
+    return call(params["class_name"], [], {**kwargs, "name": name}, indent, prefix, suffix)
+
+
+def call_arguments(sources: Sequence[str]) -> str:
+    """Its single input, or the list of its inputs."""
+    return f"({sources[0]})" if len(sources) == 1 else f"([{', '.join(sources)}])"
+
+
+def used_classes(steps) -> dict[str, dict]:
+    """class name -> resolved params of the first node using it; refuses a name two
+    nodes define with different code."""
+    found: dict[str, dict] = {}
+    for step in steps:
+        if step.spec.kind != KIND:
+            continue
+        params = step.params
+        name = params["class_name"]
+        if name in RESERVED or name in ("keras", "layers"):
+            raise CodegenError(f"node {step.name!r}: class name {name!r} is taken by the "
+                               "generated code; rename the class")
+        first = found.setdefault(name, params)
+        if (first["source"], first["package"]) != (params["source"], params["package"]):
+            raise CodegenError(f"node {step.name!r}: class {name!r} is defined by another "
+                               "node with different code or package; give one of them "
+                               "another class name")
+    return found
+
+
+def _registered_by_source(source: str, name: str, package: str) -> bool:
+    """Whether the class's own decorator already registers it as `package>name`."""
+    tree = ast.parse(source)
+    found = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+    for deco in found[0].decorator_list if found else []:
+        func = deco.func if isinstance(deco, ast.Call) else deco
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if called != "register_keras_serializable" or not isinstance(deco, ast.Call):
+            continue
+        given = dict(zip(("package", "name"), deco.args, strict=False))
+        given.update({k.arg: k.value for k in deco.keywords})
+        values = {k: v.value if isinstance(v, ast.Constant) else object()
+                  for k, v in given.items()}
+        if values.get("package", custom.DEFAULT_PACKAGE) == package and \
+                values.get("name", name) == name:
+            return True
+    return False
+
+
+def class_block(params: Mapping[str, Any]) -> tuple[list[str], str]:
+    """(import lines, the class source followed by its registration unless its own
+    decorator registers it already)."""
+    imports, body = custom.split_source(params["source"])
+    name = params["class_name"]
+    if _registered_by_source(params["source"], name, params["package"]):
+        return imports, body
+    register = call(REGISTER, [], {"package": params["package"], "name": name},
+                    prefix=f"{name} = ", suffix=f"({name})")
+    return imports, f"{body.rstrip()}\n\n\n{register}\n"
+
+
+def embed(module, steps):
+    """`module` with the custom classes of `steps` written before its other blocks."""
+    classes = used_classes(steps)
+    if not classes:
+        return module
+    blocks, imports = [], list(module.imports)
+    for params in classes.values():
+        needed, block = class_block(params)
+        imports += [line for line in needed if line not in imports]
+        blocks.append(block)
+    from .emit import Module  # emit reads this module's constructor: import it late
+
+    return Module(imports=imports, blocks=[*blocks, *module.blocks], header=module.header)

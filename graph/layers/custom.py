@@ -1,0 +1,249 @@
+"""CustomLayer: a `keras.layers.Layer` subclass whose Python source the node holds.
+
+The node keeps the class name, the source text (the class and the imports it
+needs) and the constructor keyword arguments as JSON data. Nothing here runs
+that source: `graph/` only parses it (`ast.parse` never executes anything).
+Its output shape and weight count come from Keras, which a runtime computes in
+a worker process once the user has trusted the project's code; they reach
+inference through the document's `CustomContext`:
+
+>>> from kerascanvas.graph.document import Document
+>>> from kerascanvas.graph.spec import get_spec
+>>> doc = Document()
+>>> params = {"class_name": "Twice", "source": "class Twice(Layer):\\n    pass\\n"}
+>>> context(doc).trusted
+frozenset()
+>>> code_problem(doc, get_spec(KIND).resolve(params))[0]
+'custom_untrusted'
+
+Trust is never read from the project file: the runtime (`runtime.trust`) keeps it
+in the user's data folder and fills `CustomContext.trusted` with the digests of
+the class sources the user approved, so changing the code asks again.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..document import identifier_problem
+from ..errors import ShapeError
+from ..params import ParamSpec
+from ..shapes import fmt
+from ..spec import LayerSpec, register
+
+KIND = "CustomLayer"
+DEFAULT_PACKAGE = "Custom"  # Keras' own default package for registered classes
+TRUST_HINT = ("trust it with 'Trust custom code...' in the window, or pass "
+              "--trust-custom-code on the command line")
+
+
+def _identifier_check(value: Any) -> str | None:
+    problem = identifier_problem(value)
+    return None if problem is None else f"a class name: {problem}"
+
+
+def _kwargs_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return "a JSON object of constructor keyword arguments, or null"
+    bad = [k for k in value if identifier_problem(k) is not None or k == "name"]
+    if bad:
+        return (f"keyword names that are Python identifiers (the node name gives 'name'); "
+                f"received {bad[0]!r}")
+    return None
+
+
+def _package_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not value or ">" in value:
+        return "a non-empty package name without '>'"
+    return None
+
+
+def source_problem(class_name: str, source: str) -> str | None:
+    """Why `source` does not define class `class_name` at its top level, or None.
+
+    Only parses; nothing is executed.
+
+    >>> source_problem("A", "class A(Layer):\\n    pass")
+    >>> source_problem("A", "def A(): pass")
+    "the source defines no top-level class 'A' (found: none)"
+    """
+    if not source.strip():
+        return ("the node has no source yet: write the class in its code editor (Edit code... "
+                "in the properties) or import it with --custom-code FILE.py")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"the source does not parse: line {exc.lineno}: {exc.msg}"
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    if class_name not in classes:
+        found = ", ".join(classes) or "none"
+        return f"the source defines no top-level class {class_name!r} (found: {found})"
+    return None
+
+
+def code_digest(params: Mapping[str, Any]) -> str:
+    """The identity of a node's code: sha256 of its class name and source."""
+    text = f"{params.get('class_name', '')}\0{params.get('source', '')}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def custom_nodes(doc) -> list:
+    """The CustomLayer nodes of a document, in document order."""
+    return [n for n in doc.nodes.values() if n.kind == KIND]
+
+
+def project_digest(doc) -> str | None:
+    """One digest of all the custom code of `doc` (None when it has none).
+
+    The trust store keys a project by its path and this digest.
+    """
+    digests = sorted({code_digest(n.params) for n in custom_nodes(doc)})
+    if not digests:
+        return None
+    return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+
+
+def shape_key(params: Mapping[str, Any], inputs: list) -> str:
+    """The key of one shape computation: the code, its kwargs and the input shapes."""
+    data = [code_digest(params), params.get("kwargs"), [list(s) for s in inputs]]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class CustomShapeError(ShapeError):
+    """Keras has not answered yet (`code` "custom_pending") or refused ("custom_failed")."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class CustomContext:
+    """What the runtime tells inference about a document's custom code.
+
+    Attributes:
+        trusted: digests (`code_digest`) of the sources the user trusted.
+        results: shape key -> {"outputs": [shapes], "count": [t, n]} or {"error": text},
+            as the worker computed them.
+        pending: shape key -> the request inference could not answer yet (class name,
+            source, kwargs, input shapes); the runtime computes these.
+    """
+
+    trusted: frozenset[str] = frozenset()
+    results: dict[str, dict] = field(default_factory=dict)
+    pending: dict[str, dict] = field(default_factory=dict)
+
+    def lookup(self, params: Mapping[str, Any], inputs: list) -> dict | None:
+        """The computed result for these inputs, or None after noting the request."""
+        key = shape_key(params, inputs)
+        if key in self.results:
+            return self.results[key]
+        self.pending[key] = {"class_name": params["class_name"], "source": params["source"],
+                             "kwargs": params.get("kwargs") or {},
+                             "inputs": [list(s) for s in inputs]}
+        return None
+
+
+_CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def context(doc) -> CustomContext:
+    """The document's context (a fresh, untrusting one the first time)."""
+    found = _CONTEXTS.get(doc)
+    if found is None:
+        found = _CONTEXTS[doc] = CustomContext()
+    return found
+
+
+def set_context(doc, ctx: CustomContext) -> None:
+    """Give `doc` a context (the runtime does, after reading the trust store)."""
+    _CONTEXTS[doc] = ctx
+
+
+def code_problem(doc, params: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(issue code, message) when the node's code cannot run yet, else None."""
+    problem = source_problem(params["class_name"], params["source"])
+    if problem:
+        return "custom_source", problem
+    if code_digest(params) not in context(doc).trusted:
+        return "custom_untrusted", (
+            f"custom code not trusted: class {params['class_name']} "
+            f"(sha256 {code_digest(params)[:12]}) does not run until you trust this "
+            f"project's code; {TRUST_HINT}")
+    return None
+
+
+def bound_spec(doc, spec: LayerSpec) -> LayerSpec:
+    """The CustomLayer spec with shape and count rules answered by the doc's context."""
+    import dataclasses
+
+    ctx = context(doc)
+
+    def result(params, inputs) -> dict:
+        found = ctx.lookup(params, inputs)
+        received = ", ".join(fmt(s) for s in inputs)
+        if found is None:
+            raise CustomShapeError(f"output shape not computed yet (Keras computes it in a "
+                                   f"worker process). Received: input shapes {received}",
+                                   "custom_pending")
+        if "error" in found:
+            raise CustomShapeError(f"Keras refused {params['class_name']} on input shapes "
+                                   f"{received}: {found['error']}", "custom_failed")
+        return found
+
+    def shape(params, inputs):
+        return [tuple(s) for s in result(params, inputs)["outputs"]]
+
+    def count(params, inputs):
+        trainable, frozen = result(params, inputs)["count"]
+        return trainable, frozen
+
+    return dataclasses.replace(spec, shape=shape, count=count)
+
+
+def split_source(source: str) -> tuple[list[str], str]:
+    """(top-level import lines, the rest) of a source, for embedding in generated code."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    imports, skip = [], set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            imports.append("\n".join(lines[stmt.lineno - 1:stmt.end_lineno]).strip())
+            skip.update(range(stmt.lineno - 1, stmt.end_lineno))
+    rest = "\n".join(line for i, line in enumerate(lines) if i not in skip).strip("\n")
+    return imports, rest + "\n"
+
+
+def _unknown_shape(params: Mapping[str, Any], inputs: list):
+    raise ShapeError(f"{params['class_name']}: custom code is analysed per project")
+
+
+# Category "Blocks": like SharedCall, Application and UserBlock, its rules depend on the
+# document (here, on the shapes Keras computed for it), so the table tests skip it.
+register(LayerSpec(
+    kind=KIND,
+    category="Blocks",
+    doc="A Keras Layer subclass you write in Python; runs only once you trust the project",
+    params=(
+        ParamSpec("class_name", "str", initial="MyLayer", check=_identifier_check,
+                  doc="The class the source defines"),
+        ParamSpec("source", "str", default="",
+                  doc="Python source of the class and the imports it needs"),
+        ParamSpec("kwargs", "json", default=None, check=_kwargs_problem,
+                  doc="Constructor keyword arguments (JSON object)"),
+        ParamSpec("package", "str", default=DEFAULT_PACKAGE, check=_package_problem,
+                  doc="Keras registers the class as 'package>class_name'"),
+    ),
+    shape=_unknown_shape,
+    count=lambda params, shapes: (0, 0),
+    min_inputs=1,
+    max_inputs=None,
+))

@@ -1,0 +1,187 @@
+"""Importing models with custom layers: find the user's classes, keep their source.
+
+A saved model names each custom class by its `registered_name` (`package>Class`,
+or just `Class` for an unregistered one). Keras cannot load it without the
+class, so the user gives a Python file (`--custom-code FILE.py`). The file is
+parsed with `ast` to find the classes; it is executed only when the user trusts
+it (`--trust-custom-code`), and then Keras still loads the model in safe mode with
+exactly those classes passed as `custom_objects`. Each layer of such a class
+becomes a CustomLayer node holding the file's import lines, the class source and
+the constructor arguments taken from the layer's `get_config()`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kerascanvas.graph.layers import custom
+from kerascanvas.graph.spec import get_spec
+
+from .import_map import Call, ModelImportError, call_template
+from .keras_env import import_keras
+
+
+class UntrustedCodeError(ModelImportError):
+    """The model needs custom code that the user did not trust."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One custom class a model config names."""
+
+    registered_name: str
+    class_name: str
+    package: str
+    layer: str  # the first layer using it
+
+
+def read_classes(path: str | os.PathLike) -> dict[str, str]:
+    """class name -> source (the file's import lines, then the class) of each top-level
+    class of a Python file. Parsed only: nothing in the file runs."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))
+    except OSError as exc:
+        raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
+    except (SyntaxError, ValueError) as exc:
+        raise ModelImportError(f"{path}: not valid Python ({exc})") from None
+    lines = text.splitlines()
+    imports = [_segment(lines, n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    head = "\n".join(imports)
+    classes = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            body = _segment(lines, node)
+            classes[node.name] = f"{head}\n\n\n{body}\n" if head else f"{body}\n"
+    return classes
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return "\n".join(lines[start - 1:node.end_lineno])
+
+
+def references(config: Any, layer: str = "?") -> list[Reference]:
+    """The custom classes a serialized model names (first use each), outside keras."""
+    found: dict[str, Reference] = {}
+    _walk(config, layer, found)
+    return list(found.values())
+
+
+def _walk(value: Any, layer: str, found: dict[str, Reference]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _walk(item, layer, found)
+        return
+    if not isinstance(value, dict):
+        return
+    inner = value.get("config")
+    here = inner.get("name", layer) if isinstance(inner, dict) else layer
+    registered, module = value.get("registered_name"), value.get("module")
+    if isinstance(registered, str) and not str(module or "").startswith("keras"):
+        package, _, name = registered.rpartition(">")
+        found.setdefault(registered, Reference(registered, name, package or
+                                               custom.DEFAULT_PACKAGE, here))
+    for item in value.values():
+        _walk(item, here, found)
+
+
+def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None,
+                        trusted: bool) -> dict[str, dict]:
+    """registered name -> CustomLayer params (class loaded) for each custom class `config`
+    names; {} when it names none.
+
+    Raises:
+        ModelImportError: no code file given, or a class missing from it.
+        UntrustedCodeError: the code file was not trusted (nothing from it ran).
+    """
+    keras = import_keras()
+    refs = references(config)
+    unknown = [r for r in refs if keras.saving.get_registered_object(r.registered_name) is None]
+    if code is None and not unknown:
+        return {}  # classes this process registered itself: Keras finds them
+    listed = ", ".join(f"{r.class_name} (layer {r.layer!r})" for r in unknown or refs)
+    if code is None:
+        raise ModelImportError(f"{where}: the model uses custom classes the file does not "
+                               f"contain: {listed}. Give their Python source with "
+                               "--custom-code FILE.py")
+    classes = read_classes(code)
+    missing = [r.class_name for r in unknown if r.class_name not in classes]
+    if missing:
+        raise ModelImportError(f"{code}: defines no top-level class {missing[0]!r} (the model "
+                               f"needs {listed}; found: {', '.join(classes) or 'none'})")
+    refs = [r for r in refs if r.class_name in classes]
+    if not refs:
+        return {}
+    if not trusted:
+        raise UntrustedCodeError(f"{where}: loading it runs custom code from {code} "
+                                 f"({listed}); nothing ran. Review that file, then pass "
+                                 "--trust-custom-code")
+    from .custom_code import load_class
+
+    out = {}
+    for ref in refs:
+        params = {"class_name": ref.class_name, "source": classes[ref.class_name],
+                  "package": ref.package}
+        load_class(params, {custom.code_digest(params)})
+        out[ref.registered_name] = params
+    return out
+
+
+def custom_objects(loaded: dict[str, dict]) -> dict[str, type]:
+    """The `custom_objects` Keras needs: registered name -> class, for loaded classes."""
+    from .custom_code import load_class
+
+    return {name: load_class(p, {custom.code_digest(p)}) for name, p in loaded.items()}
+
+
+def constructor_kwargs(layer) -> dict[str, Any]:
+    """The layer's `get_config()` without its name and the keys a bare Layer has by default."""
+    keras = import_keras()
+    base = keras.layers.Layer().get_config()
+    config = layer.get_config()
+    kwargs = {k: v for k, v in config.items()
+              if k != "name" and not (k in base and _same(v, base[k]))}
+    try:
+        return json.loads(json.dumps(kwargs))
+    except (TypeError, ValueError) as exc:
+        raise ModelImportError(f"layer {layer.name!r}: its get_config() is not JSON data "
+                               f"({exc})") from None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def custom_call(node, classes: dict[type, dict]) -> Call | None:
+    """The CustomLayer node for a call of a user class, or None for any other layer."""
+    layer = node.operation
+    base = classes.get(type(layer))
+    if base is None:
+        return None
+    template, tensors = call_template(node)
+    as_list = {"args": [[{"__input__": i} for i in range(len(tensors))]]}
+    if template != {"args": [{"__input__": 0}]} and not (len(tensors) > 1
+                                                         and template == as_list):
+        raise ModelImportError(f"custom layer {layer.name!r} is called with extra arguments; "
+                               "a CustomLayer node takes its input or the list of its inputs")
+    params = {**base, "kwargs": constructor_kwargs(layer) or None}
+    return Call(custom.KIND, {k: v for k, v in params.items() if v is not None}, tensors)
+
+
+def record(doc, params: dict, tensors: list, outputs: list, layer) -> None:
+    """Trust the imported code in `doc`'s context and keep the shapes Keras computed."""
+    from .custom_code import weight_count
+
+    ctx = custom.context(doc)
+    resolved = get_spec(custom.KIND).resolve(params)
+    ctx.trusted = ctx.trusted | {custom.code_digest(resolved)}
+    key = custom.shape_key(resolved, [tuple(t.shape) for t in tensors])
+    ctx.results[key] = {"outputs": [list(t.shape) for t in outputs],
+                        "count": weight_count(layer)}

@@ -1,0 +1,207 @@
+"""Custom layers end to end: a VAE with a Sampling layer and a hand-written Dense.
+
+Import (the classes from a Python file, run only once trusted), validate, generate
+code, rebuild, and compare with the original Keras model: count_params, each
+layer's class and get_config(), the forward outputs with copied weights, and a
+save/load of the rebuilt model in safe mode. Untrusted code never runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from kerascanvas.app.cli import main
+from kerascanvas.codegen import generate
+from kerascanvas.graph.document import Edge
+from kerascanvas.graph.layers import custom
+from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import save
+from kerascanvas.graph.validate import analyze
+from kerascanvas.runtime import custom_code, trust
+from kerascanvas.runtime.build import BuildError, build_model
+from kerascanvas.runtime.custom_import import UntrustedCodeError, read_classes
+from kerascanvas.runtime.import_map import ModelImportError
+from kerascanvas.runtime.importer import import_model_report, load_with_code
+
+CODE = Path(__file__).parent / "data" / "custom_layers.py"
+
+
+def user_module():
+    """The user's classes, as the user's own script has them."""
+    spec = importlib.util.spec_from_file_location("user_custom_layers", CODE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="module")
+def vae_file(tmp_path_factory):
+    """A VAE encoder-decoder: CustomDense -> (z_mean, z_log_var) -> Sampling -> Dense."""
+    user = user_module()
+    x = keras.Input((8,), name="x")
+    h = user.CustomDense(16, name="hidden")(x)
+    z_mean = keras.layers.Dense(2, name="z_mean")(h)
+    z_log_var = keras.layers.Dense(2, name="z_log_var")(h)
+    z = user.Sampling(seed=7, name="z")([z_mean, z_log_var])
+    decoded = keras.layers.Dense(8, activation="sigmoid", name="decoded")(z)
+    model = keras.Model(x, [z_mean, z_log_var, z, decoded], name="vae")
+    path = tmp_path_factory.mktemp("vae") / "vae.keras"
+    model.save(path)
+    return path, model
+
+
+def rebuilt_from_code(doc):
+    source = generate(doc)
+    compile(source, "generated.py", "exec")
+    namespace: dict = {}
+    exec(compile(source, "generated.py", "exec"), namespace)
+    return namespace["build_model"](), source
+
+
+def assert_same_model(original, rebuilt):
+    """Same structure, configs and outputs. Both models must be fresh: Sampling's seed
+    generator advances with every call, so equal draws need equal starting states."""
+    assert rebuilt.count_params() == original.count_params()
+    assert [type(a).__name__ for a in original.layers] == \
+        [type(b).__name__ for b in rebuilt.layers]
+    for a, b in zip(original.layers, rebuilt.layers, strict=True):
+        assert a.get_config() == b.get_config(), a.name
+    rebuilt.set_weights(original.get_weights())
+    x = np.random.default_rng(0).normal(size=(5, 8)).astype("float32")
+    expected = original.predict(x, verbose=0)
+    for want, got in zip(expected, rebuilt.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_vae_imports_validates_generates_and_rebuilds_like_keras(vae_file, tmp_path):
+    path, original = vae_file
+    model, classes = load_with_code(path, CODE, trusted=True)
+    doc = import_model_report(model, classes).doc
+    kinds = {n.name: n.kind for n in doc.nodes.values()}
+    assert kinds["z"] == kinds["hidden"] == "CustomLayer"
+    assert doc.find("z").params["package"] == "canvas_tests"  # its registered package
+    assert doc.find("z").params["kwargs"] == {"seed": 7}
+    analysis = analyze(doc)
+    assert analysis.valid, analysis.issues
+    assert sum(analysis.total_params) == original.count_params()
+    rebuilt, source = rebuilt_from_code(doc)
+    original = load_with_code(path, CODE, trusted=True)[0]  # fresh: see assert_same_model
+    assert "class Sampling(keras.layers.Layer):" in source
+    assert '@keras.saving.register_keras_serializable(package="canvas_tests")' in source
+    assert "package='Custom', name='CustomDense'" in source  # registered by the code
+    assert_same_model(original, rebuilt)
+    assert_same_model(load_with_code(path, CODE, trusted=True)[0], build_model(doc))
+    saved = tmp_path / "rebuilt.keras"
+    rebuilt.save(saved)
+    again = keras.saving.load_model(saved, safe_mode=True)
+    assert [type(a).__name__ for a in again.layers] == [type(b).__name__ for b in rebuilt.layers]
+
+
+def test_project_round_trips_and_shapes_come_from_keras(vae_file, tmp_path):
+    path, original = vae_file
+    doc = import_model_report(*load_with_code(path, CODE, trusted=True)).doc
+    project_path = tmp_path / "vae.json"
+    save(doc, project_path)
+    project = Project.open(project_path)  # a fresh document: nothing trusted
+    assert {i.code for i in project.analysis.issues} == {"custom_untrusted"}
+    trust.apply(project.doc, True)
+    custom_code.resolve(project.doc)  # here in-process; the CLI and window use the worker
+    analysis = analyze(project.doc)
+    assert analysis.valid
+    shapes = {project.doc.nodes[n].name: r.output_shapes for n, r in analysis.results.items()}
+    assert shapes["hidden"] == [tuple(original.get_layer("hidden").output.shape)]
+    assert shapes["z"] == [tuple(original.get_layer("z").output.shape)]
+
+
+def test_import_needs_the_code_and_trust_and_runs_nothing_before(vae_file, tmp_path):
+    path, _ = vae_file
+    marker = tmp_path / "ran.txt"
+    hostile = tmp_path / "layers.py"
+    hostile.write_text(f"open({str(marker)!r}, 'w').write('ran')\n" + CODE.read_text())
+    with pytest.raises(ModelImportError, match="--custom-code"):  # CustomDense is unknown
+        load_with_code(path, None, trusted=False)
+    with pytest.raises(UntrustedCodeError, match="nothing ran"):
+        load_with_code(path, hostile, trusted=False)
+    assert not marker.exists()
+    assert set(read_classes(hostile)) == {"Sampling", "CustomDense"}
+    out = tmp_path / "p.json"
+    assert main(["import", str(path), "-o", str(out), "--custom-code", str(hostile)]) == 4
+    assert not marker.exists() and not out.exists()
+    assert main(["import", str(path), "-o", str(out), "--custom-code", str(CODE),
+                 "--trust-custom-code"]) == 0
+    assert main(["validate", str(out)]) == 4  # trusted for that command only
+
+
+def test_build_refuses_untrusted_code(vae_file):
+    path, _ = vae_file
+    doc = import_model_report(*load_with_code(path, CODE, trusted=True)).doc
+    doc = Project.from_dict(Project(doc).to_dict()).doc
+    with pytest.raises(BuildError, match="custom code not trusted"):
+        build_model(doc)
+
+
+def test_hand_written_custom_dense_matches_keras():
+    source = read_classes(CODE)["CustomDense"]
+    project = Project()
+    doc = project.doc
+    x = doc.add_node("Input", "x", {"shape": [6]})
+    d = doc.add_node("CustomLayer", "dense", {"class_name": "CustomDense", "source": source,
+                                             "kwargs": {"units": 3}})
+    doc.connect(Edge(x.id, 0, d.id, 0))
+    doc.set_outputs([d.id])
+    trust.apply(doc, True)
+    custom_code.resolve(doc)
+    result = analyze(doc).results[d.id]
+    inputs = keras.Input((6,), name="x")
+    reference = keras.Model(inputs, user_module().CustomDense(3, name="dense")(inputs))
+    assert result.output_shapes == [tuple(reference.output.shape)]
+    assert sum(result.count) == reference.count_params()
+    rebuilt, _ = rebuilt_from_code(doc)
+    assert rebuilt.layers[1].get_config() == reference.layers[1].get_config()
+
+
+def test_trust_store_is_keyed_by_path_and_code(tmp_path):
+    from tests.graph.test_custom_layer import SOURCE, make_doc
+
+    doc = make_doc()
+    path = tmp_path / "p.json"
+    assert not trust.is_trusted(path, doc)
+    trust.trust(path, doc)
+    assert trust.is_trusted(path, doc)
+    assert trust.store_path().is_file()
+    assert not trust.is_trusted(tmp_path / "other.json", doc)  # another project
+    doc.set_param(doc.find("twice").id, "source", SOURCE + "\n# changed\n")
+    assert not trust.is_trusted(path, doc)  # changed code asks again
+    trust.trust(path, doc)
+    trust.revoke(path)
+    assert not trust.is_trusted(path, doc)
+    assert custom.context(doc).trusted == frozenset()  # the store never touches a context
+
+
+@pytest.mark.slow  # starts a worker process, which imports keras (about 10 s)
+def test_cli_validate_and_codegen_compute_shapes_in_a_worker(vae_file, tmp_path, capsys):
+    path, original = vae_file
+    out = tmp_path / "vae.json"
+    assert main(["import", str(path), "-o", str(out), "--custom-code", str(CODE),
+                 "--trust-custom-code"]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(out), "--json", "--trust-custom-code"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    shapes = {n["name"]: n["output_shapes"] for n in report["nodes"]}
+    assert shapes["z"] == [list(original.get_layer("z").output.shape)]
+    total = report["total_params"]
+    assert total["trainable"] + total["non_trainable"] == original.count_params()
+    code = tmp_path / "vae.py"
+    assert main(["codegen", str(out), "-o", str(code), "--trust-custom-code"]) == 0
+    compile(code.read_text(), str(code), "exec")
