@@ -180,9 +180,23 @@ def _standard_inputs(spec: LayerSpec, template: dict, tensors: list) -> list | N
     return tensors
 
 
+def _marked_tuples(value: Any) -> Any:
+    """`value` with every tuple marked (see `graph.layers.generic.config_tuples`)."""
+    if isinstance(value, tuple):
+        return {TUPLE: [_marked_tuples(v) for v in value]}
+    if isinstance(value, list):
+        return [_marked_tuples(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _marked_tuples(v) for k, v in value.items()}
+    return value
+
+
 def _generic(layer, template: dict, tensors: list, node) -> Call:
     keras = import_keras()
-    data = _normal_json(keras.saving.serialize_keras_object(layer))
+    data = keras.saving.serialize_keras_object(layer)
+    if not isinstance(layer, keras.layers.Layer):  # an operation keeps its tuples as given
+        data = {**data, "config": _marked_tuples(data.get("config", {}))}
+    data = _normal_json(data)
     config = {k: v for k, v in data.get("config", {}).items() if k != "name"}
     as_list = {"args": [[{PLACEHOLDER: i} for i in range(len(tensors))]]}
     standard = template == {"args": [{PLACEHOLDER: 0}]} or (

@@ -20,7 +20,8 @@ where `{"__input__": i}` stands for the tensor on input port `i`; without one th
 layer gets its single input, or the list of its inputs. Indexing keys, which
 JSON has no words for, are marked too: `{"__slice__": [start, stop, step]}`,
 `{"__ellipsis__": true}` for `...`, and `{"__tuple__": [...]}` for a tuple key
-such as the one of `x[..., None, 1:3]`.
+such as the one of `x[..., None, 1:3]`. The kept config of an operation (not a layer)
+marks its tuples the same way, so it rebuilds with the very config it had.
 """
 
 from __future__ import annotations
@@ -137,12 +138,31 @@ def _generic_outputs(params: Mapping[str, Any]) -> int:
     return len(records[0]["outputs"]) if records else 1
 
 
+def config_tuples(value: Any) -> Any:
+    """A kept config with each `{"__tuple__": [...]}` marker made a tuple again.
+
+    An operation keeps the values it was given (`ops.sum(x, axis=(1, 2))` has the config
+    axis=(1, 2)), so the importer marks its tuples, which JSON would turn into lists.
+
+    >>> config_tuples({"axis": {"__tuple__": [1, 2]}, "keepdims": False})
+    {'axis': (1, 2), 'keepdims': False}
+    """
+    marked, decoded = decode_marker(value, config_tuples)
+    if marked and isinstance(decoded, tuple):
+        return decoded
+    if isinstance(value, list):
+        return [config_tuples(v) for v in value]
+    if isinstance(value, dict):
+        return {k: config_tuples(v) for k, v in value.items()}
+    return value
+
+
 def serialized(params: Mapping[str, Any], name: str) -> dict:
     """The Keras serialization dict of the layer, named `name`."""
     return {
         "module": params["module"],
         "class_name": params["class_name"],
-        "config": {**(params.get("config") or {}), "name": name},
+        "config": {**config_tuples(params.get("config") or {}), "name": name},
         "registered_name": params.get("registered_name"),
     }
 

@@ -1,6 +1,7 @@
 """Operations Keras records as layers (slicing with `...` and None, arithmetic with
 constants, keras.ops calls) import, survive the project file, and rebuild the same model
-by both paths (runtime build and generated code), with equal forward outputs."""
+by both paths (runtime build and generated code): the same configs, tuples included, and
+equal forward outputs. From a `.keras` file too (loaded in safe mode)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
-from kerascanvas.runtime.importer import import_model  # noqa: E402
+from kerascanvas.runtime.importer import import_file, import_model  # noqa: E402
 from tests.runtime.test_import import (  # noqa: E402
     assert_same_model,
     assert_shapes_match_keras,
@@ -31,23 +32,36 @@ def ops_model():
         1.0 - keras.ops.mean(x, axis=1),
         keras.ops.transpose(x, (0, 2, 1)),
         keras.ops.concatenate([x, keras.ops.square(x)], axis=-1),
+        keras.ops.sum(x, axis=(1, 2)),  # tuples in an op's config stay tuples
+        keras.ops.reshape(x, (-1, 24)),
+        keras.ops.stack([x, x ** 2], axis=1),
+        keras.ops.where(x > 0.5, x, 0.0),
+        keras.ops.take(x, [0, 2], axis=1),
+        keras.ops.split(x, 2, axis=-1)[1] - 1.0,  # an op's second output, used further
+        x[:, 1],
     ]
     return keras.Model(x, outputs, name="ops")
 
 
-def _as_saved(model):
-    """The model as Keras itself loads it from JSON (tuples in op configs become lists)."""
-    return keras.Model.from_config(json.loads(json.dumps(model.get_config())))
+def assert_round_trip(model, doc):
+    """Both rebuilds have the model's configs (tuples included) and its outputs."""
+    doc = from_dict(json.loads(json.dumps(to_dict(doc))))  # the markers are plain JSON
+    data = np.random.default_rng(0).random((3, 4, 6)).astype("float32")
+    expected = [np.asarray(o) for o in model(data)]
+    for rebuilt in (build_model(doc, name="ops"), exec_generated(doc, model_name="ops")):
+        assert_same_model(model, rebuilt)
+        for want, got in zip(expected, rebuilt(data), strict=True):
+            np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
 
 
 def test_operations_round_trip_with_equal_outputs():
     model = ops_model()
     doc = import_model(model)
     assert_shapes_match_keras(doc, model)
-    doc = from_dict(to_dict(doc))  # the markers are plain JSON and load back
-    data = np.random.default_rng(0).random((3, 4, 6)).astype("float32")
-    expected = [np.asarray(o) for o in model(data)]
-    for rebuilt in (build_model(doc, name="ops"), exec_generated(doc, model_name="ops")):
-        assert_same_model(_as_saved(model), rebuilt)
-        for want, got in zip(expected, rebuilt(data), strict=True):
-            np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
+    assert_round_trip(model, doc)
+
+
+def test_operations_from_a_keras_file_round_trip(tmp_path):
+    ops_model().save(tmp_path / "ops.keras")
+    loaded = keras.saving.load_model(tmp_path / "ops.keras", safe_mode=True)
+    assert_round_trip(loaded, import_file(tmp_path / "ops.keras"))
