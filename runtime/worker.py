@@ -38,12 +38,13 @@ import queue
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import to_dict
 
@@ -163,6 +164,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
 
     try:
         project = Project.from_dict(payload["document"])
+        _trust_custom_code(project.doc, payload.get("trusted_code") or ())
         doc, settings = prepare(project.doc, payload.get("overrides"))
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
@@ -184,6 +186,16 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
     if result.ok and result.model is not None and is_main():  # rank 0 predicts and saves
         event.update(evaluation_fields(result, doc, data, payload))
     return event
+
+
+def _trust_custom_code(doc: Document, digests) -> None:
+    """The parent's trust in custom code (digests it listed), and Keras' shapes for it."""
+    if not digests or not custom.custom_nodes(doc):
+        return
+    from .custom_code import resolve
+
+    custom.set_context(doc, custom.CustomContext(trusted=frozenset(digests)))
+    resolve(doc)
 
 
 def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any]) -> dict:
@@ -317,19 +329,24 @@ class TrainingRun:
             validation data); the result's "evaluation" says which split was used.
         processes: data-parallel processes (torch DDP under torchrun, see
             `runtime.relay`); events and commands go through rank 0.
+        trusted_code: digests of the CustomLayer code the user trusted (see
+            `runtime.trust`); the child runs that code and no other.
     """
 
     def __init__(self, document: Document | Mapping[str, Any],
                  overrides: Mapping[str, Any] | None = None, save_path: str | None = None,
                  fault: Mapping[str, Any] | None = None, initial_model: str | None = None,
-                 initial_epoch: int = 0, test_data: str | None = None, processes: int = 1):
+                 initial_epoch: int = 0, test_data: str | None = None, processes: int = 1,
+                 trusted_code: Iterable[str] = ()):
         doc_dict = to_dict(document) if isinstance(document, Document) else dict(document)
         self.payload = {"document": doc_dict, "overrides": dict(overrides or {}),
                         "save": str(save_path) if save_path else None,
                         "fault": dict(fault) if fault else None,
                         "initial_model": str(initial_model) if initial_model else None,
                         "initial_epoch": int(initial_epoch), "test_data": test_data,
-                        "processes": int(processes)}
+                        "processes": int(processes),
+                        # the custom code the parent trusts; the file says nothing of it
+                        "trusted_code": sorted(trusted_code)}
         self.status = "ready"
         self.result: dict[str, Any] | None = None
         self.process = None

@@ -43,6 +43,8 @@ def kind_text(doc, node) -> str:
         return f"shares {owner.name if owner else '?'}"
     if node.kind == "UserBlock":
         return f"block {node.params.get('block', '?')}"
+    if node.kind == "CustomLayer":
+        return f"custom {node.params.get('class_name', '?')}"
     return node.kind
 
 

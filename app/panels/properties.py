@@ -18,6 +18,7 @@ from ...graph.params import to_json
 from ...graph.search_edit import entry_for, mark, suggest_range, unmark
 from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
+from .code_editor import SPECIAL_EDITORS
 from .editors import RESET, format_value, make_editor
 
 # Parameter types a search can range over (numbers) or choose among (named values).
@@ -79,7 +80,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.output_box.toggled.connect(self._on_output_toggled)
         self.form.addRow("", self.output_box)
         for p in spec.params:
-            editor = make_editor(p)
+            editor = self._make_editor(node, p)
             editor.committed.connect(lambda raw, name=p.name: self._on_committed(name, raw))
             label = QtWidgets.QLabel(p.name)
             label.setToolTip(p.doc)
@@ -92,6 +93,15 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.error.setWordWrap(True)
         self.form.addRow(self.error)
         self.refresh()
+
+    def _make_editor(self, node, p):
+        special = SPECIAL_EDITORS.get((node.kind, p.name))
+        if special is None:
+            return make_editor(p)
+        editor = special(p)
+        node_id = node.id  # the code editor checks the source against the class name
+        editor.class_name = lambda: str(self.doc.nodes[node_id].params.get("class_name", ""))
+        return editor
 
     def _with_search_button(self, p, editor) -> QtWidgets.QWidget:
         """The editor, with a toggle that marks the parameter as searched where it can be."""

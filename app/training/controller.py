@@ -26,6 +26,7 @@ from typing import Any
 from PySide6 import QtCore
 
 from ...graph.document import Document
+from ...graph.layers import custom
 from ...graph.projectfile import to_dict
 from .plots import RunCurves
 
@@ -218,6 +219,8 @@ class TrainingController(QtCore.QObject):
             extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
         if record.processes > 1:
             extra["processes"] = record.processes
+        if custom.custom_nodes(doc):  # the window's trust goes to the worker, never the file
+            extra["trusted_code"] = sorted(custom.context(doc).trusted)
         record.settings = {**copy.deepcopy(doc.training or {}), **overrides}
         record.curves.expected = expected_metrics(doc, record.settings)
         save = os.path.join(self.save_dir, f"run_{record.number}.keras")

@@ -17,6 +17,7 @@ from ..panels.issues import IssuesPanel, fix_menu
 from ..panels.palette import PalettePanel
 from ..panels.properties import PropertiesPanel
 from ..panels.summary import SummaryPanel
+from .custom_code import CustomCodeMixin
 from .filemenu import FileMixin
 from .help import HelpMixin
 from .importing import ImportMixin
@@ -31,7 +32,7 @@ DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the wi
 TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
 
 
-class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, HelpMixin,
+class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMixin, HelpMixin,
                  UserBlocksMixin, QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
@@ -53,6 +54,7 @@ class MainWindow(FileMixin, ImportMixin, StartMixin, NavigateMixin, HelpMixin,
         self.init_start_panel()
         self.init_navigation()
         self.move_help_menu_last()
+        self.init_custom_code()
         self.init_files(path, recover)
         self.refresh_panels()
 

@@ -40,6 +40,8 @@ MENUS = {
         ("&Make Block…", "Ctrl+B", "make_block_dialog"),
         ("Edit Block De&finition…", None, "edit_block_definition"),
         ("&Fix Selected Node", "Ctrl+.", "fix_selected"),
+        None,
+        ("&Trust Custom Code…", None, "trust_custom_code"),
     ],
     "&View": [
         ("&Fit to View", "F", "fit"),

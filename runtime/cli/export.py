@@ -6,8 +6,10 @@ distributed script written next to it, OUT without its suffix plus `.py`).
 
 Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
 cannot hold, a missing package; the reason goes to stderr), 2 the project could
-not be read. Keras is imported only inside `run`. Images (png, svg) need Qt, so the
-`kerascanvas export` command of the app adds them to these formats.
+not be read, 4 the project has CustomLayer code that is not trusted (see
+--trust-custom-code; nothing ran). Keras is imported only inside `run`. Images
+(png, svg) need Qt, so the `kerascanvas export` command of the app adds them to
+these formats.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
 
-from .common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
 FORMATS = {"keras": "keras (.keras archive)", "onnx": "onnx", "py": "py (Python code)",
            "slurm": "slurm (sbatch file)"}
@@ -37,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
                         help="for --format py: a complete training script")
     parser.add_argument("--weights", metavar="FILE.weights.h5",
                         help="for --format keras: weights to load before saving")
+    add_trust_argument(parser)
     slurm = parser.add_argument_group("--format slurm")
     slurm.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes (default 1)")
     slurm.add_argument("--gpus-per-node", type=int, default=1, metavar="G",
@@ -54,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     project = load_or_report(args.file, "export")
     if project is None:
         return EXIT_UNREADABLE
+    refused = prepare_custom(project, args.trust_custom_code, "export",
+                             in_process=args.format in ("keras", "onnx"))
+    if refused is not None:
+        return refused
     try:
         message = _export(project.doc, args)
     except (KerasCanvasError, OSError) as exc:

@@ -141,6 +141,13 @@ def test_import_needs_the_code_and_trust_and_runs_nothing_before(vae_file, tmp_p
     assert main(["import", str(path), "-o", str(out), "--custom-code", str(CODE),
                  "--trust-custom-code"]) == 0
     assert main(["validate", str(out)]) == 4  # trusted for that command only
+    saved = tmp_path / "m.keras"
+    assert main(["export", str(out), "--format", "keras", "-o", str(saved)]) == 4
+    assert not saved.exists()
+    assert main(["export", str(out), "--format", "keras", "-o", str(saved),
+                 "--trust-custom-code"]) == 0
+    reloaded = keras.saving.load_model(saved, safe_mode=True)  # its classes are registered
+    assert reloaded.get_layer("z").get_config()["seed"] == 7
 
 
 def test_build_refuses_untrusted_code(vae_file):

@@ -1,0 +1,131 @@
+"""The code editor of CustomLayer nodes: a button in the properties, a dialog to write in.
+
+The dialog only edits text. It parses the source as you type (`ast`, which runs
+nothing) and says whether it defines the node's class; the code itself runs only
+after the project is trusted (Edit > Trust Custom Code...).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...graph.layers import custom
+from .editors import Editor
+
+TEMPLATE = '''import keras
+from keras import ops
+
+
+class {name}(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def call(self, inputs):
+        return inputs
+'''
+
+
+def code_font() -> QtGui.QFont:
+    font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
+    font.setPointSize(max(font.pointSize(), 10))
+    return font
+
+
+class CodeTextEdit(QtWidgets.QPlainTextEdit):
+    """Plain text in a fixed-width font; Tab inserts four spaces (Python's indent)."""
+
+    def __init__(self, text: str = "", read_only: bool = False, parent=None):
+        super().__init__(parent)
+        self.setFont(code_font())
+        self.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)
+        self.setTabChangesFocus(read_only)
+        self.setReadOnly(read_only)
+        self.setPlainText(text)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.key() == QtCore.Qt.Key_Tab and not self.isReadOnly():
+            self.insertPlainText("    ")
+            return
+        super().keyPressEvent(event)
+
+
+class CodeEditorDialog(QtWidgets.QDialog):
+    """Edit the source of class `class_name`; `source()` once accepted."""
+
+    def __init__(self, class_name: str, source: str, parent=None):
+        super().__init__(parent)
+        self.class_name = class_name
+        self.setObjectName("CodeEditorDialog")
+        self.setWindowTitle(f"Code of {class_name}")
+        self.resize(720, 560)
+        layout = QtWidgets.QVBoxLayout(self)
+        note = QtWidgets.QLabel(
+            f"A keras.layers.Layer subclass named <b>{class_name}</b>, with the imports it "
+            "needs. It runs only after you trust the project's code (Edit &gt; Trust Custom "
+            "Code...).")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.edit = CodeTextEdit(source or TEMPLATE.format(name=class_name))
+        self.edit.setObjectName("code_text")
+        layout.addWidget(self.edit, 1)
+        self.problem = QtWidgets.QLabel()
+        self.problem.setObjectName("code_problem")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Ok
+                                             | QtWidgets.QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QtWidgets.QDialogButtonBox.Ok)
+        layout.addWidget(buttons)
+        self.edit.textChanged.connect(self._on_edit_text_changed)
+        self._on_edit_text_changed()
+
+    def source(self) -> str:
+        return self.edit.toPlainText()
+
+    def _on_edit_text_changed(self) -> None:
+        problem = custom.source_problem(self.class_name, self.source())
+        self.problem.setText(problem or f"Defines class {self.class_name}.")
+        self.problem.setProperty("bad", bool(problem))
+        self.problem.style().polish(self.problem)
+
+
+class CodeEditor(Editor):
+    """The `source` row of a CustomLayer: its size, and a button that opens the dialog.
+
+    `class_name` is set by the properties panel (a callable giving the node's class).
+    """
+
+    def __init__(self, spec, parent=None):
+        super().__init__(spec, parent)
+        self.class_name = lambda: "MyLayer"
+        self.summary = QtWidgets.QLabel()
+        self.button = QtWidgets.QPushButton("Edit code…")
+        self.button.setObjectName("edit_code")
+        self.button.clicked.connect(self.open_dialog)
+        self._layout.addWidget(self.summary, 1)
+        self._layout.addWidget(self.button)
+        self._value = ""
+        self.dialog: CodeEditorDialog | None = None
+
+    def set_value(self, value, explicit) -> None:
+        self._value = value or ""
+        lines = len(self._value.splitlines())
+        self.summary.setText(f"{lines} line{'s' * (lines != 1)}" if lines else "no code yet")
+
+    def open_dialog(self) -> CodeEditorDialog:
+        """Open the editor (window-modal); an accepted edit is committed."""
+        self.dialog = CodeEditorDialog(self.class_name(), self._value, self.window())
+        self.dialog.accepted.connect(self._on_dialog_accepted)
+        self.dialog.open()
+        return self.dialog
+
+    def _on_dialog_accepted(self) -> None:
+        text = self.dialog.source()
+        if text != self._value:
+            self.committed.emit(text)
+
+
+# (kind, param) -> editor class, for params a plain line cannot edit.
+SPECIAL_EDITORS = {(custom.KIND, "source"): CodeEditor}
