@@ -19,6 +19,7 @@ own `optimizer.apply`, which is always correct.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -43,6 +44,7 @@ class LeanUpdate:
                         optimizer._use_weight_decay(v)]
         self.scratch: list[torch.Tensor] | None = None
         self.rate: Callable[[], torch.Tensor] | None = None  # replaces Keras' rate lookup
+        self.step_tensor: torch.Tensor | None = None  # the fused CPU Adam's step count
 
     def slots(self, name: str) -> list[torch.Tensor]:
         index = self.optimizer._get_variable_index
@@ -75,6 +77,8 @@ def _adam(up: LeanUpdate, grads, lr) -> None:
     m, v, params = up.slots("_momentums"), up.slots("_velocities"), up.params
     step = (opt._iterations.value + 1).to(lr.dtype)
     alpha = lr * torch.sqrt(1 - torch.pow(opt.beta_2, step)) / (1 - torch.pow(opt.beta_1, step))
+    if params[0].device.type == "cpu":
+        return _adam_fused_cpu(up, grads, m, v, int(step), float(alpha))
     torch._foreach_mul_(m, opt.beta_1)
     torch._foreach_add_(m, grads, alpha=1 - opt.beta_1)
     torch._foreach_mul_(v, opt.beta_2)
@@ -85,6 +89,31 @@ def _adam(up: LeanUpdate, grads, lr) -> None:
     torch._foreach_add_(denom, opt.epsilon)
     torch._foreach_div_(denom, alpha)  # (sqrt(v) + eps) / alpha
     torch._foreach_addcdiv_(params, m, denom, value=-1.0)
+
+
+def _adam_fused_cpu(up: LeanUpdate, grads, m, v, step: int, alpha: float) -> None:
+    """Adam in one pass over each parameter (torch's fused CPU kernel) instead of nine.
+
+    On the CPU a host read of the step costs nothing, so the numbers go in as such.
+    Keras updates p -= alpha * m / (sqrt(v) + eps), with alpha computed in float32;
+    the kernel updates p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + e), with its own
+    bias corrections c1, c2 in double. Choosing lr = alpha * c1 / sqrt(c2) and
+    e = eps / sqrt(c2) makes the two the same update. Weight decay was applied by
+    LeanUpdate.
+    """
+    opt = up.optimizer
+    beta_1, beta_2 = float(opt.beta_1), float(opt.beta_2)
+    c1, root_c2 = 1 - beta_1 ** step, math.sqrt(1 - beta_2 ** step)
+    if up.step_tensor is None:
+        up.step_tensor = torch.zeros((), dtype=torch.float32)
+    up.step_tensor.fill_(step)
+    # The kernel walks a parameter and its gradient as flat memory, so their strides
+    # must agree (a convolution's gradient can come back in another layout).
+    grads = [g if g.stride() == p.stride() else g.contiguous()
+             for g, p in zip(grads, up.params, strict=True)]
+    torch._fused_adam_(up.params, grads, m, v, [], [up.step_tensor] * len(up.params),
+                       lr=alpha * c1 / root_c2, beta1=beta_1, beta2=beta_2, weight_decay=0.0,
+                       eps=float(opt.epsilon) / root_c2, amsgrad=False, maximize=False)
 
 
 def _sgd(up: LeanUpdate, grads, lr) -> None:
