@@ -37,7 +37,17 @@ def import_keras():
         raise RuntimeError(
             f"Keras Canvas trains with the torch backend, but keras was imported with "
             f"backend {backend!r}. Set KERAS_BACKEND=torch before starting.")
+    _share_registry(keras)
     return keras
+
+
+def _share_registry(keras) -> None:
+    """Let validation find custom classes this process registered with Keras."""
+    from kerascanvas.graph import keras_classes
+
+    if keras_classes.registry_lookup is None:
+        keras_classes.registry_lookup = (
+            lambda name: keras.saving.get_registered_object(name) is not None)
 
 
 def cuda_available() -> bool:

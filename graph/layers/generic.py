@@ -31,6 +31,7 @@ from typing import Any
 
 from ..document import identifier_problem
 from ..errors import ShapeError
+from ..keras_classes import locate_problem
 from ..params import ParamSpec
 from ..shapes import fmt
 from ..spec import LayerSpec, Sample, register
@@ -95,6 +96,11 @@ def _call_problem(value: Any) -> str | None:
         if problem := identifier_problem(key):
             return f"call keywords that are each {problem}; received {key!r}"
     return None
+
+
+def _locate_check(params: Mapping[str, Any]) -> str | None:
+    """Keras must be able to find the class (graph.keras_classes), or run would refuse it."""
+    return locate_problem(params["module"], params["class_name"], params["registered_name"])
 
 
 def _config_problem(value: Any) -> str | None:
@@ -190,6 +196,7 @@ register(LayerSpec(
     min_inputs=1,
     max_inputs=None,
     outputs=_generic_outputs,
+    check=_locate_check,
     samples=(Sample({"class_name": "Identity",
                      "output_shapes": [{"inputs": [[None, 5]], "outputs": [[None, 5]]}]},
                     ((None, 5),)),),

@@ -10,6 +10,7 @@ that a plain document does not have must be exactly one of the user's strings.
 from __future__ import annotations
 
 import ast
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -78,6 +79,13 @@ def check_top_level(tree: ast.Module, script: bool) -> None:
 @given(node_names=st.lists(names, min_size=3, max_size=3, unique=True),
        text=st.lists(strings, min_size=10, max_size=10))
 def test_user_text_is_only_ever_a_literal(node_names, text):
+    # Validation refuses a class Keras cannot locate (tests/graph/test_keras_classes.py);
+    # here the point is that codegen quotes whatever text reaches it, so that check is off.
+    with mock.patch("kerascanvas.graph.layers.generic.locate_problem", return_value=None):
+        _check_literals(node_names, text)
+
+
+def _check_literals(node_names, text):
     doc = make_doc(node_names, text)
     plain = make_doc(["a", "b", "c"], [f"t{i}" for i in range(10)])
     user = set(node_names) | set(text)
@@ -93,7 +101,13 @@ def test_user_text_is_only_ever_a_literal(node_names, text):
             assert name in found, f"layer name {name!r} does not round-trip"
 
 
-def test_call_template_keyword_must_be_an_identifier():
+@pytest.fixture
+def any_class():
+    with mock.patch("kerascanvas.graph.layers.generic.locate_problem", return_value=None):
+        yield
+
+
+def test_call_template_keyword_must_be_an_identifier(any_class):
     doc = make_doc(["a", "b", "c"], [f"t{i}" for i in range(10)])
     node = doc.node(doc.outputs[0])
     node.params["call"] = {"args": [{"__input__": 0}], "kwargs": {"x=__import__('os')#": 1}}
@@ -101,7 +115,7 @@ def test_call_template_keyword_must_be_an_identifier():
         generate(doc)
 
 
-def test_call_template_fills_in_input_variables():
+def test_call_template_fills_in_input_variables(any_class):
     doc = make_doc(["a", "b", "c"], [f"t{i}" for i in range(10)])
     node = doc.node(doc.outputs[0])
     node.params["call"] = {"args": [{"__input__": 0}, "'; x"], "kwargs": {"training": False}}

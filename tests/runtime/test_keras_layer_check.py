@@ -33,8 +33,14 @@ def _problems(data) -> list[str]:
     return keras_layer_problems(doc, analysis)
 
 
-def test_an_unknown_class_is_named():
-    problems = _problems(_with_class("NoSuchLayer"))
+def test_an_unknown_class_is_named_by_validation():
+    # Validation refuses it already (graph.keras_classes); the run-time check agrees.
+    doc = loads(json.dumps(_with_class("NoSuchLayer")))
+    errors = analyze(doc).errors
+    assert len(errors) == 1 and "'NoSuchLayer'" in errors[0].message
+    assert doc.node(errors[0].node).name == "split"
+    analysis = analyze(loads(json.dumps(_with_class("Identity"))))
+    problems = keras_layer_problems(doc, analysis)
     assert len(problems) == 1
     assert "'split'" in problems[0] and "keras.layers.NoSuchLayer" in problems[0]
 
