@@ -48,7 +48,7 @@ DATA_FORMATS = ("channels_last", "channels_first")
 PARAM_TYPES = (
     "int", "float", "bool", "choice", "ints", "int_list", "int_or_list", "float_or_list",
     "floats", "pairs", "shape", "activation", "initializer", "regularizer", "constraint", "str",
-    "axis", "json",
+    "axis", "json", "layer",
 )
 _NAMED_CHOICES = {
     "activation": ACTIVATIONS,
@@ -67,7 +67,8 @@ class ParamSpec:
         type: one of `PARAM_TYPES`.
         default: Keras' default, or `REQUIRED` when Keras has none.
         initial: value given to a new node when the default is `REQUIRED`.
-        choices: allowed values for `choice` (other named types have their own list).
+        choices: allowed values for `choice` (other named types have their own list);
+            for `layer`, the kinds the wrapper may hold.
         min, max: inclusive numeric bounds (for tuples, per element).
         min_exclusive: when true, `min` itself is refused.
         length: element count for `ints` and `pairs`.
@@ -304,6 +305,14 @@ def _json(p: ParamSpec, value: Any) -> Any:
         p._fail("a JSON value", value)
 
 
+def _layer(p: ParamSpec, value: Any) -> dict:
+    """A wrapper's inner layer: `{"kind": ..., "params": {...}}` (and an optional "name"),
+    its kind one of `p.choices`, its params valid for that kind's own spec."""
+    from .layers.wrappers import coerce_inner  # the table is filled after this module
+
+    return coerce_inner(p, value)
+
+
 _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "int": _int,
     "float": _float,
@@ -323,6 +332,7 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "shape": _shape,
     "axis": _axis,
     "json": _json,
+    "layer": _layer,
 }
 
 
@@ -330,4 +340,6 @@ def to_json(value: Any) -> Any:
     """Normal form → JSON-friendly form (tuples become lists, recursively)."""
     if isinstance(value, tuple | list):
         return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
     return value

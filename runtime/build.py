@@ -18,6 +18,7 @@ from kerascanvas.graph.layers import custom
 from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
+from kerascanvas.graph.layers.wrappers import inner_name
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import flatten
@@ -56,7 +57,19 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
             raise BuildError(f"{name!r} (KerasLayer): Keras cannot make "
                              f"{config['module']}.{config['class_name']} from its config: "
                              f"{exc}") from None
-    return getattr(keras.layers, spec.kind)(**spec.non_default(params), name=name, **extra)
+    kwargs = keras_kwargs(spec, spec.non_default(params))
+    return getattr(keras.layers, spec.kind)(**kwargs, name=name, **extra)
+
+
+def keras_kwargs(spec: LayerSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Constructor keywords for Keras: a wrapper's inner layer (a `layer` param, the
+    nested dict of the document) becomes the Keras layer object it describes."""
+    out = dict(kwargs)
+    for p in spec.params:
+        if p.type == "layer" and p.name in out:
+            inner = p.coerce(out[p.name])
+            out[p.name] = make_layer(inner["kind"], inner_name(inner), inner["params"])
+    return out
 
 
 def make_input(node: Node):

@@ -18,6 +18,7 @@ from kerascanvas.graph.layers.generic import ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import GENERIC, INPUT, LAYER_SPECS, LayerSpec
 
+from .build import keras_kwargs
 from .import_generic import shape_record, weight_count
 from .keras_env import import_keras
 
@@ -47,6 +48,16 @@ class Call:
 
 def _normal_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_not_json))
+
+
+def _settings(config: Any) -> Any:
+    """A config without the build state Keras records for the built inner layer of a
+    wrapper ("build_config": the input shape it was built on), which no setting decides."""
+    if isinstance(config, dict):
+        return {k: _settings(v) for k, v in config.items() if k != "build_config"}
+    if isinstance(config, list):
+        return [_settings(v) for v in config]
+    return config
 
 
 def _not_json(value: Any):
@@ -93,7 +104,8 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
     params = {}
     for p in spec.params:
         if p.name in config:
-            value = _param_value(p.type, config[p.name])
+            value = (_inner_value(p, layer) if p.type == "layer"
+                     else _param_value(p.type, config[p.name]))
             if p.type == "activation" and value == "linear" and p.default is None:
                 value = None  # Keras writes "linear" for no activation
             try:
@@ -103,12 +115,33 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
                 raise _Fallback(str(exc)) from None
     try:
         resolved = spec.resolve(params)
-        rebuilt = type(layer)(**spec.non_default(resolved), name=layer.name).get_config()
+        kwargs = keras_kwargs(spec, spec.non_default(resolved))
+        rebuilt = type(layer)(**kwargs, name=layer.name).get_config()
     except Exception as exc:  # noqa: BLE001 - our params or Keras refused
         raise _Fallback(str(exc)) from None
-    if _normal_json(rebuilt) != _normal_json(config):
+    if _settings(_normal_json(rebuilt)) != _settings(_normal_json(config)):
         raise _Fallback("its config holds settings our parameters do not cover")
     return params
+
+
+def _inner_value(p, wrapper) -> dict[str, Any]:
+    """A wrapper's inner layer as the nested dict of a `layer` param, or _Fallback."""
+    from kerascanvas.graph.document import default_name
+
+    forward = getattr(wrapper, "forward_layer", None)  # Bidirectional keeps two copies
+    layer = forward if forward is not None else wrapper.layer
+    kind = mapped_kind(layer)
+    if kind not in p.choices:
+        raise _Fallback(f"it wraps a {type(layer).__name__}, which is no kind it holds here")
+    params = _mapped_params(LAYER_SPECS[kind], layer, layer.get_config())
+    name = layer.name
+    if forward is not None:  # Keras sets both copies' zero_output_for_mask itself
+        params.pop("zero_output_for_mask", None)
+        name = name.removeprefix("forward_")
+    value = {"kind": kind, "params": params}
+    if name != default_name(kind):
+        value["name"] = name
+    return value
 
 
 @functools.cache
@@ -197,7 +230,8 @@ def _generic(layer, template: dict, tensors: list, node) -> Call:
     if not isinstance(layer, keras.layers.Layer):  # an operation keeps its tuples as given
         data = {**data, "config": _marked_tuples(data.get("config", {}))}
     data = _normal_json(data)
-    config = {k: v for k, v in data.get("config", {}).items() if k != "name"}
+    # A wrapper records its built inner layer's build state; the rebuilt one records its own.
+    config = {k: _settings(v) for k, v in data.get("config", {}).items() if k != "name"}
     as_list = {"args": [[{PLACEHOLDER: i} for i in range(len(tensors))]]}
     standard = template == {"args": [{PLACEHOLDER: 0}]} or (
         len(tensors) > 1 and template == as_list)

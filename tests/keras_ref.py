@@ -6,14 +6,23 @@ import math
 
 import keras
 import numpy as np
+from keras.src.utils.naming import to_snake_case
 
-from kerascanvas.graph.spec import LayerSpec
+from kerascanvas.graph.spec import LayerSpec, get_spec
 
 
 def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
-    """Instantiate the Keras layer for `spec` with exactly `params` as keywords."""
+    """Instantiate the Keras layer for `spec` with exactly `params` as keywords; a wrapper's
+    inner layer ({"kind", "params", "name"}) is instantiated the same way, and named after
+    its kind (as Keras names a first layer) unless it has a name."""
     cls = getattr(keras.layers, spec.kind)
     kwargs = dict(params)
+    for p in spec.params:
+        if p.type == "layer" and isinstance(kwargs.get(p.name), dict):
+            inner = kwargs[p.name]
+            inner_spec = get_spec(inner["kind"])
+            kwargs[p.name] = keras_layer(inner_spec, inner.get("params", {}),
+                                         inner.get("name") or to_snake_case(inner_spec.kind))
     if name:
         kwargs["name"] = name
     return cls(**kwargs)

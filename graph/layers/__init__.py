@@ -24,4 +24,5 @@ from . import (  # noqa: F401
     reshaping,
     shared,
     spatial,
+    wrappers,  # last: TimeDistributed offers the kinds registered before it
 )

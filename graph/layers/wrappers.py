@@ -1,0 +1,247 @@
+"""Wrapper kinds: Bidirectional, TimeDistributed and SpectralNormalization.
+
+A wrapper node holds its inner layer in its `layer` param, a nested dict
+`{"kind": "LSTM", "params": {"units": 32}}` (plus an optional "name"; the inner
+layer is otherwise named after its kind, as Keras names a layer). The inner kind
+is one of the table's kinds that the wrapper accepts, and its params are checked
+by that kind's own spec (bounds, choices, cross-parameter checks). The shape and
+count rules run the inner kind's rules:
+
+- TimeDistributed applies the layer to every step: input (batch, time, *rest),
+  the inner rule on (batch, *rest), output (batch, time, *inner_rest).
+- Bidirectional runs a recurrent layer forwards and a copy backwards (twice the
+  weights). merge_mode concat doubles the last dim, sum/mul/ave keep it, None
+  gives two output ports. With return_state the forward then the backward states
+  follow on more ports.
+- SpectralNormalization normalizes the inner kernel by its largest singular value,
+  estimated by power iteration on a non-trainable vector u of the kernel's last dim.
+
+>>> spec = get_spec("Bidirectional")
+>>> p = spec.resolve({"layer": {"kind": "LSTM", "params": {"units": 8}}})
+>>> spec.output_shapes(p, [(None, 5, 3)]), spec.count(p, [(None, 5, 3)])
+([(None, 16)], (768, 0))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ParamError, ShapeError
+from ..params import REQUIRED, ParamSpec
+from ..shapes import fmt, require_min_rank
+from ..spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, Sample, get_spec, register
+
+WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization")
+_RECURRENT = ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+# The kinds with a `kernel` (or Embedding's `embeddings`) SpectralNormalization can
+# normalize, and the last dim of that weight, which sizes the vector u.
+_KERNEL_LAST = {
+    "Dense": lambda p, shape: p["units"],
+    "Embedding": lambda p, shape: p["output_dim"],
+    **{f"Conv{r}D": (lambda p, shape: p["filters"]) for r in (1, 2, 3)},
+    **{f"Conv{r}DTranspose": (lambda p, shape: _channels(p, shape)) for r in (1, 2, 3)},
+    **{f"DepthwiseConv{r}D": (lambda p, shape: p["depth_multiplier"]) for r in (1, 2)},
+}
+_KEYS = {"kind", "params", "name"}
+
+
+def _channels(params, shape) -> int | None:
+    return shape[1] if params.get("data_format") == "channels_first" else shape[-1]
+
+
+def inner_name(inner: Mapping[str, Any]) -> str:
+    """The Keras name of an inner layer: its own "name", else its kind's snake name."""
+    from ..document import default_name
+
+    return inner.get("name") or default_name(inner["kind"])
+
+
+def coerce_inner(p: ParamSpec, value: Any) -> dict:
+    """The normal form of an inner layer (only non-default params kept), or ParamError."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("kind"), str) \
+            or set(value) - _KEYS or not isinstance(value.get("params", {}), Mapping):
+        p._fail('a layer as {"kind": ..., "params": {...}}', value)
+    try:
+        spec = get_spec(value["kind"])
+    except KeyError:
+        spec = None
+    if spec is None or spec.kind not in p.choices:
+        p._fail("a layer of one of the kinds " + ", ".join(p.choices), value)
+    try:
+        params = spec.non_default(spec.resolve(value.get("params", {})))
+    except ParamError as exc:
+        raise ParamError(f"{p.name} ({spec.kind}): {exc}", param=p.name) from None
+    out = {"kind": spec.kind, "params": params}
+    name = value.get("name")
+    if name is not None:
+        if not isinstance(name, str) or not name or "/" in name:
+            p._fail("an inner layer name without '/'", value)
+        out["name"] = name
+    return out
+
+
+def inner(params) -> tuple[LayerSpec, dict]:
+    """(spec, resolved params) of a wrapper's inner layer."""
+    spec = get_spec(params["layer"]["kind"])
+    return spec, spec.resolve(params["layer"]["params"])
+
+
+def _layer_param(kinds: tuple[str, ...], initial: dict, doc: str) -> ParamSpec:
+    return ParamSpec("layer", "layer", default=REQUIRED, initial=initial, choices=kinds, doc=doc)
+
+
+# -- Bidirectional ------------------------------------------------------------------------
+
+def _bidirectional_shape(params, inputs):
+    spec, inner_params = inner(params)
+    out, *states = spec.output_shapes(inner_params, inputs)
+    mode = params["merge_mode"]
+    if mode == "concat":
+        out = (*out[:-1], None if out[-1] is None else 2 * out[-1])
+    outs = [out, out] if mode is None else [out]
+    shapes = outs + states + states
+    return shapes if len(shapes) > 1 else shapes[0]
+
+
+def _bidirectional_count(params, inputs):
+    spec, inner_params = inner(params)
+    trainable, frozen = spec.count(inner_params, inputs)
+    return (2 * trainable, 2 * frozen)
+
+
+def _bidirectional_outputs(params) -> int:
+    spec, inner_params = inner(params)
+    states = spec.outputs(inner_params) - 1
+    return (2 if params["merge_mode"] is None else 1) + 2 * states
+
+
+def _bidirectional_check(params) -> str | None:
+    if inner(params)[1]["go_backwards"]:
+        return ("Bidirectional runs its layer forwards and a copy backwards, so the inner "
+                "layer's go_backwards must be false. Received: go_backwards=True")
+    return None
+
+
+register(LayerSpec(
+    kind="Bidirectional",
+    category="Recurrent",
+    doc="Runs a recurrent layer forwards and backwards and merges the two outputs",
+    params=(
+        _layer_param(_RECURRENT, {"kind": "LSTM", "params": {"units": 32}},
+                     "The recurrent layer run both ways"),
+        ParamSpec("merge_mode", "choice", default="concat",
+                  choices=("concat", "sum", "mul", "ave", None),
+                  doc="How the two directions combine; empty: two separate outputs"),
+    ),
+    shape=_bidirectional_shape,
+    count=_bidirectional_count,
+    check=_bidirectional_check,
+    outputs=_bidirectional_outputs,
+    unexposed=("backward_layer",),
+    samples=(
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 4}}}, ((None, 6, 3),)),
+        Sample({"layer": {"kind": "GRU", "params": {"units": 3, "return_sequences": True}},
+                "merge_mode": "sum"}, ((None, None, 5),)),
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 2, "return_state": True}},
+                "merge_mode": None}, ((2, 4, 3),)),
+        Sample({"layer": {"kind": "SimpleRNN", "params": {"units": 5, "return_state": True,
+                                                          "return_sequences": True}},
+                "merge_mode": "ave"}, ((None, 4, 3),)),
+        Sample({"layer": {"kind": "ConvLSTM1D", "params": {"filters": 2, "kernel_size": 3},
+                          "name": "conv"}, "merge_mode": "mul"}, ((None, 3, 8, 2),)),
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 4, "go_backwards": True}}},
+               ((None, 6, 3),)),
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 4}}}, ((None, 6),)),
+    ),
+))
+
+
+# -- TimeDistributed ----------------------------------------------------------------------
+
+def _child_shape(shape) -> tuple:
+    require_min_rank(shape, 3, "TimeDistributed")
+    return (shape[0], *shape[2:])
+
+
+def _time_distributed_shape(params, inputs):
+    (shape,) = inputs
+    spec, inner_params = inner(params)
+    outs = spec.output_shapes(inner_params, [_child_shape(shape)])
+    if len(outs) != 1:
+        raise ShapeError(f"TimeDistributed needs an inner layer with one output; {spec.kind} "
+                         f"here has {len(outs)}. Received: input_shape={fmt(shape)}", port=0)
+    return (outs[0][0], shape[1], *outs[0][1:])
+
+
+def _time_distributed_count(params, inputs):
+    spec, inner_params = inner(params)
+    return spec.count(inner_params, [_child_shape(inputs[0])])
+
+
+def _per_step_kinds() -> tuple[str, ...]:
+    """Kinds with one input of their own that TimeDistributed can apply per step."""
+    skip = {INPUT, GENERIC, SHARED_CALL, *WRAPPERS}
+    return tuple(sorted(k for k, s in LAYER_SPECS.items()
+                        if k not in skip and not s.is_composite and s.category != "Blocks"
+                        and s.min_inputs == 1 and s.max_inputs == 1
+                        and s.keras_module == "keras.layers"))
+
+
+register(LayerSpec(
+    kind="TimeDistributed",
+    category="Recurrent",
+    doc="Applies a layer to every step of a sequence (axis 1), with the same weights",
+    params=(_layer_param(_per_step_kinds(), {"kind": "Dense", "params": {"units": 32}},
+                         "The layer applied to each step"),),
+    shape=_time_distributed_shape,
+    count=_time_distributed_count,
+    samples=(
+        Sample({"layer": {"kind": "Dense", "params": {"units": 4}}}, ((None, 6, 3),)),
+        Sample({"layer": {"kind": "Conv2D", "params": {"filters": 2, "kernel_size": 3}}},
+               ((None, None, 8, 8, 3),)),
+        Sample({"layer": {"kind": "Flatten", "params": {}}}, ((2, 5, 4, 3),)),
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 3}, "name": "step_lstm"}},
+               ((None, 4, 6, 2),)),
+        Sample({"layer": {"kind": "Dense", "params": {"units": 4}}}, ((None, 6),)),
+        Sample({"layer": {"kind": "Conv2D", "params": {"filters": 2, "kernel_size": 3}}},
+               ((None, 4, 8, 3),)),
+    ),
+))
+
+
+# -- SpectralNormalization ----------------------------------------------------------------
+
+def _spectral_count(params, inputs):
+    spec, inner_params = inner(params)
+    trainable, frozen = spec.count(inner_params, inputs)
+    return (trainable, frozen + _KERNEL_LAST[spec.kind](inner_params, inputs[0]))
+
+
+register(LayerSpec(
+    kind="SpectralNormalization",
+    category="Normalization",
+    doc="Divides a layer's kernel by its spectral norm (largest singular value)",
+    params=(
+        _layer_param(tuple(_KERNEL_LAST), {"kind": "Dense", "params": {"units": 32}},
+                     "The layer whose kernel is normalized"),
+        ParamSpec("power_iterations", "int", default=1, min=1,
+                  doc="Power-iteration steps per call that estimate the norm"),
+    ),
+    shape=lambda params, inputs: inner(params)[0].shape(inner(params)[1], inputs),
+    count=_spectral_count,
+    samples=(
+        Sample({"layer": {"kind": "Dense", "params": {"units": 4}}}, ((None, 6),)),
+        Sample({"layer": {"kind": "Conv2D", "params": {"filters": 3, "kernel_size": 3}},
+                "power_iterations": 2}, ((None, 8, 8, 2),)),
+        Sample({"layer": {"kind": "Conv2DTranspose", "params": {"filters": 3, "kernel_size": 2}}},
+               ((None, 4, 4, 5),)),
+        Sample({"layer": {"kind": "DepthwiseConv2D",
+                          "params": {"kernel_size": 3, "depth_multiplier": 2}}},
+               ((None, 6, 6, 3),)),
+        Sample({"layer": {"kind": "Embedding", "params": {"input_dim": 10, "output_dim": 4}}},
+               ((None, 5),)),
+        Sample({"layer": {"kind": "Conv1D", "params": {"filters": 3, "kernel_size": 2}}},
+               ((None, 8, 2),)),
+    ),
+))
