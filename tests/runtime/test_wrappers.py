@@ -67,11 +67,23 @@ def test_generated_code_writes_the_inner_layer_inside_the_wrapper():
     assert "layers.SpectralNormalization(" in source and "power_iterations=2" in source
 
 
-def test_unmappable_inner_layer_keeps_the_wrapper_whole():
-    # An inner layer our table cannot express (a frozen one) keeps the wrapper generic.
+def test_frozen_inner_layer_round_trips():
     inner = keras.layers.Dense(3, name="frozen")
     inner.trainable = False
     x = keras.Input((4, 5), name="x")
+    model = keras.Model(x, keras.layers.TimeDistributed(inner, name="td")(x))
+    doc = import_model(model)
+    node = doc.find("td")
+    assert node.kind == "TimeDistributed" and node.params["layer"]["params"]["trainable"] is False
+    rebuilt = build_model(doc)
+    assert_same_model(model, rebuilt)
+    assert len(rebuilt.non_trainable_weights) == len(model.non_trainable_weights) == 2
+
+
+def test_inner_layer_of_no_kind_keeps_the_wrapper_whole():
+    x = keras.Input((4, 5), name="x")
+    # An initializer with its own settings is no value of our kernel_initializer param.
+    inner = keras.layers.Dense(3, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.3))
     model = keras.Model(x, keras.layers.TimeDistributed(inner, name="td")(x))
     doc = import_model(model)
     assert doc.find("td").kind == "KerasLayer"
