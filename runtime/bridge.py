@@ -1,17 +1,17 @@
-"""The callback bridge: Keras training progress as plain dict events.
+"""The callback bridge: Keras training progress as typed events.
 
-`FastBridge` is a `keras.callbacks.Callback` that sends JSON-serializable dicts
-to a sink callable (a queue's `put`, a log writer, a Qt signal's `emit`):
+`FastBridge` is a `keras.callbacks.Callback` that hands the events of
+`runtime.events` to a sink callable (a log writer, a progress bar, a queue
+through `events.to_wire`), with plain numbers in their logs:
 
-    {"event": "train_begin", "settings": {...}, "epochs": 10, "steps": 45,
-     "samples": 1437, "batch_size": 32, "initial_epoch": 0}
-    {"event": "epoch_begin", "epoch": 0}
-    {"event": "batch_end", "epoch": 0, "batch": 7, "steps": 45, "logs": {"loss": 2.1, ...},
-     "lr": 0.001, "samples_per_s": 5300.0, "eta_s": 12.5}
-    {"event": "epoch_end", "epoch": 0, "logs": {"loss": .., "val_loss": ..},
-     "lr": 0.001, "samples_per_s": 5300.0, "eta_s": 4.2}
-    {"event": "paused", "epoch": 0} / {"event": "resumed", "epoch": 0}
-    {"event": "train_end", "epochs_run": 10, "stopped": false, "logs": {...}}
+    TrainBegin(settings, epochs=10, steps=45, samples=1437, batch_size=32, initial_epoch=0)
+    EpochBegin(epoch=0)
+    BatchEnd(epoch=0, batch=7, steps=45, logs={"loss": 2.1, ...}, lr=0.001,
+             samples_per_s=5300.0, eta_s=12.5)
+    EpochEnd(epoch=0, logs={"loss": .., "val_loss": ..}, lr=0.001, samples_per_s=5300.0,
+             eta_s=4.2)
+    Paused(epoch=0) / Resumed(epoch=0)
+    TrainEnd(epochs_run=10, stopped=False, logs={...})
 
 Batch logs are Keras' running means since the start of the epoch. Epoch numbers
 are Keras' own, so a run continued from epoch 5 numbers its first epoch 5.
@@ -38,29 +38,18 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import events as ev
+from .events import plain
 from .keras_env import import_keras
 from .optim import current_learning_rate
 
 keras = import_keras()
 
-Sink = Callable[[dict[str, Any]], None]
+Sink = Callable[[ev.TrainingEvent], None]
+__all__ = ["BridgeBase", "FastBridge", "Sink", "drop"]
 
 
-def plain(value: Any) -> Any:
-    """A JSON-friendly copy: numbers become float/int (NaN stays a float), tuples lists."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def drop(event: dict[str, Any]) -> None:
+def drop(event: ev.TrainingEvent) -> None:
     """A sink that ignores every event."""
 
 
@@ -129,8 +118,8 @@ class BridgeBase(keras.callbacks.Callback):
         return self._stop_requested
 
     # ---- shared hooks ---------------------------------------------------
-    def _emit(self, event: str, **fields) -> None:
-        self.sink({"event": event, **plain(fields)})
+    def _emit(self, event: ev.TrainingEvent) -> None:
+        self.sink(event)
 
     def _steps(self) -> int | None:
         return (self.params or {}).get("steps")
@@ -141,24 +130,23 @@ class BridgeBase(keras.callbacks.Callback):
     def _wait_if_paused(self) -> None:
         if self._running.is_set():
             return
-        self._emit("paused", epoch=self._epoch)
+        self._emit(ev.Paused(self._epoch))
         self._running.wait()
-        self._emit("resumed", epoch=self._epoch)
+        self._emit(ev.Resumed(self._epoch))
 
     def on_train_begin(self, logs=None):
         if self._stop_requested:  # a stop asked for before training began
             self.model.stop_training = True
-        self._emit("train_begin", settings=self.settings, epochs=self._epochs() or None,
-                   steps=self._steps(), samples=self.samples, batch_size=self.batch_size,
-                   initial_epoch=self.initial_epoch)
+        self._emit(ev.TrainBegin(plain(self.settings), self._epochs() or None, self._steps(),
+                                 self.samples, self.batch_size, self.initial_epoch))
 
     def on_train_end(self, logs=None):
-        self._emit("train_end", epochs_run=self.epochs_run, stopped=self._stop_requested,
-                   logs=logs or self.last_logs)
+        self._emit(ev.TrainEnd(self.epochs_run, self._stop_requested,
+                               plain(logs or self.last_logs)))
 
 
 class FastBridge(BridgeBase):
-    """Training progress as dict events without a per-batch GPU sync; stop and pause.
+    """Training progress as typed events without a per-batch GPU sync; stop and pause.
 
     See the module docstring for the events. `nan_at` is (epoch, batch) of the
     first NaN or infinite loss read, else None.
@@ -175,7 +163,7 @@ class FastBridge(BridgeBase):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._train_time = epoch, None
         self._epoch_start = self._last_sent = self.clock()
-        self._emit("epoch_begin", epoch=epoch)
+        self._emit(ev.EpochBegin(epoch))
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batch = batch
@@ -198,9 +186,9 @@ class FastBridge(BridgeBase):
         left = None
         if steps:
             left = (steps - batch - 1) + steps * max(self._epochs() - self._epoch - 1, 0)
-        self._emit("batch_end", epoch=self._epoch, batch=batch, steps=steps, logs=logs,
-                   lr=self.learning_rate(), samples_per_s=self._rate(elapsed, batch + 1),
-                   eta_s=elapsed / (batch + 1) * left if left is not None else None)
+        self._emit(ev.BatchEnd(self._epoch, batch, steps, plain(logs), self.learning_rate(),
+                               self._rate(elapsed, batch + 1),
+                               elapsed / (batch + 1) * left if left is not None else None))
 
     def on_test_begin(self, logs=None):
         # Validation runs inside the epoch; the training rate should not count it.
@@ -217,9 +205,9 @@ class FastBridge(BridgeBase):
         train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
         self._batch_event(self._batch, train_logs, self._epoch_start + train_time)
         mean = sum(self._epoch_times) / len(self._epoch_times)
-        self._emit("epoch_end", epoch=epoch, logs=logs, lr=self.learning_rate(),
-                   samples_per_s=self._rate(train_time, self._steps()),
-                   eta_s=mean * max(self._epochs() - self.epochs_run, 0))
+        self._emit(ev.EpochEnd(epoch, plain(logs), self.learning_rate(),
+                               self._rate(train_time, self._steps()),
+                               mean * max(self._epochs() - self.epochs_run, 0)))
 
     def _rate(self, elapsed: float, batches: int | None) -> float:
         """Samples per second over `batches` batches (all of them: the epoch's samples)."""

@@ -8,15 +8,17 @@ The worker's child process (`runtime.worker`) becomes torchrun's agent
 Each rank trains the payload with the worker's own `train_document`. Rank 0
 connects back to the agent's process through a local, authenticated
 `multiprocessing.connection` (address and key in `RELAY_ENV`): it sends its
-events, which the agent's process puts on the window's queue as a one-process
-run would, and it receives the window's stop, pause and resume, which
-`runtime.distributed` shares with every rank. The other ranks send nothing
-and save nothing. A failed or killed rank ends the run: the window gets a
-"failed" result whose message names the rank.
+events (as plain data, `events.to_wire`; read back with `from_wire`), which the
+agent's process puts on the window's queue as a one-process run would, and it
+receives the window's stop, pause and resume, which `runtime.distributed`
+shares with every rank. The other ranks send nothing and save nothing. A failed
+or killed rank ends the run: the window gets a "failed" result whose message
+names the rank.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -26,6 +28,8 @@ import threading
 from collections.abc import Callable
 from multiprocessing.connection import Client, Listener
 from typing import Any
+
+from .events import FAILED, Result, TrainingEvent, from_wire, to_wire
 
 RELAY_ENV = "KERASCANVAS_RELAY"
 MODULE = "kerascanvas.runtime.relay"
@@ -37,11 +41,11 @@ class RankLink:
     It has the bridge's control methods, so the worker's `Control` drives it.
     """
 
-    def __init__(self, put: Callable[[dict], None]):
+    def __init__(self, put: Callable[[TrainingEvent], None]):
         self.put = put
         self.key = secrets.token_bytes(16)
         self.listener = Listener(("127.0.0.1", 0), authkey=self.key)
-        self.result: dict[str, Any] | None = None
+        self.result: Result | None = None
         self._connection = None
         self._pending: list[str] = []
         self._lock = threading.Lock()
@@ -61,8 +65,8 @@ class RankLink:
                 connection.send(name)
         try:
             while True:
-                event = connection.recv()
-                if event.get("event") == "result":
+                event = from_wire(connection.recv())
+                if isinstance(event, Result):
                     self.result = event
                 else:
                     self.put(event)
@@ -94,8 +98,9 @@ class RankLink:
         self._done.wait(timeout)
 
 
-def train_on_ranks(payload: dict[str, Any], put: Callable[[dict], None], control) -> dict:
-    """Run `payload` on `payload["processes"]` ranks under torchrun; the result event.
+def train_on_ranks(payload: dict[str, Any], put: Callable[[TrainingEvent], None],
+                   control) -> Result:
+    """Run `payload` on `payload["processes"]` ranks under torchrun; the `Result`.
 
     Args:
         payload: the worker's payload (see `worker.train_document`), with "processes".
@@ -113,10 +118,11 @@ def train_on_ranks(payload: dict[str, Any], put: Callable[[dict], None], control
         os.environ[RELAY_ENV] = link.address
         outcome = launch(Launch(int(payload["processes"])), MODULE, [path])
     link.wait_closed(5.0)
-    if link.result is not None and (outcome.code == 0 or link.result["status"] == "failed"):
-        return {**link.result, "processes": int(payload["processes"])}
-    return {"event": "result", "status": "failed", "processes": int(payload["processes"]),
-            "message": f"Training failed: {outcome.message or 'rank 0 sent no result'}"}
+    processes = int(payload["processes"])
+    if link.result is not None and (outcome.code == 0 or link.result.status == FAILED):
+        return dataclasses.replace(link.result, processes=processes)
+    return Result(FAILED, f"Training failed: {outcome.message or 'rank 0 sent no result'}",
+                  processes=processes)
 
 
 def _connect():
@@ -125,9 +131,9 @@ def _connect():
     connection = Client((host, int(port)), authkey=bytes.fromhex(key))
     lock = threading.Lock()
 
-    def send(event: dict) -> None:
+    def send(event: TrainingEvent) -> None:
         with lock:
-            connection.send(event)
+            connection.send(to_wire(event))
 
     return send, connection
 
@@ -144,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     """One rank: train the payload; rank 0 reports to the window. Exit 0 or 3."""
     from . import distributed
     from .keras_env import ensure_backend
-    from .worker import FAILED, Control, train_document
+    from .worker import Control, train_document
 
     ensure_backend()
     argv = sys.argv[1:] if argv is None else argv
@@ -162,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if connection is not None:
         send(result)
         connection.close()
-    return 3 if result.get("status") == FAILED else 0
+    return 3 if result.status == FAILED else 0
 
 
 if __name__ == "__main__":

@@ -3,15 +3,13 @@
 The parent holds a `TrainingRun`. Its `start()` launches a process (spawn
 context, so the child has fresh Keras global state and can be killed without
 harm to the parent), which trains the document's model with the engine that
-`kerascanvas run` uses (`runtime.train`) and sends plain dict events over a
-multiprocessing queue: those of `bridge.FastBridge`, then one final
-
-    {"event": "result", "status": "finished|stopped|failed", "message": "...",
-     "history": {...}, "metrics": {...}, "evaluated_on": "validation",
-     "epochs_run": 3, "initial_epoch": 0, "saved": "model.keras" | null,
-     "device": "cpu", "nan": false, "oom": false,
-     "evaluation": {"split": "test|validation|training", "metrics": {...},
-                    "predictions": "model.predictions.npz"}}
+`kerascanvas run` uses (`runtime.train`) and sends the training events of
+`runtime.events` over a multiprocessing queue (as plain data: `to_wire` in the
+child, `from_wire` in the parent): those of `bridge.FastBridge`, then one final
+`Result` (status "finished", "stopped" or "failed", the message, history and
+metrics, the saved model's path, and the evaluation:
+{"split": "test|validation|training", "metrics": {...},
+"predictions": "model.predictions.npz"}).
 
 The predictions NPZ holds `y_true` and `y_pred` of the first output (class ids
 for classifiers, values for regression; `y_true_1`, `y_pred_1`... for further
@@ -31,6 +29,7 @@ There is no Qt here: the app polls `poll_events()` from a timer.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 import os
@@ -49,9 +48,9 @@ from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import to_dict
 
 from .data import label_form
+from .events import FAILED, KILLED, RUNNING, Result, TrainingEvent, from_wire, to_wire
 from .launch import is_main
 
-RUNNING, FINISHED, STOPPED, KILLED, FAILED = "running", "finished", "stopped", "killed", "failed"
 COMMANDS = ("stop", "pause", "resume")
 NICENESS = 10
 
@@ -91,6 +90,11 @@ def _listen(commands, control: Control) -> None:
         control.command(name)
 
 
+def sender(events) -> Callable[[TrainingEvent], None]:
+    """A sink that puts each event on the multiprocessing queue `events`, as plain data."""
+    return lambda event: events.put(to_wire(event))
+
+
 def _child_main(payload: dict, events, commands) -> None:
     from .keras_env import ensure_backend
 
@@ -98,17 +102,17 @@ def _child_main(payload: dict, events, commands) -> None:
     ensure_backend()
     control = Control()
     threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
+    send = sender(events)
     try:
         if int(payload.get("processes") or 1) > 1:
             from .relay import train_on_ranks
 
-            result = train_on_ranks(payload, events.put, control)
+            result = train_on_ranks(payload, send, control)
         else:
-            result = train_document(payload, events.put, control)
+            result = train_document(payload, send, control)
     except BaseException as exc:  # noqa: B036  the parent must hear of any failure
-        result = {"event": "result", "status": FAILED, "message": _failure(exc),
-                  "traceback": traceback.format_exc()}
-    events.put(result)
+        result = Result(FAILED, _failure(exc), traceback=traceback.format_exc())
+    send(result)
     events.close()
     events.join_thread()
 
@@ -127,23 +131,8 @@ def _failure(exc: BaseException) -> str:
 
 
 # ---- the child's side: runs in the child (tests also call it in-process) ------------
-def _result(status: str, message: str = "", **fields) -> dict[str, Any]:
-    return {"event": "result", "status": status, "message": message, **fields}
-
-
-def result_event(result) -> dict[str, Any]:
-    """The "result" event of a `train.TrainResult`."""
-    from .train import NAN, OK, OOM
-
-    status = {OK: FINISHED, STOPPED: STOPPED}.get(result.status, FAILED)
-    return _result(status, result.message, history=result.history, metrics=result.metrics,
-                   evaluated_on=result.evaluated_on, epochs_run=result.epochs_run,
-                   initial_epoch=result.initial_epoch, saved=result.saved,
-                   device=result.device, nan=result.status == NAN, oom=result.status == OOM)
-
-
-def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
-                   control: Control | None = None) -> dict[str, Any]:
+def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], None],
+                   control: Control | None = None) -> Result:
     """Check the settings and data, then train with `runtime.train.train`.
 
     Args:
@@ -154,7 +143,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
         control: hands stop/pause/resume commands to the bridge once it exists.
 
     Returns:
-        The result event. Settings, data and build problems, NaN losses and running
+        The `Result`. Settings, data and build problems, NaN losses and running
         out of memory all become a "failed" result with a message, never an exception.
     """
     from .bridge import FastBridge
@@ -171,7 +160,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
         issues = [{"node": i.node, "port": i.port, "severity": i.severity,
                    "message": i.message, "code": i.code}
                   for i in getattr(exc, "issues", ())]
-        return _result(FAILED, str(exc), issues=issues)
+        return Result(FAILED, str(exc), issues=issues)
     bridge = FastBridge(sink)
     (control or Control()).attach(bridge)
     fault = payload.get("fault")
@@ -181,10 +170,10 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[dict], None],
                        initial_model=payload.get("initial_model"),
                        initial_epoch=int(payload.get("initial_epoch") or 0))
     except TrainingRefused as exc:
-        return _result(FAILED, str(exc))
-    event = result_event(result)
+        return Result(FAILED, str(exc))
+    event = Result.of(result)
     if result.ok and result.model is not None and is_main():  # rank 0 predicts and saves
-        event.update(evaluation_fields(result, doc, data, payload))
+        event = dataclasses.replace(event, **evaluation_fields(result, doc, data, payload))
     return event
 
 
@@ -199,7 +188,8 @@ def _trust_custom_code(doc: Document, digests) -> None:
 
 
 def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any]) -> dict:
-    """{"evaluation": {...}} of a trained model, or {"evaluation_error": text}.
+    """{"evaluation": {...}} of a trained model, or {"evaluation_error": text}: the
+    `Result` fields.
 
     Predictions go to an NPZ next to the saved model (see `evaluate_run`).
     """
@@ -348,7 +338,7 @@ class TrainingRun:
                         # the custom code the parent trusts; the file says nothing of it
                         "trusted_code": sorted(trusted_code)}
         self.status = "ready"
-        self.result: dict[str, Any] | None = None
+        self.result: Result | None = None
         self.process = None
         self._events = self._commands = None
 
@@ -388,10 +378,9 @@ class TrainingRun:
             self.process.kill()
             self.process.join(timeout)
         self.status = KILLED
-        self.result = {"event": "result", "status": KILLED,
-                       "message": "Training was killed; the model was not saved."}
+        self.result = Result(KILLED, "Training was killed; the model was not saved.")
 
-    def poll_events(self) -> list[dict[str, Any]]:
+    def poll_events(self) -> list[TrainingEvent]:
         """The events that arrived since the last call, without blocking."""
         if self._events is None or self.status == KILLED:
             return []
@@ -400,22 +389,23 @@ class TrainingRun:
             received += self._drain(wait=0.5)
             if self.status == RUNNING:
                 self.status = FAILED
-                self.result = {"event": "result", "status": FAILED, "message": (
+                self.result = Result(FAILED, (
                     f"The training process ended unexpectedly (exit code "
-                    f"{self.process.exitcode}); the model was not saved.")}
+                    f"{self.process.exitcode}); the model was not saved."))
                 received.append(self.result)
         return received
 
-    def _drain(self, wait: float = 0.0) -> list[dict[str, Any]]:
+    def _drain(self, wait: float = 0.0) -> list[TrainingEvent]:
         received = []
         while True:
             try:
-                event = self._events.get(timeout=wait) if wait else self._events.get_nowait()
+                data = self._events.get(timeout=wait) if wait else self._events.get_nowait()
             except queue.Empty:
                 return received
+            event = from_wire(data)
             received.append(event)
-            if event.get("event") == "result":
-                self.result, self.status = event, event["status"]
+            if isinstance(event, Result):
+                self.result, self.status = event, event.status
                 self._commands.put(None)
 
     def wait(self, timeout: float | None = None, on_event: Callable | None = None) -> str:

@@ -1,7 +1,8 @@
 """Training runs seen from the GUI: worker events become queued Qt signals; run history.
 
 A run's events come from a `runtime.worker.TrainingRun` (a child process) or
-any object with the same methods (tests use a scripted fake). A small reader
+any object with the same methods (tests use a scripted fake), as the typed
+events of `runtime.events` (anything else is refused with a TypeError). A small reader
 thread polls `poll_events()` and emits them with a Qt signal; since the
 controller lives in the GUI thread the connection is queued, so the events are
 applied there, in order, without the GUI ever waiting on the worker. Applying
@@ -28,6 +29,7 @@ from PySide6 import QtCore
 from ...graph.document import Document
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
+from ...runtime import events as ev
 from .plots import RunCurves
 
 ACTIVE = ("starting", "running", "paused", "stopping")
@@ -78,7 +80,7 @@ class RunRecord:
     eta_s: float | None = None
     samples_per_s: float | None = None
     message: str = ""
-    result: dict[str, Any] | None = None
+    result: ev.Result | None = None
     saved_path: str | None = None
     resumed_from: int | None = None
     processes: int = 1
@@ -130,11 +132,11 @@ class _Reader(threading.Thread):
             try:
                 events = source.poll_events()
             except Exception as exc:  # a broken pipe must end the run, not the thread
-                events = [{"event": "result", "status": "failed",
-                           "message": f"Lost contact with the training process: {exc}"}]
+                events = [ev.Result(ev.FAILED,
+                                    f"Lost contact with the training process: {exc}")]
             if events and not self.halted.is_set():
                 self.deliver(self.record, events)
-            if any(e.get("event") == "result" for e in events):
+            if any(isinstance(e, ev.Result) for e in events):
                 return
             self.halted.wait(self.interval)
 
@@ -326,26 +328,30 @@ class TrainingController(QtCore.QObject):
             if not self._inbox:  # the last reader has finished and nothing is left
                 self._drain_timer.stop()
 
-    def _on_events_arrived(self, record: RunRecord, events: list[dict]) -> None:
-        if record.status == "killed":
-            return
+    def _on_events_arrived(self, record: RunRecord, events: list) -> None:
+        if record.status != "killed":
+            self.apply_events(record, events)
+
+    def apply_events(self, record: RunRecord, events: list[ev.TrainingEvent]) -> None:
+        """Bring `record` up to date with its run's `events` (typed: a dict is refused).
+
+        Raises:
+            TypeError: an event that is not one of `runtime.events`' kinds.
+        """
         for event in events:
-            handler = getattr(self, f"_on_{event.get('event')}", None)
-            if handler is not None:
-                handler(record, event)
+            self._HANDLERS[type(ev.require(event))](self, record, event)
         self.run_updated.emit(record)
 
-    def _on_train_begin(self, record: RunRecord, event: dict) -> None:
-        record.epochs, record.steps = event.get("epochs"), event.get("steps")
+    def _on_train_begin(self, record: RunRecord, event: ev.TrainBegin) -> None:
+        record.epochs, record.steps = event.epochs, event.steps
         record.curves.last_epoch = record.epochs
         record.started_at = self.clock()
-        samples = event.get("samples")
-        self.log_message.emit(f"{record.label}: training on {samples or '?'} samples, "
+        self.log_message.emit(f"{record.label}: training on {event.samples or '?'} samples, "
                               f"{record.steps or '?'} batches per epoch")
 
-    def _on_executor(self, record: RunRecord, event: dict) -> None:
+    def _on_executor(self, record: RunRecord, event: ev.ExecutorChosen) -> None:
         # Which training step runs, and the reason when a faster one could not.
-        self.log_message.emit(f"{record.label}: {event.get('message', '')}")
+        self.log_message.emit(f"{record.label}: {event.message}")
 
     def _epoch(self, record: RunRecord, epoch: int) -> int:
         # A worker that numbers a continued run from 0 is shifted to continue the curves.
@@ -353,32 +359,32 @@ class TrainingController(QtCore.QObject):
             record.epoch_offset = record.initial_epoch if epoch < record.initial_epoch else 0
         return epoch + record.epoch_offset
 
-    def _on_epoch_begin(self, record: RunRecord, event: dict) -> None:
-        record.epoch, record.batch = self._epoch(record, int(event["epoch"])), -1
+    def _on_epoch_begin(self, record: RunRecord, event: ev.EpochBegin) -> None:
+        record.epoch, record.batch = self._epoch(record, event.epoch), -1
 
-    def _on_batch_end(self, record: RunRecord, event: dict) -> None:
-        record.epoch = self._epoch(record, int(event["epoch"]))
-        record.batch = int(event["batch"])
-        record.steps = event.get("steps") or record.steps
+    def _on_batch_end(self, record: RunRecord, event: ev.BatchEnd) -> None:
+        record.epoch = self._epoch(record, event.epoch)
+        record.batch = event.batch
+        record.steps = event.steps or record.steps
         notes = len(record.curves.nan_notes)
         record.curves.add_batch(record.epoch, record.batch, record.steps,
-                                (event.get("logs") or {}).get("loss"))
-        self._estimate_eta(record, event.get("eta_s"))
+                                event.logs.get("loss"))
+        self._estimate_eta(record, event.eta_s)
         self._report_nan(record, notes)
 
-    def _on_epoch_end(self, record: RunRecord, event: dict) -> None:
-        epoch = self._epoch(record, int(event["epoch"]))
+    def _on_epoch_end(self, record: RunRecord, event: ev.EpochEnd) -> None:
+        epoch = self._epoch(record, event.epoch)
         record.epoch, record.batch = epoch + 1, -1
         record.epochs_done = epoch + 1 - record.initial_epoch
         notes = len(record.curves.nan_notes)
-        logs = event.get("logs") or {}
-        record.curves.add_epoch(epoch, logs, event.get("lr"))
-        record.samples_per_s = event.get("samples_per_s")
-        self._estimate_eta(record, event.get("eta_s"))
+        logs = event.logs
+        record.curves.add_epoch(epoch, logs, event.lr)
+        record.samples_per_s = event.samples_per_s
+        self._estimate_eta(record, event.eta_s)
         rate = record.samples_per_s
         speed = f" — {rate:,.0f} samples/s" if isinstance(rate, float | int) and \
             math.isfinite(rate) else ""
-        lr = event.get("lr")
+        lr = event.lr
         self.log_message.emit(f"Epoch {epoch + 1}/{record.epochs or '?'} — {format_logs(logs)}"
                               + (f" — lr {lr:.3g}" if isinstance(lr, float | int) else "")
                               + speed)
@@ -397,26 +403,29 @@ class TrainingController(QtCore.QObject):
             self.log_message.emit(f"{record.label}: {text}")
             self.nan_detected.emit(text)
 
-    def _on_paused(self, record: RunRecord, event: dict) -> None:
+    def _on_paused(self, record: RunRecord, event: ev.Paused) -> None:
         self._set_status(record, "paused", "paused")
 
-    def _on_resumed(self, record: RunRecord, event: dict) -> None:
+    def _on_resumed(self, record: RunRecord, event: ev.Resumed) -> None:
         self._set_status(record, "running", "resumed")
 
-    def _on_error(self, record: RunRecord, event: dict) -> None:
-        self.log_message.emit(f"{record.label}: {event.get('message', 'error')}")
+    def _on_train_end(self, record: RunRecord, event: ev.TrainEnd) -> None:
+        pass  # the result follows, after the evaluation and the save
 
-    _on_failed = _on_error
-
-    def _on_result(self, record: RunRecord, event: dict) -> None:
+    def _on_result(self, record: RunRecord, event: ev.Result) -> None:
         self._halt_reader(record)
         record.result = event
-        record.message = event.get("message") or ""
-        saved = event.get("saved")
+        record.message = event.message
+        saved = event.saved
         record.saved_path = saved if saved and os.path.exists(saved) else None
-        status = event.get("status", "failed")
-        text = record.message or {"finished": "finished"}.get(status, status)
-        self._set_status(record, status, text)
-        if event.get("issues"):
-            self.data_issues_found.emit(list(event["issues"]))
+        self._set_status(record, event.status, record.message or event.status)
+        if event.issues:
+            self.data_issues_found.emit(list(event.issues))
         self.run_finished.emit(record)
+
+    _HANDLERS: dict[type[ev.TrainingEvent], Callable] = {
+        ev.TrainBegin: _on_train_begin, ev.ExecutorChosen: _on_executor,
+        ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
+        ev.EpochEnd: _on_epoch_end, ev.Paused: _on_paused, ev.Resumed: _on_resumed,
+        ev.TrainEnd: _on_train_end, ev.Result: _on_result,
+    }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ...graph.paths import data_dir
 from ...graph.projectfile import write_text_atomic
+from ...runtime.events import from_wire, to_wire
 from .controller import RunRecord
 from .plots import RunCurves, Series
 
@@ -47,6 +48,7 @@ def _from_series(pair) -> Series:
 
 def record_to_dict(record: RunRecord, folder: Path) -> dict:
     data = {name: getattr(record, name) for name in FIELDS}
+    data["result"] = None if record.result is None else to_wire(record.result)
     saved = record.saved_path
     data["saved"] = os.path.relpath(saved, folder) if saved and os.path.exists(saved) else None
     curves = record.curves
@@ -61,6 +63,8 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
     for name in FIELDS[2:]:
         if name in data:
             setattr(record, name, data[name])
+    if data.get("result") is not None:
+        record.result = from_wire(data["result"])
     if data.get("saved"):
         record.saved_path = str(folder / data["saved"])
     curves, stored = RunCurves(), data.get("curves") or {}

@@ -1,9 +1,9 @@
 """After training: metrics table, confusion matrix, sample predictions, save the model.
 
-No keras here. The worker reports the evaluation in its result event:
+No keras here. The worker reports the evaluation in its `Result` event:
 
-    "evaluation": {"split": "test|validation|training", "metrics": {"loss": .., ...},
-                   "predictions": "PATH.npz"}
+    evaluation={"split": "test|validation|training", "metrics": {"loss": .., ...},
+                "predictions": "PATH.npz"}
 
 where the NPZ holds `y_true` (class ids, one-hot rows or values), `y_pred` (class
 ids, the model's outputs or values) and optionally `x` (a few input samples, for
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...runtime.events import Result
 
 GRID_COLUMNS, GRID_SAMPLES, THUMB_PX = 6, 18, 72
 
@@ -168,12 +170,12 @@ class ResultsView(QtWidgets.QWidget):
     def show_run(self, record) -> None:
         """Show `record` (a `training_controller.RunRecord`)."""
         self.record = record
-        result = record.result or {}
-        evaluation = result.get("evaluation") or {
-            "split": result.get("evaluated_on") or None, "metrics": result.get("metrics")}
+        result = record.result or Result(record.status)
+        evaluation = result.evaluation or {
+            "split": result.evaluated_on or None, "metrics": result.metrics}
         split = evaluation.get("split")
         where = f" — evaluated on {split} data" if split else ""
-        notes = [text for text in (record.message, result.get("evaluation_error")) if text]
+        notes = [text for text in (record.message, result.evaluation_error) if text]
         message = "".join(f"\n{text}" for text in notes)
         self.title.setText(f"{record.label}: {record.status}{where}{message}")
         self._fill_metrics(record.final_metrics, evaluation.get("metrics") or {}, split)

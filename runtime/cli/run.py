@@ -45,11 +45,12 @@ from typing import Any
 
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
+from .. import events as ev
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 # Batch events are many and the live view does not need them afterwards.
-LOGGED_EVENTS = frozenset({"executor", "train_begin", "epoch_end", "train_end", "result"})
+LOGGED_EVENTS = (ev.ExecutorChosen, ev.TrainBegin, ev.EpochEnd, ev.TrainEnd, ev.Result)
 
 
 def _positive(text: str) -> int:
@@ -281,10 +282,7 @@ def _train(doc, args) -> int:
         finally:
             if progress is not None:
                 progress.close()
-        log({"event": "result", "status": result.status, "message": result.message,
-             "metrics": result.metrics, "evaluated_on": result.evaluated_on,
-             "epochs_run": result.epochs_run, "initial_epoch": result.initial_epoch,
-             "saved": result.saved})
+        log(ev.Result.of(result))
     if not result.ok:
         if distributed.is_main():
             _error(result.message)
@@ -294,10 +292,10 @@ def _train(doc, args) -> int:
     return EXIT_OK
 
 
-def _say_executor(event: dict) -> None:
+def _say_executor(event: ev.TrainingEvent) -> None:
     """Print which training step runs, and why not a faster one, before training."""
-    if event.get("event") == "executor":
-        print(event["message"], file=sys.stderr, flush=True)
+    if isinstance(ev.require(event), ev.ExecutorChosen):
+        print(event.message, file=sys.stderr, flush=True)
 
 
 def launch_options(args):
@@ -421,7 +419,10 @@ def metrics_table(result) -> str:
 
 
 class EventLog:
-    """Append the events worth keeping to a JSON-lines file (or do nothing without a path)."""
+    """Append the events worth keeping to a JSON-lines file (or do nothing without a path).
+
+    Each line is an event as `events.to_wire` writes it (`events.from_wire` reads it).
+    """
 
     def __init__(self, path: str | None):
         self.path = path
@@ -436,9 +437,9 @@ class EventLog:
         if self._file is not None:
             self._file.close()
 
-    def __call__(self, event: dict) -> None:
-        if self._file is not None and event.get("event") in LOGGED_EVENTS:
-            self._file.write(json.dumps(event) + "\n")
+    def __call__(self, event: ev.TrainingEvent) -> None:
+        if self._file is not None and isinstance(ev.require(event), LOGGED_EVENTS):
+            self._file.write(json.dumps(ev.to_wire(event)) + "\n")
             self._file.flush()
 
 
@@ -454,16 +455,15 @@ class ProgressBar:
         self._bar = None
         self._epochs = self._steps = None
 
-    def __call__(self, event: dict) -> None:
-        kind = event.get("event")
-        if kind == "train_begin":
-            self._epochs, self._steps = event.get("epochs"), event.get("steps")
-        elif kind == "epoch_begin":
-            self._open(event["epoch"])
-        elif kind == "batch_end" and self._bar is not None:
-            self._bar.update(event["batch"] + 1 - self._bar.n)
-            self._bar.set_postfix(_short(event["logs"]), refresh=False)
-        elif kind == "epoch_end":
+    def __call__(self, event: ev.TrainingEvent) -> None:
+        if isinstance(ev.require(event), ev.TrainBegin):
+            self._epochs, self._steps = event.epochs, event.steps
+        elif isinstance(event, ev.EpochBegin):
+            self._open(event.epoch)
+        elif isinstance(event, ev.BatchEnd) and self._bar is not None:
+            self._bar.update(event.batch + 1 - self._bar.n)
+            self._bar.set_postfix(_short(event.logs), refresh=False)
+        elif isinstance(event, ev.EpochEnd):
             elapsed = self._bar.format_dict["elapsed"] if self._bar is not None else None
             self.close()
             self.file.write(epoch_line(event, self._epochs, elapsed) + "\n")
@@ -486,17 +486,16 @@ def _short(logs: dict) -> dict[str, str]:
     return {k: f"{v:.4g}" for k, v in logs.items() if isinstance(v, float | int)}
 
 
-def epoch_line(event: dict, epochs: int | None, elapsed: float | None) -> str:
+def epoch_line(event: ev.EpochEnd, epochs: int | None, elapsed: float | None) -> str:
     """`Epoch 3/10 - 1.2s - 5,300 samples/s - loss: 0.3120 - val_loss: 0.4011 - lr: 0.001`."""
-    parts = [f"Epoch {event['epoch'] + 1}/{epochs or '?'}"]
+    parts = [f"Epoch {event.epoch + 1}/{epochs or '?'}"]
     if elapsed is not None:
         parts.append(f"{elapsed:.1f}s")
-    rate = event.get("samples_per_s")
+    rate = event.samples_per_s
     if isinstance(rate, float | int) and rate == rate:
         parts.append(f"{rate:,.0f} samples/s")
-    parts += [f"{k}: {v:.4f}" for k, v in (event.get("logs") or {}).items()
-              if isinstance(v, float | int)]
-    lr = event.get("lr")
+    parts += [f"{k}: {v:.4f}" for k, v in event.logs.items() if isinstance(v, float | int)]
+    lr = event.lr
     if isinstance(lr, float | int) and lr == lr:
         parts.append(f"lr: {lr:.3g}")
     return " - ".join(parts)

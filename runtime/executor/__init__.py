@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..events import ExecutorChosen
 from .blockers import capture_blockers, step_blockers
 
 
@@ -49,10 +50,9 @@ class Choice:
             text += "; not faster because " + "; ".join(self.reasons)
         return text + "."
 
-    def event(self) -> dict:
-        """The bridge event that reports this choice."""
-        return {"event": "executor", "path": self.path, "reasons": list(self.reasons),
-                "message": self.describe()}
+    def event(self) -> ExecutorChosen:
+        """The training event that reports this choice."""
+        return ExecutorChosen(self.path, list(self.reasons), self.describe())
 
 
 def install(model, device: str | None = None, resident: bool = False,
@@ -131,7 +131,7 @@ class Announce(_announce_base()):
     own), and a second one if a captured step falls back during the first epoch
     (a capture error)."""
 
-    def __init__(self, sink, event: dict, model):
+    def __init__(self, sink, event: ExecutorChosen, model):
         super().__init__()
         self.sink, self.event, self._told = sink, event, False
         self.set_model(model)

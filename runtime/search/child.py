@@ -7,12 +7,9 @@ that has imported keras and torch once (multiprocessing's forkserver with a
 preload), so a trial starts in a fraction of a second instead of re-importing
 keras; elsewhere they are spawned.
 
-Events sent back, plain dicts:
-
-    {"event": "train_begin", ...}                 (from the bridge)
-    {"event": "epoch_end", "epoch": 0, "logs": {"loss": ..., "val_accuracy": ...}, ...}
-    {"event": "result", "status": "finished|stopped|failed", "message": "...",
-     "history": {...}, "metrics": {...}, "epochs_run": 3, "nan": false, ...}
+Events sent back (the training events of `runtime.events`, as plain data
+through `to_wire`; the driver reads them with `from_wire`): the bridge's
+`TrainBegin` and `EpochEnd`, then the trial's `Result`.
 
 Commands go the other way ("stop", "pause", "resume"), as with the app's worker.
 """
@@ -28,9 +25,10 @@ from typing import Any
 
 from kerascanvas.graph.project import Project
 
-from ..worker import FAILED, Control, _listen, _lower_priority, _result, result_event
+from ..events import FAILED, EpochEnd, Result, TrainBegin
+from ..worker import Control, _listen, _lower_priority, sender
 
-SENT = frozenset({"train_begin", "epoch_end"})  # batch events stay in the child
+SENT = (TrainBegin, EpochEnd)  # batch events stay in the child
 # What every trial imports: the server imports it once and each trial forks from it.
 _PRELOAD = ["torch", "keras", "sklearn.datasets", "kerascanvas.runtime.search.child",
             "kerascanvas.runtime.train", "kerascanvas.runtime.bridge",
@@ -72,23 +70,24 @@ def trial_main(payload: dict, events, commands) -> None:
     _lower_priority()
     control = Control()
     threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
+    send = sender(events)
     try:
-        result = train_trial(payload, events.put, control)
+        result = train_trial(payload, send, control)
     except BaseException as exc:  # noqa: B036  the parent must hear of any failure
         text = str(exc).strip() or type(exc).__name__
-        result = _result(FAILED, f"{type(exc).__name__}: {text}")
-    events.put(result)
+        result = Result(FAILED, f"{type(exc).__name__}: {text}")
+    send(result)
     events.close()
     events.join_thread()
 
 
-def train_trial(payload: Mapping[str, Any], sink, control: Control) -> dict[str, Any]:
-    """Check the settings and the data, train, and return the result event.
+def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
+    """Check the settings and the data, train, and return the `Result`.
 
     Args:
         payload: {"document": project dict (the trial's values already in),
             "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None}.
-        sink: receives the train_begin and epoch_end events.
+        sink: receives the `TrainBegin` and `EpochEnd` events.
         control: hands stop/pause/resume to the bridge.
     """
     from ..bridge import FastBridge
@@ -99,12 +98,12 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> dict[str,
         doc, settings = prepare(Project.from_dict(payload["document"]).doc)
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:
-        return _result(FAILED, str(exc))
-    bridge = FastBridge(lambda event: sink(event) if event.get("event") in SENT else None)
+        return Result(FAILED, str(exc))
+    bridge = FastBridge(lambda event: sink(event) if isinstance(event, SENT) else None)
     control.attach(bridge)
     try:
         result = train(doc, data, bridge=bridge, threads=payload.get("threads"),
                        device=payload.get("device"))
     except TrainingRefused as exc:
-        return _result(FAILED, str(exc))
-    return result_event(result)
+        return Result(FAILED, str(exc))
+    return Result.of(result)

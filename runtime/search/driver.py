@@ -34,6 +34,7 @@ from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.graph.search import objective, with_values
 from kerascanvas.graph.validate import analyze
 
+from ..events import FAILED, FINISHED, STOPPED, EpochEnd, Result, from_wire
 from . import study as studies
 from .child import start_trial
 from .space import suggest
@@ -209,7 +210,7 @@ class SearchDriver:
         trial.set_user_attr(studies.MESSAGE, message)
         return TrialFailed(message)
 
-    def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any]) -> dict[str, Any]:
+    def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any]) -> Result:
         payload = {"number": trial.number, "document": to_dict(trial_doc),
                    "threads": slot["threads"], "env": slot["env"], "device": slot["device"]}
         process, events, commands = start_trial(payload)
@@ -229,30 +230,33 @@ class SearchDriver:
             if process.is_alive():
                 process.kill()
 
-    def _follow(self, trial, process, events, commands) -> dict[str, Any]:
+    def _follow(self, trial, process, events, commands) -> Result:
         """Read the trial's events until its result; report epochs, prune when told."""
         while True:
             try:
-                event = events.get(timeout=0.5)
+                event = from_wire(events.get(timeout=0.5))
             except queue.Empty:
                 if not process.is_alive():
                     return self._lost(process, events)
                 continue
-            kind = event.get("event")
-            if kind == "result":
+            if isinstance(event, Result):
                 return event
-            if kind == "epoch_end":
+            if isinstance(event, EpochEnd):
                 self._report(trial, event, commands)
 
-    def _lost(self, process, events) -> dict[str, Any]:
+    def _lost(self, process, events) -> Result:
+        """The result the ended process left on the queue, or a failure saying it ended."""
         try:
-            return events.get(timeout=1.0)
+            while not isinstance(event := from_wire(events.get(timeout=1.0)), Result):
+                pass
+            return event
         except queue.Empty:
-            return {"event": "result", "status": "failed", "message": (
-                f"The trial's process ended unexpectedly (exit code {process.exitcode}).")}
+            pass
+        return Result(FAILED, f"The trial's process ended unexpectedly (exit code "
+                              f"{process.exitcode}).")
 
-    def _report(self, trial, event: Mapping[str, Any], commands) -> None:
-        logs, epoch = event.get("logs") or {}, int(event["epoch"])
+    def _report(self, trial, event: EpochEnd, commands) -> None:
+        logs, epoch = event.logs, event.epoch
         if self.metric not in logs:
             commands.put("stop")
             trial.set_user_attr("missing_metric", sorted(logs))
@@ -267,20 +271,19 @@ class SearchDriver:
                                                  f"{self.metric}={value:.4g}.")
             commands.put("stop")
 
-    def _value(self, trial, result: Mapping[str, Any]) -> float:
+    def _value(self, trial, result: Result) -> float:
         attrs = trial.user_attrs
         if "missing_metric" in attrs:
             raise self._fail(trial, f"The search metric {self.metric!r} is not logged by this "
                                     f"training. Logged: {', '.join(attrs['missing_metric'])}")
         if "pruned_at" in attrs:
             raise optuna.TrialPruned(attrs[studies.MESSAGE])
-        status = result.get("status")
-        if status == "stopped":
-            raise self._fail(trial, f"Stopped by the user after epoch "
-                                    f"{result.get('epochs_run', 0)}.")
-        if status != "finished":
-            raise self._fail(trial, result.get("message") or f"Training ended {status}.")
-        curve = (result.get("history") or {}).get(self.metric) or []
+        status = result.status
+        if status == STOPPED:
+            raise self._fail(trial, f"Stopped by the user after epoch {result.epochs_run}.")
+        if status != FINISHED:
+            raise self._fail(trial, result.message or f"Training ended {status}.")
+        curve = result.history.get(self.metric) or []
         value = float(curve[-1]) if curve else math.nan
         if not math.isfinite(value):
             raise self._fail(trial, f"The search metric {self.metric} is {value} at the end.")

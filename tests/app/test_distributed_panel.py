@@ -56,9 +56,9 @@ def test_stop_from_the_window_ends_every_rank(qtbot, tmp_path):
         qtbot.waitUntil(lambda: record.status == "running", timeout=60_000)
         QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
         qtbot.waitUntil(lambda: record.status == "stopped", timeout=CHILD_TIMEOUT_MS)
-        assert record.result["processes"] == 2
-        assert record.result["message"].startswith("Stopped on request after epoch")
-        assert record.result["epochs_run"] < 50
+        assert record.result.processes == 2
+        assert record.result.message.startswith("Stopped on request after epoch")
+        assert record.result.epochs_run < 50
         assert os.path.exists(record.saved_path or "")
         qtbot.waitUntil(lambda: not rank_processes(), timeout=30_000)
         assert "processes=2" in panel.runs.topLevelItem(0).text(2)

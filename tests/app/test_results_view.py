@@ -14,6 +14,7 @@ from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.app.training.results import ResultsView
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import load, to_dict
+from kerascanvas.runtime.events import FINISHED, Result
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 CHILD_TIMEOUT_MS = 240_000
@@ -38,7 +39,7 @@ def check_filled(view: ResultsView, tmp_path) -> None:
 
     from kerascanvas.runtime.keras_env import import_keras
 
-    evaluation = view.record.result["evaluation"]
+    evaluation = view.record.result.evaluation
     with np.load(evaluation["predictions"]) as saved:
         y_true, y_pred, x = saved["y_true"], saved["y_pred"], saved["x"]
     np.testing.assert_array_equal(shown_matrix(view),
@@ -62,7 +63,7 @@ def test_a_digits_run_fills_the_confusion_matrix(qtbot, tmp_path):
     save = tmp_path / "run.keras"
     result = train_document({"document": to_dict(digits_doc()), "save": str(save)},
                             lambda event: None)
-    record = RunRecord(1, {}, status=result["status"], result=result, saved_path=str(save))
+    record = RunRecord(1, {}, status=result.status, result=result, saved_path=str(save))
     view = ResultsView()
     qtbot.addWidget(view)
     view.show_run(record)
@@ -77,8 +78,8 @@ def test_outputs_after_the_first_are_selectable(qtbot, tmp_path):
              y_true=rng.integers(0, 4, 20), y_pred=rng.integers(0, 4, 20),
              y_true_1=second_true, y_pred_1=second_pred, class_names=np.array(list("abcd")))
     record = RunRecord(1, {}, status="finished")
-    record.result = {"evaluation": {"split": "validation", "metrics": {},
-                                    "predictions": str(tmp_path / "p.npz")}}
+    record.result = Result(FINISHED, evaluation={"split": "validation", "metrics": {},
+                                                 "predictions": str(tmp_path / "p.npz")})
     view = ResultsView()
     qtbot.addWidget(view)
     view.show_run(record)
@@ -90,7 +91,8 @@ def test_outputs_after_the_first_are_selectable(qtbot, tmp_path):
 
 def test_an_evaluation_failure_is_shown(qtbot):
     record = RunRecord(1, {}, status="finished")
-    record.result = {"evaluation_error": "Could not evaluate the trained model: no data"}
+    record.result = Result(FINISHED, evaluation_error="Could not evaluate the trained model: "
+                                                      "no data")
     view = ResultsView()
     qtbot.addWidget(view)
     view.show_run(record)

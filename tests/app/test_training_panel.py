@@ -16,10 +16,15 @@ from kerascanvas.app.training.results import ResultsView, confusion_matrix
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.project import Project
+from kerascanvas.runtime import events as ev
 
 
 class FakeRun:
-    """The TrainingRun contract, fed by the test instead of a child process."""
+    """The TrainingRun contract, fed by the test instead of a child process.
+
+    The test writes events as the child sends them, plain data, and they are read
+    back through `from_wire` as a real run's are.
+    """
 
     made: list[FakeRun] = []
 
@@ -27,7 +32,7 @@ class FakeRun:
         self.document, self.overrides, self.save_path, self.extra = (
             document, overrides, save_path, extra)
         self.status, self.commands = "ready", []
-        self._pending: list[dict] = []
+        self._pending: list[ev.TrainingEvent] = []
         self._lock = threading.Lock()
         FakeRun.made.append(self)
 
@@ -36,7 +41,7 @@ class FakeRun:
 
     def push(self, *events):
         with self._lock:
-            self._pending.extend(events)
+            self._pending.extend(ev.from_wire(e) for e in events)
 
     def poll_events(self):
         if self.status == "killed":
@@ -44,8 +49,8 @@ class FakeRun:
         with self._lock:
             out, self._pending = self._pending, []
         for event in out:
-            if event["event"] == "result":
-                self.status = event["status"]
+            if isinstance(event, ev.Result):
+                self.status = event.status
         return out
 
     def stop(self):
@@ -219,6 +224,16 @@ def test_earlier_runs_are_overlaid_when_checked(panel, qtbot):
     assert "loss 0.6" in panel.runs.topLevelItem(0).text(3)
 
 
+def test_the_controller_refuses_plain_dicts_from_a_producer(panel, qtbot):
+    run, record = started(panel, qtbot)
+    raw = {"event": "epoch_end", "epoch": 0, "logs": {"loss": 0.5}}
+    with pytest.raises(TypeError, match=r"Expected a training event .*received dict"):
+        panel.controller.apply_events(record, [raw])
+    assert record.epochs_done == 0
+    panel.controller.apply_events(record, [ev.from_wire(raw)])
+    assert record.epochs_done == 1 and record.final_metrics == {"loss": 0.5}
+
+
 def test_refuses_a_model_without_outputs(panel):
     panel.doc.outputs = []
     assert not panel.start()
@@ -297,8 +312,8 @@ def test_results_view_shows_evaluation_and_saves_the_model(qtbot, tmp_path):
     (tmp_path / "m.keras").write_bytes(b"model bytes")
     record = RunRecord(1, {}, status="finished", saved_path=str(tmp_path / "m.keras"))
     record.curves.add_epoch(0, {"loss": 0.5, "val_loss": 0.7, "accuracy": 0.8})
-    record.result = {"evaluation": {"split": "test", "metrics": {"loss": 0.75},
-                                    "predictions": str(tmp_path / "p.npz")}}
+    record.result = ev.Result(ev.FINISHED, evaluation={
+        "split": "test", "metrics": {"loss": 0.75}, "predictions": str(tmp_path / "p.npz")})
     view = ResultsView()
     qtbot.addWidget(view)
     view.show_run(record)
@@ -310,7 +325,7 @@ def test_results_view_shows_evaluation_and_saves_the_model(qtbot, tmp_path):
     assert view.confusion.verticalHeaderItem(2).text() == "true c"
     assert view.samples_grid.count() == 18
     saved = view.save_model(str(tmp_path / "out"))
-    record.result = {"metrics": {"loss": 0.25}, "evaluated_on": "validation"}
+    record.result = ev.Result(ev.FINISHED, metrics={"loss": 0.25}, evaluated_on="validation")
     view.show_run(record)
     assert "evaluated on validation data" in view.title.text()
     assert view.metrics.horizontalHeaderItem(3).text() == "validation (final evaluation)"

@@ -231,8 +231,7 @@ def test_training_runs_both_phases_with_continued_epochs():
     data = load_checked_data(*prepare(doc))
     result = train(doc, data, sink=events.append)
     assert result.status == "ok", result.message
-    kind = "type" if "type" in events[0] else "event"
-    assert [e["epoch"] for e in events if e.get(kind) == "epoch_end"] == [0, 1]
+    assert [e.epoch for e in events if e.kind == "epoch_end"] == [0, 1]
     assert float(result.model.optimizer.learning_rate) == pytest.approx(1e-5)
 
 

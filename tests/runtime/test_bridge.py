@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from kerascanvas.runtime.bridge import BridgeBase, FastBridge, plain
+from kerascanvas.runtime.bridge import BridgeBase, FastBridge
 from kerascanvas.runtime.callbacks import overrides_batch_end
+from kerascanvas.runtime.events import from_wire, plain, to_wire
 from kerascanvas.runtime.keras_env import import_keras
 
 keras = import_keras()
@@ -80,32 +81,32 @@ def test_events_carry_keras_running_means_and_epoch_logs_as_json():
     events = []
     bridge = FastBridge(events.append, {"epochs": 2}, max_rate=0, batch_size=16, samples=64)
     model, history, reference = fit_with(bridge, validation_split=0.2)
-    kinds = [e["event"] for e in events]
+    kinds = [e.kind for e in events]
     assert kinds[0] == "train_begin" and kinds[-1] == "train_end"
     assert kinds.count("epoch_end") == 2 and kinds.count("batch_end") == 8
-    assert events[0]["steps"] == 4 and events[0]["epochs"] == 2
-    assert events[0]["settings"] == {"epochs": 2} and events[0]["initial_epoch"] == 0
-    batches = [e for e in events if e["event"] == "batch_end"]
+    assert events[0].steps == 4 and events[0].epochs == 2
+    assert events[0].settings == {"epochs": 2} and events[0].initial_epoch == 0
+    batches = [e for e in events if e.kind == "batch_end"]
     for event, logs in zip(batches, reference.logs, strict=True):
-        assert event["logs"] == pytest.approx(logs, rel=1e-6)
-    assert [e["batch"] for e in batches] == [0, 1, 2, 3] * 2
-    ends = [e for e in events if e["event"] == "epoch_end"]
+        assert event.logs == pytest.approx(logs, rel=1e-6)
+    assert [e.batch for e in batches] == [0, 1, 2, 3] * 2
+    ends = [e for e in events if e.kind == "epoch_end"]
     for i, end in enumerate(ends):
-        assert end["logs"] == pytest.approx({k: v[i] for k, v in history.history.items()})
-        assert end["lr"] == pytest.approx(float(model.optimizer.learning_rate))
-        assert end["samples_per_s"] > 0
-    assert ends[-1]["eta_s"] == 0
-    for event in events:
-        assert json.loads(json.dumps(event)) == event
+        assert end.logs == pytest.approx({k: v[i] for k, v in history.history.items()})
+        assert end.lr == pytest.approx(float(model.optimizer.learning_rate))
+        assert end.samples_per_s > 0
+    assert ends[-1].eta_s == 0
+    for event in events:  # plain numbers, ready for the wire
+        assert from_wire(json.loads(json.dumps(to_wire(event)))) == event
 
 
 def test_batch_events_carry_lr_rate_and_a_shrinking_eta():
     events = []
     fit_with(FastBridge(events.append, max_rate=0, batch_size=16, samples=80), epochs=2)
-    batches = [e for e in events if e["event"] == "batch_end"]
-    assert all(e["lr"] == pytest.approx(0.01) for e in batches)  # SGD's default rate
-    assert all(e["samples_per_s"] > 0 for e in batches)
-    etas = [e["eta_s"] for e in batches]
+    batches = [e for e in events if e.kind == "batch_end"]
+    assert all(e.lr == pytest.approx(0.01) for e in batches)  # SGD's default rate
+    assert all(e.samples_per_s > 0 for e in batches)
+    etas = [e.eta_s for e in batches]
     assert etas[-1] == 0 and etas[0] > 0
 
 
@@ -118,8 +119,8 @@ def test_plain_keeps_nan_as_float():
 def test_batch_events_are_throttled_but_each_epoch_ends_with_its_last_batch():
     events = []
     fit_with(FastBridge(events.append, max_rate=1e-6), epochs=3)
-    batches = [e for e in events if e["event"] == "batch_end"]
-    assert [(e["epoch"], e["batch"]) for e in batches] == [(0, 4), (1, 4), (2, 4)]
+    batches = [e for e in events if e.kind == "batch_end"]
+    assert [(e.epoch, e.batch) for e in batches] == [(0, 4), (1, 4), (2, 4)]
 
 
 def test_throttle_sends_about_max_rate_events_per_second():
@@ -130,7 +131,7 @@ def test_throttle_sends_about_max_rate_events_per_second():
     x = np.zeros((40, 5), "float32")
     tiny_model().fit(x, np.zeros(40, "int64"), batch_size=1, epochs=1, verbose=0,
                      callbacks=[bridge])
-    sent = [e["batch"] for e in events if e["event"] == "batch_end"]
+    sent = [e.batch for e in events if e.kind == "batch_end"]
     assert sent[-1] == 39
     assert 7 <= len(sent) <= 10
     assert np.all(np.diff(sent[:-1]) >= 4)
@@ -141,15 +142,15 @@ def test_continued_runs_number_epochs_on():
     bridge = FastBridge(events.append, max_rate=0)
     bridge.describe({}, 16, 80, initial_epoch=3)
     fit_with(bridge, epochs=5, initial_epoch=3)
-    assert events[0]["initial_epoch"] == 3
-    assert [e["epoch"] for e in events if e["event"] == "epoch_end"] == [3, 4]
-    assert events[-1]["epochs_run"] == 5
+    assert events[0].initial_epoch == 3
+    assert [e.epoch for e in events if e.kind == "epoch_end"] == [3, 4]
+    assert events[-1].epochs_run == 5
 
 
 def test_stop_request_ends_after_the_current_batch():
     def sink(event):
         events.append(event)
-        if event["event"] == "batch_end" and event["batch"] == 1:
+        if event.kind == "batch_end" and event.batch == 1:
             bridge.request_stop()
 
     events = []
@@ -157,7 +158,7 @@ def test_stop_request_ends_after_the_current_batch():
     model, history, _ = fit_with(bridge, epochs=5)
     # The event for batch 1 is read as batch 2 begins; batch 2 is the current one.
     assert int(model.optimizer.iterations) == 3
-    assert events[-1]["event"] == "train_end" and events[-1]["stopped"] is True
+    assert events[-1].kind == "train_end" and events[-1].stopped is True
     assert len(history.history["loss"]) == 1
 
 
@@ -177,7 +178,7 @@ def paused_run(pause_at: int, epochs: int):
     counter = BatchLogs(lambda n: bridge.pause() if n == pause_at else None)
     worker = threading.Thread(target=fit_with, args=(bridge, epochs, [counter]), daemon=True)
     worker.start()
-    while events.get(timeout=60)["event"] != "paused":
+    while events.get(timeout=60).kind != "paused":
         pass
     return bridge, counter, worker, events
 
@@ -191,7 +192,7 @@ def test_pause_holds_training_until_resume():
     worker.join(timeout=60)
     assert not worker.is_alive() and len(counter.logs) == 5
     rest = [events.get_nowait() for _ in range(events.qsize())]
-    assert rest[0]["event"] == "resumed" and rest[-1]["event"] == "train_end"
+    assert rest[0].kind == "resumed" and rest[-1].kind == "train_end"
 
 
 def test_stop_releases_a_pause():

@@ -220,10 +220,13 @@ def test_a_killed_rank_ends_the_run_with_exit_3_and_an_intact_checkpoint(tmp_pat
     assert not list(tmp_path.glob(".partial-*"))
     import json
 
-    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()
+    from kerascanvas.runtime.events import from_wire
+
+    events = [from_wire(json.loads(line))
+              for line in (tmp_path / "events.jsonl").read_text().splitlines()
               if line.endswith("}")]
-    assert [e["event"] for e in events].count("train_begin") == 1  # rank 0 alone logs
-    epochs = [e["epoch"] for e in events if e["event"] == "epoch_end"]
+    assert [e.kind for e in events].count("train_begin") == 1  # rank 0 alone logs
+    epochs = [e.epoch for e in events if e.kind == "epoch_end"]
     assert epochs == list(range(len(epochs))) and epochs
 
 

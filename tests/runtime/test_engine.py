@@ -43,7 +43,7 @@ def model_doc(**training):
 
 
 def epoch_ends(events):
-    return [e for e in events if e["event"] == "epoch_end"]
+    return [e for e in events if e.kind == "epoch_end"]
 
 
 class WeightsPerEpoch(keras.callbacks.Callback):
@@ -103,7 +103,7 @@ def test_every_schedule_sets_the_rate_keras_computes(name):
     # The bridge reads the rate after each epoch's last step.
     expected = [float(keras.ops.convert_to_numpy(reference(STEPS * (i + 1))))
                 for i in range(3)]
-    assert [e["lr"] for e in epoch_ends(events)] == pytest.approx(expected, rel=1e-5)
+    assert [e.lr for e in epoch_ends(events)] == pytest.approx(expected, rel=1e-5)
 
 
 # ---- callbacks --------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def test_reduce_lr_on_plateau_lowers_the_rate():
     rate = float(keras.ops.convert_to_numpy(result.model.optimizer.learning_rate))
     assert rate == pytest.approx(0.1 * 0.5 ** drops) and drops >= 1
     # Keras logs the rate each epoch ran with, as the bridge's events do.
-    assert [e["lr"] for e in epoch_ends(events)] == pytest.approx(
+    assert [e.lr for e in epoch_ends(events)] == pytest.approx(
         result.history["learning_rate"])
 
 
@@ -256,9 +256,9 @@ def test_resume_continues_epochs_weights_and_optimizer_state(tmp_path):
                                                           "learning_rate": 0.002}},
                          initial_model=str(saved), initial_epoch=2, callbacks=[seen])
     assert second.status == OK and second.epochs_run == 4 and second.initial_epoch == 2
-    assert [e["epoch"] for e in epoch_ends(events)] == [2, 3]
-    assert events[0]["initial_epoch"] == 2
-    assert [e["lr"] for e in epoch_ends(events)] == pytest.approx([0.002, 0.002])
+    assert [e.epoch for e in epoch_ends(events)] == [2, 3]
+    assert events[0].initial_epoch == 2
+    assert [e.lr for e in epoch_ends(events)] == pytest.approx([0.002, 0.002])
     assert_same_weights(seen.start, first.model.get_weights())
     assert int(second.model.optimizer.iterations) == 4 * STEPS
 

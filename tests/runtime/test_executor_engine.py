@@ -59,8 +59,8 @@ def test_callbacks_behave_as_under_keras_step(tmp_path):
     runs = both(tmp_path)
     (theirs, their_events, theirs_dir), (ours, our_events, ours_dir) = runs["keras"], \
         runs["auto"]
-    assert [e["path"] for e in our_events if e["event"] == "executor"] == ["lean"]
-    assert [e["path"] for e in their_events if e["event"] == "executor"] == ["keras"]
+    assert [e.path for e in our_events if e.kind == "executor"] == ["lean"]
+    assert [e.path for e in their_events if e.kind == "executor"] == ["keras"]
     assert ours.executor.startswith("Executor: lean step")
     # EarlyStopping stopped at the same epoch and restored the same best weights.
     assert ours.epochs_run == theirs.epochs_run == 4

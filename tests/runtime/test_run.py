@@ -15,6 +15,7 @@ import torch
 
 from kerascanvas.app.cli import main
 from kerascanvas.graph.projectfile import load, save
+from kerascanvas.runtime import events as ev
 from kerascanvas.runtime import train as train_module
 from kerascanvas.runtime.bridge import FastBridge
 from kerascanvas.runtime.data import load_data
@@ -44,8 +45,8 @@ def run(*args) -> int:
     return main(["run", *map(str, args), "--no-progress", "--threads", "1"])
 
 
-def read_log(path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+def read_log(path) -> list[ev.TrainingEvent]:
+    return [ev.from_wire(json.loads(line)) for line in Path(path).read_text().splitlines()]
 
 
 def test_run_trains_logs_and_saves(tmp_path, capsys):
@@ -54,20 +55,20 @@ def test_run_trains_logs_and_saves(tmp_path, capsys):
     assert run(path, "--data", "synthetic:64", "--epochs", "3", "--log", log,
                "--save", saved, "--seed", "1") == 0
     events = read_log(log)
-    assert [e["event"] for e in events] == ["train_begin", "executor", *["epoch_end"] * 3,
+    assert [e.kind for e in events] == ["train_begin", "executor", *["epoch_end"] * 3,
                                             "train_end", "result"]
-    assert events[1]["path"] == "lean" and events[1]["message"].startswith("Executor: ")
-    assert events[0]["settings"]["epochs"] == 3 and events[0]["settings"]["seed"] == 1
-    ends = [e for e in events if e["event"] == "epoch_end"]
-    assert [e["epoch"] for e in ends] == [0, 1, 2]
-    assert set(ends[0]["logs"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert events[1].path == "lean" and events[1].message.startswith("Executor: ")
+    assert events[0].settings["epochs"] == 3 and events[0].settings["seed"] == 1
+    ends = [e for e in events if e.kind == "epoch_end"]
+    assert [e.epoch for e in ends] == [0, 1, 2]
+    assert set(ends[0].logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     result = events[-1]
-    assert result["status"] == "ok" and result["evaluated_on"] == "validation"
+    assert result.status == "finished" and result.evaluated_on == "validation"
     # The evaluation after training scores the same held-out data as the last epoch.
-    assert result["metrics"]["accuracy"] == pytest.approx(ends[-1]["logs"]["val_accuracy"])
+    assert result.metrics["accuracy"] == pytest.approx(ends[-1].logs["val_accuracy"])
     printed = capsys.readouterr()
     assert "accuracy" in printed.out and "loss" in printed.out
-    assert events[1]["message"] in printed.err  # the run says which step trains
+    assert events[1].message in printed.err  # the run says which step trains
     model = keras.saving.load_model(saved, safe_mode=True)
     assert [layer.name for layer in model.layers] == ["features", "hidden", "out"]
 
@@ -220,9 +221,9 @@ def test_every_example_runs_one_epoch_on_synthetic_data(example, capsys):
 def test_digits_example_reaches_90_percent_validation_accuracy(tmp_path):
     log = tmp_path / "digits.jsonl"
     assert run(EXAMPLES / "digits_cnn.json", "--log", log) == 0
-    ends = [e for e in read_log(log) if e["event"] == "epoch_end"]
+    ends = [e for e in read_log(log) if e.kind == "epoch_end"]
     assert len(ends) <= 15
-    assert ends[-1]["logs"]["val_accuracy"] >= 0.90
+    assert ends[-1].logs["val_accuracy"] >= 0.90
     assert load(EXAMPLES / "digits_cnn.json").training["seed"] == 0
 
 
@@ -236,7 +237,7 @@ def test_command_line_entry_point_in_a_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Final metrics" in proc.stdout
     assert "Epoch 1/1" in proc.stderr  # the progress bar and the epoch line
-    assert [e["event"] for e in read_log(log)][-1] == "result"
+    assert [e.kind for e in read_log(log)][-1] == "result"
 
 
 # ---- flags, data sources, resume ------------------------------------------------------
@@ -281,9 +282,9 @@ def test_flags_reach_keras_and_callbacks_run(tmp_path):
                "balanced", "--callback", f"csv_logger:filename={table}", "--schedule",
                "exponential_decay:decay_epochs=1,decay_rate=0.5", "--save",
                tmp_path / "m.keras") == 0
-    settings = read_log(log)[0]["settings"]
+    settings = read_log(log)[0].settings
     assert settings["optimizer"]["momentum"] == 0.5 and settings["class_weight"] == "balanced"
-    lrs = [e["lr"] for e in read_log(log) if e["event"] == "epoch_end"]
+    lrs = [e.lr for e in read_log(log) if e.kind == "epoch_end"]
     assert lrs[1] == pytest.approx(lrs[0] * 0.5)  # one decay per epoch
     assert len(table.read_text().splitlines()) == 3  # header and two epochs
     model = keras.saving.load_model(tmp_path / "m.keras")
@@ -305,9 +306,9 @@ def test_resume_continues_epoch_numbers_with_a_new_learning_rate(tmp_path, capsy
     assert run(path, "--data", "synthetic:64", "--resume", first, "--initial-epoch", "2",
                "--epochs", "3", "--lr", "0.0005", "--log", log) == 0
     events = read_log(log)
-    ends = [e for e in events if e["event"] == "epoch_end"]
-    assert [e["epoch"] for e in ends] == [2] and ends[0]["lr"] == pytest.approx(0.0005)
-    assert events[-1]["epochs_run"] == 3 and events[-1]["initial_epoch"] == 2
+    ends = [e for e in events if e.kind == "epoch_end"]
+    assert [e.epoch for e in ends] == [2] and ends[0].lr == pytest.approx(0.0005)
+    assert events[-1].epochs_run == 3 and events[-1].initial_epoch == 2
     assert run(path, "--resume", first, "--initial-epoch", "2", "--epochs", "2") == 1
     assert "--initial-epoch 2" in capsys.readouterr().err
     assert run(path, "--resume", tmp_path / "none.keras", "--initial-epoch", "2") == 1
@@ -344,7 +345,6 @@ def test_csv_and_image_folder_data(tmp_path, capsys):
 def test_progress_shows_an_epoch_line_with_validation_metrics():
     from kerascanvas.runtime.cli.run import epoch_line
 
-    line = epoch_line({"epoch": 2, "logs": {"loss": 0.5, "val_loss": 0.25}, "lr": 0.001,
-                       "samples_per_s": 1234.0}, 10, 1.5)
+    line = epoch_line(ev.EpochEnd(2, {"loss": 0.5, "val_loss": 0.25}, 0.001, 1234.0), 10, 1.5)
     assert line == ("Epoch 3/10 - 1.5s - 1,234 samples/s - loss: 0.5000 - val_loss: 0.2500 - "
                     "lr: 0.001")

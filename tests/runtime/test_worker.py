@@ -9,17 +9,11 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import to_dict
+from kerascanvas.runtime.events import FAILED, FINISHED, KILLED, STOPPED
 from kerascanvas.runtime.fitplan import class_weights
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.precision import output_dtype_overrides, output_layer_names
-from kerascanvas.runtime.worker import (
-    FAILED,
-    FINISHED,
-    KILLED,
-    STOPPED,
-    TrainingRun,
-    train_document,
-)
+from kerascanvas.runtime.worker import TrainingRun, train_document
 
 keras = import_keras()
 
@@ -61,18 +55,18 @@ def test_run_pauses_resumes_stops_and_saves_the_model(tmp_path):
     run = TrainingRun(mlp(), {"epochs": 10000, "data": "synthetic:64"}, save_path=path)
     run.start()
     seen = []
-    wait_for(run, lambda e: e["event"] == "epoch_end", seen)
+    wait_for(run, lambda e: e.kind == "epoch_end", seen)
     run.pause()
-    wait_for(run, lambda e: e["event"] == "paused", seen)
+    wait_for(run, lambda e: e.kind == "paused", seen)
     run.resume()
-    wait_for(run, lambda e: e["event"] == "resumed", seen)
+    wait_for(run, lambda e: e.kind == "resumed", seen)
     run.stop()
     assert run.wait(120, on_event=seen.append) == STOPPED
-    assert run.result["message"].startswith("Stopped on request")
-    assert seen[0]["event"] == "train_begin" and seen[0]["steps"] == 4
-    ends = [e for e in seen if e["event"] == "epoch_end"]
-    assert run.result["epochs_run"] == len(ends) >= 1
-    assert run.result["history"]["loss"] == pytest.approx([e["logs"]["loss"] for e in ends])
+    assert run.result.message.startswith("Stopped on request")
+    assert seen[0].kind == "train_begin" and seen[0].steps == 4
+    ends = [e for e in seen if e.kind == "epoch_end"]
+    assert run.result.epochs_run == len(ends) >= 1
+    assert run.result.history["loss"] == pytest.approx([e.logs["loss"] for e in ends])
     model = keras.saving.load_model(path)
     assert [layer.name for layer in model.layers] == ["x", "hidden", "out"]
     run.process.join(60)  # the worker exits on its own (slowly on a loaded machine)
@@ -83,9 +77,9 @@ def test_kill_mid_epoch_leaves_the_parent_fine(tmp_path):
     run = TrainingRun(mlp(), {"epochs": 5, "data": "synthetic:50000", "batch_size": 4},
                       save_path=tmp_path / "never.keras")
     run.start()
-    wait_for(run, lambda e: e["event"] == "batch_end", [])
+    wait_for(run, lambda e: e.kind == "batch_end", [])
     run.kill()
-    assert run.status == KILLED and run.result["status"] == KILLED
+    assert run.status == KILLED and run.result.status == KILLED
     assert not run.process.is_alive()
     assert run.poll_events() == []
     run.stop()  # commands after the end are ignored, not errors
@@ -96,26 +90,26 @@ def test_diverging_loss_fails_with_a_message_and_keeps_finite_weights(tmp_path):
     doc = mlp(units=1, activation=None, optimizer={"name": "sgd", "learning_rate": 1e4},
               epochs=4)
     result, events = run_inline(doc, save=str(tmp_path / "nan.keras"))
-    assert result["status"] == FAILED and result["nan"] and not result["oom"]
-    assert "NaN or infinite" in result["message"] and "learning rate 10000" in result["message"]
+    assert result.status == FAILED and result.nan and not result.oom
+    assert "NaN or infinite" in result.message and "learning rate 10000" in result.message
     model = keras.saving.load_model(tmp_path / "nan.keras")
     assert all(np.isfinite(w).all() for w in model.get_weights())
-    assert events[-1]["event"] == "train_end"
+    assert events[-1].kind == "train_end"
 
 
 def test_out_of_memory_is_reported_clearly():
     result, _ = run_inline(mlp(), fault={"at_batch": 2, "error": "oom"})
-    assert result["status"] == FAILED and result["oom"]
-    assert result["message"].startswith("Out of memory on cpu while training with batch size 16")
-    assert "smaller batch size" in result["message"]
+    assert result.status == FAILED and result.oom
+    assert result.message.startswith("Out of memory on cpu while training with batch size 16")
+    assert "smaller batch size" in result.message
 
 
 def test_refused_settings_and_data_fail_before_training():
     result, events = run_inline(mlp(optimizer={"name": "adamx"}))
-    assert result["status"] == FAILED and "training.optimizer.name" in result["message"]
+    assert result.status == FAILED and "training.optimizer.name" in result.message
     assert events == []
     result, _ = run_inline(mlp(data="sklearn:iris"))
-    assert result["status"] == FAILED and "'x' expects samples of shape" in result["message"]
+    assert result.status == FAILED and "'x' expects samples of shape" in result.message
 
 
 def test_settings_reach_keras_schedule_class_weight_and_metrics(tmp_path):
@@ -124,10 +118,10 @@ def test_settings_reach_keras_schedule_class_weight_and_metrics(tmp_path):
               metrics=["accuracy", "f1_macro"], class_weight="balanced", validation_split=0.25,
               callbacks=[{"name": "csv_logger", "filename": str(tmp_path / "log.csv")}])
     result, events = run_inline(doc, save=str(tmp_path / "m.keras"))
-    assert result["status"] == FINISHED, result["message"]
-    assert set(result["history"]) == {"loss", "accuracy", "f1_macro", "val_loss",
+    assert result.status == FINISHED, result.message
+    assert set(result.history) == {"loss", "accuracy", "f1_macro", "val_loss",
                                       "val_accuracy", "val_f1_macro"}
-    lrs = [e["lr"] for e in events if e["event"] == "epoch_end"]
+    lrs = [e.lr for e in events if e.kind == "epoch_end"]
     assert lrs == pytest.approx([0.1, 0.05])  # 72 training samples: 5 steps per epoch
     assert (tmp_path / "log.csv").read_text().count("\n") == 3
     model = keras.saving.load_model(tmp_path / "m.keras")
@@ -147,14 +141,14 @@ def test_mixed_precision_keeps_the_output_layers_in_float32(tmp_path):
     doc = mlp(mixed_precision="mixed_bfloat16", epochs=1)
     assert output_dtype_overrides(doc) == {"out": "float32"}
     result, _ = run_inline(doc, save=str(tmp_path / "mp.keras"))
-    assert result["status"] == FINISHED, result["message"]
+    assert result.status == FINISHED, result.message
     model = keras.saving.load_model(tmp_path / "mp.keras")
     assert model.get_layer("hidden").compute_dtype == "bfloat16"
     assert model.get_layer("out").compute_dtype == "float32"
     x = np.zeros((2, 6), "float32")
     assert keras.ops.convert_to_numpy(model(x)).dtype == np.float32
     assert keras.config.dtype_policy().name == "float32"  # the scope was restored
-    assert not math.isnan(result["history"]["loss"][0])
+    assert not math.isnan(result.history["loss"][0])
 
 
 def test_output_layer_names_match_the_built_model_for_blocks():
@@ -172,15 +166,15 @@ def test_output_layer_names_match_the_built_model_for_blocks():
 def test_continuing_a_stopped_run_numbers_epochs_on(tmp_path):
     first = tmp_path / "first.keras"
     result, _ = run_inline(mlp(), save=str(first))
-    assert result["status"] == FINISHED and result["epochs_run"] == 2
+    assert result.status == FINISHED and result.epochs_run == 2
     result, events = run_inline(
         mlp(), overrides={"epochs": 3, "optimizer": {"name": "adam", "learning_rate": 0.0001}},
         initial_model=str(first), initial_epoch=2, save=str(tmp_path / "second.keras"))
-    assert result["status"] == FINISHED, result["message"]
-    assert (result["initial_epoch"], result["epochs_run"]) == (2, 3)
-    ends = [e for e in events if e["event"] == "epoch_end"]
-    assert [e["epoch"] for e in ends] == [2] and ends[0]["lr"] == pytest.approx(1e-4)
-    assert result["history"]["loss"] == pytest.approx([ends[0]["logs"]["loss"]])
+    assert result.status == FINISHED, result.message
+    assert (result.initial_epoch, result.epochs_run) == (2, 3)
+    ends = [e for e in events if e.kind == "epoch_end"]
+    assert [e.epoch for e in ends] == [2] and ends[0].lr == pytest.approx(1e-4)
+    assert result.history["loss"] == pytest.approx([ends[0].logs["loss"]])
     run = TrainingRun(mlp(), {"epochs": 3}, initial_model=first, initial_epoch=2)
     assert (run.payload["initial_model"], run.payload["initial_epoch"]) == (str(first), 2)
 
@@ -189,14 +183,14 @@ def test_a_model_that_does_not_fit_cannot_be_continued(tmp_path):
     path = tmp_path / "five.keras"
     run_inline(mlp(units=5, epochs=1), save=str(path))
     result, _ = run_inline(mlp(epochs=2), initial_model=str(path), initial_epoch=1)
-    assert result["status"] == FAILED and "layer 'out'" in result["message"]
+    assert result.status == FAILED and "layer 'out'" in result.message
 
 
 def test_result_carries_the_evaluation_and_failure_kind():
     result, events = run_inline(mlp(metrics=["accuracy"], validation_split=0.25))
-    assert result["evaluated_on"] == "validation"
-    assert result["metrics"]["accuracy"] == pytest.approx(
-        [e for e in events if e["event"] == "epoch_end"][-1]["logs"]["val_accuracy"])
-    assert result["nan"] is False and result["oom"] is False
-    batches = [e for e in events if e["event"] == "batch_end"]
-    assert batches and all({"lr", "samples_per_s", "eta_s"} <= set(e) for e in batches)
+    assert result.evaluated_on == "validation"
+    assert result.metrics["accuracy"] == pytest.approx(
+        [e for e in events if e.kind == "epoch_end"][-1].logs["val_accuracy"])
+    assert result.nan is False and result.oom is False
+    batches = [e for e in events if e.kind == "batch_end"]
+    assert batches and all(math.isfinite(e.lr) and e.eta_s is not None for e in batches)

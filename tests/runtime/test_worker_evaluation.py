@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from kerascanvas.graph.projectfile import load, to_dict
+from kerascanvas.runtime.events import FINISHED
 from kerascanvas.runtime.keras_env import import_keras
-from kerascanvas.runtime.worker import FINISHED, train_document
+from kerascanvas.runtime.worker import train_document
 
 keras = import_keras()
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
@@ -23,7 +24,7 @@ def run(doc, tmp_path, **payload):
     save = tmp_path / "model.keras"
     result = train_document({"document": to_dict(doc), "save": str(save), **payload},
                             lambda event: None)
-    assert result["status"] == FINISHED, result.get("message")
+    assert result.status == FINISHED, result.message
     return result, save
 
 
@@ -31,7 +32,7 @@ def test_digits_predictions_match_the_saved_model_on_validation_data(tmp_path):
     from sklearn.datasets import load_digits
 
     result, save = run(digits_doc(), tmp_path)
-    evaluation = result["evaluation"]
+    evaluation = result.evaluation
     assert evaluation["split"] == "validation"
     assert evaluation["predictions"] == str(tmp_path / "model.predictions.npz")
     with np.load(evaluation["predictions"]) as saved:
@@ -69,7 +70,7 @@ def test_test_data_is_used_when_given_and_regression_keeps_values(tmp_path):
     doc.training = {"data": "synthetic:64", "epochs": 1, "batch_size": 32, "seed": 0,
                     "loss": "mean_squared_error"}
     result, _ = run(doc, tmp_path, test_data="synthetic:40")
-    evaluation = result["evaluation"]
+    evaluation = result.evaluation
     assert evaluation["split"] == "test" and "loss" in evaluation["metrics"]
     with np.load(evaluation["predictions"]) as saved:
         assert saved["y_pred"].dtype == np.float32 and saved["y_pred"].shape == (40, 1)
@@ -91,7 +92,7 @@ def test_an_image_folder_gives_class_names_and_images(tmp_path):
     out = doc.node(doc.outputs[0])
     doc.set_param(out.id, "units", 3)
     result, _ = run(doc, tmp_path)
-    with np.load(result["evaluation"]["predictions"]) as saved:
+    with np.load(result.evaluation["predictions"]) as saved:
         assert list(saved["class_names"]) == ["cat", "dog", "owl"]
         assert saved["x"].shape == (9, 8, 8, 1) and len(saved["y_true"]) == 9
         assert set(saved["y_pred"]) <= {0, 1, 2}
@@ -102,7 +103,7 @@ def test_the_settings_test_data_is_evaluated_when_the_run_names_none(tmp_path):
     doc.training = {"data": "synthetic:64", "epochs": 1, "batch_size": 32, "seed": 0,
                     "test_data": "synthetic:24"}
     result, _ = run(doc, tmp_path)
-    evaluation = result["evaluation"]
+    evaluation = result.evaluation
     assert evaluation["split"] == "test"
     with np.load(evaluation["predictions"]) as saved:
         assert saved["y_true"].shape[0] == 24
@@ -113,8 +114,8 @@ def test_data_that_does_not_fit_is_refused_with_issues_naming_the_nodes(tmp_path
     doc.training.update({"data": "sklearn:digits", "epochs": 1})  # 8x8 images
     result = train_document({"document": to_dict(doc), "save": str(tmp_path / "m.keras")},
                             lambda event: None)
-    assert result["status"] != FINISHED
+    assert result.status != FINISHED
     image = next(n for n in doc.nodes.values() if n.kind == "Input")
-    shapes = [i for i in result["issues"] if i["node"] == image.id]
+    shapes = [i for i in result.issues if i["node"] == image.id]
     assert shapes and all(i["severity"] == "error" for i in shapes)
     assert "(8, 8, 1)" in shapes[0]["message"] or "8, 8" in shapes[0]["message"]

@@ -1,0 +1,235 @@
+"""The training protocol: every event of a run, and its result, as one typed kind each.
+
+The bridge (`runtime.bridge`), the engine (`runtime.train`), the worker, the
+command line and the search make these events; the app's training controller,
+the progress bar, the event log and the search driver read their fields. Where
+an event leaves its process (the worker's and the trials' multiprocessing
+queues, rank 0's link to the window, the `--log` JSON lines), it goes as plain
+data through one pair of functions, `to_wire` and `from_wire`:
+
+>>> event = EpochEnd(epoch=2, logs={"loss": 0.25}, lr=0.001)
+>>> wire = to_wire(event)
+>>> wire["event"], wire["logs"]
+('epoch_end', {'loss': 0.25})
+>>> from_wire(wire) == event
+True
+
+A consumer handed plain data instead of an event refuses it (`require`), so a
+producer that builds a dict of its own is found at once. No keras here: the app
+imports this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+# A run's status, as the worker and the app's run list report it.
+RUNNING, FINISHED, STOPPED, KILLED, FAILED = "running", "finished", "stopped", "killed", "failed"
+# The wire field that names the kind.
+KIND_FIELD = "event"
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly copy: numbers become float/int (NaN stays a float), tuples lists.
+
+    >>> plain({"loss": 1, "shape": (2, 3), 4: None})
+    {'loss': 1, 'shape': [2, 3], '4': None}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@dataclass(frozen=True)
+class TrainingEvent:
+    """One thing that happened in a run; `kind` is its name on the wire."""
+
+    kind: ClassVar[str] = ""
+
+
+@dataclass(frozen=True)
+class TrainBegin(TrainingEvent):
+    """Training starts: the resolved settings and the size of the run."""
+
+    kind: ClassVar[str] = "train_begin"
+    settings: dict[str, Any] = field(default_factory=dict)
+    epochs: int | None = None
+    steps: int | None = None
+    samples: int | None = None
+    batch_size: int | None = None
+    initial_epoch: int = 0
+
+
+@dataclass(frozen=True)
+class ExecutorChosen(TrainingEvent):
+    """Which training step runs ("cuda-graph", "lean", "keras"), and why not a faster one."""
+
+    kind: ClassVar[str] = "executor"
+    path: str = ""
+    reasons: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class EpochBegin(TrainingEvent):
+    """Keras' epoch number: a run continued from epoch 5 begins with epoch 5."""
+
+    kind: ClassVar[str] = "epoch_begin"
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class BatchEnd(TrainingEvent):
+    """Progress within an epoch; `logs` are Keras' running means since the epoch began."""
+
+    kind: ClassVar[str] = "batch_end"
+    epoch: int = 0
+    batch: int = 0
+    steps: int | None = None
+    logs: dict[str, float] = field(default_factory=dict)
+    lr: float | None = None
+    samples_per_s: float | None = None
+    eta_s: float | None = None
+
+
+@dataclass(frozen=True)
+class EpochEnd(TrainingEvent):
+    """An epoch's logs (validation metrics included), learning rate, speed, time left."""
+
+    kind: ClassVar[str] = "epoch_end"
+    epoch: int = 0
+    logs: dict[str, float] = field(default_factory=dict)
+    lr: float | None = None
+    samples_per_s: float | None = None
+    eta_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Paused(TrainingEvent):
+    kind: ClassVar[str] = "paused"
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class Resumed(TrainingEvent):
+    kind: ClassVar[str] = "resumed"
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class TrainEnd(TrainingEvent):
+    """Keras' training loop ended (the evaluation and the save come after it)."""
+
+    kind: ClassVar[str] = "train_end"
+    epochs_run: int = 0
+    stopped: bool = False
+    logs: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result(TrainingEvent):
+    """How a run ended: always its last event.
+
+    Attributes:
+        status: FINISHED, STOPPED (on request), FAILED or KILLED.
+        message: a sentence for the user; empty when all went well.
+        history: Keras' epoch logs, name -> one value per epoch.
+        metrics: the final evaluation, on `evaluated_on` data.
+        epochs_run, initial_epoch: as Keras counts epochs.
+        saved: the saved model's path, or None.
+        device: "cpu" or "cuda". nan, oom: why a failed run failed.
+        evaluation: {"split", "metrics", "predictions"} of the trained model, if made.
+        evaluation_error: why there is no evaluation, when it failed.
+        issues: data or settings problems, each {"node", "port", "severity",
+            "message", "code"}, for the window to pin to nodes.
+        traceback: the worker's traceback of an unexpected failure.
+        processes: data-parallel processes the run used.
+    """
+
+    kind: ClassVar[str] = "result"
+    status: str = FAILED
+    message: str = ""
+    history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    evaluated_on: str = ""
+    epochs_run: int = 0
+    initial_epoch: int = 0
+    saved: str | None = None
+    device: str = ""
+    nan: bool = False
+    oom: bool = False
+    evaluation: dict[str, Any] | None = None
+    evaluation_error: str = ""
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    traceback: str = ""
+    processes: int = 1
+
+    @classmethod
+    def of(cls, result, **fields: Any) -> Result:
+        """The result of a `runtime.train.TrainResult` (statuses in the protocol's words)."""
+        from .train import NAN, OK, OOM
+        from .train import STOPPED as TRAIN_STOPPED
+
+        status = {OK: FINISHED, TRAIN_STOPPED: STOPPED}.get(result.status, FAILED)
+        return cls(status, result.message, history=plain(result.history),
+                   metrics=plain(result.metrics), evaluated_on=result.evaluated_on,
+                   epochs_run=result.epochs_run, initial_epoch=result.initial_epoch,
+                   saved=result.saved, device=result.device, nan=result.status == NAN,
+                   oom=result.status == OOM, **fields)
+
+
+KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (
+    TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, EpochEnd, Paused, Resumed, TrainEnd,
+    Result)}
+
+
+# ---- across processes -------------------------------------------------------------
+def require(event: Any) -> TrainingEvent:
+    """`event` itself when it is a training event; else a TypeError saying what came."""
+    if isinstance(event, TrainingEvent) and type(event) in KINDS.values():
+        return event
+    shown = repr(event)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    raise TypeError(f"Expected a training event (runtime.events), received "
+                    f"{type(event).__name__} {shown}; plain data from another process "
+                    f"is read with runtime.events.from_wire")
+
+
+def to_wire(event: TrainingEvent) -> dict[str, Any]:
+    """The event as plain, JSON-friendly data: {"event": kind, field: value, ...}."""
+    require(event)
+    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    return {KIND_FIELD: event.kind, **plain(fields)}
+
+
+def from_wire(data: Any) -> TrainingEvent:
+    """The event that `to_wire` wrote.
+
+    Raises:
+        ValueError: not a mapping, an unknown kind, or a field the kind does not have,
+            each named with what was received.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"A training event is a mapping with an {KIND_FIELD!r} field. "
+                         f"Received: {type(data).__name__}")
+    kind = data.get(KIND_FIELD)
+    cls = KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"Unknown training event kind {kind!r}; expected one of "
+                         f"{', '.join(KINDS)}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names - {KIND_FIELD})
+    if unknown:
+        raise ValueError(f"The {kind!r} event has no field {unknown[0]!r}; its fields are "
+                         f"{', '.join(sorted(names))}")
+    return cls(**{k: v for k, v in data.items() if k != KIND_FIELD})
