@@ -192,6 +192,10 @@ EDITORS: dict[str, type[Editor]] = {
 
 def make_editor(spec: ParamSpec, parent=None) -> Editor:
     """The editor for `spec.type`; unknown types (e.g. json) get a line editor."""
+    if spec.type == "layer":  # a wrapper's inner layer: a nested form of editors
+        from .inner_editor import InnerLayerEditor
+
+        return InnerLayerEditor(spec, parent)
     return EDITORS.get(spec.type, LineEditor)(spec, parent)
 
 

@@ -1,0 +1,89 @@
+"""The editor of a wrapper's inner layer (a `layer` param): its kind, then its params.
+
+The kind combo offers the kinds the wrapper accepts (the ParamSpec's choices); below
+it, one editor per param of the chosen kind, from the same type table as the
+panel's own rows. Every edit emits the whole inner layer, `{"kind", "params"[, "name"]}`,
+so the panel coerces it through the wrapper's ParamSpec and the inner kind's rules
+refuse a bad value with their own message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph.errors import ParamError
+from ...graph.params import ParamSpec
+from ...graph.spec import get_spec
+from .editors import RESET, Editor, format_value, make_editor
+
+
+class InnerLayerEditor(Editor):
+    """Kind combo plus a nested form of the inner kind's parameter editors."""
+
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(spec, parent)
+        self._layout.setDirection(QtWidgets.QBoxLayout.TopToBottom)
+        self.kind_combo = QtWidgets.QComboBox()
+        self.kind_combo.setObjectName("inner_kind")
+        self.kind_combo.addItems(list(spec.choices))
+        self.kind_combo.activated.connect(self._on_kind_activated)
+        self._layout.addWidget(self.kind_combo)
+        self.box = QtWidgets.QFrame()
+        self.box.setObjectName("InnerLayer")
+        self.box.setFrameShape(QtWidgets.QFrame.StyledPanel)
+        self.form = QtWidgets.QFormLayout(self.box)
+        self.form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
+        self._layout.addWidget(self.box)
+        self.value: dict[str, Any] = {}
+        self.editors: dict[str, Editor] = {}
+        self._kind: str | None = None
+
+    def set_value(self, value, explicit):
+        self.value = dict(value or {})
+        kind = self.value.get("kind")
+        if kind != self._kind:
+            self._build_form(kind)
+        with QtCore.QSignalBlocker(self.kind_combo):
+            self.kind_combo.setCurrentIndex(self.kind_combo.findText(kind or ""))
+        params = self.value.get("params", {})
+        for name, editor in self.editors.items():
+            p = editor.spec
+            shown = params.get(name, p.start_value())
+            try:
+                shown = p.coerce(shown)
+            except ParamError:
+                pass
+            editor.set_value(shown, name in params or p.required or p.type == "bool"
+                             or bool(p.allowed))
+
+    def _build_form(self, kind: str | None) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors, self._kind = {}, kind
+        if kind is None:
+            return
+        for p in get_spec(kind).params:
+            editor = make_editor(p)
+            editor.setObjectName(f"inner_{p.name}")
+            editor.setToolTip(p.doc + ("" if p.required else
+                                       f"\nKeras default: {format_value(p.default) or 'None'}"))
+            editor.committed.connect(lambda raw, name=p.name: self._on_param_committed(name, raw))
+            label = QtWidgets.QLabel(p.name)
+            label.setToolTip(p.doc)
+            self.form.addRow(label, editor)
+            self.editors[p.name] = editor
+
+    def _on_kind_activated(self, index: int) -> None:
+        kind = self.kind_combo.itemText(index)
+        if kind != self.value.get("kind"):  # a new kind starts from its required params
+            self.committed.emit({"kind": kind, "params": get_spec(kind).initial_params()})
+
+    def _on_param_committed(self, name: str, raw) -> None:
+        params = dict(self.value.get("params", {}))
+        if raw is RESET:
+            params.pop(name, None)
+        else:
+            params[name] = raw
+        self.committed.emit({**self.value, "params": params})

@@ -1,0 +1,67 @@
+"""A wrapper's inner layer in the properties panel: the user picks the inner kind and
+edits its parameters with keys and clicks; shapes follow, bad values are refused with
+the inner kind's message, and undo restores the previous inner layer."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from .conftest import shape_shown, wire
+
+
+def _type_into(line_edit, text: str) -> None:
+    QTest.mouseClick(line_edit, QtCore.Qt.LeftButton)
+    QTest.keyClick(line_edit, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(line_edit, text)
+    QTest.keyClick(line_edit, QtCore.Qt.Key_Return)
+
+
+def _bidirectional(window):
+    ids = []
+    for kind in ("Input", "Bidirectional"):
+        window.palette.kind_activated.emit(kind)
+        ids.append(window.canvas.selected_ids()[0])
+    wire(window, *ids)
+    window.properties.show_node(ids[0])
+    _type_into(window.properties.editors["shape"][1].edit, "6, 3")
+    window.properties.show_node(ids[1])
+    return ids[1], window.properties.editors["layer"][1]
+
+
+def test_inner_layer_params_are_edited_with_keys_and_clicks(window):
+    node, inner = _bidirectional(window)
+    assert inner.kind_combo.currentText() == "LSTM"
+    assert shape_shown(window, node) == "(None, 64)"
+    _type_into(inner.editors["units"].edit, "8")
+    assert window.doc.nodes[node].params["layer"] == {"kind": "LSTM", "params": {"units": 8}}
+    assert shape_shown(window, node) == "(None, 16)"
+    box = window.properties.editors["layer"][1].editors["return_sequences"].box
+    box.setFocus()
+    QTest.keyClick(box, QtCore.Qt.Key_Space)
+    assert shape_shown(window, node) == "(None, 6, 16)"
+    assert window.doc.nodes[node].params["layer"]["params"]["return_sequences"] is True
+
+
+def test_inner_kind_is_chosen_from_the_table_and_undone(window):
+    node, inner = _bidirectional(window)
+    combo = inner.kind_combo
+    combo.setFocus()
+    QTest.keyClick(combo, QtCore.Qt.Key_Down)  # LSTM -> GRU, as listed
+    assert combo.currentText() == "GRU"
+    assert window.doc.nodes[node].params["layer"] == {"kind": "GRU", "params": {"units": 32}}
+    inner = window.properties.editors["layer"][1]
+    assert "reset_after" in inner.editors and "unit_forget_bias" not in inner.editors
+    window.stack.undo()
+    assert window.doc.nodes[node].params["layer"]["kind"] == "LSTM"
+    assert window.properties.editors["layer"][1].kind_combo.currentText() == "LSTM"
+
+
+def test_bad_inner_value_is_refused_with_the_inner_message(window):
+    node, inner = _bidirectional(window)
+    before = dict(window.doc.nodes[node].params)
+    _type_into(inner.editors["units"].edit, "0")
+    error = window.properties.error.text()
+    assert "layer (LSTM)" in error and "units=0" in error
+    assert window.doc.nodes[node].params == before
+    assert inner.editors["units"].edit.text() == "32"
