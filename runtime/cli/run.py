@@ -11,7 +11,9 @@ Options written `NAME[:k=v,...]` take Keras' keyword names; values are JSON
 
 A stopped run (Ctrl+C once: the current batch ends, the model is saved) goes on
 with `--resume MODEL.keras --initial-epoch N`: the weights and optimizer state
-are loaded, epochs are numbered from N, and the learning rate may change.
+are loaded, epochs are numbered from N, and the learning rate may change. It trains
+on the data `--save` recorded beside the model (`runtime.run_record`), and refuses
+other or changed data unless `--data-changed` says so.
 
 Exit codes:
     0  trained (or stopped) and evaluated
@@ -46,6 +48,7 @@ from typing import Any
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
 from .. import events as ev
+from .. import run_record
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
@@ -162,9 +165,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=_positive, metavar="N",
                         help="torch CPU threads (1 is often fastest for small models)")
     parser.add_argument("--resume", metavar="MODEL.keras",
-                        help="continue a saved model: weights and optimizer state; it trains "
-                             "on --data, else on the project's data (the saved model does "
-                             "not record its data)")
+                        help="continue a saved model: weights and optimizer state, on the "
+                             "data its run record (MODEL.keras.run.json, written by --save) "
+                             "names; other data is refused without --data-changed")
+    parser.add_argument("--data-changed", action="store_true",
+                        help="with --resume: continue on --data (or changed data) other "
+                             "than the recorded data of the run")
     parser.add_argument("--initial-epoch", type=_count, default=0, metavar="N",
                         help="the epoch the resumed model had reached")
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
@@ -247,14 +253,36 @@ def _checked(doc, args):
             raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
                                   f"--initial-epoch {args.initial_epoch}. Received: "
                                   f"{settings['epochs']}")
-        if args.resume:
-            origin = "from --data" if args.data else "the project's data"
-            _error(f"resuming {args.resume} on {settings.get('data')!r} ({origin})")
+        record = _resume_record(args, settings)
         data = load_checked_data(doc, settings)
-    except (TrainingRefused, DataError) as exc:
+        if args.resume or args.save:
+            settings["data_fingerprint"] = run_record.fingerprint(settings["data"], data)
+        if args.resume:
+            run_record.verify(record, settings["data"], settings["data_fingerprint"],
+                              args.data_changed)
+    except (TrainingRefused, DataError, run_record.RecordMismatch) as exc:
         _error(str(exc))
         return EXIT_INVALID
     return doc, settings, data
+
+
+def _resume_record(args, settings: dict) -> dict | None:
+    """With --resume: the saved run's record; sets the data to resume on and says which."""
+    if not args.resume:
+        return None
+    record = None if args.data_changed and args.data else run_record.read(args.resume)
+    spec, origin = run_record.resume_spec(record, args.data, settings["data"],
+                                          args.data_changed)
+    settings["data"] = spec
+    _error(f"resuming {args.resume} on {spec!r} ({origin})")
+    return record
+
+
+def _record_data(result, settings: dict) -> None:
+    """Write the saved model's run record: the data `--resume` is to continue on."""
+    if result.saved and "data_fingerprint" in settings:
+        run_record.write(result.saved, settings["data"], settings["data_fingerprint"],
+                         result.epochs_run)
 
 
 def _train(doc, args) -> int:
@@ -283,6 +311,8 @@ def _train(doc, args) -> int:
             if progress is not None:
                 progress.close()
         log(ev.Result.of(result))
+    if distributed.is_main():
+        _record_data(result, settings)
     if not result.ok:
         if distributed.is_main():
             _error(result.message)

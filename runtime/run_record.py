@@ -1,0 +1,130 @@
+"""The data a saved model was trained on, recorded beside it for `run --resume`.
+
+`kerascanvas run --save MODEL.keras` also writes `MODEL.keras.run.json` (atomically):
+
+    {"format": "kerascanvas-run", "version": 1, "data": "csv:data.csv?target=y",
+     "fingerprint": {"samples": 150, "arrays": {"x/features": [[150, 4], "float32"], ...},
+                     "sha256": "..."},
+     "epochs": 5}
+
+`--resume MODEL.keras` reads it. Without `--data` the run goes on with the recorded data
+(not the project's). A `--data` other than the recorded one, or recorded data whose
+content changed since (samples, array shapes and dtypes, a SHA-256 of the arrays; the
+file list of an image folder), is refused with exit 1, naming both, unless
+`--data-changed` says that is meant. Synthetic data is random unless seeded, so only
+its spec and shapes are compared. A model saved without a record (by another tool, or
+a checkpoint) resumes on `--data`, else the project's data, as the command prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from kerascanvas.graph.projectfile import write_text_atomic
+
+FORMAT, VERSION = "kerascanvas-run", 1
+SUFFIX = ".run.json"
+
+
+class RecordMismatch(Exception):
+    """Resuming would train on data other than the run's; the message says which."""
+
+
+def record_path(model_path: str | os.PathLike) -> Path:
+    return Path(f"{os.fspath(model_path)}{SUFFIX}")
+
+
+def _arrays(data) -> dict[str, Any]:
+    parts = {"x": data.x, "y": data.y, "x_val": data.x_val, "y_val": data.y_val}
+    return {f"{part}/{name}": array for part, named in parts.items() if named
+            for name, array in sorted(named.items())}
+
+
+def fingerprint(spec: str, data) -> dict[str, Any]:
+    """What identifies the data: sample count, array shapes and dtypes, a content hash."""
+    out: dict[str, Any] = {"samples": int(data.num_samples)}
+    digest = hashlib.sha256()
+    files = getattr(getattr(data, "train", None), "files", None)
+    if files is not None:  # an image folder, read lazily: its files, sizes and classes
+        out["classes"] = list(data.class_names)
+        for path in sorted(map(str, files)):
+            digest.update(f"{path}\0{os.path.getsize(path)}\n".encode())
+    else:
+        arrays = _arrays(data)
+        out["arrays"] = {k: [list(a.shape), str(a.dtype)] for k, a in arrays.items()}
+        for key, array in arrays.items():
+            digest.update(key.encode() + b"\0")
+            digest.update(memoryview(array.tobytes()))
+    if not spec.startswith("synthetic"):
+        out["sha256"] = digest.hexdigest()
+    return out
+
+
+def write(model_path: str, spec: str, current: dict[str, Any], epochs: int) -> Path:
+    """Record the data of the model saved at `model_path`; returns the record's path."""
+    path = record_path(model_path)
+    record = {"format": FORMAT, "version": VERSION, "data": spec, "fingerprint": current,
+              "epochs": int(epochs)}
+    write_text_atomic(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def read(model_path: str) -> dict[str, Any] | None:
+    """The record beside a saved model, None when there is none.
+
+    Raises:
+        RecordMismatch: the record exists but cannot be read as one.
+    """
+    path = record_path(model_path)
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("format") != FORMAT or not isinstance(record.get("data"), str):
+            raise ValueError("not a run record")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+        raise RecordMismatch(f"cannot read {path}, the record of the data {model_path} was "
+                             f"trained on ({exc}); pass --data-changed to resume anyway on "
+                             "--data or the project's data") from None
+    return record
+
+
+def resume_spec(record: dict[str, Any] | None, given: str | None, default: str,
+                allow_change: bool) -> tuple[str, str]:
+    """(the data spec to resume on, where it comes from, for the message).
+
+    Raises:
+        RecordMismatch: `given` differs from the recorded spec, without `allow_change`.
+    """
+    if record is None:
+        return (given, "from --data") if given else (default, "the project's data; "
+                                                     "the saved model has no run record")
+    if given is None or given == record["data"]:
+        return record["data"], "the data the run was trained on, from its record"
+    if allow_change:
+        return given, "from --data, other than the recorded data (--data-changed)"
+    raise RecordMismatch(f"the saved model was trained on --data {record['data']!r} (its "
+                         f"record says so), but this run would train on {given!r}. Pass "
+                         f"--data {record['data']!r} (or leave --data out) to continue on "
+                         "the same data, or add --data-changed to continue on other data")
+
+
+def verify(record: dict[str, Any] | None, spec: str, current: dict[str, Any],
+           allow_change: bool) -> None:
+    """Raise RecordMismatch when the recorded data's content changed since the run."""
+    if record is None or allow_change or spec != record["data"]:
+        return
+    before = record.get("fingerprint") or {}
+    changed = [key for key in ("samples", "arrays", "classes", "sha256")
+               if key in before and before[key] != current.get(key)]
+    if changed:
+        what = ", ".join({"sha256": "content", "arrays": "array shapes"}.get(k, k)
+                         for k in changed)
+        raise RecordMismatch(f"the data {spec!r} changed since the saved model was trained "
+                             f"on it ({what} differ: {before.get('samples')} samples then, "
+                             f"{current.get('samples')} now). Restore it, or add "
+                             "--data-changed to continue on the data as it is now")
