@@ -22,6 +22,7 @@ from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
 from ...graph.search_check import check_search
 from ...graph.search_edit import apply_values, mark, suggest_range, unmark
+from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
 from .runner import SearchRunner
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record
@@ -273,18 +274,17 @@ class SearchPanel(QtWidgets.QWidget):
 
     def _on_runner_events(self, events: list) -> None:
         for event in events:
-            kind, number = event["event"], event.get("number")
-            if kind == "trial_start":
-                self.records[number] = TrialRecord(number, dict(event["params"]))
-            elif kind == "trial_epoch":
-                self._record(number).curve.append((event["epoch"], event["value"]))
-            elif kind == "trial_end":
-                record = self._record(number)
+            if isinstance(require_study(event), TrialStart):
+                self.records[event.number] = TrialRecord(event.number, dict(event.params))
+            elif isinstance(event, TrialEpoch):
+                self._record(event.number).curve.append((event.epoch, event.value))
+            elif isinstance(event, TrialEnd):
+                record = self._record(event.number)
                 for name in ("state", "value", "message", "duration_s"):
-                    setattr(record, name, event[name])
-                record.params = dict(event["params"]) or record.params
-            elif kind == "importances":
-                self.plots.show_importances(event["importances"])
+                    setattr(record, name, getattr(event, name))
+                record.params = dict(event.params) or record.params
+            elif isinstance(event, Importances):
+                self.plots.show_importances(event.importances)
         self._redraw()
 
     def _record(self, number: int) -> TrialRecord:

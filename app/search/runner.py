@@ -13,11 +13,14 @@ import threading
 
 from PySide6 import QtCore
 
+from ...runtime import events as ev
+
 POLL_MS = 100
 
 
 class SearchRunner(QtCore.QObject):
-    """Runs one `SearchDriver` at a time; `events` delivers its dicts in the GUI thread."""
+    """Runs one `SearchDriver` at a time; `events` delivers its study events (`runtime.events`)
+    in the GUI thread, the last one a `StudyEnd`."""
 
     events = QtCore.Signal(list)
     finished = QtCore.Signal(str)  # "" when the study ended normally, else the error
@@ -48,18 +51,17 @@ class SearchRunner(QtCore.QObject):
     def _run(self) -> None:
         try:
             self.driver.run()
-            self._queue.put({"event": "study_end", "error": ""})
+            self._queue.put(ev.StudyEnd())
         except Exception as exc:  # noqa: BLE001  shown to the user, the window stays up
-            self._queue.put({"event": "study_end", "error": f"{type(exc).__name__}: {exc}"})
+            self._queue.put(ev.StudyEnd(f"{type(exc).__name__}: {exc}"))
 
-    def _on_driver_event(self, event: dict) -> None:
+    def _on_driver_event(self, event: ev.StudyEvent) -> None:
         """In the driver's threads: queue the event, and importances after each trial."""
-        self._queue.put(event)
-        if event.get("event") == "trial_end":
+        self._queue.put(ev.require_study(event))
+        if isinstance(event, ev.TrialEnd):
             from kerascanvas.runtime.search.study import importances
 
-            self._queue.put({"event": "importances",
-                             "importances": importances(self.driver.study)})
+            self._queue.put(ev.Importances(importances(self.driver.study)))
 
     def _on_timer_timeout(self) -> None:
         drained = []
@@ -71,9 +73,9 @@ class SearchRunner(QtCore.QObject):
         if drained:
             self.events.emit(drained)
         for event in drained:
-            if event["event"] == "study_end":
+            if isinstance(event, ev.StudyEnd):
                 self._timer.stop()
-                self.finished.emit(event["error"])
+                self.finished.emit(event.error)
 
     def pause(self) -> None:
         if self.running:

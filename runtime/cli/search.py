@@ -26,6 +26,7 @@ from pathlib import Path
 
 from kerascanvas.graph.training_schema import DEVICES
 
+from .. import events as ev
 from .common import EXIT_UNREADABLE, load_or_report
 from .run import _positive, named_options, stop_on_interrupt
 
@@ -136,9 +137,9 @@ def _search(doc, options, args) -> int:
 
 
 def _also(sink, ran: list):
-    def both(event):
-        if event.get("event") == "trial_end":
-            ran.append(event["state"])
+    def both(event: ev.StudyEvent) -> None:
+        if isinstance(ev.require_study(event), ev.TrialEnd):
+            ran.append(event.state)
         sink(event)
     return both
 
@@ -174,14 +175,12 @@ class TrialLog:
     def __init__(self, doc):
         self.doc = doc
 
-    def __call__(self, event: dict) -> None:
-        kind = event.get("event")
-        if kind == "trial_start":
-            params = ", ".join(f"{k}={_short(v)}" for k, v in event["params"].items())
-            _error(f"trial {event['number']} started: {params}")
-        elif kind == "trial_end":
-            value = event.get("value")
-            took = event.get("duration_s")
-            what = f"value {value:.4f}" if value is not None else event.get("message", "")
-            _error(f"trial {event['number']} {event['state']}"
+    def __call__(self, event: ev.StudyEvent) -> None:
+        if isinstance(ev.require_study(event), ev.TrialStart):
+            params = ", ".join(f"{k}={_short(v)}" for k, v in event.params.items())
+            _error(f"trial {event.number} started: {params}")
+        elif isinstance(event, ev.TrialEnd):
+            value, took = event.value, event.duration_s
+            what = f"value {value:.4f}" if value is not None else event.message
+            _error(f"trial {event.number} {event.state}"
                    f"{f' in {took:.1f}s' if took else ''}: {what}")

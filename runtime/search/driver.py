@@ -5,12 +5,13 @@ timeout, or `stop()`); the CLI calls it in its main thread, the window in a
 thread of its own. Optuna's threads (`n_jobs`) only wait: each trial trains in
 its own process (`child`), on a slot of this machine: a share of the CPU
 threads, or one GPU. The driver reports every epoch's metric to the trial (the
-pruner decides) and tells the listener, from those threads, with plain dicts:
+pruner decides) and tells the listener, from those threads, with the study
+events of `runtime.events`:
 
-    {"event": "trial_start", "number": 3, "params": {"conv1.filters": 16, ...}}
-    {"event": "trial_epoch", "number": 3, "epoch": 0, "value": 0.91, "logs": {...}}
-    {"event": "trial_end", "number": 3, "state": "complete|pruned|failed",
-     "value": 0.95, "message": "", "duration_s": 4.2, "params": {...}}
+    TrialStart(number=3, params={"conv1.filters": 16, ...})
+    TrialEpoch(number=3, epoch=0, value=0.91, logs={...})
+    TrialEnd(number=3, state="complete|pruned|failed", value=0.95, message="",
+             duration_s=4.2, params={...})
 
 A trial whose graph is invalid for its values, whose training fails (a NaN
 loss, an error, no memory), or that is stopped, ends "failed" with the message.
@@ -34,7 +35,18 @@ from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.graph.search import objective, with_values
 from kerascanvas.graph.validate import analyze
 
-from ..events import FAILED, FINISHED, STOPPED, EpochEnd, Result, from_wire
+from ..events import (
+    FAILED,
+    FINISHED,
+    STOPPED,
+    EpochEnd,
+    Result,
+    StudyEvent,
+    TrialEnd,
+    TrialEpoch,
+    TrialStart,
+    from_wire,
+)
 from . import study as studies
 from .child import start_trial
 from .space import suggest
@@ -110,7 +122,7 @@ class SearchDriver:
     """Runs (or joins) the study of `doc`'s search section; see the module doc."""
 
     def __init__(self, doc: Document, options: SearchOptions,
-                 on_event: Callable[[dict], None] | None = None):
+                 on_event: Callable[[StudyEvent], None] | None = None):
         from ..train import with_overrides
 
         self.doc, self.options = with_overrides(doc, options.overrides), options
@@ -180,8 +192,8 @@ class SearchDriver:
 
     def _on_trial_end(self, study, trial) -> None:
         summary = studies.trial_summary(trial)
-        self.on_event({"event": "trial_end", **{k: summary[k] for k in (
-            "number", "state", "value", "message", "duration_s", "params")}})
+        self.on_event(TrialEnd(**{k: summary[k] for k in (
+            "number", "state", "value", "message", "duration_s", "params")}))
         if self._stopped:
             study.stop()
 
@@ -191,8 +203,7 @@ class SearchDriver:
         if self._stopped:
             raise self._fail(trial, "Stopped by the user before it began.")
         values = suggest(trial, self.doc)
-        self.on_event({"event": "trial_start", "number": trial.number,
-                       "params": dict(trial.params)})
+        self.on_event(TrialStart(trial.number, dict(trial.params)))
         trial_doc = with_values(self.doc, values)
         errors = analyze(trial_doc).errors
         if errors:
@@ -263,8 +274,7 @@ class SearchDriver:
             return
         value = float(logs[self.metric])
         trial.report(value, step=epoch)
-        self.on_event({"event": "trial_epoch", "number": trial.number, "epoch": epoch,
-                       "value": value, "logs": dict(logs)})
+        self.on_event(TrialEpoch(trial.number, epoch, value, dict(logs)))
         if "pruned_at" not in trial.user_attrs and trial.should_prune():
             trial.set_user_attr("pruned_at", epoch)
             trial.set_user_attr(studies.MESSAGE, f"Pruned after epoch {epoch + 1}: "

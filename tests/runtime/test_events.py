@@ -86,3 +86,13 @@ def test_a_raw_dict_is_not_an_event():
             ev.require(value)
     with pytest.raises(TypeError, match="received dict"):
         ev.to_wire(raw)
+
+
+def test_study_events_are_typed_too_and_a_raw_dict_is_refused():
+    end = ev.TrialEnd(3, "pruned", None, "Pruned after epoch 2", 4.5, {"hidden.units": 16})
+    assert ev.require_study(end) is end and set(ev.STUDY_KINDS) == {
+        "trial_start", "trial_epoch", "trial_end", "importances", "study_end"}
+    with pytest.raises(TypeError, match="Expected a study event .*received dict"):
+        ev.require_study({"event": "trial_end", "number": 3})
+    with pytest.raises(TypeError, match="Expected a study event"):
+        ev.require_study(ev.Paused(0))  # a training event is not a study event

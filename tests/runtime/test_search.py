@@ -19,6 +19,7 @@ import pytest
 from kerascanvas.app.cli import main
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import load, save
+from kerascanvas.runtime.events import TrialEnd, TrialEpoch
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver, SearchOptions, plan_slots
 
@@ -86,8 +87,8 @@ def test_a_diverging_trial_fails_with_its_message_and_the_study_goes_on(tmp_path
     message = first.user_attrs[studies.MESSAGE]
     assert "NaN" in message or "Pruned" in message
     assert second.state.name == "COMPLETE" and np.isfinite(second.value)
-    ends = [e for e in events if e["event"] == "trial_end"]
-    assert [e["number"] for e in ends] == [0, 1] and ends[0]["message"] == message
+    ends = [e for e in events if isinstance(e, TrialEnd)]
+    assert [e.number for e in ends] == [0, 1] and ends[0].message == message
 
 
 def test_values_that_make_the_graph_invalid_fail_the_trial_before_training(tmp_path):
@@ -112,7 +113,7 @@ def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
     epochs: list[float] = []
 
     def on_event(event):
-        if event["event"] != "trial_epoch":
+        if not isinstance(event, TrialEpoch):
             return
         epochs.append(time.monotonic())
         if len(epochs) == 1:
