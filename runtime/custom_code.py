@@ -127,3 +127,12 @@ def resolve(doc, solver=None, rounds: int = 64) -> custom.CustomContext:
         ctx.results.update(answers)
     ctx.pending.clear()
     return ctx
+
+
+def carry_context(source, copy) -> None:
+    """Let `copy` (a changed copy of the document `source`) share its custom code's trust
+    and shapes, computing here those its changes ask for (trusted code only)."""
+    ctx = custom.context(source)
+    custom.set_context(copy, ctx)
+    if ctx.trusted and custom.custom_nodes(copy):
+        resolve(copy)

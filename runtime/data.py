@@ -33,6 +33,7 @@ from kerascanvas.graph.training import resolve_training
 from kerascanvas.graph.validate import Issue, analyze
 
 from . import datafiles
+from .custom_code import carry_context
 
 __all__ = ["DataError", "Dataset", "check_data", "load_data", "SKLEARN_SETS"]
 
@@ -136,6 +137,7 @@ def concrete_doc(doc: Document) -> Document:
         if node.kind == INPUT:
             shape = node.spec.resolve(node.params)["shape"]
             node.params["shape"] = [SYNTHETIC_LENGTH if d is None else d for d in shape]
+    carry_context(doc, copied)  # trusted custom layers answer for the new shapes
     return copied
 
 

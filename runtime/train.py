@@ -28,11 +28,11 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
-from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
 from . import finetune
 from .build import build_model, describe_issues
+from .custom_code import carry_context
 from .data import DataError, check_data, output_shapes
 from .fitplan import FitPlan, packed, plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
@@ -91,7 +91,7 @@ def with_overrides(doc: Document, overrides: Mapping[str, Any] | None) -> Docume
         return doc
     copied = from_dict(copy.deepcopy(to_dict(doc)))
     copied.training = {**(copied.training or {}), **copy.deepcopy(dict(overrides))}
-    custom.set_context(copied, custom.context(doc))  # same code, same trust and shapes
+    carry_context(doc, copied)  # same code: same trust and shapes
     return copied
 
 

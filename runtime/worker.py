@@ -153,7 +153,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
 
     try:
         project = Project.from_dict(payload["document"])
-        _trust_custom_code(project.doc, payload.get("trusted_code") or ())
+        _trust_custom_code(project.doc, set(payload.get("trusted_code") or ()))
         doc, settings = prepare(project.doc, payload.get("overrides"))
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
@@ -178,12 +178,22 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
 
 
 def _trust_custom_code(doc: Document, digests) -> None:
-    """The parent's trust in custom code (digests it listed), and Keras' shapes for it."""
-    if not digests or not custom.custom_nodes(doc):
+    """The parent's trust in custom code (digests it listed), and Keras' shapes for it.
+
+    Raises:
+        TrainingRefused: a CustomLayer whose code the parent did not trust.
+    """
+    nodes = custom.custom_nodes(doc)
+    if not nodes:
         return
     from .custom_code import resolve
+    from .train import TrainingRefused
 
     custom.set_context(doc, custom.CustomContext(trusted=frozenset(digests)))
+    untrusted = [n.name for n in nodes if custom.code_digest(n.params) not in digests]
+    if untrusted:
+        raise TrainingRefused(f"custom code not trusted: {', '.join(untrusted)}; nothing "
+                              f"ran. {custom.TRUST_HINT[0].upper()}{custom.TRUST_HINT[1:]}")
     resolve(doc)
 
 

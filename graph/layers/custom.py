@@ -24,6 +24,7 @@ the class sources the user approved, so changing the code asks again.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import weakref
@@ -35,7 +36,8 @@ from ..document import identifier_problem
 from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt
-from ..spec import LayerSpec, register
+from ..spec import LayerSpec, get_spec, register
+from .shared import OWNER_PARAM
 
 KIND = "CustomLayer"
 DEFAULT_PACKAGE = "Custom"  # Keras' own default package for registered classes
@@ -142,7 +144,14 @@ class CustomContext:
     pending: dict[str, dict] = field(default_factory=dict)
 
     def lookup(self, params: Mapping[str, Any], inputs: list) -> dict | None:
-        """The computed result for these inputs, or None after noting the request."""
+        """The computed result for these inputs, or None after noting the request.
+
+        Only trusted code is ever requested: anything else is refused here, so a
+        runtime that computes `pending` never runs code the user did not trust.
+        """
+        if code_digest(params) not in self.trusted:
+            raise CustomShapeError(f"custom code not trusted: class {params['class_name']}; "
+                                   f"{TRUST_HINT}", "custom_untrusted")
         key = shape_key(params, inputs)
         if key in self.results:
             return self.results[key]
@@ -183,8 +192,6 @@ def code_problem(doc, params: Mapping[str, Any]) -> tuple[str, str] | None:
 
 def bound_spec(doc, spec: LayerSpec) -> LayerSpec:
     """The CustomLayer spec with shape and count rules answered by the doc's context."""
-    import dataclasses
-
     ctx = context(doc)
 
     def result(params, inputs) -> dict:
@@ -207,6 +214,21 @@ def bound_spec(doc, spec: LayerSpec) -> LayerSpec:
         return trainable, frozen
 
     return dataclasses.replace(spec, shape=shape, count=count)
+
+
+def bound_call_site(doc, node, spec: LayerSpec) -> LayerSpec:
+    """A SharedCall's spec (`spec`, bound by graph.layers.shared) whose owner is a
+    CustomLayer: the owner's code answers for the call site's inputs too."""
+    owner = doc.nodes.get(node.params.get(OWNER_PARAM))
+    if owner is None or owner.kind != KIND:
+        return spec
+    try:
+        owner_params = get_spec(KIND).resolve(owner.params)
+    except Exception:  # noqa: BLE001 - the owner's own issues say what is wrong
+        return spec
+    rules = bound_spec(doc, spec)
+    return dataclasses.replace(spec, shape=lambda params, inputs: rules.shape(owner_params,
+                                                                                 inputs))
 
 
 def split_source(source: str) -> tuple[list[str], str]:

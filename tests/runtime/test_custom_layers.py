@@ -212,3 +212,52 @@ def test_cli_validate_and_codegen_compute_shapes_in_a_worker(vae_file, tmp_path,
     code = tmp_path / "vae.py"
     assert main(["codegen", str(out), "-o", str(code), "--trust-custom-code"]) == 0
     compile(code.read_text(), str(code), "exec")
+
+
+def test_shared_custom_layer_round_trips_in_each_code_style(tmp_path):
+    user = user_module()
+    a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
+    embed = user.CustomDense(4, name="embed")
+    original = keras.Model([a, b], keras.layers.Subtract(name="diff")([embed(a), embed(b)]))
+    path = tmp_path / "siamese.keras"
+    original.save(path)
+    doc = import_model_report(*load_with_code(path, CODE, trusted=True)).doc
+    assert [n.kind for n in doc.nodes.values()].count("SharedCall") == 1
+    assert analyze(doc).valid
+    x = [np.ones((2, 6), "float32"), np.zeros((2, 6), "float32")]
+    for style in ("functional", "subclass"):
+        namespace: dict = {}
+        exec(compile(generate(doc, style=style), "generated.py", "exec"), namespace)
+        rebuilt = namespace["build_model"]()
+        rebuilt(x)  # a subclassed model builds on its first call
+        assert rebuilt.count_params() == original.count_params()
+        rebuilt.set_weights(original.get_weights())
+        np.testing.assert_allclose(rebuilt.predict(x, verbose=0),
+                                   original.predict(x, verbose=0), atol=1e-6)
+    fresh = Project.from_dict(Project(doc).to_dict()).doc
+    assert [i.code for i in analyze(fresh).issues] == ["custom_untrusted"] * 2
+    assert custom.context(fresh).pending == {}  # nothing untrusted is ever requested
+
+
+def test_run_trains_a_custom_layer_only_when_trusted(tmp_path, capsys):
+    from tests.graph.test_custom_layer import make_doc
+
+    path = tmp_path / "p.json"
+    save(make_doc(read_classes(CODE)["CustomDense"], "CustomDense", {"units": 3}), path)
+    argv = ["run", str(path), "--data", "synthetic:32", "--epochs", "1", "--batch-size", "16"]
+    assert main(argv) == 4
+    assert main([*argv, "--trust-custom-code"]) == 0
+
+
+def test_training_worker_runs_only_the_code_the_window_trusts():
+    from kerascanvas.graph.projectfile import to_dict
+    from kerascanvas.runtime.worker import train_document
+    from tests.graph.test_custom_layer import make_doc
+
+    doc = make_doc(read_classes(CODE)["CustomDense"], "CustomDense", {"units": 3})
+    payload = {"document": to_dict(doc), "overrides": {"data": "synthetic:32", "epochs": 1}}
+    refused = train_document(payload, lambda event: None)
+    assert refused["status"] == "failed" and "custom code not trusted" in refused["message"]
+    digest = custom.code_digest(doc.find("twice").params)
+    done = train_document({**payload, "trusted_code": [digest]}, lambda event: None)
+    assert done["status"] == "finished", done["message"]
