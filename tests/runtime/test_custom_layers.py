@@ -257,7 +257,7 @@ def test_training_worker_runs_only_the_code_the_window_trusts():
     doc = make_doc(read_classes(CODE)["CustomDense"], "CustomDense", {"units": 3})
     payload = {"document": to_dict(doc), "overrides": {"data": "synthetic:32", "epochs": 1}}
     refused = train_document(payload, lambda event: None)
-    assert refused["status"] == "failed" and "custom code not trusted" in refused["message"]
+    assert refused.status == "failed" and "custom code not trusted" in refused.message
     digest = custom.code_digest(doc.find("twice").params)
     done = train_document({**payload, "trusted_code": [digest]}, lambda event: None)
-    assert done["status"] == "finished", done["message"]
+    assert done.status == "finished", done.message
