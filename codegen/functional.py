@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import application, precision, shared, userblocks
+from kerascanvas.graph.nested import is_model_block
+
+from . import application, nested, precision, shared, userblocks
 from .blocks import helper_call, helper_sources
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .literals import Code, call
@@ -17,6 +19,11 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
         return application.functional_lines(step, base, indent)
     if step.spec.kind == userblocks.KIND:
         helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
+        if is_model_block(plan.blocks, step.params["block"]):
+            kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+            return "\n".join(nested.instance_lines(helpers[step.params["block"]], kwargs,
+                                                   step.name, step.inputs, step.outputs,
+                                                   indent, plan.namer))
         return userblocks.instance_call(step, helpers, indent, prefix)
     if step.spec.is_block:
         return helper_call(step.spec.kind, step.inputs[0], step.kwargs, step.name, indent, prefix)
@@ -64,6 +71,13 @@ def precision_blocks(plan: Plan) -> list[str]:
 
 
 def user_helper_sources(plan: Plan) -> list[str]:
-    """One helper function per user block in use (inner blocks first)."""
+    """One helper function per user block in use (inner blocks first); a nested-model
+    block's helper takes an instance's input shapes where its definition records none."""
     helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
-    return [userblocks.helper_source(plan.blocks, name, helpers) for name in helpers]
+    shapes = {}
+    for step in reversed(plan.steps):
+        if step.spec.kind == userblocks.KIND:
+            shapes[step.params["block"]] = step.input_shapes
+    return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name))
+            if is_model_block(plan.blocks, name)
+            else userblocks.helper_source(plan.blocks, name, helpers) for name in helpers]

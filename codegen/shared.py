@@ -18,9 +18,10 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.shared import KIND, OWNER_PARAM
-from kerascanvas.graph.spec import LayerSpec, get_spec
+from kerascanvas.graph.spec import USER_BLOCK, LayerSpec, get_spec
 
-from .emit import call_suffix, constructor, targets
+from . import nested
+from .emit import call_suffix, constructor, pack, targets
 from .naming import Namer
 
 
@@ -34,6 +35,7 @@ class SharedLayer:
         kwargs: its non-default params (what the constructor passes).
         params: its resolved params.
         var: the variable (or attribute stem) holding the layer object.
+        helper: for a nested-model block, the function that makes the model.
     """
 
     name: str
@@ -41,6 +43,7 @@ class SharedLayer:
     kwargs: dict[str, Any]
     params: dict[str, Any]
     var: str
+    helper: str | None = None
 
 
 def shared_layers(doc: Document, steps, results, namer: Namer,
@@ -53,6 +56,9 @@ def shared_layers(doc: Document, steps, results, namer: Namer,
     out = {}
     for owner_id in owners:
         node = doc.nodes[owner_id]
+        if node.kind == USER_BLOCK:  # a nested model, made once by its helper
+            out[owner_id] = _shared_model(doc, steps, node, namer)
+            continue
         spec = get_spec(node.kind)
         kwargs = spec.non_default(node.params)
         if node.name in float32:
@@ -61,6 +67,17 @@ def shared_layers(doc: Document, steps, results, namer: Namer,
                                     dict(results[owner_id].params),
                                     namer.take(f"{node.name}_layer"))
     return out
+
+
+def _shared_model(doc: Document, steps, node, namer: Namer) -> SharedLayer:
+    from .userblocks import helper_names
+
+    step = next(s for s in steps if s.node.id == node.id)
+    used = [s.params["block"] for s in steps if s.spec.kind == USER_BLOCK]
+    kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+    return SharedLayer(node.name, step.spec, kwargs, dict(step.params),
+                       namer.take(f"{node.name}_model"),
+                       helper_names(doc.blocks, used)[node.params["block"]])
 
 
 def owner_of(shared: dict[str, SharedLayer], step) -> SharedLayer | None:
@@ -72,14 +89,18 @@ def owner_of(shared: dict[str, SharedLayer], step) -> SharedLayer | None:
 
 def construct_line(layer: SharedLayer, indent: str, target: str) -> str:
     """`target = layers.Kind(..., name=...)`: the one constructor of a shared layer."""
+    if layer.helper is not None:
+        return "\n".join(nested.construct_lines(layer.helper, layer.kwargs, layer.name,
+                                                indent, target))
     return constructor(layer.spec, layer.kwargs, layer.name, indent, f"{target} = ",
                        params=layer.params)
 
 
 def call_line(layer: SharedLayer, step, indent: str, callee: str) -> str:
     """`outputs = callee(inputs)` for one use of a shared layer."""
-    return (f"{indent}{targets(step.outputs)}{callee}"
-            f"{call_suffix(layer.spec, step.inputs, layer.params)}")
+    suffix = f"({pack(list(step.inputs))})" if layer.helper is not None \
+        else call_suffix(layer.spec, step.inputs, layer.params)
+    return f"{indent}{targets(step.outputs)}{callee}{suffix}"
 
 
 def functional_lines(layer: SharedLayer, step, indent: str, created: set[str]) -> list[str]:

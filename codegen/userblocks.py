@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kerascanvas.graph import userblocks
+from kerascanvas.graph import nested, userblocks
 from kerascanvas.graph.spec import GENERIC, LAYER_SPECS
 
 from .emit import INDENT, call_suffix, constructor
@@ -27,7 +27,8 @@ KIND = userblocks.KIND
 def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
     """Block name -> helper function name, for `used` blocks and those nested in them.
 
-    The order is the order of definition in the module: inner blocks first.
+    The order is the order of definition in the module: inner blocks first. A nested-model
+    block's helper makes the model: `make_<block>`.
     """
     order: list[str] = []
 
@@ -44,7 +45,8 @@ def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
     for name in used:
         visit(name)
     namer = Namer()
-    return {name: namer.take(name) for name in order}
+    return {name: namer.take(f"make_{name}" if nested.is_model_block(blocks, name) else name)
+            for name in order}
 
 
 def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str]) -> str:
@@ -62,14 +64,14 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in exposed.items()),
                            "name=None"])
     lines = [f"def {helpers[name]}({signature}):",
-             f'{INDENT}"""{_doc_line(definition, name)}"""',
+             f'{INDENT}"""{doc_line(definition, name)}"""',
              f"{INDENT}name = name or {literal(name)} + "
              f"str(keras.backend.get_uid({literal(name)}))"]
     lines += _body(blocks, definition, args, local, helpers, exposed)
     return "\n".join(lines) + "\n"
 
 
-def _doc_line(definition, name: str) -> str:
+def doc_line(definition, name: str) -> str:
     """The doc text made safe inside a triple-quoted docstring: one line, backslashes and
     quotes escaped (a final quote would end the string), no control characters (a NUL
     stops Python from compiling the file)."""
@@ -98,7 +100,7 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]
         sources = [feeds[k] for k in sorted(k for k in feeds if k[0] == nid)]
         var = local.take(node["name"])
         outputs[nid] = [var, *(local.take(f"{node['name']}_out{i}") for i in range(1, 4))]
-        kwargs = _inner_kwargs(blocks, node, refs)
+        kwargs = inner_kwargs(blocks, node, refs)
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers,
                                  values[nid]))
@@ -107,7 +109,7 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]
     return lines
 
 
-def _inner_kwargs(blocks, node, refs) -> dict[str, Any]:
+def inner_kwargs(blocks, node, refs) -> dict[str, Any]:
     spec = userblocks.bound_spec(blocks, node["params"].get("block")) if node["kind"] == KIND \
         else LAYER_SPECS[node["kind"]]
     kwargs = spec.non_default(node.get("params", {}))

@@ -81,7 +81,7 @@ def shape_spec(doc: Document, node: Node) -> LayerSpec | None:
     if spec is not None and spec.kind == userblocks.KIND:  # its rules live in doc.blocks
         return userblocks.bound_spec(doc.blocks, node.params.get("block"))
     if spec is not None and spec.kind == shared.KIND:  # its rules are its owner's
-        return custom.bound_call_site(doc, node, shared.bound_spec(doc.nodes, node))
+        return custom.bound_call_site(doc, node, userblocks.bind(doc, node))
     if spec is not None and spec.kind == custom.KIND:  # Keras' answers, from the runtime
         return custom.bound_spec(doc, spec)
     return spec

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from . import nested
 from .document import Document, Edge, identifier_problem, name_problem
 from .errors import KerasCanvasError, ParamError, ShapeError
 from .index import topological_order
@@ -43,7 +44,7 @@ from .params import ParamSpec, to_json
 from .spec import INPUT, LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
 
 KIND = USER_BLOCK
-_RESERVED_PARAMS = frozenset({"block", "name", "x", "self"})
+_RESERVED_PARAMS = frozenset({"block", "name", "x", "self", "trainable"})
 
 
 class BlockDefinitionError(KerasCanvasError):
@@ -99,6 +100,10 @@ def check_definition(name: str, data: Any, blocks: Mapping[str, Any]) -> None:
     ids = _check_nodes(data["nodes"], where)
     _check_refs(data, ids, where)
     _check_params(data, ids, where)
+    try:
+        nested.check_model(data, where)
+    except nested.NestedModelError as exc:
+        raise BlockDefinitionError(str(exc)) from None
     _check_recursion(name, {**blocks, name: data})
 
 
@@ -253,10 +258,11 @@ def _bound(key: str, name: str) -> LayerSpec:
         return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[1]
 
     n_in = len(definition["inputs"])
-    return LayerSpec(kind=KIND, category="Blocks", composite=True,
+    spec = LayerSpec(kind=KIND, category="Blocks", composite=True,
                      doc=definition.get("doc") or f"Block {name}",
                      params=params, shape=shape, count=count, min_inputs=n_in, max_inputs=n_in,
                      keras_module="")
+    return nested.instance_spec(spec) if nested.model_of(definition) else spec
 
 
 def _refuse(message: str):
@@ -349,6 +355,9 @@ def bind(doc: Document, node) -> LayerSpec:
     the owner's rules for SharedCall nodes."""
     if node.kind == KIND:
         return bound_spec(doc.blocks, node.params.get("block"))
+    if node.kind == shared.KIND and nested.owner_is_block(doc.nodes, node):
+        owner = doc.nodes[shared.owner_id(node)]
+        return nested.shared_call_spec(doc.blocks, owner, node, bound_spec)
     if node.kind == shared.KIND:
         return shared.bound_spec(doc.nodes, node)
     return node.spec
@@ -363,12 +372,14 @@ def spec_for_display(doc: Document, node) -> LayerSpec:
         return node.spec
 
 
-def flatten(doc: Document) -> Document:
+def flatten(doc: Document, keep_models: bool = False) -> Document:
     """A copy of `doc` where every UserBlock instance is replaced by its inner nodes.
 
     Inner nodes are named f"{instance}_{inner}" and carry the instance's values,
     nested blocks are inlined in turn, so building the copy gives exactly the
     layers the generated helper functions make. Other nodes keep their ids.
+    With `keep_models`, instances of nested-model blocks stay (the build makes each
+    one a nested keras.Model); their contents are flattened when they are built.
 
     Raises:
         BlockDefinitionError: an instance names a missing or malformed definition.
@@ -378,8 +389,12 @@ def flatten(doc: Document) -> Document:
     nodes = [(n.id, n.kind, n.name, n.params) for n in doc.nodes.values()]
     edges = list(doc.edges)
     outputs = list(doc.outputs)
-    while any(kind == KIND for _, kind, _, _ in nodes):
-        nodes, edges, outputs = _inline_once(doc.blocks, nodes, edges, outputs)
+    def inlined(kind, params) -> bool:
+        return kind == KIND and not (keep_models and nested.is_model_block(
+            doc.blocks, params.get("block")))
+
+    while any(inlined(kind, params) for _, kind, _, params in nodes):
+        nodes, edges, outputs = _inline_once(doc.blocks, nodes, edges, outputs, inlined)
     for nid, kind, name, params in nodes:
         flat.add_node(kind, name, params, node_id=nid)
     for e in edges:
@@ -388,11 +403,11 @@ def flatten(doc: Document) -> Document:
     return flat
 
 
-def _inline_once(blocks, nodes, edges, outputs):
+def _inline_once(blocks, nodes, edges, outputs, inlined):
     """Inline every UserBlock of one level; nested instances come out for the next pass."""
     new_nodes, new_edges, sources, sinks = [], [], {}, {}
     for nid, kind, name, params in nodes:
-        if kind != KIND:
+        if not inlined(kind, params):
             new_nodes.append((nid, kind, name, params))
             continue
         block = params.get("block")

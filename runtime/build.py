@@ -4,7 +4,8 @@ Each node becomes one Keras layer named after the node, created from the
 params that differ from Keras' defaults (`LayerSpec.non_default`), which is
 exactly what generated code passes too, so both builds have the same config
 ("what you export is what you train"). Block nodes are inlined: their
-sublayers are named `f"{node.name}_{suffix}"`.
+sublayers are named `f"{node.name}_{suffix}"`. An instance of a nested-model block is
+a nested keras.Model (`runtime.nested`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kerascanvas.graph.userblocks import flatten
 
 from .finetune import make_application
 from .keras_env import import_keras
+from .nested import make_nested_model
 
 
 class BuildError(KerasCanvasError):
@@ -175,6 +177,9 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
         if spec.is_block:
             values[key] = expand_block(node, args, layers, dtypes)
             continue
+        if spec.kind == USER_BLOCK:  # a nested model (flatten keeps them): one object
+            values[key] = _call_nested(doc, node, args, layers)
+            continue
         if spec.kind == APPLICATION:  # a nested keras.applications model
             if node.name not in layers:
                 layers[node.name] = make_application(node.name, spec.resolve(node.params),
@@ -199,6 +204,14 @@ def _make_node_layer(doc: Document, node: Node, resolved: dict, dtypes):
         return make_custom_layer(resolved, node.name, custom.context(doc).trusted, dtype)
     except CustomCodeError as exc:
         raise BuildError(f"{node.name!r} (CustomLayer): {exc}") from None
+
+
+def _call_nested(doc: Document, node: Node, args: list, layers: dict[str, Any]) -> list:
+    if node.name not in layers:
+        layers[node.name] = make_nested_model(doc.blocks, node.params, node.name,
+                                              [_shape(a) for a in args], apply_graph)
+    out = layers[node.name](args[0] if len(args) == 1 else list(args))
+    return [out]
 
 
 def _refuse_passthrough(node: Node, args: list, outs: list) -> None:
@@ -251,7 +264,8 @@ def build_model(doc: Document, name: str | None = None,
     keras = import_keras()
     check_buildable(doc)
     if any(n.kind == USER_BLOCK for n in doc.nodes.values()):
-        doc = flatten(doc)  # instances inlined, named as the generated helpers name them
+        # instances inlined, named as the generated helpers name them; nested models kept
+        doc = flatten(doc, keep_models=True)
     inputs = {n.name: make_input(n) for n in input_nodes(doc)}
     values = apply_graph(doc, inputs, dtypes=dtypes)
     outputs = [values[nid][0] for nid in doc.outputs]

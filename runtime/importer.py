@@ -4,11 +4,12 @@
 Each call becomes a node: of our own kind when the layer maps exactly (see
 `import_map`), else a KerasLayer node holding the full config. Nested models
 become an Application node when they are a keras.applications network (same
-config), a user block (definition plus instance) when they are Functional with one
-input and one output and called once, otherwise they are inlined with their own
-layer names (the report's notes say why). A layer called several times (shared
-weights) stays one node, at its first call; each further call is a SharedCall
-node named f"{layer}_call{i}" that calls that same layer.
+config), else a nested-model block (definition plus instance, `import_nested`) named
+as the model, which builds a nested model again; one with several outputs or shared
+layers inside is inlined with its own layer names (the report's notes say why). A
+layer or nested model called several times (shared weights) stays one node, at its
+first call; each further call is a SharedCall node named f"{layer}_call{i}" that
+calls that same object.
 
 `import_file` reads `.keras` archives and model JSON (`model.to_json()`). Both
 are loaded in Keras' safe mode, and a Lambda layer (arbitrary Python) is
@@ -30,7 +31,7 @@ from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.spec import INPUT
 
-from . import archive_check
+from . import archive_check, import_nested
 from .custom_import import custom_call, custom_objects, load_custom_objects, record
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
@@ -89,7 +90,8 @@ class _Walker:
     def _call(self, node) -> None:
         op = node.operation
         if _is_model(op):
-            if not self._application(node) and not self._user_block(node):
+            if not self._model_again(node) and not self._application(node) \
+                    and not self._user_block(node):
                 self._inline(node)
             return
         call = custom_call(node, self.custom) if self.custom else None
@@ -141,19 +143,38 @@ class _Walker:
         return True
 
     def _user_block(self, node) -> bool:
-        """A nested model with one input and one output, called once, becomes a user block
-        definition and one instance; `nested_block` says why not otherwise."""
+        """A nested model becomes a nested-model block (definition plus instance), named as
+        the model; `nested_block` says why not otherwise, and the model is inlined."""
         made, why = _nested_block(node, self.doc.blocks)
         if made is None:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
-        block, definition = made
-        self.doc.blocks[block] = definition
-        new = self.doc.add_node("UserBlock", self._name(node.operation.name), {"block": block})
-        src, src_port = self._ref(node.arguments.keras_tensors[0], node.operation.name)
-        self.doc.connect(Edge(src, src_port, new.id, 0))
-        self.refs[id(node.outputs[0])] = (new.id, 0)
+        block, params = made
+        new = self.doc.add_node("UserBlock", self._name(node.operation.name), params)
+        self._connect_call(node, new.id)
+        self.owners[id(node.operation)] = new.id
+        self.calls[id(node.operation)] = 1
         return True
+
+    def _model_again(self, node) -> bool:
+        """A further call of a nested model imported as a block: a SharedCall of it."""
+        model = node.operation
+        owner = self.owners.get(id(model))
+        if owner is None:
+            return False
+        nth = self.calls[id(model)]
+        self.calls[id(model)] = nth + 1
+        new = self.doc.add_node(SHARED_CALL, self._name(f"{model.name}_call{nth}"),
+                                {SHARED_OWNER: owner})
+        self._connect_call(node, new.id)
+        return True
+
+    def _connect_call(self, node, new_id: str) -> None:
+        for port, tensor in enumerate(node.arguments.keras_tensors):
+            src, src_port = self._ref(tensor, node.operation.name)
+            self.doc.connect(Edge(src, src_port, new_id, port))
+        for port, tensor in enumerate(node.outputs):
+            self.refs[id(tensor)] = (new_id, port)
 
     def _inline(self, node) -> None:
         inner = _functional(node.operation)
@@ -182,43 +203,33 @@ class _Walker:
         return self.doc.unique_name(name.replace("/", "_"))
 
 
-def _nested_block(node, blocks) -> tuple[tuple[str, dict] | None, str]:
-    """((block name, definition), "") for a nested model call, or (None, why not)."""
+def _nested_block(node, blocks: dict) -> tuple[tuple[str, dict] | None, str]:
+    """((block name, instance params), "") for a nested model's first call, its definition
+    added to `blocks` (with those of the models nested in it); or (None, why not)."""
     model = node.operation
-    if isinstance(model, import_keras().Sequential):  # e.g. an application's stem: keep names
-        return None, "nested Sequential models keep their layers (and layer names) inline"
-    if len(getattr(model, "_inbound_nodes", ())) != 1:
-        return None, ("it is called several times (shared weights, which one user block "
-                      "per call cannot express); repeated calls are SharedCall nodes")
+    extra = {k for k, v in node.arguments.kwargs.items() if not implied_keyword(k, v)}
+    if extra:
+        return None, f"it is called with {sorted(extra)}; a block is called on its inputs only"
     graph = _functional(model)
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1 or len(node.outputs) != 1:
-        return None, "a user block has one input and one output"
+    if len(graph.outputs) != 1 or len(node.outputs) != 1:
+        return None, "a nested-model block has one output"
+    if len(graph.inputs) != len(node.arguments.keras_tensors):
+        return None, "it is called on a structure of tensors other than its inputs"
     inner = _Walker(ImportReport(Document()))
+    inner.doc.blocks = dict(blocks)  # the models nested in it become blocks too
     inner.add_inputs(graph)
     inner.walk(graph)
-    doc = inner.doc
-    kinds = {n.kind for n in doc.nodes.values()} - {INPUT}
-    if kinds & {SHARED_CALL, "UserBlock", "Application"}:
-        return None, "it holds shared layers or nested models"
-    (source, _), = [inner.refs[id(t)] for t in graph.inputs]
-    out, out_port = inner.refs[id(graph.outputs[0])]
-    if out == source:
-        return None, "it passes its input through unchanged"
-    definition = {
-        "nodes": [{"id": n.id, "kind": n.kind, "name": n.name, "params": n.params}
-                  for n in doc.nodes.values() if n.id != source],
-        "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
-                  for e in doc.edges if e.src != source],
-        "inputs": [[{"node": e.dst, "port": e.dst_port} for e in doc.edges if e.src == source]],
-        "output": {"node": out, "port": out_port},
-        "params": {},
-        "doc": f"Imported from nested model {model.name}",
-    }
-    name = model.name if model.name.isidentifier() else "nested_model"
-    unique, i = name, 1
-    while unique in blocks:
-        unique, i = f"{name}_{i}", i + 1
-    return (unique, definition), ""
+    kinds = {n.kind for n in inner.doc.nodes.values()}
+    if kinds & {SHARED_CALL, "Application"}:
+        return None, "it holds shared layers or a keras.applications model"
+    try:
+        definition = import_nested.definition(inner.doc, graph, inner.refs, model)
+    except import_nested.NotABlock as why:
+        return None, str(why)
+    blocks.update(inner.doc.blocks)
+    name = import_nested.block_name(model.name, blocks)
+    blocks[name] = definition
+    return (name, import_nested.instance_params(name, model)), ""
 
 
 def _call_index(node) -> int:

@@ -27,7 +27,6 @@ from ..spec import (
     KIND_ALIASES,
     LAYER_SPECS,
     SHARED_CALL,
-    USER_BLOCK,
     LayerSpec,
     no_weights,
     register,
@@ -36,8 +35,9 @@ from ..spec import (
 KIND = SHARED_CALL
 OWNER_PARAM = "layer"
 # Owners must be one Keras layer: blocks and applications build several, and an Input
-# or another call site owns no layer at all.
-_NOT_SHAREABLE = frozenset({INPUT, KIND, USER_BLOCK, APPLICATION})
+# or another call site owns no layer at all. A user block instance may be called again
+# when it is a nested model (one object; graph.nested checks it, with the definitions).
+_NOT_SHAREABLE = frozenset({INPUT, KIND, APPLICATION})
 
 
 def _unbound_shape(params, inputs):
@@ -72,8 +72,8 @@ def owner_problem(nodes: Mapping[str, Any], node) -> str | None:
     spec = LAYER_SPECS.get(kind)
     if spec is None or spec.is_block or kind in _NOT_SHAREABLE:
         return (f"{node.name!r} (SharedCall) calls {owner.name!r} ({owner.kind}). Expected a "
-                "single layer: Inputs, blocks, applications and other SharedCall nodes "
-                "cannot be shared")
+                "single layer or a nested model: Inputs, blocks, applications and other "
+                "SharedCall nodes cannot be shared")
     return None
 
 

@@ -53,6 +53,15 @@ def flat_operations(model, nested=False):
             yield op
 
 
+def nested_models(model):
+    """Every model nested in `model`, at any depth."""
+    graph = getattr(model, "_functional", None) or model
+    for op in graph.operations:
+        if isinstance(op, keras.Model):
+            yield op
+            yield from nested_models(op)
+
+
 def exec_generated(doc, **kwargs):
     namespace: dict = {}
     exec(compile(generate(doc, **kwargs), "<generated>", "exec"), namespace)  # noqa: S102
@@ -73,6 +82,7 @@ def assert_shapes_match_keras(doc, original):
     analysis = analyze(doc)
     assert analysis.valid, analysis.errors
     by_name = {op.name: op for op in flat_operations(original)}
+    by_name.update({m.name: m for m in nested_models(original)})  # nested-model blocks
     for node in doc.nodes.values():
         name, call = node.name, 0
         if node.kind == "SharedCall":  # the owner's layer, called again (named <layer>_call<i>)
@@ -118,7 +128,7 @@ def test_sequential_is_imported_as_functional():
     assert_same_model(model, exec_generated(doc))
 
 
-def test_nested_model_called_twice_is_inlined_with_its_layer_names():
+def test_nested_model_called_twice_is_one_nested_model_and_a_shared_call():
     inner_in = keras.Input((8,))
     inner = keras.Model(inner_in, keras.layers.Dense(8, name="inner_dense")(inner_in),
                         name="inner")
@@ -126,8 +136,9 @@ def test_nested_model_called_twice_is_inlined_with_its_layer_names():
     out = keras.layers.Dense(2, name="head")(inner(inner(x)))
     model = keras.Model(x, out)
     doc = import_model(model)
-    assert [n.name for n in doc.topological_order()] == [
-        "x", "inner_dense", "inner_dense_call1", "head"]
+    assert [(n.name, n.kind) for n in doc.topological_order()] == [
+        ("x", "Input"), ("inner", "UserBlock"), ("inner_call1", "SharedCall"),
+        ("head", "Dense")]
     assert_shapes_match_keras(doc, model)
     assert_same_model(model, build_model(doc))
 
@@ -289,11 +300,12 @@ def test_cli_import_writes_project_and_lists_generic_layers(tmp_path, capsys):
 
 
 def test_cli_import_prints_the_nested_model_notes(tmp_path, capsys):
-    inner_in = keras.Input((8,))
-    inner = keras.Model(inner_in, keras.layers.Dense(8, name="inner_dense")(inner_in),
+    inner_in = keras.Input((8,))  # two outputs: inlined, with a note
+    inner = keras.Model(inner_in, [keras.layers.Dense(8, name="inner_dense")(inner_in),
+                                   keras.layers.Dense(2, name="inner_side")(inner_in)],
                         name="inner")
     x = keras.Input((8,), name="x")
-    keras.Model(x, keras.layers.Dense(2, name="head")(inner(inner(x)))).save(
+    keras.Model(x, keras.layers.Dense(2, name="head")(inner(x)[0])).save(
         tmp_path / "m.keras")
     notes = import_model_report(keras.saving.load_model(tmp_path / "m.keras")).notes
     assert any("'inner'" in note for note in notes)

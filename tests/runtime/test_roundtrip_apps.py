@@ -4,9 +4,9 @@ For each architecture (weights=None, include_top=False, a small input) the
 rebuilt model must have the original's parameter count and, layer by layer
 (nested models opened up), the same class and the same `get_config()`, names
 included; and our shape inference must give Keras' output shape at every layer.
-Nothing is excluded from the comparison. The only structural change is that a
-nested model (ConvNeXt's stem is a Sequential) comes back inlined, so its layers
-are compared one by one instead of as one Sequential.
+Nothing is excluded from the comparison. Nested models (ConvNeXt's stem and
+downsampling layers are Sequential models) come back nested, with the same names:
+`model.layers` compare equal at every depth.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tests.runtime.test_import import (  # noqa: E402
     assert_shapes_match_keras,
     exec_generated,
 )
+from tests.runtime.test_roundtrip_models import assert_same_nesting  # noqa: E402
 
 slow = pytest.mark.slow
 # (architecture, input side); the smallest side each one accepts, or 32.
@@ -52,4 +53,6 @@ def test_application_round_trip(name, side):
     doc = import_model(model)
     assert analyze(doc).valid
     assert_shapes_match_keras(doc, model)
-    assert_same_model(model, exec_generated(doc, model_name=model.name))
+    rebuilt = exec_generated(doc, model_name=model.name)
+    assert_same_model(model, rebuilt)
+    assert_same_nesting(model, rebuilt)

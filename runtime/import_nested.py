@@ -1,0 +1,76 @@
+"""A nested Keras model -> a nested-model block definition (see `graph.nested`).
+
+The importer walks the nested model into a document of its own; this module turns
+that document into the definition: its layer nodes and edges, the ports each model
+input feeds, the output, and the "model" entry (Sequential or Functional, and the name
+and batch shape of each of its Inputs), so the block rebuilds the very same model.
+"""
+
+from __future__ import annotations
+
+from kerascanvas.graph import nested
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.spec import INPUT
+
+from .keras_env import import_keras
+
+
+class NotABlock(Exception):
+    """The nested model cannot be a block; the message says why (for the import notes)."""
+
+
+def definition(doc: Document, graph, refs: dict, model) -> dict:
+    """The block definition of `model`, whose graph was walked into `doc` (`refs`: the
+    walker's KerasTensor id -> (node id, port))."""
+    sources = [refs[id(t)][0] for t in graph.inputs]
+    out, out_port = refs[id(graph.outputs[0])]
+    if out in sources:
+        raise NotABlock("it passes an input through unchanged")
+    feeds = [[{"node": e.dst, "port": e.dst_port} for e in doc.edges if e.src == source]
+             for source in sources]
+    if not all(feeds):
+        raise NotABlock("one of its inputs feeds no layer")
+    data = {
+        "nodes": [{"id": n.id, "kind": n.kind, "name": n.name, "params": n.params}
+                  for n in doc.nodes.values() if n.kind != INPUT],
+        "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
+                  for e in doc.edges if e.src not in sources],
+        "inputs": feeds,
+        "output": {"node": out, "port": out_port},
+        "params": {},
+        "doc": f"Nested model {model.name}, imported",
+    }
+    data[nested.MODEL] = {"class": _model_class(model, data),
+                          "inputs": [_input_entry(t) for t in graph.inputs]}
+    return data
+
+
+def _model_class(model, data: dict) -> str:
+    keras = import_keras()
+    if isinstance(model, keras.Sequential):
+        if nested.chain_order(data) is None:  # cannot happen for a real Sequential
+            raise NotABlock("its Sequential layers do not form a chain")
+        return nested.SEQUENTIAL
+    return nested.FUNCTIONAL
+
+
+def _input_entry(tensor) -> dict:
+    layer = tensor._keras_history.operation
+    if tensor.dtype != "float32":
+        raise NotABlock(f"its input {layer.name!r} has dtype {tensor.dtype}")
+    return {"name": layer.name, "batch_shape": list(tensor.shape)}
+
+
+def block_name(model_name: str, blocks: dict) -> str:
+    """The model's name as a new block name (an identifier, unique among `blocks`)."""
+    name = model_name if model_name.isascii() and model_name.isidentifier() \
+        else "nested_model"
+    unique, i = name, 1
+    while unique in blocks:
+        unique, i = f"{name}_{i}", i + 1
+    return unique
+
+
+def instance_params(block: str, model) -> dict:
+    """The instance node's params: the block, and trainable=False for a frozen model."""
+    return {"block": block} if model.trainable else {"block": block, "trainable": False}
