@@ -94,23 +94,13 @@ def _functional_body(blocks, definition, inputs, values, refs, helpers, local) -
     names = [local.take((entries[i].get("name") if i < len(entries) else None) or f"x{i}")
              for i in range(len(inputs))]
     lines = [f"{INDENT}{var} = {text}" for var, text in zip(names, inputs, strict=True)]
-    feeds = {}
-    for var, targets_ in zip(names, definition["inputs"], strict=True):
-        for t in targets_:
-            feeds[(t["node"], t.get("port", 0))] = var
-    nodes = {n["id"]: n for n in definition["nodes"]}
     outputs: dict[str, list[str]] = {}
-    for nid in userblocks._topological(definition):
-        for e in definition["edges"]:
-            if e["dst"] == nid:
-                feeds[(nid, e["dst_port"])] = outputs[e["src"]][e["src_port"]]
-        node = nodes[nid]
-        sources = [feeds[k] for k in sorted(k for k in feeds if k[0] == nid)]
-        outputs[nid] = [local.take(node["name"])] + [
-            local.take(f"{node['name']}_out{i}") for i in range(1, _outputs(blocks, node,
-                                                                           values[nid]))]
-        lines += _layer_lines(blocks, node, values[nid], refs, helpers, sources,
-                              outputs[nid], local)
+    for node, sources in block_code.wired(definition, names, outputs):
+        count = _outputs(node, values[node["id"]])
+        outputs[node["id"]] = [local.take(node["name"]), *(
+            local.take(f"{node['name']}_out{i}") for i in range(1, count))]
+        lines += _layer_lines(blocks, node, values[node["id"]], refs, helpers, sources,
+                              outputs[node["id"]], local)
     out = definition["output"]
     result = outputs[out["node"]][out.get("port", 0)]
     lines.append(call("keras.Model", [], {"inputs": Code(pack(names)), "outputs": Code(result),
@@ -118,7 +108,7 @@ def _functional_body(blocks, definition, inputs, values, refs, helpers, local) -
     return lines
 
 
-def _outputs(blocks, node, values) -> int:
+def _outputs(node, values) -> int:
     if node["kind"] == KIND:
         return 1
     spec = LAYER_SPECS[node["kind"]]

@@ -83,30 +83,37 @@ def doc_line(definition, name: str) -> str:
 def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]:
     refs = {(ref["node"], ref["param"]): Code(key)
             for key, ref in definition.get("params", {}).items()}
+    # each inner node's values with the exposed defaults applied, as inference sees them
+    values = userblocks.inner_params(definition, exposed)
+    outputs: dict[str, list[str]] = {}
+    lines = []
+    for node, sources in wired(definition, args, outputs):
+        var = local.take(node["name"])
+        outputs[node["id"]] = [var, *(local.take(f"{node['name']}_out{i}")
+                                      for i in range(1, 4))]
+        kwargs = inner_kwargs(blocks, node, refs)
+        layer_name = Code(f"name + {literal('_' + node['name'])}")
+        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers,
+                                 values[node["id"]]))
+    out = definition["output"]
+    lines.append(f"{INDENT}return {outputs[out['node']][out.get('port', 0)]}")
+    return lines
+
+
+def wired(definition, args, outputs: dict[str, list[str]]):
+    """Yield (inner node, its input variables) in call order, the block inputs being the
+    variables `args`. The caller puts each node's output variables in `outputs[node id]`
+    before it takes the next node."""
     feeds = {}
     for arg, targets in zip(args, definition["inputs"], strict=True):
         for t in targets:
             feeds[(t["node"], t.get("port", 0))] = arg
     nodes = {n["id"]: n for n in definition["nodes"]}
-    # each inner node's values with the exposed defaults applied, as inference sees them
-    values = userblocks.inner_params(definition, exposed)
-    outputs: dict[str, list[str]] = {}
-    lines = []
     for nid in userblocks._topological(definition):
         for e in definition["edges"]:
             if e["dst"] == nid:
                 feeds[(nid, e["dst_port"])] = outputs[e["src"]][e["src_port"]]
-        node = nodes[nid]
-        sources = [feeds[k] for k in sorted(k for k in feeds if k[0] == nid)]
-        var = local.take(node["name"])
-        outputs[nid] = [var, *(local.take(f"{node['name']}_out{i}") for i in range(1, 4))]
-        kwargs = inner_kwargs(blocks, node, refs)
-        layer_name = Code(f"name + {literal('_' + node['name'])}")
-        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers,
-                                 values[nid]))
-    out = definition["output"]
-    lines.append(f"{INDENT}return {outputs[out['node']][out.get('port', 0)]}")
-    return lines
+        yield nodes[nid], [feeds[k] for k in sorted(k for k in feeds if k[0] == nid)]
 
 
 def inner_kwargs(blocks, node, refs) -> dict[str, Any]:
