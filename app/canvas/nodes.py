@@ -116,11 +116,15 @@ class LayerPortItem(PortItem):
         self.port_type = port_type
         self.display_name = False
         self.multi_connection = port_type == PortTypeEnum.OUT.value
+        self._bounds = super().boundingRect()  # fixed size: Qt asks for it a few times a frame
+
+    def boundingRect(self):  # noqa: N802 (Qt override)
+        return self._bounds
 
     def shape(self):
         path = LayerPortItem._shapes.get(self.port_type)
         if path is None:
-            rect = self.boundingRect()
+            rect = self._bounds
             center = rect.center()
             path = QtGui.QPainterPath()
             path.addEllipse(center, PORT_HIT_RADIUS, PORT_HIT_RADIUS)

@@ -9,12 +9,15 @@ port is invisible.
 
 from __future__ import annotations
 
+import math
+
 from NodeGraphQt.widgets.viewer import NodeViewer
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .nodes import DETAIL_SCALE, LayerNodeItem
 from .pipes import LABEL_SCALE, LayerPipeItem, connect_ports
 
+PAN_ROOM = 4.0  # scroll room around the shown range, in ranges, before the scene rect moves
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
 
@@ -31,6 +34,9 @@ class CanvasViewer(NodeViewer):
         self.detail = True
         self.labels = True
         self.empty_hint = ""  # drawn over an empty canvas: how to begin
+        # The scene's background fills the viewport: with this, a scroll moves the drawn
+        # pixels (Qt scrolls only opaque widgets) and paints just the strip uncovered.
+        self.viewport().setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
 
     # ---- modifier keys ----------------------------------------------------
     # NodeGraphQt tracks Ctrl/Shift/Alt from key presses and releases seen by the view. A
@@ -88,9 +94,39 @@ class CanvasViewer(NodeViewer):
         self._cursor_text.setVisible(False)
         super().focusOutEvent(event)
 
+    # ---- panning scrolls ---------------------------------------------------
+    # NodeGraphQt shows its range by making it the scene rect and fitting the view to it, so
+    # every pan step was a new transform and a repaint of the whole viewport (about 90 ms
+    # for an imported MobileNetV2). Here the scene rect leaves room around the range, the
+    # scale is set only when it changes, and the range is shown by scrolling: Qt then moves
+    # the pixels already drawn and paints only the strip that comes into view.
     def _update_scene(self):
-        super()._update_scene()
+        area = self._scene_range
+        if area.width() <= 0 or area.height() <= 0:
+            return
+        view = self.viewport().rect().adjusted(2, 2, -2, -2)  # as fitInView: 2 px free
+        scale = min(view.width() / area.width(), view.height() / area.height())
+        if not math.isclose(self.transform().m11(), scale, rel_tol=1e-9):
+            self.setTransform(QtGui.QTransform.fromScale(scale, scale))
+        if not self.sceneRect().contains(area):
+            room = PAN_ROOM * max(area.width(), area.height())
+            self.setSceneRect(area.adjusted(-room, -room, room, room))
+        self.centerOn(area.center())
         self.view_changed.emit()
+
+    def scrollContentsBy(self, dx, dy):  # noqa: N802 (Qt override)
+        super().scrollContentsBy(dx, dy)
+        # Qt scrolls the viewport's child widgets with the picture: the find bar, the
+        # minimap and the start panel float over it, so they go back where they were (each
+        # is placed again when it is shown).
+        # (As siblings of the viewport they would stop Qt from scrolling it at all.)
+        for child in self.viewport().children():
+            if isinstance(child, QtWidgets.QWidget) and child.isVisible():
+                child.move(child.x() - dx, child.y() - dy)
+
+    def center_selection(self, nodes=None):
+        super().center_selection(nodes)  # sets its range as the scene rect: give room back
+        self._update_scene()
 
     def resizeEvent(self, event):  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -171,7 +207,7 @@ class CanvasViewer(NodeViewer):
             for item in items[1:]:
                 rect = rect.united(item.sceneBoundingRect())
             self._scene_range.translate(rect.center() - self._scene_range.center())
-            self.setSceneRect(self._scene_range)
+            self._update_scene()
 
     def scene_center(self) -> tuple[float, float]:
         center = self.mapToScene(self.viewport().rect().center())
