@@ -3,24 +3,33 @@ reference (each kind's one-line doc from the LayerSpec table and its keras.io pa
 
 from __future__ import annotations
 
-import re
+import functools
+import json
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...graph.document import default_name
 from ...graph.spec import LAYER_SPECS
+from .style import RESOURCES
 
 KERAS_IO = "https://keras.io/api/"
-# Our palette category -> the keras.io section its layers are documented in.
-SECTIONS = {"Input": "core_layers", "Core": "core_layers", "Convolution": "convolution_layers",
-            "Pooling": "pooling_layers", "Reshaping": "reshaping_layers",
-            "Normalization": "normalization_layers", "Merging": "merging_layers",
-            "Activation": "activation_layers", "Recurrent": "recurrent_layers",
-            "Attention": "attention_layers", "Preprocessing": "preprocessing_layers",
-            "Augmentation": "preprocessing_layers"}
-REGULARIZATION = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                  "GaussianDropout", "AlphaDropout", "GaussianNoise", "ActivityRegularization"}
-SLUGS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu"}
+# Kinds with no page of their own on keras.io link to the index page that covers them.
+INDEX_PAGES = {"KerasLayer": "layers/", "Application": "applications/",
+               "ContrastLimitedAdaptiveHistogramEqualization":
+                   "layers/preprocessing_layers/image_augmentation/"}
+
+
+@functools.cache
+def keras_io_pages() -> dict:
+    """resources/keras_io_pages.json: keras.io's page for each Keras layer class, and the
+    index pages, as keras.io lays them out."""
+    return json.loads((RESOURCES / "keras_io_pages.json").read_text(encoding="utf-8"))
+
+
+def keras_io_path(spec) -> str | None:
+    """The page of a layer kind under https://keras.io/api/ (`None` for our own blocks)."""
+    if spec.keras_module not in ("keras", "keras.layers", "keras.applications"):
+        return None
+    return keras_io_pages()["pages"].get(spec.kind) or INDEX_PAGES.get(spec.kind)
 
 
 def keras_io_url(spec) -> str | None:
@@ -30,15 +39,8 @@ def keras_io_url(spec) -> str | None:
     >>> keras_io_url(get_spec("Conv2D"))
     'https://keras.io/api/layers/convolution_layers/convolution2d/'
     """
-    if spec.keras_module == "keras.applications":
-        return KERAS_IO + "applications/"
-    section = "regularization_layers" if spec.kind in REGULARIZATION else SECTIONS.get(
-        spec.category)
-    if spec.keras_module not in ("keras", "keras.layers") or section is None:
-        return None
-    slug = SLUGS.get(spec.kind) or re.sub(r"conv(\d|_|$)", r"convolution\1",
-                                          default_name(spec.kind))
-    return f"{KERAS_IO}layers/{section}/{slug}/"
+    path = keras_io_path(spec)
+    return KERAS_IO + path if path else None
 
 
 def shortcut_rows(window) -> list[tuple[str, str]]:

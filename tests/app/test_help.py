@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
-from kerascanvas.app.window.help import keras_io_url
+from kerascanvas.app.window.help import INDEX_PAGES, keras_io_pages, keras_io_url
 from kerascanvas.graph.spec import LAYER_SPECS, get_spec
 from tests.app.conftest import show_at
 
@@ -43,3 +43,28 @@ def test_keras_io_pages_follow_the_site_naming():
     assert keras_io_url(get_spec("Dropout")).endswith("/regularization_layers/dropout/")
     assert keras_io_url(get_spec("BatchNormalization")).endswith(
         "/normalization_layers/batch_normalization/")
+    assert keras_io_url(get_spec("RandomFlip")).endswith(
+        "/preprocessing_layers/image_augmentation/random_flip/")
+    assert keras_io_url(get_spec("Rescaling")).endswith(
+        "/preprocessing_layers/image_preprocessing/rescaling/")
+    assert keras_io_url(get_spec("Normalization")).endswith(
+        "/preprocessing_layers/numerical/normalization/")
+
+
+def test_every_keras_kind_links_to_a_page_keras_io_lays_out():
+    """Each kind's link is its class's page in the committed list taken from keras.io's own
+    page layout, or (for the few keras.io has no page for) an index page of that list."""
+    listed = keras_io_pages()
+    own_pages = set(listed["pages"].values())
+    for spec in LAYER_SPECS.values():
+        url = keras_io_url(spec)
+        if spec.keras_module not in ("keras", "keras.layers", "keras.applications"):
+            assert url is None, spec.kind  # our own blocks have no keras.io page
+            continue
+        assert url and url.startswith("https://keras.io/api/"), spec.kind
+        path = url.removeprefix("https://keras.io/api/")
+        if spec.kind in INDEX_PAGES:
+            assert path in listed["indexes"], spec.kind
+        else:
+            assert path == listed["pages"][spec.kind] and path in own_pages, spec.kind
+    assert all(page.rsplit("/", 2)[0] + "/" in listed["indexes"] for page in own_pages)
