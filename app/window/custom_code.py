@@ -16,52 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from ...graph import events as ev
 from ...graph.layers import custom
 from ...runtime import trust
-from ..panels.code_editor import CodeTextEdit
-
-WARNING = ("Trusting runs this Python code on your computer, with your rights: it can "
-           "read, change or send your files. Trust only code you have read or written.")
-
-
-def distinct_classes(doc) -> list[dict]:
-    """One entry per distinct piece of code: class name, digest, source, node names."""
-    found: dict[str, dict] = {}
-    for node in custom.custom_nodes(doc):
-        digest = custom.code_digest(node.params)
-        entry = found.setdefault(digest, {"class_name": node.params.get("class_name", "?"),
-                                          "digest": digest, "nodes": [],
-                                          "source": node.params.get("source", "")})
-        entry["nodes"].append(node.name)
-    return list(found.values())
-
-
-class TrustDialog(QtWidgets.QDialog):
-    """Shows the project's custom code, read-only; accepting means "trust this code"."""
-
-    def __init__(self, doc, path: str | None, parent=None):
-        super().__init__(parent)
-        self.setObjectName("TrustDialog")
-        self.setWindowTitle("Trust custom code")
-        self.resize(760, 600)
-        layout = QtWidgets.QVBoxLayout(self)
-        where = path or "this unsaved project (trusted until it is closed; save it to keep it)"
-        head = QtWidgets.QLabel(f"<b>{WARNING}</b><br>Project: {where}")
-        head.setWordWrap(True)
-        layout.addWidget(head)
-        self.tabs = QtWidgets.QTabWidget()
-        for entry in distinct_classes(doc):
-            page = CodeTextEdit(entry["source"], read_only=True)
-            page.setToolTip(f"sha256 {entry['digest']}\nused by: {', '.join(entry['nodes'])}")
-            self.tabs.addTab(page, entry["class_name"])
-        layout.addWidget(self.tabs, 1)
-        buttons = QtWidgets.QDialogButtonBox()
-        self.trust_button = buttons.addButton("Trust and Run",
-                                              QtWidgets.QDialogButtonBox.AcceptRole)
-        self.trust_button.setObjectName("trust_button")
-        cancel = buttons.addButton(QtWidgets.QDialogButtonBox.Cancel)
-        cancel.setDefault(True)  # Enter does not trust by accident
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+from .trust_dialog import TrustDialog, distinct_classes, import_entries
 
 
 class CustomShapeService(QtCore.QObject):
@@ -119,12 +74,17 @@ class CustomShapeService(QtCore.QObject):
 
 
 class CustomCodeMixin:
-    """MainWindow part: trust on open, the trust dialog, the shape service."""
+    """MainWindow part: trust on open, the trust dialog, the shape service, and the
+    code file an import of a model with custom layers needs."""
+
+    ask_custom_code = None  # tests give the .py file without a file dialog
 
     def init_custom_code(self) -> None:
         self.custom_shapes = CustomShapeService(self.project, self)
         self.trust_dialog: TrustDialog | None = None
         self._custom_fresh = True  # contents just loaded: only the store may trust them
+        self._session_trust: frozenset[str] = frozenset()  # trusted here, not (yet) stored
+        self._import_trust: frozenset[str] = frozenset()  # code trusted for a running import
         self.project.events.reset.connect(self._on_custom_project_reset)
         self.project.events.path_changed.connect(self._on_custom_path_changed)
         self.project.events.analysis_changed.connect(self._on_custom_analysis_changed)
@@ -132,7 +92,9 @@ class CustomCodeMixin:
 
     def _apply_stored_trust(self) -> None:
         doc = self.project.doc
-        trust.apply(doc, trust.is_trusted(self.project.path, doc))
+        digests = {custom.code_digest(n.params) for n in custom.custom_nodes(doc)}
+        trust.apply(doc, trust.is_trusted(self.project.path, doc)
+                    or bool(digests) and digests <= self._session_trust)
         self.custom_shapes.reset()
         self.project.live.refresh([n.id for n in custom.custom_nodes(doc)])
 
@@ -140,6 +102,7 @@ class CustomCodeMixin:
         # New contents: nothing is trusted until the store, read once the new path is
         # set, says so (a load sets the path after replacing the contents).
         self._custom_fresh = True
+        self._session_trust = frozenset()
         trust.apply(self.project.doc, False)
         QtCore.QTimer.singleShot(0, self._apply_stored_trust)
 
@@ -161,18 +124,65 @@ class CustomCodeMixin:
         if not custom.custom_nodes(self.doc):
             self.show_message("This project has no custom code (no CustomLayer node)")
             return None
-        self.trust_dialog = TrustDialog(self.doc, self.project.path, self)
+        where = f"Project: {self.project.path}" if self.project.path else \
+            "Project: unsaved (trusted until it is closed; save it to keep the trust)"
+        self.trust_dialog = TrustDialog(distinct_classes(self.doc), where, self)
         self.trust_dialog.accepted.connect(self._on_trust_dialog_accepted)
         self.trust_dialog.open()
         return self.trust_dialog
 
     def _on_trust_dialog_accepted(self) -> None:
-        doc = self.doc
+        self.trust_session_code({e["digest"] for e in distinct_classes(self.doc)})
         if self.project.path is not None:
-            trust.trust(self.project.path, doc)
-        trust.apply(doc, True)
-        self.project.live.refresh([n.id for n in custom.custom_nodes(doc)])
+            trust.trust(self.project.path, self.doc)
         self.show_message("Custom code trusted: Keras computes its shapes in a worker process")
+
+    def trust_session_code(self, digests) -> None:
+        """Trust this code in this window (the store keeps it once the project has a path)."""
+        self._session_trust = frozenset(digests)
+        self._apply_stored_trust()
+
+    def custom_import_arguments(self, model_path: str) -> list[str] | None:
+        """The import's extra arguments: [] for a model without custom classes, the code
+        file and the trust flag once the user picked the file and trusted its classes,
+        None when the user declined. Nothing from the file runs here (it is parsed)."""
+        from ...runtime.custom_import import read_classes, references
+        from ...runtime.import_map import ModelImportError
+        from ...runtime.importer import check_file
+
+        try:
+            refs = references(check_file(model_path))
+        except ModelImportError:
+            return []  # the import itself says what is wrong with the model file
+        if not refs:
+            return []
+        code = (self.ask_custom_code or self._ask_custom_code_file)(refs)
+        if not code:
+            return None
+        try:
+            classes = read_classes(code)
+        except ModelImportError as exc:
+            self.show_error("Cannot import the model", str(exc))
+            return None
+        missing = [r.class_name for r in refs if r.class_name not in classes]
+        if missing:
+            self.show_error("Cannot import the model", f"{code} defines no class "
+                            f"{', '.join(missing)}, which the model needs")
+            return None
+        entries = import_entries(refs, classes)
+        dialog = TrustDialog(entries, f"Model: {model_path}<br>Code: {code}", self,
+                             "Trust and Import")
+        self.trust_dialog = dialog
+        if dialog.exec() != QtWidgets.QDialog.Accepted:
+            return None
+        self._import_trust = frozenset(e["digest"] for e in entries)
+        return ["--custom-code", str(code), "--trust-custom-code"]
+
+    def _ask_custom_code_file(self, refs) -> str:
+        names = ", ".join(r.class_name for r in refs)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, f"Python source of {names}", "", "Python files (*.py);;All files (*)")
+        return path
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)

@@ -45,6 +45,7 @@ class ImportMixin:
     ask_import = None  # tests answer the "import it?" question without a dialog
     import_process: QtCore.QProcess | None = None
     import_source: str | None = None
+    _import_trust: frozenset = frozenset()
 
     def import_model_dialog(self) -> None:
         if not self._maybe_save():
@@ -71,6 +72,12 @@ class ImportMixin:
         if self.import_process is not None:
             self.show_message("An import is already running")
             return None
+        self._import_trust = frozenset()
+        extra = self.custom_import_arguments(path)  # custom layers: their code, if trusted
+        if extra is None:
+            self.show_message(f"Import of {path} cancelled: its custom layers need code "
+                              "you trust")
+            return None
         fd, project = tempfile.mkstemp(prefix="kerascanvas-import-", suffix=".json")
         os.close(fd)
         process = QtCore.QProcess(self)
@@ -81,7 +88,7 @@ class ImportMixin:
                                                           path, project))
         self.import_process = process
         process.start(sys.executable, ["-m", "kerascanvas.app", "import", str(path),
-                                       "-o", project, "--progress"])
+                                       "-o", project, "--progress", *extra])
         self.show_message(f"Importing {path}…")
         return process
 
@@ -137,4 +144,6 @@ class ImportMixin:
             return
         doc.ui.pop("positions", None)  # laid out again, with the sizes the nodes are drawn at
         self._set_document(doc, None, clean=False, source=str(path))
+        if self._import_trust:  # the classes the user read and trusted before the import
+            self.trust_session_code(self._import_trust)
         self.show_message(f"Imported {path}: {len(doc.nodes)} nodes. Save it as a project")

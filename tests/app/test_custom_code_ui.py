@@ -8,7 +8,12 @@ to keep the test short; tests/runtime/test_custom_layers.py runs the worker).
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
+
 import keras
+import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
@@ -98,3 +103,60 @@ def test_code_editor_edits_the_source_and_edited_code_asks_again(make_window, qt
     assert issue_codes(window) == ["custom_untrusted"]  # new code: trust is asked again
     window.undo()
     qtbot.waitUntil(lambda: window.analysis.valid, timeout=60_000)
+
+
+CODE = Path(__file__).parents[1] / "runtime" / "data" / "custom_layers.py"
+
+
+def click_trust_dialog(window, button: str) -> None:
+    """Press a button of the (modal) trust dialog once it is up."""
+    def press():
+        dialog = window.trust_dialog
+        target = dialog.trust_button if button == "trust" else \
+            dialog.findChild(QtWidgets.QDialogButtonBox).button(
+                QtWidgets.QDialogButtonBox.Cancel)
+        QTest.mouseClick(target, LEFT)
+    QtCore.QTimer.singleShot(200, press)
+
+
+def test_import_of_custom_layers_shows_their_code_and_stops_if_declined(
+        make_window, qtbot, monkeypatch, tmp_path):
+    model = tmp_path / "model.json"  # a model config naming an unregistered custom class
+    model.write_text(json.dumps({"module": "keras", "class_name": "Functional", "config": {
+        "layers": [{"module": None, "class_name": "CustomDense", "registered_name":
+                    "CustomDense", "config": {"name": "hidden", "units": 4}}]}}))
+    window = show(make_window(), qtbot)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: (str(model), "")))
+    window.ask_custom_code = lambda refs: str(CODE)
+    click_trust_dialog(window, "cancel")
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_I,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    dialog = window.trust_dialog
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["CustomDense"]
+    assert "class CustomDense(keras.layers.Layer):" in dialog.tabs.widget(0).toPlainText()
+    assert window.import_process is None  # declined: nothing started, nothing ran
+
+
+@pytest.mark.slow  # two processes start Keras: the import, then the shape worker
+def test_import_with_trusted_code_opens_a_valid_project(make_window, qtbot, monkeypatch,
+                                                        tmp_path):
+    spec = importlib.util.spec_from_file_location("user_layers", CODE)
+    user = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(user)
+    inputs = keras.Input((6,), name="x")
+    original = keras.Model(inputs, user.CustomDense(3, name="hidden")(inputs))
+    path = tmp_path / "model.keras"
+    original.save(path)
+    window = show(make_window(), qtbot)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: (str(path), "")))
+    window.ask_custom_code = lambda refs: str(CODE)
+    click_trust_dialog(window, "trust")
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_I,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: window.import_process is None, timeout=240_000)
+    node = window.doc.find("hidden")
+    assert node.kind == "CustomLayer" and node.params["kwargs"] == {"units": 3}
+    qtbot.waitUntil(lambda: window.analysis.valid, timeout=240_000)
+    assert sum(window.analysis.total_params) == original.count_params()
