@@ -52,6 +52,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import numpy as np  # noqa: E402
 
 from kerascanvas.graph.document import Document, Edge  # noqa: E402
+from kerascanvas.runtime import events as ev  # noqa: E402
 from kerascanvas.runtime.keras_env import device_scope, import_keras  # noqa: E402
 
 keras = import_keras()
@@ -311,8 +312,9 @@ def plot_main(events, ready) -> None:
                 batch.append(events.get(timeout=wait))
             except queue.Empty:
                 break
-        points = [(e["epoch"] * 1e6 + e["batch"], e["logs"].get("loss", np.nan))
-                  for e in batch if e is not None and e["event"] == "batch_end"]
+        shown = [ev.from_wire(e) for e in batch if e is not None]
+        points = [(e.epoch * 1e6 + e.batch, e.logs.get("loss", np.nan))
+                  for e in shown if isinstance(e, ev.BatchEnd)]
         if points:
             x = np.concatenate([x, [p[0] for p in points]])
             loss = np.concatenate([loss, [p[1] for p in points]])
@@ -338,9 +340,9 @@ class PlotSink:
         if not ready.wait(900):  # a loaded machine imports slowly
             raise RuntimeError("the plotting process did not start")
 
-    def __call__(self, event: dict) -> None:
+    def __call__(self, event: ev.TrainingEvent) -> None:
         if self.active.is_set():
-            self.events.put(event)
+            self.events.put(ev.to_wire(event))
 
     def close(self) -> None:
         self.events.put(None)
@@ -395,10 +397,10 @@ def measure(name: str, n: int, rounds: int, device: str) -> tuple[dict, str]:
     executor: list[str] = []
 
     def sink(event):
-        if event["event"] == "epoch_end":
-            ours.append(event["samples_per_s"])
-        elif event["event"] == "executor":
-            executor.append(event["message"])
+        if isinstance(event, ev.EpochEnd):
+            ours.append(event.samples_per_s)
+        elif isinstance(event, ev.ExecutorChosen):
+            executor.append(event.message)
         plot(event)
 
     try:

@@ -257,12 +257,12 @@ class UserBlocksMixin:
     pick_import_file = None
 
     def init_user_blocks(self) -> None:
-        self.doc.events.connect(self._on_user_blocks_doc_event)
+        self.doc.events.blocks_changed.connect(self._on_user_blocks_changed)
+        self.doc.events.reset.connect(self._on_user_blocks_changed)
         self._refresh_user_blocks()
 
-    def _on_user_blocks_doc_event(self, event) -> None:
-        if event.type in (ev.BLOCKS_CHANGED, ev.RESET):
-            self._refresh_user_blocks()
+    def _on_user_blocks_changed(self, event: ev.BlocksChanged | ev.Reset) -> None:
+        self._refresh_user_blocks()
 
     def _refresh_user_blocks(self) -> None:
         docs = {name: d.get("doc") or f"Your block {name}" for name, d in self.doc.blocks.items()}

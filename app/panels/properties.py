@@ -39,7 +39,13 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.editors: dict = {}
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
-        self.doc.events.connect(self._on_doc_event)
+        events = project.events
+        events.node_removed.connect(self._on_project_node_removed)
+        events.reset.connect(self._on_project_reset)
+        events.blocks_changed.connect(self._on_project_blocks_changed)
+        events.search_changed.connect(self._on_project_search_changed)
+        for kind in (events.param_changed, events.node_renamed, events.outputs_changed):
+            kind.connect(self._on_project_node_changed)
         self.show_node(None)
 
     # ---- building -------------------------------------------------------
@@ -177,20 +183,26 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         count = count_text(result.count)
         self.info.setText(f"output {shapes}" + (f" · {count}" if count else ""))
 
-    def _on_doc_event(self, event) -> None:
-        if self.node_id is None:
-            return
-        if event.type == ev.NODE_REMOVED and event.node == self.node_id:
+    # ---- the project's events (the shown node's) -----------------------------
+    def _on_project_node_removed(self, event: ev.NodeRemoved) -> None:
+        if self.node_id is not None and event.node == self.node_id:
             self.show_node(None)
-        elif event.type == ev.RESET:
+
+    def _on_project_reset(self, event: ev.Reset) -> None:
+        if self.node_id is not None:
             self.show_node(None)
-        elif event.type == ev.BLOCKS_CHANGED:  # a user block's params may have changed
+
+    def _on_project_blocks_changed(self, event: ev.BlocksChanged) -> None:
+        if self.node_id is not None:  # a user block's params may have changed
             self.show_node(self.node_id)
-        elif event.type == ev.SEARCH_CHANGED:
+
+    def _on_project_search_changed(self, event: ev.SearchChanged) -> None:
+        if self.node_id is not None:
             self._refresh_search_buttons()
-        elif event.type in (ev.PARAM_CHANGED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED):
-            if event.node in (None, self.node_id):
-                self.refresh()
+
+    def _on_project_node_changed(self, event: ev.Event) -> None:
+        if self.node_id is not None and event.node in (None, self.node_id):
+            self.refresh()
 
     # ---- edits ------------------------------------------------------------
     def _on_committed(self, name: str, raw) -> None:

@@ -79,7 +79,10 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.events.connect(self._on_runner_events)
         self.runner.finished.connect(self._on_runner_finished)
         self._build()
-        doc.events.connect(self._on_doc_event)
+        # The searched parameters' table follows the edits that rename, remove or change them.
+        for kind in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
+                     ev.PARAM_CHANGED, ev.EDGE_ADDED, ev.EDGE_REMOVED):
+            getattr(doc.events, kind).connect(self._on_doc_changed)
         self.refresh()
 
     # ---- building -----------------------------------------------------------------
@@ -193,10 +196,8 @@ class SearchPanel(QtWidgets.QWidget):
             for row in rows:
                 self.stack.push(unmark(self.doc, entries[row].target))
 
-    def _on_doc_event(self, event) -> None:
-        if event.type in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
-                          ev.PARAM_CHANGED, ev.EDGE_ADDED, ev.EDGE_REMOVED):
-            self.refresh()
+    def _on_doc_changed(self, event: ev.Event) -> None:
+        self.refresh()
 
     # ---- running ---------------------------------------------------------------------
     def storage(self) -> tuple[str, str]:

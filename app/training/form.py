@@ -259,15 +259,21 @@ class TrainingForm(QtWidgets.QWidget):
         self._refresh_due = False
         self._build_rows()
         self.refresh()
-        doc.events.connect(self._on_doc_event)
-        self.destroyed.connect(lambda *_: doc.events.disconnect(self._on_doc_event))
+        subscribed = [(ev.TRAINING_CHANGED, self._on_doc_training_changed),
+                      (ev.RESET, self._on_doc_training_changed),
+                      *[(kind, self._on_doc_structure_changed) for kind in STRUCTURE_EVENTS]]
+        for kind, slot in subscribed:
+            getattr(doc.events, kind).connect(slot)
+        self.destroyed.connect(lambda *_: [getattr(doc.events, kind).disconnect(slot)
+                                           for kind, slot in subscribed])
 
-    def _on_doc_event(self, event) -> None:
-        if event.type in (ev.TRAINING_CHANGED, ev.RESET):
-            self.refresh()
-        elif event.type in STRUCTURE_EVENTS and not self._refresh_due:
-            # Outputs, their names and Application nodes shape the form; a paste of
-            # many nodes is coalesced into one refresh.
+    def _on_doc_training_changed(self, event: ev.TrainingChanged | ev.Reset) -> None:
+        self.refresh()
+
+    def _on_doc_structure_changed(self, event: ev.Event) -> None:
+        # Outputs, their names and Application nodes shape the form; a paste of
+        # many nodes is coalesced into one refresh.
+        if not self._refresh_due:
             self._refresh_due = True
             QtCore.QTimer.singleShot(0, self._on_refresh_due)
 
