@@ -12,10 +12,12 @@ from ...graph.spec import LAYER_SPECS
 from .style import RESOURCES
 
 KERAS_IO = "https://keras.io/api/"
-# Kinds with no page of their own on keras.io link to the index page that covers them.
-INDEX_PAGES = {"KerasLayer": "layers/", "Application": "applications/",
+# Kinds with no page of their own on keras.io link to the page that covers them: an index
+# page, or (a layer you write) the base Layer class.
+OTHER_PAGES = {"KerasLayer": "layers/", "Application": "applications/",
                "ContrastLimitedAdaptiveHistogramEqualization":
-                   "layers/preprocessing_layers/image_augmentation/"}
+                   "layers/preprocessing_layers/image_augmentation/",
+               "CustomLayer": "layers/base_layer/"}
 
 
 @functools.cache
@@ -29,7 +31,7 @@ def keras_io_path(spec) -> str | None:
     """The page of a layer kind under https://keras.io/api/ (`None` for our own blocks)."""
     if spec.keras_module not in ("keras", "keras.layers", "keras.applications"):
         return None
-    return keras_io_pages()["pages"].get(spec.kind) or INDEX_PAGES.get(spec.kind)
+    return keras_io_pages()["pages"].get(spec.kind) or OTHER_PAGES.get(spec.kind)
 
 
 def keras_io_url(spec) -> str | None:
