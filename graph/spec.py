@@ -79,6 +79,9 @@ class LayerSpec:
             the activation function it applies.
         composite: the node builds several layers or a nested model, not one layer
             (user blocks, applications); block kinds (`expand`) are composite too.
+        call_params: params that are keywords of the layer's call, not of its constructor
+            (MultiHeadAttention's return_attention_scores); `constructor_kwargs` leaves
+            them out and `call_kwargs` gives them.
         freezable: the Keras constructor takes `trainable` (all but a few do), so
             `register` adds the common `trainable` param.
     """
@@ -102,6 +105,7 @@ class LayerSpec:
     noise: bool = False
     activation: str | None = None
     composite: bool = False
+    call_params: tuple[str, ...] = ()
     freezable: bool = True
 
     @property
@@ -176,6 +180,19 @@ class LayerSpec:
             if p.name in params and not p.is_default(params[p.name]):
                 out[p.name] = p.coerce(params[p.name])
         return out
+
+    def constructor_kwargs(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """`kwargs` (non-default params) without the call keywords."""
+        return {k: v for k, v in kwargs.items() if k not in self.call_params}
+
+    def call_kwargs(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The call keywords among `params` that differ from their defaults.
+
+        >>> spec = get_spec("MultiHeadAttention")
+        >>> spec.call_kwargs({"num_heads": 2, "return_attention_scores": True})
+        {'return_attention_scores': True}
+        """
+        return {k: v for k, v in self.non_default(params).items() if k in self.call_params}
 
     def output_shapes(self, params: Mapping[str, Any], inputs: list[Shape]) -> list[Shape]:
         """Run the shape rule on resolved params; always a list of shapes."""

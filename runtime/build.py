@@ -66,7 +66,7 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
 def keras_kwargs(spec: LayerSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Constructor keywords for Keras: a wrapper's inner layer (a `layer` param, the
     nested dict of the document) becomes the Keras layer object it describes."""
-    out = dict(kwargs)
+    out = spec.constructor_kwargs(kwargs)  # call keywords go to the call (call_layer)
     for p in spec.params:
         if p.type == "layer" and p.name in out:
             inner = p.coerce(out[p.name])
@@ -98,7 +98,7 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
     elif spec.is_merge:
         out = layer(list(tensors))
     else:
-        out = layer(*tensors)
+        out = layer(*tensors, **spec.call_kwargs(params or {}))
     return list(out) if isinstance(out, list | tuple) else [out]
 
 

@@ -250,6 +250,22 @@ def _generic(layer, template: dict, tensors: list, node) -> Call:
     return Call("KerasLayer", {k: v for k, v in params.items() if v is not None}, tensors)
 
 
+def _call_params(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
+    """(template without the kind's call params, their values) of one call."""
+    kwargs = dict(template.get("kwargs", {}))
+    values = {k: kwargs.pop(k) for k in spec.call_params if k in kwargs}
+    rest = {"args": template["args"], **({"kwargs": kwargs} if kwargs else {})}
+    return rest, values
+
+
+def _coerced(spec: LayerSpec, values: dict) -> dict:
+    """Call params in JSON form, the default ones left out; _Fallback if one does not fit."""
+    try:
+        return {k: to_json(v) for k, v in spec.non_default(values).items()}
+    except ParamError as exc:
+        raise _Fallback(str(exc)) from None
+
+
 def map_call(node) -> tuple[Call, str | None]:
     """The node to create for one Keras call event, and why it is generic (None if not)."""
     layer = node.operation
@@ -258,10 +274,12 @@ def map_call(node) -> tuple[Call, str | None]:
     if kind is None:
         return _generic(layer, template, tensors, node), "no node kind for this class"
     spec = LAYER_SPECS[kind]
-    inputs = _standard_inputs(spec, template, tensors)
+    plain, call_values = _call_params(spec, template)
+    inputs = _standard_inputs(spec, plain, tensors)
     try:
         if inputs is None:
             raise _Fallback("it is called with extra arguments")
-        return Call(kind, _mapped_params(spec, layer, layer.get_config()), inputs), None
+        params = _mapped_params(spec, layer, layer.get_config())
+        return Call(kind, {**params, **_coerced(spec, call_values)}, inputs), None
     except _Fallback as why:
         return _generic(layer, template, tensors, node), str(why)

@@ -16,7 +16,7 @@ def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
     inner layer ({"kind", "params", "name"}) is instantiated the same way, and named after
     its kind (as Keras names a first layer) unless it has a name."""
     cls = getattr(keras.layers, spec.kind)
-    kwargs = dict(params)
+    kwargs = {k: v for k, v in params.items() if k not in spec.call_params}
     for p in spec.params:
         if p.type == "layer" and isinstance(kwargs.get(p.name), dict):
             inner = kwargs[p.name]
@@ -28,11 +28,13 @@ def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
     return cls(**kwargs)
 
 
-def call_layer(spec: LayerSpec, layer, tensors: list):
-    """Call a layer the way codegen does: merges take a list, others positional args."""
+def call_layer(spec: LayerSpec, layer, tensors: list, params: dict | None = None):
+    """Call a layer the way codegen does: merges take a list, others positional args, and
+    the call keywords among `params` (return_attention_scores) as keywords."""
     if spec.is_merge:
         return layer(list(tensors))
-    return layer(*tensors)
+    call = {k: v for k, v in (params or {}).items() if k in spec.call_params}
+    return layer(*tensors, **call)
 
 
 def _shape_of(t) -> tuple:
@@ -71,7 +73,7 @@ def keras_verdict_call(spec: LayerSpec, params: dict, tensors: list, name: str |
     if checked_eagerly(spec):
         run_eagerly(spec, params, [tuple(t.shape) for t in tensors])
     layer = keras_layer(spec, params, name=name)
-    return layer, call_layer(spec, layer, tensors)
+    return layer, call_layer(spec, layer, tensors, params)
 
 
 def keras_output(spec: LayerSpec, params: dict, input_shapes) -> tuple[list, tuple[int, int]]:
@@ -85,4 +87,20 @@ def keras_output(spec: LayerSpec, params: dict, input_shapes) -> tuple[list, tup
     outs = out if isinstance(out, list | tuple) else [out]
     trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in layer.non_trainable_weights)
-    return [_shape_of(o) for o in outs], (trainable, frozen)
+    shapes = [_shape_of(o) for o in outs]
+    if params.get("return_attention_scores"):
+        shapes[1] = eager_scores_shape(spec, params, input_shapes)
+    return shapes, (trainable, frozen)
+
+
+def eager_scores_shape(spec: LayerSpec, params: dict, input_shapes) -> tuple:
+    """The attention scores' shape from a run on arrays: Keras 3.15's symbolic spec for
+    them is (batch, heads, T, T) whatever the inputs, the arrays it computes are not.
+    An unknown dim gets a stand-in size per axis (10, 11, 13, ...: batches agree, as Keras
+    needs), mapped back to None in the scores; the samples' known dims stay below 10."""
+    stand_ins = (10, 11, 13, 17, 19, 23, 29, 31)
+    arrays = [np.zeros([stand_ins[i] if d is None else d for i, d in enumerate(shape)],
+                       "float32") for shape in input_shapes]
+    layer = keras_layer(spec, params)
+    scores = call_layer(spec, layer, arrays, params)[1]
+    return tuple(None if d in stand_ins else d for d in scores.shape)

@@ -5,6 +5,9 @@ value_dim), optional 2 = key (defaults to value); Keras calls it as
 `layer(query, value[, key])`. The output has the query's shape, with the last
 dim replaced by `output_shape` when that is set.
 
+With return_attention_scores (a keyword of the call, not of the constructor) port 1
+carries the attention scores, (batch, heads, T, S) for sequences.
+
 Weights: query and key projections to num_heads x key_dim, value (and, with
 use_gate, a gate from the query) to num_heads x value_dim, and an output
 projection from num_heads x value_dim to the output dims; each has a bias of its
@@ -74,9 +77,20 @@ def _split(inputs) -> tuple[tuple, tuple, tuple]:
 def _mha_shape(params, inputs):
     query, value, key = _split(inputs)
     _check_inputs(params, query, value, key)
-    if params["output_shape"]:
-        return (*query[:-1], *_dims(params["output_shape"]))
-    return query
+    out = (*query[:-1], *_dims(params["output_shape"])) if params["output_shape"] else query
+    if not params["return_attention_scores"]:
+        return out
+    return [out, _scores_shape(params, query, key)]
+
+
+def _scores_shape(params, query, key) -> tuple:
+    """(batch, *other query axes, heads, *query attention axes, *key attention axes): the
+    scores Keras computes. (Keras 3.15's symbolic spec says (batch, heads, T, T) whatever
+    the inputs, which is right only for rank-3 inputs of equal length.)"""
+    axes = _attention_axes(params, len(query))
+    others = [query[i] for i in range(1, len(query) - 1) if i not in axes]
+    return (query[0], *others, params["num_heads"], *(query[a] for a in axes),
+            *(key[a] for a in axes))
 
 
 def _dims(output_shape) -> tuple:
@@ -120,9 +134,14 @@ register(LayerSpec(
                   doc="Gate the attention output with a sigmoid projection of the query"),
         *weight_params("kernel"),
         seed_param(),
+        ParamSpec("return_attention_scores", "bool", default=False,
+                  doc="Also output the attention scores (batch, heads, T, S) on port 1 "
+                      "(a keyword of the call)"),
     ),
     shape=_mha_shape,
     count=_mha_count,
+    call_params=("return_attention_scores",),
+    outputs=lambda params: 2 if params.get("return_attention_scores") else 1,
     min_inputs=2,
     max_inputs=3,
     input_names=_PORTS,
@@ -142,6 +161,10 @@ register(LayerSpec(
                ((None, 9, 8), (None, 9, 8))),
         Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, 8), (None, 7, 6), (None, 6, 6))),
         Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, None), (None, 7, 6))),
+        Sample({"num_heads": 3, "key_dim": 2, "return_attention_scores": True},
+               ((None, None, 8), (None, 7, 6), (None, 7, 5))),
+        Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 2,
+                "return_attention_scores": True}, ((2, 5, 4, 8), (2, 5, 3, 6))),
         Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 5},
                ((None, 5, 8), (None, 7, 6))),
     ),

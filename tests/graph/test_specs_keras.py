@@ -74,8 +74,11 @@ def test_param_names_and_defaults_match_keras(spec):
     missing = set(plain) - names - ALWAYS_UNEXPOSED - set(spec.unexposed)
     assert not missing, f"{spec.kind}: get_config keys with no ParamSpec: {sorted(missing)}"
     signature = inspect.signature(getattr(__import__("keras").layers, spec.kind).__init__)
-    for name in names:
+    call = inspect.signature(getattr(__import__("keras").layers, spec.kind).call).parameters
+    for name in names - set(spec.call_params):
         assert name in plain or name in signature.parameters, f"{spec.kind}.{name} is no keyword"
+    for name in spec.call_params:  # keywords of the call, with the call's default
+        assert call[name].default == spec.param(name).default, f"{spec.kind}.{name}"
     explicit = {p.name: p.default for p in spec.params if not p.required}
     with_defaults = keras_layer(spec, {**explicit, **required}, name="probe").get_config()
     for key in RANDOM_DEFAULTS.get(spec.kind, ()):  # Keras draws these when left empty

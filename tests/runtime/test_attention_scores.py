@@ -1,0 +1,75 @@
+"""MultiHeadAttention's attention scores as a second output port: a Keras model that
+calls it with return_attention_scores=True and feeds the scores on imports onto one
+node with the flag set, and rebuilds by both paths with Keras' parameter count, configs
+and equal outputs (weights copied)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
+from kerascanvas.graph.validate import analyze  # noqa: E402
+from kerascanvas.runtime.build import build_model  # noqa: E402
+from kerascanvas.runtime.importer import import_model  # noqa: E402
+from tests.keras_ref import eager_scores_shape  # noqa: E402
+from tests.runtime.test_import import (  # noqa: E402
+    assert_same_model,
+    assert_shapes_match_keras,
+    exec_generated,
+)
+
+
+def scores_model():
+    """Self-attention whose scores feed a small head next to the attended sequence."""
+    layers = keras.layers
+    x = keras.Input((6, 8), name="x")
+    attended, scores = layers.MultiHeadAttention(2, 4, name="mha")(
+        x, x, return_attention_scores=True)
+    pooled = layers.GlobalAveragePooling1D(name="pool")(attended)
+    flat = layers.Flatten(name="flat")(scores)
+    head = layers.Dense(3, name="head")(layers.Concatenate(name="cat")([pooled, flat]))
+    return keras.Model(x, head, name="scores")
+
+
+def test_scores_feed_other_nodes_and_round_trip():
+    model = scores_model()
+    doc = import_model(model)
+    node = doc.find("mha")
+    assert node.kind == "MultiHeadAttention" and node.params["return_attention_scores"] is True
+    assert_shapes_match_keras(doc, model)
+    doc = from_dict(to_dict(doc))
+    data = np.random.default_rng(1).random((2, 6, 8)).astype("float32")
+    expected = keras.ops.convert_to_numpy(model(data))
+    for rebuilt in (build_model(doc, name="scores"), exec_generated(doc, model_name="scores")):
+        assert_same_model(model, rebuilt)
+        for layer in model.layers:
+            rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+        got = keras.ops.convert_to_numpy(rebuilt(data))
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_code_unpacks_output_and_scores():
+    source = generate(import_model(scores_model()))
+    assert "mha, mha_out1 = layers.MultiHeadAttention(" in source
+    assert "(x, x, return_attention_scores=True)" in source
+
+
+def test_cross_attention_scores_shape_is_the_computed_one():
+    # Query and value of different lengths: the scores are (batch, heads, T, S), as Keras
+    # computes them (its symbolic spec would say (batch, heads, T, T)).
+    from kerascanvas.graph.spec import get_spec
+    from tests.runtime.test_build import graph
+
+    doc = graph([("q", "Input", {"shape": [5, 8]}), ("v", "Input", {"shape": [7, 6]}),
+                 ("mha", "MultiHeadAttention",
+                  {"num_heads": 3, "key_dim": 4, "return_attention_scores": True})],
+                [("q", "mha"), ("v", "mha")], ["mha"])
+    shapes = analyze(doc).results[doc.find("mha").id].output_shapes
+    spec = get_spec("MultiHeadAttention")
+    params = {"num_heads": 3, "key_dim": 4, "return_attention_scores": True}
+    assert shapes[1] == eager_scores_shape(spec, params, [(None, 5, 8), (None, 7, 6)])
+    assert shapes[1] == (None, 3, 5, 7)
