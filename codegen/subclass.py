@@ -1,21 +1,24 @@
 """The subclassed-Model writer: layers made in `__init__`, wired in `call()`.
 
 Blocks cannot be helper calls here (a helper makes new layers on every call), so
-each block node is written out as its sublayers, from the block's own expansion.
+each block node is written out as its sublayers, from the block's own expansion. A
+nested-model block is one attribute: the model its helper makes, called in `call()`.
 """
 
 from __future__ import annotations
 
-from kerascanvas.graph.spec import get_spec
+from kerascanvas.graph.nested import is_model_block
+from kerascanvas.graph.spec import USER_BLOCK, get_spec
 
-from . import application, shared
+from . import application, nested, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack
 from .errors import CodegenError
-from .functional import build_source, precision_blocks
+from .functional import build_source, precision_blocks, user_helper_sources
 from .literals import call
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
 from .precision import body_indent
+from .userblocks import helper_names
 
 CLASS_NAME = "CanvasModel"
 
@@ -44,6 +47,16 @@ class _Writer:
         callee = f"self.{self.shared_attrs[layer.var]}"
         self.body.append(shared.call_line(layer, step, INDENT * 2, callee))
 
+    def nested_model(self, step: Step) -> None:
+        """A nested-model block: the model made in __init__ by its helper, called in call()."""
+        helpers = helper_names(self.plan.blocks, self.plan.user_blocks)
+        attr = self.attrs.take(step.name)
+        kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+        self.init += nested.construct_lines(helpers[step.params["block"]], kwargs, step.name,
+                                            INDENT * 2, f"self.{attr}")
+        self.body.append(f"{INDENT * 2}{', '.join(step.outputs)} = "
+                         f"self.{attr}({pack(list(step.inputs))})")
+
     def step(self, step: Step) -> None:
         if step.spec.min_inputs == 0:
             return
@@ -56,7 +69,11 @@ class _Writer:
             self.init += application.construct_lines(f"self.{attr}", step, INDENT * 2)
             self.body.append(f"{INDENT * 2}{step.outputs[0]} = self.{attr}({step.inputs[0]})")
             return
-        if step.spec.kind == "UserBlock":
+        if step.spec.kind == USER_BLOCK and is_model_block(self.plan.blocks,
+                                                           step.params["block"]):
+            self.nested_model(step)
+            return
+        if step.spec.kind == USER_BLOCK:
             raise CodegenError(f"Node {step.name!r} is a user block, which the subclass style "
                                "cannot write yet. Use the functional style")
         if not step.spec.is_block:
@@ -127,5 +144,12 @@ def build_function(plan: Plan, model_name: str) -> str:
 
 def write(plan: Plan, model_name: str) -> Module:
     """The model class, then `build_model()`."""
-    return Module(blocks=[*precision_blocks(plan), class_source(plan),
-                          build_function(plan, model_name)])
+    return Module(blocks=[*precision_blocks(plan), *model_helper_sources(plan),
+                          class_source(plan), build_function(plan, model_name)])
+
+
+def model_helper_sources(plan: Plan) -> list[str]:
+    """The helpers of the nested-model blocks in use (plain blocks are refused here)."""
+    if any(not is_model_block(plan.blocks, name) for name in plan.user_blocks):
+        return []  # the step writing that instance says why it cannot
+    return user_helper_sources(plan)

@@ -110,3 +110,19 @@ def test_frozen_layers_stay_frozen_during_fit(executor):
             np.testing.assert_array_equal(old, new)
     assert any(not np.array_equal(o, n) for o, n in zip(
         weights.before["head"], weights.after["head"], strict=True))
+
+
+def test_a_frozen_nested_model_stays_frozen_during_fit():
+    from tests.runtime.test_roundtrip_models import frozen_base
+
+    doc = import_model(frozen_base())
+    doc.training = {"data": "synthetic:32", "batch_size": 16, "epochs": 1, "seed": 0}
+    doc, settings = prepare(doc)
+    weights = _Weights()
+    result = train(doc, load_checked_data(doc, settings), callbacks=[weights])
+    assert result.ok, result.message
+    assert counts(result.model) == analyze(doc).total_params
+    for old, new in zip(weights.before["base"], weights.after["base"], strict=True):
+        np.testing.assert_array_equal(old, new)
+    assert any(not np.array_equal(o, n) for o, n in zip(
+        weights.before["head"], weights.after["head"], strict=True))
