@@ -192,6 +192,20 @@ class _Walker:
         for mine, theirs in zip(inner.outputs, node.outputs, strict=True):
             self.refs[id(theirs)] = self.refs[id(mine)]
 
+    def output(self, tensor) -> str:
+        """The node of a model output. A document's outputs are nodes (their first port): an
+        output on a further port (RNN states, attention scores) gets an Identity node."""
+        node_id, port = self._ref(tensor, "outputs")
+        if port == 0:
+            return node_id
+        source = self.doc.node(node_id)
+        carrier = self.doc.add_node("Identity", self._name(f"{source.name}_out{port}"), {})
+        self.doc.connect(Edge(node_id, port, carrier.id, 0))
+        self.report.notes.append(
+            f"model output {tensor.name!r} is output {port} of {source.name!r}: the Identity "
+            f"node {carrier.name!r} carries it, as model outputs are nodes' first outputs")
+        return carrier.id
+
     def _ref(self, tensor, where: str) -> tuple[str, int]:
         try:
             return self.refs[id(tensor)]
@@ -287,7 +301,7 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     graph = _functional(model)
     walker.add_inputs(graph)
     walker.walk(graph)
-    outputs = [walker._ref(t, "outputs")[0] for t in graph.outputs]
+    outputs = [walker.output(t) for t in graph.outputs]
     if len(set(outputs)) != len(outputs):
         log.warning("model %s lists one node's outputs twice; kept once", model.name)
     report.doc.set_outputs(list(dict.fromkeys(outputs)))

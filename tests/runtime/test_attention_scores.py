@@ -73,3 +73,27 @@ def test_cross_attention_scores_shape_is_the_computed_one():
     params = {"num_heads": 3, "key_dim": 4, "return_attention_scores": True}
     assert shapes[1] == eager_scores_shape(spec, params, [(None, 5, 8), (None, 7, 6)])
     assert shapes[1] == (None, 3, 5, 7)
+
+
+def test_scores_and_states_as_model_outputs_get_a_carrier_node():
+    # Model outputs are nodes (their first port): an output on a further port is carried by
+    # an Identity node, and the rebuilt model computes the same outputs.
+    layers = keras.layers
+    q, v = keras.Input((5, 8), name="q"), keras.Input((7, 6), name="v")
+    attended, scores = layers.MultiHeadAttention(2, 4, name="mha")(
+        q, v, return_attention_scores=True)
+    seq, h, c = layers.LSTM(3, return_state=True, name="enc")(attended)
+    model = keras.Model([q, v], [scores, h, c, seq], name="carried")
+    doc = import_model(model)
+    names = [doc.nodes[i].name for i in doc.outputs]
+    assert names == ["mha_out1", "enc_out1", "enc_out2", "enc"]
+    data = [np.random.default_rng(2).random((2, 5, 8)).astype("float32"),
+            np.random.default_rng(3).random((2, 7, 6)).astype("float32")]
+    expected = [keras.ops.convert_to_numpy(o) for o in model(data)]
+    for rebuilt in (build_model(doc), exec_generated(doc)):
+        assert rebuilt.count_params() == model.count_params()
+        for layer in model.layers:
+            rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+        for want, got in zip(expected, rebuilt(data), strict=True):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want, rtol=1e-5,
+                                       atol=1e-6)
