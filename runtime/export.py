@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from kerascanvas.graph import atomicfile
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import write_text_atomic
@@ -49,7 +50,9 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
         except Exception as exc:  # noqa: BLE001 - Keras raises ValueError/OSError/KeyError
             raise ExportError(f"Cannot load weights {str(weights)!r} into the model: {exc}") \
                 from None
-    model.save(path)
+    from .callbacks import save_atomic
+
+    save_atomic(model, path)  # a killed export leaves the previous file whole
     return model
 
 
@@ -98,10 +101,16 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
     model = build_model(doc)
     sample = _random_inputs(model)
     expected = model(sample if len(sample) > 1 else sample[0])
+    partial = atomicfile.partial_path(path)  # replaced whole, as every save is
     try:
-        model.export(str(path), format="onnx", verbose=False)
+        atomicfile.remove_stale_partials(path)
+        model.export(str(partial), format="onnx", verbose=False)
+        atomicfile.commit(partial, path)
     except Exception as exc:  # noqa: BLE001 - the exporter raises many types
         raise _onnx_failure(model, exc) from None
+    finally:
+        if partial.exists():
+            partial.unlink()
     if not check:
         return None
     return compare_onnx(path, model, sample, expected)
