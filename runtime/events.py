@@ -35,11 +35,14 @@ KIND_FIELD = "event"
 
 
 def plain(value: Any) -> Any:
-    """A JSON-friendly copy: numbers become float/int (NaN stays a float), tuples lists.
+    """A JSON-friendly copy: numbers become float/int (NaN stays a float), tuples lists,
+    dataclasses (an `Issue`) dicts of their fields.
 
     >>> plain({"loss": 1, "shape": (2, 3), 4: None})
     {'loss': 1, 'shape': [2, 3], '4': None}
     """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -152,8 +155,8 @@ class Result(TrainingEvent):
         device: "cpu" or "cuda". nan, oom: why a failed run failed.
         evaluation: {"split", "metrics", "predictions"} of the trained model, if made.
         evaluation_error: why there is no evaluation, when it failed.
-        issues: data or settings problems, each {"node", "port", "severity",
-            "message", "code"}, for the window to pin to nodes.
+        issues: data or settings problems (`graph.inference.Issue`, each naming its
+            node), for the window to pin to nodes.
         traceback: the worker's traceback of an unexpected failure.
         processes: data-parallel processes the run used.
     """
@@ -172,9 +175,12 @@ class Result(TrainingEvent):
     oom: bool = False
     evaluation: dict[str, Any] | None = None
     evaluation_error: str = ""
-    issues: list[dict[str, Any]] = field(default_factory=list)
+    issues: tuple[Any, ...] = ()
     traceback: str = ""
     processes: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "issues", tuple(_issue(i) for i in self.issues))
 
     @classmethod
     def of(cls, result, **fields: Any) -> Result:
@@ -188,6 +194,20 @@ class Result(TrainingEvent):
                    epochs_run=result.epochs_run, initial_epoch=result.initial_epoch,
                    saved=result.saved, device=result.device, nan=result.status == NAN,
                    oom=result.status == OOM, **fields)
+
+
+def _issue(value: Any):
+    """An `Issue`, from itself or from its fields (as `to_wire` writes them)."""
+    from kerascanvas.graph.inference import Issue
+
+    if isinstance(value, Issue):
+        return value
+    names = [f.name for f in dataclasses.fields(Issue)]
+    if not isinstance(value, Mapping) or set(value) - set(names):
+        raise ValueError(f"A result's issue has the fields {', '.join(names)}. "
+                         f"Received: {_shown(value)}")
+    fields = {name: value.get(name) for name in names[:5]}
+    return Issue(**fields, fixes=tuple(value.get("fixes") or ()))
 
 
 KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (

@@ -157,10 +157,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
         doc, settings = prepare(project.doc, payload.get("overrides"))
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
-        issues = [{"node": i.node, "port": i.port, "severity": i.severity,
-                   "message": i.message, "code": i.code}
-                  for i in getattr(exc, "issues", ())]
-        return Result(FAILED, str(exc), issues=issues)
+        return Result(FAILED, str(exc), issues=tuple(getattr(exc, "issues", ())))
     bridge = FastBridge(sink)
     (control or Control()).attach(bridge)
     fault = payload.get("fault")

@@ -172,7 +172,7 @@ class TrainingController(QtCore.QObject):
     run_finished = QtCore.Signal(object)
     log_message = QtCore.Signal(str)
     nan_detected = QtCore.Signal(str)
-    # Data that does not fit the model: plain issue dicts, each naming its node.
+    # Data that does not fit the model: `graph.inference.Issue`s, each naming its node.
     data_issues_found = QtCore.Signal(object)
 
     def __init__(self, run_factory: Callable | None = None, save_dir: str | None = None,

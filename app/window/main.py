@@ -230,11 +230,7 @@ class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMi
 
     def _on_training_data_issues(self, issues: list) -> None:
         """Show the data mismatches a refused run reported beside the graph's own issues."""
-        from ...graph.inference import Issue
-
-        self.data_issues = [Issue(**{k: d.get(k) for k in ("node", "port", "severity",
-                                                            "message", "code")})
-                            for d in issues]
+        self.data_issues = list(issues)
         self.refresh_panels()
         if self.data_issues:
             self.issues_dock.raise_()

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6 import QtCore
 
 from kerascanvas.graph import commands as cmd
+from kerascanvas.graph.inference import Issue
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 
@@ -55,8 +56,8 @@ def test_data_issues_from_a_refused_run_appear_in_the_issues_list(window, qtbot)
     assert window.open_path(str(EXAMPLES / "mnist_cnn.json"), ask=False)
     image = next(n for n in window.doc.nodes.values() if n.kind == "Input")
     panel = window.training_panel()
-    panel.controller.data_issues_found.emit([{
-        "node": image.id, "port": None, "severity": "error", "code": "data_shape",
-        "message": "expected samples of shape (28, 28, 1), received (8, 8, 1)"}])
+    panel.controller.data_issues_found.emit([Issue(
+        image.id, None, "error", "expected samples of shape (28, 28, 1), received (8, 8, 1)",
+        "data_shape")])
     rows = [window.issues.topLevelItem(i) for i in range(window.issues.topLevelItemCount())]
     assert any(r.text(1) == image.name and "(8, 8, 1)" in r.text(2) for r in rows)

@@ -9,6 +9,7 @@ import multiprocessing
 
 import pytest
 
+from kerascanvas.graph.inference import Issue
 from kerascanvas.runtime import events as ev
 
 # One event of each kind, every field away from its default.
@@ -27,7 +28,7 @@ SAMPLES = {
         ev.STOPPED, "Stopped on request after epoch 3.", {"loss": [1.0, 0.5]}, {"loss": 0.5},
         "validation", 3, 1, "run.keras", "cuda", True, True,
         {"split": "test", "metrics": {"loss": 0.5}, "predictions": "p.npz"}, "no test data",
-        [{"node": "n1", "port": 0, "severity": "error", "message": "m", "code": "c"}],
+        (Issue("n1", 0, "error", "x expects (8,). Received: (4,)", "data_shape", ("fix",)),),
         "Traceback ...", 2),
 }
 
@@ -96,3 +97,12 @@ def test_study_events_are_typed_too_and_a_raw_dict_is_refused():
         ev.require_study({"event": "trial_end", "number": 3})
     with pytest.raises(TypeError, match="Expected a study event"):
         ev.require_study(ev.Paused(0))  # a training event is not a study event
+
+
+def test_a_results_issues_are_issues_on_both_sides_of_the_wire():
+    wire = ev.to_wire(SAMPLES[ev.Result])
+    assert wire["issues"][0]["node"] == "n1" and wire["issues"][0]["fixes"] == ["fix"]
+    (issue,) = ev.from_wire(json.loads(json.dumps(wire))).issues
+    assert isinstance(issue, Issue) and issue.fixes == ("fix",)
+    with pytest.raises(ValueError, match=r"issue has the fields node, .*Received: \{'nod'"):
+        ev.from_wire({"event": "result", "issues": [{"nod": "n1"}]})

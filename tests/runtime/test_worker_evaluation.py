@@ -116,6 +116,6 @@ def test_data_that_does_not_fit_is_refused_with_issues_naming_the_nodes(tmp_path
                             lambda event: None)
     assert result.status != FINISHED
     image = next(n for n in doc.nodes.values() if n.kind == "Input")
-    shapes = [i for i in result.issues if i["node"] == image.id]
-    assert shapes and all(i["severity"] == "error" for i in shapes)
-    assert "(8, 8, 1)" in shapes[0]["message"] or "8, 8" in shapes[0]["message"]
+    shapes = [i for i in result.issues if i.node == image.id]
+    assert shapes and all(i.severity == "error" for i in shapes)
+    assert "(8, 8, 1)" in shapes[0].message or "8, 8" in shapes[0].message
