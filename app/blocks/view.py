@@ -1,8 +1,9 @@
 """Read-only view of a block's contents: its sublayers with their shapes and counts.
 
 Built-in blocks list their expansion; a user block (kind "UserBlock") lists its
-definition's layers as the model inlines them, with shapes from inference on the
-flattened document, so what is shown is what is built.
+definition's layers as the model inlines them (or, for a nested-model block, as the
+nested model names them), with shapes from inference on the flattened document, so what
+is shown is what is built.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph.blocks import trace_block
 from ...graph.errors import KerasCanvasError
+from ...graph.nested import is_model_block
 from ...graph.userblocks import KIND as USER_BLOCK
 from ...graph.userblocks import flatten
 from ...graph.validate import analyze
@@ -40,7 +42,8 @@ def block_rows(doc, node_id: str, analysis) -> tuple[list[tuple[str, ...]], str 
 
 
 def user_block_rows(doc, node_id: str) -> tuple[list[tuple[str, ...]], str | None]:
-    """Rows like `block_rows` for a user block instance, nested blocks inlined too."""
+    """Rows like `block_rows` for a user block instance, nested blocks inlined too. The
+    layers of a nested model are listed by their own names, as the model keeps them."""
     try:
         flat = flatten(doc)
     except KerasCanvasError as exc:
@@ -48,6 +51,10 @@ def user_block_rows(doc, node_id: str) -> tuple[list[tuple[str, ...]], str | Non
     results = analyze(flat).results
     prefix = f"{node_id}."
     names = {nid: n.name for nid, n in flat.nodes.items()}
+    if is_nested_model(doc, node_id):
+        own = f"{doc.nodes[node_id].name}_"
+        names = {nid: name[len(own):] if nid.startswith(prefix) else name
+                 for nid, name in names.items()}
     rows, unknown = [], False
     for nid, inner in flat.nodes.items():
         if not nid.startswith(prefix):
@@ -57,13 +64,19 @@ def user_block_rows(doc, node_id: str) -> tuple[list[tuple[str, ...]], str | Non
         unknown |= not shapes
         inputs = ", ".join(names[e.src] for e in flat.in_edges(nid))
         count = f"{sum(result.count):,}" if shapes else ""
-        rows.append((inner.name, inner.kind, inputs, shape_text(shapes[0] if shapes else None),
+        rows.append((names[nid], inner.kind, inputs, shape_text(shapes[0] if shapes else None),
                      count))
     problem = None
     if unknown:
         problem = ("Some shapes are unknown: connect the block's inputs and see the Issues "
                    "panel for problems upstream or inside the block.")
     return rows, problem
+
+
+def is_nested_model(doc, node_id: str) -> bool:
+    """Whether the node is an instance of a nested-model block."""
+    node = doc.nodes[node_id]
+    return node.kind == USER_BLOCK and is_model_block(doc.blocks, node.params.get("block"))
 
 
 class BlockDialog(QtWidgets.QDialog):
@@ -92,8 +105,11 @@ class BlockDialog(QtWidgets.QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         user = node.kind == USER_BLOCK
         how = "edit the definition" if user else "expand the block"
-        note = QtWidgets.QLabel(problem or f"{len(rows)} layers, inlined into the model as "
-                                f"{node.name}_<layer>. Read-only: {how} to edit them.")
+        built = (f"built as the nested model {node.name!r}, whose layers keep these names"
+                 if is_nested_model(doc, node_id)
+                 else f"inlined into the model as {node.name}_<layer>")
+        note = QtWidgets.QLabel(problem or f"{len(rows)} layers, {built}. Read-only: {how} "
+                                "to edit them.")
         note.setWordWrap(True)
         self.note = note
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Close)

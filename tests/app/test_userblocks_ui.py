@@ -168,3 +168,28 @@ def test_instance_properties_and_ports_come_from_the_definition(window):
     spec = window.doc.nodes[made].spec  # the plain table entry has no 'filters'
     assert "filters" not in {p.name for p in spec.params}
     assert len(window.canvas.views[made].inputs) == 1  # the block has one input
+
+
+def test_an_imported_nested_model_opens_with_its_own_layer_names(make_window, qtbot, tmp_path):
+    from PySide6.QtTest import QTest
+
+    from kerascanvas.app.blocks.view import BlockDialog
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime.importer import import_model
+    from tests.runtime.test_roundtrip_models import autoencoder
+
+    from .gestures import LEFT, NO_MODIFIER, node_point, show
+
+    model = autoencoder()
+    save(import_model(model), tmp_path / "autoencoder.json")
+    window = show(make_window(str(tmp_path / "autoencoder.json")), qtbot)
+    encoder = window.doc.find("encoder")
+    assert encoder.kind == "UserBlock" and window.doc.nodes[encoder.id].params["block"]
+    QTest.mouseDClick(window.canvas.viewer.viewport(), LEFT, NO_MODIFIER,
+                      node_point(window, encoder.id))
+    qtbot.waitUntil(lambda: bool(window.findChildren(BlockDialog)))
+    dialog = window.findChildren(BlockDialog)[-1]
+    shown = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    keras_names = [la.name for la in model.get_layer("encoder").layers[1:]]  # after its Input
+    assert shown == keras_names
+    assert "nested model 'encoder'" in dialog.note.text()
