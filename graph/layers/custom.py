@@ -245,7 +245,8 @@ def split_source(source: str) -> tuple[list[str], str]:
 
 
 def _unknown_shape(params: Mapping[str, Any], inputs: list):
-    raise ShapeError(f"{params['class_name']}: custom code is analysed per project")
+    raise ShapeError(f"{params['class_name']}: a CustomLayer is analysed in the project "
+                     "itself (by Keras, once trusted); it cannot sit inside a block")
 
 
 # Category "Blocks": like SharedCall, Application and UserBlock, its rules depend on the

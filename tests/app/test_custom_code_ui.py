@@ -58,7 +58,8 @@ def test_trust_dialog_shows_the_code_and_only_then_it_runs(make_window, qtbot, t
     qtbot.wait(50)
     assert issue_codes(window) == ["custom_untrusted"]
     assert not marker.exists()  # opened and validated: nothing ran
-    dialog = window.trust_custom_code()
+    window.actions["trust_custom_code"].trigger()  # Edit > Trust Custom Code...
+    dialog = window.trust_dialog
     qtbot.waitExposed(dialog)
     shown = dialog.tabs.widget(0).toPlainText()
     assert dialog.tabs.tabText(0) == "Twice" and "open(" in shown  # the side effect is shown
@@ -119,19 +120,26 @@ def click_trust_dialog(window, button: str) -> None:
     QtCore.QTimer.singleShot(200, press)
 
 
+def import_with_code(make_window, qtbot, monkeypatch, model, answer: str):
+    """File > Import Keras Model (Ctrl+Shift+I) on `model`, the code file being CODE, the
+    trust dialog answered with `answer`."""
+    window = show(make_window(), qtbot)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: (str(model), "")))
+    window.ask_custom_code = lambda refs: str(CODE)
+    click_trust_dialog(window, answer)
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_I,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    return window
+
+
 def test_import_of_custom_layers_shows_their_code_and_stops_if_declined(
         make_window, qtbot, monkeypatch, tmp_path):
     model = tmp_path / "model.json"  # a model config naming an unregistered custom class
     model.write_text(json.dumps({"module": "keras", "class_name": "Functional", "config": {
         "layers": [{"module": None, "class_name": "CustomDense", "registered_name":
                     "CustomDense", "config": {"name": "hidden", "units": 4}}]}}))
-    window = show(make_window(), qtbot)
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *args, **kwargs: (str(model), "")))
-    window.ask_custom_code = lambda refs: str(CODE)
-    click_trust_dialog(window, "cancel")
-    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_I,
-                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    window = import_with_code(make_window, qtbot, monkeypatch, model, "cancel")
     dialog = window.trust_dialog
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["CustomDense"]
     assert "class CustomDense(keras.layers.Layer):" in dialog.tabs.widget(0).toPlainText()
@@ -148,13 +156,7 @@ def test_import_with_trusted_code_opens_a_valid_project(make_window, qtbot, monk
     original = keras.Model(inputs, user.CustomDense(3, name="hidden")(inputs))
     path = tmp_path / "model.keras"
     original.save(path)
-    window = show(make_window(), qtbot)
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *args, **kwargs: (str(path), "")))
-    window.ask_custom_code = lambda refs: str(CODE)
-    click_trust_dialog(window, "trust")
-    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_I,
-                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    window = import_with_code(make_window, qtbot, monkeypatch, path, "trust")
     qtbot.waitUntil(lambda: window.import_process is None, timeout=240_000)
     node = window.doc.find("hidden")
     assert node.kind == "CustomLayer" and node.params["kwargs"] == {"units": 3}

@@ -3,6 +3,8 @@ runtime's context. No keras here (graph/ never imports it)."""
 
 from __future__ import annotations
 
+import doctest
+
 import pytest
 
 from kerascanvas.graph.document import Document, Edge
@@ -101,6 +103,11 @@ def test_live_analysis_refreshes_when_keras_answers():
         ctx.results[key] = {"outputs": [[None, 4]], "count": [0, 0]}
     project.live.refresh([project.doc.find("twice").id])
     assert project.analysis.valid
+
+
+def test_doctests():
+    result = doctest.testmod(custom)
+    assert result.failed == 0 and result.attempted > 0
 
 
 def test_split_source_moves_imports_up():
