@@ -58,8 +58,8 @@ def decode_marker(value: Any, fill) -> tuple[bool, Any]:
     if key == TUPLE and isinstance(inner, list):
         return True, tuple(fill(v) for v in inner)
     return False, None
-UNKNOWN_SHAPE = ("shape unknown for these inputs; re-import or run `kerascanvas validate` "
-                 "with keras")
+UNKNOWN_SHAPE = ("shape unknown for these inputs: only the input shapes recorded at import "
+                 "are known; re-import the model (`kerascanvas import`) with these inputs")
 
 
 def _is_shape(value: Any) -> bool:
