@@ -24,10 +24,11 @@ from kerascanvas.codegen.application import application_kwargs
 from kerascanvas.codegen.errors import CodegenError
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.spec import APPLICATION
 
 from .keras_env import import_keras
 
-KIND = "Application"
+KIND = APPLICATION
 FIELDS = codegen_finetune.FIELDS
 
 

@@ -247,7 +247,7 @@ def _generic(layer, template: dict, tensors: list, node) -> Call:
     }
     if params["module"] == "keras.layers":
         del params["module"]  # the default
-    return Call("KerasLayer", {k: v for k, v in params.items() if v is not None}, tensors)
+    return Call(GENERIC, {k: v for k, v in params.items() if v is not None}, tensors)
 
 
 def _call_params(spec: LayerSpec, template: dict) -> tuple[dict, dict]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
-from kerascanvas.graph.spec import INPUT
+from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, USER_BLOCK
 
 from . import archive_check, import_nested
 from .custom_import import custom_call, custom_objects, load_custom_objects, record
@@ -122,7 +122,7 @@ class _Walker:
             raise ModelImportError(
                 f"layer {op.name!r} is called in different ways (as {owner.name!r} and as "
                 f"{name!r}); a shared layer must be called the same way at each use")
-        if owner.kind == "KerasLayer":  # its shape rule reads the shapes Keras recorded
+        if owner.kind == GENERIC:  # its shape rule reads the shapes Keras recorded
             records = owner.params["output_shapes"]
             for record in call.params["output_shapes"]:
                 if record["inputs"] not in [r["inputs"] for r in records]:
@@ -136,7 +136,7 @@ class _Walker:
         params = recognize_application(node.operation)
         if params is None or len(node.arguments.keras_tensors) != 1:
             return False
-        new = self.doc.add_node("Application", self._name(node.operation.name), params)
+        new = self.doc.add_node(APPLICATION, self._name(node.operation.name), params)
         src, src_port = self._ref(node.arguments.keras_tensors[0], node.operation.name)
         self.doc.connect(Edge(src, src_port, new.id, 0))
         self.refs[id(node.outputs[0])] = (new.id, 0)
@@ -150,7 +150,7 @@ class _Walker:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
         block, params = made
-        new = self.doc.add_node("UserBlock", self._name(node.operation.name), params)
+        new = self.doc.add_node(USER_BLOCK, self._name(node.operation.name), params)
         self._connect_call(node, new.id)
         self.owners[id(node.operation)] = new.id
         self.calls[id(node.operation)] = 1
@@ -234,7 +234,7 @@ def _nested_block(node, blocks: dict) -> tuple[tuple[str, dict] | None, str]:
     inner.add_inputs(graph)
     inner.walk(graph)
     kinds = {n.kind for n in inner.doc.nodes.values()}
-    if kinds & {SHARED_CALL, "Application"}:
+    if kinds & {SHARED_CALL, APPLICATION}:
         return None, "it holds shared layers or a keras.applications model"
     try:
         definition = import_nested.definition(inner.doc, graph, inner.refs, model)

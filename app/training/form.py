@@ -24,6 +24,7 @@ from PySide6 import QtCore, QtWidgets
 from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.params import ParamSpec
+from ...graph.spec import APPLICATION
 from ...graph.training import DEFAULTS, default_loss
 from ...graph.training_schema import (
     CALLBACKS,
@@ -419,7 +420,7 @@ class TrainingForm(QtWidgets.QWidget):
         optimizer, schedule = settings["optimizer"]["name"], settings["schedule"]["name"]
         on = {cb.get("name") for cb in settings["callbacks"] if isinstance(cb, dict)}
         tuning = "finetune" in (self.doc.training or {})
-        has_base = tuning or any(n.kind == "Application" for n in self.doc.nodes.values())
+        has_base = tuning or any(n.kind == APPLICATION for n in self.doc.nodes.values())
         self.groups["Fine-tuning"].parentWidget().setVisible(has_base)
         for path in self.fields:
             visible = {"optimizer": lambda p: p[1] == "name" or p[1] in OPTIMIZERS.get(

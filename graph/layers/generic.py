@@ -34,7 +34,7 @@ from ..errors import ShapeError
 from ..keras_classes import locate_problem
 from ..params import ParamSpec
 from ..shapes import fmt
-from ..spec import LayerSpec, Sample, register
+from ..spec import GENERIC, LayerSpec, Sample, register
 
 PLACEHOLDER = "__input__"
 SLICE, ELLIPSIS, TUPLE = "__slice__", "__ellipsis__", "__tuple__"
@@ -174,7 +174,7 @@ def serialized(params: Mapping[str, Any], name: str) -> dict:
 
 
 register(LayerSpec(
-    kind="KerasLayer",
+    kind=GENERIC,
     category="Core",
     doc="A Keras layer with no dedicated node; kept as its class name and full config",
     params=(
