@@ -1,4 +1,4 @@
-"""`kerascanvas validate FILE [--json] [--trust-custom-code]`: check a project without building it.
+"""`kerascanvas validate FILE [--json] [--keras] [--trust-custom-code]`: check a project.
 
 Exit codes: 0 valid (warnings allowed), 1 the graph or the ranges of its `search`
 section have errors (each range names its node and parameter), 2 the file could
@@ -8,7 +8,10 @@ cannot be read: `{"valid": false, "error": ..., "field": ..., "nodes": [...]}`.
 4 the project has CustomLayer code that is not trusted (the report still lists every
 issue; nothing ran). This command imports neither keras nor torch, so it answers
 quickly; with trusted custom code, a worker process computes those layers' shapes
-with Keras.
+with Keras. `--keras` also makes each KerasLayer node with Keras on its validated
+input shapes, as `run` does before training: a config its class refuses, or outputs
+other than the recorded ones (a 2-output record on a 1-output layer), is an error
+(exit 1), which the file alone cannot show.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from kerascanvas.graph.errors import ProjectFileError
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
-from kerascanvas.graph.validate import Analysis
+from kerascanvas.graph.validate import Analysis, Issue
 
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 
@@ -33,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a Keras Canvas project (.json)")
     parser.add_argument("--json", action="store_true",
                         help="print the result as JSON instead of a summary table")
+    parser.add_argument("--keras", action="store_true",
+                        help="also make each KerasLayer node with Keras on its input shapes, "
+                             "as run does before training (imports keras: slower)")
     add_trust_argument(parser)
 
 
@@ -52,16 +58,33 @@ def run(args: argparse.Namespace) -> int:
     refused = prepare_custom(project, args.trust_custom_code, "validate")
     doc, analysis = project.doc, project.analysis
     searched = check_search(doc)
+    with_keras = getattr(args, "keras", False)
+    built = keras_issues(doc, analysis) if with_keras else []
     if args.json:
-        print(json.dumps({**to_json(doc, analysis), "search_issues": _issues(searched)},
-                         indent=2))
+        report = to_json(doc, analysis)
+        if with_keras:  # only then: the report's keys stay the same without the flag
+            report["keras_issues"] = _issues(built)
+            report["valid"] = report["valid"] and not built
+        print(json.dumps({**report, "search_issues": _issues(searched)}, indent=2))
     else:
         print(format_summary(doc, analysis))
-        for issue in searched:
-            print(f"search error: {issue.message}")
+        for kind, issues in (("search", searched), ("keras", built)):
+            for issue in issues:
+                print(f"{kind} error: {issue.message}")
     if refused is not None:
         return refused
-    return 0 if analysis.valid and not searched else 1
+    return 0 if analysis.valid and not searched and not built else 1
+
+
+def keras_issues(doc: Document, analysis: Analysis) -> list[Issue]:
+    """With `--keras`: KerasLayer nodes Keras cannot make, or whose outputs differ from the
+    recorded ones (`runtime.import_generic.keras_layer_problems`), as errors."""
+    if not analysis.valid:
+        return []
+    from kerascanvas.runtime.import_generic import keras_layer_problems
+
+    return [Issue(None, None, "error", problem, "keras_refused")
+            for problem in keras_layer_problems(doc, analysis)]
 
 
 def _issues(issues) -> list[dict[str, Any]]:

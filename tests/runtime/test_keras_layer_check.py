@@ -57,3 +57,18 @@ def test_run_exits_1_before_training(tmp_path, capsys):
     code = main(["run", str(path), "--epochs", "1", "--no-progress"])
     err = capsys.readouterr().err
     assert code == 1 and "NoSuchLayer" in err and "Traceback" not in err
+
+
+def test_validate_keras_refuses_outputs_keras_does_not_give(tmp_path, capsys):
+    # Identity recorded with 2 outputs: valid for the file alone, refused with --keras.
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(_with_class("Identity", outputs=2)), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(path), "--keras"]) == 1
+    assert "keras error: 'split' (KerasLayer)" in capsys.readouterr().out
+    assert main(["validate", str(path), "--keras", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False and "Keras computes" in report["keras_issues"][0]["message"]
+    path.write_text(json.dumps(_with_class("Identity", outputs=1)), encoding="utf-8")
+    assert main(["validate", str(path), "--keras"]) == 0
