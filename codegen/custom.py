@@ -26,7 +26,7 @@ REGISTER = "keras.saving.register_keras_serializable"
 def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
                 suffix: str = "", dtype: str | None = None) -> str:
     """`prefix + ClassName(k=v, ..., name='...') + suffix` from the node's JSON kwargs."""
-    kwargs = dict(params.get("kwargs") or {})
+    kwargs = custom.constructor_kwargs(params)
     if dtype:
         kwargs["dtype"] = dtype
     return call(params["class_name"], [], {**kwargs, "name": name}, indent, prefix, suffix)

@@ -63,7 +63,7 @@ def make_custom_layer(params: Mapping[str, Any], name: str, trusted,
                       dtype: str | None = None):
     """The node's layer: `Class(**kwargs, name=name)` (plus `dtype` when given)."""
     cls = load_class(params, trusted)
-    kwargs = dict(params.get("kwargs") or {})
+    kwargs = custom.constructor_kwargs(params)
     if dtype:
         kwargs["dtype"] = dtype
     try:

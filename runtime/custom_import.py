@@ -171,7 +171,9 @@ def custom_call(node, classes: dict[type, dict]) -> Call | None:
                                                          and template == as_list):
         raise ModelImportError(f"custom layer {layer.name!r} is called with extra arguments; "
                                "a CustomLayer node takes its input or the list of its inputs")
-    params = {**base, "kwargs": constructor_kwargs(layer) or None}
+    kwargs = constructor_kwargs(layer)
+    frozen = kwargs.pop("trainable", True) is False  # the node's own trainable param
+    params = {**base, "kwargs": kwargs or None, "trainable": False if frozen else None}
     return Call(custom.KIND, {k: v for k, v in params.items() if v is not None}, tensors)
 
 

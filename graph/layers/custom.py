@@ -55,11 +55,23 @@ def _kwargs_problem(value: Any) -> str | None:
         return None
     if not isinstance(value, dict):
         return "a JSON object of constructor keyword arguments, or null"
-    bad = [k for k in value if identifier_problem(k) is not None or k == "name"]
+    bad = [k for k in value if identifier_problem(k) is not None or k in _OWN_KWARGS]
     if bad:
-        return (f"keyword names that are Python identifiers (the node name gives 'name'); "
-                f"received {bad[0]!r}")
+        return (f"keyword names that are Python identifiers, other than 'name' and "
+                f"'trainable' (the node's name and trainable give those); received {bad[0]!r}")
     return None
+
+
+_OWN_KWARGS = ("name", "trainable")
+
+
+def constructor_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments the class is built with (the node name apart): its JSON
+    kwargs, plus `trainable=False` for a frozen node."""
+    kwargs = dict(params.get("kwargs") or {})
+    if params.get("trainable", True) is False:
+        kwargs["trainable"] = False
+    return kwargs
 
 
 def _package_problem(value: Any) -> str | None:
@@ -100,6 +112,25 @@ def code_digest(params: Mapping[str, Any]) -> str:
 def custom_nodes(doc) -> list:
     """The CustomLayer nodes of a document, in document order."""
     return [n for n in doc.nodes.values() if n.kind == KIND]
+
+
+def class_conflicts(doc) -> list[tuple[str, str]]:
+    """(node id, message) for each CustomLayer whose class name an earlier node defines
+    with other code or another package: one name, one class, in Keras' registry too."""
+    first: dict[str, Any] = {}
+    found = []
+    for node in custom_nodes(doc):
+        name = node.params.get("class_name")
+        other = first.setdefault(name, node)
+        if other is not node and _definition(other) != _definition(node):
+            found.append((node.id, f"{node.name!r} (CustomLayer): class {name} is also "
+                          f"defined by {other.name!r} with other code or another package; "
+                          "give one of them another class name"))
+    return found
+
+
+def _definition(node) -> tuple:
+    return (node.params.get("source", ""), node.params.get("package", DEFAULT_PACKAGE))
 
 
 def project_digest(doc) -> str | None:
@@ -209,9 +240,9 @@ def bound_spec(doc, spec: LayerSpec) -> LayerSpec:
     def shape(params, inputs):
         return [tuple(s) for s in result(params, inputs)["outputs"]]
 
-    def count(params, inputs):
+    def count(params, inputs):  # a frozen layer's weights are all non-trainable
         trainable, frozen = result(params, inputs)["count"]
-        return trainable, frozen
+        return (trainable, frozen) if params.get("trainable", True) else (0, trainable + frozen)
 
     return dataclasses.replace(spec, shape=shape, count=count)
 

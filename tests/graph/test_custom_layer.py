@@ -110,6 +110,18 @@ def test_doctests():
     assert result.failed == 0 and result.attempted > 0
 
 
+def test_one_class_name_one_definition():
+    doc = make_doc()
+    other = doc.add_node("CustomLayer", "again", {"class_name": "Twice",
+                                                   "source": SOURCE.replace("2", "3")})
+    doc.connect(Edge(doc.find("x").id, 0, other.id, 0))
+    conflicts = [i for i in analyze(doc).issues if i.code == "custom_conflict"]
+    assert [(i.node, i.severity) for i in conflicts] == [(other.id, "error")]
+    assert "also defined by 'twice'" in conflicts[0].message
+    doc.set_param(other.id, "source", SOURCE)  # the same class twice is fine
+    assert "custom_conflict" not in codes(doc)
+
+
 def test_split_source_moves_imports_up():
     imports, body = custom.split_source("import keras\nfrom keras import (\n    ops)\n\n"
                                         "X = 1\n\nclass A:\n    pass\n")

@@ -261,3 +261,22 @@ def test_training_worker_runs_only_the_code_the_window_trusts():
     digest = custom.code_digest(doc.find("twice").params)
     done = train_document({**payload, "trusted_code": [digest]}, lambda event: None)
     assert done.status == "finished", done.message
+
+
+def test_frozen_custom_layer_keeps_its_weights_non_trainable(tmp_path):
+    user = user_module()
+    inputs = keras.Input((5,), name="x")
+    frozen = user.CustomDense(3, name="base", trainable=False)
+    original = keras.Model(inputs, keras.layers.Dense(2, name="head")(frozen(inputs)))
+    path = tmp_path / "frozen.keras"
+    original.save(path)
+    doc = import_model_report(*load_with_code(path, CODE, trusted=True)).doc
+    node = doc.find("base")
+    assert node.params["trainable"] is False and node.params["kwargs"] == {"units": 3}
+    analysis = analyze(doc)
+    non_trainable = sum(int(np.prod(w.shape)) for w in original.non_trainable_weights)
+    assert analysis.results[node.id].count == (0, non_trainable)
+    rebuilt, source = rebuilt_from_code(doc)
+    assert "CustomDense(units=3, trainable=False, name='base')" in source
+    assert rebuilt.get_layer("base").get_config() == original.get_layer("base").get_config()
+    assert len(rebuilt.non_trainable_weights) == len(original.non_trainable_weights)
