@@ -9,6 +9,7 @@ node with the full serialization, so an import never loses a setting.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,8 +196,21 @@ def call_template(node) -> tuple[dict, list]:
     tensors: list = []
     args = [_template(a, tensors) for a in node.arguments.args]
     kwargs = {k: _template(v, tensors) for k, v in node.arguments.kwargs.items()
-              if not implied_keyword(k, v)}
+              if not implied_keyword(k, v) and not _call_default(node.operation, k, v)}
     return ({"args": args, "kwargs": kwargs} if kwargs else {"args": args}), tensors
+
+
+def _call_default(operation, name: str, value: Any) -> bool:
+    """Whether `training=value` is the default of the operation's own call: Keras records
+    training=True for the layers whose call defaults to it (image augmentation, Pipeline),
+    and a call without it records the same."""
+    if name != "training" or not isinstance(value, bool):
+        return False
+    try:
+        parameter = inspect.signature(operation.call).parameters.get(name)
+    except (TypeError, ValueError):
+        return False
+    return parameter is not None and parameter.default is value
 
 
 def _standard_inputs(spec: LayerSpec, template: dict, tensors: list) -> list | None:
