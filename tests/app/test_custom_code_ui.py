@@ -18,10 +18,12 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime import trust
 from kerascanvas.runtime.custom_code import compute
 from tests.app.gestures import click, node_point, show
+from tests.app.test_training_panel import FakeRun
 
 LEFT = QtCore.Qt.LeftButton
 
@@ -72,6 +74,10 @@ def test_trust_dialog_shows_the_code_and_only_then_it_runs(make_window, qtbot, t
     expected = keras.ops.concatenate([inputs, inputs], axis=-1).shape
     assert window.analysis.results[node.id].output_shapes == [tuple(expected)]
     assert window.analysis.valid
+    panel = window.training_panel()  # training runs the code the window trusts, no other
+    panel.controller.run_factory = FakeRun
+    QTest.mouseClick(panel.start_button, LEFT)
+    assert FakeRun.made[-1].extra["trusted_code"] == [custom.code_digest(node.params)]
 
 
 def test_code_editor_edits_the_source_and_edited_code_asks_again(make_window, qtbot, tmp_path):
