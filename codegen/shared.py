@@ -13,14 +13,15 @@ each site. A Sequential model cannot call a layer twice, so that style refuses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.shared import KIND, OWNER_PARAM
-from kerascanvas.graph.spec import USER_BLOCK, LayerSpec, get_spec
+from kerascanvas.graph.spec import APPLICATION, USER_BLOCK, LayerSpec, get_spec
 
-from . import nested
+from . import application, nested
 from .emit import call_suffix, constructor, pack, targets
 from .naming import Namer
 
@@ -35,7 +36,8 @@ class SharedLayer:
         kwargs: its non-default params (what the constructor passes).
         params: its resolved params.
         var: the variable (or attribute stem) holding the layer object.
-        helper: for a nested-model block, the function that makes the model.
+        make: for a nested model (a nested-model block or a keras.applications base), the
+            statements that make it: (indent, target) -> lines.
     """
 
     name: str
@@ -43,7 +45,7 @@ class SharedLayer:
     kwargs: dict[str, Any]
     params: dict[str, Any]
     var: str
-    helper: str | None = None
+    make: Callable[[str, str], list[str]] | None = None
 
 
 def shared_layers(doc: Document, steps, results, namer: Namer,
@@ -56,7 +58,7 @@ def shared_layers(doc: Document, steps, results, namer: Namer,
     out = {}
     for owner_id in owners:
         node = doc.nodes[owner_id]
-        if node.kind == USER_BLOCK:  # a nested model, made once by its helper
+        if node.kind in (USER_BLOCK, APPLICATION):  # a nested model, made once
             out[owner_id] = _shared_model(doc, steps, node, namer)
             continue
         spec = get_spec(node.kind)
@@ -73,11 +75,18 @@ def _shared_model(doc: Document, steps, node, namer: Namer) -> SharedLayer:
     from .userblocks import helper_names
 
     step = next(s for s in steps if s.node.id == node.id)
-    used = [s.params["block"] for s in steps if s.spec.kind == USER_BLOCK]
     kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+    if node.kind == APPLICATION:
+        def make(indent: str, target: str) -> list[str]:
+            return application.construct_lines(target, step, indent)
+    else:
+        used = [s.params["block"] for s in steps if s.spec.kind == USER_BLOCK]
+        helper = helper_names(doc.blocks, used)[node.params["block"]]
+
+        def make(indent: str, target: str) -> list[str]:
+            return nested.construct_lines(helper, kwargs, node.name, indent, target)
     return SharedLayer(node.name, step.spec, kwargs, dict(step.params),
-                       namer.take(f"{node.name}_model"),
-                       helper_names(doc.blocks, used)[node.params["block"]])
+                       namer.take(f"{node.name}_model"), make)
 
 
 def owner_of(shared: dict[str, SharedLayer], step) -> SharedLayer | None:
@@ -89,16 +98,15 @@ def owner_of(shared: dict[str, SharedLayer], step) -> SharedLayer | None:
 
 def construct_line(layer: SharedLayer, indent: str, target: str) -> str:
     """`target = layers.Kind(..., name=...)`: the one constructor of a shared layer."""
-    if layer.helper is not None:
-        return "\n".join(nested.construct_lines(layer.helper, layer.kwargs, layer.name,
-                                                indent, target))
+    if layer.make is not None:
+        return "\n".join(layer.make(indent, target))
     return constructor(layer.spec, layer.kwargs, layer.name, indent, f"{target} = ",
                        params=layer.params)
 
 
 def call_line(layer: SharedLayer, step, indent: str, callee: str) -> str:
     """`outputs = callee(inputs)` for one use of a shared layer."""
-    suffix = f"({pack(list(step.inputs))})" if layer.helper is not None \
+    suffix = f"({pack(list(step.inputs))})" if layer.make is not None \
         else call_suffix(layer.spec, step.inputs, layer.params)
     return f"{indent}{targets(step.outputs)}{callee}{suffix}"
 

@@ -137,9 +137,9 @@ class _Walker:
         if params is None or len(node.arguments.keras_tensors) != 1:
             return False
         new = self.doc.add_node(APPLICATION, self._name(node.operation.name), params)
-        src, src_port = self._ref(node.arguments.keras_tensors[0], node.operation.name)
-        self.doc.connect(Edge(src, src_port, new.id, 0))
-        self.refs[id(node.outputs[0])] = (new.id, 0)
+        self._connect_call(node, new.id)
+        self.owners[id(node.operation)] = new.id  # a further call shares it
+        self.calls[id(node.operation)] = 1
         return True
 
     def _user_block(self, node) -> bool:

@@ -22,7 +22,6 @@ from typing import Any
 from ..errors import KerasCanvasError, ShapeError
 from ..params import ParamSpec
 from ..spec import (
-    APPLICATION,
     INPUT,
     KIND_ALIASES,
     LAYER_SPECS,
@@ -34,10 +33,10 @@ from ..spec import (
 
 KIND = SHARED_CALL
 OWNER_PARAM = "layer"
-# Owners must be one Keras layer: blocks and applications build several, and an Input
-# or another call site owns no layer at all. A user block instance may be called again
-# when it is a nested model (one object; graph.nested checks it, with the definitions).
-_NOT_SHAREABLE = frozenset({INPUT, KIND, APPLICATION})
+# Owners must be one Keras object: built-in blocks build several layers, and an Input or
+# another call site owns none. A keras.applications base is one nested model, and a user
+# block instance may be called again when it is a nested model (graph.nested checks it).
+_NOT_SHAREABLE = frozenset({INPUT, KIND})
 
 
 def _unbound_shape(params, inputs):
@@ -72,7 +71,7 @@ def owner_problem(nodes: Mapping[str, Any], node) -> str | None:
     spec = LAYER_SPECS.get(kind)
     if spec is None or spec.is_block or kind in _NOT_SHAREABLE:
         return (f"{node.name!r} (SharedCall) calls {owner.name!r} ({owner.kind}). Expected a "
-                "single layer or a nested model: Inputs, blocks, applications and other "
+                "single layer or a nested model: Inputs, built-in blocks and other "
                 "SharedCall nodes cannot be shared")
     return None
 

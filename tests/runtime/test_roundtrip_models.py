@@ -225,3 +225,22 @@ def test_subclass_style_keeps_nested_models(make):
         if isinstance(theirs, keras.Model):
             assert structure(rebuilt.get_layer(theirs.name)) == structure(theirs)
     assert_same_outputs(model, rebuilt)
+
+
+@pytest.mark.slow
+def test_siamese_tower_around_an_application_shares_its_weights():
+    """The application's second call is a SharedCall of its node, so the weights exist once
+    (the tower holding it is inlined: a nested-model block cannot hold an application)."""
+    base = keras.applications.MobileNet(weights=None, include_top=False, pooling="avg",
+                                        input_shape=(32, 32, 3))
+    tower_in = keras.Input((32, 32, 3), name="tower_in")
+    tower = keras.Model(tower_in, layers.Dense(8, name="embedding")(base(tower_in)),
+                        name="tower")
+    left, right = keras.Input((32, 32, 3), name="left"), keras.Input((32, 32, 3), name="right")
+    distance = layers.Subtract(name="difference")([tower(left), tower(right)])
+    model = keras.Model([left, right], distance, name="siamese_mobilenet")
+    doc = import_model(model)
+    assert [n.kind for n in doc.nodes.values()].count("Application") == 1
+    assert analyze(doc).total_params == counts(model)
+    for rebuilt in (build_model(doc, name=model.name), exec_generated(doc, model_name=model.name)):
+        assert counts(rebuilt) == counts(model)
