@@ -1,11 +1,10 @@
 """KerasLayer nodes with several outputs: the generated code unpacks them, builds, and
 computes what Keras computes.
 
-The importer keeps MultiHeadAttention called with `return_attention_scores=True`, the
-`top_k` operation and a Bidirectional GRU with `return_state=True` as KerasLayer nodes
-with 2, 2 and 3 recorded outputs. Each output port feeds the head. The model built by
-`kerascanvas run` and the one the generated code builds (functional and subclass
-styles) must give the original model's outputs.
+The importer keeps the `top_k` and `split` operations (which have no node kind of their
+own) as KerasLayer nodes with 2 and 3 recorded outputs. Each output port feeds the head.
+The model built by `kerascanvas run` and the one the generated code builds (functional
+and subclass styles) must give the original model's outputs.
 """
 
 from __future__ import annotations
@@ -24,15 +23,11 @@ from kerascanvas.runtime.keras_env import import_keras
 def original_model():
     keras = import_keras()
     seq = keras.Input((5, 3), name="seq")
-    x = keras.layers.Dense(6, name="proj")(seq)
-    attended, scores = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, name="mha")(
-        x, x, return_attention_scores=True)
-    values, indices = keras.ops.top_k(keras.layers.Flatten(name="flat")(attended), k=4)
-    out, forward, backward = keras.layers.Bidirectional(
-        keras.layers.GRU(4, return_state=True), name="bi")(x)
+    flat = keras.layers.Flatten(name="flat")(keras.layers.Dense(6, name="proj")(seq))
+    values, indices = keras.ops.top_k(flat, k=4)
+    first, second, third = keras.ops.split(flat, 3, axis=-1)
     joined = keras.layers.Concatenate(name="cat")([
-        values, keras.ops.cast(indices, "float32"), keras.layers.Flatten(name="fs")(scores),
-        out, forward, backward])
+        values, keras.ops.cast(indices, "float32"), first, second * third])
     return keras.Model(seq, keras.layers.Dense(2, name="head")(joined))
 
 
@@ -45,11 +40,11 @@ def imported():
 def test_the_importer_records_each_output(imported):
     _, doc = imported
     generic = {n.name: n for n in doc.nodes.values() if n.kind == "KerasLayer"}
-    outputs = {name: len(n.params["output_shapes"][0]["outputs"])
-               for name, n in generic.items() if name in ("mha", "top_k", "bi")}
-    assert outputs == {"mha": 2, "top_k": 2, "bi": 3}
-    used = {(doc.node(e.src).name, e.src_port) for e in doc.edges}
-    assert {("mha", 1), ("top_k", 1), ("bi", 2)} <= used
+    outputs = {n.params["class_name"]: len(n.params["output_shapes"][0]["outputs"])
+               for n in generic.values()}
+    assert outputs["TopK"] == 2 and outputs["Split"] == 3
+    used = {(doc.node(e.src).params.get("class_name"), e.src_port) for e in doc.edges}
+    assert {("TopK", 1), ("Split", 1), ("Split", 2)} <= used
 
 
 def _copy_weights(source, target) -> None:
