@@ -11,7 +11,7 @@ from PySide6 import QtGui
 from kerascanvas.app import cli as app_cli
 from kerascanvas.app.canvas.export_image import NODE_SIZE, export_image
 from kerascanvas.app.canvas.render import shape_text
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.validate import analyze
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
@@ -24,7 +24,7 @@ def svg_text(path: Path) -> str:
 
 @pytest.mark.parametrize("example", ["digits_cnn", "inception_net", "customer_tickets"])
 def test_svg_holds_every_node_name_and_edge_shape(qapp, tmp_path, example):
-    doc = load(EXAMPLES / f"{example}.json")
+    doc = Project.open(EXAMPLES / f"{example}.json").doc
     path = export_image(doc, tmp_path / "graph.svg")
     text = svg_text(path)
     analysis = analyze(doc)
@@ -35,7 +35,7 @@ def test_svg_holds_every_node_name_and_edge_shape(qapp, tmp_path, example):
 
 
 def test_png_has_a_size_that_fits_the_graph(qapp, tmp_path):
-    doc = load(EXAMPLES / "digits_cnn.json")
+    doc = Project.open(EXAMPLES / "digits_cnn.json").doc
     path = export_image(doc, tmp_path / "graph.png", scale=1.0)
     image = QtGui.QImage(str(path))
     assert not image.isNull()
@@ -44,7 +44,7 @@ def test_png_has_a_size_that_fits_the_graph(qapp, tmp_path):
 
 
 def test_unknown_format_is_refused(qapp, tmp_path):
-    doc = load(EXAMPLES / "digits_cnn.json")
+    doc = Project.open(EXAMPLES / "digits_cnn.json").doc
     with pytest.raises(ValueError, match="png, svg"):
         export_image(doc, tmp_path / "graph.gif")
 
@@ -93,10 +93,10 @@ def assert_apart_and_inside(path: Path, count: int) -> None:
 
 @pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.json")))
 def test_no_two_node_boxes_overlap_in_the_svg(qapp, tmp_path, example):
-    doc = load(EXAMPLES / f"{example}.json")
+    doc = Project.open(EXAMPLES / f"{example}.json").doc
     assert_apart_and_inside(export_image(doc, tmp_path / "graph.svg"), len(doc.nodes))
 
 
 def test_imported_mobilenet_v2_exports_without_overlaps(qapp, tmp_path, imported_project):
-    doc = load(imported_project("MobileNetV2"))
+    doc = Project.open(imported_project("MobileNetV2")).doc
     assert_apart_and_inside(export_image(doc, tmp_path / "graph.svg"), len(doc.nodes))

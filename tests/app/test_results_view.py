@@ -13,7 +13,7 @@ from kerascanvas.app.training.controller import RunRecord, TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.app.training.results import ResultsView
 from kerascanvas.graph.project import Project
-from kerascanvas.graph.projectfile import load, to_dict
+from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.runtime.events import FINISHED, Result
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
@@ -21,7 +21,7 @@ CHILD_TIMEOUT_MS = 240_000
 
 
 def digits_doc(**training):
-    doc = load(EXAMPLES / "digits_cnn.json")
+    doc = Project.open(EXAMPLES / "digits_cnn.json").doc
     doc.training.update({"epochs": 1, "batch_size": 64, **training})
     return doc
 

@@ -15,7 +15,7 @@ from kerascanvas.app.panels.editors import BoolEditor, ChoiceEditor
 from kerascanvas.app.training.form import GENERAL, TrainingForm
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.training import DEFAULTS
 from kerascanvas.graph.training_schema import (
     CALLBACKS,
@@ -177,7 +177,7 @@ def test_per_class_weights_are_typed_as_pairs(make_form):
 
 
 def test_multi_output_document_has_loss_metrics_and_weight_per_output(make_form):
-    doc = load(EXAMPLES / "customer_tickets.json")
+    doc = Project.open(EXAMPLES / "customer_tickets.json").doc
     form = make_form(doc)
     names = [doc.node(n).name for n in doc.outputs]
     assert len(names) == 2
@@ -194,7 +194,7 @@ def test_multi_output_document_has_loss_metrics_and_weight_per_output(make_form)
 
 
 def test_shared_loss_becomes_per_output_when_one_is_edited(make_form):
-    doc = load(EXAMPLES / "customer_tickets.json")
+    doc = Project.open(EXAMPLES / "customer_tickets.json").doc
     doc.training["metrics"] = ["accuracy"]
     form = make_form(doc)
     names = [doc.node(n).name for n in doc.outputs]

@@ -8,7 +8,7 @@ import pytest
 
 from kerascanvas.graph import LAYER_SPECS
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.validate import analyze
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
@@ -16,7 +16,7 @@ EXAMPLES = sorted(p.stem for p in EXAMPLES_DIR.glob("*.json"))
 
 
 def example(name: str) -> Document:
-    return load(EXAMPLES_DIR / f"{name}.json")
+    return Project.open(EXAMPLES_DIR / f"{name}.json").doc
 
 
 def add(doc: Document, kind: str, name: str, params: dict | None = None, inputs=()) -> str:

@@ -12,14 +12,14 @@ import pytest
 from kerascanvas.app.cli import main
 from kerascanvas.codegen import CodegenError, generate
 from kerascanvas.codegen.slurm import SlurmJob, sbatch
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.project import Project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
 
 @pytest.mark.parametrize("name", ["digits_cnn", "mnist_mlp", "customer_tickets"])
 def test_distributed_script_is_python_that_uses_ddp(name):
-    source = generate(load(EXAMPLES / f"{name}.json"), script=True, distributed=True)
+    source = generate(Project.open(EXAMPLES / f"{name}.json").doc, script=True, distributed=True)
     tree = ast.parse(source)
     functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert {"build_model", "join_process_group", "rank_loader", "train_step",
@@ -30,7 +30,7 @@ def test_distributed_script_is_python_that_uses_ddp(name):
 
 
 def test_distributed_needs_a_script_and_refuses_a_fine_tune():
-    doc = load(EXAMPLES / "digits_cnn.json")
+    doc = Project.open(EXAMPLES / "digits_cnn.json").doc
     with pytest.raises(CodegenError, match="--script"):
         generate(doc, distributed=True)
     doc.training = {**doc.training, "finetune": {"phases": [{"epochs": 1}, {"epochs": 1}]}}

@@ -19,7 +19,7 @@ from kerascanvas.graph.commands import (
     UndoStack,
 )
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.projectfile import load
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.summary import format_summary, summary_rows
 from kerascanvas.graph.validate import LiveAnalysis, analyze
@@ -296,7 +296,7 @@ def test_example_totals_match_the_built_model(path):
     """Counts and output shapes equal those of the Keras model the runtime builds."""
     from kerascanvas.runtime import build
 
-    doc = load(path)
+    doc = Project.open(path).doc
     result = analyze(doc)
     model = build.build_model(doc)
     assert result.total_params == (_weights(model.trainable_weights),

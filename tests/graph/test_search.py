@@ -11,7 +11,8 @@ from kerascanvas.graph import search, search_check, search_edit
 from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.errors import ProjectFileError
-from kerascanvas.graph.projectfile import dumps, load, loads, to_dict
+from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import dumps, loads, to_dict
 from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.search_edit import apply_values, mark, suggest_range, unmark
 
@@ -71,7 +72,7 @@ def test_a_malformed_section_names_the_field(entry, field):
 
 
 def test_the_example_is_a_clean_search_of_lr_filters_and_dropout():
-    doc = load(EXAMPLE)
+    doc = Project.open(EXAMPLE).doc
     assert check_search(doc) == []
     keys = [e.key(doc) for e in search.search_params(doc)]
     assert keys == ["training.optimizer.learning_rate", "conv1.filters", "conv2.filters",

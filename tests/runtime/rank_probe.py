@@ -12,13 +12,13 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
 
-from kerascanvas.graph.projectfile import load  # noqa: E402
+from kerascanvas.graph.project import Project  # noqa: E402
 from kerascanvas.runtime import distributed  # noqa: E402
 from kerascanvas.runtime.train import load_checked_data, prepare, train  # noqa: E402
 
 
 def main(project: str, out: str) -> None:
-    doc, settings = prepare(load(project))
+    doc, settings = prepare(Project.open(project).doc)
     result = train(doc, load_checked_data(doc, settings), threads=1)
     rank = distributed.rank()
     np.savez(os.path.join(out, f"rank{rank}.npz"), *result.model.get_weights())

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime import distributed
 from kerascanvas.runtime.feed import Batches, ShardedBatches
@@ -234,10 +235,9 @@ def test_a_killed_rank_ends_the_run_with_exit_3_and_an_intact_checkpoint(tmp_pat
 @pytest.mark.timeout(1800)  # two processes each importing keras, on 2 shared cores
 def test_generated_script_trains_digits_under_torchrun(tmp_path):
     from kerascanvas.codegen import generate
-    from kerascanvas.graph.projectfile import load
 
     script = tmp_path / "train_digits.py"
-    doc = load(ROOT / "resources" / "examples" / "digits_cnn.json")
+    doc = Project.open(ROOT / "resources" / "examples" / "digits_cnn.json").doc
     script.write_text(generate(doc, script=True, distributed=True))
     done = torchrun("--nproc-per-node", "2", str(script), "--epochs", "6", "--save",
                     str(tmp_path / "digits.keras"), timeout=1700)

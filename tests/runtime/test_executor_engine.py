@@ -115,13 +115,13 @@ def test_a_saved_model_reloads_with_its_optimizer_state_and_continues(tmp_path):
 
 @pytest.mark.slow
 def test_digits_example_reaches_the_accuracy_of_keras_step_over_five_seeds():
-    from kerascanvas.graph.projectfile import load
+    from kerascanvas.graph.project import Project
     from kerascanvas.runtime.train import load_checked_data, prepare, train
 
     scores = {way: [] for way in WAYS}
     for seed in range(5):
         for way in WAYS:
-            doc, settings = prepare(load(EXAMPLES / "digits_cnn.json"),
+            doc, settings = prepare(Project.open(EXAMPLES / "digits_cnn.json").doc,
                                     {"seed": seed, "epochs": 5, "executor": way})
             result = train(doc, load_checked_data(doc, settings))
             scores[way].append(result.metrics["accuracy"])

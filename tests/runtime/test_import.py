@@ -12,7 +12,7 @@ keras = pytest.importorskip("keras")
 from kerascanvas.app.cli import main as cli_main  # noqa: E402
 from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.errors import ShapeError  # noqa: E402
-from kerascanvas.graph.projectfile import load  # noqa: E402
+from kerascanvas.graph.project import Project  # noqa: E402
 from kerascanvas.graph.spec import get_spec  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
@@ -296,7 +296,7 @@ def test_cli_import_writes_project_and_lists_generic_layers(tmp_path, capsys):
     assert cli_main(["import", str(tmp_path / "m.keras"), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "scale" in printed and "KerasLayer" in printed
-    assert load(out).find("scale").kind == "KerasLayer"
+    assert Project.open(out).doc.find("scale").kind == "KerasLayer"
 
 
 def test_cli_import_prints_the_nested_model_notes(tmp_path, capsys):

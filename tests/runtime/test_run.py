@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from kerascanvas.app.cli import main
-from kerascanvas.graph.projectfile import load, save
+from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime import train as train_module
 from kerascanvas.runtime.bridge import FastBridge
@@ -224,7 +225,7 @@ def test_digits_example_reaches_90_percent_validation_accuracy(tmp_path):
     ends = [e for e in read_log(log) if e.kind == "epoch_end"]
     assert len(ends) <= 15
     assert ends[-1].logs["val_accuracy"] >= 0.90
-    assert load(EXAMPLES / "digits_cnn.json").training["seed"] == 0
+    assert Project.open(EXAMPLES / "digits_cnn.json").doc.training["seed"] == 0
 
 
 def test_command_line_entry_point_in_a_subprocess(tmp_path):

@@ -18,7 +18,8 @@ import pytest
 
 from kerascanvas.app.cli import main
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.projectfile import load, save
+from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime.events import TrialEnd, TrialEpoch
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver, SearchOptions, plan_slots
@@ -73,7 +74,7 @@ def options(tmp_path, **kw) -> SearchOptions:
 
 def test_a_diverging_trial_fails_with_its_message_and_the_study_goes_on(tmp_path):
     # Plain SGD at a rate of 100 on a squared error blows up within the first epoch.
-    doc = load(mlp_project(tmp_path, [LR], regression=True, optimizer="sgd"))
+    doc = Project.open(mlp_project(tmp_path, [LR], regression=True, optimizer="sgd")).doc
     events = []
     driver = SearchDriver(doc, options(tmp_path, pruner={"name": "median",
                                                          "n_startup_trials": 0}),
@@ -93,7 +94,7 @@ def test_a_diverging_trial_fails_with_its_message_and_the_study_goes_on(tmp_path
 
 def test_values_that_make_the_graph_invalid_fail_the_trial_before_training(tmp_path):
     # `validate` reports such a range; the driver still guards each trial on its own.
-    doc = load(mlp_project(tmp_path, [UNITS]))
+    doc = Project.open(mlp_project(tmp_path, [UNITS])).doc
     doc.search["params"][0].update(low=0, high=8)
     del doc.search["params"][0]["step"]
     driver = SearchDriver(doc, options(tmp_path, trials=1))
@@ -109,7 +110,7 @@ def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
     import threading
     import time
 
-    doc = load(mlp_project(tmp_path, [UNITS], epochs=8))
+    doc = Project.open(mlp_project(tmp_path, [UNITS], epochs=8)).doc
     epochs: list[float] = []
 
     def on_event(event):
@@ -148,7 +149,7 @@ def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, c
         assert list(trial["curve"]) == ["0"]  # one epoch reported (JSON keys are text)
     best = max(summary["trials"], key=lambda t: t["value"])
     assert summary["best"]["number"] == best["number"]
-    written = load(tmp_path / "best.json")
+    written = Project.open(tmp_path / "best.json").doc
     assert written.find("hidden").params["units"] == best["params"]["hidden.units"]
 
 
@@ -202,7 +203,7 @@ def test_a_seeded_six_trial_digits_search_beats_a_bad_fixed_setting(tmp_path):
     summary = json.loads(out.stdout)
     assert summary["counts"] == {"complete": 6}
     # The same CNN with a rate far too small and most units dropped: a bad fixed setting.
-    doc = load(project)
+    doc = Project.open(project).doc
     doc.find("dropout").params["rate"] = 0.9
     doc, settings = prepare(doc, {"epochs": 2, "optimizer": {"name": "adam",
                                                              "learning_rate": 1e-5}})

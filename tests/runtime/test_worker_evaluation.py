@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kerascanvas.graph.projectfile import load, to_dict
+from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.runtime.events import FINISHED
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.worker import train_document
@@ -15,7 +16,7 @@ EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 
 
 def digits_doc(**training):
-    doc = load(EXAMPLES / "digits_cnn.json")
+    doc = Project.open(EXAMPLES / "digits_cnn.json").doc
     doc.training.update({"epochs": 1, "batch_size": 64, **training})
     return doc
 
@@ -63,7 +64,7 @@ def _validation(doc):
 
 
 def test_test_data_is_used_when_given_and_regression_keeps_values(tmp_path):
-    doc = load(EXAMPLES / "mnist_mlp.json")
+    doc = Project.open(EXAMPLES / "mnist_mlp.json").doc
     out = doc.node(doc.outputs[0])
     doc.set_param(out.id, "activation", "linear")
     doc.set_param(out.id, "units", 1)
@@ -99,7 +100,7 @@ def test_an_image_folder_gives_class_names_and_images(tmp_path):
 
 
 def test_the_settings_test_data_is_evaluated_when_the_run_names_none(tmp_path):
-    doc = load(EXAMPLES / "mnist_mlp.json")
+    doc = Project.open(EXAMPLES / "mnist_mlp.json").doc
     doc.training = {"data": "synthetic:64", "epochs": 1, "batch_size": 32, "seed": 0,
                     "test_data": "synthetic:24"}
     result, _ = run(doc, tmp_path)
@@ -110,7 +111,7 @@ def test_the_settings_test_data_is_evaluated_when_the_run_names_none(tmp_path):
 
 
 def test_data_that_does_not_fit_is_refused_with_issues_naming_the_nodes(tmp_path):
-    doc = load(EXAMPLES / "mnist_cnn.json")  # a 28x28x1 Input
+    doc = Project.open(EXAMPLES / "mnist_cnn.json").doc  # a 28x28x1 Input
     doc.training.update({"data": "sklearn:digits", "epochs": 1})  # 8x8 images
     result = train_document({"document": to_dict(doc), "save": str(tmp_path / "m.keras")},
                             lambda event: None)
