@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from .export_image import export_image
 
     try:
-        export_image(project.doc, args.output, args.format)
+        export_image(project.doc, args.output, args.format, analysis=project.analysis)
     except (OSError, ValueError) as exc:
         print(f"kerascanvas export: {args.file}: {exc}", file=sys.stderr)
         return 1

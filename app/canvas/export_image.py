@@ -153,10 +153,12 @@ def paint_graph(painter: QtGui.QPainter, doc: Document, analysis: Analysis,
 
 
 def export_image(doc: Document, path: str | Path, fmt: str | None = None,
-                 scale: float = 2.0) -> Path:
+                 scale: float = 2.0, analysis=None) -> Path:
     """Write the graph picture to `path` as PNG or SVG (from `fmt` or the suffix).
 
-    Needs a QGuiApplication (offscreen is fine); one is made when none exists.
+    `analysis` is the document's (a project's live one); without it the picture's
+    shapes are inferred here. Needs a QGuiApplication (offscreen is fine); one is
+    made when none exists.
     """
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
@@ -164,7 +166,7 @@ def export_image(doc: Document, path: str | Path, fmt: str | None = None,
         raise ValueError(f"Expected an image format among {', '.join(FORMATS)}. "
                          f"Received: {fmt!r} (for {path})")
     _ensure_app()
-    analysis = analyze(doc)
+    analysis = analysis if analysis is not None else analyze(doc)
     boxes = node_boxes(doc, analysis)
     bounds = _bounds(doc, analysis, boxes)
     if fmt == "svg":

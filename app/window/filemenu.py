@@ -192,7 +192,7 @@ class FileMixin:
         from ..canvas.export_image import export_image
 
         try:
-            export_image(self.doc, path)
+            export_image(self.doc, path, analysis=self.project.analysis)
         except (ValueError, OSError) as exc:
             self.show_error("Cannot export the picture", str(exc))
             return False
