@@ -48,7 +48,7 @@ DATA_FORMATS = ("channels_last", "channels_first")
 PARAM_TYPES = (
     "int", "float", "bool", "choice", "ints", "int_list", "int_or_list", "float_or_list",
     "floats", "pairs", "shape", "activation", "initializer", "regularizer", "constraint", "str",
-    "axis", "json", "layer",
+    "axis", "json", "layer", "layers",
 )
 _NAMED_CHOICES = {
     "activation": ACTIVATIONS,
@@ -68,7 +68,7 @@ class ParamSpec:
         default: Keras' default, or `REQUIRED` when Keras has none.
         initial: value given to a new node when the default is `REQUIRED`.
         choices: allowed values for `choice` (other named types have their own list);
-            for `layer`, the kinds the wrapper may hold.
+            for `layer` and `layers`, the kinds the wrapper may hold.
         min, max: inclusive numeric bounds (for tuples, per element).
         min_exclusive: when true, `min` itself is refused.
         length: element count for `ints` and `pairs`.
@@ -313,6 +313,13 @@ def _layer(p: ParamSpec, value: Any) -> dict:
     return coerce_inner(p, value)
 
 
+def _layers(p: ParamSpec, value: Any) -> list:
+    """A list of inner layers (Pipeline's), each as for `layer`."""
+    from .layers.wrappers import coerce_inner_list
+
+    return coerce_inner_list(p, value)
+
+
 _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "int": _int,
     "float": _float,
@@ -333,6 +340,7 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "axis": _axis,
     "json": _json,
     "layer": _layer,
+    "layers": _layers,
 }
 
 

@@ -19,7 +19,7 @@ from kerascanvas.graph.layers import custom
 from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
-from kerascanvas.graph.layers.wrappers import inner_name
+from kerascanvas.graph.layers.wrappers import inner_name, inner_names
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import flatten
@@ -71,6 +71,10 @@ def keras_kwargs(spec: LayerSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if p.type == "layer" and p.name in out:
             inner = p.coerce(out[p.name])
             out[p.name] = make_layer(inner["kind"], inner_name(inner), inner["params"])
+        elif p.type == "layers" and p.name in out:  # Pipeline: a list of layers
+            inner = p.coerce(out[p.name])
+            out[p.name] = [make_layer(layer["kind"], name, layer["params"])
+                           for layer, name in zip(inner, inner_names(inner), strict=True)]
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from kerascanvas.graph.errors import KerasCanvasError, ParamError
 from kerascanvas.graph.layers.generic import ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
+from kerascanvas.graph.layers.wrappers import inner_names
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import GENERIC, INPUT, LAYER_SPECS, LayerSpec
 
@@ -106,6 +107,7 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
     for p in spec.params:
         if p.name in config:
             value = (_inner_value(p, layer) if p.type == "layer"
+                     else _inner_list(p, layer) if p.type == "layers"
                      else _param_value(p.type, config[p.name]))
             if p.type == "activation" and value == "linear" and p.default is None:
                 value = None  # Keras writes "linear" for no activation
@@ -125,23 +127,36 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
     return params
 
 
+def _inner_list(p, pipeline) -> list[dict[str, Any]]:
+    """A Pipeline's layers as the nested dicts of a `layers` param, or _Fallback."""
+    layers = [_inner_layer(p, layer, layer.name) for layer in pipeline.layers]
+    names = inner_names([{k: v for k, v in layer.items() if k != "name"} for layer in layers])
+    for layer, default in zip(layers, names, strict=True):
+        if layer.get("name") == default:
+            del layer["name"]
+    return layers
+
+
+def _inner_layer(p, layer, name: str) -> dict[str, Any]:
+    kind = mapped_kind(layer)
+    if kind not in p.choices:
+        raise _Fallback(f"it holds a {type(layer).__name__}, which is no kind it holds here")
+    params = _mapped_params(LAYER_SPECS[kind], layer, layer.get_config())
+    return {"kind": kind, "params": params, "name": name}
+
+
 def _inner_value(p, wrapper) -> dict[str, Any]:
     """A wrapper's inner layer as the nested dict of a `layer` param, or _Fallback."""
     from kerascanvas.graph.document import default_name
 
     forward = getattr(wrapper, "forward_layer", None)  # Bidirectional keeps two copies
     layer = forward if forward is not None else wrapper.layer
-    kind = mapped_kind(layer)
-    if kind not in p.choices:
-        raise _Fallback(f"it wraps a {type(layer).__name__}, which is no kind it holds here")
-    params = _mapped_params(LAYER_SPECS[kind], layer, layer.get_config())
-    name = layer.name
+    value = _inner_layer(p, layer, layer.name)
     if forward is not None:  # Keras sets both copies' zero_output_for_mask itself
-        params.pop("zero_output_for_mask", None)
-        name = name.removeprefix("forward_")
-    value = {"kind": kind, "params": params}
-    if name != default_name(kind):
-        value["name"] = name
+        value["params"].pop("zero_output_for_mask", None)
+        value["name"] = value["name"].removeprefix("forward_")
+    if value["name"] == default_name(value["kind"]):
+        del value["name"]
     return value
 
 

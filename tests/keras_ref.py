@@ -23,6 +23,11 @@ def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
             inner_spec = get_spec(inner["kind"])
             kwargs[p.name] = keras_layer(inner_spec, inner.get("params", {}),
                                          inner.get("name") or to_snake_case(inner_spec.kind))
+        if p.type == "layers" and isinstance(kwargs.get(p.name), list):  # Pipeline's list
+            kwargs[p.name] = [
+                keras_layer(get_spec(item["kind"]), item.get("params", {}),
+                            item.get("name") or f"{to_snake_case(item['kind'])}_{i}")
+                for i, item in enumerate(kwargs[p.name])]
     if name:
         kwargs["name"] = name
     return cls(**kwargs)

@@ -192,10 +192,10 @@ EDITORS: dict[str, type[Editor]] = {
 
 def make_editor(spec: ParamSpec, parent=None) -> Editor:
     """The editor for `spec.type`; unknown types (e.g. json) get a line editor."""
-    if spec.type == "layer":  # a wrapper's inner layer: a nested form of editors
-        from .inner_editor import InnerLayerEditor
+    if spec.type in ("layer", "layers"):  # a wrapper's inner layer(s): nested forms
+        from .inner_editor import InnerLayerEditor, InnerLayersEditor
 
-        return InnerLayerEditor(spec, parent)
+        return (InnerLayerEditor if spec.type == "layer" else InnerLayersEditor)(spec, parent)
     return EDITORS.get(spec.type, LineEditor)(spec, parent)
 
 

@@ -87,3 +87,56 @@ class InnerLayerEditor(Editor):
         else:
             params[name] = raw
         self.committed.emit({**self.value, "params": params})
+
+
+class InnerLayersEditor(Editor):
+    """A list of inner layers (Pipeline's): one inner-layer editor per item, each with a
+    remove button, and a button that appends a layer."""
+
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(spec, parent)
+        self._layout.setDirection(QtWidgets.QBoxLayout.TopToBottom)
+        self.items: list[dict[str, Any]] = []
+        self.rows: list[InnerLayerEditor] = []
+        self.holder = QtWidgets.QVBoxLayout()
+        self._layout.addLayout(self.holder)
+        self.add_button = QtWidgets.QPushButton("Add layer")
+        self.add_button.setObjectName("add_inner_layer")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self._layout.addWidget(self.add_button)
+
+    def set_value(self, value, explicit):
+        self.items = [dict(item) for item in (value or [])]
+        if len(self.rows) != len(self.items):
+            self._build_rows()
+        for row, item in zip(self.rows, self.items, strict=True):
+            row.set_value(item, True)
+
+    def _build_rows(self) -> None:
+        while self.holder.count():
+            self.holder.takeAt(0).widget().deleteLater()
+        self.rows = []
+        for index in range(len(self.items)):
+            frame = QtWidgets.QWidget()
+            column = QtWidgets.QVBoxLayout(frame)
+            column.setContentsMargins(0, 0, 0, 0)
+            remove = QtWidgets.QPushButton(f"Remove layer {index}")
+            remove.setObjectName(f"remove_inner_layer_{index}")
+            remove.clicked.connect(lambda _=False, i=index: self._on_remove_clicked(i))
+            row = InnerLayerEditor(self.spec)
+            row.committed.connect(lambda item, i=index: self._on_item_committed(i, item))
+            column.addWidget(row)
+            column.addWidget(remove)
+            self.holder.addWidget(frame)
+            self.rows.append(row)
+
+    def _on_item_committed(self, index: int, item) -> None:
+        self.committed.emit([*self.items[:index], item, *self.items[index + 1:]])
+
+    def _on_remove_clicked(self, index: int) -> None:
+        self.committed.emit([*self.items[:index], *self.items[index + 1:]])
+
+    def _on_add_clicked(self) -> None:
+        kind = "Dense" if "Dense" in self.spec.choices else self.spec.choices[0]
+        self.committed.emit([*self.items, {"kind": kind,
+                                           "params": get_spec(kind).initial_params()}])

@@ -1,4 +1,4 @@
-"""Wrapper kinds: Bidirectional, TimeDistributed and SpectralNormalization.
+"""Wrapper kinds: Bidirectional, TimeDistributed, SpectralNormalization and Pipeline.
 
 A wrapper node holds its inner layer in its `layer` param, a nested dict
 `{"kind": "LSTM", "params": {"units": 32}}` (plus an optional "name"; the inner
@@ -15,6 +15,8 @@ count rules run the inner kind's rules:
   follow on more ports.
 - SpectralNormalization normalizes the inner kernel by its largest singular value,
   estimated by power iteration on a non-trainable vector u of the kernel's last dim.
+- Pipeline holds a list of inner layers (`layers`), applied in turn; its rules chain
+  the inner rules.
 
 >>> spec = get_spec("Bidirectional")
 >>> p = spec.resolve({"layer": {"kind": "LSTM", "params": {"units": 8}}})
@@ -32,7 +34,7 @@ from ..params import REQUIRED, ParamSpec
 from ..shapes import fmt, require_min_rank
 from ..spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, Sample, get_spec, register
 
-WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization")
+WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization", "Pipeline")
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 # The kinds with a `kernel` (or Embedding's `embeddings`) SpectralNormalization can
 # normalize, and the last dim of that weight, which sizes the vector u.
@@ -57,28 +59,57 @@ def inner_name(inner: Mapping[str, Any]) -> str:
     return inner.get("name") or default_name(inner["kind"])
 
 
-def coerce_inner(p: ParamSpec, value: Any) -> dict:
-    """The normal form of an inner layer (only non-default params kept), or ParamError."""
+def coerce_inner(p: ParamSpec, value: Any, where: str | None = None) -> dict:
+    """The normal form of an inner layer (only non-default params kept), or ParamError.
+    `where` names it in messages (`layers[1]`); the param's name by default."""
+    where = where or p.name
     if not isinstance(value, Mapping) or not isinstance(value.get("kind"), str) \
             or set(value) - _KEYS or not isinstance(value.get("params", {}), Mapping):
-        p._fail('a layer as {"kind": ..., "params": {...}}', value)
+        _fail(p, where, 'a layer as {"kind": ..., "params": {...}}', value)
     try:
         spec = get_spec(value["kind"])
     except KeyError:
         spec = None
     if spec is None or spec.kind not in p.choices:
-        p._fail("a layer of one of the kinds " + ", ".join(p.choices), value)
+        _fail(p, where, "a layer of one of the kinds " + ", ".join(p.choices), value)
     try:
         params = spec.non_default(spec.resolve(value.get("params", {})))
     except ParamError as exc:
-        raise ParamError(f"{p.name} ({spec.kind}): {exc}", param=p.name) from None
+        raise ParamError(f"{where} ({spec.kind}): {exc}", param=p.name) from None
     out = {"kind": spec.kind, "params": params}
     name = value.get("name")
     if name is not None:
         if not isinstance(name, str) or not name or "/" in name:
-            p._fail("an inner layer name without '/'", value)
+            _fail(p, where, "an inner layer name without '/'", value)
         out["name"] = name
     return out
+
+
+def coerce_inner_list(p: ParamSpec, value: Any) -> list[dict]:
+    """A non-empty list of inner layers in normal form, or ParamError naming the item."""
+    if not isinstance(value, list | tuple) or not value:
+        _fail(p, p.name, "a non-empty list of layers", value)
+    return [coerce_inner(p, item, f"{p.name}[{i}]") for i, item in enumerate(value)]
+
+
+def _fail(p: ParamSpec, where: str, expected: str, value: Any):
+    raise ParamError(f"Received an invalid value for {where}, expected {expected}. "
+                     f"Received: {where}={value!r}", param=p.name)
+
+
+def inner_names(layers: list[Mapping[str, Any]]) -> list[str]:
+    """Keras names of a Pipeline's layers: their own, else the kind's snake name, made
+    unique within the list as Keras would (`dense`, `dense_1`)."""
+    names, seen = [], set()
+    for layer in layers:
+        base = inner_name(layer)
+        name, n = base, 0
+        while name in seen:
+            n += 1
+            name = f"{base}_{n}"
+        seen.add(name)
+        names.append(name)
+    return names
 
 
 def inner(params) -> tuple[LayerSpec, dict]:
@@ -243,5 +274,52 @@ register(LayerSpec(
                ((None, 5),)),
         Sample({"layer": {"kind": "Conv1D", "params": {"filters": 3, "kernel_size": 2}}},
                ((None, 8, 2),)),
+    ),
+))
+
+
+# -- Pipeline -----------------------------------------------------------------------------
+
+def _chain(params, inputs) -> list[tuple]:
+    """The input shape of each layer of the pipeline, then the output shape."""
+    shapes = [tuple(inputs[0])]
+    for i, layer in enumerate(params["layers"]):
+        spec = get_spec(layer["kind"])
+        outs = spec.output_shapes(spec.resolve(layer["params"]), [shapes[-1]])
+        if len(outs) != 1:
+            raise ShapeError(f"Pipeline layer {i} ({spec.kind}) has {len(outs)} outputs; a "
+                             "pipeline passes one tensor from layer to layer", port=0)
+        shapes.append(tuple(outs[0]))
+    return shapes
+
+
+def _pipeline_count(params, inputs):
+    shapes, total = _chain(params, inputs), [0, 0]
+    for layer, shape in zip(params["layers"], shapes, strict=False):
+        spec = get_spec(layer["kind"])
+        counted = spec.count(spec.resolve(layer["params"]), [shape])
+        total = [total[0] + counted[0], total[1] + counted[1]]
+    return tuple(total)
+
+
+register(LayerSpec(
+    kind="Pipeline",
+    category="Preprocessing",
+    doc="Several layers applied in turn, as one layer (a preprocessing pipeline)",
+    params=(ParamSpec("layers", "layers", default=REQUIRED, choices=_per_step_kinds(),
+                      initial=[{"kind": "Rescaling", "params": {"scale": 1 / 255}}],
+                      doc="The layers, in order, each with its params"),),
+    shape=lambda params, inputs: _chain(params, inputs)[-1],
+    count=_pipeline_count,
+    freezable=False,  # Keras' Pipeline takes only layers and name
+    samples=(
+        Sample({"layers": [{"kind": "Rescaling", "params": {"scale": 0.5}},
+                           {"kind": "Dense", "params": {"units": 3}}]}, ((None, 4),)),
+        Sample({"layers": [{"kind": "Conv2D", "params": {"filters": 2, "kernel_size": 3}},
+                           {"kind": "Conv2D", "params": {"filters": 3, "kernel_size": 3}},
+                           {"kind": "Flatten", "params": {}}]}, ((None, 7, 7, 1),)),
+        Sample({"layers": [{"kind": "Dense", "params": {"units": 3}},
+                           {"kind": "Conv2D", "params": {"filters": 3, "kernel_size": 3}}]},
+               ((None, 4),)),
     ),
 ))

@@ -4,7 +4,7 @@ the inner kind's message, and undo restores the previous inner layer."""
 
 from __future__ import annotations
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
 from .conftest import shape_shown, wire
@@ -65,3 +65,21 @@ def test_bad_inner_value_is_refused_with_the_inner_message(window):
     assert "layer (LSTM)" in error and "units=0" in error
     assert window.doc.nodes[node].params == before
     assert inner.editors["units"].edit.text() == "32"
+
+
+def test_pipeline_layers_are_added_edited_and_removed(window):
+    window.palette.kind_activated.emit("Pipeline")
+    node = window.canvas.selected_ids()[0]
+    window.properties.show_node(node)
+    editor = window.properties.editors["layers"][1]
+    QTest.mouseClick(editor.add_button, QtCore.Qt.LeftButton)
+    layers = window.doc.nodes[node].params["layers"]
+    assert [layer["kind"] for layer in layers] == ["Rescaling", "Dense"]
+    editor = window.properties.editors["layers"][1]
+    _type_into(editor.rows[1].editors["units"].edit, "5")
+    assert window.doc.nodes[node].params["layers"][1] == {"kind": "Dense",
+                                                          "params": {"units": 5}}
+    remove = window.properties.editors["layers"][1].findChild(
+        QtWidgets.QPushButton, "remove_inner_layer_0")
+    QTest.mouseClick(remove, QtCore.Qt.LeftButton)
+    assert window.doc.nodes[node].params["layers"] == [{"kind": "Dense", "params": {"units": 5}}]

@@ -53,9 +53,8 @@ EXCLUDED = {
     "MaxNumBoundingBoxes": "works on a dict of images and bounding boxes, not on a tensor",
 }
 
-# Not yet a node kind: imports keep them as generic KerasLayer nodes meanwhile. Pipeline
-# (a list of layers applied in turn, one layer object) can sit in a functional model.
-PENDING = {"Pipeline"}
+# Not yet a node kind: imports keep them as generic KerasLayer nodes meanwhile.
+PENDING: set[str] = set()
 
 
 def _keras_layer_names() -> list[str]:

@@ -15,6 +15,7 @@ import pytest
 
 from kerascanvas.graph.errors import ParamError
 from kerascanvas.graph.spec import LAYER_SPECS
+from tests.keras_ref import keras_layer
 
 # kind -> "param.min"/"param.max": bounds the Keras constructor does not enforce (it fails
 # later, at call time, or never); ours keep the values meaningful all the same.
@@ -77,8 +78,8 @@ def _cases(p):
 def _keras_accepts(kind: str, params: dict) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            getattr(keras.layers, kind)(**params)
+        try:  # keras_layer makes a wrapper's inner layer the Keras object it describes
+            keras_layer(LAYER_SPECS[kind], params)
         except Exception:  # noqa: BLE001 - any refusal counts
             return False
     return True

@@ -88,3 +88,20 @@ def test_inner_layer_of_no_kind_keeps_the_wrapper_whole():
     doc = import_model(model)
     assert doc.find("td").kind == "KerasLayer"
     assert_same_model(model, build_model(doc))
+
+
+def test_pipeline_node_builds_and_writes_keras_pipeline():
+    from tests.runtime.test_build import graph
+
+    steps = [{"kind": "Rescaling", "params": {"scale": 0.5}},
+             {"kind": "Dense", "params": {"units": 4}}, {"kind": "Dense", "params": {"units": 2}}]
+    doc = graph([("x", "Input", {"shape": [3]}), ("pipe", "Pipeline", {"layers": steps})],
+                [("x", "pipe")], ["pipe"])
+    assert "layers.Pipeline(\n        layers=[\n            layers.Rescaling(" in generate(doc)
+    x = keras.Input((3,))
+    reference = keras.Model(x, keras.layers.Pipeline([
+        keras.layers.Rescaling(0.5), keras.layers.Dense(4), keras.layers.Dense(2)])(x))
+    for rebuilt in (build_model(doc), exec_generated(doc)):
+        pipe = rebuilt.get_layer("pipe")
+        assert [layer.name for layer in pipe.layers] == ["rescaling", "dense", "dense_1"]
+        assert rebuilt.count_params() == reference.count_params()
