@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 SIZE = QtCore.QSize(240, 170)
 MARGIN = 12
+BACKGROUND = QtGui.QColor(24, 26, 30)
 
 
 class MiniMap(QtWidgets.QWidget):
@@ -22,6 +23,10 @@ class MiniMap(QtWidgets.QWidget):
         self.viewer, self.items = viewer, items  # items(): the node items to show
         self.enabled_by_user = True
         self.setFixedSize(SIZE)
+        # Opaque, as the canvas below it scrolls: Qt moves the canvas' pixels on a pan only
+        # while every child over it paints all of itself (a see-through one made each pan
+        # step repaint the whole canvas).
+        self.setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
         self.setCursor(QtCore.Qt.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view (View › Minimap, Ctrl+M)")
         self._pixmap = QtGui.QPixmap()
@@ -44,7 +49,7 @@ class MiniMap(QtWidgets.QWidget):
             return
         self._source = self.graph_rect()
         self._pixmap = QtGui.QPixmap(self.size())
-        self._pixmap.fill(QtGui.QColor(24, 26, 30, 235))
+        self._pixmap.fill(BACKGROUND)
         if not self._source.isNull():
             painter = QtGui.QPainter(self._pixmap)
             self.viewer.scene().render(painter, self._target(), self._source)
@@ -88,6 +93,7 @@ class MiniMap(QtWidgets.QWidget):
     # ---- Qt overrides ---------------------------------------------------
     def paintEvent(self, event):  # noqa: N802 (Qt override)
         painter = QtGui.QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
         painter.drawPixmap(0, 0, self._pixmap)
         painter.setPen(QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))

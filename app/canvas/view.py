@@ -106,7 +106,9 @@ class CanvasViewer(NodeViewer):
             return
         view = self.viewport().rect().adjusted(2, 2, -2, -2)  # as fitInView: 2 px free
         scale = min(view.width() / area.width(), view.height() / area.height())
-        if not math.isclose(self.transform().m11(), scale, rel_tol=1e-9):
+        now = self.transform()  # only a scale: the position comes from the scroll bars
+        if (not math.isclose(now.m11(), scale, rel_tol=1e-9) or now.m22() != now.m11()
+                or now.m12() or now.m21() or now.dx() or now.dy()):
             self.setTransform(QtGui.QTransform.fromScale(scale, scale))
         if not self.sceneRect().contains(area):
             room = PAN_ROOM * max(area.width(), area.height())

@@ -61,10 +61,14 @@ def middle_drag(viewer, start, steps, qtbot) -> list[int]:
 
 
 def test_a_middle_button_drag_pans_by_scrolling(make_window, qtbot):
+    """Also with the minimap and the find bar over the canvas: a see-through child made
+    Qt repaint the whole viewport at each step."""
     window = show(make_window(str(EXAMPLES / "mnist_cnn.json")), qtbot)
     window.resize(1200, 800)
-    window.canvas.fit()
+    window.canvas.viewer.show_top(list(window.canvas.views.values()), 1.5)  # part hidden
+    window.find_bar.open_bar()
     settle(qtbot)
+    assert window.minimap.isVisible() and window.find_bar.isVisible()
     viewer = window.canvas.viewer
     viewport = viewer.viewport()
     before = viewer.mapToScene(viewport.rect().center())
