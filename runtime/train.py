@@ -41,7 +41,12 @@ OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
 
 
 class TrainingRefused(KerasCanvasError, ValueError):
-    """Training cannot start: refused settings, or a saved model that cannot continue."""
+    """Training cannot start: refused settings, an invalid graph, or a saved model that
+    cannot continue. `issues` holds the graph's issues when it is the graph."""
+
+    def __init__(self, message: str, issues=()):
+        super().__init__(message)
+        self.issues = list(issues)
 
 
 @dataclass
@@ -103,7 +108,14 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None) -> tuple[
             this machine does not have.
     """
     from kerascanvas.graph.training_schema import check_training, resolve_extended
+    from kerascanvas.graph.validate import analyze
 
+    from .build import describe_issues
+
+    analysis = analyze(doc)
+    if not analysis.valid:  # the data and the build both read the graph's shapes
+        raise TrainingRefused(describe_issues(doc, analysis.errors, "The graph is invalid"),
+                              issues=analysis.errors)
     doc = with_overrides(doc, overrides)
     errors = [i.message for i in check_training(doc) if i.severity == "error"]
     if errors:

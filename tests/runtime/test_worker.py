@@ -112,6 +112,32 @@ def test_refused_settings_and_data_fail_before_training():
     assert result.status == FAILED and "'x' expects samples of shape" in result.message
 
 
+def _invalid_graphs():
+    unconnected = Document()
+    unconnected.add_node("Input", name="x", params={"shape": [4]})
+    dense = unconnected.add_node("Dense", name="head", params={"units": 3})
+    unconnected.outputs = [dense.id]
+    no_outputs = Document()
+    no_outputs.add_node("Input", name="x", params={"shape": [4]})
+    wrong_rank = Document()
+    x = wrong_rank.add_node("Input", name="x", params={"shape": [4]})
+    conv = wrong_rank.add_node("Conv2D", name="conv", params={"filters": 3, "kernel_size": 3})
+    wrong_rank.connect(Edge(x.id, 0, conv.id, 0))
+    wrong_rank.outputs = [conv.id]
+    return {"head": unconnected, "output": no_outputs, "conv": wrong_rank}
+
+
+@pytest.mark.parametrize("case", ["head", "output", "conv"])
+def test_an_invalid_graph_fails_with_its_issues_before_data_or_keras(case):
+    doc = _invalid_graphs()[case]
+    doc.training = {"data": "synthetic:64", "epochs": 1}
+    events = []
+    result = train_document({"document": to_dict(doc)}, events.append)
+    assert result.status == FAILED and events == []
+    assert result.message.startswith("The graph is invalid") and case in result.message
+    assert result.issues
+
+
 def test_settings_reach_keras_schedule_class_weight_and_metrics(tmp_path):
     doc = mlp(optimizer={"name": "sgd", "learning_rate": 0.1, "momentum": 0.9},
               schedule={"name": "step", "boundaries": [1], "factor": 0.5},
