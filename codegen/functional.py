@@ -7,7 +7,7 @@ from kerascanvas.graph.nested import is_model_block
 from . import application, nested, precision, shared, userblocks
 from .blocks import helper_call, helper_sources
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
-from .literals import Code, call
+from .literals import Code, call, literal
 from .plan import Plan, Step
 
 
@@ -25,8 +25,9 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
                                                    step.name, step.inputs, step.outputs,
                                                    indent, plan.namer))
         return userblocks.instance_call(step, helpers, indent, prefix)
-    if step.spec.is_block:
-        return helper_call(step.spec.kind, step.inputs[0], step.kwargs, step.name, indent, prefix)
+    if step.spec.is_block:  # a frozen block's layers are frozen once the model exists
+        kwargs = {k: v for k, v in step.kwargs.items() if k != "trainable"}
+        return helper_call(step.spec.kind, step.inputs[0], kwargs, step.name, indent, prefix)
     suffix = "" if step.spec.min_inputs == 0 else call_suffix(step.spec, step.inputs, step.params)
     return constructor(step.spec, step.kwargs, step.name, indent, prefix, suffix, step.params)
 
@@ -47,9 +48,27 @@ def build_function(plan: Plan, model_name: str) -> str:
             body += shared.functional_lines(layer, step, indent, created)
     inputs = pack([s.outputs[0] for s in plan.inputs])
     outputs = pack(plan.outputs)
+    frozen = frozen_block_layers(plan)
     body.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),
-                                        "name": model_name}, indent, "return "))
+                                        "name": model_name}, indent,
+                     "model = " if frozen else "return "))
+    if frozen:
+        body += freeze_lines(frozen, indent)
     return build_source(plan, body)
+
+
+def frozen_block_layers(plan: Plan) -> list[str]:
+    """Names of the layers of frozen block nodes (their helpers make them trainable)."""
+    return [f"{s.name}_{sub.name}" for s in plan.steps
+            if s.spec.is_block and not s.params.get("trainable", True)
+            for sub in s.spec.expand(s.params, list(s.input_shapes)).layers]
+
+
+def freeze_lines(names: list[str], indent: str) -> list[str]:
+    """`layer.trainable = False` for each named layer of `model`, then `return model`."""
+    return [f"{indent}for name in {literal(tuple(names))}:  # the frozen blocks' layers",
+            f"{indent}{INDENT}model.get_layer(name).trainable = False",
+            f"{indent}return model"]
 
 
 def build_source(plan: Plan, body: list[str], doc: str = "The model, uncompiled.") -> str:

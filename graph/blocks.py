@@ -16,6 +16,7 @@ LayerSpec rules in order, so no layer maths is written twice.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,7 @@ from typing import Any
 from .errors import KerasCanvasError, ShapeError
 from .params import ParamSpec
 from .shapes import fmt, require_known, require_rank
-from .spec import LayerSpec, Shape, get_spec, register
+from .spec import TRAINABLE, LayerSpec, Shape, get_spec, register
 
 BLOCK_INPUT = "input"  # the name a SubLayer uses for the block's own input
 Hint = Callable[[Mapping[str, Any], str], "str | None"]
@@ -177,10 +178,23 @@ def register_block(kind: str, doc: str, params: tuple[ParamSpec, ...], expand,
     if hint is not None:
         _HINTS[kind] = hint
     return register(LayerSpec(
-        kind=kind, category="Blocks", doc=doc, params=params,
+        kind=kind, category="Blocks", doc=doc, params=(*params, TRAINABLE),
         shape=_block_shape(kind), count=_block_count(kind), check=check,
-        expand=expand, keras_module="",
+        expand=_freezing(expand), keras_module="",
     ))
+
+
+def _freezing(expand):
+    """`expand`, whose sublayers all get trainable=False when the block node is frozen (so
+    the build, the code, the counts and an expanded block agree)."""
+    def frozen_expand(params, inputs):
+        expansion = expand(params, inputs)
+        if params.get("trainable", True):
+            return expansion
+        layers = tuple(dataclasses.replace(sub, params={**sub.params, "trainable": False})
+                       for sub in expansion.layers)
+        return dataclasses.replace(expansion, layers=layers)
+    return frozen_expand
 
 
 def _channels(inputs: Sequence[Shape], kind: str) -> int:

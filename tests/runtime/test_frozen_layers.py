@@ -126,3 +126,26 @@ def test_a_frozen_nested_model_stays_frozen_during_fit():
         np.testing.assert_array_equal(old, new)
     assert any(not np.array_equal(o, n) for o, n in zip(
         weights.before["head"], weights.after["head"], strict=True))
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_a_frozen_block_freezes_all_its_layers(style):
+    doc = Document()
+    x = doc.add_node("Input", "image", {"shape": [8, 8, 3]})
+    block = doc.add_node("ResidualBlock", "res", {"filters": 4, "use_projection": True,
+                                                  "trainable": False})
+    pool = doc.add_node("GlobalAveragePooling2D", "gap", {})
+    head = doc.add_node("Dense", "head", {"units": 2})
+    for a, b in ((x, block), (block, pool), (pool, head)):
+        doc.connect(Edge(a.id, 0, b.id, 0))
+    doc.outputs = [head.id]
+    built = build_model(doc)
+    inner = [la for la in built.layers if la.name.startswith("res_")]
+    assert inner and not any(la.trainable for la in inner)
+    assert analyze(doc).total_params == counts(built)
+    assert counts(built)[0] == 4 * 2 + 2  # only the head trains
+    written = exec_generated(doc, style=style)
+    assert counts(written) == counts(built)
+    for layer in built.layers[1:]:  # after the InputLayer
+        twin = written.get_layer(layer.name)
+        assert type(twin) is type(layer) and twin.get_config() == layer.get_config()
