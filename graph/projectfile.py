@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema
 
 from . import atomicfile, limits
+from .bulk import bulk
 from .document import Document, Edge, name_problem
 from .errors import DocumentError, ProjectFileError
 from .params import to_json
@@ -117,6 +118,7 @@ def _plain_match(value: Any, schema: dict) -> bool:
     return True
 
 
+@bulk
 def from_dict(data: Any) -> Document:
     """Build a document from parsed JSON; raise `ProjectFileError` naming the bad field."""
     _check_schema(data)
@@ -194,6 +196,7 @@ def dumps(doc: Document) -> str:
                       allow_nan=False) + "\n"
 
 
+@bulk
 def loads(text: str | bytes) -> Document:
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_int=limits.parse_int,

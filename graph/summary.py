@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bulk import bulk
 from .document import Document
 from .inference import spec_of
 from .shapes import fmt
@@ -51,6 +52,7 @@ class SummaryRow:
         return f"{self.name} ({kind})"
 
 
+@bulk
 def summary_rows(doc: Document, analysis: Analysis) -> list[SummaryRow]:
     """One row per node, in topological order (nodes on a cycle last)."""
     order = [n.id for n in doc.topological_order()]
@@ -77,6 +79,7 @@ def _row(doc: Document, analysis: Analysis, node_id: str) -> SummaryRow:
                       tuple(sources))
 
 
+@bulk
 def format_summary(doc: Document, analysis: Analysis) -> str:
     """The summary table, the parameter totals, then the issues (if any)."""
     rows = summary_rows(doc, analysis)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from . import events as ev
 from . import inference
+from .bulk import bulk
 from .document import Document, Edge
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult
@@ -72,6 +73,7 @@ class Analysis:
         return result.output_shapes[edge.src_port]
 
 
+@bulk
 def analyze(doc: Document) -> Analysis:
     """Infer every node and check the whole document. Never raises on a bad graph."""
     results: dict[str, NodeResult] = {}
