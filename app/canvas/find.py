@@ -32,6 +32,11 @@ class FindBar(QtWidgets.QFrame):
         self.field = QtWidgets.QLineEdit(placeholderText="Find node by name or kind")
         self.field.setMinimumWidth(220)
         self.count = QtWidgets.QLabel("")
+        # The bar is a child of the viewport, so its layout never widens it after it
+        # opens: room for the longest count is kept from the start.
+        metrics = self.count.fontMetrics()
+        self.count.setMinimumWidth(max(metrics.horizontalAdvance(text)
+                                       for text in ("no match", "9999 of 9999")) + 4)
         row.addWidget(self.field)
         row.addWidget(self.count)
         for text, tip, step in (("▲", "Previous match (Shift+F3)", -1),

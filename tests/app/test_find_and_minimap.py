@@ -48,6 +48,11 @@ def test_find_steps_through_matches_selecting_and_centring(long_window):
     QTest.keyClicks(w.find_bar.field, "PROBE")  # any case
     assert selected_names(w) == ["probe_10"] and centred(w, "probe_10")
     assert w.find_bar.count.text() == "1 of 3"
+    QtWidgets.QApplication.processEvents()
+    field, count = w.find_bar.field.geometry(), w.find_bar.count.geometry()
+    assert not field.intersects(count), (field, count)  # the count is never drawn over
+    assert count.width() >= w.find_bar.count.sizeHint().width()
+    assert w.find_bar.rect().contains(count)
     assert w.canvas.viewer.transform().m11() >= 0.7 - 1e-6  # readable where it lands
     QTest.keyClick(w.find_bar.field, QtCore.Qt.Key_Return)
     assert selected_names(w) == ["probe_60"] and centred(w, "probe_60")
