@@ -8,6 +8,8 @@ import pytest
 
 from kerascanvas.graph import LAYER_SPECS
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.layers import custom
+from kerascanvas.graph.spec import GENERIC
 from kerascanvas.runtime.build import BuildError, apply_graph, build_model, make_layer
 from tests.keras_ref import keras_verdict_call
 
@@ -91,7 +93,9 @@ def test_every_spec_sample_builds_like_keras(spec, sample):
     assert_same_model(build_model(doc), ref, drawn)
 
 
-MERGES = sorted(k for k, s in LAYER_SPECS.items() if s.is_merge and k != "KerasLayer")
+# Generic and custom nodes take any number of inputs, but are no keras.layers class.
+MERGES = sorted(k for k, s in LAYER_SPECS.items()
+                if s.is_merge and k not in (GENERIC, custom.KIND))
 # Keras requires `axes` for Dot. Inputs are (batch, time, features): the attention kinds
 # take (batch, Tq, dim) queries, and every other merge accepts that rank too.
 MERGE_PARAMS = {"Dot": {"axes": -1}}
