@@ -25,12 +25,24 @@ def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
                                          inner.get("name") or to_snake_case(inner_spec.kind))
         if p.type == "layers" and isinstance(kwargs.get(p.name), list):  # Pipeline's list
             kwargs[p.name] = [
-                keras_layer(get_spec(item["kind"]), item.get("params", {}),
-                            item.get("name") or f"{to_snake_case(item['kind'])}_{i}")
-                for i, item in enumerate(kwargs[p.name])]
+                keras_layer(get_spec(item["kind"]), item.get("params", {}), name)
+                for item, name in zip(kwargs[p.name], _first_names(kwargs[p.name]),
+                                      strict=True)]
     if name:
         kwargs["name"] = name
     return cls(**kwargs)
+
+
+def _first_names(items: list[dict]) -> list[str]:
+    """Names as Keras gives layers made one after another in a fresh session: `dense`,
+    then `dense_1`, ... (a given name is kept)."""
+    names, made = [], {}
+    for item in items:
+        base = to_snake_case(item["kind"])
+        count = made.get(base, 0)
+        made[base] = count + 1
+        names.append(item.get("name") or (base if count == 0 else f"{base}_{count}"))
+    return names
 
 
 def call_layer(spec: LayerSpec, layer, tensors: list, params: dict | None = None):
