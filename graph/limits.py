@@ -46,6 +46,27 @@ def parse_int(text: str) -> int:
     return int(text)
 
 
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`json.loads(object_pairs_hook=...)`: refuse an object that gives a key twice.
+
+    JSON allows it and Python keeps the last value, so an edited or merged file would
+    silently lose the other one; which of them was meant is for the user to say.
+    """
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            shown = key if len(key) <= 40 else f"{key[:40]}..."
+            raise ProjectFileError(f"an object gives the key {shown!r} twice (values "
+                                   f"{_short(out[key])} and {_short(value)}); keep one of them")
+        out[key] = value
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def parse_float(text: str) -> float:
     """`json.loads(parse_float=...)`: refuse numbers that overflow to infinity (1e400)."""
     value = float(text)

@@ -200,7 +200,7 @@ def dumps(doc: Document) -> str:
 def loads(text: str | bytes) -> Document:
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_int=limits.parse_int,
-                          parse_float=limits.parse_float)
+                          parse_float=limits.parse_float, object_pairs_hook=limits.unique_keys)
     except json.JSONDecodeError as exc:
         raise ProjectFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, "
                                f"column {exc.colno}") from None

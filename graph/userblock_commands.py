@@ -18,7 +18,8 @@ from typing import Any
 from . import events as ev
 from .commands import AddNode, Command, Connect, RemoveNode, SetOutputs, UndoStack
 from .document import Document, Edge
-from .errors import DocumentError
+from .errors import DocumentError, ProjectFileError
+from .limits import unique_keys
 from .params import to_json
 from .projectfile import write_text_atomic
 from .spec import INPUT
@@ -185,8 +186,9 @@ def export_block(doc: Document, name: str, folder: str | Path | None = None) -> 
 def read_library_file(path: str | Path) -> tuple[str, dict]:
     """(block name, definitions) from a library file; BlockDefinitionError names the field."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(Path(path).read_text(encoding="utf-8"),
+                          object_pairs_hook=unique_keys)
+    except (OSError, ValueError, ProjectFileError) as exc:
         raise BlockDefinitionError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != LIBRARY_FORMAT:
         raise BlockDefinitionError(f"{path} is not a block library file: expected format "

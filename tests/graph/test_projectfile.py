@@ -171,6 +171,16 @@ def test_bad_json_is_a_project_file_error(text, expected):
     assert expected in str(info.value)
 
 
+def test_a_key_given_twice_is_refused_naming_it_and_both_values():
+    text = json.dumps(minimal())[:-1] + ', "version": 7}'  # a second "version"
+    with pytest.raises(ProjectFileError) as info:
+        loads(text)
+    assert "'version' twice" in str(info.value) and "1 and 7" in str(info.value)
+    nested = '{"kind": "Dense", "name": "a", "kind": "Conv2D"}'
+    with pytest.raises(ProjectFileError, match="'kind' twice .*'Dense' and 'Conv2D'"):
+        loads('{"format": "kerascanvas", "version": 1, "nodes": [' + nested + "]}")
+
+
 def test_load_names_the_file(tmp_path):
     missing = tmp_path / "nope.json"
     with pytest.raises(ProjectFileError) as info:

@@ -12,6 +12,7 @@ from kerascanvas.graph.commands import SetParam, UndoStack
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.errors import DocumentError
 from kerascanvas.graph.projectfile import dumps, loads
+from kerascanvas.graph.userblocks import BlockDefinitionError
 from kerascanvas.graph.validate import LiveAnalysis, analyze
 
 
@@ -162,6 +163,17 @@ def test_library_export_and_import(tmp_path):
     fresh.blocks["conv_bn"] = changed
     with pytest.raises(DocumentError, match="different block 'conv_bn'"):
         ubc.import_block(fresh, UndoStack(), path)
+
+
+def test_library_file_with_a_key_given_twice_is_refused(tmp_path):
+    doc, ids = conv_doc()
+    ubc.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {})
+    path = ubc.export_block(doc, "conv_bn", tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"block": "conv_bn"', '"block": "conv_bn", "block": "x"'),
+                    encoding="utf-8")
+    with pytest.raises(BlockDefinitionError, match="'block' twice"):
+        ubc.read_library_file(path)
 
 
 def test_library_dir_is_under_the_user_data_folder(monkeypatch):
