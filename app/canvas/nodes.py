@@ -38,6 +38,10 @@ CATEGORY_COLORS = {
     "Blocks": (255, 202, 40),
 }
 STATUS_COLORS = {"error": (229, 57, 53), "warning": (255, 179, 0)}
+# Selection is blue: wires are orange, warnings amber, errors red and outputs green, so a
+# selected node (and its highlighted wires) never reads as a warning.
+SELECTION_COLOR = (90, 175, 255)
+SELECTION_INSET = 3.5  # a selected node with an issue shows its selection inside the border
 NODE_FILL = QtGui.QColor(44, 47, 54)
 STRIPE_WIDTH = 5.0
 MIN_WIDTH = 150.0
@@ -67,8 +71,7 @@ def _style() -> dict:
                               "mono": QtGui.QColor(130, 210, 255),
                               "label": QtGui.QColor(150, 200, 235)},
                       border=QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0),
-                      selected=QtGui.QPen(QtGui.QColor(*NodeEnum.SELECTED_BORDER_COLOR.value),
-                                          2.0),
+                      selected=QtGui.QPen(QtGui.QColor(*SELECTION_COLOR), 2.4),
                       output=QtGui.QPen(QtGui.QColor(120, 200, 120), 1.6),
                       status={k: QtGui.QPen(QtGui.QColor(*c), 2.6)
                               for k, c in STATUS_COLORS.items()})
@@ -272,6 +275,11 @@ class LayerNodeItem(AbstractNodeItem):
         painter.setBrush(QtCore.Qt.NoBrush)
         painter.setPen(self._border_pen())
         painter.drawRoundedRect(rect, radius, radius)
+        if self.isSelected() and self.status in STATUS_COLORS:  # both: selection inside
+            painter.setPen(style["selected"])
+            inner = rect.adjusted(SELECTION_INSET, SELECTION_INSET, -SELECTION_INSET,
+                                  -SELECTION_INSET)
+            painter.drawRoundedRect(inner, radius - 1.0, radius - 1.0)
 
     def _paint_texts(self, painter) -> None:
         style = _style()

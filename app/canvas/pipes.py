@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from NodeGraphQt.constants import PipeEnum
 from NodeGraphQt.qgraphics.pipe import PipeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .nodes import DETAIL_SCALE, LayerNodeItem, LayerPortItem, PipeBatch, _style
+from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
 
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
 LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
@@ -63,6 +64,12 @@ class LayerPipeItem(PipeItem):
         self.label.setFont(style["fonts"]["label"])
         self.label.setBrush(style["colors"]["label"])
         self.label.setAcceptedMouseButtons(QtCore.Qt.NoButton)
+
+    def highlight(self):
+        """The wires of a selected node, in the selection's colour."""
+        self._highlight = True
+        self.set_pipe_styling(color=(*SELECTION_COLOR, 255), width=2,
+                              style=PipeEnum.DRAW_TYPE_DEFAULT.value)
 
     def set_label(self, text: str) -> None:
         if text != self.label.text():
