@@ -53,6 +53,7 @@ class CanvasViewer(NodeViewer):
 
     def mousePressEvent(self, event):  # noqa: N802 (Qt override)
         self._take_modifiers(event)
+        self._press_at = event.position().toPoint()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event):  # noqa: N802 (Qt override)
@@ -71,6 +72,29 @@ class CanvasViewer(NodeViewer):
             if self._LIVE_PIPE.isVisible():
                 self.end_live_connection()
             self.wiring_ended.emit(start.node.id)
+            if self._is_click(event) and not event.modifiers() & (_CTRL | _SHIFT | _ALT):
+                self._click_select(start.node)
+
+    # ---- a click on a port is a click on its node ----------------------------
+    # A port's circle straddles the node's edge, so its lower half lies over the title.
+    # A press there starts a wire drag; released where it began (a click, not a drag), it
+    # selects the node, as a click on the rest of the title does.
+    def _is_click(self, event) -> bool:
+        press = getattr(self, "_press_at", None)
+        moved = event.position().toPoint() - press if press is not None else None
+        return moved is not None and \
+            moved.manhattanLength() < QtWidgets.QApplication.startDragDistance()
+
+    def _click_select(self, node) -> None:
+        """A plain click: the node alone is selected (with Shift or Ctrl, NodeGraphQt's
+        press already toggled or deselected what lies under the cursor)."""
+        changed = [item for item in self.scene().selectedItems() if item is not node]
+        for item in changed:
+            item.setSelected(False)
+        node.setSelected(True)
+        for item in [*changed, node]:  # their wires follow, as after any other click
+            if isinstance(item, LayerNodeItem):
+                item.highlight_pipes()
 
     # ---- what a press picks ------------------------------------------------
     def _items_near(self, pos, item_type=None, width=20, height=20):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from kerascanvas.app.canvas.nodes import PAD, node_fonts
+from kerascanvas.app.canvas.nodes import PAD, SELECTION_COLOR, node_fonts
 from kerascanvas.app.canvas.pipes import LayerPipeItem
 from kerascanvas.graph.document import Edge
 
@@ -78,3 +78,21 @@ def test_a_drag_from_a_wired_input_port_still_takes_the_wire(make_window, qtbot)
     drag(window, start, start + QtCore.QPoint(-150, 0))
     assert Edge(ids["hidden"], 0, ids["dropout"], 0) not in window.doc.edges
     assert window.canvas.views[ids["dropout"]].inputs[0].connected_pipes == []
+
+
+def test_a_click_anywhere_on_the_title_band_under_the_port_selects_the_node(make_window, qtbot):
+    """The lower half of the port's circle lies over the title: a press there starts a wire
+    drag, but a click (released where it was pressed) selects the node alone."""
+    window = mlp_window(make_window, qtbot)
+    ids = ids_by_name(window)
+    port = port_point(window, ids["hidden"], "in")
+    for down in range(0, 12, 2):
+        click(window, QtCore.QPoint(10, 10))
+        click(window, port + QtCore.QPoint(0, down))
+        assert window.canvas.selected_ids() == [ids["hidden"]], f"{down} px under the port"
+        assert_wire_drawn(window, ids["pixels"], ids["hidden"])
+        pipe = window.canvas.views[ids["hidden"]].inputs[0].connected_pipes[0]
+        assert pipe.pen().color() == QtGui.QColor(*SELECTION_COLOR)  # highlighted as selected
+    click(window, title_point(window, ids["classes"]))  # another node: it alone, again
+    click(window, port + QtCore.QPoint(0, 4))
+    assert window.canvas.selected_ids() == [ids["hidden"]]
