@@ -49,12 +49,23 @@ def build_function(plan: Plan, model_name: str) -> str:
     inputs = pack([s.outputs[0] for s in plan.inputs])
     outputs = pack(plan.outputs)
     frozen = frozen_block_layers(plan)
+    named = plan.port_names is not None
     body.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),
                                         "name": model_name}, indent,
-                     "model = " if frozen else "return "))
+                     "model = " if frozen or named else "return "))
+    if named:
+        body += output_name_lines(plan.port_names, indent, not frozen)
     if frozen:
         body += freeze_lines(frozen, indent)
     return build_source(plan, body)
+
+
+def output_name_lines(names: list[str], indent: str, last: bool) -> list[str]:
+    """Name the outputs, as some are a further port of a layer (Keras would name them all
+    after their layer, and log their losses alike)."""
+    lines = [f"{indent}# a further output port of a layer is named <layer>_<port>",
+             f"{indent}model.output_names = {literal(names)}"]
+    return lines + ([f"{indent}return model"] if last else [])
 
 
 def frozen_block_layers(plan: Plan) -> list[str]:

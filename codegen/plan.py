@@ -13,6 +13,7 @@ from typing import Any
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
 from kerascanvas.graph.spec import APPLICATION, INPUT, LayerSpec, get_spec
+from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
@@ -61,6 +62,9 @@ class Plan:
     blocks: dict[str, Any] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)  # owner id -> shared.SharedLayer
     policy: str = FLOAT32  # the Keras dtype policy the model is built under
+    # with outputs on a further port: the outputs' names, written as `model.output_names`
+    # (Keras names an output after its layer, so an LSTM's states would log alike)
+    port_names: list[str] | None = None
 
     @property
     def mixed(self) -> bool:
@@ -101,9 +105,10 @@ def make_plan(doc: Document, analysis=None) -> Plan:
                                     namer, ports, bind(doc, node)), float32)
              for node in _model_nodes(doc, index)]
     inputs = [s for s in steps if s.spec.kind == INPUT]
-    outputs = [ports[(nid, 0)] for nid in doc.outputs]
+    outputs = [ports[ref] for ref in doc.output_refs()]
     shared = shared_layers(doc, steps, analysis.results, namer, float32)
-    return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy)
+    return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy,
+                port_output_names(doc))
 
 
 # Kinds whose node name is no layer built with a dtype: Inputs, nested Application
@@ -139,7 +144,7 @@ def _helper_names(doc: Document) -> list[str]:
 def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:
     """Inputs first, in document order, as one writes a model by hand; then the layers
     that lead to an output, in topological order."""
-    wanted = index.upstream(doc.outputs)
+    wanted = index.upstream([nid for nid, _ in doc.output_refs()])
     order = doc.topological_order()
     return ([n for n in order if n.kind == INPUT]
             + [n for n in order if n.kind != INPUT and n.id in wanted])

@@ -49,7 +49,7 @@ def output_layer_names(doc: Document, results: Mapping[str, Any]) -> list[str]:
     is the node name. `results` are the analysis results (resolved params, shapes).
     """
     names = []
-    for nid in doc.outputs:
+    for nid in dict.fromkeys(nid for nid, _ in doc.output_refs()):
         node = doc.node(nid)
         if not node.spec.is_block:
             names.append(node.name)

@@ -13,7 +13,7 @@ from kerascanvas.graph.spec import USER_BLOCK, get_spec
 from . import application, nested, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack
 from .errors import CodegenError
-from .functional import build_source, precision_blocks, user_helper_sources
+from .functional import build_source, output_name_lines, precision_blocks, user_helper_sources
 from .literals import call
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
@@ -137,8 +137,9 @@ def build_function(plan: Plan, model_name: str) -> str:
     # Layers take the dtype policy when made (__init__), variables when built: both in scope.
     indent = body_indent(plan.policy)
     body = [call(CLASS_NAME, [], {"name": model_name}, indent, "model = "),
-            f"{indent}model.build()",
-            f"{indent}return model"]
+            f"{indent}model.build()"]
+    body += output_name_lines(plan.port_names, indent, True) if plan.port_names else \
+        [f"{indent}return model"]
     return build_source(plan, body, "The model, uncompiled, built on the input shapes.")
 
 

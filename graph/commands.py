@@ -65,7 +65,8 @@ class RemoveNode(Command):
         doc = self.doc
         self.index = list(doc.nodes).index(self.node_id)
         self.pos = doc.position(self.node_id)
-        self.output_slot = doc.outputs.index(self.node_id) if self.node_id in doc.outputs else None
+        self.output_slots = [(i, o) for i, o in enumerate(doc.outputs)
+                             if doc.output_ref(o)[0] == self.node_id]
         touching = [e for e in doc.edges if self.node_id in (e.src, e.dst)]
         self.edges = [(doc.edges.index(e), e) for e in touching]
         for e in touching:
@@ -79,9 +80,10 @@ class RemoveNode(Command):
             doc.connect(e, index=index)
         if self.pos is not None:
             doc.set_position(n.id, self.pos)
-        if self.output_slot is not None:
+        if self.output_slots:
             outputs = list(doc.outputs)
-            outputs.insert(self.output_slot, n.id)
+            for slot, entry in self.output_slots:
+                outputs.insert(slot, entry)
             doc.set_outputs(outputs)
 
 

@@ -204,8 +204,9 @@ class Document:
         del self.nodes[node_id]
         if self._by_name.get(node.name) == node_id:
             del self._by_name[node.name]
-        if node_id in self.outputs:
-            self.outputs = [o for o in self.outputs if o != node_id]
+        kept = [o for o in self.outputs if self.output_ref(o)[0] != node_id]
+        if kept != self.outputs:
+            self.outputs = kept
             self.events.emit(ev.OutputsChanged())
         self.ui.get("positions", {}).pop(node_id, None)
         self.events.emit(ev.NodeRemoved(node_id, node))
@@ -267,11 +268,22 @@ class Document:
         self._by_name[name] = node_id
         self.events.emit(ev.NodeRenamed(node_id, old, name))
 
+    def output_ref(self, entry: str) -> tuple[str, int]:
+        """The (node id, output port) of an entry of `outputs`: a node id means its port 0,
+        `"<node id>:<port>"` a further port (`output_entry` writes it)."""
+        if entry in self.nodes or not isinstance(entry, str):
+            return entry, 0  # not a node: validation names the entry
+        node_id, sep, port = entry.rpartition(":")
+        return (node_id, int(port)) if sep and port.isdigit() else (entry, 0)
+
+    def output_refs(self) -> list[tuple[str, int]]:
+        return [self.output_ref(o) for o in self.outputs]
+
     def set_outputs(self, outputs: list[str]) -> None:
-        for nid in outputs:
-            self.node(nid)
+        for entry in outputs:
+            self.node(self.output_ref(entry)[0])
         if len(set(outputs)) != len(outputs):
-            raise DocumentError("A node can be listed as a model output only once")
+            raise DocumentError("A node's output can be listed as a model output only once")
         self.outputs = list(outputs)
         self.events.emit(ev.OutputsChanged())
 
@@ -324,3 +336,8 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+def output_entry(node_id: str, port: int) -> str:
+    """The entry of `Document.outputs` for a node's output port (its id for port 0)."""
+    return node_id if port == 0 else f"{node_id}:{port}"

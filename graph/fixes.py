@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import commands as cmd
-from .document import Document, Edge
+from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .placement import between, direction_axis, in_place
@@ -165,8 +165,9 @@ def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
             src = inputs[0]
             for e in consumers:
                 stack.push(cmd.Connect(doc, Edge(src.src, src.src_port, e.dst, e.dst_port)))
-            if node_id in outputs and src.src not in outputs:
-                outputs[outputs.index(node_id)] = src.src
+            carried = output_entry(src.src, src.src_port)
+            if node_id in outputs and carried not in outputs:
+                outputs[outputs.index(node_id)] = carried
                 stack.push(cmd.SetOutputs(doc, outputs))
 
 

@@ -61,7 +61,7 @@ def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
     """The longest chain of nodes (ties go to document order), ending at a model output if any."""
     preds = _preds(doc)
     order = {nid: i for i, nid in enumerate(doc.nodes)}
-    ends = [o for o in doc.outputs if o in layer] or list(doc.nodes)
+    ends = [nid for nid, _ in doc.output_refs() if nid in layer] or list(doc.nodes)
     if not ends:
         return []
     end = max(ends, key=lambda n: (layer[n], -order[n]))

@@ -22,7 +22,7 @@ import jsonschema
 
 from . import atomicfile, limits
 from .bulk import bulk
-from .document import Document, Edge, name_problem
+from .document import Document, Edge, name_problem, output_entry
 from .errors import DocumentError, ProjectFileError
 from .params import to_json
 from .search import SCHEMA as SEARCH_SCHEMA
@@ -33,6 +33,8 @@ VERSION = 1
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 200}
 _PORT = {"type": "integer", "minimum": 0, "maximum": 10000}
+_OUTPUT_PORT = {"type": "object", "required": ["node", "port"],
+                "properties": {"node": _ID, "port": _PORT}, "additionalProperties": False}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["format", "version", "nodes", "edges", "outputs"],
@@ -50,7 +52,8 @@ SCHEMA: dict[str, Any] = {
             "required": ["src", "src_port", "dst", "dst_port"],
             "properties": {"src": _ID, "dst": _ID, "src_port": _PORT, "dst_port": _PORT},
         }},
-        "outputs": {"type": "array", "items": _ID},
+        # a node id is the node's output port 0; {"node", "port"} names a further port
+        "outputs": {"type": "array", "items": {"anyOf": [_ID, _OUTPUT_PORT]}},
         "training": {"type": "object"},
         "ui": {"type": "object"},
         "blocks": {"type": "object"},
@@ -103,7 +106,12 @@ def _raise_first(schema: dict, value: Any, prefix: tuple) -> None:
 
 def _plain_match(value: Any, schema: dict) -> bool:
     """True when `value` matches `schema`, read as the few keywords SCHEMA's items use."""
+    if "anyOf" in schema:
+        return any(_plain_match(value, option) for option in schema["anyOf"])
     kind = schema.get("type")
+    if kind == "object" and schema.get("additionalProperties") is False and isinstance(
+            value, dict) and set(value) - set(schema.get("properties", {})):
+        return False
     if kind == "integer":
         return (isinstance(value, int) and not isinstance(value, bool)
                 and schema.get("minimum", value) <= value <= schema.get("maximum", value))
@@ -144,17 +152,44 @@ def from_dict(data: Any) -> Document:
         except DocumentError as exc:
             raise ProjectFileError(str(exc), field=f"edges[{i}]") from None
     _refuse_cycles(doc)
-    for i, nid in enumerate(data["outputs"]):
-        if nid not in doc.nodes:
-            raise ProjectFileError(f"no node with id {nid!r}", field=f"outputs[{i}]")
-    if len(set(data["outputs"])) != len(data["outputs"]):
-        raise ProjectFileError("a node is listed twice", field="outputs")
-    doc.outputs = list(data["outputs"])
+    outputs = [_output(doc, raw, i) for i, raw in enumerate(data["outputs"])]
+    if len(set(outputs)) != len(outputs):
+        raise ProjectFileError("a node's output is listed twice", field="outputs")
+    doc.outputs = outputs
     doc.training = data.get("training", {})
     doc.ui = data.get("ui", {})
     doc.blocks = data.get("blocks", {})
     doc.search = data.get("search", {})
     return doc
+
+
+def _output(doc: Document, raw: str | dict, i: int) -> str:
+    """The `Document.outputs` entry of `outputs[i]`: a node id, or {"node": id, "port": k}."""
+    nid, port = (raw, 0) if isinstance(raw, str) else (raw["node"], raw["port"])
+    field = f"outputs[{i}]" if isinstance(raw, str) else f"outputs[{i}].node"
+    if nid not in doc.nodes:
+        raise ProjectFileError(f"no node with id {nid!r}", field=field)
+    count = _output_ports(doc.node(nid))
+    if count is not None and port >= count:
+        node = doc.node(nid)
+        raise ProjectFileError(f"{node.name!r} ({node.kind}) has {count} output port(s) (0 to "
+                               f"{count - 1}); received port {port}", field=f"outputs[{i}].port")
+    return output_entry(nid, port)
+
+
+def _output_ports(node) -> int | None:
+    """How many output ports the node has, or None where its params do not say yet (the
+    analysis then reports the bad params, and an output port beyond the last)."""
+    spec = LAYER_SPECS[node.kind]
+    try:
+        return spec.outputs(spec.resolve(node.params))
+    except Exception:  # any bad param: validation names it
+        return None
+
+
+def _output_json(doc: Document, entry: str) -> str | dict:
+    nid, port = doc.output_ref(entry)
+    return nid if port == 0 else {"node": nid, "port": port}
 
 
 def _refuse_cycles(doc: Document) -> None:
@@ -179,7 +214,7 @@ def to_dict(doc: Document) -> dict[str, Any]:
                   for n in doc.nodes.values()],
         "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
                   for e in doc.edges],
-        "outputs": list(doc.outputs),
+        "outputs": [_output_json(doc, entry) for entry in doc.outputs],
         "training": doc.training,
         "ui": doc.ui,
     }

@@ -16,7 +16,7 @@ from .layers import custom
 from .shapes import fmt
 from .sizes import weight_size_issues
 from .spec import INPUT, LAYER_SPECS
-from .training import CLASSIFICATION_LOSSES, resolve_training
+from .training import CLASSIFICATION_LOSSES, output_name, resolve_training
 from .training_keys import CODE as KEYWORD_CODE
 from .training_schema import check_training
 
@@ -79,9 +79,10 @@ def structure_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     if not any(spec_of(n) is not None and spec_of(n).kind == INPUT for n in doc.nodes.values()):
         issues.append(Issue(None, None, ERROR, "The model has no Input node. Expected at least "
                             "one", "no_input"))
-    for nid in doc.outputs:
+    for entry in doc.outputs:
+        nid = doc.output_ref(entry)[0]
         if nid not in doc.nodes:
-            issues.append(Issue(None, None, ERROR, f"The model outputs list {nid!r}, which is "
+            issues.append(Issue(None, None, ERROR, f"The model outputs list {entry!r}, which is "
                                 "no node of the graph", "bad_output"))
     if not doc.outputs:
         issues.append(Issue(None, None, ERROR, "The model has no outputs. Expected at least "
@@ -139,7 +140,7 @@ def keras_layer_names(node: Node, result: NodeResult | None) -> list[str]:
 # ---- outputs and usage ----------------------------------------------------
 def usage_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     """Nodes from which no model output can be reached."""
-    outputs = [nid for nid in doc.outputs if nid in doc.nodes]
+    outputs = [nid for nid, _ in doc.output_refs() if nid in doc.nodes]
     if not outputs:
         return []  # "no_outputs" already says it all
     used = index.upstream(outputs)
@@ -152,7 +153,8 @@ def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issu
     """Outputs that are dropout layers, and final activations that do not fit the loss."""
     issues = []
     losses = _losses(doc, issues)
-    for nid in doc.outputs:
+    issues += output_port_issues(doc, results)
+    for nid in doc.outputs:  # port 0 outputs: the node's final activation is theirs
         node = doc.nodes.get(nid)
         if node is None:
             continue
@@ -166,6 +168,28 @@ def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issu
             issue = loss_fit_issue(node, result, losses.get(node.name))
             if issue is not None:
                 issues.append(issue)
+    return issues
+
+
+def output_port_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
+    """Outputs on a port their node does not have, and output names given twice (a further
+    port is named `<node>_<port>`, which another output node may already be called)."""
+    issues, seen = [], set()
+    for entry, (nid, port) in zip(doc.outputs, doc.output_refs(), strict=True):
+        node, result = doc.nodes.get(nid), results.get(nid)
+        if node is None:
+            continue
+        count = len(result.output_shapes) if result is not None and result.ok else None
+        if port and count is not None and port >= count:
+            issues.append(Issue(nid, None, ERROR, f"The model output {entry!r} is output port "
+                                f"{port} of {node.name!r}, which has {count} output(s) (0 to "
+                                f"{count - 1})", "bad_output"))
+        name = output_name(doc, entry)
+        if name in seen:
+            issues.append(Issue(nid, None, ERROR, f"Two model outputs are named {name!r} (a "
+                                "further port is named <node>_<port>). Rename the node",
+                                "duplicate_output_name"))
+        seen.add(name)
     return issues
 
 

@@ -20,6 +20,7 @@ validation data when it is null).
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from .document import Document
@@ -45,13 +46,47 @@ CLASSIFICATION_LOSSES = {
 }
 
 
+def output_name(doc: Document, entry: str) -> str:
+    """The name losses, metrics and labels give a model output: its node's name, and
+    `<node>_<port>` for a further port of the node (an RNN state, attention scores)."""
+    node_id, port = doc.output_ref(entry)
+    name = doc.node(node_id).name
+    return name if port == 0 else f"{name}_{port}"
+
+
 def output_names(doc: Document) -> list[str]:
-    return [doc.node(nid).name for nid in doc.outputs]
+    return [output_name(doc, entry) for entry in doc.outputs]
 
 
-def default_loss(doc: Document, node_id: str) -> str:
-    """A loss that fits the output's final activation: softmax, sigmoid, else MSE."""
+def port_output_names(doc: Document) -> list[str] | None:
+    """The output names a built model must be given, or None where Keras' own fit: with an
+    output on a further port, Keras would name it after its layer, so an LSTM's two states
+    would both log as "<layer>_loss" (these are the names losses and labels are keyed by)."""
+    if not any(port for _, port in doc.output_refs()):
+        return None
+    return output_names(doc)
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """One model output: its node (`id`, which issues point at), port, and name."""
+
+    id: str
+    port: int
+    name: str
+
+
+def model_outputs(doc: Document) -> list[ModelOutput]:
+    return [ModelOutput(*doc.output_ref(entry), output_name(doc, entry))
+            for entry in doc.outputs]
+
+
+def default_loss(doc: Document, node_id: str, port: int = 0) -> str:
+    """A loss that fits the output's final activation: softmax, sigmoid, else MSE (for
+    a further port, which no final activation makes)."""
     node = doc.node(node_id)
+    if port:
+        return "mean_squared_error"
     try:
         act = get_spec(node.kind).final_activation(node.params)
     except KeyError:  # an unknown kind: validation reports it
@@ -87,8 +122,8 @@ def resolve_training(doc: Document) -> dict[str, Any]:
     out["optimizer"] = {**DEFAULTS["optimizer"], **optimizer}
     names = output_names(doc)
     losses = _per_output(out["loss"], names, "loss") if out["loss"] is not None else {}
-    out["loss"] = {name: losses.get(name) or default_loss(doc, nid)
-                   for name, nid in zip(names, doc.outputs, strict=True)}
+    out["loss"] = {name: losses.get(name) or default_loss(doc, nid, port)
+                   for name, (nid, port) in zip(names, doc.output_refs(), strict=True)}
     metrics = _per_output(out["metrics"] or [], names, "metrics")
     out["metrics"] = {n: list(metrics.get(n, [])) for n in names}
     if out["loss_weights"] is not None:

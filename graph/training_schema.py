@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .document import Document
-from .training import resolve_training
+from .training import output_name, output_names, resolve_training
 from .training_keys import keyword_issues
 
 REQUIRED = object()
@@ -423,9 +423,10 @@ def _output_units(doc: Document, results: Mapping[str, Any] | None) -> dict[str,
         results = {}
         infer_graph(doc, results, {})
     units = {}
-    for nid in doc.outputs:
+    for name, (nid, port) in zip(output_names(doc), doc.output_refs(), strict=True):
         shapes = results[nid].output_shapes if nid in results else None
-        units[doc.node(nid).name] = shapes[0][-1] if shapes and shapes[0] else None
+        shape = shapes[port] if shapes and port < len(shapes) else None
+        units[name] = shape[-1] if shape else None
     return units
 
 
@@ -434,7 +435,7 @@ def logged_names(doc: Document, settings: Mapping[str, Any]) -> list[str]:
     `val_` twins that validation adds): "loss"; with several outputs, "OUT_loss" per
     output; each metric under the name it was given, "OUT_NAME" with several outputs.
     """
-    outputs = [doc.node(n).name for n in doc.outputs if n in doc.nodes]
+    outputs = [output_name(doc, o) for o in doc.outputs if doc.output_ref(o)[0] in doc.nodes]
     several = len(outputs) > 1
     names = ["loss"]
     for out in outputs:

@@ -118,7 +118,8 @@ def _cut(doc, selected, exposed, doc_text):
         elif e.src in chosen:
             leaving.append(e)
     tensors = {(e.src, e.src_port) for e in leaving}
-    tensors |= {(o, 0) for o in doc.outputs if o in chosen}
+    marked = [o for o in doc.outputs if doc.output_ref(o)[0] in chosen]
+    tensors |= {doc.output_ref(o) for o in marked}
     if len(tensors) != 1:
         raise DocumentError(f"A block has one output; the selection sends {len(tensors)} "
                             "tensors out. Select a part of the graph with one exit")
@@ -139,7 +140,7 @@ def _cut(doc, selected, exposed, doc_text):
                   "output": {"node": out_node, "port": out_port}, "params": params}
     if doc_text:
         definition["doc"] = doc_text
-    return definition, feeds, [e for e in leaving] + [o for o in doc.outputs if o in chosen]
+    return definition, feeds, [e for e in leaving] + marked
 
 
 def _replace(doc, stack, selected, name, feeds, leaving):

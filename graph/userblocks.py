@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import nested
-from .document import Document, Edge, identifier_problem, name_problem
+from .document import Document, Edge, identifier_problem, name_problem, output_entry
 from .errors import KerasCanvasError, ParamError, ShapeError
 from .index import topological_order
 from .layers import shared
@@ -388,7 +388,8 @@ def flatten(doc: Document, keep_models: bool = False) -> Document:
     flat.training, flat.ui, flat.blocks = doc.training, {}, doc.blocks
     nodes = [(n.id, n.kind, n.name, n.params) for n in doc.nodes.values()]
     edges = list(doc.edges)
-    outputs = list(doc.outputs)
+    outputs = doc.output_refs()
+
     def inlined(kind, params) -> bool:
         return kind == KIND and not (keep_models and nested.is_model_block(
             doc.blocks, params.get("block")))
@@ -399,7 +400,7 @@ def flatten(doc: Document, keep_models: bool = False) -> Document:
         flat.add_node(kind, name, params, node_id=nid)
     for e in edges:
         flat.connect(e)
-    flat.outputs = outputs
+    flat.outputs = [output_entry(nid, port) for nid, port in outputs]
     return flat
 
 
@@ -431,4 +432,4 @@ def _inline_once(blocks, nodes, edges, outputs, inlined):
         src_port = e.src_port if src_port is None else src_port
         for dst, dst_port in sinks.get((e.dst, e.dst_port), [(e.dst, e.dst_port)]):
             new_edges.append(Edge(src, src_port, dst, dst_port))
-    return new_nodes, new_edges, [sources.get(o, (o, 0))[0] for o in outputs]
+    return new_nodes, new_edges, [sources.get(nid, (nid, port)) for nid, port in outputs]

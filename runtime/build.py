@@ -21,6 +21,7 @@ from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
+from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import flatten
 
@@ -257,8 +258,8 @@ def build_model(doc: Document, name: str | None = None,
                 dtypes: Mapping[str, str] | None = None):
     """Build the uncompiled `keras.Model` of a valid document.
 
-    Inputs follow the document's node order, outputs `doc.outputs` (port 0 of
-    each output node). Under a mixed-precision policy pass
+    Inputs follow the document's node order, outputs `doc.outputs` (each the output
+    port of its node that the entry names). Under a mixed-precision policy pass
     `dtypes=precision.output_dtype_overrides(doc)`, so the output layers are built
     with `dtype="float32"`, as written code for that policy would build them.
 
@@ -267,14 +268,19 @@ def build_model(doc: Document, name: str | None = None,
     """
     keras = import_keras()
     check_buildable(doc)
+    port_names = port_output_names(doc)
     if any(n.kind == USER_BLOCK for n in doc.nodes.values()):
         # instances inlined, named as the generated helpers name them; nested models kept
         doc = flatten(doc, keep_models=True)
     inputs = {n.name: make_input(n) for n in input_nodes(doc)}
     values = apply_graph(doc, inputs, dtypes=dtypes)
-    outputs = [values[nid][0] for nid in doc.outputs]
+    outputs = [values[nid][port] for nid, port in doc.output_refs()]
     kwargs = {"name": name} if name else {}
-    return keras.Model(inputs=_single(list(inputs.values())), outputs=_single(outputs), **kwargs)
+    model = keras.Model(inputs=_single(list(inputs.values())), outputs=_single(outputs), **kwargs)
+    if port_names:
+        model.output_names = port_names
+    return model
+
 
 
 def _single(tensors: list):

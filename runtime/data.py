@@ -29,7 +29,7 @@ from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
 from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.spec import INPUT
-from kerascanvas.graph.training import resolve_training
+from kerascanvas.graph.training import model_outputs, output_names, resolve_training
 from kerascanvas.graph.validate import Issue, analyze
 
 from . import datafiles
@@ -119,7 +119,7 @@ def checked_header():
 
 def _names(doc: Document) -> tuple[list[str], list[str]]:
     inputs = [n.name for n in doc.nodes.values() if n.kind == INPUT]
-    return inputs, [doc.node(nid).name for nid in doc.outputs]
+    return inputs, output_names(doc)
 
 
 # ---- synthetic ---------------------------------------------------------------
@@ -152,9 +152,8 @@ def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None
     losses = resolve_training(doc)["loss"]
     shapes = output_shapes(doc)
     y = {}
-    for nid in doc.outputs:
-        name = doc.node(nid).name
-        y[name] = _random_labels(rng, label_form(losses[name], shapes[nid][-1]), shapes[nid], n)
+    for name in output_names(doc):
+        y[name] = _random_labels(rng, label_form(losses[name], shapes[name][-1]), shapes[name], n)
     return Dataset(x, y)
 
 
@@ -285,14 +284,13 @@ def adapt_labels(doc: Document, data: Dataset) -> Dataset:
     """Count classes, and one-hot class ids for outputs trained with categorical CE."""
     losses = resolve_training(doc)["loss"]
     shapes = output_shapes(doc)
-    for nid in doc.outputs:
-        name = doc.node(nid).name
+    for name in output_names(doc):
         for part in (data.y, data.y_val or {}):
             labels = part.get(name)
             if labels is None or not _is_class_ids(labels):
                 continue
             data.num_classes.setdefault(name, int(labels.max(initial=-1)) + 1)
-            out = shapes.get(nid)
+            out = shapes.get(name)
             fits = out and labels.ndim == len(out) - 1 and labels.max(initial=0) < out[-1]
             if fits and label_form(losses[name], out[-1]) == "onehot":
                 part[name] = np.eye(out[-1], dtype="float32")[labels.astype("int64")]
@@ -337,10 +335,15 @@ def label_form(loss, units: int | None = None) -> str:
 
 
 def output_shapes(doc: Document) -> dict[str, tuple]:
-    """Inferred shape of port 0 of each model output, keyed by node id (where known)."""
+    """Inferred shape of each model output (its node's port), keyed by output name (where
+    known)."""
     results = analyze(doc).results
-    return {nid: tuple(results[nid].output_shapes[0]) for nid in doc.outputs
-            if nid in results and results[nid].output_shapes}
+    shapes = {}
+    for out in model_outputs(doc):
+        known = results[out.id].output_shapes if out.id in results else None
+        if known and out.port < len(known):
+            shapes[out.name] = tuple(known[out.port])
+    return shapes
 
 
 def check_data(doc: Document, data: Dataset) -> list[Issue]:
@@ -360,9 +363,8 @@ def check_data(doc: Document, data: Dataset) -> list[Issue]:
         for node in doc.nodes.values():
             if node.kind == INPUT:
                 issues += _check_input(doc, node, xs, part)
-        for nid in doc.outputs:
-            node = doc.node(nid)
-            issues += _check_labels(node, ys, losses[node.name], shapes.get(nid), part)
+        for out in model_outputs(doc):
+            issues += _check_labels(out, ys, losses[out.name], shapes.get(out.name), part)
     return issues
 
 

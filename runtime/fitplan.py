@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.training import output_names
 
 from .build import input_nodes
 from .data import Dataset
@@ -76,7 +77,7 @@ def plan_fit(doc: Document, data, settings: Mapping[str, Any]) -> FitPlan:
         labels = data.train.labels
     else:
         inputs = [n.name for n in input_nodes(doc)]
-        outputs = [doc.node(nid).name for nid in doc.outputs]
+        outputs = output_names(doc)
         x, y, xv, yv = split_validation(data, float(settings["validation_split"]))
         batch = int(settings["batch_size"])
         held = (x, y) if xv is None else (xv, yv)

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.document import Document, Edge, output_entry
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, USER_BLOCK
@@ -193,18 +193,9 @@ class _Walker:
             self.refs[id(theirs)] = self.refs[id(mine)]
 
     def output(self, tensor) -> str:
-        """The node of a model output. A document's outputs are nodes (their first port): an
-        output on a further port (RNN states, attention scores) gets an Identity node."""
-        node_id, port = self._ref(tensor, "outputs")
-        if port == 0:
-            return node_id
-        source = self.doc.node(node_id)
-        carrier = self.doc.add_node("Identity", self._name(f"{source.name}_out{port}"), {})
-        self.doc.connect(Edge(node_id, port, carrier.id, 0))
-        self.report.notes.append(
-            f"model output {tensor.name!r} is output {port} of {source.name!r}: the Identity "
-            f"node {carrier.name!r} carries it, as model outputs are nodes' first outputs")
-        return carrier.id
+        """The `Document.outputs` entry of a model output: the port of the node that makes
+        it (a further port for RNN states, attention scores, a layer's k-th output)."""
+        return output_entry(*self._ref(tensor, "outputs"))
 
     def _ref(self, tensor, where: str) -> tuple[str, int]:
         try:

@@ -29,7 +29,7 @@ import numpy as np
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.spec import INPUT
-from kerascanvas.graph.training import resolve_training
+from kerascanvas.graph.training import model_outputs, resolve_training
 from kerascanvas.graph.validate import Issue
 
 from . import datafiles
@@ -85,7 +85,7 @@ def _single_pair(doc: Document, source: str) -> tuple:
         raise DataError(f"{source} gives one input and one target, so the model needs one "
                         f"Input and one output. Received: {len(inputs)} input(s), "
                         f"{len(doc.outputs)} output(s)")
-    return inputs[0], doc.node(doc.outputs[0])
+    return inputs[0], model_outputs(doc)[0]
 
 
 # ---- CSV -----------------------------------------------------------------------
@@ -227,7 +227,7 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
     files, labels, classes = list_images(root)
     order = np.random.default_rng(0 if seed is None else seed).permutation(len(files))
     cut = len(files) - int(math.floor(len(files) * validation_split))
-    units = output_shapes(doc).get(out.id, (None,))[-1]
+    units = output_shapes(doc).get(out.name, (None,))[-1]
     form = label_form(resolve_training(doc)["loss"][out.name], units)
     rows = len(classes) if form == "onehot" else None
     parts = []
@@ -241,8 +241,8 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
 
 def check_images(doc: Document, folder: ImageFolder) -> list[Issue]:
     """Issues where the folder's classes do not fit the model's output and its loss."""
-    out = doc.find(folder.output_name)
-    shape = output_shapes(doc).get(out.id)
+    out = next(o for o in model_outputs(doc) if o.name == folder.output_name)
+    shape = output_shapes(doc).get(out.name)
     if shape is None:
         return []  # the graph's own issues say why the output has no shape
     loss = resolve_training(doc)["loss"][out.name]

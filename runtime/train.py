@@ -29,6 +29,7 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
+from kerascanvas.graph.training import output_names
 
 from . import finetune
 from .build import build_model, describe_issues
@@ -161,9 +162,9 @@ def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int)
     from .extras import resolve_loss, resolve_metric
     from .optim import make_optimizer
 
-    names = [doc.node(nid).name for nid in doc.outputs]
+    names = output_names(doc)
     shapes = output_shapes(doc)
-    units = {doc.node(nid).name: shapes.get(nid, (None,))[-1] for nid in doc.outputs}
+    units = {name: shapes.get(name, (None,))[-1] for name in names}
     weights = settings.get("loss_weights")
     model.compile(
         optimizer=make_optimizer(settings, steps),

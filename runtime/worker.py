@@ -46,6 +46,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import to_dict
+from kerascanvas.graph.training import output_names
 
 from .data import label_form
 from .events import FAILED, KILLED, RUNNING, Result, TrainingEvent, from_wire, to_wire
@@ -238,7 +239,7 @@ def evaluate_run(result, doc: Document, data, path: str, test=None) -> dict[str,
     else:
         plan = plan_fit(doc, data, settings)
         split, metrics = plan.evaluated_on, dict(result.metrics)
-    names = [doc.node(n).name for n in doc.outputs]
+    names = output_names(doc)
     x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names))
     arrays = {"outputs": np.array(names)}
     for i, name in enumerate(names):

@@ -27,7 +27,7 @@ def selection_json(doc: Document, node_ids) -> str:
     for e in doc.edges:
         if e.src in keep and e.dst in keep:
             part.connect(e)
-    part.outputs = [o for o in doc.outputs if o in keep]
+    part.outputs = [o for o in doc.outputs if doc.output_ref(o)[0] in keep]
     return projectfile.dumps(part)
 
 

@@ -35,9 +35,9 @@ _TEXT, _MUTED = QtGui.QColor("#1c1c1c"), QtGui.QColor("#555555")
 def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[tuple[str, str]]:
     """(font key, text) of a node box, as the canvas draws it."""
     node, result = doc.nodes[node_id], analysis.results.get(node_id)
-    lines = [("title", node.name),
-             ("small", subtitle_text(doc, node, result, node_id in doc.outputs))]
-    if not doc.out_edges(node_id) or node_id in doc.outputs:
+    is_output = any(nid == node_id for nid, _ in doc.output_refs())
+    lines = [("title", node.name), ("small", subtitle_text(doc, node, result, is_output))]
+    if not doc.out_edges(node_id) or is_output:
         lines.append(("mono", outputs_text(result)))
     return lines
 

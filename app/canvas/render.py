@@ -105,7 +105,7 @@ class NodeRenderer(QtCore.QObject):
         analysis = self.analysis
         issues = node_issues(analysis)
         doc, views = self.canvas.doc, self.canvas.views
-        outputs = set(doc.outputs)
+        outputs = {nid for nid, _ in doc.output_refs()}
         wired = {(e.src, e.src_port) for e in doc.edges}
         for node_id, item in views.items():
             result = analysis.results.get(node_id)

@@ -1,4 +1,5 @@
-"""The properties panel: name, model-output flag and one editor per parameter of a node.
+"""The properties panel: name, model-output flags (one per output port where a node has
+several) and one editor per parameter of a node.
 
 The editors come from the type table in `editors`. A value is coerced through its
 ParamSpec and the kind's cross-parameter check before a `SetParam` command is
@@ -12,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph import events as ev
-from ...graph.document import UNSET
+from ...graph.document import UNSET, output_entry
 from ...graph.errors import KerasCanvasError, ParamError
 from ...graph.params import to_json
 from ...graph.search_edit import entry_for, mark, suggest_range, unmark
@@ -81,10 +82,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.name_edit = QtWidgets.QLineEdit(node.name)
         self.name_edit.editingFinished.connect(self._on_name_edited)
         self.form.addRow("name", self.name_edit)
-        self.output_box = QtWidgets.QCheckBox("model output")
-        self.output_box.setChecked(node.id in self.doc.outputs)
-        self.output_box.toggled.connect(self._on_output_toggled)
-        self.form.addRow("", self.output_box)
+        self._add_output_boxes(node)
         for p in spec.params:
             editor = self._make_editor(node, p)
             editor.committed.connect(lambda raw, name=p.name: self._on_committed(name, raw))
@@ -99,6 +97,31 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.error.setWordWrap(True)
         self.form.addRow(self.error)
         self.refresh()
+
+    def _add_output_boxes(self, node) -> None:
+        """One "model output" box, or one per output port where the node has several (an
+        RNN's states, attention scores): each port can be a model output of its own."""
+        ports = self._output_ports(node)
+        self.output_boxes = []
+        for port in range(ports):
+            box = QtWidgets.QCheckBox("model output" if ports == 1 else
+                                      f"model output: port {port}")
+            box.setObjectName(f"output_port_{port}")
+            box.setChecked(output_entry(node.id, port) in self.doc.outputs)
+            box.toggled.connect(lambda on, port=port: self._on_output_toggled(on, port))
+            self.form.addRow("", box)
+            self.output_boxes.append(box)
+        self.output_box = self.output_boxes[0]
+
+    def _output_ports(self, node) -> int:
+        """The node's output ports, and any further port still listed as a model output."""
+        spec = spec_for_display(self.doc, node)
+        try:
+            ports = spec.outputs(spec.resolve(node.params))
+        except KerasCanvasError:
+            ports = 1
+        listed = [port for nid, port in self.doc.output_refs() if nid == node.id]
+        return max([ports, *(p + 1 for p in listed)])
 
     def _make_editor(self, node, p):
         special = SPECIAL_EDITORS.get((node.kind, p.name))
@@ -149,8 +172,14 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         node = self.doc.nodes[self.node_id]
         if self.name_edit.text() != node.name:
             self.name_edit.setText(node.name)
-        with QtCore.QSignalBlocker(self.output_box):
-            self.output_box.setChecked(node.id in self.doc.outputs)
+        if len(self.output_boxes) != self._output_ports(node):
+            # return_state or the like changed the ports: rebuild once the editor that
+            # made the change has returned (it is deleted with the panel's body)
+            QtCore.QTimer.singleShot(0, lambda: self.show_node(self.node_id))
+            return
+        for port, box in enumerate(self.output_boxes):
+            with QtCore.QSignalBlocker(box):
+                box.setChecked(output_entry(node.id, port) in self.doc.outputs)
         spec = spec_for_display(self.doc, node)
         if set(self.editors) - {p.name for p in spec.params}:
             # A user block's definition changed its params: rebuild the editors.
@@ -246,9 +275,10 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         except KerasCanvasError as exc:
             self._refuse(str(exc))
 
-    def _on_output_toggled(self, checked: bool) -> None:
-        outputs = [o for o in self.doc.outputs if o != self.node_id]
+    def _on_output_toggled(self, checked: bool, port: int = 0) -> None:
+        entry = output_entry(self.node_id, port)
+        outputs = [o for o in self.doc.outputs if o != entry]
         if checked:
-            outputs.append(self.node_id)
+            outputs.append(entry)
         self.stack.push(cmd.SetOutputs(self.doc, outputs))
 

@@ -29,6 +29,7 @@ from PySide6 import QtCore
 from ...graph.document import Document
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
+from ...graph.training import output_names
 from ...runtime import events as ev
 from .plots import RunCurves
 
@@ -49,7 +50,7 @@ def default_run_factory(document: dict, overrides: dict, save_path: str, **extra
 
 def expected_metrics(doc: Document, settings: Mapping[str, Any]) -> list[str]:
     """The metric names Keras will log for these settings (a guess used for layout)."""
-    outputs = [doc.node(n).name for n in doc.outputs]
+    outputs = output_names(doc)
     metrics = settings.get("metrics") or []
     per = metrics if isinstance(metrics, dict) else {n: metrics for n in outputs}
     names = []

@@ -25,7 +25,7 @@ from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.params import ParamSpec
 from ...graph.spec import APPLICATION
-from ...graph.training import DEFAULTS, default_loss
+from ...graph.training import DEFAULTS, default_loss, model_outputs, output_names
 from ...graph.training_schema import (
     CALLBACKS,
     DEVICES,
@@ -360,7 +360,7 @@ class TrainingForm(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Show the document's settings: set ones as values, the rest as defaults."""
-        names = [self.doc.node(n).name for n in self.doc.outputs]
+        names = output_names(self.doc)
         if names != self._outputs:
             self._build_outputs(names)
         raw, settings = self.doc.training or {}, self._resolved()
@@ -407,8 +407,8 @@ class TrainingForm(QtWidgets.QWidget):
         elif head == "callbacks":
             default = CALLBACKS[path[1]][path[2]]
         elif head == "loss":
-            node = next(n for n in self.doc.outputs if self.doc.node(n).name == path[1])
-            default = default_loss(self.doc, node)
+            out = next(o for o in model_outputs(self.doc) if o.name == path[1])
+            default = default_loss(self.doc, out.id, out.port)
         elif head in ("metrics", "finetune"):
             default = None
         else:

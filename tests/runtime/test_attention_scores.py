@@ -12,6 +12,7 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
+from kerascanvas.graph.training import output_names  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
@@ -75,9 +76,9 @@ def test_cross_attention_scores_shape_is_the_computed_one():
     assert shapes[1] == (None, 3, 5, 7)
 
 
-def test_scores_and_states_as_model_outputs_get_a_carrier_node():
-    # Model outputs are nodes (their first port): an output on a further port is carried by
-    # an Identity node, and the rebuilt model computes the same outputs.
+def test_scores_and_states_as_model_outputs_are_ports():
+    # A model output on a further port is that port of the node (no carrier layer is
+    # added), and the rebuilt model computes the same outputs.
     layers = keras.layers
     q, v = keras.Input((5, 8), name="q"), keras.Input((7, 6), name="v")
     attended, scores = layers.MultiHeadAttention(2, 4, name="mha")(
@@ -85,8 +86,10 @@ def test_scores_and_states_as_model_outputs_get_a_carrier_node():
     seq, h, c = layers.LSTM(3, return_state=True, name="enc")(attended)
     model = keras.Model([q, v], [scores, h, c, seq], name="carried")
     doc = import_model(model)
-    names = [doc.nodes[i].name for i in doc.outputs]
-    assert names == ["mha_out1", "enc_out1", "enc_out2", "enc"]
+    names = [doc.nodes[nid].name for nid, _ in doc.output_refs()]
+    assert names == ["mha", "enc", "enc", "enc"]
+    assert output_names(doc) == ["mha_1", "enc_1", "enc_2", "enc"]
+    assert "Identity" not in {n.kind for n in doc.nodes.values()}
     data = [np.random.default_rng(2).random((2, 5, 8)).astype("float32"),
             np.random.default_rng(3).random((2, 7, 6)).astype("float32")]
     expected = [keras.ops.convert_to_numpy(o) for o in model(data)]
