@@ -55,6 +55,8 @@ class CanvasViewer(NodeViewer):
         self._take_modifiers(event)
         self._press_at = event.position().toPoint()
         super().mousePressEvent(event)
+        if event.button() == QtCore.Qt.MiddleButton:  # NodeGraphQt: no pan from a node
+            self.MMB_state = True
 
     def mouseMoveEvent(self, event):  # noqa: N802 (Qt override)
         self._take_modifiers(event)

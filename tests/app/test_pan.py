@@ -84,6 +84,27 @@ def test_a_middle_button_drag_pans_by_scrolling(make_window, qtbot):
     assert all(0 < area < whole / 3 for area in areas), (areas, whole)
 
 
+def test_a_middle_button_drag_that_starts_on_a_node_pans_and_leaves_the_node(
+        make_window, qtbot):
+    """NodeGraphQt turned the pan off when the press landed on a node; on a large model
+    there is hardly anywhere else to press."""
+    window = show(make_window(str(EXAMPLES / "mnist_cnn.json")), qtbot)
+    window.resize(1200, 800)
+    window.canvas.viewer.show_top(list(window.canvas.views.values()), 1.5)
+    settle(qtbot)
+    viewer = window.canvas.viewer
+    node_id, item = next(iter(window.canvas.views.items()))
+    start = viewer.mapFromScene(item.sceneBoundingRect().center())
+    assert item in viewer.items(start) or any(i.parentItem() is item for i in viewer.items(start))
+    before = viewer.mapToScene(viewer.viewport().rect().center())
+    where = item.pos()
+    middle_drag(viewer, start, 4, qtbot)
+    moved = viewer.mapToScene(viewer.viewport().rect().center()) - before
+    scale = viewer.transform().m11()
+    assert abs(moved.y() + 40 / scale) < 1.5 / scale  # the content followed the hand
+    assert item.pos() == where and window.doc.node(node_id) is not None
+
+
 def test_the_overlays_stay_put_while_the_picture_scrolls(make_window, qtbot):
     window = show(make_window(str(EXAMPLES / "mnist_cnn.json")), qtbot)
     window.resize(1200, 800)
