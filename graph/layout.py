@@ -38,6 +38,12 @@ CUT_FROM = 0.5  # a column may end early, at a cheaper cut, once this share of i
 EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs of cuts
 
 
+def preload() -> None:
+    """Import networkx ahead of the first layout. The import takes about 0.7 s, so the
+    window does it in idle time after start-up instead of inside the first open."""
+    import networkx  # noqa: F401
+
+
 def layers_of(doc: Document) -> dict[str, int]:
     """Layer index per node: the length of the longest path reaching it from a source.
 

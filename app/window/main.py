@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph.errors import KerasCanvasError
-from ...graph.layout import layered_layout
+from ...graph.layout import layered_layout, preload
 from ...graph.project import Project
 from ..blocks.user_blocks import USER_BLOCK, UserBlocksMixin, split_palette_kind
 from ..blocks.view import BlockDialog
@@ -112,6 +112,7 @@ class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMi
             self.actions[name] = action
         self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
         QtCore.QTimer.singleShot(300, self.training_panel)
+        QtCore.QTimer.singleShot(600, preload)  # networkx: in idle time, not the first open
 
     def _on_training_dock_visibility_changed(self, visible: bool) -> None:
         """Shown: the panel is built, and the bottom docks grow so its plots are readable
