@@ -22,6 +22,19 @@ def show(window, qtbot):
     return window
 
 
+def mlp_window(make_window, qtbot):
+    """The MNIST MLP example, shown and fitted."""
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def node_ids(window) -> dict[str, str]:
+    """Node ids by node name."""
+    return {node.name: node_id for node_id, node in window.doc.nodes.items()}
+
+
 def view_point(window, scene_point) -> QtCore.QPoint:
     """The viewport pixel that shows `scene_point`."""
     return window.canvas.viewer.mapFromScene(scene_point)

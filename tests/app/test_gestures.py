@@ -7,20 +7,9 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.graph.document import Edge
 
-from .gestures import EXAMPLES, click, drag_port, node_point, port_point, show
+from .gestures import click, drag_port, mlp_window, node_ids, node_point, port_point
 
 CTRL = QtCore.Qt.ControlModifier
-
-
-def mlp_window(make_window, qtbot):
-    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
-    window.canvas.fit()
-    QtWidgets.QApplication.processEvents()
-    return window
-
-
-def node_ids(window) -> dict[str, str]:
-    return {node.name: node_id for node_id, node in window.doc.nodes.items()}
 
 
 def test_ctrl_released_on_the_widget_that_took_focus_does_not_stick(make_window, qtbot):

@@ -3,24 +3,13 @@ a drag that starts on the port itself still takes the wire along."""
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from kerascanvas.app.canvas.nodes import PAD, SELECTION_COLOR, node_fonts
 from kerascanvas.app.canvas.pipes import LayerPipeItem
 from kerascanvas.graph.document import Edge
 
-from .gestures import EXAMPLES, click, drag, port_point, show, view_point
-
-
-def mlp_window(make_window, qtbot):
-    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
-    window.canvas.fit()
-    QtWidgets.QApplication.processEvents()
-    return window
-
-
-def ids_by_name(window) -> dict[str, str]:
-    return {node.name: node_id for node_id, node in window.doc.nodes.items()}
+from .gestures import click, drag, mlp_window, node_ids, port_point, view_point
 
 
 def title_point(window, node_id, down: float = 0.0) -> QtCore.QPoint:
@@ -46,7 +35,7 @@ def test_a_click_on_the_title_under_a_wired_port_selects_the_node(make_window, q
     """The title's middle (and a few pixels lower) lies inside NodeGraphQt's port pick-up
     area: a click there started a wire drag, selected nothing and removed the drawn wire."""
     window = mlp_window(make_window, qtbot)
-    ids = ids_by_name(window)
+    ids = node_ids(window)
     changed = []
     window.canvas.viewer.connection_changed.connect(lambda *a: changed.append(a))
     port_y = port_point(window, ids["hidden"], "in").y()
@@ -64,7 +53,7 @@ def test_a_click_on_the_title_under_a_wired_port_selects_the_node(make_window, q
 
 def test_a_click_on_a_wired_input_port_keeps_the_wire(make_window, qtbot):
     window = mlp_window(make_window, qtbot)
-    ids = ids_by_name(window)
+    ids = node_ids(window)
     click(window, port_point(window, ids["dropout"], "in"))
     assert_wire_drawn(window, ids["hidden"], ids["dropout"])
     assert Edge(ids["hidden"], 0, ids["dropout"], 0) in window.doc.edges
@@ -73,7 +62,7 @@ def test_a_click_on_a_wired_input_port_keeps_the_wire(make_window, qtbot):
 def test_a_drag_from_a_wired_input_port_still_takes_the_wire(make_window, qtbot):
     """Dragging the wire's end off its input port to empty canvas disconnects it."""
     window = mlp_window(make_window, qtbot)
-    ids = ids_by_name(window)
+    ids = node_ids(window)
     start = port_point(window, ids["dropout"], "in")
     drag(window, start, start + QtCore.QPoint(-150, 0))
     assert Edge(ids["hidden"], 0, ids["dropout"], 0) not in window.doc.edges
@@ -84,7 +73,7 @@ def test_a_click_anywhere_on_the_title_band_under_the_port_selects_the_node(make
     """The lower half of the port's circle lies over the title: a press there starts a wire
     drag, but a click (released where it was pressed) selects the node alone."""
     window = mlp_window(make_window, qtbot)
-    ids = ids_by_name(window)
+    ids = node_ids(window)
     port = port_point(window, ids["hidden"], "in")
     for down in range(0, 12, 2):
         click(window, QtCore.QPoint(10, 10))

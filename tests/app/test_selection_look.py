@@ -7,8 +7,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from kerascanvas.app.canvas.nodes import SELECTION_COLOR, SELECTION_INSET, STATUS_COLORS
 
-from .gestures import click
-from .test_port_pick import ids_by_name, mlp_window, title_point
+from .gestures import click, mlp_window, node_ids
+from .test_port_pick import title_point
 
 
 def near(color: QtGui.QColor, rgb, tolerance: int = 60) -> bool:
@@ -35,7 +35,7 @@ def column(window, node_id, depth: float) -> list[QtGui.QColor]:
 def test_selection_is_blue_on_the_node_and_its_wires_and_shows_beside_a_warning(
         make_window, qtbot):
     window = mlp_window(make_window, qtbot)
-    ids = ids_by_name(window)
+    ids = node_ids(window)
     click(window, title_point(window, ids["hidden"]))
     assert window.canvas.selected_ids() == [ids["hidden"]]
     item = window.canvas.views[ids["hidden"]]

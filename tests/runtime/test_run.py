@@ -344,7 +344,7 @@ def test_csv_and_image_folder_data(tmp_path, capsys):
 
 
 def test_progress_shows_an_epoch_line_with_validation_metrics():
-    from kerascanvas.runtime.cli.run import epoch_line
+    from kerascanvas.runtime.cli.progress import epoch_line
 
     line = epoch_line(ev.EpochEnd(2, {"loss": 0.5, "val_loss": 0.25}, 0.001, 1234.0), 10, 1.5)
     assert line == ("Epoch 3/10 - 1.5s - 1,234 samples/s - loss: 0.5000 - val_loss: 0.2500 - "
