@@ -101,8 +101,12 @@ def with_overrides(doc: Document, overrides: Mapping[str, Any] | None) -> Docume
     return copied
 
 
-def prepare(doc: Document, overrides: Mapping[str, Any] | None = None) -> tuple[Document, dict]:
+def prepare(doc: Document, overrides: Mapping[str, Any] | None = None,
+            analysis=None) -> tuple[Document, dict]:
     """(document with the overrides, its resolved extended settings), checked.
+
+    `analysis` is the document's analysis when the caller has it (a Project's);
+    without it the document is analysed here.
 
     Raises:
         TrainingRefused: every refused setting, each naming its field, or a device
@@ -113,7 +117,7 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None) -> tuple[
 
     from .build import describe_issues
 
-    analysis = analyze(doc)
+    analysis = analysis if analysis is not None else analyze(doc)
     if not analysis.valid:  # the data and the build both read the graph's shapes
         raise TrainingRefused(describe_issues(doc, analysis.errors, "The graph is invalid"),
                               issues=analysis.errors)

@@ -155,7 +155,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
     try:
         project = Project.from_dict(payload["document"])
         _trust_custom_code(project.doc, set(payload.get("trusted_code") or ()))
-        doc, settings = prepare(project.doc, payload.get("overrides"))
+        doc, settings = prepare(project.doc, payload.get("overrides"), project.analysis)
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
         return Result(FAILED, str(exc), issues=tuple(getattr(exc, "issues", ())))

@@ -238,16 +238,16 @@ def run(args) -> int:
     if problems:
         _error(f"{args.file}: the graph is invalid: {problems[0]}")
         return EXIT_INVALID
-    return _train(doc, args)
+    return _train(doc, args, analysis)
 
 
-def _checked(doc, args):
+def _checked(doc, args, analysis):
     """(document, settings, data), or the exit code after saying what is refused."""
     from ..data import DataError
     from ..train import TrainingRefused, load_checked_data, prepare
 
     try:
-        doc, settings = prepare(doc, overrides(args, doc.training or {}))
+        doc, settings = prepare(doc, overrides(args, doc.training or {}), analysis)
         if args.resume and settings["epochs"] <= args.initial_epoch:
             raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
                                   f"--initial-epoch {args.initial_epoch}. Received: "
@@ -284,14 +284,14 @@ def _record_data(result, settings: dict) -> None:
                          result.epochs_run)
 
 
-def _train(doc, args) -> int:
+def _train(doc, args, analysis) -> int:
     from .. import distributed
     from ..train import TrainingRefused
 
     launch = launch_options(args)
     if launch is not None and not distributed.launched():
-        return _launch(doc, args, launch)
-    checked = _checked(doc, args)
+        return _launch(doc, args, launch, analysis)
+    checked = _checked(doc, args, analysis)
     if isinstance(checked, int):
         return checked
     doc, settings, data = checked
@@ -337,7 +337,7 @@ def launch_options(args):
     return Launch(nproc or 1, args.nnodes, args.node_rank, args.rdzv_endpoint, args.rdzv_id)
 
 
-def _launch(doc, args, launch) -> int:
+def _launch(doc, args, launch, analysis) -> int:
     """Check everything here, then start torchrun with this command in every rank."""
     import tempfile
 
@@ -345,7 +345,7 @@ def _launch(doc, args, launch) -> int:
     from ..launch import launch as start
 
     found = launch.problems()
-    checked = _checked(doc, args)
+    checked = _checked(doc, args, analysis)
     if isinstance(checked, int):
         return checked
     doc, settings, _data = checked

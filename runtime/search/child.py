@@ -95,7 +95,8 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
     from ..train import TrainingRefused, load_checked_data, prepare, train
 
     try:
-        doc, settings = prepare(Project.from_dict(payload["document"]).doc)
+        project = Project.from_dict(payload["document"])
+        doc, settings = prepare(project.doc, analysis=project.analysis)
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:
         return Result(FAILED, str(exc))
