@@ -2,17 +2,20 @@
 
 The steps, each shared by every caller:
 
-1. `prepare(doc, overrides)`: apply setting overrides, refuse bad settings
+1. `prepare(doc, overrides, analysis)`: analyse the graph (or take the caller's
+   analysis) and refuse an invalid one, apply setting overrides, refuse bad settings
    (`graph.training_schema.check_training`, every field named) and an unusable
    device, and resolve every setting (`resolve_extended`).
 2. `load_checked_data(doc, settings)`: open the data source (arrays, CSV, image
    folders: `runtime.sources.open_source`) and check it against the model
    (`runtime.data.check_data`); each problem names its Input or output node.
-3. `train(doc, data, ...)`: build under the mixed-precision policy with the
-   output layers in float32, compile (optimizer and schedule, our losses and
-   metrics), optionally continue a saved model, put array data on the device
-   (`runtime.feed`), fit with `FastBridge` and the settings' callbacks (batch-end
-   hooks called only where one listens: `runtime.dispatch`), evaluate, save.
+3. `train(doc, data, ..., resolved=settings)`: with the settings of step 1 (so the
+   graph is checked once; without them `train` runs step 1 itself), build under
+   the mixed-precision policy with the output layers in float32, compile
+   (optimizer and schedule, our losses and metrics), optionally continue a saved
+   model, put array data on the device (`runtime.feed`), fit with `FastBridge`
+   and the settings' callbacks (batch-end hooks called only where one listens:
+   `runtime.dispatch`), evaluate, save.
 
 `train` never raises for the failures a user causes while training (a loss that
 becomes NaN, running out of memory); it returns a `TrainResult` whose `status`
@@ -257,13 +260,16 @@ def is_out_of_memory(exc: BaseException) -> bool:
 def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
           sink=None, device: str | None = None, save: str | None = None,
           bridge=None, callbacks: Sequence[Any] = (), threads: int | None = None,
-          initial_model: str | None = None, initial_epoch: int = 0) -> TrainResult:
+          initial_model: str | None = None, initial_epoch: int = 0,
+          resolved: Mapping[str, Any] | None = None) -> TrainResult:
     """Build, compile, fit and evaluate the model of `doc` on `data`.
 
     Args:
-        doc: a valid document (BuildError otherwise).
+        doc: a valid document (BuildError otherwise); with `resolved`, the document
+            `prepare` returned.
         data: from `load_checked_data` (a Dataset or an ImageFolder).
-        settings: overrides of the document's training settings (epochs, batch_size...).
+        settings: overrides of the document's training settings (epochs, batch_size...);
+            not with `resolved`.
         sink: receives the bridge's dict events, if given.
         device: "auto", "cpu" or "cuda", instead of the settings' device.
         save: a `.keras` path to save the trained model to.
@@ -273,12 +279,16 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         initial_model: a saved `.keras` model to continue (weights and optimizer state).
         initial_epoch: the epoch to continue from; `epochs` stays the last epoch, as
             in Keras' `fit`.
+        resolved: the settings `prepare` returned with `doc`, when the caller has
+            prepared it (the graph was analysed and the settings checked there); without
+            them `train` runs `prepare(doc, settings)` itself.
 
     Returns:
         A TrainResult; NaN loss and out-of-memory become results, not exceptions.
 
     Raises:
         TrainingRefused: refused settings or a model that cannot be continued.
+        ValueError: both `settings` and `resolved` were given.
     """
     from . import distributed as ranks
     from .adapt import adapt_layers
@@ -286,7 +296,12 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     from .callbacks import save_atomic
 
     keras = import_keras()
-    doc, resolved = prepare(doc, settings)
+    if resolved is None:
+        doc, resolved = prepare(doc, settings)
+    elif settings:
+        raise ValueError("train() takes setting overrides or prepared settings, not both: "
+                         "apply the overrides with prepare(doc, overrides)")
+    resolved = dict(resolved)  # the caller's settings stay as they were
     resolved["device"] = device or resolved["device"]
     result = TrainResult(OK, device=choose_device(resolved["device"]), settings=resolved,
                          initial_epoch=int(initial_epoch), epochs_run=int(initial_epoch))

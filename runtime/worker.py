@@ -166,7 +166,8 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
         result = train(doc, data, bridge=bridge, save=payload.get("save"),
                        callbacks=[FaultInjector(**fault)] if fault else [],
                        initial_model=payload.get("initial_model"),
-                       initial_epoch=int(payload.get("initial_epoch") or 0))
+                       initial_epoch=int(payload.get("initial_epoch") or 0),
+                       resolved=settings)
     except TrainingRefused as exc:
         return Result(FAILED, str(exc))
     event = Result.of(result)

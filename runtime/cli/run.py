@@ -302,7 +302,7 @@ def _train(doc, args, analysis) -> int:
         progress = None if args.no_progress else ProgressBar()
         sinks = [s for s in (log, progress, _say_executor) if s is not None]
         try:
-            result = _fit(doc, data, args, lambda event: [s(event) for s in sinks])
+            result = _fit(doc, settings, data, args, lambda event: [s(event) for s in sinks])
         except TrainingRefused as exc:
             _error(str(exc))
             return EXIT_INVALID
@@ -394,14 +394,15 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _fit(doc, data, args, sink):
+def _fit(doc, settings, data, args, sink):
     from ..bridge import FastBridge
     from ..train import train
 
     bridge = FastBridge(sink)
     with stop_on_interrupt(bridge):
         return train(doc, data, sink=sink, save=args.save, threads=args.threads, bridge=bridge,
-                     initial_model=args.resume, initial_epoch=args.initial_epoch)
+                     initial_model=args.resume, initial_epoch=args.initial_epoch,
+                     resolved=settings)
 
 
 class stop_on_interrupt:  # noqa: N801  (used as a context manager, like a function)

@@ -104,7 +104,7 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
     control.attach(bridge)
     try:
         result = train(doc, data, bridge=bridge, threads=payload.get("threads"),
-                       device=payload.get("device"))
+                       device=payload.get("device"), resolved=settings)
     except TrainingRefused as exc:
         return Result(FAILED, str(exc))
     return Result.of(result)

@@ -194,6 +194,27 @@ def test_refused_settings_name_every_field():
     assert "training.batch_size" in str(info.value)
 
 
+def test_prepared_settings_are_not_checked_again_and_unprepared_ones_are(monkeypatch):
+    import kerascanvas.runtime.train as engine
+
+    doc, settings = prepare(model_doc(epochs=1))
+    data = load_checked_data(doc, settings)
+
+    def prepared_again(*args, **kwargs):
+        raise AssertionError("train() prepared (analysed) the document a second time")
+
+    monkeypatch.setattr(engine, "prepare", prepared_again)
+    result = train(doc, data, resolved=settings)
+    assert result.status == OK and result.settings["epochs"] == 1, result.message
+    with pytest.raises(ValueError, match="not both"):
+        train(doc, data, {"epochs": 2}, resolved=settings)
+    monkeypatch.undo()
+    invalid = model_doc()
+    invalid.outputs = []
+    with pytest.raises(TrainingRefused, match="The graph is invalid"):
+        train(invalid, data)
+
+
 # ---- class weights, shuffle, seed ---------------------------------------------------------
 def test_class_weight_reaches_keras_as_sample_weights():
     # A negligible learning rate keeps the weights the loss was computed with.
