@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from .document import Document, Node, name_problem
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
+from .keras_quirks import attention_scores_issues
 from .layers import custom
 from .shapes import fmt
 from .sizes import weight_size_issues
@@ -36,6 +37,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += output_issues(doc, results)
     issues += dense_on_image_issues(doc, results, node_issues)
     issues += weight_size_issues(doc, results)
+    issues += attention_scores_issues(doc, results)
     issues += [Issue(nid, None, ERROR, message, "custom_conflict")
                for nid, message in custom.class_conflicts(doc)]
     if not any(i.code == "bad_training" for i in issues):  # else said once already

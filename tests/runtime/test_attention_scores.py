@@ -100,3 +100,31 @@ def test_scores_and_states_as_model_outputs_are_ports():
         for want, got in zip(expected, rebuilt(data), strict=True):
             np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want, rtol=1e-5,
                                        atol=1e-6)
+
+
+@pytest.mark.parametrize("value_len", [5, 7], ids=["same_length", "cross"])
+def test_warning_on_scores_fed_to_dense_is_exactly_when_keras_fails(value_len):
+    # Dense on the scores: Keras builds it for its symbolic (batch, heads, T, T) shape,
+    # so the model runs when the key is as long as the query and fails when it is not.
+    # Validation warns, pinned to Dense's input, in exactly the failing case.
+    from tests.runtime.test_build import graph
+
+    params = {"num_heads": 2, "key_dim": 4, "return_attention_scores": True}
+    doc = graph([("q", "Input", {"shape": [5, 8]}), ("v", "Input", {"shape": [value_len, 6]}),
+                 ("mha", "MultiHeadAttention", params), ("head", "Dense", {"units": 3})],
+                [("q", "mha"), ("v", "mha")], ["head"])
+    mha, head = doc.find("mha"), doc.find("head")
+    doc.connect(type(doc.edges[0])(mha.id, 1, head.id, 0))
+    warned = [i for i in analyze(doc).issues if i.code == "keras_scores_shape"]
+    model = build_model(doc)
+    data = [np.zeros((2, 5, 8), "float32"), np.zeros((2, value_len, 6), "float32")]
+    try:
+        model(data)
+        keras_fails = False
+    except ValueError:
+        keras_fails = True
+    assert keras_fails == (value_len != 5)
+    assert bool(warned) == keras_fails
+    if warned:
+        assert (warned[0].node, warned[0].port) == (head.id, 0)
+        assert "(None, 2, 5, 7)" in warned[0].message and "(None, 2, 5, 5)" in warned[0].message
