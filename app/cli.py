@@ -21,6 +21,8 @@ COMMANDS = {
                "search the design space the project's search section marks (Optuna)"),
     "import": ("kerascanvas.runtime.cli.import_model",
                "turn a .keras or model JSON into a project"),
+    "attach-code": ("kerascanvas.runtime.cli.attach_code",
+                    "give a project's CustomLayer nodes their class source from a .py file"),
     "export": ("kerascanvas.app.canvas.export_command",
                "export a project: keras, onnx, py, png, svg"),
     "open": ("kerascanvas.app.window.launch", "open the window (optionally on a file)"),

@@ -12,6 +12,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
     set_use_projection                a residual block whose shortcut needs a projection
     remove_node                       a merge left with one input
 
+A fix that needs the user's input is labelled here but answered by the window, not
+`apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor.
+
 >>> sorted(FIX_LABELS)[:2]
 ['insert_cropping', 'insert_flatten']
 """
@@ -36,6 +39,7 @@ FIX_LABELS = {
     "insert_padding": "Insert ZeroPadding2D",
     "set_use_projection": "Set use_projection",
     "remove_node": "Remove this node",
+    "attach_source": "Attach source…",
 }
 
 

@@ -217,13 +217,11 @@ def infer_node(doc: Document, node: Node, edges: list[Edge],
             _issue(node, f"{node.name!r} has unknown kind {node.kind!r}", "unknown_kind")]
     params, issues = resolve_params(node, spec)
     if params is not None and spec.kind == custom.KIND:  # its code must parse and be trusted
-        problem = custom.code_problem(doc, params)
-        issues += [_issue(node, f"{node.name!r} ({node.kind}): {problem[1]}", problem[0])] \
-            if problem else []
+        issues += _custom_code_issues(doc, node, params)
     shapes, port_issues, blocked = _gather_inputs(doc, node, spec, edges, results)
     issues += port_issues
     if params is None or blocked or any(i.severity == ERROR for i in issues):
-        return NodeResult(shapes, None, params), issues
+        return NodeResult(shapes, _recorded(spec, params, shapes, issues), params), issues
     try:
         outputs = [tuple(s) for s in spec.output_shapes(params, list(shapes))]
     except custom.CustomShapeError as exc:  # Keras' own verdict: no fixes to guess
@@ -238,6 +236,25 @@ def infer_node(doc: Document, node: Node, edges: list[Edge],
                              f"inputs {shapes}: {exc!r}", "internal"))
         return NodeResult(shapes, None, params), issues
     return NodeResult(shapes, outputs, params, _count(node, spec, params, shapes, issues)), issues
+
+
+def _custom_code_issues(doc: Document, node: Node, params: dict) -> list[Issue]:
+    problem = custom.code_problem(doc, params, node.name)
+    if problem is None:
+        return []
+    code, message = problem
+    if code == custom.NO_SOURCE:  # the message names the node and its registered name
+        return [_issue(node, message, code, fixes=(custom.ATTACH_FIX,))]
+    return [_issue(node, f"{node.name!r} ({node.kind}): {message}", code)]
+
+
+def _recorded(spec, params, shapes, issues) -> list | None:
+    """A CustomLayer stopped only by its code (missing or not trusted) still passes on the
+    output shapes Keras recorded at import, so the nodes after it are analysed."""
+    if params is None or spec.kind != custom.KIND or \
+            any(i.severity == ERROR and i.code not in custom.CODE_ISSUES for i in issues):
+        return None
+    return custom.recorded_outputs(params, list(shapes))
 
 
 def _count(node, spec, params, shapes, issues) -> tuple[int, int]:

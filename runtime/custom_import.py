@@ -7,7 +7,8 @@ parsed with `ast` to find the classes; it is executed only when the user trusts
 it (`--trust-custom-code`), and then Keras still loads the model in safe mode with
 exactly those classes passed as `custom_objects`. Each layer of such a class
 becomes a CustomLayer node holding the file's import lines, the class source and
-the constructor arguments taken from the layer's `get_config()`.
+the constructor arguments taken from the layer's `get_config()`. A class whose
+source is not given comes in without it (`custom_missing`), and nothing runs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.spec import get_spec
 
+from .custom_missing import is_placeholder, recorded_call
 from .import_map import Call, ModelImportError, call_template
 from .keras_env import import_keras
 
@@ -93,33 +95,28 @@ def _walk(value: Any, layer: str, found: dict[str, Reference]) -> None:
 
 
 def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None,
-                        trusted: bool) -> dict[str, dict]:
-    """registered name -> CustomLayer params (class loaded) for each custom class `config`
-    names; {} when it names none.
+                        trusted: bool) -> tuple[dict[str, dict], list[Reference]]:
+    """(registered name -> CustomLayer params, class loaded, for each custom class of
+    `config` that the file `code` defines; the classes neither Keras nor `code` knows).
+
+    The unknown classes come in without source (`custom_missing`): nothing runs for them.
 
     Raises:
-        ModelImportError: no code file given, or a class missing from it.
+        ModelImportError: the code file cannot be read or parsed.
         UntrustedCodeError: the code file was not trusted (nothing from it ran).
     """
     keras = import_keras()
     refs = references(config)
     unknown = [r for r in refs if keras.saving.get_registered_object(r.registered_name) is None]
-    if code is None and not unknown:
-        return {}  # classes this process registered itself: Keras finds them
-    listed = ", ".join(f"{r.class_name} (layer {r.layer!r})" for r in unknown or refs)
     if code is None:
-        raise ModelImportError(f"{where}: the model uses custom classes the file does not "
-                               f"contain: {listed}. Give their Python source with "
-                               "--custom-code FILE.py")
+        return {}, unknown  # classes this process registered itself: Keras finds them
     classes = read_classes(code)
-    missing = [r.class_name for r in unknown if r.class_name not in classes]
-    if missing:
-        raise ModelImportError(f"{code}: defines no top-level class {missing[0]!r} (the model "
-                               f"needs {listed}; found: {', '.join(classes) or 'none'})")
+    missing = [r for r in unknown if r.class_name not in classes]
     refs = [r for r in refs if r.class_name in classes]
     if not refs:
-        return {}
+        return {}, missing
     if not trusted:
+        listed = ", ".join(f"{r.class_name} (layer {r.layer!r})" for r in refs)
         raise UntrustedCodeError(f"{where}: loading it runs custom code from {code} "
                                  f"({listed}); nothing ran. Review that file, then pass "
                                  "--trust-custom-code")
@@ -131,7 +128,16 @@ def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None
                   "package": ref.package}
         load_class(params, {custom.code_digest(params)})
         out[ref.registered_name] = params
-    return out
+    return out, missing
+
+
+def missing_note(ref: Reference, code: str | os.PathLike | None) -> str:
+    """The import's note on a class it brought in without source."""
+    where = f"{code} defines no class {ref.class_name}" if code else "no source was given"
+    return (f"custom layer {ref.layer!r} (registered name {ref.registered_name}): {where}; "
+            "imported as a CustomLayer without source (its config and recorded shapes "
+            "kept). Attach its class to build or run it: kerascanvas attach-code PROJECT "
+            "FILE.py")
 
 
 def custom_objects(loaded: dict[str, dict]) -> dict[str, type]:
@@ -174,6 +180,8 @@ def custom_call(node, classes: dict[type, dict]) -> Call | None:
     kwargs = constructor_kwargs(layer)
     frozen = kwargs.pop("trainable", True) is False  # the node's own trainable param
     params = {**base, "kwargs": kwargs or None, "trainable": False if frozen else None}
+    if is_placeholder(layer):  # no code: keep the shapes Keras recorded for this call
+        params["output_shapes"] = recorded_call(layer, [t.shape for t in tensors]) or None
     return Call(custom.KIND, {k: v for k, v in params.items() if v is not None}, tensors)
 
 
@@ -181,6 +189,8 @@ def record(doc, params: dict, tensors: list, outputs: list, layer) -> None:
     """Trust the imported code in `doc`'s context and keep the shapes Keras computed."""
     from .custom_code import weight_count
 
+    if is_placeholder(layer):  # nothing ran: its recorded shapes are in its params
+        return
     ctx = custom.context(doc)
     resolved = get_spec(custom.KIND).resolve(params)
     ctx.trusted = ctx.trusted | {custom.code_digest(resolved)}

@@ -27,12 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerascanvas.graph.document import Document, Edge, output_entry
+from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
+from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, USER_BLOCK
 
 from . import archive_check, import_nested
-from .custom_import import custom_call, custom_objects, load_custom_objects, record
+from .custom_import import (
+    custom_call,
+    custom_objects,
+    load_custom_objects,
+    missing_note,
+    record,
+)
+from .custom_missing import placeholder_class, prepare_config
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
 
@@ -122,9 +131,9 @@ class _Walker:
             raise ModelImportError(
                 f"layer {op.name!r} is called in different ways (as {owner.name!r} and as "
                 f"{name!r}); a shared layer must be called the same way at each use")
-        if owner.kind == GENERIC:  # its shape rule reads the shapes Keras recorded
-            records = owner.params["output_shapes"]
-            for record in call.params["output_shapes"]:
+        if owner.kind in (GENERIC, CUSTOM):  # its shape rule reads the shapes Keras recorded
+            records = owner.params.setdefault("output_shapes", [])
+            for record in call.params.get("output_shapes") or []:
                 if record["inputs"] not in [r["inputs"] for r in records]:
                     records.append(record)
         return {SHARED_OWNER: owner.id}
@@ -397,23 +406,32 @@ def load_file(path: str | os.PathLike):
 
 
 def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = None,
-                   trusted: bool = False):
+                   trusted: bool = False, notes: list[str] | None = None):
     """(model, {user class: CustomLayer params}) of a `.keras` archive or model JSON.
 
     Safe mode stays on; custom classes the model names come from the Python file
     `code`, which runs only when `trusted` (see `custom_import.load_custom_objects`).
+    Classes with no source stand in as placeholders that run nothing (their layers
+    become CustomLayer nodes without source; a line per class goes to `notes`); the
+    model is then rebuilt from its config alone, without weights.
     """
     config = check_file(path)
     keras = import_keras()
-    loaded = load_custom_objects(config, str(path), code, trusted)
-    objects = custom_objects(loaded) or None
+    loaded, missing = load_custom_objects(config, str(path), code, trusted)
+    objects = custom_objects(loaded)
+    stand_ins = {r.registered_name: placeholder_class(r.registered_name) for r in missing}
+    objects.update(stand_ins)
     path = Path(path)
-    if path.suffix == ".keras":
-        loader = lambda: keras.saving.load_model(  # noqa: E731
-            path, safe_mode=True, compile=False, custom_objects=objects)
-    else:
+    if stand_ins:
+        config = prepare_config(config, set(stand_ins))
         loader = lambda: keras.saving.deserialize_keras_object(  # noqa: E731
             config, safe_mode=True, custom_objects=objects)
+    elif path.suffix == ".keras":
+        loader = lambda: keras.saving.load_model(  # noqa: E731
+            path, safe_mode=True, compile=False, custom_objects=objects or None)
+    else:
+        loader = lambda: keras.saving.deserialize_keras_object(  # noqa: E731
+            config, safe_mode=True, custom_objects=objects or None)
     try:
         model = loader()
     except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
@@ -421,7 +439,13 @@ def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = Non
     if not isinstance(model, keras.Model):
         raise ModelImportError(f"{path}: expected a Keras model, received "
                                f"{type(model).__name__}")
-    return model, {objects[name]: params for name, params in loaded.items()}
+    if notes is not None:
+        notes += [missing_note(r, code) for r in missing]
+    classes = {objects[name]: params for name, params in loaded.items()}
+    classes.update({cls: {"class_name": name.rpartition(">")[2], "source": "",
+                          "package": name.rpartition(">")[0] or DEFAULT_PACKAGE}
+                    for name, cls in stand_ins.items()})
+    return model, classes
 
 
 def import_file(path: str | os.PathLike) -> Document:

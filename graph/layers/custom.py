@@ -37,6 +37,7 @@ from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt
 from ..spec import LayerSpec, get_spec, register
+from .generic import _records_problem
 from .shared import OWNER_PARAM
 
 KIND = "CustomLayer"
@@ -80,6 +81,26 @@ def _package_problem(value: Any) -> str | None:
     return None
 
 
+ATTACH_HINT = ("attach its class (Attach source... on this issue, or Edit code... in the "
+               "properties; on the command line, kerascanvas attach-code PROJECT FILE.py)")
+ATTACH_FIX = "attach_source"
+
+
+def registered_name(params: Mapping[str, Any]) -> str:
+    """The name Keras registers the class under: `package>class_name`."""
+    return f"{params.get('package') or DEFAULT_PACKAGE}>{params.get('class_name')}"
+
+
+def missing_source_message(name: str, params: Mapping[str, Any]) -> str:
+    """The issue of a node without source (an imported layer whose class was not given).
+
+    >>> missing_source_message("z", {"class_name": "Sampling", "package": "vae"})[:61]
+    "custom layer 'z' (registered name vae>Sampling) has no source"
+    """
+    return (f"custom layer {name!r} (registered name {registered_name(params)}) has no "
+            f"source: {ATTACH_HINT}")
+
+
 def source_problem(class_name: str, source: str) -> str | None:
     """Why `source` does not define class `class_name` at its top level, or None.
 
@@ -90,8 +111,7 @@ def source_problem(class_name: str, source: str) -> str | None:
     "the source defines no top-level class 'A' (found: none)"
     """
     if not source.strip():
-        return ("the node has no source yet: write the class in its code editor (Edit code... "
-                "in the properties) or import it with --custom-code FILE.py")
+        return f"class {class_name} has no source: {ATTACH_HINT}"
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -208,8 +228,19 @@ def set_context(doc, ctx: CustomContext) -> None:
     _CONTEXTS[doc] = ctx
 
 
-def code_problem(doc, params: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(issue code, message) when the node's code cannot run yet, else None."""
+NO_SOURCE = "custom_no_source"
+CODE_ISSUES = frozenset({NO_SOURCE, "custom_source", "custom_untrusted"})
+
+
+def code_problem(doc, params: Mapping[str, Any],
+                 name: str | None = None) -> tuple[str, str] | None:
+    """(issue code, message) when the node's code cannot run yet, else None.
+
+    A node without any source gets `NO_SOURCE`, whose message names the node `name`
+    and the registered name, and which the fix `ATTACH_FIX` answers.
+    """
+    if not params["source"].strip():
+        return NO_SOURCE, missing_source_message(name or params["class_name"], params)
     problem = source_problem(params["class_name"], params["source"])
     if problem:
         return "custom_source", problem
@@ -262,6 +293,17 @@ def bound_call_site(doc, node, spec: LayerSpec) -> LayerSpec:
                                                                                  inputs))
 
 
+def recorded_outputs(params: Mapping[str, Any], inputs: list) -> list | None:
+    """The output shapes Keras recorded for these inputs (`output_shapes` records, kept
+    by an import), or None. Data only: they let the shapes after a node whose code is
+    missing or not trusted be inferred without running anything."""
+    wanted = [list(s) for s in inputs]
+    for rec in params.get("output_shapes") or []:
+        if rec["inputs"] == wanted and all(s is not None for s in rec["outputs"]):
+            return [tuple(s) for s in rec["outputs"]]
+    return None
+
+
 def split_source(source: str) -> tuple[list[str], str]:
     """(top-level import lines, the rest) of a source, for embedding in generated code."""
     tree = ast.parse(source)
@@ -295,6 +337,9 @@ register(LayerSpec(
                   doc="Constructor keyword arguments (JSON object)"),
         ParamSpec("package", "str", default=DEFAULT_PACKAGE, check=_package_problem,
                   doc="Keras registers the class as 'package>class_name'"),
+        ParamSpec("output_shapes", "json", default=None, check=_records_problem,
+                  doc="Output shapes Keras recorded in an imported model, keyed by input "
+                      "shapes (used while the code is missing or not trusted)"),
     ),
     shape=_unknown_shape,
     count=lambda params, shapes: (0, 0),

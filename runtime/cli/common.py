@@ -44,13 +44,14 @@ def prepare_custom(project: Project, trusted_flag: bool, command: str,
     from .. import trust
 
     nodes = custom.custom_nodes(project.doc)
-    if not nodes:
+    coded = [n for n in nodes if str(n.params.get("source") or "").strip()]
+    if not coded:  # only nodes without source: nothing to trust, the analysis says so
         return None
     trusted = trusted_flag or trust.is_trusted(project.path, project.doc)
     trust.apply(project.doc, trusted)
     project.live.refresh([n.id for n in nodes])
     if not trusted:
-        names = ", ".join(f"{n.name!r} ({n.params.get('class_name')})" for n in nodes)
+        names = ", ".join(f"{n.name!r} ({n.params.get('class_name')})" for n in coded)
         print(f"kerascanvas {command}: {project.path}: custom code not trusted: {names}. "
               "Nothing ran. Review the code, then pass --trust-custom-code (or trust the "
               "project in the window)", file=sys.stderr)

@@ -8,7 +8,9 @@ from it ran). Keras is imported only inside `run`.
 A model with custom layers needs their source: `--custom-code layers.py` names a
 Python file whose top-level classes are found by parsing it (it is not run), and
 `--trust-custom-code` lets it run so Keras can load the model (still in safe mode,
-with exactly those classes). Each such layer becomes a CustomLayer node.
+with exactly those classes). Each such layer becomes a CustomLayer node. A class
+whose source is not given still imports, as a CustomLayer node without source
+(config and recorded shapes kept, nothing run); `kerascanvas attach-code` adds it.
 """
 
 from __future__ import annotations
@@ -50,9 +52,12 @@ def run(args: argparse.Namespace) -> int:
         _stage(args, "Starting Keras")
         import_keras()
         _stage(args, f"Loading {Path(args.model).name}")
-        model, classes = load_with_code(args.model, args.custom_code, args.trust_custom_code)
+        notes: list[str] = []  # custom classes imported without source
+        model, classes = load_with_code(args.model, args.custom_code, args.trust_custom_code,
+                                        notes)
         _stage(args, f"Converting {len(model.layers)} layers")
         report = import_model_report(model, classes)
+        report.notes[:0] = notes
     except UntrustedCodeError as exc:
         print(f"kerascanvas import: {exc}", file=sys.stderr)
         return EXIT_UNTRUSTED

@@ -51,8 +51,29 @@ def test_untrusted_node_has_a_clear_issue_and_blocks_what_follows():
     assert not analysis.results[doc.find("out").id].ok
 
 
+def test_a_node_without_source_names_its_registered_name_and_offers_attach():
+    doc = make_doc("", "Twice")
+    doc.set_param(doc.find("twice").id, "package", "pkg")
+    analysis = analyze(doc)
+    (issue,) = analysis.issues
+    assert issue.code == "custom_no_source" and issue.fixes == ("attach_source",)
+    assert issue.message.startswith("custom layer 'twice' (registered name pkg>Twice) has no "
+                                    "source: attach its class")
+    assert not analysis.results[doc.find("out").id].ok  # nothing recorded: shapes stop
+
+
+def test_recorded_shapes_carry_the_analysis_past_a_node_without_source():
+    doc = make_doc("", "Twice")
+    node = doc.find("twice")
+    doc.set_param(node.id, "output_shapes", [{"inputs": [[None, 4]], "outputs": [[None, 8]]}])
+    analysis = analyze(doc)
+    assert [i.code for i in analysis.issues] == ["custom_no_source"]
+    assert analysis.results[node.id].output_shapes == [(None, 8)]
+    assert analysis.results[doc.find("out").id].input_shapes == [(None, 8)]
+    assert not analysis.valid
+
+
 @pytest.mark.parametrize("source, class_name, text", [
-    ("", "Twice", "no source yet"),
     ("class Twice(:\n", "Twice", "does not parse: line 1"),
     ("def Twice(x):\n    return x\n", "Twice", "no top-level class 'Twice' (found: none)"),
     (SOURCE, "Other", "no top-level class 'Other' (found: Twice)"),
