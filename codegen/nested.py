@@ -18,6 +18,7 @@ once and called at each use (`codegen.shared`). The runtime builds the same mode
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,10 +26,10 @@ from kerascanvas.graph import nested, userblocks
 from kerascanvas.graph.spec import LAYER_SPECS
 
 from . import userblocks as block_code
-from .emit import INDENT, call_suffix, constructor, pack, targets
+from .emit import INDENT, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
-from .naming import RESERVED, Namer
+from .naming import Namer
 
 KIND = userblocks.KIND
 
@@ -42,11 +43,8 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     """
     definition = blocks[name]
     meta = nested.model_of(definition)
-    local = Namer(RESERVED | frozenset(helpers.values()) | {"name"})
     spec = userblocks.bound_spec(blocks, name)
     exposed = {p.name: p.default for p in spec.params[1:] if p.name != "trainable"}
-    for key in exposed:
-        local.take(key)
     signature = ", ".join([*(f"{k}={literal(v)}" for k, v in exposed.items()),
                            f"name={literal(name)}"])
     lines = [f"def {helpers[name]}({signature}):",
@@ -59,7 +57,8 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     if meta["class"] == nested.SEQUENTIAL:
         lines += _sequential_body(blocks, definition, inputs[0], values, refs, helpers)
     else:
-        lines += _functional_body(blocks, definition, inputs, values, refs, helpers, local)
+        reserved = frozenset(helpers.values()) | {"name"} | frozenset(exposed)
+        lines += _functional_body(blocks, name, inputs, refs, input_shapes, reserved)
     return "\n".join(lines) + "\n"
 
 
@@ -89,47 +88,34 @@ def _sequential_body(blocks, definition, source: str, values, refs, helpers) -> 
     return [*lines, f"{INDENT}], name=name)"]
 
 
-def _functional_body(blocks, definition, inputs, values, refs, helpers, local) -> list[str]:
-    entries = nested.model_of(definition).get("inputs") or []
-    names = [local.take((entries[i].get("name") if i < len(entries) else None) or f"x{i}")
-             for i in range(len(inputs))]
+def _functional_body(blocks, name: str, inputs: list[str], refs, input_shapes,
+                     reserved: frozenset[str]) -> list[str]:
+    """The model's statements, written like `build_model()`'s from a plan of the model as
+    a document of its own: shared layers made once, keras.applications bases, layers and
+    nested models with several outputs, nested models called again."""
+    from . import shared  # these import this module
+    from .functional import step_line
+    from .plan import make_plan
+
+    definition = blocks[name]
+    shapes = input_shapes or [e["batch_shape"] for e in nested.model_of(definition)["inputs"]]
+    plan = make_plan(userblocks.model_document(blocks, {"block": name}, name, shapes),
+                     reserved=reserved)
+    names = [step.outputs[0] for step in plan.inputs]
     lines = [f"{INDENT}{var} = {text}" for var, text in zip(names, inputs, strict=True)]
-    outputs: dict[str, list[str]] = {}
-    for node, sources in block_code.wired(definition, names, outputs):
-        count = _outputs(node, values[node["id"]])
-        outputs[node["id"]] = [local.take(node["name"]), *(
-            local.take(f"{node['name']}_out{i}") for i in range(1, count))]
-        lines += _layer_lines(blocks, node, values[node["id"]], refs, helpers, sources,
-                              outputs[node["id"]], local)
-    out = definition["output"]
-    result = outputs[out["node"]][out.get("port", 0)]
-    lines.append(call("keras.Model", [], {"inputs": Code(pack(names)), "outputs": Code(result),
+    created: set[str] = set()
+    nodes = {n["id"]: n for n in definition["nodes"]}
+    for step in plan.steps[len(names):]:
+        if any(node == step.node.id for node, _ in refs):  # exposed: the helper's argument
+            step = dataclasses.replace(step, kwargs=block_code.inner_kwargs(
+                blocks, nodes[step.node.id], refs))
+        layer = shared.owner_of(plan.shared, step)
+        lines += [step_line(step, INDENT, plan)] if layer is None \
+            else shared.functional_lines(layer, step, INDENT, created)
+    lines.append(call("keras.Model", [], {"inputs": Code(pack(names)),
+                                          "outputs": Code(pack(plan.outputs)),
                                           "name": Code("name")}, INDENT, "return "))
     return lines
-
-
-def _outputs(node, values) -> int:
-    if node["kind"] == KIND:
-        return 1
-    spec = LAYER_SPECS[node["kind"]]
-    return spec.outputs(spec.resolve(values))
-
-
-def _layer_lines(blocks, node, values, refs, helpers, sources, outs, local) -> list[str]:
-    """The statements of one inner node of a functional nested model."""
-    kwargs = _kwargs(blocks, node, refs)
-    if node["kind"] == KIND:
-        block = node["params"]["block"]
-        if nested.is_model_block(blocks, block):
-            return instance_lines(helpers[block], kwargs, node["name"], sources, outs,
-                                  INDENT, local)
-        kwargs.pop("trainable", None)  # a plain block: its helper names its layers
-        return [call(helpers[block], sources, {**kwargs, "name": node["name"]}, INDENT,
-                     targets(outs))]
-    spec = LAYER_SPECS[node["kind"]]
-    resolved = spec.resolve(values)
-    return [constructor(spec, kwargs, node["name"], INDENT, targets(outs),
-                        call_suffix(spec, sources, resolved), resolved)]
 
 
 def _make(blocks, node, values, refs, helpers, indent, prefix, suffix) -> str:

@@ -84,11 +84,12 @@ class Plan:
                                   if s.spec.is_block and s.spec.kind != USER_BLOCK))
 
 
-def make_plan(doc: Document, analysis=None) -> Plan:
+def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset()) -> Plan:
     """Check `doc` and order it into steps; raise CodegenError listing every error.
 
     Only nodes that feed a model output are kept (Keras drops the others too), and
     every Input node, so the model's inputs are the document's Inputs in order.
+    `reserved` names are kept out of the variables (a helper's own arguments).
     """
     analysis = analysis if analysis is not None else analyze_document(doc)
     errors = [i for i in analysis.issues if i.severity == "error"]
@@ -98,7 +99,7 @@ def make_plan(doc: Document, analysis=None) -> Plan:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
     policy = policy_name(doc.training)
     float32 = float32_layers(doc, analysis.results)
-    namer = Namer(RESERVED | frozenset(_helper_names(doc)))
+    namer = Namer(RESERVED | frozenset(_helper_names(doc)) | reserved)
     ports: dict[tuple[str, int], str] = {}
     index = GraphIndex.of(doc)
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],

@@ -14,14 +14,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerascanvas.graph import nested, userblocks
-from kerascanvas.graph.spec import GENERIC, LAYER_SPECS
+from kerascanvas.graph.spec import APPLICATION, GENERIC, LAYER_SPECS, SHARED_CALL
 
-from .emit import INDENT, call_suffix, constructor
+from .emit import INDENT, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
 from .naming import RESERVED, Namer
 
 KIND = userblocks.KIND
+# one object called at several places: a plain helper cannot make it once
+_NOT_IN_HELPERS = frozenset({SHARED_CALL, APPLICATION})
 
 
 def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
@@ -88,15 +90,16 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]
     outputs: dict[str, list[str]] = {}
     lines = []
     for node, sources in wired(definition, args, outputs):
-        var = local.take(node["name"])
-        outputs[node["id"]] = [var, *(local.take(f"{node['name']}_out{i}")
-                                      for i in range(1, 4))]
+        count = _block_outputs(blocks, node)
+        outputs[node["id"]] = [local.take(node["name"]), *(
+            local.take(f"{node['name']}_out{i}") for i in range(1, count))]
         kwargs = inner_kwargs(blocks, node, refs)
         layer_name = Code(f"name + {literal('_' + node['name'])}")
-        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources, var, helpers,
-                                 values[node["id"]]))
-    out = definition["output"]
-    lines.append(f"{INDENT}return {outputs[out['node']][out.get('port', 0)]}")
+        lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
+                                 outputs[node["id"]], helpers, values[node["id"]]))
+    results = [outputs[out["node"]][out.get("port", 0)]
+               for out in userblocks.output_refs(definition)]
+    lines.append(f"{INDENT}return {pack(results)}")
     return lines
 
 
@@ -105,11 +108,11 @@ def wired(definition, args, outputs: dict[str, list[str]]):
     variables `args`. The caller puts each node's output variables in `outputs[node id]`
     before it takes the next node."""
     feeds = {}
-    for arg, targets in zip(args, definition["inputs"], strict=True):
-        for t in targets:
+    for arg, ports in zip(args, definition["inputs"], strict=True):
+        for t in ports:
             feeds[(t["node"], t.get("port", 0))] = arg
     nodes = {n["id"]: n for n in definition["nodes"]}
-    for nid in userblocks._topological(definition):
+    for nid in userblocks.call_order(definition):
         for e in definition["edges"]:
             if e["dst"] == nid:
                 feeds[(nid, e["dst_port"])] = outputs[e["src"]][e["src_port"]]
@@ -126,17 +129,29 @@ def inner_kwargs(blocks, node, refs) -> dict[str, Any]:
     return {k: kwargs[k] for k in [p.name for p in spec.params] if k in kwargs}
 
 
-def _inner_line(blocks, node, kwargs, layer_name, sources, var, helpers, values) -> str:
+def _block_outputs(blocks, node) -> int:
+    """How many outputs an inner block instance has (an inner layer's extra ports are
+    refused in `_inner_line`)."""
+    if node["kind"] != KIND:
+        return 1
+    return len(userblocks.output_refs(blocks[node["params"].get("block")]))
+
+
+def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values) -> str:
     if node["kind"] == KIND:
         inner = kwargs.pop("block", node["params"].get("block"))
         return call(helpers[inner], sources, {**kwargs, "name": layer_name}, INDENT,
-                    f"{var} = ")
+                    targets(outs))
     spec = LAYER_SPECS[node["kind"]]
+    if node["kind"] in _NOT_IN_HELPERS:
+        raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
+                           "plain block helper, which makes new layers at each use: make the "
+                           "block a nested model, or keep the node outside blocks")
     if spec.outputs(spec.resolve(values)) > 1 or spec.kind == GENERIC:
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
                            "block helper yet: layers with several outputs or kept Keras "
                            "configs must stay outside blocks")
-    return constructor(spec, kwargs, layer_name, INDENT, f"{var} = ",
+    return constructor(spec, kwargs, layer_name, INDENT, targets(outs),
                        call_suffix(spec, sources))
 
 

@@ -115,9 +115,9 @@ def chain_order(data: Mapping[str, Any]) -> list[str] | None:
         return None
     wanted = list(zip(order, order[1:], strict=False))
     ports_ok = all(e["src_port"] == 0 and e["dst_port"] == 0 for e in data["edges"])
-    out = data["output"]
-    if sorted(edges) != sorted(wanted) or not ports_ok or out["node"] != order[-1] \
-            or out.get("port", 0) != 0:
+    outs = data["outputs"] if "outputs" in data else [data["output"]]
+    if sorted(edges) != sorted(wanted) or not ports_ok or len(outs) != 1 \
+            or outs[0]["node"] != order[-1] or outs[0].get("port", 0) != 0:
         return None
     return order
 
@@ -152,7 +152,8 @@ def shared_call_spec(blocks: Mapping[str, Any], owner, node, bound) -> LayerSpec
         return spec.shape(values, inputs)
 
     return dataclasses.replace(shared.SPEC, shape=shape, count=no_weights,
-                               min_inputs=spec.min_inputs, max_inputs=spec.max_inputs)
+                               min_inputs=spec.min_inputs, max_inputs=spec.max_inputs,
+                               outputs=spec.outputs)
 
 
 def _refuse(message: str):

@@ -27,6 +27,7 @@ from .errors import DocumentError, ProjectFileError
 from .params import to_json
 from .search import SCHEMA as SEARCH_SCHEMA
 from .spec import KIND_ALIASES, LAYER_SPECS
+from .userblocks import bind
 
 FORMAT = "kerascanvas"
 VERSION = 1
@@ -152,13 +153,13 @@ def from_dict(data: Any) -> Document:
         except DocumentError as exc:
             raise ProjectFileError(str(exc), field=f"edges[{i}]") from None
     _refuse_cycles(doc)
+    doc.blocks = data.get("blocks", {})  # a block instance's output ports come from these
     outputs = [_output(doc, raw, i) for i, raw in enumerate(data["outputs"])]
     if len(set(outputs)) != len(outputs):
         raise ProjectFileError("a node's output is listed twice", field="outputs")
     doc.outputs = outputs
     doc.training = data.get("training", {})
     doc.ui = data.get("ui", {})
-    doc.blocks = data.get("blocks", {})
     doc.search = data.get("search", {})
     return doc
 
@@ -169,7 +170,7 @@ def _output(doc: Document, raw: str | dict, i: int) -> str:
     field = f"outputs[{i}]" if isinstance(raw, str) else f"outputs[{i}].node"
     if nid not in doc.nodes:
         raise ProjectFileError(f"no node with id {nid!r}", field=field)
-    count = _output_ports(doc.node(nid))
+    count = _output_ports(doc, doc.node(nid))
     if count is not None and port >= count:
         node = doc.node(nid)
         raise ProjectFileError(f"{node.name!r} ({node.kind}) has {count} output port(s) (0 to "
@@ -177,11 +178,11 @@ def _output(doc: Document, raw: str | dict, i: int) -> str:
     return output_entry(nid, port)
 
 
-def _output_ports(node) -> int | None:
+def _output_ports(doc: Document, node) -> int | None:
     """How many output ports the node has, or None where its params do not say yet (the
     analysis then reports the bad params, and an output port beyond the last)."""
-    spec = LAYER_SPECS[node.kind]
-    try:
+    try:  # bound: a block instance's or a shared call's ports
+        spec = bind(doc, node)
         return spec.outputs(spec.resolve(node.params))
     except Exception:  # any bad param: validation names it
         return None

@@ -7,6 +7,7 @@ A definition is plain JSON in the project file's "blocks" section::
         "edges":  [{"src": "n2", "src_port": 0, "dst": "n3", "dst_port": 0}, ...],
         "inputs": [[{"node": "n2", "port": 0}]],      # per block input: inner ports it feeds
         "output": {"node": "n4", "port": 0},          # the inner output that leaves the block
+                                # (or "outputs": [{...}, ...], one per instance output port)
         "params": {"filters": {"node": "n2", "param": "filters", "default": 32}},
         "doc": "Conv, batch norm, ReLU"}}
 
@@ -20,6 +21,9 @@ params are "block" plus the exposed params (typed like the inner params they
 set), and its shape and count rules run the inner nodes' own rules in order.
 Runtime and codegen inline instances the same way: inner layers are named
 f"{instance}_{inner}" (`flatten`), nested blocks give f"{outer}_{inner}_{leaf}".
+
+Shared layers (SharedCall nodes calling an inner node) and keras.applications bases may
+sit inside nested-model blocks; `graph.blockcheck` holds the checks of a definition.
 
 Making a block from a selection, editing definitions and the block library are
 undoable commands in `graph.userblock_commands`.
@@ -36,23 +40,20 @@ from functools import lru_cache
 from typing import Any
 
 from . import nested
-from .document import Document, Edge, identifier_problem, name_problem, output_entry
+from .blockcheck import (  # noqa: F401 - the checks' public names, kept importable here
+    BlockDefinitionError,
+    call_order,
+    check_definition,
+    output_refs,
+    with_outputs,
+)
+from .document import Document, Edge, output_entry
 from .errors import KerasCanvasError, ParamError, ShapeError
-from .index import topological_order
 from .layers import shared
 from .params import ParamSpec, to_json
-from .spec import INPUT, LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
+from .spec import LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
 
 KIND = USER_BLOCK
-_RESERVED_PARAMS = frozenset({"block", "name", "x", "self", "trainable"})
-
-
-class BlockDefinitionError(KerasCanvasError):
-    """A block definition is malformed; `field` names the place, e.g. `nodes[1].kind`."""
-
-    def __init__(self, message: str, field: str | None = None):
-        self.field = field
-        super().__init__(f"{field}: {message}" if field else message)
 
 
 @dataclass(frozen=True)
@@ -77,150 +78,6 @@ register(UnboundSpec(
     params=(ParamSpec("block", "str", initial="", doc="Name of the block definition"),),
     shape=_unbound_shape, min_inputs=1, max_inputs=8, keras_module="",
 ))
-
-
-# ---- checking definitions ---------------------------------------------------
-def check_definition(name: str, data: Any, blocks: Mapping[str, Any]) -> None:
-    """Raise BlockDefinitionError naming the field when `data` is not a sound definition.
-
-    Checks the JSON structure, references between ids, kinds, exposed params, and
-    that no definition contains itself (directly or through other blocks).
-    """
-    where = f"blocks.{name}"
-    problem = identifier_problem(name)
-    if problem:
-        raise BlockDefinitionError(f"a block name must be {problem}. Received: {name!r}",
-                                   "blocks")
-    if not isinstance(data, dict):
-        raise BlockDefinitionError(f"expected an object, received {type(data).__name__}", where)
-    for key, kind in (("nodes", list), ("edges", list), ("inputs", list), ("output", dict)):
-        if not isinstance(data.get(key), kind):
-            raise BlockDefinitionError(f"expected a {kind.__name__}, received "
-                                       f"{data.get(key)!r}", f"{where}.{key}")
-    ids = _check_nodes(data["nodes"], where)
-    _check_refs(data, ids, where)
-    _check_params(data, ids, where)
-    try:
-        nested.check_model(data, where)
-    except nested.NestedModelError as exc:
-        raise BlockDefinitionError(str(exc)) from None
-    _check_recursion(name, {**blocks, name: data})
-
-
-def _check_nodes(nodes: list, where: str) -> dict[str, dict]:
-    ids: dict[str, dict] = {}
-    for i, node in enumerate(nodes):
-        at = f"{where}.nodes[{i}]"
-        if not isinstance(node, dict) or not all(isinstance(node.get(k), str)
-                                                 for k in ("id", "kind", "name")):
-            raise BlockDefinitionError("expected an object with string id, kind and name", at)
-        problem = name_problem(node["name"])
-        if problem:
-            raise BlockDefinitionError(problem, f"{at}.name")
-        if node["kind"] not in LAYER_SPECS or node["kind"] == INPUT:
-            raise BlockDefinitionError(f"unknown or disallowed kind {node['kind']!r}", f"{at}.kind")
-        if not isinstance(node.get("params", {}), dict):
-            raise BlockDefinitionError("expected an object", f"{at}.params")
-        _check_inner_values(node, at)
-        if node["id"] in ids:
-            raise BlockDefinitionError(f"the id {node['id']!r} is used twice", f"{at}.id")
-        ids[node["id"]] = node
-    if not ids:
-        raise BlockDefinitionError("a block needs at least one node", f"{where}.nodes")
-    return ids
-
-
-def _check_inner_values(node: dict, at: str) -> None:
-    """Each stored inner value must suit its param, exposed or not: the stored value is the
-    definition's, and code written from the definition reads it."""
-    if node["kind"] == KIND:
-        return
-    spec = LAYER_SPECS[node["kind"]]
-    for key, value in node.get("params", {}).items():
-        try:
-            spec.param(key).coerce(value)
-        except KeyError:
-            raise BlockDefinitionError(f"{node['kind']} has no param {key!r}",
-                                       f"{at}.params") from None
-        except ParamError as exc:
-            raise BlockDefinitionError(str(exc), f"{at}.params.{key}") from None
-
-
-def _port_ref(ref: Any, ids: Mapping[str, dict], at: str) -> tuple[str, int]:
-    if not isinstance(ref, dict) or not isinstance(ref.get("node"), str) \
-            or ref["node"] not in ids:
-        raise BlockDefinitionError(f"expected {{'node': inner id, 'port': n}}, received {ref!r}",
-                                   at)
-    port = ref.get("port", 0)
-    if not isinstance(port, int) or isinstance(port, bool) or port < 0:
-        raise BlockDefinitionError(f"expected a port number >= 0, received {port!r}", at)
-    return ref["node"], port
-
-
-def _check_refs(data: dict, ids: Mapping[str, dict], where: str) -> None:
-    for i, edge in enumerate(data["edges"]):
-        at = f"{where}.edges[{i}]"
-        if not isinstance(edge, dict):
-            raise BlockDefinitionError("expected an object", at)
-        _port_ref({"node": edge.get("src"), "port": edge.get("src_port")}, ids, at)
-        _port_ref({"node": edge.get("dst"), "port": edge.get("dst_port")}, ids, at)
-    if not data["inputs"]:
-        raise BlockDefinitionError("a block needs at least one input", f"{where}.inputs")
-    for i, targets in enumerate(data["inputs"]):
-        if not isinstance(targets, list) or not targets:
-            raise BlockDefinitionError("expected a non-empty list of inner ports",
-                                       f"{where}.inputs[{i}]")
-        for j, ref in enumerate(targets):
-            _port_ref(ref, ids, f"{where}.inputs[{i}][{j}]")
-    _port_ref(data["output"], ids, f"{where}.output")
-    if _topological(data) is None:
-        raise BlockDefinitionError("the inner edges make a cycle", f"{where}.edges")
-
-
-def _check_params(data: dict, ids: Mapping[str, dict], where: str) -> None:
-    params = data.get("params", {})
-    if not isinstance(params, dict):
-        raise BlockDefinitionError("expected an object", f"{where}.params")
-    for key, ref in params.items():
-        at = f"{where}.params.{key}"
-        problem = identifier_problem(key)
-        if problem or key in _RESERVED_PARAMS or key.startswith("x"):
-            raise BlockDefinitionError(
-                f"a block param name must be {problem or 'an identifier'} other than block, "
-                f"name, self and not start with x. Received: {key!r}", at)
-        if not isinstance(ref, dict) or not isinstance(ref.get("node"), str) \
-                or ref["node"] not in ids:
-            raise BlockDefinitionError(f"expected {{'node', 'param', 'default'}}, received "
-                                       f"{ref!r}", at)
-        if not isinstance(ref.get("param"), str):
-            raise BlockDefinitionError("expected the inner param name", f"{at}.param")
-
-
-def _check_recursion(name: str, blocks: Mapping[str, Any]) -> None:
-    path: list[str] = []
-
-    def visit(block: str) -> None:
-        if block in path:
-            cycle = " -> ".join([*path[path.index(block):], block])
-            raise BlockDefinitionError(f"a block cannot contain itself: {cycle}",
-                                       f"blocks.{name}")
-        definition = blocks.get(block)
-        if not isinstance(definition, dict):
-            return
-        path.append(block)
-        for node in definition.get("nodes", ()):
-            if isinstance(node, dict) and node.get("kind") == KIND:
-                visit(node.get("params", {}).get("block"))
-        path.pop()
-
-    visit(name)
-
-
-def _topological(data: Mapping[str, Any]) -> list[str] | None:
-    """Inner node ids in call order (document order breaks ties), None on a cycle."""
-    ids = [n["id"] for n in data["nodes"]]
-    order = topological_order(ids, ((e["src"], e["dst"]) for e in data["edges"]), stable=True)
-    return order if len(order) == len(ids) else None
 
 
 # ---- binding a definition to a LayerSpec ---------------------------------------
@@ -257,11 +114,11 @@ def _bound(key: str, name: str) -> LayerSpec:
     def count(resolved, inputs):
         return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[1]
 
-    n_in = len(definition["inputs"])
+    n_in, n_out = len(definition["inputs"]), len(output_refs(definition))
     spec = LayerSpec(kind=KIND, category="Blocks", composite=True,
                      doc=definition.get("doc") or f"Block {name}",
                      params=params, shape=shape, count=count, min_inputs=n_in, max_inputs=n_in,
-                     keras_module="")
+                     outputs=lambda resolved: n_out, keras_module="")
     return nested.instance_spec(spec) if nested.model_of(definition) else spec
 
 
@@ -271,9 +128,34 @@ def _refuse(message: str):
     return shape
 
 
-def _inner_spec(blocks: Mapping[str, Any], node: Mapping[str, Any]) -> LayerSpec:
+@dataclass(frozen=True)
+class InnerNode:
+    """A definition's node seen as a document node (what the binding functions read)."""
+
+    id: str
+    kind: str
+    name: str
+    params: dict
+
+    @property
+    def spec(self) -> LayerSpec:
+        return LAYER_SPECS[self.kind]
+
+
+def inner_nodes(definition: Mapping[str, Any],
+                params: Mapping[str, dict] | None = None) -> dict[str, InnerNode]:
+    """The definition's nodes by id, with `params` (by id) in place of the stored ones."""
+    return {n["id"]: InnerNode(n["id"], n["kind"], n["name"],
+                               dict(params[n["id"]] if params else n.get("params", {})))
+            for n in definition["nodes"]}
+
+
+def _inner_spec(blocks: Mapping[str, Any], node: Mapping[str, Any],
+                nodes: Mapping[str, InnerNode] | None = None) -> LayerSpec:
     if node["kind"] == KIND:
         return bound_spec(blocks, node.get("params", {}).get("block"))
+    if node["kind"] == shared.KIND and nodes is not None:
+        return bind_in(blocks, nodes, nodes[node["id"]])
     return LAYER_SPECS[node["kind"]]
 
 
@@ -320,14 +202,15 @@ def _trace(key: str, name: str, values: str, inputs: tuple):
             feeds[(ref["node"], ref.get("port", 0))] = shape
     outputs: dict[str, list[Shape]] = {}
     total = [0, 0]
-    for nid in _topological(definition):
+    bound = inner_nodes(definition, params)
+    for nid in call_order(definition):
         for e in definition["edges"]:
             if e["dst"] == nid:
                 feeds[(nid, e["dst_port"])] = outputs[e["src"]][e["src_port"]]
         node = nodes[nid]
         ports = sorted(p for (n, p) in feeds if n == nid)
         ins = [feeds[(nid, p)] for p in ports]
-        spec = _inner_spec(blocks, node)
+        spec = _inner_spec(blocks, node, bound)
         try:
             resolved = spec.resolve(params[nid])
             outputs[nid] = spec.output_shapes(resolved, ins)
@@ -335,8 +218,19 @@ def _trace(key: str, name: str, values: str, inputs: tuple):
         except (KerasCanvasError, IndexError) as exc:
             raise ShapeError(f"{node['name']}: {exc}", port=0) from None
         total[0], total[1] = total[0] + trainable, total[1] + frozen
-    out = definition["output"]
-    return outputs[out["node"]][out.get("port", 0)], (total[0], total[1])
+    shapes = [_output_shape(definition, i, nodes, outputs) for i in
+              range(len(output_refs(definition)))]
+    return (shapes[0] if len(shapes) == 1 else shapes), (total[0], total[1])
+
+
+def _output_shape(definition, i: int, nodes, outputs) -> Shape:
+    ref = output_refs(definition)[i]
+    made, port = outputs[ref["node"]], ref.get("port", 0)
+    if port >= len(made):
+        field = f"outputs[{i}]" if "outputs" in definition else "output"
+        raise ShapeError(f"{field} reads port {port} of {nodes[ref['node']]['name']!r}, which "
+                         f"has {len(made)} output port(s) (0 to {len(made) - 1})", port=0)
+    return made[port]
 
 
 def definition_of(doc: Document, name: str) -> dict:
@@ -353,13 +247,18 @@ def instances(doc: Document, name: str) -> list[str]:
 def bind(doc: Document, node) -> LayerSpec:
     """The spec inference uses for `node`: bound to a definition for UserBlock nodes, to
     the owner's rules for SharedCall nodes."""
+    return bind_in(doc.blocks, doc.nodes, node)
+
+
+def bind_in(blocks: Mapping[str, Any], nodes: Mapping[str, Any], node) -> LayerSpec:
+    """`bind` for a node among `nodes` (a document's, or a definition's `inner_nodes`)."""
     if node.kind == KIND:
-        return bound_spec(doc.blocks, node.params.get("block"))
-    if node.kind == shared.KIND and nested.owner_is_block(doc.nodes, node):
-        owner = doc.nodes[shared.owner_id(node)]
-        return nested.shared_call_spec(doc.blocks, owner, node, bound_spec)
+        return bound_spec(blocks, node.params.get("block"))
+    if node.kind == shared.KIND and nested.owner_is_block(nodes, node):
+        owner = nodes[shared.owner_id(node)]
+        return nested.shared_call_spec(blocks, owner, node, bound_spec)
     if node.kind == shared.KIND:
-        return shared.bound_spec(doc.nodes, node)
+        return shared.bound_spec(nodes, node)
     return node.spec
 
 
@@ -420,16 +319,57 @@ def _inline_once(blocks, nodes, edges, outputs, inlined):
         inner = inner_params(definition, values)
         for n in definition["nodes"]:
             new_nodes.append((f"{nid}.{n['id']}", n["kind"], f"{name}_{n['name']}",
-                              inner[n["id"]]))
+                              _prefixed_owner(n["kind"], inner[n["id"]], nid)))
         new_edges += [Edge(f"{nid}.{e['src']}", e["src_port"], f"{nid}.{e['dst']}",
                            e["dst_port"]) for e in definition["edges"]]
         for port, targets in enumerate(definition["inputs"]):
             sinks[(nid, port)] = [(f"{nid}.{t['node']}", t.get("port", 0)) for t in targets]
-        out = definition["output"]
-        sources[nid] = (f"{nid}.{out['node']}", out.get("port", 0))
+        for port, out in enumerate(output_refs(definition)):
+            sources[(nid, port)] = (f"{nid}.{out['node']}", out.get("port", 0))
     for e in edges:
-        src, src_port = sources.get(e.src, (e.src, None))
-        src_port = e.src_port if src_port is None else src_port
+        src, src_port = sources.get((e.src, e.src_port), (e.src, e.src_port))
         for dst, dst_port in sinks.get((e.dst, e.dst_port), [(e.dst, e.dst_port)]):
             new_edges.append(Edge(src, src_port, dst, dst_port))
-    return new_nodes, new_edges, [sources.get(nid, (nid, port)) for nid, port in outputs]
+    return new_nodes, new_edges, [sources.get(ref, ref) for ref in outputs]
+
+
+def _prefixed_owner(kind: str, params: dict, instance: str) -> dict:
+    """An inlined SharedCall calls the inlined owner, whose id took the instance prefix."""
+    if kind != shared.KIND:
+        return params
+    return {**params, shared.OWNER_PARAM: f"{instance}.{params[shared.OWNER_PARAM]}"}
+
+
+def model_document(blocks: Mapping[str, Any], params: Mapping[str, Any], name: str,
+                   input_shapes: Sequence[Sequence]) -> Document:
+    """A nested-model instance as a document of its own, as `keras.Model(inputs, outputs)`
+    builds it: an Input per block input (named and shaped as the model's own, first in
+    order), the inner nodes with the instance's values, and the definition's outputs.
+
+    `input_shapes` stand in for Input shapes the definition does not record. Nested
+    blocks inside stay instances (each its own nested model).
+    """
+    definition = blocks[params["block"]]
+    meta = nested.model_of(definition) or {}
+    values = inner_params(definition, bound_spec(blocks, params["block"]).resolve(params))
+    doc = Document()
+    doc.blocks = dict(blocks)
+    for n in definition["nodes"]:
+        doc.add_node(n["kind"], n["name"], values[n["id"]], node_id=n["id"])
+    for e in definition["edges"]:
+        doc.connect(Edge(e["src"], e["src_port"], e["dst"], e["dst_port"]))
+    for port, ports in enumerate(definition["inputs"]):
+        shape = nested.input_batch_shape(meta, port, input_shapes[port])
+        source = doc.add_node("Input", doc.unique_name(nested.input_name(meta, name, port)),
+                              _input_params(shape), node_id=f"input:{port}", index=port)
+        for t in ports:
+            doc.connect(Edge(source.id, 0, t["node"], t.get("port", 0)))
+    doc.outputs = [output_entry(r["node"], r.get("port", 0)) for r in output_refs(definition)]
+    return doc
+
+
+def _input_params(batch_shape: Sequence) -> dict:
+    params: dict[str, Any] = {"shape": list(batch_shape[1:])}
+    if batch_shape[0] is not None:
+        params["batch_size"] = batch_shape[0]
+    return params

@@ -216,7 +216,7 @@ def _call_nested(doc: Document, node: Node, args: list, layers: dict[str, Any]) 
         layers[node.name] = make_nested_model(doc.blocks, node.params, node.name,
                                               [_shape(a) for a in args], apply_graph)
     out = layers[node.name](args[0] if len(args) == 1 else list(args))
-    return [out]
+    return list(out) if isinstance(out, list | tuple) else [out]  # a port per model output
 
 
 def _refuse_passthrough(node: Node, args: list, outs: list) -> None:
