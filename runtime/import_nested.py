@@ -2,8 +2,9 @@
 
 The importer walks the nested model into a document of its own; this module turns
 that document into the definition: its layer nodes and edges, the ports each model
-input feeds, the output, and the "model" entry (Sequential or Functional, and the name
-and batch shape of each of its Inputs), so the block rebuilds the very same model.
+input feeds, its outputs (one port each), and the "model" entry (Sequential or
+Functional, and the name and batch shape of each of its Inputs), so the block rebuilds
+the very same model.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from kerascanvas.graph import nested
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.spec import INPUT
+from kerascanvas.graph.userblocks import with_outputs
 
 from .keras_env import import_keras
 
@@ -23,8 +25,8 @@ def definition(doc: Document, graph, refs: dict, model) -> dict:
     """The block definition of `model`, whose graph was walked into `doc` (`refs`: the
     walker's KerasTensor id -> (node id, port))."""
     sources = [refs[id(t)][0] for t in graph.inputs]
-    out, out_port = refs[id(graph.outputs[0])]
-    if out in sources:
+    outputs = [refs[id(t)] for t in graph.outputs]
+    if any(out in sources for out, _ in outputs):
         raise NotABlock("it passes an input through unchanged")
     feeds = [[{"node": e.dst, "port": e.dst_port} for e in doc.edges if e.src == source]
              for source in sources]
@@ -36,13 +38,34 @@ def definition(doc: Document, graph, refs: dict, model) -> dict:
         "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
                   for e in doc.edges if e.src not in sources],
         "inputs": feeds,
-        "output": {"node": out, "port": out_port},
         "params": {},
         "doc": f"Nested model {model.name}, imported",
     }
+    with_outputs(data, [{"node": out, "port": port} for out, port in outputs])
     data[nested.MODEL] = {"class": _model_class(model, data),
                           "inputs": [_input_entry(t) for t in graph.inputs]}
     return data
+
+
+def check_outputs(graph, node) -> None:
+    """The model gives one tensor or a flat list of them (a block has one port each)."""
+    struct = getattr(graph, "_outputs_struct", None)
+    keras = import_keras()
+    flat = isinstance(struct, list | tuple) and not any(
+        isinstance(t, list | tuple | dict) for t in struct)
+    if not (flat or isinstance(struct, keras.KerasTensor)) \
+            or len(node.outputs) != len(graph.outputs):
+        raise NotABlock(f"its outputs are a {type(struct).__name__} structure; a block gives "
+                        "one tensor or a flat list")
+
+
+def check_layers_inside(calls: dict[int, int], graph) -> None:
+    """Each layer of the model is called only inside it (`calls`: id(layer) -> calls the
+    walk of the model met): a layer it shares with the outer model must stay one object."""
+    for op in graph.operations:
+        outside = len(getattr(op, "_inbound_nodes", ())) - calls.get(id(op), 0)
+        if id(op) in calls and outside > 0:
+            raise NotABlock(f"its layer {op.name!r} is also called outside it")
 
 
 def _model_class(model, data: dict) -> str:

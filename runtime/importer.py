@@ -5,8 +5,10 @@ Each call becomes a node: of our own kind when the layer maps exactly (see
 `import_map`), else a KerasLayer node holding the full config. Nested models
 become an Application node when they are a keras.applications network (same
 config), else a nested-model block (definition plus instance, `import_nested`) named
-as the model, which builds a nested model again; one with several outputs or shared
-layers inside is inlined with its own layer names (the report's notes say why). A
+as the model, which builds a nested model again: with one output port per model output,
+its shared layers and keras.applications bases inside. A model the block cannot rebuild
+(called with extra keywords, dict outputs, a layer also called outside it) is inlined
+with its own layer names, and the report's notes say why. A
 layer or nested model called several times (shared weights) stays one node, at its
 first call; each further call is a SharedCall node named f"{layer}_call{i}" that
 calls that same object.
@@ -154,7 +156,7 @@ class _Walker:
     def _user_block(self, node) -> bool:
         """A nested model becomes a nested-model block (definition plus instance), named as
         the model; `nested_block` says why not otherwise, and the model is inlined."""
-        made, why = _nested_block(node, self.doc.blocks)
+        made, why = _nested_block(node, self.doc.blocks, self.report, self.custom)
         if made is None:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
@@ -217,30 +219,31 @@ class _Walker:
         return self.doc.unique_name(name.replace("/", "_"))
 
 
-def _nested_block(node, blocks: dict) -> tuple[tuple[str, dict] | None, str]:
+def _nested_block(node, blocks: dict, report: ImportReport,
+                  custom: dict) -> tuple[tuple[str, dict] | None, str]:
     """((block name, instance params), "") for a nested model's first call, its definition
-    added to `blocks` (with those of the models nested in it); or (None, why not)."""
+    added to `blocks` (with those of the models nested in it) and its generic layers and
+    notes to `report`; or (None, why not)."""
     model = node.operation
     extra = {k for k, v in node.arguments.kwargs.items() if not implied_keyword(k, v)}
     if extra:
         return None, f"it is called with {sorted(extra)}; a block is called on its inputs only"
     graph = _functional(model)
-    if len(graph.outputs) != 1 or len(node.outputs) != 1:
-        return None, "a nested-model block has one output"
     if len(graph.inputs) != len(node.arguments.keras_tensors):
         return None, "it is called on a structure of tensors other than its inputs"
-    inner = _Walker(ImportReport(Document()))
+    inner = _Walker(ImportReport(Document()), custom)
     inner.doc.blocks = dict(blocks)  # the models nested in it become blocks too
     inner.add_inputs(graph)
     inner.walk(graph)
-    kinds = {n.kind for n in inner.doc.nodes.values()}
-    if kinds & {SHARED_CALL, APPLICATION}:
-        return None, "it holds shared layers or a keras.applications model"
     try:
+        import_nested.check_outputs(graph, node)
+        import_nested.check_layers_inside(inner.calls, graph)
         definition = import_nested.definition(inner.doc, graph, inner.refs, model)
     except import_nested.NotABlock as why:
         return None, str(why)
     blocks.update(inner.doc.blocks)
+    report.generic.update(inner.report.generic)
+    report.notes += inner.report.notes
     name = import_nested.block_name(model.name, blocks)
     blocks[name] = definition
     return (name, import_nested.instance_params(name, model)), ""

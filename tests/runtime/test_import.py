@@ -300,12 +300,12 @@ def test_cli_import_writes_project_and_lists_generic_layers(tmp_path, capsys):
 
 
 def test_cli_import_prints_the_nested_model_notes(tmp_path, capsys):
-    inner_in = keras.Input((8,))  # two outputs: inlined, with a note
-    inner = keras.Model(inner_in, [keras.layers.Dense(8, name="inner_dense")(inner_in),
-                                   keras.layers.Dense(2, name="inner_side")(inner_in)],
+    inner_in = keras.Input((8,))  # outputs in a dict: inlined, with a note
+    inner = keras.Model(inner_in, {"main": keras.layers.Dense(8, name="inner_dense")(inner_in),
+                                   "side": keras.layers.Dense(2, name="inner_side")(inner_in)},
                         name="inner")
     x = keras.Input((8,), name="x")
-    keras.Model(x, keras.layers.Dense(2, name="head")(inner(x)[0])).save(
+    keras.Model(x, keras.layers.Dense(2, name="head")(inner(x)["main"])).save(
         tmp_path / "m.keras")
     notes = import_model_report(keras.saving.load_model(tmp_path / "m.keras")).notes
     assert any("'inner'" in note for note in notes)

@@ -113,12 +113,15 @@ def test_nested_model_called_twice_is_one_model_with_a_shared_call():
     assert [la.name for la in rebuilt.layers] == [la.name for la in model.layers]
 
 
-def test_nested_model_with_two_outputs_is_inlined_and_reported():
+def test_nested_model_sharing_a_layer_with_the_outer_model_is_inlined_and_reported():
+    """The layer must stay one object in the outer model and in the sub-model, which a
+    block (rebuilt on its own) cannot keep: the sub-model is inlined, the layer shared."""
+    shared = keras.layers.Dense(3, name="shared_dense")
     a = keras.Input((3,))
-    inner = keras.Model(a, [keras.layers.Dense(2, name="left")(a),
-                            keras.layers.Dense(2, name="right")(a)], name="pair")
+    inner = keras.Model(a, shared(a), name="pair")
     x = keras.Input((3,), name="x")
-    report = import_model_report(keras.Model(x, keras.layers.Add(name="sum")(inner(x))))
-    assert [n.name for n in report.doc.nodes.values()] == ["x", "left", "right", "sum"]
-    assert any("'pair' was inlined" in note and "one output" in note
-               for note in report.notes)
+    report = import_model_report(keras.Model(x, shared(inner(x))))
+    assert [n.name for n in report.doc.nodes.values()] == ["x", "shared_dense",
+                                                           "shared_dense_call1"]
+    assert any("'pair' was inlined" in note and "'shared_dense' is also called outside it"
+               in note for note in report.notes)

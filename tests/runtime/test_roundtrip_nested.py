@@ -1,0 +1,122 @@
+"""Nested models that once came in flattened now stay nested, checked against Keras.
+
+An encoder sub-model returning two tensors (features and a skip) used by a decoder, a
+sub-model calling one Dense twice, and a functional backbone holding a keras.applications
+network under a head: each imports as a nested-model block named as the sub-model, and
+the runtime build and the generated code both rebuild the original (`model.layers` and
+names at every depth, classes and `get_config()`, counts, forward outputs).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
+from kerascanvas.runtime.importer import import_model_report  # noqa: E402
+from tests.runtime.test_import import assert_shapes_match_keras  # noqa: E402
+from tests.runtime.test_roundtrip_models import assert_rebuilds_equal  # noqa: E402
+
+layers = keras.layers
+
+
+def encoder_decoder():
+    """An encoder giving features and a skip tensor, both read by a decoder sub-model."""
+    image = keras.Input((8, 8, 3), name="enc_in")
+    skip = layers.Conv2D(4, 3, padding="same", activation="relu", name="enc_conv")(image)
+    features = layers.MaxPooling2D(name="enc_pool")(skip)
+    encoder = keras.Model(image, [features, skip], name="encoder")
+    low, high = keras.Input((4, 4, 4), name="dec_low"), keras.Input((8, 8, 4), name="dec_high")
+    up = layers.UpSampling2D(name="dec_up")(low)
+    joined = layers.Concatenate(name="dec_join")([up, high])
+    decoder = keras.Model([low, high], layers.Conv2D(2, 1, name="dec_out")(joined),
+                          name="decoder")
+    x = keras.Input((8, 8, 3), name="image")
+    feats, skip_out = encoder(x)
+    return keras.Model(x, [decoder([feats, skip_out]), feats], name="unet")
+
+
+def shared_inside():
+    """A sub-model calling one Dense twice (and one nested model twice), then a head."""
+    tower_in = keras.Input((5,), name="tower_in")
+    tower = keras.Model(tower_in, layers.Dense(5, name="tower_dense")(tower_in), name="tower")
+    block_in = keras.Input((5,), name="block_in")
+    twice = layers.Dense(5, activation="tanh", name="twice")
+    h = twice(twice(block_in))
+    h = layers.Add(name="add")([tower(h), tower(block_in)])
+    block = keras.Model(block_in, h, name="block")
+    x = keras.Input((5,), name="x")
+    return keras.Model(x, layers.Dense(2, name="head")(block(x)), name="shared_inside")
+
+
+def backbone_with_application():
+    """A functional backbone wrapping MobileNetV2 and a projection, under a head."""
+    image = keras.Input((32, 32, 3), name="backbone_in")
+    base = keras.applications.MobileNetV2(weights=None, include_top=False,
+                                          input_shape=(32, 32, 3), alpha=0.35)
+    pooled = layers.GlobalAveragePooling2D(name="pool")(base(image))
+    backbone = keras.Model(image, layers.Dense(8, name="project")(pooled), name="backbone")
+    x = keras.Input((32, 32, 3), name="image")
+    return keras.Model(x, layers.Dense(3, activation="softmax", name="head")(backbone(x)),
+                       name="classifier")
+
+
+def _import(model):
+    report = import_model_report(model)
+    assert not report.notes, report.notes  # nothing inlined
+    return from_dict(json.loads(json.dumps(to_dict(report.doc)))), report
+
+
+def test_an_encoder_with_two_outputs_stays_one_nested_model():
+    model = encoder_decoder()
+    doc, _ = _import(model)
+    assert [n.name for n in doc.nodes.values()] == ["image", "encoder", "decoder"]
+    encoder = doc.find("encoder")
+    assert doc.blocks["encoder"]["outputs"] == [{"node": n, "port": 0} for n in (
+        _inner_id(doc, "encoder", "enc_pool"), _inner_id(doc, "encoder", "enc_conv"))]
+    into_decoder = sorted((e.dst_port, e.src_port) for e in doc.edges
+                          if e.src == encoder.id and e.dst == doc.find("decoder").id)
+    assert into_decoder == [(0, 0), (1, 1)]
+    assert doc.output_refs() == [(doc.find("decoder").id, 0), (encoder.id, 0)]
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+
+
+def test_a_further_port_of_a_nested_model_is_a_model_output():
+    model = encoder_decoder()
+    x = model.inputs[0]
+    feats, skip = model.get_layer("encoder")(x)
+    skip_only = keras.Model(x, [skip, feats], name="skip_first")
+    doc, _ = _import(skip_only)
+    encoder = doc.find("encoder").id
+    assert doc.output_refs() == [(encoder, 1), (encoder, 0)]
+    assert_rebuilds_equal(skip_only, doc)
+
+
+def test_layers_shared_inside_a_sub_model_stay_inside_it():
+    model = shared_inside()
+    doc, _ = _import(model)
+    assert [n.name for n in doc.nodes.values()] == ["x", "block", "head"]
+    kinds = {n["name"]: n["kind"] for n in doc.blocks["block"]["nodes"]}
+    assert kinds == {"twice": "Dense", "twice_call1": "SharedCall", "tower": "UserBlock",
+                     "tower_call1": "SharedCall", "add": "Add"}
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+
+
+@pytest.mark.slow
+def test_a_backbone_holding_an_application_stays_nested():
+    model = backbone_with_application()
+    doc, _ = _import(model)
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "UserBlock", "Dense"]
+    kinds = [n["kind"] for n in doc.blocks["backbone"]["nodes"]]
+    assert kinds.count("Application") + kinds.count("UserBlock") == 1
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+
+
+def _inner_id(doc, block: str, name: str) -> str:
+    return next(n["id"] for n in doc.blocks[block]["nodes"] if n["name"] == name)
