@@ -17,11 +17,13 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
+from ...graph.layers import custom
 from ...graph.paths import data_dir
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
 from ...graph.search_check import check_search
 from ...graph.search_edit import apply_values, mark, suggest_range, unmark
+from ...runtime.custom_code import carry_context
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
 from .runner import SearchRunner
@@ -220,7 +222,9 @@ class SearchPanel(QtWidgets.QWidget):
                              jobs=self.jobs_box.value(),
                              sampler={"name": self.sampler_box.currentText()},
                              pruner={"name": self.pruner_box.currentText()},
-                             overrides={"epochs": epochs} if epochs else {})
+                             overrides={"epochs": epochs} if epochs else {},
+                             # the window's trust goes to the trials, never the file's
+                             trusted_code=custom.context(self.doc).trusted)
 
     def start(self) -> None:
         from kerascanvas.runtime.search.driver import SearchDriver
@@ -235,6 +239,7 @@ class SearchPanel(QtWidgets.QWidget):
             self._say("The search cannot start: " + "; ".join(found))
             return
         snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
+        carry_context(self.doc, snapshot)  # Keras' shapes of trusted custom code
         self.metric_name, direction = objective(snapshot)
         self.maximize = direction == "maximize"
         entries = search_params(snapshot)

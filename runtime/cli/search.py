@@ -15,6 +15,9 @@ Exit codes:
        (each problem names its node, parameter or field), or a bad option
     2  the project file cannot be read
     3  no trial of this run completed
+    4  the project has CustomLayer code nobody trusted: no trial started, nothing ran
+       (`--trust-custom-code`, or the window's trust; each trial's worker then gets
+       the digests of the trusted code, never anything from the file)
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ import json
 import sys
 from pathlib import Path
 
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.training_schema import DEVICES
 
 from .. import events as ev
-from .common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 from .run import _positive, named_options, stop_on_interrupt
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
@@ -68,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print the study's summary as JSON (trials, states, values, "
                              "parameters, the best trial)")
+    add_trust_argument(parser)
 
 
 def _error(message: str) -> None:
@@ -93,7 +98,8 @@ def options_from(args, doc):
                          study_name=args.study or Path(args.file).stem, trials=trials,
                          timeout=args.timeout, jobs=jobs, sampler=args.sampler,
                          pruner=args.pruner, seed=args.seed, overrides=overrides,
-                         device=args.device)
+                         device=args.device,
+                         trusted_code=custom.context(doc).trusted)
 
 
 def run(args) -> int:
@@ -104,6 +110,9 @@ def run(args) -> int:
         return EXIT_UNREADABLE
     doc = project.doc
     _section(doc, args)
+    refused = prepare_custom(project, args.trust_custom_code, "search")
+    if refused is not None:  # nothing ran, no trial started
+        return refused
     options = options_from(args, doc)
     found = problems(doc, options.overrides)
     for problem in found:

@@ -26,7 +26,7 @@ from typing import Any
 from kerascanvas.graph.project import Project
 
 from ..events import FAILED, EpochEnd, Result, TrainBegin
-from ..worker import Control, _listen, _lower_priority, sender
+from ..worker import Control, _listen, _lower_priority, _trust_custom_code, sender
 
 SENT = (TrainBegin, EpochEnd)  # batch events stay in the child
 # What every trial imports: the server imports it once and each trial forks from it.
@@ -86,7 +86,8 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
 
     Args:
         payload: {"document": project dict (the trial's values already in),
-            "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None}.
+            "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None,
+            "trusted_code": digests of the custom code the parent trusts}.
         sink: receives the `TrainBegin` and `EpochEnd` events.
         control: hands stop/pause/resume to the bridge.
     """
@@ -96,6 +97,7 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
 
     try:
         project = Project.from_dict(payload["document"])
+        _trust_custom_code(project.doc, set(payload.get("trusted_code") or ()))
         doc, settings = prepare(project.doc, analysis=project.analysis)
         data = load_checked_data(doc, settings)
     except (TrainingRefused, DataError) as exc:

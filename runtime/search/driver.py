@@ -31,10 +31,12 @@ from typing import Any
 import optuna
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.graph.search import objective, with_values
 from kerascanvas.graph.validate import analyze
 
+from ..custom_code import carry_context
 from ..events import (
     FAILED,
     FINISHED,
@@ -70,6 +72,9 @@ class SearchOptions:
         seed: the sampler's seed.
         overrides: training settings that replace the project's for every trial.
         device: "cpu" or "cuda" for every trial (None: the project's setting).
+        trusted_code: digests of the CustomLayer code the user trusted (`runtime.trust`:
+            the trust store or --trust-custom-code, never the file); each trial's worker
+            runs that code and no other, and a study with other custom code never starts.
     """
 
     storage: str
@@ -82,6 +87,7 @@ class SearchOptions:
     seed: int | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     device: str | None = None
+    trusted_code: frozenset[str] = frozenset()
 
 
 # ---- where trials run ----------------------------------------------------------------------
@@ -175,12 +181,30 @@ class SearchDriver:
     def open(self):
         """Create or join the study (done by `run` when not done before)."""
         opts = self.options
+        self._trust_custom_code()
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # trials are reported by us
         if self.study is None:
             self.study = studies.open_study(
                 opts.study_name, opts.storage, self.direction,
                 studies.make_sampler(opts.sampler, opts.seed), studies.make_pruner(opts.pruner))
         return self.study
+
+    def _trust_custom_code(self) -> None:
+        """Trust exactly `options.trusted_code` in the driver's document (the shapes the
+        caller computed are kept); refuse, before any trial, custom code outside it."""
+        nodes = custom.custom_nodes(self.doc)
+        if not nodes:
+            return
+        trusted = frozenset(self.options.trusted_code)
+        untrusted = [f"{n.name!r} ({n.params.get('class_name')})" for n in nodes
+                     if str(n.params.get("source") or "").strip()
+                     and custom.code_digest(n.params) not in trusted]
+        if untrusted:
+            raise studies.StudyError(
+                f"custom code not trusted: {', '.join(untrusted)}; no trial started, nothing "
+                f"ran. {custom.TRUST_HINT[0].upper()}{custom.TRUST_HINT[1:]}")
+        known = custom.context(self.doc).results
+        custom.set_context(self.doc, custom.CustomContext(trusted=trusted, results=known))
 
     def run(self):
         """Run trials until the count, the timeout or a stop; return the study."""
@@ -205,6 +229,7 @@ class SearchDriver:
         values = suggest(trial, self.doc)
         self.on_event(TrialStart(trial.number, dict(trial.params)))
         trial_doc = with_values(self.doc, values)
+        carry_context(self.doc, trial_doc)  # trusted custom code: its shapes for these values
         errors = analyze(trial_doc).errors
         if errors:
             where = trial_doc.nodes.get(errors[0].node)
@@ -223,7 +248,8 @@ class SearchDriver:
 
     def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any]) -> Result:
         payload = {"number": trial.number, "document": to_dict(trial_doc),
-                   "threads": slot["threads"], "env": slot["env"], "device": slot["device"]}
+                   "threads": slot["threads"], "env": slot["env"], "device": slot["device"],
+                   "trusted_code": sorted(self.options.trusted_code)}
         process, events, commands = start_trial(payload)
         with self._lock:
             self._running[trial.number] = commands
