@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerascanvas.graph import nested, userblocks
-from kerascanvas.graph.spec import LAYER_SPECS
+from kerascanvas.graph.spec import APPLICATION, LAYER_SPECS
 
+from . import application
 from . import userblocks as block_code
 from .emit import INDENT, constructor, pack, targets
 from .errors import CodegenError
@@ -54,10 +55,11 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     values = userblocks.inner_params(definition, exposed)
     refs = {(ref["node"], ref["param"]): Code(key)
             for key, ref in definition.get("params", {}).items()}
+    reserved = frozenset(helpers.values()) | {"name"} | frozenset(exposed)
     if meta["class"] == nested.SEQUENTIAL:
-        lines += _sequential_body(blocks, definition, inputs[0], values, refs, helpers)
+        lines += _sequential_body(blocks, name, inputs[0], values, refs, helpers,
+                                  input_shapes, reserved)
     else:
-        reserved = frozenset(helpers.values()) | {"name"} | frozenset(exposed)
         lines += _functional_body(blocks, name, inputs, refs, input_shapes, reserved)
     return "\n".join(lines) + "\n"
 
@@ -79,13 +81,35 @@ def _input_line(meta, port: int, block: str, input_shapes) -> str:
     return call("keras.Input", [], kwargs)
 
 
-def _sequential_body(blocks, definition, source: str, values, refs, helpers) -> list[str]:
+def _sequential_body(blocks, name: str, source: str, values, refs, helpers, input_shapes,
+                     reserved: frozenset[str]) -> list[str]:
+    """`return keras.Sequential([...])`; a keras.applications base is made (and frozen)
+    before it, then put in the list."""
+    definition = blocks[name]
     nodes = {n["id"]: n for n in definition["nodes"]}
+    order = nested.chain_order(definition)
+    lines, made = [], {}
+    if any(nodes[nid]["kind"] == APPLICATION for nid in order):
+        plan = _model_plan(blocks, name, input_shapes, reserved)
+        for step in plan.steps:
+            if step.spec.kind == APPLICATION:
+                made[step.node.id] = plan.namer.take(f"{step.name}_base")
+                lines += application.construct_lines(made[step.node.id], step, INDENT)
     pad = INDENT * 2
-    lines = [f"{INDENT}return keras.Sequential([", f"{pad}{source},"]
-    for nid in nested.chain_order(definition):
-        lines.append(_make(blocks, nodes[nid], values[nid], refs, helpers, pad, "", ","))
+    lines += [f"{INDENT}return keras.Sequential([", f"{pad}{source},"]
+    for nid in order:
+        lines.append(f"{pad}{made[nid]}," if nid in made else
+                     _make(blocks, nodes[nid], values[nid], refs, helpers, pad, "", ","))
     return [*lines, f"{INDENT}], name=name)"]
+
+
+def _model_plan(blocks, name: str, input_shapes, reserved: frozenset[str]):
+    """The plan of the nested model as a document of its own (`userblocks.model_document`)."""
+    from .plan import make_plan  # it imports this module
+
+    shapes = input_shapes or [e["batch_shape"] for e in nested.model_of(blocks[name])["inputs"]]
+    return make_plan(userblocks.model_document(blocks, {"block": name}, name, shapes),
+                     reserved=reserved)
 
 
 def _functional_body(blocks, name: str, inputs: list[str], refs, input_shapes,
@@ -95,12 +119,9 @@ def _functional_body(blocks, name: str, inputs: list[str], refs, input_shapes,
     nested models with several outputs, nested models called again."""
     from . import shared  # these import this module
     from .functional import step_line
-    from .plan import make_plan
 
     definition = blocks[name]
-    shapes = input_shapes or [e["batch_shape"] for e in nested.model_of(definition)["inputs"]]
-    plan = make_plan(userblocks.model_document(blocks, {"block": name}, name, shapes),
-                     reserved=reserved)
+    plan = _model_plan(blocks, name, input_shapes, reserved)
     names = [step.outputs[0] for step in plan.inputs]
     lines = [f"{INDENT}{var} = {text}" for var, text in zip(names, inputs, strict=True)]
     created: set[str] = set()

@@ -16,9 +16,16 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
+from kerascanvas.graph.validate import analyze  # noqa: E402
+from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model_report  # noqa: E402
-from tests.runtime.test_import import assert_shapes_match_keras  # noqa: E402
-from tests.runtime.test_roundtrip_models import assert_rebuilds_equal  # noqa: E402
+from tests.runtime.test_import import assert_shapes_match_keras, exec_generated  # noqa: E402
+from tests.runtime.test_roundtrip_models import (  # noqa: E402
+    assert_rebuilds_equal,
+    assert_same_outputs,
+    counts,
+    structure,
+)
 
 layers = keras.layers
 
@@ -120,3 +127,26 @@ def test_a_backbone_holding_an_application_stays_nested():
 
 def _inner_id(doc, block: str, name: str) -> str:
     return next(n["id"] for n in doc.blocks[block]["nodes"] if n["name"] == name)
+
+
+@pytest.mark.slow
+def test_a_sequential_holding_a_frozen_application_stays_nested():
+    """keras.Sequential([MobileNetV2, pooling, Dense]) inside a model: the base is made and
+    frozen before the Sequential that holds it."""
+    base = keras.applications.MobileNetV2(weights=None, include_top=False,
+                                          input_shape=(32, 32, 3))
+    base.trainable = False
+    seq = keras.Sequential([keras.Input((32, 32, 3)), base, layers.GlobalAveragePooling2D(
+        name="gap"), layers.Dense(4, name="proj")], name="seq")
+    x = keras.Input((32, 32, 3), name="image")
+    model = keras.Model(x, layers.Dense(2, name="head")(seq(x)), name="outer")
+    doc, _ = _import(model)
+    assert [n["kind"] for n in doc.blocks["seq"]["nodes"]] == ["Application",
+                                                              "GlobalAveragePooling2D", "Dense"]
+    assert analyze(doc).total_params == counts(model)
+    for rebuilt in (build_model(doc, name=model.name), exec_generated(doc, model_name=model.name)):
+        assert counts(rebuilt) == counts(model)
+        # the application's own Input is auto-named (input_layer_<uid>), the rest is equal
+        assert structure(rebuilt)[1][:3] == structure(model)[1][:3]
+        assert structure(rebuilt.get_layer("seq"))[1:] == structure(seq)[1:]
+        assert_same_outputs(model, rebuilt)
