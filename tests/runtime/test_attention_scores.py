@@ -17,7 +17,7 @@ from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
 from tests.keras_ref import eager_scores_shape  # noqa: E402
-from tests.runtime.test_import import (  # noqa: E402
+from tests.roundtrip import (  # noqa: E402
     assert_same_model,
     assert_shapes_match_keras,
     exec_generated,

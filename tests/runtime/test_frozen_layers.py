@@ -6,8 +6,6 @@ Keras' own numbers are the reference: the weights a frozen layer puts in
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -21,17 +19,11 @@ from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
 from kerascanvas.runtime.train import load_checked_data, prepare, train  # noqa: E402
 from tests.keras_ref import keras_output  # noqa: E402
-from tests.runtime.test_import import assert_same_model, exec_generated  # noqa: E402
+from tests.roundtrip import assert_same_model, counts, exec_generated  # noqa: E402
 
 # Kinds with trainable weights, non-trainable ones (BatchNormalization) and several inputs.
 WEIGHTED = ["Dense", "Conv2D", "BatchNormalization", "LSTM", "Embedding", "LayerNormalization",
             "MultiHeadAttention"]
-
-
-def counts(model) -> tuple[int, int]:
-    """(trainable, non-trainable) weight counts as Keras keeps them."""
-    return (sum(math.prod(w.shape) for w in model.trainable_weights),
-            sum(math.prod(w.shape) for w in model.non_trainable_weights))
 
 
 def test_every_keras_layer_kind_can_be_frozen_unless_keras_refuses():

@@ -10,11 +10,9 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerascanvas.app.cli import main as cli_main  # noqa: E402
-from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.errors import ShapeError  # noqa: E402
 from kerascanvas.graph.project import Project  # noqa: E402
 from kerascanvas.graph.spec import get_spec  # noqa: E402
-from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.import_generic import infer_generic  # noqa: E402
 from kerascanvas.runtime.import_map import ModelImportError  # noqa: E402
@@ -22,6 +20,13 @@ from kerascanvas.runtime.importer import (  # noqa: E402
     import_file,
     import_model,
     import_model_report,
+)
+from tests.roundtrip import (  # noqa: E402, F401 - other tests import them from here too
+    assert_same_model,
+    assert_shapes_match_keras,
+    exec_generated,
+    flat_operations,
+    nested_models,
 )
 
 
@@ -41,55 +46,6 @@ class Scale(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
-
-
-def flat_operations(model, nested=False):
-    """Every operation of a model, nested models opened up (their InputLayers left out)."""
-    graph = getattr(model, "_functional", None) or model
-    for op in graph.operations:
-        if isinstance(op, keras.Model):
-            yield from flat_operations(op, nested=True)
-        elif not (nested and isinstance(op, keras.layers.InputLayer)):
-            yield op
-
-
-def nested_models(model):
-    """Every model nested in `model`, at any depth."""
-    graph = getattr(model, "_functional", None) or model
-    for op in graph.operations:
-        if isinstance(op, keras.Model):
-            yield op
-            yield from nested_models(op)
-
-
-def exec_generated(doc, **kwargs):
-    namespace: dict = {}
-    exec(compile(generate(doc, **kwargs), "<generated>", "exec"), namespace)  # noqa: S102
-    return namespace["build_model"]()
-
-
-def assert_same_model(original, rebuilt):
-    """Same parameter count, and each layer of the original has its twin by name."""
-    assert rebuilt.count_params() == original.count_params()
-    theirs = {op.name: op for op in flat_operations(rebuilt)}
-    for op in flat_operations(original):
-        twin = theirs[op.name]
-        assert type(twin) is type(op), op.name
-        assert twin.get_config() == op.get_config(), op.name
-
-
-def assert_shapes_match_keras(doc, original):
-    analysis = analyze(doc)
-    assert analysis.valid, analysis.errors
-    by_name = {op.name: op for op in flat_operations(original)}
-    by_name.update({m.name: m for m in nested_models(original)})  # nested-model blocks
-    for node in doc.nodes.values():
-        name, call = node.name, 0
-        if node.kind == "SharedCall":  # the owner's layer, called again (named <layer>_call<i>)
-            name, call = doc.nodes[node.params["layer"]].name, int(name.rsplit("_call", 1)[1])
-        calls = by_name[name]._inbound_nodes  # a nested model's layer keeps its one call
-        keras_shapes = [tuple(t.shape) for t in calls[min(call, len(calls) - 1)].outputs]
-        assert analysis.results[node.id].output_shapes == keras_shapes, node.name
 
 
 def multi_io_model():

@@ -15,7 +15,7 @@ keras = pytest.importorskip("keras")
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_file, import_model  # noqa: E402
-from tests.runtime.test_import import (  # noqa: E402
+from tests.roundtrip import (  # noqa: E402
     assert_same_model,
     assert_shapes_match_keras,
     exec_generated,

@@ -22,7 +22,7 @@ from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.data import output_shapes, synthetic  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
-from tests.runtime.test_import import assert_shapes_match_keras, exec_generated  # noqa: E402
+from tests.roundtrip import assert_shapes_match_keras, exec_generated  # noqa: E402
 
 
 def encoder_model():

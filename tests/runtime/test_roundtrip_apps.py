@@ -17,12 +17,12 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
-from tests.runtime.test_import import (  # noqa: E402
+from tests.roundtrip import (  # noqa: E402
     assert_same_model,
+    assert_same_nesting,  # noqa: E402
     assert_shapes_match_keras,
     exec_generated,
 )
-from tests.runtime.test_roundtrip_models import assert_same_nesting  # noqa: E402
 
 slow = pytest.mark.slow
 # (architecture, input side); the smallest side each one accepts, or 32.

@@ -11,9 +11,7 @@ the original's weights are copied in by layer name.
 from __future__ import annotations
 
 import json
-import math
 
-import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
@@ -22,12 +20,14 @@ from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
-from tests.runtime.test_import import (  # noqa: E402
-    assert_same_model,
+from tests.roundtrip import (  # noqa: E402, F401 - other tests import them from here too
+    assert_rebuilds_equal,
+    assert_same_nesting,
+    assert_same_outputs,
     assert_shapes_match_keras,
+    counts,
     exec_generated,
-    flat_operations,
-    nested_models,
+    structure,
 )
 
 layers = keras.layers
@@ -127,54 +127,6 @@ def frozen_base():
 
 MODELS = [augmented_classifier, autoencoder, ensemble, siamese, seq2seq, transformer_block,
           frozen_base]
-
-
-# ---- the comparison --------------------------------------------------------------
-def structure(model) -> list:
-    """`model.layers` as (class, name, trainable, nested structure), at every depth."""
-    return [(type(la).__name__, la.name, la.trainable,
-             structure(la) if isinstance(la, keras.Model) else None) for la in model.layers]
-
-
-def counts(model) -> tuple[int, int]:
-    return (sum(math.prod(w.shape) for w in model.trainable_weights),
-            sum(math.prod(w.shape) for w in model.non_trainable_weights))
-
-
-def sample_inputs(model, seed: int = 0) -> list:
-    rng = np.random.default_rng(seed)
-    return [rng.random((2, *[d or 5 for d in t.shape[1:]])).astype("float32")
-            for t in model.inputs]
-
-
-def assert_same_nesting(original, rebuilt):
-    assert structure(rebuilt) == structure(original)
-    for theirs, ours in zip(nested_models(original), nested_models(rebuilt), strict=True):
-        mine = {k: v for k, v in ours.get_config().items() if k != "layers"}
-        assert mine == {k: v for k, v in theirs.get_config().items() if k != "layers"}
-
-
-def assert_same_outputs(original, rebuilt):
-    mine = {la.name: la for la in rebuilt._flatten_layers(include_self=False)}
-    for op in flat_operations(original):
-        if op.weights:
-            mine[op.name].set_weights(op.get_weights())
-    data = sample_inputs(original)
-    expected = keras.tree.flatten(original(data, training=False))
-    got = keras.tree.flatten(rebuilt(data, training=False))
-    for want, have in zip(expected, got, strict=True):
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(have),
-                                   keras.ops.convert_to_numpy(want), rtol=1e-5, atol=1e-6)
-
-
-def assert_rebuilds_equal(model, doc):
-    """The runtime build and the generated code both give `model` again."""
-    assert analyze(doc).total_params == counts(model)
-    for rebuilt in (build_model(doc, name=model.name), exec_generated(doc, model_name=model.name)):
-        assert_same_model(model, rebuilt)
-        assert_same_nesting(model, rebuilt)
-        assert counts(rebuilt) == counts(model)
-        assert_same_outputs(model, rebuilt)
 
 
 @pytest.mark.parametrize("make", MODELS, ids=lambda f: f.__name__)

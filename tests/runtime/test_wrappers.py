@@ -14,7 +14,7 @@ from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
-from tests.runtime.test_import import (  # noqa: E402
+from tests.roundtrip import (  # noqa: E402
     assert_same_model,
     assert_shapes_match_keras,
     exec_generated,

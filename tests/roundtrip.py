@@ -1,0 +1,151 @@
+"""Round-trip checks against Keras, shared by the tests and benchmarks/bench_roundtrip.py.
+
+A Keras model is imported into a document, which is validated (our shapes equal Keras'
+at every layer) and rebuilt, by the runtime build or by executing the generated code.
+The rebuilt model must equal the original: `count_params`, the trainable and
+non-trainable counts, each layer's class and `get_config()` by name, the nesting
+(`model.layers` at every depth) and the forward outputs once the original's weights are
+copied in by layer name. Every check raises AssertionError with what differed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+from kerascanvas.codegen import generate
+from kerascanvas.graph.validate import analyze
+from kerascanvas.runtime.build import build_model
+
+
+def flat_operations(model, nested=False):
+    """Every operation of a model, nested models opened up (their InputLayers left out)."""
+    graph = getattr(model, "_functional", None) or model
+    for op in graph.operations:
+        if isinstance(op, keras.Model):
+            yield from flat_operations(op, nested=True)
+        elif not (nested and isinstance(op, keras.layers.InputLayer)):
+            yield op
+
+
+def nested_models(model):
+    """Every model nested in `model`, at any depth."""
+    graph = getattr(model, "_functional", None) or model
+    for op in graph.operations:
+        if isinstance(op, keras.Model):
+            yield op
+            yield from nested_models(op)
+
+
+def exec_generated(doc, **kwargs):
+    """The model that the generated code's build_model() returns."""
+    namespace: dict = {}
+    exec(compile(generate(doc, **kwargs), "<generated>", "exec"), namespace)  # noqa: S102
+    return namespace["build_model"]()
+
+
+def assert_same_model(original, rebuilt):
+    """Same parameter count, and each layer of the original has its twin by name."""
+    assert rebuilt.count_params() == original.count_params(), (
+        f"count_params {rebuilt.count_params()} != Keras' {original.count_params()}")
+    theirs = {op.name: op for op in flat_operations(rebuilt)}
+    for op in flat_operations(original):
+        twin = theirs.get(op.name)
+        assert twin is not None, f"layer {op.name!r} missing from the rebuilt model"
+        assert type(twin) is type(op), (
+            f"{op.name}: {type(twin).__name__} instead of {type(op).__name__}")
+        mine, want = twin.get_config(), op.get_config()
+        assert mine == want, f"{op.name}: get_config differs in {_differing_keys(mine, want)}"
+
+
+def _differing_keys(mine: dict, want: dict) -> list:
+    return sorted(k for k in set(mine) | set(want) if mine.get(k) != want.get(k))
+
+
+def assert_shapes_match_keras(doc, original):
+    """The document is valid and each node's inferred shapes are the ones Keras recorded."""
+    analysis = analyze(doc)
+    assert analysis.valid, analysis.errors
+    by_name = {op.name: op for op in flat_operations(original)}
+    by_name.update({m.name: m for m in nested_models(original)})  # nested-model blocks
+    for node in doc.nodes.values():
+        name, call = node.name, 0
+        if node.kind == "SharedCall":  # the owner's layer, called again (named <layer>_call<i>)
+            name, call = doc.nodes[node.params["layer"]].name, int(name.rsplit("_call", 1)[1])
+        calls = by_name[name]._inbound_nodes  # a nested model's layer keeps its one call
+        keras_shapes = [tuple(t.shape) for t in calls[min(call, len(calls) - 1)].outputs]
+        ours = analysis.results[node.id].output_shapes
+        assert ours == keras_shapes, f"{node.name}: shapes {ours}, Keras {keras_shapes}"
+
+
+def structure(model) -> list:
+    """`model.layers` as (class, name, trainable, nested structure), at every depth."""
+    return [(type(la).__name__, la.name, la.trainable,
+             structure(la) if isinstance(la, keras.Model) else None) for la in model.layers]
+
+
+def counts(model) -> tuple[int, int]:
+    """(trainable, non-trainable) weight counts."""
+    return (sum(math.prod(w.shape) for w in model.trainable_weights),
+            sum(math.prod(w.shape) for w in model.non_trainable_weights))
+
+
+def sample_inputs(model, seed: int = 0) -> list:
+    """A batch of two for each input (unknown dims 8): floats in [0, 1), or integer ids
+    1..9 for integer inputs (token ids of an Embedding)."""
+    rng = np.random.default_rng(seed)
+    data = []
+    for t in model.inputs:
+        shape = (2, *[d or 8 for d in t.shape[1:]])
+        if "int" in str(t.dtype):
+            data.append(rng.integers(1, 10, shape).astype(t.dtype))
+        else:
+            data.append(rng.random(shape).astype("float32"))
+    return data
+
+
+def assert_same_nesting(original, rebuilt):
+    """`model.layers` equal at every depth, and each nested model's own config."""
+    assert structure(rebuilt) == structure(original), "model.layers differ (nesting)"
+    for theirs, ours in zip(nested_models(original), nested_models(rebuilt), strict=True):
+        mine = {k: v for k, v in ours.get_config().items() if k != "layers"}
+        want = {k: v for k, v in theirs.get_config().items() if k != "layers"}
+        assert mine == want, f"nested model {theirs.name}: config differs"
+
+
+def copy_weights(original, rebuilt) -> None:
+    """The original's weights, layer by layer (matched by name), into the rebuilt model."""
+    mine = {la.name: la for la in rebuilt._flatten_layers(include_self=False)}
+    for op in flat_operations(original):
+        if getattr(op, "weights", None):  # operations (ops.add, x[...]) hold none
+            mine[op.name].set_weights(op.get_weights())
+
+
+def assert_same_outputs(original, rebuilt):
+    """Equal forward outputs (inference mode) once the original's weights are copied in."""
+    copy_weights(original, rebuilt)
+    data = sample_inputs(original)
+    data = data[0] if len(data) == 1 else data  # a one-input model takes the bare tensor
+    expected = keras.tree.flatten(original(data, training=False))
+    got = keras.tree.flatten(rebuilt(data, training=False))
+    assert len(got) == len(expected), f"{len(got)} outputs instead of {len(expected)}"
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(have),
+                                   keras.ops.convert_to_numpy(want), rtol=1e-5, atol=1e-6)
+
+
+def assert_rebuild_equal(model, rebuilt):
+    """One rebuilt model equals `model`: layers, nesting, counts and outputs."""
+    assert_same_model(model, rebuilt)
+    assert_same_nesting(model, rebuilt)
+    assert counts(rebuilt) == counts(model), f"counts {counts(rebuilt)} != {counts(model)}"
+    assert_same_outputs(model, rebuilt)
+
+
+def assert_rebuilds_equal(model, doc):
+    """The runtime build and the generated code both give `model` again."""
+    assert analyze(doc).total_params == counts(model)
+    for rebuilt in (build_model(doc, name=model.name), exec_generated(doc, model_name=model.name)):
+        assert_rebuild_equal(model, rebuilt)
