@@ -17,7 +17,7 @@ from typing import Any
 
 from . import events as ev
 from .commands import AddNode, Command, Connect, RemoveNode, SetOutputs, UndoStack
-from .document import Document, Edge
+from .document import Document, Edge, output_entry
 from .errors import DocumentError, ProjectFileError
 from .limits import unique_keys
 from .params import to_json
@@ -30,6 +30,7 @@ from .userblocks import (
     blocks_key,
     check_definition,
     instances,
+    with_outputs,
 )
 
 LIBRARY_FORMAT = "kerascanvas-block"
@@ -74,8 +75,9 @@ def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: s
     Args:
         doc: the document.
         stack: its undo stack.
-        node_ids: the selection; it must not hold Input nodes and must send exactly one
-            tensor out (to other nodes or as a model output).
+        node_ids: the selection; it must not hold Input nodes and must send at least one
+            tensor out (to other nodes or as a model output): each such tensor becomes one
+            output port of the block.
         name: the new block's name (an identifier not yet defined).
         exposed_params: block param name -> (inner node id, inner param name); the
             block param's default is the inner node's current value.
@@ -98,7 +100,8 @@ def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: s
 
 
 def _cut(doc, selected, exposed, doc_text):
-    """The definition of the selection, its incoming tensors and where its output goes."""
+    """The definition of the selection, its incoming tensors, and (the leaving edges, the
+    tensors that leave, one per block output)."""
     chosen = set(selected)
     for nid in selected:
         if doc.node(nid).kind == INPUT:
@@ -117,15 +120,15 @@ def _cut(doc, selected, exposed, doc_text):
             inputs[feeds.index((e.src, e.src_port))].append({"node": e.dst, "port": e.dst_port})
         elif e.src in chosen:
             leaving.append(e)
-    tensors = {(e.src, e.src_port) for e in leaving}
     marked = [o for o in doc.outputs if doc.output_ref(o)[0] in chosen]
-    tensors |= {doc.output_ref(o) for o in marked}
-    if len(tensors) != 1:
-        raise DocumentError(f"A block has one output; the selection sends {len(tensors)} "
-                            "tensors out. Select a part of the graph with one exit")
+    # one block output per tensor that leaves, in the order of the edges, then the outputs
+    tensors = list(dict.fromkeys([(e.src, e.src_port) for e in leaving]
+                                 + [doc.output_ref(o) for o in marked]))
+    if not tensors:
+        raise DocumentError("A block needs an output: the selection sends no tensor out "
+                            "(to another node or as a model output)")
     if not feeds:
         raise DocumentError("A block needs an input: the selection receives no tensor")
-    (out_node, out_port), = tensors
     nodes = [{"id": nid, "kind": doc.node(nid).kind, "name": doc.node(nid).name,
               "params": {k: to_json(v) for k, v in doc.node(nid).params.items()}}
              for nid in doc.nodes if nid in chosen]
@@ -136,31 +139,36 @@ def _cut(doc, selected, exposed, doc_text):
         spec = bind(doc, doc.node(nid))
         value = doc.node(nid).params.get(param, spec.param(param).start_value())
         params[key] = {"node": nid, "param": param, "default": to_json(value)}
-    definition = {"nodes": nodes, "edges": inner_edges, "inputs": inputs,
-                  "output": {"node": out_node, "port": out_port}, "params": params}
+    definition = with_outputs({"nodes": nodes, "edges": inner_edges, "inputs": inputs,
+                               "params": params},
+                              [{"node": nid, "port": port} for nid, port in tensors])
     if doc_text:
         definition["doc"] = doc_text
-    return definition, feeds, [e for e in leaving] + marked
+    return definition, feeds, (leaving, tensors)
 
 
 def _replace(doc, stack, selected, name, feeds, leaving):
+    """Swap the selection for one instance: its inputs wired from `feeds`, each leaving
+    edge and model output moved to the instance's port for that tensor."""
+    edges, tensors = leaving
+    port_of = {ref: port for port, ref in enumerate(tensors)}
+    chosen = set(selected)
+    outputs = [(doc.output_ref(o), o) for o in doc.outputs]
     positions = [doc.position(nid) for nid in selected if doc.position(nid)]
     pos = (sum(p[0] for p in positions) / len(positions),
            sum(p[1] for p in positions) / len(positions)) if positions else None
-    slot = next((doc.outputs.index(o) for o in leaving if isinstance(o, str)), None)
     for nid in selected:
         stack.push(RemoveNode(doc, nid))
     instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()),
                                   {"block": name}, pos=pos))
     for port, (src, src_port) in enumerate(feeds):
         stack.push(Connect(doc, Edge(src, src_port, instance.id, port)))
-    for e in leaving:
-        if isinstance(e, Edge):
-            stack.push(Connect(doc, Edge(instance.id, 0, e.dst, e.dst_port)))
-    if slot is not None:
-        outputs = list(doc.outputs)
-        outputs.insert(slot, instance.id)
-        stack.push(SetOutputs(doc, outputs))
+    for e in edges:
+        stack.push(Connect(doc, Edge(instance.id, port_of[(e.src, e.src_port)], e.dst,
+                                     e.dst_port)))
+    if any(ref[0] in chosen for ref, _ in outputs):
+        stack.push(SetOutputs(doc, [output_entry(instance.id, port_of[ref]) if ref[0] in chosen
+                                    else entry for ref, entry in outputs]))
     return instance
 
 

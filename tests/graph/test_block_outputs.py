@@ -136,3 +136,32 @@ def test_an_output_port_beyond_the_layers_ports_names_the_output():
     spec = ub.bound_spec({"encoder": definition}, "encoder")
     with pytest.raises(ShapeError, match=r"outputs\[1\] reads port 2 of 'skip', which has 1"):
         spec.output_shapes(spec.resolve({"block": "encoder"}), [(None, 4)])
+
+
+def test_a_selection_sending_two_tensors_out_becomes_a_block_with_two_outputs():
+    """x -> skip -> features -> head, skip also a model output: selecting skip and features
+    makes a block whose port 0 feeds head and whose port 1 is the model output."""
+    from kerascanvas.graph.commands import UndoStack
+    from kerascanvas.graph.userblock_commands import make_block
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    skip = doc.add_node("Dense", "skip", {"units": 6})
+    features = doc.add_node("Dense", "features", {"units": 3})
+    head = doc.add_node("Dense", "head", {"units": 2})
+    for src, dst in ((x, skip), (skip, features), (features, head)):
+        doc.connect(Edge(src.id, 0, dst.id, 0))
+    doc.set_outputs([head.id, skip.id])
+    before = analyze(doc)
+    stack = UndoStack()
+    block = make_block(doc, stack, [skip.id, features.id], "encoder")
+    assert ub.output_refs(doc.blocks["encoder"]) == [{"node": features.id, "port": 0},
+                                                     {"node": skip.id, "port": 0}]
+    assert [(e.src, e.src_port) for e in doc.in_edges(head.id)] == [(block.id, 0)]
+    assert doc.outputs == [head.id, output_entry(block.id, 1)]
+    after = analyze(doc)
+    assert after.valid, after.errors
+    assert after.results[block.id].output_shapes == [(None, 3), (None, 6)]
+    assert after.total_params == before.total_params
+    stack.undo()
+    assert doc.outputs == [head.id, skip.id] and "encoder" not in doc.blocks

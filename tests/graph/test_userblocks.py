@@ -123,10 +123,10 @@ def test_selections_that_cannot_be_blocks_are_refused():
     doc, ids = conv_doc()
     with pytest.raises(DocumentError, match="Input"):
         ubc.make_block(doc, UndoStack(), ids[:2], "b", {})
-    side = doc.add_node("Dense", "side", {"units": 2})
-    doc.connect(Edge(ids[2], 0, side.id, 0))
-    with pytest.raises(DocumentError, match="one output"):
-        ubc.make_block(doc, UndoStack(), ids[1:4], "b", {})
+    dead_end = doc.add_node("Dense", "dead_end", {"units": 2})
+    doc.connect(Edge(ids[2], 0, dead_end.id, 0))
+    with pytest.raises(DocumentError, match="needs an output: the selection sends no tensor"):
+        ubc.make_block(doc, UndoStack(), [dead_end.id], "b", {})
     assert not doc.blocks
 
 
