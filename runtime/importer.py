@@ -156,7 +156,7 @@ class _Walker:
     def _user_block(self, node) -> bool:
         """A nested model becomes a nested-model block (definition plus instance), named as
         the model; `nested_block` says why not otherwise, and the model is inlined."""
-        made, why = _nested_block(node, self.doc.blocks, self.report, self.custom)
+        made, why = _nested_block(node, self.doc.blocks, self.report)
         if made is None:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
@@ -219,8 +219,8 @@ class _Walker:
         return self.doc.unique_name(name.replace("/", "_"))
 
 
-def _nested_block(node, blocks: dict, report: ImportReport,
-                  custom: dict) -> tuple[tuple[str, dict] | None, str]:
+def _nested_block(node, blocks: dict,
+                  report: ImportReport) -> tuple[tuple[str, dict] | None, str]:
     """((block name, instance params), "") for a nested model's first call, its definition
     added to `blocks` (with those of the models nested in it) and its generic layers and
     notes to `report`; or (None, why not)."""
@@ -231,7 +231,8 @@ def _nested_block(node, blocks: dict, report: ImportReport,
     graph = _functional(model)
     if len(graph.inputs) != len(node.arguments.keras_tensors):
         return None, "it is called on a structure of tensors other than its inputs"
-    inner = _Walker(ImportReport(Document()), custom)
+    # custom classes stay KerasLayer nodes in a block (a CustomLayer cannot sit inside one)
+    inner = _Walker(ImportReport(Document()))
     inner.doc.blocks = dict(blocks)  # the models nested in it become blocks too
     inner.add_inputs(graph)
     inner.walk(graph)

@@ -150,3 +150,22 @@ def test_a_sequential_holding_a_frozen_application_stays_nested():
         assert structure(rebuilt)[1][:3] == structure(model)[1][:3]
         assert structure(rebuilt.get_layer("seq"))[1:] == structure(seq)[1:]
         assert_same_outputs(model, rebuilt)
+
+
+def test_a_custom_layer_inside_a_nested_model_keeps_the_block_valid(tmp_path, monkeypatch):
+    """With the user's code trusted, a custom class inside a sub-model stays a KerasLayer
+    node of the block (a CustomLayer node cannot sit in a block): the document is valid."""
+    from kerascanvas.runtime.importer import load_with_code
+    from tests.runtime.test_custom_layers import CODE, user_module
+
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+    sub_in = keras.Input((6,), name="sub_in")
+    sub = keras.Model(sub_in, user_module().CustomDense(4, name="embed")(sub_in), name="sub")
+    x = keras.Input((6,), name="x")
+    keras.Model(x, layers.Dense(2, name="head")(sub(x))).save(tmp_path / "m.keras")
+    model, classes = load_with_code(tmp_path / "m.keras", CODE, trusted=True)
+    report = import_model_report(model, classes)
+    assert [n.kind for n in report.doc.nodes.values()] == ["Input", "UserBlock", "Dense"]
+    analysis = analyze(report.doc)
+    assert analysis.valid, analysis.errors
+    assert sum(analysis.total_params) == model.count_params()
