@@ -21,7 +21,7 @@ from __future__ import annotations
 from NodeGraphQt.constants import LayoutDirectionEnum, NodeEnum, PortTypeEnum
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.qgraphics.port import PortItem
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 # Palette category -> header stripe colour (muted, readable on the dark canvas).
 CATEGORY_COLORS = {
@@ -99,6 +99,7 @@ class PipeBatch:
     pipes: set | None = None
 
 
+_MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
 
 
@@ -113,8 +114,14 @@ class LayerPortItem(PortItem):
 
     _shapes: dict[str, QtGui.QPainterPath] = {}
 
+    # NodeGraphQt's Python itemChange redraws the port's pipes when it moves. Qt calls it
+    # for every change of every port (about 15 as a node is made: a tenth of a 500-node
+    # load), so the port keeps Qt's own, and its node redraws the pipes when it moves.
+    itemChange = QtWidgets.QGraphicsItem.itemChange
+
     def __init__(self, parent, name: str, port_type: str):
         super().__init__(parent)
+        self.setFlag(QtWidgets.QGraphicsItem.ItemSendsScenePositionChanges, False)
         self.name = name
         self.port_type = port_type
         self.display_name = False
@@ -157,6 +164,7 @@ class LayerNodeItem(AbstractNodeItem):
         self._properties["type_"] = NODE_TYPE
         self._properties["layout_direction"] = LayoutDirectionEnum.VERTICAL.value
         self.setAcceptHoverEvents(True)
+        self.setFlag(QtWidgets.QGraphicsItem.ItemSendsGeometryChanges, True)  # see itemChange
         self.stripe = QtGui.QColor(*stripe)
         self.header = QtGui.QColor(*stripe, 70)
         self.subtitle = ""
@@ -222,6 +230,13 @@ class LayerNodeItem(AbstractNodeItem):
             for i, port in enumerate(ports, 1):
                 rect = port.boundingRect()
                 port.setPos(step * i - rect.width() / 2, y - rect.height() / 2)
+        self.redraw_pipes()
+
+    def redraw_pipes(self) -> None:
+        """Redraw the pipes of every port (after the node or its ports moved)."""
+        for port in self.inputs + self.outputs:
+            if port.connected_pipes:
+                port.redraw_connected_pipes()
 
     def set_detail(self, detail: bool) -> None:
         """Show or hide the ports (zoomed out they are too small to use)."""
@@ -236,6 +251,12 @@ class LayerNodeItem(AbstractNodeItem):
     # ---- Qt overrides ---------------------------------------------------
     def boundingRect(self):  # noqa: N802 (Qt override)
         return self._rect
+
+    def itemChange(self, change, value):  # noqa: N802 (Qt override)
+        # In place of the ports' own (see LayerPortItem): a moved node redraws its pipes.
+        if change == _MOVED:
+            self.redraw_pipes()
+        return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)
         # Set on hover only: setToolTip on every redraw was a large share of a load.

@@ -57,6 +57,12 @@ class LayerPipeItem(PipeItem):
 
     node_rects: dict | None = None  # scene -> (item, scene rect) of its nodes, during a batch
 
+    # NodeGraphQt's Python itemChange only styles a pipe when it is selected or deselected,
+    # and Qt calls it for every change (about 40 as a pipe is made and drawn). The pipe
+    # keeps Qt's own; the viewer styles the pipes when the selection changes
+    # (`follow_selection`).
+    itemChange = QtWidgets.QGraphicsItem.itemChange
+
     def __init__(self):
         super().__init__()
         style = _style()
@@ -70,6 +76,14 @@ class LayerPipeItem(PipeItem):
         self._highlight = True
         self.set_pipe_styling(color=(*SELECTION_COLOR, 255), width=2,
                               style=PipeEnum.DRAW_TYPE_DEFAULT.value)
+
+    def follow_selection(self) -> None:
+        """Highlighted while it or a node at either end is selected, else plain."""
+        ends = (self.input_port, self.output_port)
+        if self.isSelected() or any(p is not None and p.node.isSelected() for p in ends):
+            self.highlight()
+        else:
+            self.reset()
 
     def set_label(self, text: str) -> None:
         if text != self.label.text():

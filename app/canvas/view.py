@@ -37,6 +37,8 @@ class CanvasViewer(NodeViewer):
         # The scene's background fills the viewport: with this, a scroll moves the drawn
         # pixels (Qt scrolls only opaque widgets) and paints just the strip uncovered.
         self.viewport().setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
+        self._selected_pipes: set[LayerPipeItem] = set()
+        self.scene().selectionChanged.connect(self._on_scene_selection_changed)
 
     # ---- modifier keys ----------------------------------------------------
     # NodeGraphQt tracks Ctrl/Shift/Alt from key presses and releases seen by the view. A
@@ -97,6 +99,13 @@ class CanvasViewer(NodeViewer):
         for item in [*changed, node]:  # their wires follow, as after any other click
             if isinstance(item, LayerNodeItem):
                 item.highlight_pipes()
+
+    def _on_scene_selection_changed(self) -> None:
+        """Selected wires are highlighted, and plain again once deselected."""
+        selected = {i for i in self.scene().selectedItems() if isinstance(i, LayerPipeItem)}
+        for pipe in selected ^ self._selected_pipes:
+            pipe.follow_selection()
+        self._selected_pipes = selected
 
     # ---- what a press picks ------------------------------------------------
     def _items_near(self, pos, item_type=None, width=20, height=20):
