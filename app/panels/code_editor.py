@@ -50,22 +50,32 @@ class CodeTextEdit(QtWidgets.QPlainTextEdit):
 
 
 class CodeEditorDialog(QtWidgets.QDialog):
-    """Edit the source of class `class_name`; `source()` once accepted."""
+    """Edit the source of class `class_name`; `source()` once accepted.
 
-    def __init__(self, class_name: str, source: str, parent=None):
+    `registered` (an imported layer without source: `package>Class`) starts the editor
+    empty, with a note asking for that class, instead of the template. Load from file...
+    takes the class (and the file's import lines) out of a `.py` file, parsed only.
+    """
+
+    choose_file = None  # tests give the .py path without a file dialog
+
+    def __init__(self, class_name: str, source: str, parent=None,
+                 registered: str | None = None):
         super().__init__(parent)
         self.class_name = class_name
         self.setObjectName("CodeEditorDialog")
         self.setWindowTitle(f"Code of {class_name}")
         self.resize(720, 560)
         layout = QtWidgets.QVBoxLayout(self)
+        wanted = f"the class the model registered as <b>{registered}</b>" if registered \
+            else f"a keras.layers.Layer subclass named <b>{class_name}</b>"
         note = QtWidgets.QLabel(
-            f"A keras.layers.Layer subclass named <b>{class_name}</b>, with the imports it "
-            "needs. It runs only after you trust the project's code (Edit &gt; Trust Custom "
-            "Code...).")
+            f"Write or load {wanted}, with the imports it needs. It runs only after you "
+            "trust the project's code (Edit &gt; Trust Custom Code...).")
         note.setWordWrap(True)
         layout.addWidget(note)
-        self.edit = CodeTextEdit(source or TEMPLATE.format(name=class_name))
+        start = source or ("" if registered else TEMPLATE.format(name=class_name))
+        self.edit = CodeTextEdit(start)
         self.edit.setObjectName("code_text")
         layout.addWidget(self.edit, 1)
         self.problem = QtWidgets.QLabel()
@@ -74,6 +84,10 @@ class CodeEditorDialog(QtWidgets.QDialog):
         layout.addWidget(self.problem)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Ok
                                              | QtWidgets.QDialogButtonBox.Cancel)
+        self.load_button = buttons.addButton("Load from file…",
+                                             QtWidgets.QDialogButtonBox.ActionRole)
+        self.load_button.setObjectName("load_file")
+        self.load_button.clicked.connect(self.load_from_file)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QtWidgets.QDialogButtonBox.Ok)
@@ -83,6 +97,37 @@ class CodeEditorDialog(QtWidgets.QDialog):
 
     def source(self) -> str:
         return self.edit.toPlainText()
+
+    def load_from_file(self) -> None:
+        """Put the class from a chosen `.py` file in the editor (the file is parsed, not
+        run); a file without the class says so under the editor and changes nothing."""
+        from ...runtime.custom_import import read_classes
+        from ...runtime.import_map import ModelImportError
+
+        path = (self.choose_file or self._ask_file)()
+        if not path:
+            return
+        try:
+            classes = read_classes(path)
+        except ModelImportError as exc:
+            self._say(str(exc))
+            return
+        if self.class_name not in classes:
+            self._say(f"{path} defines no class {self.class_name} (found: "
+                      f"{', '.join(classes) or 'none'})")
+            return
+        self.edit.setPlainText(classes[self.class_name])
+
+    def _ask_file(self) -> str:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, f"Python source of {self.class_name}", "",
+            "Python files (*.py);;All files (*)")
+        return path
+
+    def _say(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setProperty("bad", True)
+        self.problem.style().polish(self.problem)
 
     def _on_edit_text_changed(self) -> None:
         problem = custom.source_problem(self.class_name, self.source())

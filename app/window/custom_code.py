@@ -13,9 +13,11 @@ import threading
 
 from PySide6 import QtCore, QtWidgets
 
+from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.layers import custom
 from ...runtime import trust
+from ..panels.code_editor import CodeEditorDialog
 from .trust_dialog import TrustDialog, distinct_classes, import_entries
 
 
@@ -142,10 +144,37 @@ class CustomCodeMixin:
         self._session_trust = frozenset(digests)
         self._apply_stored_trust()
 
+    def attach_source(self, node_id: str) -> CodeEditorDialog | None:
+        """The fix of a CustomLayer without source: select it and open its code editor
+        (whose Load from file... reads a `.py` file); an accepted source is one undoable
+        edit, and the code runs only once trusted, as any other."""
+        node = self.doc.nodes.get(node_id)
+        if node is None or node.kind != custom.KIND:
+            return None
+        self.canvas.select([node_id])
+        params = node.params
+        registered = None if str(params.get("source") or "").strip() else \
+            custom.registered_name(params)
+        dialog = CodeEditorDialog(str(params.get("class_name", "")),
+                                  str(params.get("source") or ""), self, registered)
+        dialog.accepted.connect(lambda: self._on_source_attached(node_id, dialog))
+        self.source_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_source_attached(self, node_id: str, dialog: CodeEditorDialog) -> None:
+        text = dialog.source()
+        node = self.doc.nodes.get(node_id)
+        if node is not None and text != node.params.get("source"):
+            self.stack.push(cmd.SetParam(self.doc, node_id, "source", text))
+            self.show_message(f"Source attached to {node.name!r}: it runs once you trust "
+                              "the project's code (Edit > Trust Custom Code...)")
+
     def custom_import_arguments(self, model_path: str) -> list[str] | None:
-        """The import's extra arguments: [] for a model without custom classes, the code
-        file and the trust flag once the user picked the file and trusted its classes,
-        None when the user declined. Nothing from the file runs here (it is parsed)."""
+        """The import's extra arguments: [] for a model without custom classes or when
+        the user imports without their source, the code file and the trust flag once the
+        user picked the file and trusted its classes, None when the user declined.
+        Nothing from the file runs here (it is parsed)."""
         from ...runtime.custom_import import read_classes, references
         from ...runtime.import_map import ModelImportError
         from ...runtime.importer import check_file
@@ -157,8 +186,10 @@ class CustomCodeMixin:
         if not refs:
             return []
         code = (self.ask_custom_code or self._ask_custom_code_file)(refs)
-        if not code:
+        if code is None:
             return None
+        if not code:  # their layers come in without source, to attach later
+            return []
         try:
             classes = read_classes(code)
         except ModelImportError as exc:
@@ -178,11 +209,27 @@ class CustomCodeMixin:
         self._import_trust = frozenset(e["digest"] for e in entries)
         return ["--custom-code", str(code), "--trust-custom-code"]
 
-    def _ask_custom_code_file(self, refs) -> str:
+    def _ask_custom_code_file(self, refs) -> str | None:
+        """The `.py` file of the model's custom classes; "" to import without their
+        source; None to cancel."""
         names = ", ".join(r.class_name for r in refs)
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Question, "Custom layers",
+            f"The model uses custom layer classes: {names}. Choose the Python file that "
+            "defines them (it is only read until you trust it), or import without their "
+            "source: those layers keep their config and shapes, and you attach the class "
+            "later.", parent=self)
+        choose = box.addButton("Choose File…", QtWidgets.QMessageBox.AcceptRole)
+        without = box.addButton("Import Without Source", QtWidgets.QMessageBox.ActionRole)
+        box.addButton(QtWidgets.QMessageBox.Cancel)
+        box.exec()
+        if box.clickedButton() is without:
+            return ""
+        if box.clickedButton() is not choose:
+            return None
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
             self, f"Python source of {names}", "", "Python files (*.py);;All files (*)")
-        return path
+        return path or None
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)

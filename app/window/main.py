@@ -6,6 +6,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph.errors import KerasCanvasError
+from ...graph.layers import custom
 from ...graph.layout import layered_layout, preload
 from ...graph.project import Project
 from ..blocks.user_blocks import USER_BLOCK, UserBlocksMixin, split_palette_kind
@@ -413,6 +414,9 @@ class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMi
     def apply_fix(self, issue, code: str) -> None:
         from ...graph.fixes import apply_fix
 
+        if code == custom.ATTACH_FIX:  # needs the user: the code editor, a file chooser
+            self.attach_source(issue.node)
+            return
         before = set(self.doc.nodes)
         self._guarded(apply_fix, self.doc, issue, code, self.stack)
         added = [n for n in self.doc.nodes if n not in before]

@@ -168,3 +168,63 @@ def test_import_with_trusted_code_opens_a_valid_project(make_window, qtbot, monk
     assert node.kind == "CustomLayer" and node.params["kwargs"] == {"units": 3}
     qtbot.waitUntil(lambda: window.analysis.valid, timeout=240_000)
     assert sum(window.analysis.total_params) == original.count_params()
+
+
+def source_missing_project(tmp_path) -> str:
+    """Input(4) -> Twice without source (as an import keeps it: registered name, config,
+    recorded shapes) -> Dense(2)."""
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    c = doc.add_node("CustomLayer", "twice", {
+        "class_name": "Twice", "source": "", "package": "pkg", "kwargs": {"factor": 2},
+        "output_shapes": [{"inputs": [[None, 4]], "outputs": [[None, 8]]}]})
+    d = doc.add_node("Dense", "out", {"units": 2})
+    doc.connect(Edge(x.id, 0, c.id, 0))
+    doc.connect(Edge(c.id, 0, d.id, 0))
+    doc.set_outputs([d.id])
+    path = tmp_path / "missing.json"
+    save(doc, path)
+    return str(path)
+
+
+def test_attach_source_fix_opens_the_editor_and_loads_the_class_from_a_file(
+        make_window, qtbot, tmp_path):
+    marker = tmp_path / "ran.txt"
+    code = tmp_path / "layers.py"
+    code.write_text("import keras\n\n\nclass Twice(keras.layers.Layer):\n"
+                    f"    ran = open({str(marker)!r}, 'a').write('ran')\n\n"
+                    "    def __init__(self, factor=2, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n        self.factor = factor\n\n"
+                    "    def call(self, x):\n"
+                    "        return keras.ops.concatenate([x] * self.factor, axis=-1)\n")
+    window = show(make_window(source_missing_project(tmp_path)), qtbot)
+    window.custom_shapes.solver_factory = in_process_solver
+    qtbot.wait(50)
+    (issue,) = window.analysis.issues
+    assert issue.code == "custom_no_source" and "registered name pkg>Twice" in issue.message
+    out = window.doc.find("out")
+    assert window.analysis.results[out.id].input_shapes == [(None, 8)]  # Keras' record
+    node = window.doc.find("twice")
+    click(window, node_point(window, node.id))  # select it on the canvas, then Ctrl+.
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_Period, QtCore.Qt.ControlModifier)
+    dialog = window.source_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.source() == ""  # no template: the model's own class is asked for
+    dialog.choose_file = lambda: str(code)
+    QTest.mouseClick(dialog.load_button, LEFT)
+    assert dialog.problem.text() == "Defines class Twice."
+    QTest.mouseClick(dialog.ok_button, LEFT)
+    assert "class Twice(keras.layers.Layer):" in node.params["source"]
+    qtbot.wait(50)
+    assert issue_codes(window) == ["custom_untrusted"]  # attached: trust applies as before
+    assert not marker.exists()
+    window.undo()  # one undoable edit; the fix button on the issue's row does the same
+    qtbot.wait(50)
+    assert issue_codes(window) == ["custom_no_source"]
+    (button,) = window.issues.fix_buttons(0)
+    assert button.objectName() == "fix:attach_source"
+    QTest.mouseClick(button, LEFT)
+    qtbot.waitExposed(window.source_dialog)
+    assert window.source_dialog is not dialog
+    window.source_dialog.reject()
+    assert not marker.exists()
