@@ -114,6 +114,17 @@ def test_layers_shared_inside_a_sub_model_stay_inside_it():
     assert_rebuilds_equal(model, doc)
 
 
+@pytest.mark.parametrize("make", [encoder_decoder, shared_inside], ids=lambda f: f.__name__)
+def test_subclass_style_unpacks_and_shares_inside_nested_models(make):
+    model = make()
+    rebuilt = exec_generated(_import(model)[0], style="subclass", model_name=model.name)
+    assert counts(rebuilt) == counts(model)
+    for theirs in model.layers:
+        if isinstance(theirs, keras.Model):
+            assert structure(rebuilt.get_layer(theirs.name)) == structure(theirs)
+    assert_same_outputs(model, rebuilt)
+
+
 @pytest.mark.slow
 def test_a_backbone_holding_an_application_stays_nested():
     model = backbone_with_application()
@@ -169,3 +180,23 @@ def test_a_custom_layer_inside_a_nested_model_keeps_the_block_valid(tmp_path, mo
     analysis = analyze(report.doc)
     assert analysis.valid, analysis.errors
     assert sum(analysis.total_params) == model.count_params()
+
+
+def test_a_plain_block_with_two_outputs_builds_alike_from_code_and_runtime():
+    """A block that is not a nested model: its helper returns both tensors, and the code
+    and the runtime build the same layers (names, configs), wired alike."""
+    import copy
+
+    from tests.graph.test_block_outputs import ENCODER, encoder_decoder
+
+    definition = copy.deepcopy(ENCODER)
+    del definition["model"]
+    doc, _ = encoder_decoder(definition)
+    built, written = build_model(doc, name="m"), exec_generated(doc, model_name="m")
+    assert [(type(la).__name__, la.name) for la in written.layers] == [
+        ("InputLayer", "x"), ("Dense", "encoder_skip"), ("Dense", "encoder_features"),
+        ("Concatenate", "join")]
+    assert [la.get_config() for la in written.layers] == [la.get_config() for la in
+                                                           built.layers]
+    assert [tuple(t.shape) for t in written.outputs] == [(None, 9), (None, 6)]
+    assert_same_outputs(built, written)
