@@ -304,22 +304,31 @@ def flatten(doc: Document, keep_models: bool = False) -> Document:
 
 
 def _inline_once(blocks, nodes, edges, outputs, inlined):
-    """Inline every UserBlock of one level; nested instances come out for the next pass."""
+    """Inline every UserBlock of one level; nested instances come out for the next pass.
+
+    A SharedCall of an instance inlined here becomes a copy of its inner graph whose every
+    node calls the instance's own inlined node again (the weights stay the instance's)."""
     new_nodes, new_edges, sources, sinks = [], [], {}, {}
+    owners = {nid: params for nid, kind, _, params in nodes if inlined(kind, params)}
     for nid, kind, name, params in nodes:
-        if not inlined(kind, params):
+        owner = params.get(shared.OWNER_PARAM) if kind == shared.KIND else None
+        if not inlined(kind, params) and owner not in owners:
             new_nodes.append((nid, kind, name, params))
             continue
-        block = params.get("block")
+        block = (owners[owner] if owner is not None else params).get("block")
         if block not in blocks:
             raise BlockDefinitionError(f"no block definition named {block!r}", f"{name}.block")
         check_definition(block, blocks[block], blocks)
         definition = blocks[block]
-        values = bound_spec(blocks, block).resolve(params)
-        inner = inner_params(definition, values)
-        for n in definition["nodes"]:
-            new_nodes.append((f"{nid}.{n['id']}", n["kind"], f"{name}_{n['name']}",
-                              _prefixed_owner(n["kind"], inner[n["id"]], nid)))
+        if owner is None:
+            values = bound_spec(blocks, block).resolve(params)
+            inner = inner_params(definition, values)
+            new_nodes += [(f"{nid}.{n['id']}", n["kind"], f"{name}_{n['name']}",
+                           _prefixed_owner(n["kind"], inner[n["id"]], nid))
+                          for n in definition["nodes"]]
+        else:
+            new_nodes += [(f"{nid}.{n['id']}", shared.KIND, f"{name}_{n['name']}",
+                           {shared.OWNER_PARAM: _called(n, owner)}) for n in definition["nodes"]]
         new_edges += [Edge(f"{nid}.{e['src']}", e["src_port"], f"{nid}.{e['dst']}",
                            e["dst_port"]) for e in definition["edges"]]
         for port, targets in enumerate(definition["inputs"]):
@@ -331,6 +340,14 @@ def _inline_once(blocks, nodes, edges, outputs, inlined):
         for dst, dst_port in sinks.get((e.dst, e.dst_port), [(e.dst, e.dst_port)]):
             new_edges.append(Edge(src, src_port, dst, dst_port))
     return new_nodes, new_edges, [sources.get(ref, ref) for ref in outputs]
+
+
+def _called(node: Mapping[str, Any], instance: str) -> str:
+    """The inlined node of `instance` that a shared copy of inner `node` calls: its own,
+    or, for an inner SharedCall, the one it calls."""
+    own = node.get("params", {}).get(shared.OWNER_PARAM) if node["kind"] == shared.KIND \
+        else node["id"]
+    return f"{instance}.{own}"
 
 
 def _prefixed_owner(kind: str, params: dict, instance: str) -> dict:

@@ -165,3 +165,21 @@ def test_a_selection_sending_two_tensors_out_becomes_a_block_with_two_outputs():
     assert after.total_params == before.total_params
     stack.undo()
     assert doc.outputs == [head.id, skip.id] and "encoder" not in doc.blocks
+
+
+def test_flatten_turns_a_call_of_an_inlined_nested_model_into_calls_of_its_layers():
+    """A siamese tower inlined whole: the second call calls each inlined layer again, so
+    the flat document has the same shapes and counts the weights once."""
+    from tests.graph.test_nested import siamese
+
+    doc, ids = siamese()
+    flat = ub.flatten(doc)
+    calls = {n.name: flat.nodes[n.params["layer"]].name for n in flat.nodes.values()
+             if n.kind == "SharedCall"}
+    assert calls == {"tower_call1_hidden": "tower_hidden",
+                     "tower_call1_embedding": "tower_embedding"}
+    before, after = analyze(doc), analyze(flat)
+    assert after.valid, after.errors
+    assert after.total_params == before.total_params
+    diff = next(n.id for n in flat.nodes.values() if n.name == "diff")
+    assert after.results[diff].output_shapes == before.results[diff].output_shapes
