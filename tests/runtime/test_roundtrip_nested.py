@@ -71,6 +71,24 @@ def backbone_with_application():
                        name="classifier")
 
 
+def seq2seq_models():
+    """The seq2seq inference pair as sub-models: an encoder giving the LSTM states, a
+    decoder taking tokens and states and giving probabilities and its own states."""
+    source = keras.Input((None, 7), name="enc_tokens")
+    _, h, c = layers.LSTM(16, return_state=True, name="enc_lstm")(source)
+    encoder = keras.Model(source, [h, c], name="encoder")
+    tokens = keras.Input((None, 9), name="dec_tokens")
+    h_in, c_in = keras.Input((16,), name="dec_h"), keras.Input((16,), name="dec_c")
+    seq, h_out, c_out = layers.LSTM(16, return_sequences=True, return_state=True,
+                                    name="dec_lstm")(tokens, initial_state=[h_in, c_in])
+    probs = layers.Dense(9, activation="softmax", name="next_token")(seq)
+    decoder = keras.Model([tokens, h_in, c_in], [probs, h_out, c_out], name="decoder")
+    s, t = keras.Input((None, 7), name="source"), keras.Input((None, 9), name="target")
+    state_h, state_c = encoder(s)
+    out, _, last_c = decoder([t, state_h, state_c])
+    return keras.Model([s, t], [out, last_c], name="seq2seq_nested")
+
+
 def _import(model):
     report = import_model_report(model)
     assert not report.notes, report.notes  # nothing inlined
@@ -110,6 +128,16 @@ def test_layers_shared_inside_a_sub_model_stay_inside_it():
     kinds = {n["name"]: n["kind"] for n in doc.blocks["block"]["nodes"]}
     assert kinds == {"twice": "Dense", "twice_call1": "SharedCall", "tower": "UserBlock",
                      "tower_call1": "SharedCall", "add": "Add"}
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+
+
+def test_sub_models_passing_lstm_states_stay_nested():
+    model = seq2seq_models()
+    doc, _ = _import(model)
+    assert [n.name for n in doc.nodes.values()] == ["source", "target", "encoder", "decoder"]
+    decoder = doc.find("decoder").id
+    assert doc.output_refs() == [(decoder, 0), (decoder, 2)]
     assert_shapes_match_keras(doc, model)
     assert_rebuilds_equal(model, doc)
 
