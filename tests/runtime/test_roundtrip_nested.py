@@ -121,6 +121,23 @@ def test_a_further_port_of_a_nested_model_is_a_model_output():
     assert_rebuilds_equal(skip_only, doc)
 
 
+def test_a_frozen_two_output_sub_model_called_twice_shares_its_weights():
+    enc_in = keras.Input((6,), name="enc_in")
+    hidden = layers.Dense(5, name="enc_hidden")(enc_in)
+    encoder = keras.Model(enc_in, [layers.Dense(3, name="enc_features")(hidden), hidden],
+                          name="encoder")
+    encoder.trainable = False
+    a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
+    (fa, ha), (fb, hb) = encoder(a), encoder(b)
+    model = keras.Model([a, b], [layers.Concatenate(name="cat")([fa, hb, ha]), fb],
+                        name="twice")
+    doc, _ = _import(model)
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "Input", "UserBlock",
+                                                    "SharedCall", "Concatenate"]
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+
+
 def test_layers_shared_inside_a_sub_model_stay_inside_it():
     model = shared_inside()
     doc, _ = _import(model)
