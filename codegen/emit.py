@@ -99,8 +99,11 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
     return f"({', '.join([*sources, *keywords])})"
 
 
-def targets(outputs: Sequence[str]) -> str:
-    """Left-hand side for a layer's outputs: `x = ` or `out, h, c = `."""
+def targets(outputs: Sequence[str], listed: bool = False) -> str:
+    """Left-hand side for a layer's outputs: `x = ` or `out, h, c = `; `[x] = ` unpacks
+    the list of one tensor a nested model may give (`listed`)."""
+    if listed and len(outputs) == 1:
+        return f"[{outputs[0]}] = "
     return f"{', '.join(outputs)} = "
 
 

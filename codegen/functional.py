@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kerascanvas.graph.nested import is_model_block
+from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested, precision, shared, userblocks
 from .blocks import helper_call, helper_sources
@@ -21,9 +22,11 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
         helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
         if is_model_block(plan.blocks, step.params["block"]):
             kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+            block = plan.blocks[step.params["block"]]
             return "\n".join(nested.instance_lines(helpers[step.params["block"]], kwargs,
                                                    step.name, step.inputs, step.outputs,
-                                                   indent, plan.namer))
+                                                   indent, plan.namer,
+                                                   returns_list(block)))
         return userblocks.instance_call(step, helpers, indent, prefix)
     if step.spec.is_block:  # a frozen block's layers are frozen once the model exists
         kwargs = {k: v for k, v in step.kwargs.items() if k != "trainable"}

@@ -133,8 +133,10 @@ def _functional_body(blocks, name: str, inputs: list[str], refs, input_shapes,
         layer = shared.owner_of(plan.shared, step)
         lines += [step_line(step, INDENT, plan)] if layer is None \
             else shared.functional_lines(layer, step, INDENT, created)
+    outputs = f"[{plan.outputs[0]}]" if userblocks.returns_list(definition) \
+        and len(plan.outputs) == 1 else pack(plan.outputs)
     lines.append(call("keras.Model", [], {"inputs": Code(pack(names)),
-                                          "outputs": Code(pack(plan.outputs)),
+                                          "outputs": Code(outputs),
                                           "name": Code("name")}, INDENT, "return "))
     return lines
 
@@ -162,18 +164,20 @@ def _kwargs(blocks, node, refs) -> dict[str, Any]:
 
 
 def instance_lines(helper: str, kwargs: Mapping[str, Any], name: str, sources: Sequence[str],
-                   outputs: Sequence[str], indent: str, namer: Namer) -> list[str]:
-    """`out = make_x(name=...)(inputs)`; a frozen model is made, frozen, then called."""
+                   outputs: Sequence[str], indent: str, namer: Namer,
+                   listed: bool = False) -> list[str]:
+    """`out = make_x(name=...)(inputs)`; a frozen model is made, frozen, then called.
+    `listed`: the model gives a list of one tensor, unpacked as `[out] = ...`."""
     kwargs = dict(kwargs)
     frozen = kwargs.pop("trainable", True) is False
     arg = pack(list(sources))
     if not frozen:
-        return [call(helper, [], {**kwargs, "name": name}, indent, targets(outputs),
+        return [call(helper, [], {**kwargs, "name": name}, indent, targets(outputs, listed),
                      f"({arg})")]
     var = namer.take(f"{name}_model")
     return [call(helper, [], {**kwargs, "name": name}, indent, f"{var} = "),
             f"{indent}{var}.trainable = False",
-            f"{indent}{targets(outputs)}{var}({arg})"]
+            f"{indent}{targets(outputs, listed)}{var}({arg})"]
 
 
 def construct_lines(helper: str, kwargs: Mapping[str, Any], name: str, indent: str,

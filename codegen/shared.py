@@ -20,6 +20,7 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.shared import KIND, OWNER_PARAM
 from kerascanvas.graph.spec import APPLICATION, USER_BLOCK, LayerSpec, get_spec
+from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested
 from .emit import call_suffix, constructor, pack, targets
@@ -46,6 +47,7 @@ class SharedLayer:
     params: dict[str, Any]
     var: str
     make: Callable[[str, str], list[str]] | None = None
+    listed: bool = False  # a nested model giving a list of one tensor
 
 
 def shared_layers(doc: Document, steps, results, namer: Namer,
@@ -85,8 +87,9 @@ def _shared_model(doc: Document, steps, node, namer: Namer) -> SharedLayer:
 
         def make(indent: str, target: str) -> list[str]:
             return nested.construct_lines(helper, kwargs, node.name, indent, target)
+    listed = node.kind != APPLICATION and returns_list(doc.blocks[node.params["block"]])
     return SharedLayer(node.name, step.spec, kwargs, dict(step.params),
-                       namer.take(f"{node.name}_model"), make)
+                       namer.take(f"{node.name}_model"), make, listed)
 
 
 def owner_of(shared: dict[str, SharedLayer], step) -> SharedLayer | None:
@@ -104,11 +107,15 @@ def construct_line(layer: SharedLayer, indent: str, target: str) -> str:
                        params=layer.params)
 
 
-def call_line(layer: SharedLayer, step, indent: str, callee: str) -> str:
-    """`outputs = callee(inputs)` for one use of a shared layer."""
+def call_line(layer: SharedLayer, step, indent: str, callee: str, eager: bool = False) -> str:
+    """`outputs = callee(inputs)` for one use of a shared layer. `eager`: in a subclassed
+    model's call(), where a nested model giving a list of one tensor gives the tensor
+    alone (Keras unpacks it outside symbolic calls), so the result is flattened first."""
     suffix = f"({pack(list(step.inputs))})" if layer.make is not None \
         else call_suffix(layer.spec, step.inputs, layer.params)
-    return f"{indent}{targets(step.outputs)}{callee}{suffix}"
+    if layer.listed and eager:
+        return f"{indent}{targets(step.outputs, True)}keras.tree.flatten({callee}{suffix})"
+    return f"{indent}{targets(step.outputs, layer.listed)}{callee}{suffix}"
 
 
 def functional_lines(layer: SharedLayer, step, indent: str, created: set[str]) -> list[str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import USER_BLOCK, get_spec
+from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested, shared
-from .emit import INDENT, Module, call_suffix, constructor, pack
+from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .functional import build_source, output_name_lines, precision_blocks, user_helper_sources
 from .literals import call
@@ -45,7 +46,7 @@ class _Writer:
             self.shared_attrs[layer.var] = attr
             self.init.append(shared.construct_line(layer, INDENT * 2, f"self.{attr}"))
         callee = f"self.{self.shared_attrs[layer.var]}"
-        self.body.append(shared.call_line(layer, step, INDENT * 2, callee))
+        self.body.append(shared.call_line(layer, step, INDENT * 2, callee, eager=True))
 
     def nested_model(self, step: Step) -> None:
         """A nested-model block: the model made in __init__ by its helper, called in call()."""
@@ -54,8 +55,11 @@ class _Writer:
         kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
         self.init += nested.construct_lines(helpers[step.params["block"]], kwargs, step.name,
                                             INDENT * 2, f"self.{attr}")
-        self.body.append(f"{INDENT * 2}{', '.join(step.outputs)} = "
-                         f"self.{attr}({pack(list(step.inputs))})")
+        called = f"self.{attr}({pack(list(step.inputs))})"
+        listed = returns_list(self.plan.blocks[step.params["block"]])
+        if listed:  # see shared.call_line
+            called = f"keras.tree.flatten({called})"
+        self.body.append(f"{INDENT * 2}{targets(step.outputs, listed)}{called}")
 
     def step(self, step: Step) -> None:
         if step.spec.min_inputs == 0:

@@ -31,6 +31,11 @@ class BlockDefinitionError(KerasCanvasError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
+def returns_list(definition: Mapping[str, Any]) -> bool:
+    """Whether the block's nested model gives a list (its "outputs"), not one tensor."""
+    return OUTPUTS in definition
+
+
 def output_refs(definition: Mapping[str, Any]) -> list[dict]:
     """The inner {node, port} refs that leave the block, one per instance output port."""
     if OUTPUTS in definition:
@@ -38,12 +43,13 @@ def output_refs(definition: Mapping[str, Any]) -> list[dict]:
     return [definition[OUTPUT]]
 
 
-def with_outputs(definition: dict, refs: list[dict]) -> dict:
+def with_outputs(definition: dict, refs: list[dict], listed: bool = False) -> dict:
     """`definition` with its outputs set: "output" for one (as older files have it),
-    "outputs" for several."""
+    "outputs" for several, or for one when the nested model gives a list of one tensor
+    (`listed`: `keras.Model(x, [y])`, whose call returns `[y]`)."""
     definition.pop(OUTPUT, None)
     definition.pop(OUTPUTS, None)
-    if len(refs) == 1:
+    if len(refs) == 1 and not listed:
         definition[OUTPUT] = refs[0]
     else:
         definition[OUTPUTS] = list(refs)

@@ -45,6 +45,7 @@ from .blockcheck import (  # noqa: F401 - the checks' public names, kept importa
     call_order,
     check_definition,
     output_refs,
+    returns_list,
     with_outputs,
 )
 from .document import Document, Edge, output_entry

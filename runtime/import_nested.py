@@ -41,7 +41,8 @@ def definition(doc: Document, graph, refs: dict, model) -> dict:
         "params": {},
         "doc": f"Nested model {model.name}, imported",
     }
-    with_outputs(data, [{"node": out, "port": port} for out, port in outputs])
+    listed = isinstance(getattr(graph, "_outputs_struct", None), list | tuple)
+    with_outputs(data, [{"node": out, "port": port} for out, port in outputs], listed)
     data[nested.MODEL] = {"class": _model_class(model, data),
                           "inputs": [_input_entry(t) for t in graph.inputs]}
     return data

@@ -16,7 +16,13 @@ from kerascanvas.graph import nested
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
-from kerascanvas.graph.userblocks import bound_spec, flatten, inner_params, output_refs
+from kerascanvas.graph.userblocks import (
+    bound_spec,
+    flatten,
+    inner_params,
+    output_refs,
+    returns_list,
+)
 
 from .keras_env import import_keras
 
@@ -71,7 +77,7 @@ def _functional(blocks, definition, values, inputs: list, name: str, apply_graph
     computed = apply_graph(doc, feeds)
     outputs = [computed[out["node"]][out.get("port", 0)] for out in output_refs(definition)]
     return keras.Model(inputs=inputs[0] if len(inputs) == 1 else inputs,
-                       outputs=outputs[0] if len(outputs) == 1 else outputs, name=name)
+                       outputs=outputs if returns_list(definition) else outputs[0], name=name)
 
 
 def _graph(blocks, nodes, edges, feeds, values, tensors) -> tuple[Document, dict]:

@@ -88,6 +88,9 @@ def test_a_single_output_definition_still_reads_as_before():
     assert ub.with_outputs(copy.deepcopy(definition), ENCODER["outputs"])["outputs"] \
         == ENCODER["outputs"]
     assert "outputs" not in ub.with_outputs(copy.deepcopy(ENCODER), [{"node": "o"}])
+    listed = ub.with_outputs(copy.deepcopy(ENCODER), [{"node": "o"}], listed=True)
+    assert listed["outputs"] == [{"node": "o"}] and ub.returns_list(listed)
+    assert not ub.returns_list(definition)
 
 
 def test_a_shared_layer_inside_a_block_counts_once():

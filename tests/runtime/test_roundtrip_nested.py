@@ -138,6 +138,22 @@ def test_a_frozen_two_output_sub_model_called_twice_shares_its_weights():
     assert_rebuilds_equal(model, doc)
 
 
+def test_a_sub_model_giving_a_list_of_one_tensor_keeps_giving_a_list():
+    """`keras.Model(x, [y])` returns [y] when called; its config lists the output so."""
+    sub_in = keras.Input((6,), name="sub_in")
+    sub = keras.Model(sub_in, [layers.Dense(3, name="dense")(sub_in)], name="sub")
+    a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
+    (ya,), (yb,) = sub(a), sub(b)
+    model = keras.Model([a, b], layers.Add(name="add")([ya, yb]), name="listed")
+    doc, _ = _import(model)
+    assert doc.blocks["sub"]["outputs"] == [{"node": _inner_id(doc, "sub", "dense"),
+                                             "port": 0}]
+    assert_rebuilds_equal(model, doc)
+    rebuilt = exec_generated(doc, style="subclass", model_name=model.name)
+    assert counts(rebuilt) == counts(model)
+    assert_same_outputs(model, rebuilt)
+
+
 def test_layers_shared_inside_a_sub_model_stay_inside_it():
     model = shared_inside()
     doc, _ = _import(model)
