@@ -55,11 +55,12 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
     if style not in STYLES:
         raise CodegenError(f"Unknown code style {style!r}; expected one of {', '.join(STYLES)}")
     plan = make_plan(doc, analysis)
-    module = STYLES[style](plan, model_name)
+    with custom.shared_trust(doc):  # a nested model's own document trusts as `doc` does
+        module = STYLES[style](plan, model_name)
     if distributed and not script:
         raise CodegenError("A distributed script is a training script: ask for script=True "
                            "(--script) with distributed=True (--distributed)")
     if script:
         module = to_script(module, plan, doc, distributed)
-    return custom.embed(module, plan.steps).render()
+    return custom.embed(module, plan.steps, plan.blocks).render()
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerascanvas.graph.layers import custom
+from kerascanvas.graph.spec import USER_BLOCK, get_spec
 
 from .errors import CodegenError
 from .literals import call
@@ -21,6 +22,12 @@ from .naming import RESERVED
 
 KIND = custom.KIND
 REGISTER = "keras.saving.register_keras_serializable"
+
+
+def shared_trust(doc):
+    """A `with` context in which the documents made from `doc` (a nested model's) trust
+    its custom code as `doc` does, and read the shapes Keras computed for it."""
+    return custom.active(custom.current(doc))
 
 
 def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
@@ -37,21 +44,41 @@ def call_arguments(sources: Sequence[str]) -> str:
     return f"({sources[0]})" if len(sources) == 1 else f"([{', '.join(sources)}])"
 
 
-def used_classes(steps) -> dict[str, dict]:
-    """class name -> resolved params of the first node using it; refuses a name two
-    nodes define with different code."""
-    found: dict[str, dict] = {}
+def _custom_steps(steps, blocks: Mapping[str, Any]):
+    """(node name, resolved params) of each CustomLayer: the plan's, then those inside the
+    block definitions it uses (nested ones too)."""
     for step in steps:
-        if step.spec.kind != KIND:
-            continue
-        params = step.params
+        if step.spec.kind == KIND:
+            yield step.name, step.params
+    spec = get_spec(KIND)
+    for node in custom.block_custom_nodes(_used_blocks(steps, blocks)):
+        yield node.name, spec.resolve(node.params)
+
+
+def _used_blocks(steps, blocks: Mapping[str, Any]) -> dict[str, Any]:
+    names = [s.params.get("block") for s in steps if s.spec.kind == USER_BLOCK]
+    used: dict[str, Any] = {}
+    while names:
+        name = names.pop()
+        if name in blocks and name not in used:
+            used[name] = blocks[name]
+            names += [n.get("params", {}).get("block") for n in blocks[name].get("nodes", [])
+                      if n.get("kind") == USER_BLOCK]
+    return used
+
+
+def used_classes(steps, blocks: Mapping[str, Any] | None = None) -> dict[str, dict]:
+    """class name -> resolved params of the first node using it (in the plan, then in the
+    blocks it uses); refuses a name two nodes define with different code."""
+    found: dict[str, dict] = {}
+    for node_name, params in _custom_steps(steps, blocks or {}):
         name = params["class_name"]
         if name in RESERVED or name in ("keras", "layers"):
-            raise CodegenError(f"node {step.name!r}: class name {name!r} is taken by the "
+            raise CodegenError(f"node {node_name!r}: class name {name!r} is taken by the "
                                "generated code; rename the class")
         first = found.setdefault(name, params)
         if (first["source"], first["package"]) != (params["source"], params["package"]):
-            raise CodegenError(f"node {step.name!r}: class {name!r} is defined by another "
+            raise CodegenError(f"node {node_name!r}: class {name!r} is defined by another "
                                "node with different code or package; give one of them "
                                "another class name")
     return found
@@ -88,9 +115,10 @@ def class_block(params: Mapping[str, Any]) -> tuple[list[str], str]:
     return imports, f"{body.rstrip()}\n\n\n{register}\n"
 
 
-def embed(module, steps):
-    """`module` with the custom classes of `steps` written before its other blocks."""
-    classes = used_classes(steps)
+def embed(module, steps, blocks: Mapping[str, Any] | None = None):
+    """`module` with the custom classes of `steps` (and of the user blocks they use, in
+    `blocks`) written once, before its other blocks."""
+    classes = used_classes(steps, blocks)
     if not classes:
         return module
     blocks, imports = [], list(module.imports)

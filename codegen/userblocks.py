@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerascanvas.graph import nested, userblocks
+from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.spec import APPLICATION, GENERIC, LAYER_SPECS, SHARED_CALL
 
 from .emit import INDENT, call_suffix, constructor, pack, targets
@@ -151,8 +152,9 @@ def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
                            "block helper yet: layers with several outputs or kept Keras "
                            "configs must stay outside blocks")
+    params = spec.resolve(values) if spec.kind == CUSTOM else None  # class written above
     return constructor(spec, kwargs, layer_name, INDENT, targets(outs),
-                       call_suffix(spec, sources))
+                       call_suffix(spec, sources), params)
 
 
 def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str) -> str:

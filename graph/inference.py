@@ -205,7 +205,15 @@ def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge]
 # ---- one node -------------------------------------------------------------
 def infer_node(doc: Document, node: Node, edges: list[Edge],
                results: Mapping[str, NodeResult]) -> tuple[NodeResult, list[Issue]]:
-    """Infer one node from the results upstream of it. Never raises."""
+    """Infer one node from the results upstream of it. Never raises.
+
+    Custom code inside a user block answers from the document's context."""
+    with custom.active(custom.current(doc)):
+        return _infer_node(doc, node, edges, results)
+
+
+def _infer_node(doc: Document, node: Node, edges: list[Edge],
+                results: Mapping[str, NodeResult]) -> tuple[NodeResult, list[Issue]]:
     spec = spec_of(node)
     if spec is not None and spec.kind == shared.KIND:
         problem = shared.owner_problem(doc.nodes, node)

@@ -50,7 +50,7 @@ from .blockcheck import (  # noqa: F401 - the checks' public names, kept importa
 )
 from .document import Document, Edge, output_entry
 from .errors import KerasCanvasError, ParamError, ShapeError
-from .layers import shared
+from .layers import custom, shared
 from .params import ParamSpec, to_json
 from .spec import LAYER_SPECS, USER_BLOCK, LayerSpec, Shape, register
 
@@ -109,11 +109,15 @@ def _bound(key: str, name: str) -> LayerSpec:
     except (BlockDefinitionError, ParamError, KeyError) as exc:
         return dataclasses.replace(base, shape=_refuse(str(exc)))
 
+    has_custom = name in custom.blocks_with_custom(blocks)  # its trace reads trust, answers
+
     def shape(resolved, inputs):
-        return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[0]
+        return _trace(key, name, _values_key(resolved), _shapes_key(inputs),
+                      custom.cache_token() if has_custom else None)[0]
 
     def count(resolved, inputs):
-        return _trace(key, name, _values_key(resolved), _shapes_key(inputs))[1]
+        return _trace(key, name, _values_key(resolved), _shapes_key(inputs),
+                      custom.cache_token() if has_custom else None)[1]
 
     n_in, n_out = len(definition["inputs"]), len(output_refs(definition))
     spec = LayerSpec(kind=KIND, category="Blocks", composite=True,
@@ -188,8 +192,11 @@ def inner_params(definition: Mapping[str, Any], values: Mapping[str, Any]) -> di
 
 
 @lru_cache(maxsize=1024)
-def _trace(key: str, name: str, values: str, inputs: tuple):
-    """(output shape, (trainable, non_trainable)) of one instance; ShapeError names the node."""
+def _trace(key: str, name: str, values: str, inputs: tuple, custom_token=None):
+    """(output shape, (trainable, non_trainable)) of one instance; ShapeError names the node.
+
+    `custom_token` (`custom.cache_token`) keys a block with custom code inside by the trust
+    and Keras' answers it was traced with."""
     blocks = json.loads(key)
     definition = blocks[name]
     params = inner_params(definition, json.loads(values))
@@ -216,6 +223,8 @@ def _trace(key: str, name: str, values: str, inputs: tuple):
             resolved = spec.resolve(params[nid])
             outputs[nid] = spec.output_shapes(resolved, ins)
             trainable, frozen = spec.count(resolved, ins)
+        except custom.CustomShapeError as exc:  # trust, Keras' answer: the code stays
+            raise custom.CustomShapeError(f"{node['name']}: {exc}", exc.code) from None
         except (KerasCanvasError, IndexError) as exc:
             raise ShapeError(f"{node['name']}: {exc}", port=0) from None
         total[0], total[1] = total[0] + trainable, total[1] + frozen

@@ -206,7 +206,7 @@ def _make_node_layer(doc: Document, node: Node, resolved: dict, dtypes):
     from .custom_code import CustomCodeError, make_custom_layer
 
     try:  # runs the node's code: only when the document's context trusts it
-        return make_custom_layer(resolved, node.name, custom.context(doc).trusted, dtype)
+        return make_custom_layer(resolved, node.name, custom.current(doc).trusted, dtype)
     except CustomCodeError as exc:
         raise BuildError(f"{node.name!r} (CustomLayer): {exc}") from None
 
@@ -269,11 +269,13 @@ def build_model(doc: Document, name: str | None = None,
     keras = import_keras()
     check_buildable(doc)
     port_names = port_output_names(doc)
+    trusted = custom.context(doc)  # custom code inside blocks runs under the model's trust
     if any(n.kind == USER_BLOCK for n in doc.nodes.values()):
         # instances inlined, named as the generated helpers name them; nested models kept
         doc = flatten(doc, keep_models=True)
     inputs = {n.name: make_input(n) for n in input_nodes(doc)}
-    values = apply_graph(doc, inputs, dtypes=dtypes)
+    with custom.active(trusted):
+        values = apply_graph(doc, inputs, dtypes=dtypes)
     outputs = [values[nid][port] for nid, port in doc.output_refs()]
     kwargs = {"name": name} if name else {}
     model = keras.Model(inputs=_single(list(inputs.values())), outputs=_single(outputs), **kwargs)

@@ -62,7 +62,7 @@ class CustomShapeService(QtCore.QObject):
         ctx = custom.context(self.project.doc)
         ctx.results.update(results)
         ctx.pending.clear()
-        self.project.live.refresh([n.id for n in custom.custom_nodes(self.project.doc)])
+        self.project.live.refresh(custom.custom_users(self.project.doc))
         self.poke()  # layers after these may now ask for theirs
 
     def reset(self) -> None:
@@ -98,7 +98,7 @@ class CustomCodeMixin:
         trust.apply(doc, trust.is_trusted(self.project.path, doc)
                     or bool(digests) and digests <= self._session_trust)
         self.custom_shapes.reset()
-        self.project.live.refresh([n.id for n in custom.custom_nodes(doc)])
+        self.project.live.refresh(custom.custom_users(doc))
 
     def _on_custom_project_reset(self, _event) -> None:
         # New contents: nothing is trusted until the store, read once the new path is

@@ -26,26 +26,38 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
-import json
-import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..document import identifier_problem
-from ..errors import ShapeError
 from ..params import ParamSpec
-from ..shapes import fmt
 from ..spec import LayerSpec, get_spec, register
+from .custom_blocks import (  # noqa: F401 - public here too
+    KIND,
+    BlockNode,
+    block_custom_nodes,
+    blocks_with_custom,
+    custom_users,
+)
+from .custom_context import (  # noqa: F401 - public here too
+    TRUST_HINT,
+    CustomContext,
+    CustomShapeError,
+    _active_count,
+    _active_shape,
+    _rules,
+    active,
+    cache_token,
+    code_digest,
+    context,
+    current,
+    set_context,
+    shape_key,
+)
 from .generic import _records_problem
 from .shared import OWNER_PARAM
 
-KIND = "CustomLayer"
 DEFAULT_PACKAGE = "Custom"  # Keras' own default package for registered classes
-TRUST_HINT = ("trust it with 'Trust custom code...' in the window, or pass "
-              "--trust-custom-code on the command line")
-
-
 def _identifier_check(value: Any) -> str | None:
     problem = identifier_problem(value)
     return None if problem is None else f"a class name: {problem}"
@@ -123,15 +135,11 @@ def source_problem(class_name: str, source: str) -> str | None:
     return None
 
 
-def code_digest(params: Mapping[str, Any]) -> str:
-    """The identity of a node's code: sha256 of its class name and source."""
-    text = f"{params.get('class_name', '')}\0{params.get('source', '')}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def custom_nodes(doc) -> list:
-    """The CustomLayer nodes of a document, in document order."""
-    return [n for n in doc.nodes.values() if n.kind == KIND]
+def custom_nodes(doc, blocks: bool = True) -> list:
+    """The CustomLayer nodes of a document, in document order, then (with `blocks`) those
+    inside its block definitions (`BlockNode`s: their code is the project's too)."""
+    top = [n for n in doc.nodes.values() if n.kind == KIND]
+    return top + block_custom_nodes(doc.blocks) if blocks and doc.blocks else top
 
 
 def class_conflicts(doc) -> list[tuple[str, str]]:
@@ -139,7 +147,7 @@ def class_conflicts(doc) -> list[tuple[str, str]]:
     with other code or another package: one name, one class, in Keras' registry too."""
     first: dict[str, Any] = {}
     found = []
-    for node in custom_nodes(doc):
+    for node in custom_nodes(doc, blocks=False):  # codegen checks those inside blocks
         name = node.params.get("class_name")
         other = first.setdefault(name, node)
         if other is not node and _definition(other) != _definition(node):
@@ -164,70 +172,6 @@ def project_digest(doc) -> str | None:
     return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
 
 
-def shape_key(params: Mapping[str, Any], inputs: list) -> str:
-    """The key of one shape computation: the code, its kwargs and the input shapes."""
-    data = [code_digest(params), params.get("kwargs"), [list(s) for s in inputs]]
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-class CustomShapeError(ShapeError):
-    """Keras has not answered yet (`code` "custom_pending") or refused ("custom_failed")."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass
-class CustomContext:
-    """What the runtime tells inference about a document's custom code.
-
-    Attributes:
-        trusted: digests (`code_digest`) of the sources the user trusted.
-        results: shape key -> {"outputs": [shapes], "count": [t, n]} or {"error": text},
-            as the worker computed them.
-        pending: shape key -> the request inference could not answer yet (class name,
-            source, kwargs, input shapes); the runtime computes these.
-    """
-
-    trusted: frozenset[str] = frozenset()
-    results: dict[str, dict] = field(default_factory=dict)
-    pending: dict[str, dict] = field(default_factory=dict)
-
-    def lookup(self, params: Mapping[str, Any], inputs: list) -> dict | None:
-        """The computed result for these inputs, or None after noting the request.
-
-        Only trusted code is ever requested: anything else is refused here, so a
-        runtime that computes `pending` never runs code the user did not trust.
-        """
-        if code_digest(params) not in self.trusted:
-            raise CustomShapeError(f"custom code not trusted: class {params['class_name']}; "
-                                   f"{TRUST_HINT}", "custom_untrusted")
-        key = shape_key(params, inputs)
-        if key in self.results:
-            return self.results[key]
-        self.pending[key] = {"class_name": params["class_name"], "source": params["source"],
-                             "kwargs": params.get("kwargs") or {},
-                             "inputs": [list(s) for s in inputs]}
-        return None
-
-
-_CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def context(doc) -> CustomContext:
-    """The document's context (a fresh, untrusting one the first time)."""
-    found = _CONTEXTS.get(doc)
-    if found is None:
-        found = _CONTEXTS[doc] = CustomContext()
-    return found
-
-
-def set_context(doc, ctx: CustomContext) -> None:
-    """Give `doc` a context (the runtime does, after reading the trust store)."""
-    _CONTEXTS[doc] = ctx
-
-
 NO_SOURCE = "custom_no_source"
 CODE_ISSUES = frozenset({NO_SOURCE, "custom_source", "custom_untrusted"})
 
@@ -244,7 +188,7 @@ def code_problem(doc, params: Mapping[str, Any],
     problem = source_problem(params["class_name"], params["source"])
     if problem:
         return "custom_source", problem
-    if code_digest(params) not in context(doc).trusted:
+    if code_digest(params) not in current(doc).trusted:
         return "custom_untrusted", (
             f"custom code not trusted: class {params['class_name']} "
             f"(sha256 {code_digest(params)[:12]}) does not run until you trust this "
@@ -253,29 +197,25 @@ def code_problem(doc, params: Mapping[str, Any],
 
 
 def bound_spec(doc, spec: LayerSpec) -> LayerSpec:
-    """The CustomLayer spec with shape and count rules answered by the doc's context."""
-    ctx = context(doc)
-
-    def result(params, inputs) -> dict:
-        found = ctx.lookup(params, inputs)
-        received = ", ".join(fmt(s) for s in inputs)
-        if found is None:
-            raise CustomShapeError(f"output shape not computed yet (Keras computes it in a "
-                                   f"worker process). Received: input shapes {received}",
-                                   "custom_pending")
-        if "error" in found:
-            raise CustomShapeError(f"Keras refused {params['class_name']} on input shapes "
-                                   f"{received}: {found['error']}", "custom_failed")
-        return found
-
-    def shape(params, inputs):
-        return [tuple(s) for s in result(params, inputs)["outputs"]]
-
-    def count(params, inputs):  # a frozen layer's weights are all non-trainable
-        trainable, frozen = result(params, inputs)["count"]
-        return (trainable, frozen) if params.get("trainable", True) else (0, trainable + frozen)
-
+    """The CustomLayer spec with shape and count rules answered by the doc's context (or
+    the active one: a nested model's document made while its model is built)."""
+    ctx = current(doc)
+    shape, count = _rules(lambda: ctx)
     return dataclasses.replace(spec, shape=shape, count=count)
+
+
+def _inner_check(params: Mapping[str, Any]) -> None:
+    """A CustomLayer inside a block: its source must be there and parse."""
+    if not params["source"].strip():
+        raise CustomShapeError(missing_source_message(params["class_name"], params), NO_SOURCE)
+    problem = source_problem(params["class_name"], params["source"])
+    if problem:
+        raise CustomShapeError(problem, "custom_source")
+
+
+def _inner_shape(params: Mapping[str, Any], inputs: list):
+    _inner_check(params)
+    return _active_shape(params, inputs)
 
 
 def bound_call_site(doc, node, spec: LayerSpec) -> LayerSpec:
@@ -317,11 +257,6 @@ def split_source(source: str) -> tuple[list[str], str]:
     return imports, rest + "\n"
 
 
-def _unknown_shape(params: Mapping[str, Any], inputs: list):
-    raise ShapeError(f"{params['class_name']}: a CustomLayer is analysed in the project "
-                     "itself (by Keras, once trusted); it cannot sit inside a block")
-
-
 # Category "Blocks": like SharedCall, Application and UserBlock, its rules depend on the
 # document (here, on the shapes Keras computed for it), so the table tests skip it.
 register(LayerSpec(
@@ -341,8 +276,8 @@ register(LayerSpec(
                   doc="Output shapes Keras recorded in an imported model, keyed by input "
                       "shapes (used while the code is missing or not trusted)"),
     ),
-    shape=_unknown_shape,
-    count=lambda params, shapes: (0, 0),
+    shape=_inner_shape,  # inside a block; a document's own node is bound (`bound_spec`)
+    count=_active_count,
     min_inputs=1,
     max_inputs=None,
 ))

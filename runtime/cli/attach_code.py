@@ -4,8 +4,9 @@ nodes their class source.
 A model imported without the source of its custom classes keeps each such layer as a
 CustomLayer node without source. This command reads the Python file by parsing it
 (nothing in it runs), and gives every node without source whose class the file
-defines that class (the file's import lines, then the class). `--node NAME` picks
-nodes by name instead, and replaces the source they have (a newer version of the
+defines that class (the file's import lines, then the class), in the graph and in
+its block definitions. `--node NAME` picks nodes by name instead (BLOCK.NAME for one
+inside block BLOCK), and replaces the source they have (a newer version of the
 class). The project is saved in place, or to `-o OUT`.
 
 The attached code is not trusted by this: it runs only once the user trusts the
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     found = [n for n in nodes if n.params.get("class_name") in classes]
     for node in found:
-        project.doc.set_param(node.id, "source", classes[node.params["class_name"]])
+        _attach(project.doc, node, classes[node.params["class_name"]])
     for node in nodes:
         state = "attached" if node in found else f"still no source: {args.code} defines " \
             f"no class {node.params.get('class_name')}"
@@ -76,14 +77,26 @@ def _targets(doc, names: list[str]) -> list:
 
     if not names:
         return [n for n in custom.custom_nodes(doc) if not str(n.params.get("source")).strip()]
+    inner = {n.name: n for n in custom.block_custom_nodes(doc.blocks)}
     picked = []
     for name in names:
-        node = doc.find(name)
+        node = inner.get(name) or doc.find(name)
         if node is None or node.kind != custom.KIND:
             raise KerasCanvasError(f"node {name!r}: expected a CustomLayer node, received "
                                    f"{'no such node' if node is None else node.kind}")
         picked.append(node)
     return picked
+
+
+def _attach(doc, node, source: str) -> None:
+    """Set the source of a document node, or of a node inside a block definition."""
+    if not isinstance(node, custom.BlockNode):
+        doc.set_param(node.id, "source", source)
+        return
+    for inner in doc.blocks[node.block]["nodes"]:
+        if inner.get("id") == node.id:
+            inner.setdefault("params", {})["source"] = source
+    node.params["source"] = source
 
 
 def _save(doc, path: Path) -> int:

@@ -49,7 +49,7 @@ def prepare_custom(project: Project, trusted_flag: bool, command: str,
         return None
     trusted = trusted_flag or trust.is_trusted(project.path, project.doc)
     trust.apply(project.doc, trusted)
-    project.live.refresh([n.id for n in nodes])
+    project.live.refresh(custom.custom_users(project.doc))
     if not trusted:
         names = ", ".join(f"{n.name!r} ({n.params.get('class_name')})" for n in coded)
         print(f"kerascanvas {command}: {project.path}: custom code not trusted: {names}. "
@@ -57,7 +57,7 @@ def prepare_custom(project: Project, trusted_flag: bool, command: str,
               "project in the window)", file=sys.stderr)
         return EXIT_UNTRUSTED
     _compute_shapes(project, in_process)
-    project.live.refresh([n.id for n in nodes])
+    project.live.refresh(custom.custom_users(project.doc))
     return None
 
 

@@ -1,0 +1,54 @@
+"""CustomLayer nodes inside block definitions: found in the project's JSON, by block."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+KIND = "CustomLayer"
+
+
+@dataclass(frozen=True)
+class BlockNode:
+    """A CustomLayer inside the block definition `block` (named `block.name` in messages)."""
+
+    id: str
+    name: str
+    params: dict
+    block: str
+    kind: str = KIND
+
+
+def block_custom_nodes(blocks: Mapping[str, Any]) -> list[BlockNode]:
+    """The CustomLayer nodes of every block definition."""
+    found = []
+    for block, definition in blocks.items():
+        for node in definition.get("nodes", []) if isinstance(definition, dict) else []:
+            if isinstance(node, dict) and node.get("kind") == KIND:
+                found.append(BlockNode(node.get("id", ""), f"{block}.{node.get('name')}",
+                                       node.get("params") or {}, block))
+    return found
+
+
+def blocks_with_custom(blocks: Mapping[str, Any]) -> set[str]:
+    """Names of the definitions that hold a CustomLayer, directly or in a nested block."""
+    found = {n.block for n in block_custom_nodes(blocks)}
+    grew = True
+    while grew:
+        uses = {name for name, d in blocks.items() if isinstance(d, dict) and any(
+            isinstance(n, dict) and n.get("kind") == "UserBlock"
+            and (n.get("params") or {}).get("block") in found for n in d.get("nodes", []))}
+        grew = not uses <= found
+        found |= uses
+    return found
+
+
+def custom_users(doc) -> list[str]:
+    """Ids of the document's nodes whose analysis reads custom code: CustomLayer nodes, and
+    instances of blocks that hold one (to re-analyse when trust or Keras' answers change)."""
+    holding = blocks_with_custom(doc.blocks) if doc.blocks else set()
+    return [n.id for n in doc.nodes.values() if n.kind == KIND or (
+        n.kind == "UserBlock" and n.params.get("block") in holding)]
+
+
