@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
+from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker, serialized
 from kerascanvas.graph.spec import GENERIC
 
 from .errors import CodegenError
@@ -57,11 +57,15 @@ def _with_tensors(value: Any, sources: Sequence[str]) -> Any:
 
 
 def _index_code(value: Any) -> Any:
-    """A decoded indexing marker as source: `slice(1, 3, None)`, `...`, or a tuple."""
+    """A decoded marker as source: `slice(1, 3, None)`, `...`, a tuple, or a constant
+    tensor `keras.ops.convert_to_tensor([...], dtype='float32')`."""
     if isinstance(value, slice):
         return Code(f"slice({literal(value.start)}, {literal(value.stop)}, {literal(value.step)})")
     if value is Ellipsis:
         return Code("...")
+    if isinstance(value, Constant):
+        return Code(f"keras.ops.convert_to_tensor({literal(value.value)}, "
+                    f"dtype={literal(value.dtype)})")
     return value
 
 

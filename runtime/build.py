@@ -16,7 +16,7 @@ from typing import Any
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers import custom
-from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker, serialized
+from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker, serialized
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
@@ -115,6 +115,8 @@ def _call_generic(layer, tensors: list, call: Mapping[str, Any] | None):
         if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
             return tensors[value[PLACEHOLDER]]
         marked, decoded = decode_marker(value, fill)
+        if isinstance(decoded, Constant):
+            return import_keras().ops.convert_to_tensor(decoded.value, dtype=decoded.dtype)
         if marked:
             return decoded
         if isinstance(value, list):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.errors import KerasCanvasError, ParamError
-from kerascanvas.graph.layers.generic import ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
+from kerascanvas.graph.layers.generic import ARRAY, ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
 from kerascanvas.graph.layers.wrappers import inner_names
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import GENERIC, INPUT, LAYER_SPECS, LayerSpec
@@ -188,6 +188,9 @@ def _template(value: Any, tensors: list) -> Any:
         return {SLICE: [_template(v, tensors) for v in (value.start, value.stop, value.step)]}
     if value is Ellipsis:
         return {ELLIPSIS: True}
+    if _is_constant_array(value):
+        dtype = keras.backend.standardize_dtype(value.dtype)
+        return {ARRAY: {"value": keras.ops.convert_to_numpy(value).tolist(), "dtype": dtype}}
     if isinstance(value, tuple) and any(v is None or v is Ellipsis or isinstance(v, slice)
                                         for v in value):  # an indexing key stays a tuple
         return {TUPLE: [_template(v, tensors) for v in value]}
@@ -196,6 +199,15 @@ def _template(value: Any, tensors: list) -> Any:
     if isinstance(value, dict):
         return {str(k): _template(v, tensors) for k, v in value.items()}
     return _normal_json(value)
+
+
+def _is_constant_array(value: Any) -> bool:
+    """A numpy array or a backend tensor (not a numpy scalar, which JSON holds as a number)."""
+    import numpy as np
+
+    keras = import_keras()
+    return (isinstance(value, np.ndarray) and value.ndim > 0) or (
+        keras.ops.is_tensor(value) and not isinstance(value, np.generic))
 
 
 def implied_keyword(name: str, value: Any) -> bool:

@@ -478,6 +478,20 @@ def noise_and_activations():
     return keras.Model(inputs, layers.Dense(2)(x), name="activations")
 
 
+def list_arguments():
+    """Arguments written as lists, which these layers keep as given in get_config():
+    Dot axes, Softmax axis, AlphaDropout noise_shape, RandomZoom and RandomTranslation
+    factors, Discretization bin boundaries."""
+    a, b = keras.Input((4, 6)), keras.Input((5, 6))
+    x = layers.Softmax(axis=[1, 2])(layers.Dot(axes=[2, 2])([a, b]))
+    x = layers.AlphaDropout(0.1, noise_shape=[None, 1, 5])(x)
+    image = layers.Reshape((4, 5, 1))(x)
+    image = layers.RandomZoom([-0.1, 0.2], [0.1, 0.2])(image)
+    image = layers.RandomTranslation([-0.1, 0.2], 0.1)(image)
+    bins = layers.Discretization(bin_boundaries=[0.1, 0.5])(layers.Flatten()(image))
+    return keras.Model([a, b], [image, bins], name="list_arguments")
+
+
 EXAMPLES = [
     convnet_from_scratch, mnist_convnet, mini_xception, unet, deeplab_v3_plus,
     siamese_contrastive, siamese_shared_layers, seq2seq_lstm, seq2seq_encoder_states,
@@ -487,5 +501,6 @@ EXAMPLES = [
     attention_qa, video_time_distributed, conv_lstm_next_frame, keras_ops_block, slicing_ops,
     collaborative_filtering, pointnet_tnet, text_cnn, volumetric_cnn, mlp_mixer, ocr_crnn,
     structured_wide_deep, attention_scores_output, frozen_transfer, noise_and_activations,
+    list_arguments,
 ]
 CUSTOM = [vae_encoder]  # need the custom layer's source

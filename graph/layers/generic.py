@@ -20,13 +20,17 @@ where `{"__input__": i}` stands for the tensor on input port `i`; without one th
 layer gets its single input, or the list of its inputs. Indexing keys, which
 JSON has no words for, are marked too: `{"__slice__": [start, stop, step]}`,
 `{"__ellipsis__": true}` for `...`, and `{"__tuple__": [...]}` for a tuple key
-such as the one of `x[..., None, 1:3]`. The kept config of an operation (not a layer)
-marks its tuples the same way, so it rebuilds with the very config it had.
+such as the one of `x[..., None, 1:3]`. A constant array or tensor argument
+(`x + np.array([1.0, 2.0])`, `x * ops.eye(3)`) is `{"__array__": {"value": [...],
+"dtype": "float32"}}`, rebuilt as a tensor of that dtype. The kept config of an
+operation (not a layer) marks its tuples the same way, so it rebuilds with the very
+config it had.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..document import identifier_problem
@@ -37,7 +41,15 @@ from ..shapes import fmt
 from ..spec import GENERIC, LayerSpec, Sample, register
 
 PLACEHOLDER = "__input__"
-SLICE, ELLIPSIS, TUPLE = "__slice__", "__ellipsis__", "__tuple__"
+SLICE, ELLIPSIS, TUPLE, ARRAY = "__slice__", "__ellipsis__", "__tuple__", "__array__"
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A constant array argument of a call: nested lists of numbers and their dtype."""
+
+    value: Any
+    dtype: str
 
 
 def decode_marker(value: Any, fill) -> tuple[bool, Any]:
@@ -57,6 +69,9 @@ def decode_marker(value: Any, fill) -> tuple[bool, Any]:
         return True, Ellipsis
     if key == TUPLE and isinstance(inner, list):
         return True, tuple(fill(v) for v in inner)
+    if key == ARRAY and isinstance(inner, dict) and set(inner) == {"value", "dtype"} \
+            and isinstance(inner["dtype"], str):
+        return True, Constant(inner["value"], inner["dtype"])
     return False, None
 UNKNOWN_SHAPE = ("shape unknown for these inputs: only the input shapes recorded at import "
                  "are known; re-import the model (`kerascanvas import`) with these inputs")

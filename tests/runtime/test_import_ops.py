@@ -65,3 +65,35 @@ def test_operations_from_a_keras_file_round_trip(tmp_path):
     ops_model().save(tmp_path / "ops.keras")
     loaded = keras.saving.load_model(tmp_path / "ops.keras", safe_mode=True)
     assert_round_trip(loaded, import_file(tmp_path / "ops.keras"))
+
+
+def constants_model():
+    """Constant arrays and tensors as operation arguments: a numpy array, tensors made by
+    keras.ops (an identity matrix, a convolution kernel) and an integer array."""
+    x = keras.Input((3, 3), name="x")
+    image = keras.Input((6, 6, 2), name="image")
+    kernel = keras.ops.convert_to_tensor(
+        np.random.default_rng(1).normal(size=(3, 3, 2, 4)).astype("float32"))
+    outputs = [
+        x + np.array([1.0, 2.0, 3.0], "float32"),
+        x * keras.ops.eye(3),
+        keras.ops.conv(image, kernel, padding="same"),
+        keras.ops.take(x, np.array([2, 0]), axis=1),
+    ]
+    return keras.Model([x, image], outputs, name="constants")
+
+
+def test_constant_array_arguments_round_trip_as_tensors():
+    model = constants_model()
+    doc = import_model(model)
+    assert_shapes_match_keras(doc, model)
+    doc = from_dict(json.loads(json.dumps(to_dict(doc))))
+    data = [np.random.default_rng(0).random((2, 3, 3)).astype("float32"),
+            np.random.default_rng(1).random((2, 6, 6, 2)).astype("float32")]
+    expected = [keras.ops.convert_to_numpy(o) for o in model(data)]
+    for rebuilt in (build_model(doc, name="constants"),
+                    exec_generated(doc, model_name="constants")):
+        assert_same_model(model, rebuilt)
+        for want, got in zip(expected, rebuilt(data), strict=True):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want, rtol=1e-5,
+                                       atol=1e-6)
