@@ -10,6 +10,7 @@ source of a custom layer class.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 
@@ -478,6 +479,20 @@ def noise_and_activations():
     return keras.Model(inputs, layers.Dense(2)(x), name="activations")
 
 
+def sinusoidal_positions():
+    """A transformer encoder with fixed sinusoidal position encodings: a numpy constant
+    added to the token embeddings, a causal self-attention, a keras.ops mask constant."""
+    length, dim = 8, 16
+    angles = np.arange(length)[:, None] / np.power(10000, (2 * (np.arange(dim)[None] // 2)) / dim)
+    encoding = np.where(np.arange(dim) % 2 == 0, np.sin(angles), np.cos(angles)).astype("float32")
+    tokens = keras.Input((length,), dtype="int32")
+    x = layers.Embedding(40, dim)(tokens) * np.sqrt(dim).astype("float32") + encoding
+    causal = ops.tril(ops.ones((length, length), dtype="bool"))
+    x = x + layers.MultiHeadAttention(2, 8)(x, x, attention_mask=causal)
+    x = layers.LayerNormalization()(x)
+    return keras.Model(tokens, layers.Dense(40)(x), name="sinusoidal_positions")
+
+
 def list_arguments():
     """Arguments written as lists, which these layers keep as given in get_config():
     Dot axes, Softmax axis, AlphaDropout noise_shape, RandomZoom and RandomTranslation
@@ -501,6 +516,6 @@ EXAMPLES = [
     attention_qa, video_time_distributed, conv_lstm_next_frame, keras_ops_block, slicing_ops,
     collaborative_filtering, pointnet_tnet, text_cnn, volumetric_cnn, mlp_mixer, ocr_crnn,
     structured_wide_deep, attention_scores_output, frozen_transfer, noise_and_activations,
-    list_arguments,
+    sinusoidal_positions, list_arguments,
 ]
 CUSTOM = [vae_encoder]  # need the custom layer's source

@@ -4,7 +4,8 @@ Each model is imported, saved and loaded as a project file, validated (our shape
 Keras' at every layer) and rebuilt by the runtime build and by executing the generated
 code; both must equal the original (tests/roundtrip.py: count_params, the trainable
 and non-trainable counts, each layer's class and get_config(), the nesting, and the
-forward outputs with the original's weights). A top-level Sequential comes back as a
+forward outputs with the original's weights). `list_arguments` is compared as saved (a
+tuple equal to a list). A top-level Sequential comes back as a
 Sequential from the Sequential code style, and as an equal functional model from the
 build.
 """
@@ -34,6 +35,9 @@ from tests.roundtrip import (  # noqa: E402
 HEAVY = {ex.convnet_from_scratch, ex.mini_xception, ex.gru_masked_text, ex.conv_lstm_next_frame,
          ex.bidirectional_lstm_imdb, ex.transformer_text_classifier, ex.timeseries_transformer,
          ex.siamese_contrastive, ex.ensemble, ex.conv_autoencoder}
+# Layers that keep a list argument as given: the document, JSON, holds a tuple and a list
+# alike, and the rebuilt layer has a tuple; equal as Keras saves them (lists).
+AS_SAVED = {ex.list_arguments}
 CASES = [pytest.param(f, id=f.__name__, marks=[pytest.mark.slow] if f in HEAVY else [])
          for f in ex.EXAMPLES]
 
@@ -55,4 +59,4 @@ def test_example_round_trip(make):
         assert_same_model(model, rebuilt)
         assert_same_outputs(model, rebuilt)
     else:
-        assert_rebuilds_equal(model, doc)
+        assert_rebuilds_equal(model, doc, strict=make not in AS_SAVED)
