@@ -16,6 +16,9 @@ Same data, same architecture, same batch size, Adam. Five ways, in samples/s:
     (d)  (a) with live plotting attached: the sink puts events on a multiprocessing
          queue, and another process appends them into numpy buffers at most 20
          times a second, as the app's worker and plot panel do
+    (al) (ac) with --compile: the executor's lean step under a plain `fit`, without
+         and with its forward pass compiled by torch.compile; the compile's cost is
+         printed, and (ac)/(al) amortised over an MNIST-size run
 
 Models: an MLP (784-512-512-10), the MNIST CNN (28x28x1), a small ResNet (stem
 conv + 4 residual blocks of 64 channels on 32x32x3) and, on CUDA only, a
@@ -32,6 +35,8 @@ this package installed (`pip install -e .`); nothing else, and nothing is
 downloaded.
 
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --quick
+    TORCHINDUCTOR_FORCE_DISABLE_CACHES=1 KERAS_BACKEND=torch \
+        python benchmarks/bench_train_speed.py --quick --models mlp,cnn --compile
     KERAS_BACKEND=torch python benchmarks/bench_train_speed.py --device cuda --batch 128 \
         --models mlp,cnn,resnet,resnet50
 """
@@ -297,6 +302,34 @@ class TorchBest(TorchLoop):
             self.optimizer.step()
 
 
+class LeanFit(KerasFit):
+    """(al) and (ac), with --compile: the hand-written Keras model trained with
+    `model.fit`, the executor's lean step installed (`runtime.executor.install`);
+    for (ac) its forward pass (the direct program) is compiled by `torch.compile`
+    (inductor), which also compiles the backward. Both run under the same harness,
+    so (ac)/(al) is what compiling changes. `first_s` is the warm-up epoch's time
+    (for (ac), the compile happens in it)."""
+
+    def __init__(self, name, x, y, device, compiled: bool):
+        self.compiled = compiled
+        super().__init__(name, x, y, device)
+
+    def epoch(self) -> float:
+        if hasattr(self, "first_s"):
+            return super().epoch()
+        from kerascanvas.runtime.executor import install
+
+        choice = install(self.model, self.device)
+        step = self.model.train_function
+        if self.compiled and step.program is not None:
+            step.forward = torch.compile(step.program, dynamic=False)
+        self.path = choice.describe() + (" Forward compiled." if self.compiled else "")
+        start = time.perf_counter()
+        rate = super().epoch()
+        self.first_s = time.perf_counter() - start
+        return rate
+
+
 def plot_main(events, ready) -> None:
     """The plotting side of (d), in a process of its own as the app's window is: it
     takes the events off a multiprocessing queue and, at most 20 times a second,
@@ -372,14 +405,16 @@ class Interleave(keras.callbacks.Callback):
             self.plot.active.set()
 
 
-def measure(name: str, n: int, rounds: int, device: str) -> tuple[dict, str]:
+def measure(name: str, n: int, rounds: int, device: str,
+            compiled: bool = False) -> tuple[dict, str, dict]:
     """Per-epoch rates of every way, interleaved epoch by epoch in one process, and
     the executor's own account of the step it ran.
 
     Our run (`runtime.train.train` on a document, the app's and the command's path)
     trains 1 + 2 * rounds epochs: a warm-up, then epochs without and with live
     plotting in turn, (a) and (d). After each, (b), (c) and (c0) train one epoch
-    each. Our rates are the bridge's own `samples_per_s` of each epoch.
+    each (and (al), (ac) with `compiled`). Our rates are the bridge's own
+    `samples_per_s` of each epoch. The third value holds (al) and (ac), or nothing.
     """
     from kerascanvas.runtime.data import Dataset
     from kerascanvas.runtime.train import prepare, train
@@ -387,6 +422,8 @@ def measure(name: str, n: int, rounds: int, device: str) -> tuple[dict, str]:
     x, y = data(name, n)
     others = {"b": KerasFit(name, x, y, device), "c": TorchBest(name, x, y, device),
               "c0": TorchLoop(name, x, y, device)}
+    if compiled:
+        others.update(al=LeanFit(name, x, y, device, False), ac=LeanFit(name, x, y, device, True))
     plot = PlotSink()
     interleave = Interleave(others, plot)
     doc = document(name)
@@ -409,7 +446,8 @@ def measure(name: str, n: int, rounds: int, device: str) -> tuple[dict, str]:
     finally:
         plot.close()
     timed = ours[1:]
-    return {"a": timed[0::2], "d": timed[1::2], **interleave.rates}, " / ".join(executor)
+    lean = {key: others[key] for key in ("al", "ac") if key in others}
+    return {"a": timed[0::2], "d": timed[1::2], **interleave.rates}, " / ".join(executor), lean
 
 
 RATIOS = {"a/b": ("a", "b"), "a/c": ("a", "c"), "a/c0": ("a", "c0"), "d/a": ("d", "a")}
@@ -435,6 +473,23 @@ def summary(rates: dict[str, list[float]]) -> dict:
     return out
 
 
+REALISTIC_SAMPLES, REALISTIC_EPOCHS = 60000, 10  # an MNIST-size run
+
+
+def compile_line(name: str, rates: dict, lean: dict) -> str:
+    """(ac)/(al) per epoch, the compile's extra seconds (the difference of their
+    warm-up epochs), and (ac)/(al) over a realistic run with that cost included."""
+    ratios = [c / e for c, e in zip(rates["ac"], rates["al"], strict=False)]
+    ratio = float(np.median(ratios))
+    extra = lean["ac"].first_s - lean["al"].first_s
+    run_al = REALISTIC_EPOCHS * REALISTIC_SAMPLES / float(np.median(rates["al"]))
+    amortised = 1.0 / (1.0 / ratio + max(extra, 0.0) / run_al)  # run_al / (run_ac + extra)
+    return (f"  {name:<9}(al) {np.median(rates['al']):.0f}/s  (ac) {np.median(rates['ac']):.0f}/s"
+            f"  ac/al {ratio:.2f} (quartiles {np.percentile(ratios, 25):.2f}-"
+            f"{np.percentile(ratios, 75):.2f})  compile +{extra:.1f} s  amortised ac/al "
+            f"{amortised:.2f}\n  {'':<9}{lean['ac'].path}")
+
+
 def main() -> None:
     global BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -446,6 +501,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--rounds", type=int, default=None,
                         help="epochs of (a) and of (d); the others run 2x as many (default 5)")
+    parser.add_argument("--compile", action="store_true",
+                        help="also (al) and (ac): the lean step without and with its "
+                             "forward compiled by torch.compile, and the compile's cost")
     args = parser.parse_args()
     BATCH = args.batch
     torch.manual_seed(0)
@@ -455,22 +513,30 @@ def main() -> None:
           f"of {rounds} interleaved epochs; ratios are medians of adjacent-epoch pairs")
     print(f"{'model':<9}{'(a) ours':>10}{'(b) fit':>10}{'(c) best':>10}{'(c0) torch':>11}"
           f"{'(d) +plot':>11}" + "".join(f"{k:>7}" for k in RATIOS))
-    results = []
+    results, compiled_lines = [], []
     for name in args.models.split(","):
         if name == "resnet50" and args.device != "cuda":
             print(f"{name:<9}skipped: a ResNet50-size model is measured on CUDA only")
             continue
         full, quick = SIZES[name]
-        rates, executor = measure(name, quick if args.quick else full, rounds, args.device)
+        rates, executor, lean = measure(name, quick if args.quick else full, rounds,
+                                        args.device, args.compile)
         r = summary(rates)
         print(f"{name:<9}{r['a']:>10.0f}{r['b']:>10.0f}{r['c']:>10.0f}{r['c0']:>11.0f}"
               f"{r['d']:>11.0f}" + "".join(f"{r[k]:>7.2f}" for k in RATIOS), flush=True)
         results.append((name, r, executor))
+        if lean:
+            compiled_lines.append(compile_line(name, rates, lean))
     print("quartiles of the paired ratios, and the step (a) ran:")
     for name, r, executor in results:
         print(f"  {name:<9}" + "  ".join(f"{k} {r[k + ' range'][0]:.2f}-{r[k + ' range'][1]:.2f}"
                                           for k in RATIOS))
         print(f"  {'':<9}{executor}")
+    if compiled_lines:
+        print(f"torch.compile of the lean step's forward: (ac)/(al) is the median of "
+              f"adjacent-epoch ratios; amortised, over a {REALISTIC_EPOCHS}-epoch run of "
+              f"{REALISTIC_SAMPLES} samples, with the compile's extra seconds")
+        print("\n".join(compiled_lines))
 
 
 if __name__ == "__main__":
