@@ -39,10 +39,13 @@ keras = import_keras()
 __all__ = ["CapturedStep", "safe_schedule_known"]
 
 
+def _variables(model) -> list:
+    return [*model.variables, *model.optimizer.variables, *model.metrics_variables]
+
+
 def _state(model) -> list[torch.Tensor]:
     seen, out = set(), []
-    variables = [*model.variables, *model.optimizer.variables, *model.metrics_variables]
-    for variable in variables:
+    for variable in _variables(model):
         value = variable.value
         if id(value) not in seen:
             seen.add(id(value))
@@ -51,19 +54,39 @@ def _state(model) -> list[torch.Tensor]:
 
 
 class Snapshot:
-    """Copies of every state tensor of a model and of the CUDA RNG, to put back."""
+    """Copies of every state tensor of a model (weights, BatchNormalization
+    statistics, seed-generator states, optimizer iterations and slots, metric
+    totals) and of torch's RNG on `device`, to put back. It works on the CPU too,
+    where the tests check that a warm-up and `restore` leave no trace."""
 
-    def __init__(self, model):
+    def __init__(self, model, device: str = "cuda"):
+        self.model = model
         self.tensors = _state(model)
         with torch.no_grad():
             self.copies = [t.detach().clone() for t in self.tensors]
-        self.rng = torch.cuda.get_rng_state()
+        self.cuda = device == "cuda"
+        self.rng = torch.cuda.get_rng_state() if self.cuda else torch.get_rng_state()
 
-    def restore(self) -> None:
+    def restore(self, strict: bool = True) -> None:
+        """Put every state tensor and the RNG back.
+
+        Raises:
+            RuntimeError: (with `strict`) state was created after the snapshot (a
+                metric built by the warm-up's first step), so its values cannot be
+                put back. `fit` builds every metric before the first step.
+        """
         with torch.no_grad():
             for tensor, copy in zip(self.tensors, self.copies, strict=True):
                 tensor.copy_(copy)
-        torch.cuda.set_rng_state(self.rng)
+        if self.cuda:
+            torch.cuda.set_rng_state(self.rng)
+        else:
+            torch.set_rng_state(self.rng)
+        known = {id(t) for t in self.tensors}
+        new = [v.path for v in _variables(self.model) if id(v.value) not in known]
+        if strict and new:
+            raise RuntimeError("the warm-up created state it cannot put back: "
+                               + ", ".join(new))
 
 
 class Graph:
@@ -119,12 +142,12 @@ class CapturedStep:
         snapshot = Snapshot(self.model)
         try:
             graph = self._capture(batch, flat)
+            snapshot.restore()
         except Exception as exc:  # any capture error: train on, eagerly, and say why
             torch.cuda.synchronize()
-            snapshot.restore()
+            snapshot.restore(strict=False)
             self.failed = f"capture failed ({type(exc).__name__}: {exc})"
             return None
-        snapshot.restore()
         self.graphs[key] = graph
         return graph
 

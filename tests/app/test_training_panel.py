@@ -131,6 +131,17 @@ def test_events_update_curves_progress_and_log(panel, qtbot):
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
 
 
+def test_the_executor_choice_and_its_reasons_reach_the_log(panel, qtbot):
+    run, record = started(panel, qtbot)
+    message = ("Executor: lean step (forward direct); not faster because the training "
+               "data is not resident on the GPU (an image folder, or arrays too large "
+               "for its memory).")
+    run.push({"event": "executor", "path": "lean",
+              "reasons": ["the training data is not resident on the GPU"],
+              "message": message})
+    qtbot.waitUntil(lambda: message in panel.log.toPlainText(), timeout=3000)
+
+
 def test_nan_loss_is_shown_not_hidden(panel, qtbot):
     run, record = started(panel, qtbot)
     run.push(*epoch(0, losses=(1.0, 0.9, math.nan, math.nan)))

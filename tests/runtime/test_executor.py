@@ -146,6 +146,68 @@ def test_logs_stay_on_the_device_unless_a_callback_listens():
     assert all(torch.is_tensor(v) for v in model.train_function.logs().values())
 
 
+def test_logs_are_read_only_when_the_bridge_sends_an_event():
+    from kerascanvas.runtime.bridge import FastBridge
+    from kerascanvas.runtime.dispatch import callback_list
+    from tests.runtime.test_bridge import FakeClock
+
+    x, y = data(40)
+    model = conv_model()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    reads, read = [], model.get_metrics_result
+    model.get_metrics_result = lambda: reads.append(1) or read()
+    events = []
+    # Each clock read advances 10 ms: at most 20 events a second let about one batch
+    # in five through.
+    bridge = FastBridge(events.append, max_rate=20, clock=FakeClock(0.01))
+    assert install(model, want_logs=False).path == "lean"
+    model.fit(x, y, batch_size=1, epochs=1, verbose=0, shuffle=False,
+              callbacks=callback_list([bridge], model, 1, 40))
+    sent = [e for e in events if e.kind == "batch_end"]
+    assert 5 <= len(sent) <= 10
+    # One read per event sent, one for the metric names, one at the epoch's end.
+    assert len(reads) <= len(sent) + 2
+
+
+def test_a_warm_up_then_restore_leaves_no_trace():
+    """The captured step's warm-up (CUDA only) is undone by `Snapshot.restore`; the
+    mechanism runs on the CPU too: every state tensor and the RNG come back."""
+    from kerascanvas.runtime.executor.cuda import Snapshot, _state
+    from kerascanvas.runtime.executor.step import LeanStep
+
+    inputs = keras.Input((6, 6, 2))
+    x = L.GaussianNoise(0.1, seed=4, name="noise")(L.BatchNormalization(name="bn")(inputs))
+    x = L.Dropout(0.3)(L.Flatten()(x))
+    model = keras.Model(inputs, L.Dense(3, activation="softmax")(x))
+    model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    step = LeanStep(model)
+    step._prepare()
+    xs, ys = (torch.from_numpy(a) for a in data(16))
+    early = Snapshot(model, "cpu")  # before the metrics are built: refused
+    step.body(xs, ys, None)
+    with pytest.raises(RuntimeError, match="created state"):
+        early.restore()
+    model._symbolic_build(data_batch=(xs, ys))  # as `fit` does before its first step
+    before = [t.detach().clone() for t in _state(model)]
+    rng = torch.get_rng_state()
+    snapshot = Snapshot(model, "cpu")
+    seed = model.get_layer("noise").seed_generator.state
+    seed_before = seed.numpy().copy()
+    for _ in range(3):
+        step.body(xs, ys, None)
+    moved = {"iterations": int(model.optimizer.iterations) == 3,
+             "bn": not np.allclose(model.get_layer("bn").moving_mean.numpy(), 0.0),
+             "seed": not np.array_equal(seed.numpy(), seed_before),
+             "metrics": float(model.metrics[0].count.numpy()) == 48,
+             "rng": not torch.equal(torch.get_rng_state(), rng)}
+    assert all(moved.values()), moved
+    snapshot.restore()
+    for old, now in zip(before, _state(model), strict=True):
+        assert torch.equal(old, now)
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
 def test_a_replaced_train_step_or_the_keras_setting_keeps_keras_step():
     model = conv_model()
     model.compile("adam", "sparse_categorical_crossentropy")
