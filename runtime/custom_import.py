@@ -197,3 +197,11 @@ def record(doc, params: dict, tensors: list, outputs: list, layer) -> None:
     key = custom.shape_key(resolved, [tuple(t.shape) for t in tensors])
     ctx.results[key] = {"outputs": [list(t.shape) for t in outputs],
                         "count": weight_count(layer)}
+
+
+def share_context(source, target) -> None:
+    """Add the trust and the shapes `source`'s import recorded (a nested model's own walk)
+    to `target`'s context: the code is the same project's."""
+    found, into = custom.context(source), custom.context(target)
+    into.trusted = into.trusted | found.trusted
+    into.results.update(found.results)

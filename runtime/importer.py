@@ -42,6 +42,7 @@ from .custom_import import (
     load_custom_objects,
     missing_note,
     record,
+    share_context,
 )
 from .custom_missing import placeholder_class, prepare_config
 from .import_map import ModelImportError, implied_keyword, map_call
@@ -156,7 +157,7 @@ class _Walker:
     def _user_block(self, node) -> bool:
         """A nested model becomes a nested-model block (definition plus instance), named as
         the model; `nested_block` says why not otherwise, and the model is inlined."""
-        made, why = _nested_block(node, self.doc.blocks, self.report)
+        made, why = _nested_block(node, self.doc.blocks, self.report, self.custom)
         if made is None:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
@@ -219,8 +220,8 @@ class _Walker:
         return self.doc.unique_name(name.replace("/", "_"))
 
 
-def _nested_block(node, blocks: dict,
-                  report: ImportReport) -> tuple[tuple[str, dict] | None, str]:
+def _nested_block(node, blocks: dict, report: ImportReport,
+                  custom: dict) -> tuple[tuple[str, dict] | None, str]:
     """((block name, instance params), "") for a nested model's first call, its definition
     added to `blocks` (with those of the models nested in it) and its generic layers and
     notes to `report`; or (None, why not)."""
@@ -231,8 +232,7 @@ def _nested_block(node, blocks: dict,
     graph = _functional(model)
     if len(graph.inputs) != len(node.arguments.keras_tensors):
         return None, "it is called on a structure of tensors other than its inputs"
-    # custom classes stay KerasLayer nodes in a block (a CustomLayer cannot sit inside one)
-    inner = _Walker(ImportReport(Document()))
+    inner = _Walker(ImportReport(Document()), custom)  # custom classes: CustomLayer nodes
     inner.doc.blocks = dict(blocks)  # the models nested in it become blocks too
     inner.add_inputs(graph)
     inner.walk(graph)
@@ -243,6 +243,7 @@ def _nested_block(node, blocks: dict,
     except import_nested.NotABlock as why:
         return None, str(why)
     blocks.update(inner.doc.blocks)
+    share_context(inner.doc, report.doc)  # the trusted code Keras ran, and its shapes
     report.generic.update(inner.report.generic)
     report.notes += inner.report.notes
     name = import_nested.block_name(model.name, blocks)

@@ -155,3 +155,30 @@ def test_attach_code_fills_a_node_without_source_inside_a_block(tmp_path, monkey
     opened = Project.open(path).doc
     assert "class Twice" in opened.blocks["tw_block"]["nodes"][0]["params"]["source"]
     assert "not trusted" in analyze(opened).errors[0].message  # trust applies as before
+
+
+def test_an_imported_sub_model_with_a_custom_layer_stays_nested_and_round_trips(
+        tmp_path, monkeypatch):
+    from kerascanvas.runtime.importer import import_model_report, load_with_code
+    from tests.runtime.test_custom_layers import CODE, user_module
+
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+    sub_in = keras.Input((6,), name="sub_in")
+    sub = keras.Model(sub_in, user_module().CustomDense(4, name="embed")(sub_in), name="sub")
+    x = keras.Input((6,), name="x")
+    keras.Model(x, keras.layers.Dense(2, name="head")(sub(x))).save(tmp_path / "m.keras")
+    original, classes = load_with_code(tmp_path / "m.keras", CODE, trusted=True)
+    doc = import_model_report(original, classes).doc
+    assert [n["kind"] for n in doc.blocks["sub"]["nodes"]] == ["CustomLayer"]
+    model, source = rebuilt(doc)
+    assert source.count("class CustomDense(keras.layers.Layer):") == 1
+    assert [type(a).__name__ for a in model.get_layer("sub").layers] == \
+        ["InputLayer", "CustomDense"]
+    reference = load_with_code(tmp_path / "m.keras", CODE, trusted=True)[0]
+    model.set_weights(reference.get_weights())
+    assert model.count_params() == reference.count_params()
+    assert model.get_layer("sub").get_layer("embed").get_config() == \
+        reference.get_layer("sub").get_layer("embed").get_config()
+    data = np.random.default_rng(1).normal(size=(3, 6)).astype("float32")
+    np.testing.assert_allclose(model.predict(data, verbose=0),
+                               reference.predict(data, verbose=0), rtol=1e-6, atol=1e-6)

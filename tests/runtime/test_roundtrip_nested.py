@@ -225,8 +225,8 @@ def test_a_sequential_holding_a_frozen_application_stays_nested():
 
 
 def test_a_custom_layer_inside_a_nested_model_keeps_the_block_valid(tmp_path, monkeypatch):
-    """With the user's code trusted, a custom class inside a sub-model stays a KerasLayer
-    node of the block (a CustomLayer node cannot sit in a block): the document is valid."""
+    """With the user's code trusted, a custom class inside a sub-model becomes a CustomLayer
+    node of the block, holding its code: the document is valid."""
     from kerascanvas.runtime.importer import load_with_code
     from tests.runtime.test_custom_layers import CODE, user_module
 
@@ -238,6 +238,7 @@ def test_a_custom_layer_inside_a_nested_model_keeps_the_block_valid(tmp_path, mo
     model, classes = load_with_code(tmp_path / "m.keras", CODE, trusted=True)
     report = import_model_report(model, classes)
     assert [n.kind for n in report.doc.nodes.values()] == ["Input", "UserBlock", "Dense"]
+    assert [n["kind"] for n in report.doc.blocks["sub"]["nodes"]] == ["CustomLayer"]
     analysis = analyze(report.doc)
     assert analysis.valid, analysis.errors
     assert sum(analysis.total_params) == model.count_params()
