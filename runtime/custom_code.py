@@ -129,10 +129,11 @@ def resolve(doc, solver=None, rounds: int = 64) -> custom.CustomContext:
     return ctx
 
 
-def carry_context(source, copy) -> None:
+def carry_context(source, copy, solver=None) -> None:
     """Let `copy` (a changed copy of the document `source`) share its custom code's trust
-    and shapes, computing here those its changes ask for (trusted code only)."""
+    and shapes, computing those its changes ask for (trusted code only): here, or with
+    `solver` (a `custom_worker.WorkerSolver`, which keeps the code out of this process)."""
     ctx = custom.context(source)
     custom.set_context(copy, ctx)
     if ctx.trusted and custom.custom_nodes(copy):
-        resolve(copy)
+        resolve(copy, solver)

@@ -141,6 +141,8 @@ class SearchDriver:
         self.study = None
         self._running: dict[int, Any] = {}  # trial number -> commands queue
         self._lock = threading.Lock()
+        self._custom_lock = threading.Lock()
+        self._shapes = None  # the custom-layer shape worker, started when first needed
         self._go = threading.Event()
         self._go.set()
         self._stopped = False
@@ -209,10 +211,33 @@ class SearchDriver:
     def run(self):
         """Run trials until the count, the timeout or a stop; return the study."""
         study = self.open()
-        study.optimize(self._objective, n_trials=self.options.trials,
-                       timeout=self.options.timeout, n_jobs=self.options.jobs,
-                       catch=(TrialFailed,), callbacks=[self._on_trial_end])
+        try:
+            study.optimize(self._objective, n_trials=self.options.trials,
+                           timeout=self.options.timeout, n_jobs=self.options.jobs,
+                           catch=(TrialFailed,), callbacks=[self._on_trial_end])
+        finally:
+            if self._shapes is not None:
+                self._shapes.close()
         return study
+
+    def _carry_custom(self, trial, trial_doc: Document) -> None:
+        """Trusted custom code: the trial's document shares the trust, and Keras computes
+        the shapes its values ask for in a worker process (never in this one, which may
+        be the window's)."""
+        from ..custom_worker import WorkerError, WorkerSolver
+
+        if not custom.custom_nodes(trial_doc):
+            return
+        with self._custom_lock:  # one context for every trial thread, one worker
+            def solve(requests):
+                if self._shapes is None:
+                    self._shapes = WorkerSolver()
+                return self._shapes(requests)
+            try:
+                carry_context(self.doc, trial_doc, solve)
+            except WorkerError as exc:
+                self._shapes = None
+                raise self._fail(trial, str(exc)) from None
 
     def _on_trial_end(self, study, trial) -> None:
         summary = studies.trial_summary(trial)
@@ -229,7 +254,7 @@ class SearchDriver:
         values = suggest(trial, self.doc)
         self.on_event(TrialStart(trial.number, dict(trial.params)))
         trial_doc = with_values(self.doc, values)
-        carry_context(self.doc, trial_doc)  # trusted custom code: its shapes for these values
+        self._carry_custom(trial, trial_doc)
         errors = analyze(trial_doc).errors
         if errors:
             where = trial_doc.nodes.get(errors[0].node)
