@@ -2,7 +2,8 @@
 
 A definition names the inner ports that leave the block: one `"output": {node, port}`,
 or, for a block with several outputs, `"outputs": [{node, port}, ...]` (instance port i
-is outputs[i]). Files written before several outputs existed keep their "output".
+is outputs[i]). Files written before several outputs existed keep their "output". A
+nested model's "outputs" of one entry says that the model gives a list of one tensor.
 Every check raises BlockDefinitionError naming the field, as `blocks.enc.outputs[1]`.
 """
 

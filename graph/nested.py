@@ -10,6 +10,11 @@ keep the inner node names as they are (no instance prefix)::
         "model": {"class": "Sequential",
                   "inputs": [{"name": "input_layer", "batch_shape": [null, 32, 32, 3]}]}}}
 
+A functional nested model may give several tensors: the definition's "outputs" lists
+them, one instance output port each (`graph.blockcheck`); it may hold shared layers
+(SharedCall nodes calling an inner node or an inner nested model) and keras.applications
+bases (Application nodes).
+
 `class` is "Sequential" (one input, a chain of single-output layers) or "Functional";
 `inputs` has one entry per block input: the name and batch shape of the model's own
 Input (both optional: the name defaults to f"{model}_input", the shape to the instance's
