@@ -17,12 +17,15 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 def conv_bn_model(dropout=0.0):
     inputs = keras.Input((8, 8, 3))
-    x = L.ReLU()(L.BatchNormalization()(L.Conv2D(8, 3, padding="same")(inputs)))
+    # No bias before BatchNormalization: its gradient is zero up to rounding, which
+    # Adam scales up to a full step, so it would differ between any two kernels.
+    conv = L.Conv2D(8, 3, padding="same", use_bias=False)
+    x = L.ReLU()(L.BatchNormalization()(conv(inputs)))
     x = L.Dropout(dropout)(L.Flatten()(x)) if dropout else L.Flatten()(x)
     return keras.Model(inputs, L.Dense(4, activation="softmax")(x))
 
 
-def fitted(captured: bool, optimizer, n=52, epochs=2):
+def fitted(captured: bool, optimizer, n=52, epochs=2, callbacks=()):
     rng = np.random.default_rng(0)
     x = torch.from_numpy(rng.random((n, 8, 8, 3), dtype="float32")).cuda()
     y = torch.from_numpy(rng.integers(0, 4, n)).cuda()
@@ -31,7 +34,8 @@ def fitted(captured: bool, optimizer, n=52, epochs=2):
         model = conv_bn_model()
         model.compile(optimizer(), "sparse_categorical_crossentropy", metrics=["accuracy"])
         choice = install(model, "cuda", resident=True) if captured else None
-        history = model.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0)
+        history = model.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0,
+                            callbacks=list(callbacks))
     return model, history.history, choice
 
 
@@ -71,3 +75,30 @@ def test_dropout_masks_differ_under_replay():
     assert len(step.graphs) == 1
     dense_kernel = -2  # the dense kernel's update depends on the dropout mask
     assert not np.allclose(first[dense_kernel] != 0, second[dense_kernel] != 0)
+
+
+class HalveRate(keras.callbacks.Callback):
+    """Halves the rate when epoch 1 begins, as ReduceLROnPlateau does (it assigns the
+    optimizer's rate variable in place)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            optimizer = self.model.optimizer
+            optimizer.learning_rate = float(optimizer.learning_rate) * 0.5
+
+
+def test_a_rate_changed_mid_run_takes_effect_under_replay():
+    def adam():
+        return keras.optimizers.Adam(0.02)
+
+    theirs, their_logs, _ = fitted(False, adam, epochs=3, callbacks=[HalveRate()])
+    ours, our_logs, choice = fitted(True, adam, epochs=3, callbacks=[HalveRate()])
+    unchanged, _, _ = fitted(True, adam, epochs=3)
+    assert choice.path == "cuda-graph" and ours.train_function.failed is None
+    assert float(ours.optimizer.learning_rate) == pytest.approx(0.01)
+    for a, b in zip(theirs.get_weights(), ours.get_weights(), strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(our_logs["loss"], their_logs["loss"], atol=1e-4, rtol=1e-4)
+    # The replayed graph read the new rate: without the change the weights differ.
+    assert not all(np.allclose(a, b, atol=1e-4) for a, b in
+                   zip(unchanged.get_weights(), ours.get_weights(), strict=True))
