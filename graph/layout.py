@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 
 from .document import Document
@@ -221,27 +222,33 @@ def _pack(thick, lead, cost, target: float, gap: float) -> list[tuple[int, int]]
     columns, start, n = [], 0, len(thick)
     while start < n:
         height, end = thick[start], start + 1
+        heights = [height]  # heights[k]: layers start .. start + k stacked
         while end < n and height + gap + lead[end] + thick[end] <= target:
             height += gap + lead[end] + thick[end]
+            heights.append(height)
             end += 1
         if end < n:
-            end = _cheapest_cut(thick, lead, cost, start, end, target, gap)
+            end = _cheapest_cut(heights, cost, start, target)
         columns.append((start, end))
         start = end
     return columns
 
 
-def _cheapest_cut(thick, lead, cost, start, end, target, gap) -> int:
-    """The cut in (start, end] that costs least, counting the space a short column leaves."""
-    best, best_score, height = end, None, thick[start]
-    for i in range(start + 1, end + 1):
-        fill = height / target
+def _cheapest_cut(heights, cost, start, target) -> int:
+    """The cut in (start, end] that costs least, counting the space a short column leaves.
+
+    `heights[k]` is the height of the layers start .. start + k; the last cut considered
+    is after them all. Only cuts where the column is `CUT_FROM` full are considered.
+    """
+    end = start + len(heights)
+    best, best_score = end, None
+    first = max(bisect.bisect_left(heights, CUT_FROM * target) - 1, 0)  # a rounding's room
+    for k in range(first, len(heights)):
+        fill = heights[k] / target
         if fill >= CUT_FROM:
-            score = cost[i] + EMPTY_COST * (1.0 - fill)
+            score = cost[start + k + 1] + EMPTY_COST * (1.0 - fill)
             if best_score is None or score <= best_score:
-                best, best_score = i, score
-        if i < end:
-            height += gap + lead[i] + thick[i]
+                best, best_score = start + k + 1, score
     return best
 
 
@@ -271,8 +278,9 @@ def _column_gap(gap) -> float:
 
 def _extent(columns, thick, lead, spans, gap) -> tuple[float, float]:
     """(cross size, along size) of the columns placed side by side."""
-    cross = sum(max(spans[i][1] for i in range(a, b)) - min(spans[i][0] for i in range(a, b))
-                for a, b in columns) + _column_gap(gap) * (len(columns) - 1)
+    lefts, rights = [s[0] for s in spans], [s[1] for s in spans]
+    cross = sum(max(rights[a:b]) - min(lefts[a:b]) for a, b in columns) \
+        + _column_gap(gap) * (len(columns) - 1)
     along = max(sum(thick[a:b]) + gap[1] * (b - a - 1) + sum(lead[a + 1:b]) for a, b in columns)
     return cross, along
 

@@ -38,13 +38,39 @@ def batched_pipes():
         pipes = [p for p in pipes if p.scene() is not None and p.input_port is not None
                  and p.output_port is not None]
         LayerPipeItem.node_rects = {
-            scene: [(i, i.sceneBoundingRect()) for i in scene.items()
-                    if isinstance(i, LayerNodeItem)] for scene in {p.scene() for p in pipes}}
+            scene: NodeColumns([(i, i.sceneBoundingRect()) for i in scene.items()
+                                if isinstance(i, LayerNodeItem)])
+            for scene in {p.scene() for p in pipes}}
         try:
             for pipe in pipes:
                 pipe.draw_path(pipe.input_port, pipe.output_port)
         finally:
             LayerPipeItem.node_rects = None
+
+
+class NodeColumns:
+    """Node rectangles bucketed by x, so that a query for a narrow area (a lane beside a
+    column) looks at the nodes near it rather than at every node of the graph."""
+
+    WIDTH = 64.0  # of a bucket, in scene units
+
+    def __init__(self, rects):
+        self.rects = rects  # (item, scene rect)
+        self.buckets: dict[int, list[int]] = {}
+        for index, (_, rect) in enumerate(rects):
+            for key in self._keys(rect.left(), rect.right()):
+                self.buckets.setdefault(key, []).append(index)
+
+    def _keys(self, left: float, right: float) -> range:
+        return range(int(left // self.WIDTH), int(right // self.WIDTH) + 1)
+
+    def meeting(self, area: QtCore.QRectF, skip) -> list[QtCore.QRectF]:
+        """The rectangles (in the order given) that meet `area`, but not those of `skip`."""
+        found = set()
+        for key in self._keys(area.left(), area.right()):
+            found.update(self.buckets.get(key, ()))
+        return [rect for item, rect in (self.rects[i] for i in sorted(found))
+                if item not in skip and rect.intersects(area)]
 
 
 class LayerPipeItem(PipeItem):
@@ -55,7 +81,7 @@ class LayerPipeItem(PipeItem):
     into the next column would cut across both columns.
     """
 
-    node_rects: dict | None = None  # scene -> (item, scene rect) of its nodes, during a batch
+    node_rects: dict | None = None  # scene -> its nodes (`NodeColumns`), during a batch
 
     # NodeGraphQt's Python itemChange only styles a pipe when it is selected or deselected,
     # and Qt calls it for every change (about 40 as a pipe is made and drawn). The pipe
@@ -128,7 +154,7 @@ class LayerPipeItem(PipeItem):
         if scene is None:
             return []
         if self.node_rects is not None and scene in self.node_rects:
-            return [r for i, r in self.node_rects[scene] if i not in ends and r.intersects(area)]
+            return self.node_rects[scene].meeting(area, ends)
         return [i.sceneBoundingRect() for i in scene.items(area)
                 if isinstance(i, LayerNodeItem) and i not in ends]
 

@@ -98,6 +98,9 @@ class FileMixin:
             for node_id, pos in self.canvas.positions().items():
                 self.doc.set_position(node_id, pos)
         self.update_title()
+        # The code preview waits for a quiet moment after edits; a load is one long edit,
+        # so its wait starts again here and the new graph is painted first.
+        self.code.schedule()
         QtCore.QTimer.singleShot(0, self.start_view)
 
     # ---- commands ---------------------------------------------------------
