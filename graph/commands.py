@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .document import UNSET, Document, Edge
+from .document import UNSET, Document, Edge, output_entry
 from .errors import DocumentError
 
 
@@ -165,6 +165,15 @@ class SetOutputs(Command):
 
     def undo(self):
         self.doc.set_outputs(self.old)
+
+
+class MarkOutput(SetOutputs):
+    """Make one output port of a node a model output (listed last), or no longer one."""
+
+    def __init__(self, doc: Document, node_id: str, port: int, on: bool):
+        entry = output_entry(node_id, port)
+        super().__init__(doc, [o for o in doc.outputs if o != entry] + ([entry] if on else []))
+        self.text = "Mark model output" if on else "Unmark model output"
 
 
 class SetTraining(Command):

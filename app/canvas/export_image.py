@@ -20,7 +20,7 @@ from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
 from .nodes import MIN_WIDTH, PAD, node_fonts, node_size
-from .render import outputs_text, shape_text, subtitle_text
+from .render import model_output_ports, outputs_text, shape_text, subtitle_text
 
 NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0
@@ -35,9 +35,10 @@ _TEXT, _MUTED = QtGui.QColor("#1c1c1c"), QtGui.QColor("#555555")
 def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[tuple[str, str]]:
     """(font key, text) of a node box, as the canvas draws it."""
     node, result = doc.nodes[node_id], analysis.results.get(node_id)
-    is_output = any(nid == node_id for nid, _ in doc.output_refs())
-    lines = [("title", node.name), ("small", subtitle_text(doc, node, result, is_output))]
-    if not doc.out_edges(node_id) or is_output:
+    marked = model_output_ports(doc).get(node_id, set())
+    ports = len(result.output_shapes or ()) if result is not None else 1
+    lines = [("title", node.name), ("small", subtitle_text(doc, node, result, marked, ports))]
+    if not doc.out_edges(node_id) or marked:
         lines.append(("mono", outputs_text(result)))
     return lines
 

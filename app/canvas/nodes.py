@@ -18,7 +18,14 @@ fluid.
 
 from __future__ import annotations
 
-from NodeGraphQt.constants import LayoutDirectionEnum, NodeEnum, PortTypeEnum
+from NodeGraphQt.constants import (
+    ITEM_CACHE_MODE,
+    Z_VAL_PORT,
+    LayoutDirectionEnum,
+    NodeEnum,
+    PortEnum,
+    PortTypeEnum,
+)
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.qgraphics.port import PortItem
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -38,6 +45,7 @@ CATEGORY_COLORS = {
     "Blocks": (255, 202, 40),
 }
 STATUS_COLORS = {"error": (229, 57, 53), "warning": (255, 179, 0)}
+OUTPUT_COLOR = (120, 220, 120)  # the ring around an output port that is a model output
 # Selection is blue: wires are orange, warnings amber, errors red and outputs green, so a
 # selected node (and its highlighted wires) never reads as a warning.
 SELECTION_COLOR = (90, 175, 255)
@@ -72,7 +80,7 @@ def _style() -> dict:
                               "label": QtGui.QColor(150, 200, 235)},
                       border=QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0),
                       selected=QtGui.QPen(QtGui.QColor(*SELECTION_COLOR), 2.4),
-                      output=QtGui.QPen(QtGui.QColor(120, 200, 120), 1.6),
+                      output_port=QtGui.QPen(QtGui.QColor(*OUTPUT_COLOR), 2.6),
                       status={k: QtGui.QPen(QtGui.QColor(*c), 2.6)
                               for k, c in STATUS_COLORS.items()})
     return _STYLE
@@ -100,6 +108,7 @@ class PipeBatch:
 
 
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+OUTPUT_RING_RADIUS = 9.5  # the mark of a port that is a model output (the port's is 6)
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
 
 
@@ -120,13 +129,43 @@ class LayerPortItem(PortItem):
     itemChange = QtWidgets.QGraphicsItem.itemChange
 
     def __init__(self, parent, name: str, port_type: str):
-        super().__init__(parent)
-        self.setFlag(QtWidgets.QGraphicsItem.ItemSendsScenePositionChanges, False)
-        self.name = name
-        self.port_type = port_type
-        self.display_name = False
-        self.multi_connection = port_type == PortTypeEnum.OUT.value
+        # NodeGraphQt's PortItem.__init__, without its flag calls (Qt's defaults already)
+        # and its tooltip (set on hover): a port is made per input and output on a load.
+        QtWidgets.QGraphicsItem.__init__(self, parent)
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(ITEM_CACHE_MODE)
+        self.setZValue(Z_VAL_PORT)
+        self._pipes, self._hovered, self._locked = [], False, False
+        self._width = self._height = PortEnum.SIZE.value
+        self._color, self._border_color = PortEnum.COLOR.value, PortEnum.BORDER_COLOR.value
+        self._border_size = 1
+        self._name, self._port_type = name, port_type
+        self._display_name = False
+        self._multi_connection = port_type == PortTypeEnum.OUT.value
         self._bounds = super().boundingRect()  # fixed size: Qt asks for it a few times a frame
+        self.is_model_output = False  # an output port that is one of the model's outputs
+        self.tip = ""  # set as the tooltip on hover
+
+    def set_model_output(self, on: bool) -> None:
+        if on != self.is_model_output:
+            self.is_model_output = on
+            self.update()
+
+    def paint(self, painter, option, widget):
+        super().paint(painter, option, widget)
+        if self.is_model_output:  # a green ring, as the model's outputs are marked
+            painter.save()
+            painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
+            painter.setPen(_style()["output_port"])
+            painter.setBrush(QtCore.Qt.NoBrush)
+            center = self._bounds.center()
+            painter.drawEllipse(center, OUTPUT_RING_RADIUS, OUTPUT_RING_RADIUS)
+            painter.restore()
+
+    def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)
+        if self.toolTip() != self.tip:
+            self.setToolTip(self.tip)
+        super().hoverEnterEvent(event)
 
     def boundingRect(self):  # noqa: N802 (Qt override)
         return self._bounds
@@ -171,7 +210,7 @@ class LayerNodeItem(AbstractNodeItem):
         self.shape_text = ""
         self.show_shape = True
         self.status = None  # None, "error" or "warning"
-        self.is_output = False
+        self.output_ports: frozenset[int] = frozenset()  # those that are model outputs
         self.tip = ""
         self.inputs: list[LayerPortItem] = []
         self.outputs: list[LayerPortItem] = []
@@ -207,7 +246,14 @@ class LayerNodeItem(AbstractNodeItem):
         self.inputs += [self._new_port(n, PortTypeEnum.IN.value) for n in inputs[len(self.inputs):]]
         self.outputs += [self._new_port(f"out_{i}", PortTypeEnum.OUT.value)
                          for i in range(len(self.outputs), outputs)]
+        self.set_output_ports(self.output_ports)
         self.align_ports()
+
+    def set_output_ports(self, ports) -> None:
+        """Mark the output ports that are model outputs (by index)."""
+        self.output_ports = frozenset(ports)
+        for index, port in enumerate(self.outputs):
+            port.set_model_output(index in self.output_ports)
 
     def _new_port(self, name: str, port_type: str) -> LayerPortItem:
         port = LayerPortItem(self, name, port_type)
@@ -320,7 +366,7 @@ class LayerNodeItem(AbstractNodeItem):
             return style["status"][self.status]
         if self.isSelected():
             return style["selected"]
-        return style["output"] if self.is_output else style["border"]
+        return style["border"]
 
     def highlight_pipes(self) -> None:
         """Highlight the pipes of a selected node (plain again once neither end is selected)."""

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
+from ...graph.document import output_entry
+from ...graph.training import output_name
+
 
 def shape_text(shape) -> str:
     """`(None, 26, 26, 32)` for a shape tuple, `?` when it is unknown."""
@@ -48,11 +51,50 @@ def kind_text(doc, node) -> str:
     return node.kind
 
 
-def subtitle_text(doc, node, result, is_output: bool) -> str:
-    """A node's second line: `Conv2D · 320 params · output`."""
+def output_mark_text(output_ports, ports: int) -> str:
+    """Which of a node's `ports` output ports are model outputs: `output` for the only
+    port of a node, `output ports 1, 2` for some ports of several, else empty."""
+    marked = sorted(output_ports)
+    if not marked:
+        return ""
+    if ports <= 1 and marked == [0]:
+        return "output"
+    return ("output port " if len(marked) == 1 else "output ports ") + \
+        ", ".join(str(p) for p in marked)
+
+
+def model_output_ports(doc) -> dict[str, set[int]]:
+    """node id -> the indices of its output ports that are model outputs."""
+    marked: dict[str, set[int]] = {}
+    for node_id, port in doc.output_refs():
+        marked.setdefault(node_id, set()).add(port)
+    return marked
+
+
+def subtitle_text(doc, node, result, output_ports=(), ports: int = 1) -> str:
+    """A node's second line: `Conv2D · 320 params · output`, or `LSTM · 2,112 params ·
+    output ports 1, 2` when some ports of several are model outputs."""
     count = count_text(result.count if result is not None else None)
+    mark = output_mark_text(output_ports, ports)
     return " · ".join([kind_text(doc, node)] + ([count] if count else [])
-                      + (["output"] if is_output else []))
+                      + ([mark] if mark else []))
+
+
+def port_tips(doc, node, result, item) -> None:
+    """Each port's tooltip: which port, the shape it carries, and whether (and as what)
+    it is a model output."""
+    shapes = list(result.output_shapes or ()) if result is not None else []
+    names = {port: output_name(doc, output_entry(node.id, port)) for port in item.output_ports}
+    for index, port in enumerate(item.outputs):
+        shape = shape_text(shapes[index]) if index < len(shapes) else "?"
+        tip = f"{node.name}: output port {index}, {shape}"
+        if index in names:
+            tip += f"\nModel output {names[index]!r} (right-click to unmark)"
+        else:
+            tip += "\nRight-click to make it a model output"
+        port.tip = tip
+    for port in item.inputs:
+        port.tip = f"{node.name}: input {port.name}"
 
 
 def outputs_text(result) -> str:
@@ -105,30 +147,33 @@ class NodeRenderer(QtCore.QObject):
         analysis = self.analysis
         issues = node_issues(analysis)
         doc, views = self.canvas.doc, self.canvas.views
-        outputs = {nid for nid, _ in doc.output_refs()}
+        outputs = model_output_ports(doc)
         wired = {(e.src, e.src_port) for e in doc.edges}
         for node_id, item in views.items():
             result = analysis.results.get(node_id)
             mine = tuple((i.severity, i.message) for i in issues.get(node_id, ()))
             node = doc.nodes[node_id]
             unwired = any((node_id, p) not in wired for p in range(len(item.outputs)))
-            key = (node.kind, node.name, node_id in outputs, mine,
+            marked = frozenset(outputs.get(node_id, ()))
+            key = (node.kind, node.name, marked, mine,
                    None if result is None else (tuple(result.output_shapes or ()), result.count),
                    len(item.outputs), unwired)
             if self._shown.get(node_id) != key:
                 self._shown[node_id] = key
-                self._draw(item, node, result, mine, node_id in outputs, unwired)
+                self._draw(item, node, result, mine, marked, unwired)
             label_pipes(item, result)
         self.rendered.emit()
 
-    def _draw(self, item, node, result, problems, is_output, unwired) -> None:
+    def _draw(self, item, node, result, problems, output_ports, unwired) -> None:
         severities = {s for s, _ in problems}
         item.status = "error" if "error" in severities else (
             "warning" if "warning" in severities else None)
-        item.is_output = is_output
+        item.set_output_ports(output_ports)
+        port_tips(self.canvas.doc, node, result, item)
         tip = [f"{node.name} ({node.kind})", node.spec.doc]
         tip += [f"{s.upper()}: {m}" for s, m in problems]
         item.tip = "\n".join(t for t in tip if t)
-        item.set_texts(node.name, subtitle_text(self.canvas.doc, node, result, is_output),
+        item.set_texts(node.name, subtitle_text(self.canvas.doc, node, result, output_ports,
+                                                len(item.outputs)),
                        outputs_text(result), unwired)
         item.update()

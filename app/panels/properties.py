@@ -276,9 +276,5 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self._refuse(str(exc))
 
     def _on_output_toggled(self, checked: bool, port: int = 0) -> None:
-        entry = output_entry(self.node_id, port)
-        outputs = [o for o in self.doc.outputs if o != entry]
-        if checked:
-            outputs.append(entry)
-        self.stack.push(cmd.SetOutputs(self.doc, outputs))
+        self.stack.push(cmd.MarkOutput(self.doc, self.node_id, port, checked))
 

@@ -13,6 +13,7 @@ from ..blocks.user_blocks import USER_BLOCK, UserBlocksMixin, split_palette_kind
 from ..blocks.view import BlockDialog
 from ..canvas import clipboard
 from ..canvas.adapter import PALETTE_MIME, Canvas
+from ..canvas.outputs import add_output_actions
 from ..panels.code import CodePanel
 from ..panels.issues import IssuesPanel, fix_menu
 from ..panels.palette import PalettePanel
@@ -298,7 +299,7 @@ class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMi
             self.place_start_panel()
         if event.type() == QtCore.QEvent.ContextMenu:
             self._select_node_at(event.pos())
-            self._show_canvas_menu(event.globalPos())
+            self._show_canvas_menu(event.globalPos(), event.pos())
             return True
         return super().eventFilter(obj, event)
 
@@ -308,9 +309,11 @@ class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMi
         if node_id is not None and node_id not in self.canvas.selected_ids():
             self.canvas.select([node_id])
 
-    def _show_canvas_menu(self, global_pos) -> None:
+    def _show_canvas_menu(self, global_pos, view_pos=None) -> None:
         menu = QtWidgets.QMenu(self)
         ids = self.canvas.selected_ids()
+        if view_pos is not None:
+            add_output_actions(self.canvas, menu, view_pos, ids)
         issues = [i for i in self.analysis.issues if i.node in ids and i.fixes]
         if issues:
             for action in fix_menu(menu, issues, self.apply_fix).actions():
