@@ -79,6 +79,14 @@ class CanvasViewer(NodeViewer):
             if self._is_click(event) and not event.modifiers() & (_CTRL | _SHIFT | _ALT):
                 self._click_select(start.node)
 
+    def sceneMousePressEvent(self, event):  # noqa: N802 (NodeGraphQt's scene hook)
+        # NodeGraphQt starts a wire drag from a port with any button: a right click on a
+        # port (for its menu) left a live wire lying over the port, and the menu then found
+        # the wire there, not the port. Only the left button wires (or ends a live wire).
+        if event.button() != QtCore.Qt.LeftButton and not self._LIVE_PIPE.isVisible():
+            return
+        super().sceneMousePressEvent(event)
+
     # ---- a click on a port is a click on its node ----------------------------
     # A port's circle straddles the node's edge, so its lower half lies over the title.
     # A press there starts a wire drag; released where it began (a click, not a drag), it
