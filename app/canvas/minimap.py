@@ -16,7 +16,6 @@ from NodeGraphQt.constants import PortEnum
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .nodes import STATUS_COLORS
-from .pipes import LayerPipeItem
 
 SIZE = QtCore.QSize(240, 170)
 MARGIN = 12
@@ -25,6 +24,7 @@ PORT_WIRED, PORT_FREE = (QtGui.QColor(*PortEnum.ACTIVE_COLOR.value),
                         QtGui.QColor(*PortEnum.COLOR.value))
 PORT_RADIUS = PortEnum.SIZE.value / 3.6  # as NodeGraphQt draws a port's circle
 LABEL_SMUDGE = QtGui.QColor(150, 200, 235, 40)  # a shape label, unreadable at this size
+LABEL_HEIGHT = 12.0  # about, in scene units
 
 
 class MiniMap(QtWidgets.QWidget):
@@ -69,33 +69,50 @@ class MiniMap(QtWidgets.QWidget):
         self.update()
 
     def _draw_graph(self, painter: QtGui.QPainter) -> None:
-        """The canvas' background, its wires, their shape labels and its nodes, scaled."""
+        """The canvas' background, its wires, their shape labels and its nodes, scaled.
+
+        Ports and labels are left out when they would be under a pixel (a large graph)."""
         target, src = self._target(), self._source
+        scale = target.width() / src.width()
         painter.fillRect(target, self.viewer.scene().backgroundBrush())
         painter.setClipRect(target)
         painter.translate(target.topLeft())
-        painter.scale(target.width() / src.width(), target.height() / src.height())
+        painter.scale(scale, scale)
         painter.translate(-src.topLeft())
         nodes = self.items()
-        pipes = {pipe for node in nodes for port in node.outputs
-                 for pipe in port.connected_pipes if isinstance(pipe, LayerPipeItem)}
-        painter.setBrush(QtCore.Qt.NoBrush)
-        painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
-        for pipe in pipes:
-            painter.setPen(pipe.pen())
-            painter.drawPath(pipe.mapToScene(pipe.path()))
-            if pipe.label.isVisible() and pipe.label.text():
-                rect = pipe.label.sceneBoundingRect()
-                painter.fillRect(rect.adjusted(0, rect.height() / 4, 0, -rect.height() / 4),
-                                 LABEL_SMUDGE)
+        self._draw_pipes(painter, nodes, labels=scale * LABEL_HEIGHT >= 1.0)
         painter.setPen(QtCore.Qt.NoPen)
         for node in nodes:
             color = STATUS_COLORS.get(node.status)
             painter.fillRect(node.sceneBoundingRect(),
                              QtGui.QColor(*color) if color else node.stripe)
-            for port in node.inputs + node.outputs:
-                painter.setBrush(PORT_WIRED if port.connected_pipes else PORT_FREE)
-                painter.drawEllipse(port.sceneBoundingRect().center(), PORT_RADIUS, PORT_RADIUS)
+        if scale * PORT_RADIUS >= 0.5:
+            for node in nodes:
+                for port in node.inputs + node.outputs:
+                    painter.setBrush(PORT_WIRED if port.connected_pipes else PORT_FREE)
+                    painter.drawEllipse(port.sceneBoundingRect().center(), PORT_RADIUS,
+                                        PORT_RADIUS)
+
+    @staticmethod
+    def _draw_pipes(painter: QtGui.QPainter, nodes, labels: bool) -> None:
+        """Each wire's path in its pen (wires share a few pens: drawn once per pen)."""
+        paths: dict[tuple, tuple[QtGui.QPen, QtGui.QPainterPath]] = {}
+        for node in nodes:
+            for port in node.outputs:
+                for pipe in port.connected_pipes:
+                    pen = pipe.pen()
+                    key = (pen.color().rgba(), pen.widthF(), int(pen.style().value))
+                    path = paths.setdefault(key, (pen, QtGui.QPainterPath()))[1]
+                    path.addPath(pipe.path())  # pipes lie at the scene's origin
+                    if labels and pipe.label.isVisible() and pipe.label.text():
+                        rect = pipe.label.sceneBoundingRect()
+                        painter.fillRect(rect.adjusted(0, rect.height() / 4, 0,
+                                                       -rect.height() / 4), LABEL_SMUDGE)
+        painter.setBrush(QtCore.Qt.NoBrush)
+        painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
+        for pen, path in paths.values():
+            painter.setPen(pen)
+            painter.drawPath(path)
 
     def _target(self) -> QtCore.QRectF:
         """Where the graph lands in the widget (its aspect kept, centred)."""

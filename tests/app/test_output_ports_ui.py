@@ -106,6 +106,8 @@ def _right_click_and_choose(window, point, prefix: str) -> list[str]:
     QtWidgets.QApplication.sendEvent(viewport, menu_event)
     QTest.qWait(50)
     assert not window.canvas.viewer._LIVE_PIPE.isVisible()  # a right click wires nothing
+    # QTest keeps the buttons it pressed as held: let go, or later clicks carry a right button
+    QTest.mouseRelease(viewport, QtCore.Qt.RightButton, QtCore.Qt.NoModifier, point)
     return seen
 
 
