@@ -168,11 +168,14 @@ class SetOutputs(Command):
 
 
 class MarkOutput(SetOutputs):
-    """Make one output port of a node a model output (listed last), or no longer one."""
+    """Make one output port of a node a model output (listed last), or no longer one; the
+    other outputs keep their order."""
 
     def __init__(self, doc: Document, node_id: str, port: int, on: bool):
         entry = output_entry(node_id, port)
-        super().__init__(doc, [o for o in doc.outputs if o != entry] + ([entry] if on else []))
+        kept = [o for o in doc.outputs if o != entry]
+        super().__init__(doc, doc.outputs if on and entry in doc.outputs
+                         else kept + ([entry] if on else []))
         self.text = "Mark model output" if on else "Unmark model output"
 
 

@@ -37,6 +37,8 @@ COMMANDS = {
     "move placed node": lambda d: cmd.Move(d, {"h": (5.0, 5.0)}),
     "move unplaced node": lambda d: cmd.Move(d, {"skip": (7.0, -1.0)}),
     "set outputs": lambda d: cmd.SetOutputs(d, ["add"]),
+    "mark output": lambda d: cmd.MarkOutput(d, "h", 0, True),
+    "unmark output": lambda d: cmd.MarkOutput(d, "out", 0, False),
     "set training": lambda d: cmd.SetTraining(d, {"epochs": 9, "loss": "mse"}),
 }
 
@@ -53,6 +55,16 @@ def test_undo_and_redo_restore_the_document_exactly(name):
         assert dumps(doc) == before
         stack.redo()
         assert dumps(doc) == after
+
+
+def test_mark_output_lists_a_port_last_and_unmarks_only_that_port():
+    doc = base_doc()
+    cmd.MarkOutput(doc, "h", 0, True).do()
+    assert doc.outputs == ["out", "add", "h"]
+    cmd.MarkOutput(doc, "add", 0, False).do()
+    assert doc.outputs == ["out", "h"]
+    cmd.MarkOutput(doc, "out", 0, True).do()  # already one: the order stays
+    assert doc.outputs == ["out", "h"]
 
 
 def test_every_command_kind_is_covered():
