@@ -141,7 +141,6 @@ def _base(keras) -> type:
             super().__init__(**keep)
             self.original = original
             self.recorded = recorded
-            self.calls = 0
 
         @classmethod
         def from_config(cls, config):
@@ -159,9 +158,10 @@ def _base(keras) -> type:
             self.built = True
 
         def compute_output_spec(self, *args, **kwargs):
-            outputs = self.recorded["outputs"].get(str(self.calls)) or [None]
-            self.calls += 1
-            first = next(iter(_tensors(args)), None)
+            tensors = _tensors(args)
+            call = _matching_call(self.recorded, [list(t.shape) for t in tensors])
+            outputs = self.recorded["outputs"].get(str(call)) or [None]
+            first = next(iter(tensors), None)
             made = [keras.KerasTensor(tuple(o[0]) if o and o[0] is not None else
                                       first.shape if first is not None else (None,),
                                       dtype=(o[1] if o and o[1] else "float32"))
@@ -174,6 +174,12 @@ def _base(keras) -> type:
 
     _BASE.append(SourceMissing)
     return SourceMissing
+
+
+def _matching_call(recorded: dict, shapes: list) -> int:
+    """The recorded call whose input shapes are `shapes` (Keras may call a layer again
+    while it rebuilds a model), else the first."""
+    return next((k for k, inputs in enumerate(recorded["inputs"]) if inputs == shapes), 0)
 
 
 def _tensors(value) -> list:

@@ -229,8 +229,18 @@ def bound_call_site(doc, node, spec: LayerSpec) -> LayerSpec:
     except Exception:  # noqa: BLE001 - the owner's own issues say what is wrong
         return spec
     rules = bound_spec(doc, spec)
-    return dataclasses.replace(spec, shape=lambda params, inputs: rules.shape(owner_params,
-                                                                                 inputs))
+
+    def shape(params, inputs):  # code that cannot run: the owner's issue says why
+        problem = code_problem(doc, owner_params, owner.name)
+        if problem is None:
+            return rules.shape(owner_params, inputs)
+        found = recorded_outputs(owner_params, inputs)
+        if found is None:
+            raise CustomShapeError(f"calls {owner.name!r}, whose code cannot run yet (see "
+                                   "its issue)", problem[0])
+        return found
+
+    return dataclasses.replace(spec, shape=shape)
 
 
 def recorded_outputs(params: Mapping[str, Any], inputs: list) -> list | None:

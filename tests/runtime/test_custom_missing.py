@@ -138,3 +138,30 @@ def test_attach_code_names_what_it_could_not_attach(model_file, tmp_path, capsys
     assert "defines none of the classes asked for (found: Other)" in capsys.readouterr().err
     assert main(["attach-code", str(project), str(other), "--node", "head"]) == 1
     assert "expected a CustomLayer node, received Dense" in capsys.readouterr().err
+
+
+def test_a_sequential_and_a_shared_layer_without_source_keep_their_shapes(tmp_path):
+    """In a Sequential the next layer's build_config gives the output shape; a layer
+    called twice is one node and a SharedCall, both answered from Keras' records."""
+    namespace: dict = {}
+    exec(HEAD + CLASS_SOURCE, namespace)
+    gate = keras.saving.register_keras_serializable(package=PACKAGE)(namespace["Gate"])
+    seq = keras.Sequential([keras.Input((5,)), gate(4, name="g"),
+                            keras.layers.Dense(2, name="d")], name="seq")
+    shared = gate(5, name="shared")
+    a, b = keras.Input((5,), name="a"), keras.Input((5,), name="b")
+    twice = keras.Model([a, b], keras.layers.Add(name="add")([shared(a), shared(b)]))
+    for model in (seq, twice):
+        model.save(tmp_path / f"{model.name}.keras")
+    forget_gate()
+    for model in (seq, twice):
+        doc = import_model_report(*load_with_code(tmp_path / f"{model.name}.keras")).doc
+        analysis = analyze(doc)
+        assert [i.code for i in analysis.issues] == ["custom_no_source"]
+        for layer in model.layers[1:]:
+            node = doc.find(layer.name)
+            assert analysis.results[node.id].output_shapes == [tuple(layer.output.shape)]
+        if model is twice:
+            call = doc.find("shared_call1")
+            assert call.kind == "SharedCall"
+            assert analysis.results[call.id].output_shapes == [(None, 5)]
