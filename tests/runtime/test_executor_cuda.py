@@ -102,3 +102,23 @@ def test_a_rate_changed_mid_run_takes_effect_under_replay():
     # The replayed graph read the new rate: without the change the weights differ.
     assert not all(np.allclose(a, b, atol=1e-4) for a, b in
                    zip(unchanged.get_weights(), ours.get_weights(), strict=True))
+
+
+# The engine's runs on CUDA (`kerascanvas run`, the worker): every callback, NaN
+# termination and a saved model's continuation, under Keras' step and the capture.
+def test_callbacks_behave_as_under_keras_step_under_replay(tmp_path):
+    from tests.runtime.test_executor_engine import check_callbacks
+
+    check_callbacks(tmp_path, "cuda", "cuda-graph")
+
+
+def test_terminate_on_nan_stops_at_the_same_batch_under_replay():
+    from tests.runtime.test_executor_engine import check_terminate_on_nan
+
+    check_terminate_on_nan("cuda")
+
+
+def test_a_saved_model_continues_under_replay(tmp_path):
+    from tests.runtime.test_executor_engine import check_save_and_continue
+
+    check_save_and_continue(tmp_path, "cuda")

@@ -20,6 +20,7 @@ keras = import_keras()
 TOL = 1e-4
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 WAYS = ("keras", "auto")
+NAMES = {"lean": "lean step", "cuda-graph": "captured CUDA-graph step"}
 
 
 def callbacks(folder) -> list[dict]:
@@ -56,12 +57,18 @@ def close(a, b):
 
 
 def test_callbacks_behave_as_under_keras_step(tmp_path):
-    runs = both(tmp_path)
+    check_callbacks(tmp_path, "cpu", "lean")
+
+
+def check_callbacks(tmp_path, device: str, path: str) -> None:
+    """EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, CSVLogger and TensorBoard
+    act alike under Keras' step and the executor's `path` step on `device`."""
+    runs = both(tmp_path, device=device)
     (theirs, their_events, theirs_dir), (ours, our_events, ours_dir) = runs["keras"], \
         runs["auto"]
-    assert [e.path for e in our_events if e.kind == "executor"] == ["lean"]
+    assert [e.path for e in our_events if e.kind == "executor"] == [path]
     assert [e.path for e in their_events if e.kind == "executor"] == ["keras"]
-    assert ours.executor.startswith("Executor: lean step")
+    assert ours.executor.startswith(f"Executor: {NAMES[path]}"), ours.executor
     # EarlyStopping stopped at the same epoch and restored the same best weights.
     assert ours.epochs_run == theirs.epochs_run == 4
     assert "restored the best weights" in ours.message
@@ -83,10 +90,15 @@ def test_callbacks_behave_as_under_keras_step(tmp_path):
 
 
 def test_terminate_on_nan_stops_at_the_same_batch():
+    check_terminate_on_nan("cpu")
+
+
+def check_terminate_on_nan(device: str) -> None:
     seen = {}
     for way in WAYS:
         doc = mlp(units=1, activation=None, executor=way, shuffle=False, epochs=3,
-                  validation_split=0.0, loss="mse", metrics=[], data="synthetic:64",
+                  device=device, validation_split=0.0, loss="mse", metrics=[],
+                  data="synthetic:64",
                   optimizer={"name": "sgd", "learning_rate": 1e12},
                   callbacks=[{"name": "terminate_on_nan"}])
         result, events = run(doc)
@@ -96,13 +108,17 @@ def test_terminate_on_nan_stops_at_the_same_batch():
 
 
 def test_a_saved_model_reloads_with_its_optimizer_state_and_continues(tmp_path):
+    check_save_and_continue(tmp_path, "cpu")
+
+
+def check_save_and_continue(tmp_path, device: str) -> None:
     final = {}
     for way in WAYS:
         path = tmp_path / f"{way}.keras"
-        doc = model_doc(executor=way, shuffle=False, epochs=2)
+        doc = model_doc(executor=way, shuffle=False, epochs=2, device=device)
         first, _ = run(doc, save=str(path))
         assert int(keras.saving.load_model(path).optimizer.iterations) == 2 * 4
-        second, _ = run(model_doc(executor=way, shuffle=False, epochs=4),
+        second, _ = run(model_doc(executor=way, shuffle=False, epochs=4, device=device),
                         initial_model=str(path), initial_epoch=2)
         assert second.ok and int(second.model.optimizer.iterations) == 4 * 4
         final[way] = second.model
