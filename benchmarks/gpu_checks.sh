@@ -4,7 +4,8 @@
 # a rate changed mid-run, every callback, NaN termination, save and continue), the
 # digits example (target: validation accuracy >= 0.90), the MNIST CNN with and
 # without mixed precision, then the data-parallel runs (nccl, one rank per GPU), a
-# 2-trial search, then the training-speed benchmark at batch 128 (MLP, CNN, small ResNet, ResNet50-size).
+# 2-trial search, then the training-speed benchmark at batch 128 (MLP, CNN, small
+# ResNet, ResNet50-size).
 # Each part prints which training step ran (the "Executor:" line). Writes logs to
 # ${OUT:-/tmp/kc_gpu}; ends with one summary line per part.
 set -uo pipefail
