@@ -228,3 +228,30 @@ def test_attach_source_fix_opens_the_editor_and_loads_the_class_from_a_file(
     assert window.source_dialog is not dialog
     window.source_dialog.reject()
     assert not marker.exists()
+
+
+@pytest.mark.slow  # the import process starts Keras
+def test_import_without_source_opens_the_layer_with_its_issue(make_window, qtbot, monkeypatch,
+                                                              tmp_path):
+    spec = importlib.util.spec_from_file_location("user_layers", CODE)
+    user = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(user)
+    inputs = keras.Input((6,), name="x")
+    hidden = user.CustomDense(3, name="hidden")(inputs)
+    original = keras.Model(inputs, keras.layers.Dense(2, name="head")(hidden))
+    path = tmp_path / "model.keras"
+    original.save(path)
+    window = show(make_window(), qtbot)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: (str(path), "")))
+    window.ask_custom_code = lambda refs: ""  # the dialog's Import Without Source
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_I,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: window.import_process is None, timeout=240_000)
+    node = window.doc.find("hidden")
+    assert node.kind == "CustomLayer" and node.params["source"] == ""
+    qtbot.wait(50)
+    (issue,) = window.analysis.issues
+    assert issue.code == "custom_no_source" and "CustomDense" in issue.message
+    head = window.doc.find("head")
+    assert window.analysis.results[head.id].input_shapes == [tuple(hidden.shape)]
