@@ -5,7 +5,7 @@ Run: python benchmarks/bench_roundtrip.py [--only SUBSTRING] [--apps | --example
 Builds every keras.applications architecture available on the torch backend in several
 variants (weights=None, nothing downloaded), and the models of tests/keras_examples.py
 written in the styles of the official Keras examples, each as built and as loaded from
-its saved .keras file. Each one goes through import ->
+its saved .keras file (for the architectures, the first of each family). Each one goes through import ->
 project file (JSON) -> validate (our shapes equal Keras' at every layer) -> codegen ->
 exec of the generated code, and the rebuilt model is compared with the original:
 count_params and the (non-)trainable counts, each layer's class and get_config() by
@@ -83,6 +83,9 @@ def app_cases() -> list[tuple[str, object]]:
                  for extra in EXTRA.get(name, [])]
         for variant in variants:
             cases.append((_label(name, variant), _app_factory(name, side, variant)))
+        if name in FULL:  # the form `kerascanvas import` reads
+            cases.append((_label(name, variants[0]) + " [.keras]",
+                          _from_file(_app_factory(name, side, variants[0]))))
     return cases
 
 
