@@ -5,18 +5,17 @@ Run: python benchmarks/bench_roundtrip.py [--only SUBSTRING] [--apps | --example
 Builds every keras.applications architecture available on the torch backend in several
 variants (weights=None, nothing downloaded), and the models of tests/keras_examples.py
 written in the styles of the official Keras examples, each as built and as loaded from
-its saved .keras file (for the architectures, the first of each family). Each one goes through import ->
-project file (JSON) -> validate (our shapes equal Keras' at every layer) -> codegen ->
-exec of the generated code, and the rebuilt model is compared with the original:
-count_params and the (non-)trainable counts, each layer's class and get_config() by
-name, the nesting (`model.layers` at every depth) and the forward outputs once the
-original's weights are copied in. A model whose configs differ only by a tuple where
-the other has a list, which is how Keras itself saves and loads, is counted apart
-("as-saved"). Prints one row per model (the stage that failed and
-why) and "N of M round-trip". Models that need a custom layer's source are counted
-apart; so are architectures Keras itself refuses on torch. A top-level Sequential is
-generated in the Sequential code style (the code panel's choice), others in the
-functional style.
+its saved .keras file (for the architectures, the first of each family). Each one goes
+through import -> project file (JSON) -> validate (our shapes equal Keras' at every
+layer) -> codegen -> exec of the generated code, and the rebuilt model is compared with
+the original: count_params and the (non-)trainable counts, each layer's class and
+get_config() by name, the nesting (`model.layers` at every depth) and the forward
+outputs once the original's weights are copied in. A model whose configs differ only by
+a tuple where the other has a list, which is how Keras itself saves and loads, is
+counted apart ("as-saved"). Prints one row per model (the stage that failed and why)
+and "N of M round-trip". Models that need a custom layer's source are counted apart;
+so are architectures Keras itself refuses on torch. A top-level Sequential is generated
+in the Sequential code style (the code panel's choice), others in the functional style.
 """
 
 from __future__ import annotations

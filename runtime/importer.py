@@ -311,6 +311,11 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
         log.warning("model %s lists one node's outputs twice; kept once", model.name)
     report.doc.set_outputs(list(dict.fromkeys(outputs)))
     layout(report.doc)
+    if isinstance(model, import_keras().Sequential):
+        report.notes.append(
+            f"model {model.name!r} is a Sequential: the Sequential code style (--style "
+            "sequential) writes it as one again; the functional style writes keras.Model, "
+            "whose layers list starts with its InputLayer")
     return report
 
 

@@ -20,7 +20,7 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
-from kerascanvas.runtime.importer import import_model  # noqa: E402
+from kerascanvas.runtime.importer import import_model, import_model_report  # noqa: E402
 from tests import keras_examples as ex  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
     assert_rebuild_equal,
@@ -60,3 +60,10 @@ def test_example_round_trip(make):
         assert_same_outputs(model, rebuilt)
     else:
         assert_rebuilds_equal(model, doc, strict=make not in AS_SAVED)
+
+
+def test_a_sequential_import_says_which_code_style_gives_it_back():
+    report = import_model_report(ex.mnist_convnet())
+    assert any("is a Sequential" in note and "--style sequential" in note
+               for note in report.notes)
+    assert not any("Sequential" in note for note in import_model_report(ex.unet()).notes)
