@@ -115,6 +115,14 @@ def test_code_editor_edits_the_source_and_edited_code_asks_again(make_window, qt
 CODE = Path(__file__).parents[1] / "runtime" / "data" / "custom_layers.py"
 
 
+def user_layers():
+    """The user's own module of layer classes (CustomDense is not registered with Keras)."""
+    spec = importlib.util.spec_from_file_location("user_layers", CODE)
+    user = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(user)
+    return user
+
+
 def click_trust_dialog(window, button: str) -> None:
     """Press a button of the (modal) trust dialog once it is up."""
     def press():
@@ -155,9 +163,7 @@ def test_import_of_custom_layers_shows_their_code_and_stops_if_declined(
 @pytest.mark.slow  # two processes start Keras: the import, then the shape worker
 def test_import_with_trusted_code_opens_a_valid_project(make_window, qtbot, monkeypatch,
                                                         tmp_path):
-    spec = importlib.util.spec_from_file_location("user_layers", CODE)
-    user = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(user)
+    user = user_layers()
     inputs = keras.Input((6,), name="x")
     original = keras.Model(inputs, user.CustomDense(3, name="hidden")(inputs))
     path = tmp_path / "model.keras"
@@ -233,9 +239,7 @@ def test_attach_source_fix_opens_the_editor_and_loads_the_class_from_a_file(
 @pytest.mark.slow  # the import process starts Keras
 def test_import_without_source_opens_the_layer_with_its_issue(make_window, qtbot, monkeypatch,
                                                               tmp_path):
-    spec = importlib.util.spec_from_file_location("user_layers", CODE)
-    user = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(user)
+    user = user_layers()
     inputs = keras.Input((6,), name="x")
     hidden = user.CustomDense(3, name="hidden")(inputs)
     original = keras.Model(inputs, keras.layers.Dense(2, name="head")(hidden))
