@@ -60,13 +60,30 @@ def check_outputs(graph, node) -> None:
                         "one tensor or a flat list")
 
 
-def check_layers_inside(calls: dict[int, int], graph) -> None:
-    """Each layer of the model is called only inside it (`calls`: id(layer) -> calls the
-    walk of the model met): a layer it shares with the outer model must stay one object."""
+def check_layers_inside(graph, live: frozenset[int]) -> None:
+    """Each layer of the model is called only inside it: a layer it shares with the outer
+    model (or another sub-model) must stay one object. `live`: the ids of the imported
+    model's graph nodes at every depth (a layer's other inbound nodes are stale, as those
+    of a Sequential rebuilt by each `add`)."""
+    own = {id(n) for nodes in graph._nodes_by_depth.values() for n in nodes}
     for op in graph.operations:
-        outside = len(getattr(op, "_inbound_nodes", ())) - calls.get(id(op), 0)
-        if id(op) in calls and outside > 0:
+        if any(id(n) in live and id(n) not in own for n in getattr(op, "_inbound_nodes", ())):
             raise NotABlock(f"its layer {op.name!r} is also called outside it")
+
+
+def graph_nodes(graph, functional) -> list[int]:
+    """The ids of the nodes (layer calls) of a Functional graph and of the models nested in
+    it (`functional(model)`: a model's graph, as the importer finds it)."""
+    keras = import_keras()
+    ids = []
+    for nodes in graph._nodes_by_depth.values():
+        for node in nodes:
+            ids.append(id(node))
+            op = node.operation
+            if isinstance(op, keras.Model) and hasattr(getattr(op, "_functional", op),
+                                                       "_nodes_by_depth"):
+                ids += graph_nodes(functional(op), functional)
+    return ids
 
 
 def _model_class(model, data: dict) -> str:

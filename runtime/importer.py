@@ -73,6 +73,8 @@ class _Walker:
         self.refs: dict[int, tuple[str, int]] = {}  # id(KerasTensor) -> (node id, port)
         self.calls: dict[int, int] = {}  # id(layer) -> calls seen so far
         self.owners: dict[int, str] = {}  # id(layer) -> the node of its first call
+        # ids of the graph nodes (layer calls) of the imported model, at every depth
+        self.live: frozenset[int] = frozenset()
 
     def add_inputs(self, model) -> None:
         keras = import_keras()
@@ -157,7 +159,7 @@ class _Walker:
     def _user_block(self, node) -> bool:
         """A nested model becomes a nested-model block (definition plus instance), named as
         the model; `nested_block` says why not otherwise, and the model is inlined."""
-        made, why = _nested_block(node, self.doc.blocks, self.report, self.custom)
+        made, why = _nested_block(node, self.doc.blocks, self.report, self.custom, self.live)
         if made is None:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
@@ -220,8 +222,8 @@ class _Walker:
         return self.doc.unique_name(name.replace("/", "_"))
 
 
-def _nested_block(node, blocks: dict, report: ImportReport,
-                  custom: dict) -> tuple[tuple[str, dict] | None, str]:
+def _nested_block(node, blocks: dict, report: ImportReport, custom: dict,
+                  live: frozenset[int]) -> tuple[tuple[str, dict] | None, str]:
     """((block name, instance params), "") for a nested model's first call, its definition
     added to `blocks` (with those of the models nested in it) and its generic layers and
     notes to `report`; or (None, why not)."""
@@ -233,12 +235,13 @@ def _nested_block(node, blocks: dict, report: ImportReport,
     if len(graph.inputs) != len(node.arguments.keras_tensors):
         return None, "it is called on a structure of tensors other than its inputs"
     inner = _Walker(ImportReport(Document()), custom)  # custom classes: CustomLayer nodes
+    inner.live = live
     inner.doc.blocks = dict(blocks)  # the models nested in it become blocks too
     inner.add_inputs(graph)
     inner.walk(graph)
     try:
         import_nested.check_outputs(graph, node)
-        import_nested.check_layers_inside(inner.calls, graph)
+        import_nested.check_layers_inside(graph, live)
         definition = import_nested.definition(inner.doc, graph, inner.refs, model)
     except import_nested.NotABlock as why:
         return None, str(why)
@@ -304,6 +307,7 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     report = ImportReport(Document())
     walker = _Walker(report, custom)
     graph = _functional(model)
+    walker.live = frozenset(import_nested.graph_nodes(graph, _functional))
     walker.add_inputs(graph)
     walker.walk(graph)
     outputs = [walker.output(t) for t in graph.outputs]

@@ -154,6 +154,20 @@ def test_a_sub_model_giving_a_list_of_one_tensor_keeps_giving_a_list():
     assert_same_outputs(model, rebuilt)
 
 
+def test_a_sequential_built_by_add_stays_nested():
+    """Each `add` rebuilds the Sequential's graph, leaving its layers stale calls: those
+    are no calls outside the model."""
+    seq = keras.Sequential(name="seq")
+    seq.add(keras.Input((6,)))
+    for units, name in ((4, "a"), (3, "b")):
+        seq.add(layers.Dense(units, name=name))
+    x = keras.Input((6,), name="x")
+    model = keras.Model(x, layers.Dense(1, name="head")(seq(x)), name="added")
+    doc, _ = _import(model)
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "UserBlock", "Dense"]
+    assert_rebuilds_equal(model, doc)
+
+
 def test_layers_shared_inside_a_sub_model_stay_inside_it():
     model = shared_inside()
     doc, _ = _import(model)
