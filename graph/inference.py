@@ -233,7 +233,9 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
     try:
         outputs = [tuple(s) for s in spec.output_shapes(params, list(shapes))]
     except custom.CustomShapeError as exc:  # Keras' own verdict: no fixes to guess
-        issues.append(_issue(node, f"{node.name!r} ({node.kind}): {exc}", exc.code))
+        fixes = (custom.ATTACH_FIX,) if exc.code == custom.NO_SOURCE else ()  # in a block
+        issues.append(_issue(node, f"{node.name!r} ({node.kind}): {exc}", exc.code,
+                             fixes=fixes))
         return NodeResult(shapes, None, params), issues
     except ShapeError as exc:
         found = diagnose_shape_error(node.name, spec, params, shapes, exc)

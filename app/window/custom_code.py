@@ -9,6 +9,7 @@ thread, so neither the GUI thread nor this process imports keras.
 
 from __future__ import annotations
 
+import copy
 import threading
 
 from PySide6 import QtCore, QtWidgets
@@ -16,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.layers import custom
+from ...graph.userblock_commands import SetBlockDefinition
 from ...runtime import trust
 from ..panels.code_editor import CodeEditorDialog
 from .trust_dialog import TrustDialog, distinct_classes, import_entries
@@ -145,30 +147,49 @@ class CustomCodeMixin:
         self._apply_stored_trust()
 
     def attach_source(self, node_id: str) -> CodeEditorDialog | None:
-        """The fix of a CustomLayer without source: select it and open its code editor
-        (whose Load from file... reads a `.py` file); an accepted source is one undoable
-        edit, and the code runs only once trusted, as any other."""
+        """The fix of a CustomLayer without source (the node, or the instance of a block
+        holding one): select it and open the class's code editor (whose Load from file...
+        reads a `.py` file); an accepted source is one undoable edit (of the node, or of
+        the block definition), and the code runs only once trusted, as any other."""
         node = self.doc.nodes.get(node_id)
-        if node is None or node.kind != custom.KIND:
+        target = self._source_target(node)
+        if target is None:
             return None
         self.canvas.select([node_id])
-        params = node.params
+        params = target.params
         registered = None if str(params.get("source") or "").strip() else \
             custom.registered_name(params)
         dialog = CodeEditorDialog(str(params.get("class_name", "")),
                                   str(params.get("source") or ""), self, registered)
-        dialog.accepted.connect(lambda: self._on_source_attached(node_id, dialog))
+        dialog.accepted.connect(lambda: self._on_source_attached(target, dialog))
         self.source_dialog = dialog
         dialog.open()
         return dialog
 
-    def _on_source_attached(self, node_id: str, dialog: CodeEditorDialog) -> None:
+    def _source_target(self, node):
+        """The CustomLayer the fix edits: the node itself, or the first one without source
+        in the definition of the block `node` is an instance of."""
+        if node is not None and node.kind == custom.KIND:
+            return node
+        block = node.params.get("block") if node is not None else None
+        inner = custom.block_custom_nodes({block: self.doc.blocks.get(block) or {}})
+        return next((n for n in inner if not str(n.params.get("source") or "").strip()),
+                    None)
+
+    def _on_source_attached(self, target, dialog: CodeEditorDialog) -> None:
         text = dialog.source()
-        node = self.doc.nodes.get(node_id)
-        if node is not None and text != node.params.get("source"):
-            self.stack.push(cmd.SetParam(self.doc, node_id, "source", text))
-            self.show_message(f"Source attached to {node.name!r}: it runs once you trust "
-                              "the project's code (Edit > Trust Custom Code...)")
+        if text == target.params.get("source"):
+            return
+        if isinstance(target, custom.BlockNode):
+            definition = copy.deepcopy(self.doc.blocks[target.block])
+            for inner in definition["nodes"]:
+                if inner.get("id") == target.id:
+                    inner.setdefault("params", {})["source"] = text
+            self.stack.push(SetBlockDefinition(self.doc, target.block, definition))
+        else:
+            self.stack.push(cmd.SetParam(self.doc, target.id, "source", text))
+        self.show_message(f"Source attached to {target.name!r}: it runs once you trust "
+                          "the project's code (Edit > Trust Custom Code...)")
 
     def custom_import_arguments(self, model_path: str) -> list[str] | None:
         """The import's extra arguments: [] for a model without custom classes or when

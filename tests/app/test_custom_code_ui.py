@@ -259,3 +259,39 @@ def test_import_without_source_opens_the_layer_with_its_issue(make_window, qtbot
     assert issue.code == "custom_no_source" and "CustomDense" in issue.message
     head = window.doc.find("head")
     assert window.analysis.results[head.id].input_shapes == [tuple(hidden.shape)]
+
+
+def test_attach_source_on_a_block_instance_edits_the_block_definition(make_window, qtbot,
+                                                                       tmp_path):
+    code = tmp_path / "layers.py"
+    code.write_text("import keras\n\n\nclass Twice(keras.layers.Layer):\n"
+                    "    def call(self, x):\n"
+                    "        return keras.ops.concatenate([x, x], axis=-1)\n")
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    block = doc.add_node("UserBlock", "twice_block", {"block": "tw"})
+    doc.blocks["tw"] = {"nodes": [{"id": "n1", "kind": "CustomLayer", "name": "twice",
+                                   "params": {"class_name": "Twice", "source": "",
+                                              "package": "pkg"}}],
+                        "edges": [], "inputs": [[{"node": "n1"}]], "output": {"node": "n1"}}
+    doc.connect(Edge(x.id, 0, block.id, 0))
+    doc.set_outputs([block.id])
+    path = tmp_path / "block.json"
+    save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    qtbot.wait(50)
+    assert issue_codes(window) == ["custom_no_source"]
+    (button,) = window.issues.fix_buttons(0)
+    QTest.mouseClick(button, LEFT)
+    dialog = window.source_dialog
+    qtbot.waitExposed(dialog)
+    dialog.choose_file = lambda: str(code)
+    QTest.mouseClick(dialog.load_button, LEFT)
+    QTest.mouseClick(dialog.ok_button, LEFT)
+    inner = window.doc.blocks["tw"]["nodes"][0]["params"]
+    assert "class Twice(keras.layers.Layer):" in inner["source"]
+    qtbot.wait(50)
+    assert issue_codes(window) == ["custom_untrusted"]  # one edit of the definition
+    window.undo()
+    qtbot.wait(50)
+    assert window.doc.blocks["tw"]["nodes"][0]["params"]["source"] == ""
