@@ -110,7 +110,34 @@ def _call_problem(value: Any) -> str | None:
     for key in value.get("kwargs", {}):
         if problem := identifier_problem(key):
             return f"call keywords that are each {problem}; received {key!r}"
-    return None
+    return _array_problem(value)
+
+
+# The dtypes a constant argument may have (Keras' names for numeric and bool dtypes).
+ARRAY_DTYPES = frozenset({"bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
+                          "int32", "int64", "bfloat16", "float16", "float32", "float64"})
+
+
+def _array_problem(value: Any) -> str | None:
+    """Why a constant marker somewhere in `value` is malformed, or None."""
+    if isinstance(value, list):
+        return next(filter(None, map(_array_problem, value)), None)
+    if not isinstance(value, dict):
+        return None
+    if set(value) != {ARRAY}:
+        return next(filter(None, map(_array_problem, value.values())), None)
+    inner = value[ARRAY]
+    ok = isinstance(inner, dict) and set(inner) == {"value", "dtype"} \
+        and inner["dtype"] in ARRAY_DTYPES and _numbers(inner["value"])
+    return None if ok else (
+        'constant arrays {"__array__": {"value": nested lists of numbers, "dtype": one of '
+        f'{", ".join(sorted(ARRAY_DTYPES))}}}; received {inner!r:.120}')
+
+
+def _numbers(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(map(_numbers, value))
+    return isinstance(value, int | float | bool)
 
 
 def _locate_check(params: Mapping[str, Any]) -> str | None:

@@ -13,6 +13,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
+from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_file, import_model  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
@@ -97,3 +98,17 @@ def test_constant_array_arguments_round_trip_as_tensors():
         for want, got in zip(expected, rebuilt(data), strict=True):
             np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want, rtol=1e-5,
                                        atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [{"value": [1.0, "x"], "dtype": "float32"},
+                                 {"value": [1.0], "dtype": "object"},
+                                 {"value": [1.0]}])
+def test_a_malformed_constant_is_a_validation_error_naming_the_node(bad):
+    doc = import_model(constants_model())
+    node = next(n for n in doc.nodes.values()
+                if "__array__" in json.dumps(n.params.get("call")))
+    args = node.params["call"]["args"]
+    assert "__array__" in args[-1]  # x + np.array([...]): the constant is the last argument
+    args[-1] = {"__array__": bad}
+    errors = [i for i in analyze(doc).errors if i.node == node.id]
+    assert errors and "constant arrays" in errors[0].message
