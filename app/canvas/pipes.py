@@ -14,11 +14,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from NodeGraphQt.constants import PipeEnum
-from NodeGraphQt.qgraphics.pipe import PipeItem
+from NodeGraphQt.qgraphics.pipe import PIPE_STYLES, PipeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
 
+NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
 LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
 
@@ -102,6 +103,24 @@ class LayerPipeItem(PipeItem):
         self._highlight = True
         self.set_pipe_styling(color=(*SELECTION_COLOR, 255), width=2,
                               style=PipeEnum.DRAW_TYPE_DEFAULT.value)
+
+    _styles: dict[tuple, tuple] = {}  # (colour, width, style) -> pens and brush, made once
+
+    def set_pipe_styling(self, color, width=2, style=0):
+        """NodeGraphQt's styling (a wire's pen, its arrow's pen and fill), with the pens
+        made once per look instead of for every wire (each wire is styled as it is made)."""
+        key = (tuple(color), width, style)
+        made = self._styles.get(key)
+        if made is None:
+            pen = QtGui.QPen(QtGui.QColor(*color), width, PIPE_STYLES.get(style),
+                             QtCore.Qt.RoundCap, QtCore.Qt.MiterJoin)
+            arrow = QtGui.QPen(QtGui.QColor(*color), width, QtCore.Qt.SolidLine,
+                               QtCore.Qt.RoundCap, QtCore.Qt.MiterJoin)
+            made = self._styles[key] = (pen, arrow, QtGui.QColor(*color).darker(200))
+        self.setPen(made[0])
+        self.setBrush(NO_BRUSH)
+        self._dir_pointer.setPen(made[1])
+        self._dir_pointer.setBrush(made[2])
 
     def follow_selection(self) -> None:
         """Highlighted while it or a node at either end is selected, else plain."""

@@ -42,8 +42,22 @@ class SummaryPanel(QtWidgets.QWidget):
         self.table.cellClicked.connect(self._on_cell_clicked)
         self._ids: list[str] = []
         self._shown = None
+        self._pending = None  # an analysis not shown yet: the panel was hidden
 
     def show_analysis(self, analysis) -> None:
+        """Show the analysis now, or when the panel is next shown (a hidden tab's table of
+        every layer is not filled on each edit: a 500-layer project took 0.07 s a time)."""
+        self._pending = analysis
+        if self.isVisible():
+            self._fill()
+
+    def showEvent(self, event):  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._pending is not None:
+            self._fill()
+
+    def _fill(self) -> None:
+        analysis, self._pending = self._pending, None
         rows = summary_rows(self.doc, analysis)
         trainable, frozen = analysis.total_params
         key = (tuple(rows), trainable, frozen)
