@@ -97,6 +97,9 @@ class LineEditor(Editor):
         self._layout.addWidget(self.edit)
         if not spec.required:
             self.edit.setPlaceholderText(f"default: {format_value(spec.default) or 'None'}")
+            # Room for the placeholder: a narrow form wraps the row rather than clip it.
+            advance = self.edit.fontMetrics().horizontalAdvance(self.edit.placeholderText())
+            self.edit.setMinimumWidth(advance + 12)
         self.edit.editingFinished.connect(self._on_edit_finished)
         self._shown = ""
 
@@ -149,6 +152,8 @@ class ChoiceEditor(Editor):
             if not spec.required and choice == spec.default:
                 label += "  (default)"
             self.combo.addItem(label, choice)
+        # Its minimum too, or the form squeezes it beside the label instead of wrapping.
+        self.combo.setMinimumWidth(self.combo.sizeHint().width())
         self.combo.activated.connect(self._on_activated)
 
     def set_value(self, value, explicit):

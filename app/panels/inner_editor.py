@@ -34,6 +34,7 @@ class InnerLayerEditor(Editor):
         self.box.setObjectName("InnerLayer")
         self.box.setFrameShape(QtWidgets.QFrame.StyledPanel)
         self.form = QtWidgets.QFormLayout(self.box)
+        self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
         self.form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
         self._layout.addWidget(self.box)
         self.value: dict[str, Any] = {}
