@@ -11,6 +11,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
     insert_cropping, insert_padding   Concatenate inputs whose spatial sizes differ
     set_use_projection                a residual block whose shortcut needs a projection
     remove_node                       a merge left with one input
+    set_custom_outputs                a CustomLayer whose call() returns another number of
+                                      tensors than it has output ports
 
 A fix that needs the user's input is labelled here but answered by the window, not
 `apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor.
@@ -40,6 +42,7 @@ FIX_LABELS = {
     "set_use_projection": "Set use_projection",
     "remove_node": "Remove this node",
     "attach_source": "Attach source…",
+    "set_custom_outputs": "Set outputs to the tensors call() returns",
 }
 
 
@@ -175,6 +178,17 @@ def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
                 stack.push(cmd.SetOutputs(doc, outputs))
 
 
+def set_custom_outputs(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Give a CustomLayer one output port per tensor Keras says its call() returns."""
+    from .validate import analyze
+
+    found = analyze(doc).results[issue.node].output_shapes
+    if not found:
+        raise DocumentError(f"no output shapes are known for node {issue.node!r}")
+    stack.push(cmd.SetParam(doc, issue.node, "outputs", len(found)))
+    return [issue.node]
+
+
 FIXES: dict[str, Callable] = {
     **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
@@ -182,6 +196,7 @@ FIXES: dict[str, Callable] = {
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,
     "remove_node": remove_node,
+    "set_custom_outputs": set_custom_outputs,
 }
 
 

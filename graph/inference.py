@@ -245,7 +245,15 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         issues.append(_issue(node, f"{node.name!r} ({node.kind}): the shape rule failed on "
                              f"inputs {shapes}: {exc!r}", "internal"))
         return NodeResult(shapes, None, params), issues
+    if spec.kind == custom.KIND:  # one output port per tensor Keras says call() returns
+        issues += _custom_port_issues(node, params, outputs)
     return NodeResult(shapes, outputs, params, _count(node, spec, params, shapes, issues)), issues
+
+
+def _custom_port_issues(node: Node, params: dict, outputs: list) -> list[Issue]:
+    problem = custom.ports_problem(node.name, params, outputs)
+    return [] if problem is None else [
+        _issue(node, problem, custom.PORTS_ISSUE, fixes=(custom.PORTS_FIX,))]
 
 
 def _custom_code_issues(doc: Document, node: Node, params: dict) -> list[Issue]:

@@ -179,7 +179,8 @@ def custom_call(node, classes: dict[type, dict]) -> Call | None:
                                "a CustomLayer node takes its input or the list of its inputs")
     kwargs = constructor_kwargs(layer)
     frozen = kwargs.pop("trainable", True) is False  # the node's own trainable param
-    params = {**base, "kwargs": kwargs or None, "trainable": False if frozen else None}
+    params = {**base, "kwargs": kwargs or None, "trainable": False if frozen else None,
+              "outputs": len(node.outputs) if len(node.outputs) > 1 else None}
     if is_placeholder(layer):  # no code: keep the shapes Keras recorded for this call
         params["output_shapes"] = recorded_call(layer, [t.shape for t in tensors]) or None
     return Call(custom.KIND, {k: v for k, v in params.items() if v is not None}, tensors)

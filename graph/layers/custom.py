@@ -254,6 +254,24 @@ def recorded_outputs(params: Mapping[str, Any], inputs: list) -> list | None:
     return None
 
 
+PORTS_ISSUE = "custom_outputs"
+PORTS_FIX = "set_custom_outputs"
+
+
+def ports_problem(name: str, params: Mapping[str, Any], outputs: list) -> str | None:
+    """Why the node's output ports do not match the tensors its call returns, or None.
+
+    >>> ports_problem("s", {"outputs": 1}, [(None, 3), (None, 1)])[:45]
+    "'s' (CustomLayer): call() returns 2 tensor(s)"
+    """
+    ports = params.get("outputs") or 1
+    if len(outputs) == ports:
+        return None
+    shapes = ", ".join(str(tuple(s)) for s in outputs)
+    return (f"{name!r} ({KIND}): call() returns {len(outputs)} tensor(s) ({shapes}) but the "
+            f"node has outputs={ports} output port(s); set outputs to {len(outputs)}")
+
+
 def split_source(source: str) -> tuple[list[str], str]:
     """(top-level import lines, the rest) of a source, for embedding in generated code."""
     tree = ast.parse(source)
@@ -282,6 +300,8 @@ register(LayerSpec(
                   doc="Constructor keyword arguments (JSON object)"),
         ParamSpec("package", "str", default=DEFAULT_PACKAGE, check=_package_problem,
                   doc="Keras registers the class as 'package>class_name'"),
+        ParamSpec("outputs", "int", default=1, min=1,
+                  doc="Number of tensors call() returns (one output port each)"),
         ParamSpec("output_shapes", "json", default=None, check=_records_problem,
                   doc="Output shapes Keras recorded in an imported model, keyed by input "
                       "shapes (used while the code is missing or not trusted)"),
@@ -290,4 +310,5 @@ register(LayerSpec(
     count=_active_count,
     min_inputs=1,
     max_inputs=None,
+    outputs=lambda params: params.get("outputs") or 1,
 ))

@@ -139,6 +139,32 @@ def residual_projection_case():
     return doc, ids[-1], keras.Model(x, L.ReLU()(L.Add()([y, p])))
 
 
+TWO_OUTPUTS = """import keras
+
+
+class TwoOut(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 4), name="w")
+
+    def call(self, x):
+        y = keras.ops.matmul(x, self.w)
+        return y, keras.ops.sum(y, axis=-1, keepdims=True)
+"""
+
+
+def custom_outputs_case():
+    from kerascanvas.runtime import custom_code, trust
+
+    doc, ids = chain(("Input", {"shape": [6]}),
+                     ("CustomLayer", {"class_name": "TwoOut", "source": TWO_OUTPUTS}))
+    trust.apply(doc, True)
+    custom_code.resolve(doc)
+    namespace: dict = {}
+    exec(TWO_OUTPUTS, namespace)  # the user's class, as the user's script has it
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, namespace["TwoOut"](name="c")(x)[0])
+
+
 CASES = {
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
@@ -155,6 +181,7 @@ CASES = {
     "insert_padding": lambda: concat_case(crop=False),
     "set_use_projection": residual_projection_case,
     "remove_node": single_merge_case,
+    "set_custom_outputs": custom_outputs_case,
 }
 
 
@@ -168,8 +195,10 @@ def assert_shapes_match_keras(doc, analysis):
     for node in doc.nodes.values():
         if node.kind == "Input" or node.spec.is_block or node.id not in analysis.results:
             continue
-        shown = analysis.results[node.id].output_shapes[0]
-        assert tuple(model.get_layer(node.name).output.shape) == shown, node.name
+        shown = analysis.results[node.id].output_shapes
+        made = model.get_layer(node.name).output
+        made = made if isinstance(made, list | tuple) else [made]
+        assert [tuple(t.shape) for t in made] == shown, node.name
     assert sum(analysis.total_params) == model.count_params()
 
 
