@@ -14,13 +14,12 @@ from ...graph.blocks import trace_block
 from ...graph.errors import KerasCanvasError
 from ...graph.nested import is_model_block
 from ...graph.userblocks import KIND as USER_BLOCK
-from ...graph.userblocks import flatten
-from ...graph.validate import analyze
 from ..canvas.render import shape_text
+from .rows import Row, user_block_rows
 
 
-def block_rows(doc, node_id: str, analysis) -> tuple[list[tuple[str, ...]], str | None]:
-    """(rows of layer, kind, inputs, output shape, params), and a problem text or None."""
+def block_rows(doc, node_id: str, analysis) -> tuple[list[Row], str | None]:
+    """The rows of a block node's layers, and a problem text or None."""
     node = doc.nodes[node_id]
     if node.kind == USER_BLOCK:
         return user_block_rows(doc, node_id)
@@ -36,41 +35,9 @@ def block_rows(doc, node_id: str, analysis) -> tuple[list[tuple[str, ...]], str 
     for layer in expansion.layers:
         r = results[layer.name]
         inputs = ", ".join(node.name if i == "input" else f"{node.name}_{i}" for i in layer.inputs)
-        rows.append((f"{node.name}_{layer.name}", layer.kind, inputs,
-                     shape_text(r.output_shape), f"{sum(r.count):,}"))
+        rows.append(Row(layer.name, None, f"{node.name}_{layer.name}", layer.kind, inputs,
+                        shape_text(r.output_shape), sum(r.count)))
     return rows, None
-
-
-def user_block_rows(doc, node_id: str) -> tuple[list[tuple[str, ...]], str | None]:
-    """Rows like `block_rows` for a user block instance, nested blocks inlined too. The
-    layers of a nested model are listed by their own names, as the model keeps them."""
-    try:
-        flat = flatten(doc)
-    except KerasCanvasError as exc:
-        return [], str(exc)
-    results = analyze(flat).results
-    prefix = f"{node_id}."
-    names = {nid: n.name for nid, n in flat.nodes.items()}
-    if is_nested_model(doc, node_id):
-        own = f"{doc.nodes[node_id].name}_"
-        names = {nid: name[len(own):] if nid.startswith(prefix) else name
-                 for nid, name in names.items()}
-    rows, unknown = [], False
-    for nid, inner in flat.nodes.items():
-        if not nid.startswith(prefix):
-            continue
-        result = results.get(nid)
-        shapes = result.output_shapes if result is not None else None
-        unknown |= not shapes
-        inputs = ", ".join(names[e.src] for e in flat.in_edges(nid))
-        count = f"{sum(result.count):,}" if shapes else ""
-        rows.append((names[nid], inner.kind, inputs, shape_text(shapes[0] if shapes else None),
-                     count))
-    problem = None
-    if unknown:
-        problem = ("Some shapes are unknown: connect the block's inputs and see the Issues "
-                   "panel for problems upstream or inside the block.")
-    return rows, problem
 
 
 def is_nested_model(doc, node_id: str) -> bool:
@@ -93,16 +60,7 @@ class BlockDialog(QtWidgets.QDialog):
         self.setWindowTitle(f"{node.name} ({kind})")
         self.resize(760, 460)
         rows, problem = block_rows(doc, node_id, analysis)
-        self.table = QtWidgets.QTableWidget(len(rows), 5)
-        self.table.setHorizontalHeaderLabels(["Layer", "Kind", "Inputs", "Output shape",
-                                              "Params"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.table.setItem(r, c, QtWidgets.QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.tree = layer_tree(rows)
         user = node.kind == USER_BLOCK
         how = "edit the definition" if user else "expand the block"
         built = (f"built as the nested model {node.name!r}, whose layers keep these names"
@@ -122,7 +80,7 @@ class BlockDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(note)
-        layout.addWidget(self.table)
+        layout.addWidget(self.tree)
         layout.addWidget(buttons)
 
     def _on_expand_clicked(self) -> None:
@@ -132,3 +90,23 @@ class BlockDialog(QtWidgets.QDialog):
     def _on_edit_clicked(self) -> None:
         self.accept()
         self.edit_requested.emit()
+
+
+def layer_tree(rows: list[Row]) -> QtWidgets.QTreeWidget:
+    """A read-only tree of the rows: a nested model's layers under its own row, expanded."""
+    tree = QtWidgets.QTreeWidget()
+    tree.setHeaderLabels(["Layer", "Kind", "Inputs", "Output shape", "Params"])
+    tree.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+    items: dict[str, QtWidgets.QTreeWidgetItem] = {}
+    for row in rows:
+        parent = items.get(row.parent) if row.parent is not None else None
+        item = QtWidgets.QTreeWidgetItem(list(row.texts()))
+        items[row.key] = item
+        if parent is None:
+            tree.addTopLevelItem(item)
+        else:
+            parent.addChild(item)
+    tree.expandAll()
+    for column in range(tree.columnCount()):
+        tree.resizeColumnToContents(column)
+    return tree

@@ -98,7 +98,7 @@ def test_block_dialog_and_expand(window):
     from kerascanvas.app.blocks.view import BlockDialog
 
     dialog = BlockDialog(window.doc, block, window.analysis, window)
-    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    names = [dialog.tree.topLevelItem(r).text(0) for r in range(dialog.tree.topLevelItemCount())]
     assert names[0] == f"{window.doc.nodes[block].name}_conv1"
     window.expand_block(block)
     kinds = [n.kind for n in window.doc.nodes.values()]

@@ -118,9 +118,9 @@ def test_make_place_edit_undo_save(window, make_window, tmp_path):
     dialog.buttons.button(OK).click()
     assert window.doc.nodes[second].params == {"block": "conv_act"}
     assert shape_shown(window, second) == keras_conv_shape(8)
-    table = window.show_user_block(second).table
-    assert table.item(0, 3).text() == keras_conv_shape(8)
-    assert table.item(0, 0).text().startswith(window.doc.nodes[second].name + "_")
+    first_row = window.show_user_block(second).tree.topLevelItem(0)
+    assert first_row.text(3) == keras_conv_shape(8)
+    assert first_row.text(0).startswith(window.doc.nodes[second].name + "_")
 
     window.undo()
     window.undo()
@@ -189,7 +189,70 @@ def test_an_imported_nested_model_opens_with_its_own_layer_names(make_window, qt
                       node_point(window, encoder.id))
     qtbot.waitUntil(lambda: bool(window.findChildren(BlockDialog)))
     dialog = window.findChildren(BlockDialog)[-1]
-    shown = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    root = dialog.tree.invisibleRootItem()
+    shown = [root.child(r).text(0) for r in range(root.childCount())]
     keras_names = [la.name for la in model.get_layer("encoder").layers[1:]]  # after its Input
     assert shown == keras_names
     assert "nested model 'encoder'" in dialog.note.text()
+
+
+def tower_in_encoder():
+    """A functional model whose nested model 'encoder' holds a nested model 'tower'."""
+    import keras
+
+    x = keras.Input((8,), name="tower_in")
+    h = keras.layers.Dense(6, name="dense")(x)
+    tower = keras.Model(x, keras.layers.Dense(5, name="proj")(h), name="tower")
+    x = keras.Input((8,), name="encoder_in")
+    encoder = keras.Model(x, keras.layers.Dense(4, name="head")(tower(x)), name="encoder")
+    x = keras.Input((8,), name="x")
+    return keras.Model(x, keras.layers.Dense(2, name="dense")(encoder(x)), name="top")
+
+
+def item_rows(item) -> list[tuple[str, ...]]:
+    """(name, inputs, params) of an item's children in the block view."""
+    return [(item.child(r).text(0), item.child(r).text(2), item.child(r).text(4))
+            for r in range(item.childCount())]
+
+
+def keras_rows(model) -> list[tuple[str, ...]]:
+    """(name, inbound layer names, params) of a model's layers after its Input, as its
+    config records them."""
+    inbound = {entry["name"]: ", ".join(history_names(entry["inbound_nodes"]))
+               for entry in model.get_config()["layers"]}
+    return [(la.name, inbound[la.name], f"{la.count_params():,}") for la in model.layers[1:]]
+
+
+def history_names(value) -> list[str]:
+    """The layer names in the keras_history entries of a config value, in order."""
+    if isinstance(value, dict):
+        if "keras_history" in value:
+            return [value["keras_history"][0]]
+        return [name for item in value.values() for name in history_names(item)]
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in history_names(item)]
+    return []
+
+
+def test_a_nested_model_inside_a_nested_model_shows_keras_names_at_each_depth(
+        make_window, qtbot, tmp_path):
+    from PySide6.QtTest import QTest
+
+    from kerascanvas.app.blocks.view import BlockDialog
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime.importer import import_model
+
+    from .gestures import LEFT, NO_MODIFIER, node_point, show
+
+    model = tower_in_encoder()
+    save(import_model(model), tmp_path / "towers.json")
+    window = show(make_window(str(tmp_path / "towers.json")), qtbot)
+    encoder = window.doc.find("encoder").id
+    QTest.mouseDClick(window.canvas.viewer.viewport(), LEFT, NO_MODIFIER,
+                      node_point(window, encoder))
+    qtbot.waitUntil(lambda: bool(window.findChildren(BlockDialog)))
+    tree = window.findChildren(BlockDialog)[-1].tree
+    outer = model.get_layer("encoder")
+    assert item_rows(tree.invisibleRootItem()) == keras_rows(outer)
+    tower = tree.invisibleRootItem().child(0)
+    assert item_rows(tower) == keras_rows(outer.get_layer("tower"))
