@@ -126,6 +126,8 @@ def embed(module, steps, blocks: Mapping[str, Any] | None = None):
         needed, block = class_block(params)
         imports += [line for line in needed if line not in imports]
         blocks.append(block)
+    # A __future__ import is only legal before every other statement of the module.
+    imports.sort(key=lambda line: not line.startswith("from __future__"))
     from .emit import Module  # emit reads this module's constructor: import it late
 
     return Module(imports=imports, blocks=[*blocks, *module.blocks], header=module.header)

@@ -281,3 +281,29 @@ def test_frozen_custom_layer_keeps_its_weights_non_trainable(tmp_path):
     assert "CustomDense(units=3, trainable=False, name='base')" in source
     assert rebuilt.get_layer("base").get_config() == original.get_layer("base").get_config()
     assert len(rebuilt.non_trainable_weights) == len(original.non_trainable_weights)
+
+
+def test_a_future_import_in_the_source_stays_first_in_generated_code():
+    # A class file often starts with `from __future__ import annotations`; Python only
+    # accepts it before every other statement, so generated code must lift it to the top.
+    from tests.graph.test_custom_layer import make_doc, trust_all
+
+    source = ("from __future__ import annotations\n\nimport keras\n\n\n"
+              "class Twice(keras.layers.Layer):\n    def call(self, x: keras.KerasTensor):\n"
+              "        return x * 2\n")
+    doc = make_doc(source)
+    trust_all(doc)
+    custom_code.resolve(doc)
+    assert analyze(doc).valid
+    for style, script in (("functional", False), ("subclass", False), ("functional", True)):
+        generated = generate(doc, style=style, script=script)
+        compile(generated, "generated.py", "exec")  # a misplaced __future__ fails here
+        assert "from __future__ import annotations" in generated
+    namespace: dict = {}
+    exec(compile(generate(doc), "generated.py", "exec"), namespace)
+    model = namespace["build_model"]()
+    x = np.ones((2, 4), "float32")
+    dense = model.get_layer("out")
+    want = x * 2 @ keras.ops.convert_to_numpy(dense.kernel) + \
+        keras.ops.convert_to_numpy(dense.bias)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), want, rtol=1e-6)
