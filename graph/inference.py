@@ -236,7 +236,8 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         fixes = (custom.ATTACH_FIX,) if exc.code == custom.NO_SOURCE else ()  # in a block
         issues.append(_issue(node, f"{node.name!r} ({node.kind}): {exc}", exc.code,
                              fixes=fixes))
-        return NodeResult(shapes, None, params), issues
+        recorded = [tuple(s) for s in exc.recorded] if exc.recorded is not None else None
+        return NodeResult(shapes, recorded, params), issues
     except ShapeError as exc:
         found = diagnose_shape_error(node.name, spec, params, shapes, exc)
         issues.append(_issue(node, found.message, found.code, found.port, fixes=found.fixes))

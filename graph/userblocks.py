@@ -211,6 +211,7 @@ def _trace(key: str, name: str, values: str, inputs: tuple, custom_token=None):
     outputs: dict[str, list[Shape]] = {}
     total = [0, 0]
     bound = inner_nodes(definition, params)
+    stopped: custom.CustomShapeError | None = None  # code that cannot run, shapes recorded
     for nid in call_order(definition):
         for e in definition["edges"]:
             if e["dst"] == nid:
@@ -224,13 +225,31 @@ def _trace(key: str, name: str, values: str, inputs: tuple, custom_token=None):
             outputs[nid] = spec.output_shapes(resolved, ins)
             trainable, frozen = spec.count(resolved, ins)
         except custom.CustomShapeError as exc:  # trust, Keras' answer: the code stays
-            raise custom.CustomShapeError(f"{node['name']}: {exc}", exc.code) from None
+            error = custom.CustomShapeError(f"{node['name']}: {exc}", exc.code)
+            outputs[nid] = _recorded_inner(node, resolved, ins, exc)
+            if outputs[nid] is None:
+                raise error from None
+            stopped, trainable, frozen = stopped or error, 0, 0
         except (KerasCanvasError, IndexError) as exc:
             raise ShapeError(f"{node['name']}: {exc}", port=0) from None
         total[0], total[1] = total[0] + trainable, total[1] + frozen
     shapes = [_output_shape(definition, i, nodes, outputs) for i in
               range(len(output_refs(definition)))]
+    if stopped is not None:  # the issue stays; the shapes after the block are known
+        stopped.recorded = shapes
+        raise stopped
     return (shapes[0] if len(shapes) == 1 else shapes), (total[0], total[1])
+
+
+def _recorded_inner(node: Mapping[str, Any], resolved, inputs: list,
+                    exc: custom.CustomShapeError) -> list | None:
+    """The output shapes Keras recorded for an inner node whose code cannot run (a
+    CustomLayer's `output_shapes`, or an inner block's), else None."""
+    if exc.code not in custom.CODE_ISSUES:
+        return None
+    if exc.recorded is not None:
+        return list(exc.recorded)
+    return custom.recorded_outputs(resolved, inputs) if node["kind"] == custom.KIND else None
 
 
 def _output_shape(definition, i: int, nodes, outputs) -> Shape:

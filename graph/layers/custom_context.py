@@ -38,11 +38,17 @@ def shape_key(params: Mapping[str, Any], inputs: list) -> str:
 
 
 class CustomShapeError(ShapeError):
-    """Keras has not answered yet (`code` "custom_pending") or refused ("custom_failed")."""
+    """Keras has not answered yet (`code` "custom_pending") or refused ("custom_failed"),
+    or the code cannot run (missing, not parsing, not trusted).
 
-    def __init__(self, message: str, code: str):
+    `recorded`: the output shapes of the block that raised it, had its custom code run as
+    when Keras recorded it (an import's `output_shapes`), or None when they are unknown.
+    """
+
+    def __init__(self, message: str, code: str, recorded: list | None = None):
         super().__init__(message)
         self.code = code
+        self.recorded = recorded
 
 
 @dataclass

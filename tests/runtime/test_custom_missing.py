@@ -165,3 +165,29 @@ def test_a_sequential_and_a_shared_layer_without_source_keep_their_shapes(tmp_pa
             call = doc.find("shared_call1")
             assert call.kind == "SharedCall"
             assert analysis.results[call.id].output_shapes == [(None, 5)]
+
+
+def test_a_block_with_a_layer_without_source_passes_on_keras_recorded_shapes(tmp_path):
+    """A nested model holding the layer imports as a block: its instance keeps the "no
+    source" issue, and the shapes after it are Keras' (also in a block inside a block)."""
+    namespace: dict = {}
+    exec(HEAD + CLASS_SOURCE, namespace)
+    gate = keras.saving.register_keras_serializable(package=PACKAGE)(namespace["Gate"])
+    inner_in = keras.Input((6,), name="inner_in")
+    inner = keras.Model(inner_in, keras.layers.Dense(3, name="d")(gate(5, name="g")(inner_in)),
+                        name="inner")
+    outer_in = keras.Input((6,), name="outer_in")
+    outer = keras.Model(outer_in, keras.layers.ReLU(name="r")(inner(outer_in)), name="outer")
+    x = keras.Input((6,), name="x")
+    model = keras.Model(x, keras.layers.Dense(2, name="head")(outer(x)), name="nested")
+    model.save(tmp_path / "nested.keras")
+    forget_gate()
+    doc = import_model_report(*load_with_code(tmp_path / "nested.keras")).doc
+    assert doc.find("outer").kind == "UserBlock"
+    analysis = analyze(doc)
+    assert [(doc.nodes[i.node].name, i.code) for i in analysis.issues] == \
+        [("outer", "custom_no_source")]
+    for name in ("outer", "head"):
+        node = doc.find(name)
+        assert analysis.results[node.id].output_shapes == \
+            [tuple(model.get_layer(name).output.shape)]
