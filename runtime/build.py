@@ -235,11 +235,15 @@ def input_nodes(doc: Document) -> list[Node]:
     return [n for n in doc.nodes.values() if n.kind == INPUT]
 
 
-def check_buildable(doc: Document) -> None:
-    """Raise BuildError listing every validation error of `doc`, if it has any."""
-    from kerascanvas.graph.validate import analyze
+def check_buildable(doc: Document, analysis=None) -> None:
+    """Raise BuildError listing every validation error of `doc`, if it has any.
 
-    errors = analyze(doc).errors
+    `analysis` is the document's analysis when the caller holds it; without it the
+    document is analysed here.
+    """
+    from kerascanvas.graph import validate
+
+    errors = (analysis if analysis is not None else validate.analyze(doc)).errors
     if errors:
         raise BuildError(describe_issues(doc, errors, "The graph cannot be built"), errors)
 
@@ -257,19 +261,21 @@ def describe_issues(doc: Document, issues, headline: str) -> str:
 
 
 def build_model(doc: Document, name: str | None = None,
-                dtypes: Mapping[str, str] | None = None):
+                dtypes: Mapping[str, str] | None = None, analysis=None):
     """Build the uncompiled `keras.Model` of a valid document.
 
     Inputs follow the document's node order, outputs `doc.outputs` (each the output
     port of its node that the entry names). Under a mixed-precision policy pass
     `dtypes=precision.output_dtype_overrides(doc)`, so the output layers are built
     with `dtype="float32"`, as written code for that policy would build them.
+    `analysis` is the document's analysis when the caller holds it (a run's, a
+    Project's), so the graph is not analysed again here.
 
     Raises:
         BuildError: the document has validation errors (all of them are listed).
     """
     keras = import_keras()
-    check_buildable(doc)
+    check_buildable(doc, analysis)
     port_names = port_output_names(doc)
     trusted = custom.context(doc)  # custom code inside blocks runs under the model's trust
     if any(n.kind == USER_BLOCK for n in doc.nodes.values()):

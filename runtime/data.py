@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kerascanvas.graph import validate
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
 from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import model_outputs, output_names, resolve_training
-from kerascanvas.graph.validate import Issue, analyze
+from kerascanvas.graph.validate import Analysis, Issue
 
 from . import datafiles
 from .custom_code import carry_context
@@ -76,8 +77,10 @@ class Dataset:
         return bool(self.x_val) and bool(self.y_val)
 
 
-def load_data(spec: str, doc: Document, seed: int | None = None) -> Dataset:
-    """Read the data named by `spec` for the model of `doc`.
+def load_data(spec: str, doc: Document, seed: int | None = None,
+              analysis: Analysis | None = None) -> Dataset:
+    """Read the data named by `spec` for the model of `doc` (`analysis`: the document's,
+    when the caller has it; see `output_shapes`).
 
     Raises:
         DataError: an unknown spec, a file that cannot be read, or a missing array.
@@ -85,7 +88,7 @@ def load_data(spec: str, doc: Document, seed: int | None = None) -> Dataset:
     spec = spec.strip()
     kind, _, arg = spec.partition(":")
     if kind == "synthetic":
-        data = synthetic(doc, _count(arg or str(DEFAULT_SYNTHETIC), spec), seed)
+        data = synthetic(doc, _count(arg or str(DEFAULT_SYNTHETIC), spec), seed, analysis)
     elif kind == "sklearn":
         data = sklearn_data(arg, doc, seed)
     elif spec.endswith(".npz"):
@@ -97,7 +100,7 @@ def load_data(spec: str, doc: Document, seed: int | None = None) -> Dataset:
             "Expected a data spec: synthetic[:N], sklearn:NAME, FILE.npz or X.npy,Y.npy. "
             f"Received: {spec!r}")
     data.source = spec
-    return adapt_labels(doc, data)
+    return adapt_labels(doc, data, analysis)
 
 
 def _count(text: str, spec: str) -> int:
@@ -130,6 +133,11 @@ def embedding_limit(doc: Document, input_id: str) -> int | None:
     return min(dims) if dims else None
 
 
+def _unknown_input_dims(doc: Document) -> bool:
+    return any(None in node.spec.resolve(node.params)["shape"]
+               for node in doc.nodes.values() if node.kind == INPUT)
+
+
 def concrete_doc(doc: Document) -> Document:
     """A copy of `doc` whose Input shapes have no unknown dimension."""
     copied = from_dict(copy.deepcopy(to_dict(doc)))
@@ -141,16 +149,19 @@ def concrete_doc(doc: Document) -> Document:
     return copied
 
 
-def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None) -> Dataset:
-    """Random inputs and labels that fit the model of `doc` and its losses."""
+def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None,
+              analysis: Analysis | None = None) -> Dataset:
+    """Random inputs and labels that fit the model of `doc` and its losses (`analysis`:
+    the document's, used when its Input shapes are all known)."""
     rng = np.random.default_rng(seed)
-    doc = concrete_doc(doc)
+    if _unknown_input_dims(doc):  # the copy's shapes differ: it is analysed itself
+        doc, analysis = concrete_doc(doc), None
     x = {}
     for node in doc.nodes.values():
         if node.kind == INPUT:
             x[node.name] = _random_input(rng, doc, node, n)
     losses = resolve_training(doc)["loss"]
-    shapes = output_shapes(doc)
+    shapes = output_shapes(doc, analysis)
     y = {}
     for name in output_names(doc):
         y[name] = _random_labels(rng, label_form(losses[name], shapes[name][-1]), shapes[name], n)
@@ -280,10 +291,10 @@ def npy_data(spec: str, doc: Document) -> Dataset:
 
 
 # ---- labels ----------------------------------------------------------------------
-def adapt_labels(doc: Document, data: Dataset) -> Dataset:
+def adapt_labels(doc: Document, data: Dataset, analysis: Analysis | None = None) -> Dataset:
     """Count classes, and one-hot class ids for outputs trained with categorical CE."""
     losses = resolve_training(doc)["loss"]
-    shapes = output_shapes(doc)
+    shapes = output_shapes(doc, analysis)
     for name in output_names(doc):
         for part in (data.y, data.y_val or {}):
             labels = part.get(name)
@@ -334,10 +345,15 @@ def label_form(loss, units: int | None = None) -> str:
     return "regression"
 
 
-def output_shapes(doc: Document) -> dict[str, tuple]:
+def output_shapes(doc: Document, analysis: Analysis | None = None) -> dict[str, tuple]:
     """Inferred shape of each model output (its node's port), keyed by output name (where
-    known)."""
-    results = analyze(doc).results
+    known).
+
+    `analysis` is the document's analysis when the caller holds it (a run's, a Project's):
+    the graph is then not analysed again. Only node results are read, so the analysis of
+    a document before its training overrides (`train.with_overrides`) serves its copy.
+    """
+    results = (analysis if analysis is not None else validate.analyze(doc)).results
     shapes = {}
     for out in model_outputs(doc):
         known = results[out.id].output_shapes if out.id in results else None
@@ -346,7 +362,7 @@ def output_shapes(doc: Document) -> dict[str, tuple]:
     return shapes
 
 
-def check_data(doc: Document, data: Dataset) -> list[Issue]:
+def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -> list[Issue]:
     """Issues where `data` does not fit the model of `doc`, each naming its Input or output.
 
     Checks sample counts, every Input's shape, dtype and (for Embedding inputs) value
@@ -354,7 +370,7 @@ def check_data(doc: Document, data: Dataset) -> list[Issue]:
     the output's units.
     """
     losses = resolve_training(doc)["loss"]
-    shapes = output_shapes(doc)
+    shapes = output_shapes(doc, analysis)
     issues = _check_counts(data)
     parts = [("training", data.x, data.y)]
     if data.x_val is not None:

@@ -45,22 +45,23 @@ def policy_for(settings: Mapping[str, Any] | Document) -> str:
     return FLOAT32 if value == "off" else value
 
 
-def output_layer_names(doc: Document) -> list[str]:
+def output_layer_names(doc: Document, analysis=None) -> list[str]:
     """The Keras layer that computes each model output (a block's last sublayer).
 
-    Codegen's rule, so the trained model and the exported code agree.
+    Codegen's rule, so the trained model and the exported code agree. `analysis` is the
+    document's when the caller holds it; without it the document is analysed here.
     """
     from kerascanvas.codegen.precision import output_layer_names as names_of
-    from kerascanvas.graph.validate import analyze
+    from kerascanvas.graph import validate
 
-    return names_of(doc, analyze(doc).results)
+    return names_of(doc, (analysis if analysis is not None else validate.analyze(doc)).results)
 
 
-def output_dtype_overrides(doc: Document) -> dict[str, str]:
+def output_dtype_overrides(doc: Document, analysis=None) -> dict[str, str]:
     """`{layer name: "float32"}` for the output layers when mixed precision is on, else {}."""
     if policy_for(doc) == FLOAT32:
         return {}
-    return dict.fromkeys(output_layer_names(doc), FLOAT32)
+    return dict.fromkeys(output_layer_names(doc, analysis), FLOAT32)
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ import numpy as np
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import model_outputs, resolve_training
-from kerascanvas.graph.validate import Issue
+from kerascanvas.graph.validate import Analysis, Issue
 
 from . import datafiles
 from .data import (
@@ -57,20 +57,22 @@ class TableDataset(Dataset):
 
 
 def open_source(spec: str, doc: Document, seed: int | None = None,
-                validation_split: float = 0.0, batch_size: int = 32):
+                validation_split: float = 0.0, batch_size: int = 32,
+                analysis: Analysis | None = None):
     """The data named by `spec`: a Dataset of arrays, or an `ImageFolder` for images.
 
-    Specs of `runtime.data.load_data` are passed on to it.
+    Specs of `runtime.data.load_data` are passed on to it. `analysis` is the document's
+    when the caller holds it (the output shapes are read from it, not analysed again).
 
     Raises:
         DataError: the source cannot be read or does not fit the model's inputs.
     """
     kind, _, rest = spec.strip().partition(":")
     if kind == "csv":
-        return csv_data(rest, doc)
+        return csv_data(rest, doc, analysis)
     if kind == "images":
-        return image_folder(rest, doc, seed, validation_split, batch_size)
-    return load_data(spec, doc, seed)
+        return image_folder(rest, doc, seed, validation_split, batch_size, analysis)
+    return load_data(spec, doc, seed, analysis)
 
 
 def _split_query(rest: str) -> tuple[str, dict[str, str]]:
@@ -134,7 +136,7 @@ def _missing_column(path: str, name: str, header: list[str]) -> str:
             "which does not look like a header of column names")
 
 
-def csv_data(rest: str, doc: Document) -> TableDataset:
+def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> TableDataset:
     """`PATH?features=a,b&target=y`: numeric features, a numeric or categorical target."""
     path, options = _split_query(rest)
     header, rows = _read_table(path)
@@ -162,7 +164,7 @@ def csv_data(rest: str, doc: Document) -> TableDataset:
     data = TableDataset({inp.name: xs}, {out.name: y}, source=f"csv:{rest}")
     if classes is not None:
         data.class_names[out.name] = classes
-    return adapt_labels(doc, data)
+    return adapt_labels(doc, data, analysis)
 
 
 def _target(values: list[str], doc: Document, output: str) -> tuple[np.ndarray, list | None]:
@@ -217,7 +219,8 @@ def list_images(root: str) -> tuple[list[Path], np.ndarray, list[str]]:
 
 
 def image_folder(root: str, doc: Document, seed: int | None = None,
-                 validation_split: float = 0.0, batch_size: int = 32) -> ImageFolder:
+                 validation_split: float = 0.0, batch_size: int = 32,
+                 analysis: Analysis | None = None) -> ImageFolder:
     """Batches of a class-per-subfolder image folder, sized for the model's Input."""
     inp, out = _single_pair(doc, f"images:{root}")
     shape = tuple(inp.spec.resolve(inp.params)["shape"])
@@ -227,7 +230,7 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
     files, labels, classes = list_images(root)
     order = np.random.default_rng(0 if seed is None else seed).permutation(len(files))
     cut = len(files) - int(math.floor(len(files) * validation_split))
-    units = output_shapes(doc).get(out.name, (None,))[-1]
+    units = output_shapes(doc, analysis).get(out.name, (None,))[-1]
     form = label_form(resolve_training(doc)["loss"][out.name], units)
     rows = len(classes) if form == "onehot" else None
     parts = []
@@ -239,10 +242,11 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
     return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, f"images:{root}")
 
 
-def check_images(doc: Document, folder: ImageFolder) -> list[Issue]:
+def check_images(doc: Document, folder: ImageFolder,
+                 analysis: Analysis | None = None) -> list[Issue]:
     """Issues where the folder's classes do not fit the model's output and its loss."""
     out = next(o for o in model_outputs(doc) if o.name == folder.output_name)
-    shape = output_shapes(doc).get(out.name)
+    shape = output_shapes(doc, analysis).get(out.name)
     if shape is None:
         return []  # the graph's own issues say why the output has no shape
     loss = resolve_training(doc)["loss"][out.name]

@@ -3,14 +3,16 @@
 The steps, each shared by every caller:
 
 1. `prepare(doc, overrides, analysis)`: analyse the graph (or take the caller's
-   analysis) and refuse an invalid one, apply setting overrides, refuse bad settings
+   analysis, which every later step then reads too) and refuse an invalid one,
+   apply setting overrides, refuse bad settings
    (`graph.training_schema.check_training`, every field named) and an unusable
    device, and resolve every setting (`resolve_extended`).
-2. `load_checked_data(doc, settings)`: open the data source (arrays, CSV, image
+2. `load_checked_data(doc, settings, analysis=...)`: open the data source (arrays, CSV, image
    folders: `runtime.sources.open_source`) and check it against the model
    (`runtime.data.check_data`); each problem names its Input or output node.
-3. `train(doc, data, ..., resolved=settings)`: with the settings of step 1 (so the
-   graph is checked once; without them `train` runs step 1 itself), build under
+3. `train(doc, data, ..., resolved=settings, analysis=...)`: with the settings of
+   step 1 (so the graph is checked and analysed once; without them `train` runs step 1
+   itself, and without the analysis it analyses the graph once), build under
    the mixed-precision policy with the output layers in float32, compile
    (optimizer and schedule, our losses and metrics), optionally continue a saved
    model, put array data on the device (`runtime.feed`), fit with `FastBridge`
@@ -115,12 +117,16 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None,
         TrainingRefused: every refused setting, each naming its field, or a device
             this machine does not have.
     """
+    doc, settings, _ = _prepare(doc, overrides, analysis)
+    return doc, settings
+
+
+def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
+    """`prepare`, also giving the analysis it used (the caller's or its own)."""
+    from kerascanvas.graph import validate
     from kerascanvas.graph.training_schema import check_training, resolve_extended
-    from kerascanvas.graph.validate import analyze
 
-    from .build import describe_issues
-
-    analysis = analysis if analysis is not None else analyze(doc)
+    analysis = analysis if analysis is not None else validate.analyze(doc)
     if not analysis.valid:  # the data and the build both read the graph's shapes
         raise TrainingRefused(describe_issues(doc, analysis.errors, "The graph is invalid"),
                               issues=analysis.errors)
@@ -133,16 +139,19 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None,
         choose_device(settings["device"])
     except ValueError as exc:
         raise TrainingRefused(f"training.device: {exc}") from exc
-    return doc, settings
+    return doc, settings, analysis
 
 
-def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | None = None):
+def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | None = None,
+                      analysis=None):
     """Open the data source and check it against the model before any training.
 
     Args:
         doc: the document (with overrides applied: its losses decide the label form).
         settings: resolved settings (seed, validation_split, batch_size, data).
         spec: the data spec; None reads `settings["data"]`.
+        analysis: the document's analysis (the one `prepare` used), when the caller
+            holds it; without it the graph is analysed here.
 
     Returns:
         A `data.Dataset` or a `sources.ImageFolder`.
@@ -154,9 +163,10 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
     from .sources import ImageFolder, check_images, open_source
 
     data = open_source(spec or settings["data"], doc, settings["seed"],
-                       float(settings["validation_split"]), int(settings["batch_size"]))
-    problems = check_images(doc, data) if isinstance(data, ImageFolder) else \
-        check_data(doc, data)
+                       float(settings["validation_split"]), int(settings["batch_size"]),
+                       analysis)
+    problems = check_images(doc, data, analysis) if isinstance(data, ImageFolder) else \
+        check_data(doc, data, analysis)
     if problems:
         raise DataError(describe_issues(doc, problems, f"The data {data.source!r} does not "
                                                        "fit the model"), problems)
@@ -164,13 +174,15 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
 
 
 # ---- the model -------------------------------------------------------------------------
-def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int) -> None:
-    """Compile with the optimizer and schedule, per-output losses, metrics, loss weights."""
+def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int,
+                  analysis=None) -> None:
+    """Compile with the optimizer and schedule, per-output losses, metrics, loss weights
+    (`analysis`: the document's, when the caller holds it)."""
     from .extras import resolve_loss, resolve_metric
     from .optim import make_optimizer
 
     names = output_names(doc)
-    shapes = output_shapes(doc)
+    shapes = output_shapes(doc, analysis)
     units = {name: shapes.get(name, (None,))[-1] for name in names}
     weights = settings.get("loss_weights")
     model.compile(
@@ -182,13 +194,18 @@ def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int)
 
 
 def make_model(doc: Document, settings: Mapping[str, Any], steps: int,
-               initial_model: str | None = None):
-    """Build and compile under the settings' dtype policy; continue `initial_model`."""
+               initial_model: str | None = None, analysis=None):
+    """Build and compile under the settings' dtype policy; continue `initial_model`.
+    `analysis`: the document's, when the caller holds it (else analysed once here)."""
+    from kerascanvas.graph import validate
+
     from .precision import output_dtype_overrides, policy_for, precision_scope
 
+    analysis = analysis if analysis is not None else validate.analyze(doc)
     with precision_scope(policy_for(settings)):
-        model = build_model(doc, dtypes=output_dtype_overrides(doc))
-        compile_model(model, doc, settings, steps)
+        model = build_model(doc, dtypes=output_dtype_overrides(doc, analysis),
+                            analysis=analysis)
+        compile_model(model, doc, settings, steps, analysis)
     if initial_model:
         continue_from(model, initial_model)
     return model
@@ -261,7 +278,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
           sink=None, device: str | None = None, save: str | None = None,
           bridge=None, callbacks: Sequence[Any] = (), threads: int | None = None,
           initial_model: str | None = None, initial_epoch: int = 0,
-          resolved: Mapping[str, Any] | None = None) -> TrainResult:
+          resolved: Mapping[str, Any] | None = None, analysis=None) -> TrainResult:
     """Build, compile, fit and evaluate the model of `doc` on `data`.
 
     Args:
@@ -282,6 +299,9 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         resolved: the settings `prepare` returned with `doc`, when the caller has
             prepared it (the graph was analysed and the settings checked there); without
             them `train` runs `prepare(doc, settings)` itself.
+        analysis: the document's analysis (the one `prepare` used), when the caller
+            holds it: the build and the compile read it, so the run analyses the graph
+            once. Without it the graph is analysed once here.
 
     Returns:
         A TrainResult; NaN loss and out-of-memory become results, not exceptions.
@@ -297,10 +317,14 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
 
     keras = import_keras()
     if resolved is None:
-        doc, resolved = prepare(doc, settings)
+        doc, resolved, analysis = _prepare(doc, settings, analysis)
     elif settings:
         raise ValueError("train() takes setting overrides or prepared settings, not both: "
                          "apply the overrides with prepare(doc, overrides)")
+    elif analysis is None:  # read by the build and every compile (a fine-tune has two)
+        from kerascanvas.graph import validate
+
+        analysis = validate.analyze(doc)
     resolved = dict(resolved)  # the caller's settings stay as they were
     resolved["device"] = device or resolved["device"]
     result = TrainResult(OK, device=choose_device(resolved["device"]), settings=resolved,
@@ -318,7 +342,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     stage = "building the model"
     try:
         with device_scope(result.device):
-            result.model = make_model(doc, resolved, plan.steps, initial_model)
+            result.model = make_model(doc, resolved, plan.steps, initial_model, analysis)
             refuse_untrainable(result.model)
             if not initial_model:  # a continued model keeps the state it learned
                 stage = "adapting the preprocessing layers to the training data"
@@ -326,7 +350,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             stage = "moving the data to the device"
             ranks.place(session, plan, result.device, result.model)
             stage = "training"
-            _fit(result, plan, bridge, list(callbacks), doc, session)
+            _fit(result, plan, bridge, list(callbacks), doc, session, analysis)
             stage = "evaluating"
             if ranks.agreed(session, result.ok):
                 scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
@@ -347,7 +371,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
 
 
 def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
-         doc: Document | None = None, session=None) -> None:
+         doc: Document | None = None, session=None, analysis=None) -> None:
     from .callbacks import LastFiniteWeights, make_callbacks
     from .dispatch import callback_list
 
@@ -376,7 +400,8 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
                               "saved run; remove the finetune section to continue training")
     try:
         if doc is None or not finetune.fit_document(
-                model, doc, lambda s: compile_model(model, doc, s, plan.steps), fit, settings,
+                model, doc, lambda s: compile_model(model, doc, s, plan.steps, analysis), fit,
+                settings,
                 lambda: bridge.nan_at is None and not bridge.stopped):
             fit(epochs=int(settings["epochs"]), initial_epoch=result.initial_epoch)
     finally:

@@ -156,7 +156,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
         project = Project.from_dict(payload["document"])
         _trust_custom_code(project.doc, set(payload.get("trusted_code") or ()))
         doc, settings = prepare(project.doc, payload.get("overrides"), project.analysis)
-        data = load_checked_data(doc, settings)
+        data = load_checked_data(doc, settings, analysis=project.analysis)
     except (TrainingRefused, DataError) as exc:  # the message names the field or node
         return Result(FAILED, str(exc), issues=tuple(getattr(exc, "issues", ())))
     bridge = FastBridge(sink)
@@ -167,12 +167,13 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
                        callbacks=[FaultInjector(**fault)] if fault else [],
                        initial_model=payload.get("initial_model"),
                        initial_epoch=int(payload.get("initial_epoch") or 0),
-                       resolved=settings)
+                       resolved=settings, analysis=project.analysis)
     except TrainingRefused as exc:
         return Result(FAILED, str(exc))
     event = Result.of(result)
     if result.ok and result.model is not None and is_main():  # rank 0 predicts and saves
-        event = dataclasses.replace(event, **evaluation_fields(result, doc, data, payload))
+        event = dataclasses.replace(event, **evaluation_fields(result, doc, data, payload,
+                                                                 project.analysis))
     return event
 
 
@@ -196,7 +197,8 @@ def _trust_custom_code(doc: Document, digests) -> None:
     resolve(doc)
 
 
-def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any]) -> dict:
+def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any],
+                      analysis=None) -> dict:
     """{"evaluation": {...}} of a trained model, or {"evaluation_error": text}: the
     `Result` fields.
 
@@ -207,7 +209,7 @@ def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any]) -
     path = _predictions_path(payload.get("save"))
     try:
         test = payload.get("test_data") or result.settings.get("test_data")
-        test = load_checked_data(doc, result.settings, test) if test else None
+        test = load_checked_data(doc, result.settings, test, analysis) if test else None
         return {"evaluation": evaluate_run(result, doc, data, path, test)}
     except (TrainingRefused, ValueError, RuntimeError, OSError) as exc:
         # Training itself went well: its result stands, and the reason is shown.

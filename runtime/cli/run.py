@@ -253,7 +253,7 @@ def _checked(doc, args, analysis):
                                   f"--initial-epoch {args.initial_epoch}. Received: "
                                   f"{settings['epochs']}")
         record = _resume_record(args, settings)
-        data = load_checked_data(doc, settings)
+        data = load_checked_data(doc, settings, analysis=analysis)
         if args.resume or args.save:
             settings["data_fingerprint"] = run_record.fingerprint(settings["data"], data)
         if args.resume:
@@ -302,7 +302,8 @@ def _train(doc, args, analysis) -> int:
         progress = None if args.no_progress else ProgressBar()
         sinks = [s for s in (log, progress, _say_executor) if s is not None]
         try:
-            result = _fit(doc, settings, data, args, lambda event: [s(event) for s in sinks])
+            result = _fit(doc, settings, data, args, lambda event: [s(event) for s in sinks],
+                          analysis)
         except TrainingRefused as exc:
             _error(str(exc))
             return EXIT_INVALID
@@ -394,7 +395,7 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _fit(doc, settings, data, args, sink):
+def _fit(doc, settings, data, args, sink, analysis=None):
     from ..bridge import FastBridge
     from ..train import train
 
@@ -402,7 +403,7 @@ def _fit(doc, settings, data, args, sink):
     with stop_on_interrupt(bridge):
         return train(doc, data, sink=sink, save=args.save, threads=args.threads, bridge=bridge,
                      initial_model=args.resume, initial_epoch=args.initial_epoch,
-                     resolved=settings)
+                     resolved=settings, analysis=analysis)
 
 
 class stop_on_interrupt:  # noqa: N801  (used as a context manager, like a function)

@@ -99,14 +99,15 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
         project = Project.from_dict(payload["document"])
         _trust_custom_code(project.doc, set(payload.get("trusted_code") or ()))
         doc, settings = prepare(project.doc, analysis=project.analysis)
-        data = load_checked_data(doc, settings)
+        data = load_checked_data(doc, settings, analysis=project.analysis)
     except (TrainingRefused, DataError) as exc:
         return Result(FAILED, str(exc))
     bridge = FastBridge(lambda event: sink(event) if isinstance(event, SENT) else None)
     control.attach(bridge)
     try:
         result = train(doc, data, bridge=bridge, threads=payload.get("threads"),
-                       device=payload.get("device"), resolved=settings)
+                       device=payload.get("device"), resolved=settings,
+                       analysis=project.analysis)
     except TrainingRefused as exc:
         return Result(FAILED, str(exc))
     return Result.of(result)

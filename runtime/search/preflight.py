@@ -41,15 +41,15 @@ def problems(doc: Document, overrides: Mapping[str, Any] | None = None,
     if metric.removeprefix("val_") not in names:
         return [f"search.metric: training does not log {metric!r}. Logged: "
                 f"{', '.join(names)} (and val_ of each with validation data)"]
-    return _data_problems(doc, settings) if check_data else []
+    return _data_problems(doc, settings, analysis) if check_data else []
 
 
-def _data_problems(doc: Document, settings: Mapping[str, Any]) -> list[str]:
+def _data_problems(doc: Document, settings: Mapping[str, Any], analysis) -> list[str]:
     from ..data import DataError
     from ..train import load_checked_data
 
     try:
-        load_checked_data(doc, settings)
+        load_checked_data(doc, settings, analysis=analysis)
     except DataError as exc:
         return [str(exc)]
     return []
