@@ -5,7 +5,7 @@ Usage: python resources/examples/generate_examples.py resources/examples
 import sys
 from pathlib import Path
 
-from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.document import Document, Edge, output_entry
 from kerascanvas.graph.projectfile import save
 
 OUT = Path(sys.argv[1])
@@ -17,11 +17,17 @@ class Builder:
         self.doc = Document()
 
     def node(self, kind, name, pos, src=None, **params):
+        """A node fed by `src`: names, each "name" (its port 0) or "name:port"."""
         n = self.doc.add_node(kind, name, params)
         self.doc.set_position(n.id, pos)
         for port, s in enumerate([src] if isinstance(src, str) else (src or [])):
-            self.doc.connect(Edge(self.doc.find(s).id, 0, n.id, port))
+            self.doc.connect(Edge(*self.ref(s), n.id, port))
         return name
+
+    def ref(self, text):
+        """(node id, port) of "name" or "name:port"."""
+        name, _, port = text.partition(":")
+        return self.doc.find(name).id, int(port or 0)
 
     def chain(self, steps, x=0.0, y0=0.0):
         prev = None
@@ -30,7 +36,7 @@ class Builder:
         return prev
 
     def finish(self, outputs, training, path):
-        self.doc.outputs = [self.doc.find(o).id for o in outputs]
+        self.doc.outputs = [output_entry(*self.ref(o)) for o in outputs]
         self.doc.training = training
         save(self.doc, OUT / path)
 
@@ -123,3 +129,20 @@ b.chain([("Input", "tokens", {"shape": [100], "dtype": "int32"}),
          ("Dense", "sentiment", {"units": 1, "activation": "sigmoid"})])
 b.finish(["sentiment"], train("binary_crossentropy", ["accuracy"], batch_size=64),
          "text_classifier.json")
+
+# An LSTM reads a token sequence and gives every step's output and its final states (h, c);
+# self-attention over the steps gives a summary, which joins the final states to classify.
+# The attention scores are a second model output, for inspection: their loss weight is 0.
+b = Builder()
+b.chain([("Input", "tokens", {"shape": [32], "dtype": "int32"}),
+         ("Embedding", "embedding", {"input_dim": 2000, "output_dim": 32}),
+         ("LSTM", "encoder", {"units": 32, "return_sequences": True, "return_state": True})])
+b.node("MultiHeadAttention", "attention", (0.0, 3 * STEP), ["encoder", "encoder"],
+       num_heads=2, key_dim=16, return_attention_scores=True)
+b.node("GlobalAveragePooling1D", "summary", (0.0, 4 * STEP), "attention")
+b.node("Concatenate", "features", (150.0, 5 * STEP), ["summary", "encoder:1", "encoder:2"])
+b.node("Dense", "topic", (150.0, 6 * STEP), "features", units=4, activation="softmax")
+b.finish(["topic", "attention:1"],
+         train({"topic": SCC, "attention_1": "mse"}, {"topic": ["accuracy"]},
+               loss_weights={"topic": 1.0, "attention_1": 0.0}),
+         "attention_states.json")

@@ -20,8 +20,8 @@ EXAMPLES = importlib.resources.files("kerascanvas.resources") / "examples"
 PATHS = sorted((p for p in EXAMPLES.iterdir() if p.name.endswith(".json")),
                key=lambda p: p.name)
 # Written by projectfile.save, so the file itself is what save gives.
-SAVED_BY_SAVE = ("customer_tickets.json", "densenet_small.json", "inception_net.json",
-                 "mnist_cnn.json", "mnist_mlp.json", "small_resnet.json",
+SAVED_BY_SAVE = ("attention_states.json", "customer_tickets.json", "densenet_small.json",
+                 "inception_net.json", "mnist_cnn.json", "mnist_mlp.json", "small_resnet.json",
                  "text_classifier.json")
 example = pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name.removesuffix(".json"))
 
@@ -77,9 +77,10 @@ def keras_model(doc):
                 expansion = expand_node(node, [tuple(a.shape) for a in args])
                 out = keras_expansion(expansion, args[0], node.name)
             else:
-                out = call_layer(spec, keras_layer(spec, dict(node.params), node.name), args)
+                out = call_layer(spec, keras_layer(spec, dict(node.params), node.name), args,
+                                 node.params)
         tensors[node.id] = list(out) if isinstance(out, list | tuple) else [out]
-    model = keras.Model(inputs, [tensors[o][0] for o in doc.outputs])
+    model = keras.Model(inputs, [tensors[o][port] for o, port in doc.output_refs()])
     return model, tensors
 
 

@@ -301,7 +301,7 @@ def test_example_totals_match_the_built_model(path):
     model = build.build_model(doc)
     assert result.total_params == (_weights(model.trainable_weights),
                                    _weights(model.non_trainable_weights))
-    assert [result.results[o].output_shapes[0] for o in doc.outputs] == [
+    assert [result.results[o].output_shapes[port] for o, port in doc.output_refs()] == [
         tuple(t.shape) for t in model.outputs]
 
 
