@@ -55,7 +55,9 @@ class NodeResult:
         output_shapes: one shape per output port, or None when the node has an error
             or sits downstream of one.
         params: the resolved params (every name, normal form), or None if refused.
-        count: (trainable, non_trainable) weights; (0, 0) when unknown.
+        count: (trainable, non_trainable) weights; (0, 0) when the node has an error,
+            None when its shapes are known but its weights are not (a custom layer
+            whose code cannot run, and whose imported file did not give them).
     """
 
     input_shapes: list[Shape]
@@ -229,15 +231,18 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
     shapes, port_issues, blocked = _gather_inputs(doc, node, spec, edges, results)
     issues += port_issues
     if params is None or blocked or any(i.severity == ERROR for i in issues):
-        return NodeResult(shapes, _recorded(spec, params, shapes, issues), params), issues
+        recorded = _recorded(spec, params, shapes, issues)  # a count None: unknown
+        count = (0, 0) if recorded is None else custom.recorded_count(params)
+        return NodeResult(shapes, recorded, params, count), issues
     try:
         outputs = [tuple(s) for s in spec.output_shapes(params, list(shapes))]
     except custom.CustomShapeError as exc:  # Keras' own verdict: no fixes to guess
         fixes = (custom.ATTACH_FIX,) if exc.code == custom.NO_SOURCE else ()  # in a block
         issues.append(_issue(node, f"{node.name!r} ({node.kind}): {exc}", exc.code,
                              fixes=fixes))
-        recorded = [tuple(s) for s in exc.recorded] if exc.recorded is not None else None
-        return NodeResult(shapes, recorded, params), issues
+        if exc.recorded is None:
+            return NodeResult(shapes, None, params), issues
+        return NodeResult(shapes, [tuple(s) for s in exc.recorded], params, exc.count), issues
     except ShapeError as exc:
         found = diagnose_shape_error(node.name, spec, params, shapes, exc)
         issues.append(_issue(node, found.message, found.code, found.port, fixes=found.fixes))

@@ -67,7 +67,7 @@ def _row(doc: Document, analysis: Analysis, node_id: str) -> SummaryRow:
     known = result is not None and result.output_shapes is not None
     if known:
         shapes = ", ".join(fmt(s) for s in result.output_shapes)
-        trainable, frozen = result.count
+        trainable, frozen = result.count or (None, None)  # None: weights unknown
     else:
         shapes, trainable, frozen = UNKNOWN, None, None
     sources = []

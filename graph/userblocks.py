@@ -229,16 +229,24 @@ def _trace(key: str, name: str, values: str, inputs: tuple, custom_token=None):
             outputs[nid] = _recorded_inner(node, resolved, ins, exc)
             if outputs[nid] is None:
                 raise error from None
-            stopped, trainable, frozen = stopped or error, 0, 0
+            stopped, (trainable, frozen) = stopped or error, _inner_count(node, resolved, exc)
         except (KerasCanvasError, IndexError) as exc:
             raise ShapeError(f"{node['name']}: {exc}", port=0) from None
-        total[0], total[1] = total[0] + trainable, total[1] + frozen
+        total = None if total is None or trainable is None else \
+            [total[0] + trainable, total[1] + frozen]
     shapes = [_output_shape(definition, i, nodes, outputs) for i in
               range(len(output_refs(definition)))]
     if stopped is not None:  # the issue stays; the shapes after the block are known
-        stopped.recorded = shapes
+        stopped.recorded, stopped.count = shapes, None if total is None else tuple(total)
         raise stopped
     return (shapes[0] if len(shapes) == 1 else shapes), (total[0], total[1])
+
+
+def _inner_count(node: Mapping[str, Any], resolved, exc: custom.CustomShapeError) -> tuple:
+    """(trainable, non_trainable) of an inner node whose code cannot run; (None, None)
+    when unknown."""
+    found = exc.count if node["kind"] == KIND else custom.recorded_count(resolved)
+    return found if found is not None else (None, None)
 
 
 def _recorded_inner(node: Mapping[str, Any], resolved, inputs: list,

@@ -56,8 +56,14 @@ class Analysis:
     @property
     def total_params(self) -> tuple[int, int]:
         """(trainable, non_trainable) summed over the nodes whose count is known."""
-        counts = [r.count for r in self.results.values()]
+        counts = [r.count for r in self.results.values() if r.count is not None]
         return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+    @property
+    def uncounted(self) -> list[str]:
+        """Ids of the nodes whose weights are unknown (`NodeResult.count` None), which
+        `total_params` leaves out."""
+        return [nid for nid, r in self.results.items() if r.count is None]
 
     def issues_for(self, node_id: str) -> list[Issue]:
         """The issues pinned to one node."""

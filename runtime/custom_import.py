@@ -183,6 +183,7 @@ def custom_call(node, classes: dict[type, dict]) -> Call | None:
               "outputs": len(node.outputs) if len(node.outputs) > 1 else None}
     if is_placeholder(layer):  # no code: keep the shapes Keras recorded for this call
         params["output_shapes"] = recorded_call(layer, [t.shape for t in tensors]) or None
+        params["stored_weights"] = getattr(layer, "stored_weights", None)
     return Call(custom.KIND, {k: v for k, v in params.items() if v is not None}, tensors)
 
 

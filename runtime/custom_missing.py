@@ -59,6 +59,7 @@ def _mark_scope(model: dict, layers: list[dict], registered: set[str]) -> None:
             name = entry["config"].get("name", entry.get("name"))
             calls = outputs.get(name, {})
             entry["config"][RECORDED] = {
+                "class": entry.get("class_name"),  # the name its weights are saved under
                 "inputs": _call_inputs(entry),
                 "outputs": {str(k): [calls[k].get(i) for i in range(max(calls[k]) + 1)]
                             for k in calls}}

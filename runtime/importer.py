@@ -45,6 +45,7 @@ from .custom_import import (
     share_context,
 )
 from .custom_missing import placeholder_class, prepare_config
+from .custom_weights import read_stored_weights
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
 
@@ -453,6 +454,8 @@ def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = Non
     if not isinstance(model, keras.Model):
         raise ModelImportError(f"{path}: expected a Keras model, received "
                                f"{type(model).__name__}")
+    if stand_ins:  # their weight counts: shapes read from the archive, nothing run
+        read_stored_weights(model, path)
     if notes is not None:
         notes += [missing_note(r, code) for r in missing]
     classes = {objects[name]: params for name, params in loaded.items()}

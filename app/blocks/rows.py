@@ -71,7 +71,7 @@ def user_block_rows(doc, node_id: str) -> tuple[list[Row], str | None]:
         _add_model_inputs(doc, flat, chain, rows)
         rows[nid] = Row(nid, parent, _keras_name(chain), inner.kind, inputs,
                         shape_text(shapes[0] if shapes else None),
-                        sum(result.count) if shapes else None)
+                        sum(result.count) if shapes and result.count is not None else None)
     problem = None
     if unknown:
         problem = ("Some shapes are unknown: connect the block's inputs and see the Issues "

@@ -22,7 +22,10 @@ def shape_text(shape) -> str:
 
 
 def count_text(count) -> str:
-    """`1,234 params` (trainable + non-trainable), or empty when the count is unknown."""
+    """`1,234 params` (trainable + non-trainable), `? params` when the weights are unknown
+    (None: a custom layer without source), or empty without a count (`()`)."""
+    if count is None:
+        return "? params"
     if not count:
         return ""
     total = count[0] + count[1]
@@ -74,7 +77,7 @@ def model_output_ports(doc) -> dict[str, set[int]]:
 def subtitle_text(doc, node, result, output_ports=(), ports: int = 1) -> str:
     """A node's second line: `Conv2D · 320 params · output`, or `LSTM · 2,112 params ·
     output ports 1, 2` when some ports of several are model outputs."""
-    count = count_text(result.count if result is not None else None)
+    count = count_text(result.count if result is not None else ())
     mark = output_mark_text(output_ports, ports)
     return " · ".join([kind_text(doc, node)] + ([count] if count else [])
                       + ([mark] if mark else []))

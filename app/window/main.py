@@ -247,7 +247,9 @@ class MainWindow(CustomCodeMixin, FileMixin, ImportMixin, StartMixin, NavigateMi
         self.summary.show_analysis(analysis)
         self.properties.refresh_info()
         trainable, frozen = analysis.total_params
-        self.params_label.setText(f"{trainable + frozen:,} params ({trainable:,} trainable)")
+        unknown = f" + ? in {len(analysis.uncounted)} layer(s)" if analysis.uncounted else ""
+        self.params_label.setText(f"{trainable + frozen:,}{unknown} params "
+                                  f"({trainable:,} trainable)")
         errors, warnings = len(analysis.errors), len(analysis.warnings)
         if not self.doc.nodes:
             errors = warnings = 0

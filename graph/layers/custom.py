@@ -272,6 +272,20 @@ def ports_problem(name: str, params: Mapping[str, Any], outputs: list) -> str | 
             f"node has outputs={ports} output port(s); set outputs to {len(outputs)}")
 
 
+def recorded_count(params: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(trainable, non_trainable) weights of a node whose code cannot run, from the
+    weights its imported file holds, or None when unknown. The file does not say which
+    are trainable: all count as trainable, or all as non-trainable when frozen.
+
+    >>> recorded_count({"stored_weights": 12, "trainable": False})
+    (0, 12)
+    """
+    stored = params.get("stored_weights")
+    if stored is None:
+        return None
+    return (stored, 0) if params.get("trainable", True) else (0, stored)
+
+
 def split_source(source: str) -> tuple[list[str], str]:
     """(top-level import lines, the rest) of a source, for embedding in generated code."""
     tree = ast.parse(source)
@@ -300,6 +314,9 @@ register(LayerSpec(
                   doc="Constructor keyword arguments (JSON object)"),
         ParamSpec("package", "str", default=DEFAULT_PACKAGE, check=_package_problem,
                   doc="Keras registers the class as 'package>class_name'"),
+        ParamSpec("stored_weights", "int", default=None, min=0, allow_none=True,
+                  doc="Weights the imported file holds for the layer (its count while "
+                      "the source is missing)"),
         ParamSpec("outputs", "int", default=1, min=1,
                   doc="Number of tensors call() returns (one output port each)"),
         ParamSpec("output_shapes", "json", default=None, check=_records_problem,

@@ -42,13 +42,15 @@ class CustomShapeError(ShapeError):
     or the code cannot run (missing, not parsing, not trusted).
 
     `recorded`: the output shapes of the block that raised it, had its custom code run as
-    when Keras recorded it (an import's `output_shapes`), or None when they are unknown.
+    when Keras recorded it (an import's `output_shapes`), or None when they are unknown;
+    `count`: the block's weights then, or None when some are unknown.
     """
 
     def __init__(self, message: str, code: str, recorded: list | None = None):
         super().__init__(message)
         self.code = code
         self.recorded = recorded
+        self.count: tuple[int, int] | None = None
 
 
 @dataclass

@@ -107,9 +107,10 @@ def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:
         shapes = None
         if result is not None and result.output_shapes is not None:
             shapes = [list(s) for s in result.output_shapes]
-        trainable, frozen = result.count if result is not None else (0, 0)
+        count = result.count if result is not None else (0, 0)
         nodes.append({"id": nid, "name": node.name, "kind": node.kind, "output_shapes": shapes,
-                      "params": {"trainable": trainable, "non_trainable": frozen}})
+                      "params": None if count is None else  # None: weights unknown
+                      {"trainable": count[0], "non_trainable": count[1]}})
     trainable, frozen = analysis.total_params
     return {
         "valid": analysis.valid,

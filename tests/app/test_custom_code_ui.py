@@ -295,3 +295,31 @@ def test_attach_source_on_a_block_instance_edits_the_block_definition(make_windo
     window.undo()
     qtbot.wait(50)
     assert window.doc.blocks["tw"]["nodes"][0]["params"]["source"] == ""
+
+
+def test_a_layer_without_source_shows_its_ports_and_an_unknown_count(make_window, qtbot,
+                                                                      tmp_path):
+    """Two recorded outputs give two ports, the second usable as a model output from its
+    context menu; with no weights known its count reads "? params", not 0."""
+    from tests.app.gestures import port_point
+    from tests.app.test_output_ports_ui import _right_click_and_choose
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    c = doc.add_node("CustomLayer", "split", {
+        "class_name": "Split", "source": "", "outputs": 2,
+        "output_shapes": [{"inputs": [[None, 4]], "outputs": [[None, 3], [None, 1]]}]})
+    d = doc.add_node("Dense", "out", {"units": 2})
+    doc.connect(Edge(x.id, 0, c.id, 0))
+    doc.connect(Edge(c.id, 1, d.id, 0))
+    doc.set_outputs([d.id])
+    save(doc, tmp_path / "split.json")
+    window = show(make_window(str(tmp_path / "split.json")), qtbot)
+    node = window.doc.find("split")
+    item = window.canvas.views[node.id]
+    assert len(item.outputs) == 2
+    assert "? params" in item.subtitle
+    assert "+ ? in 1 layer(s)" in window.params_label.text()
+    _right_click_and_choose(window, port_point(window, node.id, "out", 1), "Model output")
+    assert window.doc.outputs == [window.doc.find("out").id, f"{node.id}:1"]
+    assert window.analysis.results[node.id].output_shapes == [(None, 3), (None, 1)]

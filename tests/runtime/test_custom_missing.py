@@ -14,6 +14,8 @@ from kerascanvas.app.cli import main
 from kerascanvas.codegen import generate
 from kerascanvas.codegen.errors import CodegenError
 from kerascanvas.graph.project import Project
+from kerascanvas.graph.projectfile import dumps, loads
+from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.validate import analyze
 from kerascanvas.runtime import custom_code, trust
 from kerascanvas.runtime.build import BuildError, build_model
@@ -84,6 +86,9 @@ def test_import_keeps_the_layer_without_source_and_its_recorded_shapes(model_fil
     assert issue.node == node.id and issue.fixes == ("attach_source",)
     assert issue.message.startswith(f"custom layer 'gate' (registered name {PACKAGE}>Gate) "
                                     "has no source: attach its class")
+    gate = original.get_layer("gate")  # its weights: shapes read from the archive
+    assert analysis.results[node.id].count == (gate.count_params(), 0)
+    assert sum(analysis.total_params) == original.count_params()
     head = analysis.results[doc.find("head").id]  # inferred past it from Keras' records
     assert head.input_shapes == [tuple(original.get_layer("gate").output.shape)]
     assert head.output_shapes == [tuple(original.get_layer("head").output.shape)]
@@ -191,3 +196,27 @@ def test_a_block_with_a_layer_without_source_passes_on_keras_recorded_shapes(tmp
         node = doc.find(name)
         assert analysis.results[node.id].output_shapes == \
             [tuple(model.get_layer(name).output.shape)]
+    outer = analysis.results[doc.find("outer").id]  # Gate's weights from the archive
+    assert sum(outer.count) == model.get_layer("outer").count_params()
+    assert sum(analysis.total_params) == model.count_params()
+
+
+def test_without_the_weights_file_the_count_is_unknown_not_zero(model_file, tmp_path):
+    """A model JSON has no weights: the layer's count shows as unknown ("?"), left out of
+    the totals, which say so; the count read from an archive survives the project file."""
+    path, original = model_file
+    archived = import_model_report(*load_with_code(path, None, False)).doc
+    archived = loads(dumps(archived))
+    assert sum(analyze(archived).total_params) == original.count_params()
+    config = tmp_path / "gated.json"
+    config.write_text(original.to_json())
+    doc = import_model_report(*load_with_code(config, None, False)).doc
+    analysis = analyze(doc)
+    node = doc.find("gate")
+    assert analysis.results[node.id].count is None and analysis.uncounted == [node.id]
+    head = original.get_layer("head").count_params()
+    assert analysis.total_params == (head, 0)
+    text = format_summary(doc, analysis)
+    assert "(nodes marked ? are not counted)" in text
+    gate_row = next(line for line in text.splitlines() if line.startswith("gate "))
+    assert "?" in gate_row.split()
