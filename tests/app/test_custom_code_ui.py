@@ -323,3 +323,33 @@ def test_a_layer_without_source_shows_its_ports_and_an_unknown_count(make_window
     _right_click_and_choose(window, port_point(window, node.id, "out", 1), "Model output")
     assert window.doc.outputs == [window.doc.find("out").id, f"{node.id}:1"]
     assert window.analysis.results[node.id].output_shapes == [(None, 3), (None, 1)]
+
+
+def test_the_outputs_fix_gives_a_port_per_tensor_keras_returns(make_window, qtbot, tmp_path):
+    """Trusted code whose call() returns (y, aux): Keras' answer puts the issue on the
+    node, and its fix button gives the node a second port on the canvas (one undo)."""
+    source = ("import keras\n\n\nclass Pair(keras.layers.Layer):\n"
+              "    def call(self, x):\n"
+              "        return x, keras.ops.sum(x, axis=-1, keepdims=True)\n")
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    c = doc.add_node("CustomLayer", "pair", {"class_name": "Pair", "source": source})
+    doc.connect(Edge(x.id, 0, c.id, 0))
+    doc.set_outputs([c.id])
+    path = str(tmp_path / "pair.json")
+    save(doc, path)
+    window = show(make_window(path), qtbot)
+    window.custom_shapes.solver_factory = in_process_solver
+    trust.trust(path, window.doc)
+    window.project.load(path)  # reopened: the store trusts this code at this path
+    qtbot.waitUntil(lambda: issue_codes(window) == ["custom_outputs"], timeout=60_000)
+    node = window.doc.find("pair")
+    assert len(window.canvas.views[node.id].outputs) == 1
+    (button,) = window.issues.fix_buttons(0)
+    QTest.mouseClick(button, LEFT)
+    qtbot.waitUntil(lambda: window.analysis.valid, timeout=60_000)
+    assert node.params["outputs"] == 2
+    assert len(window.canvas.views[node.id].outputs) == 2
+    inputs = keras.Input((4,))
+    aux = keras.ops.sum(inputs, axis=-1, keepdims=True)
+    assert window.analysis.results[node.id].output_shapes == [(None, 4), tuple(aux.shape)]
