@@ -29,7 +29,7 @@ from ...graph.project import Project
 from ...graph.userblocks import spec_for_display
 from .nodes import CATEGORY_COLORS, LayerNodeItem
 from .pipes import batched_pipes, connect_ports
-from .render import NodeRenderer
+from .render import NodeRenderer, wanted_ports
 from .view import CanvasViewer, apply_detail
 
 PALETTE_MIME = "application/x-kerascanvas-kind"
@@ -308,20 +308,7 @@ class Canvas(QtCore.QObject):
             item.scene().removeItem(item)
 
     def _wanted_ports(self, node_id: str) -> tuple[list[str], int]:
-        """Input port names and the number of output ports the node should show."""
-        node = self.doc.nodes[node_id]
-        spec = spec_for_display(self.doc, node)
-        if spec.is_merge:  # merges keep one free input to wire the next operand to
-            used = max((e.dst_port + 1 for e in self.doc.in_edges(node_id)), default=0)
-            count = max(used + 1, spec.min_inputs)
-        else:
-            count = spec.max_inputs
-        inputs = [spec.port_name(i) for i in range(count)]
-        try:
-            outputs = spec.outputs(spec.resolve(node.params))
-        except (KerasCanvasError, KeyError, TypeError):
-            outputs = 1
-        return inputs, outputs
+        return wanted_ports(self.doc, node_id)
 
     def _sync_ports(self, node_id: str, wire: bool = True) -> None:
         """Add or remove ports so the item matches the kind and its wiring."""

@@ -19,8 +19,17 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
-from .nodes import MIN_WIDTH, PAD, node_fonts, node_size
-from .render import model_output_ports, outputs_text, shape_text, subtitle_text
+from .nodes import (
+    MIN_WIDTH,
+    OUTPUT_COLOR,
+    OUTPUT_RING_RADIUS,
+    OUTPUT_RING_WIDTH,
+    PAD,
+    node_fonts,
+    node_size,
+    port_x,
+)
+from .render import model_output_ports, outputs_text, shape_text, subtitle_text, wanted_ports
 
 NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0
@@ -45,7 +54,8 @@ def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[tuple[st
 
 def node_boxes(doc: Document, analysis: Analysis) -> dict[str, QtCore.QRectF]:
     """Each node's box: canvas positions when they hold every box apart, else a layout."""
-    sizes = {nid: node_size(node_lines(doc, analysis, nid)) for nid in doc.nodes}
+    sizes = {nid: node_size(node_lines(doc, analysis, nid), max(port_counts(doc, nid)))
+             for nid in doc.nodes}
     stored = {nid: doc.position(nid) for nid in doc.nodes}
     if doc.nodes and all(stored.values()):
         boxes = {nid: QtCore.QRectF(float(p[0]), float(p[1]), *sizes[nid])
@@ -68,10 +78,25 @@ def any_overlap(rects: list[QtCore.QRectF]) -> bool:
     return False
 
 
-def _edge_ends(edge, boxes) -> tuple[QtCore.QPointF, QtCore.QPointF]:
-    src, dst = boxes[edge.src], boxes[edge.dst]
-    return (QtCore.QPointF(src.center().x(), src.bottom()),
-            QtCore.QPointF(dst.center().x(), dst.top()))
+def port_counts(doc: Document, node_id: str) -> tuple[int, int]:
+    """(input ports, output ports) of a node, as the canvas shows them."""
+    inputs, outputs = wanted_ports(doc, node_id)
+    return len(inputs), outputs
+
+
+def output_port_point(doc: Document, box: QtCore.QRectF, node_id: str,
+                      port: int) -> QtCore.QPointF:
+    """Where output `port` of a node sits on its box's bottom side, as on the canvas."""
+    return QtCore.QPointF(box.left() + port_x(box.width(), port_counts(doc, node_id)[1], port),
+                          box.bottom())
+
+
+def _edge_ends(doc, edge, boxes) -> tuple[QtCore.QPointF, QtCore.QPointF]:
+    """An edge runs from its source's output port to its destination's input port."""
+    dst = boxes[edge.dst]
+    x = dst.left() + port_x(dst.width(), port_counts(doc, edge.dst)[0], edge.dst_port)
+    return (output_port_point(doc, boxes[edge.src], edge.src, edge.src_port),
+            QtCore.QPointF(x, dst.top()))
 
 
 def _label_rect(painter_metrics: QtGui.QFontMetricsF, text: str, start, end) -> QtCore.QRectF:
@@ -86,32 +111,43 @@ def _label_font() -> QtGui.QFont:
     return font
 
 
-def _bounds(doc, analysis, boxes) -> QtCore.QRectF:
+def _drawn_edges(doc, analysis, boxes) -> list[tuple]:
+    """(start, end, label text, label rect) of each edge between drawn boxes. A label that
+    would cover an earlier one moves down below it (two wires out of one node, such as an
+    LSTM's states, have their middles side by side)."""
+    metrics = QtGui.QFontMetricsF(_label_font())
+    drawn, placed = [], []
+    for edge in doc.edges:
+        if edge.src not in boxes or edge.dst not in boxes:
+            continue
+        start, end = _edge_ends(doc, edge, boxes)
+        text = shape_text(analysis.edge_shape(edge))
+        rect = _label_rect(metrics, text, start, end)
+        while any(rect.intersects(other) for other in placed):
+            rect.translate(0.0, rect.height())
+        placed.append(rect)
+        drawn.append((start, end, text, rect))
+    return drawn
+
+
+def picture_bounds(doc, analysis, boxes) -> QtCore.QRectF:
+    """The picture's extent in canvas units: every box and label, and a margin."""
     rect = QtCore.QRectF()
     for box in boxes.values():
         rect = rect.united(box)
-    metrics = QtGui.QFontMetricsF(_label_font())
-    for edge in doc.edges:
-        if edge.src in boxes and edge.dst in boxes:
-            text = shape_text(analysis.edge_shape(edge))
-            rect = rect.united(_label_rect(metrics, text, *_edge_ends(edge, boxes)))
+    for *_, label in _drawn_edges(doc, analysis, boxes):
+        rect = rect.united(label)
     return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
 
 
 def _draw_edges(painter: QtGui.QPainter, doc, analysis, boxes) -> None:
     painter.setPen(QtGui.QPen(_MUTED, 1.4))
-    font = _label_font()
-    metrics = QtGui.QFontMetricsF(font)
-    for edge in doc.edges:
-        if edge.src not in boxes or edge.dst not in boxes:
-            continue
-        start, end = _edge_ends(edge, boxes)
+    for start, end, text, label in _drawn_edges(doc, analysis, boxes):
         painter.drawLine(start, end)
         _arrow_head(painter, start, end)
         painter.save()
-        painter.setFont(font)
-        text = shape_text(analysis.edge_shape(edge))
-        painter.drawText(_label_rect(metrics, text, start, end), QtCore.Qt.AlignLeft, text)
+        painter.setFont(_label_font())
+        painter.drawText(label, QtCore.Qt.AlignLeft, text)
         painter.restore()
 
 
@@ -143,6 +179,19 @@ def _draw_nodes(painter: QtGui.QPainter, doc, analysis, boxes) -> None:
             y += height + (2.0 if key == "title" else 0.0)
 
 
+def _draw_output_rings(painter: QtGui.QPainter, doc, boxes) -> None:
+    """A green ring on each output port that is a model output, as the canvas marks it."""
+    painter.save()
+    painter.setPen(QtGui.QPen(QtGui.QColor(*OUTPUT_COLOR), OUTPUT_RING_WIDTH))
+    painter.setBrush(QtCore.Qt.NoBrush)
+    for nid, ports in model_output_ports(doc).items():
+        if nid in boxes:
+            for port in sorted(ports):
+                center = output_port_point(doc, boxes[nid], nid, port)
+                painter.drawEllipse(center, OUTPUT_RING_RADIUS, OUTPUT_RING_RADIUS)
+    painter.restore()
+
+
 def paint_graph(painter: QtGui.QPainter, doc: Document, analysis: Analysis,
                 boxes, origin: QtCore.QPointF) -> None:
     """Draw edges then nodes, shifted so `origin` lands at (0, 0)."""
@@ -151,6 +200,7 @@ def paint_graph(painter: QtGui.QPainter, doc: Document, analysis: Analysis,
     painter.setBrush(_MUTED)
     _draw_edges(painter, doc, analysis, boxes)
     _draw_nodes(painter, doc, analysis, boxes)
+    _draw_output_rings(painter, doc, boxes)
 
 
 def export_image(doc: Document, path: str | Path, fmt: str | None = None,
@@ -169,7 +219,7 @@ def export_image(doc: Document, path: str | Path, fmt: str | None = None,
     _ensure_app()
     analysis = analysis if analysis is not None else analyze(doc)
     boxes = node_boxes(doc, analysis)
-    bounds = _bounds(doc, analysis, boxes)
+    bounds = picture_bounds(doc, analysis, boxes)
     if fmt == "svg":
         _write_svg(doc, analysis, boxes, bounds, path)
     else:

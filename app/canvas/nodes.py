@@ -46,6 +46,8 @@ CATEGORY_COLORS = {
 }
 STATUS_COLORS = {"error": (229, 57, 53), "warning": (255, 179, 0)}
 OUTPUT_COLOR = (120, 220, 120)  # the ring around an output port that is a model output
+OUTPUT_RING_RADIUS = 9.5  # the mark of a port that is a model output (the port's is 6)
+OUTPUT_RING_WIDTH = 2.6
 # Selection is blue: wires are orange, warnings amber, errors red and outputs green, so a
 # selected node (and its highlighted wires) never reads as a warning.
 SELECTION_COLOR = (90, 175, 255)
@@ -80,7 +82,7 @@ def _style() -> dict:
                               "label": QtGui.QColor(150, 200, 235)},
                       border=QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0),
                       selected=QtGui.QPen(QtGui.QColor(*SELECTION_COLOR), 2.4),
-                      output_port=QtGui.QPen(QtGui.QColor(*OUTPUT_COLOR), 2.6),
+                      output_port=QtGui.QPen(QtGui.QColor(*OUTPUT_COLOR), OUTPUT_RING_WIDTH),
                       status={k: QtGui.QPen(QtGui.QColor(*c), 2.6)
                               for k, c in STATUS_COLORS.items()})
     return _STYLE
@@ -100,6 +102,11 @@ def node_size(lines: list[tuple[str, str]], ports: int = 1) -> tuple[float, floa
     return width, sum(metrics[k].height() for k, _ in lines) + 2 * PAD + 4.0
 
 
+def port_x(width: float, count: int, index: int) -> float:
+    """The x of port `index` of `count` along a node side `width` wide (evenly spaced)."""
+    return width / (count + 1) * (index + 1)
+
+
 class PipeBatch:
     """While `pipes` is a set, moved ports collect their pipes there instead of redrawing
     them: a layout that moves every node then draws each pipe once, not once per end."""
@@ -108,7 +115,6 @@ class PipeBatch:
 
 
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
-OUTPUT_RING_RADIUS = 9.5  # the mark of a port that is a model output (the port's is 6)
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
 
 
@@ -272,10 +278,10 @@ class LayerNodeItem(AbstractNodeItem):
 
     def align_ports(self) -> None:
         for ports, y in ((self.inputs, 0.0), (self.outputs, self._height)):
-            step = self._width / (len(ports) + 1)
-            for i, port in enumerate(ports, 1):
+            for i, port in enumerate(ports):
                 rect = port.boundingRect()
-                port.setPos(step * i - rect.width() / 2, y - rect.height() / 2)
+                x = port_x(self._width, len(ports), i)
+                port.setPos(x - rect.width() / 2, y - rect.height() / 2)
         self.redraw_pipes()
 
     def redraw_pipes(self) -> None:

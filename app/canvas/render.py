@@ -11,7 +11,9 @@ from __future__ import annotations
 from PySide6 import QtCore
 
 from ...graph.document import output_entry
+from ...graph.errors import KerasCanvasError
 from ...graph.training import output_name
+from ...graph.userblocks import spec_for_display
 
 
 def shape_text(shape) -> str:
@@ -72,6 +74,24 @@ def model_output_ports(doc) -> dict[str, set[int]]:
     for node_id, port in doc.output_refs():
         marked.setdefault(node_id, set()).add(port)
     return marked
+
+
+def wanted_ports(doc, node_id: str) -> tuple[list[str], int]:
+    """Input port names and the number of output ports a node shows (on the canvas and in
+    the exported picture)."""
+    node = doc.nodes[node_id]
+    spec = spec_for_display(doc, node)
+    if spec.is_merge:  # merges keep one free input to wire the next operand to
+        used = max((e.dst_port + 1 for e in doc.in_edges(node_id)), default=0)
+        count = max(used + 1, spec.min_inputs)
+    else:
+        count = spec.max_inputs
+    inputs = [spec.port_name(i) for i in range(count)]
+    try:
+        outputs = spec.outputs(spec.resolve(node.params))
+    except (KerasCanvasError, KeyError, TypeError):
+        outputs = 1
+    return inputs, outputs
 
 
 def subtitle_text(doc, node, result, output_ports=(), ports: int = 1) -> str:

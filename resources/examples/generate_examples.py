@@ -137,11 +137,11 @@ b = Builder()
 b.chain([("Input", "tokens", {"shape": [32], "dtype": "int32"}),
          ("Embedding", "embedding", {"input_dim": 2000, "output_dim": 32}),
          ("LSTM", "encoder", {"units": 32, "return_sequences": True, "return_state": True})])
-b.node("MultiHeadAttention", "attention", (0.0, 3 * STEP), ["encoder", "encoder"],
+b.node("MultiHeadAttention", "attention", (-200.0, 3 * STEP), ["encoder", "encoder"],
        num_heads=2, key_dim=16, return_attention_scores=True)
-b.node("GlobalAveragePooling1D", "summary", (0.0, 4 * STEP), "attention")
-b.node("Concatenate", "features", (150.0, 5 * STEP), ["summary", "encoder:1", "encoder:2"])
-b.node("Dense", "topic", (150.0, 6 * STEP), "features", units=4, activation="softmax")
+b.node("GlobalAveragePooling1D", "summary", (-200.0, 4 * STEP), "attention")
+b.node("Concatenate", "features", (100.0, 5 * STEP), ["summary", "encoder:1", "encoder:2"])
+b.node("Dense", "topic", (100.0, 6 * STEP), "features", units=4, activation="softmax")
 b.finish(["topic", "attention:1"],
          train({"topic": SCC, "attention_1": "mse"}, {"topic": ["accuracy"]},
                loss_weights={"topic": 1.0, "attention_1": 0.0}),

@@ -100,3 +100,39 @@ def test_no_two_node_boxes_overlap_in_the_svg(qapp, tmp_path, example):
 def test_imported_mobilenet_v2_exports_without_overlaps(qapp, tmp_path, imported_project):
     doc = Project.open(imported_project("MobileNetV2")).doc
     assert_apart_and_inside(export_image(doc, tmp_path / "graph.svg"), len(doc.nodes))
+
+
+def test_model_output_ports_have_the_canvas_green_ring_in_the_png(qapp, tmp_path):
+    """The scores port of the attention example and its classifier's output are model
+    outputs: a green ring around each, none around the attention's other output port."""
+    from kerascanvas.app.canvas.export_image import node_boxes, output_port_point, picture_bounds
+    from kerascanvas.app.canvas.nodes import OUTPUT_COLOR, OUTPUT_RING_RADIUS
+
+    doc = Project.open(EXAMPLES / "attention_states.json").doc
+    scale = 2.0
+    image = QtGui.QImage(str(export_image(doc, tmp_path / "graph.png", scale=scale)))
+    analysis = analyze(doc)
+    boxes = node_boxes(doc, analysis)
+    origin = picture_bounds(doc, analysis, boxes).topLeft()
+
+    def ring_pixel(name: str, port: int) -> QtGui.QColor:
+        node_id = doc.find(name).id
+        center = output_port_point(doc, boxes[node_id], node_id, port)
+        x = (center.x() + OUTPUT_RING_RADIUS - origin.x()) * scale
+        return image.pixelColor(round(x), round((center.y() - origin.y()) * scale))
+
+    green = QtGui.QColor(*OUTPUT_COLOR)
+    for name, port in (("attention", 1), ("topic", 0)):
+        assert ring_pixel(name, port) == green, (name, port, ring_pixel(name, port).name())
+    assert ring_pixel("attention", 0) != green
+
+
+def test_svg_rings_each_model_output_port_once(qapp, tmp_path):
+    from kerascanvas.app.canvas.nodes import OUTPUT_COLOR
+
+    doc = Project.open(EXAMPLES / "attention_states.json").doc
+    root = ET.parse(export_image(doc, tmp_path / "graph.svg")).getroot()
+    green = QtGui.QColor(*OUTPUT_COLOR).name()
+    rings = [c for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("stroke") == green
+             for c in g if c.tag.endswith(("circle", "ellipse"))]
+    assert len(rings) == len(doc.outputs) == 2
