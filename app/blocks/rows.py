@@ -47,6 +47,7 @@ class _Link:
     name: str
     block: str | None
     is_model: bool
+    calls_model: bool = False  # a SharedCall of a nested model: one row, not its layers
 
 
 def user_block_rows(doc, node_id: str) -> tuple[list[Row], str | None]:
@@ -63,12 +64,17 @@ def user_block_rows(doc, node_id: str) -> tuple[list[Row], str | None]:
         if not nid.startswith(f"{node_id}."):
             continue
         chain = _chain(doc, nid)
+        call = next((i for i, link in enumerate(chain[1:-1], start=1) if link.calls_model),
+                    None)
+        if call is not None:
+            unknown |= not _add_model_call(doc, flat, nid, chain[:call + 1], rows, results)
+            continue
         parent = _add_model_rows(doc, chain, rows, results)
         result = results.get(nid)
         shapes = result.output_shapes if result is not None else None
         unknown |= not shapes
         inputs = ", ".join(_source_name(doc, flat, e, chain) for e in flat.in_edges(nid))
-        _add_model_inputs(doc, flat, chain, rows)
+        _add_model_inputs(doc, flat, nid, chain, rows)
         rows[nid] = Row(nid, parent, _keras_name(chain), inner.kind, inputs,
                         shape_text(shapes[0] if shapes else None),
                         sum(result.count) if shapes and result.count is not None else None)
@@ -102,7 +108,8 @@ def _link(doc, prefix, name, kind, params, siblings) -> _Link:
             params.get(shared.OWNER_PARAM))
         owner_params = owner.get("params", {}) if isinstance(owner, dict) else \
             getattr(owner, "params", {})
-        return _Link(prefix, name, owner_params.get("block"), False)
+        block = owner_params.get("block")
+        return _Link(prefix, name, block, False, nested.is_model_block(doc.blocks, block))
     block = params.get("block") if kind == USER_BLOCK else None
     return _Link(prefix, name, block, nested.is_model_block(doc.blocks, block))
 
@@ -137,14 +144,30 @@ def _add_model_rows(doc, chain: list[_Link], rows: dict[str, Row], results) -> s
     return parent
 
 
-def _add_model_inputs(doc, flat, chain: list[_Link], rows: dict[str, Row]) -> None:
-    """Name, on the rows of the nested models around the chain's last node, the sources
-    from outside each model that feed that node."""
+def _add_model_call(doc, flat, node_id: str, chain: list[_Link], rows: dict[str, Row],
+                    results) -> bool:
+    """The row of a further call of a nested model (the chain ends at the SharedCall), for
+    flat node `node_id`, one of the call's copies; whether its shapes are known."""
+    call = chain[-1]
+    parent = _add_model_rows(doc, chain, rows, results)
+    if call.prefix not in rows:
+        shapes = [_output_shape(results, call.prefix, ref)
+                  for ref in output_refs(doc.blocks[call.block])]
+        rows[call.prefix] = Row(call.prefix, parent, _keras_name(chain), shared.KIND, "",
+                                "; ".join(shapes), 0)
+    _add_model_inputs(doc, flat, node_id, chain + [call], rows)
+    return results.get(node_id) is not None and bool(results[node_id].output_shapes)
+
+
+def _add_model_inputs(doc, flat, node_id: str, chain: list[_Link],
+                      rows: dict[str, Row]) -> None:
+    """Name, on the rows of the nested models (or model calls) around the chain's last
+    node, flat node `node_id`, the sources from outside each that feed that node."""
     for i, link in enumerate(chain[1:-1], start=1):
-        if not link.is_model:
+        if not (link.is_model or link.calls_model):
             continue
         row = rows[link.prefix]
-        for edge in flat.in_edges(chain[-1].prefix):
+        for edge in flat.in_edges(node_id):
             if edge.src.startswith(f"{link.prefix}."):
                 continue
             name = _source_name(doc, flat, edge, chain[:i + 1])
@@ -169,7 +192,8 @@ def _source_name(doc, flat, edge, chain: list[_Link]) -> str:
     model = chain[scope]
     if edge.src.startswith(f"{model.prefix}."):
         source = _chain(doc, edge.src)
-        inner = [i for i, link in enumerate(source[:-1]) if i > scope and link.is_model]
+        inner = [i for i, link in enumerate(source[:-1])
+                 if i > scope and (link.is_model or link.calls_model)]
         return _keras_name(source[:inner[0] + 1] if inner else source)
     definition = doc.blocks[model.block]
     child = chain[scope + 1].prefix.rsplit(".", 1)[-1]

@@ -256,3 +256,32 @@ def test_a_nested_model_inside_a_nested_model_shows_keras_names_at_each_depth(
     assert item_rows(tree.invisibleRootItem()) == keras_rows(outer)
     tower = tree.invisibleRootItem().child(0)
     assert item_rows(tower) == keras_rows(outer.get_layer("tower"))
+
+
+def test_a_nested_model_called_twice_inside_one_is_one_model_and_one_call_row():
+    """A siamese tower inside the nested model 'pair': the tower is one model row (its
+    layers under it), its second call one SharedCall row; the other layers keep Keras'
+    names, and the subtraction's inputs name the tower and that call."""
+    import keras
+
+    from kerascanvas.app.blocks.rows import user_block_rows
+    from kerascanvas.runtime.importer import import_model
+
+    x = keras.Input((8,), name="tower_in")
+    tower = keras.Model(x, keras.layers.Dense(5, name="dense")(x), name="tower")
+    a, b = keras.Input((8,), name="a"), keras.Input((8,), name="b")
+    diff = keras.layers.Subtract(name="diff")([tower(a), tower(b)])
+    pair = keras.Model([a, b], keras.layers.Dense(3, name="dense")(diff), name="pair")
+    inputs = [keras.Input((8,), name="x1"), keras.Input((8,), name="x2")]
+    doc = import_model(keras.Model(inputs, pair(inputs), name="top"))
+    rows, problem = user_block_rows(doc, doc.find("pair").id)
+    assert problem is None
+    top = [r for r in rows if r.parent is None]
+    assert [r.name for r in top if r.kind != "SharedCall"] == [
+        la.name for la in pair.layers if not isinstance(la, keras.layers.InputLayer)]
+    (call,) = [r for r in top if r.kind == "SharedCall"]
+    assert next(r for r in top if r.name == "diff").inputs == f"tower, {call.name}"
+    model_row = next(r for r in top if r.name == "tower")
+    assert [(r.name, r.count) for r in rows if r.parent == model_row.key] == [
+        (la.name, la.count_params()) for la in tower.layers[1:]]
+    assert model_row.count == tower.count_params() and call.count == 0
