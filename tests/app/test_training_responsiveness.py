@@ -52,9 +52,12 @@ def test_killed_worker_leaves_the_app_responsive(panel, qtbot):
     qtbot.waitUntil(lambda: len(record.curves.batch_loss) > 0, timeout=CHILD_TIMEOUT_MS)
     meter = LagMeter()
     panel.kill_button.click()
-    assert record.status == "killed"
-    qtbot.waitUntil(lambda: not record.source.process.is_alive(), timeout=10_000)
-    qtbot.waitUntil(lambda: meter.ticks > 20, timeout=2000)
+    assert record.status == "killed"  # the window says so at once
+    # The run object's own status turns "killed" on the thread that terminates and joins
+    # the process, after the process is gone: this thread may see it gone first.
+    qtbot.waitUntil(lambda: record.source.status == "killed"
+                    and not record.source.process.is_alive(), timeout=30_000)
+    qtbot.waitUntil(lambda: meter.ticks > 20, timeout=10_000)
     assert meter.worst < MAX_LAG_S
     assert record.source.status == "killed" and not record.saved_path
     assert panel.runs.topLevelItem(0).text(1) == "killed" and panel.start_button.isEnabled()
