@@ -83,7 +83,7 @@ def _list_code(items: list[str], indent: str) -> Code:
 
 def _inner_code(inner: dict[str, Any], name: str, indent: str) -> Code:
     spec = get_spec(inner["kind"])
-    kwargs = inner_layers(spec, inner["params"], indent + INDENT)
+    kwargs = inner_layers(spec, spec.non_default(inner["params"]), indent + INDENT)
     return Code(call(layer_class(spec), [], {**kwargs, "name": name}, indent)[len(indent):])
 
 

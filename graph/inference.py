@@ -19,7 +19,7 @@ from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
 from .index import GraphIndex
 from .layers import custom, shared
-from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
+from .spec import AS_LISTS, KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
 ERROR = "error"
 WARNING = "warning"
@@ -101,7 +101,7 @@ def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue
     known = {p.name for p in spec.params}
     where = f"{node.name!r} ({node.kind})"
     for key in node.params:
-        if key not in known:
+        if key not in known and key != AS_LISTS:
             expected = ", ".join(sorted(known)) or "none"
             issues.append(_issue(node, f"{where} has no parameter {key!r}. Expected one of: "
                                  f"{expected}. Received: {key}={node.params[key]!r}",
@@ -114,6 +114,10 @@ def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue
         elif p.required:
             issues.append(_issue(node, f"{where} needs a value for {p.name}. Received none",
                                  "missing_param"))
+    try:
+        spec.as_lists(node.params)
+    except ParamError as exc:
+        issues.append(_issue(node, f"{where}: {exc}", "bad_param"))
     if issues:
         return None, issues
     try:

@@ -31,6 +31,11 @@ APPLICATION = "Application"
 GENERIC = "KerasLayer"
 SHARED_CALL = "SharedCall"
 USER_BLOCK = "UserBlock"
+# A node's note of the params Keras held as a list where our normal form is a tuple
+# (Dot's `axes=[1, 1]`): a list of their names. The build and the code writer pass
+# those values as lists, so the rebuilt layer's get_config() is the original's; the
+# importer writes it, since a project file (JSON) cannot tell a tuple from a list.
+AS_LISTS = "__lists__"
 
 CATEGORIES = (
     "Input", "Core", "Convolution", "Pooling", "Reshaping", "Normalization", "Merging",
@@ -152,7 +157,7 @@ class LayerSpec:
 
     def resolve(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Fill in defaults and coerce every value; raise `ParamError` on the first bad one."""
-        unknown = sorted(set(params) - {p.name for p in self.params})
+        unknown = sorted(set(params) - {p.name for p in self.params} - {AS_LISTS})
         if unknown:
             names = ", ".join(p.name for p in self.params)
             raise ParamError(
@@ -171,14 +176,29 @@ class LayerSpec:
             problem = self.check(out)
             if problem:
                 raise ParamError(problem)
-        return out
+        lists = self.as_lists(params)
+        return {**out, AS_LISTS: lists} if lists else out
+
+    def as_lists(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """The names in the params' `AS_LISTS` note (none without one), or ParamError."""
+        names = params.get(AS_LISTS, ())
+        known = {p.name for p in self.params}
+        if not isinstance(names, list | tuple) or len(set(map(str, names))) != len(names) \
+                or any(not isinstance(n, str) or n not in known for n in names):
+            raise ParamError(f"{self.kind}: {AS_LISTS} must be a list of distinct names of "
+                             f"its parameters ({', '.join(sorted(known))}). "
+                             f"Received: {names!r}", param=AS_LISTS)
+        return tuple(names)
 
     def non_default(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The params that differ from Keras' defaults, in spec order, normal form."""
+        """The params that differ from Keras' defaults, in spec order, normal form; those
+        the `AS_LISTS` note names are kept even at their default, and given as lists."""
+        lists = self.as_lists(params)
         out = {}
         for p in self.params:
-            if p.name in params and not p.is_default(params[p.name]):
-                out[p.name] = p.coerce(params[p.name])
+            if p.name in params and (p.name in lists or not p.is_default(params[p.name])):
+                value = p.coerce(params[p.name])
+                out[p.name] = list(value) if p.name in lists and type(value) is tuple else value
         return out
 
     def constructor_kwargs(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from kerascanvas.graph.errors import KerasCanvasError, ParamError
 from kerascanvas.graph.layers.generic import ARRAY, ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
 from kerascanvas.graph.layers.wrappers import inner_names
 from kerascanvas.graph.params import to_json
-from kerascanvas.graph.spec import GENERIC, INPUT, LAYER_SPECS, LayerSpec
+from kerascanvas.graph.spec import AS_LISTS, GENERIC, INPUT, LAYER_SPECS, LayerSpec
 
 from .build import keras_kwargs
 from .import_generic import shape_record, weight_count
@@ -124,7 +124,20 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
         raise _Fallback(str(exc)) from None
     if _settings(_normal_json(rebuilt)) != _settings(_normal_json(config)):
         raise _Fallback("its config holds settings our parameters do not cover")
-    return params
+    return _note_lists(spec, params, config, rebuilt)
+
+
+def _note_lists(spec: LayerSpec, params: dict, config: dict, rebuilt: dict) -> dict:
+    """`params` with the `AS_LISTS` note naming each param Keras held as a list where
+    the layer rebuilt from our params holds a tuple (each such param then kept, even
+    at its default), so that both builds give the list again."""
+    lists = [p.name for p in spec.params if isinstance(config.get(p.name), list)
+             and isinstance(rebuilt.get(p.name), tuple)]
+    if not lists:
+        return params
+    kept = {p.name: params.get(p.name, to_json(p.coerce(config[p.name])))
+            for p in spec.params if p.name in params or p.name in lists}
+    return {**kept, AS_LISTS: lists}
 
 
 def _inner_list(p, pipeline) -> list[dict[str, Any]]:

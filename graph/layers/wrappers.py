@@ -32,7 +32,17 @@ from typing import Any
 from ..errors import ParamError, ShapeError
 from ..params import REQUIRED, ParamSpec
 from ..shapes import fmt, require_min_rank
-from ..spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, Sample, get_spec, register
+from ..spec import (
+    AS_LISTS,
+    GENERIC,
+    INPUT,
+    LAYER_SPECS,
+    SHARED_CALL,
+    LayerSpec,
+    Sample,
+    get_spec,
+    register,
+)
 
 WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization", "Pipeline")
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
@@ -73,9 +83,12 @@ def coerce_inner(p: ParamSpec, value: Any, where: str | None = None) -> dict:
     if spec is None or spec.kind not in p.choices:
         _fail(p, where, "a layer of one of the kinds " + ", ".join(p.choices), value)
     try:
-        params = spec.non_default(spec.resolve(value.get("params", {})))
+        resolved = spec.resolve(value.get("params", {}))
+        params = spec.non_default(resolved)
     except ParamError as exc:
         raise ParamError(f"{where} ({spec.kind}): {exc}", param=p.name) from None
+    if AS_LISTS in resolved:  # kept, so that the inner layer is built with its lists
+        params[AS_LISTS] = list(resolved[AS_LISTS])
     out = {"kind": spec.kind, "params": params}
     name = value.get("name")
     if name is not None:
