@@ -162,6 +162,16 @@ def assert_rebuild_equal(model, rebuilt, strict: bool = True):
     assert_same_outputs(model, rebuilt)
 
 
+def assert_subclass_rebuild_equal(model, rebuilt):
+    """A subclass-style rebuild equals `model`: counts, each nested model's structure and
+    the outputs (its own layer list differs: a subclassed model lists no InputLayer)."""
+    assert counts(rebuilt) == counts(model), f"counts {counts(rebuilt)} != {counts(model)}"
+    for theirs in model.layers:
+        if isinstance(theirs, keras.Model):
+            assert structure(rebuilt.get_layer(theirs.name)) == structure(theirs), theirs.name
+    assert_same_outputs(model, rebuilt)
+
+
 def assert_rebuilds_equal(model, doc, strict: bool = True):
     """The runtime build and the generated code both give `model` again."""
     assert analyze(doc).total_params == counts(model)

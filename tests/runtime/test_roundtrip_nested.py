@@ -19,6 +19,7 @@ from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model_report  # noqa: E402
+from tests.roundtrip import assert_subclass_rebuild_equal  # noqa: E402
 from tests.runtime.test_import import assert_shapes_match_keras, exec_generated  # noqa: E402
 from tests.runtime.test_roundtrip_models import (  # noqa: E402
     assert_rebuilds_equal,
@@ -193,11 +194,7 @@ def test_sub_models_passing_lstm_states_stay_nested():
 def test_subclass_style_unpacks_and_shares_inside_nested_models(make):
     model = make()
     rebuilt = exec_generated(_import(model)[0], style="subclass", model_name=model.name)
-    assert counts(rebuilt) == counts(model)
-    for theirs in model.layers:
-        if isinstance(theirs, keras.Model):
-            assert structure(rebuilt.get_layer(theirs.name)) == structure(theirs)
-    assert_same_outputs(model, rebuilt)
+    assert_subclass_rebuild_equal(model, rebuilt)
 
 
 @pytest.mark.slow
