@@ -352,6 +352,7 @@ class TrainingRun:
         self.result: Result | None = None
         self.process = None
         self._events = self._commands = None
+        self._killing = False  # set before terminate(): a poll must not call it a crash
 
     def start(self) -> None:
         """Launch the child process; events start arriving through `poll_events()`."""
@@ -383,6 +384,7 @@ class TrainingRun:
         """Terminate the child at once (last resort: nothing is saved); status "killed"."""
         if self.process is None or self.status != RUNNING:
             return
+        self._killing = True
         self.process.terminate()
         self.process.join(timeout)
         if self.process.is_alive():
@@ -396,7 +398,7 @@ class TrainingRun:
         if self._events is None or self.status == KILLED:
             return []
         received = self._drain()
-        if self.status == RUNNING and not self.process.is_alive():
+        if self.status == RUNNING and not self._killing and not self.process.is_alive():
             received += self._drain(wait=0.5)
             if self.status == RUNNING:
                 self.status = FAILED

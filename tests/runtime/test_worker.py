@@ -78,7 +78,17 @@ def test_kill_mid_epoch_leaves_the_parent_fine(tmp_path):
                       save_path=tmp_path / "never.keras")
     run.start()
     wait_for(run, lambda e: e.kind == "batch_end", [])
+    # The window's reader polls on its own thread: a poll that lands while kill() waits
+    # for the terminated child must not report the kill as a crash ("failed").
+    join, polled = run.process.join, []
+
+    def join_then_poll(timeout=None):
+        join(timeout)
+        polled.extend(run.poll_events())
+
+    run.process.join = join_then_poll
     run.kill()
+    assert [e for e in polled if getattr(e, "status", None) == FAILED] == []
     assert run.status == KILLED and run.result.status == KILLED
     assert not run.process.is_alive()
     assert run.poll_events() == []
