@@ -1,0 +1,146 @@
+"""Editing the graph from the window: add, splice, clipboard, undo, fixes, block expansion."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph import commands as cmd
+from ...graph.errors import KerasCanvasError
+from ...graph.layers import custom
+from ..blocks.user_blocks import USER_BLOCK, split_palette_kind
+from ..blocks.view import BlockDialog
+from ..canvas import clipboard
+
+NEW_NODE_STEP = 40.0
+
+
+class EditMixin:
+    """Mixed into `MainWindow`: every edit goes through the undo stack (`self.stack`)."""
+
+    def add_kind(self, kind: str, pos=None) -> str:
+        """Place a new node of `kind` (at `pos`, or near the view centre)."""
+        if pos is None:
+            x, y = self.canvas.scene_center()
+            taken = {tuple(p) for p in self.doc.ui.get("positions", {}).values()}
+            while (x, y) in taken:
+                x, y = x + NEW_NODE_STEP, y + NEW_NODE_STEP
+            pos = (x, y)
+        kind, params = split_palette_kind(kind)
+        node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
+        self.canvas.select([node.id])
+        return node.id
+
+    def splice(self, palette_kind: str, edge) -> str | None:
+        """Put a new node on a wire when it takes exactly one input; its id, else None."""
+        from ...graph.fixes import insert_on_edge
+        from ...graph.spec import get_spec
+
+        kind, params = split_palette_kind(palette_kind)
+        spec = get_spec(kind)
+        if spec.min_inputs > 1 or spec.max_inputs == 0:
+            return None
+        node_id = insert_on_edge(self.doc, self.stack, edge, kind, params)
+        self.canvas.select([node_id])
+        return node_id
+
+    def undo(self) -> None:
+        self._guarded(self.stack.undo)
+
+    def redo(self) -> None:
+        self._guarded(self.stack.redo)
+
+    def _guarded(self, fn, *args):
+        try:
+            return fn(*args)
+        except KerasCanvasError as exc:
+            self.show_message(str(exc))
+            return None
+
+    def delete_selected(self) -> None:
+        clipboard.delete_nodes(self.doc, self.stack, self.canvas.selected_ids())
+
+    def copy(self) -> bool:
+        ids = self.canvas.selected_ids()
+        if not ids:
+            return False
+        text = clipboard.selection_json(self.doc, ids)
+        mime = QtCore.QMimeData()
+        mime.setData(clipboard.CLIPBOARD_MIME, text.encode())
+        mime.setText(text)
+        QtWidgets.QApplication.clipboard().setMimeData(mime)
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.delete_selected()
+
+    def paste(self) -> None:
+        mime = QtWidgets.QApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        if mime.hasFormat(clipboard.CLIPBOARD_MIME):
+            text = bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode()
+        else:
+            text = clipboard.parse_clipboard(mime.text())
+        if text:
+            self._paste_text(text, self.canvas.cursor_scene_pos())
+
+    def _paste_text(self, text: str, at=None) -> None:
+        ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
+        if ids:
+            self.canvas.select(ids)
+
+    def duplicate(self) -> None:
+        ids = self.canvas.selected_ids()
+        if ids:
+            self._paste_text(clipboard.selection_json(self.doc, ids))
+
+    def select_all(self) -> None:
+        self.canvas.select(list(self.doc.nodes))
+
+    def apply_fix(self, issue, code: str) -> None:
+        from ...graph.fixes import apply_fix
+
+        if code == custom.ATTACH_FIX:  # needs the user: the code editor, a file chooser
+            self.attach_source(issue.node)
+            return
+        before = set(self.doc.nodes)
+        self._guarded(apply_fix, self.doc, issue, code, self.stack)
+        added = [n for n in self.doc.nodes if n not in before]
+        if added:
+            self.canvas.select(added)
+
+    def fix_selected(self) -> None:
+        ids = self.canvas.selected_ids()
+        issues = [i for i in self.analysis.issues if i.node in ids and i.fixes]
+        if issues:
+            self.apply_fix(issues[0], issues[0].fixes[0])
+        else:
+            self.show_message("The selection has no problem with an automatic fix")
+
+    def show_block_dialog(self, node_id: str | None = None) -> None:
+        node_id = node_id or next(iter(self.canvas.selected_ids()), None)
+        if node_id is not None and self.doc.nodes[node_id].kind == USER_BLOCK:
+            self.show_user_block(node_id)
+            return
+        if node_id is None or not self.doc.nodes[node_id].spec.is_block:
+            self.show_message("Select a block node to see its contents")
+            return
+        dialog = BlockDialog(self.doc, node_id, self.analysis, self)
+        dialog.expand_requested.connect(lambda: self.expand_block(node_id))
+        dialog.open()
+
+    def expand_selected_block(self) -> None:
+        ids = self.canvas.selected_ids()
+        if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
+            self.expand_block(ids[0])
+        else:
+            self.show_message("Select one block node to expand it")
+
+    def expand_block(self, node_id: str) -> None:
+        from ...graph.fixes import expand_block
+
+        ids = self._guarded(expand_block, self.doc, node_id, self.stack)
+        if ids:
+            self.canvas.select(ids)
+            self.canvas.show_nodes(ids)
