@@ -3,7 +3,7 @@
 Run: python benchmarks/bench_roundtrip.py [--only SUBSTRING] [--apps | --examples]
 
 Builds every keras.applications architecture available on the torch backend in several
-variants (weights=None, nothing downloaded), and the models of tests/keras_examples.py
+variants (weights=None, nothing downloaded), and the models of tests/keras_examples/
 written in the styles of the official Keras examples, each as built and as loaded from
 its saved .keras file (for the architectures, the first of each family). Each one goes
 through import -> project file (JSON) -> validate (our shapes equal Keras' at every

@@ -1,4 +1,4 @@
-"""The example-style models of tests/keras_examples.py round-trip against Keras.
+"""The example-style models of tests/keras_examples/ round-trip against Keras.
 
 Each model is imported, saved and loaded as a project file, validated (our shapes equal
 Keras' at every layer) and rebuilt by the runtime build and by executing the generated
