@@ -7,6 +7,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph.fixes import FIX_LABELS
 
 ISSUE_ROLE = QtCore.Qt.UserRole + 1
+KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
+FIXES_ROLE = QtCore.Qt.UserRole + 3  # the fixes its buttons offer
+HINT_ROLE = QtCore.Qt.UserRole + 4
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
 
 
@@ -34,37 +37,65 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         header.setStretchLastSection(False)
         self.itemClicked.connect(self._on_item_clicked)
         self.customContextMenuRequested.connect(self._on_context_menu)
-        self._shown: tuple = ()
 
     def show_issues(self, issues) -> None:
-        key = tuple(issues)
-        if key == self._shown:
-            return
-        self._shown = key
-        self.clear()
-        for issue in sorted(issues, key=lambda i: i.severity != "error"):
-            node = self.doc.nodes.get(issue.node) if issue.node else None
-            item = QtWidgets.QTreeWidgetItem(["●", node.name if node else "(model)",
-                                              issue.message])
-            item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
-            item.setToolTip(2, issue.message)
-            item.setData(0, ISSUE_ROLE, issue)
-            self.addTopLevelItem(item)
+        """Show `issues`, errors first. Rows whose issue is still reported stay as they are
+        (their fix buttons too), so a click on a button is never lost to a re-validation
+        that reports the same problem again, e.g. when Keras' shapes arrive."""
+        ordered = sorted(issues, key=lambda i: i.severity != "error")
+        keys = numbered_keys(ordered)
+        shown = [self.topLevelItem(r).data(0, KEY_ROLE) for r in range(self.topLevelItemCount())]
+        if not self._keeps_order(shown, keys):
+            self.clear()
+            shown = []
+        wanted = set(keys)
+        for row in reversed(range(len(shown))):
+            if shown[row] not in wanted:
+                self.takeTopLevelItem(row)
+        rows = {key: self.topLevelItem(r) for r, key in enumerate(k for k in shown if k in wanted)}
+        for row, (key, issue) in enumerate(zip(keys, ordered, strict=True)):
+            item = rows.get(key)
+            if item is None:
+                item = QtWidgets.QTreeWidgetItem()
+                item.setData(0, KEY_ROLE, key)
+                self.insertTopLevelItem(row, item)
+            self._fill_row(item, issue)
+
+    @staticmethod
+    def _keeps_order(shown: list, keys: list) -> bool:
+        """Whether the rows that stay are already in the order `keys` wants them."""
+        wanted, present = set(keys), set(shown)
+        return [k for k in shown if k in wanted] == [k for k in keys if k in present]
+
+    def _fill_row(self, item: QtWidgets.QTreeWidgetItem, issue) -> None:
+        """Bring a row up to date with `issue`; its fix buttons are made anew only when the
+        fixes on offer changed."""
+        node = self.doc.nodes.get(issue.node) if issue.node else None
+        item.setText(0, "●")
+        item.setText(1, node.name if node else "(model)")
+        item.setText(2, issue.message)
+        item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
+        item.setToolTip(2, issue.message)
+        item.setData(0, ISSUE_ROLE, issue)
+        if item.data(0, FIXES_ROLE) != issue.fixes:
+            item.setData(0, FIXES_ROLE, issue.fixes)
             if issue.fixes:
-                self.setItemWidget(item, 3, self._fix_buttons(issue))
+                self.setItemWidget(item, 3, self._fix_buttons(item, issue))
+            else:
+                self.removeItemWidget(item, 3)
 
     def show_hint(self, text: str) -> None:
         """One informative row instead of issues (an empty project has nothing to fix)."""
-        if self._shown == (text,):
+        if self.topLevelItemCount() == 1 and self.topLevelItem(0).data(0, HINT_ROLE) == text:
             return
-        self._shown = (text,)
         self.clear()
         item = QtWidgets.QTreeWidgetItem(["ℹ", "", text])
         item.setToolTip(2, text)
+        item.setData(0, HINT_ROLE, text)
         self.addTopLevelItem(item)
 
-    def _fix_buttons(self, issue) -> QtWidgets.QWidget:
-        """One button per fix of `issue`; a click applies it."""
+    def _fix_buttons(self, item: QtWidgets.QTreeWidgetItem, issue) -> QtWidgets.QWidget:
+        """One button per fix of `issue`; a click applies it to the row's issue as it is then."""
         box = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(box)
         row.setContentsMargins(2, 1, 2, 1)
@@ -73,7 +104,8 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             button = QtWidgets.QPushButton(FIX_LABELS.get(code, code))
             button.setObjectName(f"fix:{code}")
             button.setToolTip(f"{FIX_LABELS.get(code, code)}: fixes {issue.message}")
-            button.clicked.connect(lambda _=False, c=code: self.fix_requested.emit(issue, c))
+            button.clicked.connect(
+                lambda _=False, c=code: self.fix_requested.emit(item.data(0, ISSUE_ROLE), c))
             row.addWidget(button)
         return box
 
@@ -87,7 +119,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
 
     def _on_item_clicked(self, item, column) -> None:
         issue = item.data(0, ISSUE_ROLE)
-        if issue.node:
+        if issue is not None and issue.node:
             self.node_requested.emit(issue.node)
 
     def _on_context_menu(self, pos) -> None:
@@ -95,6 +127,8 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         if item is None:
             return
         issue = item.data(0, ISSUE_ROLE)
+        if issue is None:  # the hint row
+            return
         menu = fix_menu(self, [issue], self.fix_requested.emit)
         if menu.actions():
             menu.exec(self.viewport().mapToGlobal(pos))
@@ -109,3 +143,15 @@ def fix_menu(parent, issues, apply) -> QtWidgets.QMenu:
             action.setToolTip(issue.message)
             action.triggered.connect(lambda _=False, i=issue, c=code: apply(i, c))
     return menu
+
+
+def numbered_keys(issues) -> list[tuple]:
+    """A key per issue that stays the same while the problem does: its code, node, port and
+    message, and which repeat of that it is (the same problem can be reported twice)."""
+    seen: dict[tuple, int] = {}
+    keys = []
+    for issue in issues:
+        key = (issue.code, issue.node, issue.port, issue.message)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append((*key, seen[key]))
+    return keys

@@ -9,7 +9,7 @@ from kerascanvas.graph import projectfile
 from kerascanvas.graph.document import Document, Edge
 
 from .conftest import shape_shown
-from .gestures import node_point, show
+from .gestures import click, node_point, show
 
 
 def two_branch_project(tmp_path) -> str:
@@ -104,3 +104,60 @@ def test_context_menu_of_a_node_offers_its_fix(make_window, qtbot, tmp_path):
     assert reshape.params["target_shape"] == [28, 28, 1]
     assert shape_shown(window, conv) == "(None, 26, 26, 4)"
     assert_no_overlap(window)
+
+
+def test_a_fix_button_outlives_a_revalidation_that_still_reports_its_issue(make_window, qtbot,
+                                                                            tmp_path):
+    """Deleting an unrelated broken node re-validates and changes the list; the rank problem's
+    row and its buttons stay, so a button taken before still applies its fix when clicked."""
+    from shiboken6 import isValid
+
+    doc = projectfile.load(two_branch_project(tmp_path))
+    doc.add_node("Dense", "stray", params={"units": 3})
+    path = tmp_path / "with_stray.json"
+    projectfile.save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    window.canvas.renderer.render()
+    issues = window.issues
+    rows = range(issues.topLevelItemCount())
+    row = next(r for r in rows if issues.issue_at(r).code == "rank_mismatch")
+    button = next(b for b in issues.fix_buttons(row) if b.text() == "Insert Flatten")
+    assert any(issues.issue_at(r).node == by_name(window, "stray") for r in rows)
+    click(window, node_point(window, by_name(window, "stray")))
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
+    window.canvas.renderer.render()
+    qtbot.wait(20)  # widgets dropped from the list are deleted by the event loop
+    assert "stray" not in {n.name for n in window.doc.nodes.values()}
+    assert [issues.issue_at(r).code for r in range(issues.topLevelItemCount())] == [
+        "rank_mismatch"]
+    assert isValid(button), "the re-validation destroyed the fix button the user was clicking"
+    QTest.mouseClick(button, QtCore.Qt.LeftButton)
+    window.canvas.renderer.render()
+    assert window.analysis.valid
+    assert any(n.kind == "Flatten" for n in window.doc.nodes.values())
+
+
+def test_issue_rows_are_updated_in_place(qtbot):
+    """A row whose problem is still reported keeps its widgets; a changed one is replaced and
+    the order (errors first) holds."""
+    from kerascanvas.app.panels.issues import IssuesPanel
+    from kerascanvas.graph.inference import Issue
+
+    doc = Document()
+    a = doc.add_node("Dense", "a").id
+    b = doc.add_node("Dense", "b").id
+    panel = IssuesPanel(doc)
+    qtbot.addWidget(panel)
+    first = Issue(a, 0, "error", "a: no input", "unconnected_input", ("remove_node",))
+    second = Issue(b, 0, "warning", "b: unused", "unused", ("remove_node",))
+    panel.show_issues([second, first])
+    kept = panel.fix_buttons(0)[0]
+    panel.show_issues([Issue(b, 0, "warning", "b: unused twice", "unused", ()), first])
+    assert panel.fix_buttons(0) == [kept] and panel.issue_at(0) == first
+    assert panel.fix_buttons(1) == [] and panel.issue_at(1).message == "b: unused twice"
+    emitted = []
+    panel.fix_requested.connect(lambda issue, code: emitted.append((issue, code)))
+    QTest.mouseClick(kept, QtCore.Qt.LeftButton)
+    assert emitted == [(first, "remove_node")]
+    panel.show_issues([Issue(b, 0, "error", "b: unused twice", "unused", ()), first])
+    assert [panel.issue_at(r).severity for r in range(2)] == ["error", "error"]
