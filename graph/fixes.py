@@ -30,6 +30,7 @@ from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .placement import between, direction_axis, in_place
+from .spec import get_spec
 
 FIX_LABELS = {
     "insert_flatten": "Insert Flatten",
@@ -65,7 +66,9 @@ def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
     with stack.macro(f"Insert {kind}"):
         if moves:
             stack.push(cmd.Move(doc, moves))
-        node = stack.push(cmd.AddNode(doc, kind, params=params or {}, pos=pos))
+        # A new node starts as a dropped one does: the initial values of required params.
+        start = {**get_spec(kind).initial_params(), **(params or {})}
+        node = stack.push(cmd.AddNode(doc, kind, params=start, pos=pos))
         stack.push(cmd.Disconnect(doc, edge))
         stack.push(cmd.Connect(doc, Edge(edge.src, edge.src_port, node.id, 0)))
         stack.push(cmd.Connect(doc, Edge(node.id, 0, edge.dst, edge.dst_port)))
