@@ -10,6 +10,8 @@ rule is run again on the inputs as they would be after the fix (see
     insert_projection                 merge inputs whose channels differ
     insert_cropping, insert_padding   merge inputs whose spatial sizes differ
     set_use_projection                a block whose shortcut needs a projection
+    set_state_size                    a recurrent layer's initial state of another size
+                                      (units or filters set to the state's)
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[
         else None
     where = f"{name!r} ({spec.kind})"
     if port is not None and (len(inputs) > 1 or spec.input_names):
-        where += f", input port {spec.port_name(port)}"
+        where += f", input port {spec.port_name(port, params)}"
     message = f"{where}: {exc}"
     if spec.is_merge and len(inputs) > 1:
         code, extra, fixes = _merge_problem(spec, params, inputs)
@@ -50,7 +52,7 @@ def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[
     probe_port = port if port is not None else 0
     fixes = rank_fixes(spec, params, inputs, probe_port)
     code = "rank_mismatch" if fixes or "rank" in str(exc) else "shape_mismatch"
-    fixes += _param_fixes(spec, params, inputs)
+    fixes += _param_fixes(spec, params, inputs) + _resize_fixes(spec, params, inputs, port)
     if fixes and port is None:
         port = probe_port
     return Diagnosis(message, code, port, fixes)
@@ -62,6 +64,16 @@ def _param_fixes(spec: LayerSpec, params: dict, inputs: list[Shape]) -> tuple:
             spec, {**params, "use_projection": True}, inputs):
         return ("set_use_projection",)
     return ()
+
+
+def _resize_fixes(spec: LayerSpec, params: dict, inputs: list[Shape], port: int | None):
+    """A keyword port's tensor of another size (an initial state): sizing the layer like
+    it is the fix, when the rule then accepts every input."""
+    resize = spec.keyword_ports.resize if spec.keyword_ports else None
+    change = resize(params, inputs, port) if resize and port is not None else None
+    if change is None or params.get(change[0]) == change[1]:
+        return ()
+    return ("set_state_size",) if accepts(spec, {**params, change[0]: change[1]}, inputs) else ()
 
 
 # ---- merges ---------------------------------------------------------------

@@ -216,13 +216,15 @@ class Document:
         """Add an edge. `check_cycle=False` is for bulk loads that check once at the end."""
         src, dst = self.node(edge.src), self.node(edge.dst)
         spec = dst.spec
-        if spec.max_inputs is not None and edge.dst_port >= spec.max_inputs:
+        top = spec.max_ports(dst.params)
+        if top is not None and edge.dst_port >= top:
             raise DocumentError(f"{dst.name!r} ({dst.kind}) has no input port {edge.dst_port}")
         if edge.dst_port < 0 or edge.src_port < 0:
             raise DocumentError("Port numbers cannot be negative")
         if (edge.dst, edge.dst_port) in self._taken_ports:
             raise DocumentError(
-                f"Input port {spec.port_name(edge.dst_port)} of {dst.name!r} is already connected")
+                f"Input port {spec.port_name(edge.dst_port, dst.params)} of {dst.name!r} is "
+                "already connected")
         if check_cycle and self.would_cycle(edge):
             raise DocumentError(
                 f"Connecting {src.name!r} to {dst.name!r} would make a cycle")

@@ -10,6 +10,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
     insert_projection                 Add inputs whose channels differ (1x1 Conv2D)
     insert_cropping, insert_padding   Concatenate inputs whose spatial sizes differ
     set_use_projection                a residual block whose shortcut needs a projection
+    set_state_size                    a recurrent layer given an initial state of another
+                                      size: its units (filters) set to the state's
     remove_node                       a merge left with one input
     set_custom_outputs                a CustomLayer whose call() returns another number of
                                       tensors than it has output ports
@@ -41,6 +43,7 @@ FIX_LABELS = {
     "insert_cropping": "Insert Cropping2D",
     "insert_padding": "Insert ZeroPadding2D",
     "set_use_projection": "Set use_projection",
+    "set_state_size": "Size the layer to its initial state",
     "remove_node": "Remove this node",
     "attach_source": "Attach source…",
     "set_custom_outputs": "Set outputs to the tensors call() returns",
@@ -136,6 +139,21 @@ def set_use_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return [issue.node]
 
 
+def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Set a recurrent layer's units (filters) to the size of the state on the issue's port."""
+    from .validate import analyze
+
+    node = doc.node(issue.node)
+    result = analyze(doc).results[issue.node]
+    resize = node.spec.keyword_ports.resize if node.spec.keyword_ports else None
+    change = resize(result.params, list(result.input_shapes), issue.port) \
+        if resize and result.params is not None and issue.port is not None else None
+    if change is None:
+        raise DocumentError(f"{node.name!r} has no initial state whose size it could take")
+    stack.push(cmd.SetParam(doc, issue.node, *change))
+    return [issue.node]
+
+
 def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool) -> list[str]:
     edges = doc.in_edges(issue.node)
     shapes = _shapes(doc)[issue.node]
@@ -196,6 +214,7 @@ FIXES: dict[str, Callable] = {
     **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
     "set_use_projection": set_use_projection,
+    "set_state_size": set_state_size,
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,
     "remove_node": remove_node,

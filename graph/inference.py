@@ -142,7 +142,7 @@ def _coerce_problem(p, value) -> str | None:
 # ---- input ports ----------------------------------------------------------
 def _port_issues(node: Node, spec: LayerSpec, ports: dict[int, Edge]) -> list[Issue]:
     """Missing, extra and out-of-order connections of the node's input ports."""
-    name = node.name
+    name, params = node.name, node.params
     connected = sorted(ports)
     issues = []
     if spec.is_merge:
@@ -159,22 +159,41 @@ def _port_issues(node: Node, spec: LayerSpec, ports: dict[int, Edge]) -> list[Is
                 f"Received {len(connected)} input; it passes the tensor through unchanged",
                 "merge_one_input", None, WARNING, ("remove_node",)))
         return issues
+    top = spec.max_ports(params)
     for port in connected:
-        if port >= spec.max_inputs:
+        if port >= top:
             issues.append(_issue(
-                node, f"{name!r} ({node.kind}) has {spec.max_inputs} input port(s). "
-                f"Received a connection on port {port}", "extra_input", port))
-    for port in range(spec.max_inputs):
+                node, f"{name!r} ({node.kind}) has {top} input port(s). "
+                f"Received a connection on port {port}{_switch_hint(spec, params)}",
+                "extra_input", port))
+    for port in range(top):
         if port in ports:
             continue
-        if port < spec.min_inputs:
-            issues.append(_issue(node, f"Input port {spec.port_name(port)} of {name!r} is not "
-                                 "connected", "unconnected_input", port))
+        label = spec.port_name(port, params)
+        if port < spec.min_inputs or port >= spec.max_inputs:  # keyword ports are needed
+            issues.append(_issue(node, f"Input port {label} of {name!r} is not connected"
+                                 f"{_needed_by(spec, params, port)}", "unconnected_input", port))
         elif any(p > port for p in connected):
             issues.append(_issue(
-                node, f"Input port {spec.port_name(port)} of {name!r} is not connected, but a "
+                node, f"Input port {label} of {name!r} is not connected, but a "
                 "later port is: optional inputs are passed in order", "unconnected_input", port))
     return issues
+
+
+def _switch_hint(spec: LayerSpec, params: Mapping[str, Any]) -> str:
+    """How to get more ports, when a param of the kind adds them."""
+    if spec.keyword_ports is None or spec.keyword_port_names(params):
+        return ""
+    return f" (turning {spec.keyword_ports.param} on adds input ports)"
+
+
+def _needed_by(spec: LayerSpec, params: Mapping[str, Any], port: int) -> str:
+    """Why a keyword port must be connected: its switch is on."""
+    if spec.max_inputs is None or port < spec.max_inputs:
+        return ""
+    switch = spec.keyword_ports.param
+    return f" ({switch}=True takes a tensor on each of its ports; turn {switch} off to " \
+        "start from zeros)"
 
 
 def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge],
@@ -184,7 +203,7 @@ def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge]
     issues = []
     for e in edges:
         if e.dst_port in ports:
-            issues.append(_issue(node, f"Input port {spec.port_name(e.dst_port)} of "
+            issues.append(_issue(node, f"Input port {spec.port_name(e.dst_port, node.params)} of "
                                  f"{node.name!r} has several connections. Expected one",
                                  "duplicate_port", e.dst_port))
         ports[e.dst_port] = e
@@ -200,8 +219,8 @@ def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge]
         if e.src_port >= n_out:
             src = doc.nodes[e.src].name if e.src in doc.nodes else e.src
             issues.append(_issue(
-                node, f"Input port {spec.port_name(port)} of {node.name!r} reads output "
-                f"{e.src_port} of {src!r}, which has {n_out} output(s) (0 to {n_out - 1})",
+                node, f"Input port {spec.port_name(port, node.params)} of {node.name!r} reads "
+                f"output {e.src_port} of {src!r}, which has {n_out} output(s) (0 to {n_out - 1})",
                 "bad_src_port", port))
             continue
         shapes.append(upstream.output_shapes[e.src_port])

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ParamError
+from .errors import KerasCanvasError, ParamError
 from .params import ParamSpec
 
 Shape = tuple[int | None, ...]
@@ -57,6 +57,25 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class KeywordPorts:
+    """Input ports after a kind's own ones that a bool param switches on, passed to the
+    layer's call as one list keyword named like the param (a recurrent layer's
+    `initial_state=[h, c]`).
+
+    Attributes:
+        param: the bool param, named as the call keyword.
+        names: the port labels for the params (raw or resolved) when the param is on.
+        resize: (resolved params, input shapes, port) -> the (param, value) change that
+            sizes the layer to the tensor on that port, or None; the one-click fix of
+            a tensor that does not fit there.
+    """
+
+    param: str
+    names: Callable[[Mapping[str, Any]], tuple[str, ...]]
+    resize: Callable[[Mapping[str, Any], list, int], tuple[str, Any] | None] | None = None
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """One layer kind.
 
@@ -89,6 +108,9 @@ class LayerSpec:
             them out and `call_kwargs` gives them.
         freezable: the Keras constructor takes `trainable` (all but a few do), so
             `register` adds the common `trainable` param.
+        keyword_ports: input ports a param adds after `max_inputs`, given to the call as
+            one list keyword (see `KeywordPorts`); `max_ports`, `min_ports` and
+            `port_name` count and name them for a node's params.
     """
 
     kind: str
@@ -112,6 +134,7 @@ class LayerSpec:
     composite: bool = False
     call_params: tuple[str, ...] = ()
     freezable: bool = True
+    keyword_ports: KeywordPorts | None = None
 
     @property
     def is_block(self) -> bool:
@@ -146,10 +169,53 @@ class LayerSpec:
                 return p
         raise KeyError(name)
 
-    def port_name(self, port: int) -> str:
+    def port_name(self, port: int, params: Mapping[str, Any] | None = None) -> str:
+        """The label of input `port`; a keyword port's needs the node's `params`.
+
+        >>> get_spec("LSTM").port_name(1, {"units": 4, "initial_state": True})
+        'initial h'
+        """
         if port < len(self.input_names):
             return self.input_names[port]
+        extra = self.keyword_port_names(params or {})
+        if self.max_inputs is not None and 0 <= port - self.max_inputs < len(extra):
+            return extra[port - self.max_inputs]
         return f"in_{port}"
+
+    def keyword_port_names(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """Labels of the ports `keyword_ports` adds for `params` (raw or resolved): none
+        when the kind has none, when its param is off, or when the params are unreadable."""
+        ports = self.keyword_ports
+        if ports is None:
+            return ()
+        try:
+            if self.param(ports.param).coerce(params.get(ports.param, False)) is not True:
+                return ()
+            return tuple(ports.names(params))
+        except (KerasCanvasError, KeyError, TypeError, ValueError, AttributeError):
+            return ()
+
+    def max_ports(self, params: Mapping[str, Any]) -> int | None:
+        """How many input ports a node with `params` has (None: any number)."""
+        if self.max_inputs is None:
+            return None
+        return self.max_inputs + len(self.keyword_port_names(params))
+
+    def min_ports(self, params: Mapping[str, Any]) -> int:
+        """How many input ports a node with `params` needs connected."""
+        return self.min_inputs + len(self.keyword_port_names(params))
+
+    def split_inputs(self, items: list, params: Mapping[str, Any]) -> tuple[list, dict]:
+        """(positional inputs, call keywords) of a call on port-ordered `items`: the
+        keyword ports' items go, as one list, to their keyword.
+
+        >>> get_spec("LSTM").split_inputs(["x", "h", "c"], {"units": 4, "initial_state": True})
+        (['x'], {'initial_state': ['h', 'c']})
+        """
+        extra = len(self.keyword_port_names(params))
+        if not extra or self.max_inputs is None:
+            return list(items), {}
+        return list(items[:self.max_inputs]), {self.keyword_ports.param: list(items[-extra:])}
 
     def initial_params(self) -> dict[str, Any]:
         """Params a freshly placed node stores: the required ones and `start`."""
@@ -201,9 +267,16 @@ class LayerSpec:
                 out[p.name] = list(value) if p.name in lists and type(value) is tuple else value
         return out
 
+    @property
+    def call_only(self) -> tuple[str, ...]:
+        """Params that are no constructor keyword: the call keywords and the switch of
+        the keyword ports."""
+        ports = (self.keyword_ports.param,) if self.keyword_ports else ()
+        return (*self.call_params, *ports)
+
     def constructor_kwargs(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """`kwargs` (non-default params) without the call keywords."""
-        return {k: v for k, v in kwargs.items() if k not in self.call_params}
+        return {k: v for k, v in kwargs.items() if k not in self.call_only}
 
     def call_kwargs(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The call keywords among `params` that differ from their defaults.

@@ -121,7 +121,7 @@ def _where(doc: Document, issue: Issue) -> str:
     spec = spec_of(node)
     port = ""
     if issue.port is not None:
-        port = f" [{spec.port_name(issue.port) if spec else issue.port}]"
+        port = f" [{spec.port_name(issue.port, node.params) if spec else issue.port}]"
     return f"{node.name}{port}: "
 
 

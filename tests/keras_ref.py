@@ -16,7 +16,7 @@ def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
     inner layer ({"kind", "params", "name"}) is instantiated the same way, and named after
     its kind (as Keras names a first layer) unless it has a name."""
     cls = getattr(keras.layers, spec.kind)
-    kwargs = {k: v for k, v in params.items() if k not in spec.call_params}
+    kwargs = {k: v for k, v in params.items() if k not in spec.call_only}
     for p in spec.params:
         if p.type == "layer" and isinstance(kwargs.get(p.name), dict):
             inner = kwargs[p.name]
@@ -46,12 +46,14 @@ def _first_names(items: list[dict]) -> list[str]:
 
 
 def call_layer(spec: LayerSpec, layer, tensors: list, params: dict | None = None):
-    """Call a layer the way codegen does: merges take a list, others positional args, and
-    the call keywords among `params` (return_attention_scores) as keywords."""
+    """Call a layer the way codegen does: merges take a list, others positional args, the
+    call keywords among `params` (return_attention_scores) as keywords, and the tensors of
+    keyword ports as one list (initial_state=[h, c])."""
     if spec.is_merge:
         return layer(list(tensors))
     call = {k: v for k, v in (params or {}).items() if k in spec.call_params}
-    return layer(*tensors, **call)
+    positional, listed = spec.split_inputs(list(tensors), params or {})
+    return layer(*positional, **call, **listed)
 
 
 def _shape_of(t) -> tuple:
@@ -80,14 +82,16 @@ def run_eagerly(spec: LayerSpec, params: dict, input_shapes) -> None:
         if spec.is_merge:
             layer(arrays, training=True)
         else:
-            layer(*arrays, training=True)
+            positional, listed = spec.split_inputs(arrays, params)
+            layer(*positional, training=True, **listed)
 
 
 def keras_verdict_call(spec: LayerSpec, params: dict, tensors: list, name: str | None = None):
     """(layer, output) of the layer called on symbolic `tensors`, the reference verdict: for
     `checked_eagerly` kinds a run on arrays of the same shapes must succeed first (it raises
     where Keras refuses those inputs)."""
-    if checked_eagerly(spec):
+    if checked_eagerly(spec) or spec.keyword_port_names(params):
+        # Keras builds a recurrent layer on initial states of any shape; running it refuses.
         run_eagerly(spec, params, [tuple(t.shape) for t in tensors])
     layer = keras_layer(spec, params, name=name)
     return layer, call_layer(spec, layer, tensors, params)

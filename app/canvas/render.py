@@ -85,8 +85,8 @@ def wanted_ports(doc, node_id: str) -> tuple[list[str], int]:
         used = max((e.dst_port + 1 for e in doc.in_edges(node_id)), default=0)
         count = max(used + 1, spec.min_inputs)
     else:
-        count = spec.max_inputs
-    inputs = [spec.port_name(i) for i in range(count)]
+        count = spec.max_ports(node.params)
+    inputs = [spec.port_name(i, node.params) for i in range(count)]
     try:
         outputs = spec.outputs(spec.resolve(node.params))
     except (KerasCanvasError, KeyError, TypeError):

@@ -6,7 +6,9 @@ convolution follows strides, padding and dilation_rate, the recurrent one is a
 "same" convolution of the state. The output is the last step's state
 (batch, *spatial_out, filters), or every step's with return_sequences; with
 return_state two more ports carry the final h and c, each (batch, *spatial_out,
-filters). Keras needs every spatial dim and the channels known.
+filters). Keras needs every spatial dim and the channels known. With initial_state
+the starting h and c come on input ports 1 and 2, each of that state shape (see
+`recurrent_state`).
 
 Weights: kernel (*kernel_size, channels, 4 * filters), recurrent kernel
 (*kernel_size, filters, 4 * filters) and a bias of 4 * filters.
@@ -30,6 +32,7 @@ from .conv import (
     strides_param,
 )
 from .recurrent import recurrent_weights, sequence_flags
+from .recurrent_state import check_states, initial_state_param, ports
 
 
 def _params(rank: int) -> tuple:
@@ -42,6 +45,7 @@ def _params(rank: int) -> tuple:
         rate("recurrent_dropout", 0.0, "Fraction of the recurrent state to drop"),
         seed_param(),
         *sequence_flags(),
+        initial_state_param(),
     )
 
 
@@ -59,7 +63,7 @@ def _step_input(kind: str, rank: int, params, shape) -> tuple[tuple, int]:
 
 def _shape(kind: str, rank: int):
     def rule(params, inputs):
-        (shape,) = inputs
+        shape = inputs[0]
         spatial, _ = _step_input(kind, rank, params, shape)
         batch = shape[0]
         if params["stateful"] and batch is None:
@@ -71,6 +75,8 @@ def _shape(kind: str, rank: int):
         state = ((params["filters"], *out_spatial) if channels_first
                  else (*out_spatial, params["filters"]))
         out = (batch, shape[1], *state) if params["return_sequences"] else (batch, *state)
+        if params["initial_state"]:
+            check_states(kind, params, inputs, [(batch, *state)] * 2)
         return [out, (batch, *state), (batch, *state)] if params["return_state"] else out
 
     return rule
@@ -93,6 +99,12 @@ _SAMPLES = {
                ((None, 4, 11, 3),)),
         Sample({"filters": 2, "kernel_size": 3, "data_format": "channels_first",
                 "return_state": True}, ((None, 4, 3, 10),)),
+        Sample({"filters": 2, "kernel_size": 3, "initial_state": True, "return_state": True},
+               ((None, 4, 8, 3), (None, 6, 2), (None, 6, 2))),
+        Sample({"filters": 2, "kernel_size": 3, "initial_state": True,
+                "data_format": "channels_first"}, ((None, 4, 3, 8), (None, 2, 6), (None, 2, 6))),
+        Sample({"filters": 2, "kernel_size": 3, "initial_state": True},
+               ((None, 4, 8, 3), (None, 6, 3), (None, 6, 3))),
         Sample({"filters": 2, "kernel_size": 3}, ((None, 4, None, 3),)),
         Sample({"filters": 2, "kernel_size": 5}, ((None, 4, 3, 3),)),
         Sample({"filters": 2, "kernel_size": 3}, ((None, 4, 6),))),
@@ -102,12 +114,16 @@ _SAMPLES = {
         Sample({"filters": 3, "kernel_size": 2, "dilation_rate": (2, 1), "return_state": True,
                 "data_format": "channels_first"}, ((None, 2, 4, 8, 6),)),
         Sample({"filters": 2, "kernel_size": 3, "stateful": True}, ((2, 3, 5, 5, 1),)),
-        Sample({"filters": 2, "kernel_size": 3}, ((None, 3, None, 7, 5),))),
+        Sample({"filters": 2, "kernel_size": 3}, ((None, 3, None, 7, 5),)),
+        Sample({"filters": 2, "kernel_size": 3, "padding": "same", "initial_state": True},
+               ((None, 3, 5, 5, 1), (None, 5, 5, 2), (None, 5, 5, 2)))),
     3: (Sample({"filters": 2, "kernel_size": 2}, ((None, 2, 4, 5, 3, 2),)),
         Sample({"filters": 3, "kernel_size": (2, 1, 3), "strides": (1, 2, 1), "padding": "same",
                 "return_sequences": True, "return_state": True}, ((None, 3, 4, 6, 5, 2),)),
         Sample({"filters": 2, "kernel_size": 2, "data_format": "channels_first"},
-               ((1, 2, 3, 4, 5, 6),))),
+               ((1, 2, 3, 4, 5, 6),)),
+        Sample({"filters": 2, "kernel_size": 2, "initial_state": True, "return_state": True},
+               ((None, 2, 4, 5, 3, 2), *[(None, 3, 4, 2, 2)] * 2))),
 }
 
 for _rank in (1, 2, 3):
@@ -123,4 +139,5 @@ for _rank in (1, 2, 3):
         check=strides_dilation_problem,
         outputs=lambda params: 3 if params.get("return_state") else 1,
         samples=_SAMPLES[_rank],
+        keyword_ports=ports(_kind),
     ))

@@ -4,6 +4,8 @@ Input is (batch, timesteps, features). The output is the last step's output
 (batch, units), or every step's with return_sequences (batch, timesteps, units).
 With return_state the layer has more output ports: port 0 is the output, then
 the final states (LSTM: h and c; GRU and SimpleRNN: h), each (batch, units).
+With initial_state the layer starts from states given on more input ports
+(see `recurrent_state`).
 
 Weights per gate: kernel (features x units), recurrent kernel (units x units)
 and a bias of units. LSTM has 4 gates, GRU 3 (reset_after keeps a second bias
@@ -17,6 +19,7 @@ from ..params import ParamSpec
 from ..shapes import fmt, require_known, require_rank
 from ..spec import LayerSpec, Sample, register
 from .common import activation, rate, seed_param, use_bias
+from .recurrent_state import check_states, initial_state_param, ports
 
 
 def recurrent_weights(*, unit_forget_bias: bool) -> tuple[ParamSpec, ...]:
@@ -76,6 +79,7 @@ def _recurrent_params(kind: str) -> tuple[ParamSpec, ...]:
         *extra,
         *recurrent_weights(unit_forget_bias=kind == "LSTM"),
         seed_param(),
+        initial_state_param(),
     )
 
 
@@ -85,7 +89,7 @@ _GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
 
 def _recurrent_shape(kind: str):
     def shape_rule(params, inputs):
-        (shape,) = inputs
+        shape = inputs[0]
         require_rank(shape, 3, kind)
         require_known(shape[2], f"The features dim (last axis) of the input to {kind}", shape)
         batch, steps, units = shape[0], shape[1], params["units"]
@@ -94,6 +98,8 @@ def _recurrent_shape(kind: str):
                 f"{kind} with stateful=True needs a fixed batch size (set batch_size on "
                 f"the Input). Received: input_shape={fmt(shape)}", port=0)
         out = (batch, steps, units) if params["return_sequences"] else (batch, units)
+        if params["initial_state"]:
+            check_states(kind, params, inputs, [(batch, units)] * _STATES[kind])
         if not params["return_state"]:
             return out
         return [out] + [(batch, units)] * _STATES[kind]
@@ -123,9 +129,11 @@ _DOCS = {
 }
 
 
-def _samples() -> tuple[Sample, ...]:
+def _samples(kind: str) -> tuple[Sample, ...]:
     # The tests flip every bool on the first sample: with its unknown batch size,
-    # stateful=True must be refused there, as Keras does.
+    # stateful=True must be refused there, as Keras does. The last ones give states of
+    # a wrong size, batch and rank, which Keras refuses when it runs the layer.
+    n = _STATES[kind]
     return (
         Sample({"units": 8}, ((None, 10, 6),)),
         Sample({"units": 4, "return_sequences": True, "return_state": True},
@@ -137,6 +145,13 @@ def _samples() -> tuple[Sample, ...]:
         Sample({"units": 4}, ((None, 5, None),)),
         Sample({"units": 4}, ((None, 5),)),
         Sample({"units": 4}, ((None, 5, 6, 7),)),
+        Sample({"units": 4, "initial_state": True, "return_state": True},
+               ((None, 5, 3), *[(None, 4)] * n)),
+        Sample({"units": 3, "initial_state": True, "return_sequences": True},
+               ((2, 5, 3), *[(2, 3)] * n)),
+        Sample({"units": 4, "initial_state": True}, ((None, 5, 3), *[(None, 5)] * n)),
+        Sample({"units": 4, "initial_state": True}, ((2, 5, 3), *[(3, 4)] * n)),
+        Sample({"units": 4, "initial_state": True}, ((None, 5, 3), *[(None, 4, 1)] * n)),
     )
 
 
@@ -157,5 +172,6 @@ for _kind in ("LSTM", "GRU", "SimpleRNN"):
         shape=_recurrent_shape(_kind),
         count=_recurrent_count(_kind),
         outputs=_outputs(_kind),
-        samples=_samples() + _extra_samples(_kind),
+        samples=_samples(_kind) + _extra_samples(_kind),
+        keyword_ports=ports(_kind),
     ))

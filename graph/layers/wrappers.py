@@ -12,7 +12,8 @@ count rules run the inner kind's rules:
 - Bidirectional runs a recurrent layer forwards and a copy backwards (twice the
   weights). merge_mode concat doubles the last dim, sum/mul/ave keep it, None
   gives two output ports. With return_state the forward then the backward states
-  follow on more ports.
+  follow on more ports; with initial_state both directions start from states given
+  on input ports (forward first, see `recurrent_state`).
 - SpectralNormalization normalizes the inner kernel by its largest singular value,
   estimated by power iteration on a non-trainable vector u of the kernel's last dim.
 - Pipeline holds a list of inner layers (`layers`), applied in turn; its rules chain
@@ -43,6 +44,7 @@ from ..spec import (
     get_spec,
     register,
 )
+from .recurrent_state import BIDIRECTIONAL_PORTS, check_states, initial_state_param
 
 WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization", "Pipeline")
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
@@ -87,6 +89,11 @@ def coerce_inner(p: ParamSpec, value: Any, where: str | None = None) -> dict:
         params = spec.non_default(resolved)
     except ParamError as exc:
         raise ParamError(f"{where} ({spec.kind}): {exc}", param=p.name) from None
+    if spec.keyword_port_names(resolved):
+        raise ParamError(f"{where} ({spec.kind}): an inner layer has no input ports of its "
+                         f"own, so its {spec.keyword_ports.param} must be false (a "
+                         f"Bidirectional takes initial states itself). Received: "
+                         f"{spec.keyword_ports.param}=True", param=p.name)
     if AS_LISTS in resolved:  # kept, so that the inner layer is built with its lists
         params[AS_LISTS] = list(resolved[AS_LISTS])
     out = {"kind": spec.kind, "params": params}
@@ -139,7 +146,10 @@ def _layer_param(kinds: tuple[str, ...], initial: dict, doc: str) -> ParamSpec:
 
 def _bidirectional_shape(params, inputs):
     spec, inner_params = inner(params)
-    out, *states = spec.output_shapes(inner_params, inputs)
+    out, *states = spec.output_shapes(inner_params, inputs[:1])
+    if params["initial_state"]:
+        each = spec.output_shapes({**inner_params, "return_state": True}, inputs[:1])[1:]
+        check_states("Bidirectional", params, inputs, each + each)
     mode = params["merge_mode"]
     if mode == "concat":
         out = (*out[:-1], None if out[-1] is None else 2 * out[-1])
@@ -150,7 +160,7 @@ def _bidirectional_shape(params, inputs):
 
 def _bidirectional_count(params, inputs):
     spec, inner_params = inner(params)
-    trainable, frozen = spec.count(inner_params, inputs)
+    trainable, frozen = spec.count(inner_params, inputs[:1])
     return (2 * trainable, 2 * frozen)
 
 
@@ -177,12 +187,14 @@ register(LayerSpec(
         ParamSpec("merge_mode", "choice", default="concat",
                   choices=("concat", "sum", "mul", "ave", None),
                   doc="How the two directions combine; empty: two separate outputs"),
+        initial_state_param(),
     ),
     shape=_bidirectional_shape,
     count=_bidirectional_count,
     check=_bidirectional_check,
     outputs=_bidirectional_outputs,
     unexposed=("backward_layer",),
+    keyword_ports=BIDIRECTIONAL_PORTS,
     samples=(
         Sample({"layer": {"kind": "LSTM", "params": {"units": 4}}}, ((None, 6, 3),)),
         Sample({"layer": {"kind": "GRU", "params": {"units": 3, "return_sequences": True}},
@@ -197,6 +209,14 @@ register(LayerSpec(
         Sample({"layer": {"kind": "LSTM", "params": {"units": 4, "go_backwards": True}}},
                ((None, 6, 3),)),
         Sample({"layer": {"kind": "LSTM", "params": {"units": 4}}}, ((None, 6),)),
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 3, "return_state": True}},
+                "initial_state": True}, ((None, 6, 2), *[(None, 3)] * 4)),
+        Sample({"layer": {"kind": "GRU", "params": {"units": 3, "return_sequences": True}},
+                "initial_state": True, "merge_mode": None}, ((None, 6, 2), (None, 3), (None, 3))),
+        Sample({"layer": {"kind": "LSTM", "params": {"units": 3}}, "initial_state": True},
+               ((None, 6, 2), (None, 3), (None, 3), (None, 4), (None, 3))),
+        Sample({"layer": {"kind": "ConvLSTM1D", "params": {"filters": 2, "kernel_size": 3}},
+                "initial_state": True}, ((None, 3, 8, 2), *[(None, 6, 2)] * 4)),
     ),
 ))
 

@@ -165,6 +165,32 @@ def custom_outputs_case():
     return doc, ids[-1], keras.Model(x, namespace["TwoOut"](name="c")(x)[0])
 
 
+def state_size_case():
+    """A decoder LSTM of 12 units given the 16-unit states of its encoder."""
+    doc = Document()
+    src = doc.add_node("Input", params={"shape": [7, 5]}).id
+    tgt = doc.add_node("Input", params={"shape": [6, 4]}).id
+    enc = doc.add_node("LSTM", params={"units": 16, "return_state": True}).id
+    dec = doc.add_node("LSTM", params={"units": 12, "initial_state": True}).id
+    for edge in (Edge(src, 0, enc, 0), Edge(tgt, 0, dec, 0), Edge(enc, 1, dec, 1),
+                 Edge(enc, 2, dec, 2)):
+        doc.connect(edge)
+    s, t = keras.Input((7, 5)), keras.Input((6, 4))
+    _, h, c = L.LSTM(16, return_state=True)(s)
+    return doc, dec, keras.Model([s, t], L.LSTM(16)(t, initial_state=[h, c]))
+
+
+def bidirectional_state_size_case():
+    """A Bidirectional GRU of 3 units started from two 5-wide states."""
+    doc, ids = chain(("Input", {"shape": [6, 2]}), ("Dense", {"units": 5}),
+                     ("GlobalAveragePooling1D", {}))
+    bi = merge(doc, "Bidirectional", [ids[0], ids[2], ids[2]], {
+        "layer": {"kind": "GRU", "params": {"units": 3}}, "initial_state": True})
+    x = keras.Input((6, 2))
+    state = L.GlobalAveragePooling1D()(L.Dense(5)(x))
+    return doc, bi, keras.Model(x, L.Bidirectional(L.GRU(5))(x, initial_state=[state, state]))
+
+
 CASES = {
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
@@ -182,6 +208,8 @@ CASES = {
     "set_use_projection": residual_projection_case,
     "remove_node": single_merge_case,
     "set_custom_outputs": custom_outputs_case,
+    "set_state_size": state_size_case,
+    "set_state_size-bidirectional": bidirectional_state_size_case,
 }
 
 

@@ -40,6 +40,8 @@ def _variants(spec):
     for p in spec.params:
         if p.name == TRAINABLE.name:  # common to every layer: see test_frozen_layers.py
             continue
+        if spec.keyword_ports and p.name == spec.keyword_ports.param:  # adds input ports:
+            continue  # the samples give it with its tensors
         alts = p.allowed if p.type in ("choice", "activation") else (
             (True, False) if p.type == "bool" else ())
         for alt in alts:
@@ -75,10 +77,12 @@ def test_param_names_and_defaults_match_keras(spec):
     assert not missing, f"{spec.kind}: get_config keys with no ParamSpec: {sorted(missing)}"
     signature = inspect.signature(getattr(__import__("keras").layers, spec.kind).__init__)
     call = inspect.signature(getattr(__import__("keras").layers, spec.kind).call).parameters
-    for name in names - set(spec.call_params):
+    for name in names - set(spec.call_only):
         assert name in plain or name in signature.parameters, f"{spec.kind}.{name} is no keyword"
     for name in spec.call_params:  # keywords of the call, with the call's default
         assert call[name].default == spec.param(name).default, f"{spec.kind}.{name}"
+    if spec.keyword_ports:  # a keyword of the call that takes the ports' tensors
+        assert call[spec.keyword_ports.param].default is None, spec.kind
     explicit = {p.name: p.default for p in spec.params if not p.required}
     with_defaults = keras_layer(spec, {**explicit, **required}, name="probe").get_config()
     for key in RANDOM_DEFAULTS.get(spec.kind, ()):  # Keras draws these when left empty
