@@ -88,7 +88,8 @@ def _inner_code(inner: dict[str, Any], name: str, indent: str) -> Code:
 
 
 def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = None) -> str:
-    """How a layer is applied: merges take one list, others positional tensors."""
+    """How a layer is applied: merges take one list, others positional tensors, and the
+    tensors of keyword ports one list keyword: `(x, initial_state=[h, c])`."""
     if spec.kind == generic.KIND:
         return generic.call_arguments(params or {}, sources)
     if spec.kind == custom.KIND:
@@ -96,7 +97,9 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
     if spec.is_merge:
         return f"([{', '.join(sources)}])"
     keywords = [f"{k}={literal(v)}" for k, v in spec.call_kwargs(params or {}).items()]
-    return f"({', '.join([*sources, *keywords])})"
+    positional, listed = spec.split_inputs(list(sources), params or {})
+    keywords += [f"{k}=[{', '.join(v)}]" for k, v in listed.items()]
+    return f"({', '.join([*positional, *keywords])})"
 
 
 def targets(outputs: Sequence[str], listed: bool = False) -> str:

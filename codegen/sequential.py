@@ -26,6 +26,10 @@ def chain_problem(plan: Plan) -> str | None:
         if step.spec.kind == SHARED_CALL:
             return (f"{where} calls the layer of another node again (shared weights), "
                     "which a Sequential model cannot express")
+        if step.spec.keyword_port_names(step.params):
+            return (f"{where} takes tensors on its {step.spec.keyword_ports.param} ports, "
+                    "and a Sequential layer receives only the previous layer's output: "
+                    "use the functional or subclass style")
         if len(step.inputs) != 1:
             return f"{where} takes {len(step.inputs)} inputs, a Sequential layer takes 1"
         if step.spec.kind == GENERIC and step.params.get("call") is not None:

@@ -152,9 +152,10 @@ def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
                            "block helper yet: layers with several outputs or kept Keras "
                            "configs must stay outside blocks")
-    params = spec.resolve(values) if spec.kind == CUSTOM else None  # class written above
+    resolved = spec.resolve(values)
+    params = resolved if spec.kind == CUSTOM else None  # class written above
     return constructor(spec, kwargs, layer_name, INDENT, targets(outs),
-                       call_suffix(spec, sources), params)
+                       call_suffix(spec, sources, resolved), params)
 
 
 def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str) -> str:

@@ -94,7 +94,8 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
     """Call a layer the way generated code does, and return its outputs as a list.
 
     Merges take one list; other kinds (MultiHeadAttention: query, value[, key])
-    take their inputs positionally; a `KerasLayer` follows its call template.
+    take their inputs positionally, and the tensors of keyword ports as one list
+    (a recurrent layer's initial_state=[h, c]); a `KerasLayer` follows its call template.
     """
     if spec.kind == GENERIC:
         out = _call_generic(layer, tensors, (params or {}).get("call"))
@@ -103,7 +104,8 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
     elif spec.is_merge:
         out = layer(list(tensors))
     else:
-        out = layer(*tensors, **spec.call_kwargs(params or {}))
+        positional, listed = spec.split_inputs(list(tensors), params or {})
+        out = layer(*positional, **spec.call_kwargs(params or {}), **listed)
     return list(out) if isinstance(out, list | tuple) else [out]
 
 
@@ -255,7 +257,7 @@ def describe_issues(doc: Document, issues, headline: str) -> str:
         node = doc.nodes.get(issue.node) if issue.node else None
         where = f"{node.name} ({node.kind})" if node else "graph"
         if node is not None and issue.port is not None:
-            where += f", input {node.spec.port_name(issue.port)}"
+            where += f", input {node.spec.port_name(issue.port, node.params)}"
         lines.append(f"  - {issue.severity}: {where}: {issue.message}")
     return "\n".join(lines)
 

@@ -312,6 +312,24 @@ def _call_params(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
     return rest, values
 
 
+def _keyword_ports(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
+    """(template with the tensors of the kind's keyword ports as further positional args,
+    the param that switches those ports on) of one call: `lstm(x, initial_state=[h, c])`
+    reads as `lstm(x, h, c)` with initial_state=True. One bare tensor counts as a list
+    of one, as Keras reads it (`gru(x, initial_state=h)`). A keyword that is no list of
+    tensors is left in place (the call then maps to a KerasLayer)."""
+    ports = spec.keyword_ports
+    kwargs = dict(template.get("kwargs", {}))
+    value = kwargs.get(ports.param) if ports else None
+    value = [value] if isinstance(value, dict) else value
+    if not (isinstance(value, list) and value
+            and all(isinstance(v, dict) and set(v) == {PLACEHOLDER} for v in value)):
+        return template, {}
+    del kwargs[ports.param]
+    rest = {"args": [*template["args"], *value], **({"kwargs": kwargs} if kwargs else {})}
+    return rest, {ports.param: True}
+
+
 def _coerced(spec: LayerSpec, values: dict) -> dict:
     """Call params in JSON form, the default ones left out; _Fallback if one does not fit."""
     try:
@@ -329,11 +347,15 @@ def map_call(node) -> tuple[Call, str | None]:
         return _generic(layer, template, tensors, node), "no node kind for this class"
     spec = LAYER_SPECS[kind]
     plain, call_values = _call_params(spec, template)
+    plain, switched = _keyword_ports(spec, plain)
     inputs = _standard_inputs(spec, plain, tensors)
     try:
         if inputs is None:
             raise _Fallback("it is called with extra arguments")
-        params = _mapped_params(spec, layer, layer.get_config())
+        params = {**_mapped_params(spec, layer, layer.get_config()), **switched}
+        if switched and spec.max_ports(params) != len(inputs):
+            raise _Fallback(f"it is given {len(inputs) - 1} initial state(s) where "
+                            f"{spec.max_ports(params) - 1} are expected")
         return Call(kind, {**params, **_coerced(spec, call_values)}, inputs), None
     except _Fallback as why:
         return _generic(layer, template, tensors, node), str(why)
