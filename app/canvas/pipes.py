@@ -4,8 +4,9 @@ A pipe is a NodeGraphQt `PipeItem` (so the viewer's wiring gestures work) that
 bends around the nodes it would cross, and runs up the gap between columns when
 it wraps from the bottom of one column of a laid-out model to the top of the
 next. Its label is the tensor shape it carries, a `QGraphicsSimpleTextItem`
-child that Qt paints itself; labels are smaller than node titles, so they are
-hidden already below `LABEL_SCALE`. Zoomed out below `DETAIL_SCALE` a pipe is
+child that Qt paints itself, placed by `labels` (apart from the labels of the
+other wires out of the same node); labels are smaller than node titles, so they
+are hidden already below `LABEL_SCALE`. Zoomed out below `DETAIL_SCALE` a pipe is
 a plain line.
 """
 
@@ -17,11 +18,11 @@ from NodeGraphQt.constants import PipeEnum
 from NodeGraphQt.qgraphics.pipe import PIPE_STYLES, PipeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .labels import LabelQueue, label_wire
 from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
-LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
 
 
 @contextmanager
@@ -45,6 +46,7 @@ def batched_pipes():
         try:
             for pipe in pipes:
                 pipe.draw_path(pipe.input_port, pipe.output_port)
+            LabelQueue.flush()
         finally:
             LayerPipeItem.node_rects = None
 
@@ -136,16 +138,8 @@ class LayerPipeItem(PipeItem):
             self._place_label()
 
     def _place_label(self) -> None:
-        """Beside the middle of the wire: right of a wire going down, above one going across."""
-        path = self.path()
-        if path.isEmpty():
-            return
-        mid, rect = path.pointAtPercent(0.5), self.label.boundingRect()
-        ends = path.pointAtPercent(1.0) - path.pointAtPercent(0.0)
-        if abs(ends.y()) >= 0.5 * abs(ends.x()):
-            self.label.setPos(mid.x() + LABEL_OFFSET, mid.y() - rect.height() / 2)
-        else:
-            self.label.setPos(mid.x() - rect.width() / 2, mid.y() - LABEL_OFFSET - rect.height())
+        """Beside the wire's middle, apart from the labels of its neighbours (`labels`)."""
+        label_wire(self)
 
     def draw_path(self, start_port, end_port=None, cursor_pos=None):
         super().draw_path(start_port, end_port, cursor_pos)

@@ -14,6 +14,7 @@ from ...graph.document import output_entry
 from ...graph.errors import KerasCanvasError
 from ...graph.training import output_name
 from ...graph.userblocks import spec_for_display
+from .labels import LabelQueue
 
 
 def shape_text(shape) -> str:
@@ -185,6 +186,7 @@ class NodeRenderer(QtCore.QObject):
                 self._shown[node_id] = key
                 self._draw(item, node, result, mine, marked, unwired)
             label_pipes(item, result)
+        LabelQueue.flush()
         self.rendered.emit()
 
     def _draw(self, item, node, result, problems, output_ports, unwired) -> None:

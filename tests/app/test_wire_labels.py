@@ -1,0 +1,75 @@
+"""Shape labels on wires: parallel wires (one node's several wires into another) get labels
+that do not draw on top of each other, and each label stays beside its own wire."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui
+
+from kerascanvas.graph import projectfile
+from kerascanvas.graph.document import Document
+
+from .gestures import drag, drag_port, node_ids, node_point, show
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+def wires_between(window, src: str, dst: str) -> list:
+    item = window.canvas.views[src]
+    return [pipe for port in item.outputs for pipe in port.connected_pipes
+            if pipe.input_port.node is window.canvas.views[dst]]
+
+
+def label_rect(pipe) -> QtCore.QRectF:
+    return pipe.label.mapRectToScene(pipe.label.boundingRect())
+
+
+def assert_apart_and_beside(pipes) -> None:
+    rects = [label_rect(p) for p in pipes]
+    assert all(r.width() > 0 for r in rects)
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b), (pipes[0].label.text(), a, b)
+    for pipe, rect in zip(pipes, rects, strict=True):  # near its own wire, not anywhere
+        near = QtGui.QPainterPathStroker()
+        near.setWidth(2 * (rect.width() + 20))
+        assert near.createStroke(pipe.path()).contains(rect.center())
+
+
+def test_lstm_state_wires_into_one_node_have_separate_labels(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "attention_states.json")), qtbot)
+    window.canvas.renderer.render()
+    ids = node_ids(window)
+    states = wires_between(window, ids["encoder"], ids["features"])
+    queries = wires_between(window, ids["encoder"], ids["attention"])
+    assert len(states) == 2 and len(queries) == 2
+    assert_apart_and_beside(states)
+    assert_apart_and_beside(queries)
+    start = node_point(window, ids["features"])
+    drag(window, start, start + QtCore.QPoint(60, -100))  # beside attention, wires close
+    window.canvas.renderer.render()
+    states = wires_between(window, ids["encoder"], ids["features"])
+    assert_apart_and_beside(states)
+    boxes = [item.sceneBoundingRect() for item in window.canvas.views.values()]
+    for pipe in states:  # not hidden under a node
+        assert not any(label_rect(pipe).intersects(box) for box in boxes)
+
+
+def test_two_wires_from_one_port_into_one_node_have_separate_labels(make_window, qtbot,
+                                                                    tmp_path):
+    doc = Document()
+    source = doc.add_node("Input", "x", params={"shape": [16]}).id
+    add = doc.add_node("Add", "sum").id
+    doc.set_position(source, (0.0, 0.0))
+    doc.set_position(add, (20.0, 160.0))
+    path = tmp_path / "parallel.json"
+    projectfile.save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    ids = node_ids(window)
+    drag_port(window, ids["x"], ids["sum"], dst_port=0)
+    drag_port(window, ids["x"], ids["sum"], dst_port=1)
+    window.canvas.renderer.render()
+    wires = wires_between(window, ids["x"], ids["sum"])
+    assert len(wires) == 2 and {p.label.text() for p in wires} == {"(None, 16)"}
+    assert_apart_and_beside(wires)
