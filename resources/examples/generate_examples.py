@@ -146,3 +146,17 @@ b.finish(["topic", "attention:1"],
          train({"topic": SCC, "attention_1": "mse"}, {"topic": ["accuracy"]},
                loss_weights={"topic": 1.0, "attention_1": 0.0}),
          "attention_states.json")
+
+# Sequence to sequence: the encoder LSTM reads the source tokens and gives its final states
+# (h, c), which start the decoder LSTM (initial_state) as it reads the target tokens shifted
+# by one; each decoder step predicts the next target token.
+b = Builder()
+b.chain([("Input", "source", {"shape": [12], "dtype": "int32"}),
+         ("Embedding", "source_embedding", {"input_dim": 40, "output_dim": 16}),
+         ("LSTM", "encoder", {"units": 32, "return_state": True})], x=-150.0)
+b.chain([("Input", "target", {"shape": [10], "dtype": "int32"}),
+         ("Embedding", "target_embedding", {"input_dim": 40, "output_dim": 16})], x=150.0)
+b.node("LSTM", "decoder", (150.0, 3 * STEP), ["target_embedding", "encoder:1", "encoder:2"],
+       units=32, return_sequences=True, initial_state=True)
+b.node("Dense", "next_token", (150.0, 4 * STEP), "decoder", units=40, activation="softmax")
+b.finish(["next_token"], train(SCC, ["accuracy"]), "seq2seq.json")

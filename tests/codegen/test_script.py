@@ -81,6 +81,7 @@ def test_script_trains_one_epoch_and_saves(tmp_path):
     ("digits_cnn", "sequential", "sklearn:digits"),
     ("text_classifier", "subclass", "synthetic:32"),     # integer inputs into an Embedding
     ("attention_states", "functional", "synthetic:32"),  # LSTM states, attention scores out
+    ("seq2seq", "subclass", "synthetic:32"),  # a decoder started from the encoder's states
 ])
 def test_script_runs_in_every_style(tmp_path, name, style, data):
     source = generate(example(name), style=style, script=True)

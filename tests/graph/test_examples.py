@@ -21,8 +21,8 @@ PATHS = sorted((p for p in EXAMPLES.iterdir() if p.name.endswith(".json")),
                key=lambda p: p.name)
 # Written by projectfile.save, so the file itself is what save gives.
 SAVED_BY_SAVE = ("attention_states.json", "customer_tickets.json", "densenet_small.json",
-                 "inception_net.json", "mnist_cnn.json", "mnist_mlp.json", "small_resnet.json",
-                 "text_classifier.json")
+                 "inception_net.json", "mnist_cnn.json", "mnist_mlp.json", "seq2seq.json",
+                 "small_resnet.json", "text_classifier.json")
 example = pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name.removesuffix(".json"))
 
 
