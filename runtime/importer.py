@@ -33,7 +33,7 @@ from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
 from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
-from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, USER_BLOCK
+from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LAYER_SPECS, USER_BLOCK
 
 from . import archive_check, import_nested
 from .custom_import import (
@@ -133,7 +133,9 @@ class _Walker:
     def _shared(self, op, call, node, name: str) -> dict:
         """The params of a further call of `op`, checked against its first call."""
         owner = self.doc.node(self.owners[id(op)])
-        if call.kind != owner.kind or call.params.get("call") != owner.params.get("call"):
+        keywords = (LAYER_SPECS[call.kind].call_only if call.kind in LAYER_SPECS else ())
+        if call.kind != owner.kind or any(call.params.get(k) != owner.params.get(k)
+                                          for k in ("call", *keywords)):
             raise ModelImportError(
                 f"layer {op.name!r} is called in different ways (as {owner.name!r} and as "
                 f"{name!r}); a shared layer must be called the same way at each use")

@@ -95,9 +95,17 @@ def bound_spec(nodes: Mapping[str, Any], node) -> LayerSpec:
         return owner_spec.shape(owner_params, inputs)
 
     return dataclasses.replace(
-        SPEC, shape=shape, count=no_weights, min_inputs=owner_spec.min_inputs,
-        max_inputs=owner_spec.max_inputs, input_names=owner_spec.input_names,
+        SPEC, shape=shape, count=no_weights, min_inputs=owner_spec.min_ports(owner_params),
+        max_inputs=owner_spec.max_ports(owner_params),
+        input_names=_port_names(owner_spec, owner_params),
         outputs=lambda params: owner_spec.outputs(owner_params))
+
+
+def _port_names(spec: LayerSpec, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The owner's input port labels, its keyword ports (initial states) included."""
+    if spec.max_inputs is None or not (spec.input_names or spec.keyword_port_names(params)):
+        return spec.input_names
+    return tuple(spec.port_name(p, params) for p in range(spec.max_ports(params)))
 
 
 def _refuse(message: str):

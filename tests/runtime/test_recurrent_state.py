@@ -16,7 +16,8 @@ import pytest
 from kerascanvas.graph import LAYER_SPECS
 from kerascanvas.graph.document import output_entry
 from kerascanvas.runtime.build import build_model
-from kerascanvas.runtime.importer import import_file_report
+from kerascanvas.runtime.import_map import ModelImportError
+from kerascanvas.runtime.importer import import_file_report, import_model_report
 from tests.codegen.helpers import sample_doc
 from tests.keras_ref import call_layer, keras_layer
 from tests.roundtrip import (
@@ -86,3 +87,23 @@ def test_a_saved_seq2seq_model_imports_as_palette_layers_and_comes_back(tmp_path
     assert_rebuilds_equal(model, doc, strict=False)  # loaded, it holds lists for tuples
     rebuilt = build_model(doc, name=model.name)  # the wiring too: the same .keras config
     assert as_saved(rebuilt.get_config()) == as_saved(model.get_config())
+
+
+def test_a_shared_layer_given_states_at_each_call_shares_its_ports():
+    a, b = keras.Input((5, 3), name="a"), keras.Input((5, 3), name="b")
+    h = keras.Input((4,), name="h")
+    rnn = layers.GRU(4, name="rnn")
+    model = keras.Model([a, b, h], [rnn(a, initial_state=[h]), rnn(b, initial_state=h)])
+    doc = import_model_report(model).doc
+    assert doc.find("rnn_call1").kind == "SharedCall"
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+
+
+def test_a_shared_layer_given_states_at_one_call_only_is_refused():
+    a, b = keras.Input((5, 3), name="a"), keras.Input((5, 3), name="b")
+    h = keras.Input((4,), name="h")
+    rnn = layers.GRU(4, name="rnn")
+    model = keras.Model([a, b, h], [rnn(a, initial_state=[h]), rnn(b)])
+    with pytest.raises(ModelImportError, match="'rnn' is called in different ways"):
+        import_model_report(model)
