@@ -45,9 +45,16 @@ class MiniMap(QtWidgets.QWidget):
         self._source = QtCore.QRectF()
         self._timer = QtCore.QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.redraw)
-        viewer.scene().changed.connect(lambda _rects: self._timer.start())
+        # Not the scene's `changed` signal: while anything listens to it, Qt repaints a moved
+        # item's old place without its children, and a dragged node left a trail of the
+        # halves of its free ports that stick out of its box. The window calls
+        # `schedule_redraw` on each document event and after each render instead.
         viewer.view_changed.connect(self.follow_view)
         self.hide()
+
+    def schedule_redraw(self, *_args) -> None:
+        """Redraw a moment after the graph changed (a burst of changes redraws once)."""
+        self._timer.start()
 
     def graph_rect(self) -> QtCore.QRectF:
         rect = QtCore.QRectF()

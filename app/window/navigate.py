@@ -12,6 +12,8 @@ class NavigateMixin:
     def init_navigation(self) -> None:
         self.find_bar = FindBar(self.canvas)
         self.minimap = MiniMap(self.canvas.viewer, lambda: list(self.canvas.views.values()))
+        self.project.events.connect(self.minimap.schedule_redraw)  # moves, edits, loads
+        self.canvas.renderer.rendered.connect(self.minimap.schedule_redraw)  # statuses, labels
 
     def find_node(self) -> None:
         self.find_bar.open_bar()
