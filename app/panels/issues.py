@@ -10,6 +10,7 @@ ISSUE_ROLE = QtCore.Qt.UserRole + 1
 KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
 FIXES_ROLE = QtCore.Qt.UserRole + 3  # the fixes its buttons offer
 HINT_ROLE = QtCore.Qt.UserRole + 4
+BUTTON_MARGIN = 1  # above and below a row's fix buttons
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
 
 
@@ -26,7 +27,10 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         self.setColumnCount(4)
         self.setHeaderLabels(["", "Node", "Problem", "Fix"])
         self.setRootIsDecorated(False)
+        # Rows share one height (quick with many issues), taken from the first row: every
+        # row asks for a fix button's, or a first row without fixes squashed the buttons below.
         self.setUniformRowHeights(True)
+        self._row_height = QtWidgets.QPushButton("Fix").sizeHint().height() + 2 * BUTTON_MARGIN
         self.setWordWrap(True)
         self.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
         header = self.header()
@@ -77,6 +81,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
         item.setToolTip(2, issue.message)
         item.setData(0, ISSUE_ROLE, issue)
+        item.setSizeHint(3, QtCore.QSize(0, self._row_height))
         if item.data(0, FIXES_ROLE) != issue.fixes:
             item.setData(0, FIXES_ROLE, issue.fixes)
             if issue.fixes:
@@ -98,7 +103,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         """One button per fix of `issue`; a click applies it to the row's issue as it is then."""
         box = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(box)
-        row.setContentsMargins(2, 1, 2, 1)
+        row.setContentsMargins(2, BUTTON_MARGIN, 2, BUTTON_MARGIN)
         row.setSpacing(4)
         for code in issue.fixes:
             button = QtWidgets.QPushButton(FIX_LABELS.get(code, code))

@@ -161,3 +161,24 @@ def test_issue_rows_are_updated_in_place(qtbot):
     assert emitted == [(first, "remove_node")]
     panel.show_issues([Issue(b, 0, "error", "b: unused twice", "unused", ()), first])
     assert [panel.issue_at(r).severity for r in range(2)] == ["error", "error"]
+
+
+def test_fix_buttons_are_whole_below_a_row_without_fixes(make_window, qtbot):
+    """A free Dense dropped on the MLP: its first row ('not connected') offers no fix, the
+    second ('leads to no output') offers Remove. Rows took the first row's height, and
+    the button was squashed to a strip too thin to read."""
+    from .gestures import EXAMPLES
+    from .test_placement_ui import drop, palette_mime
+
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    window.resize(1300, 850)
+    drop(window, palette_mime(window, "Dense"), QtCore.QPoint(40, 40))
+    qtbot.waitUntil(lambda: window.issues.topLevelItemCount() == 2)
+    issues = window.issues
+    assert not issues.fix_buttons(0)
+    (button,) = issues.fix_buttons(1)
+    QtWidgets.QApplication.processEvents()
+    assert button.height() >= button.sizeHint().height()
+    assert issues.visualItemRect(issues.topLevelItem(1)).height() >= button.sizeHint().height()
+    QTest.mouseClick(button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(window.doc.nodes) == 4)
