@@ -3,14 +3,18 @@
 One painter routine draws both formats, with the canvas' own node sizes and
 layout: a box per node (name; kind, parameter count; the output shape when no
 edge carries it; problems in red) and an arrow per edge labelled with the
-tensor shape it carries. Positions are the canvas positions (the document's
-`ui.positions`) when every node has one and no two boxes overlap, otherwise a
-fresh layered layout of those boxes. The picture's bounds hold every box and
-every label, so nothing is clipped.
+tensor shape it carries. Wires are routed as the canvas routes them
+(`routes`: around the boxes a straight wire would cross, up the gap into the
+next column), labels are kept apart (`labels`), and a wire that still crosses
+a box is drawn over the boxes, so no wire hides behind one. Positions are the
+canvas positions (the document's `ui.positions`) when every node has one and
+no two boxes overlap, otherwise a fresh layered layout of those boxes. The
+picture's bounds hold every box, wire and label, so nothing is clipped.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui
@@ -19,6 +23,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
+from .labels import WireOutlines, label_spot
 from .nodes import (
     MIN_WIDTH,
     OUTPUT_COLOR,
@@ -30,10 +35,10 @@ from .nodes import (
     port_x,
 )
 from .render import model_output_ports, outputs_text, shape_text, subtitle_text, wanted_ports
+from .routes import NodeColumns, route
 
 NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0
-LABEL_OFFSET = 6.0
 EXPORT_ASPECT = 1.4  # a fresh layout for a picture fills a landscape page
 FORMATS = ("png", "svg")
 _FILL, _ERROR_FILL = QtGui.QColor("#eef3fb"), QtGui.QColor("#fbeaea")
@@ -99,60 +104,91 @@ def _edge_ends(doc, edge, boxes) -> tuple[QtCore.QPointF, QtCore.QPointF]:
             QtCore.QPointF(x, dst.top()))
 
 
-def _label_rect(painter_metrics: QtGui.QFontMetricsF, text: str, start, end) -> QtCore.QRectF:
-    middle = (start + end) / 2
-    width, height = painter_metrics.horizontalAdvance(text), painter_metrics.height()
-    return QtCore.QRectF(middle.x() + LABEL_OFFSET, middle.y() - height / 2, width + 2, height)
-
-
 def _label_font() -> QtGui.QFont:
     font = QtGui.QFont()
     font.setPointSizeF(7.5)
     return font
 
 
-def _drawn_edges(doc, analysis, boxes) -> list[tuple]:
-    """(start, end, label text, label rect) of each edge between drawn boxes. A label that
-    would cover an earlier one moves down below it (two wires out of one node, such as an
-    LSTM's states, have their middles side by side)."""
+@dataclass
+class DrawnEdge:
+    """An edge as the picture draws it: its wire, its shape label and where that goes, and
+    whether the wire is drawn over the boxes (it still crosses one, and must not be hidden)."""
+
+    path: QtGui.QPainterPath
+    text: str
+    label: QtCore.QRectF
+    on_top: bool = False
+
+
+def drawn_edges(doc, analysis, boxes) -> list[DrawnEdge]:
+    """Each edge between drawn boxes, routed as the canvas routes it (around the boxes it
+    would cross, up the gap into the next column) and labelled clear of the other labels,
+    of the boxes and, where it can be, of a parallel wire."""
+    columns = NodeColumns(list(boxes.items()))
+    edges = sorted((e for e in doc.edges if e.src in boxes and e.dst in boxes),
+                   key=lambda e: (e.src, e.src_port, _edge_ends(doc, e, boxes)[1].x()))
+    paths = [_edge_path(doc, edge, boxes, columns) for edge in edges]
     metrics = QtGui.QFontMetricsF(_label_font())
-    drawn, placed = [], []
-    for edge in doc.edges:
-        if edge.src not in boxes or edge.dst not in boxes:
-            continue
-        start, end = _edge_ends(doc, edge, boxes)
+    wires = WireOutlines(paths.__getitem__)
+    drawn, taken = [], []
+    for index, edge in enumerate(edges):
         text = shape_text(analysis.edge_shape(edge))
-        rect = _label_rect(metrics, text, start, end)
-        while any(rect.intersects(other) for other in placed):
-            rect.translate(0.0, rect.height())
-        placed.append(rect)
-        drawn.append((start, end, text, rect))
+        size = QtCore.QSizeF(metrics.horizontalAdvance(text) + 2, metrics.height())
+        twins = [i for i, other in enumerate(edges)
+                 if i != index and (other.src, other.dst) == (edge.src, edge.dst)]
+        spot = label_spot(paths[index], size, taken,
+                          lambda r, t=twins: wires.meet(r, t) or bool(columns.meeting(r, ())))
+        label = QtCore.QRectF(spot, size)
+        taken.append(label)
+        ends = (edge.src, edge.dst)
+        drawn.append(DrawnEdge(paths[index], text, label, _crosses(paths[index], columns, ends)))
     return drawn
 
 
-def picture_bounds(doc, analysis, boxes) -> QtCore.QRectF:
-    """The picture's extent in canvas units: every box and label, and a margin."""
+def _edge_path(doc, edge, boxes, columns) -> QtGui.QPainterPath:
+    start, end = _edge_ends(doc, edge, boxes)
+    path = route(start, end, lambda area: columns.meeting(area, (edge.src, edge.dst)))
+    if path is None:
+        path = QtGui.QPainterPath(start)
+        path.lineTo(end)
+    return path
+
+
+def _crosses(path: QtGui.QPainterPath, columns, ends) -> bool:
+    """Whether `path` passes through a box other than those of its `ends`."""
+    outline = QtGui.QPainterPathStroker().createStroke(path)
+    return any(outline.intersects(box.adjusted(1.0, 1.0, -1.0, -1.0))
+               for box in columns.meeting(path.boundingRect(), ends))
+
+
+def picture_bounds(doc, analysis, boxes, edges=None) -> QtCore.QRectF:
+    """The picture's extent in canvas units: every box, wire and label, and a margin."""
     rect = QtCore.QRectF()
     for box in boxes.values():
         rect = rect.united(box)
-    for *_, label in _drawn_edges(doc, analysis, boxes):
-        rect = rect.united(label)
+    for edge in drawn_edges(doc, analysis, boxes) if edges is None else edges:
+        rect = rect.united(edge.label).united(edge.path.boundingRect())
     return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
 
 
-def _draw_edges(painter: QtGui.QPainter, doc, analysis, boxes) -> None:
-    painter.setPen(QtGui.QPen(_MUTED, 1.4))
-    for start, end, text, label in _drawn_edges(doc, analysis, boxes):
-        painter.drawLine(start, end)
-        _arrow_head(painter, start, end)
-        painter.save()
-        painter.setFont(_label_font())
-        painter.drawText(label, QtCore.Qt.AlignLeft, text)
-        painter.restore()
+def _draw_edges(painter: QtGui.QPainter, edges: list[DrawnEdge]) -> None:
+    painter.save()
+    painter.setFont(_label_font())
+    for edge in edges:
+        painter.setPen(QtGui.QPen(_MUTED, 1.4))
+        painter.setBrush(QtCore.Qt.NoBrush)
+        painter.drawPath(edge.path)
+        painter.setBrush(_MUTED)
+        _arrow_head(painter, edge.path)
+        painter.drawText(edge.label, QtCore.Qt.AlignLeft, edge.text)
+    painter.restore()
 
 
-def _arrow_head(painter: QtGui.QPainter, start: QtCore.QPointF, end: QtCore.QPointF) -> None:
-    line = QtCore.QLineF(end, start)
+def _arrow_head(painter: QtGui.QPainter, path: QtGui.QPainterPath) -> None:
+    """An arrow at the end of `path`, along its last stretch."""
+    end = path.pointAtPercent(1.0)
+    line = QtCore.QLineF(end, path.pointAtPercent(max(0.0, 1.0 - 4.0 / max(path.length(), 1.0))))
     if line.length() == 0:
         return
     line.setLength(9.0)
@@ -193,13 +229,15 @@ def _draw_output_rings(painter: QtGui.QPainter, doc, boxes) -> None:
 
 
 def paint_graph(painter: QtGui.QPainter, doc: Document, analysis: Analysis,
-                boxes, origin: QtCore.QPointF) -> None:
-    """Draw edges then nodes, shifted so `origin` lands at (0, 0)."""
+                boxes, origin: QtCore.QPointF, edges: list[DrawnEdge] | None = None) -> None:
+    """Draw edges then nodes, then any wire that still crosses a box (so that none hides
+    behind one), shifted so `origin` lands at (0, 0)."""
+    edges = drawn_edges(doc, analysis, boxes) if edges is None else edges
     painter.translate(-origin)
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    painter.setBrush(_MUTED)
-    _draw_edges(painter, doc, analysis, boxes)
+    _draw_edges(painter, [e for e in edges if not e.on_top])
     _draw_nodes(painter, doc, analysis, boxes)
+    _draw_edges(painter, [e for e in edges if e.on_top])
     _draw_output_rings(painter, doc, boxes)
 
 
@@ -219,27 +257,28 @@ def export_image(doc: Document, path: str | Path, fmt: str | None = None,
     _ensure_app()
     analysis = analysis if analysis is not None else analyze(doc)
     boxes = node_boxes(doc, analysis)
-    bounds = picture_bounds(doc, analysis, boxes)
+    edges = drawn_edges(doc, analysis, boxes)
+    bounds = picture_bounds(doc, analysis, boxes, edges)
     if fmt == "svg":
-        _write_svg(doc, analysis, boxes, bounds, path)
+        _write_svg(doc, analysis, (boxes, edges), bounds, path)
     else:
-        _write_png(doc, analysis, boxes, bounds, path, scale)
+        _write_png(doc, analysis, (boxes, edges), bounds, path, scale)
     return path
 
 
-def _write_png(doc, analysis, boxes, bounds, path: Path, scale: float) -> None:
+def _write_png(doc, analysis, drawing, bounds, path: Path, scale: float) -> None:
     size = QtCore.QSize(int(bounds.width() * scale), int(bounds.height() * scale))
     image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32)
     image.fill(QtGui.QColor("white"))
     painter = QtGui.QPainter(image)
     painter.scale(scale, scale)
-    paint_graph(painter, doc, analysis, boxes, bounds.topLeft())
+    paint_graph(painter, doc, analysis, drawing[0], bounds.topLeft(), drawing[1])
     painter.end()
     if not image.save(str(path), "PNG"):
         raise OSError(f"Could not write the PNG image {path}")
 
 
-def _write_svg(doc, analysis, boxes, bounds, path: Path) -> None:
+def _write_svg(doc, analysis, drawing, bounds, path: Path) -> None:
     from PySide6.QtSvg import QSvgGenerator
 
     generator = QSvgGenerator()
@@ -248,7 +287,7 @@ def _write_svg(doc, analysis, boxes, bounds, path: Path) -> None:
     generator.setViewBox(QtCore.QRectF(0, 0, bounds.width(), bounds.height()))
     generator.setTitle("Keras Canvas graph")
     painter = QtGui.QPainter(generator)
-    paint_graph(painter, doc, analysis, boxes, bounds.topLeft())
+    paint_graph(painter, doc, analysis, drawing[0], bounds.topLeft(), drawing[1])
     painter.end()
     if not path.exists():
         raise OSError(f"Could not write the SVG image {path}")

@@ -104,20 +104,21 @@ def covered(pipe, rect: QtCore.QRectF) -> bool:
 
 class WireOutlines:
     """Outlines of wires, to test label spots against, each made once and only for a wire
-    whose bounds meet a spot."""
+    whose bounds meet a spot. `path_of(wire)` gives a wire's path (a pipe's by default)."""
 
-    def __init__(self):
+    def __init__(self, path_of=lambda pipe: pipe.path()):
+        self.path_of = path_of
         self.outlines: dict = {}
         self.stroker = QtGui.QPainterPathStroker()
         self.stroker.setWidth(3.0)
 
-    def meet(self, rect: QtCore.QRectF, pipes) -> bool:
-        """Whether `rect` meets one of the wires of `pipes`."""
-        for pipe in pipes:
-            made = self.outlines.get(pipe)
+    def meet(self, rect: QtCore.QRectF, wires) -> bool:
+        """Whether `rect` meets one of `wires`."""
+        for wire in wires:
+            made = self.outlines.get(wire)
             if made is None:
-                path = pipe.path()
-                made = self.outlines[pipe] = (path.boundingRect().adjusted(-2, -2, 2, 2),
+                path = self.path_of(wire)
+                made = self.outlines[wire] = (path.boundingRect().adjusted(-2, -2, 2, 2),
                                               self.stroker.createStroke(path))
             if made[0].intersects(rect) and made[1].intersects(rect):
                 return True

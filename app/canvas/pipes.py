@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .labels import LabelQueue, label_wire
 from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
+from .routes import NodeColumns, route
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
@@ -49,31 +50,6 @@ def batched_pipes():
             LabelQueue.flush()
         finally:
             LayerPipeItem.node_rects = None
-
-
-class NodeColumns:
-    """Node rectangles bucketed by x, so that a query for a narrow area (a lane beside a
-    column) looks at the nodes near it rather than at every node of the graph."""
-
-    WIDTH = 64.0  # of a bucket, in scene units
-
-    def __init__(self, rects):
-        self.rects = rects  # (item, scene rect)
-        self.buckets: dict[int, list[int]] = {}
-        for index, (_, rect) in enumerate(rects):
-            for key in self._keys(rect.left(), rect.right()):
-                self.buckets.setdefault(key, []).append(index)
-
-    def _keys(self, left: float, right: float) -> range:
-        return range(int(left // self.WIDTH), int(right // self.WIDTH) + 1)
-
-    def meeting(self, area: QtCore.QRectF, skip) -> list[QtCore.QRectF]:
-        """The rectangles (in the order given) that meet `area`, but not those of `skip`."""
-        found = set()
-        for key in self._keys(area.left(), area.right()):
-            found.update(self.buckets.get(key, ()))
-        return [rect for item, rect in (self.rects[i] for i in sorted(found))
-                if item not in skip and rect.intersects(area)]
 
 
 class LayerPipeItem(PipeItem):
@@ -149,15 +125,10 @@ class LayerPipeItem(PipeItem):
         source = self.output_port.sceneBoundingRect().center()
         reverse = (p1 - source).manhattanLength() > (p2 - source).manhattanLength()
         start, end = (p2, p1) if reverse else (p1, p2)  # from the output port to the input
-        if end.y() < start.y():  # into a column further on: up the gap beside this column
-            path = wrap(start, end, self._free_lane(start, end))
+        path = route(start, end, self._nodes_in)
+        if path is not None:
             self.setPath(path.toReversed() if reverse else path)
             self._draw_direction_pointer()
-        elif abs(p2.y() - p1.y()) > 4 * BEND:  # shorter ones pass no node (the query costs)
-            blocked = self._blocking_rects(p1, p2)
-            if blocked:
-                self.setPath(detour(p1, p2, blocked, self._lane_blockers(p1, p2)))
-                self._draw_direction_pointer()
         self._place_label()
 
     def _nodes_in(self, area: QtCore.QRectF) -> list[QtCore.QRectF]:
@@ -171,84 +142,12 @@ class LayerPipeItem(PipeItem):
         return [i.sceneBoundingRect() for i in scene.items(area)
                 if isinstance(i, LayerNodeItem) and i not in ends]
 
-    def _blocking_rects(self, p1, p2) -> list[QtCore.QRectF]:
-        rects = self._nodes_in(QtCore.QRectF(p1, p2).normalized().adjusted(-2.0, -2.0, 2.0, 2.0))
-        steps = [k / 24 for k in range(1, 24)]
-        points = [QtCore.QPointF(p1.x() + (p2.x() - p1.x()) * t, p1.y() + (p2.y() - p1.y()) * t)
-                  for t in steps]
-        return [r for r in rects if any(r.contains(p) for p in points)]
-
-    def _free_lane(self, p1, p2) -> float:
-        """The x nearest to p1's column, towards p2 (above it), of a lane that passes no node."""
-        top, height = p2.y() - BEND, p1.y() - p2.y() + 2 * BEND
-        step = 8.0 if p2.x() >= p1.x() else -8.0
-        x = p1.x() + step
-        for _ in range(int(abs(p2.x() - p1.x()) / 8.0)):
-            if not self._nodes_in(QtCore.QRectF(x - CLEARANCE / 2, top, CLEARANCE, height)):
-                return x
-            x += step
-        return (p1.x() + p2.x()) / 2
-
-    def _lane_blockers(self, p1, p2):
-        """lane x -> the x of a lane that passes no node between p1 and p2 on that side."""
-        top, height = min(p1.y(), p2.y()), abs(p2.y() - p1.y())
-
-        def clear(lane: float, side: float) -> float:
-            for _ in range(8):  # each round steps past the nodes the lane still meets
-                hits = self._nodes_in(QtCore.QRectF(lane - CLEARANCE / 2, top, CLEARANCE,
-                                                    height))
-                if not hits:
-                    break
-                lane = (max(r.right() for r in hits) if side > 0
-                        else min(r.left() for r in hits)) + side * CLEARANCE
-            return lane
-
-        return clear
-
     def paint(self, painter, option, widget):
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
             painter.setPen(self.pen())
             painter.drawPath(self.path())
             return
         super().paint(painter, option, widget)
-
-
-BEND = 16.0  # how far a detour runs straight out of and into its ports
-CLEARANCE = 26.0  # gap between a detour and the nodes it passes
-
-
-def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None) -> QtGui.QPainterPath:
-    """A path from p1 to p2 (one above the other) that passes beside the `blocked` rects.
-
-    It leaves p1 straight (up or down, towards p2), bends out to a lane beside the
-    blocking nodes (on the side away from their centre), runs along the lane,
-    and bends back into p2. `clear(lane, side)` may move the lane further out.
-    """
-    centre = sum(r.center().x() for r in blocked) / len(blocked)
-    side = 1.0 if centre <= (p1.x() + p2.x()) / 2 else -1.0
-    lane = (max(r.right() for r in blocked) if side > 0
-            else min(r.left() for r in blocked)) + side * CLEARANCE
-    if clear is not None:
-        lane = clear(lane, side)
-    bend = BEND if p2.y() > p1.y() else -BEND
-    start, end = p1.y() + bend, p2.y() - bend
-    path = QtGui.QPainterPath(p1)
-    path.cubicTo(QtCore.QPointF(p1.x(), start + bend), QtCore.QPointF(lane, start),
-                 QtCore.QPointF(lane, start + 2 * bend))
-    path.lineTo(lane, end - 2 * bend)
-    path.cubicTo(QtCore.QPointF(lane, end), QtCore.QPointF(p2.x(), end - bend), p2)
-    return path
-
-
-def wrap(p1: QtCore.QPointF, p2: QtCore.QPointF, lane: float) -> QtGui.QPainterPath:
-    """A path from p1 down and out to `lane`, up the lane, and down into p2 (above p1)."""
-    path = QtGui.QPainterPath(p1)
-    low, high = p1.y() + BEND, p2.y() - BEND
-    path.cubicTo(QtCore.QPointF(p1.x(), low + BEND), QtCore.QPointF(lane, low + BEND),
-                 QtCore.QPointF(lane, low - BEND))
-    path.lineTo(lane, high + BEND)
-    path.cubicTo(QtCore.QPointF(lane, high - BEND), QtCore.QPointF(p2.x(), high - BEND), p2)
-    return path
 
 
 def connect_ports(out_port: LayerPortItem, in_port: LayerPortItem,

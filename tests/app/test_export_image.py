@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 from kerascanvas.app import cli as app_cli
 from kerascanvas.app.canvas.export_image import NODE_SIZE, export_image
 from kerascanvas.app.canvas.render import shape_text
+from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.validate import analyze
 
@@ -136,3 +138,103 @@ def test_svg_rings_each_model_output_port_once(qapp, tmp_path):
     rings = [c for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("stroke") == green
              for c in g if c.tag.endswith(("circle", "ellipse"))]
     assert len(rings) == len(doc.outputs) == 2
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_drawing(path: Path) -> list[tuple[str, list]]:
+    """("box", [rect]) and ("wire", [points along it]) in the order the SVG paints them."""
+    drawn = []
+    for group in ET.parse(path).getroot().iter(f"{SVG}g"):
+        values = [0.0] * 6
+        if group.get("transform", "").startswith("matrix("):
+            values = [float(v) for v in group.get("transform")[7:-1].split(",")]
+        dx, dy = values[4], values[5]
+        for child in group:
+            if child.tag == f"{SVG}rect":
+                x, y = float(child.get("x")) + dx, float(child.get("y")) + dy
+                drawn.append(("box", [QtCore.QRectF(x, y, float(child.get("width")),
+                                                    float(child.get("height")))]))
+            elif (child.tag in (f"{SVG}path", f"{SVG}polyline")
+                  and (child.get("fill") or group.get("fill")) == "none"):  # not an arrow
+                d = child.get("d") or "M" + " L".join(child.get("points").split())
+                drawn.append(("wire", [p + QtCore.QPointF(dx, dy) for p in path_points(d)]))
+    return drawn
+
+
+def path_points(d: str) -> list[QtCore.QPointF]:
+    """Points every few units along an SVG path of M, L and C commands."""
+    tokens = re.findall(r"[MLC]|-?[\d.]+(?:e-?\d+)?", d)
+    points, at, i = [], None, 0
+    while i < len(tokens):
+        op = tokens[i]
+        if op in "ML":
+            end = QtCore.QPointF(float(tokens[i + 1]), float(tokens[i + 2]))
+            if op == "L":
+                points += [at + (end - at) * (k / 40) for k in range(1, 41)]
+            at, i = end, i + 3
+        else:  # C: two control points and the end
+            c1, c2, end = (QtCore.QPointF(float(tokens[j]), float(tokens[j + 1]))
+                           for j in (i + 1, i + 3, i + 5))
+            points += [at * (1 - t) ** 3 + c1 * 3 * t * (1 - t) ** 2 + c2 * 3 * t * t * (1 - t)
+                       + end * t ** 3 for t in (k / 40 for k in range(1, 41))]
+            at, i = end, i + 7
+    return points
+
+
+def hidden_wires(path: Path) -> list[int]:
+    """The wires with a point inside a box painted after them (so hidden behind it)."""
+    drawn, hidden = svg_drawing(path), []
+    for index, (kind, points) in enumerate(drawn):
+        later = [shapes[0].adjusted(2, 2, -2, -2) for k, shapes in drawn[index + 1:]
+                 if k == "box"]
+        if kind == "wire" and any(box.contains(p) for box in later for p in points):
+            hidden.append(index)
+    return hidden
+
+
+def skip_past_three_layers() -> Document:
+    """x -> d0 -> d1 -> d2 -> sum, and x -> sum, placed in one column: the skip's straight
+    line would run through d0, d1 and d2."""
+    doc = Document()
+    ids = [doc.add_node("Input", "x", params={"shape": [16]}).id]
+    for i in range(3):
+        ids.append(doc.add_node("Dense", f"d{i}", params={"units": 16}).id)
+        doc.connect(Edge(ids[-2], 0, ids[-1], 0))
+    ids.append(doc.add_node("Add", "sum").id)
+    doc.connect(Edge(ids[-2], 0, ids[-1], 0))
+    doc.connect(Edge(ids[0], 0, ids[-1], 1))
+    for row, node_id in enumerate(ids):
+        doc.set_position(node_id, (0.0, 100.0 * row))
+    doc.outputs = [ids[-1]]
+    return doc
+
+
+def test_a_skip_wire_goes_around_the_boxes_it_would_cross(qapp, tmp_path):
+    path = export_image(skip_past_three_layers(), tmp_path / "skip.svg")
+    drawn = svg_drawing(path)
+    boxes = [shapes[0].adjusted(2, 2, -2, -2) for kind, shapes in drawn if kind == "box"]
+    wires = [points for kind, points in drawn if kind == "wire"]
+    assert len(boxes) == 5 and len(wires) == 5
+    for points in wires:
+        assert not any(box.contains(p) for box in boxes for p in points)
+
+
+@pytest.mark.parametrize("example", ["attention_states", "densenet_small", "customer_tickets"])
+def test_no_wire_is_hidden_behind_a_box(qapp, tmp_path, example):
+    doc = Project.open(EXAMPLES / f"{example}.json").doc
+    assert hidden_wires(export_image(doc, tmp_path / "graph.svg")) == []
+
+
+def test_a_long_chain_wraps_into_columns_without_hidden_wires(qapp, tmp_path):
+    """A fresh layout puts a long chain in columns; the wire into each next column and a
+    skip from the first layer to the last must stay in sight."""
+    doc = Document()
+    ids = [doc.add_node("Input", "x", params={"shape": [16]}).id]
+    for i in range(24):
+        ids.append(doc.add_node("Dense", f"d{i}", params={"units": 16}).id)
+        doc.connect(Edge(ids[-2], 0, ids[-1], 0))
+    doc.connect(Edge(ids[0], 0, doc.add_node("Add", "sum").id, 1))
+    doc.connect(Edge(ids[-1], 0, doc.find("sum").id, 0))
+    assert hidden_wires(export_image(doc, tmp_path / "chain.svg")) == []
