@@ -15,7 +15,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.preprocessing import needs_adapt
 from kerascanvas.graph.training import resolve_training
 
-from . import finetune
+from . import finetune, training_code
 from .emit import INDENT, Module
 from .errors import CodegenError
 from .literals import call, literal
@@ -143,20 +143,31 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
             fine-tuning without an Application node), naming the field; a fine-tune
             asked for as a distributed script.
     """
-    settings = _settings(doc)
+    settings = training_code.settings_with_code(_settings(doc), doc.training)
+    code = training_code.block(doc.training)
     phases = finetune.finetune_settings(doc.training)
     if distributed:
         if phases is not None:
             raise CodegenError("training.finetune: the distributed script trains in one "
                                "phase; a two-phase fine-tune script runs in one process "
                                "(remove --distributed)")
-        return _distributed_script(module, plan, settings)
+        return _with_code(_distributed_script(module, plan, settings), *code)
     extra = [] if phases is None else [finetune.constants(plan, phases)]
     functions = [] if phases is None else [finetune.FUNCTIONS]
     blocks = [*module.blocks, constants(plan, settings), *extra,
               optimizer_function(settings["optimizer"], phases is not None), DATA_FUNCTIONS,
               FASTER_STEP, *functions, main_function(plan, phases is not None), MAIN_GUARD]
-    return Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER)
+    return _with_code(Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER),
+                      *code)
+
+
+def _with_code(module: Module, imports: list[str], block: str | None) -> Module:
+    """`module` with the training code's imports added and its definitions first."""
+    if block is None:
+        return module
+    merged = [*module.imports, *(line for line in imports if line not in module.imports)]
+    merged.sort(key=lambda line: not line.startswith("from __future__"))
+    return Module(imports=merged, blocks=[block, *module.blocks], header=module.header)
 
 
 def _distributed_script(module: Module, plan: Plan, settings: dict[str, Any]) -> Module:

@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import training_code
 from .document import Document
 from .training import output_name, output_names, resolve_training
 from .training_keys import keyword_issues
@@ -347,7 +348,48 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
                                                     f"Received: {settings[key]!r}"))
     issues += _check_class_weight(settings["class_weight"], len(doc.outputs))
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
-            + _check_monitors(doc, settings))
+            + _check_monitors(doc, settings) + _check_losses(doc, settings)
+            + _check_custom_code(doc, settings))
+
+
+# Loss names `keras.losses.get` resolves (a test checks the list against Keras' registry).
+KERAS_LOSSES = (
+    "BCE", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CTC", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalHinge", "Circle", "CosineSimilarity", "Dice",
+    "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "MAE", "MAPE", "MSE", "MSLE",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
+    "Tversky", "bce", "binary_crossentropy", "binary_focal_crossentropy",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge",
+    "circle", "cosine_similarity", "ctc", "dice", "hinge", "huber", "kl_divergence", "kld",
+    "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "poisson",
+    "sparse_categorical_crossentropy", "squared_hinge", "tversky",
+)
+OUR_LOSSES = ("focal_loss",)  # runtime.extras.LOSSES
+
+
+def _check_losses(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
+    import difflib
+
+    custom = training_code.defined(training_code.source(doc.training))
+    known = [*KERAS_LOSSES, *OUR_LOSSES, *custom]
+    issues = []
+    for out, loss in (settings.get("loss") or {}).items():
+        name = training_code.reference_name(loss)
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            issues.append(_issue(f"training.loss.{out}", f"{loss!r} is not a loss Keras knows "
+                                 f"by name, nor one the custom code defines.{hint}"))
+    return issues
+
+
+def _check_custom_code(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
+    from .layers.custom_context import context
+
+    return [SettingIssue(field, "error", message, code) for field, message, code in
+            training_code.check(doc.training, settings, context(doc).trusted)]
 
 
 # Metric names `model.compile` takes as strings: Keras builds each from the name
@@ -392,10 +434,13 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
     import difflib
 
     known = set(KERAS_METRICS) | set(OUR_METRICS)
+    custom = training_code.defined(training_code.source(doc.training))
     issues, units = [], None
     for out, metrics in (settings.get("metrics") or {}).items():
         for metric in metrics or []:
             field = f"training.metrics.{out}"
+            if training_code.reference_name(metric) in custom:
+                continue  # the custom code's own: checked with it
             if not isinstance(metric, str) or metric not in known:
                 close = difflib.get_close_matches(str(metric), METRIC_NAMES, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""

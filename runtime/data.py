@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerascanvas.graph import validate
+from kerascanvas.graph import training_code, validate
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
@@ -370,6 +370,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     the output's units.
     """
     losses = resolve_training(doc)["loss"]
+    custom_losses = training_code.defined(training_code.source(doc.training))
     shapes = output_shapes(doc, analysis)
     issues = _check_counts(data)
     parts = [("training", data.x, data.y)]
@@ -380,7 +381,10 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
             if node.kind == INPUT:
                 issues += _check_input(doc, node, xs, part)
         for out in model_outputs(doc):
-            issues += _check_labels(out, ys, losses[out.name], shapes.get(out.name), part)
+            # A loss of the custom code: the labels' form is the user's to choose.
+            custom = training_code.reference_name(losses[out.name]) in custom_losses
+            shape = None if custom else shapes.get(out.name)
+            issues += _check_labels(out, ys, losses[out.name], shape, part)
     return issues
 
 

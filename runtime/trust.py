@@ -78,7 +78,6 @@ def apply(doc, trusted: bool) -> custom.CustomContext:
 
     Returns the context (results start empty: shapes are computed again).
     """
-    digests = {custom.code_digest(n.params) for n in custom.custom_nodes(doc)}
-    ctx = custom.CustomContext(trusted=frozenset(digests if trusted else ()))
+    ctx = custom.CustomContext(trusted=frozenset(custom.code_digests(doc) if trusted else ()))
     custom.set_context(doc, ctx)
     return ctx

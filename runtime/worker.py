@@ -183,14 +183,18 @@ def _trust_custom_code(doc: Document, digests) -> None:
     Raises:
         TrainingRefused: a CustomLayer whose code the parent did not trust.
     """
-    nodes = custom.custom_nodes(doc)
-    if not nodes:
+    if not custom.has_code(doc):
         return
+    from kerascanvas.graph import training_code
+
     from .custom_code import resolve
     from .train import TrainingRefused
 
     custom.set_context(doc, custom.CustomContext(trusted=frozenset(digests)))
-    untrusted = [n.name for n in nodes if custom.code_digest(n.params) not in digests]
+    untrusted = [n.name for n in custom.custom_nodes(doc)
+                 if custom.code_digest(n.params) not in digests]
+    if training_code.digest(doc.training) not in {None, *digests}:
+        untrusted.append("the training code (custom losses and metrics)")
     if untrusted:
         raise TrainingRefused(f"custom code not trusted: {', '.join(untrusted)}; nothing "
                               f"ran. {custom.TRUST_HINT[0].upper()}{custom.TRUST_HINT[1:]}")

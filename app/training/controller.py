@@ -222,7 +222,7 @@ class TrainingController(QtCore.QObject):
             extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
         if record.processes > 1:
             extra["processes"] = record.processes
-        if custom.custom_nodes(doc):  # the window's trust goes to the worker, never the file
+        if custom.has_code(doc):  # the window's trust goes to the worker, never the file
             extra["trusted_code"] = sorted(custom.context(doc).trusted)
         record.settings = {**copy.deepcopy(doc.training or {}), **overrides}
         record.curves.expected = expected_metrics(doc, record.settings)

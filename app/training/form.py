@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph import events as ev
+from ...graph import training_code
 from ...graph.params import ParamSpec
 from ...graph.spec import APPLICATION
 from ...graph.training import DEFAULTS, default_loss, model_outputs, output_names
@@ -51,6 +52,7 @@ from ..panels.editors import (
     format_value,
     parse_text,
 )
+from .code_dialog import TrainingCodeDialog, code_button_text
 
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error", "huber", "focal_loss")
@@ -249,6 +251,7 @@ class TrainingForm(QtWidgets.QWidget):
         self.types: dict[tuple, str] = {}
         self._forms: dict[tuple, QtWidgets.QFormLayout] = {}
         self._outputs: list[str] | None = None
+        self._custom: list[str] = []
         self._monitors: list[str] = []
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -340,14 +343,19 @@ class TrainingForm(QtWidgets.QWidget):
         for path in [p for p in self.fields if p[0] in ("loss", "metrics", "loss_weights")]:
             for table in (self.fields, self.errors, self.types, self._forms):
                 del table[path]
+        custom = list(training_code.defined(training_code.source(self.doc.training)))
+        self.code_button = QtWidgets.QPushButton(code_button_text(self.doc.training))
+        self.code_button.setObjectName("training_code_button")
+        self.code_button.clicked.connect(self.edit_training_code)
+        form.addRow("custom losses, metrics", self.code_button)
         for name in names:
-            self._row("Outputs", f"{name} loss", ("loss", name), "choice", LOSSES)
+            self._row("Outputs", f"{name} loss", ("loss", name), "choice", [*LOSSES, *custom])
             self._row("Outputs", f"{name} metrics", ("metrics", name), "words")
             edit = self.fields[("metrics", name)].edit
-            edit.setCompleter(WordCompleter(METRIC_NAMES, edit))
+            edit.setCompleter(WordCompleter([*METRIC_NAMES, *custom], edit))
             if len(names) > 1:
                 self._row("Outputs", f"{name} loss weight", ("loss_weights", name), "float")
-        self._outputs = names
+        self._outputs, self._custom = names, custom
 
     # ---- document -> widgets -------------------------------------------------------
     def _resolved(self) -> dict:
@@ -361,7 +369,8 @@ class TrainingForm(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Show the document's settings: set ones as values, the rest as defaults."""
         names = output_names(self.doc)
-        if names != self._outputs:
+        custom = list(training_code.defined(training_code.source(self.doc.training)))
+        if names != self._outputs or custom != self._custom:
             self._build_outputs(names)
         raw, settings = self.doc.training or {}, self._resolved()
         for path, editor in self.fields.items():
@@ -447,6 +456,17 @@ class TrainingForm(QtWidgets.QWidget):
             label.setVisible(path in found)
         self.general_error.setText("\n".join(general))
         self.general_error.setVisible(bool(general))
+
+    def edit_training_code(self) -> TrainingCodeDialog:
+        """The custom losses and metrics' code, in a dialog; accepted, one SetTraining."""
+        self.code_dialog = TrainingCodeDialog(training_code.source(self.doc.training), self)
+        self.code_dialog.accepted.connect(self._on_code_accepted)
+        self.code_dialog.open()
+        return self.code_dialog
+
+    def _on_code_accepted(self) -> None:
+        text = self.code_dialog.source()
+        self.write((training_code.FIELD,), text if text.strip() else RESET)
 
     # ---- widgets -> document ----------------------------------------------------------
     def _on_field_committed(self, path: tuple, raw) -> None:

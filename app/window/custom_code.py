@@ -96,7 +96,7 @@ class CustomCodeMixin:
 
     def _apply_stored_trust(self) -> None:
         doc = self.project.doc
-        digests = {custom.code_digest(n.params) for n in custom.custom_nodes(doc)}
+        digests = custom.code_digests(doc)
         trust.apply(doc, trust.is_trusted(self.project.path, doc)
                     or bool(digests) and digests <= self._session_trust)
         self.custom_shapes.reset()
@@ -113,7 +113,7 @@ class CustomCodeMixin:
     def _on_custom_path_changed(self, _event) -> None:
         doc, path = self.project.doc, self.project.path
         trusted = custom.context(doc).trusted
-        digests = {custom.code_digest(n.params) for n in custom.custom_nodes(doc)}
+        digests = custom.code_digests(doc)
         if not self._custom_fresh and path is not None and digests and digests <= trusted:
             trust.trust(path, doc)  # the user's own project saved under a new name
         self._custom_fresh = False
@@ -125,8 +125,9 @@ class CustomCodeMixin:
 
     def trust_custom_code(self) -> TrustDialog | None:
         """Show the project's custom code; trust it if the user agrees."""
-        if not custom.custom_nodes(self.doc):
-            self.show_message("This project has no custom code (no CustomLayer node)")
+        if not custom.has_code(self.doc):
+            self.show_message("This project has no custom code (no CustomLayer node, no "
+                              "custom losses or metrics)")
             return None
         where = f"Project: {self.project.path}" if self.project.path else \
             "Project: unsaved (trusted until it is closed; save it to keep the trust)"

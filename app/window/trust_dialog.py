@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
+from ...graph import training_code
 from ...graph.layers import custom
 from ..panels.code_editor import CodeTextEdit
 
@@ -20,6 +21,11 @@ def distinct_classes(doc) -> list[dict]:
                                           "digest": digest, "nodes": [],
                                           "source": node.params.get("source", "")})
         entry["nodes"].append(node.name)
+    code = training_code.digest(doc.training)
+    if code is not None:
+        found[code] = {"class_name": "Losses and metrics", "digest": code,
+                       "nodes": ["training settings"],
+                       "source": training_code.source(doc.training)}
     return list(found.values())
 
 

@@ -161,12 +161,29 @@ def _definition(node) -> tuple:
     return (node.params.get("source", ""), node.params.get("package", DEFAULT_PACKAGE))
 
 
+def code_digests(doc) -> set[str]:
+    """The digest of each piece of custom code in `doc`: every CustomLayer's class, and
+    the training settings' custom losses and metrics (`graph.training_code`)."""
+    from ..training_code import digest
+
+    found = {code_digest(n.params) for n in custom_nodes(doc)}
+    training = digest(doc.training)
+    return found | {training} if training else found
+
+
+def has_code(doc) -> bool:
+    """Whether `doc` holds custom code to trust: a CustomLayer, or training code."""
+    from ..training_code import digest
+
+    return bool(custom_nodes(doc)) or digest(doc.training) is not None
+
+
 def project_digest(doc) -> str | None:
     """One digest of all the custom code of `doc` (None when it has none).
 
     The trust store keys a project by its path and this digest.
     """
-    digests = sorted({code_digest(n.params) for n in custom_nodes(doc)})
+    digests = sorted(code_digests(doc))
     if not digests:
         return None
     return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()

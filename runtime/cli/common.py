@@ -39,19 +39,23 @@ def prepare_custom(project: Project, trusted_flag: bool, command: str,
     "Trust custom code..."), never from the file. Shapes come from Keras: in a worker
     process, or here when `in_process` (commands that load keras anyway).
     """
+    from kerascanvas.graph import training_code
     from kerascanvas.graph.layers import custom
 
     from .. import trust
 
     nodes = custom.custom_nodes(project.doc)
-    coded = [n for n in nodes if str(n.params.get("source") or "").strip()]
+    coded = [f"{n.name!r} ({n.params.get('class_name')})" for n in nodes
+             if str(n.params.get("source") or "").strip()]
+    if training_code.digest(project.doc.training) is not None:
+        coded.append("the training code (custom losses and metrics)")
     if not coded:  # only nodes without source: nothing to trust, the analysis says so
         return None
     trusted = trusted_flag or trust.is_trusted(project.path, project.doc)
     trust.apply(project.doc, trusted)
     project.live.refresh(custom.custom_users(project.doc))
     if not trusted:
-        names = ", ".join(f"{n.name!r} ({n.params.get('class_name')})" for n in coded)
+        names = ", ".join(coded)
         print(f"kerascanvas {command}: {project.path}: custom code not trusted: {names}. "
               "Nothing ran. Review the code, then pass --trust-custom-code (or trust the "
               "project in the window)", file=sys.stderr)

@@ -194,13 +194,17 @@ class SearchDriver:
     def _trust_custom_code(self) -> None:
         """Trust exactly `options.trusted_code` in the driver's document (the shapes the
         caller computed are kept); refuse, before any trial, custom code outside it."""
-        nodes = custom.custom_nodes(self.doc)
-        if not nodes:
+        from kerascanvas.graph import training_code
+
+        if not custom.has_code(self.doc):
             return
         trusted = frozenset(self.options.trusted_code)
-        untrusted = [f"{n.name!r} ({n.params.get('class_name')})" for n in nodes
+        untrusted = [f"{n.name!r} ({n.params.get('class_name')})"
+                     for n in custom.custom_nodes(self.doc)
                      if str(n.params.get("source") or "").strip()
                      and custom.code_digest(n.params) not in trusted]
+        if training_code.digest(self.doc.training) not in {None, *trusted}:
+            untrusted.append("the training code (custom losses and metrics)")
         if untrusted:
             raise studies.StudyError(
                 f"custom code not trusted: {', '.join(untrusted)}; no trial started, nothing "
