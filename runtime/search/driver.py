@@ -230,7 +230,7 @@ class SearchDriver:
         be the window's)."""
         from ..custom_worker import WorkerError, WorkerSolver
 
-        if not custom.custom_nodes(trial_doc):
+        if not custom.has_code(trial_doc):
             return
         with self._custom_lock:  # one context for every trial thread, one worker
             def solve(requests):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kerascanvas.app.cli import main
+from kerascanvas.graph import training_code
 from kerascanvas.graph.document import Edge
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.project import Project
@@ -85,4 +86,27 @@ def test_a_trusted_search_runs_its_trials_with_the_custom_layer(tmp_path):
     (trial,) = driver.run().trials
     assert trial.state.name == "COMPLETE", trial.user_attrs.get(studies.MESSAGE)
     assert 0 <= trial.value <= 1
+    assert marker.exists()
+
+
+def test_a_trial_trains_with_the_custom_loss_it_is_handed_trust_for(tmp_path):
+    marker = tmp_path / "loss_ran.txt"
+    path = mlp_project(tmp_path, [UNITS], epochs=1)
+    project = Project.open(path)
+    project.doc.training = {
+        **project.doc.training, "loss": "my_sparse_ce",
+        "custom_code": ("import keras\n\n"
+                        f"open({str(marker)!r}, 'a').write('ran')\n\n\n"
+                        "def my_sparse_ce(y_true, y_pred):\n"
+                        "    return keras.losses.sparse_categorical_crossentropy(y_true, "
+                        "y_pred)\n")}
+    document = project.to_dict()
+    document["search"] = {}
+    refused = train_trial({"document": document}, lambda event: None, Control())
+    assert refused.status == FAILED and "training code" in refused.message
+    assert not marker.exists()
+    digest = training_code.digest(project.doc.training)
+    done = train_trial({"document": document, "trusted_code": [digest]}, lambda event: None,
+                       Control())
+    assert done.status == FINISHED, done.message
     assert marker.exists()
