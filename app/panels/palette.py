@@ -138,9 +138,24 @@ class PalettePanel(QtWidgets.QWidget):
             group.setHidden(not any_shown)
 
     def _on_search_return(self) -> None:
-        shown = self.kinds_shown()
-        if shown:
-            self.kind_activated.emit(shown[0])
+        best = self.best_match()
+        if best:
+            self.kind_activated.emit(best)
+
+    def best_match(self) -> str | None:
+        """What Enter in the search box adds: the entry named as typed, else the first whose
+        name starts so, else the first shown ("MaxPooling2D" is not AdaptiveMaxPooling2D)."""
+        needle = self.search.text().strip().lower()
+        shown = [(kind, self._label(kind).lower()) for kind in self.kinds_shown()]
+        for test in (str.__eq__, str.startswith):
+            hit = next((kind for kind, label in shown if test(label, needle)), None)
+            if hit:
+                return hit
+        return shown[0][0] if shown else None
+
+    def _label(self, kind: str) -> str:
+        """The text a kind is listed as (a user block's is its name)."""
+        return kind.split(":", 1)[1] if kind.startswith(f"{USER_BLOCK}:") else kind
 
     def _on_item_activated(self, item, column) -> None:
         kind = item.data(0, KIND_ROLE)

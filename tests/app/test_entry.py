@@ -115,3 +115,17 @@ def test_palette_entries_read_at_the_default_size(shown):
         assert elided[:8] == text[:8] and elided[-8:] == text[-8:], (text, elided)
         shown_texts.append(elided)
     assert len(set(shown_texts)) == len(shown_texts)
+
+
+@pytest.mark.parametrize("typed, added", [("MaxPooling2D", "MaxPooling2D"),
+                                          ("conv2d", "Conv2D"), ("Conv2DT", "Conv2DTranspose"),
+                                          ("batchnorm", "BatchNormalization")])
+def test_enter_in_the_palette_search_adds_the_layer_named(shown, typed, added):
+    """Enter added the first entry shown: typing MaxPooling2D added AdaptiveMaxPooling2D,
+    which comes first in the Pooling group and also contains the text."""
+    search = shown.palette.search
+    QTest.mouseClick(search, QtCore.Qt.LeftButton)
+    QTest.keyClicks(search, typed)
+    QTest.keyClick(search, QtCore.Qt.Key_Return)
+    (node,) = shown.doc.nodes.values()
+    assert node.kind == added
