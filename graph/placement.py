@@ -140,6 +140,42 @@ def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
     return (moved[0], moved[1])
 
 
+def free_spot(doc: Document, pos: Point, size: Size = NODE_SIZE,
+              sizes: Mapping[str, Size] | None = None) -> Point:
+    """`pos`, or the nearest place across the graph's direction where a new node of `size`
+    covers no placed node.
+
+    >>> from kerascanvas.graph.document import Document
+    >>> doc = Document()
+    >>> a = doc.add_node("Dense"); doc.set_position(a.id, (0, 0))
+    >>> free_spot(doc, (40, 40))
+    (254.0, 40.0)
+    """
+    shift = free_shift(doc, {"": pos}, (0.0, 0.0), {**(sizes or {}), "": size})
+    return (float(pos[0] + shift[0]), float(pos[1] + shift[1]))
+
+
+def after(doc: Document, node_id: str, size: Size = NODE_SIZE,
+          sizes: Mapping[str, Size] | None = None) -> Point:
+    """A free place for a new node of `size` after `node_id` in the graph's direction
+    (centred on it across), where a layer added next in a chain goes.
+
+    >>> from kerascanvas.graph.document import Document
+    >>> doc = Document()
+    >>> a = doc.add_node("Input", params={"shape": [4]}); doc.set_position(a.id, (0, 0))
+    >>> after(doc, a.id)
+    (0.0, 114.0)
+    """
+    pos = doc.position(node_id) or (0.0, 0.0)
+    along = direction_axis(doc)
+    cross = 1 - along
+    own = _size(sizes, node_id)
+    new = [0.0, 0.0]
+    new[along] = pos[along] + own[along] + GAP
+    new[cross] = pos[cross] + own[cross] / 2 - size[cross] / 2
+    return free_spot(doc, (new[0], new[1]), size, sizes)
+
+
 def beside(doc: Document, group: Mapping[str, Point],
            sizes: Mapping[str, Size] | None = None) -> Point:
     """The shift that puts a copy of `group` next to it, across the graph's direction."""

@@ -180,8 +180,9 @@ class Canvas(QtCore.QObject):
             item = item.parentItem()
         return item.id if item is not None else None
 
-    def show_nodes(self, node_ids) -> None:
-        """Bring the nodes into view: centred when they fit at this zoom, else zoomed out."""
+    def show_nodes(self, node_ids, moving_only: bool = False) -> None:
+        """Bring the nodes into view: centred when they fit at this zoom, else zoomed out.
+        With `moving_only`, a view that already shows them all stays as it is."""
         items = [self.views[n] for n in node_ids if n in self.views]
         if not items:
             return
@@ -189,6 +190,8 @@ class Canvas(QtCore.QObject):
         for item in items[1:]:
             rect = rect.united(item.sceneBoundingRect())
         visible = self.viewer.visible_scene_rect()
+        if moving_only and visible.contains(rect):
+            return
         if rect.width() <= visible.width() and rect.height() <= visible.height():
             self.viewer.center_items(items)
         else:
@@ -197,6 +200,10 @@ class Canvas(QtCore.QObject):
     def fit(self) -> None:
         """Zoom so every node is in view."""
         self.viewer.fit_items(list(self.views.values()))
+
+    def node_sizes(self) -> dict[str, tuple[float, float]]:
+        """Node id -> (width, height) as drawn, in scene units."""
+        return {n: (i.width, i.height) for n, i in self.views.items()}
 
     def scene_center(self) -> tuple[float, float]:
         return self.viewer.scene_center()
@@ -276,8 +283,7 @@ class Canvas(QtCore.QObject):
         self.renderer.render()  # sizes depend on the texts, and the layout on the sizes
         stored = {n: self.doc.position(n) for n in self.doc.nodes}
         if self.views and not any(stored.values()):
-            sizes = {n: (i.width, i.height) for n, i in self.views.items()}
-            stored = layered_layout(self.doc, "TB", sizes, aspect=self.view_aspect())
+            stored = layered_layout(self.doc, "TB", self.node_sizes(), aspect=self.view_aspect())
         centre = self.scene_center()
         for node_id, item in self.views.items():
             self._place(item, stored.get(node_id) or centre)

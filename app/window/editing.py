@@ -11,24 +11,35 @@ from ..blocks.user_blocks import USER_BLOCK, split_palette_kind
 from ..blocks.view import BlockDialog
 from ..canvas import clipboard
 
-NEW_NODE_STEP = 40.0
-
 
 class EditMixin:
     """Mixed into `MainWindow`: every edit goes through the undo stack (`self.stack`)."""
 
     def add_kind(self, kind: str, pos=None) -> str:
-        """Place a new node of `kind` (at `pos`, or near the view centre)."""
-        if pos is None:
-            x, y = self.canvas.scene_center()
-            taken = {tuple(p) for p in self.doc.ui.get("positions", {}).values()}
-            while (x, y) in taken:
-                x, y = x + NEW_NODE_STEP, y + NEW_NODE_STEP
-            pos = (x, y)
+        """Place a new node of `kind` at `pos`; without one (a double-click or Enter in the
+        palette), after the one selected node, else at the view centre, on free ground."""
+        placed = pos is None
+        if placed:
+            pos = self._new_node_place()
         kind, params = split_palette_kind(kind)
         node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
         self.canvas.select([node.id])
+        if placed:  # a chain grown by name runs off the view's edge: follow it
+            self.canvas.show_nodes([node.id], moving_only=True)
         return node.id
+
+    def _new_node_place(self) -> tuple[float, float]:
+        """Where a node added from the palette goes: after the selected node, as the next
+        layer of a chain, or at the view centre, moved aside until it covers no node."""
+        from ...graph.placement import NODE_SIZE, after, free_spot
+
+        sizes = self.canvas.node_sizes()
+        selected = self.canvas.selected_ids()
+        if len(selected) == 1 and self.doc.position(selected[0]) is not None:
+            return after(self.doc, selected[0], sizes.get(selected[0], NODE_SIZE), sizes)
+        x, y = self.canvas.scene_center()
+        size = next(iter(sizes.values()), NODE_SIZE)
+        return free_spot(self.doc, (x - size[0] / 2, y - size[1] / 2), size, sizes)
 
     def splice(self, palette_kind: str, edge) -> str | None:
         """Put a new node on a wire when it takes exactly one input; its id, else None."""

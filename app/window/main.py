@@ -349,8 +349,8 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
 
     def auto_layout(self, direction: str = "TB") -> None:
         """Lay the graph out in layers (one undoable Move) and fit it into view."""
-        sizes = {nid: (v.width, v.height) for nid, v in self.canvas.views.items()}
-        positions = layered_layout(self.doc, direction, sizes, aspect=self.canvas.view_aspect())
+        positions = layered_layout(self.doc, direction, self.canvas.node_sizes(),
+                                   aspect=self.canvas.view_aspect())
         if positions:
             self.stack.push(cmd.Move(self.doc, positions))
         self.fit()

@@ -114,3 +114,47 @@ def test_an_expanded_block_is_laid_out_in_place_and_on_screen(make_window, qtbot
     assert overlapping(window) == []
     visible = window.canvas.viewer.visible_scene_rect()
     assert all(visible.contains(views[n].sceneBoundingRect()) for n in new)
+
+
+def add_from_search(window, text: str) -> None:
+    """Type in the palette's search box and press Enter, as a user adds a layer by name."""
+    search = window.palette.search
+    QTest.mouseClick(search, QtCore.Qt.LeftButton)
+    search.selectAll()
+    QTest.keyClicks(search, text)
+    QTest.keyClick(search, QtCore.Qt.Key_Return)
+    QtWidgets.QApplication.processEvents()
+
+
+def test_layers_added_by_name_follow_the_selected_one_and_cover_nothing(window, qtbot):
+    """Enter in the palette put each new node at the view centre, shifted 40 px: over the
+    node before it, hiding that node's output port, so it could not be wired."""
+    show(window, qtbot)
+    window.resize(1300, 850)
+    for text in ("Input", "Conv2D", "MaxPooling2D", "Flatten"):
+        add_from_search(window, text)
+    names = ["input", "conv2d", "max_pooling2d", "flatten"]
+    assert sorted(n.name for n in window.doc.nodes.values()) == sorted(names)
+    assert overlapping(window) == []
+    tops = [window.canvas.views[by_name(window, n)].sceneBoundingRect() for n in names]
+    for above, below in zip(tops, tops[1:], strict=False):
+        assert below.top() > above.bottom()  # a chain, read top to bottom
+        assert abs(below.center().x() - above.center().x()) < 1.0
+    # Nothing selected: the view centre, moved aside from the nodes already there.
+    click_empty = window.canvas.viewer.viewport().rect().topLeft() + QtCore.QPoint(5, 5)
+    QTest.mouseClick(window.canvas.viewer.viewport(), QtCore.Qt.LeftButton,
+                     QtCore.Qt.NoModifier, click_empty)
+    assert window.canvas.selected_ids() == []
+    add_from_search(window, "Dense")
+    add_from_search(window, "Dropout")
+    assert overlapping(window) == []
+
+
+def test_a_chain_grown_by_name_stays_in_view(window, qtbot):
+    show(window, qtbot)
+    window.resize(1300, 850)
+    for text in ["Input"] + ["Dense"] * 8:
+        add_from_search(window, text)
+    viewer = window.canvas.viewer
+    (last,) = window.canvas.selected_ids()
+    assert viewer.visible_scene_rect().contains(window.canvas.views[last].sceneBoundingRect())

@@ -8,7 +8,7 @@ from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.fixes import apply_fix
 from kerascanvas.graph.layout import layered_layout
-from kerascanvas.graph.placement import NODE_SIZE
+from kerascanvas.graph.placement import GAP, NODE_SIZE, after, free_spot
 from kerascanvas.graph.validate import analyze
 
 
@@ -66,3 +66,29 @@ def test_fix_inserts_between_neighbours_without_overlap(make, code, direction):
         others = [n for n in doc.nodes if n != new]
         hits = [doc.nodes[n].name for n in others if overlaps(rect(doc, new), rect(doc, n))]
         assert hits == [], f"{doc.nodes[new].name} overlaps {hits}"
+
+
+@pytest.mark.parametrize("direction", ["TB", "LR"])
+def test_a_node_added_after_another_follows_it_and_overlaps_nothing(direction):
+    """A new node goes after the given one in the graph's direction; when that place is
+    taken (here by the chain's next node), it moves aside, across the direction."""
+    doc = laid_out(conv_on_vector(), direction)
+    along = 1 if direction == "TB" else 0
+    first, second = list(doc.nodes)[:2]
+    pos = after(doc, first)
+    assert pos[along] > doc.position(first)[along]
+    new = (pos[0], pos[1], pos[0] + NODE_SIZE[0], pos[1] + NODE_SIZE[1])
+    assert not any(overlaps(new, rect(doc, n)) for n in doc.nodes)
+    last = list(doc.nodes)[-1]
+    end = after(doc, last)  # nothing beyond the last one: right after it, centred on it
+    assert end[1 - along] == doc.position(last)[1 - along]
+    assert end[along] == doc.position(last)[along] + NODE_SIZE[along] + GAP
+
+
+def test_a_free_spot_is_the_place_asked_for_when_nothing_is_there():
+    doc = laid_out(conv_on_vector(), "TB")
+    box = rect(doc, list(doc.nodes)[0])
+    assert free_spot(doc, (box[2] + 500, box[3] + 500)) == (box[2] + 500, box[3] + 500)
+    spot = free_spot(doc, (box[0], box[1]))
+    moved = (spot[0], spot[1], spot[0] + NODE_SIZE[0], spot[1] + NODE_SIZE[1])
+    assert not any(overlaps(moved, rect(doc, n)) for n in doc.nodes)
