@@ -15,6 +15,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from ...graph.params import ParamSpec, to_json
+from .wheel import guard_wheel
 
 
 def format_value(value: Any) -> str:
@@ -155,6 +156,7 @@ class ChoiceEditor(Editor):
         # Its minimum too, or the form squeezes it beside the label instead of wrapping.
         self.combo.setMinimumWidth(self.combo.sizeHint().width())
         self.combo.activated.connect(self._on_activated)
+        guard_wheel(self.combo)
 
     def set_value(self, value, explicit):
         with QtCore.QSignalBlocker(self.combo):

@@ -17,6 +17,7 @@ from ...graph.errors import ParamError
 from ...graph.params import ParamSpec
 from ...graph.spec import get_spec
 from .editors import RESET, Editor, format_value, make_editor
+from .wheel import guard_wheel
 
 
 class InnerLayerEditor(Editor):
@@ -29,6 +30,7 @@ class InnerLayerEditor(Editor):
         self.kind_combo.setObjectName("inner_kind")
         self.kind_combo.addItems(list(spec.choices))
         self.kind_combo.activated.connect(self._on_kind_activated)
+        guard_wheel(self.kind_combo)
         self._layout.addWidget(self.kind_combo)
         self.box = QtWidgets.QFrame()
         self.box.setObjectName("InnerLayer")

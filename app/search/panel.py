@@ -26,6 +26,7 @@ from ...graph.search_edit import apply_values, mark, suggest_range, unmark
 from ...runtime.custom_code import carry_context
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
+from ..panels.wheel import guard_wheel
 from .runner import SearchRunner
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record
 
@@ -135,6 +136,8 @@ class SearchPanel(QtWidgets.QWidget):
         self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
         self.sampler_box.addItems(SAMPLERS)
         self.pruner_box.addItems(PRUNERS)
+        guard_wheel(self.trials_box, self.jobs_box, self.epochs_box, self.sampler_box,
+                    self.pruner_box)
         for name, widget in (("trials", self.trials_box), ("parallel jobs", self.jobs_box),
                              ("epochs per trial", self.epochs_box),
                              ("sampler", self.sampler_box), ("pruner", self.pruner_box)):

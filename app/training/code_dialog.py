@@ -16,7 +16,7 @@ TEMPLATE = '''import keras
 from keras import ops
 
 
-def weighted_mse(y_true, y_pred):
+def squared_error(y_true, y_pred):
     """A loss or a metric: one value per sample."""
     return ops.mean(ops.square(y_true - y_pred), axis=-1)
 '''

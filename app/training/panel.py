@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph import events as ev
 from ...graph.project import Project
 from ...graph.training_schema import check_training
+from ..panels.wheel import guard_wheel
 from .controller import TrainingController, format_eta
 from .data_preview import DataPreview
 from .form import TrainingForm
@@ -44,6 +45,7 @@ class ProcessesBox(QtWidgets.QSpinBox):
         self.label = QtWidgets.QLabel("GPUs" if gpus else "processes")
         self.setRange(1, gpus or max(os.cpu_count() or 1, 1))
         self.setValue(1)
+        guard_wheel(self)
         self.setToolTip(
             ("GPUs to train on, one process each (torch DDP with nccl). " if gpus else
              "Processes to train in (torch DDP with gloo on the CPU). ")
