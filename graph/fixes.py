@@ -17,7 +17,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       tensors than it has output ports
 
 A fix that needs the user's input is labelled here but answered by the window, not
-`apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor.
+`apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor, and
+`review_trust` (custom code not trusted) shows the code before trusting it.
 
 >>> sorted(FIX_LABELS)[:2]
 ['insert_cropping', 'insert_flatten']
@@ -46,6 +47,7 @@ FIX_LABELS = {
     "set_state_size": "Size the layer to its initial state",
     "remove_node": "Remove this node",
     "attach_source": "Attach source…",
+    "review_trust": "Review and trust…",
     "set_custom_outputs": "Set outputs to the tensors call() returns",
 }
 

@@ -260,7 +260,8 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
     try:
         outputs = [tuple(s) for s in spec.output_shapes(params, list(shapes))]
     except custom.CustomShapeError as exc:  # Keras' own verdict: no fixes to guess
-        fixes = (custom.ATTACH_FIX,) if exc.code == custom.NO_SOURCE else ()  # in a block
+        fixes = {custom.NO_SOURCE: (custom.ATTACH_FIX,),  # in a block
+                 "custom_untrusted": (custom.TRUST_FIX,)}.get(exc.code, ())
         issues.append(_issue(node, f"{node.name!r} ({node.kind}): {exc}", exc.code,
                              fixes=fixes))
         if exc.recorded is None:
@@ -292,7 +293,8 @@ def _custom_code_issues(doc: Document, node: Node, params: dict) -> list[Issue]:
     code, message = problem
     if code == custom.NO_SOURCE:  # the message names the node and its registered name
         return [_issue(node, message, code, fixes=(custom.ATTACH_FIX,))]
-    return [_issue(node, f"{node.name!r} ({node.kind}): {message}", code)]
+    fixes = (custom.TRUST_FIX,) if code == "custom_untrusted" else ()
+    return [_issue(node, f"{node.name!r} ({node.kind}): {message}", code, fixes=fixes)]
 
 
 def _recorded(spec, params, shapes, issues) -> list | None:

@@ -386,9 +386,12 @@ def _check_losses(doc: Document, settings: Mapping[str, Any]) -> list[SettingIss
 
 
 def _check_custom_code(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
+    from .layers.custom import TRUST_FIX
     from .layers.custom_context import context
 
-    return [SettingIssue(field, "error", message, code) for field, message, code in
+    return [SettingIssue(field, "error", message, code,
+                         fixes=(TRUST_FIX,) if code == training_code.UNTRUSTED else ())
+            for field, message, code in
             training_code.check(doc.training, settings, context(doc).trusted)]
 
 

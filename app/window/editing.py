@@ -115,6 +115,9 @@ class EditMixin:
         if code == custom.ATTACH_FIX:  # needs the user: the code editor, a file chooser
             self.attach_source(issue.node)
             return
+        if code == custom.TRUST_FIX:  # the user reads the code first
+            self.trust_custom_code()
+            return
         before = set(self.doc.nodes)
         self._guarded(apply_fix, self.doc, issue, code, self.stack)
         added = [n for n in self.doc.nodes if n not in before]

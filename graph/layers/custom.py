@@ -96,6 +96,7 @@ def _package_problem(value: Any) -> str | None:
 ATTACH_HINT = ("attach its class (Attach source... on this issue, or Edit code... in the "
                "properties; on the command line, kerascanvas attach-code PROJECT FILE.py)")
 ATTACH_FIX = "attach_source"
+TRUST_FIX = "review_trust"  # the window shows the code, then trusts it if the user agrees
 
 
 def registered_name(params: Mapping[str, Any]) -> str:

@@ -57,3 +57,35 @@ def test_emptying_the_code_removes_it(qtbot):
     dialog.edit.setPlainText("  \n")
     dialog.accept()
     assert training_code.FIELD not in doc.training
+
+
+def test_the_untrusted_issue_offers_review_and_trust(make_window, qtbot, tmp_path):
+    from PySide6.QtTest import QTest
+
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime import trust
+    from tests.app.gestures import show
+
+    marker = tmp_path / "ran.txt"
+    doc = mlp()
+    doc.training[training_code.FIELD] = f"open({str(marker)!r}, 'a')\n" + CODE
+    doc.training["loss"] = "my_mse"
+    path = tmp_path / "p.json"
+    save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    qtbot.wait(50)
+    rows = [i for i in window.analysis.issues if i.code == training_code.UNTRUSTED]
+    assert rows and rows[0].fixes == ("review_trust",)
+    row = window.analysis.issues.index(rows[0])
+    (button,) = window.issues.fix_buttons(row)
+    assert button.text() == "Review and trust…"
+    QTest.mouseClick(button, QtCore.Qt.LeftButton)
+    dialog = window.trust_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.tabs.tabText(0) == "Losses and metrics"
+    assert "def my_mse" in dialog.tabs.widget(0).toPlainText()
+    QTest.mouseClick(dialog.trust_button, QtCore.Qt.LeftButton)
+    assert trust.is_trusted(str(path), window.doc)
+    qtbot.waitUntil(lambda: not any(i.code == training_code.UNTRUSTED
+                                    for i in window.analysis.issues))
+    assert not marker.exists()  # trusting runs nothing by itself: training will
