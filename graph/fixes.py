@@ -15,13 +15,15 @@ node's shape rule accepts the result, see `graph.diagnose`):
     remove_node                       a merge left with one input
     set_custom_outputs                a CustomLayer whose call() returns another number of
                                       tensors than it has output ports
+    mark_open_ends                    a model with no outputs: the nodes where the graph
+                                      ends (wired in, feeding nothing) become its outputs
 
 A fix that needs the user's input is labelled here but answered by the window, not
 `apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor, and
 `review_trust` (custom code not trusted) shows the code before trusting it.
 
 >>> sorted(FIX_LABELS)[:2]
-['insert_cropping', 'insert_flatten']
+['attach_source', 'insert_cropping']
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ FIX_LABELS = {
     "attach_source": "Attach source…",
     "review_trust": "Review and trust…",
     "set_custom_outputs": "Set outputs to the tensors call() returns",
+    "mark_open_ends": "Mark where the graph ends as outputs",
 }
 
 
@@ -212,6 +215,18 @@ def set_custom_outputs(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return [issue.node]
 
 
+def mark_open_ends(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Make the first output of each node where the graph ends a model output."""
+    from .rules import open_ends
+
+    ends = open_ends(doc)
+    if not ends:
+        raise DocumentError("The graph has no end to mark as an output: every layer that is "
+                            "wired in feeds another")
+    stack.push(cmd.SetOutputs(doc, [*doc.outputs, *(output_entry(n, 0) for n in ends)]))
+    return ends
+
+
 FIXES: dict[str, Callable] = {
     **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
@@ -221,6 +236,7 @@ FIXES: dict[str, Callable] = {
     "insert_padding": insert_padding,
     "remove_node": remove_node,
     "set_custom_outputs": set_custom_outputs,
+    "mark_open_ends": mark_open_ends,
 }
 
 

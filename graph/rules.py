@@ -88,8 +88,27 @@ def structure_issues(doc: Document, index: GraphIndex) -> list[Issue]:
                                 "no node of the graph", "bad_output"))
     if not doc.outputs:
         issues.append(Issue(None, None, ERROR, "The model has no outputs. Expected at least "
-                            "one node marked as a model output", "no_outputs"))
+                            "one node marked as a model output", "no_outputs",
+                            ("mark_open_ends",) if open_ends(doc) else ()))
     return issues
+
+
+def open_ends(doc: Document) -> list[str]:
+    """The nodes where the graph ends: wired from something, feeding nothing, not an Input.
+    A node dropped but not wired yet is no end of the model.
+
+    >>> from kerascanvas.graph.document import Document, Edge
+    >>> doc = Document()
+    >>> a, b = doc.add_node("Input", params={"shape": [4]}), doc.add_node("Dense", "out")
+    >>> stray = doc.add_node("Dense", "stray")
+    >>> doc.connect(Edge(a.id, 0, b.id, 0))
+    >>> [doc.nodes[n].name for n in open_ends(doc)]
+    ['out']
+    """
+    fed = {e.dst for e in doc.edges}
+    feeding = {e.src for e in doc.edges}
+    return [nid for nid, node in doc.nodes.items()
+            if nid in fed and nid not in feeding and node.kind != INPUT]
 
 
 def cycle_nodes(doc: Document, index: GraphIndex) -> set[str]:

@@ -182,3 +182,26 @@ def test_fix_buttons_are_whole_below_a_row_without_fixes(make_window, qtbot):
     assert issues.visualItemRect(issues.topLevelItem(1)).height() >= button.sizeHint().height()
     QTest.mouseClick(button, QtCore.Qt.LeftButton)
     qtbot.waitUntil(lambda: len(window.doc.nodes) == 4)
+
+
+def test_a_wired_model_without_outputs_is_fixed_from_the_issues_list(make_window, qtbot,
+                                                                      tmp_path):
+    """The last error of a CNN built by hand, 'The model has no outputs', had no fix: the
+    button marks the node where the graph ends, which the canvas then rings as an output."""
+    doc = Document()
+    ids = [doc.add_node("Input", "image", params={"shape": [8, 8, 1]}).id,
+           doc.add_node("Conv2D", "conv", params={"filters": 4, "kernel_size": [3, 3]}).id,
+           doc.add_node("Flatten", "flat").id, doc.add_node("Dense", "head").id]
+    for a, b in zip(ids, ids[1:], strict=False):
+        doc.connect(Edge(a, 0, b, 0))
+    path = tmp_path / "no_outputs.json"
+    projectfile.save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    issues = window.issues
+    assert [issues.issue_at(r).code for r in range(issues.topLevelItemCount())] == ["no_outputs"]
+    (button,) = issues.fix_buttons(0)
+    QTest.mouseClick(button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.analysis.errors == [])
+    assert window.doc.outputs == [by_name(window, "head")]
+    window.canvas.renderer.render()
+    assert window.canvas.views[by_name(window, "head")].outputs[0].is_model_output
