@@ -49,7 +49,50 @@ class CodeTextEdit(QtWidgets.QPlainTextEdit):
         super().keyPressEvent(event)
 
 
-class CodeEditorDialog(QtWidgets.QDialog):
+class SourceDialog(QtWidgets.QDialog):
+    """A dialog to write Python source in: a note, the editor, a line under it that says
+    what the text defines or why it does not parse (`check`), OK and Cancel.
+    `source()` once accepted. Subclasses give `check(text) -> (message, bad)`."""
+
+    def __init__(self, title: str, note: str, text: str, parent=None, name: str = "code"):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(720, 560)
+        layout = QtWidgets.QVBoxLayout(self)
+        label = QtWidgets.QLabel(note)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.edit = CodeTextEdit(text)
+        self.edit.setObjectName(f"{name}_text")
+        layout.addWidget(self.edit, 1)
+        self.problem = QtWidgets.QLabel()
+        self.problem.setObjectName(f"{name}_problem")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Ok
+                                                  | QtWidgets.QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.ok_button = self.buttons.button(QtWidgets.QDialogButtonBox.Ok)
+        layout.addWidget(self.buttons)
+        self.edit.textChanged.connect(self._on_edit_text_changed)
+
+    def source(self) -> str:
+        return self.edit.toPlainText()
+
+    def check(self, text: str) -> tuple[str, bool]:
+        raise NotImplementedError
+
+    def _say(self, text: str, bad: bool = True) -> None:
+        self.problem.setText(text)
+        self.problem.setProperty("bad", bad)
+        self.problem.style().polish(self.problem)
+
+    def _on_edit_text_changed(self) -> None:
+        self._say(*self.check(self.source()))
+
+
+class CodeEditorDialog(SourceDialog):
     """Edit the source of class `class_name`; `source()` once accepted.
 
     `registered` (an imported layer without source: `package>Class`) starts the editor
@@ -61,42 +104,24 @@ class CodeEditorDialog(QtWidgets.QDialog):
 
     def __init__(self, class_name: str, source: str, parent=None,
                  registered: str | None = None):
-        super().__init__(parent)
         self.class_name = class_name
-        self.setObjectName("CodeEditorDialog")
-        self.setWindowTitle(f"Code of {class_name}")
-        self.resize(720, 560)
-        layout = QtWidgets.QVBoxLayout(self)
         wanted = f"the class the model registered as <b>{registered}</b>" if registered \
             else f"a keras.layers.Layer subclass named <b>{class_name}</b>"
-        note = QtWidgets.QLabel(
-            f"Write or load {wanted}, with the imports it needs. It runs only after you "
-            "trust the project's code (Edit &gt; Trust Custom Code...).")
-        note.setWordWrap(True)
-        layout.addWidget(note)
         start = source or ("" if registered else TEMPLATE.format(name=class_name))
-        self.edit = CodeTextEdit(start)
-        self.edit.setObjectName("code_text")
-        layout.addWidget(self.edit, 1)
-        self.problem = QtWidgets.QLabel()
-        self.problem.setObjectName("code_problem")
-        self.problem.setWordWrap(True)
-        layout.addWidget(self.problem)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Ok
-                                             | QtWidgets.QDialogButtonBox.Cancel)
-        self.load_button = buttons.addButton("Load from file…",
-                                             QtWidgets.QDialogButtonBox.ActionRole)
+        super().__init__(f"Code of {class_name}",
+                         f"Write or load {wanted}, with the imports it needs. It runs only "
+                         "after you trust the project's code (Edit &gt; Trust Custom "
+                         "Code...).", start, parent)
+        self.setObjectName("CodeEditorDialog")
+        self.load_button = self.buttons.addButton("Load from file…",
+                                                  QtWidgets.QDialogButtonBox.ActionRole)
         self.load_button.setObjectName("load_file")
         self.load_button.clicked.connect(self.load_from_file)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QtWidgets.QDialogButtonBox.Ok)
-        layout.addWidget(buttons)
-        self.edit.textChanged.connect(self._on_edit_text_changed)
         self._on_edit_text_changed()
 
-    def source(self) -> str:
-        return self.edit.toPlainText()
+    def check(self, text: str) -> tuple[str, bool]:
+        problem = custom.source_problem(self.class_name, text)
+        return problem or f"Defines class {self.class_name}.", bool(problem)
 
     def load_from_file(self) -> None:
         """Put the class from a chosen `.py` file in the editor (the file is parsed, not
@@ -123,17 +148,6 @@ class CodeEditorDialog(QtWidgets.QDialog):
             self, f"Python source of {self.class_name}", "",
             "Python files (*.py);;All files (*)")
         return path
-
-    def _say(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.setProperty("bad", True)
-        self.problem.style().polish(self.problem)
-
-    def _on_edit_text_changed(self) -> None:
-        problem = custom.source_problem(self.class_name, self.source())
-        self.problem.setText(problem or f"Defines class {self.class_name}.")
-        self.problem.setProperty("bad", bool(problem))
-        self.problem.style().polish(self.problem)
 
 
 class CodeEditor(Editor):

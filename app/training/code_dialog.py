@@ -7,10 +7,8 @@ once the project is trusted (Edit > Trust Custom Code...).
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
-
 from ...graph import training_code
-from ..panels.code_editor import CodeTextEdit
+from ..panels.code_editor import SourceDialog
 
 TEMPLATE = '''import keras
 from keras import ops
@@ -22,48 +20,25 @@ def squared_error(y_true, y_pred):
 '''
 
 
-class TrainingCodeDialog(QtWidgets.QDialog):
+class TrainingCodeDialog(SourceDialog):
     """Edit the training code; `source()` once accepted ('' removes it)."""
 
     def __init__(self, source: str, parent=None):
-        super().__init__(parent)
-        self.setObjectName("TrainingCodeDialog")
-        self.setWindowTitle("Custom losses and metrics")
-        self.resize(720, 560)
-        layout = QtWidgets.QVBoxLayout(self)
-        note = QtWidgets.QLabel(
+        super().__init__(
+            "Custom losses and metrics",
             "Write functions <b>name(y_true, y_pred)</b> or subclasses of keras.losses.Loss "
             "and keras.metrics.Metric, with the imports they need. A loss or a metric of "
             "the Outputs settings then names one. The code runs only after you trust the "
-            "project's code (Edit &gt; Trust Custom Code...).")
-        note.setWordWrap(True)
-        layout.addWidget(note)
-        self.edit = CodeTextEdit(source or TEMPLATE)
-        self.edit.setObjectName("training_code_text")
-        layout.addWidget(self.edit, 1)
-        self.problem = QtWidgets.QLabel(wordWrap=True)
-        self.problem.setObjectName("training_code_problem")
-        layout.addWidget(self.problem)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.Ok
-                                             | QtWidgets.QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QtWidgets.QDialogButtonBox.Ok)
-        layout.addWidget(buttons)
-        self.edit.textChanged.connect(self._on_edit_text_changed)
+            "project's code (Edit &gt; Trust Custom Code...).", source or TEMPLATE, parent,
+            "training_code")
+        self.setObjectName("TrainingCodeDialog")
         self._on_edit_text_changed()
 
-    def source(self) -> str:
-        return self.edit.toPlainText()
-
-    def _on_edit_text_changed(self) -> None:
-        text = self.source()
+    def check(self, text: str) -> tuple[str, bool]:
         problem = training_code.parse_problem(text)
         names = training_code.defined(text)
-        self.problem.setText(problem or (f"Defines {', '.join(names)}." if names else
-                                         "Defines no function or class yet."))
-        self.problem.setProperty("bad", bool(problem))
-        self.problem.style().polish(self.problem)
+        return (problem or (f"Defines {', '.join(names)}." if names else
+                            "Defines no function or class yet."), bool(problem))
 
 
 def code_button_text(training) -> str:
