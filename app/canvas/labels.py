@@ -6,18 +6,20 @@ the group. Parallel wires (an LSTM's two states into one Concatenate, one
 tensor into both inputs of an Add) have their middles side by side, so their
 labels would otherwise be drawn on top of each other.
 
-A wire alone gets its label at once. A node with several wires out is queued
-and its wires are labelled together once per turn of the event loop (or at
-`flush`), so dragging a node with many wires costs one pass per move, not one
-per wire.
+A label never goes under a node, nor over another wire's label, where a spot
+beside its wire is free. Wires
+are queued and labelled once per turn of the event loop (or at `flush`: after
+a render, after a batch of moves), so dragging a node with many wires costs
+one pass per move, not one per wire, and the nodes are looked up once a pass.
 """
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 from shiboken6 import isValid
 
 from .nodes import LayerNodeItem
+from .routes import NodeColumns
 
 LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
 LABEL_GAP = 2.0  # between two labels moved apart
@@ -26,14 +28,15 @@ LABEL_SPAN = (0.15, 0.85)  # of a wire's length, where its label may sit
 
 
 class LabelQueue:
-    """Source nodes whose wires need their labels placed together."""
+    """Wires, and nodes whose wires go together, that need their labels placed."""
 
     pending: dict[int, object] = {}
     timer: QtCore.QTimer | None = None
 
     @classmethod
-    def add(cls, node) -> None:
-        cls.pending[id(node)] = node
+    def add(cls, item) -> None:
+        """Queue a pipe, or a node item (all its wires, placed together)."""
+        cls.pending[id(item)] = item
         if cls.timer is None:
             cls.timer = QtCore.QTimer()
             cls.timer.setSingleShot(True)
@@ -44,24 +47,62 @@ class LabelQueue:
 
     @classmethod
     def flush(cls) -> None:
-        """Place the labels of every queued node's wires now."""
-        nodes, cls.pending = list(cls.pending.values()), {}
-        for node in nodes:
-            if isValid(node) and node.scene() is not None:  # not deleted or removed since
-                place_labels(wires_out(node))
+        """Place the labels of every queued wire now, with the nodes and the other labels of
+        its scene looked up once rather than by a scene query per spot."""
+        items, cls.pending = list(cls.pending.values()), {}
+        scenes: dict = {}  # scene -> what a label there keeps off
+        for item in items:
+            scene = item.scene() if isValid(item) else None  # deleted or removed since
+            if scene is None:
+                continue
+            if scene not in scenes:
+                scenes[scene] = Obstacles(scene)
+            wires = wires_out(item) if isinstance(item, LayerNodeItem) else [item]
+            place_labels(wires, scenes[scene])
+
+
+class Obstacles:
+    """What a label in a scene keeps off where it can: the nodes, which would hide it, and
+    the labels of other wires. Both are bucketed in a grid, as `NodeColumns` does."""
+
+    def __init__(self, scene):
+        items = scene.items()
+        self.nodes = NodeColumns([(i, i.sceneBoundingRect()) for i in items
+                                  if isinstance(i, LayerNodeItem)])
+        self.labels: dict[tuple[int, int], set] = {}
+        for item in items:
+            if isinstance(getattr(item, "label", None), QtWidgets.QGraphicsSimpleTextItem):
+                self.add_label(item)
+
+    def add_label(self, pipe) -> None:
+        """Count the label of `pipe` where it is now."""
+        if pipe.label.text():
+            for cell in NodeColumns._cells(label_rect(pipe)):
+                self.labels.setdefault(cell, set()).add(pipe)
+
+    def meet(self, rect: QtCore.QRectF, skip) -> bool:
+        """Whether `rect` meets a node or the label of a pipe not in `skip`."""
+        if self.nodes.meeting(rect, ()):
+            return True
+        near = set()
+        for cell in NodeColumns._cells(rect):
+            near.update(self.labels.get(cell, ()))
+        return any(pipe not in skip and isValid(pipe) and label_rect(pipe).intersects(rect)
+                   for pipe in near)  # where each label is now, not where it was counted
+
+
+def label_rect(pipe) -> QtCore.QRectF:
+    return pipe.label.mapRectToScene(pipe.label.boundingRect())
 
 
 def label_wire(pipe) -> None:
-    """Label `pipe` beside its middle or, when its source node has other wires, queue the
-    node so that all its labels are placed apart."""
-    node = pipe.output_port.node if pipe.output_port is not None else None
-    wires = sum(len(port.connected_pipes) for port in getattr(node, "outputs", ()))
-    if node is not None and pipe.input_port is not None and wires > 1:
-        LabelQueue.add(node)
+    """Queue the label of `pipe` to be placed or, when its source node has other wires, the
+    node, so that all their labels are placed apart."""
+    if pipe.output_port is None or pipe.input_port is None:
         return
-    path = pipe.path()
-    if not path.isEmpty():
-        pipe.label.setPos(next(label_spots(path, pipe.label.boundingRect().size())).topLeft())
+    node = pipe.output_port.node
+    wires = sum(len(port.connected_pipes) for port in getattr(node, "outputs", ()))
+    LabelQueue.add(node if wires > 1 else pipe)
 
 
 def wires_out(node) -> list:
@@ -76,30 +117,26 @@ def wires_out(node) -> list:
     return [pipe for _, pipe in wires]
 
 
-def place_labels(pipes) -> None:
+def place_labels(pipes, obstacles: Obstacles) -> None:
     """Place the `label` of each pipe in `pipes` (in that order), apart from one another and,
     where a spot allows, off the other wires into the same node (parallel wires) and off
-    the nodes, which would hide it."""
+    the `obstacles` (nodes, other labels)."""
     wires = WireOutlines()
     into: dict[int, list] = {}  # destination node -> the wires into it
     for pipe in pipes:
         into.setdefault(id(pipe.input_port.node), []).append(pipe)
     taken: list[QtCore.QRectF] = []
+    group = set(pipes)
     for pipe in pipes:
         path = pipe.path()
         if path.isEmpty():
             continue
         size = pipe.label.boundingRect().size()
         twins = [p for p in into[id(pipe.input_port.node)] if p is not pipe]
-        pipe.label.setPos(label_spot(path, size, taken,
-                                     lambda r, t=twins, p=pipe: wires.meet(r, t) or covered(p, r)))
-        taken.append(pipe.label.mapRectToScene(pipe.label.boundingRect()))
-
-
-def covered(pipe, rect: QtCore.QRectF) -> bool:
-    """Whether a node of the pipe's scene meets `rect`."""
-    items = pipe.scene().items(rect, QtCore.Qt.IntersectsItemBoundingRect)  # not wire shapes
-    return any(isinstance(item, LayerNodeItem) for item in items)
+        pipe.label.setPos(label_spot(
+            path, size, taken, lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group)))
+        taken.append(label_rect(pipe))
+        obstacles.add_label(pipe)
 
 
 class WireOutlines:

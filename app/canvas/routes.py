@@ -98,25 +98,36 @@ def wrap(p1: QtCore.QPointF, p2: QtCore.QPointF, lane: float) -> QtGui.QPainterP
 
 
 class NodeColumns:
-    """Node rectangles bucketed by x, so that a query for a narrow area (a lane beside a
-    column) looks at the nodes near it rather than at every node of the graph."""
+    """Node rectangles bucketed in a grid, so that a query for a small or narrow area (a
+    label's spot, a lane beside a column) looks at the nodes near it rather than at every
+    node of the graph."""
 
-    WIDTH = 64.0  # of a bucket, in scene units
+    WIDTH = 64.0  # of a cell, in scene units
+    HEIGHT = 128.0
 
     def __init__(self, rects):
         self.rects = rects  # (key, rect): a node item or id, and its rectangle
-        self.buckets: dict[int, list[int]] = {}
+        self.buckets: dict[tuple[int, int], list[int]] = {}
         for index, (_, rect) in enumerate(rects):
-            for key in self._keys(rect.left(), rect.right()):
-                self.buckets.setdefault(key, []).append(index)
+            for cell in self._cells(rect):
+                self.buckets.setdefault(cell, []).append(index)
 
-    def _keys(self, left: float, right: float) -> range:
-        return range(int(left // self.WIDTH), int(right // self.WIDTH) + 1)
+    @classmethod
+    def _cells(cls, rect: QtCore.QRectF):
+        """The grid cells that `rect` meets."""
+        columns = range(int(rect.left() // cls.WIDTH), int(rect.right() // cls.WIDTH) + 1)
+        rows = range(int(rect.top() // cls.HEIGHT), int(rect.bottom() // cls.HEIGHT) + 1)
+        return ((column, row) for column in columns for row in rows)
 
     def meeting(self, area: QtCore.QRectF, skip) -> list[QtCore.QRectF]:
         """The rectangles (in the order given) that meet `area`, but not those of `skip`."""
-        found = set()
-        for key in self._keys(area.left(), area.right()):
-            found.update(self.buckets.get(key, ()))
-        return [rect for item, rect in (self.rects[i] for i in sorted(found))
+        cells = ((area.width() // self.WIDTH + 2) * (area.height() // self.HEIGHT + 2))
+        if cells > len(self.rects):  # a wide area: every rectangle is as quick
+            found = range(len(self.rects))
+        else:
+            found = set()
+            for cell in self._cells(area):
+                found.update(self.buckets.get(cell, ()))
+            found = sorted(found)
+        return [rect for item, rect in (self.rects[i] for i in found)
                 if item not in skip and rect.intersects(area)]

@@ -73,3 +73,20 @@ def test_two_wires_from_one_port_into_one_node_have_separate_labels(make_window,
     wires = wires_between(window, ids["x"], ids["sum"])
     assert len(wires) == 2 and {p.label.text() for p in wires} == {"(None, 16)"}
     assert_apart_and_beside(wires)
+
+
+def test_no_label_is_hidden_under_a_node_or_another_label(make_window, qtbot, tmp_path):
+    """The text input's wire runs behind the conv node into the concatenation: its label
+    goes to a spot beside the wire that no node covers and no other label takes."""
+    from .test_fixes_ui import two_branch_project
+
+    window = show(make_window(two_branch_project(tmp_path)), qtbot)
+    window.canvas.renderer.render()
+    boxes = [item.sceneBoundingRect() for item in window.canvas.views.values()]
+    pipes = {pipe for item in window.canvas.views.values() for port in item.outputs
+             for pipe in port.connected_pipes}
+    assert len(pipes) == 3
+    for pipe in pipes:
+        assert not any(label_rect(pipe).intersects(box) for box in boxes), pipe.label.text()
+        assert not any(label_rect(pipe).intersects(label_rect(other))
+                       for other in pipes if other is not pipe), pipe.label.text()
