@@ -146,6 +146,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         button.setObjectName(f"search_{p.name}")
         button.setText("S")
         button.setCheckable(True)
+        # Tab goes from value to value: a toggle in the chain took the Tab after each field,
+        # and the keys typed next (Ctrl+A, a number) went to the window instead.
+        button.setFocusPolicy(QtCore.Qt.NoFocus)
         button.setToolTip("Search this parameter: its range is set in the Search tab")
         button.toggled.connect(lambda on, name=p.name: self._on_search_toggled(name, on))
         row.addWidget(button)

@@ -129,3 +129,30 @@ def test_enter_in_the_palette_search_adds_the_layer_named(shown, typed, added):
     QTest.keyClick(search, QtCore.Qt.Key_Return)
     (node,) = shown.doc.nodes.values()
     assert node.kind == added
+
+
+def test_tab_goes_from_field_to_field(shown, qtbot):
+    """Tab after filters went to filters' search toggle (S): Ctrl+A typed next selected the
+    whole canvas instead of the kernel_size text, and the value typed went nowhere."""
+    from .gestures import node_point
+
+    node = shown.add_kind("Conv2D")
+    QTest.mouseClick(shown.canvas.viewer.viewport(), QtCore.Qt.LeftButton,
+                     QtCore.Qt.NoModifier, node_point(shown, node))
+    editors = shown.properties.editors
+    type_field = editors["filters"][1].edit
+    QTest.mouseClick(type_field, QtCore.Qt.LeftButton)
+    QTest.keyClick(type_field, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(type_field, "16")
+    order = []
+    for _ in range(3):
+        QTest.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key_Tab)
+        order.append(QtWidgets.QApplication.focusWidget())
+    assert order[0] is editors["kernel_size"][1].edit
+    assert order[1] is editors["strides"][1].edit
+    QTest.keyClick(order[0], QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(order[0], "5")
+    QTest.keyClick(order[0], QtCore.Qt.Key_Return)
+    params = shown.doc.nodes[node].params
+    assert params["filters"] == 16 and list(params["kernel_size"]) == [5, 5]
+    assert shown.canvas.selected_ids() == [node]
