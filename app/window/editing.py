@@ -100,6 +100,7 @@ class EditMixin:
         ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
         if ids:
             self.canvas.select(ids)
+            self.canvas.show_nodes(ids, moving_only=True)  # a copy put beside may be off view
 
     def duplicate(self) -> None:
         ids = self.canvas.selected_ids()

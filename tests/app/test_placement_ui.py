@@ -158,3 +158,19 @@ def test_a_chain_grown_by_name_stays_in_view(window, qtbot):
     viewer = window.canvas.viewer
     (last,) = window.canvas.selected_ids()
     assert viewer.visible_scene_rect().contains(window.canvas.views[last].sceneBoundingRect())
+
+
+def test_a_duplicate_placed_past_the_view_edge_is_brought_into_view(make_window, qtbot):
+    """Ctrl+D puts the copy beside the original, across the graph: with the original near
+    the view's right edge, the copy landed out of sight."""
+    window = mlp(make_window, qtbot)
+    viewer = window.canvas.viewer
+    hidden = window.canvas.views[by_name(window, "hidden")]
+    window.canvas.select([by_name(window, "hidden")])
+    visible = viewer.visible_scene_rect()  # put the original at the view's right edge
+    viewer.center_on(QtCore.QPointF(hidden.sceneBoundingRect().right() - visible.width() / 2
+                                    + 10, hidden.sceneBoundingRect().center().y()))
+    QTest.keyClick(viewer, QtCore.Qt.Key_D, CTRL)
+    (copy,) = window.canvas.selected_ids()
+    shown = viewer.visible_scene_rect()
+    assert shown.contains(window.canvas.views[copy].sceneBoundingRect())
