@@ -1,6 +1,7 @@
 """Undoable edits of user-defined blocks and the block library on disk.
 
 `make_block` turns a selection into a definition plus one instance,
+`expand_instance` puts one instance's layers back in its place,
 `SetBlockDefinition` adds, replaces or deletes a definition (every instance
 follows), and `export_block`/`import_block` move definitions between a document
 and the user's library folder (`library_dir`). The definitions themselves, their
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from . import events as ev
-from .commands import AddNode, Command, Connect, RemoveNode, SetOutputs, UndoStack
+from .commands import AddNode, Command, Connect, Move, RemoveNode, SetOutputs, UndoStack
 from .document import Document, Edge, output_entry
 from .errors import DocumentError, ProjectFileError
+from .layers import shared
 from .limits import unique_keys
 from .params import to_json
+from .placement import direction_axis, in_place
 from .projectfile import write_text_atomic
 from .spec import INPUT
 from .userblocks import (
@@ -29,7 +32,9 @@ from .userblocks import (
     bind,
     blocks_key,
     check_definition,
+    inner_params,
     instances,
+    output_refs,
     with_outputs,
 )
 
@@ -170,6 +175,71 @@ def _replace(doc, stack, selected, name, feeds, leaving):
         stack.push(SetOutputs(doc, [output_entry(instance.id, port_of[ref]) if ref[0] in chosen
                                     else entry for ref, entry in outputs]))
     return instance
+
+
+def expand_instance(doc: Document, stack: UndoStack, node_id: str) -> list[str]:
+    """Replace one instance of a user block by the block's layers, as one undo step.
+
+    The layers take the instance's values and are named f"{instance}_{inner}", as the
+    built model names them; the instance's inputs, consumers and model-output slots are
+    rewired to them, and they are laid out where it stood (the nodes after it move on).
+    The definition stays, for the other instances and the palette. Returns the new ids.
+
+    Raises:
+        DocumentError: the node is no instance, or a SharedCall calls it again.
+        BlockDefinitionError: its definition is missing or malformed.
+    """
+    node = doc.node(node_id)
+    if node.kind != KIND:
+        raise DocumentError(f"{node.name!r} ({node.kind}) is not an instance of a user block")
+    block = node.params.get("block")
+    if block not in doc.blocks:
+        raise BlockDefinitionError(f"no block definition named {block!r}", f"{node.name}.block")
+    definition = doc.blocks[block]
+    check_definition(block, definition, doc.blocks)
+    callers = [n.name for n in doc.nodes.values()
+               if n.kind == shared.KIND and n.params.get(shared.OWNER_PARAM) == node_id]
+    if callers:
+        raise DocumentError(f"{node.name!r} is called again by {', '.join(callers)}; its "
+                            "layers are shared with them, so it stays one block")
+    values = inner_params(definition, bind(doc, node).resolve(node.params))
+    feeds, consumers = doc.in_edges(node_id), doc.out_edges(node_id)
+    outputs = [(o, doc.output_ref(o)) for o in doc.outputs]
+    origin, along = doc.position(node_id), direction_axis(doc)
+    with stack.macro(f"Expand {node.name}"):
+        stack.push(RemoveNode(doc, node_id))
+        ids = _add_inner(doc, stack, definition, values, node.name)
+        for e in feeds:
+            for target in definition["inputs"][e.dst_port]:
+                stack.push(Connect(doc, Edge(e.src, e.src_port, ids[target["node"]],
+                                             target.get("port", 0))))
+        leaving = [(ids[ref["node"]], ref.get("port", 0)) for ref in output_refs(definition)]
+        for e in consumers:
+            stack.push(Connect(doc, Edge(*leaving[e.src_port], e.dst, e.dst_port)))
+        if any(nid == node_id for _, (nid, _) in outputs):  # it was a model output
+            stack.push(SetOutputs(doc, [output_entry(*leaving[port]) if nid == node_id else o
+                                        for o, (nid, port) in outputs]))
+        if origin is not None:
+            placed, moves = in_place(doc, list(ids.values()), origin, along)
+            stack.push(Move(doc, {**moves, **placed}))
+    return list(ids.values())
+
+
+def _add_inner(doc, stack, definition, values, prefix) -> dict[str, str]:
+    """Add the definition's nodes (owners before the SharedCalls that call them) and its
+    inner edges; inner id -> new node id."""
+    ids: dict[str, str] = {}
+    for inner in sorted(definition["nodes"], key=lambda n: n["kind"] == shared.KIND):
+        params = dict(values[inner["id"]])
+        if inner["kind"] == shared.KIND:
+            params[shared.OWNER_PARAM] = ids[params[shared.OWNER_PARAM]]
+        added = stack.push(AddNode(doc, inner["kind"],
+                                   doc.unique_name(f"{prefix}_{inner['name']}"), params))
+        ids[inner["id"]] = added.id
+    for e in definition["edges"]:
+        stack.push(Connect(doc, Edge(ids[e["src"]], e["src_port"], ids[e["dst"]],
+                                     e["dst_port"])))
+    return ids
 
 
 # ---- the user library ---------------------------------------------------------

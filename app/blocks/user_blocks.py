@@ -274,6 +274,7 @@ class UserBlocksMixin:
             menu.addAction(self.actions["make_block_dialog"])
         if len(ids) == 1 and self.doc.nodes[ids[0]].kind == KIND:
             menu.addAction(self.actions["show_block_dialog"])
+            menu.addAction(self.actions["expand_selected_block"])
             menu.addAction(self.actions["edit_block_definition"])
 
     def _selected_instance(self) -> str | None:
@@ -341,6 +342,7 @@ class UserBlocksMixin:
 
         dialog = BlockDialog(self.doc, node_id, self.analysis, self)
         dialog.edit_requested.connect(lambda: self.edit_block_definition(node_id))
+        dialog.expand_requested.connect(lambda: self.expand_block(node_id))
         return self._open(dialog)
 
     def _open(self, dialog):

@@ -47,7 +47,7 @@ def is_nested_model(doc, node_id: str) -> bool:
 
 
 class BlockDialog(QtWidgets.QDialog):
-    """A table of the block's sublayers; "Expand block" replaces a built-in block by them,
+    """A table of the block's sublayers; "Expand block" replaces the block node by them,
     "Edit definition…" opens a user block's definition."""
 
     expand_requested = QtCore.Signal()
@@ -74,9 +74,8 @@ class BlockDialog(QtWidgets.QDialog):
         if user:
             edit = buttons.addButton("Edit definition…", QtWidgets.QDialogButtonBox.ActionRole)
             edit.clicked.connect(self._on_edit_clicked)
-        else:
-            expand = buttons.addButton("Expand block", QtWidgets.QDialogButtonBox.ActionRole)
-            expand.clicked.connect(self._on_expand_clicked)
+        expand = buttons.addButton("Expand block", QtWidgets.QDialogButtonBox.ActionRole)
+        expand.clicked.connect(self._on_expand_clicked)
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(note)

@@ -147,15 +147,22 @@ class EditMixin:
 
     def expand_selected_block(self) -> None:
         ids = self.canvas.selected_ids()
-        if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
+        node = self.doc.nodes[ids[0]] if len(ids) == 1 else None
+        if node is not None and (node.spec.is_block or node.kind == USER_BLOCK):
             self.expand_block(ids[0])
         else:
             self.show_message("Select one block node to expand it")
 
     def expand_block(self, node_id: str) -> None:
+        """Replace a block node by its layers: a built-in block's expansion, or the layers
+        of the user's block (its definition stays, for the other instances)."""
         from ...graph.fixes import expand_block
+        from ...graph.userblock_commands import expand_instance
 
-        ids = self._guarded(expand_block, self.doc, node_id, self.stack)
+        if self.doc.nodes[node_id].kind == USER_BLOCK:
+            ids = self._guarded(expand_instance, self.doc, self.stack, node_id)
+        else:
+            ids = self._guarded(expand_block, self.doc, node_id, self.stack)
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids)

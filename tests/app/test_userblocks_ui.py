@@ -285,3 +285,31 @@ def test_a_nested_model_called_twice_inside_one_is_one_model_and_one_call_row():
     assert [(r.name, r.count) for r in rows if r.parent == model_row.key] == [
         (la.name, la.count_params()) for la in tower.layers[1:]]
     assert model_row.count == tower.count_params() and call.count == 0
+
+
+def test_ctrl_shift_b_expands_an_instance_of_the_users_block(window, qtbot):
+    """Expand Block on a block made from a selection answered 'Select one block node to
+    expand it': only the built-in blocks expanded. The instance's layers come back, with
+    its own values, wired in its place."""
+    from PySide6.QtTest import QTest
+
+    from .gestures import click, node_point, show
+
+    ids = build(window)
+    made = make_conv_block(window, ids)
+    show(window, qtbot)
+    window.stack.push(cmd.SetParam(window.doc, made, "filters", 4))
+    before = dumps(window.doc)
+    click(window, node_point(window, made))
+    assert window.canvas.selected_ids() == [made], window.statusBar().currentMessage()
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_B,
+                   QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    assert "UserBlock" not in {n.kind for n in window.doc.nodes.values()}
+    names = {n.name: nid for nid, n in window.doc.nodes.items()}
+    conv = names["conv_relu_conv2d"]
+    assert shape_shown(window, conv) == keras_conv_shape(4)
+    assert sorted(window.canvas.selected_ids()) == sorted(
+        nid for nid, n in window.doc.nodes.items() if n.name.startswith("conv_relu_"))
+    assert "conv_relu" in window.doc.blocks
+    window.undo()
+    assert dumps(window.doc) == before

@@ -188,3 +188,33 @@ def test_library_dir_follows_the_data_dir_override(tmp_path, monkeypatch):
     ubc.make_block(doc, UndoStack(), ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
     path = ubc.export_block(doc, "conv_bn")
     assert path == tmp_path / "blocks" / "conv_bn.json"
+
+
+def test_an_instance_expands_to_its_layers_with_its_values_and_undoes_exactly():
+    """Make a block of conv, bn, relu; give the instance filters=4; expand it: the layers
+    come back wired as before, with the instance's value, and the shapes are unchanged."""
+    doc, ids = conv_doc()
+    stack = UndoStack()
+    inst = ubc.make_block(doc, stack, ids[1:4], "conv_bn", {"filters": (ids[1], "filters")})
+    stack.push(SetParam(doc, inst.id, "filters", 4))
+    doc.set_outputs([inst.id])  # the block's tensor is also a model output
+    before, text = analyze(doc), dumps(doc)
+    added = ubc.expand_instance(doc, stack, inst.id)
+    after = analyze(doc)
+    assert after.valid, after.issues
+    assert [doc.nodes[n].name for n in added] == ["conv_bn_conv", "conv_bn_bn", "conv_bn_relu"]
+    assert doc.nodes[added[0]].params["filters"] == 4
+    assert [(e.src, e.dst) for e in doc.edges if e.dst in added or e.src in added] == [
+        (added[0], added[1]), (added[1], added[2]), (ids[0], added[0]), (added[2], ids[4])]
+    assert doc.outputs == [added[2]]
+    assert after.total_params == before.total_params
+    assert after.results[ids[4]].output_shapes == before.results[ids[4]].output_shapes
+    assert "conv_bn" in doc.blocks  # other instances and the palette keep it
+    stack.undo()
+    assert dumps(doc) == text
+
+
+def test_expanding_what_is_no_instance_is_refused():
+    doc, ids = conv_doc()
+    with pytest.raises(DocumentError, match="'conv' \\(Conv2D\\) is not an instance"):
+        ubc.expand_instance(doc, UndoStack(), ids[1])
