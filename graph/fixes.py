@@ -17,6 +17,10 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       tensors than it has output ports
     mark_open_ends                    a model with no outputs: the nodes where the graph
                                       ends (wired in, feeding nothing) become its outputs
+    use_suggested_name                a loss or metric name neither Keras nor the custom
+                                      code knows: the closest known name
+    set_softmax, set_sigmoid          an output's final activation that does not suit its
+                                      loss (a layer with an `activation` param)
 
 A fix that needs the user's input is labelled here but answered by the window, not
 `apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor, and
@@ -52,6 +56,9 @@ FIX_LABELS = {
     "review_trust": "Review and trust…",
     "set_custom_outputs": "Set outputs to the tensors call() returns",
     "mark_open_ends": "Mark where the graph ends as outputs",
+    "use_suggested_name": "Use the suggested name",
+    "set_softmax": "Set activation to softmax",
+    "set_sigmoid": "Set activation to sigmoid",
 }
 
 
@@ -227,6 +234,24 @@ def mark_open_ends(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return ends
 
 
+def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Rename a mistyped loss or metric (the field the issue names) to the closest known one."""
+    from .training_outputs import with_suggested_names
+
+    field = issue.message.split(":", 1)[0]
+    training = with_suggested_names(doc, field)
+    if training is None:
+        raise DocumentError(f"{field}: no suggested name applies to it any more")
+    stack.push(cmd.SetTraining(doc, training))
+
+
+def _set_activation(name: str) -> Callable:
+    def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
+        stack.push(cmd.SetParam(doc, issue.node, "activation", name))
+    fix.__doc__ = f"Give the output node the final activation {name} its loss expects."
+    return fix
+
+
 FIXES: dict[str, Callable] = {
     **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
@@ -237,6 +262,9 @@ FIXES: dict[str, Callable] = {
     "remove_node": remove_node,
     "set_custom_outputs": set_custom_outputs,
     "mark_open_ends": mark_open_ends,
+    "use_suggested_name": use_suggested_name,
+    "set_softmax": _set_activation("softmax"),
+    "set_sigmoid": _set_activation("sigmoid"),
 }
 
 

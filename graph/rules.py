@@ -183,7 +183,8 @@ def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issu
         if spec is not None and spec.noise:
             issues.append(Issue(nid, None, WARNING, f"{node.name!r} ({node.kind}) is a model "
                                 "output: its noise is applied in training only, so it usually "
-                                "belongs before the last layer", "dropout_output"))
+                                "belongs before the last layer", "dropout_output",
+                                ("remove_node",) if len(doc.in_edges(nid)) == 1 else ()))
         result = results.get(nid)
         if result is not None and result.ok and result.params is not None:
             issue = loss_fit_issue(node, result, losses.get(node.name))
@@ -238,7 +239,7 @@ def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
     if act == "softmax" and units == 1:
         return Issue(node.id, None, WARNING, f"{where} applies softmax over a single unit, "
                      "which always outputs 1. Expected sigmoid for one unit, or one unit "
-                     "per class", "loss_mismatch")
+                     "per class", "loss_mismatch", _activation_fix(node, "sigmoid"))
     if not isinstance(loss, str) or act is None:
         return None
     if loss in CATEGORICAL_LOSSES:
@@ -255,7 +256,15 @@ def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
 
 def _act_issue(node: Node, where: str, loss: str, act: str, expected: str) -> Issue:
     return Issue(node.id, None, WARNING, f"{where} is trained with {loss}, which expects "
-                 f"{expected}. Received activation {act!r}", "loss_mismatch")
+                 f"{expected}. Received activation {act!r}", "loss_mismatch",
+                 _activation_fix(node, expected.split()[0]))
+
+
+def _activation_fix(node: Node, name: str) -> tuple[str, ...]:
+    """The fix setting the node's `activation` to `name`, where it has that param."""
+    spec = spec_of(node)
+    has = spec is not None and any(p.name == "activation" for p in spec.params)
+    return (f"set_{name}",) if has else ()
 
 
 def dense_on_image_issues(doc: Document, results: Mapping[str, NodeResult],

@@ -53,7 +53,7 @@ def _key_problem(key: Any, keys: Mapping) -> str | None:
 def keyword_issues(training: Any) -> list:
     """A `SettingIssue` (severity "error", code "bad_keyword") per key that cannot be a
     keyword argument of the generated code, naming its field."""
-    from .training_schema import SettingIssue
+    from .setting_issue import SettingIssue
 
     if not isinstance(training, Mapping):
         return []

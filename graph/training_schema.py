@@ -33,13 +33,25 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from . import training_code
 from .document import Document
-from .training import output_name, output_names, resolve_training
+from .setting_issue import SettingIssue, _issue
+from .training import output_name, resolve_training
 from .training_keys import keyword_issues
+from .training_outputs import (  # noqa: F401 - public here too
+    KERAS_LOSSES,
+    KERAS_METRICS,
+    METRIC_NAMES,
+    OUR_LOSSES,
+    OUR_METRICS,
+    PER_CLASS,
+    TOP_K,
+    TOP_K_DEFAULT,
+    _check_custom_code,
+    _check_losses,
+    _check_metrics,
+)
 
 REQUIRED = object()
 
@@ -90,26 +102,6 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "executor": "auto",
     "callbacks": [],
 }
-
-
-@dataclass(frozen=True)
-class SettingIssue:
-    """A problem in the training settings, shaped like `graph.validate.Issue`.
-
-    Attributes:
-        field: the JSON path of the setting, e.g. "training.callbacks[1].patience".
-        severity: "error" (training cannot start) or "warning".
-        message: what was expected and what was received.
-        code: a stable identifier, e.g. "bad_setting".
-    """
-
-    field: str
-    severity: str
-    message: str
-    code: str = "bad_setting"
-    node: None = None
-    port: None = None
-    fixes: tuple[str, ...] = ()
 
 
 def _with_defaults(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict:
@@ -219,10 +211,6 @@ RULES: dict[str, Check] = {
     "mixed_precision": one_of(*PRECISIONS), "device": one_of(*DEVICES),
     "executor": one_of(*EXECUTORS),
 }
-
-
-def _issue(field: str, message: str, severity: str = "error") -> SettingIssue:
-    return SettingIssue(field, severity, f"{field}: {message}")
 
 
 def _check_options(options: Any, table: Mapping[str, Any], field: str,
@@ -350,132 +338,6 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
             + _check_monitors(doc, settings) + _check_losses(doc, settings)
             + _check_custom_code(doc, settings))
-
-
-# Loss names `keras.losses.get` resolves (a test checks the list against Keras' registry).
-KERAS_LOSSES = (
-    "BCE", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CTC", "CategoricalCrossentropy",
-    "CategoricalFocalCrossentropy", "CategoricalHinge", "Circle", "CosineSimilarity", "Dice",
-    "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "MAE", "MAPE", "MSE", "MSLE",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
-    "Tversky", "bce", "binary_crossentropy", "binary_focal_crossentropy",
-    "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge",
-    "circle", "cosine_similarity", "ctc", "dice", "hinge", "huber", "kl_divergence", "kld",
-    "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "poisson",
-    "sparse_categorical_crossentropy", "squared_hinge", "tversky",
-)
-OUR_LOSSES = ("focal_loss",)  # runtime.extras.LOSSES
-
-
-def _check_losses(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
-    import difflib
-
-    custom = training_code.defined(training_code.source(doc.training))
-    known = [*KERAS_LOSSES, *OUR_LOSSES, *custom]
-    issues = []
-    for out, loss in (settings.get("loss") or {}).items():
-        name = training_code.reference_name(loss)
-        if name not in known:
-            close = difflib.get_close_matches(str(name), known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            issues.append(_issue(f"training.loss.{out}", f"{loss!r} is not a loss Keras knows "
-                                 f"by name, nor one the custom code defines.{hint}"))
-    return issues
-
-
-def _check_custom_code(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
-    from .layers.custom import TRUST_FIX
-    from .layers.custom_context import context
-
-    return [SettingIssue(field, "error", message, code,
-                         fixes=(TRUST_FIX,) if code == training_code.UNTRUSTED else ())
-            for field, message, code in
-            training_code.check(doc.training, settings, context(doc).trusted)]
-
-
-# Metric names `model.compile` takes as strings: Keras builds each from the name
-# alone (the rest of `keras.metrics` needs arguments, such as IoU's num_classes).
-# A test checks the list against Keras' own registry, both ways.
-KERAS_METRICS = (
-    "accuracy", "acc", "auc", "bce", "binary_accuracy", "binary_crossentropy",
-    "binary_io_u", "categorical_accuracy", "categorical_crossentropy", "categorical_hinge",
-    "concordance_correlation", "cosine_similarity", "f1_score", "f_beta_score",
-    "false_negatives", "false_positives", "hinge", "kl_divergence", "log_cosh_error", "mae",
-    "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-    "mean_squared_logarithmic_error", "mse", "msle", "pearson_correlation", "poisson",
-    "precision", "r2_score", "recall", "root_mean_squared_error",
-    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
-    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
-    "true_negatives", "true_positives",
-    # and their class names
-    "AUC", "Accuracy", "BCE", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
-    "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
-    "ConcordanceCorrelation", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives",
-    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "MAE", "MAPE", "MSE", "MSLE",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "PearsonCorrelation", "Poisson", "Precision", "R2Score",
-    "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
-    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SquaredHinge",
-    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
-)
-OUR_METRICS = ("f1_macro", "f1_micro", "rmse")  # runtime.extras.METRICS
-METRIC_NAMES = tuple(n for n in KERAS_METRICS if n[0].islower() and n not in
-                     ("f1_score", "f_beta_score")) + OUR_METRICS
-# Built from the name alone, these give a vector (one value per class).
-PER_CLASS = {"f1_score", "F1Score", "f_beta_score", "FBetaScore"}
-# Keras' top-k accuracies, built from the name, use k=5 and fail in the first batch
-# with 5 classes or fewer.
-TOP_K = {"sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
-         "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy"}
-TOP_K_DEFAULT = 5
-
-
-def _check_metrics(doc: Document, settings: Mapping[str, Any],
-                   results: Mapping[str, Any] | None) -> list[SettingIssue]:
-    import difflib
-
-    known = set(KERAS_METRICS) | set(OUR_METRICS)
-    custom = training_code.defined(training_code.source(doc.training))
-    issues, units = [], None
-    for out, metrics in (settings.get("metrics") or {}).items():
-        for metric in metrics or []:
-            field = f"training.metrics.{out}"
-            if training_code.reference_name(metric) in custom:
-                continue  # the custom code's own: checked with it
-            if not isinstance(metric, str) or metric not in known:
-                close = difflib.get_close_matches(str(metric), METRIC_NAMES, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
-                issues.append(_issue(field, f"{metric!r} is not a metric Keras builds from "
-                                            f"its name.{hint}"))
-            elif metric in PER_CLASS:
-                issues.append(_issue(field, f"{metric} gives one value per class (Keras' "
-                                            "default average=None), which training logs, "
-                                            "curves and the results table cannot show as "
-                                            "one number; use f1_macro or f1_micro"))
-            elif metric in TOP_K:
-                units = _output_units(doc, results) if units is None else units
-                k = TOP_K_DEFAULT
-                if units.get(out) is not None and units[out] <= k:
-                    issues.append(_issue(field, f"{metric} counts a hit in the top {k} "
-                                                f"classes, but output {out!r} has "
-                                                f"{units[out]}; it needs more than {k}"))
-    return issues
-
-
-def _output_units(doc: Document, results: Mapping[str, Any] | None) -> dict[str, int | None]:
-    if results is None:  # shapes only: the full analysis checks the training settings
-        from .inference import infer_graph
-
-        results = {}
-        infer_graph(doc, results, {})
-    units = {}
-    for name, (nid, port) in zip(output_names(doc), doc.output_refs(), strict=True):
-        shapes = results[nid].output_shapes if nid in results else None
-        shape = shapes[port] if shapes and port < len(shapes) else None
-        units[name] = shape[-1] if shape else None
-    return units
 
 
 def logged_names(doc: Document, settings: Mapping[str, Any]) -> list[str]:

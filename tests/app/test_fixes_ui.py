@@ -205,3 +205,24 @@ def test_a_wired_model_without_outputs_is_fixed_from_the_issues_list(make_window
     assert window.doc.outputs == [by_name(window, "head")]
     window.canvas.renderer.render()
     assert window.canvas.views[by_name(window, "head")].outputs[0].is_model_output
+
+
+def test_a_mistyped_loss_is_fixed_from_its_row(make_window, qtbot, tmp_path):
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": [4]})
+    y = doc.add_node("Dense", name="y", params={"units": 3, "activation": "softmax"})
+    doc.connect(Edge(x.id, 0, y.id, 0))
+    doc.outputs = [y.id]
+    doc.training = {"loss": "sparse_categorical_crossentopy"}
+    path = tmp_path / "typo.json"
+    projectfile.save(doc, path)
+    window = make_window(str(path))
+    qtbot.waitUntil(lambda: any(i.fixes == ("use_suggested_name",)
+                                for i in window.analysis.issues))
+    row = next(n for n, i in enumerate(window.analysis.issues)
+               if i.fixes == ("use_suggested_name",))
+    (button,) = window.issues.fix_buttons(row)
+    assert button.text() == "Use the suggested name"
+    qtbot.mouseClick(button, QtCore.Qt.LeftButton)
+    assert window.doc.training["loss"] == {"y": "sparse_categorical_crossentropy"}
+    qtbot.waitUntil(lambda: not any(i.code == "bad_setting" for i in window.analysis.issues))

@@ -201,6 +201,31 @@ def open_ends_case():
     return doc, None, keras.Model(x, y)  # None: the outputs are left unmarked
 
 
+def activation_case(units, activation, loss, fixed):
+    """An output whose final activation does not suit its loss (`fixed`: the one it gets)."""
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": units,
+                                                           "activation": activation}))
+    doc.training = {"loss": loss}
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, L.Dense(units, activation=fixed)(x))
+
+
+def dropout_output_case():
+    """A Dropout left as the model output."""
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4, "activation": "softmax"}),
+                     ("Dropout", {"rate": 0.5}))
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, L.Dense(4, activation="softmax")(x))
+
+
+def loss_typo_case():
+    """A mistyped loss name."""
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4, "activation": "softmax"}))
+    doc.training = {"loss": "sparse_categorical_crossentopy"}
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, L.Dense(4, activation="softmax")(x))
+
+
 CASES = {
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
@@ -221,6 +246,11 @@ CASES = {
     "set_state_size": state_size_case,
     "set_state_size-bidirectional": bidirectional_state_size_case,
     "mark_open_ends": open_ends_case,
+    "set_softmax": lambda: activation_case(3, "relu", "sparse_categorical_crossentropy",
+                                           "softmax"),
+    "set_sigmoid": lambda: activation_case(1, "relu", "binary_crossentropy", "sigmoid"),
+    "remove_node-dropout": dropout_output_case,
+    "use_suggested_name": loss_typo_case,
 }
 
 

@@ -1,0 +1,93 @@
+"""One-click fixes for common mistakes: an output activation that does not suit the loss,
+a Dropout left as the model output, a mistyped loss or metric name."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.graph.commands import UndoStack
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.fixes import FIX_LABELS, apply_fix
+from kerascanvas.graph.validate import analyze
+
+
+def model(units=3, activation="relu", loss="sparse_categorical_crossentropy", dropout=False,
+          metrics=None) -> Document:
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": [4]})
+    y = doc.add_node("Dense", name="y", params={"units": units, "activation": activation})
+    doc.connect(Edge(x.id, 0, y.id, 0))
+    doc.outputs = [y.id]
+    if dropout:
+        d = doc.add_node("Dropout", name="drop", params={"rate": 0.5})
+        doc.connect(Edge(y.id, 0, d.id, 0))
+        doc.outputs = [d.id]
+    doc.training = {"loss": loss, "metrics": metrics or []}
+    return doc
+
+
+def issue_with(doc, code):
+    found = [i for i in analyze(doc).issues if i.code == code]
+    assert found, [i.message for i in analyze(doc).issues]
+    return found[0]
+
+
+@pytest.mark.parametrize("units, activation, loss, fix", [
+    (3, "relu", "sparse_categorical_crossentropy", "set_softmax"),
+    (3, "sigmoid", "categorical_crossentropy", "set_softmax"),
+    (1, "relu", "binary_crossentropy", "set_sigmoid"),
+    (1, "softmax", "mse", "set_sigmoid"),
+])
+def test_an_activation_that_does_not_suit_the_loss_is_set_in_one_click(units, activation,
+                                                                        loss, fix):
+    doc, stack = model(units, activation, loss), UndoStack()
+    issue = issue_with(doc, "loss_mismatch")
+    assert issue.fixes == (fix,) and fix in FIX_LABELS
+    apply_fix(doc, issue, fix, stack)
+    assert doc.find("y").params["activation"] == fix.removeprefix("set_")
+    assert not [i for i in analyze(doc).issues if i.code == "loss_mismatch"]
+    stack.undo()
+    assert doc.find("y").params["activation"] == activation
+
+
+def test_a_dropout_output_is_removed_and_the_output_moves_to_its_input():
+    doc, stack = model(dropout=True, activation="softmax"), UndoStack()
+    issue = issue_with(doc, "dropout_output")
+    assert issue.fixes == ("remove_node",)
+    apply_fix(doc, issue, "remove_node", stack)
+    assert doc.find("drop") is None and doc.outputs == [doc.find("y").id]
+    assert analyze(doc).valid and not analyze(doc).warnings
+    stack.undo()
+    assert doc.find("drop") is not None and doc.outputs == [doc.find("drop").id]
+
+
+@pytest.mark.parametrize("loss, expected", [
+    ("sparse_categorical_crossentopy", "sparse_categorical_crossentropy"),
+    ({"y": "sparse_categoricl_crossentropy"}, {"y": "sparse_categorical_crossentropy"}),
+    ({"y": {"name": "huberr", "delta": 2.0}}, {"y": {"name": "huber", "delta": 2.0}}),
+])
+def test_a_mistyped_loss_takes_the_suggested_name(loss, expected):
+    doc, stack = model(activation="softmax", loss=loss), UndoStack()
+    issue = issue_with(doc, "bad_setting")
+    assert issue.message.startswith("training.loss.y: ") and "Did you mean" in issue.message
+    assert issue.fixes == ("use_suggested_name",)
+    apply_fix(doc, issue, "use_suggested_name", stack)
+    got = doc.training["loss"]
+    assert got == expected if isinstance(expected, dict) else got == {"y": expected}
+    assert not [i for i in analyze(doc).issues if i.code == "bad_setting"]
+    stack.undo()
+    assert doc.training["loss"] == loss
+
+
+def test_a_mistyped_metric_takes_the_suggested_name_and_the_others_stay():
+    doc = model(activation="softmax", metrics=["acuracy", "mae"])
+    issue = issue_with(doc, "bad_setting")
+    assert issue.message.startswith("training.metrics.y: 'acuracy'")
+    apply_fix(doc, issue, "use_suggested_name", UndoStack())
+    assert doc.training["metrics"] == {"y": ["accuracy", "mae"]}
+
+
+def test_no_suggestion_no_fix():
+    doc = model(activation="softmax", loss="qqqqqqqqqqq")
+    issue = issue_with(doc, "bad_setting")
+    assert issue.fixes == () and "Did you mean" not in issue.message
