@@ -21,6 +21,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       code knows: the closest known name
     set_softmax, set_sigmoid          an output's final activation that does not suit its
                                       loss (a layer with an `activation` param)
+    set_units_to_labels,              labels a run refused (`graph.data_fixes`)
+    use_categorical_loss
 
 A fix that needs the user's input is labelled here but answered by the window, not
 `apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor, and
@@ -35,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import commands as cmd
+from .data_fixes import DATA_FIXES, DATA_LABELS
 from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
@@ -59,6 +62,7 @@ FIX_LABELS = {
     "use_suggested_name": "Use the suggested name",
     "set_softmax": "Set activation to softmax",
     "set_sigmoid": "Set activation to sigmoid",
+    **DATA_LABELS,
 }
 
 
@@ -265,6 +269,7 @@ FIXES: dict[str, Callable] = {
     "use_suggested_name": use_suggested_name,
     "set_softmax": _set_activation("softmax"),
     "set_sigmoid": _set_activation("sigmoid"),
+    **DATA_FIXES,
 }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from kerascanvas.graph import training_code, validate
+from kerascanvas.graph.data_fixes import units_note
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
@@ -384,12 +385,13 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
             # A loss of the custom code: the labels' form is the user's to choose.
             custom = training_code.reference_name(losses[out.name]) in custom_losses
             shape = None if custom else shapes.get(out.name)
-            issues += _check_labels(out, ys, losses[out.name], shape, part)
+            issues += _check_labels(out, ys, losses[out.name], shape, part,
+                                    _fixable(doc, out))
     return issues
 
 
-def _issue(node, message: str, code: str) -> Issue:
-    return Issue(node.id if node is not None else None, None, "error", message, code)
+def _issue(node, message: str, code: str, fixes: tuple[str, ...] = ()) -> Issue:
+    return Issue(node.id if node is not None else None, None, "error", message, code, fixes)
 
 
 def _check_counts(data: Dataset) -> list[Issue]:
@@ -444,7 +446,17 @@ def _check_input(doc: Document, node, xs: dict, part: str) -> list[Issue]:
     return []
 
 
-def _check_labels(node, ys: dict, loss, out: tuple | None, part: str) -> list[Issue]:
+def _fixable(doc: Document, out) -> frozenset[str]:
+    """The label fixes that can apply to output `out`: its node's first port, and for
+    the units, a node with a `units` param."""
+    if out.port != 0:
+        return frozenset()
+    sized = any(p.name == "units" for p in doc.nodes[out.id].spec.params)
+    return frozenset({"use_categorical_loss", *(("set_units_to_labels",) if sized else ())})
+
+
+def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
+                  fixable: frozenset[str] = frozenset()) -> list[Issue]:
     labels = ys.get(node.name)
     if labels is None:
         return [_issue(node, f"The {part} data has no labels for output {node.name!r}. "
@@ -456,7 +468,7 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str) -> list[Is
     got = tuple(labels.shape[1:])
     ids_shape = tuple(out[1:-1])
     if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):
-        return _check_class_ids(node, labels, loss, out, part)
+        return _check_class_ids(node, labels, loss, out, part, fixable)
     if not (_same_shape(tuple(out[1:]), got) or (out[-1] == 1 and _same_shape(ids_shape, got))):
         want = "one-hot rows" if form == "onehot" else "labels"
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
@@ -469,12 +481,18 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str) -> list[Is
     return []
 
 
-def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str) -> list[Issue]:
+def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
+                     fixable: frozenset[str]) -> list[Issue]:
     got, ids_shape = tuple(labels.shape[1:]), tuple(out[1:-1])
     if not (_same_shape(ids_shape, got) or _same_shape((*ids_shape, 1), got)):
+        onehot = "use_categorical_loss" in fixable and \
+            _same_shape((*ids_shape, out[-1]), got) and _one_hot(labels)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"class ids of shape {fmt(ids_shape)} per sample. The {part} "
-                             f"labels have shape {fmt(got)} per sample", "label_shape")]
+                             f"labels have shape {fmt(got)} per sample"
+                             + (" (one-hot rows, which categorical_crossentropy takes)"
+                                if onehot else ""), "label_shape",
+                       ("use_categorical_loss",) if onehot else ())]
     units = out[-1]
     if not _integral(labels):
         return [_issue(node, f"{loss} on output {node.name!r} needs integer class ids. The "
@@ -482,10 +500,20 @@ def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str) -> l
     if units is None or not labels.size or (labels.min() >= 0 and labels.max() < units):
         return []
     classes = len(np.unique(labels))
+    needed = int(labels.max()) + 1
     hint = ""
     if units == 1:
         hint = (f". One unit suits binary_crossentropy with a sigmoid; for {classes} classes "
                 f"use Dense({classes}) with softmax")
+    fixes = ("set_units_to_labels",) if "set_units_to_labels" in fixable and \
+        labels.min() >= 0 else ()
     return [_issue(node, f"Output {node.name!r} has {units} unit(s), so {loss} needs class "
                          f"ids in [0, {units}). The {part} labels hold {classes} classes, "
-                         f"values in {_value_range(labels)}{hint}", "label_range")]
+                         f"values in {_value_range(labels)}{hint}; {units_note(needed)}",
+                   "label_range", fixes)]
+
+
+def _one_hot(labels: np.ndarray) -> bool:
+    """Rows of 0s and one 1 each (one-hot class labels)."""
+    return bool(labels.size) and bool(np.isin(labels, (0, 1)).all()) and \
+        bool(np.all(labels.sum(axis=-1) == 1))

@@ -120,7 +120,14 @@ class EditMixin:
             self.trust_custom_code()
             return
         before = set(self.doc.nodes)
-        self._guarded(apply_fix, self.doc, issue, code, self.stack)
+        try:
+            apply_fix(self.doc, issue, code, self.stack)
+        except KerasCanvasError as exc:
+            self.show_message(str(exc))
+            return
+        if issue in getattr(self, "data_issues", []):  # a run's finding, answered: the next
+            self.data_issues.remove(issue)             # run checks the data again
+            self.refresh_panels()
         added = [n for n in self.doc.nodes if n not in before]
         if added:
             self.canvas.select(added)

@@ -226,3 +226,22 @@ def test_a_mistyped_loss_is_fixed_from_its_row(make_window, qtbot, tmp_path):
     qtbot.mouseClick(button, QtCore.Qt.LeftButton)
     assert window.doc.training["loss"] == {"y": "sparse_categorical_crossentropy"}
     qtbot.waitUntil(lambda: not any(i.code == "bad_setting" for i in window.analysis.issues))
+
+
+def test_a_refused_runs_label_issue_is_fixed_from_its_row(make_window, qtbot, tmp_path):
+    from kerascanvas.runtime.data import check_data, load_data
+    from tests.runtime.test_data import classifier
+
+    doc = classifier(units=1, activation="softmax", loss="sparse_categorical_crossentropy")
+    path = tmp_path / "one_unit.json"
+    projectfile.save(doc, path)
+    window = make_window(str(path))
+    (issue,) = check_data(window.doc, load_data("sklearn:digits", window.doc))
+    window._on_training_data_issues([issue])  # as a refused run reports them
+    panel = window.issues
+    row = next(n for n in range(panel.topLevelItemCount()) if panel.issue_at(n) == issue)
+    (button,) = window.issues.fix_buttons(row)
+    assert button.text() == "Set units to the number of classes"
+    qtbot.mouseClick(button, QtCore.Qt.LeftButton)
+    assert window.doc.find("out").params["units"] == 10
+    assert window.data_issues == []  # answered: the next run checks the data again

@@ -255,7 +255,10 @@ CASES = {
 
 
 def test_every_fix_has_a_case():
-    assert set(FIXES) == {name.split("-")[0] for name in CASES}
+    from kerascanvas.graph.data_fixes import DATA_FIXES
+
+    # The fixes of a run's data findings need data: tests/runtime/test_data_fixes.py.
+    assert set(FIXES) - set(DATA_FIXES) == {name.split("-")[0] for name in CASES}
 
 
 def assert_shapes_match_keras(doc, analysis):

@@ -1,0 +1,71 @@
+"""One-click fixes for data that does not fit its output, found when a run loads the data.
+
+A run refuses labels that the output cannot take (`runtime.data.check_data`). Two of
+those mistakes have a plain answer in the graph or the settings:
+
+    set_units_to_labels   class ids beyond the output's units (Dense(1) under sparse
+                          cross-entropy with 10 classes): the units the ids need
+    use_categorical_loss  one-hot label rows under a sparse loss: categorical
+                          cross-entropy, which takes them
+
+The runtime writes the units the labels need into its message (`units_note`), and the
+fix reads them back (`units_from`): an issue carries no other data. Pure.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+
+from . import commands as cmd
+from .document import Document, output_entry
+from .errors import DocumentError
+from .spec import get_spec
+from .training import output_name, output_names
+
+_UNITS = re.compile(r"the output needs (\d+) units for these labels")
+
+
+def units_note(units: int) -> str:
+    return f"the output needs {units} units for these labels"
+
+
+def units_from(message: str) -> int | None:
+    found = _UNITS.search(message)
+    return int(found.group(1)) if found else None
+
+
+def has_units(doc: Document, node_id: str) -> bool:
+    node = doc.nodes.get(node_id)
+    return node is not None and any(p.name == "units" for p in get_spec(node.kind).params)
+
+
+def set_units_to_labels(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Give the output layer as many units as the class ids need."""
+    units = units_from(issue.message)
+    if units is None or not has_units(doc, issue.node):
+        raise DocumentError("the issue does not say how many units the labels need")
+    stack.push(cmd.SetParam(doc, issue.node, "units", units))
+
+
+def use_categorical_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Train the output with categorical cross-entropy, which takes one-hot rows."""
+    name = output_name(doc, output_entry(issue.node, 0))
+    training = copy.deepcopy(doc.training or {})
+    loss = training.get("loss")
+    per = dict(loss) if isinstance(loss, dict) else \
+        {n: copy.deepcopy(loss) for n in output_names(doc)} if loss is not None else {}
+    per[name] = "categorical_crossentropy"
+    training["loss"] = per
+    stack.push(cmd.SetTraining(doc, training))
+
+
+DATA_FIXES: dict[str, Callable] = {
+    "set_units_to_labels": set_units_to_labels,
+    "use_categorical_loss": use_categorical_loss,
+}
+DATA_LABELS = {
+    "set_units_to_labels": "Set units to the number of classes",
+    "use_categorical_loss": "Use categorical_crossentropy",
+}
