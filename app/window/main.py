@@ -247,7 +247,9 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
         unknown = f" + ? in {len(analysis.uncounted)} layer(s)" if analysis.uncounted else ""
         self.params_label.setText(f"{trainable + frozen:,}{unknown} params "
                                   f"({trainable:,} trainable)")
-        errors, warnings = len(analysis.errors), len(analysis.warnings)
+        data = getattr(self, "data_issues", [])  # a refused run's findings count too
+        errors = len(analysis.errors) + sum(i.severity == "error" for i in data)
+        warnings = len(analysis.warnings) + sum(i.severity != "error" for i in data)
         if not self.doc.nodes:
             errors = warnings = 0
         self.problems_label.setText(f"{errors} error{'s' * (errors != 1)}, "

@@ -238,6 +238,7 @@ def test_a_refused_runs_label_issue_is_fixed_from_its_row(make_window, qtbot, tm
     window = make_window(str(path))
     (issue,) = check_data(window.doc, load_data("sklearn:digits", window.doc))
     window._on_training_data_issues([issue])  # as a refused run reports them
+    assert window.problems_label.text() == "1 error, 1 warning"  # and softmax over 1 unit
     panel = window.issues
     row = next(n for n in range(panel.topLevelItemCount()) if panel.issue_at(n) == issue)
     (button,) = window.issues.fix_buttons(row)
