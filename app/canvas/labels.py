@@ -129,8 +129,8 @@ def place_labels(pipes, obstacles: Obstacles) -> None:
     group = set(pipes)
     for pipe in pipes:
         path = pipe.path()
-        if path.isEmpty():
-            continue
+        if path.isEmpty() or not pipe.label.text():
+            continue  # nothing shown yet: `set_label` queues the wire again when there is
         size = pipe.label.boundingRect().size()
         twins = [p for p in into[id(pipe.input_port.node)] if p is not pipe]
         pipe.label.setPos(label_spot(
