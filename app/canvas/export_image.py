@@ -35,7 +35,7 @@ from .nodes import (
     port_x,
 )
 from .render import model_output_ports, outputs_text, shape_text, subtitle_text, wanted_ports
-from .routes import NodeColumns, route
+from .routes import NodeColumns, route, spread
 
 NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0
@@ -148,7 +148,8 @@ def drawn_edges(doc, analysis, boxes) -> list[DrawnEdge]:
 
 def _edge_path(doc, edge, boxes, columns) -> QtGui.QPainterPath:
     start, end = _edge_ends(doc, edge, boxes)
-    path = route(start, end, lambda area: columns.meeting(area, (edge.src, edge.dst)))
+    path = route(start, end, lambda area: columns.meeting(area, (edge.src, edge.dst)),
+                 spread(edge.src_port, edge.dst_port))
     if path is None:
         path = QtGui.QPainterPath(start)
         path.lineTo(end)

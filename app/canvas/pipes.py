@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .labels import LabelQueue, label_wire
 from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
-from .routes import NodeColumns, route
+from .routes import NodeColumns, route, spread
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
@@ -125,7 +125,9 @@ class LayerPipeItem(PipeItem):
         source = self.output_port.sceneBoundingRect().center()
         reverse = (p1 - source).manhattanLength() > (p2 - source).manhattanLength()
         start, end = (p2, p1) if reverse else (p1, p2)  # from the output port to the input
-        path = route(start, end, self._nodes_in)
+        path = route(start, end, self._nodes_in, spread(
+            self.output_port.node.outputs.index(self.output_port),
+            self.input_port.node.inputs.index(self.input_port)))
         if path is not None:
             self.setPath(path.toReversed() if reverse else path)
             self._draw_direction_pointer()

@@ -12,17 +12,27 @@ from PySide6 import QtCore, QtGui
 
 BEND = 16.0  # how far a detour runs straight out of and into its ports
 CLEARANCE = 26.0  # gap between a detour and the nodes it passes
+LANE_GAP = 7.0  # between the lanes of wires that would share one (parallel wires)
 
 
-def route(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in) -> QtGui.QPainterPath | None:
+def spread(src_port: int, dst_port: int) -> float:
+    """How far a wire's detour lane sits out from the first one: wires between the same
+    two nodes (an LSTM's states into one Concatenate, one tensor into both inputs of an
+    Add) differ in their ports, so their lanes run side by side, not on top of each other."""
+    return LANE_GAP * (src_port + dst_port)
+
+
+def route(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in,
+          offset: float = 0.0) -> QtGui.QPainterPath | None:
     """The path of a wire from an output port at `start` to an input port at `end`, or None
-    when the straight wire passes no node."""
+    when the straight wire passes no node. `offset` (`spread`) moves a detour's lane out."""
     if end.y() < start.y():  # into a column further on: up the gap beside this column
-        return wrap(start, end, free_lane(start, end, nodes_in))
+        lane = free_lane(start, end, nodes_in)
+        return wrap(start, end, lane + (offset if end.x() >= start.x() else -offset))
     if abs(end.y() - start.y()) > 4 * BEND:  # shorter ones pass no node (the query costs)
         blocked = blocking_rects(start, end, nodes_in)
         if blocked:
-            return detour(start, end, blocked, lane_clearer(start, end, nodes_in))
+            return detour(start, end, blocked, lane_clearer(start, end, nodes_in), offset)
     return None
 
 
@@ -63,7 +73,8 @@ def lane_clearer(p1: QtCore.QPointF, p2: QtCore.QPointF, nodes_in):
     return clear
 
 
-def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None) -> QtGui.QPainterPath:
+def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None,
+           offset: float = 0.0) -> QtGui.QPainterPath:
     """A path from p1 to p2 (one above the other) that passes beside the `blocked` rects.
 
     It leaves p1 straight (up or down, towards p2), bends out to a lane beside the
@@ -76,6 +87,7 @@ def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None) -> QtGui
             else min(r.left() for r in blocked)) + side * CLEARANCE
     if clear is not None:
         lane = clear(lane, side)
+    lane += side * offset
     bend = BEND if p2.y() > p1.y() else -BEND
     start, end = p1.y() + bend, p2.y() - bend
     path = QtGui.QPainterPath(p1)

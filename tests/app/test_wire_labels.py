@@ -90,3 +90,28 @@ def test_no_label_is_hidden_under_a_node_or_another_label(make_window, qtbot, tm
         assert not any(label_rect(pipe).intersects(box) for box in boxes), pipe.label.text()
         assert not any(label_rect(pipe).intersects(label_rect(other))
                        for other in pipes if other is not pipe), pipe.label.text()
+
+
+def test_parallel_wires_that_detour_run_in_lanes_of_their_own(make_window, qtbot, tmp_path):
+    """One tensor into both inputs of an Add, with a node in the way: each wire goes around
+    it in its own lane (they had run on top of each other)."""
+    doc = Document()
+    source = doc.add_node("Input", "x", params={"shape": [16]}).id
+    block = doc.add_node("Dense", "between", params={"units": 16}).id
+    add = doc.add_node("Add", "sum").id
+    doc.set_position(source, (0.0, 0.0))
+    doc.set_position(block, (40.0, 160.0))  # its centre right of both wires: both go left
+    doc.set_position(add, (0.0, 360.0))
+    path = tmp_path / "detour.json"
+    projectfile.save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    ids = node_ids(window)
+    drag_port(window, ids["x"], ids["sum"], dst_port=0)
+    drag_port(window, ids["x"], ids["sum"], dst_port=1)
+    window.canvas.renderer.render()
+    wires = wires_between(window, ids["x"], ids["sum"])
+    assert len(wires) == 2
+    box = window.canvas.views[ids["between"]].sceneBoundingRect()
+    middles = [p.path().pointAtPercent(0.5) for p in wires]
+    assert all(not box.contains(m) for m in middles)  # both go around the node
+    assert abs(middles[0].x() - middles[1].x()) >= 5  # in lanes of their own
