@@ -178,6 +178,7 @@ def save_atomic(model, path: str | Path, weights_only: bool = False, **options) 
     synced to disk, then renamed (`graph.atomicfile`): a process killed while saving
     leaves the previous file whole. Partial files of killed saves are removed."""
     keras_model = keras.Model
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # a run's folder may be new
     atomicfile.remove_stale_partials(path)
     temporary = atomicfile.partial_path(path)
     saver = keras_model.save_weights if weights_only else keras_model.save

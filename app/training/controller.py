@@ -226,6 +226,8 @@ class TrainingController(QtCore.QObject):
             extra["trusted_code"] = sorted(custom.context(doc).trusted)
         record.settings = {**copy.deepcopy(doc.training or {}), **overrides}
         record.curves.expected = expected_metrics(doc, record.settings)
+        # A project's runs folder is made with its first run: a new project has none yet.
+        os.makedirs(self.save_dir, exist_ok=True)
         save = os.path.join(self.save_dir, f"run_{record.number}.keras")
         record.source = self.run_factory(to_dict(doc), overrides, save, **extra)
         self.runs.append(record)

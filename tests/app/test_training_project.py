@@ -65,3 +65,33 @@ def test_raising_the_training_tab_leaves_its_plots_readable(make_window, qtbot):
     QtWidgets.QApplication.processEvents()
     assert window.training.plots.view.height() >= 240  # three stacked plots of 80 px
     assert window.canvas.viewer.viewport().height() >= 300  # and the canvas stays usable
+
+
+def test_a_new_projects_first_run_saves_into_a_folder_that_exists(make_window, qtbot,
+                                                                   tmp_path):
+    """The runs folder beside a project is made with its first run: a first run trained
+    every epoch, then failed to save its model ('No such file or directory')."""
+    import os
+
+    path = tmp_path / "fresh.json"
+    projectfile.save(mlp(), path)
+    window = show(make_window(str(path)), qtbot)
+    panel = window.training_panel()
+    panel.controller.run_factory = FakeRun
+    assert not (tmp_path / "fresh.runs").exists()
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    save = FakeRun.made[-1].save_path
+    assert os.path.dirname(save) == str(tmp_path / "fresh.runs") and os.path.isdir(
+        os.path.dirname(save))
+
+
+def test_saving_a_model_makes_its_folder(tmp_path):
+    import keras
+
+    from kerascanvas.runtime.callbacks import save_atomic
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    target = tmp_path / "new" / "deeper" / "run_1.keras"
+    save_atomic(model, target)
+    reloaded = keras.saving.load_model(target, safe_mode=True)
+    assert reloaded.count_params() == model.count_params()
