@@ -139,6 +139,9 @@ def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool =
     return item
 
 
+PLOT_ASPECT = 1.3  # width over height a plot needs before plots go side by side
+
+
 class TrainingPlots(QtWidgets.QWidget):
     """Loss (per batch and per epoch), one plot per metric, and the learning rate."""
 
@@ -251,18 +254,46 @@ class TrainingPlots(QtWidgets.QWidget):
                 self.plots[name] = self._new_plot(name)
         if lr is None:
             lr = self._new_plot("learning rate")
-            # The x axes are linked: one labelled axis at the bottom is enough, and
-            # each axis drawn costs paint time on every redraw.
-            lr.showAxis("bottom")
-            lr.setLabel("bottom", "epoch")
             lr.setLogMode(y=self.lr_log.isChecked())
             self._lr_range = None
         self.plots["learning rate"] = lr
-        for row, plot in enumerate(self.plots.values()):
-            if self.view.ci.getItem(row, 0) is not plot:
+        self._place()
+
+    def columns(self) -> int:
+        """The column count that gives each plot the most room: side by side in a wide,
+        short view (the Training tab under the canvas), one above the other in a tall one.
+        A plot's room is the lesser of its width and `PLOT_ASPECT` times its height."""
+        count = max(len(self.plots), 1)
+        width, height = self.view.width(), self.view.height()
+
+        def room(cols: int) -> float:
+            return min(width / cols, PLOT_ASPECT * height / -(-count // cols))
+        return max(range(1, count + 1), key=room)
+
+    def _place(self) -> None:
+        """Lay the plots out in `columns()` columns, in order; the x axes are linked, so only
+        the bottom plot of each column shows (and pays to paint) a labelled epoch axis."""
+        plots = list(self.plots.values())
+        cols = self.columns()
+        self._placed = cols
+        for index, plot in enumerate(plots):
+            row, col = divmod(index, cols)
+            if self.view.ci.getItem(row, col) is not plot:
                 if plot in self.view.ci.items:
                     self.view.removeItem(plot)
-                self.view.addItem(plot, row=row, col=0)
+                self.view.addItem(plot, row=row, col=col)
+            if index + cols >= len(plots):  # nothing below it
+                plot.showAxis("bottom")
+                plot.setLabel("bottom", "epoch")
+            else:
+                plot.hideAxis("bottom")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.plots and self.columns() != getattr(self, "_placed", None):
+            for plot in self.plots.values():  # re-placed from an empty layout
+                self.view.removeItem(plot)
+            self._place()
 
     def _new_plot(self, name: str) -> pg.PlotItem:
         plot = pg.PlotItem(title=name)

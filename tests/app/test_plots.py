@@ -129,3 +129,27 @@ def test_learning_rate_axis_scales_to_its_values(plots, qtbot):
     assert not plots.lr_log.isChecked()
     low, high = plots.lr_axis_range()
     assert 0 < low < 0.003 < high < 0.01
+
+
+def test_plots_go_side_by_side_in_a_wide_short_view_and_stack_in_a_tall_one(qtbot):
+    """Under the canvas the Training tab is wide and short: three stacked plots were about
+    70 pixels tall each, their legends cut off. Side by side each is as tall as the view."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(1000, 260)
+    plots.show()
+    qtbot.waitExposed(plots)
+    curves = RunCurves()
+    curves.add_epoch(0, {"loss": 1.0, "accuracy": 0.3, "val_accuracy": 0.2}, lr=1e-3)
+    plots.show_run(curves)
+    plots.redraw()
+    layout = plots.view.ci
+    names = list(plots.plots)
+    assert [layout.getItem(0, col) for col in range(3)] == [plots.plots[n] for n in names]
+    assert all(p.getAxis("bottom").isVisible() for p in plots.plots.values())
+    plots.resize(420, 900)
+    qtbot.waitUntil(lambda: plots.columns() == 1)
+    assert [layout.getItem(row, 0) for row in range(3)] == [plots.plots[n] for n in names]
+    shown = [plots.plots[n].getAxis("bottom").isVisible() for n in names]
+    assert shown == [False, False, True]  # the x axes are linked: one labelled at the foot
+    assert plots.plots["loss"].height() > 150  # and each plot is readable
