@@ -19,8 +19,8 @@ from ..panels.code import generate_code
 from . import files
 from .importing import is_keras_model
 
-PROJECT_FILTER = ("Keras Canvas projects (*.json *.kcanvas);;Keras models, to import (*.keras)"
-                  ";;All files (*)")
+PROJECT_TYPES = "Keras Canvas projects (*.json *.kcanvas)"
+PROJECT_FILTER = f"{PROJECT_TYPES};;Keras models, to import (*.keras);;All files (*)"
 
 
 class FileMixin:
@@ -142,8 +142,7 @@ class FileMixin:
     def save_as(self) -> bool:
         source = getattr(self, "import_source", None)
         suggested = self.path or (str(Path(source).with_suffix(".json")) if source else "")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save project", suggested,
-                                                        PROJECT_FILTER)
+        path = files.ask_save_path(self, "Save project", suggested, PROJECT_TYPES)
         return bool(path) and self.save_to(path)
 
     _saving_untitled = False
@@ -168,8 +167,7 @@ class FileMixin:
             self, "Export Python", "Code style", [*STYLES, "full training script"], 0, False)
         if not ok:
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export Python", "model.py",
-                                                        "Python (*.py)")
+        path = files.ask_save_path(self, "Export Python", "model.py", "Python (*.py)")
         if path:
             self.export_python_to(path, style)
 
@@ -185,8 +183,8 @@ class FileMixin:
         return True
 
     def export_picture(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export Picture", "model.png", "PNG image (*.png);;SVG drawing (*.svg)")
+        path = files.ask_save_path(self, "Export Picture", "model.png",
+                                   "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_picture_to(path)
 
@@ -203,7 +201,7 @@ class FileMixin:
         return True
 
     def export_model(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+        path = files.ask_save_path(
             self, "Export Model", "model.keras",
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:

@@ -9,6 +9,7 @@ exit, so finding one at start-up means the last session ended without saving.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ...graph import projectfile
@@ -22,6 +23,32 @@ from ...graph.paths import data_dir
 AUTOSAVE_DELAY_MS = 500
 AUTOSAVE_MAX_WAIT_MS = 1500
 MAX_RECENT = 10
+
+
+def ask_save_path(parent, title: str, suggested: str, filters: str) -> str:
+    """A save dialog's answer, with the chosen filter's extension added when the typed
+    name has none of its extensions; "" when cancelled."""
+    from PySide6 import QtWidgets
+
+    path, chosen = QtWidgets.QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    return with_filter_suffix(path, chosen or filters.split(";;")[0]) if path else ""
+
+
+def with_filter_suffix(path: str, name_filter: str) -> str:
+    """`path` ending in one of `name_filter`'s extensions: the first is added when it ends in
+    none ("All files (*)" adds nothing).
+
+    >>> with_filter_suffix("/tmp/net", "Keras Canvas projects (*.json *.kcanvas)")
+    '/tmp/net.json'
+    >>> with_filter_suffix("/tmp/net.kcanvas", "Keras Canvas projects (*.json *.kcanvas)")
+    '/tmp/net.kcanvas'
+    >>> with_filter_suffix("/tmp/v1.2", "PNG image (*.png)")
+    '/tmp/v1.2.png'
+    """
+    suffixes = re.findall(r"\*(\.[\w.]+)", name_filter)
+    if not suffixes or any(path.lower().endswith(s.lower()) for s in suffixes):
+        return path
+    return path + suffixes[0]
 
 
 def recovery_path() -> Path:

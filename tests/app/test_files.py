@@ -157,3 +157,45 @@ def test_large_project_opens_with_every_node_edge_and_shape(window, tmp_path):
     positions = window.doc.ui["positions"]
     assert set(positions) == set(doc.nodes)  # laid out once, and recorded
     assert len({tuple(p) for p in positions.values()}) == len(positions)
+
+
+def answer_file_dialog(folder, typed: str, choose_filter: str | None = None) -> list:
+    """In the next file dialog, go to `folder`, pick the filter that starts with
+    `choose_filter`, type `typed` as the name and press Enter; returns the filters offered.
+    (A whole path typed pops up its completions, which then take the Enter.)"""
+    from PySide6 import QtCore, QtWidgets
+    from PySide6.QtTest import QTest
+
+    offered = []
+
+    def answer():
+        shown = [w for w in QtWidgets.QApplication.topLevelWidgets()
+                 if isinstance(w, QtWidgets.QFileDialog) and w.isVisible()]
+        if not shown:
+            QtCore.QTimer.singleShot(50, answer)
+            return
+        dialog = shown[0]
+        offered.extend(dialog.nameFilters())
+        dialog.setDirectory(str(folder))
+        if choose_filter:
+            dialog.selectNameFilter(next(f for f in offered if f.startswith(choose_filter)))
+        name = dialog.findChild(QtWidgets.QLineEdit, "fileNameEdit")
+        name.selectAll()
+        QTest.keyClicks(name, typed)
+        QTest.keyClick(name, QtCore.Qt.Key_Return)
+
+    QtCore.QTimer.singleShot(50, answer)
+    return offered
+
+
+def test_save_as_and_exports_add_the_extension_of_the_chosen_type(window, qtbot, tmp_path):
+    """A name typed without an extension was saved as is: 'net' could then not be found by
+    Open (which lists *.json), and an export named 'model' had no format."""
+    build_cnn(window)
+    offered = answer_file_dialog(tmp_path, "net")
+    assert window.save_as()
+    assert (tmp_path / "net.json").is_file() and window.path == str(tmp_path / "net.json")
+    assert not any("to import" in f for f in offered)  # a project is saved as a project
+    answer_file_dialog(tmp_path, "graph", choose_filter="SVG")
+    window.export_picture()
+    assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
