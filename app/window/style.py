@@ -11,6 +11,9 @@ from ... import resources
 RESOURCES = Path(resources.__file__).resolve().parent  # the installed resources folder
 
 
+DISABLED_TEXT = (112, 118, 130)
+
+
 def icon_path(name: str) -> Path:
     return RESOURCES / "icons" / name
 
@@ -30,6 +33,10 @@ def apply_style(app: QtWidgets.QApplication) -> None:
     }
     for role, rgb in colors.items():
         palette.setColor(role, QtGui.QColor(*rgb))
+    # setColor(role, ...) sets every colour group: disabled text must be set after, or a
+    # disabled button or menu entry reads exactly like an enabled one.
+    for role in (QtGui.QPalette.WindowText, QtGui.QPalette.Text, QtGui.QPalette.ButtonText):
+        palette.setColor(QtGui.QPalette.Disabled, role, QtGui.QColor(*DISABLED_TEXT))
     app.setPalette(palette)
     qss = RESOURCES / "style.qss"
     if qss.exists():
