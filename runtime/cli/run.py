@@ -170,8 +170,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-changed", action="store_true",
                         help="with --resume: continue on --data (or changed data) other "
                              "than the recorded data of the run")
-    parser.add_argument("--initial-epoch", type=_count, default=0, metavar="N",
-                        help="the epoch the resumed model had reached")
+    parser.add_argument("--initial-epoch", type=_count, default=None, metavar="N",
+                        help="the epoch the resumed model had reached (default: the one "
+                             "its run record names, so the epochs number on)")
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
     parser.add_argument("--save", metavar="MODEL.keras", help="save the trained model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -212,7 +213,7 @@ def overrides(args, training: dict) -> dict[str, Any]:
     if args.callback:
         out["callbacks"] = [*(training.get("callbacks") or []), *args.callback]
     if args.resume and args.epochs is None:
-        out["epochs"] = args.initial_epoch + int(training.get("epochs") or 10)
+        out["epochs"] = (args.initial_epoch or 0) + int(training.get("epochs") or 10)
     return out
 
 
@@ -241,8 +242,24 @@ def run(args) -> int:
     return _train(doc, args, analysis)
 
 
+def _reached_epoch(args) -> int:
+    """--initial-epoch, else the epoch the resumed model's run record says it reached."""
+    if args.initial_epoch is not None or not args.resume:
+        return args.initial_epoch or 0
+    try:
+        record = run_record.read(args.resume)
+    except run_record.RecordMismatch:
+        return 0  # the record is refused, with its reason, where the data is resumed
+    reached = record.get("epochs") if record else None
+    if isinstance(reached, int) and not isinstance(reached, bool) and reached > 0:
+        _error(f"resuming {args.resume} after epoch {reached} (its run record)")
+        return reached
+    return 0
+
+
 def _checked(doc, args, analysis):
     """(document, settings, data), or the exit code after saying what is refused."""
+    args.initial_epoch = _reached_epoch(args)
     from ..data import DataError
     from ..train import TrainingRefused, load_checked_data, prepare
 

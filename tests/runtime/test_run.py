@@ -316,6 +316,17 @@ def test_resume_continues_epoch_numbers_with_a_new_learning_rate(tmp_path, capsy
     assert "Could not load" in capsys.readouterr().err
 
 
+def test_resume_without_initial_epoch_numbers_on_from_the_run_record(tmp_path, capsys):
+    path = project(tmp_path, classifier())
+    first, log = tmp_path / "first.keras", tmp_path / "more.jsonl"
+    assert run(path, "--data", "synthetic:64", "--epochs", "2", "--save", first) == 0
+    assert run(path, "--resume", first, "--epochs", "3", "--log", log) == 0
+    assert "after epoch 2 (its run record)" in capsys.readouterr().err
+    events = read_log(log)
+    assert [e.epoch for e in events if e.kind == "epoch_end"] == [2]
+    assert events[-1].initial_epoch == 2
+
+
 def test_csv_and_image_folder_data(tmp_path, capsys):
     from PIL import Image
 
