@@ -91,17 +91,6 @@ def references(settings: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             yield f"training.metrics.{out}", metric
 
 
-def used(settings: Mapping[str, Any], training: Mapping[str, Any] | None) -> list[str]:
-    """The custom definitions the resolved settings use, in order, once each."""
-    names = defined(source(training))
-    found: list[str] = []
-    for _field, value in references(settings):
-        name = reference_name(value)
-        if name in names and name not in found:
-            found.append(name)
-    return found
-
-
 def option_problem(value: Any, kinds: Mapping[str, str]) -> str | None:
     """Options given to a custom function (which takes none), else None."""
     name = reference_name(value)
