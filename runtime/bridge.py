@@ -131,8 +131,13 @@ class BridgeBase(keras.callbacks.Callback):
         if self._running.is_set():
             return
         self._emit(ev.Paused(self._epoch))
+        held_from = self.clock()
         self._running.wait()
+        self._held(self.clock() - held_from)
         self._emit(ev.Resumed(self._epoch))
+
+    def _held(self, seconds: float) -> None:
+        """Training was held (paused) this long: timings made since must leave it out."""
 
     def on_train_begin(self, logs=None):
         if self._stop_requested:  # a stop asked for before training began
@@ -175,6 +180,11 @@ class FastBridge(BridgeBase):
         self._wait_if_paused()
         if self._stop_requested:
             self.model.stop_training = True
+
+    def _held(self, seconds: float) -> None:
+        # The epoch's elapsed time gives the rate and the ETA: a pause is no work done.
+        self._epoch_start += seconds
+        self._last_sent += seconds
 
     def _batch_event(self, batch: int, logs: Mapping[str, Any], now: float) -> None:
         loss = logs.get("loss")

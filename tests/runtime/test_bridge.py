@@ -171,10 +171,10 @@ def test_stop_before_training_begins_ends_after_the_first_batch_of_the_first_epo
     assert history.epoch == [0]
 
 
-def paused_run(pause_at: int, epochs: int):
+def paused_run(pause_at: int, epochs: int, **options):
     """Train in a thread that pauses itself after batch `pause_at`; return once it is held."""
     events: queue.Queue = queue.Queue()
-    bridge = FastBridge(events.put, max_rate=0)
+    bridge = FastBridge(events.put, max_rate=0, **options)
     counter = BatchLogs(lambda n: bridge.pause() if n == pause_at else None)
     worker = threading.Thread(target=fit_with, args=(bridge, epochs, [counter]), daemon=True)
     worker.start()
@@ -193,6 +193,23 @@ def test_pause_holds_training_until_resume():
     assert not worker.is_alive() and len(counter.logs) == 5
     rest = [events.get_nowait() for _ in range(events.qsize())]
     assert rest[0].kind == "resumed" and rest[-1].kind == "train_end"
+
+
+def test_time_spent_paused_counts_in_neither_the_rate_nor_the_eta():
+    """After a pause the progress bar gave an ETA of many minutes and a tiny samples/s: the
+    epoch's elapsed time, which both divide by, included the time the run was held."""
+    clock = FakeClock(0.01)
+    bridge, _, worker, events = paused_run(pause_at=2, epochs=2, clock=clock, batch_size=16,
+                                           samples=80)
+    clock.now += 1000.0  # the user comes back after a while
+    bridge.resume()
+    worker.join(timeout=60)
+    rest = [events.get_nowait() for _ in range(events.qsize())]
+    first_end = next(e for e in rest if e.kind == "epoch_end")
+    assert first_end.samples_per_s > 80 / 10.0  # seconds of work, not the 1000 s held
+    after = [e for e in rest if e.kind == "batch_end"]
+    assert after and all(e.eta_s < 10.0 for e in after)
+    assert first_end.eta_s < 10.0
 
 
 def test_stop_releases_a_pause():
