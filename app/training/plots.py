@@ -22,6 +22,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
+from .legend import MARGIN, place_legend  # noqa: E402
+
 REDRAW_HZ = 10
 TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
 OVERLAY_COLORS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3", "#8da0cb")
@@ -219,6 +221,8 @@ class TrainingPlots(QtWidgets.QWidget):
         for key, item in self.items.items():
             if key not in self._touched and self._shown.pop(id(item), None) is not None:
                 item.setData([], [])
+        for plot in self.plots.values():
+            place_legend(plot)
 
     def _fix_x_range(self) -> None:
         runs = [self.current, *(c for _, c, _ in self.overlays)]
@@ -300,7 +304,7 @@ class TrainingPlots(QtWidgets.QWidget):
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         # No grid: its full-length lines made each repaint about three times as costly.
-        plot.addLegend(offset=(-10, 10))
+        plot.addLegend(offset=(-MARGIN, MARGIN))  # moved to the emptiest corner on redraws
         if "loss" in self.plots:
             plot.setXLink(self.plots["loss"])
         plot.hideAxis("bottom")

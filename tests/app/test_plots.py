@@ -153,3 +153,33 @@ def test_plots_go_side_by_side_in_a_wide_short_view_and_stack_in_a_tall_one(qtbo
     shown = [plots.plots[n].getAxis("bottom").isVisible() for n in names]
     assert shown == [False, False, True]  # the x axes are linked: one labelled at the foot
     assert plots.plots["loss"].height() > 150  # and each plot is readable
+
+
+def test_legends_move_off_the_curves(qtbot):
+    """Accuracy climbs to the top right of its plot, where the legend was pinned: after a
+    few epochs 'train' and 'validation' were written over the curves they name."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(1100, 260)  # the Training tab under the canvas
+    plots.show()
+    qtbot.waitExposed(plots)
+    curves = RunCurves()
+    for epoch in range(15):
+        acc = 1.0 - 0.5 * 0.5 ** epoch
+        curves.add_epoch(epoch, {"loss": 2.0 * 0.5 ** epoch, "val_loss": 2.1 * 0.5 ** epoch,
+                                 "accuracy": acc, "val_accuracy": acc - 0.01}, lr=1e-3)
+    plots.show_run(curves)
+    plots.redraw()
+    qtbot.wait(50)
+    plots.redraw()
+    for name in ("loss", "accuracy"):
+        plot = plots.plots[name]
+        legend = plot.legend.mapRectToScene(plot.legend.boundingRect())
+        for item in plot.listDataItems():
+            x, y = item.getData()
+            if x is None or len(x) < 2:
+                continue
+            xs = np.linspace(x[0], x[-1], 200)  # the lines between the points too
+            inside = [legend.contains(plot.vb.mapViewToScene(QtCore.QPointF(a, b)))
+                      for a, b in zip(xs, np.interp(xs, x, y), strict=True)]
+            assert not any(inside), f"the {name} legend covers its curve"
