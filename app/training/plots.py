@@ -22,6 +22,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
+from .axes import ReadableAxis  # noqa: E402
 from .legend import MARGIN, place_legend  # noqa: E402
 
 REDRAW_HZ = 10
@@ -300,7 +301,7 @@ class TrainingPlots(QtWidgets.QWidget):
             self._place()
 
     def _new_plot(self, name: str) -> pg.PlotItem:
-        plot = pg.PlotItem(title=name)
+        plot = pg.PlotItem(title=name, axisItems={"left": ReadableAxis("left")})
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         # No grid: its full-length lines made each repaint about three times as costly.

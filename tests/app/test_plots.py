@@ -183,3 +183,32 @@ def test_legends_move_off_the_curves(qtbot):
             inside = [legend.contains(plot.vb.mapViewToScene(QtCore.QPointF(a, b)))
                       for a, b in zip(xs, np.interp(xs, x, y), strict=True)]
             assert not any(inside), f"the {name} legend covers its curve"
+
+
+def test_log_scale_labels_of_the_learning_rate_do_not_overlap(qtbot):
+    """A run continued at a tenth of its rate (0.003 then 0.0003): on the log axis the
+    labels 0.0006 to 0.001 were drawn over one another."""
+    from PySide6 import QtGui
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(1100, 260)  # the Training tab under the canvas
+    plots.show()
+    qtbot.waitExposed(plots)
+    curves = RunCurves()
+    for epoch in range(30):
+        curves.add_epoch(epoch, {"loss": 1.0 / (epoch + 1)}, lr=0.003 if epoch < 15 else 3e-4)
+    plots.show_run(curves)
+    plots.redraw()
+    qtbot.wait(50)
+    axis = plots.plots["learning rate"].getAxis("left")
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        texts = [(rect, text) for rect, _, text in axis.generateDrawSpecs(painter)[2] if text]
+    finally:
+        painter.end()
+    assert len(texts) >= 3  # still labelled
+    for i, (rect, text) in enumerate(texts):
+        for other, other_text in texts[i + 1:]:
+            assert not rect.intersects(other), (text, other_text)
