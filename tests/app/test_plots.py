@@ -155,14 +155,20 @@ def test_plots_go_side_by_side_in_a_wide_short_view_and_stack_in_a_tall_one(qtbo
     assert plots.plots["loss"].height() > 150  # and each plot is readable
 
 
+def tab_plots(qtbot) -> TrainingPlots:
+    """Plots as wide and short as the Training tab under the canvas, shown."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(1100, 260)
+    plots.show()
+    qtbot.waitExposed(plots)
+    return plots
+
+
 def test_legends_move_off_the_curves(qtbot):
     """Accuracy climbs to the top right of its plot, where the legend was pinned: after a
     few epochs 'train' and 'validation' were written over the curves they name."""
-    plots = TrainingPlots()
-    qtbot.addWidget(plots)
-    plots.resize(1100, 260)  # the Training tab under the canvas
-    plots.show()
-    qtbot.waitExposed(plots)
+    plots = tab_plots(qtbot)
     curves = RunCurves()
     for epoch in range(15):
         acc = 1.0 - 0.5 * 0.5 ** epoch
@@ -190,11 +196,7 @@ def test_log_scale_labels_of_the_learning_rate_do_not_overlap(qtbot):
     labels 0.0006 to 0.001 were drawn over one another."""
     from PySide6 import QtGui
 
-    plots = TrainingPlots()
-    qtbot.addWidget(plots)
-    plots.resize(1100, 260)  # the Training tab under the canvas
-    plots.show()
-    qtbot.waitExposed(plots)
+    plots = tab_plots(qtbot)
     curves = RunCurves()
     for epoch in range(30):
         curves.add_epoch(epoch, {"loss": 1.0 / (epoch + 1)}, lr=0.003 if epoch < 15 else 3e-4)
