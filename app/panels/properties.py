@@ -50,6 +50,14 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.show_node(None)
 
     # ---- building -------------------------------------------------------
+    def show_selection(self, node_ids: list[str]) -> None:
+        """The one selected node's properties, or a hint saying what a selection of
+        several (or none) can do."""
+        self.show_node(node_ids[0] if len(node_ids) == 1 else None)
+        if len(node_ids) > 1:
+            self.hint.setText(f"{len(node_ids)} nodes selected. Select one to edit its "
+                              "properties; Edit › Make Block (Ctrl+B) makes a block of them.")
+
     def show_node(self, node_id: str | None) -> None:
         self.node_id = node_id if node_id in self.doc.nodes else None
         self.editors = {}
@@ -61,10 +69,10 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
         self.form.setLabelAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
         if self.node_id is None:
-            hint = QtWidgets.QLabel("Select a node to edit its properties.")
-            hint.setObjectName("Hint")
-            hint.setWordWrap(True)
-            self.form.addRow(hint)
+            self.hint = QtWidgets.QLabel("Select a node to edit its properties.")
+            self.hint.setObjectName("Hint")
+            self.hint.setWordWrap(True)
+            self.form.addRow(self.hint)
         else:
             self._build(self.doc.nodes[self.node_id])
         self.setWidget(body)

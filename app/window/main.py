@@ -280,7 +280,7 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
 
     # ---- canvas interaction -----------------------------------------------
     def _on_canvas_selection_changed(self, ids) -> None:
-        self.properties.show_node(ids[0] if len(ids) == 1 else None)
+        self.properties.show_selection(ids)
 
     def _on_canvas_node_activated(self, node_id: str) -> None:
         if self.doc.nodes[node_id].spec.is_block or self.doc.nodes[node_id].kind == USER_BLOCK:

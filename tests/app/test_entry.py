@@ -156,3 +156,19 @@ def test_tab_goes_from_field_to_field(shown, qtbot):
     params = shown.doc.nodes[node].params
     assert params["filters"] == 16 and list(params["kernel_size"]) == [5, 5]
     assert shown.canvas.selected_ids() == [node]
+
+
+def test_a_selection_of_several_nodes_says_so_in_the_properties(make_window, qtbot):
+    """With two nodes selected the panel said 'Select a node to edit its properties', as
+    if nothing were selected."""
+    from .gestures import EXAMPLES, drag, node_ids, node_point
+
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    window.canvas.fit()
+    ids = node_ids(window)
+    hidden, dropout = node_point(window, ids["hidden"]), node_point(window, ids["dropout"])
+    left = min(hidden.x(), dropout.x()) - 120  # a rubber band around both, from empty canvas
+    drag(window, QtCore.QPoint(left, hidden.y() - 40),
+         QtCore.QPoint(max(hidden.x(), dropout.x()) + 120, dropout.y() + 30))
+    assert sorted(window.canvas.selected_ids()) == sorted([ids["hidden"], ids["dropout"]])
+    assert window.properties.hint.text().startswith("2 nodes selected")
