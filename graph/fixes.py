@@ -21,6 +21,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       code knows: the closest known name
     set_softmax, set_sigmoid          an output's final activation that does not suit its
                                       loss (a layer with an `activation` param)
+    wire_from_open_end                a layer whose input is not wired: from the nearest
+                                      layer above that feeds nothing yet (`graph.wire_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`)
     use_categorical_loss
 
@@ -43,6 +45,7 @@ from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .placement import between, direction_axis, in_place
 from .spec import get_spec
+from .wire_fix import WIRE_FIX, wire_from_open_end
 
 FIX_LABELS = {
     "insert_flatten": "Insert Flatten",
@@ -63,6 +66,7 @@ FIX_LABELS = {
     "set_softmax": "Set activation to softmax",
     "set_sigmoid": "Set activation to sigmoid",
     **DATA_LABELS,
+    "wire_from_open_end": "Wire from where the graph ends",
 }
 
 
@@ -270,6 +274,7 @@ FIXES: dict[str, Callable] = {
     "set_softmax": _set_activation("softmax"),
     "set_sigmoid": _set_activation("sigmoid"),
     **DATA_FIXES,
+    WIRE_FIX: wire_from_open_end,
 }
 
 

@@ -27,6 +27,7 @@ from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult
 from .rules import document_issues
 from .spec import Shape
+from .wire_fix import with_wire_fixes
 
 __all__ = ["Analysis", "Issue", "LiveAnalysis", "NodeResult", "analyze", "ERROR", "WARNING"]
 
@@ -92,6 +93,7 @@ def analyze(doc: Document) -> Analysis:
 def _assemble(doc: Document, results: dict[str, NodeResult],
               node_issues: dict[str, list[Issue]], index: GraphIndex) -> Analysis:
     """Document issues first, then each node's issues in document order."""
+    node_issues = with_wire_fixes(doc, results, node_issues)
     extra = document_issues(doc, results, node_issues, index)
     by_node: dict[str, list[Issue]] = {}
     issues = [i for i in extra if i.node is None]

@@ -164,15 +164,16 @@ def test_issue_rows_are_updated_in_place(qtbot):
 
 
 def test_fix_buttons_are_whole_below_a_row_without_fixes(make_window, qtbot):
-    """A free Dense dropped on the MLP: its first row ('not connected') offers no fix, the
-    second ('leads to no output') offers Remove. Rows took the first row's height, and
-    the button was squashed to a strip too thin to read."""
+    """A free Conv2D dropped on the MLP: its first row ('not connected') offers no fix (no
+    open end of the MLP gives it an image), the second ('leads to no output') offers
+    Remove. Rows took the first row's height, and the button was squashed to a strip too
+    thin to read."""
     from .gestures import EXAMPLES
     from .test_placement_ui import drop, palette_mime
 
     window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
     window.resize(1300, 850)
-    drop(window, palette_mime(window, "Dense"), QtCore.QPoint(40, 40))
+    drop(window, palette_mime(window, "Conv2D"), QtCore.QPoint(40, 40))
     qtbot.waitUntil(lambda: window.issues.topLevelItemCount() == 2)
     issues = window.issues
     assert not issues.fix_buttons(0)
@@ -246,3 +247,25 @@ def test_a_refused_runs_label_issue_is_fixed_from_its_row(make_window, qtbot, tm
     qtbot.mouseClick(button, QtCore.Qt.LeftButton)
     assert window.doc.find("out").params["units"] == 10
     assert window.data_issues == []  # answered: the next run checks the data again
+
+
+def test_a_dropped_layer_is_wired_from_where_the_graph_ends(make_window, qtbot):
+    """A Dense dropped below the MLP's output: its 'not connected' row wires it from the
+    output above it, which it takes."""
+    from .gestures import EXAMPLES
+
+    window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    ends = [n for n in window.doc.nodes if not window.doc.out_edges(n)]
+    (end,) = ends
+    x, y = window.doc.position(end)
+    added = window.add_kind("Dense", pos=(x, y + 160))
+    panel = window.issues
+
+    def wire_buttons():
+        return [b for n in range(panel.topLevelItemCount()) for b in panel.fix_buttons(n)
+                if panel.issue_at(n).node == added and "wire_from" in b.objectName()]
+    qtbot.waitUntil(lambda: len(wire_buttons()) == 1)
+    (button,) = wire_buttons()
+    assert button.text() == "Wire from where the graph ends"
+    QTest.mouseClick(button, QtCore.Qt.LeftButton)
+    assert [e.src for e in window.doc.in_edges(added)] == [end]

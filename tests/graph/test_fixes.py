@@ -226,6 +226,17 @@ def loss_typo_case():
     return doc, ids[-1], keras.Model(x, L.Dense(4, activation="softmax")(x))
 
 
+def stray_case():
+    """A Dense dropped under an Input and never wired."""
+    doc = Document()
+    x = doc.add_node("Input", params={"shape": [6]}).id
+    dense = doc.add_node("Dense", params={"units": 4}).id
+    doc.set_position(x, (0.0, 0.0))
+    doc.set_position(dense, (10.0, 120.0))
+    inputs = keras.Input((6,))
+    return doc, dense, keras.Model(inputs, L.Dense(4)(inputs))
+
+
 CASES = {
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
@@ -251,6 +262,7 @@ CASES = {
     "set_sigmoid": lambda: activation_case(1, "relu", "binary_crossentropy", "sigmoid"),
     "remove_node-dropout": dropout_output_case,
     "use_suggested_name": loss_typo_case,
+    "wire_from_open_end": stray_case,
 }
 
 

@@ -1,0 +1,105 @@
+"""A node dropped but not wired: the fix that wires it from where the graph ends. Pure.
+
+A layer whose input is not connected, while some layer above it feeds nothing yet (the
+graph's open end, where the user was building), gets the fix "Wire from 'name'": the
+nearest such layer above it (by the canvas positions; else the last one in the
+document), offered only when the layer takes that tensor (its shape rule accepts it)
+and the wire makes no cycle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from . import commands as cmd
+from .document import Document, Edge
+from .errors import DocumentError
+
+WIRE_FIX = "wire_from_open_end"
+UNCONNECTED = "unconnected_input"
+
+
+def source_for(doc: Document, node_id: str, results: Mapping) -> str | None:
+    """The node whose output 0 the stray `node_id` would take, or None."""
+    node = doc.nodes.get(node_id)
+    if node is None or node.spec.is_merge or node.spec.min_inputs != 1:
+        return None
+    if any(e.dst == node_id for e in doc.edges):
+        return None  # wired already: its own issue says which port is missing
+    feeding = {e.src for e in doc.edges if e.src_port == 0}
+    below = _downstream(doc, node_id)
+    shape_of = {nid: r.output_shapes[0] for nid, r in results.items()
+                if r is not None and r.ok and r.output_shapes}
+    candidates = [nid for nid in doc.nodes if nid != node_id and nid not in feeding
+                  and nid not in below and nid in shape_of
+                  and _takes(node, results.get(node_id), shape_of[nid])]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda nid: _distance(doc, nid, node_id, candidates))
+
+
+def _takes(node, result, shape) -> bool:
+    params = getattr(result, "params", None)
+    if params is None:
+        return False
+    try:
+        node.spec.output_shapes(params, [tuple(shape)])
+    except Exception:  # noqa: BLE001 - any refusal of the shape rule: no fix offered
+        return False
+    return True
+
+
+def _downstream(doc: Document, node_id: str) -> set[str]:
+    seen, todo = set(), [node_id]
+    while todo:
+        current = todo.pop()
+        for e in doc.edges:
+            if e.src == current and e.dst not in seen:
+                seen.add(e.dst)
+                todo.append(e.dst)
+    return seen
+
+
+def _distance(doc: Document, src: str, dst: str, order: list[str]) -> tuple:
+    """Nearest above first, then nearest anywhere; without positions, the last added."""
+    a, b = _position(doc, src), _position(doc, dst)
+    if a is None or b is None:
+        return (1, 0.0, -order.index(src))
+    above = 0 if a[1] < b[1] else 1
+    return (above, (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2, -order.index(src))
+
+
+def _position(doc: Document, node_id: str) -> tuple[float, float] | None:
+    """The node's canvas position, or None when there is none or it is malformed (the
+    analysis never fails on a hand-edited `ui` section)."""
+    try:
+        x, y = doc.position(node_id) or (None, None)
+        return (float(x), float(y)) if x is not None else None
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+        return None
+
+
+def with_wire_fixes(doc: Document, results: Mapping, node_issues: dict) -> dict:
+    """`node_issues` with the fix added to the unconnected-input issue of each stray node
+    that a source fits."""
+    out = dict(node_issues)
+    for nid, issues in node_issues.items():
+        if not any(i.code == UNCONNECTED and i.port == 0 for i in issues):
+            continue
+        if source_for(doc, nid, results) is None:
+            continue
+        out[nid] = [dataclasses.replace(i, fixes=(*i.fixes, WIRE_FIX))
+                    if i.code == UNCONNECTED and i.port == 0 else i for i in issues]
+    return out
+
+
+def wire_from_open_end(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Wire the stray node's input from the open end `source_for` picks."""
+    from .validate import analyze
+
+    source = source_for(doc, issue.node, analyze(doc).results)
+    if source is None:
+        raise DocumentError("No layer where the graph ends takes this node's input any more")
+    stack.push(cmd.Connect(doc, Edge(source, 0, issue.node, 0)))
+    return [issue.node]
