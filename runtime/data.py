@@ -24,15 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from kerascanvas.graph import training_code, validate
-from kerascanvas.graph.data_fixes import units_note
+from kerascanvas.graph import validate
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
-from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import model_outputs, output_names, resolve_training
-from kerascanvas.graph.validate import Analysis, Issue
+from kerascanvas.graph.validate import Analysis
 
 from . import datafiles
 from .custom_code import carry_context
@@ -363,157 +361,5 @@ def output_shapes(doc: Document, analysis: Analysis | None = None) -> dict[str, 
     return shapes
 
 
-def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -> list[Issue]:
-    """Issues where `data` does not fit the model of `doc`, each naming its Input or output.
-
-    Checks sample counts, every Input's shape, dtype and (for Embedding inputs) value
-    range, and every output's labels against its loss: shape, and class ids within
-    the output's units.
-    """
-    losses = resolve_training(doc)["loss"]
-    custom_losses = training_code.defined(training_code.source(doc.training))
-    shapes = output_shapes(doc, analysis)
-    issues = _check_counts(data)
-    parts = [("training", data.x, data.y)]
-    if data.x_val is not None:
-        parts.append(("validation", data.x_val, data.y_val or {}))
-    for part, xs, ys in parts:
-        for node in doc.nodes.values():
-            if node.kind == INPUT:
-                issues += _check_input(doc, node, xs, part)
-        for out in model_outputs(doc):
-            # A loss of the custom code: the labels' form is the user's to choose.
-            custom = training_code.reference_name(losses[out.name]) in custom_losses
-            shape = None if custom else shapes.get(out.name)
-            issues += _check_labels(out, ys, losses[out.name], shape, part,
-                                    _fixable(doc, out))
-    return issues
-
-
-def _issue(node, message: str, code: str, fixes: tuple[str, ...] = ()) -> Issue:
-    return Issue(node.id if node is not None else None, None, "error", message, code, fixes)
-
-
-def _check_counts(data: Dataset) -> list[Issue]:
-    issues = []
-    for part, arrays in (("training", {**data.x, **data.y}),
-                         ("validation", {**(data.x_val or {}), **(data.y_val or {})})):
-        counts = {name: len(a) for name, a in arrays.items()}
-        if len(set(counts.values())) > 1:
-            listed = ", ".join(f"{k}: {v}" for k, v in counts.items())
-            issues.append(_issue(None, f"Every {part} array needs the same number of "
-                                       f"samples. Received: {listed}", "data_count"))
-    return issues
-
-
-def _same_shape(expected: tuple, got: tuple) -> bool:
-    if len(expected) != len(got):
-        return False
-    return all(e is None or e == g for e, g in zip(expected, got, strict=True))
-
-
-def _value_range(arr: np.ndarray) -> str:
-    return f"[{arr.min()}, {arr.max()}]" if arr.size else "(none)"
-
-
-def _integral(arr: np.ndarray) -> bool:
-    return arr.dtype.kind in "iub" or bool(np.all(np.mod(arr, 1) == 0))
-
-
-def _check_input(doc: Document, node, xs: dict, part: str) -> list[Issue]:
-    arr = xs.get(node.name)
-    if arr is None:
-        return [_issue(node, f"The {part} data has no array for input {node.name!r}. "
-                             f"Arrays: {', '.join(sorted(xs)) or '(none)'}", "data_missing")]
-    resolved = node.spec.resolve(node.params)
-    expected, got = tuple(resolved["shape"]), tuple(arr.shape[1:])
-    if not _same_shape(expected, got):
-        return [_issue(node, f"Input {node.name!r} expects samples of shape {fmt(expected)}, "
-                             f"but the {part} array has samples of shape {fmt(got)} "
-                             f"(array shape {fmt(arr.shape)})", "data_shape")]
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        return [_issue(node, f"The {part} array for input {node.name!r} holds NaN or "
-                             f"infinite values", "data_nan")]
-    if np_dtype(resolved["dtype"]).kind in "iu" and not _integral(arr):
-        return [_issue(node, f"Input {node.name!r} has dtype {resolved['dtype']}, but the "
-                             f"{part} array holds fractional values ({arr.dtype})", "data_dtype")]
-    limit = embedding_limit(doc, node.id)
-    if limit is not None and arr.size and (not _integral(arr) or arr.min() < 0
-                                           or arr.max() >= limit):
-        return [_issue(node, f"Input {node.name!r} feeds an Embedding with input_dim={limit}, "
-                             f"so its values must be integers in [0, {limit}). The {part} "
-                             f"array holds values in {_value_range(arr)}", "data_range")]
-    return []
-
-
-def _fixable(doc: Document, out) -> frozenset[str]:
-    """The label fixes that can apply to output `out`: its node's first port, and for
-    the units, a node with a `units` param."""
-    if out.port != 0:
-        return frozenset()
-    sized = any(p.name == "units" for p in doc.nodes[out.id].spec.params)
-    return frozenset({"use_categorical_loss", *(("set_units_to_labels",) if sized else ())})
-
-
-def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
-                  fixable: frozenset[str] = frozenset()) -> list[Issue]:
-    labels = ys.get(node.name)
-    if labels is None:
-        return [_issue(node, f"The {part} data has no labels for output {node.name!r}. "
-                             f"Arrays: {', '.join(sorted(ys)) or '(none)'}", "data_missing")]
-    if out is None:
-        return []  # the graph's own issues say why the output has no shape
-    form = label_form(loss, out[-1])
-    loss = loss_name(loss)
-    got = tuple(labels.shape[1:])
-    ids_shape = tuple(out[1:-1])
-    if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):
-        return _check_class_ids(node, labels, loss, out, part, fixable)
-    if not (_same_shape(tuple(out[1:]), got) or (out[-1] == 1 and _same_shape(ids_shape, got))):
-        want = "one-hot rows" if form == "onehot" else "labels"
-        return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
-                             f"{want} of shape {fmt(out[1:])} per sample. The {part} labels "
-                             f"have shape {fmt(got)} per sample", "label_shape")]
-    if form == "binary" and labels.size and (labels.min() < 0 or labels.max() > 1):
-        return [_issue(node, f"{loss} on output {node.name!r} needs labels in [0, 1]. "
-                             f"The {part} labels hold values in {_value_range(labels)}",
-                       "label_range")]
-    return []
-
-
-def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
-                     fixable: frozenset[str]) -> list[Issue]:
-    got, ids_shape = tuple(labels.shape[1:]), tuple(out[1:-1])
-    if not (_same_shape(ids_shape, got) or _same_shape((*ids_shape, 1), got)):
-        onehot = "use_categorical_loss" in fixable and \
-            _same_shape((*ids_shape, out[-1]), got) and _one_hot(labels)
-        return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
-                             f"class ids of shape {fmt(ids_shape)} per sample. The {part} "
-                             f"labels have shape {fmt(got)} per sample"
-                             + (" (one-hot rows, which categorical_crossentropy takes)"
-                                if onehot else ""), "label_shape",
-                       ("use_categorical_loss",) if onehot else ())]
-    units = out[-1]
-    if not _integral(labels):
-        return [_issue(node, f"{loss} on output {node.name!r} needs integer class ids. The "
-                             f"{part} labels are fractional ({labels.dtype})", "label_dtype")]
-    if units is None or not labels.size or (labels.min() >= 0 and labels.max() < units):
-        return []
-    classes = len(np.unique(labels))
-    needed = int(labels.max()) + 1
-    hint = ""
-    if units == 1:
-        hint = (f". One unit suits binary_crossentropy with a sigmoid; for {classes} classes "
-                f"use Dense({classes}) with softmax")
-    fixes = ("set_units_to_labels",) if "set_units_to_labels" in fixable and \
-        labels.min() >= 0 else ()
-    return [_issue(node, f"Output {node.name!r} has {units} unit(s), so {loss} needs class "
-                         f"ids in [0, {units}). The {part} labels hold {classes} classes, "
-                         f"values in {_value_range(labels)}{hint}; {units_note(needed)}",
-                   "label_range", fixes)]
-
-
-def _one_hot(labels: np.ndarray) -> bool:
-    """Rows of 0s and one 1 each (one-hot class labels)."""
-    return bool(labels.size) and bool(np.isin(labels, (0, 1)).all()) and \
-        bool(np.all(labels.sum(axis=-1) == 1))
+# The checks against the model live in `runtime.datacheck`; `check_data` is public here too.
+from .datacheck import check_data  # noqa: E402, F401

@@ -34,14 +34,14 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import from_dict, to_dict
-from kerascanvas.graph.training import output_names
 
 from . import finetune
 from .build import build_model, describe_issues
 from .custom_code import carry_context
-from .data import DataError, check_data, output_shapes
-from .fitplan import FitPlan, packed, plan_fit
+from .data import DataError, check_data
+from .fitplan import FitPlan, plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
+from .model_compile import compile_model
 
 OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
 
@@ -174,39 +174,6 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
 
 
 # ---- the model -------------------------------------------------------------------------
-def compile_model(model, doc: Document, settings: Mapping[str, Any], steps: int,
-                  analysis=None) -> None:
-    """Compile with the optimizer and schedule, per-output losses, metrics, loss weights
-    (`analysis`: the document's, when the caller holds it)."""
-    from .extras import resolve_loss, resolve_metric
-    from .optim import make_optimizer
-    from .training_code import is_custom, load, make
-
-    names = output_names(doc)
-    shapes = output_shapes(doc, analysis)
-    units = {name: shapes.get(name, (None,))[-1] for name in names}
-    weights = settings.get("loss_weights")
-    objects = load(doc)  # the custom losses and metrics: trusted code only
-
-    def loss(name):
-        value = settings["loss"][name]
-        if is_custom(value, objects):
-            return make(value, objects, f"training.loss.{name}")
-        return resolve_loss(value)
-
-    def metric(name, value):
-        if is_custom(value, objects):
-            return make(value, objects, f"training.metrics.{name}")
-        return resolve_metric(value, units[name])
-
-    model.compile(
-        optimizer=make_optimizer(settings, steps),
-        loss=packed({n: loss(n) for n in names}, names),
-        metrics=packed({n: [metric(n, m) for m in settings["metrics"][n]] for n in names},
-                       names),
-        loss_weights=packed(weights, names) if weights else None)
-
-
 def make_model(doc: Document, settings: Mapping[str, Any], steps: int,
                initial_model: str | None = None, analysis=None):
     """Build and compile under the settings' dtype policy; continue `initial_model`.

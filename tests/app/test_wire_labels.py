@@ -37,6 +37,26 @@ def assert_apart_and_beside(pipes) -> None:
         assert near.createStroke(pipe.path()).contains(rect.center())
 
 
+def one_tensor_into_add(make_window, qtbot, tmp_path, add_at, between_at=None):
+    """Input x wired by two drags into both ports of Add 'sum' (with a Dense 'between' at
+    `between_at`, when given); the window, its node ids and the two wires."""
+    doc = Document()
+    source = doc.add_node("Input", "x", params={"shape": [16]}).id
+    if between_at is not None:
+        doc.set_position(doc.add_node("Dense", "between", params={"units": 16}).id, between_at)
+    add = doc.add_node("Add", "sum").id
+    doc.set_position(source, (0.0, 0.0))
+    doc.set_position(add, add_at)
+    path = tmp_path / "parallel.json"
+    projectfile.save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    ids = node_ids(window)
+    drag_port(window, ids["x"], ids["sum"], dst_port=0)
+    drag_port(window, ids["x"], ids["sum"], dst_port=1)
+    window.canvas.renderer.render()
+    return window, ids, wires_between(window, ids["x"], ids["sum"])
+
+
 def test_lstm_state_wires_into_one_node_have_separate_labels(make_window, qtbot):
     window = show(make_window(str(EXAMPLES / "attention_states.json")), qtbot)
     window.canvas.renderer.render()
@@ -58,19 +78,7 @@ def test_lstm_state_wires_into_one_node_have_separate_labels(make_window, qtbot)
 
 def test_two_wires_from_one_port_into_one_node_have_separate_labels(make_window, qtbot,
                                                                     tmp_path):
-    doc = Document()
-    source = doc.add_node("Input", "x", params={"shape": [16]}).id
-    add = doc.add_node("Add", "sum").id
-    doc.set_position(source, (0.0, 0.0))
-    doc.set_position(add, (20.0, 160.0))
-    path = tmp_path / "parallel.json"
-    projectfile.save(doc, path)
-    window = show(make_window(str(path)), qtbot)
-    ids = node_ids(window)
-    drag_port(window, ids["x"], ids["sum"], dst_port=0)
-    drag_port(window, ids["x"], ids["sum"], dst_port=1)
-    window.canvas.renderer.render()
-    wires = wires_between(window, ids["x"], ids["sum"])
+    window, ids, wires = one_tensor_into_add(make_window, qtbot, tmp_path, add_at=(20.0, 160.0))
     assert len(wires) == 2 and {p.label.text() for p in wires} == {"(None, 16)"}
     assert_apart_and_beside(wires)
 
@@ -95,21 +103,9 @@ def test_no_label_is_hidden_under_a_node_or_another_label(make_window, qtbot, tm
 def test_parallel_wires_that_detour_run_in_lanes_of_their_own(make_window, qtbot, tmp_path):
     """One tensor into both inputs of an Add, with a node in the way: each wire goes around
     it in its own lane (they had run on top of each other)."""
-    doc = Document()
-    source = doc.add_node("Input", "x", params={"shape": [16]}).id
-    block = doc.add_node("Dense", "between", params={"units": 16}).id
-    add = doc.add_node("Add", "sum").id
-    doc.set_position(source, (0.0, 0.0))
-    doc.set_position(block, (40.0, 160.0))  # its centre right of both wires: both go left
-    doc.set_position(add, (0.0, 360.0))
-    path = tmp_path / "detour.json"
-    projectfile.save(doc, path)
-    window = show(make_window(str(path)), qtbot)
-    ids = node_ids(window)
-    drag_port(window, ids["x"], ids["sum"], dst_port=0)
-    drag_port(window, ids["x"], ids["sum"], dst_port=1)
-    window.canvas.renderer.render()
-    wires = wires_between(window, ids["x"], ids["sum"])
+    # The node's centre is right of both wires: both go around it on the left.
+    window, ids, wires = one_tensor_into_add(make_window, qtbot, tmp_path, add_at=(0.0, 360.0),
+                                             between_at=(40.0, 160.0))
     assert len(wires) == 2
     box = window.canvas.views[ids["between"]].sceneBoundingRect()
     middles = [p.path().pointAtPercent(0.5) for p in wires]
