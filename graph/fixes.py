@@ -21,6 +21,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       code knows: the closest known name
     set_softmax, set_sigmoid          an output's final activation that does not suit its
                                       loss (a layer with an `activation` param)
+    move_output_here                  a layer added after a model output, feeding nothing:
+                                      the model output moves to it
     wire_from_open_end                a layer whose input is not wired: from the nearest
                                       layer above that feeds nothing yet (`graph.wire_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`)
@@ -67,6 +69,7 @@ FIX_LABELS = {
     "set_sigmoid": "Set activation to sigmoid",
     **DATA_LABELS,
     "wire_from_open_end": "Wire from where the graph ends",
+    "move_output_here": "Make it the model output",
 }
 
 
@@ -242,6 +245,21 @@ def mark_open_ends(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return ends
 
 
+def move_output_here(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """A layer added after a model output, feeding nothing: the outputs it follows become
+    it (a softmax added after the classes layer is the model's output now)."""
+    from .index import GraphIndex
+
+    before = GraphIndex.of(doc).upstream([issue.node])
+    moved = [o for o in doc.outputs if doc.output_ref(o)[0] in before]
+    if not moved or doc.out_edges(issue.node):
+        raise DocumentError("No model output comes before this node any more")
+    here = output_entry(issue.node, 0)
+    outputs = [here if o == moved[0] else o for o in doc.outputs if o not in moved[1:]]
+    stack.push(cmd.SetOutputs(doc, outputs))
+    return [issue.node]
+
+
 def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Rename a mistyped loss or metric (the field the issue names) to the closest known one."""
     from .training_outputs import with_suggested_names
@@ -275,6 +293,7 @@ FIXES: dict[str, Callable] = {
     "set_sigmoid": _set_activation("sigmoid"),
     **DATA_FIXES,
     WIRE_FIX: wire_from_open_end,
+    "move_output_here": move_output_here,
 }
 
 

@@ -165,8 +165,12 @@ def usage_issues(doc: Document, index: GraphIndex) -> list[Issue]:
     if not outputs:
         return []  # "no_outputs" already says it all
     used = index.upstream(outputs)
+    feeding = {e.src for e in doc.edges}
     return [Issue(n.id, None, WARNING, f"{n.name!r} ({n.kind}) does not lead to any model "
-                  "output, so it is left out of the model", "unused_node", ("remove_node",))
+                  "output, so it is left out of the model", "unused_node",
+                  ("move_output_here", "remove_node")
+                  if n.id not in feeding and set(outputs) & index.upstream([n.id])
+                  else ("remove_node",))
             for n in doc.nodes.values() if n.id not in used]
 
 

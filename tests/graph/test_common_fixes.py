@@ -91,3 +91,30 @@ def test_no_suggestion_no_fix():
     doc = model(activation="softmax", loss="qqqqqqqqqqq")
     issue = issue_with(doc, "bad_setting")
     assert issue.fixes == () and "Did you mean" not in issue.message
+
+
+def test_a_layer_after_the_output_becomes_the_output_and_others_stay():
+    doc = Document()
+    x = doc.add_node("Input", name="x", params={"shape": [4]})
+    a = doc.add_node("Dense", name="a", params={"units": 3})
+    b = doc.add_node("Dense", name="b", params={"units": 2})
+    act = doc.add_node("Activation", name="act", params={"activation": "softmax"})
+    for src, dst in ((x, a), (x, b), (a, act)):
+        doc.connect(Edge(src.id, 0, dst.id, 0))
+    doc.outputs = [a.id, b.id]
+    issue = issue_with(doc, "unused_node")
+    assert issue.node == act.id and issue.fixes[0] == "move_output_here"
+    stack = UndoStack()
+    apply_fix(doc, issue, "move_output_here", stack)
+    assert doc.outputs == [act.id, b.id]  # in the place of the output it follows
+    assert not [i for i in analyze(doc).issues if i.code == "unused_node"]
+    stack.undo()
+    assert doc.outputs == [a.id, b.id]
+
+
+def test_a_stray_layer_only_gets_remove():
+    doc = model(activation="softmax")
+    stray = doc.add_node("Dense", name="stray", params={"units": 2})
+    issue = next(i for i in analyze(doc).issues if i.node == stray.id
+                 and i.code == "unused_node")
+    assert issue.fixes == ("remove_node",)

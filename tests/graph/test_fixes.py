@@ -237,6 +237,14 @@ def stray_case():
     return doc, dense, keras.Model(inputs, L.Dense(4)(inputs))
 
 
+def after_output_case():
+    """A softmax added after the model's output layer, feeding nothing."""
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4}),
+                     ("Activation", {"activation": "softmax"}))
+    x = keras.Input((6,))
+    return doc, ids[1], keras.Model(x, L.Activation("softmax")(L.Dense(4)(x)))
+
+
 CASES = {
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
@@ -263,6 +271,7 @@ CASES = {
     "remove_node-dropout": dropout_output_case,
     "use_suggested_name": loss_typo_case,
     "wire_from_open_end": stray_case,
+    "move_output_here": after_output_case,
 }
 
 
