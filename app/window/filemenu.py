@@ -111,8 +111,8 @@ class FileMixin:
     def open_dialog(self) -> None:
         if not self._maybe_save():
             return
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open project", "",
-                                                        PROJECT_FILTER)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open project", files.start_folder(self.path), PROJECT_FILTER)
         if path:
             self.open_path(path, ask=False)
 
@@ -141,7 +141,8 @@ class FileMixin:
 
     def save_as(self) -> bool:
         source = getattr(self, "import_source", None)
-        suggested = self.path or (str(Path(source).with_suffix(".json")) if source else "")
+        suggested = self.path or (str(Path(source).with_suffix(".json")) if source else
+                                  files.in_start_folder(None, "untitled.json"))
         path = files.ask_save_path(self, "Save project", suggested, PROJECT_TYPES)
         return bool(path) and self.save_to(path)
 
@@ -167,7 +168,8 @@ class FileMixin:
             self, "Export Python", "Code style", [*STYLES, "full training script"], 0, False)
         if not ok:
             return
-        path = files.ask_save_path(self, "Export Python", "model.py", "Python (*.py)")
+        path = files.ask_save_path(self, "Export Python",
+                                   files.in_start_folder(self.path, "model.py"), "Python (*.py)")
         if path:
             self.export_python_to(path, style)
 
@@ -183,7 +185,8 @@ class FileMixin:
         return True
 
     def export_picture(self) -> None:
-        path = files.ask_save_path(self, "Export Picture", "model.png",
+        path = files.ask_save_path(self, "Export Picture",
+                                   files.in_start_folder(self.path, "model.png"),
                                    "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_picture_to(path)
@@ -202,7 +205,7 @@ class FileMixin:
 
     def export_model(self) -> None:
         path = files.ask_save_path(
-            self, "Export Model", "model.keras",
+            self, "Export Model", files.in_start_folder(self.path, "model.keras"),
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path)

@@ -102,6 +102,21 @@ def clear_recovery() -> None:
         pass
 
 
+def start_folder(project_path: str | None) -> str:
+    """Where a file dialog opens: the open project's folder, else that of the most recent
+    project still there, else the home folder (not the process's working directory)."""
+    for path in ([project_path] if project_path else []) + recent_files():
+        folder = Path(path).parent
+        if folder.is_dir():
+            return str(folder)
+    return str(Path.home())
+
+
+def in_start_folder(project_path: str | None, name: str) -> str:
+    """`name` in `start_folder`: a save dialog's suggestion."""
+    return str(Path(start_folder(project_path)) / name)
+
+
 def recent_files() -> list[str]:
     try:
         data = json.loads((data_dir() / "recent.json").read_text(encoding="utf-8"))

@@ -50,8 +50,10 @@ class ImportMixin:
     def import_model_dialog(self) -> None:
         if not self._maybe_save():
             return
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import Keras Model", "",
-                                                        MODEL_FILTER)
+        from .files import start_folder
+
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Import Keras Model", start_folder(self.path), MODEL_FILTER)
         if path:
             self.import_model_from(path)
 

@@ -199,3 +199,32 @@ def test_save_as_and_exports_add_the_extension_of_the_chosen_type(window, qtbot,
     answer_file_dialog(tmp_path, "graph", choose_filter="SVG")
     window.export_picture()
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_file_dialogs_open_in_the_projects_folder_else_the_last_ones(window, tmp_path,
+                                                                      monkeypatch):
+    """The Open and Import dialogs opened in the process's working directory."""
+    from pathlib import Path
+
+    from PySide6 import QtWidgets
+
+    asked = []
+
+    def record(parent, title, folder, filters):
+        asked.append(folder)
+        return "", ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", record)
+    window.open_dialog()
+    window.import_model_dialog()
+    assert asked == [str(Path.home())] * 2  # nothing opened yet, no project path
+    recent = tmp_path / "old" / "net.json"
+    recent.parent.mkdir()
+    recent.write_text("{}")
+    files.add_recent(str(recent))
+    window.open_dialog()
+    assert asked[-1] == str(recent.parent)
+    window.path = str(tmp_path / "here" / "p.json")
+    (tmp_path / "here").mkdir()
+    window.import_model_dialog()
+    assert asked[-1] == str(tmp_path / "here")
+    assert files.in_start_folder(window.path, "model.py") == str(tmp_path / "here" / "model.py")
