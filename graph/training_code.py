@@ -21,6 +21,7 @@ project's trusted code digests (`runtime.trust`), like a CustomLayer's.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -52,17 +53,18 @@ def parse_problem(text: Any) -> str | None:
 def defined(text: str) -> dict[str, str]:
     """Top-level definitions of the code: name -> "function" or "class" ({} if it does not
     parse)."""
+    return dict(_definitions(text))
+
+
+@functools.lru_cache(maxsize=32)
+def _definitions(text: str) -> tuple[tuple[str, str], ...]:
+    # Every analysis checks the training settings: the code is parsed once per text.
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return {}
-    found = {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.FunctionDef):
-            found[stmt.name] = "function"
-        elif isinstance(stmt, ast.ClassDef):
-            found[stmt.name] = "class"
-    return found
+        return ()
+    return tuple((stmt.name, "function" if isinstance(stmt, ast.FunctionDef) else "class")
+                 for stmt in tree.body if isinstance(stmt, ast.FunctionDef | ast.ClassDef))
 
 
 def digest(training: Mapping[str, Any] | None) -> str | None:

@@ -93,7 +93,7 @@ def analyze(doc: Document) -> Analysis:
 def _assemble(doc: Document, results: dict[str, NodeResult],
               node_issues: dict[str, list[Issue]], index: GraphIndex) -> Analysis:
     """Document issues first, then each node's issues in document order."""
-    node_issues = with_wire_fixes(doc, results, node_issues)
+    node_issues = with_wire_fixes(doc, results, node_issues, index)
     extra = document_issues(doc, results, node_issues, index)
     by_node: dict[str, list[Issue]] = {}
     issues = [i for i in extra if i.node is None]

@@ -20,15 +20,18 @@ WIRE_FIX = "wire_from_open_end"
 UNCONNECTED = "unconnected_input"
 
 
-def source_for(doc: Document, node_id: str, results: Mapping) -> str | None:
-    """The node whose output 0 the stray `node_id` would take, or None."""
+def source_for(doc: Document, node_id: str, results: Mapping, index=None) -> str | None:
+    """The node whose output 0 the stray `node_id` would take, or None (`index`: the
+    document's `GraphIndex`, when the caller holds one)."""
     node = doc.nodes.get(node_id)
     if node is None or node.spec.is_merge or node.spec.min_inputs != 1:
         return None
     if any(e.dst == node_id for e in doc.edges):
         return None  # wired already: its own issue says which port is missing
+    from .index import GraphIndex
+
     feeding = {e.src for e in doc.edges if e.src_port == 0}
-    below = _downstream(doc, node_id)
+    below = (index or GraphIndex.of(doc)).downstream([node_id])
     shape_of = {nid: r.output_shapes[0] for nid, r in results.items()
                 if r is not None and r.ok and r.output_shapes}
     candidates = [nid for nid in doc.nodes if nid != node_id and nid not in feeding
@@ -50,17 +53,6 @@ def _takes(node, result, shape) -> bool:
     return True
 
 
-def _downstream(doc: Document, node_id: str) -> set[str]:
-    seen, todo = set(), [node_id]
-    while todo:
-        current = todo.pop()
-        for e in doc.edges:
-            if e.src == current and e.dst not in seen:
-                seen.add(e.dst)
-                todo.append(e.dst)
-    return seen
-
-
 def _distance(doc: Document, src: str, dst: str, order: list[str]) -> tuple:
     """Nearest above first, then nearest anywhere; without positions, the last added."""
     a, b = _position(doc, src), _position(doc, dst)
@@ -80,14 +72,14 @@ def _position(doc: Document, node_id: str) -> tuple[float, float] | None:
         return None
 
 
-def with_wire_fixes(doc: Document, results: Mapping, node_issues: dict) -> dict:
+def with_wire_fixes(doc: Document, results: Mapping, node_issues: dict, index) -> dict:
     """`node_issues` with the fix added to the unconnected-input issue of each stray node
     that a source fits."""
     out = dict(node_issues)
     for nid, issues in node_issues.items():
         if not any(i.code == UNCONNECTED and i.port == 0 for i in issues):
             continue
-        if source_for(doc, nid, results) is None:
+        if source_for(doc, nid, results, index) is None:
             continue
         out[nid] = [dataclasses.replace(i, fixes=(*i.fixes, WIRE_FIX))
                     if i.code == UNCONNECTED and i.port == 0 else i for i in issues]

@@ -52,10 +52,12 @@ class CodeTextEdit(QtWidgets.QPlainTextEdit):
 class SourceDialog(QtWidgets.QDialog):
     """A dialog to write Python source in: a note, the editor, a line under it that says
     what the text defines or why it does not parse (`check`), OK and Cancel.
-    `source()` once accepted. Subclasses give `check(text) -> (message, bad)`."""
+    `source()` once accepted. `check(text)` gives (message, bad)."""
 
-    def __init__(self, title: str, note: str, text: str, parent=None, name: str = "code"):
+    def __init__(self, title: str, note: str, text: str, check, parent=None,
+                 name: str = "code"):
         super().__init__(parent)
+        self.check = check
         self.setWindowTitle(title)
         self.resize(720, 560)
         layout = QtWidgets.QVBoxLayout(self)
@@ -79,9 +81,6 @@ class SourceDialog(QtWidgets.QDialog):
 
     def source(self) -> str:
         return self.edit.toPlainText()
-
-    def check(self, text: str) -> tuple[str, bool]:
-        raise NotImplementedError
 
     def _say(self, text: str, bad: bool = True) -> None:
         self.problem.setText(text)
@@ -111,7 +110,7 @@ class CodeEditorDialog(SourceDialog):
         super().__init__(f"Code of {class_name}",
                          f"Write or load {wanted}, with the imports it needs. It runs only "
                          "after you trust the project's code (Edit &gt; Trust Custom "
-                         "Code...).", start, parent)
+                         "Code...).", start, self._check_class, parent)
         self.setObjectName("CodeEditorDialog")
         self.load_button = self.buttons.addButton("Load from file…",
                                                   QtWidgets.QDialogButtonBox.ActionRole)
@@ -119,7 +118,7 @@ class CodeEditorDialog(SourceDialog):
         self.load_button.clicked.connect(self.load_from_file)
         self._on_edit_text_changed()
 
-    def check(self, text: str) -> tuple[str, bool]:
+    def _check_class(self, text: str) -> tuple[str, bool]:
         problem = custom.source_problem(self.class_name, text)
         return problem or f"Defines class {self.class_name}.", bool(problem)
 

@@ -29,16 +29,18 @@ class TrainingCodeDialog(SourceDialog):
             "Write functions <b>name(y_true, y_pred)</b> or subclasses of keras.losses.Loss "
             "and keras.metrics.Metric, with the imports they need. A loss or a metric of "
             "the Outputs settings then names one. The code runs only after you trust the "
-            "project's code (Edit &gt; Trust Custom Code...).", source or TEMPLATE, parent,
-            "training_code")
+            "project's code (Edit &gt; Trust Custom Code...).", source or TEMPLATE,
+            _check_code, parent, "training_code")
         self.setObjectName("TrainingCodeDialog")
         self._on_edit_text_changed()
 
-    def check(self, text: str) -> tuple[str, bool]:
-        problem = training_code.parse_problem(text)
-        names = training_code.defined(text)
-        return (problem or (f"Defines {', '.join(names)}." if names else
-                            "Defines no function or class yet."), bool(problem))
+
+def _check_code(text: str) -> tuple[str, bool]:
+    """What the code defines, or why it does not parse (and that it is a problem)."""
+    problem = training_code.parse_problem(text)
+    names = training_code.defined(text)
+    return (problem or (f"Defines {', '.join(names)}." if names else
+                        "Defines no function or class yet."), bool(problem))
 
 
 def code_button_text(training) -> str:
