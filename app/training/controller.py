@@ -348,6 +348,7 @@ class TrainingController(QtCore.QObject):
     def _on_train_begin(self, record: RunRecord, event: ev.TrainBegin) -> None:
         record.epochs, record.steps = event.epochs, event.steps
         record.curves.last_epoch = record.epochs
+        record.curves.version += 1  # the epoch axis is drawn to its length at once
         record.started_at = self.clock()
         self.log_message.emit(f"{record.label}: training on {event.samples or '?'} samples, "
                               f"{record.steps or '?'} batches per epoch")

@@ -173,6 +173,7 @@ class TrainingPlots(QtWidgets.QWidget):
         self._shown: dict[int, tuple] = {}
         self._notes_shown: tuple | None = None
         self._x_extent: tuple | None = None
+        self._fresh_axes = False
         self._owners: dict[tuple[str, str], str] = {}
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(int(1000 / rate_hz))
@@ -181,9 +182,25 @@ class TrainingPlots(QtWidgets.QWidget):
 
     # ---- what to show ---------------------------------------------------
     def show_run(self, curves: RunCurves | None) -> None:
-        """Draw `curves` as the current run (at the next timer tick)."""
+        """Draw `curves` as the current run (at the next timer tick). Another run starts
+        from clean axes: the previous run's ranges would hold until its first data."""
+        self._fresh_axes = self._fresh_axes or curves is not self.current
         self.current = curves
         self._drawn = None
+
+    def _reset_ranges(self) -> None:
+        """Empty plots with a fresh plot's axes, fitted to the data drawn next (an autorange
+        over the previous run's data would keep its ranges until the new one's came)."""
+        self._fresh_axes, self._x_extent, self._lr_range = False, None, None
+        for item in self.items.values():
+            item.setData([], [])
+        self._shown.clear()
+        for name, plot in self.plots.items():
+            if name != "learning rate" or not self.lr_log.isChecked():
+                plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            else:  # a log axis's range is in decades
+                plot.setRange(xRange=(0, 1), yRange=(-4, -2), padding=0)
+            plot.enableAutoRange()
 
     def set_overlays(self, runs: list[tuple[str, RunCurves]]) -> None:
         """Earlier runs to draw under the current one, each as (label, curves)."""
@@ -212,16 +229,18 @@ class TrainingPlots(QtWidgets.QWidget):
         names = self._metric_names()
         if list(self.plots) != [*names, "learning rate"]:
             self._rebuild(names)
+        if self._fresh_axes:
+            self._reset_ranges()
         self._touched: set[tuple[str, str]] = set()
         for label, curves, color in self.overlays:
             self._draw_run(label, curves, color, color, overlay=True)
         if self.current is not None:
             self._draw_run("", self.current, TRAIN_COLOR, VAL_COLOR, overlay=False)
         self._draw_nan(self.current)
-        self._fix_x_range()
         for key, item in self.items.items():
             if key not in self._touched and self._shown.pop(id(item), None) is not None:
                 item.setData([], [])
+        self._fix_x_range()
         for plot in self.plots.values():
             place_legend(plot)
 

@@ -392,3 +392,33 @@ def test_a_batch_the_processes_cannot_share_is_refused(panel, qtbot):
     assert not panel.start()
     assert "batch_size 33 is the global batch" in panel.log.toPlainText()
     assert not FakeRun.made
+
+
+def test_a_new_run_starts_with_clean_axes(panel, qtbot):
+    from PySide6.QtTest import QTest
+
+    panel.resize(900, 600)
+    panel.show()
+    run, first = started(panel, qtbot)
+    run.push({"event": "train_begin", "epochs": 40, "steps": 4},
+             *epoch(0, losses=(900.0, 700.0, 600.0, 500.0), val_loss=800.0, lr=0.5),
+             *epoch(39, losses=(400.0, 300.0, 200.0, 100.0), val_loss=300.0, lr=0.4),
+             {"event": "result", "status": "finished"})
+    qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
+    qtbot.waitUntil(lambda: "loss" in panel.plots.plots, timeout=3000)
+    loss = panel.plots.plots["loss"]
+    qtbot.waitUntil(lambda: loss.viewRange()[1][1] > 800, timeout=3000)
+    assert loss.viewRange()[0][1] >= 40
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    second = panel.controller.current
+    assert second is not first
+    count = panel.plots.redraw_count
+    qtbot.waitUntil(lambda: panel.plots.redraw_count > count, timeout=3000)
+    # No data yet: nothing of run 1's ranges (losses up to 900, 40 epochs, lr 0.4-0.5).
+    for name, plot in panel.plots.plots.items():
+        (x_low, x_high), (y_low, y_high) = plot.viewRange()
+        assert x_high < 40 and y_high < 100, (name, plot.viewRange())
+    low, high = panel.plots.lr_axis_range()
+    assert not low < 0.45 < high
+    FakeRun.made[-1].push({"event": "train_begin", "epochs": 3, "steps": 4})
+    qtbot.waitUntil(lambda: abs(loss.viewRange()[0][1] - 3) < 0.2, timeout=3000)
