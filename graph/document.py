@@ -28,6 +28,7 @@ from .spec import get_spec
 
 _WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
 _HUMP = re.compile(r"([a-z])([A-Z])")
+_NUMBERED = re.compile(r"(.+)_(\d+)")  # a name of a numbered family: conv2_1
 
 
 @dataclass
@@ -172,6 +173,24 @@ class Document:
         while taken(f"{base}_{i}"):
             i += 1
         return f"{base}_{i}"
+
+    def next_name(self, name: str) -> str:
+        """`name` when free, else the next free name of its family, as Keras numbers layers:
+        a copy of `conv2_1` is `conv2_2` (not `conv2_1_1`), of `dense` is `dense_1`.
+
+        >>> doc = Document()
+        >>> _ = doc.add_node("Dense", "conv2_1"), doc.add_node("Dense", "conv2_2")
+        >>> doc.next_name("conv2_1"), doc.next_name("dense"), doc.next_name("conv2")
+        ('conv2_3', 'dense', 'conv2')
+        """
+        if self.find(name) is None:
+            return name
+        match = _NUMBERED.fullmatch(name)
+        stem, digits = match.groups() if match else (name, "")
+        i = int(digits) + 1 if digits else 1
+        while self.find(candidate := f"{stem}_{i:0{len(digits)}d}") is not None:
+            i += 1
+        return candidate
 
     # ---- raw edits (each emits one event) ------------------------------
     def add_node(self, kind: str, name: str | None = None, params: dict | None = None,

@@ -49,7 +49,7 @@ def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
         for nid, node in part.nodes.items():
             pos = part.position(nid)
             pos = None if pos is None else (pos[0] + shift[0], pos[1] + shift[1])
-            added = stack.push(cmd.AddNode(doc, node.kind, doc.unique_name(node.name),
+            added = stack.push(cmd.AddNode(doc, node.kind, doc.next_name(node.name),
                                            params=node.params, pos=pos))
             new_ids[nid] = added.id
         for e in part.edges:

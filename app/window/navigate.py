@@ -1,9 +1,10 @@
-"""Getting around a large graph: Find node and the overview minimap."""
+"""Getting around: Find node, the overview minimap, the keyboard back after a dialog."""
 
 from __future__ import annotations
 
 from ..canvas.find import FindBar
 from ..canvas.minimap import MiniMap
+from .dialog_focus import DialogFocus
 
 
 class NavigateMixin:
@@ -14,6 +15,7 @@ class NavigateMixin:
         self.minimap = MiniMap(self.canvas.viewer, lambda: list(self.canvas.views.values()))
         self.project.events.connect(self.minimap.schedule_redraw)  # moves, edits, loads
         self.canvas.renderer.rendered.connect(self.minimap.schedule_redraw)  # statuses, labels
+        self.dialog_focus = DialogFocus(self, self.canvas.viewer)
 
     def find_node(self) -> None:
         self.find_bar.open_bar()

@@ -1,0 +1,82 @@
+"""Edits from the keyboard on the canvas: the names copies get, and the focus after dialogs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.projectfile import save
+
+from .gestures import click, node_ids, node_point, show
+
+CTRL, SHIFT = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
+
+
+@pytest.fixture
+def conv_window(make_window, qtbot, tmp_path):
+    """x -> conv2_1 -> dense, shown and fitted."""
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [8, 8, 3]}).id
+    conv = doc.add_node("Conv2D", "conv2_1", {"filters": 4, "kernel_size": [3, 3]}).id
+    flat = doc.add_node("Flatten").id
+    dense = doc.add_node("Dense", params={"units": 2}).id
+    for a, b in ((x, conv), (conv, flat), (flat, dense)):
+        doc.connect(Edge(a, 0, b, 0))
+    doc.outputs = [dense]
+    save(doc, tmp_path / "conv.json")
+    window = show(make_window(str(tmp_path / "conv.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def key(window, code, modifiers=QtCore.Qt.NoModifier) -> None:
+    QTest.keyClick(window.canvas.viewer.viewport(), code, modifiers)
+    QtWidgets.QApplication.processEvents()
+
+
+def selected_names(window) -> list[str]:
+    return [window.doc.nodes[n].name for n in window.canvas.selected_ids()]
+
+
+def test_copies_take_the_next_name_of_their_family(conv_window):
+    """A copy of `conv2_1` was `conv2_1_1`: it is `conv2_2`, then `conv2_3`, as a layer
+    added from the palette is numbered after the others of its kind."""
+    w = conv_window
+    click(w, node_point(w, node_ids(w)["conv2_1"]))
+    key(w, QtCore.Qt.Key_D, CTRL)
+    assert selected_names(w) == ["conv2_2"]
+    click(w, node_point(w, node_ids(w)["conv2_1"]))
+    key(w, QtCore.Qt.Key_C, CTRL)
+    key(w, QtCore.Qt.Key_V, CTRL)
+    assert selected_names(w) == ["conv2_3"]
+    click(w, node_point(w, node_ids(w)["dense"]))
+    key(w, QtCore.Qt.Key_D, CTRL)
+    (copy,) = selected_names(w)
+    w.undo()
+    w.palette.kind_activated.emit("Dense")  # the add-node path names the same way
+    assert selected_names(w) == [copy] == ["dense_1"]
+
+
+def test_keys_reach_the_canvas_after_each_dialog_closes(conv_window, qtbot):
+    """Without a window manager nothing gave the focus back when a dialog closed: the
+    next shortcut (Ctrl+Shift+B after Make Block) went nowhere until a click."""
+    w = conv_window
+    click(w, node_point(w, node_ids(w)["conv2_1"]))
+    key(w, QtCore.Qt.Key_B, CTRL)  # Make Block
+    dialog = QtWidgets.QApplication.activeModalWidget()
+    assert dialog is not None and dialog.windowTitle() == "Make Block"
+    QTest.mouseClick(dialog.buttons.button(QtWidgets.QDialogButtonBox.Ok), QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is w.canvas.viewer, timeout=500)
+    key(w, QtCore.Qt.Key_I, CTRL)  # the new instance's contents
+    contents = QtWidgets.QApplication.activeModalWidget()
+    assert contents is not None and contents is not dialog
+    QTest.keyClick(contents, QtCore.Qt.Key_Escape)
+    qtbot.waitUntil(lambda: not contents.isVisible())
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is w.canvas.viewer, timeout=500)
+    key(w, QtCore.Qt.Key_B, CTRL | SHIFT)  # Expand Block, straight after
+    assert selected_names(w) == ["block1_conv2_1"]
+    assert "UserBlock" not in {n.kind for n in w.doc.nodes.values()}
