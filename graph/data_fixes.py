@@ -8,14 +8,13 @@ those mistakes have a plain answer in the graph or the settings:
     use_categorical_loss  one-hot label rows under a sparse loss: categorical
                           cross-entropy, which takes them
 
-The runtime writes the units the labels need into its message (`units_note`), and the
-fix reads them back (`units_from`): an issue carries no other data. Pure.
+The runtime puts the units the labels need in the issue's data ("units"), where the
+fix reads them. Pure.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 
 from . import commands as cmd
@@ -23,17 +22,6 @@ from .document import Document, output_entry
 from .errors import DocumentError
 from .spec import get_spec
 from .training import output_name, output_names
-
-_UNITS = re.compile(r"the output needs (\d+) units for these labels")
-
-
-def units_note(units: int) -> str:
-    return f"the output needs {units} units for these labels"
-
-
-def units_from(message: str) -> int | None:
-    found = _UNITS.search(message)
-    return int(found.group(1)) if found else None
 
 
 def has_units(doc: Document, node_id: str) -> bool:
@@ -43,9 +31,12 @@ def has_units(doc: Document, node_id: str) -> bool:
 
 def set_units_to_labels(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Give the output layer as many units as the class ids need."""
-    units = units_from(issue.message)
-    if units is None or not has_units(doc, issue.node):
-        raise DocumentError("the issue does not say how many units the labels need")
+    units = issue.data.get("units")
+    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+        raise DocumentError(f"the issue does not say how many units the labels need "
+                            f"(its data: {dict(issue.data)})")
+    if not has_units(doc, issue.node):
+        raise DocumentError(f"node {issue.node!r} has no units to set")
     stack.push(cmd.SetParam(doc, issue.node, "units", units))
 
 

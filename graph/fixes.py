@@ -1,7 +1,9 @@
 """One-click fixes for validation issues, and block expansion. Pure, undoable.
 
 Each fix takes the document, the `Issue` it answers and an `UndoStack`, and
-applies one macro of `graph.commands`, so a single undo takes it back. Fixes are
+applies one macro of `graph.commands`, so a single undo takes it back. A fix reads
+what it needs from the graph and from the issue's node, port and `data`, never from
+its message, which is written for people. Fixes are
 keyed by the codes listed in `Issue.fixes` (validation offers one only when the
 node's shape rule accepts the result, see `graph.diagnose`):
 
@@ -261,11 +263,12 @@ def move_output_here(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
 
 
 def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
-    """Rename a mistyped loss or metric (the field the issue names) to the closest known one."""
+    """Rename a mistyped loss or metric (the field in the issue's data) to the closest
+    known one."""
     from .training_outputs import with_suggested_names
 
-    field = issue.message.split(":", 1)[0]
-    training = with_suggested_names(doc, field)
+    field = issue.data.get("field")
+    training = with_suggested_names(doc, field) if isinstance(field, str) else None
     if training is None:
         raise DocumentError(f"{field}: no suggested name applies to it any more")
     stack.push(cmd.SetTraining(doc, training))

@@ -18,6 +18,7 @@ from .diagnose import diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
 from .index import GraphIndex
+from .issue_data import EMPTY, IssueData
 from .layers import custom, shared
 from .spec import AS_LISTS, KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
@@ -36,6 +37,10 @@ class Issue:
         message: what was expected and what was received, naming nodes and ports.
         code: a stable identifier of the kind of problem, e.g. "unconnected_input".
         fixes: codes of automatic fixes that apply, e.g. ("insert_flatten",).
+        data: values the fixes read (`IssueData`, JSON scalars), never parsed out of
+            `message`: e.g. {"units": 10} for "set_units_to_labels", {"field":
+            "training.loss.y", "suggestion": "mse"} for "use_suggested_name". A
+            mapping given here becomes an `IssueData`.
     """
 
     node: str | None
@@ -44,6 +49,10 @@ class Issue:
     message: str
     code: str
     fixes: tuple[str, ...] = ()
+    data: IssueData = EMPTY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", IssueData.of(self.data))
 
 
 @dataclass(frozen=True)

@@ -49,18 +49,23 @@ def training_issues(doc: Document, results: Mapping[str, NodeResult] | None = No
                     ) -> list[Issue]:
     """The training settings' problems (`check_training`), each naming its field.
 
-    They concern no node, so `node` is None and the message starts with the field,
-    e.g. "training.optimizer.name: expected an optimizer among adam, ...". They are
-    warnings here, since an "error" means the model cannot be built and these never
-    stop that (nor code generation); training itself refuses a setting error, and
-    the message says so. A setting name that generated code cannot write as a keyword
-    argument (`training_keys`) is an error: no script could be generated from it.
+    They concern no node, so `node` is None; their data holds the field ("field"), and
+    the message starts with it, e.g. "training.optimizer.name: expected an optimizer
+    among adam, ...". They are warnings here, since an "error" means the model cannot
+    be built and these never stop that (nor code generation); training itself refuses
+    a setting error, and the message says so. A setting name that generated code
+    cannot write as a keyword argument (`training_keys`) is an error: no script could
+    be generated from it.
     """
-    return [Issue(None, None, ERROR, i.message, i.code, i.fixes) if i.code == KEYWORD_CODE
-            else Issue(None, None, WARNING, i.message + (" (training cannot start with it)"
-                                                         if i.severity == ERROR else ""),
-                       i.code, i.fixes)
-            for i in check_training(doc, results)]
+    return [_training_issue(i) for i in check_training(doc, results)]
+
+
+def _training_issue(issue) -> Issue:
+    data = {"field": issue.field, **issue.data}
+    if issue.code == KEYWORD_CODE:
+        return Issue(None, None, ERROR, issue.message, issue.code, issue.fixes, data)
+    cannot = " (training cannot start with it)" if issue.severity == ERROR else ""
+    return Issue(None, None, WARNING, issue.message + cannot, issue.code, issue.fixes, data)
 
 
 # ---- structure ------------------------------------------------------------

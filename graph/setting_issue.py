@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .issue_data import EMPTY, IssueData
+
 
 @dataclass(frozen=True)
 class SettingIssue:
@@ -14,6 +16,8 @@ class SettingIssue:
         severity: "error" (training cannot start) or "warning".
         message: what was expected and what was received.
         code: a stable identifier, e.g. "bad_setting".
+        fixes: codes of the fixes that apply, as `Issue.fixes`.
+        data: values for the fixes besides the field, as `Issue.data`.
     """
 
     field: str
@@ -23,6 +27,10 @@ class SettingIssue:
     node: None = None
     port: None = None
     fixes: tuple[str, ...] = ()
+    data: IssueData = EMPTY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", IssueData.of(self.data))
 
 
 def _issue(field: str, message: str, severity: str = "error") -> SettingIssue:

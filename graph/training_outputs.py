@@ -57,7 +57,8 @@ def closest(name: Any, known: list[str]) -> str | None:
 def _hinted(field: str, message: str, close: str | None) -> SettingIssue:
     hint = f" Did you mean {close!r}?" if close else ""
     return SettingIssue(field, "error", f"{field}: {message}{hint}",
-                        fixes=(SUGGEST_FIX,) if close else ())
+                        fixes=(SUGGEST_FIX,) if close else (),
+                        data={"suggestion": close} if close else {})
 
 
 def _check_losses(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from kerascanvas.graph import training_code
-from kerascanvas.graph.data_fixes import units_note
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.spec import INPUT
@@ -45,8 +44,10 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     return issues
 
 
-def _issue(node, message: str, code: str, fixes: tuple[str, ...] = ()) -> Issue:
-    return Issue(node.id if node is not None else None, None, "error", message, code, fixes)
+def _issue(node, message: str, code: str, fixes: tuple[str, ...] = (),
+           data: dict | None = None) -> Issue:
+    return Issue(node.id if node is not None else None, None, "error", message, code, fixes,
+                 data)
 
 
 def _check_counts(data: Dataset) -> list[Issue]:
@@ -154,18 +155,18 @@ def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
                              f"{part} labels are fractional ({labels.dtype})", "label_dtype")]
     if units is None or not labels.size or (labels.min() >= 0 and labels.max() < units):
         return []
-    classes = len(np.unique(labels))
-    needed = int(labels.max()) + 1
-    hint = ""
-    if units == 1:
-        hint = (f". One unit suits binary_crossentropy with a sigmoid; for {classes} classes "
-                f"use Dense({classes}) with softmax")
-    fixes = ("set_units_to_labels",) if "set_units_to_labels" in fixable and \
-        labels.min() >= 0 else ()
+    classes, needed = len(np.unique(labels)), int(labels.max()) + 1
+    if labels.min() < 0:
+        advice, data = "; class ids start at 0", {}
+    else:  # `needed` units take these ids: the fix sets them
+        advice, data = (f". One unit suits binary_crossentropy with a sigmoid; these labels "
+                        f"need Dense({needed}) with softmax" if units == 1 else
+                        f"; the output needs {needed} units for these labels"), {"units": needed}
+    fixes = ("set_units_to_labels",) if "set_units_to_labels" in fixable and data else ()
     return [_issue(node, f"Output {node.name!r} has {units} unit(s), so {loss} needs class "
                          f"ids in [0, {units}). The {part} labels hold {classes} classes, "
-                         f"values in {_value_range(labels)}{hint}; {units_note(needed)}",
-                   "label_range", fixes)]
+                         f"values in {_value_range(labels)}{advice}", "label_range", fixes,
+                   data)]
 
 
 def _one_hot(labels: np.ndarray) -> bool:

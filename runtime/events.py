@@ -156,7 +156,8 @@ class Result(TrainingEvent):
         evaluation: {"split", "metrics", "predictions"} of the trained model, if made.
         evaluation_error: why there is no evaluation, when it failed.
         issues: data or settings problems (`graph.inference.Issue`, each naming its
-            node), for the window to pin to nodes.
+            node), for the window to pin to nodes and fix; on the wire each is a dict
+            of the issue's fields, its `data` a dict (none in older events: empty).
         traceback: the worker's traceback of an unexpected failure.
         processes: data-parallel processes the run used.
     """
@@ -207,7 +208,18 @@ def _issue(value: Any):
         raise ValueError(f"A result's issue has the fields {', '.join(names)}. "
                          f"Received: {_shown(value)}")
     fields = {name: value.get(name) for name in names[:5]}
-    return Issue(**fields, fixes=tuple(value.get("fixes") or ()))
+    # An event written before issues carried data has none: it loads with empty data.
+    return Issue(**fields, fixes=tuple(value.get("fixes") or ()),
+                 data=_issue_data(value.get("data")))
+
+
+def _issue_data(value: Any):
+    from kerascanvas.graph.issue_data import IssueData
+
+    try:
+        return IssueData.of(value)
+    except TypeError as exc:
+        raise ValueError(f"A result's issue data: {exc}") from None
 
 
 KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (

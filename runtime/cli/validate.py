@@ -4,7 +4,10 @@ Exit codes: 0 valid (warnings allowed), 1 the graph or the ranges of its `search
 section have errors (each range names its node and parameter), 2 the file could
 not be read as a project (the loader's message, naming the field, goes to stderr).
 With `--json` standard output always holds one JSON report, also for a file that
-cannot be read: `{"valid": false, "error": ..., "field": ..., "nodes": [...]}`.
+cannot be read: `{"valid": false, "error": ..., "field": ..., "nodes": [...]}`. Each of
+its issues has `node`, `port`, `severity`, `message`, `code` (the kind of problem) and
+`data` (the values its fix reads: a training setting's `field`, and the `suggestion`
+for a mistyped loss or metric name; `{}` for most).
 4 the project has CustomLayer code that is not trusted (the report still lists every
 issue; nothing ran). This command imports neither keras nor torch, so it answers
 quickly; with trusted custom code, a worker process computes those layers' shapes
@@ -88,15 +91,17 @@ def keras_issues(doc: Document, analysis: Analysis) -> list[Issue]:
 
 
 def _issues(issues) -> list[dict[str, Any]]:
-    return [{"node": i.node, "port": i.port, "severity": i.severity, "message": i.message}
-            for i in issues]
+    """Each issue's node, port, severity and message, its kind (`code`) and the values
+    its fix reads (`data`, e.g. the "field" of a training setting)."""
+    return [{"node": i.node, "port": i.port, "severity": i.severity, "message": i.message,
+             "code": i.code, "data": dict(i.data)} for i in issues]
 
 
 def unreadable_json(exc: ProjectFileError) -> dict[str, Any]:
     """The `--json` report for a file that could not be read as a project."""
     return {"valid": False, "error": exc.reason, "field": exc.field, "file": exc.path,
-            "nodes": list(exc.nodes), "issues": [
-                {"node": None, "port": None, "severity": "error", "message": str(exc)}]}
+            "nodes": list(exc.nodes), "issues": _issues(
+                [Issue(None, None, "error", str(exc), "unreadable_file")])}
 
 
 def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
 from kerascanvas.graph import projectfile
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.runtime import events as ev
 
 from .conftest import shape_shown
 from .gestures import click, node_point, show
@@ -237,7 +241,13 @@ def test_a_refused_runs_label_issue_is_fixed_from_its_row(make_window, qtbot, tm
     path = tmp_path / "one_unit.json"
     projectfile.save(doc, path)
     window = make_window(str(path))
-    (issue,) = check_data(window.doc, load_data("sklearn:digits", window.doc))
+    (found,) = check_data(window.doc, load_data("sklearn:digits", window.doc))
+    # As the worker sends a refused run's result: plain JSON data, read back in the window;
+    # reworded, since the fix reads the units from the issue's data, not from its message.
+    refused = ev.Result(ev.FAILED, "The data does not fit", issues=(
+        dataclasses.replace(found, message="The labels need more units."),))
+    (issue,) = ev.from_wire(json.loads(json.dumps(ev.to_wire(refused)))).issues
+    assert issue.data == {"units": 10}
     window._on_training_data_issues([issue])  # as a refused run reports them
     assert window.problems_label.text() == "1 error, 1 warning"  # and softmax over 1 unit
     panel = window.issues

@@ -3,10 +3,13 @@ a Dropout left as the model output, a mistyped loss or metric name."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.errors import DocumentError
 from kerascanvas.graph.fixes import FIX_LABELS, apply_fix
 from kerascanvas.graph.validate import analyze
 
@@ -85,6 +88,30 @@ def test_a_mistyped_metric_takes_the_suggested_name_and_the_others_stay():
     assert issue.message.startswith("training.metrics.y: 'acuracy'")
     apply_fix(doc, issue, "use_suggested_name", UndoStack())
     assert doc.training["metrics"] == {"y": ["accuracy", "mae"]}
+
+
+def test_the_suggested_name_fix_reads_the_issues_data_not_its_message():
+    doc = model(activation="softmax", loss={"y": "huberr"}, metrics=["acuracy"])
+    issues = sorted((i for i in analyze(doc).issues if i.code == "bad_setting"),
+                    key=lambda i: i.data["field"])
+    assert [dict(i.data) for i in issues] == [
+        {"field": "training.loss.y", "suggestion": "huber"},
+        {"field": "training.metrics.y", "suggestion": "accuracy"}]
+    for issue in issues:  # reworded for people: the fix does not depend on the words
+        apply_fix(doc, dataclasses.replace(issue, message="Reworded."), "use_suggested_name",
+                  UndoStack())
+    assert doc.training["loss"] == {"y": "huber"} and doc.training["metrics"] == {
+        "y": ["accuracy"]}
+    with pytest.raises(DocumentError, match="no suggested name"):
+        apply_fix(doc, issues[0], "use_suggested_name", UndoStack())  # nothing left to rename
+
+
+def test_every_training_setting_issue_names_its_field_in_its_data():
+    doc = model(activation="softmax")
+    doc.training["optimizer"] = {"name": "adamm"}
+    (issue,) = [i for i in analyze(doc).issues if i.node is None]
+    assert issue.data["field"] == "training.optimizer.name"
+    assert issue.message.startswith("training.optimizer.name: ")
 
 
 def test_no_suggestion_no_fix():

@@ -70,8 +70,18 @@ def test_errors_exit_1_and_are_listed(project, capsys):
     assert code == 1 and report["valid"] is False
     issue = next(i for i in report["issues"] if i["severity"] == "error")
     assert issue == {"node": "flat", "port": 0, "severity": "error",
-                     "message": "Input port in_0 of 'flat' is not connected"}
+                     "message": "Input port in_0 of 'flat' is not connected",
+                     "code": "unconnected_input", "data": {}}
     assert next(n for n in report["nodes"] if n["id"] == "out")["output_shapes"] is None
+
+
+def test_a_training_setting_issue_gives_its_field_and_suggestion_as_data(project, capsys):
+    doc = mnist_doc()
+    doc.training = {"loss": "sparse_categorical_crossentopy"}
+    _, out, _ = run_cli(capsys, project(doc), "--json")
+    (issue,) = [i for i in json.loads(out)["issues"] if i["node"] is None]
+    assert issue["code"] == "bad_setting" and issue["data"] == {
+        "field": "training.loss.out", "suggestion": "sparse_categorical_crossentropy"}
 
 
 def test_warnings_alone_exit_0(project, capsys):
@@ -140,6 +150,8 @@ def test_json_report_for_an_unreadable_file(tmp_path, capsys, text, field):
     assert code == 2 and "bad.json" in err
     assert report["valid"] is False and report["field"] == field and report["error"]
     assert report["file"] == str(path) and report["nodes"] == []
+    (issue,) = report["issues"]
+    assert issue["code"] == "unreadable_file" and issue["data"] == {}
 
 
 def test_json_report_for_a_cycle_names_its_nodes(tmp_path, capsys):

@@ -4,9 +4,13 @@ trains on it."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from kerascanvas.graph.commands import UndoStack
+from kerascanvas.graph.errors import DocumentError
 from kerascanvas.graph.fixes import FIX_LABELS, apply_fix
 from kerascanvas.runtime.build import build_model
 from kerascanvas.runtime.data import Dataset, check_data, load_data
@@ -35,6 +39,27 @@ def test_class_ids_beyond_the_units_set_the_units():
     keras_trains(doc, data)
     stack.undo()
     assert doc.find("out").params["units"] == 1
+
+
+def test_the_units_fix_reads_the_issues_data_not_its_message():
+    doc = classifier(units=1, activation="softmax", loss="sparse_categorical_crossentropy")
+    data = Dataset({"image": np.zeros((4, 8, 8, 1), "float32")},
+                   {"out": np.array([0, 5, 5, 0])})  # two classes, ids up to 5: six units
+    (issue,) = check_data(doc, data)
+    assert issue.data == {"units": 6} and "Dense(6)" in issue.message
+    reworded = dataclasses.replace(issue, message="The labels do not fit.")
+    apply_fix(doc, reworded, "set_units_to_labels", UndoStack())
+    assert doc.find("out").params["units"] == 6 and check_data(doc, data) == []
+    with pytest.raises(DocumentError, match="how many units"):
+        apply_fix(doc, dataclasses.replace(issue, data={}), "set_units_to_labels", UndoStack())
+
+
+def test_negative_class_ids_get_no_units_to_set():
+    doc = classifier(units=3, activation="softmax", loss="sparse_categorical_crossentropy")
+    data = Dataset({"image": np.zeros((2, 8, 8, 1), "float32")}, {"out": np.array([-1, 1])})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_range" and issue.fixes == () and issue.data == {}
+    assert "class ids start at 0" in issue.message
 
 
 def test_one_hot_rows_under_a_sparse_loss_switch_to_categorical():

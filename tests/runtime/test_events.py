@@ -28,7 +28,8 @@ SAMPLES = {
         ev.STOPPED, "Stopped on request after epoch 3.", {"loss": [1.0, 0.5]}, {"loss": 0.5},
         "validation", 3, 1, "run.keras", "cuda", True, True,
         {"split": "test", "metrics": {"loss": 0.5}, "predictions": "p.npz"}, "no test data",
-        (Issue("n1", 0, "error", "x expects (8,). Received: (4,)", "data_shape", ("fix",)),),
+        (Issue("n1", 0, "error", "x expects (8,). Received: (4,)", "data_shape", ("fix",),
+               {"units": 10, "field": "training.loss.y", "ok": True, "rate": 0.5}),),
         "Traceback ...", 2),
 }
 
@@ -106,3 +107,17 @@ def test_a_results_issues_are_issues_on_both_sides_of_the_wire():
     assert isinstance(issue, Issue) and issue.fixes == ("fix",)
     with pytest.raises(ValueError, match=r"issue has the fields node, .*Received: \{'nod'"):
         ev.from_wire({"event": "result", "issues": [{"nod": "n1"}]})
+
+
+def test_an_issues_data_crosses_the_wire_and_old_events_without_it_still_load():
+    wire = json.loads(json.dumps(ev.to_wire(SAMPLES[ev.Result])))
+    assert wire["issues"][0]["data"] == {"units": 10, "field": "training.loss.y", "ok": True,
+                                         "rate": 0.5}
+    (issue,) = ev.from_wire(wire).issues
+    assert issue == SAMPLES[ev.Result].issues[0] and issue.data["units"] == 10
+    del wire["issues"][0]["data"]  # as a run wrote it before issues carried data
+    (old,) = ev.from_wire(wire).issues
+    assert old.data == {} and old.fixes == ("fix",) and old.code == "data_shape"
+    wire["issues"][0]["data"] = {"units": [10]}
+    with pytest.raises(ValueError, match=r"issue data: .*JSON scalars.*units=\[10\]"):
+        ev.from_wire(wire)
