@@ -59,7 +59,9 @@ def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[tuple[st
 
 def node_boxes(doc: Document, analysis: Analysis) -> dict[str, QtCore.QRectF]:
     """Each node's box: canvas positions when they hold every box apart, else a layout."""
-    sizes = {nid: node_size(node_lines(doc, analysis, nid), max(port_counts(doc, nid)))
+    marked = model_output_ports(doc)
+    sizes = {nid: node_size(node_lines(doc, analysis, nid), max(port_counts(doc, nid)),
+                            ring=bool(marked.get(nid)))
              for nid in doc.nodes}
     stored = {nid: doc.position(nid) for nid in doc.nodes}
     if doc.nodes and all(stored.values()):

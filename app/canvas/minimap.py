@@ -6,8 +6,9 @@ the items' rectangles and wire paths, as the canvas draws them zoomed out (a
 box in the node's colour, a line per wire), not by rendering the scene: that
 called every item's Python paint and took 0.15 s on a 500-node graph, inside
 the opening of a project. A click or a drag
-on the overview centres the canvas there. It shows itself while part of the
-graph is out of view, unless the user turned it off.
+on the overview centres the canvas there. It shows itself once part of the
+graph is out of view by more than `SHOW_OVERHANG` pixels, and hides again when
+every node is in view, unless the user turned it off.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ PORT_WIRED, PORT_FREE = (QtGui.QColor(*PortEnum.ACTIVE_COLOR.value),
 PORT_RADIUS = PortEnum.SIZE.value / 3.6  # as NodeGraphQt draws a port's circle
 LABEL_SMUDGE = QtGui.QColor(150, 200, 235, 40)  # a shape label, unreadable at this size
 LABEL_HEIGHT = 12.0  # about, in scene units
+# Screen pixels of graph out of view before the overview shows: a node's edge under the
+# view's border is no reason to cover a corner of the canvas. It hides once all is in
+# view, so a pan near the border does not make it flicker.
+SHOW_OVERHANG = 24.0
 
 
 class MiniMap(QtWidgets.QWidget):
@@ -44,7 +49,7 @@ class MiniMap(QtWidgets.QWidget):
         self._pixmap = QtGui.QPixmap()
         self._source = QtCore.QRectF()
         self._timer = QtCore.QTimer(self, singleShot=True, interval=250)
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(self._on_graph_changed)
         # Not the scene's `changed` signal: while anything listens to it, Qt repaints a moved
         # item's old place without its children, and a dragged node left a trail of the
         # halves of its free ports that stick out of its box. The window calls
@@ -56,11 +61,27 @@ class MiniMap(QtWidgets.QWidget):
         """Redraw a moment after the graph changed (a burst of changes redraws once)."""
         self._timer.start()
 
-    def graph_rect(self) -> QtCore.QRectF:
+    def _on_graph_changed(self) -> None:
+        """A node moved or came in: it may now lie out of view (or all may fit)."""
+        shown = self.isVisible()
+        self.follow_view()  # draws it when it comes up
+        if shown:
+            self.redraw()
+
+    def graph_rect(self, margin: float = 40.0) -> QtCore.QRectF:
         rect = QtCore.QRectF()
         for item in self.items():
             rect = rect.united(item.sceneBoundingRect())
-        return rect.adjusted(-40, -40, 40, 40) if not rect.isNull() else rect
+        return rect.adjusted(-margin, -margin, margin, margin) if not rect.isNull() else rect
+
+    def overhang(self) -> float:
+        """How far the nodes reach out of the view, in screen pixels (<= 0: all in view)."""
+        graph, view = self.graph_rect(margin=0.0), self.viewer.visible_scene_rect()
+        if graph.isNull():
+            return 0.0
+        out = max(view.left() - graph.left(), view.top() - graph.top(),
+                  graph.right() - view.right(), graph.bottom() - view.bottom())
+        return out * self.viewer.transform().m11()
 
     def redraw(self) -> None:
         """Draw the scene into the pixmap (only while shown)."""
@@ -133,9 +154,8 @@ class MiniMap(QtWidgets.QWidget):
         viewport = self.viewer.viewport()
         self.move(viewport.width() - SIZE.width() - MARGIN,
                   viewport.height() - SIZE.height() - MARGIN)
-        graph = self.graph_rect().adjusted(30, 30, -30, -30)
-        wanted = (self.enabled_by_user and not graph.isNull()
-                  and not self.viewer.visible_scene_rect().contains(graph))
+        out = self.overhang() if self.enabled_by_user else 0.0
+        wanted = out > SHOW_OVERHANG or (out > 0.0 and self.isVisible())
         if wanted != self.isVisible():
             self.setVisible(wanted)
             if wanted:

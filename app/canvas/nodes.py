@@ -56,6 +56,9 @@ NODE_FILL = QtGui.QColor(44, 47, 54)
 STRIPE_WIDTH = 5.0
 MIN_WIDTH = 150.0
 PAD = 4.0
+# Added under the text of a node with a model output: the ring (drawn on the bottom edge)
+# reaches this far into the node, and the last line ended PAD + 2 above the edge.
+RING_ROOM = OUTPUT_RING_RADIUS + OUTPUT_RING_WIDTH / 2 + 2.0 - (PAD + 2.0)
 DETAIL_SCALE = 0.35  # below this view scale, text is unreadable: draw boxes only
 NODE_TYPE = "kerascanvas.LayerNode"
 
@@ -93,13 +96,28 @@ def node_fonts() -> dict[str, QtGui.QFont]:
     return _style()["fonts"]
 
 
-def node_size(lines: list[tuple[str, str]], ports: int = 1) -> tuple[float, float]:
+def node_size(lines: list[tuple[str, str]], ports: int = 1,
+              ring: bool = False) -> tuple[float, float]:
     """(width, height) of a node drawing `lines` ((font key, text) pairs) and `ports` ports
-    on its widest side: the canvas and the exported picture draw nodes the same size."""
+    on its widest side: the canvas and the exported picture draw nodes the same size.
+    With `ring` (a model output's green ring on its bottom edge), the text keeps clear of
+    the ring."""
     metrics = _style()["metrics"]
     width = max(metrics[k].horizontalAdvance(t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
     width = max(width, ports * 24.0, MIN_WIDTH)
-    return width, sum(metrics[k].height() for k, _ in lines) + 2 * PAD + 4.0
+    height = sum(metrics[k].height() for k, _ in lines) + 2 * PAD + 4.0
+    return width, height + (RING_ROOM if ring else 0.0)
+
+
+def text_rects(lines: list[tuple[str, str]], width: float) -> list[QtCore.QRectF]:
+    """Where each line of a node `width` wide is drawn (centred in its rectangle)."""
+    metrics, rects, y = _style()["metrics"], [], PAD
+    for key, _ in lines:
+        height = metrics[key].height()
+        rects.append(QtCore.QRectF(STRIPE_WIDTH + PAD, y, width - STRIPE_WIDTH - 2 * PAD,
+                                   height))
+        y += height + (2.0 if key == "title" else 0.0)
+    return rects
 
 
 def port_x(width: float, count: int, index: int) -> float:
@@ -257,9 +275,12 @@ class LayerNodeItem(AbstractNodeItem):
 
     def set_output_ports(self, ports) -> None:
         """Mark the output ports that are model outputs (by index)."""
+        ring = bool(self.output_ports)
         self.output_ports = frozenset(ports)
         for index, port in enumerate(self.outputs):
             port.set_model_output(index in self.output_ports)
+        if ring != bool(self.output_ports):
+            self.resize()  # room for the ring under the text, or none
 
     def _new_port(self, name: str, port_type: str) -> LayerPortItem:
         port = LayerPortItem(self, name, port_type)
@@ -268,7 +289,7 @@ class LayerNodeItem(AbstractNodeItem):
 
     def resize(self) -> None:
         ports = max(len(self.inputs), len(self.outputs), 1)
-        width, height = node_size(self._lines(), ports)
+        width, height = node_size(self._lines(), ports, ring=bool(self.output_ports))
         if (width, height) != (self._width, self._height):
             self.prepareGeometryChange()
             self._width, self._height = width, height
@@ -355,16 +376,15 @@ class LayerNodeItem(AbstractNodeItem):
             painter.drawRoundedRect(inner, radius - 1.0, radius - 1.0)
 
     def _paint_texts(self, painter) -> None:
-        style = _style()
-        left = STRIPE_WIDTH + PAD
-        width = self._width - left - PAD
-        y = PAD
-        for key, text in self._lines():
-            height = style["metrics"][key].height()
+        style, lines = _style(), self._lines()
+        for (key, text), rect in zip(lines, text_rects(lines, self._width), strict=True):
             painter.setFont(style["fonts"][key])
             painter.setPen(style["colors"][key])
-            painter.drawText(QtCore.QRectF(left, y, width, height), QtCore.Qt.AlignCenter, text)
-            y += height + (2.0 if key == "title" else 0.0)
+            painter.drawText(rect, QtCore.Qt.AlignCenter, text)
+
+    def text_rects(self) -> list[QtCore.QRectF]:
+        """Where the lines are drawn, in the node's coordinates."""
+        return text_rects(self._lines(), self._width)
 
     def _border_pen(self) -> QtGui.QPen:
         style = _style()

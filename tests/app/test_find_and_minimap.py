@@ -6,9 +6,12 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
+from kerascanvas.app.canvas.minimap import SHOW_OVERHANG
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import save
 from tests.app.conftest import show_at
+from tests.app.gestures import EXAMPLES, show
+from tests.app.test_pan import MIDDLE, pan_start, send
 
 
 @pytest.fixture
@@ -86,3 +89,32 @@ def test_minimap_shows_the_hidden_graph_and_moves_the_view(long_window):
     QTest.keyClick(w.canvas.viewer.viewport(), QtCore.Qt.Key_F)  # all in view: not needed
     QtWidgets.QApplication.processEvents()
     assert not minimap.isVisible()
+
+
+def test_minimap_waits_until_part_of_the_graph_is_really_out_of_view(make_window, qtbot):
+    """It came up when the graph only touched the view's border; now a node's edge a few
+    pixels out is no reason, a part well out is, and it goes when all is in view."""
+    w = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
+    viewer, minimap = w.canvas.viewer, w.minimap
+    QTest.keyClick(viewer.viewport(), QtCore.Qt.Key_F)
+    qtbot.wait(10)
+    assert not minimap.isVisible() and minimap.overhang() < 0
+    start = pan_start(viewer)
+    send(viewer.viewport(), QtCore.QEvent.MouseButtonPress, start, MIDDLE, MIDDLE)
+
+    def pan_to(overhang: float) -> None:  # the hand moves up: the top node leaves the view
+        point = start - QtCore.QPoint(0, round(overhang - first_room))
+        send(viewer.viewport(), QtCore.QEvent.MouseMove, point, QtCore.Qt.NoButton, MIDDLE)
+        qtbot.wait(10)
+        assert abs(minimap.overhang() - overhang) <= 2, (minimap.overhang(), overhang)
+
+    first_room = minimap.overhang()
+    pan_to(SHOW_OVERHANG / 2)
+    assert not minimap.isVisible()  # an edge out: not yet
+    pan_to(SHOW_OVERHANG + 20)
+    assert minimap.isVisible()
+    pan_to(SHOW_OVERHANG / 2)
+    assert minimap.isVisible()  # no flicker on the way back
+    pan_to(-2)
+    assert not minimap.isVisible()  # all in view again
+    send(viewer.viewport(), QtCore.QEvent.MouseButtonRelease, start, MIDDLE, QtCore.Qt.NoButton)
