@@ -111,9 +111,11 @@ def make_callbacks(settings: Mapping[str, Any]) -> list:
 
 
 def defines(callback, *hooks: str) -> bool:
-    """Whether `callback`'s class overrides any of `hooks` of `keras.callbacks.Callback`."""
-    base = keras.callbacks.Callback
-    return any(getattr(type(callback), hook) is not getattr(base, hook) for hook in hooks)
+    """Whether `callback` overrides any of `hooks` of `keras.callbacks.Callback`: in its
+    class, or on the instance (as `keras.callbacks.LambdaCallback` sets them)."""
+    base, own = keras.callbacks.Callback, getattr(callback, "__dict__", {})
+    return any(hook in own or getattr(type(callback), hook) is not getattr(base, hook)
+               for hook in hooks)
 
 
 def overrides_batch_end(callbacks: Sequence[Any]) -> list[str]:

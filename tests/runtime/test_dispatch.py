@@ -89,6 +89,15 @@ def test_legacy_on_batch_end_is_called_for_training_batches():
     assert legacy.batches == [0, 1, 2, 3, 4] * 2
 
 
+def test_a_lambda_callbacks_batch_hook_is_called():
+    """LambdaCallback sets its hooks on the instance, not the class: they were skipped."""
+    seen = []
+    hook = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))
+    m = model()
+    fit(m, callback_list([hook], m, epochs=2, steps=5))
+    assert seen == [0, 1, 2, 3, 4] * 2
+
+
 def test_nothing_goes_through_a_thread_pool(submissions):
     # Keras' own list hands every batch end to a pool when no callback listens...
     fit(model(), [Quiet()])
