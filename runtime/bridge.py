@@ -25,7 +25,8 @@ through, and a run with the live view trains as fast as a plain `fit`. The last
 batch of every epoch is always sent. A NaN loss seen in any read stops training
 after the current batch and sets `nan_at` to (epoch, batch).
 
-`request_stop()` ends training after the current batch; `pause()` holds the
+`request_stop()` ends training after the current batch; an epoch it cuts short sends
+no EpochEnd, is not counted in `epochs_run` and is noted in `stopped_in`. `pause()` holds the
 training thread before the next batch until `resume()`. `BridgeBase` holds the
 sink and these controls for any other bridge to build on.
 """
@@ -163,6 +164,8 @@ class FastBridge(BridgeBase):
         self._batch, self._epoch_start, self._train_time = 0, 0.0, None
         self._epoch_times: list[float] = []
         self.nan_at: tuple[int, int] | None = None
+        # (epoch, batches run, steps) of an epoch a stop request cut short.
+        self.stopped_in: tuple[int, int, int] | None = None
 
     # ---- Keras hooks (no batch_end hook, on purpose) ---------------------
     def on_epoch_begin(self, epoch, logs=None):
@@ -208,6 +211,13 @@ class FastBridge(BridgeBase):
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         now = self.clock()
+        steps = self._steps()
+        if self._stop_requested and steps and self._batch + 1 < steps:
+            # Keras ends the epoch it stopped in as if it were complete; it is not one.
+            self.stopped_in = (epoch, self._batch + 1, steps)
+            self._batch_event(self._batch, {k: v for k, v in logs.items()
+                                            if not k.startswith("val_")}, now)
+            return
         elapsed = max(now - self._epoch_start, 1e-9)
         train_time = max(self._train_time or elapsed, 1e-9)
         self._epoch_times.append(elapsed)

@@ -68,7 +68,7 @@ class TrainResult:
         evaluated_on: "validation", "training", or "" when no evaluation ran.
         epochs_run: the epoch reached, counted as Keras counts (a run continued from
             epoch 5 that trains 3 more reaches 8); after a NaN loss, the epoch whose
-            weights were kept.
+            weights were kept. An epoch a stop request cut short is not counted.
         initial_epoch: the epoch the run started from (0 unless continued).
         device: "cpu" or "cuda".
         settings: the resolved training settings used.
@@ -386,7 +386,8 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
                 lambda: bridge.nan_at is None and not bridge.stopped):
             fit(epochs=int(settings["epochs"]), initial_epoch=result.initial_epoch)
     finally:
-        result.history = {key: [v for h in histories for v in h.get(key, [])]
+        cut = -1 if bridge.stopped_in is not None else None  # Keras logged the cut epoch
+        result.history = {key: [v for h in histories for v in h.get(key, [])][:cut]
                           for key in dict.fromkeys(k for h in histories for k in h)}
         result.epochs_run = max(bridge.epochs_run, result.initial_epoch)
     if bridge.nan_at is not None or keeper.nan_epoch is not None:
@@ -396,7 +397,7 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
                                       keeper.good_epochs)
     elif bridge.stopped:
         result.status = STOPPED
-        result.message = f"Stopped on request after epoch {result.epochs_run}."
+        result.message = _stop_message(bridge.stopped_in, result.epochs_run)
     else:
         result.message = _early_stop_message(chosen)
 
@@ -411,6 +412,17 @@ def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
     if not result.executor:
         made.append(Announce(bridge.sink, choice.event(), result.model))
     result.executor = choice.describe()
+
+
+def _stop_message(stopped_in: tuple[int, int, int] | None, epochs_run: int) -> str:
+    """What a stop request ended: an epoch's end, or an epoch part way through."""
+    if stopped_in is None:
+        return f"Stopped on request after epoch {epochs_run}."
+    epoch, batches, steps = stopped_in
+    done = (f"epoch {epochs_run} was the last complete one" if epochs_run
+            else "no epoch completed")
+    return (f"Stopped on request during epoch {epoch + 1}, after {batches} of {steps} "
+            f"batches ({done}). The model is kept as trained up to that batch.")
 
 
 def _early_stop_message(callbacks: list) -> str:

@@ -257,7 +257,7 @@ class TrainingController(QtCore.QObject):
         # Keras counts `epochs` as the last epoch index, so continuing adds to it.
         more = int(overrides.get("epochs", (doc.training or {}).get("epochs", 10)))
         overrides["epochs"] = start + more
-        record.curves = previous.curves.copy()
+        record.curves = previous.curves.copy(until=start)
         record.initial_epoch, record.resumed_from = start, previous.number
         return {"initial_model": previous.saved_path, "initial_epoch": start}
 

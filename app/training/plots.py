@@ -56,9 +56,11 @@ class Series:
     def y(self) -> np.ndarray:
         return self._y[:self._n]
 
-    def copy(self) -> Series:
+    def copy(self, until: float = math.inf) -> Series:
+        """A copy of the points up to x = `until`."""
+        n = int(np.searchsorted(self.x, until, side="right")) if until < math.inf else self._n
         other = Series(max(len(self._x), 1))
-        other._x[:self._n], other._y[:self._n], other._n = self.x, self.y, self._n
+        other._x[:n], other._y[:n], other._n = self._x[:n], self._y[:n], n
         return other
 
 
@@ -122,9 +124,11 @@ class RunCurves:
     def last_epoch_logs(self) -> dict[str, float]:
         return {name: float(s.y[-1]) for name, s in self.epochs.items() if len(s)}
 
-    def copy(self) -> RunCurves:
+    def copy(self, until: float = math.inf) -> RunCurves:
+        """A copy; with `until`, the batch losses past that epoch are left out (those of
+        an epoch a stop cut short, which a continued run trains again)."""
         other = RunCurves()
-        other.batch_loss, other.lr = self.batch_loss.copy(), self.lr.copy()
+        other.batch_loss, other.lr = self.batch_loss.copy(until), self.lr.copy()
         other.epochs = {k: s.copy() for k, s in self.epochs.items()}
         other.nan_notes, other.version = list(self.nan_notes), self.version
         other.last_epoch, other.expected = self.last_epoch, list(self.expected)

@@ -345,7 +345,9 @@ class SearchDriver:
             raise optuna.TrialPruned(attrs[studies.MESSAGE])
         status = result.status
         if status == STOPPED:
-            raise self._fail(trial, f"Stopped by the user after epoch {result.epochs_run}.")
+            done = result.epochs_run  # the complete epochs (a cut-short one is not counted)
+            raise self._fail(trial, f"Stopped by the user after epoch {done}." if done else
+                             "Stopped by the user before its first epoch ended.")
         if status != FINISHED:
             raise self._fail(trial, result.message or f"Training ended {status}.")
         curve = result.history.get(self.metric) or []

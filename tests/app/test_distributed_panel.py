@@ -57,7 +57,7 @@ def test_stop_from_the_window_ends_every_rank(qtbot, tmp_path):
         QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
         qtbot.waitUntil(lambda: record.status == "stopped", timeout=CHILD_TIMEOUT_MS)
         assert record.result.processes == 2
-        assert record.result.message.startswith("Stopped on request after epoch")
+        assert record.result.message.startswith("Stopped on request ")
         assert record.result.epochs_run < 50
         assert os.path.exists(record.saved_path or "")
         qtbot.waitUntil(lambda: not rank_processes(), timeout=30_000)

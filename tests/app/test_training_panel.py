@@ -182,6 +182,26 @@ def test_pause_resume_stop_then_continue_with_a_lower_rate(panel, qtbot, tmp_pat
     assert resumed.resumed_from == record.number and len(record.curves.epochs["loss"]) == 2
 
 
+def test_continuing_a_run_stopped_mid_epoch_trains_that_epoch_again(panel, qtbot):
+    run, record = started(panel, qtbot)
+    partial = [{"event": "batch_end", "epoch": 1, "batch": b, "steps": 4,
+                "logs": {"loss": 0.5}} for b in range(2)]
+    run.push(*epoch(0), {"event": "epoch_begin", "epoch": 1}, *partial)
+    open(run.save_path, "wb").close()
+    run.push({"event": "result", "status": "stopped", "saved": run.save_path,
+              "message": "Stopped on request during epoch 2, after 2 of 4 batches"})
+    qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
+    assert record.epochs_done == 1
+    np.testing.assert_allclose(record.curves.batch_loss.x[-2:], [1.25, 1.5])
+    panel.continue_button.click()
+    second = FakeRun.made[-1]
+    assert second.extra["initial_epoch"] == 1
+    # The batches of the cut epoch are trained again: their old points are left out.
+    np.testing.assert_allclose(panel.controller.current.curves.batch_loss.x,
+                               [0.25, 0.5, 0.75, 1.0])
+    assert len(record.curves.batch_loss) == 6
+
+
 def test_continued_run_numbered_from_zero_is_shifted(qtbot, tmp_path):
     FakeRun.made.clear()
     controller = TrainingController(FakeRun, save_dir=str(tmp_path), poll_interval=0.005)

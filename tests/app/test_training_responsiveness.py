@@ -82,3 +82,40 @@ def test_stopped_run_continues_with_a_lower_rate(panel, qtbot):
     xs = second.curves.epochs["loss"].x
     assert list(xs) == [float(e) for e in range(1, done + 3)]
     assert second.curves.lr.y[-1] == pytest.approx(1e-4)
+
+
+def saved_steps(path: str) -> int:
+    """The optimizer's step count stored in a saved .keras file (read without keras)."""
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(path) as archive:
+        weights = io.BytesIO(archive.read("model.weights.h5"))
+    with h5py.File(weights, "r") as h5:
+        return int(h5["optimizer/vars/0"][()])
+
+
+@pytest.mark.slow  # a child process that imports keras (half a minute on a loaded machine)
+def test_a_run_stopped_in_its_first_epoch_says_so(panel, qtbot):
+    """Keras ends the epoch it stops in as if it were complete: the message and the run
+    must still say that no epoch completed, and what was kept."""
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    panel.doc.training = {**panel.doc.training, "epochs": 1000, "batch_size": 2}
+    assert panel.start()
+    record = panel.controller.current
+    qtbot.waitUntil(lambda: record.batch >= 0, timeout=CHILD_TIMEOUT_MS)
+    QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: not record.active, timeout=60_000)
+    message = record.result.message
+    assert record.status == "stopped", message
+    batches, steps = saved_steps(record.saved_path), record.steps
+    assert 0 < batches < steps
+    assert message.startswith(f"Stopped on request during epoch 1, after {batches} of {steps} "
+                              "batches (no epoch completed)"), message
+    assert record.epochs_done == 0 and record.result.epochs_run == 0
+    assert not record.curves.epochs.get("loss")  # no epoch point for a partial epoch
+    assert message in panel.results.title.text() or message in panel.log.toPlainText()

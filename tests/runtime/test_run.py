@@ -200,6 +200,23 @@ def test_stop_request_gives_a_stopped_result():
     assert result.metrics  # still evaluated
 
 
+def test_a_stop_within_an_epoch_is_not_counted_as_one():
+    """Keras ends the epoch it stops in as if it were complete; the result says what ran."""
+    doc = classifier(training={"epochs": 50, "batch_size": 4})
+    events = []
+    bridge = FastBridge(events.append)
+    stopper = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: bridge.request_stop() if batch == 1 else None)
+    result = train(doc, load_data("synthetic:64", doc), bridge=bridge, callbacks=[stopper])
+    steps = next(e.steps for e in events if e.kind == "train_begin")
+    ran = int(result.model.optimizer.iterations)
+    assert result.status == STOPPED and result.epochs_run == 0 and 1 < ran < steps
+    assert result.message.startswith(f"Stopped on request during epoch 1, after {ran} of "
+                                     f"{steps} batches (no epoch completed).")
+    assert not [e for e in events if e.kind == "epoch_end"]
+    assert all(not values for values in result.history.values())
+
+
 def test_per_output_losses_weights_and_metrics_compile():
     doc = graph([("x", "Input", {"shape": [5]}),
                  ("kind", "Dense", {"units": 3, "activation": "softmax"}),
