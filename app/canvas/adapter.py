@@ -55,6 +55,7 @@ class Canvas(QtCore.QObject):
         self.graph.set_grid_color(40, 43, 48)
         self.views: dict[str, LayerNodeItem] = {}
         self._moving = None  # pipes wait here while a burst of moves lands
+        self._selection_stale = False  # selected nodes were deleted: tell, once
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
         self._subscribe(project.events)
@@ -241,8 +242,17 @@ class Canvas(QtCore.QObject):
     def _on_node_removed(self, event: ev.NodeRemoved) -> None:
         item = self.views.pop(event.node, None)
         if item is not None:
+            if item.isSelected() and not self._selection_stale:
+                # Qt says nothing when a selected item leaves the scene: the properties
+                # kept offering the deleted nodes. Once for a burst of deletes.
+                self._selection_stale = True
+                QtCore.QTimer.singleShot(0, self._emit_selection)
             self._drop_item(item)
         self.renderer.forget(event.node)
+
+    def _emit_selection(self) -> None:
+        self._selection_stale = False
+        self.selection_changed.emit(self.selected_ids())
 
     def _on_edge_changed(self, event: ev.EdgeAdded | ev.EdgeRemoved) -> None:
         self.sync_pipes({event.edge.src, event.edge.dst})

@@ -53,6 +53,7 @@ OUTPUT_RING_WIDTH = 2.6
 SELECTION_COLOR = (90, 175, 255)
 SELECTION_INSET = 3.5  # a selected node with an issue shows its selection inside the border
 NODE_FILL = QtGui.QColor(44, 47, 54)
+SELECTED_FAR_TINT = QtGui.QColor(255, 255, 255, 120)  # over a selected node, zoomed out
 STRIPE_WIDTH = 5.0
 MIN_WIDTH = 150.0
 PAD = 4.0
@@ -85,10 +86,19 @@ def _style() -> dict:
                               "label": QtGui.QColor(150, 200, 235)},
                       border=QtGui.QPen(QtGui.QColor(90, 95, 105), 1.0),
                       selected=QtGui.QPen(QtGui.QColor(*SELECTION_COLOR), 2.4),
+                      selected_far=_cosmetic_pen(SELECTION_COLOR, 3.0),
                       output_port=QtGui.QPen(QtGui.QColor(*OUTPUT_COLOR), OUTPUT_RING_WIDTH),
                       status={k: QtGui.QPen(QtGui.QColor(*c), 2.6)
                               for k, c in STATUS_COLORS.items()})
     return _STYLE
+
+
+def _cosmetic_pen(rgb, width: float) -> QtGui.QPen:
+    """A pen `width` screen pixels wide at any zoom."""
+    pen = QtGui.QPen(QtGui.QColor(*rgb), width)
+    pen.setCosmetic(True)
+    pen.setJoinStyle(QtCore.Qt.MiterJoin)
+    return pen
 
 
 def node_fonts() -> dict[str, QtGui.QFont]:
@@ -346,11 +356,23 @@ class LayerNodeItem(AbstractNodeItem):
     def paint(self, painter, option, widget):
         rect = self._rect
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
-            painter.fillRect(rect, self.stripe if not self.status else
-                             QtGui.QColor(*STATUS_COLORS[self.status]))
+            self._paint_far(painter, rect)
             return
         self._paint_body(painter, rect.adjusted(1.0, 1.0, -1.0, -1.0))
         self._paint_texts(painter)
+
+    def _paint_far(self, painter, rect) -> None:
+        """Zoomed out: a box in the node's colour (its status' when it has an issue); a
+        selected one lighter and framed in the selection's blue, a few pixels wide at any
+        zoom (box-selecting part of a large graph showed nothing chosen)."""
+        painter.fillRect(rect, self.stripe if not self.status else
+                         QtGui.QColor(*STATUS_COLORS[self.status]))
+        if self.isSelected():
+            painter.fillRect(rect, SELECTED_FAR_TINT)
+            painter.setPen(_style()["selected_far"])
+            painter.setBrush(QtCore.Qt.NoBrush)
+            inset = 1.5 / max(painter.worldTransform().m11(), 1e-6)  # inside its bounds
+            painter.drawRect(rect.adjusted(inset, inset, -inset, -inset))
 
     def _paint_body(self, painter, rect) -> None:
         style, radius = _style(), 5.0

@@ -80,3 +80,42 @@ def test_keys_reach_the_canvas_after_each_dialog_closes(conv_window, qtbot):
     key(w, QtCore.Qt.Key_B, CTRL | SHIFT)  # Expand Block, straight after
     assert selected_names(w) == ["block1_conv2_1"]
     assert "UserBlock" not in {n.kind for n in w.doc.nodes.values()}
+
+
+def test_a_box_selection_shows_zoomed_out_and_deleting_it_clears_the_properties(
+        conv_window, qtbot):
+    """Zoomed out, nodes are plain boxes and a box-selection showed nothing chosen; and
+    once the chosen nodes were deleted the properties still said '2 nodes selected'."""
+    from kerascanvas.app.canvas.nodes import DETAIL_SCALE, SELECTION_COLOR
+
+    from .gestures import drag
+    from .test_selection_look import near
+
+    w, viewer = conv_window, conv_window.canvas.viewer
+    for _ in range(30):
+        if viewer.transform().m11() < DETAIL_SCALE * 0.8:
+            break
+        key(w, QtCore.Qt.Key_Minus, CTRL)
+    assert viewer.transform().m11() < DETAIL_SCALE
+    ids = node_ids(w)
+    rects = {name: w.canvas.views[nid].sceneBoundingRect() for name, nid in ids.items()}
+    left = min(r.left() for r in rects.values()) - 12
+    start = viewer.mapFromScene(QtCore.QPointF(left, rects["conv2_1"].top() - 2))
+    end = viewer.mapFromScene(rects["flatten"].bottomRight() + QtCore.QPointF(12, 2))
+    assert not viewer.items(start) and not viewer.items(end)
+    drag(w, start, end)
+    assert sorted(selected_names(w)) == ["conv2_1", "flatten"]
+    qtbot.wait(10)
+    image = viewer.viewport().grab().toImage()
+
+    def edge_color(name):
+        rect = rects[name]
+        point = viewer.mapFromScene(QtCore.QPointF(rect.left(), rect.center().y()))
+        return image.pixelColor(point + QtCore.QPoint(1, 0))
+
+    assert near(edge_color("conv2_1"), SELECTION_COLOR)
+    assert not near(edge_color("dense"), SELECTION_COLOR)
+    assert w.properties.hint.text().startswith("2 nodes selected")
+    key(w, QtCore.Qt.Key_Delete)
+    assert sorted(node_ids(w)) == ["dense", "x"]
+    qtbot.waitUntil(lambda: w.properties.hint.text().startswith("Select a node"), timeout=500)
