@@ -33,11 +33,11 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
 from . import finetune
 from .build import build_model, describe_issues
-from .custom_code import carry_context
 from .data import DataError, check_data
 from .fitplan import FitPlan, plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
@@ -97,12 +97,17 @@ class TrainResult:
 
 # ---- settings and data --------------------------------------------------------------
 def with_overrides(doc: Document, overrides: Mapping[str, Any] | None) -> Document:
-    """`doc` itself, or a copy whose training section has `overrides` applied."""
+    """`doc` itself, or a copy whose training section has `overrides` applied.
+
+    The copy's graph is `doc`'s: it shares `doc`'s custom code context (the trust and
+    the shapes Keras computed) as it is, and nothing is analysed or computed here, since
+    the analysis of `doc` serves the copy (`data.output_shapes`).
+    """
     if not overrides:
         return doc
     copied = from_dict(copy.deepcopy(to_dict(doc)))
     copied.training = {**(copied.training or {}), **copy.deepcopy(dict(overrides))}
-    carry_context(doc, copied)  # same code: same trust and shapes
+    custom.set_context(copied, custom.context(doc))
     return copied
 
 

@@ -23,7 +23,6 @@ from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
 from ...graph.search_check import check_search
 from ...graph.search_edit import apply_values, mark, suggest_range, unmark
-from ...runtime.custom_code import carry_context
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
 from ..panels.wheel import guard_wheel
@@ -242,7 +241,8 @@ class SearchPanel(QtWidgets.QWidget):
             self._say("The search cannot start: " + "; ".join(found))
             return
         snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
-        carry_context(self.doc, snapshot)  # Keras' shapes of trusted custom code
+        # The same graph: the project's trust and Keras' shapes serve it as they are.
+        custom.set_context(snapshot, custom.context(self.doc))
         self.metric_name, direction = objective(snapshot)
         self.maximize = direction == "maximize"
         entries = search_params(snapshot)

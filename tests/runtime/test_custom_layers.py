@@ -159,16 +159,21 @@ def test_build_refuses_untrusted_code(vae_file):
         build_model(doc)
 
 
-def test_hand_written_custom_dense_matches_keras():
+def custom_dense_doc():
+    """x (6,) -> CustomDense(3), its code trusted, its shapes not computed yet."""
     source = read_classes(CODE)["CustomDense"]
-    project = Project()
-    doc = project.doc
+    doc = Project().doc
     x = doc.add_node("Input", "x", {"shape": [6]})
     d = doc.add_node("CustomLayer", "dense", {"class_name": "CustomDense", "source": source,
                                              "kwargs": {"units": 3}})
     doc.connect(Edge(x.id, 0, d.id, 0))
     doc.set_outputs([d.id])
     trust.apply(doc, True)
+    return doc, d
+
+
+def test_hand_written_custom_dense_matches_keras():
+    doc, d = custom_dense_doc()
     custom_code.resolve(doc)
     result = analyze(doc).results[d.id]
     inputs = keras.Input((6,), name="x")
@@ -177,6 +182,27 @@ def test_hand_written_custom_dense_matches_keras():
     assert sum(result.count) == reference.count_params()
     rebuilt, _ = rebuilt_from_code(doc)
     assert rebuilt.layers[1].get_config() == reference.layers[1].get_config()
+
+
+def test_training_overrides_share_keras_shapes_and_compute_nothing(monkeypatch):
+    """A copy that differs only in its training settings has the same graph: it takes
+    the source's trust and computed shapes as they are, and its analysis equals the one
+    a copy resolved afresh gets (what `with_overrides` did before)."""
+    from kerascanvas.graph.projectfile import from_dict, to_dict
+    from kerascanvas.runtime.train import with_overrides
+
+    doc, d = custom_dense_doc()
+    pending = with_overrides(doc, {"epochs": 2})  # before Keras answered: nothing runs here
+    assert {i.code for i in analyze(pending).errors} == {"custom_pending"}
+    custom_code.resolve(doc)
+    resolved_afresh = from_dict(to_dict(doc))
+    resolved_afresh.training = {"epochs": 2}
+    custom_code.carry_context(doc, resolved_afresh)
+    monkeypatch.setattr(custom_code, "compute", lambda request: pytest.fail("computed"))
+    shared = with_overrides(doc, {"epochs": 2})
+    assert shared.training["epochs"] == 2
+    assert analyze(shared) == analyze(resolved_afresh)
+    assert analyze(shared).results[d.id].output_shapes == [(None, 3)]
 
 
 def test_trust_store_is_keyed_by_path_and_code(tmp_path):
