@@ -22,7 +22,7 @@ from ...graph.project import Project
 from ...graph.training_schema import check_training
 from ..panels.wheel import guard_wheel
 from .controller import TrainingController, format_eta
-from .data_preview import DataPreview
+from .data_preview import DataPreview, missing_files
 from .form import TrainingForm
 from .history import load_runs, runs_folder, save_runs
 from .plots import TrainingPlots
@@ -199,6 +199,9 @@ class TrainingPanel(QtWidgets.QWidget):
         """Start a run of the document; refuse (and say why) when it cannot train."""
         problems = [i.message for i in self.project.analysis.errors]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
+        spec = str((self.doc.training or {}).get("data") or "")
+        problems += [f"training.data: the data file {path!r} does not exist (data {spec!r})"
+                     for path in missing_files(spec)]
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
         processes = self.processes.value()
@@ -358,6 +361,10 @@ class TrainingPanel(QtWidgets.QWidget):
         self.continue_lr.setText(f"{float(lr) / 10:.3g}")
         if record.status == "killed":
             self.tabs.setCurrentWidget(self.log)
+        elif record.status == "failed":  # why it failed, where the curves stayed empty
+            self.tabs.setCurrentWidget(self.results)
+            first = next(iter((record.message or "").splitlines()), "")
+            self.status_message.emit(f"{record.label} failed: {first}")
 
     # ---- runs list and buttons ---------------------------------------------------
     def _selected_run(self):

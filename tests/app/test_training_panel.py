@@ -442,3 +442,30 @@ def test_a_new_run_starts_with_clean_axes(panel, qtbot):
     assert not low < 0.45 < high
     FakeRun.made[-1].push({"event": "train_begin", "epochs": 3, "steps": 4})
     qtbot.waitUntil(lambda: abs(loss.viewRange()[0][1] - 3) < 0.2, timeout=3000)
+
+
+def test_a_missing_data_file_is_refused_before_a_worker_starts(panel, qtbot, tmp_path):
+    from PySide6.QtTest import QTest
+
+    panel.show()
+    missing = str(tmp_path / "nowhere.npz")
+    line = panel.data.spec
+    line.selectAll()
+    QTest.keyClicks(line, missing)
+    QTest.keyClick(line, QtCore.Qt.Key_Return)
+    assert panel.doc.training["data"] == missing
+    with qtbot.waitSignal(panel.status_message) as said:
+        QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    assert not FakeRun.made and panel.controller.current is None
+    assert repr(missing) in said.args[0] and "does not exist" in said.args[0]
+    assert panel.tabs.currentWidget() is panel.log
+
+
+def test_a_failed_run_shows_why(panel, qtbot):
+    run, record = started(panel, qtbot)
+    with qtbot.waitSignal(panel.status_message, timeout=3000) as said:
+        run.push({"event": "result", "status": "failed",
+                  "message": "Could not read x.npz: No such file or directory"})
+    assert said.args[0] == "Run 1 failed: Could not read x.npz: No such file or directory"
+    assert panel.tabs.currentWidget() is panel.results
+    assert "No such file" in panel.results.title.text()
