@@ -10,6 +10,7 @@ from ...graph.layers import custom
 from ..blocks.user_blocks import USER_BLOCK, split_palette_kind
 from ..blocks.view import BlockDialog
 from ..canvas import clipboard
+from ..canvas.pipes import batched_pipes
 
 
 class EditMixin:
@@ -97,7 +98,8 @@ class EditMixin:
             self._paste_text(text, self.canvas.cursor_scene_pos())
 
     def _paste_text(self, text: str, at=None) -> None:
-        ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
+        with batched_pipes():  # each new wire drawn once, not once per node it joins
+            ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids, moving_only=True)  # a copy put beside may be off view
