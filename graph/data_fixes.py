@@ -1,10 +1,12 @@
 """One-click fixes for data that does not fit its output, found when a run loads the data.
 
-A run refuses labels that the output cannot take (`runtime.data.check_data`). Two of
-those mistakes have a plain answer in the graph or the settings:
+A run refuses labels that the output cannot take (`runtime.data.check_data`,
+`runtime.sources.check_images`). Two of those mistakes have a plain answer in the
+graph or the settings:
 
     set_units_to_labels   class ids beyond the output's units (Dense(1) under sparse
-                          cross-entropy with 10 classes): the units the ids need
+                          cross-entropy with 10 classes), or an image folder with more
+                          classes than units: the units the ids need
     use_categorical_loss  one-hot label rows under a sparse loss: categorical
                           cross-entropy, which takes them
 

@@ -40,7 +40,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
             custom = training_code.reference_name(losses[out.name]) in custom_losses
             shape = None if custom else shapes.get(out.name)
             issues += _check_labels(out, ys, losses[out.name], shape, part,
-                                    _fixable(doc, out))
+                                    fixable_labels(doc, out))
     return issues
 
 
@@ -102,7 +102,7 @@ def _check_input(doc: Document, node, xs: dict, part: str) -> list[Issue]:
     return []
 
 
-def _fixable(doc: Document, out) -> frozenset[str]:
+def fixable_labels(doc: Document, out) -> frozenset[str]:
     """The label fixes that can apply to output `out`: its node's first port, and for
     the units, a node with a `units` param."""
     if out.port != 0:

@@ -43,6 +43,7 @@ from .data import (
     loss_name,
     output_shapes,
 )
+from .datacheck import fixable_labels
 from .keras_env import import_keras
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
@@ -253,15 +254,19 @@ def check_images(doc: Document, folder: ImageFolder,
     units, classes = shape[-1], len(folder.class_names)
     form = label_form(loss, units)
     listed = ", ".join(folder.class_names)
+    fixes, data = (), {}
     if form == "binary" and classes > 2:
         want = f"Dense({classes}) with softmax and sparse_categorical_crossentropy"
     elif form in ("sparse", "onehot") and units is not None and units < classes:
         want = f"one unit per class: Dense({classes}) with softmax"
+        data = {"units": classes}  # the plain answer, which the fix reads
+        if "set_units_to_labels" in fixable_labels(doc, out):
+            fixes = ("set_units_to_labels",)
     else:
         return []
     return [Issue(out.id, None, "error", f"{folder.source} holds {classes} classes ({listed}), "
                   f"but output {out.name!r} gives {units} unit(s) trained with "
-                  f"{loss_name(loss)}. Expected {want}", "label_range")]
+                  f"{loss_name(loss)}. Expected {want}", "label_range", fixes, data)]
 
 
 def load_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:

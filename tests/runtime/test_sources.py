@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.fixes import apply_fix
 from kerascanvas.runtime.data import DataError, check_data
 from kerascanvas.runtime.keras_env import import_keras
-from kerascanvas.runtime.sources import ImageFolder, open_source
+from kerascanvas.runtime.sources import ImageFolder, check_images, open_source
 
 keras = import_keras()
 rng = np.random.default_rng(3)
@@ -152,3 +154,19 @@ def test_image_folder_refuses_inputs_that_are_not_images(folder, tmp_path):
     with pytest.raises(DataError, match="found no image files"):
         open_source(f"images:{tmp_path / 'empty'}", chain((4, 4, 3), 2, "softmax",
                                                          flatten=True))
+
+
+def test_more_classes_than_units_get_one_unit_per_class_from_the_issue(folder):
+    from kerascanvas.runtime.build import build_model
+
+    root, _ = folder
+    doc = chain((6, 5, 3), 2, "softmax", flatten=True, loss="sparse_categorical_crossentropy")
+    data = open_source(f"images:{root}", doc, seed=0, validation_split=0.0, batch_size=5)
+    (issue,) = check_images(doc, data)
+    assert issue.code == "label_range" and issue.fixes == ("set_units_to_labels",)
+    assert issue.data == {"units": len(data.class_names)} == {"units": 3}
+    apply_fix(doc, issue, "set_units_to_labels", UndoStack())
+    assert check_images(doc, data) == []
+    model = build_model(doc)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert model.output.shape[-1] == 3 and model.fit(data.train, epochs=1, verbose=0)
