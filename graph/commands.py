@@ -38,13 +38,15 @@ class Command:
 
 class AddNode(Command):
     def __init__(self, doc: Document, kind: str, name: str | None = None,
-                 params: dict | None = None, pos=None, node_id: str | None = None):
+                 params: dict | None = None, pos=None, node_id: str | None = None,
+                 index: int | None = None):
         self.doc, self.kind, self.name, self.params, self.pos = doc, kind, name, params, pos
-        self.node_id = node_id
+        self.node_id, self.index = node_id, index
         self.text = f"Add {kind}"
 
     def do(self):
-        node = self.doc.add_node(self.kind, self.name, self.params, node_id=self.node_id)
+        node = self.doc.add_node(self.kind, self.name, self.params, node_id=self.node_id,
+                                 index=self.index)
         self.node_id, self.name, self.params = node.id, node.name, copy.deepcopy(node.params)
         if self.pos is not None:
             self.doc.set_position(node.id, self.pos)

@@ -23,6 +23,7 @@ from .help import HelpMixin
 from .importing import ImportMixin
 from .menus import build_menus
 from .navigate import NavigateMixin
+from .rekind_menu import add_rekind_actions
 from .start import HOW_TO_BEGIN, StartMixin
 
 SIDE_WIDTH = 352  # right docks at start: the widest property rows stay unclipped
@@ -321,6 +322,7 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
                 action.setText(f"Fix: {action.text()}")
                 menu.addAction(action)
             menu.addSeparator()
+        add_rekind_actions(self, menu, ids)
         if len(ids) == 1 and self.doc.nodes[ids[0]].spec.is_block:
             menu.addAction(self.actions["show_block_dialog"])
             menu.addAction(self.actions["expand_selected_block"])
