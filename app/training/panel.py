@@ -25,6 +25,7 @@ from .controller import TrainingController, format_eta
 from .data_preview import DataPreview, missing_files
 from .form import TrainingForm
 from .history import load_runs, runs_folder, save_runs
+from .paths import anchor_spec, anchored_settings
 from .plots import TrainingPlots
 from .results import ResultsView
 
@@ -82,6 +83,7 @@ class TrainingPanel(QtWidgets.QWidget):
         doc, stack = self.doc, self.stack = project.doc, project.stack
         self.controller = controller or TrainingController(parent=self)
         self.folder: Path | None = None
+        self.project_dir: Path | None = None  # relative paths of the settings start here
         self.data = DataPreview()
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()
@@ -192,7 +194,7 @@ class TrainingPanel(QtWidgets.QWidget):
         if spec and spec != (self.doc.training or {}).get("data"):
             self.form.write(("data",), spec)
         if spec:
-            self.data.request(spec, self.doc)
+            self.data.request(anchor_spec(spec, self.project_dir), self.doc)
 
     # ---- commands ------------------------------------------------------------
     def start(self) -> bool:
@@ -201,7 +203,7 @@ class TrainingPanel(QtWidgets.QWidget):
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         spec = str((self.doc.training or {}).get("data") or "")
         problems += [f"training.data: the data file {path!r} does not exist (data {spec!r})"
-                     for path in missing_files(spec)]
+                     for path in missing_files(anchor_spec(spec, self.project_dir))]
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
         processes = self.processes.value()
@@ -209,8 +211,8 @@ class TrainingPanel(QtWidgets.QWidget):
         if processes > 1 and batch % processes:
             problems.append(f"batch_size {batch} is the global batch, shared equally by the "
                             f"{processes} processes: make it a multiple of {processes}")
-        return self._launch(problems, lambda: self.controller.start(self.doc,
-                                                                    processes=processes))
+        return self._launch(problems, lambda: self.controller.start(
+            self.doc, self._anchored(), processes=processes))
 
     def continue_selected(self) -> bool:
         """Continue the selected (or last) run from its saved model with the lr shown."""
@@ -219,8 +221,12 @@ class TrainingPanel(QtWidgets.QWidget):
         lr = float(text) if text else None
         problems = [] if record is not None else ["Select a stopped or finished run first"]
         return self._launch(problems, lambda: self.controller.start(
-            self.doc, resume_from=record, learning_rate=lr,
+            self.doc, self._anchored(), resume_from=record, learning_rate=lr,
             processes=record.processes if record is not None else 1))
+
+    def _anchored(self) -> dict:
+        """Overrides that put the settings' relative paths in the project's folder."""
+        return anchored_settings(self.doc.training, self.project_dir)
 
     def _launch(self, problems: list[str], start) -> bool:
         if problems:
@@ -300,6 +306,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def follow_project(self, path: str | None, move: bool = False) -> None:
         """Show the runs of the project saved at `path` (None: untitled) and reset the data
         preview. With `move` (an untitled project saved), its runs move with it."""
+        self.project_dir = Path(path).resolve().parent if path else None
         folder = runs_folder(path)
         if folder == self.folder:
             return

@@ -469,3 +469,26 @@ def test_a_failed_run_shows_why(panel, qtbot):
     assert said.args[0] == "Run 1 failed: Could not read x.npz: No such file or directory"
     assert panel.tabs.currentWidget() is panel.results
     assert "No such file" in panel.results.title.text()
+
+
+def test_relative_paths_of_the_settings_are_read_next_to_the_project(panel, qtbot, tmp_path):
+    """A checkpoint was written, and data read, in the folder the app was started from."""
+    from PySide6.QtTest import QTest
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    np.savez(folder / "d.npz", x=np.zeros((4, 4)), y=np.zeros(4))
+    panel.follow_project(str(folder / "net.json"))
+    panel.doc.training = {**panel.doc.training, "data": "d.npz", "callbacks": [
+        {"name": "model_checkpoint", "filepath": "ck/best.keras"},
+        {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
+        {"name": "tensorboard"}, {"name": "early_stopping"}]}
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    assert FakeRun.made, panel.log.toPlainText()
+    overrides = FakeRun.made[-1].overrides
+    assert overrides["data"] == str(folder / "d.npz")
+    assert overrides["callbacks"] == [
+        {"name": "model_checkpoint", "filepath": str(folder / "ck" / "best.keras")},
+        {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
+        {"name": "tensorboard", "log_dir": str(folder / "logs")}, {"name": "early_stopping"}]
+    assert panel.doc.training["data"] == "d.npz"  # the project keeps what the user wrote

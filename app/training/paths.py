@@ -1,0 +1,72 @@
+"""Relative paths of the training settings are read next to the project file.
+
+A data file, a test-data file, a checkpoint, a CSV log and a TensorBoard folder given
+as relative paths are taken from the saved project's folder: the training worker and
+the data preview get them made absolute. Otherwise they were read and written in the
+folder the app happened to be started from. An untitled project keeps them as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ...graph.training_schema import CALLBACKS, REQUIRED
+
+# The option of each callback that names a file or folder.
+CALLBACK_PATHS = {"model_checkpoint": "filepath", "csv_logger": "filename",
+                  "tensorboard": "log_dir"}
+NAMED_SOURCES = ("synthetic", "sklearn")  # data specs that name no file
+
+
+def anchored(path: str, folder: Path | None) -> str:
+    """`path` under `folder` when it is relative (and `folder` is known)."""
+    if folder is None or not path:
+        return path
+    full = Path(path).expanduser()
+    return str(full if full.is_absolute() else folder / full)
+
+
+def anchor_spec(spec: str, folder: Path | None) -> str:
+    """A data spec with its file paths under `folder`.
+
+    >>> anchor_spec("csv:t.csv?target=y", Path("/p"))
+    'csv:/p/t.csv?target=y'
+    >>> anchor_spec("X.npy,Y.npy", Path("/p")), anchor_spec("sklearn:digits", Path("/p"))
+    ('/p/X.npy,/p/Y.npy', 'sklearn:digits')
+    """
+    spec = spec.strip()
+    kind, _, rest = spec.partition(":")
+    if folder is None or not spec or kind in NAMED_SOURCES:
+        return spec
+    if kind in ("csv", "images"):
+        path, mark, query = rest.partition("?")
+        return f"{kind}:{anchored(path, folder)}{mark}{query}"
+    return ",".join(anchored(part.strip(), folder) for part in spec.split(","))
+
+
+def anchored_settings(training: Mapping[str, Any] | None,
+                      folder: Path | None) -> dict[str, Any]:
+    """Overrides of `training` whose relative paths are put under `folder` ({} if none)."""
+    training = training or {}
+    if folder is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("data", "test_data"):
+        if isinstance(training.get(key), str):
+            out[key] = anchor_spec(training[key], folder)
+    out["callbacks"] = [_anchor_callback(entry, folder)
+                        for entry in training.get("callbacks") or []]
+    return {k: v for k, v in out.items() if v != training.get(k, [] if k == "callbacks"
+                                                                else None)}
+
+
+def _anchor_callback(entry, folder: Path):
+    option = CALLBACK_PATHS.get(entry.get("name")) if isinstance(entry, dict) else None
+    if option is None:
+        return entry
+    value = entry.get(option, CALLBACKS[entry["name"]].get(option))
+    if not isinstance(value, str) or value is REQUIRED:
+        return entry
+    return {**entry, option: anchored(value, folder)}
