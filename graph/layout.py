@@ -33,6 +33,10 @@ from .document import Document
 
 DIRECTIONS = ("TB", "LR")
 DEFAULT_SIZE = (180.0, 64.0)
+# Without drawn sizes (a layout made headless, at import), a node's width is estimated from
+# its title, about 9 units a character at the canvas' 10 pt bold plus padding, with room to
+# spare: the canvas draws wider nodes for long Keras names (expanded_conv_depthwise_BN).
+TITLE_CHAR_WIDTH, TITLE_PADDING = 10.0, 40.0
 VIEW_ASPECT = 1.4  # width / height of the canvas the layout is made to fill
 UNIT_GAP = 0.6  # extra space between units of one column, as a share of the layer gap
 CUT_FROM = 0.5  # a column may end early, at a cheaper cut, once this share of it is full
@@ -96,6 +100,16 @@ def unit_key(name: str) -> str:
     return "_".join(tokens)
 
 
+def estimated_size(name: str) -> tuple[float, float]:
+    """(width, height) a node titled `name` is given when its drawn size is unknown.
+
+    >>> estimated_size("dense"), estimated_size("expanded_conv_depthwise_BN")
+    ((180.0, 64.0), (300.0, 64.0))
+    """
+    width = max(DEFAULT_SIZE[0], TITLE_CHAR_WIDTH * len(name) + TITLE_PADDING)
+    return (width, DEFAULT_SIZE[1])
+
+
 def layered_layout(doc: Document, direction: str = "TB",
                    sizes: Mapping[str, tuple[float, float]] | None = None,
                    gap: tuple[float, float] = (30.0, 22.0),
@@ -106,7 +120,7 @@ def layered_layout(doc: Document, direction: str = "TB",
         doc: the document.
         direction: "TB" (layers top to bottom, columns side by side) or "LR" (layers left
             to right, rows one under the other).
-        sizes: node id -> (width, height) as drawn; `DEFAULT_SIZE` is assumed otherwise.
+        sizes: node id -> (width, height) as drawn; else `estimated_size`.
         gap: (between nodes of one layer, between layers), in scene units.
         aspect: width / height of the view to fill; None keeps one column (or row).
     """
@@ -116,7 +130,8 @@ def layered_layout(doc: Document, direction: str = "TB",
     layer = layers_of(doc)
     slots = _order_layers(doc, layer, set(main_path(doc, layer)))
     along = 1 if direction == "TB" else 0  # the axis the layers advance on
-    extent = {n: tuple(sizes.get(n, DEFAULT_SIZE)) for n in doc.nodes}
+    extent = {n: tuple(sizes.get(n) or estimated_size(node.name))
+              for n, node in doc.nodes.items()}
     cross = [_cross_positions(nodes, extent, along, gap[0]) for nodes in slots]
     thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
     spans = [_span(c, extent, 1 - along) for c in cross]

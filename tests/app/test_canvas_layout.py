@@ -34,6 +34,7 @@ def check_readable(window, qtbot, path) -> None:
     show_at(window)
     assert window.open_path(path, ask=False)
     qtbot.wait(20)  # the starting view is set on the next turn of the event loop
+    assert_no_overlap(node_boxes(window))  # as imported: laid out without drawn sizes
     scale = layout_and_fit(window)
     size = window.canvas.viewer.viewport().size().toTuple()
     assert scale >= READABLE_SCALE, f"{path}: fit scale {scale:.3f} in a {size} viewport"
