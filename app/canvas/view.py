@@ -107,6 +107,10 @@ class CanvasViewer(NodeViewer):
         for item in [*changed, node]:  # their wires follow, as after any other click
             if isinstance(item, LayerNodeItem):
                 item.highlight_pipes()
+        # NodeGraphQt reported the selection before this click made it: the properties
+        # panel kept showing the node selected before.
+        self.node_selection_changed.emit(
+            [node.id], [i.id for i in changed if isinstance(i, LayerNodeItem)])
 
     def _on_scene_selection_changed(self) -> None:
         """Selected wires are highlighted, and plain again once deselected."""

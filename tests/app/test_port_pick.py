@@ -79,6 +79,7 @@ def test_a_click_anywhere_on_the_title_band_under_the_port_selects_the_node(make
         click(window, QtCore.QPoint(10, 10))
         click(window, port + QtCore.QPoint(0, down))
         assert window.canvas.selected_ids() == [ids["hidden"]], f"{down} px under the port"
+        assert window.properties.node_id == ids["hidden"]  # the panel was not told
         assert_wire_drawn(window, ids["pixels"], ids["hidden"])
         pipe = window.canvas.views[ids["hidden"]].inputs[0].connected_pipes[0]
         assert pipe.pen().color() == QtGui.QColor(*SELECTION_COLOR)  # highlighted as selected
