@@ -115,16 +115,19 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
         QtCore.QTimer.singleShot(600, preload)  # networkx: in idle time, not the first open
 
     def _on_training_dock_visibility_changed(self, visible: bool) -> None:
-        """Shown: the panel is built, and the bottom docks grow so its plots are readable
-        (once: a height the user sets afterwards is kept)."""
-        if not visible:
-            return
-        self.training_panel()
+        """Shown: the panel is built, and the bottom docks grow (see `_grow_bottom`)."""
+        if visible:
+            self.training_panel()
+            self._grow_bottom(self.training_dock)
+
+    def _grow_bottom(self, dock: QtWidgets.QDockWidget) -> None:
+        """The bottom docks grow so the Training or Search tab's plots are readable (once:
+        a height the user sets afterwards is kept)."""
         if not getattr(self, "_training_sized", False) and self.isVisible():
             self._training_sized = True
             height = max(TRAINING_HEIGHT, int(self.height() * TRAINING_SHARE))
-            if self.training_dock.height() < height:
-                self.resizeDocks([self.training_dock], [height], QtCore.Qt.Vertical)
+            if dock.height() < height:
+                self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
 
     def training_panel(self):
         """The training panel, built on first use."""
@@ -148,10 +151,14 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
         self.search_dock = self._dock("Search", holder, QtCore.Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.search_dock)
         self.issues_dock.raise_()
-        self.search_dock.visibilityChanged.connect(lambda visible: visible and
-                                                   self.search_panel())
+        self.search_dock.visibilityChanged.connect(self._on_search_dock_visibility_changed)
         self.menuBar().actions()[2].menu().addAction(self.search_dock.toggleViewAction())
         QtCore.QTimer.singleShot(400, self.search_panel)
+
+    def _on_search_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self.search_panel()
+            self._grow_bottom(self.search_dock)
 
     def search_panel(self):
         """The Search tab, built on first use."""

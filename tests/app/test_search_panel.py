@@ -90,3 +90,17 @@ def test_the_tab_runs_a_two_trial_study_shows_both_and_applies_the_best(make_win
     assert window.stack.undo_text == f"Apply best trial {best.number}"
     window.stack.undo()
     assert (dict(window.doc.find("hidden").params), dict(window.doc.training)) == before
+
+
+def test_its_tab_opens_tall_enough_to_use(make_window, qtbot, tmp_path):
+    """The bottom docks grew for the Training tab only: Search opened 100 px high."""
+    window = make_window(str(mlp_project(tmp_path, [LR])))
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    bars = [bar for bar in window.findChildren(QtWidgets.QTabBar)
+            if "Search" in [bar.tabText(i) for i in range(bar.count())]]
+    (bar,) = bars
+    index = [bar.tabText(i) for i in range(bar.count())].index("Search")
+    QTest.mouseClick(bar, QtCore.Qt.LeftButton, pos=bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: window.search_dock.height() >= 400, timeout=3000)
