@@ -19,12 +19,14 @@ search.params[0] (dense.units): the range [0, 8] leaves the parameter's limits: 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 from .document import Document
 from .errors import ParamError
 from .inference import ERROR, Issue
+from .layers.custom_context import PENDING, context, set_context
 from .search import SearchParam, key_of, search_params, with_values
 from .validate import analyze
 
@@ -142,7 +144,7 @@ def _training_problem(doc: Document, entry: SearchParam) -> str | None:
 
     before = {i.message for i in check_training(doc) if i.severity == ERROR}
     for value in entry.values_to_check():
-        trial = with_values(doc, {entry.target: value})
+        trial = _trial(doc, {entry.target: value})
         after = [i.message for i in check_training(trial)
                  if i.severity == ERROR and i.message not in before]
         if after:
@@ -179,9 +181,18 @@ def _error_marks(doc: Document) -> set[tuple]:
     return {(i.node, i.code) for i in analyze(doc).errors}
 
 
+def _trial(doc: Document, values: dict) -> Document:
+    """`doc` with `values` put in. Its custom code keeps the document's trust and the
+    shapes Keras computed; shapes it would need anew are noted apart, never asked for
+    (Keras computes them when the trial runs, whose failure then names them)."""
+    trial = with_values(doc, values)
+    set_context(trial, dataclasses.replace(context(doc), pending={}))
+    return trial
+
+
 def _new_errors(doc: Document, values: dict, baseline: set) -> list[Issue]:
-    return [i for i in analyze(with_values(doc, values)).errors
-            if (i.node, i.code) not in baseline]
+    return [i for i in analyze(_trial(doc, values)).errors
+            if (i.node, i.code) not in baseline and i.code != PENDING]
 
 
 def _invalid_values(doc: Document, entry: SearchParam, baseline: set) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import ShapeError
 from ..shapes import fmt
 
+PENDING = "custom_pending"  # the issue code of a shape Keras has not computed yet
 TRUST_HINT = ("trust it with 'Trust custom code...' in the window, or pass "
               "--trust-custom-code on the command line")
 
@@ -111,7 +112,7 @@ def _keras_result(ctx: CustomContext, params: Mapping[str, Any], inputs: list) -
     if found is None:
         raise CustomShapeError(f"output shape not computed yet (Keras computes it in a "
                                f"worker process). Received: input shapes {received}",
-                               "custom_pending")
+                               PENDING)
     if "error" in found:
         raise CustomShapeError(f"Keras refused {params['class_name']} on input shapes "
                                f"{received}: {found['error']}", "custom_failed")

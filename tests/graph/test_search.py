@@ -196,3 +196,33 @@ def test_suggested_ranges_stay_within_the_limits():
     assert suggest_range(doc, ("n9", "rate")) == {"type": "float", "low": 0.0, "high": 0.5}
     assert suggest_range(doc, ("n2", "padding"))["choices"] == ["valid", "same"]
     assert suggest_range(doc, ("n2", "kernel_size")) == {"type": "int", "low": 1, "high": 6}
+
+
+def test_a_trusted_custom_layer_keeps_its_trust_in_the_checked_values():
+    """x -> Dense(hidden) -> Twice (custom, trusted, Keras' answer known) -> Dense(out): the
+    values put in keep the trust; a shape Keras has not computed for a value (hidden's
+    units) is left to the trial, and the document is asked for nothing."""
+    from kerascanvas.graph.layers import custom
+    from tests.graph.test_custom_layer import SOURCE, trust_all
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    hidden = doc.add_node("Dense", "hidden", {"units": 8})
+    twice = doc.add_node("CustomLayer", "twice", {"class_name": "Twice", "source": SOURCE})
+    out = doc.add_node("Dense", "out", {"units": 2})
+    for src, dst in ((x, hidden), (hidden, twice), (twice, out)):
+        doc.connect(Edge(src.id, 0, dst.id, 0))
+    doc.set_outputs([out.id])
+    ctx = trust_all(doc)
+    search_check.analyze(doc)
+    (key,) = ctx.pending
+    ctx.results[key] = {"outputs": [[None, 8]], "count": [0, 0]}  # as the worker answers
+    ctx.pending.clear()
+    doc.search = {"params": [
+        {"node": hidden.id, "param": "units", "type": "int", "low": 4, "high": 16},
+        {"node": out.id, "param": "units", "type": "int", "low": 2, "high": 6}]}
+    assert check_search(doc) == [] and ctx.pending == {}
+    ctx.trusted = frozenset()  # untrusted: the document's own issue, not the range's
+    assert check_search(doc) == []
+    assert [i.code for i in search_check.analyze(doc).errors] == ["custom_untrusted"]
+    assert custom.context(doc) is ctx

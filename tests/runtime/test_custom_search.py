@@ -57,6 +57,19 @@ def test_an_untrusted_search_is_refused_before_any_trial_and_runs_nothing(tmp_pa
     assert not (tmp_path / "mlp.study.log").exists() and not (tmp_path / "s.log").exists()
 
 
+def test_a_trusted_search_passes_its_checks_before_the_first_trial(tmp_path):
+    """The searched units sit before the custom layer: the values keep the project's
+    trust, and the shapes they need are Keras' to compute in each trial."""
+    from kerascanvas.runtime.search.preflight import problems
+
+    path, _ = custom_project(tmp_path)
+    doc = Project.open(path).doc
+    assert "custom code not trusted" in " ".join(problems(doc, {"epochs": 1}))
+    trust.apply(doc, True)
+    custom_code.resolve(doc)
+    assert problems(doc, {"epochs": 1}) == []
+
+
 def test_the_trial_worker_runs_exactly_the_code_it_is_handed(tmp_path):
     """The trial's training function, here in-process (the driver starts it in a process
     of its own: the slow test below): no digests, no run; the digests, a trained trial."""
