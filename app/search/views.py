@@ -96,8 +96,10 @@ class StudyPlots(QtWidgets.QTabWidget):
         super().__init__(parent)
         self.curves = pg.PlotWidget()
         self.curves.setLabel("bottom", "epoch")
-        self.curves.getPlotItem().addLegend(offset=(-10, 10))
         self.scatter = pg.PlotWidget()
+        for plot in (self.curves, self.scatter):  # an accuracy of 0.7 is not "700 (x0.001)"
+            plot.getAxis("left").enableAutoSIPrefix(False)
+        self.curves.getPlotItem().addLegend(offset=(-10, 10))
         self.param_box = QtWidgets.QComboBox()
         self.param_box.setObjectName("ScatterParam")
         self.param_box.currentIndexChanged.connect(self._on_param_box_changed)
@@ -139,8 +141,11 @@ class StudyPlots(QtWidgets.QTabWidget):
                 item = self.curve_items[number] = self.curves.plot([], [])
             x = np.array([e + 1 for e, _ in record.curve], dtype=np.float64)
             y = np.array([v for _, v in record.curve], dtype=np.float64)
-            item.setData(x, y, connect="finite")
-            item.setPen(self._pen(record, number == self.best_number))
+            pen = self._pen(record, number == self.best_number)
+            # Marks at each epoch: a trial with one epoch so far is a point, not nothing.
+            item.setData(x, y, connect="finite", symbol="o", symbolSize=5,
+                         symbolBrush=pen.color(), symbolPen=None)
+            item.setPen(pen)
             item.setZValue(10 if number == self.best_number else 0)
         self._draw_scatter()
 

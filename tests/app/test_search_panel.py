@@ -104,3 +104,23 @@ def test_its_tab_opens_tall_enough_to_use(make_window, qtbot, tmp_path):
     index = [bar.tabText(i) for i in range(bar.count())].index("Search")
     QTest.mouseClick(bar, QtCore.Qt.LeftButton, pos=bar.tabRect(index).center())
     qtbot.waitUntil(lambda: window.search_dock.height() >= 400, timeout=3000)
+
+
+def test_trial_curves_show_a_first_epoch_and_plain_metric_values(qtbot):
+    """A trial with one epoch drew nothing (a line needs two points), and an accuracy axis
+    read '700' under 'val_accuracy (x0.001)'."""
+    from kerascanvas.app.search.views import StudyPlots, TrialRecord
+
+    plots = StudyPlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 400)
+    plots.show()
+    qtbot.waitExposed(plots)
+    plots.set_study("val_accuracy", True, ["lr"], set())
+    plots.redraw({0: TrialRecord(0, {"lr": 0.01}, curve=[(0, 0.55)]),
+                  1: TrialRecord(1, {"lr": 0.001}, curve=[(0, 0.52), (1, 0.72)])})
+    first = plots.curve_items[0]
+    assert first.scatter.data["x"].tolist() == [1.0]  # the point is marked
+    axis = plots.curves.getAxis("left")
+    qtbot.waitUntil(lambda: 0.7 < axis.range[1] < 0.8, timeout=3000)  # fitted to the data
+    assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
