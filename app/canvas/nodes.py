@@ -57,8 +57,10 @@ SELECTED_FAR_TINT = QtGui.QColor(255, 255, 255, 120)  # over a selected node, zo
 STRIPE_WIDTH = 5.0
 MIN_WIDTH = 150.0
 PAD = 4.0
-# Added under the text of a node with a model output: the ring (drawn on the bottom edge)
-# reaches this far into the node, and the last line ended PAD + 2 above the edge.
+# Added under a node's text, so the last line keeps 2 units clear of what sits on the
+# bottom edge (the text ended PAD + 2 above it): an output port's circle (NodeGraphQt
+# draws it SIZE / 1.8 wide, with a 1.8 pen), or a model output's green ring, larger.
+PORT_ROOM = PortEnum.SIZE.value / 3.6 + 0.9 + 2.0 - (PAD + 2.0)
 RING_ROOM = OUTPUT_RING_RADIUS + OUTPUT_RING_WIDTH / 2 + 2.0 - (PAD + 2.0)
 DETAIL_SCALE = 0.35  # below this view scale, text is unreadable: draw boxes only
 NODE_TYPE = "kerascanvas.LayerNode"
@@ -110,13 +112,13 @@ def node_size(lines: list[tuple[str, str]], ports: int = 1,
               ring: bool = False) -> tuple[float, float]:
     """(width, height) of a node drawing `lines` ((font key, text) pairs) and `ports` ports
     on its widest side: the canvas and the exported picture draw nodes the same size.
-    With `ring` (a model output's green ring on its bottom edge), the text keeps clear of
-    the ring."""
+    The text keeps clear of the output ports on the bottom edge, and of the green ring
+    a model output's port has with `ring`."""
     metrics = _style()["metrics"]
     width = max(metrics[k].horizontalAdvance(t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
     width = max(width, ports * 24.0, MIN_WIDTH)
     height = sum(metrics[k].height() for k, _ in lines) + 2 * PAD + 4.0
-    return width, height + (RING_ROOM if ring else 0.0)
+    return width, height + (RING_ROOM if ring else PORT_ROOM)
 
 
 def text_rects(lines: list[tuple[str, str]], width: float) -> list[QtCore.QRectF]:

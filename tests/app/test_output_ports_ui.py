@@ -167,20 +167,26 @@ def test_a_nodes_context_menu_lists_each_output_port(window, qtbot):
     assert "output port 0" in item.subtitle
 
 
-def _ring_clear_of_text(window, node_id: str) -> float:
-    """Scene units between the lowest line of text and the top of the node's rings."""
+def _clear_of_text(window, node_id: str) -> float:
+    """Scene units between the lowest line of text and the top of the node's output ports
+    as drawn: a model output's ring, else the port's circle (NodeGraphQt's size and pen)."""
+    from NodeGraphQt.constants import PortEnum
+
     from kerascanvas.app.canvas.nodes import OUTPUT_RING_WIDTH
 
     item = window.canvas.views[node_id]
     text_bottom = max(item.mapRectToScene(r).bottom() for r in item.text_rects())
-    centres = [p.sceneBoundingRect().center().y() for p in item.outputs if p.is_model_output]
-    return min(centres) - OUTPUT_RING_RADIUS - OUTPUT_RING_WIDTH / 2 - text_bottom
+    port = PortEnum.SIZE.value / 3.6 + 0.9
+    reach = [(p.sceneBoundingRect().center().y()
+              - (OUTPUT_RING_RADIUS + OUTPUT_RING_WIDTH / 2 if p.is_model_output else port))
+             for p in item.outputs]
+    return min(reach) - text_bottom
 
 
 def test_an_outputs_shape_text_keeps_clear_of_its_green_ring(make_window, qtbot):
     """The ring on a model output's port reached into the shape line under the node's
     title ('(None, 10)' touched it); the node grows by the ring's room, and only while
-    one of its ports is a model output."""
+    one of its ports is a model output. A plain port keeps clear of the text too."""
     from .gestures import EXAMPLES
 
     window = show(make_window(str(EXAMPLES / "mnist_mlp.json")), qtbot)
@@ -188,9 +194,10 @@ def test_an_outputs_shape_text_keeps_clear_of_its_green_ring(make_window, qtbot)
     classes = window.doc.find("classes").id
     item = window.canvas.views[classes]
     assert item.show_shape and item.outputs[0].is_model_output
-    assert _ring_clear_of_text(window, classes) >= 1.0
+    assert _clear_of_text(window, classes) >= 1.0
     height = item.sceneBoundingRect().height()
     _right_click_and_choose(window, port_point(window, classes, "out"), "Model output")
     window.canvas.renderer.render()
     assert window.doc.outputs == [] and not item.outputs[0].is_model_output
     assert item.sceneBoundingRect().height() < height  # no ring, no room for one
+    assert _clear_of_text(window, classes) >= 1.0
