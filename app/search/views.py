@@ -97,8 +97,6 @@ class StudyPlots(QtWidgets.QTabWidget):
         self.curves = pg.PlotWidget()
         self.curves.setLabel("bottom", "epoch")
         self.scatter = pg.PlotWidget()
-        for plot in (self.curves, self.scatter):  # an accuracy of 0.7 is not "700 (x0.001)"
-            plot.getAxis("left").enableAutoSIPrefix(False)
         self.curves.getPlotItem().addLegend(offset=(-10, 10))
         self.param_box = QtWidgets.QComboBox()
         self.param_box.setObjectName("ScatterParam")
@@ -110,6 +108,9 @@ class StudyPlots(QtWidgets.QTabWidget):
         layout.addWidget(self.scatter)
         self.importance = pg.PlotWidget()
         self.importance.setLabel("bottom", "share of the metric's variance (fANOVA)")
+        for plot in (self.curves, self.scatter, self.importance):
+            for side in ("left", "bottom"):  # an accuracy of 0.7 is not "700 (x0.001)"
+                plot.getAxis(side).enableAutoSIPrefix(False)
         self.addTab(self.curves, "Curves")
         self.addTab(holder, "Parameters")
         self.addTab(self.importance, "Importance")

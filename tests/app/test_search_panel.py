@@ -124,3 +124,8 @@ def test_trial_curves_show_a_first_epoch_and_plain_metric_values(qtbot):
     axis = plots.curves.getAxis("left")
     qtbot.waitUntil(lambda: 0.7 < axis.range[1] < 0.8, timeout=3000)  # fitted to the data
     assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+    plots.show_importances({"lr": 0.4, "units": 0.6})
+    plots.setCurrentIndex(2)
+    shares = plots.importance.getAxis("bottom")
+    qtbot.waitUntil(lambda: 0.5 < shares.range[1] < 0.9, timeout=3000)
+    assert shares.autoSIPrefixScale == 1.0
