@@ -9,15 +9,19 @@ graph or the settings:
                           classes than units: the units the ids need
     use_categorical_loss  one-hot label rows under a sparse loss: categorical
                           cross-entropy, which takes them
+    return_sequences_off  an output with a time axis the labels lack (an LSTM left with
+                          return_sequences=True before the classifier): switch it off
+    return_sequences_on   labels per time step, an output with none: switch it on
 
-The runtime puts the units the labels need in the issue's data ("units"), where the
-fix reads them. Pure.
+The runtime puts what the fix needs in the issue's data ("units"; "layer", the node id
+of the recurrent layer), where the fix reads it (`recurrent_source` finds that layer).
+Pure.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import commands as cmd
 from .document import Document, output_entry
@@ -54,11 +58,76 @@ def use_categorical_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetTraining(doc, training))
 
 
+def return_sequences(doc: Document, node_id: str) -> bool | None:
+    """The `return_sequences` of a recurrent node (a Bidirectional's: its inner layer's),
+    or None for a node without that switch."""
+    node = doc.nodes.get(node_id)
+    if node is None:
+        return None
+    spec, params = get_spec(node.kind), node.params
+    layer = params.get("layer")
+    if isinstance(layer, Mapping) and isinstance(layer.get("kind"), str):
+        try:
+            spec, params = get_spec(layer["kind"]), layer.get("params", {})
+        except KeyError:
+            return None
+    if not any(p.name == "return_sequences" for p in spec.params):
+        return None
+    value = params.get("return_sequences", spec.param("return_sequences").default)
+    return value is True
+
+
+def recurrent_source(doc: Document, node_id: str, results: Mapping, limit: int = 32):
+    """The nearest recurrent layer (one with `return_sequences`) up the chain that feeds
+    output `node_id`, through layers of one input that keep the rank (Dense, Dropout,
+    normalization, TimeDistributed), with its step count; or None.
+
+    Returns:
+        (node id, time steps of its input, which may be None), or None.
+    """
+    current = node_id
+    for _ in range(limit):
+        result = results.get(current)
+        if result is None or not result.ok or not result.input_shapes:
+            return None
+        if return_sequences(doc, current) is not None:
+            steps = result.input_shapes[0][1] if len(result.input_shapes[0]) > 2 else None
+            return current, steps
+        ins = doc.in_edges(current)
+        if len(ins) != 1 or ins[0].src_port != 0 or \
+                len(result.input_shapes[0]) != len(result.output_shapes[0]):
+            return None
+        current = ins[0].src
+    return None
+
+
+def _set_return_sequences(value: bool):
+    def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
+        node_id = issue.data.get("layer")
+        if not isinstance(node_id, str) or return_sequences(doc, node_id) is None:
+            raise DocumentError(f"the issue names no recurrent layer to change "
+                                f"(its data: {dict(issue.data)})")
+        node = doc.node(node_id)
+        layer = node.params.get("layer")
+        if isinstance(layer, Mapping):  # a Bidirectional: its inner layer's switch
+            inner = copy.deepcopy(dict(layer))
+            inner["params"] = {**inner.get("params", {}), "return_sequences": value}
+            stack.push(cmd.SetParam(doc, node_id, "layer", inner))
+        else:
+            stack.push(cmd.SetParam(doc, node_id, "return_sequences", value))
+    fix.__doc__ = f"Set return_sequences={value} on the recurrent layer the issue names."
+    return fix
+
+
 DATA_FIXES: dict[str, Callable] = {
     "set_units_to_labels": set_units_to_labels,
     "use_categorical_loss": use_categorical_loss,
+    "return_sequences_off": _set_return_sequences(False),
+    "return_sequences_on": _set_return_sequences(True),
 }
 DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
     "use_categorical_loss": "Use categorical_crossentropy",
+    "return_sequences_off": "Turn off return_sequences",
+    "return_sequences_on": "Turn on return_sequences",
 }

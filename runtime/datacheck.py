@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from kerascanvas.graph import training_code
+from kerascanvas.graph.data_fixes import recurrent_source, return_sequences
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.shapes import fmt
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import model_outputs, resolve_training
-from kerascanvas.graph.validate import Analysis, Issue
+from kerascanvas.graph.validate import Analysis, Issue, analyze
 
 from .data import Dataset, embedding_limit, label_form, loss_name, np_dtype, output_shapes
 
@@ -26,6 +27,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     """
     losses = resolve_training(doc)["loss"]
     custom_losses = training_code.defined(training_code.source(doc.training))
+    analysis = analysis if analysis is not None else analyze(doc)
     shapes = output_shapes(doc, analysis)
     issues = _check_counts(data)
     parts = [("training", data.x, data.y)]
@@ -40,7 +42,8 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
             custom = training_code.reference_name(losses[out.name]) in custom_losses
             shape = None if custom else shapes.get(out.name)
             issues += _check_labels(out, ys, losses[out.name], shape, part,
-                                    fixable_labels(doc, out))
+                                    fixable_labels(doc, out),
+                                    _recurrent(doc, out, analysis.results))
     return issues
 
 
@@ -111,8 +114,50 @@ def fixable_labels(doc: Document, out) -> frozenset[str]:
     return frozenset({"use_categorical_loss", *(("set_units_to_labels",) if sized else ())})
 
 
+def _recurrent(doc: Document, out, results) -> tuple | None:
+    """(node id, name, input steps, return_sequences) of the recurrent layer that feeds
+    output `out` through rank-keeping layers (`data_fixes.recurrent_source`), or None."""
+    found = recurrent_source(doc, out.id, results) if out.port == 0 else None
+    if found is None:
+        return None
+    node_id, steps = found
+    return node_id, doc.nodes[node_id].name, steps, return_sequences(doc, node_id)
+
+
+def _takes(shape: tuple, got: tuple, sparse: bool) -> bool:
+    """Whether an output of `shape` takes labels of shape `got` per sample."""
+    if sparse:
+        ids = tuple(shape[1:-1])
+        return _same_shape(ids, got) or _same_shape((*ids, 1), got)
+    return _same_shape(tuple(shape[1:]), got) or \
+        (shape[-1] == 1 and _same_shape(tuple(shape[1:-1]), got))
+
+
+def _time_axis_fix(out: tuple, got: tuple, sparse: bool, source) -> tuple[tuple, dict, str]:
+    """(fixes, data, advice) when switching `return_sequences` on the recurrent layer
+    `source` gives the output the labels' shape: an LSTM left returning every step
+    before the classifier, or labels per step with an LSTM returning its last."""
+    if source is None:
+        return (), {}, ""
+    node_id, name, steps, on = source
+    if on:
+        new, advice = (out[0], *out[2:]), (
+            f". The time axis comes from {name!r}, which returns every step "
+            f"(return_sequences=True)")
+    elif steps is not None:
+        new, advice = (out[0], steps, *out[1:]), (
+            f". These labels have one per time step, and {name!r} returns its last step "
+            f"only (return_sequences=False)")
+    else:
+        return (), {}, ""
+    if not _takes(new, got, sparse):
+        return (), {}, ""
+    code = "return_sequences_off" if on else "return_sequences_on"
+    return (code,), {"layer": node_id}, advice
+
+
 def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
-                  fixable: frozenset[str] = frozenset()) -> list[Issue]:
+                  fixable: frozenset[str] = frozenset(), source=None) -> list[Issue]:
     labels = ys.get(node.name)
     if labels is None:
         return [_issue(node, f"The {part} data has no labels for output {node.name!r}. "
@@ -124,12 +169,14 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
     got = tuple(labels.shape[1:])
     ids_shape = tuple(out[1:-1])
     if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):
-        return _check_class_ids(node, labels, loss, out, part, fixable)
-    if not (_same_shape(tuple(out[1:]), got) or (out[-1] == 1 and _same_shape(ids_shape, got))):
+        return _check_class_ids(node, labels, loss, out, part, fixable, source)
+    if not _takes(out, got, sparse=False):
         want = "one-hot rows" if form == "onehot" else "labels"
+        fixes, data, advice = _time_axis_fix(out, got, False, source)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"{want} of shape {fmt(out[1:])} per sample. The {part} labels "
-                             f"have shape {fmt(got)} per sample", "label_shape")]
+                             f"have shape {fmt(got)} per sample{advice}", "label_shape",
+                       fixes, data)]
     if form == "binary" and labels.size and (labels.min() < 0 or labels.max() > 1):
         return [_issue(node, f"{loss} on output {node.name!r} needs labels in [0, 1]. "
                              f"The {part} labels hold values in {_value_range(labels)}",
@@ -138,17 +185,18 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
 
 
 def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
-                     fixable: frozenset[str]) -> list[Issue]:
+                     fixable: frozenset[str], source=None) -> list[Issue]:
     got, ids_shape = tuple(labels.shape[1:]), tuple(out[1:-1])
-    if not (_same_shape(ids_shape, got) or _same_shape((*ids_shape, 1), got)):
+    if not _takes(out, got, sparse=True):
         onehot = "use_categorical_loss" in fixable and \
             _same_shape((*ids_shape, out[-1]), got) and _one_hot(labels)
+        fixes, data, advice = _time_axis_fix(out, got, True, source)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"class ids of shape {fmt(ids_shape)} per sample. The {part} "
                              f"labels have shape {fmt(got)} per sample"
                              + (" (one-hot rows, which categorical_crossentropy takes)"
-                                if onehot else ""), "label_shape",
-                       ("use_categorical_loss",) if onehot else ())]
+                                if onehot else advice), "label_shape",
+                       ("use_categorical_loss",) if onehot else fixes, {} if onehot else data)]
     units = out[-1]
     if not _integral(labels):
         return [_issue(node, f"{loss} on output {node.name!r} needs integer class ids. The "

@@ -81,3 +81,74 @@ def test_no_fix_where_the_answer_is_not_plain():
     data = Dataset(ids.x, {"out": np.full((len(ids.y["out"]), 3), 0.5, "float32")})
     (issue,) = check_data(doc, data)
     assert issue.code == "label_shape" and issue.fixes == ()
+
+
+def sequence_model(units=1, activation="sigmoid", loss="binary_crossentropy",
+                   return_sequences=True, bidirectional=False, between="Dropout"):
+    """tokens (12 steps) -> Embedding -> LSTM -> `between` -> Dense: the model output."""
+    from kerascanvas.graph.document import Document, Edge
+
+    doc = Document()
+    x = doc.add_node("Input", "tokens", params={"shape": [12]})
+    emb = doc.add_node("Embedding", "embed", params={"input_dim": 20, "output_dim": 8})
+    lstm = {"units": 6, "return_sequences": return_sequences}
+    rnn = doc.add_node("Bidirectional", "encoder",
+                       params={"layer": {"kind": "LSTM", "params": lstm}}) if bidirectional \
+        else doc.add_node("LSTM", "encoder", params=lstm)
+    mid = doc.add_node(between, "mid", params={"rate": 0.1} if between == "Dropout" else {})
+    out = doc.add_node("Dense", "out", params={"units": units, "activation": activation})
+    for a, b in ((x, emb), (emb, rnn), (rnn, mid), (mid, out)):
+        doc.connect(Edge(a.id, 0, b.id, 0))
+    doc.outputs = [out.id]
+    doc.training = {"loss": loss}
+    return doc
+
+
+def fit_sequence(doc, data) -> None:
+    """Keras builds the fixed graph and trains an epoch on the data it refused before."""
+    from kerascanvas.graph.training import resolve_training
+
+    model = build_model(doc)
+    model.compile("adam", resolve_training(doc)["loss"]["out"])
+    history = model.fit(data.x["tokens"], data.y["out"], epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+
+
+TOKENS = np.random.default_rng(0).integers(0, 20, (32, 12))
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_time_axis_the_labels_lack_turns_return_sequences_off(bidirectional):
+    doc = sequence_model(bidirectional=bidirectional)
+    data = Dataset({"tokens": TOKENS}, {"out": np.ones((32, 1), "float32")})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_shape" and issue.fixes == ("return_sequences_off",)
+    assert issue.fixes[0] in FIX_LABELS and "'encoder'" in issue.message
+    reworded = dataclasses.replace(issue, message="The labels do not fit.")
+    stack = UndoStack()
+    apply_fix(doc, reworded, "return_sequences_off", stack)
+    assert check_data(doc, data) == []
+    fit_sequence(doc, data)
+    stack.undo()
+    assert check_data(doc, data) != []
+
+
+def test_labels_per_step_turn_return_sequences_on_under_a_sparse_loss():
+    doc = sequence_model(units=3, activation="softmax", loss="sparse_categorical_crossentropy",
+                         return_sequences=False, between="LayerNormalization")
+    data = Dataset({"tokens": TOKENS}, {"out": TOKENS % 3})  # a class id per step
+    (issue,) = check_data(doc, data)
+    assert issue.fixes == ("return_sequences_on",) and "last step only" in issue.message
+    apply_fix(doc, issue, "return_sequences_on", UndoStack())
+    assert doc.find("encoder").params["return_sequences"] is True
+    assert check_data(doc, data) == []
+    fit_sequence(doc, data)
+
+
+def test_no_return_sequences_fix_where_switching_does_not_fit_the_labels():
+    doc = sequence_model()
+    data = Dataset({"tokens": TOKENS}, {"out": np.ones((32, 5), "float32")})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_shape" and issue.fixes == ()
+    with pytest.raises(DocumentError, match="no recurrent layer"):
+        apply_fix(doc, issue, "return_sequences_off", UndoStack())
