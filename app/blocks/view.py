@@ -32,12 +32,20 @@ def block_rows(doc, node_id: str, analysis) -> tuple[list[Row], str | None]:
         reason = str(exc) if shapes else "connect the block's input to see the shapes"
         return [], reason
     rows = []
+    source = _block_source(doc, node_id)
     for layer in expansion.layers:
         r = results[layer.name]
-        inputs = ", ".join(node.name if i == "input" else f"{node.name}_{i}" for i in layer.inputs)
+        inputs = ", ".join(source if i == "input" else f"{node.name}_{i}" for i in layer.inputs)
         rows.append(Row(layer.name, None, f"{node.name}_{layer.name}", layer.kind, inputs,
                         shape_text(r.output_shape), sum(r.count)))
     return rows, None
+
+
+def _block_source(doc, node_id: str) -> str:
+    """What the block's input is wired from (the layer its first layers will read once it is
+    expanded); the block's own name read as one of its layers."""
+    edges = doc.in_edges(node_id)
+    return doc.nodes[edges[0].src].name if edges else "(block input, not connected)"
 
 
 def is_nested_model(doc, node_id: str) -> bool:

@@ -119,3 +119,24 @@ def test_a_box_selection_shows_zoomed_out_and_deleting_it_clears_the_properties(
     key(w, QtCore.Qt.Key_Delete)
     assert sorted(node_ids(w)) == ["dense", "x"]
     qtbot.waitUntil(lambda: w.properties.hint.text().startswith("Select a node"), timeout=500)
+
+
+def test_a_blocks_contents_name_the_layer_wired_into_it(make_window, qtbot):
+    """A double-click on a block lists its layers: the first one's input was given as the
+    block itself ('res1' reads 'res1'), not as the layer the block is wired from."""
+    from kerascanvas.app.blocks.view import BlockDialog
+
+    from .gestures import EXAMPLES
+
+    w = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
+    w.canvas.fit()
+    res1 = w.doc.find("res1").id
+    (wired,) = [w.doc.nodes[e.src].name for e in w.doc.in_edges(res1)]
+    QTest.mouseDClick(w.canvas.viewer.viewport(), QtCore.Qt.LeftButton,
+                      QtCore.Qt.NoModifier, node_point(w, res1))
+    qtbot.waitUntil(lambda: bool(w.findChildren(BlockDialog)))
+    tree = w.findChildren(BlockDialog)[-1].tree
+    rows = {tree.topLevelItem(r).text(0): tree.topLevelItem(r).text(2)
+            for r in range(tree.topLevelItemCount())}
+    assert rows["res1_conv1"] == wired == "stem_relu"
+    assert wired in rows["res1_add"].split(", ")  # the shortcut reads the block's input
