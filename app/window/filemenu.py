@@ -169,7 +169,7 @@ class FileMixin:
         if not ok:
             return
         path = files.ask_save_path(self, "Export Python",
-                                   files.in_start_folder(self.path, "model.py"), "Python (*.py)")
+                                   files.export_suggestion(self.path, ".py"), "Python (*.py)")
         if path:
             self.export_python_to(path, style)
 
@@ -186,7 +186,7 @@ class FileMixin:
 
     def export_picture(self) -> None:
         path = files.ask_save_path(self, "Export Picture",
-                                   files.in_start_folder(self.path, "model.png"),
+                                   files.export_suggestion(self.path, ".png"),
                                    "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_picture_to(path)
@@ -205,7 +205,7 @@ class FileMixin:
 
     def export_model(self) -> None:
         path = files.ask_save_path(
-            self, "Export Model", files.in_start_folder(self.path, "model.keras"),
+            self, "Export Model", files.export_suggestion(self.path, ".keras"),
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path)

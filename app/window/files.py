@@ -117,6 +117,13 @@ def in_start_folder(project_path: str | None, name: str) -> str:
     return str(Path(start_folder(project_path)) / name)
 
 
+def export_suggestion(project_path: str | None, suffix: str) -> str:
+    """An export's suggested path: the project's name with `suffix` ("model" for an
+    untitled project), in `start_folder`."""
+    stem = Path(project_path).stem if project_path else "model"
+    return in_start_folder(project_path, stem + suffix)
+
+
 def recent_files() -> list[str]:
     try:
         data = json.loads((data_dir() / "recent.json").read_text(encoding="utf-8"))

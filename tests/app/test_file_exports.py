@@ -61,3 +61,29 @@ def test_data_issues_from_a_refused_run_appear_in_the_issues_list(window, qtbot)
         "data_shape")])
     rows = [window.issues.topLevelItem(i) for i in range(window.issues.topLevelItemCount())]
     assert any(r.text(1) == image.name and "(8, 8, 1)" in r.text(2) for r in rows)
+
+
+def test_exports_suggest_the_projects_name(make_window, qtbot, tmp_path, monkeypatch):
+    """Every export suggested model.py / model.keras / model.png, whatever the project."""
+    import shutil
+
+    from PySide6 import QtWidgets
+    from PySide6.QtTest import QTest
+
+    project = tmp_path / "digits_cnn.json"
+    shutil.copy(EXAMPLES / "digits_cnn.json", project)
+    window = make_window(str(project))
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # shortcuts go to the active window
+    suggested = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda parent, title, path, filters: suggested.append(path) or ("", ""))
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem",
+                        lambda *args: ("functional", True))
+    ctrl, shift = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
+    QTest.keyClick(window, QtCore.Qt.Key_E, ctrl)
+    QTest.keyClick(window, QtCore.Qt.Key_E, ctrl | shift)
+    window.export_picture()
+    assert suggested == [str(tmp_path / f"digits_cnn{suffix}")
+                         for suffix in (".py", ".keras", ".png")]
