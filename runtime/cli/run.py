@@ -278,8 +278,20 @@ def _checked(doc, args, analysis):
                               args.data_changed)
     except (TrainingRefused, DataError, run_record.RecordMismatch) as exc:
         _error(str(exc))
+        _log_refusal(args, exc)
         return EXIT_INVALID
     return doc, settings, data
+
+
+def _log_refusal(args, exc: Exception) -> None:
+    """With --log, the refusal as the log's one event: a failed Result with the message
+    and the issues (each naming its node, with its fixes and their data), as the window
+    gets them from its worker."""
+    from .. import distributed
+
+    if args.log and distributed.is_main():
+        with EventLog(args.log) as log:
+            log(ev.Result(ev.FAILED, str(exc), issues=tuple(getattr(exc, "issues", ()))))
 
 
 def _resume_record(args, settings: dict) -> dict | None:
@@ -323,6 +335,7 @@ def _train(doc, args, analysis) -> int:
                           analysis)
         except TrainingRefused as exc:
             _error(str(exc))
+            log(ev.Result(ev.FAILED, str(exc)))
             return EXIT_INVALID
         finally:
             if progress is not None:

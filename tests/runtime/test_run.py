@@ -90,6 +90,19 @@ def test_data_that_does_not_fit_exits_1_naming_the_output(tmp_path, capsys):
     assert "'out'" in err and "10 classes" in err
 
 
+def test_a_refusal_is_the_logs_result_with_its_issues_and_their_fixes(tmp_path):
+    doc = classifier(units=1, activation="sigmoid",
+                     training={"loss": "sparse_categorical_crossentropy"})
+    doc.node(doc.find("features").id).params["shape"] = [64]
+    log = tmp_path / "events.jsonl"
+    assert run(project(tmp_path, doc), "--data", "sklearn:digits", "--log", log) == 1
+    (result,) = read_log(log)
+    assert result.status == "failed" and "'out'" in result.message
+    (issue,) = result.issues
+    assert issue.node == doc.find("out").id and issue.code == "label_range"
+    assert issue.fixes == ("set_units_to_labels",) and issue.data == {"units": 10}
+
+
 def test_missing_data_array_exits_1(tmp_path, capsys):
     np.savez(tmp_path / "d.npz", x=np.zeros((4, 4), "float32"))
     assert run(project(tmp_path, classifier()), "--data", tmp_path / "d.npz") == 1
