@@ -245,8 +245,23 @@ class TrainingPlots(QtWidgets.QWidget):
             if key not in self._touched and self._shown.pop(id(item), None) is not None:
                 item.setData([], [])
         self._fix_x_range()
+        self._sync_legends()
         for plot in self.plots.values():
             place_legend(plot)
+
+    def _sync_legends(self) -> None:
+        """Legends name the curves drawn: not those of a previous run or of an overlay
+        unchecked, whose items stay (empty) for reuse."""
+        for key, item in self.items.items():
+            legend, name = self.plots[self._owners[key]].legend, item.name()
+            if legend is None or not name:
+                continue
+            listed = legend.getLabel(item) is not None
+            drawn = item.xData is not None and len(item.xData) > 0
+            if listed and not drawn:
+                legend.removeItem(item)
+            elif drawn and not listed:
+                legend.addItem(item, name)
 
     def _fix_x_range(self) -> None:
         runs = [self.current, *(c for _, c, _ in self.overlays)]

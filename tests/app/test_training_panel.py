@@ -492,3 +492,23 @@ def test_relative_paths_of_the_settings_are_read_next_to_the_project(panel, qtbo
         {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
         {"name": "tensorboard", "log_dir": str(folder / "logs")}, {"name": "early_stopping"}]
     assert panel.doc.training["data"] == "d.npz"  # the project keeps what the user wrote
+
+
+def test_legends_name_only_the_curves_drawn(panel, qtbot):
+    """A new run's empty plots listed the previous run's curves; an unchecked overlay
+    stayed in the legend."""
+    def names():
+        plot = panel.plots.plots.get("loss")
+        return None if plot is None else sorted(label.text for _, label in plot.legend.items)
+
+    run, first = started(panel, qtbot)
+    run.push(*epoch(0), {"event": "result", "status": "finished"})
+    qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
+    qtbot.waitUntil(lambda: names() == ["batch loss", "train", "validation"], timeout=3000)
+    assert panel.start()
+    qtbot.waitUntil(lambda: names() == [], timeout=3000)
+    item = panel.runs.topLevelItem(0)
+    item.setCheckState(0, QtCore.Qt.Checked)
+    qtbot.waitUntil(lambda: names() == ["Run 1 train", "Run 1 validation"], timeout=3000)
+    item.setCheckState(0, QtCore.Qt.Unchecked)
+    qtbot.waitUntil(lambda: names() == [], timeout=3000)
