@@ -23,7 +23,7 @@ from .help import HelpMixin
 from .importing import ImportMixin
 from .menus import build_menus
 from .navigate import NavigateMixin
-from .rekind_menu import add_rekind_actions
+from .rekind_menu import add_rekind_actions, wrap_on_drop
 from .start import HOW_TO_BEGIN, StartMixin
 
 SIDE_WIDTH = 352  # right docks at start: the widest property rows stay unclipped
@@ -297,6 +297,8 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
     def _on_canvas_drop(self, mime, pos) -> None:
         if mime.hasFormat(PALETTE_MIME):
             kind = bytes(mime.data(PALETTE_MIME)).decode()
+            if wrap_on_drop(self, kind, pos):
+                return
             edge = self.canvas.edge_at(pos)
             if edge is None or self._guarded(self.splice, kind, edge) is None:
                 self.add_kind(kind, pos)

@@ -84,3 +84,21 @@ def test_change_to_and_wrap_in_from_the_node_menu(make_window, qtbot, tmp_path):
     window.undo()
     window.undo()
     assert window.doc.node(rnn).kind == "LSTM"
+
+
+def test_a_wrapper_dropped_on_a_layer_it_can_hold_wraps_it(make_window, qtbot, tmp_path):
+    from .test_placement_ui import drop, palette_mime
+
+    window = show(make_window(recurrent_project(tmp_path)), qtbot)
+    window.canvas.renderer.render()
+    rnn, label = window.doc.find("encoder").id, window.doc.find("label").id
+    count = len(window.doc.nodes)
+    drop(window, palette_mime(window, "Bidirectional"), node_point(window, rnn))
+    node = window.doc.node(rnn)
+    assert node.kind == "Bidirectional" and node.params["layer"] == {
+        "kind": "LSTM", "params": {"units": 6}}
+    assert len(window.doc.nodes) == count and window.canvas.selected_ids() == [rnn]
+    assert window.analysis.results[label].input_shapes == [(None, 12)]
+    # a Dense cannot go in a Bidirectional: the drop adds a node, as anywhere else
+    drop(window, palette_mime(window, "Bidirectional"), node_point(window, label))
+    assert window.doc.node(label).kind == "Dense" and len(window.doc.nodes) == count + 1
