@@ -24,6 +24,7 @@ from .routes import NodeColumns
 LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
 LABEL_GAP = 2.0  # between two labels moved apart
 LABEL_TRIES = 9  # spots along a wire tried for its label before it goes below the others
+LABEL_TRIES_LONG = 41  # a long wire (up a column gap) tries along all its span, up to this
 LABEL_SPAN = (0.15, 0.85)  # of a wire's length, where its label may sit
 
 
@@ -82,13 +83,16 @@ class Obstacles:
 
     def meet(self, rect: QtCore.QRectF, skip) -> bool:
         """Whether `rect` meets a node or the label of a pipe not in `skip`."""
-        if self.nodes.meeting(rect, ()):
-            return True
+        return bool(self.nodes.meeting(rect, ())) or bool(self.labels_meeting(rect, skip))
+
+    def labels_meeting(self, rect: QtCore.QRectF, skip) -> list:
+        """The pipes not in `skip` whose labels meet `rect` (where each label is now, not
+        where it was counted)."""
         near = set()
         for cell in NodeColumns._cells(rect):
             near.update(self.labels.get(cell, ()))
-        return any(pipe not in skip and isValid(pipe) and label_rect(pipe).intersects(rect)
-                   for pipe in near)  # where each label is now, not where it was counted
+        return [pipe for pipe in near if pipe not in skip and isValid(pipe)
+                and label_rect(pipe).intersects(rect)]
 
 
 def label_rect(pipe) -> QtCore.QRectF:
@@ -137,6 +141,12 @@ def place_labels(pipes, obstacles: Obstacles) -> None:
             path, size, taken, lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group)))
         taken.append(label_rect(pipe))
         obstacles.add_label(pipe)
+        for other in obstacles.labels_meeting(taken[-1], group):
+            # No free spot beside a short wire between two nodes: the label of a longer
+            # wire, which has more places to go, moves instead. Only to longer ones, so
+            # two labels never push each other back and forth.
+            if other.path().length() > path.length():
+                LabelQueue.add(other)
 
 
 class WireOutlines:
@@ -188,7 +198,8 @@ def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):
     step = (size.height() + LABEL_GAP) / max(path.length(), 1.0)
     ends = path.pointAtPercent(1.0) - path.pointAtPercent(0.0)
     down = abs(ends.y()) >= 0.5 * abs(ends.x())
-    for k in range(LABEL_TRIES):
+    span = int((LABEL_SPAN[1] - LABEL_SPAN[0]) / step) + 1
+    for k in range(max(LABEL_TRIES, min(span, LABEL_TRIES_LONG))):
         t = 0.5 + step * ((k + 1) // 2) * (1 if k % 2 else -1)  # 0.5, then out both ways
         if k and not LABEL_SPAN[0] <= t <= LABEL_SPAN[1]:
             continue

@@ -111,3 +111,33 @@ def test_parallel_wires_that_detour_run_in_lanes_of_their_own(make_window, qtbot
     middles = [p.path().pointAtPercent(0.5) for p in wires]
     assert all(not box.contains(m) for m in middles)  # both go around the node
     assert abs(middles[0].x() - middles[1].x()) >= 5  # in lanes of their own
+
+
+def test_labels_of_a_residual_stack_in_columns_stay_apart(make_window, qtbot, tmp_path):
+    """Laid out in columns, a skip wire up the gap had its label at its middle, on the
+    label of a short wire between two nodes (ResNet50 showed three such pairs): a long
+    wire's label now tries along all its length, and makes way for a short one's."""
+    from kerascanvas.app.canvas.labels import LabelQueue
+    from kerascanvas.graph.document import Edge
+
+    doc = Document()
+    prev = doc.add_node("Input", params={"shape": [16]}).id
+    for _ in range(20):
+        chain = [doc.add_node(kind, params=params).id for kind, params in (
+            ("Dense", {"units": 16}), ("BatchNormalization", {}), ("Dense", {"units": 16}))]
+        add = doc.add_node("Add").id
+        for src, dst, port in zip([prev, *chain], [*chain, add], [0, 0, 0, 0], strict=True):
+            doc.connect(Edge(src, 0, dst, port))
+        doc.connect(Edge(prev, 0, add, 1))
+        prev = add
+    doc.outputs = [prev]
+    projectfile.save(doc, tmp_path / "stack.json")
+    window = show(make_window(str(tmp_path / "stack.json")), qtbot)
+    window.canvas.renderer.render()
+    for _ in range(3):  # labels that made way are placed again on the next turn
+        LabelQueue.flush()
+        qtbot.wait(1)
+    rects = [label_rect(p) for p in window.canvas.viewer.pipe_items() if p.label.text()]
+    assert len(rects) == len(doc.edges)
+    overlaps = [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:] if a.intersects(b)]
+    assert overlaps == []
