@@ -338,6 +338,7 @@ class TrainingPanel(QtWidgets.QWidget):
             self.results.show_run(last)
         else:
             self.results.clear()
+        self._suggest_continue_lr(last)  # not the rate of another project's run
         self.progress.setValue(0)
         self.progress.setFormat(f"{last.label} {last.status}" if last else "idle")
         self._update_buttons()
@@ -363,15 +364,22 @@ class TrainingPanel(QtWidgets.QWidget):
         self._on_controller_status_changed(record)
         self._show_progress(record)
         self.results.show_run(record)
-        lr = (record.settings.get("optimizer") or {})
-        lr = lr.get("learning_rate", 0.001) if isinstance(lr, dict) else 0.001
-        self.continue_lr.setText(f"{float(lr) / 10:.3g}")
+        self._suggest_continue_lr(record)
         if record.status == "killed":
             self.tabs.setCurrentWidget(self.log)
         elif record.status == "failed":  # why it failed, where the curves stayed empty
             self.tabs.setCurrentWidget(self.results)
             first = next(iter((record.message or "").splitlines()), "")
             self.status_message.emit(f"{record.label} failed: {first}")
+
+    def _suggest_continue_lr(self, record) -> None:
+        """A tenth of `record`'s learning rate to continue it with (empty without a run)."""
+        if record is None:
+            self.continue_lr.clear()
+            return
+        lr = (record.settings.get("optimizer") or {})
+        lr = lr.get("learning_rate", 0.001) if isinstance(lr, dict) else 0.001
+        self.continue_lr.setText(f"{float(lr) / 10:.3g}")
 
     # ---- runs list and buttons ---------------------------------------------------
     def _selected_run(self):

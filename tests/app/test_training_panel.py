@@ -512,3 +512,14 @@ def test_legends_name_only_the_curves_drawn(panel, qtbot):
     qtbot.waitUntil(lambda: names() == ["Run 1 train", "Run 1 validation"], timeout=3000)
     item.setCheckState(0, QtCore.Qt.Unchecked)
     qtbot.waitUntil(lambda: names() == [], timeout=3000)
+
+
+def test_the_continue_rate_follows_the_project_shown(panel, qtbot, tmp_path):
+    panel.doc.training = {**panel.doc.training, "optimizer": {"name": "sgd",
+                                                              "learning_rate": 0.5}}
+    run, record = started(panel, qtbot)
+    run.push({"event": "result", "status": "finished"})
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=3000)
+    assert panel.continue_lr.text() == "0.05"
+    panel.follow_project(str(tmp_path / "other" / "net.json"))  # a project with no runs
+    assert panel.continue_lr.text() == "" and not panel.continue_button.isEnabled()
