@@ -40,12 +40,14 @@ class DialogFocus(QtCore.QObject):
         elif kind == _HIDE and isinstance(obj, QtWidgets.QDialog):
             had = self._before.pop(id(obj), None)
             # After the hide is done: Qt's own focus handling runs first.
-            QtCore.QTimer.singleShot(0, lambda: self._give_back(had and had()))
+            QtCore.QTimer.singleShot(0, self, lambda: self._give_back(had and had()))
         return False
 
     def _give_back(self, had: QtWidgets.QWidget | None) -> None:
         """Focus to `had` when it still shows, else to the canvas; the window is made the
         active one when that is where it goes (and no other dialog is up)."""
+        if not _alive_and_shown(self.window):  # closed with its dialog (the app quits)
+            return
         modal = QtWidgets.QApplication.activeModalWidget()
         target = had if _alive_and_shown(had) else self.fallback
         if modal is not None and not modal.isAncestorOf(target) and modal is not target:
