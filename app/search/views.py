@@ -18,6 +18,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
+from ..training.axes import ReadableAxis  # noqa: E402
+
 CURVE_COLOR, BEST_COLOR, FAILED_COLOR = "#7f8c9d", "#f5a142", "#ff4d4d"
 
 
@@ -96,7 +98,9 @@ class StudyPlots(QtWidgets.QTabWidget):
         super().__init__(parent)
         self.curves = pg.PlotWidget()
         self.curves.setLabel("bottom", "epoch")
-        self.scatter = pg.PlotWidget()
+        # A log-scale parameter (the learning rate) labels 1, 2 and 5 times each power of ten
+        # only: every minor tick's label crowded the top of each decade.
+        self.scatter = pg.PlotWidget(axisItems={"bottom": ReadableAxis("bottom")})
         self.curves.getPlotItem().addLegend(offset=(-10, 10))
         self.param_box = QtWidgets.QComboBox()
         self.param_box.setObjectName("ScatterParam")
