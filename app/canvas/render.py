@@ -15,6 +15,7 @@ from ...graph.errors import KerasCanvasError
 from ...graph.training import output_name
 from ...graph.userblocks import spec_for_display
 from .labels import LabelQueue
+from .pipes import batched_pipes
 
 
 def shape_text(shape) -> str:
@@ -173,6 +174,13 @@ class NodeRenderer(QtCore.QObject):
         doc, views = self.canvas.doc, self.canvas.views
         outputs = model_output_ports(doc)
         wired = {(e.src, e.src_port) for e in doc.edges}
+        with batched_pipes():  # a node resized by its new texts moves its ports: each
+            self._draw_changed(views, analysis, issues, outputs, wired)  # pipe drawn once
+        LabelQueue.flush()
+        self.rendered.emit()
+
+    def _draw_changed(self, views, analysis, issues, outputs, wired) -> None:
+        doc = self.canvas.doc
         for node_id, item in views.items():
             result = analysis.results.get(node_id)
             mine = tuple((i.severity, i.message) for i in issues.get(node_id, ()))
@@ -186,8 +194,6 @@ class NodeRenderer(QtCore.QObject):
                 self._shown[node_id] = key
                 self._draw(item, node, result, mine, marked, unwired)
             label_pipes(item, result)
-        LabelQueue.flush()
-        self.rendered.emit()
 
     def _draw(self, item, node, result, problems, output_ports, unwired) -> None:
         severities = {s for s, _ in problems}
