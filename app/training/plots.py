@@ -298,6 +298,8 @@ class TrainingPlots(QtWidgets.QWidget):
         if lr is None:
             lr = self._new_plot("learning rate")
             lr.setLogMode(y=self.lr_log.isChecked())
+            if self.lr_log.isChecked():  # empty, it spans 1e-4..1e-2, not 1..10 labelled 2, 5
+                lr.setYRange(-4, -2, padding=0)
             self._lr_range = None
         self.plots["learning rate"] = lr
         self._place()

@@ -214,3 +214,11 @@ def test_log_scale_labels_of_the_learning_rate_do_not_overlap(qtbot):
     for i, (rect, text) in enumerate(texts):
         for other, other_text in texts[i + 1:]:
             assert not rect.intersects(other), (text, other_text)
+
+
+def test_an_empty_learning_rate_axis_spans_usual_rates(plots, qtbot):
+    """Before any run the log axis spanned 1 to 10, labelled '2' and '5'."""
+    plots.show_run(None)
+    plots.redraw()
+    low, high = plots.lr_axis_range()
+    assert low == pytest.approx(1e-4) and high == pytest.approx(1e-2)
