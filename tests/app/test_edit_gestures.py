@@ -140,3 +140,34 @@ def test_a_blocks_contents_name_the_layer_wired_into_it(make_window, qtbot):
             for r in range(tree.topLevelItemCount())}
     assert rows["res1_conv1"] == wired == "stem_relu"
     assert wired in rows["res1_add"].split(", ")  # the shortcut reads the block's input
+
+
+def test_dragging_a_selection_routes_each_wire_once_a_step(conv_window, monkeypatch):
+    """Each moved port redrew its wires at once, so a wire between two dragged nodes was
+    routed twice a step, each time asking the scene for the nodes in its way: dragging
+    all of a ResNet50 took 0.7 s a step (benchmarks/bench_edit_large.py times it)."""
+    from kerascanvas.app.canvas.pipes import LayerPipeItem
+
+    from .gestures import LEFT, move
+
+    w = conv_window
+    draws: list = []
+    original = LayerPipeItem.draw_path
+
+    def counted(pipe, *args, **kwargs):
+        draws.append(pipe)
+        return original(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(LayerPipeItem, "draw_path", counted)
+    key(w, QtCore.Qt.Key_A, CTRL)
+    before = w.doc.position(node_ids(w)["x"])
+    start = node_point(w, node_ids(w)["conv2_1"])
+    viewport = w.canvas.viewer.viewport()
+    QTest.mousePress(viewport, LEFT, QtCore.Qt.NoModifier, start)
+    for step in range(1, 4):
+        draws.clear()
+        move(viewport, start + QtCore.QPoint(10 * step, 20 * step))
+        assert len(draws) == len(set(draws)) == len(w.doc.edges), step
+    QTest.mouseRelease(viewport, LEFT, QtCore.Qt.NoModifier, start + QtCore.QPoint(30, 60))
+    after = w.doc.position(node_ids(w)["x"])
+    assert after[0] > before[0] and after[1] > before[1]  # all of them moved, with the hand
