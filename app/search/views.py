@@ -57,7 +57,8 @@ def _text(value: Any) -> str:
 
 
 class TrialsTable(QtWidgets.QTableWidget):
-    """#, state, best metric, final value, duration, then one column per parameter."""
+    """#, state, best metric, final value, duration, one column per parameter, then why a
+    trial failed or was pruned (it was a tooltip only)."""
 
     FIXED = ("#", "state", "best", "value", "seconds")
 
@@ -72,13 +73,14 @@ class TrialsTable(QtWidgets.QTableWidget):
     def show_records(self, records: dict[int, TrialRecord], keys: list[str],
                      maximize: bool, best: TrialRecord | None) -> None:
         self.keys = keys
-        headers = [*self.FIXED, *keys]
+        headers = [*self.FIXED, *keys, "note"]
         self.setColumnCount(len(headers))
         self.setHorizontalHeaderLabels(headers)
         self.setRowCount(len(records))
         for row, record in enumerate(sorted(records.values(), key=lambda r: r.number)):
             cells = [record.number, record.state, record.best_seen(maximize), record.value,
-                     record.duration_s, *(record.params.get(k) for k in keys)]
+                     record.duration_s, *(record.params.get(k) for k in keys),
+                     record.message]
             for column, value in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(_text(value))
                 if column == 1 and record.message:

@@ -157,3 +157,18 @@ def test_a_log_scale_parameter_has_readable_labels(qtbot):
     for i, (rect, text) in enumerate(texts):
         for other, other_text in texts[i + 1:]:
             assert not rect.intersects(other), (text, other_text)
+
+
+def test_why_a_trial_failed_is_in_the_table(qtbot):
+    from kerascanvas.app.search.views import TrialRecord, TrialsTable
+
+    table = TrialsTable()
+    qtbot.addWidget(table)
+    failed = TrialRecord(1, {"lr": 0.1}, state="failed",
+                         message="Stopped by the user after epoch 2.")
+    table.show_records({0: TrialRecord(0, {"lr": 0.01}, state="complete", value=0.9),
+                        1: failed}, ["lr"], True, None)
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    assert headers[-1] == "note" and headers[-2] == "lr"
+    assert table.item(1, headers.index("note")).text() == failed.message
+    assert table.item(0, headers.index("note")).text() == ""
