@@ -301,10 +301,19 @@ class ResultsView(QtWidgets.QWidget):
         self.status_message.emit(f"Saved the trained model to {target}")
         return str(target)
 
+    def suggested_path(self) -> str:
+        """Where Save offers to put the model: beside the project, named after it and the
+        run ("net_run_2.keras"); in the home folder for an untitled project. (A bare name
+        opened the dialog in the folder the app was started from.)"""
+        name = f"{self.record.label.replace(' ', '_').lower()}.keras"
+        runs = Path(self.record.folder) if self.record.folder else None
+        if runs is not None and runs.suffix == ".runs" and runs.parent.is_dir():
+            return str(runs.parent / f"{runs.stem}_{name}")
+        return str(Path.home() / name)
+
     def _on_save_clicked(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save trained model", f"{self.record.label.replace(' ', '_').lower()}.keras",
-            "Keras models (*.keras)")
+            self, "Save trained model", self.suggested_path(), "Keras models (*.keras)")
         if path:
             try:
                 self.save_model(path)

@@ -117,3 +117,24 @@ def test_the_panel_trains_digits_in_the_worker_and_shows_results(qtbot, tmp_path
         check_filled(panel.results, tmp_path)
     finally:
         panel.shutdown()
+
+
+def test_save_offers_a_place_beside_the_project(qtbot, tmp_path, monkeypatch):
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    saved = tmp_path / "net.runs" / "run_2.keras"
+    saved.parent.mkdir()
+    saved.write_bytes(b"model")
+    record = RunRecord(2, {}, status="finished", saved_path=str(saved),
+                       folder=str(saved.parent))
+    record.result = Result(FINISHED)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_run(record)
+    offered = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda parent, title, path, filters: offered.append(path) or ("", ""))
+    QTest.mouseClick(view.save_button, QtCore.Qt.LeftButton)
+    assert offered == [str(tmp_path / "net_run_2.keras")]
