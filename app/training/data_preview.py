@@ -136,6 +136,11 @@ class DataPreview(QtWidgets.QWidget):
         layout.addWidget(self.info)
         layout.addLayout(self.images)
 
+    @property
+    def wanted(self) -> str | None:
+        """The spec last asked for (its preview is shown or on its way)."""
+        return self._wanted
+
     def clear(self) -> None:
         """Forget the shown preview (another project is open)."""
         self._wanted = None

@@ -188,6 +188,20 @@ class TrainingPanel(QtWidgets.QWidget):
     def _show_data_spec(self) -> None:
         self.data.set_spec(str((self.doc.training or {}).get("data", "synthetic")))
         self._update_buttons()
+        if self.isVisible():
+            self._preview_data()
+
+    def _preview_data(self) -> None:
+        """Read the preview of the project's data, unless it is the one shown (a project
+        opened showed its data spec with no preview until the spec was edited)."""
+        spec = str((self.doc.training or {}).get("data", "synthetic")).strip()
+        full = anchor_spec(spec, self.project_dir)
+        if full and full != self.data.wanted:
+            self.data.request(full, self.doc)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._preview_data()
 
     def _on_data_spec_edited(self, spec: str) -> None:
         spec = spec.strip()

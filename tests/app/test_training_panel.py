@@ -523,3 +523,12 @@ def test_the_continue_rate_follows_the_project_shown(panel, qtbot, tmp_path):
     assert panel.continue_lr.text() == "0.05"
     panel.follow_project(str(tmp_path / "other" / "net.json"))  # a project with no runs
     assert panel.continue_lr.text() == "" and not panel.continue_button.isEnabled()
+
+
+def test_the_projects_data_is_previewed_when_the_tab_shows(panel, qtbot):
+    """The preview came only after the data spec was edited; an opened project showed none."""
+    panel.show()
+    qtbot.waitUntil(lambda: "150 samples" in panel.data.info.text(), timeout=10_000)
+    panel.doc.training = {**panel.doc.training, "data": "synthetic:40"}
+    panel.refresh()
+    qtbot.waitUntil(lambda: "40 samples" in panel.data.info.text(), timeout=10_000)

@@ -40,7 +40,8 @@ def test_runs_are_kept_beside_the_project_and_follow_the_open_one(make_window, q
 
     window.open_path(str(second), ask=False)
     assert shown_runs(panel) == [] and panel.controller.runs == []
-    assert panel.data.info.text() == "" and panel.plots.current is None
+    # The first project's preview is gone; the second's own is read.
+    assert "first project" not in panel.data.info.text() and panel.plots.current is None
 
     window.open_path(str(first), ask=False)
     assert shown_runs(panel) == [("Run 1", "finished")]
