@@ -48,6 +48,9 @@ class DialogFocus(QtCore.QObject):
         active one when that is where it goes (and no other dialog is up)."""
         if not _alive_and_shown(self.window):  # closed with its dialog (the app quits)
             return
+        now = QtWidgets.QApplication.focusWidget()
+        if now is not None and now.window() is self.window:
+            return  # a window manager gave it back already, or the user moved on
         modal = QtWidgets.QApplication.activeModalWidget()
         target = had if _alive_and_shown(had) else self.fallback
         if modal is not None and not modal.isAncestorOf(target) and modal is not target:
