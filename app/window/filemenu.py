@@ -20,7 +20,10 @@ from . import files
 from .importing import is_keras_model
 
 PROJECT_TYPES = "Keras Canvas projects (*.json *.kcanvas)"
-PROJECT_FILTER = f"{PROJECT_TYPES};;Keras models, to import (*.keras);;All files (*)"
+# Open lists Keras models beside projects at first (it offers to import them), so a .keras
+# file is not hidden behind a second filter.
+PROJECT_FILTER = ("Projects and Keras models (*.json *.kcanvas *.keras);;"
+                  f"{PROJECT_TYPES};;Keras models, to import (*.keras);;All files (*)")
 
 
 class FileMixin:

@@ -228,3 +228,23 @@ def test_file_dialogs_open_in_the_projects_folder_else_the_last_ones(window, tmp
     window.import_model_dialog()
     assert asked[-1] == str(tmp_path / "here")
     assert files.in_start_folder(window.path, "model.py") == str(tmp_path / "here" / "model.py")
+
+
+def test_open_lists_keras_models_beside_projects(window, tmp_path, monkeypatch):
+    """File > Open offers to import a .keras model, but its first filter hid them."""
+    from PySide6 import QtWidgets
+
+    (tmp_path / "net.json").write_text("{}")
+    (tmp_path / "model.keras").write_bytes(b"")
+    window.path = str(tmp_path / "net.json")
+    shown = []
+
+    def listing(parent, title, folder, filters):
+        first = filters.split(";;")[0]
+        patterns = first[first.index("(") + 1:first.index(")")].split()
+        shown.extend(sorted(p.name for p in tmp_path.iterdir()
+                            if any(p.match(pattern) for pattern in patterns)))
+        return "", ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", listing)
+    window.open_dialog()
+    assert shown == ["model.keras", "net.json"]
