@@ -15,7 +15,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.preprocessing import needs_adapt
 from kerascanvas.graph.training import resolve_training
 
-from . import finetune, training_code
+from . import finetune, script_training, training_code
 from .emit import INDENT, Module
 from .errors import CodegenError
 from .literals import call, literal
@@ -38,6 +38,7 @@ from .script_parts import (
 # A Keras user sets the policy once, before building and compiling (Keras wraps the
 # optimizer in a LossScaleOptimizer itself when a mixed_float16 model compiles).
 MAIN_POLICY = "    keras.config.set_dtype_policy(DTYPE_POLICY)\n"
+MAIN_BUILD_ONLY = "    model = build_model()\n"
 
 SYNTHETIC_SAMPLES = 256  # as runtime.data.DEFAULT_SYNTHETIC
 UNKNOWN_LENGTH = 8  # as runtime.data.SYNTHETIC_LENGTH: unknown Input dims in synthetic data
@@ -84,7 +85,10 @@ def constants(plan: Plan, settings: dict[str, Any]) -> str:
         _mapping("METRICS", settings["metrics"], "Metrics per output."),
         (_mapping("LOSS_WEIGHTS", weights, "Weight of each output's loss in the total.")
          if weights else "LOSS_WEIGHTS = None\n"),
-        _mapping("SETTINGS", {k: settings[k] for k in SETTING_KEYS}, "Training settings."),
+        _mapping("SETTINGS", {k: settings[k] for k in SETTING_KEYS}
+                 | ({"class_weight": settings["class_weight"]}
+                    if settings.get("class_weight") is not None else {}),
+                 "Training settings."),
         f"SYNTHETIC_SAMPLES = {SYNTHETIC_SAMPLES}\n"
         f"UNKNOWN_LENGTH = {UNKNOWN_LENGTH}  # length of unknown input dims in synthetic data\n",
     ]
@@ -108,6 +112,17 @@ def optimizer_function(options: dict[str, Any], phased: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _scheduled_optimizer(settings: dict[str, Any]) -> str:
+    options = dict(settings["optimizer"])
+    name = options.pop("name")
+    cls = OPTIMIZERS.get(name.lower()) if isinstance(name, str) else None
+    if cls is None:
+        raise CodegenError(f"training.optimizer.name: a schedule needs one of Keras' "
+                           f"optimizers ({', '.join(OPTIMIZERS)}). Received: {name!r}")
+    return script_training.optimizer_function(options, settings["schedule"],
+                                              f"keras.optimizers.{cls}")
+
+
 def adapt_lines(plan: Plan) -> str:
     """Adapt the preprocessing layers that learn from data on the training inputs, as the
     app's trainer does (runtime/adapt.py); empty when there are none."""
@@ -122,15 +137,23 @@ def adapt_lines(plan: Plan) -> str:
             f"{INDENT * 2}                           batch_size=SETTINGS['batch_size']))\n")
 
 
-def main_function(plan: Plan, phased: bool) -> str:
-    """`def main(argv=None)`: the dtype policy when mixed, one fit or the two fine-tuning phases."""
+def main_function(plan: Plan, phased: bool, settings: dict[str, Any]) -> str:
+    """`def main(argv=None)`: the dtype policy when mixed, one fit or the two fine-tuning
+    phases, with the settings' class weights and callbacks. A learning-rate schedule
+    needs the steps of an epoch, so the model then compiles once the data is loaded
+    (a fine-tune's phases have no schedule, as in the app)."""
     policy = MAIN_POLICY if plan.mixed else ""
     data = MAIN_DATA + adapt_lines(plan)
     if phased:
         return (MAIN_PARSER + finetune.MAIN_EPOCHS + MAIN_ARGS + policy + finetune.MAIN_BUILD
-                + data + finetune.MAIN_FIT + MAIN_END)
-    return MAIN_PARSER + MAIN_EPOCHS + MAIN_ARGS + policy + MAIN_BUILD + data + MAIN_FIT \
-        + MAIN_END
+                + data + script_training.with_fit_options(finetune.MAIN_FIT, settings)
+                + MAIN_END)
+    fit = script_training.with_fit_options(MAIN_FIT, settings)
+    if script_training.scheduled(settings):
+        build, data = MAIN_BUILD_ONLY, data + script_training.COMPILE_AFTER_DATA
+    else:
+        build = MAIN_BUILD
+    return MAIN_PARSER + MAIN_EPOCHS + MAIN_ARGS + policy + build + data + fit + MAIN_END
 
 
 def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = False) -> Module:
@@ -154,9 +177,13 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
         return _with_code(_distributed_script(module, plan, settings), *code)
     extra = [] if phases is None else [finetune.constants(plan, phases)]
     functions = [] if phases is None else [finetune.FUNCTIONS]
-    blocks = [*module.blocks, constants(plan, settings), *extra,
-              optimizer_function(settings["optimizer"], phases is not None), DATA_FUNCTIONS,
-              FASTER_STEP, *functions, main_function(plan, phases is not None), MAIN_GUARD]
+    if phases is None and script_training.scheduled(settings):
+        optimizer = _scheduled_optimizer(settings)
+    else:
+        optimizer = optimizer_function(settings["optimizer"], phases is not None)
+    blocks = [*module.blocks, constants(plan, settings), *extra, optimizer,
+              *script_training.blocks(settings), DATA_FUNCTIONS, FASTER_STEP, *functions,
+              main_function(plan, phases is not None, settings), MAIN_GUARD]
     return _with_code(Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER),
                       *code)
 
@@ -172,6 +199,18 @@ def _with_code(module: Module, imports: list[str], block: str | None) -> Module:
 
 def _distributed_script(module: Module, plan: Plan, settings: dict[str, Any]) -> Module:
     from . import distributed
+
+    unsupported = [(field, what) for field, what, used in (
+        ("training.callbacks", "Keras callbacks", bool(settings.get("callbacks"))),
+        ("training.schedule", "a learning-rate schedule", script_training.scheduled(settings)),
+        ("training.class_weight", "class weights", settings.get("class_weight") is not None))
+        if used]
+    if unsupported:
+        field, what = unsupported[0]
+        raise CodegenError(f"{field}: the distributed script trains with its own loop, which "
+                           f"does not apply {what}; generate the one-process script, or train "
+                           f"on several processes with `kerascanvas run --nproc-per-node N`, "
+                           f"which does")
 
     blocks = [*module.blocks, constants(plan, settings),
               optimizer_function(settings["optimizer"]), DATA_FUNCTIONS, distributed.FUNCTIONS,
