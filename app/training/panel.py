@@ -19,13 +19,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import events as ev
 from ...graph.project import Project
+from ...graph.training_paths import anchor_spec, anchored_settings
 from ...graph.training_schema import check_training
 from ..panels.wheel import guard_wheel
 from .controller import TrainingController, format_eta
 from .data_preview import DataPreview, missing_files
 from .form import TrainingForm
 from .history import load_runs, runs_folder, save_runs
-from .paths import anchor_spec, anchored_settings
 from .plots import TrainingPlots
 from .results import ResultsView
 

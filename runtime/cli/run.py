@@ -43,6 +43,7 @@ import argparse
 import json
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
@@ -217,6 +218,18 @@ def overrides(args, training: dict) -> dict[str, Any]:
     return out
 
 
+def project_overrides(doc, args) -> dict[str, Any]:
+    """The settings a run changes: the project's relative paths (data, checkpoint, logs)
+    put under the project file's folder, as the window reads them
+    (`graph.training_paths`), then the flags, whose paths stay relative to the current
+    folder."""
+    from kerascanvas.graph.training_paths import anchored_settings
+
+    training = doc.training or {}
+    anchored = anchored_settings(training, Path(args.file).resolve().parent)
+    return {**anchored, **overrides(args, {**training, **anchored})}
+
+
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
     from ..build import describe_issues
@@ -264,7 +277,7 @@ def _checked(doc, args, analysis):
     from ..train import TrainingRefused, load_checked_data, prepare
 
     try:
-        doc, settings = prepare(doc, overrides(args, doc.training or {}), analysis)
+        doc, settings = prepare(doc, project_overrides(doc, args), analysis)
         if args.resume and settings["epochs"] <= args.initial_epoch:
             raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
                                   f"--initial-epoch {args.initial_epoch}. Received: "

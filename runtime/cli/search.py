@@ -87,11 +87,15 @@ def _section(doc, args) -> None:
 
 
 def options_from(args, doc):
+    from kerascanvas.graph.training_paths import anchored_settings
+
     from ..search.driver import SearchOptions, visible_gpus
     from ..search.study import default_storage
 
-    overrides = {k: v for k, v in (("epochs", args.epochs), ("data", args.data),
-                                   ("device", args.device)) if v is not None}
+    # the project's relative paths are read next to it, the flags' in the current folder
+    overrides = {**anchored_settings(doc.training, Path(args.file).resolve().parent),
+                 **{k: v for k, v in (("epochs", args.epochs), ("data", args.data),
+                                      ("device", args.device)) if v is not None}}
     jobs = args.jobs or (len(visible_gpus()) if args.device != "cpu" else 0) or 1
     trials = args.trials or (None if args.timeout else 20)
     return SearchOptions(storage=args.storage or default_storage(args.file),

@@ -390,3 +390,25 @@ def test_progress_shows_an_epoch_line_with_validation_metrics():
     line = epoch_line(ev.EpochEnd(2, {"loss": 0.5, "val_loss": 0.25}, 0.001, 1234.0), 10, 1.5)
     assert line == ("Epoch 3/10 - 1.5s - 1,234 samples/s - loss: 0.5000 - val_loss: 0.2500 - "
                     "lr: 0.001")
+
+
+def test_the_projects_relative_paths_are_read_next_to_it_and_flags_in_the_cwd(
+        tmp_path, monkeypatch, capsys):
+    """As in the window: a data file and a CSV log named relatively in the project are
+    under the project's folder, whatever folder the command runs in."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    np.savez(folder / "d.npz", features=rng.normal(size=(32, 4)).astype("float32"),
+             out=rng.integers(0, 3, 32))
+    doc = classifier(training={"data": "d.npz", "epochs": 1, "loss": "sparse_categorical_"
+                               "crossentropy", "callbacks": [{"name": "csv_logger",
+                                                              "filename": "logs/run.csv"}]})
+    path = project(folder, doc)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert run(path) == 0, capsys.readouterr().err
+    assert (folder / "logs" / "run.csv").exists() and not (elsewhere / "logs").exists()
+    np.savez(elsewhere / "d.npz", features=np.zeros((8, 4), "float32"), out=np.zeros(8))
+    assert run(path, "--data", "d.npz", "--epochs", "1") == 0  # a flag: the current folder

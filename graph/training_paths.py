@@ -1,9 +1,10 @@
 """Relative paths of the training settings are read next to the project file.
 
 A data file, a test-data file, a checkpoint, a CSV log and a TensorBoard folder given
-as relative paths are taken from the saved project's folder: the training worker and
-the data preview get them made absolute. Otherwise they were read and written in the
-folder the app happened to be started from. An untitled project keeps them as they are.
+as relative paths are taken from the saved project's folder, by the window (its
+training worker and data preview) and by `kerascanvas run` / `search` alike; paths
+given as command-line flags stay relative to the current folder. An untitled project
+keeps them as they are, and the project file keeps what the user wrote. Pure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ...graph.training_schema import CALLBACKS, REQUIRED
+from .training_schema import CALLBACKS, REQUIRED
 
 # The option of each callback that names a file or folder.
 CALLBACK_PATHS = {"model_checkpoint": "filepath", "csv_logger": "filename",
