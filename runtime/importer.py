@@ -46,6 +46,7 @@ from .custom_import import (
 )
 from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
+from .import_errors import explain_load_error
 from .import_map import ModelImportError, implied_keyword, map_call
 from .keras_env import import_keras
 
@@ -452,7 +453,7 @@ def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = Non
     try:
         model = loader()
     except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
-        raise ModelImportError(f"{path}: Keras could not load the model: {exc}") from None
+        raise ModelImportError(explain_load_error(keras, path, config, objects, exc)) from None
     if not isinstance(model, keras.Model):
         raise ModelImportError(f"{path}: expected a Keras model, received "
                                f"{type(model).__name__}")
