@@ -48,6 +48,7 @@ from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
 from .import_map import ModelImportError, implied_keyword, map_call
+from .import_notes import structure_notes
 from .keras_env import import_keras
 
 log = logging.getLogger(__name__)
@@ -319,6 +320,7 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
         log.warning("model %s lists one node's outputs twice; kept once", model.name)
     report.doc.set_outputs(list(dict.fromkeys(outputs)))
     layout(report.doc)
+    report.notes += structure_notes(model, graph)
     if isinstance(model, import_keras().Sequential):
         report.notes.append(
             f"model {model.name!r} is a Sequential: the Sequential code style (--style "
