@@ -104,16 +104,32 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
     partial = atomicfile.partial_path(path)  # replaced whole, as every save is
     try:
         atomicfile.remove_stale_partials(path)
-        model.export(str(partial), format="onnx", verbose=False)
+        _write_onnx(model, partial)
+        # Checked before the rename: a graph that computes something else never
+        # replaces the previous file.
+        worst = compare_onnx(partial, model, sample, expected) if check else None
         atomicfile.commit(partial, path)
-    except Exception as exc:  # noqa: BLE001 - the exporter raises many types
-        raise _onnx_failure(model, exc) from None
     finally:
         if partial.exists():
             partial.unlink()
-    if not check:
-        return None
-    return compare_onnx(path, model, sample, expected)
+    return worst
+
+
+def _write_onnx(model, partial: Path) -> None:
+    try:
+        model.export(str(partial), format="onnx", verbose=False)
+    except Exception as exc:  # noqa: BLE001 - the exporter raises many types
+        raise _onnx_failure(model, exc) from None
+
+
+def _unknown_sizes(model) -> str:
+    """Why a traced graph can differ: the inputs with an unknown size past the batch."""
+    loose = [f"{t.name} {tuple(t.shape)}" for t in model.inputs if None in tuple(t.shape)[1:]]
+    if not loose:
+        return ""
+    return ("; the exporter traces one fixed size where an Input has None (" + ", ".join(loose)
+            + "), so a loop over a time axis keeps the traced length: give those Inputs fixed "
+            "sizes")
 
 
 def compare_onnx(path, model, sample: list, expected) -> float | None:
@@ -134,7 +150,8 @@ def compare_onnx(path, model, sample: list, expected) -> float | None:
         diff = float(np.max(np.abs(a - b))) if a.size else 0.0
         if not diff <= ONNX_TOLERANCE:
             raise ExportError(f"ONNX output {name!r} differs from Keras by {diff:.3g} "
-                              f"(tolerance {ONNX_TOLERANCE})")
+                              f"(tolerance {ONNX_TOLERANCE}){_unknown_sizes(model)}; "
+                              "nothing was written")
         worst = max(worst, diff)
     return worst
 

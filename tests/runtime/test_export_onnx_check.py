@@ -1,0 +1,39 @@
+"""An ONNX graph that computes something other than Keras never replaces the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.runtime.export import ExportError, export_onnx
+from kerascanvas.runtime.importer import import_model
+from kerascanvas.runtime.keras_env import import_keras
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxscript")
+pytest.importorskip("onnxruntime")
+
+
+def _lstm_doc(steps):
+    keras = import_keras()
+    inp = keras.Input((steps, 3), name="seq")
+    x = keras.layers.LSTM(4, return_sequences=True, name="lstm")(inp)
+    return import_model(keras.Model(inp, keras.layers.Dense(2, name="out")(x)))
+
+
+def test_a_mismatching_graph_keeps_the_previous_file(tmp_path):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(b"the previous export")
+    # Traced on one length, the LSTM's loop differs from Keras on the checked length.
+    with pytest.raises(ExportError) as caught:
+        export_onnx(_lstm_doc(None), path)
+    message = str(caught.value)
+    assert "differs from Keras" in message and "seq (None, None, 3)" in message
+    assert "nothing was written" in message
+    assert path.read_bytes() == b"the previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_fixed_sizes_export_and_match_keras(tmp_path):
+    path = tmp_path / "m.onnx"
+    worst = export_onnx(_lstm_doc(5), path)
+    assert worst is not None and worst <= 1e-4 and path.stat().st_size > 0
