@@ -148,6 +148,11 @@ class TrainingPanel(QtWidgets.QWidget):
         main.addWidget(self.progress)
         main.addWidget(self.nan_label)
         main.addWidget(self.tabs, 1)
+        # The settings column is never narrower than its fields: a share of the dock's
+        # width cut them off behind a horizontal scroll bar.
+        scroll.setMinimumWidth(left.sizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
+        self.settings_scroll = scroll
         splitter = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(right)

@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from kerascanvas.app.training.controller import RunRecord, TrainingController
 from kerascanvas.app.training.data_preview import preview_data
@@ -532,3 +532,15 @@ def test_the_projects_data_is_previewed_when_the_tab_shows(panel, qtbot):
     panel.doc.training = {**panel.doc.training, "data": "synthetic:40"}
     panel.refresh()
     qtbot.waitUntil(lambda: "40 samples" in panel.data.info.text(), timeout=10_000)
+
+
+def test_the_settings_column_shows_its_fields_whole(panel, qtbot):
+    """In a dock as wide as the window's, the settings column needs no sideways scrolling:
+    a share of the width cut its fields off."""
+    panel.resize(1300, 360)
+    panel.show()
+    qtbot.waitExposed(panel)
+    QtWidgets.QApplication.processEvents()
+    scroll = panel.settings_scroll
+    assert scroll.horizontalScrollBar().maximum() == 0
+    assert scroll.viewport().width() >= scroll.widget().minimumSizeHint().width()
