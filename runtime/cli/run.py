@@ -274,7 +274,7 @@ def _checked(doc, args, analysis):
     """(document, settings, data), or the exit code after saying what is refused."""
     args.initial_epoch = _reached_epoch(args)
     from ..data import DataError
-    from ..train import TrainingRefused, load_checked_data, prepare
+    from ..train import TrainingRefused, prepare
 
     try:
         doc, settings = prepare(doc, project_overrides(doc, args), analysis)
@@ -283,7 +283,7 @@ def _checked(doc, args, analysis):
                                   f"--initial-epoch {args.initial_epoch}. Received: "
                                   f"{settings['epochs']}")
         record = _resume_record(args, settings)
-        data = load_checked_data(doc, settings, analysis=analysis)
+        data = _load_data(doc, settings, args, analysis)
         if args.resume or args.save:
             settings["data_fingerprint"] = run_record.fingerprint(settings["data"], data)
         if args.resume:
@@ -294,6 +294,21 @@ def _checked(doc, args, analysis):
         _log_refusal(args, exc)
         return EXIT_INVALID
     return doc, settings, data
+
+
+def _load_data(doc, settings: dict, args, analysis):
+    """The checked data; a source that cannot be read names the setting it came from."""
+    from ..data import DataError
+    from ..train import load_checked_data
+
+    try:
+        return load_checked_data(doc, settings, analysis=analysis)
+    except DataError as exc:
+        if exc.issues:  # read, but does not fit: the issues name the nodes
+            raise
+        field = ("the resumed run's data" if args.resume else "--data" if args.data
+                 else "the project's training.data")
+        raise DataError(f"{field} {settings['data']!r}: {exc}") from None
 
 
 def _log_refusal(args, exc: Exception) -> None:
