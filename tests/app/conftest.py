@@ -92,3 +92,19 @@ def show_at(window, width: int = 1600, height: int = 1000):
     window.activateWindow()
     QtWidgets.QApplication.processEvents()
     return window
+
+
+def assert_axis_labels_apart(axis, at_least: int = 3) -> None:
+    """The tick labels a pyqtgraph axis would draw: at least `at_least`, none overlapping."""
+    from PySide6 import QtGui
+
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        texts = [(rect, text) for rect, _, text in axis.generateDrawSpecs(painter)[2] if text]
+    finally:
+        painter.end()
+    assert len(texts) >= at_least
+    for i, (rect, text) in enumerate(texts):
+        for other, other_text in texts[i + 1:]:
+            assert not rect.intersects(other), (text, other_text)

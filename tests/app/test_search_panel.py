@@ -10,6 +10,8 @@ from PySide6.QtTest import QTest
 from kerascanvas.graph.search import search_params
 from tests.runtime.test_search import LR, mlp_project
 
+from .conftest import assert_axis_labels_apart
+
 
 def click(widget) -> None:
     QTest.mouseClick(widget, QtCore.Qt.LeftButton, pos=widget.rect().center())
@@ -133,7 +135,6 @@ def test_trial_curves_show_a_first_epoch_and_plain_metric_values(qtbot):
 
 def test_a_log_scale_parameter_has_readable_labels(qtbot):
     """Learning rates from 1.5e-4 to 1.5e-2: the minor ticks' labels ran into each other."""
-    from PySide6 import QtGui
 
     from kerascanvas.app.search.views import StudyPlots, TrialRecord
 
@@ -147,16 +148,7 @@ def test_a_log_scale_parameter_has_readable_labels(qtbot):
                   enumerate([(1.5e-4, 0.2), (4.9e-4, 0.4), (1.05e-3, 0.7), (1.5e-2, 0.3)])})
     axis = plots.scatter.getAxis("bottom")
     qtbot.waitUntil(lambda: -2 < axis.range[1] < -1.5, timeout=3000)  # fitted to the rates
-    image = QtGui.QImage(10, 10, QtGui.QImage.Format_ARGB32)
-    painter = QtGui.QPainter(image)
-    try:
-        texts = [(rect, text) for rect, _, text in axis.generateDrawSpecs(painter)[2] if text]
-    finally:
-        painter.end()
-    assert len(texts) >= 3
-    for i, (rect, text) in enumerate(texts):
-        for other, other_text in texts[i + 1:]:
-            assert not rect.intersects(other), (text, other_text)
+    assert_axis_labels_apart(axis)
 
 
 def test_why_a_trial_failed_is_in_the_table(qtbot):
