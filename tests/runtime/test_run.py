@@ -228,6 +228,9 @@ def test_a_stop_within_an_epoch_is_not_counted_as_one():
                                      f"{steps} batches (no epoch completed).")
     assert not [e for e in events if e.kind == "epoch_end"]
     assert all(not values for values in result.history.values())
+    from kerascanvas.runtime.cli.progress import metrics_table
+
+    assert "no complete epoch" in metrics_table(result).splitlines()[0]
 
 
 def test_per_output_losses_weights_and_metrics_compile():
