@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kerascanvas.graph.spec import GENERIC, SHARED_CALL
 
+from . import application
 from .emit import INDENT, Module, constructor
 from .errors import CodegenError
 from .functional import build_source, precision_blocks
@@ -21,7 +22,7 @@ def chain_problem(plan: Plan) -> str | None:
     previous = plan.steps[0]
     for step in plan.steps[1:]:
         where = f"node {step.name!r} ({step.spec.kind})"
-        if step.spec.is_composite:
+        if step.spec.is_composite and step.spec.kind != application.KIND:
             return f"{where} is a block, which is no single layer"
         if step.spec.kind == SHARED_CALL:
             return (f"{where} calls the layer of another node again (shared weights), "
@@ -51,8 +52,15 @@ def write(plan: Plan, model_name: str) -> Module:
                            "Use the functional style instead")
     base = body_indent(plan.policy)
     items = base + INDENT * 2
-    lines = [f"{base}return keras.Sequential(", f"{base}{INDENT}["]
-    lines += [constructor(s.spec, s.kwargs, s.name, items, suffix=",", params=s.params)
-              for s in plan.steps]
+    lines, entries = [], []
+    for step in plan.steps:
+        if step.spec.kind == application.KIND:  # made (and frozen) first, then listed
+            var = plan.namer.take(f"{step.name}_base")
+            lines += application.construct_lines(var, step, base)
+            entries.append(f"{items}{var},")
+        else:
+            entries.append(constructor(step.spec, step.kwargs, step.name, items, suffix=",",
+                                       params=step.params))
+    lines += [f"{base}return keras.Sequential(", f"{base}{INDENT}[", *entries]
     lines += [f"{base}{INDENT}],", f"{base}{INDENT}name={literal(model_name)},", f"{base})"]
     return Module(blocks=[*precision_blocks(plan), build_source(plan, lines)])
