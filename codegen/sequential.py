@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import GENERIC, SHARED_CALL
+from kerascanvas.graph.userblocks import returns_list
 
-from . import application
+from . import application, nested, userblocks
 from .emit import INDENT, Module, constructor
 from .errors import CodegenError
-from .functional import build_source, precision_blocks
+from .functional import build_source, precision_blocks, user_helper_sources
 from .literals import literal
 from .plan import Plan
 from .precision import body_indent
@@ -22,7 +24,7 @@ def chain_problem(plan: Plan) -> str | None:
     previous = plan.steps[0]
     for step in plan.steps[1:]:
         where = f"node {step.name!r} ({step.spec.kind})"
-        if step.spec.is_composite and step.spec.kind != application.KIND:
+        if step.spec.is_composite and not _single_model(plan, step):
             return f"{where} is a block, which is no single layer"
         if step.spec.kind == SHARED_CALL:
             return (f"{where} calls the layer of another node again (shared weights), "
@@ -44,6 +46,28 @@ def chain_problem(plan: Plan) -> str | None:
     return None
 
 
+def _single_model(plan: Plan, step) -> bool:
+    """A step that is one model object: a keras.applications base or a nested model
+    giving one tensor (a nested Sequential such as an augmentation stage)."""
+    if step.spec.kind == application.KIND:
+        return True
+    block = step.params.get("block") if step.spec.kind == userblocks.KIND else None
+    return (block is not None and is_model_block(plan.blocks, block)
+            and not returns_list(plan.blocks[block]))
+
+
+def _made_first(plan: Plan, step, indent: str) -> tuple[str, list[str]]:
+    """(variable, lines) for a model step made (and frozen) before the Sequential."""
+    if step.spec.kind == application.KIND:
+        var = plan.namer.take(f"{step.name}_base")
+        return var, application.construct_lines(var, step, indent)
+    helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
+    kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
+    var = plan.namer.take(f"{step.name}_model")
+    return var, nested.construct_lines(helpers[step.params["block"]], kwargs, step.name,
+                                       indent, var)
+
+
 def write(plan: Plan, model_name: str) -> Module:
     """`build_model()` returning `keras.Sequential([keras.Input(...), layers...], name=...)`."""
     problem = chain_problem(plan)
@@ -54,13 +78,14 @@ def write(plan: Plan, model_name: str) -> Module:
     items = base + INDENT * 2
     lines, entries = [], []
     for step in plan.steps:
-        if step.spec.kind == application.KIND:  # made (and frozen) first, then listed
-            var = plan.namer.take(f"{step.name}_base")
-            lines += application.construct_lines(var, step, base)
+        if step.spec.is_composite:  # a model: made (and frozen) first, then listed
+            var, made = _made_first(plan, step, base)
+            lines += made
             entries.append(f"{items}{var},")
         else:
             entries.append(constructor(step.spec, step.kwargs, step.name, items, suffix=",",
                                        params=step.params))
     lines += [f"{base}return keras.Sequential(", f"{base}{INDENT}[", *entries]
     lines += [f"{base}{INDENT}],", f"{base}{INDENT}name={literal(model_name)},", f"{base})"]
-    return Module(blocks=[*precision_blocks(plan), build_source(plan, lines)])
+    return Module(blocks=[*precision_blocks(plan), *user_helper_sources(plan),
+                          build_source(plan, lines)])
