@@ -73,11 +73,30 @@ def _layer_in_message(model, message: str) -> str | None:
     return None
 
 
+def _nested_layers(model):
+    for layer in getattr(model, "layers", ()):
+        yield layer
+        yield from _nested_layers(layer)
+
+
+def _random_layers(model) -> list[str]:
+    """The random preprocessing layers at any depth (RandomFlip, RandomRotation...)."""
+    return [f"{layer.name} ({type(layer).__name__})" for layer in _nested_layers(model)
+            if type(layer).__name__.startswith("Random")]
+
+
 def _onnx_failure(model, exc: Exception) -> ExportError:
     message = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ImportError):
         return ExportError(f"ONNX export needs the onnx and onnxscript packages "
                            f"(pip install onnx onnxscript): {exc}")
+    random = _random_layers(model) if "Generator" in message else []
+    if random:  # the tracer meets their seed generator, however the message names it
+        return ExportError(
+            f"ONNX export failed at the random layer(s) {', '.join(random)}: they draw from "
+            "a seed generator, which the ONNX exporter cannot trace. They act only in "
+            "training: export the model without them (augment the data outside it). The "
+            f"exporter said: {message.splitlines()[0][:200]}")
     culprit = _layer_in_message(model, message)
     where = f" at layer {culprit}" if culprit else ""
     return ExportError(f"ONNX export failed{where}: {message.splitlines()[0][:500]}")

@@ -37,3 +37,16 @@ def test_fixed_sizes_export_and_match_keras(tmp_path):
     path = tmp_path / "m.onnx"
     worst = export_onnx(_lstm_doc(5), path)
     assert worst is not None and worst <= 1e-4 and path.stat().st_size > 0
+
+
+def test_a_nested_random_layer_is_named_when_the_exporter_fails(tmp_path):
+    keras = import_keras()
+    augment = keras.Sequential([keras.layers.RandomFlip("horizontal", name="flip")],
+                               name="augment")
+    model = keras.Sequential([keras.Input((8, 8, 3), name="image"), augment,
+                              keras.layers.Flatten(name="flat"),
+                              keras.layers.Dense(2, name="head")])
+    path = tmp_path / "m.onnx"
+    with pytest.raises(ExportError, match=r"random layer\(s\) flip \(RandomFlip\)"):
+        export_onnx(import_model(model), path)
+    assert not path.exists()
