@@ -63,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
         return refused
     try:
         message = _export(project.doc, args)
-    except (KerasCanvasError, OSError) as exc:
+    except KerasCanvasError as exc:
         print(f"kerascanvas export: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the output path, not the partial file beside it
+        print(f"kerascanvas export: cannot write {args.output}: {exc.strerror or exc}",
+              file=sys.stderr)
         return 1
     print(message)
     return 0
