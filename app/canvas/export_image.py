@@ -257,6 +257,9 @@ def export_image(doc: Document, path: str | Path, fmt: str | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"Expected an image format among {', '.join(FORMATS)}. "
                          f"Received: {fmt!r} (for {path})")
+    if not path.parent.is_dir():  # before painting: Qt would warn once per stroke
+        raise OSError(f"Could not write the {fmt.upper()} image {path}: the folder "
+                      f"{path.parent} does not exist")
     _ensure_app()
     analysis = analysis if analysis is not None else analyze(doc)
     boxes = node_boxes(doc, analysis)
@@ -290,10 +293,10 @@ def _write_svg(doc, analysis, drawing, bounds, path: Path) -> None:
     generator.setViewBox(QtCore.QRectF(0, 0, bounds.width(), bounds.height()))
     generator.setTitle("Keras Canvas graph")
     painter = QtGui.QPainter(generator)
+    if not painter.isActive():  # the file cannot be opened: nothing is drawn
+        raise OSError(f"Could not write the SVG image {path}")
     paint_graph(painter, doc, analysis, drawing[0], bounds.topLeft(), drawing[1])
     painter.end()
-    if not path.exists():
-        raise OSError(f"Could not write the SVG image {path}")
 
 
 def _ensure_app():

@@ -52,6 +52,20 @@ def test_unknown_format_is_refused(qapp, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_a_missing_folder_is_named_and_nothing_is_painted(qapp, tmp_path, capsys, fmt):
+    messages = []
+    QtCore.qInstallMessageHandler(lambda mode, context, text: messages.append(text))
+    try:
+        code = app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), "--format", fmt,
+                             "-o", str(tmp_path / "missing" / f"graph.{fmt}")])
+    finally:
+        QtCore.qInstallMessageHandler(None)
+    err = capsys.readouterr().err
+    assert code == 1 and "the folder" in err and "missing" in err and "does not exist" in err
+    assert not [m for m in messages if "QPainter" in m]
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_export_command_writes_images(qapp, tmp_path, capsys, fmt):
     out = tmp_path / f"graph.{fmt}"
     code = app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), "--format", fmt,
