@@ -184,8 +184,9 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
     blocks = [*module.blocks, constants(plan, settings), *extra, optimizer,
               *script_training.blocks(settings), DATA_FUNCTIONS, FASTER_STEP, *functions,
               main_function(plan, phases is not None, settings), MAIN_GUARD]
-    return _with_code(Module(imports=list(SCRIPT_IMPORTS), blocks=blocks, header=SCRIPT_HEADER),
-                      *code)
+    module = Module(imports=[*SCRIPT_IMPORTS, *script_training.imports(settings)],
+                    blocks=blocks, header=SCRIPT_HEADER)
+    return _with_code(module, *code)
 
 
 def _with_code(module: Module, imports: list[str], block: str | None) -> Module:

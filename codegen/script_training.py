@@ -132,18 +132,13 @@ class TensorBoardLogger(keras.callbacks.Callback):
         self.log_dir = log_dir
 
     def on_train_begin(self, logs=None):
-        from torch.utils.tensorboard import SummaryWriter
-
         self.writer = SummaryWriter(log_dir=self.log_dir)
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
             tag = f'validation/{key[4:]}' if key.startswith('val_') else f'train/{key}'
             self.writer.add_scalar(tag, float(value), epoch)
-        optimizer = self.model.optimizer
-        rate = optimizer.learning_rate
-        if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-            rate = optimizer._learning_rate(optimizer.iterations)
+        rate = self.model.optimizer.learning_rate  # a schedule's rate at the current step
         self.writer.add_scalar('learning_rate', float(keras.ops.convert_to_numpy(rate)), epoch)
         self.writer.flush()
 
@@ -173,6 +168,13 @@ COMPILE_AFTER_DATA = '''\
 '''
 
 FIT_ANCHOR = "        shuffle=SETTINGS['shuffle'],\n"
+
+
+def imports(settings: dict[str, Any]) -> list[str]:
+    """Import lines the fit's functions need: torch's SummaryWriter for TensorBoard."""
+    if any(c.get("name") == "tensorboard" for c in settings.get("callbacks") or []):
+        return ["from torch.utils.tensorboard import SummaryWriter  # noqa: E402"]
+    return []
 
 
 def blocks(settings: dict[str, Any]) -> list[str]:

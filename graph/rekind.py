@@ -67,7 +67,7 @@ def accepts(doc: Document, node_id: str, kind: str, params: dict,
         return False
     problems = [i for i in issues if i.severity == ERROR]
     if not edges:  # unwired ports are not the new kind's fault
-        problems = [i for i in problems if i.code not in ("unconnected_input", "missing_input")]
+        problems = [i for i in problems if i.code != "unconnected_input"]
         return not problems and result.params is not None
     return not problems and result.ok
 

@@ -30,6 +30,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     analysis = analysis if analysis is not None else analyze(doc)
     shapes = output_shapes(doc, analysis)
     issues = _check_counts(data)
+    recurrent = {out.name: _recurrent(doc, out, analysis.results) for out in model_outputs(doc)}
     parts = [("training", data.x, data.y)]
     if data.x_val is not None:
         parts.append(("validation", data.x_val, data.y_val or {}))
@@ -42,8 +43,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
             custom = training_code.reference_name(losses[out.name]) in custom_losses
             shape = None if custom else shapes.get(out.name)
             issues += _check_labels(out, ys, losses[out.name], shape, part,
-                                    fixable_labels(doc, out),
-                                    _recurrent(doc, out, analysis.results))
+                                    fixable_labels(doc, out), recurrent[out.name])
     return issues
 
 

@@ -84,3 +84,12 @@ def drag_port(window, src, dst, src_port: int = 0, dst_port: int = 0) -> None:
     """Drag a wire from `src`'s output port to `dst`'s input port."""
     drag(window, port_point(window, src, "out", src_port),
          port_point(window, dst, "in", dst_port))
+
+
+def saved(doc, tmp_path, name: str) -> str:
+    """Save `doc` as `name` in `tmp_path`; the path, for a window to open."""
+    from kerascanvas.graph import projectfile
+
+    path = tmp_path / name
+    projectfile.save(doc, path)
+    return str(path)

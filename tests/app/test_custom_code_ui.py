@@ -23,7 +23,7 @@ from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime import trust
 from kerascanvas.runtime.custom_code import compute
 from tests.app.gestures import click, node_point, show
-from tests.app.test_training_panel import FakeRun
+from tests.app.training_fakes import FakeRun
 
 LEFT = QtCore.Qt.LeftButton
 

@@ -16,8 +16,8 @@ from PySide6.QtTest import QTest
 from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.graph.project import Project
-from tests.app.test_training_panel import set_processes
 from tests.app.test_training_responsiveness import CHILD_TIMEOUT_MS, mlp
+from tests.app.training_fakes import set_processes
 
 
 def rank_processes() -> list[int]:

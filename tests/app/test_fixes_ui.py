@@ -13,7 +13,7 @@ from kerascanvas.graph.document import Document, Edge
 from kerascanvas.runtime import events as ev
 
 from .conftest import shape_shown
-from .gestures import click, node_point, show
+from .gestures import click, node_point, saved, show
 
 
 def two_branch_project(tmp_path) -> str:
@@ -27,9 +27,7 @@ def two_branch_project(tmp_path) -> str:
     doc.connect(Edge(text, 0, cat, 0))
     doc.connect(Edge(conv, 0, cat, 1))
     doc.outputs = [cat]
-    path = tmp_path / "two_branch.json"
-    projectfile.save(doc, path)
-    return str(path)
+    return saved(doc, tmp_path, "two_branch.json")
 
 
 def conv_on_vector_project(tmp_path) -> str:
@@ -38,9 +36,7 @@ def conv_on_vector_project(tmp_path) -> str:
     conv = doc.add_node("Conv2D", "conv", params={"filters": 4, "kernel_size": [3, 3]}).id
     doc.connect(Edge(pixels, 0, conv, 0))
     doc.outputs = [conv]
-    path = tmp_path / "conv_on_vector.json"
-    projectfile.save(doc, path)
-    return str(path)
+    return saved(doc, tmp_path, "conv_on_vector.json")
 
 
 def by_name(window, name: str) -> str:

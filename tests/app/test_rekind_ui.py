@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
-from kerascanvas.graph import projectfile
 from kerascanvas.graph.document import Document, Edge
 
-from .gestures import node_point, show
+from .gestures import node_point, saved, show
 
 
 def recurrent_project(tmp_path) -> str:
@@ -20,9 +19,7 @@ def recurrent_project(tmp_path) -> str:
     for a, b in ((x, emb), (emb, rnn), (rnn, out)):
         doc.connect(Edge(a, 0, b, 0))
     doc.outputs = [out]
-    path = tmp_path / "recurrent.json"
-    projectfile.save(doc, path)
-    return str(path)
+    return saved(doc, tmp_path, "recurrent.json")
 
 
 def _click_entry(menu, text: str) -> bool:

@@ -3,108 +3,22 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
 from kerascanvas.app.training.controller import RunRecord, TrainingController
-from kerascanvas.app.training.data_preview import preview_data
-from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.app.training.results import ResultsView, confusion_matrix
 from kerascanvas.graph import commands as cmd
-from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.project import Project
 from kerascanvas.runtime import events as ev
 
-
-class FakeRun:
-    """The TrainingRun contract, fed by the test instead of a child process.
-
-    The test writes events as the child sends them, plain data, and they are read
-    back through `from_wire` as a real run's are.
-    """
-
-    made: list[FakeRun] = []
-
-    def __init__(self, document, overrides, save_path, **extra):
-        self.document, self.overrides, self.save_path, self.extra = (
-            document, overrides, save_path, extra)
-        self.status, self.commands = "ready", []
-        self._pending: list[ev.TrainingEvent] = []
-        self._lock = threading.Lock()
-        FakeRun.made.append(self)
-
-    def start(self):
-        self.status = "running"
-
-    def push(self, *events):
-        with self._lock:
-            self._pending.extend(ev.from_wire(e) for e in events)
-
-    def poll_events(self):
-        if self.status == "killed":
-            return []
-        with self._lock:
-            out, self._pending = self._pending, []
-        for event in out:
-            if isinstance(event, ev.Result):
-                self.status = event.status
-        return out
-
-    def stop(self):
-        self.commands.append("stop")
-
-    def pause(self):
-        self.commands.append("pause")
-        self.push({"event": "paused", "epoch": 0})
-
-    def resume(self):
-        self.commands.append("resume")
-        self.push({"event": "resumed", "epoch": 0})
-
-    def kill(self):
-        self.commands.append("kill")
-        self.status = "killed"
-
-
-def epoch(e, steps=4, losses=(1.0, 0.8, 0.7, 0.6), val_loss=0.9, accuracy=0.5, lr=1e-3):
-    events = [{"event": "epoch_begin", "epoch": e}]
-    events += [{"event": "batch_end", "epoch": e, "batch": b, "steps": steps,
-                "logs": {"loss": loss}} for b, loss in enumerate(losses)]
-    logs = {"loss": losses[-1], "accuracy": accuracy, "val_loss": val_loss,
-            "val_accuracy": accuracy - 0.1}
-    return events + [{"event": "epoch_end", "epoch": e, "logs": logs, "lr": lr,
-                      "samples_per_s": 1000.0, "eta_s": 3.0}]
-
-
-def mlp() -> Document:
-    doc = Document()
-    x = doc.add_node("Input", name="x", params={"shape": [4]})
-    out = doc.add_node("Dense", name="out", params={"units": 3, "activation": "softmax"})
-    doc.connect(Edge(x.id, 0, out.id, 0))
-    doc.outputs = [out.id]
-    doc.training = {"data": "sklearn:iris", "epochs": 3, "metrics": ["accuracy"]}
-    return doc
+from .training_fakes import FakeRun, epoch, mlp, set_processes, started, training_panel
 
 
 @pytest.fixture
 def panel(qtbot, tmp_path):
-    FakeRun.made.clear()
-    doc = mlp()
-    controller = TrainingController(FakeRun, save_dir=str(tmp_path), poll_interval=0.005)
-    widget = TrainingPanel(Project(doc), controller)
-    qtbot.addWidget(widget)
-    yield widget
-    widget.shutdown()
-
-
-def started(panel, qtbot) -> tuple[FakeRun, RunRecord]:
-    assert panel.start()
-    run, record = FakeRun.made[-1], panel.controller.current
-    run.push({"event": "train_begin", "epochs": 3, "steps": 4, "samples": 120})
-    return run, record
+    yield from training_panel(qtbot, tmp_path)
 
 
 def test_events_update_curves_progress_and_log(panel, qtbot):
@@ -285,42 +199,8 @@ def test_start_reads_the_projects_live_analysis(panel):
 
 
 # ---- data preview ---------------------------------------------------------------------
-def test_preview_of_sklearn_data_loads_off_the_gui_thread(panel, qtbot, monkeypatch):
-    from sklearn.datasets import load_iris
-
-    import kerascanvas.app.training.data_preview as module
-
-    threads = []
-    original = module.preview_data
-    monkeypatch.setattr(module, "preview_data", lambda *a: threads.append(
-        threading.current_thread()) or original(*a))
-    panel.data.request("sklearn:iris", panel.doc)
-    qtbot.waitUntil(lambda: "samples" in panel.data.info.text(), timeout=20000)
-    assert threads and threads[0] is not threading.main_thread()
-    counts = np.bincount(load_iris().target)
-    text = panel.data.info.text()
-    assert f"{len(load_iris().target)} samples" in text
-    assert all(f"{i}×{n}" in text for i, n in enumerate(counts))
 
 
-def test_preview_of_an_image_folder(tmp_path):
-    from PIL import Image
-
-    for name, count in (("cat", 3), ("dog", 2)):
-        (tmp_path / name).mkdir()
-        for i in range(count):
-            Image.new("RGB", (20, 10), (i * 40, 0, 0)).save(tmp_path / name / f"{i}.png")
-    found = preview_data(f"images:{tmp_path}", mlp())
-    assert found["counts"] == {"classes": {"cat": 3, "dog": 2}}
-    assert len(found["images"]) == 4 and found["images"][0].shape[-1] == 3
-
-
-def test_preview_errors_are_shown(panel, qtbot):
-    panel.data.request("nosuch:thing", panel.doc)
-    qtbot.waitUntil(lambda: "Expected a data spec" in panel.data.info.text(), timeout=5000)
-
-
-# ---- results ------------------------------------------------------------------------
 def test_confusion_matrix_matches_scikit_learn():
     from sklearn.metrics import confusion_matrix as reference
 
@@ -379,17 +259,6 @@ def test_curves_continue_across_the_two_fine_tuning_phases(panel, qtbot):
     assert len(record.curves.batch_loss.x) == 12  # batch curve not reset either
 
 
-def set_processes(panel, qtbot, count: int) -> None:
-    """Type a process count into the spin box, as a user does."""
-    from PySide6.QtTest import QTest
-
-    box = panel.processes
-    box.lineEdit().selectAll()
-    QTest.keyClicks(box.lineEdit(), str(count))
-    QTest.keyClick(box.lineEdit(), QtCore.Qt.Key_Return)
-    assert box.value() == count
-
-
 def test_several_processes_reach_the_worker_and_the_run_list(panel, qtbot):
     from PySide6.QtTest import QTest
 
@@ -444,23 +313,6 @@ def test_a_new_run_starts_with_clean_axes(panel, qtbot):
     qtbot.waitUntil(lambda: abs(loss.viewRange()[0][1] - 3) < 0.2, timeout=3000)
 
 
-def test_a_missing_data_file_is_refused_before_a_worker_starts(panel, qtbot, tmp_path):
-    from PySide6.QtTest import QTest
-
-    panel.show()
-    missing = str(tmp_path / "nowhere.npz")
-    line = panel.data.spec
-    line.selectAll()
-    QTest.keyClicks(line, missing)
-    QTest.keyClick(line, QtCore.Qt.Key_Return)
-    assert panel.doc.training["data"] == missing
-    with qtbot.waitSignal(panel.status_message) as said:
-        QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
-    assert not FakeRun.made and panel.controller.current is None
-    assert repr(missing) in said.args[0] and "does not exist" in said.args[0]
-    assert panel.tabs.currentWidget() is panel.log
-
-
 def test_a_failed_run_shows_why(panel, qtbot):
     run, record = started(panel, qtbot)
     with qtbot.waitSignal(panel.status_message, timeout=3000) as said:
@@ -469,29 +321,6 @@ def test_a_failed_run_shows_why(panel, qtbot):
     assert said.args[0] == "Run 1 failed: Could not read x.npz: No such file or directory"
     assert panel.tabs.currentWidget() is panel.results
     assert "No such file" in panel.results.title.text()
-
-
-def test_relative_paths_of_the_settings_are_read_next_to_the_project(panel, qtbot, tmp_path):
-    """A checkpoint was written, and data read, in the folder the app was started from."""
-    from PySide6.QtTest import QTest
-
-    folder = tmp_path / "project"
-    folder.mkdir()
-    np.savez(folder / "d.npz", x=np.zeros((4, 4)), y=np.zeros(4))
-    panel.follow_project(str(folder / "net.json"))
-    panel.doc.training = {**panel.doc.training, "data": "d.npz", "callbacks": [
-        {"name": "model_checkpoint", "filepath": "ck/best.keras"},
-        {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
-        {"name": "tensorboard"}, {"name": "early_stopping"}]}
-    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
-    assert FakeRun.made, panel.log.toPlainText()
-    overrides = FakeRun.made[-1].overrides
-    assert overrides["data"] == str(folder / "d.npz")
-    assert overrides["callbacks"] == [
-        {"name": "model_checkpoint", "filepath": str(folder / "ck" / "best.keras")},
-        {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
-        {"name": "tensorboard", "log_dir": str(folder / "logs")}, {"name": "early_stopping"}]
-    assert panel.doc.training["data"] == "d.npz"  # the project keeps what the user wrote
 
 
 def test_legends_name_only_the_curves_drawn(panel, qtbot):
@@ -523,15 +352,6 @@ def test_the_continue_rate_follows_the_project_shown(panel, qtbot, tmp_path):
     assert panel.continue_lr.text() == "0.05"
     panel.follow_project(str(tmp_path / "other" / "net.json"))  # a project with no runs
     assert panel.continue_lr.text() == "" and not panel.continue_button.isEnabled()
-
-
-def test_the_projects_data_is_previewed_when_the_tab_shows(panel, qtbot):
-    """The preview came only after the data spec was edited; an opened project showed none."""
-    panel.show()
-    qtbot.waitUntil(lambda: "150 samples" in panel.data.info.text(), timeout=10_000)
-    panel.doc.training = {**panel.doc.training, "data": "synthetic:40"}
-    panel.refresh()
-    qtbot.waitUntil(lambda: "40 samples" in panel.data.info.text(), timeout=10_000)
 
 
 def test_the_settings_column_shows_its_fields_whole(panel, qtbot):

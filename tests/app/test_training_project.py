@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from kerascanvas.graph import projectfile
 
 from .gestures import show
-from .test_training_panel import FakeRun, epoch, mlp
+from .training_fakes import FakeRun, epoch, mlp
 
 
 def run_once(window, qtbot, loss: float):

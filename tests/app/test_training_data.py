@@ -1,0 +1,106 @@
+"""The Training dock's data: previews off the GUI thread, missing files refused at Start,
+relative paths read next to the project."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from kerascanvas.app.training.data_preview import preview_data
+
+from .training_fakes import FakeRun, mlp, training_panel
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    yield from training_panel(qtbot, tmp_path)
+
+
+def test_preview_of_sklearn_data_loads_off_the_gui_thread(panel, qtbot, monkeypatch):
+    from sklearn.datasets import load_iris
+
+    import kerascanvas.app.training.data_preview as module
+
+    threads = []
+    original = module.preview_data
+    monkeypatch.setattr(module, "preview_data", lambda *a: threads.append(
+        threading.current_thread()) or original(*a))
+    panel.data.request("sklearn:iris", panel.doc)
+    qtbot.waitUntil(lambda: "samples" in panel.data.info.text(), timeout=20000)
+    assert threads and threads[0] is not threading.main_thread()
+    counts = np.bincount(load_iris().target)
+    text = panel.data.info.text()
+    assert f"{len(load_iris().target)} samples" in text
+    assert all(f"{i}×{n}" in text for i, n in enumerate(counts))
+
+
+def test_preview_of_an_image_folder(tmp_path):
+    from PIL import Image
+
+    for name, count in (("cat", 3), ("dog", 2)):
+        (tmp_path / name).mkdir()
+        for i in range(count):
+            Image.new("RGB", (20, 10), (i * 40, 0, 0)).save(tmp_path / name / f"{i}.png")
+    found = preview_data(f"images:{tmp_path}", mlp())
+    assert found["counts"] == {"classes": {"cat": 3, "dog": 2}}
+    assert len(found["images"]) == 4 and found["images"][0].shape[-1] == 3
+
+
+def test_preview_errors_are_shown(panel, qtbot):
+    panel.data.request("nosuch:thing", panel.doc)
+    qtbot.waitUntil(lambda: "Expected a data spec" in panel.data.info.text(), timeout=5000)
+
+
+# ---- results ------------------------------------------------------------------------
+
+
+def test_a_missing_data_file_is_refused_before_a_worker_starts(panel, qtbot, tmp_path):
+    from PySide6.QtTest import QTest
+
+    panel.show()
+    missing = str(tmp_path / "nowhere.npz")
+    line = panel.data.spec
+    line.selectAll()
+    QTest.keyClicks(line, missing)
+    QTest.keyClick(line, QtCore.Qt.Key_Return)
+    assert panel.doc.training["data"] == missing
+    with qtbot.waitSignal(panel.status_message) as said:
+        QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    assert not FakeRun.made and panel.controller.current is None
+    assert repr(missing) in said.args[0] and "does not exist" in said.args[0]
+    assert panel.tabs.currentWidget() is panel.log
+
+
+def test_relative_paths_of_the_settings_are_read_next_to_the_project(panel, qtbot, tmp_path):
+    """A checkpoint was written, and data read, in the folder the app was started from."""
+    from PySide6.QtTest import QTest
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    np.savez(folder / "d.npz", x=np.zeros((4, 4)), y=np.zeros(4))
+    panel.follow_project(str(folder / "net.json"))
+    panel.doc.training = {**panel.doc.training, "data": "d.npz", "callbacks": [
+        {"name": "model_checkpoint", "filepath": "ck/best.keras"},
+        {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
+        {"name": "tensorboard"}, {"name": "early_stopping"}]}
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    assert FakeRun.made, panel.log.toPlainText()
+    overrides = FakeRun.made[-1].overrides
+    assert overrides["data"] == str(folder / "d.npz")
+    assert overrides["callbacks"] == [
+        {"name": "model_checkpoint", "filepath": str(folder / "ck" / "best.keras")},
+        {"name": "csv_logger", "filename": str(tmp_path / "log.csv")},
+        {"name": "tensorboard", "log_dir": str(folder / "logs")}, {"name": "early_stopping"}]
+    assert panel.doc.training["data"] == "d.npz"  # the project keeps what the user wrote
+
+
+def test_the_projects_data_is_previewed_when_the_tab_shows(panel, qtbot):
+    """The preview came only after the data spec was edited; an opened project showed none."""
+    panel.show()
+    qtbot.waitUntil(lambda: "150 samples" in panel.data.info.text(), timeout=10_000)
+    panel.doc.training = {**panel.doc.training, "data": "synthetic:40"}
+    panel.refresh()
+    qtbot.waitUntil(lambda: "40 samples" in panel.data.info.text(), timeout=10_000)
