@@ -31,7 +31,7 @@ from ...graph.layers import custom
 from ...graph.projectfile import to_dict
 from ...graph.training import output_names
 from ...runtime import events as ev
-from .plots import RunCurves
+from .curves import RunCurves
 
 ACTIVE = ("starting", "running", "paused", "stopping")
 POLL_INTERVAL_S = 0.02

@@ -16,7 +16,7 @@ from ...graph.paths import data_dir
 from ...graph.projectfile import write_text_atomic
 from ...runtime.events import from_wire, to_wire
 from .controller import RunRecord
-from .plots import RunCurves, Series
+from .curves import RunCurves, Series
 
 INDEX = "runs.json"
 FIELDS = ("number", "settings", "status", "epochs", "steps", "epoch", "initial_epoch",

@@ -1,19 +1,15 @@
-"""Live training curves: numpy buffers filled per event, pyqtgraph redrawn from a timer.
+"""Live training curves: pyqtgraph plots redrawn from a timer, never per event.
 
-`RunCurves` holds one run's numbers (no Qt): the per-batch loss, the per-epoch
-logs (train and `val_` names) and the learning rate, each as float64 arrays
-that grow by doubling. `TrainingPlots` draws the current run and any overlaid
-earlier runs. It never redraws per event: a 15 Hz timer compares each run's
-`version` with the one last drawn. NaN values stay in the buffers (the finite
-check breaks the line there) and each NaN loss is marked with a red cross and
-a red "NaN loss at epoch e, batch b" note.
+`TrainingPlots` draws the current run's `RunCurves` (see `curves`) and any
+overlaid earlier runs, laid out by `PlotGridMixin` (see `plot_grid`). A 10 Hz
+timer compares each run's `version` with the one last drawn. NaN values stay in
+the buffers (the finite check breaks the line there) and each NaN loss is marked
+with a red cross and a red "NaN loss at epoch e, batch b" note.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -22,117 +18,15 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
-from .axes import ReadableAxis  # noqa: E402
-from .legend import MARGIN, place_legend  # noqa: E402
+from .curves import RunCurves, Series  # noqa: E402
+from .legend import place_legend  # noqa: E402
+from .plot_grid import PlotGridMixin  # noqa: E402
+
+__all__ = ["RunCurves", "Series", "TrainingPlots"]
 
 REDRAW_HZ = 10
 TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
 OVERLAY_COLORS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3", "#8da0cb")
-
-
-class Series:
-    """Growable float64 (x, y) arrays; `x` and `y` are views of the filled part."""
-
-    def __init__(self, capacity: int = 256):
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
-        self._n = 0
-
-    def append(self, x: float, y: float) -> None:
-        if self._n == len(self._x):
-            self._x = np.resize(self._x, 2 * self._n)
-            self._y = np.resize(self._y, 2 * self._n)
-        self._x[self._n], self._y[self._n] = x, y
-        self._n += 1
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def x(self) -> np.ndarray:
-        return self._x[:self._n]
-
-    @property
-    def y(self) -> np.ndarray:
-        return self._y[:self._n]
-
-    def copy(self, until: float = math.inf) -> Series:
-        """A copy of the points up to x = `until`."""
-        n = int(np.searchsorted(self.x, until, side="right")) if until < math.inf else self._n
-        other = Series(max(len(self._x), 1))
-        other._x[:n], other._y[:n], other._n = self._x[:n], self._y[:n], n
-        return other
-
-
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-class RunCurves:
-    """The curves of one run. x counts epochs: batch b of epoch e is at e + (b + 1) / steps."""
-
-    def __init__(self):
-        self.batch_loss = Series()
-        self.epochs: dict[str, Series] = {}
-        self.lr = Series()
-        self.nan_notes: list[tuple[float, float, str]] = []
-        self.version = 0
-        # The run's last epoch, once known: the x axis is fixed to it, so a growing
-        # curve does not rescale (and repaint) every linked plot on each redraw.
-        self.last_epoch: int | None = None
-        # Metric names expected from the settings: their plots are made before the
-        # first epoch ends, not in the middle of training.
-        self.expected: list[str] = []
-
-    def add_batch(self, epoch: int, batch: int, steps: int | None, loss) -> None:
-        """One running-mean loss; a NaN adds a note naming epoch and batch (1-based)."""
-        x = epoch + (batch + 1) / steps if steps else epoch + 1.0
-        value = _number(loss)
-        previous = self.batch_loss.y[-1] if len(self.batch_loss) else 0.0
-        # Running means stay NaN once hit: note where a stretch of NaN begins.
-        if not math.isfinite(value) and math.isfinite(previous):
-            self._note(x, self.batch_loss, f"NaN loss at epoch {epoch + 1}, batch {batch + 1}")
-        self.batch_loss.append(x, value)
-        self.version += 1
-
-    def add_epoch(self, epoch: int, logs: Mapping[str, object], lr=None) -> None:
-        """The logs of a finished epoch (0-based `epoch`), drawn at x = epoch + 1."""
-        x = epoch + 1.0
-        for name, value in logs.items():
-            self.epochs.setdefault(name, Series()).append(x, _number(value))
-        loss = _number(logs.get("loss", 0.0))
-        if not math.isfinite(loss) and not any(n[0] >= epoch and n[0] <= x
-                                                for n in self.nan_notes):
-            self._note(x, self.epochs["loss"], f"NaN loss at epoch {epoch + 1}")
-        if lr is not None:
-            self.lr.append(x, _number(lr))
-        self.version += 1
-
-    def _note(self, x: float, series: Series, text: str) -> None:
-        finite = series.y[np.isfinite(series.y)]
-        self.nan_notes.append((x, float(finite[-1]) if len(finite) else 0.0, text))
-
-    def metric_names(self) -> list[str]:
-        """Base metric names ("loss" first), each drawn with its `val_` twin."""
-        names = {n[4:] if n.startswith("val_") else n for n in self.epochs}
-        names.update(["loss", *self.expected])
-        return ["loss", *sorted(names - {"loss"})]
-
-    def last_epoch_logs(self) -> dict[str, float]:
-        return {name: float(s.y[-1]) for name, s in self.epochs.items() if len(s)}
-
-    def copy(self, until: float = math.inf) -> RunCurves:
-        """A copy; with `until`, the batch losses past that epoch are left out (those of
-        an epoch a stop cut short, which a continued run trains again)."""
-        other = RunCurves()
-        other.batch_loss, other.lr = self.batch_loss.copy(until), self.lr.copy()
-        other.epochs = {k: s.copy() for k, s in self.epochs.items()}
-        other.nan_notes, other.version = list(self.nan_notes), self.version
-        other.last_epoch, other.expected = self.last_epoch, list(self.expected)
-        return other
 
 
 def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool = False,
@@ -146,10 +40,7 @@ def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool =
     return item
 
 
-PLOT_ASPECT = 1.3  # width over height a plot needs before plots go side by side
-
-
-class TrainingPlots(QtWidgets.QWidget):
+class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
     """Loss (per batch and per epoch), one plot per metric, and the learning rate."""
 
     def __init__(self, parent=None, rate_hz: float = REDRAW_HZ):
@@ -282,82 +173,6 @@ class TrainingPlots(QtWidgets.QWidget):
             if curves is not None:
                 names += [n for n in curves.metric_names() if n not in names]
         return names
-
-    def _rebuild(self, names: list[str]) -> None:
-        """Add plots for new metrics and drop unused ones; existing plots are kept,
-        because making a PlotItem (menus, axes) is what a new epoch's metric costs."""
-        wanted = [*names, "learning rate"]
-        for name in [n for n in self.plots if n not in wanted]:
-            self._remove_plot(name)
-        lr = self.plots.pop("learning rate", None)
-        if lr is not None:
-            self.view.removeItem(lr)
-        for name in names:
-            if name not in self.plots:
-                self.plots[name] = self._new_plot(name)
-        if lr is None:
-            lr = self._new_plot("learning rate")
-            lr.setLogMode(y=self.lr_log.isChecked())
-            if self.lr_log.isChecked():  # empty, it spans 1e-4..1e-2, not 1..10 labelled 2, 5
-                lr.setYRange(-4, -2, padding=0)
-            self._lr_range = None
-        self.plots["learning rate"] = lr
-        self._place()
-
-    def columns(self) -> int:
-        """The column count that gives each plot the most room: side by side in a wide,
-        short view (the Training tab under the canvas), one above the other in a tall one.
-        A plot's room is the lesser of its width and `PLOT_ASPECT` times its height."""
-        count = max(len(self.plots), 1)
-        width, height = self.view.width(), self.view.height()
-
-        def room(cols: int) -> float:
-            return min(width / cols, PLOT_ASPECT * height / -(-count // cols))
-        return max(range(1, count + 1), key=room)
-
-    def _place(self) -> None:
-        """Lay the plots out in `columns()` columns, in order; the x axes are linked, so only
-        the bottom plot of each column shows (and pays to paint) a labelled epoch axis."""
-        plots = list(self.plots.values())
-        cols = self.columns()
-        self._placed = cols
-        for index, plot in enumerate(plots):
-            row, col = divmod(index, cols)
-            if self.view.ci.getItem(row, col) is not plot:
-                if plot in self.view.ci.items:
-                    self.view.removeItem(plot)
-                self.view.addItem(plot, row=row, col=col)
-            if index + cols >= len(plots):  # nothing below it
-                plot.showAxis("bottom")
-                plot.setLabel("bottom", "epoch")
-            else:
-                plot.hideAxis("bottom")
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        if self.plots and self.columns() != getattr(self, "_placed", None):
-            for plot in self.plots.values():  # re-placed from an empty layout
-                self.view.removeItem(plot)
-            self._place()
-
-    def _new_plot(self, name: str) -> pg.PlotItem:
-        plot = pg.PlotItem(title=name, axisItems={"left": ReadableAxis("left")})
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")
-        # No grid: its full-length lines made each repaint about three times as costly.
-        plot.addLegend(offset=(-MARGIN, MARGIN))  # moved to the emptiest corner on redraws
-        if "loss" in self.plots:
-            plot.setXLink(self.plots["loss"])
-        plot.hideAxis("bottom")
-        return plot
-
-    def _remove_plot(self, name: str) -> None:
-        plot = self.plots.pop(name)
-        self.view.removeItem(plot)
-        for key in [k for k, owner in self._owners.items() if owner == name]:
-            item = self.items.pop(key)
-            self._shown.pop(id(item), None)
-            del self._owners[key]
 
     def _item(self, key: tuple[str, str], plot: str, color: str, width=2.0, dashed=False,
               name=None) -> pg.PlotDataItem:
