@@ -75,7 +75,9 @@ class CanvasViewer(NodeViewer):
     def mouseReleaseEvent(self, event):  # noqa: N802 (Qt override)
         self._take_modifiers(event)
         start = self._start_port if self._LIVE_PIPE.isVisible() else None
+        before = set(self.selected_nodes())
         super().mouseReleaseEvent(event)
+        self._report_late_selection(before)
         if start is not None:
             # NodeGraphQt drops a wired port's pipe when a drag starts from it and, when the
             # drag ends on that same port (a click near it), draws nothing back and leaves
@@ -119,6 +121,16 @@ class CanvasViewer(NodeViewer):
         # panel kept showing the node selected before.
         self.node_selection_changed.emit(
             [node.id], [i.id for i in changed if isinstance(i, LayerNodeItem)])
+
+    def _report_late_selection(self, before: set) -> None:
+        """NodeGraphQt reports the selection before handing the release to Qt, and Qt's
+        release is where a plain click on one node of a selection deselects the others:
+        after Ctrl+A and a click on one node, the properties panel kept the whole
+        selection and every wire stayed highlighted. Report what the release changed."""
+        after = set(self.selected_nodes())
+        if after != before:  # the canvas highlights the wires of the nodes named
+            self.node_selection_changed.emit([i.id for i in after - before],
+                                             [i.id for i in before - after])
 
     def _on_scene_selection_changed(self) -> None:
         """Selected wires are highlighted, and plain again once deselected."""

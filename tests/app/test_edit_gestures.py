@@ -171,3 +171,21 @@ def test_dragging_a_selection_routes_each_wire_once_a_step(conv_window, monkeypa
     QTest.mouseRelease(viewport, LEFT, QtCore.Qt.NoModifier, start + QtCore.QPoint(30, 60))
     after = w.doc.position(node_ids(w)["x"])
     assert after[0] > before[0] and after[1] > before[1]  # all of them moved, with the hand
+
+
+def test_a_click_on_one_node_of_a_selection_selects_it_alone(conv_window, qtbot):
+    """After Ctrl+A, a plain click on one node left Qt's scene with that node alone
+    selected, but the window was told before Qt's release made the change: the
+    properties still said '4 nodes selected' and every wire stayed highlighted."""
+    w = conv_window
+    key(w, QtCore.Qt.Key_A, CTRL)
+    assert len(selected_names(w)) == 4
+    assert w.properties.hint.text().startswith("4 nodes selected")
+    click(w, node_point(w, node_ids(w)["conv2_1"]))
+    assert selected_names(w) == ["conv2_1"]
+    qtbot.waitUntil(lambda: w.properties.node_id == node_ids(w)["conv2_1"], timeout=500)
+    flat = w.canvas.views[node_ids(w)["flatten"]]
+    (wire,) = flat.outputs[0].connected_pipes  # flatten -> dense: neither end selected
+    assert not wire.highlighted()
+    (wire,) = flat.inputs[0].connected_pipes  # conv2_1 -> flatten
+    assert wire.highlighted()
