@@ -1,10 +1,12 @@
-"""Getting around: Find node, the overview minimap, the keyboard back after a dialog."""
+"""Getting around: Find node, the overview minimap, the keyboard back after a dialog, and
+a readable scale when the canvas is resized."""
 
 from __future__ import annotations
 
 from ..canvas.find import FindBar
 from ..canvas.minimap import MiniMap
 from .dialog_focus import DialogFocus
+from .view_keeper import ViewKeeper
 
 
 class NavigateMixin:
@@ -16,6 +18,7 @@ class NavigateMixin:
         self.project.events.connect(self.minimap.schedule_redraw)  # moves, edits, loads
         self.canvas.renderer.rendered.connect(self.minimap.schedule_redraw)  # statuses, labels
         self.dialog_focus = DialogFocus(self, self.canvas.viewer)
+        self.view_keeper = ViewKeeper(self.canvas, self)
 
     def find_node(self) -> None:
         self.find_bar.open_bar()

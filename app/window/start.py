@@ -16,10 +16,8 @@ from PySide6 import QtCore, QtWidgets
 from ...graph import projectfile
 from ...graph.errors import ProjectFileError
 from . import files
+from .view_keeper import START_SCALE, WHOLE_AT  # noqa: F401 (still importable from here)
 
-START_SCALE = 0.7  # a project opens no smaller than this (10 pt titles at about 9 px)
-# ... unless the whole graph fits a little below it (0.69 cut 13 px off the last node)
-WHOLE_AT = 0.9 * START_SCALE
 HOW_TO_BEGIN = ("Drag an Input from the Layers panel onto the canvas (or double-click it), "
                 "add layers the same way, and drag from an output port (bottom of a node) to "
                 "an input port (top) to connect them. Right-click a node to mark it as an "
@@ -161,13 +159,5 @@ class StartMixin:
         return self._open_in_project(path, untitled=True)
 
     def start_view(self) -> None:
-        """Fit the graph, but never below `START_SCALE`: then show its start, readable. A
-        graph that fits at a scale just below it (down to `WHOLE_AT`) shows whole."""
-        items = list(self.canvas.views.values())
-        if not items:
-            return
-        self.canvas.fit()
-        viewer = self.canvas.viewer
-        if viewer.transform().m11() >= WHOLE_AT:
-            return
-        viewer.show_top(items, START_SCALE)
+        """Frame a freshly opened graph (see `ViewKeeper.show_start`)."""
+        self.view_keeper.show_start()
