@@ -10,6 +10,7 @@ rule is run again on the inputs as they would be after the fix (see
     insert_projection                 merge inputs whose channels differ
     insert_cropping, insert_padding   merge inputs whose spatial sizes differ
     set_use_projection                a block whose shortcut needs a projection
+    set_padding_same                  a kernel or pool window larger than its input
     set_state_size                    a recurrent layer's initial state of another size
                                       (units or filters set to the state's)
 """
@@ -59,11 +60,20 @@ def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[
 
 
 def _param_fixes(spec: LayerSpec, params: dict, inputs: list[Shape]) -> tuple:
-    """A block whose shortcut needs a projection: switching it on is the fix."""
+    """A block whose shortcut needs a projection: switching it on is the fix. A window
+    (a kernel, a pool) larger than its input with padding='valid': 'same' padding is."""
+    fixes = ()
     if params.get("use_projection") is False and accepts(
             spec, {**params, "use_projection": True}, inputs):
-        return ("set_use_projection",)
-    return ()
+        fixes += ("set_use_projection",)
+    if _pads_same(spec) and params.get("padding", "valid") != "same" and accepts(
+            spec, {**params, "padding": "same"}, inputs):
+        fixes += ("set_padding_same",)
+    return fixes
+
+
+def _pads_same(spec: LayerSpec) -> bool:
+    return any(p.name == "padding" and p.choices and "same" in p.choices for p in spec.params)
 
 
 def _resize_fixes(spec: LayerSpec, params: dict, inputs: list[Shape], port: int | None):

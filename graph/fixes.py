@@ -60,6 +60,7 @@ FIX_LABELS = {
     "insert_cropping": "Insert Cropping2D",
     "insert_padding": "Insert ZeroPadding2D",
     "set_use_projection": "Set use_projection",
+    "set_padding_same": "Set padding to 'same'",
     "set_state_size": "Size the layer to its initial state",
     "remove_node": "Remove this node",
     "attach_source": "Attach source…",
@@ -161,6 +162,12 @@ def insert_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
 def set_use_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     """Give the block's shortcut its 1x1 projection (use_projection=True)."""
     stack.push(cmd.SetParam(doc, issue.node, "use_projection", True))
+    return [issue.node]
+
+
+def set_padding_same(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Pad the layer whose window is larger than its input ('same' keeps every step)."""
+    stack.push(cmd.SetParam(doc, issue.node, "padding", "same"))
     return [issue.node]
 
 
@@ -285,6 +292,7 @@ FIXES: dict[str, Callable] = {
     **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
     "set_use_projection": set_use_projection,
+    "set_padding_same": set_padding_same,
     "set_state_size": set_state_size,
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,

@@ -10,7 +10,8 @@ Rank fixes and the layers they insert:
     insert_flatten   Flatten                 rank >= 3 -> (batch, elements)
     insert_gap1d     GlobalAveragePooling1D  rank 3 -> (batch, channels)
     insert_gap2d     GlobalAveragePooling2D  rank 4 -> (batch, channels)
-    insert_reshape   Reshape                 a vector or sequence given the rank wanted
+    insert_reshape   Reshape                 the rank wanted: a vector or sequence given more
+                                             axes, an image read as a sequence of its rows
 
 On a merge, Flatten and pooling go on every input of a higher rank than the
 lowest one (on all inputs when the ranks agree), and Reshape on every input of a
@@ -64,13 +65,20 @@ def square_image(size: int) -> tuple[int, int, int]:
 
 
 def reshape_choices(shape: Shape) -> list[Shape]:
-    """Higher-rank readings of `shape`, for a layer that wants more axes than it got."""
+    """Other-rank readings of `shape`, for a layer that wants more or fewer axes than it
+    got: a vector as a sequence or an image; a sequence with a channel axis; an image
+    (or a volume) as a sequence of its rows, each row's values as features.
+
+    >>> reshape_choices((None, 28, 28, 1))
+    [(None, 28, 28, 1, 1), (None, 28, 28)]
+    """
     size = num_elements(shape[1:])
     if size is None:
         return []
     if len(shape) == 2:
         return [(shape[0], size, 1), (shape[0], *square_image(size))]
-    return [(*shape, 1)]
+    lower = [(*shape[:keep], num_elements(shape[keep:])) for keep in range(2, len(shape) - 1)]
+    return [(*shape, 1), *reversed(lower)]
 
 
 def reshape_like(shape: Shape, goal: Shape) -> Shape | None:

@@ -130,6 +130,20 @@ def conv_on_vector_case(kind, size, target):
     return doc, ids[-1], keras.Model(x, layer(L.Reshape(target)(x)))
 
 
+def sequence_of_rows_case(kind, params, layer):
+    """A layer over sequences wired to an image: the image read as a sequence of rows."""
+    doc, ids = chain(("Input", {"shape": [28, 28, 1]}), (kind, params))
+    x = keras.Input((28, 28, 1))
+    return doc, ids[-1], keras.Model(x, layer(L.Reshape((28, 28))(x)))
+
+
+def padding_case(kind, params, layer, shape):
+    """A kernel or pool window larger than its input, with padding='valid'."""
+    doc, ids = chain(("Input", {"shape": list(shape)}), (kind, params))
+    x = keras.Input(shape)
+    return doc, ids[-1], keras.Model(x, layer(x))
+
+
 def residual_projection_case():
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("ResidualBlock", {"filters": 16}))
     x = keras.Input((8, 8, 3))
@@ -255,6 +269,18 @@ CASES = {
     "insert_reshape-merge": merge_reshape_case,
     "insert_reshape-conv2d": lambda: conv_on_vector_case("Conv2D", 784, (28, 28, 1)),
     "insert_reshape-conv1d": lambda: conv_on_vector_case("Conv1D", 100, (100, 1)),
+    "insert_reshape-lstm-image": lambda: sequence_of_rows_case(
+        "LSTM", {"units": 8}, L.LSTM(8)),
+    "insert_reshape-conv1d-image": lambda: sequence_of_rows_case(
+        "Conv1D", {"filters": 4, "kernel_size": 3}, L.Conv1D(4, 3)),
+    "set_padding_same-conv2d": lambda: padding_case(
+        "Conv2D", {"filters": 4, "kernel_size": [5, 5]}, L.Conv2D(4, 5, padding="same"),
+        (3, 3, 1)),
+    "set_padding_same-pool": lambda: padding_case(
+        "MaxPooling2D", {"pool_size": [2, 2]}, L.MaxPooling2D(2, padding="same"), (1, 1, 4)),
+    "set_padding_same-conv1d": lambda: padding_case(
+        "Conv1D", {"filters": 2, "kernel_size": 4, "strides": 2}, L.Conv1D(2, 4, 2, padding="same"),
+        (3, 5)),
     "insert_projection": lambda: projection_case(1),
     "insert_projection-strided": lambda: projection_case(2),
     "insert_cropping": lambda: concat_case(crop=True),

@@ -286,11 +286,13 @@ def test_bad_training_settings_are_reported_not_raised():
     assert "'nobody'" in issue.message and issue.severity == "warning"
 
 
-def test_sequence_layer_fed_rank_4_offers_no_fix_that_would_not_work():
-    # Flatten or pooling would give rank 2, which LSTM refuses too.
+def test_sequence_layer_fed_rank_4_offers_only_the_fix_that_works():
+    # Flatten or pooling would give rank 2, which LSTM refuses too; the image read as
+    # a sequence of its rows (8 steps of 8 * 3 values) is what it takes
+    # (tests/graph/test_fixes.py applies it and builds the result with Keras).
     doc = make_doc([IMG, ("lstm", "LSTM", {"units": 4})], [("x", "lstm", 0)], ["lstm"])
     issue = only_issue(doc, "rank_mismatch")
-    assert (issue.node, issue.port, issue.fixes) == ("lstm", 0, ())
+    assert (issue.node, issue.port, issue.fixes) == ("lstm", 0, ("insert_reshape",))
     assert "(None, 8, 8, 3)" in issue.message
 
 
