@@ -23,7 +23,8 @@ from .optim import current_learning_rate
 keras = import_keras()
 
 __all__ = ["AtomicCheckpoint", "FastBridge", "FaultInjector", "LastFiniteWeights",
-           "TensorBoardLogger", "defines", "make_callbacks", "overrides_batch_end", "save_atomic"]
+           "TensorBoardLogger", "defines", "make_callbacks", "non_finite_losses",
+           "overrides_batch_end", "save_atomic"]
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
@@ -124,6 +125,26 @@ def overrides_batch_end(callbacks: Sequence[Any]) -> list[str]:
             if defines(cb, "on_train_batch_end", "on_batch_end")]
 
 
+def non_finite_losses(logs: Mapping[str, Any] | None) -> list[str]:
+    """The training losses of `logs` that are NaN or infinite ("loss", "out_loss"...;
+    validation losses are not the weights' fault and are left out).
+
+    >>> non_finite_losses({"loss": float("nan"), "out_loss": 1.0, "val_loss": 2.0})
+    ['loss']
+    """
+    found = []
+    for name, value in (logs or {}).items():
+        if not name.endswith("loss") or name.startswith("val_"):
+            continue
+        try:
+            finite = math.isfinite(float(value))
+        except (TypeError, ValueError):
+            continue
+        if not finite:
+            found.append(name)
+    return found
+
+
 class LastFiniteWeights(keras.callbacks.Callback):
     """Keep the weights of the last epoch whose loss was finite; stop on a NaN epoch.
 
@@ -137,14 +158,15 @@ class LastFiniteWeights(keras.callbacks.Callback):
         self.weights = None
         self.good_epochs = int(initial_epoch)
         self.nan_epoch: int | None = None
+        self.nan_losses: list[str] = []  # the losses of that epoch that were not finite
 
     def on_train_begin(self, logs=None):
         self.weights = self.model.get_weights()
 
     def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self.nan_epoch = epoch
+        losses = non_finite_losses(logs)
+        if losses and self.nan_epoch is None:
+            self.nan_epoch, self.nan_losses = epoch, losses
             self.model.stop_training = True
         elif self.nan_epoch is None:
             self.weights, self.good_epochs = self.model.get_weights(), epoch + 1

@@ -63,7 +63,8 @@ class TrainResult:
         status: "ok", "stopped" (on request), "nan" (loss diverged), "oom", or "error"
             (an exception inside `fit`; the model trained so far is kept).
         message: a sentence for the user; empty when all went well.
-        history: Keras' epoch logs, name -> one value per epoch run.
+        history: Keras' epoch logs, name -> one value per complete epoch (not the epoch
+            a stop cut short, nor one whose loss was NaN: `runtime.train_epochs`).
         metrics: the final evaluation (Keras names), on `evaluated_on` data.
         evaluated_on: "validation", "training", or "" when no evaluation ran.
         epochs_run: the epoch reached, counted as Keras counts (a run continued from
@@ -75,6 +76,10 @@ class TrainResult:
         model: the trained keras.Model (None if it could not be built).
         saved: the path the model was saved to, or None.
         executor: which training step ran and why (`runtime.executor.Choice`).
+        dropped_epoch: after a NaN loss, the epoch (counted from 1) whose loss was not
+            finite: it is in neither `history` nor `epochs_run`, and `metrics` score the
+            weights kept (those of the epoch before).
+        nan_losses: the training losses of that epoch that were NaN or infinite.
     """
 
     status: str
@@ -89,6 +94,8 @@ class TrainResult:
     model: Any = None
     saved: str | None = None
     executor: str = ""
+    dropped_epoch: int | None = None
+    nan_losses: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -338,7 +345,8 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             stage = "training"
             _fit(result, plan, bridge, list(callbacks), doc, session, analysis)
             stage = "evaluating"
-            if ranks.agreed(session, result.ok):
+            # After a NaN loss the kept weights are the last finite ones: score those.
+            if ranks.agreed(session, result.ok or result.status == NAN):
                 scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
                 result.metrics = {k: float(v) for k, v in scores.items()}
                 result.evaluated_on = plan.evaluated_on
@@ -359,7 +367,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
 def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
          doc: Document | None = None, session=None, analysis=None) -> None:
     from .callbacks import LastFiniteWeights, make_callbacks
-    from .dispatch import callback_list
+    from .train_epochs import CompleteEpochs
 
     settings, model = result.settings, result.model
     keeper = LastFiniteWeights(result.initial_epoch)
@@ -371,12 +379,15 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
 
     def fit(**kwargs):
         before = getattr(model, "history", None)
+        # A fresh list (and History) per fit, made as `fit` would make it; the settings'
+        # and the caller's callbacks see complete epochs only (`train_epochs`).
+        made = CompleteEpochs(listening, [*chosen, *callbacks], model,
+                              int(kwargs["epochs"]), plan.steps)
         try:
-            # A fresh list (and History) per fit, made as `fit` would make it.
-            made = callback_list(listening, model, int(kwargs["epochs"]), plan.steps)
             _use_executor(result, plan, made, bridge)
             return run_fit(model, **plan.fit, verbose=0, callbacks=made, **kwargs)
         finally:  # also after a NaN stop or an error: keep the epochs that ran
+            made.release()
             after = getattr(model, "history", None)
             if after is not None and after is not before:
                 histories.append(dict(getattr(after, "history", None) or {}))
@@ -390,16 +401,16 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
                 settings,
                 lambda: bridge.nan_at is None and not bridge.stopped):
             fit(epochs=int(settings["epochs"]), initial_epoch=result.initial_epoch)
-    finally:
-        cut = -1 if bridge.stopped_in is not None else None  # Keras logged the cut epoch
-        result.history = {key: [v for h in histories for v in h.get(key, [])][:cut]
+    finally:  # History saw the complete epochs only: the kept ones
+        result.history = {key: [v for h in histories for v in h.get(key, [])]
                           for key in dict.fromkeys(k for h in histories for k in h)}
         result.epochs_run = max(bridge.epochs_run, result.initial_epoch)
     if bridge.nan_at is not None or keeper.nan_epoch is not None:
         keeper.restore()
+        at = bridge.nan_at or (keeper.nan_epoch, None)
         result.status, result.epochs_run = NAN, keeper.good_epochs
-        result.message = _nan_message(bridge.nan_at or (keeper.nan_epoch, None), settings,
-                                      keeper.good_epochs)
+        result.dropped_epoch, result.nan_losses = at[0] + 1, tuple(keeper.nan_losses)
+        result.message = _nan_message(at, settings, keeper.good_epochs, keeper.nan_losses)
     elif bridge.stopped:
         result.status = STOPPED
         result.message = _stop_message(bridge.stopped_in, result.epochs_run)
@@ -442,13 +453,17 @@ def _early_stop_message(callbacks: list) -> str:
 
 
 def _nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
-                 good_epochs: int) -> str:
+                 good_epochs: int, losses: Sequence[str] = ()) -> str:
     lr = settings["optimizer"].get("learning_rate")
     lr = f"{lr:g}" if isinstance(lr, int | float) else lr
     where = f"epoch {at[0] + 1}" + (f", batch {at[1] + 1}" if at[1] is not None else "")
+    which = ", ".join(losses) or "loss"
     kept = f"epoch {good_epochs}" if good_epochs else "before training (the initial weights)"
-    return (f"The loss became NaN or infinite at {where} (learning rate {lr}). Training "
-            f"stopped; the weights kept are those from {kept}. Try a lower learning rate, "
+    metrics = (f"the history and the last-epoch metrics end at epoch {good_epochs}"
+               if good_epochs > 0 else "no epoch's metrics are kept")
+    return (f"The loss became NaN or infinite at {where} ({which}; learning rate {lr}). "
+            f"Training stopped; the weights kept are those from {kept}. Epoch {at[0] + 1} "
+            f"was dropped: {metrics}, as the weights kept. Try a lower learning rate, "
             f"or check the data for extreme values.")
 
 
