@@ -46,16 +46,21 @@ def set_units_to_labels(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetParam(doc, issue.node, "units", units))
 
 
-def use_categorical_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
-    """Train the output with categorical cross-entropy, which takes one-hot rows."""
-    name = output_name(doc, output_entry(issue.node, 0))
+def set_output_loss(doc: Document, node_id: str, loss: str, stack: cmd.UndoStack) -> None:
+    """Train the output `node_id` with `loss`; the other outputs keep theirs."""
+    name = output_name(doc, output_entry(node_id, 0))
     training = copy.deepcopy(doc.training or {})
-    loss = training.get("loss")
-    per = dict(loss) if isinstance(loss, dict) else \
-        {n: copy.deepcopy(loss) for n in output_names(doc)} if loss is not None else {}
-    per[name] = "categorical_crossentropy"
+    old = training.get("loss")
+    per = dict(old) if isinstance(old, dict) else \
+        {n: copy.deepcopy(old) for n in output_names(doc)} if old is not None else {}
+    per[name] = loss
     training["loss"] = per
     stack.push(cmd.SetTraining(doc, training))
+
+
+def use_categorical_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Train the output with categorical cross-entropy, which takes one-hot rows."""
+    set_output_loss(doc, issue.node, "categorical_crossentropy", stack)
 
 
 def return_sequences(doc: Document, node_id: str) -> bool | None:

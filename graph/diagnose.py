@@ -8,7 +8,8 @@ rule is run again on the inputs as they would be after the fix (see
     insert_flatten, insert_gap1d/2d, insert_reshape   a rank that does not fit (on the
                                       port at fault, or on a merge's offending inputs)
     insert_projection                 merge inputs whose channels differ
-    insert_cropping, insert_padding   merge inputs whose spatial sizes differ
+    insert_cropping, insert_padding   merge inputs whose spatial sizes differ (images;
+    insert_cropping1d, ..._padding1d  sequences of different lengths)
     set_use_projection                a block whose shortcut needs a projection
     set_padding_same                  a kernel or pool window larger than its input
     set_state_size                    a recurrent layer's initial state of another size
@@ -23,7 +24,8 @@ from .errors import ShapeError
 from .fixplan import accepts, can_project, plan_fix, rank_fixes
 from .spec import LayerSpec, Shape
 
-SPATIAL_FIXES = ("insert_cropping", "insert_padding")
+SPATIAL_FIXES = {4: ("insert_cropping", "insert_padding"),  # images: height and width
+                 3: ("insert_cropping1d", "insert_padding1d")}  # sequences: steps
 
 
 @dataclass(frozen=True)
@@ -101,16 +103,15 @@ def _merge_problem(spec: LayerSpec, params: dict, inputs: list[Shape]):
     if not axes:
         return "shape_mismatch", "", ()
     text = "; ".join(_describe_axis(spec, inputs, a) for a in axes)
-    spatial = rank == 4 and all(0 < a < rank - 1 for a in axes)
+    spatial = SPATIAL_FIXES.get(rank, ()) if all(0 < a < rank - 1 for a in axes) else ()
     if concat:
         joined = f"Concatenate joins on axis {skip}; every other axis must match"
-        fixes = (SPATIAL_FIXES if spatial else ()) + rank_fixes(spec, params, inputs, None)
+        fixes = spatial + rank_fixes(spec, params, inputs, None)
         return "concat_mismatch", f". {joined}, but {text}", fixes
     if rank - 1 in axes:  # a strided 1x1 projection also fixes the spatial size
         fixes = ("insert_projection",) if can_project(inputs) else ()
         return "channel_mismatch", f". Expected equal shapes, but {text}", fixes
-    return "shape_mismatch", f". Expected equal shapes, but {text}", \
-        SPATIAL_FIXES if spatial else ()
+    return "shape_mismatch", f". Expected equal shapes, but {text}", spatial
 
 
 def _first_changed_port(spec: LayerSpec, params: dict, inputs: list[Shape], code: str):

@@ -10,7 +10,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
     insert_flatten, insert_gap1d/2d,  a rank that does not fit: on the port at fault, or on
     insert_reshape                    each offending input of a merge (`graph.fixplan`)
     insert_projection                 Add inputs whose channels differ (1x1 Conv2D)
-    insert_cropping, insert_padding   Concatenate inputs whose spatial sizes differ
+    insert_cropping, insert_padding   merge inputs whose spatial sizes differ (images);
+    insert_cropping1d, ..._padding1d  the same for sequences of different lengths
     set_use_projection                a residual block whose shortcut needs a projection
     set_state_size                    a recurrent layer given an initial state of another
                                       size: its units (filters) set to the state's
@@ -43,7 +44,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import commands as cmd
-from .data_fixes import DATA_FIXES, DATA_LABELS
+from .data_fixes import DATA_FIXES, DATA_LABELS, set_output_loss
 from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
@@ -59,6 +60,8 @@ FIX_LABELS = {
     "insert_projection": "Insert 1x1 projection",
     "insert_cropping": "Insert Cropping2D",
     "insert_padding": "Insert ZeroPadding2D",
+    "insert_cropping1d": "Insert Cropping1D",
+    "insert_padding1d": "Insert ZeroPadding1D",
     "set_use_projection": "Set use_projection",
     "set_padding_same": "Set padding to 'same'",
     "set_state_size": "Size the layer to its initial state",
@@ -70,6 +73,7 @@ FIX_LABELS = {
     "use_suggested_name": "Use the suggested name",
     "set_softmax": "Set activation to softmax",
     "set_sigmoid": "Set activation to sigmoid",
+    "use_binary_loss": "Use binary_crossentropy",
     **DATA_LABELS,
     "wire_from_open_end": "Wire from where the graph ends",
     "move_output_here": "Make it the model output",
@@ -187,29 +191,34 @@ def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
 
 
 def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool) -> list[str]:
+    """Crop (or pad) every merge input to the smallest (largest) size along its steps
+    (a sequence, rank 3) or its height and width (an image, rank 4), centred."""
     edges = doc.in_edges(issue.node)
     shapes = _shapes(doc)[issue.node]
+    axes = range(1, len(shapes[0]) - 1)
     pick = min if crop else max
-    goal = [pick(s[axis] for s in shapes) for axis in (1, 2)]
-    kind = "Cropping2D" if crop else "ZeroPadding2D"
+    goal = [pick(s[axis] for s in shapes) for axis in axes]
+    dims = len(goal)
+    kind = f"Cropping{dims}D" if crop else f"ZeroPadding{dims}D"
     param = "cropping" if crop else "padding"
     added = []
     with stack.macro(f"Insert {kind}"):
         for edge, shape in zip(edges, shapes, strict=False):
-            diffs = [abs(shape[axis] - goal[axis - 1]) for axis in (1, 2)]
+            diffs = [abs(shape[axis] - goal[axis - 1]) for axis in axes]
             if any(diffs):
                 amount = [[d // 2, d - d // 2] for d in diffs]
-                added.append(insert_on_edge(doc, stack, edge, kind, {param: amount}))
+                value = amount[0] if dims == 1 else amount
+                added.append(insert_on_edge(doc, stack, edge, kind, {param: value}))
     return added
 
 
 def insert_cropping(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Crop every Concatenate input down to the smallest spatial size (centered)."""
+    """Crop every merge input down to the smallest spatial size (centered)."""
     return _spatial_fix(doc, issue, stack, crop=True)
 
 
 def insert_padding(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Zero-pad every Concatenate input up to the largest spatial size (centered)."""
+    """Zero-pad every merge input up to the largest spatial size (centered)."""
     return _spatial_fix(doc, issue, stack, crop=False)
 
 
@@ -281,6 +290,12 @@ def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetTraining(doc, training))
 
 
+def use_binary_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Train a one-unit sigmoid output with binary cross-entropy (a categorical loss over
+    one unit is always 0)."""
+    set_output_loss(doc, issue.node, "binary_crossentropy", stack)
+
+
 def _set_activation(name: str) -> Callable:
     def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
         stack.push(cmd.SetParam(doc, issue.node, "activation", name))
@@ -296,12 +311,15 @@ FIXES: dict[str, Callable] = {
     "set_state_size": set_state_size,
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,
+    "insert_cropping1d": insert_cropping,
+    "insert_padding1d": insert_padding,
     "remove_node": remove_node,
     "set_custom_outputs": set_custom_outputs,
     "mark_open_ends": mark_open_ends,
     "use_suggested_name": use_suggested_name,
     "set_softmax": _set_activation("softmax"),
     "set_sigmoid": _set_activation("sigmoid"),
+    "use_binary_loss": use_binary_loss,
     **DATA_FIXES,
     WIRE_FIX: wire_from_open_end,
     "move_output_here": move_output_here,

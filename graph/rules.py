@@ -255,7 +255,7 @@ def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
         if units == 1:
             return Issue(node.id, None, WARNING, f"{where} is trained with {loss}, which needs "
                          "one unit per class. Received 1 unit: the loss is always 0",
-                         "loss_mismatch")
+                         "loss_mismatch", ("use_binary_loss",) if act == "sigmoid" else ())
         if act != "softmax":
             return _act_issue(node, where, loss, act, "softmax (probabilities summing to 1)")
     if loss in BINARY_LOSSES and act != "sigmoid":

@@ -75,6 +75,20 @@ def concat_case(crop):
     return doc, out, keras.Model([xa, xb], y)
 
 
+def sequence_merge_case(kind, crop):
+    """Sequences of 10 and 13 steps merged (Concatenate on features, or Add)."""
+    doc = Document()
+    a = doc.add_node("Input", params={"shape": [10, 8]}).id
+    b = doc.add_node("Input", params={"shape": [13, 8]}).id
+    out = merge(doc, kind, [a, b])
+    xa, xb = keras.Input((10, 8)), keras.Input((13, 8))
+    if crop:
+        pair = [xa, L.Cropping1D((1, 2))(xb)]
+    else:
+        pair = [L.ZeroPadding1D((1, 2))(xa), xb]
+    return doc, out, keras.Model([xa, xb], getattr(L, kind)()(pair))
+
+
 def single_merge_case():
     doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4}), ("Add", {}))
     x = keras.Input((6,))
@@ -285,6 +299,10 @@ CASES = {
     "insert_projection-strided": lambda: projection_case(2),
     "insert_cropping": lambda: concat_case(crop=True),
     "insert_padding": lambda: concat_case(crop=False),
+    "insert_cropping1d": lambda: sequence_merge_case("Concatenate", crop=True),
+    "insert_padding1d": lambda: sequence_merge_case("Concatenate", crop=False),
+    "insert_cropping1d-add": lambda: sequence_merge_case("Add", crop=True),
+    "insert_padding1d-add": lambda: sequence_merge_case("Add", crop=False),
     "set_use_projection": residual_projection_case,
     "remove_node": single_merge_case,
     "set_custom_outputs": custom_outputs_case,
@@ -294,6 +312,8 @@ CASES = {
     "set_softmax": lambda: activation_case(3, "relu", "sparse_categorical_crossentropy",
                                            "softmax"),
     "set_sigmoid": lambda: activation_case(1, "relu", "binary_crossentropy", "sigmoid"),
+    "use_binary_loss": lambda: activation_case(1, "sigmoid", "sparse_categorical_crossentropy",
+                                               "sigmoid"),
     "remove_node-dropout": dropout_output_case,
     "use_suggested_name": loss_typo_case,
     "wire_from_open_end": stray_case,
@@ -369,3 +389,31 @@ def test_expand_block_matches_block_and_undoes():
     assert all(doc.nodes[n].name.startswith("residual_block_") for n in new)
     stack.undo()
     assert dumps(doc) == text
+
+
+def test_binary_loss_fix_sets_only_that_outputs_loss():
+    """A one-unit sigmoid head under sparse cross-entropy (always 0) gets binary
+    cross-entropy; the other output keeps its loss, and Keras compiles the result."""
+    from kerascanvas.graph.training import resolve_training
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [6]}).id
+    yes = doc.add_node("Dense", "is_cat", {"units": 1, "activation": "sigmoid"}).id
+    kind = doc.add_node("Dense", "kind", {"units": 3, "activation": "softmax"}).id
+    for node in (yes, kind):
+        doc.connect(Edge(x, 0, node, 0))
+    doc.outputs = [yes, kind]
+    doc.training = {"loss": "sparse_categorical_crossentropy"}
+    issue = next(i for i in analyze(doc).issues if "use_binary_loss" in i.fixes)
+    assert issue.node == yes
+    apply_fix(doc, issue, "use_binary_loss", UndoStack())
+    loss = resolve_training(doc)["loss"]
+    assert loss == {"is_cat": "binary_crossentropy", "kind": "sparse_categorical_crossentropy"}
+    model = build_model(doc)
+    model.compile(optimizer="adam", loss=loss)
+    import numpy as np
+
+    data = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
+    labels = {"is_cat": np.ones((8, 1), "float32"), "kind": np.zeros((8,), "int32")}
+    assert np.isfinite(model.evaluate(data, labels, verbose=0)).all()
+    assert not [i for i in analyze(doc).issues if i.code == "loss_mismatch"]
