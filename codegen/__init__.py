@@ -34,7 +34,7 @@ __all__ = ["STYLES", "CodegenError", "generate"]
 
 
 def generate(doc: Document, style: str = "functional", script: bool = False,
-             model_name: str = "model", analysis=None, distributed: bool = False) -> str:
+             model_name: str | None = None, analysis=None, distributed: bool = False) -> str:
     """Python source for the document's model.
 
     Args:
@@ -42,7 +42,8 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
         style: "functional", "sequential" (single chains only) or "subclass".
         script: when true, a complete training script (`python out.py --epochs 1`)
             instead of a module defining `build_model()`.
-        model_name: the Keras name of the model.
+        model_name: the Keras name of the model; by default the project's
+            (`Document.model_name`), else 'model'.
         analysis: a `graph.validate.Analysis` of `doc` already at hand, to save redoing it.
         distributed: with `script`, a script for torchrun (torch DDP, several processes).
 
@@ -56,7 +57,7 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
         raise CodegenError(f"Unknown code style {style!r}; expected one of {', '.join(STYLES)}")
     plan = make_plan(doc, analysis)
     with custom.shared_trust(doc):  # a nested model's own document trusts as `doc` does
-        module = STYLES[style](plan, model_name)
+        module = STYLES[style](plan, model_name or doc.model_name or "model")
     if distributed and not script:
         raise CodegenError("A distributed script is a training script: ask for script=True "
                            "(--script) with distributed=True (--distributed)")

@@ -72,7 +72,7 @@ def split_batch(batch, device):
 
 
 def rows(x):
-    return (x[0] if isinstance(x, list) else x).shape[0]
+    return keras.tree.flatten(x)[0].shape[0]
 
 
 def train_step(model, ddp, loss_mean, x, y):

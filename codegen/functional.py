@@ -7,9 +7,10 @@ from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested, precision, shared, userblocks
 from .blocks import helper_call, helper_sources
-from .emit import INDENT, Module, call_suffix, constructor, pack, targets
+from .emit import INDENT, Module, call_suffix, constructor, targets
 from .literals import Code, call, literal
 from .plan import Plan, Step
+from .structure import pack_keyed
 
 
 def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str:
@@ -49,8 +50,8 @@ def build_function(plan: Plan, model_name: str) -> str:
             body.append(step_line(step, indent, plan))
         else:  # one layer object, called at each of its uses
             body += shared.functional_lines(layer, step, indent, created)
-    inputs = pack([s.outputs[0] for s in plan.inputs])
-    outputs = pack(plan.outputs)
+    inputs = pack_keyed([s.outputs[0] for s in plan.inputs], plan.input_keys)
+    outputs = pack_keyed(plan.outputs, plan.output_keys)
     frozen = frozen_block_layers(plan)
     named = plan.port_names is not None
     body.append(call("keras.Model", [], {"inputs": Code(inputs), "outputs": Code(outputs),

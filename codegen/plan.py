@@ -17,6 +17,7 @@ from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
+from . import structure
 from .errors import CodegenError
 from .naming import RESERVED, Namer
 from .precision import FLOAT32, float32_layers, policy_name
@@ -65,6 +66,9 @@ class Plan:
     # with outputs on a further port: the outputs' names, written as `model.output_names`
     # (Keras names an output after its layer, so an LSTM's states would log alike)
     port_names: list[str] | None = None
+    # with dict inputs or outputs: {key: variable}, in the order the dict is written
+    input_keys: dict[str, str] | None = None
+    output_keys: dict[str, str] | None = None
 
     @property
     def mixed(self) -> bool:
@@ -108,8 +112,10 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     inputs = [s for s in steps if s.spec.kind == INPUT]
     outputs = [ports[ref] for ref in doc.output_refs()]
     shared = shared_layers(doc, steps, analysis.results, namer, float32)
+    keys_in = structure.input_keys(doc, {s.node.id: s.outputs[0] for s in inputs})
+    keys_out = structure.output_keys(doc, {o: ports[doc.output_ref(o)] for o in doc.outputs})
     return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy,
-                port_output_names(doc))
+                port_output_names(doc), keys_in, keys_out)
 
 
 # Kinds whose node name is no layer built with a dtype: Inputs, nested Application

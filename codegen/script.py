@@ -18,7 +18,7 @@ from kerascanvas.graph.training import resolve_training
 from . import finetune, script_training, training_code
 from .emit import INDENT, Module
 from .errors import CodegenError
-from .literals import call, literal
+from .literals import call, literal, pretty
 from .plan import Plan
 from .script_parts import (
     DATA_FUNCTIONS,
@@ -89,10 +89,26 @@ def constants(plan: Plan, settings: dict[str, Any]) -> str:
                  | ({"class_weight": settings["class_weight"]}
                     if settings.get("class_weight") is not None else {}),
                  "Training settings."),
+        _keys_block(plan, list(settings["loss"])),
         f"SYNTHETIC_SAMPLES = {SYNTHETIC_SAMPLES}\n"
         f"UNKNOWN_LENGTH = {UNKNOWN_LENGTH}  # length of unknown input dims in synthetic data\n",
     ]
     return "\n".join(parts)
+
+
+def _keys_block(plan: Plan, output_names: list[str]) -> str:
+    """INPUT_KEYS and OUTPUT_KEYS: the model's dict keys by input and output name (None
+    where the model takes or returns a list)."""
+    inputs = outputs = None
+    if plan.input_keys is not None:
+        key_of = {var: key for key, var in plan.input_keys.items()}
+        inputs = {s.name: key_of[s.outputs[0]] for s in plan.inputs}
+    if plan.output_keys is not None:
+        key_of = {var: key for key, var in plan.output_keys.items()}
+        outputs = dict(zip(output_names, (key_of[v] for v in plan.outputs), strict=True))
+    return ("# The model's dict keys by input and output name (None: it takes or returns a "
+            "list).\n"
+            f"INPUT_KEYS = {pretty(inputs)}\nOUTPUT_KEYS = {pretty(outputs)}\n")
 
 
 def optimizer_function(options: dict[str, Any], phased: bool = False) -> str:

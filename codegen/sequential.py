@@ -13,6 +13,7 @@ from .functional import build_source, precision_blocks, user_helper_sources
 from .literals import literal
 from .plan import Plan
 from .precision import body_indent
+from .structure import refuse_keyed
 
 
 def chain_problem(plan: Plan) -> str | None:
@@ -70,6 +71,8 @@ def _made_first(plan: Plan, step, indent: str) -> tuple[str, list[str]]:
 
 def write(plan: Plan, model_name: str) -> Module:
     """`build_model()` returning `keras.Sequential([keras.Input(...), layers...], name=...)`."""
+    refuse_keyed(plan.input_keys, plan.output_keys, "sequential",
+                 "a keras.Sequential takes one tensor and returns one")
     problem = chain_problem(plan)
     if problem:
         raise CodegenError(f"The sequential style does not apply: {problem}. "

@@ -15,10 +15,11 @@ from . import application, nested, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .functional import build_source, output_name_lines, precision_blocks, user_helper_sources
-from .literals import call
+from .literals import call, literal
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
 from .precision import body_indent
+from .structure import pack_keyed
 from .userblocks import helper_names
 
 CLASS_NAME = "CanvasModel"
@@ -99,6 +100,10 @@ class _Writer:
 
 def _call_signature(plan: Plan) -> list[str]:
     names = [s.outputs[0] for s in plan.inputs]
+    if plan.input_keys is not None:  # the model takes a dict
+        return [f"{INDENT}def call(self, inputs):",
+                *(f"{INDENT * 2}{var} = inputs[{literal(key)}]"
+                  for key, var in plan.input_keys.items())]
     if len(names) == 1:
         return [f"{INDENT}def call(self, {names[0]}):"]
     return [f"{INDENT}def call(self, inputs):", f"{INDENT * 2}{', '.join(names)} = inputs"]
@@ -112,13 +117,17 @@ def _build_method(plan: Plan) -> list[str]:
     """
     pad = INDENT * 2
     inputs = [constructor(s.spec, s.kwargs, s.name) for s in plan.inputs]
+    if plan.input_keys is not None:
+        made = {s.outputs[0]: text for s, text in zip(plan.inputs, inputs, strict=True)}
+        inputs = [f"{literal(key)}: {made[var]}" for key, var in plan.input_keys.items()]
     lines = [f"{INDENT}def build(self, input_shape=None):",
              f"{pad}# Symbolic inputs build each layer on its own input shape, as in a",
              f"{pad}# Functional model (tracing the whole model would guess unknown sizes)."]
-    if len(inputs) == 1:
+    if len(inputs) == 1 and plan.input_keys is None:
         return [*lines, call("self.call", inputs, {}, pad)]
-    return [*lines, f"{pad}inputs = [", *(f"{pad}{INDENT}{i}," for i in inputs), f"{pad}]",
-            f"{pad}self.call(inputs)"]
+    brackets = "[]" if plan.input_keys is None else "{}"
+    return [*lines, f"{pad}inputs = {brackets[0]}", *(f"{pad}{INDENT}{i}," for i in inputs),
+            f"{pad}{brackets[1]}", f"{pad}self.call(inputs)"]
 
 
 def class_source(plan: Plan) -> str:
@@ -132,7 +141,7 @@ def class_source(plan: Plan) -> str:
              f"{INDENT}def __init__(self, **kwargs):",
              f"{INDENT * 2}super().__init__(**kwargs)",
              *writer.init, "", *_build_method(plan), "", *_call_signature(plan), *writer.body,
-             f"{INDENT * 2}return {pack(plan.outputs)}"]
+             f"{INDENT * 2}return {pack_keyed(plan.outputs, plan.output_keys)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -64,15 +64,25 @@ def default_name(kind: str) -> str:
     return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
 
 
-def name_problem(name: Any) -> str | None:
-    """Why `name` cannot be a Keras layer name, or None when it can."""
+def name_problem(name: Any, what: str = "layer") -> str | None:
+    """Why `name` cannot be a Keras layer (or `what`) name, or None when it can."""
     if not isinstance(name, str) or not name.strip():
-        return f"a layer name must be a non-empty string. Received: name={name!r}"
+        return f"a {what} name must be a non-empty string. Received: name={name!r}"
     if "/" in name:
-        return f"a layer name cannot contain '/'. Received: name={name!r}"
+        return f"a {what} name cannot contain '/'. Received: name={name!r}"
     if len(name) > 200:
-        return f"a layer name must be at most 200 characters. Received {len(name)} characters"
+        return f"a {what} name must be at most 200 characters. Received {len(name)} characters"
     return None
+
+
+def model_name_problem(name: Any) -> str | None:
+    """Why `name` cannot be a Keras model name, or None when it can. Keras takes any string
+    without '/' (the code quotes it), so a Python identifier is not required.
+
+    >>> model_name_problem("my model (v2)"), model_name_problem("a/b")
+    (None, "a model name cannot contain '/'. Received: name='a/b'")
+    """
+    return name_problem(name, "model")
 
 
 def identifier_problem(name: Any) -> str | None:
@@ -101,6 +111,12 @@ class Document:
         self.ui: dict[str, Any] = {}
         self.blocks: dict[str, Any] = {}
         self.search: dict[str, Any] = {}  # graph.search: read by the search only
+        # The model's own identity: its Keras name ("" writes the default name 'model'),
+        # and the keys of a model that takes or returns a dict (Input node id -> key,
+        # `outputs` entry -> key; entries no longer in the model are ignored).
+        self.model_name = ""
+        self.input_keys: dict[str, str] = {}
+        self.output_keys: dict[str, str] = {}
         self.events = ev.EventEmitter()
         self._next_id = 1
         # Indexes kept by the edits below, so loading and checking stay linear: names to
@@ -308,6 +324,22 @@ class Document:
         self.outputs = list(outputs)
         self.events.emit(ev.OutputsChanged())
 
+    def keyed_inputs(self) -> dict[str, str] | None:
+        """{Input node id: key} in the model's written order when it takes a dict (an Input
+        without a key is keyed by its name), else None: the model takes a list."""
+        ids = [n.id for n in self.nodes.values() if n.kind == "Input"]
+        return _keyed(self.input_keys, ids, lambda nid: self.nodes[nid].name)
+
+    def keyed_outputs(self) -> dict[str, str] | None:
+        """{`outputs` entry: key} in the written order when the model returns a dict (an
+        output without a key is keyed by its node's name), else None."""
+        return _keyed(self.output_keys, self.outputs, self._output_name)
+
+    def _output_name(self, entry: str) -> str:
+        node_id, port = self.output_ref(entry)
+        name = self.nodes[node_id].name
+        return name if port == 0 else f"{name}_{port}"
+
     def set_position(self, node_id: str, pos: tuple[float, float] | None) -> None:
         positions = self.ui.setdefault("positions", {})
         if pos is None:
@@ -333,6 +365,8 @@ class Document:
         self.nodes, self.edges, self.outputs = new.nodes, new.edges, new.outputs
         self.training, self.ui, self.blocks = new.training, new.ui, new.blocks
         self.search = new.search
+        self.model_name, self.input_keys = new.model_name, new.input_keys
+        self.output_keys = new.output_keys
         self._next_id = new._next_id
         # The indexes (names, taken ports, edges) must follow the contents.
         self._by_name, self._taken_ports = new._by_name, new._taken_ports
@@ -357,6 +391,14 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+def _keyed(keys: dict[str, str], members: list[str], fallback) -> dict[str, str] | None:
+    live = set(members)
+    kept = {m: key for m, key in keys.items() if m in live}
+    if not kept:
+        return None
+    return {**kept, **{m: fallback(m) for m in members if m not in kept}}
 
 
 def output_entry(node_id: str, port: int) -> str:

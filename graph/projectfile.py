@@ -1,8 +1,12 @@
-"""Project file v1: JSON, UTF-8, sorted keys, written atomically.
+"""Project file v2: JSON, UTF-8, sorted keys, written atomically.
 
 The structure is checked with a JSON Schema (jsonschema), then the references
 (ids, kinds, ports) by hand. Every refusal is a `ProjectFileError` naming the
 field, e.g. `nodes[2].kind`. Nothing in a file is executed.
+
+Version 2 added the `model` section (`graph.model_section`: the model's name and the
+keys of dict inputs and outputs); a version 1 file reads as a model named 'model'
+that takes and returns lists.
 
 >>> doc = loads('{"format": "kerascanvas", "version": 1, "nodes": [], "edges": [], "outputs": []}')
 >>> len(doc.nodes)
@@ -24,13 +28,15 @@ from . import atomicfile, limits
 from .bulk import bulk
 from .document import Document, Edge, name_problem, output_entry
 from .errors import DocumentError, ProjectFileError
+from .model_section import SCHEMA as MODEL_SCHEMA
+from .model_section import read_section, section_json
 from .params import to_json
 from .search import SCHEMA as SEARCH_SCHEMA
 from .spec import KIND_ALIASES, LAYER_SPECS
 from .userblocks import bind
 
 FORMAT = "kerascanvas"
-VERSION = 1
+VERSION = 2
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 200}
 _PORT = {"type": "integer", "minimum": 0, "maximum": 10000}
@@ -59,6 +65,7 @@ SCHEMA: dict[str, Any] = {
         "ui": {"type": "object"},
         "blocks": {"type": "object"},
         "search": SEARCH_SCHEMA,
+        "model": MODEL_SCHEMA,
     },
 }
 # JSON Schema counts 0.0 as an integer; a port or version of 0.0 must be refused here,
@@ -161,6 +168,7 @@ def from_dict(data: Any) -> Document:
     doc.training = data.get("training", {})
     doc.ui = data.get("ui", {})
     doc.search = data.get("search", {})
+    read_section(doc, data.get("model", {}))
     return doc
 
 
@@ -223,6 +231,9 @@ def to_dict(doc: Document) -> dict[str, Any]:
         data["blocks"] = doc.blocks
     if doc.search:
         data["search"] = doc.search
+    model = section_json(doc)
+    if model:
+        data["model"] = model
     return data
 
 

@@ -263,7 +263,7 @@ def describe_issues(doc: Document, issues, headline: str) -> str:
 
 
 def build_model(doc: Document, name: str | None = None,
-                dtypes: Mapping[str, str] | None = None, analysis=None):
+                dtypes: Mapping[str, str] | None = None, analysis=None, keyed: bool = False):
     """Build the uncompiled `keras.Model` of a valid document.
 
     Inputs follow the document's node order, outputs `doc.outputs` (each the output
@@ -271,7 +271,10 @@ def build_model(doc: Document, name: str | None = None,
     `dtypes=precision.output_dtype_overrides(doc)`, so the output layers are built
     with `dtype="float32"`, as written code for that policy would build them.
     `analysis` is the document's analysis when the caller holds it (a run's, a
-    Project's), so the graph is not analysed again here.
+    Project's), so the graph is not analysed again here. The model is named `name`,
+    else the project's model name. With `keyed`, a model whose project keys its inputs
+    or outputs takes or returns dicts, as its generated code does (an export); without,
+    lists in the document's order (what the trainer feeds).
 
     Raises:
         BuildError: the document has validation errors (all of them are listed).
@@ -279,6 +282,8 @@ def build_model(doc: Document, name: str | None = None,
     keras = import_keras()
     check_buildable(doc, analysis)
     port_names = port_output_names(doc)
+    structure = _structure(doc) if keyed else (None, None)
+    name = name or doc.model_name
     trusted = custom.context(doc)  # custom code inside blocks runs under the model's trust
     if any(n.kind == USER_BLOCK for n in doc.nodes.values()):
         # instances inlined, named as the generated helpers name them; nested models kept
@@ -288,11 +293,27 @@ def build_model(doc: Document, name: str | None = None,
         values = apply_graph(doc, inputs, dtypes=dtypes)
     outputs = [values[nid][port] for nid, port in doc.output_refs()]
     kwargs = {"name": name} if name else {}
-    model = keras.Model(inputs=_single(list(inputs.values())), outputs=_single(outputs), **kwargs)
+    model = keras.Model(inputs=_keyed(inputs, structure[0]),
+                        outputs=_keyed(dict(enumerate(outputs)), structure[1]), **kwargs)
     if port_names:
         model.output_names = port_names
     return model
 
+
+
+def _structure(doc: Document) -> tuple[dict | None, dict | None]:
+    """({Input name: key}, {output position: key}), each in the written order or None."""
+    keyed_in, keyed_out = doc.keyed_inputs(), doc.keyed_outputs()
+    position = {entry: i for i, entry in enumerate(doc.outputs)}
+    return ({doc.nodes[nid].name: key for nid, key in keyed_in.items()} if keyed_in else None,
+            {position[entry]: key for entry, key in keyed_out.items()} if keyed_out else None)
+
+
+def _keyed(tensors: dict, keys: dict | None):
+    """The tensors as a dict by `keys` (same members, the dict's order), else as a list."""
+    if keys is None:
+        return _single(list(tensors.values()))
+    return {key: tensors[member] for member, key in keys.items()}
 
 
 def _single(tensors: list):

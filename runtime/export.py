@@ -43,7 +43,7 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     path = Path(path)
     if path.suffix != ".keras":
         raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
-    model = build_model(doc)
+    model = build_model(doc, keyed=True)  # the model the generated code builds
     if weights is not None:
         try:
             model.load_weights(weights)

@@ -1,10 +1,13 @@
-"""Notes on what an import changes in a model's calling convention.
+"""An imported model's calling convention: dict inputs and outputs, kept or noted.
 
-A project holds its inputs and outputs as ordered lists. A Keras model built on
-dicts (`keras.Model({"img": a}, {"probs": p})`) therefore comes back as a model
-that takes and returns lists, in Keras' own flattening order (sorted keys). The
-layers, names and weights are the same; only the structure of the call differs,
-and the user must hear that rather than find `predict(x)["probs"]` failing.
+A Keras model built on dicts (`keras.Model({"img": a}, {"probs": p})`) keeps its
+structure in the project: one key per Input node and per output
+(`Document.input_keys`/`output_keys`), and the code writes the dicts again. Keras
+lists them flat in sorted-key order (`model.inputs`), which is the order of the
+project's Input nodes and outputs. A structure a project cannot hold (nested
+dicts, lists inside a dict, keys that are not strings, one tensor under two keys)
+comes back as flat lists, and a note says so, rather than the user finding
+`predict(x)["probs"]` failing.
 """
 
 from __future__ import annotations
@@ -13,30 +16,56 @@ from __future__ import annotations
 def _flat_names(struct) -> list[tuple[str, str]]:
     """(key, tensor's layer) pairs of a dict of KerasTensors, in Keras' flat order."""
     pairs = []
-    for key in sorted(struct):
+    for key in sorted(struct, key=str):
         history = getattr(struct[key], "_keras_history", None)
         layer = getattr(history[0], "name", "?") if history else "?"
         pairs.append((str(key), layer))
     return pairs
 
 
-def _note(model_name: str, what: str, struct, now: str, use: str) -> str | None:
-    if not isinstance(struct, dict):
-        return None
+def _note(model_name: str, what: str, struct, why: str, use: str) -> str:
     pairs = _flat_names(struct)
     keyed = ", ".join(f"{key!r}: {layer}" for key, layer in pairs)
     order = ", ".join(layer for _, layer in pairs)
-    return (f"model {model_name!r} {what} a dict {{{keyed}}}; the project's model {now} a "
-            f"list in the order [{order}] (sorted keys): {use}")
+    now = "takes" if what == "takes" else "returns"
+    return (f"model {model_name!r} {what} a dict {{{keyed}}}, which the project cannot keep "
+            f"({why}); the project's model {now} a list in the order [{order}] (sorted keys): "
+            f"{use}")
 
 
-def structure_notes(model, graph) -> list[str]:
-    """Notes for a model whose inputs or outputs are dicts (an empty list otherwise)."""
-    notes = [
-        _note(model.name, "takes", getattr(graph, "_inputs_struct", None), "takes",
+def _keys(struct, ref) -> tuple[dict[str, str] | None, str]:
+    """({member: key} in the dict's own order, "") or (None, why it cannot be kept);
+    `ref(tensor)` is the project member (an Input node id, an outputs entry)."""
+    keys: dict[str, str] = {}
+    for key, value in struct.items():
+        if not isinstance(key, str) or not 0 < len(key) <= 200:
+            return None, f"the key {key!r} is not a string of 1 to 200 characters"
+        if not hasattr(value, "_keras_history"):
+            return None, f"the value of key {key!r} is a {type(value).__name__}, not one tensor"
+        member = ref(value)
+        if member in keys:
+            return None, f"keys {keys[member]!r} and {key!r} hold the same tensor"
+        keys[member] = key
+    return keys, ""
+
+
+def keep_structure(doc, model, graph, input_ref, output_ref) -> list[str]:
+    """Give `doc` the keys of a model that takes or returns a dict; notes for a structure
+    it cannot hold (an empty list when all is kept). `input_ref` and `output_ref` map a
+    model input and output tensor to the project's Input node id and outputs entry."""
+    notes = []
+    parts = (("takes", "_inputs_struct", input_ref, "input_keys",
               "pass a list in that order, or a dict keyed by the Input names"),
-        _note(model.name, "returns", getattr(graph, "_outputs_struct", None), "returns",
+             ("returns", "_outputs_struct", output_ref, "output_keys",
               "read its results by position; losses and data keyed by output name use "
-              "the layer names"),
-    ]
-    return [note for note in notes if note]
+              "the layer names"))
+    for what, attr, ref, field, use in parts:
+        struct = getattr(graph, attr, None)
+        if not isinstance(struct, dict):
+            continue
+        keys, why = _keys(struct, ref)
+        if keys is None:
+            notes.append(_note(model.name, what, struct, why, use))
+        else:
+            setattr(doc, field, keys)
+    return notes

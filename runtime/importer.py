@@ -1,6 +1,7 @@
 """Keras models -> project documents.
 
-`import_model` walks a Functional (or Sequential) model's graph call by call.
+`import_model` walks a Functional (or Sequential) model's graph call by call. The
+model keeps its name, and the keys of dict inputs and outputs (`import_notes`).
 Each call becomes a node: of our own kind when the layer maps exactly (see
 `import_map`), else a KerasLayer node holding the full config. Nested models
 become an Application node when they are a keras.applications network (same
@@ -28,7 +29,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kerascanvas.graph.document import Document, Edge, output_entry
+from kerascanvas.graph.document import Document, Edge, model_name_problem, output_entry
 from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
 from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
@@ -48,7 +49,7 @@ from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
 from .import_map import ModelImportError, implied_keyword, map_call
-from .import_notes import structure_notes
+from .import_notes import keep_structure
 from .keras_env import import_keras
 
 log = logging.getLogger(__name__)
@@ -320,7 +321,10 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
         log.warning("model %s lists one node's outputs twice; kept once", model.name)
     report.doc.set_outputs(list(dict.fromkeys(outputs)))
     layout(report.doc)
-    report.notes += structure_notes(model, graph)
+    if model_name_problem(model.name) is None:
+        report.doc.model_name = model.name
+    report.notes += keep_structure(report.doc, model, graph,
+                                   lambda t: walker._ref(t, "inputs")[0], walker.output)
     if isinstance(model, import_keras().Sequential):
         report.notes.append(
             f"model {model.name!r} is a Sequential: the Sequential code style (--style "

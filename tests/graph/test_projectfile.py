@@ -191,7 +191,7 @@ def test_load_names_the_file(tmp_path):
     with pytest.raises(ProjectFileError, match="not UTF-8"):
         load(binary)
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(minimal(version=2)))
+    bad.write_text(json.dumps(minimal(version=projectfile.VERSION + 1)))
     with pytest.raises(ProjectFileError) as info:
         load(bad)
     assert info.value.field == "version" and str(bad) in str(info.value)

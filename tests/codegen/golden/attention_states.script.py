@@ -64,6 +64,10 @@ SETTINGS = {
     'data': 'synthetic',
 }
 
+# The model's dict keys by input and output name (None: it takes or returns a list).
+INPUT_KEYS = None
+OUTPUT_KEYS = None
+
 SYNTHETIC_SAMPLES = 256
 UNKNOWN_LENGTH = 8  # length of unknown input dims in synthetic data
 
@@ -73,7 +77,11 @@ def make_optimizer():
 
 
 def packed(arrays, names):
-    """Arrays in model order: a single array alone, several as a list."""
+    """Arrays as the model takes them: a single array alone, several as a list in model
+    order, or a dict by the model's own keys when it takes (or returns) a dict."""
+    keys = INPUT_KEYS if names is INPUTS else OUTPUT_KEYS
+    if keys is not None:
+        return {keys[name]: arrays[name] for name in names}
     items = [arrays[name] for name in names]
     return items[0] if len(items) == 1 else items
 
@@ -94,6 +102,8 @@ def label_form(loss):
 def output_shapes(model, x):
     """Each output's per-sample shape, from a forward pass on two samples."""
     preds = model.predict(packed({k: v[:2] for k, v in x.items()}, INPUTS), verbose=0)
+    if isinstance(preds, dict):
+        preds = [preds[OUTPUT_KEYS[name]] for name in LOSSES]
     preds = preds if isinstance(preds, (list, tuple)) else [preds]
     return {name: tuple(p.shape[1:]) for name, p in zip(LOSSES, preds)}
 
@@ -215,7 +225,10 @@ def split_validation(x, y, fraction):
 def faster_step(model):
     """Keras Canvas' training executor when it is installed: the same training as
     Keras' own step (same callbacks, history and saving), with less Python per
-    batch. Without it, Keras' own step runs."""
+    batch. Without it, or for a model on dicts (the executor feeds lists), Keras'
+    own step runs."""
+    if INPUT_KEYS is not None or OUTPUT_KEYS is not None:
+        return
     try:
         from kerascanvas.runtime.executor import install
     except ImportError:
