@@ -26,7 +26,7 @@ from ...graph.search_edit import apply_values, mark, suggest_range, unmark
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
 from ..panels.wheel import guard_wheel
-from .runner import SearchRunner
+from .runner import CHECKING, SearchRunner
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record
 
 _RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+?)(?:\s+step\s+(\S+))?(\s+log)?\s*$")
@@ -80,6 +80,10 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner = SearchRunner(self)
         self.runner.events.connect(self._on_runner_events)
         self.runner.finished.connect(self._on_runner_finished)
+        self.runner.checking.connect(self._on_runner_checking)
+        self.runner.checked.connect(self._on_runner_checked)
+        self.runner.opened.connect(self._on_runner_opened)
+        self._study_label = ""
         self._build()
         # The searched parameters' table follows the edits that rename, remove or change them.
         for kind in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
@@ -148,11 +152,16 @@ class SearchPanel(QtWidgets.QWidget):
         self.stop_button = QtWidgets.QPushButton("Stop")
         self.apply_button = QtWidgets.QPushButton("Apply best")
         for button, slot in ((self.start_button, self.start), (self.pause_button,
-                             self.toggle_pause), (self.stop_button, self.runner.stop),
+                             self.toggle_pause), (self.stop_button, self.stop),
                              (self.apply_button, self.apply_best)):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         form.addRow(buttons)
+        self.busy = QtWidgets.QProgressBar(minimum=0, maximum=0, textVisible=False)
+        self.busy.setObjectName("SearchChecking")
+        self.busy.setMaximumHeight(8)
+        self.busy.hide()
+        form.addRow(self.busy)
         self.status = QtWidgets.QLabel("No study running.")
         self.status.setWordWrap(True)
         form.addRow(self.status)
@@ -207,7 +216,7 @@ class SearchPanel(QtWidgets.QWidget):
     def storage(self) -> tuple[str, str]:
         """(journal file, study name): beside the project; for an unsaved project, a new
         study in the data folder (an unrelated graph must not join an older study)."""
-        from kerascanvas.runtime.search.study import default_storage
+        from kerascanvas.runtime.search.options import default_storage
 
         path = self._path()
         if path:
@@ -216,7 +225,7 @@ class SearchPanel(QtWidgets.QWidget):
                 time.strftime("untitled-%Y%m%d-%H%M%S"))
 
     def options(self):
-        from kerascanvas.runtime.search.driver import SearchOptions
+        from kerascanvas.runtime.search.options import SearchOptions
 
         storage, name = self.storage()
         epochs = self.epochs_box.value()
@@ -228,18 +237,16 @@ class SearchPanel(QtWidgets.QWidget):
                              # the window's trust goes to the trials, never the file's
                              trusted_code=custom.context(self.doc).trusted)
 
-    def start(self) -> None:
-        from kerascanvas.runtime.search.driver import SearchDriver
-        from kerascanvas.runtime.search.preflight import problems
-        from kerascanvas.runtime.search.study import StudyError
+    @property
+    def checking(self) -> bool:
+        """The study's checks run (in a process of their own); Stop cancels them."""
+        return self.runner.running and self.runner.phase == CHECKING
 
+    def start(self) -> None:
+        """Check the study in a process of its own, then run it; nothing here blocks."""
         if self.runner.running:
             return
         options = self.options()
-        found = problems(self.doc, options.overrides)
-        if found:
-            self._say("The search cannot start: " + "; ".join(found))
-            return
         snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
         # The same graph: the project's trust and Keras' shapes serve it as they are.
         custom.set_context(snapshot, custom.context(self.doc))
@@ -248,30 +255,35 @@ class SearchPanel(QtWidgets.QWidget):
         entries = search_params(snapshot)
         self.plots.set_study(self.metric_name, self.maximize, [e.key(snapshot) for e in entries],
                              {e.key(snapshot) for e in entries if e.log})
-        self.records = {}
-        try:
-            self.runner.start(SearchDriver(snapshot, options))
-        except StudyError as exc:
-            self._say(str(exc))
-            return
-        self._load_earlier(self.runner.driver.study)
-        self._say(f"Study {options.study_name!r} in {options.storage}: "
-                  f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
+        self.records, self._study_label = {}, (
+            f"Study {options.study_name!r} in {options.storage}: "
+            f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
+        self.runner.start(snapshot, options)
+        self._say("Checking the search before it starts...")
         self._redraw()
 
-    def _load_earlier(self, study) -> None:
-        """The trials the study already holds: earlier runs, other processes."""
-        from kerascanvas.runtime.search.study import trial_summary
+    def _on_runner_checking(self, step: str) -> None:
+        self._say(f"Checking the search before it starts: {step}...")
 
-        for trial in study.get_trials(deepcopy=False):
-            summary = trial_summary(trial)
-            self.records[trial.number] = TrialRecord(
-                trial.number, summary["params"], summary["state"], summary["value"],
+    def _on_runner_checked(self, found: list) -> None:
+        if found:
+            self.problems.setText("\n".join(found))
+            self._say("The search cannot start: " + "; ".join(found))
+        else:
+            self._say("The checks passed; opening the study...")
+
+    def _on_runner_opened(self, earlier: list) -> None:
+        """The trials the study already holds: earlier runs, other processes."""
+        for summary in earlier:
+            self.records[summary["number"]] = TrialRecord(
+                summary["number"], summary["params"], summary["state"], summary["value"],
                 summary["message"], summary["duration_s"],
                 [(e, v) for e, v in summary["curve"].items() if v is not None])
+        self._say(self._study_label)
+        self._redraw()
 
     def toggle_pause(self) -> None:
-        if not self.runner.running:
+        if self.runner.driver is None or not self.runner.running:
             return
         if self.runner.driver.paused:
             self.runner.resume()
@@ -307,6 +319,12 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _on_runner_finished(self, error: str) -> None:
+        if self.runner.driver is None:  # the checks refused it, were cancelled, or no study
+            if error or self.runner.cancelled:
+                self._say(f"The study did not start: {error}" if error else
+                          "Checks cancelled: the study did not start.")
+            self._update_buttons()
+            return
         counts = {}
         for record in self.records.values():
             counts[record.state] = counts.get(record.state, 0) + 1
@@ -316,13 +334,24 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        running = self.runner.running
+        running, checking = self.runner.running, self.checking
+        driver = self.runner.driver if running else None
         self.start_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
-        self.pause_button.setText("Resume" if running and self.runner.driver.paused
+        self.start_button.setText("Checking..." if checking else "Start")
+        self.pause_button.setEnabled(driver is not None)
+        self.pause_button.setText("Resume" if driver is not None and driver.paused
                                   else "Pause")
         self.stop_button.setEnabled(running)
+        self.stop_button.setText("Cancel" if checking else "Stop")
+        self.busy.setVisible(checking)
         self.apply_button.setEnabled(best_record(self.records, self.maximize) is not None)
+
+    def stop(self) -> None:
+        """Cancel the checks, or stop the study after its trials' current batch."""
+        if self.checking:
+            self._say("Cancelling the checks...")
+        self.runner.stop()
+        self._update_buttons()
 
     def apply_best(self) -> None:
         """Write the best trial's values into the graph: one undoable command."""

@@ -25,7 +25,6 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
@@ -51,43 +50,12 @@ from ..events import (
 )
 from . import study as studies
 from .child import start_trial
+from .options import SearchOptions  # noqa: F401  (its home was here)
 from .space import suggest
 
 
 class TrialFailed(Exception):
     """The trial could not give a value; Optuna records it as failed with the message."""
-
-
-@dataclass
-class SearchOptions:
-    """How to run a study (see `kerascanvas search --help`).
-
-    Attributes:
-        storage: a journal file path or a database URL.
-        study_name: the study to create or join.
-        trials: trials this process runs (None: until the timeout or a stop).
-        timeout: seconds after which no new trial starts.
-        jobs: trials at once on this machine.
-        sampler, pruner: `{"name": ..., Optuna keywords}`.
-        seed: the sampler's seed.
-        overrides: training settings that replace the project's for every trial.
-        device: "cpu" or "cuda" for every trial (None: the project's setting).
-        trusted_code: digests of the CustomLayer code the user trusted (`runtime.trust`:
-            the trust store or --trust-custom-code, never the file); each trial's worker
-            runs that code and no other, and a study with other custom code never starts.
-    """
-
-    storage: str
-    study_name: str
-    trials: int | None = None
-    timeout: float | None = None
-    jobs: int = 1
-    sampler: Mapping[str, Any] = field(default_factory=lambda: {"name": "tpe"})
-    pruner: Mapping[str, Any] = field(default_factory=lambda: {"name": "median"})
-    seed: int | None = None
-    overrides: Mapping[str, Any] = field(default_factory=dict)
-    device: str | None = None
-    trusted_code: frozenset[str] = frozenset()
 
 
 # ---- where trials run ----------------------------------------------------------------------

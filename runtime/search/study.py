@@ -22,6 +22,8 @@ from typing import Any
 
 import optuna
 
+from .options import default_storage  # noqa: F401  (its home was here)
+
 SAMPLERS = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler,
             "gp": optuna.samplers.GPSampler, "qmc": optuna.samplers.QMCSampler,
             "cmaes": optuna.samplers.CmaEsSampler}
@@ -39,12 +41,6 @@ MESSAGE = "message"  # the user attribute that says why a trial failed or was pr
 
 class StudyError(ValueError):
     """A study cannot be opened or configured as asked; the message says why."""
-
-
-def default_storage(project: str | os.PathLike) -> str:
-    """The journal file beside the project: `model.json` -> `model.study.log`."""
-    path = Path(project)
-    return str(path.with_name(path.stem + ".study.log"))
 
 
 def open_storage(where: str):

@@ -1,0 +1,70 @@
+"""The Search tab's checks before a study: they run in a process of their own (the data,
+the search space, builds of sampled models, and any trusted custom code), the window
+stays responsive, Start cannot be pressed twice, Cancel ends them, and a failing check
+names the trial, the parameter, its value and the node."""
+
+from __future__ import annotations
+
+import os
+
+from kerascanvas.runtime import trust
+from tests.app.lag import LagMeter
+from tests.runtime.test_search_checks import pooled_project
+
+from .test_search_panel import click, show_tab
+
+CHECK_TIMEOUT_MS = 240_000  # the first check process waits for keras to load once
+MAX_LAG_S = 1.0  # only a real block breaks this; bench_search_lag.py measures the figure
+
+
+def trusted_window(make_window, qtbot, tmp_path):
+    marker = tmp_path / "pids.txt"
+    path = pooled_project(tmp_path, marker)
+    window = make_window(path)
+    trust.trust(path, window.doc)  # as the trust dialog records it
+    window.project.load(path)
+    panel = show_tab(window, qtbot)
+    qtbot.waitUntil(panel.isVisible)
+    qtbot.wait(2000)  # the other docks' first layout and plots, before the lag is measured
+    return window, panel, marker
+
+
+def test_checks_run_user_code_only_outside_the_window_and_name_the_failing_trial(
+        make_window, qtbot, tmp_path):
+    window, panel, marker = trusted_window(make_window, qtbot, tmp_path)
+    meter = LagMeter()
+    click(panel.start_button)
+    assert panel.checking and "Checking" in panel.status.text()
+    assert not panel.start_button.isEnabled() and panel.stop_button.text() == "Cancel"
+    click(panel.start_button)  # a second press does nothing: one check, no second study
+    assert len(panel.runner.check_pids) <= 1
+    assert panel.busy.isVisible()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=CHECK_TIMEOUT_MS)
+    meter.timer.stop()
+    assert len(panel.runner.check_pids) == 1
+    text = panel.status.text()
+    assert text.startswith("The search cannot start: trial build of the highs "
+                           "(hidden.units=64)"), text
+    assert "pool" in text and "Pool takes at most 32 features. Received: 64" in text
+    assert panel.problems.text() in text
+    assert panel.runner.driver is None and not (tmp_path / "pooled.study.log").exists()
+    pids = {int(line) for line in marker.read_text().split()}
+    assert pids and os.getpid() not in pids  # the code ran, never in the window's process
+    assert panel.runner.check_pids[0] in pids
+    assert panel.start_button.isEnabled() and panel.start_button.text() == "Start"
+    assert not panel.busy.isVisible() and panel.stop_button.text() == "Stop"
+    assert meter.ticks > 0 and meter.worst < MAX_LAG_S, meter.worst
+
+
+def test_cancel_ends_the_checks_and_starts_no_study(make_window, qtbot, tmp_path):
+    window, panel, marker = trusted_window(make_window, qtbot, tmp_path)
+    click(panel.start_button)
+    assert panel.stop_button.isEnabled()
+    click(panel.stop_button)  # "Cancel"
+    assert "Cancelling" in panel.status.text()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=CHECK_TIMEOUT_MS)
+    assert panel.status.text() == "Checks cancelled: the study did not start."
+    assert panel.runner.driver is None and not (tmp_path / "pooled.study.log").exists()
+    assert panel.start_button.isEnabled()
+    assert not marker.exists() or os.getpid() not in {int(p) for p in
+                                                     marker.read_text().split()}
