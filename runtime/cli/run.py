@@ -9,14 +9,18 @@ Options written `NAME[:k=v,...]` take Keras' keyword names; values are JSON
         --schedule cosine_decay:warmup_epochs=1 --callback early_stopping:patience=3 \\
         --callback csv_logger:filename=log.csv --class-weight balanced
 
-A stopped run (Ctrl+C once: the current batch ends, the model is saved) goes on
-with `--resume MODEL.keras --initial-epoch N`: the weights and optimizer state
-are loaded, epochs are numbered from N, and the learning rate may change. It trains
-on the data `--save` recorded beside the model (`runtime.run_record`), and refuses
-other or changed data unless `--data-changed` says so.
+Ctrl+C (SIGINT) or SIGTERM stops training after the current batch and keeps the
+model: saved to `--save`, else to the project's runs folder (`model.runs/stopped_N.keras`
+beside `model.json`, as the window keeps its runs); the command says where training
+stopped and exits with 130 (SIGINT) or 143 (SIGTERM). A second signal aborts without
+saving. A stopped run goes on with `--resume MODEL.keras --initial-epoch N`: the
+weights and optimizer state are loaded, epochs are numbered from N, and the learning
+rate may change. It trains on the data recorded beside the saved model
+(`runtime.run_record`), and refuses other or changed data unless `--data-changed`
+says so.
 
 Exit codes:
-    0  trained (or stopped) and evaluated
+    0  trained and evaluated
     1  the graph is invalid, the settings are refused, or the data does not fit the
        model (each problem names its node, input, output or settings field)
     2  the project file cannot be read
@@ -24,6 +28,7 @@ Exit codes:
        processes, also a rank that failed or was killed (the others are stopped)
     4  the project has CustomLayer code that is not trusted (nothing ran; see
        --trust-custom-code)
+    130, 143  stopped by SIGINT (Ctrl+C) or SIGTERM; the model trained so far is saved
 
 Several processes (torch DDP, started by torchrun; one per GPU on a GPU machine):
 
@@ -52,6 +57,7 @@ from .. import events as ev
 from .. import run_record
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
 from .progress import EventLog, ProgressBar, metrics_table
+from .stops import StopOnSignals, exit_code, keep_model, stopped_line
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
@@ -334,11 +340,12 @@ def _resume_record(args, settings: dict) -> dict | None:
     return record
 
 
-def _record_data(result, settings: dict) -> None:
+def _record_data(result, settings: dict, data) -> None:
     """Write the saved model's run record: the data `--resume` is to continue on."""
-    if result.saved and "data_fingerprint" in settings:
-        run_record.write(result.saved, settings["data"], settings["data_fingerprint"],
-                         result.epochs_run)
+    if result.saved:
+        current = settings.get("data_fingerprint") or \
+            run_record.fingerprint(settings["data"], data)
+        run_record.write(result.saved, settings["data"], current, result.epochs_run)
 
 
 def _train(doc, args, analysis) -> int:
@@ -359,8 +366,8 @@ def _train(doc, args, analysis) -> int:
         progress = None if args.no_progress else ProgressBar()
         sinks = [s for s in (log, progress, _say_executor) if s is not None]
         try:
-            result = _fit(doc, settings, data, args, lambda event: [s(event) for s in sinks],
-                          analysis)
+            result, received = _fit(doc, settings, data, args,
+                                    lambda event: [s(event) for s in sinks], analysis)
         except TrainingRefused as exc:
             _error(str(exc))
             log(ev.Result(ev.FAILED, str(exc)))
@@ -370,14 +377,17 @@ def _train(doc, args, analysis) -> int:
                 progress.close()
         log(ev.Result.of(result))
     if distributed.is_main():
-        _record_data(result, settings)
+        _record_data(result, settings, data)
     if not result.ok:
         if distributed.is_main():
             _error(result.message)
         return EXIT_FAILED
     if distributed.is_main():
         print(metrics_table(result))
-    return EXIT_OK
+    if received is None or distributed.launched():  # a rank: the launcher's code counts
+        return EXIT_OK
+    _error(stopped_line(received, result, args.file))
+    return exit_code(received)
 
 
 def _say_executor(event: ev.TrainingEvent) -> None:
@@ -417,11 +427,14 @@ def _launch(doc, args, launch, analysis) -> int:
         path = f"{folder}/args.json"
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(fields, handle)
-        with ignore_interrupt():
+        with ignore_interrupt() as interrupt:
             outcome = start(launch, "kerascanvas.runtime.cli.rank", [path], args.threads,
                             EXIT_INVALID, EXIT_FAILED)
     if outcome.message:
         _error(outcome.message)
+    if outcome.code == EXIT_OK and interrupt.received:  # the ranks stopped and saved
+        _error("stopped by SIGINT (Ctrl+C); rank 0 saved the model as trained so far")
+        return exit_code(signal.SIGINT)
     return outcome.code
 
 
@@ -431,6 +444,8 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
     them), which stops after its current batch (a second Ctrl+C aborts them); the
     launcher waits for them."""
 
+    received = False
+
     def __enter__(self):
         # A handler, not SIG_IGN: an ignored signal would stay ignored in the ranks.
         try:
@@ -439,10 +454,10 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
             self._previous = None
         return self
 
-    @staticmethod
-    def _on_interrupt(signum, frame):
+    def _on_interrupt(self, signum, frame):
         from ..launch import interrupt_ranks
 
+        self.received = True
         if interrupt_ranks():
             _error("the ranks stop after their current batch (Ctrl+C again aborts them)")
         else:
@@ -454,39 +469,18 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
 
 
 def _fit(doc, settings, data, args, sink, analysis=None):
+    """(the TrainResult, the signal that stopped it or None). A run a signal stopped
+    keeps its model (`stops.keep_model`)."""
+    from .. import distributed
     from ..bridge import FastBridge
     from ..train import train
 
     bridge = FastBridge(sink)
-    with stop_on_interrupt(bridge):
-        return train(doc, data, sink=sink, save=args.save, threads=args.threads, bridge=bridge,
-                     initial_model=args.resume, initial_epoch=args.initial_epoch,
-                     resolved=settings, analysis=analysis)
+    with StopOnSignals(bridge) as signals:
+        result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
+                       bridge=bridge, initial_model=args.resume,
+                       initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
+        if signals.received is not None and distributed.is_main():
+            keep_model(result, args.file)
+    return result, signals.received
 
-
-class stop_on_interrupt:  # noqa: N801  (used as a context manager, like a function)
-    """The first Ctrl+C stops training after the current batch; a second one aborts."""
-
-    def __init__(self, bridge):
-        self.bridge = bridge
-        self._previous = None
-
-    def _on_interrupt(self, signum, frame):
-        from ..launch import is_main
-
-        if self.bridge.stopped:
-            raise KeyboardInterrupt
-        if is_main():
-            _error("stopping after the current batch (Ctrl+C again to abort)")
-        self.bridge.request_stop()
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
-        except ValueError:  # not the main thread: leave Ctrl+C alone
-            self._previous = None
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)

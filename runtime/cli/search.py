@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from kerascanvas.graph.training_schema import DEVICES
 
 from .. import events as ev
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
-from .run import _positive, named_options, stop_on_interrupt
+from .run import _positive, named_options
+from .stops import StopOnSignals
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
 
@@ -140,7 +142,7 @@ def _search(doc, options, args) -> int:
            f"optimizing {driver.direction} {driver.metric}")
     ran = []
     driver.on_event = _also(driver.on_event, ran)
-    with stop_on_interrupt(driver):
+    with StopOnSignals(driver, (signal.SIGINT,), "search"):
         study = driver.run()
     summary = studies.summary(study, driver.metric, options.storage)
     if args.best_project and summary["best"]:

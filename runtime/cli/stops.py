@@ -1,0 +1,109 @@
+"""Stopping a headless run from outside: Ctrl+C (SIGINT) and SIGTERM.
+
+The first signal ends training after the current batch, as the window's Stop does,
+and the run keeps what was trained: the model goes where `--save` says, else into the
+project's runs folder (`model.runs/` beside `model.json`, where the window keeps the
+models of its runs), as `stopped_N.keras` (a name the window's runs never take), with
+its run record so that `--resume` continues it on the same data. The command says
+where training stopped (epoch and batch) and exits with 128 plus the signal's number
+(130 for SIGINT, 143 for SIGTERM), as shells expect of a command a signal ended. A
+second signal aborts at once, without saving.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+NAMES = {signal.SIGINT: "SIGINT (Ctrl+C)", signal.SIGTERM: "SIGTERM"}
+
+
+def exit_code(signum: int) -> int:
+    """The shell's exit code for a command that `signum` ended: 130, 143..."""
+    return 128 + int(signum)
+
+
+def _say(command: str, text: str) -> None:
+    print(f"kerascanvas {command}: {text}", file=sys.stderr, flush=True)
+
+
+class StopOnSignals:
+    """While open, the first of `signals` asks `target` to stop after its current batch
+    (`target.request_stop()`: a training bridge, a search driver); a second one aborts
+    (KeyboardInterrupt for SIGINT, else exit code 128 + the signal's number).
+
+    `received` is the first signal's number, or None.
+    """
+
+    def __init__(self, target, signals=(signal.SIGINT, signal.SIGTERM),
+                 command: str = "run"):
+        self.target, self.signals, self.command = target, tuple(signals), command
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def _on_signal(self, signum, frame):
+        from ..launch import is_main
+
+        if self.received is not None or self.target.stopped:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise SystemExit(exit_code(signum))
+        self.received = signum
+        if is_main():
+            _say(self.command, f"{NAMES.get(signum, signum)}: stopping after the current "
+                               "batch (the same signal again aborts without saving)")
+        self.target.request_stop()
+
+    def __enter__(self):
+        for signum in self.signals:
+            try:
+                self._previous[signum] = signal.signal(signum, self._on_signal)
+            except ValueError:  # not the main thread: leave the signals alone
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
+
+
+def runs_folder(project_file: str | Path) -> Path:
+    """The project's runs folder: `model.runs/` beside `model.json`, as in the window."""
+    path = Path(project_file)
+    return path.with_name(path.stem + ".runs")
+
+
+def stopped_model_path(project_file: str | Path) -> Path:
+    """A free `stopped_N.keras` in the project's runs folder."""
+    folder = runs_folder(project_file)
+    number = 1
+    while (folder / f"stopped_{number}.keras").exists():
+        number += 1
+    return folder / f"stopped_{number}.keras"
+
+
+def keep_model(result, project_file: str | Path) -> None:
+    """Save the model of a run a signal stopped, when `--save` did not (and memory did
+    not run out): `result.saved` then names the file."""
+    from ..callbacks import save_atomic
+    from ..train import OOM
+
+    if result.saved or result.model is None or result.status == OOM:
+        return
+    path = stopped_model_path(project_file)
+    save_atomic(result.model, path)  # makes the runs folder, as the window's first run
+    result.saved = str(path)
+
+
+def stopped_line(signum: int, result, project_file: str) -> str:
+    """What the command says after a signal stopped it: where, what was kept, how to go on."""
+    from ..train import STOPPED
+
+    where = result.message if result.status == STOPPED else \
+        f"Training had ended (epoch {result.epochs_run} reached)."
+    kept = (f" Saved the model to {result.saved}; continue with: kerascanvas run "
+            f"{project_file} --resume {result.saved}") if result.saved else \
+        " No model was saved."
+    return f"stopped by {NAMES.get(signum, signum)}. {where}{kept}"

@@ -1,0 +1,104 @@
+"""`kerascanvas run` ended by a real SIGINT or SIGTERM: the model trained so far is kept,
+the command says where it stopped and exits with 128 + the signal's number."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import pytest
+
+from kerascanvas.runtime import events as ev
+from kerascanvas.runtime.cli.stops import exit_code, stopped_model_path
+from tests.runtime.test_run import classifier, project
+
+STARTUP_S = 240  # keras and torch take a while to import on a loaded machine
+
+
+def start_run(folder: Path, *flags: str) -> tuple[subprocess.Popen, Path]:
+    """A long run (1000 epochs of 300 batches) of a tiny project in `folder`."""
+    folder.mkdir()
+    path = project(folder, classifier(training={"epochs": 1000, "batch_size": 2}))
+    log = folder / "events.jsonl"
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:750",
+         "--log", str(log), "--no-progress", "--threads", "1", *flags],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return child, log
+
+
+def wait_for_an_epoch(child: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline and child.poll() is None:
+        if log.exists() and '"epoch_end"' in log.read_text():
+            return
+        time.sleep(0.05)
+    child.kill()
+    raise AssertionError(f"no epoch ended: {child.communicate()[1][-2000:]}")
+
+
+def test_sigint_and_sigterm_keep_the_model_say_where_and_exit_130_and_143(tmp_path):
+    # Both runs at once: each spends most of its time importing keras and torch.
+    runs = {signal.SIGINT: start_run(tmp_path / "int"),
+            signal.SIGTERM: start_run(tmp_path / "term", "--save", str(tmp_path / "t.keras"))}
+    for signum, (child, log) in runs.items():
+        wait_for_an_epoch(child, log)
+        child.send_signal(signum)
+    for signum, (child, log) in runs.items():
+        out, err = child.communicate(timeout=STARTUP_S)
+        assert child.returncode == exit_code(signum) == 128 + signum, err[-2000:]
+        stopped = re.search(r"stopped by (SIG\w+).*during epoch (\d+), after (\d+) of (\d+) "
+                            r"batches", err)
+        assert stopped and stopped[1] == signum.name, err[-2000:]
+        epoch, batches, steps = (int(g) for g in stopped.groups()[1:])
+        result = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()][-1]
+        assert result.status == ev.STOPPED and result.epochs_run == epoch - 1
+        saved = Path(result.saved)
+        assert saved == (tmp_path / "t.keras" if signum == signal.SIGTERM else
+                         tmp_path / "int" / "model.runs" / "stopped_1.keras")
+        assert f"Saved the model to {saved}" in err and f"--resume {saved}" in err
+        # What was trained up to the stop, by Keras' own count of the optimizer's steps.
+        model = keras.saving.load_model(saved, safe_mode=True)
+        assert int(model.optimizer.iterations) == (epoch - 1) * steps + batches
+        record = json.loads(Path(f"{saved}.run.json").read_text())
+        assert record["epochs"] == epoch - 1 and record["data"] == "synthetic:750"
+
+
+def test_a_stopped_run_never_overwrites_an_earlier_stopped_model(tmp_path):
+    path = tmp_path / "net.json"
+    first = stopped_model_path(path)
+    assert first == tmp_path / "net.runs" / "stopped_1.keras"
+    first.parent.mkdir()
+    first.write_bytes(b"kept")
+    assert stopped_model_path(path).name == "stopped_2.keras"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_second_signal_aborts(signum):
+    from kerascanvas.runtime.cli.stops import StopOnSignals
+
+    class Target:
+        stopped = False
+
+        def request_stop(self):
+            self.stopped = True
+
+    target = Target()
+    with StopOnSignals(target) as signals:
+        os.kill(os.getpid(), signum)
+        assert target.stopped and signals.received == signum
+        aborted = KeyboardInterrupt if signum == signal.SIGINT else SystemExit
+        with pytest.raises(aborted) as raised:
+            os.kill(os.getpid(), signum)
+            time.sleep(1)  # the handler runs between bytecodes, before this ends
+    if aborted is SystemExit:
+        assert raised.value.code == 128 + signum
+    assert getattr(signal.getsignal(signum), "__self__", None) is not signals  # restored
