@@ -1,24 +1,39 @@
-"""Editing a large model on the canvas: drag all of it, select all, copy and paste, delete,
-undo, on a residual stack of about 180 layers (a ResNet50's size). Prints seconds per edit
-against a 1 s target; a paste of the whole model took 10.9 s before the issues list sized
-its columns once per update and the pasted wires were drawn once each, and a drag step of
-all of an imported ResNet50 0.7 s before each wire was routed once a step.
+"""Editing a large model on the canvas: drag all of it, select all, copy and paste, undo and
+redo the paste, delete everything and undo that, on an imported ResNet50 (177 layers, built
+in-process by keras.applications with no weights) or on a residual stack of Dense blocks
+(no keras needed). Prints seconds per edit against a 1 s target.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_edit_large.py [BLOCKS]
+With `--against REV` the same edits run in fresh processes, alternately on the code of
+REV (a `git archive` of it) and on this tree, `--rounds` times each, so both meet the
+same machine load; it prints the median of each side and their ratio.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_edit_large.py [--model residual]
+    python benchmarks/bench_edit_large.py --against main~1 --rounds 3
+
+Earlier figures: a paste of a 181-node residual stack took 10.9 s before the issues list
+sized its columns once per update and the pasted wires were drawn once each, and a drag
+step of all of an imported ResNet50 0.7 s before each wire was routed once a step.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERASCANVAS_DATA_DIR", tempfile.mkdtemp())
 
 TARGET_S = 1.0
+PACKAGES = ("app", "codegen", "graph", "resources", "runtime")
 
 
 def residual_project(path: str, blocks: int) -> None:
@@ -40,6 +55,15 @@ def residual_project(path: str, blocks: int) -> None:
     projectfile.save(doc, path)
 
 
+def resnet50_project(path: str) -> None:
+    """keras.applications.ResNet50 (no weights) imported into a project, as File > Import."""
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime.importer import import_model
+    from kerascanvas.runtime.keras_env import import_keras
+
+    save(import_model(import_keras().applications.ResNet50(weights=None)), path)
+
+
 def drag_all(window) -> None:
     """Select all and drag one node 12 mouse steps with the left button (the hand's way)."""
     from PySide6 import QtCore
@@ -53,38 +77,143 @@ def drag_all(window) -> None:
     QTest.qWait(1)
 
 
-def timed(app, step) -> float:
-    start = time.perf_counter()
+def copy_paste_all(window) -> None:
+    """Ctrl+A, Ctrl+C, Ctrl+V as the menu actions do them."""
+    window.select_all()
+    window.copy()
+    window.paste()
+
+
+def delete_all(window) -> None:
+    window.select_all()
+    window.delete_selected()
+
+
+def timed(app, step) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of `step` and the event-loop turns it leaves behind (the
+    CPU time is what the edit cost this process, whatever else the machine runs)."""
+    start, cpu = time.perf_counter(), time.process_time()
     step()
     for _ in range(3):
         app.processEvents()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def main() -> None:
+def run_edits(path: str) -> dict:
+    """Open `path` in a window and time each edit; returns {edit: seconds} and the sizes."""
+    from PySide6.QtTest import QTest
+
     from kerascanvas.app.window.launch import make_app
     from kerascanvas.app.window.main import MainWindow
 
-    blocks = int(sys.argv[1]) if len(sys.argv) > 1 else 45
-    path = os.path.join(tempfile.mkdtemp(), "residual.json")
-    residual_project(path, blocks)
     app = make_app()
     window = MainWindow(path, recover=False)
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
-    window.select_all()
+    QTest.qWait(1500)  # the window's idle-time preloads, so the first edit is not charged them
+    sizes = {"nodes": len(window.doc.nodes), "edges": len(window.doc.edges)}
     steps = {"drag all, 12 steps": lambda: drag_all(window),
-             "copy + paste all": lambda: (window.copy(), window.paste()),
+             "select+copy+paste": lambda: copy_paste_all(window),
              "undo the paste": window.undo,
-             "delete all": lambda: (window.select_all(), window.delete_selected()),
+             "redo the paste": window.redo,
+             "delete all": lambda: delete_all(window),
              "undo the delete": window.undo}
-    print(f"{len(window.doc.nodes)} nodes, {len(window.doc.edges)} edges")
+    seconds, cpu = {}, {}
     for name, step in steps.items():
-        seconds = timed(app, step)
-        print(f"{name:>17}: {seconds:6.2f} s  ({seconds / TARGET_S:.2f} x the {TARGET_S:.0f} s "
-              "target)")
+        seconds[name], cpu[name] = timed(app, step)
+        if name == "redo the paste":
+            sizes["after paste"] = len(window.doc.nodes)
+    sizes["deleted"] = sizes["after paste"]
     window.stack.set_clean()
+    return {"seconds": seconds, "cpu": cpu, "sizes": sizes}
+
+
+def print_sizes(sizes: dict) -> None:
+    print(f"{sizes['nodes']} nodes, {sizes['edges']} edges; {sizes['after paste']} nodes after "
+          f"the paste, all {sizes['deleted']} deleted")
+
+
+def report(results: dict) -> None:
+    print_sizes(results["sizes"])
+    for name, seconds in results["seconds"].items():
+        print(f"{name:>19}: {seconds:6.2f} s  ({seconds / TARGET_S:.2f} x the "
+              f"{TARGET_S:.0f} s target; {results['cpu'][name]:.2f} s CPU)")
+
+
+# ---- the same edits on an earlier revision, alternately -----------------------------------
+def tree_of(rev: str) -> str:
+    """A copy of revision `rev` with an import path on which `kerascanvas.*` is that copy."""
+    where = tempfile.mkdtemp(prefix="bench-rev-")
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, *PACKAGES], check=True,
+                             capture_output=True).stdout
+    with tempfile.TemporaryFile() as tar:
+        tar.write(archive)
+        tar.seek(0)
+        tarfile.open(fileobj=tar).extractall(os.path.join(where, "tree"), filter="data")
+    package = os.path.join(where, "path", "kerascanvas")
+    os.makedirs(package)
+    for name in PACKAGES:
+        os.symlink(os.path.join(where, "tree", name), os.path.join(package, name))
+    return os.path.join(where, "path")
+
+
+def child_run(path: str, import_path: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=import_path)
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare(path: str, rev: str, rounds: int) -> None:
+    sides = {rev: tree_of(rev), "this tree": _this_tree_path()}
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
+    for i in range(rounds):
+        for side, import_path in (sides.items() if i % 2 == 0 else reversed(sides.items())):
+            runs[side].append(child_run(path, import_path))
+            print(f"round {i + 1} {side}: " + ", ".join(
+                f"{s:.2f}" for s in runs[side][-1]["seconds"].values()), flush=True)
+    print_sizes(runs["this tree"][-1]["sizes"])
+    for key, what in (("seconds", "wall-clock"), ("cpu", "CPU")):
+        print(f"{what} seconds, median of {rounds} runs each, alternating: {rev} -> this tree")
+        for name in runs["this tree"][0][key]:
+            old = statistics.median(r[key][name] for r in runs[rev])
+            new = statistics.median(r[key][name] for r in runs["this tree"])
+            print(f"{name:>19}: {old:6.2f} s -> {new:6.2f} s  ({old / new:.1f}x faster; "
+                  f"{new / TARGET_S:.2f} x the {TARGET_S:.0f} s target)")
+
+
+def _this_tree_path() -> str:
+    """An import path for this working tree (its own packages under `kerascanvas`)."""
+    where = tempfile.mkdtemp(prefix="bench-here-")
+    package = os.path.join(where, "kerascanvas")
+    os.makedirs(package)
+    for name in PACKAGES:
+        os.symlink(os.path.abspath(os.path.join(ROOT, name)), os.path.join(package, name))
+    return where
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=("resnet50", "residual"), default="resnet50")
+    parser.add_argument("--blocks", type=int, default=45, help="blocks of the residual stack")
+    parser.add_argument("--project", metavar="FILE", help="time this project file instead")
+    parser.add_argument("--against", metavar="REV", help="also time revision REV, alternately")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_edits(args.child)), flush=True)
+        os._exit(0)  # Qt's teardown of this many items at interpreter exit can crash (SIGSEGV)
+    path = args.project or os.path.join(tempfile.mkdtemp(), f"{args.model}.json")
+    if args.project is None and args.model == "resnet50":
+        resnet50_project(path)
+    elif args.project is None:
+        residual_project(path, args.blocks)
+    if args.against:
+        compare(path, args.against, args.rounds)
+    else:
+        report(run_edits(path))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from .document import UNSET, Document, Edge, output_entry
@@ -214,6 +214,9 @@ class UndoStack:
     """History of commands with a clean mark for "saved".
 
     `listeners` are called with no arguments after every change of the history.
+    `bulk` frames each edit the stack runs (a push, a macro, an undo or a redo) so that
+    views can treat its events as one change; a `Project` sets it to its document's
+    `events.bulk`.
     """
 
     def __init__(self) -> None:
@@ -223,6 +226,7 @@ class UndoStack:
         self._busy = False
         self._clean_depth: int | None = 0
         self.listeners: list[Callable[[], None]] = []
+        self.bulk: Callable[[], AbstractContextManager] = nullcontext
 
     def push(self, command: Command) -> Any:
         """Run `command` and record it. A refused command leaves no trace."""
@@ -230,7 +234,8 @@ class UndoStack:
             raise DocumentError("An edit was attempted while another edit was running")
         self._busy = True
         try:
-            result = command.do()
+            with self.bulk():
+                result = command.do()
         finally:
             self._busy = False
         if self._macro is not None:
@@ -253,13 +258,14 @@ class UndoStack:
             yield self._macro
             return
         self._macro = macro = Macro(text)
-        try:
-            yield macro
-        except BaseException:
+        with self.bulk():  # the whole gesture is one edit for the views
+            try:
+                yield macro
+            except BaseException:
+                self._macro = None
+                macro.undo()
+                raise
             self._macro = None
-            macro.undo()
-            raise
-        self._macro = None
         if macro.children:
             self._done.append(macro)
             self._undone.clear()
@@ -286,7 +292,8 @@ class UndoStack:
             raise DocumentError("Undo or redo was attempted while an edit was running")
         self._busy = True
         try:
-            fn()
+            with self.bulk():
+                fn()
         finally:
             self._busy = False
 

@@ -138,11 +138,24 @@ class Document:
         return node if node is not None and node.name == name else None
 
     def graph_index(self) -> GraphIndex:
-        """The edge index of the current edges, rebuilt only after they changed."""
-        key = (id(self.edges), len(self.edges), len(self.nodes))
-        if self._index is None or self._index_key != key:
-            self._index, self._index_key = GraphIndex.of(self), key
+        """The edge index, which the edits below keep current; rebuilt in one pass only when
+        the nodes or edges were changed behind their back (a raw `edges.append`)."""
+        if self._index is None or self._index_key != self._current_key():
+            self._index, self._index_key = GraphIndex.of(self), self._current_key()
         return self._index
+
+    def _current_key(self) -> tuple[int, int, int, int]:
+        return id(self.edges), len(self.edges), id(self.nodes), len(self.nodes)
+
+    def _live_index(self) -> GraphIndex | None:
+        """The index if it is current (an edit about to be made can update it), else None."""
+        if self._index is not None and self._index_key == self._current_key():
+            return self._index
+        self._index = None
+        return None
+
+    def _index_took_edit(self) -> None:
+        self._index_key = self._current_key()
 
     def in_edges(self, node_id: str) -> list[Edge]:
         """Edges into `node_id`, ordered by destination port."""
@@ -156,10 +169,7 @@ class Document:
 
     def downstream(self, node_ids) -> set[str]:
         """The given nodes and every node reachable from them."""
-        succ: dict[str, list[str]] = {}
-        for e in self.edges:
-            succ.setdefault(e.src, []).append(e.dst)
-        return reachable((n for n in node_ids if n in self.nodes), succ)
+        return reachable((n for n in node_ids if n in self.nodes), self.graph_index().succ)
 
     def would_cycle(self, edge: Edge) -> bool:
         return edge.src == edge.dst or edge.src in self.downstream([edge.dst])
@@ -221,6 +231,7 @@ class Document:
             raise DocumentError(f"The name {name!r} is already used by another node")
         node = Node(node_id, spec.kind, name,
                     copy.deepcopy(params) if params is not None else spec.initial_params())
+        graph_index = self._live_index()
         if index is None or index >= len(self.nodes):
             self.nodes[node_id] = node
         else:
@@ -228,15 +239,21 @@ class Document:
             items.insert(index, (node_id, node))
             self.nodes = dict(items)
         self._by_name[name] = node_id
+        if graph_index is not None:
+            graph_index.nodes_changed(self.nodes)
+            self._index_took_edit()
         self.events.emit(ev.NodeAdded(node_id))
         return node
 
     def remove_node(self, node_id: str) -> Node:
         """Remove a node that has no edges left (commands remove its edges first)."""
         node = self.node(node_id)
-        if any(e.src == node_id or e.dst == node_id for e in self.edges):
+        graph_index = self.graph_index()
+        if graph_index.ins.get(node_id) or graph_index.outs.get(node_id):
             raise DocumentError(f"Node {node.name!r} still has connections")
         del self.nodes[node_id]
+        graph_index.nodes_changed(self.nodes)
+        self._index_took_edit()
         if self._by_name.get(node.name) == node_id:
             del self._by_name[node.name]
         kept = [o for o in self.outputs if self.output_ref(o)[0] != node_id]
@@ -263,9 +280,14 @@ class Document:
         if check_cycle and self.would_cycle(edge):
             raise DocumentError(
                 f"Connecting {src.name!r} to {dst.name!r} would make a cycle")
-        self.edges.insert(len(self.edges) if index is None else index, edge)
+        graph_index = self._live_index()
+        size = len(self.edges)  # where list.insert puts it
+        at = size if index is None else min(index, size) if index >= 0 else max(size + index, 0)
+        self.edges.insert(at, edge)
         self._taken_ports.add((edge.dst, edge.dst_port))
-        self._index = None
+        if graph_index is not None:
+            graph_index.edge_added(edge, self.edges, at)
+            self._index_took_edit()
         self.events.emit(ev.EdgeAdded(edge.dst, edge))
 
     def disconnect(self, edge: Edge) -> int:
@@ -274,9 +296,12 @@ class Document:
             index = self.edges.index(edge)
         except ValueError:
             raise DocumentError(f"No such connection: {edge}") from None
+        graph_index = self._live_index()
         del self.edges[index]
         self._taken_ports.discard((edge.dst, edge.dst_port))
-        self._index = None
+        if graph_index is not None:
+            graph_index.edge_removed(edge, self.edges)
+            self._index_took_edit()
         self.events.emit(ev.EdgeRemoved(edge.dst, edge))
         return index
 

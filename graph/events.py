@@ -15,7 +15,8 @@ draws, as napari's views do to `layer.events.<name>`, or to every kind at once:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -114,9 +115,25 @@ class Reset(Event):
     type: ClassVar[str] = "reset"
 
 
+@dataclass(frozen=True)
+class BulkStarted(Event):
+    """The events up to the next `BulkFinished` make one edit (a paste, a delete, an undo):
+    a view may hold its work (redrawing wires, announcing the analysis) until then."""
+
+    type: ClassVar[str] = "bulk_started"
+
+
+@dataclass(frozen=True)
+class BulkFinished(Event):
+    """The edit that `BulkStarted` announced is complete."""
+
+    type: ClassVar[str] = "bulk_finished"
+
+
 DOCUMENT_EVENTS: tuple[type[Event], ...] = (
     NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamChanged, NodeRenamed, NodeMoved,
-    OutputsChanged, TrainingChanged, BlocksChanged, SearchChanged, Reset)
+    OutputsChanged, TrainingChanged, BlocksChanged, SearchChanged, Reset, BulkStarted,
+    BulkFinished)
 
 # The kind names, for views that test `event.type`.
 NODE_ADDED, NODE_REMOVED = NodeAdded.type, NodeRemoved.type
@@ -124,6 +141,7 @@ EDGE_ADDED, EDGE_REMOVED = EdgeAdded.type, EdgeRemoved.type
 PARAM_CHANGED, NODE_RENAMED, NODE_MOVED = ParamChanged.type, NodeRenamed.type, NodeMoved.type
 OUTPUTS_CHANGED, TRAINING_CHANGED = OutputsChanged.type, TrainingChanged.type
 BLOCKS_CHANGED, SEARCH_CHANGED, RESET = BlocksChanged.type, SearchChanged.type, Reset.type
+BULK_STARTED, BULK_FINISHED = BulkStarted.type, BulkFinished.type
 
 # Events after which shapes downstream of `node` must be inferred again.
 SHAPE_EVENTS = frozenset({NODE_ADDED, NODE_REMOVED, EDGE_ADDED, EDGE_REMOVED, PARAM_CHANGED,
@@ -154,6 +172,7 @@ class EventEmitter:
 
     def __init__(self, kinds: tuple[type[Event], ...] = DOCUMENT_EVENTS) -> None:
         self._callbacks: list[tuple[str | None, Callback]] = []
+        self._bulk_depth = 0
         self.kinds = {k.type: k for k in kinds}
         for name in self.kinds:
             setattr(self, name, EmitterKind(self, name))
@@ -171,6 +190,29 @@ class EventEmitter:
     def _remove(self, kind: str | None, callback: Callback) -> None:
         if (kind, callback) in self._callbacks:
             self._callbacks.remove((kind, callback))
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Frame the events emitted inside the `with` as one edit: `BulkStarted` before them,
+        `BulkFinished` after (even when the edit fails). A bulk inside a bulk joins it.
+
+        >>> emitter, heard = EventEmitter(), []
+        >>> emitter.connect(lambda e: heard.append(e.type))
+        >>> with emitter.bulk():
+        ...     with emitter.bulk():
+        ...         emitter.emit(NodeAdded("n1"))
+        >>> heard
+        ['bulk_started', 'node_added', 'bulk_finished']
+        """
+        self._bulk_depth += 1
+        try:
+            if self._bulk_depth == 1:
+                self.emit(BulkStarted())
+            yield
+        finally:
+            self._bulk_depth -= 1
+            if self._bulk_depth == 0:
+                self.emit(BulkFinished())
 
     def emit(self, event: Event) -> None:
         if event.type not in self.kinds:

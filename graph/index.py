@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 
@@ -80,9 +79,13 @@ def _dst_port(edge: Any) -> int:
     return edge.dst_port
 
 
-@dataclass
 class GraphIndex:
     """Adjacency of a document, built in one pass over its edges and shared by all checks.
+
+    The document keeps its index current edit by edit (`edge_added`, `edge_removed`,
+    `nodes_changed`): an appended edge costs O(1), any other edge edit a pass over the
+    edges for its two ends only, and the order is worked out again when it is next read.
+    So a paste of n nodes costs O(n + m), not one rebuild per node.
 
     Attributes:
         ins: edges into each node, ordered by destination port.
@@ -92,32 +95,78 @@ class GraphIndex:
         order: node ids in a topological order; nodes on or after a cycle are left out.
     """
 
-    ins: dict[str, list]
-    outs: dict[str, list]
-    succ: dict[str, list[str]]
-    preds: dict[str, list[str]]
-    order: list[str]
+    def __init__(self, nodes: Mapping[str, Any], ins: dict[str, list], outs: dict[str, list],
+                 succ: dict[str, list[str]], preds: dict[str, list[str]]) -> None:
+        self.ins, self.outs, self.succ, self.preds = ins, outs, succ, preds
+        self._nodes = nodes
+        self._order: list[str] | None = None
 
     @classmethod
     def of(cls, doc: Any) -> GraphIndex:
         """Index `doc` (anything with `nodes` and `edges`) in one pass over its edges."""
-        nodes = doc.nodes
         ins: dict[str, list] = {}
         outs: dict[str, list] = {}
         succ: dict[str, list[str]] = {}
         preds: dict[str, list[str]] = {}
-        waiting = dict.fromkeys(nodes, 0)
         for e in doc.edges:
             ins.setdefault(e.dst, []).append(e)
             outs.setdefault(e.src, []).append(e)
             preds.setdefault(e.dst, []).append(e.src)
             succ.setdefault(e.src, []).append(e.dst)
-            if e.src in nodes and e.dst in waiting:
-                waiting[e.dst] += 1
         for edges in ins.values():
             if len(edges) > 1:
                 edges.sort(key=_dst_port)
-        return cls(ins, outs, succ, preds, _kahn(waiting, succ, None))
+        return cls(doc.nodes, ins, outs, succ, preds)
+
+    @property
+    def order(self) -> list[str]:
+        if self._order is None:
+            nodes = self._nodes
+            waiting = {nid: sum(1 for p in self.preds.get(nid, ()) if p in nodes)
+                       for nid in nodes}
+            self._order = _kahn(waiting, self.succ, None)
+        return self._order
+
+    # ---- kept current by the document's edits ---------------------------------
+    def nodes_changed(self, nodes: Mapping[str, Any]) -> None:
+        """The node set changed (a node with no edges came or went): `nodes` is it now."""
+        self._nodes, self._order = nodes, None
+
+    def edge_added(self, edge: Any, edges: list, at: int) -> None:
+        """`edge` now stands at `edges[at]` (the document's edge list, after the insert)."""
+        self._order = None
+        if at != len(edges) - 1:  # not last: its place among the ends' edges needs a look
+            self._rescan(edges, edge.src, edge.dst)
+            return
+        self.outs.setdefault(edge.src, []).append(edge)
+        self.succ.setdefault(edge.src, []).append(edge.dst)
+        self.preds.setdefault(edge.dst, []).append(edge.src)
+        into = self.ins.setdefault(edge.dst, [])
+        into.append(edge)
+        if len(into) > 1 and into[-2].dst_port > edge.dst_port:
+            into.sort(key=_dst_port)
+
+    def edge_removed(self, edge: Any, edges: list) -> None:
+        """`edge` left `edges` (the document's edge list, after the removal)."""
+        self._order = None
+        self._rescan(edges, edge.src, edge.dst)
+
+    def _rescan(self, edges: list, *node_ids: str) -> None:
+        """Index the edges at these nodes again, exactly as `of` would (one pass)."""
+        wanted = set(node_ids)
+        for table in (self.ins, self.outs, self.succ, self.preds):
+            for nid in wanted:
+                table.pop(nid, None)
+        for e in edges:
+            if e.src in wanted:
+                self.outs.setdefault(e.src, []).append(e)
+                self.succ.setdefault(e.src, []).append(e.dst)
+            if e.dst in wanted:
+                self.ins.setdefault(e.dst, []).append(e)
+                self.preds.setdefault(e.dst, []).append(e.src)
+        for nid in wanted:
+            if len(self.ins.get(nid, ())) > 1:
+                self.ins[nid].sort(key=_dst_port)
 
     def downstream(self, node_ids: Iterable[str]) -> set[str]:
         """The given nodes and every node reachable from them."""

@@ -69,6 +69,7 @@ class Project:
     def __init__(self, doc: Document | None = None, path: str | os.PathLike | None = None):
         self.doc = doc if doc is not None else Document()
         self.stack = UndoStack()
+        self.stack.bulk = self.doc.events.bulk  # an edit's events reach views as one batch
         self.live = LiveAnalysis(self.doc)  # connects first: views hear of edits after it
         self._path = None if path is None else str(path)
         self.events = ev.EventEmitter(PROJECT_EVENTS)

@@ -113,7 +113,8 @@ class LiveAnalysis:
 
     Edits only mark nodes dirty; the work happens when `analysis` is read, so a
     burst of edits (a macro, a paste) costs one update. `listeners` are called
-    with no arguments after each change that may alter the analysis.
+    with no arguments after each change that may alter the analysis, and once at the
+    end of a bulk edit (`events.BulkStarted` .. `BulkFinished`) for all of its changes.
 
     Attributes:
         recomputed: ids of the nodes re-inferred by the last update.
@@ -127,6 +128,7 @@ class LiveAnalysis:
         self._node_issues: dict[str, list[Issue]] = {}
         self._dirty: set[str] | None = None  # None: everything
         self._analysis: Analysis | None = None
+        self._in_bulk = self._held = False  # inside a bulk edit; a change waits for its end
         doc.events.connect(self._on_document_changed)
 
     @property
@@ -161,6 +163,9 @@ class LiveAnalysis:
     def _on_document_changed(self, event: ev.Event) -> None:
         if event.type == ev.NODE_MOVED:
             return
+        if event.type in (ev.BULK_STARTED, ev.BULK_FINISHED):
+            self._on_bulk(event.type == ev.BULK_STARTED)
+            return
         if event.type in (ev.RESET, ev.BLOCKS_CHANGED) or event.node is None:
             self._dirty = None if event.type in ev.SHAPE_EVENTS else self._dirty
         elif event.type == ev.NODE_REMOVED:
@@ -170,8 +175,18 @@ class LiveAnalysis:
         elif event.type == ev.NODE_RENAMED:  # names appear in the messages after it too
             self._mark(event.node, *self.doc.successors(event.node))
         self._analysis = None
+        if self._in_bulk:
+            self._held = True
+            return
         for listener in list(self.listeners):
             listener()
+
+    def _on_bulk(self, started: bool) -> None:
+        self._in_bulk = started
+        if not started and self._held:
+            self._held = False
+            for listener in list(self.listeners):
+                listener()
 
     def _mark(self, *node_ids: str) -> None:
         if self._dirty is not None:

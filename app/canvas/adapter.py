@@ -55,6 +55,7 @@ class Canvas(QtCore.QObject):
         self.graph.set_grid_color(40, 43, 48)
         self.views: dict[str, LayerNodeItem] = {}
         self._moving = None  # pipes wait here while a burst of moves lands
+        self._bulk = None  # during a bulk edit: its pipe batch, the nodes to re-wire, new nodes
         self._selection_stale = False  # selected nodes were deleted: tell, once
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
@@ -229,15 +230,37 @@ class Canvas(QtCore.QObject):
         events.node_moved.connect(self._on_node_moved)
         events.reset.connect(self._on_reset)
         events.analysis_changed.connect(self._on_analysis_changed)
+        events.bulk_started.connect(self._on_bulk_started)
+        events.bulk_finished.connect(self._on_bulk_finished)
 
     def _on_analysis_changed(self, event: ev.Event) -> None:
         self.renderer.schedule()
+
+    def _on_bulk_started(self, event: ev.BulkStarted) -> None:
+        """Hold the wiring of one edit's nodes until it is complete: a paste of n nodes then
+        syncs their pipes in one pass, each drawn once, not n passes over all edges."""
+        batch = batched_pipes()
+        batch.__enter__()
+        self._bulk = (batch, set(), [])
+
+    def _on_bulk_finished(self, event: ev.BulkFinished) -> None:
+        bulk, self._bulk = self._bulk, None
+        if bulk is not None:
+            batch, touched, added = bulk
+            try:
+                self.sync_pipes(touched)
+                if added:  # sized by their texts before their pipes are drawn, not after
+                    self.renderer.render()
+            finally:
+                batch.__exit__(None, None, None)
 
     def _on_node_added(self, event: ev.NodeAdded) -> None:
         item = self._make_item(event.node)
         pos = self.doc.position(event.node) or self.scene_center()
         self._place(item, pos)
         self.sync_pipes({event.node})
+        if self._bulk is not None:
+            self._bulk[2].append(event.node)
 
     def _on_node_removed(self, event: ev.NodeRemoved) -> None:
         item = self.views.pop(event.node, None)
@@ -341,18 +364,21 @@ class Canvas(QtCore.QObject):
         self.renderer.forget(node_id)
 
     def sync_pipes(self, node_ids, ports: bool = True) -> None:
-        """Make the pipes into the given nodes (and out of them) equal the document's edges."""
+        """Make the pipes into the given nodes (and out of them) equal the document's edges.
+
+        Inside a bulk edit the nodes are only noted, and synced together at its end."""
+        if self._bulk is not None:
+            self._bulk[1].update(node_ids)
+            return
         node_ids = {n for n in node_ids if n in self.views}
         if ports:
             for nid in node_ids:
                 if spec_for_display(self.doc, self.doc.nodes[nid]).is_merge:
                     self._sync_ports(nid, wire=False)
-        into: dict[str, dict[int, Edge]] = {}
-        for e in self.doc.edges:
-            into.setdefault(e.dst, {})[e.dst_port] = e
-        targets = set(node_ids) | {e.dst for e in self.doc.edges if e.src in node_ids}
+        index = self.doc.graph_index()
+        targets = node_ids | {e.dst for nid in node_ids for e in index.outs.get(nid, ())}
         for nid in targets:
-            self._sync_inputs(nid, into.get(nid, {}))
+            self._sync_inputs(nid, {e.dst_port: e for e in index.ins.get(nid, ())})
 
     def _sync_inputs(self, node_id: str, wanted: dict[int, Edge]) -> None:
         item = self.views.get(node_id)

@@ -65,3 +65,42 @@ def test_index_edges_and_reachability():
     assert idx.upstream(["n3"]) == {"n0", "n1", "n2", "n3"}
     assert idx.downstream(["n1"]) == {"n1", "n3"}
     assert idx.cycle_nodes(doc.nodes) == set()
+
+
+def _same_index(doc):
+    """The document's own index, kept edit by edit, equals one built afresh."""
+    kept, fresh = doc.graph_index(), GraphIndex.of(doc)
+    assert (kept.ins, kept.outs, kept.succ, kept.preds, kept.order) == \
+        (fresh.ins, fresh.outs, fresh.succ, fresh.preds, fresh.order)
+
+
+def test_index_kept_by_edits_equals_a_fresh_one():
+    """Adds, inserts in the middle of the edge list (as undo does), removals of edges and
+    nodes, in a random mix: the incremental index never drifts from a full rebuild."""
+    from kerascanvas.graph import commands as cmd
+
+    rng = random.Random(7)
+    doc, stack = Document(), cmd.UndoStack()
+    kept = doc.graph_index()
+    for _ in range(400):
+        ids = list(doc.nodes)
+        roll = rng.random()
+        if roll < 0.3 or len(ids) < 3:
+            stack.push(cmd.AddNode(doc, "Add", index=rng.randrange(len(ids) + 1)))
+        elif roll < 0.65:
+            a, b = rng.sample(ids, 2)
+            a, b = (a, b) if ids.index(a) < ids.index(b) else (b, a)  # keeps it acyclic
+            ports = {e.dst_port for e in doc.in_edges(b)}
+            port = next(p for p in range(9) if p not in ports)
+            stack.push(cmd.Connect(doc, Edge(a, rng.randrange(2), b, port)))
+        elif roll < 0.75 and doc.edges:
+            stack.push(cmd.Disconnect(doc, rng.choice(doc.edges)))
+        elif roll < 0.85:
+            stack.push(cmd.RemoveNode(doc, rng.choice(ids)))
+        elif roll < 0.95:
+            stack.undo()
+        else:
+            stack.redo()
+        _same_index(doc)
+        assert doc.graph_index() is kept  # updated in place, never rebuilt
+    assert len(doc.edges) > 20

@@ -132,3 +132,43 @@ def test_closed_project_stops_listening():
     project.events.connect(heard.append)
     project.doc.add_node("Dense")
     assert heard == []
+
+
+def test_a_macro_and_its_undo_reach_views_as_one_bulk_each():
+    """Every event of a multi-part edit (a paste), of its undo and of its redo comes between
+    one BulkStarted and one BulkFinished, and the analysis is announced once per edit, at
+    its end (after its last change), not once per added node or wire."""
+    project, heard = Project(), []
+    project.events.connect(lambda e: heard.append(e.type))
+    doc = project.doc
+
+    def paste():
+        with project.stack.macro("Paste"):
+            x = project.push(cmd.AddNode(doc, "Input", params={"shape": [3]}))
+            ys = [project.push(cmd.AddNode(doc, "Dense", params={"units": 2})) for _ in "ab"]
+            for y in ys:
+                project.push(cmd.Connect(doc, Edge(x.id, 0, y.id, 0)))
+
+    edits = {ev.NODE_ADDED, ev.EDGE_ADDED, ev.NODE_REMOVED, ev.EDGE_REMOVED}
+    for edit in (paste, project.stack.undo, project.stack.redo):
+        heard.clear()
+        edit()
+        assert heard[0] == ev.BULK_STARTED and heard.count(ev.BULK_STARTED) == 1
+        assert heard.index(ev.BULK_FINISHED) == len(heard) - 2  # then the history moved
+        assert heard.count("analysis_changed") == 1
+        last_edit = max(i for i, kind in enumerate(heard) if kind in edits)
+        assert heard.index("analysis_changed") == last_edit + 1
+        assert len({kind for kind in heard if kind in edits}) == 2  # nodes and wires
+    assert len(doc.nodes) == 3 and len(project.analysis.results) == 3
+
+
+def test_a_failed_macro_still_finishes_its_bulk():
+    project, heard = Project(), []
+    project.events.connect(lambda e: heard.append(e.type))
+    with pytest.raises(KeyError):
+        with project.stack.macro("Paste"):
+            project.push(cmd.AddNode(project.doc, "Dense"))
+            project.push(cmd.AddNode(project.doc, "NoSuchKind"))
+    assert heard[0] == ev.BULK_STARTED and heard[-1] == ev.BULK_FINISHED
+    assert heard.count("analysis_changed") == 1
+    assert not project.doc.nodes and not project.stack.can_undo
