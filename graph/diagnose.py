@@ -12,6 +12,8 @@ rule is run again on the inputs as they would be after the fix (see
     insert_cropping1d, ..._padding1d  sequences of different lengths)
     set_use_projection                a block whose shortcut needs a projection
     set_padding_same                  a kernel or pool window larger than its input
+    set_channels_last/_first          a layer reading its input in the other layout
+    drop_batch_axis                   an Input whose shape includes the batch axis
     set_state_size                    a recurrent layer's initial state of another size
                                       (units or filters set to the state's)
 """
@@ -62,20 +64,49 @@ def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[
 
 
 def _param_fixes(spec: LayerSpec, params: dict, inputs: list[Shape]) -> tuple:
-    """A block whose shortcut needs a projection: switching it on is the fix. A window
-    (a kernel, a pool) larger than its input with padding='valid': 'same' padding is."""
+    """One param changed makes the rule accept the inputs:
+
+    * a block whose shortcut needs a projection: use_projection on;
+    * a layer reading an image (or a volume) in the other layout (channels_first on an
+      image whose channels come last, or the reverse): the layout the input has. (A
+      sequence of 3 steps of 16 is as likely 16 steps of 3.) When that works,
+      the window that looked larger than the input was the layout's doing, and padding
+      is not offered;
+    * a window (a kernel, a pool) larger than its input with padding='valid': 'same'.
+    """
     fixes = ()
     if params.get("use_projection") is False and accepts(
             spec, {**params, "use_projection": True}, inputs):
         fixes += ("set_use_projection",)
-    if _pads_same(spec) and params.get("padding", "valid") != "same" and accepts(
-            spec, {**params, "padding": "same"}, inputs):
+    layout = params.get("data_format") if inputs and len(inputs[0]) >= 4 else None
+    other = {"channels_first": "channels_last", "channels_last": "channels_first"}.get(layout)
+    if other and _has_choice(spec, "data_format", other) and accepts(
+            spec, {**params, "data_format": other}, inputs):
+        return fixes + (f"set_{other}",)
+    if _has_choice(spec, "padding", "same") and params.get("padding", "valid") != "same" \
+            and accepts(spec, {**params, "padding": "same"}, inputs):
         fixes += ("set_padding_same",)
     return fixes
 
 
-def _pads_same(spec: LayerSpec) -> bool:
-    return any(p.name == "padding" and p.choices and "same" in p.choices for p in spec.params)
+def _has_choice(spec: LayerSpec, name: str, value: str) -> bool:
+    return any(p.name == name and p.choices and value in p.choices for p in spec.params)
+
+
+def batch_axis_port(spec: LayerSpec, params: dict, inputs: list[Shape],
+                    from_input: list[bool]) -> int | None:
+    """The port fed straight by an Input whose shape includes the batch axis, shown by the
+    rule accepting that input without its first axis (Input(shape=(32, 28, 28, 1)) into
+    a Conv2D); None when there is no such port. Only an Input of four axes or more, or
+    of three whose first is None, is read so: Input(shape=(8, 8, 3)) into an LSTM is an
+    image, not a batch of 8 sequences."""
+    for port, (shape, direct) in enumerate(zip(inputs, from_input, strict=False)):
+        if direct and (len(shape) >= 5 or (len(shape) == 4 and shape[1] is None)):
+            trial = list(inputs)
+            trial[port] = (shape[0], *shape[2:])
+            if accepts(spec, params, trial):
+                return port
+    return None
 
 
 def _resize_fixes(spec: LayerSpec, params: dict, inputs: list[Shape], port: int | None):

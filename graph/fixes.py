@@ -64,6 +64,9 @@ FIX_LABELS = {
     "insert_padding1d": "Insert ZeroPadding1D",
     "set_use_projection": "Set use_projection",
     "set_padding_same": "Set padding to 'same'",
+    "set_channels_last": "Set data_format to channels_last",
+    "set_channels_first": "Set data_format to channels_first",
+    "drop_batch_axis": "Drop the batch axis from the Input's shape",
     "set_state_size": "Size the layer to its initial state",
     "remove_node": "Remove this node",
     "attach_source": "Attach source…",
@@ -173,6 +176,27 @@ def set_padding_same(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     """Pad the layer whose window is larger than its input ('same' keeps every step)."""
     stack.push(cmd.SetParam(doc, issue.node, "padding", "same"))
     return [issue.node]
+
+
+def _set_data_format(value: str) -> Callable:
+    def fix(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+        stack.push(cmd.SetParam(doc, issue.node, "data_format", value))
+        return [issue.node]
+    fix.__doc__ = f"Read the input as {value} (the layout its shape has)."
+    return fix
+
+
+def drop_batch_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Drop the first axis of the shape of the Input that feeds the issue's port: Keras'
+    Input(shape=...) excludes the batch axis."""
+    edge = _edge_into(doc, issue.node, issue.port or 0)
+    source = doc.node(edge.src)
+    shape = source.params.get("shape")
+    if source.kind != "Input" or not isinstance(shape, list | tuple) or len(shape) < 2:
+        raise DocumentError(f"{source.name!r} is not an Input with a shape of two or more "
+                            f"axes (its shape: {shape!r})")
+    stack.push(cmd.SetParam(doc, source.id, "shape", list(shape[1:])))
+    return [source.id]
 
 
 def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
@@ -308,6 +332,9 @@ FIXES: dict[str, Callable] = {
     "insert_projection": insert_projection,
     "set_use_projection": set_use_projection,
     "set_padding_same": set_padding_same,
+    "set_channels_last": _set_data_format("channels_last"),
+    "set_channels_first": _set_data_format("channels_first"),
+    "drop_batch_axis": drop_batch_axis,
     "set_state_size": set_state_size,
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,

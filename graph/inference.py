@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import userblocks
-from .diagnose import diagnose_shape_error
+from .diagnose import batch_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ParamError, ShapeError
 from .index import GraphIndex
@@ -278,7 +278,13 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         return NodeResult(shapes, [tuple(s) for s in exc.recorded], params, exc.count), issues
     except ShapeError as exc:
         found = diagnose_shape_error(node.name, spec, params, shapes, exc)
-        issues.append(_issue(node, found.message, found.code, found.port, fixes=found.fixes))
+        port, fixes = found.port, found.fixes
+        direct = [e.src in doc.nodes and doc.nodes[e.src].kind == "Input"
+                  for e in sorted(edges, key=lambda e: e.dst_port)]
+        batch = batch_axis_port(spec, params, list(shapes), direct)
+        if batch is not None:  # the likelier mistake than a layer missing
+            port, fixes = batch, ("drop_batch_axis", *fixes)
+        issues.append(_issue(node, found.message, found.code, port, fixes=fixes))
         return NodeResult(shapes, None, params), issues
     except Exception as exc:  # noqa: BLE001 - a faulty rule must not break validation
         issues.append(_issue(node, f"{node.name!r} ({node.kind}): the shape rule failed on "

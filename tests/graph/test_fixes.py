@@ -158,6 +158,22 @@ def padding_case(kind, params, layer, shape):
     return doc, ids[-1], keras.Model(x, layer(x))
 
 
+def batch_axis_case(shape):
+    """An Input whose shape includes the batch axis (a size, or None), into a Conv2D."""
+    doc, ids = chain(("Input", {"shape": list(shape)}),
+                     ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}))
+    x = keras.Input(tuple(shape[1:]))
+    return doc, ids[-1], keras.Model(x, L.Conv2D(4, 3)(x))
+
+
+def layout_case(shape, data_format, fixed):
+    """A Conv2D reading its image in the other layout than the image has."""
+    doc, ids = chain(("Input", {"shape": list(shape)}), ("Conv2D", {
+        "filters": 4, "kernel_size": [3, 3], "data_format": data_format}))
+    x = keras.Input(shape)
+    return doc, ids[-1], keras.Model(x, L.Conv2D(4, 3, data_format=fixed)(x))
+
+
 def residual_projection_case():
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("ResidualBlock", {"filters": 16}))
     x = keras.Input((8, 8, 3))
@@ -295,6 +311,10 @@ CASES = {
     "set_padding_same-conv1d": lambda: padding_case(
         "Conv1D", {"filters": 2, "kernel_size": 4, "strides": 2}, L.Conv1D(2, 4, 2, padding="same"),
         (3, 5)),
+    "drop_batch_axis": lambda: batch_axis_case((32, 28, 28, 1)),
+    "drop_batch_axis-none": lambda: batch_axis_case((None, 8, 8, 3)),
+    "set_channels_last": lambda: layout_case((28, 28, 1), "channels_first", "channels_last"),
+    "set_channels_first": lambda: layout_case((1, 28, 28), "channels_last", "channels_first"),
     "insert_projection": lambda: projection_case(1),
     "insert_projection-strided": lambda: projection_case(2),
     "insert_cropping": lambda: concat_case(crop=True),
@@ -417,3 +437,17 @@ def test_binary_loss_fix_sets_only_that_outputs_loss():
     labels = {"is_cat": np.ones((8, 1), "float32"), "kind": np.zeros((8,), "int32")}
     assert np.isfinite(model.evaluate(data, labels, verbose=0)).all()
     assert not [i for i in analyze(doc).issues if i.code == "loss_mismatch"]
+
+
+def test_a_batch_axis_or_a_layout_is_offered_before_the_layers_that_would_hide_it():
+    """Input(shape=(32, 28, 28, 1)) into a Conv2D: dropping the batch axis comes first,
+    before a Reshape; a channels-first Conv2D on a channels-last image is offered the
+    layout, not 'same' padding (which would make a (4, 28, 1) image of it)."""
+    doc, conv, _ = batch_axis_case((32, 28, 28, 1))
+    doc.outputs = [conv]
+    (issue,) = analyze(doc).issues
+    assert issue.fixes[0] == "drop_batch_axis" and issue.port == 0
+    doc, conv, _ = layout_case((28, 28, 1), "channels_first", "channels_last")
+    doc.outputs = [conv]
+    (issue,) = analyze(doc).issues
+    assert issue.fixes == ("set_channels_last",)
