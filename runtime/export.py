@@ -16,7 +16,9 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import write_text_atomic
 
+from . import export_culprit
 from .build import build_model
+from .export_inputs import random_inputs
 from .keras_env import import_keras
 
 ONNX_TOLERANCE = 1e-4
@@ -56,14 +58,6 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     return model
 
 
-def _random_inputs(model, seed: int = 0) -> list:
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal([d or 2 for d in t.shape]).astype(t.dtype)
-            for t in model.inputs]
-
-
 def _layer_in_message(model, message: str) -> str | None:
     """The first model layer whose name or class the exporter's message mentions."""
     for layer in model.operations:
@@ -97,17 +91,25 @@ def _onnx_failure(model, exc: Exception) -> ExportError:
             "a seed generator, which the ONNX exporter cannot trace. They act only in "
             "training: export the model without them (augment the data outside it). The "
             f"exporter said: {message.splitlines()[0][:200]}")
-    culprit = _layer_in_message(model, message)
+    culprit = _layer_in_message(model, message) or _culprit(model, exc)
     where = f" at layer {culprit}" if culprit else ""
     return ExportError(f"ONNX export failed{where}: {message.splitlines()[0][:500]}")
+
+
+def _culprit(model, exc: Exception) -> str | None:
+    """The layer the exporter failed at, found from the traceback, else by exporting each
+    layer call alone (`export_culprit`)."""
+    layer = export_culprit.layer_in_traceback(model, exc) or export_culprit.failing_layer(model)
+    return export_culprit.describe(layer) if layer is not None else None
 
 
 def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
     """Export the document's model to ONNX, and check it with onnxruntime when installed.
 
     The model is called once on random input first (the torch exporter needs a
-    traced call). With onnxruntime present, its outputs on that input must match
-    Keras' within `ONNX_TOLERANCE`.
+    traced call): integer inputs uniformly over the ids the model accepts (below an
+    Embedding's `input_dim`; `export_inputs`). With onnxruntime present, its outputs on
+    that input must match Keras' within `ONNX_TOLERANCE`.
 
     Returns:
         The largest absolute difference found, or None when onnxruntime is absent.
@@ -118,7 +120,7 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
     """
     import_keras()
     model = build_model(doc)
-    sample = _random_inputs(model)
+    sample = random_inputs(model)
     expected = model(sample if len(sample) > 1 else sample[0])
     partial = atomicfile.partial_path(path)  # replaced whole, as every save is
     try:
