@@ -83,7 +83,7 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.checking.connect(self._on_runner_checking)
         self.runner.checked.connect(self._on_runner_checked)
         self.runner.opened.connect(self._on_runner_opened)
-        self._study_label = ""
+        self._study_label, self._opened = "", False
         self._build()
         # The searched parameters' table follows the edits that rename, remove or change them.
         for kind in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
@@ -258,6 +258,7 @@ class SearchPanel(QtWidgets.QWidget):
         self.records, self._study_label = {}, (
             f"Study {options.study_name!r} in {options.storage}: "
             f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
+        self._opened = False
         self.runner.start(snapshot, options)
         self._say("Checking the search before it starts...")
         self._redraw()
@@ -274,6 +275,7 @@ class SearchPanel(QtWidgets.QWidget):
 
     def _on_runner_opened(self, earlier: list) -> None:
         """The trials the study already holds: earlier runs, other processes."""
+        self._opened = True
         for summary in earlier:
             self.records[summary["number"]] = TrialRecord(
                 summary["number"], summary["params"], summary["state"], summary["value"],
@@ -319,10 +321,11 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _on_runner_finished(self, error: str) -> None:
-        if self.runner.driver is None:  # the checks refused it, were cancelled, or no study
-            if error or self.runner.cancelled:
-                self._say(f"The study did not start: {error}" if error else
-                          "Checks cancelled: the study did not start.")
+        if self.runner.cancelled or not self._opened:  # cancelled, refused, or no study
+            if self.runner.cancelled:
+                self._say("Checks cancelled: the study did not start.")
+            elif error:
+                self._say(f"The study did not start: {error}")
             self._update_buttons()
             return
         counts = {}
@@ -348,8 +351,6 @@ class SearchPanel(QtWidgets.QWidget):
 
     def stop(self) -> None:
         """Cancel the checks, or stop the study after its trials' current batch."""
-        if self.checking:
-            self._say("Cancelling the checks...")
         self.runner.stop()
         self._update_buttons()
 

@@ -24,6 +24,18 @@ POLL_MS = 100
 IDLE, CHECKING, STUDY = "idle", "checking", "study"
 
 
+class _Run:
+    """One start: its queue, cancel flag, phase and driver. A cancelled run's thread may
+    still wait for its check process to start (the fork server's first keras import);
+    it kills it then, and nobody reads its queue any more."""
+
+    def __init__(self):
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.cancel = threading.Event()
+        self.lock = threading.Lock()  # the move from checking to the study, against Cancel
+        self.phase, self.driver = CHECKING, None
+
+
 class SearchRunner(QtCore.QObject):
     """Checks and runs one study at a time. In the GUI thread: `checking` gives each step
     of the checks, `checked` their problems ([] when they passed: the study opens),
@@ -39,24 +51,27 @@ class SearchRunner(QtCore.QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.driver = None
-        self.phase = IDLE
         self.check_pids: list[int] = []  # the check processes started (for the record)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._cancel = threading.Event()
+        self.cancelled = False  # the last start's checks were cancelled
+        self._run: _Run | None = None
+        self._threads: list[threading.Thread] = []
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
 
     @property
-    def running(self) -> bool:
-        """From `start` until `finished` is emitted (in the GUI thread)."""
-        return self.phase != IDLE
+    def phase(self) -> str:
+        return IDLE if self._run is None else self._run.phase
 
     @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
+    def driver(self):
+        """The running study's driver; None while it checks, and after a refusal."""
+        return None if self._run is None else self._run.driver
+
+    @property
+    def running(self) -> bool:
+        """From `start` until `finished` is emitted (in the GUI thread)."""
+        return self._run is not None
 
     def start(self, doc, options) -> None:
         """Check, then run, the study of `doc` (a snapshot the runner may keep)."""
@@ -64,92 +79,72 @@ class SearchRunner(QtCore.QObject):
 
         payload = {"document": to_dict(doc), "overrides": dict(options.overrides),
                    "trusted_code": sorted(options.trusted_code)}
-        self.driver, self.phase = None, CHECKING
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(doc, options, payload),
-                                        name="kerascanvas-search", daemon=True)
-        self._thread.start()
+        self._run, self.cancelled = _Run(), False
+        thread = threading.Thread(target=self._work, args=(self._run, doc, options, payload),
+                                  name="kerascanvas-search", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
         self._timer.start()
 
     # ---- the runner's thread ---------------------------------------------------------
-    def _run(self, doc, options, payload) -> None:
-        try:
-            found = self._check(payload)
-            if found is None or found:  # cancelled, or refused
-                self._queue.put(ev.StudyEnd())
-                return
-            self._study(doc, options)
-            self._queue.put(ev.StudyEnd())
-        except Exception as exc:  # noqa: BLE001  shown to the user, the window stays up
-            self._queue.put(ev.StudyEnd(f"{type(exc).__name__}: {exc}"))
+    def _work(self, run: _Run, doc, options, payload) -> None:
+        from kerascanvas.runtime.search.study import StudyError
 
-    def _check(self, payload) -> list[str] | None:
+        try:
+            found = self._check(run, payload)
+            if found == []:
+                self._study(run, doc, options)
+            run.queue.put(ev.StudyEnd())
+        except StudyError as exc:  # the study cannot be opened as asked: its message says why
+            run.queue.put(ev.StudyEnd(str(exc)))
+        except Exception as exc:  # noqa: BLE001  shown to the user, the window stays up
+            run.queue.put(ev.StudyEnd(f"{type(exc).__name__}: {exc}"))
+
+    def _check(self, run: _Run, payload) -> list[str] | None:
         """The problems the check process found ([] when none); None when cancelled."""
         from kerascanvas.runtime.search.checks import start_check
 
-        self._queue.put(("checking", "starting the check process (Keras loads once)"))
+        run.queue.put(("checking", "starting the check process (Keras loads once)"))
         process, events = start_check(payload)
         self.check_pids.append(process.pid)
         try:
-            found = self._follow_check(process, events)
+            found = _follow_check(run, process, events)
         finally:
             if process.is_alive():
                 process.kill()
             process.join(5)
         if found is not None:
-            self._queue.put(("checked", found))
+            run.queue.put(("checked", found))
         return found
 
-    def _follow_check(self, process, events) -> list[str] | None:
-        while not self._cancel.is_set():
-            try:
-                message = events.get(timeout=0.1)
-            except queue.Empty:
-                if not process.is_alive():
-                    return self._check_lost(process, events)
-                continue
-            if message["kind"] == "done":
-                return message["problems"]
-            self._queue.put(("checking", message["text"]))
-        return None
-
-    def _check_lost(self, process, events) -> list[str]:
-        deadline = time.monotonic() + 1.0  # what it put before it ended may still arrive
-        while time.monotonic() < deadline:
-            try:
-                message = events.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if message["kind"] == "done":
-                return message["problems"]
-        return [f"the check process ended unexpectedly (exit code {process.exitcode})"]
-
-    def _study(self, doc, options) -> None:
+    def _study(self, run: _Run, doc, options) -> None:
         from kerascanvas.runtime.search.driver import SearchDriver
         from kerascanvas.runtime.search.study import trial_summary
 
-        driver = SearchDriver(doc, options, on_event=self._on_driver_event)
+        driver = SearchDriver(doc, options,
+                              on_event=lambda event: _on_driver_event(run, event))
+        with run.lock:
+            if run.cancel.is_set():
+                return
+            run.driver = driver
         study = driver.open()  # a refusal (StudyError) ends the start with its message
-        self._queue.put(("opened", [trial_summary(t) for t in study.get_trials(deepcopy=False)]))
-        self.driver, self.phase = driver, STUDY
-        if self._cancel.is_set():  # Stop came while the study opened
-            driver.stop()
+        run.queue.put(("opened", [trial_summary(t) for t in study.get_trials(deepcopy=False)]))
+        with run.lock:
+            if run.cancel.is_set():  # Stop came while the study opened
+                return
+            run.phase = STUDY
         driver.run()
-
-    def _on_driver_event(self, event: ev.StudyEvent) -> None:
-        """In the driver's threads: queue the event, and importances after each trial."""
-        self._queue.put(ev.require_study(event))
-        if isinstance(event, ev.TrialEnd):
-            from kerascanvas.runtime.search.study import importances
-
-            self._queue.put(ev.Importances(importances(self.driver.study)))
 
     # ---- the GUI thread --------------------------------------------------------------
     def _on_timer_timeout(self) -> None:
+        run = self._run
+        if run is None:
+            self._timer.stop()
+            return
         drained = []
         while True:
             try:
-                drained.append(self._queue.get_nowait())
+                drained.append(run.queue.get_nowait())
             except queue.Empty:
                 break
         study = [item for item in drained if not isinstance(item, tuple)]
@@ -160,28 +155,78 @@ class SearchRunner(QtCore.QObject):
             self.events.emit(study)
         for event in study:
             if isinstance(event, ev.StudyEnd):
-                self._timer.stop()
-                self.phase = IDLE
-                self.finished.emit(event.error)
+                self._finish(event.error)
+
+    def _finish(self, error: str) -> None:
+        self._timer.stop()
+        self._run = None
+        self.finished.emit(error)
 
     def pause(self) -> None:
-        if self.running and self.driver is not None:
+        if self.driver is not None:
             self.driver.pause()
 
     def resume(self) -> None:
-        if self.running and self.driver is not None:
+        if self.driver is not None:
             self.driver.resume()
 
     def stop(self) -> None:
-        """Cancel the checks (their process is killed), or stop the study."""
-        if not self.running:
+        """Cancel the checks at once (their process is killed as soon as it exists; no
+        study starts), or stop the study after its trials' current batch."""
+        run = self._run
+        if run is None:
             return
-        self._cancel.set()
-        if self.driver is not None:
-            self.driver.stop()
+        with run.lock:
+            checking = run.phase == CHECKING
+            run.cancel.set()
+        if checking:
+            self.cancelled = True  # a study opened meanwhile is left unrun
+            self._finish("")
+        elif run.driver is not None:
+            run.driver.stop()
+
+    @property
+    def threads_alive(self) -> int:
+        """Threads of this runner still alive (a cancelled start's may be, briefly)."""
+        return sum(t.is_alive() for t in self._threads)
 
     def wait(self, timeout: float = 30.0) -> None:
-        """Stop and wait for the thread (the window closes)."""
+        """Stop and wait for the threads (the window closes)."""
         self.stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+
+
+def _follow_check(run: _Run, process, events) -> list[str] | None:
+    while not run.cancel.is_set():
+        try:
+            message = events.get(timeout=0.1)
+        except queue.Empty:
+            if not process.is_alive():
+                return _check_lost(process, events)
+            continue
+        if message["kind"] == "done":
+            return message["problems"]
+        run.queue.put(("checking", message["text"]))
+    return None
+
+
+def _check_lost(process, events) -> list[str]:
+    deadline = time.monotonic() + 1.0  # what it put before it ended may still arrive
+    while time.monotonic() < deadline:
+        try:
+            message = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if message["kind"] == "done":
+            return message["problems"]
+    return [f"the check process ended unexpectedly (exit code {process.exitcode})"]
+
+
+def _on_driver_event(run: _Run, event: ev.StudyEvent) -> None:
+    """In the driver's threads: queue the event, and importances after each trial."""
+    run.queue.put(ev.require_study(event))
+    if isinstance(event, ev.TrialEnd):
+        from kerascanvas.runtime.search.study import importances
+
+        run.queue.put(ev.Importances(importances(run.driver.study)))

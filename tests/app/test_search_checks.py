@@ -56,15 +56,23 @@ def test_checks_run_user_code_only_outside_the_window_and_name_the_failing_trial
     assert meter.ticks > 0 and meter.worst < MAX_LAG_S, meter.worst
 
 
-def test_cancel_ends_the_checks_and_starts_no_study(make_window, qtbot, tmp_path):
+def test_cancel_ends_the_checks_at_once_and_a_new_start_checks_again(make_window, qtbot,
+                                                                     tmp_path):
     window, panel, marker = trusted_window(make_window, qtbot, tmp_path)
     click(panel.start_button)
-    assert panel.stop_button.isEnabled()
-    click(panel.stop_button)  # "Cancel"
-    assert "Cancelling" in panel.status.text()
-    qtbot.waitUntil(lambda: not panel.runner.running, timeout=CHECK_TIMEOUT_MS)
+    assert panel.stop_button.isEnabled() and panel.stop_button.text() == "Cancel"
+    click(panel.stop_button)
+    # At once, even while the first check process still waits for keras to load.
     assert panel.status.text() == "Checks cancelled: the study did not start."
+    assert panel.start_button.isEnabled() and not panel.busy.isVisible()
+    assert not panel.pause_button.isEnabled() and not panel.stop_button.isEnabled()
+    click(panel.start_button)  # a new start: the cancelled one's messages never show
+    assert panel.checking
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=CHECK_TIMEOUT_MS)
+    assert panel.status.text().startswith("The search cannot start: trial build of the highs")
     assert panel.runner.driver is None and not (tmp_path / "pooled.study.log").exists()
-    assert panel.start_button.isEnabled()
-    assert not marker.exists() or os.getpid() not in {int(p) for p in
-                                                     marker.read_text().split()}
+    qtbot.waitUntil(lambda: panel.runner.threads_alive == 0, timeout=CHECK_TIMEOUT_MS)
+    for pid in panel.runner.check_pids:  # the cancelled check was killed, the other ended
+        assert not os.path.exists(f"/proc/{pid}") or \
+            open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert os.getpid() not in {int(p) for p in marker.read_text().split()}
