@@ -216,3 +216,47 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     moves = {n: p for n, p in shift_from(doc, end, along, grow).items() if n not in keep} \
         if grow > 0 else {}
     return placed, moves
+
+
+def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
+             sizes: Mapping[str, Size] | None = None) -> tuple[Point, dict[str, Point]]:
+    """Where one node of `size` standing in for the nodes placed at `group` goes, and the
+    moves that close the gap the group leaves (the reverse of `in_place`).
+
+    It stands where the group began along the graph's direction, centred on it across.
+    The nodes after the group, in its band across the direction (its column), move back
+    by the room freed, unless one would then cover another node: no moves then.
+
+    >>> from kerascanvas.graph.document import Document
+    >>> doc = Document()
+    >>> for i, name in enumerate("abcd"):
+    ...     _ = doc.add_node("Dense", node_id=name); doc.set_position(name, (0.0, 120.0 * i))
+    >>> collapse(doc, {"b": (0.0, 120.0), "c": (0.0, 240.0)})
+    ((0.0, 120.0), {'d': (0.0, 240.0)})
+    """
+    along = direction_axis(doc)
+    cross = 1 - along
+    box = bounding_box(group, sizes)
+    pos = [0.0, 0.0]
+    pos[along] = box[along]
+    pos[cross] = (box[cross] + box[2 + cross]) / 2 - size[cross] / 2
+    here = (float(pos[0]), float(pos[1]))
+    freed = (box[2 + along] - box[along]) - size[along]
+    if freed <= 0:
+        return here, {}
+    moves, rest = {}, [_rect(here, size)]
+    for node_id in doc.nodes:
+        p = doc.position(node_id)
+        if node_id in group or p is None:
+            continue
+        extent = _size(sizes, node_id)
+        in_band = p[cross] < box[2 + cross] and p[cross] + extent[cross] > box[cross]
+        if in_band and p[along] >= box[2 + along] - 0.5:
+            moved = list(p)
+            moved[along] -= freed
+            moves[node_id] = (float(moved[0]), float(moved[1]))
+        else:
+            rest.append(_rect(p, extent))
+    if any(_overlap(_rect(q, _size(sizes, n)), r) for n, q in moves.items() for r in rest):
+        return here, {}
+    return here, moves

@@ -23,7 +23,7 @@ from .errors import DocumentError, ProjectFileError
 from .layers import shared
 from .limits import unique_keys
 from .params import to_json
-from .placement import direction_axis, in_place
+from .placement import collapse, direction_axis, in_place
 from .projectfile import write_text_atomic
 from .spec import INPUT
 from .userblocks import (
@@ -159,13 +159,15 @@ def _replace(doc, stack, selected, name, feeds, leaving):
     port_of = {ref: port for port, ref in enumerate(tensors)}
     chosen = set(selected)
     outputs = [(doc.output_ref(o), o) for o in doc.outputs]
-    positions = [doc.position(nid) for nid in selected if doc.position(nid)]
-    pos = (sum(p[0] for p in positions) / len(positions),
-           sum(p[1] for p in positions) / len(positions)) if positions else None
+    placed = {nid: doc.position(nid) for nid in selected if doc.position(nid)}
+    # where the selection began; the nodes after it in its column close the gap it leaves
+    pos, moves = collapse(doc, placed) if placed else (None, {})
     for nid in selected:
         stack.push(RemoveNode(doc, nid))
     instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()),
                                   {"block": name}, pos=pos))
+    if moves:
+        stack.push(Move(doc, moves))
     for port, (src, src_port) in enumerate(feeds):
         stack.push(Connect(doc, Edge(src, src_port, instance.id, port)))
     for e in edges:

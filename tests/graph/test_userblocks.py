@@ -56,6 +56,24 @@ def test_make_block_keeps_shapes_and_counts_and_undoes_exactly():
     assert doc.blocks["conv_bn"]["params"]["filters"]["default"] == 8
 
 
+def test_make_block_stands_where_the_selection_began_and_closes_the_gap():
+    """The block stood at the mean of the selection's places, with the gap the other
+    layers left above and below it; it takes the first one's place, the layers after it
+    in its column move back by the room freed, and another column stays where it was."""
+    doc, ids = conv_doc()
+    for i, nid in enumerate(ids):
+        doc.set_position(nid, (0.0, 120.0 * i))
+    side = doc.add_node("Dense", "side", {"units": 2}).id
+    doc.set_position(side, (600.0, 480.0))
+    stack, text = UndoStack(), dumps(doc)
+    inst = ubc.make_block(doc, stack, ids[1:4], "conv_bn")
+    assert doc.position(inst.id) == (0.0, 120.0)
+    assert doc.position(ids[4]) == (0.0, 240.0)  # gap before it as before: 120 - 80
+    assert doc.position(side) == (600.0, 480.0)
+    stack.undo()
+    assert dumps(doc) == text
+
+
 def test_exposed_param_and_definition_edits_reach_every_instance():
     doc, ids = conv_doc()
     stack = UndoStack()
