@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerascanvas.codegen import structure
+from kerascanvas.codegen.errors import CodegenError
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers import custom
@@ -302,11 +304,15 @@ def build_model(doc: Document, name: str | None = None,
 
 
 def _structure(doc: Document) -> tuple[dict | None, dict | None]:
-    """({Input name: key}, {output position: key}), each in the written order or None."""
-    keyed_in, keyed_out = doc.keyed_inputs(), doc.keyed_outputs()
-    position = {entry: i for i, entry in enumerate(doc.outputs)}
-    return ({doc.nodes[nid].name: key for nid, key in keyed_in.items()} if keyed_in else None,
-            {position[entry]: key for entry, key in keyed_out.items()} if keyed_out else None)
+    """({Input name: key}, {output position: key}), each in the written order or None;
+    a key used twice is a BuildError, as it is a CodegenError for the code."""
+    try:
+        keyed_in = structure.input_keys(doc, {nid: n.name for nid, n in doc.nodes.items()})
+        keyed_out = structure.output_keys(doc, {e: i for i, e in enumerate(doc.outputs)})
+    except CodegenError as exc:
+        raise BuildError(str(exc)) from None
+    return ({name: key for key, name in keyed_in.items()} if keyed_in else None,
+            {position: key for key, position in keyed_out.items()} if keyed_out else None)
 
 
 def _keyed(tensors: dict, keys: dict | None):

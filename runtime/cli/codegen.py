@@ -1,4 +1,5 @@
-"""`kerascanvas codegen FILE [-o OUT.py] [--style STYLE] [--script [--distributed]]`.
+"""`kerascanvas codegen FILE [-o OUT.py] [--style STYLE] [--script [--distributed]]
+[--model-name NAME]`.
 
 Writes Keras code: a `build_model()` module, a training script, or with
 `--distributed` a training script for torchrun (torch DDP on several processes).
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from kerascanvas.codegen import STYLES, CodegenError, generate
+from kerascanvas.graph.document import model_name_problem
 from kerascanvas.graph.projectfile import write_text_atomic
 
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
@@ -35,11 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--distributed", action="store_true",
                         help="with --script: a script for torchrun, trained data-parallel with "
                              "torch DDP (torchrun --nproc-per-node N script.py)")
+    parser.add_argument("--model-name", metavar="NAME",
+                        help="the Keras name of the model (any text without '/'); by default "
+                             "the project's (its file's model.name), else 'model'")
     add_trust_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate code for `args.file`; write it to `args.output` or stdout; return the exit code."""
+    problem = None if args.model_name is None else model_name_problem(args.model_name)
+    if problem:
+        print(f"kerascanvas codegen: --model-name: {problem}", file=sys.stderr)
+        return 1
     project = load_or_report(args.file, "codegen")
     if project is None:
         return EXIT_UNREADABLE
@@ -48,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         return refused
     try:
         source = generate(project.doc, style=args.style, script=args.script,
-                          distributed=args.distributed, analysis=project.analysis)
+                          distributed=args.distributed, analysis=project.analysis,
+                          model_name=args.model_name)
     except CodegenError as exc:
         print(f"kerascanvas codegen: {args.file}: {exc}", file=sys.stderr)
         return 1

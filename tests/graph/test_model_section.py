@@ -119,3 +119,17 @@ def test_the_sequential_style_refuses_a_dict_model_clearly():
     with pytest.raises(CodegenError, match="takes a dict .keys 'ids', 'extra'.* sequential "
                                            "style cannot write"):
         generate(doc, style="sequential")
+
+
+def test_the_codegen_command_takes_a_model_name(tmp_path, capsys):
+    from kerascanvas.app.cli import main
+
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(v2(name="from file")), encoding="utf-8")
+    assert main(["codegen", str(path)]) == 0
+    assert "name='from file')" in capsys.readouterr().out
+    assert main(["codegen", str(path), "--model-name", "given here"]) == 0
+    assert "name='given here')" in capsys.readouterr().out
+    assert main(["codegen", str(path), "--model-name", "a/b"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--model-name: a model name cannot contain '/'" in captured.err

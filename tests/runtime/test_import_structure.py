@@ -12,6 +12,7 @@ import pytest
 
 from kerascanvas.codegen import CodegenError, generate
 from kerascanvas.graph.projectfile import dumps, loads
+from kerascanvas.runtime.build import BuildError
 from kerascanvas.runtime.export import export_keras
 from kerascanvas.runtime.importer import import_model_report
 from kerascanvas.runtime.keras_env import import_keras
@@ -142,3 +143,11 @@ def test_the_training_script_trains_and_saves_the_dict_model(tmp_path):
     assert saved.name == NAME
     assert saved.get_config()["input_layers"] == model.get_config()["input_layers"]
     assert saved.get_config()["output_layers"] == model.get_config()["output_layers"]
+
+
+def test_a_key_used_twice_stops_the_export(tmp_path):
+    doc = _through_the_file(_dict_model())[1]
+    left = doc.find("left_in").id
+    doc.input_keys = {left: "right_in"}  # right_in, without a key, is keyed by its name
+    with pytest.raises(BuildError, match="key 'right_in' is used twice"):
+        export_keras(doc, tmp_path / "m.keras")
