@@ -26,7 +26,7 @@ from pathlib import Path
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import save
 
-from .common import EXIT_UNREADABLE, load_or_report
+from .common import EXIT_UNREADABLE, load_or_report, output_folders_exist
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..custom_import import read_classes
 
+    if not output_folders_exist("attach-code", {"-o": args.output}):
+        return EXIT_UNREADABLE  # as for any project that cannot be written
     project = load_or_report(args.project, "attach-code")
     if project is None:
         return EXIT_UNREADABLE

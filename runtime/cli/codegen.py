@@ -21,7 +21,13 @@ from kerascanvas.codegen import STYLES, CodegenError, generate
 from kerascanvas.graph.document import model_name_problem
 from kerascanvas.graph.projectfile import write_text_atomic
 
-from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
+from .common import (
+    EXIT_UNREADABLE,
+    add_trust_argument,
+    load_or_report,
+    output_folders_exist,
+    prepare_custom,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     problem = None if args.model_name is None else model_name_problem(args.model_name)
     if problem:
         print(f"kerascanvas codegen: --model-name: {problem}", file=sys.stderr)
+        return 1
+    if not output_folders_exist("codegen", {"-o": args.output}):
         return 1
     project = load_or_report(args.file, "codegen")
     if project is None:

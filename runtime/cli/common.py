@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 from kerascanvas.graph.errors import ProjectFileError
 from kerascanvas.graph.project import Project
@@ -77,3 +79,25 @@ def _compute_shapes(project: Project, in_process: bool) -> None:
             resolve(project.doc, solver)
     except WorkerError as exc:  # the nodes keep a "not computed" issue naming them
         print(f"kerascanvas: {exc}", file=sys.stderr)
+
+
+def output_folders_exist(command: str, outputs: Mapping[str, str | None]) -> bool:
+    """Whether every output path given (flag -> path; None: not given) is in a folder that
+    exists. Otherwise the first that is not is named on stderr, with its flag and the
+    missing folder, and the caller exits without writing or computing anything.
+
+    Every command refuses a missing folder rather than making it: a mistyped folder
+    would otherwise silently become a new tree (the file written where nobody looks),
+    and refusing before any work means a long run never ends on an unwritable path.
+    """
+    for flag, path in outputs.items():
+        if not path:
+            continue
+        folder = Path(path).parent
+        if folder.is_dir():
+            continue
+        what = "is not a folder" if folder.exists() else "does not exist"
+        print(f"kerascanvas {command}: {flag} {path}: the folder {folder} {what}; create it "
+              "first (nothing was written)", file=sys.stderr)
+        return False
+    return True

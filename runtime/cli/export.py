@@ -20,7 +20,13 @@ import sys
 from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
 
-from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
+from .common import (
+    EXIT_UNREADABLE,
+    add_trust_argument,
+    load_or_report,
+    output_folders_exist,
+    prepare_custom,
+)
 
 FORMATS = {"keras": "keras (.keras archive)", "onnx": "onnx", "py": "py (Python code)",
            "slurm": "slurm (sbatch file)"}
@@ -54,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
 
 def run(args: argparse.Namespace) -> int:
     """Export `args.file` in `args.format` to `args.output`; return the exit code."""
+    if not output_folders_exist("export", {"-o": args.output}):
+        return 1
     project = load_or_report(args.file, "export")
     if project is None:
         return EXIT_UNREADABLE

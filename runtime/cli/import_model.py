@@ -22,7 +22,7 @@ from pathlib import Path
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import save
 
-from .common import EXIT_UNTRUSTED, add_trust_argument
+from .common import EXIT_UNTRUSTED, add_trust_argument, output_folders_exist
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from ..importer import check_file, import_model_report, load_with_code
     from ..keras_env import import_keras
 
+    if not output_folders_exist("import", {"-o": args.output}):
+        return 2  # the project cannot be written
     try:
         _stage(args, f"Checking {Path(args.model).name}")
         check_file(args.model)  # a bad file is refused before keras takes seconds to load

@@ -55,7 +55,13 @@ from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
 from .. import events as ev
 from .. import run_record
-from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
+from .common import (
+    EXIT_UNREADABLE,
+    add_trust_argument,
+    load_or_report,
+    output_folders_exist,
+    prepare_custom,
+)
 from .progress import EventLog, ProgressBar, metrics_table
 from .stops import StopOnSignals, exit_code, keep_model, stopped_line
 
@@ -241,6 +247,8 @@ def run(args) -> int:
     from ..build import describe_issues
     from ..import_generic import keras_layer_problems
 
+    if not output_folders_exist("run", {"--save": args.save, "--log": args.log}):
+        return EXIT_INVALID
     project = load_or_report(args.file, "run")
     if project is None:
         return EXIT_UNREADABLE

@@ -32,7 +32,13 @@ from kerascanvas.graph.layers import custom
 from kerascanvas.graph.training_schema import DEVICES
 
 from .. import events as ev
-from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
+from .common import (
+    EXIT_UNREADABLE,
+    add_trust_argument,
+    load_or_report,
+    output_folders_exist,
+    prepare_custom,
+)
 from .run import _positive, named_options
 from .stops import StopOnSignals
 
@@ -111,6 +117,10 @@ def options_from(args, doc):
 def run(args) -> int:
     from ..search.preflight import problems
 
+    storage = args.storage if args.storage and "://" not in args.storage else None
+    if not output_folders_exist("search", {"--storage": storage,
+                                           "--best-project": args.best_project}):
+        return EXIT_INVALID
     project = load_or_report(args.file, "search")
     if project is None:
         return EXIT_UNREADABLE
