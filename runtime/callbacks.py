@@ -161,7 +161,8 @@ class LastFiniteWeights(keras.callbacks.Callback):
         self.nan_losses: list[str] = []  # the losses of that epoch that were not finite
 
     def on_train_begin(self, logs=None):
-        self.weights = self.model.get_weights()
+        if self.nan_epoch is None:  # a later fit (fine-tuning's phase 2) keeps them
+            self.weights = self.model.get_weights()
 
     def on_epoch_end(self, epoch, logs=None):
         losses = non_finite_losses(logs)

@@ -399,7 +399,8 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
         if doc is None or not finetune.fit_document(
                 model, doc, lambda s: compile_model(model, doc, s, plan.steps, analysis), fit,
                 settings,
-                lambda: bridge.nan_at is None and not bridge.stopped):
+                lambda: bridge.nan_at is None and keeper.nan_epoch is None
+                and not bridge.stopped):
             fit(epochs=int(settings["epochs"]), initial_epoch=result.initial_epoch)
     finally:  # History saw the complete epochs only: the kept ones
         result.history = {key: [v for h in histories for v in h.get(key, [])]

@@ -137,3 +137,20 @@ def test_a_nan_epoch_is_dropped_from_the_history_and_the_metrics(tmp_path, termi
     assert result.metrics == pytest.approx({k: float(v) for k, v in scores.items()})
     with open(tmp_path / "log.csv", newline="") as handle:
         assert [int(row["epoch"]) for row in csv.DictReader(handle)] == [0, 1]
+
+
+def test_the_finite_weights_survive_a_second_fit_after_the_nan_epoch():
+    """Fine-tuning fits twice with one keeper: a NaN in the first fit must not make the
+    second fit's start (NaN weights) the weights restored."""
+    from kerascanvas.runtime.callbacks import LastFiniteWeights
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 4), "float32"), np.ones((8, 1), "float32")
+    keeper, poison = LastFiniteWeights(), PoisonAt(1)
+    model.fit(x, y, batch_size=2, epochs=3, verbose=0, callbacks=[keeper, poison])
+    assert keeper.nan_epoch == 1 and keeper.nan_losses == ["loss"]
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0, callbacks=[keeper])
+    keeper.restore()
+    for kept, at_epoch_1 in zip(model.get_weights(), poison.ends[0], strict=True):
+        np.testing.assert_array_equal(kept, at_epoch_1)
