@@ -8,6 +8,9 @@ the order the dict is written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from kerascanvas.graph.document import Document
 
 from .emit import pack
@@ -15,15 +18,15 @@ from .errors import CodegenError
 from .literals import literal
 
 
-def input_keys(doc: Document, variables: dict[str, str]) -> dict[str, str] | None:
+def input_keys(doc: Document, variables: Mapping[str, Any]) -> dict[str, Any] | None:
     """{key: variable} of the model's inputs when it takes a dict, else None.
 
-    `variables` maps each Input node id to its variable.
+    `variables` maps each Input node id to its variable (or any value standing for it).
     """
     return _by_key(doc.keyed_inputs(), variables, "input", lambda nid: doc.nodes[nid].name)
 
 
-def output_keys(doc: Document, variables: dict[str, str]) -> dict[str, str] | None:
+def output_keys(doc: Document, variables: Mapping[str, Any]) -> dict[str, Any] | None:
     """{key: variable} of the model's outputs when it returns a dict, else None.
 
     `variables` maps each `outputs` entry to the variable holding it.
@@ -32,10 +35,10 @@ def output_keys(doc: Document, variables: dict[str, str]) -> dict[str, str] | No
                    lambda entry: doc.nodes[doc.output_ref(entry)[0]].name)
 
 
-def _by_key(keyed, variables: dict[str, str], what: str, name_of) -> dict[str, str] | None:
+def _by_key(keyed, variables: Mapping[str, Any], what: str, name_of) -> dict[str, Any] | None:
     if keyed is None:
         return None
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for member, key in keyed.items():
         if key in out:
             raise CodegenError(f"The model's {what}s are a dict, and the key {key!r} is used "

@@ -24,7 +24,7 @@ from typing import Any
 from . import events as ev
 from .errors import DocumentError
 from .index import GraphIndex, reachable, topological_order
-from .spec import get_spec
+from .spec import INPUT, get_spec
 
 _WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
 _HUMP = re.compile(r"([a-z])([A-Z])")
@@ -352,7 +352,7 @@ class Document:
     def keyed_inputs(self) -> dict[str, str] | None:
         """{Input node id: key} in the model's written order when it takes a dict (an Input
         without a key is keyed by its name), else None: the model takes a list."""
-        ids = [n.id for n in self.nodes.values() if n.kind == "Input"]
+        ids = [n.id for n in self.nodes.values() if n.kind == INPUT]
         return _keyed(self.input_keys, ids, lambda nid: self.nodes[nid].name)
 
     def keyed_outputs(self) -> dict[str, str] | None:
