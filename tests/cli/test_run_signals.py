@@ -9,12 +9,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import keras
 import pytest
 
+from kerascanvas.app.cli import main
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime.cli.stops import exit_code, stopped_model_path
 from tests.runtime.test_run import classifier, project
@@ -23,13 +25,13 @@ STARTUP_S = 240  # keras and torch take a while to import on a loaded machine
 
 
 def start_run(folder: Path, *flags: str) -> tuple[subprocess.Popen, Path]:
-    """A long run (1000 epochs of 300 batches) of a tiny project in `folder`."""
+    """A long run (1000 epochs of 120 batches) of a tiny project in `folder`."""
     folder.mkdir()
     path = project(folder, classifier(training={"epochs": 1000, "batch_size": 2}))
     log = folder / "events.jsonl"
     env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:750",
+        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:300",
          "--log", str(log), "--no-progress", "--threads", "1", *flags],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     return child, log
@@ -45,6 +47,24 @@ def wait_for_an_epoch(child: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"no epoch ended: {child.communicate()[1][-2000:]}")
 
 
+def check_stopped(signum: int, err: str, log: Path, saved: Path) -> None:
+    """The command said where it stopped; the log's result and the saved model agree."""
+    stopped = re.search(r"stopped by (SIG\w+).*during epoch (\d+), after (\d+) of (\d+) "
+                        r"batches", err)
+    assert stopped and stopped[1] == signal.Signals(signum).name, err[-2000:]
+    epoch, batches, steps = (int(g) for g in stopped.groups()[1:])
+    result = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()][-1]
+    assert result.status == ev.STOPPED and result.epochs_run == epoch - 1
+    assert Path(result.saved) == saved
+    assert f"Saved the model to {saved}" in err and f"--resume {saved}" in err
+    # What was trained up to the stop, by Keras' own count of the optimizer's steps.
+    model = keras.saving.load_model(saved, safe_mode=True)
+    assert int(model.optimizer.iterations) == (epoch - 1) * steps + batches
+    record = json.loads(Path(f"{saved}.run.json").read_text())
+    assert record["epochs"] == epoch - 1 and record["data"] == "synthetic:300"
+
+
+@pytest.mark.slow  # two processes that import keras and torch: 20 s idle, 60-80 s loaded
 def test_sigint_and_sigterm_keep_the_model_say_where_and_exit_130_and_143(tmp_path):
     # Both runs at once: each spends most of its time importing keras and torch.
     runs = {signal.SIGINT: start_run(tmp_path / "int"),
@@ -53,23 +73,35 @@ def test_sigint_and_sigterm_keep_the_model_say_where_and_exit_130_and_143(tmp_pa
         wait_for_an_epoch(child, log)
         child.send_signal(signum)
     for signum, (child, log) in runs.items():
-        out, err = child.communicate(timeout=STARTUP_S)
+        _, err = child.communicate(timeout=STARTUP_S)
         assert child.returncode == exit_code(signum) == 128 + signum, err[-2000:]
-        stopped = re.search(r"stopped by (SIG\w+).*during epoch (\d+), after (\d+) of (\d+) "
-                            r"batches", err)
-        assert stopped and stopped[1] == signum.name, err[-2000:]
-        epoch, batches, steps = (int(g) for g in stopped.groups()[1:])
-        result = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()][-1]
-        assert result.status == ev.STOPPED and result.epochs_run == epoch - 1
-        saved = Path(result.saved)
-        assert saved == (tmp_path / "t.keras" if signum == signal.SIGTERM else
-                         tmp_path / "int" / "model.runs" / "stopped_1.keras")
-        assert f"Saved the model to {saved}" in err and f"--resume {saved}" in err
-        # What was trained up to the stop, by Keras' own count of the optimizer's steps.
-        model = keras.saving.load_model(saved, safe_mode=True)
-        assert int(model.optimizer.iterations) == (epoch - 1) * steps + batches
-        record = json.loads(Path(f"{saved}.run.json").read_text())
-        assert record["epochs"] == epoch - 1 and record["data"] == "synthetic:750"
+        check_stopped(signum, err, log, tmp_path / "t.keras" if signum == signal.SIGTERM
+                      else tmp_path / "int" / "model.runs" / "stopped_1.keras")
+
+
+def signal_after_an_epoch(log: Path, signum: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if log.exists() and '"epoch_end"' in log.read_text():
+            os.kill(os.getpid(), signum)
+            return
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_real_signal_in_the_command_keeps_the_model_and_exits_128_plus_it(
+        tmp_path, capsys, signum):
+    """The same, with the command run in this process (no second keras import): the
+    signal is a real one, sent to this process from another thread."""
+    path = project(tmp_path, classifier(training={"epochs": 1000, "batch_size": 2}))
+    log = tmp_path / "events.jsonl"
+    threading.Thread(target=signal_after_an_epoch, args=(log, signum), daemon=True).start()
+    code = main(["run", path, "--data", "synthetic:300", "--log", str(log), "--no-progress",
+                 "--threads", "1"])
+    assert code == 128 + signum
+    check_stopped(signum, capsys.readouterr().err, log,
+                  tmp_path / "model.runs" / "stopped_1.keras")
+    assert signal.getsignal(signum) is not None  # the command's handler is gone again
 
 
 def test_a_stopped_run_never_overwrites_an_earlier_stopped_model(tmp_path):
