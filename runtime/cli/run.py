@@ -484,7 +484,10 @@ def _fit(doc, settings, data, args, sink, analysis=None):
     from ..train import train
 
     bridge = FastBridge(sink)
-    with StopOnSignals(bridge) as signals:
+    # A rank leaves SIGTERM alone: torchrun sends it to end the ranks when one has failed,
+    # and a rank waiting on a dead peer could not finish its batch.
+    caught = (signal.SIGINT,) if distributed.launched() else (signal.SIGINT, signal.SIGTERM)
+    with StopOnSignals(bridge, caught) as signals:
         result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
                        bridge=bridge, initial_model=args.resume,
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)

@@ -18,7 +18,7 @@ import pytest
 
 from kerascanvas.app.cli import main
 from kerascanvas.runtime import events as ev
-from kerascanvas.runtime.cli.stops import exit_code, stopped_model_path
+from kerascanvas.runtime.cli.stops import StopOnSignals, exit_code, stopped_model_path
 from tests.runtime.test_run import classifier, project
 
 STARTUP_S = 240  # keras and torch take a while to import on a loaded machine
@@ -115,8 +115,6 @@ def test_a_stopped_run_never_overwrites_an_earlier_stopped_model(tmp_path):
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_second_signal_aborts(signum):
-    from kerascanvas.runtime.cli.stops import StopOnSignals
-
     class Target:
         stopped = False
 
@@ -134,3 +132,28 @@ def test_a_second_signal_aborts(signum):
     if aborted is SystemExit:
         assert raised.value.code == 128 + signum
     assert getattr(signal.getsignal(signum), "__self__", None) is not signals  # restored
+
+
+@pytest.mark.parametrize("launched", [False, True])
+def test_a_torchrun_rank_leaves_sigterm_to_torchrun(monkeypatch, launched):
+    """torchrun ends the ranks with SIGTERM when one fails; a rank must not wait for a
+    batch that a dead peer will never finish."""
+    from types import SimpleNamespace
+
+    from kerascanvas.runtime import distributed
+    from kerascanvas.runtime import train as train_module
+    from kerascanvas.runtime.cli import run as cli_run
+
+    seen = {}
+
+    def fake_train(*args, **kwargs):
+        seen.update({s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)})
+        return SimpleNamespace(saved=None, model=None, status="ok")
+
+    monkeypatch.setattr(distributed, "launched", lambda: launched)
+    monkeypatch.setattr(train_module, "train", fake_train)
+    args = SimpleNamespace(save=None, threads=1, resume=None, initial_epoch=0, file="m.json")
+    cli_run._fit(None, {}, None, args, lambda event: None)
+    handled = {s for s, h in seen.items() if getattr(h, "__func__", None) is
+               StopOnSignals._on_signal}
+    assert handled == ({signal.SIGINT} if launched else {signal.SIGINT, signal.SIGTERM})
