@@ -21,12 +21,12 @@ from ...graph.layers import custom
 from ...graph.paths import data_dir
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
-from ...graph.search_check import check_search
 from ...graph.search_edit import apply_values, mark, suggest_range, unmark
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
 from ..panels.wheel import guard_wheel
 from .runner import CHECKING, SearchRunner
+from .space_check import SpaceChecker
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record
 
 _RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+?)(?:\s+step\s+(\S+))?(\s+log)?\s*$")
@@ -84,6 +84,8 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.checked.connect(self._on_runner_checked)
         self.runner.opened.connect(self._on_runner_opened)
         self._study_label, self._opened = "", False
+        self.space_check = SpaceChecker(self)
+        self.space_check.checked.connect(self._on_space_checked)
         self._build()
         # The searched parameters' table follows the edits that rename, remove or change them.
         for kind in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
@@ -177,9 +179,11 @@ class SearchPanel(QtWidgets.QWidget):
                 key.setFlags(key.flags() & ~QtCore.Qt.ItemIsEditable)
                 self.params.setItem(row, 0, key)
                 self.params.setItem(row, 1, QtWidgets.QTableWidgetItem(range_text(entry)))
-        issues = check_search(self.doc)
-        self.problems.setText("\n".join(i.message for i in issues))
+        self.space_check.request(self.doc)  # in a thread; `_on_space_checked` shows it
         self._update_buttons()
+
+    def _on_space_checked(self, messages: list) -> None:
+        self.problems.setText("\n".join(messages))
 
     def toggle(self, target: tuple[str, str]) -> None:
         """Search `target` with a first range around its value, or stop searching it."""
@@ -369,4 +373,5 @@ class SearchPanel(QtWidgets.QWidget):
         self.status_message.emit(text)
 
     def shutdown(self) -> None:
+        self.space_check.shutdown()
         self.runner.wait()

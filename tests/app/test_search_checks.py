@@ -6,9 +6,16 @@ names the trial, the parameter, its value and the node."""
 from __future__ import annotations
 
 import os
+import threading
+from unittest import mock
 
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph import search_check
 from kerascanvas.runtime import trust
 from tests.app.lag import LagMeter
+from tests.runtime.test_search import LR, mlp_project
 from tests.runtime.test_search_checks import pooled_project
 
 from .test_search_panel import click, show_tab
@@ -76,3 +83,37 @@ def test_cancel_ends_the_checks_at_once_and_a_new_start_checks_again(make_window
         assert not os.path.exists(f"/proc/{pid}") or \
             open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     assert os.getpid() not in {int(p) for p in marker.read_text().split()}
+
+
+def test_the_live_range_check_runs_off_the_gui_thread_and_names_the_value(make_window, qtbot,
+                                                                          tmp_path):
+    """A range typed in the table is checked against the graph in a thread (a quarter of a
+    second per edit on the small examples, on the GUI thread before); its problem shows."""
+    window = make_window(str(mlp_project(tmp_path, [LR, {"param": "units", "type": "int",
+                                                          "low": 8, "high": 32}])))
+    panel = show_tab(window, qtbot)
+    qtbot.waitUntil(lambda: not panel.space_check.pending)
+    assert panel.problems.text() == ""
+    threads = []
+    real = search_check.check_search
+
+    def spy(doc):
+        threads.append(threading.current_thread())
+        return real(doc)
+
+    with mock.patch("kerascanvas.app.search.space_check.check_search", spy):
+        rect = panel.params.visualItemRect(panel.params.item(1, 1))
+        QTest.mouseClick(panel.params.viewport(), QtCore.Qt.LeftButton, pos=rect.center())
+        QTest.keyClick(panel.params, QtCore.Qt.Key_F2)
+        qtbot.waitUntil(lambda: panel.params.viewport().findChild(QtWidgets.QLineEdit)
+                        is not None)
+        editor = panel.params.viewport().findChild(QtWidgets.QLineEdit)
+        QTest.keyClick(editor, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+        QTest.keyClicks(editor, "0 .. 32")
+        QTest.keyClick(editor, QtCore.Qt.Key_Return)
+        qtbot.waitUntil(lambda: "hidden.units" in panel.problems.text())
+    assert panel.problems.text().startswith("search.params[1] (hidden.units): the range "
+                                            "[0, 32] leaves the parameter's limits")
+    assert threads and threading.main_thread() not in threads
+    window.stack.undo()
+    qtbot.waitUntil(lambda: panel.problems.text() == "")

@@ -3,6 +3,8 @@ conditions), and a build that Keras refuses named by its trial, values and node.
 
 from __future__ import annotations
 
+import pytest
+
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.project import Project
@@ -72,6 +74,7 @@ def pooled_project(tmp_path, marker) -> str:
     return str(path)
 
 
+@pytest.mark.slow  # keras in this process; the window's test of the same check is default
 def test_a_model_keras_refuses_names_its_trial_values_and_node(tmp_path):
     """The highs give Pool 64 features, which its code refuses when Keras builds it; the
     shape rules alone cannot know (a custom layer's shapes are Keras' to compute)."""

@@ -1,0 +1,80 @@
+"""The search section's live check (`graph.search_check`), off the GUI thread.
+
+The check validates the graph once for every value a range may take (up to 17
+per integer range, and the ends together), which takes a quarter of a second on
+the small examples and grows with the graph: at every edit on the GUI thread it
+stalled the window. Here an edit asks for a check of a snapshot of the document;
+the latest request runs in one worker thread after a short pause (bursts of
+edits are checked once), and its problems come back to the GUI thread as a
+queued signal. A result for an older snapshot is dropped. The check is pure
+graph code: custom layers' shapes it would need anew are never computed here.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6 import QtCore
+
+from ...graph.layers import custom
+from ...graph.projectfile import from_dict, to_dict
+from ...graph.search_check import check_search
+
+DELAY_MS = 150
+
+
+def snapshot(doc):
+    """A copy of `doc` that a thread may analyse while the GUI edits `doc`: its own
+    custom-code context, with the shapes Keras computed so far."""
+    copied = from_dict(copy.deepcopy(to_dict(doc)))
+    ctx = custom.context(doc)
+    custom.set_context(copied, dataclasses.replace(ctx, results=dict(ctx.results),
+                                                   pending={}))
+    return copied
+
+
+class SpaceChecker(QtCore.QObject):
+    """`request(doc)` after each edit; `checked` gives the latest problems' messages."""
+
+    checked = QtCore.Signal(list)
+    _done = QtCore.Signal(int, list)  # from the worker thread: (request number, messages)
+
+    def __init__(self, parent=None, delay_ms: int = DELAY_MS):
+        super().__init__(parent)
+        self.pending = False  # a request whose answer has not come yet
+        self._doc, self._number = None, 0
+        self._executor = ThreadPoolExecutor(max_workers=1,
+                                            thread_name_prefix="kerascanvas-search-space")
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=delay_ms)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._done.connect(self._on_done)
+
+    def request(self, doc) -> None:
+        self._doc, self.pending = doc, True
+        self._number += 1  # an answer under way is out of date now
+        self._timer.start()
+
+    def _on_timer_timeout(self) -> None:
+        self._executor.submit(self._check, self._number, snapshot(self._doc))
+
+    def _check(self, number: int, doc) -> None:
+        if number != self._number:
+            return  # a newer edit came while this one waited
+        try:
+            messages = [issue.message for issue in check_search(doc)]
+        except Exception as exc:  # noqa: BLE001  a bug here must not end the worker
+            messages = [f"the search section could not be checked: {type(exc).__name__}: "
+                        f"{exc}"]
+        self._done.emit(number, messages)
+
+    def _on_done(self, number: int, messages: list) -> None:
+        if number == self._number:
+            self.pending = False
+            self.checked.emit(messages)
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._number += 1
+        self._executor.shutdown(wait=False, cancel_futures=True)
