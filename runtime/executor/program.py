@@ -76,6 +76,16 @@ def _layer_reason(layer) -> str | None:
     return None
 
 
+def _keys(struct, flat) -> list | None:
+    """The dict key of each tensor of `flat` (a Functional's inputs or outputs, in its
+    flat order) when the model was made with a dict of tensors; else None."""
+    if not isinstance(struct, dict):
+        return None
+    key_of = {id(t): key for key, t in struct.items()}
+    keys = [key_of.get(id(t)) for t in flat]
+    return keys if None not in keys else None
+
+
 def _training_call(layer) -> Callable:
     call = layer.call
     if "training" in inspect.signature(call).parameters:
@@ -104,7 +114,9 @@ class Program:
                 self._add(node, fast)
         self.outputs = [self.slots[id(t)] for t in graph.outputs]
         self.single = len(self.outputs) == 1 and not isinstance(graph._outputs_struct,
-                                                                list | tuple)
+                                                                list | tuple | dict)
+        self.input_keys = _keys(graph._inputs_struct, graph.inputs)
+        self.output_keys = _keys(graph._outputs_struct, graph.outputs)
         self.size = len(self.slots)
 
     def _slot(self, tensor) -> int:
@@ -137,8 +149,10 @@ class Program:
 
     def __call__(self, inputs):
         values: list = [None] * self.size
-        if isinstance(inputs, dict):
-            flat = [inputs[name] for name in self.input_names]
+        if isinstance(inputs, dict):  # keyed as the model's dict, else by Input names
+            keys = self.input_keys if self.input_keys and all(
+                k in inputs for k in self.input_keys) else self.input_names
+            flat = [inputs[key] for key in keys]
         else:
             flat = inputs if isinstance(inputs, list | tuple) else [inputs]
         values[:len(flat)] = flat
@@ -155,6 +169,8 @@ class Program:
                 for slot, value in zip(outs, out, strict=True):
                     values[slot] = value
         results = [values[i] for i in self.outputs]
+        if self.output_keys:
+            return dict(zip(self.output_keys, results, strict=True))
         return results[0] if self.single else results
 
     def _generic(self, fn, arguments, values):

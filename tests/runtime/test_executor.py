@@ -119,6 +119,33 @@ def test_multi_input_multi_output_with_loss_weights():
     assert set(ours.history_.history) == set(theirs.history_.history)
 
 
+def dict_model():
+    """Dict inputs and outputs whose keys are not the Input layers' names (Keras allows it)."""
+    a, b = keras.Input((5,), name="a_in"), keras.Input((4,), name="b_in")
+    h = L.Dense(8, activation="relu")(L.Concatenate()([a, b]))
+    return keras.Model({"right": b, "left": a},
+                       {"kind": L.Dense(3, activation="softmax", name="cls")(h),
+                        "size": L.Dense(1, name="reg")(h)})
+
+
+def test_dict_inputs_and_outputs_keyed_apart_from_the_input_names():
+    """The direct forward looked dict inputs up by the Input names (KeyError: 'left')
+    and returned the outputs as a list, which the dict of losses could not pair."""
+    rng = np.random.default_rng(2)
+    xs = {"left": rng.random((32, 5), dtype="float32"),
+          "right": rng.random((32, 4), dtype="float32")}
+    ys = {"kind": rng.integers(0, 3, 32), "size": rng.random((32, 1), dtype="float32")}
+    theirs, ours = fit_both(dict_model,
+                            {"loss": {"kind": "sparse_categorical_crossentropy", "size": "mse"},
+                             "loss_weights": {"kind": 1.0, "size": 0.3}},
+                            {"x": xs, "y": ys, "batch_size": 8, "epochs": 2},
+                            OPTIMIZERS["adam"])
+    assert_same(theirs, ours)
+    assert ours.train_function.forward_path == "direct"
+    out = Program(ours)({k: torch.as_tensor(v[:4]) for k, v in xs.items()})
+    assert set(out) == {"kind", "size"} and tuple(out["size"].shape) == (4, 1)
+
+
 def test_dropout_masks_differ_between_steps():
     inputs = keras.Input((64,))
     model = keras.Model(inputs, L.Dropout(0.5)(L.Dense(64, name="dense")(inputs)))

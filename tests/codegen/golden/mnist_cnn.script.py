@@ -213,10 +213,7 @@ def split_validation(x, y, fraction):
 def faster_step(model):
     """Keras Canvas' training executor when it is installed: the same training as
     Keras' own step (same callbacks, history and saving), with less Python per
-    batch. Without it, or for a model on dicts (the executor feeds lists), Keras'
-    own step runs."""
-    if INPUT_KEYS is not None or OUTPUT_KEYS is not None:
-        return
+    batch. Without it, Keras' own step runs."""
     try:
         from kerascanvas.runtime.executor import install
     except ImportError:
