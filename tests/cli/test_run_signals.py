@@ -48,20 +48,30 @@ def wait_for_an_epoch(child: subprocess.Popen, log: Path) -> None:
 
 
 def check_stopped(signum: int, err: str, log: Path, saved: Path) -> None:
-    """The command said where it stopped; the log's result and the saved model agree."""
-    stopped = re.search(r"stopped by (SIG\w+).*during epoch (\d+), after (\d+) of (\d+) "
-                        r"batches", err)
+    """The command said where it stopped; the log's result and the saved model agree.
+
+    The signal lands in an epoch ("during epoch 2, after 37 of 120 batches") or, when it
+    comes while the epoch's end is handled, at that end ("after epoch 1")."""
+    stopped = re.search(r"stopped by (SIG\w+)(?: \(Ctrl\+C\))?\. Stopped on request "
+                        r"(?:during epoch (\d+), after (\d+) of (\d+) batches|after epoch "
+                        r"(\d+)\.)", err)
     assert stopped and stopped[1] == signal.Signals(signum).name, err[-2000:]
-    epoch, batches, steps = (int(g) for g in stopped.groups()[1:])
-    result = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()][-1]
-    assert result.status == ev.STOPPED and result.epochs_run == epoch - 1
+    events = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()]
+    steps = events[0].steps
+    if stopped[2] is not None:
+        complete, batches = int(stopped[2]) - 1, int(stopped[3])
+        assert int(stopped[4]) == steps
+    else:
+        complete, batches = int(stopped[5]), 0
+    result = events[-1]
+    assert result.status == ev.STOPPED and result.epochs_run == complete >= 1
     assert Path(result.saved) == saved
     assert f"Saved the model to {saved}" in err and f"--resume {saved}" in err
     # What was trained up to the stop, by Keras' own count of the optimizer's steps.
     model = keras.saving.load_model(saved, safe_mode=True)
-    assert int(model.optimizer.iterations) == (epoch - 1) * steps + batches
+    assert int(model.optimizer.iterations) == complete * steps + batches
     record = json.loads(Path(f"{saved}.run.json").read_text())
-    assert record["epochs"] == epoch - 1 and record["data"] == "synthetic:300"
+    assert record["epochs"] == complete and record["data"] == "synthetic:300"
 
 
 @pytest.mark.slow  # two processes that import keras and torch: 20 s idle, 60-80 s loaded
