@@ -162,6 +162,9 @@ class SearchPanel(QtWidgets.QWidget):
         self.busy = QtWidgets.QProgressBar(minimum=0, maximum=0, textVisible=False)
         self.busy.setObjectName("SearchChecking")
         self.busy.setMaximumHeight(8)
+        policy = self.busy.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the buttons stay put when it shows
+        self.busy.setSizePolicy(policy)
         self.busy.hide()
         form.addRow(self.busy)
         self.status = QtWidgets.QLabel("No study running.")
@@ -259,7 +262,7 @@ class SearchPanel(QtWidgets.QWidget):
         entries = search_params(snapshot)
         self.plots.set_study(self.metric_name, self.maximize, [e.key(snapshot) for e in entries],
                              {e.key(snapshot) for e in entries if e.log})
-        self.records, self._study_label = {}, (
+        self._study_label = (
             f"Study {options.study_name!r} in {options.storage}: "
             f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
         self._opened = False
@@ -279,7 +282,7 @@ class SearchPanel(QtWidgets.QWidget):
 
     def _on_runner_opened(self, earlier: list) -> None:
         """The trials the study already holds: earlier runs, other processes."""
-        self._opened = True
+        self._opened, self.records = True, {}
         for summary in earlier:
             self.records[summary["number"]] = TrialRecord(
                 summary["number"], summary["params"], summary["state"], summary["value"],
