@@ -459,13 +459,12 @@ def _nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
     lr = f"{lr:g}" if isinstance(lr, int | float) else lr
     where = f"epoch {at[0] + 1}" + (f", batch {at[1] + 1}" if at[1] is not None else "")
     which = ", ".join(losses) or "loss"
-    kept = f"epoch {good_epochs}" if good_epochs else "before training (the initial weights)"
-    metrics = (f"the history and the last-epoch metrics end at epoch {good_epochs}"
-               if good_epochs > 0 else "no epoch's metrics are kept")
-    return (f"The loss became NaN or infinite at {where} ({which}; learning rate {lr}). "
-            f"Training stopped; the weights kept are those from {kept}. Epoch {at[0] + 1} "
-            f"was dropped: {metrics}, as the weights kept. Try a lower learning rate, "
-            f"or check the data for extreme values.")
+    kept = (f"the weights kept, the history and the last-epoch metrics are those of epoch "
+            f"{good_epochs}" if good_epochs else
+            "the weights kept are those from before training (the initial weights)")
+    return (f"The loss became NaN or infinite at {where} ({which} not finite; learning rate "
+            f"{lr}). Training stopped and epoch {at[0] + 1} was dropped: {kept}. Try a lower "
+            f"learning rate, or check the data for extreme values.")
 
 
 def _lines(exc: BaseException) -> list[str]:

@@ -127,7 +127,7 @@ def test_a_nan_epoch_is_dropped_from_the_history_and_the_metrics(tmp_path, termi
     assert result.status == NAN and result.epochs_run == 2
     assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in result.history.values())
     assert result.dropped_epoch == 3 and result.nan_losses == ("loss",)
-    assert "Epoch 3 was dropped" in result.message and "(loss;" in result.message
+    assert "epoch 3 was dropped" in result.message and "(loss not finite;" in result.message
     assert sorted(poison.ends) == [0, 1]  # no callback saw the NaN epoch end
     for kept, at_epoch_2 in zip(result.model.get_weights(), poison.ends[1], strict=True):
         np.testing.assert_array_equal(kept, at_epoch_2)
