@@ -56,8 +56,13 @@ def stopped_run(tmp_path, stop_epoch: int):
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=0, min_delta=100,
                                                 factor=0.5)
     bridge = FastBridge(lambda event: None)
+    validations = []
+    counter = keras.callbacks.Callback()
+    counter.on_test_begin = lambda logs=None: validations.append(1)
     result = train(doc, load_data("synthetic:64", doc), bridge=bridge,
-                   callbacks=[StopInEpoch(bridge, stop_epoch, 2), best, early, plateau])
+                   callbacks=[StopInEpoch(bridge, stop_epoch, 2), best, early, plateau,
+                              counter])
+    assert len(validations) == stop_epoch  # the cut epoch is not validated
     return result, best, early, plateau
 
 
