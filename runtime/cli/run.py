@@ -25,7 +25,9 @@ Exit codes:
        model (each problem names its node, input, output or settings field)
     2  the project file cannot be read
     3  training failed: the loss became NaN, or memory ran out; with several
-       processes, also a rank that failed or was killed (the others are stopped)
+       processes, also a rank that failed or was killed (the others are stopped). After
+       a NaN loss or an error inside `fit` the model trained so far is saved (to --save,
+       else to the project's runs folder, as after a signal)
     4  the project has CustomLayer code that is not trusted (nothing ran; see
        --trust-custom-code)
     130, 143  stopped by SIGINT (Ctrl+C) or SIGTERM; the model trained so far is saved
@@ -63,7 +65,7 @@ from .common import (
     prepare_custom,
 )
 from .progress import EventLog, ProgressBar, metrics_table
-from .stops import StopOnSignals, exit_code, keep_model, stopped_line
+from .stops import StopOnSignals, exit_code, keep_model, kept_line, stopped_line
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
@@ -388,7 +390,8 @@ def _train(doc, args, analysis) -> int:
         _record_data(result, settings, data)
     if not result.ok:
         if distributed.is_main():
-            _error(result.message)
+            _error(result.message + (f" {kept_line(result, args.file)}" if result.saved
+                                     and not args.save else ""))
         return EXIT_FAILED
     if distributed.is_main():
         print(metrics_table(result))
@@ -477,11 +480,12 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
 
 
 def _fit(doc, settings, data, args, sink, analysis=None):
-    """(the TrainResult, the signal that stopped it or None). A run a signal stopped
+    """(the TrainResult, the signal that stopped it or None). A run a signal stopped, or
+    that failed with its model as trained so far (a NaN loss, an error inside `fit`),
     keeps its model (`stops.keep_model`)."""
     from .. import distributed
     from ..bridge import FastBridge
-    from ..train import train
+    from ..train import ERROR, NAN, train
 
     bridge = FastBridge(sink)
     # A rank leaves SIGTERM alone: torchrun sends it to end the ranks when one has failed,
@@ -491,7 +495,8 @@ def _fit(doc, settings, data, args, sink, analysis=None):
         result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
                        bridge=bridge, initial_model=args.resume,
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
-        if signals.received is not None and distributed.is_main():
+        if (signals.received is not None or result.status in (NAN, ERROR)) and \
+                distributed.is_main():
             keep_model(result, args.file)
     return result, signals.received
 

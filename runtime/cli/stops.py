@@ -8,6 +8,9 @@ its run record so that `--resume` continues it on the same data. The command say
 where training stopped (epoch and batch) and exits with 128 plus the signal's number
 (130 for SIGINT, 143 for SIGTERM), as shells expect of a command a signal ended. A
 second signal aborts at once, without saving.
+
+A run that fails with its model as trained so far (a NaN loss: the last finite weights;
+an error inside `fit`) keeps it the same way when `--save` is not given.
 """
 
 from __future__ import annotations
@@ -85,8 +88,9 @@ def stopped_model_path(project_file: str | Path) -> Path:
 
 
 def keep_model(result, project_file: str | Path) -> None:
-    """Save the model of a run a signal stopped, when `--save` did not (and memory did
-    not run out): `result.saved` then names the file."""
+    """Save the model of a run that stopped before its end (a signal, a NaN loss, an error
+    inside `fit`) when `--save` did not, and memory did not run out: `result.saved` then
+    names the file."""
     from ..callbacks import save_atomic
     from ..train import OOM
 
@@ -103,7 +107,12 @@ def stopped_line(signum: int, result, project_file: str) -> str:
 
     where = result.message if result.status == STOPPED else \
         f"Training had ended (epoch {result.epochs_run} reached)."
-    kept = (f" Saved the model to {result.saved}; continue with: kerascanvas run "
-            f"{project_file} --resume {result.saved}") if result.saved else \
-        " No model was saved."
-    return f"stopped by {NAMES.get(signum, signum)}. {where}{kept}"
+    return f"stopped by {NAMES.get(signum, signum)}. {where} {kept_line(result, project_file)}"
+
+
+def kept_line(result, project_file: str) -> str:
+    """Where the model was saved and how to continue it, or that it was not saved."""
+    if not result.saved:
+        return "No model was saved."
+    return (f"Saved the model to {result.saved}; continue with: kerascanvas run "
+            f"{project_file} --resume {result.saved}")

@@ -1,0 +1,30 @@
+"""A run that fails with a model trained so far keeps it without --save, as a stop does."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+
+from kerascanvas.app.cli import main
+from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture)
+from tests.runtime.test_run import classifier, project
+
+
+def test_a_nan_run_without_save_keeps_the_last_finite_weights_in_the_runs_folder(
+        tmp_path, capsys):
+    doc = classifier(units=1, activation=None, training={"loss": "mse", "metrics": [],
+                                                         "epochs": 3})
+    x = np.random.default_rng(0).random((32, 4), dtype="float32")
+    np.savez(tmp_path / "huge.npz", x=x, y=np.full((32, 1), 1e30, "float32"))
+    path = project(tmp_path, doc)
+    assert main(["run", path, "--data", str(tmp_path / "huge.npz"), "--no-progress",
+                 "--threads", "1"]) == 3
+    saved = tmp_path / "model.runs" / "stopped_1.keras"
+    err = capsys.readouterr().err
+    assert "NaN" in err and f"Saved the model to {saved}" in err
+    model = keras.saving.load_model(saved, safe_mode=True)
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+    record = json.loads((tmp_path / "model.runs" / "stopped_1.keras.run.json").read_text())
+    assert record["epochs"] == 0 and record["data"] == str(tmp_path / "huge.npz")
