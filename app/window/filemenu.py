@@ -1,12 +1,10 @@
-"""File commands of the main window: new, open, save, export, recent, examples, autosave."""
+"""File commands of the main window: new, open, save, export, recent, examples."""
 
 from __future__ import annotations
 
 import os
 import sys
 import tempfile
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -18,6 +16,7 @@ from ...graph.errors import KerasCanvasError, ProjectFileError
 from ..panels.code import generate_code
 from . import files
 from .importing import is_keras_model
+from .recovery import RecoveryMixin
 
 PROJECT_TYPES = "Keras Canvas projects (*.json *.kcanvas)"
 # Open lists Keras models beside projects at first (it offers to import them), so a .keras
@@ -26,28 +25,21 @@ PROJECT_FILTER = ("Projects and Keras models (*.json *.kcanvas *.keras);;"
                   f"{PROJECT_TYPES};;Keras models, to import (*.keras);;All files (*)")
 
 
-class FileMixin:
+class FileMixin(RecoveryMixin):
     """Mixed into `MainWindow`; expects `doc`, `stack`, `path`, `submenus`, `show_message`."""
 
-    # Tests replace these to answer dialogs without showing them.
+    # Tests replace this to answer the dialog without showing it.
     ask_save = None
-    ask_restore = None
 
-    def init_files(self, path: str | None, recover: bool) -> None:
-        self._autosave = QtCore.QTimer(self, singleShot=True, interval=files.AUTOSAVE_DELAY_MS)
-        self._autosave.timeout.connect(self.autosave)
-        self._unsaved_since: float | None = None
-        # Recovery files are written (and removed) in order on one thread: a slow disk
-        # never stalls the window, and a removal after a save is never overtaken.
-        self._recovery_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
-        self._recovery_write: Future | None = None
-        self._recovery_closed = False
-        self.stack.listeners.append(self.schedule_autosave)
+    def init_files(self, path: str | None, recover: bool,
+                   recovery_file: str | None = None) -> None:
+        self.init_recovery(recovery_file)
         self._rebuild_recent_menu()
         self._build_examples_menu()
-        restored = recover and self._offer_recovery()
-        if path and not restored:
-            self.open_path(path, confirm_import=False)  # asked for by name: import at once
+        if path:  # asked for by name: opened (a Keras model imported) at once
+            self.open_path(path, confirm_import=False)
+        if recover:  # then crashed sessions' work, offered without blocking
+            self.offer_recovery()
         self.update_title()
 
     # ---- title and dirty state ---------------------------------------------
@@ -258,72 +250,9 @@ class FileMixin:
                            lambda p=path: self.new_from_template(str(p)))
         menu.setEnabled(bool(menu.actions()))
 
-    # ---- autosave and recovery ---------------------------------------------
-    def schedule_autosave(self) -> None:
-        """After each edit: write the recovery file once edits pause (debounced), or at once
-        when the first unsaved edit is already `AUTOSAVE_MAX_WAIT_MS` old."""
-        now = time.monotonic()
-        if self._unsaved_since is None:
-            self._unsaved_since = now
-        if (now - self._unsaved_since) * 1000 >= files.AUTOSAVE_MAX_WAIT_MS:
-            self.autosave()
-        else:
-            self._autosave.start()
-
-    def autosave(self) -> None:
-        """Write the recovery file now (on the autosave thread) if there is unsaved work."""
-        self._autosave.stop()
-        self._unsaved_since = None
-        self._report_autosave_failure()
-        if not self.stack.is_clean and not self._recovery_closed:
-            text = files.recovery_text(self.doc, self.path)
-            self._recovery_write = self._recovery_io.submit(files.write_recovery_text, text)
-
-    def wait_for_autosave(self) -> None:
-        """Block until every queued recovery write has finished."""
-        if not self._recovery_closed:
-            self._recovery_io.submit(int).result()
-
-    def _report_autosave_failure(self) -> None:
-        done = self._recovery_write
-        if done is not None and done.done() and done.exception() is not None:
-            self.show_message(f"Autosave failed: {done.exception()}")
-            self._recovery_write = None
-
-    def clear_recovery(self) -> None:
-        """Remove the recovery file after anything already queued is written."""
-        self._autosave.stop()
-        self._unsaved_since = None
-        if self._recovery_closed:
-            files.clear_recovery()
-        else:
-            self._recovery_io.submit(files.clear_recovery).result()
-
-    def _offer_recovery(self) -> bool:
-        found = files.read_recovery()
-        if found is None:
-            return False
-        doc, source = found
-        answer = (self.ask_restore or self._ask_restore_dialog)(source)
-        if not answer:
-            self.clear_recovery()
-            return False
-        self._set_document(doc, source, clean=False)
-        self.show_message("Restored unsaved work from the last session")
-        return True
-
-    def _ask_restore_dialog(self, source) -> bool:
-        where = f" of {source}" if source else ""
-        answer = QtWidgets.QMessageBox.question(
-            self, "Restore unsaved work",
-            f"Keras Canvas did not close cleanly. Restore the unsaved changes{where}?")
-        return answer == QtWidgets.QMessageBox.Yes
-
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self._maybe_save():
             event.ignore()
             return
-        self.clear_recovery()
-        self._recovery_closed = True
-        self._recovery_io.shutdown(wait=True)
+        self.close_recovery()
         event.accept()

@@ -1,15 +1,19 @@
-"""Files: recent projects, examples, and the autosave recovery file.
+"""Files: recent projects, examples, and the autosave recovery files.
 
-The recovery file lives in the data folder (`graph.paths.data_dir`: `$KERASCANVAS_DATA_DIR`,
-else platformdirs' user data folder).
-It is rewritten every 30 s while there are unsaved changes and removed on a clean
-exit, so finding one at start-up means the last session ended without saving.
+Recovery files live in the data folder (`graph.paths.data_dir`: `$KERASCANVAS_DATA_DIR`,
+else platformdirs' user data folder). A window rewrites its own while it has unsaved
+changes and removes it when the work is saved or discarded, so finding one at start-up
+means a session ended without saving. The window that starts first writes
+`recovery.json`; a start sets a file found there aside as `recovery-<time>.json`
+(`keep_aside`) before anything can overwrite it, and a window that opens kept work goes
+on autosaving into that kept file until the work is saved.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 from ...graph import projectfile
@@ -72,20 +76,20 @@ def recovery_text(doc: Document, source: str | None) -> str:
                       sort_keys=True, ensure_ascii=False)
 
 
-def write_recovery_text(text: str) -> None:
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    projectfile.write_text_atomic(recovery_path(), text)
+def write_recovery_text(text: str, path: Path | None = None) -> None:
+    path = Path(path or recovery_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    projectfile.write_text_atomic(path, text)
 
 
-def write_recovery(doc: Document, source: str | None) -> None:
+def write_recovery(doc: Document, source: str | None, path: Path | None = None) -> None:
     """Save the unsaved state, with the file it came from, for a restore after a crash."""
-    write_recovery_text(recovery_text(doc, source))
+    write_recovery_text(recovery_text(doc, source), path)
 
 
-def read_recovery() -> tuple[Document, str | None] | None:
+def read_recovery(path: Path | None = None) -> tuple[Document, str | None] | None:
     """The recovered document and its original path, or None when there is nothing valid."""
-    path = recovery_path()
+    path = Path(path or recovery_path())
     if not path.exists():
         return None
     try:
@@ -95,11 +99,31 @@ def read_recovery() -> tuple[Document, str | None] | None:
         return None
 
 
-def clear_recovery() -> None:
+def clear_recovery(path: Path | None = None) -> None:
     try:
-        recovery_path().unlink()
+        Path(path or recovery_path()).unlink()
     except FileNotFoundError:
         pass
+
+
+def keep_aside() -> Path | None:
+    """Rename a `recovery.json` left by a session that ended without saving to a name of
+    its own (`recovery-<time>.json`), so the new session's autosave cannot overwrite it;
+    the new name, or None when there was none (or it cannot be moved)."""
+    found = recovery_path()
+    kept = found.with_name(f"recovery-{time.time_ns()}.json")
+    try:
+        found.rename(kept)
+    except OSError:  # none there (or a read-only folder: nothing will be written either)
+        return None
+    return kept
+
+
+def kept_recoveries() -> list[Path]:
+    """The recovery files set aside by `keep_aside`, newest first."""
+    folder = data_dir()
+    found = folder.glob("recovery-*.json") if folder.is_dir() else []
+    return sorted(found, key=lambda p: p.name, reverse=True)
 
 
 def start_folder(project_path: str | None) -> str:

@@ -19,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", default="1500x920", metavar="WxH",
                         help="window size for --screenshot (default 1500x920)")
     parser.add_argument("--no-restore", action="store_true",
-                        help="do not offer to restore unsaved work from a crashed session")
+                        help="do not offer the unsaved work of a crashed session now (it "
+                        "stays kept and is offered at a later start)")
 
 
 def make_app():

@@ -23,6 +23,7 @@ from .help import HelpMixin
 from .importing import ImportMixin
 from .menus import build_menus
 from .navigate import NavigateMixin
+from .recovery import RecoveryBar
 from .rekind_menu import add_rekind_actions, wrap_on_drop
 from .start import HOW_TO_BEGIN, StartMixin
 
@@ -36,14 +37,16 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
                  HelpMixin, UserBlocksMixin, QtWidgets.QMainWindow):
     """One project per window. The document is the truth; every panel is a view of it."""
 
-    def __init__(self, path: str | None = None, recover: bool = True):
+    def __init__(self, path: str | None = None, recover: bool = True,
+                 recovery_file: str | None = None):
         super().__init__()
         self.project = Project()
         self.submenus: dict[str, QtWidgets.QMenu] = {}
         self.setObjectName("MainWindow")
         self.resize(1500, 920)
         self.canvas = Canvas(self.project, self)
-        self.setCentralWidget(self.canvas.widget)
+        self.recovery_bar = RecoveryBar()  # kept unsaved work, offered above the canvas
+        self.setCentralWidget(stacked(self.recovery_bar, self.canvas.widget))
         self._build_docks()
         self.actions = build_menus(self)
         self._build_status_bar()
@@ -55,7 +58,7 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
         self.init_navigation()
         self.move_help_menu_last()
         self.init_custom_code()
-        self.init_files(path, recover)
+        self.init_files(path, recover, recovery_file)
         self.refresh_panels()
 
     # ---- construction -------------------------------------------------
@@ -371,6 +374,17 @@ class MainWindow(CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
     def focus_palette(self) -> None:
         self.palette_dock.show()
         self.palette.focus_search()
+
+
+def stacked(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """The widgets one above the other, edge to edge."""
+    holder = QtWidgets.QWidget()
+    column = QtWidgets.QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(0)
+    for widget in widgets:
+        column.addWidget(widget)
+    return holder
 
 
 def scrolled(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
