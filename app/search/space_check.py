@@ -67,7 +67,11 @@ class SpaceChecker(QtCore.QObject):
         except Exception as exc:  # noqa: BLE001  a bug here must not end the worker
             messages = [f"the search section could not be checked: {type(exc).__name__}: "
                         f"{exc}"]
-        self._done.emit(number, messages)
+        if number == self._number:
+            try:
+                self._done.emit(number, messages)
+            except RuntimeError:  # the panel was closed while this check ran
+                pass
 
     def _on_done(self, number: int, messages: list) -> None:
         if number == self._number:
