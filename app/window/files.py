@@ -12,6 +12,7 @@ on autosaving into that kept file until the work is saved.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -124,6 +125,44 @@ def kept_recoveries() -> list[Path]:
     folder = data_dir()
     found = folder.glob("recovery-*.json") if folder.is_dir() else []
     return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def _lock_file(path: Path):
+    """The lock a running window holds on its recovery file (QLockFile: portable, and
+    stale once its process is gone)."""
+    from PySide6 import QtCore
+
+    lock = QtCore.QLockFile(f"{path}.lock")
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however old it is
+    return lock
+
+
+def claim_lock(path: Path):
+    """A held lock on the recovery file `path`, or None when another window holds it (or
+    the data folder cannot be made)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    lock = _lock_file(path)
+    return lock if lock.tryLock(0) else None
+
+
+def in_use(path: Path) -> bool:
+    """Whether a window of another running process autosaves into `path` (a window of
+    this process is still offered: at start-up this process has no other window)."""
+    lock = _lock_file(path)
+    if not Path(f"{path}.lock").exists() or lock.tryLock(0):
+        lock.unlock()
+        return False
+    info = lock.getLockInfo()  # (pid, hostname, application name)
+    return not (isinstance(info, tuple) and info and info[0] == os.getpid())
+
+
+def sweep_stale_locks() -> None:
+    """Remove the locks that sessions killed before they saved or wrote anything left."""
+    for lock in recovery_path().parent.glob("recovery*.json.lock"):
+        in_use(lock.with_suffix(""))  # a stale lock is taken over, then released: gone
 
 
 def start_folder(project_path: str | None) -> str:

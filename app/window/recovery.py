@@ -13,6 +13,8 @@ above the canvas, which blocks nothing:
 - Discard…: only after a confirmation; the one way kept work is removed unsaved.
 
 Closing the window with the bar still up keeps the work too: it is never lost silently.
+A window locks its recovery file while it runs, so a second app started beside it
+neither offers that live file as a crash nor writes over it.
 """
 
 from __future__ import annotations
@@ -119,9 +121,8 @@ class RecoveryMixin:
         self._recovery_write: Future | None = None
         self._recovery_closed = False
         self.recovered_windows: list = []
-        if recovery_file is None:
-            files.keep_aside()  # a crashed session's work: never overwritten by this one
-        self.recovery_file = Path(recovery_file or files.recovery_path())
+        self._recovery_lock: QtCore.QLockFile | None = None
+        self._own_recovery_file(recovery_file)
         self.stack.listeners.append(self.schedule_autosave)
         self.recovery_bar.restore_requested.connect(self.restore_kept)
         self.recovery_bar.discard_requested.connect(self.discard_kept)
@@ -175,11 +176,37 @@ class RecoveryMixin:
         self.clear_recovery()
         self._recovery_closed = True
         self._recovery_io.shutdown(wait=True)
+        self._claim(None)
+
+    def _own_recovery_file(self, adopted: str | None) -> None:
+        """The file this window autosaves into, claimed while it runs: `recovery.json`
+        (a crashed session's file there set aside first), or a file of its own while
+        another running window writes `recovery.json`, or kept work it `adopted`."""
+        main = files.recovery_path()
+        if adopted:
+            own = Path(adopted)
+        elif files.in_use(main):
+            own = main.with_name(f"recovery-{time.time_ns()}.json")
+        else:
+            files.keep_aside()  # a crashed session's work: never overwritten by this one
+            own = main
+        self._claim(own)
+
+    def _claim(self, path: Path | None) -> None:
+        """Autosave into `path`, locked while this window runs (a crash leaves the lock
+        stale), so other sessions take it for kept work only once this one is gone."""
+        if self._recovery_lock is not None:
+            self._recovery_lock.unlock()
+            self._recovery_lock = None
+        if path is not None:
+            self.recovery_file = path
+            self._recovery_lock = files.claim_lock(path)
 
     # ---- kept work of crashed sessions -----------------------------------------
     def offer_recovery(self) -> None:
         """Offer the kept work, newest first: in the bar, or through `ask_restore`."""
-        kept = files.kept_recoveries()
+        files.sweep_stale_locks()
+        kept = [path for path in files.kept_recoveries() if not files.in_use(path)]
         if kept and self.ask_restore is not None:
             found = files.read_recovery(kept[0])
             if found is not None and self.ask_restore(found[1]):
@@ -213,7 +240,7 @@ class RecoveryMixin:
     def _adopt_recovery(self, kept: Path, doc, source: str | None) -> None:
         if kept != self.recovery_file:  # this window's own file: empty and unchanged
             self._recovery_io.submit(files.clear_recovery, self.recovery_file)
-            self.recovery_file = kept
+            self._claim(kept)
         self._set_document(doc, source, clean=False)
         self.show_message(f"Restored the unsaved work of {work_name((doc, source))}; "
                           "it is kept until you save it")

@@ -4,6 +4,8 @@ is offered in a bar that blocks nothing (new window, restore, keep, discard), cl
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 from PySide6 import QtCore, QtWidgets
@@ -118,3 +120,36 @@ def test_discard_asks_first_and_closing_with_the_bar_up_keeps_the_work(open_wind
     again.ask_discard = lambda path: next(answers)
     click(again.recovery_bar.discard_button)  # confirmed
     assert not kept[0].exists() and not again.recovery_bar.isVisible()
+
+
+def test_the_file_of_a_window_still_running_elsewhere_is_not_taken_for_a_crash(
+        open_window, crashed):
+    """A second app started while the first runs: the first one's recovery file is its
+    live autosave, not kept work; the second autosaves into a file of its own."""
+    lock = str(files.recovery_path()) + ".lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom PySide6 import QtCore\n"
+         f"lock = QtCore.QLockFile({lock!r}); lock.setStaleLockTime(0)\n"
+         "print(lock.tryLock(0), flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        before = files.recovery_path().read_bytes()
+        window = open_window(EXAMPLES / "digits_cnn.json")
+        assert not window.recovery_bar.isVisible()
+        assert window.recovery_file != files.recovery_path()
+        first = next(iter(window.doc.nodes))
+        start = node_point(window, first)
+        drag(window, start, start + QtCore.QPoint(40, 0))
+        window.autosave()
+        window.wait_for_autosave()
+        assert window.recovery_file.exists()
+        assert files.recovery_path().read_bytes() == before  # the other's, untouched
+    finally:
+        holder.kill()
+        holder.wait()
+    # once that process is gone without a clean exit, its file is kept work like any
+    window.stack.set_clean()
+    window.close()
+    again = open_window(None)
+    assert again.recovery_bar.isVisible() and "mlp.json" in again.recovery_bar.message.text()
