@@ -97,7 +97,13 @@ class RunRecord:
 
     @property
     def final_metrics(self) -> dict[str, float]:
-        """The logs of the last finished epoch."""
+        """The logs of the last finished epoch whose weights the run kept: after a NaN
+        loss the weights are the last finite ones and the run's history ends at their
+        epoch, while the live curves still hold the NaN epoch."""
+        result = self.result
+        if result is not None and result.nan:
+            return {name: float(values[-1]) for name, values in result.history.items()
+                    if values}
         return self.curves.last_epoch_logs()
 
     @property

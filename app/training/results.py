@@ -84,19 +84,6 @@ def to_qimage(sample: np.ndarray) -> QtGui.QImage:
     return QtGui.QImage(pixels.data, width, height, line, fmt).copy()
 
 
-def kept_epoch_logs(record) -> dict[str, float]:
-    """The last-epoch logs that belong with the model the run kept.
-
-    After a NaN loss the weights kept are the last finite ones, and the run's history
-    ends at their epoch (the NaN epoch is dropped); the live curves still hold the NaN
-    epoch, so the table reads the history. Otherwise the last epoch of the curves.
-    """
-    result = record.result
-    if result is not None and result.nan:
-        return {name: float(values[-1]) for name, values in result.history.items() if values}
-    return record.final_metrics
-
-
 def is_image_batch(x: np.ndarray | None) -> bool:
     return x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4)))
 
@@ -191,7 +178,7 @@ class ResultsView(QtWidgets.QWidget):
         notes = [text for text in (record.message, result.evaluation_error) if text]
         message = "".join(f"\n{text}" for text in notes)
         self.title.setText(f"{record.label}: {record.status}{where}{message}")
-        self._fill_metrics(kept_epoch_logs(record), evaluation.get("metrics") or {}, split)
+        self._fill_metrics(record.final_metrics, evaluation.get("metrics") or {}, split)
         self._predictions = self._read(evaluation)
         names = [str(n) for n in self._predictions.get("outputs", [])]
         with QtCore.QSignalBlocker(self.output):

@@ -31,7 +31,9 @@ def test_the_last_epoch_columns_are_the_kept_epochs_not_the_nan_one(qtbot):
     for event in events:  # the live curves, as the controller fills them
         if isinstance(event, ev.EpochEnd):
             record.curves.add_epoch(event.epoch, event.logs)
-    assert not math.isfinite(record.final_metrics["loss"])  # the curves end on the NaN
+    assert not math.isfinite(record.curves.last_epoch_logs()["loss"])  # ends on the NaN
+    # the runs list and the table read the epoch whose weights were kept
+    assert record.final_metrics["loss"] == result.history["loss"][-1]
     view = ResultsView()
     qtbot.addWidget(view)
     view.show_run(record)
