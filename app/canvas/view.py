@@ -56,7 +56,11 @@ class CanvasViewer(NodeViewer):
     def mousePressEvent(self, event):  # noqa: N802 (Qt override)
         self._take_modifiers(event)
         self._press_at = event.position().toPoint()
+        wiring = self._LIVE_PIPE.isVisible()
+        kept = self.scene().selectedItems()
         super().mousePressEvent(event)
+        if not wiring and self._LIVE_PIPE.isVisible():
+            self._keep_selection(kept)
         if event.button() == QtCore.Qt.MiddleButton:  # NodeGraphQt: no pan from a node
             self.MMB_state = True
 
@@ -121,6 +125,17 @@ class CanvasViewer(NodeViewer):
         # panel kept showing the node selected before.
         self.node_selection_changed.emit(
             [node.id], [i.id for i in changed if isinstance(i, LayerNodeItem)])
+
+    def _keep_selection(self, kept: list) -> None:
+        """A press that starts a wire drag leaves the selection as it was: Qt's scene went on
+        to deselect everything (or to select the node under the port) after NodeGraphQt had
+        started the wire. A click that ends the drag still selects the port's node
+        (`_click_select`)."""
+        for item in self.scene().selectedItems():
+            if item not in kept:
+                item.setSelected(False)
+        for item in kept:
+            item.setSelected(True)
 
     def _report_late_selection(self, before: set) -> None:
         """NodeGraphQt reports the selection before handing the release to Qt, and Qt's
@@ -201,6 +216,18 @@ class CanvasViewer(NodeViewer):
         super().resizeEvent(event)
         self.view_changed.emit()
 
+    def show_range(self, rect: QtCore.QRectF) -> None:
+        """Show the scene `rect`, fitted into the viewport (2 px free each side)."""
+        self._scene_range = QtCore.QRectF(rect)
+        self._update_scene()
+
+    def show_at(self, scale: float, centre: QtCore.QPointF) -> None:
+        """Show the scene at `scale`, `centre` in the middle of the viewport."""
+        size = self.viewport().size()
+        width, height = (size.width() - 4) / scale, (size.height() - 4) / scale
+        self.show_range(QtCore.QRectF(centre.x() - width / 2, centre.y() - height / 2,
+                                      width, height))
+
     def center_on(self, point: QtCore.QPointF) -> None:
         """Move the view (same zoom) so `point` is in its middle."""
         self._scene_range.translate(point - self._scene_range.center())
@@ -248,8 +275,7 @@ class CanvasViewer(NodeViewer):
         width, height = (size.width() - 4) / scale, (size.height() - 4) / scale
         left = (rect.center().x() - width / 2 if rect.width() + 2 * margin <= width
                 else rect.left() - margin)
-        self._scene_range = QtCore.QRectF(left, rect.top() - margin, width, height)
-        self._update_scene()
+        self.show_range(QtCore.QRectF(left, rect.top() - margin, width, height))
 
     def set_empty_hint(self, text: str) -> None:
         if text != self.empty_hint:

@@ -101,11 +101,11 @@ class ViewKeeper(QtCore.QObject):
         if self._wanted is None and self.scale() >= floor - _EPS:
             return  # NodeGraphQt's refit is readable
         if self._wanted is not None and self.fit_scale(self._wanted) >= floor - _EPS:
-            self._show_range(self._wanted)  # grown back: the user's range again
+            self.viewer.show_range(self._wanted)  # grown back: the user's range again
             self._wanted = None
             return
         self._wanted = self._wanted or shown
-        self.show_at(floor, self._wanted.center())
+        self.viewer.show_at(floor, self._wanted.center())
         self._keep_selection_in_view(floor)
 
     def _keep_selection_in_view(self, scale: float) -> None:
@@ -114,7 +114,7 @@ class ViewKeeper(QtCore.QObject):
         if selected:
             rect = united(selected)
             if not self.viewer.visible_scene_rect().contains(rect):
-                self.show_at(scale, rect.center())
+                self.viewer.show_at(scale, rect.center())
 
     # ---- the viewer's scale and range -------------------------------------------
     def scale(self) -> float:
@@ -126,15 +126,3 @@ class ViewKeeper(QtCore.QObject):
         if rect.width() <= 0 or rect.height() <= 0:
             return 0.0
         return min(view.width() / rect.width(), view.height() / rect.height())
-
-    def show_at(self, scale: float, centre: QtCore.QPointF) -> None:
-        """Show the scene at `scale`, `centre` in the middle of the viewport."""
-        size = self.viewer.viewport().size()
-        width, height = (size.width() - 4) / scale, (size.height() - 4) / scale
-        self._show_range(QtCore.QRectF(centre.x() - width / 2, centre.y() - height / 2,
-                                       width, height))
-
-    def _show_range(self, rect: QtCore.QRectF) -> None:
-        # NodeGraphQt's viewer shows `_scene_range`, fitted into the viewport, on each update.
-        self.viewer._scene_range = QtCore.QRectF(rect)
-        self.viewer._update_scene()

@@ -9,7 +9,7 @@ from kerascanvas.app.canvas.nodes import PAD, SELECTION_COLOR, node_fonts
 from kerascanvas.app.canvas.pipes import LayerPipeItem
 from kerascanvas.graph.document import Edge
 
-from .gestures import click, drag, mlp_window, node_ids, port_point, view_point
+from .gestures import click, drag, mlp_window, node_ids, node_point, port_point, view_point
 
 
 def title_point(window, node_id, down: float = 0.0) -> QtCore.QPoint:
@@ -86,3 +86,23 @@ def test_a_click_anywhere_on_the_title_band_under_the_port_selects_the_node(make
     click(window, title_point(window, ids["classes"]))  # another node: it alone, again
     click(window, port + QtCore.QPoint(0, 4))
     assert window.canvas.selected_ids() == [ids["hidden"]]
+
+
+def test_a_wire_drag_from_a_port_leaves_the_selection_alone(make_window, qtbot):
+    """Select a node, then drag a wire from another node's output port (to empty canvas,
+    and to a third node's input): the selected node stays selected, the only one."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    click(window, node_point(window, ids["classes"]))
+    assert window.canvas.selected_ids() == [ids["classes"]]
+    start = port_point(window, ids["pixels"], "out")
+    drag(window, start, start + QtCore.QPoint(150, 0))  # dropped on empty canvas
+    assert window.canvas.selected_ids() == [ids["classes"]]
+    assert window.properties.node_id == ids["classes"]
+    drag(window, port_point(window, ids["hidden"], "out"),
+         port_point(window, ids["classes"], "in"))  # a new wire, past the dropout
+    assert Edge(ids["hidden"], 0, ids["classes"], 0) in window.doc.edges
+    assert window.canvas.selected_ids() == [ids["classes"]]
+    assert window.properties.node_id == ids["classes"]
+    for pipe in window.canvas.views[ids["classes"]].inputs[0].connected_pipes:
+        assert pipe.pen().color() == QtGui.QColor(*SELECTION_COLOR)  # still highlighted
