@@ -12,31 +12,27 @@ node's shape rule accepts the result, see `graph.diagnose`):
     insert_projection                 Add inputs whose channels differ (1x1 Conv2D)
     insert_cropping, insert_padding   merge inputs whose spatial sizes differ (images);
     insert_cropping1d, ..._padding1d  the same for sequences of different lengths
-    set_use_projection                a residual block whose shortcut needs a projection
-    set_state_size                    a recurrent layer given an initial state of another
-                                      size: its units (filters) set to the state's
     remove_node                       a merge left with one input
     set_custom_outputs                a CustomLayer whose call() returns another number of
                                       tensors than it has output ports
     mark_open_ends                    a model with no outputs: the nodes where the graph
                                       ends (wired in, feeding nothing) become its outputs
-    use_suggested_name                a loss or metric name neither Keras nor the custom
-                                      code knows: the closest known name
-    set_softmax, set_sigmoid          an output's final activation that does not suit its
-                                      loss (a layer with an `activation` param)
     move_output_here                  a layer added after a model output, feeding nothing:
                                       the model output moves to it
     wire_from_open_end                a layer whose input is not wired: from the nearest
                                       layer above that feeds nothing yet (`graph.wire_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`)
-    use_categorical_loss
+    use_categorical_loss, ...
+    set_padding_same, drop_batch_axis,  one setting changed: a param of the node at fault,
+    set_softmax, use_binary_loss, ...   of its Input, or the training settings
+                                        (`graph.param_fixes`)
 
 A fix that needs the user's input is labelled here but answered by the window, not
 `apply_fix`: `attach_source` (a CustomLayer without source) opens its code editor, and
 `review_trust` (custom code not trusted) shows the code before trusting it.
 
->>> sorted(FIX_LABELS)[:2]
-['attach_source', 'insert_cropping']
+>>> FIX_LABELS["drop_batch_axis"], FIX_LABELS["insert_reshape"]
+("Drop the batch axis from the Input's shape", 'Insert Reshape')
 """
 
 from __future__ import annotations
@@ -44,10 +40,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import commands as cmd
-from .data_fixes import DATA_FIXES, DATA_LABELS, set_output_loss
+from .data_fixes import DATA_FIXES, DATA_LABELS
 from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
+from .param_fixes import PARAM_FIXES, PARAM_LABELS, edge_into
 from .placement import between, direction_axis, in_place
 from .spec import get_spec
 from .wire_fix import WIRE_FIX, wire_from_open_end
@@ -62,21 +59,12 @@ FIX_LABELS = {
     "insert_padding": "Insert ZeroPadding2D",
     "insert_cropping1d": "Insert Cropping1D",
     "insert_padding1d": "Insert ZeroPadding1D",
-    "set_use_projection": "Set use_projection",
-    "set_padding_same": "Set padding to 'same'",
-    "set_channels_last": "Set data_format to channels_last",
-    "set_channels_first": "Set data_format to channels_first",
-    "drop_batch_axis": "Drop the batch axis from the Input's shape",
-    "set_state_size": "Size the layer to its initial state",
     "remove_node": "Remove this node",
     "attach_source": "Attach source…",
     "review_trust": "Review and trust…",
     "set_custom_outputs": "Set outputs to the tensors call() returns",
     "mark_open_ends": "Mark where the graph ends as outputs",
-    "use_suggested_name": "Use the suggested name",
-    "set_softmax": "Set activation to softmax",
-    "set_sigmoid": "Set activation to sigmoid",
-    "use_binary_loss": "Use binary_crossentropy",
+    **PARAM_LABELS,
     **DATA_LABELS,
     "wire_from_open_end": "Wire from where the graph ends",
     "move_output_here": "Make it the model output",
@@ -111,13 +99,6 @@ def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
     return node.id
 
 
-def _edge_into(doc: Document, node_id: str, port: int) -> Edge:
-    for e in doc.in_edges(node_id):
-        if e.dst_port == port:
-            return e
-    raise DocumentError(f"Node {doc.node(node_id).name!r} has nothing on input port {port}")
-
-
 def _insert_planned(doc: Document, issue, stack: cmd.UndoStack, code: str) -> list[str]:
     """Insert the layer of the rank fix `code` on each input its plan changes."""
     from .inference import shape_spec
@@ -135,7 +116,7 @@ def _insert_planned(doc: Document, issue, stack: cmd.UndoStack, code: str) -> li
     added = []
     for port, shape in sorted(plan.items()):
         params = {"target_shape": list(shape[1:])} if kind == "Reshape" else {}
-        added.append(insert_on_edge(doc, stack, _edge_into(doc, node.id, port), kind, params))
+        added.append(insert_on_edge(doc, stack, edge_into(doc, node.id, port), kind, params))
     return added
 
 
@@ -164,54 +145,6 @@ def insert_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
             kind, params = projection(shape, goal)
             added.append(insert_on_edge(doc, stack, edge, kind, params))
     return added
-
-
-def set_use_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Give the block's shortcut its 1x1 projection (use_projection=True)."""
-    stack.push(cmd.SetParam(doc, issue.node, "use_projection", True))
-    return [issue.node]
-
-
-def set_padding_same(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Pad the layer whose window is larger than its input ('same' keeps every step)."""
-    stack.push(cmd.SetParam(doc, issue.node, "padding", "same"))
-    return [issue.node]
-
-
-def _set_data_format(value: str) -> Callable:
-    def fix(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-        stack.push(cmd.SetParam(doc, issue.node, "data_format", value))
-        return [issue.node]
-    fix.__doc__ = f"Read the input as {value} (the layout its shape has)."
-    return fix
-
-
-def drop_batch_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Drop the first axis of the shape of the Input that feeds the issue's port: Keras'
-    Input(shape=...) excludes the batch axis."""
-    edge = _edge_into(doc, issue.node, issue.port or 0)
-    source = doc.node(edge.src)
-    shape = source.params.get("shape")
-    if source.kind != "Input" or not isinstance(shape, list | tuple) or len(shape) < 2:
-        raise DocumentError(f"{source.name!r} is not an Input with a shape of two or more "
-                            f"axes (its shape: {shape!r})")
-    stack.push(cmd.SetParam(doc, source.id, "shape", list(shape[1:])))
-    return [source.id]
-
-
-def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Set a recurrent layer's units (filters) to the size of the state on the issue's port."""
-    from .validate import analyze
-
-    node = doc.node(issue.node)
-    result = analyze(doc).results[issue.node]
-    resize = node.spec.keyword_ports.resize if node.spec.keyword_ports else None
-    change = resize(result.params, list(result.input_shapes), issue.port) \
-        if resize and result.params is not None and issue.port is not None else None
-    if change is None:
-        raise DocumentError(f"{node.name!r} has no initial state whose size it could take")
-    stack.push(cmd.SetParam(doc, issue.node, *change))
-    return [issue.node]
 
 
 def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool) -> list[str]:
@@ -302,40 +235,9 @@ def move_output_here(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return [issue.node]
 
 
-def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
-    """Rename a mistyped loss or metric (the field in the issue's data) to the closest
-    known one."""
-    from .training_outputs import with_suggested_names
-
-    field = issue.data.get("field")
-    training = with_suggested_names(doc, field) if isinstance(field, str) else None
-    if training is None:
-        raise DocumentError(f"{field}: no suggested name applies to it any more")
-    stack.push(cmd.SetTraining(doc, training))
-
-
-def use_binary_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
-    """Train a one-unit sigmoid output with binary cross-entropy (a categorical loss over
-    one unit is always 0)."""
-    set_output_loss(doc, issue.node, "binary_crossentropy", stack)
-
-
-def _set_activation(name: str) -> Callable:
-    def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
-        stack.push(cmd.SetParam(doc, issue.node, "activation", name))
-    fix.__doc__ = f"Give the output node the final activation {name} its loss expects."
-    return fix
-
-
 FIXES: dict[str, Callable] = {
     **{code: _rank_fix(code) for code in INSERTED_KIND},
     "insert_projection": insert_projection,
-    "set_use_projection": set_use_projection,
-    "set_padding_same": set_padding_same,
-    "set_channels_last": _set_data_format("channels_last"),
-    "set_channels_first": _set_data_format("channels_first"),
-    "drop_batch_axis": drop_batch_axis,
-    "set_state_size": set_state_size,
     "insert_cropping": insert_cropping,
     "insert_padding": insert_padding,
     "insert_cropping1d": insert_cropping,
@@ -343,10 +245,7 @@ FIXES: dict[str, Callable] = {
     "remove_node": remove_node,
     "set_custom_outputs": set_custom_outputs,
     "mark_open_ends": mark_open_ends,
-    "use_suggested_name": use_suggested_name,
-    "set_softmax": _set_activation("softmax"),
-    "set_sigmoid": _set_activation("sigmoid"),
-    "use_binary_loss": use_binary_loss,
+    **PARAM_FIXES,
     **DATA_FIXES,
     WIRE_FIX: wire_from_open_end,
     "move_output_here": move_output_here,

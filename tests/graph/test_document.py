@@ -4,7 +4,18 @@ import doctest
 
 import pytest
 
-from kerascanvas.graph import LAYER_SPECS, commands, document, layout, params, projectfile, shapes
+from kerascanvas.graph import (
+    LAYER_SPECS,
+    commands,
+    document,
+    fixes,
+    fixplan,
+    layout,
+    params,
+    placement,
+    projectfile,
+    shapes,
+)
 from kerascanvas.graph.document import Document, default_name
 
 
@@ -20,7 +31,8 @@ def test_new_nodes_get_unique_names():
     assert names == ["dense", "dense_1", "dense_2"]
 
 
-@pytest.mark.parametrize("module", [commands, document, layout, params, projectfile, shapes])
+@pytest.mark.parametrize("module", [commands, document, fixes, fixplan, layout, params,
+                                    placement, projectfile, shapes])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0

@@ -1,0 +1,135 @@
+"""One-click fixes that change one setting: a param of the node at fault (or of the Input
+feeding it), or the training settings. Pure, undoable; `graph.fixes` applies them.
+
+    set_use_projection                a residual block whose shortcut needs a projection
+    set_padding_same                  a kernel or pool window larger than its input
+    set_channels_last/_first          a layer reading an image in the other layout
+    drop_batch_axis                   an Input whose shape includes the batch axis
+    set_state_size                    a recurrent layer given an initial state of another
+                                      size: its units (filters) set to the state's
+    set_softmax, set_sigmoid          an output's final activation that does not suit its
+                                      loss (a layer with an `activation` param)
+    use_binary_loss                   a one-unit sigmoid output under a categorical loss
+    use_suggested_name                a loss or metric name neither Keras nor the custom
+                                      code knows: the closest known name
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import commands as cmd
+from .data_fixes import set_output_loss
+from .document import Document, Edge
+from .errors import DocumentError
+
+
+def edge_into(doc: Document, node_id: str, port: int) -> Edge:
+    """The wire into `port` of `node_id`.
+
+    Raises:
+        DocumentError: nothing is wired there.
+    """
+    for e in doc.in_edges(node_id):
+        if e.dst_port == port:
+            return e
+    raise DocumentError(f"Node {doc.node(node_id).name!r} has nothing on input port {port}")
+
+
+def set_use_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Give the block's shortcut its 1x1 projection (use_projection=True)."""
+    stack.push(cmd.SetParam(doc, issue.node, "use_projection", True))
+    return [issue.node]
+
+
+def set_padding_same(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Pad the layer whose window is larger than its input ('same' keeps every step)."""
+    stack.push(cmd.SetParam(doc, issue.node, "padding", "same"))
+    return [issue.node]
+
+
+def _set_data_format(value: str) -> Callable:
+    def fix(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+        stack.push(cmd.SetParam(doc, issue.node, "data_format", value))
+        return [issue.node]
+    fix.__doc__ = f"Read the input as {value} (the layout its shape has)."
+    return fix
+
+
+def drop_batch_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Drop the first axis of the shape of the Input that feeds the issue's port: Keras'
+    Input(shape=...) excludes the batch axis."""
+    edge = edge_into(doc, issue.node, issue.port or 0)
+    source = doc.node(edge.src)
+    shape = source.params.get("shape")
+    if source.kind != "Input" or not isinstance(shape, list | tuple) or len(shape) < 2:
+        raise DocumentError(f"{source.name!r} is not an Input with a shape of two or more "
+                            f"axes (its shape: {shape!r})")
+    stack.push(cmd.SetParam(doc, source.id, "shape", list(shape[1:])))
+    return [source.id]
+
+
+def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Set a recurrent layer's units (filters) to the size of the state on the issue's port."""
+    from .validate import analyze
+
+    node = doc.node(issue.node)
+    result = analyze(doc).results[issue.node]
+    resize = node.spec.keyword_ports.resize if node.spec.keyword_ports else None
+    change = resize(result.params, list(result.input_shapes), issue.port) \
+        if resize and result.params is not None and issue.port is not None else None
+    if change is None:
+        raise DocumentError(f"{node.name!r} has no initial state whose size it could take")
+    stack.push(cmd.SetParam(doc, issue.node, *change))
+    return [issue.node]
+
+
+def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Rename a mistyped loss or metric (the field in the issue's data) to the closest
+    known one."""
+    from .training_outputs import with_suggested_names
+
+    field = issue.data.get("field")
+    training = with_suggested_names(doc, field) if isinstance(field, str) else None
+    if training is None:
+        raise DocumentError(f"{field}: no suggested name applies to it any more")
+    stack.push(cmd.SetTraining(doc, training))
+
+
+def use_binary_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Train a one-unit sigmoid output with binary cross-entropy (a categorical loss over
+    one unit is always 0)."""
+    set_output_loss(doc, issue.node, "binary_crossentropy", stack)
+
+
+def _set_activation(name: str) -> Callable:
+    def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
+        stack.push(cmd.SetParam(doc, issue.node, "activation", name))
+    fix.__doc__ = f"Give the output node the final activation {name} its loss expects."
+    return fix
+
+
+PARAM_FIXES: dict[str, Callable] = {
+    "set_use_projection": set_use_projection,
+    "set_padding_same": set_padding_same,
+    "set_channels_last": _set_data_format("channels_last"),
+    "set_channels_first": _set_data_format("channels_first"),
+    "drop_batch_axis": drop_batch_axis,
+    "set_state_size": set_state_size,
+    "set_softmax": _set_activation("softmax"),
+    "set_sigmoid": _set_activation("sigmoid"),
+    "use_binary_loss": use_binary_loss,
+    "use_suggested_name": use_suggested_name,
+}
+PARAM_LABELS = {
+    "set_use_projection": "Set use_projection",
+    "set_padding_same": "Set padding to 'same'",
+    "set_channels_last": "Set data_format to channels_last",
+    "set_channels_first": "Set data_format to channels_first",
+    "drop_batch_axis": "Drop the batch axis from the Input's shape",
+    "set_state_size": "Size the layer to its initial state",
+    "set_softmax": "Set activation to softmax",
+    "set_sigmoid": "Set activation to sigmoid",
+    "use_binary_loss": "Use binary_crossentropy",
+    "use_suggested_name": "Use the suggested name",
+}
