@@ -153,6 +153,11 @@ class Result(TrainingEvent):
         epochs_run, initial_epoch: as Keras counts epochs.
         saved: the saved model's path, or None.
         device: "cpu" or "cuda". nan, oom: why a failed run failed.
+        dropped_epoch: after a NaN loss, the epoch (counted from 1, as Keras numbers a
+            continued run) whose loss was not finite: it is in neither `history` nor
+            `epochs_run`; None otherwise, and in events written before it was a field.
+        nan_losses: the training losses of that epoch that were not finite ("loss",
+            "out_loss"...); empty otherwise.
         evaluation: {"split", "metrics", "predictions"} of the trained model, if made.
         evaluation_error: why there is no evaluation, when it failed.
         issues: data or settings problems (`graph.inference.Issue`, each naming its
@@ -179,9 +184,17 @@ class Result(TrainingEvent):
     issues: tuple[Any, ...] = ()
     traceback: str = ""
     processes: int = 1
+    dropped_epoch: int | None = None
+    nan_losses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "issues", tuple(_issue(i) for i in self.issues))
+        object.__setattr__(self, "nan_losses", _names(self.nan_losses))
+        dropped = self.dropped_epoch
+        if dropped is not None and (isinstance(dropped, bool) or not isinstance(dropped, int)
+                                    or dropped < 1):
+            raise ValueError(f"A result's dropped_epoch is an epoch number from 1, or null. "
+                             f"Received: {_shown(dropped)}")
 
     @classmethod
     def of(cls, result, **fields: Any) -> Result:
@@ -194,7 +207,17 @@ class Result(TrainingEvent):
                    metrics=plain(result.metrics), evaluated_on=result.evaluated_on,
                    epochs_run=result.epochs_run, initial_epoch=result.initial_epoch,
                    saved=result.saved, device=result.device, nan=result.status == NAN,
-                   oom=result.status == OOM, **fields)
+                   oom=result.status == OOM, dropped_epoch=result.dropped_epoch,
+                   nan_losses=tuple(result.nan_losses), **fields)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A result's `nan_losses` as a tuple of names (a list on the wire)."""
+    if isinstance(value, str) or not isinstance(value, list | tuple) or \
+            not all(isinstance(name, str) for name in value):
+        raise ValueError(f"A result's nan_losses is a list of loss names. "
+                         f"Received: {_shown(value)}")
+    return tuple(value)
 
 
 def _issue(value: Any):
