@@ -14,6 +14,16 @@ file list of an image folder), is refused with exit 1, naming both, unless
 `--data-changed` says that is meant. Synthetic data is random unless seeded, so only
 its spec and shapes are compared. A model saved without a record (by another tool, or
 a checkpoint) resumes on `--data`, else the project's data, as the command prints.
+
+The runs index: a project's runs folder (`model.runs/` beside `model.json`) lists its
+finished runs in `runs.json`, {"runs": [entry, ...]}, which the window's Training tab
+shows. The window and `kerascanvas run` (a run it stopped or that failed, kept as
+`stopped_N.keras`) both write it through `merge_index`: under a lock file
+(`runs.json.lock`) it re-reads the index and writes it back atomically with the given
+entries, keeping every entry on disk that they do not replace. An entry is known by its
+`uid` (entries written before there was one: by their number); an entry kept whose
+number the writer's entries take is renumbered past all others, so no run's entry is
+ever overwritten by another's.
 """
 
 from __future__ import annotations
@@ -21,13 +31,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+import uuid
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from kerascanvas.graph.projectfile import write_text_atomic
 
 FORMAT, VERSION = "kerascanvas-run", 1
 SUFFIX = ".run.json"
+INDEX = "runs.json"
+LOCK_TIMEOUT_S = 30.0
 
 
 class RecordMismatch(Exception):
@@ -128,3 +144,70 @@ def verify(record: dict[str, Any] | None, spec: str, current: dict[str, Any],
                              f"on it ({what} differ: {before.get('samples')} samples then, "
                              f"{current.get('samples')} now). Restore it, or add "
                              "--data-changed to continue on the data as it is now")
+
+
+# ---- the runs index (runs.json) ---------------------------------------------------
+def entry_uid(entry: dict[str, Any]) -> str:
+    """What identifies an index entry: its uid, else (older entries) its number."""
+    return str(entry.get("uid") or f"run-{entry.get('number')}")
+
+
+def read_index(folder: str | os.PathLike) -> list[dict[str, Any]]:
+    """The entries of `folder`'s runs index ([] when there is none).
+
+    Raises:
+        ValueError: the index exists but is not a runs index (the message names it).
+    """
+    index = Path(folder) / INDEX
+    if not index.exists():
+        return []
+    try:
+        runs = json.loads(index.read_text(encoding="utf-8"))["runs"]
+        if not isinstance(runs, list) or not all(isinstance(r, dict) and
+                                                 isinstance(r.get("number"), int)
+                                                 for r in runs):
+            raise ValueError("'runs' is not a list of numbered runs")
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"Could not read the runs in {index}: {exc}") from None
+    return runs
+
+
+def _set_aside(folder: Path) -> Path:
+    """Move an unreadable index out of the way (kept beside it, never deleted)."""
+    index = folder / INDEX
+    aside = folder / f"{INDEX}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+    os.replace(index, aside)
+    return aside
+
+
+def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> list[dict]:
+    """Write `entries` into `folder`'s runs index, keeping the others on disk.
+
+    Under the index's lock the index is read again: entries on disk with the uid of one
+    of `entries` are replaced by it, the rest are kept (renumbered past all others when
+    one of `entries` has their number). An entry without a number gets the next free
+    one (it is set in the dict). An unreadable index is moved aside to
+    `runs.json.unreadable-TIME` first. Returns the entries written, by number.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / f"{INDEX}.lock"), timeout=LOCK_TIMEOUT_S):
+        try:
+            disk = read_index(folder)
+        except ValueError:
+            _set_aside(folder)
+            disk = []
+        mine = {entry_uid(e) for e in entries if e.get("uid") or e.get("number")}
+        kept = [e for e in disk if entry_uid(e) not in mine]
+        taken = {e["number"] for e in entries if e.get("number")}
+        free = max([*taken, *(e["number"] for e in kept), 0]) + 1
+        for entry in [*(e for e in kept if e["number"] in taken),
+                      *(e for e in entries if not e.get("number"))]:
+            # A renumbered entry keeps the uid its old number gave it; a new one gets one.
+            entry.setdefault("uid", entry_uid(entry) if entry.get("number") else
+                             uuid.uuid4().hex)
+            entry["number"], free = free, free + 1
+        runs = sorted([*kept, *entries], key=lambda e: e["number"])
+        text = json.dumps({"runs": runs}, allow_nan=False)
+        write_text_atomic(folder / INDEX, text)
+    return runs

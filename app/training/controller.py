@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,8 @@ class RunRecord:
     resumed_from: int | None = None
     processes: int = 1
     folder: str | None = None  # where its model is saved, with its project's other runs
+    # What names it in its project's runs index (`runtime.run_record.merge_index`).
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def label(self) -> str:
@@ -105,6 +108,19 @@ class RunRecord:
             return {name: float(values[-1]) for name, values in result.history.items()
                     if values}
         return self.curves.last_epoch_logs()
+
+    @property
+    def dropped_note(self) -> str:
+        """After a NaN loss, which epoch was dropped and whose weights were kept, from the
+        result's fields (empty for other runs, and for results saved before the fields)."""
+        result = self.result
+        if result is None or result.dropped_epoch is None:
+            return ""
+        losses = ", ".join(result.nan_losses) or "loss"
+        kept = (f"the weights of epoch {result.epochs_run} were kept" if result.epochs_run
+                else "the initial weights were kept")
+        return (f"Epoch {result.dropped_epoch} was dropped ({losses} not finite); {kept}, "
+                f"with its metrics.")
 
     @property
     def fraction(self) -> float:
@@ -429,6 +445,8 @@ class TrainingController(QtCore.QObject):
         saved = event.saved
         record.saved_path = saved if saved and os.path.exists(saved) else None
         self._set_status(record, event.status, record.message or event.status)
+        if record.dropped_note:  # the red NaN line ends on what the run kept
+            self.nan_detected.emit(f"{record.label}: {record.dropped_note}")
         if event.issues:
             self.data_issues_found.emit(list(event.issues))
         self.run_finished.emit(record)

@@ -4,21 +4,24 @@ A saved project `model.json` keeps its runs in `model.runs/` beside it: each run
 trained model (`run_N.keras`) and `runs.json`, which holds every finished run's
 settings, status, result, progress and curves. An untitled project keeps them
 in the data folder (`graph.paths.data_dir() / "runs" / "untitled"`).
+
+`kerascanvas run` writes into the same index (a run it stopped, or that failed, kept as
+`stopped_N.keras`), so both write through `runtime.run_record.merge_index`: the index is
+re-read under its lock and entries this window does not hold are kept.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from ...graph.paths import data_dir
-from ...graph.projectfile import write_text_atomic
+from ...runtime import run_record
 from ...runtime.events import from_wire, to_wire
 from .controller import RunRecord
 from .curves import RunCurves, Series
 
-INDEX = "runs.json"
+INDEX = run_record.INDEX
 FIELDS = ("number", "settings", "status", "epochs", "steps", "epoch", "initial_epoch",
           "epochs_done", "message", "result", "resumed_from", "processes")
 
@@ -48,6 +51,7 @@ def _from_series(pair) -> Series:
 
 def record_to_dict(record: RunRecord, folder: Path) -> dict:
     data = {name: getattr(record, name) for name in FIELDS}
+    data["uid"] = record.uid
     data["result"] = None if record.result is None else to_wire(record.result)
     saved = record.saved_path
     data["saved"] = os.path.relpath(saved, folder) if saved and os.path.exists(saved) else None
@@ -59,7 +63,8 @@ def record_to_dict(record: RunRecord, folder: Path) -> dict:
 
 
 def record_from_dict(data: dict, folder: Path) -> RunRecord:
-    record = RunRecord(int(data["number"]), dict(data.get("settings") or {}))
+    record = RunRecord(int(data["number"]), dict(data.get("settings") or {}),
+                       uid=run_record.entry_uid(data))
     for name in FIELDS[2:]:
         if name in data:
             setattr(record, name, data[name])
@@ -77,20 +82,17 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
 
 
 def save_runs(folder: Path, records: list[RunRecord]) -> None:
-    """Write the finished runs' index (the models are already in `folder`)."""
+    """Write the finished runs into the index (the models are already in `folder`);
+    runs on disk that `records` do not hold (another window's, the command line's) stay."""
     done = [r for r in records if not r.active]
-    folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"runs": [record_to_dict(r, folder) for r in done]}, allow_nan=False)
-    write_text_atomic(folder / INDEX, text)
+    run_record.merge_index(folder, [record_to_dict(r, folder) for r in done])
 
 
 def load_runs(folder: Path) -> tuple[list[RunRecord], str | None]:
     """The runs kept in `folder`, and a message when its index cannot be read."""
-    index = folder / INDEX
-    if not index.exists():
-        return [], None
     try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-        return [record_from_dict(d, folder) for d in data["runs"]], None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [], f"Could not read the runs in {index}: {exc}"
+        return [record_from_dict(d, folder) for d in run_record.read_index(folder)], None
+    except ValueError as exc:
+        return [], str(exc)
+    except (KeyError, TypeError) as exc:
+        return [], f"Could not read the runs in {folder / INDEX}: {exc}"

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -65,7 +66,15 @@ from .common import (
     prepare_custom,
 )
 from .progress import EventLog, ProgressBar, metrics_table
-from .stops import StopOnSignals, exit_code, keep_model, kept_line, stopped_line
+from .stops import (
+    StopOnSignals,
+    exit_code,
+    index_kept,
+    keep_model,
+    kept_line,
+    runs_folder,
+    stopped_line,
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
@@ -358,6 +367,22 @@ def _record_data(result, settings: dict, data) -> None:
         run_record.write(result.saved, settings["data"], current, result.epochs_run)
 
 
+def _list_kept(result, args) -> None:
+    """A model kept in the runs folder (no --save) goes into the runs index, where the
+    window lists it; a failure to write the index is said, the model stays."""
+    from .. import distributed
+
+    if not result.saved or args.save:
+        return
+    try:
+        ranks = int(os.environ.get("WORLD_SIZE") or 1) if distributed.launched() else 1
+        number = index_kept(result, args.file, ranks)
+    except (OSError, ValueError, TimeoutError) as exc:
+        _error(f"could not list the kept model in the project's runs index: {exc}")
+        return
+    _error(f"listed as Run {number} in {runs_folder(args.file) / run_record.INDEX}")
+
+
 def _train(doc, args, analysis) -> int:
     from .. import distributed
     from ..train import TrainingRefused
@@ -388,6 +413,7 @@ def _train(doc, args, analysis) -> int:
         log(ev.Result.of(result))
     if distributed.is_main():
         _record_data(result, settings, data)
+        _list_kept(result, args)
     if not result.ok:
         if distributed.is_main():
             _error(result.message + (f" {kept_line(result, args.file)}" if result.saved

@@ -11,10 +11,16 @@ second signal aborts at once, without saving.
 
 A run that fails with its model as trained so far (a NaN loss: the last finite weights;
 an error inside `fit`) keeps it the same way when `--save` is not given.
+
+A model kept in the runs folder is also listed in the folder's runs index (`runs.json`,
+`runtime.run_record.merge_index`) with its settings, status, message, result and epoch
+curves, so the window's Training tab shows it beside its own runs.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -116,3 +122,45 @@ def kept_line(result, project_file: str) -> str:
         return "No model was saved."
     return (f"Saved the model to {result.saved}; continue with: kerascanvas run "
             f"{project_file} --resume {result.saved}")
+
+
+def _finite(value):
+    """`value` with every NaN or infinity made None (the index is strict JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def index_entry(result, folder: Path, processes: int = 1) -> dict:
+    """The runs index entry of a run whose model `keep_model` kept in `folder`, as the
+    window writes its own runs (`app.training.history.record_to_dict`)."""
+    from .. import events as ev
+
+    event = ev.Result.of(result, processes=processes)
+    start, settings = result.initial_epoch, ev.plain(result.settings)
+    settings.pop("data_fingerprint", None)  # in the run record beside the model
+    epochs = {name: [[float(start + i + 1) for i in range(len(values))], list(values)]
+              for name, values in event.history.items()}
+    return _finite({
+        "settings": settings, "status": event.status, "epochs": settings.get("epochs"),
+        "steps": None, "epoch": result.epochs_run, "initial_epoch": start,
+        "epochs_done": result.epochs_run - start, "message": result.message,
+        "result": ev.to_wire(event), "resumed_from": None, "processes": processes,
+        "saved": os.path.relpath(result.saved, folder),
+        "curves": {"batch_loss": [[], []], "lr": [[], []], "epochs": epochs,
+                   "last_epoch": settings.get("epochs")}})
+
+
+def index_kept(result, project_file: str | Path, processes: int = 1) -> int:
+    """List the run whose model `keep_model` saved in the project's runs index; returns
+    its run number there."""
+    from ..run_record import merge_index
+
+    folder = runs_folder(project_file)
+    entry = index_entry(result, folder, processes)
+    merge_index(folder, [entry])
+    return entry["number"]

@@ -1,0 +1,77 @@
+"""The Training tab lists the runs `kerascanvas run` kept beside the project, keeps them
+when it writes its own, and says which epoch a NaN run dropped from the result's fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.graph import projectfile
+from kerascanvas.runtime.cli.stops import index_kept
+from kerascanvas.runtime.train import NAN, TrainResult
+
+from .gestures import show
+from .test_training_project import run_once, shown_runs
+from .training_fakes import epoch, mlp, started, training_panel
+
+
+def cli_kept_run(project) -> TrainResult:
+    """What `kerascanvas run` lists after a NaN loss at epoch 2 (kept as stopped_1.keras)."""
+    folder = project.with_name(project.stem + ".runs")
+    saved = folder / "stopped_1.keras"
+    saved.write_bytes(b"a kept model")
+    result = TrainResult(NAN, "The loss became NaN or infinite at epoch 2.",
+                         history={"loss": [0.75]}, epochs_run=1, settings={"epochs": 3},
+                         saved=str(saved), dropped_epoch=2, nan_losses=("loss",))
+    index_kept(result, project)
+    return result
+
+
+def test_a_run_the_command_kept_is_listed_and_survives_the_windows_next_run(
+        make_window, qtbot, tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    projectfile.save(mlp(), first)
+    projectfile.save(mlp(), second)
+    window = show(make_window(str(first)), qtbot)
+    run_once(window, qtbot, loss=0.25)
+    cli_kept_run(first)  # while the window is open: the index now has it as Run 2
+    # The window, unaware of it, numbers its next run 2: the command's run moves on.
+    assert run_once(window, qtbot, loss=0.125).number == 2
+    window.open_path(str(second), ask=False)
+    window.open_path(str(first), ask=False)
+    panel = window.training_panel()
+    assert shown_runs(panel) == [("Run 1", "finished"), ("Run 2", "finished"),
+                                 ("Run 3", "failed")]
+    kept = panel.controller.runs[2]
+    assert kept.saved_path == str(tmp_path / "first.runs" / "stopped_1.keras")
+    assert kept.final_metrics == {"loss": 0.75}  # the kept epoch's, not the NaN one's
+    assert kept.dropped_note.startswith("Epoch 2 was dropped (loss not finite)")
+    assert run_once(window, qtbot, loss=0.5).number == 4  # numbering goes on past it
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    yield from training_panel(qtbot, tmp_path)
+
+
+def nan_result(**fields) -> dict:
+    return {"event": "result", "status": "failed", "nan": True, "epochs_run": 1,
+            "message": "The loss became NaN.", "history": {"loss": [0.6]}, **fields}
+
+
+def test_the_nan_line_reads_the_dropped_epoch_from_the_results_fields(panel, qtbot):
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0), *epoch(1, losses=(0.6, float("nan"), float("nan"), float("nan"))),
+             nan_result(dropped_epoch=2, nan_losses=["loss", "out_loss"]))
+    qtbot.waitUntil(lambda: record.status == "failed", timeout=5000)
+    assert panel.nan_label.text() == ("Run 1: Epoch 2 was dropped (loss, out_loss not "
+                                      "finite); the weights of epoch 1 were kept, with its "
+                                      "metrics.")
+
+
+def test_a_result_written_before_the_fields_leaves_the_live_nan_line(panel, qtbot):
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0), *epoch(1, losses=(0.6, float("nan"), float("nan"), float("nan"))),
+             nan_result())
+    qtbot.waitUntil(lambda: record.status == "failed", timeout=5000)
+    assert record.dropped_note == ""
+    assert panel.nan_label.text() == "NaN loss at epoch 2, batch 2"
