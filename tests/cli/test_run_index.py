@@ -51,3 +51,22 @@ def test_a_run_stopped_by_sigint_is_listed_beside_the_windows_runs(tmp_path, cap
     # The model the entry names is the one that was trained (Keras counts its steps).
     model = keras.saving.load_model(kept.saved_path, safe_mode=True)
     assert int(model.optimizer.iterations) >= result.epochs_run * steps.steps
+
+
+def test_a_nan_run_is_listed_with_its_dropped_epoch_as_data(tmp_path, capsys):
+    import numpy as np
+
+    doc = classifier(units=1, activation=None, training={"loss": "mse", "metrics": [],
+                                                         "epochs": 3})
+    x = np.random.default_rng(0).random((32, 4), dtype="float32")
+    np.savez(tmp_path / "huge.npz", x=x, y=np.full((32, 1), 1e30, "float32"))
+    path = project(tmp_path, doc)
+    assert main(["run", path, "--data", str(tmp_path / "huge.npz"), "--no-progress",
+                 "--threads", "1"]) == 3
+    assert f"listed as Run 1 in {tmp_path / 'model.runs' / 'runs.json'}" in \
+        capsys.readouterr().err
+    (kept,), problem = load_runs(tmp_path / "model.runs")
+    assert problem is None and kept.status == ev.FAILED and kept.result.nan
+    assert kept.result.dropped_epoch == 1 and kept.result.nan_losses == ("loss",)
+    assert kept.result.epochs_run == 0 and kept.dropped_note.startswith(
+        "Epoch 1 was dropped (loss not finite); the initial weights were kept")
