@@ -5,7 +5,12 @@ trial has fresh Keras state, its own CPU threads or GPU, and can be stopped
 (the pruner, the user) or killed. On Linux the processes fork from a server
 that has imported keras and torch once (multiprocessing's forkserver with a
 preload), so a trial starts in a fraction of a second instead of re-importing
-keras; elsewhere they are spawned.
+keras; elsewhere they are spawned. The server lowers its own priority before
+those imports (`server_priority`, the first module it preloads), as each trial
+does before it trains, so neither competes with the window for the CPU.
+
+A trial trains with `stopping.TrialBridge`: a stop ends training or the
+validation pass after the current batch, and skips the final evaluation.
 
 Events sent back (the training events of `runtime.events`, as plain data
 through `to_wire`; the driver reads them with `from_wire`): the bridge's
@@ -30,7 +35,8 @@ from ..worker import Control, _listen, _lower_priority, _trust_custom_code, send
 
 SENT = (TrainBegin, EpochEnd)  # batch events stay in the child
 # What every trial imports: the server imports it once and each trial forks from it.
-_PRELOAD = ["torch", "keras", "sklearn.datasets", "kerascanvas.runtime.search.child",
+_PRELOAD = ["kerascanvas.runtime.search.server_priority",  # first: before torch and keras
+            "torch", "keras", "sklearn.datasets", "kerascanvas.runtime.search.child",
             "kerascanvas.runtime.train", "kerascanvas.runtime.bridge",
             "kerascanvas.runtime.sources"]
 _context_lock = threading.Lock()
@@ -89,11 +95,11 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
             "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None,
             "trusted_code": digests of the custom code the parent trusts}.
         sink: receives the `TrainBegin` and `EpochEnd` events.
-        control: hands stop/pause/resume to the bridge.
+        control: hands stop/pause/resume to the bridge (`stopping.TrialBridge`).
     """
-    from ..bridge import FastBridge
     from ..data import DataError
     from ..train import TrainingRefused, load_checked_data, prepare, train
+    from .stopping import TrialBridge
 
     try:
         project = Project.from_dict(payload["document"])
@@ -102,7 +108,7 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
         data = load_checked_data(doc, settings, analysis=project.analysis)
     except (TrainingRefused, DataError) as exc:
         return Result(FAILED, str(exc))
-    bridge = FastBridge(lambda event: sink(event) if isinstance(event, SENT) else None)
+    bridge = TrialBridge(lambda event: sink(event) if isinstance(event, SENT) else None)
     control.attach(bridge)
     try:
         result = train(doc, data, bridge=bridge, threads=payload.get("threads"),

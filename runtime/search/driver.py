@@ -15,6 +15,11 @@ events of `runtime.events`:
 
 A trial whose graph is invalid for its values, whose training fails (a NaN
 loss, an error, no memory), or that is stopped, ends "failed" with the message.
+
+A stop (the user's, or the pruner's) ends a trial after its current training or
+validation batch (`stopping.TrialBridge`). A trial whose process has not ended
+STOP_GRACE_S seconds after it was asked (it is reading its data, building its
+model, or inside one long batch) is killed, and ends as stopped.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,6 +58,8 @@ from . import study as studies
 from .child import start_trial
 from .options import SearchOptions  # noqa: F401  (its home was here)
 from .space import suggest
+
+STOP_GRACE_S = 5.0  # seconds a trial may take to end after a stop before it is killed
 
 
 class TrialFailed(Exception):
@@ -108,6 +116,7 @@ class SearchDriver:
             self.slots.put(slot)
         self.study = None
         self._running: dict[int, Any] = {}  # trial number -> commands queue
+        self._stop_asked: dict[int, float] = {}  # trial number -> when it was told to stop
         self._lock = threading.Lock()
         self._custom_lock = threading.Lock()
         self._shapes = None  # the custom-layer shape worker, started when first needed
@@ -129,7 +138,9 @@ class SearchDriver:
         """Stop running trials after their current batch (they end failed, "stopped"),
         start no new one; `run` returns once they have ended."""
         self._stopped = True
-        self._tell_all("stop")
+        with self._lock:
+            for number, commands in self._running.items():
+                self._ask_stop(number, commands)
         self._go.set()
 
     request_stop = stop  # as a training bridge is stopped (the CLI's Ctrl+C handler)
@@ -146,6 +157,10 @@ class SearchDriver:
         with self._lock:
             for commands in self._running.values():
                 commands.put(command)
+
+    def _ask_stop(self, number: int, commands) -> None:
+        self._stop_asked.setdefault(number, time.monotonic())
+        commands.put("stop")
 
     # ---- running -----------------------------------------------------------------------
     def open(self):
@@ -251,7 +266,7 @@ class SearchDriver:
         with self._lock:
             self._running[trial.number] = commands
             if self._stopped:
-                commands.put("stop")
+                self._ask_stop(trial.number, commands)
             elif self.paused:
                 commands.put("pause")
         try:
@@ -259,24 +274,38 @@ class SearchDriver:
         finally:
             with self._lock:
                 self._running.pop(trial.number, None)
+                self._stop_asked.pop(trial.number, None)
             commands.put(None)
             process.join(10)
             if process.is_alive():
                 process.kill()
 
     def _follow(self, trial, process, events, commands) -> Result:
-        """Read the trial's events until its result; report epochs, prune when told."""
+        """Read the trial's events until its result; report epochs, prune when told; kill
+        it when it has not ended STOP_GRACE_S after a stop."""
+        epochs = 0
         while True:
             try:
-                event = from_wire(events.get(timeout=0.5))
+                event = from_wire(events.get(timeout=0.25))
             except queue.Empty:
                 if not process.is_alive():
                     return self._lost(process, events)
+                if self._overdue(trial.number):
+                    process.kill()
+                    return Result(STOPPED, f"The trial did not end within {STOP_GRACE_S:g} s "
+                                           "of the stop; its process was ended.",
+                                  epochs_run=epochs)
                 continue
             if isinstance(event, Result):
                 return event
             if isinstance(event, EpochEnd):
+                epochs = event.epoch + 1
                 self._report(trial, event, commands)
+
+    def _overdue(self, number: int) -> bool:
+        with self._lock:
+            asked = self._stop_asked.get(number)
+        return asked is not None and time.monotonic() - asked > STOP_GRACE_S
 
     def _lost(self, process, events) -> Result:
         """The result the ended process left on the queue, or a failure saying it ended."""
@@ -292,7 +321,7 @@ class SearchDriver:
     def _report(self, trial, event: EpochEnd, commands) -> None:
         logs, epoch = event.logs, event.epoch
         if self.metric not in logs:
-            commands.put("stop")
+            self._ask_stop(trial.number, commands)
             trial.set_user_attr("missing_metric", sorted(logs))
             return
         value = float(logs[self.metric])
@@ -302,7 +331,7 @@ class SearchDriver:
             trial.set_user_attr("pruned_at", epoch)
             trial.set_user_attr(studies.MESSAGE, f"Pruned after epoch {epoch + 1}: "
                                                  f"{self.metric}={value:.4g}.")
-            commands.put("stop")
+            self._ask_stop(trial.number, commands)
 
     def _value(self, trial, result: Result) -> float:
         attrs = trial.user_attrs
