@@ -4,8 +4,9 @@ A file is written under a partial name in the same folder (a rename is atomic on
 within one file system), flushed to disk with fsync, renamed over the target, and
 the folder is synced so the rename itself survives a power cut. A process killed
 at any point leaves either the old file or the new one, plus perhaps a partial
-file; partial names carry the writer's process id, so the next save beside the
-same target removes those whose writer is gone.
+file; partial names carry the writer's process id (and, off the main thread, its
+thread id, so two threads saving one file never share a partial), so the next save
+beside the same target removes those whose writer is gone.
 
 >>> partial_path("/data/model.keras", pid=42).name
 '.partial-42-model.keras'
@@ -17,16 +18,20 @@ import contextlib
 import glob
 import os
 import re
+import threading
 from pathlib import Path
 
-_PARTIAL = re.compile(r"\.partial-(\d+)-(.+)")
+_PARTIAL = re.compile(r"\.partial-(\d+)(?:\.\d+)?-(.+)")
 
 
 def partial_path(path: str | os.PathLike, pid: int | None = None) -> Path:
     """Where `path` is written before the rename: same folder, same suffix (Keras checks
     the suffix: `.keras`, `.weights.h5`), a name that starts with a dot."""
     path = Path(path)
-    return path.with_name(f".partial-{os.getpid() if pid is None else pid}-{path.name}")
+    writer = str(os.getpid() if pid is None else pid)
+    if pid is None and threading.current_thread() is not threading.main_thread():
+        writer += f".{threading.get_native_id()}"
+    return path.with_name(f".partial-{writer}-{path.name}")
 
 
 def fsync_file(path: str | os.PathLike) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 import uuid
@@ -180,6 +181,18 @@ def _set_aside(folder: Path) -> Path:
     return aside
 
 
+def finite_json(value: Any) -> Any:
+    """`value` with every NaN or infinity made None: the index is strict JSON, and a run
+    can end with a NaN validation metric while its training loss stays finite."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    return value
+
+
 def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> list[dict]:
     """Write `entries` into `folder`'s runs index, keeping the others on disk.
 
@@ -208,6 +221,6 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
                              uuid.uuid4().hex)
             entry["number"], free = free, free + 1
         runs = sorted([*kept, *entries], key=lambda e: e["number"])
-        text = json.dumps({"runs": runs}, allow_nan=False)
+        text = json.dumps({"runs": [finite_json(e) for e in runs]}, allow_nan=False)
         write_text_atomic(folder / INDEX, text)
     return runs

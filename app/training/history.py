@@ -12,12 +12,13 @@ re-read under its lock and entries this window does not hold are kept.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 from ...graph.paths import data_dir
 from ...runtime import run_record
-from ...runtime.events import from_wire, to_wire
+from ...runtime.events import Result, from_wire, to_wire
 from .controller import RunRecord
 from .curves import RunCurves, Series
 
@@ -69,7 +70,7 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
         if name in data:
             setattr(record, name, data[name])
     if data.get("result") is not None:
-        record.result = from_wire(data["result"])
+        record.result = _with_nans(from_wire(data["result"]))
     if data.get("saved"):
         record.saved_path = str(folder / data["saved"])
     curves, stored = RunCurves(), data.get("curves") or {}
@@ -79,6 +80,17 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
     curves.last_epoch = stored.get("last_epoch")
     record.curves = curves
     return record
+
+
+def _with_nans(result):
+    """A stored result with the NaN its metrics had (the index writes it as null)."""
+    if not isinstance(result, Result):
+        return result
+    nan = float("nan")
+    return dataclasses.replace(
+        result, metrics={k: nan if v is None else v for k, v in result.metrics.items()},
+        history={k: [nan if v is None else v for v in values]
+                 for k, values in result.history.items()})
 
 
 def save_runs(folder: Path, records: list[RunRecord]) -> None:

@@ -19,7 +19,6 @@ curves, so the window's Training tab shows it beside its own runs.
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys
@@ -124,17 +123,6 @@ def kept_line(result, project_file: str) -> str:
             f"{project_file} --resume {result.saved}")
 
 
-def _finite(value):
-    """`value` with every NaN or infinity made None (the index is strict JSON)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def index_entry(result, folder: Path, processes: int = 1) -> dict:
     """The runs index entry of a run whose model `keep_model` kept in `folder`, as the
     window writes its own runs (`app.training.history.record_to_dict`)."""
@@ -145,14 +133,14 @@ def index_entry(result, folder: Path, processes: int = 1) -> dict:
     settings.pop("data_fingerprint", None)  # in the run record beside the model
     epochs = {name: [[float(start + i + 1) for i in range(len(values))], list(values)]
               for name, values in event.history.items()}
-    return _finite({
+    return {  # merge_index writes NaN as null (strict JSON)
         "settings": settings, "status": event.status, "epochs": settings.get("epochs"),
         "steps": None, "epoch": result.epochs_run, "initial_epoch": start,
         "epochs_done": result.epochs_run - start, "message": result.message,
         "result": ev.to_wire(event), "resumed_from": None, "processes": processes,
         "saved": os.path.relpath(result.saved, folder),
         "curves": {"batch_loss": [[], []], "lr": [[], []], "epochs": epochs,
-                   "last_epoch": settings.get("epochs")}})
+                   "last_epoch": settings.get("epochs")}}
 
 
 def index_kept(result, project_file: str | Path, processes: int = 1) -> int:

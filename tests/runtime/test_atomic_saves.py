@@ -101,3 +101,27 @@ def test_a_model_save_killed_at_random_points_always_loads(tmp_path):
     from kerascanvas.runtime.callbacks import save_atomic
     save_atomic(keras.saving.load_model(target), target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras", "plain.keras"]
+
+
+def test_threads_saving_one_file_never_share_a_partial(tmp_path):
+    """Partial names carried only the process id: two threads of one process saving the
+    same file wrote into one partial, and one rename found it gone (FileNotFoundError)."""
+    import threading
+
+    target, errors = tmp_path / "runs.json", []
+
+    def save(text: str) -> None:
+        try:
+            for _ in range(60):
+                atomicfile.write_bytes_atomic(target, text.encode())
+        except OSError as exc:  # the collision
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(t,)) for t in ("a" * 9000, "b" * 9000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert target.read_text() in ("a" * 9000, "b" * 9000)
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.json"]
