@@ -58,8 +58,9 @@ class LabelQueue:
                 continue
             if scene not in scenes:
                 scenes[scene] = Obstacles(scene)
-            wires = wires_out(item) if isinstance(item, LayerNodeItem) else [item]
-            place_labels(wires, scenes[scene])
+            wires = wires_out(item) if isinstance(item, LayerNodeItem) else parallel(item)
+            if wires:
+                place_labels(wires, scenes[scene])
 
 
 class Obstacles:
@@ -119,6 +120,16 @@ def wires_out(node) -> list:
                 wires.append(((index, end.x(), end.y()), pipe))
     wires.sort(key=lambda entry: entry[0])
     return [pipe for _, pipe in wires]
+
+
+def parallel(pipe) -> list:
+    """`pipe` and the other labelled wires from its source node into its destination node
+    (one tensor into two ports of an Add), in `wires_out` order: a wire queued alone (its
+    label made way for another) is placed with these, so the two labels stay apart."""
+    if pipe.output_port is None or pipe.input_port is None:
+        return []
+    end = pipe.input_port.node
+    return [wire for wire in wires_out(pipe.output_port.node) if wire.input_port.node is end]
 
 
 def place_labels(pipes, obstacles: Obstacles) -> None:

@@ -141,3 +141,43 @@ def test_labels_of_a_residual_stack_in_columns_stay_apart(make_window, qtbot, tm
     assert len(rects) == len(doc.edges)
     overlaps = [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:] if a.intersects(b)]
     assert overlaps == []
+
+
+def test_a_second_wire_into_an_add_beside_other_wires_keeps_every_label_apart(
+        make_window, qtbot, tmp_path):
+    """The MLP with an Add beside it: two drags from 'hidden' (already wired to the dropout)
+    into the Add's first two ports. Every label on the canvas stays apart, after the drags,
+    after an undo and redo of the second wire, and after the Add is dragged closer."""
+    import json
+
+    from PySide6.QtTest import QTest
+
+    project = json.loads((EXAMPLES / "mnist_mlp.json").read_text())
+    project["nodes"].append({"id": "sum", "kind": "Add", "name": "sum", "params": {}})
+    project["ui"]["positions"]["sum"] = [250.0, 300.0]
+    path = tmp_path / "mlp_add.json"
+    path.write_text(json.dumps(project))
+    window = show(make_window(str(path)), qtbot)
+    ids = node_ids(window)
+
+    def assert_all_apart():
+        qtbot.wait(20)  # labels are placed on the next turn of the event loop
+        pipes = [p for p in window.canvas.viewer.pipe_items() if p.label.text()]
+        assert len(pipes) == 5
+        assert_apart_and_beside(wires_between(window, ids["hidden"], ids["sum"]))
+        rects = [(p.label.text(), label_rect(p)) for p in pipes]
+        assert [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:]
+                if a[1].intersects(b[1])] == []
+
+    drag_port(window, ids["hidden"], ids["sum"], dst_port=0)
+    drag_port(window, ids["hidden"], ids["sum"], dst_port=1)
+    assert_all_apart()
+    viewport = window.canvas.viewer.viewport()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
+    qtbot.wait(20)
+    assert len(wires_between(window, ids["hidden"], ids["sum"])) == 1
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    assert_all_apart()
+    start = node_point(window, ids["sum"])
+    drag(window, start, start + QtCore.QPoint(-120, -60))
+    assert_all_apart()
