@@ -60,6 +60,7 @@ from .options import SearchOptions  # noqa: F401  (its home was here)
 from .space import suggest
 
 STOP_GRACE_S = 5.0  # seconds a trial may take to end after a stop before it is killed
+KILLED = "Its process did not end within {:g} s of the stop and was killed."
 
 
 class TrialFailed(Exception):
@@ -292,9 +293,7 @@ class SearchDriver:
                     return self._lost(process, events)
                 if self._overdue(trial.number):
                     process.kill()
-                    return Result(STOPPED, f"The trial did not end within {STOP_GRACE_S:g} s "
-                                           "of the stop; its process was ended.",
-                                  epochs_run=epochs)
+                    return Result(STOPPED, KILLED.format(STOP_GRACE_S), epochs_run=epochs)
                 continue
             if isinstance(event, Result):
                 return event
@@ -343,8 +342,10 @@ class SearchDriver:
         status = result.status
         if status == STOPPED:
             done = result.epochs_run  # the complete epochs (a cut-short one is not counted)
-            raise self._fail(trial, f"Stopped by the user after epoch {done}." if done else
-                             "Stopped by the user before its first epoch ended.")
+            text = (f"Stopped by the user after epoch {done}." if done else
+                    "Stopped by the user before its first epoch ended.")
+            killed = result.message == KILLED.format(STOP_GRACE_S)
+            raise self._fail(trial, f"{text} {result.message}" if killed else text)
         if status != FINISHED:
             raise self._fail(trial, result.message or f"Training ended {status}.")
         curve = result.history.get(self.metric) or []

@@ -181,6 +181,11 @@ def test_a_trial_still_running_after_the_grace_period_is_killed_and_ends_stopped
     assert commands.get_nowait() == "stop"
     assert result.status == ev.STOPPED and result.epochs_run == 0
     assert "did not end within 0.3 s of the stop" in result.message
+    with pytest.raises(driver_module.TrialFailed):
+        driver._value(trial, result)
+    assert trial.user_attrs[studies.MESSAGE] == (
+        "Stopped by the user before its first epoch ended. Its process did not end within "
+        "0.3 s of the stop and was killed.")
 
 
 @pytest.mark.slow
