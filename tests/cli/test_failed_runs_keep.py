@@ -12,8 +12,9 @@ from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture
 from tests.runtime.test_run import classifier, project
 
 
-def test_a_nan_run_without_save_keeps_the_last_finite_weights_in_the_runs_folder(
-        tmp_path, capsys):
+def run_to_nan(tmp_path) -> None:
+    """`kerascanvas run` of a regression whose labels (1e30) make the loss overflow in
+    its first epoch, without --save: it exits 3."""
     doc = classifier(units=1, activation=None, training={"loss": "mse", "metrics": [],
                                                          "epochs": 3})
     x = np.random.default_rng(0).random((32, 4), dtype="float32")
@@ -21,6 +22,11 @@ def test_a_nan_run_without_save_keeps_the_last_finite_weights_in_the_runs_folder
     path = project(tmp_path, doc)
     assert main(["run", path, "--data", str(tmp_path / "huge.npz"), "--no-progress",
                  "--threads", "1"]) == 3
+
+
+def test_a_nan_run_without_save_keeps_the_last_finite_weights_in_the_runs_folder(
+        tmp_path, capsys):
+    run_to_nan(tmp_path)
     saved = tmp_path / "model.runs" / "stopped_1.keras"
     err = capsys.readouterr().err
     assert "NaN" in err and f"Saved the model to {saved}" in err

@@ -54,15 +54,9 @@ def test_a_run_stopped_by_sigint_is_listed_beside_the_windows_runs(tmp_path, cap
 
 
 def test_a_nan_run_is_listed_with_its_dropped_epoch_as_data(tmp_path, capsys):
-    import numpy as np
+    from tests.cli.test_failed_runs_keep import run_to_nan
 
-    doc = classifier(units=1, activation=None, training={"loss": "mse", "metrics": [],
-                                                         "epochs": 3})
-    x = np.random.default_rng(0).random((32, 4), dtype="float32")
-    np.savez(tmp_path / "huge.npz", x=x, y=np.full((32, 1), 1e30, "float32"))
-    path = project(tmp_path, doc)
-    assert main(["run", path, "--data", str(tmp_path / "huge.npz"), "--no-progress",
-                 "--threads", "1"]) == 3
+    run_to_nan(tmp_path)
     assert f"listed as Run 1 in {tmp_path / 'model.runs' / 'runs.json'}" in \
         capsys.readouterr().err
     (kept,), problem = load_runs(tmp_path / "model.runs")
