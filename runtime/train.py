@@ -42,8 +42,18 @@ from .data import DataError, check_data
 from .fitplan import FitPlan, plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 from .model_compile import compile_model
-
-OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
+from .train_messages import (  # the statuses are this module's too (`train.NAN`...)
+    ERROR,  # noqa: F401
+    NAN,
+    OK,
+    OOM,
+    STOPPED,
+    early_stop_message,
+    nan_message,
+    out_of_memory,
+    stop_message,
+    training_error,
+)
 
 
 class TrainingRefused(KerasCanvasError, ValueError):
@@ -259,7 +269,7 @@ def run_fit(model, **kwargs):
     return model.fit(**kwargs)
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
+def isout_of_memory(exc: BaseException) -> bool:
     """Whether `exc` is torch running out of (GPU or CPU) memory."""
     import torch
 
@@ -352,10 +362,10 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
                 result.evaluated_on = plan.evaluated_on
             ranks.release(session, result.model)
     except Exception as exc:
-        if is_out_of_memory(exc):
-            _out_of_memory(result, exc, stage, resolved["batch_size"], save)
+        if isout_of_memory(exc):
+            out_of_memory(result, exc, stage, resolved["batch_size"], save)
         elif stage == "training" and not isinstance(exc, TrainingRefused):
-            _training_error(result, exc, save)
+            training_error(result, exc, save)
         else:
             raise
     if save and result.model is not None and result.status != OOM:
@@ -411,12 +421,12 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
         at = bridge.nan_at or (keeper.nan_epoch, None)
         result.status, result.epochs_run = NAN, keeper.good_epochs
         result.dropped_epoch, result.nan_losses = at[0] + 1, tuple(keeper.nan_losses)
-        result.message = _nan_message(at, settings, keeper.good_epochs, keeper.nan_losses)
+        result.message = nan_message(at, settings, keeper.good_epochs, keeper.nan_losses)
     elif bridge.stopped:
         result.status = STOPPED
-        result.message = _stop_message(bridge.stopped_in, result.epochs_run)
+        result.message = stop_message(bridge.stopped_in, result.epochs_run)
     else:
-        result.message = _early_stop_message(chosen)
+        result.message = early_stop_message(chosen)
 
 
 def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
@@ -429,74 +439,3 @@ def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
     if not result.executor:
         made.append(Announce(bridge.sink, choice.event(), result.model))
     result.executor = choice.describe()
-
-
-def _stop_message(stopped_in: tuple[int, int, int] | None, epochs_run: int) -> str:
-    """What a stop request ended: an epoch's end, or an epoch part way through."""
-    if stopped_in is None:
-        return f"Stopped on request after epoch {epochs_run}."
-    epoch, batches, steps = stopped_in
-    done = (f"epoch {epochs_run} was the last complete one" if epochs_run
-            else "no epoch completed")
-    return (f"Stopped on request during epoch {epoch + 1}, after {batches} of {steps} "
-            f"batches ({done}). The model is kept as trained up to that batch.")
-
-
-def _early_stop_message(callbacks: list) -> str:
-    keras = import_keras()
-    for cb in callbacks:
-        if isinstance(cb, keras.callbacks.EarlyStopping) and cb.stopped_epoch > 0:
-            kept = " and restored the best weights" if cb.restore_best_weights and \
-                cb.best_weights is not None else ""
-            return (f"Early stopping ended training after epoch {cb.stopped_epoch + 1} "
-                    f"({cb.monitor} stopped improving){kept}.")
-    return ""
-
-
-def _nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
-                 good_epochs: int, losses: Sequence[str] = ()) -> str:
-    lr = settings["optimizer"].get("learning_rate")
-    lr = f"{lr:g}" if isinstance(lr, int | float) else lr
-    where = f"epoch {at[0] + 1}" + (f", batch {at[1] + 1}" if at[1] is not None else "")
-    which = ", ".join(losses) or "loss"
-    kept = (f"the weights kept, the history and the last-epoch metrics are those of epoch "
-            f"{good_epochs}" if good_epochs else
-            "the weights kept are those from before training (the initial weights)")
-    return (f"The loss became NaN or infinite at {where} ({which} not finite; learning rate "
-            f"{lr}). Training stopped and epoch {at[0] + 1} was dropped: {kept}. Try a lower "
-            f"learning rate, or check the data for extreme values.")
-
-
-def _lines(exc: BaseException) -> list[str]:
-    """The non-empty lines of an exception's text, stripped."""
-    return [line.strip() for line in str(exc).splitlines() if line.strip()]
-
-
-def _training_error(result: TrainResult, exc: BaseException, save: str | None) -> None:
-    """An exception inside `fit` (a callback, a layer, Keras itself) ends the run as a
-    result that keeps the model trained so far, with the error in the message."""
-    import traceback
-
-    first = next(iter(_lines(exc)), "")
-    result.status = ERROR
-    result.message = (
-        f"Training stopped in epoch {result.epochs_run + 1} by an error: "
-        f"{type(exc).__name__}: {first}. The model as trained so far "
-        f"is kept{' and saved' if save else ''}. Details:\n"
-        + "".join(traceback.format_exception(exc)[-3:]).rstrip())
-
-
-def _out_of_memory(result: TrainResult, exc: BaseException, stage: str, batch_size,
-                   save: str | None) -> None:
-    import torch
-
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()  # give the failed attempt's blocks back to other work
-    lines = _lines(exc)
-    # Keras puts its own "Exception encountered when calling..." line first.
-    detail = next((line for line in lines if "memory" in line.lower()),
-                  lines[0] if lines else type(exc).__name__)
-    result.status = OOM
-    result.message = (f"Out of memory on {result.device} while {stage} with batch size "
-                      f"{batch_size}. Try a smaller batch size or a smaller model."
-                      f"{' The model was not saved.' if save else ''} ({detail})")

@@ -39,7 +39,7 @@ from .common import (
     output_folders_exist,
     prepare_custom,
 )
-from .run import _positive, named_options
+from .run_options import _positive, named_options
 from .stops import StopOnSignals
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3

@@ -286,7 +286,7 @@ def parsed(*flags):
 
 
 def test_flags_become_training_settings():
-    from kerascanvas.runtime.cli.run import overrides
+    from kerascanvas.runtime.cli.run_options import overrides
 
     args = parsed("--optimizer", "sgd:momentum=0.9,nesterov=true", "--lr", "0.05",
                   "--schedule", "step:boundaries=[2,4],factor=0.5", "--mixed-precision",

@@ -1,0 +1,84 @@
+"""What a training run says when it ends other than planned: a stop, early stopping,
+a NaN loss, an error inside `fit`, memory running out. `runtime.train` sets each
+result's status and message from these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .keras_env import import_keras
+
+OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
+
+
+def stop_message(stopped_in: tuple[int, int, int] | None, epochs_run: int) -> str:
+    """What a stop request ended: an epoch's end, or an epoch part way through."""
+    if stopped_in is None:
+        return f"Stopped on request after epoch {epochs_run}."
+    epoch, batches, steps = stopped_in
+    done = (f"epoch {epochs_run} was the last complete one" if epochs_run
+            else "no epoch completed")
+    return (f"Stopped on request during epoch {epoch + 1}, after {batches} of {steps} "
+            f"batches ({done}). The model is kept as trained up to that batch.")
+
+
+def early_stop_message(callbacks: list) -> str:
+    keras = import_keras()
+    for cb in callbacks:
+        if isinstance(cb, keras.callbacks.EarlyStopping) and cb.stopped_epoch > 0:
+            kept = " and restored the best weights" if cb.restore_best_weights and \
+                cb.best_weights is not None else ""
+            return (f"Early stopping ended training after epoch {cb.stopped_epoch + 1} "
+                    f"({cb.monitor} stopped improving){kept}.")
+    return ""
+
+
+def nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],
+                 good_epochs: int, losses: Sequence[str] = ()) -> str:
+    lr = settings["optimizer"].get("learning_rate")
+    lr = f"{lr:g}" if isinstance(lr, int | float) else lr
+    where = f"epoch {at[0] + 1}" + (f", batch {at[1] + 1}" if at[1] is not None else "")
+    which = ", ".join(losses) or "loss"
+    kept = (f"the weights kept, the history and the last-epoch metrics are those of epoch "
+            f"{good_epochs}" if good_epochs else
+            "the weights kept are those from before training (the initial weights)")
+    return (f"The loss became NaN or infinite at {where} ({which} not finite; learning rate "
+            f"{lr}). Training stopped and epoch {at[0] + 1} was dropped: {kept}. Try a lower "
+            f"learning rate, or check the data for extreme values.")
+
+
+def _lines(exc: BaseException) -> list[str]:
+    """The non-empty lines of an exception's text, stripped."""
+    return [line.strip() for line in str(exc).splitlines() if line.strip()]
+
+
+def training_error(result, exc: BaseException, save: str | None) -> None:
+    """An exception inside `fit` (a callback, a layer, Keras itself) ends the run as a
+    result that keeps the model trained so far, with the error in the message."""
+    import traceback
+
+    first = next(iter(_lines(exc)), "")
+    result.status = ERROR
+    result.message = (
+        f"Training stopped in epoch {result.epochs_run + 1} by an error: "
+        f"{type(exc).__name__}: {first}. The model as trained so far "
+        f"is kept{' and saved' if save else ''}. Details:\n"
+        + "".join(traceback.format_exception(exc)[-3:]).rstrip())
+
+
+def out_of_memory(result, exc: BaseException, stage: str, batch_size,
+                   save: str | None) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()  # give the failed attempt's blocks back to other work
+    lines = _lines(exc)
+    # Keras puts its own "Exception encountered when calling..." line first.
+    detail = next((line for line in lines if "memory" in line.lower()),
+                  lines[0] if lines else type(exc).__name__)
+    result.status = OOM
+    result.message = (f"Out of memory on {result.device} while {stage} with batch size "
+                      f"{batch_size}. Try a smaller batch size or a smaller model."
+                      f"{' The model was not saved.' if save else ''} ({detail})")
