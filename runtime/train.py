@@ -269,7 +269,7 @@ def run_fit(model, **kwargs):
     return model.fit(**kwargs)
 
 
-def isout_of_memory(exc: BaseException) -> bool:
+def is_out_of_memory(exc: BaseException) -> bool:
     """Whether `exc` is torch running out of (GPU or CPU) memory."""
     import torch
 
@@ -362,7 +362,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
                 result.evaluated_on = plan.evaluated_on
             ranks.release(session, result.model)
     except Exception as exc:
-        if isout_of_memory(exc):
+        if is_out_of_memory(exc):
             out_of_memory(result, exc, stage, resolved["batch_size"], save)
         elif stage == "training" and not isinstance(exc, TrainingRefused):
             training_error(result, exc, save)
