@@ -65,6 +65,10 @@ class BridgeBase(keras.callbacks.Callback):
         clock: a monotonic time source (tests pass a fake one).
     """
 
+    # Whether `runtime.train` scores the model after a stop request ended training (the
+    # window shows that evaluation; a search trial has no use for it).
+    evaluate_when_stopped = True
+
     def __init__(self, sink: Sink = drop, settings: Mapping[str, Any] | None = None,
                  batch_size: int | None = None, samples: int | None = None,
                  max_rate: float = 20.0, clock: Callable[[], float] = time.monotonic):

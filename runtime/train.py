@@ -356,7 +356,10 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             _fit(result, plan, bridge, list(callbacks), doc, session, analysis)
             stage = "evaluating"
             # After a NaN loss the kept weights are the last finite ones: score those.
-            if ranks.agreed(session, result.ok or result.status == NAN):
+            score = result.ok or result.status == NAN
+            if result.status == STOPPED and not bridge.evaluate_when_stopped:
+                score = False
+            if ranks.agreed(session, score):
                 scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
                 result.metrics = {k: float(v) for k, v in scores.items()}
                 result.evaluated_on = plan.evaluated_on

@@ -16,9 +16,9 @@ end, then for the final evaluation `runtime.train` runs after `fit`.
   is not counted in `epochs_run`, and its `val_` logs are removed before the
   callbacks after the bridge (Keras' History among them) see them; `val_cut` is
   its number;
-- the final evaluation after `fit` is skipped: a stopped trial has no score
-  (the driver records it stopped), and the pass would take as long as a
-  validation pass. The trial's `Result.metrics` stays empty.
+- the final evaluation after `fit` is skipped (`evaluate_when_stopped`): a
+  stopped trial has no score (the driver records it stopped), and the pass would
+  take as long as a validation pass. The trial's `Result.metrics` stays empty.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from ..bridge import FastBridge
 
 class TrialBridge(FastBridge):
     """`FastBridge` whose stop also ends the validation pass; see the module doc."""
+
+    evaluate_when_stopped = False  # `runtime.train` skips the final evaluation
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,18 +53,3 @@ class TrialBridge(FastBridge):
             self._batch_event(self._batch, dict(logs), self.clock())
             return
         super().on_epoch_end(epoch, logs)
-
-    def on_train_end(self, logs=None):
-        super().on_train_end(logs)
-        if self._stop_requested:
-            _skip_final_evaluation(self.model)
-
-
-def _skip_final_evaluation(model) -> None:
-    """This model's next `evaluate` (the final one `runtime.train` runs) returns nothing
-    and puts Keras' own method back; the trial's process ends right after."""
-    def evaluate(*args, **kwargs):
-        del model.__dict__["evaluate"]
-        return {}
-
-    model.__dict__["evaluate"] = evaluate
