@@ -57,7 +57,10 @@ class CustomShapeService(QtCore.QObject):
         except WorkerError as exc:
             self.solver = None
             results = {key: {"error": str(exc)} for key in wanted}
-        self.answered.emit(results)
+        try:
+            self.answered.emit(results)
+        except RuntimeError:  # the window closed while the worker answered: nobody to tell
+            pass
 
     def _on_answered(self, results: dict) -> None:
         self.in_flight.clear()
