@@ -57,10 +57,7 @@ class CustomShapeService(QtCore.QObject):
         except WorkerError as exc:
             self.solver = None
             results = {key: {"error": str(exc)} for key in wanted}
-        try:
-            self.answered.emit(results)
-        except RuntimeError:  # the window closed while the worker answered: nobody to tell
-            pass
+        self.answered.emit(results)
 
     def _on_answered(self, results: dict) -> None:
         self.in_flight.clear()
