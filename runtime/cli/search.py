@@ -11,19 +11,30 @@ and study joins the same study, on this machine or on others:
 
 Exit codes:
     0  the study ran (some trials may have failed or been pruned)
-    1  the search cannot start: invalid graph, ranges, settings, metric or data
-       (each problem names its node, parameter or field), or a bad option
+    1  the search cannot start: invalid graph, ranges, settings, metric or data, or a
+       sampled model Keras cannot build (each problem names its node, parameter or
+       field and the value received), or a bad option
     2  the project file cannot be read
     3  no trial of this run completed
     4  the project has CustomLayer code nobody trusted: no trial started, nothing ran
        (`--trust-custom-code`, or the window's trust; each trial's worker then gets
        the digests of the trusted code, never anything from the file)
+  130  Ctrl+C (143: SIGTERM) stopped the study: its running trials ended after their
+       current batch, the finished ones stay in the storage, `--best-project` is
+       written; the same command continues the study. A second signal kills the
+       running trials at once and does not write `--best-project`.
+
+Before any trial the command runs the checks of the window's Search tab (the same
+code, `runtime.search.checks`): trust, space, settings, metric, data, then Keras
+builds of the sampled models (the lows together, the highs together, two random
+draws) in a process of their own; a failure names the trial, the values and the node.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 from pathlib import Path
@@ -40,7 +51,7 @@ from .common import (
     prepare_custom,
 )
 from .run_options import _positive, named_options
-from .stops import StopOnSignals
+from .stops import NAMES, StopOnSignals, exit_code
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
 
@@ -49,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the project file (.json) with a search section")
     parser.add_argument("--trials", type=_positive, metavar="N",
                         help="trials this process runs (default 20, or until --timeout)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                         help="start no new trial after this many seconds")
     parser.add_argument("--jobs", type=_positive, metavar="J",
                         help="trials at once on this machine: the CPU threads are split "
@@ -83,8 +94,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_trust_argument(parser)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, "
+                                         f"received {text!r}")
+    return value
+
+
 def _error(message: str) -> None:
-    print(f"kerascanvas search: {message}", file=sys.stderr)
+    print(f"kerascanvas search: {message}", file=sys.stderr, flush=True)
 
 
 def _section(doc, args) -> None:
@@ -115,8 +137,6 @@ def options_from(args, doc):
 
 
 def run(args) -> int:
-    from ..search.preflight import problems
-
     storage = args.storage if args.storage and "://" not in args.storage else None
     if not output_folders_exist("search", {"--storage": storage,
                                            "--best-project": args.best_project}):
@@ -130,12 +150,48 @@ def run(args) -> int:
     if refused is not None:  # nothing ran, no trial started
         return refused
     options = options_from(args, doc)
-    found = problems(doc, options.overrides)
+    try:
+        found = _made(options) or checks(doc, options)
+    except KeyboardInterrupt:
+        _error("interrupted during the checks; no study was opened, no trial started")
+        return exit_code(signal.SIGINT)
     for problem in found:
         _error(problem)
     if found:
         return EXIT_INVALID
     return _search(doc, options, args)
+
+
+def _made(options) -> list[str]:
+    """The sampler's and the pruner's refusal of their options (before any check)."""
+    from ..search import study as studies
+
+    try:
+        studies.make_sampler(options.sampler, options.seed)
+        studies.make_pruner(options.pruner)
+    except studies.StudyError as exc:
+        return [str(exc)]
+    return []
+
+
+def checks(doc, options) -> list[str]:
+    """Every reason the study cannot start, from the window's checks (`search.checks`):
+    the light ones here first (an answer at once, without Keras), then all of them, with
+    Keras builds of sampled models, in a check process of their own."""
+    from kerascanvas.graph.projectfile import to_dict
+
+    from ..search.checks import follow_check, start_check
+    from ..search.preflight import problems
+
+    found = problems(doc, options.overrides, check_data=False)
+    if found:
+        return found
+    _error("checking the study before it starts: the data, the space, Keras builds of "
+           "sampled models")
+    process, events = start_check({"document": to_dict(doc),
+                                   "overrides": dict(options.overrides),
+                                   "trusted_code": sorted(options.trusted_code)})
+    return follow_check(process, events, lambda text: _error(f"check: {text}"))
 
 
 def _search(doc, options, args) -> int:
@@ -149,16 +205,43 @@ def _search(doc, options, args) -> int:
         _error(str(exc))
         return EXIT_INVALID
     _error(f"study {options.study_name!r} in {options.storage}: {options.jobs} job(s), "
-           f"optimizing {driver.direction} {driver.metric}")
+           f"optimizing {driver.direction} {driver.metric}"
+           f"{_held(driver.study)}")
+    if driver.orphans:
+        _error(f"marked failed the trials {', '.join(map(str, driver.orphans))}: the process "
+               "that ran them on this machine ended before they did")
     ran = []
     driver.on_event = _also(driver.on_event, ran)
-    with StopOnSignals(driver, (signal.SIGINT,), "search"):
-        study = driver.run()
+    aborted = False
+    with StopOnSignals(driver, (signal.SIGINT, signal.SIGTERM), "search") as stops:
+        try:
+            study = driver.run()
+        except KeyboardInterrupt:  # a second Ctrl+C: the trials were killed
+            study, aborted = driver.study, True
     summary = studies.summary(study, driver.metric, options.storage)
-    if args.best_project and summary["best"]:
-        write_best(doc, summary["best"]["params"], args.best_project)
+    if args.best_project and not aborted:
+        write_best(doc, summary["best"], args.best_project, args.file)
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))
+    if stops.received is not None:
+        _error(stopped_line(stops.received, aborted, ran, options, args))
+        return exit_code(stops.received)
     return EXIT_OK if "complete" in ran else EXIT_NO_TRIAL
+
+
+def _held(study) -> str:
+    """`; the study holds 12 trials` when it is resumed (joined with trials in it)."""
+    count = len(study.get_trials(deepcopy=False))
+    return f"; it holds {count} trial{'s' * (count != 1)} already" if count else ""
+
+
+def stopped_line(signum: int, aborted: bool, ran: list, options, args) -> str:
+    """What a signal ended, what was kept, and how to go on."""
+    done = ran.count("complete")
+    how = "aborted (its trials killed)" if aborted else "stopped after the trials' batch"
+    best = ("; --best-project was not written" if aborted and args.best_project else "")
+    return (f"{how} by {NAMES.get(signum, signum)}: {done} trial{'s' * (done != 1)} of this "
+            f"run completed, and every finished trial is kept in {options.storage}{best}. "
+            f"Run the same command again to continue the study")
 
 
 def _also(sink, ran: list):
@@ -169,15 +252,26 @@ def _also(sink, ran: list):
     return both
 
 
-def write_best(doc, params, path: str) -> None:
-    """Save the project with the best trial's values (the search section kept)."""
+def write_best(doc, best, path: str, project_file: str) -> None:
+    """Save the project with the best trial's values (the search section kept, the
+    training settings the project's, not the flags'); its relative data and callback
+    paths are made absolute when it goes to another folder, so they still resolve."""
     from kerascanvas.graph.commands import UndoStack
     from kerascanvas.graph.projectfile import save
     from kerascanvas.graph.search_edit import apply_values
+    from kerascanvas.graph.training_paths import anchored_settings
 
-    apply_values(UndoStack(), doc, params)
+    if best is None:
+        _error(f"--best-project {path} was not written: the study has no complete trial")
+        return
+    missing = apply_values(UndoStack(), doc, best["params"])
+    home = Path(project_file).resolve().parent
+    if Path(path).resolve().parent != home:
+        doc.training = {**(doc.training or {}), **anchored_settings(doc.training, home)}
     save(doc, path)
-    _error(f"wrote the project with the best trial's values to {path}")
+    kept = f" ({', '.join(missing)} kept as in the project: trial {best['number']} " \
+           "did not search them)" if missing else ""
+    _error(f"wrote the project with the values of trial {best['number']} to {path}{kept}")
 
 
 def best_line(summary) -> str:

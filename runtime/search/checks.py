@@ -13,11 +13,16 @@ The child sends plain dicts on its queue:
 
     {"kind": "progress", "text": "building the highs (hidden.units=64)"}
     {"kind": "done", "problems": ["search.params[0] (hidden.units): ...", ...]}
+
+`follow_check` waits for those messages (the CLI in its main thread, where Ctrl+C
+ends the wait and kills the process; the window in a thread of its own).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import queue
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kerascanvas.graph.document import Document
@@ -155,3 +160,40 @@ def start_check(payload: Mapping[str, Any]):
                           name="kerascanvas-search-check")
     process.start()
     return process, events
+
+
+def follow_check(process, events, say: Callable[[str], None],
+                 cancelled: Callable[[], bool] = lambda: False) -> list[str] | None:
+    """The problems the started check process finds ([] when the checks pass), `say`
+    hearing each step; None when `cancelled()` turns true first. The process is killed
+    when this returns or is interrupted (Ctrl+C) before it ended."""
+    try:
+        while not cancelled():
+            try:
+                message = events.get(timeout=0.1)
+            except queue.Empty:
+                if not process.is_alive():
+                    return _last_word(process, events)
+                continue
+            if message["kind"] == "done":
+                return message["problems"]
+            say(message["text"])
+        return None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+
+
+def _last_word(process, events) -> list[str]:
+    """What an ended check process put on its queue before it ended, or why it said
+    nothing."""
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        try:
+            message = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if message["kind"] == "done":
+            return message["problems"]
+    return [f"the check process ended unexpectedly (exit code {process.exitcode})"]

@@ -116,6 +116,7 @@ class SearchDriver:
         for slot in plan_slots(options.jobs, device):
             self.slots.put(slot)
         self.study = None
+        self.orphans: list[int] = []  # trials an ended process left running, marked failed
         self._running: dict[int, Any] = {}  # trial number -> commands queue
         self._stop_asked: dict[int, float] = {}  # trial number -> when it was told to stop
         self._lock = threading.Lock()
@@ -165,14 +166,23 @@ class SearchDriver:
 
     # ---- running -----------------------------------------------------------------------
     def open(self):
-        """Create or join the study (done by `run` when not done before)."""
+        """Create or join the study (done by `run` when not done before). A joined study
+        that holds trials gets its sampler seeded with the seed plus their count, so a
+        resumed study does not draw the values of its first run again; trials left
+        running by an ended process of this machine are marked failed (`orphans`)."""
         opts = self.options
         self._trust_custom_code()
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # trials are reported by us
         if self.study is None:
-            self.study = studies.open_study(
-                opts.study_name, opts.storage, self.direction,
-                studies.make_sampler(opts.sampler, opts.seed), studies.make_pruner(opts.pruner))
+            study = studies.open_study(opts.study_name, opts.storage, self.direction,
+                                       pruner=studies.make_pruner(opts.pruner),
+                                       sampler=studies.make_sampler(opts.sampler),
+                                       metric=self.metric)
+            self.orphans = studies.fail_orphans(study)
+            held = len(study.get_trials(deepcopy=False))
+            seed = None if opts.seed is None else opts.seed + held
+            study.sampler = studies.make_sampler(opts.sampler, seed)
+            self.study = study
         return self.study
 
     def _trust_custom_code(self) -> None:
@@ -239,6 +249,7 @@ class SearchDriver:
             pass
         if self._stopped:
             raise self._fail(trial, "Stopped by the user before it began.")
+        trial.set_user_attr(studies.OWNER, studies.owner())
         values = suggest(trial, self.doc)
         self.on_event(TrialStart(trial.number, dict(trial.params)))
         trial_doc = with_values(self.doc, values)

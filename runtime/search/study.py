@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ STATES = {optuna.trial.TrialState.COMPLETE: "complete", optuna.trial.TrialState.
           optuna.trial.TrialState.FAIL: "failed", optuna.trial.TrialState.RUNNING: "running",
           optuna.trial.TrialState.WAITING: "waiting"}
 MESSAGE = "message"  # the user attribute that says why a trial failed or was pruned
+OWNER = "process"  # the trial's user attribute: "host:pid" of the process that runs it
+METRIC = "metric"  # the study's user attribute: the logged value it optimizes
 
 
 class StudyError(ValueError):
@@ -79,11 +82,13 @@ def make_pruner(options: Mapping[str, Any]):
     return _made(PRUNERS, options, "pruner")
 
 
-def open_study(name: str, storage: str, direction: str, sampler=None, pruner=None):
-    """Create the study, or join it when it exists (another process may be running it).
+def open_study(name: str, storage: str, direction: str, sampler=None, pruner=None,
+               metric: str | None = None):
+    """Create the study, or join it when it exists (another process may be running it,
+    or it is resumed). The first process records `metric` in the study.
 
     Raises:
-        StudyError: the existing study optimizes in the other direction.
+        StudyError: the existing study optimizes in the other direction, or another metric.
     """
     study = optuna.create_study(storage=open_storage(storage), study_name=name,
                                 direction=direction, sampler=sampler, pruner=pruner,
@@ -92,7 +97,55 @@ def open_study(name: str, storage: str, direction: str, sampler=None, pruner=Non
     if kept != direction:
         raise StudyError(f"study {name!r} in {storage} is set to {kept}, but this search "
                          f"would {direction}; use another --study name or storage")
+    if metric is not None:
+        _keep_metric(study, metric, storage)
     return study
+
+
+def _keep_metric(study, metric: str, storage: str) -> None:
+    kept = study.user_attrs.get(METRIC)
+    if kept is None:
+        study.set_user_attr(METRIC, metric)
+    elif kept != metric:
+        raise StudyError(f"study {study.study_name!r} in {storage} optimizes {kept!r}, but "
+                         f"this search would optimize {metric!r}: their values cannot be "
+                         "compared; use another --study name or storage, or --metric "
+                         f"{kept}")
+
+
+def owner() -> str:
+    """`host:pid` of this process, which trials it runs record (`OWNER`)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _ended(owner_: str) -> bool:
+    """Whether `host:pid` names a process of this machine that no longer exists."""
+    host, _, pid = owner_.rpartition(":")
+    if os.name != "posix" or host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's process (or no sure way to ask): left alone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def fail_orphans(study) -> list[int]:
+    """Mark failed the trials left "running" by a process of this machine that has
+    ended (killed, or a hard abort) so that a resumed study neither lists them as
+    running forever nor counts them; returns their numbers. Trials of live processes
+    and of other machines are left alone."""
+    orphans = [t for t in study.get_trials(deepcopy=False,
+                                           states=(optuna.trial.TrialState.RUNNING,))
+               if _ended(str(t.user_attrs.get(OWNER, "")))]
+    for trial in orphans:  # Optuna has no public call to end another process's trial
+        study._storage.set_trial_user_attr(
+            trial._trial_id, MESSAGE, f"Its process ({trial.user_attrs[OWNER]}) ended "
+                                      "before the trial did.")
+        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    return [t.number for t in orphans]
 
 
 def load_study(name: str, storage: str):

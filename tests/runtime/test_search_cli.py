@@ -1,0 +1,159 @@
+"""`kerascanvas search` as careful as the window: the window's checks (Keras builds of
+sampled models) before any trial, Ctrl+C that keeps the study and exits 130, a resumed
+study (a new seed stream, the metric kept, trials of ended processes failed), and the
+best trial's project written where its data still resolves.
+
+Real Optuna and Keras on tiny models (`test_search.mlp_project`: an MLP on 360 digits).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from kerascanvas.app.cli import main
+from kerascanvas.graph.project import Project
+from kerascanvas.runtime.cli.search import write_best
+from kerascanvas.runtime.search import study as studies
+from kerascanvas.runtime.search.driver import SearchDriver
+from tests.runtime.test_search import LR, UNITS, mlp_project, options
+from tests.runtime.test_search_checks import pooled_project
+
+
+def test_a_space_keras_cannot_build_is_refused_before_any_trial_naming_node_and_value(
+        tmp_path, capsys):
+    """The highs give the custom Pool 64 features, which its code refuses when Keras
+    builds the model; the graph's rules alone cannot know. The window refuses it too."""
+    marker = tmp_path / "pids.txt"
+    project = pooled_project(tmp_path, marker)
+    assert main(["search", project, "--trust-custom-code", "--trials", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "kerascanvas search: check: building model 2 of" in err  # each step is said
+    refusal = [line for line in err.splitlines() if "trial build of" in line]
+    assert refusal and refusal[0].startswith(
+        "kerascanvas search: trial build of the highs (hidden.units=64): "), err
+    assert "pool" in refusal[0] and "Pool takes at most 32 features. Received: 64" in err
+    assert not (tmp_path / "pooled.study.log").exists()  # no study, no trial
+    pids = {int(line) for line in marker.read_text().split()}
+    assert pids and os.getpid() not in pids  # the user's code ran in the check process
+
+
+@pytest.mark.parametrize("flag, value", [("--timeout", "0"), ("--timeout", "-5"),
+                                         ("--timeout", "soon"), ("--trials", "0")])
+def test_nonsense_limits_are_refused_by_the_parser(tmp_path, capsys, flag, value):
+    project = mlp_project(tmp_path, [UNITS])
+    with pytest.raises(SystemExit) as exit_:
+        main(["search", str(project), flag, value])
+    assert exit_.value.code == 2
+    assert f"{flag}: expected a positive" in capsys.readouterr().err
+
+
+def test_a_bad_pruner_option_is_refused_before_the_checks(tmp_path, capsys):
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), "--pruner", "median:n_warmup_steps=x"]) == 1
+    err = capsys.readouterr().err
+    assert "pruner median" in err and "checking the study" not in err
+
+
+def _interrupt_after_a_complete_trial(storage: Path) -> threading.Thread:
+    """Send this process SIGINT once the study in `storage` holds a complete trial."""
+    def watch():
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if storage.exists():
+                study = studies.load_study("mlp", str(storage))
+                if study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    return
+            time.sleep(0.2)
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_ctrl_c_keeps_the_finished_trials_writes_the_best_project_and_exits_130(
+        tmp_path, capsys):
+    project = mlp_project(tmp_path, [UNITS], epochs=4)
+    best = tmp_path / "best.json"
+    storage = tmp_path / "mlp.study.log"
+    _interrupt_after_a_complete_trial(storage)
+    code = main(["search", str(project), "--trials", "20", "--json", "--pruner", "none",
+                 "--best-project", str(best)])
+    out, err = capsys.readouterr()
+    assert code == 130, err
+    assert "stopped after the trials' batch by SIGINT (Ctrl+C)" in err
+    assert f"every finished trial is kept in {storage}" in err
+    summary = json.loads(out)
+    assert summary["trials"][0]["state"] == "complete"
+    assert len(summary["trials"]) < 20  # no new trial after the stop
+    study = studies.load_study("mlp", str(storage))
+    assert len(study.trials) == len(summary["trials"])
+    assert "running" not in summary["counts"]
+    units = Project.open(best).doc.find("hidden").params["units"]
+    assert units == study.best_trial.params["hidden.units"]
+
+
+# ---- resuming a study from its storage (no training: the study's own records) ----------
+def test_a_resumed_study_does_not_draw_its_first_runs_values_again(tmp_path):
+    doc = Project.open(mlp_project(tmp_path, [UNITS, {**LR, "high": 0.05}])).doc
+    drawn = []
+    for _ in range(2):  # the same command twice, with the same seed
+        driver = SearchDriver(doc, options(tmp_path, sampler={"name": "random"}, seed=0))
+        study = driver.open()
+        trial = study.ask()
+        drawn.append((trial.suggest_int("hidden.units", 4, 32, step=4),
+                      trial.suggest_float("training.optimizer.learning_rate", 1e-4, 0.05,
+                                          log=True)))
+        study.tell(trial, 0.5)
+    assert drawn[0] != drawn[1]
+    again = SearchDriver(doc, options(tmp_path, sampler={"name": "random"}, seed=0))
+    assert len(again.open().trials) == 2  # the study was joined, not replaced
+
+
+def test_a_study_keeps_its_metric_and_refuses_another(tmp_path):
+    storage = str(tmp_path / "s.log")
+    studies.open_study("s", storage, "minimize", metric="val_loss")
+    again = studies.open_study("s", storage, "minimize", metric="val_loss")
+    assert again.user_attrs[studies.METRIC] == "val_loss"
+    with pytest.raises(studies.StudyError, match="optimizes 'val_loss', but this search "
+                                                 "would optimize 'loss'"):
+        studies.open_study("s", storage, "minimize", metric="loss")
+
+
+def test_trials_an_ended_process_left_running_are_failed_when_the_study_is_joined(tmp_path):
+    storage = str(tmp_path / "s.log")
+    study = studies.open_study("s", storage, "minimize")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    host = studies.owner().rpartition(":")[0]
+    for who in (f"{host}:{ended.stdout.strip()}", studies.owner(), "elsewhere:1"):
+        study.ask().set_user_attr(studies.OWNER, who)
+    joined = studies.open_study("s", storage, "minimize")
+    assert studies.fail_orphans(joined) == [0]
+    states = [t.state.name for t in studies.load_study("s", storage).trials]
+    assert states == ["FAIL", "RUNNING", "RUNNING"]  # this process's, another machine's
+    assert "ended before the trial did" in joined.trials[0].user_attrs[studies.MESSAGE]
+
+
+def test_the_best_project_written_elsewhere_still_finds_its_data(tmp_path):
+    project = mlp_project(tmp_path, [UNITS])
+    data = json.loads(project.read_text())
+    data["training"]["data"] = "digits.npz"  # relative to the project's folder
+    project.write_text(json.dumps(data))
+    (tmp_path / "out").mkdir()
+    doc = Project.open(project).doc
+    write_best(doc, {"number": 3, "params": {"hidden.units": 28}},
+               str(tmp_path / "out" / "best.json"), str(project))
+    written = Project.open(tmp_path / "out" / "best.json").doc
+    assert written.find("hidden").params["units"] == 28
+    assert Path(written.training["data"]) == tmp_path / "digits.npz"
+    assert written.search == doc.search
