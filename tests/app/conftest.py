@@ -14,13 +14,15 @@ def data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def make_window(qtbot, data_dir):
+def make_window(qtbot, data_dir, monkeypatch):
     from kerascanvas.app.window.main import MainWindow
 
     made = []
 
     def make(path=None, recover=False, restore_answer=True):
-        MainWindow.ask_restore = staticmethod(lambda source: restore_answer)
+        # On the class, for the windows a restore opens too; undone after the test.
+        monkeypatch.setattr(MainWindow, "ask_restore",
+                            staticmethod(lambda source: restore_answer))
         window = MainWindow(path, recover=recover)
         window.ask_save = lambda: QtWidgets.QMessageBox.Discard
         qtbot.addWidget(window)
