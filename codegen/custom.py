@@ -13,6 +13,7 @@ import ast
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kerascanvas.graph import pysource
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.spec import USER_BLOCK, get_spec
 
@@ -86,7 +87,7 @@ def used_classes(steps, blocks: Mapping[str, Any] | None = None) -> dict[str, di
 
 def _registered_by_source(source: str, name: str, package: str) -> bool:
     """Whether the class's own decorator already registers it as `package>name`."""
-    tree = ast.parse(source)
+    tree = pysource.parse(source)
     found = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
     for deco in found[0].decorator_list if found else []:
         func = deco.func if isinstance(deco, ast.Call) else deco

@@ -26,6 +26,8 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from . import pysource
+
 FIELD = "custom_code"
 WHERE = f"training.{FIELD}"
 UNTRUSTED = "custom_untrusted"
@@ -44,7 +46,7 @@ def parse_problem(text: Any) -> str | None:
     if not isinstance(text, str):
         return f"expected Python source text. Received: {type(text).__name__}"
     try:
-        ast.parse(text)
+        pysource.parse(text)
     except SyntaxError as exc:
         return f"the code does not parse: line {exc.lineno}: {exc.msg}"
     return None
@@ -60,7 +62,7 @@ def defined(text: str) -> dict[str, str]:
 def _definitions(text: str) -> tuple[tuple[str, str], ...]:
     # Every analysis checks the training settings: the code is parsed once per text.
     try:
-        tree = ast.parse(text)
+        tree = pysource.parse(text)
     except SyntaxError:
         return ()
     return tuple((stmt.name, "function" if isinstance(stmt, ast.FunctionDef) else "class")

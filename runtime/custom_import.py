@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kerascanvas.graph import pysource
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.spec import get_spec
 
@@ -48,7 +49,7 @@ def read_classes(path: str | os.PathLike) -> dict[str, str]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text, filename=str(path))
+        tree = pysource.parse(text, filename=str(path))
     except OSError as exc:
         raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
     except (SyntaxError, ValueError) as exc:

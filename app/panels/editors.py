@@ -7,13 +7,13 @@ refusal message is always the ParamError text.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from ...graph import pysource
 from ...graph.params import ParamSpec, to_json
 from .wheel import guard_wheel
 
@@ -43,7 +43,7 @@ def parse_text(text: str, as_string: bool = False) -> Any:
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     try:
-        value = ast.literal_eval(text)
+        value = pysource.literal(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         try:
             return json.loads(text)

@@ -29,6 +29,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from .. import pysource
 from ..document import identifier_problem
 from ..params import ParamSpec
 from ..spec import LayerSpec, get_spec, register
@@ -126,7 +127,7 @@ def source_problem(class_name: str, source: str) -> str | None:
     if not source.strip():
         return f"class {class_name} has no source: {ATTACH_HINT}"
     try:
-        tree = ast.parse(source)
+        tree = pysource.parse(source)
     except SyntaxError as exc:
         return f"the source does not parse: line {exc.lineno}: {exc.msg}"
     classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
@@ -306,7 +307,7 @@ def recorded_count(params: Mapping[str, Any]) -> tuple[int, int] | None:
 
 def split_source(source: str) -> tuple[list[str], str]:
     """(top-level import lines, the rest) of a source, for embedding in generated code."""
-    tree = ast.parse(source)
+    tree = pysource.parse(source)
     lines = source.splitlines()
     imports, skip = [], set()
     for stmt in tree.body:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from kerascanvas.codegen import CodegenError, generate
 from kerascanvas.graph.document import Document, name_problem
+from kerascanvas.graph.pysource import parse
 from tests.codegen.helpers import add
 
 HOSTILE = [
@@ -85,27 +86,15 @@ def test_user_text_is_only_ever_a_literal(node_names, text):
         _check_literals(node_names, text)
 
 
-def _parse(source: str):
-    """`ast.parse`, once more after CPython 3.11's spurious 'AST constructor recursion
-    depth mismatch' SystemError (the interpreter's AST builder, not the source: the same
-    source parses on the next call; seen once in CI on 3.11.7)."""
-    try:
-        return ast.parse(source)
-    except SystemError as exc:
-        if "recursion depth mismatch" not in str(exc):
-            raise
-        return ast.parse(source)
-
-
 def _check_literals(node_names, text):
     doc = make_doc(node_names, text)
     plain = make_doc(["a", "b", "c"], [f"t{i}" for i in range(10)])
     user = set(node_names) | set(text)
     for style, script in VARIANTS:
         source = generate(doc, style=style, script=script)
-        tree = _parse(source)
+        tree = parse(source)
         check_top_level(tree, script)
-        baseline = string_constants(_parse(generate(plain, style=style, script=script)))
+        baseline = string_constants(parse(generate(plain, style=style, script=script)))
         found = string_constants(tree)
         extra = found - baseline
         assert extra <= user, f"literals not from the user: {sorted(extra - user)[:3]}"
