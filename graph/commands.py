@@ -56,37 +56,28 @@ class AddNode(Command):
         self.doc.remove_node(self.node_id)
 
 
-class RemoveNode(Command):
-    """Remove a node with its edges; undo restores its place, edges, output slot and position."""
+class RemoveNodes(Command):
+    """Remove nodes with their edges, in one pass over the edges however many go; undo puts
+    each node, edge, model output and position back in its place."""
 
-    def __init__(self, doc: Document, node_id: str):
-        self.doc, self.node_id = doc, node_id
-        self.text = f"Delete {doc.node(node_id).name}"
+    def __init__(self, doc: Document, node_ids):
+        self.doc, self.node_ids = doc, list(dict.fromkeys(node_ids))
+        self.text = f"Delete {len(self.node_ids)} node" + ("s" if len(self.node_ids) > 1 else "")
 
     def do(self):
-        doc = self.doc
-        self.index = list(doc.nodes).index(self.node_id)
-        self.pos = doc.position(self.node_id)
-        self.output_slots = [(i, o) for i, o in enumerate(doc.outputs)
-                             if doc.output_ref(o)[0] == self.node_id]
-        touching = [e for e in doc.edges if self.node_id in (e.src, e.dst)]
-        self.edges = [(doc.edges.index(e), e) for e in touching]
-        for e in touching:
-            doc.disconnect(e)
-        self.node = doc.remove_node(self.node_id)
+        self.removal = self.doc.remove_nodes(self.node_ids)
 
     def undo(self):
-        doc, n = self.doc, self.node
-        doc.add_node(n.kind, n.name, n.params, node_id=n.id, index=self.index)
-        for index, e in self.edges:
-            doc.connect(e, index=index)
-        if self.pos is not None:
-            doc.set_position(n.id, self.pos)
-        if self.output_slots:
-            outputs = list(doc.outputs)
-            for slot, entry in self.output_slots:
-                outputs.insert(slot, entry)
-            doc.set_outputs(outputs)
+        self.doc.restore(self.removal)
+
+
+class RemoveNode(RemoveNodes):
+    """Remove one node with its edges (see `RemoveNodes`)."""
+
+    def __init__(self, doc: Document, node_id: str):
+        super().__init__(doc, [node_id])
+        self.node_id = node_id
+        self.text = f"Delete {doc.node(node_id).name}"
 
 
 class Connect(Command):

@@ -83,9 +83,10 @@ class GraphIndex:
     """Adjacency of a document, built in one pass over its edges and shared by all checks.
 
     The document keeps its index current edit by edit (`edge_added`, `edge_removed`,
-    `nodes_changed`): an appended edge costs O(1), any other edge edit a pass over the
-    edges for its two ends only, and the order is worked out again when it is next read.
-    So a paste of n nodes costs O(n + m), not one rebuild per node.
+    `nodes_changed`, `refill`): an appended or removed edge costs O(degree) of its ends,
+    an edge inserted mid-list a pass over the edges for its two ends only, a delete of
+    many nodes or its undo one pass in all, and the order is worked out again when it is
+    next read. So a paste or a delete of n nodes costs O(n + m), not a pass per node.
 
     Attributes:
         ins: edges into each node, ordered by destination port.
@@ -104,10 +105,15 @@ class GraphIndex:
     @classmethod
     def of(cls, doc: Any) -> GraphIndex:
         """Index `doc` (anything with `nodes` and `edges`) in one pass over its edges."""
-        ins: dict[str, list] = {}
-        outs: dict[str, list] = {}
-        succ: dict[str, list[str]] = {}
-        preds: dict[str, list[str]] = {}
+        index = cls(doc.nodes, {}, {}, {}, {})
+        index.refill(doc)
+        return index
+
+    def refill(self, doc: Any) -> None:
+        """Index `doc` again in one pass, in place (after many edits at once)."""
+        ins, outs, succ, preds = self.ins, self.outs, self.succ, self.preds
+        for table in (ins, outs, succ, preds):
+            table.clear()
         for e in doc.edges:
             ins.setdefault(e.dst, []).append(e)
             outs.setdefault(e.src, []).append(e)
@@ -116,7 +122,7 @@ class GraphIndex:
         for edges in ins.values():
             if len(edges) > 1:
                 edges.sort(key=_dst_port)
-        return cls(doc.nodes, ins, outs, succ, preds)
+        self._nodes, self._order = doc.nodes, None
 
     @property
     def order(self) -> list[str]:
@@ -146,10 +152,18 @@ class GraphIndex:
         if len(into) > 1 and into[-2].dst_port > edge.dst_port:
             into.sort(key=_dst_port)
 
-    def edge_removed(self, edge: Any, edges: list) -> None:
-        """`edge` left `edges` (the document's edge list, after the removal)."""
+    def edge_removed(self, edge: Any) -> None:
+        """`edge` left the document: it leaves its two ends' lists (O(degree))."""
         self._order = None
-        self._rescan(edges, edge.src, edge.dst)
+        outs = self.outs[edge.src]
+        at = outs.index(edge)
+        del outs[at], self.succ[edge.src][at]  # `succ` runs alongside `outs`
+        self.ins[edge.dst].remove(edge)
+        self.preds[edge.dst].remove(edge.src)  # any one of equal ids: the same list
+        for table, nid in ((self.outs, edge.src), (self.succ, edge.src),
+                           (self.ins, edge.dst), (self.preds, edge.dst)):
+            if not table[nid]:
+                del table[nid]  # as `of` would have it: no entry for no edges
 
     def _rescan(self, edges: list, *node_ids: str) -> None:
         """Index the edges at these nodes again, exactly as `of` would (one pass)."""

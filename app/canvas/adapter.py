@@ -143,10 +143,14 @@ class Canvas(QtCore.QObject):
     def select(self, node_ids, center: bool = False) -> None:
         blocker = QtCore.QSignalBlocker(self.viewer)  # one selection_changed, not one per item
         before = self.selected_ids()
-        self.viewer.scene().clearSelection()
-        items = [self.views[n] for n in node_ids if n in self.views]
-        for item in items:
-            item.setSelected(True)
+        self.viewer.hold_selection()
+        try:
+            self.viewer.scene().clearSelection()
+            items = [self.views[n] for n in node_ids if n in self.views]
+            for item in items:
+                item.setSelected(True)
+        finally:
+            self.viewer.release_selection()
         del blocker
         for node_id in {*before, *node_ids}:
             if node_id in self.views:
@@ -241,6 +245,7 @@ class Canvas(QtCore.QObject):
         syncs their pipes in one pass, each drawn once, not n passes over all edges."""
         batch = batched_pipes()
         batch.__enter__()
+        self.viewer.hold_selection()  # deleted selected nodes: the wires follow once
         self._bulk = (batch, set(), [])
 
     def _on_bulk_finished(self, event: ev.BulkFinished) -> None:
@@ -253,6 +258,7 @@ class Canvas(QtCore.QObject):
                     self.renderer.render()
             finally:
                 batch.__exit__(None, None, None)
+                self.viewer.release_selection()
 
     def _on_node_added(self, event: ev.NodeAdded) -> None:
         item = self._make_item(event.node)

@@ -74,9 +74,7 @@ def delete_nodes(doc: Document, stack: cmd.UndoStack, node_ids) -> None:
     """Remove nodes with their edges as one undoable step."""
     ids = [n for n in node_ids if n in doc.nodes]
     if ids:
-        with stack.macro(f"Delete {len(ids)} node" + ("s" if len(ids) > 1 else "")):
-            for nid in ids:
-                stack.push(cmd.RemoveNode(doc, nid))
+        stack.push(cmd.RemoveNodes(doc, ids))
 
 
 def parse_clipboard(text: str) -> str | None:

@@ -27,6 +27,8 @@ COMMANDS = {
     "remove middle node": lambda d: cmd.RemoveNode(d, "h"),
     "remove output node": lambda d: cmd.RemoveNode(d, "out"),
     "remove input": lambda d: cmd.RemoveNode(d, "x"),
+    "remove several nodes": lambda d: cmd.RemoveNodes(d, ["out", "x", "h"]),
+    "remove all nodes": lambda d: cmd.RemoveNodes(d, list(d.nodes)),
     "connect": lambda d: cmd.Connect(d, Edge("x", 0, "add", 2)),
     "disconnect first edge": lambda d: cmd.Disconnect(d, d.edges[0]),
     "disconnect middle edge": lambda d: cmd.Disconnect(d, d.edges[2]),
@@ -164,3 +166,53 @@ def test_listeners_hear_every_history_change():
     stack.undo()
     stack.redo()
     assert heard == [(True, False), (False, True), (True, False)]
+
+
+def test_removing_nodes_tells_of_each_edge_then_each_node_and_undo_in_reverse():
+    doc, stack = base_doc(), cmd.UndoStack()
+    heard = []
+    doc.events.connect(lambda e: heard.append((e.type, e.node)))
+    stack.push(cmd.RemoveNodes(doc, ["skip", "h"]))
+    assert heard == [("edge_removed", "h"), ("edge_removed", "skip"), ("edge_removed", "add"),
+                     ("edge_removed", "add"), ("node_removed", "h"), ("node_removed", "skip")]
+    assert stack.undo_text == "Delete 2 nodes"
+    heard.clear()
+    stack.undo()
+    assert heard == [("node_added", "h"), ("node_added", "skip"), ("edge_added", "h"),
+                     ("edge_added", "skip"), ("edge_added", "add"), ("edge_added", "add")]
+
+
+class _CountedEdge(Edge):
+    """An edge that counts how often its ends are read (to count edge visits)."""
+
+    visits = 0
+
+    def __getattribute__(self, name):
+        if name in ("src", "dst", "src_port", "dst_port"):
+            type(self).visits += 1
+        return super().__getattribute__(name)
+
+
+def _edge_visits_to_delete_and_undo(blocks: int) -> int:
+    from kerascanvas.graph.project import Project
+
+    project = Project()
+    doc = project.doc
+    prev = doc.add_node("Input", params={"shape": [4]}).id
+    for _ in range(blocks):  # Dense, Dense, Add with the block's input: a residual stack
+        a, b, add = (doc.add_node(k).id for k in ("Dense", "Dense", "Add"))
+        for src, dst, port in ((prev, a, 0), (a, b, 0), (b, add, 0), (prev, add, 1)):
+            doc.connect(_CountedEdge(src, 0, dst, port))
+        prev = add
+    _CountedEdge.visits = 0
+    project.push(cmd.RemoveNodes(doc, list(doc.nodes)))
+    project.stack.undo()
+    project.stack.redo()
+    return _CountedEdge.visits
+
+
+def test_deleting_many_nodes_visits_each_edge_a_few_times_not_once_per_node():
+    """A delete of everything and its undo and redo grow linearly with the graph: twice the
+    nodes, about twice the edge visits (a scan of all edges per node made it four times)."""
+    small, large = _edge_visits_to_delete_and_undo(50), _edge_visits_to_delete_and_undo(100)
+    assert large < 2.3 * small
