@@ -88,6 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES)
     parser.add_argument("--best-project", metavar="OUT.json",
                         help="write the project with the best trial's values")
+    parser.add_argument("--best-model", metavar="OUT.keras",
+                        help="keep the trained model of this run's best trial there "
+                             "(replaced as better trials complete; kept on Ctrl+C)")
     parser.add_argument("--json", action="store_true",
                         help="print the study's summary as JSON (trials, states, values, "
                              "parameters, the best trial)")
@@ -132,14 +135,18 @@ def options_from(args, doc):
                          study_name=args.study or Path(args.file).stem, trials=trials,
                          timeout=args.timeout, jobs=jobs, sampler=args.sampler,
                          pruner=args.pruner, seed=args.seed, overrides=overrides,
-                         device=args.device,
+                         device=args.device, best_model=args.best_model,
                          trusted_code=custom.context(doc).trusted)
 
 
 def run(args) -> int:
     storage = args.storage if args.storage and "://" not in args.storage else None
     if not output_folders_exist("search", {"--storage": storage,
-                                           "--best-project": args.best_project}):
+                                           "--best-project": args.best_project,
+                                           "--best-model": args.best_model}):
+        return EXIT_INVALID
+    if args.best_model and not args.best_model.endswith(".keras"):
+        _error(f"--best-model {args.best_model}: expected a .keras path")
         return EXIT_INVALID
     project = load_or_report(args.file, "search")
     if project is None:
@@ -221,6 +228,8 @@ def _search(doc, options, args) -> int:
     summary = studies.summary(study, driver.metric, options.storage)
     if args.best_project and not aborted:
         write_best(doc, summary["best"], args.best_project, args.file)
+    if args.best_model:
+        _error(kept_model_line(driver.models, driver.metric))
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))
     if stops.received is not None:
         _error(stopped_line(stops.received, aborted, ran, options, args))
@@ -232,6 +241,13 @@ def _held(study) -> str:
     """`; the study holds 12 trials` when it is resumed (joined with trials in it)."""
     count = len(study.get_trials(deepcopy=False))
     return f"; it holds {count} trial{'s' * (count != 1)} already" if count else ""
+
+
+def kept_model_line(models, metric: str) -> str:
+    if models.trial is None:
+        return f"--best-model {models.path} was not written: no trial of this run completed"
+    return (f"the model of trial {models.trial} ({metric}={models.value:.4g}), the best "
+            f"of this run, is in {models.path}")
 
 
 def stopped_line(signum: int, aborted: bool, ran: list, options, args) -> str:

@@ -93,7 +93,8 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
     Args:
         payload: {"document": project dict (the trial's values already in),
             "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None,
-            "trusted_code": digests of the custom code the parent trusts}.
+            "trusted_code": digests of the custom code the parent trusts,
+            "save": a `.keras` path for the trained model of a trial that finishes}.
         sink: receives the `TrainBegin` and `EpochEnd` events.
         control: hands stop/pause/resume to the bridge (`stopping.TrialBridge`).
     """
@@ -116,4 +117,16 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
                        analysis=project.analysis)
     except TrainingRefused as exc:
         return Result(FAILED, str(exc))
-    return Result.of(result)
+    return Result.of(_saved(result, payload.get("save")))
+
+
+def _saved(result, path: str | None):
+    """`result`, its model saved at `path` when it is given and the trial finished (a
+    stopped, pruned or failed trial has no model worth keeping)."""
+    from ..callbacks import save_atomic
+    from ..train import OK
+
+    if path and result.status == OK and result.model is not None:
+        save_atomic(result.model, path)
+        result.saved = path
+    return result

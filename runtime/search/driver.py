@@ -55,6 +55,7 @@ from ..events import (
     from_wire,
 )
 from . import study as studies
+from .best_model import BestModel
 from .child import start_trial
 from .options import SearchOptions  # noqa: F401  (its home was here)
 from .space import suggest
@@ -117,6 +118,7 @@ class SearchDriver:
             self.slots.put(slot)
         self.study = None
         self.orphans: list[int] = []  # trials an ended process left running, marked failed
+        self.models = BestModel(options.best_model, self.direction)
         self._running: dict[int, Any] = {}  # trial number -> commands queue
         self._stop_asked: dict[int, float] = {}  # trial number -> when it was told to stop
         self._lock = threading.Lock()
@@ -264,7 +266,13 @@ class SearchDriver:
             result = self._train(trial, trial_doc, slot)
         finally:
             self.slots.put(slot)
-        return self._value(trial, result)
+        try:
+            value = self._value(trial, result)
+        except BaseException:
+            self.models.drop(result.saved)
+            raise
+        self.models.offer(trial.number, value, result.saved)
+        return value
 
     def _fail(self, trial, message: str) -> TrialFailed:
         trial.set_user_attr(studies.MESSAGE, message)
@@ -273,7 +281,8 @@ class SearchDriver:
     def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any]) -> Result:
         payload = {"number": trial.number, "document": to_dict(trial_doc),
                    "threads": slot["threads"], "env": slot["env"], "device": slot["device"],
-                   "trusted_code": sorted(self.options.trusted_code)}
+                   "trusted_code": sorted(self.options.trusted_code),
+                   "save": self.models.path_for(trial.number)}
         process, events, commands = start_trial(payload)
         with self._lock:
             self._running[trial.number] = commands

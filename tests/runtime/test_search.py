@@ -135,7 +135,8 @@ def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
 def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, capsys):
     project = mlp_project(tmp_path, [UNITS, {**LR, "high": 0.05}], epochs=1)
     code = main(["search", str(project), "--trials", "2", "--seed", "1", "--json",
-                 "--best-project", str(tmp_path / "best.json")])
+                 "--best-project", str(tmp_path / "best.json"),
+                 "--best-model", str(tmp_path / "best.keras")])
     out, err = capsys.readouterr()
     assert code == 0, err
     summary = json.loads(out)
@@ -151,6 +152,21 @@ def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, c
     assert summary["best"]["number"] == best["number"]
     written = Project.open(tmp_path / "best.json").doc
     assert written.find("hidden").params["units"] == best["params"]["hidden.units"]
+    check_best_model(tmp_path / "best.keras", best["params"])
+    assert f"the model of trial {best['number']} " in err
+
+
+def check_best_model(path: Path, params: dict) -> None:
+    """The kept model is the trained model of the trial with `params` (its units and
+    learning rate, as Keras loads them), and no other trial's model is left beside it."""
+    import keras
+
+    model = keras.saving.load_model(path, safe_mode=True)
+    assert model.get_layer("hidden").get_config()["units"] == params["hidden.units"]
+    rate = params.get("training.optimizer.learning_rate")
+    if rate is not None:
+        assert float(model.optimizer.learning_rate) == pytest.approx(rate, rel=1e-6)
+    assert sorted(p.name for p in path.parent.glob("*.keras")) == [path.name]
 
 
 @pytest.mark.parametrize("change, expected", [

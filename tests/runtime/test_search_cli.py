@@ -25,7 +25,7 @@ from kerascanvas.graph.project import Project
 from kerascanvas.runtime.cli.search import write_best
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
-from tests.runtime.test_search import LR, UNITS, mlp_project, options
+from tests.runtime.test_search import LR, UNITS, check_best_model, mlp_project, options
 from tests.runtime.test_search_checks import pooled_project
 
 
@@ -87,7 +87,7 @@ def test_ctrl_c_keeps_the_finished_trials_writes_the_best_project_and_exits_130(
     storage = tmp_path / "mlp.study.log"
     _interrupt_after_a_complete_trial(storage)
     code = main(["search", str(project), "--trials", "20", "--json", "--pruner", "none",
-                 "--best-project", str(best)])
+                 "--best-project", str(best), "--best-model", str(tmp_path / "best.keras")])
     out, err = capsys.readouterr()
     assert code == 130, err
     assert "stopped after the trials' batch by SIGINT (Ctrl+C)" in err
@@ -100,6 +100,7 @@ def test_ctrl_c_keeps_the_finished_trials_writes_the_best_project_and_exits_130(
     assert "running" not in summary["counts"]
     units = Project.open(best).doc.find("hidden").params["units"]
     assert units == study.best_trial.params["hidden.units"]
+    check_best_model(tmp_path / "best.keras", study.best_trial.params)
 
 
 # ---- resuming a study from its storage (no training: the study's own records) ----------
@@ -157,3 +158,15 @@ def test_the_best_project_written_elsewhere_still_finds_its_data(tmp_path):
     assert written.find("hidden").params["units"] == 28
     assert Path(written.training["data"]) == tmp_path / "digits.npz"
     assert written.search == doc.search
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("missing/best.keras", "--best-model {tmp}/missing/best.keras: the folder "
+                           "{tmp}/missing does not exist"),
+    ("best.h5", "--best-model {tmp}/best.h5: expected a .keras path")])
+def test_a_best_model_path_that_cannot_be_written_is_refused_before_any_work(
+        tmp_path, capsys, path, expected):
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), "--best-model", str(tmp_path / path)]) == 1
+    err = capsys.readouterr().err
+    assert expected.format(tmp=tmp_path) in err and "checking the study" not in err
