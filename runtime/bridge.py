@@ -26,9 +26,19 @@ batch of every epoch is always sent. A NaN loss seen in any read stops training
 after the current batch and sets `nan_at` to (epoch, batch).
 
 `request_stop()` ends training after the current batch; an epoch it cuts short sends
-no EpochEnd, is not counted in `epochs_run` and is noted in `stopped_in`. `pause()` holds the
-training thread before the next batch until `resume()`. `BridgeBase` holds the
-sink and these controls for any other bridge to build on.
+no EpochEnd, is not counted in `epochs_run` and is noted in `stopped_in`. A stop during
+the epoch's validation pass ends that pass after its current validation batch: Keras
+reads `model.stop_training` only between training batches, and its `evaluate` reads
+`model.stop_evaluating` instead (and clears it when it begins), so the bridge sets that
+flag at once and again before each validation batch. Such an epoch is not complete
+either: no EpochEnd, not counted, its partial `val_` scores sent nowhere, and noted in
+`val_cut` (`runtime.train_epochs` hides it from the other callbacks). `CutOnStop` does
+the same for a pass run after training (the final evaluation, predictions) when a
+stop arrives during it. With several processes (`stop_at_once` false) a pass is never
+cut: the ranks would disagree on its batches, so a stop waits for its end.
+
+`pause()` holds the training thread before the next batch until `resume()`.
+`BridgeBase` holds the sink and these controls for any other bridge to build on.
 """
 
 from __future__ import annotations
@@ -47,11 +57,26 @@ from .optim import current_learning_rate
 keras = import_keras()
 
 Sink = Callable[[ev.TrainingEvent], None]
-__all__ = ["BridgeBase", "FastBridge", "Sink", "drop"]
+__all__ = ["BridgeBase", "CutOnStop", "FastBridge", "Sink", "drop", "validation_cut"]
 
 
 def drop(event: ev.TrainingEvent) -> None:
     """A sink that ignores every event."""
+
+
+def validation_cut(model, batches: int | None) -> tuple[int, int | None] | None:
+    """(batches run, batches in the pass) when the validation pass `fit` ran inside the
+    current epoch broke off before its last batch, else None.
+
+    Args:
+        model: the model being fitted; Keras' `evaluate` leaves `model.stop_evaluating`
+            set when a stop ended the pass.
+        batches: the validation batches begun this epoch; None when none ran.
+    """
+    if batches is None or not getattr(model, "stop_evaluating", False):
+        return None
+    total = getattr(getattr(model, "_eval_epoch_iterator", None), "num_batches", None)
+    return None if total is not None and batches >= total else (batches, total)
 
 
 class BridgeBase(keras.callbacks.Callback):
@@ -82,6 +107,8 @@ class BridgeBase(keras.callbacks.Callback):
         self._running = threading.Event()
         self._running.set()
         self._stop_requested = False
+        self.stop_count = 0  # stop requests so far
+        self.stops_in_training: int | None = None  # stop_count when training ended
         # Several processes must stop after the same batch, so there the flag is only
         # read in a batch hook (`runtime.distributed.RankSync` shares it).
         self.stop_at_once = True
@@ -101,10 +128,13 @@ class BridgeBase(keras.callbacks.Callback):
 
     # ---- control, from any thread --------------------------------------
     def request_stop(self) -> None:
-        """End training after the current batch (also releases a pause)."""
+        """End training, or a validation pass, after the current batch (also releases a
+        pause)."""
         self._stop_requested = True
-        if self._model is not None and self.stop_at_once:  # Keras reads it after each batch
+        self.stop_count += 1
+        if self._model is not None and self.stop_at_once:  # Keras reads them after each batch
             self.model.stop_training = True
+            self.model.stop_evaluating = True  # `evaluate` clears it when it begins
         self._running.set()
 
     def pause(self) -> None:
@@ -151,6 +181,7 @@ class BridgeBase(keras.callbacks.Callback):
                                  self.samples, self.batch_size, self.initial_epoch))
 
     def on_train_end(self, logs=None):
+        self.stops_in_training = self.stop_count  # later ones are `CutOnStop`'s
         self._emit(ev.TrainEnd(self.epochs_run, self._stop_requested,
                                plain(logs or self.last_logs)))
 
@@ -170,10 +201,14 @@ class FastBridge(BridgeBase):
         self.nan_at: tuple[int, int] | None = None
         # (epoch, batches run, steps) of an epoch a stop request cut short.
         self.stopped_in: tuple[int, int, int] | None = None
+        # (epoch, validation batches run, batches in the pass) of an epoch whose
+        # validation pass a stop request cut short.
+        self.val_cut: tuple[int, int, int | None] | None = None
+        self._val_batches: int | None = None  # validation batches begun this epoch
 
     # ---- Keras hooks (no batch_end hook, on purpose) ---------------------
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch, self._train_time = epoch, None
+        self._epoch, self._train_time, self._val_batches = epoch, None, None
         self._epoch_start = self._last_sent = self.clock()
         self._emit(ev.EpochBegin(epoch))
 
@@ -211,22 +246,32 @@ class FastBridge(BridgeBase):
         # Validation runs inside the epoch; the training rate should not count it.
         if self._train_time is None:
             self._train_time = self.clock() - self._epoch_start
+        self._val_batches = 0
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._val_batches = (self._val_batches or 0) + 1
+        if self._stop_requested and self.stop_at_once:  # `evaluate` cleared the flag
+            self.model.stop_evaluating = True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         now = self.clock()
         steps = self._steps()
+        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
         if self._stop_requested and steps and self._batch + 1 < steps:
             # Keras ends the epoch it stopped in as if it were complete; it is not one.
             self.stopped_in = (epoch, self._batch + 1, steps)
-            self._batch_event(self._batch, {k: v for k, v in logs.items()
-                                            if not k.startswith("val_")}, now)
+            self._batch_event(self._batch, train_logs, now)
+            return
+        train_time = max(self._train_time or (now - self._epoch_start), 1e-9)
+        cut = validation_cut(self.model, self._val_batches)
+        if cut is not None:  # trained in full, validated in part: no score, not counted
+            self.val_cut = (epoch, *cut)
+            self._batch_event(self._batch, train_logs, self._epoch_start + train_time)
             return
         elapsed = max(now - self._epoch_start, 1e-9)
-        train_time = max(self._train_time or elapsed, 1e-9)
         self._epoch_times.append(elapsed)
         self.epochs_run, self.last_logs = epoch + 1, logs
-        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
         self._batch_event(self._batch, train_logs, self._epoch_start + train_time)
         mean = sum(self._epoch_times) / len(self._epoch_times)
         self._emit(ev.EpochEnd(epoch, plain(logs), self.learning_rate(),
@@ -245,3 +290,54 @@ class FastBridge(BridgeBase):
         """The optimizer's current learning rate (schedules included), or NaN."""
         optimizer = getattr(self.model, "optimizer", None)
         return math.nan if optimizer is None else current_learning_rate(optimizer)
+
+
+class CutOnStop(keras.callbacks.Callback):
+    """Ends an `evaluate` or `predict` pass after its current batch when `bridge` is
+    asked to stop after training ended (or, before that, after this callback was made):
+    the stop that ended training does not count. `cut` is then (batches run, batches in
+    the pass), else None.
+
+    With several processes (`bridge.stop_at_once` false) the pass runs to its end.
+    """
+
+    def __init__(self, bridge: BridgeBase):
+        super().__init__()
+        self.bridge = bridge
+        ended = bridge.stops_in_training
+        self.since = bridge.stop_count if ended is None else ended
+        self.cut: tuple[int, int | None] | None = None
+        self._batches = 0
+
+    @property
+    def asked(self) -> bool:
+        """A stop arrived since this callback was made (and may end a pass here)."""
+        return self.bridge.stop_at_once and self.bridge.stop_count > self.since
+
+    def _begin(self, logs=None) -> None:
+        self._batches = 0
+
+    on_test_begin = on_predict_begin = _begin
+
+    def _batch_begins(self, flag: str) -> None:
+        self._batches += 1
+        if self.asked:
+            setattr(self.model, flag, True)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._batch_begins("stop_evaluating")
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self._batch_begins("stop_predicting")
+
+    def _end(self, flag: str) -> None:
+        steps = (self.params or {}).get("steps")
+        if self.asked and getattr(self.model, flag, False) and \
+                (steps is None or self._batches < steps):
+            self.cut = (self._batches, steps)
+
+    def on_test_end(self, logs=None):
+        self._end("stop_evaluating")
+
+    def on_predict_end(self, logs=None):
+        self._end("stop_predicting")

@@ -53,6 +53,7 @@ from .train_messages import (  # the statuses are this module's too (`train.NAN`
     out_of_memory,
     stop_message,
     training_error,
+    unscored_message,
 )
 
 
@@ -90,6 +91,9 @@ class TrainResult:
             finite: it is in neither `history` nor `epochs_run`, and `metrics` score the
             weights kept (those of the epoch before).
         nan_losses: the training losses of that epoch that were NaN or infinite.
+        unscored: why `metrics` is empty when a stop skipped the final evaluation (it
+            came during validation) or cut it short (a stop during the evaluation); the
+            message says it too. Empty otherwise.
     """
 
     status: str
@@ -106,6 +110,7 @@ class TrainResult:
     executor: str = ""
     dropped_epoch: int | None = None
     nan_losses: tuple[str, ...] = ()
+    unscored: str = ""
 
     @property
     def ok(self) -> bool:
@@ -355,14 +360,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             stage = "training"
             _fit(result, plan, bridge, list(callbacks), doc, session, analysis)
             stage = "evaluating"
-            # After a NaN loss the kept weights are the last finite ones: score those.
-            score = result.ok or result.status == NAN
-            if result.status == STOPPED and not bridge.evaluate_when_stopped:
-                score = False
-            if ranks.agreed(session, score):
-                scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
-                result.metrics = {k: float(v) for k, v in scores.items()}
-                result.evaluated_on = plan.evaluated_on
+            _evaluate(result, plan, bridge, session)
             ranks.release(session, result.model)
     except Exception as exc:
         if is_out_of_memory(exc):
@@ -427,9 +425,41 @@ def _fit(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
         result.message = nan_message(at, settings, keeper.good_epochs, keeper.nan_losses)
     elif bridge.stopped:
         result.status = STOPPED
-        result.message = stop_message(bridge.stopped_in, result.epochs_run)
+        result.message = stop_message(bridge.stopped_in, result.epochs_run,
+                                      bridge.val_cut)
     else:
         result.message = early_stop_message(chosen)
+
+
+def _evaluate(result: TrainResult, plan: FitPlan, bridge, session) -> None:
+    """Score the model as kept on `plan.evaluate`: after a stop too, unless the bridge
+    says not to (a search trial) or the stop came during validation. A stop during the
+    evaluation ends it after its current batch, and the result then has no score."""
+    from . import distributed as ranks
+    from .bridge import CutOnStop
+
+    guard = CutOnStop(bridge)  # stops from here on end the evaluation
+    # After a NaN loss the kept weights are the last finite ones: score those.
+    score = result.ok or result.status == NAN
+    if result.status == STOPPED and (not bridge.evaluate_when_stopped or
+                                     bridge.val_cut is not None):
+        score = False
+        if bridge.evaluate_when_stopped:
+            _unscored(result, unscored_message(None))
+    if not ranks.agreed(session, score):
+        return
+    scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
+                                   callbacks=[guard])
+    if guard.cut is not None:
+        _unscored(result, unscored_message(guard.cut))
+        return
+    result.metrics = {k: float(v) for k, v in scores.items()}
+    result.evaluated_on = plan.evaluated_on
+
+
+def _unscored(result: TrainResult, why: str) -> None:
+    result.unscored = why
+    result.message = f"{result.message} {why}".strip()
 
 
 def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:

@@ -15,9 +15,12 @@ callbacks that watch the run itself (the progress bridge, the NaN weight keeper,
 ranks' agreement); the callbacks named `hidden` (the settings' callbacks, the caller's,
 and Keras' History) never see it, so they end in the state Keras' `fit` leaves them in
 after the complete epochs alone. An epoch is incomplete when training stopped before its
-last batch, or when a training loss in its logs is NaN or infinite (the weights of such
-an epoch are not kept: `callbacks.LastFiniteWeights` restores the last finite ones).
-`on_train_end` receives the logs of the last complete epoch.
+last batch, when a training loss in its logs is NaN or infinite (the weights of such
+an epoch are not kept: `callbacks.LastFiniteWeights` restores the last finite ones), or
+when a stop ended its validation pass before the pass's last batch
+(`bridge.validation_cut`): its `val_` scores are partial, so the callbacks that watch
+the run see its logs without them. `on_train_end` receives the logs of the last
+complete epoch.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .bridge import validation_cut
 from .callbacks import non_finite_losses
 from .dispatch import ListeningCallbackList, plain_logs
 from .keras_env import import_keras
 
 keras = import_keras()
 
-CUT, NAN = "cut", "nan"
+CUT, NAN, VALIDATION_CUT = "cut", "nan", "validation cut"
 
 
 class CompleteEpochs(ListeningCallbackList):
@@ -45,7 +49,8 @@ class CompleteEpochs(ListeningCallbackList):
 
     Attributes:
         incomplete: (epoch, why, batches run) of each epoch hidden, why "cut" (stopped
-            before its last batch) or "nan" (a non-finite training loss).
+            before its last batch), "nan" (a non-finite training loss) or "validation
+            cut" (a stop ended its validation pass early).
     """
 
     def __init__(self, callbacks: Sequence[Any], hidden: Sequence[Any], model,
@@ -56,6 +61,7 @@ class CompleteEpochs(ListeningCallbackList):
         self._hidden = {id(c) for c in (*hidden, *history)}
         self._steps = steps
         self._batches = 0
+        self._val_batches: int | None = None  # validation batches begun this epoch
         self._last_logs: dict = {}
         self.incomplete: list[tuple[int, str, int]] = []
 
@@ -68,7 +74,9 @@ class CompleteEpochs(ListeningCallbackList):
     def _why_incomplete(self, logs) -> str | None:
         if self._cut_short():
             return CUT
-        return NAN if non_finite_losses(logs) else None
+        if non_finite_losses(logs):
+            return NAN
+        return VALIDATION_CUT if validation_cut(self.model, self._val_batches) else None
 
     # ---- hooks ---------------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -79,8 +87,16 @@ class CompleteEpochs(ListeningCallbackList):
         super().on_train_begin(logs)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._batches = 0
+        self._batches, self._val_batches = 0, None
         super().on_epoch_begin(epoch, logs)
+
+    def on_test_begin(self, logs=None):
+        self._val_batches = 0
+        super().on_test_begin(logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._val_batches = (self._val_batches or 0) + 1
+        super().on_test_batch_begin(batch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batches = max(self._batches, int(batch) + 1)
@@ -98,6 +114,8 @@ class CompleteEpochs(ListeningCallbackList):
             return
         self.incomplete.append((int(epoch), why, self._batches))
         logs = plain_logs(logs)
+        if why == VALIDATION_CUT:  # a partial validation score is no score
+            logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
         for callback in self.callbacks:
             if id(callback) not in self._hidden:
                 callback.on_epoch_end(epoch, logs)

@@ -13,15 +13,34 @@ from .keras_env import import_keras
 OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
 
 
-def stop_message(stopped_in: tuple[int, int, int] | None, epochs_run: int) -> str:
-    """What a stop request ended: an epoch's end, or an epoch part way through."""
-    if stopped_in is None:
-        return f"Stopped on request after epoch {epochs_run}."
-    epoch, batches, steps = stopped_in
+def stop_message(stopped_in: tuple[int, int, int] | None, epochs_run: int,
+                 val_cut: tuple[int, int, int | None] | None = None) -> str:
+    """What a stop request ended: an epoch's end, an epoch part way through, or an
+    epoch's validation pass part way through (`bridge.FastBridge.val_cut`)."""
     done = (f"epoch {epochs_run} was the last complete one" if epochs_run
             else "no epoch completed")
-    return (f"Stopped on request during epoch {epoch + 1}, after {batches} of {steps} "
-            f"batches ({done}). The model is kept as trained up to that batch.")
+    if stopped_in is not None:
+        epoch, batches, steps = stopped_in
+        return (f"Stopped on request during epoch {epoch + 1}, after {batches} of {steps} "
+                f"batches ({done}). The model is kept as trained up to that batch.")
+    if val_cut is not None:
+        epoch, batches, total = val_cut
+        return (f"Stopped on request while validating epoch {epoch + 1}, after {batches} of "
+                f"{total if total is not None else '?'} validation batches ({done}; epoch "
+                f"{epoch + 1} has no validation score and does not count). The model is kept "
+                f"as trained to the end of epoch {epoch + 1}'s training batches.")
+    return f"Stopped on request after epoch {epochs_run}."
+
+
+def unscored_message(cut: tuple[int, int | None] | None) -> str:
+    """Why a run has no final score: a stop came during validation (the evaluation was
+    skipped), or a stop cut the final evaluation short (`cut`: batches run, in all)."""
+    if cut is None:
+        return ("No final evaluation: the stop came during validation, and scoring would "
+                "take another pass over the same data.")
+    batches, total = cut
+    return (f"The final evaluation was stopped on request after {batches} of "
+            f"{total if total is not None else '?'} batches: there is no final score.")
 
 
 def early_stop_message(callbacks: list) -> str:

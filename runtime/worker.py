@@ -147,7 +147,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
         The `Result`. Settings, data and build problems, NaN losses and running
         out of memory all become a "failed" result with a message, never an exception.
     """
-    from .bridge import FastBridge
+    from .bridge import CutOnStop, FastBridge
     from .callbacks import FaultInjector
     from .data import DataError
     from .train import TrainingRefused, load_checked_data, prepare, train
@@ -171,9 +171,10 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
     except TrainingRefused as exc:
         return Result(FAILED, str(exc))
     event = Result.of(result)
-    if result.ok and result.model is not None and is_main():  # rank 0 predicts and saves
-        event = dataclasses.replace(event, **evaluation_fields(result, doc, data, payload,
-                                                                 project.analysis))
+    # Rank 0 predicts; not after a stop left the run without a score (`result.unscored`).
+    if result.ok and result.model is not None and is_main() and not result.unscored:
+        event = dataclasses.replace(event, **evaluation_fields(
+            result, doc, data, payload, project.analysis, CutOnStop(bridge)))
     return event
 
 
@@ -202,11 +203,13 @@ def _trust_custom_code(doc: Document, digests) -> None:
 
 
 def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any],
-                      analysis=None) -> dict:
+                      analysis=None, guard=None) -> dict:
     """{"evaluation": {...}} of a trained model, or {"evaluation_error": text}: the
     `Result` fields.
 
-    Predictions go to an NPZ next to the saved model (see `evaluate_run`).
+    Predictions go to an NPZ next to the saved model (see `evaluate_run`). `guard`: a
+    `bridge.CutOnStop`; a stop during these passes ends them, and there is then no
+    evaluation beyond the run's own final score (`result.metrics`).
     """
     from .train import TrainingRefused, load_checked_data
 
@@ -214,17 +217,22 @@ def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any],
     try:
         test = payload.get("test_data") or result.settings.get("test_data")
         test = load_checked_data(doc, result.settings, test, analysis) if test else None
-        return {"evaluation": evaluate_run(result, doc, data, path, test)}
+        evaluation = evaluate_run(result, doc, data, path, test, guard)
     except (TrainingRefused, ValueError, RuntimeError, OSError) as exc:
         # Training itself went well: its result stands, and the reason is shown.
         return {"evaluation_error": f"Could not evaluate the trained model: {exc}"}
+    if guard is not None and guard.cut is not None:
+        return {"evaluation_error": "The predictions were stopped on request: no confusion "
+                                    "matrix or examples, and no score on test data."}
+    return {"evaluation": evaluation}
 
 
 # ---- evaluation and predictions ----------------------------------------------------
 SAMPLE_IMAGES = 32
 
 
-def evaluate_run(result, doc: Document, data, path: str, test=None) -> dict[str, Any]:
+def evaluate_run(result, doc: Document, data, path: str, test=None,
+                 guard=None) -> dict[str, Any]:
     """Predict on the held-out data (test, else validation, else training); save an NPZ.
 
     Args:
@@ -232,6 +240,8 @@ def evaluate_run(result, doc: Document, data, path: str, test=None) -> dict[str,
         doc: the document trained. data: the training data (Dataset or ImageFolder).
         path: where the predictions NPZ goes.
         test: test data (same kinds as `data`), or None.
+        guard: a Keras callback for the passes (`bridge.CutOnStop`: a stop ends them;
+            the caller then drops what they gave), or None.
 
     Returns:
         {"split": ..., "metrics": {Keras name: value}, "predictions": path}.
@@ -241,13 +251,14 @@ def evaluate_run(result, doc: Document, data, path: str, test=None) -> dict[str,
     settings = result.settings
     if test is not None:
         plan = plan_fit(doc, test, {**settings, "validation_split": 0.0})
-        metrics = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True)
+        metrics = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
+                                        callbacks=[guard] if guard else None)
         split, metrics = "test", {k: float(v) for k, v in metrics.items()}
     else:
         plan = plan_fit(doc, data, settings)
         split, metrics = plan.evaluated_on, dict(result.metrics)
     names = output_names(doc)
-    x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names))
+    x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names), guard)
     arrays = {"outputs": np.array(names)}
     for i, name in enumerate(names):
         form = label_form(settings["loss"][name], y_pred[i].shape[-1])
@@ -269,17 +280,22 @@ def _listed(value, count: int) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _predict(model, evaluate: Mapping[str, Any], outputs: int):
-    """(first input's samples or None, labels per output, predictions per output)."""
+def _predict(model, evaluate: Mapping[str, Any], outputs: int, guard=None):
+    """(first input's samples or None, labels per output, predictions per output); a
+    `guard` that a stop asked ends the pass early."""
     if "y" in evaluate:  # arrays
         x = evaluate["x"]
-        predicted = model.predict(x, batch_size=evaluate.get("batch_size"), verbose=0)
+        predicted = model.predict(x, batch_size=evaluate.get("batch_size"), verbose=0,
+                                  callbacks=[guard] if guard else None)
         first = _listed(x, 1)[0]
         return (np.asarray(first[:SAMPLE_IMAGES]), _listed(evaluate["y"], outputs),
                 _listed(predicted, outputs))
     batches = evaluate["x"]  # an image folder's batches: predicted one batch at a time
     shown, labels, predicted = [], [], []
     for index in range(len(batches)):
+        if guard is not None and guard.asked and shown:
+            guard.cut = (index, len(batches))
+            break
         x, y = batches[index]
         shown.append(x[:SAMPLE_IMAGES - sum(len(s) for s in shown)])
         labels.append(np.asarray(y))

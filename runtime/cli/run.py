@@ -195,12 +195,15 @@ def _record_data(result, settings: dict, data) -> None:
         run_record.write(result.saved, settings["data"], current, result.epochs_run)
 
 
-def _list_kept(result, args) -> None:
-    """A model kept in the runs folder (no --save) goes into the runs index, where the
-    window lists it; a failure to write the index is said, the model stays."""
+def _list_kept(result, args, received: int | None) -> None:
+    """A run a signal stopped, or that failed with its model kept (a NaN loss, an error
+    inside `fit`), goes into the runs index, where the window lists it, whether its model
+    went to --save or to the runs folder; a failure to write the index is said, the model
+    stays."""
     from .. import distributed
+    from ..train import ERROR, NAN
 
-    if not result.saved or args.save:
+    if not result.saved or (received is None and result.status not in (NAN, ERROR)):
         return
     try:
         ranks = int(os.environ.get("WORLD_SIZE") or 1) if distributed.launched() else 1
@@ -241,7 +244,7 @@ def _train(doc, args, analysis) -> int:
         log(ev.Result.of(result))
     if distributed.is_main():
         _record_data(result, settings, data)
-        _list_kept(result, args)
+        _list_kept(result, args, received)
     if not result.ok:
         if distributed.is_main():
             _error(result.message + (f" {kept_line(result, args.file)}" if result.saved
@@ -341,7 +344,15 @@ def _fit(doc, settings, data, args, sink, analysis=None):
     from ..bridge import FastBridge
     from ..train import ERROR, NAN, train
 
-    bridge = FastBridge(sink)
+    def scoring(event) -> None:
+        """Say that the model kept after a signal is being scored, and how to skip it."""
+        sink(event)
+        if isinstance(event, ev.TrainEnd) and signals.received is not None and \
+                bridge.val_cut is None and not distributed.launched():
+            _error("training stopped; scoring the model kept (the final evaluation): the "
+                   "same signal again ends it after its current batch")
+
+    bridge = FastBridge(scoring)
     # A rank leaves SIGTERM alone: torchrun sends it to end the ranks when one has failed,
     # and a rank waiting on a dead peer could not finish its batch.
     caught = (signal.SIGINT,) if distributed.launched() else (signal.SIGINT, signal.SIGTERM)

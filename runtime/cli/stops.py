@@ -1,20 +1,24 @@
 """Stopping a headless run from outside: Ctrl+C (SIGINT) and SIGTERM.
 
-The first signal ends training after the current batch, as the window's Stop does,
-and the run keeps what was trained: the model goes where `--save` says, else into the
-project's runs folder (`model.runs/` beside `model.json`, where the window keeps the
-models of its runs), as `stopped_N.keras` (a name the window's runs never take), with
-its run record so that `--resume` continues it on the same data. The command says
+The first signal ends training after the current batch (or the validation pass after
+its current batch), as the window's Stop does, and the run keeps what was trained:
+the model goes where `--save` says, else into the project's runs folder (`model.runs/`
+beside `model.json`, where the window keeps the models of its runs), as
+`stopped_N.keras` (a name the window's runs never take), with its run record so that
+`--resume` continues it on the same data. The command says
 where training stopped (epoch and batch) and exits with 128 plus the signal's number
 (130 for SIGINT, 143 for SIGTERM), as shells expect of a command a signal ended. A
-second signal aborts at once, without saving.
+second signal aborts at once, without saving; but while the model kept is being scored
+(the final evaluation, after training ended) it ends that evaluation after its current
+batch instead, so the model is still saved (without a final score); a third aborts.
 
 A run that fails with its model as trained so far (a NaN loss: the last finite weights;
 an error inside `fit`) keeps it the same way when `--save` is not given.
 
-A model kept in the runs folder is also listed in the folder's runs index (`runs.json`,
-`runtime.run_record.merge_index`) with its settings, status, message, result and epoch
-curves, so the window's Training tab shows it beside its own runs.
+Such a run (stopped by a signal, or failed with its model kept) is also listed in the
+runs folder's index (`runs.json`, `runtime.run_record.merge_index`) with its settings,
+status, message, result and epoch curves, so the window's Training tab shows it beside
+its own runs. With `--save` the entry names that file (by its path from the runs folder).
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ def _say(command: str, text: str) -> None:
 class StopOnSignals:
     """While open, the first of `signals` asks `target` to stop after its current batch
     (`target.request_stop()`: a training bridge, a search driver); a second one aborts
-    (KeyboardInterrupt for SIGINT, else exit code 128 + the signal's number).
+    (KeyboardInterrupt for SIGINT, else exit code 128 + the signal's number), except
+    while a bridge's training has ended (its final evaluation runs): the second one
+    then asks the bridge once more, which ends that evaluation after its batch.
 
     `received` is the first signal's number, or None.
     """
@@ -49,11 +55,26 @@ class StopOnSignals:
         self.target, self.signals, self.command = target, tuple(signals), command
         self.received: int | None = None
         self._previous: dict[int, object] = {}
+        self._evaluation_cut = False
+
+    def _cuts_the_evaluation(self) -> bool:
+        """Whether this signal ends the final evaluation (once) rather than aborting."""
+        if self._evaluation_cut or getattr(self.target, "stops_in_training", None) is None:
+            return False
+        self._evaluation_cut = True
+        return True
 
     def _on_signal(self, signum, frame):
         from ..launch import is_main
 
         if self.received is not None or self.target.stopped:
+            if self._cuts_the_evaluation():
+                if is_main():
+                    _say(self.command, f"{NAMES.get(signum, signum)}: ending the final "
+                                       "evaluation after its current batch (the model is "
+                                       "still saved; the same signal again aborts)")
+                self.target.request_stop()
+                return
             if signum == signal.SIGINT:
                 raise KeyboardInterrupt
             raise SystemExit(exit_code(signum))
@@ -124,8 +145,9 @@ def kept_line(result, project_file: str) -> str:
 
 
 def index_entry(result, folder: Path, processes: int = 1) -> dict:
-    """The runs index entry of a run whose model `keep_model` kept in `folder`, as the
-    window writes its own runs (`app.training.history.record_to_dict`)."""
+    """The runs index entry, in the runs folder `folder`, of a run whose model was kept
+    (in `folder` by `keep_model`, or at --save), as the window writes its own runs
+    (`app.training.history.record_to_dict`)."""
     from .. import events as ev
 
     event = ev.Result.of(result, processes=processes)
@@ -144,8 +166,8 @@ def index_entry(result, folder: Path, processes: int = 1) -> dict:
 
 
 def index_kept(result, project_file: str | Path, processes: int = 1) -> int:
-    """List the run whose model `keep_model` saved in the project's runs index; returns
-    its run number there."""
+    """List the run whose model was kept (`result.saved`) in the project's runs index;
+    returns its run number there."""
     from ..run_record import merge_index
 
     folder = runs_folder(project_file)

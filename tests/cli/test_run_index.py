@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from pathlib import Path
 
 import keras
 
@@ -64,3 +65,25 @@ def test_a_nan_run_is_listed_with_its_dropped_epoch_as_data(tmp_path, capsys):
     assert kept.result.dropped_epoch == 1 and kept.result.nan_losses == ("loss",)
     assert kept.result.epochs_run == 0 and kept.dropped_note.startswith(
         "Epoch 1 was dropped (loss not finite); the initial weights were kept")
+
+
+def test_a_run_stopped_by_sigint_with_save_is_listed_naming_that_file(tmp_path, capsys):
+    path = project(tmp_path, classifier(training={"epochs": 1000, "batch_size": 2}))
+    saved = tmp_path / "out" / "mine.keras"
+    saved.parent.mkdir()
+    log = tmp_path / "events.jsonl"
+    threading.Thread(target=signal_after_an_epoch, args=(log, signal.SIGINT),
+                     daemon=True).start()
+    code = main(["run", path, "--data", "synthetic:300", "--log", str(log), "--no-progress",
+                 "--threads", "1", "--save", str(saved)])
+    assert code == 130
+    folder = tmp_path / "model.runs"
+    assert f"listed as Run 1 in {folder / 'runs.json'}" in capsys.readouterr().err
+    result = ev.from_wire(json.loads(log.read_text().splitlines()[-1]))
+    (kept,), problem = load_runs(folder)
+    assert problem is None and kept.status == ev.STOPPED
+    assert kept.saved_path is not None and Path(kept.saved_path).resolve() == saved
+    assert kept.result.epochs_run == result.epochs_run >= 1
+    assert not list(folder.glob("*.keras"))  # the model is where --save said, only there
+    model = keras.saving.load_model(kept.saved_path, safe_mode=True)
+    assert int(model.optimizer.iterations) >= result.epochs_run

@@ -54,13 +54,15 @@ def check_stopped(signum: int, err: str, log: Path, saved: Path) -> None:
     comes while the epoch's end is handled, at that end ("after epoch 1")."""
     stopped = re.search(r"stopped by (SIG\w+)(?: \(Ctrl\+C\))?\. Stopped on request "
                         r"(?:during epoch (\d+), after (\d+) of (\d+) batches|after epoch "
-                        r"(\d+)\.)", err)
+                        r"(\d+)\.|while validating epoch (\d+), after)", err)
     assert stopped and stopped[1] == signal.Signals(signum).name, err[-2000:]
     events = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()]
     steps = events[0].steps
     if stopped[2] is not None:
         complete, batches = int(stopped[2]) - 1, int(stopped[3])
         assert int(stopped[4]) == steps
+    elif stopped[6] is not None:  # trained in full, validated in part: not counted
+        complete, batches = int(stopped[6]) - 1, steps
     else:
         complete, batches = int(stopped[5]), 0
     result = events[-1]
@@ -142,6 +144,24 @@ def test_a_second_signal_aborts(signum):
     if aborted is SystemExit:
         assert raised.value.code == 128 + signum
     assert getattr(signal.getsignal(signum), "__self__", None) is not signals  # restored
+
+
+def test_a_second_signal_during_the_final_evaluation_ends_it_and_a_third_aborts():
+    class Bridge:  # training has ended: its final evaluation runs
+        stopped, stops_in_training, stops = True, 1, 0
+
+        def request_stop(self):
+            self.stops += 1
+
+    target = Bridge()
+    with StopOnSignals(target) as signals:
+        signals.received = signal.SIGINT  # the signal that stopped training
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        assert target.stops == 1  # asked again: the evaluation ends after its batch
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
 
 
 @pytest.mark.parametrize("launched", [False, True])
