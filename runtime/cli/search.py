@@ -158,7 +158,7 @@ def run(args) -> int:
         return refused
     options = options_from(args, doc)
     try:
-        found = _made(options) or checks(doc, options)
+        found = _refused(doc, options) or checks(doc, options)
     except KeyboardInterrupt:
         _error("interrupted during the checks; no study was opened, no trial started")
         return exit_code(signal.SIGINT)
@@ -169,8 +169,11 @@ def run(args) -> int:
     return _search(doc, options, args)
 
 
-def _made(options) -> list[str]:
-    """The sampler's and the pruner's refusal of their options (before any check)."""
+def _refused(doc, options) -> list[str]:
+    """What the options refuse, before any check: the sampler's or the pruner's options,
+    or an existing study that optimizes another direction or metric."""
+    from kerascanvas.graph.search import objective
+
     from ..search import study as studies
 
     try:
@@ -178,7 +181,9 @@ def _made(options) -> list[str]:
         studies.make_pruner(options.pruner)
     except studies.StudyError as exc:
         return [str(exc)]
-    return []
+    metric, direction = objective(doc)
+    refusal = studies.join_refusal(options.study_name, options.storage, direction, metric)
+    return [refusal] if refusal else []
 
 
 def checks(doc, options) -> list[str]:

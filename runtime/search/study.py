@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,20 @@ class StudyError(ValueError):
     """A study cannot be opened or configured as asked; the message says why."""
 
 
+HEARTBEAT_S = 60  # a database study's trial without a heartbeat for twice this is failed
+
+
 def open_storage(where: str):
-    """An Optuna storage for a database URL, or a journal file for a path."""
+    """An Optuna storage for a database URL, or a journal file for a path.
+
+    A database storage gets heartbeats: a trial whose process stops sending them
+    (killed, or its machine went down) is marked failed by the next trial any process
+    starts (with no message: Optuna ends it before a callback may add one). A journal
+    file has none; `fail_orphans` covers this machine's processes."""
     if "://" in where:
-        return where  # Optuna opens (and creates) RDB storages from the URL
+        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(where, heartbeat_interval=HEARTBEAT_S)
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 
     Path(where).parent.mkdir(parents=True, exist_ok=True)
@@ -93,20 +104,36 @@ def open_study(name: str, storage: str, direction: str, sampler=None, pruner=Non
     study = optuna.create_study(storage=open_storage(storage), study_name=name,
                                 direction=direction, sampler=sampler, pruner=pruner,
                                 load_if_exists=True)
-    kept = study.direction.name.lower()
-    if kept != direction:
-        raise StudyError(f"study {name!r} in {storage} is set to {kept}, but this search "
-                         f"would {direction}; use another --study name or storage")
-    if metric is not None:
-        _keep_metric(study, metric, storage)
+    _check_joined(study, storage, direction, metric)
+    if metric is not None and METRIC not in study.user_attrs:
+        study.set_user_attr(METRIC, metric)
     return study
 
 
-def _keep_metric(study, metric: str, storage: str) -> None:
+def join_refusal(name: str, storage: str, direction: str, metric: str) -> str | None:
+    """Why `open_study` would refuse the journal file's existing study `name`, told
+    before any work (None: it would not, or the study does not exist yet; a database is
+    asked when the study opens)."""
+    if "://" in storage or not Path(storage).is_file():
+        return None
+    try:
+        study = load_study(name, storage)
+    except KeyError:  # no such study in the file yet
+        return None
+    try:
+        _check_joined(study, storage, direction, metric)
+    except StudyError as exc:
+        return str(exc)
+    return None
+
+
+def _check_joined(study, storage: str, direction: str, metric: str | None) -> None:
+    kept = study.direction.name.lower()
+    if kept != direction:
+        raise StudyError(f"study {study.study_name!r} in {storage} is set to {kept}, but this "
+                         f"search would {direction}; use another --study name or storage")
     kept = study.user_attrs.get(METRIC)
-    if kept is None:
-        study.set_user_attr(METRIC, metric)
-    elif kept != metric:
+    if None not in (kept, metric) and kept != metric:
         raise StudyError(f"study {study.study_name!r} in {storage} optimizes {kept!r}, but "
                          f"this search would optimize {metric!r}: their values cannot be "
                          "compared; use another --study name or storage, or --metric "

@@ -170,3 +170,29 @@ def test_a_best_model_path_that_cannot_be_written_is_refused_before_any_work(
     assert main(["search", str(project), "--best-model", str(tmp_path / path)]) == 1
     err = capsys.readouterr().err
     assert expected.format(tmp=tmp_path) in err and "checking the study" not in err
+
+
+def test_a_study_that_optimizes_another_metric_is_refused_before_the_checks(tmp_path, capsys):
+    project = mlp_project(tmp_path, [UNITS])  # maximizes val_accuracy
+    studies.open_study("mlp", str(tmp_path / "mlp.study.log"), "maximize", metric="val_loss")
+    assert main(["search", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "optimizes 'val_loss', but this search would optimize 'val_accuracy'" in err
+    assert "checking the study" not in err  # told at once, before Keras loads
+    assert main(["search", str(project), "--direction", "minimize"]) == 1
+    assert "is set to maximize, but this search would minimize" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # SQLAlchemy takes seconds to import
+def test_a_database_study_fails_a_trial_whose_process_stopped_its_heartbeat(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(studies, "HEARTBEAT_S", 1)
+    storage = f"sqlite:///{tmp_path}/study.db"
+    study = studies.open_study("s", storage, "minimize")
+    trial = study.ask()
+    study._storage.record_heartbeat(trial._trial_id)  # as Optuna's thread does, then dies
+    time.sleep(3.5)  # the database keeps whole seconds
+    with pytest.warns(optuna.exceptions.ExperimentalWarning):
+        optuna.storages.fail_stale_trials(study)  # what each trial's start calls
+    (stale,) = studies.load_study("s", storage).trials
+    assert stale.state.name == "FAIL"
