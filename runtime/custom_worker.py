@@ -23,12 +23,14 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 
 from kerascanvas.graph.errors import KerasCanvasError
 
 MODULE = "kerascanvas.runtime.custom_worker"
 DEFAULT_TIMEOUT = 120.0  # seconds for one batch of requests, keras' import included
+CLOSED = "the custom-layer shape worker was closed"
 
 
 class WorkerError(KerasCanvasError):
@@ -71,6 +73,14 @@ class WorkerSolver:
             raise WorkerError("the custom-layer shape worker exited before answering")
         return json.loads(line)["results"]
 
+    def kill(self) -> None:
+        """End the worker now, from any thread: a call waiting for its answer raises
+        WorkerError (the worker exited before answering)."""
+        try:
+            self._proc.kill()
+        except OSError:
+            pass
+
     def close(self) -> None:
         """Stop the worker (it is killed if it does not exit at once)."""
         if self._proc.poll() is None:
@@ -86,6 +96,72 @@ class WorkerSolver:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class SolverThread:
+    """A daemon thread that owns one solver: `submit(requests)` gives a Future of its
+    {key: result}; the requests are answered one batch at a time, in order.
+
+    The solver (a `WorkerSolver` unless `factory` makes another) is created, called and
+    closed on this thread only. Failures come back as results ({"error": message}), never
+    as exceptions. `close()` returns at once, from any thread: it kills a worker process
+    that is computing (its call ends with an error result), and the thread closes the
+    solver once the call it is in returns.
+    """
+
+    def __init__(self, factory: Callable[[], Callable] | None = None,
+                 name: str = "kerascanvas-custom-shapes"):
+        self.factory = factory
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._solver = None
+        self._closed = False
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def submit(self, requests: Mapping[str, dict]) -> Future:
+        future: Future = Future()
+        self._jobs.put((future, dict(requests)))
+        return future
+
+    def close(self) -> None:
+        self._closed = True
+        self._jobs.put(None)
+        solver = self._solver
+        if hasattr(solver, "kill"):
+            solver.kill()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, requests = job
+            if future.set_running_or_notify_cancel():
+                future.set_result(self._solve(requests))
+        self._drop_solver()
+
+    def _solve(self, requests: dict) -> dict[str, dict]:
+        if self._closed:
+            return _failed(requests, CLOSED)
+        try:
+            if self._solver is None:
+                self._solver = (self.factory or WorkerSolver)()
+            if self._closed:  # closed while the solver started (close saw none to kill)
+                return _failed(requests, CLOSED)
+            return self._solver(requests)
+        except WorkerError as exc:
+            self._drop_solver()
+            return _failed(requests, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a solver that cannot start, or a bug
+            self._drop_solver()
+            return _failed(requests, f"the custom-layer shape worker failed: "
+                                     f"{type(exc).__name__}: {exc}")
+
+    def _drop_solver(self) -> None:
+        solver, self._solver = self._solver, None
+        if hasattr(solver, "close"):
+            solver.close()
+
+
+def _failed(requests: Mapping[str, dict], message: str) -> dict[str, dict]:
+    return {key: {"error": message} for key in requests}
 
 
 def _child_env() -> dict[str, str]:

@@ -5,8 +5,9 @@ per integer range, and the ends together), which takes a quarter of a second on
 the small examples and grows with the graph: at every edit on the GUI thread it
 stalled the window. Here an edit asks for a check of a snapshot of the document;
 the latest request runs in one worker thread after a short pause (bursts of
-edits are checked once), and its problems come back to the GUI thread as a
-queued signal. A result for an older snapshot is dropped. The check is pure
+edits are checked once), and its problems come back to the GUI thread through
+a future that `FutureWatcher` polls (the thread touches no Qt object). A result for
+an older snapshot is dropped. The check is pure
 graph code: custom layers' shapes it would need anew are never computed here.
 """
 
@@ -21,6 +22,7 @@ from PySide6 import QtCore
 from ...graph.layers import custom
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search_check import check_search
+from ..future_watch import FutureWatcher
 
 DELAY_MS = 150
 
@@ -39,46 +41,46 @@ class SpaceChecker(QtCore.QObject):
     """`request(doc)` after each edit; `checked` gives the latest problems' messages."""
 
     checked = QtCore.Signal(list)
-    _done = QtCore.Signal(int, list)  # from the worker thread: (request number, messages)
 
     def __init__(self, parent=None, delay_ms: int = DELAY_MS):
         super().__init__(parent)
         self.pending = False  # a request whose answer has not come yet
-        self._doc, self._number = None, 0
+        self._doc = None
+        self._latest = [0]  # the latest request's number, read by the worker thread too
         self._executor = ThreadPoolExecutor(max_workers=1,
                                             thread_name_prefix="kerascanvas-search-space")
+        self._results = FutureWatcher(self)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=delay_ms)
         self._timer.timeout.connect(self._on_timer_timeout)
-        self._done.connect(self._on_done)
 
     def request(self, doc) -> None:
         self._doc, self.pending = doc, True
-        self._number += 1  # an answer under way is out of date now
+        self._latest[0] += 1  # an answer under way is out of date now
         self._timer.start()
 
     def _on_timer_timeout(self) -> None:
-        self._executor.submit(self._check, self._number, snapshot(self._doc))
+        number = self._latest[0]
+        future = self._executor.submit(_check, number, snapshot(self._doc), self._latest)
+        self._results.watch(future, lambda done: self._on_done(number, done.result()))
 
-    def _check(self, number: int, doc) -> None:
-        if number != self._number:
-            return  # a newer edit came while this one waited
-        try:
-            messages = [issue.message for issue in check_search(doc)]
-        except Exception as exc:  # noqa: BLE001  a bug here must not end the worker
-            messages = [f"the search section could not be checked: {type(exc).__name__}: "
-                        f"{exc}"]
-        if number == self._number:
-            try:
-                self._done.emit(number, messages)
-            except RuntimeError:  # the panel was closed while this check ran
-                pass
-
-    def _on_done(self, number: int, messages: list) -> None:
-        if number == self._number:
+    def _on_done(self, number: int, messages: list | None) -> None:
+        if number == self._latest[0] and messages is not None:
             self.pending = False
             self.checked.emit(messages)
 
     def shutdown(self) -> None:
         self._timer.stop()
-        self._number += 1
+        self._latest[0] += 1
+        self._results.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _check(number: int, doc, latest: list[int]) -> list[str] | None:
+    """In the worker thread: the problems' messages, or None when a newer edit came
+    while this one waited."""
+    if number != latest[0]:
+        return None
+    try:
+        return [issue.message for issue in check_search(doc)]
+    except Exception as exc:  # noqa: BLE001  a bug here must not end the worker
+        return [f"the search section could not be checked: {type(exc).__name__}: {exc}"]

@@ -16,6 +16,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.projectfile import from_dict, to_dict
+from ..future_watch import FutureWatcher
 from .results import is_image_batch, to_qimage
 
 PREVIEW_IMAGES = 8
@@ -125,6 +126,7 @@ class DataPreview(QtWidgets.QWidget):
         self.info.setWordWrap(True)
         self.images = QtWidgets.QHBoxLayout()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
+        self._results = FutureWatcher(self)
         self._wanted = ""
         self.loaded.connect(self._on_loaded, QtCore.Qt.QueuedConnection)
         row = QtWidgets.QHBoxLayout()
@@ -158,7 +160,8 @@ class DataPreview(QtWidgets.QWidget):
         self.info.setText(f"Reading {spec}…")
         # A detached copy: the worker thread must not read a document being edited.
         future = self._executor.submit(_call_preview, spec, from_dict(to_dict(doc)))
-        future.add_done_callback(lambda f: self.loaded.emit(spec, f))
+        # Handed over on the GUI thread: the worker thread never touches this widget.
+        self._results.watch(future, lambda done: self.loaded.emit(spec, done))
 
     def _on_loaded(self, spec: str, future) -> None:
         if spec != self._wanted:
@@ -185,6 +188,7 @@ class DataPreview(QtWidgets.QWidget):
             self.spec_edited.emit(self.spec.text())
 
     def shutdown(self) -> None:
+        self._results.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 

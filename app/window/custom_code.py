@@ -10,7 +10,7 @@ thread, so neither the GUI thread nor this process imports keras.
 from __future__ import annotations
 
 import copy
-import threading
+from concurrent.futures import Future
 
 from PySide6 import QtCore, QtWidgets
 
@@ -19,25 +19,32 @@ from ...graph import events as ev
 from ...graph.layers import custom
 from ...graph.userblock_commands import SetBlockDefinition
 from ...runtime import trust
+from ...runtime.custom_worker import SolverThread
+from ..future_watch import FutureWatcher
 from ..panels.code_editor import CodeEditorDialog
 from .trust_dialog import TrustDialog, distinct_classes, import_entries
 
 
 class CustomShapeService(QtCore.QObject):
-    """Answers the analysis' custom shape requests with a worker process, off the GUI thread."""
+    """Answers the analysis' custom shape requests with a worker process, off the GUI thread.
 
-    answered = QtCore.Signal(object)  # {key: result}, from the worker thread
+    A `SolverThread` (no Qt) owns the worker process; its answers come back as futures
+    that a `FutureWatcher` of this object hands to `_on_answered` on the GUI thread, so
+    no thread ever touches this object, and `shutdown` waits for nothing."""
 
     def __init__(self, project, parent=None):
         super().__init__(parent)
         self.project = project
-        self.solver = None
         self.solver_factory = None  # None: a runtime.custom_worker.WorkerSolver
         self.in_flight: set[str] = set()
-        self.answered.connect(self._on_answered)
+        self.solver_thread: SolverThread | None = None  # started by the first request
+        self._answers = FutureWatcher(self)
+        self._closed = False
 
     def poke(self) -> None:
         """Send what the analysis asked for and nobody is computing yet."""
+        if self._closed:
+            return
         self.project.analysis  # noqa: B018 - bringing it up to date fills `pending`
         ctx = custom.context(self.project.doc)
         wanted = {k: v for k, v in ctx.pending.items()
@@ -45,36 +52,34 @@ class CustomShapeService(QtCore.QObject):
         if not wanted or self.in_flight:
             return
         self.in_flight.update(wanted)
-        threading.Thread(target=self._solve, args=(wanted,), daemon=True).start()
+        if self.solver_thread is None:
+            self.solver_thread = SolverThread(self.solver_factory)
+        self._answers.watch(self.solver_thread.submit(wanted), self._on_answered)
 
-    def _solve(self, wanted: dict) -> None:
-        from ...runtime.custom_worker import WorkerError, WorkerSolver
-
-        try:
-            if self.solver is None:
-                self.solver = (self.solver_factory or WorkerSolver)()
-            results = self.solver(wanted)
-        except WorkerError as exc:
-            self.solver = None
-            results = {key: {"error": str(exc)} for key in wanted}
-        self.answered.emit(results)
-
-    def _on_answered(self, results: dict) -> None:
+    def _on_answered(self, answer: Future) -> None:
         self.in_flight.clear()
         ctx = custom.context(self.project.doc)
-        ctx.results.update(results)
+        ctx.results.update(answer.result())
         ctx.pending.clear()
         self.project.live.refresh(custom.custom_users(self.project.doc))
         self.poke()  # layers after these may now ask for theirs
 
+    @property
+    def waiting(self) -> bool:
+        """Whether an answer is on its way."""
+        return bool(self._answers.pending)
+
     def reset(self) -> None:
         """Forget answers in flight (the project was replaced)."""
         self.in_flight.clear()
+        self._answers.clear()
 
     def shutdown(self) -> None:
-        if hasattr(self.solver, "close"):
-            self.solver.close()
-            self.solver = None
+        """The window closes: drop what is in flight and end the worker, without waiting."""
+        self._closed = True
+        self.reset()
+        if self.solver_thread is not None:
+            self.solver_thread.close()
 
 
 class CustomCodeMixin:
