@@ -18,6 +18,8 @@ fluid.
 
 from __future__ import annotations
 
+import weakref
+
 from NodeGraphQt.constants import (
     ITEM_CACHE_MODE,
     Z_VAL_PORT,
@@ -139,12 +141,16 @@ def port_x(width: float, count: int, index: int) -> float:
 
 class PipeBatch:
     """While `pipes` is a set, moved ports collect their pipes there instead of redrawing
-    them: a layout that moves every node then draws each pipe once, not once per end."""
+    them: a layout that moves every node then draws each pipe once, not once per end.
+    `moved` then holds each node that moved, with where it was when the batch began."""
 
     pipes: set | None = None
+    moved: dict | None = None
 
 
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+_MOVING = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionChange
+_SCENE = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemSceneChange
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
 
 
@@ -232,6 +238,9 @@ class LayerNodeItem(AbstractNodeItem):
     `id` is the document's node id. Lines: name, "Kind · N params", and the output
     shape(s) when `show_shape` (an output without a wire to carry its label).
     """
+
+    # scene -> how many node items it holds (has a drag moved them all?)
+    in_scene: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __init__(self, node_id: str, name: str, stripe=(158, 158, 158)):
         super().__init__(name)
@@ -341,6 +350,14 @@ class LayerNodeItem(AbstractNodeItem):
         # In place of the ports' own (see LayerPortItem): a moved node redraws its pipes.
         if change == _MOVED:
             self.redraw_pipes()
+        elif change == _MOVING and PipeBatch.moved is not None and self not in PipeBatch.moved:
+            PipeBatch.moved[self] = self.pos()
+        elif change == _SCENE:
+            counts = LayerNodeItem.in_scene
+            if self.scene() is not None:
+                counts[self.scene()] -= 1
+            if value is not None:
+                counts[value] = counts.get(value, 0) + 1
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)

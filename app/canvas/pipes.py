@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .labels import LabelQueue, label_wire
 from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
-from .routes import NodeColumns, route, spread
+from .routes import CLEARANCE, NodeColumns, route, spread
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
@@ -33,23 +33,52 @@ def batched_pipes():
     if PipeBatch.pipes is not None:  # nested: the outer block redraws
         yield
         return
-    PipeBatch.pipes = set()
+    PipeBatch.pipes, PipeBatch.moved = set(), {}
     try:
         yield
     finally:
         pipes, PipeBatch.pipes = PipeBatch.pipes, None
+        moved, PipeBatch.moved = PipeBatch.moved, None
         pipes = [p for p in pipes if p.scene() is not None and p.input_port is not None
                  and p.output_port is not None]
-        LayerPipeItem.node_rects = {
-            scene: NodeColumns([(i, i.sceneBoundingRect()) for i in scene.items()
-                                if isinstance(i, LayerNodeItem)])
-            for scene in {p.scene() for p in pipes}}
+        LayerPipeItem.node_rects = {}  # each scene's nodes, looked up when first needed
         try:
-            for pipe in pipes:
-                pipe.draw_path(pipe.input_port, pipe.output_port)
+            _redraw(pipes, moved)
             LabelQueue.flush()
         finally:
             LayerPipeItem.node_rects = None
+
+
+def _redraw(pipes, moved: dict) -> None:
+    """Draw the pipes again, after the nodes in `moved` (item -> where it was) moved.
+
+    When every moved node moved by the same step (a selection dragged), a wire between two
+    of them with no other node near it keeps its shape: it is shifted, not routed again,
+    and so is its label when no node stayed behind. Routing and labelling every wire of
+    all of a ResNet50 took 0.15 s a mouse step.
+    """
+    step = _common_step(moved)
+    everything = step is not None and sum(
+        LayerNodeItem.in_scene.get(scene, 0) for scene in {p.scene() for p in pipes}) == len(moved)
+    for pipe in pipes:
+        if step is None or not pipe.shift_with(step, moved, everything):
+            pipe.draw_path(pipe.input_port, pipe.output_port)
+
+
+def _common_step(moved: dict) -> QtCore.QPointF | None:
+    """The step by which every node in `moved` moved, or None (none moved, or not alike)."""
+    step = None
+    for item, was in moved.items():
+        now = item.pos() - was
+        if step is None:
+            step = now
+        elif not _same(now, step):
+            return None
+    return step if step is not None and not step.isNull() else None
+
+
+def _same(a: QtCore.QPointF, b: QtCore.QPointF) -> bool:
+    return abs(a.x() - b.x()) < 1e-6 and abs(a.y() - b.y()) < 1e-6
 
 
 class LayerPipeItem(PipeItem):
@@ -60,7 +89,7 @@ class LayerPipeItem(PipeItem):
     into the next column would cut across both columns.
     """
 
-    node_rects: dict | None = None  # scene -> its nodes (`NodeColumns`), during a batch
+    node_rects: dict | None = None  # during a batch: scene -> its nodes (`NodeColumns`)
 
     # NodeGraphQt's Python itemChange only styles a pipe when it is selected or deselected,
     # and Qt calls it for every change (about 40 as a pipe is made and drawn). The pipe
@@ -117,8 +146,46 @@ class LayerPipeItem(PipeItem):
         """Beside the wire's middle, apart from the labels of its neighbours (`labels`)."""
         label_wire(self)
 
+    @classmethod
+    def scene_nodes(cls, scene) -> NodeColumns:
+        """The nodes of `scene` (during a batch: looked up once, when first asked for)."""
+        made = cls.node_rects.get(scene)
+        if made is None:
+            made = cls.node_rects[scene] = NodeColumns(
+                [(i, i.sceneBoundingRect()) for i in scene.items() if isinstance(i, LayerNodeItem)])
+        return made
+
+    def shift_with(self, step: QtCore.QPointF, moved: dict, everything: bool) -> bool:
+        """Shift the wire, its arrow and its label by `step` when both its nodes moved by it
+        and the nodes around it did too (so routing it again would give the same path moved
+        by `step`); False, doing nothing, when it must be drawn again."""
+        drawn = self._drawn_between
+        if drawn is None or drawn[0] not in moved or drawn[1] not in moved:
+            return False
+        out_at, in_at = self.output_port.scenePos(), self.input_port.scenePos()
+        if not (_same(out_at - drawn[2], step) and _same(in_at - drawn[3], step)):
+            return False  # its ports moved on their nodes, or it was drawn elsewhere
+        path = self.path().translated(step)
+        if not everything:  # a node that stayed in the way (or off it) changes the route
+            area = path.controlPointRect().united(self.path().controlPointRect())
+            near = area.adjusted(-2 * CLEARANCE, -2 * CLEARANCE, 2 * CLEARANCE, 2 * CLEARANCE)
+            if self.scene_nodes(self.scene()).meeting(near, moved):
+                return False
+        self.setPath(path)
+        self._dir_pointer.moveBy(step.x(), step.y())
+        self.label.moveBy(step.x(), step.y())
+        self._drawn_between = (drawn[0], drawn[1], out_at, in_at)
+        if not everything:  # the labels of the wires that stayed may be in its way now
+            self._place_label()
+        return True
+
+    # The nodes and the scene positions of the ports the wire was last drawn between (None
+    # while it is not drawn between them: new, hidden, or being dragged by hand).
+    _drawn_between: tuple | None = None
+
     def draw_path(self, start_port, end_port=None, cursor_pos=None):
         super().draw_path(start_port, end_port, cursor_pos)
+        self._drawn_between = None
         if end_port is None or cursor_pos is not None or not self.isVisible():
             return
         p1, p2 = self.path().pointAtPercent(0.0), self.path().pointAtPercent(1.0)
@@ -131,6 +198,8 @@ class LayerPipeItem(PipeItem):
         if path is not None:
             self.setPath(path.toReversed() if reverse else path)
             self._draw_direction_pointer()
+        self._drawn_between = (self.output_port.node, self.input_port.node,
+                               self.output_port.scenePos(), self.input_port.scenePos())
         self._place_label()
 
     def _nodes_in(self, area: QtCore.QRectF) -> list[QtCore.QRectF]:
@@ -139,8 +208,8 @@ class LayerPipeItem(PipeItem):
         scene = self.scene()
         if scene is None:
             return []
-        if self.node_rects is not None and scene in self.node_rects:
-            return self.node_rects[scene].meeting(area, ends)
+        if self.node_rects is not None:
+            return self.scene_nodes(scene).meeting(area, ends)
         return [i.sceneBoundingRect() for i in scene.items(area)
                 if isinstance(i, LayerNodeItem) and i not in ends]
 

@@ -142,10 +142,11 @@ def test_a_blocks_contents_name_the_layer_wired_into_it(make_window, qtbot):
     assert wired in rows["res1_add"].split(", ")  # the shortcut reads the block's input
 
 
-def test_dragging_a_selection_routes_each_wire_once_a_step(conv_window, monkeypatch):
+def test_dragging_everything_routes_no_wire_again(conv_window, monkeypatch):
     """Each moved port redrew its wires at once, so a wire between two dragged nodes was
     routed twice a step, each time asking the scene for the nodes in its way: dragging
-    all of a ResNet50 took 0.7 s a step (benchmarks/bench_edit_large.py times it)."""
+    all of a ResNet50 took 0.7 s a step (benchmarks/bench_edit_large.py times it). Then
+    each was routed once a step; with every node moving alike, each is only shifted."""
     from kerascanvas.app.canvas.pipes import LayerPipeItem
 
     from .gestures import LEFT, move
@@ -167,7 +168,7 @@ def test_dragging_a_selection_routes_each_wire_once_a_step(conv_window, monkeypa
     for step in range(1, 4):
         draws.clear()
         move(viewport, start + QtCore.QPoint(10 * step, 20 * step))
-        assert len(draws) == len(set(draws)) == len(w.doc.edges), step
+        assert draws == [], step
     QTest.mouseRelease(viewport, LEFT, QtCore.Qt.NoModifier, start + QtCore.QPoint(30, 60))
     after = w.doc.position(node_ids(w)["x"])
     assert after[0] > before[0] and after[1] > before[1]  # all of them moved, with the hand

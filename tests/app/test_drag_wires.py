@@ -1,0 +1,121 @@
+"""Dragged wires: a wire whose two nodes and neighbours move alike is shifted, not routed
+again; it must lie exactly where routing it again would put it."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from .gestures import EXAMPLES, click, drag, node_point, show
+
+CTRL, SHIFT = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
+
+
+def path_points(pipe) -> list[tuple[float, float]]:
+    path = pipe.path()
+    return [(path.elementAt(i).x, path.elementAt(i).y) for i in range(path.elementCount())]
+
+
+def assert_near(got, want, what) -> None:
+    assert len(got) == len(want), what
+    assert all(abs(a - c) < 1e-6 and abs(b - d) < 1e-6
+               for (a, b), (c, d) in zip(got, want, strict=True)), (what, got, want)
+
+
+def resnet_window(make_window, qtbot):
+    """The small ResNet example (skip wires that detour, wires into the next column)."""
+    window = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def routed_again(window, pipes) -> dict:
+    """Each pipe's path as routing it afresh gives (the pipes are drawn again)."""
+    for pipe in pipes:
+        pipe.draw_path(pipe.input_port, pipe.output_port)
+    return {pipe: path_points(pipe) for pipe in pipes}
+
+
+def test_dragging_everything_shifts_each_wire_and_label_by_the_step(make_window, qtbot):
+    window = resnet_window(make_window, qtbot)
+    pipes = window.canvas.viewer.pipe_items()
+    first = next(iter(window.doc.nodes))
+    item = window.canvas.views[first]
+    before = {p: (path_points(p), p.label.pos()) for p in pipes}
+    was = item.pos()
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_A, CTRL)
+    start = node_point(window, first)
+    drag(window, start, start + QtCore.QPoint(37, 83), steps=5)
+    step = item.pos() - was
+    assert step.x() > 10 and step.y() > 10
+    for pipe, (points, label) in before.items():
+        assert_near(path_points(pipe), [(x + step.x(), y + step.y()) for x, y in points], pipe)
+        assert (pipe.label.pos() - label - step).manhattanLength() < 1e-6
+    shifted = {pipe: path_points(pipe) for pipe in pipes}
+    for pipe, points in routed_again(window, pipes).items():
+        assert_near(shifted[pipe], points, pipe)
+
+
+def test_dragging_part_of_a_graph_draws_its_wires_as_routing_again_would(
+        make_window, qtbot, monkeypatch):
+    """A wire inside the dragged group with no node left near it is shifted; the others
+    (into nodes that stayed, past them) are routed again: all end where routing puts them."""
+    from kerascanvas.app.canvas.pipes import LayerPipeItem
+
+    shifted = []
+    shift_with = LayerPipeItem.shift_with
+
+    def noted(pipe, *args):
+        shifted.append(shift_with(pipe, *args))
+        return shifted[-1]
+
+    monkeypatch.setattr(LayerPipeItem, "shift_with", noted)
+    window = resnet_window(make_window, qtbot)
+    ids = list(window.doc.nodes)
+    group = ids[2:9]
+    click(window, node_point(window, group[0]))
+    for node_id in group[1:]:
+        click(window, node_point(window, node_id), modifiers=SHIFT)
+    assert set(window.canvas.selected_ids()) == set(group)
+    start = node_point(window, group[0])
+    drag(window, start, start + QtCore.QPoint(140, 30), steps=4)
+    moved = {window.canvas.views[n] for n in group}
+    pipes = [p for p in window.canvas.viewer.pipe_items()
+             if p.input_port.node in moved or p.output_port.node in moved]
+    assert True in shifted and False in shifted  # both ways were taken
+    drawn = {pipe: path_points(pipe) for pipe in pipes}
+    for pipe, points in routed_again(window, pipes).items():
+        assert_near(drawn[pipe], points, pipe)
+
+
+def test_a_dragged_wire_that_comes_to_pass_a_node_goes_around_it(make_window, qtbot, tmp_path):
+    """Two wired nodes dragged together so that their wire would cross a node that stayed:
+    the wire is routed again, around it (shifted, it would run straight through)."""
+    from kerascanvas.graph.document import Document, Edge
+
+    from .gestures import saved, view_point
+
+    doc = Document()
+    a = doc.add_node("Input", params={"shape": [4]}).id
+    b = doc.add_node("Dense", params={"units": 2}).id
+    c = doc.add_node("Dense", params={"units": 3}).id
+    doc.connect(Edge(a, 0, b, 0))
+    for node_id, pos in ((a, (0.0, 0.0)), (b, (0.0, 400.0)), (c, (400.0, 200.0))):
+        doc.set_position(node_id, pos)
+    window = show(make_window(saved(doc, tmp_path, "three.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    click(window, node_point(window, a))
+    click(window, node_point(window, b), modifiers=SHIFT)
+    views = window.canvas.views
+    across = (view_point(window, views[c].sceneBoundingRect().center()).x()
+              - view_point(window, views[a].sceneBoundingRect().center()).x())
+    start = node_point(window, a)
+    drag(window, start, start + QtCore.QPoint(across, 0), steps=3)
+    (pipe,) = window.canvas.viewer.pipe_items()
+    box = views[c].sceneBoundingRect()
+    assert box.left() < pipe.path().pointAtPercent(0.0).x() < box.right()  # c is in the way
+    assert not box.contains(pipe.path().pointAtPercent(0.5))  # and the wire goes around it
+    drawn = path_points(pipe)
+    assert_near(drawn, routed_again(window, [pipe])[pipe], pipe)
