@@ -42,6 +42,7 @@ def test_a_space_keras_cannot_build_is_refused_before_any_trial_naming_node_and_
     assert refusal and refusal[0].startswith(
         "kerascanvas search: trial build of the highs (hidden.units=64): "), err
     assert "pool" in refusal[0] and "Pool takes at most 32 features. Received: 64" in err
+    assert "\x1b[" not in err  # Keras' terminal styling is taken out of its message
     assert not (tmp_path / "pooled.study.log").exists()  # no study, no trial
     pids = {int(line) for line in marker.read_text().split()}
     assert pids and os.getpid() not in pids  # the user's code ran in the check process
@@ -64,15 +65,15 @@ def test_a_bad_pruner_option_is_refused_before_the_checks(tmp_path, capsys):
     assert "pruner median" in err and "checking the study" not in err
 
 
-def _interrupt_after_a_complete_trial(storage: Path) -> threading.Thread:
-    """Send this process SIGINT once the study in `storage` holds a complete trial."""
+def _signal_after_a_complete_trial(storage: Path, signum: int) -> threading.Thread:
+    """Send this process `signum` once the study in `storage` holds a complete trial."""
     def watch():
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if storage.exists():
                 study = studies.load_study("mlp", str(storage))
                 if study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
-                    os.kill(os.getpid(), signal.SIGINT)
+                    os.kill(os.getpid(), signum)
                     return
             time.sleep(0.2)
     thread = threading.Thread(target=watch, daemon=True)
@@ -80,17 +81,20 @@ def _interrupt_after_a_complete_trial(storage: Path) -> threading.Thread:
     return thread
 
 
+@pytest.mark.parametrize("signum, code, name", [
+    (signal.SIGINT, 130, "SIGINT (Ctrl+C)"),
+    pytest.param(signal.SIGTERM, 143, "SIGTERM", marks=pytest.mark.slow)])
 def test_ctrl_c_keeps_the_finished_trials_writes_the_best_project_and_exits_130(
-        tmp_path, capsys):
+        tmp_path, capsys, signum, code, name):
     project = mlp_project(tmp_path, [UNITS], epochs=4)
     best = tmp_path / "best.json"
     storage = tmp_path / "mlp.study.log"
-    _interrupt_after_a_complete_trial(storage)
-    code = main(["search", str(project), "--trials", "20", "--json", "--pruner", "none",
+    _signal_after_a_complete_trial(storage, signum)
+    exit_code = main(["search", str(project), "--trials", "20", "--json", "--pruner", "none",
                  "--best-project", str(best), "--best-model", str(tmp_path / "best.keras")])
     out, err = capsys.readouterr()
-    assert code == 130, err
-    assert "stopped after the trials' batch by SIGINT (Ctrl+C)" in err
+    assert exit_code == code, err
+    assert f"stopped after the trials' batch by {name}" in err
     assert f"every finished trial is kept in {storage}" in err
     summary = json.loads(out)
     assert summary["trials"][0]["state"] == "complete"
