@@ -198,6 +198,39 @@ class FaultInjector(keras.callbacks.Callback):
         self.model.set_weights([w * float("nan") for w in self.model.get_weights()])
 
 
+class HoldInValidation(keras.callbacks.Callback):
+    """For tests and UI checks: at validation batch `at_batch` of the first validation
+    pass, write the file `signal_path` (the run is now inside it), then hold until a stop
+    request sets the model's `stop_evaluating` (or `timeout_s` passes)."""
+
+    def __init__(self, signal_path: str, at_batch: int = 1, timeout_s: float = 300.0):
+        super().__init__()
+        self.path, self.at_batch, self.timeout_s = str(signal_path), int(at_batch), timeout_s
+        self.done = False
+
+    def on_test_batch_begin(self, batch, logs=None):
+        import time
+
+        if self.done or batch != self.at_batch:
+            return
+        self.done = True
+        Path(self.path).write_text("validating\n", encoding="utf-8")
+        deadline = time.monotonic() + self.timeout_s
+        while not getattr(self.model, "stop_evaluating", False) and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def fault_callbacks(fault) -> list:
+    """The callbacks of a test fault: {"at_batch", "error"} (`FaultInjector`) or
+    {"hold_in_validation": path} (`HoldInValidation`); none for None."""
+    if not fault:
+        return []
+    if "hold_in_validation" in fault:
+        return [HoldInValidation(fault["hold_in_validation"])]
+    return [FaultInjector(**fault)]
+
+
 def save_atomic(model, path: str | Path, weights_only: bool = False, **options) -> None:
     """`model.save(path)` (or `save_weights`) under a partial name in the same folder,
     synced to disk, then renamed (`graph.atomicfile`): a process killed while saving

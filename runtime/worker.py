@@ -148,7 +148,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
         out of memory all become a "failed" result with a message, never an exception.
     """
     from .bridge import CutOnStop, FastBridge
-    from .callbacks import FaultInjector
+    from .callbacks import fault_callbacks
     from .data import DataError
     from .train import TrainingRefused, load_checked_data, prepare, train
 
@@ -164,7 +164,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
     fault = payload.get("fault")
     try:
         result = train(doc, data, bridge=bridge, save=payload.get("save"),
-                       callbacks=[FaultInjector(**fault)] if fault else [],
+                       callbacks=fault_callbacks(fault),
                        initial_model=payload.get("initial_model"),
                        initial_epoch=int(payload.get("initial_epoch") or 0),
                        resolved=settings, analysis=project.analysis)
@@ -341,7 +341,9 @@ class TrainingRun:
         overrides: training settings that replace the document's (epochs, data...).
         save_path: a `.keras` path the child saves the model to when it ends.
         fault: for tests and UI checks, `{"at_batch": N, "error": "oom"|"nan"}` makes
-            the child fail that way at batch N of the first epoch.
+            the child fail that way at batch N of the first epoch, and
+            `{"hold_in_validation": path}` holds its first validation pass until a
+            stop, once it wrote `path` (`callbacks.fault_callbacks`).
         initial_model: a saved `.keras` model (say, of a stopped run) to continue:
             its weights and optimizer state; the overrides may change the learning rate.
         initial_epoch: the epoch to continue from; events number epochs from it and

@@ -200,18 +200,23 @@ def _list_kept(result, args, received: int | None) -> None:
     inside `fit`), goes into the runs index, where the window lists it, whether its model
     went to --save or to the runs folder; a failure to write the index is said, the model
     stays."""
-    from .. import distributed
     from ..train import ERROR, NAN
 
     if not result.saved or (received is None and result.status not in (NAN, ERROR)):
         return
     try:
-        ranks = int(os.environ.get("WORLD_SIZE") or 1) if distributed.launched() else 1
-        number = index_kept(result, args.file, ranks)
+        number = index_kept(result, args.file, _processes())
     except (OSError, ValueError, TimeoutError) as exc:
         _error(f"could not list the kept model in the project's runs index: {exc}")
         return
     _error(f"listed as Run {number} in {runs_folder(args.file) / run_record.INDEX}")
+
+
+def _processes() -> int:
+    """The processes this run trains on: torchrun's world, else 1."""
+    from .. import distributed
+
+    return int(os.environ.get("WORLD_SIZE") or 1) if distributed.launched() else 1
 
 
 def _train(doc, args, analysis) -> int:
@@ -241,7 +246,7 @@ def _train(doc, args, analysis) -> int:
         finally:
             if progress is not None:
                 progress.close()
-        log(ev.Result.of(result))
+        log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
         _record_data(result, settings, data)
         _list_kept(result, args, received)
