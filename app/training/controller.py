@@ -436,7 +436,10 @@ class TrainingController(QtCore.QObject):
         self._set_status(record, "running", "resumed")
 
     def _on_train_end(self, record: RunRecord, event: ev.TrainEnd) -> None:
-        pass  # the result follows, after the evaluation and the save
+        # The result follows, after the evaluation and the save; a stop cuts the evaluation.
+        if event.stopped and record.status == "stopping":
+            self.log_message.emit(f"{record.label}: training stopped; the model is scored "
+                                  "unless the stop came during validation (Stop again skips it)")
 
     def _on_result(self, record: RunRecord, event: ev.Result) -> None:
         self._halt_reader(record)

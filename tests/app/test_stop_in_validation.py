@@ -46,5 +46,6 @@ def test_stop_pressed_during_validation_ends_the_run_and_keeps_the_model(qtbot, 
         assert record.epochs_done == 0 and not record.curves.epochs.get("val_loss")
         assert panel.runs.topLevelItem(0).text(1) == "stopped"
         assert message in panel.results.title.text() or message in panel.log.toPlainText()
+        assert "Stop again skips it" in panel.log.toPlainText()  # said when training ended
     finally:
         panel.shutdown()
