@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from . import model_keys
 from .document import UNSET, Document, Edge, output_entry
 from .errors import DocumentError
 
@@ -183,6 +184,36 @@ class SetTraining(Command):
 
     def undo(self):
         self.doc.set_training(self.old)
+
+
+class SetModelName(Command):
+    """Name the model ("" gives it Keras' default name, 'model')."""
+
+    def __init__(self, doc: Document, name: str):
+        self.doc, self.name = doc, name
+        self.text = f"Name the model {name!r}" if name else "Give the model its default name"
+
+    def do(self):
+        self.old = self.doc.model_name
+        model_keys.set_model_name(self.doc, self.name)
+
+    def undo(self):
+        model_keys.set_model_name(self.doc, self.old)
+
+
+class SetModelKeys(Command):
+    """Set the dict keys of the model's inputs or outputs ({member: key}; {} for a list)."""
+
+    def __init__(self, doc: Document, part: str, keys: dict[str, str], text: str = ""):
+        self.doc, self.part, self.keys = doc, part, dict(keys)
+        self.text = text or (f"Key the model's {part}" if keys else f"List the model's {part}")
+
+    def do(self):
+        self.old = dict(model_keys.stored(self.doc, self.part))
+        model_keys.set_keys(self.doc, self.part, self.keys)
+
+    def undo(self):
+        model_keys.set_keys(self.doc, self.part, self.old)
 
 
 class Macro(Command):

@@ -109,6 +109,14 @@ class SearchChanged(Event):
 
 
 @dataclass(frozen=True)
+class ModelChanged(Event):
+    """The model's own identity changed: its name, or the dict keys of its inputs or
+    outputs (`graph.model_section`)."""
+
+    type: ClassVar[str] = "model_changed"
+
+
+@dataclass(frozen=True)
 class Reset(Event):
     """Everything changed (after a load)."""
 
@@ -132,8 +140,8 @@ class BulkFinished(Event):
 
 DOCUMENT_EVENTS: tuple[type[Event], ...] = (
     NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamChanged, NodeRenamed, NodeMoved,
-    OutputsChanged, TrainingChanged, BlocksChanged, SearchChanged, Reset, BulkStarted,
-    BulkFinished)
+    OutputsChanged, TrainingChanged, BlocksChanged, SearchChanged, ModelChanged, Reset,
+    BulkStarted, BulkFinished)
 
 # The kind names, for views that test `event.type`.
 NODE_ADDED, NODE_REMOVED = NodeAdded.type, NodeRemoved.type
@@ -141,6 +149,7 @@ EDGE_ADDED, EDGE_REMOVED = EdgeAdded.type, EdgeRemoved.type
 PARAM_CHANGED, NODE_RENAMED, NODE_MOVED = ParamChanged.type, NodeRenamed.type, NodeMoved.type
 OUTPUTS_CHANGED, TRAINING_CHANGED = OutputsChanged.type, TrainingChanged.type
 BLOCKS_CHANGED, SEARCH_CHANGED, RESET = BlocksChanged.type, SearchChanged.type, Reset.type
+MODEL_CHANGED = ModelChanged.type
 BULK_STARTED, BULK_FINISHED = BulkStarted.type, BulkFinished.type
 
 # Events after which shapes downstream of `node` must be inferred again.

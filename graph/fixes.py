@@ -19,6 +19,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       ends (wired in, feeding nothing) become its outputs
     move_output_here                  a layer added after a model output, feeding nothing:
                                       the model output moves to it
+    use_free_key, name_input_as_key   a dict key used twice; an Input keyed otherwise than
+                                      its name (`graph.model_keys`)
     wire_from_open_end                a layer whose input is not wired: from the nearest
                                       layer above that feeds nothing yet (`graph.wire_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`)
@@ -44,6 +46,7 @@ from .data_fixes import DATA_FIXES, DATA_LABELS
 from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
+from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, edge_into
 from .placement import between, direction_axis, in_place
 from .spec import get_spec
@@ -66,6 +69,7 @@ FIX_LABELS = {
     "mark_open_ends": "Mark where the graph ends as outputs",
     **PARAM_LABELS,
     **DATA_LABELS,
+    **MODEL_LABELS,
     "wire_from_open_end": "Wire from where the graph ends",
     "move_output_here": "Make it the model output",
 }
@@ -247,6 +251,7 @@ FIXES: dict[str, Callable] = {
     "mark_open_ends": mark_open_ends,
     **PARAM_FIXES,
     **DATA_FIXES,
+    **MODEL_FIXES,
     WIRE_FIX: wire_from_open_end,
     "move_output_here": move_output_here,
 }

@@ -14,6 +14,7 @@ from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .keras_quirks import attention_scores_issues
 from .layers import custom
+from .model_keys import key_issues
 from .shapes import fmt
 from .sizes import weight_size_issues
 from .spec import INPUT, LAYER_SPECS
@@ -35,6 +36,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += name_issues(doc, results)
     issues += usage_issues(doc, index)
     issues += output_issues(doc, results)
+    issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)
     issues += weight_size_issues(doc, results)
     issues += attention_scores_issues(doc, results)

@@ -1,5 +1,6 @@
 """The properties panel: name, model-output flags (one per output port where a node has
-several) and one editor per parameter of a node.
+several), dict keys (`model_editor`) and one editor per parameter of a node; with
+nothing selected, the model's own name and keys.
 
 The editors come from the type table in `editors`. A value is coerced through its
 ParamSpec and the kind's cross-parameter check before a `SetParam` command is
@@ -21,6 +22,7 @@ from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
 from .code_editor import SPECIAL_EDITORS
 from .editors import RESET, format_value, make_editor
+from .model_editor import ModelForm, NodeKeys
 
 # Parameter types a search can range over (numbers) or choose among (named values).
 SEARCHABLE = frozenset({"int", "float", "ints", "int_or_list", "choice", "activation",
@@ -38,6 +40,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.doc, self.stack = project.doc, project.stack
         self.node_id: str | None = None
         self.editors: dict = {}
+        self.model_form: ModelForm | None = None
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
         events = project.events
@@ -45,21 +48,25 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         events.reset.connect(self._on_project_reset)
         events.blocks_changed.connect(self._on_project_blocks_changed)
         events.search_changed.connect(self._on_project_search_changed)
-        for kind in (events.param_changed, events.node_renamed, events.outputs_changed):
+        events.analysis_changed.connect(self._on_project_analysis_changed)
+        for kind in (events.param_changed, events.node_renamed, events.outputs_changed,
+                     events.model_changed):
             kind.connect(self._on_project_node_changed)
         self.show_node(None)
 
     # ---- building -------------------------------------------------------
     def show_selection(self, node_ids: list[str]) -> None:
-        """The one selected node's properties, or a hint saying what a selection of
-        several (or none) can do."""
-        self.show_node(node_ids[0] if len(node_ids) == 1 else None)
+        """The one selected node's properties, the model's with none selected, or a hint
+        saying what a selection of several can do."""
+        self.show_node(node_ids[0] if len(node_ids) == 1 else None, model=not node_ids)
         if len(node_ids) > 1:
             self.hint.setText(f"{len(node_ids)} nodes selected. Select one to edit its "
                               "properties; Edit › Make Block (Ctrl+B) makes a block of them.")
 
-    def show_node(self, node_id: str | None) -> None:
+    def show_node(self, node_id: str | None, model: bool = True) -> None:
+        """A node's properties; with none, a hint (and the model's form, if `model`)."""
         self.node_id = node_id if node_id in self.doc.nodes else None
+        self.model_form = None
         self.editors = {}
         self.search_buttons: dict[str, QtWidgets.QToolButton] = {}
         body = QtWidgets.QWidget()
@@ -73,6 +80,10 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.hint.setObjectName("Hint")
             self.hint.setWordWrap(True)
             self.form.addRow(self.hint)
+            if model:
+                self.model_form = ModelForm(self.project)
+                self.model_form.status_message.connect(self.status_message)
+                self.form.addRow(self.model_form)
         else:
             self._build(self.doc.nodes[self.node_id])
         self.setWidget(body)
@@ -91,6 +102,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.name_edit.editingFinished.connect(self._on_name_edited)
         self.form.addRow("name", self.name_edit)
         self._add_output_boxes(node)
+        self.keys = NodeKeys(self.project, node.id, self.form, self._refuse)
         for p in spec.params:
             editor = self._make_editor(node, p)
             editor.committed.connect(lambda raw, name=p.name: self._on_committed(name, raw))
@@ -191,6 +203,10 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         for port, box in enumerate(self.output_boxes):
             with QtCore.QSignalBlocker(box):
                 box.setChecked(output_entry(node.id, port) in self.doc.outputs)
+        if not self.keys.matches():  # the model became a list or a dict: rows come or go
+            QtCore.QTimer.singleShot(0, self, lambda: self.show_node(self.node_id))
+            return
+        self.keys.refresh()
         spec = spec_for_display(self.doc, node)
         if set(self.editors) - {p.name for p in spec.params}:
             # A user block's definition changed its params: rebuild the editors.
@@ -239,6 +255,10 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     def _on_project_search_changed(self, event: ev.SearchChanged) -> None:
         if self.node_id is not None:
             self._refresh_search_buttons()
+
+    def _on_project_analysis_changed(self, _event) -> None:
+        if self.model_form is not None:  # inputs and outputs may have come or gone
+            self.model_form.refresh()
 
     def _on_project_node_changed(self, event: ev.Event) -> None:
         if self.node_id is not None and event.node in (None, self.node_id):

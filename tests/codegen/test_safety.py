@@ -10,14 +10,16 @@ that a plain document does not have must be exactly one of the user's strings.
 from __future__ import annotations
 
 import ast
+import functools
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kerascanvas.codegen import CodegenError, generate
-from kerascanvas.graph.document import Document, name_problem
+from kerascanvas.graph.document import Document, model_name_problem, name_problem
+from kerascanvas.graph.model_keys import key_problem
 from kerascanvas.graph.pysource import parse
 from tests.codegen.helpers import add
 
@@ -29,6 +31,8 @@ HOSTILE = [
 strings = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=1, max_size=20),
                     st.lists(st.sampled_from(HOSTILE), min_size=2, max_size=4).map("".join))
 names = strings.filter(lambda s: name_problem(s) is None)
+model_names = strings.filter(lambda s: model_name_problem(s) is None)
+keys = strings.filter(lambda s: key_problem(s) is None)
 VARIANTS = [("functional", False), ("sequential", False), ("subclass", False),
             ("functional", True), ("subclass", True)]
 ALLOWED_IMPORTS = {"keras", "numpy", "argparse", "os"}
@@ -122,3 +126,36 @@ def test_call_template_fills_in_input_variables(any_class):
     node.params["call"] = {"args": [{"__input__": 0}, "'; x"], "kwargs": {"training": False}}
     source = generate(doc)
     assert "(b, \"'; x\", training=False)" in source
+
+
+@functools.cache
+def plain_literals(style: str, script: bool) -> frozenset[str]:
+    plain = make_doc(["a", "b", "c"], [f"t{i}" for i in range(10)])
+    with mock.patch("kerascanvas.graph.layers.generic.locate_problem", return_value=None):
+        return frozenset(string_constants(parse(generate(plain, style=style, script=script))))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=model_names, input_key=keys, output_key=keys)
+@example(name="ranker 'v2'\n\"\"\"", input_key="'); import os; ('", output_key="名前🙂\r\n#")
+def test_the_model_name_and_dict_keys_are_only_ever_literals(name, input_key, output_key):
+    """The model's name and the keys of its input and output dicts (from a file or the
+    properties panel) are quoted in every style; the sequential style, which cannot write
+    a dict, still quotes the name."""
+    with mock.patch("kerascanvas.graph.layers.generic.locate_problem", return_value=None):
+        doc = make_doc(["a", "b", "c"], [f"t{i}" for i in range(10)])
+        doc.model_name = name
+        doc.input_keys = {doc.find("a").id: input_key}
+        doc.output_keys = {doc.outputs[0]: output_key}
+        user = {name, input_key, output_key}
+        for style, script in VARIANTS:
+            if style == "sequential":
+                doc.input_keys, doc.output_keys, user = {}, {}, {name}
+            source = generate(doc, style=style, script=script)
+            compile(source, "<generated>", "exec")
+            tree = parse(source)
+            check_top_level(tree, script)
+            found = string_constants(tree)
+            baseline = plain_literals(style, script)
+            assert found - baseline <= user, sorted(found - baseline - user)[:3]
+            assert user <= found, f"{sorted(user - found)[:3]} do not round-trip"

@@ -42,6 +42,9 @@ COMMANDS = {
     "mark output": lambda d: cmd.MarkOutput(d, "h", 0, True),
     "unmark output": lambda d: cmd.MarkOutput(d, "out", 0, False),
     "set training": lambda d: cmd.SetTraining(d, {"epochs": 9, "loss": "mse"}),
+    "name the model": lambda d: cmd.SetModelName(d, "ranker 'v2'"),
+    "key the inputs": lambda d: cmd.SetModelKeys(d, "inputs", {"x": "features"}),
+    "key the outputs": lambda d: cmd.SetModelKeys(d, "outputs", {"out": "y", "add": "z"}),
 }
 
 

@@ -289,6 +289,20 @@ def after_output_case():
     return doc, ids[1], keras.Model(x, L.Activation("softmax")(L.Dense(4)(x)))
 
 
+def keyed_inputs_case(keys):
+    """Two Inputs in a dict keyed as `keys` says (a key used twice, or one that is not the
+    Input's name), concatenated into a Dense."""
+    doc = Document()
+    a = doc.add_node("Input", "a", {"shape": [3]}).id
+    b = doc.add_node("Input", "b", {"shape": [2]}).id
+    cat = merge(doc, "Concatenate", [a, b])
+    out = doc.add_node("Dense", params={"units": 4}).id
+    doc.connect(Edge(cat, 0, out, 0))
+    doc.input_keys = dict(zip([a, b], keys, strict=True))
+    x, y = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    return doc, out, keras.Model({"a": x, "b": y}, L.Dense(4)(L.Concatenate()([x, y])))
+
+
 CASES = {
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
@@ -338,6 +352,8 @@ CASES = {
     "use_suggested_name": loss_typo_case,
     "wire_from_open_end": stray_case,
     "move_output_here": after_output_case,
+    "use_free_key": lambda: keyed_inputs_case(["b", "b"]),
+    "name_input_as_key": lambda: keyed_inputs_case(["a", "features"]),
 }
 
 

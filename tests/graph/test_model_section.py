@@ -90,7 +90,7 @@ def test_an_input_added_after_the_import_is_keyed_by_its_name():
 
 def test_a_key_taken_twice_after_an_edit_is_refused_by_codegen():
     doc = projectfile.from_dict(v2(inputs=[{"key": "extra", "node": "n1"}]))
-    with pytest.raises(CodegenError, match="key 'extra' is used twice"):
+    with pytest.raises(CodegenError, match="key 'extra' of 'tokens' is also the key of 'extra'"):
         generate(doc)
 
 

@@ -149,5 +149,5 @@ def test_a_key_used_twice_stops_the_export(tmp_path):
     doc = _through_the_file(_dict_model())[1]
     left = doc.find("left_in").id
     doc.input_keys = {left: "right_in"}  # right_in, without a key, is keyed by its name
-    with pytest.raises(BuildError, match="key 'right_in' is used twice"):
+    with pytest.raises(BuildError, match="'right_in' of 'left_in' is also the key of 'right_in'"):
         export_keras(doc, tmp_path / "m.keras")

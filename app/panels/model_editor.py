@@ -1,0 +1,231 @@
+"""The model's own properties: its Keras name and the dict keys of its inputs and outputs.
+
+`ModelForm` is what the properties panel shows when nothing is selected, as
+`keras.Model(inputs=..., outputs=..., name=...)` reads: the name, then for the inputs
+and for the outputs a list or a dict, and in a dict one key per Input and per output.
+`NodeKeys` adds the key rows to an Input's or an output node's own properties when
+the model takes or returns a dict. Every change is one undoable command; a refused
+value is said inline (why, and what was received) and the field shows the model's
+value again.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph import commands as cmd
+from ...graph import model_keys as mk
+from ...graph.document import model_name_problem
+from ...graph.errors import KerasCanvasError
+from .wheel import guard_wheel
+
+PART_TITLES = {mk.INPUTS: "inputs", mk.OUTPUTS: "outputs"}
+STYLES = (("list", False), ("dict", True))
+
+
+class TextField(QtWidgets.QLineEdit):
+    """A line that commits its text when editing ends, if the user changed it, and
+    shows the model's value again only when that value changed (not over typing)."""
+
+    committed = QtCore.Signal(str)
+
+    def __init__(self, text: str, name: str, parent=None):
+        super().__init__(text, parent)
+        self.setObjectName(name)
+        self._shown = text
+        self.editingFinished.connect(self._on_editing_finished)
+
+    def show_value(self, text: str, force: bool = False) -> None:
+        if force or text != self._shown:
+            self._shown = text
+            self.setText(text)
+
+    def _on_editing_finished(self) -> None:
+        if self.text() != self._shown:
+            self.committed.emit(self.text().strip())
+
+
+def push_key(project, part: str, member: str, key: str) -> str | None:
+    """Give `member` of `part` the key `key` (one command); the reason it cannot, or None."""
+    doc = project.doc
+    problem = mk.edit_problem(doc, part, member, key)
+    if problem:
+        return f"{part[:-1]} {mk.member_label(doc, part, member)!r}: {problem}"
+    if (mk.keyed(doc, part) or {}).get(member) != key:
+        project.push(cmd.SetModelKeys(doc, part, mk.keys_with(doc, part, member, key),
+                                      f"Key {mk.member_label(doc, part, member)} as {key!r}"))
+    return None
+
+
+class ModelForm(QtWidgets.QWidget):
+    """The model's name, input and output structure, and keys (nothing selected)."""
+
+    status_message = QtCore.Signal(str)
+
+    def __init__(self, project, parent=None):
+        super().__init__(parent)
+        self.setObjectName("ModelForm")
+        self.project, self.doc = project, project.doc
+        self.form = QtWidgets.QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
+        self.form.setLabelAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        self._build()
+
+    # ---- building -------------------------------------------------------
+    def _build(self) -> None:
+        self.layout_key = self._layout_key()
+        self.style_combos: dict[str, QtWidgets.QComboBox] = {}
+        self.key_fields: dict[tuple[str, str], TextField] = {}
+        title = QtWidgets.QLabel("<b>Model</b><br><span>keras.Model(inputs, outputs, name): "
+                                 "its name, and whether it takes and returns lists or dicts "
+                                 "(one key per input and output).</span>")
+        title.setObjectName("PropertiesTitle")
+        title.setWordWrap(True)
+        self.form.addRow(title)
+        self.name_field = TextField(self.doc.model_name, "model_name")
+        self.name_field.setPlaceholderText("model")
+        self.name_field.setToolTip("The Keras name of the model (any text without '/'); "
+                                   "empty: 'model'")
+        self.name_field.committed.connect(self._on_name_committed)
+        self.form.addRow("name", self.name_field)
+        for part in mk.PARTS:
+            self._add_part(part)
+        self.error = QtWidgets.QLabel()
+        self.error.setObjectName("Error")
+        self.error.setWordWrap(True)
+        self.form.addRow(self.error)
+
+    def _add_part(self, part: str) -> None:
+        combo = QtWidgets.QComboBox()
+        combo.setObjectName(f"{part}_style")
+        for text, as_dict in STYLES:
+            combo.addItem(text, as_dict)
+        members = mk.members(self.doc, part)
+        combo.setEnabled(bool(members))
+        combo.setToolTip(f"The model {'takes' if part == mk.INPUTS else 'returns'} a list or "
+                         f"a dict of {part}" if members else f"The model has no {part} yet")
+        combo.activated.connect(lambda index, part=part: self._on_style_activated(part, index))
+        guard_wheel(combo)
+        self.form.addRow(PART_TITLES[part], combo)
+        self.style_combos[part] = combo
+        keys = mk.keyed(self.doc, part)
+        combo.setCurrentIndex(int(keys is not None))
+        for member, key in (keys or {}).items():
+            field = TextField(key, f"{part}_key_{member}")
+            label = mk.member_label(self.doc, part, member)
+            field.setToolTip(f"The key of {part[:-1]} {label!r} in the model's {part} dict")
+            field.committed.connect(lambda text, part=part, member=member:
+                                    self._on_key_committed(part, member, text))
+            self.form.addRow(f"{label} ›", field)
+            self.key_fields[(part, member)] = field
+
+    def _layout_key(self) -> tuple:
+        """What decides the rows: each part's members (and their names) when it is a dict."""
+        return tuple((part, tuple((m, mk.member_label(self.doc, part, m))
+                                  for m in (mk.keyed(self.doc, part) or {})),
+                      bool(mk.members(self.doc, part)))
+                     for part in mk.PARTS)
+
+    # ---- refreshing -----------------------------------------------------
+    def refresh(self) -> None:
+        """Show the model's values; rebuild (once the current signal has returned) when
+        its members or their structure changed."""
+        if self._layout_key() != self.layout_key:
+            QtCore.QTimer.singleShot(0, self, self._rebuild)
+            return
+        self.name_field.show_value(self.doc.model_name)
+        for (part, member), field in self.key_fields.items():
+            field.show_value((mk.keyed(self.doc, part) or {}).get(member, ""))
+
+    def _rebuild(self) -> None:
+        if self._layout_key() == self.layout_key:
+            return
+        message = self.error.text()
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self._build()
+        self.error.setText(message)
+
+    # ---- edits ------------------------------------------------------------
+    def _on_name_committed(self, name: str) -> None:
+        problem = model_name_problem(name) if name else None
+        if problem is None and name != self.doc.model_name:
+            problem = self._push(cmd.SetModelName(self.doc, name))
+        self._said(problem)
+        if problem:
+            self.name_field.show_value(self.doc.model_name, force=True)
+
+    def _on_style_activated(self, part: str, index: int) -> None:
+        as_dict = bool(self.style_combos[part].itemData(index))
+        if as_dict != (mk.keyed(self.doc, part) is not None):
+            self._said(self._push(cmd.SetModelKeys(self.doc, part,
+                                                   mk.keys_as(self.doc, part, as_dict))))
+
+    def _on_key_committed(self, part: str, member: str, key: str) -> None:
+        problem = push_key(self.project, part, member, key)
+        self._said(problem)
+        if problem:
+            self.key_fields[(part, member)].show_value(
+                (mk.keyed(self.doc, part) or {}).get(member, ""), force=True)
+
+    def _push(self, command) -> str | None:
+        try:
+            self.project.push(command)
+        except KerasCanvasError as exc:
+            return str(exc)
+        return None
+
+    def _said(self, problem: str | None) -> None:
+        self.error.setText(problem or "")
+        if problem:
+            self.status_message.emit(problem)
+
+
+class NodeKeys:
+    """The key rows of one node's properties: an Input's key in the model's input dict,
+    and each model output of the node's key in its output dict (dict models only)."""
+
+    def __init__(self, project, node_id: str, form: QtWidgets.QFormLayout, refuse):
+        self.project, self.doc, self.node_id, self.refuse = project, project.doc, node_id, refuse
+        self.fields: dict[tuple[str, str], TextField] = {}
+        for part, member in self.expected():
+            field = TextField(self._key(part, member), f"{part}_key_{member}")
+            field.setToolTip(f"The key of this {part[:-1]} in the model's {part} dict "
+                             "(nothing selected shows the whole model)")
+            field.committed.connect(lambda text, part=part, member=member:
+                                    self._on_committed(part, member, text))
+            form.addRow(self._label(part, member), field)
+            self.fields[(part, member)] = field
+
+    def expected(self) -> list[tuple[str, str]]:
+        """(part, member) of each key row the node should show now."""
+        rows = []
+        for part in mk.PARTS:
+            keys = mk.keyed(self.doc, part) or {}
+            rows += [(part, m) for m in keys if mk.member_node(self.doc, part, m) == self.node_id]
+        return rows
+
+    def matches(self) -> bool:
+        return list(self.fields) == self.expected()
+
+    def refresh(self) -> None:
+        for (part, member), field in self.fields.items():
+            field.show_value(self._key(part, member))
+
+    def _key(self, part: str, member: str) -> str:
+        return (mk.keyed(self.doc, part) or {}).get(member, "")
+
+    def _label(self, part: str, member: str) -> str:
+        if part == mk.INPUTS:
+            return "key"
+        port = self.doc.output_ref(member)[1]
+        ports = [m for p, m in self.expected() if p == mk.OUTPUTS]
+        return "output key" if len(ports) == 1 else f"output key: port {port}"
+
+    def _on_committed(self, part: str, member: str, key: str) -> None:
+        problem = push_key(self.project, part, member, key)
+        if problem:
+            self.refuse(problem)
+            self.fields[(part, member)].show_value(self._key(part, member), force=True)
