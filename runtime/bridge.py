@@ -175,6 +175,7 @@ class BridgeBase(keras.callbacks.Callback):
         """Training was held (paused) this long: timings made since must leave it out."""
 
     def on_train_begin(self, logs=None):
+        self.stops_in_training = None  # training (again: a fine-tune's second phase)
         if self._stop_requested:  # a stop asked for before training began
             self.model.stop_training = True
         self._emit(ev.TrainBegin(plain(self.settings), self._epochs() or None, self._steps(),

@@ -15,7 +15,8 @@ LOGGED_EVENTS = (ev.ExecutorChosen, ev.TrainBegin, ev.EpochEnd, ev.TrainEnd, ev.
 def metrics_table(result) -> str:
     """The final metrics as an aligned two-column table."""
     reached = f"epoch {result.epochs_run}" if result.epochs_run else "no complete epoch"
-    title = f"Final metrics ({result.evaluated_on} data, {reached}, {result.device})"
+    where = f"{result.evaluated_on} data" if result.evaluated_on else "no final evaluation"
+    title = f"Final metrics ({where}, {reached}, {result.device})"
     if result.message:
         title += f"\n{result.message}"
     if result.saved:

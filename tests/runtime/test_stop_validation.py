@@ -16,6 +16,7 @@ import numpy as np
 from kerascanvas.runtime import bridge as bridge_module
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime.bridge import FastBridge
+from kerascanvas.runtime.cli.progress import metrics_table
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.train import STOPPED
 from tests.runtime.test_trial_stop import train_with, wide_project
@@ -93,6 +94,7 @@ def test_a_stop_during_validation_ends_it_within_a_batch_and_the_epoch_is_not_on
     # The final evaluation is skipped, and the result says there is no score.
     assert result.metrics == {} and result.evaluated_on == ""
     assert result.unscored and "No final evaluation" in result.message
+    assert "(no final evaluation, epoch 1, cpu)" in metrics_table(result).splitlines()[0]
 
 
 def test_a_second_stop_cuts_the_final_evaluation_and_leaves_no_score(tmp_path, monkeypatch):
@@ -141,3 +143,31 @@ def test_a_stop_during_training_still_scores_the_model_in_full(tmp_path):
     assert set(result.metrics) == {"loss", "accuracy"} and not result.unscored
     assert result.evaluated_on == "validation"
     assert result.message.startswith("Stopped on request during epoch 2, after 3 of")
+
+
+def test_a_stop_during_the_windows_predictions_drops_them(tmp_path, monkeypatch):
+    from kerascanvas.graph.project import Project
+    from kerascanvas.runtime.train import load_checked_data, prepare
+    from kerascanvas.runtime.worker import evaluation_fields
+
+    doc = wide_project(tmp_path, samples=1200, width=8, validation_split=SPLIT, epochs=1)
+    bridge = FastBridge()
+    result = train_with(doc, bridge)
+    assert result.status == "ok" and result.metrics  # trained and scored in full
+    predicted: list[int] = []
+    cut_on_stop = bridge_module.CutOnStop.on_predict_batch_begin
+
+    def stop_at_1(self, batch, logs=None):
+        predicted.append(batch)
+        if batch == 1:
+            from_another_thread(self.bridge)
+        cut_on_stop(self, batch, logs)
+
+    monkeypatch.setattr(bridge_module.CutOnStop, "on_predict_batch_begin", stop_at_1)
+    project = Project(doc)
+    doc, settings = prepare(project.doc, analysis=project.analysis)
+    data = load_checked_data(doc, settings, analysis=project.analysis)
+    fields = evaluation_fields(result, doc, data, {"save": str(tmp_path / "m.keras")},
+                               project.analysis, bridge_module.CutOnStop(bridge))
+    assert predicted == [0, 1]
+    assert "evaluation" not in fields and "stopped on request" in fields["evaluation_error"]
