@@ -36,7 +36,6 @@ import argparse
 import json
 import math
 import signal
-import sys
 from pathlib import Path
 
 from kerascanvas.graph.layers import custom
@@ -51,7 +50,16 @@ from .common import (
     prepare_custom,
 )
 from .run_options import _positive, named_options
-from .stops import NAMES, StopOnSignals, exit_code
+from .search_report import (
+    TrialLog,
+    best_line,
+    held_line,
+    kept_model_line,
+    say,
+    stopped_line,
+    write_best,
+)
+from .stops import StopOnSignals, exit_code
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
 
@@ -60,6 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the project file (.json) with a search section")
     parser.add_argument("--trials", type=_positive, metavar="N",
                         help="trials this process runs (default 20, or until --timeout)")
+    parser.add_argument("--max-trials", type=_positive, metavar="N",
+                        help="stop once the study holds N complete or pruned trials, those "
+                             "of earlier runs and other processes included (--trials then "
+                             "defaults to no limit of its own)")
     parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                         help="start no new trial after this many seconds")
     parser.add_argument("--jobs", type=_positive, metavar="J",
@@ -91,6 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--best-model", metavar="OUT.keras",
                         help="keep the trained model of this run's best trial there "
                              "(replaced as better trials complete; kept on Ctrl+C)")
+    parser.add_argument("--show", action="store_true",
+                        help="run nothing: print the study the storage holds (with --json, "
+                             "all of it) and write --best-project from its best trial")
     parser.add_argument("--json", action="store_true",
                         help="print the study's summary as JSON (trials, states, values, "
                              "parameters, the best trial)")
@@ -106,10 +121,6 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, "
                                          f"received {text!r}")
     return value
-
-
-def _error(message: str) -> None:
-    print(f"kerascanvas search: {message}", file=sys.stderr, flush=True)
 
 
 def _section(doc, args) -> None:
@@ -130,12 +141,13 @@ def options_from(args, doc):
                  **{k: v for k, v in (("epochs", args.epochs), ("data", args.data),
                                       ("device", args.device)) if v is not None}}
     jobs = args.jobs or (len(visible_gpus()) if args.device != "cpu" else 0) or 1
-    trials = args.trials or (None if args.timeout else 20)
+    trials = args.trials or (None if args.timeout or args.max_trials else 20)
     return SearchOptions(storage=args.storage or default_storage(args.file),
                          study_name=args.study or Path(args.file).stem, trials=trials,
                          timeout=args.timeout, jobs=jobs, sampler=args.sampler,
                          pruner=args.pruner, seed=args.seed, overrides=overrides,
                          device=args.device, best_model=args.best_model,
+                         max_trials=args.max_trials,
                          trusted_code=custom.context(doc).trusted)
 
 
@@ -146,13 +158,15 @@ def run(args) -> int:
                                            "--best-model": args.best_model}):
         return EXIT_INVALID
     if args.best_model and not args.best_model.endswith(".keras"):
-        _error(f"--best-model {args.best_model}: expected a .keras path")
+        say(f"--best-model {args.best_model}: expected a .keras path")
         return EXIT_INVALID
     project = load_or_report(args.file, "search")
     if project is None:
         return EXIT_UNREADABLE
     doc = project.doc
     _section(doc, args)
+    if args.show:
+        return show(doc, args)
     refused = prepare_custom(project, args.trust_custom_code, "search")
     if refused is not None:  # nothing ran, no trial started
         return refused
@@ -160,13 +174,40 @@ def run(args) -> int:
     try:
         found = _refused(doc, options) or checks(doc, options)
     except KeyboardInterrupt:
-        _error("interrupted during the checks; no study was opened, no trial started")
+        say("interrupted during the checks; no study was opened, no trial started")
         return exit_code(signal.SIGINT)
     for problem in found:
-        _error(problem)
+        say(problem)
     if found:
         return EXIT_INVALID
     return _search(doc, options, args)
+
+
+def show(doc, args) -> int:
+    """`--show`: the study as it is, and its best trial's project; nothing runs."""
+    from kerascanvas.graph.search import objective
+
+    from ..search import study as studies
+    from ..search.study import default_storage
+
+    if args.best_model:
+        say("--best-model needs trials to train its model; --show runs none")
+        return EXIT_INVALID
+    storage = args.storage or default_storage(args.file)
+    name = args.study or Path(args.file).stem
+    try:
+        if "://" not in storage and not Path(storage).is_file():
+            raise KeyError(name)  # opening the journal would create it
+        study = studies.load_study(name, storage)
+    except KeyError:
+        say(f"there is no study {name!r} in {storage} (nothing was written)")
+        return EXIT_INVALID
+    metric = study.user_attrs.get(studies.METRIC) or objective(doc)[0]
+    summary = studies.summary(study, metric, storage)
+    if args.best_project:
+        write_best(doc, summary["best"], args.best_project, args.file)
+    print(json.dumps(summary, indent=2) if args.json else best_line(summary))
+    return EXIT_OK
 
 
 def _refused(doc, options) -> list[str]:
@@ -198,12 +239,12 @@ def checks(doc, options) -> list[str]:
     found = problems(doc, options.overrides, check_data=False)
     if found:
         return found
-    _error("checking the study before it starts: the data, the space, Keras builds of "
+    say("checking the study before it starts: the data, the space, Keras builds of "
            "sampled models")
     process, events = start_check({"document": to_dict(doc),
                                    "overrides": dict(options.overrides),
                                    "trusted_code": sorted(options.trusted_code)})
-    return follow_check(process, events, lambda text: _error(f"check: {text}"))
+    return follow_check(process, events, lambda text: say(f"check: {text}"))
 
 
 def _search(doc, options, args) -> int:
@@ -214,14 +255,17 @@ def _search(doc, options, args) -> int:
     try:
         driver.open()
     except studies.StudyError as exc:
-        _error(str(exc))
+        say(str(exc))
         return EXIT_INVALID
-    _error(f"study {options.study_name!r} in {options.storage}: {options.jobs} job(s), "
+    say(f"study {options.study_name!r} in {options.storage}: {options.jobs} job(s), "
            f"optimizing {driver.direction} {driver.metric}"
-           f"{_held(driver.study)}")
+           f"{held_line(driver.study)}")
     if driver.orphans:
-        _error(f"marked failed the trials {', '.join(map(str, driver.orphans))}: the process "
+        say(f"marked failed the trials {', '.join(map(str, driver.orphans))}: the process "
                "that ran them on this machine ended before they did")
+    if options.max_trials and studies.counted(driver.study) >= options.max_trials:
+        say(f"the study holds {studies.counted(driver.study)} complete or pruned trials "
+            f"already (--max-trials {options.max_trials}): no trial to run")
     ran = []
     driver.on_event = _also(driver.on_event, ran)
     aborted = False
@@ -234,35 +278,13 @@ def _search(doc, options, args) -> int:
     if args.best_project and not aborted:
         write_best(doc, summary["best"], args.best_project, args.file)
     if args.best_model:
-        _error(kept_model_line(driver.models, driver.metric))
+        say(kept_model_line(driver.models, driver.metric))
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))
     if stops.received is not None:
-        _error(stopped_line(stops.received, aborted, ran, options, args))
+        say(stopped_line(stops.received, aborted, ran, options, args))
         return exit_code(stops.received)
-    return EXIT_OK if "complete" in ran else EXIT_NO_TRIAL
-
-
-def _held(study) -> str:
-    """`; the study holds 12 trials` when it is resumed (joined with trials in it)."""
-    count = len(study.get_trials(deepcopy=False))
-    return f"; it holds {count} trial{'s' * (count != 1)} already" if count else ""
-
-
-def kept_model_line(models, metric: str) -> str:
-    if models.trial is None:
-        return f"--best-model {models.path} was not written: no trial of this run completed"
-    return (f"the model of trial {models.trial} ({metric}={models.value:.4g}), the best "
-            f"of this run, is in {models.path}")
-
-
-def stopped_line(signum: int, aborted: bool, ran: list, options, args) -> str:
-    """What a signal ended, what was kept, and how to go on."""
-    done = ran.count("complete")
-    how = "aborted (its trials killed)" if aborted else "stopped after the trials' batch"
-    best = ("; --best-project was not written" if aborted and args.best_project else "")
-    return (f"{how} by {NAMES.get(signum, signum)}: {done} trial{'s' * (done != 1)} of this "
-            f"run completed, and every finished trial is kept in {options.storage}{best}. "
-            f"Run the same command again to continue the study")
+    done = options.max_trials and studies.counted(study) >= options.max_trials
+    return EXIT_OK if "complete" in ran or done else EXIT_NO_TRIAL
 
 
 def _also(sink, ran: list):
@@ -271,56 +293,3 @@ def _also(sink, ran: list):
             ran.append(event.state)
         sink(event)
     return both
-
-
-def write_best(doc, best, path: str, project_file: str) -> None:
-    """Save the project with the best trial's values (the search section kept, the
-    training settings the project's, not the flags'); its relative data and callback
-    paths are made absolute when it goes to another folder, so they still resolve."""
-    from kerascanvas.graph.commands import UndoStack
-    from kerascanvas.graph.projectfile import save
-    from kerascanvas.graph.search_edit import apply_values
-    from kerascanvas.graph.training_paths import anchored_settings
-
-    if best is None:
-        _error(f"--best-project {path} was not written: the study has no complete trial")
-        return
-    missing = apply_values(UndoStack(), doc, best["params"])
-    home = Path(project_file).resolve().parent
-    if Path(path).resolve().parent != home:
-        doc.training = {**(doc.training or {}), **anchored_settings(doc.training, home)}
-    save(doc, path)
-    kept = f" ({', '.join(missing)} kept as in the project: trial {best['number']} " \
-           "did not search them)" if missing else ""
-    _error(f"wrote the project with the values of trial {best['number']} to {path}{kept}")
-
-
-def best_line(summary) -> str:
-    best = summary["best"]
-    counts = ", ".join(f"{n} {state}" for state, n in sorted(summary["counts"].items()))
-    if best is None:
-        return f"Study {summary['study']}: no complete trial ({counts})."
-    params = ", ".join(f"{k}={_short(v)}" for k, v in best["params"].items())
-    return (f"Study {summary['study']} ({counts}): best trial {best['number']}, "
-            f"{summary['metric']}={best['value']:.4f} with {params}")
-
-
-def _short(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else repr(value)
-
-
-class TrialLog:
-    """One line on stderr per trial that starts and ends."""
-
-    def __init__(self, doc):
-        self.doc = doc
-
-    def __call__(self, event: ev.StudyEvent) -> None:
-        if isinstance(ev.require_study(event), ev.TrialStart):
-            params = ", ".join(f"{k}={_short(v)}" for k, v in event.params.items())
-            _error(f"trial {event.number} started: {params}")
-        elif isinstance(event, ev.TrialEnd):
-            value, took = event.value, event.duration_s
-            what = f"value {value:.4f}" if value is not None else event.message
-            _error(f"trial {event.number} {event.state}"
-                   f"{f' in {took:.1f}s' if took else ''}: {what}")

@@ -209,12 +209,18 @@ class SearchDriver:
         custom.set_context(self.doc, custom.CustomContext(trusted=trusted, results=known))
 
     def run(self):
-        """Run trials until the count, the timeout or a stop; return the study."""
+        """Run trials until the count, the timeout, the study's `max_trials` or a stop;
+        return the study."""
         study = self.open()
+        cap = self.options.max_trials
+        if cap is not None and studies.counted(study) >= cap:
+            return study  # the study is done already: not one more trial
+        ends = [self._on_trial_end] + ([] if cap is None else [optuna.study.MaxTrialsCallback(
+            cap, states=studies.COUNTED)])
         try:
             study.optimize(self._objective, n_trials=self.options.trials,
                            timeout=self.options.timeout, n_jobs=self.options.jobs,
-                           catch=(TrialFailed,), callbacks=[self._on_trial_end])
+                           catch=(TrialFailed,), callbacks=ends)
         finally:
             if self._shapes is not None:
                 self._shapes.close()

@@ -33,6 +33,8 @@ class SearchOptions:
         trusted_code: digests of the CustomLayer code the user trusted (`runtime.trust`:
             the trust store or --trust-custom-code, never the file); each trial's worker
             runs that code and no other, and a study with other custom code never starts.
+        max_trials: stop once the study holds this many complete or pruned trials, those
+            of earlier runs and other processes included (None: no such limit).
         best_model: a `.keras` path that holds the trained model of the best trial this
             driver ran, replaced whenever a better one completes (None: no model kept).
     """
@@ -48,4 +50,5 @@ class SearchOptions:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     device: str | None = None
     trusted_code: frozenset[str] = frozenset()
+    max_trials: int | None = None
     best_model: str | None = None

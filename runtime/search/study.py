@@ -38,6 +38,7 @@ SEEDED = ("tpe", "random", "gp", "qmc", "cmaes")
 STATES = {optuna.trial.TrialState.COMPLETE: "complete", optuna.trial.TrialState.PRUNED: "pruned",
           optuna.trial.TrialState.FAIL: "failed", optuna.trial.TrialState.RUNNING: "running",
           optuna.trial.TrialState.WAITING: "waiting"}
+COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)  # max_trials
 MESSAGE = "message"  # the user attribute that says why a trial failed or was pruned
 OWNER = "process"  # the trial's user attribute: "host:pid" of the process that runs it
 METRIC = "metric"  # the study's user attribute: the logged value it optimizes
@@ -173,6 +174,11 @@ def fail_orphans(study) -> list[int]:
                                       "before the trial did.")
         study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
     return [t.number for t in orphans]
+
+
+def counted(study) -> int:
+    """The study's trials that count towards `SearchOptions.max_trials`."""
+    return len(study.get_trials(deepcopy=False, states=COUNTED))
 
 
 def load_study(name: str, storage: str):

@@ -22,7 +22,7 @@ import pytest
 
 from kerascanvas.app.cli import main
 from kerascanvas.graph.project import Project
-from kerascanvas.runtime.cli.search import write_best
+from kerascanvas.runtime.cli.search_report import write_best
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
 from tests.runtime.test_search import LR, UNITS, check_best_model, mlp_project, options
@@ -200,3 +200,63 @@ def test_a_database_study_fails_a_trial_whose_process_stopped_its_heartbeat(
         optuna.storages.fail_stale_trials(study)  # what each trial's start calls
     (stale,) = studies.load_study("s", storage).trials
     assert stale.state.name == "FAIL"
+
+
+@pytest.mark.slow  # three commands, each with its checks
+def test_max_trials_counts_the_whole_study_and_show_runs_nothing(tmp_path, capsys):
+    """A resumed study with --max-trials runs only what the study lacks; --show prints
+    the study and writes its best project without checks or trials."""
+    project = mlp_project(tmp_path, [UNITS], epochs=1)
+    storage = tmp_path / "mlp.study.log"
+    assert main(["search", str(project), "--show"]) == 1
+    assert f"there is no study 'mlp' in {storage}" in capsys.readouterr().err
+    assert not storage.exists()
+    base = ["search", str(project), "--max-trials", "2", "--seed", "0"]
+    assert main(base + ["--trials", "1"]) == 0
+    assert main(base) == 0  # one more: the study then holds two
+    capsys.readouterr()
+    assert main(base) == 0
+    err = capsys.readouterr().err
+    assert "holds 2 complete or pruned trials already (--max-trials 2)" in err
+    assert "trial 2 started" not in err
+    assert len(studies.load_study("mlp", str(storage)).trials) == 2
+    assert main(["search", str(project), "--show", "--json",
+                 "--best-project", str(tmp_path / "best.json")]) == 0
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["counts"] == {"complete": 2} and "checking" not in err
+    units = Project.open(tmp_path / "best.json").doc.find("hidden").params["units"]
+    assert units == summary["best"]["params"]["hidden.units"]
+
+
+def test_show_prints_the_study_and_its_best_project_and_runs_nothing(tmp_path, capsys):
+    project = mlp_project(tmp_path, [UNITS])
+    study = studies.open_study("mlp", str(tmp_path / "mlp.study.log"), "maximize",
+                               metric="val_accuracy")
+    units = optuna.distributions.IntDistribution(4, 32, step=4)
+    for value, count in ((0.5, 8), (0.75, 24), (0.25, 12)):
+        study.add_trial(optuna.trial.create_trial(
+            params={"hidden.units": count}, distributions={"hidden.units": units},
+            value=value))
+    assert main(["search", str(project), "--show", "--best-project",
+                 str(tmp_path / "best.json")]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("Study mlp (3 complete): best trial 1, val_accuracy=0.7500 with "
+                          "hidden.units=24")
+    assert "checking" not in err and "started" not in err
+    assert Project.open(tmp_path / "best.json").doc.find("hidden").params["units"] == 24
+    assert len(studies.load_study("mlp", str(tmp_path / "mlp.study.log")).trials) == 3
+
+
+def test_a_study_that_holds_max_trials_runs_none_more(tmp_path):
+    doc = Project.open(mlp_project(tmp_path, [UNITS])).doc
+    driver = SearchDriver(doc, options(tmp_path, trials=5, max_trials=2))
+    study = driver.open()
+    units = optuna.distributions.IntDistribution(4, 32, step=4)
+    for state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL,
+                  optuna.trial.TrialState.PRUNED):
+        study.add_trial(optuna.trial.create_trial(
+            params={"hidden.units": 8}, distributions={"hidden.units": units}, state=state,
+            value=0.5 if state == optuna.trial.TrialState.COMPLETE else None))
+    assert studies.counted(study) == 2  # the failed trial does not count
+    assert len(driver.run().trials) == 3

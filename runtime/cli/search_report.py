@@ -1,0 +1,90 @@
+"""What `kerascanvas search` says and writes: a line per trial, the study's best, the
+best trial's project, where the best model went, what a signal ended. Light: no keras."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import events as ev
+from .stops import NAMES
+
+
+def say(message: str) -> None:
+    print(f"kerascanvas search: {message}", file=sys.stderr, flush=True)
+
+
+def held_line(study) -> str:
+    """`; the study holds 12 trials` when it is resumed (joined with trials in it)."""
+    count = len(study.get_trials(deepcopy=False))
+    return f"; it holds {count} trial{'s' * (count != 1)} already" if count else ""
+
+
+def kept_model_line(models, metric: str) -> str:
+    if models.trial is None:
+        return f"--best-model {models.path} was not written: no trial of this run completed"
+    return (f"the model of trial {models.trial} ({metric}={models.value:.4g}), the best "
+            f"of this run, is in {models.path}")
+
+
+def stopped_line(signum: int, aborted: bool, ran: list, options, args) -> str:
+    """What a signal ended, what was kept, and how to go on."""
+    done = ran.count("complete")
+    how = "aborted (its trials killed)" if aborted else "stopped after the trials' batch"
+    best = ("; --best-project was not written" if aborted and args.best_project else "")
+    return (f"{how} by {NAMES.get(signum, signum)}: {done} trial{'s' * (done != 1)} of this "
+            f"run completed, and every finished trial is kept in {options.storage}{best}. "
+            f"Run the same command again to continue the study")
+
+
+def write_best(doc, best, path: str, project_file: str) -> None:
+    """Save the project with the best trial's values (the search section kept, the
+    training settings the project's, not the flags'); its relative data and callback
+    paths are made absolute when it goes to another folder, so they still resolve."""
+    from kerascanvas.graph.commands import UndoStack
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.graph.search_edit import apply_values
+    from kerascanvas.graph.training_paths import anchored_settings
+
+    if best is None:
+        say(f"--best-project {path} was not written: the study has no complete trial")
+        return
+    missing = apply_values(UndoStack(), doc, best["params"])
+    home = Path(project_file).resolve().parent
+    if Path(path).resolve().parent != home:
+        doc.training = {**(doc.training or {}), **anchored_settings(doc.training, home)}
+    save(doc, path)
+    kept = f" ({', '.join(missing)} kept as in the project: trial {best['number']} " \
+           "did not search them)" if missing else ""
+    say(f"wrote the project with the values of trial {best['number']} to {path}{kept}")
+
+
+def best_line(summary) -> str:
+    best = summary["best"]
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(summary["counts"].items()))
+    if best is None:
+        return f"Study {summary['study']}: no complete trial ({counts})."
+    params = ", ".join(f"{k}={_short(v)}" for k, v in best["params"].items())
+    return (f"Study {summary['study']} ({counts}): best trial {best['number']}, "
+            f"{summary['metric']}={best['value']:.4f} with {params}")
+
+
+def _short(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else repr(value)
+
+
+class TrialLog:
+    """One line on stderr per trial that starts and ends."""
+
+    def __init__(self, doc):
+        self.doc = doc
+
+    def __call__(self, event: ev.StudyEvent) -> None:
+        if isinstance(ev.require_study(event), ev.TrialStart):
+            params = ", ".join(f"{k}={_short(v)}" for k, v in event.params.items())
+            say(f"trial {event.number} started: {params}")
+        elif isinstance(event, ev.TrialEnd):
+            value, took = event.value, event.duration_s
+            what = f"value {value:.4f}" if value is not None else event.message
+            say(f"trial {event.number} {event.state}"
+                   f"{f' in {took:.1f}s' if took else ''}: {what}")
