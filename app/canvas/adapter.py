@@ -57,6 +57,9 @@ class Canvas(QtCore.QObject):
         self._moving = None  # pipes wait here while a burst of moves lands
         self._bulk = None  # during a bulk edit: its pipe batch, the nodes to re-wire, new nodes
         self._selection_stale = False  # selected nodes were deleted: tell, once
+        # The items of the nodes the last edit removed, kept for its undo (see `_revive`).
+        self._retired: dict[str, tuple[LayerNodeItem, str, tuple | None]] = {}
+        self._edits = self._retired_in = 0  # edits so far; the one `_retired` is from
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
         self._subscribe(project.events)
@@ -243,6 +246,7 @@ class Canvas(QtCore.QObject):
     def _on_bulk_started(self, event: ev.BulkStarted) -> None:
         """Hold the wiring of one edit's nodes until it is complete: a paste of n nodes then
         syncs their pipes in one pass, each drawn once, not n passes over all edges."""
+        self._edits += 1
         batch = batched_pipes()
         batch.__enter__()
         self.viewer.hold_selection()  # deleted selected nodes: the wires follow once
@@ -261,7 +265,7 @@ class Canvas(QtCore.QObject):
                 self.viewer.release_selection()
 
     def _on_node_added(self, event: ev.NodeAdded) -> None:
-        item = self._make_item(event.node)
+        item = self._revive(event.node) or self._make_item(event.node)
         pos = self.doc.position(event.node) or self.scene_center()
         self._place(item, pos)
         self.sync_pipes({event.node})
@@ -277,7 +281,30 @@ class Canvas(QtCore.QObject):
                 self._selection_stale = True
                 QtCore.QTimer.singleShot(0, self._emit_selection)
             self._drop_item(item)
+            self._retire(event.node, item, event.removed.kind)
         self.renderer.forget(event.node)
+
+    # A delete of many nodes and its undo made and dropped an item for each node, and the
+    # undo drew every one's texts again (a third of undoing a delete of a whole ResNet50).
+    # The items the last edit removed wait, out of the scene, for their nodes to come back.
+    def _retire(self, node_id: str, item: LayerNodeItem, kind: str) -> None:
+        edit = self._edits if self._bulk is not None else self._edits + 1
+        if edit != self._retired_in:  # a new edit: the items of older ones go
+            self._retired.clear()
+            self._edits = self._retired_in = edit
+        item.setSelected(False)
+        self._retired[node_id] = (item, kind, self.renderer.shown(node_id))
+
+    def _revive(self, node_id: str) -> LayerNodeItem | None:
+        """The retired item of `node_id`, wired as the node is now, or None (none kept, or
+        the node came back as another kind: its stripe's colour differs)."""
+        item, kind, shown = self._retired.pop(node_id, (None, None, None))
+        if item is None or kind != self.doc.nodes[node_id].kind:
+            return None
+        item.set_ports(*self._wanted_ports(node_id))
+        self.views[node_id] = item
+        self.renderer.remember(node_id, shown)  # its texts are drawn: compared, not redone
+        return item
 
     def _emit_selection(self) -> None:
         self._selection_stale = False
@@ -316,6 +343,7 @@ class Canvas(QtCore.QObject):
         for item in self.views.values():
             self._drop_item(item)
         self.views.clear()
+        self._retired.clear()
         self.renderer.forget_all()
         for node_id in self.doc.nodes:
             self._make_item(node_id)

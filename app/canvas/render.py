@@ -163,6 +163,17 @@ class NodeRenderer(QtCore.QObject):
     def forget(self, node_id: str) -> None:
         self._shown.pop(node_id, None)
 
+    def shown(self, node_id: str) -> tuple | None:
+        """What the node's item shows (None: not drawn yet)."""
+        return self._shown.get(node_id)
+
+    def remember(self, node_id: str, shown: tuple | None) -> None:
+        """The node's item shows `shown` already (an item put back as it was drawn)."""
+        if shown is None:
+            self._shown.pop(node_id, None)
+        else:
+            self._shown[node_id] = shown
+
     def forget_all(self) -> None:
         self._shown.clear()
 

@@ -1,0 +1,66 @@
+"""Undo of a delete puts the nodes' own items back (not new ones), drawn as a fresh window
+draws the same file: texts, ports, marks, positions, wires and their labels."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+
+from .gestures import EXAMPLES, show
+from .test_paste_large import assert_drawn_as_document, key
+
+
+def drawn_state(window) -> dict:
+    """What each node's item shows, and the labels of the wires out of it."""
+    state = {}
+    for node_id, item in window.canvas.views.items():
+        labels = sorted(pipe.label.text() for port in item.outputs
+                        for pipe in port.connected_pipes)
+        state[node_id] = (item.name, item.subtitle, item.shape_text, item.show_shape,
+                          item.status, [p.name for p in item.inputs], len(item.outputs),
+                          sorted(item.output_ports), (item.x(), item.y()), item.width,
+                          item.height, item.isSelected(), item.tip,
+                          [p.tip for p in item.outputs], labels)
+    return state
+
+
+def drawn_as_opened(make_window, qtbot, path) -> dict:
+    window = show(make_window(path), qtbot)
+    window.canvas.renderer.render()
+    return drawn_state(window)
+
+
+def test_undoing_a_delete_of_everything_brings_back_the_items_as_drawn(make_window, qtbot):
+    path = str(EXAMPLES / "small_resnet.json")
+    fresh = drawn_as_opened(make_window, qtbot, path)
+    window = show(make_window(path), qtbot)  # the active window, which the keys reach
+    window.canvas.renderer.render()
+    items = dict(window.canvas.views)
+    assert drawn_state(window) == fresh
+    key(window, QtCore.Qt.Key_A)
+    key(window, QtCore.Qt.Key_Delete, QtCore.Qt.NoModifier)
+    assert not window.canvas.views
+    key(window, QtCore.Qt.Key_Z)
+    qtbot.wait(1)
+    assert all(window.canvas.views[n] is item for n, item in items.items())  # not made anew
+    assert drawn_state(window) == fresh
+    assert_drawn_as_document(window)
+
+
+def test_undoing_an_older_delete_makes_the_items_afresh(make_window, qtbot):
+    """Only the last delete's items are kept; an undo further back draws new ones, alike."""
+    path = str(EXAMPLES / "small_resnet.json")
+    fresh = drawn_as_opened(make_window, qtbot, path)
+    window = show(make_window(path), qtbot)  # the active window, which the keys reach
+    window.canvas.renderer.render()
+    first, last = list(window.doc.nodes)[0], list(window.doc.nodes)[-1]
+    items = dict(window.canvas.views)
+    for node_id in (first, last):
+        window.canvas.select([node_id])
+        key(window, QtCore.Qt.Key_Delete, QtCore.Qt.NoModifier)
+    key(window, QtCore.Qt.Key_Z)
+    key(window, QtCore.Qt.Key_Z)
+    qtbot.wait(1)
+    assert window.canvas.views[last] is items[last]
+    assert window.canvas.views[first] is not items[first]
+    assert drawn_state(window) == fresh
+    assert_drawn_as_document(window)
