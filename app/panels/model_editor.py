@@ -57,25 +57,26 @@ def push_key(project, part: str, member: str, key: str) -> str | None:
     return None
 
 
-class ModelForm(QtWidgets.QWidget):
-    """The model's name, input and output structure, and keys (nothing selected)."""
+class ModelForm(QtCore.QObject):
+    """The model's name, input and output structure, and keys (nothing selected): rows
+    of the panel's form from its row `first` on (rows of its own, not a nested form, so
+    that they align with the panel's and wrapped text keeps its height)."""
 
     status_message = QtCore.Signal(str)
 
-    def __init__(self, project, parent=None):
-        super().__init__(parent)
-        self.setObjectName("ModelForm")
+    def __init__(self, project, form: QtWidgets.QFormLayout, first: int):
+        super().__init__(form.parentWidget())
         self.project, self.doc = project, project.doc
-        self.form = QtWidgets.QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
-        self.form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
-        self.form.setLabelAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        self.form, self.first = form, first
         self._build()
 
     # ---- building -------------------------------------------------------
+    def _add(self, *row) -> None:
+        self.form.insertRow(self.first + self.rows, *row)
+        self.rows += 1
+
     def _build(self) -> None:
-        self.layout_key = self._layout_key()
+        self.layout_key, self.rows = self._layout_key(), 0
         self.style_combos: dict[str, QtWidgets.QComboBox] = {}
         self.key_fields: dict[tuple[str, str], TextField] = {}
         title = QtWidgets.QLabel("<b>Model</b><br><span>keras.Model(inputs, outputs, name): "
@@ -83,19 +84,19 @@ class ModelForm(QtWidgets.QWidget):
                                  "(one key per input and output).</span>")
         title.setObjectName("PropertiesTitle")
         title.setWordWrap(True)
-        self.form.addRow(title)
+        self._add(title)
         self.name_field = TextField(self.doc.model_name, "model_name")
         self.name_field.setPlaceholderText("model")
         self.name_field.setToolTip("The Keras name of the model (any text without '/'); "
                                    "empty: 'model'")
         self.name_field.committed.connect(self._on_name_committed)
-        self.form.addRow("name", self.name_field)
+        self._add("name", self.name_field)
         for part in mk.PARTS:
             self._add_part(part)
         self.error = QtWidgets.QLabel()
         self.error.setObjectName("Error")
         self.error.setWordWrap(True)
-        self.form.addRow(self.error)
+        self._add(self.error)
 
     def _add_part(self, part: str) -> None:
         combo = QtWidgets.QComboBox()
@@ -108,7 +109,7 @@ class ModelForm(QtWidgets.QWidget):
                          f"a dict of {part}" if members else f"The model has no {part} yet")
         combo.activated.connect(lambda index, part=part: self._on_style_activated(part, index))
         guard_wheel(combo)
-        self.form.addRow(PART_TITLES[part], combo)
+        self._add(PART_TITLES[part], combo)
         self.style_combos[part] = combo
         keys = mk.keyed(self.doc, part)
         combo.setCurrentIndex(int(keys is not None))
@@ -118,7 +119,7 @@ class ModelForm(QtWidgets.QWidget):
             field.setToolTip(f"The key of {part[:-1]} {label!r} in the model's {part} dict")
             field.committed.connect(lambda text, part=part, member=member:
                                     self._on_key_committed(part, member, text))
-            self.form.addRow(f"{label} ›", field)
+            self._add(f"key of {label}", field)
             self.key_fields[(part, member)] = field
 
     def _layout_key(self) -> tuple:
@@ -143,8 +144,8 @@ class ModelForm(QtWidgets.QWidget):
         if self._layout_key() == self.layout_key:
             return
         message = self.error.text()
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        for _ in range(self.rows):
+            self.form.removeRow(self.first)
         self._build()
         self.error.setText(message)
 

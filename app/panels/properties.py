@@ -81,9 +81,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.hint.setWordWrap(True)
             self.form.addRow(self.hint)
             if model:
-                self.model_form = ModelForm(self.project)
+                self.model_form = ModelForm(self.project, self.form, self.form.rowCount())
                 self.model_form.status_message.connect(self.status_message)
-                self.form.addRow(self.model_form)
         else:
             self._build(self.doc.nodes[self.node_id])
         self.setWidget(body)
