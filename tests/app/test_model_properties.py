@@ -19,6 +19,7 @@ from kerascanvas.graph.projectfile import load
 from .gestures import click, node_ids, node_point, saved, show
 
 CTRL = QtCore.Qt.ControlModifier
+NAME, KEY = "ranker 'v2'", 'doc "ids"\''  # quoted as they are in the code
 
 
 def two_input_doc() -> Document:
@@ -78,11 +79,11 @@ def test_name_and_keys_are_edited_undone_saved_and_built_by_keras(make_window, q
     ids, doc = node_ids(window), window.doc
     click(window, empty_point(window))
     form = model_form(window, qtbot)
-    type_into(form.name_field, "ranker v2")
-    assert doc.model_name == "ranker v2" and form.error.text() == ""
+    type_into(form.name_field, NAME)
+    assert doc.model_name == NAME and form.error.text() == ""
     type_into(form.name_field, "a/b")
     assert "cannot contain '/'" in form.error.text() and "name='a/b'" in form.error.text()
-    assert doc.model_name == "ranker v2" and form.name_field.text() == "ranker v2"
+    assert doc.model_name == NAME and form.name_field.text() == NAME
 
     choose(form.style_combos["inputs"], qtbot, "dict")
     qtbot.waitUntil(lambda: ("inputs", ids["b"]) in form.key_fields)
@@ -90,8 +91,8 @@ def test_name_and_keys_are_edited_undone_saved_and_built_by_keras(make_window, q
     type_into(form.key_fields[("inputs", ids["b"])], "a")  # taken by Input 'a'
     assert "the key 'a' is already the key of input 'a'" in form.error.text()
     assert form.key_fields[("inputs", ids["b"])].text() == "b"
-    type_into(form.key_fields[("inputs", ids["b"])], "doc ids")
-    assert doc.keyed_inputs() == {ids["a"]: "a", ids["b"]: "doc ids"}
+    type_into(form.key_fields[("inputs", ids["b"])], KEY)
+    assert doc.keyed_inputs() == {ids["a"]: "a", ids["b"]: KEY}
     assert form.error.text() == ""
     choose(form.style_combos["outputs"], qtbot, "dict")
     assert doc.keyed_outputs() == {ids["head"]: "head", ids["aux"]: "aux"}
@@ -119,18 +120,19 @@ def test_name_and_keys_are_edited_undone_saved_and_built_by_keras(make_window, q
     canvas_key(window, QtCore.Qt.Key_S)
     assert window.stack.is_clean
     again = load(path)
-    assert again.model_name == "ranker v2"
-    assert again.keyed_inputs() == {ids["a"]: "a", ids["b"]: "doc ids"}
+    assert again.model_name == NAME
+    assert again.keyed_inputs() == {ids["a"]: "a", ids["b"]: KEY}
     assert again.keyed_outputs() == {ids["head"]: "score", ids["aux"]: "aux"}
     namespace = {"__name__": "generated_model_properties"}
     exec(compile(generate(again), "<generated>", "exec"), namespace)
     model = namespace["build_model"]()
     config = model.get_config()
-    assert model.name == "ranker v2"
-    assert config["input_layers"] == {"a": ["a", 0, 0], "doc ids": ["b", 0, 0]}
+    assert model.name == NAME
+    assert config["input_layers"] == {"a": ["a", 0, 0], KEY: ["b", 0, 0]}
     assert config["output_layers"] == {"score": ["head", 0, 0], "aux": ["aux", 0, 0]}
-    assert isinstance(model({"a": keras.ops.zeros((1, 3)), "doc ids": keras.ops.zeros((1, 2))}),
-                      dict)
+    outputs = model({"a": keras.ops.zeros((1, 3)), KEY: keras.ops.zeros((1, 2))})
+    assert {key: tuple(y.shape) for key, y in outputs.items()} == {"score": (1, 4),
+                                                                   "aux": (1, 1)}
 
 
 def issue_rows(window, code) -> list[int]:
