@@ -67,6 +67,10 @@ def check_stopped(signum: int, err: str, log: Path, saved: Path) -> None:
         complete, batches = int(stopped[5]), 0
     result = events[-1]
     assert result.status == ev.STOPPED and result.epochs_run == complete >= 1
+    # The model kept is scored, unless the stop came during validation; the command says
+    # so, and how to skip it.
+    assert ("scoring the model kept" in err) == (stopped[6] is None)
+    assert bool(result.metrics) == (stopped[6] is None)
     assert Path(result.saved) == saved
     assert f"Saved the model to {saved}" in err and f"--resume {saved}" in err
     # What was trained up to the stop, by Keras' own count of the optimizer's steps.
