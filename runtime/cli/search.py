@@ -203,7 +203,7 @@ def show(doc, args) -> int:
         say(f"there is no study {name!r} in {storage} (nothing was written)")
         return EXIT_INVALID
     metric = study.user_attrs.get(studies.METRIC) or objective(doc)[0]
-    summary = studies.summary(study, metric, storage)
+    summary = studies.summary(study, metric, storage, args.json)
     if args.best_project:
         write_best(doc, summary["best"], args.best_project, args.file)
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))
@@ -274,7 +274,7 @@ def _search(doc, options, args) -> int:
             study = driver.run()
         except KeyboardInterrupt:  # a second Ctrl+C: the trials were killed
             study, aborted = driver.study, True
-    summary = studies.summary(study, driver.metric, options.storage)
+    summary = studies.summary(study, driver.metric, options.storage, args.json)
     if args.best_project and not aborted:
         write_best(doc, summary["best"], args.best_project, args.file)
     if args.best_model:

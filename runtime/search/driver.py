@@ -174,7 +174,8 @@ class SearchDriver:
         running by an ended process of this machine are marked failed (`orphans`)."""
         opts = self.options
         self._trust_custom_code()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)  # trials are reported by us
+        # Trials are reported by us: Optuna's own log repeats each failure with a traceback.
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         if self.study is None:
             study = studies.open_study(opts.study_name, opts.storage, self.direction,
                                        pruner=studies.make_pruner(opts.pruner),

@@ -223,8 +223,11 @@ def importances(study) -> dict[str, float]:
         return {}  # e.g. every trial has the same value: nothing to apportion
 
 
-def summary(study, metric: str, storage: str = "") -> dict[str, Any]:
-    """The study as JSON-ready data: its trials, their states, values, params, the best."""
+def summary(study, metric: str, storage: str = "",
+            with_importances: bool = True) -> dict[str, Any]:
+    """The study as JSON-ready data: its trials, their states, values, params, the best,
+    and the importances unless not wanted (fANOVA imports scikit-learn's forests and
+    fits them: seconds)."""
     trials = [trial_summary(t) for t in study.get_trials(deepcopy=False)]
     best = best_trial(study)
     counts: dict[str, int] = {}
@@ -234,4 +237,4 @@ def summary(study, metric: str, storage: str = "") -> dict[str, Any]:
             "direction": study.direction.name.lower(), "counts": counts, "trials": trials,
             "best": None if best is None else {"number": best.number, "value": best.value,
                                                 "params": dict(best.params)},
-            "importances": importances(study)}
+            "importances": importances(study) if with_importances else {}}

@@ -122,6 +122,9 @@ def test_a_resumed_study_does_not_draw_its_first_runs_values_again(tmp_path):
     assert drawn[0] != drawn[1]
     again = SearchDriver(doc, options(tmp_path, sampler={"name": "random"}, seed=0))
     assert len(again.open().trials) == 2  # the study was joined, not replaced
+    # Trials are reported by the driver's events: Optuna's own log would repeat every
+    # failed trial with a traceback on the terminal.
+    assert optuna.logging.get_verbosity() == optuna.logging.ERROR
 
 
 def test_a_study_keeps_its_metric_and_refuses_another(tmp_path):
