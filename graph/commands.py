@@ -47,10 +47,8 @@ class AddNode(Command):
 
     def do(self):
         node = self.doc.add_node(self.kind, self.name, self.params, node_id=self.node_id,
-                                 index=self.index)
+                                 index=self.index, pos=self.pos)
         self.node_id, self.name, self.params = node.id, node.name, copy.deepcopy(node.params)
-        if self.pos is not None:
-            self.doc.set_position(node.id, self.pos)
         return node
 
     def undo(self):

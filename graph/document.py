@@ -220,7 +220,11 @@ class Document:
 
     # ---- raw edits (each emits one event) ------------------------------
     def add_node(self, kind: str, name: str | None = None, params: dict | None = None,
-                 node_id: str | None = None, index: int | None = None) -> Node:
+                 node_id: str | None = None, index: int | None = None,
+                 pos: tuple[float, float] | None = None) -> Node:
+        """Add a node (at `index` in the document's order, else last). With `pos`, the node
+        is placed there before `NodeAdded` is emitted (a view draws it there at once), and
+        `NodeMoved` follows it."""
         spec = get_spec(kind)  # KeyError for unknown kinds
         node_id = node_id or self.new_id()
         if node_id in self.nodes:
@@ -242,7 +246,11 @@ class Document:
         if graph_index is not None:
             graph_index.nodes_changed(self.nodes)
             self._index_took_edit()
+        if pos is not None:
+            self.ui.setdefault("positions", {})[node_id] = [float(pos[0]), float(pos[1])]
         self.events.emit(ev.NodeAdded(node_id))
+        if pos is not None:
+            self.events.emit(ev.NodeMoved(node_id, pos))
         return node
 
     def remove_node(self, node_id: str) -> Node:

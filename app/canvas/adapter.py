@@ -30,6 +30,7 @@ from ...graph.userblocks import spec_for_display
 from .nodes import CATEGORY_COLORS, LayerNodeItem
 from .pipes import batched_pipes, connect_ports
 from .render import NodeRenderer, wanted_ports
+from .retired import RetiredItems, bring_back_wires, wires
 from .view import CanvasViewer, apply_detail
 
 PALETTE_MIME = "application/x-kerascanvas-kind"
@@ -55,11 +56,10 @@ class Canvas(QtCore.QObject):
         self.graph.set_grid_color(40, 43, 48)
         self.views: dict[str, LayerNodeItem] = {}
         self._moving = None  # pipes wait here while a burst of moves lands
-        self._bulk = None  # during a bulk edit: its pipe batch, the nodes to re-wire, new nodes
+        self._bulk: _Edit | None = None  # during a bulk edit: what waits for its end
         self._selection_stale = False  # selected nodes were deleted: tell, once
-        # The items of the nodes the last edit removed, kept for its undo (see `_revive`).
-        self._retired: dict[str, tuple[LayerNodeItem, str, tuple | None]] = {}
-        self._edits = self._retired_in = 0  # edits so far; the one `_retired` is from
+        self._retired = RetiredItems()  # the items the last edit removed, for its undo
+        self._edits = 0
         self.renderer = NodeRenderer(self)
         self._take_over_gestures()
         self._subscribe(project.events)
@@ -247,30 +247,38 @@ class Canvas(QtCore.QObject):
         """Hold the wiring of one edit's nodes until it is complete: a paste of n nodes then
         syncs their pipes in one pass, each drawn once, not n passes over all edges."""
         self._edits += 1
-        batch = batched_pipes()
-        batch.__enter__()
+        self._bulk = _Edit()
         self.viewer.hold_selection()  # deleted selected nodes: the wires follow once
-        self._bulk = (batch, set(), [])
 
     def _on_bulk_finished(self, event: ev.BulkFinished) -> None:
         bulk, self._bulk = self._bulk, None
         if bulk is not None:
-            batch, touched, added = bulk
             try:
-                self.sync_pipes(touched)
-                if added:  # sized by their texts before their pipes are drawn, not after
+                self._retired.settle(bulk.loose)
+                bring_back_wires([self.views[n] for n in bulk.revived if n in self.views],
+                                 self._wanted_pipe, self.viewer.detail, self.viewer.labels)
+                self.sync_pipes(bulk.touched)
+                if bulk.added:  # sized by their texts before their pipes are drawn, not after
                     self.renderer.render()
             finally:
-                batch.__exit__(None, None, None)
+                bulk.pipes.__exit__(None, None, None)
                 self.viewer.release_selection()
 
+    def _wanted_pipe(self, pipe) -> bool:
+        edge = self._edge_of(pipe.output_port, pipe.input_port)
+        return edge in self.doc.graph_index().ins.get(edge.dst, ())
+
     def _on_node_added(self, event: ev.NodeAdded) -> None:
-        item = self._revive(event.node) or self._make_item(event.node)
+        item = self._revive(event.node)
+        if item is None:
+            item = self._make_item(event.node)
+        elif self._bulk is not None:
+            self._bulk.revived.append(event.node)
         pos = self.doc.position(event.node) or self.scene_center()
         self._place(item, pos)
         self.sync_pipes({event.node})
         if self._bulk is not None:
-            self._bulk[2].append(event.node)
+            self._bulk.added.append(event.node)
 
     def _on_node_removed(self, event: ev.NodeRemoved) -> None:
         item = self.views.pop(event.node, None)
@@ -280,28 +288,26 @@ class Canvas(QtCore.QObject):
                 # kept offering the deleted nodes. Once for a burst of deletes.
                 self._selection_stale = True
                 QtCore.QTimer.singleShot(0, self._emit_selection)
-            self._drop_item(item)
-            self._retire(event.node, item, event.removed.kind)
+            if self._bulk is None:
+                self._edits += 1
+                self._drop_item(item)
+            else:  # its wires wait for the edit's end: those to other removed items stay
+                self._bulk.loose.update(wires(item))
+                if item.scene() is not None:
+                    item.scene().removeItem(item)
+            self._retired.keep(self._edits, event.node, item, event.removed.kind,
+                               self.renderer.shown(event.node))
         self.renderer.forget(event.node)
 
-    # A delete of many nodes and its undo made and dropped an item for each node, and the
-    # undo drew every one's texts again (a third of undoing a delete of a whole ResNet50).
-    # The items the last edit removed wait, out of the scene, for their nodes to come back.
-    def _retire(self, node_id: str, item: LayerNodeItem, kind: str) -> None:
-        edit = self._edits if self._bulk is not None else self._edits + 1
-        if edit != self._retired_in:  # a new edit: the items of older ones go
-            self._retired.clear()
-            self._edits = self._retired_in = edit
-        item.setSelected(False)
-        self._retired[node_id] = (item, kind, self.renderer.shown(node_id))
-
     def _revive(self, node_id: str) -> LayerNodeItem | None:
-        """The retired item of `node_id`, wired as the node is now, or None (none kept, or
-        the node came back as another kind: its stripe's colour differs)."""
-        item, kind, shown = self._retired.pop(node_id, (None, None, None))
-        if item is None or kind != self.doc.nodes[node_id].kind:
+        """The kept item of `node_id` (see `retired`), its ports as the node's now."""
+        kept = self._retired.take(node_id, self.doc.nodes[node_id].kind)
+        if kept is None:
             return None
-        item.set_ports(*self._wanted_ports(node_id))
+        item, shown = kept
+        inputs, outputs = self._wanted_ports(node_id)
+        if [p.name for p in item.inputs] != inputs or len(item.outputs) != outputs:
+            item.set_ports(inputs, outputs)
         self.views[node_id] = item
         self.renderer.remember(node_id, shown)  # its texts are drawn: compared, not redone
         return item
@@ -402,7 +408,7 @@ class Canvas(QtCore.QObject):
 
         Inside a bulk edit the nodes are only noted, and synced together at its end."""
         if self._bulk is not None:
-            self._bulk[1].update(node_ids)
+            self._bulk.touched.update(node_ids)
             return
         node_ids = {n for n in node_ids if n in self.views}
         if ports:
@@ -439,3 +445,16 @@ class Canvas(QtCore.QObject):
         if src is not None and dst is not None and edge.dst_port < len(dst.inputs):
             connect_ports(src, dst.inputs[edge.dst_port], self.viewer.detail,
                           self.viewer.labels)
+
+
+class _Edit:
+    """What the canvas holds back during one edit (`bulk_started` .. `bulk_finished`): a
+    paste of n nodes then syncs their pipes in one pass, each drawn once."""
+
+    def __init__(self) -> None:
+        self.pipes = batched_pipes()
+        self.pipes.__enter__()
+        self.touched: set[str] = set()  # nodes whose wires to sync
+        self.added: list[str] = []  # nodes that came
+        self.revived: list[str] = []  # of them, those whose kept items came back
+        self.loose: set = set()  # the wires of the items removed

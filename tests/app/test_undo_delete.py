@@ -36,12 +36,45 @@ def test_undoing_a_delete_of_everything_brings_back_the_items_as_drawn(make_wind
     window.canvas.renderer.render()
     items = dict(window.canvas.views)
     assert drawn_state(window) == fresh
+    wires = wire_state(window)
     key(window, QtCore.Qt.Key_A)
     key(window, QtCore.Qt.Key_Delete, QtCore.Qt.NoModifier)
-    assert not window.canvas.views
+    assert not window.canvas.views and not window.canvas.viewer.pipe_items()
     key(window, QtCore.Qt.Key_Z)
     qtbot.wait(1)
     assert all(window.canvas.views[n] is item for n, item in items.items())  # not made anew
+    assert drawn_state(window) == fresh
+    assert wire_state(window) == wires  # the same wires, where they were
+    assert_drawn_as_document(window)
+
+
+def wire_state(window) -> dict:
+    """Each wire's path and label, by the wire."""
+    state = {}
+    for pipe in window.canvas.viewer.pipe_items():
+        path = pipe.path()
+        state[pipe] = ([(path.elementAt(i).x, path.elementAt(i).y)
+                        for i in range(path.elementCount())], pipe.label.text(),
+                       (pipe.label.pos().x(), pipe.label.pos().y()), pipe.pen().color().name())
+    return state
+
+
+def test_undoing_a_delete_of_part_rewires_it_to_the_rest(make_window, qtbot):
+    """Wires between a deleted node and one that stayed are drawn anew on undo."""
+    from .gestures import click, node_point
+
+    path = str(EXAMPLES / "small_resnet.json")
+    fresh = drawn_as_opened(make_window, qtbot, path)
+    window = show(make_window(path), qtbot)
+    window.canvas.renderer.render()
+    part = list(window.doc.nodes)[3:8]
+    click(window, node_point(window, part[0]))
+    for node_id in part[1:]:
+        click(window, node_point(window, node_id), modifiers=QtCore.Qt.ShiftModifier)
+    key(window, QtCore.Qt.Key_Delete, QtCore.Qt.NoModifier)
+    assert_drawn_as_document(window)
+    key(window, QtCore.Qt.Key_Z)
+    qtbot.wait(1)
     assert drawn_state(window) == fresh
     assert_drawn_as_document(window)
 
