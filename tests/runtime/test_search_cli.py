@@ -263,3 +263,12 @@ def test_a_study_that_holds_max_trials_runs_none_more(tmp_path):
             value=0.5 if state == optuna.trial.TrialState.COMPLETE else None))
     assert studies.counted(study) == 2  # the failed trial does not count
     assert len(driver.run().trials) == 3
+
+
+def test_the_sampler_and_pruner_asked_for_drive_the_study(tmp_path):
+    doc = Project.open(mlp_project(tmp_path, [UNITS])).doc
+    study = SearchDriver(doc, options(tmp_path, sampler={"name": "qmc"}, pruner={
+        "name": "percentile", "percentile": 25.0, "n_warmup_steps": 1})).open()
+    assert isinstance(study.sampler, optuna.samplers.QMCSampler)
+    assert isinstance(study.pruner, optuna.pruners.PercentilePruner)
+    assert study.pruner._percentile == 25.0 and study.pruner._n_warmup_steps == 1
