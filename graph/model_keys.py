@@ -199,8 +199,11 @@ def use_free_key(doc: Document, issue, stack) -> list[str]:
     from . import commands as cmd
 
     part, member = issue.data.get("part"), issue.data.get("member")
-    if part not in PARTS or member not in (keyed(doc, part) or {}):
-        raise DocumentError(f"{member!r} is no longer keyed in the model's {part}")
+    current = (keyed(doc, part) or {}).get(member) if part in PARTS else None
+    if current is None or current != issue.data.get("key") or \
+            key_owner(doc, part, member, current) is None:
+        raise DocumentError(f"The key {issue.data.get('key')!r} is no longer used twice in "
+                            f"the model's {part}")
     key = free_key(doc, part, member)
     stack.push(cmd.SetModelKeys(doc, part, keys_with(doc, part, member, key),
                                 f"Key {member_label(doc, part, member)} as {key!r}"))

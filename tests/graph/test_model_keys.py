@@ -64,6 +64,9 @@ def test_a_key_used_twice_is_pinned_to_both_inputs_and_fixed_in_one_click(projec
         generate(doc)
     apply_fix(doc, found[1], FREE_KEY, project.stack)
     assert doc.keyed_inputs() == {a: "q", b: "b"} and duplicates(project) == []
+    with pytest.raises(DocumentError, match="no longer used twice"):  # a stale issue
+        apply_fix(doc, found[0], FREE_KEY, project.stack)
+    assert doc.keyed_inputs() == {a: "q", b: "b"} and project.stack.undo_text.startswith("Give")
     assert "inputs={'q': a, 'b': b}" in generate(doc)
     project.stack.undo()
     assert [i.node for i in duplicates(project)] == [a, b]
