@@ -33,6 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERASCANVAS_DATA_DIR", tempfile.mkdtemp())
 
 TARGET_S = 1.0
+SETTLE_MS = 2000  # between edits: the last edit's idle-time work (its autosave) is done
 PACKAGES = ("app", "codegen", "graph", "resources", "runtime")
 
 
@@ -123,6 +124,7 @@ def run_edits(path: str) -> dict:
     seconds, cpu = {}, {}
     for name, step in steps.items():
         seconds[name], cpu[name] = timed(app, step)
+        QTest.qWait(SETTLE_MS)  # not timed: each edit starts from a settled window
         if name == "redo the paste":
             sizes["after paste"] = len(window.doc.nodes)
     sizes["deleted"] = sizes["after paste"]
