@@ -312,7 +312,8 @@ class CutOnStop(keras.callbacks.Callback):
 
     @property
     def asked(self) -> bool:
-        """A stop arrived since this callback was made (and may end a pass here)."""
+        """A stop arrived after training ended (or, before that, after this callback was
+        made), and this process may end a pass on its own."""
         return self.bridge.stop_at_once and self.bridge.stop_count > self.since
 
     def _begin(self, logs=None) -> None:
