@@ -373,8 +373,9 @@ class Document:
 
     def disconnect(self, edge: Edge) -> int:
         """Remove an edge; returns its index so an undo can put it back in place."""
-        try:
-            index = self.edges.index(edge)
+        edges = self.edges
+        try:  # the last first: an undo takes back the edges a paste appended, last first
+            index = len(edges) - 1 if edges and edges[-1] == edge else edges.index(edge)
         except ValueError:
             raise DocumentError(f"No such connection: {edge}") from None
         graph_index = self._live_index()

@@ -196,17 +196,41 @@ class _CountedEdge(Edge):
         return super().__getattribute__(name)
 
 
+def _residual_stack(project, blocks: int) -> None:
+    """Dense, Dense, Add with the block's input, `blocks` times, as one pasted macro."""
+    doc, stack = project.doc, project.stack
+    with stack.macro("Paste"):
+        prev = stack.push(cmd.AddNode(doc, "Input", params={"shape": [4]})).id
+        for _ in range(blocks):
+            a, b, add = (stack.push(cmd.AddNode(doc, k)).id for k in ("Dense", "Dense", "Add"))
+            for src, dst, port in ((prev, a, 0), (a, b, 0), (b, add, 0), (prev, add, 1)):
+                stack.push(cmd.Connect(doc, _CountedEdge(src, 0, dst, port)))
+            prev = add
+
+
+def _edge_visits_to_undo_a_paste(blocks: int) -> int:
+    from kerascanvas.graph.project import Project
+
+    project = Project()
+    _residual_stack(project, blocks)
+    _CountedEdge.visits = 0
+    project.stack.undo()
+    return _CountedEdge.visits
+
+
+def test_undoing_a_paste_visits_each_edge_a_few_times_not_once_per_edge():
+    """The undo takes the pasted edges back last first: each is found at the end of the
+    edge list, not by a search from its start (twice the edges, four times the visits)."""
+    small, large = _edge_visits_to_undo_a_paste(50), _edge_visits_to_undo_a_paste(100)
+    assert large < 2.3 * small
+
+
 def _edge_visits_to_delete_and_undo(blocks: int) -> int:
     from kerascanvas.graph.project import Project
 
     project = Project()
     doc = project.doc
-    prev = doc.add_node("Input", params={"shape": [4]}).id
-    for _ in range(blocks):  # Dense, Dense, Add with the block's input: a residual stack
-        a, b, add = (doc.add_node(k).id for k in ("Dense", "Dense", "Add"))
-        for src, dst, port in ((prev, a, 0), (a, b, 0), (b, add, 0), (prev, add, 1)):
-            doc.connect(_CountedEdge(src, 0, dst, port))
-        prev = add
+    _residual_stack(project, blocks)
     _CountedEdge.visits = 0
     project.push(cmd.RemoveNodes(doc, list(doc.nodes)))
     project.stack.undo()
