@@ -139,6 +139,13 @@ def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, c
                  "--best-model", str(tmp_path / "best.keras")])
     out, err = capsys.readouterr()
     assert code == 0, err
+    # the window's checks ran first, Keras building the sampled models, then the study
+    lines = err.splitlines()
+    builds = [i for i, line in enumerate(lines) if "check: building model" in line]
+    opened = next(i for i, line in enumerate(lines) if line.startswith(
+        "kerascanvas search: study 'mlp'"))
+    assert "the lows (" in lines[builds[0]] and "the highs (" in lines[builds[1]]
+    assert len(builds) >= 3 and builds[-1] < opened
     summary = json.loads(out)
     assert summary["study"] == "mlp" and summary["direction"] == "maximize"
     assert summary["storage"] == str(tmp_path / "mlp.study.log")  # beside the project
