@@ -67,7 +67,8 @@ EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the project file (.json) with a search section")
     parser.add_argument("--trials", type=_positive, metavar="N",
-                        help="trials this process runs (default 20, or until --timeout)")
+                        help="trials this process runs (default 20; none of its own with "
+                             "--timeout or --max-trials)")
     parser.add_argument("--max-trials", type=_positive, metavar="N",
                         help="stop once the study holds N complete or pruned trials, those "
                              "of earlier runs and other processes included (--trials then "
@@ -110,6 +111,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the study's summary as JSON (trials, states, values, "
                              "parameters, the best trial)")
     add_trust_argument(parser)
+    parser.epilog = (
+        "Before any trial, the checks of the window's Search tab run: trust, space, settings, "
+        "metric, data, and Keras builds of sampled models. Exit codes: 0 the study ran; 1 it "
+        "cannot start (each problem names its node, parameter or field); 2 unreadable "
+        "project; 3 no trial of this run completed; 4 untrusted custom code; 130 (143) "
+        "stopped by Ctrl+C (SIGTERM): the finished trials stay in the storage, and the same "
+        "command continues the study.")
 
 
 def _seconds(text: str) -> float:
