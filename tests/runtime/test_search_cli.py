@@ -273,3 +273,30 @@ def test_the_sampler_and_pruner_asked_for_drive_the_study(tmp_path):
     assert isinstance(study.sampler, optuna.samplers.QMCSampler)
     assert isinstance(study.pruner, optuna.pruners.PercentilePruner)
     assert study.pruner._percentile == 25.0 and study.pruner._n_warmup_steps == 1
+
+
+def test_ctrl_c_during_the_checks_kills_the_check_process_and_exits_130(
+        tmp_path, capsys, monkeypatch):
+    from kerascanvas.runtime.cli import search as cli
+    from kerascanvas.runtime.search import checks
+
+    started, start_check = [], checks.start_check
+
+    def start(payload):
+        process, events = start_check(payload)
+        started.append(process)
+        return process, events
+
+    def say(text):  # Ctrl+C lands while the first model is being built
+        if text.startswith("check: building model"):
+            raise KeyboardInterrupt
+        print(text, file=sys.stderr)
+
+    monkeypatch.setattr(checks, "start_check", start)
+    monkeypatch.setattr(cli, "say", say)
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project)]) == 130
+    assert "interrupted during the checks; no study was opened" in capsys.readouterr().err
+    (process,) = started
+    assert not process.is_alive() and process.exitcode is not None
+    assert not (tmp_path / "mlp.study.log").exists()
