@@ -1,0 +1,59 @@
+"""Names of layers and models: Keras' own default names, and what a name may be.
+
+>>> default_name("BatchNormalization"), name_problem("a/b")
+('batch_normalization', "a layer name cannot contain '/'. Received: name='a/b'")
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+_WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
+_HUMP = re.compile(r"([a-z])([A-Z])")
+
+
+def default_name(kind: str) -> str:
+    """Keras' own naming: `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`.
+
+    >>> default_name("GlobalAveragePooling2D"), default_name("Conv2DTranspose")
+    ('global_average_pooling2d', 'conv2d_transpose')
+    """
+    return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
+
+
+def name_problem(name: Any, what: str = "layer") -> str | None:
+    """Why `name` cannot be a Keras layer (or `what`) name, or None when it can."""
+    if not isinstance(name, str) or not name.strip():
+        return f"a {what} name must be a non-empty string. Received: name={name!r}"
+    if "/" in name:
+        return f"a {what} name cannot contain '/'. Received: name={name!r}"
+    if len(name) > 200:
+        return f"a {what} name must be at most 200 characters. Received {len(name)} characters"
+    return None
+
+
+def model_name_problem(name: Any) -> str | None:
+    """Why `name` cannot be a Keras model name, or None when it can. Keras takes any string
+    without '/' (the code quotes it), so a Python identifier is not required.
+
+    >>> model_name_problem("my model (v2)"), model_name_problem("a/b")
+    (None, "a model name cannot contain '/'. Received: name='a/b'")
+    """
+    return name_problem(name, "model")
+
+
+def identifier_problem(name: Any) -> str | None:
+    """What `name` lacks to be a Python name the generated code can use as it is, or None.
+
+    ASCII only: Python folds other identifiers by NFKC, so `ｎａｍｅ` would become `name`.
+
+    >>> identifier_problem("conv_bn"), identifier_problem("class")
+    (None, 'an ASCII Python identifier that is not a keyword')
+    """
+    if (not isinstance(name, str) or not name.isascii() or not name.isidentifier()
+            or keyword.iskeyword(name) or keyword.issoftkeyword(name)
+            or name.startswith("__")):
+        return "an ASCII Python identifier that is not a keyword"
+    return None
