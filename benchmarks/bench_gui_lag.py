@@ -25,11 +25,10 @@ TARGET_S = 0.1
 def one_run(app) -> float:
     from kerascanvas.app.training.controller import TrainingController
     from kerascanvas.app.training.panel import TrainingPanel
-    from kerascanvas.graph import commands as cmd
+    from kerascanvas.graph.project import Project
     from tests.app.lag import LagMeter, mlp
 
-    panel = TrainingPanel(mlp(), cmd.UndoStack(),
-                          TrainingController(save_dir=tempfile.mkdtemp()))
+    panel = TrainingPanel(Project(mlp()), TrainingController(save_dir=tempfile.mkdtemp()))
     panel.show()
     panel.start()
     record = panel.controller.current

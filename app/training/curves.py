@@ -29,6 +29,22 @@ class Series:
         self._x[self._n], self._y[self._n] = x, y
         self._n += 1
 
+    @classmethod
+    def of(cls, x, y) -> Series:
+        """A series of these points, copied in one step (a saved run's thousands of batch
+        losses took seconds point by point).
+
+        Raises:
+            ValueError: `x` and `y` differ in length.
+        """
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if x.shape != y.shape or x.ndim != 1:
+            raise ValueError(f"A series needs as many x as y values in one row. "
+                             f"Received x of shape {x.shape} and y of shape {y.shape}")
+        series = cls(max(len(x), 1))
+        series._x[:len(x)], series._y[:len(x)], series._n = x, y, len(x)
+        return series
+
     def __len__(self) -> int:
         return self._n
 

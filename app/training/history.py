@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from ...graph.paths import data_dir
 from ...runtime import run_record
@@ -35,19 +38,16 @@ def runs_folder(project_path: str | None) -> Path:
     return data_dir() / "runs" / "untitled"
 
 
-def _series(series: Series) -> list[list[float]]:
-    return [[float(x) for x in series.x], [_finite(y) for y in series.y]]
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value == value and abs(value) != float("inf") else None
+def _series(series: Series) -> list[list[float | None]]:
+    """[x values, y values] with None for a value that is not finite (JSON has no NaN)."""
+    y = series.y.astype(object)
+    y[~np.isfinite(series.y)] = None
+    return [series.x.tolist(), y.tolist()]
 
 
 def _from_series(pair) -> Series:
-    series = Series(max(len(pair[0]), 1))
-    for x, y in zip(*pair, strict=True):
-        series.append(x, float("nan") if y is None else y)
-    return series
+    """The series of a stored [x values, y values] pair; None comes back as NaN."""
+    return Series.of(*pair)
 
 
 def record_to_dict(record: RunRecord, folder: Path) -> dict:
@@ -100,10 +100,12 @@ def save_runs(folder: Path, records: list[RunRecord]) -> None:
     run_record.merge_index(folder, [record_to_dict(r, folder) for r in done])
 
 
-def load_runs(folder: Path) -> tuple[list[RunRecord], str | None]:
-    """The runs kept in `folder`, and a message when its index cannot be read."""
+def load_runs(folder: Path, read: Callable[[Path], list[dict]] = run_record.read_index
+              ) -> tuple[list[RunRecord], str | None]:
+    """The runs kept in `folder`, and a message when its index cannot be read. `read`
+    returns the index's entries (`runs_parse.parse_index` reads them in a child process)."""
     try:
-        return [record_from_dict(d, folder) for d in run_record.read_index(folder)], None
+        return [record_from_dict(d, folder) for d in read(folder)], None
     except ValueError as exc:
         return [], str(exc)
     except (KeyError, TypeError) as exc:

@@ -28,6 +28,7 @@ from .form import TrainingForm
 from .history import load_runs, runs_folder, save_runs
 from .plots import TrainingPlots
 from .results import ResultsView
+from .runs_reader import RunsReader
 
 PROGRESS_HZ = 10
 
@@ -88,6 +89,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()
         self.results = ResultsView()
+        self.reader = RunsReader(self)  # a project's saved runs, read off the GUI thread
         self._build()
         self._wire()
         self.refresh()
@@ -177,6 +179,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.runs.currentItemChanged.connect(self._update_buttons)
         self.data.spec_edited.connect(self._on_data_spec_edited)
         self.results.status_message.connect(self.status_message)
+        self.reader.read_done.connect(self._on_reader_read_done)
         # The form follows the document itself; the panel shows the data spec.
         self.project.events.training_changed.connect(self._on_project_training_changed)
         self.project.events.reset.connect(self._on_project_training_changed)
@@ -218,6 +221,7 @@ class TrainingPanel(QtWidgets.QWidget):
     # ---- commands ------------------------------------------------------------
     def start(self) -> bool:
         """Start a run of the document; refuse (and say why) when it cannot train."""
+        self.reader.wait()  # numbered after the project's saved runs
         problems = [i.message for i in self.project.analysis.errors]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         spec = str((self.doc.training or {}).get("data") or "")
@@ -235,6 +239,7 @@ class TrainingPanel(QtWidgets.QWidget):
 
     def continue_selected(self) -> bool:
         """Continue the selected (or last) run from its saved model with the lr shown."""
+        self.reader.wait()
         record = self._selected_run()
         text = self.continue_lr.text().strip()
         lr = float(text) if text else None
@@ -278,6 +283,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def shutdown(self) -> None:
         """Kill any run and stop background work (the window is closing)."""
         self.timer.stop()
+        self.reader.shutdown()
         self.plots.timer.stop()
         self.data.shutdown()
         self.controller.shutdown()
@@ -324,26 +330,35 @@ class TrainingPanel(QtWidgets.QWidget):
     # ---- the project's runs ---------------------------------------------------------
     def follow_project(self, path: str | None, move: bool = False) -> None:
         """Show the runs of the project saved at `path` (None: untitled) and reset the data
-        preview. With `move` (an untitled project saved), its runs move with it."""
+        preview. With `move` (an untitled project saved), its runs move with it. The runs
+        are read in the background (`runs_reader`) and listed when they arrive."""
         self.project_dir = Path(path).resolve().parent if path else None
         folder = runs_folder(path)
         if folder == self.folder:
             return
         old, self.folder = self.folder, folder
+        self.data.clear()
+        self._show_data_spec()
         if move and old is not None and old.is_dir() and not folder.exists():
+            self.reader.cancel()
             shutil.move(str(old), str(folder))
             for record in self.controller.runs:
                 record.folder = str(folder)
                 if record.saved_path:
                     record.saved_path = str(folder / Path(record.saved_path).name)
-            records, problem = self.controller.runs, None
-        else:
-            records, problem = load_runs(folder)
+            self._on_reader_read_done(folder, self.controller.runs, None)
+            return
+        self.controller.show_runs(str(folder), [])
+        self._show_runs([])
+        self.progress.setFormat("reading the project's runs…")
+        self.reader.read(folder)
+
+    def _on_reader_read_done(self, folder: Path, records: list, problem: str | None) -> None:
+        if folder != self.folder:  # another project was opened meanwhile
+            return
         self.controller.show_runs(str(folder), records)
         if problem:
             self.append_log(problem)
-        self.data.clear()
-        self._show_data_spec()
         self._show_runs(records)
 
     def _show_runs(self, records) -> None:

@@ -2,7 +2,8 @@
 
 `TrainingPlots` draws the current run's `RunCurves` (see `curves`) and any
 overlaid earlier runs, laid out by `PlotGridMixin` (see `plot_grid`). A 10 Hz
-timer compares each run's `version` with the one last drawn. NaN values stay in
+timer compares each run's `version` with the one last drawn, while the plots are
+visible; each changed curve gets one `setData` of its whole buffers. NaN values stay in
 the buffers (the finite check breaks the line there) and each NaN loss is marked
 with a red cross and a red "NaN loss at epoch e, batch b" note.
 """
@@ -114,8 +115,18 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         return tuple((id(c), c.version) for c in runs if c is not None)
 
     def _on_timer_timeout(self) -> None:
-        if self._state() != self._drawn:
-            self.redraw()
+        # Hidden (another tab raised, say, while a project's runs arrive): nothing is drawn
+        # until the plots are shown, since building and painting them takes the GUI thread.
+        # (A dock behind another tab counts as visible: its region on screen is empty.)
+        if self.visibleRegion().isEmpty() or self._state() == self._drawn:
+            return
+        names = self._metric_names()
+        if list(self.plots) != [*names, "learning rate"]:
+            # One new plot a tick, then the curves: short waits rather than one long one.
+            missing = [n for n in names if n not in self.plots][:1]
+            self._rebuild([n for n in names if n in self.plots or n in missing])
+            return
+        self.redraw()
 
     def redraw(self) -> None:
         """Push every buffer to its plot item now."""

@@ -51,7 +51,21 @@ def test_a_nan_epoch_without_batch_events_is_noted():
 def plots(qtbot):
     widget = TrainingPlots(rate_hz=50)
     qtbot.addWidget(widget)
+    widget.show()  # hidden plots are not drawn (see the test below)
     return widget
+
+
+def test_hidden_plots_are_drawn_once_shown(qtbot):
+    widget = TrainingPlots(rate_hz=50)
+    qtbot.addWidget(widget)
+    curves = RunCurves()
+    curves.add_epoch(0, {"loss": 0.5})
+    widget.show_run(curves)
+    qtbot.wait(200)
+    assert widget.redraw_count == 0 and not widget.plots
+    widget.show()
+    qtbot.waitUntil(lambda: widget.redraw_count == 1, timeout=3000)
+    np.testing.assert_array_equal(widget.items[("", "loss")].yData, [0.5])
 
 
 def test_redraws_come_from_the_timer_not_from_each_event(plots, qtbot):

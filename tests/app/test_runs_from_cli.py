@@ -39,6 +39,7 @@ def test_a_run_the_command_kept_is_listed_and_survives_the_windows_next_run(
     window.open_path(str(second), ask=False)
     window.open_path(str(first), ask=False)
     panel = window.training_panel()
+    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)  # read in the background
     assert shown_runs(panel) == [("Run 1", "finished"), ("Run 2", "finished"),
                                  ("Run 3", "failed")]
     kept = panel.controller.runs[2]

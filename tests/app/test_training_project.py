@@ -39,12 +39,13 @@ def test_runs_are_kept_beside_the_project_and_follow_the_open_one(make_window, q
     panel.data.info.setText("a preview of the first project's data")
 
     window.open_path(str(second), ask=False)
+    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)  # read in the background
     assert shown_runs(panel) == [] and panel.controller.runs == []
     # The first project's preview is gone; the second's own is read.
     assert "first project" not in panel.data.info.text() and panel.plots.current is None
 
     window.open_path(str(first), ask=False)
-    assert shown_runs(panel) == [("Run 1", "finished")]
+    qtbot.waitUntil(lambda: shown_runs(panel) == [("Run 1", "finished")], timeout=10_000)
     (record,) = panel.controller.runs
     assert list(record.curves.epochs["loss"].y) == [0.25]
     assert panel.plots.current is record.curves

@@ -92,6 +92,7 @@ def training_panel(qtbot, tmp_path):
     controller = TrainingController(FakeRun, save_dir=str(tmp_path), poll_interval=0.005)
     widget = TrainingPanel(Project(doc), controller)
     qtbot.addWidget(widget)
+    widget.show()  # the plots draw only while they are shown
     yield widget
     widget.shutdown()
 
