@@ -1,8 +1,10 @@
-"""Getting around: Find node, the overview minimap, the keyboard back after a dialog, and
-a readable scale when the canvas is resized."""
+"""Getting around: Find node, the overview minimap, the keyboard back after a dialog, a
+readable scale when the canvas is resized, fit, zoom and the automatic layout."""
 
 from __future__ import annotations
 
+from ...graph import commands as cmd
+from ...graph.layout import layered_layout
 from ..canvas.find import FindBar
 from ..canvas.minimap import MiniMap
 from .dialog_focus import DialogFocus
@@ -10,7 +12,8 @@ from .view_keeper import ViewKeeper
 
 
 class NavigateMixin:
-    """Mixed into `MainWindow`: View › Find Node (Ctrl+Shift+F, F3, Shift+F3) and Minimap."""
+    """Mixed into `MainWindow`: View › Find Node (Ctrl+Shift+F, F3, Shift+F3), Minimap, Fit,
+    Zoom, the layouts and the palette's search."""
 
     def init_navigation(self) -> None:
         self.find_bar = FindBar(self.canvas)
@@ -41,3 +44,30 @@ class NavigateMixin:
         self.minimap.enabled_by_user = not self.minimap.enabled_by_user
         self.minimap.follow_view()
         self.show_message("Minimap " + ("on" if self.minimap.enabled_by_user else "off"))
+
+    def fit(self) -> None:
+        self.canvas.fit()
+
+    def zoom_in(self) -> None:
+        self.canvas.graph.set_zoom(self.canvas.graph.get_zoom() + 0.1)
+
+    def zoom_out(self) -> None:
+        self.canvas.graph.set_zoom(self.canvas.graph.get_zoom() - 0.1)
+
+    def layout_tb(self) -> None:
+        self.auto_layout("TB")
+
+    def layout_lr(self) -> None:
+        self.auto_layout("LR")
+
+    def auto_layout(self, direction: str = "TB") -> None:
+        """Lay the graph out in layers (one undoable Move) and fit it into view."""
+        positions = layered_layout(self.doc, direction, self.canvas.node_sizes(),
+                                   aspect=self.canvas.view_aspect())
+        if positions:
+            self.stack.push(cmd.Move(self.doc, positions))
+        self.fit()
+
+    def focus_palette(self) -> None:
+        self.palette_dock.show()
+        self.palette.focus_search()

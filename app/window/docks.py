@@ -1,0 +1,95 @@
+"""The window's docks: palette left, properties and code right, issues and summary below,
+their sizes at the first show, the bottom docks' growth for the Training and Search tabs,
+and the View menu's toggles for them."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ..panels.code import CodePanel
+from ..panels.issues import IssuesPanel
+from ..panels.palette import PalettePanel
+from ..panels.properties import PropertiesPanel
+from ..panels.summary import SummaryPanel
+
+SIDE_WIDTH = 352  # right docks at start: the widest property rows stay unclipped
+DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
+# The Training tab, once raised: half the window (at least this), so its plots are readable.
+TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
+
+
+class DocksMixin:
+    """Mixed into `MainWindow`: makes the panels' docks and sizes them once shown."""
+
+    def _dock(self, title: str, widget, area) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", ""))
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette = PalettePanel()
+        self.properties = PropertiesPanel(self.project)
+        self.issues = IssuesPanel(self.doc)
+        self.summary = SummaryPanel(self.doc)
+        self.code = CodePanel(self.project)
+        left, right = QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea
+        bottom = QtCore.Qt.BottomDockWidgetArea
+        self.palette_dock = self._dock("Layers", self.palette, left)
+        self.properties_dock = self._dock("Properties", self.properties, right)
+        self.issues_dock = self._dock("Issues", self.issues, bottom)
+        self.summary_dock = self._dock("Summary", self.summary, bottom)
+        self.code_dock = self._dock("Code", self.code, right)
+        self.tabifyDockWidget(self.issues_dock, self.summary_dock)
+        self.tabifyDockWidget(self.properties_dock, self.code_dock)
+        self.issues_dock.raise_()
+        self.properties_dock.raise_()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not getattr(self, "_docks_sized", False):  # sizes given before the first show are lost
+            self._docks_sized = True
+            self.resizeDocks([self.palette_dock, self.properties_dock],
+                             [self.palette.preferred_width(), SIDE_WIDTH], QtCore.Qt.Horizontal)
+            self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
+
+    def _grow_bottom(self, dock: QtWidgets.QDockWidget) -> None:
+        """The bottom docks grow so the Training or Search tab's plots are readable (once:
+        a height the user sets afterwards is kept)."""
+        if not getattr(self, "_training_sized", False) and self.isVisible():
+            self._training_sized = True
+            height = max(TRAINING_HEIGHT, int(self.height() * TRAINING_SHARE))
+            if dock.height() < height:
+                self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
+
+    def _build_status_bar(self) -> None:
+        self.params_label = QtWidgets.QLabel()
+        self.problems_label = QtWidgets.QLabel()
+        self.statusBar().addPermanentWidget(self.params_label)
+        self.statusBar().addPermanentWidget(self.problems_label)
+        view = self.menuBar().actions()[2].menu()
+        view.addSeparator()
+        for dock in (self.palette_dock, self.properties_dock, self.code_dock,
+                     self.issues_dock, self.summary_dock):
+            view.addAction(dock.toggleViewAction())
+
+
+def stacked(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """The widgets one above the other, edge to edge."""
+    holder = QtWidgets.QWidget()
+    column = QtWidgets.QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(0)
+    for widget in widgets:
+        column.addWidget(widget)
+    return holder
+
+
+def scrolled(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    """`widget` in a scroll area, so its minimum height does not squeeze the canvas."""
+    scroll = QtWidgets.QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
+    scroll.setWidget(widget)
+    return scroll

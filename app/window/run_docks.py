@@ -1,0 +1,103 @@
+"""The Training and Search docks: each panel is built on first use (they pull in numpy,
+pyqtgraph and Optuna, so the window appears first), the Train menu, the data problems a
+refused run reports, and the panels' shutdown with the window."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...graph.layout import preload
+from .docks import scrolled
+
+
+class RunDocksMixin:
+    """Mixed into `MainWindow` (first, so that its `closeEvent` ends the panels' work after
+    the other mixins have let the window close)."""
+
+    def _later_dock(self, title: str, beside: QtWidgets.QDockWidget,
+                    build) -> QtWidgets.QDockWidget:
+        """A bottom dock tabbed after `beside`, empty until `build` puts its panel in (at the
+        latest when the dock is shown); the Issues tab stays raised."""
+        holder = QtWidgets.QWidget()
+        QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        dock = self._dock(title, holder, QtCore.Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(beside, dock)
+        self.issues_dock.raise_()
+        dock.visibilityChanged.connect(
+            lambda shown: self._on_run_dock_visibility_changed(shown, dock, build))
+        return dock
+
+    def _build_training(self) -> None:
+        # The panel pulls in numpy and pyqtgraph: build it just after the first paint so the
+        # window appears quickly; the menu and the dock build it at once when used earlier.
+        self.training = None
+        self.training_dock = self._later_dock("Training", self.summary_dock, self.training_panel)
+        menu = self.menuBar().addMenu("&Train")
+        for text, shortcut, name in (("&Start / Stop", "F5", "toggle_training"),
+                                     ("&Pause / Resume", "F6", "toggle_pause"),
+                                     ("&Kill", "Shift+F5", "kill")):
+            action = menu.addAction(text)
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, n=name: self._on_train_action(n))
+            self.actions[name] = action
+        self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
+        QtCore.QTimer.singleShot(300, self.training_panel)
+        QtCore.QTimer.singleShot(600, preload)  # networkx: in idle time, not the first open
+
+    def _on_run_dock_visibility_changed(self, visible: bool, dock, build) -> None:
+        """Shown: its panel is built (`build`), and the bottom docks grow (`_grow_bottom`)."""
+        if visible:
+            build()
+            self._grow_bottom(dock)
+
+    def training_panel(self):
+        """The training panel, built on first use."""
+        if self.training is None:
+            from ..training.panel import TrainingPanel
+
+            self.training = TrainingPanel(self.project)
+            self.training.status_message.connect(self.show_message)
+            controller = self.training.controller
+            controller.data_issues_found.connect(self._on_training_data_issues)
+            controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
+            self.training_dock.widget().layout().addWidget(scrolled(self.training))
+            self.training.follow_project(self.path)
+        return self.training
+
+    def _build_search(self) -> None:
+        # Like the training panel: pyqtgraph and Optuna load after the first paint.
+        self.search = None
+        self.search_dock = self._later_dock("Search", self.training_dock, self.search_panel)
+        self.menuBar().actions()[2].menu().addAction(self.search_dock.toggleViewAction())
+        QtCore.QTimer.singleShot(400, self.search_panel)
+
+    def search_panel(self):
+        """The Search tab, built on first use."""
+        if self.search is None:
+            from ..search.panel import SearchPanel
+
+            self.search = SearchPanel(self.doc, self.stack, lambda: self.path)
+            self.search.status_message.connect(self.show_message)
+            self.search_dock.widget().layout().addWidget(scrolled(self.search))
+        return self.search
+
+    def _on_train_action(self, name: str) -> None:
+        panel = self.training_panel()
+        self.training_dock.show()
+        self.training_dock.raise_()
+        slot = panel.controller.kill if name == "kill" else getattr(panel, name)
+        slot()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().closeEvent(event)
+        if event.isAccepted() and self.training is not None:
+            self.training.shutdown()  # kill a running worker with the window
+        if event.isAccepted() and self.search is not None:
+            self.search.shutdown()  # stop the study's trials with the window
+
+    def _on_training_data_issues(self, issues: list) -> None:
+        """Show the data mismatches a refused run reported beside the graph's own issues."""
+        self.data_issues = list(issues)
+        self.refresh_panels()
+        if self.data_issues:
+            self.issues_dock.raise_()
