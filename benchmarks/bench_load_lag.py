@@ -31,8 +31,8 @@ def write_project(folder: Path, runs: int, epochs: int, steps: int) -> Path:
     """A small project and `runs` finished runs of it in its runs folder."""
     import numpy as np
 
-    from kerascanvas.app.training.controller import RunRecord
     from kerascanvas.app.training.history import runs_folder, save_runs
+    from kerascanvas.app.training.records import RunRecord
     from kerascanvas.graph import projectfile
     from kerascanvas.runtime.events import Result
     from tests.app.lag import mlp

@@ -1,28 +1,24 @@
-"""Training runs seen from the GUI: worker events become queued Qt signals; run history.
+"""Training runs seen from the GUI: start, steer and keep them; report them as Qt signals.
 
 A run's events come from a `runtime.worker.TrainingRun` (a child process) or
 any object with the same methods (tests use a scripted fake), as the typed
 events of `runtime.events` (anything else is refused with a TypeError). A small reader
-thread polls `poll_events()` and emits them with a Qt signal; since the
-controller lives in the GUI thread the connection is queued, so the events are
-applied there, in order, without the GUI ever waiting on the worker. Applying
-an event only appends to numpy buffers (`plots.RunCurves`); the plots redraw
-from their own timer.
+thread per run polls `poll_events()` into an inbox that a GUI-thread timer drains, so
+the events are applied there, in order, without the GUI ever waiting on the worker
+(`run_events`). Applying an event only appends to numpy buffers (`curves.RunCurves`);
+the plots redraw from their own timer. The records themselves are in `records`.
 """
 
 from __future__ import annotations
 
 import collections
 import copy
-import math
 import os
 import shutil
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6 import QtCore
@@ -30,11 +26,9 @@ from PySide6 import QtCore
 from ...graph.document import Document
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
-from ...graph.training import output_names
-from ...runtime import events as ev
-from .curves import RunCurves
+from .records import RunRecord, expected_metrics
+from .run_events import EventReader, RunEventsMixin
 
-ACTIVE = ("starting", "running", "paused", "stopping")
 POLL_INTERVAL_S = 0.02
 
 
@@ -49,137 +43,7 @@ def default_run_factory(document: dict, overrides: dict, save_path: str, **extra
                            f"(it does not accept {', '.join(sorted(extra))}): {exc}") from exc
 
 
-def expected_metrics(doc: Document, settings: Mapping[str, Any]) -> list[str]:
-    """The metric names Keras will log for these settings (a guess used for layout)."""
-    outputs = output_names(doc)
-    metrics = settings.get("metrics") or []
-    per = metrics if isinstance(metrics, dict) else {n: metrics for n in outputs}
-    names = []
-    for output, listed in per.items():
-        for metric in listed or []:
-            name = metric if isinstance(metric, str) else str(dict(metric).get("name", ""))
-            names.append(name if len(outputs) == 1 else f"{output}_{name}")
-    return names
-
-
-@dataclass
-class RunRecord:
-    """One training run: its settings, live curves, progress and final result."""
-
-    number: int
-    settings: dict[str, Any]
-    source: Any = None
-    status: str = "starting"
-    curves: RunCurves = field(default_factory=RunCurves)
-    epochs: int | None = None
-    steps: int | None = None
-    epoch: int = 0
-    batch: int = -1
-    initial_epoch: int = 0
-    epoch_offset: int | None = None
-    epochs_done: int = 0
-    started_at: float | None = None
-    eta_s: float | None = None
-    samples_per_s: float | None = None
-    message: str = ""
-    result: ev.Result | None = None
-    saved_path: str | None = None
-    resumed_from: int | None = None
-    processes: int = 1
-    folder: str | None = None  # where its model is saved, with its project's other runs
-    # What names it in its project's runs index (`runtime.run_record.merge_index`).
-    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    @property
-    def label(self) -> str:
-        return f"Run {self.number}"
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def final_metrics(self) -> dict[str, float]:
-        """The logs of the last finished epoch whose weights the run kept: after a NaN
-        loss the weights are the last finite ones and the run's history ends at their
-        epoch, while the live curves still hold the NaN epoch."""
-        result = self.result
-        if result is not None and result.nan:
-            return {name: float(values[-1]) for name, values in result.history.items()
-                    if values}
-        return self.curves.last_epoch_logs()
-
-    @property
-    def dropped_note(self) -> str:
-        """After a NaN loss, which epoch was dropped and whose weights were kept, from the
-        result's fields (empty for other runs, and for results saved before the fields)."""
-        result = self.result
-        if result is None or result.dropped_epoch is None:
-            return ""
-        losses = ", ".join(result.nan_losses) or "loss"
-        kept = (f"the weights of epoch {result.epochs_run} were kept" if result.epochs_run
-                else "the initial weights were kept")
-        return (f"Epoch {result.dropped_epoch} was dropped ({losses} not finite); {kept}, "
-                f"with its metrics.")
-
-    @property
-    def fraction(self) -> float:
-        """How much of this run's epochs is done, 0..1."""
-        if not self.epochs or self.epochs <= self.initial_epoch:
-            return 0.0
-        done = self.epoch - self.initial_epoch + ((self.batch + 1) / self.steps
-                                                  if self.steps else 0.0)
-        return min(max(done / (self.epochs - self.initial_epoch), 0.0), 1.0)
-
-    def summary(self) -> str:
-        """One line: optimizer, learning rate, batch size, epochs."""
-        opt = self.settings.get("optimizer") or {}
-        opt = {"name": opt} if isinstance(opt, str) else opt
-        ranks = f" processes={self.processes}" if self.processes > 1 else ""
-        return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
-                f"batch={self.settings.get('batch_size', 32)} "
-                f"epochs={self.settings.get('epochs', 10)}{ranks}")
-
-
-class _Reader(threading.Thread):
-    """Polls one run's events off the GUI thread and hands them to `deliver`."""
-
-    def __init__(self, record: RunRecord, deliver: Callable, interval: float):
-        super().__init__(daemon=True, name=f"kerascanvas-events-{record.number}")
-        self.record, self.deliver, self.interval = record, deliver, interval
-        self.halted = threading.Event()
-
-    def run(self) -> None:
-        source = self.record.source
-        while not self.halted.is_set():
-            try:
-                events = source.poll_events()
-            except Exception as exc:  # a broken pipe must end the run, not the thread
-                events = [ev.Result(ev.FAILED,
-                                    f"Lost contact with the training process: {exc}")]
-            if events and not self.halted.is_set():
-                self.deliver(self.record, events)
-            if any(isinstance(e, ev.Result) for e in events):
-                return
-            self.halted.wait(self.interval)
-
-
-def format_logs(logs: Mapping[str, Any]) -> str:
-    """"loss 0.4512, val_loss 0.5123" with training names first."""
-    names = sorted(logs, key=lambda n: (n.startswith("val_"), n != "loss", n))
-    return ", ".join(f"{n} {float(logs[n]):.4g}" for n in names
-                     if isinstance(logs[n], int | float))
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "--:--"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return (f"{hours}:" if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"
-
-
-class TrainingController(QtCore.QObject):
+class TrainingController(RunEventsMixin, QtCore.QObject):
     """Starts, steers and records training runs; reports them as Qt signals.
 
     Args:
@@ -209,7 +73,7 @@ class TrainingController(QtCore.QObject):
         self.runs: list[RunRecord] = []
         self.current: RunRecord | None = None
         self.clock = time.monotonic
-        self._readers: dict[int, _Reader] = {}
+        self._readers: dict[int, EventReader] = {}
         # Readers append from their threads; a GUI-thread timer drains the inbox. A deque's
         # append/popleft are atomic, and nothing crosses threads through Qt's event queue.
         self._inbox: collections.deque = collections.deque()
@@ -256,7 +120,7 @@ class TrainingController(QtCore.QObject):
         self.current = record
         record.source.start()
         record.status = "running"
-        reader = _Reader(record, lambda rec, events: self._inbox.append((rec, events)),
+        reader = EventReader(record, lambda rec, events: self._inbox.append((rec, events)),
                          self.poll_interval)
         self._readers[record.number] = reader
         reader.start()
@@ -344,119 +208,3 @@ class TrainingController(QtCore.QObject):
             self.log_message.emit(f"{record.label}: {message}")
         self.status_changed.emit(record)
 
-    # ---- events (GUI thread) ------------------------------------------------
-    def _drain_inbox(self) -> None:
-        while self._inbox:
-            record, events = self._inbox.popleft()
-            self._on_events_arrived(record, events)
-        if not self._readers or not any(r.is_alive() for r in self._readers.values()):
-            if not self._inbox:  # the last reader has finished and nothing is left
-                self._drain_timer.stop()
-
-    def _on_events_arrived(self, record: RunRecord, events: list) -> None:
-        if record.status != "killed":
-            self.apply_events(record, events)
-
-    def apply_events(self, record: RunRecord, events: list[ev.TrainingEvent]) -> None:
-        """Bring `record` up to date with its run's `events` (typed: a dict is refused).
-
-        Raises:
-            TypeError: an event that is not one of `runtime.events`' kinds.
-        """
-        for event in events:
-            self._HANDLERS[type(ev.require(event))](self, record, event)
-        self.run_updated.emit(record)
-
-    def _on_train_begin(self, record: RunRecord, event: ev.TrainBegin) -> None:
-        record.epochs, record.steps = event.epochs, event.steps
-        record.curves.last_epoch = record.epochs
-        record.curves.version += 1  # the epoch axis is drawn to its length at once
-        record.started_at = self.clock()
-        self.log_message.emit(f"{record.label}: training on {event.samples or '?'} samples, "
-                              f"{record.steps or '?'} batches per epoch")
-
-    def _on_executor(self, record: RunRecord, event: ev.ExecutorChosen) -> None:
-        # Which training step runs, and the reason when a faster one could not.
-        self.log_message.emit(f"{record.label}: {event.message}")
-
-    def _epoch(self, record: RunRecord, epoch: int) -> int:
-        # A worker that numbers a continued run from 0 is shifted to continue the curves.
-        if record.epoch_offset is None:
-            record.epoch_offset = record.initial_epoch if epoch < record.initial_epoch else 0
-        return epoch + record.epoch_offset
-
-    def _on_epoch_begin(self, record: RunRecord, event: ev.EpochBegin) -> None:
-        record.epoch, record.batch = self._epoch(record, event.epoch), -1
-
-    def _on_batch_end(self, record: RunRecord, event: ev.BatchEnd) -> None:
-        record.epoch = self._epoch(record, event.epoch)
-        record.batch = event.batch
-        record.steps = event.steps or record.steps
-        notes = len(record.curves.nan_notes)
-        record.curves.add_batch(record.epoch, record.batch, record.steps,
-                                event.logs.get("loss"))
-        self._estimate_eta(record, event.eta_s)
-        self._report_nan(record, notes)
-
-    def _on_epoch_end(self, record: RunRecord, event: ev.EpochEnd) -> None:
-        epoch = self._epoch(record, event.epoch)
-        record.epoch, record.batch = epoch + 1, -1
-        record.epochs_done = epoch + 1 - record.initial_epoch
-        notes = len(record.curves.nan_notes)
-        logs = event.logs
-        record.curves.add_epoch(epoch, logs, event.lr)
-        record.samples_per_s = event.samples_per_s
-        self._estimate_eta(record, event.eta_s)
-        rate = record.samples_per_s
-        speed = f" — {rate:,.0f} samples/s" if isinstance(rate, float | int) and \
-            math.isfinite(rate) else ""
-        lr = event.lr
-        self.log_message.emit(f"Epoch {epoch + 1}/{record.epochs or '?'} — {format_logs(logs)}"
-                              + (f" — lr {lr:.3g}" if isinstance(lr, float | int) else "")
-                              + speed)
-        self._report_nan(record, notes)
-
-    def _estimate_eta(self, record: RunRecord, sent: float | None) -> None:
-        fraction = record.fraction
-        if sent is not None:
-            record.eta_s = float(sent)
-        elif record.started_at is not None and fraction > 0:
-            elapsed = self.clock() - record.started_at
-            record.eta_s = elapsed * (1.0 - fraction) / fraction
-
-    def _report_nan(self, record: RunRecord, before: int) -> None:
-        for _, _, text in record.curves.nan_notes[before:]:
-            self.log_message.emit(f"{record.label}: {text}")
-            self.nan_detected.emit(text)
-
-    def _on_paused(self, record: RunRecord, event: ev.Paused) -> None:
-        self._set_status(record, "paused", "paused")
-
-    def _on_resumed(self, record: RunRecord, event: ev.Resumed) -> None:
-        self._set_status(record, "running", "resumed")
-
-    def _on_train_end(self, record: RunRecord, event: ev.TrainEnd) -> None:
-        # The result follows, after the evaluation and the save; a stop cuts the evaluation.
-        if event.stopped and record.status == "stopping":
-            self.log_message.emit(f"{record.label}: training stopped; the model is scored "
-                                  "unless the stop came during validation (Stop again skips it)")
-
-    def _on_result(self, record: RunRecord, event: ev.Result) -> None:
-        self._halt_reader(record)
-        record.result = event
-        record.message = event.message
-        saved = event.saved
-        record.saved_path = saved if saved and os.path.exists(saved) else None
-        self._set_status(record, event.status, record.message or event.status)
-        if record.dropped_note:  # the red NaN line ends on what the run kept
-            self.nan_detected.emit(f"{record.label}: {record.dropped_note}")
-        if event.issues:
-            self.data_issues_found.emit(list(event.issues))
-        self.run_finished.emit(record)
-
-    _HANDLERS: dict[type[ev.TrainingEvent], Callable] = {
-        ev.TrainBegin: _on_train_begin, ev.ExecutorChosen: _on_executor,
-        ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
-        ev.EpochEnd: _on_epoch_end, ev.Paused: _on_paused, ev.Resumed: _on_resumed,
-        ev.TrainEnd: _on_train_end, ev.Result: _on_result,
-    }

@@ -22,8 +22,8 @@ import numpy as np
 from ...graph.paths import data_dir
 from ...runtime import run_record
 from ...runtime.events import Result, from_wire, to_wire
-from .controller import RunRecord
 from .curves import RunCurves, Series
+from .records import RunRecord
 
 INDEX = run_record.INDEX
 FIELDS = ("number", "settings", "status", "epochs", "steps", "epoch", "initial_epoch",

@@ -22,11 +22,12 @@ from ...graph.project import Project
 from ...graph.training_paths import anchor_spec, anchored_settings
 from ...graph.training_schema import check_training
 from ..panels.wheel import guard_wheel
-from .controller import TrainingController, format_eta
+from .controller import TrainingController
 from .data_preview import DataPreview, missing_files
 from .form import TrainingForm
 from .history import load_runs, runs_folder, save_runs
 from .plots import TrainingPlots
+from .records import format_eta
 from .results import ResultsView
 from .runs_reader import RunsReader
 

@@ -168,7 +168,7 @@ class ResultsView(QtWidgets.QWidget):
         self.save_button.setEnabled(False)
 
     def show_run(self, record) -> None:
-        """Show `record` (a `training_controller.RunRecord`)."""
+        """Show `record` (a `records.RunRecord`)."""
         self.record = record
         result = record.result or Result(record.status)
         evaluation = result.evaluation or {

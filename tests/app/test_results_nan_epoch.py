@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kerascanvas.app.training.controller import RunRecord
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.app.training.results import ResultsView
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime.data import load_data

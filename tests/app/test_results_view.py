@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from kerascanvas.app.training.controller import RunRecord, TrainingController
+from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.app.training.results import ResultsView
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import to_dict

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from kerascanvas.app.training.controller import RunRecord
 from kerascanvas.app.training.history import load_runs, save_runs
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.runtime import events as ev
 
 

@@ -9,8 +9,8 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from kerascanvas.app.training.controller import RunRecord
 from kerascanvas.app.training.history import runs_folder, save_runs
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.app.training.runs_reader import INLINE_BYTES
 from kerascanvas.graph import projectfile
 

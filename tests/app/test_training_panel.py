@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from kerascanvas.app.training.controller import RunRecord, TrainingController
+from kerascanvas.app.training.controller import TrainingController
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.app.training.results import ResultsView, confusion_matrix
 from kerascanvas.graph import commands as cmd
 from kerascanvas.runtime import events as ev

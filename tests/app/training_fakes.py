@@ -8,8 +8,9 @@ import threading
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from kerascanvas.app.training.controller import RunRecord, TrainingController
+from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.project import Project
 from kerascanvas.runtime import events as ev

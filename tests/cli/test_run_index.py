@@ -11,8 +11,8 @@ from pathlib import Path
 import keras
 
 from kerascanvas.app.cli import main
-from kerascanvas.app.training.controller import RunRecord
 from kerascanvas.app.training.history import load_runs, save_runs
+from kerascanvas.app.training.records import RunRecord
 from kerascanvas.runtime import events as ev
 from tests.cli.test_run_signals import signal_after_an_epoch
 from tests.runtime.test_run import classifier, project

@@ -1,0 +1,124 @@
+"""One training run as the window holds it (`RunRecord`: settings, live curves, progress,
+result), the metric names its settings will log, and the run's numbers as text."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...graph.document import Document
+from ...graph.training import output_names
+from ...runtime import events as ev
+from .curves import RunCurves
+
+ACTIVE = ("starting", "running", "paused", "stopping")
+
+
+def expected_metrics(doc: Document, settings: Mapping[str, Any]) -> list[str]:
+    """The metric names Keras will log for these settings (a guess used for layout)."""
+    outputs = output_names(doc)
+    metrics = settings.get("metrics") or []
+    per = metrics if isinstance(metrics, dict) else {n: metrics for n in outputs}
+    names = []
+    for output, listed in per.items():
+        for metric in listed or []:
+            name = metric if isinstance(metric, str) else str(dict(metric).get("name", ""))
+            names.append(name if len(outputs) == 1 else f"{output}_{name}")
+    return names
+
+
+@dataclass
+class RunRecord:
+    """One training run: its settings, live curves, progress and final result."""
+
+    number: int
+    settings: dict[str, Any]
+    source: Any = None
+    status: str = "starting"
+    curves: RunCurves = field(default_factory=RunCurves)
+    epochs: int | None = None
+    steps: int | None = None
+    epoch: int = 0
+    batch: int = -1
+    initial_epoch: int = 0
+    epoch_offset: int | None = None
+    epochs_done: int = 0
+    started_at: float | None = None
+    eta_s: float | None = None
+    samples_per_s: float | None = None
+    message: str = ""
+    result: ev.Result | None = None
+    saved_path: str | None = None
+    resumed_from: int | None = None
+    processes: int = 1
+    folder: str | None = None  # where its model is saved, with its project's other runs
+    # What names it in its project's runs index (`runtime.run_record.merge_index`).
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def label(self) -> str:
+        return f"Run {self.number}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def final_metrics(self) -> dict[str, float]:
+        """The logs of the last finished epoch whose weights the run kept: after a NaN
+        loss the weights are the last finite ones and the run's history ends at their
+        epoch, while the live curves still hold the NaN epoch."""
+        result = self.result
+        if result is not None and result.nan:
+            return {name: float(values[-1]) for name, values in result.history.items()
+                    if values}
+        return self.curves.last_epoch_logs()
+
+    @property
+    def dropped_note(self) -> str:
+        """After a NaN loss, which epoch was dropped and whose weights were kept, from the
+        result's fields (empty for other runs, and for results saved before the fields)."""
+        result = self.result
+        if result is None or result.dropped_epoch is None:
+            return ""
+        losses = ", ".join(result.nan_losses) or "loss"
+        kept = (f"the weights of epoch {result.epochs_run} were kept" if result.epochs_run
+                else "the initial weights were kept")
+        return (f"Epoch {result.dropped_epoch} was dropped ({losses} not finite); {kept}, "
+                f"with its metrics.")
+
+    @property
+    def fraction(self) -> float:
+        """How much of this run's epochs is done, 0..1."""
+        if not self.epochs or self.epochs <= self.initial_epoch:
+            return 0.0
+        done = self.epoch - self.initial_epoch + ((self.batch + 1) / self.steps
+                                                  if self.steps else 0.0)
+        return min(max(done / (self.epochs - self.initial_epoch), 0.0), 1.0)
+
+    def summary(self) -> str:
+        """One line: optimizer, learning rate, batch size, epochs."""
+        opt = self.settings.get("optimizer") or {}
+        opt = {"name": opt} if isinstance(opt, str) else opt
+        ranks = f" processes={self.processes}" if self.processes > 1 else ""
+        return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
+                f"batch={self.settings.get('batch_size', 32)} "
+                f"epochs={self.settings.get('epochs', 10)}{ranks}")
+
+
+def format_logs(logs: Mapping[str, Any]) -> str:
+    """"loss 0.4512, val_loss 0.5123" with training names first."""
+    names = sorted(logs, key=lambda n: (n.startswith("val_"), n != "loss", n))
+    return ", ".join(f"{n} {float(logs[n]):.4g}" for n in names
+                     if isinstance(logs[n], int | float))
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "--:--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}:" if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"

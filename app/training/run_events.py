@@ -1,0 +1,156 @@
+"""A run's worker events applied on the GUI thread: the reader thread that polls them, and
+the handlers that turn each typed event (`runtime.events`) into the record's progress,
+curves, log lines and result."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable
+
+from ...runtime import events as ev
+from .records import RunRecord, format_logs
+
+
+class EventReader(threading.Thread):
+    """Polls one run's events off the GUI thread and hands them to `deliver`."""
+
+    def __init__(self, record: RunRecord, deliver: Callable, interval: float):
+        super().__init__(daemon=True, name=f"kerascanvas-events-{record.number}")
+        self.record, self.deliver, self.interval = record, deliver, interval
+        self.halted = threading.Event()
+
+    def run(self) -> None:
+        source = self.record.source
+        while not self.halted.is_set():
+            try:
+                events = source.poll_events()
+            except Exception as exc:  # a broken pipe must end the run, not the thread
+                events = [ev.Result(ev.FAILED,
+                                    f"Lost contact with the training process: {exc}")]
+            if events and not self.halted.is_set():
+                self.deliver(self.record, events)
+            if any(isinstance(e, ev.Result) for e in events):
+                return
+            self.halted.wait(self.interval)
+
+
+class RunEventsMixin:
+    """Mixed into `TrainingController`: applies events to records and emits its signals."""
+
+    def _drain_inbox(self) -> None:
+        while self._inbox:
+            record, events = self._inbox.popleft()
+            self._on_events_arrived(record, events)
+        if not self._readers or not any(r.is_alive() for r in self._readers.values()):
+            if not self._inbox:  # the last reader has finished and nothing is left
+                self._drain_timer.stop()
+
+    def _on_events_arrived(self, record: RunRecord, events: list) -> None:
+        if record.status != "killed":
+            self.apply_events(record, events)
+
+    def apply_events(self, record: RunRecord, events: list[ev.TrainingEvent]) -> None:
+        """Bring `record` up to date with its run's `events` (typed: a dict is refused).
+
+        Raises:
+            TypeError: an event that is not one of `runtime.events`' kinds.
+        """
+        for event in events:
+            self._HANDLERS[type(ev.require(event))](self, record, event)
+        self.run_updated.emit(record)
+
+    def _on_train_begin(self, record: RunRecord, event: ev.TrainBegin) -> None:
+        record.epochs, record.steps = event.epochs, event.steps
+        record.curves.last_epoch = record.epochs
+        record.curves.version += 1  # the epoch axis is drawn to its length at once
+        record.started_at = self.clock()
+        self.log_message.emit(f"{record.label}: training on {event.samples or '?'} samples, "
+                              f"{record.steps or '?'} batches per epoch")
+
+    def _on_executor(self, record: RunRecord, event: ev.ExecutorChosen) -> None:
+        # Which training step runs, and the reason when a faster one could not.
+        self.log_message.emit(f"{record.label}: {event.message}")
+
+    def _epoch(self, record: RunRecord, epoch: int) -> int:
+        # A worker that numbers a continued run from 0 is shifted to continue the curves.
+        if record.epoch_offset is None:
+            record.epoch_offset = record.initial_epoch if epoch < record.initial_epoch else 0
+        return epoch + record.epoch_offset
+
+    def _on_epoch_begin(self, record: RunRecord, event: ev.EpochBegin) -> None:
+        record.epoch, record.batch = self._epoch(record, event.epoch), -1
+
+    def _on_batch_end(self, record: RunRecord, event: ev.BatchEnd) -> None:
+        record.epoch = self._epoch(record, event.epoch)
+        record.batch = event.batch
+        record.steps = event.steps or record.steps
+        notes = len(record.curves.nan_notes)
+        record.curves.add_batch(record.epoch, record.batch, record.steps,
+                                event.logs.get("loss"))
+        self._estimate_eta(record, event.eta_s)
+        self._report_nan(record, notes)
+
+    def _on_epoch_end(self, record: RunRecord, event: ev.EpochEnd) -> None:
+        epoch = self._epoch(record, event.epoch)
+        record.epoch, record.batch = epoch + 1, -1
+        record.epochs_done = epoch + 1 - record.initial_epoch
+        notes = len(record.curves.nan_notes)
+        logs = event.logs
+        record.curves.add_epoch(epoch, logs, event.lr)
+        record.samples_per_s = event.samples_per_s
+        self._estimate_eta(record, event.eta_s)
+        rate = record.samples_per_s
+        speed = f" — {rate:,.0f} samples/s" if isinstance(rate, float | int) and \
+            math.isfinite(rate) else ""
+        lr = event.lr
+        self.log_message.emit(f"Epoch {epoch + 1}/{record.epochs or '?'} — {format_logs(logs)}"
+                              + (f" — lr {lr:.3g}" if isinstance(lr, float | int) else "")
+                              + speed)
+        self._report_nan(record, notes)
+
+    def _estimate_eta(self, record: RunRecord, sent: float | None) -> None:
+        fraction = record.fraction
+        if sent is not None:
+            record.eta_s = float(sent)
+        elif record.started_at is not None and fraction > 0:
+            elapsed = self.clock() - record.started_at
+            record.eta_s = elapsed * (1.0 - fraction) / fraction
+
+    def _report_nan(self, record: RunRecord, before: int) -> None:
+        for _, _, text in record.curves.nan_notes[before:]:
+            self.log_message.emit(f"{record.label}: {text}")
+            self.nan_detected.emit(text)
+
+    def _on_paused(self, record: RunRecord, event: ev.Paused) -> None:
+        self._set_status(record, "paused", "paused")
+
+    def _on_resumed(self, record: RunRecord, event: ev.Resumed) -> None:
+        self._set_status(record, "running", "resumed")
+
+    def _on_train_end(self, record: RunRecord, event: ev.TrainEnd) -> None:
+        # The result follows, after the evaluation and the save; a stop cuts the evaluation.
+        if event.stopped and record.status == "stopping":
+            self.log_message.emit(f"{record.label}: training stopped; the model is scored "
+                                  "unless the stop came during validation (Stop again skips it)")
+
+    def _on_result(self, record: RunRecord, event: ev.Result) -> None:
+        self._halt_reader(record)
+        record.result = event
+        record.message = event.message
+        saved = event.saved
+        record.saved_path = saved if saved and os.path.exists(saved) else None
+        self._set_status(record, event.status, record.message or event.status)
+        if record.dropped_note:  # the red NaN line ends on what the run kept
+            self.nan_detected.emit(f"{record.label}: {record.dropped_note}")
+        if event.issues:
+            self.data_issues_found.emit(list(event.issues))
+        self.run_finished.emit(record)
+
+    _HANDLERS: dict[type[ev.TrainingEvent], Callable] = {
+        ev.TrainBegin: _on_train_begin, ev.ExecutorChosen: _on_executor,
+        ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
+        ev.EpochEnd: _on_epoch_end, ev.Paused: _on_paused, ev.Resumed: _on_resumed,
+        ev.TrainEnd: _on_train_end, ev.Result: _on_result,
+    }
