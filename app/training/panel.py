@@ -2,17 +2,16 @@
 
 Every setting edit is one undoable `SetTraining` on the document; the form
 re-reads the document on TRAINING_CHANGED, so undo shows at once. Training
-runs in the worker process (`training_controller`); this panel only shows
+runs in the worker process (`controller`); this panel only shows
 what the controller reports. The progress line refreshes from a 10 Hz timer,
-the plots from their own, so a burst of batch events costs no redraws.
+the plots from their own, so a burst of batch events costs no redraws. The
+project's runs (reading, listing, keeping) are in `project_runs`, the process
+count beside Start in `processes_box`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import sys
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -21,12 +20,12 @@ from ...graph import events as ev
 from ...graph.project import Project
 from ...graph.training_paths import anchor_spec, anchored_settings
 from ...graph.training_schema import check_training
-from ..panels.wheel import guard_wheel
 from .controller import TrainingController
 from .data_preview import DataPreview, missing_files
 from .form import TrainingForm
-from .history import load_runs, runs_folder, save_runs
 from .plots import TrainingPlots
+from .processes_box import ProcessesBox
+from .project_runs import ProjectRunsMixin, metrics_text
 from .records import format_eta
 from .results import ResultsView
 from .runs_reader import RunsReader
@@ -34,46 +33,7 @@ from .runs_reader import RunsReader
 PROGRESS_HZ = 10
 
 
-class ProcessesBox(QtWidgets.QSpinBox):
-    """How many processes train a run: 1, or data-parallel ranks (torch DDP, torchrun).
-
-    On a machine with GPUs it counts GPUs, one process each (nccl); without, CPU
-    processes (gloo), each with its share of the cores.
-    """
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        gpus = gpu_count()
-        self.gpus = gpus
-        self.label = QtWidgets.QLabel("GPUs" if gpus else "processes")
-        self.setRange(1, gpus or max(os.cpu_count() or 1, 1))
-        self.setValue(1)
-        guard_wheel(self)
-        self.setToolTip(
-            ("GPUs to train on, one process each (torch DDP with nccl). " if gpus else
-             "Processes to train in (torch DDP with gloo on the CPU). ")
-            + "batch_size stays the global batch: each process trains on its share of "
-              "every batch. The curves show rank 0's events, with metrics over all ranks.")
-
-
-def gpu_count() -> int:
-    """NVIDIA GPUs this process may use: torch's count once torch is loaded, else the
-    driver's list (so that the window does not load torch to draw a spin box)."""
-    if "torch" in sys.modules:
-        torch = sys.modules["torch"]
-        return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
-    try:
-        found = len(os.listdir("/proc/driver/nvidia/gpus"))
-    except OSError:
-        return 0
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        found = min(found, len([v for v in visible.split(",") if v.strip()]))
-    return found
-
-
-# ---- the dock widget ---------------------------------------------------------------
-class TrainingPanel(QtWidgets.QWidget):
+class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
     """Train the document's model and watch it; compare runs; save the result."""
 
     status_message = QtCore.Signal(str)
@@ -304,140 +264,13 @@ class TrainingPanel(QtWidgets.QWidget):
         self.runs.setCurrentItem(self._add_run_item(record))
         self._update_overlays()
 
-    def _add_run_item(self, record) -> QtWidgets.QTreeWidgetItem:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
-        item = QtWidgets.QTreeWidgetItem([record.label, record.status, record.summary(),
-                                          metrics])
-        item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
-        item.setCheckState(0, QtCore.Qt.Unchecked)
-        item.setData(0, QtCore.Qt.UserRole, record.number)
-        self.runs.addTopLevelItem(item)
-        return item
-
-    def _item_of(self, record) -> QtWidgets.QTreeWidgetItem | None:
-        return next((self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount())
-                     if self.runs.topLevelItem(i).data(0, QtCore.Qt.UserRole) == record.number),
-                    None)
-
     def _on_controller_status_changed(self, record) -> None:
         item = self._item_of(record)
         if item is not None:
             item.setText(1, record.status)
-            metrics = record.final_metrics
-            item.setText(3, ", ".join(f"{k} {v:.4g}" for k, v in sorted(metrics.items())))
+            item.setText(3, metrics_text(record))
         self.pause_button.setText("Resume" if record.status == "paused" else "Pause")
         self._update_buttons()
-
-    # ---- the project's runs ---------------------------------------------------------
-    def follow_project(self, path: str | None, move: bool = False) -> None:
-        """Show the runs of the project saved at `path` (None: untitled) and reset the data
-        preview. With `move` (an untitled project saved), its runs move with it. The runs
-        are read in the background (`runs_reader`) and listed when they arrive."""
-        self.project_dir = Path(path).resolve().parent if path else None
-        folder = runs_folder(path)
-        if folder == self.folder:
-            return
-        old, self.folder = self.folder, folder
-        self.data.clear()
-        self._show_data_spec()
-        if move and old is not None and old.is_dir() and not folder.exists():
-            self.reader.cancel()
-            shutil.move(str(old), str(folder))
-            for record in self.controller.runs:
-                record.folder = str(folder)
-                if record.saved_path:
-                    record.saved_path = str(folder / Path(record.saved_path).name)
-            self._on_reader_read_done(folder, self.controller.runs, None)
-            return
-        self.controller.show_runs(str(folder), [])
-        self._show_runs([])
-        self.progress.setFormat("reading the project's runs…")
-        self.reader.read(folder)
-
-    def _on_reader_read_done(self, folder: Path, records: list, problem: str | None) -> None:
-        if folder != self.folder:  # another project was opened meanwhile
-            return
-        self.controller.show_runs(str(folder), records)
-        if problem:
-            self.append_log(problem)
-        self._show_runs(records)
-
-    def _show_runs(self, records) -> None:
-        self.runs.clear()
-        for record in records:
-            self._add_run_item(record)
-        last = records[-1] if records else None
-        self.plots.show_run(last.curves if last is not None else None)
-        self.plots.set_overlays([])
-        if last is not None:
-            self.results.show_run(last)
-        else:
-            self.results.clear()
-        self._suggest_continue_lr(last)  # not the rate of another project's run
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{last.label} {last.status}" if last else "idle")
-        self._update_buttons()
-
-    def _keep(self, record) -> None:
-        """Write the finished run into its project's runs index."""
-        folder = Path(record.folder or self.controller.save_dir)
-        try:
-            if record in self.controller.runs:
-                save_runs(folder, self.controller.runs)
-            else:  # a run of a project that is no longer open
-                others, _ = load_runs(folder)
-                save_runs(folder, [r for r in others if r.number != record.number] + [record])
-        except (OSError, ValueError) as exc:
-            self.append_log(f"Could not keep {record.label} in {folder}: {exc}")
-
-    def _on_controller_run_finished(self, record) -> None:
-        self._keep(record)
-        if record not in self.controller.runs:
-            self.append_log(f"{record.label} of the previous project ended: {record.status}")
-            self._update_buttons()
-            return
-        self._on_controller_status_changed(record)
-        self._show_progress(record)
-        self.results.show_run(record)
-        self._suggest_continue_lr(record)
-        if record.status == "killed":
-            self.tabs.setCurrentWidget(self.log)
-        elif record.status == "failed":  # why it failed, where the curves stayed empty
-            self.tabs.setCurrentWidget(self.results)
-            first = next(iter((record.message or "").splitlines()), "")
-            self.status_message.emit(f"{record.label} failed: {first}")
-
-    def _suggest_continue_lr(self, record) -> None:
-        """A tenth of `record`'s learning rate to continue it with (empty without a run)."""
-        if record is None:
-            self.continue_lr.clear()
-            return
-        lr = (record.settings.get("optimizer") or {})
-        lr = lr.get("learning_rate", 0.001) if isinstance(lr, dict) else 0.001
-        self.continue_lr.setText(f"{float(lr) / 10:.3g}")
-
-    # ---- runs list and buttons ---------------------------------------------------
-    def _selected_run(self):
-        item = self.runs.currentItem()
-        number = item.data(0, QtCore.Qt.UserRole) if item is not None else None
-        runs = self.controller.runs
-        return next((r for r in runs if r.number == number), runs[-1] if runs else None)
-
-    def _on_runs_item_changed(self, item, column: int) -> None:
-        if column == 0:
-            self._update_overlays()
-
-    def _update_overlays(self) -> None:
-        """Overlay the checked runs other than the one shown."""
-        shown = self.plots.current
-        checked = []
-        for i in range(self.runs.topLevelItemCount()):
-            item = self.runs.topLevelItem(i)
-            record = next(r for r in self.controller.runs
-                          if r.number == item.data(0, QtCore.Qt.UserRole))
-            if item.checkState(0) == QtCore.Qt.Checked and record.curves is not shown:
-                checked.append((record.label, record.curves))
-        self.plots.set_overlays(checked)
 
     def _update_buttons(self, *_) -> None:
         active = self.controller.is_active
