@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from kerascanvas.app.panels.editors import BoolEditor, ChoiceEditor
-from kerascanvas.app.training.form import GENERAL, TrainingForm
+from kerascanvas.app.training.form import TrainingForm
+from kerascanvas.app.training.form_sections import GENERAL
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.project import Project
