@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.projectfile import from_dict, to_dict
 from ..future_watch import FutureWatcher
-from .results import is_image_batch, to_qimage
+from .thumbnails import is_image_batch, to_qimage
 
 PREVIEW_IMAGES = 8
 THUMB_PX = 40

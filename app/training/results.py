@@ -9,7 +9,7 @@ where the NPZ holds `y_true` (class ids, one-hot rows or values), `y_pred` (clas
 ids, the model's outputs or values) and optionally `x` (a few input samples, for
 image data), `class_names`, and for a model with several outputs `outputs` (their
 names) with `y_true_1`, `y_pred_1`... for the outputs after the first. The
-confusion matrix is computed here with numpy. Without an evaluation the table
+confusion matrix is computed with numpy (`predictions`). Without an evaluation the table
 still shows the last epoch's training and validation logs.
 """
 
@@ -23,86 +23,18 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...runtime.events import Result
+from .predictions import (
+    class_ids,
+    confusion_matrix,
+    is_classification,
+    output_predictions,
+    read_predictions,
+)
+from .thumbnails import is_image_batch, sample_tile
 
-GRID_COLUMNS, GRID_SAMPLES, THUMB_PX = 6, 18, 72
-
-
-# ---- pure helpers ------------------------------------------------------------------
-def class_ids(y: np.ndarray, scores: bool = False) -> np.ndarray:
-    """Class ids from labels or model outputs: argmax of rows, or 0/1 from one column.
-
-    One-column outputs (sigmoid) are cut at 0.5 when `scores`; labels are rounded.
-    """
-    y = np.asarray(y)
-    if y.ndim >= 2 and y.shape[-1] > 1:
-        return y.reshape(-1, y.shape[-1]).argmax(-1)
-    flat = y.reshape(-1)
-    if scores and flat.dtype.kind == "f":
-        return (flat > 0.5).astype(np.int64)
-    return np.rint(flat).astype(np.int64)
+GRID_COLUMNS, GRID_SAMPLES = 6, 18
 
 
-def is_classification(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
-    """Softmax rows, or one sigmoid column against 0/1 labels."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_pred.dtype.kind in "iu" or (y_pred.ndim >= 2 and y_pred.shape[-1] > 1):
-        return True  # class ids, as the worker saves them, or softmax rows
-    labels = y_true.reshape(-1)
-    scores = y_pred.reshape(-1)
-    return bool(len(labels)) and bool(np.isin(labels, (0, 1)).all()) and \
-        bool(np.all((scores >= 0) & (scores <= 1)))
-
-
-def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
-    """Counts[i, j] = samples of true class i predicted as class j."""
-    true = class_ids(y_true)
-    pred = class_ids(y_pred, scores=True)
-    if true.shape != pred.shape:
-        raise ValueError(f"Confusion matrix: expected as many labels as predictions. "
-                         f"Received {true.shape[0]} labels and {pred.shape[0]} predictions")
-    n = num_classes or int(max(true.max(initial=0), pred.max(initial=0)) + 1)
-    if np.asarray(y_pred).ndim >= 2 and np.asarray(y_pred).shape[-1] > 1:
-        n = max(n, np.asarray(y_pred).shape[-1])
-    return np.bincount(n * true + pred, minlength=n * n).reshape(n, n)
-
-
-def to_qimage(sample: np.ndarray) -> QtGui.QImage:
-    """An (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) array as an 8-bit image, min-max scaled."""
-    array = np.asarray(sample, dtype=np.float64)
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    low, high = np.nanmin(array), np.nanmax(array)
-    scaled = (array - low) / (high - low) * 255 if high > low else np.zeros_like(array)
-    pixels = np.ascontiguousarray(np.nan_to_num(scaled).astype(np.uint8))
-    height, width = pixels.shape[:2]
-    if pixels.ndim == 2:
-        fmt, line = QtGui.QImage.Format_Grayscale8, width
-    elif pixels.shape[-1] == 3:
-        fmt, line = QtGui.QImage.Format_RGB888, 3 * width
-    else:
-        fmt, line = QtGui.QImage.Format_RGBA8888, 4 * width
-    return QtGui.QImage(pixels.data, width, height, line, fmt).copy()
-
-
-def is_image_batch(x: np.ndarray | None) -> bool:
-    return x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4)))
-
-
-def read_predictions(path: str) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
-
-
-def output_predictions(arrays: dict[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
-    """The arrays of output `index`: its y_true/y_pred; inputs and class names with 0."""
-    if index == 0:
-        return arrays
-    suffix = f"_{index}"
-    return {"y_true": arrays.get(f"y_true{suffix}"), "y_pred": arrays.get(f"y_pred{suffix}"),
-            "x": arrays.get("x")}
-
-
-# ---- widget -------------------------------------------------------------------------
 class ResultsView(QtWidgets.QWidget):
     """The outcome of one run; `show_run(record)` fills it."""
 
@@ -263,30 +195,8 @@ class ResultsView(QtWidgets.QWidget):
         true, pred = class_ids(y_true[:count]), class_ids(y_pred[:count], scores=True)
         names = self._class_names(predictions, int(max(true.max(), pred.max())) + 1)
         for i in range(count):
-            self.samples_grid.addWidget(self._tile(x[i], names, true[i], pred[i]),
+            self.samples_grid.addWidget(sample_tile(x[i], names, true[i], pred[i]),
                                         i // GRID_COLUMNS, i % GRID_COLUMNS)
-
-    @staticmethod
-    def _tile(sample, names, true: int, pred: int) -> QtWidgets.QWidget:
-        pixmap = QtGui.QPixmap.fromImage(to_qimage(sample)).scaled(
-            THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio)
-        label = QtWidgets.QLabel()
-        label.setPixmap(pixmap)
-        label.setAlignment(QtCore.Qt.AlignCenter)
-        good = true == pred
-        label.setToolTip(f"predicted {names[pred]}, true {names[true]}")
-        caption = QtWidgets.QLabel(f"✓ {names[pred]}" if good else
-                                   f"✗ {names[pred]}  (true {names[true]})")
-        caption.setObjectName("right" if good else "wrong")
-        caption.setAlignment(QtCore.Qt.AlignCenter)
-        caption.setStyleSheet(f"color: {'#7bd389' if good else '#ff6b6b'}")
-        if not good:  # a red frame, so the wrong ones stand out at a glance
-            label.setStyleSheet("border: 2px solid #ff6b6b")
-        tile = QtWidgets.QWidget()
-        column = QtWidgets.QVBoxLayout(tile)
-        column.addWidget(label)
-        column.addWidget(caption)
-        return tile
 
     # ---- saving -----------------------------------------------------------------
     def save_model(self, path: str) -> str:

@@ -9,8 +9,9 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from kerascanvas.app.training.controller import TrainingController
+from kerascanvas.app.training.predictions import confusion_matrix
 from kerascanvas.app.training.records import RunRecord
-from kerascanvas.app.training.results import ResultsView, confusion_matrix
+from kerascanvas.app.training.results import ResultsView
 from kerascanvas.graph import commands as cmd
 from kerascanvas.runtime import events as ev
 
