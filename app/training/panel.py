@@ -11,7 +11,6 @@ count beside Start in `processes_box`.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -26,7 +25,7 @@ from .form import TrainingForm
 from .plots import TrainingPlots
 from .processes_box import ProcessesBox
 from .project_runs import ProjectRunsMixin, metrics_text
-from .records import format_eta
+from .records import progress_text
 from .results import ResultsView
 from .runs_reader import RunsReader
 
@@ -290,15 +289,4 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
 
     def _show_progress(self, record) -> None:
         self.progress.setValue(int(round(record.fraction * 1000)))
-        if record.status in ("finished", "stopped", "failed", "killed"):
-            self.progress.setFormat(f"{record.label} {record.status}")
-            return
-        epochs = record.epochs or "?"
-        batch = f" · batch {record.batch + 1}/{record.steps}" if record.steps and \
-            record.batch >= 0 else ""
-        rate = record.samples_per_s
-        speed = f" · {rate:,.0f} samples/s" if isinstance(rate, float | int) and \
-            math.isfinite(rate) else ""
-        self.progress.setFormat(f"{record.status} · epoch {min(record.epoch + 1, epochs)}"
-                                f"/{epochs}{batch} · ETA {format_eta(record.eta_s)}{speed}"
-                                if isinstance(epochs, int) else f"{record.status}…")
+        self.progress.setFormat(progress_text(record))

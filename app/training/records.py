@@ -1,5 +1,6 @@
 """One training run as the window holds it (`RunRecord`: settings, live curves, progress,
-result), the metric names its settings will log, and the run's numbers as text."""
+result), the metric names its settings will log, and the run's numbers as text (its
+logs, ETA, speed and progress line)."""
 
 from __future__ import annotations
 
@@ -122,3 +123,23 @@ def format_eta(seconds: float | None) -> str:
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     return (f"{hours}:" if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def speed_text(rate, separator: str) -> str:
+    """`separator` and "1,234 samples/s"; empty without a finite rate."""
+    finite = isinstance(rate, float | int) and math.isfinite(rate)
+    return f"{separator}{rate:,.0f} samples/s" if finite else ""
+
+
+def progress_text(record: RunRecord) -> str:
+    """The progress bar's line: "running · epoch 2/10 · batch 3/40 · ETA 00:12 · 1,234
+    samples/s" while a run is active, "Run 3 finished" once it has ended."""
+    if record.status in ("finished", "stopped", "failed", "killed"):
+        return f"{record.label} {record.status}"
+    epochs = record.epochs or "?"
+    if not isinstance(epochs, int):
+        return f"{record.status}…"
+    batch = f" · batch {record.batch + 1}/{record.steps}" if record.steps and \
+        record.batch >= 0 else ""
+    return (f"{record.status} · epoch {min(record.epoch + 1, epochs)}/{epochs}{batch} · "
+            f"ETA {format_eta(record.eta_s)}{speed_text(record.samples_per_s, ' · ')}")

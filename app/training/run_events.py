@@ -4,13 +4,12 @@ curves, log lines and result."""
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Callable
 
 from ...runtime import events as ev
-from .records import RunRecord, format_logs
+from .records import RunRecord, format_logs, speed_text
 
 
 class EventReader(threading.Thread):
@@ -101,13 +100,10 @@ class RunEventsMixin:
         record.curves.add_epoch(epoch, logs, event.lr)
         record.samples_per_s = event.samples_per_s
         self._estimate_eta(record, event.eta_s)
-        rate = record.samples_per_s
-        speed = f" — {rate:,.0f} samples/s" if isinstance(rate, float | int) and \
-            math.isfinite(rate) else ""
         lr = event.lr
         self.log_message.emit(f"Epoch {epoch + 1}/{record.epochs or '?'} — {format_logs(logs)}"
                               + (f" — lr {lr:.3g}" if isinstance(lr, float | int) else "")
-                              + speed)
+                              + speed_text(record.samples_per_s, " — "))
         self._report_nan(record, notes)
 
     def _estimate_eta(self, record: RunRecord, sent: float | None) -> None:
