@@ -17,7 +17,7 @@ from typing import Any
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers import custom
 
-from .keras_env import import_keras
+from .keras_env import import_keras, plain_text
 
 _LOADED: dict[str, type] = {}  # code digest -> class
 
@@ -92,7 +92,7 @@ def compute(request: Mapping[str, Any]) -> dict:
         inputs = [keras.KerasTensor(tuple(s)) for s in request["inputs"]]
         out = call_custom(layer, inputs)
     except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return {"error": f"{type(exc).__name__}: {plain_text(str(exc))}"}
     outs = list(out) if isinstance(out, list | tuple) else [out]
     if not all(hasattr(o, "shape") for o in outs):
         return {"error": f"expected tensors from call(), received {type(out).__name__}"}

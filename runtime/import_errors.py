@@ -10,18 +10,17 @@ the innermost reason of the chain.
 
 from __future__ import annotations
 
-import re
+from .keras_env import plain_text
 
 # Model classes whose layers are probed one by one rather than as a whole.
 _MODEL_CLASSES = {"Functional", "Sequential", "Model"}
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CHAIN = "Exception encountered:"
 _TAILS = (" Full object config:", "\n\nconfig=", " using config=")
 
 
 def innermost_reason(exc: BaseException) -> str:
     """Keras' own reason at the bottom of its chain of wrapped errors, one paragraph."""
-    text = _ANSI.sub("", str(exc)).rsplit(_CHAIN, 1)[-1].strip()
+    text = plain_text(str(exc)).rsplit(_CHAIN, 1)[-1].strip()
     for tail in _TAILS:
         text = text.split(tail, 1)[0]
     return " ".join(text.split()) or type(exc).__name__

@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 
 DEVICES = ("auto", "cpu", "cuda")
+_STYLING = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain_text(text: str) -> str:
+    """`text` without the terminal styling Keras puts in its messages (bold names).
+
+    >>> plain_text("Layer \x1b[1mdense\x1b[0m refused")
+    'Layer dense refused'
+    """
+    return _STYLING.sub("", text)
 
 
 def ensure_backend() -> None:

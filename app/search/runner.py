@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 
 from PySide6 import QtCore
 
@@ -102,17 +101,13 @@ class SearchRunner(QtCore.QObject):
 
     def _check(self, run: _Run, payload) -> list[str] | None:
         """The problems the check process found ([] when none); None when cancelled."""
-        from kerascanvas.runtime.search.checks import start_check
+        from kerascanvas.runtime.search.checks import follow_check, start_check
 
         run.queue.put(("checking", "starting the check process (Keras loads once)"))
         process, events = start_check(payload)
         self.check_pids.append(process.pid)
-        try:
-            found = _follow_check(run, process, events)
-        finally:
-            if process.is_alive():
-                process.kill()
-            process.join(5)
+        found = follow_check(process, events, lambda text: run.queue.put(("checking", text)),
+                             run.cancel.is_set)  # it kills the process when it returns
         if found is not None:
             run.queue.put(("checked", found))
         return found
@@ -195,32 +190,6 @@ class SearchRunner(QtCore.QObject):
         self.stop()
         for thread in self._threads:
             thread.join(timeout)
-
-
-def _follow_check(run: _Run, process, events) -> list[str] | None:
-    while not run.cancel.is_set():
-        try:
-            message = events.get(timeout=0.1)
-        except queue.Empty:
-            if not process.is_alive():
-                return _check_lost(process, events)
-            continue
-        if message["kind"] == "done":
-            return message["problems"]
-        run.queue.put(("checking", message["text"]))
-    return None
-
-
-def _check_lost(process, events) -> list[str]:
-    deadline = time.monotonic() + 1.0  # what it put before it ended may still arrive
-    while time.monotonic() < deadline:
-        try:
-            message = events.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if message["kind"] == "done":
-            return message["problems"]
-    return [f"the check process ended unexpectedly (exit code {process.exitcode})"]
 
 
 def _on_driver_event(run: _Run, event: ev.StudyEvent) -> None:

@@ -21,7 +21,6 @@ ends the wait and kills the process; the window in a thread of its own).
 from __future__ import annotations
 
 import queue
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.search import search_params, with_values
+from kerascanvas.runtime.keras_env import plain_text
 
 RANDOM_BUILDS = 2  # random draws built after the lows and the highs
 SEED = 0
@@ -95,7 +95,7 @@ def build_problem(doc: Document, label: str, values: Mapping) -> str | None:
     if errors:
         node = trial.nodes.get(errors[0].node)
         return f"{where}: the graph is invalid: " \
-               f"{f'{node.name}: ' if node else ''}{_plain(errors[0].message)}"
+               f"{f'{node.name}: ' if node else ''}{plain_text(errors[0].message)}"
     try:
         build_model(trial)
     except BuildError as exc:
@@ -104,11 +104,6 @@ def build_problem(doc: Document, label: str, values: Mapping) -> str | None:
         first = (str(exc).strip().splitlines() or [""])[0]
         return f"{where}: Keras refused the model: {type(exc).__name__}: {first}"
     return None
-
-
-def _plain(text: str) -> str:
-    """`text` without the terminal styling Keras puts in its errors (bold names)."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def run_checks(document: dict, overrides: Mapping[str, Any], trusted, say) -> list[str]:

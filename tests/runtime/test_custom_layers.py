@@ -333,3 +333,24 @@ def test_a_future_import_in_the_source_stays_first_in_generated_code():
     want = x * 2 @ keras.ops.convert_to_numpy(dense.kernel) + \
         keras.ops.convert_to_numpy(dense.bias)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), want, rtol=1e-6)
+
+
+def test_a_failing_custom_layer_reports_keras_reason_without_terminal_styling():
+    """Keras wraps a failing call in a message with bold names (terminal escapes); the
+    issues list and the status line show plain text."""
+    source = ("import keras\nfrom keras import ops\n\n\n"
+              "class Broken(keras.layers.Layer):\n"
+              "    def call(self, x):\n"
+              "        return ops.reshape(x, (-1, 2, 3)) + ops.ones((5,))\n")
+    doc = Project().doc
+    x = doc.add_node("Input", "x", {"shape": [6]})
+    node = doc.add_node("CustomLayer", "broken", {"class_name": "Broken", "source": source,
+                                                  "kwargs": {}})
+    doc.connect(Edge(x.id, 0, node.id, 0))
+    doc.set_outputs([node.id])
+    trust.apply(doc, True)
+    analyze(doc)
+    answers = [custom_code.compute(request)
+               for request in custom.context(doc).pending.values()]
+    assert len(answers) == 1 and "Broken.call()" in answers[0]["error"]
+    assert "\x1b" not in answers[0]["error"]
