@@ -36,10 +36,12 @@ def test_a_dragged_node_leaves_no_trace_of_its_ports(window, qtbot):
                     for p in item.inputs + item.outputs]
     start = node_point(window, node_id)
     painted = PaintedRegion(viewer.viewport())
+    redrawn = []  # under load the overview's 250 ms timer may fire before the drag returns
+    window.minimap._timer.timeout.connect(lambda: redrawn.append(True))
     # Down and right: the old top half of the input port lies outside both of the node's
     # boxes (where it was, where it is), so only the port's own old place covers it.
     drag(window, start, start + QtCore.QPoint(150, 120))
-    assert window.minimap._timer.isActive()  # the overview still follows the move
+    assert window.minimap._timer.isActive() or redrawn  # the overview follows the move
     qtbot.wait(50)
     for rect in ports_before:
         assert painted.region.intersected(rect) == QtGui.QRegion(rect), \
