@@ -65,7 +65,7 @@ class EditMixin:
         try:
             return fn(*args)
         except KerasCanvasError as exc:
-            self.show_message(str(exc))
+            self.show_refusal(str(exc))
             return None
 
     def delete_selected(self) -> None:
@@ -125,7 +125,7 @@ class EditMixin:
         try:
             apply_fix(self.doc, issue, code, self.stack)
         except KerasCanvasError as exc:
-            self.show_message(str(exc))
+            self.show_refusal(str(exc))
             return
         if issue in getattr(self, "data_issues", []):  # a run's finding, answered: the next
             self.data_issues.remove(issue)             # run checks the data again

@@ -57,14 +57,14 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
 
     def _wire(self) -> None:
         c = self.canvas
-        c.status_message.connect(self.show_message)
+        c.status_message.connect(self.show_refusal)
         c.selection_changed.connect(self._on_canvas_selection_changed)
         c.node_activated.connect(self._on_canvas_node_activated)
         c.drop_requested.connect(self._on_canvas_drop)
         c.renderer.rendered.connect(self.refresh_panels)
         c.viewer.viewport().installEventFilter(self)
         self.palette.kind_activated.connect(self.add_kind)
-        self.properties.status_message.connect(self.show_message)
+        self.properties.status_message.connect(self.show_refusal)
         self.issues.node_requested.connect(self.focus_node)
         self.issues.fix_requested.connect(self.apply_fix)
         self.summary.node_requested.connect(self.focus_node)
@@ -121,6 +121,16 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
+    def show_refusal(self, text: str) -> None:
+        """Say why an edit was refused, until the next edit, undo or redo succeeds."""
+        self.show_message(text)
+        self._refusal = text
+
+    def _clear_refusal(self) -> None:
+        if getattr(self, "_refusal", None) == self.statusBar().currentMessage():
+            self.statusBar().clearMessage()
+        self._refusal = None
+
     def _on_project_analysis_changed(self, _event) -> None:
         self.code.schedule()  # not on moves: positions change neither analysis nor code
 
@@ -133,6 +143,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
             self.training.follow_project(self.path, move=self._saving_untitled)
 
     def _on_project_history_changed(self, _event) -> None:
+        self._clear_refusal()  # an edit went through: an older refusal is stale
         self.actions["undo"].setText(f"&Undo {self.stack.undo_text}".rstrip())
         self.actions["redo"].setText(f"&Redo {self.stack.redo_text}".rstrip())
         self.actions["undo"].setEnabled(self.stack.can_undo)

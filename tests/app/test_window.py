@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.projectfile import dumps
 
 from .conftest import shape_shown, wire
+from .gestures import show
 
 
 def build_cnn(window):
@@ -67,6 +71,25 @@ def test_cycle_is_refused_with_reason(window):
     assert {(e.src, e.dst) for e in window.doc.edges} == {(inp, conv), (conv, flat),
                                                             (flat, dense)}
     assert len(window.canvas.views[conv].inputs[0].connected_pipes) == pipes
+
+
+def test_a_refusal_leaves_the_status_line_when_the_next_edit_succeeds(window, qtbot):
+    show(window, qtbot)
+    inp, conv, flat, dense = build_cnn(window)
+    wire(window, dense, conv)
+    assert "cycle" in window.statusBar().currentMessage()
+    window.properties.show_node(dense)
+    field = window.properties.editors["units"][1].edit
+    field.setFocus()
+    QTest.keyClick(field, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(field, "16")
+    QTest.keyClick(field, QtCore.Qt.Key_Return)
+    assert window.doc.nodes[dense].params["units"] == 16
+    assert window.statusBar().currentMessage() == ""
+    window.show_message("Saved somewhere")  # other news is not a refusal: it stays
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
+    assert window.doc.nodes[dense].params["units"] != 16
+    assert window.statusBar().currentMessage() == "Saved somewhere"
 
 
 def canvas_matches_document(window):
