@@ -7,7 +7,7 @@ the start panel, navigation, help, user blocks and custom code.
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
 from ...graph.project import Project
 from ..blocks.user_blocks import UserBlocksMixin
@@ -150,8 +150,3 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.actions["redo"].setEnabled(self.stack.can_redo)
         self.update_title()
 
-
-def app_icon() -> QtGui.QIcon:
-    from .style import icon_path
-
-    return QtGui.QIcon(str(icon_path("kerascanvas.svg")))
