@@ -10,6 +10,17 @@ same machine load; it prints the median of each side and their ratio.
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_edit_large.py [--model residual]
     python benchmarks/bench_edit_large.py --against main~1 --rounds 3
 
+Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
+edit's idle-time work (its autosave) is not charged to the next one.
+
+Figures (2026-11-30, ResNet50, wall-clock seconds, median of 3 alternating runs at load
+0.6-1.3 on the shared 2-core machine; the revision before -> this tree): drag all 12
+steps 1.46 -> 0.38 (again: 1.64 -> 0.28), select+copy+paste 1.07 -> 1.06, undo the
+paste 0.15 -> 0.13, redo it 0.72 -> 0.63, delete all 354 0.36 -> 0.22, undo the delete
+1.12 -> 0.53. The delete is one pass over the edges and its undo one pass, the wires of a
+selection dragged as a whole are shifted rather than routed each step, and the undo puts
+back the nodes' own items and wires.
+
 Earlier figures: a paste of a 181-node residual stack took 10.9 s before the issues list
 sized its columns once per update and the pasted wires were drawn once each, and a drag
 step of all of an imported ResNet50 0.7 s before each wire was routed once a step.
