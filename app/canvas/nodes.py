@@ -355,7 +355,7 @@ class LayerNodeItem(AbstractNodeItem):
         elif change == _SCENE:
             counts = LayerNodeItem.in_scene
             if self.scene() is not None:
-                counts[self.scene()] -= 1
+                counts[self.scene()] = counts.get(self.scene(), 1) - 1
             if value is not None:
                 counts[value] = counts.get(value, 0) + 1
         return super().itemChange(change, value)
