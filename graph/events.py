@@ -200,6 +200,12 @@ class EventEmitter:
         if (kind, callback) in self._callbacks:
             self._callbacks.remove((kind, callback))
 
+    @property
+    def in_bulk(self) -> bool:
+        """Whether an edit framed by `bulk` is under way: a view that redoes all its work on
+        each event may wait for `BulkFinished` instead."""
+        return self._bulk_depth > 0
+
     @contextmanager
     def bulk(self) -> Iterator[None]:
         """Frame the events emitted inside the `with` as one edit: `BulkStarted` before them,

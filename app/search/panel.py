@@ -91,6 +91,8 @@ class SearchPanel(QtWidgets.QWidget):
         for kind in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
                      ev.PARAM_CHANGED, ev.EDGE_ADDED, ev.EDGE_REMOVED):
             getattr(doc.events, kind).connect(self._on_doc_changed)
+        doc.events.bulk_finished.connect(self._on_doc_bulk_finished)
+        self._refresh_due = False  # an edit in progress changed the table: refresh at its end
         self.refresh()
 
     # ---- building -----------------------------------------------------------------
@@ -217,7 +219,15 @@ class SearchPanel(QtWidgets.QWidget):
                 self.stack.push(unmark(self.doc, entries[row].target))
 
     def _on_doc_changed(self, event: ev.Event) -> None:
-        self.refresh()
+        if self.doc.events.in_bulk:  # a delete of 354 nodes sent 738 events
+            self._refresh_due = True
+        else:
+            self.refresh()
+
+    def _on_doc_bulk_finished(self, _event: ev.Event) -> None:
+        if self._refresh_due:
+            self._refresh_due = False
+            self.refresh()
 
     # ---- running ---------------------------------------------------------------------
     def storage(self) -> tuple[str, str]:

@@ -74,6 +74,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         for kind in (self.doc.events.node_added, self.doc.events.node_removed,
                      self.doc.events.reset):
             kind.connect(self._on_doc_nodes_changed)
+        self.doc.events.bulk_finished.connect(self._on_doc_nodes_changed)
 
     # ---- the project and what it holds ------------------------------------
     @property
@@ -135,7 +136,8 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.code.schedule()  # not on moves: positions change neither analysis nor code
 
     def _on_doc_nodes_changed(self, _event) -> None:
-        self.update_start_panel()
+        if not self.doc.events.in_bulk:  # once per edit, not once per node of a paste
+            self.update_start_panel()
 
     def _on_project_path_changed(self, _event) -> None:
         self.update_title()

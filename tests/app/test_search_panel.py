@@ -8,9 +8,10 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
 from kerascanvas.graph.search import search_params
-from tests.runtime.test_search import LR, mlp_project
+from tests.runtime.test_search import LR, UNITS, mlp_project
 
 from .conftest import assert_axis_labels_apart
+from .gestures import show
 
 
 def click(widget) -> None:
@@ -164,3 +165,30 @@ def test_why_a_trial_failed_is_in_the_table(qtbot):
     assert headers[-1] == "note" and headers[-2] == "lr"
     assert table.item(1, headers.index("note")).text() == failed.message
     assert table.item(0, headers.index("note")).text() == ""
+
+
+def test_a_delete_of_all_refreshes_the_table_and_start_panel_once(make_window, qtbot,
+                                                                  tmp_path):
+    """One edit, one refresh: the table and the start panel wait for the edit's end
+    (they redid their work for each removed node and edge)."""
+    window = make_window(str(mlp_project(tmp_path, [LR, UNITS])))
+    panel = show_tab(window, qtbot)
+    assert panel.params.rowCount() == 2
+    refreshes, starts = [], []
+    panel.refresh = lambda real=panel.refresh: (refreshes.append(1), real())
+    window.update_start_panel = lambda real=window.update_start_panel: (starts.append(1),
+                                                                         real())
+    show(window, qtbot)  # the active window, which the keys reach
+    viewport = window.canvas.viewer.viewport()
+    QTest.keyClick(viewport, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClick(viewport, QtCore.Qt.Key_Delete)
+    assert not window.doc.nodes
+    assert (len(refreshes), len(starts)) == (1, 1)
+    shown = [panel.params.item(r, 0).text() for r in range(panel.params.rowCount())]
+    assert shown == [e.key(window.doc) for e in search_params(window.doc)]
+    assert "hidden.units" not in shown  # the deleted node's entry stays (undo), by its id
+    assert window.start_panel.isVisible()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
+    assert (len(refreshes), len(starts)) == (2, 2)
+    assert panel.params.item(1, 0).text() == "hidden.units"
+    assert not window.start_panel.isVisible()
