@@ -137,6 +137,10 @@ class RunEventsMixin:
         record.message = event.message
         saved = event.saved
         record.saved_path = saved if saved and os.path.exists(saved) else None
+        reached = record.epoch + (record.batch >= 0)  # a cut epoch's batches are drawn
+        if 0 < reached < (record.curves.last_epoch or 0):  # ended early: the axis fits it
+            record.curves.last_epoch = reached
+            record.curves.version += 1
         self._set_status(record, event.status, record.message or event.status)
         if record.dropped_note:  # the red NaN line ends on what the run kept
             self.nan_detected.emit(f"{record.label}: {record.dropped_note}")

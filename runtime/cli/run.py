@@ -65,6 +65,7 @@ from .run_options import add_arguments, project_overrides
 
 __all__ = ["add_arguments", "run"]  # the command's interface (app/cli.py)
 from .stops import (
+    CurveTap,
     StopOnSignals,
     exit_code,
     index_kept,
@@ -195,7 +196,7 @@ def _record_data(result, settings: dict, data) -> None:
         run_record.write(result.saved, settings["data"], current, result.epochs_run)
 
 
-def _list_kept(result, args, received: int | None) -> None:
+def _list_kept(result, args, received: int | None, tap: CurveTap) -> None:
     """A run a signal stopped, or that failed with its model kept (a NaN loss, an error
     inside `fit`), goes into the runs index, where the window lists it, whether its model
     went to --save or to the runs folder; a failure to write the index is said, the model
@@ -205,7 +206,7 @@ def _list_kept(result, args, received: int | None) -> None:
     if not result.saved or (received is None and result.status not in (NAN, ERROR)):
         return
     try:
-        number = index_kept(result, args.file, _processes())
+        number = index_kept(result, args.file, _processes(), tap)
     except (OSError, ValueError, TimeoutError) as exc:
         _error(f"could not list the kept model in the project's runs index: {exc}")
         return
@@ -235,7 +236,8 @@ def _train(doc, args, analysis) -> int:
                                      "no_progress": True})
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
-        sinks = [s for s in (log, progress, _say_executor) if s is not None]
+        tap = CurveTap()  # the curves of a run listed in the runs index
+        sinks = [s for s in (log, progress, _say_executor, tap) if s is not None]
         try:
             result, received = _fit(doc, settings, data, args,
                                     lambda event: [s(event) for s in sinks], analysis)
@@ -249,7 +251,7 @@ def _train(doc, args, analysis) -> int:
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
         _record_data(result, settings, data)
-        _list_kept(result, args, received)
+        _list_kept(result, args, received, tap)
     if not result.ok:
         if distributed.is_main():
             _error(result.message + (f" {kept_line(result, args.file)}" if result.saved

@@ -144,7 +144,28 @@ def kept_line(result, project_file: str) -> str:
             f"{project_file} --resume {result.saved}")
 
 
-def index_entry(result, folder: Path, processes: int = 1) -> dict:
+class CurveTap:
+    """A sink that keeps the batch losses and learning rates of a run's events as the
+    window's curves store them ([x values, y values], x in epochs), for its runs entry."""
+
+    def __init__(self) -> None:
+        self.batch_loss: list[list[float]] = [[], []]
+        self.lr: list[list[float]] = [[], []]
+
+    def __call__(self, event) -> None:
+        from .. import events as ev
+
+        if isinstance(event, ev.BatchEnd) and event.logs.get("loss") is not None:
+            steps = event.steps
+            x = event.epoch + ((event.batch + 1) / steps if steps else 1.0)
+            self.batch_loss[0].append(float(x))
+            self.batch_loss[1].append(float(event.logs["loss"]))
+        elif isinstance(event, ev.EpochEnd) and event.lr is not None:
+            self.lr[0].append(float(event.epoch + 1))
+            self.lr[1].append(float(event.lr))
+
+
+def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None = None) -> dict:
     """The runs index entry, in the runs folder `folder`, of a run whose model was kept
     (in `folder` by `keep_model`, or at --save), as the window writes its own runs
     (`app.training.history.record_to_dict`)."""
@@ -161,16 +182,18 @@ def index_entry(result, folder: Path, processes: int = 1) -> dict:
         "epochs_done": result.epochs_run - start, "message": result.message,
         "result": ev.to_wire(event), "resumed_from": None, "processes": processes,
         "saved": os.path.relpath(result.saved, folder),
-        "curves": {"batch_loss": [[], []], "lr": [[], []], "epochs": epochs,
-                   "last_epoch": settings.get("epochs")}}
+        "curves": {"batch_loss": tap.batch_loss if tap else [[], []],
+                   "lr": tap.lr if tap else [[], []], "epochs": epochs,
+                   "last_epoch": result.epochs_run or settings.get("epochs")}}
 
 
-def index_kept(result, project_file: str | Path, processes: int = 1) -> int:
-    """List the run whose model was kept (`result.saved`) in the project's runs index;
-    returns its run number there."""
+def index_kept(result, project_file: str | Path, processes: int = 1,
+               tap: CurveTap | None = None) -> int:
+    """List the run whose model was kept (`result.saved`) in the project's runs index,
+    with the curves `tap` heard; returns its run number there."""
     from ..run_record import merge_index
 
     folder = runs_folder(project_file)
-    entry = index_entry(result, folder, processes)
+    entry = index_entry(result, folder, processes, tap)
     merge_index(folder, [entry])
     return entry["number"]

@@ -109,6 +109,7 @@ def test_continuing_a_run_stopped_mid_epoch_trains_that_epoch_again(panel, qtbot
     qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
     assert record.epochs_done == 1
     np.testing.assert_allclose(record.curves.batch_loss.x[-2:], [1.25, 1.5])
+    assert record.curves.last_epoch == 2  # the epoch axis ends where the run did, not at 3
     panel.continue_button.click()
     second = FakeRun.made[-1]
     assert second.extra["initial_epoch"] == 1

@@ -49,9 +49,16 @@ def test_a_run_stopped_by_sigint_is_listed_beside_the_windows_runs(tmp_path, cap
     loss = kept.curves.epochs["loss"]
     assert list(loss.x) == [float(e + 1) for e in range(result.epochs_run)]
     assert list(loss.y) == result.history["loss"]
+    assert kept.curves.last_epoch == result.epochs_run  # the axis ends where the run did
     # The model the entry names is the one that was trained (Keras counts its steps).
     model = keras.saving.load_model(kept.saved_path, safe_mode=True)
     assert int(model.optimizer.iterations) >= result.epochs_run * steps.steps
+    # The learning rate of each complete epoch is Keras' (a constant rate here), and the
+    # batch losses run from the first batch into the epoch the stop cut.
+    assert list(kept.curves.lr.x) == [float(e + 1) for e in range(result.epochs_run)]
+    assert list(kept.curves.lr.y) == [float(model.optimizer.learning_rate)] * result.epochs_run
+    xs = list(kept.curves.batch_loss.x)
+    assert xs == sorted(xs) and 0 < xs[0] <= 1 and xs[-1] >= result.epochs_run
 
 
 def test_a_nan_run_is_listed_with_its_dropped_epoch_as_data(tmp_path, capsys):
