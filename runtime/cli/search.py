@@ -277,7 +277,8 @@ def _search(doc, options, args) -> int:
     ran = []
     driver.on_event = _also(driver.on_event, ran)
     aborted = False
-    with StopOnSignals(driver, (signal.SIGINT, signal.SIGTERM), "search") as stops:
+    with StopOnSignals(driver, (signal.SIGINT, signal.SIGTERM), "search",
+                       "kills the running trials; the finished ones stay") as stops:
         try:
             study = driver.run()
         except KeyboardInterrupt:  # a second Ctrl+C: the trials were killed

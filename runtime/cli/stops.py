@@ -47,12 +47,14 @@ class StopOnSignals:
     while a bridge's training has ended (its final evaluation runs): the second one
     then asks the bridge once more, which ends that evaluation after its batch.
 
-    `received` is the first signal's number, or None.
+    `received` is the first signal's number, or None; `again` says what a second one
+    does, in the line the first one prints.
     """
 
     def __init__(self, target, signals=(signal.SIGINT, signal.SIGTERM),
-                 command: str = "run"):
+                 command: str = "run", again: str = "aborts without saving"):
         self.target, self.signals, self.command = target, tuple(signals), command
+        self.again = again
         self.received: int | None = None
         self._previous: dict[int, object] = {}
         self._evaluation_cut = False
@@ -81,7 +83,7 @@ class StopOnSignals:
         self.received = signum
         if is_main():
             _say(self.command, f"{NAMES.get(signum, signum)}: stopping after the current "
-                               "batch (the same signal again aborts without saving)")
+                               f"batch (the same signal again {self.again})")
         self.target.request_stop()
 
     def __enter__(self):

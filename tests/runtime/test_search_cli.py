@@ -97,6 +97,7 @@ def test_ctrl_c_keeps_the_finished_trials_writes_the_best_project_and_exits_130(
     out, err = capsys.readouterr()
     assert exit_code == code, err
     assert f"stopped after the trials' batch by {name}" in err
+    assert "again kills the running trials; the finished ones stay" in err  # not run's
     assert f"every finished trial is kept in {storage}" in err
     study = studies.load_study("mlp", str(storage))
     states = [t.state.name for t in study.trials]
