@@ -154,7 +154,7 @@ class LiveAnalysis:
         if self._dirty is None:
             self._results.clear()
             self._node_issues.clear()
-        index = GraphIndex.of(self.doc)
+        index = self.doc.graph_index()  # the document's own, kept current edit by edit
         self.recomputed = inference.infer_graph(self.doc, self._results, self._node_issues,
                                                 self._dirty, index)
         self._dirty = set()

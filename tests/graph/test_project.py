@@ -172,3 +172,31 @@ def test_a_failed_macro_still_finishes_its_bulk():
     assert heard[0] == ev.BULK_STARTED and heard[-1] == ev.BULK_FINISHED
     assert heard.count("analysis_changed") == 1
     assert not project.doc.nodes and not project.stack.can_undo
+
+
+def test_the_analysis_reads_the_documents_one_index(monkeypatch):
+    """The live analysis walks the index the document keeps edit by edit: after a param, a
+    new wire, a delete of several nodes, and their undo and redo, no index is built again,
+    and the analysis equals a full one."""
+    from kerascanvas.graph.index import GraphIndex
+
+    project = Project()
+    x, y = mlp(project)
+    doc = project.doc
+    z = project.push(cmd.AddNode(doc, "Dense", params={"units": 2})).id
+    _ = project.analysis
+    built = []
+    original = GraphIndex.of.__func__
+    monkeypatch.setattr(GraphIndex, "of", classmethod(
+        lambda cls, d: built.append(d) or original(cls, d)))
+    edits = [cmd.SetParam(doc, y, "units", 5), cmd.Connect(doc, Edge(y, 0, z, 0)),
+             cmd.RemoveNodes(doc, [y, z])]
+    for edit in edits:
+        project.push(edit)
+        _ = project.analysis
+    for step in (project.stack.undo, project.stack.undo, project.stack.redo):
+        step()
+        _ = project.analysis
+    assert built == []
+    assert project.analysis.issues == analyze(doc).issues
+    assert project.analysis.results == analyze(doc).results
