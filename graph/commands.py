@@ -193,10 +193,10 @@ class SetModelName(Command):
 
     def do(self):
         self.old = self.doc.model_name
-        model_keys.set_model_name(self.doc, self.name)
+        self.doc.set_model_name(self.name)
 
     def undo(self):
-        model_keys.set_model_name(self.doc, self.old)
+        self.doc.set_model_name(self.old)
 
 
 class SetModelKeys(Command):
@@ -208,10 +208,10 @@ class SetModelKeys(Command):
 
     def do(self):
         self.old = dict(model_keys.stored(self.doc, self.part))
-        model_keys.set_keys(self.doc, self.part, self.keys)
+        self.doc.set_model_keys(self.part, self.keys)
 
     def undo(self):
-        model_keys.set_keys(self.doc, self.part, self.old)
+        self.doc.set_model_keys(self.part, self.old)
 
 
 class Macro(Command):

@@ -23,13 +23,14 @@ from typing import Any
 from . import events as ev
 from .errors import DocumentError
 from .index import GraphIndex, reachable, topological_order
+from .model_identity import ModelIdentity
 from .names import (  # noqa: F401 (their home was here)
     default_name,
     identifier_problem,
     model_name_problem,
     name_problem,
 )
-from .spec import INPUT, get_spec
+from .spec import get_spec
 
 _NUMBERED = re.compile(r"(.+)_(\d+)")  # a name of a numbered family: conv2_1
 
@@ -58,8 +59,9 @@ class Edge:
     dst_port: int
 
 
-class Document:
-    """Nodes, edges, ordered model outputs, training settings, user blocks and UI state."""
+class Document(ModelIdentity):
+    """Nodes, edges, ordered model outputs, training settings, user blocks and UI state;
+    the model's name and dict keys (`model_identity`)."""
 
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
@@ -389,22 +391,6 @@ class Document:
         self.outputs = list(outputs)
         self.events.emit(ev.OutputsChanged())
 
-    def keyed_inputs(self) -> dict[str, str] | None:
-        """{Input node id: key} in the model's written order when it takes a dict (an Input
-        without a key is keyed by its name), else None: the model takes a list."""
-        ids = [n.id for n in self.nodes.values() if n.kind == INPUT]
-        return _keyed(self.input_keys, ids, lambda nid: self.nodes[nid].name)
-
-    def keyed_outputs(self) -> dict[str, str] | None:
-        """{`outputs` entry: key} in the written order when the model returns a dict (an
-        output without a key is keyed by its node's name), else None."""
-        return _keyed(self.output_keys, self.outputs, self._output_name)
-
-    def _output_name(self, entry: str) -> str:
-        node_id, port = self.output_ref(entry)
-        name = self.nodes[node_id].name
-        return name if port == 0 else f"{name}_{port}"
-
     def set_position(self, node_id: str, pos: tuple[float, float] | None) -> None:
         positions = self.ui.setdefault("positions", {})
         if pos is None:
@@ -467,14 +453,6 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
-
-
-def _keyed(keys: dict[str, str], members: list[str], fallback) -> dict[str, str] | None:
-    live = set(members)
-    kept = {m: key for m, key in keys.items() if m in live}
-    if not kept:
-        return None
-    return {**kept, **{m: fallback(m) for m in members if m not in kept}}
 
 
 def output_entry(node_id: str, port: int) -> str:

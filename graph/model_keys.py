@@ -1,4 +1,5 @@
-"""The model's name and dict keys as edits see them: checks, edits, the live rule, its fix.
+"""The model's name and dict keys as edits see them: checks, the keys an edit gives, the
+live rule, its fix (the raw edits themselves are `Document`'s, in `model_identity`).
 
 A model takes a dict when one of its Input nodes has a key (`Document.input_keys`),
 and returns one when one of its outputs has a key (`Document.output_keys`); a member
@@ -11,7 +12,7 @@ name (`Input(..., name=key)` is what it expects), so that is a warning with a fi
 >>> from kerascanvas.graph.document import Document
 >>> doc = Document()
 >>> a = doc.add_node("Input", "a", {"shape": [2]}); b = doc.add_node("Input", "b")
->>> set_keys(doc, INPUTS, {a.id: "x", b.id: "x"})
+>>> doc.set_model_keys(INPUTS, {a.id: "x", b.id: "x"})
 >>> [(i.node, i.code) for i in key_issues(doc) if i.code == DUPLICATE]
 [('n1', 'duplicate_key'), ('n2', 'duplicate_key')]
 >>> free_key(doc, INPUTS, b.id)
@@ -22,15 +23,14 @@ from __future__ import annotations
 
 import itertools
 
-from . import events as ev
-from .document import Document, model_name_problem, name_problem
+from .document import Document
 from .errors import DocumentError
 from .inference import ERROR, WARNING, Issue
+from .model_identity import PARTS
+from .names import key_problem, name_problem
 from .spec import INPUT
 
-INPUTS, OUTPUTS = "inputs", "outputs"
-PARTS = (INPUTS, OUTPUTS)
-KEY_LIMIT = 200  # as the project file's schema (`model_section.SCHEMA`)
+INPUTS, OUTPUTS = PARTS
 DUPLICATE, NAME_DIFFERS = "duplicate_key", "input_key_differs"
 FREE_KEY, NAME_AS_KEY = "use_free_key", "name_input_as_key"
 
@@ -66,19 +66,6 @@ def member_label(doc: Document, part: str, member: str) -> str:
 
 
 # ---- checks -----------------------------------------------------------------------
-def key_problem(key: object) -> str | None:
-    """Why `key` cannot be a key of the model's dict, or None when it can.
-
-    >>> key_problem("query ids"), key_problem("")
-    (None, "a dict key must be a non-empty string. Received: key=''")
-    """
-    if not isinstance(key, str) or not key.strip():
-        return f"a dict key must be a non-empty string. Received: key={key!r}"
-    if len(key) > KEY_LIMIT:
-        return f"a dict key must be at most {KEY_LIMIT} characters. Received {len(key)}"
-    return None
-
-
 def key_owner(doc: Document, part: str, member: str, key: str) -> str | None:
     """The name of another member of `part` that already has `key`, or None."""
     for other, taken in (keyed(doc, part) or {}).items():
@@ -110,29 +97,7 @@ def free_key(doc: Document, part: str, member: str) -> str:
     return next(f"{base}_{i}" for i in itertools.count(2) if f"{base}_{i}" not in taken)
 
 
-# ---- edits (commands call these; they announce `ModelChanged`) ----------------------
-def set_model_name(doc: Document, name: str) -> None:
-    """Name the model ("" writes Keras' default, 'model'). Raises DocumentError."""
-    problem = model_name_problem(name) if name != "" else None
-    if problem:
-        raise DocumentError(problem)
-    doc.model_name = name
-    doc.events.emit(ev.ModelChanged())
-
-
-def set_keys(doc: Document, part: str, keys: dict[str, str]) -> None:
-    """Hold `keys` ({member: key}) for `part`: empty makes it a list. Raises DocumentError."""
-    for member, key in keys.items():
-        problem = key_problem(key)
-        if problem:
-            raise DocumentError(f"model {part}, {member!r}: {problem}")
-    if part == INPUTS:
-        doc.input_keys = dict(keys)
-    else:
-        doc.output_keys = dict(keys)
-    doc.events.emit(ev.ModelChanged())
-
-
+# ---- the keys an edit gives (`commands.SetModelKeys` holds them) --------------------
 def keys_with(doc: Document, part: str, member: str, key: str) -> dict[str, str]:
     """The keys of `part` once `member` has `key` (every member keyed; the dict's order
     kept, so the key stays where it was written)."""

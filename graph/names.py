@@ -44,6 +44,22 @@ def model_name_problem(name: Any) -> str | None:
     return name_problem(name, "model")
 
 
+KEY_LIMIT = 200  # as the project file's schema (`model_section.SCHEMA`)
+
+
+def key_problem(key: Any) -> str | None:
+    """Why `key` cannot be a key of the model's input or output dict, or None when it can.
+
+    >>> key_problem("query ids"), key_problem("")
+    (None, "a dict key must be a non-empty string. Received: key=''")
+    """
+    if not isinstance(key, str) or not key.strip():
+        return f"a dict key must be a non-empty string. Received: key={key!r}"
+    if len(key) > KEY_LIMIT:
+        return f"a dict key must be at most {KEY_LIMIT} characters. Received {len(key)}"
+    return None
+
+
 def identifier_problem(name: Any) -> str | None:
     """What `name` lacks to be a Python name the generated code can use as it is, or None.
 

@@ -15,7 +15,6 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph import model_keys as mk
-from ...graph.document import model_name_problem
 from ...graph.errors import KerasCanvasError
 from .wheel import guard_wheel
 
@@ -151,8 +150,10 @@ class ModelForm(QtCore.QObject):
 
     # ---- edits ------------------------------------------------------------
     def _on_name_committed(self, name: str) -> None:
-        problem = model_name_problem(name) if name else None
-        if problem is None and name != self.doc.model_name:
+        """A cleared name gives the model Keras' default name, 'model' (the placeholder);
+        the document refuses a name Keras would, and the field shows the model's again."""
+        problem = None
+        if name != self.doc.model_name:
             problem = self._push(cmd.SetModelName(self.doc, name))
         self._said(problem)
         if problem:

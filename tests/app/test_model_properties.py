@@ -169,3 +169,39 @@ def test_a_rename_onto_a_key_is_pinned_to_both_inputs_and_fixed_by_a_click(
     assert doc.keyed_inputs() == {ids["a"]: "x", ids["b"]: "x_2"}
     qtbot.waitUntil(lambda: issue_rows(window, "duplicate_key") == [])
     assert field.text() == "x_2"
+
+
+def test_a_cleared_name_gives_keras_default_name_undoably_and_is_autosaved(make_window, qtbot,
+                                                                         tmp_path):
+    """Emptying the name field (keys only) gives the model Keras' default name, 'model':
+    the field shows it as its placeholder, no error is said, the code names the model
+    'model', the edit is one undo step and the autosave writes it."""
+    from kerascanvas.app.window import files
+
+    doc = two_input_doc()
+    doc.model_name = "ranker"
+    window = show(make_window(saved(doc, tmp_path, "named.json")), qtbot)
+    doc, heard = window.doc, []
+    doc.events.model_changed.connect(heard.append)
+    click(window, empty_point(window))
+    form = model_form(window, qtbot)
+    assert form.name_field.text() == "ranker"
+    type_into(form.name_field, "   ")  # blank is empty: the default name
+    assert doc.model_name == "" and len(heard) == 1
+    assert form.name_field.text() == "" and form.name_field.placeholderText() == "model"
+    assert form.error.text() == "" and not window.stack.is_clean
+    assert window.stack.undo_text == "Give the model its default name"
+    window.code.regenerate()
+    assert "name='model'" in window.code.text.toPlainText()
+    assert window._autosave.isActive()  # the autosave hears it as any other edit
+    window.autosave()
+    window.wait_for_autosave()
+    assert files.read_recovery(window.recovery_file)[0].model_name == ""
+
+    canvas_key(window, QtCore.Qt.Key_Z)
+    assert doc.model_name == "ranker" and form.name_field.text() == "ranker"
+    assert window.stack.is_clean and len(heard) == 2
+    canvas_key(window, QtCore.Qt.Key_Z, CTRL | QtCore.Qt.ShiftModifier)
+    assert doc.model_name == "" and form.name_field.text() == "" and len(heard) == 3
+    window.code.regenerate()
+    assert "name='model'" in window.code.text.toPlainText()

@@ -243,3 +243,33 @@ def test_deleting_many_nodes_visits_each_edge_a_few_times_not_once_per_node():
     nodes, about twice the edge visits (a scan of all edges per node made it four times)."""
     small, large = _edge_visits_to_delete_and_undo(50), _edge_visits_to_delete_and_undo(100)
     assert large < 2.3 * small
+
+
+def _document_code() -> set:
+    from kerascanvas.graph.document import Document
+
+    return {f.__code__ for cls in Document.__mro__ for f in vars(cls).values()
+            if callable(f) and hasattr(f, "__code__")}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_edits_through_the_documents_own_methods(name, monkeypatch):
+    """Each event of a command's do, undo and redo is emitted by a method of `Document`,
+    the one place edits are checked and announced (no module sets its fields behind it)."""
+    import sys
+
+    doc, stack, emitters = base_doc(), cmd.UndoStack(), []
+    emit = doc.events.emit
+
+    def spy(event):
+        emitters.append(sys._getframe(1).f_code)
+        emit(event)
+
+    monkeypatch.setattr(doc.events, "emit", spy)
+    stack.push(COMMANDS[name](doc))
+    stack.undo()
+    stack.redo()
+    assert emitters, f"{name}: the document announced nothing"
+    outside = {f"{c.co_filename}:{c.co_name}" for c in emitters} - {
+        f"{c.co_filename}:{c.co_name}" for c in _document_code()}
+    assert not outside, f"{name} changed the document outside its methods: {outside}"

@@ -7,7 +7,7 @@ import pytest
 
 from kerascanvas.codegen import CodegenError, generate
 from kerascanvas.graph import commands as cmd
-from kerascanvas.graph.document import Edge
+from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.errors import DocumentError
 from kerascanvas.graph.fixes import apply_fix
 from kerascanvas.graph.model_keys import (
@@ -135,3 +135,22 @@ def test_edit_problems_name_the_owner_of_a_taken_key(project):
     assert edit_problem(doc, INPUTS, a, "a") is None
     assert "non-empty" in edit_problem(doc, INPUTS, a, " ")
     assert "at most 200" in edit_problem(doc, INPUTS, a, "k" * 201)
+
+
+def test_the_documents_model_edits_check_and_announce_each_change():
+    from kerascanvas.graph import events as ev
+
+    doc, heard = Document(), []
+    x = doc.add_node("Input", "x", {"shape": [3]}).id
+    doc.events.model_changed.connect(heard.append)
+    doc.set_model_name("ranker v2")
+    doc.set_model_keys(INPUTS, {x: "query"})
+    doc.set_model_name("")  # Keras' default name, 'model', is written
+    assert [type(e) for e in heard] == [ev.ModelChanged] * 3
+    assert (doc.model_name, doc.keyed_inputs()) == ("", {x: "query"})
+    for bad in (lambda: doc.set_model_name("a/b"), lambda: doc.set_model_name("  "),
+                lambda: doc.set_model_keys(INPUTS, {x: ""}),
+                lambda: doc.set_model_keys("layers", {x: "q"})):
+        with pytest.raises(DocumentError, match="Received"):
+            bad()
+    assert len(heard) == 3 and doc.keyed_inputs() == {x: "query"}
