@@ -9,11 +9,17 @@ Options written `NAME[:k=v,...]` take Keras' keyword names; values are JSON
         --schedule cosine_decay:warmup_epochs=1 --callback early_stopping:patience=3 \\
         --callback csv_logger:filename=log.csv --class-weight balanced
 
-Ctrl+C (SIGINT) or SIGTERM stops training after the current batch and keeps the
-model: saved to `--save`, else to the project's runs folder (`model.runs/stopped_N.keras`
-beside `model.json`, as the window keeps its runs); the command says where training
-stopped and exits with 130 (SIGINT) or 143 (SIGTERM). A second signal aborts without
-saving. A stopped run goes on with `--resume MODEL.keras --initial-epoch N`: the
+Every run is listed in the project's runs folder (`model.runs/runs.json` beside
+`model.json`), which the window's Training tab shows beside its own runs, with the
+model it kept: the `--save` file, else `model.runs/trained_N.keras` (or `stopped_N.keras`
+for a run stopped or failed), as the window keeps a model for each of its runs;
+`--no-keep` keeps none there (`runtime.cli.kept_runs`). A failure to keep or list is
+said and leaves the exit code alone.
+
+Ctrl+C (SIGINT) or SIGTERM stops training (or the validation pass, or the final
+evaluation) after the current batch and keeps the model; the command says where
+training stopped and exits with 130 (SIGINT) or 143 (SIGTERM). A second signal aborts
+without saving. A stopped run goes on with `--resume MODEL.keras --initial-epoch N`: the
 weights and optimizer state are loaded, epochs are numbered from N, and the learning
 rate may change. It trains on the data recorded beside the saved model
 (`runtime.run_record`), and refuses other or changed data unless `--data-changed`
@@ -26,8 +32,8 @@ Exit codes:
     2  the project file cannot be read
     3  training failed: the loss became NaN, or memory ran out; with several
        processes, also a rank that failed or was killed (the others are stopped). After
-       a NaN loss or an error inside `fit` the model trained so far is saved (to --save,
-       else to the project's runs folder, as after a signal)
+       a NaN loss or an error inside `fit` the model trained so far is kept (as after a
+       signal)
     4  the project has CustomLayer code that is not trusted (nothing ran; see
        --trust-custom-code)
     130, 143  stopped by SIGINT (Ctrl+C) or SIGTERM; the model trained so far is saved
@@ -60,20 +66,12 @@ from .common import (
     output_folders_exist,
     prepare_custom,
 )
+from .kept_runs import CurveTap, keep_model, list_run
 from .progress import EventLog, ProgressBar, metrics_table
 from .run_options import add_arguments, project_overrides
+from .stops import StopOnSignals, exit_code, kept_line, stopped_line
 
 __all__ = ["add_arguments", "run"]  # the command's interface (app/cli.py)
-from .stops import (
-    CurveTap,
-    StopOnSignals,
-    exit_code,
-    index_kept,
-    keep_model,
-    kept_line,
-    runs_folder,
-    stopped_line,
-)
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
@@ -189,28 +187,17 @@ def _resume_record(args, settings: dict) -> dict | None:
 
 
 def _record_data(result, settings: dict, data) -> None:
-    """Write the saved model's run record: the data `--resume` is to continue on."""
-    if result.saved:
-        current = settings.get("data_fingerprint") or \
-            run_record.fingerprint(settings["data"], data)
-        run_record.write(result.saved, settings["data"], current, result.epochs_run)
-
-
-def _list_kept(result, args, received: int | None, tap: CurveTap) -> None:
-    """A run a signal stopped, or that failed with its model kept (a NaN loss, an error
-    inside `fit`), goes into the runs index, where the window lists it, whether its model
-    went to --save or to the runs folder; a failure to write the index is said, the model
-    stays."""
-    from ..train import ERROR, NAN
-
-    if not result.saved or (received is None and result.status not in (NAN, ERROR)):
+    """Write the saved model's run record: the data `--resume` is to continue on (a
+    record that cannot be written is said; the run's exit code stays)."""
+    if not result.saved:
         return
+    current = settings.get("data_fingerprint") or \
+        run_record.fingerprint(settings["data"], data)
     try:
-        number = index_kept(result, args.file, _processes(), tap)
-    except (OSError, ValueError, TimeoutError) as exc:
-        _error(f"could not list the kept model in the project's runs index: {exc}")
-        return
-    _error(f"listed as Run {number} in {runs_folder(args.file) / run_record.INDEX}")
+        run_record.write(result.saved, settings["data"], current, result.epochs_run)
+    except OSError as exc:
+        _error(f"could not write {run_record.record_path(result.saved)}, the record of the "
+               f"data the model was trained on ({exc}); --resume will need --data")
 
 
 def _processes() -> int:
@@ -251,7 +238,7 @@ def _train(doc, args, analysis) -> int:
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
         _record_data(result, settings, data)
-        _list_kept(result, args, received, tap)
+        list_run(result, args.file, _processes(), tap)
     if not result.ok:
         if distributed.is_main():
             _error(result.message + (f" {kept_line(result, args.file)}" if result.saved
@@ -260,6 +247,8 @@ def _train(doc, args, analysis) -> int:
     if distributed.is_main():
         print(metrics_table(result))
     if received is None or distributed.launched():  # a rank: the launcher's code counts
+        if distributed.is_main() and result.saved and not args.save:
+            _error(kept_line(result, args.file))
         return EXIT_OK
     _error(stopped_line(received, result, args.file))
     return exit_code(received)
@@ -344,12 +333,11 @@ class ignore_interrupt:  # noqa: N801  (used as a context manager, like a functi
 
 
 def _fit(doc, settings, data, args, sink, analysis=None):
-    """(the TrainResult, the signal that stopped it or None). A run a signal stopped, or
-    that failed with its model as trained so far (a NaN loss, an error inside `fit`),
-    keeps its model (`stops.keep_model`)."""
+    """(the TrainResult, the signal that stopped it or None). Without --save the run keeps
+    its model in the runs folder (`kept_runs.keep_model`), unless --no-keep."""
     from .. import distributed
     from ..bridge import FastBridge
-    from ..train import ERROR, NAN, train
+    from ..train import train
 
     def scoring(event) -> None:
         """Say that the model kept after a signal is being scored, and how to skip it."""
@@ -367,8 +355,7 @@ def _fit(doc, settings, data, args, sink, analysis=None):
         result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
                        bridge=bridge, initial_model=args.resume,
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
-        if (signals.received is not None or result.status in (NAN, ERROR)) and \
-                distributed.is_main():
-            keep_model(result, args.file)
+        if distributed.is_main():
+            keep_model(result, args.file, not getattr(args, "no_keep", False))
     return result, signals.received
 

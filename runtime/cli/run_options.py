@@ -136,7 +136,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the epoch the resumed model had reached (default: the one "
                              "its run record names, so the epochs number on)")
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
-    parser.add_argument("--save", metavar="MODEL.keras", help="save the trained model")
+    parser.add_argument("--save", metavar="MODEL.keras",
+                        help="save the trained model here (default: in the project's runs "
+                             "folder, FILE.runs/, where the run is listed)")
+    parser.add_argument("--no-keep", action="store_true",
+                        help="without --save, keep no model in the runs folder (the run is "
+                             "still listed there, without one)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     group = parser.add_argument_group(
         "several processes (torchrun, torch DDP)",

@@ -4,9 +4,11 @@ when it writes its own, and says which epoch a NaN run dropped from the result's
 from __future__ import annotations
 
 import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
 
 from kerascanvas.graph import projectfile
-from kerascanvas.runtime.cli.stops import index_kept
+from kerascanvas.runtime.cli.kept_runs import list_run
 from kerascanvas.runtime.train import NAN, TrainResult
 
 from .gestures import show
@@ -22,7 +24,7 @@ def cli_kept_run(project) -> TrainResult:
     result = TrainResult(NAN, "The loss became NaN or infinite at epoch 2.",
                          history={"loss": [0.75]}, epochs_run=1, settings={"epochs": 3},
                          saved=str(saved), dropped_epoch=2, nan_losses=("loss",))
-    index_kept(result, project)
+    list_run(result, project)
     return result
 
 
@@ -76,3 +78,34 @@ def test_a_result_written_before_the_fields_leaves_the_live_nan_line(panel, qtbo
     qtbot.waitUntil(lambda: record.status == "failed", timeout=5000)
     assert record.dropped_note == ""
     assert panel.nan_label.text() == "NaN loss at epoch 2, batch 2"
+
+
+def test_a_finished_command_run_shows_with_its_model_and_one_kept_without(
+        make_window, qtbot, tmp_path):
+    """Two runs `kerascanvas run` trained to their end: one kept its model in the runs
+    folder, one did not (--no-keep). Both show; only the first can be continued."""
+    path = tmp_path / "net.json"
+    projectfile.save(mlp(), path)
+    kept = tmp_path / "net.runs" / "trained_1.keras"
+    kept.parent.mkdir()
+    kept.write_bytes(b"a kept model")
+    for saved in (str(kept), None):
+        list_run(TrainResult("ok", history={"loss": [0.5, 0.25]}, epochs_run=2,
+                             settings={"epochs": 2, "optimizer": {"name": "adam"}},
+                             saved=saved), path)
+    window = show(make_window(str(path)), qtbot)
+    panel = window.training_panel()
+    qtbot.waitUntil(lambda: not panel.reader.busy and panel.runs.topLevelItemCount() == 2,
+                    timeout=10_000)
+    assert shown_runs(panel) == [("Run 1", "finished"), ("Run 2", "finished")]
+    # The last run is shown: no model, so no Save and no Continue, and the title says so.
+    assert "kerascanvas run kept no model of this run." in panel.results.title.text()
+    assert not panel.results.save_button.isEnabled()
+    assert not panel.continue_button.isEnabled()
+    first = panel.runs.topLevelItem(0)
+    panel.runs.scrollToItem(first)
+    QTest.mouseClick(panel.runs.viewport(), QtCore.Qt.LeftButton,
+                     pos=panel.runs.visualItemRect(first).center())
+    assert panel.runs.currentItem() is first
+    assert panel.continue_button.isEnabled()  # its model is there to continue from
+    assert panel.controller.runs[0].saved_path == str(kept)

@@ -1,5 +1,6 @@
-"""A model `kerascanvas run` keeps after a real SIGINT is listed in the project's runs
-index, beside the window's runs, and the window's loader reads it back."""
+"""Every run of `kerascanvas run` (stopped by a real SIGINT, failed, or trained to its
+end) is listed in the project's runs index, beside the window's runs, and the window's
+loader reads it back."""
 
 from __future__ import annotations
 
@@ -94,3 +95,68 @@ def test_a_run_stopped_by_sigint_with_save_is_listed_naming_that_file(tmp_path, 
     assert not list(folder.glob("*.keras"))  # the model is where --save said, only there
     model = keras.saving.load_model(kept.saved_path, safe_mode=True)
     assert int(model.optimizer.iterations) >= result.epochs_run
+
+
+def test_a_finished_run_is_listed_with_its_model_kept_in_the_runs_folder(tmp_path, capsys):
+    folder = tmp_path / "model.runs"
+    window_run = RunRecord(1, {"epochs": 2}, status="finished", epochs_done=2,
+                           result=ev.Result(ev.FINISHED, history={"loss": [0.5, 0.25]}))
+    save_runs(folder, [window_run])
+    path = project(tmp_path, classifier(training={"epochs": 2, "batch_size": 16}))
+    log = tmp_path / "events.jsonl"
+    assert main(["run", path, "--data", "synthetic:64", "--log", str(log), "--no-progress",
+                 "--threads", "1", "--seed", "3"]) == 0
+    err = capsys.readouterr().err
+    events = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()]
+    result, steps = events[-1], events[0].steps
+    saved = folder / "trained_1.keras"
+    assert f"listed as Run 2 in {folder / 'runs.json'}" in err
+    assert f"Saved the model to {saved}; continue with: kerascanvas run {path} " \
+           f"--resume {saved}" in err
+
+    runs, problem = load_runs(folder)
+    assert problem is None and [(r.number, r.status) for r in runs] == [
+        (1, "finished"), (2, ev.FINISHED)]
+    assert runs[0].uid == window_run.uid
+    listed = runs[1]
+    assert listed.saved_path == str(saved) and listed.result.saved == str(saved)
+    assert listed.epochs_done == result.epochs_run == 2 and listed.settings["epochs"] == 2
+    assert listed.result.metrics == result.metrics and result.metrics  # the final scores
+    assert listed.final_metrics == {k: v[-1] for k, v in result.history.items()}
+    assert list(listed.curves.epochs["loss"].y) == result.history["loss"]
+    model = keras.saving.load_model(saved, safe_mode=True)
+    assert int(model.optimizer.iterations) == 2 * steps  # trained to its end
+    assert list(listed.curves.lr.y) == [float(model.optimizer.learning_rate)] * 2
+    assert len(listed.curves.batch_loss.x) >= 2 and max(listed.curves.batch_loss.x) == 2.0
+    record = json.loads(Path(f"{saved}.run.json").read_text())  # --resume reads it
+    assert record["epochs"] == 2 and record["data"] == "synthetic:64"
+
+
+def test_with_save_the_entry_names_that_file_and_no_keep_lists_no_model(tmp_path, capsys):
+    path = project(tmp_path, classifier(training={"epochs": 1, "batch_size": 16}))
+    saved, folder = tmp_path / "mine.keras", tmp_path / "model.runs"
+    common = ["run", path, "--data", "synthetic:32", "--no-progress", "--threads", "1"]
+    assert main([*common, "--save", str(saved)]) == 0
+    assert main([*common, "--no-keep"]) == 0
+    assert "listed as Run 2" in capsys.readouterr().err
+    (with_save, without), problem = load_runs(folder)
+    assert problem is None and with_save.status == without.status == ev.FINISHED
+    assert Path(with_save.saved_path).resolve() == saved.resolve()
+    assert json.loads((folder / "runs.json").read_text())["runs"][0]["saved"] == \
+        "../mine.keras"  # named from the runs folder, as the window names its models
+    assert without.saved_path is None and without.result.saved is None
+    assert sorted(p.name for p in folder.iterdir()) == ["runs.json", "runs.json.lock"]
+
+
+def test_a_runs_folder_that_cannot_be_written_is_said_and_the_run_still_succeeds(
+        tmp_path, capsys):
+    path = project(tmp_path, classifier(training={"epochs": 1, "batch_size": 16}))
+    (tmp_path / "model.runs").write_text("a file where the runs folder would be")
+    assert main(["run", path, "--data", "synthetic:32", "--no-progress",
+                 "--threads", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"kerascanvas run: could not keep the model in {tmp_path / 'model.runs'} (" in err
+    assert "the run is listed without one" in err
+    assert "kerascanvas run: could not list the run in the project's runs index " \
+           f"{tmp_path / 'model.runs' / 'runs.json'}: " in err

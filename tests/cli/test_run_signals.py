@@ -18,7 +18,8 @@ import pytest
 
 from kerascanvas.app.cli import main
 from kerascanvas.runtime import events as ev
-from kerascanvas.runtime.cli.stops import StopOnSignals, exit_code, stopped_model_path
+from kerascanvas.runtime.cli.kept_runs import stopped_model_path
+from kerascanvas.runtime.cli.stops import StopOnSignals, exit_code
 from tests.runtime.test_run import classifier, project
 
 STARTUP_S = 240  # keras and torch take a while to import on a loaded machine

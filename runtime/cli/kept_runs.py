@@ -1,0 +1,154 @@
+"""What `kerascanvas run` leaves in the project's runs folder, where the window keeps its
+runs: the model of the run, and the run's entry in the runs index.
+
+Every run that trained (it finished, a signal stopped it, or it failed: NaN loss, an
+error inside `fit`, memory) is listed in the runs folder's index (`model.runs/runs.json`
+beside `model.json`, `runtime.run_record.merge_index`) with its settings, status,
+message, result, epoch curves, batch losses and learning rates, so the window's Training
+tab shows it beside its own runs. The entry names the run's model by its path from the
+runs folder: the `--save` file, else the model kept in the runs folder, as the window
+keeps one for each of its runs (`trained_N.keras` for a run that trained to its end,
+`stopped_N.keras` for one stopped or failed with the model as trained so far; names the
+window's `run_N.keras` never take). `--no-keep` keeps no model there: the run is still
+listed, without a model, and the tab shows it without Save or Continue (as a run that
+was killed). A run that ran out of memory keeps no model.
+
+Keeping and listing come after training, and each failure (an unwritable folder, a lock
+held too long, a full disk) is one message; it never changes the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["CurveTap", "index_entry", "keep_model", "list_run", "runs_folder",
+           "stopped_model_path"]
+
+
+def _say(text: str) -> None:
+    print(f"kerascanvas run: {text}", file=sys.stderr, flush=True)
+
+
+def runs_folder(project_file: str | Path) -> Path:
+    """The project's runs folder: `model.runs/` beside `model.json`, as in the window."""
+    path = Path(project_file)
+    return path.with_name(path.stem + ".runs")
+
+
+def _free_name(folder: Path, prefix: str) -> Path:
+    number = 1
+    while (folder / f"{prefix}_{number}.keras").exists():
+        number += 1
+    return folder / f"{prefix}_{number}.keras"
+
+
+def stopped_model_path(project_file: str | Path, prefix: str = "stopped") -> Path:
+    """A free `PREFIX_N.keras` in the project's runs folder (not reserved)."""
+    return _free_name(runs_folder(project_file), prefix)
+
+
+def _reserve(folder: Path, prefix: str) -> Path:
+    """A free `PREFIX_N.keras` in `folder`, taken by creating it empty: two commands
+    keeping a model at once never pick the same name (the model then replaces it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = _free_name(folder, prefix)
+        try:
+            with open(path, "x"):
+                return path
+        except FileExistsError:
+            continue
+
+
+def keep_model(result, project_file: str | Path, keep: bool = True) -> None:
+    """Keep the run's model in the runs folder when `--save` did not save it: `result.saved`
+    then names the file. Not with `keep` false (--no-keep), without a model, or after
+    running out of memory. A model that cannot be written is said, not raised."""
+    from ..callbacks import save_atomic
+    from ..train_messages import OK, OOM
+
+    if result.saved or not keep or result.model is None or result.status == OOM:
+        return
+    prefix = "trained" if result.status == OK else "stopped"
+    folder = runs_folder(project_file)
+    path = None
+    try:
+        path = _reserve(folder, prefix)
+        save_atomic(result.model, path)
+    except Exception as exc:  # noqa: BLE001  (training is over: say it, keep the exit code)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        _say(f"could not keep the model in {folder} ({type(exc).__name__}: {exc}); the run "
+             "is listed without one")
+        return
+    result.saved = str(path)
+
+
+class CurveTap:
+    """A sink that keeps the batch losses and learning rates of a run's events as the
+    window's curves store them ([x values, y values], x in epochs), for its runs entry."""
+
+    def __init__(self) -> None:
+        self.batch_loss: list[list[float]] = [[], []]
+        self.lr: list[list[float]] = [[], []]
+
+    def __call__(self, event) -> None:
+        from .. import events as ev
+
+        if isinstance(event, ev.BatchEnd) and event.logs.get("loss") is not None:
+            steps = event.steps
+            x = event.epoch + ((event.batch + 1) / steps if steps else 1.0)
+            self.batch_loss[0].append(float(x))
+            self.batch_loss[1].append(float(event.logs["loss"]))
+        elif isinstance(event, ev.EpochEnd) and event.lr is not None:
+            self.lr[0].append(float(event.epoch + 1))
+            self.lr[1].append(float(event.lr))
+
+
+def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None = None) -> dict:
+    """The runs index entry, in the runs folder `folder`, of a run `train` returned, as
+    the window writes its own runs (`app.training.history.record_to_dict`); `saved` is
+    the model's path from `folder`, or None when none was kept."""
+    from .. import events as ev
+
+    event = ev.Result.of(result, processes=processes)
+    start, settings = result.initial_epoch, ev.plain(result.settings)
+    settings.pop("data_fingerprint", None)  # in the run record beside the model
+    epochs = {name: [[float(start + i + 1) for i in range(len(values))], list(values)]
+              for name, values in event.history.items()}
+    return {  # merge_index writes NaN as null (strict JSON)
+        "settings": settings, "status": event.status, "epochs": settings.get("epochs"),
+        "steps": None, "epoch": result.epochs_run, "initial_epoch": start,
+        "epochs_done": result.epochs_run - start, "message": _message(result),
+        "result": ev.to_wire(event), "resumed_from": None, "processes": processes,
+        "saved": os.path.relpath(result.saved, folder) if result.saved else None,
+        "curves": {"batch_loss": tap.batch_loss if tap else [[], []],
+                   "lr": tap.lr if tap else [[], []], "epochs": epochs,
+                   "last_epoch": result.epochs_run or settings.get("epochs")}}
+
+
+def _message(result) -> str:
+    """The run's message, saying when no model was kept: the tab then offers neither Save
+    nor Continue, and says why."""
+    if result.saved:
+        return result.message
+    return f"{result.message} kerascanvas run kept no model of this run.".strip()
+
+
+def list_run(result, project_file: str | Path, processes: int = 1,
+             tap: CurveTap | None = None) -> int | None:
+    """List the run in the project's runs index, beside the entries already there, and
+    say so; its run number, or None after saying why it could not be listed."""
+    from ..run_record import INDEX, merge_index
+
+    folder = runs_folder(project_file)
+    try:
+        entry = index_entry(result, folder, processes, tap)
+        merge_index(folder, [entry])
+    except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
+        _say(f"could not list the run in the project's runs index {folder / INDEX}: {exc}")
+        return None
+    _say(f"listed as Run {entry['number']} in {folder / INDEX}")
+    return entry["number"]
