@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.fixes import FIX_LABELS
+from .issue_keys import longest_rising, numbered_keys
 
 ISSUE_ROLE = QtCore.Qt.UserRole + 1
 KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
-FIXES_ROLE = QtCore.Qt.UserRole + 3  # the fixes its buttons offer
+FIXES_ROLE = QtCore.Qt.UserRole + 3  # the fixes its buttons offer (None: no buttons made yet)
 HINT_ROLE = QtCore.Qt.UserRole + 4
 BUTTON_MARGIN = 1  # above and below a row's fix buttons
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
 
 
-@contextmanager
-def _columns_sized_once(header: QtWidgets.QHeaderView):
-    """Columns sized to their contents measure every row at each change of any cell: for a
-    pasted copy of a 177-layer model (177 new warnings) that took 3.4 s. Fixed while the
-    rows are filled, they are measured once at the end."""
-    modes = {c: header.sectionResizeMode(c) for c in range(header.count())}
-    for column, mode in modes.items():
-        if mode == QtWidgets.QHeaderView.ResizeToContents:
-            header.setSectionResizeMode(column, QtWidgets.QHeaderView.Fixed)
-    try:
-        yield
-    finally:
-        for column, mode in modes.items():
-            header.setSectionResizeMode(column, mode)
-
-
 class IssuesPanel(QtWidgets.QTreeWidget):
     """A table of issues. Clicking one selects its node; each fix is a button on its row
-    (and an entry of its context menu)."""
+    (and an entry of its context menu).
+
+    Each analysis updates only the rows whose issue changed, keyed by the issue
+    (`numbered_keys`). A row's buttons are made when the row first comes into view: made
+    for every row, they cost more than the rest of an update (the 177 warnings of a pasted
+    ResNet50 copy, after an undo of a delete of everything or a redo of the paste)."""
 
     node_requested = QtCore.Signal(str)
     fix_requested = QtCore.Signal(object, str)
@@ -49,42 +37,55 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         # row asks for a fix button's, or a first row without fixes squashed the buttons below.
         self.setUniformRowHeights(True)
         self._row_height = QtWidgets.QPushButton("Fix").sizeHint().height() + 2 * BUTTON_MARGIN
+        self._box_widths: dict[tuple[str, ...], int] = {}
         self.setWordWrap(True)
         self.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
         header = self.header()
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
+        for column in (0, 1, 3):  # sized by `_fit_columns`, from the texts and fixes shown
+            header.setSectionResizeMode(column, QtWidgets.QHeaderView.Fixed)
         header.setSectionResizeMode(2, QtWidgets.QHeaderView.Stretch)
-        header.setSectionResizeMode(3, QtWidgets.QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
+        self._fit_columns("●", [""], [()])
         self.itemClicked.connect(self._on_item_clicked)
         self.customContextMenuRequested.connect(self._on_context_menu)
 
     def show_issues(self, issues) -> None:
         """Show `issues`, errors first. Rows whose issue is still reported stay as they are
         (their fix buttons too), so a click on a button is never lost to a re-validation
-        that reports the same problem again, e.g. when Keras' shapes arrive."""
+        that reports the same problem again, e.g. when Keras' shapes arrive. The selected
+        and current rows and the row at the top of a scrolled list follow their issues."""
         ordered = sorted(issues, key=lambda i: i.severity != "error")
         keys = numbered_keys(ordered)
-        shown = [self.topLevelItem(r).data(0, KEY_ROLE) for r in range(self.topLevelItemCount())]
-        if not self._keeps_order(shown, keys):
+        view = self._view_state()
+        kept = self._keep_rows(keys)
+        items = self._insert_new_rows([kept.get(key) for key in keys], keys)
+        names = [self._node_name(issue) for issue in ordered]
+        for item, issue, name in zip(items, ordered, names, strict=True):
+            self._fill_row(item, issue, name)
+        self._fit_columns("●", names, [issue.fixes for issue in ordered])
+        self._restore_view(view, dict(zip(keys, items, strict=True)))
+        self._make_visible_buttons()
+
+    def _keep_rows(self, keys: list) -> dict:
+        """Remove the rows whose issue is gone, and the fewest rows that stand in another
+        order than `keys` wants (all but a longest run already in that order); returns the
+        rest by key."""
+        place = {key: at for at, key in enumerate(keys)}
+        shown = [self.topLevelItem(r) for r in range(self.topLevelItemCount())]
+        staying = [(place[key], item) for item in shown
+                   if (key := item.data(0, KEY_ROLE)) is not None and key in place]
+        in_order = set(longest_rising([at for at, _ in staying]))
+        if not in_order:
             self.clear()
-            shown = []
-        wanted = set(keys)
+            return {}
         for row in reversed(range(len(shown))):
-            if shown[row] not in wanted:
+            if place.get(shown[row].data(0, KEY_ROLE)) not in in_order:
                 self.takeTopLevelItem(row)
-        rows = {key: self.topLevelItem(r) for r, key in enumerate(k for k in shown if k in wanted)}
-        with _columns_sized_once(self.header()):
-            items = self._insert_new_rows([rows.get(key) for key in keys], keys)
-            for item, issue in zip(items, ordered, strict=True):
-                self._fill_row(item, issue)
+        return {keys[at]: item for at, item in staying if at in in_order}
 
     def _insert_new_rows(self, items: list, keys: list) -> list[QtWidgets.QTreeWidgetItem]:
         """`items` (None where a row is new) with the new rows made and inserted, a run of
-        adjacent ones at a time, before any row gets its fix buttons: each insert moves the
-        buttons of the rows already there, so one insert per row was quadratic (0.8 s for
-        the 177 warnings of a pasted ResNet50 copy)."""
+        adjacent ones at a time: one insert per row moved the rows below each time."""
         run: list[QtWidgets.QTreeWidgetItem] = []
         for row, key in enumerate(keys):
             if items[row] is None:
@@ -96,29 +97,113 @@ class IssuesPanel(QtWidgets.QTreeWidget):
                 run = []
         return items
 
-    @staticmethod
-    def _keeps_order(shown: list, keys: list) -> bool:
-        """Whether the rows that stay are already in the order `keys` wants them."""
-        wanted, present = set(keys), set(shown)
-        return [k for k in shown if k in wanted] == [k for k in keys if k in present]
-
-    def _fill_row(self, item: QtWidgets.QTreeWidgetItem, issue) -> None:
-        """Bring a row up to date with `issue`; its fix buttons are made anew only when the
-        fixes on offer changed."""
+    def _node_name(self, issue) -> str:
         node = self.doc.nodes.get(issue.node) if issue.node else None
+        return node.name if node else "(model)"
+
+    def _fill_row(self, item: QtWidgets.QTreeWidgetItem, issue, name: str) -> None:
+        """Bring a row up to date with `issue` (nothing to do when neither it nor its node's
+        name changed); its fix buttons go only when the fixes on offer changed."""
+        if item.data(0, ISSUE_ROLE) == issue and item.text(1) == name:
+            return
         item.setText(0, "●")
-        item.setText(1, node.name if node else "(model)")
+        item.setText(1, name)
         item.setText(2, issue.message)
         item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
         item.setToolTip(2, issue.message)
         item.setData(0, ISSUE_ROLE, issue)
         item.setSizeHint(3, QtCore.QSize(0, self._row_height))
-        if item.data(0, FIXES_ROLE) != issue.fixes:
-            item.setData(0, FIXES_ROLE, issue.fixes)
-            if issue.fixes:
-                self.setItemWidget(item, 3, self._fix_buttons(item, issue))
-            else:
-                self.removeItemWidget(item, 3)
+        shown = item.data(0, FIXES_ROLE)
+        if shown is not None and shown != issue.fixes:
+            item.setData(0, FIXES_ROLE, None)
+            self.removeItemWidget(item, 3)  # made again, with the new fixes, when in view
+        elif shown is not None:
+            for button in self.itemWidget(item, 3).findChildren(QtWidgets.QPushButton):
+                button.setToolTip(_fix_tooltip(button.objectName()[4:], issue))
+
+    def _fit_columns(self, mark: str, names: list[str], fixes: list[tuple]) -> None:
+        """Size the mark, node and fix columns to what they show, from the font's text widths
+        and the measured width of each set of fix buttons. Qt's own sizing to contents
+        measured every row's cells at each update, more than the update itself cost."""
+        header, metrics = self.header(), self.fontMetrics()
+        pad = 2 * (self.style().pixelMetric(QtWidgets.QStyle.PM_FocusFrameHMargin, None, self)
+                   + 1) + 2
+        widths = {0: metrics.horizontalAdvance(mark) + pad,
+                  1: max(map(metrics.horizontalAdvance, set(names)), default=0) + pad,
+                  3: max(map(self._buttons_width, set(fixes)), default=0)}
+        for column, width in widths.items():
+            width = max(width, header.sectionSizeHint(column))
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+
+    # ---- fix buttons, made as rows come into view ------------------------------
+    def _make_visible_buttons(self) -> None:
+        """Give the rows in view (made or scrolled there) their fix buttons."""
+        count = self.topLevelItemCount()
+        if not count:
+            return
+        top = self.indexAt(QtCore.QPoint(0, 0)).row()
+        bottom = self.indexAt(QtCore.QPoint(0, self.viewport().height() - 1)).row()
+        for row in range(max(top, 0), count if bottom < 0 else bottom + 1):
+            self._make_buttons(self.topLevelItem(row))
+
+    def _make_buttons(self, item: QtWidgets.QTreeWidgetItem) -> None:
+        issue = item.data(0, ISSUE_ROLE)
+        if issue is None or not issue.fixes or item.data(0, FIXES_ROLE) is not None:
+            return
+        item.setData(0, FIXES_ROLE, issue.fixes)
+        box = _button_box(issue)
+        for button in box.findChildren(QtWidgets.QPushButton):
+            code = button.objectName()[4:]
+            button.clicked.connect(
+                lambda _=False, c=code: self.fix_requested.emit(item.data(0, ISSUE_ROLE), c))
+        self.setItemWidget(item, 3, box)
+
+    def _buttons_width(self, fixes: tuple[str, ...]) -> int:
+        """The width of a row's buttons, measured once per set of fixes: the column is
+        sized to it whether or not the row's buttons are made yet."""
+        if fixes not in self._box_widths:
+            box = _button_box(None, fixes) if fixes else None
+            self._box_widths[fixes] = box.sizeHint().width() if box else 0
+            if box is not None:
+                box.deleteLater()
+        return self._box_widths[fixes]
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._make_visible_buttons()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._make_visible_buttons()
+
+    def fix_buttons(self, row: int) -> list[QtWidgets.QPushButton]:
+        """The fix buttons of a row (none when its issue has no fix), made now if the row
+        has not been in view yet."""
+        item = self.topLevelItem(row)
+        self._make_buttons(item)
+        box = self.itemWidget(item, 3)
+        return [] if box is None else box.findChildren(QtWidgets.QPushButton)
+
+    # ---- selection and scroll, kept by issue ------------------------------------
+    def _view_state(self) -> tuple[list, object, object]:
+        """The keys of the selected rows, of the current row, and of the top row in view
+        when the list is scrolled (at the top, new rows above show)."""
+        selected = [item.data(0, KEY_ROLE) for item in self.selectedItems()]
+        current = self.currentItem()
+        top = self.itemAt(0, 0) if self.verticalScrollBar().value() else None
+        return (selected, current.data(0, KEY_ROLE) if current else None,
+                top.data(0, KEY_ROLE) if top else None)
+
+    def _restore_view(self, view: tuple[list, object, object], rows: dict) -> None:
+        selected, current, top = view
+        if current in rows and self.currentItem() is not rows[current]:
+            self.setCurrentItem(rows[current], 0, QtCore.QItemSelectionModel.NoUpdate)
+        for key in selected:
+            if key in rows and not rows[key].isSelected():
+                rows[key].setSelected(True)
+        if top in rows and self.itemAt(0, 0) is not rows[top]:
+            self.scrollToItem(rows[top], QtWidgets.QAbstractItemView.PositionAtTop)
 
     def show_hint(self, text: str) -> None:
         """One informative row instead of issues (an empty project has nothing to fix)."""
@@ -129,26 +214,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         item.setToolTip(2, text)
         item.setData(0, HINT_ROLE, text)
         self.addTopLevelItem(item)
-
-    def _fix_buttons(self, item: QtWidgets.QTreeWidgetItem, issue) -> QtWidgets.QWidget:
-        """One button per fix of `issue`; a click applies it to the row's issue as it is then."""
-        box = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(box)
-        row.setContentsMargins(2, BUTTON_MARGIN, 2, BUTTON_MARGIN)
-        row.setSpacing(4)
-        for code in issue.fixes:
-            button = QtWidgets.QPushButton(FIX_LABELS.get(code, code))
-            button.setObjectName(f"fix:{code}")
-            button.setToolTip(f"{FIX_LABELS.get(code, code)}: fixes {issue.message}")
-            button.clicked.connect(
-                lambda _=False, c=code: self.fix_requested.emit(item.data(0, ISSUE_ROLE), c))
-            row.addWidget(button)
-        return box
-
-    def fix_buttons(self, row: int) -> list[QtWidgets.QPushButton]:
-        """The fix buttons shown on a row (none when its issue has no fix)."""
-        box = self.itemWidget(self.topLevelItem(row), 3)
-        return [] if box is None else box.findChildren(QtWidgets.QPushButton)
+        self._fit_columns("ℹ", [""], [()])
 
     def issue_at(self, row: int):
         return self.topLevelItem(row).data(0, ISSUE_ROLE)
@@ -170,6 +236,25 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             menu.exec(self.viewport().mapToGlobal(pos))
 
 
+def _button_box(issue, fixes: tuple[str, ...] | None = None) -> QtWidgets.QWidget:
+    """A row of one button per fix (of `issue`, or `fixes` to measure them)."""
+    box = QtWidgets.QWidget()
+    row = QtWidgets.QHBoxLayout(box)
+    row.setContentsMargins(2, BUTTON_MARGIN, 2, BUTTON_MARGIN)
+    row.setSpacing(4)
+    for code in issue.fixes if issue is not None else fixes:
+        button = QtWidgets.QPushButton(FIX_LABELS.get(code, code))
+        button.setObjectName(f"fix:{code}")
+        if issue is not None:
+            button.setToolTip(_fix_tooltip(code, issue))
+        row.addWidget(button)
+    return box
+
+
+def _fix_tooltip(code: str, issue) -> str:
+    return f"{FIX_LABELS.get(code, code)}: fixes {issue.message}"
+
+
 def fix_menu(parent, issues, apply) -> QtWidgets.QMenu:
     """A menu with one action per fix offered by `issues`; choosing one calls apply(issue, code)."""
     menu = QtWidgets.QMenu("Fix", parent)
@@ -179,15 +264,3 @@ def fix_menu(parent, issues, apply) -> QtWidgets.QMenu:
             action.setToolTip(issue.message)
             action.triggered.connect(lambda _=False, i=issue, c=code: apply(i, c))
     return menu
-
-
-def numbered_keys(issues) -> list[tuple]:
-    """A key per issue that stays the same while the problem does: its code, node, port and
-    message, and which repeat of that it is (the same problem can be reported twice)."""
-    seen: dict[tuple, int] = {}
-    keys = []
-    for issue in issues:
-        key = (issue.code, issue.node, issue.port, issue.message)
-        seen[key] = seen.get(key, 0) + 1
-        keys.append((*key, seen[key]))
-    return keys
