@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 
 from PySide6 import QtCore
 
 from ...runtime import events as ev
 
 POLL_MS = 100
+CLOSE_GRACE_S = 1.0  # a closing window's trials end within this after their stop
+CLOSE_MARGIN_S = 1.5  # then the driver's kill, the study's writes and the threads' ends
 IDLE, CHECKING, STUDY = "idle", "checking", "study"
 
 
@@ -53,6 +56,7 @@ class SearchRunner(QtCore.QObject):
         self.check_pids: list[int] = []  # the check processes started (for the record)
         self.cancelled = False  # the last start's checks were cancelled
         self._run: _Run | None = None
+        self._closed = False  # `close` ran (the window goes); a new start reopens
         self._threads: list[threading.Thread] = []
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -78,7 +82,7 @@ class SearchRunner(QtCore.QObject):
 
         payload = {"document": to_dict(doc), "overrides": dict(options.overrides),
                    "trusted_code": sorted(options.trusted_code)}
-        self._run, self.cancelled = _Run(), False
+        self._run, self.cancelled, self._closed = _Run(), False, False
         thread = threading.Thread(target=self._work, args=(self._run, doc, options, payload),
                                   name="kerascanvas-search", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -185,11 +189,48 @@ class SearchRunner(QtCore.QObject):
         """Threads of this runner still alive (a cancelled start's may be, briefly)."""
         return sum(t.is_alive() for t in self._threads)
 
-    def wait(self, timeout: float = 30.0) -> None:
-        """Stop and wait for the threads (the window closes)."""
-        self.stop()
+    def close(self, grace_s: float = CLOSE_GRACE_S) -> str:
+        """End the study promptly (the window goes): ask its trials to stop after their
+        current batch, kill those still running `grace_s` seconds later, and wait a
+        bounded time for the runner's threads. The study's storage keeps what it holds:
+        the finished trials stay, the stopped ones end failed ("stopped"). Touches no Qt
+        object, so it is safe while the window is being deleted. Returns what happened,
+        for the status line and the log ("" when nothing ran)."""
+        run, closed_before, self._closed = self._run, self._closed, True
+        if closed_before or (run is None and not self.threads_alive):
+            return ""
+        driver = None if run is None else run.driver
+        running = 0 if driver is None else len(driver.running_trials())
+        if run is not None:
+            with run.lock:
+                run.cancel.set()
+        if driver is not None:
+            driver.stop(grace_s=grace_s)
+        deadline = time.monotonic() + grace_s + CLOSE_MARGIN_S
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return _closing_text(driver, running, self.threads_alive)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Stop and wait for the threads (the window closes): `close`, bounded."""
+        self.close(CLOSE_GRACE_S if timeout is None else min(timeout, CLOSE_GRACE_S))
+
+
+def _closing_text(driver, running: int, left: int) -> str:
+    if driver is None or driver.study is None:
+        return ("The search's checks were cancelled with the window." +
+                (" A check process still starting is ended when it starts." if left else ""))
+    counts: dict[str, int] = {}
+    for trial in driver.study.get_trials(deepcopy=False):
+        state = trial.state.name.lower()
+        counts[state] = counts.get(state, 0) + 1
+    held = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no trial"
+    text = (f"The search was stopped with the window; study {driver.options.study_name!r} "
+            f"keeps its trials in {driver.options.storage} ({held})")
+    if running:
+        text += (f"; {running} running trial{'s were' if running != 1 else ' was'} asked to "
+                 "stop, and any still running was killed")
+    return text + (" (a thread of the search was still ending)." if left else ".")
 
 
 def _on_driver_event(run: _Run, event: ev.StudyEvent) -> None:

@@ -30,6 +30,7 @@ from .records import RunRecord, expected_metrics
 from .run_events import EventReader, RunEventsMixin
 
 POLL_INTERVAL_S = 0.02
+READER_JOIN_S = 1.0  # an event reader wakes every poll interval; a poll may take a moment
 
 
 def default_run_factory(document: dict, overrides: dict, save_path: str, **extra):
@@ -186,7 +187,17 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         """Kill any active run and stop reading events (call before the window closes)."""
         self._drain_timer.stop()
         self._inbox.clear()
-        for record in self.runs:
+        self.end_workers()
+
+    def end_workers(self, join_s: float = READER_JOIN_S) -> None:
+        """Kill every active run's worker and end the threads reading their events, waiting
+        at most `join_s` for those; remove the runs' own folder. Touches no Qt object (the
+        window may be half deleted) and may be called again."""
+        readers = list(self._readers.values())
+        # The current run may be another project's (`show_runs` keeps it going).
+        records = {id(r): r for r in [*self.runs, self.current, *(r.record for r in readers)]
+                   if r is not None}
+        for record in records.values():
             self._halt_reader(record)
             if record.active:
                 try:
@@ -194,6 +205,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
                 except Exception:  # noqa: BLE001  closing must go on regardless
                     pass
                 record.status = "killed"
+        for reader in readers:
+            reader.join(join_s)
         if self._own_dir:
             shutil.rmtree(self.save_dir, ignore_errors=True)
 

@@ -113,7 +113,7 @@ class CustomCodeMixin:
         self._custom_fresh = True
         self._session_trust = frozenset()
         trust.apply(self.project.doc, False)
-        QtCore.QTimer.singleShot(0, self._apply_stored_trust)
+        QtCore.QTimer.singleShot(0, self, self._apply_stored_trust)
 
     def _on_custom_path_changed(self, _event) -> None:
         doc, path = self.project.doc, self.project.path

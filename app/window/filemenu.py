@@ -96,7 +96,7 @@ class FileMixin(RecoveryMixin):
         # The code preview waits for a quiet moment after edits; a load is one long edit,
         # so its wait starts again here and the new graph is painted first.
         self.code.schedule()
-        QtCore.QTimer.singleShot(0, self.start_view)
+        QtCore.QTimer.singleShot(0, self, self.start_view)
 
     # ---- commands ---------------------------------------------------------
     def new_project(self) -> None:

@@ -24,6 +24,7 @@ from .navigate import NavigateMixin
 from .recovery import RecoveryBar
 from .run_docks import RunDocksMixin
 from .start import HOW_TO_BEGIN, StartMixin
+from .teardown import Teardown
 
 
 class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
@@ -35,6 +36,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
                  recovery_file: str | None = None):
         super().__init__()
         self.project = Project()
+        self.teardown = Teardown(self)  # its workers end however the window goes
         self.submenus: dict[str, QtWidgets.QMenu] = {}
         self.setObjectName("MainWindow")
         self.resize(1500, 920)
@@ -52,6 +54,8 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.init_navigation()
         self.move_help_menu_last()
         self.init_custom_code()
+        self.teardown.add(self.custom_shapes.shutdown, self.custom_shapes,
+                          otherwise=lambda shapes=self.custom_shapes: _end_solver(shapes))
         self.init_files(path, recover, recovery_file)
         self.refresh_panels()
 
@@ -152,3 +156,9 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.actions["redo"].setEnabled(self.stack.can_redo)
         self.update_title()
 
+
+
+def _end_solver(shapes) -> None:
+    """The custom-layer shape worker of a service whose Qt object is gone."""
+    if shapes.solver_thread is not None:
+        shapes.solver_thread.close()

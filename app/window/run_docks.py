@@ -41,7 +41,7 @@ class RunDocksMixin:
             action.triggered.connect(lambda _=False, n=name: self._on_train_action(n))
             self.actions[name] = action
         self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
-        QtCore.QTimer.singleShot(300, self.training_panel)
+        QtCore.QTimer.singleShot(300, self, self.training_panel)
         QtCore.QTimer.singleShot(600, preload)  # networkx: in idle time, not the first open
 
     def _on_run_dock_visibility_changed(self, visible: bool, dock, build) -> None:
@@ -62,6 +62,8 @@ class RunDocksMixin:
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
             self.training_dock.widget().layout().addWidget(scrolled(self.training))
             self.training.follow_project(self.path)
+            self.teardown.add(self.training.shutdown, self.training,
+                              otherwise=controller.end_workers)
         return self.training
 
     def _build_search(self) -> None:
@@ -69,7 +71,7 @@ class RunDocksMixin:
         self.search = None
         self.search_dock = self._later_dock("Search", self.training_dock, self.search_panel)
         self.menuBar().actions()[2].menu().addAction(self.search_dock.toggleViewAction())
-        QtCore.QTimer.singleShot(400, self.search_panel)
+        QtCore.QTimer.singleShot(400, self, self.search_panel)
 
     def search_panel(self):
         """The Search tab, built on first use."""
@@ -79,6 +81,8 @@ class RunDocksMixin:
             self.search = SearchPanel(self.doc, self.stack, lambda: self.path)
             self.search.status_message.connect(self.show_message)
             self.search_dock.widget().layout().addWidget(scrolled(self.search))
+            self.teardown.add(self.search.runner.close)  # prompt; says what the study keeps
+            self.teardown.add(self.search.shutdown, self.search)
         return self.search
 
     def _on_train_action(self, name: str) -> None:
@@ -90,10 +94,8 @@ class RunDocksMixin:
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)
-        if event.isAccepted() and self.training is not None:
-            self.training.shutdown()  # kill a running worker with the window
-        if event.isAccepted() and self.search is not None:
-            self.search.shutdown()  # stop the study's trials with the window
+        if event.isAccepted():  # kill a running worker, stop the study's trials
+            self.teardown.run()  # (also run when the window is deleted without a close)
 
     def _on_training_data_issues(self, issues: list) -> None:
         """Show the data mismatches a refused run reported beside the graph's own issues."""

@@ -127,6 +127,7 @@ class SearchDriver:
         self._go = threading.Event()
         self._go.set()
         self._stopped = False
+        self._grace_s: float | None = None  # STOP_GRACE_S unless a stop gives its own
 
     # ---- control (any thread) ----------------------------------------------------------
     def pause(self) -> None:
@@ -138,16 +139,24 @@ class SearchDriver:
         self._go.set()
         self._tell_all("resume")
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float | None = None) -> None:
         """Stop running trials after their current batch (they end failed, "stopped"),
-        start no new one; `run` returns once they have ended."""
+        start no new one; `run` returns once they have ended. A trial still running
+        `grace_s` seconds later (STOP_GRACE_S by default) is killed."""
         self._stopped = True
+        if grace_s is not None:
+            self._grace_s = float(grace_s)
         with self._lock:
             for number, commands in self._running.items():
                 self._ask_stop(number, commands)
         self._go.set()
 
     request_stop = stop  # as a training bridge is stopped (the CLI's Ctrl+C handler)
+
+    def running_trials(self) -> list[int]:
+        """The numbers of the trials whose processes run now."""
+        with self._lock:
+            return sorted(self._running)
 
     @property
     def stopped(self) -> bool:
@@ -320,7 +329,7 @@ class SearchDriver:
                     return self._lost(process, events)
                 if self._overdue(trial.number):
                     process.kill()
-                    return Result(STOPPED, KILLED.format(STOP_GRACE_S), epochs_run=epochs)
+                    return Result(STOPPED, KILLED.format(self._grace()), epochs_run=epochs)
                 continue
             if isinstance(event, Result):
                 return event
@@ -331,7 +340,10 @@ class SearchDriver:
     def _overdue(self, number: int) -> bool:
         with self._lock:
             asked = self._stop_asked.get(number)
-        return asked is not None and time.monotonic() - asked > STOP_GRACE_S
+        return asked is not None and time.monotonic() - asked > self._grace()
+
+    def _grace(self) -> float:
+        return STOP_GRACE_S if self._grace_s is None else self._grace_s
 
     def _lost(self, process, events) -> Result:
         """The result the ended process left on the queue, or a failure saying it ended."""
@@ -371,7 +383,7 @@ class SearchDriver:
             done = result.epochs_run  # the complete epochs (a cut-short one is not counted)
             text = (f"Stopped by the user after epoch {done}." if done else
                     "Stopped by the user before its first epoch ended.")
-            killed = result.message == KILLED.format(STOP_GRACE_S)
+            killed = result.message == KILLED.format(self._grace())
             raise self._fail(trial, f"{text} {result.message}" if killed else text)
         if status != FINISHED:
             raise self._fail(trial, result.message or f"Training ended {status}.")

@@ -1,0 +1,221 @@
+"""A window's workers end with it, however it goes, and a close during a search is prompt.
+
+A window deleted without a close (`deleteLater`, or its parent deleted, as tests and
+embedding applications do) ends its training worker, a child process or a thread. A
+close while a study runs asks the trials to stop, kills the one that does not end in
+time, keeps the study's finished trials in its storage and says so; a close while the
+study's checks wait for their process to start does not wait for it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import optuna
+import pytest
+import shiboken6
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.graph.projectfile import save
+from kerascanvas.runtime import events as ev
+
+from .training_fakes import mlp
+
+
+@pytest.fixture
+def bare_window(data_dir, monkeypatch):
+    """A window that no test fixture closes: the test deletes it as an embedder would."""
+    from kerascanvas.app.window.main import MainWindow
+
+    made = []
+
+    def make(path=None):
+        window = MainWindow(path, recover=False)
+        window.ask_save = lambda: QtWidgets.QMessageBox.Discard
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:  # a failed test must not leave its worker behind
+        window.teardown.run()
+
+
+def deferred_deletes() -> None:
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
+    QtWidgets.QApplication.processEvents()
+
+
+def start_training(window, qtbot):
+    panel = window.training_panel()
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.controller.is_active)
+    return panel.controller
+
+
+def test_a_window_deleted_without_a_close_kills_its_training_process(bare_window, qtbot,
+                                                                     tmp_path):
+    path = tmp_path / "mlp.json"
+    save(mlp(), path)
+    window = bare_window(str(path))
+    controller = start_training(window, qtbot)
+    record = controller.current
+    process, readers = record.source.process, list(controller._readers.values())
+    assert process.is_alive() and readers[0].is_alive()
+    window.deleteLater()
+    deferred_deletes()
+    assert not shiboken6.isValid(window)
+    assert not process.is_alive() and record.status == "killed"
+    assert not any(reader.is_alive() for reader in readers)
+
+
+class ThreadRun:
+    """A run whose worker is a thread of this process (the TrainingRun contract)."""
+
+    def __init__(self, document, overrides, save_path, **extra):
+        self.status, self.ended = "ready", threading.Event()
+        self.worker = threading.Thread(target=self.ended.wait, daemon=True)
+
+    def start(self):
+        self.status = "running"
+        self.worker.start()
+
+    def poll_events(self):
+        return []
+
+    def stop(self):
+        pass
+
+    def kill(self):
+        self.ended.set()
+        self.worker.join(5)
+        self.status = "killed"
+
+
+def test_an_embedded_window_whose_parent_is_deleted_ends_its_worker_thread(
+        bare_window, qtbot, tmp_path, monkeypatch):
+    from kerascanvas.app.training import controller as controller_module
+
+    monkeypatch.setattr(controller_module, "default_run_factory", ThreadRun)
+    path = tmp_path / "mlp.json"
+    save(mlp(), path)
+    holder = QtWidgets.QWidget()
+    window = bare_window(str(path))
+    window.setParent(holder)
+    run = start_training(window, qtbot).current.source
+    assert run.worker.is_alive()
+    shiboken6.delete(holder)  # the embedding application drops its page
+    assert not shiboken6.isValid(window)
+    assert not run.worker.is_alive() and run.status == "killed"
+
+
+# ---- a search when the window goes ----------------------------------------------------
+class TrialThread:
+    """A trial "process": trial 0 ends with its metric at once; later ones are stuck in
+    one long batch and ignore the stop, until they are killed."""
+
+    def __init__(self, payload):
+        self.number, self.killed = payload["number"], threading.Event()
+        self.events, self.commands = queue.Queue(), queue.Queue()
+        self.exitcode = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        if self.number == 0:
+            self.events.put(ev.to_wire(ev.EpochEnd(epoch=0, logs={"accuracy": 0.75})))
+            self.events.put(ev.to_wire(ev.Result(ev.FINISHED,
+                                                 history={"accuracy": [0.75]})))
+            return
+        self.killed.wait()
+
+    def is_alive(self):
+        return self.thread.is_alive()
+
+    def kill(self):
+        self.killed.set()
+        self.exitcode = -9
+
+    def join(self, timeout=None):
+        self.thread.join(timeout)
+
+
+@pytest.fixture
+def fake_search(monkeypatch):
+    """Checks that pass at once, and TrialThreads for the trial processes."""
+    from kerascanvas.runtime.search import checks
+    from kerascanvas.runtime.search import driver as driver_module
+
+    trials: list[TrialThread] = []
+
+    def start_trial(payload):
+        trials.append(TrialThread(payload))
+        return trials[-1], trials[-1].events, trials[-1].commands
+
+    monkeypatch.setattr(checks, "start_check", lambda payload: (FakeCheck(), None))
+    monkeypatch.setattr(checks, "follow_check", lambda *args: [])
+    monkeypatch.setattr(driver_module, "start_trial", start_trial)
+    return trials
+
+
+class FakeCheck:
+    pid = 0
+
+
+def searched_project(tmp_path) -> str:
+    doc = mlp()
+    doc.search = {"metric": "accuracy", "params": [
+        {"node": doc.find("out").id, "param": "activation", "type": "choice",
+         "choices": ["softmax", "sigmoid"]}]}
+    path = tmp_path / "searched.json"
+    save(doc, path)
+    return str(path)
+
+
+def test_closing_the_window_during_a_search_is_prompt_and_keeps_the_study(
+        make_window, qtbot, tmp_path, fake_search, caplog):
+    window = make_window(searched_project(tmp_path))
+    panel = window.search_panel()
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(fake_search) == 2, timeout=20000)  # trial 1 is stuck
+    storage, name = panel.storage()
+    began = time.monotonic()
+    assert window.close()
+    took = time.monotonic() - began
+    assert took < 4.0, f"the close took {took:.1f} s"  # the grace (1 s) and the kill
+    assert fake_search[1].killed.is_set() and panel.runner.threads_alive == 0
+    said = window.statusBar().currentMessage()
+    assert f"study {name!r} keeps its trials in {storage}" in said
+    assert "1 complete" in said and said in caplog.text
+    study = optuna.load_study(study_name=name,
+                              storage=optuna.storages.JournalStorage(
+                                  optuna.storages.journal.JournalFileBackend(storage)))
+    states = {t.number: (t.state.name, t.value) for t in study.trials}
+    assert states[0] == ("COMPLETE", 0.75)  # the finished trial stays
+    assert states[1][0] == "FAIL" and "killed" in study.trials[1].user_attrs["message"]
+
+
+def test_closing_while_the_checks_wait_for_their_process_does_not_wait(qtbot, monkeypatch):
+    from kerascanvas.app.search.runner import SearchRunner
+    from kerascanvas.runtime.search import checks
+    from kerascanvas.runtime.search.options import SearchOptions
+
+    starting = threading.Event()  # the trials' server still imports keras
+
+    def start_check(payload):
+        starting.wait(60)
+        raise RuntimeError("the window is gone")
+
+    monkeypatch.setattr(checks, "start_check", start_check)
+    runner = SearchRunner()
+    runner.start(mlp(), SearchOptions(storage="unused.log", study_name="t"))
+    qtbot.waitUntil(lambda: runner.threads_alive == 1)
+    began = time.monotonic()
+    said = runner.close()
+    took = time.monotonic() - began
+    starting.set()
+    qtbot.waitUntil(lambda: runner.threads_alive == 0)  # the runner dies on this thread
+    assert took < 3.0, f"the close took {took:.1f} s"
+    assert "checks were cancelled" in said
