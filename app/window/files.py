@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import time
 from pathlib import Path
@@ -73,8 +74,27 @@ def example_files() -> list[Path]:
 
 def recovery_text(doc: Document, source: str | None) -> str:
     """The recovery file's text: the document and the file it came from."""
-    return json.dumps({"source": source, "project": projectfile.to_dict(doc)},
-                      sort_keys=True, ensure_ascii=False)
+    return _recovery_json({"source": source, "project": projectfile.to_dict(doc)})
+
+
+def _recovery_json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def recovery_snapshot(doc: Document, source: str | None) -> bytes:
+    """The recovery file's data as it is now, copied whole, so that edits made after this
+    call cannot reach it: `write_recovery_snapshot` turns it into JSON on another thread.
+
+    A pickle of plain data, made and read in this process only (it never goes to a file),
+    is a deep copy in one C call: a third of the time the JSON text takes, and a quarter
+    of `copy.deepcopy`'s (an imported ResNet50)."""
+    return pickle.dumps({"source": source, "project": projectfile.to_dict(doc)},
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def write_recovery_snapshot(snapshot: bytes, path: Path | None = None) -> None:
+    """Write a `recovery_snapshot` as the recovery file `path` (atomically)."""
+    write_recovery_text(_recovery_json(pickle.loads(snapshot)), path)
 
 
 def write_recovery_text(text: str, path: Path | None = None) -> None:

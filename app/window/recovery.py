@@ -25,6 +25,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from ..future_watch import FutureWatcher
 from . import files
 
 
@@ -115,10 +116,11 @@ class RecoveryMixin:
         self._autosave = QtCore.QTimer(self, singleShot=True, interval=files.AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.autosave)
         self._unsaved_since: float | None = None
-        # Recovery files are written (and removed) in order on one thread: a slow disk
-        # never stalls the window, and a removal after a save is never overtaken.
+        # Recovery files are made into JSON, written (and removed) in order on one thread: a
+        # slow disk or a large model never stalls the window, and a removal after a save is
+        # never overtaken. Their outcome reaches the window through a FutureWatcher.
         self._recovery_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
-        self._recovery_write: Future | None = None
+        self._recovery_written = FutureWatcher(self)
         self._recovery_closed = False
         self.recovered_windows: list = []
         self._recovery_lock: QtCore.QLockFile | None = None
@@ -142,25 +144,24 @@ class RecoveryMixin:
             self._autosave.start()
 
     def autosave(self) -> None:
-        """Write the recovery file now (on the autosave thread) if there is unsaved work."""
+        """Write the recovery file if there is unsaved work. Only a snapshot of the document
+        is taken here; its JSON text is made and written on the autosave thread."""
         self._autosave.stop()
         self._unsaved_since = None
-        self._report_autosave_failure()
         if not self.stack.is_clean and not self._recovery_closed:
-            text = files.recovery_text(self.doc, self.path)
-            self._recovery_write = self._recovery_io.submit(
-                files.write_recovery_text, text, self.recovery_file)
+            snapshot = files.recovery_snapshot(self.doc, self.path)
+            written = self._recovery_io.submit(files.write_recovery_snapshot, snapshot,
+                                               self.recovery_file)
+            self._recovery_written.watch(written, self._on_autosave_written)
 
     def wait_for_autosave(self) -> None:
         """Block until every queued recovery write has finished."""
         if not self._recovery_closed:
             self._recovery_io.submit(int).result()
 
-    def _report_autosave_failure(self) -> None:
-        done = self._recovery_write
-        if done is not None and done.done() and done.exception() is not None:
-            self.show_message(f"Autosave failed: {done.exception()}")
-            self._recovery_write = None
+    def _on_autosave_written(self, written: Future) -> None:
+        if written.exception() is not None:
+            self.show_message(f"Autosave failed: {written.exception()}")
 
     def clear_recovery(self) -> None:
         """Remove this window's recovery file after anything already queued is written."""
@@ -176,6 +177,7 @@ class RecoveryMixin:
         self.clear_recovery()
         self._recovery_closed = True
         self._recovery_io.shutdown(wait=True)
+        self._recovery_written.clear()
         self._claim(None)
 
     def _own_recovery_file(self, adopted: str | None) -> None:
