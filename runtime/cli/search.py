@@ -9,13 +9,18 @@ and study joins the same study, on this machine or on others:
     kerascanvas search model.json --trials 30 --jobs 2
     kerascanvas search model.json --storage postgresql://me@db/studies --trials 50
 
+`--timeout` stops the running trials after their current batch (they end failed,
+"Stopped by the study's time limit"); `--seed S` seeds trial N's draws with S + N, so
+parallel workers never draw alike; a study that already holds `--max-trials` is
+complete, and the command only shows its best trial (no checks, no Keras).
+
 Exit codes:
-    0  the study ran (some trials may have failed or been pruned)
+    0  the study ran (some trials may have failed or been pruned), or was complete
     1  the search cannot start: invalid graph, ranges, settings, metric or data, or a
        sampled model Keras cannot build (each problem names its node, parameter or
        field and the value received), or a bad option
     2  the project file cannot be read
-    3  no trial of this run completed
+    3  no trial of this run completed (also when --timeout stopped them all)
     4  the project has CustomLayer code nobody trusted: no trial started, nothing ran
        (`--trust-custom-code`, or the window's trust; each trial's worker then gets
        the digests of the trusted code, never anything from the file)
@@ -57,8 +62,10 @@ from .search_report import (
     kept_model_line,
     say,
     stopped_line,
+    timeout_line,
     write_best,
 )
+from .search_show import complete, show
 from .stops import StopOnSignals, exit_code
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
@@ -74,7 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "of earlier runs and other processes included (--trials then "
                              "defaults to no limit of its own)")
     parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
-                        help="start no new trial after this many seconds")
+                        help="after this many seconds, stop the running trials after their "
+                             "current batch (marked failed: no value) and start no new one")
     parser.add_argument("--jobs", type=_positive, metavar="J",
                         help="trials at once on this machine: the CPU threads are split "
                              "between them, or each gets a GPU (default: one per GPU, else 1)")
@@ -91,7 +99,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME[:k=v,...]",
                         help="median (default), percentile, hyperband, successive_halving, "
                              "threshold, wilcoxon or none, with Optuna's options")
-    parser.add_argument("--seed", type=int, metavar="N", help="the sampler's seed")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="trial N draws with a sampler seeded S + N: reproducible, and "
+                             "distinct across --jobs and processes sharing the study")
     parser.add_argument("--metric", metavar="NAME",
                         help="the logged value to optimize (default: the search section's, "
                              "else val_loss)")
@@ -141,7 +151,8 @@ def _section(doc, args) -> None:
 def options_from(args, doc):
     from kerascanvas.graph.training_paths import anchored_settings
 
-    from ..search.driver import SearchOptions, visible_gpus
+    from ..search.driver import SearchOptions
+    from ..search.slots import visible_gpus
     from ..search.study import default_storage
 
     # the project's relative paths are read next to it, the flags' in the current folder
@@ -175,6 +186,9 @@ def run(args) -> int:
     _section(doc, args)
     if args.show:
         return show(doc, args)
+    done = complete(doc, args)
+    if done is not None:  # the study holds --max-trials already: nothing to check or run
+        return done
     refused = prepare_custom(project, args.trust_custom_code, "search")
     if refused is not None:  # nothing ran, no trial started
         return refused
@@ -189,33 +203,6 @@ def run(args) -> int:
     if found:
         return EXIT_INVALID
     return _search(doc, options, args)
-
-
-def show(doc, args) -> int:
-    """`--show`: the study as it is, and its best trial's project; nothing runs."""
-    from kerascanvas.graph.search import objective
-
-    from ..search import study as studies
-    from ..search.study import default_storage
-
-    if args.best_model:
-        say("--best-model needs trials to train its model; --show runs none")
-        return EXIT_INVALID
-    storage = args.storage or default_storage(args.file)
-    name = args.study or Path(args.file).stem
-    try:
-        if "://" not in storage and not Path(storage).is_file():
-            raise KeyError(name)  # opening the journal would create it
-        study = studies.load_study(name, storage)
-    except KeyError:
-        say(f"there is no study {name!r} in {storage} (nothing was written)")
-        return EXIT_INVALID
-    metric = study.user_attrs.get(studies.METRIC) or objective(doc)[0]
-    summary = studies.summary(study, metric, storage, args.json)
-    if args.best_project:
-        write_best(doc, summary["best"], args.best_project, args.file)
-    print(json.dumps(summary, indent=2) if args.json else best_line(summary))
-    return EXIT_OK
 
 
 def _refused(doc, options) -> list[str]:
@@ -268,9 +255,6 @@ def _search(doc, options, args) -> int:
     say(f"study {options.study_name!r} in {options.storage}: {options.jobs} job(s), "
            f"optimizing {driver.direction} {driver.metric}"
            f"{held_line(driver.study)}")
-    if driver.orphans:
-        say(f"marked failed the trials {', '.join(map(str, driver.orphans))}: the process "
-               "that ran them on this machine ended before they did")
     if options.max_trials and studies.counted(driver.study) >= options.max_trials:
         say(f"the study holds {studies.counted(driver.study)} complete or pruned trials "
             f"already (--max-trials {options.max_trials}): no trial to run")
@@ -289,6 +273,8 @@ def _search(doc, options, args) -> int:
     if args.best_model:
         say(kept_model_line(driver.models, driver.metric))
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))
+    if driver.timed_out:
+        say(timeout_line(driver.cut, ran, options.timeout))
     if stops.received is not None:
         say(stopped_line(stops.received, aborted, ran, options, args))
         return exit_code(stops.received)

@@ -37,6 +37,17 @@ def stopped_line(signum: int, aborted: bool, ran: list, options, args) -> str:
             f"Run the same command again to continue the study")
 
 
+def timeout_line(cut: list[int], ran: list, timeout: float) -> str:
+    """What `--timeout` ended: the trials it stopped, and what this run completed."""
+    done = ran.count("complete")
+    many = len(cut) != 1
+    stopped = (f"trial{'s' * many} {', '.join(map(str, sorted(cut)))} stopped after "
+               f"{'their' if many else 'its'} current batch and marked failed (no value)"
+               if cut else "no trial was running")
+    return (f"--timeout {timeout:g} s reached: {stopped}; {done} trial{'s' * (done != 1)} "
+            f"of this run completed")
+
+
 def write_best(doc, best, path: str, project_file: str) -> None:
     """Save the project with the best trial's values (the search section kept, the
     training settings the project's, not the flags'); its relative data and callback
@@ -67,6 +78,13 @@ def best_line(summary) -> str:
     params = ", ".join(f"{k}={_short(v)}" for k, v in best["params"].items())
     return (f"Study {summary['study']} ({counts}): best trial {best['number']}, "
             f"{summary['metric']}={best['value']:.4f} with {params}")
+
+
+def trial_lines(summary, lost_only: bool = False) -> list[str]:
+    """`trial 3 failed: Its process (node7:4242) stopped answering: ...` for each failed
+    trial (only those whose process went away, with `lost_only`)."""
+    return [f"trial {t['number']} failed: {t['message']}" for t in summary["trials"]
+            if t["state"] == "failed" and (t.get("lost") or not lost_only)]
 
 
 def _short(value) -> str:

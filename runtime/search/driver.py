@@ -16,8 +16,9 @@ events of `runtime.events`:
 A trial whose graph is invalid for its values, whose training fails (a NaN
 loss, an error, no memory), or that is stopped, ends "failed" with the message.
 
-A stop (the user's, or the pruner's) ends a trial after its current training or
-validation batch (`stopping.TrialBridge`). A trial whose process has not ended
+A stop (the user's, the pruner's, or the time limit's: `options.timeout` stops the
+running trials too, not only the start of new ones) ends a trial after its current
+training or validation batch (`stopping.TrialBridge`). A trial whose process has not ended
 STOP_GRACE_S seconds after it was asked (it is reading its data, building its
 model, or inside one long batch) is killed, and ends as stopped.
 """
@@ -25,9 +26,7 @@ model, or inside one long batch) is killed, and ends as stopped.
 from __future__ import annotations
 
 import math
-import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -57,7 +56,10 @@ from ..events import (
 from . import study as studies
 from .best_model import BestModel
 from .child import start_trial
+from .lost import fail_stale
 from .options import SearchOptions  # noqa: F401  (its home was here)
+from .seeding import seeded_sampler
+from .slots import available_cpus, plan_slots, visible_gpus  # noqa: F401  (homes were here)
 from .space import suggest
 
 STOP_GRACE_S = 5.0  # seconds a trial may take to end after a stop before it is killed
@@ -66,39 +68,6 @@ KILLED = "Its process did not end within {:g} s of the stop and was killed."
 
 class TrialFailed(Exception):
     """The trial could not give a value; Optuna records it as failed with the message."""
-
-
-# ---- where trials run ----------------------------------------------------------------------
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def visible_gpus() -> list[str]:
-    """The CUDA devices trials may use, without importing torch where it can be avoided."""
-    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if listed is not None:
-        return [g.strip() for g in listed.split(",") if g.strip() and g.strip() != "-1"]
-    if sys.platform.startswith("linux"):
-        gpus = "/proc/driver/nvidia/gpus"
-        return [str(i) for i in range(len(os.listdir(gpus)))] if os.path.isdir(gpus) else []
-    import torch
-
-    return [str(i) for i in range(torch.cuda.device_count())]
-
-
-def plan_slots(jobs: int, device: str) -> list[dict[str, Any]]:
-    """One slot per parallel trial: a GPU each when there are GPUs (and the device allows),
-    else an equal share of this machine's CPU threads."""
-    gpus = [] if device == "cpu" else visible_gpus()
-    threads = max(1, available_cpus() // jobs)
-    if gpus:
-        return [{"env": {"CUDA_VISIBLE_DEVICES": gpus[i % len(gpus)]}, "threads": threads,
-                 "device": "cuda", "where": f"GPU {gpus[i % len(gpus)]}"} for i in range(jobs)]
-    return [{"env": {}, "threads": threads, "device": "cpu",
-             "where": f"{threads} CPU thread{'s' * (threads > 1)}"} for _ in range(jobs)]
 
 
 # ---- the driver ------------------------------------------------------------------------------
@@ -128,6 +97,8 @@ class SearchDriver:
         self._go.set()
         self._stopped = False
         self._grace_s: float | None = None  # STOP_GRACE_S unless a stop gives its own
+        self.timed_out = False  # the time limit stopped the study (`options.timeout`)
+        self.cut: list[int] = []  # trials the time limit stopped, marked failed
 
     # ---- control (any thread) ----------------------------------------------------------
     def pause(self) -> None:
@@ -177,25 +148,35 @@ class SearchDriver:
 
     # ---- running -----------------------------------------------------------------------
     def open(self):
-        """Create or join the study (done by `run` when not done before). A joined study
-        that holds trials gets its sampler seeded with the seed plus their count, so a
-        resumed study does not draw the values of its first run again; trials left
-        running by an ended process of this machine are marked failed (`orphans`)."""
+        """Create or join the study (done by `run` when not done before). With a seed,
+        trial N draws with a sampler seeded seed + N (`seeding`): parallel workers and a
+        resumed study draw new values, reproducibly. Trials whose process went away (an
+        ended process of this machine; in a database, a silent heartbeat) are failed with
+        a message and told as `TrialEnd` events (`lost`)."""
         opts = self.options
         self._trust_custom_code()
         # Trials are reported by us: Optuna's own log repeats each failure with a traceback.
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         if self.study is None:
+            sampler = seeded_sampler(opts.sampler, opts.seed, studies.make_sampler)
             study = studies.open_study(opts.study_name, opts.storage, self.direction,
                                        pruner=studies.make_pruner(opts.pruner),
-                                       sampler=studies.make_sampler(opts.sampler),
-                                       metric=self.metric)
+                                       sampler=sampler, metric=self.metric,
+                                       on_lost=lambda _study, trial: self._on_lost(trial))
             self.orphans = studies.fail_orphans(study)
-            held = len(study.get_trials(deepcopy=False))
-            seed = None if opts.seed is None else opts.seed + held
-            study.sampler = studies.make_sampler(opts.sampler, seed)
+            for trial in study.get_trials(deepcopy=False):
+                if trial.number in self.orphans:
+                    self._on_lost(trial)
+            fail_stale(study)  # a database's silent trials are told now, not at a trial
             self.study = study
         return self.study
+
+    def _on_lost(self, trial) -> None:
+        """Tell of a trial whose process went away (see `lost`); it ran elsewhere, so its
+        duration here means nothing."""
+        summary = studies.trial_summary(trial)
+        self.on_event(TrialEnd(trial.number, "failed", None, summary["message"], None,
+                               summary["params"]))
 
     def _trust_custom_code(self) -> None:
         """Trust exactly `options.trusted_code` in the driver's document (the shapes the
@@ -227,14 +208,32 @@ class SearchDriver:
             return study  # the study is done already: not one more trial
         ends = [self._on_trial_end] + ([] if cap is None else [optuna.study.MaxTrialsCallback(
             cap, states=studies.COUNTED)])
+        timer = self._time_limit()
         try:
             study.optimize(self._objective, n_trials=self.options.trials,
                            timeout=self.options.timeout, n_jobs=self.options.jobs,
                            catch=(TrialFailed,), callbacks=ends)
         finally:
+            if timer is not None:
+                timer.cancel()
             if self._shapes is not None:
                 self._shapes.close()
         return study
+
+    def _time_limit(self) -> threading.Timer | None:
+        """At `options.timeout` seconds, stop the running trials as a stop does (after
+        their current batch): Optuna's own timeout only stops starting new ones."""
+        if not self.options.timeout:
+            return None
+        timer = threading.Timer(self.options.timeout, self._on_time_up)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _on_time_up(self) -> None:
+        if not self._stopped:  # a stop asked before the limit stays the user's
+            self.timed_out = True
+            self.stop()
 
     def _carry_custom(self, trial, trial_doc: Document) -> None:
         """Trusted custom code: the trial's document shares the trust, and Keras computes
@@ -266,7 +265,10 @@ class SearchDriver:
         while not self._go.wait(0.2):
             pass
         if self._stopped:
-            raise self._fail(trial, "Stopped by the user before it began.")
+            raise self._fail(trial, "Not run: the study's time limit "
+                                    f"({self.options.timeout:g} s) was reached before it "
+                                    "began." if self.timed_out else
+                             "Stopped by the user before it began.")
         trial.set_user_attr(studies.OWNER, studies.owner())
         values = suggest(trial, self.doc)
         self.on_event(TrialStart(trial.number, dict(trial.params)))
@@ -289,6 +291,11 @@ class SearchDriver:
             raise
         self.models.offer(trial.number, value, result.saved)
         return value
+
+    def _stopped_by(self) -> str:
+        if self.timed_out:
+            return f"Stopped by the study's time limit ({self.options.timeout:g} s)"
+        return "Stopped by the user"
 
     def _fail(self, trial, message: str) -> TrialFailed:
         trial.set_user_attr(studies.MESSAGE, message)
@@ -381,8 +388,10 @@ class SearchDriver:
         status = result.status
         if status == STOPPED:
             done = result.epochs_run  # the complete epochs (a cut-short one is not counted)
-            text = (f"Stopped by the user after epoch {done}." if done else
-                    "Stopped by the user before its first epoch ended.")
+            text = (f"{self._stopped_by()} after epoch {done}." if done else
+                    f"{self._stopped_by()} before its first epoch ended.")
+            if self.timed_out:
+                self.cut.append(trial.number)
             killed = result.message == KILLED.format(self._grace())
             raise self._fail(trial, f"{text} {result.message}" if killed else text)
         if status != FINISHED:

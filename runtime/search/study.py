@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import math
 import os
-import socket
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import optuna
 
+from .lost import (  # noqa: F401  (fail_orphans, owner: their home was here)
+    LOST,
+    MESSAGE,
+    METRIC,
+    OWNER,
+    HeartbeatStorage,
+    fail_orphans,
+    owner,
+)
 from .options import default_storage  # noqa: F401  (its home was here)
 
 SAMPLERS = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler,
@@ -39,29 +46,22 @@ STATES = {optuna.trial.TrialState.COMPLETE: "complete", optuna.trial.TrialState.
           optuna.trial.TrialState.FAIL: "failed", optuna.trial.TrialState.RUNNING: "running",
           optuna.trial.TrialState.WAITING: "waiting"}
 COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)  # max_trials
-MESSAGE = "message"  # the user attribute that says why a trial failed or was pruned
-OWNER = "process"  # the trial's user attribute: "host:pid" of the process that runs it
-METRIC = "metric"  # the study's user attribute: the logged value it optimizes
 
 
 class StudyError(ValueError):
     """A study cannot be opened or configured as asked; the message says why."""
 
 
-HEARTBEAT_S = 60  # a database study's trial without a heartbeat for twice this is failed
-
-
-def open_storage(where: str):
+def open_storage(where: str, on_lost=None):
     """An Optuna storage for a database URL, or a journal file for a path.
 
     A database storage gets heartbeats: a trial whose process stops sending them
-    (killed, or its machine went down) is marked failed by the next trial any process
-    starts (with no message: Optuna ends it before a callback may add one). A journal
-    file has none; `fail_orphans` covers this machine's processes."""
+    (killed, or its machine went down) is failed, with a message that says so, by the
+    next process that starts a trial (`lost.HeartbeatStorage`), which then calls
+    `on_lost(study, trial)`. A journal file has none; `fail_orphans` covers this
+    machine's processes."""
     if "://" in where:
-        with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(where, heartbeat_interval=HEARTBEAT_S)
+        return HeartbeatStorage(where, on_lost)
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 
     Path(where).parent.mkdir(parents=True, exist_ok=True)
@@ -95,14 +95,14 @@ def make_pruner(options: Mapping[str, Any]):
 
 
 def open_study(name: str, storage: str, direction: str, sampler=None, pruner=None,
-               metric: str | None = None):
+               metric: str | None = None, on_lost=None):
     """Create the study, or join it when it exists (another process may be running it,
     or it is resumed). The first process records `metric` in the study.
 
     Raises:
         StudyError: the existing study optimizes in the other direction, or another metric.
     """
-    study = optuna.create_study(storage=open_storage(storage), study_name=name,
+    study = optuna.create_study(storage=open_storage(storage, on_lost), study_name=name,
                                 direction=direction, sampler=sampler, pruner=pruner,
                                 load_if_exists=True)
     _check_joined(study, storage, direction, metric)
@@ -141,41 +141,6 @@ def _check_joined(study, storage: str, direction: str, metric: str | None) -> No
                          f"{kept}")
 
 
-def owner() -> str:
-    """`host:pid` of this process, which trials it runs record (`OWNER`)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _ended(owner_: str) -> bool:
-    """Whether `host:pid` names a process of this machine that no longer exists."""
-    host, _, pid = owner_.rpartition(":")
-    if os.name != "posix" or host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine's process (or no sure way to ask): left alone
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def fail_orphans(study) -> list[int]:
-    """Mark failed the trials left "running" by a process of this machine that has
-    ended (killed, or a hard abort) so that a resumed study neither lists them as
-    running forever nor counts them; returns their numbers. Trials of live processes
-    and of other machines are left alone."""
-    orphans = [t for t in study.get_trials(deepcopy=False,
-                                           states=(optuna.trial.TrialState.RUNNING,))
-               if _ended(str(t.user_attrs.get(OWNER, "")))]
-    for trial in orphans:  # Optuna has no public call to end another process's trial
-        study._storage.set_trial_user_attr(
-            trial._trial_id, MESSAGE, f"Its process ({trial.user_attrs[OWNER]}) ended "
-                                      "before the trial did.")
-        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
-    return [t.number for t in orphans]
-
-
 def counted(study) -> int:
     """The study's trials that count towards `SearchOptions.max_trials`."""
     return len(study.get_trials(deepcopy=False, states=COUNTED))
@@ -196,6 +161,7 @@ def trial_summary(trial) -> dict[str, Any]:
     return {"number": trial.number, "state": STATES.get(trial.state, trial.state.name.lower()),
             "value": _number(trial.value) if trial.state.name == "COMPLETE" else None,
             "params": dict(trial.params), "message": trial.user_attrs.get(MESSAGE, ""),
+            "lost": trial.user_attrs.get(LOST),
             "duration_s": duration,
             "curve": {int(k): _number(v) for k, v in sorted(trial.intermediate_values.items())}}
 

@@ -23,6 +23,7 @@ import pytest
 from kerascanvas.app.cli import main
 from kerascanvas.graph.project import Project
 from kerascanvas.runtime.cli.search_report import write_best
+from kerascanvas.runtime.search import lost
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
 from tests.runtime.test_search import LR, UNITS, check_best_model, mlp_project, options
@@ -195,7 +196,7 @@ def test_a_study_that_optimizes_another_metric_is_refused_before_the_checks(tmp_
 @pytest.mark.slow  # SQLAlchemy takes seconds to import
 def test_a_database_study_fails_a_trial_whose_process_stopped_its_heartbeat(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(studies, "HEARTBEAT_S", 1)
+    monkeypatch.setattr(lost, "HEARTBEAT_S", 1)
     storage = f"sqlite:///{tmp_path}/study.db"
     study = studies.open_study("s", storage, "minimize")
     trial = study.ask()

@@ -1,0 +1,83 @@
+"""`kerascanvas search` on a study as it stands, without Keras: `--show`, and a study that
+already holds `--max-trials` (complete: nothing is checked, built or trained)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .search_report import best_line, say, trial_lines, write_best
+
+EXIT_OK, EXIT_INVALID = 0, 1
+
+
+def stored_study(args):
+    """The study `args` name (`--storage`, `--study`), or None when there is none yet;
+    a journal file that does not exist is not created."""
+    from ..search import study as studies
+    from ..search.study import default_storage
+
+    storage = args.storage or default_storage(args.file)
+    name = args.study or Path(args.file).stem
+    if "://" not in storage and not Path(storage).is_file():
+        return None  # opening the journal would create it
+    try:
+        return studies.load_study(name, storage)
+    except KeyError:
+        return None
+
+
+def _report(doc, args, study) -> None:
+    """Print the study (its best trial, its lost trials; `--json`: all of it) and write
+    `--best-project` from its best trial."""
+    from kerascanvas.graph.search import objective
+
+    from ..search import study as studies
+    from ..search.study import default_storage
+
+    metric = study.user_attrs.get(studies.METRIC) or objective(doc)[0]
+    summary = studies.summary(study, metric, args.storage or default_storage(args.file),
+                              args.json)
+    if args.best_project:
+        write_best(doc, summary["best"], args.best_project, args.file)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return
+    print(best_line(summary))
+    for line in trial_lines(summary, lost_only=True):
+        print(line)
+
+
+def show(doc, args) -> int:
+    """`--show`: the study as it is, and its best trial's project; nothing runs."""
+    from ..search.study import default_storage
+
+    if args.best_model:
+        say("--best-model needs trials to train its model; --show runs none")
+        return EXIT_INVALID
+    study = stored_study(args)
+    if study is None:
+        say(f"there is no study {args.study or Path(args.file).stem!r} in "
+            f"{args.storage or default_storage(args.file)} (nothing was written)")
+        return EXIT_INVALID
+    _report(doc, args, study)
+    return EXIT_OK
+
+
+def complete(doc, args) -> int | None:
+    """EXIT_OK after saying so when the study already holds `--max-trials` complete or
+    pruned trials (no check, no Keras, no trial: there is nothing to run), else None."""
+    from ..search import study as studies
+
+    if not args.max_trials:
+        return None
+    study = stored_study(args)
+    held = 0 if study is None else studies.counted(study)
+    if held < args.max_trials:
+        return None
+    say(f"the study holds {held} complete or pruned trials already (--max-trials "
+        f"{args.max_trials}): it is complete; nothing was checked, built or trained")
+    if args.best_model:
+        say(f"--best-model {args.best_model} was not written: no trial ran")
+    _report(doc, args, study)
+    return EXIT_OK
