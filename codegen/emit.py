@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
 from kerascanvas.graph.spec import LayerSpec, get_spec
 
-from . import custom, generic
+from . import custom, generic, operations
 from .errors import CodegenError
 from .literals import INDENT, LINE_LIMIT, Code, call, literal  # noqa: F401  (INDENT re-exported)
 
@@ -45,8 +46,11 @@ def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str 
                 prefix: str = "", suffix: str = "", params: dict | None = None) -> str:
     """`prefix + layers.Kind(k=v, ..., name='...') + suffix`, wrapped when long.
 
-    KerasLayer nodes need their resolved `params` (the kept config).
+    KerasLayer nodes need their resolved `params` (the kept config). An operation node
+    is its call alone, which `call_suffix` gives as `suffix`.
     """
+    if is_operation(spec):
+        return operations.statement(spec, name, indent, prefix, suffix)
     if spec.kind == generic.KIND:
         return generic.constructor(params or {}, name, indent, prefix, suffix,
                                    kwargs.get("dtype"))
@@ -94,6 +98,8 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
         return generic.call_arguments(params or {}, sources)
     if spec.kind == custom.KIND:
         return custom.call_arguments(sources)
+    if is_operation(spec):  # the whole call: `keras.ops.mean(x, axis=1)`
+        return operations.expression(spec, params or {}, sources)
     if spec.is_merge:
         return f"([{', '.join(sources)}])"
     keywords = [f"{k}={literal(v)}" for k, v in spec.call_kwargs(params or {}).items()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import GENERIC, SHARED_CALL
 from kerascanvas.graph.userblocks import returns_list
@@ -27,6 +28,8 @@ def chain_problem(plan: Plan) -> str | None:
         where = f"node {step.name!r} ({step.spec.kind})"
         if step.spec.is_composite and not _single_model(plan, step):
             return f"{where} is a block, which is no single layer"
+        if is_operation(step.spec):
+            return f"{where} is an operation (a keras.ops call), which is no layer"
         if step.spec.kind == SHARED_CALL:
             return (f"{where} calls the layer of another node again (shared weights), "
                     "which a Sequential model cannot express")

@@ -7,6 +7,7 @@ nested-model block is one attribute: the model its helper makes, called in `call
 
 from __future__ import annotations
 
+from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import USER_BLOCK, get_spec
 from kerascanvas.graph.userblocks import returns_list
@@ -34,6 +35,10 @@ class _Writer:
         self.shared_attrs: dict[str, str] = {}  # shared layer variable -> attribute
 
     def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
+        if is_operation(spec):  # a keras.ops call in call(), no attribute
+            self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
+                             f"{call_suffix(spec, sources, params)}")
+            return
         attr = self.attrs.take(name)
         self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",
                                      params=params))

@@ -39,7 +39,8 @@ AS_LISTS = "__lists__"
 
 CATEGORIES = (
     "Input", "Core", "Convolution", "Pooling", "Reshaping", "Normalization", "Merging",
-    "Activation", "Recurrent", "Attention", "Preprocessing", "Augmentation", "Blocks",
+    "Activation", "Recurrent", "Attention", "Preprocessing", "Augmentation", "Operations",
+    "Blocks",
 )
 
 

@@ -19,6 +19,7 @@ from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker, serialized
+from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
@@ -62,6 +63,10 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
             raise BuildError(f"{name!r} (KerasLayer): Keras cannot make "
                              f"{config['module']}.{config['class_name']} from its config: "
                              f"{exc}") from None
+    if is_operation(spec):  # a keras.ops call: no layer object, no name of its own
+        from .operations import OperationCall
+
+        return OperationCall(spec.kind, params)
     kwargs = keras_kwargs(spec, spec.non_default(params))
     return getattr(keras.layers, spec.kind)(**kwargs, name=name, **extra)
 
@@ -103,6 +108,8 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
         out = _call_generic(layer, tensors, (params or {}).get("call"))
     elif spec.kind == custom.KIND:
         out = layer(tensors[0] if len(tensors) == 1 else list(tensors))
+    elif is_operation(spec):
+        out = layer(*tensors)
     elif spec.is_merge:
         out = layer(list(tensors))
     else:

@@ -22,6 +22,7 @@ from kerascanvas.graph.spec import AS_LISTS, GENERIC, INPUT, LAYER_SPECS, LayerS
 
 from .build import keras_kwargs
 from .import_generic import shape_record, weight_count
+from .import_ops import map_operation
 from .keras_env import import_keras
 
 # ParamSpec type -> the keras module whose `get(name)` builds a named object.
@@ -344,7 +345,10 @@ def map_call(node) -> tuple[Call, str | None]:
     template, tensors = call_template(node)
     kind = mapped_kind(layer)
     if kind is None:
-        return _generic(layer, template, tensors, node), "no node kind for this class"
+        call, why = map_operation(node, template, tensors)
+        if call is not None:
+            return call, None
+        return _generic(layer, template, tensors, node), why or "no node kind for this class"
     spec = LAYER_SPECS[kind]
     plain, call_values = _call_params(spec, template)
     plain, switched = _keyword_ports(spec, plain)

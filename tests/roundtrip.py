@@ -47,20 +47,60 @@ def exec_generated(doc, **kwargs):
     return namespace["build_model"]()
 
 
+def is_operation(op) -> bool:
+    """A keras.ops operation (`x + y`, `ops.mean`), which is no layer."""
+    return not isinstance(op, keras.layers.Layer)
+
+
 def assert_same_model(original, rebuilt, strict: bool = True):
     """Same parameter count, and each layer of the original has its twin by name, with
-    the same config (with `strict` off, a tuple equals a list: see `as_saved`)."""
+    the same config (with `strict` off, a tuple equals a list: see `as_saved`). Operations
+    are checked by `assert_same_operations`."""
     same = (lambda c: c) if strict else as_saved
     assert rebuilt.count_params() == original.count_params(), (
         f"count_params {rebuilt.count_params()} != Keras' {original.count_params()}")
     theirs = {op.name: op for op in flat_operations(rebuilt)}
     for op in flat_operations(original):
+        if is_operation(op):
+            continue
         twin = theirs.get(op.name)
         assert twin is not None, f"layer {op.name!r} missing from the rebuilt model"
         assert _same_class(type(twin), type(op)), (
             f"{op.name}: {type(twin).__name__} instead of {type(op).__name__}")
         mine, want = same(twin.get_config()), same(op.get_config())
         assert mine == want, f"{op.name}: get_config differs in {_differing_keys(mine, want)}"
+    assert_same_operations(original, rebuilt, same)
+
+
+# The merge layer an operation may become on import (equal-rank float32 tensors).
+OP_LAYERS = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply",
+             "Maximum": "Maximum", "Minimum": "Minimum", "Concatenate": "Concatenate"}
+
+
+def assert_same_operations(original, rebuilt, same=lambda c: c):
+    """The original's operations come back: as a merge layer named as the operation (see
+    OP_LAYERS), or as operations of the same classes and configs (Keras names a rebuilt
+    operation itself, so names are left out)."""
+    layers = {op.name: op for op in flat_operations(rebuilt) if not is_operation(op)}
+    left = []
+    for op in flat_operations(original):
+        if not is_operation(op):
+            continue
+        twin = layers.get(op.name)
+        if twin is not None:
+            assert type(twin).__name__ == OP_LAYERS.get(type(op).__name__), (
+                f"operation {op.name} ({type(op).__name__}) came back as a "
+                f"{type(twin).__name__}")
+        else:
+            left.append(_op_key(op, same))
+    made = [_op_key(op, same) for op in flat_operations(rebuilt) if is_operation(op)]
+    assert sorted(made) == sorted(left), (
+        f"operations differ: {sorted(set(made) ^ set(left))[:4]}")
+
+
+def _op_key(op, same) -> tuple[str, str]:
+    config = {k: v for k, v in same(op.get_config()).items() if k != "name"}
+    return type(op).__name__, repr(sorted(config.items()))
 
 
 def _same_class(mine: type, want: type) -> bool:
@@ -108,10 +148,12 @@ def assert_shapes_match_keras(doc, original):
         assert ours == keras_shapes, f"{node.name}: shapes {ours}, Keras {keras_shapes}"
 
 
-def structure(model) -> list:
-    """`model.layers` as (class, name, trainable, nested structure), at every depth."""
+def structure(model, skip: frozenset = frozenset()) -> list:
+    """`model.layers` as (class, name, trainable, nested structure), at every depth; the
+    layers named in `skip` left out."""
     return [(type(la).__name__, la.name, la.trainable,
-             structure(la) if isinstance(la, keras.Model) else None) for la in model.layers]
+             structure(la, skip) if isinstance(la, keras.Model) else None)
+            for la in model.layers if la.name not in skip]
 
 
 def counts(model) -> tuple[int, int]:
@@ -137,7 +179,10 @@ def sample_inputs(model, seed: int = 0) -> list:
 def assert_same_nesting(original, rebuilt, strict: bool = True):
     """`model.layers` equal at every depth, and each nested model's own config."""
     same = (lambda c: c) if strict else as_saved
-    assert structure(rebuilt) == structure(original), "model.layers differ (nesting)"
+    # an operation imported as a merge layer (see OP_LAYERS) is a layer in the rebuild
+    operations = frozenset(op.name for op in flat_operations(original) if is_operation(op))
+    assert structure(rebuilt, operations) == structure(original), \
+        "model.layers differ (nesting)"
     for theirs, ours in zip(nested_models(original), nested_models(rebuilt), strict=True):
         mine = {k: v for k, v in same(ours.get_config()).items() if k != "layers"}
         want = {k: v for k, v in same(theirs.get_config()).items() if k != "layers"}

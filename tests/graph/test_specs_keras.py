@@ -19,9 +19,11 @@ from kerascanvas.graph.spec import TRAINABLE  # noqa: E402
 from tests.keras_ref import checked_eagerly, keras_layer, keras_output  # noqa: E402
 
 # KerasLayer has no class of its own in keras.layers; tests/runtime/test_import.py covers it.
-# The Blocks category (Application, UserBlock) has its own tests.
+# The Blocks category (Application, UserBlock) has its own tests, and so have operations
+# (keras.ops calls, no keras.layers class: tests/graph/test_specs_operations.py).
 LAYERS = [s for s in LAYER_SPECS.values()
-          if not s.is_block and s.kind != "KerasLayer" and s.category != "Blocks"]
+          if not s.is_block and s.kind != "KerasLayer" and s.category not in ("Blocks",
+                                                                                "Operations")]
 ALWAYS_UNEXPOSED = {"name", "trainable", "dtype", "quantization_config"}
 # get_config() keys whose default (None) Keras replaces with a random draw.
 RANDOM_DEFAULTS = {"RandomCrop": ("seed",)}

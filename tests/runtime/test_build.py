@@ -67,7 +67,7 @@ SAMPLES = [
     pytest.param(spec, sample, id=f"{spec.kind}-{i}", marks=pytest.mark.slow if i else ())
     for spec in LAYER_SPECS.values()
     if spec.kind not in ("Input", "KerasLayer") and not spec.is_block
-    and spec.category != "Blocks"
+    and spec.category not in ("Blocks", "Operations")  # operations: test_import_operations
     for i, sample in enumerate(spec.samples)
     if len({s[0] for s in sample.inputs}) <= 1  # one batch size for all inputs
 ]
@@ -93,9 +93,10 @@ def test_every_spec_sample_builds_like_keras(spec, sample):
     assert_same_model(build_model(doc), ref, drawn)
 
 
-# Generic and custom nodes take any number of inputs, but are no keras.layers class.
+# Generic and custom nodes take any number of inputs, but are no keras.layers class; nor
+# are operations (ops.concatenate, ops.stack).
 MERGES = sorted(k for k, s in LAYER_SPECS.items()
-                if s.is_merge and k not in (GENERIC, custom.KIND))
+                if s.is_merge and k not in (GENERIC, custom.KIND) and s.category != "Operations")
 # Keras requires `axes` for Dot. Inputs are (batch, time, features): the attention kinds
 # take (batch, Tq, dim) queries, and every other merge accepts that rank too.
 MERGE_PARAMS = {"Dot": {"axes": -1}}

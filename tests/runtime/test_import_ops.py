@@ -1,7 +1,9 @@
-"""Operations Keras records as layers (slicing with `...` and None, arithmetic with
-constants, keras.ops calls) import, survive the project file, and rebuild the same model
-by both paths (runtime build and generated code): the same configs, tuples included, and
-equal forward outputs. From a `.keras` file too (loaded in safe mode)."""
+"""Operations Keras records in a functional model (slicing with `...` and None, arithmetic
+with constants, keras.ops calls) import, survive the project file, and rebuild the same
+model by both paths (runtime build and generated code): the same layers and operations
+(classes and configs, tuples included) and equal forward outputs. From a `.keras` file
+too (loaded in safe mode). The ops with a node kind become operation nodes (or merge
+layers); the others (where, take, split, constant arrays) stay KerasLayer nodes."""
 
 from __future__ import annotations
 
@@ -44,13 +46,18 @@ def ops_model():
     return keras.Model(x, outputs, name="ops")
 
 
-def assert_round_trip(model, doc):
-    """Both rebuilds have the model's configs (tuples included) and its outputs."""
+# the operations of ops_model that keep a KerasLayer node: no kind maps them
+GENERIC_OPS = {"Where", "Take", "Split", "Greater"}
+
+
+def assert_round_trip(model, doc, strict=True):
+    """Both rebuilds have the model's configs (tuples included when `strict`) and its
+    outputs."""
     doc = from_dict(json.loads(json.dumps(to_dict(doc))))  # the markers are plain JSON
     data = np.random.default_rng(0).random((3, 4, 6)).astype("float32")
     expected = [np.asarray(o) for o in model(data)]
     for rebuilt in (build_model(doc, name="ops"), exec_generated(doc, model_name="ops")):
-        assert_same_model(model, rebuilt)
+        assert_same_model(model, rebuilt, strict)
         for want, got in zip(expected, rebuilt(data), strict=True):
             np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
 
@@ -59,13 +66,17 @@ def test_operations_round_trip_with_equal_outputs():
     model = ops_model()
     doc = import_model(model)
     assert_shapes_match_keras(doc, model)
+    generic = {n.params["class_name"] for n in doc.nodes.values() if n.kind == "KerasLayer"}
+    assert generic == GENERIC_OPS
     assert_round_trip(model, doc)
 
 
 def test_operations_from_a_keras_file_round_trip(tmp_path):
     ops_model().save(tmp_path / "ops.keras")
     loaded = keras.saving.load_model(tmp_path / "ops.keras", safe_mode=True)
-    assert_round_trip(loaded, import_file(tmp_path / "ops.keras"))
+    # saved and loaded, Keras holds the ops' tuples as lists (newshape=[-1, 24]); the
+    # rebuilt ops take tuples from our params: equal but for that
+    assert_round_trip(loaded, import_file(tmp_path / "ops.keras"), strict=False)
 
 
 def constants_model():

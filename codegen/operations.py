@@ -1,0 +1,38 @@
+"""Code for operation nodes: a keras.ops call (or `x[key]`) in the model's code.
+
+`keras.ops.mean(x, axis=1)`, `keras.ops.subtract(1.0, x)`, `x[:, None, 1:3]`: the
+arguments come from `graph.layers.operations.call_parts`, as the runtime build's do.
+An operation makes no layer object, so it is one expression on its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kerascanvas.graph.layers.op_keys import key_text
+from kerascanvas.graph.layers.operations import GET_ITEM, call_parts
+from kerascanvas.graph.spec import LayerSpec
+
+from .errors import CodegenError
+from .literals import Code, arguments, literal
+
+
+class Expression(str):
+    """The source of an operation's call, as `emit.call_suffix` gives it."""
+
+
+def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str]) -> Expression:
+    """`keras.ops.<function>(...)` on the input variables, or `x[key]`."""
+    function, args, kwargs = call_parts(spec.kind, params, [Code(s) for s in sources])
+    if function == GET_ITEM:
+        return Expression(f"{args[0]}[{key_text(args[1])}]")
+    return Expression(f"keras.ops.{function}({', '.join(arguments(map(literal, args), kwargs))})")
+
+
+def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str) -> str:
+    """`indent + prefix + expression`; an operation has no layer to list on its own."""
+    if not isinstance(suffix, Expression):
+        raise CodegenError(f"Node {name!r} ({spec.kind}) is an operation, not a layer: it "
+                           "cannot be an item of a Sequential model. Use the functional style")
+    return f"{indent}{prefix}{suffix}"

@@ -1,0 +1,184 @@
+"""A keras.ops operation of a model -> an operation node, or a merge layer where that is
+the very same computation.
+
+Keras records `x + y`, `x * 0.5`, `ops.mean(x, axis=1)`, `x[:, 0]` as operations
+(classes of `keras.src.ops.numpy`), not layers. Each one whose function has a kind
+in `graph.layers.operations` becomes a node of that kind: its config gives the
+params, its call gives the inputs (and a number operand becomes `constant`). Two or
+more float32 tensors of one rank added, subtracted, multiplied, compared elementwise
+(maximum, minimum) or concatenated become our Add, Subtract, Multiply, Maximum,
+Minimum or Concatenate node: those layers compute exactly the op there. Each mapping
+is checked: the call rebuilt on fresh symbolic inputs of the same shapes and dtypes
+must give the outputs the model has, and our shape rule the same shapes; otherwise
+the operation stays a KerasLayer node, and the report says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker
+from kerascanvas.graph.layers.op_keys import key_text, parse_key
+from kerascanvas.graph.layers.operations import BINARY, PREFIX, SEQUENCE
+from kerascanvas.graph.names import default_name
+from kerascanvas.graph.params import to_json
+from kerascanvas.graph.spec import LAYER_SPECS, get_spec
+
+from .keras_env import import_keras
+from .operations import OperationCall
+
+# The merge layer that computes an op on equal-rank float32 tensors exactly as it does.
+_LAYERS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "maximum": "Maximum",
+           "minimum": "Minimum", "concatenate": "Concatenate"}
+# Config keys of op classes that no param covers, and the value they must have.
+_NEUTRAL = {"initial": None}
+
+
+class NotMapped(Exception):
+    """The operation cannot be a node of its own kind; the message says why."""
+
+
+def operation_function(op) -> str | None:
+    """The keras.ops function of an operation object (`TrueDivide` -> `true_divide`), or
+    None when it is no keras.ops numpy operation (a layer, a custom operation)."""
+    keras = import_keras()
+    if isinstance(op, keras.layers.Layer) or type(op).__module__ != "keras.src.ops.numpy":
+        return None
+    return default_name(type(op).__name__)
+
+
+def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]:
+    """(Call, None) for the node an operation call becomes, or (None, why not); (None,
+    None) when the call is no keras.ops operation at all."""
+    from .import_map import Call
+
+    function = operation_function(node.operation)
+    if function is None:
+        return None, None
+    if PREFIX + function not in LAYER_SPECS:
+        return None, f"keras.ops.{function} has no node kind"
+    try:
+        params, inputs = _params(PREFIX + function, node.operation, template, tensors)
+        call = _as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
+                                                                   inputs)
+        _check(call, node)
+    except NotMapped as why:
+        return None, str(why)
+    return call, None
+
+
+def _params(kind: str, op, template: dict, tensors: list) -> tuple[dict, list]:
+    """(non-default params in JSON form, port-ordered input tensors) of one call."""
+    spec = get_spec(kind)
+    config = {k: v for k, v in op.get_config().items() if k != "name"}
+    for key, neutral in _NEUTRAL.items():
+        if config.pop(key, neutral) != neutral:
+            raise NotMapped(f"its {key} is set, which the {kind} node does not take")
+    extra = sorted(set(config) - {p.name for p in spec.params})
+    if extra or template.get("kwargs"):
+        raise NotMapped(f"it is called with settings the {kind} node does not take: "
+                        f"{extra or sorted(template['kwargs'])}")
+    values, inputs = _arguments(kind, template["args"], tensors)
+    try:
+        resolved = spec.resolve({**config, **values})
+        return {k: to_json(v) for k, v in spec.non_default(resolved).items()}, inputs
+    except KerasCanvasError as exc:
+        raise NotMapped(str(exc)) from None
+
+
+def _tensor(value, tensors: list):
+    if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
+        return tensors[value[PLACEHOLDER]]
+    return None
+
+
+def _arguments(kind: str, args: list, tensors: list) -> tuple[dict, list]:
+    """(params the call's arguments give, port-ordered inputs) of one call."""
+    function = kind.removeprefix(PREFIX)
+    found = [_tensor(a, tensors) for a in args]
+    if function in BINARY and len(args) == 2:
+        numbers = [a for a, t in zip(args, found, strict=True) if t is None]
+        if not numbers:
+            return {}, found
+        if len(numbers) == 1 and isinstance(numbers[0], int | float) \
+                and not isinstance(numbers[0], bool):
+            return {"constant": numbers[0], "constant_first": found[0] is None}, \
+                [t for t in found if t is not None]
+    elif function == "get_item" and len(args) == 2 and found[0] is not None:
+        return {"key": _key(args[1])}, found[:1]
+    elif function in SEQUENCE and len(args) == 1 and isinstance(args[0], list):
+        inputs = [_tensor(a, tensors) for a in args[0]]
+        if inputs and None not in inputs:
+            return {}, inputs
+    elif None not in found and len(found) == get_spec(kind).min_inputs:
+        return {}, found
+    raise NotMapped(f"it is called with arguments the {kind} node does not take")
+
+
+def _key(template) -> str:
+    """The text of an indexing key's template (ints, slices, None, `...`), or NotMapped."""
+    def plain(value):
+        if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
+            raise NotMapped("its index is a tensor")
+        marked, decoded = decode_marker(value, plain)
+        if marked and not hasattr(decoded, "dtype"):
+            return decoded
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise NotMapped(f"its index holds {value!r}, which is no int, slice, None or ...")
+
+    key = plain(template)
+    if parse_key(key_text(key)) != key:
+        raise NotMapped(f"its index {key!r} has no text form")
+    return key_text(key)
+
+
+def _as_layer(function: str, params: dict, inputs: list, node):
+    """The merge-layer Call that computes this op exactly, or None."""
+    from .import_map import Call
+
+    kind = _LAYERS.get(function)
+    if kind is None or "constant" in params or len(inputs) < 2 \
+            or len({len(t.shape) for t in inputs}) != 1 \
+            or any(t.dtype != "float32" for t in inputs):
+        return None
+    axis = params.get("axis", 0)
+    layer_params = {} if kind != "Concatenate" or axis == -1 else {"axis": axis}
+    keras = import_keras()
+    try:
+        layer = getattr(keras.layers, kind)(**layer_params)
+        out = layer([_fresh(t) for t in inputs])
+    except Exception:  # noqa: BLE001 - the layer refuses these inputs: keep the op
+        return None
+    return Call(kind, layer_params, inputs) if _same([out], node.outputs) else None
+
+
+def _fresh(tensor):
+    return import_keras().KerasTensor(tensor.shape, dtype=tensor.dtype)
+
+
+def _same(outputs, expected) -> bool:
+    return [(tuple(o.shape), o.dtype) for o in outputs] == \
+        [(tuple(o.shape), o.dtype) for o in expected]
+
+
+def _check(call, node) -> None:
+    """NotMapped unless the node rebuilds the model's outputs (shapes and dtypes) and our
+    shape rule agrees with Keras on its shapes."""
+    spec = get_spec(call.kind)
+    if call.kind.startswith(PREFIX):
+        try:
+            out = OperationCall(call.kind, call.params)(*[_fresh(t) for t in call.inputs])
+        except Exception as exc:  # noqa: BLE001 - Keras refuses the rebuilt call
+            raise NotMapped(f"Keras refuses it rebuilt as {call.kind}: {exc}") from None
+        if not _same([out], node.outputs):
+            raise NotMapped(f"rebuilt as {call.kind} it gives {out.shape} {out.dtype}")
+    try:
+        ours = spec.output_shapes(spec.resolve(call.params),
+                                  [tuple(t.shape) for t in call.inputs])
+    except KerasCanvasError as exc:
+        raise NotMapped(f"the {call.kind} shape rule refuses it: {exc}") from None
+    if ours != [tuple(o.shape) for o in node.outputs]:
+        raise NotMapped(f"the {call.kind} shape rule gives {ours}, Keras "
+                        f"{[tuple(o.shape) for o in node.outputs]}")

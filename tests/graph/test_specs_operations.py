@@ -1,0 +1,99 @@
+"""Operation kinds (keras.ops calls) against Keras: each sample's output shape, and the
+same verdict (a shape, or a refusal) as Keras' own symbolic call on edge cases."""
+
+from __future__ import annotations
+
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
+from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
+from tests.ops_ref import keras_call  # noqa: E402
+
+OPERATIONS = [s for s in LAYER_SPECS.values() if s.category == "Operations"]
+SAMPLES = [pytest.param(s.kind, dict(x.params), list(x.inputs), id=f"{s.kind}-{i}")
+           for s in OPERATIONS for i, x in enumerate(s.samples)]
+EDGES = [
+    ("ops.add", {}, [(None, 4, 6), (None, 5, 6)]),  # 4 against 5
+    ("ops.add", {}, [(None, 4, 1), (6,)]),  # ranks differ: numpy broadcasting
+    ("ops.multiply", {}, [(None, 1), (None, 3)]),  # an unknown dim against a known one
+    ("ops.subtract", {}, [(2, 4), (None, 4)]),
+    ("ops.mean", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.sum", {"axis": (0, -1)}, [(None, 4, 6)]),
+    ("ops.max", {"axis": -1, "keepdims": True}, [(None, 4, 6)]),
+    ("ops.transpose", {"axes": (0, 1)}, [(None, 4, 6)]),
+    ("ops.transpose", {"axes": (0, 1, 1)}, [(None, 4, 6)]),
+    ("ops.transpose", {}, [(None, 4, 6)]),
+    ("ops.reshape", {"newshape": (2, 5)}, [(3, 4, 6)]),
+    ("ops.reshape", {"newshape": (-1, 5)}, [(3, 4, 6)]),
+    ("ops.reshape", {"newshape": (6, 12)}, [(3, 4, 6)]),
+    ("ops.reshape", {"newshape": (-1, 4, 6)}, [(None, 24)]),
+    ("ops.expand_dims", {"axis": 4}, [(None, 4, 6)]),
+    ("ops.expand_dims", {"axis": (1, -1)}, [(None, 4, 6)]),
+    ("ops.squeeze", {"axis": 1}, [(None, 4, 6)]),
+    ("ops.squeeze", {}, [(None, 1, 6, 1)]),
+    ("ops.matmul", {}, [(None, 4, 6), (None, 5, 3)]),
+    ("ops.matmul", {}, [(None, 4, 6), (6, 3)]),
+    ("ops.matmul", {}, [(None, 4, None), (None, 6, 3)]),
+    ("ops.concatenate", {"axis": -1}, [(None, 4, 6), (None, 5, 2)]),
+    ("ops.concatenate", {"axis": 1}, [(None, 4, 6), (None, None, 6)]),
+    ("ops.stack", {}, [(None, 4, 6), (None, 4, 5)]),
+    ("ops.stack", {"axis": -1}, [(None, 4, 6), (None, 4, 6), (None, 4, 6)]),
+    ("ops.get_item", {"key": "0, 0, 0, 0"}, [(None, 4, 6)]),
+    ("ops.get_item", {"key": ":, 7"}, [(None, 4, 6)]),
+    ("ops.get_item", {"key": "..., None"}, [(None, 4, 6)]),
+    ("ops.get_item", {"key": "1"}, [(3, 4, 6)]),
+    ("ops.get_item", {"key": "1:, ::-1"}, [(3, 4, 6)]),
+]
+
+
+def ours(kind, params, shapes):
+    spec = LAYER_SPECS[kind]
+    try:
+        return spec.output_shapes(spec.resolve(params), shapes)
+    except KerasCanvasError:
+        return None
+
+
+def theirs(kind, params, shapes):
+    tensors = [keras.KerasTensor(s) for s in shapes]
+    try:
+        return [tuple(keras_call(kind, params, tensors).shape)]
+    except Exception:  # noqa: BLE001 - Keras refusing is the verdict
+        return None
+
+
+def test_every_operation_has_samples_and_doc():
+    assert len(OPERATIONS) >= 20
+    for spec in OPERATIONS:
+        assert spec.samples and spec.doc, spec.kind
+        assert hasattr(keras.ops, spec.kind.removeprefix("ops.")), spec.kind
+
+
+@pytest.mark.parametrize("kind,params,shapes", SAMPLES)
+def test_sample_shapes_match_keras(kind, params, shapes):
+    want = theirs(kind, params, shapes)
+    assert want is not None, "a sample Keras refuses"
+    assert ours(kind, params, shapes) == want
+
+
+@pytest.mark.parametrize("kind,params,shapes", EDGES, ids=lambda v: str(v))
+def test_edge_case_verdict_matches_keras(kind, params, shapes):
+    assert ours(kind, params, shapes) == theirs(kind, params, shapes)
+
+
+@pytest.mark.parametrize("params,shapes,text", [
+    ({}, [(None, 4, 6)], "needs a second input (x2) or a constant"),
+    ({"constant": 1.0}, [(None, 4, 6), (None, 4, 6)], "not both"),
+])
+def test_binary_operand_problems_are_said(params, shapes, text):
+    spec = LAYER_SPECS["ops.subtract"]
+    with pytest.raises(KerasCanvasError, match=text.replace("(", r"\(").replace(")", r"\)")):
+        spec.output_shapes(spec.resolve(params), shapes)
+
+
+@pytest.mark.parametrize("key", ["", "a", "1:2:3:4", "..., ...", "x[0]"])
+def test_bad_index_keys_are_refused_naming_the_key(key):
+    with pytest.raises(KerasCanvasError, match="key"):
+        LAYER_SPECS["ops.get_item"].resolve({"key": key})

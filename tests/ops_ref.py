@@ -1,0 +1,30 @@
+"""The keras.ops call of an operation kind, written from Keras' documented signatures (not
+from our call code), for the tests that check operation nodes against Keras."""
+
+from __future__ import annotations
+
+import keras
+
+# The Python key of each key text the specs' samples and the tests use.
+KEYS = {":, 0": (slice(None), 0), "..., None, 1:3": (Ellipsis, None, slice(1, 3)),
+        "::2, ..., -1:": (slice(None, None, 2), Ellipsis, slice(-1, None)),
+        "0, 0, 0, 0": (0, 0, 0, 0), ":, 7": (slice(None), 7), "..., None": (Ellipsis, None),
+        "1": 1, "1:, ::-1": (slice(1, None), slice(None, None, -1))}
+
+
+def keras_call(kind: str, params: dict, tensors: list):
+    """`keras.ops.<function>(...)` (or `x[key]`) with `params` on `tensors`."""
+    function = kind.removeprefix("ops.")
+    params = dict(params)
+    if function == "get_item":
+        return tensors[0][KEYS[params["key"]]]
+    op = getattr(keras.ops, function)
+    if "constant" in params:
+        constant = params.pop("constant")
+        first = params.pop("constant_first", False)
+        return op(constant, *tensors) if first else op(*tensors, constant)
+    if function in ("concatenate", "stack"):
+        return op(list(tensors), **params)
+    if function == "reshape":
+        return op(tensors[0], params["newshape"])
+    return op(*tensors, **params)

@@ -1,0 +1,123 @@
+"""Operations imported as nodes of their own: for every operation kind, a Keras model made
+of its samples' keras.ops calls imports as nodes of that kind (no KerasLayer), with Keras'
+shapes, and both rebuilds (runtime build, generated code) give the model's outputs and
+operations again. Elementwise ops on float32 tensors of one rank become merge layers.
+ConvNeXtTiny (its adds) is the slow end-to-end case."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
+from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
+from kerascanvas.runtime.build import build_model  # noqa: E402
+from kerascanvas.runtime.importer import import_model_report  # noqa: E402
+from tests.ops_ref import keras_call  # noqa: E402
+from tests.roundtrip import (  # noqa: E402
+    assert_rebuild_equal,
+    assert_shapes_match_keras,
+    exec_generated,
+)
+
+OPERATIONS = sorted(k for k, s in LAYER_SPECS.items() if s.category == "Operations")
+# Two float32 tensors of one rank: the op is this merge layer's very computation.
+MERGES = {"ops.add": "Add", "ops.subtract": "Subtract", "ops.multiply": "Multiply",
+          "ops.maximum": "Maximum", "ops.minimum": "Minimum", "ops.concatenate": "Concatenate"}
+
+
+def samples_model(kind):
+    """One output per sample of `kind`, each on Inputs of the sample's shapes (inputs
+    positive, so log and sqrt stay finite)."""
+    inputs, outputs = [], []
+    for i, sample in enumerate(LAYER_SPECS[kind].samples):
+        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}")
+                for j, s in enumerate(sample.inputs)]
+        inputs += mine
+        outputs.append(keras_call(kind, dict(sample.params), mine))
+    return keras.Model(inputs, outputs, name="ops")
+
+
+def data_for(model, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(0.5, 1.5, (3, *t.shape[1:])).astype("float32") if t.shape[0] is None
+            else rng.uniform(0.5, 1.5, t.shape).astype("float32") for t in model.inputs]
+
+
+def assert_same_outputs(model, rebuilt):
+    data = data_for(model)
+    data = data[0] if len(data) == 1 else data
+    for want, got in zip(model(data), rebuilt(data), strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(got),
+                                   keras.ops.convert_to_numpy(want), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", OPERATIONS)
+def test_operation_imports_as_its_kind_and_round_trips(kind):
+    model = samples_model(kind)
+    report = import_model_report(model)
+    assert report.generic == {}
+    kinds = [n.kind for n in report.doc.nodes.values() if n.kind != "Input"]
+    assert kinds[0] == MERGES.get(kind, kind)  # the first sample: two tensors of one rank
+    assert set(kinds[1:]) <= {kind}
+    assert_shapes_match_keras(report.doc, model)
+    doc = from_dict(json.loads(json.dumps(to_dict(report.doc))))  # through a project file
+    for rebuilt in (build_model(doc, name="ops"), exec_generated(doc, model_name="ops")):
+        assert rebuilt.count_params() == model.count_params() == 0
+        assert_same_outputs(model, rebuilt)
+
+
+def test_generated_code_calls_keras_ops_readably():
+    x = keras.Input((4, 6), name="x")
+    y = keras.Input((4, 6), name="y")
+    out = [keras.ops.mean(x, axis=1), 1.0 - x, x[:, None, 1:3], x + y,
+           keras.ops.transpose(x, (0, 2, 1)), keras.ops.concatenate([x, y], axis=1)]
+    code = generate(import_model_report(keras.Model([x, y], out)).doc)
+    # Keras numbers the operations' names (add_3) by what the process made before
+    for line in (r"mean\w* = keras\.ops\.mean\(x, axis=1\)",
+                 r"subtract\w* = keras\.ops\.subtract\(1\.0, x\)",
+                 r"get_item\w* = x\[:, None, 1:3\]",
+                 r"add\w* = layers\.Add\(name='add\w*'\)\(\[x, y\]\)",
+                 r"transpose\w* = keras\.ops\.transpose\(x, axes=\(0, 2, 1\)\)",
+                 r"layers\.Concatenate\(axis=1, name='concatenate\w*'\)\(\[x, y\]\)"):
+        assert re.search(line, code), line
+    assert "deserialize_keras_object" not in code
+    subclass = generate(import_model_report(keras.Model([x, y], out)).doc, style="subclass")
+    assert "keras.ops.mean(x, axis=1)" in subclass
+
+
+def test_ops_a_merge_layer_would_change_stay_operations():
+    """Other ranks (numpy broadcasting), integer tensors, one input: keras.ops nodes."""
+    x = keras.Input((4, 6), name="x")
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    out = [x + keras.ops.mean(x, axis=(0, 1)), ids * ids, keras.ops.concatenate([x], axis=1)]
+    model = keras.Model([x, ids], out)
+    report = import_model_report(model)
+    kinds = sorted(n.kind for n in report.doc.nodes.values() if n.kind != "Input")
+    assert kinds == ["ops.add", "ops.concatenate", "ops.mean", "ops.multiply"]
+    data = [np.ones((2, 4, 6), "float32"), np.arange(8, dtype="int32").reshape(2, 4)]
+    for rebuilt in (build_model(report.doc), exec_generated(report.doc)):
+        for want, got in zip(model(data), rebuilt(data), strict=True):
+            assert keras.ops.convert_to_numpy(got).dtype == keras.ops.convert_to_numpy(want).dtype
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(got),
+                                          keras.ops.convert_to_numpy(want))
+
+
+@pytest.mark.slow
+def test_convnext_tiny_adds_become_add_nodes_and_round_trip():
+    model = keras.applications.ConvNeXtTiny(weights=None, include_top=True)
+    report = import_model_report(model)
+    adds = [n for n in report.doc.nodes.values() if n.name.startswith("add")]
+    assert len(adds) == 18 and {n.kind for n in adds} == {"Add"}
+    assert not any(n.params.get("module") == "keras.src.ops.numpy"
+                   for n in report.doc.nodes.values() if n.kind == "KerasLayer")
+    assert_shapes_match_keras(report.doc, model)
+    for rebuilt in (build_model(report.doc, name=model.name),
+                    exec_generated(report.doc, model_name=model.name)):
+        assert_rebuild_equal(model, rebuilt)
