@@ -25,6 +25,7 @@ from ...graph.search_edit import apply_values, mark, suggest_range, unmark
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
 from ..panels.editors import parse_text
 from ..panels.wheel import guard_wheel
+from .params_table import ParamsTable
 from .runner import CHECKING, SearchRunner
 from .space_check import SpaceChecker
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record
@@ -97,12 +98,9 @@ class SearchPanel(QtWidgets.QWidget):
 
     # ---- building -----------------------------------------------------------------
     def _build(self) -> None:
-        self.params = QtWidgets.QTableWidget(0, 2)
-        self.params.setObjectName("SearchParams")
-        self.params.setHorizontalHeaderLabels(["parameter", "range"])
-        self.params.horizontalHeader().setStretchLastSection(True)
-        self.params.verticalHeader().setVisible(False)
+        self.params = ParamsTable()
         self.params.itemChanged.connect(self._on_params_item_changed)
+        self.params.remove_requested.connect(self._on_params_remove_requested)
         self.problems = QtWidgets.QLabel()
         self.problems.setObjectName("Error")
         self.problems.setWordWrap(True)
@@ -176,14 +174,7 @@ class SearchPanel(QtWidgets.QWidget):
 
     # ---- the searched parameters -----------------------------------------------
     def refresh(self) -> None:
-        entries = search_params(self.doc)
-        with QtCore.QSignalBlocker(self.params):
-            self.params.setRowCount(len(entries))
-            for row, entry in enumerate(entries):
-                key = QtWidgets.QTableWidgetItem(entry.key(self.doc))
-                key.setFlags(key.flags() & ~QtCore.Qt.ItemIsEditable)
-                self.params.setItem(row, 0, key)
-                self.params.setItem(row, 1, QtWidgets.QTableWidgetItem(range_text(entry)))
+        self.params.show_entries(self.doc, search_params(self.doc), range_text)
         self.space_check.request(self.doc)  # in a thread; `_on_space_checked` shows it
         self._update_buttons()
 
@@ -210,6 +201,10 @@ class SearchPanel(QtWidgets.QWidget):
             if key not in fields:
                 raw.pop(key, None)
         self.stack.push(mark(self.doc, entry.target, raw))
+
+    def _on_params_remove_requested(self, target: tuple[str, str]) -> None:
+        """A dangling entry's fix: stop searching the deleted node's parameter."""
+        self.stack.push(unmark(self.doc, target))
 
     def _on_remove_clicked(self) -> None:
         rows = sorted({i.row() for i in self.params.selectedIndexes()})

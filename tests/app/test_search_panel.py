@@ -11,7 +11,8 @@ from kerascanvas.graph.search import search_params
 from tests.runtime.test_search import LR, UNITS, mlp_project
 
 from .conftest import assert_axis_labels_apart
-from .gestures import show
+from .gestures import click as click_at
+from .gestures import node_point, show
 
 
 def click(widget) -> None:
@@ -185,10 +186,45 @@ def test_a_delete_of_all_refreshes_the_table_and_start_panel_once(make_window, q
     assert not window.doc.nodes
     assert (len(refreshes), len(starts)) == (1, 1)
     shown = [panel.params.item(r, 0).text() for r in range(panel.params.rowCount())]
-    assert shown == [e.key(window.doc) for e in search_params(window.doc)]
-    assert "hidden.units" not in shown  # the deleted node's entry stays (undo), by its id
+    # the deleted node's entry stays (for the undo), marked as dangling
+    assert shown == ["training.optimizer.learning_rate", "hidden.units (node deleted)"]
     assert window.start_panel.isVisible()
     QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
     assert (len(refreshes), len(starts)) == (2, 2)
     assert panel.params.item(1, 0).text() == "hidden.units"
     assert not window.start_panel.isVisible()
+
+
+def test_a_deleted_nodes_entry_is_marked_dangling_follows_undo_and_can_be_removed(
+        make_window, qtbot, tmp_path):
+    """The entry of a deleted node was listed by its id, as if it were still searched."""
+    window = make_window(str(mlp_project(tmp_path, [LR, UNITS])))
+    panel = show_tab(window, qtbot)
+    show(window, qtbot)
+    window.canvas.fit()
+    hidden = window.doc.find("hidden").id
+    viewport = window.canvas.viewer.viewport()
+    click_at(window, node_point(window, hidden))
+    QTest.keyClick(viewport, QtCore.Qt.Key_Delete)
+    assert hidden not in window.doc.nodes
+    key, span = panel.params.item(1, 0), panel.params.item(1, 1)
+    assert key.text() == "hidden.units (node deleted)"
+    assert f"The node 'hidden' ({hidden}) is not in the graph" in key.toolTip()
+    assert not span.flags() & QtCore.Qt.ItemIsEditable  # nothing to search: no range edit
+    assert panel.params.dangling_rows() == [1]
+    assert panel.params.item(0, 0).text() == "training.optimizer.learning_rate"
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)  # the node is back
+    assert panel.params.item(1, 0).text() == "hidden.units"
+    assert panel.params.dangling_rows() == [] and panel.params.cellWidget(1, 2) is None
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    assert panel.params.dangling_rows() == [1]  # redo: gone again
+    fix = panel.params.cellWidget(1, 2)
+    assert fix.text() == "Remove"
+    qtbot.waitExposed(fix)
+    qtbot.waitUntil(lambda: fix.x() >= panel.params.columnViewportPosition(2) > 0)
+    click(fix)
+    assert [e.key(window.doc) for e in search_params(window.doc)] == [
+        "training.optimizer.learning_rate"]
+    assert panel.params.rowCount() == 1
+    window.stack.undo()  # the removal is one undoable step
+    assert panel.params.dangling_rows() == [1]
