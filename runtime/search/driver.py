@@ -56,7 +56,7 @@ from ..events import (
 from . import study as studies
 from .best_model import BestModel
 from .child import start_trial
-from .lost import fail_stale
+from .lost import ended_text, fail_stale, last_received
 from .options import SearchOptions  # noqa: F401  (its home was here)
 from .seeding import seeded_sampler
 from .slots import available_cpus, plan_slots, visible_gpus  # noqa: F401  (homes were here)
@@ -327,13 +327,13 @@ class SearchDriver:
     def _follow(self, trial, process, events, commands) -> Result:
         """Read the trial's events until its result; report epochs, prune when told; kill
         it when it has not ended STOP_GRACE_S after a stop."""
-        epochs = 0
+        epochs, curve = 0, {}
         while True:
             try:
                 event = from_wire(events.get(timeout=0.25))
             except queue.Empty:
                 if not process.is_alive():
-                    return self._lost(process, events)
+                    return self._lost(process, events, curve)
                 if self._overdue(trial.number):
                     process.kill()
                     return Result(STOPPED, KILLED.format(self._grace()), epochs_run=epochs)
@@ -342,6 +342,8 @@ class SearchDriver:
                 return event
             if isinstance(event, EpochEnd):
                 epochs = event.epoch + 1
+                if self.metric in event.logs:
+                    curve[event.epoch] = float(event.logs[self.metric])
                 self._report(trial, event, commands)
 
     def _overdue(self, number: int) -> bool:
@@ -352,16 +354,18 @@ class SearchDriver:
     def _grace(self) -> float:
         return STOP_GRACE_S if self._grace_s is None else self._grace_s
 
-    def _lost(self, process, events) -> Result:
-        """The result the ended process left on the queue, or a failure saying it ended."""
+    def _lost(self, process, events, curve) -> Result:
+        """The result the ended process left on the queue, or a failure saying how it
+        ended and what it last reported."""
         try:
             while not isinstance(event := from_wire(events.get(timeout=1.0)), Result):
                 pass
             return event
         except queue.Empty:
             pass
-        return Result(FAILED, f"The trial's process ended unexpectedly (exit code "
-                              f"{process.exitcode}).")
+        return Result(FAILED, f"The trial's process ended unexpectedly "
+                              f"({ended_text(process.exitcode)}). "
+                              f"{last_received(curve, self.metric)}")
 
     def _report(self, trial, event: EpochEnd, commands) -> None:
         logs, epoch = event.logs, event.epoch

@@ -10,6 +10,9 @@ Two ways to find them:
 - a journal file has none: a process that joins the study fails the trials that an
   ended process of this machine left running (`fail_orphans`).
 
+(A trial's own worker process that dies while its driver lives is told by the driver:
+"The trial's process ended unexpectedly (killed by SIGKILL). Last received: ...".)
+
 Either way the trial keeps its curve (the epochs it reported), its `MESSAGE` says
 
     Its process (node7:4242) stopped answering: no heartbeat for over 120 s. Last
@@ -21,8 +24,10 @@ and its `LOST` user attribute marks it, so a summary can list such trials apart.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import warnings
+from collections.abc import Mapping
 
 import optuna
 
@@ -33,9 +38,9 @@ LOST = "lost"  # the trial's user attribute: how its process was found gone
 HEARTBEAT_S = 60  # a database study's trial without a heartbeat for twice this is failed
 
 
-def last_received(trial, metric: str | None) -> str:
-    """`Last received: epoch 3, val_accuracy=0.9125.` from the trial's reported curve."""
-    curve = trial.intermediate_values
+def last_received(curve: Mapping[int, float], metric: str | None) -> str:
+    """`Last received: epoch 3, val_accuracy=0.9125.` from a trial's reported curve (epoch
+    index -> the search metric)."""
     if not curve:
         return "Nothing was received: it had reported no epoch."
     step = max(curve)
@@ -44,7 +49,17 @@ def last_received(trial, metric: str | None) -> str:
 
 def lost_message(trial, metric: str | None, why: str) -> str:
     owner = trial.user_attrs.get(OWNER) or "unknown"
-    return f"Its process ({owner}) {why}. {last_received(trial, metric)}"
+    return f"Its process ({owner}) {why}. {last_received(trial.intermediate_values, metric)}"
+
+
+def ended_text(exitcode: int | None) -> str:
+    """`killed by SIGKILL` or `exit code 1`: how a trial's worker process ended."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            pass
+    return f"exit code {exitcode}"
 
 
 class HeartbeatStorage(optuna.storages.RDBStorage):

@@ -10,7 +10,10 @@ MLP of `test_search.mlp_project`.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
+import signal
 import time
 
 import optuna
@@ -19,7 +22,7 @@ import pytest
 from kerascanvas.app.cli import main
 from kerascanvas.graph.project import Project
 from kerascanvas.runtime.cli.search_report import TrialLog
-from kerascanvas.runtime.events import TrialEnd
+from kerascanvas.runtime.events import TrialEnd, TrialEpoch
 from kerascanvas.runtime.search import lost
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
@@ -119,6 +122,30 @@ def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_pa
     assert [(e.number, e.state) for e in told] == [(0, "failed")]
     assert told[0].message.endswith(
         ":999999999) ended before the trial did. Last received: epoch 1, val_accuracy=0.25.")
+
+
+def test_a_killed_trial_worker_is_told_with_its_last_epoch(tmp_path):
+    """A trial whose worker process was killed said only its exit code."""
+    doc = Project.open(mlp_project(tmp_path, [UNITS], epochs=400)).doc
+    epochs = []
+
+    def kill_after_an_epoch(event) -> None:
+        if isinstance(event, TrialEpoch) and not epochs:
+            epochs.append(event)
+            (worker,) = [p for p in multiprocessing.active_children()
+                         if p.name == f"kerascanvas-trial-{event.number}"]
+            os.kill(worker.pid, signal.SIGKILL)
+
+    driver = SearchDriver(doc, options(tmp_path, trials=1, pruner={"name": "none"}),
+                          on_event=kill_after_an_epoch)
+    (trial,) = driver.run().trials
+    assert trial.state == optuna.trial.TrialState.FAIL
+    (first,) = epochs
+    assert trial.intermediate_values[first.epoch] == first.value
+    last = max(trial.intermediate_values)  # an epoch may end before the kill lands
+    assert trial.user_attrs[studies.MESSAGE] == (
+        "The trial's process ended unexpectedly (killed by SIGKILL). Last received: epoch "
+        f"{last + 1}, val_accuracy={trial.intermediate_values[last]:.4g}.")
 
 
 def test_timeout_stops_the_running_trial_after_its_batch(tmp_path):
