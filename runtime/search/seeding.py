@@ -65,6 +65,7 @@ def seeded_sampler(options: Mapping[str, Any], seed: int | None, make):
     when a seed is given (`--seed`, or the sampler's own `seed` option)."""
     options = dict(options)
     seed = options.pop("seed", seed)
+    first = make(options, seed)  # bad options are refused now, not at the first trial
     if seed is None or options.get("name") not in PER_TRIAL:
-        return make(options, seed)
+        return first
     return TrialSeededSampler(lambda trial_seed: make(options, trial_seed), int(seed))

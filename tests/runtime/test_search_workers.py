@@ -72,6 +72,15 @@ def test_jobs_in_one_process_draw_reproducibly_with_a_seed(tmp_path):
     assert threaded(tmp_path / "b.log") == drawn
 
 
+@pytest.mark.parametrize("name", list(studies.SAMPLERS))
+def test_every_sampler_offered_draws_a_seeded_study(tmp_path, name):
+    """--sampler cmaes was offered, but its package was not installed: each trial failed."""
+    doc = Project.open(mlp_project(tmp_path, [UNITS, {**LR, "high": 0.05}])).doc
+    study = SearchDriver(doc, options(tmp_path, seed=1, sampler={"name": name})).open()
+    study.optimize(lambda trial: len(suggest(trial, doc)) * 0.1, n_trials=3)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 3
+
+
 def test_a_trial_whose_process_stopped_answering_is_told_with_its_last_epoch(
         tmp_path, monkeypatch, capsys):
     """A database study failed a silent trial (its process killed) without a word."""
