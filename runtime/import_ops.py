@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from kerascanvas.graph.errors import KerasCanvasError
-from kerascanvas.graph.layers.generic import PLACEHOLDER, decode_marker
+from kerascanvas.graph.layers.generic import ARRAY, PLACEHOLDER, TUPLE, decode_marker
 from kerascanvas.graph.layers.op_keys import key_text, parse_key
 from kerascanvas.graph.layers.operations import BINARY, PREFIX, SEQUENCE
 from kerascanvas.graph.names import default_name
@@ -113,11 +113,19 @@ def _arguments(kind: str, args: list, tensors: list) -> tuple[dict, list]:
             return {}, inputs
     elif None not in found and len(found) == get_spec(kind).min_inputs:
         return {}, found
+    if any(isinstance(a, dict) and ARRAY in a for a in args):
+        raise NotMapped("an operand is a constant array or tensor, which only a KerasLayer "
+                        "node keeps")
     raise NotMapped(f"it is called with arguments the {kind} node does not take")
 
 
 def _key(template) -> str:
-    """The text of an indexing key's template (ints, slices, None, `...`), or NotMapped."""
+    """The text of an indexing key's template (ints, slices, None, `...`), or NotMapped.
+    A saved model gives a tuple key back as a list; one holding a slice, None or `...` is
+    that tuple (a list of ints alone would index one axis at several places)."""
+    if isinstance(template, list) and not all(isinstance(v, int) for v in template):
+        template = {TUPLE: template}
+
     def plain(value):
         if isinstance(value, dict) and set(value) == {PLACEHOLDER}:
             raise NotMapped("its index is a tensor")

@@ -73,6 +73,10 @@ def owner_problem(nodes: Mapping[str, Any], node) -> str | None:
         return (f"{node.name!r} (SharedCall) calls {owner.name!r} ({owner.kind}). Expected a "
                 "single layer or a nested model: Inputs, built-in blocks and other "
                 "SharedCall nodes cannot be shared")
+    if spec.category == "Operations":
+        return (f"{node.name!r} (SharedCall) calls {owner.name!r} ({owner.kind}), an "
+                "operation: it has no layer object or weights to share. Place another "
+                f"{owner.kind} node instead")
     return None
 
 

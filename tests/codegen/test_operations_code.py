@@ -1,0 +1,63 @@
+"""Operation nodes without keras: validation, the code each style writes, and refusals
+(a Sequential item, a shared operation, an index key that is code)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.codegen import generate
+from kerascanvas.codegen.errors import CodegenError
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
+from kerascanvas.graph.validate import analyze
+
+
+def chain(*nodes):
+    """Input x (4, 6) -> each (kind, params) in turn; the last is the output."""
+    doc = Document()
+    last = doc.add_node("Input", "x", {"shape": [4, 6]})
+    for kind, params in nodes:
+        node = doc.add_node(kind, params=params)
+        doc.connect(Edge(last.id, 0, node.id, 0))
+        last = node
+    doc.set_outputs([last.id])
+    return doc
+
+
+def test_operations_are_written_as_keras_ops_calls_in_both_styles():
+    doc = chain(("ops.get_item", {"key": ":, None, 1:3"}), ("ops.mean", {"axis": -1}),
+                ("ops.multiply", {"constant": 0.5, "constant_first": True}))
+    assert analyze(doc).valid
+    assert analyze(doc).results[doc.outputs[0]].output_shapes == [(None, 1, 2)]
+    code = generate(doc)
+    for line in ("get_item = x[:, None, 1:3]", "mean = keras.ops.mean(get_item, axis=-1)",
+                 "multiply = keras.ops.multiply(0.5, mean)"):
+        assert line in code
+    body = generate(doc, style="subclass")
+    assert "multiply = keras.ops.multiply(0.5, mean)" in body
+    assert "self.mean" not in body  # an operation is no attribute: it has no state
+
+
+def test_the_sequential_style_refuses_an_operation():
+    with pytest.raises(CodegenError, match="operation"):
+        generate(chain(("Dense", {"units": 3}), ("ops.square", {})), style="sequential")
+
+
+def test_an_operation_cannot_be_shared():
+    doc = chain(("ops.square", {}))
+    square = doc.nodes[doc.outputs[0]]
+    site = doc.add_node(SHARED_CALL, "square_call1", {"layer": square.id})
+    doc.connect(Edge(square.id, 0, site.id, 0))
+    doc.set_outputs([site.id])
+    assert any(i.node == site.id and "no layer object" in i.message
+               for i in analyze(doc).errors)
+
+
+@pytest.mark.parametrize("key", ["__import__('os').system('x')", "0]; print(1); x[0",
+                                 "len(x)"])
+def test_an_index_key_that_is_code_is_an_error_on_the_key(key):
+    doc = chain(("ops.get_item", {"key": key}))
+    errors = analyze(doc).errors
+    assert errors and errors[0].node == doc.outputs[0] and "key" in errors[0].message
+    with pytest.raises(CodegenError):
+        generate(doc)
