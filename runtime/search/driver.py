@@ -159,16 +159,17 @@ class SearchDriver:
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         if self.study is None:
             sampler = seeded_sampler(opts.sampler, opts.seed, studies.make_sampler)
-            study = studies.open_study(opts.study_name, opts.storage, self.direction,
-                                       pruner=studies.make_pruner(opts.pruner),
-                                       sampler=sampler, metric=self.metric,
-                                       on_lost=lambda _study, trial: self._on_lost(trial))
+            # set first: a listener of the lost trials' events may read the study
+            self.study = study = studies.open_study(opts.study_name, opts.storage,
+                                                    self.direction,
+                                                    pruner=studies.make_pruner(opts.pruner),
+                                                    sampler=sampler, metric=self.metric,
+                                                    on_lost=lambda _s, t: self._on_lost(t))
             self.orphans = studies.fail_orphans(study)
             for trial in study.get_trials(deepcopy=False):
                 if trial.number in self.orphans:
                     self._on_lost(trial)
             fail_stale(study)  # a database's silent trials are told now, not at a trial
-            self.study = study
         return self.study
 
     def _on_lost(self, trial) -> None:

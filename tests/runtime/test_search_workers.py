@@ -27,6 +27,7 @@ from kerascanvas.runtime.search import lost
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
 from kerascanvas.runtime.search.space import suggest
+from kerascanvas.runtime.search.study import importances
 from tests.runtime.test_search import LR, UNITS, mlp_project, options
 
 UNITS_DIST = optuna.distributions.IntDistribution(4, 32, step=4)
@@ -127,7 +128,9 @@ def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_pa
     trial.report(0.25, 0)
     told = []
     doc = Project.open(mlp_project(tmp_path, [UNITS])).doc
-    SearchDriver(doc, options(tmp_path), on_event=told.append).open()
+    driver = SearchDriver(doc, options(tmp_path), on_event=lambda e: told.append(e) or (
+        importances(driver.study)))  # as the window's listener does
+    driver.open()
     assert [(e.number, e.state) for e in told] == [(0, "failed")]
     assert told[0].message.endswith(
         ":999999999) ended before the trial did. Last received: epoch 1, val_accuracy=0.25.")
