@@ -34,8 +34,10 @@ flag at once and again before each validation batch. Such an epoch is not comple
 either: no EpochEnd, not counted, its partial `val_` scores sent nowhere, and noted in
 `val_cut` (`runtime.train_epochs` hides it from the other callbacks). `CutOnStop` does
 the same for a pass run after training (the final evaluation, predictions) when a
-stop arrives during it. With several processes (`stop_at_once` false) a pass is never
-cut: the ranks would disagree on its batches, so a stop waits for its end.
+stop arrives during it. With several processes (`stop_at_once` false) no rank cuts a
+pass on its own, since the ranks would disagree on its batches:
+`runtime.distributed.PassSync` cuts the validation pass and the final evaluation
+after the same batch on every rank, at rank 0's word.
 
 `pause()` holds the training thread before the next batch until `resume()`.
 `BridgeBase` holds the sink and these controls for any other bridge to build on.
@@ -299,7 +301,8 @@ class CutOnStop(keras.callbacks.Callback):
     the stop that ended training does not count. `cut` is then (batches run, batches in
     the pass), else None.
 
-    With several processes (`bridge.stop_at_once` false) the pass runs to its end.
+    With several processes (`bridge.stop_at_once` false) the pass runs to its end,
+    unless the ranks agreed to end it (`agreed`, set by `runtime.distributed.PassSync`).
     """
 
     def __init__(self, bridge: BridgeBase):
@@ -308,13 +311,20 @@ class CutOnStop(keras.callbacks.Callback):
         ended = bridge.stops_in_training
         self.since = bridge.stop_count if ended is None else ended
         self.cut: tuple[int, int | None] | None = None
+        self.agreed = False  # the ranks agreed to end this pass
         self._batches = 0
 
     @property
-    def asked(self) -> bool:
+    def requested(self) -> bool:
         """A stop arrived after training ended (or, before that, after this callback was
-        made), and this process may end a pass on its own."""
-        return self.bridge.stop_at_once and self.bridge.stop_count > self.since
+        made)."""
+        return self.bridge.stop_count > self.since
+
+    @property
+    def asked(self) -> bool:
+        """The pass is to end: a stop was requested and this process may end the pass on
+        its own, or the ranks agreed to end it."""
+        return self.agreed or (self.bridge.stop_at_once and self.requested)
 
     def _begin(self, logs=None) -> None:
         self._batches = 0

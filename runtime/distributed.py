@@ -27,7 +27,14 @@ engine (`runtime.train`) and this module makes the ranks one run:
 - Stop and pause: rank 0 alone hears commands (Ctrl+C, the window). Before
   every batch the ranks take rank 0's stop flag (a broadcast on a CPU gloo
   group with a long timeout, so a paused rank 0 holds the others without a
-  GPU sync), so every rank ends after the same batch.
+  GPU sync), so every rank ends after the same batch. The validation pass and
+  the final evaluation are cut the same way (`PassSync`): before each of their
+  batches the ranks take rank 0's word, so a stop ends the pass after the same
+  batch everywhere, and the metric sums that follow stay collective. Each rank
+  evaluates its own share of the held-out data, and the shares may differ by a
+  batch, so the ranks agree only over the batches every rank has, less the last
+  (counted once, when the data is placed): a pass cut there is cut on every rank,
+  and a stop that comes later lets the pass end, at most two batches on.
 
 Newer Keras versions start to wrap DDP by themselves under torchrun;
 `check_keras()` refuses a version this module has not been checked against.
@@ -48,8 +55,8 @@ from typing import Any
 from .keras_env import choose_device, import_keras
 from .launch import is_main, launched, rank
 
-__all__ = ["Session", "agreed", "is_main", "join", "launched", "leave", "place", "problems",
-           "rank", "refuse_unshardable", "release"]
+__all__ = ["PassSync", "Session", "agreed", "evaluation_callbacks", "is_main", "join",
+           "launched", "leave", "place", "problems", "rank", "refuse_unshardable", "release"]
 
 CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
 # [low, high): from the project's minimum Keras (run here on 3.15.1) to before the
@@ -96,6 +103,8 @@ class Session:
     _patched: list[str] = field(default_factory=list)
     _epoch_open: bool = False
     ddp_steps: int = 0  # steps run through `ddp_train_step` (RankSync checks it)
+    # Batches of the validation pass and of the final evaluation that every rank has.
+    passes: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_main(self) -> bool:
@@ -162,6 +171,18 @@ class Session:
         dist.broadcast(value, src=0, group=self.control)
         return bool(value.item())
 
+    def count_passes(self, plan) -> None:
+        """Count the batches of the two held-out passes that every rank has (the fewest
+        of any rank), in one all-reduce at placement."""
+        import torch
+        import torch.distributed as dist
+
+        loaders = (plan.fit.get("validation_data"), plan.evaluate.get("x"))
+        mine = torch.tensor([len(x) if x is not None else 0 for x in loaders],
+                            dtype=torch.int64)
+        dist.all_reduce(mine, op=dist.ReduceOp.MIN, group=self.control)
+        self.passes = {"validation": int(mine[0]), "evaluation": int(mine[1])}
+
     def callbacks(self, bridge) -> list:
         """The callback that keeps every rank on the same batch; last in the list.
 
@@ -223,8 +244,42 @@ def ddp_train_step(model, ddp, session: Session | None = None):
     return train_step
 
 
+class PassSync(keras.callbacks.Callback):
+    """Every rank ends a held-out pass (`evaluate`) after the batch rank 0 asks it to.
+
+    Before each batch that every rank has, less the last (`Session.passes[kind]`),
+    the ranks take rank 0's `asked()`; when it is true each sets `model.stop_evaluating`,
+    so Keras ends the pass after that batch on every rank, and calls `on_cut`. A rank
+    that had a stop request of its own (Ctrl+C reaches every rank) waits for rank 0's.
+
+    Args:
+        session: this rank's session.
+        kind: "validation" (the pass `fit` runs each epoch) or "evaluation" (the final
+            one, `runtime.train._evaluate`).
+        asked: whether this rank was asked to stop (rank 0's answer counts).
+        on_cut: called when the ranks agreed to end the pass.
+    """
+
+    def __init__(self, session: Session, kind: str, asked, on_cut=None):
+        super().__init__()
+        self.session, self.kind, self.asked, self.on_cut = session, kind, asked, on_cut
+        self._batches = 0
+
+    def on_test_begin(self, logs=None):
+        self._batches = 0
+
+    def on_test_batch_begin(self, batch, logs=None):
+        agreeing = self._batches < self.session.passes.get(self.kind, 0) - 1
+        self._batches += 1
+        if agreeing and self.session.agree(bool(self.asked())):
+            self.model.stop_evaluating = True
+            if self.on_cut is not None:
+                self.on_cut()
+
+
 class RankSync(keras.callbacks.Callback):
-    """Every rank stops after the batch rank 0 stops after, and at the same epoch.
+    """Every rank stops after the batch rank 0 stops after, and at the same epoch, and
+    ends the epoch's validation pass where rank 0 asks (`PassSync`).
 
     Last in the callback list, it overrides any rank-local decision (a NaN seen by
     one rank's bridge) with rank 0's. Only begin hooks, so no per-batch GPU sync.
@@ -233,6 +288,17 @@ class RankSync(keras.callbacks.Callback):
     def __init__(self, session: Session, bridge):
         super().__init__()
         self.session, self.bridge = session, bridge
+        self.validation = PassSync(session, "validation", lambda: bridge.stopped)
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.validation.set_model(model)
+
+    def on_test_begin(self, logs=None):
+        self.validation.on_test_begin(logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.validation.on_test_batch_begin(batch, logs)
 
     def _mine(self) -> bool:
         stopped = bool(self.model.stop_training)
@@ -300,7 +366,18 @@ def place(session: Session | None, plan, device: str, model) -> None:
         raise _refused("training.data: several processes need array data that fits on the "
                        "device (the device feed shards it); image folders and data kept on "
                        "the host train with one process")
+    session.count_passes(plan)
     session.wrap(model)
+
+
+def evaluation_callbacks(session: Session | None, guard) -> list:
+    """What the final evaluation runs before `guard` (a `bridge.CutOnStop`): with a
+    session, the `PassSync` that ends it after the same batch on every rank when rank 0's
+    guard is asked to (then `guard.agreed` is set, and the guard reports the cut)."""
+    if session is None:
+        return []
+    return [PassSync(session, "evaluation", lambda: guard.requested,
+                     lambda: setattr(guard, "agreed", True))]
 
 
 def agreed(session: Session | None, flag: bool) -> bool:

@@ -21,7 +21,8 @@ import os
 from dataclasses import dataclass
 
 # The agent must not turn Ctrl+C into killing the ranks: each rank hears it and
-# stops after the current batch. SIGTERM (a kill from the window) still ends all.
+# stops after the current batch. SIGTERM (a kill from the window) still ends all, unless
+# the caller passes it on itself (`kerascanvas run`: `runtime.cli.run_launch`).
 AGENT_SIGNALS = "SIGTERM,SIGHUP,SIGQUIT"
 ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 
@@ -70,7 +71,8 @@ class Launch:
         return found
 
 
-def torchrun_arguments(launch: Launch, module: str, arguments: list[str]) -> list[str]:
+def torchrun_arguments(launch: Launch, module: str, arguments: list[str],
+                       signals: str = AGENT_SIGNALS) -> list[str]:
     """The command line torchrun gets (without the `torchrun` itself).
 
     >>> torchrun_arguments(Launch(2), "pkg.rank", ["args.json"])[:5]
@@ -86,7 +88,7 @@ def torchrun_arguments(launch: Launch, module: str, arguments: list[str]) -> lis
             where += ["--rdzv-backend", "static", "--node-rank", str(launch.node_rank)]
         else:
             where += ["--rdzv-backend", "c10d"]
-    return [*where, "--max-restarts", "0", "--signals-to-handle", AGENT_SIGNALS, "-m", module,
+    return [*where, "--max-restarts", "0", "--signals-to-handle", signals, "-m", module,
             *arguments]
 
 
@@ -100,7 +102,8 @@ class Outcome:
 
 
 def launch(launch: Launch, module: str, arguments: list[str], threads: int | None = None,
-           invalid_code: int = 1, failed_code: int = 3) -> Outcome:
+           invalid_code: int = 1, failed_code: int = 3,
+           signals: str = AGENT_SIGNALS) -> Outcome:
     """Run `python -m module arguments` on every rank under torchrun; wait for the end.
 
     Args:
@@ -109,6 +112,8 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
         threads: torch CPU threads per rank (default: this machine's cores shared out).
         invalid_code: the code when every failed rank refused the run (exit code 1).
         failed_code: the code for any other failure.
+        signals: the signals torchrun's agent handles by ending the ranks (the others
+            keep this process's handlers).
 
     Returns:
         Outcome(0) when every rank ended well, else the failure's code and message.
@@ -119,7 +124,7 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     share = threads or max(1, (os.cpu_count() or 1) // launch.nproc_per_node)
     os.environ.setdefault("OMP_NUM_THREADS", str(share))
     try:
-        run(parse_args(torchrun_arguments(launch, module, arguments)))
+        run(parse_args(torchrun_arguments(launch, module, arguments, signals)))
     except ChildFailedError as exc:
         return describe_failure(exc, launch, invalid_code, failed_code)
     return Outcome(0)

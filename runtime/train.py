@@ -449,7 +449,8 @@ def _evaluate(result: TrainResult, plan: FitPlan, bridge, session) -> None:
     if not ranks.agreed(session, score):
         return
     scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
-                                   callbacks=[guard])
+                                   callbacks=[*ranks.evaluation_callbacks(session, guard),
+                                              guard])
     if guard.cut is not None:
         _unscored(result, unscored_message(guard.cut))
         return

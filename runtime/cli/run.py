@@ -53,7 +53,6 @@ keras and torch are imported inside `run` only, so `kerascanvas --help` stays li
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -210,6 +209,7 @@ def _processes() -> int:
 def _train(doc, args, analysis) -> int:
     from .. import distributed
     from ..train import TrainingRefused
+    from .run_launch import launch_options
 
     launch = launch_options(args)
     if launch is not None and not distributed.launched():
@@ -224,7 +224,8 @@ def _train(doc, args, analysis) -> int:
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
         tap = CurveTap()  # the curves of a run listed in the runs index
-        sinks = [s for s in (log, progress, _say_executor, tap) if s is not None]
+        say = _say_executor if distributed.is_main() else None  # once, not per rank
+        sinks = [s for s in (log, progress, say, tap) if s is not None]
         try:
             result, received = _fit(doc, settings, data, args,
                                     lambda event: [s(event) for s in sinks], analysis)
@@ -239,19 +240,27 @@ def _train(doc, args, analysis) -> int:
     if distributed.is_main():
         _record_data(result, settings, data)
         list_run(result, args.file, _processes(), tap)
+    return _finish(result, received, args)
+
+
+def _finish(result, received: int | None, args) -> int:
+    """Say how the run ended; its exit code. A rank says no signal's name and returns
+    0 after a stop: the launcher heard the signal, and its exit code counts."""
+    from .. import distributed
+
+    main, launched = distributed.is_main(), distributed.launched()
     if not result.ok:
-        if distributed.is_main():
+        if main:
             _error(result.message + (f" {kept_line(result, args.file)}" if result.saved
                                      and not args.save else ""))
         return EXIT_FAILED
-    if distributed.is_main():
+    if main:
         print(metrics_table(result))
-    if received is None or distributed.launched():  # a rank: the launcher's code counts
-        if distributed.is_main() and result.saved and not args.save:
+        if received is not None:
+            _error(stopped_line(None if launched else received, result, args.file))
+        elif result.saved and not args.save:
             _error(kept_line(result, args.file))
-        return EXIT_OK
-    _error(stopped_line(received, result, args.file))
-    return exit_code(received)
+    return EXIT_OK if received is None or launched else exit_code(received)
 
 
 def _say_executor(event: ev.TrainingEvent) -> None:
@@ -260,22 +269,10 @@ def _say_executor(event: ev.TrainingEvent) -> None:
         print(event.message, file=sys.stderr, flush=True)
 
 
-def launch_options(args):
-    """A `launch.Launch` when the flags ask for several processes, else None."""
-    from ..launch import Launch
-
-    nproc = getattr(args, "nproc_per_node", None)
-    if nproc is None and getattr(args, "nnodes", 1) == 1:
-        return None
-    return Launch(nproc or 1, args.nnodes, args.node_rank, args.rdzv_endpoint, args.rdzv_id)
-
-
 def _launch(doc, args, launch, analysis) -> int:
     """Check everything here, then start torchrun with this command in every rank."""
-    import tempfile
-
     from .. import distributed
-    from ..launch import launch as start
+    from .run_launch import start_ranks
 
     found = launch.problems()
     checked = _checked(doc, args, analysis)
@@ -286,50 +283,7 @@ def _launch(doc, args, launch, analysis) -> int:
     if found:
         _error("; ".join(found))
         return EXIT_INVALID
-    fields = {k: v for k, v in vars(args).items() if not k.startswith("_")}
-    with tempfile.TemporaryDirectory(prefix="kerascanvas-run-") as folder:
-        path = f"{folder}/args.json"
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(fields, handle)
-        with ignore_interrupt() as interrupt:
-            outcome = start(launch, "kerascanvas.runtime.cli.rank", [path], args.threads,
-                            EXIT_INVALID, EXIT_FAILED)
-    if outcome.message:
-        _error(outcome.message)
-    if outcome.code == EXIT_OK and interrupt.received:  # the ranks stopped and saved
-        _error("stopped by SIGINT (Ctrl+C); rank 0 saved the model as trained so far")
-        return exit_code(signal.SIGINT)
-    return outcome.code
-
-
-class ignore_interrupt:  # noqa: N801  (used as a context manager, like a function)
-    """While torchrun runs the ranks, Ctrl+C is theirs: it is passed on to each rank
-    (torchrun starts them in sessions of their own, so the terminal's does not reach
-    them), which stops after its current batch (a second Ctrl+C aborts them); the
-    launcher waits for them."""
-
-    received = False
-
-    def __enter__(self):
-        # A handler, not SIG_IGN: an ignored signal would stay ignored in the ranks.
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
-        except ValueError:  # not the main thread
-            self._previous = None
-        return self
-
-    def _on_interrupt(self, signum, frame):
-        from ..launch import interrupt_ranks
-
-        self.received = True
-        if interrupt_ranks():
-            _error("the ranks stop after their current batch (Ctrl+C again aborts them)")
-        else:
-            _error("cannot reach the ranks to stop them here; end the run with SIGTERM")
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+    return start_ranks(args, launch, EXIT_INVALID, EXIT_FAILED)
 
 
 def _fit(doc, settings, data, args, sink, analysis=None):
@@ -343,7 +297,7 @@ def _fit(doc, settings, data, args, sink, analysis=None):
         """Say that the model kept after a signal is being scored, and how to skip it."""
         sink(event)
         if isinstance(event, ev.TrainEnd) and signals.received is not None and \
-                bridge.val_cut is None and not distributed.launched():
+                bridge.val_cut is None and distributed.is_main():
             _error("training stopped; scoring the model kept (the final evaluation): the "
                    "same signal again ends it after its current batch")
 

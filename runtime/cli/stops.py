@@ -61,23 +61,25 @@ class StopOnSignals:
         return True
 
     def _on_signal(self, signum, frame):
-        from ..launch import is_main
+        from ..launch import is_main, launched
 
+        # A rank's signals come from its launcher, which names them and says what they do.
+        name = "the launcher's second stop" if launched() else NAMES.get(signum, signum)
         if self.received is not None or self.target.stopped:
             if self._cuts_the_evaluation():
                 if is_main():
-                    _say(self.command, f"{NAMES.get(signum, signum)}: ending the final "
-                                       "evaluation after its current batch (the model is "
-                                       "still saved; the same signal again aborts)")
+                    _say(self.command, f"{name}: ending the final evaluation after its "
+                                       "current batch (the model is still saved; the same "
+                                       "signal again aborts)")
                 self.target.request_stop()
                 return
             if signum == signal.SIGINT:
                 raise KeyboardInterrupt
             raise SystemExit(exit_code(signum))
         self.received = signum
-        if is_main():
-            _say(self.command, f"{NAMES.get(signum, signum)}: stopping after the current "
-                               f"batch (the same signal again {self.again})")
+        if is_main() and not launched():
+            _say(self.command, f"{name}: stopping after the current batch (the same signal "
+                               f"again {self.again})")
         self.target.request_stop()
 
     def __enter__(self):
@@ -94,13 +96,15 @@ class StopOnSignals:
         self._previous.clear()
 
 
-def stopped_line(signum: int, result, project_file: str) -> str:
-    """What the command says after a signal stopped it: where, what was kept, how to go on."""
+def stopped_line(signum: int | None, result, project_file: str) -> str:
+    """What the command says after a signal stopped it: which (unless `signum` is None:
+    a rank, whose launcher names it), where, what was kept, how to go on."""
     from ..train import STOPPED
 
     where = result.message if result.status == STOPPED else \
-        f"Training had ended (epoch {result.epochs_run} reached)."
-    return f"stopped by {NAMES.get(signum, signum)}. {where} {kept_line(result, project_file)}"
+        f"Training had ended (epoch {result.epochs_run} reached). {result.message}".strip()
+    which = "" if signum is None else f"stopped by {NAMES.get(signum, signum)}. "
+    return f"{which}{where} {kept_line(result, project_file)}"
 
 
 def kept_line(result, project_file: str) -> str:

@@ -5,7 +5,12 @@ lists the run, and the launcher exits with 130."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import keras
@@ -14,6 +19,7 @@ import pytest
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime.cli.stops import exit_code
 from tests.cli.test_run_signals import STARTUP_S, start_run, wait_for_an_epoch
+from tests.runtime.test_run import classifier, project
 
 
 @pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
@@ -28,7 +34,7 @@ def test_sigint_to_the_launcher_exits_130_and_rank_0_keeps_the_model(tmp_path):
         if child.poll() is None:
             child.kill()
     assert child.returncode == exit_code(signal.SIGINT) == 130, err[-3000:]
-    assert "rank 0 saved the model as trained so far" in err
+    assert "stopped by SIGINT (Ctrl+C): every rank ended after the same batch" in err
     saved = tmp_path / "ranks" / "model.runs" / "stopped_1.keras"
     events = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()]
     result, steps = events[-1], events[0].steps
@@ -42,3 +48,80 @@ def test_sigint_to_the_launcher_exits_130_and_rank_0_keeps_the_model(tmp_path):
     index = json.loads((saved.parent / "runs.json").read_text())["runs"]
     assert [(r["status"], r["processes"], r["saved"]) for r in index] == [
         (ev.STOPPED, 2, "stopped_1.keras")]
+
+
+def start_long_passes(folder: Path, epochs: int) -> tuple[subprocess.Popen, Path]:
+    """Two ranks of a run whose epochs are 4 training steps and a validation pass of
+    about 3000 batches per rank (the final evaluation is the same pass)."""
+    folder.mkdir()
+    path = project(folder, classifier(training={"epochs": epochs, "batch_size": 64,
+                                                "validation_split": 0.999}))
+    log = folder / "events.jsonl"
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:200000",
+         "--log", str(log), "--no-progress", "--threads", "1", "--nproc-per-node", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return child, log
+
+
+def wait_for_event(child: subprocess.Popen, log: Path, kind: str) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline and child.poll() is None:
+        if log.exists() and f'"{kind}"' in log.read_text():
+            return
+        time.sleep(0.05)
+    child.kill()
+    raise AssertionError(f"no {kind} event: {child.communicate()[1][-2000:]}")
+
+
+def ended(child: subprocess.Popen, log: Path) -> tuple[str, ev.Result, int]:
+    try:
+        _, err = child.communicate(timeout=STARTUP_S)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    events = [ev.from_wire(json.loads(line)) for line in log.read_text().splitlines()]
+    return err, events[-1], events[0].steps
+
+
+@pytest.mark.slow  # two launchers of two ranks each, all importing keras and torch
+@pytest.mark.timeout(1200)
+def test_a_stop_in_validation_or_the_final_evaluation_ends_that_pass_on_every_rank(
+        tmp_path):
+    validating = start_long_passes(tmp_path / "val", epochs=1000)
+    scoring = start_long_passes(tmp_path / "eval", epochs=1)
+    wait_for_event(*validating, "epoch_end")  # epoch 2 trains 4 steps, then validates
+    time.sleep(1.0)
+    validating[0].send_signal(signal.SIGINT)
+    wait_for_event(*scoring, "train_end")  # the final evaluation follows
+    time.sleep(1.0)
+    scoring[0].send_signal(signal.SIGTERM)
+
+    err, result, steps = ended(*validating)
+    assert validating[0].returncode == 130, err[-3000:]
+    assert "stopped by SIGINT (Ctrl+C): every rank ended" in err
+    cut = re.search(r"Stopped on request while validating epoch (\d+), after (\d+) of "
+                    r"(\d+) validation batches", err)
+    assert cut, err[-3000:]
+    epoch, batches, total = map(int, cut.groups())
+    assert epoch >= 2 and batches < total - 2  # cut where the ranks agreed, not at its end
+    assert result.status == ev.STOPPED and result.epochs_run == epoch - 1
+    assert result.processes == 2 and not result.metrics  # a cut validation: no score
+    saved = tmp_path / "val" / "model.runs" / "stopped_1.keras"
+    assert Path(result.saved) == saved and f"Saved the model to {saved}" in err
+    model = keras.saving.load_model(saved, safe_mode=True)
+    assert int(model.optimizer.iterations) == epoch * steps  # the cut epoch's steps too
+
+    err, result, _ = ended(*scoring)
+    assert scoring[0].returncode == 143, err[-3000:]
+    assert "stopped by SIGTERM: every rank ended" in err
+    cut = re.search(r"The final evaluation was stopped on request after (\d+) of (\d+) "
+                    r"batches", err)
+    assert cut and int(cut[1]) < int(cut[2]) - 2, err[-3000:]
+    assert result.status == ev.FINISHED and result.epochs_run == 1 and not result.metrics
+    saved = tmp_path / "eval" / "model.runs" / "trained_1.keras"
+    assert Path(result.saved) == saved
+    index = json.loads((saved.parent / "runs.json").read_text())["runs"]
+    assert [(r["status"], r["processes"], r["saved"]) for r in index] == [
+        (ev.FINISHED, 2, "trained_1.keras")]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import keras
 import numpy as np
 import pytest
 import torch
@@ -82,6 +83,40 @@ def test_torchrun_arguments_for_several_machines():
     assert "--rdzv-backend c10d" in " ".join(torchrun_arguments(Launch(2, 2, None, "h:1"),
                                                                 "m", []))
     assert Launch(2, 2).problems()[0].startswith("--nnodes 2 needs --rdzv-endpoint")
+
+
+class StopAt(keras.callbacks.Callback):
+    """Asks `bridge` to stop before evaluation batch `at` (0-based); counts the batches."""
+
+    def __init__(self, bridge, at: int):
+        super().__init__()
+        self.bridge, self.at, self.batches = bridge, at, 0
+
+    def on_test_batch_begin(self, batch, logs=None):
+        if self.batches == self.at:
+            self.bridge.request_stop()
+        self.batches += 1
+
+
+@pytest.mark.parametrize("at, cut", [(0, True), (2, True), (3, True), (4, False), (6, False)])
+def test_the_final_evaluation_ends_where_the_ranks_agree(at, cut):
+    """PassSync cuts at rank 0's word (here one rank, `agree` answering its own flag)
+    before each batch every rank has, less the last: a rank with 5 batches of 8 here."""
+    from kerascanvas.runtime.bridge import CutOnStop, FastBridge
+
+    bridge = FastBridge()
+    bridge.stop_at_once = False  # as `Session.callbacks` sets it: no rank cuts alone
+    bridge.stops_in_training = 0  # training has ended
+    session = SimpleNamespace(passes={"evaluation": 5}, agree=lambda flag: flag)
+    guard = CutOnStop(bridge)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(loss="mse")
+    counter = StopAt(bridge, at)
+    model.evaluate(np.zeros((64, 4)), np.zeros((64, 2)), batch_size=8, verbose=0,
+                   callbacks=[counter, *distributed.evaluation_callbacks(session, guard),
+                              guard])
+    assert counter.batches == (at + 1 if cut else 8)  # Keras ran the batch, then ended
+    assert guard.cut == ((at + 1, 8) if cut else None) and guard.agreed == cut
 
 
 def test_a_killed_rank_is_named():
