@@ -123,11 +123,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_trust_argument(parser)
     parser.epilog = (
         "Before any trial, the checks of the window's Search tab run: trust, space, settings, "
-        "metric, data, and Keras builds of sampled models. Exit codes: 0 the study ran; 1 it "
-        "cannot start (each problem names its node, parameter or field); 2 unreadable "
-        "project; 3 no trial of this run completed; 4 untrusted custom code; 130 (143) "
-        "stopped by Ctrl+C (SIGTERM): the finished trials stay in the storage, and the same "
-        "command continues the study.")
+        "metric, data, and Keras builds of sampled models. Exit codes: 0 the study ran (or "
+        "already held --max-trials); 1 it cannot start (each problem names its node, "
+        "parameter or field); 2 unreadable project; 3 no trial of this run completed; 4 "
+        "untrusted custom code; 130 (143) stopped by Ctrl+C (SIGTERM): the finished trials "
+        "stay in the storage, and the same command continues the study.")
 
 
 def _seconds(text: str) -> float:

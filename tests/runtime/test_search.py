@@ -240,7 +240,7 @@ def test_two_processes_sharing_a_storage_run_distinct_trials_of_one_study(tmp_pa
     project = mlp_project(tmp_path, [UNITS, {**LR, "high": 0.05}], epochs=1)
     storage = tmp_path / "shared.log"
     command = [sys.executable, "-m", "kerascanvas.app.cli", "search", str(project),
-               "--trials", "3", "--storage", str(storage), "--study", "shared"]
+               "--trials", "3", "--storage", str(storage), "--study", "shared", "--seed", "0"]
     runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     logs = [p.communicate(timeout=3000)[1] for p in runs]
     assert [p.returncode for p in runs] == [0, 0], logs
@@ -250,6 +250,8 @@ def test_two_processes_sharing_a_storage_run_distinct_trials_of_one_study(tmp_pa
     assert len(started[0]) == len(started[1]) == 3 and not started[0] & started[1]
     study = studies.load_study("shared", str(storage))
     assert sorted(t.number for t in study.trials) == list(range(6))
+    # one seed for both: trial N draws with seed + N, so no two trials draw alike
+    assert len({tuple(sorted(t.params.items())) for t in study.trials}) == 6
 
 
 def test_space_doctest():
