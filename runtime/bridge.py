@@ -36,7 +36,7 @@ either: no EpochEnd, not counted, its partial `val_` scores sent nowhere, and no
 the same for a pass run after training (the final evaluation, predictions) when a
 stop arrives during it. With several processes (`stop_at_once` false) no rank cuts a
 pass on its own, since the ranks would disagree on its batches:
-`runtime.distributed.PassSync` cuts the validation pass and the final evaluation
+`runtime.rank_sync.PassSync` cuts the validation pass and the final evaluation
 after the same batch on every rank, at rank 0's word.
 
 `pause()` holds the training thread before the next batch until `resume()`.
@@ -112,7 +112,7 @@ class BridgeBase(keras.callbacks.Callback):
         self.stop_count = 0  # stop requests so far
         self.stops_in_training: int | None = None  # stop_count when training ended
         # Several processes must stop after the same batch, so there the flag is only
-        # read in a batch hook (`runtime.distributed.RankSync` shares it).
+        # read in a batch hook (`runtime.rank_sync.RankSync` shares it).
         self.stop_at_once = True
         self._last_sent = -math.inf
         self._epoch = 0
@@ -302,7 +302,7 @@ class CutOnStop(keras.callbacks.Callback):
     the pass), else None.
 
     With several processes (`bridge.stop_at_once` false) the pass runs to its end,
-    unless the ranks agreed to end it (`agreed`, set by `runtime.distributed.PassSync`).
+    unless the ranks agreed to end it (`agreed`, set by `runtime.rank_sync.PassSync`).
     """
 
     def __init__(self, bridge: BridgeBase):

@@ -28,7 +28,7 @@ engine (`runtime.train`) and this module makes the ranks one run:
   every batch the ranks take rank 0's stop flag (a broadcast on a CPU gloo
   group with a long timeout, so a paused rank 0 holds the others without a
   GPU sync), so every rank ends after the same batch. The validation pass and
-  the final evaluation are cut the same way (`PassSync`): before each of their
+  the final evaluation are cut the same way (`rank_sync.PassSync`): before each of their
   batches the ranks take rank 0's word, so a stop ends the pass after the same
   batch everywhere, and the metric sums that follow stay collective. Each rank
   evaluates its own share of the held-out data, and the shares may differ by a
@@ -39,7 +39,7 @@ engine (`runtime.train`) and this module makes the ranks one run:
 Newer Keras versions start to wrap DDP by themselves under torchrun;
 `check_keras()` refuses a version this module has not been checked against.
 The step must be Keras' `train_step` path (a captured whole-step function that
-replaces `Model.train_function` would bypass DDP): `RankSync` fails the run
+replaces `Model.train_function` would bypass DDP): `rank_sync.RankSync` fails the run
 loudly if no step went through `ddp_train_step`.
 """
 
@@ -55,8 +55,8 @@ from typing import Any
 from .keras_env import choose_device, import_keras
 from .launch import is_main, launched, rank
 
-__all__ = ["PassSync", "Session", "agreed", "evaluation_callbacks", "is_main", "join",
-           "launched", "leave", "place", "problems", "rank", "refuse_unshardable", "release"]
+__all__ = ["Session", "agreed", "evaluation_callbacks", "is_main", "join", "launched", "leave",
+           "place", "problems", "rank", "refuse_unshardable", "release"]
 
 CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
 # [low, high): from the project's minimum Keras (run here on 3.15.1) to before the
@@ -138,6 +138,8 @@ class Session:
                 self.average_statistics(model)
             return original(logs)
 
+        from .rank_sync import ddp_train_step
+
         model.train_step = ddp_train_step(model, self.ddp, self)
         model._get_metrics_result_or_logs = global_logs
         self._patched = ["train_step", "_get_metrics_result_or_logs"]
@@ -190,6 +192,8 @@ class Session:
         thread in the middle of a batch, it would end that batch's epoch on this
         rank alone.
         """
+        from .rank_sync import RankSync
+
         bridge.stop_at_once = False
         return [RankSync(self, bridge)]
 
@@ -210,114 +214,6 @@ def _sum_over_ranks(tensors: list, scale: float = 1.0) -> None:
         for tensor, part in zip(tensors, flat.split([t.numel() for t in tensors]),
                                 strict=True):
             tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
-
-
-def ddp_train_step(model, ddp, session: Session | None = None):
-    """A `train_step` for `model` whose forward pass goes through `ddp`.
-
-    The same steps as Keras' torch `train_step` (forward, zero the gradients,
-    the compiled loss, the loss tracker, backward, `optimizer.apply`, metrics);
-    only the forward call differs, so that DDP averages the gradients. Each call
-    is counted in `session.ddp_steps`.
-    """
-    import torch
-
-    keras = import_keras()
-
-    def train_step(data):
-        if session is not None:
-            session.ddp_steps += 1
-        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        y_pred = ddp(x, training=True) if model._call_has_training_arg else ddp(x)
-        model.zero_grad()
-        loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                   training=True)
-        first = next(t for t in keras.tree.flatten(x) if t is not None)
-        model._loss_tracker.update_state(loss, sample_weight=first.shape[0])
-        loss = model.optimizer.scale_loss(loss)
-        loss.backward()
-        weights = model.trainable_weights[:]
-        with torch.no_grad():
-            model.optimizer.apply([v.value.grad for v in weights], weights)
-        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
-
-    return train_step
-
-
-class PassSync(keras.callbacks.Callback):
-    """Every rank ends a held-out pass (`evaluate`) after the batch rank 0 asks it to.
-
-    Before each batch that every rank has, less the last (`Session.passes[kind]`),
-    the ranks take rank 0's `asked()`; when it is true each sets `model.stop_evaluating`,
-    so Keras ends the pass after that batch on every rank, and calls `on_cut`. A rank
-    that had a stop request of its own (Ctrl+C reaches every rank) waits for rank 0's.
-
-    Args:
-        session: this rank's session.
-        kind: "validation" (the pass `fit` runs each epoch) or "evaluation" (the final
-            one, `runtime.train._evaluate`).
-        asked: whether this rank was asked to stop (rank 0's answer counts).
-        on_cut: called when the ranks agreed to end the pass.
-    """
-
-    def __init__(self, session: Session, kind: str, asked, on_cut=None):
-        super().__init__()
-        self.session, self.kind, self.asked, self.on_cut = session, kind, asked, on_cut
-        self._batches = 0
-
-    def on_test_begin(self, logs=None):
-        self._batches = 0
-
-    def on_test_batch_begin(self, batch, logs=None):
-        agreeing = self._batches < self.session.passes.get(self.kind, 0) - 1
-        self._batches += 1
-        if agreeing and self.session.agree(bool(self.asked())):
-            self.model.stop_evaluating = True
-            if self.on_cut is not None:
-                self.on_cut()
-
-
-class RankSync(keras.callbacks.Callback):
-    """Every rank stops after the batch rank 0 stops after, and at the same epoch, and
-    ends the epoch's validation pass where rank 0 asks (`PassSync`).
-
-    Last in the callback list, it overrides any rank-local decision (a NaN seen by
-    one rank's bridge) with rank 0's. Only begin hooks, so no per-batch GPU sync.
-    """
-
-    def __init__(self, session: Session, bridge):
-        super().__init__()
-        self.session, self.bridge = session, bridge
-        self.validation = PassSync(session, "validation", lambda: bridge.stopped)
-
-    def set_model(self, model):
-        super().set_model(model)
-        self.validation.set_model(model)
-
-    def on_test_begin(self, logs=None):
-        self.validation.on_test_begin(logs)
-
-    def on_test_batch_begin(self, batch, logs=None):
-        self.validation.on_test_batch_begin(batch, logs)
-
-    def _mine(self) -> bool:
-        stopped = bool(self.model.stop_training)
-        return stopped or bool(self.session.is_main and getattr(self.bridge, "stopped", False))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.session._epoch_open = True
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if batch > 0 and not self.session.ddp_steps:
-            # A step that bypasses `train_step` (say, a captured whole-step function)
-            # would train each rank alone and let them drift apart: fail loudly instead.
-            raise RuntimeError("the training step did not go through DistributedDataParallel "
-                               "(Model.train_function was replaced); several processes need "
-                               "the plain step")
-        self.model.stop_training = self.session.agree(self._mine())
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.model.stop_training = self.session.agree(self._mine())
 
 
 # ---- the hooks `runtime.train` calls (each a no-op without a session) ---------------
@@ -374,6 +270,8 @@ def evaluation_callbacks(session: Session | None, guard) -> list:
     """What the final evaluation runs before `guard` (a `bridge.CutOnStop`): with a
     session, the `PassSync` that ends it after the same batch on every rank when rank 0's
     guard is asked to (then `guard.agreed` is set, and the guard reports the cut)."""
+    from .rank_sync import PassSync
+
     if session is None:
         return []
     return [PassSync(session, "evaluation", lambda: guard.requested,

@@ -5,7 +5,8 @@
 ARGS.json holds the `run` command's parsed arguments, written by the launching
 `kerascanvas run`; every rank trains with them (`runtime.cli.run.run`), and
 `runtime.distributed` makes the ranks one data-parallel run. The exit code is
-the `run` command's: 0 trained, 1 refused, 3 failed.
+the `run` command's: 0 trained (or stopped: the launcher's code says so), 1 refused,
+3 failed, 130 aborted by the launcher's second signal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from ..distributed import leave
+    from .crash import EXIT_INTERRUPTED
     from .run import run
 
     argv = sys.argv[1:] if argv is None else argv
@@ -24,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(**json.load(handle))
     try:
         return run(args)
+    except KeyboardInterrupt:  # the launcher's signal again: the launcher says so
+        return EXIT_INTERRUPTED
     finally:
         leave()
 

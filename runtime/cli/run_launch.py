@@ -51,6 +51,9 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
         with PassStops() as stops:
             outcome = start(launch, RANK_MODULE, [path], args.threads, invalid_code,
                             failed_code, signals=AGENT_SIGNALS)
+    if stops.passed > 1 and outcome.code != 0:  # a signal again aborted the ranks
+        _error(f"interrupted: {NAMES[stops.received]} again ended the ranks without saving")
+        return exit_code(stops.received)
     if outcome.message:
         _error(outcome.message)
     if outcome.code == 0 and stops.received is not None:  # the ranks stopped and kept
@@ -62,12 +65,14 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
 
 class PassStops:
     """While torchrun runs the ranks, Ctrl+C and SIGTERM are passed on to each rank as
-    SIGINT (`launch.interrupt_ranks`); `received` is the first one's number, or None."""
+    SIGINT (`launch.interrupt_ranks`); `received` is the first one's number, or None, and
+    `passed` counts the signals passed on."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.received: int | None = None
+        self.passed = 0
         self._previous: dict[int, object] = {}
 
     def __enter__(self):
@@ -86,7 +91,9 @@ class PassStops:
         first = self.received is None
         if first:
             self.received = signum
-        if not interrupt_ranks():
+        reached = interrupt_ranks()
+        self.passed += bool(reached)
+        if not reached:
             _error(f"{name}: cannot reach the ranks to stop them here; end the run with "
                    "SIGKILL")
         elif first:

@@ -12,12 +12,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import pytest
 
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime.cli.stops import exit_code
+from kerascanvas.runtime.launch import Outcome
 from tests.cli.test_run_signals import STARTUP_S, start_run, wait_for_an_epoch
 from tests.runtime.test_run import classifier, project
 
@@ -125,3 +127,35 @@ def test_a_stop_in_validation_or_the_final_evaluation_ends_that_pass_on_every_ra
     index = json.loads((saved.parent / "runs.json").read_text())["runs"]
     assert [(r["status"], r["processes"], r["saved"]) for r in index] == [
         (ev.FINISHED, 2, "trained_1.keras")]
+
+
+@pytest.mark.parametrize("signals, outcome, code, said", [
+    ((signal.SIGTERM,), Outcome(0), 143, "stopped by SIGTERM: every rank ended after the "
+                                          "same batch"),
+    ((signal.SIGINT, signal.SIGINT), Outcome(3, "rank 0 exited with code 130"), 130,
+     "interrupted: SIGINT (Ctrl+C) again ended the ranks without saving"),
+    ((), Outcome(3, "rank 1 was killed by SIGKILL"), 3, "rank 1 was killed by SIGKILL")])
+def test_the_launcher_passes_signals_on_and_exits_with_their_code(
+        monkeypatch, capsys, tmp_path, signals, outcome, code, said):
+    """The launcher's own logic, torchrun replaced: each signal the launcher gets while
+    the ranks run is passed on to them, and the exit code follows the first one."""
+    from kerascanvas.runtime import launch as launch_module
+    from kerascanvas.runtime.cli import run_launch
+
+    passed = []
+
+    def ranks_run(*args, **options):
+        assert options["signals"] == "SIGHUP,SIGQUIT"  # SIGTERM is not torchrun's here
+        for signum in signals:
+            os.kill(os.getpid(), signum)  # handled here, by the launcher's handler
+        return outcome
+
+    monkeypatch.setattr(launch_module, "launch", ranks_run)
+    monkeypatch.setattr(launch_module, "interrupt_ranks", lambda: passed.append(1) or 2)
+    args = SimpleNamespace(threads=1, file=str(tmp_path / "model.json"))
+    before = signal.getsignal(signal.SIGTERM)
+    assert run_launch.start_ranks(args, launch_module.Launch(2), 1, 3) == code
+    assert len(passed) == len(signals) and signal.getsignal(signal.SIGTERM) is before
+    err = capsys.readouterr().err
+    assert said in err
+    assert ("exited with code 130" in err) is False  # an abort asked for is no crash
