@@ -82,9 +82,16 @@ def best_line(summary) -> str:
 
 def trial_lines(summary, lost_only: bool = False) -> list[str]:
     """`trial 3 failed: Its process (node7:4242) stopped answering: ...` for each failed
-    trial (only those whose process went away, with `lost_only`)."""
-    return [f"trial {t['number']} failed: {t['message']}" for t in summary["trials"]
-            if t["state"] == "failed" and (t.get("lost") or not lost_only)]
+    trial (only those whose process went away, with `lost_only`), and for a trial still
+    listed as running whose process went away."""
+    lines = []
+    for t in summary["trials"]:
+        if t["state"] == "running" and t.get("lost"):
+            lines.append(f"trial {t['number']} is listed as running, but: {t['message']} "
+                         "A search that joins the study marks it failed.")
+        elif t["state"] == "failed" and (t.get("lost") or not lost_only):
+            lines.append(f"trial {t['number']} failed: {t['message']}")
+    return lines
 
 
 def _short(value) -> str:

@@ -12,32 +12,41 @@ EXIT_OK, EXIT_INVALID = 0, 1
 
 
 def stored_study(args):
-    """The study `args` name (`--storage`, `--study`), or None when there is none yet;
-    a journal file that does not exist is not created."""
+    """(study, its storage) that `args` name (`--storage`, `--study`), or (None, None)
+    when there is none yet; a journal file that does not exist is not created."""
+    import optuna
+
     from ..search import study as studies
     from ..search.study import default_storage
 
-    storage = args.storage or default_storage(args.file)
+    where = args.storage or default_storage(args.file)
     name = args.study or Path(args.file).stem
-    if "://" not in storage and not Path(storage).is_file():
-        return None  # opening the journal would create it
+    if "://" not in where and not Path(where).is_file():
+        return None, None  # opening the journal would create it
+    storage = studies.open_storage(where)
     try:
-        return studies.load_study(name, storage)
+        return optuna.load_study(study_name=name, storage=storage), storage
     except KeyError:
-        return None
+        return None, None
 
 
-def _report(doc, args, study) -> None:
+def _report(doc, args, study, storage) -> None:
     """Print the study (its best trial, its lost trials; `--json`: all of it) and write
-    `--best-project` from its best trial."""
+    `--best-project` from its best trial. A running trial whose process went away is
+    shown as such (a search that joins the study fails it; this writes nothing)."""
     from kerascanvas.graph.search import objective
 
     from ..search import study as studies
+    from ..search.lost import silent_trials
     from ..search.study import default_storage
 
     metric = study.user_attrs.get(studies.METRIC) or objective(doc)[0]
     summary = studies.summary(study, metric, args.storage or default_storage(args.file),
                               args.json)
+    silent = silent_trials(study, storage)
+    for trial in summary["trials"]:
+        if trial["number"] in silent:
+            trial["lost"], trial["message"] = silent[trial["number"]]
     if args.best_project:
         write_best(doc, summary["best"], args.best_project, args.file)
     if args.json:
@@ -55,12 +64,12 @@ def show(doc, args) -> int:
     if args.best_model:
         say("--best-model needs trials to train its model; --show runs none")
         return EXIT_INVALID
-    study = stored_study(args)
+    study, storage = stored_study(args)
     if study is None:
         say(f"there is no study {args.study or Path(args.file).stem!r} in "
             f"{args.storage or default_storage(args.file)} (nothing was written)")
         return EXIT_INVALID
-    _report(doc, args, study)
+    _report(doc, args, study, storage)
     return EXIT_OK
 
 
@@ -71,7 +80,7 @@ def complete(doc, args) -> int | None:
 
     if not args.max_trials:
         return None
-    study = stored_study(args)
+    study, storage = stored_study(args)
     held = 0 if study is None else studies.counted(study)
     if held < args.max_trials:
         return None
@@ -79,5 +88,5 @@ def complete(doc, args) -> int | None:
         f"{args.max_trials}): it is complete; nothing was checked, built or trained")
     if args.best_model:
         say(f"--best-model {args.best_model} was not written: no trial ran")
-    _report(doc, args, study)
+    _report(doc, args, study, storage)
     return EXIT_OK

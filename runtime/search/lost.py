@@ -73,10 +73,17 @@ class HeartbeatStorage(optuna.storages.RDBStorage):
             super().__init__(url, heartbeat_interval=HEARTBEAT_S,
                              heartbeat_stale_trial_callback=on_lost)
 
+    def silence(self) -> str:
+        return f"stopped answering: no heartbeat for over {2 * self.heartbeat_interval} s"
+
+    def stale_trial_ids(self, study_id: int) -> list[int]:
+        """The running trials silent for too long; nothing is written."""
+        return super()._get_stale_trial_ids(study_id)
+
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
-        stale = super()._get_stale_trial_ids(study_id)
+        stale = self.stale_trial_ids(study_id)
         metric = self.get_study_user_attrs(study_id).get(METRIC)
-        why = f"stopped answering: no heartbeat for over {2 * self.heartbeat_interval} s"
+        why = self.silence()
         marked = []
         for trial_id in stale:
             trial = self.get_trial(trial_id)
@@ -94,6 +101,20 @@ def fail_stale(study) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
+
+
+def silent_trials(study, storage) -> dict[int, tuple[str, str]]:
+    """The study's running trials whose process went away, found without writing
+    anything (`--show`): number -> (how, the message they get once a process that
+    joins the study fails them). `storage` is the study's (`study.open_storage`)."""
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    metric = study.user_attrs.get(METRIC)
+    if isinstance(storage, HeartbeatStorage):
+        stale = set(storage.stale_trial_ids(storage.get_study_id_from_name(study.study_name)))
+        return {t.number: ("heartbeat", lost_message(t, metric, storage.silence()))
+                for t in running if t._trial_id in stale}
+    return {t.number: ("ended", lost_message(t, metric, "ended before the trial did"))
+            for t in running if _ended(str(t.user_attrs.get(OWNER, "")))}
 
 
 def owner() -> str:

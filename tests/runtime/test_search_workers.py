@@ -99,12 +99,17 @@ def test_a_trial_whose_process_stopped_answering_is_told_with_its_last_epoch(
     trial.report(0.8125, 1)
     study._storage.record_heartbeat(trial._trial_id)  # as Optuna's thread does, then dies
     time.sleep(3.5)  # twice the heartbeat, in the whole seconds the database keeps
+    silent = ("Its process (node7:4242) stopped answering: no heartbeat for over 2 s. "
+              "Last received: epoch 2, val_accuracy=0.8125.")
+    assert main(["search", str(project), "--storage", url, "--show"]) == 0  # writes nothing
+    assert (f"trial 1 is listed as running, but: {silent} A search that joins the study "
+            "marks it failed.") in capsys.readouterr().out.splitlines()
+    assert studies.load_study("mlp", url).trials[1].state.name == "RUNNING"
     told = []
     doc = Project.open(project).doc
     SearchDriver(doc, options(tmp_path, storage=url, study_name="mlp"),
                  on_event=told.append).open()
-    expected = ("Its process (node7:4242) stopped answering: no heartbeat for over 2 s. "
-                "Last received: epoch 2, val_accuracy=0.8125.")
+    expected = silent
     assert told == [TrialEnd(1, "failed", None, expected, None, {"hidden.units": trial.params[
         "hidden.units"]})]
     TrialLog(doc)(told[0])  # the command's line for it
@@ -120,14 +125,18 @@ def test_a_trial_whose_process_stopped_answering_is_told_with_its_last_epoch(
     assert summary["trials"][1]["message"] == expected
 
 
-def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_path):
+def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_path, capsys):
     storage = str(tmp_path / "s.log")
     study = studies.open_study("t", storage, "maximize", metric="val_accuracy")
     trial = study.ask()
     trial.set_user_attr(studies.OWNER, f"{studies.owner().rpartition(':')[0]}:999999999")
     trial.report(0.25, 0)
     told = []
-    doc = Project.open(mlp_project(tmp_path, [UNITS])).doc
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), "--storage", storage, "--study", "t", "--show"]) == 0
+    assert (":999999999) ended before the trial did. Last received: epoch 1, val_accuracy="
+            "0.25. A search that joins the study marks it failed.") in capsys.readouterr().out
+    doc = Project.open(project).doc
     driver = SearchDriver(doc, options(tmp_path), on_event=lambda e: told.append(e) or (
         importances(driver.study)))  # as the window's listener does
     driver.open()
