@@ -11,7 +11,9 @@ keeps one for each of its runs (`trained_N.keras` for a run that trained to its 
 `stopped_N.keras` for one stopped or failed with the model as trained so far; names the
 window's `run_N.keras` never take). `--no-keep` keeps no model there: the run is still
 listed, without a model, and the tab shows it without Save or Continue (as a run that
-was killed). A run that ran out of memory keeps no model.
+was killed). A run that ran out of memory keeps no model. A run that continues the model
+of a listed run (`--resume trained_1.keras`) is marked as continuing it, and its curves
+begin with that run's, as those of a run the window continues.
 
 Keeping and listing come after training, and each failure (an unwritable folder, a lock
 held too long, a full disk) is one message; it never changes the exit code.
@@ -23,8 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["CurveTap", "index_entry", "keep_model", "list_run", "runs_folder",
-           "stopped_model_path"]
+__all__ = ["CurveTap", "continue_listed", "index_entry", "keep_model", "list_run",
+           "runs_folder", "stopped_model_path"]
 
 
 def _say(text: str) -> None:
@@ -137,15 +139,55 @@ def _message(result) -> str:
     return f"{result.message} kerascanvas run kept no model of this run.".strip()
 
 
+def _until(pair: list, epoch: float) -> list[list]:
+    """The points of a stored [x values, y values] pair up to x = `epoch`."""
+    kept = [(x, y) for x, y in zip(*pair, strict=True) if x is not None and x <= epoch]
+    return [[x for x, _ in kept], [y for _, y in kept]]
+
+
+def _joined(before: list, after: list, epoch: float) -> list[list]:
+    head = _until(before, epoch)
+    return [[*head[0], *after[0]], [*head[1], *after[1]]]
+
+
+def continue_listed(entry: dict, folder: Path, resumed: str | None) -> None:
+    """When `resumed` (--resume) is the model of a listed run, mark `entry` as continuing
+    it (`resumed_from`) and put that run's curves up to the epoch resumed from before its
+    own, as the window does for a run it continues."""
+    from ..run_record import read_index
+
+    if not resumed:
+        return
+    try:
+        listed = read_index(folder)
+    except ValueError:  # merge_index sets an unreadable index aside, and says nothing
+        return
+    target = Path(resumed).resolve()
+    previous = next((e for e in reversed(listed) if e.get("saved") and
+                     (folder / e["saved"]).resolve() == target), None)
+    if previous is None:
+        return
+    start, old, new = entry["initial_epoch"], previous.get("curves") or {}, entry["curves"]
+    entry["resumed_from"] = previous["number"]
+    for name in ("batch_loss", "lr"):
+        new[name] = _joined(old.get(name) or [[], []], new[name], start)
+    epochs = old.get("epochs") or {}
+    new["epochs"] = {name: _joined(epochs.get(name) or [[], []],
+                                   new["epochs"].get(name) or [[], []], start)
+                     for name in dict.fromkeys([*epochs, *new["epochs"]])}
+
+
 def list_run(result, project_file: str | Path, processes: int = 1,
-             tap: CurveTap | None = None) -> int | None:
+             tap: CurveTap | None = None, resumed: str | None = None) -> int | None:
     """List the run in the project's runs index, beside the entries already there, and
-    say so; its run number, or None after saying why it could not be listed."""
+    say so; its run number, or None after saying why it could not be listed. `resumed`:
+    the model --resume continued (`continue_listed`)."""
     from ..run_record import INDEX, merge_index
 
     folder = runs_folder(project_file)
     try:
         entry = index_entry(result, folder, processes, tap)
+        continue_listed(entry, folder, resumed)
         merge_index(folder, [entry])
     except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
         _say(f"could not list the run in the project's runs index {folder / INDEX}: {exc}")

@@ -239,7 +239,7 @@ def _train(doc, args, analysis) -> int:
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
         _record_data(result, settings, data)
-        list_run(result, args.file, _processes(), tap)
+        list_run(result, args.file, _processes(), tap, args.resume)
     return _finish(result, received, args)
 
 

@@ -131,6 +131,23 @@ def test_a_finished_run_is_listed_with_its_model_kept_in_the_runs_folder(tmp_pat
     record = json.loads(Path(f"{saved}.run.json").read_text())  # --resume reads it
     assert record["epochs"] == 2 and record["data"] == "synthetic:64"
 
+    # Continued from its kept model, the run is listed as continuing it, with its curves.
+    assert main(["run", path, "--resume", str(saved), "--epochs", "3", "--log", str(log),
+                 "--no-progress", "--threads", "1"]) == 0
+    more = ev.from_wire(json.loads(log.read_text().splitlines()[-1]))
+    runs, _ = load_runs(folder)
+    continued = runs[2]
+    assert continued.number == 3 and continued.resumed_from == 2
+    assert continued.initial_epoch == 2 and continued.saved_path == str(
+        folder / "trained_2.keras")
+    loss = continued.curves.epochs["loss"]
+    assert list(loss.x) == [1.0, 2.0, 3.0]
+    assert list(loss.y) == [*result.history["loss"], *more.history["loss"]]
+    assert list(continued.curves.batch_loss.x)[:len(listed.curves.batch_loss.x)] == \
+        list(listed.curves.batch_loss.x) and max(continued.curves.batch_loss.x) == 3.0
+    model = keras.saving.load_model(folder / "trained_2.keras", safe_mode=True)
+    assert int(model.optimizer.iterations) == 3 * steps
+
 
 def test_with_save_the_entry_names_that_file_and_no_keep_lists_no_model(tmp_path, capsys):
     path = project(tmp_path, classifier(training={"epochs": 1, "batch_size": 16}))
