@@ -109,6 +109,33 @@ def test_ops_a_merge_layer_would_change_stay_operations():
                                           keras.ops.convert_to_numpy(want))
 
 
+def vit_like():
+    """Patches by a strided conv, flattened with ops.reshape, transformer blocks whose
+    residuals are `x + y`, a scaled `x * 0.5` branch, and ops.mean as the pooling."""
+    x = keras.Input((16, 16, 3), name="image")
+    t = keras.ops.reshape(keras.layers.Conv2D(32, 4, strides=4, name="patches")(x),
+                          (-1, 16, 32))
+    for i in range(2):
+        h = keras.layers.LayerNormalization(name=f"ln{i}")(t)
+        t = t + keras.layers.MultiHeadAttention(2, 16, name=f"mha{i}")(h, h)
+        h = keras.layers.Dense(64, activation="gelu", name=f"mlp{i}_up")(t)
+        t = t + keras.layers.Dense(32, name=f"mlp{i}_down")(h) * 0.5
+    return keras.Model(x, keras.layers.Dense(10, name="head")(keras.ops.mean(t, axis=1)))
+
+
+def test_vit_like_model_round_trips_with_its_weights():
+    model = vit_like()
+    report = import_model_report(model)
+    assert report.generic == {}
+    kinds = [n.kind for n in report.doc.nodes.values()]
+    assert kinds.count("Add") == 4 and kinds.count("ops.multiply") == 2
+    assert {"ops.reshape", "ops.mean"} <= set(kinds)
+    assert_shapes_match_keras(report.doc, model)
+    for rebuilt in (build_model(report.doc, name=model.name),
+                    exec_generated(report.doc, model_name=model.name)):
+        assert_rebuild_equal(model, rebuilt)  # counts, layers, outputs with copied weights
+
+
 @pytest.mark.slow
 def test_convnext_tiny_adds_become_add_nodes_and_round_trip():
     model = keras.applications.ConvNeXtTiny(weights=None, include_top=True)
