@@ -4,9 +4,9 @@
 `keras.Model(inputs=..., outputs=..., name=...)` reads: the name, then for the inputs
 and for the outputs a list or a dict, and in a dict one key per Input and per output.
 `NodeKeys` adds the key rows to an Input's or an output node's own properties when
-the model takes or returns a dict. Every change is one undoable command; a refused
-value is said inline (why, and what was received) and the field shows the model's
-value again.
+the model takes or returns a dict (`node_model`). Every change is one undoable
+command; a refused value is said inline (why, and what was received) and the field
+shows the model's value again.
 """
 
 from __future__ import annotations
@@ -183,51 +183,3 @@ class ModelForm(QtCore.QObject):
         self.error.setText(problem or "")
         if problem:
             self.status_message.emit(problem)
-
-
-class NodeKeys:
-    """The key rows of one node's properties: an Input's key in the model's input dict,
-    and each model output of the node's key in its output dict (dict models only)."""
-
-    def __init__(self, project, node_id: str, form: QtWidgets.QFormLayout, refuse):
-        self.project, self.doc, self.node_id, self.refuse = project, project.doc, node_id, refuse
-        self.fields: dict[tuple[str, str], TextField] = {}
-        for part, member in self.expected():
-            field = TextField(self._key(part, member), f"{part}_key_{member}")
-            field.setToolTip(f"The key of this {part[:-1]} in the model's {part} dict "
-                             "(nothing selected shows the whole model)")
-            field.committed.connect(lambda text, part=part, member=member:
-                                    self._on_committed(part, member, text))
-            form.addRow(self._label(part, member), field)
-            self.fields[(part, member)] = field
-
-    def expected(self) -> list[tuple[str, str]]:
-        """(part, member) of each key row the node should show now."""
-        rows = []
-        for part in mk.PARTS:
-            keys = mk.keyed(self.doc, part) or {}
-            rows += [(part, m) for m in keys if mk.member_node(self.doc, part, m) == self.node_id]
-        return rows
-
-    def matches(self) -> bool:
-        return list(self.fields) == self.expected()
-
-    def refresh(self) -> None:
-        for (part, member), field in self.fields.items():
-            field.show_value(self._key(part, member))
-
-    def _key(self, part: str, member: str) -> str:
-        return (mk.keyed(self.doc, part) or {}).get(member, "")
-
-    def _label(self, part: str, member: str) -> str:
-        if part == mk.INPUTS:
-            return "key"
-        port = self.doc.output_ref(member)[1]
-        ports = [m for p, m in self.expected() if p == mk.OUTPUTS]
-        return "output key" if len(ports) == 1 else f"output key: port {port}"
-
-    def _on_committed(self, part: str, member: str, key: str) -> None:
-        problem = push_key(self.project, part, member, key)
-        if problem:
-            self.refuse(problem)
-            self.fields[(part, member)].show_value(self._key(part, member), force=True)

@@ -1,6 +1,6 @@
-"""The properties panel: name, model-output flags (one per output port where a node has
-several), dict keys (`model_editor`) and one editor per parameter of a node; with
-nothing selected, the model's own name and keys.
+"""The properties panel: name, model-output flags and dict keys (`node_model`) and one
+editor per parameter of a node; with nothing selected, the model's own name and keys
+(`model_editor`).
 
 The editors come from the type table in `editors`. A value is coerced through its
 ParamSpec and the kind's cross-parameter check before a `SetParam` command is
@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph import events as ev
-from ...graph.document import UNSET, output_entry
+from ...graph.document import UNSET
 from ...graph.errors import KerasCanvasError, ParamError
 from ...graph.params import to_json
 from ...graph.search_edit import entry_for, mark, suggest_range, unmark
@@ -22,7 +22,8 @@ from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
 from .code_editor import SPECIAL_EDITORS
 from .editors import RESET, format_value, make_editor
-from .model_editor import ModelForm, NodeKeys
+from .model_editor import ModelForm
+from .node_model import NodeKeys, NodeOutputs
 
 # Parameter types a search can range over (numbers) or choose among (named values).
 SEARCHABLE = frozenset({"int", "float", "ints", "int_or_list", "choice", "activation",
@@ -100,7 +101,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.name_edit = QtWidgets.QLineEdit(node.name)
         self.name_edit.editingFinished.connect(self._on_name_edited)
         self.form.addRow("name", self.name_edit)
-        self._add_output_boxes(node)
+        self.outputs = NodeOutputs(self.project, node, self.form)
+        self.output_boxes = self.outputs.boxes
         self.keys = NodeKeys(self.project, node.id, self.form, self._refuse)
         for p in spec.params:
             editor = self._make_editor(node, p)
@@ -116,31 +118,6 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.error.setWordWrap(True)
         self.form.addRow(self.error)
         self.refresh()
-
-    def _add_output_boxes(self, node) -> None:
-        """One "model output" box, or one per output port where the node has several (an
-        RNN's states, attention scores): each port can be a model output of its own."""
-        ports = self._output_ports(node)
-        self.output_boxes = []
-        for port in range(ports):
-            box = QtWidgets.QCheckBox("model output" if ports == 1 else
-                                      f"model output: port {port}")
-            box.setObjectName(f"output_port_{port}")
-            box.setChecked(output_entry(node.id, port) in self.doc.outputs)
-            box.toggled.connect(lambda on, port=port: self._on_output_toggled(on, port))
-            self.form.addRow("", box)
-            self.output_boxes.append(box)
-        self.output_box = self.output_boxes[0]
-
-    def _output_ports(self, node) -> int:
-        """The node's output ports, and any further port still listed as a model output."""
-        spec = spec_for_display(self.doc, node)
-        try:
-            ports = spec.outputs(spec.resolve(node.params))
-        except KerasCanvasError:
-            ports = 1
-        listed = [port for nid, port in self.doc.output_refs() if nid == node.id]
-        return max([ports, *(p + 1 for p in listed)])
 
     def _make_editor(self, node, p):
         special = SPECIAL_EDITORS.get((node.kind, p.name))
@@ -194,14 +171,12 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         node = self.doc.nodes[self.node_id]
         if self.name_edit.text() != node.name:
             self.name_edit.setText(node.name)
-        if len(self.output_boxes) != self._output_ports(node):
+        if not self.outputs.matches():
             # return_state or the like changed the ports: rebuild once the editor that
             # made the change has returned (it is deleted with the panel's body)
-            QtCore.QTimer.singleShot(0, lambda: self.show_node(self.node_id))
+            QtCore.QTimer.singleShot(0, self, lambda: self.show_node(self.node_id))
             return
-        for port, box in enumerate(self.output_boxes):
-            with QtCore.QSignalBlocker(box):
-                box.setChecked(output_entry(node.id, port) in self.doc.outputs)
+        self.outputs.refresh()
         if not self.keys.matches():  # the model became a list or a dict: rows come or go
             QtCore.QTimer.singleShot(0, self, lambda: self.show_node(self.node_id))
             return
@@ -304,7 +279,4 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.error.setText("")
         except KerasCanvasError as exc:
             self._refuse(str(exc))
-
-    def _on_output_toggled(self, checked: bool, port: int = 0) -> None:
-        self.stack.push(cmd.MarkOutput(self.doc, self.node_id, port, checked))
 
