@@ -103,6 +103,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.form.addRow("name", self.name_edit)
         self.outputs = NodeOutputs(self.project, node, self.form)
         self.output_boxes = self.outputs.boxes
+        self.output_box = self.output_boxes[0]
         self.keys = NodeKeys(self.project, node.id, self.form, self._refuse)
         for p in spec.params:
             editor = self._make_editor(node, p)
