@@ -17,8 +17,8 @@ a checkpoint) resumes on `--data`, else the project's data, as the command print
 
 The runs index: a project's runs folder (`model.runs/` beside `model.json`) lists its
 finished runs in `runs.json`, {"runs": [entry, ...]}, which the window's Training tab
-shows. The window and `kerascanvas run` (a run it stopped or that failed, kept as
-`stopped_N.keras`) both write it through `merge_index`: under a lock file
+shows. The window and `kerascanvas run` (every run it trains, `runtime.cli.kept_runs`)
+both write it through `merge_index`: under a lock file
 (`runs.json.lock`) it re-reads the index and writes it back atomically with the given
 entries, keeping every entry on disk that they do not replace. An entry is known by its
 `uid` (entries written before there was one: by their number); an entry kept whose

@@ -5,8 +5,8 @@ trained model (`run_N.keras`) and `runs.json`, which holds every finished run's
 settings, status, result, progress and curves. An untitled project keeps them
 in the data folder (`graph.paths.data_dir() / "runs" / "untitled"`).
 
-`kerascanvas run` writes into the same index (a run it stopped, or that failed, kept as
-`stopped_N.keras`), so both write through `runtime.run_record.merge_index`: the index is
+`kerascanvas run` writes into the same index (every run it trains, with the model it
+kept, if any), so both write through `runtime.run_record.merge_index`: the index is
 re-read under its lock and entries this window does not hold are kept.
 """
 
