@@ -50,7 +50,7 @@ def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str 
     is its call alone, which `call_suffix` gives as `suffix`.
     """
     if is_operation(spec):
-        return operations.statement(spec, name, indent, prefix, suffix)
+        return operations.statement(spec, name, indent, prefix, suffix, kwargs.get("dtype"))
     if spec.kind == generic.KIND:
         return generic.constructor(params or {}, name, indent, prefix, suffix,
                                    kwargs.get("dtype"))

@@ -30,9 +30,19 @@ def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str
     return Expression(f"keras.ops.{function}({', '.join(arguments(map(literal, args), kwargs))})")
 
 
-def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str) -> str:
-    """`indent + prefix + expression`; an operation has no layer to list on its own."""
+def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
+              dtype: str | None = None) -> str:
+    """`indent + prefix + expression`; an operation has no layer to list on its own.
+
+    `dtype` (a model output under mixed precision, where output layers compute in
+    float32) casts the result: `keras.ops.cast(keras.ops.mean(x, axis=1), 'float32')`.
+    """
     if not isinstance(suffix, Expression):
         raise CodegenError(f"Node {name!r} ({spec.kind}) is an operation, not a layer: it "
                            "cannot be an item of a Sequential model. Use the functional style")
-    return f"{indent}{prefix}{suffix}"
+    return f"{indent}{prefix}{cast(suffix, dtype)}"
+
+
+def cast(text: str, dtype: str | None) -> str:
+    """`text`, cast to `dtype` when one is given."""
+    return text if dtype is None else f"keras.ops.cast({text}, {literal(dtype)})"

@@ -12,7 +12,7 @@ from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import USER_BLOCK, get_spec
 from kerascanvas.graph.userblocks import returns_list
 
-from . import application, nested, shared
+from . import application, nested, operations, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .functional import build_source, output_name_lines, precision_blocks, user_helper_sources
@@ -36,8 +36,8 @@ class _Writer:
 
     def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
         if is_operation(spec):  # a keras.ops call in call(), no attribute
-            self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
-                             f"{call_suffix(spec, sources, params)}")
+            self.body.append(f"{INDENT * 2}{', '.join(outputs)} = " + operations.cast(
+                call_suffix(spec, sources, params), kwargs.get("dtype")))
             return
         attr = self.attrs.take(name)
         self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",

@@ -66,7 +66,7 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
     if is_operation(spec):  # a keras.ops call: no layer object, no name of its own
         from .operations import OperationCall
 
-        return OperationCall(spec.kind, params)
+        return OperationCall(spec.kind, params, dtype)
     kwargs = keras_kwargs(spec, spec.non_default(params))
     return getattr(keras.layers, spec.kind)(**kwargs, name=name, **extra)
 

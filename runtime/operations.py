@@ -16,14 +16,18 @@ from .keras_env import import_keras
 
 
 class OperationCall:
-    """The call of one operation node; `OperationCall(kind, params)(x, y)` runs it."""
+    """The call of one operation node; `OperationCall(kind, params)(x, y)` runs it. With
+    `dtype` (a model output under mixed precision) the result is cast to it, as output
+    layers compute in float32 there."""
 
-    def __init__(self, kind: str, params: Mapping[str, Any]):
+    def __init__(self, kind: str, params: Mapping[str, Any], dtype: str | None = None):
         self.kind = kind
         self.params = dict(params)
+        self.dtype = dtype
 
     def __call__(self, *tensors):
+        ops = import_keras().ops
         function, args, kwargs = call_parts(self.kind, self.params, list(tensors))
-        if function == GET_ITEM:
-            return args[0][args[1]]
-        return getattr(import_keras().ops, function)(*args, **kwargs)
+        out = args[0][args[1]] if function == GET_ITEM else getattr(ops, function)(*args,
+                                                                                    **kwargs)
+        return out if self.dtype is None else ops.cast(out, self.dtype)

@@ -148,3 +148,25 @@ def test_convnext_tiny_adds_become_add_nodes_and_round_trip():
     for rebuilt in (build_model(report.doc, name=model.name),
                     exec_generated(report.doc, model_name=model.name)):
         assert_rebuild_equal(model, rebuilt)
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_an_operation_output_is_float32_under_mixed_precision(style):
+    """As output layers are: both the runtime build and the code cast it."""
+    from kerascanvas.runtime import precision
+
+    x = keras.Input((4, 6), name="x")
+    model = keras.Model(x, keras.ops.mean(keras.layers.Dense(3, name="d")(x), axis=1))
+    doc = import_model_report(model).doc
+    doc.training["mixed_precision"] = "mixed_float16"
+    with precision.precision_scope("mixed_float16"):
+        built = build_model(doc, dtypes=precision.output_dtype_overrides(doc))
+    code = generate(doc, style=style)
+    assert "keras.ops.cast(keras.ops.mean(d, axis=1), 'float32')" in code
+    namespace: dict = {}
+    exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102
+    written = namespace["build_model"]()
+    data = np.ones((2, 4, 6), "float32")
+    for rebuilt in (built, written):
+        assert rebuilt.get_layer("d").compute_dtype == "float16"
+        assert keras.ops.convert_to_numpy(rebuilt(data)).dtype == np.float32
