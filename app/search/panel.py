@@ -1,71 +1,33 @@
 """The Search tab: the searched parameters, run/pause/stop, the live study, "Apply best".
 
-Parameters are marked from the properties panel (the search toggle beside each
-editor) or here for the training settings; their ranges are edited in the table
-("4 .. 32 step 4", "0.0001 .. 0.1 log", "relu, gelu"). Every change is a command
-on the undo stack. A study runs on a snapshot of the document, in the project's
-journal file (`PROJECT.study.log`; the data folder for an unsaved project).
+The searched parameters and their ranges are edited in `space_editor`. This module
+runs the study: its options (trials, parallel jobs, sampler, pruner), the checks and
+the study in `runner`, the trials' table and plots as their events arrive, and "Apply
+best", one undoable command. A study runs on a snapshot of the document, in the
+project's journal file (`PROJECT.study.log`; the data folder for an unsaved project).
 """
 
 from __future__ import annotations
 
 import copy
-import re
 import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ...graph import events as ev
 from ...graph.layers import custom
 from ...graph.paths import data_dir
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
-from ...graph.search_edit import apply_values, mark, suggest_range, unmark
+from ...graph.search_edit import apply_values
 from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
-from ..panels.editors import parse_text
 from ..panels.wheel import guard_wheel
-from .params_table import ParamsTable
 from .runner import CHECKING, SearchRunner
-from .space_check import SpaceChecker
+from .space_editor import SearchSpaceEditor
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record
 
-_RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+?)(?:\s+step\s+(\S+))?(\s+log)?\s*$")
-TRAINING_KNOBS = (("learning rate", "optimizer.learning_rate"), ("batch size", "batch_size"))
 SAMPLERS = ("tpe", "random", "gp", "qmc")
 PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
-
-
-def range_text(entry) -> str:
-    """`4 .. 32 step 4`, `0.0001 .. 0.1 log` or `relu, gelu`."""
-    if entry.type == "choice":
-        return ", ".join("None" if c is None else str(c) for c in entry.choices)
-    text = f"{entry.low:g} .. {entry.high:g}"
-    return text + (f" step {entry.step:g}" if entry.step else "") + (" log" if entry.log else "")
-
-
-def parse_range(text: str, kind: str) -> dict:
-    """The entry fields of a range typed as `range_text` shows them.
-
-    Raises:
-        ValueError: the text does not read as a range of that kind.
-    """
-    if kind == "choice":
-        choices = [parse_text(part) for part in text.split(",") if part.strip()]
-        if not choices:
-            raise ValueError("expected values separated by commas, e.g. relu, gelu")
-        return {"type": "choice", "choices": choices}
-    match = _RANGE.match(text)
-    if not match:
-        raise ValueError(f"expected LOW .. HIGH [step S] [log]. Received: {text!r}")
-    low, high, step, log = match.groups()
-    number = int if kind == "int" else float
-    entry = {"type": kind, "low": number(float(low)), "high": number(float(high))}
-    if step:
-        entry["step"] = number(float(step))
-    if log:
-        entry["log"] = True
-    return entry
 
 
 class SearchPanel(QtWidgets.QWidget):
@@ -85,31 +47,21 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.checked.connect(self._on_runner_checked)
         self.runner.opened.connect(self._on_runner_opened)
         self._study_label, self._opened = "", False
-        self.space_check = SpaceChecker(self)
-        self.space_check.checked.connect(self._on_space_checked)
         self._build()
-        # The searched parameters' table follows the edits that rename, remove or change them.
-        for kind in (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED,
-                     ev.PARAM_CHANGED, ev.EDGE_ADDED, ev.EDGE_REMOVED):
-            getattr(doc.events, kind).connect(self._on_doc_changed)
-        doc.events.bulk_finished.connect(self._on_doc_bulk_finished)
-        self._refresh_due = False  # an edit in progress changed the table: refresh at its end
         self.refresh()
 
     # ---- building -----------------------------------------------------------------
     def _build(self) -> None:
-        self.params = ParamsTable()
-        self.params.itemChanged.connect(self._on_params_item_changed)
-        self.params.remove_requested.connect(self._on_params_remove_requested)
-        self.problems = QtWidgets.QLabel()
-        self.problems.setObjectName("Error")
-        self.problems.setWordWrap(True)
+        self.space = SearchSpaceEditor(self.doc, self.stack)
+        self.space.status_message.connect(self.status_message)
+        self.space.refreshed.connect(self._update_buttons)
+        # The space editor's parts, by the names the study's code and its users read.
+        self.params, self.problems = self.space.params, self.space.problems
+        self.space_check, self.remove_button = self.space.space_check, self.space.remove_button
         left = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.params)
-        column.addLayout(self._knob_buttons())
-        column.addWidget(self.problems)
+        column.addWidget(self.space)
         column.addLayout(self._controls())
         self.trials = TrialsTable()
         self.plots = StudyPlots()
@@ -120,17 +72,6 @@ class SearchPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
-
-    def _knob_buttons(self) -> QtWidgets.QHBoxLayout:
-        row = QtWidgets.QHBoxLayout()
-        for text, path in TRAINING_KNOBS:
-            button = QtWidgets.QPushButton(f"+ {text}")
-            button.clicked.connect(lambda _=False, p=path: self.toggle(("training", p)))
-            row.addWidget(button)
-        self.remove_button = QtWidgets.QPushButton("Remove")
-        self.remove_button.clicked.connect(self._on_remove_clicked)
-        row.addWidget(self.remove_button)
-        return row
 
     def _controls(self) -> QtWidgets.QFormLayout:
         form = QtWidgets.QFormLayout()
@@ -172,57 +113,13 @@ class SearchPanel(QtWidgets.QWidget):
         form.addRow(self.status)
         return form
 
-    # ---- the searched parameters -----------------------------------------------
+    # ---- the searched parameters (`space_editor`) ----------------------------------
     def refresh(self) -> None:
-        self.params.show_entries(self.doc, search_params(self.doc), range_text)
-        self.space_check.request(self.doc)  # in a thread; `_on_space_checked` shows it
-        self._update_buttons()
-
-    def _on_space_checked(self, messages: list) -> None:
-        self.problems.setText("\n".join(messages))
+        self.space.refresh()
 
     def toggle(self, target: tuple[str, str]) -> None:
         """Search `target` with a first range around its value, or stop searching it."""
-        if any(e.target == target for e in search_params(self.doc)):
-            self.stack.push(unmark(self.doc, target))
-        else:
-            self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)))
-
-    def _on_params_item_changed(self, item) -> None:
-        entry = search_params(self.doc)[item.row()]
-        try:
-            fields = parse_range(item.text(), entry.type)
-        except ValueError as exc:
-            self.status_message.emit(str(exc))
-            self.refresh()
-            return
-        raw = {**entry.to_json(), **fields}
-        for key in ("step", "log", "choices", "low", "high"):
-            if key not in fields:
-                raw.pop(key, None)
-        self.stack.push(mark(self.doc, entry.target, raw))
-
-    def _on_params_remove_requested(self, target: tuple[str, str]) -> None:
-        """A dangling entry's fix: stop searching the deleted node's parameter."""
-        self.stack.push(unmark(self.doc, target))
-
-    def _on_remove_clicked(self) -> None:
-        rows = sorted({i.row() for i in self.params.selectedIndexes()})
-        entries = search_params(self.doc)
-        with self.stack.macro("Stop searching"):
-            for row in rows:
-                self.stack.push(unmark(self.doc, entries[row].target))
-
-    def _on_doc_changed(self, event: ev.Event) -> None:
-        if self.doc.events.in_bulk:  # a delete of 354 nodes sent 738 events
-            self._refresh_due = True
-        else:
-            self.refresh()
-
-    def _on_doc_bulk_finished(self, _event: ev.Event) -> None:
-        if self._refresh_due:
-            self._refresh_due = False
-            self.refresh()
+        self.space.toggle(target)
 
     # ---- running ---------------------------------------------------------------------
     def storage(self) -> tuple[str, str]:
@@ -381,5 +278,5 @@ class SearchPanel(QtWidgets.QWidget):
         self.status_message.emit(text)
 
     def shutdown(self) -> None:
-        self.space_check.shutdown()
+        self.space.shutdown()
         self.runner.wait()

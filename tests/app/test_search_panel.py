@@ -176,7 +176,8 @@ def test_a_delete_of_all_refreshes_the_table_and_start_panel_once(make_window, q
     panel = show_tab(window, qtbot)
     assert panel.params.rowCount() == 2
     refreshes, starts = [], []
-    panel.refresh = lambda real=panel.refresh: (refreshes.append(1), real())
+    space = panel.space  # the searched parameters' editor, which follows the edits
+    space.refresh = lambda real=space.refresh: (refreshes.append(1), real())
     window.update_start_panel = lambda real=window.update_start_panel: (starts.append(1),
                                                                          real())
     show(window, qtbot)  # the active window, which the keys reach

@@ -1,0 +1,160 @@
+"""The searched parameters, as the Search tab edits them: the table, the buttons that
+add the training settings, and the problems the search space has.
+
+Parameters are marked from the properties panel (the search toggle beside each
+editor) or here for the training settings; their ranges are edited in the table
+("4 .. 32 step 4", "0.0001 .. 0.1 log", "relu, gelu"). Every change is a command
+on the undo stack. The table follows the edits that rename, remove or change a
+searched parameter; a space check (in a thread) lists what would stop a search.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph import events as ev
+from ...graph.search import search_params
+from ...graph.search_edit import mark, suggest_range, unmark
+from ..panels.editors import parse_text
+from .params_table import ParamsTable
+from .space_check import SpaceChecker
+
+_RANGE = re.compile(r"^\s*(\S+)\s*\.\.\s*(\S+?)(?:\s+step\s+(\S+))?(\s+log)?\s*$")
+TRAINING_KNOBS = (("learning rate", "optimizer.learning_rate"), ("batch size", "batch_size"))
+# The edits that can change the searched parameters' rows.
+_EDITS = (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED, ev.PARAM_CHANGED,
+          ev.EDGE_ADDED, ev.EDGE_REMOVED)
+
+
+def range_text(entry) -> str:
+    """`4 .. 32 step 4`, `0.0001 .. 0.1 log` or `relu, gelu`."""
+    if entry.type == "choice":
+        return ", ".join("None" if c is None else str(c) for c in entry.choices)
+    text = f"{entry.low:g} .. {entry.high:g}"
+    return text + (f" step {entry.step:g}" if entry.step else "") + (" log" if entry.log else "")
+
+
+def parse_range(text: str, kind: str) -> dict:
+    """The entry fields of a range typed as `range_text` shows them.
+
+    Raises:
+        ValueError: the text does not read as a range of that kind.
+    """
+    if kind == "choice":
+        choices = [parse_text(part) for part in text.split(",") if part.strip()]
+        if not choices:
+            raise ValueError("expected values separated by commas, e.g. relu, gelu")
+        return {"type": "choice", "choices": choices}
+    match = _RANGE.match(text)
+    if not match:
+        raise ValueError(f"expected LOW .. HIGH [step S] [log]. Received: {text!r}")
+    low, high, step, log = match.groups()
+    number = int if kind == "int" else float
+    entry = {"type": kind, "low": number(float(low)), "high": number(float(high))}
+    if step:
+        entry["step"] = number(float(step))
+    if log:
+        entry["log"] = True
+    return entry
+
+
+class SearchSpaceEditor(QtWidgets.QWidget):
+    """The searched parameters of `doc`: a view of its `search` section's entries.
+
+    `status_message` says why a typed range was refused; `refreshed` follows each
+    refresh of the table.
+    """
+
+    status_message = QtCore.Signal(str)
+    refreshed = QtCore.Signal()
+
+    def __init__(self, doc, stack, parent=None):
+        super().__init__(parent)
+        self.doc, self.stack = doc, stack
+        self.space_check = SpaceChecker(self)
+        self.space_check.checked.connect(self._on_space_checked)
+        self._build()
+        for kind in _EDITS:
+            getattr(doc.events, kind).connect(self._on_doc_changed)
+        doc.events.bulk_finished.connect(self._on_doc_bulk_finished)
+        self._refresh_due = False  # an edit in progress changed the table: refresh at its end
+
+    def _build(self) -> None:
+        self.params = ParamsTable()
+        self.params.itemChanged.connect(self._on_params_item_changed)
+        self.params.remove_requested.connect(self._on_params_remove_requested)
+        self.problems = QtWidgets.QLabel()
+        self.problems.setObjectName("Error")
+        self.problems.setWordWrap(True)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.params)
+        column.addLayout(self._knob_buttons())
+        column.addWidget(self.problems)
+
+    def _knob_buttons(self) -> QtWidgets.QHBoxLayout:
+        row = QtWidgets.QHBoxLayout()
+        for text, path in TRAINING_KNOBS:
+            button = QtWidgets.QPushButton(f"+ {text}")
+            button.clicked.connect(lambda _=False, p=path: self.toggle(("training", p)))
+            row.addWidget(button)
+        self.remove_button = QtWidgets.QPushButton("Remove")
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        row.addWidget(self.remove_button)
+        return row
+
+    def refresh(self) -> None:
+        self.params.show_entries(self.doc, search_params(self.doc), range_text)
+        self.space_check.request(self.doc)  # in a thread; `_on_space_checked` shows it
+        self.refreshed.emit()
+
+    def _on_space_checked(self, messages: list) -> None:
+        self.problems.setText("\n".join(messages))
+
+    def toggle(self, target: tuple[str, str]) -> None:
+        """Search `target` with a first range around its value, or stop searching it."""
+        if any(e.target == target for e in search_params(self.doc)):
+            self.stack.push(unmark(self.doc, target))
+        else:
+            self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)))
+
+    def _on_params_item_changed(self, item) -> None:
+        entry = search_params(self.doc)[item.row()]
+        try:
+            fields = parse_range(item.text(), entry.type)
+        except ValueError as exc:
+            self.status_message.emit(str(exc))
+            self.refresh()
+            return
+        raw = {**entry.to_json(), **fields}
+        for key in ("step", "log", "choices", "low", "high"):
+            if key not in fields:
+                raw.pop(key, None)
+        self.stack.push(mark(self.doc, entry.target, raw))
+
+    def _on_params_remove_requested(self, target: tuple[str, str]) -> None:
+        """A dangling entry's fix: stop searching the deleted node's parameter."""
+        self.stack.push(unmark(self.doc, target))
+
+    def _on_remove_clicked(self) -> None:
+        rows = sorted({i.row() for i in self.params.selectedIndexes()})
+        entries = search_params(self.doc)
+        with self.stack.macro("Stop searching"):
+            for row in rows:
+                self.stack.push(unmark(self.doc, entries[row].target))
+
+    def _on_doc_changed(self, event: ev.Event) -> None:
+        if self.doc.events.in_bulk:  # a delete of 354 nodes sent 738 events
+            self._refresh_due = True
+        else:
+            self.refresh()
+
+    def _on_doc_bulk_finished(self, _event: ev.Event) -> None:
+        if self._refresh_due:
+            self._refresh_due = False
+            self.refresh()
+
+    def shutdown(self) -> None:
+        self.space_check.shutdown()
