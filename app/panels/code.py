@@ -8,6 +8,7 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...codegen import STYLES, CodegenError, generate
+from .shown import on_screen
 
 
 def _format(color: str, bold: bool = False, italic: bool = False) -> QtGui.QTextCharFormat:
@@ -91,14 +92,18 @@ class CodePanel(QtWidgets.QWidget):
         self.copy_button.clicked.connect(self._on_copy_clicked)
 
     def schedule(self) -> None:
-        if self.isVisible():
+        """Regenerate shortly, or when the panel is next seen (not behind another tab)."""
+        if on_screen(self):
             self._timer.start()
         else:
             self._stale = True
 
     def showEvent(self, event):  # noqa: N802 (Qt override)
         super().showEvent(event)
-        if getattr(self, "_stale", True):
+        self.on_dock_visibility_changed(True)
+
+    def on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and getattr(self, "_stale", True):
             self._stale = False
             self.regenerate()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.fixes import FIX_LABELS
+from .columns import resize_sections, text_width
 from .issue_keys import longest_rising, numbered_keys
 
 ISSUE_ROLE = QtCore.Qt.UserRole + 1
@@ -122,19 +123,11 @@ class IssuesPanel(QtWidgets.QTreeWidget):
                 button.setToolTip(_fix_tooltip(button.objectName()[4:], issue))
 
     def _fit_columns(self, mark: str, names: list[str], fixes: list[tuple]) -> None:
-        """Size the mark, node and fix columns to what they show, from the font's text widths
-        and the measured width of each set of fix buttons. Qt's own sizing to contents
-        measured every row's cells at each update, more than the update itself cost."""
-        header, metrics = self.header(), self.fontMetrics()
-        pad = 2 * (self.style().pixelMetric(QtWidgets.QStyle.PM_FocusFrameHMargin, None, self)
-                   + 1) + 2
-        widths = {0: metrics.horizontalAdvance(mark) + pad,
-                  1: max(map(metrics.horizontalAdvance, set(names)), default=0) + pad,
-                  3: max(map(self._buttons_width, set(fixes)), default=0)}
-        for column, width in widths.items():
-            width = max(width, header.sectionSizeHint(column))
-            if header.sectionSize(column) != width:
-                header.resizeSection(column, width)
+        """Size the mark, node and fix columns to what they show: the texts' widths, and
+        the width of each set of fix buttons, measured once (`columns`)."""
+        resize_sections(self.header(), {
+            0: text_width(self, [mark]), 1: text_width(self, names),
+            3: max(map(self._buttons_width, set(fixes)), default=0)})
 
     # ---- fix buttons, made as rows come into view ------------------------------
     def _make_visible_buttons(self) -> None:

@@ -41,6 +41,9 @@ class DocksMixin:
         self.issues_dock = self._dock("Issues", self.issues, bottom)
         self.summary_dock = self._dock("Summary", self.summary, bottom)
         self.code_dock = self._dock("Code", self.code, right)
+        # a tab coming to the front gets no show event: its panel hears it from its dock
+        self.summary_dock.visibilityChanged.connect(self.summary.on_dock_visibility_changed)
+        self.code_dock.visibilityChanged.connect(self.code.on_dock_visibility_changed)
         self.tabifyDockWidget(self.issues_dock, self.summary_dock)
         self.tabifyDockWidget(self.properties_dock, self.code_dock)
         self.issues_dock.raise_()

@@ -1,0 +1,101 @@
+"""The summary table and the code view follow edits: the table writes only the cells that
+changed and shows what a table built afresh shows; both skip their work while their tab is
+behind another, and show the model as it is once their tab is clicked."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.app.panels.code import generate_code
+from kerascanvas.app.panels.summary import SummaryPanel
+
+from .gestures import EXAMPLES, click, node_ids, node_point, show
+
+CTRL, SHIFT = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
+
+
+def table_rows(panel: SummaryPanel) -> list[list[str]]:
+    table = panel.table
+    return [[table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+
+
+def shown(panel: SummaryPanel) -> tuple:
+    header = panel.table.horizontalHeader()
+    return (table_rows(panel), panel.totals.text(),
+            [header.sectionSize(c) for c in range(header.count() - 1)])
+
+
+def fresh(window, qtbot) -> SummaryPanel:
+    panel = SummaryPanel(window.doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_analysis(window.analysis)
+    window.activateWindow()  # its shortcuts take the next keys again
+    QtWidgets.QApplication.processEvents()
+    return panel
+
+
+def click_tab(window, title: str) -> None:
+    """Click the tab of a tabbed dock, as the hand does."""
+    for bar in window.findChildren(QtWidgets.QTabBar):
+        for i in range(bar.count()):
+            if bar.tabText(i) == title:
+                QTest.mouseClick(bar, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier,
+                                 bar.tabRect(i).center())
+                QtWidgets.QApplication.processEvents()
+                return
+    raise AssertionError(f"no tab {title!r}")
+
+
+def test_the_table_equals_a_fresh_one_after_a_series_of_edits(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "mnist_cnn.json")), qtbot)
+    window.canvas.fit()
+    click_tab(window, "Summary")
+    viewport = window.canvas.viewer.viewport()
+
+    def key(code, modifiers=QtCore.Qt.NoModifier):
+        QTest.keyClick(viewport, code, modifiers)
+        window.canvas.renderer.render()
+
+    first = next(iter(window.doc.nodes))
+    edits = [lambda: key(QtCore.Qt.Key_A, CTRL), lambda: key(QtCore.Qt.Key_C, CTRL),
+             lambda: key(QtCore.Qt.Key_V, CTRL), lambda: key(QtCore.Qt.Key_Z, CTRL),
+             lambda: (window.canvas.fit(), click(window, node_point(window, first))),
+             lambda: key(QtCore.Qt.Key_Delete), lambda: key(QtCore.Qt.Key_Z, CTRL),
+             lambda: key(QtCore.Qt.Key_Z, CTRL | SHIFT)]
+    sizes = set()
+    for edit in edits:
+        edit()
+        assert shown(window.summary) == shown(fresh(window, qtbot))
+        sizes.add(window.summary.table.rowCount())
+    assert len(sizes) >= 3, "the edits should change the table"
+    names = [row[0] for row in table_rows(window.summary)]
+    row = names.index(window.doc.nodes[next(iter(node_ids(window).values()))].name)
+    rect = window.summary.table.visualItemRect(window.summary.table.item(row, 0))
+    QTest.mouseClick(window.summary.table.viewport(), QtCore.Qt.LeftButton,
+                     QtCore.Qt.NoModifier, rect.center())
+    assert window.canvas.selected_ids() == [next(iter(node_ids(window).values()))]
+
+
+def test_panels_behind_a_tab_catch_up_when_it_is_clicked(make_window, qtbot):
+    """Issues and Properties are in front: a delete changes neither the summary table nor
+    the code behind them until their tabs are clicked, which then show the model as it is."""
+    window = show(make_window(str(EXAMPLES / "mnist_cnn.json")), qtbot)
+    window.canvas.fit()
+    qtbot.wait(300)  # the code view's first text, made when the window showed
+    table_before, code_before = table_rows(window.summary), window.code.text.toPlainText()
+    victim = next(nid for nid, n in window.doc.nodes.items() if n.kind == "Dropout")
+    click(window, node_point(window, victim))
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
+    window.canvas.renderer.render()
+    qtbot.wait(300)  # past the code view's delay
+    assert victim not in window.doc.nodes
+    assert table_rows(window.summary) == table_before
+    assert window.code.text.toPlainText() == code_before
+    click_tab(window, "Summary")
+    assert shown(window.summary) == shown(fresh(window, qtbot))
+    click_tab(window, "Code")
+    expected, _ = generate_code(window.doc, window.code.style_box.currentText())
+    assert window.code.text.toPlainText() == expected != code_before
