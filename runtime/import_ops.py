@@ -31,6 +31,8 @@ from .operations import OperationCall
 # The merge layer that computes an op on equal-rank float32 tensors exactly as it does.
 _LAYERS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "maximum": "Maximum",
            "minimum": "Minimum", "concatenate": "Concatenate"}
+# Where Keras' operation classes live (keras.ops exports their functions).
+_MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core")}
 # Config keys of op classes that no param covers, and the value they must have.
 _NEUTRAL = {"initial": None}
 
@@ -43,7 +45,7 @@ def operation_function(op) -> str | None:
     """The keras.ops function of an operation object (`TrueDivide` -> `true_divide`), or
     None when it is no keras.ops numpy operation (a layer, a custom operation)."""
     keras = import_keras()
-    if isinstance(op, keras.layers.Layer) or type(op).__module__ != "keras.src.ops.numpy":
+    if isinstance(op, keras.layers.Layer) or type(op).__module__ not in _MODULES:
         return None
     return default_name(type(op).__name__)
 
@@ -180,8 +182,10 @@ def _check(call, node) -> None:
             out = OperationCall(call.kind, call.params)(*[_fresh(t) for t in call.inputs])
         except Exception as exc:  # noqa: BLE001 - Keras refuses the rebuilt call
             raise NotMapped(f"Keras refuses it rebuilt as {call.kind}: {exc}") from None
-        if not _same([out], node.outputs):
-            raise NotMapped(f"rebuilt as {call.kind} it gives {out.shape} {out.dtype}")
+        made = type(out._keras_history.operation)
+        if made is not type(node.operation) or not _same([out], node.outputs):
+            raise NotMapped(f"rebuilt as {call.kind} it gives a {made.__name__} of "
+                            f"{out.shape} {out.dtype}")
     try:
         ours = spec.output_shapes(spec.resolve(call.params),
                                   [tuple(t.shape) for t in call.inputs])

@@ -24,8 +24,9 @@ from kerascanvas.graph.document import Document, default_name
 def test_default_name_is_keras_auto_name(kind):
     naming = pytest.importorskip("keras.src.utils.naming")
     if LAYER_SPECS[kind].category == "Operations":  # ops.mean: Keras names its op Mean
-        numpy_ops = pytest.importorskip("keras.src.ops.numpy")
-        cls = next(c for c in vars(numpy_ops).values() if isinstance(c, type)
+        ops = pytest.importorskip("keras.src.ops")
+        cls = next(c for module in (ops.numpy, ops.nn, ops.math, ops.core)
+                   for c in vars(module).values() if isinstance(c, type)
                    and naming.to_snake_case(c.__name__) == kind.removeprefix("ops."))
         assert default_name(kind) == naming.to_snake_case(cls.__name__)
         return

@@ -45,6 +45,8 @@ EDGES = [
     ("ops.get_item", {"key": "..., None"}, [(None, 4, 6)]),
     ("ops.get_item", {"key": "1"}, [(3, 4, 6)]),
     ("ops.get_item", {"key": "1:, ::-1"}, [(3, 4, 6)]),
+    ("ops.softmax", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.log_softmax", {"axis": -3}, [(None, 4, 6)]),
 ]
 
 

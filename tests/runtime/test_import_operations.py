@@ -92,6 +92,18 @@ def test_generated_code_calls_keras_ops_readably():
     assert "keras.ops.mean(x, axis=1)" in subclass
 
 
+def test_activation_functions_on_tensors_become_operation_nodes():
+    """keras.ops.relu, and keras.activations.gelu and .softmax called on a tensor (they
+    call keras.ops; keras.activations.relu makes an operation of its own: a KerasLayer)."""
+    x = keras.Input((4, 6), name="x")
+    model = keras.Model(x, [keras.ops.relu(x), keras.activations.gelu(x),
+                            keras.activations.softmax(x, axis=1)])
+    report = import_model_report(model)
+    kinds = sorted(n.kind for n in report.doc.nodes.values() if n.kind != "Input")
+    assert report.generic == {} and kinds == ["ops.gelu", "ops.relu", "ops.softmax"]
+    assert_same_outputs(model, exec_generated(report.doc))
+
+
 def test_ops_a_merge_layer_would_change_stay_operations():
     """Other ranks (numpy broadcasting), integer tensors, one input: keras.ops nodes."""
     x = keras.Input((4, 6), name="x")
