@@ -13,16 +13,16 @@ same machine load; it prints the median of each side and their ratio.
 Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
 edit's idle-time work (its autosave) is not charged to the next one.
 
-Figures (2026-11-30, ResNet50, wall-clock seconds, median of 3 alternating runs at load
-0.6-1.3 on the shared 2-core machine; the revision before -> this tree): drag all 12
-steps 1.46 -> 0.38 (again: 1.64 -> 0.28), select+copy+paste 1.07 -> 1.06, undo the
-paste 0.15 -> 0.13, redo it 0.72 -> 0.63, delete all 354 0.36 -> 0.22, undo the delete
-1.12 -> 0.53. The delete is one pass over the edges and its undo one pass, the wires of a
-selection dragged as a whole are shifted rather than routed each step, and the undo puts
-back the nodes' own items and wires.
+Figures (2026-11-30, ResNet50, wall-clock seconds, median of 3 alternating runs at load 5-7
+on the shared 2-core machine; the revision before -> this tree): select+copy+paste 2.78 ->
+2.03, undo the paste 0.53 -> 0.21, redo it 1.97 -> 0.81, delete all 354 0.68 -> 0.45, undo
+the delete 1.52 -> 0.92, drag all 12 steps 1.46 -> 1.59 (unchanged: noise). The issues list
+updates only the rows that changed and makes fix buttons for the rows in view; the summary
+table and code view skip their work behind a hidden tab.
 
-Earlier figures: a paste of a 181-node residual stack took 10.9 s before the issues list
-sized its columns once per update and the pasted wires were drawn once each, and a drag
+Earlier figures (at idle): 1.06 / 0.13 / 0.63 / 0.22 / 0.53 / 0.38 s for the same edits
+before the change above; a paste of a 181-node residual stack took 10.9 s before the issues
+list sized its columns once per update and the pasted wires were drawn once each, and a drag
 step of all of an imported ResNet50 0.7 s before each wire was routed once a step.
 """
 
