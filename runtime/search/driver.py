@@ -18,9 +18,8 @@ loss, an error, no memory), or that is stopped, ends "failed" with the message.
 
 A stop (the user's, the pruner's, or the time limit's: `options.timeout` stops the
 running trials too, not only the start of new ones) ends a trial after its current
-training or validation batch (`stopping.TrialBridge`). A trial whose process has not ended
-STOP_GRACE_S seconds after it was asked (it is reading its data, building its
-model, or inside one long batch) is killed, and ends as stopped.
+training or validation batch; one that outlives the stop by STOP_GRACE_S is killed
+(`trial_process`, which holds the running trials and passes the controls on).
 """
 
 from __future__ import annotations
@@ -28,21 +27,17 @@ from __future__ import annotations
 import math
 import queue
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import optuna
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.graph.search import objective, with_values
 from kerascanvas.graph.validate import analyze
 
-from ..custom_code import carry_context
 from ..events import (
-    FAILED,
     FINISHED,
     STOPPED,
     EpochEnd,
@@ -51,19 +46,17 @@ from ..events import (
     TrialEnd,
     TrialEpoch,
     TrialStart,
-    from_wire,
 )
 from . import study as studies
 from .best_model import BestModel
 from .child import start_trial
-from .lost import ended_text, fail_stale, last_received
+from .custom_trust import TrialShapes, trust
+from .lost import fail_stale
 from .options import SearchOptions  # noqa: F401  (its home was here)
 from .seeding import seeded_sampler
 from .slots import available_cpus, plan_slots, visible_gpus  # noqa: F401  (homes were here)
 from .space import suggest
-
-STOP_GRACE_S = 5.0  # seconds a trial may take to end after a stop before it is killed
-KILLED = "Its process did not end within {:g} s of the stop and was killed."
+from .trial_process import STOP_GRACE_S, TrialProcesses  # noqa: F401  (its home was here)
 
 
 class TrialFailed(Exception):
@@ -88,63 +81,38 @@ class SearchDriver:
         self.study = None
         self.orphans: list[int] = []  # trials an ended process left running, marked failed
         self.models = BestModel(options.best_model, self.direction)
-        self._running: dict[int, Any] = {}  # trial number -> commands queue
-        self._stop_asked: dict[int, float] = {}  # trial number -> when it was told to stop
-        self._lock = threading.Lock()
-        self._custom_lock = threading.Lock()
-        self._shapes = None  # the custom-layer shape worker, started when first needed
-        self._go = threading.Event()
-        self._go.set()
-        self._stopped = False
-        self._grace_s: float | None = None  # STOP_GRACE_S unless a stop gives its own
+        self.trials = TrialProcesses()
+        self.shapes = TrialShapes()  # the custom-layer shape worker, started when needed
         self.timed_out = False  # the time limit stopped the study (`options.timeout`)
         self.cut: list[int] = []  # trials the time limit stopped, marked failed
 
     # ---- control (any thread) ----------------------------------------------------------
     def pause(self) -> None:
         """Hold running trials before their next batch; start no new trial."""
-        self._go.clear()
-        self._tell_all("pause")
+        self.trials.pause()
 
     def resume(self) -> None:
-        self._go.set()
-        self._tell_all("resume")
+        self.trials.resume()
 
     def stop(self, grace_s: float | None = None) -> None:
         """Stop running trials after their current batch (they end failed, "stopped"),
         start no new one; `run` returns once they have ended. A trial still running
         `grace_s` seconds later (STOP_GRACE_S by default) is killed."""
-        self._stopped = True
-        if grace_s is not None:
-            self._grace_s = float(grace_s)
-        with self._lock:
-            for number, commands in self._running.items():
-                self._ask_stop(number, commands)
-        self._go.set()
+        self.trials.stop(grace_s)
 
     request_stop = stop  # as a training bridge is stopped (the CLI's Ctrl+C handler)
 
     def running_trials(self) -> list[int]:
         """The numbers of the trials whose processes run now."""
-        with self._lock:
-            return sorted(self._running)
+        return self.trials.numbers()
 
     @property
     def stopped(self) -> bool:
-        return self._stopped
+        return self.trials.stopped
 
     @property
     def paused(self) -> bool:
-        return not self._go.is_set()
-
-    def _tell_all(self, command: str) -> None:
-        with self._lock:
-            for commands in self._running.values():
-                commands.put(command)
-
-    def _ask_stop(self, number: int, commands) -> None:
-        self._stop_asked.setdefault(number, time.monotonic())
-        commands.put("stop")
+        return self.trials.paused
 
     # ---- running -----------------------------------------------------------------------
     def open(self):
@@ -154,7 +122,7 @@ class SearchDriver:
         ended process of this machine; in a database, a silent heartbeat) are failed with
         a message and told as `TrialEnd` events (`lost`)."""
         opts = self.options
-        self._trust_custom_code()
+        trust(self.doc, self.options.trusted_code)
         # Trials are reported by us: Optuna's own log repeats each failure with a traceback.
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         if self.study is None:
@@ -179,27 +147,6 @@ class SearchDriver:
         self.on_event(TrialEnd(trial.number, "failed", None, summary["message"], None,
                                summary["params"]))
 
-    def _trust_custom_code(self) -> None:
-        """Trust exactly `options.trusted_code` in the driver's document (the shapes the
-        caller computed are kept); refuse, before any trial, custom code outside it."""
-        from kerascanvas.graph import training_code
-
-        if not custom.has_code(self.doc):
-            return
-        trusted = frozenset(self.options.trusted_code)
-        untrusted = [f"{n.name!r} ({n.params.get('class_name')})"
-                     for n in custom.custom_nodes(self.doc)
-                     if str(n.params.get("source") or "").strip()
-                     and custom.code_digest(n.params) not in trusted]
-        if training_code.digest(self.doc.training) not in {None, *trusted}:
-            untrusted.append("the training code (custom losses and metrics)")
-        if untrusted:
-            raise studies.StudyError(
-                f"custom code not trusted: {', '.join(untrusted)}; no trial started, nothing "
-                f"ran. {custom.TRUST_HINT[0].upper()}{custom.TRUST_HINT[1:]}")
-        known = custom.context(self.doc).results
-        custom.set_context(self.doc, custom.CustomContext(trusted=trusted, results=known))
-
     def run(self):
         """Run trials until the count, the timeout, the study's `max_trials` or a stop;
         return the study."""
@@ -217,8 +164,7 @@ class SearchDriver:
         finally:
             if timer is not None:
                 timer.cancel()
-            if self._shapes is not None:
-                self._shapes.close()
+            self.shapes.close()
         return study
 
     def _time_limit(self) -> threading.Timer | None:
@@ -232,40 +178,30 @@ class SearchDriver:
         return timer
 
     def _on_time_up(self) -> None:
-        if not self._stopped:  # a stop asked before the limit stays the user's
+        if not self.stopped:  # a stop asked before the limit stays the user's
             self.timed_out = True
             self.stop()
 
     def _carry_custom(self, trial, trial_doc: Document) -> None:
         """Trusted custom code: the trial's document shares the trust, and Keras computes
-        the shapes its values ask for in a worker process (never in this one, which may
-        be the window's)."""
-        from ..custom_worker import WorkerError, WorkerSolver
+        the shapes its values ask for (`custom_trust.TrialShapes`)."""
+        from ..custom_worker import WorkerError
 
-        if not custom.has_code(trial_doc):
-            return
-        with self._custom_lock:  # one context for every trial thread, one worker
-            def solve(requests):
-                if self._shapes is None:
-                    self._shapes = WorkerSolver()
-                return self._shapes(requests)
-            try:
-                carry_context(self.doc, trial_doc, solve)
-            except WorkerError as exc:
-                self._shapes = None
-                raise self._fail(trial, str(exc)) from None
+        try:
+            self.shapes.carry(self.doc, trial_doc)
+        except WorkerError as exc:
+            raise self._fail(trial, str(exc)) from None
 
     def _on_trial_end(self, study, trial) -> None:
         summary = studies.trial_summary(trial)
         self.on_event(TrialEnd(**{k: summary[k] for k in (
             "number", "state", "value", "message", "duration_s", "params")}))
-        if self._stopped:
+        if self.stopped:
             study.stop()
 
     def _objective(self, trial) -> float:
-        while not self._go.wait(0.2):
-            pass
-        if self._stopped:
+        self.trials.wait_go()
+        if self.stopped:
             raise self._fail(trial, "Not run: the study's time limit "
                                     f"({self.options.timeout:g} s) was reached before it "
                                     "began." if self.timed_out else
@@ -308,70 +244,21 @@ class SearchDriver:
                    "trusted_code": sorted(self.options.trusted_code),
                    "save": self.models.path_for(trial.number)}
         process, events, commands = start_trial(payload)
-        with self._lock:
-            self._running[trial.number] = commands
-            if self._stopped:
-                self._ask_stop(trial.number, commands)
-            elif self.paused:
-                commands.put("pause")
+        self.trials.add(trial.number, commands)
         try:
-            return self._follow(trial, process, events, commands)
+            return self.trials.follow(trial.number, process, events, self.metric,
+                                      lambda event: self._report(trial, event, commands))
         finally:
-            with self._lock:
-                self._running.pop(trial.number, None)
-                self._stop_asked.pop(trial.number, None)
+            self.trials.remove(trial.number)
             commands.put(None)
             process.join(10)
             if process.is_alive():
                 process.kill()
 
-    def _follow(self, trial, process, events, commands) -> Result:
-        """Read the trial's events until its result; report epochs, prune when told; kill
-        it when it has not ended STOP_GRACE_S after a stop."""
-        epochs, curve = 0, {}
-        while True:
-            try:
-                event = from_wire(events.get(timeout=0.25))
-            except queue.Empty:
-                if not process.is_alive():
-                    return self._lost(process, events, curve)
-                if self._overdue(trial.number):
-                    process.kill()
-                    return Result(STOPPED, KILLED.format(self._grace()), epochs_run=epochs)
-                continue
-            if isinstance(event, Result):
-                return event
-            if isinstance(event, EpochEnd):
-                epochs = event.epoch + 1
-                if self.metric in event.logs:
-                    curve[event.epoch] = float(event.logs[self.metric])
-                self._report(trial, event, commands)
-
-    def _overdue(self, number: int) -> bool:
-        with self._lock:
-            asked = self._stop_asked.get(number)
-        return asked is not None and time.monotonic() - asked > self._grace()
-
-    def _grace(self) -> float:
-        return STOP_GRACE_S if self._grace_s is None else self._grace_s
-
-    def _lost(self, process, events, curve) -> Result:
-        """The result the ended process left on the queue, or a failure saying how it
-        ended and what it last reported."""
-        try:
-            while not isinstance(event := from_wire(events.get(timeout=1.0)), Result):
-                pass
-            return event
-        except queue.Empty:
-            pass
-        return Result(FAILED, f"The trial's process ended unexpectedly "
-                              f"({ended_text(process.exitcode)}). "
-                              f"{last_received(curve, self.metric)}")
-
     def _report(self, trial, event: EpochEnd, commands) -> None:
         logs, epoch = event.logs, event.epoch
         if self.metric not in logs:
-            self._ask_stop(trial.number, commands)
+            self.trials.ask_stop(trial.number, commands)
             trial.set_user_attr("missing_metric", sorted(logs))
             return
         value = float(logs[self.metric])
@@ -381,7 +268,7 @@ class SearchDriver:
             trial.set_user_attr("pruned_at", epoch)
             trial.set_user_attr(studies.MESSAGE, f"Pruned after epoch {epoch + 1}: "
                                                  f"{self.metric}={value:.4g}.")
-            self._ask_stop(trial.number, commands)
+            self.trials.ask_stop(trial.number, commands)
 
     def _value(self, trial, result: Result) -> float:
         attrs = trial.user_attrs
@@ -397,7 +284,7 @@ class SearchDriver:
                     f"{self._stopped_by()} before its first epoch ended.")
             if self.timed_out:
                 self.cut.append(trial.number)
-            killed = result.message == KILLED.format(self._grace())
+            killed = self.trials.killed(result)
             raise self._fail(trial, f"{text} {result.message}" if killed else text)
         if status != FINISHED:
             raise self._fail(trial, result.message or f"Training ended {status}.")

@@ -157,6 +157,7 @@ def test_a_trial_still_running_after_the_grace_period_is_killed_and_ends_stopped
     import queue
 
     from kerascanvas.runtime.search import driver as driver_module
+    from kerascanvas.runtime.search import trial_process
 
     class Busy:  # a trial process stuck in a long step (reading data, one long batch)
         killed = False
@@ -170,13 +171,14 @@ def test_a_trial_still_running_after_the_grace_period_is_killed_and_ends_stopped
     doc = wide_project(tmp_path, samples=200, width=8, validation_split=0.25)
     driver = driver_module.SearchDriver(doc, driver_module.SearchOptions(
         storage=str(tmp_path / "s.log"), study_name="t", trials=1))
-    monkeypatch.setattr(driver_module, "STOP_GRACE_S", 0.3)
+    monkeypatch.setattr(trial_process, "STOP_GRACE_S", 0.3)
     trial = driver.open().ask()
     busy, commands = Busy(), queue.Queue()
-    driver._running[trial.number] = commands
+    driver.trials.add(trial.number, commands)
     driver.stop()
     began = time.monotonic()
-    result = driver._follow(trial, busy, queue.Queue(), commands)
+    result = driver.trials.follow(trial.number, busy, queue.Queue(), "accuracy",
+                                  lambda event: None)
     assert busy.killed and 0.3 <= time.monotonic() - began < 2.0
     assert commands.get_nowait() == "stop"
     assert result.status == ev.STOPPED and result.epochs_run == 0
