@@ -13,12 +13,15 @@ same machine load; it prints the median of each side and their ratio.
 Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
 edit's idle-time work (its autosave) is not charged to the next one.
 
-Figures (2026-11-30, ResNet50, wall-clock seconds, median of 3 alternating runs at load 5-7
-on the shared 2-core machine; the revision before -> this tree): select+copy+paste 2.78 ->
-2.03, undo the paste 0.53 -> 0.21, redo it 1.97 -> 0.81, delete all 354 0.68 -> 0.45, undo
-the delete 1.52 -> 0.92, drag all 12 steps 1.46 -> 1.59 (unchanged: noise). The issues list
-updates only the rows that changed and makes fix buttons for the rows in view; the summary
-table and code view skip their work behind a hidden tab.
+Figures (2026-11-30, ResNet50, medians of two sets of 3 alternating runs at load 4-7 on the
+shared 2-core machine; the revision before -> this tree, wall-clock, then CPU seconds):
+select+copy+paste 2.72-2.78 -> 2.03-2.13 (CPU 1.09-1.20 -> 0.80-0.88), undo the paste
+0.34-0.53 -> 0.21 (0.16-0.19 -> 0.09), redo it 1.71-1.97 -> 0.46-0.81 (0.76-0.78 ->
+0.25-0.35), delete all 354 0.48-0.68 -> 0.45-0.50 (0.22-0.24 -> 0.20), undo the delete
+1.16-1.52 -> 0.92-0.96 (0.60-0.65 -> 0.35-0.36), drag all unchanged (1.46-1.52 -> 1.49-1.59,
+CPU 0.74-0.80 -> 0.71-0.77). The issues list updates only the rows that changed and makes
+fix buttons for the rows in view; the summary table and code view skip their work behind a
+hidden tab.
 
 Earlier figures (at idle): 1.06 / 0.13 / 0.63 / 0.22 / 0.53 / 0.38 s for the same edits
 before the change above; a paste of a 181-node residual stack took 10.9 s before the issues
