@@ -151,7 +151,7 @@ def drawn_edges(doc, analysis, boxes) -> list[DrawnEdge]:
 def _edge_path(doc, edge, boxes, columns) -> QtGui.QPainterPath:
     start, end = _edge_ends(doc, edge, boxes)
     path = route(start, end, lambda area: columns.meeting(area, (edge.src, edge.dst)),
-                 spread(edge.src_port, edge.dst_port))
+                 (boxes[edge.src], boxes[edge.dst]), spread(edge.src_port, edge.dst_port))
     if path is None:
         path = QtGui.QPainterPath(start)
         path.lineTo(end)

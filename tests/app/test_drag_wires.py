@@ -6,14 +6,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from .gestures import EXAMPLES, click, drag, node_point, show
+from kerascanvas.graph.document import Document, Edge
+
+from .gestures import EXAMPLES, click, drag, node_point, saved, show, view_point
+from .wire_geometry import path_points, routed_again, wire_faults
 
 CTRL, SHIFT = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
-
-
-def path_points(pipe) -> list[tuple[float, float]]:
-    path = pipe.path()
-    return [(path.elementAt(i).x, path.elementAt(i).y) for i in range(path.elementCount())]
 
 
 def assert_near(got, want, what) -> None:
@@ -28,13 +26,6 @@ def resnet_window(make_window, qtbot):
     window.canvas.fit()
     QtWidgets.QApplication.processEvents()
     return window
-
-
-def routed_again(window, pipes) -> dict:
-    """Each pipe's path as routing it afresh gives (the pipes are drawn again)."""
-    for pipe in pipes:
-        pipe.draw_path(pipe.input_port, pipe.output_port)
-    return {pipe: path_points(pipe) for pipe in pipes}
 
 
 def test_dragging_everything_shifts_each_wire_and_label_by_the_step(make_window, qtbot):
@@ -53,7 +44,7 @@ def test_dragging_everything_shifts_each_wire_and_label_by_the_step(make_window,
         assert_near(path_points(pipe), [(x + step.x(), y + step.y()) for x, y in points], pipe)
         assert (pipe.label.pos() - label - step).manhattanLength() < 1e-6
     shifted = {pipe: path_points(pipe) for pipe in pipes}
-    for pipe, points in routed_again(window, pipes).items():
+    for pipe, points in routed_again(pipes).items():
         assert_near(shifted[pipe], points, pipe)
 
 
@@ -85,17 +76,13 @@ def test_dragging_part_of_a_graph_draws_its_wires_as_routing_again_would(
              if p.input_port.node in moved or p.output_port.node in moved]
     assert True in shifted and False in shifted  # both ways were taken
     drawn = {pipe: path_points(pipe) for pipe in pipes}
-    for pipe, points in routed_again(window, pipes).items():
+    for pipe, points in routed_again(pipes).items():
         assert_near(drawn[pipe], points, pipe)
 
 
 def test_a_dragged_wire_that_comes_to_pass_a_node_goes_around_it(make_window, qtbot, tmp_path):
     """Two wired nodes dragged together so that their wire would cross a node that stayed:
     the wire is routed again, around it (shifted, it would run straight through)."""
-    from kerascanvas.graph.document import Document, Edge
-
-    from .gestures import saved, view_point
-
     doc = Document()
     a = doc.add_node("Input", params={"shape": [4]}).id
     b = doc.add_node("Dense", params={"units": 2}).id
@@ -118,4 +105,34 @@ def test_a_dragged_wire_that_comes_to_pass_a_node_goes_around_it(make_window, qt
     assert box.left() < pipe.path().pointAtPercent(0.0).x() < box.right()  # c is in the way
     assert not box.contains(pipe.path().pointAtPercent(0.5))  # and the wire goes around it
     drawn = path_points(pipe)
-    assert_near(drawn, routed_again(window, [pipe])[pipe], pipe)
+    assert_near(drawn, routed_again([pipe])[pipe], pipe)
+
+
+def test_a_node_dragged_onto_or_off_a_wire_between_others_reroutes_it(
+        make_window, qtbot, tmp_path):
+    """A node dragged across a wire whose two nodes stay: the wire goes around it where it
+    lands, and runs straight again once it is dragged off (its route was left as it was,
+    through the node, or around a node no longer there)."""
+    doc = Document()
+    a = doc.add_node("Input", "a", params={"shape": [4]}).id
+    b = doc.add_node("Dense", "b", params={"units": 2}).id
+    c = doc.add_node("Dense", "c", params={"units": 3}).id
+    doc.connect(Edge(a, 0, b, 0))
+    for node_id, pos in ((a, (0.0, 0.0)), (b, (0.0, 400.0)), (c, (400.0, 200.0))):
+        doc.set_position(node_id, pos)
+    window = show(make_window(saved(doc, tmp_path, "three.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    views = window.canvas.views
+    (pipe,) = window.canvas.viewer.pipe_items()
+    straight = path_points(pipe)
+    start = node_point(window, c)
+    onto = view_point(window, QtCore.QPointF(views[a].sceneBoundingRect().center().x(),
+                                             views[c].sceneBoundingRect().center().y()))
+    drag(window, start, onto, steps=3)
+    box = views[c].sceneBoundingRect()
+    assert box.left() < pipe.path().pointAtPercent(0.0).x() < box.right()  # c is in the way
+    assert wire_faults(pipe, [views[a], views[b], views[c]]) == []
+    assert_near(path_points(pipe), routed_again([pipe])[pipe], pipe)
+    drag(window, onto, start, steps=3)
+    assert_near(path_points(pipe), straight, pipe)
