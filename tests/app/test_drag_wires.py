@@ -80,19 +80,26 @@ def test_dragging_part_of_a_graph_draws_its_wires_as_routing_again_would(
         assert_near(drawn[pipe], points, pipe)
 
 
-def test_a_dragged_wire_that_comes_to_pass_a_node_goes_around_it(make_window, qtbot, tmp_path):
-    """Two wired nodes dragged together so that their wire would cross a node that stayed:
-    the wire is routed again, around it (shifted, it would run straight through)."""
+def wire_and_node_beside(make_window, qtbot, tmp_path):
+    """Input a wired into Dense b 400 below it, and Dense c beside the wire; the window
+    (fitted) and the three ids."""
     doc = Document()
-    a = doc.add_node("Input", params={"shape": [4]}).id
-    b = doc.add_node("Dense", params={"units": 2}).id
-    c = doc.add_node("Dense", params={"units": 3}).id
+    a = doc.add_node("Input", "a", params={"shape": [4]}).id
+    b = doc.add_node("Dense", "b", params={"units": 2}).id
+    c = doc.add_node("Dense", "c", params={"units": 3}).id
     doc.connect(Edge(a, 0, b, 0))
     for node_id, pos in ((a, (0.0, 0.0)), (b, (0.0, 400.0)), (c, (400.0, 200.0))):
         doc.set_position(node_id, pos)
     window = show(make_window(saved(doc, tmp_path, "three.json")), qtbot)
     window.canvas.fit()
     QtWidgets.QApplication.processEvents()
+    return window, (a, b, c)
+
+
+def test_a_dragged_wire_that_comes_to_pass_a_node_goes_around_it(make_window, qtbot, tmp_path):
+    """Two wired nodes dragged together so that their wire would cross a node that stayed:
+    the wire is routed again, around it (shifted, it would run straight through)."""
+    window, (a, b, c) = wire_and_node_beside(make_window, qtbot, tmp_path)
     click(window, node_point(window, a))
     click(window, node_point(window, b), modifiers=SHIFT)
     views = window.canvas.views
@@ -113,16 +120,7 @@ def test_a_node_dragged_onto_or_off_a_wire_between_others_reroutes_it(
     """A node dragged across a wire whose two nodes stay: the wire goes around it where it
     lands, and runs straight again once it is dragged off (its route was left as it was,
     through the node, or around a node no longer there)."""
-    doc = Document()
-    a = doc.add_node("Input", "a", params={"shape": [4]}).id
-    b = doc.add_node("Dense", "b", params={"units": 2}).id
-    c = doc.add_node("Dense", "c", params={"units": 3}).id
-    doc.connect(Edge(a, 0, b, 0))
-    for node_id, pos in ((a, (0.0, 0.0)), (b, (0.0, 400.0)), (c, (400.0, 200.0))):
-        doc.set_position(node_id, pos)
-    window = show(make_window(saved(doc, tmp_path, "three.json")), qtbot)
-    window.canvas.fit()
-    QtWidgets.QApplication.processEvents()
+    window, (a, b, c) = wire_and_node_beside(make_window, qtbot, tmp_path)
     views = window.canvas.views
     (pipe,) = window.canvas.viewer.pipe_items()
     straight = path_points(pipe)

@@ -64,3 +64,29 @@ def test_a_wire_out_of_a_dragged_source_goes_around_both_nodes(make_window, qtbo
         assert wire_faults(pipe, [views[a], views[b]]) == [], (dx, dy)
         drawn = path_points(pipe)
         assert routed_again([pipe])[pipe] == drawn
+
+
+def test_an_exported_picture_draws_climbing_wires_around_their_nodes(qapp):
+    """The PNG/SVG export routes as the canvas: a wire into a node beside or above its
+    source passes through neither box, leaving down and entering from above."""
+    from kerascanvas.app.canvas.export_image import drawn_edges, node_boxes
+    from kerascanvas.graph.validate import analyze
+
+    doc = Document()
+    places = [((0.0, 0.0), (260.0, 10.0)), ((700.0, 330.0), (700.0, 120.0)),
+              ((330.0, 520.0), (40.0, 470.0))]
+    for i, (src_at, dst_at) in enumerate(places):
+        src = doc.add_node("Input", f"src{i}", params={"shape": [8]}).id
+        dst = doc.add_node("Dense", f"dst{i}", params={"units": 4}).id
+        doc.connect(Edge(src, 0, dst, 0))
+        doc.set_position(src, src_at)
+        doc.set_position(dst, dst_at)
+    analysis = analyze(doc)
+    boxes = node_boxes(doc, analysis)
+    assert [tuple(boxes[n].topLeft().toTuple()) for n in doc.nodes] == \
+        [at for pair in places for at in pair]  # drawn where the canvas has them
+    inner = [box.adjusted(1, 1, -1, -1) for box in boxes.values()]
+    for drawn in drawn_edges(doc, analysis, boxes):
+        points = [drawn.path.pointAtPercent(k / 200) for k in range(201)]
+        assert points[1].y() > points[0].y() and points[-2].y() < points[-1].y()
+        assert not any(box.contains(p) for box in inner for p in points), points
