@@ -24,13 +24,17 @@ engine (`runtime.train`) and this module makes the ranks one run:
   batch's statistics (as torch's plain DDP does); at the end of every training
   epoch the moving mean and variance are averaged over the ranks, so every
   rank, and the model rank 0 saves, hold the same statistics.
-- Stop and pause: rank 0 alone hears commands (Ctrl+C, the window). Before
-  every batch the ranks take rank 0's stop flag (a broadcast on a CPU gloo
-  group with a long timeout, so a paused rank 0 holds the others without a
-  GPU sync), so every rank ends after the same batch. The validation pass and
-  the final evaluation are cut the same way (`rank_sync.PassSync`): before each of their
-  batches the ranks take rank 0's word, so a stop ends the pass after the same
-  batch everywhere, and the metric sums that follow stay collective. Each rank
+- Stop and pause: rank 0 hears the window's commands; a launcher passes Ctrl+C
+  and SIGTERM on to the ranks of its own machine. Before every batch the ranks
+  agree (an all-reduce on a CPU gloo group with a long timeout, so a paused rank 0
+  holds the others without a GPU sync): they stop when rank 0 decides to (a stop,
+  early stopping, a NaN loss) or when any rank was asked to stop (a launcher on
+  another machine), so every rank ends after the same batch, and a rank that was
+  not asked takes the stop as its own (rank 0 then keeps the model and says where).
+  The validation pass and the final evaluation are cut the same way
+  (`rank_sync.PassSync`): before each of their batches the ranks agree, so a stop
+  ends the pass after the same batch everywhere, and the metric sums that follow
+  stay collective. Each rank
   evaluates its own share of the held-out data, and the shares may differ by a
   batch, so the ranks agree only over the batches every rank has, less the last
   (counted once, when the data is placed): a pass cut there is cut on every rank,
@@ -56,7 +60,7 @@ from .keras_env import choose_device, import_keras
 from .launch import is_main, launched, rank
 
 __all__ = ["Session", "agreed", "evaluation_callbacks", "is_main", "join", "launched", "leave",
-           "place", "problems", "rank", "refuse_unshardable", "release"]
+           "place", "problems", "rank", "refuse_unshardable", "release", "stop_asker"]
 
 CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
 # [low, high): from the project's minimum Keras (run here on 3.15.1) to before the
@@ -105,6 +109,7 @@ class Session:
     ddp_steps: int = 0  # steps run through `ddp_train_step` (RankSync checks it)
     # Batches of the validation pass and of the final evaluation that every rank has.
     passes: dict[str, int] = field(default_factory=dict)
+    stop_asker: int | None = None  # the lowest rank whose stop request stopped the run
 
     @property
     def is_main(self) -> bool:
@@ -172,6 +177,24 @@ class Session:
         value = torch.tensor([1 if flag else 0], dtype=torch.int32)
         dist.broadcast(value, src=0, group=self.control)
         return bool(value.item())
+
+    def agree_stop(self, decision: bool, request: bool) -> tuple[bool, bool]:
+        """(whether every rank stops, whether a rank heard a stop request), the same on
+        every rank, in one CPU all-reduce. `decision` counts on rank 0 only (its stop
+        flag: early stopping, a NaN loss, a stop it heard); `request` (a stop the user
+        asked of this rank: its launcher passed on a Ctrl+C or SIGTERM) counts on every
+        rank, since a launcher reaches the ranks of its own machine only. The lowest rank
+        that heard one is kept in `stop_asker`."""
+        import torch
+        import torch.distributed as dist
+
+        value = torch.tensor([int(bool(decision) and self.is_main),
+                              self.world - self.rank if request else 0], dtype=torch.int64)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX, group=self.control)
+        requested = bool(value[1])
+        if requested and self.stop_asker is None:
+            self.stop_asker = self.world - int(value[1])
+        return bool(value[0]) or requested, requested
 
     def count_passes(self, plan) -> None:
         """Count the batches of the two held-out passes that every rank has (the fewest
@@ -275,12 +298,18 @@ def evaluation_callbacks(session: Session | None, guard) -> list:
     if session is None:
         return []
     return [PassSync(session, "evaluation", lambda: guard.requested,
-                     lambda: setattr(guard, "agreed", True))]
+                     lambda: setattr(guard, "agreed", True), guard.bridge.request_stop)]
 
 
 def agreed(session: Session | None, flag: bool) -> bool:
     """`flag`, or with a session rank 0's `flag` on every rank."""
     return flag if session is None else session.agree(flag)
+
+
+def stop_asker() -> int | None:
+    """The lowest rank whose stop request stopped this run (`Session.agree_stop`), or
+    None: no request was agreed on, or this process is no rank."""
+    return None if _SESSION is None else _SESSION.stop_asker
 
 
 def release(session: Session | None, model) -> None:

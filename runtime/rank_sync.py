@@ -1,8 +1,10 @@
 """What keeps the ranks of a data-parallel run (`runtime.distributed`) in step, batch
 by batch: the training step whose forward pass goes through DDP, the callback that makes
 every rank stop after the batch rank 0 stops after (`RankSync`), and the one that ends a
-held-out pass after the same batch on every rank (`PassSync`). Each takes rank 0's word
-through `Session.agree`, a broadcast on a CPU group, so no hook waits for the GPU.
+held-out pass after the same batch on every rank (`PassSync`). Each agrees through
+`Session.agree_stop`, an all-reduce on a CPU group, so no hook waits for the GPU: rank 0's
+decision counts, and so does a stop asked of any rank (a launcher reaches the ranks of its
+own machine only), which every rank then takes as its own.
 """
 
 from __future__ import annotations
@@ -52,24 +54,28 @@ def ddp_train_step(model, ddp, session: Session | None = None):
 
 
 class PassSync(keras.callbacks.Callback):
-    """Every rank ends a held-out pass (`evaluate`) after the batch rank 0 asks it to.
+    """Every rank ends a held-out pass (`evaluate`) after the same batch, when any rank
+    was asked to.
 
     Before each batch that every rank has, less the last (`Session.passes[kind]`),
-    the ranks take rank 0's `asked()`; when it is true each sets `model.stop_evaluating`,
-    so Keras ends the pass after that batch on every rank, and calls `on_cut`. A rank
-    that had a stop request of its own (Ctrl+C reaches every rank) waits for rank 0's.
+    the ranks agree on their `asked()`; when one was asked each sets
+    `model.stop_evaluating`, so Keras ends the pass after that batch on every rank, and
+    calls `on_cut`; a rank that was not asked itself first calls `request` (the stop
+    becomes its own, as if its launcher had passed it on).
 
     Args:
         session: this rank's session.
         kind: "validation" (the pass `fit` runs each epoch) or "evaluation" (the final
             one, `runtime.train._evaluate`).
-        asked: whether this rank was asked to stop (rank 0's answer counts).
+        asked: whether this rank was asked to stop.
         on_cut: called when the ranks agreed to end the pass.
+        request: asks this rank to stop (a bridge's `request_stop`).
     """
 
-    def __init__(self, session: Session, kind: str, asked, on_cut=None):
+    def __init__(self, session: Session, kind: str, asked, on_cut=None, request=None):
         super().__init__()
         self.session, self.kind, self.asked, self.on_cut = session, kind, asked, on_cut
+        self.request = request
         self._batches = 0
 
     def on_test_begin(self, logs=None):
@@ -78,15 +84,22 @@ class PassSync(keras.callbacks.Callback):
     def on_test_batch_begin(self, batch, logs=None):
         agreeing = self._batches < self.session.passes.get(self.kind, 0) - 1
         self._batches += 1
-        if agreeing and self.session.agree(bool(self.asked())):
+        if not agreeing:
+            return
+        asked = bool(self.asked())
+        stop, _ = self.session.agree_stop(asked, asked)
+        if stop:
+            if not asked and self.request is not None:
+                self.request()
             self.model.stop_evaluating = True
             if self.on_cut is not None:
                 self.on_cut()
 
 
 class RankSync(keras.callbacks.Callback):
-    """Every rank stops after the batch rank 0 stops after, and at the same epoch, and
-    ends the epoch's validation pass where rank 0 asks (`PassSync`).
+    """Every rank stops after the same batch, and at the same epoch: the batch rank 0
+    stops after, or the first before which any rank was asked to stop (its launcher
+    passed a signal on); and ends the epoch's validation pass the same way (`PassSync`).
 
     Last in the callback list, it overrides any rank-local decision (a NaN seen by
     one rank's bridge) with rank 0's. Only begin hooks, so no per-batch GPU sync.
@@ -95,7 +108,8 @@ class RankSync(keras.callbacks.Callback):
     def __init__(self, session: Session, bridge):
         super().__init__()
         self.session, self.bridge = session, bridge
-        self.validation = PassSync(session, "validation", lambda: bridge.stopped)
+        self.validation = PassSync(session, "validation", lambda: bridge.stopped,
+                                   request=bridge.request_stop)
 
     def set_model(self, model):
         super().set_model(model)
@@ -107,9 +121,15 @@ class RankSync(keras.callbacks.Callback):
     def on_test_batch_begin(self, batch, logs=None):
         self.validation.on_test_batch_begin(batch, logs)
 
-    def _mine(self) -> bool:
-        stopped = bool(self.model.stop_training)
-        return stopped or bool(self.session.is_main and getattr(self.bridge, "stopped", False))
+    def _agree(self) -> bool:
+        """Whether every rank stops now (`Session.agree_stop`); a stop asked of another
+        rank becomes this rank's too, so rank 0 reports and keeps a stopped run."""
+        asked = bool(getattr(self.bridge, "stopped", False))
+        stop, requested = self.session.agree_stop(bool(self.model.stop_training) or asked,
+                                                  asked)
+        if requested and not asked:
+            self.bridge.request_stop()
+        return stop
 
     def on_epoch_begin(self, epoch, logs=None):
         self.session._epoch_open = True
@@ -121,7 +141,7 @@ class RankSync(keras.callbacks.Callback):
             raise RuntimeError("the training step did not go through DistributedDataParallel "
                                "(Model.train_function was replaced); several processes need "
                                "the plain step")
-        self.model.stop_training = self.session.agree(self._mine())
+        self.model.stop_training = self._agree()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.model.stop_training = self.session.agree(self._mine())
+        self.model.stop_training = self._agree()

@@ -6,7 +6,9 @@ ARGS.json holds the `run` command's parsed arguments, written by the launching
 `kerascanvas run`; every rank trains with them (`runtime.cli.run.run`), and
 `runtime.distributed` makes the ranks one data-parallel run. The exit code is
 the `run` command's: 0 trained (or stopped: the launcher's code says so), 1 refused,
-3 failed, 130 aborted by the launcher's second signal.
+3 failed, 130 aborted by the launcher's second signal. Each rank leaves
+`rank-RANK.json` beside ARGS.json: its rank, and the rank whose stop request stopped
+the run (None if none), which its launcher reads to say what happened.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # the launcher's signal again: the launcher says so
         return EXIT_INTERRUPTED
     finally:
+        report(Path(argv[0]).parent)
         leave()
+
+
+def report(folder: Path) -> None:
+    """Tell this machine's launcher which rank this was and which rank's stop request
+    stopped the run (`distributed.stop_asker`), in `folder/rank-RANK.json`."""
+    from ..distributed import rank, stop_asker
+
+    try:
+        (folder / f"rank-{rank()}.json").write_text(
+            json.dumps({"rank": rank(), "stop_asker": stop_asker()}), encoding="utf-8")
+    except OSError:  # the launcher is gone with its folder: nobody to tell
+        pass
 
 
 if __name__ == "__main__":

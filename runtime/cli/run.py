@@ -311,5 +311,7 @@ def _fit(doc, settings, data, args, sink, analysis=None):
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
         if distributed.is_main():
             keep_model(result, args.file, not getattr(args, "no_keep", False))
+    if signals.received is None and distributed.stop_asker() is not None:
+        return result, signal.SIGINT  # another machine's launcher passed a stop on
     return result, signals.received
 

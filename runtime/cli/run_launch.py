@@ -4,8 +4,13 @@ command in every rank (`runtime.cli.rank`) and passes the user's stops on to the
 Ctrl+C (SIGINT) and SIGTERM reach the launcher only: torchrun starts the ranks in
 sessions of their own. Both are passed on to every rank on this machine as SIGINT, which
 ends training, the validation pass or the final evaluation after the same batch on
-every rank (`runtime.distributed`); rank 0 keeps the model, lists the run and says where
-it stopped, and the launcher exits with 130 or 143, as a one-process run does. A second
+every rank, those of other machines too (the ranks agree before each batch:
+`runtime.distributed`); rank 0 keeps the model, lists the run and says where it
+stopped, and the launcher exits with 130 or 143, as a one-process run does. The ranks
+tell their launcher (`RankReports`) which ranks ran here and which rank's stop
+stopped the run: a launcher without rank 0 says that rank 0 reported on its own
+machine, and one that heard no signal, on a run another machine stopped, says so and
+exits with 130. A second
 signal is passed on too: it aborts the ranks (or ends the final evaluation of a run the
 first one stopped). The ranks leave SIGTERM to torchrun, which sends it to end them when
 one has failed, so torchrun's agent handles SIGHUP and SIGQUIT here, not SIGTERM.
@@ -17,6 +22,7 @@ import json
 import signal
 import sys
 import tempfile
+from pathlib import Path
 
 from .stops import NAMES, exit_code
 
@@ -51,16 +57,65 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
         with PassStops() as stops:
             outcome = start(launch, RANK_MODULE, [path], args.threads, invalid_code,
                             failed_code, signals=AGENT_SIGNALS)
+        ranks = RankReports.read(folder)
     if stops.passed > 1 and outcome.code != 0:  # a signal again aborted the ranks
         _error(f"interrupted: {NAMES[stops.received]} again ended the ranks without saving")
         return exit_code(stops.received)
     if outcome.message:
         _error(outcome.message)
-    if outcome.code == 0 and stops.received is not None:  # the ranks stopped and kept
-        _error(f"stopped by {NAMES[stops.received]}: every rank ended after the same "
-               "batch; rank 0 said above where, and where it kept the model")
-        return exit_code(stops.received)
+    if outcome.code == 0 and (stops.received is not None or ranks.asker is not None):
+        _error(stopped_text(stops.received, ranks, launch))  # the ranks stopped and kept
+        return exit_code(stops.received or signal.SIGINT)
     return outcome.code
+
+
+class RankReports:
+    """What the ranks of this machine left beside their arguments (`runtime.cli.rank`):
+    `ranks`, their global ranks, and `asker`, the rank whose stop request stopped the run
+    (None when none did, or no rank said)."""
+
+    def __init__(self, reports: list[dict]) -> None:
+        self.ranks = sorted(int(r["rank"]) for r in reports)
+        askers = [r["stop_asker"] for r in reports if r.get("stop_asker") is not None]
+        self.asker = min(askers) if askers else None
+
+    @classmethod
+    def read(cls, folder: str) -> RankReports:
+        reports = []
+        for path in sorted(Path(folder).glob("rank-*.json")):
+            try:
+                reports.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+        return cls([r for r in reports if isinstance(r, dict) and "rank" in r])
+
+    def holds_main(self, launch) -> bool:
+        """Whether rank 0 ran on this machine (on one machine it always does)."""
+        return launch.nnodes == 1 or 0 in self.ranks
+
+
+def _listed(ranks: list[int]) -> str:
+    return f"rank{'s' * (len(ranks) != 1)} {', '.join(map(str, ranks))}"
+
+
+def stopped_text(received: int | None, ranks: RankReports, launch) -> str:
+    """What stopped a run whose ranks ended well, and where rank 0 said the rest."""
+    if received is not None:
+        how = f"stopped by {NAMES[received]}"
+        if launch.nnodes > 1 and ranks.ranks:
+            how += f" (passed on to {_listed(ranks.ranks)}, on this machine)"
+    else:
+        how = (f"stopped: rank {ranks.asker}, on this machine, was sent a stop"
+               if ranks.asker in ranks.ranks else
+               f"stopped: rank {ranks.asker}, on another machine, was asked to stop (its "
+               "launcher passed a Ctrl+C or SIGTERM on)")
+    if ranks.holds_main(launch):
+        said = "rank 0 said above where, and where it kept the model"
+    else:
+        said = ("rank 0, on another machine, said there where it stopped and where it kept "
+                "the model")
+    every = f"all {launch.world} ranks" if launch.nnodes > 1 else "every rank"
+    return f"{how}: {every} ended after the same batch; {said}"
 
 
 class PassStops:
@@ -97,8 +152,8 @@ class PassStops:
             _error(f"{name}: cannot reach the ranks to stop them here; end the run with "
                    "SIGKILL")
         elif first:
-            _error(f"{name}: the ranks stop after their current batch (the same signal "
-                   "again aborts them)")
+            _error(f"{name}: passed on to the {reached} rank(s) on this machine; every rank "
+                   "stops after the same batch (the same signal again aborts them)")
         else:
             _error(f"{name} again: passed on to the ranks (it aborts them, or ends the "
                    "final evaluation of a run already stopped)")

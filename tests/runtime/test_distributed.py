@@ -100,14 +100,15 @@ class StopAt(keras.callbacks.Callback):
 
 @pytest.mark.parametrize("at, cut", [(0, True), (2, True), (3, True), (4, False), (6, False)])
 def test_the_final_evaluation_ends_where_the_ranks_agree(at, cut):
-    """PassSync cuts at rank 0's word (here one rank, `agree` answering its own flag)
+    """PassSync cuts where the ranks agree (here one rank, `agree_stop` answering its own)
     before each batch every rank has, less the last: a rank with 5 batches of 8 here."""
     from kerascanvas.runtime.bridge import CutOnStop, FastBridge
 
     bridge = FastBridge()
     bridge.stop_at_once = False  # as `Session.callbacks` sets it: no rank cuts alone
     bridge.stops_in_training = 0  # training has ended
-    session = SimpleNamespace(passes={"evaluation": 5}, agree=lambda flag: flag)
+    session = SimpleNamespace(passes={"evaluation": 5},
+                              agree_stop=lambda decision, request: (decision, request))
     guard = CutOnStop(bridge)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     model.compile(loss="mse")
