@@ -27,7 +27,7 @@ from ...graph.errors import KerasCanvasError
 from ...graph.layout import VIEW_ASPECT, layered_layout
 from ...graph.project import Project
 from ...graph.userblocks import spec_for_display
-from .nodes import CATEGORY_COLORS, LayerNodeItem
+from .nodes import CATEGORY_COLORS, LayerNodeItem, highlight_wires
 from .pipes import batched_pipes, connect_ports
 from .render import NodeRenderer, wanted_ports
 from .retired import RetiredItems, bring_back_wires, wires
@@ -126,9 +126,7 @@ class Canvas(QtCore.QObject):
 
     def _on_viewer_selection_changed(self, selected=(), deselected=()):
         # Not in itemChange: a Python override there runs for every change of every item.
-        for node_id in {*selected, *deselected}:
-            if node_id in self.views:
-                self.views[node_id].highlight_pipes()
+        highlight_wires(self._items({*selected, *deselected}))
         self.selection_changed.emit(self.selected_ids())
 
     def _on_viewer_double_clicked(self, node_id):
@@ -149,18 +147,19 @@ class Canvas(QtCore.QObject):
         self.viewer.hold_selection()
         try:
             self.viewer.scene().clearSelection()
-            items = [self.views[n] for n in node_ids if n in self.views]
+            items = self._items(node_ids)
             for item in items:
                 item.setSelected(True)
         finally:
             self.viewer.release_selection()
         del blocker
-        for node_id in {*before, *node_ids}:
-            if node_id in self.views:
-                self.views[node_id].highlight_pipes()
+        highlight_wires(self._items({*before, *node_ids}))  # one pass over their wires
         if center:
             self.viewer.center_items(items)
         self.selection_changed.emit(self.selected_ids())
+
+    def _items(self, node_ids) -> list[LayerNodeItem]:
+        return [self.views[n] for n in node_ids if n in self.views]
 
     def cursor_scene_pos(self) -> tuple[float, float] | None:
         """Where the mouse pointer is on the canvas, or None when it is elsewhere."""
@@ -192,7 +191,7 @@ class Canvas(QtCore.QObject):
     def show_nodes(self, node_ids, moving_only: bool = False) -> None:
         """Bring the nodes into view: centred when they fit at this zoom, else zoomed out.
         With `moving_only`, a view that already shows them all stays as it is."""
-        items = [self.views[n] for n in node_ids if n in self.views]
+        items = self._items(node_ids)
         if not items:
             return
         rect = items[0].sceneBoundingRect()

@@ -437,7 +437,19 @@ class LayerNodeItem(AbstractNodeItem):
 
     def highlight_pipes(self) -> None:
         """Highlight the pipes of a selected node (plain again once neither end is selected)."""
-        for port in self.inputs + self.outputs:
-            for pipe in port.connected_pipes:
-                ends = (pipe.input_port.node, pipe.output_port.node)
-                pipe.highlight() if any(n.isSelected() for n in ends) else pipe.reset()
+        highlight_wires([self])
+
+
+def highlight_wires(items) -> None:
+    """The wires of the node `items` in the selection's colour where an end is selected,
+    plain where neither is. Each wire is looked at once (a paste that changed the selection
+    from 177 nodes to 177 others visited every wire twice, from both ends), and restyled
+    only when its look changes: a reset also places its arrow again (531 passes and 384
+    resets took 0.4 s of that paste)."""
+    pipes = {pipe for item in items for port in item.inputs + item.outputs
+             for pipe in port.connected_pipes}
+    for pipe in pipes:
+        wanted = any(port is not None and port.node.isSelected()
+                     for port in (pipe.input_port, pipe.output_port))
+        if pipe._active or pipe._highlight != wanted:  # hovered, or the other look
+            pipe.highlight() if wanted else pipe.reset()

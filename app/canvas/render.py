@@ -90,7 +90,7 @@ def wanted_ports(doc, node_id: str) -> tuple[list[str], int]:
         count = spec.max_ports(node.params)
     inputs = [spec.port_name(i, node.params) for i in range(count)]
     try:
-        outputs = spec.outputs(spec.resolve(node.params))
+        outputs = spec.output_count(node.params)
     except (KerasCanvasError, KeyError, TypeError):
         outputs = 1
     return inputs, outputs

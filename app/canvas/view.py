@@ -14,7 +14,7 @@ import math
 from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .nodes import DETAIL_SCALE, LayerNodeItem
+from .nodes import DETAIL_SCALE, LayerNodeItem, highlight_wires
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 
 PAN_ROOM = 4.0  # scroll room around the shown range, in ranges, before the scene rect moves
@@ -119,10 +119,8 @@ class CanvasViewer(NodeViewer):
         changed = [item for item in self.scene().selectedItems() if item is not node]
         for item in changed:
             item.setSelected(False)
-        node.setSelected(True)
-        for item in [*changed, node]:  # their wires follow, as after any other click
-            if isinstance(item, LayerNodeItem):
-                item.highlight_pipes()
+        node.setSelected(True)  # their wires follow, as after any other click
+        highlight_wires([i for i in [*changed, node] if isinstance(i, LayerNodeItem)])
         # NodeGraphQt reported the selection before this click made it: the properties
         # panel kept showing the node selected before.
         self.node_selection_changed.emit(
