@@ -1,7 +1,9 @@
-"""Editing a large model on the canvas: drag all of it, select all, copy and paste, undo and
-redo the paste, delete everything and undo that, on an imported ResNet50 (177 layers, built
-in-process by keras.applications with no weights) or on a residual stack of Dense blocks
-(no keras needed). Prints seconds per edit against a 1 s target.
+"""Editing a large model on the canvas: drag all of it, drag its first half (the wires into
+the rest are routed again, and so are those between unmoved nodes that a moved node comes
+near or leaves), select all, copy and paste, undo and redo the paste, delete everything and
+undo that, on an imported ResNet50 (177 layers, built in-process by keras.applications with
+no weights) or on a residual stack of Dense blocks (no keras needed). Prints seconds per
+edit against a 1 s target.
 
 With `--against REV` the same edits run in fresh processes, alternately on the code of
 REV (a `git archive` of it) and on this tree, `--rounds` times each, so both meet the
@@ -22,6 +24,10 @@ select+copy+paste 2.72-2.78 -> 2.03-2.13 (CPU 1.09-1.20 -> 0.80-0.88), undo the 
 CPU 0.74-0.80 -> 0.71-0.77). The issues list updates only the rows that changed and makes
 fix buttons for the rows in view; the summary table and code view skip their work behind a
 hidden tab.
+
+Drag half (2026-11-30, 3 alternating runs at load 4-7, CPU seconds): 0.86 -> 0.94 once
+wires between unmoved nodes are routed again where a moved node passes them (drag all 0.67
+-> 0.62, the other edits unchanged); wall-clock 1.56 -> 2.11 at that load.
 
 Earlier figures (at idle): 1.06 / 0.13 / 0.63 / 0.22 / 0.53 / 0.38 s for the same edits
 before the change above; a paste of a 181-node residual stack took 10.9 s before the issues
