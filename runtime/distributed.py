@@ -41,7 +41,8 @@ engine (`runtime.train`) and this module makes the ranks one run:
   and a stop that comes later lets the pass end, at most two batches on.
 
 Newer Keras versions start to wrap DDP by themselves under torchrun;
-`check_keras()` refuses a version this module has not been checked against.
+`check_keras()` (in `rank_join`, which starts and ends a rank's session) refuses a
+version this module has not been checked against.
 The step must be Keras' `train_step` path (a captured whole-step function that
 replaces `Model.train_function` would bypass DDP): `rank_sync.RankSync` fails the run
 loudly if no step went through `ddp_train_step`.
@@ -49,48 +50,19 @@ loudly if no step went through `ddp_train_step`.
 
 from __future__ import annotations
 
-import datetime
-import os
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .keras_env import choose_device, import_keras
+from .keras_env import import_keras
 from .launch import is_main, launched, rank
+from .rank_join import check_keras, join, leave, stop_asker  # noqa: F401  (homes were here)
+from .rank_join import refused as _refused
 
-__all__ = ["Session", "agreed", "evaluation_callbacks", "is_main", "join", "launched", "leave",
-           "place", "problems", "rank", "refuse_unshardable", "release", "stop_asker"]
-
-CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
-# [low, high): from the project's minimum Keras (run here on 3.15.1) to before the
-# versions whose torch trainer starts to wrap DDP itself.
-CHECKED_KERAS = ((3, 10), (3, 16))
-_SESSION: Session | None = None
+__all__ = ["Session", "agreed", "check_keras", "evaluation_callbacks", "is_main", "join",
+           "launched", "leave", "place", "problems", "rank", "refuse_unshardable", "release",
+           "stop_asker"]
 
 keras = import_keras()
-
-
-def _refused(message: str):
-    from .train import TrainingRefused
-
-    return TrainingRefused(message)
-
-
-def check_keras(version: str | None = None) -> None:
-    """Refuse a Keras whose torch trainer may wrap DDP itself (or was never checked).
-
-    >>> check_keras("3.15.1")
-    """
-    text = version or import_keras().__version__
-    parts = tuple(int(p) for p in text.split(".")[:2] if p.isdigit())
-    low, high = CHECKED_KERAS
-    if not low <= parts < high:
-        raise _refused(
-            f"Training on several processes was checked with Keras "
-            f"{'.'.join(map(str, low))} to before {'.'.join(map(str, high))}; this is Keras "
-            f"{text}, whose torch trainer may wrap DDP itself. Use one process, or a checked "
-            "Keras version.")
 
 
 @dataclass
@@ -306,83 +278,6 @@ def agreed(session: Session | None, flag: bool) -> bool:
     return flag if session is None else session.agree(flag)
 
 
-def stop_asker() -> int | None:
-    """The lowest rank whose stop request stopped this run (`Session.agree_stop`), or
-    None: no request was agreed on, or this process is no rank."""
-    return None if _SESSION is None else _SESSION.stop_asker
-
-
 def release(session: Session | None, model) -> None:
     if session is not None and model is not None:
         session.release(model)
-
-
-# ---- joining the run ------------------------------------------------------------------
-def join(device: str = "auto", seed: int | None = None) -> Session | None:
-    """The session of this rank, started on first call; None outside torchrun.
-
-    Args:
-        device: the settings' device: "cpu" gives gloo, a GPU gives nccl on
-            `cuda:LOCAL_RANK`.
-        seed: the settings' seed; None draws one on rank 0 and shares it.
-
-    Raises:
-        TrainingRefused: a rank without a GPU of its own, or an unchecked Keras.
-    """
-    global _SESSION
-    if _SESSION is not None or not launched():
-        return _SESSION
-    import torch
-    import torch.distributed as dist
-
-    check_keras()
-    local = int(os.environ["LOCAL_RANK"])
-    kind = choose_device(device)
-    if kind == "cuda":
-        count = torch.cuda.device_count()
-        if local >= count:
-            raise _refused(
-                f"local rank {local} has no GPU of its own: this machine has {count} GPU(s). "
-                f"Start at most {count} processes per node (one per GPU), or train on the CPU.")
-        torch.cuda.set_device(local)
-    dist.init_process_group("nccl" if kind == "cuda" else "gloo")
-    control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
-    _SESSION = Session(dist.get_rank(), dist.get_world_size(), local, kind,
-                       _shared_seed(seed, control), control)
-    watch_parent()
-    return _SESSION
-
-
-def _shared_seed(seed: int | None, group) -> int:
-    import torch
-    import torch.distributed as dist
-
-    drawn = seed if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
-    value = torch.tensor([drawn], dtype=torch.int64)
-    dist.broadcast(value, src=0, group=group)
-    return int(value.item())
-
-
-def leave() -> None:
-    """End this rank's process group (at the end of the rank's program)."""
-    global _SESSION
-    if _SESSION is None:
-        return
-    import torch.distributed as dist
-
-    if dist.is_initialized():
-        dist.destroy_process_group()
-    _SESSION = None
-
-
-def watch_parent(interval: float = 1.0) -> None:
-    """End this rank if its torchrun agent dies without stopping it (a SIGKILLed agent
-    cannot; an orphaned rank would otherwise wait, or train, on its own)."""
-    parent = os.getppid()
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os._exit(3)
-
-    threading.Thread(target=watch, daemon=True, name="kerascanvas-parent-watch").start()

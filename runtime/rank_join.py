@@ -1,0 +1,129 @@
+"""Joining a data-parallel run from a process torchrun started, and leaving it.
+
+`join` checks the Keras version (`check_keras`), starts the process group from
+torchrun's environment (gloo on the CPU, nccl on `cuda:LOCAL_RANK`) and a CPU
+control group for the ranks' agreements, shares one seed, and watches the torchrun
+agent, so that a rank whose agent died ends too. It keeps this rank's
+`distributed.Session` until `leave`; `stop_asker` reads it after training.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from .keras_env import choose_device, import_keras
+from .launch import launched
+
+if TYPE_CHECKING:
+    from .distributed import Session
+
+CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
+# [low, high): from the project's minimum Keras (run here on 3.15.1) to before the
+# versions whose torch trainer starts to wrap DDP itself.
+CHECKED_KERAS = ((3, 10), (3, 16))
+_SESSION: Session | None = None  # this rank's, from `join` to `leave`
+
+
+def refused(message: str):
+    """A `TrainingRefused` with `message` (the rank refuses these settings)."""
+    from .train import TrainingRefused
+
+    return TrainingRefused(message)
+
+
+def check_keras(version: str | None = None) -> None:
+    """Refuse a Keras whose torch trainer may wrap DDP itself (or was never checked).
+
+    >>> check_keras("3.15.1")
+    """
+    text = version or import_keras().__version__
+    parts = tuple(int(p) for p in text.split(".")[:2] if p.isdigit())
+    low, high = CHECKED_KERAS
+    if not low <= parts < high:
+        raise refused(
+            f"Training on several processes was checked with Keras "
+            f"{'.'.join(map(str, low))} to before {'.'.join(map(str, high))}; this is Keras "
+            f"{text}, whose torch trainer may wrap DDP itself. Use one process, or a checked "
+            "Keras version.")
+
+
+def join(device: str = "auto", seed: int | None = None) -> Session | None:
+    """The session of this rank, started on first call; None outside torchrun.
+
+    Args:
+        device: the settings' device: "cpu" gives gloo, a GPU gives nccl on
+            `cuda:LOCAL_RANK`.
+        seed: the settings' seed; None draws one on rank 0 and shares it.
+
+    Raises:
+        TrainingRefused: a rank without a GPU of its own, or an unchecked Keras.
+    """
+    global _SESSION
+    if _SESSION is not None or not launched():
+        return _SESSION
+    import torch
+    import torch.distributed as dist
+
+    from .distributed import Session
+
+    check_keras()
+    local = int(os.environ["LOCAL_RANK"])
+    kind = choose_device(device)
+    if kind == "cuda":
+        count = torch.cuda.device_count()
+        if local >= count:
+            raise refused(
+                f"local rank {local} has no GPU of its own: this machine has {count} GPU(s). "
+                f"Start at most {count} processes per node (one per GPU), or train on the CPU.")
+        torch.cuda.set_device(local)
+    dist.init_process_group("nccl" if kind == "cuda" else "gloo")
+    control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
+    _SESSION = Session(dist.get_rank(), dist.get_world_size(), local, kind,
+                       _shared_seed(seed, control), control)
+    watch_parent()
+    return _SESSION
+
+
+def _shared_seed(seed: int | None, group) -> int:
+    import torch
+    import torch.distributed as dist
+
+    drawn = seed if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
+    value = torch.tensor([drawn], dtype=torch.int64)
+    dist.broadcast(value, src=0, group=group)
+    return int(value.item())
+
+
+def leave() -> None:
+    """End this rank's process group (at the end of the rank's program)."""
+    global _SESSION
+    if _SESSION is None:
+        return
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    _SESSION = None
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """End this rank if its torchrun agent dies without stopping it (a SIGKILLed agent
+    cannot; an orphaned rank would otherwise wait, or train, on its own)."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True, name="kerascanvas-parent-watch").start()
+
+
+def stop_asker() -> int | None:
+    """The lowest rank whose stop request stopped this run (`Session.agree_stop`), or
+    None: no request was agreed on, or this process is no rank."""
+    return None if _SESSION is None else _SESSION.stop_asker
