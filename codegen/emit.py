@@ -8,6 +8,7 @@ from typing import Any
 
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
+from kerascanvas.graph.object_params import is_object, keras_path, object_text
 from kerascanvas.graph.spec import LayerSpec, get_spec
 
 from . import custom, generic, operations
@@ -63,10 +64,13 @@ def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str 
 
 def inner_layers(spec: LayerSpec, kwargs: dict[str, Any], indent: str) -> dict[str, Any]:
     """`kwargs` with a wrapper's inner layer written as its constructor call,
-    `layers.LSTM(units=32, name='lstm')` (continuation lines start at `indent`)."""
+    `layers.LSTM(units=32, name='lstm')` (continuation lines start at `indent`), and
+    a configured initializer, regularizer or constraint as the call that makes it."""
     out = dict(kwargs)
     for p in spec.params:
-        if p.type == "layer" and p.name in out:
+        if p.name in out and is_object(out[p.name]):  # `keras.regularizers.L2(l2=0.0001)`
+            out[p.name] = Code(object_text(out[p.name], keras_path(p.type)))
+        elif p.type == "layer" and p.name in out:
             inner = p.coerce(out[p.name])
             out[p.name] = _inner_code(inner, inner_name(inner), indent)
         elif p.type == "layers" and p.name in out:  # Pipeline: a list of layers

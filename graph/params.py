@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ParamError
+from .object_params import ObjectValueError, UnknownClass, coerce_object
 
 
 class _Required:
@@ -186,6 +187,17 @@ def _choice(p: ParamSpec, value: Any) -> Any:
     p._fail("one of " + ", ".join(repr(c) for c in p.allowed), value)
 
 
+def _named_object(p: ParamSpec, value: Any) -> Any:
+    """A name from `p.allowed`, or a configured object (see `object_params`)."""
+    try:
+        return coerce_object(p.type, p.allowed, value)
+    except UnknownClass as exc:
+        names = ", ".join(repr(c) for c in p.allowed)
+        p._fail(f"one of {names}, or a {p.type} class with arguments: {exc}", value)
+    except ObjectValueError as exc:
+        p._fail(str(exc), value)
+
+
 def _str(p: ParamSpec, value: Any) -> str:
     if not isinstance(value, str):
         p._fail("a string", value)
@@ -326,9 +338,9 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "bool": _bool,
     "choice": _choice,
     "activation": _choice,
-    "initializer": _choice,
-    "regularizer": _choice,
-    "constraint": _choice,
+    "initializer": _named_object,
+    "regularizer": _named_object,
+    "constraint": _named_object,
     "str": _str,
     "ints": _ints,
     "int_list": _int_list,

@@ -17,12 +17,14 @@ from kerascanvas.codegen import structure
 from kerascanvas.codegen.errors import CodegenError
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.keras_objects import KERAS_MODULES
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker, serialized
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
+from kerascanvas.graph.object_params import is_object
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
@@ -73,10 +75,13 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
 
 def keras_kwargs(spec: LayerSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Constructor keywords for Keras: a wrapper's inner layer (a `layer` param, the
-    nested dict of the document) becomes the Keras layer object it describes."""
+    nested dict of the document) becomes the Keras layer object it describes, and a
+    configured initializer, regularizer or constraint the object of its class."""
     out = spec.constructor_kwargs(kwargs)  # call keywords go to the call (call_layer)
     for p in spec.params:
-        if p.type == "layer" and p.name in out:
+        if p.name in out and is_object(out[p.name]):
+            out[p.name] = make_object(p.type, out[p.name])
+        elif p.type == "layer" and p.name in out:
             inner = p.coerce(out[p.name])
             out[p.name] = make_layer(inner["kind"], inner_name(inner), inner["params"])
         elif p.type == "layers" and p.name in out:  # Pipeline: a list of layers
@@ -84,6 +89,13 @@ def keras_kwargs(spec: LayerSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
             out[p.name] = [make_layer(layer["kind"], name, layer["params"])
                            for layer, name in zip(inner, inner_names(inner), strict=True)]
     return out
+
+
+def make_object(ptype: str, value: Mapping[str, Any]):
+    """`keras.regularizers.L2(l2=0.0001)` for `{"class_name": "L2", "config": {...}}`:
+    the class is one of the table's (`graph.keras_objects`), checked by the ParamSpec."""
+    module = getattr(import_keras(), KERAS_MODULES[ptype])
+    return getattr(module, value["class_name"])(**value.get("config", {}))
 
 
 def make_input(node: Node):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.errors import KerasCanvasError, ParamError
+from kerascanvas.graph.keras_objects import KERAS_MODULES
 from kerascanvas.graph.layers.generic import ARRAY, ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
 from kerascanvas.graph.layers.wrappers import inner_names
 from kerascanvas.graph.params import to_json
@@ -25,9 +26,6 @@ from .import_generic import shape_record, weight_count
 from .import_ops import map_operation
 from .keras_env import import_keras
 
-# ParamSpec type -> the keras module whose `get(name)` builds a named object.
-_NAMED_TYPES = {"initializer": "initializers", "regularizer": "regularizers",
-                "constraint": "constraints"}
 # Kinds that never map from a layer object: Input comes from the model's inputs.
 _NOT_MAPPED = {INPUT, GENERIC}
 
@@ -69,32 +67,16 @@ def _not_json(value: Any):
     raise TypeError(f"a {type(value).__name__} is not JSON data")
 
 
-@functools.cache
-def _named_objects(ptype: str) -> dict[str, str]:
-    """Serialized default-configured object (as JSON text) -> our name, for one param type."""
-    from kerascanvas.graph.params import ParamSpec
-
-    keras = import_keras()
-    module = getattr(keras, _NAMED_TYPES[ptype])
-    table = {}
-    for name in ParamSpec("probe", ptype).allowed:
-        if name is None:
-            continue
-        try:
-            obj = module.get(name)
-        except ValueError:
-            continue  # a name this Keras cannot build without arguments
-        text = json.dumps(keras.saving.serialize_keras_object(obj), sort_keys=True)
-        table.setdefault(text, name)
-    return table
-
-
 def _param_value(ptype: str, value: Any) -> Any:
-    if ptype in _NAMED_TYPES and isinstance(value, dict):
-        name = _named_objects(ptype).get(json.dumps(value, sort_keys=True))
-        if name is None:
-            raise _Fallback(f"its {ptype} is not a default-configured named one")
-        return name
+    """A serialized initializer/regularizer/constraint as our value: its name when it is
+    default-configured, else `{"class_name": ..., "config": {...}}` with the arguments
+    that differ from Keras' defaults (the ParamSpec then checks class and arguments)."""
+    if ptype in KERAS_MODULES and isinstance(value, dict):
+        module = value.get("module")
+        if value.get("registered_name") not in (None, value.get("class_name")) or (
+                module not in (None, f"keras.{KERAS_MODULES[ptype]}")):
+            raise _Fallback(f"its {ptype} is no class of keras.{KERAS_MODULES[ptype]}")
+        return {"class_name": value.get("class_name"), "config": value.get("config", {})}
     return value
 
 

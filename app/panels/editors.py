@@ -139,7 +139,7 @@ class BoolEditor(Editor):
 
 
 class ChoiceEditor(Editor):
-    """A closed list of values (choice, activation, initializer, regularizer, constraint)."""
+    """A closed list of values (choice, activation)."""
 
     def __init__(self, spec: ParamSpec, parent=None):
         super().__init__(spec, parent)
@@ -182,9 +182,6 @@ EDITORS: dict[str, type[Editor]] = {
     "bool": BoolEditor,
     "choice": ChoiceEditor,
     "activation": ChoiceEditor,
-    "initializer": ChoiceEditor,
-    "regularizer": ChoiceEditor,
-    "constraint": ChoiceEditor,
     "ints": LineEditor,
     "int_list": LineEditor,
     "int_or_list": LineEditor,
@@ -197,12 +194,19 @@ EDITORS: dict[str, type[Editor]] = {
 }
 
 
+OBJECT_TYPES = ("initializer", "regularizer", "constraint")
+
+
 def make_editor(spec: ParamSpec, parent=None) -> Editor:
     """The editor for `spec.type`; unknown types (e.g. json) get a line editor."""
     if spec.type in ("layer", "layers"):  # a wrapper's inner layer(s): nested forms
         from .inner_editor import InnerLayerEditor, InnerLayersEditor
 
         return (InnerLayerEditor if spec.type == "layer" else InnerLayersEditor)(spec, parent)
+    if spec.type in OBJECT_TYPES:  # a name, or a configured object typed as a call
+        from .object_editor import ObjectEditor
+
+        return ObjectEditor(spec, parent)
     return EDITORS.get(spec.type, LineEditor)(spec, parent)
 
 

@@ -108,6 +108,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         for p in spec.params:
             editor = self._make_editor(node, p)
             editor.committed.connect(lambda raw, name=p.name: self._on_committed(name, raw))
+            if hasattr(editor, "refused"):  # an editor that checks its text itself
+                editor.refused.connect(self._on_editor_refused)
             label = QtWidgets.QLabel(p.name)
             label.setToolTip(p.doc)
             editor.setToolTip(p.doc + ("" if p.required else
@@ -264,6 +266,13 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.error.setText("")
         self.stack.push(cmd.SetParam(self.doc, self.node_id, name,
                                      value if value is UNSET else to_json(value)))
+
+    def _on_editor_refused(self, message: str) -> None:
+        """The editor kept the refused text for the user to fix: say why, naming the node."""
+        node = self.doc.nodes.get(self.node_id)
+        message = f"{node.name}: {message}" if node is not None else message
+        self.error.setText(message)
+        self.status_message.emit(message)
 
     def _refuse(self, message: str) -> None:
         self.error.setText(message)

@@ -82,8 +82,8 @@ def test_frozen_inner_layer_round_trips():
 
 def test_inner_layer_of_no_kind_keeps_the_wrapper_whole():
     x = keras.Input((4, 5), name="x")
-    # An initializer with its own settings is no value of our kernel_initializer param.
-    inner = keras.layers.Dense(3, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.3))
+    # A dtype policy of its own is no setting our Dense params hold.
+    inner = keras.layers.Dense(3, dtype="float64")
     model = keras.Model(x, keras.layers.TimeDistributed(inner, name="td")(x))
     doc = import_model(model)
     assert doc.find("td").kind == "KerasLayer"

@@ -1,0 +1,118 @@
+"""The editor of initializer, regularizer and constraint params: a dropdown of the names
+Keras takes, whose text the user may also type as a configured object, `L2(1e-4)`.
+
+Typed text is checked through the ParamSpec before it is committed: a refused text stays
+in the box, outlined, with the refusal as a tip under it (and `refused` tells the panel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph.errors import ParamError
+from ...graph.object_params import is_object, object_text
+from ...graph.params import ParamSpec
+from .editors import RESET, Editor, format_value
+from .wheel import guard_wheel
+
+EXAMPLES = {"initializer": "HeNormal(seed=1)", "regularizer": "L2(1e-4)",
+            "constraint": "MaxNorm(3)"}
+_INVALID = "QComboBox { border: 1px solid #d9534f; }"
+
+
+class ObjectEditor(Editor):
+    """An editable combo: pick a name, or type `Class(arg=value, ...)` and press Enter."""
+
+    refused = QtCore.Signal(str)
+
+    def __init__(self, spec: ParamSpec, parent=None):
+        super().__init__(spec, parent)
+        self.combo = QtWidgets.QComboBox()
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QtWidgets.QComboBox.NoInsert)
+        self.combo.setCompleter(None)  # inline completion would rewrite `L2(...)` as `l2`
+        self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToContents)
+        for choice in spec.allowed:
+            self.combo.addItem(_label(spec, choice), choice)
+        self.edit = self.combo.lineEdit()
+        self.edit.setPlaceholderText(f"a name, or e.g. {EXAMPLES[spec.type]}")
+        self._layout.addWidget(self.combo)
+        self.combo.setMinimumWidth(self.combo.sizeHint().width())
+        self.combo.activated.connect(self._on_combo_activated)
+        self.edit.editingFinished.connect(self._on_edit_finished)
+        guard_wheel(self.combo)
+        self._shown = ""
+        self.problem = ""
+
+    def set_value(self, value: Any, explicit: bool) -> None:
+        self._clear_problem()
+        with QtCore.QSignalBlocker(self.combo):
+            if is_object(value):
+                self.combo.setCurrentIndex(-1)
+                self.combo.setEditText(object_text(value))
+            else:
+                index = self.combo.findData(value)
+                self.combo.setCurrentIndex(index)
+                if index < 0:
+                    self.combo.setEditText(format_value(value))
+        self._shown = self.edit.text()
+
+    def commit(self, text: str) -> None:
+        """Type `text` and press Enter (used by paste)."""
+        self.edit.setText(text)
+        self._on_edit_finished()
+
+    def _on_combo_activated(self, index: int) -> None:
+        if index >= 0 and self.combo.itemText(index) == self.edit.text():
+            self._commit(self.edit.text(), self.combo.itemData(index))
+
+    def _on_edit_finished(self) -> None:
+        text = self.edit.text().strip()
+        if text == self._shown and not self.problem:
+            return
+        index = self.combo.findText(text)
+        if index >= 0:
+            raw = self.combo.itemData(index)
+        elif text == "" or text.lower() in ("none", "null"):
+            raw = None if None in self.spec.allowed else RESET
+        else:
+            raw = text
+        self._commit(text, raw)
+
+    def _commit(self, text: str, raw: Any) -> None:
+        if text == self._shown and not self.problem:
+            return
+        if raw is not RESET:
+            try:
+                self.spec.coerce(raw)
+            except ParamError as exc:
+                self._show_problem(str(exc))
+                return
+        self._clear_problem()
+        self._shown = text
+        self.committed.emit(raw)
+
+    def _show_problem(self, message: str) -> None:
+        self.problem = message
+        self.combo.setStyleSheet(_INVALID)
+        self.combo.setToolTip(message)
+        where = self.combo.mapToGlobal(QtCore.QPoint(0, self.combo.height()))
+        QtWidgets.QToolTip.showText(where, message, self.combo)
+        self.refused.emit(message)
+
+    def _clear_problem(self) -> None:
+        if self.problem:
+            self.problem = ""
+            self.combo.setStyleSheet("")
+            self.combo.setToolTip("")
+            QtWidgets.QToolTip.hideText()
+
+
+def _label(spec: ParamSpec, choice: Any) -> str:
+    label = "None" if choice is None else str(choice)
+    if not spec.required and choice == spec.default:
+        label += "  (default)"
+    return label
+

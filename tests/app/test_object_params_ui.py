@@ -1,0 +1,74 @@
+"""Initializer, regularizer and constraint editors: a dropdown of names that also takes a
+configured object typed with the keyboard, `L2(1e-4)`, and refuses bad text with a tip."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from .conftest import wire
+
+L2 = {"class_name": "L2", "config": {"l2": 0.0001}}
+
+
+def _type_into(line_edit, text: str) -> None:
+    QTest.mouseClick(line_edit, QtCore.Qt.LeftButton)
+    QTest.keyClick(line_edit, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(line_edit, text)
+    QTest.keyClick(line_edit, QtCore.Qt.Key_Return)
+
+
+def _dense(window):
+    ids = []
+    for kind in ("Input", "Dense"):
+        window.palette.kind_activated.emit(kind)
+        ids.append(window.canvas.selected_ids()[0])
+    wire(window, *ids)
+    window.properties.show_node(ids[1])
+    box = window.properties.output_box
+    QTest.mouseClick(box, QtCore.Qt.LeftButton, pos=QtCore.QPoint(8, box.height() // 2))
+    assert window.doc.outputs == [ids[1]]
+    return ids[1]
+
+
+def test_typed_regularizer_sets_the_param_and_the_generated_code(window):
+    node = _dense(window)
+    editor = window.properties.editors["kernel_regularizer"][1]
+    _type_into(editor.edit, "L2(1e-4)")
+    assert window.doc.nodes[node].params["kernel_regularizer"] == L2
+    assert window.stack.undo_text.startswith("Set kernel_regularizer")
+    window.code.regenerate()
+    assert "kernel_regularizer=keras.regularizers.L2(l2=0.0001)" in window.code.text.toPlainText()
+    assert editor.edit.text() == "L2(l2=0.0001)"  # shown back in its normal form
+    window.stack.undo()
+    assert "kernel_regularizer" not in window.doc.nodes[node].params
+    assert editor.combo.currentText() == "None  (default)"
+
+
+def test_bad_text_stays_with_a_tip_and_the_panel_names_node_and_param(window):
+    node = _dense(window)
+    editor = window.properties.editors["kernel_initializer"][1]
+    _type_into(editor.edit, "HeNormal(seed='x')")
+    assert "kernel_initializer" not in window.doc.nodes[node].params
+    assert editor.edit.text() == "HeNormal(seed='x')"  # kept for the user to fix
+    name = window.doc.nodes[node].name
+    for text in (editor.problem, editor.combo.toolTip(), window.properties.error.text()):
+        assert "kernel_initializer" in text and "HeNormal(seed='x')" in text
+    assert window.properties.error.text().startswith(f"{name}: ")
+    _type_into(editor.edit, "HeNormal(seed=1)")
+    assert window.doc.nodes[node].params["kernel_initializer"] == {
+        "class_name": "HeNormal", "config": {"seed": 1}}
+    assert editor.problem == "" and editor.combo.toolTip() == ""
+
+
+def test_names_are_still_picked_from_the_dropdown(window, qtbot):
+    node = _dense(window)
+    combo = window.properties.editors["kernel_constraint"][1].combo
+    index = combo.findData("non_neg")
+    combo.setFocus()
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    rect = view.visualRect(view.model().index(index, 0))
+    QTest.mouseClick(view.viewport(), QtCore.Qt.LeftButton, pos=rect.center())
+    assert window.doc.nodes[node].params["kernel_constraint"] == "non_neg"
