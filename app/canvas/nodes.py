@@ -117,10 +117,25 @@ def node_size(lines: list[tuple[str, str]], ports: int = 1,
     The text keeps clear of the output ports on the bottom edge, and of the green ring
     a model output's port has with `ring`."""
     metrics = _style()["metrics"]
-    width = max(metrics[k].horizontalAdvance(t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
+    width = max(_advance(k, t) for k, t in lines) + 4 * PAD + STRIPE_WIDTH
     width = max(width, ports * 24.0, MIN_WIDTH)
     height = sum(metrics[k].height() for k, _ in lines) + 2 * PAD + 4.0
     return width, height + (RING_ROOM if ring else PORT_ROOM)
+
+
+_ADVANCES: dict[tuple[str, str], float] = {}
+ADVANCES_KEPT = 4096
+
+
+def _advance(key: str, text: str) -> float:
+    """The width of `text` in the font `key`: kept, since a node measures its name when
+    made and again with its other lines, and most kinds and shapes repeat across nodes."""
+    width = _ADVANCES.get((key, text))
+    if width is None:
+        if len(_ADVANCES) >= ADVANCES_KEPT:
+            _ADVANCES.clear()
+        width = _ADVANCES[(key, text)] = _style()["metrics"][key].horizontalAdvance(text)
+    return width
 
 
 def text_rects(lines: list[tuple[str, str]], width: float) -> list[QtCore.QRectF]:
@@ -351,7 +366,9 @@ class LayerNodeItem(AbstractNodeItem):
         if change == _MOVED:
             self.redraw_pipes()
         elif change == _MOVING and PipeBatch.moved is not None and self not in PipeBatch.moved:
-            PipeBatch.moved[self] = self.pos()
+            # An item not yet in the scene is placed, not moved: it appears where it is put
+            # (from the origin, a paste's 177 new nodes made every other wire route again).
+            PipeBatch.moved[self] = self.pos() if self.scene() is not None else value
         elif change == _SCENE:
             counts = LayerNodeItem.in_scene
             if self.scene() is not None:

@@ -15,6 +15,7 @@ from ...graph.errors import KerasCanvasError
 from ...graph.training import output_name
 from ...graph.userblocks import spec_for_display
 from .labels import LabelQueue
+from .nodes import PipeBatch
 from .pipes import batched_pipes
 
 
@@ -187,7 +188,8 @@ class NodeRenderer(QtCore.QObject):
         wired = {(e.src, e.src_port) for e in doc.edges}
         with batched_pipes():  # a node resized by its new texts moves its ports: each
             self._draw_changed(views, analysis, issues, outputs, wired)  # pipe drawn once
-        LabelQueue.flush()
+        if PipeBatch.pipes is None:  # else the batch's end places them, its wires drawn
+            LabelQueue.flush()
         self.rendered.emit()
 
     def _draw_changed(self, views, analysis, issues, outputs, wired) -> None:
