@@ -7,6 +7,7 @@ in the box, outlined, with the refusal as a tip under it (and `refused` tells th
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -19,7 +20,9 @@ from .wheel import guard_wheel
 
 EXAMPLES = {"initializer": "HeNormal(seed=1)", "regularizer": "L2(1e-4)",
             "constraint": "MaxNorm(3)"}
-_INVALID = "QComboBox { border: 1px solid #d9534f; }"
+# The most a typed object widens its field (a row of its own in the default dock);
+# longer text scrolls, and the field's tip shows it whole.
+MAX_TEXT_WIDTH = 280
 
 
 class ObjectEditor(Editor):
@@ -39,7 +42,8 @@ class ObjectEditor(Editor):
         self.edit = self.combo.lineEdit()
         self.edit.setPlaceholderText(f"a name, or e.g. {EXAMPLES[spec.type]}")
         self._layout.addWidget(self.combo)
-        self.combo.setMinimumWidth(self.combo.sizeHint().width())
+        self._names_width = self.combo.sizeHint().width()
+        self.combo.setMinimumWidth(self._names_width)
         self.combo.activated.connect(self._on_combo_activated)
         self.edit.editingFinished.connect(self._on_edit_finished)
         guard_wheel(self.combo)
@@ -58,6 +62,17 @@ class ObjectEditor(Editor):
                 if index < 0:
                     self.combo.setEditText(format_value(value))
         self._shown = self.edit.text()
+        self._fit_text(is_object(value))
+
+    def _fit_text(self, typed: bool) -> None:
+        """Room for a typed object's text, so that the form wraps the row rather than
+        clip it; the names set the least width."""
+        width = self._names_width
+        if typed:
+            advance = self.edit.fontMetrics().horizontalAdvance(self._shown) + 48
+            width = max(width, min(advance, MAX_TEXT_WIDTH))
+        self.combo.setMinimumWidth(width)
+        self.combo.setToolTip(self._shown if typed else "")
 
     def commit(self, text: str) -> None:
         """Type `text` and press Enter (used by paste)."""
@@ -96,18 +111,25 @@ class ObjectEditor(Editor):
 
     def _show_problem(self, message: str) -> None:
         self.problem = message
-        self.combo.setStyleSheet(_INVALID)
-        self.combo.setToolTip(message)
+        self._mark(True)
+        tip = f"<qt>{html.escape(message)}</qt>"  # rich text: Qt wraps it to a readable width
+        self.combo.setToolTip(tip)
         where = self.combo.mapToGlobal(QtCore.QPoint(0, self.combo.height()))
-        QtWidgets.QToolTip.showText(where, message, self.combo)
+        QtWidgets.QToolTip.showText(where, tip, self.combo)
         self.refused.emit(message)
 
     def _clear_problem(self) -> None:
         if self.problem:
             self.problem = ""
-            self.combo.setStyleSheet("")
+            self._mark(False)
             self.combo.setToolTip("")
             QtWidgets.QToolTip.hideText()
+
+    def _mark(self, bad: bool) -> None:
+        """Outline the field (style.qss: `QComboBox[bad="true"]`)."""
+        self.combo.setProperty("bad", bad)
+        self.combo.style().unpolish(self.combo)
+        self.combo.style().polish(self.combo)
 
 
 def _label(spec: ParamSpec, choice: Any) -> str:

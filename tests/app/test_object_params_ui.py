@@ -3,6 +3,8 @@ configured object typed with the keyboard, `L2(1e-4)`, and refuses bad text with
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
@@ -52,13 +54,16 @@ def test_bad_text_stays_with_a_tip_and_the_panel_names_node_and_param(window):
     assert "kernel_initializer" not in window.doc.nodes[node].params
     assert editor.edit.text() == "HeNormal(seed='x')"  # kept for the user to fix
     name = window.doc.nodes[node].name
-    for text in (editor.problem, editor.combo.toolTip(), window.properties.error.text()):
+    assert editor.combo.property("bad") is True
+    for text in (editor.problem, window.properties.error.text()):
         assert "kernel_initializer" in text and "HeNormal(seed='x')" in text
+    assert html.escape(editor.problem) in editor.combo.toolTip()
     assert window.properties.error.text().startswith(f"{name}: ")
     _type_into(editor.edit, "HeNormal(seed=1)")
     assert window.doc.nodes[node].params["kernel_initializer"] == {
         "class_name": "HeNormal", "config": {"seed": 1}}
-    assert editor.problem == "" and editor.combo.toolTip() == ""
+    assert editor.problem == "" and editor.combo.toolTip() == "HeNormal(seed=1)"
+    assert editor.combo.property("bad") is False
 
 
 def test_names_are_still_picked_from_the_dropdown(window, qtbot):
