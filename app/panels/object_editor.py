@@ -74,11 +74,6 @@ class ObjectEditor(Editor):
         self.combo.setMinimumWidth(width)
         self.combo.setToolTip(self._shown if typed else "")
 
-    def commit(self, text: str) -> None:
-        """Type `text` and press Enter (used by paste)."""
-        self.edit.setText(text)
-        self._on_edit_finished()
-
     def _on_combo_activated(self, index: int) -> None:
         if index >= 0 and self.combo.itemText(index) == self.edit.text():
             self._commit(self.edit.text(), self.combo.itemData(index))
