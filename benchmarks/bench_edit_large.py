@@ -11,6 +11,7 @@ same machine load; it prints the median of each side and their ratio.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_edit_large.py [--model residual]
     python benchmarks/bench_edit_large.py --against main~1 --rounds 3
+    python benchmarks/bench_edit_large.py --profile copy   # where the paste's time goes
 
 Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
 edit's idle-time work (its autosave) is not charged to the next one.
@@ -25,6 +26,15 @@ CPU 0.74-0.80 -> 0.71-0.77). The issues list updates only the rows that changed 
 fix buttons for the rows in view; the summary table and code view skip their work behind a
 hidden tab.
 
+Paste (2026-11-30, two sets of 3 alternating runs at load 2-3, against 19184a2, wall-clock
+then CPU seconds): select+copy+paste 0.92 / 1.41 -> 0.80 / 1.28 (CPU 0.87 / 1.09 -> 0.77 /
+0.88), undo the delete 0.25 / 0.42 -> 0.26 / 0.33, the others within noise. A selection
+change restyles each wire once, only when its look changes; pasted nodes are placed, not
+moved from the origin (every other wire was routed again); the labels of a paste are placed
+once, on drawn wires; the search space is not copied for a check when nothing is searched,
+nor while its tab is hidden. Under cProfile the paste now spends most in the wires' labels
+(`labels.Obstacles`, every label of the scene counted at each flush) and the node items.
+
 Drag half (2026-11-30, 3 alternating runs at load 4-7, CPU seconds): 0.86 -> 0.94 once
 wires between unmoved nodes are routed again where a moved node passes them (drag all 0.67
 -> 0.62, the other edits unchanged); wall-clock 1.56 -> 2.11 at that load.
@@ -38,8 +48,11 @@ step of all of an imported ResNet50 0.7 s before each wire was routed once a ste
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -125,18 +138,25 @@ def delete_all(window) -> None:
     window.delete_selected()
 
 
-def timed(app, step) -> tuple[float, float]:
+def timed(app, step, profiler=None) -> tuple[float, float]:
     """Wall-clock and CPU seconds of `step` and the event-loop turns it leaves behind (the
-    CPU time is what the edit cost this process, whatever else the machine runs)."""
+    CPU time is what the edit cost this process, whatever else the machine runs), under
+    `profiler` (a `cProfile.Profile`) when one is given."""
     start, cpu = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
     step()
     for _ in range(3):
         app.processEvents()
+    if profiler is not None:
+        profiler.disable()
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def run_edits(path: str) -> dict:
-    """Open `path` in a window and time each edit; returns {edit: seconds} and the sizes."""
+def run_edits(path: str, profile: str | None = None) -> dict:
+    """Open `path` in a window and time each edit; returns {edit: seconds} and the sizes,
+    and with `profile` (part of an edit's name) the cProfile listing of the edits it names
+    (profiling slows Python code several times over: read it for shares, not seconds)."""
     from PySide6.QtTest import QTest
 
     from kerascanvas.app.window.launch import make_app
@@ -157,15 +177,23 @@ def run_edits(path: str) -> dict:
              "redo the paste": window.redo,
              "delete all": lambda: delete_all(window),
              "undo the delete": window.undo}
-    seconds, cpu = {}, {}
+    seconds, cpu, profiler = {}, {}, cProfile.Profile()
     for name, step in steps.items():
-        seconds[name], cpu[name] = timed(app, step)
+        chosen = profiler if profile and profile in name else None
+        seconds[name], cpu[name] = timed(app, step, chosen)
         QTest.qWait(SETTLE_MS)  # not timed: each edit starts from a settled window
         if name == "redo the paste":
             sizes["after paste"] = len(window.doc.nodes)
     sizes["deleted"] = sizes["after paste"]
     window.stack.set_clean()
-    return {"seconds": seconds, "cpu": cpu, "sizes": sizes}
+    return {"seconds": seconds, "cpu": cpu, "sizes": sizes,
+            "profile": listing(profiler) if profile else ""}
+
+
+def listing(profiler, rows: int = 40) -> str:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(rows)
+    return out.getvalue()
 
 
 def print_sizes(sizes: dict) -> None:
@@ -178,6 +206,7 @@ def report(results: dict) -> None:
     for name, seconds in results["seconds"].items():
         print(f"{name:>19}: {seconds:6.2f} s  ({seconds / TARGET_S:.2f} x the "
               f"{TARGET_S:.0f} s target; {results['cpu'][name]:.2f} s CPU)")
+    print(results["profile"], end="")
 
 
 # ---- the same edits on an earlier revision, alternately -----------------------------------
@@ -239,6 +268,9 @@ def main() -> None:
     parser.add_argument("--project", metavar="FILE", help="time this project file instead")
     parser.add_argument("--against", metavar="REV", help="also time revision REV, alternately")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", metavar="EDIT",
+                        help="print the cProfile listing of the edits whose names hold EDIT "
+                             "(e.g. paste); not with --against")
     parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -252,7 +284,7 @@ def main() -> None:
     if args.against:
         compare(path, args.against, args.rounds)
     else:
-        report(run_edits(path))
+        report(run_edits(path, args.profile))
 
 
 if __name__ == "__main__":
