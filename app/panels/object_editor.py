@@ -23,6 +23,8 @@ EXAMPLES = {"initializer": "HeNormal(seed=1)", "regularizer": "L2(1e-4)",
 # The most a typed object widens its field (a row of its own in the default dock);
 # longer text scrolls, and the field's tip shows it whole.
 MAX_TEXT_WIDTH = 280
+# What a QLineEdit adds around its text (its frame and text margins), in pixels.
+EDIT_MARGINS = 8
 
 
 class ObjectEditor(Editor):
@@ -42,7 +44,10 @@ class ObjectEditor(Editor):
         self.edit = self.combo.lineEdit()
         self.edit.setPlaceholderText(f"a name, or e.g. {EXAMPLES[spec.type]}")
         self._layout.addWidget(self.combo)
-        self._names_width = self.combo.sizeHint().width()
+        # An editable combo sizes itself to its items' text, leaving out its line edit's
+        # own text margins: without them the longest name, `glorot_uniform  (default)`,
+        # is cut by a few pixels.
+        self._names_width = self.combo.sizeHint().width() + EDIT_MARGINS
         self.combo.setMinimumWidth(self._names_width)
         self.combo.activated.connect(self._on_combo_activated)
         self.edit.editingFinished.connect(self._on_edit_finished)
