@@ -86,6 +86,14 @@ def drag_port(window, src, dst, src_port: int = 0, dst_port: int = 0) -> None:
          port_point(window, dst, "in", dst_port))
 
 
+def type_into(edit, text: str) -> None:
+    """Click a line edit, select what is there, type `text` and press Enter."""
+    QTest.mouseClick(edit, LEFT)
+    QTest.keyClick(edit, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
+    QTest.keyClicks(edit, text)
+    QTest.keyClick(edit, QtCore.Qt.Key_Return)
+
+
 def saved(doc, tmp_path, name: str) -> str:
     """Save `doc` as `name` in `tmp_path`; the path, for a window to open."""
     from kerascanvas.graph import projectfile

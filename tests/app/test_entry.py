@@ -9,20 +9,12 @@ from PySide6.QtTest import QTest
 from kerascanvas.app.panels.palette import WHOLE_NAME
 from kerascanvas.graph.spec import LAYER_SPECS
 
-from .gestures import show
+from .gestures import show, type_into
 
 
 @pytest.fixture
 def shown(make_window, qtbot):
     return show(make_window(), qtbot)
-
-
-def type_into(edit: QtWidgets.QLineEdit, text: str) -> None:
-    """Click the field, select what is there, type `text` and press Enter."""
-    QTest.mouseClick(edit, QtCore.Qt.LeftButton)
-    QTest.keyClick(edit, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
-    QTest.keyClicks(edit, text)
-    QTest.keyClick(edit, QtCore.Qt.Key_Return)
 
 
 @pytest.mark.parametrize("text, shape", [

@@ -9,15 +9,9 @@ from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
 from .conftest import wire
+from .gestures import type_into
 
 L2 = {"class_name": "L2", "config": {"l2": 0.0001}}
-
-
-def _type_into(line_edit, text: str) -> None:
-    QTest.mouseClick(line_edit, QtCore.Qt.LeftButton)
-    QTest.keyClick(line_edit, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
-    QTest.keyClicks(line_edit, text)
-    QTest.keyClick(line_edit, QtCore.Qt.Key_Return)
 
 
 def _dense(window):
@@ -36,7 +30,7 @@ def _dense(window):
 def test_typed_regularizer_sets_the_param_and_the_generated_code(window):
     node = _dense(window)
     editor = window.properties.editors["kernel_regularizer"][1]
-    _type_into(editor.edit, "L2(1e-4)")
+    type_into(editor.edit, "L2(1e-4)")
     assert window.doc.nodes[node].params["kernel_regularizer"] == L2
     assert window.stack.undo_text.startswith("Set kernel_regularizer")
     window.code.regenerate()
@@ -50,7 +44,7 @@ def test_typed_regularizer_sets_the_param_and_the_generated_code(window):
 def test_bad_text_stays_with_a_tip_and_the_panel_names_node_and_param(window):
     node = _dense(window)
     editor = window.properties.editors["kernel_initializer"][1]
-    _type_into(editor.edit, "HeNormal(seed='x')")
+    type_into(editor.edit, "HeNormal(seed='x')")
     assert "kernel_initializer" not in window.doc.nodes[node].params
     assert editor.edit.text() == "HeNormal(seed='x')"  # kept for the user to fix
     name = window.doc.nodes[node].name
@@ -59,7 +53,7 @@ def test_bad_text_stays_with_a_tip_and_the_panel_names_node_and_param(window):
         assert "kernel_initializer" in text and "HeNormal(seed='x')" in text
     assert html.escape(editor.problem) in editor.combo.toolTip()
     assert window.properties.error.text().startswith(f"{name}: ")
-    _type_into(editor.edit, "HeNormal(seed=1)")
+    type_into(editor.edit, "HeNormal(seed=1)")
     assert window.doc.nodes[node].params["kernel_initializer"] == {
         "class_name": "HeNormal", "config": {"seed": 1}}
     assert editor.problem == "" and editor.combo.toolTip() == "HeNormal(seed=1)"

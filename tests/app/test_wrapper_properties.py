@@ -8,13 +8,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
 from .conftest import shape_shown, wire
-
-
-def _type_into(line_edit, text: str) -> None:
-    QTest.mouseClick(line_edit, QtCore.Qt.LeftButton)
-    QTest.keyClick(line_edit, QtCore.Qt.Key_A, QtCore.Qt.ControlModifier)
-    QTest.keyClicks(line_edit, text)
-    QTest.keyClick(line_edit, QtCore.Qt.Key_Return)
+from .gestures import type_into
 
 
 def _bidirectional(window):
@@ -24,7 +18,7 @@ def _bidirectional(window):
         ids.append(window.canvas.selected_ids()[0])
     wire(window, *ids)
     window.properties.show_node(ids[0])
-    _type_into(window.properties.editors["shape"][1].edit, "6, 3")
+    type_into(window.properties.editors["shape"][1].edit, "6, 3")
     window.properties.show_node(ids[1])
     return ids[1], window.properties.editors["layer"][1]
 
@@ -33,7 +27,7 @@ def test_inner_layer_params_are_edited_with_keys_and_clicks(window):
     node, inner = _bidirectional(window)
     assert inner.kind_combo.currentText() == "LSTM"
     assert shape_shown(window, node) == "(None, 64)"
-    _type_into(inner.editors["units"].edit, "8")
+    type_into(inner.editors["units"].edit, "8")
     assert window.doc.nodes[node].params["layer"] == {"kind": "LSTM", "params": {"units": 8}}
     assert shape_shown(window, node) == "(None, 16)"
     box = window.properties.editors["layer"][1].editors["return_sequences"].box
@@ -60,7 +54,7 @@ def test_inner_kind_is_chosen_from_the_table_and_undone(window):
 def test_bad_inner_value_is_refused_with_the_inner_message(window):
     node, inner = _bidirectional(window)
     before = dict(window.doc.nodes[node].params)
-    _type_into(inner.editors["units"].edit, "0")
+    type_into(inner.editors["units"].edit, "0")
     error = window.properties.error.text()
     assert "layer (LSTM)" in error and "units=0" in error
     assert window.doc.nodes[node].params == before
@@ -76,7 +70,7 @@ def test_pipeline_layers_are_added_edited_and_removed(window):
     layers = window.doc.nodes[node].params["layers"]
     assert [layer["kind"] for layer in layers] == ["Rescaling", "Dense"]
     editor = window.properties.editors["layers"][1]
-    _type_into(editor.rows[1].editors["units"].edit, "5")
+    type_into(editor.rows[1].editors["units"].edit, "5")
     assert window.doc.nodes[node].params["layers"][1] == {"kind": "Dense",
                                                           "params": {"units": 5}}
     remove = window.properties.editors["layers"][1].findChild(
