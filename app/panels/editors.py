@@ -121,7 +121,7 @@ class LineEditor(Editor):
         self.committed.emit(parse_text(text, as_string=self.spec.type == "str"))
 
     def commit(self, text: str) -> None:
-        """Type `text` and press Enter (used by tests and by paste)."""
+        """Type `text` and press Enter, as a shortcut for tests."""
         self.edit.setText(text)
         self._on_edit_finished()
 
