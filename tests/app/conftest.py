@@ -49,6 +49,16 @@ def wire(window, src, dst, dst_port=0, src_port=0):
     canvas.viewer.connection_changed.emit(detached, [(out, inp)])
 
 
+def add_chain(window, *kinds: str) -> list[str]:
+    """Add each kind from the palette, wired one after the other; their node ids."""
+    ids = []
+    for kind in kinds:
+        window.palette.kind_activated.emit(kind)
+        ids.append(window.canvas.selected_ids()[0])
+    for src, dst in zip(ids, ids[1:], strict=False):
+        wire(window, src, dst)
+    return ids
+
 def shape_shown(window, node_id) -> str:
     window.canvas.renderer.render()
     return window.canvas.views[node_id].shape_text

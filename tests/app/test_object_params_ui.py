@@ -8,18 +8,14 @@ import html
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from .conftest import wire
+from .conftest import add_chain
 from .gestures import type_into
 
 L2 = {"class_name": "L2", "config": {"l2": 0.0001}}
 
 
 def _dense(window):
-    ids = []
-    for kind in ("Input", "Dense"):
-        window.palette.kind_activated.emit(kind)
-        ids.append(window.canvas.selected_ids()[0])
-    wire(window, *ids)
+    ids = add_chain(window, "Input", "Dense")
     window.properties.show_node(ids[1])
     box = window.properties.output_box
     QTest.mouseClick(box, QtCore.Qt.LeftButton, pos=QtCore.QPoint(8, box.height() // 2))

@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from kerascanvas.app.canvas.nodes import OUTPUT_RING_RADIUS
 from kerascanvas.graph.training import output_names
 
-from .conftest import wire
+from .conftest import add_chain
 from .gestures import node_point, port_point, show
 
 
@@ -19,11 +19,7 @@ def _click(widget) -> None:
 
 
 def _lstm(window):
-    ids = []
-    for kind in ("Input", "LSTM"):
-        window.palette.kind_activated.emit(kind)
-        ids.append(window.canvas.selected_ids()[0])
-    wire(window, *ids)
+    ids = add_chain(window, "Input", "LSTM")
     panel = window.properties
     panel.show_node(ids[0])
     edit = panel.editors["shape"][1].edit

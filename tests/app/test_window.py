@@ -8,18 +8,13 @@ from PySide6.QtTest import QTest
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.projectfile import dumps
 
-from .conftest import shape_shown, wire
+from .conftest import add_chain, shape_shown, wire
 from .gestures import show
 
 
 def build_cnn(window):
     """Input -> Conv2D -> Flatten -> Dense placed from the palette and wired by drags."""
-    ids = []
-    for kind in ("Input", "Conv2D", "Flatten", "Dense"):
-        window.palette.kind_activated.emit(kind)
-        ids.append(window.canvas.selected_ids()[0])
-    for a, b in zip(ids, ids[1:], strict=False):
-        wire(window, a, b)
+    ids = add_chain(window, "Input", "Conv2D", "Flatten", "Dense")
     return ids
 
 

@@ -7,16 +7,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from .conftest import shape_shown, wire
+from .conftest import add_chain, shape_shown
 from .gestures import type_into
 
 
 def _bidirectional(window):
-    ids = []
-    for kind in ("Input", "Bidirectional"):
-        window.palette.kind_activated.emit(kind)
-        ids.append(window.canvas.selected_ids()[0])
-    wire(window, *ids)
+    ids = add_chain(window, "Input", "Bidirectional")
     window.properties.show_node(ids[0])
     type_into(window.properties.editors["shape"][1].edit, "6, 3")
     window.properties.show_node(ids[1])
