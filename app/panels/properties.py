@@ -257,13 +257,13 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         except ParamError as exc:
             self._refuse(str(exc))
             return
+        self.error.setText("")  # valid, even where it changes nothing: an earlier refusal is over
         current = node.params.get(name, UNSET)
         if value is UNSET and current is UNSET:
             self.refresh()
             return
         if value is not UNSET and current is not UNSET and p.coerce(current) == value:
             return
-        self.error.setText("")
         self.stack.push(cmd.SetParam(self.doc, self.node_id, name,
                                      value if value is UNSET else to_json(value)))
 

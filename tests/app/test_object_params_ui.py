@@ -56,6 +56,18 @@ def test_bad_text_stays_with_a_tip_and_the_panel_names_node_and_param(window):
     assert editor.combo.property("bad") is False
 
 
+def test_retyping_the_value_the_node_has_clears_a_refusal(window):
+    """Typed with real keys: a good value, a bad one, then the good one again (no change
+    to the document) leaves no refusal in the panel."""
+    node = _dense(window)
+    editor = window.properties.editors["kernel_regularizer"][1]
+    type_into(editor.edit, "L2(1e-4)")
+    type_into(editor.edit, "L1(oops)")
+    assert "L1(oops)" in window.properties.error.text()
+    type_into(editor.edit, "L2(1e-4)")
+    assert window.doc.nodes[node].params["kernel_regularizer"] == L2
+    assert window.properties.error.text() == "" and editor.problem == ""
+
 def test_names_are_still_picked_from_the_dropdown(window, qtbot):
     node = _dense(window)
     combo = window.properties.editors["kernel_constraint"][1].combo
