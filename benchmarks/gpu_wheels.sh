@@ -10,5 +10,5 @@ python3 -m pip download -q -d .whl --no-deps --only-binary=:all: --python-versio
   --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
   --platform manylinux2014_x86_64 \
   "keras==3.15.*" namex optree optuna alembic sqlalchemy mako colorlog \
-  jsonschema jsonschema-specifications referencing rpds-py platformdirs
+  jsonschema jsonschema-specifications referencing rpds-py platformdirs cmaes
 ls .whl
