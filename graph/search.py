@@ -12,17 +12,24 @@ search reads it. Contract:
          "low": 1e-4, "high": 0.1, "log": true},
         {"node": "n3", "param": "activation", "type": "choice", "choices": ["relu", "gelu"]},
         {"node": "n4", "param": "filters", "type": "int", "low": 8, "high": 32,
-         "when": {"node": "n3", "param": "activation", "in": ["relu"]}}]}
+         "when": {"node": "n3", "param": "activation", "in": ["relu"]}},
+        {"node": "n5", "param": "kernel_regularizer", "type": "choice",
+         "choices": ["L2(1e-4)", {"class_name": "L1L2", "config": {"l1": 1e-5}}, null]},
+        {"node": "n5", "param": "kernel_regularizer", "argument": "l2", "type": "float",
+         "low": 1e-6, "high": 0.01, "log": true}]}
 
-A parameter is a node's parameter (its stable id and the Keras keyword) or a
-training setting (a dotted path in the `training` section). `when` makes a
-parameter conditional: it is searched only when an earlier parameter took one
-of the listed values; otherwise the node keeps its current value.
+A parameter is a node's parameter (its stable id and the Keras keyword), an
+argument of the initializer, regularizer or constraint object a node's parameter
+holds (`argument`, see `graph.search_objects`), or a training setting (a dotted
+path in the `training` section). `when` makes a parameter conditional: it is
+searched only when an earlier parameter took one of the listed values; otherwise
+the node keeps its current value.
 
 Each searched parameter has a `key`, the name the search library records it
-under: `conv1.filters` for a node (its name), `training.optimizer.learning_rate`
-for a setting. `check_search(doc)` never raises: its issues name the entry, the
-node and the parameter (see `graph.search_check`).
+under: `conv1.filters` for a node (its name), `dense.kernel_regularizer.l2` for an
+argument, `training.optimizer.learning_rate` for a setting. `check_search(doc)`
+never raises: its issues name the entry, the node and the parameter (see
+`graph.search_check`).
 
 >>> entry = SearchParam.from_json({"training": "batch_size", "type": "choice",
 ...                                "choices": [16, 32]})
@@ -39,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .document import Document
+from .search_objects import OBJECT_TYPES, argument_value, choice_label, folded
 
 TYPES = ("int", "float", "choice")
 DIRECTIONS = ("minimize", "maximize")
@@ -47,9 +55,8 @@ DEFAULT_METRIC = "val_loss"
 _HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "f1", "r2", "iou")
 
 _NUMBER = {"type": "number"}
-_TARGET = {"node": {"type": "string", "minLength": 1},
-           "param": {"type": "string", "minLength": 1},
-           "training": {"type": "string", "minLength": 1}}
+_NAME = {"type": "string", "minLength": 1}
+_TARGET = {"node": _NAME, "param": _NAME, "argument": _NAME, "training": _NAME}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -58,12 +65,13 @@ SCHEMA: dict[str, Any] = {
         "params": {"type": "array", "items": {
             "type": "object",
             "required": ["type"],
+            "additionalProperties": False,  # a misspelt field is refused, not ignored
             "properties": {
                 **_TARGET,
                 "type": {"enum": list(TYPES)},
                 "low": _NUMBER, "high": _NUMBER, "step": _NUMBER, "log": {"type": "boolean"},
                 "choices": {"type": "array", "minItems": 1},
-                "when": {"type": "object", "required": ["in"],
+                "when": {"type": "object", "required": ["in"], "additionalProperties": False,
                          "properties": {**_TARGET, "in": {"type": "array", "minItems": 1}}},
             },
             "oneOf": [{"required": ["node", "param"], "not": {"required": ["training"]}},
@@ -81,6 +89,7 @@ class SearchParam:
         type: "int", "float" or "choice".
         node, param: the node id and the Keras keyword (node parameters).
         training: a dotted path in the training section (training settings).
+        argument: an argument of the object the node's parameter holds (`L2`'s `l2`).
         low, high: the inclusive range of "int" and "float".
         step: the grid step (None: any value); log: sample on a log scale.
         choices: the values of "choice".
@@ -97,6 +106,7 @@ class SearchParam:
     log: bool = False
     choices: tuple = ()
     when: tuple | None = None
+    argument: str | None = None
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> SearchParam:
@@ -105,12 +115,10 @@ class SearchParam:
             when = (_target_of(when), tuple(when["in"]))
         return cls(raw["type"], raw.get("node"), raw.get("param"), raw.get("training"),
                    raw.get("low"), raw.get("high"), raw.get("step"), bool(raw.get("log")),
-                   tuple(raw.get("choices") or ()), when)
+                   tuple(raw.get("choices") or ()), when, raw.get("argument"))
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type}
-        out.update({"training": self.training} if self.training else
-                   {"node": self.node, "param": self.param})
+        out: dict[str, Any] = {"type": self.type, **_target_json(self.target)}
         if self.type == "choice":
             out["choices"] = list(self.choices)
         else:
@@ -120,15 +128,30 @@ class SearchParam:
             if self.log:
                 out["log"] = True
         if self.when is not None:
-            (first, second), values = self.when
-            out["when"] = {**({"training": second} if first == "training" else
-                              {"node": first, "param": second}), "in": list(values)}
+            target, values = self.when
+            out["when"] = {**_target_json(target), "in": list(values)}
         return out
 
     @property
-    def target(self) -> tuple[str, str]:
-        """(node id, param) or ("training", dotted path)."""
-        return ("training", self.training) if self.training else (self.node, self.param)
+    def target(self) -> tuple[str, ...]:
+        """(node id, param), (node id, param, argument) or ("training", dotted path)."""
+        if self.training:
+            return ("training", self.training)
+        return (self.node, self.param) if self.argument is None else \
+            (self.node, self.param, self.argument)
+
+    @property
+    def name(self) -> str:
+        """`units`, `kernel_regularizer.l2` or `optimizer.learning_rate`."""
+        return ".".join(self.target[1:])
+
+    def value_of(self, recorded: Any) -> Any:
+        """The value a trial puts in for `recorded`, the value the search library recorded
+        (a choice of objects is recorded as the call that builds it)."""
+        if self.type != "choice":
+            return recorded
+        return next((c for c in self.choices if c == recorded or choice_label(c) == recorded),
+                    recorded)
 
     def key(self, doc: Document) -> str:
         """The name the search records: `conv1.filters` or `training.optimizer.learning_rate`."""
@@ -150,16 +173,24 @@ class SearchParam:
         return list(dict.fromkeys([low, middle, high]))
 
 
-def _target_of(raw: Mapping[str, Any]) -> tuple[str, str]:
-    return ("training", raw["training"]) if "training" in raw else (raw["node"], raw["param"])
+def _target_of(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    if "training" in raw:
+        return ("training", raw["training"])
+    return (raw["node"], raw["param"], *([raw["argument"]] if "argument" in raw else []))
 
 
-def key_of(doc: Document, target: tuple[str, str]) -> str:
-    first, second = target
+def _target_json(target: tuple[str, ...]) -> dict[str, str]:
+    if target[0] == "training":
+        return {"training": target[1]}
+    return dict(zip(("node", "param", "argument"), target, strict=False))
+
+
+def key_of(doc: Document, target: tuple[str, ...]) -> str:
+    first, *rest = target
     if first == "training":
-        return f"training.{second}"
+        return f"training.{rest[0]}"
     node = doc.nodes.get(first)
-    return f"{node.name if node is not None else first}.{second}"
+    return ".".join((node.name if node is not None else first, *rest))
 
 
 def search_params(doc: Document) -> list[SearchParam]:
@@ -216,27 +247,31 @@ def set_training_value(training: dict[str, Any], path: str, value: Any) -> dict[
 
 
 def current_value(doc: Document, entry: SearchParam) -> Any:
-    """The value the document holds now (a node's default when it sets none)."""
-    first, second = entry.target
-    if first == "training":
-        return training_value(doc.training or {}, second)
-    node = doc.nodes.get(first)
-    if node is None:
-        return None
-    if second in node.params:
-        return node.params[second]
+    """The value the document holds now (a node's default when it sets none; an
+    argument's Keras default when its object sets none)."""
+    if entry.training:
+        return training_value(doc.training or {}, entry.training)
+    node = doc.nodes.get(entry.node)
     try:
-        return node.spec.param(second).start_value()
+        spec = node.spec.param(entry.param) if node is not None else None
     except KeyError:
         return None
+    if spec is None:
+        return None
+    value = node.params.get(entry.param, spec.start_value())
+    if entry.argument is None:
+        return value
+    return argument_value(spec.type, value, entry.argument) if spec.type in OBJECT_TYPES \
+        else None
 
 
-def with_values(doc: Document, values: Mapping[tuple[str, str], Any]) -> Document:
-    """A copy of `doc` with each target set to its value (the section itself is kept)."""
+def with_values(doc: Document, values: Mapping[tuple, Any]) -> Document:
+    """A copy of `doc` with each target set to its value (the section itself is kept);
+    an argument goes into the object its parameter holds with these values."""
     from .projectfile import from_dict, to_dict  # the file format reads this module's schema
 
     copied = from_dict(copy.deepcopy(to_dict(doc)))
-    for (first, second), value in values.items():
+    for (first, second), value in folded(doc, values).items():
         if first == "training":
             copied.training = set_training_value(copied.training or {}, second, value)
         elif first in copied.nodes:

@@ -27,7 +27,9 @@ from .document import Document
 from .errors import ParamError
 from .inference import ERROR, Issue
 from .layers.custom_context import PENDING, context, set_context
+from .object_params import is_object
 from .search import SearchParam, key_of, search_params, with_values
+from .search_objects import argument_limits_problem, argument_target_problem, choice_label
 from .validate import analyze
 
 CODE = "search_range"
@@ -60,7 +62,11 @@ def _issue(doc: Document, index: int, entry: SearchParam, text: str) -> Issue:
 def _entry_problems(doc: Document, entries: list[SearchParam], index: int,
                     baseline: set) -> list[str]:
     entry = entries[index]
-    for check in (_target_problem, _shape_problem, _limits_problem):
+    checks = (_target_problem, _shape_problem, _limits_problem)
+    if entry.argument is not None:  # an argument of the object a parameter holds
+        checks = (_node_problem, lambda d, _: argument_target_problem(d, entries, index),
+                  _shape_problem, lambda d, _: argument_limits_problem(d, entries, index))
+    for check in checks:
         problem = check(doc, entry)
         if problem:
             return [problem]
@@ -70,17 +76,26 @@ def _entry_problems(doc: Document, entries: list[SearchParam], index: int,
     return problems + ([invalid] if invalid else [])
 
 
-def _target_problem(doc: Document, entry: SearchParam) -> str | None:
+def _node_problem(doc: Document, entry: SearchParam) -> str | None:
+    """A node entry's node and parameter exist."""
     if entry.training:
         return None
     node = doc.nodes.get(entry.node)
     if node is None:
         return f"there is no node with id {entry.node!r} (was it deleted?)"
     try:
-        spec = node.spec.param(entry.param)
+        node.spec.param(entry.param)
     except KeyError:
         names = ", ".join(p.name for p in node.spec.params)
         return f"{node.kind} has no parameter {entry.param!r}. Expected one of: {names}"
+    return None
+
+
+def _target_problem(doc: Document, entry: SearchParam) -> str | None:
+    problem = _node_problem(doc, entry)
+    if problem or entry.training:
+        return problem
+    spec = doc.nodes[entry.node].spec.param(entry.param)
     if entry.type == "int" and spec.type not in INT_TYPES:
         return f"an integer range cannot set {entry.param}, a parameter of type {spec.type}"
     if entry.type == "float" and spec.type != "float":
@@ -93,9 +108,11 @@ def _shape_problem(doc: Document, entry: SearchParam) -> str | None:
     if entry.type == "choice":
         if not entry.choices:
             return "a choice needs at least one value in 'choices'"
-        plain = all(c is None or isinstance(c, bool | int | float | str) for c in entry.choices)
-        return None if plain else ("choices must be numbers, text, true/false or null "
-                                   f"(a search records each as one value). Received: "
+        plain = all(c is None or isinstance(c, bool | int | float | str) or is_object(c)
+                    for c in entry.choices)
+        return None if plain else ("choices must be numbers, text, true/false, null or "
+                                   "configured objects ({\"class_name\": ..., \"config\": "
+                                   "{...}}; a search records each as one value). Received: "
                                    f"{list(entry.choices)}")
     low, high, step = entry.low, entry.high, entry.step
     if low is None or high is None:
@@ -168,7 +185,8 @@ def _when_problem(doc: Document, entries: list[SearchParam], index: int) -> str 
         return f"'when' refers to {key_of(doc, when[0])}, which no earlier entry searches"
     source = earlier[0]
     if source.type == "choice":
-        outside = [v for v in when[1] if v not in source.choices]
+        labels = [choice_label(c) for c in source.choices]
+        outside = [v for v in when[1] if v not in source.choices and v not in labels]
     else:
         outside = [v for v in when[1] if not source.low <= v <= source.high]
     if outside:
@@ -207,7 +225,7 @@ def _invalid_values(doc: Document, entry: SearchParam, baseline: set) -> str | N
     if not bad:
         return None
     values = ", ".join(repr(v) for v, _ in bad)
-    return (f"{entry.param}={values} would make the graph invalid for some values of the "
+    return (f"{entry.name}={values} would make the graph invalid for some values of the "
             f"range: {_where(doc, bad[0][1])}{bad[0][1].message}")
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from .commands import Command, SetParam, SetTraining, UndoStack
 from .document import Document
 from .search import SearchParam, current_value, search_params, set_training_value
+from .search_objects import class_of, folded, object_spec
 
 
 class SetSearch(Command):
@@ -42,17 +43,16 @@ class SetSearch(Command):
         self.doc.set_search(self.old)
 
 
-def entry_for(doc: Document, target: tuple[str, str]) -> SearchParam | None:
+def entry_for(doc: Document, target: tuple[str, ...]) -> SearchParam | None:
     """The searched parameter with this target, or None."""
     return next((e for e in search_params(doc) if e.target == target), None)
 
 
-def mark(doc: Document, target: tuple[str, str], entry: Mapping[str, Any]) -> SetSearch:
+def mark(doc: Document, target: tuple[str, ...], entry: Mapping[str, Any]) -> SetSearch:
     """The command that searches `target` with `entry` (its range), replacing any other
     range of the same target in place."""
-    first, second = target
-    raw = {k: v for k, v in entry.items() if k not in ("node", "param", "training")}
-    raw.update({"training": second} if first == "training" else {"node": first, "param": second})
+    raw = {k: v for k, v in entry.items() if k not in ("node", "param", "argument", "training")}
+    raw.update(_target_fields(target))
     section = copy.deepcopy(doc.search or {})
     params = section.setdefault("params", [])
     at = next((i for i, e in enumerate(search_params(doc)) if e.target == target), None)
@@ -60,20 +60,28 @@ def mark(doc: Document, target: tuple[str, str], entry: Mapping[str, Any]) -> Se
         params.append(raw)
     else:
         params[at] = raw
-    return SetSearch(doc, section, f"Search {second}")
+    return SetSearch(doc, section, f"Search {'.'.join(target[1:])}")
 
 
-def unmark(doc: Document, target: tuple[str, str]) -> SetSearch:
+def _target_fields(target: tuple[str, ...]) -> dict[str, str]:
+    if target[0] == "training":
+        return {"training": target[1]}
+    return dict(zip(("node", "param", "argument"), target, strict=False))
+
+
+def unmark(doc: Document, target: tuple[str, ...]) -> SetSearch:
     """The command that stops searching `target` (it keeps its current value)."""
     section = copy.deepcopy(doc.search or {})
     section["params"] = [raw for raw, e in zip(section.get("params", []), search_params(doc),
                                                strict=True) if e.target != target]
-    return SetSearch(doc, section, f"Stop searching {target[1]}")
+    return SetSearch(doc, section, f"Stop searching {'.'.join(target[1:])}")
 
 
-def suggest_range(doc: Document, target: tuple[str, str]) -> dict[str, Any]:
+def suggest_range(doc: Document, target: tuple[str, ...]) -> dict[str, Any]:
     """A first range around the current value, within the parameter's limits: half to
     twice an integer, a tenth to ten times a positive float (log scale), every choice."""
+    if len(target) == 3:
+        return _argument_range(doc, target)
     first, second = target
     value = current_value(doc, SearchParam("choice", node=first, param=second)
                           if first != "training" else SearchParam("choice", training=second))
@@ -97,6 +105,35 @@ def suggest_range(doc: Document, target: tuple[str, str]) -> dict[str, Any]:
     return _clamped(spec, {"type": "float", "low": value - 1.0, "high": value + 1.0})
 
 
+# A regularizer's factor spans decades; 1e-6 .. 1e-2 is where useful ones lie.
+_FACTOR_RANGE = {"type": "float", "low": 1e-6, "high": 1e-2, "log": True}
+
+
+def _argument_range(doc: Document, target: tuple[str, str, str]) -> dict[str, Any]:
+    """A first range of an object's argument: a regularizer's factor 1e-6 .. 1e-2 (log),
+    a positive number a tenth to ten times its value (log), an integer half to twice,
+    every choice of a choice or a flag, else the value it has."""
+    node_id, param, name = target
+    spec = object_spec(doc, node_id, param)
+    held = doc.node(node_id).params.get(param, spec.start_value()) if spec else None
+    cls = class_of(spec.type, held) if spec else None
+    arg = cls.arg(name) if cls else None
+    value = current_value(doc, SearchParam("choice", node=node_id, param=param,
+                                           argument=name))
+    if arg is None:
+        return {"type": "choice", "choices": [value]}
+    if arg.type in ("choice", "bool"):
+        return {"type": "choice", "choices": list(arg.choices) or [False, True]}
+    if spec.type == "regularizer" and arg.type == "number":
+        return dict(_FACTOR_RANGE)
+    if arg.type in ("number", "positive") and isinstance(value, int) and value > 0 \
+            and not isinstance(value, bool):
+        return {"type": "int", "low": max(1, value // 2), "high": max(2, value * 2)}
+    if arg.type in ("number", "positive") and isinstance(value, float) and value > 0:
+        return {"type": "float", "low": value / 10, "high": value * 10, "log": True}
+    return {"type": "choice", "choices": [value]}
+
+
 def _clamped(spec, entry: dict[str, Any]) -> dict[str, Any]:
     if spec is None:
         return entry
@@ -112,19 +149,22 @@ def _clamped(spec, entry: dict[str, Any]) -> dict[str, Any]:
 
 def apply_values(stack: UndoStack, doc: Document, values: Mapping[str, Any],
                  text: str = "Apply search values") -> list[str]:
-    """Write the values of a trial (search key -> value) into the document as one
-    undoable step; returns the keys of the section that the values did not cover."""
-    missing = []
+    """Write the values of a trial (search key -> recorded value) into the document as
+    one undoable step; returns the keys of the section that the values did not cover."""
+    missing, targets = [], {}
+    for entry in search_params(doc):
+        key = entry.key(doc)
+        if key not in values:
+            missing.append(key)
+        elif entry.training or entry.node in doc.nodes:
+            targets[entry.target] = entry.value_of(values[key])
     with stack.macro(text):
         training = copy.deepcopy(doc.training or {})
-        for entry in search_params(doc):
-            key = entry.key(doc)
-            if key not in values:
-                missing.append(key)
-            elif entry.training:
-                training = set_training_value(training, entry.training, values[key])
-            elif entry.node in doc.nodes:
-                stack.push(SetParam(doc, entry.node, entry.param, values[key]))
+        for (first, second), value in folded(doc, targets).items():
+            if first == "training":
+                training = set_training_value(training, second, value)
+            else:
+                stack.push(SetParam(doc, first, second, value))
         if training != (doc.training or {}):
             stack.push(SetTraining(doc, training))
     return missing

@@ -28,6 +28,7 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.search import search_params, with_values
+from kerascanvas.graph.search_objects import choice_label
 from kerascanvas.runtime.keras_env import plain_text
 
 RANDOM_BUILDS = 2  # random draws built after the lows and the highs
@@ -69,7 +70,7 @@ def sampled_values(doc: Document, draws: int = RANDOM_BUILDS,
 
 def _end(entry, index: int):
     if entry.type == "choice":
-        return entry.choices[index]
+        return choice_label(entry.choices[index])
     value = (entry.low, entry.high)[index]
     return int(value) if entry.type == "int" else float(value)
 
@@ -77,7 +78,8 @@ def _end(entry, index: int):
 def describe_values(doc: Document, values: Mapping[tuple[str, str], Any]) -> str:
     """`hidden.units=64, training.optimizer.learning_rate=0.01`."""
     keys = {e.target: e.key(doc) for e in search_params(doc)}
-    return ", ".join(f"{keys.get(t, '.'.join(t))}={v!r}" for t, v in values.items())
+    return ", ".join(f"{keys.get(t, '.'.join(t))}={choice_label(v)!r}"
+                     for t, v in values.items())
 
 
 def build_problem(doc: Document, label: str, values: Mapping) -> str | None:
