@@ -249,7 +249,9 @@ def loads(text: str | bytes) -> Document:
         data = json.loads(text, parse_constant=_refuse_constant, parse_int=limits.parse_int,
                           parse_float=limits.parse_float, object_pairs_hook=limits.unique_keys)
     except json.JSONDecodeError as exc:
-        raise ProjectFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, "
+        # Some of json's messages end in " at" ("Unterminated string starting at").
+        where = exc.msg.removesuffix(" at")
+        raise ProjectFileError(f"not valid JSON: {where} at line {exc.lineno}, "
                                f"column {exc.colno}") from None
     except RecursionError:
         raise ProjectFileError("not valid JSON: nested too deeply") from None

@@ -171,6 +171,15 @@ def test_bad_json_is_a_project_file_error(text, expected):
     assert expected in str(info.value)
 
 
+def test_a_cut_file_says_where_its_string_starts_in_plain_words():
+    """json's message for an unterminated string ends in "starting at": the position
+    follows it once ("starting at line 1, column 2"), not "starting at at line"."""
+    with pytest.raises(ProjectFileError) as info:
+        loads('{"form')
+    assert "Unterminated string starting at line 1, column 2" in str(info.value)
+    assert " at at " not in str(info.value)
+
+
 def test_a_key_given_twice_is_refused_naming_it_and_both_values():
     text = json.dumps(minimal())[:-1] + ', "version": 7}'  # a second "version"
     with pytest.raises(ProjectFileError) as info:
