@@ -116,7 +116,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(replaced as better trials complete; kept on Ctrl+C)")
     parser.add_argument("--show", action="store_true",
                         help="run nothing: print the study the storage holds (with --json, "
-                             "all of it) and write --best-project from its best trial")
+                             "all of it) and write --best-project from its best trial; "
+                             "trials listed as running whose process is gone (killed, "
+                             "heartbeat lost) are marked failed, and it says so")
     parser.add_argument("--json", action="store_true",
                         help="print the study's summary as JSON (trials, states, values, "
                              "parameters, the best trial)")

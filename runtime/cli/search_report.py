@@ -80,18 +80,28 @@ def best_line(summary) -> str:
             f"{summary['metric']}={best['value']:.4f} with {params}")
 
 
-def trial_lines(summary, lost_only: bool = False) -> list[str]:
+def trial_lines(summary, lost_only: bool = False, marked=()) -> list[str]:
     """`trial 3 failed: Its process (node7:4242) stopped answering: ...` for each failed
-    trial (only those whose process went away, with `lost_only`), and for a trial still
-    listed as running whose process went away."""
+    trial (only those whose process went away, with `lost_only`); a trial in `marked`,
+    listed as running until this process marked it failed, says so."""
     lines = []
     for t in summary["trials"]:
-        if t["state"] == "running" and t.get("lost"):
-            lines.append(f"trial {t['number']} is listed as running, but: {t['message']} "
-                         "A search that joins the study marks it failed.")
-        elif t["state"] == "failed" and (t.get("lost") or not lost_only):
+        if t["state"] != "failed" or (lost_only and not t.get("lost")):
+            continue
+        if t["number"] in marked:
+            lines.append(f"trial {t['number']} was listed as running; its process is gone, "
+                         f"so it is now marked failed: {t['message']}")
+        else:
             lines.append(f"trial {t['number']} failed: {t['message']}")
     return lines
+
+
+def marked_line(marked: list[int]) -> str:
+    """What `--show` did to trials whose process is gone (their messages say more)."""
+    many = len(marked) != 1
+    return (f"trial{'s' * many} {', '.join(map(str, marked))} {'were' if many else 'was'} "
+            f"listed as running, but {'their processes are' if many else 'its process is'} "
+            "gone: marked failed (see the message of each)")
 
 
 def _short(value) -> str:

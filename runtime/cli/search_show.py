@@ -1,12 +1,13 @@
 """`kerascanvas search` on a study as it stands, without Keras: `--show`, and a study that
-already holds `--max-trials` (complete: nothing is checked, built or trained)."""
+already holds `--max-trials` (complete: nothing is checked, built or trained). Both mark
+failed the trials listed as running whose process is gone, and say so."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from .search_report import best_line, say, trial_lines, write_best
+from .search_report import best_line, marked_line, say, trial_lines, write_best
 
 EXIT_OK, EXIT_INVALID = 0, 1
 
@@ -32,28 +33,27 @@ def stored_study(args):
 
 def _report(doc, args, study, storage) -> None:
     """Print the study (its best trial, its lost trials; `--json`: all of it) and write
-    `--best-project` from its best trial. A running trial whose process went away is
-    shown as such (a search that joins the study fails it; this writes nothing)."""
+    `--best-project` from its best trial. A trial listed as running whose process went
+    away (killed, its heartbeat lost) is marked failed first, and the report says so."""
     from kerascanvas.graph.search import objective
 
     from ..search import study as studies
-    from ..search.lost import silent_trials
+    from ..search.lost import fail_lost
     from ..search.study import default_storage
 
+    marked = fail_lost(study, storage)
     metric = study.user_attrs.get(studies.METRIC) or objective(doc)[0]
     summary = studies.summary(study, metric, args.storage or default_storage(args.file),
                               args.json)
-    silent = silent_trials(study, storage)
-    for trial in summary["trials"]:
-        if trial["number"] in silent:
-            trial["lost"], trial["message"] = silent[trial["number"]]
     if args.best_project:
         write_best(doc, summary["best"], args.best_project, args.file)
     if args.json:
+        if marked:
+            say(marked_line(marked))
         print(json.dumps(summary, indent=2))
         return
     print(best_line(summary))
-    for line in trial_lines(summary, lost_only=True):
+    for line in trial_lines(summary, lost_only=True, marked=marked):
         print(line)
 
 

@@ -103,10 +103,26 @@ def fail_stale(study) -> None:
         optuna.storages.fail_stale_trials(study)
 
 
+def fail_lost(study, storage) -> list[int]:
+    """Mark failed, with their message, the study's running trials whose process went
+    away (a database's silent heartbeats; an ended process of this machine), as a
+    process that joins the study does; returns their numbers (`--show` says so).
+    `storage` is the study's (`study.open_storage`)."""
+    lost = sorted(silent_trials(study, storage))
+    if not lost:
+        return []
+    if isinstance(storage, HeartbeatStorage):
+        fail_stale(study)
+    else:
+        fail_orphans(study)
+    failed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,))
+    return sorted({t.number for t in failed} & set(lost))
+
+
 def silent_trials(study, storage) -> dict[int, tuple[str, str]]:
     """The study's running trials whose process went away, found without writing
-    anything (`--show`): number -> (how, the message they get once a process that
-    joins the study fails them). `storage` is the study's (`study.open_storage`)."""
+    anything: number -> (how, the message they get once they are failed). `storage`
+    is the study's (`study.open_storage`)."""
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
     metric = study.user_attrs.get(METRIC)
     if isinstance(storage, HeartbeatStorage):

@@ -101,10 +101,6 @@ def test_a_trial_whose_process_stopped_answering_is_told_with_its_last_epoch(
     time.sleep(3.5)  # twice the heartbeat, in the whole seconds the database keeps
     silent = ("Its process (node7:4242) stopped answering: no heartbeat for over 2 s. "
               "Last received: epoch 2, val_accuracy=0.8125.")
-    assert main(["search", str(project), "--storage", url, "--show"]) == 0  # writes nothing
-    assert (f"trial 1 is listed as running, but: {silent} A search that joins the study "
-            "marks it failed.") in capsys.readouterr().out.splitlines()
-    assert studies.load_study("mlp", url).trials[1].state.name == "RUNNING"
     told = []
     doc = Project.open(project).doc
     SearchDriver(doc, options(tmp_path, storage=url, study_name="mlp"),
@@ -125,17 +121,21 @@ def test_a_trial_whose_process_stopped_answering_is_told_with_its_last_epoch(
     assert summary["trials"][1]["message"] == expected
 
 
-def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_path, capsys):
-    storage = str(tmp_path / "s.log")
-    study = studies.open_study("t", storage, "maximize", metric="val_accuracy")
+def gone_trial(storage: str, study_name: str = "t"):
+    """A study with trial 0 listed as running by a process of this machine that is gone
+    (a pid no process has), after it reported one epoch."""
+    study = studies.open_study(study_name, storage, "maximize", metric="val_accuracy")
     trial = study.ask()
     trial.set_user_attr(studies.OWNER, f"{studies.owner().rpartition(':')[0]}:999999999")
     trial.report(0.25, 0)
+    return study
+
+
+def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_path):
+    storage = str(tmp_path / "s.log")
+    gone_trial(storage)
     told = []
     project = mlp_project(tmp_path, [UNITS])
-    assert main(["search", str(project), "--storage", storage, "--study", "t", "--show"]) == 0
-    assert (":999999999) ended before the trial did. Last received: epoch 1, val_accuracy="
-            "0.25. A search that joins the study marks it failed.") in capsys.readouterr().out
     doc = Project.open(project).doc
     driver = SearchDriver(doc, options(tmp_path), on_event=lambda e: told.append(e) or (
         importances(driver.study)))  # as the window's listener does
@@ -143,6 +143,37 @@ def test_a_trial_an_ended_process_left_running_says_what_it_last_reported(tmp_pa
     assert [(e.number, e.state) for e in told] == [(0, "failed")]
     assert told[0].message.endswith(
         ":999999999) ended before the trial did. Last received: epoch 1, val_accuracy=0.25.")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_show_marks_failed_a_running_trial_whose_process_is_gone_and_says_so(
+        tmp_path, capsys, as_json):
+    """`--show` listed a trial whose process had been killed as running, forever."""
+    storage = str(tmp_path / "s.log")
+    study = gone_trial(storage)
+    alive = study.ask()  # this process's: alive, so it stays running
+    alive.set_user_attr(studies.OWNER, studies.owner())
+    project = mlp_project(tmp_path, [UNITS])
+    show = ["search", str(project), "--storage", storage, "--study", "t", "--show"]
+    assert main(show + ["--json"] * as_json) == 0
+    out, err = capsys.readouterr()
+    message = (f"Its process ({studies.owner().rpartition(':')[0]}:999999999) ended before "
+               "the trial did. Last received: epoch 1, val_accuracy=0.25.")
+    if as_json:
+        summary = json.loads(out)
+        assert [(t["state"], t["lost"]) for t in summary["trials"]] == [
+            ("failed", "ended"), ("running", None)]
+        assert summary["trials"][0]["message"] == message
+        assert ("trial 0 was listed as running, but its process is gone: marked failed "
+                "(see the message of each)") in err
+    else:
+        assert out.splitlines()[0] == "Study t: no complete trial (1 failed, 1 running)."
+        assert out.splitlines()[1:] == [f"trial 0 was listed as running; its process is "
+                                        f"gone, so it is now marked failed: {message}"]
+    states = [t.state.name for t in studies.load_study("t", storage).trials]
+    assert states == ["FAIL", "RUNNING"]
+    assert main(show) == 0  # marked once: a second look tells it as an earlier failure
+    assert capsys.readouterr().out.splitlines()[1:] == [f"trial 0 failed: {message}"]
 
 
 def test_a_killed_trial_worker_is_told_with_its_last_epoch(tmp_path):
