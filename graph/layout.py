@@ -41,6 +41,10 @@ VIEW_ASPECT = 1.4  # width / height of the canvas the layout is made to fill
 UNIT_GAP = 0.6  # extra space between units of one column, as a share of the layer gap
 CUT_FROM = 0.5  # a column may end early, at a cheaper cut, once this share of it is full
 EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs of cuts
+# A column no taller than this (a dozen plain layers) is never cut: a canvas of a usual
+# window shows it whole at a readable zoom (0.7: 630 px), so columns would only add wires
+# that climb back up between them (a 5-layer CNN imported as 3 + 2 layers).
+WRAP_FROM = 900.0
 
 
 def preload() -> None:
@@ -273,7 +277,7 @@ def _best_columns(thick, lead, spans, cost, gap, view) -> list[tuple[int, int]]:
     if n == 0:
         return []
     total = sum(thick) + gap[1] * (n - 1) + sum(lead)
-    if view is None:
+    if view is None or total <= WRAP_FROM:
         return [(0, n)]
     best, best_scale = [(0, n)], 0.0
     targets = sorted({total / k * f for k in range(1, min(n, 60) + 1) for f in (1.0, 1.06, 1.12)},

@@ -108,6 +108,26 @@ def test_long_model_wraps_into_columns_that_fill_the_view(aspect):
     assert not boxes_overlap(pos)
 
 
+def chain(count: int) -> Document:
+    doc = Document()
+    ids = [doc.add_node("Input", "x", {"shape": [4]}).id]
+    for i in range(count - 1):
+        ids.append(doc.add_node("Dense", f"d{i}", {"units": 4}).id)
+        doc.connect(Edge(ids[-2], 0, ids[-1], 0))
+    return doc
+
+
+@pytest.mark.parametrize("aspect", [1.0, 1.4, 2.5])
+@pytest.mark.parametrize("sized", [True, False])
+def test_a_short_model_stays_in_one_column(aspect, sized):
+    """Eight layers fit a canvas whole at a readable zoom: cutting them into columns
+    (a CNN imported as 3 + 2 layers) only adds a wire climbing back up between them."""
+    doc = chain(8)
+    sizes = {n: SIZE for n in doc.nodes} if sized else None
+    pos = layered_layout(doc, "TB", sizes, aspect=aspect)
+    assert len({x for x, _ in pos.values()}) == 1
+
+
 def test_columns_end_between_units_never_inside_one():
     doc = chain_of_blocks(40)
     pos = layered_layout(doc, "TB", {n: SIZE for n in doc.nodes}, aspect=1.6)
