@@ -24,7 +24,7 @@ from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
 from .labels import WireOutlines, label_spot
-from .nodes import (
+from .node_style import (
     MIN_WIDTH,
     OUTPUT_COLOR,
     OUTPUT_RING_RADIUS,

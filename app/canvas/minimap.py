@@ -16,7 +16,7 @@ from __future__ import annotations
 from NodeGraphQt.constants import PortEnum
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .nodes import STATUS_COLORS
+from .node_style import STATUS_COLORS
 
 SIZE = QtCore.QSize(240, 170)
 MARGIN = 12

@@ -15,7 +15,7 @@ from PySide6 import QtGui
 from ...graph import commands as cmd
 from ...graph.document import output_entry
 from ...graph.training import output_name
-from .nodes import LayerPortItem
+from .ports import LayerPortItem
 from .render import shape_text
 
 

@@ -19,7 +19,9 @@ from NodeGraphQt.qgraphics.pipe import PIPE_STYLES, PipeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .labels import LabelQueue, label_wire
-from .nodes import DETAIL_SCALE, SELECTION_COLOR, LayerNodeItem, LayerPortItem, PipeBatch, _style
+from .node_style import DETAIL_SCALE, SELECTION_COLOR, shared_style
+from .nodes import LayerNodeItem
+from .ports import LayerPortItem, PipeBatch
 from .routes import CLEARANCE, NodeColumns, route, spread
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
@@ -141,7 +143,7 @@ class LayerPipeItem(PipeItem):
 
     def __init__(self):
         super().__init__()
-        style = _style()
+        style = shared_style()
         self.label = QtWidgets.QGraphicsSimpleTextItem(self)
         self.label.setFont(style["fonts"]["label"])
         self.label.setBrush(style["colors"]["label"])

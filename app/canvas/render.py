@@ -15,8 +15,8 @@ from ...graph.errors import KerasCanvasError
 from ...graph.training import output_name
 from ...graph.userblocks import spec_for_display
 from .labels import LabelQueue
-from .nodes import PipeBatch
 from .pipes import batched_pipes
+from .ports import PipeBatch
 
 
 def shape_text(shape) -> str:

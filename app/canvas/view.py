@@ -14,7 +14,8 @@ import math
 from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .nodes import DETAIL_SCALE, LayerNodeItem, highlight_wires
+from .node_style import DETAIL_SCALE
+from .nodes import LayerNodeItem, highlight_wires
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 
 PAN_ROOM = 4.0  # scroll room around the shown range, in ranges, before the scene rect moves

@@ -86,7 +86,7 @@ def test_a_box_selection_shows_zoomed_out_and_deleting_it_clears_the_properties(
         conv_window, qtbot):
     """Zoomed out, nodes are plain boxes and a box-selection showed nothing chosen; and
     once the chosen nodes were deleted the properties still said '2 nodes selected'."""
-    from kerascanvas.app.canvas.nodes import DETAIL_SCALE, SELECTION_COLOR
+    from kerascanvas.app.canvas.node_style import DETAIL_SCALE, SELECTION_COLOR
 
     from .gestures import drag
     from .test_selection_look import near

@@ -122,7 +122,7 @@ def test_model_output_ports_have_the_canvas_green_ring_in_the_png(qapp, tmp_path
     """The scores port of the attention example and its classifier's output are model
     outputs: a green ring around each, none around the attention's other output port."""
     from kerascanvas.app.canvas.export_image import node_boxes, output_port_point, picture_bounds
-    from kerascanvas.app.canvas.nodes import OUTPUT_COLOR, OUTPUT_RING_RADIUS
+    from kerascanvas.app.canvas.node_style import OUTPUT_COLOR, OUTPUT_RING_RADIUS
 
     doc = Project.open(EXAMPLES / "attention_states.json").doc
     scale = 2.0
@@ -144,7 +144,7 @@ def test_model_output_ports_have_the_canvas_green_ring_in_the_png(qapp, tmp_path
 
 
 def test_svg_rings_each_model_output_port_once(qapp, tmp_path):
-    from kerascanvas.app.canvas.nodes import OUTPUT_COLOR
+    from kerascanvas.app.canvas.node_style import OUTPUT_COLOR
 
     doc = Project.open(EXAMPLES / "attention_states.json").doc
     root = ET.parse(export_image(doc, tmp_path / "graph.svg")).getroot()

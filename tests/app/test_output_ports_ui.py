@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
-from kerascanvas.app.canvas.nodes import OUTPUT_RING_RADIUS
+from kerascanvas.app.canvas.node_style import OUTPUT_RING_RADIUS
 from kerascanvas.graph.training import output_names
 
 from .conftest import add_chain
@@ -168,7 +168,7 @@ def _clear_of_text(window, node_id: str) -> float:
     as drawn: a model output's ring, else the port's circle (NodeGraphQt's size and pen)."""
     from NodeGraphQt.constants import PortEnum
 
-    from kerascanvas.app.canvas.nodes import OUTPUT_RING_WIDTH
+    from kerascanvas.app.canvas.node_style import OUTPUT_RING_WIDTH
 
     item = window.canvas.views[node_id]
     text_bottom = max(item.mapRectToScene(r).bottom() for r in item.text_rects())

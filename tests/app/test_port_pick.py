@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui
 
-from kerascanvas.app.canvas.nodes import PAD, SELECTION_COLOR, node_fonts
+from kerascanvas.app.canvas.node_style import PAD, SELECTION_COLOR, node_fonts
 from kerascanvas.app.canvas.pipes import LayerPipeItem
 from kerascanvas.graph.document import Edge
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from kerascanvas.app.canvas.nodes import SELECTION_COLOR, SELECTION_INSET, STATUS_COLORS
+from kerascanvas.app.canvas.node_style import SELECTION_COLOR, SELECTION_INSET, STATUS_COLORS
 
 from .gestures import click, mlp_window, node_ids
 from .test_port_pick import title_point

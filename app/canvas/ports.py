@@ -1,0 +1,100 @@
+"""Ports of canvas nodes: NodeGraphQt `PortItem`s picked on their circle, and the batch
+in which moved ports collect their pipes to be drawn once."""
+
+from __future__ import annotations
+
+from NodeGraphQt.constants import ITEM_CACHE_MODE, Z_VAL_PORT, PortEnum, PortTypeEnum
+from NodeGraphQt.qgraphics.port import PortItem
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .node_style import OUTPUT_RING_RADIUS, shared_style
+
+
+class PipeBatch:
+    """While `pipes` is a set, moved ports collect their pipes there instead of redrawing
+    them: a layout that moves every node then draws each pipe once, not once per end.
+    `moved` then holds each node that moved, with where it was when the batch began."""
+
+    pipes: set | None = None
+    moved: dict | None = None
+
+
+PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
+
+
+class LayerPortItem(PortItem):
+    """A NodeGraphQt port; its node hides it (opacity 0) in a zoomed-out view.
+
+    NodeGraphQt picks a port anywhere in its 37x22 rectangle, half of which lies inside
+    the node, over the title: a click on the title started a wire drag instead of selecting
+    the node. Our port is picked on its circle, and outside the node on the whole half of
+    its rectangle that lies beyond the node's edge (a generous target to drop a wire on).
+    """
+
+    _shapes: dict[str, QtGui.QPainterPath] = {}
+
+    # NodeGraphQt's Python itemChange redraws the port's pipes when it moves. Qt calls it
+    # for every change of every port (about 15 as a node is made: a tenth of a 500-node
+    # load), so the port keeps Qt's own, and its node redraws the pipes when it moves.
+    itemChange = QtWidgets.QGraphicsItem.itemChange
+
+    def __init__(self, parent, name: str, port_type: str):
+        # NodeGraphQt's PortItem.__init__, without its flag calls (Qt's defaults already)
+        # and its tooltip (set on hover): a port is made per input and output on a load.
+        QtWidgets.QGraphicsItem.__init__(self, parent)
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(ITEM_CACHE_MODE)
+        self.setZValue(Z_VAL_PORT)
+        self._pipes, self._hovered, self._locked = [], False, False
+        self._width = self._height = PortEnum.SIZE.value
+        self._color, self._border_color = PortEnum.COLOR.value, PortEnum.BORDER_COLOR.value
+        self._border_size = 1
+        self._name, self._port_type = name, port_type
+        self._display_name = False
+        self._multi_connection = port_type == PortTypeEnum.OUT.value
+        self._bounds = super().boundingRect()  # fixed size: Qt asks for it a few times a frame
+        self.is_model_output = False  # an output port that is one of the model's outputs
+        self.tip = ""  # set as the tooltip on hover
+
+    def set_model_output(self, on: bool) -> None:
+        if on != self.is_model_output:
+            self.is_model_output = on
+            self.update()
+
+    def paint(self, painter, option, widget):
+        super().paint(painter, option, widget)
+        if self.is_model_output:  # a green ring, as the model's outputs are marked
+            painter.save()
+            painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
+            painter.setPen(shared_style()["output_port"])
+            painter.setBrush(QtCore.Qt.NoBrush)
+            center = self._bounds.center()
+            painter.drawEllipse(center, OUTPUT_RING_RADIUS, OUTPUT_RING_RADIUS)
+            painter.restore()
+
+    def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)
+        if self.toolTip() != self.tip:
+            self.setToolTip(self.tip)
+        super().hoverEnterEvent(event)
+
+    def boundingRect(self):  # noqa: N802 (Qt override)
+        return self._bounds
+
+    def shape(self):
+        path = LayerPortItem._shapes.get(self.port_type)
+        if path is None:
+            rect = self._bounds
+            center = rect.center()
+            path = QtGui.QPainterPath()
+            path.addEllipse(center, PORT_HIT_RADIUS, PORT_HIT_RADIUS)
+            outside = QtGui.QPainterPath()
+            top = rect.top() if self.port_type == PortTypeEnum.IN.value else center.y()
+            outside.addRect(QtCore.QRectF(rect.left(), top, rect.width(), rect.height() / 2))
+            path = LayerPortItem._shapes[self.port_type] = path.united(outside)
+        return path
+
+    def redraw_connected_pipes(self):
+        if PipeBatch.pipes is None:
+            super().redraw_connected_pipes()
+        else:
+            PipeBatch.pipes.update(self.connected_pipes)
