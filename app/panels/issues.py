@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph.fixes import FIX_LABELS
 from .columns import resize_sections, text_width
 from .issue_keys import longest_rising, numbered_keys
+from .shown import on_screen
 
 ISSUE_ROLE = QtCore.Qt.UserRole + 1
 KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
@@ -23,7 +24,11 @@ class IssuesPanel(QtWidgets.QTreeWidget):
     Each analysis updates only the rows whose issue changed, keyed by the issue
     (`numbered_keys`). A row's buttons are made when the row first comes into view: made
     for every row, they cost more than the rest of an update (the 177 warnings of a pasted
-    ResNet50 copy, after an undo of a delete of everything or a redo of the paste)."""
+    ResNet50 copy, after an undo of a delete of everything or a redo of the paste).
+
+    While its window is shown and the panel is not (its dock closed, or its tab behind
+    another), an update only notes what to show: the last one is shown when the panel is
+    next seen (`showEvent`, or its dock's `visibilityChanged`)."""
 
     node_requested = QtCore.Signal(str)
     fix_requested = QtCore.Signal(object, str)
@@ -47,10 +52,45 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         header.setSectionResizeMode(2, QtWidgets.QHeaderView.Stretch)
         header.setStretchLastSection(False)
         self._fit_columns("●", [""], [()])
+        self._pending: tuple | None = None  # (method, argument) held while hidden
         self.itemClicked.connect(self._on_item_clicked)
         self.customContextMenuRequested.connect(self._on_context_menu)
 
+    # ---- updates, held while the panel cannot be seen ----------------------------
     def show_issues(self, issues) -> None:
+        """Show `issues` (see `_show_issues`), now or when the panel is next seen."""
+        self._update(self._show_issues, list(issues))
+
+    def show_hint(self, text: str) -> None:
+        """One informative row instead of issues (an empty project has nothing to fix),
+        now or when the panel is next seen."""
+        self._update(self._show_hint, text)
+
+    def _update(self, method, argument) -> None:
+        self._pending = (method, argument)
+        if not self._hidden():
+            self._catch_up()
+
+    def _hidden(self) -> bool:
+        """In a shown window, but not seen itself. A window not shown yet (being built, or
+        driven without a screen) is kept up to date: nothing tells it when it is shown."""
+        return self.window().isVisible() and not on_screen(self)
+
+    def _catch_up(self) -> None:
+        if self._pending is not None:
+            (method, argument), self._pending = self._pending, None
+            method(argument)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._catch_up()
+
+    def on_dock_visibility_changed(self, visible: bool) -> None:
+        """Its dock's tab came to the front (no show event comes then): show the last update."""
+        if visible:
+            self._catch_up()
+
+    def _show_issues(self, issues) -> None:
         """Show `issues`, errors first. Rows whose issue is still reported stay as they are
         (their fix buttons too), so a click on a button is never lost to a re-validation
         that reports the same problem again, e.g. when Keras' shapes arrive. The selected
@@ -198,8 +238,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         if top in rows and self.itemAt(0, 0) is not rows[top]:
             self.scrollToItem(rows[top], QtWidgets.QAbstractItemView.PositionAtTop)
 
-    def show_hint(self, text: str) -> None:
-        """One informative row instead of issues (an empty project has nothing to fix)."""
+    def _show_hint(self, text: str) -> None:
         if self.topLevelItemCount() == 1 and self.topLevelItem(0).data(0, HINT_ROLE) == text:
             return
         self.clear()

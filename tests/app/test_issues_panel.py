@@ -4,6 +4,7 @@ issues."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6 import QtCore, QtWidgets
@@ -11,6 +12,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.app.panels.issue_keys import longest_rising
 from kerascanvas.app.panels.issues import IssuesPanel
+from kerascanvas.app.panels.shown import on_screen
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.inference import Issue
 
@@ -93,6 +95,48 @@ def test_rows_equal_a_fresh_build_after_a_series_of_edits(make_window, qtbot, tm
         counts.append(window.issues.topLevelItemCount())
     assert len(set(counts)) >= 3, "the edits should change the list"
     assert "stray" in {row[0][1] for row in rows(window.issues)}  # the last undo put it back
+
+
+def hide_issues(window, how: str) -> None:
+    """Close the Issues dock (its View menu toggle), or bring the Summary tab in front of it."""
+    if how == "closed":
+        window.issues_dock.toggleViewAction().trigger()
+    else:
+        window.summary_dock.raise_()
+    QtWidgets.QApplication.processEvents()
+
+
+def bring_back_issues(window, how: str) -> None:
+    if how == "closed":
+        window.issues_dock.toggleViewAction().trigger()
+    else:
+        window.issues_dock.raise_()
+    QtWidgets.QApplication.processEvents()
+
+
+@pytest.mark.parametrize("how", ["closed", "behind a tab"])
+def test_a_hidden_list_waits_and_is_right_when_shown(make_window, qtbot, tmp_path, how):
+    window = show(make_window(broken_project(tmp_path)), qtbot)
+    window.canvas.fit()
+    viewport = window.canvas.viewer.viewport()
+    shown = rows(window.issues)
+    assert "stray" in {row[0][1] for row in shown}
+    hide_issues(window, how)
+    assert not on_screen(window.issues)
+    click(window, node_point(window, node_ids(window)["stray"]))
+    QTest.keyClick(viewport, QtCore.Qt.Key_Delete)  # its warning goes
+    click(window, node_point(window, node_ids(window)["dense"]))
+    QTest.keyClick(viewport, QtCore.Qt.Key_C, CTRL)
+    QTest.keyClick(viewport, QtCore.Qt.Key_V, CTRL)  # an error comes: the copy has no input
+    window.canvas.renderer.render()
+    QtWidgets.QApplication.processEvents()
+    assert "stray" not in {n.name for n in window.doc.nodes.values()}
+    assert rows(window.issues) == shown  # nothing done while hidden
+    bring_back_issues(window, how)
+    issues = [*window.analysis.issues, *getattr(window, "data_issues", [])]
+    assert rows(window.issues) == rows(fresh(window.doc, issues, qtbot))
+    names = {row[0][1] for row in rows(window.issues)}
+    assert "stray" not in names and "dense_1" in names  # the copy's input is not wired
 
 
 # ---- the panel alone, over random analyses -----------------------------------------------
