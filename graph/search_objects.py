@@ -25,6 +25,7 @@ The search library records a choice of objects by the call that builds it:
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,15 +43,22 @@ _TAKES = {"number": "a number", "positive": "a number > 0", "seed": "an integer 
 def object_of(ptype: str, value: Any) -> dict | None:
     """A copy of the configured object `value` is, or the object its name stands for
     (its class with Keras' defaults); None for None or a name of no class."""
-    if is_object(value):
-        return {"class_name": value["class_name"], "config": dict(value.get("config") or {})}
-    cls = find_class(ptype, value) if isinstance(value, str) else None
-    return None if cls is None else {"class_name": cls.name, "config": {}}
+    cls = class_of(ptype, value)
+    if cls is None:
+        return None
+    config = dict(value.get("config") or {}) if is_object(value) else {}
+    return {"class_name": cls.name, "config": config}
 
 
 def class_of(ptype: str, value: Any) -> ObjectClass | None:
-    found = object_of(ptype, value)
-    return None if found is None else find_class(ptype, found["class_name"])
+    """The class of the object `value` is, or of the one its name stands for."""
+    name = value["class_name"] if is_object(value) else value
+    return _named_class(ptype, name) if isinstance(name, str) else None
+
+
+@functools.lru_cache(maxsize=512)
+def _named_class(ptype: str, name: str) -> ObjectClass | None:
+    return find_class(ptype, name)  # a scan of the table: asked once per name
 
 
 def argument_value(ptype: str, value: Any, name: str) -> Any:

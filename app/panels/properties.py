@@ -27,7 +27,7 @@ from .node_model import NodeKeys, NodeOutputs
 
 # Parameter types a search can range over (numbers) or choose among (named values).
 SEARCHABLE = frozenset({"int", "float", "ints", "int_or_list", "choice", "activation",
-                        "initializer", "bool"})
+                        "initializer", "regularizer", "constraint", "bool"})
 
 
 class PropertiesPanel(QtWidgets.QScrollArea):

@@ -117,7 +117,11 @@ class SearchPanel(QtWidgets.QWidget):
     def refresh(self) -> None:
         self.space.refresh()
 
-    def toggle(self, target: tuple[str, str]) -> None:
+    def follow(self, dock) -> None:
+        """Do the space's work only while `dock` can be seen (`SearchSpaceEditor.follow`)."""
+        self.space.follow(dock)
+
+    def toggle(self, target: tuple[str, ...]) -> None:
         """Search `target` with a first range around its value, or stop searching it."""
         self.space.toggle(target)
 

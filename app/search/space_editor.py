@@ -2,8 +2,10 @@
 add the training settings, and the problems the search space has.
 
 Parameters are marked from the properties panel (the search toggle beside each
-editor) or here for the training settings; their ranges are edited in the table
-("4 .. 32 step 4", "0.0001 .. 0.1 log", "relu, gelu"). Every change is a command
+editor), here for the training settings, and here for an argument of a configured
+object a parameter holds (`object_picker`: `dense.kernel_regularizer` then `l2`); their
+ranges are edited in the table ("4 .. 32 step 4", "0.0001 .. 0.1 log", "relu, gelu",
+"L2(l2=0.0001), L1L2(l1=1e-05, l2=0.001), None"). Every change is a command
 on the undo stack. The table follows the edits that rename, remove or change a
 searched parameter; a space check (in a thread) lists what would stop a search.
 """
@@ -15,9 +17,12 @@ import re
 from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
+from ...graph.errors import ParamError
 from ...graph.search import search_params
 from ...graph.search_edit import mark, suggest_range, unmark
+from ...graph.search_objects import choice_label, object_spec
 from ..panels.editors import parse_text
+from .object_picker import ObjectArgumentPicker
 from .params_table import ParamsTable
 from .space_check import SpaceChecker
 
@@ -31,7 +36,7 @@ _EDITS = (ev.SEARCH_CHANGED, ev.RESET, ev.NODE_RENAMED, ev.NODE_REMOVED, ev.PARA
 def range_text(entry) -> str:
     """`4 .. 32 step 4`, `0.0001 .. 0.1 log` or `relu, gelu`."""
     if entry.type == "choice":
-        return ", ".join("None" if c is None else str(c) for c in entry.choices)
+        return ", ".join("None" if c is None else str(choice_label(c)) for c in entry.choices)
     text = f"{entry.low:g} .. {entry.high:g}"
     return text + (f" step {entry.step:g}" if entry.step else "") + (" log" if entry.log else "")
 
@@ -43,7 +48,7 @@ def parse_range(text: str, kind: str) -> dict:
         ValueError: the text does not read as a range of that kind.
     """
     if kind == "choice":
-        choices = [parse_text(part) for part in text.split(",") if part.strip()]
+        choices = [parse_text(part) for part in _top_level_parts(text) if part.strip()]
         if not choices:
             raise ValueError("expected values separated by commas, e.g. relu, gelu")
         return {"type": "choice", "choices": choices}
@@ -58,6 +63,42 @@ def parse_range(text: str, kind: str) -> dict:
     if log:
         entry["log"] = True
     return entry
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside brackets and quotes: `L1L2(l1=0.1, l2=0.2), None`
+    is two choices."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
+
+
+def normal_choices(doc, entry, fields: dict) -> dict:
+    """An object parameter's typed choices in the file's normal form (`L2(1e-4)` becomes
+    its dict); a choice the parameter refuses stays as typed, for the checks to name."""
+    spec = object_spec(doc, entry.node, entry.param) if entry.argument is None and \
+        entry.node else None
+    if spec is None or "choices" not in fields:
+        return fields
+    return {**fields, "choices": [_coerced(spec, c) for c in fields["choices"]]}
+
+
+def _coerced(spec, value):
+    try:
+        return spec.coerce(value)
+    except ParamError:
+        return value
 
 
 class SearchSpaceEditor(QtWidgets.QWidget):
@@ -92,6 +133,9 @@ class SearchSpaceEditor(QtWidgets.QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.params)
         column.addLayout(self._knob_buttons())
+        self.object_picker = ObjectArgumentPicker()
+        self.object_picker.picked.connect(self._on_object_picker_picked)
+        column.addWidget(self.object_picker)
         column.addWidget(self.problems)
 
     def _knob_buttons(self) -> QtWidgets.QHBoxLayout:
@@ -105,8 +149,14 @@ class SearchSpaceEditor(QtWidgets.QWidget):
         row.addWidget(self.remove_button)
         return row
 
+    def follow(self, dock) -> None:
+        """Check the space and list the object parameters only while `dock` can be seen."""
+        self.space_check.follow(dock)
+        self.object_picker.follow(dock)
+
     def refresh(self) -> None:
         self.params.show_entries(self.doc, search_params(self.doc), range_text)
+        self.object_picker.show_doc(self.doc)
         self.space_check.request(self.doc)  # in a thread; `_on_space_checked` shows it
         self.refreshed.emit()
 
@@ -120,10 +170,13 @@ class SearchSpaceEditor(QtWidgets.QWidget):
         else:
             self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)))
 
+    def _on_object_picker_picked(self, target: tuple[str, str, str]) -> None:
+        self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)))
+
     def _on_params_item_changed(self, item) -> None:
         entry = search_params(self.doc)[item.row()]
         try:
-            fields = parse_range(item.text(), entry.type)
+            fields = normal_choices(self.doc, entry, parse_range(item.text(), entry.type))
         except ValueError as exc:
             self.status_message.emit(str(exc))
             self.refresh()

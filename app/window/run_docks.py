@@ -80,7 +80,7 @@ class RunDocksMixin:
 
             self.search = SearchPanel(self.doc, self.stack, lambda: self.path)
             self.search.status_message.connect(self.show_message)
-            self.search.space_check.follow(self.search_dock)  # no checks behind another tab
+            self.search.follow(self.search_dock)  # no space work behind another tab
             self.search_dock.widget().layout().addWidget(scrolled(self.search))
             self.teardown.add(self.search.runner.close)  # prompt; says what the study keeps
             self.teardown.add(self.search.shutdown, self.search)
