@@ -71,12 +71,14 @@ def test_a_malformed_section_names_the_field(entry, field):
     assert caught.value.field == field
 
 
-def test_the_example_is_a_clean_search_of_lr_filters_and_dropout():
+def test_the_example_is_a_clean_search_of_lr_filters_dropout_and_l2_factor():
     doc = Project.open(EXAMPLE).doc
     assert check_search(doc) == []
     keys = [e.key(doc) for e in search.search_params(doc)]
     assert keys == ["training.optimizer.learning_rate", "conv1.filters", "conv2.filters",
-                    "dropout.rate"]
+                    "dropout.rate", "digit.kernel_regularizer.l2"]
+    assert doc.find("digit").params["kernel_regularizer"] == {"class_name": "L2",
+                                                              "config": {"l2": 0.0001}}
     assert search.objective(doc) == ("val_accuracy", "maximize")
 
 

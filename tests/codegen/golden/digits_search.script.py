@@ -25,7 +25,12 @@ def build_model():
     pool = layers.MaxPooling2D(name='pool')(conv2)
     flatten = layers.Flatten(name='flatten')(pool)
     dropout = layers.Dropout(rate=0.25, name='dropout')(flatten)
-    digit = layers.Dense(units=10, activation='softmax', name='digit')(dropout)
+    digit = layers.Dense(
+        units=10,
+        activation='softmax',
+        kernel_regularizer=keras.regularizers.L2(l2=0.0001),
+        name='digit',
+    )(dropout)
     return keras.Model(inputs=image, outputs=digit, name='model')
 
 

@@ -19,7 +19,12 @@ def build_model():
             layers.MaxPooling2D(name='pool'),
             layers.Flatten(name='flatten'),
             layers.Dropout(rate=0.25, name='dropout'),
-            layers.Dense(units=10, activation='softmax', name='digit'),
+            layers.Dense(
+                units=10,
+                activation='softmax',
+                kernel_regularizer=keras.regularizers.L2(l2=0.0001),
+                name='digit',
+            ),
         ],
         name='model',
     )

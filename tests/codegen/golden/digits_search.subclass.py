@@ -19,7 +19,12 @@ class CanvasModel(keras.Model):
         self.pool = layers.MaxPooling2D(name='pool')
         self.flatten = layers.Flatten(name='flatten')
         self.dropout = layers.Dropout(rate=0.25, name='dropout')
-        self.digit = layers.Dense(units=10, activation='softmax', name='digit')
+        self.digit = layers.Dense(
+            units=10,
+            activation='softmax',
+            kernel_regularizer=keras.regularizers.L2(l2=0.0001),
+            name='digit',
+        )
 
     def build(self, input_shape=None):
         # Symbolic inputs build each layer on its own input shape, as in a
