@@ -25,6 +25,7 @@ from typing import Any
 
 from .commands import Command, SetParam, SetTraining, UndoStack
 from .document import Document
+from .object_params import is_object
 from .search import SearchParam, current_value, search_params, set_training_value
 from .search_objects import class_of, folded, object_spec
 
@@ -86,8 +87,9 @@ def suggest_range(doc: Document, target: tuple[str, ...]) -> dict[str, Any]:
     value = current_value(doc, SearchParam("choice", node=first, param=second)
                           if first != "training" else SearchParam("choice", training=second))
     spec = None if first == "training" else doc.node(first).spec.param(second)
-    if spec is not None and spec.allowed:
-        return {"type": "choice", "choices": [c for c in spec.allowed if c is not None]}
+    if spec is not None and spec.allowed:  # a configured object the param holds comes first
+        held = [value] if is_object(value) else []
+        return {"type": "choice", "choices": held + [c for c in spec.allowed if c is not None]}
     if spec is not None and spec.type == "bool":
         return {"type": "choice", "choices": [False, True]}
     if isinstance(value, bool) or not isinstance(value, int | float | tuple | list):

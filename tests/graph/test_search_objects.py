@@ -162,3 +162,10 @@ def test_a_first_range_of_an_argument_fits_it(value, argument, expected):
     assert entry == expected
     UndoStack().push(mark(doc, target, entry))
     assert messages(doc) == []
+
+
+def test_a_first_choice_for_an_object_parameter_starts_with_the_object_it_holds():
+    doc = regularized()
+    target = (doc.find("digit").id, "kernel_regularizer")
+    assert suggest_range(doc, target) == {
+        "type": "choice", "choices": [L2, "l1", "l2", "orthogonal_regularizer"]}

@@ -176,6 +176,28 @@ def test_show_marks_failed_a_running_trial_whose_process_is_gone_and_says_so(
     assert capsys.readouterr().out.splitlines()[1:] == [f"trial 0 failed: {message}"]
 
 
+@pytest.mark.slow  # SQLAlchemy, and the heartbeat's two whole seconds
+def test_show_marks_failed_a_database_trial_whose_heartbeat_stopped(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(lost, "HEARTBEAT_S", 1)
+    url = f"sqlite:///{tmp_path}/study.db"
+    study = studies.open_study("mlp", url, "maximize", metric="val_accuracy")
+    with pytest.warns(UserWarning, match="Heartbeat"):  # a trial asked outside optimize
+        trial = study.ask()
+    trial.set_user_attr(studies.OWNER, "node7:4242")
+    trial.report(0.5, 0)
+    study._storage.record_heartbeat(trial._trial_id)  # as Optuna's thread does, then dies
+    time.sleep(3.5)
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), "--storage", url, "--show"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "trial 0 was listed as running; its process is gone, so it is now marked failed: "
+        "Its process (node7:4242) stopped answering: no heartbeat for over 2 s. Last "
+        "received: epoch 1, val_accuracy=0.5."]
+    (failed,) = studies.load_study("mlp", url).trials
+    assert failed.state.name == "FAIL" and failed.user_attrs[studies.LOST] == "heartbeat"
+
+
 def test_a_killed_trial_worker_is_told_with_its_last_epoch(tmp_path):
     """A trial whose worker process was killed said only its exit code."""
     doc = Project.open(mlp_project(tmp_path, [UNITS], epochs=400)).doc
