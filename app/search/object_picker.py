@@ -104,8 +104,11 @@ class ObjectArgumentPicker(QtWidgets.QWidget):
         self._found = found
         with QtCore.QSignalBlocker(self.param_box):
             self.param_box.clear()
-            for text, (target, _, _) in zip(texts, found, strict=True):
+            for i, (text, (target, _, _)) in enumerate(zip(texts, found, strict=True)):
                 self.param_box.addItem(text, target)
+                self.param_box.setItemData(i, text, QtCore.Qt.ToolTipRole)
+            # the list shows whole names, however narrow the box beside the arguments is
+            self.param_box.view().setMinimumWidth(self.param_box.view().sizeHintForColumn(0))
             at = self.param_box.findData(kept[:2]) if kept else -1
             self.param_box.setCurrentIndex(max(at, 0) if found else -1)
         self.param_box.setEnabled(bool(found))
