@@ -90,8 +90,9 @@ def format_summary(doc: Document, analysis: Analysis) -> str:
              for cell in cells]
     rule = "=" * max(len(line) for line in lines)
     trainable, frozen = analysis.total_params
-    partial = any(r.params is None for r in rows)
-    note = " (nodes marked ? are not counted)" if partial else ""
+    out = set(analysis.left_out)
+    partial = any(r.params is None and r.node_id not in out for r in rows)
+    note = (" (nodes marked ? are not counted)" if partial else "") + left_out_note(doc, analysis)
     out = [lines[0], rule, *lines[1:], rule,
            f"Total params: {_num(trainable + frozen)}{note}",
            f"Trainable params: {_num(trainable)}",
@@ -99,6 +100,19 @@ def format_summary(doc: Document, analysis: Analysis) -> str:
     if analysis.issues:
         out += ["", *format_issues(doc, analysis.issues)]
     return "\n".join(out)
+
+
+def left_out_note(doc: Document, analysis: Analysis) -> str:
+    """What the totals leave out: the nodes that lead to no model output, as Keras'
+    model leaves them out ("" when there are none).
+
+    Example: " (not counting 'extra', left out of the model)".
+    """
+    names = [repr(doc.nodes[n].name) for n in analysis.left_out if n in doc.nodes]
+    if not names:
+        return ""
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return f" (not counting {', '.join(names[:3])}{more}, left out of the model)"
 
 
 def format_issues(doc: Document, issues: list[Issue]) -> list[str]:

@@ -55,16 +55,25 @@ class Analysis:
         return not self.errors
 
     @property
+    def left_out(self) -> list[str]:
+        """Ids of the nodes that lead to no model output: Keras' model leaves them out."""
+        return [i.node for i in self.issues if i.code == "unused_node"]
+
+    @property
     def total_params(self) -> tuple[int, int]:
-        """(trainable, non_trainable) summed over the nodes whose count is known."""
-        counts = [r.count for r in self.results.values() if r.count is not None]
+        """(trainable, non_trainable) of the model, as Keras' count_params gives them: summed
+        over its nodes whose count is known, not over the nodes `left_out` of it."""
+        out = set(self.left_out)
+        counts = [r.count for nid, r in self.results.items()
+                  if r.count is not None and nid not in out]
         return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
     @property
     def uncounted(self) -> list[str]:
-        """Ids of the nodes whose weights are unknown (`NodeResult.count` None), which
-        `total_params` leaves out."""
-        return [nid for nid, r in self.results.items() if r.count is None]
+        """Ids of the model's nodes whose weights are unknown (`NodeResult.count` None),
+        which `total_params` leaves out."""
+        out = set(self.left_out)
+        return [nid for nid, r in self.results.items() if r.count is None and nid not in out]
 
     def issues_for(self, node_id: str) -> list[Issue]:
         """The issues pinned to one node."""

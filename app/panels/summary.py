@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from ...graph.summary import left_out_note
 from ..canvas.render import shape_text
 from .columns import resize_sections, text_width
 from .shown import on_screen
@@ -69,7 +70,8 @@ class SummaryPanel(QtWidgets.QWidget):
         order = self.doc.topological_order()
         rows = summary_rows(self.doc, analysis, order)
         trainable, frozen = analysis.total_params
-        key = (tuple(rows), trainable, frozen)
+        note = left_out_note(self.doc, analysis)
+        key = (tuple(rows), trainable, frozen, note)
         if key == self._shown:
             return
         before = self._shown[0] if self._shown else ()
@@ -80,7 +82,7 @@ class SummaryPanel(QtWidgets.QWidget):
         resize_sections(header, {c: text_width(self.table, (row[c] for row in rows))
                                  for c in range(header.count() - 1)})  # the last stretches
         self.totals.setText(f"Total params: {trainable + frozen:,}    Trainable: {trainable:,}"
-                            f"    Non-trainable: {frozen:,}")
+                            f"    Non-trainable: {frozen:,}{note}")
 
     def _write_rows(self, before: tuple, rows: list[tuple[str, ...]]) -> None:
         """Only the cells whose text changed are written: after an edit of one layer, or a

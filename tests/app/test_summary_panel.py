@@ -99,3 +99,23 @@ def test_panels_behind_a_tab_catch_up_when_it_is_clicked(make_window, qtbot):
     click_tab(window, "Code")
     expected, _ = generate_code(window.doc, window.code.style_box.currentText())
     assert window.code.text.toPlainText() == expected != code_before
+
+
+def test_a_layer_wired_in_but_feeding_no_output_is_not_counted(make_window, qtbot):
+    """A Dense dropped beside the CNN's head and wired from it is left out of Keras' model:
+    the totals under the table and in the status bar stay the model's, and say so."""
+    from .conftest import wire
+
+    window = show(make_window(str(EXAMPLES / "mnist_cnn.json")), qtbot)
+    click_tab(window, "Summary")
+    before = window.summary.totals.text(), window.params_label.text()
+    window.palette.kind_activated.emit("Dense")
+    (extra,) = window.canvas.selected_ids()
+    wire(window, node_ids(window)["flatten"], extra)
+    qtbot.waitUntil(lambda: window.analysis.left_out == [extra])
+    window.refresh_panels()
+    QtWidgets.QApplication.processEvents()
+    name = window.doc.nodes[extra].name
+    assert window.summary.totals.text() == (
+        f"{before[0]} (not counting {name!r}, left out of the model)")
+    assert window.params_label.text() == before[1]
