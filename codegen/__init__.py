@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from kerascanvas.graph.document import Document
 
-from . import custom, functional, sequential, subclass
+from . import custom, functional, operations, sequential, subclass
 from .errors import CodegenError
 from .plan import make_plan
 from .script import to_script
@@ -63,5 +63,5 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
                            "(--script) with distributed=True (--distributed)")
     if script:
         module = to_script(module, plan, doc, distributed)
-    return custom.embed(module, plan.steps, plan.blocks).render()
+    return custom.embed(operations.with_namer(module), plan.steps, plan.blocks).render()
 

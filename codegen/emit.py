@@ -51,7 +51,8 @@ def constructor(spec: LayerSpec, kwargs: dict[str, Any], name: str, indent: str 
     is its call alone, which `call_suffix` gives as `suffix`.
     """
     if is_operation(spec):
-        return operations.statement(spec, name, indent, prefix, suffix, kwargs.get("dtype"))
+        return operations.statement(spec, name, indent, prefix, suffix,
+                                    kwargs.get(operations.OUTPUT_DTYPE))
     if spec.kind == generic.KIND:
         return generic.constructor(params or {}, name, indent, prefix, suffix,
                                    kwargs.get("dtype"))

@@ -24,7 +24,7 @@ _INVALID = re.compile(r"[^0-9A-Za-z_]+")
 # Names the generated module defines or imports itself.
 GENERATED_NAMES = frozenset({
     "argparse", "build_model", "inputs", "keras", "layers", "main", "model", "np", "os",
-    "outputs", "self", "CanvasModel", "DTYPE_POLICY", "previous_policy",
+    "outputs", "self", "named_op", "CanvasModel", "DTYPE_POLICY", "previous_policy",
     "residual_block", "bottleneck_block", "inception_module", "dense_block", "transition_layer",
 })
 

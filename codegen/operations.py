@@ -7,6 +7,7 @@ An operation makes no layer object, so it is one expression on its inputs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,28 @@ from kerascanvas.graph.spec import LayerSpec
 
 from .errors import CodegenError
 from .literals import Code, arguments, literal
+
+# The step keyword holding an output operation's dtype under mixed precision (`dtype`
+# itself is a param of ops.cast and ops.one_hot).
+OUTPUT_DTYPE = "__output_dtype__"
+NAMER = "named_op"
+# The helper `statement` calls, written once in a module that uses it. Keras' operation
+# classes take `name=`, but keras.ops exports only the functions, which take none.
+NAMER_SOURCE = f'''def {NAMER}(outputs, name):
+    """Name the keras.ops operation that made `outputs` (a tensor, or a split's list):
+    keras.ops functions take no name, and Keras would number it after what was made
+    before in the process."""
+    first = outputs[0] if isinstance(outputs, list) else outputs
+    first._keras_history.operation.name = name
+    return outputs
+'''
+
+
+def with_namer(module):
+    """`module` with the `named_op` helper before its other blocks when one calls it."""
+    if not any(f"{NAMER}(" in block for block in module.blocks):
+        return module
+    return dataclasses.replace(module, blocks=[NAMER_SOURCE, *module.blocks])
 
 
 class Expression(str):
@@ -32,15 +55,17 @@ def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str
 
 def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
               dtype: str | None = None) -> str:
-    """`indent + prefix + expression`; an operation has no layer to list on its own.
+    """`indent + prefix + named_op(expression, name)`: the operation gets the node's name
+    (keras.ops functions take none); it has no layer to list on its own.
 
     `dtype` (a model output under mixed precision, where output layers compute in
-    float32) casts the result: `keras.ops.cast(keras.ops.mean(x, axis=1), 'float32')`.
+    float32) casts the result: `keras.ops.cast(named_op(keras.ops.mean(x, axis=1),
+    'mean'), 'float32')`.
     """
     if not isinstance(suffix, Expression):
         raise CodegenError(f"Node {name!r} ({spec.kind}) is an operation, not a layer: it "
                            "cannot be an item of a Sequential model. Use the functional style")
-    return f"{indent}{prefix}{cast(suffix, dtype)}"
+    return f"{indent}{prefix}{cast(f'{NAMER}({suffix}, {literal(name)})', dtype)}"
 
 
 def cast(text: str, dtype: str | None) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
+from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.spec import APPLICATION, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
@@ -20,6 +21,7 @@ from kerascanvas.graph.userblocks import bind
 from . import structure
 from .errors import CodegenError
 from .naming import RESERVED, Namer
+from .operations import OUTPUT_DTYPE
 from .precision import FLOAT32, float32_layers, policy_name
 from .shared import shared_layers
 
@@ -133,7 +135,8 @@ def _with_dtype(step: Step, float32: frozenset[str]) -> Step:
     own = f"{step.name}_{_block_output(step)}" if step.spec.is_block else step.name
     if own not in float32:
         return step
-    return dataclasses.replace(step, kwargs={**step.kwargs, "dtype": FLOAT32})
+    key = OUTPUT_DTYPE if is_operation(step.spec) else "dtype"  # ops.cast has a dtype
+    return dataclasses.replace(step, kwargs={**step.kwargs, key: FLOAT32})
 
 
 def _block_output(step: Step) -> str:

@@ -37,7 +37,7 @@ class _Writer:
     def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
         if is_operation(spec):  # a keras.ops call in call(), no attribute
             self.body.append(f"{INDENT * 2}{', '.join(outputs)} = " + operations.cast(
-                call_suffix(spec, sources, params), kwargs.get("dtype")))
+                call_suffix(spec, sources, params), kwargs.get(operations.OUTPUT_DTYPE)))
             return
         attr = self.attrs.take(name)
         self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",

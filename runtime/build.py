@@ -65,10 +65,10 @@ def make_layer(kind: str, name: str, params: Mapping[str, Any], dtype: str | Non
             raise BuildError(f"{name!r} (KerasLayer): Keras cannot make "
                              f"{config['module']}.{config['class_name']} from its config: "
                              f"{exc}") from None
-    if is_operation(spec):  # a keras.ops call: no layer object, no name of its own
+    if is_operation(spec):  # a keras.ops call: no layer object; its operation is named
         from .operations import OperationCall
 
-        return OperationCall(spec.kind, params, dtype)
+        return OperationCall(spec.kind, params, dtype, name)
     kwargs = keras_kwargs(spec, spec.non_default(params))
     return getattr(keras.layers, spec.kind)(**kwargs, name=name, **extra)
 

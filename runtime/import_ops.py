@@ -33,8 +33,10 @@ _LAYERS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "maximu
            "minimum": "Minimum", "concatenate": "Concatenate"}
 # Where Keras' operation classes live (keras.ops exports their functions).
 _MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core")}
+# The operands of these functions that a number (or indices) may fill, after the first.
+_NUMBERS = {"where": ("x1", "x2"), "take": ("indices",)}
 # Config keys of op classes that no param covers, and the value they must have.
-_NEUTRAL = {"initial": None}
+_NEUTRAL = {"initial": None, "sparse": False}
 
 
 class NotMapped(Exception):
@@ -113,12 +115,49 @@ def _arguments(kind: str, args: list, tensors: list) -> tuple[dict, list]:
         inputs = [_tensor(a, tensors) for a in args[0]]
         if inputs and None not in inputs:
             return {}, inputs
-    elif None not in found and len(found) == get_spec(kind).min_inputs:
+    elif function in _NUMBERS and None not in found[:1]:
+        return _with_numbers(function, args, found)
+    elif None not in found and _fits(get_spec(kind), len(found)):
         return {}, found
     if any(isinstance(a, dict) and ARRAY in a for a in args):
         raise NotMapped("an operand is a constant array or tensor, which only a KerasLayer "
                         "node keeps")
     raise NotMapped(f"it is called with arguments the {kind} node does not take")
+
+
+def _fits(spec, count: int) -> bool:
+    return spec.min_inputs <= count <= (spec.max_inputs or count)
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _with_numbers(function: str, args: list, found: list) -> tuple[dict, list]:
+    """(params, tensor inputs) of a where or take whose operands may be numbers:
+    `where(c, x, 0.0)` -> x2=0.0; `take(x, [0, 2])` -> indices=[0, 2]."""
+    names = _NUMBERS[function]
+    if len(args) != len(names) + 1:
+        raise NotMapped(f"it is called with arguments the ops.{function} node does not take")
+    params = {}
+    for name, arg, tensor in zip(names, args[1:], found[1:], strict=True):
+        if tensor is None:
+            if not (_number(arg) if function == "where" else _indices(arg)):
+                raise NotMapped(f"its {name} is {_shown(arg)}, which the ops.{function} "
+                                f"node does not take (a tensor or a number)")
+            params[name] = arg
+    return params, [t for t in found if t is not None]
+
+
+def _indices(value) -> bool:
+    """Whether `value` is an int or a flat list of ints (what `indices` holds)."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, list) and bool(value) and all(_indices(v) and not
+                                                        isinstance(v, list) for v in value))
+
+
+def _shown(value) -> str:
+    return "a constant array" if isinstance(value, dict) and ARRAY in value else repr(value)
 
 
 def _key(template) -> str:
@@ -182,10 +221,11 @@ def _check(call, node) -> None:
             out = OperationCall(call.kind, call.params)(*[_fresh(t) for t in call.inputs])
         except Exception as exc:  # noqa: BLE001 - Keras refuses the rebuilt call
             raise NotMapped(f"Keras refuses it rebuilt as {call.kind}: {exc}") from None
-        made = type(out._keras_history.operation)
-        if made is not type(node.operation) or not _same([out], node.outputs):
+        out = out if isinstance(out, list) else [out]
+        made = type(out[0]._keras_history.operation)
+        if made is not type(node.operation) or not _same(out, node.outputs):
             raise NotMapped(f"rebuilt as {call.kind} it gives a {made.__name__} of "
-                            f"{out.shape} {out.dtype}")
+                            f"{[(o.shape, o.dtype) for o in out]}")
     try:
         ours = spec.output_shapes(spec.resolve(call.params),
                                   [tuple(t.shape) for t in call.inputs])

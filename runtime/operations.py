@@ -2,7 +2,9 @@
 
 An operation has no weights and no state, so its node's "layer" is a callable that
 makes the call on the node's input tensors, exactly as the generated code does
-(`graph.layers.operations.call_parts` gives both the same arguments).
+(`graph.layers.operations.call_parts` gives both the same arguments). keras.ops
+functions take no `name`: the call names the operation Keras made after the node
+(`name_operation`), so a model built, saved and imported again keeps its names.
 """
 
 from __future__ import annotations
@@ -15,19 +17,37 @@ from kerascanvas.graph.layers.operations import GET_ITEM, call_parts
 from .keras_env import import_keras
 
 
+def name_operation(outputs, name: str):
+    """Give the operation that made `outputs` (a symbolic tensor, or the list a split
+    makes) the name `name`; eager tensors, which no operation records, are left alone.
+    `Operation.name` is a plain attribute, read when the model's config is written."""
+    first = outputs[0] if isinstance(outputs, list | tuple) else outputs
+    history = getattr(first, "_keras_history", None)
+    if history is not None:
+        history.operation.name = name
+    return outputs
+
+
 class OperationCall:
     """The call of one operation node; `OperationCall(kind, params)(x, y)` runs it. With
     `dtype` (a model output under mixed precision) the result is cast to it, as output
-    layers compute in float32 there."""
+    layers compute in float32 there; with `name` the operation gets that name."""
 
-    def __init__(self, kind: str, params: Mapping[str, Any], dtype: str | None = None):
+    def __init__(self, kind: str, params: Mapping[str, Any], dtype: str | None = None,
+                 name: str | None = None):
         self.kind = kind
         self.params = dict(params)
         self.dtype = dtype
+        self.name = name
 
     def __call__(self, *tensors):
         ops = import_keras().ops
         function, args, kwargs = call_parts(self.kind, self.params, list(tensors))
         out = args[0][args[1]] if function == GET_ITEM else getattr(ops, function)(*args,
                                                                                     **kwargs)
-        return out if self.dtype is None else ops.cast(out, self.dtype)
+        if self.name is not None:
+            name_operation(out, self.name)
+        if self.dtype is None:
+            return out
+        return [ops.cast(o, self.dtype) for o in out] if isinstance(out, list) \
+            else ops.cast(out, self.dtype)

@@ -27,4 +27,23 @@ def keras_call(kind: str, params: dict, tensors: list):
         return op(list(tensors), **params)
     if function == "reshape":
         return op(tensors[0], params["newshape"])
+    return _selecting(function, op, params, tensors)
+
+
+def _selecting(function: str, op, params: dict, tensors: list):
+    """where, take, split and one_hot: numbers may stand for tensor operands."""
+    if function == "where":
+        rest = iter(tensors[1:])
+        x1, x2 = (params[n] if params.get(n) is not None else next(rest) for n in ("x1", "x2"))
+        return op(tensors[0], x1, x2)
+    if function == "take":
+        indices = params.pop("indices", None)
+        indices = tensors[1] if indices is None else (
+            list(indices) if isinstance(indices, tuple) else indices)
+        return op(tensors[0], indices, **params)
+    if function == "split":
+        cuts = params.pop("indices_or_sections")
+        return op(tensors[0], list(cuts) if isinstance(cuts, tuple) else cuts, **params)
+    if function == "one_hot":
+        return op(tensors[0], params.pop("num_classes"), **params)
     return op(*tensors, **params)

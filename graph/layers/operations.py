@@ -18,7 +18,7 @@ when `constant_first`: `1.0 - x`). The shape rules follow Keras' own
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..params import DTYPES, ParamSpec
@@ -30,11 +30,17 @@ from .op_keys import parse_key
 CATEGORY = "Operations"
 PREFIX = "ops."
 GET_ITEM = "__getitem__"  # the function of `x[key]`, written as indexing
-BINARY = ("add", "subtract", "multiply", "divide", "true_divide", "maximum", "minimum",
-          "power")
-UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "log", "tanh", "relu",
-         "sigmoid", "silu", "softplus")
-REDUCTIONS = ("mean", "sum", "max", "min")
+ARITHMETIC = ("add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
+              "maximum", "minimum", "power")
+# Elementwise ops whose result is bool whatever the inputs' dtype.
+COMPARISONS = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+               "logical_and", "logical_or")
+BINARY = (*ARITHMETIC, *COMPARISONS)
+UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1",
+         "reciprocal", "sign", "floor", "ceil", "sin", "cos", "tanh", "erf", "relu", "relu6",
+         "selu", "sigmoid", "hard_sigmoid", "silu", "hard_silu", "softplus", "softsign",
+         "logical_not")
+REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all")
 SEQUENCE = ("concatenate", "stack")  # called on a list of tensors
 
 
@@ -77,7 +83,8 @@ _TENSORS = ((None, 4, 6),)
 
 _FAMILIES: dict[str, dict[str, Any]] = {
     **{f: dict(params=_CONSTANT, shape=shapes.binary_shape, min_inputs=1, max_inputs=2,
-               input_names=("x1", "x2"), doc=f"keras.ops.{f}: elementwise, broadcasting",
+               input_names=("x1", "x2"), doc=f"keras.ops.{f}: elementwise, broadcasting"
+               + ("; the result is bool" if f in COMPARISONS else ""),
                samples=(Sample({}, ((None, 4, 6), (None, 1, 6))),
                         Sample({"constant": 2.0}, _TENSORS),
                         Sample({"constant": 3.0, "constant_first": True}, _TENSORS)))
@@ -160,10 +167,43 @@ def _with_kind(kind: str, rule):
     return shape
 
 
-for _name, _entry in _FAMILIES.items():
-    _kind = PREFIX + _name
-    register(LayerSpec(kind=_kind, category=CATEGORY, keras_module="keras.ops",
-                       **{**_entry, "shape": _with_kind(_kind, _entry["shape"])}))
+# The call of the kinds whose arguments are not (inputs..., non-default params as
+# keywords): function -> (resolved params, non-default ones, inputs) -> (args, kwargs).
+CALLS: dict[str, Callable[[dict, dict, list], tuple[list, dict]]] = {}
+# The dtype of a kind's result where it does not follow the inputs': function ->
+# resolved params -> dtype (comparisons give bool, argmax int32, cast its dtype).
+DTYPES_OF: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    **{f: lambda p: "bool" for f in (*COMPARISONS, "logical_not", "any", "all")},
+    "cast": lambda p: p["dtype"],
+}
+
+
+def register_operations(families: Mapping[str, Mapping[str, Any]]) -> None:
+    """Register one operation kind per entry (`function: LayerSpec fields`); an entry's
+    `call` goes to CALLS and its `dtype` to DTYPES_OF."""
+    for name, entry in families.items():
+        kind = PREFIX + name
+        fields = {k: v for k, v in entry.items() if k not in ("call", "dtype")}
+        register(LayerSpec(kind=kind, category=CATEGORY, keras_module="keras.ops",
+                           **{**fields, "shape": _with_kind(kind, entry["shape"])}))
+        if "call" in entry:
+            CALLS[name] = entry["call"]
+        if "dtype" in entry:
+            DTYPES_OF[name] = entry["dtype"]
+
+
+register_operations(_FAMILIES)
+
+
+def result_dtype(kind: str, params: Mapping[str, Any]) -> str | None:
+    """The dtype an operation node gives whatever its inputs' (from its resolved params),
+    or None when it follows the inputs (Keras' type promotion).
+
+    >>> result_dtype("ops.greater", {"constant": 0.5, "constant_first": False})
+    'bool'
+    """
+    rule = DTYPES_OF.get(function_name(kind))
+    return None if rule is None else rule(params)
 
 
 # ---- the call ----------------------------------------------------------------------
@@ -187,4 +227,6 @@ def call_parts(kind: str, params: Mapping[str, Any], inputs: Sequence) -> tuple[
         return name, [list(inputs)], kwargs
     if name == "reshape":
         return name, [inputs[0], values["newshape"]], {}
+    if name in CALLS:
+        return name, *CALLS[name](values, kwargs, list(inputs))
     return name, list(inputs), kwargs

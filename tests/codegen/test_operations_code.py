@@ -30,10 +30,13 @@ def test_operations_are_written_as_keras_ops_calls_in_both_styles():
     assert analyze(doc).valid
     assert analyze(doc).results[doc.outputs[0]].output_shapes == [(None, 1, 2)]
     code = generate(doc)
-    for line in ("get_item = x[:, None, 1:3]", "mean = keras.ops.mean(get_item, axis=-1)",
-                 "multiply = keras.ops.multiply(0.5, mean)"):
+    for line in ("get_item = named_op(x[:, None, 1:3], 'get_item')",
+                 "mean = named_op(keras.ops.mean(get_item, axis=-1), 'mean')",
+                 "multiply = named_op(keras.ops.multiply(0.5, mean), 'multiply')"):
         assert line in code
+    assert code.count("def named_op(") == 1
     body = generate(doc, style="subclass")
+    assert "named_op" not in body  # a subclassed model's operations make no config
     assert "multiply = keras.ops.multiply(0.5, mean)" in body
     assert "self.mean" not in body  # an operation is no attribute: it has no state
 

@@ -3,11 +3,21 @@ same verdict (a shape, or a refusal) as Keras' own symbolic call on edge cases."
 
 from __future__ import annotations
 
+import doctest
+
 import pytest
 
 keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
+from kerascanvas.graph.layers import (  # noqa: E402
+    op_keys,
+    op_select,
+    op_select_shapes,
+    op_shapes,
+    operations,
+)
+from kerascanvas.graph.layers.operations import result_dtype  # noqa: E402
 from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
 from tests.ops_ref import keras_call  # noqa: E402
 
@@ -47,6 +57,23 @@ EDGES = [
     ("ops.get_item", {"key": "1:, ::-1"}, [(3, 4, 6)]),
     ("ops.softmax", {"axis": 3}, [(None, 4, 6)]),
     ("ops.log_softmax", {"axis": -3}, [(None, 4, 6)]),
+    ("ops.greater", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.logical_and", {"constant": 1}, [(None, 4, 6)]),
+    ("ops.where", {}, [(None, 4, 1), (6,), (None, 1, 1)]),
+    ("ops.where", {}, [(None, 4, 6), (None, 3, 6), (None, 4, 6)]),
+    ("ops.take", {"indices": (0, 1)}, [(None, 4, 6)]),
+    ("ops.take", {"indices": (1, 2), "axis": 3}, [(None, 4, 6)]),
+    ("ops.take", {}, [(None, 4, 6), (None, 2, 3)]),
+    ("ops.take_along_axis", {}, [(2, 4, 6), (5,)]),
+    ("ops.take_along_axis", {"axis": 1}, [(None, 4, 6), (None, 6)]),
+    ("ops.take_along_axis", {"axis": 2}, [(None, 4, 6), (None, 1, 3)]),
+    ("ops.split", {"indices_or_sections": 4, "axis": -1}, [(None, 4, 6)]),
+    ("ops.split", {"indices_or_sections": 3}, [(None, 4, 6)]),
+    ("ops.split", {"indices_or_sections": (2,), "axis": 1}, [(None, None, 6)]),
+    ("ops.one_hot", {"num_classes": 4, "axis": 2}, [(None, 4)]),
+    ("ops.one_hot", {"num_classes": 4, "axis": 0}, [(None, 4)]),
+    ("ops.argmax", {"axis": 2}, [(None, 4, 6)]),
+    ("ops.argmin", {"keepdims": True}, [(None, 4, 6)]),
 ]
 
 
@@ -61,9 +88,10 @@ def ours(kind, params, shapes):
 def theirs(kind, params, shapes):
     tensors = [keras.KerasTensor(s) for s in shapes]
     try:
-        return [tuple(keras_call(kind, params, tensors).shape)]
+        out = keras_call(kind, params, tensors)
     except Exception:  # noqa: BLE001 - Keras refusing is the verdict
         return None
+    return [tuple(t.shape) for t in (out if isinstance(out, list) else [out])]
 
 
 def test_every_operation_has_samples_and_doc():
@@ -78,6 +106,16 @@ def test_sample_shapes_match_keras(kind, params, shapes):
     want = theirs(kind, params, shapes)
     assert want is not None, "a sample Keras refuses"
     assert ours(kind, params, shapes) == want
+
+
+@pytest.mark.parametrize("kind,params,shapes", SAMPLES)
+def test_result_dtype_is_keras_own(kind, params, shapes):
+    """Where a kind fixes its dtype (comparisons bool, argmax int32, one_hot float32...)
+    it is Keras' on float32 inputs, and a kind that fixes none keeps float32."""
+    out = keras_call(kind, params, [keras.KerasTensor(s) for s in shapes])
+    out = out[0] if isinstance(out, list) else out
+    want = result_dtype(kind, LAYER_SPECS[kind].resolve(params))
+    assert out.dtype == (want or "float32")
 
 
 @pytest.mark.parametrize("kind,params,shapes", EDGES, ids=lambda v: str(v))
@@ -99,3 +137,9 @@ def test_binary_operand_problems_are_said(params, shapes, text):
 def test_bad_index_keys_are_refused_naming_the_key(key):
     with pytest.raises(KerasCanvasError, match="key"):
         LAYER_SPECS["ops.get_item"].resolve({"key": key})
+
+
+@pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys],
+                         ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_docstring_examples_hold(module):
+    assert doctest.testmod(module).failed == 0

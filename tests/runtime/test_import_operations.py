@@ -18,7 +18,8 @@ from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
-from kerascanvas.runtime.importer import import_model_report  # noqa: E402
+from kerascanvas.runtime.export import export_keras  # noqa: E402
+from kerascanvas.runtime.importer import import_file, import_model_report  # noqa: E402
 from tests.ops_ref import keras_call  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
     assert_rebuild_equal,
@@ -32,30 +33,46 @@ MERGES = {"ops.add": "Add", "ops.subtract": "Subtract", "ops.multiply": "Multipl
           "ops.maximum": "Maximum", "ops.minimum": "Minimum", "ops.concatenate": "Concatenate"}
 
 
+# Inputs that Keras wants as integers: (kind, port) -> dtype; their data lie in [0, 3),
+# within every axis the samples index.
+INT_PORTS = {("ops.take", 1): "int32", ("ops.take_along_axis", 1): "int32",
+             ("ops.one_hot", 0): "int32"}
+
+
 def samples_model(kind):
     """One output per sample of `kind`, each on Inputs of the sample's shapes (inputs
     positive, so log and sqrt stay finite)."""
     inputs, outputs = [], []
     for i, sample in enumerate(LAYER_SPECS[kind].samples):
-        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}")
+        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}",
+                            dtype=INT_PORTS.get((kind, j), "float32"))
                 for j, s in enumerate(sample.inputs)]
         inputs += mine
-        outputs.append(keras_call(kind, dict(sample.params), mine))
+        out = keras_call(kind, dict(sample.params), mine)
+        out = out if isinstance(out, list) else [out]
+        # named apart from the ports of other samples' outputs (split, split_1...)
+        out[0]._keras_history.operation.name = f"{kind[4:]}_s{i}"
+        outputs += out
     return keras.Model(inputs, outputs, name="ops")
 
 
 def data_for(model, seed=0):
     rng = np.random.default_rng(seed)
-    return [rng.uniform(0.5, 1.5, (3, *t.shape[1:])).astype("float32") if t.shape[0] is None
-            else rng.uniform(0.5, 1.5, t.shape).astype("float32") for t in model.inputs]
+    shapes = [(3, *t.shape[1:]) if t.shape[0] is None else t.shape for t in model.inputs]
+    return [rng.integers(0, 3, s).astype(t.dtype) if "int" in t.dtype
+            else rng.uniform(0.5, 1.5, s).astype("float32")
+            for s, t in zip(shapes, model.inputs, strict=True)]
 
 
 def assert_same_outputs(model, rebuilt):
+    """Equal outputs, of the same dtypes."""
     data = data_for(model)
     data = data[0] if len(data) == 1 else data
     for want, got in zip(model(data), rebuilt(data), strict=True):
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(got),
-                                   keras.ops.convert_to_numpy(want), rtol=1e-5, atol=1e-6)
+        want, got = keras.ops.convert_to_numpy(want), keras.ops.convert_to_numpy(got)
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got.astype("float64"), want.astype("float64"), rtol=1e-5,
+                                   atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", OPERATIONS)
@@ -71,6 +88,28 @@ def test_operation_imports_as_its_kind_and_round_trips(kind):
     for rebuilt in (build_model(doc, name="ops"), exec_generated(doc, model_name="ops")):
         assert rebuilt.count_params() == model.count_params() == 0
         assert_same_outputs(model, rebuilt)
+        assert op_names(rebuilt) == op_names(model)  # the node names, not Keras' own
+
+
+def op_names(model) -> list[str]:
+    return [op.name for op in model.operations if not isinstance(op, keras.layers.InputLayer)]
+
+
+def test_operation_names_survive_export_and_import_again(tmp_path):
+    """import -> .keras export -> import: the same nodes, names and code; the exported
+    model's summary names the operations as the canvas does."""
+    x = keras.Input((4, 6), name="x")
+    first, second = keras.ops.split(x, 2, axis=-1)
+    out = [keras.ops.argmax(first, axis=-1), keras.ops.where(second > 0.5, second, 0.0),
+           x[:, 0] * 2.0]
+    doc = import_model_report(keras.Model(x, out, name="ops")).doc
+    export_keras(doc, tmp_path / "ops.keras")
+    exported = keras.saving.load_model(tmp_path / "ops.keras", safe_mode=True)
+    names = sorted(n.name for n in doc.nodes.values())
+    assert sorted(["x", *op_names(exported)]) == names
+    again = import_file(tmp_path / "ops.keras")
+    assert sorted(n.name for n in again.nodes.values()) == names
+    assert generate(again) == generate(doc)
 
 
 def test_generated_code_calls_keras_ops_readably():
@@ -80,11 +119,11 @@ def test_generated_code_calls_keras_ops_readably():
            keras.ops.transpose(x, (0, 2, 1)), keras.ops.concatenate([x, y], axis=1)]
     code = generate(import_model_report(keras.Model([x, y], out)).doc)
     # Keras numbers the operations' names (add_3) by what the process made before
-    for line in (r"mean\w* = keras\.ops\.mean\(x, axis=1\)",
-                 r"subtract\w* = keras\.ops\.subtract\(1\.0, x\)",
-                 r"get_item\w* = x\[:, None, 1:3\]",
+    for line in (r"mean\w* = named_op\(keras\.ops\.mean\(x, axis=1\), 'mean\w*'\)",
+                 r"subtract\w* = named_op\(keras\.ops\.subtract\(1\.0, x\), 'subtract\w*'\)",
+                 r"get_item\w* = named_op\(x\[:, None, 1:3\], 'get_item\w*'\)",
                  r"add\w* = layers\.Add\(name='add\w*'\)\(\[x, y\]\)",
-                 r"transpose\w* = keras\.ops\.transpose\(x, axes=\(0, 2, 1\)\)",
+                 r"transpose\w* = named_op\(keras\.ops\.transpose\(x, axes=\(0, 2, 1\)\), ",
                  r"layers\.Concatenate\(axis=1, name='concatenate\w*'\)\(\[x, y\]\)"):
         assert re.search(line, code), line
     assert "deserialize_keras_object" not in code
@@ -174,7 +213,9 @@ def test_an_operation_output_is_float32_under_mixed_precision(style):
     with precision.precision_scope("mixed_float16"):
         built = build_model(doc, dtypes=precision.output_dtype_overrides(doc))
     code = generate(doc, style=style)
-    assert "keras.ops.cast(keras.ops.mean(d, axis=1), 'float32')" in code
+    mean = "keras.ops.mean(d, axis=1)" if style == "subclass" \
+        else f"named_op(keras.ops.mean(d, axis=1), {doc.nodes[doc.outputs[0]].name!r})"
+    assert f"keras.ops.cast({mean}, 'float32')" in code
     namespace: dict = {}
     exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102
     written = namespace["build_model"]()
