@@ -7,6 +7,7 @@ this table against the classes themselves (their signatures and `get_config()`).
 Argument types:
     number: a finite int or float, kept as written (Keras keeps `MaxNorm(3)` an int).
     positive: a number > 0.
+    nonneg: a number >= 0 (Keras refuses a negative regularization factor).
     seed: an integer >= 0, or None.
     axes: an integer axis, a list of them, or None (when `allow_none`).
     bool, str: as named; choice: one of `choices`.
@@ -96,11 +97,11 @@ _INITIALIZERS = (
         Arg("periodic", "bool", False))),
 )
 _REGULARIZERS = (
-    ObjectClass("L1", (Arg("l1", "number", 0.01),)),
-    ObjectClass("L2", (Arg("l2", "number", 0.01),)),
-    ObjectClass("L1L2", (Arg("l1", "number", 0.0), Arg("l2", "number", 0.0))),
+    ObjectClass("L1", (Arg("l1", "nonneg", 0.01),)),
+    ObjectClass("L2", (Arg("l2", "nonneg", 0.01),)),
+    ObjectClass("L1L2", (Arg("l1", "nonneg", 0.0), Arg("l2", "nonneg", 0.0))),
     ObjectClass("OrthogonalRegularizer", (
-        Arg("factor", "number", 0.01),
+        Arg("factor", "nonneg", 0.01),
         Arg("mode", "choice", "rows", choices=("rows", "columns")))),
 )
 _CONSTRAINTS = (

@@ -191,6 +191,7 @@ def _arg_problem(arg: Arg, value: Any) -> str | None:
     checks = {
         "number": (_is_number, "a finite number"),
         "positive": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+        "nonneg": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
         "seed": (lambda v: _is_int(v) and v >= 0, "an integer >= 0 or None"),
         "axes": (lambda v: _is_int(v) or (isinstance(v, list | tuple) and bool(v)
                                           and all(_is_int(x) for x in v)),

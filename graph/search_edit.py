@@ -126,12 +126,12 @@ def _argument_range(doc: Document, target: tuple[str, str, str]) -> dict[str, An
         return {"type": "choice", "choices": [value]}
     if arg.type in ("choice", "bool"):
         return {"type": "choice", "choices": list(arg.choices) or [False, True]}
-    if spec.type == "regularizer" and arg.type == "number":
+    if spec.type == "regularizer" and arg.type in ("number", "nonneg"):
         return dict(_FACTOR_RANGE)
-    if arg.type in ("number", "positive") and isinstance(value, int) and value > 0 \
+    if arg.type in ("number", "positive", "nonneg") and isinstance(value, int) and value > 0 \
             and not isinstance(value, bool):
         return {"type": "int", "low": max(1, value // 2), "high": max(2, value * 2)}
-    if arg.type in ("number", "positive") and isinstance(value, float) and value > 0:
+    if arg.type in ("number", "positive", "nonneg") and isinstance(value, float) and value > 0:
         return {"type": "float", "low": value / 10, "high": value * 10, "log": True}
     return {"type": "choice", "choices": [value]}
 

@@ -35,8 +35,10 @@ from .object_params import ObjectValueError, coerce_object, is_object, object_te
 
 OBJECT_TYPES = tuple(KERAS_MODULES)  # the ParamSpec types that hold configured objects
 # The Arg types a range can set; every other argument is searched as a choice.
-_RANGED = {"int": ("number", "positive", "seed"), "float": ("number", "positive")}
-_TAKES = {"number": "a number", "positive": "a number > 0", "seed": "an integer >= 0 or None",
+_RANGED = {"int": ("number", "positive", "nonneg", "seed"),
+           "float": ("number", "positive", "nonneg")}
+_TAKES = {"number": "a number", "positive": "a number > 0", "nonneg": "a number >= 0",
+          "seed": "an integer >= 0 or None",
           "axes": "an axis or a list of axes", "bool": "True or False", "str": "a string"}
 
 

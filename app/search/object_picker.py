@@ -20,7 +20,7 @@ from ...graph.search_edit import entry_for
 from ...graph.search_objects import OBJECT_TYPES, argument_value, class_of, object_of
 from ..panels.shown import on_screen
 
-SEARCHABLE_ARGS = ("number", "positive", "choice", "bool")
+SEARCHABLE_ARGS = ("number", "positive", "nonneg", "choice", "bool")
 
 
 def object_params(doc) -> list[tuple[tuple[str, str], str, list[tuple[str, object]]]]:

@@ -60,7 +60,9 @@ def test_default_object_is_the_default():
 
 @pytest.mark.parametrize("p,text,words", [
     (REG, "L2(l3=1)", ["kernel_regularizer", "arguments of L2 (l2)", "'l3'", "L2(l3=1)"]),
-    (REG, "L2('x')", ["L2's l2 to be a finite number", "not 'x'"]),
+    (REG, "L2('x')", ["L2's l2 to be a number >= 0", "not 'x'"]),
+    (REG, "L2(-1e-4)", ["L2's l2 to be a number >= 0", "not -0.0001"]),
+    (REG, "OrthogonalRegularizer(factor=-1)", ["a number >= 0"]),
     (REG, "L2(1, 2)", ["at most 1"]),
     (REG, "L2(l2=1, l2=2)", ["l2 given once to L2"]),
     (REG, "L2(1e-4", ["a name or a call such as L2(1e-4)"]),

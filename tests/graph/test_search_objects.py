@@ -82,7 +82,9 @@ def test_a_misspelt_or_mistyped_field_is_refused_naming_it(entry, field, expecte
      {"param": "kernel_initializer", "argument": "scale", "type": "float", "low": 0, "high": 2},
      "0 does not fit: expected VarianceScaling's scale to be a number > 0, not 0"),
     (L2, {**FACTOR, "type": "choice", "choices": [0.001, "a lot"]},
-     "'a lot' does not fit: expected L2's l2 to be a finite number, not 'a lot'"),
+     "'a lot' does not fit: expected L2's l2 to be a number >= 0, not 'a lot'"),
+    (L2, {**FACTOR, "type": "float", "low": -0.01, "high": 0.01, "log": False},
+     "-0.01 does not fit: expected L2's l2 to be a number >= 0, not -0.01"),
     (L2, {**FACTOR, "param": "units"},
      "units is a parameter of type int: only an initializer, regularizer or constraint has "
      "arguments to search (received argument 'l2')"),

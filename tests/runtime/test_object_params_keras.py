@@ -89,6 +89,23 @@ def test_every_name_is_the_class_keras_get_gives(ptype):
             assert type(module.get(name)).__name__ == find_class(ptype, name).name, name
 
 
+@pytest.mark.parametrize("ptype", sorted(OBJECT_CLASSES))
+def test_negative_numbers_are_refused_where_keras_refuses_them(ptype):
+    """A `nonneg` argument is one Keras refuses below 0; a plain `number` one it takes."""
+    module = getattr(keras, KERAS_MODULES[ptype])
+    for cls in OBJECT_CLASSES[ptype].values():
+        for arg in cls.args:
+            if arg.type not in ("number", "nonneg"):
+                continue
+            make = getattr(module, cls.name)
+            if arg.type == "nonneg":
+                with pytest.raises(ValueError, match="non-negative"):
+                    make(**{arg.name: -1.0})
+                make(**{arg.name: 0.0})
+            elif ptype == "regularizer":
+                make(**{arg.name: -1.0})
+
+
 def _reference_model():
     x = keras.Input((4,), name="x")
     seq = keras.Input((16, 1), name="seq")
