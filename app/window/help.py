@@ -9,6 +9,7 @@ import json
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.spec import LAYER_SPECS
+from .menus import HELP_TEXT
 from .style import RESOURCES
 
 KERAS_IO = "https://keras.io/api/"
@@ -46,12 +47,14 @@ def keras_io_url(spec) -> str | None:
 
 
 def shortcut_rows(window) -> list[tuple[str, str]]:
-    """(action, keys) for every action of the window that has a shortcut, menu order."""
+    """(action, keys) for every action of the window that has a shortcut, menu order; Undo
+    and Redo by those names, not by the edit their menu entries name."""
     rows = []
     for action in window.findChildren(QtGui.QAction):
         keys = [s.toString(QtGui.QKeySequence.NativeText) for s in action.shortcuts()]
-        if keys and action.text():
-            rows.append((action.text().replace("&", ""), ", ".join(keys)))
+        name = action.property(HELP_TEXT) or action.text().replace("&", "")
+        if keys and name:
+            rows.append((name, ", ".join(keys)))
     return list(dict.fromkeys(rows))
 
 

@@ -64,6 +64,9 @@ MENUS = {
 }
 
 
+HELP_TEXT = "help_text"  # an action's name in the shortcuts list, where its text changes
+
+
 def build_menus(window) -> dict[str, QtGui.QAction]:
     """Create the menu bar of `window`; returns the actions by method name."""
     actions: dict[str, QtGui.QAction] = {}
@@ -86,6 +89,8 @@ def build_menus(window) -> dict[str, QtGui.QAction]:
             actions[target] = action
     actions["redo"].setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"),
                                   QtGui.QKeySequence("Ctrl+Y")])
+    for name in ("undo", "redo"):  # their text names the edit ("Undo Delete 1 node")
+        actions[name].setProperty(HELP_TEXT, name.capitalize())
     actions["delete_selected"].setShortcuts([QtGui.QKeySequence("Delete"),
                                              QtGui.QKeySequence("Backspace")])
     return actions

@@ -22,7 +22,7 @@ def test_f1_lists_every_shortcut_and_the_layer_reference_every_kind(window, qtbo
     shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     for action in window.findChildren(QtGui.QAction):
         if action.shortcut().toString() and action.text():
-            assert action.text().replace("&", "") in shown
+            assert (action.property("help_text") or action.text().replace("&", "")) in shown
     assert shown["Find Node…"] == QtGui.QKeySequence("Ctrl+Shift+F").toString(
         QtGui.QKeySequence.NativeText)
     dialog.close()
@@ -31,6 +31,24 @@ def test_f1_lists_every_shortcut_and_the_layer_reference_every_kind(window, qtbo
     for row in range(reference.rowCount()):
         spec = get_spec(reference.item(row, 0).text())
         assert reference.item(row, 2).text() == spec.doc and spec.doc
+    window.help_dialog.close()
+
+
+def test_f1_lists_undo_and_redo_by_name_not_by_the_last_edit(window, qtbot):
+    """After an edit and its undo, the menu reads 'Undo Add Dense' and 'Redo ...': the
+    shortcuts list said so too ('Undo Move', 'Redo Delete 1 node') instead of Undo, Redo."""
+    from PySide6.QtWidgets import QTableWidget
+
+    show_at(window)
+    window.palette.kind_activated.emit("Dense")
+    window.palette.kind_activated.emit("Dense")
+    window.undo()
+    assert window.actions["undo"].text() != "&Undo" and window.actions["redo"].text() != "&Redo"
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_F1)
+    table = window.help_dialog.findChild(QTableWidget)
+    names = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert "Undo" in names and "Redo" in names
+    assert not [n for n in names if n.startswith(("Undo ", "Redo "))]
     window.help_dialog.close()
 
 
