@@ -159,10 +159,12 @@ def run_edits(path: str, profile: str | None = None) -> dict:
     (profiling slows Python code several times over: read it for shares, not seconds)."""
     from PySide6.QtTest import QTest
 
-    from kerascanvas.app.window.launch import make_app
+    from kerascanvas.app.window import launch
     from kerascanvas.app.window.main import MainWindow
 
-    app = make_app()
+    app = launch.make_app()
+    if hasattr(launch, "settle_imports"):  # as `kerascanvas open` does (not in older trees)
+        launch.settle_imports()
     window = MainWindow(path, recover=False)
     window.resize(1600, 1000)
     window.show()

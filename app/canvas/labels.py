@@ -15,7 +15,9 @@ one pass per move, not one per wire, and the nodes are looked up once a pass.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtWidgets
+import weakref
+
+from PySide6 import QtCore, QtGui
 from shiboken6 import isValid
 
 from .nodes import LayerNodeItem
@@ -48,8 +50,8 @@ class LabelQueue:
 
     @classmethod
     def flush(cls) -> None:
-        """Place the labels of every queued wire now, with the nodes and the other labels of
-        its scene looked up once rather than by a scene query per spot."""
+        """Place the labels of every queued wire now, with what a label keeps off in each
+        scene brought up to date once (`Obstacles.of`) rather than by a scene query per spot."""
         items, cls.pending = list(cls.pending.values()), {}
         scenes: dict = {}  # scene -> what a label there keeps off
         for item in items:
@@ -57,47 +59,106 @@ class LabelQueue:
             if scene is None:
                 continue
             if scene not in scenes:
-                scenes[scene] = Obstacles(scene)
+                scenes[scene] = Obstacles.of(scene)
             wires = wires_out(item) if isinstance(item, LayerNodeItem) else parallel(item)
             if wires:
                 place_labels(wires, scenes[scene])
 
 
+class RectGrid:
+    """Rectangles by key, bucketed in the cells of `NodeColumns`' grid and updated in place:
+    a key whose rectangle is unchanged costs a comparison, not a bucketing."""
+
+    def __init__(self):
+        self.rects: dict = {}
+        self.cells: dict[tuple[int, int], set] = {}
+
+    def put(self, key, rect: QtCore.QRectF) -> None:
+        old = self.rects.get(key)
+        if old is not None:
+            if old == rect:
+                return
+            self._unbucket(key, old)
+        self.rects[key] = rect
+        for cell in NodeColumns._cells(rect):
+            self.cells.setdefault(cell, set()).add(key)
+
+    def keep_only(self, keys) -> None:
+        """Forget the keys not in `keys`."""
+        for key in [key for key in self.rects if key not in keys]:
+            self._unbucket(key, self.rects.pop(key))
+
+    def _unbucket(self, key, rect: QtCore.QRectF) -> None:
+        for cell in NodeColumns._cells(rect):
+            keys = self.cells.get(cell)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.cells[cell]
+
+    def meeting(self, rect: QtCore.QRectF) -> list:
+        """The keys whose rectangles meet `rect`."""
+        near = set()
+        for cell in NodeColumns._cells(rect):
+            near.update(self.cells.get(cell, ()))
+        return [key for key in near if self.rects[key].intersects(rect)]
+
+
 class Obstacles:
     """What a label in a scene keeps off where it can: the nodes, which would hide it, and
-    the labels of other wires. Both are bucketed in a grid, as `NodeColumns` does."""
+    the labels of other wires, each in a `RectGrid`.
 
-    def __init__(self, scene):
-        items = scene.items()
-        self.nodes = NodeColumns([(i, i.sceneBoundingRect()) for i in items
-                                  if isinstance(i, LayerNodeItem)])
-        self.labels: dict[tuple[int, int], set] = {}
-        for item in items:
-            if isinstance(getattr(item, "label", None), QtWidgets.QGraphicsSimpleTextItem):
-                self.add_label(item)
+    One is kept per scene and brought up to date at each flush (`of`): every node and
+    label is compared with where it was counted, and only those that moved, came or went
+    are bucketed again (counting all of them anew, for all 177 new nodes of a paste and at
+    each step of a drag, was the largest part of placing the labels)."""
+
+    kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __init__(self):
+        self.nodes = RectGrid()
+        self.labels = RectGrid()  # pipe -> where its label is
+
+    @classmethod
+    def of(cls, scene) -> Obstacles:
+        """The obstacles of `scene`, up to date."""
+        made = cls.kept.get(scene)
+        if made is None:
+            made = cls.kept[scene] = cls()
+        made.refresh(LayerNodeItem.members.get(scene, {}))
+        return made
+
+    def refresh(self, nodes) -> None:
+        """Count the node items `nodes` (those of the scene) and their wires' labels where
+        they are now, and forget the others."""
+        labelled = set()
+        for node in nodes:
+            self.nodes.put(node, node.sceneBoundingRect())
+            for port in node.outputs:
+                for pipe in port.connected_pipes:
+                    if hasattr(pipe, "label") and pipe.label.text():
+                        labelled.add(pipe)
+                        self.labels.put(pipe, label_rect(pipe))
+        self.nodes.keep_only(nodes)
+        self.labels.keep_only(labelled)
 
     def add_label(self, pipe) -> None:
         """Count the label of `pipe` where it is now."""
         if pipe.label.text():
-            for cell in NodeColumns._cells(label_rect(pipe)):
-                self.labels.setdefault(cell, set()).add(pipe)
+            self.labels.put(pipe, label_rect(pipe))
 
     def meet(self, rect: QtCore.QRectF, skip) -> bool:
         """Whether `rect` meets a node or the label of a pipe not in `skip`."""
-        return bool(self.nodes.meeting(rect, ())) or bool(self.labels_meeting(rect, skip))
+        return bool(self.nodes.meeting(rect)) or bool(self.labels_meeting(rect, skip))
 
     def labels_meeting(self, rect: QtCore.QRectF, skip) -> list:
-        """The pipes not in `skip` whose labels meet `rect` (where each label is now, not
-        where it was counted)."""
-        near = set()
-        for cell in NodeColumns._cells(rect):
-            near.update(self.labels.get(cell, ()))
-        return [pipe for pipe in near if pipe not in skip and isValid(pipe)
-                and label_rect(pipe).intersects(rect)]
+        """The pipes not in `skip` whose labels meet `rect`."""
+        return [pipe for pipe in self.labels.meeting(rect) if pipe not in skip
+                and isValid(pipe)]
 
 
 def label_rect(pipe) -> QtCore.QRectF:
-    return pipe.label.mapRectToScene(pipe.label.boundingRect())
+    return pipe.label.sceneBoundingRect()
 
 
 def label_wire(pipe) -> None:

@@ -20,7 +20,12 @@ from __future__ import annotations
 
 import weakref
 
-from NodeGraphQt.constants import LayoutDirectionEnum, NodeEnum, PortTypeEnum
+from NodeGraphQt.constants import (
+    ITEM_CACHE_MODE,
+    Z_VAL_NODE,
+    LayoutDirectionEnum,
+    NodeEnum,
+)
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -37,9 +42,17 @@ from .node_style import (
     shared_style,
     text_rects,
 )
-from .ports import LayerPortItem, PipeBatch
+from .ports import IN, OUT, LayerPortItem, PipeBatch
 
 NODE_TYPE = "kerascanvas.LayerNode"
+SELECTED_FILL = QtGui.QColor(*NodeEnum.SELECTED_COLOR.value)
+NODE_FLAGS = (QtWidgets.QGraphicsItem.ItemIsSelectable | QtWidgets.QGraphicsItem.ItemIsMovable
+              | QtWidgets.QGraphicsItem.ItemSendsGeometryChanges)
+# What NodeGraphQt's AbstractNodeItem holds, for its viewer's code that reads it.
+NODE_PROPERTIES = {"id": None, "name": "", "color": (13, 18, 23, 255),
+                   "border_color": (46, 57, 66, 255), "text_color": (255, 255, 255, 180),
+                   "type_": NODE_TYPE, "selected": False, "disabled": False, "visible": False,
+                   "layout_direction": LayoutDirectionEnum.VERTICAL.value}
 
 _MOVED = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
 _MOVING = QtWidgets.QGraphicsItem.GraphicsItemChange.ItemPositionChange
@@ -54,14 +67,20 @@ class LayerNodeItem(AbstractNodeItem):
 
     # scene -> how many node items it holds (has a drag moved them all?)
     in_scene: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    # scene -> its node items (as dict keys, in the order they came), without a scene query
+    members: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __init__(self, node_id: str, name: str, stripe=(158, 158, 158)):
-        super().__init__(name)
-        self._properties["id"] = node_id
-        self._properties["type_"] = NODE_TYPE
-        self._properties["layout_direction"] = LayoutDirectionEnum.VERTICAL.value
+        # AbstractNodeItem.__init__ with its properties from a template, and one call for
+        # the flags (each flag call is a change our Python itemChange hears): the node
+        # items of a pasted ResNet50 were a large share of the paste.
+        QtWidgets.QGraphicsItem.__init__(self)
+        self.setFlags(NODE_FLAGS)  # moves reach itemChange
+        self.setCacheMode(ITEM_CACHE_MODE)
+        self.setZValue(Z_VAL_NODE)
         self.setAcceptHoverEvents(True)
-        self.setFlag(QtWidgets.QGraphicsItem.ItemSendsGeometryChanges, True)  # see itemChange
+        self._properties = dict(NODE_PROPERTIES, id=node_id, name=name.strip())
+        self._width = self._height = 0.0
         self.stripe = QtGui.QColor(*stripe)
         self.header = QtGui.QColor(*stripe, 70)
         self.subtitle = ""
@@ -101,8 +120,8 @@ class LayerNodeItem(AbstractNodeItem):
         del self.inputs[len(inputs):], self.outputs[outputs:]
         for port, name in zip(self.inputs, inputs, strict=False):
             port.name = name
-        self.inputs += [self._new_port(n, PortTypeEnum.IN.value) for n in inputs[len(self.inputs):]]
-        self.outputs += [self._new_port(f"out_{i}", PortTypeEnum.OUT.value)
+        self.inputs += [self._new_port(n, IN) for n in inputs[len(self.inputs):]]
+        self.outputs += [self._new_port(f"out_{i}", OUT)
                          for i in range(len(self.outputs), outputs)]
         self.set_output_ports(self.output_ports)
         self.align_ports()
@@ -168,11 +187,13 @@ class LayerNodeItem(AbstractNodeItem):
             # (from the origin, a paste's 177 new nodes made every other wire route again).
             PipeBatch.moved[self] = self.pos() if self.scene() is not None else value
         elif change == _SCENE:
-            counts = LayerNodeItem.in_scene
-            if self.scene() is not None:
-                counts[self.scene()] = counts.get(self.scene(), 1) - 1
+            counts, members, scene = LayerNodeItem.in_scene, LayerNodeItem.members, self.scene()
+            if scene is not None:
+                counts[scene] = counts.get(scene, 1) - 1
+                members.get(scene, {}).pop(self, None)
             if value is not None:
                 counts[value] = counts.get(value, 0) + 1
+                members.setdefault(value, {})[self] = None
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)
@@ -220,7 +241,7 @@ class LayerNodeItem(AbstractNodeItem):
         painter.fillRect(QtCore.QRectF(rect.x(), rect.y() + radius, STRIPE_WIDTH,
                                        rect.height() - 2 * radius), self.stripe)
         if self.isSelected():
-            painter.setBrush(QtGui.QColor(*NodeEnum.SELECTED_COLOR.value))
+            painter.setBrush(SELECTED_FILL)
             painter.drawRoundedRect(rect, radius, radius)
         painter.setBrush(QtCore.Qt.NoBrush)
         painter.setPen(self._border_pen())

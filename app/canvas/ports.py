@@ -20,6 +20,9 @@ class PipeBatch:
 
 
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
+# NodeGraphQt's port constants, read once (an enum's `.value` is a Python call each time)
+PORT_SIZE, IN, OUT = PortEnum.SIZE.value, PortTypeEnum.IN.value, PortTypeEnum.OUT.value
+PORT_COLORS = (PortEnum.COLOR.value, PortEnum.BORDER_COLOR.value)
 
 
 class LayerPortItem(PortItem):
@@ -32,6 +35,8 @@ class LayerPortItem(PortItem):
     """
 
     _shapes: dict[str, QtGui.QPainterPath] = {}
+    # NodeGraphQt's port rectangle, the same for every port: Qt asks for it a few times a frame
+    _bounds = QtCore.QRectF(0.0, 0.0, PORT_SIZE + PortEnum.CLICK_FALLOFF.value, PORT_SIZE)
 
     # NodeGraphQt's Python itemChange redraws the port's pipes when it moves. Qt calls it
     # for every change of every port (about 15 as a node is made: a tenth of a 500-node
@@ -46,13 +51,12 @@ class LayerPortItem(PortItem):
         self.setCacheMode(ITEM_CACHE_MODE)
         self.setZValue(Z_VAL_PORT)
         self._pipes, self._hovered, self._locked = [], False, False
-        self._width = self._height = PortEnum.SIZE.value
-        self._color, self._border_color = PortEnum.COLOR.value, PortEnum.BORDER_COLOR.value
+        self._width = self._height = PORT_SIZE
+        self._color, self._border_color = PORT_COLORS
         self._border_size = 1
         self._name, self._port_type = name, port_type
         self._display_name = False
-        self._multi_connection = port_type == PortTypeEnum.OUT.value
-        self._bounds = super().boundingRect()  # fixed size: Qt asks for it a few times a frame
+        self._multi_connection = port_type == OUT
         self.is_model_output = False  # an output port that is one of the model's outputs
         self.tip = ""  # set as the tooltip on hover
 

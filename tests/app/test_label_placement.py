@@ -1,0 +1,85 @@
+"""Shape labels keep off the nodes and off each other's labels after the edits that place
+many of them at once: a paste of a whole model beside itself, and a drag of part of it
+(what a label keeps off is brought up to date at each placement, not counted anew)."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from kerascanvas.app.canvas.labels import LabelQueue
+
+from .gestures import EXAMPLES, drag, node_point, show
+
+CTRL = QtCore.Qt.ControlModifier
+
+
+def settle(window, qtbot) -> None:
+    """Draw what is pending, and let labels that made way for others be placed again."""
+    window.canvas.renderer.render()
+    for _ in range(3):
+        LabelQueue.flush()
+        qtbot.wait(1)
+
+
+def label_faults(window) -> list[str]:
+    """Every label that lies under a node or on another wire's label."""
+    boxes = {item.id: item.sceneBoundingRect() for item in window.canvas.views.values()}
+    pipes = [p for p in window.canvas.viewer.pipe_items() if p.label.text()]
+    rects = {pipe: pipe.label.sceneBoundingRect() for pipe in pipes}
+    faults = [f"{pipe.label.text()} under {node}" for pipe, rect in rects.items()
+              for node, box in boxes.items() if rect.intersects(box)]
+    faults += [f"{a.label.text()} on {b.label.text()}" for i, a in enumerate(pipes)
+               for b in pipes[i + 1:] if rects[a].intersects(rects[b])]
+    return faults
+
+
+def test_labels_keep_off_nodes_and_labels_after_a_paste_and_a_drag(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
+    viewport = window.canvas.viewer.viewport()
+    window.canvas.fit()
+    settle(window, qtbot)
+    assert label_faults(window) == []
+    edges = len(window.doc.edges)
+    for code in (QtCore.Qt.Key_A, QtCore.Qt.Key_C, QtCore.Qt.Key_V):
+        QTest.keyClick(viewport, code, CTRL)
+    assert len(window.doc.edges) == 2 * edges
+    window.canvas.fit()
+    settle(window, qtbot)
+    assert label_faults(window) == []
+    # The copy is selected: drag it back over part of the original's width, so that the
+    # labels of both are placed again against nodes that moved.
+    copy = window.canvas.selected_ids()
+    first = window.canvas.views[copy[0]]
+    original = window.canvas.views[next(iter(window.doc.nodes))]
+    gap = first.sceneBoundingRect().left() - original.sceneBoundingRect().right()
+    start = node_point(window, copy[0])
+    target = window.canvas.viewer.mapFromScene(
+        window.canvas.viewer.mapToScene(start) - QtCore.QPointF(gap / 2, 0.0))
+    drag(window, start, target, steps=4)
+    QtWidgets.QApplication.processEvents()
+    assert first.sceneBoundingRect().left() < original.sceneBoundingRect().right() + gap
+    settle(window, qtbot)
+    assert label_faults(window) == []
+
+
+def test_a_label_keeps_off_a_node_dragged_onto_its_wire_and_beside_it(make_window, qtbot,
+                                                                      tmp_path):
+    """Dense c dragged onto the wire a -> b (which then goes around it), then just right of
+    the wire's middle, where the label would go: each time the label is placed off c where
+    c is now."""
+    from .test_drag_wires import wire_and_node_beside
+
+    window, (a, b, c) = wire_and_node_beside(make_window, qtbot, tmp_path)
+    views = window.canvas.views
+    settle(window, qtbot)
+    assert label_faults(window) == []
+    wire_x = views[a].outputs[0].sceneBoundingRect().center().x()
+    middle_y = (views[a].sceneBoundingRect().bottom() + views[b].sceneBoundingRect().top()) / 2
+    start = node_point(window, c)
+    for x in (wire_x, wire_x + 12.0 + views[c].sceneBoundingRect().width() / 2):
+        onto = window.canvas.viewer.mapFromScene(QtCore.QPointF(x, middle_y))
+        drag(window, start, onto, steps=3)
+        start = onto
+        settle(window, qtbot)
+        assert label_faults(window) == []
