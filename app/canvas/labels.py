@@ -103,6 +103,15 @@ class RectGrid:
             near.update(self.cells.get(cell, ()))
         return [key for key in near if self.rects[key].intersects(rect)]
 
+    def meets(self, rect: QtCore.QRectF, skip=()) -> bool:
+        """Whether the rectangle of a key not in `skip` meets `rect` (asked of every spot
+        tried for a label: the first found answers)."""
+        for cell in NodeColumns._cells(rect):
+            for key in self.cells.get(cell, ()):
+                if key not in skip and self.rects[key].intersects(rect):
+                    return True
+        return False
+
 
 class Obstacles:
     """What a label in a scene keeps off where it can: the nodes, which would hide it, and
@@ -149,7 +158,7 @@ class Obstacles:
 
     def meet(self, rect: QtCore.QRectF, skip) -> bool:
         """Whether `rect` meets a node or the label of a pipe not in `skip`."""
-        return bool(self.nodes.meeting(rect)) or bool(self.labels_meeting(rect, skip))
+        return self.nodes.meets(rect) or self.labels.meets(rect, skip)
 
     def labels_meeting(self, rect: QtCore.QRectF, skip) -> list:
         """The pipes not in `skip` whose labels meet `rect`."""

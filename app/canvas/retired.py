@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .nodes import LayerNodeItem
+from .nodes import LayerNodeItem, highlight_wires
 
 
 class RetiredItems:
@@ -79,6 +79,6 @@ def bring_back_wires(items, wanted: Callable, detail: bool, labels: bool) -> Non
                 scene.addItem(pipe)
                 pipe._dir_pointer.setOpacity(1.0 if detail else 0.0)
                 pipe.label.setVisible(labels)
-                pipe.follow_selection()
             else:
                 pipe.delete()
+    highlight_wires(items)  # the look of their ends' selection, restyled only if it changed
