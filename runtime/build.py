@@ -279,7 +279,11 @@ def describe_issues(doc: Document, issues, headline: str) -> str:
         where = f"{node.name} ({node.kind})" if node else "graph"
         if node is not None and issue.port is not None:
             where += f", input {node.spec.port_name(issue.port, node.params)}"
-        lines.append(f"  - {issue.severity}: {where}: {issue.message}")
+        # Node messages often begin by naming their node ("'base' (Application): ..."),
+        # which `where` has said already.
+        message = issue.message.removeprefix(f"{node.name!r} ({node.kind}): ") if node \
+            else issue.message
+        lines.append(f"  - {issue.severity}: {where}: {message}")
     return "\n".join(lines)
 
 
