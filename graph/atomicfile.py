@@ -15,10 +15,13 @@ beside the same target removes those whose writer is gone.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import re
+import shutil
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 _PARTIAL = re.compile(r"\.partial-(\d+)(?:\.\d+)?-(.+)")
@@ -95,6 +98,52 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, mode: int | None = 
             f.write(data)
         if mode is not None:
             os.chmod(partial, mode)
+        commit(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+
+
+def commit_unused(partial: str | os.PathLike, names: Iterable[Path]) -> Path:
+    """Sync `partial` and give it the first of `names` that no file holds; return it.
+
+    A hard link fails on a name that exists, so a file already there is never replaced,
+    two writers never take the same name, and the name appears only once the file is
+    whole (a process killed before leaves at most the partial). Where the file system
+    has no hard links the name is claimed by creating it exclusively, then replaced.
+    `partial` stays; the caller removes it.
+    """
+    fsync_file(partial)
+    for path in names:
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            if not _claim(path):
+                continue
+            os.replace(partial, path)
+        _fsync_folder(Path(path).parent)
+        return Path(path)
+    raise FileExistsError(f"no free name for {partial}")
+
+
+def _claim(path: Path) -> bool:
+    try:
+        with open(path, "x"):
+            return True
+    except FileExistsError:
+        return False
+
+
+def copy_atomic(source: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Copy `source` over `path` atomically: a copy cut short leaves `path` as it was."""
+    remove_stale_partials(path)
+    partial = partial_path(path)
+    try:
+        shutil.copyfile(source, partial)
         commit(partial, path)
     finally:
         if partial.exists():

@@ -44,6 +44,31 @@ def _gib(size: int) -> str:
     return f"{size / 2**30:,.2f} GiB"
 
 
+def incomplete(path: str | os.PathLike) -> str | None:
+    """Why the file at `path` cannot be a whole `.keras` archive, or None.
+
+    A save or copy that was cut short (a process killed, a full disk) leaves an empty
+    file, or a zip archive without its end (the central directory comes last): these
+    say so, and a file that is no zip archive at all says that.
+    """
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            return ("the file is empty (0 bytes): a save or copy that was interrupted leaves "
+                    "this; it holds no model")
+        if zipfile.is_zipfile(path):
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    if head == b"PK\x03\x04":
+        return (f"the file is truncated ({size:,} bytes, the end of its zip archive is "
+                "missing): a save or copy that was interrupted leaves this; it cannot be "
+                "opened")
+    return "not a .keras file (expected a zip archive)"
+
+
 def check_members(archive: zipfile.ZipFile, where: str) -> None:
     """Refuse the archive from its directory: encryption, compression, count, sizes."""
     members = archive.infolist()

@@ -221,10 +221,44 @@ class HoldInValidation(keras.callbacks.Callback):
             time.sleep(0.01)
 
 
+class HoldInPredictions(keras.callbacks.Callback):
+    """For tests and UI checks: at batch `at_batch` of the window's predictions (after
+    training and the final evaluation), write the file `signal_path`, then hold until
+    `released()` is true (the pass's `bridge.CutOnStop` was asked to end it) or
+    `timeout_s` passes."""
+
+    def __init__(self, signal_path: str, released, at_batch: int = 1,
+                 timeout_s: float = 300.0):
+        super().__init__()
+        self.path, self.released = str(signal_path), released
+        self.at_batch, self.timeout_s = int(at_batch), float(timeout_s)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        import time
+
+        if batch != self.at_batch:
+            return
+        Path(self.path).write_text("predicting\n", encoding="utf-8")
+        deadline = time.monotonic() + self.timeout_s
+        while not self.released() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def prediction_faults(fault, guard) -> list:
+    """The callbacks of a test fault for the window's predictions: with
+    {"hold_in_predictions": path, "timeout_s": S} a `HoldInPredictions` released by
+    `guard.asked`; none otherwise."""
+    if not fault or "hold_in_predictions" not in fault or guard is None:
+        return []
+    return [HoldInPredictions(fault["hold_in_predictions"], lambda: guard.asked,
+                              timeout_s=fault.get("timeout_s", 300.0))]
+
+
 def fault_callbacks(fault) -> list:
     """The callbacks of a test fault: {"at_batch", "error"} (`FaultInjector`) or
-    {"hold_in_validation": path} (`HoldInValidation`); none for None."""
-    if not fault:
+    {"hold_in_validation": path} (`HoldInValidation`); none for None (nor for a fault
+    of the predictions, `prediction_faults`)."""
+    if not fault or "hold_in_predictions" in fault:
         return []
     if "hold_in_validation" in fault:
         return [HoldInValidation(fault["hold_in_validation"])]

@@ -373,6 +373,9 @@ def _refuse_code(config, where: str) -> None:
 
 
 def _read_keras_config(path: Path) -> dict:
+    problem = archive_check.incomplete(path)
+    if problem:
+        raise ModelImportError(f"{path}: {problem}")
     try:
         with zipfile.ZipFile(path) as archive:
             archive_check.check_members(archive, str(path))

@@ -118,6 +118,7 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     Returns:
         Outcome(0) when every rank ended well, else the failure's code and message.
     """
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
 
@@ -127,7 +128,20 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
         run(parse_args(torchrun_arguments(launch, module, arguments, signals)))
     except ChildFailedError as exc:
         return describe_failure(exc, launch, invalid_code, failed_code)
+    except SignalException as exc:  # one of `signals` reached the agent: it ended the ranks
+        return signalled(exc.sigval)
     return Outcome(0)
+
+
+def signalled(signum: int) -> Outcome:
+    """The outcome of a run whose agent got one of its `signals`: torchrun ended every
+    rank at once, and the exit code is the shell's for that signal (128 + its number)."""
+    import signal
+
+    name = signal.Signals(signum).name
+    return Outcome(128 + int(signum),
+                   f"{name}: torchrun ended every rank at once, without saving the model "
+                   "(files written before, such as checkpoints, are whole)")
 
 
 def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:
@@ -158,8 +172,12 @@ def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:
 
 
 def _how(failure) -> str:
+    from .cli.crash import EXIT_INTERNAL  # a rank's uncaught error
+
     if failure.exitcode < 0:
         return f"was killed by {failure.signal_name()}"
+    if failure.exitcode == EXIT_INTERNAL:
+        return f"failed with an internal error (exit code {EXIT_INTERNAL}; see its report)"
     return f"exited with code {failure.exitcode}"
 
 

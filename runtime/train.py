@@ -228,10 +228,14 @@ def continue_from(model, path: str) -> None:
     Raises:
         TrainingRefused: the file cannot be loaded, or a layer's weights differ.
     """
+    from . import archive_check
     from .extras import CUSTOM_OBJECTS
     from .optim import carry_state
 
     keras = import_keras()
+    problem = archive_check.incomplete(path)
+    if problem:
+        raise TrainingRefused(f"Could not load the model to continue from {path}: {problem}")
     try:
         saved = keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS, safe_mode=True)
     except (OSError, ValueError, TypeError) as exc:

@@ -11,16 +11,16 @@ metrics, the saved model's path, and the evaluation:
 {"split": "test|validation|training", "metrics": {...},
 "predictions": "model.predictions.npz"}).
 
-The predictions NPZ holds `y_true` and `y_pred` of the first output (class ids
-for classifiers, values for regression; `y_true_1`, `y_pred_1`... for further
-outputs), `outputs` (their names), and when known `class_names` and `x` (up
-to 32 input images), so the app can show a confusion matrix and examples.
+The evaluation and the predictions NPZ behind the app's confusion matrix and
+examples come from `runtime.run_evaluation`.
 
 A run can continue a saved model (`initial_model`, `initial_epoch`): epochs
 are numbered on from there, so the app's curves continue.
 
 Commands go the other way ("stop", "pause", "resume"): a thread in the child
-hands them to the bridge, so a stop takes effect after the current batch.
+hands them to the bridge, so a stop takes effect after the current batch (of
+training, of a validation pass, of the final evaluation or of the predictions; on
+several processes too).
 The child saves the model to `save_path` when training finishes, stops, or
 fails with a NaN loss (with the last weights whose epoch loss was finite).
 `kill()` terminates the process; the parent marks the run "killed".
@@ -34,21 +34,16 @@ import math
 import multiprocessing
 import os
 import queue
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import numpy as np
-
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import to_dict
-from kerascanvas.graph.training import output_names
 
-from .data import label_form
 from .events import FAILED, KILLED, RUNNING, Result, TrainingEvent, from_wire, to_wire
 from .launch import is_main
 
@@ -150,6 +145,7 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
     from .bridge import CutOnStop, FastBridge
     from .callbacks import fault_callbacks
     from .data import DataError
+    from .run_evaluation import evaluation_fields
     from .train import TrainingRefused, load_checked_data, prepare, train
 
     try:
@@ -173,6 +169,9 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
     event = Result.of(result)
     # Rank 0 predicts; not after a stop left the run without a score (`result.unscored`).
     if result.ok and result.model is not None and is_main() and not result.unscored:
+        # Rank 0 predicts alone (the other ranks are done): its Stop ends the pass after
+        # the current batch, as in a one-process run, not only where the ranks agree.
+        bridge.stop_at_once = True
         event = dataclasses.replace(event, **evaluation_fields(
             result, doc, data, payload, project.analysis, CutOnStop(bridge)))
     return event
@@ -200,137 +199,6 @@ def _trust_custom_code(doc: Document, digests) -> None:
         raise TrainingRefused(f"custom code not trusted: {', '.join(untrusted)}; nothing "
                               f"ran. {custom.TRUST_HINT[0].upper()}{custom.TRUST_HINT[1:]}")
     resolve(doc)
-
-
-def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any],
-                      analysis=None, guard=None) -> dict:
-    """{"evaluation": {...}} of a trained model, or {"evaluation_error": text}: the
-    `Result` fields.
-
-    Predictions go to an NPZ next to the saved model (see `evaluate_run`). `guard`: a
-    `bridge.CutOnStop`; a stop during these passes ends them, and there is then no
-    evaluation beyond the run's own final score (`result.metrics`).
-    """
-    from .train import TrainingRefused, load_checked_data
-
-    path = _predictions_path(payload.get("save"))
-    try:
-        test = payload.get("test_data") or result.settings.get("test_data")
-        test = load_checked_data(doc, result.settings, test, analysis) if test else None
-        evaluation = evaluate_run(result, doc, data, path, test, guard)
-    except (TrainingRefused, ValueError, RuntimeError, OSError) as exc:
-        # Training itself went well: its result stands, and the reason is shown.
-        return {"evaluation_error": f"Could not evaluate the trained model: {exc}"}
-    if guard is not None and guard.cut is not None:
-        return {"evaluation_error": "The predictions were stopped on request: no confusion "
-                                    "matrix or examples, and no score on test data."}
-    return {"evaluation": evaluation}
-
-
-# ---- evaluation and predictions ----------------------------------------------------
-SAMPLE_IMAGES = 32
-
-
-def evaluate_run(result, doc: Document, data, path: str, test=None,
-                 guard=None) -> dict[str, Any]:
-    """Predict on the held-out data (test, else validation, else training); save an NPZ.
-
-    Args:
-        result: a `train.TrainResult` with its model.
-        doc: the document trained. data: the training data (Dataset or ImageFolder).
-        path: where the predictions NPZ goes.
-        test: test data (same kinds as `data`), or None.
-        guard: a Keras callback for the passes (`bridge.CutOnStop`: a stop ends them;
-            the caller then drops what they gave), or None.
-
-    Returns:
-        {"split": ..., "metrics": {Keras name: value}, "predictions": path}.
-    """
-    from .fitplan import plan_fit
-
-    settings = result.settings
-    if test is not None:
-        plan = plan_fit(doc, test, {**settings, "validation_split": 0.0})
-        metrics = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
-                                        callbacks=[guard] if guard else None)
-        split, metrics = "test", {k: float(v) for k, v in metrics.items()}
-    else:
-        plan = plan_fit(doc, data, settings)
-        split, metrics = plan.evaluated_on, dict(result.metrics)
-    names = output_names(doc)
-    x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names), guard)
-    arrays = {"outputs": np.array(names)}
-    for i, name in enumerate(names):
-        form = label_form(settings["loss"][name], y_pred[i].shape[-1])
-        suffix = f"_{i}" if i else ""
-        arrays[f"y_true{suffix}"], arrays[f"y_pred{suffix}"] = _labelled(
-            y_true[i], y_pred[i], form)
-    classes = _class_names(test if test is not None else data, names[0])
-    if classes:
-        arrays["class_names"] = np.array(classes)
-    if x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4))):
-        arrays["x"] = x
-    np.savez(path, **arrays)
-    return {"split": split, "metrics": metrics, "predictions": path}
-
-
-def _listed(value, count: int) -> list:
-    if isinstance(value, Mapping):
-        return list(value.values())
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _predict(model, evaluate: Mapping[str, Any], outputs: int, guard=None):
-    """(first input's samples or None, labels per output, predictions per output); a
-    `guard` that a stop asked ends the pass early."""
-    if "y" in evaluate:  # arrays
-        x = evaluate["x"]
-        predicted = model.predict(x, batch_size=evaluate.get("batch_size"), verbose=0,
-                                  callbacks=[guard] if guard else None)
-        first = _listed(x, 1)[0]
-        return (np.asarray(first[:SAMPLE_IMAGES]), _listed(evaluate["y"], outputs),
-                _listed(predicted, outputs))
-    batches = evaluate["x"]  # an image folder's batches: predicted one batch at a time
-    shown, labels, predicted = [], [], []
-    for index in range(len(batches)):
-        if guard is not None and guard.asked and shown:
-            guard.cut = (index, len(batches))
-            break
-        x, y = batches[index]
-        shown.append(x[:SAMPLE_IMAGES - sum(len(s) for s in shown)])
-        labels.append(np.asarray(y))
-        predicted.append(np.asarray(model.predict_on_batch(x)))
-    return np.concatenate(shown), [np.concatenate(labels)], [np.concatenate(predicted)]
-
-
-def _labelled(y_true, y_pred, form: str) -> tuple[np.ndarray, np.ndarray]:
-    """Class ids of labels and predictions for classifiers; values for regression."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if form == "regression":
-        return y_true.astype("float32"), y_pred.astype("float32")
-    if y_pred.shape[-1] > 1:
-        pred = y_pred.reshape(-1, y_pred.shape[-1]).argmax(-1)
-    else:
-        pred = (y_pred.reshape(-1) > 0.5).astype("int64")
-    rows = y_true.ndim >= 2 and y_true.shape[-1] > 1
-    true = y_true.reshape(-1, y_true.shape[-1]).argmax(-1) if rows else \
-        np.rint(y_true.reshape(-1)).astype("int64")
-    return true.astype("int64"), pred.astype("int64")
-
-
-def _class_names(data, output: str) -> list[str]:
-    names = getattr(data, "class_names", None)
-    if isinstance(names, Mapping):
-        names = names.get(output)
-    return [str(n) for n in names or []]
-
-
-def _predictions_path(save: str | None) -> str:
-    if save:
-        return os.path.splitext(save)[0] + ".predictions.npz"
-    handle, path = tempfile.mkstemp(prefix="kerascanvas-", suffix=".predictions.npz")
-    os.close(handle)
-    return path
 
 
 class TrainingRun:

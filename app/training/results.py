@@ -16,12 +16,12 @@ still shows the last epoch's training and validation logs.
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...graph import atomicfile
 from ...runtime.events import Result
 from .predictions import (
     class_ids,
@@ -207,7 +207,7 @@ class ResultsView(QtWidgets.QWidget):
         target = Path(path)
         if target.suffix != ".keras":
             target = target.with_name(target.name + ".keras")
-        shutil.copyfile(self.record.saved_path, target)
+        atomicfile.copy_atomic(self.record.saved_path, target)  # never a half-copied file
         self.status_message.emit(f"Saved the trained model to {target}")
         return str(target)
 

@@ -51,37 +51,50 @@ def stopped_model_path(project_file: str | Path, prefix: str = "stopped") -> Pat
     return _free_name(runs_folder(project_file), prefix)
 
 
-def _reserve(folder: Path, prefix: str) -> Path:
-    """A free `PREFIX_N.keras` in `folder`, taken by creating it empty: two commands
-    keeping a model at once never pick the same name (the model then replaces it)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def _numbered(folder: Path, prefix: str):
+    number = 1
     while True:
-        path = _free_name(folder, prefix)
-        try:
-            with open(path, "x"):
-                return path
-        except FileExistsError:
-            continue
+        yield folder / f"{prefix}_{number}.keras"
+        number += 1
+
+
+def save_unused(model, folder: Path, prefix: str) -> Path:
+    """Save `model` as the first free `PREFIX_N.keras` in `folder`; its path.
+
+    The model is written whole under a partial name first and only then given its
+    name (`atomicfile.commit_unused`): a process killed while saving leaves no empty or
+    half-written `PREFIX_N.keras`, two commands saving at once never take the same name,
+    and no existing file is ever replaced.
+    """
+    from kerascanvas.graph import atomicfile
+
+    from ..keras_env import import_keras
+
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / f"{prefix}.keras"  # the partial's name: Keras checks the suffix
+    atomicfile.remove_stale_partials(base)
+    partial = atomicfile.partial_path(base)
+    try:
+        import_keras().Model.save(model, str(partial))
+        return atomicfile.commit_unused(partial, _numbered(folder, prefix))
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def keep_model(result, project_file: str | Path, keep: bool = True) -> None:
     """Keep the run's model in the runs folder when `--save` did not save it: `result.saved`
     then names the file. Not with `keep` false (--no-keep), without a model, or after
-    running out of memory. A model that cannot be written is said, not raised."""
-    from ..callbacks import save_atomic
+    running out of memory. A model that cannot be written is said, not raised, and
+    leaves no file behind."""
     from ..train_messages import OK, OOM
 
     if result.saved or not keep or result.model is None or result.status == OOM:
         return
     prefix = "trained" if result.status == OK else "stopped"
     folder = runs_folder(project_file)
-    path = None
     try:
-        path = _reserve(folder, prefix)
-        save_atomic(result.model, path)
+        path = save_unused(result.model, folder, prefix)
     except Exception as exc:  # noqa: BLE001  (training is over: say it, keep the exit code)
-        if path is not None:
-            path.unlink(missing_ok=True)
         _say(f"could not keep the model in {folder} ({type(exc).__name__}: {exc}); the run "
              "is listed without one")
         return

@@ -6,7 +6,9 @@ ARGS.json holds the `run` command's parsed arguments, written by the launching
 `kerascanvas run`; every rank trains with them (`runtime.cli.run.run`), and
 `runtime.distributed` makes the ranks one data-parallel run. The exit code is
 the `run` command's: 0 trained (or stopped: the launcher's code says so), 1 refused,
-3 failed, 130 aborted by the launcher's second signal. Each rank leaves
+3 failed, 70 an unexpected error (one paragraph and a report file, as any command's:
+`runtime.cli.crash`; never Python's own 1, which the launcher would take for a
+refusal), 130 aborted by the launcher's second signal. Each rank leaves
 `rank-RANK.json` beside ARGS.json: its rank, and the rank whose stop request stopped
 the run (None if none), which its launcher reads to say what happened.
 """
@@ -21,7 +23,8 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     from ..distributed import leave
-    from .crash import EXIT_INTERRUPTED
+    from ..launch import rank
+    from .crash import EXIT_INTERRUPTED, report_crash
     from .run import run
 
     argv = sys.argv[1:] if argv is None else argv
@@ -31,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     except KeyboardInterrupt:  # the launcher's signal again: the launcher says so
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001  (as app.cli.main does for every command)
+        return report_crash("run", ["run", args.file, f"(rank {rank()})"], exc)
     finally:
         report(Path(argv[0]).parent)
         leave()

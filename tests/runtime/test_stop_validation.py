@@ -147,8 +147,8 @@ def test_a_stop_during_training_still_scores_the_model_in_full(tmp_path):
 
 def test_a_stop_during_the_windows_predictions_drops_them(tmp_path, monkeypatch):
     from kerascanvas.graph.project import Project
+    from kerascanvas.runtime.run_evaluation import evaluation_fields
     from kerascanvas.runtime.train import load_checked_data, prepare
-    from kerascanvas.runtime.worker import evaluation_fields
 
     doc = wide_project(tmp_path, samples=1200, width=8, validation_split=SPLIT, epochs=1)
     bridge = FastBridge()

@@ -1,0 +1,92 @@
+"""The exit codes of `kerascanvas run --nproc-per-node N` mean what the README says
+without any signal too: a rank's error is a failure (3), never a stop (130) or a
+refusal (1); a signal torchrun's agent handles gives the shell's code for it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from torch.distributed.elastic.multiprocessing.api import SignalException
+from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+
+from kerascanvas.runtime.cli import rank as rank_module
+from kerascanvas.runtime.cli import run_launch
+from kerascanvas.runtime.cli.crash import EXIT_INTERNAL
+from kerascanvas.runtime.launch import Launch, describe_failure
+from tests.cli.test_run_signals import STARTUP_S
+from tests.runtime.test_run import classifier, project
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_launch_args(tmp_path) -> SimpleNamespace:
+    return SimpleNamespace(threads=1, file=str(tmp_path / "model.json"))
+
+
+def test_a_signal_the_agent_handles_exits_with_its_shell_code(monkeypatch, capsys, tmp_path):
+    def agent_signalled(config):
+        raise SignalException("Process 1 got signal: 1", sigval=signal.SIGHUP)
+
+    monkeypatch.setattr("torch.distributed.run.run", agent_signalled)
+    args = run_launch_args(tmp_path)
+    assert run_launch.start_ranks(args, Launch(2), 1, 3) == 128 + signal.SIGHUP
+    err = capsys.readouterr().err
+    assert "SIGHUP: torchrun ended every rank at once, without saving" in err
+
+
+def test_a_ranks_unexpected_error_is_a_crash_report_not_a_refusal(monkeypatch, capsys,
+                                                                   tmp_path):
+    def broken_run(args):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr("kerascanvas.runtime.cli.run.run", broken_run)
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+    arguments = tmp_path / "args.json"
+    arguments.write_text(json.dumps({"file": "model.json"}))
+    assert rank_module.main([str(arguments)]) == EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: a bug of ours" in err and "Traceback" not in err
+    assert json.loads((tmp_path / "rank-0.json").read_text())["rank"] == 0
+
+
+def failure(rank: int, code: int) -> ProcessFailure:
+    return ProcessFailure(local_rank=rank, pid=100 + rank, exitcode=code, error_file="")
+
+
+def test_ranks_that_crashed_are_a_failure_naming_the_internal_error():
+    both = ChildFailedError("r", {0: failure(0, EXIT_INTERNAL), 1: failure(1, EXIT_INTERNAL)})
+    outcome = describe_failure(both, Launch(2))
+    assert outcome.code == 3 and "failed with an internal error" in outcome.message
+    one = describe_failure(ChildFailedError("r", {1: failure(1, 3), 0: failure(0, -15)}),
+                           Launch(2))
+    assert outcome.code == one.code == 3 and "stopped by" not in one.message
+
+
+@pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("at", ["batch", "evaluation"])
+def test_an_error_in_one_rank_ends_the_launcher_with_3_naming_the_rank(tmp_path, at):
+    path = project(tmp_path, classifier(training={"epochs": 2, "batch_size": 16}))
+    code = ("import sys; from kerascanvas.runtime.cli import run_launch; "
+            "run_launch.RANK_MODULE = 'tests.cli.failing_rank'; "
+            "from kerascanvas.app.cli import main; sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1", "FAIL_AT": at,
+           "FAIL_RANK": "1", "KERASCANVAS_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "run", path, "--data", "synthetic:400", "--threads",
+         "1", "--no-progress", "--nproc-per-node", "2"], capture_output=True, text=True,
+        env=env, cwd=ROOT, timeout=3 * STARTUP_S)
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "ended because rank 1 " in done.stderr
+    assert "stopped by" not in done.stderr and "interrupted" not in done.stderr
+    if at == "evaluation":  # outside `fit`: a crash report, not a raw traceback
+        assert "rank 1 failed with an internal error" in done.stderr
+        assert "[rank1]: Traceback" not in done.stderr
