@@ -447,6 +447,11 @@ def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = Non
     loaded, missing = load_custom_objects(config, str(path), code, trusted)
     objects = custom_objects(loaded)
     stand_ins = {r.registered_name: placeholder_class(r.registered_name) for r in missing}
+    if config.get("registered_name") in stand_ins:  # a keras.Model subclass, saved by name
+        raise ModelImportError(
+            f"{path}: the model is a {config.get('class_name')} (a keras.Model subclass) "
+            "without a layer graph; only Functional models and built Sequential models can "
+            "be imported")
     objects.update(stand_ins)
     path = Path(path)
     if stand_ins:

@@ -245,6 +245,26 @@ def test_subclassed_model_is_refused():
         import_model(Tiny())
 
 
+def test_a_saved_subclassed_model_is_refused_in_words(tmp_path):
+    """What the generated subclass-style training script saves: the archive names the class
+    and none of its layers. Without the class's code the import said "'CanvasModel' object
+    has no attribute 'compile_from_config'"."""
+    class CanvasModel(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = CanvasModel()
+    model(keras.ops.ones((1, 3)))
+    model.save(tmp_path / "sub.keras")
+    with pytest.raises(ModelImportError, match="CanvasModel .a keras.Model subclass. without "
+                                               "a layer graph"):
+        import_file(tmp_path / "sub.keras")
+
+
 # ---- CLI ------------------------------------------------------------------
 def test_cli_import_writes_project_and_lists_generic_layers(tmp_path, capsys):
     x = keras.Input((4, 4, 3), name="x")
