@@ -44,6 +44,8 @@ def _selecting(function: str, op, params: dict, tensors: list):
     if function == "split":
         cuts = params.pop("indices_or_sections")
         return op(tensors[0], list(cuts) if isinstance(cuts, tuple) else cuts, **params)
+    if function == "einsum":
+        return op(params["subscripts"], *tensors)
     if function == "one_hot":
         return op(tensors[0], params.pop("num_classes"), **params)
     return op(*tensors, **params)

@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     merging,
     noise,
     normalization,
+    op_einsum,
     op_select,
     operations,
     pooling,

@@ -11,6 +11,7 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
 from kerascanvas.graph.layers import (  # noqa: E402
+    op_einsum,
     op_keys,
     op_select,
     op_select_shapes,
@@ -74,6 +75,11 @@ EDGES = [
     ("ops.one_hot", {"num_classes": 4, "axis": 0}, [(None, 4)]),
     ("ops.argmax", {"axis": 2}, [(None, 4, 6)]),
     ("ops.argmin", {"keepdims": True}, [(None, 4, 6)]),
+    ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6)]),
+    ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6), (None, 6)]),
+    ("ops.einsum", {"subscripts": "...i,...i->..."}, [(None, 3, 4), (None, 1, 4)]),
+    ("ops.einsum", {"subscripts": "bij,bkj"}, [(None, 4, 6), (None, 2, 6)]),
+    ("ops.einsum", {"subscripts": "b...,b->b"}, [(None, 4, 6), (None,)]),
 ]
 
 
@@ -139,7 +145,26 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
         LAYER_SPECS["ops.get_item"].resolve({"key": key})
 
 
-@pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys],
+@pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
+                                    op_einsum],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize("subscripts,shapes,text", [
+    ("bij,bjk->bik", [(None, 4, 6), (None, 5, 3)], "dims of 'j'"),  # Keras: only at run
+    ("bij,bjk->bix", [(None, 4, 6), (None, 6, 3)], "'x' is in no operand"),
+    ("bij", [(None, 4)], "name 3 axes"),
+    ("bij->bjk", [(None, 4, 6)], "'k' is in no operand"),  # Keras: (None, 6, 1), torch fails
+])
+def test_einsum_refusals_name_the_letter_or_operand(subscripts, shapes, text):
+    spec = LAYER_SPECS["ops.einsum"]
+    with pytest.raises(KerasCanvasError, match=text):
+        spec.output_shapes(spec.resolve({"subscripts": subscripts}), shapes)
+
+
+@pytest.mark.parametrize("subscripts", ["bij, bjk->bik", "bij->b->i", "b..i", "bi->bb", ""])
+def test_bad_einsum_subscripts_are_refused_naming_them(subscripts):
+    with pytest.raises(KerasCanvasError, match="subscripts"):
+        LAYER_SPECS["ops.einsum"].resolve({"subscripts": subscripts})

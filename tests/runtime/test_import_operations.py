@@ -223,3 +223,20 @@ def test_an_operation_output_is_float32_under_mixed_precision(style):
     for rebuilt in (built, written):
         assert rebuilt.get_layer("d").compute_dtype == "float16"
         assert keras.ops.convert_to_numpy(rebuilt(data)).dtype == np.float32
+
+
+def test_operations_in_a_user_block_are_named_alike_by_both_builds():
+    """Inside a block helper an operation is named after its instance, as its layers are."""
+    from kerascanvas.graph import userblock_commands as ubc
+    from kerascanvas.graph.commands import UndoStack
+    from kerascanvas.graph.document import Document
+    from tests.codegen.helpers import add, add_input
+
+    doc = Document()
+    x = add_input(doc, "x", (None, 4, 6))
+    mean = add(doc, "ops.mean", "m", {"axis": 1}, [x])
+    dense = add(doc, "Dense", "d", {"units": 3}, [mean])
+    doc.outputs = [add(doc, "ops.multiply", "scale", {"constant": 2.0}, [dense])]
+    ubc.make_block(doc, UndoStack(), [mean, dense], "pool_dense", {})
+    built, written = build_model(doc), exec_generated(doc)
+    assert op_names(built) == op_names(written) == ["pool_dense_m", "pool_dense_d", "scale"]
