@@ -5,7 +5,7 @@ keep float32 variables. Losses and metrics are only trustworthy in float32, so
 the layers that produce the model outputs must compute in float32: build inside
 `precision_scope(policy_for(settings))`, passing `dtype="float32"` to the layers
 named in `output_dtype_overrides(doc)` (block outputs name their last sublayer),
-as `runtime.train.make_model` does through `build_model(doc, dtypes=...)`. That
+as `runtime.train_model.make_model` does through `build_model(doc, dtypes=...)`. That
 is also how hand-written Keras code for the policy reads, so the configs match.
 
 Keras' dtype policy is global (per thread), which is why the scope restores

@@ -1,16 +1,81 @@
-"""What a training run says when it ends other than planned: a stop, early stopping,
-a NaN loss, an error inside `fit`, memory running out. `runtime.train` sets each
-result's status and message from these.
+"""What a training run gives and says: its `TrainResult` (status, message, history,
+scores, the model), `TrainingRefused` for a run that cannot start, and the messages of a
+run that ends other than planned: a stop, early stopping, a NaN loss, an error inside
+`fit`, memory running out. `runtime.train` sets each result's status and message from
+these (and its callers import these names from there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from kerascanvas.graph.errors import KerasCanvasError
 
 from .keras_env import import_keras
 
 OK, STOPPED, NAN, OOM, ERROR = "ok", "stopped", "nan", "oom", "error"
+
+
+class TrainingRefused(KerasCanvasError, ValueError):
+    """Training cannot start: refused settings, an invalid graph, or a saved model that
+    cannot continue. `issues` holds the graph's issues when it is the graph."""
+
+    def __init__(self, message: str, issues=()):
+        super().__init__(message)
+        self.issues = list(issues)
+
+
+@dataclass
+class TrainResult:
+    """What a training run gave.
+
+    Attributes:
+        status: "ok", "stopped" (on request), "nan" (loss diverged), "oom", or "error"
+            (an exception inside `fit`; the model trained so far is kept).
+        message: a sentence for the user; empty when all went well.
+        history: Keras' epoch logs, name -> one value per complete epoch (not the epoch
+            a stop cut short, nor one whose loss was NaN: `runtime.train_epochs`).
+        metrics: the final evaluation (Keras names), on `evaluated_on` data.
+        evaluated_on: "validation", "training", or "" when no evaluation ran.
+        epochs_run: the epoch reached, counted as Keras counts (a run continued from
+            epoch 5 that trains 3 more reaches 8); after a NaN loss, the epoch whose
+            weights were kept. An epoch a stop request cut short is not counted.
+        initial_epoch: the epoch the run started from (0 unless continued).
+        device: "cpu" or "cuda".
+        settings: the resolved training settings used.
+        model: the trained keras.Model (None if it could not be built).
+        saved: the path the model was saved to, or None.
+        executor: which training step ran and why (`runtime.executor.Choice`).
+        dropped_epoch: after a NaN loss, the epoch (counted from 1) whose loss was not
+            finite: it is in neither `history` nor `epochs_run`, and `metrics` score the
+            weights kept (those of the epoch before).
+        nan_losses: the training losses of that epoch that were NaN or infinite.
+        unscored: why `metrics` is empty when a stop skipped the final evaluation (it
+            came during validation) or cut it short (a stop during the evaluation); the
+            message says it too. Empty otherwise.
+    """
+
+    status: str
+    message: str = ""
+    history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    evaluated_on: str = ""
+    epochs_run: int = 0
+    initial_epoch: int = 0
+    device: str = "cpu"
+    settings: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+    saved: str | None = None
+    executor: str = ""
+    dropped_epoch: int | None = None
+    nan_losses: tuple[str, ...] = ()
+    unscored: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (OK, STOPPED)
 
 
 def stop_message(stopped_in: tuple[int, int, int] | None, epochs_run: int,

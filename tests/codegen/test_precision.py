@@ -1,6 +1,6 @@
 """Mixed precision: the generated code builds the model the app trains under the policy.
 
-The reference is the runtime's build path (`runtime.train.make_model`): the model
+The reference is the runtime's build path (`runtime.train_model.make_model`): the model
 built inside `precision_scope(policy_for(...))` with the output layers in float32
 (`output_dtype_overrides`). Executing the generated code must give equal per-layer
 `get_config()` (dtype policies included) and `count_params()`, and leave the
@@ -79,7 +79,7 @@ def with_policy(doc, policy: str):
 
 
 def runtime_model(doc):
-    """The model as `runtime.train.make_model` builds it (before compiling)."""
+    """The model as `runtime.train_model.make_model` builds it (before compiling)."""
     keras.backend.clear_session(free_memory=False)
     with precision.precision_scope(precision.policy_for(doc)):
         return build.build_model(doc, dtypes=precision.output_dtype_overrides(doc))

@@ -17,10 +17,10 @@ from kerascanvas.runtime.train import (
     OK,
     TrainingRefused,
     load_checked_data,
-    make_model,
     prepare,
     train,
 )
+from kerascanvas.runtime.train_model import make_model
 from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture)
 from tests.runtime.test_worker import mlp
 

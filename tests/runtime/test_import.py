@@ -204,8 +204,9 @@ def test_lambda_layer_is_refused_and_never_run(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("content,message", [
-    (b"PK\x03\x04 not really a zip", "not a .keras file"),
-    (b"", "not a .keras file"),
+    (b"PK\x03\x04 not really a zip", "the file is truncated"),  # a save cut short
+    (b"", "the file is empty"),
+    (b"plain text", "not a .keras file"),
 ])
 def test_bad_keras_archive_is_refused(tmp_path, content, message):
     path = tmp_path / "bad.keras"

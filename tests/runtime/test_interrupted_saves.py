@@ -22,7 +22,8 @@ from kerascanvas.graph import atomicfile
 from kerascanvas.runtime.callbacks import save_atomic
 from kerascanvas.runtime.cli.kept_runs import keep_model, list_run, save_unused
 from kerascanvas.runtime.importer import ModelImportError, check_file
-from kerascanvas.runtime.train import OK, STOPPED, TrainingRefused, TrainResult, continue_from
+from kerascanvas.runtime.train import OK, STOPPED, TrainingRefused, TrainResult
+from kerascanvas.runtime.train_model import continue_from
 
 ROOT = Path(__file__).parents[2]
 

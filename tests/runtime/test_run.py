@@ -19,6 +19,7 @@ from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime import train as train_module
+from kerascanvas.runtime import train_fit, train_model
 from kerascanvas.runtime.bridge import FastBridge
 from kerascanvas.runtime.data import load_data
 from kerascanvas.runtime.keras_env import choose_device
@@ -147,7 +148,7 @@ def test_out_of_memory_exits_3(tmp_path, capsys, monkeypatch):
     def no_memory(model, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
-    monkeypatch.setattr(train_module, "run_fit", no_memory)
+    monkeypatch.setattr(train_fit, "run_fit", no_memory)
     assert run(project(tmp_path, classifier()), "--data", "synthetic:32") == 3
     err = capsys.readouterr().err
     assert "Out of memory" in err and "batch size 16" in err
@@ -158,7 +159,7 @@ def test_runtime_error_mentioning_memory_is_out_of_memory(monkeypatch):
         raise RuntimeError("DefaultCPUAllocator: not enough memory: you tried to allocate; "
                            "out of memory")
 
-    monkeypatch.setattr(train_module, "run_fit", no_memory)
+    monkeypatch.setattr(train_fit, "run_fit", no_memory)
     doc = classifier()
     assert train(doc, load_data("synthetic:32", doc)).status == OOM
 
@@ -167,7 +168,7 @@ def test_out_of_memory_while_building_is_a_result_too(monkeypatch):
     def no_memory(doc, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 9.00 GiB")
 
-    monkeypatch.setattr(train_module, "build_model", no_memory)
+    monkeypatch.setattr(train_model, "build_model", no_memory)
     doc = classifier()
     result = train(doc, load_data("synthetic:32", doc))
     assert result.status == OOM and "building the model" in result.message
@@ -186,7 +187,7 @@ def test_other_errors_in_fit_end_the_run_with_their_text_and_keep_the_model(monk
     def broken(model, **kwargs):
         raise RuntimeError("shape mismatch somewhere")
 
-    monkeypatch.setattr(train_module, "run_fit", broken)
+    monkeypatch.setattr(train_fit, "run_fit", broken)
     doc = classifier()
     result = train(doc, load_data("synthetic:32", doc))
     assert result.status == "error" and not result.ok and result.model is not None
