@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw png/svg here; delegate the other formats. Returns the exit code."""
+    if not cli_export.format_from_suffix(args, {**cli_export.FORMATS, **IMAGE_FORMATS}):
+        return 2  # as argparse exits on a usage error
     if args.format not in IMAGE_FORMATS:
         return cli_export.run(args)
     from kerascanvas.runtime.cli.common import EXIT_UNREADABLE, load_or_report

@@ -1,4 +1,6 @@
-"""`kerascanvas export PROJECT --format keras|onnx|py|slurm -o OUT [--style S] [--script]`.
+"""`kerascanvas export PROJECT [--format keras|onnx|py|slurm] -o OUT [--style S] [--script]`.
+
+Without `--format` the suffix of OUT names it (`-o model.onnx`, `-o job.sbatch`).
 
 `--format slurm` writes an sbatch file in which `srun` starts one torchrun per
 node (`kerascanvas run PROJECT --nnodes ...`; with `--script`, a generated
@@ -6,16 +8,17 @@ distributed script written next to it, OUT without its suffix plus `.py`).
 
 Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
 cannot hold, a missing package; the reason goes to stderr), 2 the project could
-not be read, 4 the project has CustomLayer code that is not trusted (see
---trust-custom-code; nothing ran). Keras is imported only inside `run`. Images
-(png, svg) need Qt, so the `kerascanvas export` command of the app adds them to
-these formats.
+not be read (or no format was given and OUT's suffix names none), 4 the project has
+CustomLayer code that is not trusted (see --trust-custom-code; nothing ran). Keras
+is imported only inside `run`. Images (png, svg) need Qt, so the `kerascanvas
+export` command of the app adds them to these formats.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
@@ -36,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
     """Declare PROJECT, --format (one of `formats`: name -> help), -o, --style, --script,
     --weights and the slurm options."""
     parser.add_argument("file", metavar="PROJECT", help="a Keras Canvas project (.json)")
-    parser.add_argument("--format", "-f", choices=list(formats), required=True,
-                        help=", ".join(formats.values()))
+    parser.add_argument("--format", "-f", choices=list(formats),
+                        help=", ".join(formats.values()) + " (default: from OUT's suffix)")
     parser.add_argument("-o", "--output", metavar="OUT", required=True, help="file to write")
     parser.add_argument("--style", choices=list(STYLES), default="functional",
                         help="code style for --format py (default functional)")
@@ -58,8 +61,24 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
     slurm.add_argument("--job-name", metavar="NAME", help="default: the project's file name")
 
 
+def format_from_suffix(args: argparse.Namespace, formats) -> bool:
+    """Set `args.format` from the suffix of `args.output` when --format was not given
+    (`-o model.onnx` is onnx); False, after saying so, when the suffix names none."""
+    if args.format is None:
+        suffix = Path(args.output).suffix.lower().lstrip(".")
+        args.format = {"sbatch": "slurm"}.get(suffix, suffix)
+        if args.format not in formats:
+            ends = ", ".join("." + ("sbatch" if f == "slurm" else f) for f in formats)
+            print(f"kerascanvas export: cannot tell the format from {args.output!r}; give "
+                  f"--format {'|'.join(formats)} (or an OUT ending in {ends})", file=sys.stderr)
+            return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Export `args.file` in `args.format` to `args.output`; return the exit code."""
+    if not format_from_suffix(args, FORMATS):
+        return EXIT_UNREADABLE  # 2, as argparse exits on a usage error
     if not output_folders_exist("export", {"-o": args.output}):
         return 1
     project = load_or_report(args.file, "export")

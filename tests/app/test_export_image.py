@@ -65,11 +65,11 @@ def test_a_missing_folder_is_named_and_nothing_is_painted(qapp, tmp_path, capsys
     assert not [m for m in messages if "QPainter" in m]
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg"])
-def test_export_command_writes_images(qapp, tmp_path, capsys, fmt):
+@pytest.mark.parametrize("fmt, given", [("png", ["--format", "png"]), ("svg", [])])
+def test_export_command_writes_images(qapp, tmp_path, capsys, fmt, given):
+    """svg without --format: the suffix of -o names it."""
     out = tmp_path / f"graph.{fmt}"
-    code = app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), "--format", fmt,
-                         "-o", str(out)])
+    code = app_cli.main(["export", str(EXAMPLES / "mnist_cnn.json"), *given, "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     assert out.stat().st_size > 500
 
