@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.graph.document import Document, Edge
 
+from .conftest import add_chain
 from .gestures import click, node_ids, node_point, saved, show, type_into
 
 
@@ -125,3 +126,25 @@ def test_comparison_constant_typed_and_bad_constant_refused(make_window, qtbot, 
     assert window.doc.nodes[ids["greater"]].params["constant"] == 0.25
     assert_refused_below(window, "constant", "half")
 
+
+
+def test_split_sections_typed_set_its_output_ports(window, qtbot):
+    """ops.split from the palette: typing the cut indices gives the node one output port
+    per section, with its section's shape."""
+    ids = add_chain(show(window, qtbot), "Input", "ops.split")
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    click(window, node_point(window, ids[0]))
+    type_into(field(window, "shape").edit, "4, 6")
+    click(window, node_point(window, ids[1]))
+    type_into(field(window, "axis").edit, "-1")
+    assert len(window.canvas.views[ids[1]].outputs) == 2
+    type_into(field(window, "indices_or_sections").edit, "1, 4")
+    assert window.doc.nodes[ids[1]].params["indices_or_sections"] == [1, 4]
+    QtWidgets.QApplication.processEvents()
+    assert len(window.canvas.views[ids[1]].outputs) == 3
+    result = window.project.analysis.results[ids[1]]
+    assert result.output_shapes == [(None, 4, 1), (None, 4, 3), (None, 4, 2)]
+    type_into(field(window, "indices_or_sections").edit, "4")  # 6 does not divide by 4
+    assert any(i.node == ids[1] and "4 equal sections" in i.message
+               for i in window.project.analysis.errors)
