@@ -25,6 +25,7 @@ import secrets
 import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Client, Listener
 from typing import Any
@@ -147,10 +148,12 @@ def _commands(connection, control) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """One rank: train the payload; rank 0 reports to the window. Exit 0 or 3."""
+    """One rank: train the payload; rank 0 reports to the window. Exit 0 or 3 (also
+    after an unexpected error, which rank 0 reports as a failed result: Python's own
+    exit code 1 would read as every rank refusing the run)."""
     from . import distributed
     from .keras_env import ensure_backend
-    from .worker import Control, train_document
+    from .worker import Control, failure_text, train_document
 
     ensure_backend()
     argv = sys.argv[1:] if argv is None else argv
@@ -163,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=_commands, args=(connection, control), daemon=True).start()
     try:
         result = train_document(payload, send, control)
+    except Exception as exc:  # noqa: BLE001  rank 0 tells the window; never exit code 1
+        result = Result(FAILED, failure_text(exc), traceback=traceback.format_exc())
     finally:
         distributed.leave()
     if connection is not None:

@@ -107,7 +107,7 @@ def _child_main(payload: dict, events, commands) -> None:
         else:
             result = train_document(payload, send, control)
     except BaseException as exc:  # noqa: B036  the parent must hear of any failure
-        result = Result(FAILED, _failure(exc), traceback=traceback.format_exc())
+        result = Result(FAILED, failure_text(exc), traceback=traceback.format_exc())
     send(result)
     events.close()
     events.join_thread()
@@ -121,7 +121,7 @@ def _lower_priority() -> None:
         pass
 
 
-def _failure(exc: BaseException) -> str:
+def failure_text(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return f"Training failed: {text}"
 

@@ -1,7 +1,7 @@
 """Stop during the window's predictions (after training and the final evaluation) on
 several processes: rank 0 predicts alone, so its Stop ends the pass after the current
 batch, as in a one-process run; the model is kept and the result says the predictions
-were stopped."""
+were stopped. And an error of ours in a window's rank reaches the window as a failure."""
 
 from __future__ import annotations
 
@@ -87,3 +87,28 @@ def test_stop_ends_the_predictions_of_a_two_process_run(tmp_path):
     assert result.saved == str(saved)  # the model is kept, and whole
     assert keras.saving.load_model(saved, safe_mode=True).count_params() == \
         6 * 8 + 8 + 8 * 3 + 3
+
+
+def test_an_unexpected_error_in_a_window_rank_reaches_the_window_as_a_failure(
+        tmp_path, monkeypatch):
+    """Rank 0 of a window run (`runtime.relay`) reports an error of ours as a failed
+    result and exits 3; Python's own exit code 1 would read as every rank refusing."""
+    import json
+
+    from kerascanvas.runtime import relay, worker
+
+    def broken(payload, send, control=None):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(worker, "train_document", broken)
+    link = relay.RankLink(lambda event: None)
+    monkeypatch.setenv(relay.RELAY_ENV, link.address)
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps({"document": {}}))
+    assert relay.main([str(payload)]) == 3
+    deadline = time.monotonic() + 30  # the link's thread reads the result
+    while link.result is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert link.result.status == "failed"
+    assert link.result.message == "Training failed: a bug of ours"
+    assert "RuntimeError" in link.result.traceback
