@@ -159,10 +159,13 @@ class LayerNodeItem(AbstractNodeItem):
         self.redraw_pipes()
 
     def redraw_pipes(self) -> None:
-        """Redraw the pipes of every port (after the node or its ports moved)."""
-        for port in self.inputs + self.outputs:
-            if port.connected_pipes:
-                port.redraw_connected_pipes()
+        """Redraw the pipes of every port (after the node or its ports moved); in a batch,
+        hand them to it (each node of a dragged selection does this at every mouse step)."""
+        batch = PipeBatch.pipes
+        for ports in (self.inputs, self.outputs):
+            for port in ports:
+                if port._pipes:
+                    port.redraw_connected_pipes() if batch is None else batch.update(port._pipes)
 
     def set_detail(self, detail: bool) -> None:
         """Show or hide the ports (zoomed out they are too small to use)."""
