@@ -37,6 +37,10 @@ Exit codes:
     4  the project has CustomLayer code that is not trusted (nothing ran; see
        --trust-custom-code)
     130, 143  stopped by SIGINT (Ctrl+C) or SIGTERM; the model trained so far is saved
+    129, 131  (several processes) SIGHUP or SIGQUIT to the launcher: torchrun's agent
+       ends every rank at once, without saving
+    70  an internal error (a bug of ours; with several processes, in the rank, whose
+       launcher then exits with 3)
 
 Several processes (torch DDP, started by torchrun; one per GPU on a GPU machine):
 
