@@ -90,7 +90,8 @@ def with_suggested_names(doc: Document, field: str) -> dict | None:
 
     def renamed(value):
         name = training_code.reference_name(value)
-        close = None if name in known else closest(name, offered)
+        twin = label_twin(value, settings["loss"].get(out)) if head == "metrics" else None
+        close = twin or (None if name in known else closest(name, offered))
         if close is None:
             return value
         return {**value, "name": close} if isinstance(value, Mapping) else close
@@ -153,6 +154,32 @@ PER_CLASS = {"f1_score", "F1Score", "f_beta_score", "FBetaScore"}
 TOP_K = {"sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
          "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy"}
 TOP_K_DEFAULT = 5
+# Metrics that read one-hot rows, and their twins that read class ids: a loss trains on one
+# form of labels, and the other metric misreads them (top_k_categorical_accuracy under
+# sparse_categorical_crossentropy fails in the first batch, categorical_accuracy is wrong).
+ONE_HOT_TO_IDS = {"categorical_accuracy": "sparse_categorical_accuracy",
+                  "top_k_categorical_accuracy": "sparse_top_k_categorical_accuracy",
+                  "categorical_crossentropy": "sparse_categorical_crossentropy",
+                  "CategoricalAccuracy": "SparseCategoricalAccuracy",
+                  "TopKCategoricalAccuracy": "SparseTopKCategoricalAccuracy",
+                  "CategoricalCrossentropy": "SparseCategoricalCrossentropy"}
+IDS_TO_ONE_HOT = {ids: hot for hot, ids in ONE_HOT_TO_IDS.items()}
+
+
+def label_twin(metric: Any, loss: Any) -> str | None:
+    """The metric reading the labels `loss` trains on, where `metric` reads the other form.
+
+    >>> label_twin("top_k_categorical_accuracy", "sparse_categorical_crossentropy")
+    'sparse_top_k_categorical_accuracy'
+    >>> label_twin("sparse_categorical_accuracy", "categorical_crossentropy")
+    'categorical_accuracy'
+    """
+    name = training_code.reference_name(loss)
+    if name in ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"):
+        return ONE_HOT_TO_IDS.get(metric) if isinstance(metric, str) else None
+    if name in ("categorical_crossentropy", "CategoricalCrossentropy"):
+        return IDS_TO_ONE_HOT.get(metric) if isinstance(metric, str) else None
+    return None
 
 
 def _check_metrics(doc: Document, settings: Mapping[str, Any],
@@ -169,6 +196,13 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
             if not isinstance(metric, str) or metric not in known:
                 issues.append(_hinted(field, f"{metric!r} is not a metric Keras builds from "
                                              "its name.", closest(metric, metric_suggestions(doc))))
+            elif twin := label_twin(metric, (settings.get("loss") or {}).get(out)):
+                forms = ("one-hot rows", "class ids")[::1 if twin in IDS_TO_ONE_HOT else -1]
+                loss = training_code.reference_name(settings["loss"][out])
+                issues.append(SettingIssue(
+                    field, "error", f"{field}: {metric} expects {forms[0]} as labels, but "
+                    f"output {out!r} is trained on {forms[1]} ({loss}); use {twin}",
+                    fixes=(SUGGEST_FIX,), data={"suggestion": twin}))
             elif metric in PER_CLASS:
                 issues.append(_issue(field, f"{metric} gives one value per class (Keras' "
                                             "default average=None), which training logs, "

@@ -90,6 +90,25 @@ def test_a_mistyped_metric_takes_the_suggested_name_and_the_others_stay():
     assert doc.training["metrics"] == {"y": ["accuracy", "mae"]}
 
 
+@pytest.mark.parametrize("loss, metric, twin", [
+    ("sparse_categorical_crossentropy", "top_k_categorical_accuracy",
+     "sparse_top_k_categorical_accuracy"),
+    ("sparse_categorical_crossentropy", "categorical_accuracy", "sparse_categorical_accuracy"),
+    ("categorical_crossentropy", "sparse_categorical_accuracy", "categorical_accuracy"),
+])
+def test_a_metric_reading_the_other_label_form_than_the_loss_takes_its_twin(loss, metric,
+                                                                            twin):
+    """Validation said nothing of top_k_categorical_accuracy under a sparse loss, and the
+    run failed in its first batch (IndexError in Keras' in_top_k)."""
+    doc = model(units=10, activation="softmax", loss=loss, metrics=[metric, "mae"])
+    issue = issue_with(doc, "bad_setting")
+    assert issue.message.startswith(f"training.metrics.y: {metric} expects ")
+    assert f"({loss}); use {twin} " in issue.message
+    apply_fix(doc, issue, "use_suggested_name", UndoStack())
+    assert doc.training["metrics"] == {"y": [twin, "mae"]}
+    assert not [i for i in analyze(doc).issues if i.code == "bad_setting"]
+
+
 def test_the_suggested_name_fix_reads_the_issues_data_not_its_message():
     doc = model(activation="softmax", loss={"y": "huberr"}, metrics=["acuracy"])
     issues = sorted((i for i in analyze(doc).issues if i.code == "bad_setting"),
