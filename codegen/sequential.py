@@ -27,9 +27,9 @@ def chain_problem(plan: Plan) -> str | None:
     for step in plan.steps[1:]:
         where = f"node {step.name!r} ({step.spec.kind})"
         if step.spec.is_composite and not _single_model(plan, step):
-            return f"{where} is a block, which is no single layer"
+            return f"{where} is a block of several layers, not one layer a Sequential model lists"
         if is_operation(step.spec):
-            return f"{where} is an operation (a keras.ops call), which is no layer"
+            return f"{where} is an operation (a keras.ops call), not a layer"
         if step.spec.kind == SHARED_CALL:
             return (f"{where} calls the layer of another node again (shared weights), "
                     "which a Sequential model cannot express")

@@ -37,6 +37,13 @@ def test_sequential_refused_for_a_branching_graph(capsys):
     assert f"a Sequential model has one Input; this graph has {inputs}" in captured.err
 
 
+def test_sequential_refused_for_a_block_says_why_in_plain_words(capsys):
+    resnet = CHAIN.parent / "small_resnet.json"
+    assert main(["codegen", str(resnet), "--style", "sequential"]) == 1
+    assert ("node 'res1' (ResidualBlock) is a block of several layers, not one layer a "
+            "Sequential model lists. Use the functional style instead") in capsys.readouterr().err
+
+
 def test_unreadable_file_exits_2(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "kerascanvas", "version": 1, "nodes": 3, "edges": [], '
