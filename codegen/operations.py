@@ -16,7 +16,7 @@ from kerascanvas.graph.layers.operations import GET_ITEM, call_parts
 from kerascanvas.graph.spec import LayerSpec
 
 from .errors import CodegenError
-from .literals import Code, arguments, literal
+from .literals import INDENT, LINE_LIMIT, Code, arguments, literal
 
 # The step keyword holding an output operation's dtype under mixed precision (`dtype`
 # itself is a param of ops.cast and ops.one_hot).
@@ -42,15 +42,22 @@ def with_namer(module):
 
 
 class Expression(str):
-    """The source of an operation's call, as `emit.call_suffix` gives it."""
+    """The source of an operation's call, as `emit.call_suffix` gives it; `outputs` is
+    how many tensors it gives (a split gives a list)."""
+
+    outputs: int = 1
 
 
 def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str]) -> Expression:
     """`keras.ops.<function>(...)` on the input variables, or `x[key]`."""
     function, args, kwargs = call_parts(spec.kind, params, [Code(s) for s in sources])
     if function == GET_ITEM:
-        return Expression(f"{args[0]}[{key_text(args[1])}]")
-    return Expression(f"keras.ops.{function}({', '.join(arguments(map(literal, args), kwargs))})")
+        text = Expression(f"{args[0]}[{key_text(args[1])}]")
+    else:
+        text = Expression(
+            f"keras.ops.{function}({', '.join(arguments(map(literal, args), kwargs))})")
+    text.outputs = spec.output_count(params)
+    return text
 
 
 def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
@@ -59,15 +66,44 @@ def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
     (keras.ops functions take none); it has no layer to list on its own.
 
     `dtype` (a model output under mixed precision, where output layers compute in
-    float32) casts the result: `keras.ops.cast(named_op(keras.ops.mean(x, axis=1),
-    'mean'), 'float32')`.
+    float32) casts the result, and names the cast `<name>_<dtype>` (an automatic name
+    could be a node's): `named_op(keras.ops.cast(named_op(keras.ops.mean(x, axis=1),
+    'mean'), 'float32'), 'mean_float32')`; each of a split's outputs has its own cast,
+    named `<name>_<dtype>_<i>`.
     """
     if not isinstance(suffix, Expression):
         raise CodegenError(f"Node {name!r} ({spec.kind}) is an operation, not a layer: it "
                            "cannot be an item of a Sequential model. Use the functional style")
-    return f"{indent}{prefix}{cast(f'{NAMER}({suffix}, {literal(name)})', dtype)}"
+    text = f"{NAMER}({suffix}, {literal(name)})"
+    if dtype is None:
+        return named(indent, prefix, suffix, literal(name))
+    cast_as = literal(cast_name(name, dtype))
+    if suffix.outputs == 1:
+        return named(indent, prefix, cast(text, dtype), cast_as)
+    return (f"{indent}{prefix}[{NAMER}({cast('t', dtype)}, {cast_as} + '_' + str(i))\n"
+            f"{indent}{INDENT}for i, t in enumerate({text})]")
 
 
-def cast(text: str, dtype: str | None) -> str:
-    """`text`, cast to `dtype` when one is given."""
-    return text if dtype is None else f"keras.ops.cast({text}, {literal(dtype)})"
+def named(indent: str, prefix: str, call: str, name: str) -> str:
+    """`prefix + named_op(call, name)`, on three lines when one would pass the limit."""
+    line = f"{indent}{prefix}{NAMER}({call}, {name})"
+    if len(line) <= LINE_LIMIT:
+        return line
+    inner = indent + INDENT
+    return f"{indent}{prefix}{NAMER}(\n{inner}{call},\n{inner}{name},\n{indent})"
+
+
+def cast_name(name: str, dtype: str) -> str:
+    """The name of the cast after output operation `name` (`mean_float32`), as the runtime
+    gives it; an expression for a block helper's `name + '_mean'`."""
+    suffix = f"_{dtype}"
+    return Code(f"{name} + {literal(suffix)}") if isinstance(name, Code) else name + suffix
+
+
+def cast(text: str, dtype: str | None, outputs: int = 1) -> str:
+    """`text`, cast to `dtype` when one is given (each tensor of a list of `outputs`)."""
+    if dtype is None:
+        return text
+    if outputs > 1:
+        return f"[keras.ops.cast(t, {literal(dtype)}) for t in {text}]"
+    return f"keras.ops.cast({text}, {literal(dtype)})"

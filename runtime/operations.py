@@ -31,7 +31,8 @@ def name_operation(outputs, name: str):
 class OperationCall:
     """The call of one operation node; `OperationCall(kind, params)(x, y)` runs it. With
     `dtype` (a model output under mixed precision) the result is cast to it, as output
-    layers compute in float32 there; with `name` the operation gets that name."""
+    layers compute in float32 there; with `name` the operation gets that name (and the
+    cast `<name>_<dtype>`)."""
 
     def __init__(self, kind: str, params: Mapping[str, Any], dtype: str | None = None,
                  name: str | None = None):
@@ -49,5 +50,14 @@ class OperationCall:
             name_operation(out, self.name)
         if self.dtype is None:
             return out
-        return [ops.cast(o, self.dtype) for o in out] if isinstance(out, list) \
-            else ops.cast(out, self.dtype)
+        if isinstance(out, list):  # a split: each output is cast, `<name>_<dtype>_<i>`
+            return [self._cast(o, f"_{i}") for i, o in enumerate(out)]
+        return self._cast(out)
+
+    def _cast(self, tensor, suffix: str = ""):
+        """`tensor` cast to the output dtype, the cast named `<name>_<dtype>` (Keras' own
+        name, `cast_3`, could be another node's)."""
+        out = import_keras().ops.cast(tensor, self.dtype)
+        if self.name is None:
+            return out
+        return name_operation(out, f"{self.name}_{self.dtype}{suffix}")

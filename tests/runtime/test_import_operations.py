@@ -240,3 +240,27 @@ def test_operations_in_a_user_block_are_named_alike_by_both_builds():
     ubc.make_block(doc, UndoStack(), [mean, dense], "pool_dense", {})
     built, written = build_model(doc), exec_generated(doc)
     assert op_names(built) == op_names(written) == ["pool_dense_m", "pool_dense_d", "scale"]
+
+
+def test_output_casts_under_mixed_precision_are_named_after_their_node():
+    """Keras would name the float32 cast of an output operation `cast_<n>`, which may be a
+    node's name: it is `<node>_float32` (`_<i>` for each of a split's outputs), in both
+    builds, and an ops.cast node keeps its own dtype and name."""
+    from kerascanvas.graph.document import Document
+    from kerascanvas.runtime import precision
+    from tests.codegen.helpers import add, add_input
+
+    doc = Document()
+    x = add_input(doc, "x", (None, 4, 6))
+    doc.outputs = [add(doc, "ops.mean", "mean", {"axis": 1}, [x]),
+                   add(doc, "ops.cast", "cast", {"dtype": "float32"}, [x]),
+                   add(doc, "ops.split", "split", {"indices_or_sections": 2, "axis": -1}, [x])]
+    doc.training["mixed_precision"] = "mixed_float16"
+    with precision.precision_scope("mixed_float16"):
+        built = build_model(doc, dtypes=precision.output_dtype_overrides(doc))
+    names = ["mean", "mean_float32", "cast", "cast_float32", "split", "split_float32_0"]
+    data = np.ones((2, 4, 6), "float32")
+    for style in ("functional", "subclass"):
+        written = exec_generated(doc, style=style)
+        assert [keras.ops.convert_to_numpy(o).dtype for o in written(data)] == ["float32"] * 3
+    assert sorted(op_names(built)) == sorted(op_names(exec_generated(doc))) == sorted(names)
