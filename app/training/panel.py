@@ -82,6 +82,9 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.runs = QtWidgets.QTreeWidget()
         self.runs.setHeaderLabels(["run", "status", "settings", "final metrics"])
         self.runs.setRootIsDecorated(False)
+        for column in range(3):  # the settings were cut to 'adam lr=0.0...', all alike
+            self.runs.header().setSectionResizeMode(
+                column, QtWidgets.QHeaderView.ResizeToContents)
         self.log = QtWidgets.QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(5000)
         self.tabs = QtWidgets.QTabWidget()

@@ -47,6 +47,20 @@ def test_events_update_curves_progress_and_log(panel, qtbot):
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
 
 
+def test_the_runs_list_shows_each_runs_settings_whole(panel, qtbot):
+    """The settings column was about 90 px wide: every run read 'adam lr=0.0...', so runs
+    with another learning rate could not be told apart."""
+    panel.show()
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0), *epoch(1), *epoch(2), {"event": "train_end", "epochs_run": 3},
+             {"event": "result", "status": "finished", "history": {}, "saved": None})
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=3000)
+    item = panel.runs.topLevelItem(0)
+    for column in range(3):
+        width = panel.runs.fontMetrics().horizontalAdvance(item.text(column))
+        assert panel.runs.columnWidth(column) > width, item.text(column)
+
+
 def test_the_executor_choice_and_its_reasons_reach_the_log(panel, qtbot):
     run, record = started(panel, qtbot)
     message = ("Executor: lean step (forward direct); not faster because the training "
