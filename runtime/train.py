@@ -186,8 +186,6 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     from . import distributed as ranks
     from .adapt import adapt_layers
     from .bridge import FastBridge
-    from .callbacks import save_atomic
-
     keras = import_keras()
     if resolved is None:
         doc, resolved, analysis = _prepare(doc, settings, analysis)
@@ -235,6 +233,20 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         else:
             raise
     if save and result.model is not None and result.status != OOM:
-        save_atomic(result.model, save)
-        result.saved = str(save)
+        _save(result, save)
     return result
+
+
+def _save(result: TrainResult, path: str) -> None:
+    """Save the trained model to `path` (whole or not at all). A file that cannot be
+    written is said in the result (`save_error`), not raised: the model stays in the
+    result, for the caller to keep elsewhere."""
+    from .callbacks import save_atomic
+
+    try:
+        save_atomic(result.model, path)
+    except OSError as exc:
+        result.save_error = f"Could not save the model to {path}: {exc.strerror or exc}."
+        result.message = f"{result.message} {result.save_error}".strip()
+        return
+    result.saved = str(path)

@@ -55,6 +55,9 @@ class TrainResult:
         unscored: why `metrics` is empty when a stop skipped the final evaluation (it
             came during validation) or cut it short (a stop during the evaluation); the
             message says it too. Empty otherwise.
+        save_error: why the model could not be saved where asked (a full disk, a folder
+            that cannot be written); the message says it too, `saved` is None and
+            `model` still holds the model. Empty otherwise.
     """
 
     status: str
@@ -72,6 +75,7 @@ class TrainResult:
     dropped_epoch: int | None = None
     nan_losses: tuple[str, ...] = ()
     unscored: str = ""
+    save_error: str = ""
 
     @property
     def ok(self) -> bool:

@@ -30,7 +30,8 @@ Exit codes:
     1  the graph is invalid, the settings are refused, or the data does not fit the
        model (each problem names its node, input, output or settings field)
     2  the project file cannot be read
-    3  training failed: the loss became NaN, or memory ran out; with several
+    3  training failed: the loss became NaN, or memory ran out, or the --save file
+       could not be written (the model is then kept in the runs folder); with several
        processes, also a rank that failed or was killed (the others are stopped). After
        a NaN loss or an error inside `fit` the model trained so far is kept (as after a
        signal)
@@ -253,17 +254,20 @@ def _finish(result, received: int | None, args) -> int:
     from .. import distributed
 
     main, launched = distributed.is_main(), distributed.launched()
+    kept_elsewhere = bool(result.saved) and result.saved != args.save
     if not result.ok:
         if main:
-            _error(result.message + (f" {kept_line(result, args.file)}" if result.saved
-                                     and not args.save else ""))
+            _error(result.message + (f" {kept_line(result, args.file)}" if kept_elsewhere
+                                     else ""))
         return EXIT_FAILED
     if main:
         print(metrics_table(result))
         if received is not None:
             _error(stopped_line(None if launched else received, result, args.file))
-        elif result.saved and not args.save:
-            _error(kept_line(result, args.file))
+        elif kept_elsewhere or result.save_error:
+            _error(f"{result.save_error} {kept_line(result, args.file)}".strip())
+    if result.save_error:  # trained, but --save was not written (the model kept instead)
+        return EXIT_FAILED
     return EXIT_OK if received is None or launched else exit_code(received)
 
 

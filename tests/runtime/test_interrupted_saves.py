@@ -163,3 +163,26 @@ def test_keeping_models_killed_at_random_points_leaves_only_whole_files(tmp_path
     for path in kept:  # every name given is a whole model
         assert keras.saving.load_model(path, safe_mode=True).count_params() == \
             64 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs a folder no file can be made in")
+def test_a_save_path_that_cannot_be_written_keeps_the_model_in_the_runs_folder(tmp_path,
+                                                                               capsys):
+    """--save into /proc (a folder that exists, where no file can be made): the run is
+    not lost to an internal error; it says why, keeps the model in the runs folder, lists
+    the run naming that file, and exits 3."""
+    from kerascanvas.app.cli import main
+    from tests.runtime.test_run import classifier, project
+
+    path = project(tmp_path, classifier())
+    code = main(["run", path, "--data", "synthetic:64", "--epochs", "1", "--save",
+                 "/proc/kerascanvas-model.keras", "--no-progress", "--threads", "1"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "Could not save the model to /proc/kerascanvas-model.keras: " in err
+    kept = tmp_path / "model.runs" / "trained_1.keras"
+    assert f"Saved the model to {kept}" in err and "internal error" not in err
+    assert keras.saving.load_model(kept, safe_mode=True).count_params() == \
+        4 * 8 + 8 + 8 * 3 + 3
+    entries = json.loads((kept.parent / "runs.json").read_text())["runs"]
+    assert [e["saved"] for e in entries] == ["trained_1.keras"]
