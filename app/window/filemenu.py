@@ -24,6 +24,11 @@ PROJECT_TYPES = "Keras Canvas projects (*.json *.kcanvas)"
 PROJECT_FILTER = ("Projects and Keras models (*.json *.kcanvas *.keras);;"
                   f"{PROJECT_TYPES};;Keras models, to import (*.keras);;All files (*)")
 
+# File › Export Model builds the project's model afresh, untrained even after a run: the
+# message says so, and where a run's trained model is saved from.
+UNTRAINED_NOTE = ("(untrained weights; a run's trained model: Training › Results › "
+                  "Save trained model…)")
+
 
 class FileMixin(RecoveryMixin):
     """Mixed into `MainWindow`; expects `doc`, `stack`, `path`, `submenus`, `show_message`."""
@@ -200,7 +205,8 @@ class FileMixin(RecoveryMixin):
 
     def export_model(self) -> None:
         path = files.ask_save_path(
-            self, "Export Model", files.export_suggestion(self.path, ".keras"),
+            self, "Export Model (untrained: freshly initialised weights)",
+            files.export_suggestion(self.path, ".keras"),
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path)
@@ -224,8 +230,8 @@ class FileMixin(RecoveryMixin):
     def _on_export_finished(self, process, code: int, path: str, project: str) -> None:
         os.unlink(project)
         output = bytes(process.readAll()).decode(errors="replace").strip()
-        if code == 0:
-            self.show_message(f"Exported {path}")
+        if code == 0:  # the project's model, not a run's: say so, and where a run's is
+            self.show_message(f"Exported {path} {UNTRAINED_NOTE}")
         else:
             self.show_error("Cannot export the model", output or f"exit code {code}")
 

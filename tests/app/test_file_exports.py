@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
+from kerascanvas.app.window.filemenu import UNTRAINED_NOTE
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.inference import Issue
 
@@ -34,7 +35,8 @@ def test_export_model_runs_in_another_process(window, qtbot, tmp_path):
     assert process.exitCode() == 0, bytes(process.readAll()).decode()
     assert "config.json" in zipfile.ZipFile(out).namelist()
     # The window reports the result once the process is done (and removed its temp file).
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Exported {out}",
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() ==
+                    f"Exported {out} {UNTRAINED_NOTE}",
                     timeout=10_000)
 
 
