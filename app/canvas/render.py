@@ -100,7 +100,9 @@ def wanted_ports(doc, node_id: str) -> tuple[list[str], int]:
 def subtitle_text(doc, node, result, output_ports=(), ports: int = 1) -> str:
     """A node's second line: `Conv2D · 320 params · output`, or `LSTM · 2,112 params ·
     output ports 1, 2` when some ports of several are model outputs."""
-    count = count_text(result.count if result is not None else ())
+    # Until its inputs are known a node's weights are not: "? params", as in the summary
+    # (a Conv2D dropped on the canvas read "0 params").
+    count = "" if result is None else count_text(result.count if result.ok else None)
     mark = output_mark_text(output_ports, ports)
     return " · ".join([kind_text(doc, node)] + ([count] if count else [])
                       + ([mark] if mark else []))

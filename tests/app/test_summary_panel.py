@@ -119,3 +119,19 @@ def test_a_layer_wired_in_but_feeding_no_output_is_not_counted(make_window, qtbo
     assert window.summary.totals.text() == (
         f"{before[0]} (not counting {name!r}, left out of the model)")
     assert window.params_label.text() == before[1]
+
+
+def test_a_layer_whose_input_is_unknown_shows_unknown_params_as_the_summary_does(window):
+    """A Conv2D dropped on the canvas read 'Conv2D · 0 params' while the summary showed '?'."""
+    from .conftest import wire
+
+    window.palette.kind_activated.emit("Conv2D")
+    (conv,) = window.canvas.selected_ids()
+    window.canvas.renderer.render()
+    assert window.canvas.views[conv].subtitle == "Conv2D · ? params"
+    window.palette.kind_activated.emit("Input")
+    (image,) = window.canvas.selected_ids()
+    wire(window, image, conv)
+    window.canvas.renderer.render()
+    assert window.canvas.views[conv].subtitle.endswith(" params")
+    assert "?" not in window.canvas.views[conv].subtitle
