@@ -8,7 +8,9 @@ beside the saved model: `y_true` and `y_pred` of the first output (class ids for
 classifiers, values for regression; `y_true_1`, `y_pred_1`... for further outputs),
 `outputs` (their names), and when known `class_names` and `x` (up to 32 input images).
 A stop during these passes ends them after the current batch, and their results are
-dropped.
+dropped. An error in them (a metric or a shape that fails on the test data, memory
+running out) is the result's `evaluation_error`, naming the pass and the error: the
+run's status, its saved model and its own final score stand.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -25,7 +28,7 @@ from kerascanvas.graph.training import output_names
 
 from .data import label_form
 
-__all__ = ["SAMPLE_IMAGES", "evaluate_run", "evaluation_fields"]
+__all__ = ["SAMPLE_IMAGES", "PassFailed", "evaluate_run", "evaluation_fields"]
 
 SAMPLE_IMAGES = 32
 
@@ -43,18 +46,41 @@ def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any],
     from .train import TrainingRefused, load_checked_data
 
     path = _predictions_path(payload.get("save"))
+    test = payload.get("test_data") or result.settings.get("test_data")
     try:
-        test = payload.get("test_data") or result.settings.get("test_data")
-        test = load_checked_data(doc, result.settings, test, analysis) if test else None
-        evaluation = evaluate_run(result, doc, data, path, test, guard,
-                                  prediction_faults(payload.get("fault"), guard))
-    except (TrainingRefused, ValueError, RuntimeError, OSError) as exc:
+        test_data = load_checked_data(doc, result.settings, test, analysis) if test else None
+    except (TrainingRefused, ValueError, OSError) as exc:
         # Training itself went well: its result stands, and the reason is shown.
-        return {"evaluation_error": f"Could not evaluate the trained model: {exc}"}
+        return {"evaluation_error": f"Could not evaluate the trained model on the test data "
+                                    f"{test!r}: {exc}"}
+    try:
+        evaluation = evaluate_run(result, doc, data, path, test_data, guard,
+                                  prediction_faults(payload.get("fault"), guard))
+    except PassFailed as exc:  # the model is saved and kept: its Save and Continue work
+        return {"evaluation_error": str(exc)}
     if guard is not None and guard.cut is not None:
         return {"evaluation_error": "The predictions were stopped on request: no confusion "
                                     "matrix or examples, and no score on test data."}
     return {"evaluation": evaluation}
+
+
+class PassFailed(Exception):
+    """An error in a pass over the data after training; its text names the pass, the
+    data and the error."""
+
+
+@contextmanager
+def _in_pass(name: str, lost: str):
+    """Raise any error of the pass `name` as a `PassFailed` naming it and what the run
+    lacks without it (`lost`); memory running out too: the trained model is kept
+    whatever fails here."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001  (a metric, a layer, Keras, memory)
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        raise PassFailed(f"{name} failed after training, by an error: {type(exc).__name__}"
+                         f"{': ' + first if first else ''}. The trained model is kept, "
+                         f"without {lost}.") from exc
 
 
 # ---- evaluation and predictions ----------------------------------------------------
@@ -81,27 +107,30 @@ def evaluate_run(result, doc: Document, data, path: str, test=None, guard=None,
 
     settings = result.settings
     if test is not None:
-        plan = plan_fit(doc, test, {**settings, "validation_split": 0.0})
-        metrics = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
-                                        callbacks=[guard] if guard else None)
+        with _in_pass("The evaluation on the test data", "a score on test data"):
+            plan = plan_fit(doc, test, {**settings, "validation_split": 0.0})
+            metrics = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
+                                            callbacks=[guard] if guard else None)
         split, metrics = "test", {k: float(v) for k, v in metrics.items()}
     else:
         plan = plan_fit(doc, data, settings)
         split, metrics = plan.evaluated_on, dict(result.metrics)
     names = output_names(doc)
-    x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names), guard, faults)
-    arrays = {"outputs": np.array(names)}
-    for i, name in enumerate(names):
-        form = label_form(settings["loss"][name], y_pred[i].shape[-1])
-        suffix = f"_{i}" if i else ""
-        arrays[f"y_true{suffix}"], arrays[f"y_pred{suffix}"] = _labelled(
-            y_true[i], y_pred[i], form)
+    with _in_pass(f"The predictions on the {split} data", "a confusion matrix or examples"):
+        x, y_true, y_pred = _predict(result.model, plan.evaluate, len(names), guard, faults)
+        arrays = {"outputs": np.array(names)}
+        for i, name in enumerate(names):
+            form = label_form(settings["loss"][name], y_pred[i].shape[-1])
+            suffix = f"_{i}" if i else ""
+            arrays[f"y_true{suffix}"], arrays[f"y_pred{suffix}"] = _labelled(
+                y_true[i], y_pred[i], form)
     classes = _class_names(test if test is not None else data, names[0])
     if classes:
         arrays["class_names"] = np.array(classes)
     if x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4))):
         arrays["x"] = x
-    np.savez(path, **arrays)
+    with _in_pass(f"Writing the predictions to {path}", "a confusion matrix or examples"):
+        np.savez(path, **arrays)
     return {"split": split, "metrics": metrics, "predictions": path}
 
 

@@ -20,7 +20,8 @@ The steps, each shared by every caller:
    listens: `runtime.dispatch`) and evaluate (`runtime.train_fit`), save.
 
 `train` never raises for the failures a user causes while training (a loss that
-becomes NaN, running out of memory); it returns a `TrainResult` whose `status`
+becomes NaN, running out of memory, an error in `fit` or in the final evaluation after
+it); it returns a `TrainResult` whose `status`
 and `message` say what happened, with the model as trained so far
 (`runtime.train_messages`, where `TrainResult` and `TrainingRefused` live; they are
 importable from here too, as the statuses are).
@@ -40,7 +41,7 @@ from .build import describe_issues
 from .data import DataError, check_data
 from .fitplan import plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
-from .train_fit import evaluate_run, fit_run
+from .train_fit import evaluate_run, evaluation_failed, fit_run
 from .train_messages import (  # the statuses are this module's too (`train.NAN`...)
     ERROR,  # noqa: F401
     NAN,  # noqa: F401
@@ -147,6 +148,13 @@ def is_out_of_memory(exc: BaseException) -> bool:
         isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
 
 
+def _memory_hint(exc: BaseException, settings: Mapping[str, Any]) -> str:
+    if not is_out_of_memory(exc):
+        return ""
+    return (f"Memory ran out scoring batches of {settings['batch_size']}: try a smaller batch "
+            "size.")
+
+
 def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
           sink=None, device: str | None = None, save: str | None = None,
           bridge=None, callbacks: Sequence[Any] = (), threads: int | None = None,
@@ -226,7 +234,10 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             evaluate_run(result, plan, bridge, session)
             ranks.release(session, result.model)
     except Exception as exc:
-        if is_out_of_memory(exc):
+        if stage == "evaluating":  # trained: the model is kept, as after a NaN loss
+            ranks.release(session, result.model)
+            evaluation_failed(result, exc, plan.evaluated_on, save, _memory_hint(exc, resolved))
+        elif is_out_of_memory(exc):
             out_of_memory(result, exc, stage, resolved["batch_size"], save)
         elif stage == "training" and not isinstance(exc, TrainingRefused):
             training_error(result, exc, save)

@@ -1,7 +1,8 @@
 """Fitting and scoring a run's model: `fit_run` runs Keras' `fit` (both phases of a
 fine-tune) with the bridge, the settings' callbacks and the run's own, on the training
 step the executor chose, and sets the result's history, status and message;
-`evaluate_run` scores the model as kept, unless a stop says not to.
+`evaluate_run` scores the model as kept, unless a stop says not to, and
+`evaluation_failed` makes an error there a failed result that keeps the trained model.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from .train_messages import (
     unscored_message,
 )
 
-__all__ = ["evaluate_run", "fit_run", "run_fit"]
+__all__ = ["evaluate_run", "evaluation_failed", "fit_run", "run_evaluate", "run_fit"]
 
 
 def run_fit(model, **kwargs):
     """`model.fit(**kwargs)`. A seam: tests replace it to inject failures such as OOM."""
     return model.fit(**kwargs)
+
+
+def run_evaluate(model, **kwargs):
+    """`model.evaluate(**kwargs)`. A seam: tests replace it to make the final evaluation
+    fail."""
+    return model.evaluate(**kwargs)
 
 
 def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
@@ -106,9 +113,8 @@ def evaluate_run(result: TrainResult, plan: FitPlan, bridge, session) -> None:
             _unscored(result, unscored_message(None))
     if not ranks.agreed(session, score):
         return
-    scores = result.model.evaluate(**plan.evaluate, verbose=0, return_dict=True,
-                                   callbacks=[*ranks.evaluation_callbacks(session, guard),
-                                              guard])
+    scores = run_evaluate(result.model, **plan.evaluate, verbose=0, return_dict=True,
+                          callbacks=[*ranks.evaluation_callbacks(session, guard), guard])
     if guard.cut is not None:
         _unscored(result, unscored_message(guard.cut))
         return
@@ -131,3 +137,23 @@ def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
     if not result.executor:
         made.append(Announce(bridge.sink, choice.event(), result.model))
     result.executor = choice.describe()
+
+
+def evaluation_failed(result: TrainResult, exc: BaseException, split: str,
+                      save: str | None, hint: str = "") -> None:
+    """An error in the final evaluation (after `fit` ended: a metric that fails on this
+    data, memory running out...) fails the run, which keeps the model as trained: the
+    message names the pass, the data it scored, the error and where it was raised."""
+    import traceback
+
+    from .train_messages import ERROR
+
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    result.status, result.metrics, result.evaluated_on = ERROR, {}, ""
+    result.unscored = (f"The final evaluation on the {split or 'held-out'} data failed after "
+                       f"training, by an error: {error}.")
+    kept = f"The trained model is kept{' and saved' if save else ''}, without a final score."
+    details = "".join(traceback.format_exception(exc)[-3:]).rstrip()
+    result.message = " ".join(part for part in (result.message, result.unscored, hint, kept)
+                              if part) + f" Details:\n{details}"

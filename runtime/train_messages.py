@@ -33,7 +33,8 @@ class TrainResult:
 
     Attributes:
         status: "ok", "stopped" (on request), "nan" (loss diverged), "oom", or "error"
-            (an exception inside `fit`; the model trained so far is kept).
+            (an exception inside `fit` or in the final evaluation after it; the model
+            trained so far is kept).
         message: a sentence for the user; empty when all went well.
         history: Keras' epoch logs, name -> one value per complete epoch (not the epoch
             a stop cut short, nor one whose loss was NaN: `runtime.train_epochs`).
@@ -53,8 +54,8 @@ class TrainResult:
             weights kept (those of the epoch before).
         nan_losses: the training losses of that epoch that were NaN or infinite.
         unscored: why `metrics` is empty when a stop skipped the final evaluation (it
-            came during validation) or cut it short (a stop during the evaluation); the
-            message says it too. Empty otherwise.
+            came during validation) or cut it short (a stop during the evaluation), or
+            an error ended it (status "error"); the message says it too. Empty otherwise.
         save_error: why the model could not be saved where asked (a full disk, a folder
             that cannot be written); the message says it too, `saved` is None and
             `model` still holds the model. Empty otherwise.

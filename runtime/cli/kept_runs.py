@@ -2,8 +2,9 @@
 runs: the model of the run, and the run's entry in the runs index.
 
 Every run that trained (it finished, a signal stopped it, or it failed: NaN loss, an
-error inside `fit`, memory) is listed in the runs folder's index (`model.runs/runs.json`
-beside `model.json`, `runtime.run_record.merge_index`) with its settings, status,
+error inside `fit` or in the final evaluation after it, memory) is listed in the runs
+folder's index (`model.runs/runs.json` beside `model.json`,
+`runtime.run_record.merge_index`) with its settings, status,
 message, result, epoch curves, batch losses and learning rates, so the window's Training
 tab shows it beside its own runs. The entry names the run's model by its path from the
 runs folder: the `--save` file, else the model kept in the runs folder, as the window
@@ -11,7 +12,8 @@ keeps one for each of its runs (`trained_N.keras` for a run that trained to its 
 `stopped_N.keras` for one stopped or failed with the model as trained so far; names the
 window's `run_N.keras` never take). `--no-keep` keeps no model there: the run is still
 listed, without a model, and the tab shows it without Save or Continue (as a run that
-was killed). A run that ran out of memory keeps no model. A run that continues the model
+was killed). A run that ran out of memory while training keeps no model (one whose
+final evaluation ran out of memory keeps it, as trained). A run that continues the model
 of a listed run (`--resume trained_1.keras`) is marked as continuing it, and its curves
 begin with that run's, as those of a run the window continues.
 

@@ -33,8 +33,9 @@ Exit codes:
     3  training failed: the loss became NaN, or memory ran out, or the --save file
        could not be written (the model is then kept in the runs folder); with several
        processes, also a rank that failed or was killed (the others are stopped). After
-       a NaN loss or an error inside `fit` the model trained so far is kept (as after a
-       signal)
+       a NaN loss, an error inside `fit` or an error in the final evaluation after it
+       (memory running out there too) the model trained so far is kept (as after a
+       signal), and the message names the pass that failed and the error
     4  the project has CustomLayer code that is not trusted (nothing ran; see
        --trust-custom-code)
     130, 143  stopped by SIGINT (Ctrl+C) or SIGTERM; the model trained so far is saved
