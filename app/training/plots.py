@@ -28,6 +28,11 @@ __all__ = ["RunCurves", "Series", "TrainingPlots"]
 REDRAW_HZ = 10
 TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
 OVERLAY_COLORS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3", "#8da0cb")
+NAN_MARK_SIZE = 14
+# Room (pixels) left of epoch 0 and right of the last epoch: the widest mark drawn at the
+# last epoch (a NaN cross) stays whole; a share of the width alone left 4 px on a narrow
+# dock, and the marks there were cut in half.
+EDGE_PX = NAN_MARK_SIZE // 2 + 5
 
 
 def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool = False,
@@ -165,18 +170,42 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
             elif drawn and not listed:
                 legend.addItem(item, name)
 
-    def _fix_x_range(self) -> None:
+    def _fix_x_range(self, *_) -> None:
+        """Fix the epoch axis to the runs' last epoch, with `EDGE_PX` of room at each end
+        (again when the plot's width changes, unless the user moved the view), or
+        autorange while no last epoch is known."""
+        if "loss" not in self.plots:
+            return
         runs = [self.current, *(c for _, c, _ in self.overlays)]
         ends = [c.last_epoch for c in runs if c is not None and c.last_epoch]
-        extent = (0.0, float(max(ends))) if ends else None
-        if extent == self._x_extent:
-            return
-        self._x_extent = extent
         loss = self.plots["loss"]
+        # Plots in other columns copy the loss plot's range: the narrowest sets the room.
+        width = min(plot.getViewBox().width() for plot in self.plots.values())
+        extent = (0.0, float(max(ends))) if ends else None
+        previous = self._x_extent
+        if previous is not None and extent == previous[0]:
+            if extent is None or width == previous[1] or not self._x_range_is_ours(loss):
+                return
+        self._x_extent = (extent, width)
         if extent is None:
             loss.enableAutoRange(x=True)
-        else:
-            loss.setXRange(*extent, padding=0.02)
+            return
+        # setXRange pads each side by `padding` times the span: EDGE_PX of the width
+        # is left once the span is widened by 2 * padding.
+        share = EDGE_PX / width if width > 4 * EDGE_PX else 0.0
+        loss.setXRange(*extent, padding=max(share / (1 - 2 * share), 0.02))
+        self._x_set = tuple(loss.viewRange()[0])
+
+    def _x_range_is_ours(self, loss: pg.PlotItem) -> bool:
+        """Whether the epoch axis still shows the range `_fix_x_range` set (not a zoom)."""
+        shown = getattr(self, "_x_set", None)
+        return shown is not None and np.allclose(loss.viewRange()[0], shown)
+
+    def _new_plot(self, name: str) -> pg.PlotItem:
+        plot = super()._new_plot(name)
+        # The room at the ends is in pixels: kept when a plot's width changes.
+        plot.getViewBox().sigResized.connect(self._fix_x_range)
+        return plot
 
     def _metric_names(self) -> list[str]:
         names = ["loss"]
@@ -261,7 +290,7 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         marks = self._item(key, "loss", NAN_COLOR, 0.0)
         marks.setPen(None)
         marks.setSymbol("x")
-        marks.setSymbolSize(14)
+        marks.setSymbolSize(NAN_MARK_SIZE)
         marks.setSymbolBrush(NAN_COLOR)
         marks.setSymbolPen(pg.mkPen(NAN_COLOR, width=2))
         marks.setData([n[0] for n in notes], [n[1] for n in notes])

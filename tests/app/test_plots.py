@@ -228,3 +228,38 @@ def test_an_empty_learning_rate_axis_spans_usual_rates(plots, qtbot):
     plots.redraw()
     low, high = plots.lr_axis_range()
     assert low == pytest.approx(1e-4) and high == pytest.approx(1e-2)
+
+
+def _room_right_of(plots: TrainingPlots, epoch: float) -> dict[str, float]:
+    """Pixels between `epoch` and the right edge of each plot's view."""
+    room = {}
+    for name, plot in plots.plots.items():
+        box = plot.getViewBox()
+        point = box.mapViewToScene(QtCore.QPointF(epoch, plot.viewRange()[1][0]))
+        room[name] = box.sceneBoundingRect().right() - point.x()
+    return room
+
+
+@pytest.mark.parametrize("size", [(300, 900), (1600, 300)])
+def test_marks_at_the_last_epoch_are_drawn_whole(qtbot, size):
+    """A run's last epoch sat 4 px from the right edge of a narrow plot: its marks (the
+    NaN cross is 14 px wide) were cut in half. Every plot, in one column or side by side,
+    and again after a resize, leaves room for the widest mark."""
+    plots = TrainingPlots(rate_hz=50)
+    qtbot.addWidget(plots)
+    plots.resize(*size)
+    plots.show()
+    qtbot.waitExposed(plots)
+    curves = RunCurves()
+    curves.last_epoch = 3
+    curves.add_epoch(0, {"loss": 1.0, "accuracy": 0.3}, lr=1e-3)
+    curves.add_epoch(1, {"loss": 0.5, "accuracy": 0.5}, lr=1e-3)
+    curves.add_epoch(2, {"loss": math.nan, "accuracy": 0.6}, lr=1e-3)
+    plots.show_run(curves)
+    qtbot.waitUntil(lambda: plots.redraw_count > 0 and len(plots.plots) == 3, timeout=3000)
+    half_mark = plots.items[("", "nan")].opts["symbolSize"] / 2
+    qtbot.waitUntil(lambda: min(_room_right_of(plots, 3.0).values()) > half_mark + 2,
+                    timeout=3000)
+    plots.resize(size[0] // 2 + 100, size[1])
+    qtbot.waitUntil(lambda: min(_room_right_of(plots, 3.0).values()) > half_mark + 2,
+                    timeout=3000)
