@@ -69,21 +69,44 @@ def test_ranks_that_crashed_are_a_failure_naming_the_internal_error():
     assert outcome.code == one.code == 3 and "stopped by" not in one.message
 
 
+def failing_run(tmp_path, path: str, at: str, rank: str) -> subprocess.CompletedProcess:
+    """`kerascanvas run --nproc-per-node 2` whose rank `rank` fails `at` (`failing_rank`)."""
+    code = ("import sys; from kerascanvas.runtime.cli import run_launch; "
+            "run_launch.RANK_MODULE = 'tests.cli.failing_rank'; "
+            "from kerascanvas.app.cli import main; sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1", "FAIL_AT": at,
+           "FAIL_RANK": rank, "KERASCANVAS_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, "-c", code, "run", path, "--data", "synthetic:400", "--threads",
+         "1", "--no-progress", "--nproc-per-node", "2"], capture_output=True, text=True,
+        env=env, cwd=ROOT, timeout=3 * STARTUP_S)
+
+
+@pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
+@pytest.mark.timeout(1200)
+def test_an_error_in_rank_0s_final_evaluation_keeps_the_trained_model(tmp_path):
+    from kerascanvas.runtime.cli.kept_runs import runs_folder
+    from kerascanvas.runtime.run_record import read_index
+
+    path = project(tmp_path, classifier(training={"epochs": 2, "batch_size": 16}))
+    done = failing_run(tmp_path, path, "evaluation", "0")
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "final evaluation on the validation data failed after training" in done.stderr
+    assert "RuntimeError: injected failure in the final evaluation" in done.stderr
+    kept = runs_folder(path) / "stopped_1.keras"
+    assert kept.exists() and f"Saved the model to {kept}" in done.stderr
+    (entry,) = read_index(runs_folder(path))
+    assert entry["status"] == "failed" and entry["saved"] == "stopped_1.keras"
+    assert entry["epoch"] == 2 and "final evaluation" in entry["message"]
+
+
 @pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("at", ["batch", "evaluation"])
 def test_an_error_in_one_rank_ends_the_launcher_with_3_naming_the_rank(tmp_path, at):
     path = project(tmp_path, classifier(training={"epochs": 2, "batch_size": 16}))
-    code = ("import sys; from kerascanvas.runtime.cli import run_launch; "
-            "run_launch.RANK_MODULE = 'tests.cli.failing_rank'; "
-            "from kerascanvas.app.cli import main; sys.exit(main(sys.argv[1:]))")
-    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1", "FAIL_AT": at,
-           "FAIL_RANK": "1", "KERASCANVAS_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-c", code, "run", path, "--data", "synthetic:400", "--threads",
-         "1", "--no-progress", "--nproc-per-node", "2"], capture_output=True, text=True,
-        env=env, cwd=ROOT, timeout=3 * STARTUP_S)
+    done = failing_run(tmp_path, path, at, "1")
     assert done.returncode == 3, done.stderr[-3000:]
     assert "ended because rank 1 " in done.stderr
     assert "stopped by" not in done.stderr and "interrupted" not in done.stderr
