@@ -13,19 +13,19 @@ LOGGED_EVENTS = (ev.ExecutorChosen, ev.TrainBegin, ev.EpochEnd, ev.TrainEnd, ev.
 
 
 def metrics_table(result) -> str:
-    """The final metrics as an aligned two-column table."""
+    """The final metrics as an aligned two-column table under its header; the run's
+    message and where the model was saved follow the rows, never split them."""
     reached = f"epoch {result.epochs_run}" if result.epochs_run else "no complete epoch"
     where = f"{result.evaluated_on} data" if result.evaluated_on else "no final evaluation"
-    title = f"Final metrics ({where}, {reached}, {result.device})"
+    lines = [f"Final metrics ({where}, {reached}, {result.device})"]
+    if result.metrics:
+        width = max(len(k) for k in result.metrics)
+        lines += [f"  {name:<{width}}  {value:.4f}" for name, value in result.metrics.items()]
     if result.message:
-        title += f"\n{result.message}"
+        lines.append(result.message)
     if result.saved:
-        title += f"\nSaved the model to {result.saved}"
-    if not result.metrics:
-        return title
-    width = max(len(k) for k in result.metrics)
-    rows = [f"  {name:<{width}}  {value:.4f}" for name, value in result.metrics.items()]
-    return "\n".join([title, *rows])
+        lines.append(f"Saved the model to {result.saved}")
+    return "\n".join(lines)
 
 
 class EventLog:

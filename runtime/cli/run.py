@@ -82,7 +82,10 @@ EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
 
 def _error(message: str) -> None:
-    print(f"kerascanvas run: {message}", file=sys.stderr)
+    """A line on stderr, after whatever stdout holds: piped, stdout is block-buffered
+    and stderr is not, and the lines must keep the order a terminal shows."""
+    sys.stdout.flush()
+    print(f"kerascanvas run: {message}", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:
@@ -262,7 +265,7 @@ def _finish(result, received: int | None, args) -> int:
                                      else ""))
         return EXIT_FAILED
     if main:
-        print(metrics_table(result))
+        print(metrics_table(result), flush=True)
         if received is not None:
             _error(stopped_line(None if launched else received, result, args.file))
         elif kept_elsewhere or result.save_error:
