@@ -16,6 +16,7 @@ from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.document import UNSET
 from ...graph.errors import KerasCanvasError, ParamError
+from ...graph.layers.operations import shown_dtype
 from ...graph.params import to_json
 from ...graph.search_edit import entry_for, mark, suggest_range, unmark
 from ...graph.userblocks import spec_for_display
@@ -213,8 +214,11 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.info.setText("")
             return
         shapes = ", ".join(shape_text(s) for s in (result.output_shapes or ())) or "?"
+        node = self.doc.nodes[self.node_id]
+        dtype = shown_dtype(node.kind, node.params)  # an operation's bool or int32 result
         count = count_text(result.count)
-        self.info.setText(f"output {shapes}" + (f" · {count}" if count else ""))
+        self.info.setText(f"output {shapes}" + (f" {dtype}" if dtype else "")
+                          + (f" · {count}" if count else ""))
 
     # ---- the project's events (the shown node's) -----------------------------
     def _on_project_node_removed(self, event: ev.NodeRemoved) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..errors import KerasCanvasError
 from ..params import DTYPES, ParamSpec
 from ..spec import LayerSpec, Sample, get_spec, register
 from . import op_shapes as shapes
@@ -204,6 +205,21 @@ def result_dtype(kind: str, params: Mapping[str, Any]) -> str | None:
     """
     rule = DTYPES_OF.get(function_name(kind))
     return None if rule is None else rule(params)
+
+
+def shown_dtype(kind: str, params: Mapping[str, Any]) -> str | None:
+    """`result_dtype` of a node's raw params; None where the kind fixes no dtype or the
+    params do not resolve (validation reports those).
+
+    >>> shown_dtype("ops.argmax", {"axis": -1}), shown_dtype("Dense", {"units": 3})
+    ('int32', None)
+    """
+    if not kind.startswith(PREFIX) or function_name(kind) not in DTYPES_OF:
+        return None
+    try:
+        return result_dtype(kind, get_spec(kind).resolve(params))
+    except KerasCanvasError:
+        return None
 
 
 # ---- the call ----------------------------------------------------------------------

@@ -114,6 +114,7 @@ def test_index_key_typed_and_bad_key_refused(make_window, qtbot, tmp_path):
 
 def test_comparison_constant_typed_and_bad_constant_refused(make_window, qtbot, tmp_path):
     window, ids = open_node(make_window, qtbot, tmp_path, "greater")
+    assert window.properties.info.text().startswith("output (None, 4, 6) bool ·")
     type_into(field(window, "constant").edit, "0.25")
     assert window.doc.nodes[ids["greater"]].params["constant"] == 0.25
     assert "keras.ops.greater(x, 0.25)" in code(window)
