@@ -101,13 +101,17 @@ class RunRecord:
         return min(max(done / (self.epochs - self.initial_epoch), 0.0), 1.0)
 
     def summary(self) -> str:
-        """One line: optimizer, learning rate, batch size, epochs."""
+        """One line: optimizer, learning rate, batch size, epochs, then what differs from
+        the defaults: mixed precision (a mixed_float16 run read as a float32 one) and the
+        number of processes."""
         opt = self.settings.get("optimizer") or {}
         opt = {"name": opt} if isinstance(opt, str) else opt
+        precision = self.settings.get("mixed_precision") or "off"
+        mixed = f" {precision}" if precision != "off" else ""
         ranks = f" processes={self.processes}" if self.processes > 1 else ""
         return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
                 f"batch={self.settings.get('batch_size', 32)} "
-                f"epochs={self.settings.get('epochs', 10)}{ranks}")
+                f"epochs={self.settings.get('epochs', 10)}{mixed}{ranks}")
 
 
 def format_logs(logs: Mapping[str, Any]) -> str:
