@@ -26,6 +26,7 @@ from PySide6 import QtCore
 from ...graph.document import Document
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
+from ...runtime import run_record
 from .records import RunRecord, expected_metrics
 from .run_events import EventReader, RunEventsMixin
 
@@ -103,8 +104,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
             raise RuntimeError(f"{self.current.label} is still {self.current.status}; "
                                "stop it first")
         overrides, extra = dict(copy.deepcopy(overrides or {})), {}
-        number = max((r.number for r in self.runs), default=0) + 1
-        record = RunRecord(number, {}, processes=max(int(processes), 1), folder=self.save_dir)
+        record = RunRecord(self._reserve_number(), {}, processes=max(int(processes), 1),
+                           folder=self.save_dir)
         if resume_from is not None:
             extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
         if record.processes > 1:
@@ -130,6 +131,18 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         self.run_started.emit(record)
         self.status_changed.emit(record)
         return record
+
+    def _reserve_number(self) -> int:
+        """The new run's number, taken in its runs folder's index when it starts, so that
+        a run `kerascanvas run` lists meanwhile is numbered past it and neither changes
+        (`runtime.run_record.reserve_number`)."""
+        floor = max((r.number for r in self.runs), default=0) + 1
+        try:
+            return run_record.reserve_number(self.save_dir, floor)
+        except (OSError, TimeoutError) as exc:  # filelock's Timeout is one
+            self.log_message.emit(f"Could not take a run number in {self.save_dir} ({exc}); "
+                                  f"numbered {floor} here, which may change when it is kept")
+            return floor
 
     def _continuation(self, doc, previous: RunRecord, overrides: dict,
                       learning_rate: float | None, record: RunRecord) -> dict[str, Any]:

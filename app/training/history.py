@@ -93,11 +93,19 @@ def _with_nans(result):
                  for k, values in result.history.items()})
 
 
-def save_runs(folder: Path, records: list[RunRecord]) -> None:
+def save_runs(folder: Path, records: list[RunRecord]) -> list[tuple[RunRecord, int]]:
     """Write the finished runs into the index (the models are already in `folder`);
-    runs on disk that `records` do not hold (another window's, the command line's) stay."""
+    runs on disk that `records` do not hold (another window's, the command line's) stay.
+    Returns (record, its number before) for each run the index numbered anew: one whose
+    number another run's entry already held (its number could not be reserved)."""
     done = [r for r in records if not r.active]
-    run_record.merge_index(folder, [record_to_dict(r, folder) for r in done])
+    entries = [record_to_dict(r, folder) for r in done]
+    run_record.merge_index(folder, entries)
+    moved = [(r, r.number) for r, e in zip(done, entries, strict=True)
+             if e["number"] != r.number]
+    for record, entry in zip(done, entries, strict=True):
+        record.number = entry["number"]
+    return moved
 
 
 def load_runs(folder: Path, read: Callable[[Path], list[dict]] = run_record.read_index

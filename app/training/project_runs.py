@@ -76,12 +76,20 @@ class ProjectRunsMixin:
         folder = Path(record.folder or self.controller.save_dir)
         try:
             if record in self.controller.runs:
-                save_runs(folder, self.controller.runs)
+                moved = save_runs(folder, self.controller.runs)
             else:  # a run of a project that is no longer open
                 others, _ = load_runs(folder)
-                save_runs(folder, [r for r in others if r.number != record.number] + [record])
-        except (OSError, ValueError) as exc:
+                moved = save_runs(folder, [r for r in others if r.uid != record.uid]
+                                  + [record])
+        except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
             self.append_log(f"Could not keep {record.label} in {folder}: {exc}")
+            return
+        for run, before in moved:  # only when its number could not be reserved
+            self.append_log(f"Run {before} is kept as {run.label}: another run holds {before}")
+            item = self._item_of_number(before) if run in self.controller.runs else None
+            if item is not None:
+                item.setText(0, run.label)
+                item.setData(0, QtCore.Qt.UserRole, run.number)
 
     def _on_controller_run_finished(self, record) -> None:
         self._keep(record)
@@ -142,6 +150,9 @@ class ProjectRunsMixin:
         return item
 
     def _item_of(self, record) -> QtWidgets.QTreeWidgetItem | None:
+        return self._item_of_number(record.number)
+
+    def _item_of_number(self, number: int) -> QtWidgets.QTreeWidgetItem | None:
         return next((self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount())
-                     if self.runs.topLevelItem(i).data(0, QtCore.Qt.UserRole) == record.number),
+                     if self.runs.topLevelItem(i).data(0, QtCore.Qt.UserRole) == number),
                     None)

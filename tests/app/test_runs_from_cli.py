@@ -36,15 +36,15 @@ def test_a_run_the_command_kept_is_listed_and_survives_the_windows_next_run(
     window = show(make_window(str(first)), qtbot)
     run_once(window, qtbot, loss=0.25)
     cli_kept_run(first)  # while the window is open: the index now has it as Run 2
-    # The window, unaware of it, numbers its next run 2: the command's run moves on.
-    assert run_once(window, qtbot, loss=0.125).number == 2
+    # The window's next run is numbered past it: the number the command printed stays.
+    assert run_once(window, qtbot, loss=0.125).number == 3
     window.open_path(str(second), ask=False)
     window.open_path(str(first), ask=False)
     panel = window.training_panel()
     qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)  # read in the background
-    assert shown_runs(panel) == [("Run 1", "finished"), ("Run 2", "finished"),
-                                 ("Run 3", "failed")]
-    kept = panel.controller.runs[2]
+    assert shown_runs(panel) == [("Run 1", "finished"), ("Run 2", "failed"),
+                                 ("Run 3", "finished")]
+    kept = panel.controller.runs[1]
     assert kept.saved_path == str(tmp_path / "first.runs" / "stopped_1.keras")
     assert kept.final_metrics == {"loss": 0.75}  # the kept epoch's, not the NaN one's
     assert kept.dropped_note.startswith("Epoch 2 was dropped (loss not finite)")

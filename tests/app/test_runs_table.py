@@ -7,7 +7,11 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from .training_fakes import FakeRun, training_panel
+from kerascanvas.runtime import run_record
+from kerascanvas.runtime.cli.kept_runs import list_run
+from kerascanvas.runtime.train import TrainResult
+
+from .training_fakes import FakeRun, epoch, started, training_panel
 
 
 @pytest.fixture
@@ -29,3 +33,34 @@ def test_a_float32_run_names_no_precision(panel, qtbot):
     panel.doc.training = {**panel.doc.training, "mixed_precision": "off"}
     QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
     assert "mixed" not in panel.runs.topLevelItem(0).text(2)
+
+
+def numbers_in_index(folder) -> list[tuple[int, str]]:
+    return [(e["number"], e["status"]) for e in run_record.read_index(folder)]
+
+
+def test_a_run_number_printed_by_the_command_stays_while_the_window_continues_a_run(
+        qtbot, tmp_path, capsys):
+    """Start, Stop, Continue in the window; `kerascanvas run` lists its run while the
+    continued one trains, and prints its number; the window's run then ends."""
+    project = tmp_path / "p.json"
+    panel = next(gen := training_panel(qtbot, project.with_name("p.runs")))
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0))
+    panel.stop_button.click()
+    open(run.save_path, "wb").close()
+    run.push({"event": "result", "status": "stopped", "saved": run.save_path})
+    qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
+    QTest.mouseClick(panel.continue_button, QtCore.Qt.LeftButton)
+    resumed = panel.controller.current
+    assert resumed.label == "Run 2" and panel.runs.topLevelItem(1).text(0) == "Run 2"
+    assert list_run(TrainResult("ok", history={"loss": [0.5]}, epochs_run=1,
+                                settings={"epochs": 1}), project) == 3
+    assert "listed as Run 3 in" in capsys.readouterr().err
+    FakeRun.made[-1].push({"event": "result", "status": "finished", "history": {},
+                           "saved": None})
+    qtbot.waitUntil(lambda: resumed.status == "finished", timeout=3000)
+    assert resumed.number == 2 and panel.runs.topLevelItem(1).text(0) == "Run 2"
+    assert numbers_in_index(project.with_name("p.runs")) == [
+        (1, "stopped"), (2, "finished"), (3, "finished")]
+    next(gen, None)

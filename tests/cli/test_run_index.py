@@ -162,7 +162,8 @@ def test_with_save_the_entry_names_that_file_and_no_keep_lists_no_model(tmp_path
     assert json.loads((folder / "runs.json").read_text())["runs"][0]["saved"] == \
         "../mine.keras"  # named from the runs folder, as the window names its models
     assert without.saved_path is None and without.result.saved is None
-    assert sorted(p.name for p in folder.iterdir()) == ["runs.json", "runs.json.lock"]
+    assert sorted(p.name for p in folder.iterdir()) == ["runs.json", "runs.json.lock",
+                                                          "runs.next"]  # no model
 
 
 def test_a_runs_folder_that_cannot_be_written_is_said_and_the_run_still_succeeds(
