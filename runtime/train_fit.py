@@ -11,6 +11,7 @@ from kerascanvas.graph.document import Document
 
 from . import finetune
 from .fitplan import FitPlan
+from .keras_env import import_keras
 from .model_compile import compile_model
 from .train_messages import (
     NAN,
@@ -48,7 +49,8 @@ def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
     settings, model = result.settings, result.model
     keeper = LastFiniteWeights(result.initial_epoch)
     chosen = make_callbacks(settings)
-    listening = [bridge, keeper, *chosen, *callbacks]
+    where = PassWatch()
+    listening = [bridge, keeper, where, *chosen, *callbacks]
     if session is not None:  # rank 0 writes; one callback keeps the ranks on one batch
         listening = [*session.keep(listening), *session.callbacks(bridge)]
     histories: list[dict] = []  # one per fit: the two fine-tuning phases make two
@@ -78,6 +80,9 @@ def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
                 lambda: bridge.nan_at is None and keeper.nan_epoch is None
                 and not bridge.stopped):
             fit(epochs=int(settings["epochs"]), initial_epoch=result.initial_epoch)
+    except Exception:
+        result.failed_in = where.describe()
+        raise
     finally:  # History saw the complete epochs only: the kept ones
         result.history = {key: [v for h in histories for v in h.get(key, [])]
                           for key in dict.fromkeys(k for h in histories for k in h)}
@@ -94,6 +99,30 @@ def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
                                       bridge.val_cut)
     else:
         result.message = early_stop_message(chosen)
+
+
+class PassWatch(import_keras().callbacks.Callback):
+    """Knows which pass of `fit` runs: an epoch's training batches or its validation
+    pass (`describe`, for the message of an error inside `fit`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch: int | None = None
+        self.validating = False
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self.epoch, self.validating = epoch, False
+
+    def on_test_begin(self, logs=None) -> None:
+        self.validating = self.epoch is not None
+
+    def describe(self) -> str:
+        """"" before any epoch began; else the pass, epochs counted from 1."""
+        if self.epoch is None:
+            return ""
+        if self.validating:
+            return f"the validation pass of epoch {self.epoch + 1} (its training batches ran)"
+        return f"epoch {self.epoch + 1}"
 
 
 def evaluate_run(result: TrainResult, plan: FitPlan, bridge, session) -> None:

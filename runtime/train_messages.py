@@ -59,6 +59,8 @@ class TrainResult:
         save_error: why the model could not be saved where asked (a full disk, a folder
             that cannot be written); the message says it too, `saved` is None and
             `model` still holds the model. Empty otherwise.
+        failed_in: the pass of `fit` an error ended ("epoch 3", "the validation pass
+            of epoch 3 (its training batches ran)"); empty otherwise.
     """
 
     status: str
@@ -77,6 +79,7 @@ class TrainResult:
     nan_losses: tuple[str, ...] = ()
     unscored: str = ""
     save_error: str = ""
+    failed_in: str = ""
 
     @property
     def ok(self) -> bool:
@@ -151,7 +154,8 @@ def training_error(result, exc: BaseException, save: str | None) -> None:
     first = next(iter(_lines(exc)), "")
     result.status = ERROR
     result.message = (
-        f"Training stopped in epoch {result.epochs_run + 1} by an error: "
+        f"Training stopped in {result.failed_in or f'epoch {result.epochs_run + 1}'} by an "
+        f"error: "
         f"{type(exc).__name__}: {first}. The model as trained so far "
         f"is kept{' and saved' if save else ''}. Details:\n"
         + "".join(traceback.format_exception(exc)[-3:]).rstrip())

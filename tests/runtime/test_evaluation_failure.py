@@ -121,3 +121,27 @@ def test_worker_test_evaluation_failing_names_the_test_data(tmp_path, monkeypatc
     assert result.status == FINISHED and result.saved == str(save)
     assert result.evaluation_error.startswith("The evaluation on the test data failed")
     assert "TypeError: unsupported operand" in result.evaluation_error
+
+
+class FailsInValidation(keras.callbacks.Callback):
+    """Raises in the validation pass of epoch `epoch` (counted from 1)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.fail_in, self.epoch = epoch, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_test_batch_begin(self, batch, logs=None):
+        if self.epoch == self.fail_in:
+            raise ValueError("the validation labels hold class 9")
+
+
+def test_an_error_in_the_last_validation_pass_names_it_and_keeps_the_model():
+    doc = classifier()
+    result = train(doc, load_data("synthetic:32", doc, seed=0), callbacks=[FailsInValidation(2)])
+    assert result.status == "error" and result.model is not None and result.epochs_run == 1
+    assert result.message.startswith("Training stopped in the validation pass of epoch 2 (its "
+                                     "training batches ran) by an error: ValueError: the "
+                                     "validation labels hold class 9.")
