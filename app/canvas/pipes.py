@@ -13,6 +13,7 @@ a plain line.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import partial
 
 from NodeGraphQt.constants import PipeEnum
 from NodeGraphQt.qgraphics.pipe import PIPE_STYLES, PipeItem
@@ -236,7 +237,7 @@ class LayerPipeItem(PipeItem):
         reverse = (p1 - source).manhattanLength() > (p2 - source).manhattanLength()
         start, end = (p2, p1) if reverse else (p1, p2)  # from the output port to the input
         src, dst = self.output_port.node, self.input_port.node
-        path = route(start, end, self._nodes_in, (src.sceneBoundingRect(),
+        path = route(start, end, self._nodes_query(), (src.sceneBoundingRect(),
                      dst.sceneBoundingRect()), spread(src.outputs.index(self.output_port),
                                                       dst.inputs.index(self.input_port)))
         if path is not None:
@@ -246,16 +247,15 @@ class LayerPipeItem(PipeItem):
                                self.output_port.scenePos(), self.input_port.scenePos())
         self._place_label()
 
-    def _nodes_in(self, area: QtCore.QRectF) -> list[QtCore.QRectF]:
-        """Rectangles of the nodes (other than this pipe's ends) that meet `area`."""
-        ends = {self.input_port.node, self.output_port.node}
-        scene = self.scene()
+    def _nodes_query(self):
+        """area -> the rectangles of the nodes (other than this pipe's ends) that meet it."""
+        ends, scene = {self.input_port.node, self.output_port.node}, self.scene()
         if scene is None:
-            return []
+            return lambda area: []
         if self.node_rects is not None:
-            return self.scene_nodes(scene).meeting(area, ends)
-        return [i.sceneBoundingRect() for i in scene.items(area)
-                if isinstance(i, LayerNodeItem) and i not in ends]
+            return partial(self.scene_nodes(scene).meeting, skip=ends)
+        return lambda area: [i.sceneBoundingRect() for i in scene.items(area)
+                             if isinstance(i, LayerNodeItem) and i not in ends]
 
     def paint(self, painter, option, widget):
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:

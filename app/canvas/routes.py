@@ -36,11 +36,19 @@ def route(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in,
     drop = end.y() - start.y()
     if drop < 2 * BEND and not (drop >= 0 and _spans_meet(src, dst)):
         return climb(start, end, nodes_in, offset, src, dst)
-    if drop > 4 * BEND:  # shorter ones pass no node (the query costs)
-        blocked = blocking_rects(start, end, nodes_in)
+    if drop > 4 * BEND or not _under_both(start, end, src, dst):  # else it passes no node
+        blocked = blocking_rects(start, end, nodes_in, min(drop, dst.height()))
         if blocked:
-            return detour(start, end, blocked, lane_clearer(start, end, nodes_in), offset)
+            return around(start, end, blocked, nodes_in, offset)
     return None
+
+
+def _under_both(start: QtCore.QPointF, end: QtCore.QPointF, src: QtCore.QRectF,
+                dst: QtCore.QRectF) -> bool:
+    """Whether a wire from `start` to `end` stays within the x spans of both its nodes:
+    a short one then has no room for a node on its way (the query for one costs)."""
+    left, right = sorted((start.x(), end.x()))
+    return max(src.left(), dst.left()) <= left and right <= min(src.right(), dst.right())
 
 
 def _spans_meet(a: QtCore.QRectF, b: QtCore.QRectF) -> bool:
@@ -70,6 +78,10 @@ def climb(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, offset: float,
         lane = lane_clearer(QtCore.QPointF(lane, low + BEND),
                             QtCore.QPointF(lane, high - BEND), nodes_in)(lane, side)
     lane += side * offset
+    if low == start.y() + BEND:  # else it passes under dst, clear of the gap under src
+        low = run_y(start, lane, 1.0, nodes_in)
+    if high == end.y() - BEND:
+        high = run_y(end, lane, -1.0, nodes_in)
     return rounded([start, QtCore.QPointF(start.x(), low), QtCore.QPointF(lane, low),
                     QtCore.QPointF(lane, high), QtCore.QPointF(end.x(), high), end])
 
@@ -132,13 +144,106 @@ def _towards(at: QtCore.QPointF, to: QtCore.QPointF, r: float) -> QtCore.QPointF
     return at if length == 0 else at + (to - at) * (r / length)
 
 
-def blocking_rects(p1: QtCore.QPointF, p2: QtCore.QPointF, nodes_in) -> list[QtCore.QRectF]:
-    """The node rectangles that the straight line from p1 to p2 passes through."""
+def around(start: QtCore.QPointF, end: QtCore.QPointF, blocked, nodes_in,
+           offset: float = 0.0) -> QtGui.QPainterPath:
+    """A wire from `start` down to `end` that the `blocked` nodes are in the way of:
+    beside them (`detour`), or with one run across, through a free band between them
+    (`level_run`), whichever passes no node; the detour, or for a short drop the level
+    run, when both pass one (or there is no free band)."""
+    ways = [lambda: detour(start, end, blocked, lane_clearer(start, end, nodes_in), offset,
+                           nodes_in),
+            lambda: level_run(start, end, nodes_in)]
+    if end.y() - start.y() <= 4 * BEND:
+        ways.reverse()
+    first = None
+    for way in ways:
+        points = way()
+        if points is not None and not crosses(points, nodes_in):
+            return rounded(points)
+        first = first or points
+    return rounded(first)
+
+
+def level_run(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in) -> list | None:
+    """The corners of a wire down out of `start`, across in the middle of the widest band
+    of y between the two ports that no node beside the wire's span covers, and down into
+    `end`; None when no band is free."""
+    hits = nodes_in(QtCore.QRectF(start, end).normalized())
+    best, y = (0.0, 0.0), start.y()
+    for top, bottom in sorted((r.top(), r.bottom()) for r in hits) + [(end.y(), end.y())]:
+        if top - y > best[1] - best[0]:
+            best = (y, top)
+        y = max(y, bottom)
+    if best[1] - best[0] < 2.0:
+        return None
+    level = (best[0] + best[1]) / 2
+    return [start, QtCore.QPointF(start.x(), level), QtCore.QPointF(end.x(), level), end]
+
+
+def crosses(points: list[QtCore.QPointF], nodes_in) -> bool:
+    """Whether the wire through the corners `points`, drawn `rounded`, may run through a
+    node of `nodes_in` (less 1 unit all round: a run along a node's edge does not count).
+    A rounded corner lies in the triangle of its two runs and the chord `BEND` from the
+    corner, so each run is checked, and the chord across the corner it leaves (a corner
+    near a node may count). Each run asks for the nodes near it only (queries of the
+    whole wire's box cost more, for a long wire)."""
+    for i, (a, b) in enumerate(zip(points, points[1:], strict=False)):
+        lines = [(a.x(), a.y(), b.x(), b.y())]
+        if i > 0:  # the chord across the corner at `a`
+            c = _towards(a, points[i - 1], min(BEND, _run(a, points[i - 1])))
+            d = _towards(a, b, min(BEND, _run(a, b)))
+            lines.append((c.x(), c.y(), d.x(), d.y()))
+        area = QtCore.QRectF(a, b).normalized().adjusted(-BEND, -BEND, BEND, BEND)
+        boxes = [r.adjusted(1.0, 1.0, -1.0, -1.0).getCoords() for r in nodes_in(area)]
+        if any(segment_meets(*line, box) for line in lines for box in boxes):
+            return True
+    return False
+
+
+def segment_meets(ax: float, ay: float, bx: float, by: float,
+                  box: tuple[float, float, float, float]) -> bool:
+    """Whether the segment from (ax, ay) to (bx, by) passes inside `box` (left, top,
+    right, bottom), by Liang-Barsky clipping."""
+    left, top, right, bottom = box
+    if max(ax, bx) < left or min(ax, bx) > right or max(ay, by) < top or min(ay, by) > bottom:
+        return False
+    t0, t1 = 0.0, 1.0
+    dx, dy = bx - ax, by - ay
+    for p, q in ((-dx, ax - left), (dx, right - ax), (-dy, ay - top), (dy, bottom - ay)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            t0 = max(t0, q / p)
+        else:
+            t1 = min(t1, q / p)
+        if t0 > t1:
+            return False
+    return True
+
+
+def blocking_rects(p1: QtCore.QPointF, p2: QtCore.QPointF, nodes_in,
+                   tangent: float = 0.0) -> list[QtCore.QRectF]:
+    """The node rectangles that the plain wire from p1 down to p2 passes through: a curve
+    that leaves p1 and enters p2 vertically, over `tangent` (the canvas' plain wire, as
+    NodeGraphQt draws it; 0 gives the straight line)."""
     rects = nodes_in(QtCore.QRectF(p1, p2).normalized().adjusted(-2.0, -2.0, 2.0, 2.0))
-    steps = [k / 24 for k in range(1, 24)]
-    points = [QtCore.QPointF(p1.x() + (p2.x() - p1.x()) * t, p1.y() + (p2.y() - p1.y()) * t)
-              for t in steps]
-    return [r for r in rects if any(r.contains(p) for p in points)]
+    if not rects:
+        return []
+    points = [_on_curve(p1, p2, tangent, k / 24) for k in range(1, 24)]
+    return [r for r in rects if any(r.left() <= x <= r.right() and r.top() <= y <= r.bottom()
+                                    for x, y in points)]
+
+
+def _on_curve(p1: QtCore.QPointF, p2: QtCore.QPointF, tangent: float,
+              t: float) -> tuple[float, float]:
+    """The point (x, y) at `t` on the cubic from p1 to p2 whose handles run `tangent`
+    straight down out of p1 and into p2."""
+    u = 1.0 - t
+    x = (u * u * (u + 3 * t)) * p1.x() + (t * t * (3 * u + t)) * p2.x()
+    y = (u ** 3 * p1.y() + 3 * u * u * t * (p1.y() + tangent)
+         + 3 * u * t * t * (p2.y() - tangent) + t ** 3 * p2.y())
+    return x, y
 
 
 def lane_clearer(p1: QtCore.QPointF, p2: QtCore.QPointF, nodes_in):
@@ -158,13 +263,13 @@ def lane_clearer(p1: QtCore.QPointF, p2: QtCore.QPointF, nodes_in):
 
 
 def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None,
-           offset: float = 0.0) -> QtGui.QPainterPath:
-    """A path from p1 to p2 (one above the other) that passes beside the `blocked` rects.
+           offset: float = 0.0, nodes_in=None) -> list[QtCore.QPointF]:
+    """The corners of a wire from p1 down to p2 that passes beside the `blocked` rects.
 
-    It leaves p1 straight (up or down, towards p2), bends out to a lane beside the
-    blocking nodes (on the side away from their centre), runs along the lane,
-    and bends back into p2. `clear(lane, side)` may move the lane further out.
-    """
+    It leaves p1 straight down, runs across to a lane beside the blocking nodes (on the
+    side away from their centre), along the lane, across again and down into p2.
+    `clear(lane, side)` may move the lane further out. With `nodes_in`, the runs across
+    keep within the gaps under p1's node and over p2's (`run_y`)."""
     centre = sum(r.center().x() for r in blocked) / len(blocked)
     side = 1.0 if centre <= (p1.x() + p2.x()) / 2 else -1.0
     lane = (max(r.right() for r in blocked) if side > 0
@@ -172,14 +277,27 @@ def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None,
     if clear is not None:
         lane = clear(lane, side)
     lane += side * offset
-    bend = BEND if p2.y() > p1.y() else -BEND
-    start, end = p1.y() + bend, p2.y() - bend
-    path = QtGui.QPainterPath(p1)
-    path.cubicTo(QtCore.QPointF(p1.x(), start + bend), QtCore.QPointF(lane, start),
-                 QtCore.QPointF(lane, start + 2 * bend))
-    path.lineTo(lane, end - 2 * bend)
-    path.cubicTo(QtCore.QPointF(lane, end), QtCore.QPointF(p2.x(), end - bend), p2)
-    return path
+    low, high = run_y(p1, lane, 1.0, nodes_in), run_y(p2, lane, -1.0, nodes_in)
+    return [p1, QtCore.QPointF(p1.x(), low), QtCore.QPointF(lane, low),
+            QtCore.QPointF(lane, high), QtCore.QPointF(p2.x(), high), p2]
+
+
+def run_y(port: QtCore.QPointF, lane: float, way: float, nodes_in=None) -> float:
+    """The y of a wire's run across between `port` and the x of its `lane`: `BEND` out of
+    the port, below it for an output (`way` 1) and above it for an input (-1), or halfway
+    to the nearest node across the run's way when that node is nearer (rows laid out
+    closer than `BEND` apart: the run keeps to the gap between them)."""
+    far = port.y() + way * BEND
+    if nodes_in is None:
+        return far
+    area = QtCore.QRectF(QtCore.QPointF(min(port.x(), lane), min(port.y(), far)),
+                         QtCore.QPointF(max(port.x(), lane), max(port.y(), far)))
+    edges = [r.top() if way > 0 else r.bottom() for r in nodes_in(area)]
+    edges = [y for y in edges if way * (y - port.y()) > 1.0]  # beyond the port, not beside
+    if not edges:
+        return far
+    nearest = min(edges) if way > 0 else max(edges)
+    return (port.y() + nearest) / 2
 
 
 class NodeColumns:
@@ -206,13 +324,17 @@ class NodeColumns:
 
     def meeting(self, area: QtCore.QRectF, skip) -> list[QtCore.QRectF]:
         """The rectangles (in the order given) that meet `area`, but not those of `skip`."""
-        cells = ((area.width() // self.WIDTH + 2) * (area.height() // self.HEIGHT + 2))
-        if cells > len(self.rects):  # a wide area: every rectangle is as quick
+        left, top, right, bottom = area.getCoords()
+        columns = range(int(left // self.WIDTH), int(right // self.WIDTH) + 1)
+        rows = range(int(top // self.HEIGHT), int(bottom // self.HEIGHT) + 1)
+        if len(columns) * len(rows) > len(self.rects):  # a wide area: every one is as quick
             found = range(len(self.rects))
         else:
-            found = set()
-            for cell in self._cells(area):
-                found.update(self.buckets.get(cell, ()))
+            found, buckets = set(), self.buckets
+            for column in columns:
+                for row in rows:
+                    found.update(buckets.get((column, row), ()))
             found = sorted(found)
-        return [rect for item, rect in (self.rects[i] for i in found)
+        rects = self.rects
+        return [rect for item, rect in (rects[i] for i in found)
                 if item not in skip and rect.intersects(area)]

@@ -62,3 +62,21 @@ def _crossing(path) -> bool:
             if kind == QtCore.QLineF.IntersectionType.BoundedIntersection:
                 return True
     return False
+
+
+
+def third_node_crossings(pipes, nodes) -> list[tuple]:
+    """(pipe, node) for each wire that runs through a node other than its own two ends
+    (the node's box less 1 unit all round, so a wire along its edge does not count),
+    from points along the wire at most 2 units apart."""
+    boxes = [(node, node.sceneBoundingRect().adjusted(1, 1, -1, -1)) for node in nodes]
+    found = []
+    for pipe in pipes:
+        ends = {pipe.input_port.node, pipe.output_port.node}
+        path = pipe.path()
+        near = [(n, box) for n, box in boxes
+                if n not in ends and box.intersects(path.boundingRect())]
+        if near:
+            points = wire_points(pipe, max(50, int(path.length() / 2)))
+            found += [(pipe, n) for n, box in near if any(box.contains(p) for p in points)]
+    return found
