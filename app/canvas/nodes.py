@@ -144,10 +144,13 @@ class LayerNodeItem(AbstractNodeItem):
         ports = max(len(self.inputs), len(self.outputs), 1)
         width, height = node_size(self._lines(), ports, ring=bool(self.output_ports))
         if (width, height) != (self._width, self._height):
+            was = self.sceneBoundingRect()
             self.prepareGeometryChange()
             self._width, self._height = width, height
             self._rect = QtCore.QRectF(0.0, 0.0, width, height)
             self.align_ports()
+            if PipeBatch.resized is not None and self.scene() is not None:
+                PipeBatch.resized(self, was)  # the wires it now meets, or left, go around
         self.update()
 
     def align_ports(self) -> None:

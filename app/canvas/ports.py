@@ -17,6 +17,9 @@ class PipeBatch:
 
     pipes: set | None = None
     moved: dict | None = None
+    # Called with a node item and its scene rectangle before its size changed (set by
+    # `pipes`, which routes the wires of other nodes that the node now meets or left).
+    resized = None
 
 
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
