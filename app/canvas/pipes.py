@@ -29,6 +29,9 @@ NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
 
 
+_RESIZED: dict = {}  # during a batch: node item -> its rectangle before it was resized
+
+
 @contextmanager
 def batched_pipes():
     """Move many nodes inside this block: each pipe they touch is redrawn once, at the end,
@@ -42,11 +45,14 @@ def batched_pipes():
     finally:
         pipes, PipeBatch.pipes = PipeBatch.pipes, None
         moved, PipeBatch.moved = PipeBatch.moved, None
+        resized = dict(_RESIZED)
+        _RESIZED.clear()
         pipes = [p for p in pipes if p.scene() is not None and p.input_port is not None
                  and p.output_port is not None]
         LayerPipeItem.node_rects = {}  # each scene's nodes, looked up when first needed
         try:
             _redraw(pipes, moved)
+            _redraw_near(resized, set(pipes))
             LabelQueue.flush()
         finally:
             LayerPipeItem.node_rects = None
@@ -79,11 +85,39 @@ def _passed_by(scenes, drawn: set, moved: dict) -> list:
     a moved node's rectangle, where it was or where it is (or between: one box for both)."""
     rects = [(now := item.sceneBoundingRect()).united(now.translated(was - item.pos()))
              for item, was in moved.items()]
+    return _near_wires(scenes, drawn, rects, moved)
+
+
+def _near_wires(scenes, drawn: set, rects: list, skip) -> list:
+    """The wires of `scenes` between nodes not in `skip`, other than those `drawn`, that
+    are near (`near_area`) one of `rects`."""
     spots, bounds = NodeColumns([(None, r) for r in rects]), _united(rects)
-    return [pipe for pipe in _stayed_wires(scenes, moved) if pipe not in drawn
+    return [pipe for pipe in _stayed_wires(scenes, skip) if pipe not in drawn
             and pipe._drawn_between is not None and pipe.isVisible()
             and (near := near_area(pipe.path())).intersects(bounds)
             and spots.meeting(near, ())]
+
+
+def _redraw_near(resized: dict, drawn: set) -> None:
+    """Route again the wires of other nodes near the nodes in `resized` (item -> its
+    rectangle before): a node that grew (a longer name, a port more) may stand in their
+    way now, and one that shrank may have left it."""
+    resized = {item: was for item, was in resized.items() if item.scene() is not None}
+    if resized:
+        rects = [was.united(item.sceneBoundingRect()) for item, was in resized.items()]
+        scenes = {item.scene() for item in resized}
+        for pipe in _near_wires(scenes, drawn, rects, ()):
+            pipe.draw_path(pipe.input_port, pipe.output_port)
+
+
+def _on_node_resized(item, was: QtCore.QRectF) -> None:
+    """A node's size changed: the wires of other nodes near it are routed again, at the
+    end of the batch of pipes it changed in (or of one of its own)."""
+    with batched_pipes():
+        _RESIZED[item] = _RESIZED[item].united(was) if item in _RESIZED else was
+
+
+PipeBatch.resized = _on_node_resized
 
 
 def _stayed_wires(scenes, moved: dict):
