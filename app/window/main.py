@@ -7,7 +7,7 @@ the start panel, navigation, help, user blocks and custom code.
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ...graph.project import Project
 from ..blocks.user_blocks import UserBlocksMixin
@@ -24,7 +24,7 @@ from .navigate import NavigateMixin
 from .recovery import RecoveryBar
 from .run_docks import RunDocksMixin
 from .start import HOW_TO_BEGIN, StartMixin
-from .teardown import Teardown
+from .teardown import Teardown, running_work, stop_training_first
 
 
 class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
@@ -37,6 +37,9 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         super().__init__()
         self.project = Project()
         self.teardown = Teardown(self)  # its workers end however the window goes
+        stop_training_first(self)  # a close lets the training run keep its model
+        self.setAttribute(QtCore.Qt.WA_DeleteOnClose)  # closed, it frees its scene
+        self._closing = False
         self.submenus: dict[str, QtWidgets.QMenu] = {}
         self.setObjectName("MainWindow")
         self.resize(1500, 920)
@@ -122,6 +125,41 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
                                     f"{warnings} warning{'s' * (warnings != 1)}")
         self.problems_label.setProperty("bad", errors > 0)
         self.problems_label.style().polish(self.problems_label)
+
+    # ---- closing ---------------------------------------------------------
+    # Tests replace this to answer without a dialog: texts of the running work -> go on?
+    ask_stop_runs = None
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Ask before stopping running work, then about unsaved work (the mixins), then
+        end the work: the training run stops gently, the search's trials are stopped."""
+        work = running_work(self)
+        if self._closing or (work and not (self.ask_stop_runs or self._ask_stop_runs)(work)):
+            event.ignore()  # a second close while the first waits for the run, or "Cancel"
+            return
+        self._closing = True
+        try:
+            super().closeEvent(event)
+        finally:
+            self._closing = event.isAccepted()
+
+    def _ask_stop_runs(self, work: list[str]) -> bool:
+        answer = QtWidgets.QMessageBox.question(
+            self, "Stop running work",
+            f"Closing the window stops {' and '.join(work)}. A stopped run keeps its model, "
+            "and a stopped search the trials it finished.",
+            QtWidgets.QMessageBox.StandardButton.Close | QtWidgets.QMessageBox.Cancel,
+            QtWidgets.QMessageBox.Cancel)
+        return answer == QtWidgets.QMessageBox.StandardButton.Close
+
+    def quit_app(self) -> None:
+        """File > Quit: close every window, this one first; a window that is not let go
+        (Cancel) stops the quit, and the windows after it stay open."""
+        others = [w for w in QtWidgets.QApplication.topLevelWidgets()
+                  if isinstance(w, MainWindow) and w is not self and w.isVisible()]
+        for window in [self, *others]:
+            if not window.close():
+                return
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

@@ -22,7 +22,8 @@ MENUS = {
         ("Export &Block…", None, "export_block_dialog"),
         ("&Import Block…", None, "import_block_dialog"),
         None,
-        ("&Quit", "Ctrl+Q", "close"),
+        ("&Close Window", "Ctrl+W", "close"),
+        ("&Quit", "Ctrl+Q", "quit_app"),
     ],
     "&Edit": [
         ("&Undo", "Ctrl+Z", "undo"),

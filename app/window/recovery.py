@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..future_watch import FutureWatcher
 from . import files
+from .teardown import forget_when_destroyed
 
 
 class RecoveryBar(QtWidgets.QFrame):
@@ -236,7 +237,7 @@ class RecoveryMixin:
             window.resize(self.size())
             window._adopt_recovery(Path(kept), doc, source)
             window.show()
-            self.recovered_windows.append(window)
+            forget_when_destroyed(window, self.recovered_windows)
         self._offer_rest(kept)
 
     def _adopt_recovery(self, kept: Path, doc, source: str | None) -> None:

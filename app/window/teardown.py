@@ -9,19 +9,28 @@ at whichever comes first: the accepted close, the window's `destroyed` signal, t
 application's `aboutToQuit`, the window's garbage collection, or the interpreter's
 exit. Its steps touch Qt objects only while they still exist, so it is safe while
 the window is half deleted.
+
+A window that closes first asks its training run to stop (`stop_training_first`): the
+run ends after its batch and keeps its model, where a kill would lose it; only a run
+still going after `STOP_WAIT_S` is killed. The search then stops its trials (those
+finished stay in the study). A closed window is deleted, and with it its scene and its
+project (`forget_when_destroyed` lets go of the windows a window opened).
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import time
 import weakref
 from collections.abc import Callable
+from functools import partial
 
 import shiboken6
 
 log = logging.getLogger("kerascanvas.app")
 _PENDING: set[Teardown] = set()  # teardowns not run yet; the exit runs them
+STOP_WAIT_S = 10.0  # a closing window's training run: time to end its batch and save
 
 
 class Teardown:
@@ -83,6 +92,59 @@ class Teardown:
                 say(text)
             except RuntimeError:  # the window's status line is already gone
                 pass
+
+
+def running_work(window) -> list[str]:
+    """What closing `window` stops: its active training run and its running search."""
+    work = []
+    training = getattr(window, "training", None)
+    if training is not None and training.controller.is_active:
+        record = training.controller.current
+        work.append(f"training {record.label.lower()} ({record.status})")
+    search = getattr(window, "search", None)
+    if search is not None and search.runner.running:
+        work.append("a search")
+    return work
+
+
+def stop_training_first(window) -> None:
+    """Make the window's teardown begin by stopping its training run gently (before the
+    steps added later, which kill what still runs). The window is held weakly."""
+    ref = weakref.ref(window)
+    window.teardown.add(lambda: stop_training(ref()))
+
+
+def stop_training(window, wait_s: float = STOP_WAIT_S) -> str:
+    """Ask the window's active training run to stop after its batch (its worker saves the
+    model) and wait for it at most `wait_s`, the window's events flowing; what happened,
+    or "" when no run was active (or the window is gone)."""
+    if window is None or not shiboken6.isValid(window) or window.training is None:
+        return ""
+    controller = window.training.controller
+    if not controller.is_active:
+        return ""
+    record = controller.current
+    controller.stop()
+    window.show_message(f"Stopping {record.label} before the window closes…")
+    deadline = time.monotonic() + wait_s
+    app = _application()
+    while controller.is_active and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    if controller.is_active:
+        return f"{record.label} did not stop within {wait_s:.0f} s; it was killed"
+    saved = f"; its model is in {record.saved_path}" if record.saved_path else ""
+    return f"{record.label} was stopped with the window ({record.status}){saved}"
+
+
+def forget_when_destroyed(window, holder: list) -> None:
+    """Keep `window` in `holder` (so that it stays open) until Qt deletes it."""
+    holder.append(window)
+    window.destroyed.connect(partial(_forget, holder, id(window)))
+
+
+def _forget(holder: list, key: int, *_) -> None:
+    holder[:] = [w for w in holder if id(w) != key]
 
 
 def _name(step) -> str:

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import pytest
+import shiboken6
 from PySide6 import QtWidgets
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """A closed main window is deleted by Qt (its scene and project with it): qtbot, which
+    closes the widgets a test registered, is left only those still alive."""
+    widgets = getattr(item, "qt_widgets", None)
+    if widgets:
+        item.qt_widgets = [(ref, before) for ref, before in widgets
+                           if ref() is None or shiboken6.isValid(ref())]
+    yield
 
 
 @pytest.fixture
@@ -25,13 +37,15 @@ def make_window(qtbot, data_dir, monkeypatch):
                             staticmethod(lambda source: restore_answer))
         window = MainWindow(path, recover=recover)
         window.ask_save = lambda: QtWidgets.QMessageBox.Discard
+        window.ask_stop_runs = lambda work: True
         qtbot.addWidget(window)
         made.append(window)
         return window
 
     yield make
     for window in made:
-        window.stack.set_clean()
+        if shiboken6.isValid(window):  # a closed window is deleted, its project with it
+            window.stack.set_clean()
 
 
 @pytest.fixture

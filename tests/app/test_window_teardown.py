@@ -9,9 +9,11 @@ study's checks wait for their process to start does not wait for it.
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
+import weakref
 
 import optuna
 import pytest
@@ -35,6 +37,7 @@ def bare_window(data_dir, monkeypatch):
     def make(path=None):
         window = MainWindow(path, recover=False)
         window.ask_save = lambda: QtWidgets.QMessageBox.Discard
+        window.ask_stop_runs = lambda work: True
         made.append(window)
         return window
 
@@ -219,3 +222,142 @@ def test_closing_while_the_checks_wait_for_their_process_does_not_wait(qtbot, mo
     qtbot.waitUntil(lambda: runner.threads_alive == 0)  # the runner dies on this thread
     assert took < 3.0, f"the close took {took:.1f} s"
     assert "checks were cancelled" in said
+
+
+# ---- closing frees the window; Quit with running work and unsaved changes ---------------
+def collected(*refs) -> list[bool]:
+    """Whether each weakly referenced object is still alive, once Qt's deferred deletes
+    ran and Python collected its cycles."""
+    deferred_deletes()
+    gc.collect()
+    return [ref() is not None for ref in refs]
+
+
+def test_a_closed_window_is_freed_with_its_scene_and_project(qtbot, data_dir):
+    from kerascanvas.app.window.main import MainWindow
+
+    from .gestures import EXAMPLES, show
+
+    window = show(MainWindow(str(EXAMPLES / "small_resnet.json"), recover=False), qtbot)
+    qtbot.wait(700)  # the Training and Search panels are built after the first paint
+    assert window.training is not None and window.search is not None
+    refs = [weakref.ref(o) for o in (window, window.canvas.viewer.scene(), window.canvas,
+                                     window.project, window.doc, window.training)]
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_W,
+                   QtCore.Qt.ControlModifier)  # File > Close Window
+    del window
+    assert collected(*refs) == [False] * len(refs)
+
+
+class StoppingRun:
+    """A training run (the TrainingRun contract) that runs until it is asked to stop,
+    then ends as a real worker does: the model saved, a "stopped" result."""
+
+    made: list = []
+    log: list = []  # what was asked of the runs and trials, in order
+
+    def __init__(self, document, overrides, save_path, **extra):
+        self.save_path, self.status, self.events = save_path, "ready", []
+        StoppingRun.made.append(self)
+
+    def start(self):
+        self.status = "running"
+        self.events.append(ev.TrainBegin(epochs=3, steps=4, samples=120))
+
+    def poll_events(self):
+        out, self.events = self.events, []
+        return out
+
+    def stop(self):
+        StoppingRun.log.append("training stop")
+        with open(self.save_path, "wb") as model:
+            model.write(b"model")
+        self.status = "stopped"
+        self.events.append(ev.Result(ev.STOPPED, saved=self.save_path))
+
+    def kill(self):
+        StoppingRun.log.append("training kill")
+        self.status = "killed"
+
+
+@pytest.fixture
+def busy_window(make_window, qtbot, tmp_path, fake_search, monkeypatch):
+    """A saved project with an unsaved edit (a node deleted by key), its training run and
+    its search running (trial 1 is stuck until killed), its recovery file written."""
+    from kerascanvas.app.training import controller as controller_module
+    from kerascanvas.app.window import files
+
+    from .gestures import click, node_point, show
+
+    StoppingRun.made.clear()
+    StoppingRun.log.clear()
+    monkeypatch.setattr(controller_module, "default_run_factory", StoppingRun)
+    monkeypatch.setattr(TrialThread, "kill", logged_kill)
+    window = show(make_window(searched_project(tmp_path)), qtbot)
+    panel = window.search_panel()
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(fake_search) == 2, timeout=20000)
+    start_training(window, qtbot)
+    extra = window.doc.add_node("Dense", "extra", params={"units": 2}).id
+    window.stack.set_clean()  # saved as it is now, with the node 'extra'
+    window.save()
+    click(window, node_point(window, extra))
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
+    assert extra not in window.doc.nodes and not window.stack.is_clean
+    window.autosave()
+    window.wait_for_autosave()
+    kept = files.read_recovery(window.recovery_file)
+    assert kept is not None and set(kept[0].nodes) == set(window.doc.nodes)
+    return window
+
+
+def logged_kill(trial):
+    StoppingRun.log.append(f"trial {trial.number} kill")
+    trial.killed.set()
+    trial.exitcode = -9
+
+
+def quit_by_keys(window) -> None:
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Q, QtCore.Qt.ControlModifier)
+    QtWidgets.QApplication.processEvents()
+
+
+def still_busy(window) -> None:
+    """Open, both runs going, nothing asked of them, and the recovery file as written."""
+    from kerascanvas.app.window import files
+
+    assert window.isVisible() and shiboken6.isValid(window)
+    assert window.training.controller.is_active and window.search.runner.running
+    assert StoppingRun.log == []
+    kept = files.read_recovery(window.recovery_file)
+    assert kept is not None and set(kept[0].nodes) == set(window.doc.nodes)
+
+
+def test_quit_with_runs_and_unsaved_work_asks_then_stops_the_runs_in_order(
+        busy_window, qtbot, tmp_path):
+    from kerascanvas.graph.projectfile import load
+
+    window = busy_window
+    asked = []
+    window.ask_stop_runs = lambda work: asked.append(work) or False
+    quit_by_keys(window)  # "Cancel" to stopping the runs
+    assert asked == [["training run 1 (running)", "a search"]]
+    still_busy(window)
+    window.ask_stop_runs = lambda work: True
+    window.ask_save = lambda: QtWidgets.QMessageBox.Cancel
+    quit_by_keys(window)  # "Cancel" to the unsaved changes
+    still_busy(window)
+    window.ask_save = lambda: QtWidgets.QMessageBox.Save
+    run, record = StoppingRun.made[-1], window.training.controller.current
+    storage, name = window.search.storage()
+    path = window.path
+    recovery = window.recovery_file
+    quit_by_keys(window)
+    assert StoppingRun.log == ["training stop", "trial 1 kill"]  # the run kept its model
+    assert record.status == "stopped" and record.saved_path == run.save_path
+    assert open(run.save_path, "rb").read() == b"model"
+    assert set(load(path).nodes) == set(window.doc.nodes)  # the edit was saved
+    assert not recovery.exists()  # saved: no unsaved work left to recover
+    study = optuna.load_study(study_name=name, storage=optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(storage)))
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "FAIL"]
