@@ -75,7 +75,9 @@ def open_trusted(tmp_path, solver):
 
 
 def delete_now(obj) -> None:
-    obj.deleteLater()
+    """Delete `obj` now (a closed window may be deleted already: Qt deletes it on close)."""
+    if shiboken6.isValid(obj):
+        obj.deleteLater()
     QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
     assert not shiboken6.isValid(obj)
 
