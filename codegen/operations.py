@@ -29,7 +29,9 @@ NAMER_SOURCE = f'''def {NAMER}(outputs, name):
     keras.ops functions take no name, and Keras would number it after what was made
     before in the process."""
     first = outputs[0] if isinstance(outputs, list) else outputs
-    first._keras_history.operation.name = name
+    history = getattr(first, "_keras_history", None)  # None: Keras' automatic name stays
+    if history is not None:
+        history.operation.name = name
     return outputs
 '''
 

@@ -64,3 +64,14 @@ def test_an_index_key_that_is_code_is_an_error_on_the_key(key):
     assert errors and errors[0].node == doc.outputs[0] and "key" in errors[0].message
     with pytest.raises(CodegenError):
         generate(doc)
+
+
+def test_the_naming_helper_leaves_a_tensor_without_keras_history_alone():
+    """Written into every module whose model has an operation: it must never be what breaks
+    the code (an eager tensor, or a Keras without the history attribute, keeps its name)."""
+    from kerascanvas.codegen.operations import NAMER, NAMER_SOURCE
+
+    scope: dict = {}
+    exec(compile(NAMER_SOURCE, "<namer>", "exec"), scope)  # noqa: S102 - our own source
+    plain = [1.0, 2.0]
+    assert scope[NAMER](plain, "split") is plain
