@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 from kerascanvas.graph import atomicfile
@@ -137,10 +138,24 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
 
 
 def _write_onnx(model, partial: Path) -> None:
+    """Export, silencing the tracer's warnings (Keras' shape checks read as Python values
+    while torch traces: `if in_channels % kernel_in_channels != 0:`) for this call only;
+    the check against Keras' outputs is what says whether the graph is right."""
+    from torch.jit import TracerWarning
+
     try:
-        model.export(str(partial), format="onnx", verbose=False)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=TracerWarning)
+            model.export(str(partial), format="onnx", verbose=False)
     except Exception as exc:  # noqa: BLE001 - the exporter raises many types
         raise _onnx_failure(model, exc) from None
+
+
+def agreement(diff: float) -> str:
+    """How onnxruntime's outputs compare with Keras', as the export reports it."""
+    if diff == 0:
+        return "onnxruntime matches Keras exactly"
+    return f"onnxruntime matches Keras within {diff:.2g}"
 
 
 def _unknown_sizes(model) -> str:

@@ -113,7 +113,7 @@ def _export(doc, args: argparse.Namespace) -> str:
     else:
         diff = export.export_onnx(doc, args.output)
         if diff is not None:
-            return f"Wrote {args.output} (onnxruntime matches Keras within {diff:.2g})"
+            return f"Wrote {args.output} ({export.agreement(diff)})"
     return f"Wrote {args.output}"
 
 
