@@ -132,9 +132,11 @@ class Rename(Command):
 
 
 class Move(Command):
-    def __init__(self, doc: Document, moves: dict[str, tuple[float, float]]):
+    """Set node positions; `text` names the edit in Undo/Redo ("Auto layout" for a layout)."""
+
+    def __init__(self, doc: Document, moves: dict[str, tuple[float, float]], text: str = "Move"):
         self.doc, self.moves = doc, dict(moves)
-        self.text = "Move"
+        self.text = text
 
     def do(self):
         self.old = {nid: self.doc.position(nid) for nid in self.moves}

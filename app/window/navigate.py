@@ -61,11 +61,11 @@ class NavigateMixin:
         self.auto_layout("LR")
 
     def auto_layout(self, direction: str = "TB") -> None:
-        """Lay the graph out in layers (one undoable Move) and fit it into view."""
+        """Lay the graph out in layers (one undoable "Auto layout") and fit it into view."""
         positions = layered_layout(self.doc, direction, self.canvas.node_sizes(),
                                    aspect=self.canvas.view_aspect())
         if positions:
-            self.stack.push(cmd.Move(self.doc, positions))
+            self.stack.push(cmd.Move(self.doc, positions, text="Auto layout"))
         self.fit()
 
     def focus_palette(self) -> None:

@@ -30,6 +30,22 @@ def assert_no_overlap(boxes) -> None:
             assert not a.intersects(b), (a, b)
 
 
+def test_auto_layout_is_undone_as_auto_layout(window, qtbot):
+    """Ctrl+L names itself in the Edit menu ("Undo Auto layout", not "Undo Move"), and
+    Ctrl+Z puts the nodes back where they were."""
+    show_at(window)
+    for kind in ("Input", "Dense", "Dense"):
+        window.palette.kind_activated.emit(kind)
+    before = [box.topLeft() for box in node_boxes(window)]
+    layout_and_fit(window)
+    assert window.actions["undo"].text() == "&Undo Auto layout"
+    assert [box.topLeft() for box in node_boxes(window)] != before
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
+    QtWidgets.QApplication.processEvents()
+    assert [box.topLeft() for box in node_boxes(window)] == before
+    assert window.actions["redo"].text() == "&Redo Auto layout"
+
+
 def check_readable(window, qtbot, path) -> None:
     show_at(window)
     assert window.open_path(path, ask=False)
