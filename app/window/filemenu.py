@@ -48,11 +48,14 @@ class FileMixin(RecoveryMixin):
         self.update_title()
 
     # ---- title and dirty state ---------------------------------------------
-    def update_title(self) -> None:
+    def project_name(self) -> str:
+        """The project as the title bar names it: its file name, else "Untitled"."""
         source = getattr(self, "import_source", None)
-        name = (Path(self.path).name if self.path
+        return (Path(self.path).name if self.path
                 else f"{Path(source).stem} (imported)" if source else "Untitled")
-        self.setWindowTitle(f"{name}[*] — Keras Canvas")
+
+    def update_title(self) -> None:
+        self.setWindowTitle(f"{self.project_name()}[*] — Keras Canvas")
         self.setWindowModified(not self.stack.is_clean)
 
     def _maybe_save(self) -> bool:
@@ -66,7 +69,8 @@ class FileMixin(RecoveryMixin):
 
     def _ask_save_dialog(self):
         return QtWidgets.QMessageBox.question(
-            self, "Unsaved changes", "The project has unsaved changes. Save them first?",
+            self, "Unsaved changes",
+            f"“{self.project_name()}” has unsaved changes. Save them first?",
             QtWidgets.QMessageBox.Save | QtWidgets.QMessageBox.Discard
             | QtWidgets.QMessageBox.Cancel, QtWidgets.QMessageBox.Save)
 

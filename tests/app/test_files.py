@@ -248,3 +248,42 @@ def test_open_lists_keras_models_beside_projects(window, tmp_path, monkeypatch):
     monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", listing)
     window.open_dialog()
     assert shown == ["model.keras", "net.json"]
+
+
+def test_the_unsaved_changes_prompt_names_the_project(make_window, tmp_path):
+    """Ctrl+W with unsaved edits asks about them naming the project: "Untitled" before
+    it has a file, its file name after; Cancel keeps the window open."""
+    from PySide6 import QtCore, QtWidgets
+    from PySide6.QtTest import QTest
+
+    from .conftest import show_at
+
+    def prompt_text(window) -> str:
+        """Type Ctrl+W on the canvas; the dialog's text, answered with Cancel."""
+        seen = []
+
+        def answer():
+            box = QtWidgets.QApplication.activeModalWidget()
+            if not isinstance(box, QtWidgets.QMessageBox):
+                QtCore.QTimer.singleShot(10, answer)
+                return
+            seen.append(box.text())
+            box.button(QtWidgets.QMessageBox.Cancel).click()
+
+        window.ask_save = None  # the real dialog
+        QtCore.QTimer.singleShot(0, answer)
+        QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_W,
+                       QtCore.Qt.ControlModifier)
+        QtWidgets.QApplication.processEvents()
+        window.ask_save = lambda: QtWidgets.QMessageBox.Discard
+        assert window.isVisible()  # Cancel: not closed
+        return seen[0]
+
+    window = show_at(make_window())
+    window.palette.kind_activated.emit("Dense")
+    assert prompt_text(window) == "“Untitled” has unsaved changes. Save them first?"
+    path = tmp_path / "digits.json"
+    assert window.save_to(str(path))
+    named = show_at(make_window(str(path)))
+    named.palette.kind_activated.emit("Dense")
+    assert prompt_text(named) == "“digits.json” has unsaved changes. Save them first?"
