@@ -260,8 +260,9 @@ def _finish(result, received: int | None, args) -> int:
     main, launched = distributed.is_main(), distributed.launched()
     kept_elsewhere = bool(result.saved) and result.saved != args.save
     if not result.ok:
-        if main:
-            _error(result.message + (f" {kept_line(result, args.file)}" if kept_elsewhere
+        if main:  # after an error's details (a traceback's last lines), on its own line
+            sep = "\n" if "\n" in result.message else " "
+            _error(result.message + (f"{sep}{kept_line(result, args.file)}" if kept_elsewhere
                                      else ""))
         return EXIT_FAILED
     if main:
