@@ -12,6 +12,7 @@ from PySide6 import QtCore
 
 from ...graph.document import output_entry
 from ...graph.errors import KerasCanvasError
+from ...graph.shapes import fmt
 from ...graph.training import output_name
 from ...graph.userblocks import spec_for_display
 from .labels import LabelQueue
@@ -20,10 +21,11 @@ from .ports import PipeBatch
 
 
 def shape_text(shape) -> str:
-    """`(None, 26, 26, 32)` for a shape tuple, `?` when it is unknown."""
+    """`(None, 26, 26, 32)` for a shape tuple, written as Keras' summary writes it (`(None,)`
+    for one axis), `?` when it is unknown."""
     if shape is None:
         return "?"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+    return fmt(shape)
 
 
 def count_text(count) -> str:
