@@ -7,14 +7,24 @@ through `events.to_wire`), with plain numbers in their logs:
     TrainBegin(settings, epochs=10, steps=45, samples=1437, batch_size=32, initial_epoch=0)
     EpochBegin(epoch=0)
     BatchEnd(epoch=0, batch=7, steps=45, logs={"loss": 2.1, ...}, lr=0.001,
-             samples_per_s=5300.0, eta_s=12.5)
+             samples_per_s=5300.0, eta_s=12.5, batch_logs={"loss": 1.9})
     EpochEnd(epoch=0, logs={"loss": .., "val_loss": ..}, lr=0.001, samples_per_s=5300.0,
              eta_s=4.2)
     Paused(epoch=0) / Resumed(epoch=0)
     TrainEnd(epochs_run=10, stopped=False, logs={...})
 
-Batch logs are Keras' running means since the start of the epoch. Epoch numbers
-are Keras' own, so a run continued from epoch 5 numbers its first epoch 5.
+Batch logs are Keras' running means since the start of the epoch (as Keras' own
+progress bar shows them). `batch_logs` holds the losses ("loss" and each output's
+"<name>_loss") of the batches since the previous batch event of the epoch: a running
+mean m_k over n_k samples and the previous reading m_j over n_j hold the sums n_k m_k
+and n_j m_j, so those batches average (n_k m_k - n_j m_j) / (n_k - n_j) (`mean_since`).
+The counts are the loss trackers' own (samples, so a short last batch weighs what it
+holds). Metrics get no batch value: an epoch's accuracy is not the mean of its batches'
+(Keras weighs samples, and AUC, precision, RMSE are no means at all), and one batch's
+accuracy is mostly noise; their curves are per epoch. With several processes the
+epoch's last event carries no `batch_logs`: its logs are summed over the ranks while the
+earlier reads were this rank's. Epoch numbers are Keras' own, so a run continued from
+epoch 5 numbers its first epoch 5.
 
 Why the batch events come from `on_train_batch_begin`: when any callback
 overrides `on_train_batch_end` (or `on_batch_end`), Keras' CallbackList turns
@@ -59,11 +69,43 @@ from .optim import current_learning_rate
 keras = import_keras()
 
 Sink = Callable[[ev.TrainingEvent], None]
-__all__ = ["BridgeBase", "CutOnStop", "FastBridge", "Sink", "drop", "validation_cut"]
+__all__ = ["BridgeBase", "CutOnStop", "FastBridge", "Sink", "drop", "loss_counts",
+           "mean_since", "validation_cut"]
 
 
 def drop(event: ev.TrainingEvent) -> None:
     """A sink that ignores every event."""
+
+
+def mean_since(previous: tuple[float, float] | None, count: float, mean: float) -> float:
+    """The mean of the values a running mean took in since an earlier reading of it.
+
+    Args:
+        previous: (count, mean) at the earlier reading; None when there was none (the
+            values since the start are all of them).
+        count, mean: the running mean now and how many values (samples) it holds.
+
+    >>> mean_since((2, 3.0), 4, 2.5)  # 3, 3, then 1 and 3
+    2.0
+    """
+    if previous is None or count <= previous[0]:
+        return float(mean)
+    seen, earlier = previous
+    return (count * float(mean) - seen * earlier) / (count - seen)
+
+
+def loss_counts(model, batches: int) -> dict[str, float]:
+    """The samples each loss tracker of `model` ("loss", "<output>_loss") holds, by log
+    name; `batches` for a tracker without a count."""
+    counts = {}
+    for metric in getattr(model, "metrics", None) or ():
+        name = getattr(metric, "name", "")
+        if isinstance(metric, keras.metrics.Mean) and (name == "loss" or
+                                                       name.endswith("_loss")):
+            count = getattr(metric, "count", None)
+            counts[name] = float(keras.ops.convert_to_numpy(count.value)) if count is not None \
+                else float(batches)
+    return counts
 
 
 def validation_cut(model, batches: int | None) -> tuple[int, int | None] | None:
@@ -208,10 +250,15 @@ class FastBridge(BridgeBase):
         # validation pass a stop request cut short.
         self.val_cut: tuple[int, int, int | None] | None = None
         self._val_batches: int | None = None  # validation batches begun this epoch
+        # The loss trackers at the previous batch event of this epoch, (count, mean) by
+        # name, and their counts when training ended (validation resets them).
+        self._readings: dict[str, tuple[float, float]] = {}
+        self._end_counts: dict[str, float] | None = None
 
     # ---- Keras hooks (no batch_end hook, on purpose) ---------------------
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._train_time, self._val_batches = epoch, None, None
+        self._readings, self._end_counts = {}, None
         self._epoch_start = self._last_sent = self.clock()
         self._emit(ev.EpochBegin(epoch))
 
@@ -221,7 +268,8 @@ class FastBridge(BridgeBase):
             now = self.clock()
             if now - self._last_sent >= self.min_interval:
                 self._last_sent = now
-                self._batch_event(batch - 1, self.model.get_metrics_result(), now)
+                self._batch_event(batch - 1, self.model.get_metrics_result(), now,
+                                  loss_counts(self.model, batch))
         self._wait_if_paused()
         if self._stop_requested:
             self.model.stop_training = True
@@ -231,7 +279,10 @@ class FastBridge(BridgeBase):
         self._epoch_start += seconds
         self._last_sent += seconds
 
-    def _batch_event(self, batch: int, logs: Mapping[str, Any], now: float) -> None:
+    def _batch_event(self, batch: int, logs: Mapping[str, Any], now: float,
+                     counts: Mapping[str, float] | None = None) -> None:
+        """Send the event of `batch` (0-based) from the epoch's running means `logs` and
+        the loss trackers' `counts` (None: the epoch's end, whose logs are Keras' epoch logs)."""
         loss = logs.get("loss")
         if loss is not None and not math.isfinite(float(loss)) and self.nan_at is None:
             self.nan_at = (self._epoch, batch)
@@ -243,12 +294,33 @@ class FastBridge(BridgeBase):
             left = (steps - batch - 1) + steps * max(self._epochs() - self._epoch - 1, 0)
         self._emit(ev.BatchEnd(self._epoch, batch, steps, plain(logs), self.learning_rate(),
                                self._rate(elapsed, batch + 1),
-                               elapsed / (batch + 1) * left if left is not None else None))
+                               elapsed / (batch + 1) * left if left is not None else None,
+                               self._since_last(batch, logs, counts)))
+
+    def _since_last(self, batch: int, logs: Mapping[str, Any],
+                    counts: Mapping[str, float] | None) -> dict:
+        """The losses of the batches since the previous batch event (see the module)."""
+        if counts is None:  # the epoch's end
+            if not self.stop_at_once:
+                return {}  # the epoch's logs are summed over the ranks: not this rank's
+            counts = self._end_counts if self._end_counts is not None else \
+                loss_counts(self.model, batch + 1)
+        losses = {}
+        for name, count in counts.items():
+            if logs.get(name) is None:
+                continue
+            mean = float(logs[name])
+            losses[name] = mean_since(self._readings.get(name), count, mean)
+            self._readings[name] = (count, mean)
+        return losses
 
     def on_test_begin(self, logs=None):
         # Validation runs inside the epoch; the training rate should not count it.
         if self._train_time is None:
             self._train_time = self.clock() - self._epoch_start
+            # Before `evaluate` resets the loss trackers: the epoch's last batch event
+            # needs their training counts.
+            self._end_counts = loss_counts(self.model, self._batch + 1)
         self._val_batches = 0
 
     def on_test_batch_begin(self, batch, logs=None):

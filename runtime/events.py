@@ -95,7 +95,9 @@ class EpochBegin(TrainingEvent):
 
 @dataclass(frozen=True)
 class BatchEnd(TrainingEvent):
-    """Progress within an epoch; `logs` are Keras' running means since the epoch began."""
+    """Progress within an epoch; `logs` are Keras' running means since the epoch began,
+    `batch_logs` the losses ("loss" and each output's) of the batches since the previous
+    BatchEnd of the epoch (events written before it existed have none)."""
 
     kind: ClassVar[str] = "batch_end"
     epoch: int = 0
@@ -105,6 +107,12 @@ class BatchEnd(TrainingEvent):
     lr: float | None = None
     samples_per_s: float | None = None
     eta_s: float | None = None
+    batch_logs: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def loss(self) -> Any:
+        """The loss of the batches this event covers (the running mean in older events)."""
+        return self.batch_logs.get("loss", self.logs.get("loss"))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """One run's numbers for the live plots, without Qt.
 
-`RunCurves` holds the per-batch loss, the per-epoch logs (train and `val_` names)
+`RunCurves` holds the batch loss (the mean of the batches between two reads, not
+Keras' running mean since the epoch began), the per-epoch logs (train and `val_` names)
 and the learning rate, each as a `Series` of float64 arrays that grow by doubling.
 NaN values stay in the buffers; each NaN loss adds a note ("NaN loss at epoch e,
 batch b") that the plots mark.
@@ -88,11 +89,13 @@ class RunCurves:
         self.expected: list[str] = []
 
     def add_batch(self, epoch: int, batch: int, steps: int | None, loss) -> None:
-        """One running-mean loss; a NaN adds a note naming epoch and batch (1-based)."""
+        """The mean loss of the batches since the previous point (up to `batch`); a NaN
+        adds a note naming epoch and batch (1-based)."""
         x = epoch + (batch + 1) / steps if steps else epoch + 1.0
         value = _number(loss)
         previous = self.batch_loss.y[-1] if len(self.batch_loss) else 0.0
-        # Running means stay NaN once hit: note where a stretch of NaN begins.
+        # A NaN batch leaves the epoch's running mean, and so every later point, NaN:
+        # note where a stretch of NaN begins.
         if not math.isfinite(value) and math.isfinite(previous):
             self._note(x, self.batch_loss, f"NaN loss at epoch {epoch + 1}, batch {batch + 1}")
         self.batch_loss.append(x, value)

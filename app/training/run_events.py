@@ -86,8 +86,7 @@ class RunEventsMixin:
         record.batch = event.batch
         record.steps = event.steps or record.steps
         notes = len(record.curves.nan_notes)
-        record.curves.add_batch(record.epoch, record.batch, record.steps,
-                                event.logs.get("loss"))
+        record.curves.add_batch(record.epoch, record.batch, record.steps, event.loss)
         self._estimate_eta(record, event.eta_s)
         self._report_nan(record, notes)
 

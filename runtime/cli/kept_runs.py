@@ -114,11 +114,11 @@ class CurveTap:
     def __call__(self, event) -> None:
         from .. import events as ev
 
-        if isinstance(event, ev.BatchEnd) and event.logs.get("loss") is not None:
+        if isinstance(event, ev.BatchEnd) and event.loss is not None:
             steps = event.steps
             x = event.epoch + ((event.batch + 1) / steps if steps else 1.0)
             self.batch_loss[0].append(float(x))
-            self.batch_loss[1].append(float(event.logs["loss"]))
+            self.batch_loss[1].append(float(event.loss))
         elif isinstance(event, ev.EpochEnd) and event.lr is not None:
             self.lr[0].append(float(event.epoch + 1))
             self.lr[1].append(float(event.lr))
