@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from kerascanvas.runtime import events as ev
 from kerascanvas.runtime.bridge import FastBridge, mean_since
 from kerascanvas.runtime.keras_env import import_keras
 
+from .test_bridge import one_thread  # noqa: F401 (autouse: one torch thread)
+
 keras = import_keras()
 BATCH = 8
 X = np.random.default_rng(3).standard_normal((50, 4)).astype("float32")  # 7 batches, last 2
 Y = np.stack([X[:, 0] - X[:, 1], X[:, 2] * X[:, 3]], axis=1).astype("float32")
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 class TrueLosses(keras.callbacks.Callback):
