@@ -276,13 +276,24 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
 
     def _update_buttons(self, *_) -> None:
         active = self.controller.is_active
-        self.start_button.setEnabled(not active)
-        self.processes.setEnabled(not active)
-        for button in (self.pause_button, self.stop_button, self.kill_button):
-            button.setEnabled(active)
         record = self._selected_run()
-        self.continue_button.setEnabled(not active and record is not None
-                                        and bool(record.saved_path))
+        enabled = {self.start_button: not active, self.processes: not active,
+                   self.pause_button: active, self.stop_button: active,
+                   self.kill_button: active,
+                   self.continue_button: not active and record is not None
+                   and bool(record.saved_path)}
+        for widget in [w for w, on in enabled.items() if on]:
+            widget.setEnabled(True)
+        # A focused widget that is disabled hands focus on to the next one in the chain:
+        # after Start that was the learning-rate field (after Continue with its text
+        # selected), so the next keys typed replaced the rate. Focus on a control being
+        # disabled goes to the button of the new state instead; elsewhere it stays.
+        focused = QtWidgets.QApplication.focusWidget()
+        if focused is not None and enabled.get(focused) is False:
+            (self.stop_button if active else self.start_button).setFocus(
+                QtCore.Qt.OtherFocusReason)
+        for widget in [w for w, on in enabled.items() if not on]:
+            widget.setEnabled(False)
 
     # ---- progress (timer) ------------------------------------------------------------
     def _on_timer_timeout(self) -> None:
