@@ -12,18 +12,20 @@ from .. import events as ev
 LOGGED_EVENTS = (ev.ExecutorChosen, ev.TrainBegin, ev.EpochEnd, ev.TrainEnd, ev.Result)
 
 
-def metrics_table(result) -> str:
+def metrics_table(result, message: str | None = None, saved: bool = True) -> str:
     """The final metrics as an aligned two-column table under its header; the run's
-    message and where the model was saved follow the rows, never split them."""
+    message (or `message`) and where the model was saved (unless not `saved`: a line
+    after the table says it) follow the rows, never split them."""
     reached = f"epoch {result.epochs_run}" if result.epochs_run else "no complete epoch"
     where = f"{result.evaluated_on} data" if result.evaluated_on else "no final evaluation"
     lines = [f"Final metrics ({where}, {reached}, {result.device})"]
     if result.metrics:
         width = max(len(k) for k in result.metrics)
         lines += [f"  {name:<{width}}  {value:.4f}" for name, value in result.metrics.items()]
-    if result.message:
-        lines.append(result.message)
-    if result.saved:
+    message = result.message if message is None else message
+    if message:
+        lines.append(message)
+    if result.saved and saved:
         lines.append(f"Saved the model to {result.saved}")
     return "\n".join(lines)
 

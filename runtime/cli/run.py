@@ -265,12 +265,16 @@ def _finish(result, received: int | None, args) -> int:
             _error(result.message + (f"{sep}{kept_line(result, args.file)}" if kept_elsewhere
                                      else ""))
         return EXIT_FAILED
-    if main:
-        print(metrics_table(result), flush=True)
+    if main:  # the message and where the model went are said once, not in both streams
         if received is not None:
+            print(metrics_table(result, message="", saved=False), flush=True)
             _error(stopped_line(None if launched else received, result, args.file))
         elif kept_elsewhere or result.save_error:
+            message = result.message.removesuffix(result.save_error or "").strip()
+            print(metrics_table(result, message=message, saved=False), flush=True)
             _error(f"{result.save_error} {kept_line(result, args.file)}".strip())
+        else:
+            print(metrics_table(result), flush=True)
     if result.save_error:  # trained, but --save was not written (the model kept instead)
         return EXIT_FAILED
     return EXIT_OK if received is None or launched else exit_code(received)
