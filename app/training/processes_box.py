@@ -35,8 +35,8 @@ class ProcessesBox(QtWidgets.QSpinBox):
 def gpu_count() -> int:
     """NVIDIA GPUs this process may use: torch's count once torch is loaded, else the
     driver's list (so that the window does not load torch to draw a spin box)."""
-    if "torch" in sys.modules:
-        torch = sys.modules["torch"]
+    torch = sys.modules.get("torch")
+    if torch is not None and _imported(torch):
         return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
     try:
         found = len(os.listdir("/proc/driver/nvidia/gpus"))
@@ -46,3 +46,10 @@ def gpu_count() -> int:
     if visible is not None:
         found = min(found, len([v for v in visible.split(",") if v.strip()]))
     return found
+
+
+def _imported(module) -> bool:
+    """Whether `module` has finished importing: a thread (a search starting) may be
+    importing torch while the window asks, and a half-made module has no `cuda` yet."""
+    spec = getattr(module, "__spec__", None)
+    return not getattr(spec, "_initializing", False) and hasattr(module, "cuda")

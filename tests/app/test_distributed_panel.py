@@ -64,3 +64,21 @@ def test_stop_from_the_window_ends_every_rank(qtbot, tmp_path):
         assert "processes=2" in panel.runs.topLevelItem(0).text(2)
     finally:
         panel.shutdown()
+
+
+def test_the_gpu_count_does_not_read_a_torch_still_being_imported(monkeypatch):
+    """A search starting imports torch in a thread; the window asking meanwhile met a
+    half-made module ('partially initialized module torch has no attribute cuda')."""
+    import importlib.machinery
+    import sys
+    import types
+
+    from kerascanvas.app.training import processes_box
+
+    half = types.ModuleType("torch")
+    half.__spec__ = importlib.machinery.ModuleSpec("torch", None)
+    half.__spec__._initializing = True
+    monkeypatch.setitem(sys.modules, "torch", half)
+    monkeypatch.setattr(processes_box.os, "listdir", lambda path: ["0000:01:00.0"])
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert processes_box.gpu_count() == 1  # the driver's list, torch not touched
