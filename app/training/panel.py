@@ -52,6 +52,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.reader = RunsReader(self)  # a project's saved runs, read off the GUI thread
         self._build()
         self._wire()
+        self._follow_listed_runs()
         self.refresh()
 
     # ---- construction ------------------------------------------------------
@@ -247,6 +248,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         """Kill any run and stop background work (the window is closing)."""
         self.timer.stop()
         self.reader.shutdown()
+        self._stop_following_listed_runs()
         self.plots.timer.stop()
         self.data.shutdown()
         self.controller.shutdown()

@@ -1,7 +1,8 @@
 """The Training panel's runs of the open project: read when the project opens (off the GUI
 thread, `runs_reader`), moved with an untitled project when it is saved, listed in the
-Runs tab (checked ones overlaid on the plots), and kept in the project's runs index
-when they finish (`history`)."""
+Runs tab (checked ones overlaid on the plots), kept in the project's runs index
+when they finish (`history`), and joined by the runs other processes list there while it
+is open (`runs_watch`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from .history import load_runs, runs_folder, save_runs
+from .runs_reader import RunsReader
+from .runs_watch import RunsWatcher
+
+RETRY_MS = 100
 
 
 def metrics_text(record) -> str:
@@ -22,6 +27,35 @@ class ProjectRunsMixin:
     """Mixed into `TrainingPanel`: expects its `controller`, `reader`, `runs`, `plots`,
     `results`, `progress`, `tabs`, `log` and `continue_lr`."""
 
+    def _follow_listed_runs(self) -> None:
+        """Add, while the project is open, the runs another process (`kerascanvas run`,
+        another window) lists in its runs index: `runs_watch` notices the index change
+        and `refresher` reads it off the GUI thread. Call once, from the constructor."""
+        self.runs_watch = RunsWatcher(self)
+        self.refresher = RunsReader(self)
+        self.runs_watch.changed.connect(self.refresher.read)
+        self.refresher.read_done.connect(self._on_refresher_read_done)
+
+    def _stop_following_listed_runs(self) -> None:
+        """No more watching or reading (the window is closing)."""
+        self.runs_watch.watch(None)
+        self.refresher.shutdown()
+
+    def _on_refresher_read_done(self, folder: Path, records: list, problem: str | None
+                                ) -> None:
+        if folder != self.folder:
+            return
+        if self.reader.busy:  # the project's runs are not listed yet: add these after them
+            QtCore.QTimer.singleShot(RETRY_MS, self, lambda: self._on_refresher_read_done(
+                folder, records, problem))
+            return
+        known = {r.uid for r in self.controller.runs}
+        for record in records:
+            if record.uid not in known:
+                self.controller.runs.append(record)
+                self._add_run_item(record)
+                self.append_log(f"{record.label} was listed in {folder}: {record.status}")
+
     def follow_project(self, path: str | None, move: bool = False) -> None:
         """Show the runs of the project saved at `path` (None: untitled) and reset the data
         preview. With `move` (an untitled project saved), its runs move with it. The runs
@@ -31,6 +65,8 @@ class ProjectRunsMixin:
         if folder == self.folder:
             return
         old, self.folder = self.folder, folder
+        self.runs_watch.watch(None)
+        self.refresher.cancel()
         self.data.clear()
         self._show_data_spec()
         if move and old is not None and old.is_dir() and not folder.exists():
@@ -41,10 +77,12 @@ class ProjectRunsMixin:
                 if record.saved_path:
                     record.saved_path = str(folder / Path(record.saved_path).name)
             self._on_reader_read_done(folder, self.controller.runs, None)
+            self.runs_watch.watch(folder)
             return
         self.controller.show_runs(str(folder), [])
         self._show_runs([])
         self.progress.setFormat("reading the project's runs…")
+        self.runs_watch.watch(folder)  # before the read: no change between them is missed
         self.reader.read(folder)
 
     def _on_reader_read_done(self, folder: Path, records: list, problem: str | None) -> None:

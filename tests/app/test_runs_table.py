@@ -7,11 +7,14 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
+from kerascanvas.graph import projectfile
 from kerascanvas.runtime import run_record
 from kerascanvas.runtime.cli.kept_runs import list_run
 from kerascanvas.runtime.train import TrainResult
 
-from .training_fakes import FakeRun, epoch, started, training_panel
+from .gestures import show
+from .test_training_project import run_once, shown_runs
+from .training_fakes import FakeRun, epoch, mlp, started, training_panel
 
 
 @pytest.fixture
@@ -64,3 +67,38 @@ def test_a_run_number_printed_by_the_command_stays_while_the_window_continues_a_
     assert numbers_in_index(project.with_name("p.runs")) == [
         (1, "stopped"), (2, "finished"), (3, "finished")]
     next(gen, None)
+
+
+def test_a_run_the_command_lists_while_the_window_is_open_appears_live(
+        make_window, qtbot, tmp_path):
+    project = tmp_path / "net.json"
+    projectfile.save(mlp(), project)
+    window = show(make_window(str(project)), qtbot)
+    panel = window.training_panel()
+    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)
+    assert run_once(window, qtbot, loss=0.25).number == 1
+    for rows, status in ((2, "ok"), (3, "stopped")):  # the folder and index exist now
+        list_run(TrainResult(status, history={"loss": [0.5]}, epochs_run=1,
+                             settings={"epochs": 1, "mixed_precision": "mixed_float16"}),
+                 project)
+        qtbot.waitUntil(lambda n=rows: panel.runs.topLevelItemCount() == n, timeout=5000)
+    assert shown_runs(panel) == [("Run 1", "finished"), ("Run 2", "finished"),
+                                 ("Run 3", "stopped")]
+    assert panel.runs.topLevelItem(2).text(2).endswith("mixed_float16")
+    assert run_once(window, qtbot, loss=0.125).number == 4  # numbered past them
+    qtbot.wait(400)  # its own write is not listed twice
+    assert [r.number for r in panel.controller.runs] == [1, 2, 3, 4]
+
+
+def test_the_first_run_of_a_project_without_a_runs_folder_appears_live(
+        make_window, qtbot, tmp_path):
+    project = tmp_path / "new.json"
+    projectfile.save(mlp(), project)
+    window = show(make_window(str(project)), qtbot)
+    panel = window.training_panel()
+    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)
+    assert not project.with_name("new.runs").exists()
+    list_run(TrainResult("ok", history={"loss": [0.5]}, epochs_run=1,
+                         settings={"epochs": 1}), project)
+    qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 1, timeout=5000)
+    assert shown_runs(panel) == [("Run 1", "finished")]
