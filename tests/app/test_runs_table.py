@@ -69,13 +69,19 @@ def test_a_run_number_printed_by_the_command_stays_while_the_window_continues_a_
     next(gen, None)
 
 
-def test_a_run_the_command_lists_while_the_window_is_open_appears_live(
-        make_window, qtbot, tmp_path):
-    project = tmp_path / "net.json"
+def opened(make_window, qtbot, project):
+    """A window on a new project saved at `project`, its runs read; (window, panel)."""
     projectfile.save(mlp(), project)
     window = show(make_window(str(project)), qtbot)
     panel = window.training_panel()
     qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)
+    return window, panel
+
+
+def test_a_run_the_command_lists_while_the_window_is_open_appears_live(
+        make_window, qtbot, tmp_path):
+    project = tmp_path / "net.json"
+    window, panel = opened(make_window, qtbot, project)
     assert run_once(window, qtbot, loss=0.25).number == 1
     for rows, status in ((2, "ok"), (3, "stopped")):  # the folder and index exist now
         list_run(TrainResult(status, history={"loss": [0.5]}, epochs_run=1,
@@ -93,10 +99,7 @@ def test_a_run_the_command_lists_while_the_window_is_open_appears_live(
 def test_the_first_run_of_a_project_without_a_runs_folder_appears_live(
         make_window, qtbot, tmp_path):
     project = tmp_path / "new.json"
-    projectfile.save(mlp(), project)
-    window = show(make_window(str(project)), qtbot)
-    panel = window.training_panel()
-    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)
+    _, panel = opened(make_window, qtbot, project)
     assert not project.with_name("new.runs").exists()
     list_run(TrainResult("ok", history={"loss": [0.5]}, epochs_run=1,
                          settings={"epochs": 1}), project)
