@@ -19,7 +19,8 @@ register(LayerSpec(
     kind="ReLU",
     category="Activation",
     activation="relu",
-    doc="Rectified linear unit with optional cap, leak below the threshold and threshold",
+    doc="Rectified linear unit: x from the threshold up (capped at max_value when set), "
+        "negative_slope * (x - threshold) below it",
     params=(
         ParamSpec("max_value", "float", default=None, allow_none=True, min=0.0,
                   doc="Largest output value, or empty for no cap (6 gives ReLU6)"),
