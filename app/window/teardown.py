@@ -12,7 +12,8 @@ the window is half deleted.
 
 A window that closes first asks its training run to stop (`stop_training_first`): the
 run ends after its batch and keeps its model, where a kill would lose it; only a run
-still going after `STOP_WAIT_S` is killed. The search then stops its trials (those
+still going after `STOP_WAIT_S` is killed, and one still starting (no batch trained,
+nothing to keep) is ended at once. The search then stops its trials (those
 finished stay in the study). A closed window is deleted, and with it its scene and its
 project (`forget_when_destroyed` lets go of the windows a window opened).
 """
@@ -124,6 +125,9 @@ def stop_training(window, wait_s: float = STOP_WAIT_S) -> str:
     if not controller.is_active:
         return ""
     record = controller.current
+    if record.started_at is None:  # training has not begun: nothing to keep, no wait
+        controller.kill()
+        return f"{record.label} was still starting; it was ended with the window"
     controller.stop()
     window.show_message(f"Stopping {record.label} before the window closes…")
     deadline = time.monotonic() + wait_s

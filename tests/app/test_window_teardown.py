@@ -114,6 +114,31 @@ def test_an_embedded_window_whose_parent_is_deleted_ends_its_worker_thread(
     assert not run.worker.is_alive() and run.status == "killed"
 
 
+def test_closing_during_a_runs_start_ends_it_at_once(make_window, qtbot, tmp_path,
+                                                     monkeypatch):
+    """A run that has trained no batch has no model to keep: the close does not wait
+    STOP_WAIT_S for a stop it cannot answer yet (the worker still importing keras)."""
+    from kerascanvas.app.training import controller as controller_module
+    from kerascanvas.app.window import teardown
+
+    class StartingRun(ThreadRun):
+        def start(self):  # its worker never says TrainBegin
+            self.worker.start()
+
+    monkeypatch.setattr(controller_module, "default_run_factory", StartingRun)
+    path = tmp_path / "mlp.json"
+    save(mlp(), path)
+    window = make_window(str(path))
+    controller = start_training(window, qtbot)
+    run, record = controller.current.source, controller.current
+    assert record.started_at is None  # no TrainBegin yet
+    began = time.monotonic()
+    said = teardown.stop_training(window)
+    assert time.monotonic() - began < teardown.STOP_WAIT_S / 2
+    assert "still starting" in said and record.status == "killed"
+    qtbot.waitUntil(lambda: not run.worker.is_alive(), timeout=5000)
+
+
 # ---- a search when the window goes ----------------------------------------------------
 class TrialThread:
     """A trial "process": trial 0 ends with its metric at once; later ones are stuck in
