@@ -68,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         _stage(args, "Writing the project")
+        # No positions: here they could only come from sizes estimated from the names, and
+        # the window lays a file without any out with the sizes its nodes are drawn at
+        # (an export image too), so the wires of a column run straight.
+        report.doc.ui.pop("positions", None)
         save(report.doc, Path(args.output))
     except OSError as exc:
         print(f"kerascanvas import: cannot write {args.output}: {exc.strerror}",

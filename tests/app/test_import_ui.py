@@ -82,3 +82,30 @@ def test_open_command_screenshots_an_imported_model(tmp_path):
     assert done.returncode == 0, done.stderr
     image = QtGui.QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+
+
+def test_a_file_without_positions_opens_as_a_straight_column(make_window, qtbot, tmp_path):
+    """What `kerascanvas import` writes: no positions, so the window lays the nodes out at
+    the sizes it draws them (positions from sizes estimated from the names left nodes of
+    one column off-centre, and their wires jogged)."""
+    from kerascanvas.graph.document import Document, Edge
+    from kerascanvas.graph.projectfile import save
+
+    doc = Document()
+    last = doc.add_node("Input", "image", {"shape": [32, 32, 3]})
+    for kind, name, params in [("Conv2D", "stem", {"filters": 64, "kernel_size": 3}),
+                               ("BatchNormalization", "stem_bn", {}),
+                               ("ReLU", "stem_relu", {}),
+                               ("GlobalAveragePooling2D", "pool", {}),
+                               ("Dense", "classes", {"units": 10})]:
+        node = doc.add_node(kind, name, params)
+        doc.connect(Edge(last.id, 0, node.id, 0))
+        last = node
+    doc.set_outputs([last.id])
+    path = tmp_path / "imported.json"
+    save(doc, path)
+    window = show(make_window(str(path)), qtbot)
+    centres = {round(item.sceneBoundingRect().center().x())
+               for item in window.canvas.views.values()}
+    assert max(centres) - min(centres) <= 1, centres
+    assert window.stack.is_clean  # laid out as opened, nothing to save

@@ -274,7 +274,9 @@ def test_cli_import_writes_project_and_lists_generic_layers(tmp_path, capsys):
     assert cli_main(["import", str(tmp_path / "m.keras"), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "scale" in printed and "KerasLayer" in printed
-    assert Project.open(out).doc.find("scale").kind == "KerasLayer"
+    doc = Project.open(out).doc
+    assert doc.find("scale").kind == "KerasLayer"
+    assert not doc.ui.get("positions")  # the window lays it out with its drawn sizes
 
 
 def test_cli_import_prints_the_nested_model_notes(tmp_path, capsys):
