@@ -31,6 +31,7 @@ from pathlib import Path
 
 from kerascanvas.graph.document import Document, model_name_problem
 from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
+from kerascanvas.graph.layout import layered_layout
 
 from . import archive_check, import_nested
 from .custom_import import custom_objects, load_custom_objects, missing_note
@@ -48,26 +49,10 @@ log = logging.getLogger(__name__)
 _CODE_CLASSES = {"Lambda", "__lambda__", "TFOpLambda", "SlicingOpLambda"}
 
 
-def layout(doc: Document, dx: float = 240.0, dy: float = 110.0) -> None:
-    """Give every node a position: columns by topological generation, rows within one."""
-    try:
-        from kerascanvas.graph import layout as graph_layout
-    except ImportError:
-        graph_layout = None
-    if graph_layout is not None and hasattr(graph_layout, "layered_layout"):
-        positions = graph_layout.layered_layout(doc)
-        for node_id, pos in positions.items():
-            doc.set_position(node_id, pos)
-        return
-    import networkx as nx
-
-    g = nx.DiGraph()
-    g.add_nodes_from(doc.nodes)
-    g.add_edges_from((e.src, e.dst) for e in doc.edges)
-    for column, generation in enumerate(nx.topological_generations(g)):
-        rank = {nid: i for i, nid in enumerate(doc.nodes)}
-        for row, node_id in enumerate(sorted(generation, key=rank.get)):
-            doc.set_position(node_id, (column * dx, row * dy))
+def layout(doc: Document) -> None:
+    """Give every node a position: the layered layout, with sizes guessed from names."""
+    for node_id, pos in layered_layout(doc).items():
+        doc.set_position(node_id, pos)
 
 
 def import_model_report(model, custom: dict | None = None) -> ImportReport:
