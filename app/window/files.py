@@ -33,11 +33,24 @@ MAX_RECENT = 10
 
 def ask_save_path(parent, title: str, suggested: str, filters: str) -> str:
     """A save dialog's answer, with the chosen filter's extension added when the typed
-    name has none of its extensions; "" when cancelled."""
+    name ends in none of the extensions the dialog offers; "" when cancelled. A name
+    typed with another offered extension keeps it (model.onnx while the first filter,
+    .keras, is still selected): the name says which format is meant."""
     from PySide6 import QtWidgets
 
     path, chosen = QtWidgets.QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return with_filter_suffix(path, chosen or filters.split(";;")[0]) if path else ""
+    if not path or _has_suffix(path, filters):
+        return path or ""
+    return with_filter_suffix(path, chosen or filters.split(";;")[0])
+
+
+def _suffixes(name_filter: str) -> list[str]:
+    """The extensions a dialog's filter (or several, joined by ";;") names."""
+    return re.findall(r"\*(\.[\w.]+)", name_filter)
+
+
+def _has_suffix(path: str, name_filter: str) -> bool:
+    return any(path.lower().endswith(s.lower()) for s in _suffixes(name_filter))
 
 
 def with_filter_suffix(path: str, name_filter: str) -> str:
@@ -51,8 +64,8 @@ def with_filter_suffix(path: str, name_filter: str) -> str:
     >>> with_filter_suffix("/tmp/v1.2", "PNG image (*.png)")
     '/tmp/v1.2.png'
     """
-    suffixes = re.findall(r"\*(\.[\w.]+)", name_filter)
-    if not suffixes or any(path.lower().endswith(s.lower()) for s in suffixes):
+    suffixes = _suffixes(name_filter)
+    if not suffixes or _has_suffix(path, name_filter):
         return path
     return path + suffixes[0]
 

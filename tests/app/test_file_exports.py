@@ -89,3 +89,20 @@ def test_exports_suggest_the_projects_name(make_window, qtbot, tmp_path, monkeyp
     window.export_picture()
     assert suggested == [str(tmp_path / f"digits_cnn{suffix}")
                          for suffix in (".py", ".keras", ".png")]
+
+
+def test_a_typed_suffix_of_another_offered_format_is_kept(window, tmp_path, monkeypatch):
+    """Typing model.onnx (or g.svg) with the dialog's first filter still selected exported
+    a Keras model named model.onnx.keras (a PNG named g.svg.png): the name says the format."""
+    from PySide6 import QtWidgets
+
+    answers = {"Export Model": (str(tmp_path / "digits.onnx"), "Keras model (*.keras)"),
+               "Export Picture": (str(tmp_path / "g.svg"), "PNG image (*.png)")}
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda parent, title, path, filters: answers[title.split(" (")[0]])
+    exported = []
+    monkeypatch.setattr(window, "export_model_to", exported.append)
+    monkeypatch.setattr(window, "export_picture_to", exported.append)
+    window.export_model()
+    window.export_picture()
+    assert exported == [str(tmp_path / "digits.onnx"), str(tmp_path / "g.svg")]
