@@ -124,6 +124,13 @@ class CurveTap:
             self.lr[1].append(float(event.lr))
 
 
+# Keras' ReduceLROnPlateau and LearningRateScheduler add the rate to the epoch logs, so to
+# `fit`'s history, under this name. The entry holds the rate as its "lr" curve, as the
+# window's runs do (their epoch logs come before those callbacks add it): kept among the
+# epoch logs too, it was drawn as a metric plot of its own and listed as a final metric.
+KERAS_LR_LOG = "learning_rate"
+
+
 def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None = None) -> dict:
     """The runs index entry, in the runs folder `folder`, of a run `train` returned, as
     the window writes its own runs (`app.training.history.record_to_dict`); `saved` is
@@ -134,7 +141,7 @@ def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None =
     start, settings = result.initial_epoch, ev.plain(result.settings)
     settings.pop("data_fingerprint", None)  # in the run record beside the model
     epochs = {name: [[float(start + i + 1) for i in range(len(values))], list(values)]
-              for name, values in event.history.items()}
+              for name, values in event.history.items() if name != KERAS_LR_LOG}
     return {  # merge_index writes NaN as null (strict JSON)
         "settings": settings, "status": event.status, "epochs": settings.get("epochs"),
         "steps": None, "epoch": result.epochs_run, "initial_epoch": start,

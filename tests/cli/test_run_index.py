@@ -178,3 +178,20 @@ def test_a_runs_folder_that_cannot_be_written_is_said_and_the_run_still_succeeds
     assert "the run is listed without one" in err
     assert "kerascanvas run: could not list the run in the project's runs index " \
            f"{tmp_path / 'model.runs' / 'runs.json'}: " in err
+
+
+def test_keras_learning_rate_log_is_listed_as_the_lr_curve_not_as_a_metric(tmp_path):
+    """ReduceLROnPlateau writes `learning_rate` into Keras' epoch logs: the window's runs
+    show it on the learning-rate plot, so a listed run drew it again as a metric plot of
+    its own and among its final metrics."""
+    path = project(tmp_path, classifier(training={"epochs": 2, "batch_size": 16}))
+    log = tmp_path / "events.jsonl"
+    assert main(["run", path, "--data", "synthetic:32", "--log", str(log), "--no-progress",
+                 "--threads", "1", "--callback", "reduce_lr_on_plateau:patience=1"]) == 0
+    result = ev.from_wire(json.loads(log.read_text().splitlines()[-1]))
+    assert "learning_rate" in result.history  # Keras logged it
+    (listed,), _ = load_runs(tmp_path / "model.runs")
+    assert "learning_rate" not in listed.curves.epochs
+    assert "learning_rate" not in listed.final_metrics
+    assert listed.curves.metric_names() == ["loss", "accuracy"]
+    assert list(listed.curves.lr.x) == [1.0, 2.0]
