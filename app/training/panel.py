@@ -141,6 +141,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.continue_button.clicked.connect(self.continue_selected)
         self.runs.itemChanged.connect(self._on_runs_item_changed)
         self.runs.currentItemChanged.connect(self._update_buttons)
+        self.runs.currentItemChanged.connect(self._on_runs_current_item_changed)
         self.data.spec_edited.connect(self._on_data_spec_edited)
         self.results.status_message.connect(self.status_message)
         self.reader.read_done.connect(self._on_reader_read_done)

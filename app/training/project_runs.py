@@ -162,6 +162,20 @@ class ProjectRunsMixin:
         runs = self.controller.runs
         return next((r for r in runs if r.number == number), runs[-1] if runs else None)
 
+    def _on_runs_current_item_changed(self, current, _previous) -> None:
+        """The run picked in the Runs tab is the one the Results tab shows, and the curves
+        while no run trains (a run in progress keeps its live curves); Continue, which
+        continues that run, suggests a tenth of its rate."""
+        number = current.data(0, QtCore.Qt.UserRole) if current is not None else None
+        record = next((r for r in self.controller.runs if r.number == number), None)
+        if record is None or record.active:
+            return
+        self.results.show_run(record)
+        self._suggest_continue_lr(record)
+        if not self.controller.is_active:
+            self.plots.show_run(record.curves)
+            self._update_overlays()
+
     def _on_runs_item_changed(self, item, column: int) -> None:
         if column == 0:
             self._update_overlays()

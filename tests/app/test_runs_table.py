@@ -105,3 +105,25 @@ def test_the_first_run_of_a_project_without_a_runs_folder_appears_live(
                          settings={"epochs": 1}), project)
     qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 1, timeout=5000)
     assert shown_runs(panel) == [("Run 1", "finished")]
+
+
+def test_clicking_a_run_shows_its_results_curves_and_continue_rate(panel, qtbot):
+    """The Results tab, the curves and the rate Continue suggests were always the last
+    run's, while Continue continues the run picked in the Runs tab."""
+    records = []
+    for lr, loss in ((0.01, 0.5), (0.2, 0.25)):
+        panel.doc.training = {**panel.doc.training, "optimizer": {"name": "adam",
+                                                                  "learning_rate": lr}}
+        run, record = started(panel, qtbot)
+        run.push(*epoch(0, losses=(loss,)), {"event": "result", "status": "finished",
+                                             "history": {"loss": [loss]}, "saved": None})
+        qtbot.waitUntil(lambda r=record: r.status == "finished", timeout=3000)
+        records.append(record)
+    first = panel.runs.topLevelItem(0)
+    QTest.mouseClick(panel.runs.viewport(), QtCore.Qt.LeftButton,
+                     pos=panel.runs.visualItemRect(first).center())
+    assert panel._selected_run() is records[0]
+    assert panel.results.record is records[0]
+    assert panel.results.title.text().startswith("Run 1: finished")
+    assert panel.plots.current is records[0].curves
+    assert float(panel.continue_lr.text()) == pytest.approx(0.001)
