@@ -53,14 +53,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import rank_end
 from .keras_env import import_keras
 from .launch import is_main, launched, rank
-from .rank_join import check_keras, join, leave, stop_asker  # noqa: F401  (homes were here)
+from .rank_join import check_keras, failure, join, leave, stop_asker  # noqa: F401
 from .rank_join import refused as _refused
 
-__all__ = ["Session", "agreed", "check_keras", "evaluation_callbacks", "is_main", "join",
-           "launched", "leave", "place", "problems", "rank", "refuse_unshardable", "release",
-           "stop_asker"]
+__all__ = ["Session", "agreed", "check_keras", "evaluation_callbacks", "failure", "is_main",
+           "join", "launched", "leave", "place", "problems", "rank", "refuse_unshardable",
+           "release", "stop_asker"]
 
 keras = import_keras()
 
@@ -79,9 +80,11 @@ class Session:
     _patched: list[str] = field(default_factory=list)
     _epoch_open: bool = False
     ddp_steps: int = 0  # steps run through `ddp_train_step` (RankSync checks it)
+    updated: bool = True  # the batch begun last updated the weights (`PassWatch`)
     # Batches of the validation pass and of the final evaluation that every rank has.
     passes: dict[str, int] = field(default_factory=dict)
     stop_asker: int | None = None  # the lowest rank whose stop request stopped the run
+    failure: str | None = None  # where this rank failed, and what it received
 
     @property
     def is_main(self) -> bool:
@@ -206,9 +209,10 @@ def _sum_over_ranks(tensors: list, scale: float = 1.0) -> None:
         dist.all_reduce(flat)
         if scale != 1.0:
             flat *= scale
-        for tensor, part in zip(tensors, flat.split([t.numel() for t in tensors]),
-                                strict=True):
-            tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
+        with rank_end.held():  # every tensor or none, even if a SIGTERM comes
+            for tensor, part in zip(tensors, flat.split([t.numel() for t in tensors]),
+                                    strict=True):
+                tensor.copy_(part.reshape(tensor.shape).to(tensor.dtype))
 
 
 # ---- the hooks `runtime.train` calls (each a no-op without a session) ---------------

@@ -99,11 +99,13 @@ class Outcome:
     code: int
     message: str = ""
     failed_ranks: tuple[int, ...] = ()
+    first_failed: int | None = None  # the rank that ended the run
+    cause: str = ""  # it, and how: "Rank 1 was killed by SIGKILL."
 
 
 def launch(launch: Launch, module: str, arguments: list[str], threads: int | None = None,
            invalid_code: int = 1, failed_code: int = 3,
-           signals: str = AGENT_SIGNALS) -> Outcome:
+           signals: str = AGENT_SIGNALS, reports: str | None = None) -> Outcome:
     """Run `python -m module arguments` on every rank under torchrun; wait for the end.
 
     Args:
@@ -114,6 +116,8 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
         failed_code: the code for any other failure.
         signals: the signals torchrun's agent handles by ending the ranks (the others
             keep this process's handlers).
+        reports: the folder where the ranks leave their reports (`runtime.rank_reports`),
+            which say which rank failed by its own error, where, and what it received.
 
     Returns:
         Outcome(0) when every rank ended well, else the failure's code and message.
@@ -127,7 +131,10 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     try:
         run(parse_args(torchrun_arguments(launch, module, arguments, signals)))
     except ChildFailedError as exc:
-        return describe_failure(exc, launch, invalid_code, failed_code)
+        from .rank_reports import RankReports
+
+        said = RankReports.read(reports) if reports else None
+        return describe_failure(exc, launch, invalid_code, failed_code, said)
     except SignalException as exc:  # one of `signals` reached the agent: it ended the ranks
         return signalled(exc.sigval)
     return Outcome(0)
@@ -182,10 +189,21 @@ def _how(failure) -> str:
 
 
 def describe_failure(exc, launch: Launch, invalid_code: int = 1,
-                     failed_code: int = 3) -> Outcome:
-    """One sentence for torchrun's `ChildFailedError`: which rank, how, what it means."""
-    rank, first = exc.get_first_failure()
+                     failed_code: int = 3, reports=None) -> Outcome:
+    """One sentence for torchrun's `ChildFailedError`: which rank, how, what it means.
+
+    The rank named is the one that failed by its own error (its report says so:
+    `reports`, a `rank_reports.RankReports`), else one a signal other than torchrun's
+    SIGTERM killed, else the first torchrun saw: ranks that ended in the same instant
+    come in rank order, so a rank 0 that ended after losing a peer may come first.
+    """
+    from .rank_reports import blamed_rank
+
     failures = exc.failures
+    rank = blamed_rank(failures, reports)
+    rank = exc.get_first_failure()[0] if rank is None else rank
+    first = failures[rank]
+    said = reports.failures.get(rank) if reports is not None else None
     # Each rank checks the settings again; when all refuse, each said why. One rank's
     # exit code 1 alone is a crash (Python's code for an uncaught error).
     if len(failures) == launch.nproc_per_node and \
@@ -194,9 +212,13 @@ def describe_failure(exc, launch: Launch, invalid_code: int = 1,
                        tuple(sorted(failures)))
     others = [f"rank {r} {_how(f)}" for r, f in sorted(failures.items()) if r != rank]
     also = f" ({'; '.join(others)})" if others else ""
+    error = f" after an error in {said}" if said else ""
     message = (f"the run on {launch.world} processes ended because rank {rank} "
-               f"{_how(first)}{also} (a rank's own error, if it had one, is printed above); "
-               f"torchrun stopped the other ranks. Files that rank 0 "
-               f"writes (checkpoints, the saved model) are written whole or not at all, so the "
-               f"last checkpoint written is intact.")
-    return Outcome(failed_code, message, tuple(sorted(failures)))
+               f"{_how(first)}{error}{also} (a rank's own error, if it had one, is printed "
+               f"above); "
+               f"torchrun stopped the other ranks. Unless rank 0 itself was killed, it kept "
+               f"the model as trained to the last batch it finished, as a one-process run "
+               f"keeps it after an error; the files it writes (checkpoints, the saved model) "
+               f"are written whole or not at all, so the last checkpoint written is intact.")
+    cause = f"Rank {rank} failed in {said}." if said else f"Rank {rank} {_how(first)}."
+    return Outcome(failed_code, message, tuple(sorted(failures)), rank, cause)

@@ -3,8 +3,10 @@
 `join` checks the Keras version (`check_keras`), starts the process group from
 torchrun's environment (gloo on the CPU, nccl on `cuda:LOCAL_RANK`) and a CPU
 control group for the ranks' agreements, shares one seed, and watches the torchrun
-agent, so that a rank whose agent died ends too. It keeps this rank's
-`distributed.Session` until `leave`; `stop_asker` reads it after training.
+agent, so that a rank whose agent died ends too. On rank 0 it installs the SIGTERM guard
+of `rank_end`, so that rank 0 keeps the model when torchrun ends it after another rank
+failed. It keeps this rank's
+`distributed.Session` until `leave`; `stop_asker` and `failure` read it after training.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from . import rank_end
 from .keras_env import choose_device, import_keras
 from .launch import launched
 
@@ -84,6 +87,8 @@ def join(device: str = "auto", seed: int | None = None) -> Session | None:
     control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
     _SESSION = Session(dist.get_rank(), dist.get_world_size(), local, kind,
                        _shared_seed(seed, control), control)
+    if _SESSION.is_main:  # a failed rank's SIGTERM from torchrun keeps the model here
+        rank_end.install()
     watch_parent()
     return _SESSION
 
@@ -107,6 +112,7 @@ def leave() -> None:
 
     if dist.is_initialized():
         dist.destroy_process_group()
+    rank_end.uninstall()
     _SESSION = None
 
 
@@ -127,3 +133,9 @@ def stop_asker() -> int | None:
     """The lowest rank whose stop request stopped this run (`Session.agree_stop`), or
     None: no request was agreed on, or this process is no rank."""
     return None if _SESSION is None else _SESSION.stop_asker
+
+
+def failure() -> str | None:
+    """Where this rank failed and what it received ("epoch 2, batch 3: RuntimeError:
+    ..."), noted by `runtime.train`; None when it did not, or this process is no rank."""
+    return None if _SESSION is None else _SESSION.failure

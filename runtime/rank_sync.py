@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import rank_end
 from .keras_env import import_keras
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ def ddp_train_step(model, ddp, session: Session | None = None):
     The same steps as Keras' torch `train_step` (forward, zero the gradients,
     the compiled loss, the loss tracker, backward, `optimizer.apply`, metrics);
     only the forward call differs, so that DDP averages the gradients. Each call
-    is counted in `session.ddp_steps`.
+    is counted in `session.ddp_steps`, and sets `session.updated` once it updated the
+    weights (a run that lost a rank keeps the model as of that update).
     """
     import torch
 
@@ -46,8 +48,10 @@ def ddp_train_step(model, ddp, session: Session | None = None):
         loss = model.optimizer.scale_loss(loss)
         loss.backward()
         weights = model.trainable_weights[:]
-        with torch.no_grad():
+        with torch.no_grad(), rank_end.held():  # a SIGTERM waits for the update's end
             model.optimizer.apply([v.value.grad for v in weights], weights)
+            if session is not None:
+                session.updated = True
         return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     return train_step

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Client, Listener
 from typing import Any
 
+from . import rank_end
 from .events import FAILED, Result, TrainingEvent, from_wire, to_wire
 
 RELAY_ENV = "KERASCANVAS_RELAY"
@@ -117,13 +118,28 @@ def train_on_ranks(payload: dict[str, Any], put: Callable[[TrainingEvent], None]
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(payload, handle)
         os.environ[RELAY_ENV] = link.address
-        outcome = launch(Launch(int(payload["processes"])), MODULE, [path])
+        outcome = launch(Launch(int(payload["processes"])), MODULE, [path], reports=folder)
     link.wait_closed(5.0)
-    processes = int(payload["processes"])
-    if link.result is not None and (outcome.code == 0 or link.result.status == FAILED):
-        return dataclasses.replace(link.result, processes=processes)
-    return Result(FAILED, f"Training failed: {outcome.message or 'rank 0 sent no result'}",
-                  processes=processes)
+    return result_of_run(link.result, outcome, int(payload["processes"]))
+
+
+def result_of_run(result: Result | None, outcome, processes: int) -> Result:
+    """The window's result of a run on several processes: rank 0's `result`, led by the
+    rank that ended the run when another one did (rank 0 kept the model then); without
+    one from rank 0, a failure that names the rank that ended the run.
+
+    Args:
+        result: what rank 0 sent, or None.
+        outcome: how torchrun's ranks ended (`launch.Outcome`).
+        processes: the run's processes.
+    """
+    if result is not None and (outcome.code == 0 or result.status == FAILED):
+        if outcome.code != 0 and outcome.cause and outcome.first_failed != 0:
+            result = dataclasses.replace(result, message=f"{outcome.cause} {result.message}")
+        return dataclasses.replace(result, processes=processes)
+    why = outcome.cause or outcome.message or "Rank 0 sent no result."
+    return Result(FAILED, f"Training failed: {why} Rank 0 ended without a result: the model "
+                          "was not saved.", processes=processes)
 
 
 def _connect():
@@ -133,7 +149,7 @@ def _connect():
     lock = threading.Lock()
 
     def send(event: TrainingEvent) -> None:
-        with lock:
+        with lock, rank_end.held():  # a message goes whole, even if torchrun's SIGTERM comes
             connection.send(to_wire(event))
 
     return send, connection
@@ -153,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     exit code 1 would read as every rank refusing the run)."""
     from . import distributed
     from .keras_env import ensure_backend
+    from .rank_reports import write_report
     from .worker import Control, failure_text, train_document
 
     ensure_backend()
@@ -169,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001  rank 0 tells the window; never exit code 1
         result = Result(FAILED, failure_text(exc), traceback=traceback.format_exc())
     finally:
+        write_report(os.path.dirname(os.path.abspath(argv[0])))
         distributed.leave()
     if connection is not None:
         send(result)

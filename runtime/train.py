@@ -21,9 +21,9 @@ The steps, each shared by every caller:
 
 `train` never raises for the failures a user causes while training (a loss that
 becomes NaN, running out of memory, an error in `fit` or in the final evaluation after
-it); it returns a `TrainResult` whose `status`
-and `message` say what happened, with the model as trained so far
-(`runtime.train_messages`, where `TrainResult` and `TrainingRefused` live; they are
+it; on several processes, another rank failing: `runtime.rank_end`); it returns a
+`TrainResult` whose `status` and `message` say what happened, with the model as trained
+so far (`runtime.train_messages`, where `TrainResult` and `TrainingRefused` live; they are
 importable from here too, as the statuses are).
 """
 
@@ -37,6 +37,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.projectfile import from_dict, to_dict
 
+from . import rank_end
 from .build import describe_issues
 from .data import DataError, check_data
 from .fitplan import plan_fit
@@ -50,7 +51,9 @@ from .train_messages import (  # the statuses are this module's too (`train.NAN`
     STOPPED,  # noqa: F401
     TrainingRefused,
     TrainResult,
+    error_line,
     out_of_memory,
+    rank_lost,
     training_error,
 )
 from .train_model import make_model, refuse_untrainable
@@ -229,16 +232,21 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             stage = "moving the data to the device"
             ranks.place(session, plan, result.device, result.model)
             stage = "training"
-            fit_run(result, plan, bridge, list(callbacks), doc, session, analysis)
+            with rank_end.training():  # rank 0: torchrun's SIGTERM ends `fit` as an error
+                fit_run(result, plan, bridge, list(callbacks), doc, session, analysis)
             stage = "evaluating"
             evaluate_run(result, plan, bridge, session)
             ranks.release(session, result.model)
     except Exception as exc:
+        _note_failure(session, exc, result.failed_in if stage == "training" else stage)
         if stage == "evaluating":  # trained: the model is kept, as after a NaN loss
             ranks.release(session, result.model)
-            evaluation_failed(result, exc, plan.evaluated_on, save, _memory_hint(exc, resolved))
+            evaluation_failed(result, exc, plan.evaluated_on, save, _memory_hint(exc, resolved),
+                              session is not None and rank_end.lost_rank(exc))
         elif is_out_of_memory(exc):
             out_of_memory(result, exc, stage, resolved["batch_size"], save)
+        elif stage == "training" and session is not None and rank_end.lost_rank(exc):
+            rank_lost(result, exc, save, session.updated)
         elif stage == "training" and not isinstance(exc, TrainingRefused):
             training_error(result, exc, save)
         else:
@@ -246,6 +254,15 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     if save and result.model is not None and result.status != OOM:
         _save(result, save)
     return result
+
+
+def _note_failure(session, exc: BaseException, where: str) -> None:
+    """Note on this rank's session where it failed and what it received, for its
+    launcher to name (`runtime.rank_reports`); not an error that says another rank is
+    gone (that rank says its own)."""
+    if session is not None and not rank_end.lost_rank(exc):
+        where = "the final evaluation" if where == "evaluating" else where or "training"
+        session.failure = f"{where}: {error_line(exc)}"
 
 
 def _save(result: TrainResult, path: str) -> None:

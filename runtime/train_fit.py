@@ -49,7 +49,7 @@ def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
     settings, model = result.settings, result.model
     keeper = LastFiniteWeights(result.initial_epoch)
     chosen = make_callbacks(settings)
-    where = PassWatch()
+    where = PassWatch(session)
     listening = [bridge, keeper, where, *chosen, *callbacks]
     if session is not None:  # rank 0 writes; one callback keeps the ranks on one batch
         listening = [*session.keep(listening), *session.callbacks(bridge)]
@@ -102,27 +102,36 @@ def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
 
 
 class PassWatch(import_keras().callbacks.Callback):
-    """Knows which pass of `fit` runs: an epoch's training batches or its validation
-    pass (`describe`, for the message of an error inside `fit`)."""
+    """Knows which pass of `fit` runs: an epoch's training batch or its validation
+    pass (`describe`, for the message of an error inside `fit`). With a session, a
+    batch that begins has not updated the weights yet (`Session.updated`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, session=None) -> None:
         super().__init__()
+        self.session = session
         self.epoch: int | None = None
+        self.batch: int | None = None
         self.validating = False
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
-        self.epoch, self.validating = epoch, False
+        self.epoch, self.batch, self.validating = epoch, None, False
+
+    def on_train_batch_begin(self, batch, logs=None) -> None:
+        self.batch = batch
+        if self.session is not None:
+            self.session.updated = False
 
     def on_test_begin(self, logs=None) -> None:
         self.validating = self.epoch is not None
 
     def describe(self) -> str:
-        """"" before any epoch began; else the pass, epochs counted from 1."""
+        """"" before any epoch began; else the pass, epochs and batches counted from 1."""
         if self.epoch is None:
             return ""
         if self.validating:
             return f"the validation pass of epoch {self.epoch + 1} (its training batches ran)"
-        return f"epoch {self.epoch + 1}"
+        batch = f", batch {self.batch + 1}" if self.batch is not None else ""
+        return f"epoch {self.epoch + 1}{batch}"
 
 
 def evaluate_run(result: TrainResult, plan: FitPlan, bridge, session) -> None:
@@ -169,20 +178,23 @@ def _use_executor(result: TrainResult, plan: FitPlan, made, bridge) -> None:
 
 
 def evaluation_failed(result: TrainResult, exc: BaseException, split: str,
-                      save: str | None, hint: str = "") -> None:
+                      save: str | None, hint: str = "", lost: bool = False) -> None:
     """An error in the final evaluation (after `fit` ended: a metric that fails on this
     data, memory running out...) fails the run, which keeps the model as trained: the
-    message names the pass, the data it scored, the error and where it was raised."""
+    message names the pass, the data it scored, the error and where it was raised.
+    `lost`: the error says another rank of the run is gone (`rank_end.lost_rank`); that
+    rank's error is its own, so this one is said in a few words, without details."""
     import traceback
 
-    from .train_messages import ERROR
+    from .rank_end import describe_lost
+    from .train_messages import ERROR, error_line
 
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     result.status, result.metrics, result.evaluated_on = ERROR, {}, ""
+    why = (f": another process of this run failed or was ended ({describe_lost(exc)})" if lost
+           else f", by an error: {error_line(exc)}")
     result.unscored = (f"The final evaluation on the {split or 'held-out'} data failed after "
-                       f"training, by an error: {error}.")
+                       f"training{why}.")
     kept = f"The trained model is kept{' and saved' if save else ''}, without a final score."
     details = "".join(traceback.format_exception(exc)[-3:]).rstrip()
     result.message = " ".join(part for part in (result.message, result.unscored, hint, kept)
-                              if part) + f" Details:\n{details}"
+                              if part) + ("" if lost else f" Details:\n{details}")

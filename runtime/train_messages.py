@@ -59,7 +59,7 @@ class TrainResult:
         save_error: why the model could not be saved where asked (a full disk, a folder
             that cannot be written); the message says it too, `saved` is None and
             `model` still holds the model. Empty otherwise.
-        failed_in: the pass of `fit` an error ended ("epoch 3", "the validation pass
+        failed_in: the pass of `fit` an error ended ("epoch 3, batch 7", "the validation pass
             of epoch 3 (its training batches ran)"); empty otherwise.
     """
 
@@ -159,6 +159,33 @@ def training_error(result, exc: BaseException, save: str | None) -> None:
         f"{type(exc).__name__}: {first}. The model as trained so far "
         f"is kept{' and saved' if save else ''}. Details:\n"
         + "".join(traceback.format_exception(exc)[-3:]).rstrip())
+
+
+def error_line(exc: BaseException) -> str:
+    """An error as one line: its type and the first line of its text.
+
+    >>> error_line(ValueError("bad\\nmore"))
+    'ValueError: bad'
+    """
+    first = next(iter(_lines(exc)), "")
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def rank_lost(result, exc: BaseException, save: str | None, finished: bool) -> None:
+    """Another rank of a data-parallel run failed or was ended while this rank (rank 0)
+    trained (`rank_end.lost_rank`): the run fails and keeps the model as of the last
+    batch this rank finished (`finished`: the batch it was in had updated the weights)."""
+    from .rank_end import describe_lost
+
+    where = result.failed_in or f"epoch {result.epochs_run + 1}"
+    kept = "to the end of that batch" if finished else "to the batch before it"
+    if not finished and where.endswith(", batch 1"):
+        kept = "to the end of the epoch before"
+    result.status = ERROR
+    result.message = (
+        f"Training stopped in {where}: another process of this run failed or was ended "
+        f"({describe_lost(exc)}). The model as trained {kept} is kept"
+        f"{' and saved' if save else ''}.")
 
 
 def out_of_memory(result, exc: BaseException, stage: str, batch_size,

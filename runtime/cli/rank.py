@@ -9,8 +9,9 @@ the `run` command's: 0 trained (or stopped: the launcher's code says so), 1 refu
 3 failed, 70 an unexpected error (one paragraph and a report file, as any command's:
 `runtime.cli.crash`; never Python's own 1, which the launcher would take for a
 refusal), 130 aborted by the launcher's second signal. Each rank leaves
-`rank-RANK.json` beside ARGS.json: its rank, and the rank whose stop request stopped
-the run (None if none), which its launcher reads to say what happened.
+`rank-RANK.json` beside ARGS.json: its rank, the rank whose stop request stopped
+the run (None if none) and where it failed (`runtime.rank_reports`), which its launcher
+reads to say what happened.
 """
 
 from __future__ import annotations
@@ -42,15 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(folder: Path) -> None:
-    """Tell this machine's launcher which rank this was and which rank's stop request
-    stopped the run (`distributed.stop_asker`), in `folder/rank-RANK.json`."""
-    from ..distributed import rank, stop_asker
+    """Tell this machine's launcher which rank this was, which rank's stop request
+    stopped the run, and where this rank failed (`runtime.rank_reports`)."""
+    from ..rank_reports import write_report
 
-    try:
-        (folder / f"rank-{rank()}.json").write_text(
-            json.dumps({"rank": rank(), "stop_asker": stop_asker()}), encoding="utf-8")
-    except OSError:  # the launcher is gone with its folder: nobody to tell
-        pass
+    write_report(folder)
 
 
 if __name__ == "__main__":

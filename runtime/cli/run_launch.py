@@ -22,8 +22,8 @@ import json
 import signal
 import sys
 import tempfile
-from pathlib import Path
 
+from ..rank_reports import RankReports
 from .stops import NAMES, exit_code
 
 RANK_MODULE = "kerascanvas.runtime.cli.rank"
@@ -56,7 +56,7 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
             json.dump(fields, handle)
         with PassStops() as stops:
             outcome = start(launch, RANK_MODULE, [path], args.threads, invalid_code,
-                            failed_code, signals=AGENT_SIGNALS)
+                            failed_code, signals=AGENT_SIGNALS, reports=folder)
         ranks = RankReports.read(folder)
     if stops.passed > 1 and outcome.code != 0:  # a signal again aborted the ranks
         _error(f"interrupted: {NAMES[stops.received]} again ended the ranks without saving")
@@ -67,31 +67,6 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
         _error(stopped_text(stops.received, ranks, launch))  # the ranks stopped and kept
         return exit_code(stops.received or signal.SIGINT)
     return outcome.code
-
-
-class RankReports:
-    """What the ranks of this machine left beside their arguments (`runtime.cli.rank`):
-    `ranks`, their global ranks, and `asker`, the rank whose stop request stopped the run
-    (None when none did, or no rank said)."""
-
-    def __init__(self, reports: list[dict]) -> None:
-        self.ranks = sorted(int(r["rank"]) for r in reports)
-        askers = [r["stop_asker"] for r in reports if r.get("stop_asker") is not None]
-        self.asker = min(askers) if askers else None
-
-    @classmethod
-    def read(cls, folder: str) -> RankReports:
-        reports = []
-        for path in sorted(Path(folder).glob("rank-*.json")):
-            try:
-                reports.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue
-        return cls([r for r in reports if isinstance(r, dict) and "rank" in r])
-
-    def holds_main(self, launch) -> bool:
-        """Whether rank 0 ran on this machine (on one machine it always does)."""
-        return launch.nnodes == 1 or 0 in self.ranks
 
 
 def _listed(ranks: list[int]) -> str:

@@ -1,25 +1,39 @@
 """A rank of `kerascanvas run --nproc-per-node N` (`runtime.cli.rank`) in which rank
-FAIL_RANK raises an error of ours at FAIL_AT: "batch" (the third training batch,
-inside `fit`) or "evaluation" (the third batch of the final evaluation, outside it).
-For the launcher's exit-code tests only."""
+FAIL_RANK raises an error of ours at FAIL_AT: "batch" (the third training batch of epoch
+FAIL_EPOCH, counted from 0, inside `fit`) or "evaluation" (the third batch of the final
+evaluation, outside it). With BUSY_S, rank 0 is busy that long at the failing batch (a
+long step): torchrun's SIGTERM reaches it before any collective says that a rank is gone.
+For the launcher's tests only."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 
 from kerascanvas.runtime import rank_sync
 from kerascanvas.runtime.cli import rank
 
 AT = os.environ.get("FAIL_AT", "batch")
+EPOCH = int(os.environ.get("FAIL_EPOCH", "0"))
+BUSY_S = float(os.environ.get("BUSY_S", "0"))
 FAILS = os.environ.get("FAIL_RANK", "1") in ("all", os.environ.get("RANK"))
 _train_batch = rank_sync.RankSync.on_train_batch_begin
 _pass_batch = rank_sync.PassSync.on_test_batch_begin
+_epoch_begin = rank_sync.RankSync.on_epoch_begin
+
+
+def _on_epoch_begin(self, epoch, logs=None):
+    self.failing_epoch = epoch == EPOCH
+    return _epoch_begin(self, epoch, logs)
 
 
 def _failing_train_batch(self, batch, logs=None):
-    if FAILS and AT == "batch" and batch == 2:
-        raise RuntimeError("injected failure in training")
+    if AT == "batch" and batch == 2 and getattr(self, "failing_epoch", False):
+        if FAILS:
+            raise RuntimeError("injected failure in training")
+        if BUSY_S and os.environ.get("RANK") == "0":
+            time.sleep(BUSY_S)
     return _train_batch(self, batch, logs)
 
 
@@ -29,6 +43,7 @@ def _failing_pass_batch(self, batch, logs=None):
     return _pass_batch(self, batch, logs)
 
 
+rank_sync.RankSync.on_epoch_begin = _on_epoch_begin
 rank_sync.RankSync.on_train_batch_begin = _failing_train_batch
 rank_sync.PassSync.on_test_batch_begin = _failing_pass_batch
 

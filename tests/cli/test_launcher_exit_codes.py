@@ -69,13 +69,15 @@ def test_ranks_that_crashed_are_a_failure_naming_the_internal_error():
     assert outcome.code == one.code == 3 and "stopped by" not in one.message
 
 
-def failing_run(tmp_path, path: str, at: str, rank: str) -> subprocess.CompletedProcess:
-    """`kerascanvas run --nproc-per-node 2` whose rank `rank` fails `at` (`failing_rank`)."""
+def failing_run(tmp_path, path: str, at: str, rank: str,
+                **more: str) -> subprocess.CompletedProcess:
+    """`kerascanvas run --nproc-per-node 2` whose rank `rank` fails `at` (`failing_rank`,
+    which `more` sets further)."""
     code = ("import sys; from kerascanvas.runtime.cli import run_launch; "
             "run_launch.RANK_MODULE = 'tests.cli.failing_rank'; "
             "from kerascanvas.app.cli import main; sys.exit(main(sys.argv[1:]))")
     env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1", "FAIL_AT": at,
-           "FAIL_RANK": rank, "KERASCANVAS_DATA_DIR": str(tmp_path / "data"),
+           "FAIL_RANK": rank, "KERASCANVAS_DATA_DIR": str(tmp_path / "data"), **more,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(
         [sys.executable, "-c", code, "run", path, "--data", "synthetic:400", "--threads",
@@ -113,3 +115,28 @@ def test_an_error_in_one_rank_ends_the_launcher_with_3_naming_the_rank(tmp_path,
     if at == "evaluation":  # after `fit`: a failed run that keeps the model, no traceback
         assert "rank 1 exited with code 3" in done.stderr
         assert "[rank1]: Traceback" not in done.stderr
+
+
+@pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
+@pytest.mark.timeout(1200)
+def test_rank_0_keeps_the_model_when_rank_1_fails_while_it_is_busy(tmp_path):
+    """Rank 1 fails in epoch 2 while rank 0 is in a long step: torchrun's SIGTERM reaches
+    rank 0 before any collective tells it, and used to end it with the model unsaved."""
+    import keras
+
+    from kerascanvas.runtime.cli.kept_runs import runs_folder
+    from kerascanvas.runtime.run_record import read_index
+
+    path = project(tmp_path, classifier(training={"epochs": 3, "batch_size": 16}))
+    done = failing_run(tmp_path, path, "batch", "1", FAIL_EPOCH="1", BUSY_S="60")
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "Training stopped in epoch 2, batch 3: another process of this run failed" in \
+        done.stderr
+    assert "ended because rank 1 exited with code 3 after an error in epoch 2, batch 3: " \
+        "RuntimeError: injected failure in training" in done.stderr
+    kept = runs_folder(path) / "stopped_1.keras"
+    assert f"Saved the model to {kept}" in done.stderr
+    assert keras.saving.load_model(kept, safe_mode=True).count_params() == \
+        4 * 8 + 8 + 8 * 3 + 3
+    (entry,) = read_index(runs_folder(path))
+    assert entry["status"] == "failed" and entry["epoch"] == 1
