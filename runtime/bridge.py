@@ -42,39 +42,35 @@ reads `model.stop_training` only between training batches, and its `evaluate` re
 `model.stop_evaluating` instead (and clears it when it begins), so the bridge sets that
 flag at once and again before each validation batch. Such an epoch is not complete
 either: no EpochEnd, not counted, its partial `val_` scores sent nowhere, and noted in
-`val_cut` (`runtime.train_epochs` hides it from the other callbacks). `CutOnStop` does
-the same for a pass run after training (the final evaluation, predictions) when a
-stop arrives during it. With several processes (`stop_at_once` false) no rank cuts a
-pass on its own, since the ranks would disagree on its batches:
+`val_cut` (`runtime.train_epochs` hides it from the other callbacks). `CutOnStop`
+(`runtime.pass_cut`) does the same for a pass run after training (the final evaluation,
+predictions) when a stop arrives during it. With several processes (`stop_at_once`
+false) no rank cuts a pass on its own, since the ranks would disagree on its batches:
 `runtime.rank_sync.PassSync` cuts the validation pass and the final evaluation
 after the same batch on every rank, at rank 0's word.
 
 `pause()` holds the training thread before the next batch until `resume()`.
-`BridgeBase` holds the sink and these controls for any other bridge to build on.
+`BridgeBase` (`runtime.bridge_base`) holds the sink and these controls for any other
+bridge to build on. `BridgeBase`, `CutOnStop`, `Sink` and `drop` are importable from here.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import events as ev
+from .bridge_base import BridgeBase, Sink, drop
 from .events import plain
 from .keras_env import import_keras
 from .optim import current_learning_rate
+from .pass_cut import CutOnStop
 
 keras = import_keras()
 
-Sink = Callable[[ev.TrainingEvent], None]
 __all__ = ["BridgeBase", "CutOnStop", "FastBridge", "Sink", "drop", "loss_counts",
            "mean_since", "validation_cut"]
-
-
-def drop(event: ev.TrainingEvent) -> None:
-    """A sink that ignores every event."""
 
 
 def mean_since(previous: tuple[float, float] | None, count: float, mean: float) -> float:
@@ -121,115 +117,6 @@ def validation_cut(model, batches: int | None) -> tuple[int, int | None] | None:
         return None
     total = getattr(getattr(model, "_eval_epoch_iterator", None), "num_batches", None)
     return None if total is not None and batches >= total else (batches, total)
-
-
-class BridgeBase(keras.callbacks.Callback):
-    """What every bridge shares: the sink, stop/pause control, and `train_begin`.
-
-    Args:
-        sink: called with each event, on the training thread.
-        settings: the resolved training settings, echoed in `train_begin`.
-        batch_size: samples per batch. samples: training samples per epoch.
-        max_rate: most batch events per second.
-        clock: a monotonic time source (tests pass a fake one).
-    """
-
-    # Whether `runtime.train` scores the model after a stop request ended training (the
-    # window shows that evaluation; a search trial has no use for it).
-    evaluate_when_stopped = True
-
-    def __init__(self, sink: Sink = drop, settings: Mapping[str, Any] | None = None,
-                 batch_size: int | None = None, samples: int | None = None,
-                 max_rate: float = 20.0, clock: Callable[[], float] = time.monotonic):
-        super().__init__()
-        self.sink = sink
-        self.settings = dict(settings or {})
-        self.batch_size = batch_size
-        self.samples = samples
-        self.min_interval = 1.0 / max_rate if max_rate > 0 else 0.0
-        self.clock = clock
-        self._running = threading.Event()
-        self._running.set()
-        self._stop_requested = False
-        self.stop_count = 0  # stop requests so far
-        self.stops_in_training: int | None = None  # stop_count when training ended
-        # Several processes must stop after the same batch, so there the flag is only
-        # read in a batch hook (`runtime.rank_sync.RankSync` shares it).
-        self.stop_at_once = True
-        self._last_sent = -math.inf
-        self._epoch = 0
-        self.epochs_run = 0
-        self.initial_epoch = 0
-        self.last_logs: dict[str, Any] = {}
-
-    def describe(self, settings: Mapping[str, Any], batch_size: int | None,
-                 samples: int | None, initial_epoch: int = 0) -> None:
-        """Fill in what `train_begin` reports, where the creator left it out."""
-        self.settings = self.settings or dict(settings)
-        self.batch_size = self.batch_size or batch_size
-        self.samples = self.samples or samples
-        self.initial_epoch = self.epochs_run = int(initial_epoch)
-
-    # ---- control, from any thread --------------------------------------
-    def request_stop(self) -> None:
-        """End training, or a validation pass, after the current batch (also releases a
-        pause)."""
-        self._stop_requested = True
-        self.stop_count += 1
-        if self._model is not None and self.stop_at_once:  # Keras reads them after each batch
-            self.model.stop_training = True
-            self.model.stop_evaluating = True  # `evaluate` clears it when it begins
-        self._running.set()
-
-    def pause(self) -> None:
-        """Hold training between batches until `resume()` or `request_stop()`."""
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop_requested
-
-    # ---- shared hooks ---------------------------------------------------
-    def _emit(self, event: ev.TrainingEvent) -> None:
-        self.sink(event)
-
-    def _steps(self) -> int | None:
-        return (self.params or {}).get("steps")
-
-    def _epochs(self) -> int:
-        return (self.params or {}).get("epochs") or self.epochs_run
-
-    def _wait_if_paused(self) -> None:
-        if self._running.is_set():
-            return
-        self._emit(ev.Paused(self._epoch))
-        held_from = self.clock()
-        self._running.wait()
-        self._held(self.clock() - held_from)
-        self._emit(ev.Resumed(self._epoch))
-
-    def _held(self, seconds: float) -> None:
-        """Training was held (paused) this long: timings made since must leave it out."""
-
-    def on_train_begin(self, logs=None):
-        self.stops_in_training = None  # training (again: a fine-tune's second phase)
-        if self._stop_requested:  # a stop asked for before training began
-            self.model.stop_training = True
-        self._emit(ev.TrainBegin(plain(self.settings), self._epochs() or None, self._steps(),
-                                 self.samples, self.batch_size, self.initial_epoch))
-
-    def on_train_end(self, logs=None):
-        self.stops_in_training = self.stop_count  # later ones are `CutOnStop`'s
-        self._emit(ev.TrainEnd(self.epochs_run, self._stop_requested,
-                               plain(logs or self.last_logs)))
-
 
 class FastBridge(BridgeBase):
     """Training progress as typed events without a per-batch GPU sync; stop and pause.
@@ -365,63 +252,3 @@ class FastBridge(BridgeBase):
         """The optimizer's current learning rate (schedules included), or NaN."""
         optimizer = getattr(self.model, "optimizer", None)
         return math.nan if optimizer is None else current_learning_rate(optimizer)
-
-
-class CutOnStop(keras.callbacks.Callback):
-    """Ends an `evaluate` or `predict` pass after its current batch when `bridge` is
-    asked to stop after training ended (or, before that, after this callback was made):
-    the stop that ended training does not count. `cut` is then (batches run, batches in
-    the pass), else None.
-
-    With several processes (`bridge.stop_at_once` false) the pass runs to its end,
-    unless the ranks agreed to end it (`agreed`, set by `runtime.rank_sync.PassSync`).
-    """
-
-    def __init__(self, bridge: BridgeBase):
-        super().__init__()
-        self.bridge = bridge
-        ended = bridge.stops_in_training
-        self.since = bridge.stop_count if ended is None else ended
-        self.cut: tuple[int, int | None] | None = None
-        self.agreed = False  # the ranks agreed to end this pass
-        self._batches = 0
-
-    @property
-    def requested(self) -> bool:
-        """A stop arrived after training ended (or, before that, after this callback was
-        made)."""
-        return self.bridge.stop_count > self.since
-
-    @property
-    def asked(self) -> bool:
-        """The pass is to end: a stop was requested and this process may end the pass on
-        its own, or the ranks agreed to end it."""
-        return self.agreed or (self.bridge.stop_at_once and self.requested)
-
-    def _begin(self, logs=None) -> None:
-        self._batches = 0
-
-    on_test_begin = on_predict_begin = _begin
-
-    def _batch_begins(self, flag: str) -> None:
-        self._batches += 1
-        if self.asked:
-            setattr(self.model, flag, True)
-
-    def on_test_batch_begin(self, batch, logs=None):
-        self._batch_begins("stop_evaluating")
-
-    def on_predict_batch_begin(self, batch, logs=None):
-        self._batch_begins("stop_predicting")
-
-    def _end(self, flag: str) -> None:
-        steps = (self.params or {}).get("steps")
-        if self.asked and getattr(self.model, flag, False) and \
-                (steps is None or self._batches < steps):
-            self.cut = (self._batches, steps)
-
-    def on_test_end(self, logs=None):
-        self._end("stop_evaluating")
-
-    def on_predict_end(self, logs=None):
-        self._end("stop_predicting")

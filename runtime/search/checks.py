@@ -112,7 +112,7 @@ def run_checks(document: dict, overrides: Mapping[str, Any], trusted, say) -> li
     """Every reason the study cannot start (see the module doc); `say(text)` hears each
     step. Runs the project's trusted custom code: in a check process only."""
     from ..train import TrainingRefused
-    from ..worker import _trust_custom_code
+    from ..worker_child import _trust_custom_code
     from .preflight import problems
 
     project = Project.from_dict(document)
@@ -138,7 +138,7 @@ def run_checks(document: dict, overrides: Mapping[str, Any], trusted, say) -> li
 
 def check_main(payload: dict, events) -> None:
     """The check process: run the checks, put progress and the problems on `events`."""
-    from ..worker import _lower_priority
+    from ..worker_child import _lower_priority
 
     _lower_priority()
     try:

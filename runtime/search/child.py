@@ -31,7 +31,7 @@ from typing import Any
 from kerascanvas.graph.project import Project
 
 from ..events import FAILED, EpochEnd, Result, TrainBegin
-from ..worker import Control, _listen, _lower_priority, _trust_custom_code, sender
+from ..worker_child import Control, _listen, _lower_priority, _trust_custom_code, sender
 
 SENT = (TrainBegin, EpochEnd)  # batch events stay in the child
 # What every trial imports: the server imports it once and each trial forks from it.
