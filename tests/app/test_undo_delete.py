@@ -97,3 +97,32 @@ def test_undoing_an_older_delete_makes_the_items_afresh(make_window, qtbot):
     assert window.canvas.views[first] is not items[first]
     assert drawn_state(window) == fresh
     assert_drawn_as_document(window)
+
+
+def test_redoing_a_paste_brings_back_its_items_and_wires_as_drawn(make_window, qtbot,
+                                                                    tmp_path, monkeypatch):
+    """A redo adds each pasted merge node before its wires: its item keeps the ports it has
+    once they are wired (a free one after them), and no wire is routed again."""
+    from kerascanvas.app.canvas.pipes import LayerPipeItem
+
+    from .test_paste_large import residual_stack
+
+    window = show(make_window(residual_stack(tmp_path / "stack.json")), qtbot)
+    for code in (QtCore.Qt.Key_A, QtCore.Qt.Key_C, QtCore.Qt.Key_V):
+        key(window, code)
+    window.canvas.select([])  # a redo brings the nodes back unselected
+    window.canvas.renderer.render()
+    items, pasted, wires = dict(window.canvas.views), drawn_state(window), wire_state(window)
+    key(window, QtCore.Qt.Key_Z)
+    routed = []
+    draw_path = LayerPipeItem.draw_path
+    monkeypatch.setattr(LayerPipeItem, "draw_path",
+                        lambda pipe, *args, **kw: routed.append(pipe) or draw_path(pipe, *args,
+                                                                                   **kw))
+    key(window, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    qtbot.wait(1)
+    assert all(window.canvas.views[n] is item for n, item in items.items())
+    assert drawn_state(window) == pasted
+    assert wire_state(window) == wires
+    assert routed == []
+    assert_drawn_as_document(window)
