@@ -105,7 +105,26 @@ def _issue(node: Node, message: str, code: str, port: int | None = None,
 
 # ---- params ---------------------------------------------------------------
 def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue]]:
-    """The resolved params, or None with one issue per bad, unknown or missing param."""
+    """The resolved params, or None with one issue per bad, unknown or missing param.
+
+    Each value is coerced once: the params are resolved first, and only params that fail
+    are looked at one by one, so that every bad one gets its issue."""
+    try:
+        return spec.resolve(node.params), []
+    except Exception as exc:  # noqa: BLE001 - a faulty check must not break validation
+        refused = exc
+    issues = _param_issues(node, spec)
+    if issues:
+        return None, issues
+    where = f"{node.name!r} ({node.kind})"
+    if isinstance(refused, ParamError):  # a rule across several params (spec.check)
+        return None, [_issue(node, f"{where}: {refused}", "param_conflict")]
+    return None, [_issue(node, f"{where}: its params could not be checked: {refused!r}",
+                         "internal")]
+
+
+def _param_issues(node: Node, spec: LayerSpec) -> list[Issue]:
+    """An issue per unknown, bad or missing param of `node`, and for a bad `AS_LISTS` note."""
     issues = []
     known = {p.name for p in spec.params}
     where = f"{node.name!r} ({node.kind})"
@@ -127,15 +146,7 @@ def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue
         spec.as_lists(node.params)
     except ParamError as exc:
         issues.append(_issue(node, f"{where}: {exc}", "bad_param"))
-    if issues:
-        return None, issues
-    try:
-        return spec.resolve(node.params), []
-    except ParamError as exc:  # a rule across several params (spec.check)
-        return None, [_issue(node, f"{where}: {exc}", "param_conflict")]
-    except Exception as exc:  # noqa: BLE001 - a faulty check must not break validation
-        return None, [_issue(node, f"{where}: its params could not be checked: {exc!r}",
-                             "internal")]
+    return issues
 
 
 def _coerce_problem(p, value) -> str | None:
@@ -335,11 +346,16 @@ def _count(node, spec, params, shapes, issues) -> tuple[int, int]:
 # ---- the graph ------------------------------------------------------------
 def infer_graph(doc: Document, results: dict[str, NodeResult],
                 node_issues: dict[str, list[Issue]], dirty: Iterable[str] | None = None,
-                index: GraphIndex | None = None) -> list[str]:
+                index: GraphIndex | None = None,
+                kept: dict[str, tuple[Node, NodeResult]] | None = None) -> list[str]:
     """Re-infer `dirty` nodes (all when None) and whatever their changes reach.
 
     Updates `results` and `node_issues` in place and returns the ids re-inferred.
     Nodes on a cycle get an empty result (the document rules report the cycle).
+    `kept` holds results of nodes that were removed (`keepable`), by id: a node that is
+    back with the same kind and params, its ports wired in the same order and fed the
+    same shapes, takes its kept result (the one inference would give) instead of being
+    inferred again; each one looked at leaves `kept`.
     """
     index = index or GraphIndex.of(doc)
     pending = set(doc.nodes) if dirty is None else {n for n in dirty if n in doc.nodes}
@@ -352,14 +368,51 @@ def infer_graph(doc: Document, results: dict[str, NodeResult],
     for nid in index.order:
         if nid not in pending:
             continue
-        old = results.get(nid)
-        result, issues = infer_node(doc, doc.nodes[nid], index.ins.get(nid, []), results)
-        results[nid], node_issues[nid] = result, issues
-        done.append(nid)
+        old, node, edges = results.get(nid), doc.nodes[nid], index.ins.get(nid, [])
+        result = _still_valid(kept.pop(nid, None), node, edges, results) if kept else None
+        if result is not None:
+            results[nid], node_issues[nid] = result, []
+        else:
+            result, issues = infer_node(doc, node, edges, results)
+            results[nid], node_issues[nid] = result, issues
+            done.append(nid)
         if old is None or old.output_shapes != result.output_shapes:
             pending.update(index.succ.get(nid, ()))
     _check_shared_weights(doc, results, node_issues)
     return done
+
+
+# Kinds whose result depends on more than their params and inputs (the document's blocks,
+# another node, custom code and its trust): never taken from `kept`.
+_IN_CONTEXT = frozenset({userblocks.KIND, shared.KIND, custom.KIND})
+
+
+def keepable(node: Node, result: NodeResult | None, issues) -> bool:
+    """Whether the result of a removed node may be kept for `infer_graph`: its output shapes
+    known and no issue (so its ports were wired 0, 1, ... and nothing else of the document
+    went into it), and a kind whose result follows from its params and inputs alone."""
+    spec = spec_of(node) if node is not None else None
+    return result is not None and result.ok and not issues and spec is not None \
+        and spec.kind not in _IN_CONTEXT
+
+
+def _still_valid(kept: tuple[Node, NodeResult] | None, node: Node, edges: list[Edge],
+                 results: Mapping[str, NodeResult]) -> NodeResult | None:
+    """The kept result if `node` is as it was then: same kind and params, its ports wired
+    in order and fed the same shapes (see `keepable`), else None."""
+    if kept is None:
+        return None
+    was, result = kept
+    if node.kind != was.kind or node.params != was.params or \
+            len(edges) != len(result.input_shapes):
+        return None
+    for port, (e, shape) in enumerate(zip(edges, result.input_shapes, strict=True)):
+        upstream = results.get(e.src)
+        if e.dst_port != port or upstream is None or upstream.output_shapes is None \
+                or e.src_port >= len(upstream.output_shapes) \
+                or upstream.output_shapes[e.src_port] != shape:
+            return None
+    return result
 
 
 def _check_shared_weights(doc: Document, results: dict[str, NodeResult],

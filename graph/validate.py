@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from . import events as ev
 from . import inference
 from .bulk import bulk
-from .document import Document, Edge
+from .document import Document, Edge, Node
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult
 from .rules import document_issues
@@ -125,6 +125,11 @@ class LiveAnalysis:
     with no arguments after each change that may alter the analysis, and once at the
     end of a bulk edit (`events.BulkStarted` .. `BulkFinished`) for all of its changes.
 
+    The results of the nodes that the last edit removed are kept: when the nodes come
+    back as they were (the undo of a delete, the redo of a paste), each whose inputs are
+    as they were takes its result back instead of being inferred again
+    (`inference.keepable`).
+
     Attributes:
         recomputed: ids of the nodes re-inferred by the last update.
     """
@@ -138,6 +143,9 @@ class LiveAnalysis:
         self._dirty: set[str] | None = None  # None: everything
         self._analysis: Analysis | None = None
         self._in_bulk = self._held = False  # inside a bulk edit; a change waits for its end
+        self._kept: dict[str, tuple[Node, NodeResult]] = {}  # of the last edit's removed nodes
+        self._edits = self._kept_edit = 0  # bulk edits begun; the one that removed `_kept`
+        self._params_changed: set[str] = set()  # since the last update: their results are old
         doc.events.connect(self._on_document_changed)
 
     @property
@@ -151,6 +159,7 @@ class LiveAnalysis:
         """Re-infer these nodes: something they depend on outside the document changed
         (the shapes Keras computed for custom code, or its trust)."""
         self._mark(*node_ids)
+        self._kept.clear()
         self._analysis = None
         for listener in list(self.listeners):
             listener()
@@ -163,10 +172,12 @@ class LiveAnalysis:
         if self._dirty is None:
             self._results.clear()
             self._node_issues.clear()
+            self._kept.clear()
         index = self.doc.graph_index()  # the document's own, kept current edit by edit
         self.recomputed = inference.infer_graph(self.doc, self._results, self._node_issues,
-                                                self._dirty, index)
+                                                self._dirty, index, self._kept)
         self._dirty = set()
+        self._params_changed.clear()
         self._analysis = _assemble(self.doc, self._results, self._node_issues, index)
 
     def _on_document_changed(self, event: ev.Event) -> None:
@@ -178,9 +189,12 @@ class LiveAnalysis:
         if event.type in (ev.RESET, ev.BLOCKS_CHANGED) or event.node is None:
             self._dirty = None if event.type in ev.SHAPE_EVENTS else self._dirty
         elif event.type == ev.NODE_REMOVED:
-            self._forget(event.node)
+            self._forget(event.node, event.removed)
         elif event.type in ev.SHAPE_EVENTS:
             self._mark(event.node)
+            if event.type == ev.PARAM_CHANGED:
+                self._params_changed.add(event.node)
+                self._kept.pop(event.node, None)
         elif event.type == ev.NODE_RENAMED:  # names appear in the messages after it too
             self._mark(event.node, *self.doc.successors(event.node))
         self._analysis = None
@@ -192,6 +206,7 @@ class LiveAnalysis:
 
     def _on_bulk(self, started: bool) -> None:
         self._in_bulk = started
+        self._edits += started
         if not started and self._held:
             self._held = False
             for listener in list(self.listeners):
@@ -201,8 +216,14 @@ class LiveAnalysis:
         if self._dirty is not None:
             self._dirty.update(node_ids)
 
-    def _forget(self, node_id: str) -> None:
-        self._results.pop(node_id, None)
-        self._node_issues.pop(node_id, None)
+    def _forget(self, node_id: str, node: Node) -> None:
+        result = self._results.pop(node_id, None)
+        issues = self._node_issues.pop(node_id, None)
+        if self._kept_edit != self._edits:  # only the last edit's removed nodes are kept
+            self._kept.clear()
+            self._kept_edit = self._edits
+        if self._dirty is not None and node_id not in self._params_changed and \
+                inference.keepable(node, result, issues):  # its result is for its params
+            self._kept[node_id] = (node, result)
         if self._dirty is not None:
             self._dirty.discard(node_id)

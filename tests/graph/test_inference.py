@@ -14,6 +14,7 @@ from kerascanvas.graph.commands import (
     Connect,
     Disconnect,
     RemoveNode,
+    RemoveNodes,
     Rename,
     SetParam,
     UndoStack,
@@ -255,6 +256,63 @@ def test_bursts_are_analyzed_once(counted):
     live.close()
     doc.set_param("a0", "filters", 12)
     assert live.analysis.results["a0"].output_shapes[0][-1] == 8  # no longer following
+
+
+def test_undoing_a_delete_infers_no_node_again(counted):
+    """The nodes come back as they were, fed as they were: their results are taken back."""
+    doc = residual_chain(3)
+    live, stack = LiveAnalysis(doc), UndoStack()
+    stack.bulk = doc.events.bulk
+    _ = live.analysis
+    stack.push(RemoveNodes(doc, list(doc.nodes)))
+    assert not live.analysis.results
+    counted.clear()
+    stack.undo()
+    _ = live.analysis
+    assert counted == [] and live.recomputed == []
+    assert_same(live, doc)
+    stack.redo()
+    _ = live.analysis
+    counted.clear()
+    stack.undo()  # the same again: the redo's removal kept them
+    _ = live.analysis
+    assert counted == []
+    assert_same(live, doc)
+
+
+def test_nodes_back_with_other_inputs_or_params_are_inferred_again(counted):
+    doc = make_doc([("x", "Input", {"shape": [4]}), ("d1", "Dense", {"units": 3}),
+                    ("d2", "Dense", {"units": 2}), ("d3", "Dense", {"units": 6})],
+                   [("x", "d1", 0), ("d1", "d2", 0), ("d2", "d3", 0)], ["d3"])
+    live = LiveAnalysis(doc)
+    _ = live.analysis
+    with doc.events.bulk():
+        removal = doc.remove_nodes(["d2", "d3"])
+    _ = live.analysis
+    doc.set_param("d1", "units", 5)  # d2 is fed (None, 5) now, not (None, 3)
+    counted.clear()
+    doc.restore(removal)
+    assert live.analysis.results["d2"].input_shapes == [(None, 5)]
+    assert counted == ["d1", "d2"]  # d3 is fed as it was: its result is taken back
+    assert_same(live, doc)
+    _ = live.analysis
+    with doc.events.bulk():
+        removal = doc.remove_nodes(["d2", "d3"])
+    _ = live.analysis
+    counted.clear()
+    with doc.events.bulk():  # changed once back, before the analysis is read
+        doc.restore(removal)
+        doc.set_param("d2", "units", 7)
+    assert live.analysis.results["d2"].output_shapes == [(None, 7)]
+    assert counted == ["d2", "d3"]  # d3 is fed (None, 7) now
+    assert_same(live, doc)
+    with doc.events.bulk():  # changed in the edit that removes it: its result was older
+        doc.set_param("d2", "units", 9)
+        removal = doc.remove_nodes(["d2", "d3"])
+    _ = live.analysis
+    doc.restore(removal)
+    assert live.analysis.results["d2"].output_shapes == [(None, 9)]
+    assert_same(live, doc)
 
 
 EDITS = st.lists(st.tuples(st.sampled_from(["param", "disconnect", "connect", "remove",
