@@ -24,8 +24,26 @@ HOW_TO_BEGIN = ("Drag an Input from the Layers panel onto the canvas (or double-
                 "output.")
 
 
+_LABELS: dict[tuple[str, int], str] = {}  # (path, its modification time) -> its label
+
+
 def example_label(path: Path) -> str:
-    """`small resnet (10 layers)`: the template's name and size."""
+    """`small resnet (10 layers)`: the template's name and size. Read once per version of
+    the file: the panel is filled each time the canvas becomes empty (a delete of all of a
+    large model loaded every example)."""
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        key = None
+    label = _LABELS.get(key) if key is not None else None
+    if label is None:
+        label = _read_label(path)
+        if key is not None:
+            _LABELS[key] = label
+    return label
+
+
+def _read_label(path: Path) -> str:
     try:
         count = len(projectfile.load(path).nodes)
     except ProjectFileError:

@@ -62,3 +62,28 @@ def test_the_panel_comes_back_when_the_canvas_is_emptied(window, qtbot):
     QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
     assert not window.doc.nodes
     assert window.start_panel.isVisible()
+
+
+def test_example_labels_are_read_once_per_version_of_the_file(tmp_path, monkeypatch):
+    """The panel is filled whenever the canvas becomes empty: each example file is read
+    again only once it has changed."""
+    import os
+
+    from kerascanvas.app.window import start
+    from kerascanvas.graph import projectfile
+    from kerascanvas.graph.document import Document
+
+    path = tmp_path / "two_dense.json"
+    doc = Document()
+    doc.add_node("Dense", params={"units": 2})
+    projectfile.save(doc, path)
+    read = []
+    load = projectfile.load
+    monkeypatch.setattr(projectfile, "load", lambda p: read.append(p) or load(p))
+    assert start.example_label(path) == start.example_label(path) == "two dense (1 layers)"
+    assert read == [path]
+    doc.add_node("Dense", params={"units": 3})
+    projectfile.save(doc, path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert start.example_label(path) == "two dense (2 layers)"
