@@ -28,9 +28,12 @@ class ProjectRunsMixin:
     `results`, `progress`, `tabs`, `log` and `continue_lr`."""
 
     def _follow_listed_runs(self) -> None:
-        """Add, while the project is open, the runs another process (`kerascanvas run`,
-        another window) lists in its runs index: `runs_watch` notices the index change
-        and `refresher` reads it off the GUI thread. Call once, from the constructor."""
+        """Follow, while the project is open, the runs index as other processes change it:
+        runs `kerascanvas run` (or another window) lists are added, and runs whose entries
+        are deleted or renumbered there (the runs folder deleted) leave the list or take
+        their new number. `runs_watch` notices the index change and `refresher` reads it
+        off the GUI thread. Call once, from the constructor."""
+        self._seen_listed: set[str] = set()  # uids of the runs a read found in the index
         self.runs_watch = RunsWatcher(self)
         self.refresher = RunsReader(self)
         self.runs_watch.changed.connect(self.refresher.read)
@@ -49,12 +52,49 @@ class ProjectRunsMixin:
             QtCore.QTimer.singleShot(RETRY_MS, self, lambda: self._on_refresher_read_done(
                 folder, records, problem))
             return
+        if problem:  # an index that cannot be read says nothing of which runs are gone
+            self.append_log(problem)
+            return
+        self._drop_unlisted({r.uid: r for r in records}, folder)
         known = {r.uid for r in self.controller.runs}
         for record in records:
             if record.uid not in known:
                 self.controller.runs.append(record)
                 self._add_run_item(record)
                 self.append_log(f"{record.label} was listed in {folder}: {record.status}")
+        self._seen_listed = {r.uid for r in records}
+
+    def _drop_unlisted(self, listed: dict, folder: Path) -> None:
+        """Take out the runs a read found in the index before and that it no longer holds,
+        and give the renumbered ones their number. Runs of this window not read there yet
+        (in progress, or kept since the read began) stay, and so are never lost."""
+        for record in list(self.controller.runs):
+            entry = listed.get(record.uid)
+            if entry is None and record.uid in self._seen_listed and not record.active:
+                self._remove_run(record)
+                self.append_log(f"{record.label} is no longer listed in {folder}")
+            elif entry is not None and entry.number != record.number:
+                item = self._item_of(record)
+                record.number = entry.number
+                if item is not None:  # the number first: setText signals itemChanged
+                    item.setData(0, QtCore.Qt.UserRole, record.number)
+                    item.setText(0, record.label)
+
+    def _remove_run(self, record) -> None:
+        """Drop `record` from the list, and from the Results tab and the curves that show it."""
+        item = self._item_of(record)
+        if item is not None:
+            self.runs.takeTopLevelItem(self.runs.indexOfTopLevelItem(item))
+        self.controller.runs.remove(record)
+        last = self.controller.runs[-1] if self.controller.runs else None
+        if self.results.record is record and last is not None:
+            self.results.show_run(last)
+        elif self.results.record is record:
+            self.results.clear()
+        if self.plots.current is record.curves:
+            self.plots.show_run(last.curves if last is not None else None)
+        self._update_overlays()
+        self._update_buttons()
 
     def follow_project(self, path: str | None, move: bool = False) -> None:
         """Show the runs of the project saved at `path` (None: untitled) and reset the data
@@ -91,6 +131,7 @@ class ProjectRunsMixin:
         self.controller.show_runs(str(folder), records)
         if problem:
             self.append_log(problem)
+        self._seen_listed = {r.uid for r in records}
         self._show_runs(records)
 
     def _show_runs(self, records) -> None:
@@ -122,12 +163,16 @@ class ProjectRunsMixin:
         except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
             self.append_log(f"Could not keep {record.label} in {folder}: {exc}")
             return
+        if record in self.controller.runs:  # the index now holds each finished run listed
+            self._seen_listed |= {r.uid for r in self.controller.runs if not r.active}
+            if self.refresher.busy:  # a read begun before this write would drop them
+                self.refresher.read(folder)
         for run, before in moved:  # only when its number could not be reserved
             self.append_log(f"Run {before} is kept as {run.label}: another run holds {before}")
             item = self._item_of_number(before) if run in self.controller.runs else None
-            if item is not None:
-                item.setText(0, run.label)
+            if item is not None:  # the number first: setText signals itemChanged
                 item.setData(0, QtCore.Qt.UserRole, run.number)
+                item.setText(0, run.label)
 
     def _on_controller_run_finished(self, record) -> None:
         self._keep(record)

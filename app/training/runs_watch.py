@@ -3,9 +3,10 @@
 `kerascanvas run` (or a second window) writes the runs index while the window is open.
 `RunsWatcher` watches the runs folder and its index with a `QFileSystemWatcher` and
 emits `changed(folder)` once a burst of changes has settled (`DEBOUNCE_MS`), when the
-index is not as it was last seen. The index is replaced by a rename on every write,
-which ends the watch on the old file, so the paths are added again after each change;
-a runs folder that does not exist yet is noticed through the folder above it.
+index is not as it was last seen (written, or removed with its folder). The index is
+replaced by a rename on every write, which ends the watch on the old file, so the paths
+are added again after each change; a runs folder that does not exist yet is noticed
+through the folder above it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,6 @@ class RunsWatcher(QtCore.QObject):
         if self.folder is None:
             return
         stamp = _stamp(self.folder / INDEX)
-        if stamp is not None and stamp != self._seen:
+        if stamp != self._seen:  # written, or gone (the runs folder deleted or renamed)
             self._seen = stamp
             self.changed.emit(self.folder)

@@ -127,3 +127,33 @@ def test_clicking_a_run_shows_its_results_curves_and_continue_rate(panel, qtbot)
     assert panel.results.title.text().startswith("Run 1: finished")
     assert panel.plots.current is records[0].curves
     assert float(panel.continue_lr.text()) == pytest.approx(0.001)
+
+
+def test_runs_removed_or_renumbered_on_disk_follow_in_the_list(make_window, qtbot, tmp_path):
+    """The list only ever added runs: one whose entry was deleted from the index stayed
+    listed (and the window's next run wrote it back), one renumbered kept its old number,
+    and a runs folder deleted left every run listed."""
+    import json
+    import shutil
+
+    project = tmp_path / "net.json"
+    window, panel = opened(make_window, qtbot, project)
+    run_once(window, qtbot, loss=0.25)
+    folder = project.with_name("net.runs")
+    for status in ("ok", "stopped"):
+        list_run(TrainResult(status, history={"loss": [0.5]}, epochs_run=1,
+                             settings={"epochs": 1}), project)
+    qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 3, timeout=5000)
+    entries = run_record.read_index(folder)
+    del entries[1]
+    entries[1]["number"] = 7
+    projectfile.write_text_atomic(folder / run_record.INDEX, json.dumps({"runs": entries}))
+    qtbot.waitUntil(lambda: shown_runs(panel) == [("Run 1", "finished"), ("Run 7", "stopped")],
+                    timeout=5000)
+    assert [r.number for r in panel.controller.runs] == [1, 7]
+    assert run_once(window, qtbot, loss=0.125).number not in (1, 2, 7)
+    numbers = [n for n, _ in numbers_in_index(folder)]
+    assert 2 not in numbers and numbers.count(7) == 1  # not written back, nor twice
+    shutil.rmtree(folder)
+    qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 0, timeout=5000)
+    assert panel.controller.runs == []
