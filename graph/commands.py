@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from . import model_keys
+from .bulk import collector_paused
 from .document import UNSET, Document, Edge, output_entry
 from .errors import DocumentError
 
@@ -256,7 +257,7 @@ class UndoStack:
             raise DocumentError("An edit was attempted while another edit was running")
         self._busy = True
         try:
-            with self.bulk():
+            with collector_paused(), self.bulk():
                 result = command.do()
         finally:
             self._busy = False
@@ -280,7 +281,7 @@ class UndoStack:
             yield self._macro
             return
         self._macro = macro = Macro(text)
-        with self.bulk():  # the whole gesture is one edit for the views
+        with collector_paused(), self.bulk():  # the whole gesture is one edit for the views
             try:
                 yield macro
             except BaseException:
@@ -314,7 +315,7 @@ class UndoStack:
             raise DocumentError("Undo or redo was attempted while an edit was running")
         self._busy = True
         try:
-            with self.bulk():
+            with collector_paused(), self.bulk():
                 fn()
         finally:
             self._busy = False

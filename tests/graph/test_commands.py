@@ -119,6 +119,36 @@ def test_failing_macro_leaves_no_trace():
     assert dumps(doc) == before and not stack.can_undo
 
 
+def test_edits_run_with_the_cyclic_collector_paused():
+    """An edit (a push, a macro, an undo, a redo) makes its objects without the collector's
+    scans, which walked every live object of a large project in the middle of a paste; the
+    collector runs again after it, a failed one too."""
+    import gc
+
+    class Noting(cmd.Command):
+        def __init__(self, fail=False):
+            self.fail, self.seen = fail, []
+
+        def do(self):
+            self.seen.append(gc.isenabled())
+            if self.fail:
+                raise DocumentError("refused")
+
+        def undo(self):
+            self.seen.append(gc.isenabled())
+
+    stack, single, grouped = cmd.UndoStack(), Noting(), Noting()
+    stack.push(single)
+    with stack.macro("Group"):
+        stack.push(grouped)
+    stack.undo()
+    stack.redo()
+    with pytest.raises(DocumentError):
+        stack.push(Noting(fail=True))
+    assert single.seen == [False] and grouped.seen == [False, False, False]
+    assert gc.isenabled()
+
+
 def test_refused_command_leaves_no_trace():
     doc, stack = base_doc(), cmd.UndoStack()
     stack.push(cmd.SetParam(doc, "h", "units", 4))
