@@ -28,7 +28,7 @@ NAMER_SOURCE = f'''def {NAMER}(outputs, name):
     """Name the keras.ops operation that made `outputs` (a tensor, or a split's list):
     keras.ops functions take no name, and Keras would number it after what was made
     before in the process."""
-    first = outputs[0] if isinstance(outputs, list) else outputs
+    first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
     history = getattr(first, "_keras_history", None)  # None: Keras' automatic name stays
     if history is not None:
         history.operation.name = name

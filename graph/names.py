@@ -20,7 +20,8 @@ def default_name(kind: str) -> str:
     >>> default_name("GlobalAveragePooling2D"), default_name("Conv2DTranspose")
     ('global_average_pooling2d', 'conv2d_transpose')
     """
-    kind = kind.removeprefix("ops.")  # an operation kind: Keras names it as its function
+    if kind.startswith("ops."):  # an operation kind: Keras names it as its function
+        kind = kind.removeprefix("ops.").rsplit(".", 1)[-1]  # ops.image.resize: resize
     return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
 
 

@@ -32,7 +32,9 @@ from .operations import OperationCall
 _LAYERS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "maximum": "Maximum",
            "minimum": "Minimum", "concatenate": "Concatenate"}
 # Where Keras' operation classes live (keras.ops exports their functions).
-_MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core")}
+_MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core", "linalg")}
+# Operation modules whose functions keras.ops exports under a submodule of their own.
+_SUBMODULES = {"keras.src.ops.image": "image."}
 # The operands of these functions that a number (or indices) may fill, after the first.
 _NUMBERS = {"where": ("x1", "x2"), "take": ("indices",)}
 # Config keys of op classes that no param covers, and the value they must have.
@@ -44,12 +46,14 @@ class NotMapped(Exception):
 
 
 def operation_function(op) -> str | None:
-    """The keras.ops function of an operation object (`TrueDivide` -> `true_divide`), or
-    None when it is no keras.ops numpy operation (a layer, a custom operation)."""
+    """The keras.ops function of an operation object (`TrueDivide` -> `true_divide`,
+    image's `Resize` -> `image.resize`), or None when it is no keras.ops operation (a
+    layer, a custom operation)."""
     keras = import_keras()
-    if isinstance(op, keras.layers.Layer) or type(op).__module__ not in _MODULES:
+    module = type(op).__module__
+    if isinstance(op, keras.layers.Layer) or module not in _MODULES | set(_SUBMODULES):
         return None
-    return default_name(type(op).__name__)
+    return _SUBMODULES.get(module, "") + default_name(type(op).__name__)
 
 
 def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]:
@@ -63,7 +67,8 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     if PREFIX + function not in LAYER_SPECS:
         return None, f"keras.ops.{function} has no node kind"
     try:
-        params, inputs = _params(PREFIX + function, node.operation, template, tensors)
+        params, inputs = _params(PREFIX + function, node.operation, template, tensors,
+                                 len(node.outputs))
         call = _as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
                                                                    inputs)
         _check(call, node)
@@ -72,23 +77,34 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     return call, None
 
 
-def _params(kind: str, op, template: dict, tensors: list) -> tuple[dict, list]:
-    """(non-default params in JSON form, port-ordered input tensors) of one call."""
+def _params(kind: str, op, template: dict, tensors: list, outputs: int) -> tuple[dict, list]:
+    """(non-default params in JSON form, port-ordered input tensors) of one call that
+    made `outputs` tensors."""
     spec = get_spec(kind)
     config = {k: v for k, v in op.get_config().items() if k != "name"}
     for key, neutral in _NEUTRAL.items():
         if config.pop(key, neutral) != neutral:
             raise NotMapped(f"its {key} is set, which the {kind} node does not take")
-    extra = sorted(set(config) - {p.name for p in spec.params})
-    if extra or template.get("kwargs"):
-        raise NotMapped(f"it is called with settings the {kind} node does not take: "
-                        f"{extra or sorted(template['kwargs'])}")
+    if kind == PREFIX + "unstack" and config.get("num") is None:  # Keras read the shape
+        config["num"] = outputs
+    names = {p.name for p in spec.params}
+    keywords = template.get("kwargs", {})  # of the call: ops.pad's constant_values
+    extra = sorted(set(config) - names) or sorted(
+        k for k, v in keywords.items() if k not in names or not _plain(v))
+    if extra:
+        raise NotMapped(f"it is called with settings the {kind} node does not take: {extra}")
     values, inputs = _arguments(kind, template["args"], tensors)
+    values = {**keywords, **values}
     try:
         resolved = spec.resolve({**config, **values})
         return {k: to_json(v) for k, v in spec.non_default(resolved).items()}, inputs
     except KerasCanvasError as exc:
         raise NotMapped(str(exc)) from None
+
+
+def _plain(value) -> bool:
+    """Whether a call keyword is a plain value (a number, text, None), not a tensor."""
+    return value is None or isinstance(value, int | float | str)
 
 
 def _tensor(value, tensors: list):
@@ -221,7 +237,7 @@ def _check(call, node) -> None:
             out = OperationCall(call.kind, call.params)(*[_fresh(t) for t in call.inputs])
         except Exception as exc:  # noqa: BLE001 - Keras refuses the rebuilt call
             raise NotMapped(f"Keras refuses it rebuilt as {call.kind}: {exc}") from None
-        out = out if isinstance(out, list) else [out]
+        out = list(out) if isinstance(out, list | tuple) else [out]
         made = type(out[0]._keras_history.operation)
         if made is not type(node.operation) or not _same(out, node.outputs):
             raise NotMapped(f"rebuilt as {call.kind} it gives a {made.__name__} of "

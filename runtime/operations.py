@@ -28,6 +28,14 @@ def name_operation(outputs, name: str):
     return outputs
 
 
+def ops_function(function: str):
+    """The keras.ops function of a name, dotted for a submodule's (`image.resize`)."""
+    found = import_keras().ops
+    for part in function.split("."):
+        found = getattr(found, part)
+    return found
+
+
 class OperationCall:
     """The call of one operation node; `OperationCall(kind, params)(x, y)` runs it. With
     `dtype` (a model output under mixed precision) the result is cast to it, as output
@@ -42,10 +50,10 @@ class OperationCall:
         self.name = name
 
     def __call__(self, *tensors):
-        ops = import_keras().ops
         function, args, kwargs = call_parts(self.kind, self.params, list(tensors))
-        out = args[0][args[1]] if function == GET_ITEM else getattr(ops, function)(*args,
-                                                                                    **kwargs)
+        out = args[0][args[1]] if function == GET_ITEM else ops_function(function)(*args,
+                                                                                   **kwargs)
+        out = list(out) if isinstance(out, tuple) else out  # top_k: (values, indices)
         if self.name is not None:
             name_operation(out, self.name)
         if self.dtype is None:

@@ -12,13 +12,21 @@ KEYS = {":, 0": (slice(None), 0), "..., None, 1:3": (Ellipsis, None, slice(1, 3)
         "1": 1, "1:, ::-1": (slice(1, None), slice(None, None, -1))}
 
 
+def keras_function(kind: str):
+    """The keras.ops function of a kind (`ops.image.resize`: keras.ops.image.resize)."""
+    op = keras.ops
+    for part in kind.removeprefix("ops.").split("."):
+        op = getattr(op, part)
+    return op
+
+
 def keras_call(kind: str, params: dict, tensors: list):
     """`keras.ops.<function>(...)` (or `x[key]`) with `params` on `tensors`."""
     function = kind.removeprefix("ops.")
     params = dict(params)
     if function == "get_item":
         return tensors[0][KEYS[params["key"]]]
-    op = getattr(keras.ops, function)
+    op = keras_function(kind)
     if "constant" in params:
         constant = params.pop("constant")
         first = params.pop("constant_first", False)

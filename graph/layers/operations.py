@@ -41,7 +41,7 @@ UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "log", "log1p
          "reciprocal", "sign", "floor", "ceil", "sin", "cos", "tanh", "erf", "relu", "relu6",
          "selu", "sigmoid", "hard_sigmoid", "silu", "hard_silu", "softplus", "softsign",
          "logical_not")
-REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all")
+REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp")
 SEQUENCE = ("concatenate", "stack")  # called on a list of tensors
 
 
@@ -196,9 +196,10 @@ def register_operations(families: Mapping[str, Mapping[str, Any]]) -> None:
 register_operations(_FAMILIES)
 
 
-def result_dtype(kind: str, params: Mapping[str, Any]) -> str | None:
+def result_dtype(kind: str, params: Mapping[str, Any]) -> str | tuple | None:
     """The dtype an operation node gives whatever its inputs' (from its resolved params),
-    or None when it follows the inputs (Keras' type promotion).
+    or None when it follows the inputs (Keras' type promotion); a tuple of them, one per
+    output, where its outputs differ (top_k: values, int32 indices).
 
     >>> result_dtype("ops.greater", {"constant": 0.5, "constant_first": False})
     'bool'
@@ -213,13 +214,18 @@ def shown_dtype(kind: str, params: Mapping[str, Any]) -> str | None:
 
     >>> shown_dtype("ops.argmax", {"axis": -1}), shown_dtype("Dense", {"units": 3})
     ('int32', None)
+    >>> shown_dtype("ops.top_k", {"k": 2})
+    'as input, int32'
     """
     if not kind.startswith(PREFIX) or function_name(kind) not in DTYPES_OF:
         return None
     try:
-        return result_dtype(kind, get_spec(kind).resolve(params))
+        dtype = result_dtype(kind, get_spec(kind).resolve(params))
     except KerasCanvasError:
         return None
+    if isinstance(dtype, tuple):  # top_k: 'as input, int32'
+        return ", ".join(d or "as input" for d in dtype)
+    return dtype
 
 
 # ---- the call ----------------------------------------------------------------------

@@ -75,3 +75,33 @@ def test_the_naming_helper_leaves_a_tensor_without_keras_history_alone():
     exec(compile(NAMER_SOURCE, "<namer>", "exec"), scope)  # noqa: S102 - our own source
     plain = [1.0, 2.0]
     assert scope[NAMER](plain, "split") is plain
+
+
+def test_kernels_images_and_several_outputs_are_written_as_keras_ops_calls():
+    """A convolution by a kernel tensor, a submodule's function (keras.ops.image), nested
+    lists (pad_width), and the outputs of top_k and unstack unpacked in order."""
+    from kerascanvas.graph.document import output_entry
+    from tests.codegen.helpers import add, add_input
+
+    doc = Document()
+    image = add_input(doc, "image", (None, 8, 8, 3))
+    kernel = add_input(doc, "kernel", (3, 3, 3, 5))
+    conv = add(doc, "ops.conv", "conv", {"padding": "same"}, [image, kernel])
+    resized = add(doc, "ops.image.resize", "resize", {"size": [4, 4]}, [conv])
+    padded = add(doc, "ops.pad", "pad", {"pad_width": [[0, 0], [1, 1], [1, 1], [0, 0]]},
+                 [resized])
+    top = add(doc, "ops.top_k", "top_k", {"k": 2}, [padded])
+    rows = add(doc, "ops.unstack", "rows", {"num": 6, "axis": 1}, [top])
+    doc.set_outputs([top, output_entry(top, 1), rows])
+    assert analyze(doc).valid
+    assert analyze(doc).results[rows].output_shapes == [(None, 6, 2)] * 6
+    code = generate(doc)
+    for line in ("conv = named_op(keras.ops.conv(image, kernel, padding='same'), 'conv')",
+                 "resize = named_op(keras.ops.image.resize(conv, size=(4, 4)), 'resize')",
+                 "pad = named_op(keras.ops.pad(resize, pad_width=[[0, 0], [1, 1], [1, 1], "
+                 "[0, 0]]), 'pad')",
+                 "top_k, top_k_out1 = named_op(keras.ops.top_k(pad, k=2), 'top_k')",
+                 "keras.ops.unstack(top_k, num=6, axis=1)"):
+        assert line in code, line
+    assert "top_k, top_k_out1 = keras.ops.top_k(pad, k=2)" in generate(doc, style="subclass")
+    assert doc.add_node("ops.image.resize", params={"size": [4, 4]}).name == "resize_1"

@@ -25,9 +25,11 @@ def test_default_name_is_keras_auto_name(kind):
     naming = pytest.importorskip("keras.src.utils.naming")
     if LAYER_SPECS[kind].category == "Operations":  # ops.mean: Keras names its op Mean
         ops = pytest.importorskip("keras.src.ops")
-        cls = next(c for module in (ops.numpy, ops.nn, ops.math, ops.core)
+        function = kind.removeprefix("ops.").rsplit(".", 1)[-1]  # ops.image.resize: Resize
+        cls = next(c for module in (ops.numpy, ops.nn, ops.math, ops.core, ops.linalg,
+                                    ops.image)
                    for c in vars(module).values() if isinstance(c, type)
-                   and naming.to_snake_case(c.__name__) == kind.removeprefix("ops."))
+                   and naming.to_snake_case(c.__name__) == function)
         assert default_name(kind) == naming.to_snake_case(cls.__name__)
         return
     assert default_name(kind) == naming.to_snake_case(kind)

@@ -4,6 +4,7 @@ same verdict (a shape, or a refusal) as Keras' own symbolic call on edge cases."
 from __future__ import annotations
 
 import doctest
+import inspect
 
 import pytest
 
@@ -11,8 +12,11 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.errors import KerasCanvasError  # noqa: E402
 from kerascanvas.graph.layers import (  # noqa: E402
+    op_array_shapes,
+    op_arrays,
     op_einsum,
     op_keys,
+    op_parts,
     op_select,
     op_select_shapes,
     op_shapes,
@@ -20,7 +24,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
 )
 from kerascanvas.graph.layers.operations import result_dtype  # noqa: E402
 from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
-from tests.ops_ref import keras_call  # noqa: E402
+from tests.ops_ref import keras_call, keras_function  # noqa: E402
 
 OPERATIONS = [s for s in LAYER_SPECS.values() if s.category == "Operations"]
 SAMPLES = [pytest.param(s.kind, dict(x.params), list(x.inputs), id=f"{s.kind}-{i}")
@@ -75,6 +79,43 @@ EDGES = [
     ("ops.one_hot", {"num_classes": 4, "axis": 0}, [(None, 4)]),
     ("ops.argmax", {"axis": 2}, [(None, 4, 6)]),
     ("ops.argmin", {"keepdims": True}, [(None, 4, 6)]),
+    ("ops.cumsum", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.cumprod", {}, [(None, 4, 6)]),  # flattened, of unknown size
+    ("ops.prod", {"axis": (0, -1), "keepdims": True}, [(None, 4, 6)]),
+    ("ops.flip", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.roll", {"shift": 1, "axis": -4}, [(None, 4, 6)]),
+    ("ops.tile", {"repeats": (2, 3)}, [(None, 4, 6)]),
+    ("ops.tile", {"repeats": 0}, [(None, 4, 6)]),
+    ("ops.repeat", {"repeats": 2, "axis": 1}, [(None, None, 6)]),
+    ("ops.repeat", {"repeats": 2}, [(None, 4, 6)]),
+    ("ops.repeat", {"repeats": 2, "axis": 3}, [(None, 4, 6)]),
+    ("ops.pad", {"pad_width": [[0, 0], [1, 1]]}, [(None, 4, 6)]),
+    ("ops.pad", {"pad_width": 2}, [(3, 4, 6)]),
+    ("ops.pad", {"pad_width": [[1, 2]]}, [(None, 4)]),
+    ("ops.broadcast_to", {"shape": (3, 5, 6)}, [(3, 4, 6)]),
+    ("ops.broadcast_to", {"shape": (3, 4, 6)}, [(None, 1, 6)]),
+    ("ops.sort", {"axis": None}, [(None, 4, 6)]),
+    ("ops.argsort", {"axis": 2}, [(None, 4)]),
+    ("ops.norm", {"ord": "fro", "axis": -1}, [(None, 4, 6)]),
+    ("ops.norm", {}, [(None, 4, 6)]),
+    ("ops.norm", {"ord": "nuc", "axis": (0, 2), "keepdims": True}, [(None, 4, 6)]),
+    ("ops.normalize", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.logsumexp", {"axis": (1, 2)}, [(None, 4, 6)]),
+    ("ops.top_k", {"k": 2}, [(None, 4, None)]),
+    ("ops.unstack", {"num": 6, "axis": 2}, [(None, 4, 6)]),
+    ("ops.unstack", {"num": 3}, [(None, 4, 6)]),
+    ("ops.unstack", {"num": 4, "axis": 3}, [(None, 4, 6)]),
+    ("ops.array_split", {"indices_or_sections": 4, "axis": 1}, [(None, None, 6)]),
+    ("ops.array_split", {"indices_or_sections": 4, "axis": -1}, [(None, 4, 6)]),
+    ("ops.conv", {}, [(None, 8, 8, 4), (3, 3, 3, 5)]),  # 4 channels, a kernel for 3
+    ("ops.conv", {}, [(None, 2, 2, 3), (3, 3, 3, 5)]),  # a window larger than the input
+    ("ops.conv", {}, [(None, 8, 8, 3), (3, 3, 5)]),  # ranks differ
+    ("ops.conv", {"padding": "same", "strides": (2, 3)}, [(None, 9, None, 3), (3, 3, 3, 5)]),
+    ("ops.conv", {"dilation_rate": 2}, [(None, 9, 3), (3, 3, 4)]),
+    ("ops.depthwise_conv", {"data_format": "channels_first"}, [(None, 3, 8, 8), (3, 3, 3, 2)]),
+    ("ops.depthwise_conv", {"strides": 2}, [(None, 9, 9, 3), (2, 2, 3, 1)]),
+    ("ops.image.resize", {"size": (4, 4)}, [(None, 8)]),
+    ("ops.image.resize", {"size": (4, 5)}, [(8, 8, 3)]),
     ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6)]),
     ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6), (None, 6)]),
     ("ops.einsum", {"subscripts": "...i,...i->..."}, [(None, 3, 4), (None, 1, 4)]),
@@ -97,14 +138,14 @@ def theirs(kind, params, shapes):
         out = keras_call(kind, params, tensors)
     except Exception:  # noqa: BLE001 - Keras refusing is the verdict
         return None
-    return [tuple(t.shape) for t in (out if isinstance(out, list) else [out])]
+    return [tuple(t.shape) for t in (out if isinstance(out, list | tuple) else [out])]
 
 
 def test_every_operation_has_samples_and_doc():
     assert len(OPERATIONS) >= 20
     for spec in OPERATIONS:
         assert spec.samples and spec.doc, spec.kind
-        assert hasattr(keras.ops, spec.kind.removeprefix("ops.")), spec.kind
+        assert keras_function(spec.kind), spec.kind
 
 
 @pytest.mark.parametrize("kind,params,shapes", SAMPLES)
@@ -116,17 +157,79 @@ def test_sample_shapes_match_keras(kind, params, shapes):
 
 @pytest.mark.parametrize("kind,params,shapes", SAMPLES)
 def test_result_dtype_is_keras_own(kind, params, shapes):
-    """Where a kind fixes its dtype (comparisons bool, argmax int32, one_hot float32...)
-    it is Keras' on float32 inputs, and a kind that fixes none keeps float32."""
+    """Where a kind fixes its dtype (comparisons bool, argmax int32, one_hot float32,
+    top_k's indices int32...) it is Keras' on float32 inputs, and a kind that fixes none
+    keeps float32; a tuple gives one dtype per output."""
     out = keras_call(kind, params, [keras.KerasTensor(s) for s in shapes])
-    out = out[0] if isinstance(out, list) else out
+    out = list(out) if isinstance(out, list | tuple) else [out]
     want = result_dtype(kind, LAYER_SPECS[kind].resolve(params))
-    assert out.dtype == (want or "float32")
+    want = list(want) if isinstance(want, tuple) else [want] * len(out)
+    assert [t.dtype for t in out] == [w or "float32" for w in want]
 
 
 @pytest.mark.parametrize("kind,params,shapes", EDGES, ids=lambda v: str(v))
 def test_edge_case_verdict_matches_keras(kind, params, shapes):
     assert ours(kind, params, shapes) == theirs(kind, params, shapes)
+
+
+# Params that no keyword of the function holds: a number standing for an operand.
+NUMBER_OPERANDS = {"constant", "constant_first"}
+# The function's tensor arguments, which are ports, not params.
+TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "inputs", "kernel", "images", "condition",
+                    "indices", "operands", "kwargs"}
+# Keywords no node offers: a call that sets them imports as a KerasLayer node.
+UNOFFERED = {("ops.max", "initial"), ("ops.min", "initial"), ("ops.one_hot", "sparse")}
+# Keras reads unstack's num from the shape when it is None; a node needs it for its ports.
+OWN_DEFAULTS = {("ops.unstack", "num")}
+
+
+@pytest.mark.parametrize("spec", OPERATIONS, ids=lambda s: s.kind)
+def test_params_are_the_functions_keywords_with_its_defaults(spec):
+    """Every param is a keyword of the keras.ops function with Keras' default (one that
+    Keras requires is required, or empty for a tensor on a port), and every keyword that
+    is no tensor argument is a param."""
+    empty = inspect.Parameter.empty
+    keywords = inspect.signature(keras_function(spec.kind)).parameters
+    for param in spec.params:
+        if param.name in NUMBER_OPERANDS or (spec.kind, param.name) in OWN_DEFAULTS:
+            continue
+        assert param.name in keywords, f"{spec.kind}: {param.name} is no keyword"
+        default = keywords[param.name].default
+        if default is empty:
+            assert param.required or param.allow_none, f"{spec.kind}.{param.name}"
+        else:
+            assert not param.required and param.default == default, f"{spec.kind}.{param.name}"
+    offered = {p.name for p in spec.params}
+    missing = {k for k in keywords if k not in offered and k not in TENSOR_ARGUMENTS
+               and (spec.kind, k) not in UNOFFERED}
+    assert not missing, f"{spec.kind}: keywords with no param: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("kind,params,shapes,text", [
+    ("ops.top_k", {"k": 7}, [(None, 4, 6)], "more than the 6 entries"),
+    ("ops.unstack", {"num": 3, "axis": 1}, [(None, 4, 6)], "num must be the size"),
+    ("ops.broadcast_to", {"shape": (4, 6)}, [(None, 4, 6)], "does not broadcast"),
+    ("ops.broadcast_to", {"shape": (3, 1, 6)}, [(3, 4, 6)], "does not broadcast"),
+    ("ops.pad", {"pad_width": 1, "mode": "reflect", "constant_values": 1.0}, [(3, 4)],
+     "only for mode='constant'"),
+])
+def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
+    """Keras' symbolic call lets these through; the model would fail (or mislead) when
+    it runs, so the rule says why at once."""
+    spec = LAYER_SPECS[kind]
+    with pytest.raises(KerasCanvasError, match=text):
+        spec.output_shapes(spec.resolve(params), shapes)
+
+
+@pytest.mark.parametrize("kind,params", [
+    ("ops.pad", {"pad_width": [[0, 0], [1]]}), ("ops.pad", {"pad_width": -1}),
+    ("ops.roll", {"shift": (1, 2), "axis": 1}), ("ops.unstack", {"num": 0}),
+    ("ops.image.resize", {"size": (4, 4), "crop_to_aspect_ratio": True,
+                          "pad_to_aspect_ratio": True}),
+])
+def test_bad_params_are_refused(kind, params):
+    with pytest.raises(KerasCanvasError):
+        LAYER_SPECS[kind].resolve(params)
 
 
 @pytest.mark.parametrize("params,shapes,text", [
@@ -146,7 +249,7 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 
 
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
-                                    op_einsum],
+                                    op_einsum, op_arrays, op_array_shapes, op_parts],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0

@@ -17,6 +17,8 @@ keras = pytest.importorskip("keras")
 from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
+from kerascanvas.graph.training import output_names  # noqa: E402
+from kerascanvas.graph.validate import analyze  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.export import export_keras  # noqa: E402
 from kerascanvas.runtime.importer import import_file, import_model_report  # noqa: E402
@@ -49,9 +51,9 @@ def samples_model(kind):
                 for j, s in enumerate(sample.inputs)]
         inputs += mine
         out = keras_call(kind, dict(sample.params), mine)
-        out = out if isinstance(out, list) else [out]
+        out = list(out) if isinstance(out, list | tuple) else [out]
         # named apart from the ports of other samples' outputs (split, split_1...)
-        out[0]._keras_history.operation.name = f"{kind[4:]}_s{i}"
+        out[0]._keras_history.operation.name = f"{kind[4:].replace('.', '_')}_s{i}"
         outputs += out
     return keras.Model(inputs, outputs, name="ops")
 
@@ -97,18 +99,27 @@ def op_names(model) -> list[str]:
 
 def test_operation_names_survive_export_and_import_again(tmp_path):
     """import -> .keras export -> import: the same nodes, names and code; the exported
-    model's summary names the operations as the canvas does."""
+    model's summary names the operations as the canvas does. Two splits, `split` and
+    `split_1`, with both ports of each a model output: the first one's port 1 cannot be
+    named `split_1`, so it is `split_output_1`."""
     x = keras.Input((4, 6), name="x")
-    first, second = keras.ops.split(x, 2, axis=-1)
+    splits = [keras.ops.split(x, 2, axis=-1), keras.ops.split(x, 2, axis=1)]
+    for name, parts in zip(["split", "split_1"], splits, strict=True):
+        parts[0]._keras_history.operation.name = name  # Keras numbers by the process
+    (first, second), (third, fourth) = splits
+    values, indices = keras.ops.top_k(x, 2)
     out = [keras.ops.argmax(first, axis=-1), keras.ops.where(second > 0.5, second, 0.0),
-           x[:, 0] * 2.0]
+           x[:, 0] * 2.0, second, third, fourth, values, indices]
     doc = import_model_report(keras.Model(x, out, name="ops")).doc
+    assert output_names(doc)[3:6] == ["split_output_1", "split_1", "split_1_1"]
+    assert analyze(doc).valid
     export_keras(doc, tmp_path / "ops.keras")
     exported = keras.saving.load_model(tmp_path / "ops.keras", safe_mode=True)
     names = sorted(n.name for n in doc.nodes.values())
     assert sorted(["x", *op_names(exported)]) == names
     again = import_file(tmp_path / "ops.keras")
     assert sorted(n.name for n in again.nodes.values()) == names
+    assert output_names(again) == output_names(doc)
     assert generate(again) == generate(doc)
 
 
