@@ -85,6 +85,9 @@ class Session:
     passes: dict[str, int] = field(default_factory=dict)
     stop_asker: int | None = None  # the lowest rank whose stop request stopped the run
     failure: str | None = None  # where this rank failed, and what it received
+    agreements: int = 0  # agreements begun (`rank_watch.note`)
+    waiting_since: float | None = None  # monotonic time this rank began waiting in one
+    watch: Any = None  # rank 0's `rank_watch.Watch`, from training's start to `leave`
 
     @property
     def is_main(self) -> bool:
@@ -153,19 +156,30 @@ class Session:
         dist.broadcast(value, src=0, group=self.control)
         return bool(value.item())
 
-    def agree_stop(self, decision: bool, request: bool) -> tuple[bool, bool]:
+    def agree_stop(self, decision: bool, request: bool,
+                   where: str = "") -> tuple[bool, bool]:
         """(whether every rank stops, whether a rank heard a stop request), the same on
         every rank, in one CPU all-reduce. `decision` counts on rank 0 only (its stop
         flag: early stopping, a NaN loss, a stop it heard); `request` (a stop the user
         asked of this rank: its launcher passed on a Ctrl+C or SIGTERM) counts on every
         rank, since a launcher reaches the ranks of its own machine only. The lowest rank
-        that heard one is kept in `stop_asker`."""
+        that heard one is kept in `stop_asker`. `where` is noted for `rank_watch`, which
+        tells a rank that the others wait for."""
+        import time
+
         import torch
         import torch.distributed as dist
 
+        from .rank_watch import note
+
         value = torch.tensor([int(bool(decision) and self.is_main),
                               self.world - self.rank if request else 0], dtype=torch.int64)
-        dist.all_reduce(value, op=dist.ReduceOp.MAX, group=self.control)
+        note(self, where)
+        self.waiting_since = time.monotonic()
+        try:
+            dist.all_reduce(value, op=dist.ReduceOp.MAX, group=self.control)
+        finally:
+            self.waiting_since = None
         requested = bool(value[1])
         if requested and self.stop_asker is None:
             self.stop_asker = self.world - int(value[1])

@@ -140,6 +140,23 @@ class Resumed(TrainingEvent):
 
 
 @dataclass(frozen=True)
+class RankSilent(TrainingEvent):
+    """On several processes, rank 0 has waited `seconds` for `rank`, whose last word was
+    `last` ("epoch 2, batch 5": the step it began last); sent once per wait
+    (`runtime.rank_watch`)."""
+
+    kind: ClassVar[str] = "rank_silent"
+    rank: int = 0
+    seconds: float = 0.0
+    last: str = ""
+
+    def text(self) -> str:
+        return (f"rank {self.rank} has been silent for {self.seconds:.0f} s (its last word: "
+                f"{self.last}); the other ranks wait for it, and a stop cannot reach them: "
+                f"kill the run to end it")
+
+
+@dataclass(frozen=True)
 class TrainEnd(TrainingEvent):
     """Keras' training loop ended (the evaluation and the save come after it)."""
 
@@ -254,8 +271,8 @@ def _issue_data(value: Any):
 
 
 KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (
-    TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, EpochEnd, Paused, Resumed, TrainEnd,
-    Result)}
+    TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, EpochEnd, Paused, Resumed, RankSilent,
+    TrainEnd, Result)}
 
 
 # ---- a study's events (in one process: the driver's threads to its listener) ------

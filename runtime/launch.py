@@ -142,13 +142,15 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
 
 def signalled(signum: int) -> Outcome:
     """The outcome of a run whose agent got one of its `signals`: torchrun ended every
-    rank at once, and the exit code is the shell's for that signal (128 + its number)."""
+    rank (rank 0 keeps its model: `rank_end`), and the exit code is the shell's for that
+    signal (128 + its number)."""
     import signal
 
     name = signal.Signals(signum).name
     return Outcome(128 + int(signum),
-                   f"{name}: torchrun ended every rank at once, without saving the model "
-                   "(files written before, such as checkpoints, are whole)")
+                   f"{name}: torchrun ended every rank; rank 0 kept the model as trained to "
+                   "the last batch it finished, if it had begun training (it said where, "
+                   "above; files written before, such as checkpoints, are whole)")
 
 
 def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:

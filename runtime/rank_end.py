@@ -1,14 +1,16 @@
 """Rank 0 keeps the model when the run loses another rank.
 
 When one rank fails (an error, a kill, memory running out), torchrun's agent sends
-SIGTERM to the ranks still running and SIGKILL 30 s later. Python's default for SIGTERM
-ends rank 0 at once, with the model it trained so far; and a collective whose peer is
-gone fails in rank 0 (gloo: "Connection closed by peer") at about the same moment, so
+SIGTERM to the ranks still running and SIGKILL 30 s later; when the agent itself is sent
+one of the signals it handles (SIGHUP, SIGQUIT from `kerascanvas run`'s launcher, SIGTERM
+from the window's Kill), it passes that signal on to every rank. Python's default for
+these ends rank 0 at once, with the model it trained so far; and a collective whose peer
+is gone fails in rank 0 (gloo: "Connection closed by peer") at about the same moment, so
 whether rank 0 saved first was a race.
 
-`EndGuard`, installed on rank 0 by `rank_join.join`, makes SIGTERM end training the way
-an error does: while `fit` trains (`armed`) it raises `RankLost` in the training thread,
-never inside a weight update (`held`: the update runs whole, and the signal takes effect
+`EndGuard`, installed on rank 0 by `rank_join.join`, makes those signals end training the
+way an error does: while `fit` trains (`armed`) it raises `RankLost` in the training
+thread, never inside a weight update (`held`: the update runs whole, and the signal takes effect
 after it); at any other time it is noted and ignored, so rank 0 finishes keeping and
 saving the model (torchrun's SIGKILL still ends it 30 s on). `runtime.train` then ends the
 run as after an error inside `fit`, with the model as of the last batch rank 0 finished,
@@ -30,8 +32,8 @@ PEER_GONE = ("connection closed by peer", "connection reset by peer", "broken pi
 
 
 class RankLost(RuntimeError):
-    """torchrun's agent ended this rank (SIGTERM): another rank failed, or the run was
-    ended as a whole."""
+    """torchrun's agent ended this rank (SIGTERM, or a signal the agent passed on):
+    another rank failed, or the run was ended as a whole."""
 
 
 def lost_rank(exc: BaseException) -> bool:
@@ -51,7 +53,7 @@ def describe_lost(exc: BaseException) -> str:
     'RuntimeError: Connection closed by peer'
     """
     if isinstance(exc, RankLost):
-        return "torchrun ended this process with SIGTERM"
+        return str(exc)
     text = str(exc)
     for words in PEER_GONE:
         at = text.lower().find(words)
@@ -61,40 +63,44 @@ def describe_lost(exc: BaseException) -> str:
 
 
 class EndGuard:
-    """SIGTERM as `RankLost` between training steps (see the module).
+    """SIGTERM, SIGHUP and SIGQUIT as `RankLost` between training steps (see the module).
 
     `armed` while `fit` trains; `held()` around a weight update defers the signal to its
-    end. `received` says a SIGTERM came; `raised` that it ended training.
+    end. `received` names the first such signal that came; `raised` says it ended
+    training.
     """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
     def __init__(self) -> None:
         self.armed = False
-        self.received = False
+        self.received: str | None = None  # the signal's name
         self.raised = False
         self._holds = 0
-        self._previous = None
+        self._previous: dict[int, object] = {}
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # a signal handler can only be set on the main thread
-        self._previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._on_signal)
 
     def uninstall(self) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
-            self._previous = None
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
 
-    def _on_sigterm(self, signum, frame) -> None:
-        self.received = True
+    def _on_signal(self, signum, frame) -> None:
+        self.received = self.received or signal.Signals(signum).name
         self._raise_if_due()
 
     def _raise_if_due(self) -> None:
         if self.received and self.armed and not self._holds and not self.raised:
             self.raised = True
-            raise RankLost("torchrun ended this rank with SIGTERM")
+            raise RankLost(f"torchrun ended this rank with {self.received}")
 
     def arm(self) -> None:
-        """Training batches follow: a SIGTERM (also one that came before) ends them."""
+        """Training batches follow: a signal (also one that came before) ends them."""
         self.armed = True
         self._raise_if_due()
 
@@ -103,7 +109,7 @@ class EndGuard:
 
     @contextlib.contextmanager
     def held(self):
-        """A step that must run whole (a weight update): a SIGTERM waits for its end."""
+        """A step that must run whole (a weight update): a signal waits for its end."""
         self._holds += 1
         try:
             yield

@@ -110,6 +110,8 @@ def leave() -> None:
         return
     import torch.distributed as dist
 
+    if _SESSION.watch is not None:
+        _SESSION.watch.done.set()
     if dist.is_initialized():
         dist.destroy_process_group()
     rank_end.uninstall()

@@ -57,6 +57,9 @@ def ddp_train_step(model, ddp, session: Session | None = None):
     return train_step
 
 
+PASSES = {"validation": "validation pass", "evaluation": "final evaluation"}
+
+
 class PassSync(keras.callbacks.Callback):
     """Every rank ends a held-out pass (`evaluate`) after the same batch, when any rank
     was asked to.
@@ -91,7 +94,8 @@ class PassSync(keras.callbacks.Callback):
         if not agreeing:
             return
         asked = bool(self.asked())
-        stop, _ = self.session.agree_stop(asked, asked)
+        stop, _ = self.session.agree_stop(asked, asked, f"batch {self._batches} of the "
+                                          f"{PASSES.get(self.kind, self.kind)}")
         if stop:
             if not asked and self.request is not None:
                 self.request()
@@ -112,6 +116,7 @@ class RankSync(keras.callbacks.Callback):
     def __init__(self, session: Session, bridge):
         super().__init__()
         self.session, self.bridge = session, bridge
+        self.epoch = 0
         self.validation = PassSync(session, "validation", lambda: bridge.stopped,
                                    request=bridge.request_stop)
 
@@ -125,18 +130,27 @@ class RankSync(keras.callbacks.Callback):
     def on_test_batch_begin(self, batch, logs=None):
         self.validation.on_test_batch_begin(batch, logs)
 
-    def _agree(self) -> bool:
+    def _agree(self, where: str) -> bool:
         """Whether every rank stops now (`Session.agree_stop`); a stop asked of another
         rank becomes this rank's too, so rank 0 reports and keeps a stopped run."""
         asked = bool(getattr(self.bridge, "stopped", False))
         stop, requested = self.session.agree_stop(bool(self.model.stop_training) or asked,
-                                                  asked)
+                                                  asked, where)
         if requested and not asked:
             self.bridge.request_stop()
         return stop
 
+    def on_train_begin(self, logs=None):
+        if self.session.is_main and self.session.watch is None:  # tells a rank that hangs
+            from .rank_watch import Watch
+
+            self.session.watch = Watch(self.session, self.bridge.sink,
+                                       lambda: self.bridge.paused)
+            self.session.watch.start()
+
     def on_epoch_begin(self, epoch, logs=None):
         self.session._epoch_open = True
+        self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
         if batch > 0 and not self.session.ddp_steps:
@@ -145,7 +159,7 @@ class RankSync(keras.callbacks.Callback):
             raise RuntimeError("the training step did not go through DistributedDataParallel "
                                "(Model.train_function was replaced); several processes need "
                                "the plain step")
-        self.model.stop_training = self._agree()
+        self.model.stop_training = self._agree(f"epoch {self.epoch + 1}, batch {batch + 1}")
 
     def on_epoch_end(self, epoch, logs=None):
-        self.model.stop_training = self._agree()
+        self.model.stop_training = self._agree(f"the end of epoch {epoch + 1}")

@@ -124,6 +124,11 @@ class RunEventsMixin:
     def _on_resumed(self, record: RunRecord, event: ev.Resumed) -> None:
         self._set_status(record, "running", "resumed")
 
+    def _on_rank_silent(self, record: RunRecord, event: ev.RankSilent) -> None:
+        # A rank that hangs holds the others: the user can only kill the run.
+        text = event.text()
+        self.log_message.emit(f"{record.label}: {text[0].upper()}{text[1:]}.")
+
     def _on_train_end(self, record: RunRecord, event: ev.TrainEnd) -> None:
         # The result follows, after the evaluation and the save; a stop cuts the evaluation.
         if event.stopped and record.status == "stopping":
@@ -151,5 +156,5 @@ class RunEventsMixin:
         ev.TrainBegin: _on_train_begin, ev.ExecutorChosen: _on_executor,
         ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
         ev.EpochEnd: _on_epoch_end, ev.Paused: _on_paused, ev.Resumed: _on_resumed,
-        ev.TrainEnd: _on_train_end, ev.Result: _on_result,
+        ev.RankSilent: _on_rank_silent, ev.TrainEnd: _on_train_end, ev.Result: _on_result,
     }

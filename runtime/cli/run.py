@@ -40,7 +40,7 @@ Exit codes:
        --trust-custom-code)
     130, 143  stopped by SIGINT (Ctrl+C) or SIGTERM; the model trained so far is saved
     129, 131  (several processes) SIGHUP or SIGQUIT to the launcher: torchrun's agent
-       ends every rank at once, without saving
+       ends every rank; rank 0 keeps the model trained so far
     70  an internal error (a bug of ours; with several processes, in the rank, whose
        launcher then exits with 3)
 
@@ -281,9 +281,12 @@ def _finish(result, received: int | None, args) -> int:
 
 
 def _say_executor(event: ev.TrainingEvent) -> None:
-    """Print which training step runs, and why not a faster one, before training."""
+    """Print which training step runs, and why not a faster one, before training; and a
+    rank the others wait for (on several processes: `runtime.rank_watch`)."""
     if isinstance(ev.require(event), ev.ExecutorChosen):
         print(event.message, file=sys.stderr, flush=True)
+    elif isinstance(event, ev.RankSilent):
+        _error(event.text())
 
 
 def _launch(doc, args, launch, analysis) -> int:

@@ -1,4 +1,5 @@
-"""The window's side of a two-process run whose final evaluation failed in rank 1.
+"""The window's side of a two-process run whose final evaluation failed in rank 1, and
+of one whose rank 1 hangs.
 
 The processes are simulated: the events are those rank 0 sends through the worker
 (`runtime.relay`) after two epochs, and the result is made by the runtime's own code, as
@@ -68,3 +69,15 @@ def test_a_failed_final_evaluation_on_rank_1_keeps_the_run_and_says_which_rank(p
     title = panel.results.title.text()
     assert "Rank 1 failed in the final evaluation" in title and "without a final score" in title
     assert list(record.curves.epochs["loss"].x) == [1.0, 2.0]  # the epochs trained stay
+
+
+def test_a_rank_that_hangs_is_named_in_the_log_with_its_silence(panel, qtbot):
+    run, record = started(panel, qtbot)
+    said = []
+    panel.controller.log_message.connect(said.append)
+    run.push(ev.to_wire(ev.RankSilent(1, 125.4, "epoch 2, batch 5")))
+    qtbot.waitUntil(lambda: any("silent" in line for line in said), timeout=3000)
+    (line,) = [line for line in said if "silent" in line]
+    assert line.startswith("Run 1: Rank 1 has been silent for 125 s (its last word: epoch 2, "
+                           "batch 5); the other ranks wait for it")
+    assert record.status == "running"

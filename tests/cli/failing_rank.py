@@ -1,7 +1,8 @@
 """A rank of `kerascanvas run --nproc-per-node N` (`runtime.cli.rank`) in which rank
 FAIL_RANK raises an error of ours at FAIL_AT: "batch" (the third training batch of epoch
 FAIL_EPOCH, counted from 0, inside `fit`) or "evaluation" (the third batch of the final
-evaluation, outside it). With BUSY_S, rank 0 is busy that long at the failing batch (a
+evaluation, outside it); or, with FAIL_AT "hang", hangs at that training batch (sleeps
+for ten minutes in a callback). With BUSY_S, rank 0 is busy that long at the failing batch (a
 long step): torchrun's SIGTERM reaches it before any collective says that a rank is gone.
 For the launcher's tests only."""
 
@@ -32,6 +33,8 @@ def _failing_train_batch(self, batch, logs=None):
     if AT == "batch" and batch == 2 and getattr(self, "failing_epoch", False):
         if FAILS:
             raise RuntimeError("injected failure in training")
+    if AT == "hang" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):
+        time.sleep(600)
         if BUSY_S and os.environ.get("RANK") == "0":
             time.sleep(BUSY_S)
     return _train_batch(self, batch, logs)

@@ -38,7 +38,7 @@ def test_a_signal_the_agent_handles_exits_with_its_shell_code(monkeypatch, capsy
     args = run_launch_args(tmp_path)
     assert run_launch.start_ranks(args, Launch(2), 1, 3) == 128 + signal.SIGHUP
     err = capsys.readouterr().err
-    assert "SIGHUP: torchrun ended every rank at once, without saving" in err
+    assert "SIGHUP: torchrun ended every rank; rank 0 kept the model" in err
 
 
 def test_a_ranks_unexpected_error_is_a_crash_report_not_a_refusal(monkeypatch, capsys,
@@ -140,3 +140,48 @@ def test_rank_0_keeps_the_model_when_rank_1_fails_while_it_is_busy(tmp_path):
         4 * 8 + 8 + 8 * 3 + 3
     (entry,) = read_index(runs_folder(path))
     assert entry["status"] == "failed" and entry["epoch"] == 1
+
+
+@pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
+@pytest.mark.timeout(1200)
+def test_a_rank_that_hangs_is_named_and_sigquit_ends_the_run_keeping_the_model(tmp_path):
+    """A real hung rank (asleep in a callback): rank 0 names it once it has waited 3 s,
+    and SIGQUIT to the launcher ends the run with rank 0's model kept."""
+    import threading
+    import time
+
+    from kerascanvas.runtime.cli.kept_runs import runs_folder
+
+    path = project(tmp_path, classifier(training={"epochs": 3, "batch_size": 16}))
+    code = ("import sys; from kerascanvas.runtime.cli import run_launch; "
+            "run_launch.RANK_MODULE = 'tests.cli.failing_rank'; "
+            "from kerascanvas.app.cli import main; sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1", "FAIL_AT": "hang",
+           "FAIL_RANK": "1", "FAIL_EPOCH": "1", "KERASCANVAS_RANK_SILENT_S": "3",
+           "KERASCANVAS_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "run", path, "--data", "synthetic:400", "--threads", "1",
+         "--no-progress", "--nproc-per-node", "2"], stderr=subprocess.PIPE, text=True,
+        env=env, cwd=ROOT)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 3 * STARTUP_S
+        while not any("has been silent" in line for line in lines) and \
+                process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGQUIT)
+        process.wait(120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    reader.join(10)
+    err = "".join(lines)
+    (told,) = [line for line in lines if "has been silent" in line]
+    assert told.startswith("kerascanvas run: rank 1 has been silent for "), err[-3000:]
+    assert "(its last word: epoch 2, batch 2); the other ranks wait for it" in told
+    assert process.returncode == 128 + signal.SIGQUIT, err[-3000:]
+    assert "Training stopped in epoch 2, batch 3: another process of this run failed" in err
+    assert (runs_folder(path) / "stopped_1.keras").exists()

@@ -60,7 +60,7 @@ def test_rank_sync_takes_another_machines_stop_as_its_own():
 
     asked = []
     session = SimpleNamespace(ddp_steps=1, is_main=True,
-                              agree_stop=lambda decision, request: asked.append(
+                              agree_stop=lambda decision, request, where="": asked.append(
                                   (decision, request)) or (True, True))
     bridge = FastBridge()
     bridge.stop_at_once = False

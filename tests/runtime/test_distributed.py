@@ -108,7 +108,7 @@ def test_the_final_evaluation_ends_where_the_ranks_agree(at, cut):
     bridge.stop_at_once = False  # as `Session.callbacks` sets it: no rank cuts alone
     bridge.stops_in_training = 0  # training has ended
     session = SimpleNamespace(passes={"evaluation": 5},
-                              agree_stop=lambda decision, request: (decision, request))
+                              agree_stop=lambda decision, request, where="": (decision, request))
     guard = CutOnStop(bridge)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     model.compile(loss="mse")
