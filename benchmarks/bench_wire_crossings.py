@@ -14,16 +14,21 @@ Figures (2026-11-30, offscreen, 1600x1000 window; wires through a third node / a
 over the 11 examples and an imported ResNet50; the drags move 4 nodes each to the nearest
 free spot on their row past another node):
 
-    revision before (d347e85): after load 1/267, after Ctrl+L 14/267, after drags 15/267
+    d347e85:   after load 1/267, after Ctrl+L 14/267, after drags 15/267
         (ResNet50 1 / 11 / 12 of 192: skips turning into their Add under a row 22 units
         above it; attention_states 2 and seq2seq 1 after layout)
-    this tree:                 after load 0/267, after Ctrl+L 0/267, after drags 2/267
-        (ResNet50 after the drags: two wires of a node dropped in the next column's
-        conv3 block still meet a node there)
+    23ef83a:   after load 0/267, after Ctrl+L 0/267, after drags 2/267
+        (ResNet50 after the drags: a node dropped two columns away from its neighbours,
+        whose two wires ran across the column between through one of its nodes)
+    this tree: after load 0/267, after Ctrl+L 0/267, after drags 0/267
+        (those two cross the column between in a gap between its rows)
 
-Routing at load (CPU seconds in `route` for ResNet50's 192 wires) is printed per project;
-the time in the wires' `draw_path` for all 192 wires of ResNet50 (least of 15 redraws,
-thread CPU time, runs alternating with the revision before) is in the README.
+Per project it prints the CPU seconds in `route` during the load, and the time to draw
+every wire again after each step (`draw_path`, least of 15 redraws, thread CPU, as in a
+batch of moves). With `--against REV` it also prints the redraws one wire at a time (each
+wire asking the scene for its nodes) and `route` alone for every wire, REV's routes.py
+against this tree's in one process (least of 40 alternating passes). The figures against
+23ef83a are in the README.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ os.environ.setdefault("KERASCANVAS_DATA_DIR", tempfile.mkdtemp())
 
 EXAMPLES = os.path.join(ROOT, "resources", "examples")
 DRAGS = 4  # nodes dragged across the others, one after the other
+REDRAWS = 15  # timed redraws of all wires after each step (the least is kept)
+STEPS = ("load", "layout", "drag")
 
 
 def count(window) -> tuple[int, int, list[str]]:
@@ -78,6 +85,72 @@ def timed_routing():
 
     pipes.route = counted
     return spent
+
+
+def draw_ms(window, batched: bool, rounds: int = REDRAWS) -> float:
+    """Milliseconds of thread CPU time to draw every wire again (`draw_path`: routing and
+    the arrow; labels are queued), least of `rounds` redraws. `batched`: as the canvas
+    draws the wires after a load, a layout or a move, with the nodes looked up once for
+    all of them; else each wire asks the scene for the nodes near it (a wire drawn alone)."""
+    from kerascanvas.app.canvas.pipes import LayerPipeItem
+
+    pipes = window.canvas.viewer.pipe_items()
+    best = float("inf")
+    for _ in range(rounds):
+        began = time.thread_time()
+        LayerPipeItem.node_rects = {} if batched else None
+        try:
+            for pipe in pipes:
+                pipe.draw_path(pipe.input_port, pipe.output_port)
+        finally:
+            LayerPipeItem.node_rects = None
+        best = min(best, time.thread_time() - began)
+    return 1000 * best
+
+
+def route_calls(window) -> list[tuple]:
+    """The arguments of `route` for every wire of the window, as drawn now (the nodes
+    bucketed once, as in a batch of moves)."""
+    from functools import partial
+
+    from kerascanvas.app.canvas import pipes
+
+    views = list(window.canvas.views.values())
+    columns = pipes.NodeColumns([(item, item.sceneBoundingRect()) for item in views])
+    made, route = [], pipes.route
+
+    def record(start, end, nodes_in, ends, offset=0.0):
+        skip = {item for item, rect in columns.rects if rect in ends}
+        made.append((start, end, partial(columns.meeting, skip=skip), ends, offset))
+        return route(start, end, nodes_in, ends, offset)
+
+    pipes.route = record
+    try:
+        for pipe in window.canvas.viewer.pipe_items():
+            pipe.draw_path(pipe.input_port, pipe.output_port)
+    finally:
+        pipes.route = route
+    return made
+
+
+def route_ms_side_by_side(window, other_routes: str, rounds: int = 40) -> list[float]:
+    """Milliseconds of thread CPU to route every wire once with `other_routes` (a routes.py
+    of another revision) and with this tree's, least of `rounds` passes, alternating."""
+    import importlib.util
+
+    from kerascanvas.app.canvas import routes
+
+    spec = importlib.util.spec_from_file_location("other_routes", other_routes)
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    calls, best = route_calls(window), [float("inf"), float("inf")]
+    for r in range(rounds):
+        for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+            began = time.thread_time()
+            for args in calls:
+                (other, routes)[side].route(*args)
+            best[side] = min(best[side], time.thread_time() - began)
+    return [1000 * t for t in best]
 
 
 def free_spot(window, node_id) -> QtCore.QPointF | None:
@@ -119,7 +192,7 @@ def drag_across(window) -> int:
     return dragged
 
 
-def measure(path: str) -> dict:
+def measure(path: str, other_routes: str | None = None) -> dict:
     from PySide6.QtTest import QTest
 
     from kerascanvas.app.window.launch import make_app
@@ -133,13 +206,21 @@ def measure(path: str) -> dict:
     window.show()
     app.processEvents()
     load_s, routing_s = time.process_time() - began, spent[0]
-    result = {"load": count(window), "load_s": load_s, "routing_s": routing_s}
-    window.auto_layout()
-    app.processEvents()
-    result["layout"] = count(window)
-    result["dragged"] = drag_across(window)
-    QTest.qWait(1)
-    result["drag"] = count(window)
+    result = {"load_s": load_s, "routing_s": routing_s, "draw_ms": [], "batch_ms": [],
+              "route_ms": []}
+    for when in STEPS:
+        if when == "layout":
+            window.auto_layout()
+            app.processEvents()
+        elif when == "drag":
+            result["dragged"] = drag_across(window)
+            QTest.qWait(1)
+        result[when] = count(window)
+        if other_routes:  # only this, in a process of its own
+            result["route_ms"].append(route_ms_side_by_side(window, other_routes))
+        else:
+            result["draw_ms"].append(draw_ms(window, batched=False))
+            result["batch_ms"].append(draw_ms(window, batched=True))
     window.stack.set_clean()
     window.close()
     return result
@@ -156,18 +237,19 @@ def projects(resnet50: str | None) -> list[str]:
     return [*found, resnet50]
 
 
-def child(path: str, import_path: str | None = None) -> dict:
+def child(path: str, import_path: str | None = None, other_routes: str | None = None) -> dict:
     """`measure(path)` in a fresh process (on the code at `import_path`, if given)."""
     env = dict(os.environ, **({"PYTHONPATH": import_path} if import_path else {}))
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path], env=env,
-                         check=True, capture_output=True, text=True).stdout
+    extra = ["--other-routes", other_routes] if other_routes else []
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path, *extra],
+                         env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def report(paths: list[str]) -> None:
     print(f"{'project':<22}{'after load':>12}{'after layout':>14}{'after drags':>13}"
-          f"{'routing s':>11}")
-    totals = {"load": [0, 0], "layout": [0, 0], "drag": [0, 0]}
+          f"{'routing s':>11}  draw_path ms in a batch (load / layout / drags)")
+    totals = {when: [0, 0] for when in STEPS}
     for path in paths:
         got = child(path)
         cells = []
@@ -179,7 +261,8 @@ def report(paths: list[str]) -> None:
             for line in named:
                 print(f"    {when}: {line}")
         name = os.path.basename(path)[:-5]
-        print(f"{name:<22}{cells[0]:>12}{cells[1]:>14}{cells[2]:>13}{got['routing_s']:>11.3f}")
+        print(f"{name:<22}{cells[0]:>12}{cells[1]:>14}{cells[2]:>13}{got['routing_s']:>11.3f}"
+              f"  {' / '.join(f'{ms:.1f}' for ms in got['batch_ms'])}")
     print("wires through a third node, of all wires: " + ", ".join(
         f"{when} {c}/{w}" for when, (c, w) in totals.items()))
 
@@ -188,16 +271,29 @@ def compare(paths: list[str], rev: str, rounds: int) -> None:
     from bench_edit_large import _this_tree_path, tree_of
 
     sides = {rev: tree_of(rev), "this tree": _this_tree_path()}
+    other_routes = os.path.join(sides[rev], "kerascanvas", "app", "canvas", "routes.py")
     for path in paths:
         runs: dict[str, list[dict]] = {side: [] for side in sides}
         for i in range(rounds):
             for side, where in (sides.items() if i % 2 == 0 else reversed(sides.items())):
                 runs[side].append(child(path, where))
         old, new = (statistics.median(r["routing_s"] for r in runs[s]) for s in sides)
-        crossings = {s: runs[s][-1]["load"][0] for s in sides}
+        crossings = {s: [runs[s][-1][when][0] for when in STEPS] for s in sides}
         print(f"{os.path.basename(path)[:-5]:<22} routing at load {old:.3f} -> {new:.3f} s CPU "
-              f"({new / old if old else 0:.2f}x); through a third node "
-              f"{crossings[rev]} -> {crossings['this tree']}", flush=True)
+              f"({new / old if old else 0:.2f}x); through a third node (load / layout / "
+              f"drags) {crossings[rev]} -> {crossings['this tree']}", flush=True)
+        for key, how in (("batch_ms", "in a batch"), ("draw_ms", "one by one")):
+            for k, when in enumerate(STEPS):
+                before, after = (statistics.median(r[key][k] for r in runs[s]) for s in sides)
+                print(f"    draw_path, all wires {how}, after {when:<7}{before:6.1f} -> "
+                      f"{after:6.1f} ms ({after / before if before else 0:.2f}x; runs: "
+                      + ", ".join(f"{r[key][k]:.1f}" for r in runs[rev]) + " / "
+                      + ", ".join(f"{r[key][k]:.1f}" for r in runs["this tree"]) + ")",
+                      flush=True)
+        routed = child(path, sides["this tree"], other_routes)["route_ms"]
+        print("    route() alone, all wires, one process, least of 40 alternating passes: "
+              + "; ".join(f"after {when} {old:.2f} -> {new:.2f} ms ({new / old:.2f}x)"
+                          for when, (old, new) in zip(STEPS, routed, strict=True)), flush=True)
 
 
 def main() -> None:
@@ -208,9 +304,10 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="compare with revision REV")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--other-routes", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child)), flush=True)
+        print(json.dumps(measure(args.child, args.other_routes)), flush=True)
         os._exit(0)  # Qt's teardown of many items at interpreter exit can crash
     paths = [args.project] if args.project else projects(args.resnet50)
     if args.against:

@@ -67,6 +67,7 @@ def climb(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, offset: float,
     low, high = start.y() + BEND, end.y() - BEND
     side = 1.0 if end.x() >= start.x() else -1.0
     lane = gap_lane(start, end, nodes_in, src, dst) if not _spans_meet(src, dst) else None
+    gap = lane
     if lane is None:
         if not _spans_meet(src, dst):  # the gap is full: around both, beyond `dst`
             side = 1.0 if dst.center().x() >= src.center().x() else -1.0
@@ -82,8 +83,72 @@ def climb(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, offset: float,
         low = run_y(start, lane, 1.0, nodes_in)
     if high == end.y() - BEND:
         high = run_y(end, lane, -1.0, nodes_in)
-    return rounded([start, QtCore.QPointF(start.x(), low), QtCore.QPointF(lane, low),
-                    QtCore.QPointF(lane, high), QtCore.QPointF(end.x(), high), end])
+    points = [start, QtCore.QPointF(start.x(), low), QtCore.QPointF(lane, low),
+              QtCore.QPointF(lane, high), QtCore.QPointF(end.x(), high), end]
+    if gap is not None:
+        runs = [points[3:5]]  # into `end`, across what stands between the gap and dst
+        if abs(gap - (src.right() if dst.left() >= src.right() else src.left())) > CLEARANCE / 2:
+            runs.append(points[1:3])  # the lane stepped past nodes beside src
+        if _runs_meet(runs, nodes_in):
+            points = two_lanes(start, end, nodes_in, src, dst, offset, gap) or points
+    return rounded(points)
+
+
+def _runs_meet(runs, nodes_in) -> bool:
+    """Whether one of the straight `runs` across (pairs of points) passes through a node
+    (less 1 unit all round)."""
+    for a, b in runs:
+        area = QtCore.QRectF(min(a.x(), b.x()), a.y() - 1.0, abs(b.x() - a.x()), 2.0)
+        if any(segment_meets(a.x(), a.y(), b.x(), b.y(),
+                             r.adjusted(1.0, 1.0, -1.0, -1.0).getCoords())
+               for r in nodes_in(area)):
+            return True
+    return False
+
+
+REACH = 160.0  # how far above or below its ports a wire between columns looks for a row gap
+
+
+def two_lanes(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, src: QtCore.QRectF,
+              dst: QtCore.QRectF, offset: float = 0.0,
+              first: float | None = None) -> list[QtCore.QPointF] | None:
+    """The corners of a wire between side-by-side nodes with a column of nodes between
+    them whose rows stand where the wire's runs across would pass: down out of `start`,
+    across to a lane in the gap beside `src`, up or down that lane to a gap between the
+    rows of the columns between, across it to a lane in the gap beside `dst`, and across
+    and down into `end`. None when the lanes share one gap, or no row gap within `REACH`
+    lets the wire pass every node. `first`: the lane beside `src` (`gap_lane`), if known."""
+    side = 1.0 if dst.left() >= src.right() else -1.0
+    if first is None:
+        first = gap_lane(start, end, nodes_in, src, dst)
+    last = gap_lane(end, start, nodes_in, dst, src)
+    if first is None or last is None or side * (last - first) < 2 * CLEARANCE:
+        return None
+    first, last = first + side * offset, last - side * offset
+    middle = (start.y() + end.y()) / 2
+    level = row_gap(QtCore.QRectF(min(first, last), middle - REACH, abs(last - first),
+                                  2 * REACH), middle, nodes_in)
+    if level is None:
+        return None
+    low, high = run_y(start, first, 1.0, nodes_in), run_y(end, last, -1.0, nodes_in)
+    points = [start, QtCore.QPointF(start.x(), low), QtCore.QPointF(first, low),
+              QtCore.QPointF(first, level), QtCore.QPointF(last, level),
+              QtCore.QPointF(last, high), QtCore.QPointF(end.x(), high), end]
+    return None if crosses(points, nodes_in) else points
+
+
+def row_gap(area: QtCore.QRectF, y: float, nodes_in) -> float | None:
+    """The middle of the band of `area`, free of nodes across its whole width, whose
+    middle is nearest to `y`; None when every band is under 4 units high."""
+    hits = sorted((r.top(), r.bottom()) for r in nodes_in(area))
+    best, top = None, area.top()
+    for above, below in [*hits, (area.bottom(), area.bottom())]:
+        if above - top >= 4.0:
+            level = (top + above) / 2
+            if best is None or abs(level - y) < abs(best - y):
+                best = level
+        top = max(top, below)
+    return best
 
 
 def _span(x1: float, x2: float) -> QtCore.QRectF:

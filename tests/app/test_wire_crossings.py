@@ -102,6 +102,21 @@ def test_a_short_wire_dragged_far_sideways_goes_around_the_node_between(
     assert wire_faults(pipe, list(items.values())) == []
 
 
+@pytest.mark.parametrize("way", [1.0, -1.0], ids=["rightwards", "leftwards"])
+def test_a_wire_into_the_column_after_next_passes_the_column_between_in_a_row_gap(
+        make_window, qtbot, tmp_path, way):
+    """'b' a little below 'a', two columns across; 'c' in the column between stands where
+    both of the wire's runs across would pass (a short drop: the wire climbs). The wire
+    crosses the middle column in a gap above or below 'c', with a lane on either side."""
+    window, items = three_nodes(make_window, qtbot, tmp_path,
+                                [(0.0, 0.0), (way * 800.0, 64.0), (way * 400.0, 30.0)])
+    a, b, c = (items[name].sceneBoundingRect() for name in "abc")
+    assert 0 < b.top() - a.bottom() < 32  # the wire climbs: runs across under a, over b
+    assert c.top() < a.bottom() + 16 and b.top() - 16 < c.bottom()  # c spans both runs
+    (pipe,) = window.canvas.viewer.pipe_items()
+    assert wire_faults(pipe, list(items.values())) == []
+
+
 def test_dragging_a_node_across_a_graph_leaves_no_wire_through_a_node(
         make_window, qtbot):
     """small_resnet: a node dragged with the mouse across its neighbours to the far side
