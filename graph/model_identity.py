@@ -20,6 +20,8 @@ kerascanvas.graph.errors.DocumentError: a model name cannot contain '/'. Receive
 
 from __future__ import annotations
 
+import itertools
+
 from . import events as ev
 from .errors import DocumentError
 from .names import key_problem, model_name_problem
@@ -46,12 +48,28 @@ class ModelIdentity:
     def keyed_outputs(self) -> dict[str, str] | None:
         """{`outputs` entry: key} in the written order when the model returns a dict (an
         output without a key is keyed by its node's name), else None."""
-        return _keyed(self.output_keys, self.outputs, self._output_name)
+        return _keyed(self.output_keys, self.outputs, self.output_name)
 
-    def _output_name(self, entry: str) -> str:
+    def output_name(self, entry: str) -> str:
+        """The name losses, metrics, labels and an unkeyed dict give a model output: its
+        node's name, and `<node>_<port>` for a further port of the node (an RNN state,
+        attention scores). Where another node already has that name (the second of two
+        splits is `split_1`, as is the first one's port 1) the port's is
+        `<node>_output_<port>` (then `_2`, `_3`... after it), so no two outputs share a
+        name.
+
+        >>> from kerascanvas.graph.document import Document
+        >>> doc = Document()
+        >>> first, second = doc.add_node("Input", "split"), doc.add_node("Input", "split_1")
+        >>> doc.output_name(f"{first.id}:1"), doc.output_name(f"{second.id}:1")
+        ('split_output_1', 'split_1_1')
+        """
         node_id, port = self.output_ref(entry)
         name = self.nodes[node_id].name
-        return name if port == 0 else f"{name}_{port}"
+        if port == 0:
+            return name
+        taken = {n.name for n in self.nodes.values()}
+        return next(c for c in _port_names(name, port) if c not in taken)
 
     def set_model_name(self, name: str) -> None:
         """Name the model: any string without '/', or "" for Keras' default name 'model'.
@@ -91,3 +109,10 @@ def _keyed(keys: dict[str, str], members: list[str], fallback) -> dict[str, str]
     if not kept:
         return None
     return {**kept, **{m: fallback(m) for m in members if m not in kept}}
+
+
+def _port_names(name: str, port: int):
+    """`<name>_<port>`, then `<name>_output_<port>`, `<name>_output_<port>_2`..."""
+    yield f"{name}_{port}"
+    yield f"{name}_output_{port}"
+    yield from (f"{name}_output_{port}_{n}" for n in itertools.count(2))

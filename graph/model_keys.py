@@ -59,10 +59,8 @@ def member_node(doc: Document, part: str, member: str) -> str:
 
 
 def member_label(doc: Document, part: str, member: str) -> str:
-    """A member's name: the Input's, or the output's (`<node>_<port>` past port 0)."""
-    node_id, port = (member, 0) if part == INPUTS else doc.output_ref(member)
-    name = doc.nodes[node_id].name
-    return name if port == 0 else f"{name}_{port}"
+    """A member's name: the Input's, or the output's (`Document.output_name`)."""
+    return doc.nodes[member].name if part == INPUTS else doc.output_name(member)
 
 
 # ---- checks -----------------------------------------------------------------------

@@ -47,37 +47,10 @@ CLASSIFICATION_LOSSES = {
 
 
 def output_name(doc: Document, entry: str) -> str:
-    """The name losses, metrics and labels give a model output: its node's name, and
-    `<node>_<port>` for a further port of the node (an RNN state, attention scores).
-    Where another node already has that name (the second of two splits is `split_1`, as
-    is the first one's port 1) the port's is `<node>_output_<port>` (then `_2`, `_3`...
-    after it), so no two outputs share a name.
-
-    >>> from .document import Document
-    >>> doc = Document()
-    >>> first, second = doc.add_node("Input", "split"), doc.add_node("Input", "split_1")
-    >>> output_name(doc, f"{first.id}:1"), output_name(doc, f"{second.id}:1")
-    ('split_output_1', 'split_1_1')
-    """
-    node_id, port = doc.output_ref(entry)
-    name = doc.node(node_id).name
-    if port == 0:
-        return name
-    taken = {n.name for n in doc.nodes.values()}
-    for candidate in _port_names(name, port):
-        if candidate not in taken:
-            return candidate
-    raise AssertionError("unreachable: the candidates never end")
-
-
-def _port_names(name: str, port: int):
-    """`<name>_<port>`, then `<name>_output_<port>`, `<name>_output_<port>_2`..."""
-    yield f"{name}_{port}"
-    yield f"{name}_output_{port}"
-    count = 2
-    while True:
-        yield f"{name}_output_{port}_{count}"
-        count += 1
+    """The name losses, metrics and labels give a model output (`Document.output_name`):
+    its node's name, `<node>_<port>` for a further port of the node (an RNN state,
+    attention scores), or `<node>_output_<port>` where another node has that name."""
+    return doc.output_name(entry)
 
 
 def output_names(doc: Document) -> list[str]:

@@ -11,6 +11,7 @@ from kerascanvas.graph import (
     fixes,
     fixplan,
     layout,
+    model_identity,
     names,
     params,
     placement,
@@ -41,8 +42,8 @@ def test_new_nodes_get_unique_names():
     assert names == ["dense", "dense_1", "dense_2"]
 
 
-@pytest.mark.parametrize("module", [commands, document, fixes, fixplan, layout, names,
-                                    params, placement, projectfile, shapes])
+@pytest.mark.parametrize("module", [commands, document, fixes, fixplan, layout, model_identity,
+                                    names, params, placement, projectfile, shapes])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
