@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.fixes import FIX_LABELS
@@ -151,7 +153,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         item.setText(1, name)
         item.setText(2, issue.message)
         item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
-        item.setToolTip(2, issue.message)
+        item.setToolTip(2, wrapped_tip(issue.message))
         item.setData(0, ISSUE_ROLE, issue)
         item.setSizeHint(3, QtCore.QSize(0, self._row_height))
         shown = item.data(0, FIXES_ROLE)
@@ -243,7 +245,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             return
         self.clear()
         item = QtWidgets.QTreeWidgetItem(["ℹ", "", text])
-        item.setToolTip(2, text)
+        item.setToolTip(2, wrapped_tip(text))
         item.setData(0, HINT_ROLE, text)
         self.addTopLevelItem(item)
         self._fit_columns("ℹ", [""], [()])
@@ -258,14 +260,20 @@ class IssuesPanel(QtWidgets.QTreeWidget):
 
     def _on_context_menu(self, pos) -> None:
         item = self.itemAt(pos)
-        if item is None:
-            return
+        if item is not None:
+            self.row_menu(item).exec(self.viewport().mapToGlobal(pos))
+
+    def row_menu(self, item: QtWidgets.QTreeWidgetItem) -> QtWidgets.QMenu:
+        """A row's context menu: its issue's fixes, and Copy message (a message longer
+        than the row is cut there; pasted elsewhere it can be read, and searched, whole)."""
         issue = item.data(0, ISSUE_ROLE)
-        if issue is None:  # the hint row
-            return
-        menu = fix_menu(self, [issue], self.fix_requested.emit)
+        menu = fix_menu(self, [issue] if issue is not None else [], self.fix_requested.emit)
         if menu.actions():
-            menu.exec(self.viewport().mapToGlobal(pos))
+            menu.addSeparator()
+        text = issue.message if issue is not None else item.text(2)
+        menu.addAction("Copy message",
+                       lambda: QtWidgets.QApplication.clipboard().setText(text))
+        return menu
 
 
 def _button_box(issue, fixes: tuple[str, ...] | None = None) -> QtWidgets.QWidget:
@@ -284,7 +292,14 @@ def _button_box(issue, fixes: tuple[str, ...] | None = None) -> QtWidgets.QWidge
 
 
 def _fix_tooltip(code: str, issue) -> str:
-    return f"{FIX_LABELS.get(code, code)}: fixes {issue.message}"
+    return wrapped_tip(f"{FIX_LABELS.get(code, code)}: fixes {issue.message}")
+
+
+def wrapped_tip(text: str) -> str:
+    """`text` as a tooltip that wraps: Qt wraps rich-text tooltips only, so a long plain
+    message was one line as wide as itself, cut off at the screen's edge. Escaped, so a
+    message quoting `<` or `&` shows as written."""
+    return f"<p>{html.escape(text)}</p>"
 
 
 def fix_menu(parent, issues, apply) -> QtWidgets.QMenu:

@@ -215,3 +215,26 @@ def test_longest_rising_keeps_the_most_rows_in_place():
     assert longest_rising([3, 0, 1, 4, 2]) == [0, 1, 2]
     assert longest_rising([2, 1, 0]) in ([0], [1], [2])
     assert longest_rising(list(range(5))) == list(range(5))
+
+
+def test_a_long_message_can_be_read_whole_and_copied(qtbot):
+    """A message longer than its row was cut with '…', and its tooltip was one line as
+    wide as the message, cut at the screen's edge: the tooltip now wraps (Qt wraps rich
+    text only), shows the message as written, and the row's menu copies it."""
+    from PySide6 import QtGui
+
+    long = ("training.callbacks[2].monitor: 'val_top_k' is not a value training logs, so "
+            "model_checkpoint would never act. Logged: " + ", ".join(
+                f"out_{i}_loss, out_{i}_accuracy" for i in range(12)) + " <and> val_ & co")
+    issue = Issue(None, None, "warning", long, "bad_setting", ("remove_node",))
+    panel = fresh(Document(), [issue], qtbot)
+    item = panel.topLevelItem(0)
+    for tip in (item.toolTip(2), panel.fix_buttons(0)[0].toolTip()):
+        assert QtGui.Qt.mightBeRichText(tip)
+        text = QtGui.QTextDocument()
+        text.setHtml(tip)
+        assert long in text.toPlainText()
+    actions = {a.text(): a for a in panel.row_menu(item).actions()}
+    assert "Remove this node" in actions  # the fixes are still offered
+    actions["Copy message"].trigger()
+    assert QtWidgets.QApplication.clipboard().text() == long
