@@ -219,41 +219,30 @@ def measure(arch: str) -> str:
             f"{len(model.layers)}, {weights!r}, {slopes!r}, {top!r}),")
 
 
-
-def test_training_runs_both_phases_with_continued_epochs():
-    from kerascanvas.runtime.train import load_checked_data, prepare, train
+def test_training_runs_both_phases_with_continued_epochs_and_refuses_to_continue(tmp_path):
+    """One fine-tune through train(): its history holds both phases (one epoch each),
+    epochs are numbered on through phase 2, which ends at phase 2's learning rate; the
+    saved model cannot be continued as a fine-tune."""
+    from kerascanvas.runtime.train import TrainingRefused, load_checked_data, prepare, train
 
     doc, _ = transfer_doc()
     doc.training = {"epochs": 5, "batch_size": 8, "data": "synthetic:16", "finetune": {
         "phase1_epochs": 1, "phase1_lr": 1e-3, "phase2_epochs": 1, "phase2_lr": 1e-5,
         "unfreeze_from": 100}}
     events = []
-    data = load_checked_data(*prepare(doc))
-    result = train(doc, data, sink=events.append)
+    doc, settings = prepare(doc)
+    data = load_checked_data(doc, settings)
+    result = train(doc, data, settings, sink=events.append)
     assert result.status == "ok", result.message
+    assert len(result.history["loss"]) == 2  # phase 1's epoch, then phase 2's
     assert [e.epoch for e in events if e.kind == "epoch_end"] == [0, 1]
     assert float(result.model.optimizer.learning_rate) == pytest.approx(1e-5)
+    saved = tmp_path / "m.keras"
+    result.model.save(saved)
+    with pytest.raises(TrainingRefused, match="finetune"):
+        train(doc, data, settings, initial_model=str(saved), initial_epoch=1)
 
 
 if __name__ == "__main__":  # pragma: no cover
     for name in sys.argv[1:]:
         print(measure(name))
-
-
-def test_history_holds_both_phases_and_a_fine_tune_refuses_to_continue(tmp_path):
-    from kerascanvas.runtime.data import load_data
-    from kerascanvas.runtime.train import TrainingRefused, prepare, train
-
-    doc, _ = transfer_doc()
-    doc.training = {"batch_size": 16, "validation_split": 0.0, "finetune": {
-        "phase1_epochs": 2, "phase1_lr": 1e-3, "phase2_epochs": 1, "phase2_lr": 1e-5,
-        "unfreeze_from": 100}}
-    doc, settings = prepare(doc)
-    data = load_data("synthetic:32", doc, 0)
-    result = train(doc, data, settings)
-    assert result.status == "ok", result.message
-    assert len(result.history["loss"]) == 3  # phase 1's two epochs, then phase 2's one
-    saved = tmp_path / "m.keras"
-    result.model.save(saved)
-    with pytest.raises(TrainingRefused, match="finetune"):
-        train(doc, data, settings, initial_model=str(saved), initial_epoch=1)
