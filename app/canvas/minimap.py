@@ -8,7 +8,14 @@ called every item's Python paint and took 0.15 s on a 500-node graph, inside
 the opening of a project. A click or a drag
 on the overview centres the canvas there. It shows itself once part of the
 graph is out of view by more than `SHOW_OVERHANG` pixels, and hides again when
-every node is in view, unless the user turned it off.
+every node is in view (so Fit and auto layout leave its corner free), unless the
+user turned it off.
+
+It covers a corner of the canvas, so it fades (`FADED` opacity) while the pointer
+is on the canvas near it (`HALO` pixels) or drags across it: the nodes under it
+show through, and a node or a wire dragged there lands on the canvas (and stays
+in sight and in reach, the mouse going to the canvas, until the pointer leaves).
+Moved onto the overview otherwise, it is opaque again, to be clicked.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ LABEL_HEIGHT = 12.0  # about, in scene units
 # view's border is no reason to cover a corner of the canvas. It hides once all is in
 # view, so a pan near the border does not make it flicker.
 SHOW_OVERHANG = 24.0
+HALO = 48  # screen pixels around the overview where the pointer on the canvas fades it
+FADED = 0.2  # its opacity meanwhile
 
 
 class MiniMap(QtWidgets.QWidget):
@@ -55,6 +64,7 @@ class MiniMap(QtWidgets.QWidget):
         # halves of its free ports that stick out of its box. The window calls
         # `schedule_redraw` on each document event and after each render instead.
         viewer.view_changed.connect(self.follow_view)
+        viewer.viewport().installEventFilter(self)  # the pointer near it fades it
         self.hide()
 
     def schedule_redraw(self, *_args) -> None:
@@ -174,6 +184,58 @@ class MiniMap(QtWidgets.QWidget):
         return QtCore.QRectF(target.left() + (rect.left() - src.left()) * scale,
                              target.top() + (rect.top() - src.top()) * scale,
                              rect.width() * scale, rect.height() * scale)
+
+    # ---- fading while the pointer is near ----------------------------------
+    def faded(self) -> bool:
+        return self.graphicsEffect() is not None
+
+    def _set_faded(self, faded: bool, through: bool = False) -> None:
+        """See-through or opaque; `through`: faded, and the mouse goes to the canvas under
+        it. Opaque, it carries no effect: Qt scrolls the canvas' pixels on a pan only while
+        every child over it is opaque."""
+        through = faded and through
+        self.setAttribute(QtCore.Qt.WA_TransparentForMouseEvents, through)
+        if faded == self.faded():
+            return
+        if faded:
+            effect = QtWidgets.QGraphicsOpacityEffect(self)
+            effect.setOpacity(FADED)
+            self.setGraphicsEffect(effect)
+        else:
+            self.setGraphicsEffect(None)
+
+    def _follow_pointer(self, event) -> None:
+        """Fade while the canvas has the pointer in the `HALO` around the overview (a drag
+        over it too: the canvas keeps the mouse then), unless a pan is under way. A drag
+        that ends over the overview leaves it faded, and the mouse on the canvas, until the
+        pointer leaves the halo: what was dropped there stays in sight and in reach."""
+        at = event.position().toPoint()
+        panning = event.buttons() & ~QtCore.Qt.LeftButton
+        near = self.isVisible() and self.geometry().adjusted(-HALO, -HALO, HALO, HALO).contains(at)
+        through = near and (self.testAttribute(QtCore.Qt.WA_TransparentForMouseEvents) or (
+            event.type() == QtCore.QEvent.MouseButtonRelease and self.faded()
+            and self.geometry().contains(at)))
+        self._set_faded(near and not panning, through)
+
+    def eventFilter(self, watched, event):  # noqa: N802 (Qt override)
+        kind = event.type()
+        if kind in (QtCore.QEvent.MouseMove, QtCore.QEvent.MouseButtonPress,
+                    QtCore.QEvent.MouseButtonRelease):
+            self._follow_pointer(event)
+        elif kind == QtCore.QEvent.Leave:  # off the canvas, or onto the overview
+            self._set_faded(False)
+        return False
+
+    def enterEvent(self, event):  # noqa: N802 (Qt override)
+        # On the overview, to use it; but not as a drag ends over it (Qt's enter then follows
+        # the release, which has handed the mouse to the canvas under it).
+        if not self.testAttribute(QtCore.Qt.WA_TransparentForMouseEvents):
+            self._set_faded(False)
+        super().enterEvent(event)
+
+    def hideEvent(self, event):  # noqa: N802 (Qt override)
+        self._set_faded(False)
+        super().hideEvent(event)
 
     # ---- Qt overrides ---------------------------------------------------
     def paintEvent(self, event):  # noqa: N802 (Qt override)

@@ -20,6 +20,8 @@ class NavigateMixin:
         self.minimap = MiniMap(self.canvas.viewer, lambda: list(self.canvas.views.values()))
         self.project.events.connect(self.minimap.schedule_redraw)  # moves, edits, loads
         self.canvas.renderer.rendered.connect(self.minimap.schedule_redraw)  # statuses, labels
+        self.actions["toggle_minimap"].setCheckable(True)  # the menu shows whether it is on
+        self.actions["toggle_minimap"].setChecked(True)
         self.dialog_focus = DialogFocus(self, self.canvas.viewer)
         self.view_keeper = ViewKeeper(self.canvas, self)
 
@@ -43,6 +45,7 @@ class NavigateMixin:
         """Turn the overview off, or back on (it shows while part of the graph is hidden)."""
         self.minimap.enabled_by_user = not self.minimap.enabled_by_user
         self.minimap.follow_view()
+        self.actions["toggle_minimap"].setChecked(self.minimap.enabled_by_user)
         self.show_message("Minimap " + ("on" if self.minimap.enabled_by_user else "off"))
 
     def fit(self) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
 from kerascanvas.app.canvas.minimap import SHOW_OVERHANG
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import save
 from tests.app.conftest import show_at
-from tests.app.gestures import EXAMPLES, show
+from tests.app.gestures import EXAMPLES, move, show
 from tests.app.test_pan import MIDDLE, pan_start, send
 
 
@@ -118,3 +118,68 @@ def test_minimap_waits_until_part_of_the_graph_is_really_out_of_view(make_window
     pan_to(-2)
     assert not minimap.isVisible()  # all in view again
     send(viewer.viewport(), QtCore.QEvent.MouseButtonRelease, start, MIDDLE, QtCore.Qt.NoButton)
+
+
+def under_minimap(window):
+    """A node whose middle the minimap covers, and that point in the viewport."""
+    geometry = window.minimap.geometry()
+    for item in window.canvas.views.values():
+        point = window.canvas.viewer.mapFromScene(item.sceneBoundingRect().center())
+        if geometry.adjusted(10, 10, -10, -10).contains(point):
+            return item, point
+    raise AssertionError("no node under the minimap")
+
+
+def colour_at(widget, point: QtCore.QPoint) -> tuple[int, int, int]:
+    colour = widget.grab().toImage().pixelColor(point)
+    return colour.red(), colour.green(), colour.blue()
+
+
+def distance(a, b) -> int:
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True))
+
+
+def test_the_minimap_fades_for_the_nodes_under_it_while_the_pointer_is_near(long_window):
+    """The pointer on the canvas near the overview, or dragging a node across it, lets the
+    node under it show through; on the overview itself, or panning, it stays opaque."""
+    w = long_window
+    viewer, minimap = w.canvas.viewer, w.minimap
+    viewport = viewer.viewport()
+    viewer.show_at(1.0, viewer.visible_scene_rect().center())  # a node's box is large
+    QtWidgets.QApplication.processEvents()
+    assert minimap.isVisible()
+    item, point = under_minimap(w)
+    opaque = colour_at(viewport, point)
+    near = minimap.geometry().topLeft() - QtCore.QPoint(20, 20)  # on the canvas, beside it
+    send(viewport, QtCore.QEvent.MouseMove, near, QtCore.Qt.NoButton, QtCore.Qt.NoButton)
+    faded = colour_at(viewport, point)
+    minimap.setVisible(False)
+    node = colour_at(viewport, point)  # the canvas alone
+    minimap.setVisible(True)
+    assert distance(faded, node) < distance(opaque, node) / 2, (opaque, faded, node)
+    QtWidgets.QApplication.sendEvent(viewport, QtCore.QEvent(QtCore.QEvent.Leave))
+    QtWidgets.QApplication.sendEvent(minimap, QtGui.QEnterEvent(
+        QtCore.QPointF(5, 5), QtCore.QPointF(5, 5), QtCore.QPointF(minimap.mapToGlobal(
+            QtCore.QPoint(5, 5)))))
+    assert colour_at(viewport, point) == opaque  # on it: to be used
+    far = QtCore.QPoint(20, 20)
+    send(viewport, QtCore.QEvent.MouseMove, far, QtCore.Qt.NoButton, QtCore.Qt.NoButton)
+    assert colour_at(viewport, point) == opaque
+    send(viewport, QtCore.QEvent.MouseMove, point, QtCore.Qt.NoButton, MIDDLE)  # a pan
+    assert colour_at(viewport, point) == opaque
+    other = next(i for i in w.canvas.views.values() if i is not item
+                 and viewport.rect().contains(viewer.mapFromScene(i.sceneBoundingRect().center()))
+                 and not minimap.geometry().adjusted(-60, -60, 60, 60).contains(
+                     viewer.mapFromScene(i.sceneBoundingRect().center())))
+    start = viewer.mapFromScene(other.sceneBoundingRect().center())
+    drop = point + QtCore.QPoint(0, 5)
+    QTest.mousePress(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, start)
+    move(viewport, drop)  # a node dragged over the overview
+    assert distance(colour_at(viewport, point), opaque) > 0
+    QTest.mouseRelease(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, drop)
+    assert other.sceneBoundingRect().contains(viewer.mapToScene(drop))  # dropped there
+    assert distance(colour_at(viewport, drop), opaque) > 0  # in sight
+    assert viewport.childAt(drop) is None  # in reach: a click there reaches the canvas
+    send(viewport, QtCore.QEvent.MouseMove, far, QtCore.Qt.NoButton, QtCore.Qt.NoButton)
+    assert viewport.childAt(drop) is minimap
+    assert distance(colour_at(viewport, drop), node) > 0  # opaque again
