@@ -166,7 +166,8 @@ def _commands(connection, control) -> None:
 def main(argv: list[str] | None = None) -> int:
     """One rank: train the payload; rank 0 reports to the window. Exit 0 or 3 (also
     after an unexpected error, which rank 0 reports as a failed result: Python's own
-    exit code 1 would read as every rank refusing the run)."""
+    exit code 1 would read as every rank refusing the run); another rank exits with 3
+    for a failure of its own only."""
     from . import distributed
     from .keras_env import ensure_backend
     from .rank_reports import write_report
@@ -181,17 +182,22 @@ def main(argv: list[str] | None = None) -> int:
         send, connection = _connect()
         control = Control()
         threading.Thread(target=_commands, args=(connection, control), daemon=True).start()
+    own = True  # this rank failed by its own error (rank 0: any failure counts)
     try:
         result = train_document(payload, send, control)
     except Exception as exc:  # noqa: BLE001  rank 0 tells the window; never exit code 1
         result = Result(FAILED, failure_text(exc), traceback=traceback.format_exc())
+    else:
+        own = distributed.is_main() or distributed.failure() is not None
     finally:
         write_report(os.path.dirname(os.path.abspath(argv[0])))
         distributed.leave()
     if connection is not None:
         send(result)
         connection.close()
-    return 3 if result.status == FAILED else 0
+    # Another rank's 3 after a NaN loss every rank stopped on would end the run (and
+    # rank 0) before rank 0 has kept the model and told the window.
+    return 3 if result.status == FAILED and own else 0
 
 
 if __name__ == "__main__":

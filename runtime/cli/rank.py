@@ -11,7 +11,8 @@ the `run` command's: 0 trained (or stopped: the launcher's code says so), 1 refu
 refusal), 130 aborted by the launcher's second signal. Each rank leaves
 `rank-RANK.json` beside ARGS.json: its rank, the rank whose stop request stopped
 the run (None if none) and where it failed (`runtime.rank_reports`), which its launcher
-reads to say what happened.
+reads to say what happened. A rank other than 0 exits with 3 only for a failure of its
+own: after a NaN loss (which every rank stops on) it exits with 0, and rank 0 says it.
 """
 
 from __future__ import annotations
@@ -23,16 +24,21 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..distributed import leave
+    from ..distributed import failure, leave
     from ..launch import rank
     from .crash import EXIT_INTERRUPTED, report_crash
-    from .run import run
+    from .run import EXIT_FAILED, EXIT_OK, run
 
     argv = sys.argv[1:] if argv is None else argv
     with open(argv[0], encoding="utf-8") as handle:
         args = argparse.Namespace(**json.load(handle))
     try:
-        return run(args)
+        code = run(args)
+        if code == EXIT_FAILED and rank() != 0 and failure() is None:
+            # An end every rank agreed on (a NaN loss) or a lost peer: rank 0 says it,
+            # and this rank's own 3 would end the run before rank 0 has kept the model.
+            return EXIT_OK
+        return code
     except KeyboardInterrupt:  # the launcher's signal again: the launcher says so
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001  (as app.cli.main does for every command)

@@ -2,8 +2,9 @@
 FAIL_RANK raises an error of ours at FAIL_AT: "batch" (the third training batch of epoch
 FAIL_EPOCH, counted from 0, inside `fit`) or "evaluation" (the third batch of the final
 evaluation, outside it); or, with FAIL_AT "hang", hangs at that training batch (sleeps
-for ten minutes in a callback). With BUSY_S, rank 0 is busy that long at the failing batch (a
-long step): torchrun's SIGTERM reaches it before any collective says that a rank is gone.
+for ten minutes in a callback), with "nan" makes its weights NaN there. With BUSY_S,
+rank 0 is busy that long at the failing batch (a long step): torchrun's SIGTERM reaches
+it before any collective says that a rank is gone.
 For the launcher's tests only."""
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def _failing_train_batch(self, batch, logs=None):
             raise RuntimeError("injected failure in training")
     if AT == "hang" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):
         time.sleep(600)
+    if AT == "nan" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):
+        self.model.set_weights([w * float("nan") for w in self.model.get_weights()])
         if BUSY_S and os.environ.get("RANK") == "0":
             time.sleep(BUSY_S)
     return _train_batch(self, batch, logs)

@@ -185,3 +185,23 @@ def test_a_rank_that_hangs_is_named_and_sigquit_ends_the_run_keeping_the_model(t
     assert process.returncode == 128 + signal.SIGQUIT, err[-3000:]
     assert "Training stopped in epoch 2, batch 3: another process of this run failed" in err
     assert (runs_folder(path) / "stopped_1.keras").exists()
+
+
+@pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
+@pytest.mark.timeout(1200)
+def test_a_nan_on_rank_1_ends_the_run_with_rank_0_keeping_the_last_finite_epoch(tmp_path):
+    """Rank 1's NaN weights reach every rank through the averaged gradients; every rank
+    stops. Rank 1 used to exit with 3 at once, so torchrun blamed it and ended rank 0
+    while it was keeping the model."""
+    import keras
+    import numpy as np
+
+    from kerascanvas.runtime.cli.kept_runs import runs_folder
+
+    path = project(tmp_path, classifier(training={"epochs": 3, "batch_size": 16}))
+    done = failing_run(tmp_path, path, "nan", "1", FAIL_EPOCH="1")
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "The loss became NaN or infinite at epoch 2" in done.stderr
+    assert "ended because rank 0 exited with code 3" in done.stderr, done.stderr[-3000:]
+    kept = keras.saving.load_model(runs_folder(path) / "stopped_1.keras", safe_mode=True)
+    assert all(np.isfinite(w).all() for w in kept.get_weights())
