@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     normalization,
     op_arrays,
     op_einsum,
+    op_elementwise,
     op_parts,
     op_select,
     operations,

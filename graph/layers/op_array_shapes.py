@@ -149,3 +149,60 @@ def array_split_shape(params, inputs):
         [size // count + (1 if i < size % count else 0) for i in range(count)]
     return [(*shape[:axis], s, *shape[axis + 1:]) for s in sizes]
 
+
+
+def swapaxes_shape(params, inputs):
+    """The input with two axes exchanged.
+
+    >>> swapaxes_shape({"axis1": 1, "axis2": -1, "__kind__": "ops.swapaxes"}, [(None, 4, 6)])
+    (None, 6, 4)
+    """
+    shape = list(inputs[0])
+    first, second = checked_axes((params["axis1"], params["axis2"]), shape, params["__kind__"])
+    shape[first], shape[second] = shape[second], shape[first]
+    return tuple(shape)
+
+
+def moveaxis_shape(params, inputs):
+    """The input with the `source` axes moved to `destination`, the others in order."""
+    kind, shape = params["__kind__"], tuple(inputs[0])
+    source, destination = (checked_axes(params[n], shape, kind) for n in ("source",
+                                                                           "destination"))
+    if len(source) != len(destination) or len(set(source)) != len(source) \
+            or len(set(destination)) != len(destination):
+        raise ShapeError(f"{kind}: source and destination need as many axes, none twice. "
+                         f"Received: source={params['source']}, "
+                         f"destination={params['destination']}", port=0)
+    rest = iter(d for i, d in enumerate(shape) if i not in source)
+    placed = dict(zip(destination, (shape[s] for s in source), strict=True))
+    return tuple(placed[i] if i in placed else next(rest) for i in range(len(shape)))
+
+
+def diff_shape(params, inputs):
+    """The axis `n` shorter (not below 0): differences of neighbours, n times."""
+    shape = list(inputs[0])
+    axis = checked_axes(params["axis"], shape, params["__kind__"])[0]
+    if shape[axis] is not None:
+        shape[axis] = max(shape[axis] - params["n"], 0)
+    return tuple(shape)
+
+
+def glu_shape(params, inputs):
+    """The axis halved (one half gates the other): its size must be even."""
+    kind, shape = params["__kind__"], list(inputs[0])
+    axis = checked_axes(params["axis"], shape, kind)[0]
+    if shape[axis] is not None:
+        if shape[axis] % 2:
+            raise ShapeError(f"{kind}: the size of axis {params['axis']} must be even (one "
+                             f"half gates the other). Received: input_shape={fmt(shape)}",
+                             port=0)
+        shape[axis] //= 2
+    return tuple(shape)
+
+
+def matrix_shape(params, inputs):
+    """An op on the last two axes (triu, tril) that keeps the shape: rank 2 or more."""
+    if len(inputs[0]) < 2:
+        raise ShapeError(f"{params['__kind__']} works on the last two axes: the input needs "
+                         f"rank 2 or more. Received: input_shape={fmt(inputs[0])}", port=0)
+    return tuple(inputs[0])

@@ -1,6 +1,7 @@
 """Operations that rearrange or accumulate along axes: `ops.cumsum`, `ops.cumprod`,
 `ops.prod`, `ops.flip`, `ops.roll`, `ops.tile`, `ops.repeat`, `ops.pad`,
-`ops.broadcast_to`, `ops.sort`, `ops.argsort`, `ops.norm` and `ops.normalize`. Each is a
+`ops.broadcast_to`, `ops.sort`, `ops.argsort`, `ops.norm`, `ops.normalize`,
+`ops.swapaxes`, `ops.moveaxis`, `ops.diff`, `ops.triu` and `ops.tril`. Each is a
 kind of `graph.layers.operations`, its params the function's keywords with Keras'
 defaults; the shape rules are in `op_array_shapes`.
 
@@ -148,6 +149,32 @@ _FAMILIES: dict[str, dict[str, Any]] = {
                       doc="keras.ops.normalize: scale to unit norm along an axis",
                       samples=(Sample({}, _TENSORS), Sample({"axis": 1, "order": 1},
                                                             _TENSORS))),
+    "swapaxes": dict(params=(ParamSpec("axis1", "int", initial=1, doc="One axis"),
+                             ParamSpec("axis2", "int", initial=2, doc="The other axis")),
+                     shape=shapes.swapaxes_shape, doc="keras.ops.swapaxes: exchange two axes",
+                     samples=(Sample({"axis1": 1, "axis2": 2}, _TENSORS),
+                              Sample({"axis1": 0, "axis2": -1}, _TENSORS))),
+    "moveaxis": dict(params=(ParamSpec("source", "axis", initial=1,
+                                       doc="The axis (or axes) to move"),
+                             ParamSpec("destination", "axis", initial=-1,
+                                       doc="Where they go, in the same order")),
+                     shape=shapes.moveaxis_shape,
+                     doc="keras.ops.moveaxis: move axes, keeping the others' order",
+                     samples=(Sample({"source": 1, "destination": -1}, ((None, 4, 6, 2),)),
+                              Sample({"source": (1, 2), "destination": (3, 1)},
+                                     ((None, 4, 6, 2),)))),
+    "diff": dict(params=(ParamSpec("n", "int", default=1, min=0,
+                                   doc="How many times differences are taken"),
+                         ParamSpec("axis", "int", default=-1, doc="The axis")),
+                 shape=shapes.diff_shape,
+                 doc="keras.ops.diff: differences of neighbours along an axis",
+                 samples=(Sample({}, _TENSORS), Sample({"n": 2, "axis": 1}, _TENSORS))),
+    **{f: dict(params=(ParamSpec("k", "int", default=0,
+                                 doc="The diagonal: 0 main, > 0 above, < 0 below"),),
+               shape=shapes.matrix_shape,
+               doc=f"keras.ops.{f}: zero the entries {where} a diagonal of the last two axes",
+               samples=(Sample({}, _TENSORS), Sample({"k": -1}, _TENSORS)))
+       for f, where in (("triu", "below"), ("tril", "above"))},
 }
 
 register_operations(_FAMILIES)

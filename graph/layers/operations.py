@@ -32,15 +32,18 @@ CATEGORY = "Operations"
 PREFIX = "ops."
 GET_ITEM = "__getitem__"  # the function of `x[key]`, written as indexing
 ARITHMETIC = ("add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
-              "maximum", "minimum", "power")
+              "maximum", "minimum", "power", "logaddexp", "arctan2")
 # Elementwise ops whose result is bool whatever the inputs' dtype.
 COMPARISONS = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
                "logical_and", "logical_or")
 BINARY = (*ARITHMETIC, *COMPARISONS)
-UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1",
-         "reciprocal", "sign", "floor", "ceil", "sin", "cos", "tanh", "erf", "relu", "relu6",
-         "selu", "sigmoid", "hard_sigmoid", "silu", "hard_silu", "softplus", "softsign",
-         "logical_not")
+# Elementwise ops on one tensor whose result is bool.
+TESTS = ("logical_not", "isnan", "isinf", "isfinite")
+UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "exp2", "log", "log2",
+         "log10", "log1p", "expm1", "reciprocal", "sign", "floor", "ceil", "trunc", "sin",
+         "cos", "tanh", "sinh", "cosh", "arctan", "erf", "relu", "relu6", "selu", "sigmoid",
+         "hard_sigmoid", "log_sigmoid", "silu", "hard_silu", "softplus", "sparse_plus",
+         "softsign", "hard_tanh", "tanh_shrink", *TESTS)
 REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp")
 SEQUENCE = ("concatenate", "stack")  # called on a list of tensors
 
@@ -174,7 +177,7 @@ CALLS: dict[str, Callable[[dict, dict, list], tuple[list, dict]]] = {}
 # The dtype of a kind's result where it does not follow the inputs': function ->
 # resolved params -> dtype (comparisons give bool, argmax int32, cast its dtype).
 DTYPES_OF: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    **{f: lambda p: "bool" for f in (*COMPARISONS, "logical_not", "any", "all")},
+    **{f: lambda p: "bool" for f in (*COMPARISONS, *TESTS, "any", "all")},
     "cast": lambda p: p["dtype"],
 }
 

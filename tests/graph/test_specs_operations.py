@@ -15,6 +15,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_array_shapes,
     op_arrays,
     op_einsum,
+    op_elementwise,
     op_keys,
     op_parts,
     op_select,
@@ -89,6 +90,8 @@ EDGES = [
     ("ops.repeat", {"repeats": 2, "axis": 1}, [(None, None, 6)]),
     ("ops.repeat", {"repeats": 2}, [(None, 4, 6)]),
     ("ops.repeat", {"repeats": 2, "axis": 3}, [(None, 4, 6)]),
+    ("ops.logaddexp", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.arctan2", {"constant": 1.0, "constant_first": True}, [(None, 4, 6)]),
     ("ops.pad", {"pad_width": [[0, 0], [1, 1]]}, [(None, 4, 6)]),
     ("ops.pad", {"pad_width": 2}, [(3, 4, 6)]),
     ("ops.pad", {"pad_width": [[1, 2]]}, [(None, 4)]),
@@ -116,6 +119,16 @@ EDGES = [
     ("ops.depthwise_conv", {"strides": 2}, [(None, 9, 9, 3), (2, 2, 3, 1)]),
     ("ops.image.resize", {"size": (4, 4)}, [(None, 8)]),
     ("ops.image.resize", {"size": (4, 5)}, [(8, 8, 3)]),
+    ("ops.swapaxes", {"axis1": 0, "axis2": 3}, [(None, 4, 6)]),
+    ("ops.moveaxis", {"source": 0, "destination": -1}, [(None, 4, 6)]),
+    ("ops.moveaxis", {"source": (0, 1), "destination": (2, 0)}, [(None, 4, 6)]),
+    ("ops.moveaxis", {"source": 3, "destination": 0}, [(None, 4, 6)]),
+    ("ops.diff", {"n": 7}, [(None, 4, 6)]),
+    ("ops.diff", {"axis": 0}, [(None, 4, 6)]),
+    ("ops.diff", {"axis": 2}, [(None, 4)]),
+    ("ops.glu", {"axis": 1}, [(None, 5, 6)]),
+    ("ops.glu", {"axis": 0}, [(None, 5, 6)]),
+    ("ops.sparsemax", {"axis": 2}, [(None, 4)]),
     ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6)]),
     ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6), (None, 6)]),
     ("ops.einsum", {"subscripts": "...i,...i->..."}, [(None, 3, 4), (None, 1, 4)]),
@@ -175,7 +188,7 @@ def test_edge_case_verdict_matches_keras(kind, params, shapes):
 # Params that no keyword of the function holds: a number standing for an operand.
 NUMBER_OPERANDS = {"constant", "constant_first"}
 # The function's tensor arguments, which are ports, not params.
-TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "inputs", "kernel", "images", "condition",
+TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "a", "inputs", "kernel", "images", "condition",
                     "indices", "operands", "kwargs"}
 # Keywords no node offers: a call that sets them imports as a KerasLayer node.
 UNOFFERED = {("ops.max", "initial"), ("ops.min", "initial"), ("ops.one_hot", "sparse")}
@@ -212,6 +225,7 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
     ("ops.broadcast_to", {"shape": (3, 1, 6)}, [(3, 4, 6)], "does not broadcast"),
     ("ops.pad", {"pad_width": 1, "mode": "reflect", "constant_values": 1.0}, [(3, 4)],
      "only for mode='constant'"),
+    ("ops.triu", {}, [(None,)], "rank 2 or more"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when
@@ -249,7 +263,8 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 
 
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
-                                    op_einsum, op_arrays, op_array_shapes, op_parts],
+                                    op_einsum, op_arrays, op_array_shapes, op_parts,
+                                    op_elementwise],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0
