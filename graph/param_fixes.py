@@ -11,7 +11,9 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
                                       loss (a layer with an `activation` param)
     use_binary_loss                   a one-unit sigmoid output under a categorical loss
     use_suggested_name                a loss or metric name neither Keras nor the custom
-                                      code knows: the closest known name
+                                      code knows: the closest known name; a callback's
+                                      monitor that training never logs: the closest
+                                      logged name
 """
 
 from __future__ import annotations
@@ -86,11 +88,18 @@ def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
 
 def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Rename a mistyped loss or metric (the field in the issue's data) to the closest
-    known one."""
+    known one, or a callback's mistyped monitor to the logged name in the issue's data."""
     from .training_outputs import with_suggested_names
+    from .training_schema import with_suggested_monitor
 
     field = issue.data.get("field")
-    training = with_suggested_names(doc, field) if isinstance(field, str) else None
+    suggestion = issue.data.get("suggestion")
+    if not isinstance(field, str):
+        training = None
+    elif field.endswith(".monitor") and isinstance(suggestion, str):
+        training = with_suggested_monitor(doc, field, suggestion)
+    else:
+        training = with_suggested_names(doc, field)
     if training is None:
         raise DocumentError(f"{field}: no suggested name applies to it any more")
     stack.push(cmd.SetTraining(doc, training))

@@ -32,6 +32,7 @@ field (e.g. `training.optimizer.name`), shaped like `graph.validate.Issue`.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -51,6 +52,8 @@ from .training_outputs import (  # noqa: F401 - public here too
     _check_custom_code,
     _check_losses,
     _check_metrics,
+    _hinted,
+    closest,
 )
 
 REQUIRED = object()
@@ -362,13 +365,28 @@ def _check_monitors(doc: Document, settings: Mapping[str, Any]) -> list[SettingI
     if not isinstance(callbacks, list) or not doc.outputs:
         return []
     names = logged_names(doc, settings)
+    offered = [*names, *(f"val_{name}" for name in names)]
     issues = []
     for i, cb in enumerate(callbacks):
         monitor = cb.get("monitor") if isinstance(cb, Mapping) else None
         if not isinstance(monitor, str) or monitor.removeprefix("val_") in names:
             continue
-        issues.append(_issue(f"training.callbacks[{i}].monitor",
-                             f"{monitor!r} is not a value training logs, so {cb.get('name')} "
-                             f"would never act. Logged: {', '.join(names)} (and val_ of each "
-                             "with validation data)"))
+        issues.append(_hinted(f"training.callbacks[{i}].monitor",
+                              f"{monitor!r} is not a value that training logs, so "
+                              f"{cb.get('name')} would never act. Logged: {', '.join(names)} "
+                              "(and val_ of each with validation data).",
+                              closest(monitor, offered)))
     return issues
+
+
+def with_suggested_monitor(doc: Document, field: str, suggestion: str) -> dict | None:
+    """The training settings with the monitor of `field` ("training.callbacks[1].monitor")
+    set to `suggestion`, or None when `field` names no callback of the settings."""
+    found = re.fullmatch(r"training\.callbacks\[(\d+)\]\.monitor", field)
+    training = copy.deepcopy(doc.training or {})
+    callbacks = training.get("callbacks")
+    if found is None or not isinstance(callbacks, list) or int(found[1]) >= len(callbacks) \
+            or not isinstance(callbacks[int(found[1])], dict):
+        return None
+    callbacks[int(found[1])]["monitor"] = suggestion
+    return training

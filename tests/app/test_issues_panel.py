@@ -223,7 +223,7 @@ def test_a_long_message_can_be_read_whole_and_copied(qtbot):
     text only), shows the message as written, and the row's menu copies it."""
     from PySide6 import QtGui
 
-    long = ("training.callbacks[2].monitor: 'val_top_k' is not a value training logs, so "
+    long = ("training.callbacks[2].monitor: 'val_top_k' is not a value that training logs, so "
             "model_checkpoint would never act. Logged: " + ", ".join(
                 f"out_{i}_loss, out_{i}_accuracy" for i in range(12)) + " <and> val_ & co")
     issue = Issue(None, None, "warning", long, "bad_setting", ("remove_node",))

@@ -164,3 +164,22 @@ def test_a_stray_layer_only_gets_remove():
     issue = next(i for i in analyze(doc).issues if i.node == stray.id
                  and i.code == "unused_node")
     assert issue.fixes == ("remove_node",)
+
+
+def test_a_mistyped_monitor_takes_the_logged_name_it_was_meant_to_be():
+    """A callback watching 'val_acuracy' was refused, the logged names listed, but with no
+    suggestion and no fix, where a mistyped loss or metric name has both."""
+    doc, stack = model(activation="softmax", metrics=["accuracy"]), UndoStack()
+    doc.training["callbacks"] = [{"name": "csv_logger", "filename": "log.csv"},
+                                 {"name": "early_stopping", "monitor": "val_acuracy"}]
+    issue = issue_with(doc, "bad_setting")
+    assert issue.message.startswith("training.callbacks[1].monitor: 'val_acuracy' is not")
+    assert "Did you mean 'val_accuracy'?" in issue.message
+    assert issue.fixes == ("use_suggested_name",)
+    apply_fix(doc, issue, "use_suggested_name", stack)
+    assert doc.training["callbacks"][1] == {"name": "early_stopping", "monitor": "val_accuracy"}
+    assert not [i for i in analyze(doc).issues if i.code == "bad_setting"]
+    stack.undo()
+    assert doc.training["callbacks"][1]["monitor"] == "val_acuracy"
+    doc.training = {**doc.training, "callbacks": [{"name": "early_stopping", "monitor": "xyz"}]}
+    assert issue_with(doc, "bad_setting").fixes == ()  # nothing close: no guess
