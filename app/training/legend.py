@@ -4,7 +4,9 @@ pyqtgraph pins a legend to one corner. Accuracy climbs to the top right of its p
 as training goes on, and a legend there lay over the very curves it names; a loss
 falls to the bottom, where a legend at the bottom would do the same. Each redraw
 moves the legend to the corner whose box covers the fewest samples of the curves
-drawn (ties keep it where it is, then prefer the top right).
+drawn (ties keep it where it is, then prefer the top right). A legend wider than its
+plot (many plots side by side, earlier runs overlaid) is cut whatever its corner: it
+keeps to a left one, so the names are cut at their ends, not their starts.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def best_corner(points: np.ndarray, boxes: dict, current: str) -> str:
     counts = {corner: covered(box) for corner, box in boxes.items()}
     least = min(counts.values())
     return current if counts.get(current) == least else \
-        next(c for c in CORNERS if counts[c] == least)
+        next(c for c in CORNERS if counts.get(c) == least)
 
 
 def place_legend(plot: pg.PlotItem) -> str | None:
@@ -89,6 +91,8 @@ def place_legend(plot: pg.PlotItem) -> str | None:
     px, py = view.viewPixelSize()
     size = ((legend.width() + MARGIN) * px, (legend.height() + MARGIN) * py)
     boxes = corner_boxes(((x0, x1), (y0, y1)), size)
+    if legend.width() + 2 * MARGIN > view.width():  # cut either way: keep the names' starts
+        boxes = {c: box for c, box in boxes.items() if c.endswith("left")}
     current = getattr(legend, "corner", "top right")
     corner = best_corner(curve_points(plot, (x0, x1)), boxes, current)
     if corner != getattr(legend, "corner", None):

@@ -263,3 +263,27 @@ def test_marks_at_the_last_epoch_are_drawn_whole(qtbot, size):
     plots.resize(size[0] // 2 + 100, size[1])
     qtbot.waitUntil(lambda: min(_room_right_of(plots, 3.0).values()) > half_mark + 2,
                     timeout=3000)
+
+
+def test_a_legend_wider_than_its_plot_shows_the_starts_of_its_names(qtbot):
+    """With several metrics side by side and an earlier run overlaid, the loss legend is
+    wider than its plot: pinned to a right corner, it was cut on the left, the names read
+    'atch loss', 'un 3 validation'. It goes to a left corner then, cut on the right."""
+    plots = tab_plots(qtbot)
+    old, new = RunCurves(), RunCurves()
+    for epoch in range(3):
+        logs = {name: 1.0 / (epoch + 1) for name in (
+            "loss", "val_loss", "accuracy", "val_accuracy", "precision", "recall", "auc",
+            "sparse_top_k_categorical_accuracy")}
+        old.add_epoch(epoch, logs, lr=1e-3)
+        new.add_epoch(epoch, logs, lr=1e-3)
+    plots.show_run(new)
+    plots.set_overlays([("Run 12", old)])
+    plots.redraw()
+    qtbot.wait(50)
+    plots.redraw()
+    plot = plots.plots["loss"]
+    legend = plot.legend.mapRectToScene(plot.legend.boundingRect())
+    view = plot.vb.mapRectToScene(plot.vb.boundingRect())
+    assert legend.width() > view.width()  # the case: it cannot fit
+    assert legend.left() >= view.left()
