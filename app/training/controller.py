@@ -31,6 +31,7 @@ from .records import RunRecord, expected_metrics
 from .run_events import EventReader, RunEventsMixin
 
 POLL_INTERVAL_S = 0.02
+SILENT_AFTER_S = 120.0  # a training run silent this long is told in the log
 READER_JOIN_S = 1.0  # an event reader wakes every poll interval; a poll may take a moment
 
 
@@ -72,6 +73,7 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         self.save_dir = save_dir or tempfile.mkdtemp(prefix="kerascanvas-runs-")
         os.makedirs(self.save_dir, exist_ok=True)
         self.poll_interval = poll_interval
+        self.silent_after_s = SILENT_AFTER_S
         self.runs: list[RunRecord] = []
         self.current: RunRecord | None = None
         self.clock = time.monotonic

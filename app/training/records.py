@@ -56,6 +56,8 @@ class RunRecord:
     resumed_from: int | None = None
     processes: int = 1
     folder: str | None = None  # where its model is saved, with its project's other runs
+    heard_at: float | None = None  # when it last spoke while training (clock seconds)
+    silence_told: bool = False  # its silence since then was told
     # What names it in its project's runs index (`runtime.run_record.merge_index`).
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 

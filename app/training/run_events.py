@@ -42,6 +42,8 @@ class RunEventsMixin:
         while self._inbox:
             record, events = self._inbox.popleft()
             self._on_events_arrived(record, events)
+        if self.current is not None:
+            self._tell_silence(self.current)
         if not self._readers or not any(r.is_alive() for r in self._readers.values()):
             if not self._inbox:  # the last reader has finished and nothing is left
                 self._drain_timer.stop()
@@ -58,7 +60,37 @@ class RunEventsMixin:
         """
         for event in events:
             self._HANDLERS[type(ev.require(event))](self, record, event)
+            self._heard(record, event)
         self.run_updated.emit(record)
+
+    def _heard(self, record: RunRecord, event: ev.TrainingEvent) -> None:
+        """Note when the run last spoke while it trains (not while paused, nor after
+        training: the final evaluation and the predictions send nothing)."""
+        ended = isinstance(event, ev.TrainEnd | ev.Result | ev.Paused)
+        if ended or (record.heard_at is None and not isinstance(event, ev.TrainBegin |
+                                                                 ev.Resumed)):
+            record.heard_at = None
+        else:
+            record.heard_at, record.silence_told = self.clock(), False
+
+    def _tell_silence(self, record: RunRecord) -> None:
+        """Say once, in the log, that a training run has sent nothing for
+        `silent_after_s`: its process (rank 0, on several processes) may be stuck."""
+        if record.heard_at is None or record.silence_told or \
+                record.status not in ("running", "stopping"):
+            return
+        silent = self.clock() - record.heard_at
+        if silent < self.silent_after_s:
+            return
+        record.silence_told = True
+        who = "its training process" if record.processes <= 1 else \
+            f"rank 0 of its {record.processes} processes"
+        where = f"epoch {record.epoch + 1}" + (f", batch {record.batch + 1}"
+                                                if record.batch >= 0 else "")
+        self.log_message.emit(
+            f"{record.label}: no word from {who} for {silent:.0f} s (last: {where}); it may "
+            f"be in a long step, or hung. Stop cannot reach a process that hangs: Kill "
+            f"ends it.")
 
     def _on_train_begin(self, record: RunRecord, event: ev.TrainBegin) -> None:
         record.epochs, record.steps = event.epochs, event.steps

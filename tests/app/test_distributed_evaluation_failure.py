@@ -1,5 +1,5 @@
-"""The window's side of a two-process run whose final evaluation failed in rank 1, and
-of one whose rank 1 hangs.
+"""The window's side of a two-process run whose final evaluation failed in rank 1, of
+one whose rank 1 hangs, and of a run that goes silent while it trains.
 
 The processes are simulated: the events are those rank 0 sends through the worker
 (`runtime.relay`) after two epochs, and the result is made by the runtime's own code, as
@@ -12,6 +12,7 @@ final evaluation whose peer was gone (`train_fit.evaluation_failed`). A real run
 from __future__ import annotations
 
 import pytest
+from PySide6 import QtCore
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
 
 from kerascanvas.runtime import events as ev
@@ -81,3 +82,34 @@ def test_a_rank_that_hangs_is_named_in_the_log_with_its_silence(panel, qtbot):
     assert line.startswith("Run 1: Rank 1 has been silent for 125 s (its last word: epoch 2, "
                            "batch 5); the other ranks wait for it")
     assert record.status == "running"
+
+
+def test_a_run_silent_while_it_trains_is_told_once_and_not_while_paused(panel, qtbot):
+    now = [100.0]
+    controller = panel.controller
+    controller.clock = lambda: now[0]
+    controller.silent_after_s = 60.0
+    run, record = started(panel, qtbot)
+    said = []
+    controller.log_message.connect(said.append)
+    run.push(*epoch(0)[:3])  # epoch 1 begins, two batches
+    qtbot.waitUntil(lambda: record.batch == 1, timeout=3000)
+
+    def told() -> list[str]:
+        ticks = []
+        QtCore.QTimer.singleShot(50, lambda: ticks.append(1))
+        qtbot.waitUntil(lambda: ticks == [1], timeout=1000)  # the drain timer ran
+        return [line for line in said if "no word" in line]
+
+    now[0] += 59.0
+    assert told() == []
+    now[0] += 2.0
+    assert told() == ["Run 1: no word from its training process for 61 s (last: epoch 1, "
+                      "batch 2); it may be in a long step, or hung. Stop cannot reach a "
+                      "process that hangs: Kill ends it."]
+    now[0] += 100.0
+    assert len(told()) == 1  # once
+    run.push({"event": "paused", "epoch": 0})
+    qtbot.waitUntil(lambda: record.status == "paused", timeout=3000)
+    now[0] += 500.0
+    assert len(told()) == 1  # a pause is no silence

@@ -1,5 +1,6 @@
 """Stop pressed while a real worker validates: the run ends after that validation batch,
-says so, keeps the model and shows no score for the cut epoch."""
+says so, keeps the model and shows no score for the cut epoch. Held there, the worker is
+a real process that sends nothing: the window tells its silence first."""
 
 from __future__ import annotations
 
@@ -27,11 +28,14 @@ def test_stop_pressed_during_validation_ends_the_run_and_keeps_the_model(qtbot, 
 
     panel = TrainingPanel(Project(mlp(validation_split=0.25)),
                           TrainingController(held_runs, save_dir=str(tmp_path)))
+    panel.controller.silent_after_s = 2.0
     qtbot.addWidget(panel)
     panel.show()
     QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
     record = panel.controller.current
     qtbot.waitUntil(inside.exists, timeout=CHILD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Run 1: no word from its training process for 2 s (last: epoch "
+                            "1, batch" in panel.log.toPlainText(), timeout=30_000)
     QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
     qtbot.waitUntil(lambda: not record.active, timeout=60_000)
     try:
