@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -269,19 +266,6 @@ def test_digits_example_reaches_90_percent_validation_accuracy(tmp_path):
     assert len(ends) <= 15
     assert ends[-1].logs["val_accuracy"] >= 0.90
     assert Project.open(EXAMPLES / "digits_cnn.json").doc.training["seed"] == 0
-
-
-def test_command_line_entry_point_in_a_subprocess(tmp_path):
-    path = project(tmp_path, classifier())
-    log = tmp_path / "events.jsonl"
-    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "kerascanvas.app", "run", path, "--data",
-                           "synthetic:32", "--epochs", "1", "--log", str(log)],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert "Final metrics" in proc.stdout
-    assert "Epoch 1/1" in proc.stderr  # the progress bar and the epoch line
-    assert [e.kind for e in read_log(log)][-1] == "result"
 
 
 # ---- flags, data sources, resume ------------------------------------------------------
