@@ -3,19 +3,21 @@
 The generated script of a small MobileNetV2 transfer model (weights None, 32x32 input,
 average pooling, Dense head) trains 1 + 1 epochs on synthetic data: phase 2 is
 Keras' epoch 2/2 (the count continues through initial_epoch), and the trained
-model is saved as a .keras file.
+model is saved as a .keras file. The script's main() runs in this process: that a
+generated script runs as a program of its own (choosing its backend itself) is
+test_script.py's test_script_trains_one_epoch_and_saves.
 """
 
 from __future__ import annotations
 
 import re
+import runpy
 
 import pytest
 
 from kerascanvas.codegen import CodegenError, generate
 from kerascanvas.graph.document import Document
 from tests.codegen.helpers import add, add_input, example
-from tests.codegen.test_script import run_script
 
 PHASES = {"phase1_epochs": 1, "phase1_lr": 1e-3, "phase2_epochs": 1, "phase2_lr": 1e-5,
           "unfreeze_from": 100}
@@ -32,10 +34,12 @@ def transfer_doc(finetune=PHASES) -> Document:
     return doc
 
 
-def test_script_runs_both_phases_with_continued_epochs(tmp_path):
-    result = run_script(tmp_path, generate(transfer_doc(), script=True), "--save", "ft.keras")
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+def test_script_runs_both_phases_with_continued_epochs(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "train.py"
+    path.write_text(generate(transfer_doc(), script=True), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(path), run_name="generated_script")["main"](["--save", "ft.keras"])
+    out = capsys.readouterr().out
     # Keras prints no "Epoch 1/1" header for a one-epoch fit; phase 2 continues at 2/2.
     assert re.findall(r"Epoch (\d+)/(\d+)", out) == [("2", "2")], out[-2000:]
     assert out.index("Phase 1: epochs 1-1") < out.index("Phase 2: epochs 2-2") < out.index(
