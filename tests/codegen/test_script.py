@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import runpy
 import subprocess
 import sys
 import zipfile
@@ -56,6 +57,16 @@ def run_script(tmp_path, source: str, *args: str) -> subprocess.CompletedProcess
     env = {**os.environ, "KERAS_BACKEND": "jax"}  # the script must choose torch itself
     return subprocess.run([sys.executable, str(path), *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+def run_script_here(tmp_path, monkeypatch, source: str, *args: str) -> None:
+    """Run a generated script's main(args) in this process, in `tmp_path` (keras is
+    already imported here: no second start of keras and torch). run_script tests the
+    script as a program of its own."""
+    path = tmp_path / "train.py"
+    path.write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(path), run_name="generated_script")["main"](list(args))
 
 
 def _check_saved(tmp_path, result, name: str):

@@ -11,13 +11,13 @@ test_script.py's test_script_trains_one_epoch_and_saves.
 from __future__ import annotations
 
 import re
-import runpy
 
 import pytest
 
 from kerascanvas.codegen import CodegenError, generate
 from kerascanvas.graph.document import Document
 from tests.codegen.helpers import add, add_input, example
+from tests.codegen.test_script import run_script_here
 
 PHASES = {"phase1_epochs": 1, "phase1_lr": 1e-3, "phase2_epochs": 1, "phase2_lr": 1e-5,
           "unfreeze_from": 100}
@@ -35,10 +35,8 @@ def transfer_doc(finetune=PHASES) -> Document:
 
 
 def test_script_runs_both_phases_with_continued_epochs(tmp_path, monkeypatch, capsys):
-    path = tmp_path / "train.py"
-    path.write_text(generate(transfer_doc(), script=True), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(path), run_name="generated_script")["main"](["--save", "ft.keras"])
+    run_script_here(tmp_path, monkeypatch, generate(transfer_doc(), script=True),
+                    "--save", "ft.keras")
     out = capsys.readouterr().out
     # Keras prints no "Epoch 1/1" header for a one-epoch fit; phase 2 continues at 2/2.
     assert re.findall(r"Epoch (\d+)/(\d+)", out) == [("2", "2")], out[-2000:]

@@ -4,9 +4,6 @@ written into generated scripts, which compile and run."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
@@ -23,6 +20,7 @@ from kerascanvas.runtime import trust
 from kerascanvas.runtime.data import Dataset
 from kerascanvas.runtime.train import TrainingRefused, train
 from kerascanvas.runtime.worker import train_document
+from tests.codegen.test_script import run_script_here
 
 CODE = '''import keras
 from keras import ops
@@ -161,19 +159,16 @@ def test_run_needs_trust_and_the_worker_takes_only_what_was_trusted(tmp_path):
     assert done.status == "finished", done.message
 
 
-def test_the_generated_script_defines_registers_and_trains_with_the_code(tmp_path):
+def test_the_generated_script_defines_registers_and_trains_with_the_code(tmp_path, monkeypatch):
+    """The script's main() runs in this process (test_script.py runs a script as a program)."""
     marker = tmp_path / "ran"
     doc = make_doc(marker, loss={"y": {"name": "ScaledMAE", "scale": 0.5}})
     text = generate(doc, script=True)
     compile(text, "model.py", "exec")
     assert "loss" in text and "'y': ScaledMAE(scale=0.5)," in text
     assert "'y': [max_error]," in text
-    script = tmp_path / "model.py"
-    script.write_text(text)
     saved = tmp_path / "model.keras"
-    done = subprocess.run([sys.executable, str(script), "--epochs", "1", "--save", str(saved)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
+    run_script_here(tmp_path, monkeypatch, text, "--epochs", "1", "--save", str(saved))
     assert marker.exists() and saved.exists()
 
 
