@@ -14,6 +14,7 @@ from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .keras_quirks import attention_scores_issues
 from .layers import custom
+from .layers.operations import is_operation
 from .model_keys import key_issues
 from .shapes import fmt
 from .sizes import weight_size_issues
@@ -185,7 +186,7 @@ def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issu
     """Outputs that are dropout layers, and final activations that do not fit the loss."""
     issues = []
     losses = _losses(doc, issues)
-    issues += output_port_issues(doc, results)
+    issues += output_port_issues(doc, results) + cast_name_issues(doc, results)
     for nid in doc.outputs:  # port 0 outputs: the node's final activation is theirs
         node = doc.nodes.get(nid)
         if node is None:
@@ -223,6 +224,30 @@ def output_port_issues(doc: Document, results: Mapping[str, NodeResult]) -> list
                                 "further port is named <node>_<port>). Rename the node",
                                 "duplicate_output_name"))
         seen.add(name)
+    return issues
+
+
+def cast_name_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
+    """Under mixed precision an output operation's result is cast to float32 by an
+    operation named `<node>_float32` (`<node>_float32_<i>` for each of several outputs):
+    another node of that name would make the model refuse to build (two operations of one
+    name)."""
+    if doc.training.get("mixed_precision", "off") in (None, "off"):
+        return []
+    taken, issues = {n.name for n in doc.nodes.values()}, []
+    for nid in dict.fromkeys(nid for nid, _ in doc.output_refs()):
+        node, result = doc.nodes.get(nid), results.get(nid)
+        spec = spec_of(node) if node is not None else None
+        if spec is None or not is_operation(spec) or result is None or not result.ok:
+            continue
+        count = len(result.output_shapes)
+        names = [f"{node.name}_float32"] if count == 1 else \
+            [f"{node.name}_float32_{i}" for i in range(count)]
+        for name in (n for n in names if n in taken):
+            issues.append(Issue(nid, None, ERROR, f"Under mixed precision the float32 cast "
+                                f"after output operation {node.name!r} is named {name!r}, "
+                                "which is another node's name. Rename one of them",
+                                "cast_name_taken"))
     return issues
 
 

@@ -300,3 +300,26 @@ def test_output_casts_under_mixed_precision_are_named_after_their_node():
         written = exec_generated(doc, style=style)
         assert [keras.ops.convert_to_numpy(o).dtype for o in written(data)] == ["float32"] * 3
     assert sorted(op_names(built)) == sorted(op_names(exec_generated(doc))) == sorted(names)
+
+
+def test_an_output_cast_named_as_another_node_is_a_validation_error():
+    """Under mixed precision `mean`'s float32 cast is `mean_float32`: a node of that name
+    would make Keras refuse the model (two operations of one name), so validation says
+    so on the operation first."""
+    from kerascanvas.graph.document import Document
+    from tests.codegen.helpers import add, add_input
+
+    doc = Document()
+    x = add_input(doc, "x", (None, 4, 6))
+    mean = add(doc, "ops.mean", "mean", {"axis": 1}, [x])
+    doc.outputs = [mean, add(doc, "Dense", "mean_float32", {"units": 3}, [x])]
+    assert analyze(doc).valid  # full precision: no cast
+    doc.training["mixed_precision"] = "mixed_float16"
+    errors = analyze(doc).errors
+    assert [(e.node, e.code) for e in errors] == [(mean, "cast_name_taken")]
+    assert "'mean_float32'" in errors[0].message
+    inputs = keras.Input((4, 6))  # what the build would make: Keras refuses it
+    cast = keras.ops.cast(keras.ops.mean(inputs, axis=1), "float32")
+    cast._keras_history.operation.name = "mean_float32"
+    with pytest.raises(ValueError, match="unique"):
+        keras.Model(inputs, [cast, keras.layers.Dense(3, name="mean_float32")(inputs)])
