@@ -149,3 +149,27 @@ def test_split_sections_typed_set_its_output_ports(window, qtbot):
     type_into(field(window, "indices_or_sections").edit, "4")  # 6 does not divide by 4
     assert any(i.node == ids[1] and "4 equal sections" in i.message
                for i in window.project.analysis.errors)
+
+
+def test_pad_width_and_unstack_num_typed_set_shapes_and_ports(window, qtbot):
+    """ops.pad and ops.unstack from the palette: a typed pad_width (pairs per axis) sets
+    the padded shape; unstack's num sets its output ports, and a num other than the
+    axis' size is an error on the node (Keras would only fail when the model runs)."""
+    ids = add_chain(show(window, qtbot), "Input", "ops.pad", "ops.unstack")
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    click(window, node_point(window, ids[0]))
+    type_into(field(window, "shape").edit, "4, 6")
+    click(window, node_point(window, ids[1]))
+    type_into(field(window, "pad_width").edit, "[[0, 0], [1, 1], [0, 2]]")
+    assert window.doc.nodes[ids[1]].params["pad_width"] == [[0, 0], [1, 1], [0, 2]]
+    assert window.project.analysis.results[ids[1]].output_shapes == [(None, 6, 8)]
+    click(window, node_point(window, ids[2]))
+    type_into(field(window, "axis").edit, "1")
+    type_into(field(window, "num").edit, "6")
+    QtWidgets.QApplication.processEvents()
+    assert len(window.canvas.views[ids[2]].outputs) == 6
+    assert window.project.analysis.results[ids[2]].output_shapes == [(None, 8)] * 6
+    type_into(field(window, "num").edit, "3")
+    assert any(i.node == ids[2] and "num must be the size of axis 1 (6)" in i.message
+               for i in window.project.analysis.errors)
