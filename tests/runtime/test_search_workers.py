@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import re
 import signal
-import time
 
 import optuna
 import pytest
@@ -29,6 +28,18 @@ from kerascanvas.runtime.search.driver import SearchDriver
 from kerascanvas.runtime.search.space import suggest
 from kerascanvas.runtime.search.study import importances
 from tests.runtime.test_search import LR, UNITS, mlp_project, options
+
+
+def heartbeat_long_ago(study) -> None:
+    """Date the study's recorded heartbeats 10 s back, past twice a 1 s heartbeat, as if
+    that much time had passed (the database keeps whole seconds; no sleep)."""
+    import sqlalchemy
+
+    storage = getattr(study._storage, "_backend", study._storage)
+    with storage.engine.begin() as connection:
+        connection.execute(sqlalchemy.text(
+            "UPDATE trial_heartbeats SET heartbeat = datetime(heartbeat, '-10 seconds')"))
+
 
 UNITS_DIST = optuna.distributions.IntDistribution(4, 32, step=4)
 
@@ -98,7 +109,7 @@ def test_a_trial_whose_process_stopped_answering_is_told_with_its_last_epoch(
     trial.report(0.75, 0)
     trial.report(0.8125, 1)
     study._storage.record_heartbeat(trial._trial_id)  # as Optuna's thread does, then dies
-    time.sleep(3.5)  # twice the heartbeat, in the whole seconds the database keeps
+    heartbeat_long_ago(study)
     silent = ("Its process (node7:4242) stopped answering: no heartbeat for over 2 s. "
               "Last received: epoch 2, val_accuracy=0.8125.")
     told = []
@@ -187,7 +198,7 @@ def test_show_marks_failed_a_database_trial_whose_heartbeat_stopped(
     trial.set_user_attr(studies.OWNER, "node7:4242")
     trial.report(0.5, 0)
     study._storage.record_heartbeat(trial._trial_id)  # as Optuna's thread does, then dies
-    time.sleep(3.5)
+    heartbeat_long_ago(study)
     project = mlp_project(tmp_path, [UNITS])
     assert main(["search", str(project), "--storage", url, "--show"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
