@@ -24,7 +24,7 @@ CHECK_TIMEOUT_MS = 240_000  # the first check process waits for keras to load on
 MAX_LAG_S = 1.0  # only a real block breaks this; bench_search_lag.py measures the figure
 
 
-def trusted_window(make_window, qtbot, tmp_path):
+def trusted_window(make_window, qtbot, tmp_path, settle_ms=0):
     marker = tmp_path / "pids.txt"
     path = pooled_project(tmp_path, marker)
     window = make_window(path)
@@ -32,13 +32,13 @@ def trusted_window(make_window, qtbot, tmp_path):
     window.project.load(path)
     panel = show_tab(window, qtbot)
     qtbot.waitUntil(panel.isVisible)
-    qtbot.wait(2000)  # the other docks' first layout and plots, before the lag is measured
+    qtbot.wait(settle_ms)  # the other docks' first layout and plots, before a lag is measured
     return window, panel, marker
 
 
 def test_checks_run_user_code_only_outside_the_window_and_name_the_failing_trial(
         make_window, qtbot, tmp_path):
-    window, panel, marker = trusted_window(make_window, qtbot, tmp_path)
+    window, panel, marker = trusted_window(make_window, qtbot, tmp_path, settle_ms=2000)
     meter = LagMeter()
     click(panel.start_button)
     assert panel.checking and "Checking" in panel.status.text()
