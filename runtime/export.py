@@ -35,7 +35,7 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     Args:
         doc: a valid document.
         path: the target; it must end in `.keras`.
-        weights: optional `.weights.h5` file (e.g. from training) to load first.
+        weights: optional `.weights.h5` file, or a trained model's `.keras`, to load first.
 
     Returns:
         The saved `keras.Model`.
@@ -47,16 +47,23 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     if path.suffix != ".keras":
         raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
     model = build_model(doc, keyed=True)  # the model the generated code builds
-    if weights is not None:
-        try:
-            model.load_weights(weights)
-        except Exception as exc:  # noqa: BLE001 - Keras raises ValueError/OSError/KeyError
-            raise ExportError(f"Cannot load weights {str(weights)!r} into the model: {exc}") \
-                from None
+    _load_weights(model, weights)
     from .callbacks import save_atomic
 
     save_atomic(model, path)  # a killed export leaves the previous file whole
     return model
+
+
+def _load_weights(model, weights: str | os.PathLike | None) -> None:
+    """Load `weights` (a `.weights.h5` file, or a trained model's `.keras` archive, such
+    as a run keeps) into `model`; nothing when None."""
+    if weights is None:
+        return
+    try:
+        model.load_weights(weights)
+    except Exception as exc:  # noqa: BLE001 - Keras raises ValueError/OSError/KeyError
+        raise ExportError(f"Cannot load weights {str(weights)!r} into the model: {exc}") \
+            from None
 
 
 def _layer_in_message(model, message: str) -> str | None:
@@ -104,8 +111,12 @@ def _culprit(model, exc: Exception) -> str | None:
     return export_culprit.describe(layer) if layer is not None else None
 
 
-def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
+def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True,
+                weights: str | os.PathLike | None = None):
     """Export the document's model to ONNX, and check it with onnxruntime when installed.
+
+    With `weights` (a `.weights.h5` file, or a trained model's `.keras`), the graph holds
+    those weights instead of freshly initialised ones.
 
     The model is called once on random input first (the torch exporter needs a
     traced call): integer inputs uniformly over the ids the model accepts (below an
@@ -121,6 +132,7 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True):
     """
     import_keras()
     model = build_model(doc)
+    _load_weights(model, weights)
     sample = random_inputs(model)
     expected = model(sample if len(sample) > 1 else sample[0])
     partial = atomicfile.partial_path(path)  # replaced whole, as every save is

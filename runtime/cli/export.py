@@ -46,8 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
                         help="code style for --format py (default functional)")
     parser.add_argument("--script", action="store_true",
                         help="for --format py: a complete training script")
-    parser.add_argument("--weights", metavar="FILE.weights.h5",
-                        help="for --format keras: weights to load before saving")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="for --format keras or onnx: the weights to export, from a "
+                             ".weights.h5 file or a trained model's .keras (a run's kept "
+                             "model); without it the weights are freshly initialised")
     add_trust_argument(parser)
     slurm = parser.add_argument_group("--format slurm")
     slurm.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes (default 1)")
@@ -79,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
     """Export `args.file` in `args.format` to `args.output`; return the exit code."""
     if not format_from_suffix(args, FORMATS):
         return EXIT_UNREADABLE  # 2, as argparse exits on a usage error
+    if args.weights and args.format not in ("keras", "onnx"):  # never dropped unsaid
+        print(f"kerascanvas export: --weights applies to --format keras or onnx, not "
+              f"{args.format} (nothing was written)", file=sys.stderr)
+        return EXIT_UNREADABLE
     if not output_folders_exist("export", {"-o": args.output}):
         return 1
     project = load_or_report(args.file, "export")
@@ -111,7 +117,7 @@ def _export(doc, args: argparse.Namespace) -> str:
     elif args.format == "keras":
         export.export_keras(doc, args.output, weights=args.weights)
     else:
-        diff = export.export_onnx(doc, args.output)
+        diff = export.export_onnx(doc, args.output, weights=args.weights)
         if diff is not None:
             return f"Wrote {args.output} ({export.agreement(diff)})"
     return f"Wrote {args.output}"

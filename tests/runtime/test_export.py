@@ -128,3 +128,29 @@ def test_cli_export_exit_codes(project, tmp_path, capsys):
     assert cli_main(["export", str(tmp_path / "broken.json"), "--format", "py", "-o",
                      str(tmp_path / "b.py")]) == 1
     assert "conv" in capsys.readouterr().err
+
+
+def test_cli_export_onnx_of_a_trained_model(project, tmp_path):
+    """A run keeps its trained model as a .keras file, but ONNX export always wrote freshly
+    initialised weights (--weights was read for --format keras only, and silently dropped
+    for onnx): the ONNX graph now computes what the trained Keras model computes."""
+    pytest.importorskip("onnxscript")
+    ort = pytest.importorskip("onnxruntime")
+    trained = build_model(cnn_doc())
+    rng = np.random.default_rng(0)
+    trained.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32")  # BN variances > 0
+                         for w in trained.get_weights()])
+    trained.save(tmp_path / "run_1.keras")
+    trained.save_weights(tmp_path / "w.weights.h5")
+    x = rng.standard_normal((2, 12, 12, 3)).astype("float32")
+    expected = keras.ops.convert_to_numpy(trained(x, training=False))
+    for weights in ("run_1.keras", "w.weights.h5"):
+        out = tmp_path / f"{weights}.onnx"
+        assert cli_main(["export", str(project), "-o", str(out),
+                         "--weights", str(tmp_path / weights)]) == 0
+        session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+        (got,) = session.run(None, {session.get_inputs()[0].name: x})
+        np.testing.assert_allclose(got, expected, atol=1e-4)
+    assert cli_main(["export", str(project), "-o", str(tmp_path / "m.py"),
+                     "--weights", str(tmp_path / "w.weights.h5")]) == 2  # not dropped unsaid
+    assert not (tmp_path / "m.py").exists()
