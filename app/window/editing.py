@@ -171,7 +171,10 @@ class EditMixin:
         if self.doc.nodes[node_id].kind == USER_BLOCK:
             ids = self._guarded(expand_instance, self.doc, self.stack, node_id)
         else:
-            ids = self._guarded(expand_block, self.doc, node_id, self.stack)
+            # Its drawn size: the nodes after it are those beyond its end as drawn (rows laid
+            # out closer than the size a node is assumed to have stayed under the expansion).
+            ids = self._guarded(expand_block, self.doc, node_id, self.stack,
+                                self.canvas.node_sizes().get(node_id))
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids)

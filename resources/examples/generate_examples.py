@@ -1,4 +1,9 @@
-"""Writes resources/examples/*.json (except digits_cnn.json) with projectfile.save.
+"""Writes resources/examples/*.json (except digits_cnn.json and digits_search.json) with
+projectfile.save.
+
+The files hold no node positions: the window lays each example out when it opens it, with
+the sizes it draws the nodes at (as for an imported model), so each column's wires run
+straight; positions written here could only guess those sizes.
 
 Usage: python resources/examples/generate_examples.py resources/examples
 """
@@ -9,17 +14,15 @@ from kerascanvas.graph.document import Document, Edge, output_entry
 from kerascanvas.graph.projectfile import save
 
 OUT = Path(sys.argv[1])
-STEP = 120.0
 
 
 class Builder:
     def __init__(self):
         self.doc = Document()
 
-    def node(self, kind, name, pos, src=None, **params):
+    def node(self, kind, name, src=None, **params):
         """A node fed by `src`: names, each "name" (its port 0) or "name:port"."""
         n = self.doc.add_node(kind, name, params)
-        self.doc.set_position(n.id, pos)
         for port, s in enumerate([src] if isinstance(src, str) else (src or [])):
             self.doc.connect(Edge(*self.ref(s), n.id, port))
         return name
@@ -29,10 +32,10 @@ class Builder:
         name, _, port = text.partition(":")
         return self.doc.find(name).id, int(port or 0)
 
-    def chain(self, steps, x=0.0, y0=0.0):
+    def chain(self, steps):
         prev = None
-        for i, (kind, name, params) in enumerate(steps):
-            prev = self.node(kind, name, (x, y0 + i * STEP), prev, **params)
+        for kind, name, params in steps:
+            prev = self.node(kind, name, prev, **params)
         return prev
 
     def finish(self, outputs, training, path):
@@ -71,16 +74,14 @@ b.finish(["classes"], train(SCC, ["accuracy"], batch_size=128), "mnist_cnn.json"
 
 b = Builder()
 TICKET_INPUTS = (("title", 10000, 64), ("body", 10000, 64), ("tags", 100, 16))
-for x, (name, width, units) in zip((-300.0, 0.0, 300.0), TICKET_INPUTS, strict=True):
-    b.node("Input", name, (x, 0.0), shape=[width])
-    b.node("Dense", f"{name}_features", (x, STEP), name, units=units, activation="relu")
-b.node("Concatenate", "features", (0.0, 2 * STEP), ["title_features", "body_features",
-                                                     "tags_features"])
-b.node("Dense", "shared", (0.0, 3 * STEP), "features", units=128, activation="relu")
-b.node("Dropout", "shared_dropout", (0.0, 4 * STEP), "shared", rate=0.3)
-b.node("Dense", "priority", (-150.0, 5 * STEP), "shared_dropout", units=1, activation="sigmoid")
-b.node("Dense", "department", (150.0, 5 * STEP), "shared_dropout", units=4,
-       activation="softmax")
+for name, width, units in TICKET_INPUTS:
+    b.node("Input", name, shape=[width])
+    b.node("Dense", f"{name}_features", name, units=units, activation="relu")
+b.node("Concatenate", "features", ["title_features", "body_features", "tags_features"])
+b.node("Dense", "shared", "features", units=128, activation="relu")
+b.node("Dropout", "shared_dropout", "shared", rate=0.3)
+b.node("Dense", "priority", "shared_dropout", units=1, activation="sigmoid")
+b.node("Dense", "department", "shared_dropout", units=4, activation="softmax")
 b.finish(["priority", "department"],
          train({"priority": "binary_crossentropy", "department": SCC},
                {"priority": ["accuracy"], "department": ["accuracy"]},
@@ -137,11 +138,11 @@ b = Builder()
 b.chain([("Input", "tokens", {"shape": [32], "dtype": "int32"}),
          ("Embedding", "embedding", {"input_dim": 2000, "output_dim": 32}),
          ("LSTM", "encoder", {"units": 32, "return_sequences": True, "return_state": True})])
-b.node("MultiHeadAttention", "attention", (-200.0, 3 * STEP), ["encoder", "encoder"],
-       num_heads=2, key_dim=16, return_attention_scores=True)
-b.node("GlobalAveragePooling1D", "summary", (-200.0, 4 * STEP), "attention")
-b.node("Concatenate", "features", (100.0, 5 * STEP), ["summary", "encoder:1", "encoder:2"])
-b.node("Dense", "topic", (100.0, 6 * STEP), "features", units=4, activation="softmax")
+b.node("MultiHeadAttention", "attention", ["encoder", "encoder"], num_heads=2, key_dim=16,
+       return_attention_scores=True)
+b.node("GlobalAveragePooling1D", "summary", "attention")
+b.node("Concatenate", "features", ["summary", "encoder:1", "encoder:2"])
+b.node("Dense", "topic", "features", units=4, activation="softmax")
 b.finish(["topic", "attention:1"],
          train({"topic": SCC, "attention_1": "mse"}, {"topic": ["accuracy"]},
                loss_weights={"topic": 1.0, "attention_1": 0.0}),
@@ -153,10 +154,10 @@ b.finish(["topic", "attention:1"],
 b = Builder()
 b.chain([("Input", "source", {"shape": [12], "dtype": "int32"}),
          ("Embedding", "source_embedding", {"input_dim": 40, "output_dim": 16}),
-         ("LSTM", "encoder", {"units": 32, "return_state": True})], x=-150.0)
+         ("LSTM", "encoder", {"units": 32, "return_state": True})])
 b.chain([("Input", "target", {"shape": [10], "dtype": "int32"}),
-         ("Embedding", "target_embedding", {"input_dim": 40, "output_dim": 16})], x=150.0)
-b.node("LSTM", "decoder", (150.0, 3 * STEP), ["target_embedding", "encoder:1", "encoder:2"],
-       units=32, return_sequences=True, initial_state=True)
-b.node("Dense", "next_token", (150.0, 4 * STEP), "decoder", units=40, activation="softmax")
+         ("Embedding", "target_embedding", {"input_dim": 40, "output_dim": 16})])
+b.node("LSTM", "decoder", ["target_embedding", "encoder:1", "encoder:2"], units=32,
+       return_sequences=True, initial_state=True)
+b.node("Dense", "next_token", "decoder", units=40, activation="softmax")
 b.finish(["next_token"], train(SCC, ["accuracy"]), "seq2seq.json")

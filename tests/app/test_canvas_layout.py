@@ -66,3 +66,27 @@ def test_imported_mobilenet_v2_is_readable_after_fit(window, qtbot, imported_pro
 @pytest.mark.slow
 def test_imported_resnet50_is_readable_after_fit(window, qtbot, imported_project):
     check_readable(window, qtbot, imported_project("ResNet50"))
+
+
+def test_the_examples_open_tidy(window, qtbot):
+    """Each example opens laid out at the sizes its nodes are drawn: its main path runs
+    straight down one line of node centres (so its wires do not jog), no nodes overlap,
+    and Ctrl+L changes nothing. Positions written by hand left the centres of nodes of
+    different widths apart until Ctrl+L."""
+    from kerascanvas.graph.layout import layers_of, main_path
+    from tests.app.gestures import EXAMPLES
+
+    show_at(window)
+    for path in sorted(EXAMPLES.glob("*.json")):
+        assert window.open_path(str(path), ask=False)
+        QtWidgets.QApplication.processEvents()
+        assert window.stack.is_clean, path.name  # laid out as opened: nothing to save
+        centres = {round(window.canvas.views[n].sceneBoundingRect().center().x())
+                   for n in main_path(window.doc, layers_of(window.doc))}
+        assert max(centres) - min(centres) <= 1, (path.name, centres)
+        assert_no_overlap(node_boxes(window))
+        opened = window.canvas.positions()
+        layout_and_fit(window)
+        moved = {n: pos for n, pos in window.canvas.positions().items()
+                 if max(abs(a - b) for a, b in zip(pos, opened[n], strict=True)) > 1}
+        assert not moved, (path.name, moved)

@@ -154,6 +154,8 @@ def test_a_second_wire_into_an_add_beside_other_wires_keeps_every_label_apart(
 
     project = json.loads((EXAMPLES / "mnist_mlp.json").read_text())
     project["nodes"].append({"id": "sum", "kind": "Add", "name": "sum", "params": {}})
+    project["ui"]["positions"] = {node["id"]: [0.0, 120.0 * i]  # a column, rows apart
+                                  for i, node in enumerate(project["nodes"][:-1])}
     project["ui"]["positions"]["sum"] = [250.0, 300.0]
     path = tmp_path / "mlp_add.json"
     path.write_text(json.dumps(project))

@@ -47,14 +47,11 @@ def test_save_load_save_is_byte_stable(path, tmp_path):
 
 
 @example
-def test_example_has_positions_and_training(path):
+def test_example_has_training_and_no_positions(path):
+    """No stored positions: the window lays an example out when it opens it, with the sizes
+    it draws the nodes at (positions written by hand left nodes off-centre)."""
     doc = Project.open(path).doc
-    positions = doc.ui.get("positions", {})
-    if path.name in SAVED_BY_SAVE:
-        assert set(positions) == set(doc.nodes)
-    for edge in doc.edges:
-        if edge.src in positions and edge.dst in positions:
-            assert positions[edge.src][1] < positions[edge.dst][1], "laid out top to bottom"
+    assert not doc.ui.get("positions")
     assert doc.training.get("loss") and doc.training.get("epochs")
 
 
