@@ -1,5 +1,6 @@
-"""Operations with several outputs (`ops.top_k`, `ops.unstack`, `ops.array_split`),
-convolutions by a kernel tensor (`ops.conv`, `ops.depthwise_conv`) and
+"""Operations with several outputs (`ops.top_k`, `ops.unstack`, `ops.array_split`,
+`ops.moments`), convolutions by a kernel tensor (`ops.conv`, `ops.depthwise_conv`),
+`ops.max_pool`, `ops.average_pool`, `ops.dot_product_attention` and
 `ops.image.resize`. Each is a kind of `graph.layers.operations`, its params the
 function's keywords with Keras' defaults, except that `ops.unstack` needs `num` (Keras
 reads it from the shape when it is None; a node needs it to know its output ports).
@@ -27,6 +28,7 @@ from ..params import DATA_FORMATS, ParamSpec
 from ..shapes import conv_output_length, fmt, join_channels, split_channels
 from ..spec import Sample
 from . import op_array_shapes as shapes
+from .op_shapes import reduce_shape
 from .operations import register_operations
 
 _TENSORS = ((None, 4, 6),)
@@ -83,6 +85,47 @@ def resize_shape(params, inputs):
     return tuple(shape)
 
 
+def pool_op_shape(params, inputs):
+    """Each spatial axis pooled as a pooling layer's (strides None: the pool size)."""
+    kind, shape = params["__kind__"], tuple(inputs[0])
+    if len(shape) not in (3, 4, 5):
+        raise ShapeError(f"{kind} needs a batch, 1 to 3 spatial axes and channels (rank 3 to "
+                         f"5). Received: input_shape={fmt(shape)}", port=0)
+    data_format = params["data_format"] or "channels_last"
+    spatial, channels = split_channels(shape, data_format)
+    rank = len(spatial)
+    pool = _spatial_values("pool_size", params["pool_size"], rank, kind, shape)
+    strides = pool if params["strides"] is None else \
+        _spatial_values("strides", params["strides"], rank, kind, shape)
+    out = [conv_output_length(n, k, params["padding"], s)
+           for n, k, s in zip(spatial, pool, strides, strict=True)]
+    if any(n is not None and n <= 0 for n in out):
+        raise ShapeError(f"{kind}: the pool {fmt(pool)} is larger than the input with "
+                         f"padding='valid'. Received: input_shape={fmt(shape)}", port=0)
+    return join_channels(shape[0], out, channels, data_format)
+
+
+def attention_shape(params, inputs):
+    """The query's shape: (batch, length, heads, dim) each, key and value alike, the
+    query's heads a multiple of theirs (grouped-query attention) and its dim theirs."""
+    kind, (query, key, value) = params["__kind__"], (tuple(s) for s in inputs)
+    for port, shape in enumerate((query, key, value)):
+        if len(shape) != 4:
+            raise ShapeError(f"{kind} takes (batch, length, heads, dim) tensors, rank 4. "
+                             f"Received: {fmt(shape)} on port {port}", port=port)
+    if any(None not in (a, b) and a != b for a, b in zip(key, value, strict=True)) \
+            or None not in (query[3], key[3]) and query[3] != key[3] \
+            or value[3] is not None and query[3] not in (None, value[3]):
+        raise ShapeError(f"{kind}: key and value need one shape, and the query their dim. "
+                         f"Received: query {fmt(query)}, key {fmt(key)}, value {fmt(value)}",
+                         port=1)
+    if None not in (query[2], key[2]) and query[2] % key[2]:
+        raise ShapeError(f"{kind}: the query's heads ({query[2]}) must be a multiple of the "
+                         f"key's ({key[2]}). Received: query {fmt(query)}, key {fmt(key)}",
+                         port=1)
+    return query
+
+
 def _resize_check(params) -> str | None:
     if params["crop_to_aspect_ratio"] and params["pad_to_aspect_ratio"]:
         return "Only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true"
@@ -108,7 +151,54 @@ def _conv(what: str, kernels: tuple) -> dict:
                  Sample({}, ((None, 10, 3), kernels[2]))))
 
 
+def _pool(what: str) -> dict:
+    return dict(
+        params=(ParamSpec("pool_size", "int_or_list", initial=2, min=1,
+                          doc="The window (one, or one per spatial axis)"),
+                ParamSpec("strides", "int_or_list", default=None, allow_none=True, min=1,
+                          doc="Step of the window; empty for the pool size"),
+                ParamSpec("padding", "choice", default="valid", choices=("valid", "same"),
+                          doc="valid: no padding; same: output = ceil(input / strides)"),
+                _DATA_FORMAT),
+        shape=pool_op_shape, doc=f"keras.ops.{what} over each window",
+        samples=(Sample({"pool_size": 2}, _IMAGES),
+                 Sample({"pool_size": 3, "strides": 2, "padding": "same"}, _IMAGES),
+                 Sample({"pool_size": (2, 1), "data_format": "channels_first"},
+                        ((None, 3, 8, 8),)),
+                 Sample({"pool_size": 4}, ((None, 10, 3),))))
+
+
 _FAMILIES: dict[str, dict[str, Any]] = {
+    "max_pool": _pool("max_pool: the largest value"),
+    "average_pool": _pool("average_pool: the mean"),
+    "moments": dict(
+        params=(ParamSpec("axes", "axis", initial=(1,), doc="The axes to reduce"),
+                ParamSpec("keepdims", "bool", default=False,
+                          doc="Keep reduced axes with size 1"),
+                ParamSpec("synchronized", "bool", default=False,
+                          doc="Across devices in distributed training")),
+        shape=lambda p, i: [reduce_shape({**p, "axis": p["axes"]}, i)] * 2,
+        outputs=lambda p: 2, doc="keras.ops.moments: the mean and the variance over axes "
+                                 "(two outputs)",
+        samples=(Sample({"axes": (1,)}, _TENSORS),
+                 Sample({"axes": (0, 2), "keepdims": True}, _TENSORS))),
+    "dot_product_attention": dict(
+        params=(ParamSpec("scale", "float", default=None, allow_none=True,
+                          doc="Scores' scale; empty for 1 / sqrt(dim)"),
+                ParamSpec("is_causal", "bool", default=False,
+                          doc="Each position attends to those before it only"),
+                ParamSpec("flash_attention", "choice", default=None,
+                          choices=(None, True, False),
+                          doc="Use flash attention; empty: where the device has it"),
+                ParamSpec("attn_logits_soft_cap", "float", default=None, allow_none=True,
+                          doc="Cap of the scores (tanh); empty for none")),
+        shape=attention_shape, min_inputs=3, max_inputs=3,
+        input_names=("query", "key", "value"),
+        doc="keras.ops.dot_product_attention: softmax(q k^T) v over the length axis",
+        samples=(Sample({}, ((None, 5, 2, 4),) * 3),
+                 Sample({"is_causal": True, "scale": 0.5},
+                        ((None, 5, 4, 8), (None, 5, 2, 8), (None, 5, 2, 8))),
+                 Sample({}, ((None, 3, 2, 4), (None, 6, 2, 4), (None, 6, 2, 4))))),
     "top_k": dict(
         params=(ParamSpec("k", "int", initial=1, min=1, doc="How many of the largest"),
                 ParamSpec("sorted", "bool", default=True, doc="Largest first")),

@@ -129,6 +129,12 @@ EDGES = [
     ("ops.glu", {"axis": 1}, [(None, 5, 6)]),
     ("ops.glu", {"axis": 0}, [(None, 5, 6)]),
     ("ops.sparsemax", {"axis": 2}, [(None, 4)]),
+    ("ops.max_pool", {"pool_size": 9}, [(None, 8, 8, 3)]),
+    ("ops.average_pool", {"pool_size": 2, "strides": (1, 2)}, [(None, None, 9, 3)]),
+    ("ops.max_pool", {"pool_size": (2, 2, 2), "padding": "same"}, [(None, 5, 6, 7, 2)]),
+    ("ops.moments", {"axes": (1, 3)}, [(None, 4, 6)]),
+    ("ops.moments", {"axes": -1, "keepdims": True}, [(None, 4, 6)]),
+    ("ops.dot_product_attention", {}, [(None, 5, 2, 4), (None, 7, 2, 4), (None, 7, 2, 4)]),
     ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6)]),
     ("ops.einsum", {"subscripts": "bij,bjk->bik"}, [(None, 4, 6), (None, 6)]),
     ("ops.einsum", {"subscripts": "...i,...i->..."}, [(None, 3, 4), (None, 1, 4)]),
@@ -189,7 +195,10 @@ def test_edge_case_verdict_matches_keras(kind, params, shapes):
 NUMBER_OPERANDS = {"constant", "constant_first"}
 # The function's tensor arguments, which are ports, not params.
 TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "a", "inputs", "kernel", "images", "condition",
-                    "indices", "operands", "kwargs"}
+                    "indices", "operands", "kwargs", "query", "key", "value"}
+# Tensor arguments no node offers a port for: a call given them imports as a KerasLayer.
+UNOFFERED_TENSORS = {("ops.dot_product_attention", "bias"),
+                     ("ops.dot_product_attention", "mask")}
 # Keywords no node offers: a call that sets them imports as a KerasLayer node.
 UNOFFERED = {("ops.max", "initial"), ("ops.min", "initial"), ("ops.one_hot", "sparse")}
 # Keras reads unstack's num from the shape when it is None; a node needs it for its ports.
@@ -214,7 +223,7 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
             assert not param.required and param.default == default, f"{spec.kind}.{param.name}"
     offered = {p.name for p in spec.params}
     missing = {k for k in keywords if k not in offered and k not in TENSOR_ARGUMENTS
-               and (spec.kind, k) not in UNOFFERED}
+               and (spec.kind, k) not in UNOFFERED | UNOFFERED_TENSORS}
     assert not missing, f"{spec.kind}: keywords with no param: {sorted(missing)}"
 
 
@@ -226,6 +235,11 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
     ("ops.pad", {"pad_width": 1, "mode": "reflect", "constant_values": 1.0}, [(3, 4)],
      "only for mode='constant'"),
     ("ops.triu", {}, [(None,)], "rank 2 or more"),
+    ("ops.dot_product_attention", {}, [(None, 5, 4), (None, 5, 4), (None, 5, 4)], "rank 4"),
+    ("ops.dot_product_attention", {}, [(None, 5, 3, 4), (None, 5, 2, 4), (None, 5, 2, 4)],
+     "multiple"),
+    ("ops.dot_product_attention", {}, [(None, 5, 2, 4), (None, 5, 2, 8), (None, 5, 2, 8)],
+     "their dim"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when

@@ -1,7 +1,7 @@
 """KerasLayer nodes with several outputs: the generated code unpacks them, builds, and
 computes what Keras computes.
 
-The importer keeps the `moments` and `svd` operations (which have no node kind of their
+The importer keeps the `qr` and `svd` operations (which have no node kind of their
 own) as KerasLayer nodes with 2 and 3 recorded outputs. Each output port feeds the head.
 The model built by `kerascanvas run` and the one the generated code builds (functional
 and subclass styles) must give the original model's outputs.
@@ -24,11 +24,12 @@ def original_model():
     keras = import_keras()
     seq = keras.Input((5, 3), name="seq")
     flat = keras.layers.Flatten(name="flat")(keras.layers.Dense(6, name="proj")(seq))
-    mean, variance = keras.ops.moments(flat, axes=[-1], keepdims=True)
-    u, s, v = keras.ops.svd(keras.layers.Reshape((5, 6), name="rows")(flat),
-                            full_matrices=False)
+    rows = keras.layers.Reshape((5, 6), name="rows")(flat)
+    q, r = keras.ops.qr(rows)
+    u, s, v = keras.ops.svd(rows, full_matrices=False)
     joined = keras.layers.Concatenate(name="cat")([
-        mean, variance, keras.layers.Flatten(name="flat_u")(u), s * 2.0,
+        keras.layers.Flatten(name="flat_q")(q), keras.layers.Flatten(name="flat_r")(r),
+        keras.layers.Flatten(name="flat_u")(u), s * 2.0,
         keras.layers.Flatten(name="flat_v")(v)])
     return keras.Model(seq, keras.layers.Dense(2, name="head")(joined))
 
@@ -44,9 +45,9 @@ def test_the_importer_records_each_output(imported):
     generic = {n.name: n for n in doc.nodes.values() if n.kind == "KerasLayer"}
     outputs = {n.params["class_name"]: len(n.params["output_shapes"][0]["outputs"])
                for n in generic.values()}
-    assert outputs["Moments"] == 2 and outputs["SVD"] == 3
+    assert outputs["Qr"] == 2 and outputs["SVD"] == 3
     used = {(doc.node(e.src).params.get("class_name"), e.src_port) for e in doc.edges}
-    assert {("Moments", 1), ("SVD", 1), ("SVD", 2)} <= used
+    assert {("Qr", 1), ("SVD", 1), ("SVD", 2)} <= used
 
 
 def _copy_weights(source, target) -> None:
