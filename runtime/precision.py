@@ -26,6 +26,7 @@ from kerascanvas.graph.training_schema import PRECISIONS
 from .keras_env import import_keras
 
 FLOAT32 = "float32"
+LOSS_SCALED = "mixed_float16"  # the policy under which Keras compiles a LossScaleOptimizer
 
 
 def policy_for(settings: Mapping[str, Any] | Document) -> str:
@@ -74,3 +75,34 @@ def precision_scope(policy: str) -> Iterator[None]:
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def loss_scaled_policy(path) -> str:
+    """The policy to load the `.keras` archive at `path` under, so that its optimizer comes
+    back whole: "mixed_float16" when its layers computed under it, else float32. Keras
+    saved such a model's optimizer wrapped in a `LossScaleOptimizer`, and compiles that
+    wrapper again only under the same policy: loaded outside it, every optimizer variable
+    was skipped (a UserWarning only), the step count and Adam's moments back at zero."""
+    import json
+    import zipfile
+
+    from .archive_check import ArchiveError, read_config_member
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(read_config_member(archive, "config.json", str(path)))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ArchiveError):
+        return FLOAT32  # loading it then says what is wrong with the file
+    return LOSS_SCALED if LOSS_SCALED in policy_names(config) else FLOAT32
+
+
+def policy_names(config: Any) -> set[str]:
+    """The names of the dtype policies a Keras config holds, at any depth."""
+    if isinstance(config, list):
+        return set().union(*map(policy_names, config))
+    if not isinstance(config, dict):
+        return set()
+    inner = config.get("config")
+    own = {inner["name"]} if config.get("class_name") == "DTypePolicy" and isinstance(
+        inner, dict) and isinstance(inner.get("name"), str) else set()
+    return own.union(*map(policy_names, config.values()))

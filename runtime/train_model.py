@@ -49,13 +49,16 @@ def continue_from(model, path: str) -> None:
     from . import archive_check
     from .extras import CUSTOM_OBJECTS
     from .optim import carry_state
+    from .precision import loss_scaled_policy, precision_scope
 
     keras = import_keras()
     problem = archive_check.incomplete(path)
     if problem:
         raise TrainingRefused(f"Could not load the model to continue from {path}: {problem}")
     try:
-        saved = keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS, safe_mode=True)
+        with precision_scope(loss_scaled_policy(path)):
+            saved = keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS,
+                                            safe_mode=True)
     except (OSError, ValueError, TypeError) as exc:
         raise TrainingRefused(f"Could not load the model to continue from {path}: {exc}") \
             from exc
