@@ -291,6 +291,10 @@ def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
                 "save_weights_only") else ".keras"):
             issues.append(_issue(f"{field}.filepath", f"expected a path ending in .keras "
                                  f"(.weights.h5 with save_weights_only). Received: {path!r}"))
+        factor = cb.get("factor")
+        if cb.get("name") == "reduce_lr_on_plateau" and not POSITIVE(factor) and factor >= 1:
+            issues.append(_issue(f"{field}.factor", "expected a number below 1 (the rate is "
+                                 f"multiplied by it on a plateau). Received: {factor!r}"))
         if cb.get("name") == "reduce_lr_on_plateau" and \
                 settings.get("schedule", {}).get("name", "constant") != "constant":
             issues.append(_issue(f"{field}.name", "reduce_lr_on_plateau cannot change a "

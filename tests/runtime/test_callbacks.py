@@ -71,3 +71,20 @@ def test_tensorboard_writes_the_epoch_logs_and_learning_rate(tmp_path):
         values = [s.value for s in events.Scalars(tag)]
         assert values == pytest.approx(history.history[key], rel=1e-6)
     assert [s.step for s in events.Scalars("learning_rate")] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.999, 1.0, 1.5])
+def test_a_plateau_factor_is_refused_where_keras_refuses_it(factor):
+    """A factor of 1 or more (a rise, not a cut) passed validation, and every run then
+    failed in its first epoch when Keras built the callback."""
+    from kerascanvas.graph.training_schema import check_callbacks
+
+    try:
+        keras.callbacks.ReduceLROnPlateau(factor=factor)
+        keras_refuses = False
+    except ValueError:
+        keras_refuses = True
+    issues = check_callbacks({"callbacks": [{"name": "reduce_lr_on_plateau",
+                                             "factor": factor}]})
+    assert [i.field for i in issues] == (["training.callbacks[0].factor"]
+                                         if keras_refuses else [])
