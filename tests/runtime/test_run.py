@@ -260,10 +260,12 @@ def test_every_example_runs_one_epoch_on_synthetic_data(example, tmp_path, capsy
 
 
 def test_digits_example_reaches_90_percent_validation_accuracy(tmp_path):
+    # 3 of its 15 epochs: with seed 0 it passes 0.95 from the second epoch on (0.99 at 15).
     log = tmp_path / "digits.jsonl"
-    assert run(copied(EXAMPLES / "digits_cnn.json", tmp_path), "--log", log) == 0
+    assert run(copied(EXAMPLES / "digits_cnn.json", tmp_path), "--epochs", "3",
+               "--log", log) == 0
     ends = [e for e in read_log(log) if e.kind == "epoch_end"]
-    assert len(ends) <= 15
+    assert len(ends) == 3
     assert ends[-1].logs["val_accuracy"] >= 0.90
     assert Project.open(EXAMPLES / "digits_cnn.json").doc.training["seed"] == 0
 
