@@ -136,7 +136,7 @@ def layered_layout(doc: Document, direction: str = "TB",
     along = 1 if direction == "TB" else 0  # the axis the layers advance on
     extent = {n: tuple(sizes.get(n) or estimated_size(node.name))
               for n, node in doc.nodes.items()}
-    cross = [_cross_positions(nodes, extent, along, gap[0]) for nodes in slots]
+    cross = _side_chains_lined_up(doc, slots, extent, along, gap[0])
     thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
     spans = [_span(c, extent, 1 - along) for c in cross]
     starts = _unit_starts(doc, slots)
@@ -184,9 +184,45 @@ def _order_layers(doc: Document, layer: Mapping[str, int], main: set[str]) -> li
     return slots
 
 
-def _cross_positions(nodes, extent, along, gap) -> dict[str, float]:
-    """Centre of each node across the layer axis; the rank-0 node is centred on 0."""
+def _side_chains_lined_up(doc: Document, slots, extent, along, gap) -> list[dict]:
+    """The centres across the layer axis (`_cross_positions`), each side node moved out
+    to the centre of its one predecessor or its one successor on its side of the main
+    path, where that is further out: a side chain of nodes of different sizes (a second
+    Input and its Embedding) runs straight. A few passes carry a move along a chain."""
+    preds, succs = _preds(doc), {nid: [] for nid in doc.nodes}
+    for nid, sources in preds.items():
+        for src in sources:
+            succs[src].append(nid)
+    cross = [_cross_positions(nodes, extent, along, gap) for nodes in slots]
+    for _ in range(3):
+        placed = {nid: centre for layer in cross for nid, centre in layer.items()}
+        wanted = [_neighbours_out(nodes, (preds, succs), placed) for nodes in slots]
+        moved = [_cross_positions(nodes, extent, along, gap, want)
+                 for nodes, want in zip(slots, wanted, strict=True)]
+        if moved == cross:
+            break
+        cross = moved
+    return cross
+
+
+def _neighbours_out(nodes, links, placed: Mapping[str, float]) -> dict[str, float]:
+    """Side node -> the outermost centre of its one predecessor and its one successor
+    (each of `links`), among those on its side of the main path."""
+    out = {}
+    for nid, rank in nodes:
+        centres = [placed[linked[nid][0]] for linked in links
+                   if rank and len(linked[nid]) == 1 and linked[nid][0] in placed]
+        centres = [c for c in centres if c * rank > 0]
+        if centres:
+            out[nid] = max(centres) if rank > 0 else min(centres)
+    return out
+
+
+def _cross_positions(nodes, extent, along, gap, fed=None) -> dict[str, float]:
+    """Centre of each node across the layer axis; the rank-0 node is centred on 0, the
+    others packed beside it, or further out where `fed` (node -> centre) wants them."""
     cross_axis = 1 - along
+    fed = fed or {}
     out: dict[str, float] = {}
     at = 0.0
     for nid, rank in [x for x in nodes if x[1] >= 0]:
@@ -194,12 +230,14 @@ def _cross_positions(nodes, extent, along, gap) -> dict[str, float]:
         if rank == 0:
             out[nid], at = 0.0, size / 2 + gap
         else:
-            out[nid], at = at + size / 2, at + size + gap
+            out[nid] = max(at + size / 2, fed.get(nid, at + size / 2))
+            at = out[nid] + size / 2 + gap
     zero = next((n for n, r in nodes if r == 0), None)
     at = -(extent[zero][cross_axis] / 2 + gap) if zero else 0.0
     for nid, _ in reversed([x for x in nodes if x[1] < 0]):
         size = extent[nid][cross_axis]
-        out[nid], at = at - size / 2, at - size - gap
+        out[nid] = min(at - size / 2, fed.get(nid, at - size / 2))
+        at = out[nid] - size / 2 - gap
     return out
 
 

@@ -144,3 +144,44 @@ def test_units_from_keras_names():
     assert unit_key("block_16_project_BN") == unit_key("block_16_expand") == "block_16"
     assert unit_key("conv4_block6_3_conv") == unit_key("conv4_block6_out") == "conv4_block6"
     assert unit_key("conv2d_1") != unit_key("conv2d_2")
+
+
+@pytest.mark.parametrize("direction", ["TB", "LR"])
+def test_a_side_chain_of_nodes_of_different_sizes_runs_straight(direction):
+    """seq2seq's shape: a main chain, and beside it a second Input and its Embedding (the
+    Embedding drawn wider than the Input, the main path's nodes wider still) that join
+    the main chain further down. The side chain's centres line up, and nothing overlaps."""
+    doc = Document()
+    ids = {}
+    for name, kind, params in [("source", "Input", {"shape": [12]}),
+                               ("source_embedding", "Embedding", {"input_dim": 40,
+                                                                   "output_dim": 16}),
+                               ("encoder", "LSTM", {"units": 32}),
+                               ("target", "Input", {"shape": [10]}),
+                               ("target_embedding", "Embedding", {"input_dim": 40,
+                                                                   "output_dim": 16}),
+                               ("join", "Concatenate", {}), ("out", "Dense", {"units": 4})]:
+        ids[name] = doc.add_node(kind, name, params).id
+    for src, dst, port in [("source", "source_embedding", 0), ("source_embedding", "encoder", 0),
+                           ("target", "target_embedding", 0), ("encoder", "join", 0),
+                           ("target_embedding", "join", 1), ("join", "out", 0)]:
+        doc.connect(Edge(ids[src], 0, ids[dst], port))
+    sizes = {ids[n]: size for n, size in [("source", (120.0, 42.0)),
+                                          ("source_embedding", (190.0, 42.0)),
+                                          ("encoder", (230.0, 42.0)),
+                                          ("target", (120.0, 42.0)),
+                                          ("target_embedding", (190.0, 42.0)),
+                                          ("join", (150.0, 42.0)), ("out", (140.0, 42.0))]}
+    if direction == "LR":
+        sizes = {n: (h, w) for n, (w, h) in sizes.items()}
+    pos = layered_layout(doc, direction, sizes)
+    across = 0 if direction == "TB" else 1
+
+    def centre(name: str) -> float:
+        return pos[ids[name]][across] + sizes[ids[name]][across] / 2
+
+    assert centre("target") == pytest.approx(centre("target_embedding"))
+    assert centre("source") == pytest.approx(centre("source_embedding"))  # the main path
+    boxes = [(*pos[n], pos[n][0] + w, pos[n][1] + h) for n, (w, h) in sizes.items()]
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
