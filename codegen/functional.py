@@ -67,7 +67,8 @@ def build_function(plan: Plan, model_name: str) -> str:
 def output_name_lines(names: list[str], indent: str, last: bool) -> list[str]:
     """Name the outputs, as some are a further port of a layer (Keras would name them all
     after their layer, and log their losses alike)."""
-    lines = [f"{indent}# a further output port of a layer is named <layer>_<port>",
+    lines = [f"{indent}# a further output port of a layer is named <layer>_<port>, or",
+             f"{indent}# <layer>_output_<port> where another layer has that name",
              f"{indent}model.output_names = {literal(names)}"]
     return lines + ([f"{indent}return model"] if last else [])
 

@@ -18,6 +18,7 @@ def build_model():
     features = layers.Concatenate(name='features')([summary, encoder_out1, encoder_out2])
     topic = layers.Dense(units=4, activation='softmax', name='topic')(features)
     model = keras.Model(inputs=tokens, outputs=[topic, attention_out1], name='model')
-    # a further output port of a layer is named <layer>_<port>
+    # a further output port of a layer is named <layer>_<port>, or
+    # <layer>_output_<port> where another layer has that name
     model.output_names = ['topic', 'attention_1']
     return model

@@ -37,6 +37,7 @@ def build_model():
     """The model, uncompiled, built on the input shapes."""
     model = CanvasModel(name='model')
     model.build()
-    # a further output port of a layer is named <layer>_<port>
+    # a further output port of a layer is named <layer>_<port>, or
+    # <layer>_output_<port> where another layer has that name
     model.output_names = ['topic', 'attention_1']
     return model
