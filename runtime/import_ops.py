@@ -88,7 +88,8 @@ def _params(kind: str, op, template: dict, tensors: list, outputs: int) -> tuple
     if kind == PREFIX + "unstack" and config.get("num") is None:  # Keras read the shape
         config["num"] = outputs
     names = {p.name for p in spec.params}
-    keywords = template.get("kwargs", {})  # of the call: ops.pad's constant_values
+    keywords = {k: v for k, v in template.get("kwargs", {}).items()  # ops.pad's
+                if k in names or v is not None}  # constant_values; mask=None: no mask
     extra = sorted(set(config) - names) or sorted(
         k for k, v in keywords.items() if k not in names or not _plain(v))
     if extra:

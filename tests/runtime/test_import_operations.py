@@ -179,6 +179,23 @@ def test_activation_functions_on_tensors_become_operation_nodes():
     assert_same_outputs(model, exec_generated(report.doc))
 
 
+def test_call_keywords_become_params_unless_they_hold_tensors():
+    """ops.pad's constant_values and attention's scale are keywords of the call (not of
+    the operation's config): they become params; mask=None is no mask; a mask tensor
+    keeps the call a KerasLayer node, whose report says why."""
+    q = keras.Input((5, 2, 4), name="q")
+    mask = keras.Input((2, 5, 5), dtype="bool", name="mask")
+    out = [keras.ops.pad(q, [[0, 0], [1, 1], [0, 0], [0, 0]], constant_values=2.0),
+           keras.ops.dot_product_attention(q, q, q, scale=0.5, mask=None),
+           keras.ops.dot_product_attention(q, q, q, mask=mask)]
+    report = import_model_report(keras.Model([q, mask], out))
+    nodes = {n.kind: n for n in report.doc.nodes.values()}
+    assert nodes["ops.pad"].params["constant_values"] == 2.0
+    assert nodes["ops.dot_product_attention"].params == {"scale": 0.5}
+    assert nodes["KerasLayer"].params["class_name"] == "DotProductAttention"
+    assert "mask" in next(iter(report.generic.values()))
+
+
 def test_ops_a_merge_layer_would_change_stay_operations():
     """Other ranks (numpy broadcasting), integer tensors, one input: keras.ops nodes."""
     x = keras.Input((4, 6), name="x")
