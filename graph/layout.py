@@ -30,9 +30,9 @@ import bisect
 from collections.abc import Mapping
 
 from .document import Document
+from .placement import NODE_SIZE
 
 DIRECTIONS = ("TB", "LR")
-DEFAULT_SIZE = (180.0, 64.0)
 # Without drawn sizes (a layout made headless, at import), a node's width is estimated from
 # its title, about 9 units a character at the canvas' 10 pt bold plus padding, with room to
 # spare: the canvas draws wider nodes for long Keras names (expanded_conv_depthwise_BN).
@@ -110,8 +110,8 @@ def estimated_size(name: str) -> tuple[float, float]:
     >>> estimated_size("dense"), estimated_size("expanded_conv_depthwise_BN")
     ((180.0, 64.0), (300.0, 64.0))
     """
-    width = max(DEFAULT_SIZE[0], TITLE_CHAR_WIDTH * len(name) + TITLE_PADDING)
-    return (width, DEFAULT_SIZE[1])
+    width = max(NODE_SIZE[0], TITLE_CHAR_WIDTH * len(name) + TITLE_PADDING)
+    return (width, NODE_SIZE[1])
 
 
 def layered_layout(doc: Document, direction: str = "TB",

@@ -1,8 +1,11 @@
 """Where new nodes go: between two wired nodes, in the graph's direction, overlapping none.
 
 Positions are top-left corners in scene units, as in `Document.position`. Node
-sizes are not stored in the document; a caller that draws the nodes may pass
-them, otherwise `NODE_SIZE` (a little larger than a drawn layer node) is assumed.
+sizes are not stored in the document; a caller that draws the nodes passes them
+(the window does), otherwise `NODE_SIZE` is assumed: a little larger than a drawn
+layer node (150 x 42, 61 with an output ring), and the one size the auto layout
+(`layout.estimated_size`) assumes too, so nodes placed here and nodes laid out
+there agree on where a node ends.
 
 >>> from kerascanvas.graph.document import Document, Edge
 >>> doc = Document()
@@ -10,7 +13,7 @@ them, otherwise `NODE_SIZE` (a little larger than a drawn layer node) is assumed
 >>> doc.set_position(a.id, (0, 0)); doc.set_position(b.id, (0, 110))
 >>> pos, moves = between(doc, a.id, b.id)
 >>> pos, moves[b.id]
-((0.0, 114.0), (0.0, 228.0))
+((0.0, 98.0), (0.0, 196.0))
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Mapping
 
 from .document import Document
 
-NODE_SIZE = (180.0, 80.0)
+NODE_SIZE = (180.0, 64.0)
 GAP = 34.0  # between a node and the next one along the graph's direction
 
 Size = tuple[float, float]
@@ -164,7 +167,7 @@ def after(doc: Document, node_id: str, size: Size = NODE_SIZE,
     >>> doc = Document()
     >>> a = doc.add_node("Input", params={"shape": [4]}); doc.set_position(a.id, (0, 0))
     >>> after(doc, a.id)
-    (0.0, 114.0)
+    (0.0, 98.0)
     """
     pos = doc.position(node_id) or (0.0, 0.0)
     along = direction_axis(doc)

@@ -168,13 +168,13 @@ class EditMixin:
         from ...graph.fixes import expand_block
         from ...graph.userblock_commands import expand_instance
 
+        # Its drawn size: the nodes after it are those beyond its end as drawn (rows laid
+        # out closer than the size a node is assumed to have stayed under the expansion).
+        size = self.canvas.node_sizes().get(node_id)
         if self.doc.nodes[node_id].kind == USER_BLOCK:
-            ids = self._guarded(expand_instance, self.doc, self.stack, node_id)
+            ids = self._guarded(expand_instance, self.doc, self.stack, node_id, size)
         else:
-            # Its drawn size: the nodes after it are those beyond its end as drawn (rows laid
-            # out closer than the size a node is assumed to have stayed under the expansion).
-            ids = self._guarded(expand_block, self.doc, node_id, self.stack,
-                                self.canvas.node_sizes().get(node_id))
+            ids = self._guarded(expand_block, self.doc, node_id, self.stack, size)
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids)

@@ -290,15 +290,18 @@ def test_a_nested_model_called_twice_inside_one_is_one_model_and_one_call_row():
 def test_ctrl_shift_b_expands_an_instance_of_the_users_block(window, qtbot):
     """Expand Block on a block made from a selection answered 'Select one block node to
     expand it': only the built-in blocks expanded. The instance's layers come back, with
-    its own values, wired in its place."""
+    its own values, wired in its place, laid out where it stood: in a graph laid out at
+    the drawn sizes (Ctrl+L), the nodes after it move on and none is covered."""
     from PySide6.QtTest import QTest
 
     from .gestures import click, node_point, show
+    from .test_canvas_layout import assert_no_overlap, layout_and_fit, node_boxes
 
     ids = build(window)
     made = make_conv_block(window, ids)
     show(window, qtbot)
     window.stack.push(cmd.SetParam(window.doc, made, "filters", 4))
+    layout_and_fit(window)
     before = dumps(window.doc)
     click(window, node_point(window, made))
     assert window.canvas.selected_ids() == [made], window.statusBar().currentMessage()
@@ -311,5 +314,7 @@ def test_ctrl_shift_b_expands_an_instance_of_the_users_block(window, qtbot):
     assert sorted(window.canvas.selected_ids()) == sorted(
         nid for nid, n in window.doc.nodes.items() if n.name.startswith("conv_relu_"))
     assert "conv_relu" in window.doc.blocks
+    QtWidgets.QApplication.processEvents()
+    assert_no_overlap(node_boxes(window))
     window.undo()
     assert dumps(window.doc) == before

@@ -236,3 +236,22 @@ def test_expanding_what_is_no_instance_is_refused():
     doc, ids = conv_doc()
     with pytest.raises(DocumentError, match="'conv' \\(Conv2D\\) is not an instance"):
         ubc.expand_instance(doc, UndoStack(), ids[1])
+
+
+def test_an_expanded_instance_pushes_on_the_node_just_after_its_drawn_end():
+    """The node after the instance stands just beyond its drawn end, nearer than a node of
+    the assumed size would end: given the drawn size, it moves on past the expansion (it
+    stayed put under the block's layers when the instance was taken to be NODE_SIZE tall)."""
+    from kerascanvas.graph.placement import NODE_SIZE, bounding_box
+
+    doc, ids = conv_doc()
+    stack = UndoStack()
+    inst = ubc.make_block(doc, stack, ids[1:4], "conv_bn")
+    drawn = (150.0, NODE_SIZE[1] / 2)
+    doc.set_position(ids[0], (0.0, 0.0))
+    doc.set_position(inst.id, (0.0, 100.0))
+    doc.set_position(ids[4], (0.0, 100.0 + drawn[1] + 10.0))
+    added = ubc.expand_instance(doc, stack, inst.id, drawn)
+    box = bounding_box({n: doc.position(n) for n in added})
+    assert doc.position(ids[4])[1] >= box[3], (doc.position(ids[4]), box)
+    assert doc.position(ids[0]) == (0.0, 0.0)
