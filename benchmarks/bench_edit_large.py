@@ -17,6 +17,18 @@ seconds, with the machine's load as the runs started (the README's table is one)
 Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
 edit's idle-time work (its autosave) is not charged to the next one.
 
+Redo, undo of a delete, the collector (2026-11-30, ResNet50, medians of 5 alternating runs
+at load 4.8-9.2 against this tree without these changes, wall-clock (CPU) seconds):
+select+copy+paste 1.13 (0.56) -> 0.83 (0.35), redo the paste 0.43 (0.17) -> 0.14 (0.07),
+delete all 0.27 (0.11) -> 0.21 (0.08), undo the delete 0.39 (0.16) -> 0.28 (0.12), the
+drags within noise (another set of 3 at load 6.3-8.4: paste 0.36 -> 0.40 CPU, undo the
+delete 0.13 -> 0.10; twelve of each edit per side in windows that repeat them: paste 0.54
+-> 0.48, redo 0.19 -> 0.10, delete all 0.12 -> 0.09, undo the delete 0.16 -> 0.13 CPU).
+A redone paste's merge nodes get their ports once (each resize routed their wires again),
+nodes that come back as they were take their analysis back, an empty canvas' start panel
+no longer reads the examples, and each edit runs with the cyclic collector paused (its
+full scans fell in pastes of a longer session).
+
 Figures (2026-11-30, ResNet50, medians of two sets of 3 alternating runs at load 4-7 on the
 shared 2-core machine; the revision before -> this tree, wall-clock, then CPU seconds):
 select+copy+paste 2.72-2.78 -> 2.03-2.13 (CPU 1.09-1.20 -> 0.80-0.88), undo the paste
