@@ -21,6 +21,7 @@ import numpy as np
 
 from ...graph.paths import data_dir
 from ...runtime import run_record
+from ...runtime.cli.kept_runs import KERAS_LR_LOG
 from ...runtime.events import Result, from_wire, to_wire
 from .curves import RunCurves, Series
 from .records import RunRecord
@@ -76,7 +77,8 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
     curves, stored = RunCurves(), data.get("curves") or {}
     curves.batch_loss = _from_series(stored.get("batch_loss", [[], []]))
     curves.lr = _from_series(stored.get("lr", [[], []]))
-    curves.epochs = {k: _from_series(v) for k, v in (stored.get("epochs") or {}).items()}
+    curves.epochs = {k: _from_series(v) for k, v in (stored.get("epochs") or {}).items()
+                     if k != KERAS_LR_LOG}  # listed as a metric by earlier commands
     curves.last_epoch = stored.get("last_epoch")
     record.curves = curves
     return record

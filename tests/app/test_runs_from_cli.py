@@ -109,3 +109,19 @@ def test_a_finished_command_run_shows_with_its_model_and_one_kept_without(
     assert panel.runs.currentItem() is first
     assert panel.continue_button.isEnabled()  # its model is there to continue from
     assert panel.controller.runs[0].saved_path == str(kept)
+
+
+def test_an_index_written_with_the_learning_rate_as_a_metric_reads_without_it(tmp_path):
+    """Earlier `kerascanvas run`s listed Keras' `learning_rate` log (ReduceLROnPlateau
+    adds it) among a run's epoch curves: read back, it is the rate curve only."""
+    from kerascanvas.app.training.history import load_runs
+    from kerascanvas.runtime import run_record
+
+    curves = {"batch_loss": [[], []], "lr": [[1.0], [0.003]], "last_epoch": 1,
+              "epochs": {"loss": [[1.0], [0.5]], "learning_rate": [[1.0], [0.003]]}}
+    run_record.merge_index(tmp_path, [{"number": 1, "status": "finished", "settings": {},
+                                       "curves": curves}])
+    (record,), problem = load_runs(tmp_path)
+    assert problem is None
+    assert list(record.curves.epochs) == ["loss"] and record.final_metrics == {"loss": 0.5}
+    assert list(record.curves.lr.y) == [0.003]
