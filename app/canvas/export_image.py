@@ -23,7 +23,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
-from .labels import WireOutlines, label_spot
+from .label_spots import WireOutlines, label_spot
 from .node_style import (
     MIN_WIDTH,
     OUTPUT_COLOR,
@@ -140,9 +140,13 @@ def drawn_edges(doc, analysis, boxes) -> list[DrawnEdge]:
         twins = [i for i, other in enumerate(edges)
                  if i != index and (other.src, other.dst) == (edge.src, edge.dst)]
         spot = label_spot(paths[index], size, taken,
-                          lambda r, t=twins: wires.meet(r, t) or bool(columns.meeting(r, ())))
-        label = QtCore.QRectF(spot, size)
-        taken.append(label)
+                          lambda r, t=twins: wires.meet(r, t) or bool(columns.meeting(r, ())),
+                          lambda r: bool(columns.meeting(r, ())))
+        if spot is None:  # no room off the boxes: left out, as on the canvas
+            text, label = "", QtCore.QRectF()
+        else:
+            label = QtCore.QRectF(spot, size)
+            taken.append(label)
         ends = (edge.src, edge.dst)
         drawn.append(DrawnEdge(paths[index], text, label, _crosses(paths[index], columns, ends)))
     return drawn

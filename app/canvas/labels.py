@@ -6,8 +6,10 @@ the group. Parallel wires (an LSTM's two states into one Concatenate, one
 tensor into both inputs of an Add) have their middles side by side, so their
 labels would otherwise be drawn on top of each other.
 
-A label never goes under a node, nor over another wire's label, where a spot
-beside its wire is free. Wires
+A label never goes under a node, nor over another wire's label where a spot
+beside its wire is free. Where no spot beside its wire is clear of the nodes (a short
+wire in the 22 units between two rows, its sides taken by other labels), the label is
+hidden rather than drawn half under a node; the wire's tooltip names its shape. Wires
 are queued and labelled once per turn of the event loop (or at `flush`: after
 a render, after a batch of moves), so dragging a node with many wires costs
 one pass per move, not one per wire, and the nodes are looked up once a pass.
@@ -17,17 +19,12 @@ from __future__ import annotations
 
 import weakref
 
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 from shiboken6 import isValid
 
+from .label_spots import WireOutlines, label_spot
 from .nodes import LayerNodeItem
 from .routes import NodeColumns
-
-LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
-LABEL_GAP = 2.0  # between two labels moved apart
-LABEL_TRIES = 9  # spots along a wire tried for its label before it goes below the others
-LABEL_TRIES_LONG = 41  # a long wire (up a column gap) tries along all its span, up to this
-LABEL_SPAN = (0.15, 0.85)  # of a wire's length, where its label may sit
 
 
 class LabelQueue:
@@ -82,6 +79,11 @@ class RectGrid:
         self.rects[key] = rect
         for cell in NodeColumns._cells(rect):
             self.cells.setdefault(cell, set()).add(key)
+
+    def discard(self, key) -> None:
+        old = self.rects.pop(key, None)
+        if old is not None:
+            self._unbucket(key, old)
 
     def keep_only(self, keys) -> None:
         """Forget the keys not in `keys`."""
@@ -145,7 +147,7 @@ class Obstacles:
             self.nodes.put(node, node.sceneBoundingRect())
             for port in node.outputs:
                 for pipe in port.connected_pipes:
-                    if hasattr(pipe, "label") and pipe.label.text():
+                    if hasattr(pipe, "label") and shown(pipe):
                         labelled.add(pipe)
                         self.labels.put(pipe, label_rect(pipe))
         self.nodes.keep_only(nodes)
@@ -153,7 +155,7 @@ class Obstacles:
 
     def add_label(self, pipe) -> None:
         """Count the label of `pipe` where it is now."""
-        if pipe.label.text():
+        if shown(pipe):
             self.labels.put(pipe, label_rect(pipe))
 
     def meet(self, rect: QtCore.QRectF, skip) -> bool:
@@ -168,6 +170,11 @@ class Obstacles:
 
 def label_rect(pipe) -> QtCore.QRectF:
     return pipe.label.sceneBoundingRect()
+
+
+def shown(pipe) -> bool:
+    """Whether the label of `pipe` is drawn: it has a text, and found a spot off the nodes."""
+    return bool(pipe.label.text()) and pipe.label.opacity() > 0.0
 
 
 def label_wire(pipe) -> None:
@@ -218,8 +225,14 @@ def place_labels(pipes, obstacles: Obstacles) -> None:
             continue  # nothing shown yet: `set_label` queues the wire again when there is
         size = pipe.label.boundingRect().size()
         twins = [p for p in into[id(pipe.input_port.node)] if p is not pipe]
-        pipe.label.setPos(label_spot(
-            path, size, taken, lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group)))
+        spot = label_spot(path, size, taken,
+                          lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group),
+                          obstacles.nodes.meets)
+        pipe.label.setOpacity(0.0 if spot is None else 1.0)  # no room: hidden, not under a node
+        if spot is None:
+            obstacles.labels.discard(pipe)
+            continue
+        pipe.label.setPos(spot)
         taken.append(label_rect(pipe))
         obstacles.add_label(pipe)
         for other in obstacles.labels_meeting(taken[-1], group):
@@ -228,73 +241,3 @@ def place_labels(pipes, obstacles: Obstacles) -> None:
             # two labels never push each other back and forth.
             if other.path().length() > path.length():
                 LabelQueue.add(other)
-
-
-class WireOutlines:
-    """Outlines of wires, to test label spots against, each made once and only for a wire
-    whose bounds meet a spot. `path_of(wire)` gives a wire's path (a pipe's by default)."""
-
-    def __init__(self, path_of=lambda pipe: pipe.path()):
-        self.path_of = path_of
-        self.outlines: dict = {}
-        self.stroker = QtGui.QPainterPathStroker()
-        self.stroker.setWidth(3.0)
-
-    def meet(self, rect: QtCore.QRectF, wires) -> bool:
-        """Whether `rect` meets one of `wires`."""
-        for wire in wires:
-            made = self.outlines.get(wire)
-            if made is None:
-                path = self.path_of(wire)
-                made = self.outlines[wire] = (path.boundingRect().adjusted(-2, -2, 2, 2),
-                                              self.stroker.createStroke(path))
-            if made[0].intersects(rect) and made[1].intersects(rect):
-                return True
-        return False
-
-
-def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore.QRectF],
-               blocked=lambda rect: False) -> QtCore.QPointF:
-    """Top left of a label of `size` for the wire `path`: the first spot (`label_spots`)
-    that meets no rectangle in `taken` and is not `blocked` (by a wire or a node); failing
-    that the first clear of `taken`; failing that below those it meets."""
-    spots = []
-    for spot in label_spots(path, size):  # lazily: the first spot usually does
-        spots.append(spot)
-        if not any(spot.intersects(other) for other in taken) and not blocked(spot):
-            return spot.topLeft()
-    for spot in spots:
-        if not any(spot.intersects(other) for other in taken):
-            return spot.topLeft()
-    spot = spots[0]
-    while any(spot.intersects(other) for other in taken):
-        spot.translate(0.0, size.height() + LABEL_GAP)
-    return spot.topLeft()
-
-
-def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):
-    """Rectangles where a label of `size` may sit: at the middle of the wire first, then out
-    along it both ways; at each, right then left of a wire going down (above then below one
-    going across). The first is where a wire alone has its label."""
-    step = (size.height() + LABEL_GAP) / max(path.length(), 1.0)
-    ends = path.pointAtPercent(1.0) - path.pointAtPercent(0.0)
-    down = abs(ends.y()) >= 0.5 * abs(ends.x())
-    span = int((LABEL_SPAN[1] - LABEL_SPAN[0]) / step) + 1
-    for k in range(max(LABEL_TRIES, min(span, LABEL_TRIES_LONG))):
-        t = 0.5 + step * ((k + 1) // 2) * (1 if k % 2 else -1)  # 0.5, then out both ways
-        if k and not LABEL_SPAN[0] <= t <= LABEL_SPAN[1]:
-            continue
-        point = path.pointAtPercent(t)
-        for side in (1.0, -1.0):
-            yield QtCore.QRectF(_beside(point, size, down, side), size)
-
-
-def _beside(point: QtCore.QPointF, size: QtCore.QSizeF, down: bool,
-            side: float) -> QtCore.QPointF:
-    """Top left of a label beside `point` of a wire: right (side 1) or left of a wire going
-    down, above (side 1) or below one going across."""
-    if down:
-        x = point.x() + LABEL_OFFSET if side > 0 else point.x() - LABEL_OFFSET - size.width()
-        return QtCore.QPointF(x, point.y() - size.height() / 2)
-    y = point.y() - LABEL_OFFSET - size.height() if side > 0 else point.y() + LABEL_OFFSET
-    return QtCore.QPointF(point.x() - size.width() / 2, y)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from NodeGraphQt.constants import PortEnum
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .labels import shown
 from .node_style import STATUS_COLORS
 
 SIZE = QtCore.QSize(240, 170)
@@ -142,7 +143,7 @@ class MiniMap(QtWidgets.QWidget):
                     key = (pen.color().rgba(), pen.widthF(), int(pen.style().value))
                     path = paths.setdefault(key, (pen, QtGui.QPainterPath()))[1]
                     path.addPath(pipe.path())  # pipes lie at the scene's origin
-                    if labels and pipe.label.isVisible() and pipe.label.text():
+                    if labels and pipe.label.isVisible() and shown(pipe):
                         rect = pipe.label.sceneBoundingRect()
                         painter.fillRect(rect.adjusted(0, rect.height() / 4, 0,
                                                        -rect.height() / 4), LABEL_SMUDGE)

@@ -219,6 +219,7 @@ class LayerPipeItem(PipeItem):
     def set_label(self, text: str) -> None:
         if text != self.label.text():
             self.label.setText(text)
+            self.setToolTip(text)  # its shape on hover, also where its label found no room
             self._place_label()
 
     def _place_label(self) -> None:

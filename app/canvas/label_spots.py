@@ -1,0 +1,84 @@
+"""Where a wire's shape label may sit: spots beside the wire, out from its middle, the first
+clear of what it must keep off; and the outlines of wires, to test spots against. Used by
+the canvas (`labels`) and by the image export, which place labels the same way."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui
+
+LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
+LABEL_GAP = 2.0  # between two labels moved apart
+LABEL_TRIES = 9  # spots along a wire tried for its label before it goes below the others
+LABEL_TRIES_LONG = 41  # a long wire (up a column gap) tries along all its span, up to this
+LABEL_SPAN = (0.15, 0.85)  # of a wire's length, where its label may sit
+
+
+class WireOutlines:
+    """Outlines of wires, to test label spots against, each made once and only for a wire
+    whose bounds meet a spot. `path_of(wire)` gives a wire's path (a pipe's by default)."""
+
+    def __init__(self, path_of=lambda pipe: pipe.path()):
+        self.path_of = path_of
+        self.outlines: dict = {}
+        self.stroker = QtGui.QPainterPathStroker()
+        self.stroker.setWidth(3.0)
+
+    def meet(self, rect: QtCore.QRectF, wires) -> bool:
+        """Whether `rect` meets one of `wires`."""
+        for wire in wires:
+            made = self.outlines.get(wire)
+            if made is None:
+                path = self.path_of(wire)
+                made = self.outlines[wire] = (path.boundingRect().adjusted(-2, -2, 2, 2),
+                                              self.stroker.createStroke(path))
+            if made[0].intersects(rect) and made[1].intersects(rect):
+                return True
+        return False
+
+
+def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore.QRectF],
+               blocked=lambda rect: False, covers=lambda rect: False) -> QtCore.QPointF | None:
+    """Top left of a label of `size` for the wire `path`: the first spot (`label_spots`)
+    that meets no rectangle in `taken` and is not `blocked` (by a wire or a node); failing
+    that the first clear of `taken` that `covers` no node; failing that below those it
+    meets, if that covers no node; else None: there is no room for it."""
+    spots = []
+    for spot in label_spots(path, size):  # lazily: the first spot usually does
+        spots.append(spot)
+        if not any(spot.intersects(other) for other in taken) and not blocked(spot):
+            return spot.topLeft()
+    for spot in spots:
+        if not any(spot.intersects(other) for other in taken) and not covers(spot):
+            return spot.topLeft()
+    spot = spots[0]
+    while any(spot.intersects(other) for other in taken):
+        spot.translate(0.0, size.height() + LABEL_GAP)
+    return None if covers(spot) else spot.topLeft()
+
+
+def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):
+    """Rectangles where a label of `size` may sit: at the middle of the wire first, then out
+    along it both ways; at each, right then left of a wire going down (above then below one
+    going across). The first is where a wire alone has its label."""
+    step = (size.height() + LABEL_GAP) / max(path.length(), 1.0)
+    ends = path.pointAtPercent(1.0) - path.pointAtPercent(0.0)
+    down = abs(ends.y()) >= 0.5 * abs(ends.x())
+    span = int((LABEL_SPAN[1] - LABEL_SPAN[0]) / step) + 1
+    for k in range(max(LABEL_TRIES, min(span, LABEL_TRIES_LONG))):
+        t = 0.5 + step * ((k + 1) // 2) * (1 if k % 2 else -1)  # 0.5, then out both ways
+        if k and not LABEL_SPAN[0] <= t <= LABEL_SPAN[1]:
+            continue
+        point = path.pointAtPercent(t)
+        for side in (1.0, -1.0):
+            yield QtCore.QRectF(_beside(point, size, down, side), size)
+
+
+def _beside(point: QtCore.QPointF, size: QtCore.QSizeF, down: bool,
+            side: float) -> QtCore.QPointF:
+    """Top left of a label beside `point` of a wire: right (side 1) or left of a wire going
+    down, above (side 1) or below one going across."""
+    if down:
+        x = point.x() + LABEL_OFFSET if side > 0 else point.x() - LABEL_OFFSET - size.width()
+        return QtCore.QPointF(x, point.y() - size.height() / 2)
+    y = point.y() - LABEL_OFFSET - size.height() if side > 0 else point.y() + LABEL_OFFSET
+    return QtCore.QPointF(point.x() - size.width() / 2, y)
