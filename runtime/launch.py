@@ -158,25 +158,48 @@ def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:
     agent started here); the number reached. Reads /proc, so Linux only (0 elsewhere)."""
     import signal
 
-    reached = 0
+    return signal_ranks(rank_processes(os.getpid(), module), signal.SIGINT)
+
+
+def kill_ranks(agent: int, module: str = "kerascanvas.runtime") -> int:
+    """SIGKILL the ranks the torchrun agent in process `agent` started (its children that
+    run `module`): none of them saves or reports anything. The number reached (0 off
+    Linux: see `rank_processes`)."""
+    import signal
+
+    return signal_ranks(rank_processes(agent, module), signal.SIGKILL)
+
+
+def rank_processes(parent: int, module: str = "kerascanvas.runtime") -> list[int]:
+    """The process ids of `parent`'s children whose command line holds `module`. Reads
+    /proc, so Linux only (none elsewhere)."""
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
-        return 0
+        return []
+    found = []
     for entry in entries:
         try:
             with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
                 command = handle.read()
         except (OSError, ValueError, IndexError):
             continue
-        if parent == os.getpid() and module.encode() in command:
-            try:
-                os.kill(int(entry), signal.SIGINT)
-                reached += 1
-            except OSError:
-                pass
+        if ppid == parent and module.encode() in command:
+            found.append(int(entry))
+    return found
+
+
+def signal_ranks(pids: list[int], signum: int) -> int:
+    """Send `signum` to each process of `pids`; the number reached."""
+    reached = 0
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+            reached += 1
+        except OSError:
+            pass
     return reached
 
 

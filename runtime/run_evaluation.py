@@ -186,9 +186,14 @@ def _class_names(data, output: str) -> list[str]:
     return [str(n) for n in names or []]
 
 
+def predictions_next_to(save: str) -> str:
+    """Where a run that saves its model to `save` writes its predictions NPZ."""
+    return os.path.splitext(save)[0] + ".predictions.npz"
+
+
 def _predictions_path(save: str | None) -> str:
     if save:
-        return os.path.splitext(save)[0] + ".predictions.npz"
+        return predictions_next_to(save)
     handle, path = tempfile.mkstemp(prefix="kerascanvas-", suffix=".predictions.npz")
     os.close(handle)
     return path
