@@ -49,6 +49,10 @@ false) no rank cuts a pass on its own, since the ranks would disagree on its bat
 `runtime.rank_sync.PassSync` cuts the validation pass and the final evaluation
 after the same batch on every rank, at rank 0's word.
 
+A validation pass reads no metric until it ends, and sends no progress event: only a
+`Validating` as it begins and then every `VALIDATING_EVERY_S` seconds (from its batch
+hooks, so no GPU sync), so that a long pass is not taken for a hung run.
+
 `pause()` holds the training thread before the next batch until `resume()`.
 `BridgeBase` (`runtime.bridge_base`) holds the sink and these controls for any other
 bridge to build on. `BridgeBase`, `CutOnStop`, `Sink` and `drop` are importable from here.
@@ -71,6 +75,9 @@ keras = import_keras()
 
 __all__ = ["BridgeBase", "CutOnStop", "FastBridge", "Sink", "drop", "loss_counts",
            "mean_since", "validation_cut"]
+
+# A validation pass says it goes on this often (`events.Validating`), and as it begins.
+VALIDATING_EVERY_S = 5.0
 
 
 def mean_since(previous: tuple[float, float] | None, count: float, mean: float) -> float:
@@ -214,6 +221,12 @@ class FastBridge(BridgeBase):
         self._val_batches = (self._val_batches or 0) + 1
         if self._stop_requested and self.stop_at_once:  # `evaluate` cleared the flag
             self.model.stop_evaluating = True
+        now = self.clock()
+        if batch == 0 or now - self._last_sent >= VALIDATING_EVERY_S:  # alive (no metric read)
+            self._last_sent = now
+            total = getattr(getattr(self.model, "_eval_epoch_iterator", None), "num_batches",
+                            None)
+            self._emit(ev.Validating(self._epoch, int(batch), total))
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})

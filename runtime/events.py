@@ -128,6 +128,19 @@ class EpochEnd(TrainingEvent):
 
 
 @dataclass(frozen=True)
+class Validating(TrainingEvent):
+    """The epoch's validation pass goes on: it begins validation batch `batch` (from 0)
+    of `batches` (None: not known). Sent as the pass begins and then at most every few
+    seconds (`bridge.VALIDATING_EVERY_S`), reading no metric: a pass that lasts longer
+    than the window waits for a word is not taken for a hung run."""
+
+    kind: ClassVar[str] = "validating"
+    epoch: int = 0
+    batch: int = 0
+    batches: int | None = None
+
+
+@dataclass(frozen=True)
 class Paused(TrainingEvent):
     kind: ClassVar[str] = "paused"
     epoch: int = 0
@@ -271,8 +284,8 @@ def _issue_data(value: Any):
 
 
 KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (
-    TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, EpochEnd, Paused, Resumed, RankSilent,
-    TrainEnd, Result)}
+    TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, Validating, EpochEnd, Paused, Resumed,
+    RankSilent, TrainEnd, Result)}
 
 
 # ---- a study's events (in one process: the driver's threads to its listener) ------

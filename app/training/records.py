@@ -58,6 +58,7 @@ class RunRecord:
     folder: str | None = None  # where its model is saved, with its project's other runs
     heard_at: float | None = None  # when it last spoke while training (clock seconds)
     silence_told: bool = False  # its silence since then was told
+    validating: tuple[int, int | None] | None = None  # (batch, batches) of its validation
     # What names it in its project's runs index (`runtime.run_record.merge_index`).
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 

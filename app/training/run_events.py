@@ -85,12 +85,15 @@ class RunEventsMixin:
         record.silence_told = True
         who = "its training process" if record.processes <= 1 else \
             f"rank 0 of its {record.processes} processes"
-        where = f"epoch {record.epoch + 1}" + (f", batch {record.batch + 1}"
-                                                if record.batch >= 0 else "")
+        where = _doing(record)
         self.log_message.emit(
             f"{record.label}: no word from {who} for {silent:.0f} s (last: {where}); it may "
             f"be in a long step, or hung. Stop cannot reach a process that hangs: Kill "
             f"ends it.")
+
+    def _on_validating(self, record: RunRecord, event: ev.Validating) -> None:
+        record.epoch = self._epoch(record, event.epoch)
+        record.validating = (event.batch, event.batches)
 
     def _on_train_begin(self, record: RunRecord, event: ev.TrainBegin) -> None:
         record.epochs, record.steps = event.epochs, event.steps
@@ -112,10 +115,11 @@ class RunEventsMixin:
 
     def _on_epoch_begin(self, record: RunRecord, event: ev.EpochBegin) -> None:
         record.epoch, record.batch = self._epoch(record, event.epoch), -1
+        record.validating = None
 
     def _on_batch_end(self, record: RunRecord, event: ev.BatchEnd) -> None:
         record.epoch = self._epoch(record, event.epoch)
-        record.batch = event.batch
+        record.batch, record.validating = event.batch, None  # the epoch's last comes after it
         record.steps = event.steps or record.steps
         notes = len(record.curves.nan_notes)
         record.curves.add_batch(record.epoch, record.batch, record.steps, event.loss)
@@ -187,6 +191,18 @@ class RunEventsMixin:
     _HANDLERS: dict[type[ev.TrainingEvent], Callable] = {
         ev.TrainBegin: _on_train_begin, ev.ExecutorChosen: _on_executor,
         ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
+        ev.Validating: _on_validating,
         ev.EpochEnd: _on_epoch_end, ev.Paused: _on_paused, ev.Resumed: _on_resumed,
         ev.RankSilent: _on_rank_silent, ev.TrainEnd: _on_train_end, ev.Result: _on_result,
     }
+
+
+def _doing(record: RunRecord) -> str:
+    """What the run said it was doing last: "training, epoch 2, batch 5" or "validating,
+    epoch 2, batch 30 of 120" (1-based, as the window shows them)."""
+    if record.validating is not None:
+        batch, batches = record.validating
+        return f"validating, epoch {record.epoch + 1}, batch {batch + 1}" + (
+            f" of {batches}" if batches else "")
+    return f"training, epoch {record.epoch + 1}" + (
+        f", batch {record.batch + 1}" if record.batch >= 0 else "")

@@ -84,8 +84,9 @@ def test_a_rank_that_hangs_is_named_in_the_log_with_its_silence(panel, qtbot):
     assert record.status == "running"
 
 
-def test_a_run_silent_while_it_trains_is_told_once_and_not_while_paused(panel, qtbot):
-    now = [100.0]
+def silent_run(panel, qtbot, now: list[float]):
+    """A run two batches into epoch 1, on the clock `now`, told after 60 s of silence;
+    `told()` gives the lines that told it."""
     controller = panel.controller
     controller.clock = lambda: now[0]
     controller.silent_after_s = 60.0
@@ -101,15 +102,36 @@ def test_a_run_silent_while_it_trains_is_told_once_and_not_while_paused(panel, q
         qtbot.waitUntil(lambda: ticks == [1], timeout=1000)  # the drain timer ran
         return [line for line in said if "no word" in line]
 
+    return run, record, told
+
+
+def test_a_run_silent_while_it_trains_is_told_once_and_not_while_paused(panel, qtbot):
+    now = [100.0]
+    run, record, told = silent_run(panel, qtbot, now)
+
     now[0] += 59.0
     assert told() == []
     now[0] += 2.0
-    assert told() == ["Run 1: no word from its training process for 61 s (last: epoch 1, "
-                      "batch 2); it may be in a long step, or hung. Stop cannot reach a "
-                      "process that hangs: Kill ends it."]
+    assert told() == ["Run 1: no word from its training process for 61 s (last: training, "
+                      "epoch 1, batch 2); it may be in a long step, or hung. Stop cannot "
+                      "reach a process that hangs: Kill ends it."]
     now[0] += 100.0
     assert len(told()) == 1  # once
     run.push({"event": "paused", "epoch": 0})
     qtbot.waitUntil(lambda: record.status == "paused", timeout=3000)
     now[0] += 500.0
     assert len(told()) == 1  # a pause is no silence
+
+
+def test_a_long_validation_pass_is_no_silence_and_a_silent_one_is_told_as_such(panel, qtbot):
+    now = [100.0]
+    run, record, told = silent_run(panel, qtbot, now)
+    for batch in range(0, 400, 20):  # a pass of 400 batches, a word every 5 s: 100 s
+        now[0] += 5.0
+        run.push({"event": "validating", "epoch": 0, "batch": batch, "batches": 400})
+        qtbot.waitUntil(lambda b=batch: record.validating == (b, 400), timeout=3000)
+    assert told() == []
+    now[0] += 61.0
+    assert told() == ["Run 1: no word from its training process for 61 s (last: validating, "
+                      "epoch 1, batch 381 of 400); it may be in a long step, or hung. Stop "
+                      "cannot reach a process that hangs: Kill ends it."]

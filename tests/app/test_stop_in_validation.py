@@ -34,8 +34,9 @@ def test_stop_pressed_during_validation_ends_the_run_and_keeps_the_model(qtbot, 
     QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
     record = panel.controller.current
     qtbot.waitUntil(inside.exists, timeout=CHILD_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: "Run 1: no word from its training process for 2 s (last: epoch "
-                            "1, batch" in panel.log.toPlainText(), timeout=30_000)
+    qtbot.waitUntil(lambda: "Run 1: no word from its training process for 2 s (last: "
+                            "validating, epoch 1, batch " in panel.log.toPlainText(),
+                    timeout=30_000)
     QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
     qtbot.waitUntil(lambda: not record.active, timeout=60_000)
     try:

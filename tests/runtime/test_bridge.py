@@ -137,6 +137,22 @@ def test_throttle_sends_about_max_rate_events_per_second():
     assert np.all(np.diff(sent[:-1]) >= 4)
 
 
+def test_a_validation_pass_says_it_goes_on_as_it_begins_and_then_every_few_seconds():
+    # Each clock read advances 1 s; 20 validation batches per epoch.
+    events = []
+    fit_with(FastBridge(events.append, clock=FakeClock(1.0)), epochs=2,
+             validation_data=(X, Y), validation_batch_size=4)
+    said = [e for e in events if e.kind == "validating"]
+    assert {e.batches for e in said} == {math.ceil(len(X) / 4)}  # Keras' pass length
+    for epoch in (0, 1):
+        batches = [e.batch for e in said if e.epoch == epoch]
+        assert batches[0] == 0 and 3 <= len(batches) <= 5, batches
+        assert np.all(np.diff(batches) >= 4)  # at most every VALIDATING_EVERY_S (5 s)
+    kinds = [e.kind for e in events]  # inside the epoch: after its training batches
+    assert kinds.index("validating") < kinds.index("epoch_end")
+    assert from_wire(to_wire(said[0])) == said[0]
+
+
 def test_continued_runs_number_epochs_on():
     events = []
     bridge = FastBridge(events.append, max_rate=0)

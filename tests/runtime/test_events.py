@@ -24,6 +24,7 @@ SAMPLES = {
     ev.EpochEnd: ev.EpochEnd(2, {"loss": 0.5, "val_loss": 0.75}, 0.01, 5300.0, 4.25),
     ev.Paused: ev.Paused(1),
     ev.Resumed: ev.Resumed(1),
+    ev.Validating: ev.Validating(2, 30, 120),
     ev.RankSilent: ev.RankSilent(1, 125.0, "epoch 2, batch 5"),
     ev.TrainEnd: ev.TrainEnd(3, True, {"loss": 0.5}),
     ev.Result: ev.Result(
