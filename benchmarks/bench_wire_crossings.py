@@ -26,9 +26,10 @@ free spot on their row past another node):
 Per project it prints the CPU seconds in `route` during the load, and the time to draw
 every wire again after each step (`draw_path`, least of 15 redraws, thread CPU, as in a
 batch of moves). With `--against REV` it also prints the redraws one wire at a time (each
-wire asking the scene for its nodes) and `route` alone for every wire, REV's routes.py
-against this tree's in one process (least of 40 alternating passes). The figures against
-23ef83a are in the README.
+wire asking the scene for its nodes) and `route` alone for every wire, REV's routing
+against this tree's in one process (least of 40 alternating passes; REV's canvas
+modules are imported from a `git archive` of REV, `bench_edit_large.tree_of`, however
+it splits them). The figures against 23ef83a are in the README.
 """
 
 from __future__ import annotations
@@ -133,16 +134,30 @@ def route_calls(window) -> list[tuple]:
     return made
 
 
-def route_ms_side_by_side(window, other_routes: str, rounds: int = 40) -> list[float]:
-    """Milliseconds of thread CPU to route every wire once with `other_routes` (a routes.py
-    of another revision) and with this tree's, least of `rounds` passes, alternating."""
-    import importlib.util
+def canvas_module(canvas_dir: str, name: str):
+    """Module `name` of the canvas package in `canvas_dir` (another revision's
+    kerascanvas/app/canvas, from `tree_of`), imported beside this tree's: as a package of
+    its own, so that its imports of its sibling modules (routes.py on route_paths.py) find
+    that revision's, whether it kept the routing in one file or in several. The package's
+    __init__ is not run."""
+    import importlib
+    import types
 
+    package = "rev_canvas"  # one other revision per process
+    if package not in sys.modules:
+        module = types.ModuleType(package)
+        module.__path__ = [canvas_dir]
+        sys.modules[package] = module
+    return importlib.import_module(f"{package}.{name}")
+
+
+def route_ms_side_by_side(window, other_canvas: str, rounds: int = 40) -> list[float]:
+    """Milliseconds of thread CPU to route every wire once with the routing of another
+    revision (`other_canvas`: its canvas package folder) and with this tree's, least of
+    `rounds` passes, alternating."""
     from kerascanvas.app.canvas import routes
 
-    spec = importlib.util.spec_from_file_location("other_routes", other_routes)
-    other = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(other)
+    other = canvas_module(other_canvas, "routes")
     calls, best = route_calls(window), [float("inf"), float("inf")]
     for r in range(rounds):
         for side in ((0, 1) if r % 2 == 0 else (1, 0)):
@@ -192,7 +207,7 @@ def drag_across(window) -> int:
     return dragged
 
 
-def measure(path: str, other_routes: str | None = None) -> dict:
+def measure(path: str, other_canvas: str | None = None) -> dict:
     from PySide6.QtTest import QTest
 
     from kerascanvas.app.window.launch import make_app
@@ -216,8 +231,8 @@ def measure(path: str, other_routes: str | None = None) -> dict:
             result["dragged"] = drag_across(window)
             QTest.qWait(1)
         result[when] = count(window)
-        if other_routes:  # only this, in a process of its own
-            result["route_ms"].append(route_ms_side_by_side(window, other_routes))
+        if other_canvas:  # only this, in a process of its own
+            result["route_ms"].append(route_ms_side_by_side(window, other_canvas))
         else:
             result["draw_ms"].append(draw_ms(window, batched=False))
             result["batch_ms"].append(draw_ms(window, batched=True))
@@ -237,10 +252,10 @@ def projects(resnet50: str | None) -> list[str]:
     return [*found, resnet50]
 
 
-def child(path: str, import_path: str | None = None, other_routes: str | None = None) -> dict:
+def child(path: str, import_path: str | None = None, other_canvas: str | None = None) -> dict:
     """`measure(path)` in a fresh process (on the code at `import_path`, if given)."""
     env = dict(os.environ, **({"PYTHONPATH": import_path} if import_path else {}))
-    extra = ["--other-routes", other_routes] if other_routes else []
+    extra = ["--other-canvas", other_canvas] if other_canvas else []
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path, *extra],
                          env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -271,7 +286,7 @@ def compare(paths: list[str], rev: str, rounds: int) -> None:
     from bench_edit_large import _this_tree_path, tree_of
 
     sides = {rev: tree_of(rev), "this tree": _this_tree_path()}
-    other_routes = os.path.join(sides[rev], "kerascanvas", "app", "canvas", "routes.py")
+    other_canvas = os.path.join(sides[rev], "kerascanvas", "app", "canvas")
     for path in paths:
         runs: dict[str, list[dict]] = {side: [] for side in sides}
         for i in range(rounds):
@@ -290,7 +305,7 @@ def compare(paths: list[str], rev: str, rounds: int) -> None:
                       + ", ".join(f"{r[key][k]:.1f}" for r in runs[rev]) + " / "
                       + ", ".join(f"{r[key][k]:.1f}" for r in runs["this tree"]) + ")",
                       flush=True)
-        routed = child(path, sides["this tree"], other_routes)["route_ms"]
+        routed = child(path, sides["this tree"], other_canvas)["route_ms"]
         print("    route() alone, all wires, one process, least of 40 alternating passes: "
               + "; ".join(f"after {when} {old:.2f} -> {new:.2f} ms ({new / old:.2f}x)"
                           for when, (old, new) in zip(STEPS, routed, strict=True)), flush=True)
@@ -304,10 +319,10 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="compare with revision REV")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
-    parser.add_argument("--other-routes", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--other-canvas", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.other_routes)), flush=True)
+        print(json.dumps(measure(args.child, args.other_canvas)), flush=True)
         os._exit(0)  # Qt's teardown of many items at interpreter exit can crash
     paths = [args.project] if args.project else projects(args.resnet50)
     if args.against:

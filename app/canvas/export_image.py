@@ -24,6 +24,7 @@ from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
 from .label_spots import WireOutlines, label_spot
+from .node_columns import NodeColumns
 from .node_style import (
     MIN_WIDTH,
     OUTPUT_COLOR,
@@ -35,7 +36,7 @@ from .node_style import (
     port_x,
 )
 from .render import model_output_ports, outputs_text, shape_text, subtitle_text, wanted_ports
-from .routes import NodeColumns, route, spread
+from .routes import route, spread
 
 NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0

@@ -23,8 +23,8 @@ from PySide6 import QtCore
 from shiboken6 import isValid
 
 from .label_spots import WireOutlines, label_spot
+from .node_columns import NodeColumns
 from .nodes import LayerNodeItem
-from .routes import NodeColumns
 
 
 class LabelQueue:

@@ -20,10 +20,11 @@ from NodeGraphQt.qgraphics.pipe import PIPE_STYLES, PipeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .labels import LabelQueue, label_wire
+from .node_columns import NodeColumns
 from .node_style import DETAIL_SCALE, SELECTION_COLOR, shared_style
 from .nodes import LayerNodeItem
 from .ports import LayerPortItem, PipeBatch
-from .routes import CLEARANCE, NodeColumns, route, spread
+from .routes import CLEARANCE, route, spread
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
 LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are hidden
