@@ -19,6 +19,11 @@ True
 A consumer handed plain data instead of an event refuses it (`require`), so a
 producer that builds a dict of its own is found at once. No keras here: the app
 imports this module.
+
+The progress events and the wire are here; what every event shares (statuses, `plain`,
+`TrainingEvent`) is in `runtime.event_base`, the run's `Result` in
+`runtime.result_event`, a search's events in `runtime.study_events`, and all of their
+names are importable from here.
 """
 
 from __future__ import annotations
@@ -28,38 +33,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-# A run's status, as the worker and the app's run list report it.
-RUNNING, FINISHED, STOPPED, KILLED, FAILED = "running", "finished", "stopped", "killed", "failed"
-# The wire field that names the kind.
-KIND_FIELD = "event"
-
-
-def plain(value: Any) -> Any:
-    """A JSON-friendly copy: numbers become float/int (NaN stays a float), tuples lists,
-    dataclasses (an `Issue`) dicts of their fields.
-
-    >>> plain({"loss": 1, "shape": (2, 3), 4: None})
-    {'loss': 1, 'shape': [2, 3], '4': None}
-    """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return plain(dataclasses.asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-@dataclass(frozen=True)
-class TrainingEvent:
-    """One thing that happened in a run; `kind` is its name on the wire."""
-
-    kind: ClassVar[str] = ""
+from .event_base import (  # noqa: F401  (the protocol's names, importable from here)
+    FAILED,
+    FINISHED,
+    KILLED,
+    KIND_FIELD,
+    RUNNING,
+    STOPPED,
+    TrainingEvent,
+    plain,
+)
+from .event_base import shown as _shown
+from .result_event import Result
+from .study_events import (  # noqa: F401
+    STUDY_KINDS,
+    Importances,
+    StudyEnd,
+    StudyEvent,
+    TrialEnd,
+    TrialEpoch,
+    TrialStart,
+    require_study,
+)
 
 
 @dataclass(frozen=True)
@@ -179,185 +174,9 @@ class TrainEnd(TrainingEvent):
     logs: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Result(TrainingEvent):
-    """How a run ended: always its last event.
-
-    Attributes:
-        status: FINISHED, STOPPED (on request), FAILED or KILLED.
-        message: a sentence for the user; empty when all went well.
-        history: Keras' epoch logs, name -> one value per epoch.
-        metrics: the final evaluation, on `evaluated_on` data.
-        epochs_run, initial_epoch: as Keras counts epochs.
-        saved: the saved model's path, or None.
-        device: "cpu" or "cuda". nan, oom: why a failed run failed.
-        dropped_epoch: after a NaN loss, the epoch (counted from 1, as Keras numbers a
-            continued run) whose loss was not finite: it is in neither `history` nor
-            `epochs_run`; None otherwise, and in events written before it was a field.
-        nan_losses: the training losses of that epoch that were not finite ("loss",
-            "out_loss"...); empty otherwise.
-        evaluation: {"split", "metrics", "predictions"} of the trained model, if made.
-        evaluation_error: why there is no evaluation, when it failed.
-        issues: data or settings problems (`graph.inference.Issue`, each naming its
-            node), for the window to pin to nodes and fix; on the wire each is a dict
-            of the issue's fields, its `data` a dict (none in older events: empty).
-        traceback: the worker's traceback of an unexpected failure.
-        processes: data-parallel processes the run used.
-    """
-
-    kind: ClassVar[str] = "result"
-    status: str = FAILED
-    message: str = ""
-    history: dict[str, list[float]] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    evaluated_on: str = ""
-    epochs_run: int = 0
-    initial_epoch: int = 0
-    saved: str | None = None
-    device: str = ""
-    nan: bool = False
-    oom: bool = False
-    evaluation: dict[str, Any] | None = None
-    evaluation_error: str = ""
-    issues: tuple[Any, ...] = ()
-    traceback: str = ""
-    processes: int = 1
-    dropped_epoch: int | None = None
-    nan_losses: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "issues", tuple(_issue(i) for i in self.issues))
-        object.__setattr__(self, "nan_losses", _names(self.nan_losses))
-        dropped = self.dropped_epoch
-        if dropped is not None and (isinstance(dropped, bool) or not isinstance(dropped, int)
-                                    or dropped < 1):
-            raise ValueError(f"A result's dropped_epoch is an epoch number from 1, or null. "
-                             f"Received: {_shown(dropped)}")
-
-    @classmethod
-    def of(cls, result, **fields: Any) -> Result:
-        """The result of a `runtime.train.TrainResult` (statuses in the protocol's words)."""
-        from .train import NAN, OK, OOM
-        from .train import STOPPED as TRAIN_STOPPED
-
-        status = {OK: FINISHED, TRAIN_STOPPED: STOPPED}.get(result.status, FAILED)
-        return cls(status, result.message, history=plain(result.history),
-                   metrics=plain(result.metrics), evaluated_on=result.evaluated_on,
-                   epochs_run=result.epochs_run, initial_epoch=result.initial_epoch,
-                   saved=result.saved, device=result.device, nan=result.status == NAN,
-                   oom=result.status == OOM, dropped_epoch=result.dropped_epoch,
-                   nan_losses=tuple(result.nan_losses), **fields)
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    """A result's `nan_losses` as a tuple of names (a list on the wire)."""
-    if isinstance(value, str) or not isinstance(value, list | tuple) or \
-            not all(isinstance(name, str) for name in value):
-        raise ValueError(f"A result's nan_losses is a list of loss names. "
-                         f"Received: {_shown(value)}")
-    return tuple(value)
-
-
-def _issue(value: Any):
-    """An `Issue`, from itself or from its fields (as `to_wire` writes them)."""
-    from kerascanvas.graph.inference import Issue
-
-    if isinstance(value, Issue):
-        return value
-    names = [f.name for f in dataclasses.fields(Issue)]
-    if not isinstance(value, Mapping) or set(value) - set(names):
-        raise ValueError(f"A result's issue has the fields {', '.join(names)}. "
-                         f"Received: {_shown(value)}")
-    fields = {name: value.get(name) for name in names[:5]}
-    # An event written before issues carried data has none: it loads with empty data.
-    return Issue(**fields, fixes=tuple(value.get("fixes") or ()),
-                 data=_issue_data(value.get("data")))
-
-
-def _issue_data(value: Any):
-    from kerascanvas.graph.issue_data import IssueData
-
-    try:
-        return IssueData.of(value)
-    except TypeError as exc:
-        raise ValueError(f"A result's issue data: {exc}") from None
-
-
 KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (
     TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, Validating, EpochEnd, Paused, Resumed,
     RankSilent, TrainEnd, Result)}
-
-
-# ---- a study's events (in one process: the driver's threads to its listener) ------
-@dataclass(frozen=True)
-class StudyEvent:
-    """One thing that happened in a design-space search (`runtime.search.driver`)."""
-
-    kind: ClassVar[str] = ""
-
-
-@dataclass(frozen=True)
-class TrialStart(StudyEvent):
-    kind: ClassVar[str] = "trial_start"
-    number: int = 0
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TrialEpoch(StudyEvent):
-    """An epoch of a trial, with the value of the search metric the pruner was given."""
-
-    kind: ClassVar[str] = "trial_epoch"
-    number: int = 0
-    epoch: int = 0
-    value: float = 0.0
-    logs: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TrialEnd(StudyEvent):
-    """A trial ended: state "complete", "pruned" or "failed" (the message says why)."""
-
-    kind: ClassVar[str] = "trial_end"
-    number: int = 0
-    state: str = ""
-    value: float | None = None
-    message: str = ""
-    duration_s: float | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Importances(StudyEvent):
-    """The parameters' importances after a trial (name -> share), for the window."""
-
-    kind: ClassVar[str] = "importances"
-    importances: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StudyEnd(StudyEvent):
-    """The study stopped running; `error` is empty when it ended normally."""
-
-    kind: ClassVar[str] = "study_end"
-    error: str = ""
-
-
-STUDY_KINDS: dict[str, type[StudyEvent]] = {k.kind: k for k in (
-    TrialStart, TrialEpoch, TrialEnd, Importances, StudyEnd)}
-
-
-def require_study(event: Any) -> StudyEvent:
-    """`event` itself when it is a study event; else a TypeError saying what came."""
-    if isinstance(event, StudyEvent) and type(event) in STUDY_KINDS.values():
-        return event
-    raise TypeError(f"Expected a study event (runtime.events), received "
-                    f"{type(event).__name__} {_shown(event)}")
-
-
-def _shown(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 # ---- across processes -------------------------------------------------------------
