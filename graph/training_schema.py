@@ -318,6 +318,14 @@ def check_training(doc: Document, results: Mapping[str, Any] | None = None
     return keys + [i for i in _check_settings(doc, results) if i.field not in refused]
 
 
+def refused_training(doc: Document) -> str | None:
+    """Why `kerascanvas run` refuses `doc.training` (every error, each naming its field and
+    the value received), or None when it accepts them. A training script is written from
+    the same settings, so whatever writes one refuses what `run` refuses."""
+    errors = [i.message for i in check_training(doc) if i.severity == "error"]
+    return "The training settings are refused: " + "; ".join(errors) if errors else None
+
+
 def _check_settings(doc: Document, results: Mapping[str, Any] | None) -> list[SettingIssue]:
     try:
         settings = resolve_extended(doc)

@@ -93,16 +93,16 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None,
 def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
     """`prepare`, also giving the analysis it used (the caller's or its own)."""
     from kerascanvas.graph import validate
-    from kerascanvas.graph.training_schema import check_training, resolve_extended
+    from kerascanvas.graph.training_schema import refused_training, resolve_extended
 
     analysis = analysis if analysis is not None else validate.analyze(doc)
     if not analysis.valid:  # the data and the build both read the graph's shapes
         raise TrainingRefused(describe_issues(doc, analysis.errors, "The graph is invalid"),
                               issues=analysis.errors)
     doc = with_overrides(doc, overrides)
-    errors = [i.message for i in check_training(doc) if i.severity == "error"]
-    if errors:
-        raise TrainingRefused("The training settings are refused: " + "; ".join(errors))
+    refused = refused_training(doc)
+    if refused:
+        raise TrainingRefused(refused)
     settings = resolve_extended(doc)
     try:
         choose_device(settings["device"])

@@ -13,6 +13,7 @@ from ...codegen import STYLES
 from ...graph import projectfile
 from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
+from ...graph.training_schema import refused_training
 from ..panels.code import generate_code
 from . import files
 from .importing import is_keras_model
@@ -179,6 +180,10 @@ class FileMixin(RecoveryMixin):
 
     def export_python_to(self, path: str, style: str) -> bool:
         script = style == "full training script"
+        refused = refused_training(self.doc) if script else None
+        if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
+            self.show_error("Cannot export the training script", refused)
+            return False
         text, ok = generate_code(self.doc, "functional" if script else style, script,
                                  self.analysis)
         if not ok:

@@ -4,8 +4,9 @@
 Writes Keras code: a `build_model()` module, a training script, or with
 `--distributed` a training script for torchrun (torch DDP on several processes).
 
-Exit codes: 0 written, 1 the graph cannot become code in that style (the reason
-goes to stderr), 2 the file could not be read as a project (the loader's message),
+Exit codes: 0 written, 1 the graph cannot become code in that style, or with
+`--script` the training settings are ones `kerascanvas run` refuses (the reason goes
+to stderr), 2 the file could not be read as a project (the loader's message),
 4 the project has CustomLayer code that is not trusted (nothing ran, nothing written).
 Generating text needs neither keras nor torch, and this command imports neither;
 trusted custom code has its shapes computed by Keras in a worker process.
@@ -20,6 +21,7 @@ from pathlib import Path
 from kerascanvas.codegen import STYLES, CodegenError, generate
 from kerascanvas.graph.document import model_name_problem
 from kerascanvas.graph.projectfile import write_text_atomic
+from kerascanvas.graph.training_schema import refused_training
 
 from .common import (
     EXIT_UNREADABLE,
@@ -63,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     refused = prepare_custom(project, args.trust_custom_code, "codegen")
     if refused is not None:
         return refused
+    refused = refused_training(project.doc) if args.script else None
+    if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
+        print(f"kerascanvas codegen: {args.file}: {refused}", file=sys.stderr)
+        return 1
     try:
         source = generate(project.doc, style=args.style, script=args.script,
                           distributed=args.distributed, analysis=project.analysis,

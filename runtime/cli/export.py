@@ -7,7 +7,8 @@ node (`kerascanvas run PROJECT --nnodes ...`; with `--script`, a generated
 distributed script written next to it, OUT without its suffix plus `.py`).
 
 Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
-cannot hold, a missing package; the reason goes to stderr), 2 the project could
+cannot hold, a missing package, with `--script` training settings that `kerascanvas
+run` refuses; the reason goes to stderr), 2 the project could
 not be read (or no format was given and OUT's suffix names none), 4 the project has
 CustomLayer code that is not trusted (see --trust-custom-code; nothing ran). Keras
 is imported only inside `run`. Images (png, svg) need Qt, so the `kerascanvas
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.training_schema import refused_training
 
 from .common import (
     EXIT_UNREADABLE,
@@ -94,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
                              in_process=args.format in ("keras", "onnx"))
     if refused is not None:
         return refused
+    refused = refused_training(project.doc) if args.script else None
+    if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
+        print(f"kerascanvas export: {args.file}: {refused} (nothing was written)",
+              file=sys.stderr)
+        return 1
     try:
         message = _export(project.doc, args)
     except KerasCanvasError as exc:

@@ -106,3 +106,13 @@ def test_a_typed_suffix_of_another_offered_format_is_kept(window, tmp_path, monk
     window.export_model()
     window.export_picture()
     assert exported == [str(tmp_path / "digits.onnx"), str(tmp_path / "g.svg")]
+
+
+def test_export_of_a_training_script_refuses_what_run_refuses(window, tmp_path):
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    window.doc.training["callbacks"] = [{"name": "early_stopping", "monitor": "val_top_k"}]
+    out = tmp_path / "train.py"
+    assert not window.export_python_to(str(out), "full training script")
+    assert not out.exists()
+    assert "training.callbacks[0].monitor: 'val_top_k'" in window.last_error
+    assert window.export_python_to(str(out), "functional")  # the model alone is written

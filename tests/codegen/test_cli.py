@@ -74,3 +74,30 @@ def test_codegen_imports_neither_keras_nor_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def _unlogged_monitor(tmp_path):
+    """mnist_mlp saved with an EarlyStopping monitor that training never logs."""
+    from kerascanvas.graph.projectfile import save
+
+    doc = example("mnist_mlp")
+    doc.training["callbacks"] = [{"name": "early_stopping", "monitor": "val_top_k"}]
+    save(doc, tmp_path / "unlogged.json")
+    return tmp_path / "unlogged.json"
+
+
+def test_a_script_with_settings_run_refuses_is_not_written(tmp_path, capsys):
+    # A script trains as `kerascanvas run` does, so each writer refuses what run refuses.
+    project = _unlogged_monitor(tmp_path)
+    out, job = tmp_path / "train.py", tmp_path / "job.sbatch"
+    for argv in (["codegen", str(project), "--script", "-o", str(out)],
+                 ["export", str(project), "--format", "py", "--script", "-o", str(out)],
+                 ["export", str(project), "--script", "-o", str(job)]):
+        assert main(argv) == 1, argv
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert "training.callbacks[0].monitor: 'val_top_k' is not a value that training " \
+               "logs" in captured.err, argv
+        assert not out.exists() and not job.exists()
+    # The model alone needs no training settings.
+    assert main(["codegen", str(project), "-o", str(out)]) == 0
