@@ -110,3 +110,20 @@ def test_a_label_with_no_room_off_the_nodes_is_hidden_its_shape_shown_on_hover(m
         if name == "attention_states":
             assert any(not shown(p) for p in pipes)
         window.close()
+
+
+def test_hovering_a_wire_whose_label_is_hidden_shows_its_shape(make_window, qtbot):
+    """The tooltip Qt shows over the middle of a wire whose label found no room."""
+    from PySide6 import QtGui
+
+    window = show(make_window(str(EXAMPLES / "attention_states.json")), qtbot)
+    window.canvas.fit()
+    settle(window, qtbot)
+    pipe = next(p for p in window.canvas.viewer.pipe_items() if p.label.text() and not shown(p))
+    viewer = window.canvas.viewer
+    at = viewer.mapFromScene(pipe.path().pointAtPercent(0.5))
+    QtWidgets.QApplication.sendEvent(viewer.viewport(), QtGui.QHelpEvent(
+        QtCore.QEvent.ToolTip, at, viewer.viewport().mapToGlobal(at)))
+    qtbot.waitUntil(lambda: QtWidgets.QToolTip.isVisible())
+    assert QtWidgets.QToolTip.text() == pipe.label.text()
+    QtWidgets.QToolTip.hideText()
