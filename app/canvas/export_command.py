@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
         return 2  # as argparse exits on a usage error
     if args.format not in IMAGE_FORMATS:
         return cli_export.run(args)
+    if cli_export.stdout_refused(args):
+        return 2
     from kerascanvas.runtime.cli.common import EXIT_UNREADABLE, load_or_report
 
     project = load_or_report(args.file, "export")

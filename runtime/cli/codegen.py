@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from kerascanvas.codegen import STYLES, CodegenError, generate
 from kerascanvas.graph.document import model_name_problem
-from kerascanvas.graph.projectfile import write_text_atomic
 from kerascanvas.graph.training_schema import refused_training
 
 from .common import (
@@ -29,6 +27,7 @@ from .common import (
     load_or_report,
     output_folders_exist,
     prepare_custom,
+    write_text_output,
 )
 
 
@@ -36,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare FILE, -o, --style and --script on the subcommand's parser."""
     parser.add_argument("file", metavar="FILE", help="a Keras Canvas project (.json)")
     parser.add_argument("-o", "--output", metavar="OUT.py",
-                        help="write the code to this file (default: standard output)")
+                        help="write the code to this file (default, or -: standard output)")
     parser.add_argument("--style", choices=list(STYLES), default="functional",
                         help="functional (default), sequential (single chains only) or "
                              "subclass (a keras.Model subclass)")
@@ -76,12 +75,4 @@ def run(args: argparse.Namespace) -> int:
     except CodegenError as exc:
         print(f"kerascanvas codegen: {args.file}: {exc}", file=sys.stderr)
         return 1
-    if args.output is None:
-        sys.stdout.write(source)
-        return 0
-    try:
-        write_text_atomic(Path(args.output), source)
-    except OSError as exc:
-        print(f"kerascanvas codegen: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
-        return 1
-    return 0
+    return write_text_output("codegen", args.output, source)

@@ -101,3 +101,23 @@ def output_folders_exist(command: str, outputs: Mapping[str, str | None]) -> boo
               "first (nothing was written)", file=sys.stderr)
         return False
     return True
+
+
+STDOUT = "-"  # `-o -`: standard output, as for most command-line tools
+
+
+def write_text_output(command: str, path: str | None, text: str) -> int:
+    """Write `text` to `path`, or to standard output where `path` is None or "-"; the exit
+    code: 0, or 1 after naming the path that could not be written."""
+    from kerascanvas.graph.projectfile import write_text_atomic
+
+    if path is None or path == STDOUT:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_text_atomic(Path(path), text)
+    except OSError as exc:
+        print(f"kerascanvas {command}: cannot write {path}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    return 0

@@ -27,10 +27,12 @@ from kerascanvas.graph.training_schema import refused_training
 
 from .common import (
     EXIT_UNREADABLE,
+    STDOUT,
     add_trust_argument,
     load_or_report,
     output_folders_exist,
     prepare_custom,
+    write_text_output,
 )
 
 FORMATS = {"keras": "keras (.keras archive)", "onnx": "onnx", "py": "py (Python code)",
@@ -43,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
     parser.add_argument("file", metavar="PROJECT", help="a Keras Canvas project (.json)")
     parser.add_argument("--format", "-f", choices=list(formats),
                         help=", ".join(formats.values()) + " (default: from OUT's suffix)")
-    parser.add_argument("-o", "--output", metavar="OUT", required=True, help="file to write")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True,
+                        help="file to write (-: standard output, for --format py)")
     parser.add_argument("--style", choices=list(STYLES), default="functional",
                         help="code style for --format py (default functional)")
     parser.add_argument("--script", action="store_true",
@@ -79,6 +82,16 @@ def format_from_suffix(args: argparse.Namespace, formats) -> bool:
     return True
 
 
+def stdout_refused(args: argparse.Namespace) -> bool:
+    """True, after saying so, where `-o -` (standard output) is asked of a format other than
+    py: a file named "-" is never written."""
+    if args.output != STDOUT or args.format == "py":
+        return False
+    print(f"kerascanvas export: -o - (standard output) takes --format py only, not "
+          f"{args.format} (nothing was written)", file=sys.stderr)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Export `args.file` in `args.format` to `args.output`; return the exit code."""
     if not format_from_suffix(args, FORMATS):
@@ -86,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if args.weights and args.format not in ("keras", "onnx"):  # never dropped unsaid
         print(f"kerascanvas export: --weights applies to --format keras or onnx, not "
               f"{args.format} (nothing was written)", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if stdout_refused(args):
         return EXIT_UNREADABLE
     if not output_folders_exist("export", {"-o": args.output}):
         return 1
@@ -110,15 +125,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"kerascanvas export: cannot write {args.output}: {exc.strerror or exc}",
               file=sys.stderr)
         return 1
-    print(message)
+    if message:  # none after code written to standard output: the code alone goes there
+        print(message)
     return 0
 
 
-def _export(doc, args: argparse.Namespace) -> str:
+def _export(doc, args: argparse.Namespace) -> str | None:
     from .. import export
 
     if args.format == "slurm":
         return _export_slurm(doc, args)
+    if args.format == "py" and args.output == STDOUT:
+        from kerascanvas.codegen import generate
+
+        write_text_output("export", STDOUT, generate(doc, style=args.style, script=args.script))
+        return None
     if args.format == "py":
         export.export_python(doc, args.output, style=args.style, script=args.script)
     elif args.format == "keras":

@@ -48,3 +48,27 @@ def test_a_suffix_that_names_no_format_asks_for_one(tmp_path, capsys):
         "keras|onnx|py|slurm|png|svg (or an OUT ending in .keras, .onnx, .py, .sbatch, .png, "
         ".svg)")
     assert not target.exists()
+
+
+def test_dash_writes_python_to_standard_output(tmp_path, capsys, monkeypatch):
+    from kerascanvas.codegen import generate
+    from kerascanvas.graph.projectfile import load
+
+    project = small_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for command in ("export", "codegen"):
+        argv = [command, str(project), "-o", "-", *(["--format", "py"] * (command == "export"))]
+        assert main([*argv, "--script"]) == 0
+        assert capsys.readouterr().out == generate(load(project), script=True)
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("fmt", ["keras", "onnx", "slurm", "png"])
+def test_dash_is_refused_for_other_formats(tmp_path, capsys, monkeypatch, fmt):
+    project = small_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(project), "--format", fmt, "-o", "-"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"kerascanvas export: -o - (standard output) takes --format py only, not {fmt} "
+        "(nothing was written)")
+    assert not (tmp_path / "-").exists()
