@@ -120,16 +120,28 @@ def show_at(window, width: int = 1600, height: int = 1000):
     return window
 
 
-def assert_axis_labels_apart(axis, at_least: int = 3) -> None:
-    """The tick labels a pyqtgraph axis would draw: at least `at_least`, none overlapping."""
+def axis_labels(axis) -> list:
+    """(rect, text) of each tick label a pyqtgraph axis would draw now."""
     from PySide6 import QtGui
 
     image = QtGui.QImage(10, 10, QtGui.QImage.Format_ARGB32)
     painter = QtGui.QPainter(image)
     try:
-        texts = [(rect, text) for rect, _, text in axis.generateDrawSpecs(painter)[2] if text]
+        return [(rect, text) for rect, _, text in axis.generateDrawSpecs(painter)[2] if text]
     finally:
         painter.end()
+
+
+def axis_laid_out(axis, at_least: int = 3) -> bool:
+    """Whether the axis has its labels and the layout has given it the width they need
+    (pyqtgraph sizes the axis to its labels, and the layout applies that later)."""
+    return len(axis_labels(axis)) >= at_least and \
+        abs(axis.geometry().width() - axis.minimumWidth()) < 0.5
+
+
+def assert_axis_labels_apart(axis, at_least: int = 3) -> None:
+    """The tick labels a pyqtgraph axis would draw: at least `at_least`, none overlapping."""
+    texts = axis_labels(axis)
     assert len(texts) >= at_least
     for i, (rect, text) in enumerate(texts):
         for other, other_text in texts[i + 1:]:

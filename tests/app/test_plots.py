@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.app.training.plots import RunCurves, Series, TrainingPlots
 
-from .conftest import assert_axis_labels_apart
+from .conftest import assert_axis_labels_apart, axis_laid_out
 
 
 def test_series_grows_past_its_capacity_and_keeps_every_point():
@@ -217,8 +217,8 @@ def test_log_scale_labels_of_the_learning_rate_do_not_overlap(qtbot):
         curves.add_epoch(epoch, {"loss": 1.0 / (epoch + 1)}, lr=0.003 if epoch < 15 else 3e-4)
     plots.show_run(curves)
     plots.redraw()
-    qtbot.wait(50)
     axis = plots.plots["learning rate"].getAxis("left")
+    qtbot.waitUntil(lambda: axis_laid_out(axis), timeout=10_000)
     assert_axis_labels_apart(axis)  # still labelled
 
 
