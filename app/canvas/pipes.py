@@ -31,6 +31,7 @@ LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are h
 
 
 _RESIZED: dict = {}  # during a batch: node item -> its rectangle before it was resized
+_PLACED: dict = {}  # during a batch: node item put in or taken out -> (scene, rectangle)
 
 
 @contextmanager
@@ -46,14 +47,15 @@ def batched_pipes():
     finally:
         pipes, PipeBatch.pipes = PipeBatch.pipes, None
         moved, PipeBatch.moved = PipeBatch.moved, None
-        resized = dict(_RESIZED)
+        resized, placed = dict(_RESIZED), dict(_PLACED)
         _RESIZED.clear()
+        _PLACED.clear()
         pipes = [p for p in pipes if p.scene() is not None and p.input_port is not None
                  and p.output_port is not None]
         LayerPipeItem.node_rects = {}  # each scene's nodes, looked up when first needed
         try:
             _redraw(pipes, moved)
-            _redraw_near(resized, set(pipes))
+            _redraw_near(resized, placed, set(pipes))
             LabelQueue.flush()
         finally:
             LayerPipeItem.node_rects = None
@@ -94,20 +96,24 @@ def _near_wires(scenes, drawn: set, rects: list, skip) -> list:
     are near (`near_area`) one of `rects`."""
     spots, bounds = NodeColumns([(None, r) for r in rects]), _united(rects)
     return [pipe for pipe in _stayed_wires(scenes, skip) if pipe not in drawn
-            and pipe._drawn_between is not None and pipe.isVisible()
+            and pipe._drawn_between is not None and pipe.scene() is not None
+            and pipe.isVisible()
             and (near := near_area(pipe.path())).intersects(bounds)
             and spots.meeting(near, ())]
 
 
-def _redraw_near(resized: dict, drawn: set) -> None:
+def _redraw_near(resized: dict, placed: dict, drawn: set) -> None:
     """Route again the wires of other nodes near the nodes in `resized` (item -> its
-    rectangle before): a node that grew (a longer name, a port more) may stand in their
-    way now, and one that shrank may have left it."""
-    resized = {item: was for item, was in resized.items() if item.scene() is not None}
-    if resized:
-        rects = [was.united(item.sceneBoundingRect()) for item, was in resized.items()]
-        scenes = {item.scene() for item in resized}
-        for pipe in _near_wires(scenes, drawn, rects, ()):
+    rectangle before) or in `placed` (item -> its scene and rectangle, in or out of it): a
+    node that grew (a longer name, a port more) or was put in (a delete undone) may stand
+    in their way now, and one that shrank or was taken away (deleted, an inserted fix
+    undone) may have left it. The wires of a node put in are drawn with it, not here."""
+    spots = [(item.scene(), was.united(item.sceneBoundingRect()))
+             for item, was in resized.items() if item.scene() is not None]
+    spots += placed.values()
+    if spots:
+        rects = [rect for _, rect in spots]
+        for pipe in _near_wires({scene for scene, _ in spots}, drawn, rects, placed):
             pipe.draw_path(pipe.input_port, pipe.output_port)
 
 
@@ -119,6 +125,14 @@ def _on_node_resized(item, was: QtCore.QRectF) -> None:
 
 
 PipeBatch.resized = _on_node_resized
+
+
+def reroute_near(item, scene) -> None:
+    """The node `item` was put in `scene`, or taken out of it: the wires of other nodes
+    near it (that now pass through it, or went around it) are routed again, at the end of
+    the batch it came or left in (or now)."""
+    with batched_pipes():
+        _PLACED[item] = (scene, item.sceneBoundingRect())
 
 
 def _stayed_wires(scenes, moved: dict):

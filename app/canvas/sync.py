@@ -17,7 +17,7 @@ from ...graph.layout import layered_layout
 from ...graph.userblocks import spec_for_display
 from .node_style import CATEGORY_COLORS
 from .nodes import LayerNodeItem
-from .pipes import batched_pipes, connect_ports
+from .pipes import batched_pipes, connect_ports, reroute_near
 from .render import wanted_ports
 from .retired import RetiredItems, bring_back_wires, wires
 from .view import apply_detail
@@ -82,6 +82,7 @@ class DocumentSync:
             self._bulk.revived.append(event.node)
         pos = self.doc.position(event.node) or self.scene_center()
         self._place(item, pos)
+        reroute_near(item, item.scene())  # it may stand in the way of wires
         self.sync_pipes({event.node})
         if self._bulk is not None:
             self._bulk.added.append(event.node)
@@ -94,13 +95,16 @@ class DocumentSync:
                 # kept offering the deleted nodes. Once for a burst of deletes.
                 self._selection_stale = True
                 QtCore.QTimer.singleShot(0, self._emit_selection)
+            scene = item.scene()
             if self._bulk is None:
                 self._edits += 1
                 self._drop_item(item)
             else:  # its wires wait for the edit's end: those to other removed items stay
                 self._bulk.loose.update(wires(item))
-                if item.scene() is not None:
-                    item.scene().removeItem(item)
+                if scene is not None:
+                    scene.removeItem(item)
+            if scene is not None:  # wires that went around it may run straight now
+                reroute_near(item, scene)
             self._retired.keep(self._edits, event.node, item, event.removed.kind,
                                self.renderer.shown(event.node))
         self.renderer.forget(event.node)

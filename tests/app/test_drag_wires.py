@@ -134,3 +134,31 @@ def test_a_node_dragged_onto_or_off_a_wire_between_others_reroutes_it(
     assert_near(path_points(pipe), routed_again([pipe])[pipe], pipe)
     drag(window, onto, start, steps=3)
     assert_near(path_points(pipe), straight, pipe)
+
+
+def test_a_wire_routed_around_a_node_runs_straight_once_that_node_is_deleted(
+        make_window, qtbot, tmp_path):
+    """A node on a wire between two others, deleted (Delete): the wire runs straight again,
+    not around the node no longer there; undone (Ctrl+Z), it goes around it once more. An
+    inserted fix undone left the wire it had pushed aside going around an empty spot."""
+    window, (a, b, c) = wire_and_node_beside(make_window, qtbot, tmp_path)
+    views = window.canvas.views
+    (pipe,) = window.canvas.viewer.pipe_items()
+    straight = path_points(pipe)
+    start = node_point(window, c)
+    onto = view_point(window, QtCore.QPointF(views[a].sceneBoundingRect().center().x(),
+                                             views[c].sceneBoundingRect().center().y()))
+    drag(window, start, onto, steps=3)
+    around = path_points(pipe)
+    assert around != straight
+    click(window, onto)
+    viewport = window.canvas.viewer.viewport()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Delete)
+    QtWidgets.QApplication.processEvents()
+    assert c not in window.doc.nodes
+    assert_near(path_points(pipe), straight, pipe)
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, CTRL)
+    QtWidgets.QApplication.processEvents()
+    assert c in window.doc.nodes
+    assert wire_faults(pipe, [views[a], views[b], views[c]]) == []
+    assert_near(path_points(pipe), around, pipe)

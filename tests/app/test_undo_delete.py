@@ -102,12 +102,14 @@ def test_undoing_an_older_delete_makes_the_items_afresh(make_window, qtbot):
 def test_redoing_a_paste_brings_back_its_items_and_wires_as_drawn(make_window, qtbot,
                                                                     tmp_path, monkeypatch):
     """A redo adds each pasted merge node before its wires: its item keeps the ports it has
-    once they are wired (a free one after them), and no wire is routed again."""
+    once they are wired (a free one after them), and none of their wires is routed again
+    (only wires of other nodes that they come near, which may have to go around them)."""
     from kerascanvas.app.canvas.pipes import LayerPipeItem
 
     from .test_paste_large import residual_stack
 
     window = show(make_window(residual_stack(tmp_path / "stack.json")), qtbot)
+    first = set(window.canvas.views.values())
     for code in (QtCore.Qt.Key_A, QtCore.Qt.Key_C, QtCore.Qt.Key_V):
         key(window, code)
     window.canvas.select([])  # a redo brings the nodes back unselected
@@ -124,5 +126,5 @@ def test_redoing_a_paste_brings_back_its_items_and_wires_as_drawn(make_window, q
     assert all(window.canvas.views[n] is item for n, item in items.items())
     assert drawn_state(window) == pasted
     assert wire_state(window) == wires
-    assert routed == []
+    assert not [p for p in routed if {p.output_port.node, p.input_port.node} - first]
     assert_drawn_as_document(window)
