@@ -264,8 +264,8 @@ def test_a_closed_window_is_freed_with_its_scene_and_project(qtbot, data_dir):
     from .gestures import EXAMPLES, show
 
     window = show(MainWindow(str(EXAMPLES / "small_resnet.json"), recover=False), qtbot)
-    qtbot.wait(700)  # the Training and Search panels are built after the first paint
-    assert window.training is not None and window.search is not None
+    # The Training and Search panels are built after the first paint.
+    qtbot.waitUntil(lambda: window.training is not None and window.search is not None)
     refs = [weakref.ref(o) for o in (window, window.canvas.viewer.scene(), window.canvas,
                                      window.project, window.doc, window.training)]
     QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_W,
