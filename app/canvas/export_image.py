@@ -305,10 +305,16 @@ def _write_svg(doc, analysis, drawing, bounds, path: Path) -> None:
 
 
 def _ensure_app():
+    """The process's Qt application, made when there is none. A QApplication, not a bare
+    QGuiApplication: Qt allows one application per process, and widgets made later in
+    the same process (the window, or GUI tests after an export in one test process)
+    abort under a QGuiApplication ('Cannot create a QWidget without QApplication')."""
     app = QtGui.QGuiApplication.instance()
     if app is None:
         import os
 
+        from PySide6 import QtWidgets
+
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QtGui.QGuiApplication([])
+        app = QtWidgets.QApplication([])
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -252,3 +254,18 @@ def test_a_long_chain_wraps_into_columns_without_hidden_wires(qapp, tmp_path):
     doc.connect(Edge(ids[0], 0, doc.add_node("Add", "sum").id, 1))
     doc.connect(Edge(ids[-1], 0, doc.find("sum").id, 0))
     assert hidden_wires(export_image(doc, tmp_path / "chain.svg")) == []
+
+
+def test_an_export_in_a_process_without_an_application_leaves_widgets_possible(tmp_path):
+    """A process (a test run, a script) that exports before any window: the application the
+    export makes can hold widgets afterwards, instead of Qt aborting the process."""
+    code = ("import sys; from pathlib import Path; "
+            "from kerascanvas.graph.projectfile import load; "
+            "from kerascanvas.app.canvas.export_image import export_image; "
+            f"export_image(load({str(EXAMPLES / 'mnist_cnn.json')!r}), "
+            f"Path({str(tmp_path / 'graph.png')!r})); "
+            "from PySide6 import QtWidgets; QtWidgets.QWidget(); print('widget made')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "widget made" in done.stdout, done.stderr[-2000:]
+    assert (tmp_path / "graph.png").stat().st_size > 0
