@@ -9,6 +9,7 @@ study's checks wait for their process to start does not wait for it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import queue
 import threading
@@ -258,14 +259,18 @@ def collected(*refs) -> list[bool]:
     return [ref() is not None for ref in refs]
 
 
+def panels_built(window) -> bool:
+    """The Training and Search panels are built after the window's first paint."""
+    return window.training is not None and window.search is not None
+
+
 def test_a_closed_window_is_freed_with_its_scene_and_project(qtbot, data_dir):
     from kerascanvas.app.window.main import MainWindow
 
     from .gestures import EXAMPLES, show
 
     window = show(MainWindow(str(EXAMPLES / "small_resnet.json"), recover=False), qtbot)
-    # The Training and Search panels are built after the first paint.
-    qtbot.waitUntil(lambda: window.training is not None and window.search is not None)
+    qtbot.waitUntil(functools.partial(panels_built, window))
     refs = [weakref.ref(o) for o in (window, window.canvas.viewer.scene(), window.canvas,
                                      window.project, window.doc, window.training)]
     QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_W,
