@@ -48,7 +48,7 @@ from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, edge_into
-from .placement import NODE_SIZE, between, direction_axis, in_place
+from .placement import NODE_SIZE, Measure, between, direction_axis, in_place
 from .spec import get_spec
 from .wire_fix import WIRE_FIX, wire_from_open_end
 
@@ -273,14 +273,17 @@ def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack):
 
 
 def expand_block(doc: Document, node_id: str, stack: cmd.UndoStack,
-                 size: tuple[float, float] | None = None) -> list[str]:
+                 size: tuple[float, float] | None = None,
+                 measure: Measure | None = None) -> list[str]:
     """Replace a block node by the layers of its expansion, undoably.
 
     The sublayers are named `{block}_{suffix}` like the built model's layers; the
     block's input and consumers are rewired, and its output slot passes to the
     expansion's last layer. They are laid out where the block stood, in the graph's
     direction, and the nodes after it (beyond its end: `size`, the block's size as
-    drawn, when known) move on. Returns the new node ids in expansion order.
+    drawn, when known) move on. `measure` gives the new nodes' drawn sizes once they are
+    wired (else they are estimated from their names), so their centres line up as drawn.
+    Returns the new node ids in expansion order.
     """
     node = doc.node(node_id)
     spec = node.spec
@@ -309,7 +312,8 @@ def expand_block(doc: Document, node_id: str, stack: cmd.UndoStack,
             outputs[outputs.index(node_id)] = last
             stack.push(cmd.SetOutputs(doc, outputs))
         if origin is not None:  # laid out where the block stood, the rest moved on
-            placed, moves = in_place(doc, list(ids.values()), origin, along,
-                                     size or NODE_SIZE)
+            new = list(ids.values())
+            placed, moves = in_place(doc, new, origin, along, size or NODE_SIZE,
+                                     measure(new) if measure else None)
             stack.push(cmd.Move(doc, {**moves, **placed}))
     return list(ids.values())

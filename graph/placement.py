@@ -18,7 +18,7 @@ there agree on where a node ends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .document import Document
 
@@ -27,6 +27,9 @@ GAP = 34.0  # between a node and the next one along the graph's direction
 
 Size = tuple[float, float]
 Point = tuple[float, float]
+# Node ids -> their sizes as they will be drawn, measured from the document as it is (the
+# window's `canvas.measure.drawn_sizes`): an edit that adds nodes places them at these.
+Measure = Callable[[list[str]], Mapping[str, Size]]
 
 
 def _size(sizes: Mapping[str, Size] | None, node_id: str) -> Size:
@@ -195,15 +198,18 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     """Positions laying `node_ids` out where one node of `old_size` stood at `origin`,
     flowing along `along` (1: down, 0: right), and the moves that make room after it.
 
-    The group is centred on the old node across the flow; nodes at or beyond the
-    old node's end move on by what the group adds.
+    The group's main path (which the layout runs down one line, and which ends at the
+    node the old one's consumers now take from) lies on the old node's centre line, so
+    the wires into and out of the group run straight; nodes at or beyond the old node's
+    end move on by what the group adds.
     """
-    from .layout import layered_layout
+    from .layout import estimated_size, layered_layout, layers_of, main_path
 
     sub = Document()
     keep = set(node_ids)
     for nid in node_ids:
-        sub.add_node(doc.nodes[nid].kind, node_id=nid, params=doc.nodes[nid].params)
+        sub.add_node(doc.nodes[nid].kind, doc.nodes[nid].name, node_id=nid,
+                     params=doc.nodes[nid].params)
     for e in doc.edges:
         if e.src in keep and e.dst in keep:
             sub.connect(e)
@@ -212,7 +218,14 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     cross = 1 - along
     offset = [0.0, 0.0]
     offset[along] = origin[along] - box[along]
-    offset[cross] = origin[cross] + old_size[cross] / 2 - (box[cross] + box[2 + cross]) / 2
+    path = main_path(sub, layers_of(sub))
+    if path:
+        end = path[-1]
+        line = local[end][cross] + (sizes or {}).get(end, estimated_size(
+            doc.nodes[end].name))[cross] / 2
+    else:
+        line = (box[cross] + box[2 + cross]) / 2
+    offset[cross] = origin[cross] + old_size[cross] / 2 - line
     placed = {n: (p[0] + offset[0], p[1] + offset[1]) for n, p in local.items()}
     grow = (box[2 + along] - box[along]) - old_size[along]
     end = origin[along] + old_size[along]

@@ -23,7 +23,7 @@ from .errors import DocumentError, ProjectFileError
 from .layers import shared
 from .limits import unique_keys
 from .params import to_json
-from .placement import NODE_SIZE, collapse, direction_axis, in_place
+from .placement import NODE_SIZE, Measure, collapse, direction_axis, in_place
 from .projectfile import write_text_atomic
 from .spec import INPUT
 from .userblocks import (
@@ -180,13 +180,15 @@ def _replace(doc, stack, selected, name, feeds, leaving):
 
 
 def expand_instance(doc: Document, stack: UndoStack, node_id: str,
-                    size: tuple[float, float] | None = None) -> list[str]:
+                    size: tuple[float, float] | None = None,
+                    measure: Measure | None = None) -> list[str]:
     """Replace one instance of a user block by the block's layers, as one undo step.
 
     The layers take the instance's values and are named f"{instance}_{inner}", as the
     built model names them; the instance's inputs, consumers and model-output slots are
     rewired to them, and they are laid out where it stood (the nodes after it, beyond its
-    end: `size`, the instance's size as drawn, when known, move on).
+    end: `size`, the instance's size as drawn, when known, move on), at their drawn sizes
+    when `measure` gives them (else estimated from their names).
     The definition stays, for the other instances and the palette. Returns the new ids.
 
     Raises:
@@ -224,8 +226,9 @@ def expand_instance(doc: Document, stack: UndoStack, node_id: str,
             stack.push(SetOutputs(doc, [output_entry(*leaving[port]) if nid == node_id else o
                                         for o, (nid, port) in outputs]))
         if origin is not None:
-            placed, moves = in_place(doc, list(ids.values()), origin, along,
-                                     size or NODE_SIZE)
+            new = list(ids.values())
+            placed, moves = in_place(doc, new, origin, along, size or NODE_SIZE,
+                                     measure(new) if measure else None)
             stack.push(Move(doc, {**moves, **placed}))
     return list(ids.values())
 

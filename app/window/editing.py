@@ -55,6 +55,13 @@ class EditMixin:
         self.canvas.select([node_id])
         return node_id
 
+    def measure(self, node_ids) -> dict[str, tuple[float, float]]:
+        """The sizes the canvas will draw these nodes at, measured from the document as it
+        is now (mid-edit too): an edit lays new nodes out at them in its one undo step."""
+        from ..canvas.measure import drawn_sizes
+
+        return drawn_sizes(self.doc, self.analysis, node_ids)
+
     def undo(self) -> None:
         self._guarded(self.stack.undo)
 
@@ -172,9 +179,11 @@ class EditMixin:
         # out closer than the size a node is assumed to have stayed under the expansion).
         size = self.canvas.node_sizes().get(node_id)
         if self.doc.nodes[node_id].kind == USER_BLOCK:
-            ids = self._guarded(expand_instance, self.doc, self.stack, node_id, size)
+            ids = self._guarded(expand_instance, self.doc, self.stack, node_id, size,
+                                self.measure)
         else:
-            ids = self._guarded(expand_block, self.doc, node_id, self.stack, size)
+            ids = self._guarded(expand_block, self.doc, node_id, self.stack, size,
+                                self.measure)
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids)

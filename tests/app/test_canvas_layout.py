@@ -90,3 +90,32 @@ def test_the_examples_open_tidy(window, qtbot):
         moved = {n: pos for n, pos in window.canvas.positions().items()
                  if max(abs(a - b) for a, b in zip(pos, opened[n], strict=True)) > 1}
         assert not moved, (path.name, moved)
+
+
+@pytest.mark.parametrize(("example", "block"), [("small_resnet", "res1"),
+                                                ("densenet_small", "dense1"),
+                                                ("inception_net", "inception1")])
+def test_an_expanded_block_lines_up_as_drawn(window, qtbot, example, block):
+    """Expanding a block of an example lays its layers out at the sizes they are drawn, in
+    one undo step: each wire of a chain runs straight down (no jog) and no node covers
+    another. Their widths were guessed from their names, and the wires jogged."""
+    from tests.app.gestures import EXAMPLES
+
+    show_at(window)
+    assert window.open_path(str(EXAMPLES / f"{example}.json"), ask=False)
+    QtWidgets.QApplication.processEvents()
+    node_id = next(n for n, node in window.doc.nodes.items() if node.name == block)
+    before = window.canvas.positions()
+    window.expand_block(node_id)
+    QtWidgets.QApplication.processEvents()
+    assert_no_overlap(node_boxes(window))
+    doc, views = window.doc, window.canvas.views
+    chain = [e for e in doc.edges  # a link of a chain: its wire runs straight when tidy
+             if len(doc.out_edges(e.src)) == 1 and len(doc.in_edges(e.dst)) == 1]
+    jogs = {(doc.nodes[e.src].name, doc.nodes[e.dst].name):
+            round(views[e.dst].sceneBoundingRect().center().x()
+                  - views[e.src].sceneBoundingRect().center().x(), 1) for e in chain}
+    assert not {k: d for k, d in jogs.items() if abs(d) > 1}, jogs
+    window.undo()  # one step back to the block where it stood, the rest where they were
+    QtWidgets.QApplication.processEvents()
+    assert window.canvas.positions() == before
