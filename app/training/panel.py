@@ -48,7 +48,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.data = DataPreview()
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()
-        self.results = ResultsView()
+        self.results = ResultsView(lambda: self.doc)
         self.reader = RunsReader(self)  # a project's saved runs, read off the GUI thread
         self._build()
         self._wire()

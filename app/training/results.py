@@ -16,13 +16,16 @@ still shows the last epoch's training and validation logs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import atomicfile
 from ...runtime.events import Result
+from ..export_process import start_export
 from .predictions import (
     class_ids,
     confusion_matrix,
@@ -33,6 +36,8 @@ from .predictions import (
 from .thumbnails import is_image_batch, sample_tile
 
 GRID_COLUMNS, GRID_SAMPLES = 6, 18
+SAVE_FILTERS = ("Keras model (*.keras);;"
+                "ONNX model, needs the onnx extra of the install (*.onnx)")
 
 
 class ResultsView(QtWidgets.QWidget):
@@ -40,8 +45,11 @@ class ResultsView(QtWidgets.QWidget):
 
     status_message = QtCore.Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, document: Callable[[], Any] | None = None, parent=None):
+        """`document` gives the project's document (for ONNX export with a run's weights)."""
         super().__init__(parent)
+        self.document = document
+        self.export_process: QtCore.QProcess | None = None
         self.record = None
         self.matrix: np.ndarray | None = None
         self.title = QtWidgets.QLabel("No finished run yet.")
@@ -200,16 +208,46 @@ class ResultsView(QtWidgets.QWidget):
 
     # ---- saving -----------------------------------------------------------------
     def save_model(self, path: str) -> str:
-        """Copy the run's saved model to `path` (".keras" added when missing)."""
+        """Copy the run's saved model to `path` (".keras" added when missing), or with a
+        path ending in .onnx export it to ONNX with the run's weights, in another process
+        (`kerascanvas export --weights`; `export_process` while it works)."""
         if self.record is None or not self.record.saved_path:
             raise ValueError("This run saved no model (it was killed, or failed before "
                              "its model was built)")
         target = Path(path)
+        if target.suffix.lower() == ".onnx":
+            return self._export_onnx(target)
         if target.suffix != ".keras":
             target = target.with_name(target.name + ".keras")
         atomicfile.copy_atomic(self.record.saved_path, target)  # never a half-copied file
         self.status_message.emit(f"Saved the trained model to {target}")
         return str(target)
+
+    def _export_onnx(self, target: Path) -> str:
+        doc = self.document() if self.document is not None else None
+        if doc is None:
+            raise ValueError("ONNX export needs the project the run trained")
+
+        def done(code: int, output: str) -> None:
+            self.export_process = None
+            self.save_button.setEnabled(self.record is not None and
+                                        bool(self.record.saved_path))
+            if code == 0:
+                self.status_message.emit(f"Saved the trained model to {target} (ONNX)")
+            else:
+                self._save_failed(str(target), output or f"exit code {code}")
+
+        self.save_button.setEnabled(False)  # one export at a time
+        self.export_process = start_export(self, doc, str(target), "onnx", done,
+                                           weights=self.record.saved_path)
+        self.status_message.emit(f"Exporting the trained model to {target}…")
+        return str(target)
+
+    def _save_failed(self, path: str, reason: str) -> None:
+        self.status_message.emit(f"Could not save to {path}: {reason}")
+        if QtWidgets.QApplication.platformName() not in ("offscreen", "minimal"):
+            QtWidgets.QMessageBox.warning(self, "Save trained model",
+                                          f"Could not save to {path}: {reason}")
 
     def suggested_path(self) -> str:
         """Where Save offers to put the model: beside the project, named after it and the
@@ -222,11 +260,12 @@ class ResultsView(QtWidgets.QWidget):
         return str(Path.home() / name)
 
     def _on_save_clicked(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save trained model", self.suggested_path(), "Keras models (*.keras)")
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save trained model", self.suggested_path(), SAVE_FILTERS)
+        if path and chosen.startswith("ONNX") and not path.lower().endswith(".onnx"):
+            path = str(Path(path).with_suffix(".onnx"))
         if path:
             try:
                 self.save_model(path)
-            except OSError as exc:
-                QtWidgets.QMessageBox.warning(self, "Save trained model",
-                                              f"Could not save to {path}: {exc}")
+            except (OSError, ValueError) as exc:
+                self._save_failed(path, str(exc))

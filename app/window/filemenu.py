@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -14,6 +11,7 @@ from ...graph import projectfile
 from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
 from ...graph.training_schema import refused_training
+from ..export_process import start_export
 from ..panels.code import generate_code
 from . import files
 from .importing import is_keras_model
@@ -224,21 +222,12 @@ class FileMixin(RecoveryMixin):
         """Export through `kerascanvas export` in another process: keras never loads here,
         and the window stays responsive while it builds the model."""
         fmt = "onnx" if path.lower().endswith(".onnx") else "keras"
-        fd, project = tempfile.mkstemp(prefix="kerascanvas-export-", suffix=".json")
-        os.close(fd)
-        projectfile.save(self.doc, project)
-        process = QtCore.QProcess(self)
-        process.setProcessChannelMode(QtCore.QProcess.MergedChannels)
-        process.finished.connect(
-            lambda code, _status: self._on_export_finished(process, code, path, project))
-        process.start(sys.executable, ["-m", "kerascanvas.app", "export", project,
-                                       "--format", fmt, "-o", path])
+        process = start_export(self, self.doc, path, fmt,
+                               lambda code, output: self._on_export_finished(code, output, path))
         self.show_message(f"Exporting {path}…")
         return process
 
-    def _on_export_finished(self, process, code: int, path: str, project: str) -> None:
-        os.unlink(project)
-        output = bytes(process.readAll()).decode(errors="replace").strip()
+    def _on_export_finished(self, code: int, output: str, path: str) -> None:
         if code == 0:  # the project's model, not a run's: say so, and where a run's is
             self.show_message(f"Exported {path} {UNTRAINED_NOTE}")
         else:

@@ -139,3 +139,51 @@ def test_save_offers_a_place_beside_the_project(qtbot, tmp_path, monkeypatch):
                         lambda parent, title, path, filters: offered.append(path) or ("", ""))
     QTest.mouseClick(view.save_button, QtCore.Qt.LeftButton)
     assert offered == [str(tmp_path / "net_run_2.keras")]
+
+
+@pytest.mark.slow  # another process imports keras and torch and traces the model: ~20 s
+def test_save_exports_a_run_to_onnx_with_its_trained_weights(qtbot, tmp_path, monkeypatch):
+    """Save trained model offered .keras only: ONNX goes through `kerascanvas export
+    --weights RUN.keras` in another process, and the ONNX graph computes what the run's
+    model computes."""
+    import keras
+    import onnxruntime as ort
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    from kerascanvas.graph.document import Document, Edge
+    from kerascanvas.runtime.build import build_model
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    out = doc.add_node("Dense", "out", {"units": 2})
+    doc.connect(Edge(x.id, 0, out.id, 0))
+    doc.set_outputs([out.id])
+    trained = build_model(doc)
+    rng = np.random.default_rng(0)
+    trained.set_weights([rng.standard_normal(w.shape).astype("float32")
+                         for w in trained.get_weights()])
+    saved = tmp_path / "net.runs" / "run_1.keras"
+    saved.parent.mkdir()
+    trained.save(saved)
+    record = RunRecord(1, {}, status="finished", saved_path=str(saved), folder=str(saved.parent))
+    record.result = Result(FINISHED)
+    view = ResultsView(lambda: doc)
+    qtbot.addWidget(view)
+    view.show_run(record)
+    said = []
+    view.status_message.connect(said.append)
+    target = tmp_path / "net_run_1"  # the ONNX filter chosen, no suffix typed
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *args: (str(target), "ONNX model, needs the onnx extra of the "
+                                                    "install (*.onnx)"))
+    QTest.mouseClick(view.save_button, QtCore.Qt.LeftButton)
+    assert view.export_process is not None and not view.save_button.isEnabled()
+    qtbot.waitUntil(lambda: view.export_process is None, timeout=CHILD_TIMEOUT_MS)
+    onnx = target.with_suffix(".onnx")
+    assert said[-1] == f"Saved the trained model to {onnx} (ONNX)", said
+    assert view.save_button.isEnabled()
+    sample = rng.standard_normal((3, 4)).astype("float32")
+    session = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: sample})
+    np.testing.assert_allclose(got, keras.ops.convert_to_numpy(trained(sample)), atol=1e-5)
