@@ -39,7 +39,7 @@ A fix that needs the user's input is labelled here but answered by the window, n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import commands as cmd
 from .data_fixes import DATA_FIXES, DATA_LABELS
@@ -48,7 +48,7 @@ from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, edge_into
-from .placement import NODE_SIZE, Measure, between, direction_axis, in_place
+from .placement import NODE_SIZE, Measure, Size, between, direction_axis, in_place
 from .spec import get_spec
 from .wire_fix import WIRE_FIX, wire_from_open_end
 
@@ -83,23 +83,27 @@ def _shapes(doc: Document) -> dict[str, list]:
 
 
 def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
-                   params: dict | None = None) -> str:
+                   params: dict | None = None, measure: Measure | None = None,
+                   sizes: Mapping[str, Size] | None = None) -> str:
     """Put a new `kind` node on `edge` (src -> new -> dst); returns the new node's id.
 
     The node goes between its neighbours in the graph's direction; the nodes after
-    it move on when there is no room (`graph.placement`). Call it inside a macro
+    it move on when there is no room (`graph.placement`). With `measure` it is placed
+    at its drawn size once wired, and with `sizes` (node id -> drawn size) its
+    neighbours are taken at theirs, so its wires run straight. Call it inside a macro
     when it is part of a larger gesture.
     """
-    pos, moves = between(doc, edge.src, edge.dst)
     with stack.macro(f"Insert {kind}"):
-        if moves:
-            stack.push(cmd.Move(doc, moves))
         # A new node starts as a dropped one does: the initial values of required params.
         start = {**get_spec(kind).initial_params(), **(params or {})}
-        node = stack.push(cmd.AddNode(doc, kind, params=start, pos=pos))
+        node = stack.push(cmd.AddNode(doc, kind, params=start))
         stack.push(cmd.Disconnect(doc, edge))
         stack.push(cmd.Connect(doc, Edge(edge.src, edge.src_port, node.id, 0)))
         stack.push(cmd.Connect(doc, Edge(node.id, 0, edge.dst, edge.dst_port)))
+        size = measure([node.id])[node.id] if measure else NODE_SIZE
+        pos, moves = between(doc, edge.src, edge.dst, size, sizes)
+        if pos is not None:
+            stack.push(cmd.Move(doc, {**moves, node.id: pos}))
     return node.id
 
 

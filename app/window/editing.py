@@ -51,7 +51,8 @@ class EditMixin:
         spec = get_spec(kind)
         if spec.min_inputs > 1 or spec.max_inputs == 0:
             return None
-        node_id = insert_on_edge(self.doc, self.stack, edge, kind, params)
+        node_id = insert_on_edge(self.doc, self.stack, edge, kind, params, self.measure,
+                                 self.canvas.node_sizes())
         self.canvas.select([node_id])
         return node_id
 

@@ -68,6 +68,9 @@ def test_a_node_dropped_on_a_wire_is_spliced_in_without_overlap(make_window, qtb
     ys = [window.canvas.views[n].y() for n in (hidden, bn, dropout)]
     assert ys == sorted(ys)
     assert overlapping(window) == []
+    # placed at its drawn size, in the drop's one undo step: its wires run straight down
+    xs = [window.canvas.views[n].sceneBoundingRect().center().x() for n in (hidden, bn, dropout)]
+    assert max(xs) - min(xs) <= 1, xs
     window.undo()
     assert Edge(hidden, 0, dropout, 0) in window.doc.edges and len(window.doc.nodes) == 4
 
