@@ -134,6 +134,9 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             if items[row] is None:
                 items[row] = QtWidgets.QTreeWidgetItem()
                 items[row].setData(0, KEY_ROLE, key)
+                # Its height before it goes in: rows share the first row's, and the kept
+                # rows' buttons were placed at an empty row's height, squashed between rows.
+                items[row].setSizeHint(3, QtCore.QSize(0, self._row_height))
                 run.append(items[row])
             if run and (row + 1 == len(keys) or items[row + 1] is not None):
                 self.insertTopLevelItems(row + 1 - len(run), run)
@@ -155,7 +158,6 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         item.setForeground(0, SEVERITY_COLORS.get(issue.severity, QtGui.QColor("white")))
         item.setToolTip(2, wrapped_tip(issue.message))
         item.setData(0, ISSUE_ROLE, issue)
-        item.setSizeHint(3, QtCore.QSize(0, self._row_height))
         shown = item.data(0, FIXES_ROLE)
         if shown is not None and shown != issue.fixes:
             item.setData(0, FIXES_ROLE, None)

@@ -238,3 +238,25 @@ def test_a_long_message_can_be_read_whole_and_copied(qtbot):
     assert "Remove this node" in actions  # the fixes are still offered
     actions["Copy message"].trigger()
     assert QtWidgets.QApplication.clipboard().text() == long
+
+
+def test_fix_buttons_stay_on_their_rows_when_a_row_without_fixes_comes_above(qtbot):
+    """An undo brings back an error without a fix at the top (an unwired input) above two
+    warnings that keep their Remove buttons: each button box stands whole on its own row,
+    as the row's height asks (they were squashed between the rows, unreadable)."""
+    warnings = many_issues(3)
+    panel = fresh(Document(), warnings, qtbot)
+    panel.resize(700, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    fixable = Issue(None, None, "error", "rank", "e", ("insert_reshape",))
+    panel.show_issues([fixable] + warnings[:2])  # the undo
+    QtWidgets.QApplication.processEvents()
+    panel.show_issues(many_issues(2, errors=1))  # its input unwired
+    QtWidgets.QApplication.processEvents()
+    for r in (1, 2):
+        item = panel.topLevelItem(r)
+        box = panel.itemWidget(item, 3)
+        row = panel.visualItemRect(item)
+        assert box.geometry().top() == row.top() and box.height() == row.height(), r
+        assert box.height() >= box.sizeHint().height(), r
