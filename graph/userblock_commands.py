@@ -23,7 +23,7 @@ from .errors import DocumentError, ProjectFileError
 from .layers import shared
 from .limits import unique_keys
 from .params import to_json
-from .placement import NODE_SIZE, Measure, collapse, direction_axis, in_place
+from .placement import NODE_SIZE, Measure, Size, collapse, direction_axis, in_place
 from .projectfile import write_text_atomic
 from .spec import INPUT
 from .userblocks import (
@@ -74,7 +74,8 @@ class SetBlockDefinition(Command):
 
 
 def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: str,
-               exposed_params: Mapping[str, tuple[str, str]] | None = None, doc_text: str = ""):
+               exposed_params: Mapping[str, tuple[str, str]] | None = None, doc_text: str = "",
+               measure: Measure | None = None, sizes: Mapping[str, Size] | None = None):
     """Replace the selected nodes by one instance of a new block `name`, as one undo step.
 
     Args:
@@ -87,6 +88,9 @@ def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: s
         exposed_params: block param name -> (inner node id, inner param name); the
             block param's default is the inner node's current value.
         doc_text: one line describing the block.
+        measure: the instance's drawn size once wired (else `NODE_SIZE` is assumed), and
+        sizes: node id -> drawn size of the selected nodes: the instance is centred on
+            where they were drawn, so the wires into and out of it run straight.
 
     Returns:
         The instance node.
@@ -101,7 +105,7 @@ def make_block(doc: Document, stack: UndoStack, node_ids: Sequence[str], name: s
     definition, feeds, leaving = _cut(doc, selected, exposed_params or {}, doc_text)
     with stack.macro(f"Make block {name}"):
         stack.push(SetBlockDefinition(doc, name, definition))
-        return _replace(doc, stack, selected, name, feeds, leaving)
+        return _replace(doc, stack, selected, name, feeds, leaving, measure, sizes)
 
 
 def _cut(doc, selected, exposed, doc_text):
@@ -152,7 +156,7 @@ def _cut(doc, selected, exposed, doc_text):
     return definition, feeds, (leaving, tensors)
 
 
-def _replace(doc, stack, selected, name, feeds, leaving):
+def _replace(doc, stack, selected, name, feeds, leaving, measure=None, sizes=None):
     """Swap the selection for one instance: its inputs wired from `feeds`, each leaving
     edge and model output moved to the instance's port for that tensor."""
     edges, tensors = leaving
@@ -160,14 +164,9 @@ def _replace(doc, stack, selected, name, feeds, leaving):
     chosen = set(selected)
     outputs = [(doc.output_ref(o), o) for o in doc.outputs]
     placed = {nid: doc.position(nid) for nid in selected if doc.position(nid)}
-    # where the selection began; the nodes after it in its column close the gap it leaves
-    pos, moves = collapse(doc, placed) if placed else (None, {})
     for nid in selected:
         stack.push(RemoveNode(doc, nid))
-    instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()),
-                                  {"block": name}, pos=pos))
-    if moves:
-        stack.push(Move(doc, moves))
+    instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()), {"block": name}))
     for port, (src, src_port) in enumerate(feeds):
         stack.push(Connect(doc, Edge(src, src_port, instance.id, port)))
     for e in edges:
@@ -176,6 +175,10 @@ def _replace(doc, stack, selected, name, feeds, leaving):
     if any(ref[0] in chosen for ref, _ in outputs):
         stack.push(SetOutputs(doc, [output_entry(instance.id, port_of[ref]) if ref[0] in chosen
                                     else entry for ref, entry in outputs]))
+    if placed:  # where the selection began; the nodes after it in its column close the gap
+        size = measure([instance.id])[instance.id] if measure else NODE_SIZE
+        pos, moves = collapse(doc, placed, size, sizes)
+        stack.push(Move(doc, {**moves, instance.id: pos}))
     return instance
 
 

@@ -298,7 +298,8 @@ class UserBlocksMixin:
 
         def apply(name, exposed, doc_text):
             try:
-                instance = make_block(self.doc, self.stack, ids, name, exposed, doc_text)
+                instance = make_block(self.doc, self.stack, ids, name, exposed, doc_text,
+                                      self.measure, self.canvas.node_sizes())
             except KerasCanvasError as exc:
                 return str(exc)
             self.canvas.select([instance.id])

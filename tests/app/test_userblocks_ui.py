@@ -318,3 +318,22 @@ def test_ctrl_shift_b_expands_an_instance_of_the_users_block(window, qtbot):
     assert_no_overlap(node_boxes(window))
     window.undo()
     assert dumps(window.doc) == before
+
+
+def test_a_block_made_from_a_laid_out_chain_stands_on_its_line(window, qtbot):
+    """Make Block puts the instance where the selection began, at the size the canvas
+    draws it, centred on where its nodes were drawn, in the one undo step: its wires run
+    straight down. It was centred as a 180-unit-wide node on nodes of assumed width."""
+    from .gestures import show
+    from .test_canvas_layout import assert_no_overlap, layout_and_fit, node_boxes
+
+    ids = build(window)
+    show(window, qtbot)
+    layout_and_fit(window)
+    made = make_conv_block(window, ids)
+    QtWidgets.QApplication.processEvents()
+    views = window.canvas.views
+    xs = [views[n].sceneBoundingRect().center().x() for n in (ids[0], made, ids[3])]
+    assert max(xs) - min(xs) <= 1, xs
+    assert_no_overlap(node_boxes(window))
+    assert window.stack.undo_text == "Make block conv_relu"
