@@ -8,11 +8,53 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
+from PySide6 import QtCore, QtGui  # noqa: E402
 
 from .axes import ReadableAxis  # noqa: E402
 from .legend import MARGIN  # noqa: E402
 
 PLOT_ASPECT = 1.3  # width over height a plot needs before plots go side by side
+TITLE_SIZE_PT = 11  # pyqtgraph's title size
+
+
+class ElidedTitle(pg.LabelItem):
+    """A plot's title that asks for no width: a long metric name
+    (sparse_top_k_categorical_accuracy) is cut to the plot's width with "…", its full name
+    in the tooltip. pyqtgraph's title asks for its text's width, so its plot took the
+    row's width from the others (the loss plot shrank to ~70 px in a narrow tab)."""
+
+    def __init__(self, text: str):
+        self.full = text
+        super().__init__(text, size=f"{TITLE_SIZE_PT}pt")
+        self.setToolTip(text)
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph override)
+        super().updateMin()
+        height = self._sizeHint[QtCore.Qt.SizeHint.MinimumSize][1]
+        self.setMinimumWidth(0)
+        for hint in (QtCore.Qt.SizeHint.MinimumSize, QtCore.Qt.SizeHint.PreferredSize):
+            self._sizeHint[hint] = (0, height)
+        self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        font = QtGui.QFont(self.item.font())
+        font.setPointSizeF(TITLE_SIZE_PT)
+        room = max(self.rect().width() - 8, 0)  # the text item's own margins
+        shown = QtGui.QFontMetricsF(font).elidedText(self.full, QtCore.Qt.ElideRight, room)
+        if shown != self.text and room > 0:
+            self.setText(shown)  # calls this again, with the same room: ends there
+            return
+        super().resizeEvent(event)
+
+
+def set_title(plot: pg.PlotItem, name: str) -> None:
+    """Give `plot` an `ElidedTitle` reading `name`."""
+    plot.layout.removeItem(plot.titleLabel)
+    plot.titleLabel.setParentItem(None)  # a new plot: in no scene yet
+    plot.titleLabel = ElidedTitle(name)
+    plot.titleLabel.setParentItem(plot)
+    plot.layout.addItem(plot.titleLabel, 0, 1)
+    plot.setTitle(name)
 
 
 class PlotGridMixin:
@@ -57,6 +99,8 @@ class PlotGridMixin:
         plots = list(self.plots.values())
         cols = self.columns()
         self._placed = cols
+        for col in range(len(plots)):  # the plots of a row share its width equally
+            self.view.ci.layout.setColumnStretchFactor(col, 1 if col < cols else 0)
         for index, plot in enumerate(plots):
             row, col = divmod(index, cols)
             if self.view.ci.getItem(row, col) is not plot:
@@ -77,7 +121,8 @@ class PlotGridMixin:
             self._place()
 
     def _new_plot(self, name: str) -> pg.PlotItem:
-        plot = pg.PlotItem(title=name, axisItems={"left": ReadableAxis("left")})
+        plot = pg.PlotItem(axisItems={"left": ReadableAxis("left")})
+        set_title(plot, name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         # No grid: its full-length lines made each repaint about three times as costly.

@@ -287,3 +287,31 @@ def test_a_legend_wider_than_its_plot_shows_the_starts_of_its_names(qtbot):
     view = plot.vb.mapRectToScene(plot.vb.boundingRect())
     assert legend.width() > view.width()  # the case: it cannot fit
     assert legend.left() >= view.left()
+
+
+def test_plots_of_a_row_share_its_width_and_long_titles_elide(qtbot):
+    """A long metric name's title asked for its whole width: in a narrow tab its plot took
+    ~300 px and the loss plot shrank to ~70 px. The plots of a row now get equal widths
+    (within their axes' label widths); the long title is cut, its full name in a tooltip."""
+    long = "sparse_top_k_categorical_accuracy"
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(700, 260)
+    plots.show()
+    qtbot.waitExposed(plots)
+    curves = RunCurves()
+    for epoch in range(5):
+        curves.add_epoch(epoch, {"loss": 1.0 / (epoch + 1), "accuracy": 0.3, long: 0.5},
+                         lr=1e-3)
+    plots.show_run(curves)
+    plots.redraw()
+    assert plots.columns() == len(plots.plots) == 4  # one row
+    title = plots.plots[long].titleLabel
+    qtbot.waitUntil(lambda: title.text != long, timeout=10_000)
+    widths = [plot.geometry().width() for plot in plots.plots.values()]
+    assert max(widths) - min(widths) < 0.1 * max(widths), widths
+    assert title.text.endswith("…") and long.startswith(title.text[:-1])
+    assert title.toolTip() == long
+    assert title.itemRect().width() <= title.rect().width()  # drawn within its plot
+    plots.resize(1600, 260)  # room for the whole name: shown whole
+    qtbot.waitUntil(lambda: title.text == long, timeout=10_000)
