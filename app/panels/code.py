@@ -8,6 +8,7 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...codegen import STYLES, CodegenError, generate
+from ...graph.training_schema import refused_training
 from .shown import on_screen
 
 
@@ -47,7 +48,12 @@ def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple
     """(text, ok): the generated source, or the CodegenError message when it cannot be made.
 
     `analysis` is the document's current analysis, when one is at hand (no second validation).
+    A training script is refused, with `kerascanvas run`'s message, for settings that `run`
+    refuses: it would train with them.
     """
+    refused = refused_training(doc) if script else None
+    if refused:
+        return "# Cannot generate the training script:\n# " + refused.replace("\n", "\n# "), False
     try:
         return generate(doc, style=style, script=script, analysis=analysis), True
     except CodegenError as exc:
