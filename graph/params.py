@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import ParamError
@@ -118,11 +119,23 @@ class ParamSpec:
                 self._fail(problem, value)
         return normal
 
+    def normal_default(self) -> Any:
+        """`coerce(default)`: converted once where the result cannot be changed in place
+        (numbers, strings, tuples of them...), else converted afresh on each call, so
+        that no caller shares a list or dict with the spec or with another caller."""
+        kept = self._kept_default
+        return self.coerce(self.default) if kept is _FRESH else kept
+
+    @cached_property
+    def _kept_default(self) -> Any:
+        normal = self.coerce(self.default)
+        return normal if _immutable(normal) else _FRESH
+
     def is_default(self, value: Any) -> bool:
         if self.required:
             return False
         try:
-            return self.coerce(value) == self.coerce(self.default)
+            return self.coerce(value) == self.normal_default()
         except ParamError:
             return False
 
@@ -132,6 +145,16 @@ class ParamSpec:
             f"Received: {self.name}={value!r}",
             param=self.name,
         )
+
+
+_FRESH: Any = object()  # a default whose normal form is mutable: not kept
+
+
+def _immutable(value: Any) -> bool:
+    """Whether `value` (a normal form) cannot be changed in place."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    return isinstance(value, tuple | frozenset) and all(_immutable(v) for v in value)
 
 
 def _is_int(value: Any) -> bool:

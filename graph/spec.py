@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .errors import KerasCanvasError, ParamError
@@ -169,6 +170,10 @@ class LayerSpec:
             return params["activation"] or "linear"
         return None
 
+    @cached_property
+    def _param_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.params)
+
     def param(self, name: str) -> ParamSpec:
         for p in self.params:
             if p.name == name:
@@ -237,8 +242,9 @@ class LayerSpec:
 
     def resolve(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Fill in defaults and coerce every value; raise `ParamError` on the first bad one."""
-        unknown = sorted(set(params) - {p.name for p in self.params} - {AS_LISTS})
+        unknown = [n for n in params if n not in self._param_names and n != AS_LISTS]
         if unknown:
+            unknown.sort()
             names = ", ".join(p.name for p in self.params)
             raise ParamError(
                 f"{self.kind} has no parameter {unknown[0]!r}. Expected one of: {names}",
@@ -251,7 +257,7 @@ class LayerSpec:
             elif p.required:
                 raise ParamError(f"{self.kind} needs a value for {p.name}", param=p.name)
             else:
-                out[p.name] = p.coerce(p.default)
+                out[p.name] = p.normal_default()
         if self.check is not None:
             problem = self.check(out)
             if problem:
@@ -261,8 +267,10 @@ class LayerSpec:
 
     def as_lists(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         """The names in the params' `AS_LISTS` note (none without one), or ParamError."""
-        names = params.get(AS_LISTS, ())
-        known = {p.name for p in self.params}
+        if AS_LISTS not in params:
+            return ()
+        names = params[AS_LISTS]
+        known = self._param_names
         if not isinstance(names, list | tuple) or len(set(map(str, names))) != len(names) \
                 or any(not isinstance(n, str) or n not in known for n in names):
             raise ParamError(f"{self.kind}: {AS_LISTS} must be a list of distinct names of "

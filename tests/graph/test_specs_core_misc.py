@@ -15,6 +15,7 @@ import pytest
 
 from kerascanvas.graph import LAYER_SPECS, get_spec
 from kerascanvas.graph.errors import KerasCanvasError, ParamError, ShapeError
+from kerascanvas.graph.params import ParamSpec
 
 keras = pytest.importorskip("keras")
 
@@ -159,3 +160,25 @@ def test_recurrent_state_ports(kind):
     outputs = layer(keras.Input(batch_shape=(None, 5, 3)))
     assert spec.outputs(resolved) == len(outputs)
     assert spec.outputs(spec.resolve({"units": 4})) == 1
+
+
+def test_resolved_defaults_are_the_coerced_defaults_and_never_shared():
+    """resolve keeps each converted default: every kind still gets what coercing the default
+    gives, and a default whose normal form is a list or dict is a fresh one each time."""
+    from dataclasses import replace
+
+    for spec in LAYER_SPECS.values():
+        start = spec.initial_params()
+        try:
+            first, again = spec.resolve(start), spec.resolve(start)
+        except KerasCanvasError:
+            continue  # kinds whose start needs more (checked elsewhere)
+        for p in spec.params:
+            if p.name not in start and not p.required:
+                assert first[p.name] == again[p.name] == p.coerce(p.default), (spec.kind, p.name)
+    spec = get_spec("Dense")
+    listed = replace(spec, params=spec.params + (ParamSpec("extra", "json", default={"a": [1]}),))
+    first = listed.resolve({"units": 2})
+    first["extra"]["a"].append(2)
+    assert listed.resolve({"units": 2})["extra"] == {"a": [1]}
+    assert listed.param("extra").is_default({"a": [1]})
