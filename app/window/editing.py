@@ -11,6 +11,7 @@ from ..blocks.user_blocks import USER_BLOCK, split_palette_kind
 from ..blocks.view import BlockDialog
 from ..canvas import clipboard
 from ..canvas.pipes import batched_pipes
+from .navigate import LAYOUT_TEXT
 
 
 class EditMixin:
@@ -64,10 +65,17 @@ class EditMixin:
         return drawn_sizes(self.doc, self.analysis, node_ids)
 
     def undo(self) -> None:
-        self._guarded(self.stack.undo)
+        self._framed(self.stack.undo_text, self.stack.undo)
 
     def redo(self) -> None:
-        self._guarded(self.stack.redo)
+        self._framed(self.stack.redo_text, self.stack.redo)
+
+    def _framed(self, text: str, step) -> None:
+        """Undo or redo; an auto layout's undo and redo frame the graph as the layout did:
+        its nodes move far from the view, which showed an empty canvas."""
+        self._guarded(step)
+        if text == LAYOUT_TEXT:
+            self.fit()
 
     def _guarded(self, fn, *args):
         try:

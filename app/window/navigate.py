@@ -10,6 +10,8 @@ from ..canvas.minimap import MiniMap
 from .dialog_focus import DialogFocus
 from .view_keeper import ViewKeeper
 
+LAYOUT_TEXT = "Auto layout"  # its name in Undo/Redo, whose view is framed as the layout's
+
 
 class NavigateMixin:
     """Mixed into `MainWindow`: View › Find Node (Ctrl+Shift+F, F3, Shift+F3), Minimap, Fit,
@@ -68,7 +70,7 @@ class NavigateMixin:
         positions = layered_layout(self.doc, direction, self.canvas.node_sizes(),
                                    aspect=self.canvas.view_aspect())
         if positions:
-            self.stack.push(cmd.Move(self.doc, positions, text="Auto layout"))
+            self.stack.push(cmd.Move(self.doc, positions, text=LAYOUT_TEXT))
         self.fit()
 
     def focus_palette(self) -> None:

@@ -46,6 +46,39 @@ def test_auto_layout_is_undone_as_auto_layout(window, qtbot):
     assert window.actions["redo"].text() == "&Redo Auto layout"
 
 
+def test_undoing_and_redoing_auto_layout_keeps_the_graph_in_view(make_window, qtbot, tmp_path):
+    """Ctrl+L frames the laid-out graph; Ctrl+Z puts the nodes back far from there, and
+    Ctrl+Y lays them out again: each time the view frames them (the undo left the user
+    looking at an empty canvas, the graph out of view)."""
+    from kerascanvas.graph.document import Document, Edge
+
+    from .gestures import saved
+
+    doc = Document()
+    ids = [doc.add_node("Input", "x", {"shape": [4]}).id,
+           doc.add_node("Dense", "d", {"units": 2}).id]
+    doc.connect(Edge(ids[0], 0, ids[1], 0))
+    doc.set_position(ids[0], (4000.0, 3000.0))
+    doc.set_position(ids[1], (4600.0, 3900.0))
+    window = show_at(make_window(saved(doc, tmp_path, "far.json")))
+    viewport = window.canvas.viewer.viewport()
+
+    def all_in_view() -> bool:
+        QtWidgets.QApplication.processEvents()
+        visible = window.canvas.viewer.visible_scene_rect()
+        return all(visible.contains(box) for box in node_boxes(window))
+
+    QTest.keyClick(viewport, QtCore.Qt.Key_L, QtCore.Qt.ControlModifier)
+    laid_out = [box.topLeft() for box in node_boxes(window)]
+    assert laid_out[0] != QtCore.QPointF(4000.0, 3000.0) and all_in_view()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
+    assert window.canvas.views[ids[0]].pos() == QtCore.QPointF(4000.0, 3000.0)
+    assert all_in_view()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Y, QtCore.Qt.ControlModifier)
+    assert [box.topLeft() for box in node_boxes(window)] == laid_out
+    assert all_in_view()
+
+
 def check_readable(window, qtbot, path) -> None:
     show_at(window)
     assert window.open_path(path, ask=False)
