@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from ...graph import commands as cmd
 from ...graph import projectfile
 from ...graph.document import Document, Edge
 from ...graph.errors import KerasCanvasError, ProjectFileError
-from ...graph.placement import beside, bounding_box, free_shift
+from ...graph.placement import NODE_SIZE, Measure, Size, beside, bounding_box, free_shift
 
 CLIPBOARD_MIME = "application/x-kerascanvas-project+json"
-PASTE_OFFSET = (40.0, 40.0)
 
 
 def selection_json(doc: Document, node_ids) -> str:
@@ -32,18 +32,25 @@ def selection_json(doc: Document, node_ids) -> str:
 
 
 def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
-               at: tuple[float, float] | None = None) -> list[str]:
+               at: tuple[float, float] | None = None, measure: Measure | None = None,
+               sizes: Mapping[str, Size] | None = None) -> list[str]:
     """Add the nodes of a copied selection with fresh ids and names; returns the new ids.
 
     Positions keep their arrangement: shifted so the group's corner lands on `at` (the
     cursor), or beside the originals when `at` is None, and further across the graph
-    when that would cover a node. One undoable step.
+    when that would cover a node. Nodes are taken at `sizes` (as drawn; a copy at its
+    original's), and once the copies are wired, at the sizes `measure` gives them: where
+    those call for another place, the copies move there in the same undoable step.
 
     Raises:
         ProjectFileError: the text is not a copied selection.
     """
     part = projectfile.loads(text)
-    shift = _shift(doc, part, at)
+    sizes = _roomy(sizes or {})
+    # keyed apart from the document's ids: a copy from another window may reuse them
+    group = {COPY + n: p for n in part.nodes if (p := part.position(n)) is not None}
+    guessed = {**sizes, **{COPY + n: sizes[n] for n in part.nodes if n in sizes}}
+    shift = _shift(doc, group, at, guessed) if group else (0.0, 0.0)
     new_ids: dict[str, str] = {}
     with stack.macro("Paste"):
         for nid, node in part.nodes.items():
@@ -55,19 +62,39 @@ def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
         for e in part.edges:
             stack.push(cmd.Connect(doc, Edge(new_ids[e.src], e.src_port,
                                              new_ids[e.dst], e.dst_port)))
+        if group and measure:
+            pasted = {new_ids[n[len(COPY):]]: p for n, p in group.items()}
+            measured = _roomy(measure(list(new_ids.values())))
+            _place_measured(doc, stack, pasted, at, shift, {**sizes, **measured})
     return list(new_ids.values())
 
 
-def _shift(doc: Document, part: Document, at) -> tuple[float, float]:
-    """At the cursor (the group's corner on `at`), else beside the originals; either way
-    moved on across the graph until it covers no node."""
-    group = {n: p for n in part.nodes if (p := part.position(n)) is not None}
-    if not group:
-        return PASTE_OFFSET
+COPY = "\0copy:"
+
+
+def _roomy(sizes: Mapping[str, Size]) -> dict[str, Size]:
+    """Sizes no smaller than `NODE_SIZE`: a copy keeps at least the room beside its
+    originals it always had (the skip wires a column's side routes run there), and more
+    where a node is drawn larger, so that nothing is covered."""
+    return {n: (max(w, NODE_SIZE[0]), max(h, NODE_SIZE[1])) for n, (w, h) in sizes.items()}
+
+
+def _place_measured(doc, stack, group, at, shift, sizes) -> None:
+    """Move the pasted `group` (new id -> copied position) where its measured `sizes` put
+    it, if that is not where it was shifted to."""
+    again = _shift(doc, group, at, sizes)
+    if max(abs(again[0] - shift[0]), abs(again[1] - shift[1])) > 0.5:
+        stack.push(cmd.Move(doc, {n: (p[0] + again[0], p[1] + again[1])
+                                  for n, p in group.items()}))
+
+
+def _shift(doc: Document, group, at, sizes) -> tuple[float, float]:
+    """At the cursor (the group's corner on `at`), else beside where it was copied from;
+    either way moved on across the graph until it covers no node."""
     if at is None:
-        return beside(doc, group)
-    corner = bounding_box(group)
-    return free_shift(doc, group, (at[0] - corner[0], at[1] - corner[1]))
+        return beside(doc, group, sizes)
+    corner = bounding_box(group, sizes)
+    return free_shift(doc, group, (at[0] - corner[0], at[1] - corner[1]), sizes)
 
 
 def delete_nodes(doc: Document, stack: cmd.UndoStack, node_ids) -> None:

@@ -115,7 +115,8 @@ class EditMixin:
 
     def _paste_text(self, text: str, at=None) -> None:
         with batched_pipes():  # each new wire drawn once, not once per node it joins
-            ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at)
+            ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at,
+                                self.measure, self.canvas.node_sizes())
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids, moving_only=True)  # a copy put beside may be off view

@@ -102,6 +102,26 @@ def test_paste_lands_at_the_cursor_and_duplicates_go_beside(make_window, qtbot):
     assert overlapping(window) == []
 
 
+def test_a_wide_node_duplicated_covers_no_node(make_window, qtbot):
+    """A copy is placed at the size it is drawn, beside the original, in the paste's one
+    undo step: a node drawn wider than the size assumed for an
+    unknown one was covered by its own duplicate."""
+    from kerascanvas.graph import commands as cmd
+
+    window = mlp(make_window, qtbot)
+    viewer = window.canvas.viewer
+    hidden = by_name(window, "hidden")
+    window.stack.push(cmd.Rename(window.doc, hidden, "hidden_layer_with_a_long_descriptive_name"))
+    QtWidgets.QApplication.processEvents()
+    assert window.canvas.views[hidden].width > 300  # wider than the size assumed
+    window.canvas.select([hidden])
+    QTest.keyClick(viewer, QtCore.Qt.Key_D, CTRL)
+    QtWidgets.QApplication.processEvents()
+    assert len(window.doc.nodes) == 5 and overlapping(window) == []
+    window.undo()
+    assert len(window.doc.nodes) == 4
+
+
 def test_an_expanded_block_is_laid_out_in_place_and_on_screen(make_window, qtbot):
     window = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
     window.canvas.fit()
