@@ -81,12 +81,15 @@ class RemoveNode(RemoveNodes):
 
 
 class Connect(Command):
-    def __init__(self, doc: Document, edge: Edge):
-        self.doc, self.edge = doc, edge
+    """Add a wire; `check_cycle=False` where the caller knows it closes no cycle (see
+    `Document.connect`)."""
+
+    def __init__(self, doc: Document, edge: Edge, check_cycle: bool = True):
+        self.doc, self.edge, self.check_cycle = doc, edge, check_cycle
         self.text = "Connect"
 
     def do(self):
-        self.doc.connect(self.edge)
+        self.doc.connect(self.edge, check_cycle=self.check_cycle)
 
     def undo(self):
         self.doc.disconnect(self.edge)

@@ -134,3 +134,28 @@ def test_copy_paste_undo_of_an_imported_resnet50(make_window, qtbot, tmp_path,
                                                  imported_project):
     window = show(make_window(imported_project("ResNet50")), qtbot)
     check_copy_paste_undo(window, tmp_path)
+
+
+def test_a_pasted_part_with_a_cycle_is_refused_whole():
+    """Pasted wires are not checked one by one for cycles (they join new nodes only): a
+    clipboard whose part has a cycle is refused as a whole, and nothing is added."""
+    import json
+
+    from kerascanvas.app.canvas.clipboard import paste_json, selection_json
+    from kerascanvas.graph import commands as cmd
+    from kerascanvas.graph.errors import ProjectFileError
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]}).id
+    a, b = doc.add_node("Add", "a").id, doc.add_node("Add", "b").id
+    doc.connect(Edge(x, 0, a, 0))
+    doc.connect(Edge(a, 0, b, 0))
+    stack = cmd.UndoStack()
+    pasted = paste_json(doc, stack, selection_json(doc, [x, a, b]))
+    assert len(doc.edges) == 4 and doc.downstream([pasted[0]]) == set(pasted)
+    data = json.loads(selection_json(doc, [a, b]))
+    data["edges"].append({"src": b, "src_port": 0, "dst": a, "dst_port": 1})
+    before = projectfile.dumps(doc)
+    with pytest.raises(ProjectFileError, match="cycle"):
+        paste_json(doc, stack, json.dumps(data))
+    assert projectfile.dumps(doc) == before
