@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _PARTIAL = re.compile(r"\.partial-(\d+)(?:\.\d+)?-(.+)")
@@ -63,15 +63,25 @@ def commit(partial: str | os.PathLike, path: str | os.PathLike) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
+    return pid == os.getpid() or not process_gone(pid)
+
+
+def process_gone(pid: int) -> bool:
+    """Whether process `pid` can write nothing more: there is none, or it is a zombie (it
+    was killed and its parent has not reaped it yet: a rank killed with its torchrun
+    agent, whose partial files would otherwise stay until then). Zombies are seen in
+    /proc, so on Linux only."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
         return True
-    return True
+    except OSError:  # it exists but belongs to someone else
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def remove_stale_partials(path: str | os.PathLike) -> list[Path]:
@@ -88,20 +98,27 @@ def remove_stale_partials(path: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
-    """Replace `path` with `data` atomically (see the module docstring)."""
-    path = Path(path)
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[Path]:
+    """The partial file to write `path`'s new content to; once the block ends it replaces
+    `path` (`commit`). An error in the block leaves `path` as it was, and no partial."""
     remove_stale_partials(path)
     partial = partial_path(path)
     try:
-        with open(partial, "wb") as f:
-            f.write(data)
-        if mode is not None:
-            os.chmod(partial, mode)
+        yield partial
         commit(partial, path)
     finally:
         if partial.exists():
             partial.unlink()
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data` atomically (see the module docstring)."""
+    with replacing(path) as partial:
+        with open(partial, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(partial, mode)
 
 
 def commit_unused(partial: str | os.PathLike, names: Iterable[Path]) -> Path:
@@ -140,11 +157,5 @@ def _claim(path: Path) -> bool:
 
 def copy_atomic(source: str | os.PathLike, path: str | os.PathLike) -> None:
     """Copy `source` over `path` atomically: a copy cut short leaves `path` as it was."""
-    remove_stale_partials(path)
-    partial = partial_path(path)
-    try:
+    with replacing(path) as partial:
         shutil.copyfile(source, partial)
-        commit(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()

@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from kerascanvas.graph.atomicfile import process_gone
+
 # The agent must not turn Ctrl+C into killing the ranks: each rank hears it and
 # stops after the current batch. SIGTERM (a kill from the window) still ends all, unless
 # the caller passes it on itself (`kerascanvas run`: `runtime.cli.run_launch`).
@@ -161,13 +163,28 @@ def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:
     return signal_ranks(rank_processes(os.getpid(), module), signal.SIGINT)
 
 
-def kill_ranks(agent: int, module: str = "kerascanvas.runtime") -> int:
+def kill_ranks(agent: int, module: str = "kerascanvas.runtime") -> list[int]:
     """SIGKILL the ranks the torchrun agent in process `agent` started (its children that
-    run `module`): none of them saves or reports anything. The number reached (0 off
-    Linux: see `rank_processes`)."""
+    run `module`): none of them saves or reports anything more. Their process ids (none
+    off Linux: see `rank_processes`), for `wait_ended`."""
     import signal
 
-    return signal_ranks(rank_processes(agent, module), signal.SIGKILL)
+    ranks = rank_processes(agent, module)
+    signal_ranks(ranks, signal.SIGKILL)
+    return ranks
+
+
+def wait_ended(pids: list[int], timeout: float) -> bool:
+    """Wait at most `timeout` seconds until none of `pids` runs (gone, or a zombie: killed
+    and not yet reaped, it writes nothing more); whether none does."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not all(process_gone(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def rank_processes(parent: int, module: str = "kerascanvas.runtime") -> list[int]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from kerascanvas.graph.atomicfile import replacing
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.training import output_names
 
@@ -130,7 +131,9 @@ def evaluate_run(result, doc: Document, data, path: str, test=None, guard=None,
     if x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4))):
         arrays["x"] = x
     with _in_pass(f"Writing the predictions to {path}", "a confusion matrix or examples"):
-        np.savez(path, **arrays)
+        # Whole or not at all, as the model: a predictions file that exists is complete.
+        with replacing(path) as partial:  # its name ends in .npz too: numpy adds none
+            np.savez(partial, **arrays)
     return {"split": split, "metrics": metrics, "predictions": path}
 
 

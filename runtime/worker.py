@@ -23,9 +23,9 @@ training, of a validation pass, of the final evaluation or of the predictions; o
 several processes too).
 The child saves the model to `save_path` when training finishes, stops, or
 fails with a NaN loss (with the last weights whose epoch loss was finite).
-`kill()` ends the process (on several processes its ranks first) and keeps nothing: a
-model or predictions file the run had written already is removed; the parent marks the
-run "killed".
+`kill()` ends the process at once (on several processes its ranks first); the run is
+"killed", and keeps what it had written whole: after a kill in the final evaluation, the
+model saved as training ended (`runtime.kill_keep`).
 There is no Qt here: the app polls `poll_events()` from a timer. The child's side
 (its commands, `train_document`) is `runtime.worker_child`; its names are importable
 from here too.
@@ -33,20 +33,18 @@ from here too.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import multiprocessing
-import os
 import queue
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from kerascanvas.graph.atomicfile import remove_stale_partials
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.projectfile import to_dict
 
 from .events import FAILED, KILLED, RUNNING, Result, TrainingEvent, from_wire
-from .launch import kill_ranks
+from .kill_keep import file_identity, kept_after_kill, own_files
+from .launch import kill_ranks, wait_ended
 from .worker_child import (  # noqa: F401  (their home was here)
     NICENESS,
     Control,
@@ -104,7 +102,7 @@ class TrainingRun:
         self.process = None
         self._events = self._commands = None
         self._killing = False  # set before terminate(): a poll must not call it a crash
-        self._files_before: dict[str, bool] = {}  # the run's own files: existed at start?
+        self._files_before: dict[str, tuple | None] = {}  # the run's files as it began
 
     def start(self) -> None:
         """Launch the child process; events start arriving through `poll_events()`."""
@@ -114,16 +112,9 @@ class TrainingRun:
         self._events, self._commands = context.Queue(), context.Queue()
         self.process = context.Process(target=_child_main, daemon=True, name="kerascanvas-train",
                                        args=(self.payload, self._events, self._commands))
-        self._files_before = {path: os.path.exists(path) for path in self._own_files()}
+        self._files_before = {p: file_identity(p) for p in own_files(self.payload["save"])}
         self.process.start()
         self.status = RUNNING
-
-    def _own_files(self) -> list[str]:
-        """The files the run writes for the window: its model and its predictions."""
-        from .run_evaluation import predictions_next_to
-
-        save = self.payload["save"]
-        return [save, predictions_next_to(save)] if save else []
 
     def _send(self, name: str) -> None:
         if self.status == RUNNING:
@@ -141,34 +132,27 @@ class TrainingRun:
         self._send("resume")
 
     def kill(self, timeout: float = 5.0) -> None:
-        """End the child at once (last resort); status "killed", and nothing is kept.
+        """End the child at once (last resort); status "killed".
 
         On several processes the ranks are killed (SIGKILL) before the child, torchrun's
-        agent: a SIGTERM from the agent would have rank 0 keep the model (`rank_end`). A
-        model or predictions file this run wrote before the kill (the run was in its
-        final evaluation) is removed, with any partial one, so that the runs folder holds
-        what the window lists.
+        agent: a SIGTERM from the agent would have rank 0 go on to keep the model
+        (`rank_end`). Once no process of the run can write anything more, what it had
+        written whole is kept (`kept_after_kill`): a kill in the final evaluation keeps
+        the model saved as training ended. The result says what was kept.
         """
-        if self.process is None or self.status != RUNNING:
+        if self.process is None or self.status != RUNNING or self._killing:
             return
         self._killing = True
-        if int(self.payload.get("processes") or 1) > 1:
-            kill_ranks(self.process.pid)
+        ranks = kill_ranks(self.process.pid) if int(self.payload.get("processes") or 1) > 1 \
+            else []
         self.process.terminate()
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout)
+        wait_ended(ranks, timeout)  # reaped by now, or zombies that write nothing more
+        self.result = kept_after_kill(self.payload["save"], self._files_before)
         self.status = KILLED
-        self.result = Result(KILLED, "Training was killed; the model was not saved.")
-        self._remove_own_files()
-
-    def _remove_own_files(self) -> None:
-        for path, existed in self._files_before.items():
-            if not existed:
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-            remove_stale_partials(path)
 
     def poll_events(self) -> list[TrainingEvent]:
         """The events that arrived since the last call, without blocking."""

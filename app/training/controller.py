@@ -16,9 +16,9 @@ import copy
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore
@@ -28,7 +28,7 @@ from ...graph.layers import custom
 from ...graph.projectfile import to_dict
 from ...runtime import run_record
 from .records import RunRecord, expected_metrics
-from .run_events import EventReader, RunEventsMixin
+from .run_events import EventReader, RunEventsMixin, RunKiller, killed_result, take_kill
 
 POLL_INTERVAL_S = 0.02
 SILENT_AFTER_S = 120.0  # a training run silent this long is told in the log
@@ -178,16 +178,19 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
             self.current.source.resume()
 
     def kill(self) -> None:
-        """Terminate the current run's process at once; the run is marked "killed"."""
+        """End the current run's processes at once; the run is marked "killed" at once, and
+        ends (`run_finished`) once its worker is gone, with the model the run had saved
+        before the kill, if any (`runtime.kill_keep`), as its saved model."""
         record = self.current
         if record is None or not record.active:
             return
         self._halt_reader(record)
-        # terminate() and join() may take a moment: never on the GUI thread.
-        threading.Thread(target=record.source.kill, daemon=True).start()
-        record.message = "Training was killed; the model was not saved."
-        self._set_status(record, "killed", record.message)
-        self.run_finished.emit(record)
+        # Ending and joining the processes may take a moment: never on the GUI thread.
+        killer = RunKiller(record, lambda rec, events: self._inbox.append((rec, events)))
+        self._readers[record.number] = killer  # the inbox is drained until it reports
+        killer.start()
+        self._drain_timer.start()
+        self._set_status(record, "killed")
 
     def show_runs(self, folder: str, records: list[RunRecord]) -> None:
         """Another project's runs, whose models go to `folder`. An active run of the
@@ -219,11 +222,25 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
                     record.source.kill()
                 except Exception:  # noqa: BLE001  closing must go on regardless
                     pass
-                record.status = "killed"
+                self._keep_killed(record)
         for reader in readers:
             reader.join(join_s)
+            if isinstance(reader, RunKiller) and not reader.is_alive():  # Kill, then close
+                self._keep_killed(reader.record)
         if self._own_dir:
             shutil.rmtree(self.save_dir, ignore_errors=True)
+
+    def _keep_killed(self, record: RunRecord) -> None:
+        """A run killed as the window closes keeps the model it saved before (a kill in its
+        final evaluation), listed in its project's runs index (no Qt: see end_workers)."""
+        take_kill(record, killed_result(record.source))
+        if record.saved_path and not self._own_dir:
+            from .history import save_runs
+
+            try:
+                save_runs(Path(record.folder or self.save_dir), [record])
+            except (OSError, ValueError, TimeoutError):  # filelock's Timeout is one
+                pass  # the model stays in the folder; the window is gone
 
     def _halt_reader(self, record: RunRecord) -> None:
         reader = self._readers.pop(record.number, None)

@@ -181,6 +181,8 @@ class ProjectRunsMixin:
             self._update_buttons()
             return
         self._on_controller_status_changed(record)
+        if record is not self.controller.current:  # killed, its worker gone after a Start
+            return
         self._show_progress(record)
         self.results.show_run(record)
         self._suggest_continue_lr(record)

@@ -1,14 +1,16 @@
 """A run's worker events applied on the GUI thread: the reader thread that polls them, and
 the handlers that turn each typed event (`runtime.events`) into the record's progress,
-curves, log lines and result."""
+curves, log lines and result; and a kill's end (`RunKiller`), with what the run kept."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
 
 from ...runtime import events as ev
+from ...runtime.kill_keep import AS_IT_ENDED, NOT_SAVED, killed_message
 from .records import RunRecord, format_logs, speed_text
 
 
@@ -35,6 +37,52 @@ class EventReader(threading.Thread):
             self.halted.wait(self.interval)
 
 
+class RunKiller(threading.Thread):
+    """Kills one run's worker off the GUI thread (ending and joining its processes may take
+    a moment), then hands `deliver` its "killed" result, which says what the run kept."""
+
+    def __init__(self, record: RunRecord, deliver: Callable):
+        super().__init__(daemon=True, name=f"kerascanvas-kill-{record.number}")
+        self.record, self.deliver = record, deliver
+        self.halted = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.record.source.kill()
+        finally:
+            if not self.halted.is_set():
+                self.deliver(self.record, [killed_result(self.record.source)])
+
+
+def killed_result(source) -> ev.Result:
+    """The result of a killed worker (`runtime.kill_keep`): the model it kept, if any; a
+    worker that says nothing kept nothing."""
+    result = getattr(source, "result", None)
+    if isinstance(result, ev.Result) and result.status == ev.KILLED:
+        return result
+    return ev.Result(ev.KILLED, NOT_SAVED)
+
+
+def take_kill(record: RunRecord, result: ev.Result) -> None:
+    """Take what the kill of `record`'s worker kept into the record (no Qt: the window may
+    be closing): the model it saved, said with what it holds, and the predictions."""
+    saved = result.saved if result.saved and os.path.exists(result.saved) else None
+    message = killed_message(saved, bool(result.evaluation), _held(record)) if saved \
+        else result.message
+    record.status, record.saved_path, record.message = ev.KILLED, saved, message
+    record.result = dataclasses.replace(result, message=message, saved=saved)
+
+
+def _held(record: RunRecord) -> str:
+    """What a model saved as training ended holds: "trained to the end, epoch 3 of 3", or
+    "as training ended, in epoch 2 of 10" (a stop, an early stop)."""
+    done, last = record.initial_epoch + record.epochs_done, record.epochs or "?"
+    if done == record.epochs:
+        return f"trained to the end, epoch {done} of {last}"
+    where = f"in epoch {record.epoch + 1}" if record.batch >= 0 else f"after epoch {done}"
+    return f"{AS_IT_ENDED}, {where} of {last}"
+
+
 class RunEventsMixin:
     """Mixed into `TrainingController`: applies events to records and emits its signals."""
 
@@ -51,6 +99,16 @@ class RunEventsMixin:
     def _on_events_arrived(self, record: RunRecord, events: list) -> None:
         if record.status != "killed":
             self.apply_events(record, events)
+        elif [type(e) for e in events] == [ev.Result] and events[0].status == ev.KILLED:
+            self._on_killed(record, events[0])  # from its `RunKiller`
+
+    def _on_killed(self, record: RunRecord, result: ev.Result) -> None:
+        """The worker of a run killed is gone: the run ends with what it kept."""
+        self._halt_reader(record)
+        take_kill(record, result)
+        self.log_message.emit(f"{record.label}: {record.message}")
+        self.status_changed.emit(record)
+        self.run_finished.emit(record)
 
     def apply_events(self, record: RunRecord, events: list[ev.TrainingEvent]) -> None:
         """Bring `record` up to date with its run's `events` (typed: a dict is refused).
