@@ -151,6 +151,8 @@ def class_conflicts(doc) -> list[tuple[str, str]]:
     found = []
     for node in custom_nodes(doc, blocks=False):  # codegen checks those inside blocks
         name = node.params.get("class_name")
+        if not isinstance(name, str):  # refused as a parameter, with its own message
+            continue
         other = first.setdefault(name, node)
         if other is not node and _definition(other) != _definition(node):
             found.append((node.id, f"{node.name!r} (CustomLayer): class {name} is also "

@@ -143,6 +143,16 @@ def test_one_class_name_one_definition():
     assert "custom_conflict" not in codes(doc)
 
 
+def test_a_class_name_that_is_not_text_is_an_issue_not_a_crash():
+    """A hand-edited file can hold a list where the class name goes; the conflict check
+    between class names raised TypeError (unhashable list) out of validation."""
+    doc = make_doc(class_name=["Twice"])
+    doc.add_node("CustomLayer", "again", {"class_name": ["Twice"], "source": SOURCE})
+    issues = analyze(doc).issues
+    assert issues and all(i.code != "custom_conflict" for i in issues)
+    assert any(i.node == doc.find("twice").id and i.severity == "error" for i in issues)
+
+
 def test_split_source_moves_imports_up():
     imports, body = custom.split_source("import keras\nfrom keras import (\n    ops)\n\n"
                                         "X = 1\n\nclass A:\n    pass\n")
