@@ -115,11 +115,9 @@ def test_a_dragged_wire_that_comes_to_pass_a_node_goes_around_it(make_window, qt
     assert_near(drawn, routed_again([pipe])[pipe], pipe)
 
 
-def test_a_node_dragged_onto_or_off_a_wire_between_others_reroutes_it(
-        make_window, qtbot, tmp_path):
-    """A node dragged across a wire whose two nodes stay: the wire goes around it where it
-    lands, and runs straight again once it is dragged off (its route was left as it was,
-    through the node, or around a node no longer there)."""
+def node_dragged_onto_the_wire(make_window, qtbot, tmp_path):
+    """`wire_and_node_beside`, then the third node dragged onto the wire between the other
+    two: (window, nodes, the wire, its points before the drag, (drag start, drag end))."""
     window, (a, b, c) = wire_and_node_beside(make_window, qtbot, tmp_path)
     views = window.canvas.views
     (pipe,) = window.canvas.viewer.pipe_items()
@@ -128,6 +126,17 @@ def test_a_node_dragged_onto_or_off_a_wire_between_others_reroutes_it(
     onto = view_point(window, QtCore.QPointF(views[a].sceneBoundingRect().center().x(),
                                              views[c].sceneBoundingRect().center().y()))
     drag(window, start, onto, steps=3)
+    return window, (a, b, c), pipe, straight, (start, onto)
+
+
+def test_a_node_dragged_onto_or_off_a_wire_between_others_reroutes_it(
+        make_window, qtbot, tmp_path):
+    """A node dragged across a wire whose two nodes stay: the wire goes around it where it
+    lands, and runs straight again once it is dragged off (its route was left as it was,
+    through the node, or around a node no longer there)."""
+    window, (a, b, c), pipe, straight, (start, onto) = node_dragged_onto_the_wire(
+        make_window, qtbot, tmp_path)
+    views = window.canvas.views
     box = views[c].sceneBoundingRect()
     assert box.left() < pipe.path().pointAtPercent(0.0).x() < box.right()  # c is in the way
     assert wire_faults(pipe, [views[a], views[b], views[c]]) == []
@@ -141,14 +150,9 @@ def test_a_wire_routed_around_a_node_runs_straight_once_that_node_is_deleted(
     """A node on a wire between two others, deleted (Delete): the wire runs straight again,
     not around the node no longer there; undone (Ctrl+Z), it goes around it once more. An
     inserted fix undone left the wire it had pushed aside going around an empty spot."""
-    window, (a, b, c) = wire_and_node_beside(make_window, qtbot, tmp_path)
+    window, (a, b, c), pipe, straight, (start, onto) = node_dragged_onto_the_wire(
+        make_window, qtbot, tmp_path)
     views = window.canvas.views
-    (pipe,) = window.canvas.viewer.pipe_items()
-    straight = path_points(pipe)
-    start = node_point(window, c)
-    onto = view_point(window, QtCore.QPointF(views[a].sceneBoundingRect().center().x(),
-                                             views[c].sceneBoundingRect().center().y()))
-    drag(window, start, onto, steps=3)
     around = path_points(pipe)
     assert around != straight
     click(window, onto)
