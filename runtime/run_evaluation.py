@@ -85,9 +85,6 @@ def _in_pass(name: str, lost: str):
 
 
 # ---- evaluation and predictions ----------------------------------------------------
-SAMPLE_IMAGES = 32
-
-
 def evaluate_run(result, doc: Document, data, path: str, test=None, guard=None,
                  faults=()) -> dict[str, Any]:
     """Predict on the held-out data (test, else validation, else training); save an NPZ.

@@ -120,9 +120,12 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         os.makedirs(self.save_dir, exist_ok=True)
         save = os.path.join(self.save_dir, f"run_{record.number}.keras")
         record.source = self.run_factory(to_dict(doc), overrides, save, **extra)
+        try:
+            record.source.start()
+        except Exception as exc:  # no process began: there is no run to list or wait for
+            raise RuntimeError(f"{record.label} could not start: {exc}") from exc
         self.runs.append(record)
         self.current = record
-        record.source.start()
         record.status = "running"
         reader = EventReader(record, lambda rec, events: self._inbox.append((rec, events)),
                          self.poll_interval)

@@ -149,6 +149,22 @@ def test_continued_run_numbered_from_zero_is_shifted(qtbot, tmp_path):
     controller.shutdown()
 
 
+def test_a_run_whose_process_cannot_start_is_told_and_the_next_start_is_free(
+        panel, qtbot, monkeypatch):
+    """A worker process that cannot be started (a launcher missing, no memory) left its
+    run "starting" for ever, and every later Start was refused as "still starting"."""
+    def no_process(self):
+        raise OSError("[Errno 12] Cannot allocate memory")
+
+    monkeypatch.setattr(FakeRun, "start", no_process)
+    assert not panel.start()
+    assert "could not start: [Errno 12] Cannot allocate memory" in panel.log.toPlainText()
+    assert panel.controller.runs == [] and panel.runs.topLevelItemCount() == 0
+    assert panel.start_button.isEnabled()
+    monkeypatch.undo()
+    assert panel.start() and panel.controller.current.status == "running"
+
+
 def test_killed_run_is_marked_and_the_panel_stays_usable(panel, qtbot):
     run, record = started(panel, qtbot)
     run.push(*epoch(0))
