@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6 import QtCore
 
 from ..graph import projectfile
+from ..graph.layers import custom
 
 
 def start_export(parent: QtCore.QObject, doc, path: str, fmt: str,
@@ -21,7 +22,11 @@ def start_export(parent: QtCore.QObject, doc, path: str, fmt: str,
                  ) -> QtCore.QProcess:
     """Start `kerascanvas export` of `doc` to `path` in `fmt` ("keras" or "onnx"), with
     `weights` (a .weights.h5, or a trained model's .keras) when given. Once it ends, its
-    temporary project is removed and `on_done(exit code, its output)` is called."""
+    temporary project is removed and `on_done(exit code, its output)` is called.
+
+    The project's custom code runs there (`--trust-custom-code`) exactly when this window
+    trusts all of it, as a run it starts does: the temporary project's path is in no
+    trust store."""
     fd, project = tempfile.mkstemp(prefix="kerascanvas-export-", suffix=".json")
     os.close(fd)
     projectfile.save(doc, project)
@@ -34,6 +39,13 @@ def start_export(parent: QtCore.QObject, doc, path: str, fmt: str,
 
     process.finished.connect(finished)
     extra = ["--weights", weights] if weights else []
+    if window_trusts(doc):
+        extra.append("--trust-custom-code")
     process.start(sys.executable, ["-m", "kerascanvas.app", "export", project,
                                    "--format", fmt, "-o", path, *extra])
     return process
+
+
+def window_trusts(doc) -> bool:
+    """Whether `doc` has custom code and the window trusts every piece of it."""
+    return custom.has_code(doc) and custom.code_digests(doc) <= custom.context(doc).trusted

@@ -116,3 +116,54 @@ def test_export_of_a_training_script_refuses_what_run_refuses(window, tmp_path):
     assert not out.exists()
     assert "training.callbacks[0].monitor: 'val_top_k'" in window.last_error
     assert window.export_python_to(str(out), "functional")  # the model alone is written
+
+
+def test_exports_trust_the_custom_code_exactly_when_the_window_does(window, qtbot, tmp_path,
+                                                                     monkeypatch):
+    """File > Export Model and Results > Save trained model as ONNX start `kerascanvas
+    export` on a temporary copy of the project, which no trust store knows: without
+    --trust-custom-code, a project whose code the window trusts was refused (exit 4)."""
+    from kerascanvas.app.training.records import RunRecord
+    from kerascanvas.app.training.results import ResultsView
+    from kerascanvas.graph.document import Document, Edge
+    from kerascanvas.graph.layers import custom
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime.events import FINISHED, Result
+
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": [4]})
+    c = doc.add_node("CustomLayer", "twice", {"class_name": "Twice", "source": (
+        "import keras\n\n\nclass Twice(keras.layers.Layer):\n    def call(self, x):\n"
+        "        return keras.ops.concatenate([x, x], axis=-1)\n")})
+    doc.connect(Edge(x.id, 0, c.id, 0))
+    doc.set_outputs([c.id])
+    save(doc, tmp_path / "custom.json")
+    window.custom_shapes.solver_factory = lambda: (lambda requests: {})  # no worker here
+    assert window.open_path(str(tmp_path / "custom.json"), ask=False)
+    started = []
+    start = QtCore.QProcess.start
+
+    def record(process, program, arguments):  # the arguments; a process that ends at once
+        started.append(arguments)
+        start(process, program, ["-c", ""])
+
+    monkeypatch.setattr(QtCore.QProcess, "start", record)
+    saved = tmp_path / "custom.runs" / "run_1.keras"
+    run = RunRecord(1, {}, status="finished", saved_path=str(saved), folder=str(saved.parent))
+    run.result = Result(FINISHED)
+    view = ResultsView(lambda: window.doc)
+    qtbot.addWidget(view)
+    view.show_run(run)
+
+    def export_both() -> list[bool]:
+        started.clear()
+        process = window.export_model_to(str(tmp_path / "m.onnx"))
+        qtbot.waitUntil(lambda: process.state() == QtCore.QProcess.ProcessState.NotRunning)
+        view.save_model(str(tmp_path / "run.onnx"))
+        qtbot.waitUntil(lambda: view.export_process is None)
+        return ["--trust-custom-code" in arguments for arguments in started]
+
+    qtbot.wait(50)  # the stored trust is read after the load: none for this project
+    assert export_both() == [False, False]
+    window.trust_session_code(custom.code_digests(window.doc))  # Trust Custom Code... agreed
+    assert export_both() == [True, True]
