@@ -107,7 +107,9 @@ def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
     return node.id
 
 
-def _insert_planned(doc: Document, issue, stack: cmd.UndoStack, code: str) -> list[str]:
+def _insert_planned(doc: Document, issue, stack: cmd.UndoStack, code: str,
+                    measure: Measure | None = None,
+                    sizes: Mapping[str, Size] | None = None) -> list[str]:
     """Insert the layer of the rank fix `code` on each input its plan changes."""
     from .inference import shape_spec
     from .validate import analyze
@@ -124,19 +126,23 @@ def _insert_planned(doc: Document, issue, stack: cmd.UndoStack, code: str) -> li
     added = []
     for port, shape in sorted(plan.items()):
         params = {"target_shape": list(shape[1:])} if kind == "Reshape" else {}
-        added.append(insert_on_edge(doc, stack, edge_into(doc, node.id, port), kind, params))
+        added.append(insert_on_edge(doc, stack, edge_into(doc, node.id, port), kind, params,
+                                    measure, sizes))
     return added
 
 
 def _rank_fix(code: str) -> Callable:
-    def fix(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-        return _insert_planned(doc, issue, stack, code)
+    def fix(doc: Document, issue, stack: cmd.UndoStack, measure: Measure | None = None,
+            sizes: Mapping[str, Size] | None = None) -> list[str]:
+        return _insert_planned(doc, issue, stack, code, measure, sizes)
 
     fix.__doc__ = f"{FIX_LABELS[code]} where the inputs of `issue.node` need it."
     return fix
 
 
-def insert_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+def insert_projection(doc: Document, issue, stack: cmd.UndoStack,
+                      measure: Measure | None = None,
+                      sizes: Mapping[str, Size] | None = None) -> list[str]:
     """Project the Add inputs whose channels (or spatial size) differ onto the widest input.
 
     A 1x1 Conv2D (Conv1D for rank 3, Dense for rank 2) with the target channels and
@@ -151,11 +157,13 @@ def insert_projection(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
             if shape == goal:
                 continue
             kind, params = projection(shape, goal)
-            added.append(insert_on_edge(doc, stack, edge, kind, params))
+            added.append(insert_on_edge(doc, stack, edge, kind, params, measure, sizes))
     return added
 
 
-def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool) -> list[str]:
+def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool,
+                 measure: Measure | None = None,
+                 sizes: Mapping[str, Size] | None = None) -> list[str]:
     """Crop (or pad) every merge input to the smallest (largest) size along its steps
     (a sequence, rank 3) or its height and width (an image, rank 4), centred."""
     edges = doc.in_edges(issue.node)
@@ -173,18 +181,23 @@ def _spatial_fix(doc: Document, issue, stack: cmd.UndoStack, crop: bool) -> list
             if any(diffs):
                 amount = [[d // 2, d - d // 2] for d in diffs]
                 value = amount[0] if dims == 1 else amount
-                added.append(insert_on_edge(doc, stack, edge, kind, {param: value}))
+                added.append(insert_on_edge(doc, stack, edge, kind, {param: value},
+                                            measure, sizes))
     return added
 
 
-def insert_cropping(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+def insert_cropping(doc: Document, issue, stack: cmd.UndoStack,
+                    measure: Measure | None = None,
+                    sizes: Mapping[str, Size] | None = None) -> list[str]:
     """Crop every merge input down to the smallest spatial size (centered)."""
-    return _spatial_fix(doc, issue, stack, crop=True)
+    return _spatial_fix(doc, issue, stack, True, measure, sizes)
 
 
-def insert_padding(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+def insert_padding(doc: Document, issue, stack: cmd.UndoStack,
+                   measure: Measure | None = None,
+                   sizes: Mapping[str, Size] | None = None) -> list[str]:
     """Zero-pad every merge input up to the largest spatial size (centered)."""
-    return _spatial_fix(doc, issue, stack, crop=False)
+    return _spatial_fix(doc, issue, stack, False, measure, sizes)
 
 
 def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
@@ -260,9 +273,19 @@ FIXES: dict[str, Callable] = {
     "move_output_here": move_output_here,
 }
 
+# The fixes that insert layers: they take the window's `measure` and `sizes` and place the
+# new nodes at their drawn sizes, as `insert_on_edge` does.
+PLACING = frozenset({*INSERTED_KIND, "insert_projection", "insert_cropping", "insert_padding",
+                     "insert_cropping1d", "insert_padding1d"})
 
-def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack):
+
+def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack,
+              measure: Measure | None = None, sizes: Mapping[str, Size] | None = None):
     """Run the fix `code` for `issue` as one undoable step.
+
+    A fix that inserts layers (`PLACING`) places them at the sizes `measure` gives once
+    they are wired, beside neighbours of `sizes` (node id -> drawn size), as a layer
+    dropped on a wire is (`insert_on_edge`); without them, at the assumed size.
 
     Raises:
         KeyError: `code` is not a known fix.
@@ -273,6 +296,8 @@ def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack):
     except KeyError:
         raise KeyError(f"Unknown fix {code!r}; expected one of {', '.join(FIXES)}") from None
     with stack.macro(FIX_LABELS[code]):
+        if code in PLACING:
+            return fix(doc, issue, stack, measure, sizes)
         return fix(doc, issue, stack)
 
 

@@ -140,7 +140,8 @@ class EditMixin:
             return
         before = set(self.doc.nodes)
         try:
-            apply_fix(self.doc, issue, code, self.stack)
+            apply_fix(self.doc, issue, code, self.stack, self.measure,
+                      self.canvas.node_sizes())
         except KerasCanvasError as exc:
             self.show_refusal(str(exc))
             return

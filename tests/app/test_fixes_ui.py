@@ -74,6 +74,32 @@ def test_fix_button_in_issues_panel_inserts_flatten_between_neighbours(make_wind
     assert not window.analysis.valid and len(window.doc.nodes) == 4
 
 
+def test_a_fix_inserting_a_wide_layer_puts_it_in_line_at_its_drawn_size(make_window, qtbot,
+                                                                         tmp_path):
+    """The inserted node is placed at the size the canvas draws it, in the fix's one undo
+    step: it was centred as a node of the size assumed for an unknown one, so a layer
+    drawn wider (a long name) sat off the line of the wire it was put on."""
+    window = show(make_window(two_branch_project(tmp_path)), qtbot)
+    window.canvas.renderer.render()
+    window.refresh_panels()
+    rows = range(window.issues.topLevelItemCount())
+    row = next(r for r in rows if window.issues.issue_at(r).code == "rank_mismatch")
+    buttons = {b.text(): b for b in window.issues.fix_buttons(row)}
+    QTest.mouseClick(buttons["Insert GlobalAveragePooling2D"], QtCore.Qt.LeftButton)
+    window.canvas.renderer.render()
+    assert window.analysis.valid
+    (pool,) = window.canvas.selected_ids()
+    assert window.doc.nodes[pool].kind == "GlobalAveragePooling2D"
+    conv, pooled = (window.canvas.views[n].sceneBoundingRect()
+                    for n in (by_name(window, "conv"), pool))
+    assert pooled.width() != conv.width()
+    assert abs(conv.center().x() - pooled.center().x()) <= 1, (conv, pooled)
+    assert pooled.top() > conv.bottom()
+    assert_no_overlap(window)
+    window.undo()
+    assert pool not in window.doc.nodes and len(window.doc.nodes) == 4
+
+
 def choose_from_popup(text: str, chosen: list) -> None:
     """Click the entry `text` of the context menu once it is open."""
     menu = QtWidgets.QApplication.activePopupWidget()
