@@ -20,27 +20,33 @@ class EditMixin:
     def add_kind(self, kind: str, pos=None) -> str:
         """Place a new node of `kind` at `pos`; without one (a double-click or Enter in the
         palette), after the one selected node, else at the view centre, on free ground."""
-        placed = pos is None
-        if placed:
-            pos = self._new_node_place()
         kind, params = split_palette_kind(kind)
-        node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
+        if pos is not None:
+            node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
+            self.canvas.select([node.id])
+            return node.id
+        # Placed at the size it is drawn, in the one undo step: added, measured, then moved
+        # to its place (as the next layer of a chain it is centred on the one before).
+        with self.stack.macro(f"Add {kind}"):
+            node = self.stack.push(cmd.AddNode(self.doc, kind, params=params))
+            place = self._new_node_place(self.measure([node.id])[node.id])
+            self.stack.push(cmd.Move(self.doc, {node.id: place}))
         self.canvas.select([node.id])
-        if placed:  # a chain grown by name runs off the view's edge: follow it
-            self.canvas.show_nodes([node.id], moving_only=True)
+        # a chain grown by name runs off the view's edge: follow it
+        self.canvas.show_nodes([node.id], moving_only=True)
         return node.id
 
-    def _new_node_place(self) -> tuple[float, float]:
-        """Where a node added from the palette goes: after the selected node, as the next
-        layer of a chain, or at the view centre, moved aside until it covers no node."""
-        from ...graph.placement import NODE_SIZE, after, free_spot
+    def _new_node_place(self, size: tuple[float, float]) -> tuple[float, float]:
+        """Where a node of `size` added from the palette goes: after the selected node, as
+        the next layer of a chain, or at the view centre, moved aside until it covers no
+        node."""
+        from ...graph.placement import after, free_spot
 
         sizes = self.canvas.node_sizes()
         selected = self.canvas.selected_ids()
         if len(selected) == 1 and self.doc.position(selected[0]) is not None:
-            return after(self.doc, selected[0], sizes.get(selected[0], NODE_SIZE), sizes)
+            return after(self.doc, selected[0], size, sizes)
         x, y = self.canvas.scene_center()
-        size = next(iter(sizes.values()), NODE_SIZE)
         return free_spot(self.doc, (x - size[0] / 2, y - size[1] / 2), size, sizes)
 
     def splice(self, palette_kind: str, edge) -> str | None:

@@ -173,6 +173,24 @@ def test_layers_added_by_name_follow_the_selected_one_and_cover_nothing(window, 
     assert overlapping(window) == []
 
 
+def test_a_layer_added_by_name_wider_than_assumed_is_centred_on_the_selected_one(
+        make_window, qtbot):
+    """The new node is placed at its drawn size: it was centred as a node of the size
+    assumed for an unknown one, so a wider one sat off the selected node's line."""
+    window = mlp(make_window, qtbot)
+    (last,) = [n for n in window.doc.nodes if not window.doc.out_edges(n)]
+    window.canvas.select([last])
+    add_from_search(window, "GlobalAveragePooling1D")
+    (new,) = window.canvas.selected_ids()
+    assert window.doc.nodes[new].kind == "GlobalAveragePooling1D"
+    rects = [window.canvas.views[n].sceneBoundingRect() for n in (last, new)]
+    assert rects[1].width() != rects[0].width()  # not the same size
+    assert abs(rects[0].center().x() - rects[1].center().x()) <= 1, rects
+    assert rects[1].top() > rects[0].bottom() and overlapping(window) == []
+    window.undo()
+    assert new not in window.doc.nodes
+
+
 def test_a_chain_grown_by_name_stays_in_view(window, qtbot):
     show(window, qtbot)
     window.resize(1300, 850)
