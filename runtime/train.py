@@ -29,19 +29,17 @@ importable from here too, as the statuses are).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.layers import custom
-from kerascanvas.graph.projectfile import from_dict, to_dict
 
 from . import rank_end
 from .build import describe_issues
 from .data import DataError, check_data
 from .fitplan import plan_fit
 from .keras_env import choose_device, device_scope, import_keras, set_threads
+from .overrides import with_overrides  # its home was here; `train.with_overrides` stays
 from .train_fit import evaluate_run, evaluation_failed, fit_run
 from .train_messages import (  # the statuses are this module's too (`train.NAN`...)
     ERROR,  # noqa: F401
@@ -60,21 +58,6 @@ from .train_model import make_model, refuse_untrainable
 
 
 # ---- settings and data --------------------------------------------------------------
-def with_overrides(doc: Document, overrides: Mapping[str, Any] | None) -> Document:
-    """`doc` itself, or a copy whose training section has `overrides` applied.
-
-    The copy's graph is `doc`'s: it shares `doc`'s custom code context (the trust and
-    the shapes Keras computed) as it is, and nothing is analysed or computed here, since
-    the analysis of `doc` serves the copy (`data.output_shapes`).
-    """
-    if not overrides:
-        return doc
-    copied = from_dict(copy.deepcopy(to_dict(doc)))
-    copied.training = {**(copied.training or {}), **copy.deepcopy(dict(overrides))}
-    custom.set_context(copied, custom.context(doc))
-    return copied
-
-
 def prepare(doc: Document, overrides: Mapping[str, Any] | None = None,
             analysis=None) -> tuple[Document, dict]:
     """(document with the overrides, its resolved extended settings), checked.

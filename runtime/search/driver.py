@@ -69,7 +69,7 @@ class SearchDriver:
 
     def __init__(self, doc: Document, options: SearchOptions,
                  on_event: Callable[[StudyEvent], None] | None = None):
-        from ..train import with_overrides
+        from ..overrides import with_overrides
 
         self.doc, self.options = with_overrides(doc, options.overrides), options
         self.on_event = on_event or (lambda event: None)

@@ -22,7 +22,7 @@ def problems(doc: Document, overrides: Mapping[str, Any] | None = None,
     from kerascanvas.graph.training_schema import check_training, logged_names, resolve_extended
 
     from ..build import describe_issues
-    from ..train import with_overrides
+    from ..overrides import with_overrides
 
     doc = with_overrides(doc, overrides)
     if not search_params(doc):

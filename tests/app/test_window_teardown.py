@@ -171,6 +171,11 @@ class TrialThread:
         self.thread.join(timeout)
 
 
+# How long a search may take to start its trials (the study opened, trial 0 ended, trial 1
+# started; no Keras loads in this process): a limit for a loaded machine, not a speed target.
+SEARCH_STARTS_MS = 60000
+
+
 @pytest.fixture
 def fake_search(monkeypatch):
     """Checks that pass at once, and TrialThreads for the trial processes."""
@@ -205,16 +210,24 @@ def searched_project(tmp_path) -> str:
 
 def test_closing_the_window_during_a_search_is_prompt_and_keeps_the_study(
         make_window, qtbot, tmp_path, fake_search, caplog):
+    from kerascanvas.app.search import runner as runner_module
+
     window = make_window(searched_project(tmp_path))
     panel = window.search_panel()
     QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(fake_search) == 2, timeout=20000)  # trial 1 is stuck
+    qtbot.waitUntil(lambda: len(fake_search) == 2, timeout=SEARCH_STARTS_MS)  # 1 is stuck
     storage, name = panel.storage()
+    runner = panel.runner
     began = time.monotonic()
     assert window.close()
     took = time.monotonic() - began
-    assert took < 4.0, f"the close took {took:.1f} s"  # the grace (1 s) and the kill
-    assert fake_search[1].killed.is_set() and panel.runner.threads_alive == 0
+    # Prompt: the close waits at most the grace (1 s), then kills, and waits a bounded
+    # margin for the threads; the slack above that bound is for the close's own work.
+    bound = runner_module.CLOSE_GRACE_S + runner_module.CLOSE_MARGIN_S
+    assert took < bound + 1.5, f"the close took {took:.1f} s"
+    assert fake_search[1].killed.is_set()
+    # A slow machine may end the killed trial's thread after the close returned.
+    qtbot.waitUntil(lambda: runner.threads_alive == 0, timeout=SEARCH_STARTS_MS)
     said = window.statusBar().currentMessage()
     assert f"study {name!r} keeps its trials in {storage}" in said
     assert "1 complete" in said and said in caplog.text
@@ -326,7 +339,7 @@ def busy_window(make_window, qtbot, tmp_path, fake_search, monkeypatch):
     window = show(make_window(searched_project(tmp_path)), qtbot)
     panel = window.search_panel()
     QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(fake_search) == 2, timeout=20000)
+    qtbot.waitUntil(lambda: len(fake_search) == 2, timeout=SEARCH_STARTS_MS)
     start_training(window, qtbot)
     extra = window.doc.add_node("Dense", "extra", params={"units": 2}).id
     window.stack.set_clean()  # saved as it is now, with the node 'extra'

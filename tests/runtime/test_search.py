@@ -254,6 +254,24 @@ def test_two_processes_sharing_a_storage_run_distinct_trials_of_one_study(tmp_pa
     assert len({tuple(sorted(t.params.items())) for t in study.trials}) == 6
 
 
+def test_the_driver_applies_overrides_without_loading_keras(tmp_path):
+    """The window runs the driver in a thread of its own process: opening a study with
+    overrides must not load Keras there (seconds of a held interpreter on a busy machine;
+    the trials and checks train in processes of their own)."""
+    code = ("import sys\n"
+            "from kerascanvas.graph.projectfile import load\n"
+            "from kerascanvas.runtime.search.driver import SearchDriver, SearchOptions\n"
+            f"doc = load({str(EXAMPLE)!r})\n"
+            "driver = SearchDriver(doc, SearchOptions(storage='s.log', study_name='t',\n"
+            "                                         overrides={'epochs': 1}))\n"
+            "assert driver.doc.training['epochs'] == 1 and driver.doc is not doc\n"
+            "print(sorted(m for m in ('keras', 'torch') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
 def test_space_doctest():
     import doctest
 
