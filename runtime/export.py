@@ -35,7 +35,8 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     Args:
         doc: a valid document.
         path: the target; it must end in `.keras`.
-        weights: optional `.weights.h5` file, or a trained model's `.keras`, to load first.
+        weights: optional `.weights.h5` file to load first, or a trained model's `.keras`
+            (a run's kept model), which is saved as it is.
 
     Returns:
         The saved `keras.Model`.
@@ -46,11 +47,27 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     path = Path(path)
     if path.suffix != ".keras":
         raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
-    model = build_model(doc, keyed=True)  # the model the generated code builds
-    _load_weights(model, weights)
+    model = _model(doc, weights, keyed=True)
     from .callbacks import save_atomic
 
     save_atomic(model, path)  # a killed export leaves the previous file whole
+    return model
+
+
+def _model(doc: Document, weights: str | os.PathLike | None, keyed: bool = False):
+    """The model to export: the one a `.keras` `weights` archive holds (a run's kept model:
+    its own graph with its trained weights, whatever the project's graph became since),
+    else the document's (`keyed`: as the generated code builds it) given `weights`."""
+    if weights is not None and Path(weights).suffix.lower() == ".keras":
+        from .train_model import load_kept
+
+        try:
+            return load_kept(str(weights), compile=False)
+        except ValueError as exc:
+            raise ExportError(f"Cannot load the trained model {str(weights)!r}: {exc}") \
+                from None
+    model = build_model(doc, keyed=keyed)  # the model the generated code builds
+    _load_weights(model, weights)
     return model
 
 
@@ -115,8 +132,9 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True,
                 weights: str | os.PathLike | None = None):
     """Export the document's model to ONNX, and check it with onnxruntime when installed.
 
-    With `weights` (a `.weights.h5` file, or a trained model's `.keras`), the graph holds
-    those weights instead of freshly initialised ones.
+    With `weights`, a `.weights.h5` file, the graph holds those weights instead of freshly
+    initialised ones; a trained model's `.keras` (a run's kept model) is exported itself,
+    its own graph with its weights, whatever the document's graph became since.
 
     The model is called once on random input first (the torch exporter needs a
     traced call): integer inputs uniformly over the ids the model accepts (below an
@@ -131,8 +149,7 @@ def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True,
             outputs that differ.
     """
     import_keras()
-    model = build_model(doc)
-    _load_weights(model, weights)
+    model = _model(doc, weights)
     sample = random_inputs(model)
     expected = model(sample if len(sample) > 1 else sample[0])
     partial = atomicfile.partial_path(path)  # replaced whole, as every save is

@@ -16,7 +16,7 @@ from .keras_env import import_keras
 from .model_compile import compile_model
 from .train_messages import TrainingRefused
 
-__all__ = ["continue_from", "make_model", "refuse_untrainable"]
+__all__ = ["continue_from", "load_kept", "make_model", "refuse_untrainable"]
 
 
 def make_model(doc: Document, settings: Mapping[str, Any], steps: int,
@@ -46,20 +46,11 @@ def continue_from(model, path: str) -> None:
     Raises:
         TrainingRefused: the file cannot be loaded, or a layer's weights differ.
     """
-    from . import archive_check
-    from .extras import CUSTOM_OBJECTS
     from .optim import carry_state
-    from .precision import loss_scaled_policy, precision_scope
 
-    keras = import_keras()
-    problem = archive_check.incomplete(path)
-    if problem:
-        raise TrainingRefused(f"Could not load the model to continue from {path}: {problem}")
     try:
-        with precision_scope(loss_scaled_policy(path)):
-            saved = keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS,
-                                            safe_mode=True)
-    except (OSError, ValueError, TypeError) as exc:
+        saved = load_kept(path)
+    except ValueError as exc:
         raise TrainingRefused(f"Could not load the model to continue from {path}: {exc}") \
             from exc
     for layer in model.layers:
@@ -73,6 +64,29 @@ def continue_from(model, path: str) -> None:
                 f"{layer.name!r}: expected weights of shapes "
                 f"{[tuple(w.shape) for w in layer.weights]}. ({exc})") from exc
     carry_state(getattr(saved, "optimizer", None), model.optimizer, model.trainable_variables)
+
+
+def load_kept(path: str, compile: bool = True):
+    """The model of the `.keras` archive at `path` (a run's kept model), loaded in safe
+    mode, with its optimizer when `compile`.
+
+    Raises:
+        ValueError: why it cannot be loaded (an incomplete archive, Keras' reason).
+    """
+    from . import archive_check
+    from .extras import CUSTOM_OBJECTS
+    from .precision import loss_scaled_policy, precision_scope
+
+    keras = import_keras()
+    problem = archive_check.incomplete(path)
+    if problem:
+        raise ValueError(problem)
+    try:
+        with precision_scope(loss_scaled_policy(path)):
+            return keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS,
+                                           safe_mode=True, compile=compile)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def refuse_untrainable(model) -> None:

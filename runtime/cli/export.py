@@ -53,8 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
                         help="for --format py: a complete training script")
     parser.add_argument("--weights", metavar="FILE",
                         help="for --format keras or onnx: the weights to export, from a "
-                             ".weights.h5 file or a trained model's .keras (a run's kept "
-                             "model); without it the weights are freshly initialised")
+                             ".weights.h5 file (into the project's graph), or a trained "
+                             "model's .keras (a run's kept model), exported itself: its own "
+                             "graph, as trained; without it the weights are freshly "
+                             "initialised")
     add_trust_argument(parser)
     slurm = parser.add_argument_group("--format slurm")
     slurm.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes (default 1)")

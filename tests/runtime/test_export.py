@@ -154,3 +154,32 @@ def test_cli_export_onnx_of_a_trained_model(project, tmp_path):
     assert cli_main(["export", str(project), "-o", str(tmp_path / "m.py"),
                      "--weights", str(tmp_path / "w.weights.h5")]) == 2  # not dropped unsaid
     assert not (tmp_path / "m.py").exists()
+
+
+def test_cli_export_of_a_run_kept_before_the_graph_changed(project, tmp_path):
+    """`--weights RUN.keras` exports the run's own model: with the project's graph changed
+    since the run (its output layer widened), the export failed with Keras' "Cannot load
+    weights ... into the model"; ONNX and .keras now compute what the run's model does."""
+    pytest.importorskip("onnxscript")
+    ort = pytest.importorskip("onnxruntime")
+    trained = build_model(cnn_doc())
+    rng = np.random.default_rng(0)
+    trained.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32")
+                         for w in trained.get_weights()])
+    trained.save(tmp_path / "run_1.keras")
+    changed = cnn_doc()
+    changed.find("out").params["units"] = 5
+    save(changed, project)
+    x = rng.standard_normal((2, 12, 12, 3)).astype("float32")
+    expected = keras.ops.convert_to_numpy(trained(x, training=False))
+    run = str(tmp_path / "run_1.keras")
+    assert cli_main(["export", str(project), "-o", str(tmp_path / "m.onnx"),
+                     "--weights", run]) == 0
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    assert cli_main(["export", str(project), "-o", str(tmp_path / "m.keras"),
+                     "--weights", run]) == 0
+    exported = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(exported(x, training=False)),
+                               expected, atol=1e-6)
