@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import textwrap
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -53,7 +54,8 @@ def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple
     """
     refused = refused_training(doc) if script else None
     if refused:
-        return "# Cannot generate the training script:\n# " + refused.replace("\n", "\n# "), False
+        lines = textwrap.wrap(refused, 72, break_long_words=False, break_on_hyphens=False)
+        return "\n# ".join(["# Cannot generate the training script:", *lines]), False
     try:
         return generate(doc, style=style, script=script, analysis=analysis), True
     except CodegenError as exc:
