@@ -51,14 +51,20 @@ def assert_no_overlap(window) -> None:
                                                       window.doc.nodes[b].name)
 
 
-def test_fix_button_in_issues_panel_inserts_flatten_between_neighbours(make_window, qtbot,
-                                                                        tmp_path):
+def rank_mismatch_fixes(make_window, qtbot, tmp_path):
+    """The two-branch project in a window, and the fix buttons of its rank_mismatch row
+    in the Issues panel by their text."""
     window = show(make_window(two_branch_project(tmp_path)), qtbot)
     window.canvas.renderer.render()
     window.refresh_panels()
     rows = range(window.issues.topLevelItemCount())
     row = next(r for r in rows if window.issues.issue_at(r).code == "rank_mismatch")
-    buttons = {b.text(): b for b in window.issues.fix_buttons(row)}
+    return window, {b.text(): b for b in window.issues.fix_buttons(row)}
+
+
+def test_fix_button_in_issues_panel_inserts_flatten_between_neighbours(make_window, qtbot,
+                                                                        tmp_path):
+    window, buttons = rank_mismatch_fixes(make_window, qtbot, tmp_path)
     assert {"Insert Flatten", "Insert GlobalAveragePooling2D"} <= set(buttons)
     QTest.mouseClick(buttons["Insert Flatten"], QtCore.Qt.LeftButton)
     window.canvas.renderer.render()
@@ -79,12 +85,7 @@ def test_a_fix_inserting_a_wide_layer_puts_it_in_line_at_its_drawn_size(make_win
     """The inserted node is placed at the size the canvas draws it, in the fix's one undo
     step: it was centred as a node of the size assumed for an unknown one, so a layer
     drawn wider (a long name) sat off the line of the wire it was put on."""
-    window = show(make_window(two_branch_project(tmp_path)), qtbot)
-    window.canvas.renderer.render()
-    window.refresh_panels()
-    rows = range(window.issues.topLevelItemCount())
-    row = next(r for r in rows if window.issues.issue_at(r).code == "rank_mismatch")
-    buttons = {b.text(): b for b in window.issues.fix_buttons(row)}
+    window, buttons = rank_mismatch_fixes(make_window, qtbot, tmp_path)
     QTest.mouseClick(buttons["Insert GlobalAveragePooling2D"], QtCore.Qt.LeftButton)
     window.canvas.renderer.render()
     assert window.analysis.valid
