@@ -26,7 +26,7 @@ from ...graph.userblock_commands import (
     make_block,
 )
 from ...graph.userblocks import KIND, bound_spec, check_definition, definition_of, instances
-from ..panels.editors import format_value
+from ..panels.editors import value_text
 
 USER_BLOCK = KIND
 PALETTE_PREFIX = f"{KIND}:"
@@ -50,15 +50,16 @@ def _spec_of(blocks, kind: str, params: dict):
     return bound_spec(blocks, params.get("block")) if kind == KIND else get_spec(kind)
 
 
-def param_rows(blocks, nodes) -> list[tuple[str, str, str, object]]:
-    """(node id, node name, param, current value) for nodes given as (id, name, kind, params)."""
+def param_rows(blocks, nodes) -> list[tuple[str, str, str, str]]:
+    """(node id, node name, param, current value's text as the properties panel shows it)
+    for nodes given as (id, name, kind, params)."""
     rows = []
     for nid, name, kind, params in nodes:
         spec = _spec_of(blocks, kind, params)
         for p in spec.params:
             if kind == KIND and p.name == "block":
                 continue  # which definition an inner instance uses is not a tunable value
-            rows.append((nid, name, p.name, params.get(p.name, p.start_value())))
+            rows.append((nid, name, p.name, value_text(p, params.get(p.name, p.start_value()))))
     return rows
 
 
@@ -197,14 +198,14 @@ class BlockDefinitionDialog(QtWidgets.QDialog):
         chosen = {tuple(ref): key for key, ref in exposed.items()}
         names = [param for _, _, param, _ in self.rows]
         fixed = QtCore.Qt.ItemIsEnabled | QtCore.Qt.ItemIsSelectable
-        for r, (nid, node_name, param, value) in enumerate(self.rows):
+        for r, (nid, node_name, param, text) in enumerate(self.rows):
             key = chosen.get((nid, param))
             box = QtWidgets.QTableWidgetItem()
             box.setFlags(fixed | QtCore.Qt.ItemIsUserCheckable)
             box.setCheckState(QtCore.Qt.Checked if key else QtCore.Qt.Unchecked)
             default_key = param if names.count(param) == 1 else f"{node_name}_{param}"
             cells = [box, *(QtWidgets.QTableWidgetItem(t) for t in
-                            (node_name, param, format_value(value), key or default_key))]
+                            (node_name, param, text, key or default_key))]
             for c, item in enumerate(cells):
                 if 0 < c < 4:
                     item.setFlags(fixed)

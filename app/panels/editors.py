@@ -14,6 +14,8 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from ...graph import pysource
+from ...graph.errors import ParamError
+from ...graph.object_params import is_object, object_text
 from ...graph.params import ParamSpec, to_json
 from .wheel import guard_wheel
 
@@ -31,6 +33,19 @@ def format_value(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(to_json(value))
     return str(value)
+
+
+def value_text(spec: ParamSpec, value: Any) -> str:
+    """A param's value as the properties panel names it: in the spec's normal form (a list
+    read from a file is the tuple it stands for, `3, 3`), a configured object as its call,
+    `L2(l2=0.0001)`, and None by name (a linear activation, an unset regularizer)."""
+    try:
+        value = spec.coerce(value)
+    except ParamError:
+        pass  # shown as it is: the Issues panel says what is wrong with it
+    if value is None:
+        return "None"
+    return object_text(value) if is_object(value) else format_value(value)
 
 
 def parse_text(text: str, as_string: bool = False) -> Any:
@@ -149,7 +164,7 @@ class ChoiceEditor(Editor):
         self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToContents)
         self._layout.addWidget(self.combo)
         for choice in spec.allowed:
-            label = "None" if choice is None else format_value(choice)
+            label = value_text(spec, choice)
             if not spec.required and choice == spec.default:
                 label += "  (default)"
             self.combo.addItem(label, choice)

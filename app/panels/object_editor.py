@@ -13,9 +13,9 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from ...graph.errors import ParamError
-from ...graph.object_params import is_object, object_text
+from ...graph.object_params import is_object
 from ...graph.params import ParamSpec
-from .editors import RESET, Editor, format_value
+from .editors import RESET, Editor, value_text
 from .wheel import guard_wheel
 
 EXAMPLES = {"initializer": "HeNormal(seed=1)", "regularizer": "L2(1e-4)",
@@ -58,14 +58,10 @@ class ObjectEditor(Editor):
     def set_value(self, value: Any, explicit: bool) -> None:
         self._clear_problem()
         with QtCore.QSignalBlocker(self.combo):
-            if is_object(value):
-                self.combo.setCurrentIndex(-1)
-                self.combo.setEditText(object_text(value))
-            else:
-                index = self.combo.findData(value)
-                self.combo.setCurrentIndex(index)
-                if index < 0:
-                    self.combo.setEditText(format_value(value))
+            index = -1 if is_object(value) else self.combo.findData(value)
+            self.combo.setCurrentIndex(index)
+            if index < 0:
+                self.combo.setEditText(value_text(self.spec, value))
         self._shown = self.edit.text()
         self._fit_text(is_object(value))
 
@@ -133,7 +129,7 @@ class ObjectEditor(Editor):
 
 
 def _label(spec: ParamSpec, choice: Any) -> str:
-    label = "None" if choice is None else str(choice)
+    label = value_text(spec, choice)
     if not spec.required and choice == spec.default:
         label += "  (default)"
     return label

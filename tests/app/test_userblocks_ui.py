@@ -6,6 +6,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from kerascanvas.app.canvas.render import shape_text
+from kerascanvas.app.panels.editors import parse_text
 from kerascanvas.app.panels.palette import PALETTE_MIME
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.projectfile import dumps
@@ -337,3 +338,43 @@ def test_a_block_made_from_a_laid_out_chain_stands_on_its_line(window, qtbot):
     assert max(xs) - min(xs) <= 1, xs
     assert_no_overlap(node_boxes(window))
     assert window.stack.undo_text == "Make block conv_relu"
+
+
+def properties_text(window, node_id, param) -> str:
+    """What the properties panel shows for a param: the field's text (an untouched field
+    names its default), or its box as `true`/`false`."""
+    window.properties.show_node(node_id)
+    editor = window.properties.editors[param][1]
+    if hasattr(editor, "box"):
+        return "true" if editor.box.isChecked() else "false"
+    if hasattr(editor, "combo"):
+        return editor.combo.currentText().removesuffix("  (default)")
+    return editor.edit.text() or editor.edit.placeholderText().removeprefix("default: ")
+
+
+def test_make_block_shows_each_value_as_the_properties_panel_does(window):
+    import keras
+
+    conv = add(window, "Conv2D", filters=8, kernel_size=[3, 3], activation="relu")
+    dense = add(window, "Dense", units=4)
+    assert window.doc.nodes[conv].params["kernel_size"] == [3, 3]  # a list, as files hold it
+    window.canvas.select([conv, dense])
+    dialog = window.make_block_dialog()
+    nodes = {window.doc.nodes[n].name: window.doc.nodes[n] for n in (conv, dense)}
+    shown = {}
+    for r in range(dialog.table.rowCount()):
+        name, param, text = (dialog.table.item(r, c).text() for c in (1, 2, 3))
+        node = nodes[name]
+        assert text == properties_text(window, node.id, param), (name, param)
+        spec = node.spec.param(param)
+        value = node.params.get(param, spec.start_value())
+        assert spec.coerce(parse_text(text)) == spec.coerce(value), (name, param, text)
+        shown[name, param] = text
+    conv_name, dense_name = window.doc.nodes[conv].name, window.doc.nodes[dense].name
+    layer = keras.layers.Conv2D(8, [3, 3], activation="relu")
+    assert shown[conv_name, "kernel_size"] == ", ".join(map(str, layer.kernel_size))
+    assert shown[conv_name, "strides"] == ", ".join(map(str, layer.strides))
+    assert shown[conv_name, "activation"] == layer.get_config()["activation"]
+    # Dense's activation is None until set (Keras' own default): named, not left blank.
+    assert shown[dense_name, "activation"] == "None"
+    dialog.reject()
