@@ -16,7 +16,7 @@ from kerascanvas.graph.layers.operations import GET_ITEM, call_parts
 from kerascanvas.graph.spec import LayerSpec
 
 from .errors import CodegenError
-from .literals import INDENT, LINE_LIMIT, Code, arguments, literal
+from .literals import INDENT, LINE_LIMIT, Code, arguments, call, literal
 
 # The step keyword holding an output operation's dtype under mixed precision (`dtype`
 # itself is a param of ops.cast and ops.one_hot).
@@ -45,9 +45,12 @@ def with_namer(module):
 
 class Expression(str):
     """The source of an operation's call, as `emit.call_suffix` gives it; `outputs` is
-    how many tensors it gives (a split gives a list)."""
+    how many tensors it gives (a split gives a list). A keras.ops call keeps its
+    function and argument snippets (`callee`, `parts`), so `assignment` can wrap it."""
 
     outputs: int = 1
+    callee: str | None = None  # None: `x[key]`, no call
+    parts: tuple[str, ...] = ()
 
 
 def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str]) -> Expression:
@@ -56,10 +59,29 @@ def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str
     if function == GET_ITEM:
         text = Expression(f"{args[0]}[{key_text(args[1])}]")
     else:
-        text = Expression(
-            f"keras.ops.{function}({', '.join(arguments(map(literal, args), kwargs))})")
+        parts = tuple(arguments(map(literal, args), kwargs))
+        text = Expression(f"keras.ops.{function}({', '.join(parts)})")
+        text.callee, text.parts = f"keras.ops.{function}", parts
     text.outputs = spec.output_count(params)
     return text
+
+
+def assignment(expr: Expression, indent: str, prefix: str, dtype: str | None = None) -> str:
+    """`indent + prefix + expr` as a subclassed model's call() writes it (no naming
+    helper: its operations make no config), cast to `dtype` when one is given, and
+    wrapped the way `literals.call` wraps a layer's call when the line is too long."""
+    if dtype is not None and expr.outputs > 1:
+        line = f"{indent}{prefix}{cast(expr, dtype, expr.outputs)}"
+        if len(line) <= LINE_LIMIT:
+            return line
+        inner = indent + INDENT
+        return (f"{indent}{prefix}[\n{inner}{cast('t', dtype)}\n"
+                f"{inner}for t in {expr}\n{indent}]")
+    if dtype is not None:
+        return call("keras.ops.cast", [expr, literal(dtype)], {}, indent, prefix)
+    if expr.callee is None:
+        return f"{indent}{prefix}{expr}"
+    return call(expr.callee, expr.parts, {}, indent, prefix)
 
 
 def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,

@@ -36,9 +36,9 @@ class _Writer:
 
     def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
         if is_operation(spec):  # a keras.ops call in call(), no attribute
-            call = call_suffix(spec, sources, params)
-            self.body.append(f"{INDENT * 2}{', '.join(outputs)} = " + operations.cast(
-                call, kwargs.get(operations.OUTPUT_DTYPE), call.outputs))
+            self.body.append(operations.assignment(
+                call_suffix(spec, sources, params), INDENT * 2, targets(outputs),
+                kwargs.get(operations.OUTPUT_DTYPE)))
             return
         attr = self.attrs.take(name)
         self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",

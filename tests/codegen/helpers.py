@@ -150,6 +150,26 @@ def keras_layer_doc() -> Document:
     return doc
 
 
-GRAPHS = {"merges": merges_doc, "hostile": hostile_doc, "non_default": non_default_doc,
-          "keras_layer": keras_layer_doc}
+def operations_doc() -> Document:
+    """keras.ops calls: a convolution by a kernel tensor, a submodule's function, nested
+    lists, pooling, and operations of several outputs (unstack's six outputs unpack on
+    one line too long to fit)."""
+    from kerascanvas.graph.document import output_entry
+
+    doc = Document()
+    image = add_input(doc, "image", (None, 8, 8, 3))
+    kernel = add_input(doc, "kernel", (3, 3, 3, 5))
+    conv = add(doc, "ops.conv", "conv", {"padding": "same"}, [image, kernel])
+    resized = add(doc, "ops.image.resize", "resize", {"size": [4, 4]}, [conv])
+    pooled = add(doc, "ops.max_pool", "pool", {"pool_size": 1}, [resized])
+    padded = add(doc, "ops.pad", "pad", {"pad_width": [[0, 0], [1, 1], [1, 1], [0, 0]]},
+                 [pooled])
+    top = add(doc, "ops.top_k", "top_k", {"k": 2}, [padded])
+    rows = add(doc, "ops.unstack", "rows", {"num": 6, "axis": 1}, [top])
+    doc.set_outputs([top, output_entry(top, 1), rows])
+    return doc
+
+
+GRAPHS = {"merges": merges_doc, "operations": operations_doc, "hostile": hostile_doc,
+          "non_default": non_default_doc, "keras_layer": keras_layer_doc}
 GRAPHS.update({name: (lambda k=k, p=p: block_doc(k, p)) for name, (k, p) in BLOCK_CASES.items()})

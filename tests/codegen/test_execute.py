@@ -9,6 +9,7 @@ our inference gives each node must be the shapes of the executed model.
 from __future__ import annotations
 
 import keras
+import numpy as np
 import pytest
 
 from kerascanvas.codegen import STYLES, CodegenError, generate  # noqa: E402
@@ -23,6 +24,7 @@ from tests.codegen.helpers import (  # noqa: E402
     INVALID_SAMPLE_CASES,
     SAMPLE_CASES,
     example,
+    operations_doc,
     sample_doc,
 )
 from tests.keras_ref import eager_scores_shape
@@ -111,6 +113,23 @@ def test_graphs_build_the_same_model(name, style):
     model = assert_same_model(doc, style, f"{name}_{style}")
     if style == "functional":
         assert_inferred_shapes(doc, model)
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_operations_compute_what_the_built_model_computes(style):
+    """The operations' code (unstack's wrapped unpacking among them) computes what the
+    graph's own build computes."""
+    doc = operations_doc()
+    model = assert_same_model(doc, style, f"operations_{style}")
+    reference = build.build_model(doc)
+    rng = np.random.default_rng(0)
+    data = [rng.random((2, 8, 8, 3)).astype("float32"),
+            rng.random((3, 3, 3, 5)).astype("float32")]
+    expected, got = reference(data), model(data)
+    assert len(got) == len(expected) == 3
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(have),
+                                   keras.ops.convert_to_numpy(want), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(("kind", "index"), SAMPLE_CASES, ids=lambda v: str(v))

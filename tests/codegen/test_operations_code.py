@@ -79,29 +79,42 @@ def test_the_naming_helper_leaves_a_tensor_without_keras_history_alone():
 
 def test_kernels_images_and_several_outputs_are_written_as_keras_ops_calls():
     """A convolution by a kernel tensor, a submodule's function (keras.ops.image), nested
-    lists (pad_width), and the outputs of top_k and unstack unpacked in order."""
-    from kerascanvas.graph.document import output_entry
-    from tests.codegen.helpers import add, add_input
+    lists (pad_width), and the outputs of top_k and unstack unpacked in order; each line
+    within the limit in both styles."""
+    from kerascanvas.codegen.literals import LINE_LIMIT
+    from tests.codegen.helpers import operations_doc
 
-    doc = Document()
-    image = add_input(doc, "image", (None, 8, 8, 3))
-    kernel = add_input(doc, "kernel", (3, 3, 3, 5))
-    conv = add(doc, "ops.conv", "conv", {"padding": "same"}, [image, kernel])
-    resized = add(doc, "ops.image.resize", "resize", {"size": [4, 4]}, [conv])
-    padded = add(doc, "ops.pad", "pad", {"pad_width": [[0, 0], [1, 1], [1, 1], [0, 0]]},
-                 [resized])
-    top = add(doc, "ops.top_k", "top_k", {"k": 2}, [padded])
-    rows = add(doc, "ops.unstack", "rows", {"num": 6, "axis": 1}, [top])
-    doc.set_outputs([top, output_entry(top, 1), rows])
+    doc = operations_doc()
+    rows = doc.outputs[-1]
     assert analyze(doc).valid
     assert analyze(doc).results[rows].output_shapes == [(None, 6, 2)] * 6
     code = generate(doc)
     for line in ("conv = named_op(keras.ops.conv(image, kernel, padding='same'), 'conv')",
                  "resize = named_op(keras.ops.image.resize(conv, size=(4, 4)), 'resize')",
-                 "pad = named_op(keras.ops.pad(resize, pad_width=[[0, 0], [1, 1], [1, 1], "
+                 "pool = named_op(keras.ops.max_pool(resize, pool_size=1), 'pool')",
+                 "pad = named_op(keras.ops.pad(pool, pad_width=[[0, 0], [1, 1], [1, 1], "
                  "[0, 0]]), 'pad')",
                  "top_k, top_k_out1 = named_op(keras.ops.top_k(pad, k=2), 'top_k')",
                  "keras.ops.unstack(top_k, num=6, axis=1)"):
         assert line in code, line
-    assert "top_k, top_k_out1 = keras.ops.top_k(pad, k=2)" in generate(doc, style="subclass")
+    subclass = generate(doc, style="subclass")
+    assert "top_k, top_k_out1 = keras.ops.top_k(pad, k=2)\n" in subclass  # it fits
+    assert "rows_out5 = keras.ops.unstack(\n            top_k, num=6, axis=1\n" in subclass
+    for text in (code, subclass):
+        assert max(len(line) for line in text.splitlines()) <= LINE_LIMIT
     assert doc.add_node("ops.image.resize", params={"size": [4, 4]}).name == "resize_1"
+
+
+def test_cast_outputs_of_a_split_wrap_under_mixed_precision():
+    """An output operation is cast to float32 under mixed precision: each of unstack's
+    outputs, the comprehension on lines of its own where one line would pass the limit."""
+    from kerascanvas.codegen.literals import LINE_LIMIT
+    from tests.codegen.helpers import operations_doc
+
+    doc = operations_doc()
+    doc.training = {"mixed_precision": "mixed_bfloat16"}
+    code = generate(doc, style="subclass")
+    assert ("rows_out5 = [\n            keras.ops.cast(t, 'float32')\n"
+            "            for t in keras.ops.unstack(top_k, num=6, axis=1)\n        ]\n") in code
+    assert max(len(line) for line in code.splitlines()) <= LINE_LIMIT
+    compile(code, "<generated>", "exec")
