@@ -10,210 +10,20 @@ same does not disturb the nodes after it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
-from . import userblocks
 from .diagnose import batch_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
-from .errors import ParamError, ShapeError
+from .errors import ShapeError
 from .index import GraphIndex
-from .issue_data import EMPTY, IssueData
+from .kept_results import keepable, still_valid
 from .layers import custom, shared
-from .spec import AS_LISTS, KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
+from .node_checks import port_issues, resolve_params
+from .node_result import ERROR, WARNING, Issue, NodeResult, shape_spec, spec_of
+from .node_result import node_issue as _issue
+from .spec import LayerSpec
 
-ERROR = "error"
-WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem, pinned to a node (and an input port) where that applies.
-
-    Attributes:
-        node: the node id, or None for a problem of the whole document.
-        port: the input port of `node` at fault, or None.
-        severity: "error" (the model cannot be built) or "warning".
-        message: what was expected and what was received, naming nodes and ports.
-        code: a stable identifier of the kind of problem, e.g. "unconnected_input".
-        fixes: codes of automatic fixes that apply, e.g. ("insert_flatten",).
-        data: values the fixes read (`IssueData`, JSON scalars), never parsed out of
-            `message`: e.g. {"units": 10} for "set_units_to_labels", {"field":
-            "training.loss.y", "suggestion": "mse"} for "use_suggested_name". A
-            mapping given here becomes an `IssueData`.
-    """
-
-    node: str | None
-    port: int | None
-    severity: str
-    message: str
-    code: str
-    fixes: tuple[str, ...] = ()
-    data: IssueData = EMPTY
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "data", IssueData.of(self.data))
-
-
-@dataclass(frozen=True)
-class NodeResult:
-    """What inference found for one node.
-
-    Attributes:
-        input_shapes: the shape arriving at each connected input port, in port order.
-        output_shapes: one shape per output port, or None when the node has an error
-            or sits downstream of one.
-        params: the resolved params (every name, normal form), or None if refused.
-        count: (trainable, non_trainable) weights; (0, 0) when the node has an error,
-            None when its shapes are known but its weights are not (a custom layer
-            whose code cannot run, and whose imported file did not give them).
-    """
-
-    input_shapes: list[Shape]
-    output_shapes: list[Shape] | None
-    params: dict[str, Any] | None
-    count: tuple[int, int] = (0, 0)
-
-    @property
-    def ok(self) -> bool:
-        """Whether the node's output shapes are known."""
-        return self.output_shapes is not None
-
-
-def spec_of(node: Node) -> LayerSpec | None:
-    """The node's LayerSpec (aliases allowed), or None for an unknown kind."""
-    return LAYER_SPECS.get(KIND_ALIASES.get(node.kind, node.kind))
-
-
-def shape_spec(doc: Document, node: Node) -> LayerSpec | None:
-    """The spec whose shape rule applies to `node`: a user block's bound to its
-    definition, a shared call's bound to its owner's."""
-    spec = spec_of(node)
-    if spec is not None and spec.kind == userblocks.KIND:  # its rules live in doc.blocks
-        return userblocks.bound_spec(doc.blocks, node.params.get("block"))
-    if spec is not None and spec.kind == shared.KIND:  # its rules are its owner's
-        return custom.bound_call_site(doc, node, userblocks.bind(doc, node))
-    if spec is not None and spec.kind == custom.KIND:  # Keras' answers, from the runtime
-        return custom.bound_spec(doc, spec)
-    return spec
-
-
-def _issue(node: Node, message: str, code: str, port: int | None = None,
-           severity: str = ERROR, fixes: tuple[str, ...] = ()) -> Issue:
-    return Issue(node.id, port, severity, message, code, fixes)
-
-
-# ---- params ---------------------------------------------------------------
-def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue]]:
-    """The resolved params, or None with one issue per bad, unknown or missing param.
-
-    Each value is coerced once: the params are resolved first, and only params that fail
-    are looked at one by one, so that every bad one gets its issue."""
-    try:
-        return spec.resolve(node.params), []
-    except Exception as exc:  # noqa: BLE001 - a faulty check must not break validation
-        refused = exc
-    issues = _param_issues(node, spec)
-    if issues:
-        return None, issues
-    where = f"{node.name!r} ({node.kind})"
-    if isinstance(refused, ParamError):  # a rule across several params (spec.check)
-        return None, [_issue(node, f"{where}: {refused}", "param_conflict")]
-    return None, [_issue(node, f"{where}: its params could not be checked: {refused!r}",
-                         "internal")]
-
-
-def _param_issues(node: Node, spec: LayerSpec) -> list[Issue]:
-    """An issue per unknown, bad or missing param of `node`, and for a bad `AS_LISTS` note."""
-    issues = []
-    known = {p.name for p in spec.params}
-    where = f"{node.name!r} ({node.kind})"
-    for key in node.params:
-        if key not in known and key != AS_LISTS:
-            expected = ", ".join(sorted(known)) or "none"
-            issues.append(_issue(node, f"{where} has no parameter {key!r}. Expected one of: "
-                                 f"{expected}. Received: {key}={node.params[key]!r}",
-                                 "unknown_param"))
-    for p in spec.params:
-        if p.name in node.params:
-            problem = _coerce_problem(p, node.params[p.name])
-            if problem:
-                issues.append(_issue(node, f"{where}: {problem}", "bad_param"))
-        elif p.required:
-            issues.append(_issue(node, f"{where} needs a value for {p.name}. Received none",
-                                 "missing_param"))
-    try:
-        spec.as_lists(node.params)
-    except ParamError as exc:
-        issues.append(_issue(node, f"{where}: {exc}", "bad_param"))
-    return issues
-
-
-def _coerce_problem(p, value) -> str | None:
-    try:
-        p.coerce(value)
-    except ParamError as exc:
-        return str(exc)
-    except Exception:  # noqa: BLE001 - odd values from a file (e.g. nested objects)
-        return f"Received an invalid value for {p.name}. Received: {p.name}={value!r}"
-    return None
-
-
-# ---- input ports ----------------------------------------------------------
-def _port_issues(node: Node, spec: LayerSpec, ports: dict[int, Edge]) -> list[Issue]:
-    """Missing, extra and out-of-order connections of the node's input ports."""
-    name, params = node.name, node.params
-    connected = sorted(ports)
-    issues = []
-    if spec.is_merge:
-        top = connected[-1] + 1 if connected else 1
-        for port in range(top):
-            if port not in ports:
-                later = spec.port_name(connected[-1]) if connected else None
-                tail = f", but {later} is: connect the inputs in order" if later else ""
-                issues.append(_issue(node, f"Input port {spec.port_name(port)} of {name!r} is "
-                                     f"not connected{tail}", "unconnected_input", port))
-        if not issues and len(connected) < spec.min_inputs:
-            issues.append(_issue(
-                node, f"{name!r} ({node.kind}) merges {spec.min_inputs} or more tensors. "
-                f"Received {len(connected)} input; it passes the tensor through unchanged",
-                "merge_one_input", None, WARNING, ("remove_node",)))
-        return issues
-    top = spec.max_ports(params)
-    for port in connected:
-        if port >= top:
-            issues.append(_issue(
-                node, f"{name!r} ({node.kind}) has {top} input port(s). "
-                f"Received a connection on port {port}{_switch_hint(spec, params)}",
-                "extra_input", port))
-    for port in range(top):
-        if port in ports:
-            continue
-        label = spec.port_name(port, params)
-        if port < spec.min_inputs or port >= spec.max_inputs:  # keyword ports are needed
-            issues.append(_issue(node, f"Input port {label} of {name!r} is not connected"
-                                 f"{_needed_by(spec, params, port)}", "unconnected_input", port))
-        elif any(p > port for p in connected):
-            issues.append(_issue(
-                node, f"Input port {label} of {name!r} is not connected, but a "
-                "later port is: optional inputs are passed in order", "unconnected_input", port))
-    return issues
-
-
-def _switch_hint(spec: LayerSpec, params: Mapping[str, Any]) -> str:
-    """How to get more ports, when a param of the kind adds them."""
-    if spec.keyword_ports is None or spec.keyword_port_names(params):
-        return ""
-    return f" (turning {spec.keyword_ports.param} on adds input ports)"
-
-
-def _needed_by(spec: LayerSpec, params: Mapping[str, Any], port: int) -> str:
-    """Why a keyword port must be connected: its switch is on."""
-    if spec.max_inputs is None or port < spec.max_inputs:
-        return ""
-    switch = spec.keyword_ports.param
-    return f" ({switch}=True takes a tensor on each of its ports; turn {switch} off to " \
-        "start from zeros)"
+__all__ = ["ERROR", "WARNING", "Issue", "NodeResult", "infer_graph", "infer_node", "keepable",
+           "resolve_params", "shape_spec", "spec_of"]
 
 
 def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge],
@@ -227,7 +37,7 @@ def _gather_inputs(doc: Document, node: Node, spec: LayerSpec, edges: list[Edge]
                                  f"{node.name!r} has several connections. Expected one",
                                  "duplicate_port", e.dst_port))
         ports[e.dst_port] = e
-    issues += _port_issues(node, spec, ports)
+    issues += port_issues(node, spec, ports)
     shapes, blocked = [], False
     for port in sorted(ports):
         e = ports[port]
@@ -369,7 +179,7 @@ def infer_graph(doc: Document, results: dict[str, NodeResult],
         if nid not in pending:
             continue
         old, node, edges = results.get(nid), doc.nodes[nid], index.ins.get(nid, [])
-        result = _still_valid(kept.pop(nid, None), node, edges, results) if kept else None
+        result = still_valid(kept.pop(nid, None), node, edges, results) if kept else None
         if result is not None:
             results[nid], node_issues[nid] = result, []
         else:
@@ -380,39 +190,6 @@ def infer_graph(doc: Document, results: dict[str, NodeResult],
             pending.update(index.succ.get(nid, ()))
     _check_shared_weights(doc, results, node_issues)
     return done
-
-
-# Kinds whose result depends on more than their params and inputs (the document's blocks,
-# another node, custom code and its trust): never taken from `kept`.
-_IN_CONTEXT = frozenset({userblocks.KIND, shared.KIND, custom.KIND})
-
-
-def keepable(node: Node, result: NodeResult | None, issues) -> bool:
-    """Whether the result of a removed node may be kept for `infer_graph`: its output shapes
-    known and no issue (so its ports were wired 0, 1, ... and nothing else of the document
-    went into it), and a kind whose result follows from its params and inputs alone."""
-    spec = spec_of(node) if node is not None else None
-    return result is not None and result.ok and not issues and spec is not None \
-        and spec.kind not in _IN_CONTEXT
-
-
-def _still_valid(kept: tuple[Node, NodeResult] | None, node: Node, edges: list[Edge],
-                 results: Mapping[str, NodeResult]) -> NodeResult | None:
-    """The kept result if `node` is as it was then: same kind and params, its ports wired
-    in order and fed the same shapes (see `keepable`), else None."""
-    if kept is None:
-        return None
-    was, result = kept
-    if node.kind != was.kind or node.params != was.params or \
-            len(edges) != len(result.input_shapes):
-        return None
-    for port, (e, shape) in enumerate(zip(edges, result.input_shapes, strict=True)):
-        upstream = results.get(e.src)
-        if e.dst_port != port or upstream is None or upstream.output_shapes is None \
-                or e.src_port >= len(upstream.output_shapes) \
-                or upstream.output_shapes[e.src_port] != shape:
-            return None
-    return result
 
 
 def _check_shared_weights(doc: Document, results: dict[str, NodeResult],
