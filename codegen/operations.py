@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kerascanvas.graph.layers.common import data_format
 from kerascanvas.graph.layers.op_keys import key_text
 from kerascanvas.graph.layers.operations import GET_ITEM, call_parts
 from kerascanvas.graph.spec import LayerSpec
@@ -43,6 +44,10 @@ def with_namer(module):
     return dataclasses.replace(module, blocks=[NAMER_SOURCE, *module.blocks])
 
 
+# A layer's data_format param, whose default (channels_last) generated layers leave out.
+LAYER_DATA_FORMAT = data_format()
+
+
 class Expression(str):
     """The source of an operation's call, as `emit.call_suffix` gives it; `outputs` is
     how many tensors it gives (a split gives a list). A keras.ops call keeps its
@@ -59,11 +64,25 @@ def expression(spec: LayerSpec, params: Mapping[str, Any], sources: Sequence[str
     if function == GET_ITEM:
         text = Expression(f"{args[0]}[{key_text(args[1])}]")
     else:
+        kwargs = without_layout_default(kwargs)
         parts = tuple(arguments(map(literal, args), kwargs))
         text = Expression(f"keras.ops.{function}({', '.join(parts)})")
         text.callee, text.parts = f"keras.ops.{function}", parts
     text.outputs = spec.output_count(params)
     return text
+
+
+def without_layout_default(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`kwargs` without a `data_format` of channels_last, as a layer's is left out.
+
+    keras.ops reads None as Keras' configured image_data_format, channels_last unless
+    keras.json says otherwise; the graph's shapes take it as channels_last, and the layers
+    of the same code leave that value out under the same assumption. An imported model's
+    operations hold the value Keras resolved (channels_last), which would otherwise be
+    written on each call; channels_first is kept."""
+    if "data_format" in kwargs and LAYER_DATA_FORMAT.is_default(kwargs["data_format"]):
+        return {k: v for k, v in kwargs.items() if k != "data_format"}
+    return kwargs
 
 
 def assignment(expr: Expression, indent: str, prefix: str, dtype: str | None = None) -> str:

@@ -153,15 +153,17 @@ def keras_layer_doc() -> Document:
 def operations_doc() -> Document:
     """keras.ops calls: a convolution by a kernel tensor, a submodule's function, nested
     lists, pooling, and operations of several outputs (unstack's six outputs unpack on
-    one line too long to fit)."""
+    one line too long to fit). The conv, resize and pool hold channels_last as an
+    imported model's operations do (Keras stores the format it resolved)."""
     from kerascanvas.graph.document import output_entry
 
     doc = Document()
     image = add_input(doc, "image", (None, 8, 8, 3))
     kernel = add_input(doc, "kernel", (3, 3, 3, 5))
-    conv = add(doc, "ops.conv", "conv", {"padding": "same"}, [image, kernel])
-    resized = add(doc, "ops.image.resize", "resize", {"size": [4, 4]}, [conv])
-    pooled = add(doc, "ops.max_pool", "pool", {"pool_size": 1}, [resized])
+    layout = {"data_format": "channels_last"}
+    conv = add(doc, "ops.conv", "conv", {"padding": "same", **layout}, [image, kernel])
+    resized = add(doc, "ops.image.resize", "resize", {"size": [4, 4], **layout}, [conv])
+    pooled = add(doc, "ops.max_pool", "pool", {"pool_size": 1, **layout}, [resized])
     padded = add(doc, "ops.pad", "pad", {"pad_width": [[0, 0], [1, 1], [1, 1], [0, 0]]},
                  [pooled])
     top = add(doc, "ops.top_k", "top_k", {"k": 2}, [padded])

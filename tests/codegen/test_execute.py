@@ -117,8 +117,8 @@ def test_graphs_build_the_same_model(name, style):
 
 @pytest.mark.parametrize("style", ["functional", "subclass"])
 def test_operations_compute_what_the_built_model_computes(style):
-    """The operations' code (unstack's wrapped unpacking among them) computes what the
-    graph's own build computes."""
+    """The operations' code (unstack's wrapped unpacking, the conv, resize and pool with
+    their channels_last left out) computes what the graph's own build computes."""
     doc = operations_doc()
     model = assert_same_model(doc, style, f"operations_{style}")
     reference = build.build_model(doc)

@@ -80,7 +80,8 @@ def test_the_naming_helper_leaves_a_tensor_without_keras_history_alone():
 def test_kernels_images_and_several_outputs_are_written_as_keras_ops_calls():
     """A convolution by a kernel tensor, a submodule's function (keras.ops.image), nested
     lists (pad_width), and the outputs of top_k and unstack unpacked in order; each line
-    within the limit in both styles."""
+    within the limit in both styles, and channels_last, keras.ops' configured default as
+    a layer's, left out as a layer's is."""
     from kerascanvas.codegen.literals import LINE_LIMIT
     from tests.codegen.helpers import operations_doc
 
@@ -101,8 +102,15 @@ def test_kernels_images_and_several_outputs_are_written_as_keras_ops_calls():
     assert "top_k, top_k_out1 = keras.ops.top_k(pad, k=2)\n" in subclass  # it fits
     assert "rows_out5 = keras.ops.unstack(\n            top_k, num=6, axis=1\n" in subclass
     for text in (code, subclass):
+        assert "data_format" not in text
         assert max(len(line) for line in text.splitlines()) <= LINE_LIMIT
     assert doc.add_node("ops.image.resize", params={"size": [4, 4]}).name == "resize_1"
+
+
+def test_a_channels_first_operation_keeps_its_data_format():
+    doc = chain(("ops.average_pool", {"pool_size": 2, "data_format": "channels_first"}))
+    for style in ("functional", "subclass"):
+        assert "data_format='channels_first'" in generate(doc, style=style)
 
 
 def test_cast_outputs_of_a_split_wrap_under_mixed_precision():
