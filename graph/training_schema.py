@@ -32,14 +32,29 @@ field (e.g. `training.optimizer.name`), shaped like `graph.validate.Issue`.
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .document import Document
 from .setting_issue import SettingIssue, _issue
-from .training import output_name, resolve_training
+from .setting_values import (  # noqa: F401 - public here too
+    OPTIONAL_POSITIVE,
+    POSITIVE,
+    Check,
+    boolean,
+    check_class_weight,
+    check_schedule,
+    number,
+    one_of,
+    text,
+)
+from .training import resolve_training
 from .training_keys import keyword_issues
+from .training_monitors import (  # noqa: F401 - public here too
+    check_monitors,
+    logged_names,
+    with_suggested_monitor,
+)
 from .training_outputs import (  # noqa: F401 - public here too
     KERAS_LOSSES,
     KERAS_METRICS,
@@ -52,8 +67,6 @@ from .training_outputs import (  # noqa: F401 - public here too
     _check_custom_code,
     _check_losses,
     _check_metrics,
-    _hinted,
-    closest,
 )
 
 REQUIRED = object()
@@ -152,48 +165,6 @@ def _with_training(doc: Document, training: dict) -> Document:
 
 
 # ---- checks ----------------------------------------------------------------------
-Check = Callable[[Any], str | None]
-
-
-def number(low: float | None = None, high: float | None = None, integer: bool = False,
-           allow_none: bool = False, low_open: bool = False) -> Check:
-    """A check that a value is a number within bounds; returns the expectation or None."""
-    kind = "an integer" if integer else "a number"
-    bounds = []
-    if low is not None:
-        bounds.append(f"{'>' if low_open else '>='} {low}")
-    if high is not None:
-        bounds.append(f"<= {high}")
-    expected = f"{kind}{' ' + ' and '.join(bounds) if bounds else ''}"
-    expected += " or null" if allow_none else ""
-
-    def check(value):
-        if value is None:
-            return None if allow_none else expected
-        types = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, types):
-            return expected
-        if low is not None and (value < low or (low_open and value == low)):
-            return expected
-        return expected if high is not None and value > high else None
-
-    return check
-
-
-def one_of(*choices) -> Check:
-    return lambda value: None if value in choices else f"one of {', '.join(map(repr, choices))}"
-
-
-def boolean(value) -> str | None:
-    return None if isinstance(value, bool) else "true or false"
-
-
-def text(value) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "a non-empty string"
-
-
-POSITIVE = number(0, low_open=True)
-OPTIONAL_POSITIVE = number(0, low_open=True, allow_none=True)
 RULES: dict[str, Check] = {
     "learning_rate": POSITIVE, "beta_1": number(0, 1), "beta_2": number(0, 1),
     "epsilon": POSITIVE, "amsgrad": boolean, "weight_decay": number(0, allow_none=True),
@@ -236,41 +207,6 @@ def _check_options(options: Any, table: Mapping[str, Any], field: str,
     missing = [k for k, v in table[name].items() if v is REQUIRED and k not in options]
     issues += [_issue(f"{field}.{k}", f"{name} needs a {k!r}") for k in missing]
     return issues
-
-
-def _check_schedule(schedule: Mapping[str, Any]) -> list[SettingIssue]:
-    if schedule.get("name") != "step":
-        return []
-    bounds, values = schedule.get("boundaries"), schedule.get("values")
-    if not isinstance(bounds, list) or any(number(0, low_open=True)(b) for b in bounds) \
-            or bounds != sorted(set(bounds)):
-        return [_issue("training.schedule.boundaries",
-                       f"expected increasing positive epoch numbers. Received: {bounds!r}")]
-    if values is not None and (not isinstance(values, list) or len(values) != len(bounds) + 1
-                               or any(POSITIVE(v) for v in values)):
-        return [_issue("training.schedule.values",
-                       f"expected {len(bounds) + 1} positive learning rates (one more than "
-                       f"the boundaries). Received: {values!r}")]
-    return []
-
-
-def _check_class_weight(value: Any, outputs: int) -> list[SettingIssue]:
-    field = "training.class_weight"
-    if value is None:
-        return []
-    if outputs != 1:
-        return [_issue(field, f"class weights apply to a model with one output. "
-                              f"This model has {outputs}")]
-    if value == "balanced":
-        return []
-    if not isinstance(value, Mapping):
-        return [_issue(field, f"expected null, 'balanced' or {{class id: weight}}. "
-                              f"Received: {value!r}")]
-    for key, weight in value.items():
-        if not str(key).isdigit() or POSITIVE(weight):
-            return [_issue(f"{field}.{key}", f"expected a class id (0, 1, ...) mapped to a "
-                                             f"positive weight. Received: {key!r}: {weight!r}")]
-    return []
 
 
 def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
@@ -343,62 +279,13 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
                     results: Mapping[str, Any] | None) -> list[SettingIssue]:
     issues = _check_options(settings["optimizer"], OPTIMIZERS, "training.optimizer", "optimizer")
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
-    issues += _check_schedule(settings["schedule"])
+    issues += check_schedule(settings["schedule"])
     for key in ("batch_size", "epochs", "validation_split", "shuffle", "seed",
                 "mixed_precision", "device", "executor"):
         if expected := RULES[key](settings[key]):
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))
-    issues += _check_class_weight(settings["class_weight"], len(doc.outputs))
+    issues += check_class_weight(settings["class_weight"], len(doc.outputs))
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
-            + _check_monitors(doc, settings) + _check_losses(doc, settings)
+            + check_monitors(doc, settings) + _check_losses(doc, settings)
             + _check_custom_code(doc, settings))
-
-
-def logged_names(doc: Document, settings: Mapping[str, Any]) -> list[str]:
-    """The names Keras' training logs give the model's losses and metrics (without the
-    `val_` twins that validation adds): "loss"; with several outputs, "OUT_loss" per
-    output; each metric under the name it was given, "OUT_NAME" with several outputs.
-    """
-    outputs = [output_name(doc, o) for o in doc.outputs if doc.output_ref(o)[0] in doc.nodes]
-    several = len(outputs) > 1
-    names = ["loss"]
-    for out in outputs:
-        if several:
-            names.append(f"{out}_loss")
-        metrics = (settings.get("metrics") or {}).get(out) or []
-        names += [f"{out}_{m}" if several else str(m) for m in metrics]
-    return names
-
-
-def _check_monitors(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
-    # Keras only warns about a monitor it never sees, and the callback then does nothing.
-    callbacks = settings.get("callbacks")
-    if not isinstance(callbacks, list) or not doc.outputs:
-        return []
-    names = logged_names(doc, settings)
-    offered = [*names, *(f"val_{name}" for name in names)]
-    issues = []
-    for i, cb in enumerate(callbacks):
-        monitor = cb.get("monitor") if isinstance(cb, Mapping) else None
-        if not isinstance(monitor, str) or monitor.removeprefix("val_") in names:
-            continue
-        issues.append(_hinted(f"training.callbacks[{i}].monitor",
-                              f"{monitor!r} is not a value that training logs, so "
-                              f"{cb.get('name')} would never act. Logged: {', '.join(names)} "
-                              "(and val_ of each with validation data).",
-                              closest(monitor, offered)))
-    return issues
-
-
-def with_suggested_monitor(doc: Document, field: str, suggestion: str) -> dict | None:
-    """The training settings with the monitor of `field` ("training.callbacks[1].monitor")
-    set to `suggestion`, or None when `field` names no callback of the settings."""
-    found = re.fullmatch(r"training\.callbacks\[(\d+)\]\.monitor", field)
-    training = copy.deepcopy(doc.training or {})
-    callbacks = training.get("callbacks")
-    if found is None or not isinstance(callbacks, list) or int(found[1]) >= len(callbacks) \
-            or not isinstance(callbacks[int(found[1])], dict):
-        return None
-    callbacks[int(found[1])]["monitor"] = suggestion
-    return training
