@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -21,6 +22,10 @@ from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 PAN_ROOM = 4.0  # scroll room around the shown range, in ranges, before the scene rect moves
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
+_MODIFIER_HINTS = {  # (Alt, Ctrl, Shift) held: what a click or a box does
+    (False, True, False): "\n    CTRL:\n    Toggle Nodes in Selection",
+    (False, False, True): "\n    SHIFT:\n    Add Nodes to Selection",
+}
 
 
 class CanvasViewer(NodeViewer):
@@ -64,6 +69,8 @@ class CanvasViewer(NodeViewer):
         super().mousePressEvent(event)
         if not wiring and self._LIVE_PIPE.isVisible():
             self._keep_selection(kept)
+        elif event.button() == QtCore.Qt.LeftButton and (self.CTRL_state or self.SHIFT_state):
+            self._modifier_click(event, kept)
         if event.button() == QtCore.Qt.MiddleButton:  # NodeGraphQt: no pan from a node
             self.MMB_state = True
 
@@ -72,6 +79,8 @@ class CanvasViewer(NodeViewer):
         if not event.buttons() & QtCore.Qt.LeftButton:
             super().mouseMoveEvent(event)
             return
+        if self._rubber_band.isActive and self.CTRL_state:  # a band with Ctrl adds, as Shift
+            self.CTRL_state, self.SHIFT_state = False, True
         # Dragging a selection: each port that moves asked for its wires at once, so a
         # wire between two moved nodes was routed twice per step, each time querying the
         # scene for the nodes in its way (0.7 s a step for all of a ResNet50). Batched, each
@@ -127,6 +136,32 @@ class CanvasViewer(NodeViewer):
         self.node_selection_changed.emit(
             [node.id], [i.id for i in changed if isinstance(i, LayerNodeItem)])
 
+    def keyPressEvent(self, event):  # noqa: N802 (Qt override)
+        super().keyPressEvent(event)  # NodeGraphQt's hint beside the cursor told its own rule
+        hint = _MODIFIER_HINTS.get((self.ALT_state, self.CTRL_state, self.SHIFT_state))
+        if hint and self._cursor_text.isVisible():
+            self._cursor_text.setPlainText(hint)
+
+    def _modifier_click(self, event, kept: list) -> None:
+        """Ctrl+click toggles the node under the cursor, Shift+click adds it; the rest of
+        the selection stays. (NodeGraphQt's press deselected on Ctrl, toggled on Shift, and
+        did so to every node within 10 px of the cursor.)"""
+        if self._LIVE_PIPE.isVisible():  # Shift on a wire: NodeGraphQt started a new one
+            return
+        self._keep_selection(kept)
+        node = self._node_at(self.mapToScene(event.position().toPoint()))
+        if node is not None:
+            node.setSelected(not node.isSelected() if self.CTRL_state else True)
+
+    def _node_at(self, pos):
+        """The node drawn at the scene point `pos` (a port or a label of it counts)."""
+        for item in self.scene().items(pos):
+            while item is not None and not isinstance(item, AbstractNodeItem):
+                item = item.parentItem()
+            if item is not None:
+                return item
+        return None
+
     def _keep_selection(self, kept: list) -> None:
         """A press that starts a wire drag leaves the selection as it was: Qt's scene went on
         to deselect everything (or to select the node under the port) after NodeGraphQt had
@@ -177,7 +212,9 @@ class CanvasViewer(NodeViewer):
         lies above and left of the cursor, so a click a few pixels under an input port, on
         the node's title, picked the port and pulled its wire off)."""
         area = QtCore.QRectF(pos.x() - width / 2, pos.y() - height / 2, width, height)
-        skip = (self._LIVE_PIPE, self._SLICER_PIPE)
+        # The hint beside the cursor while Ctrl or Shift is down is no item: pressed on, it
+        # kept a box selection from starting.
+        skip = (self._LIVE_PIPE, self._SLICER_PIPE, self._cursor_text)
         return [item for item in self.scene().items(area) if item not in skip
                 and (item_type is None or isinstance(item, item_type))]
 
