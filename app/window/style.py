@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ... import resources
 
@@ -39,6 +39,8 @@ def apply_style(app: QtWidgets.QApplication) -> None:
         palette.setColor(QtGui.QPalette.Disabled, role, QtGui.QColor(*DISABLED_TEXT))
     app.setPalette(palette)
     qss = RESOURCES / "style.qss"
+    # The sheet names its images "icons:NAME", wherever the package is installed.
+    QtCore.QDir.setSearchPaths("icons", [str(RESOURCES / "icons")])
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     icon = icon_path("kerascanvas.svg")
