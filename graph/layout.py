@@ -13,7 +13,8 @@ of the given aspect ratio. A cut costs more where several tensors would have to
 wrap from one column to the next, and more inside a repeated unit (layers named
 `block_3_*` or `conv2_block1_*` belong to one unit, see `unit_key`); so columns
 end between residual blocks, not inside one, and units stay whole and are set a
-little apart from each other within a column.
+little apart from each other within a column (the cuts: `graph.layout_columns`, whose
+public names are importable here too).
 
 >>> from kerascanvas.graph.document import Document, Edge
 >>> doc = Document()
@@ -26,10 +27,19 @@ True
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping
 
 from .document import Document
+from .layout_columns import (  # noqa: F401 - public here too
+    CUT_FROM,
+    EMPTY_COST,
+    WRAP_FROM,
+    best_columns,
+    break_costs,
+    column_gap,
+    unit_key,
+    unit_starts,
+)
 from .placement import NODE_SIZE
 
 DIRECTIONS = ("TB", "LR")
@@ -39,12 +49,6 @@ DIRECTIONS = ("TB", "LR")
 TITLE_CHAR_WIDTH, TITLE_PADDING = 10.0, 40.0
 VIEW_ASPECT = 1.4  # width / height of the canvas the layout is made to fill
 UNIT_GAP = 0.6  # extra space between units of one column, as a share of the layer gap
-CUT_FROM = 0.5  # a column may end early, at a cheaper cut, once this share of it is full
-EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs of cuts
-# A column no taller than this (a dozen plain layers) is never cut: a canvas of a usual
-# window shows it whole at a readable zoom (0.7: 630 px), so columns would only add wires
-# that climb back up between them (a 5-layer CNN imported as 3 + 2 layers).
-WRAP_FROM = 900.0
 
 
 def preload() -> None:
@@ -89,21 +93,6 @@ def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
     return path[::-1]
 
 
-def unit_key(name: str) -> str:
-    """The repeated unit a layer name belongs to: its name without the role suffix.
-
-    >>> [unit_key(n) for n in ("block_3_expand_BN", "conv2_block1_1_conv", "conv2_block1_out",
-    ...                         "expanded_conv_project", "conv2d_1", "dense")]
-    ['block_3', 'conv2_block1', 'conv2_block1', 'expanded', 'conv2d_1', 'dense']
-    """
-    tokens = name.split("_")
-    while len(tokens) > 1 and not any(c.isdigit() for c in tokens[-1]):
-        tokens.pop()
-    if len(tokens) > 2 and tokens[-1].isdigit() and any(c.isdigit() for c in tokens[-2]):
-        tokens.pop()  # conv2_block1_1 -> conv2_block1: the index of a layer inside its block
-    return "_".join(tokens)
-
-
 def estimated_size(name: str) -> tuple[float, float]:
     """(width, height) a node titled `name` is given when its drawn size is unknown.
 
@@ -139,11 +128,11 @@ def layered_layout(doc: Document, direction: str = "TB",
     cross = _side_chains_lined_up(doc, slots, extent, along, gap[0])
     thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
     spans = [_span(c, extent, 1 - along) for c in cross]
-    starts = _unit_starts(doc, slots)
-    cost = _break_costs(doc, layer, len(slots), starts)
+    starts = unit_starts(doc, slots)
+    cost = break_costs(doc, layer, len(slots), starts)
     lead = [gap[1] * UNIT_GAP * (i in starts) for i in range(len(slots))]
     view = None if aspect is None else (aspect if along == 1 else 1.0 / aspect)
-    columns = _best_columns(thick, lead, spans, cost, gap, view)
+    columns = best_columns(thick, lead, spans, cost, gap, view)
     return _place(slots, cross, thick, lead, spans, columns, extent, along, gap)
 
 
@@ -248,99 +237,6 @@ def _span(centres: Mapping[str, float], extent, cross_axis: int) -> tuple[float,
             max(c + extent[n][cross_axis] / 2 for n, c in centres.items()))
 
 
-# ---- where columns may end -----------------------------------------------------
-def _unit_starts(doc: Document, slots) -> set[int]:
-    """Layers that begin a new unit (their names share no unit with the layer before),
-    where that unit or the one before spans at least three layers."""
-    keys = [{unit_key(doc.nodes[n].name) for n, _ in nodes} for nodes in slots]
-    changes = [i for i in range(1, len(keys)) if not keys[i] & keys[i - 1]]
-    bounds = [0, *changes, len(keys)]
-    long_units = {bounds[k] for k in range(len(bounds) - 1) if bounds[k + 1] - bounds[k] >= 3}
-    return {i for k, i in enumerate(changes, 1) if i in long_units or bounds[k - 1] in long_units}
-
-
-def _break_costs(doc: Document, layer, count: int, starts: set[int]) -> list[float]:
-    """cost[i]: how bad a column break before layer i is.
-
-    Each extra node whose tensors would wrap to the next column costs 4; cutting a
-    repeated unit (no unit starts at i) costs 1.
-    """
-    sources: list[set[str]] = [set() for _ in range(count + 1)]
-    for e in doc.edges:
-        if e.src in layer and e.dst in layer:
-            for i in range(layer[e.src] + 1, layer[e.dst] + 1):
-                sources[i].add(e.src)
-    return [4.0 * max(len(sources[i]) - 1, 0) + (0.0 if i in starts else 1.0)
-            for i in range(count)]
-
-
-def _pack(thick, lead, cost, target: float, gap: float) -> list[tuple[int, int]]:
-    """Cut the layers into columns of about `target` height, where cuts cost least."""
-    columns, start, n = [], 0, len(thick)
-    while start < n:
-        height, end = thick[start], start + 1
-        heights = [height]  # heights[k]: layers start .. start + k stacked
-        while end < n and height + gap + lead[end] + thick[end] <= target:
-            height += gap + lead[end] + thick[end]
-            heights.append(height)
-            end += 1
-        if end < n:
-            end = _cheapest_cut(heights, cost, start, target)
-        columns.append((start, end))
-        start = end
-    return columns
-
-
-def _cheapest_cut(heights, cost, start, target) -> int:
-    """The cut in (start, end] that costs least, counting the space a short column leaves.
-
-    `heights[k]` is the height of the layers start .. start + k; the last cut considered
-    is after them all. Only cuts where the column is `CUT_FROM` full are considered.
-    """
-    end = start + len(heights)
-    best, best_score = end, None
-    first = max(bisect.bisect_left(heights, CUT_FROM * target) - 1, 0)  # a rounding's room
-    for k in range(first, len(heights)):
-        fill = heights[k] / target
-        if fill >= CUT_FROM:
-            score = cost[start + k + 1] + EMPTY_COST * (1.0 - fill)
-            if best_score is None or score <= best_score:
-                best, best_score = start + k + 1, score
-    return best
-
-
-def _best_columns(thick, lead, spans, cost, gap, view) -> list[tuple[int, int]]:
-    """The column cut whose picture fits largest into a view of aspect `view`."""
-    n = len(thick)
-    if n == 0:
-        return []
-    total = sum(thick) + gap[1] * (n - 1) + sum(lead)
-    if view is None or total <= WRAP_FROM:
-        return [(0, n)]
-    best, best_scale = [(0, n)], 0.0
-    targets = sorted({total / k * f for k in range(1, min(n, 60) + 1) for f in (1.0, 1.06, 1.12)},
-                     reverse=True)
-    for target in targets:
-        columns = _pack(thick, lead, cost, max(target, max(thick)), gap[1])
-        width, height = _extent(columns, thick, lead, spans, gap)
-        scale = min(view / width, 1.0 / height) if width and height else 0.0
-        if scale > best_scale * 1.02:  # more columns only when clearly larger
-            best, best_scale = columns, scale
-    return best
-
-
-def _column_gap(gap) -> float:
-    return 1.7 * gap[0]  # room for the wires that wrap and for detours beside the nodes
-
-
-def _extent(columns, thick, lead, spans, gap) -> tuple[float, float]:
-    """(cross size, along size) of the columns placed side by side."""
-    lefts, rights = [s[0] for s in spans], [s[1] for s in spans]
-    cross = sum(max(rights[a:b]) - min(lefts[a:b]) for a, b in columns) \
-        + _column_gap(gap) * (len(columns) - 1)
-    along = max(sum(thick[a:b]) + gap[1] * (b - a - 1) + sum(lead[a + 1:b]) for a, b in columns)
-    return cross, along
-
 
 def _place(slots, cross, thick, lead, spans, columns, extent, along, gap):
     positions: dict[str, tuple[float, float]] = {}
@@ -358,5 +254,5 @@ def _place(slots, cross, thick, lead, spans, columns, extent, along, gap):
                 else:
                     positions[nid] = (depth, axis + centre - h / 2)
             depth += thick[i] + gap[1]
-        offset = axis + max(spans[i][1] for i in range(a, b)) + _column_gap(gap)
+        offset = axis + max(spans[i][1] for i in range(a, b)) + column_gap(gap)
     return positions
