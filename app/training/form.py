@@ -44,7 +44,7 @@ from ..panels.editors import (
     format_value,
 )
 from .code_dialog import TrainingCodeDialog
-from .form_sections import EDITOR_TYPES, ERROR_STYLE, FormSectionsMixin
+from .form_sections import EDITOR_TYPES, ERROR_STYLE, FormSectionsMixin, show_choices
 from .settings_paths import field_path, finetune_issues, lookup, table_default, written
 
 STRUCTURE_EVENTS = (ev.NODE_ADDED, ev.NODE_REMOVED, ev.NODE_RENAMED, ev.OUTPUTS_CHANGED)
@@ -139,9 +139,7 @@ class TrainingForm(FormSectionsMixin, QtWidgets.QWidget):
 
     def _show(self, path: tuple, editor, value, explicit: bool, settings: dict) -> None:
         if isinstance(editor, ChoiceEditor):
-            if all(editor.combo.itemData(i) != value for i in range(editor.combo.count())):
-                editor.combo.addItem(format_value(value), value)
-            editor.set_value(value, True)
+            show_choices(editor, value, self._default(path, settings))
         elif isinstance(editor, LineEditor):
             editor.edit.setPlaceholderText(f"default: {self._default_text(path, settings)}")
             if isinstance(value, list):  # typed back as "a, b": words plain, numbers a tuple
@@ -152,8 +150,15 @@ class TrainingForm(FormSectionsMixin, QtWidgets.QWidget):
             editor.set_value(value, True)
 
     def _default_text(self, path: tuple, settings: dict) -> str:
+        default = self._default(path, settings)
+        return "required" if default is REQUIRED else format_value(default) or "none"
+
+    def _default(self, path: tuple, settings: dict):
+        """What the setting at `path` is when the document leaves it out."""
         head = path[0]
-        if head in ("optimizer", "schedule"):
+        if head in ("optimizer", "schedule") and path[1] == "name":
+            default = {**DEFAULTS, **EXTRA_DEFAULTS}[head]["name"]
+        elif head in ("optimizer", "schedule"):
             default = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}[head].get(
                 settings[head].get("name"), {}).get(path[1])
         elif head == "callbacks":
@@ -166,7 +171,7 @@ class TrainingForm(FormSectionsMixin, QtWidgets.QWidget):
         else:
             default = {**DEFAULTS, **EXTRA_DEFAULTS, "loss_weights": {}}.get(head)
             default = 1.0 if head == "loss_weights" else default
-        return "required" if default is REQUIRED else format_value(default) or "none"
+        return default
 
     def _show_visibility(self, settings: dict) -> None:
         optimizer, schedule = settings["optimizer"]["name"], settings["schedule"]["name"]

@@ -10,11 +10,19 @@ from typing import Any
 from PySide6 import QtWidgets
 
 from ...graph import training_code
+from ...graph.object_params import object_text
 from ...graph.params import ParamSpec
 from ...graph.training import DEFAULTS
 from ...graph.training_schema import CALLBACKS, EXTRA_DEFAULTS, METRIC_NAMES, OPTIMIZERS, SCHEDULES
 from ...runtime.finetune import FIELDS as FINETUNE_FIELDS
-from ..panels.editors import BoolEditor, ChoiceEditor, LineEditor, WordCompleter, parse_text
+from ..panels.editors import (
+    BoolEditor,
+    ChoiceEditor,
+    LineEditor,
+    WordCompleter,
+    parse_text,
+    value_text,
+)
 from .code_dialog import code_button_text
 from .settings_paths import CHOICES, setting_type
 
@@ -47,6 +55,30 @@ def _class_weight(raw):
         return text or None
     value = parse_text(text if text.startswith("{") else "{" + text + "}")
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else text
+
+
+def choice_text(spec: ParamSpec, value) -> str:
+    """A listed setting's value as the properties panel writes one: its name, None by name,
+    and a custom loss with options as the call the script makes, `ScaledMAE(scale=2.0)`."""
+    name = training_code.reference_name(value)
+    if isinstance(value, dict) and name is not None:
+        options = {k: v for k, v in value.items() if k != "name"}
+        return object_text({"class_name": name, "config": options})
+    return value_text(spec, value)
+
+
+def show_choices(editor: ChoiceEditor, value, default) -> None:
+    """Select `value` in a list, each entry named by `choice_text` and the default marked,
+    as the properties panel marks a param's; a value the list lacks (a name or a custom
+    loss read from a file) is added, so it shows as it is."""
+    combo = editor.combo
+    if all(combo.itemData(i) != value for i in range(combo.count())):
+        combo.addItem("", value)
+    for i in range(combo.count()):
+        choice = combo.itemData(i)
+        mark = "  (default)" if choice == default and default is not None else ""
+        combo.setItemText(i, choice_text(editor.spec, choice) + mark)
+    editor.set_value(value, True)
 
 
 # type -> (editor class, ParamSpec type the editor reads, parser of the committed value)

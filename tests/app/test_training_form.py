@@ -14,8 +14,10 @@ import pytest
 from kerascanvas.app.panels.editors import BoolEditor, ChoiceEditor
 from kerascanvas.app.training.form import TrainingForm
 from kerascanvas.app.training.form_sections import GENERAL
+from kerascanvas.app.training.settings_paths import lookup
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.params import ParamSpec
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.training import DEFAULTS
 from kerascanvas.graph.training_schema import (
@@ -324,3 +326,64 @@ def test_metric_fields_complete_the_last_word_with_known_metrics(make_form):
     edit.setText("spa")
     completer.setCompletionPrefix("spa")
     assert picked().startswith("sparse_")
+
+
+def entries_of(combo) -> dict:
+    """A list's entries: value -> the text shown for it."""
+    return {str(combo.itemData(i)): combo.itemText(i) for i in range(combo.count())}
+
+
+def entries(form, path) -> dict:
+    return entries_of(form.fields[path].combo)
+
+
+@pytest.mark.parametrize("path, default", [
+    (("optimizer", "name"), DEFAULTS["optimizer"]["name"]),
+    (("schedule", "name"), EXTRA_DEFAULTS["schedule"]["name"]),
+    (("mixed_precision",), EXTRA_DEFAULTS["mixed_precision"]),
+    (("device",), EXTRA_DEFAULTS["device"]),
+    (("callbacks", "early_stopping", "mode"), CALLBACKS["early_stopping"]["mode"]),
+])
+def test_lists_name_their_entries_as_the_properties_panel_does(make_form, path, default):
+    """Each entry reads as the properties panel's lists read (`value_text`), the default
+    marked "(default)" as there; the entries still hold the values written."""
+    form = make_form()
+    spec = ParamSpec(path[-1], "choice", default=default,
+                     choices=tuple(form.fields[path].combo.itemData(i)
+                                   for i in range(form.fields[path].combo.count())))
+    panel = ChoiceEditor(spec)
+    assert entries(form, path) == entries_of(panel.combo)
+    other = next(c for c in spec.choices if c != default)
+    enter(form.fields[path], other)
+    assert lookup(form.doc.training, path) == (True, other)
+
+
+@pytest.mark.parametrize("activation, loss", [("softmax", "sparse_categorical_crossentropy"),
+                                              ("sigmoid", "binary_crossentropy")])
+def test_the_loss_list_marks_the_loss_its_output_gets_by_default(make_form, activation, loss):
+    doc = mlp()
+    out = next(n for n in doc.nodes.values() if n.name == "out")
+    doc.set_param(out.id, "activation", activation)
+    form = make_form(doc)
+    marked = [v for v, text in entries(form, ("loss", "out")).items() if "(default)" in text]
+    assert marked == [loss]
+    assert entries(form, ("loss", "out"))[loss] == f"{loss}  (default)"
+
+
+def test_a_custom_loss_with_options_reads_as_its_call(make_form):
+    """A loss read from the file as {"name": ..., options} showed as its raw JSON; it reads
+    as the call the generated script makes, and picking it again writes the same dict."""
+    doc = mlp()
+    code = ("import keras\n\nclass ScaledMAE(keras.losses.Loss):\n"
+            "    def __init__(self, scale=1.0, **kw):\n        super().__init__(**kw)\n"
+            "        self.scale = scale\n\n    def call(self, y_true, y_pred):\n"
+            "        return self.scale * keras.ops.mean(keras.ops.abs(y_true - y_pred))\n")
+    loss = {"name": "ScaledMAE", "scale": 2.0}
+    doc.training = {"epochs": 3, "custom_code": code, "loss": {"out": loss}}
+    form = make_form(doc)
+    combo = form.fields[("loss", "out")].combo
+    assert combo.currentText() == "ScaledMAE(scale=2.0)"
+    assert combo.currentData() == loss
+    enter(form.fields[("loss", "out")], "mean_absolute_error")
+    enter(form.fields[("loss", "out")], loss)
+    assert form.doc.training["loss"] == {"out": loss}
