@@ -7,6 +7,10 @@ attention axes. The scores it computes when the model runs have the true shape,
 functional model, for a shape it will not receive: Dense (or Flatten then Dense) builds
 a kernel of the wrong size and the model fails on its first batch. Our own inference
 gives the true shape, so validation alone would not see it.
+
+Keras 3.15's torch backend computes `ops.pad(..., mode="symmetric")` as replicate
+padding: the edge value repeated (numpy's "edge"), not the mirror that numpy's and the
+other backends' "symmetric" give. The node warns, showing the values it will compute.
 """
 
 from __future__ import annotations
@@ -15,9 +19,16 @@ from collections.abc import Mapping
 
 from .document import Document
 from .inference import WARNING, Issue, NodeResult
+from .layers.op_array_shapes import pad_pairs
 from .shapes import fmt
 
 SCORES_CODE = "keras_scores_shape"
+PAD_CODE = "keras_symmetric_pad"
+
+
+def keras_quirk_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
+    """Every warning of this module: attention scores, then symmetric padding."""
+    return attention_scores_issues(doc, results) + symmetric_pad_issues(doc, results)
 
 
 def attention_scores_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
@@ -50,3 +61,47 @@ def _keras_scores_shape(node, result: NodeResult) -> tuple:
     query = result.input_shapes[0]
     length = query[1] if len(query) > 1 else None
     return (query[0], node.params.get("num_heads"), length, length)
+
+
+def symmetric_pad_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
+    """A warning on each ops.pad node with mode='symmetric', which Keras' torch backend
+    computes as edge padding: the message shows both on its first padded axis."""
+    issues = []
+    for node in doc.nodes.values():
+        result = results.get(node.id)
+        if node.kind != "ops.pad" or result is None or not result.ok \
+                or result.params.get("mode") != "symmetric":
+            continue
+        shape = result.input_shapes[0]
+        pairs = pad_pairs(result.params["pad_width"], len(shape), node.kind, shape)
+        axis, (before, after) = next(((i, p) for i, p in enumerate(pairs) if any(p)),
+                                     (0, (0, 0)))
+        entries = "abcd"
+        issues.append(Issue(node.id, None, WARNING, (
+            f"{node.name!r} (ops.pad) has mode='symmetric', which Keras 3.15's torch backend "
+            f"computes as edge padding (the edge value repeated, numpy's mode='edge'), not as "
+            f"a mirror: along axis {axis}, padded ({before}, {after}), entries "
+            f"[{' '.join(entries)}] become [{_padded(entries, before, after, _edge)}], where "
+            f"numpy's symmetric gives [{_padded(entries, before, after, _mirror)}]. Use "
+            f"mode='reflect' for a mirror without the edge entry"), PAD_CODE))
+    return issues
+
+
+def _edge(i: int, n: int) -> int:
+    return min(max(i, 0), n - 1)
+
+
+def _mirror(i: int, n: int) -> int:
+    """numpy's symmetric index: the entries mirrored, edge included, periodic."""
+    j = i % (2 * n)
+    return j if j < n else 2 * n - 1 - j
+
+
+def _padded(entries: str, before: int, after: int, index) -> str:
+    """`entries` padded by (before, after), each new entry `entries[index(i, n)]`.
+
+    >>> _padded("abcd", 2, 1, _edge), _padded("abcd", 2, 1, _mirror)
+    ('a a a b c d d', 'b a a b c d d')
+    """
+    n = len(entries)
+    return " ".join(entries[index(i, n)] for i in range(-before, n + after))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from .document import Document, Node, name_problem
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
-from .keras_quirks import attention_scores_issues
+from .keras_quirks import keras_quirk_issues
 from .layers import custom
 from .layers.operations import is_operation
 from .model_keys import key_issues
@@ -40,7 +40,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)
     issues += weight_size_issues(doc, results)
-    issues += attention_scores_issues(doc, results)
+    issues += keras_quirk_issues(doc, results)
     issues += [Issue(nid, None, ERROR, message, "custom_conflict")
                for nid, message in custom.class_conflicts(doc)]
     if not any(i.code == "bad_training" for i in issues):  # else said once already

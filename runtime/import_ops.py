@@ -37,6 +37,8 @@ _MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core", "linal
 _SUBMODULES = {"keras.src.ops.image": "image."}
 # The operands of these functions that a number (or indices) may fill, after the first.
 _NUMBERS = {"where": ("x1", "x2"), "take": ("indices",)}
+# Tensors passed by keyword that are a port of the node: function -> (keyword, port).
+_KEYWORD_PORTS = {"average": ("weights", 1)}
 # Config keys of op classes that no param covers, and the value they must have.
 _NEUTRAL = {"initial": None, "sparse": False}
 
@@ -67,6 +69,7 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     if PREFIX + function not in LAYER_SPECS:
         return None, f"keras.ops.{function} has no node kind"
     try:
+        template = _keyword_port(function, template)
         params, inputs = _params(PREFIX + function, node.operation, template, tensors,
                                  len(node.outputs))
         call = _as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
@@ -75,6 +78,20 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     except NotMapped as why:
         return None, str(why)
     return call, None
+
+
+def _keyword_port(function: str, template: dict) -> dict:
+    """The call's template with a tensor passed by the keyword of a port (average's
+    `weights=w`) moved to that port's place among the positional arguments."""
+    keyword, port = _KEYWORD_PORTS.get(function, (None, None))
+    kwargs = dict(template.get("kwargs", {}))
+    value = kwargs.get(keyword)
+    if not (isinstance(value, dict) and set(value) == {PLACEHOLDER}):
+        return template
+    if len(template["args"]) != port:
+        raise NotMapped(f"its {keyword} tensor comes with other positional arguments")
+    del kwargs[keyword]
+    return {"args": [*template["args"], value], **({"kwargs": kwargs} if kwargs else {})}
 
 
 def _params(kind: str, op, template: dict, tensors: list, outputs: int) -> tuple[dict, list]:

@@ -54,6 +54,8 @@ def _selecting(function: str, op, params: dict, tensors: list):
         return op(tensors[0], list(cuts) if isinstance(cuts, tuple) else cuts, **params)
     if function == "einsum":
         return op(params["subscripts"], *tensors)
+    if function == "average":  # the weights are a keyword, after axis
+        return op(tensors[0], weights=tensors[1] if len(tensors) > 1 else None, **params)
     if function == "one_hot":
         return op(tensors[0], params.pop("num_classes"), **params)
     return op(*tensors, **params)

@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     op_einsum,
     op_elementwise,
     op_parts,
+    op_products,
     op_select,
     operations,
     pooling,

@@ -60,6 +60,16 @@ def _roll_problem(params) -> str | None:
     return None
 
 
+def _repeats_problem(value: Any) -> str | None:
+    """Keras takes one count per entry too, but its torch backend fails on a list when
+    the model runs (its own `all` shadows Python's: "Invalid dtype: object")."""
+    if isinstance(value, tuple):
+        return ("one int, the copies of every entry: a list of counts per entry fails on "
+                "Keras' torch backend when the model runs (Keras 3.15 raises 'Invalid dtype: "
+                "object')")
+    return None
+
+
 def _accumulate(what: str) -> dict:
     return dict(params=(_FLAT_AXIS, _DTYPE), shape=shapes.flat_or_same,
                 dtype=lambda p: p["dtype"],
@@ -102,9 +112,9 @@ _FAMILIES: dict[str, dict[str, Any]] = {
                  samples=(Sample({"repeats": (1, 2, 3)}, _TENSORS),
                           Sample({"repeats": 2}, _TENSORS),
                           Sample({"repeats": (2, 1, 1, 1)}, _TENSORS))),
-    # Keras takes one count per entry too, but its torch backend fails on those
-    "repeat": dict(params=(ParamSpec("repeats", "int", initial=2, min=0,
-                                     doc="Copies of each entry"), _FLAT_AXIS),
+    "repeat": dict(params=(ParamSpec("repeats", "int_or_list", initial=2, min=0,
+                                     check=_repeats_problem, doc="Copies of each entry"),
+                           _FLAT_AXIS),
                    shape=shapes.repeat_shape,
                    doc="keras.ops.repeat: repeat each entry along an axis",
                    samples=(Sample({"repeats": 2, "axis": 1}, _TENSORS),

@@ -32,19 +32,23 @@ CATEGORY = "Operations"
 PREFIX = "ops."
 GET_ITEM = "__getitem__"  # the function of `x[key]`, written as indexing
 ARITHMETIC = ("add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
-              "maximum", "minimum", "power", "logaddexp", "arctan2")
+              "maximum", "minimum", "power", "logaddexp", "arctan2", "logaddexp2",
+              "divide_no_nan", "fmod")
 # Elementwise ops whose result is bool whatever the inputs' dtype.
 COMPARISONS = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-               "logical_and", "logical_or")
+               "logical_and", "logical_or", "logical_xor")
 BINARY = (*ARITHMETIC, *COMPARISONS)
 # Elementwise ops on one tensor whose result is bool.
-TESTS = ("logical_not", "isnan", "isinf", "isfinite")
+TESTS = ("logical_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit")
 UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "exp2", "log", "log2",
          "log10", "log1p", "expm1", "reciprocal", "sign", "floor", "ceil", "trunc", "sin",
          "cos", "tanh", "sinh", "cosh", "arctan", "erf", "relu", "relu6", "selu", "sigmoid",
          "hard_sigmoid", "log_sigmoid", "silu", "hard_silu", "softplus", "sparse_plus",
-         "softsign", "hard_tanh", "tanh_shrink", *TESTS)
-REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp")
+         "softsign", "hard_tanh", "tanh_shrink", "tan", "arcsin", "arccos", "arcsinh",
+         "arccosh", "arctanh", "cbrt", "deg2rad", "rad2deg", "sinc", "erfinv", "sparse_sigmoid",
+         "stop_gradient", *TESTS)
+REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp", "amax",
+              "amin", "median")
 SEQUENCE = ("concatenate", "stack")  # called on a list of tensors
 
 

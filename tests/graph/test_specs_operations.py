@@ -18,6 +18,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_elementwise,
     op_keys,
     op_parts,
+    op_products,
     op_select,
     op_select_shapes,
     op_shapes,
@@ -140,6 +141,26 @@ EDGES = [
     ("ops.einsum", {"subscripts": "...i,...i->..."}, [(None, 3, 4), (None, 1, 4)]),
     ("ops.einsum", {"subscripts": "bij,bkj"}, [(None, 4, 6), (None, 2, 6)]),
     ("ops.einsum", {"subscripts": "b...,b->b"}, [(None, 4, 6), (None,)]),
+    ("ops.tensordot", {"axes": [[1], [0]]}, [(None, 4, 6), (5, 3)]),
+    ("ops.tensordot", {"axes": [[-1, 1], [0, 1]]}, [(None, 4, 6), (6, 4, 2)]),
+    ("ops.tensordot", {"axes": 1}, [(None, 4, None), (6, 3)]),
+    ("ops.dot", {}, [(None, 4, 6), (5, 3)]),
+    ("ops.dot", {}, [(None, 4, 6), (5,)]),
+    ("ops.dot", {}, [(None, 4, None), (6, 3)]),
+    ("ops.dot", {}, [(None,), (None,)]),
+    ("ops.inner", {}, [(None, 4, 6), (5, 5)]),
+    ("ops.outer", {}, [(None, 4), (None,)]),
+    ("ops.qr", {}, [(None, 4, None)]),
+    ("ops.qr", {"mode": "complete"}, [(None,)]),
+    ("ops.svd", {}, [(None,)]),
+    ("ops.svd", {"compute_uv": False, "full_matrices": False}, [(2, 3, 6, 4)]),
+    ("ops.average", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.average", {"axis": -1}, [(None, 4, 6), (5,)]),
+    ("ops.average", {"axis": -1}, [(None, 4, 6), (None, 3, 6)]),
+    ("ops.hypot", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.heaviside", {}, [(None, 4, 1), (6,)]),
+    ("ops.amax", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.median", {"axis": (1, 2), "keepdims": True}, [(None, 4, 6)]),
 ]
 
 
@@ -195,7 +216,8 @@ def test_edge_case_verdict_matches_keras(kind, params, shapes):
 NUMBER_OPERANDS = {"constant", "constant_first"}
 # The function's tensor arguments, which are ports, not params.
 TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "a", "inputs", "kernel", "images", "condition",
-                    "indices", "operands", "kwargs", "query", "key", "value"}
+                    "indices", "operands", "kwargs", "query", "key", "value", "weights",
+                    "variable"}
 # Tensor arguments no node offers a port for: a call given them imports as a KerasLayer.
 UNOFFERED_TENSORS = {("ops.dot_product_attention", "bias"),
                      ("ops.dot_product_attention", "mask")}
@@ -240,6 +262,10 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
      "multiple"),
     ("ops.dot_product_attention", {}, [(None, 5, 2, 4), (None, 5, 2, 8), (None, 5, 2, 8)],
      "their dim"),
+    ("ops.average", {"axis": 1}, [(None, 4, 6), (4,)], "last axis only"),
+    ("ops.average", {}, [(None, 4, 6), (None, 4, 6)], "last axis only"),
+    ("ops.tensordot", {"axes": 1}, [(None, 4, 6), (5, 3)], "must have one size"),
+    ("ops.tensordot", {"axes": 3}, [(None, 4, 6), (6, 3)], "more than the rank"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when
@@ -251,6 +277,8 @@ def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shape
 
 @pytest.mark.parametrize("kind,params", [
     ("ops.pad", {"pad_width": [[0, 0], [1]]}), ("ops.pad", {"pad_width": -1}),
+    ("ops.tensordot", {"axes": [[1, 2], [0]]}), ("ops.tensordot", {"axes": -1}),
+    ("ops.tensordot", {"axes": [1, 0]}), ("ops.threshold", {"threshold": 0.5}),
     ("ops.roll", {"shift": (1, 2), "axis": 1}), ("ops.unstack", {"num": 0}),
     ("ops.image.resize", {"size": (4, 4), "crop_to_aspect_ratio": True,
                           "pad_to_aspect_ratio": True}),
@@ -278,7 +306,7 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
-                                    op_elementwise],
+                                    op_elementwise, op_products],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0

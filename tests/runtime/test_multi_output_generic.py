@@ -1,8 +1,8 @@
 """KerasLayer nodes with several outputs: the generated code unpacks them, builds, and
 computes what Keras computes.
 
-The importer keeps the `qr` and `svd` operations (which have no node kind of their
-own) as KerasLayer nodes with 2 and 3 recorded outputs. Each output port feeds the head.
+The importer keeps the `eigh` operation (which has no node kind of its own) as a
+KerasLayer node with 2 recorded outputs. Each output port feeds the head.
 The model built by `kerascanvas run` and the one the generated code builds (functional
 and subclass styles) must give the original model's outputs.
 """
@@ -23,14 +23,12 @@ from kerascanvas.runtime.keras_env import import_keras
 def original_model():
     keras = import_keras()
     seq = keras.Input((5, 3), name="seq")
-    flat = keras.layers.Flatten(name="flat")(keras.layers.Dense(6, name="proj")(seq))
-    rows = keras.layers.Reshape((5, 6), name="rows")(flat)
-    q, r = keras.ops.qr(rows)
-    u, s, v = keras.ops.svd(rows, full_matrices=False)
+    flat = keras.layers.Flatten(name="flat")(keras.layers.Dense(5, name="proj")(seq))
+    rows = keras.layers.Reshape((5, 5), name="rows")(flat)
+    square = rows + keras.ops.transpose(rows, (0, 2, 1))  # symmetric, for eigh
+    values, vectors = keras.ops.eigh(square)
     joined = keras.layers.Concatenate(name="cat")([
-        keras.layers.Flatten(name="flat_q")(q), keras.layers.Flatten(name="flat_r")(r),
-        keras.layers.Flatten(name="flat_u")(u), s * 2.0,
-        keras.layers.Flatten(name="flat_v")(v)])
+        values * 2.0, keras.layers.Flatten(name="flat_v")(vectors)])
     return keras.Model(seq, keras.layers.Dense(2, name="head")(joined))
 
 
@@ -45,9 +43,9 @@ def test_the_importer_records_each_output(imported):
     generic = {n.name: n for n in doc.nodes.values() if n.kind == "KerasLayer"}
     outputs = {n.params["class_name"]: len(n.params["output_shapes"][0]["outputs"])
                for n in generic.values()}
-    assert outputs["Qr"] == 2 and outputs["SVD"] == 3
+    assert outputs == {"Eigh": 2}
     used = {(doc.node(e.src).params.get("class_name"), e.src_port) for e in doc.edges}
-    assert {("Qr", 1), ("SVD", 1), ("SVD", 2)} <= used
+    assert {("Eigh", 0), ("Eigh", 1)} <= used
 
 
 def _copy_weights(source, target) -> None:
