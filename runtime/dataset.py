@@ -1,4 +1,5 @@
-"""The Dataset a data source gives, and DataError, what a source that cannot be read raises."""
+"""The Dataset a data source gives, DataError, what a source that cannot be read raises, and
+the model's one Input and output that a source of one input and one target feeds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.spec import INPUT
+from kerascanvas.graph.training import model_outputs
 
 from . import datafiles
 
@@ -53,3 +57,12 @@ def checked_header():
     except datafiles.DataFileError as exc:
         raise DataError(str(exc)) from None
 
+
+def single_pair(doc: Document, source: str) -> tuple:
+    """(Input node, model output) of a model with one of each, which `source` feeds."""
+    inputs = [n for n in doc.nodes.values() if n.kind == INPUT]
+    if len(inputs) != 1 or len(doc.outputs) != 1:
+        raise DataError(f"{source} gives one input and one target, so the model needs one "
+                        f"Input and one output. Received: {len(inputs)} input(s), "
+                        f"{len(doc.outputs)} output(s)")
+    return inputs[0], model_outputs(doc)[0]
