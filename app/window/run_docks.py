@@ -4,6 +4,8 @@ refused run reports, and the panels' shutdown with the window."""
 
 from __future__ import annotations
 
+import json
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.layout import preload
@@ -42,6 +44,7 @@ class RunDocksMixin:
             self.actions[name] = action
         self.menuBar().actions()[2].menu().addAction(self.training_dock.toggleViewAction())
         QtCore.QTimer.singleShot(300, self, self.training_panel)
+        self.project.events.analysis_changed.connect(self._on_data_basis_changed)
         QtCore.QTimer.singleShot(600, preload)  # networkx: in idle time, not the first open
 
     def _on_run_dock_visibility_changed(self, visible: bool, dock, build) -> None:
@@ -101,6 +104,24 @@ class RunDocksMixin:
     def _on_training_data_issues(self, issues: list) -> None:
         """Show the data mismatches a refused run reported beside the graph's own issues."""
         self.data_issues = list(issues)
+        self._data_basis = self._findings_basis() if issues else None
         self.refresh_panels()
         if self.data_issues:
             self.issues_dock.raise_()
+
+    def _on_data_basis_changed(self, _event) -> None:
+        """A run's data findings quote the outputs (names, shapes) and the training settings
+        it started with: once an edit changes those, they may no longer hold (a Flatten put
+        before the output changes the shape they repeat), so they go until a run checks again."""
+        if getattr(self, "data_issues", None) and self._findings_basis() != self._data_basis:
+            self._on_training_data_issues([])
+
+    def _findings_basis(self) -> tuple:
+        results = self.analysis.results
+        outputs = []
+        for node_id, port in self.doc.output_refs():
+            result = results.get(node_id)
+            shapes = result.output_shapes if result is not None else None
+            outputs.append((self.doc.nodes[node_id].name, port,
+                            shapes[port] if shapes and port < len(shapes) else None))
+        return tuple(outputs), json.dumps(self.doc.training, sort_keys=True, default=repr)
