@@ -171,23 +171,40 @@ class FileMixin(RecoveryMixin):
             self, "Export Python", "Code style", [*STYLES, "full training script"], 0, False)
         if not ok:
             return
+        text = self._python_text(style)  # a style that cannot apply is said before the dialog
+        if text is None:
+            return
         path = files.ask_save_path(self, "Export Python",
                                    files.export_suggestion(self.path, ".py"), "Python (*.py)")
         if path:
-            self.export_python_to(path, style)
+            self._write_python(path, text)
 
     def export_python_to(self, path: str, style: str) -> bool:
+        text = self._python_text(style)
+        return text is not None and self._write_python(path, text)
+
+    def _python_text(self, style: str) -> str | None:
+        """The code of `style` (or of the full training script), or None after saying why
+        there is none."""
         script = style == "full training script"
         refused = refused_training(self.doc) if script else None
         if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
             self.show_error("Cannot export the training script", refused)
-            return False
+            return None
         text, ok = generate_code(self.doc, "functional" if script else style, script,
                                  self.analysis)
         if not ok:
             self.show_error("Cannot export Python", text.replace("# ", ""))
+            return None
+        return text
+
+    def _write_python(self, path: str, text: str) -> bool:
+        try:
+            projectfile.write_text_atomic(path, text)
+        except OSError as exc:  # a folder gone or read-only: said, nothing half written
+            self.show_error("Cannot export Python", f"Cannot write {path}: "
+                                                    f"{exc.strerror or exc}")
             return False
-        projectfile.write_text_atomic(path, text)
         self.show_message(f"Exported {path}")
         return True
 

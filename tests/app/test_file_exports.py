@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
 from PySide6 import QtCore
 
 from kerascanvas.app.window.filemenu import UNTRAINED_NOTE
@@ -167,3 +168,52 @@ def test_exports_trust_the_custom_code_exactly_when_the_window_does(window, qtbo
     assert export_both() == [False, False]
     window.trust_session_code(custom.code_digests(window.doc))  # Trust Custom Code... agreed
     assert export_both() == [True, True]
+
+
+@pytest.mark.parametrize("style", ["sequential", "full training script"])
+def test_export_python_refuses_a_style_before_asking_for_a_file(window, tmp_path, monkeypatch,
+                                                                 style):
+    """A style that cannot apply (Sequential of a two-input graph), or a script that run
+    refuses, was refused only after the user had chosen a file name in the save dialog."""
+    from PySide6 import QtWidgets
+
+    from kerascanvas.graph.document import Document, Edge
+
+    doc = Document()
+    a = doc.add_node("Input", "a", params={"shape": [4]}).id
+    b = doc.add_node("Input", "b", params={"shape": [4]}).id
+    add = doc.add_node("Add", "sum").id
+    doc.connect(Edge(a, 0, add, 0))
+    doc.connect(Edge(b, 0, add, 1))
+    doc.outputs = [add]
+    doc.training = {"callbacks": [{"name": "early_stopping", "monitor": "val_top_k"}]}
+    window.project.replace(doc)
+    asked = []
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem", lambda *args: (style, True))
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *args: asked.append(args) or (str(tmp_path / "m.py"), ""))
+    window.export_python()
+    assert asked == []
+    assert not (tmp_path / "m.py").exists()
+    assert ("Sequential model has one Input" if style == "sequential"
+            else "training.callbacks[0].monitor") in window.last_error
+
+
+def test_export_python_writes_the_chosen_style(window, tmp_path, monkeypatch):
+    from PySide6 import QtWidgets
+
+    from kerascanvas.codegen import generate
+
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem", lambda *args: ("sequential", True))
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "m.py"), "Python (*.py)"))
+    window.export_python()
+    assert (tmp_path / "m.py").read_text() == generate(window.doc, style="sequential")
+
+
+def test_export_python_to_a_folder_that_is_gone_says_so(window, tmp_path):
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    out = tmp_path / "gone" / "m.py"
+    assert not window.export_python_to(str(out), "functional")
+    assert f"Cannot write {out}" in window.last_error and not out.exists()
