@@ -23,7 +23,7 @@ training, of a validation pass, of the final evaluation or of the predictions; o
 several processes too).
 The child saves the model to `save_path` when training finishes, stops, or
 fails with a NaN loss (with the last weights whose epoch loss was finite).
-`kill()` ends the process at once (on several processes its ranks first); the run is
+`kill()` ends the process at once, with every process it started (`worker_kill`); the run is
 "killed", and keeps what it had written whole: after a kill in the final evaluation, the
 model saved as training ended (`runtime.kill_keep`).
 There is no Qt here: the app polls `poll_events()` from a timer. The child's side
@@ -44,7 +44,7 @@ from kerascanvas.graph.projectfile import to_dict
 
 from .events import FAILED, KILLED, RUNNING, Result, TrainingEvent, from_wire
 from .kill_keep import file_identity, kept_after_kill, own_files
-from .launch import kill_ranks, wait_ended
+from .launch import wait_ended
 from .worker_child import (  # noqa: F401  (their home was here)
     NICENESS,
     Control,
@@ -56,6 +56,7 @@ from .worker_child import (  # noqa: F401  (their home was here)
     sender,
     train_document,
 )
+from .worker_kill import end_tree
 
 COMMANDS = ("stop", "pause", "resume")
 
@@ -134,23 +135,20 @@ class TrainingRun:
     def kill(self, timeout: float = 5.0) -> None:
         """End the child at once (last resort); status "killed".
 
-        On several processes the ranks are killed (SIGKILL) before the child, torchrun's
-        agent: a SIGTERM from the agent would have rank 0 go on to keep the model
-        (`rank_end`). Once no process of the run can write anything more, what it had
-        written whole is kept (`kept_after_kill`): a kill in the final evaluation keeps
-        the model saved as training ended. The result says what was kept.
+        The child and every process it started (on several processes torchrun's agent and
+        its ranks, also those it was still starting) are frozen, then killed with SIGKILL
+        (`worker_kill.end_tree`): none saves or passes a signal on, where a SIGTERM from
+        the agent would have rank 0 keep the model (`rank_end`). Once none of them can
+        write anything more, what the run had written whole is kept (`kept_after_kill`):
+        a kill in the final evaluation keeps the model saved as training ended. The
+        result says what was kept.
         """
         if self.process is None or self.status != RUNNING or self._killing:
             return
         self._killing = True
-        ranks = kill_ranks(self.process.pid) if int(self.payload.get("processes") or 1) > 1 \
-            else []
-        self.process.terminate()
+        below = end_tree(self.process.pid, timeout)
         self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout)
-        wait_ended(ranks, timeout)  # reaped by now, or zombies that write nothing more
+        wait_ended(below, timeout)  # reaped by now, or zombies that write nothing more
         self.result = kept_after_kill(self.payload["save"], self._files_before)
         self.status = KILLED
 

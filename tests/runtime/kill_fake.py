@@ -31,6 +31,8 @@ def keep(*_):
     os._exit(0)
 if trap == "trap":
     signal.signal(signal.SIGTERM, keep)
+elif trap == "deaf":  # a rank deep in its start, which a SIGTERM does not end
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if mode in ("saved", "predicted"):
     whole(save, "model")
 if mode == "predicted":
@@ -46,7 +48,8 @@ time.sleep(60)
 def fake_agent(payload, events, commands) -> None:
     """Stands for the worker's child: on several processes torchrun's agent, which passes
     SIGTERM on to its rank and waits for it; on one the training itself. With "epochs"
-    in the overrides it first sends the events of training that many epochs."""
+    in the overrides it first sends the events of training that many epochs. In mode
+    "starting" the agent has started no rank yet when it says it is ready (`starting`)."""
     save, (ready, mode) = payload["save"], payload["overrides"]["fake"]
     epochs = payload["overrides"].get("epochs", 0)
     if epochs:
@@ -55,6 +58,9 @@ def fake_agent(payload, events, commands) -> None:
             trained += [EpochBegin(epoch), EpochEnd(epoch, {"loss": 1.0 / (epoch + 1)})]
         for event in [*trained, TrainEnd(epochs_run=epochs)]:
             events.put(to_wire(event))
+    if mode == "starting":
+        starting(save, ready)
+        return
     if int(payload["processes"]) == 1:
         sys.argv = ["-c", "kerascanvas.runtime", save, ready, mode, "-"]
         exec(RANK, {"__name__": "__rank__"})  # held until the kill
@@ -68,4 +74,25 @@ def fake_agent(payload, events, commands) -> None:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, pass_on)
+    time.sleep(60)
+
+
+def starting(save: str, ready: str) -> None:
+    """An agent still starting its ranks as torchrun's does: a SIGTERM that comes now
+    finishes the start, then passes the SIGTERM on, and the agent waits for the ranks
+    (torchrun gives them 30 s). Rank 0 answers it by keeping a model (`rank_end`), rank 1
+    does not hear it. Each rank says it runs in `ready` + ".rankN"."""
+
+    def finish_start(*_):
+        ranks = [subprocess.Popen([sys.executable, "-c", RANK, "kerascanvas.runtime.relay",
+                                   save, f"{ready}.rank{n}", "nothing", trap])
+                 for n, trap in enumerate(("trap", "deaf"))]
+        while not all(os.path.exists(f"{ready}.rank{n}") for n in range(len(ranks))):
+            time.sleep(0.01)
+        for rank in ranks:
+            rank.send_signal(signal.SIGTERM)
+        time.sleep(60)
+
+    signal.signal(signal.SIGTERM, finish_start)
+    open(ready, "w").close()
     time.sleep(60)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def killed(tmp_path, monkeypatch, processes: int, mode: str) -> tuple[TrainingRu
         assert time.monotonic() < deadline, "the simulated run did not start"
         time.sleep(0.02)
     ranks = rank_processes(run.process.pid, "kerascanvas.runtime")
-    assert len(ranks) == (processes > 1)
+    assert len(ranks) == (processes > 1 and mode != "starting")
     run.kill()
     assert run.status == KILLED
     for rank in ranks:  # killed at once (a zombie until it is reaped)
@@ -79,6 +80,37 @@ def test_kill_after_the_predictions_keeps_both_on_one_process(tmp_path, monkeypa
     assert "with its predictions" in run.result.message
     assert sorted(p.name for p in save.parent.iterdir()) == ["run_1.keras",
                                                              "run_1.predictions.npz"]
+
+
+def processes_tagged(tag: str) -> list[int]:
+    """The running processes (zombies aside) whose environment holds `tag`, other than
+    this one and its multiprocessing helper: the run's, as /proc shows them."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if tag.encode() in environ and state != "Z" and int(entry) != os.getpid() \
+                and b"resource_tracker" not in command:
+            found.append(int(entry))
+    return found
+
+
+def test_kill_while_the_ranks_are_starting_leaves_no_process_and_keeps_nothing(
+        tmp_path, monkeypatch):
+    """The agent has started no rank yet: a SIGTERM would have it start them and pass the
+    SIGTERM on (rank 0 would keep a model it never trained; rank 1, deaf to it, would
+    outlive the agent). The Kill leaves it no time for either."""
+    tag = f"run-{uuid.uuid4().hex}"
+    monkeypatch.setenv("KERASCANVAS_TEST_RUN", tag)  # the run's processes inherit it
+    run, save = killed(tmp_path, monkeypatch, processes=2, mode="starting")
+    time.sleep(0.5)  # a rank started late would have written by now
+    assert processes_tagged(tag) == []
+    assert run.result.message == NOT_SAVED and run.result.saved is None
+    assert not save.exists() and not list(save.parent.glob(".partial-*"))
 
 
 @pytest.mark.slow
