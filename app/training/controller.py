@@ -33,6 +33,9 @@ from .run_events import EventReader, RunEventsMixin, RunKiller, killed_result, t
 POLL_INTERVAL_S = 0.02
 SILENT_AFTER_S = 120.0  # a training run silent this long is told in the log
 READER_JOIN_S = 1.0  # an event reader wakes every poll interval; a poll may take a moment
+# A kill ends its processes at once (`runtime.worker_kill`); joining them may take seconds
+# on a loaded machine, and a closing window waits for it to list what the run kept.
+KILL_WAIT_S = 30.0
 
 
 def default_run_factory(document: dict, overrides: dict, save_path: str, **extra):
@@ -212,7 +215,9 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
 
     def end_workers(self, join_s: float = READER_JOIN_S) -> None:
         """Kill every active run's worker and end the threads reading their events, waiting
-        at most `join_s` for those; remove the runs' own folder. Touches no Qt object (the
+        at most `join_s` for those, and for a kill begun before (Kill, then the window
+        closed) until it has ended (`KILL_WAIT_S` at most); list every killed run in its
+        project's runs index; remove the runs' own folder. Touches no Qt object (the
         window may be half deleted) and may be called again."""
         readers = list(self._readers.values())
         # The current run may be another project's (`show_runs` keeps it going).
@@ -227,23 +232,25 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
                     pass
                 self._keep_killed(record)
         for reader in readers:
-            reader.join(join_s)
-            if isinstance(reader, RunKiller) and not reader.is_alive():  # Kill, then close
+            reader.join(KILL_WAIT_S if isinstance(reader, RunKiller) else join_s)
+            if isinstance(reader, RunKiller):  # what it kept, once its processes ended
                 self._keep_killed(reader.record)
         if self._own_dir:
             shutil.rmtree(self.save_dir, ignore_errors=True)
 
     def _keep_killed(self, record: RunRecord) -> None:
-        """A run killed as the window closes keeps the model it saved before (a kill in its
-        final evaluation), listed in its project's runs index (no Qt: see end_workers)."""
+        """A run killed as the window closes is listed in its project's runs index, with
+        the model it saved before (a kill in its final evaluation), or with its settings
+        and no model (no Qt: see end_workers)."""
         take_kill(record, killed_result(record.source))
-        if record.saved_path and not self._own_dir:
-            from .history import save_runs
+        if self._own_dir:  # the runs' own folder goes with the window
+            return
+        from .history import save_runs
 
-            try:
-                save_runs(Path(record.folder or self.save_dir), [record])
-            except (OSError, ValueError, TimeoutError):  # filelock's Timeout is one
-                pass  # the model stays in the folder; the window is gone
+        try:
+            save_runs(Path(record.folder or self.save_dir), [record])
+        except (OSError, ValueError, TimeoutError):  # filelock's Timeout is one
+            pass  # the model stays in the folder; the window is gone
 
     def _halt_reader(self, record: RunRecord) -> None:
         reader = self._readers.pop(record.number, None)
