@@ -210,9 +210,26 @@ def run_edits(path: str, profile: str | None = None) -> dict:
         if name == "redo the paste":
             sizes["after paste"] = len(window.doc.nodes)
     sizes["deleted"] = sizes["after paste"]
-    window.stack.set_clean()
+    close(app, window)
     return {"seconds": seconds, "cpu": cpu, "sizes": sizes,
             "profile": listing(profiler) if profile else ""}
+
+
+def close(app, window) -> None:
+    """Close and delete the window, then the application, in that order while Python still
+    holds them: left to the interpreter's exit, the window and its thousand items were torn
+    down after Python had freed some of their wrappers, and the process ended in a
+    segmentation fault (after `--profile copy`'s listing, say)."""
+    from PySide6 import QtCore
+    from shiboken6 import delete
+
+    window.stack.set_clean()
+    window.close()
+    window.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
+    app.processEvents()
+    app.clipboard().clear()
+    delete(app)
 
 
 def listing(profiler, rows: int = 40) -> str:
@@ -311,7 +328,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_edits(args.child)), flush=True)
-        os._exit(0)  # Qt's teardown of this many items at interpreter exit can crash (SIGSEGV)
+        return
     path = args.project or os.path.join(tempfile.mkdtemp(), f"{args.model}.json")
     if args.project is None and args.model == "resnet50":
         resnet50_project(path)
