@@ -170,6 +170,14 @@ class LayerNodeItem(AbstractNodeItem):
                 if port._pipes:
                     port.redraw_connected_pipes() if batch is None else batch.update(port._pipes)
 
+    def note_moved(self, was: QtCore.QPointF) -> None:
+        """The item was moved from `was` without a call to `itemChange` (a drag moves its
+        nodes so, see `dragging`): its pipes follow, as after a move it was told of."""
+        moved = PipeBatch.moved
+        if moved is not None and self not in moved:
+            moved[self] = was
+        self.redraw_pipes()
+
     def set_detail(self, detail: bool) -> None:
         """Show or hide the ports (zoomed out they are too small to use)."""
         if detail != self._detail:

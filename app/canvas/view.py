@@ -15,6 +15,7 @@ from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .dragging import DraggedNodes
 from .node_style import DETAIL_SCALE
 from .nodes import LayerNodeItem, highlight_wires
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
@@ -46,6 +47,7 @@ class CanvasViewer(NodeViewer):
         self._selected_pipes: set[LayerPipeItem] = set()
         self._selection_held = 0  # > 0: wires follow the selection when the hold ends
         self._selection_stale = False
+        self._dragged = DraggedNodes()  # the nodes a drag moves, quietly (`dragging`)
         self.scene().selectionChanged.connect(self._on_scene_selection_changed)
 
     # ---- modifier keys ----------------------------------------------------
@@ -62,6 +64,7 @@ class CanvasViewer(NodeViewer):
         self.SHIFT_state = mods == _SHIFT or both
 
     def mousePressEvent(self, event):  # noqa: N802 (Qt override)
+        self._dragged.end()  # a drag whose release never came is over
         self._take_modifiers(event)
         self._press_at = event.position().toPoint()
         wiring = self._LIVE_PIPE.isVisible()
@@ -85,10 +88,14 @@ class CanvasViewer(NodeViewer):
         # wire between two moved nodes was routed twice per step, each time querying the
         # scene for the nodes in its way (0.7 s a step for all of a ResNet50). Batched, each
         # wire is routed once per step, against the nodes looked up once.
+        # The dragged nodes are moved by Qt without telling Python of each move (`dragging`).
         with batched_pipes():
+            positions = self._dragged.before(self.scene())
             super().mouseMoveEvent(event)
+            self._dragged.after(positions)
 
     def mouseReleaseEvent(self, event):  # noqa: N802 (Qt override)
+        self._dragged.end()
         self._take_modifiers(event)
         start = self._start_port if self._LIVE_PIPE.isVisible() else None
         before = set(self.selected_nodes())

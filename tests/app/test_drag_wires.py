@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.graph.document import Document, Edge
 
-from .gestures import EXAMPLES, click, drag, node_point, saved, show, view_point
+from .gestures import EXAMPLES, click, drag, move, node_point, saved, show, view_point
 from .wire_geometry import path_points, routed_again, wire_faults
 
 CTRL, SHIFT = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
@@ -166,3 +166,55 @@ def test_a_wire_routed_around_a_node_runs_straight_once_that_node_is_deleted(
     assert c in window.doc.nodes
     assert wire_faults(pipe, [views[a], views[b], views[c]]) == []
     assert_near(path_points(pipe), around, pipe)
+
+
+def wires_off_their_ports(window) -> list:
+    """The pipes whose ends are not on the centres of their two ports."""
+    return [pipe for pipe in window.canvas.viewer.pipe_items()
+            if any(fault.startswith("ends at") for fault in wire_faults(pipe, []))]
+
+
+def test_wires_follow_each_step_of_a_drag_and_every_move_after_it(make_window, qtbot):
+    """The dragged nodes are moved without telling their items of each move: the wires
+    still follow them at every mouse step, before the release; after it the nodes are told
+    of moves again, so an undo that moves them back takes their wires along."""
+    window = resnet_window(make_window, qtbot)
+    ids = list(window.doc.nodes)
+    window.canvas.select(ids[: len(ids) // 2])
+    item = window.canvas.views[ids[0]]
+    was = item.pos()
+    viewport, start = window.canvas.viewer.viewport(), node_point(window, ids[0])
+    QTest.mousePress(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, start)
+    for k in (1, 2, 3):
+        move(viewport, start + QtCore.QPoint(25 * k, 40 * k))
+        assert (item.pos() - was).manhattanLength() > 20 * k
+        assert wires_off_their_ports(window) == []
+    QTest.mouseRelease(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier,
+                       start + QtCore.QPoint(75, 120))
+    QtWidgets.QApplication.processEvents()
+    flag = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+    assert all(view.flags() & flag for view in window.canvas.views.values())
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, CTRL)
+    QtWidgets.QApplication.processEvents()
+    assert (item.pos() - was).manhattanLength() < 1e-6
+    assert wires_off_their_ports(window) == []
+
+
+def test_a_drag_whose_release_never_came_ends_at_the_next_press(make_window, qtbot):
+    """A drag cut off without its release (the mouse taken by another window): the next
+    press ends it, and the nodes it moved are told of their moves again."""
+    window = resnet_window(make_window, qtbot)
+    first = next(iter(window.doc.nodes))
+    click(window, node_point(window, first))
+    viewport, start = window.canvas.viewer.viewport(), node_point(window, first)
+    QTest.mousePress(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, start)
+    move(viewport, start + QtCore.QPoint(30, 30))
+    flag = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+    item = window.canvas.views[first]
+    assert not item.flags() & flag  # quiet while dragged
+    click(window, view_point(window, QtCore.QPointF(-5000.0, -5000.0)))
+    assert item.flags() & flag
+    item.setPos(item.pos() + QtCore.QPointF(0.0, 50.0))
+    window.canvas.flush_pipes()
+    QtWidgets.QApplication.processEvents()
+    assert wires_off_their_ports(window) == []
