@@ -135,28 +135,78 @@ def test_a_killed_rank_is_named():
 
 
 # ---- two ranks against one process -----------------------------------------------------
-def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
-    doc = mlp()
-    project = tmp_path / "model.json"
-    save(doc, project)
-    done = torchrun("--nproc-per-node", "2", "tests/runtime/rank_probe.py", str(project),
-                    str(tmp_path))
-    assert done.returncode == 0, done.stderr[-3000:]
-    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+def forked_rank(rank: int, port: int, project: str, out: str) -> None:
+    """One of two ranks forked from this process (keras already imported: no import of
+    its own), in the environment torchrun gives a rank; `rank_probe` trains it."""
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2",
+                      LOCAL_WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    from tests.runtime import rank_probe
+
+    rank_probe.main(project, out)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def assert_ranks_equal_one_process(doc, out: Path) -> None:
+    """Both ranks' weights are identical, and within TOLERANCE of one process's trained
+    over the same global batches; the metrics are global."""
+    import json
+
+    ranks = [np.load(out / f"rank{r}.npz") for r in (0, 1)]
     for name in ranks[0].files:  # DDP: the same update on every rank, bit for bit
         np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
-
     resolved_doc, settings = prepare(doc)
     single = train(resolved_doc, load_checked_data(resolved_doc, settings), threads=1)
     for mine, theirs in zip(single.model.get_weights(), [ranks[0][n] for n in ranks[0].files],
                             strict=True):
         np.testing.assert_allclose(theirs, mine, atol=TOLERANCE, rtol=0)
-    import json
-
-    report = json.loads((tmp_path / "rank0.json").read_text())
+    report = json.loads((out / "rank0.json").read_text())
+    assert report["status"] == "ok" and len(report["history"]["loss"]) == 1
     # The metrics are global: each rank evaluated half of the validation set.
     assert report["metrics"]["accuracy"] == pytest.approx(single.metrics["accuracy"], abs=0.04)
     assert report["metrics"]["loss"] == pytest.approx(single.metrics["loss"], rel=1e-3)
+
+
+def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
+    """Two ranks forked from this process (so neither imports keras: seconds, where two
+    processes importing it take 15-45 s here), joined as torchrun's environment makes
+    them join; torchrun itself launches them in the slow test below."""
+    import multiprocessing
+
+    doc = mlp()
+    save(doc, tmp_path / "model.json")
+    fork = multiprocessing.get_context("fork")
+    port = free_port()
+    ranks = [fork.Process(target=forked_rank, args=(r, port, str(tmp_path / "model.json"),
+                                                     str(tmp_path)))
+             for r in (0, 1)]
+    for rank in ranks:
+        rank.start()
+    try:
+        for rank in ranks:
+            rank.join(120)
+        assert [rank.exitcode for rank in ranks] == [0, 0]
+    finally:
+        for rank in ranks:  # one stuck (its peer gone) must not outlive the test
+            if rank.is_alive():
+                rank.kill()
+    assert_ranks_equal_one_process(doc, tmp_path)
+
+
+@pytest.mark.slow  # torchrun and two ranks, each importing keras and torch: 15-45 s
+def test_two_ranks_launched_by_torchrun_equal_one_process(tmp_path):
+    doc = mlp()
+    save(doc, tmp_path / "model.json")
+    done = torchrun("--nproc-per-node", "2", "tests/runtime/rank_probe.py",
+                    str(tmp_path / "model.json"), str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_ranks_equal_one_process(doc, tmp_path)
 
 
 @pytest.mark.slow
