@@ -18,13 +18,16 @@ export` command of the app adds them to these formats.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import zipfile
 from pathlib import Path
 
 from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.training_schema import refused_training
 
+from ..archive_check import ArchiveError, read_config_member
 from .common import (
     EXIT_UNREADABLE,
     STDOUT,
@@ -113,6 +116,11 @@ def run(args: argparse.Namespace) -> int:
                              in_process=args.format in ("keras", "onnx"))
     if refused is not None:
         return refused
+    refused = foreign_model(project.doc, args)
+    if refused:
+        print(f"kerascanvas export: --weights {args.weights}: {refused} (nothing was written)",
+              file=sys.stderr)
+        return 1
     refused = refused_training(project.doc) if args.script else None
     if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
         print(f"kerascanvas export: {args.file}: {refused} (nothing was written)",
@@ -130,6 +138,42 @@ def run(args: argparse.Namespace) -> int:
     if message:  # none after code written to standard output: the code alone goes there
         print(message)
     return 0
+
+
+def foreign_model(doc, args: argparse.Namespace) -> str | None:
+    """Why a `.keras` given as --weights cannot be this project's trained model, or None.
+
+    Such an archive is exported as it is, its own graph (a run kept before the project's
+    graph changed); one that shares no layer name with the project is another model."""
+    if not args.weights or Path(args.weights).suffix.lower() != ".keras":
+        return None
+    theirs = archive_layer_names(args.weights)
+    ours = [node.name for node in doc.nodes.values()]
+    if not theirs or set(theirs) & set(ours):
+        return None
+    return (f"its model shares no layer with {args.file}, so it is not a run of this "
+            f"project (its layers: {_some(theirs)}; the project's: {_some(ours)}). Give a "
+            f"model this project trained, or a .weights.h5 file to load into its graph")
+
+
+def archive_layer_names(path: str) -> list[str] | None:
+    """The names of the top-level layers of a `.keras` archive's model, None where the
+    archive does not say (loading it then reports what is wrong with it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(read_config_member(archive, "config.json", str(path)))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ArchiveError):
+        return None
+    layers = config.get("config", {}).get("layers") if isinstance(config, dict) else None
+    if not isinstance(layers, list):
+        return None
+    return [str(layer.get("name") or layer.get("config", {}).get("name"))
+            for layer in layers if isinstance(layer, dict)]
+
+
+def _some(names: list[str], count: int = 5) -> str:
+    return ", ".join(names[:count]) + (f" and {len(names) - count} more"
+                                       if len(names) > count else "")
 
 
 def _export(doc, args: argparse.Namespace) -> str | None:

@@ -183,3 +183,20 @@ def test_cli_export_of_a_run_kept_before_the_graph_changed(project, tmp_path):
     exported = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(exported(x, training=False)),
                                expected, atol=1e-6)
+
+
+def test_cli_export_refuses_a_kept_model_of_another_project(project, tmp_path, capsys):
+    """`--weights OTHER.keras` exports that archive's own model: one that shares no layer
+    with the project (another project's run, a model picked by mistake) was written under
+    the project's name with exit 0, over whatever OUT held."""
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    other = keras.Model([a, b], keras.layers.Add(name="total")([a, b]))
+    other.save(tmp_path / "other.keras")
+    out = tmp_path / "m.onnx"
+    out.write_bytes(b"kept")
+    assert cli_main(["export", str(project), "-o", str(out),
+                     "--weights", str(tmp_path / "other.keras")]) == 1
+    assert out.read_bytes() == b"kept"
+    err = capsys.readouterr().err
+    assert "other.keras" in err and "shares no layer" in err
+    assert "a, b, total" in err and "image, conv, bn" in err
