@@ -17,10 +17,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from kerascanvas.graph.document import Document
 
 from . import custom, functional, operations, sequential, subclass
 from .errors import CodegenError
+from .literals import wrap_name_lists
 from .plan import make_plan
 from .script import to_script
 
@@ -63,5 +66,7 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
                            "(--script) with distributed=True (--distributed)")
     if script:
         module = to_script(module, plan, doc, distributed)
-    return custom.embed(operations.with_namer(module), plan.steps, plan.blocks).render()
+    module = operations.with_namer(module)  # then our own lines wrapped, not a custom class's
+    module = dataclasses.replace(module, blocks=[wrap_name_lists(b) for b in module.blocks])
+    return custom.embed(module, plan.steps, plan.blocks).render()
 

@@ -8,7 +8,7 @@ from kerascanvas.graph.userblocks import returns_list
 from . import application, nested, precision, shared, userblocks
 from .blocks import helper_call, helper_sources
 from .emit import INDENT, Module, call_suffix, constructor, targets
-from .literals import Code, call, literal
+from .literals import LINE_LIMIT, Code, call, literal
 from .plan import Plan, Step
 from .structure import pack_keyed
 
@@ -67,9 +67,12 @@ def build_function(plan: Plan, model_name: str) -> str:
 def output_name_lines(names: list[str], indent: str, last: bool) -> list[str]:
     """Name the outputs, as some are a further port of a layer (Keras would name them all
     after their layer, and log their losses alike)."""
+    listed = f"{indent}model.output_names = {literal(names)}"
+    if len(listed) > LINE_LIMIT:  # one name per line
+        listed = "".join([f"{indent}model.output_names = [\n",
+                          *(f"{indent}{INDENT}{literal(n)},\n" for n in names), f"{indent}]"])
     lines = [f"{indent}# a further output port of a layer is named <layer>_<port>, or",
-             f"{indent}# <layer>_output_<port> where another layer has that name",
-             f"{indent}model.output_names = {literal(names)}"]
+             f"{indent}# <layer>_output_<port> where another layer has that name", listed]
     return lines + ([f"{indent}return model"] if last else [])
 
 

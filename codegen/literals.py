@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -97,3 +98,69 @@ def call(func: str, args: Sequence[str], kwargs: Mapping[str, Any], indent: str 
         return f"{indent}{prefix}{func}(\n{indent}{INDENT}{joined}\n{indent}){suffix}"
     body = "".join(f"{indent}{INDENT}{part},\n" for part in parts)
     return f"{indent}{prefix}{func}(\n{body}{indent}){suffix}"
+
+
+# A list or dict of variable names (`[a, b]`, `{'y': a, 'z': b}`), as io and merges pass
+# tensors: the items split at ", " since neither names nor these keys hold a comma.
+_NAMES = re.compile(r"([\[{])((?:'[^',\\]*': )?[A-Za-z_]\w*(?:, (?:'[^',\\]*': )?[A-Za-z_]\w*)+)"
+                    r"([\]}])")
+
+
+def wrap_name_lists(source: str) -> str:
+    """`source` with each line past the limit whose last list (or dict) of variable names
+    holds it up written one name per line, as black writes it; else, for a line that is
+    one call (`y = self.dense(x)`), its arguments on a line of their own.
+
+    >>> print(wrap_name_lists("    return [" + ", ".join(["a_long_name"] * 8) + "]"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+        return [
+            a_long_name,
+            a_long_name,
+            a_long_name,
+            a_long_name,
+            a_long_name,
+            a_long_name,
+            a_long_name,
+            a_long_name,
+        ]
+    """
+    return "\n".join(_names_wrapped(line) for line in source.split("\n"))
+
+
+def _names_wrapped(line: str) -> str:
+    if len(line) <= LINE_LIMIT:
+        return line
+    found = [m for m in _NAMES.finditer(line) if "{[".index(m.group(1)) == "}]".index(m.group(3))
+             and _outside_strings(line[:m.start()])]
+    if not found:
+        return _call_wrapped(line)
+    match = found[-1]
+    indent = line[:len(line) - len(line.lstrip())]
+    items = "".join(f"{indent}{INDENT}{item},\n" for item in match.group(2).split(", "))
+    return (f"{line[:match.start()]}{match.group(1)}\n{items}{indent}{match.group(3)}"
+            f"{line[match.end():]}")
+
+
+def _outside_strings(before: str) -> bool:
+    """Whether the text after `before` is code: no string or comment is open there."""
+    return before.count("'") % 2 == 0 and before.count('"') % 2 == 0 and "#" not in before
+
+
+_CALL = re.compile(r"(\s*)((?:[\w, ]+ = )?[\w.]+)\((.+)\)")
+
+
+def _call_wrapped(line: str) -> str:
+    """`y = f(args)` as `y = f(\\n    args\\n)` where args fit a line of their own and hold
+    no string (whose brackets could mislead the balance check)."""
+    match = _CALL.fullmatch(line)
+    if match is None:
+        return line
+    indent, head, args = match.groups()
+    depth = 0
+    for char in args:
+        depth += (char in "([{") - (char in ")]}")
+        if depth < 0:
+            return line
+    if depth or "'" in args or '"' in args or len(indent + INDENT + args) > LINE_LIMIT:
+        return line
+    return f"{indent}{head}(\n{indent}{INDENT}{args}\n{indent})"

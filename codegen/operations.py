@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from kerascanvas.graph.layers.common import data_format
 from kerascanvas.graph.layers.op_keys import key_text
@@ -17,7 +17,7 @@ from kerascanvas.graph.layers.operations import GET_ITEM, call_parts
 from kerascanvas.graph.spec import LayerSpec
 
 from .errors import CodegenError
-from .literals import INDENT, LINE_LIMIT, Code, arguments, call, literal
+from .literals import INDENT, LINE_LIMIT, Code, arguments, literal
 
 # The step keyword holding an output operation's dtype under mixed precision (`dtype`
 # itself is a param of ops.cast and ops.one_hot).
@@ -90,17 +90,12 @@ def assignment(expr: Expression, indent: str, prefix: str, dtype: str | None = N
     helper: its operations make no config), cast to `dtype` when one is given, and
     wrapped the way `literals.call` wraps a layer's call when the line is too long."""
     if dtype is not None and expr.outputs > 1:
-        line = f"{indent}{prefix}{cast(expr, dtype, expr.outputs)}"
-        if len(line) <= LINE_LIMIT:
-            return line
-        inner = indent + INDENT
-        return (f"{indent}{prefix}[\n{inner}{cast('t', dtype)}\n"
-                f"{inner}for t in {expr}\n{indent}]")
+        return _comprehension(indent, prefix, Nested("keras.ops.cast", ("t", literal(dtype))),
+                              "t", _nested(expr))
     if dtype is not None:
-        return call("keras.ops.cast", [expr, literal(dtype)], {}, indent, prefix)
-    if expr.callee is None:
-        return f"{indent}{prefix}{expr}"
-    return call(expr.callee, expr.parts, {}, indent, prefix)
+        return wrapped(Nested("keras.ops.cast", (_nested(expr), literal(dtype))), indent,
+                       prefix)
+    return wrapped(_nested(expr), indent, prefix)
 
 
 def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
@@ -112,28 +107,86 @@ def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
     float32) casts the result, and names the cast `<name>_<dtype>` (an automatic name
     could be a node's): `named_op(keras.ops.cast(named_op(keras.ops.mean(x, axis=1),
     'mean'), 'float32'), 'mean_float32')`; each of a split's outputs has its own cast,
-    named `<name>_<dtype>_<i>`.
+    named `<name>_<dtype>_<i>`. Each is wrapped as black would where a line is too long.
     """
     if not isinstance(suffix, Expression):
         raise CodegenError(f"Node {name!r} ({spec.kind}) is an operation, not a layer: it "
                            "cannot be an item of a Sequential model. Use the functional style")
-    text = f"{NAMER}({suffix}, {literal(name)})"
+    made = Nested(NAMER, (_nested(suffix), literal(name)))
     if dtype is None:
-        return named(indent, prefix, suffix, literal(name))
+        return wrapped(made, indent, prefix)
     cast_as = literal(cast_name(name, dtype))
     if suffix.outputs == 1:
-        return named(indent, prefix, cast(text, dtype), cast_as)
-    return (f"{indent}{prefix}[{NAMER}({cast('t', dtype)}, {cast_as} + '_' + str(i))\n"
-            f"{indent}{INDENT}for i, t in enumerate({text})]")
+        return wrapped(Nested(NAMER, (Nested("keras.ops.cast", (made, literal(dtype))),
+                                      cast_as)), indent, prefix)
+    item = Nested(NAMER, (Nested("keras.ops.cast", ("t", literal(dtype))),
+                          f"{cast_as} + '_' + str(i)"))
+    return _comprehension(indent, prefix, item, "i, t", Nested("enumerate", (made,)))
 
 
-def named(indent: str, prefix: str, call: str, name: str) -> str:
-    """`prefix + named_op(call, name)`, on three lines when one would pass the limit."""
-    line = f"{indent}{prefix}{NAMER}({call}, {name})"
+class Nested(NamedTuple):
+    """A call whose arguments are source snippets or further calls, for `wrapped`."""
+
+    func: str
+    parts: tuple
+
+    def __str__(self) -> str:
+        return f"{self.func}({', '.join(map(str, self.parts))})"
+
+
+def _nested(expr: Expression) -> Nested | str:
+    return str(expr) if expr.callee is None else Nested(expr.callee, expr.parts)
+
+
+def wrapped(code: Nested | str, indent: str, prefix: str = "", suffix: str = "") -> str:
+    """`indent + prefix + code + suffix`, each call too long for one line wrapped as black
+    does: its arguments on one line of their own, or one per line, each wrapped in turn;
+    targets too long to share a line with the call (`a, b, c = `) one per line too.
+
+    >>> print(wrapped(Nested("f", ("x" * 40, Nested("g", ("y" * 40, "z" * 30)))), "", "out = "))
+    out = f(
+        xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,
+        g(yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy, zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz),
+    )
+    """
+    line = f"{indent}{prefix}{code}{suffix}"
     if len(line) <= LINE_LIMIT:
         return line
     inner = indent + INDENT
-    return f"{indent}{prefix}{NAMER}(\n{inner}{call},\n{inner}{name},\n{indent})"
+    targets = _targets(indent, prefix, f"{getattr(code, 'func', code)}(")
+    if targets != indent + prefix:
+        return targets + wrapped(code, indent, "", suffix).lstrip()
+    if isinstance(code, str):
+        return line
+    joined = ", ".join(map(str, code.parts))
+    if len(inner) + len(joined) <= LINE_LIMIT:
+        return f"{indent}{prefix}{code.func}(\n{inner}{joined}\n{indent}){suffix}"
+    body = "".join(wrapped(part, inner, "", ",") + "\n" for part in code.parts)
+    return f"{indent}{prefix}{code.func}(\n{body}{indent}){suffix}"
+
+
+def _comprehension(indent: str, prefix: str, item: Nested, names: str,
+                   source: Nested) -> str:
+    """`prefix + [item for names in source]`, the item and the loop on lines of their own
+    (each wrapped in turn) where one line would pass the limit."""
+    line = f"{indent}{prefix}[{item} for {names} in {source}]"
+    if len(line) <= LINE_LIMIT:
+        return line
+    inner = indent + INDENT
+    return (f"{_targets(indent, prefix, '[')}[\n{wrapped(item, inner)}\n"
+            f"{wrapped(source, inner, f'for {names} in ')}\n{indent}]")
+
+
+def _targets(indent: str, prefix: str, head: str) -> str:
+    """`indent + prefix`, or, for several targets too long to share a line with the start
+    of their value, `head` (`a, b, c = keras.ops.split(`), the targets one per line in
+    parentheses."""
+    if not (prefix.endswith(" = ") and "," in prefix
+            and len(indent + prefix + head) > LINE_LIMIT):
+        return indent + prefix
+    inner = indent + INDENT
+    names = "".join(f"{inner}{t.strip()},\n" for t in prefix[:-3].split(","))
+    return f"{indent}(\n{names}{indent}) = "
 
 
 def cast_name(name: str, dtype: str) -> str:

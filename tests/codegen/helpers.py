@@ -172,6 +172,28 @@ def operations_doc() -> Document:
     return doc
 
 
+def long_named_doc() -> Document:
+    """Names of 40-60 characters: a merge of four tensors, operations of several outputs
+    (split, top_k) and one of one (mean), each a model output; every line they make
+    would pass the limit unwrapped, most of all under mixed precision (their casts)."""
+    from kerascanvas.graph.document import output_entry
+
+    doc = Document()
+    x = add_input(doc, "a_rather_long_input_tensor_name_for_the_test", (None, 4, 6))
+    dense = [add(doc, "Dense", f"a_long_dense_layer_name_number_{i}", {"units": 6}, [x])
+             for i in range(4)]
+    joined = add(doc, "Concatenate", "the_four_dense_layers_joined", {}, dense)
+    split = add(doc, "ops.split", "a_very_long_operation_name_that_splits_things_apart",
+                {"indices_or_sections": 3, "axis": -1}, [joined])
+    top = add(doc, "ops.top_k", "a_very_long_operation_name_that_takes_the_top_k", {"k": 2},
+              [x])
+    mean = add(doc, "ops.mean", "a_very_long_operation_name_that_averages_things_over_rows",
+               {"axis": 1, "keepdims": True}, [joined])
+    doc.set_outputs([split, output_entry(split, 1), output_entry(split, 2), top,
+                     output_entry(top, 1), mean])
+    return doc
+
+
 GRAPHS = {"merges": merges_doc, "operations": operations_doc, "hostile": hostile_doc,
           "non_default": non_default_doc, "keras_layer": keras_layer_doc}
 GRAPHS.update({name: (lambda k=k, p=p: block_doc(k, p)) for name, (k, p) in BLOCK_CASES.items()})

@@ -10,6 +10,7 @@ from kerascanvas.codegen.errors import CodegenError
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.validate import analyze
+from tests.codegen.helpers import EXAMPLES, example, long_named_doc
 
 
 def chain(*nodes):
@@ -126,3 +127,31 @@ def test_cast_outputs_of_a_split_wrap_under_mixed_precision():
             "            for t in keras.ops.unstack(top_k, num=6, axis=1)\n        ]\n") in code
     assert max(len(line) for line in code.splitlines()) <= LINE_LIMIT
     compile(code, "<generated>", "exec")
+
+
+def all_styles(doc: Document):
+    """(style, precision, code) for each style and precision that applies to `doc`."""
+    for precision in ("off", "mixed_float16"):
+        doc.training = {**doc.training, "mixed_precision": precision}
+        for style in ("functional", "subclass", "sequential"):
+            try:
+                yield style, precision, generate(doc, style=style)
+            except CodegenError:  # a style that does not apply to this graph
+                continue
+        yield "script", precision, generate(doc, script=True)
+
+
+@pytest.mark.parametrize("name", ["long_named", *EXAMPLES])
+def test_every_generated_line_fits_the_limit(name):
+    """Every example project and a long-named model, in each style and precision: each
+    line within the limit (casts of several outputs, their targets, lists of tensors
+    wrapped), and the code still compiles."""
+    import ast
+
+    from kerascanvas.codegen.literals import LINE_LIMIT
+
+    doc = long_named_doc() if name == "long_named" else example(name)
+    for style, precision, code in all_styles(doc):
+        longest = max(code.splitlines(), key=len)
+        assert len(longest) <= LINE_LIMIT, (style, precision, longest)
+        ast.parse(code)
