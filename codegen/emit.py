@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.layers.operations import is_operation
+from kerascanvas.graph.layers.recurrent_cells import cell_spec
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
 from kerascanvas.graph.object_params import is_object, keras_path, object_text
 from kerascanvas.graph.spec import LayerSpec, get_spec
@@ -71,15 +72,20 @@ def inner_layers(spec: LayerSpec, kwargs: dict[str, Any], indent: str) -> dict[s
     for p in spec.params:
         if p.name in out and is_object(out[p.name]):  # `keras.regularizers.L2(l2=0.0001)`
             out[p.name] = Code(object_text(out[p.name], keras_path(p.type)))
-        elif p.type == "layer" and p.name in out:
+        elif p.type in _ONE_NESTED and p.name in out:  # a wrapper's layer, an RNN's cell
             inner = p.coerce(out[p.name])
-            out[p.name] = _inner_code(inner, inner_name(inner), indent)
-        elif p.type == "layers" and p.name in out:  # Pipeline: a list of layers
+            out[p.name] = _inner_code(inner, inner_name(inner), indent, _ONE_NESTED[p.type])
+        elif p.type in _LIST_NESTED and p.name in out:  # Pipeline's layers, a stack's cells
             inner = p.coerce(out[p.name])
-            items = [_inner_code(layer, name, indent + INDENT)
+            items = [_inner_code(layer, name, indent + INDENT, _LIST_NESTED[p.type])
                      for layer, name in zip(inner, inner_names(inner), strict=True)]
             out[p.name] = _list_code(items, indent)
     return out
+
+
+# Param types that hold nested layers, and where the specs of their kinds are.
+_ONE_NESTED = {"layer": get_spec, "cell": cell_spec}
+_LIST_NESTED = {"layers": get_spec, "cells": cell_spec}
 
 
 def _list_code(items: list[str], indent: str) -> Code:
@@ -90,8 +96,8 @@ def _list_code(items: list[str], indent: str) -> Code:
     return Code("[\n" + "".join(f"{indent}{INDENT}{item},\n" for item in items) + f"{indent}]")
 
 
-def _inner_code(inner: dict[str, Any], name: str, indent: str) -> Code:
-    spec = get_spec(inner["kind"])
+def _inner_code(inner: dict[str, Any], name: str, indent: str, find=get_spec) -> Code:
+    spec = find(inner["kind"])
     kwargs = inner_layers(spec, spec.non_default(inner["params"]), indent + INDENT)
     return Code(call(layer_class(spec), [], {**kwargs, "name": name}, indent)[len(indent):])
 

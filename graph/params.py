@@ -50,7 +50,7 @@ DATA_FORMATS = ("channels_last", "channels_first")
 PARAM_TYPES = (
     "int", "float", "bool", "choice", "ints", "int_list", "int_or_list", "float_or_list",
     "floats", "pairs", "shape", "activation", "initializer", "regularizer", "constraint", "str",
-    "axis", "json", "layer", "layers",
+    "axis", "json", "layer", "layers", "cell", "cells",
 )
 _NAMED_CHOICES = {
     "activation": ACTIVATIONS,
@@ -70,7 +70,8 @@ class ParamSpec:
         default: Keras' default, or `REQUIRED` when Keras has none.
         initial: value given to a new node when the default is `REQUIRED`.
         choices: allowed values for `choice` (other named types have their own list);
-            for `layer` and `layers`, the kinds the wrapper may hold.
+            for `layer` and `layers`, the kinds the wrapper may hold; for `cell` and
+            `cells`, the recurrent cell kinds an RNN may hold.
         min, max: inclusive numeric bounds (for tuples, per element).
         min_exclusive: when true, `min` itself is refused.
         length: element count for `ints` and `pairs`.
@@ -355,6 +356,20 @@ def _layers(p: ParamSpec, value: Any) -> list:
     return coerce_inner_list(p, value)
 
 
+def _cell(p: ParamSpec, value: Any) -> dict:
+    """An RNN's cell, `{"kind": "LSTMCell", "params": {...}}`, or a stack of cells."""
+    from .layers.recurrent_cells import coerce_cell
+
+    return coerce_cell(p, value)
+
+
+def _cells(p: ParamSpec, value: Any) -> list:
+    """The cells of a stack, each as for `cell` (no stack within a stack)."""
+    from .layers.recurrent_cells import coerce_cells
+
+    return coerce_cells(p, value)
+
+
 _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "int": _int,
     "float": _float,
@@ -376,6 +391,8 @@ _COERCERS: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "json": _json,
     "layer": _layer,
     "layers": _layers,
+    "cell": _cell,
+    "cells": _cells,
 }
 
 

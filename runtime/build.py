@@ -21,6 +21,7 @@ from kerascanvas.graph.keras_objects import KERAS_MODULES
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker, serialized
 from kerascanvas.graph.layers.operations import is_operation
+from kerascanvas.graph.layers.recurrent_cells import cell_spec
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
@@ -88,7 +89,21 @@ def keras_kwargs(spec: LayerSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:
             inner = p.coerce(out[p.name])
             out[p.name] = [make_layer(layer["kind"], name, layer["params"])
                            for layer, name in zip(inner, inner_names(inner), strict=True)]
+        elif p.type == "cell" and p.name in out:  # an RNN's cell, or a stack of cells
+            inner = p.coerce(out[p.name])
+            out[p.name] = make_cell(inner, inner_name(inner))
+        elif p.type == "cells" and p.name in out:  # the cells of a stack
+            inner = p.coerce(out[p.name])
+            out[p.name] = [make_cell(cell, name)
+                           for cell, name in zip(inner, inner_names(inner), strict=True)]
     return out
+
+
+def make_cell(cell: Mapping[str, Any], name: str):
+    """The Keras cell (`keras.layers.LSTMCell`...) of a cell value in normal form."""
+    spec = cell_spec(cell["kind"])
+    kwargs = keras_kwargs(spec, spec.non_default(cell["params"]))
+    return getattr(import_keras().layers, spec.kind)(**kwargs, name=name)
 
 
 def make_object(ptype: str, value: Mapping[str, Any]):

@@ -22,6 +22,7 @@ from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import AS_LISTS, GENERIC, INPUT, LAYER_SPECS, LayerSpec
 
 from .build import keras_kwargs
+from .import_cells import cell_value
 from .import_generic import shape_record, weight_count
 from .import_ops import map_operation
 from .keras_env import import_keras
@@ -91,6 +92,7 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
         if p.name in config:
             value = (_inner_value(p, layer) if p.type == "layer"
                      else _inner_list(p, layer) if p.type == "layers"
+                     else _cells(p, layer) if p.type in ("cell", "cells")
                      else _param_value(p.type, config[p.name]))
             if p.type == "activation" and value == "linear" and p.default is None:
                 value = None  # Keras writes "linear" for no activation
@@ -121,6 +123,14 @@ def _note_lists(spec: LayerSpec, params: dict, config: dict, rebuilt: dict) -> d
     kept = {p.name: params.get(p.name, to_json(p.coerce(config[p.name])))
             for p in spec.params if p.name in params or p.name in lists}
     return {**kept, AS_LISTS: lists}
+
+
+def _cells(p, layer) -> Any:
+    """An RNN's cell, or a stack's cells, as their param's value, or _Fallback."""
+    value = cell_value(p.type, layer, _mapped_params)
+    if value is None:
+        raise _Fallback("it holds a cell of a class that is no cell kind of ours")
+    return value
 
 
 def _inner_list(p, pipeline) -> list[dict[str, Any]]:

@@ -8,7 +8,11 @@ import keras
 import numpy as np
 from keras.src.utils.naming import to_snake_case
 
+from kerascanvas.graph.layers.recurrent_cells import cell_spec
 from kerascanvas.graph.spec import LayerSpec, get_spec
+
+# Param types holding nested layers, and where the specs of their kinds are.
+_NESTED = {"layer": get_spec, "layers": get_spec, "cell": cell_spec, "cells": cell_spec}
 
 
 def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
@@ -18,16 +22,17 @@ def keras_layer(spec: LayerSpec, params: dict, name: str | None = None):
     cls = getattr(keras.layers, spec.kind)
     kwargs = {k: v for k, v in params.items() if k not in spec.call_only}
     for p in spec.params:
-        if p.type == "layer" and isinstance(kwargs.get(p.name), dict):
-            inner = kwargs[p.name]
-            inner_spec = get_spec(inner["kind"])
-            kwargs[p.name] = keras_layer(inner_spec, inner.get("params", {}),
-                                         inner.get("name") or to_snake_case(inner_spec.kind))
-        if p.type == "layers" and isinstance(kwargs.get(p.name), list):  # Pipeline's list
+        value = kwargs.get(p.name)
+        if p.type == "cell" and isinstance(value, list):  # a stack of cells, unnamed
+            value = {"kind": "StackedRNNCells", "params": {"cells": value}}
+        if p.type in ("layer", "cell") and isinstance(value, dict):  # a wrapper's, an RNN's
+            inner_spec = _NESTED[p.type](value["kind"])
+            kwargs[p.name] = keras_layer(inner_spec, value.get("params", {}),
+                                         value.get("name") or to_snake_case(inner_spec.kind))
+        if p.type in ("layers", "cells") and isinstance(value, list):  # Pipeline's, a stack's
             kwargs[p.name] = [
-                keras_layer(get_spec(item["kind"]), item.get("params", {}), name)
-                for item, name in zip(kwargs[p.name], _first_names(kwargs[p.name]),
-                                      strict=True)]
+                keras_layer(_NESTED[p.type](item["kind"]), item.get("params", {}), name)
+                for item, name in zip(value, _first_names(value), strict=True)]
     if name:
         kwargs["name"] = name
     return cls(**kwargs)
@@ -63,9 +68,11 @@ def _shape_of(t) -> tuple:
 def checked_eagerly(spec: LayerSpec) -> bool:
     """Kinds whose symbolic build in Keras checks nothing about the input (any rank or
     channel count gets a shape), while the call on arrays refuses: their verdict
-    includes a run on arrays. Adaptive pooling, image resizing and augmentations, audio."""
+    includes a run on arrays. Adaptive pooling, image resizing and augmentations, audio,
+    and RNN (with a cell it builds on any rank >= 3, giving (batch, units), and its
+    cells then refuse the steps of rank > 2 they receive)."""
     return (spec.kind.startswith("Adaptive") or spec.category == "Augmentation"
-            or spec.kind in ("Resizing", "CenterCrop", "MelSpectrogram"))
+            or spec.kind in ("Resizing", "CenterCrop", "MelSpectrogram", "RNN"))
 
 
 def run_eagerly(spec: LayerSpec, params: dict, input_shapes) -> None:

@@ -214,10 +214,11 @@ OBJECT_TYPES = ("initializer", "regularizer", "constraint")
 
 def make_editor(spec: ParamSpec, parent=None) -> Editor:
     """The editor for `spec.type`; unknown types (e.g. json) get a line editor."""
-    if spec.type in ("layer", "layers"):  # a wrapper's inner layer(s): nested forms
+    if spec.type in ("layer", "layers", "cell", "cells"):  # inner layer(s), cell(s): forms
         from .inner_editor import InnerLayerEditor, InnerLayersEditor
 
-        return (InnerLayerEditor if spec.type == "layer" else InnerLayersEditor)(spec, parent)
+        one = spec.type in ("layer", "cell")
+        return (InnerLayerEditor if one else InnerLayersEditor)(spec, parent)
     if spec.type in OBJECT_TYPES:  # a name, or a configured object typed as a call
         from .object_editor import ObjectEditor
 

@@ -1,4 +1,5 @@
-"""The editor of a wrapper's inner layer (a `layer` param): its kind, then its params.
+"""The editor of a wrapper's inner layer (a `layer` param) or of an RNN's cell (a `cell`
+param): its kind, then its params.
 
 The kind combo offers the kinds the wrapper accepts (the ParamSpec's choices); below
 it, one editor per param of the chosen kind, from the same type table as the
@@ -14,10 +15,16 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from ...graph.errors import ParamError
+from ...graph.layers.recurrent_cells import cell_spec
 from ...graph.params import ParamSpec
 from ...graph.spec import get_spec
 from .editors import RESET, Editor, format_value, make_editor
 from .wheel import guard_wheel
+
+
+def spec_finder(spec: ParamSpec):
+    """Where the kinds a nested param holds are: the cell table for an RNN's cells."""
+    return cell_spec if spec.type in ("cell", "cells") else get_spec
 
 
 class InnerLayerEditor(Editor):
@@ -25,6 +32,7 @@ class InnerLayerEditor(Editor):
 
     def __init__(self, spec: ParamSpec, parent=None):
         super().__init__(spec, parent)
+        self.find = spec_finder(spec)
         self._layout.setDirection(QtWidgets.QBoxLayout.TopToBottom)
         self.kind_combo = QtWidgets.QComboBox()
         self.kind_combo.setObjectName("inner_kind")
@@ -67,7 +75,7 @@ class InnerLayerEditor(Editor):
         self.editors, self._kind = {}, kind
         if kind is None:
             return
-        for p in get_spec(kind).params:
+        for p in self.find(kind).params:
             editor = make_editor(p)
             editor.setObjectName(f"inner_{p.name}")
             editor.setToolTip(p.doc + ("" if p.required else
@@ -81,7 +89,7 @@ class InnerLayerEditor(Editor):
     def _on_kind_activated(self, index: int) -> None:
         kind = self.kind_combo.itemText(index)
         if kind != self.value.get("kind"):  # a new kind starts from its required params
-            self.committed.emit({"kind": kind, "params": get_spec(kind).initial_params()})
+            self.committed.emit({"kind": kind, "params": self.find(kind).initial_params()})
 
     def _on_param_committed(self, name: str, raw) -> None:
         params = dict(self.value.get("params", {}))
@@ -103,7 +111,8 @@ class InnerLayersEditor(Editor):
         self.rows: list[InnerLayerEditor] = []
         self.holder = QtWidgets.QVBoxLayout()
         self._layout.addLayout(self.holder)
-        self.add_button = QtWidgets.QPushButton("Add layer")
+        self.add_button = QtWidgets.QPushButton(
+            "Add cell" if spec.type == "cells" else "Add layer")
         self.add_button.setObjectName("add_inner_layer")
         self.add_button.clicked.connect(self._on_add_clicked)
         self._layout.addWidget(self.add_button)
@@ -140,6 +149,6 @@ class InnerLayersEditor(Editor):
         self.committed.emit([*self.items[:index], *self.items[index + 1:]])
 
     def _on_add_clicked(self) -> None:
-        kind = "Dense" if "Dense" in self.spec.choices else self.spec.choices[0]
-        self.committed.emit([*self.items, {"kind": kind,
-                                           "params": get_spec(kind).initial_params()}])
+        kind = "Dense" if "Dense" in self.spec.choices else self.spec.choices[-1]
+        params = spec_finder(self.spec)(kind).initial_params()
+        self.committed.emit([*self.items, {"kind": kind, "params": params}])

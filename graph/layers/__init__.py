@@ -28,6 +28,7 @@ from . import (  # noqa: F401
     pooling,
     preprocessing,
     recurrent,
+    recurrent_rnn,
     reshaping,
     shared,
     spatial,

@@ -87,17 +87,24 @@ _STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
 _GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
 
 
+def sequence_output(kind: str, params, shape, units: int) -> tuple:
+    """The output of a recurrent layer of `units` on a (batch, timesteps, features) input:
+    its last step's, or every step's with return_sequences; ShapeError on port 0 for
+    another rank, unknown features, or stateful=True without a fixed batch size."""
+    require_rank(shape, 3, kind)
+    require_known(shape[2], f"The features dim (last axis) of the input to {kind}", shape)
+    batch, steps = shape[0], shape[1]
+    if params["stateful"] and batch is None:
+        raise ShapeError(
+            f"{kind} with stateful=True needs a fixed batch size (set batch_size on "
+            f"the Input). Received: input_shape={fmt(shape)}", port=0)
+    return (batch, steps, units) if params["return_sequences"] else (batch, units)
+
+
 def _recurrent_shape(kind: str):
     def shape_rule(params, inputs):
-        shape = inputs[0]
-        require_rank(shape, 3, kind)
-        require_known(shape[2], f"The features dim (last axis) of the input to {kind}", shape)
-        batch, steps, units = shape[0], shape[1], params["units"]
-        if params["stateful"] and batch is None:
-            raise ShapeError(
-                f"{kind} with stateful=True needs a fixed batch size (set batch_size on "
-                f"the Input). Received: input_shape={fmt(shape)}", port=0)
-        out = (batch, steps, units) if params["return_sequences"] else (batch, units)
+        batch, units = inputs[0][0], params["units"]
+        out = sequence_output(kind, params, inputs[0], units)
         if params["initial_state"]:
             check_states(kind, params, inputs, [(batch, units)] * _STATES[kind])
         if not params["return_state"]:

@@ -120,6 +120,8 @@ def _fits(shape: Shape, want: Shape) -> bool:
 
 
 def _layout(kind: str, params: Mapping[str, Any]) -> str:
+    if kind == "RNN":
+        return "(batch, units of the cell that keeps it)"
     inner = _inner(params) if kind == "Bidirectional" else (get_spec(kind), params)
     spec, values = inner
     name = _SIZE[spec.kind]

@@ -27,7 +27,7 @@ count rules run the inner kind's rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ParamError, ShapeError
@@ -71,15 +71,17 @@ def inner_name(inner: Mapping[str, Any]) -> str:
     return inner.get("name") or default_name(inner["kind"])
 
 
-def coerce_inner(p: ParamSpec, value: Any, where: str | None = None) -> dict:
+def coerce_inner(p: ParamSpec, value: Any, where: str | None = None,
+                 find: Callable[[str], LayerSpec] = get_spec) -> dict:
     """The normal form of an inner layer (only non-default params kept), or ParamError.
-    `where` names it in messages (`layers[1]`); the param's name by default."""
+    `where` names it in messages (`layers[1]`); the param's name by default. `find` gives
+    the spec of a kind (an RNN's cells have a table of their own)."""
     where = where or p.name
     if not isinstance(value, Mapping) or not isinstance(value.get("kind"), str) \
             or set(value) - _KEYS or not isinstance(value.get("params", {}), Mapping):
         _fail(p, where, 'a layer as {"kind": ..., "params": {...}}', value)
     try:
-        spec = get_spec(value["kind"])
+        spec = find(value["kind"])
     except KeyError:
         spec = None
     if spec is None or spec.kind not in p.choices:
@@ -105,11 +107,12 @@ def coerce_inner(p: ParamSpec, value: Any, where: str | None = None) -> dict:
     return out
 
 
-def coerce_inner_list(p: ParamSpec, value: Any) -> list[dict]:
+def coerce_inner_list(p: ParamSpec, value: Any,
+                      find: Callable[[str], LayerSpec] = get_spec) -> list[dict]:
     """A non-empty list of inner layers in normal form, or ParamError naming the item."""
     if not isinstance(value, list | tuple) or not value:
         _fail(p, p.name, "a non-empty list of layers", value)
-    return [coerce_inner(p, item, f"{p.name}[{i}]") for i, item in enumerate(value)]
+    return [coerce_inner(p, item, f"{p.name}[{i}]", find) for i, item in enumerate(value)]
 
 
 def _fail(p: ParamSpec, where: str, expected: str, value: Any):

@@ -24,13 +24,11 @@ EXCLUDED = {
     "InputSpec": "a description of expected inputs, not a layer",
     "InputLayer": "what keras.Input creates; the Input kind stands for it",
     # Recurrent cells are the step function inside an RNN layer, called on (inputs,
-    # states) per step, not on a sequence; LSTM, GRU and SimpleRNN are the built-in
-    # cells wrapped in their RNN.
-    "RNN": "needs a cell object; LSTM, GRU and SimpleRNN are RNN with the built-in cells",
-    "LSTMCell": "a recurrent cell (one step), used inside an RNN, not on a sequence",
-    "GRUCell": "a recurrent cell (one step), used inside an RNN, not on a sequence",
-    "SimpleRNNCell": "a recurrent cell (one step), used inside an RNN, not on a sequence",
-    "StackedRNNCells": "a stack of recurrent cells, used inside an RNN",
+    # states) per step, not on a sequence: an RNN node holds one in its `cell` param.
+    "LSTMCell": "a recurrent cell (one step): the `cell` param of an RNN node",
+    "GRUCell": "a recurrent cell (one step): the `cell` param of an RNN node",
+    "SimpleRNNCell": "a recurrent cell (one step): the `cell` param of an RNN node",
+    "StackedRNNCells": "a stack of recurrent cells: the `cell` param of an RNN node",
     # Layers that run arbitrary code or foreign models: never built from a project file.
     "Lambda": "arbitrary Python code; project files never execute code",
     "TorchModuleWrapper": "wraps an arbitrary torch.nn.Module (code, not config)",

@@ -19,7 +19,7 @@ from tests.codegen.helpers import add, add_input
 
 STATEFUL = sorted(k for k, s in LAYER_SPECS.items() if s.keyword_ports is not None)
 STATE_NAMES = {"LSTM": ["initial h", "initial c"], "GRU": ["initial state"],
-               "SimpleRNN": ["initial state"],
+               "SimpleRNN": ["initial state"], "RNN": ["initial h", "initial c"],
                **{f"ConvLSTM{r}D": ["initial h", "initial c"] for r in (1, 2, 3)}}
 
 

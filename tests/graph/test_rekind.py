@@ -129,7 +129,7 @@ def test_wires_and_output_slots_on_ports_the_new_kind_lacks_are_dropped():
 
 def test_only_changes_that_take_the_arriving_tensor_are_offered():
     doc = text_model()
-    assert rekind.kind_choices(doc, doc.find("encoder").id) == ["GRU", "SimpleRNN"]
+    assert rekind.kind_choices(doc, doc.find("encoder").id) == ["GRU", "RNN", "SimpleRNN"]
     assert rekind.wrap_choices(doc, doc.find("encoder").id) == ["Bidirectional"]
     # a Dense on a sequence (None, 12, 6) may go in a TimeDistributed, not on (None, 6)
     assert "TimeDistributed" not in rekind.wrap_choices(doc, doc.find("label").id)

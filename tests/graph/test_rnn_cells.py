@@ -1,0 +1,97 @@
+"""RNN's cell param against Keras: each cell kind's names and defaults, the stack's state
+layout, and the refusals (a bad cell, a stack in a stack, states Keras nests)."""
+
+from __future__ import annotations
+
+import doctest
+import inspect
+
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.graph.errors import ParamError  # noqa: E402
+from kerascanvas.graph.layers import recurrent_cells, recurrent_rnn  # noqa: E402
+from kerascanvas.graph.layers.recurrent_cells import CELL_SPECS, STACK  # noqa: E402
+from kerascanvas.graph.spec import get_spec  # noqa: E402
+from tests.keras_ref import keras_layer  # noqa: E402
+
+RNN = get_spec("RNN")
+# Keys of a cell's get_config() that no cell param covers: every layer has them.
+COMMON = {"name", "trainable", "dtype"}
+
+
+@pytest.mark.parametrize("module", [recurrent_cells, recurrent_rnn])
+def test_doctests(module):
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("kind", sorted(CELL_SPECS))
+def test_cell_params_are_keras_keywords_with_keras_defaults(kind):
+    spec = CELL_SPECS[kind]
+    required = spec.initial_params()
+    plain = keras_layer(spec, required, name="probe").get_config()
+    names = {p.name for p in spec.params}
+    assert set(plain) - COMMON == names
+    assert names <= set(inspect.signature(getattr(keras.layers, kind).__init__).parameters)
+    explicit = {p.name: p.default for p in spec.params if not p.required}
+    assert keras_layer(spec, {**explicit, **required}, name="probe").get_config() == plain
+
+
+@pytest.mark.parametrize("units", [(3,), (2, 5), (4, 1, 6)])
+@pytest.mark.parametrize("kind", ["SimpleRNNCell", "GRUCell", "LSTMCell"])
+def test_stack_weights_and_states_match_keras(kind, units):
+    cells = [{"kind": kind, "params": {"units": u, "use_bias": u != 1}} for u in units]
+    params = RNN.resolve({"cell": cells, "return_state": kind != "LSTMCell"})
+    layer = keras_layer(RNN, params, name="probe")
+    out = layer(keras.Input(batch_shape=(None, 5, 7)))
+    assert RNN.count(params, [(None, 5, 7)]) == (layer.count_params(), 0)
+    if kind != "LSTMCell":
+        assert RNN.output_shapes(params, [(None, 5, 7)]) == [tuple(t.shape) for t in out]
+
+
+def test_a_stack_with_an_lstm_cell_nests_its_states_so_its_ports_are_refused():
+    cells = [{"kind": "LSTMCell", "params": {"units": 3}},
+             {"kind": "GRUCell", "params": {"units": 4}}]
+    params = RNN.resolve({"cell": cells})
+    out = keras_layer(RNN, {**params, "return_state": True})(keras.Input((5, 2)))
+    assert isinstance(out[1], list) and len(out[1]) == 2  # Keras: (y, [h, c], h_gru)
+    with pytest.raises(ParamError, match=r"turn return_state off.*return_state=True"):
+        RNN.resolve({"cell": cells, "return_state": True})
+    with pytest.raises(ParamError, match="initial_state=True"):
+        RNN.resolve({"cell": cells, "initial_state": True})
+
+
+@pytest.mark.parametrize("cell,message", [
+    ({"kind": "LSTM", "params": {"units": 3}}, "one of the kinds SimpleRNNCell"),
+    ({"kind": "LSTMCell", "params": {"units": 0}}, r"cell \(LSTMCell\).*units=0"),
+    ({"kind": "LSTMCell", "params": {"units": 3, "return_sequences": True}},
+     "no parameter 'return_sequences'"),
+    ({"kind": STACK, "params": {"cells": []}}, "a non-empty list"),
+    ({"kind": STACK, "params": {"cells": [{"kind": STACK, "params": {"cells": [
+        {"kind": "GRUCell", "params": {"units": 2}}]}}]}}, r"cells\[0\]"),
+    ([{"kind": "GRUCell", "params": {"units": 2}}, {"kind": "GRUCell", "params": {}}],
+     r"cells\[1\] \(GRUCell\): GRUCell needs a value for units"),
+])
+def test_a_bad_cell_is_refused_saying_where(cell, message):
+    with pytest.raises(ParamError, match=message):
+        RNN.resolve({"cell": cell})
+
+
+def test_a_list_of_cells_is_a_stack_and_defaults_are_dropped():
+    cell = RNN.resolve({"cell": [{"kind": "GRUCell", "params": {"units": 2,
+                                                                "activation": "tanh"}}]})["cell"]
+    assert cell == {"kind": STACK, "params": {"cells": [
+        {"kind": "GRUCell", "params": {"units": 2}}]}}
+
+
+def test_state_ports_are_named_per_cell_and_a_wrong_state_resizes_its_cell():
+    cells = [{"kind": "GRUCell", "params": {"units": 3}},
+             {"kind": "SimpleRNNCell", "params": {"units": 4}}]
+    params = RNN.resolve({"cell": cells, "initial_state": True})
+    assert [RNN.port_name(p, params) for p in (1, 2)] == ["initial state 0", "initial state 1"]
+    change = RNN.keyword_ports.resize(params, [(None, 5, 2), (None, 3), (None, 9)], 2)
+    assert change[0] == "cell" and change[1]["params"]["cells"][1]["params"]["units"] == 9
+    assert RNN.output_shapes(RNN.resolve({**params, "cell": change[1]}),
+                             [(None, 5, 2), (None, 3), (None, 9)]) == [(None, 9)]
