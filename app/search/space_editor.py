@@ -12,13 +12,14 @@ searched parameter; a space check (in a thread) lists what would stop a search.
 
 from __future__ import annotations
 
+import math
 import re
 
 from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
 from ...graph.errors import ParamError
-from ...graph.search import search_params
+from ...graph.search import key_of, search_params
 from ...graph.search_edit import mark, suggest_range, unmark
 from ...graph.search_objects import choice_label, object_spec
 from ..panels.editors import parse_text
@@ -56,13 +57,27 @@ def parse_range(text: str, kind: str) -> dict:
     if not match:
         raise ValueError(f"expected LOW .. HIGH [step S] [log]. Received: {text!r}")
     low, high, step, log = match.groups()
-    number = int if kind == "int" else float
-    entry = {"type": kind, "low": number(float(low)), "high": number(float(high))}
+    entry = {"type": kind, "low": _number("low", low, kind), "high": _number("high", high, kind)}
     if step:
-        entry["step"] = number(float(step))
+        entry["step"] = _number("step", step, kind)
     if log:
         entry["log"] = True
     return entry
+
+
+def _number(field: str, text: str, kind: str) -> int | float:
+    """`text` as a finite number, a whole one for an int range (4.0 is 4, 4.5 refused
+    rather than cut to 4)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number. Received: {field}={text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number. Received: {field}={text}")
+    if kind == "int" and not value.is_integer():
+        raise ValueError(f"expected a whole number for an int parameter. "
+                         f"Received: {field}={text}")
+    return int(value) if kind == "int" else value
 
 
 def _top_level_parts(text: str) -> list[str]:
@@ -178,7 +193,7 @@ class SearchSpaceEditor(QtWidgets.QWidget):
         try:
             fields = normal_choices(self.doc, entry, parse_range(item.text(), entry.type))
         except ValueError as exc:
-            self.status_message.emit(str(exc))
+            self.status_message.emit(f"{key_of(self.doc, entry.target)}: {exc}")
             self.refresh()
             return
         raw = {**entry.to_json(), **fields}
