@@ -110,12 +110,15 @@ def _overlap(a: Rect, b: Rect) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _bounds(rects: list[Rect]) -> Rect:
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+
+
 def bounding_box(positions: Mapping[str, Point],
                  sizes: Mapping[str, Size] | None = None) -> Rect:
     """The rectangle around nodes placed at `positions` (top-left corners)."""
-    rects = [_rect(p, _size(sizes, n)) for n, p in positions.items()]
-    return (min(r[0] for r in rects), min(r[1] for r in rects),
-            max(r[2] for r in rects), max(r[3] for r in rects))
+    return _bounds([_rect(p, _size(sizes, n)) for n, p in positions.items()])
 
 
 def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
@@ -140,7 +143,11 @@ def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
     for _ in range(1000):  # a bounded walk: a canvas never holds that many groups in a row
         rects = [_rect((p[0] + moved[0], p[1] + moved[1]), _size(sizes, n))
                  for n, p in group.items()]
-        if not any(_overlap(r, o) for r in rects for o in placed):
+        # Only nodes within the group's box can be covered: the others are not paired with
+        # each node of the group (177 x 177 pairs at each try, for a paste of a ResNet50).
+        around = _bounds(rects)
+        near = [o for o in placed if _overlap(o, around)]
+        if not any(_overlap(r, o) for r in rects for o in near):
             break
         moved[cross] += step
     return (moved[0], moved[1])

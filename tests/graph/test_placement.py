@@ -8,7 +8,7 @@ from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.fixes import apply_fix
 from kerascanvas.graph.layout import layered_layout
-from kerascanvas.graph.placement import GAP, NODE_SIZE, after, free_spot
+from kerascanvas.graph.placement import GAP, NODE_SIZE, after, free_shift, free_spot
 from kerascanvas.graph.validate import analyze
 
 
@@ -92,3 +92,20 @@ def test_a_free_spot_is_the_place_asked_for_when_nothing_is_there():
     spot = free_spot(doc, (box[0], box[1]))
     moved = (spot[0], spot[1], spot[0] + NODE_SIZE[0], spot[1] + NODE_SIZE[1])
     assert not any(overlaps(moved, rect(doc, n)) for n in doc.nodes)
+
+
+@pytest.mark.parametrize("other_at, moves", [((300.0, 0.0), False), ((650.0, 30.0), True)])
+def test_a_group_moves_only_when_one_of_its_nodes_would_cover_another(other_at, moves):
+    """A node in a gap inside the group's box (between its two nodes) covers none of them:
+    the group stays where it was asked to go; one under a node of the group moves it
+    across, by the group's width and a gap, to where it covers nothing."""
+    doc = Document()
+    other = doc.add_node("Dense").id
+    doc.set_position(other, other_at)
+    group = {"a": (0.0, 0.0), "b": (600.0, 0.0)}
+    shift = free_shift(doc, group, (0.0, 0.0))
+    assert (shift != (0.0, 0.0)) == moves
+    placed = rect(doc, other)
+    for x, y in group.values():
+        moved = (x + shift[0], y + shift[1])
+        assert not overlaps((*moved, moved[0] + NODE_SIZE[0], moved[1] + NODE_SIZE[1]), placed)
