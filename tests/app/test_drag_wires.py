@@ -218,3 +218,28 @@ def test_a_drag_whose_release_never_came_ends_at_the_next_press(make_window, qtb
     window.canvas.flush_pipes()
     QtWidgets.QApplication.processEvents()
     assert wires_off_their_ports(window) == []
+
+
+def test_an_undone_delete_of_everything_draws_each_wire_where_it_was(make_window, qtbot):
+    """Every node deleted (Ctrl+A, Delete) and brought back (Ctrl+Z): no wire stayed to be
+    routed again around them, and each wire comes back on the path it had, as routing it
+    again would draw it."""
+    window = resnet_window(make_window, qtbot)
+    viewport = window.canvas.viewer.viewport()
+    before = {window.canvas._edge_of(p.output_port, p.input_port): path_points(p)
+              for p in window.canvas.viewer.pipe_items()}
+    QTest.keyClick(viewport, QtCore.Qt.Key_A, CTRL)
+    QTest.keyClick(viewport, QtCore.Qt.Key_Delete)
+    QtWidgets.QApplication.processEvents()
+    assert not window.doc.nodes and not window.canvas.viewer.pipe_items()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Z, CTRL)
+    QtWidgets.QApplication.processEvents()
+    pipes = window.canvas.viewer.pipe_items()
+    after = {window.canvas._edge_of(p.output_port, p.input_port): path_points(p)
+             for p in pipes}
+    assert after.keys() == before.keys()
+    for edge, points in before.items():
+        assert_near(after[edge], points, edge)
+    for pipe, points in routed_again(pipes).items():
+        assert_near(after[window.canvas._edge_of(pipe.output_port, pipe.input_port)],
+                    points, pipe)
