@@ -20,20 +20,20 @@ _GEOMETRY = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
 
 
 class DraggedNodes:
-    """The node items of the drag under way whose geometry changes are off."""
+    """The node items of the drag under way, whose geometry changes are off (None: no
+    drag). They are the nodes selected at its first step: Qt moves the selected items, and
+    a node selected later (Ctrl+A during a drag) still tells of its moves itself."""
 
     def __init__(self) -> None:
-        self.quiet: set[LayerNodeItem] = set()
+        self.quiet: list[LayerNodeItem] | None = None
 
     def before(self, scene) -> list[tuple[LayerNodeItem, QtCore.QPointF]]:
-        """Before a mouse step of a drag: the selected node items (now quiet) and where
-        each is."""
-        items = [i for i in scene.selectedItems() if isinstance(i, LayerNodeItem)]
-        for item in items:
-            if item not in self.quiet:
+        """Before a mouse step of a drag: the dragged node items and where each is."""
+        if self.quiet is None:
+            self.quiet = [i for i in scene.selectedItems() if isinstance(i, LayerNodeItem)]
+            for item in self.quiet:
                 item.setFlag(_GEOMETRY, False)
-                self.quiet.add(item)
-        return [(item, item.pos()) for item in items]
+        return [(item, item.pos()) for item in self.quiet]
 
     @staticmethod
     def after(positions: list[tuple[LayerNodeItem, QtCore.QPointF]]) -> None:
@@ -44,7 +44,7 @@ class DraggedNodes:
 
     def end(self) -> None:
         """The drag is over: the items send their geometry changes again."""
-        quiet, self.quiet = self.quiet, set()
+        quiet, self.quiet = self.quiet or [], None
         for item in quiet:
             if isValid(item):
                 item.setFlag(_GEOMETRY, True)
