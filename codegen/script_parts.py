@@ -122,8 +122,11 @@ def pick(arrays, names, single, path, prefix='', optional=False):
 
 
 def npz_data(path):
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except Exception as exc:  # missing, not an .npz, truncated, or arrays of pickled objects
+        raise SystemExit(f'--data {path}: cannot read it ({exc})') from None
     x_val = pick(arrays, list(INPUTS), 'x_val', path, 'val_', optional=True)
     y_val = pick(arrays, list(LOSSES), 'y_val', path, 'val_', optional=True)
     if (x_val is None) != (y_val is None):
@@ -160,6 +163,16 @@ def load_data(spec, model, seed):
     return x, one_hot(model, x, y), x_val, y_val
 
 
+def check_save_path(path):
+    """Refuse a --save path Keras cannot write before training, not after it."""
+    if not path.endswith(('.keras', '.h5')):
+        raise SystemExit(f'--save {path}: expected a file name ending in .keras')
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SystemExit(f'--save {path}: the folder {folder} does not exist; create it '
+                         f'first (nothing was trained)')
+
+
 def split_validation(x, y, fraction):
     """Hold out the last `fraction` of the samples, as Keras' validation_split does."""
     n = len(next(iter(x.values())))
@@ -186,6 +199,7 @@ MAIN_ARGS = '''\
                         help='synthetic[:N], sklearn:digits|iris|wine|breast_cancer or FILE.npz')
     parser.add_argument('--save', default='model.keras', help='where to save the trained model')
     args = parser.parse_args(argv)
+    check_save_path(args.save)
     seed = SETTINGS['seed']
     if seed is not None:
         keras.utils.set_random_seed(seed)

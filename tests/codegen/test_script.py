@@ -112,3 +112,35 @@ def test_script_reads_npz_with_validation_arrays(tmp_path):
     result = run_script(tmp_path, generate(doc, script=True), "--epochs", "1",
                         "--data", "data.npz")
     _check_saved(tmp_path, result, "model.keras")
+
+
+def _unreadable_npz(tmp_path, kind: str) -> str:
+    np = pytest.importorskip("numpy")
+    if kind == "garbage":
+        (tmp_path / "bad.npz").write_text("[1, 2]")
+    elif kind == "pickled":
+        np.savez(tmp_path / "bad.npz", x=np.array([{"a": 1}], dtype=object), y=np.zeros(1))
+    return "bad.npz" if kind != "missing" else "missing.npz"
+
+
+@pytest.mark.parametrize("kind", ["missing", "garbage", "pickled"])
+def test_script_says_which_data_file_it_cannot_read(tmp_path, monkeypatch, kind):
+    """A missing, non-npz or pickled --data file ended the script with a traceback
+    (FileNotFoundError, numpy's ValueError) instead of a line naming the option."""
+    data = _unreadable_npz(tmp_path, kind)
+    with pytest.raises(SystemExit) as exited:
+        run_script_here(tmp_path, monkeypatch, generate(example("mnist_mlp"), script=True),
+                        "--epochs", "1", "--data", data)
+    assert str(exited.value).startswith(f"--data {data}: cannot read it")
+
+
+@pytest.mark.parametrize(("save", "why"), [("gone/m.keras", "does not exist"),
+                                           ("model.pt", "ending in .keras")])
+def test_script_refuses_a_save_path_before_training(tmp_path, monkeypatch, save, why):
+    """--save into a missing folder (or a name Keras does not save to) failed after the
+    whole training, losing the trained model; it is now refused before the model is built."""
+    source = generate(example("mnist_mlp"), script=True)
+    source = source.replace("    model = build_model()\n", "    raise AssertionError('built')\n")
+    with pytest.raises(SystemExit) as exited:
+        run_script_here(tmp_path, monkeypatch, source, "--epochs", "1", "--save", save)
+    assert str(exited.value).startswith(f"--save {save}: ") and why in str(exited.value)
