@@ -39,6 +39,9 @@ _SUBMODULES = {"keras.src.ops.image": "image."}
 _NUMBERS = {"where": ("x1", "x2"), "take": ("indices",)}
 # Tensors passed by keyword that are a port of the node: function -> (keyword, port).
 _KEYWORD_PORTS = {"average": ("weights", 1)}
+# Params that the op's call takes positionally after its tensors: function -> (index of
+# the first, their names) (`isclose(x1, x2, rtol, atol)`).
+_POSITIONAL_PARAMS = {"isclose": (2, ("rtol", "atol"))}
 # Config keys of op classes that no param covers, and the value they must have.
 _NEUTRAL = {"initial": None, "sparse": False}
 
@@ -69,7 +72,7 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     if PREFIX + function not in LAYER_SPECS:
         return None, f"keras.ops.{function} has no node kind"
     try:
-        template = _keyword_port(function, template)
+        template = _keyword_port(function, _named_positionals(function, template))
         params, inputs = _params(PREFIX + function, node.operation, template, tensors,
                                  len(node.outputs))
         call = _as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
@@ -92,6 +95,19 @@ def _keyword_port(function: str, template: dict) -> dict:
         raise NotMapped(f"its {keyword} tensor comes with other positional arguments")
     del kwargs[keyword]
     return {"args": [*template["args"], value], **({"kwargs": kwargs} if kwargs else {})}
+
+
+def _named_positionals(function: str, template: dict) -> dict:
+    """The call's template with the plain values its op takes positionally after the
+    tensors (isclose's rtol and atol) as keywords."""
+    start, names = _POSITIONAL_PARAMS.get(function, (0, ()))
+    args, extra = template["args"][:start], template["args"][start:]
+    if not names or not extra:
+        return template
+    if len(extra) > len(names) or not all(_plain(v) for v in extra):
+        raise NotMapped(f"it is called with arguments the ops.{function} node does not take")
+    given = dict(zip(names[:len(extra)], extra, strict=True))
+    return {"args": args, "kwargs": {**given, **template.get("kwargs", {})}}
 
 
 def _params(kind: str, op, template: dict, tensors: list, outputs: int) -> tuple[dict, list]:

@@ -1,7 +1,8 @@
 """Products, decompositions and weighted means: `ops.dot`, `ops.tensordot`, `ops.inner`,
 `ops.outer`, `ops.qr` and `ops.svd` (several outputs, one port each),
-`ops.average` (its weights a tensor on a second port), `ops.threshold`, and `ops.hypot`
-and `ops.heaviside` (elementwise on two tensors; Keras takes no number for either). Each is a
+`ops.average` (its weights a tensor on a second port), `ops.threshold`, and `ops.hypot`,
+`ops.heaviside` and `ops.isclose` (elementwise on two tensors; Keras takes no number for
+them). Each is a
 kind of `graph.layers.operations`, its params the function's keywords with Keras'
 defaults; its shape rule is the op's `compute_output_spec` in Keras'
 `keras/src/ops/numpy.py` and `linalg.py`, refusing at edit time what the torch backend
@@ -197,6 +198,15 @@ _FAMILIES: dict[str, dict[str, Any]] = {
     **{f: _two(f"{f}: elementwise on two tensors, broadcasting", broadcast_shape,
                Sample({}, ((None, 4, 6), (None, 1, 6))), Sample({}, ((None, 4, 6), (6,))))
        for f in ("hypot", "heaviside")},
+    "isclose": {**_two(
+        "isclose: whether entries are equal within a tolerance (bool), broadcasting",
+        broadcast_shape, Sample({}, ((None, 4, 6), (None, 1, 6))),
+        Sample({"rtol": 0.1, "atol": 0.01, "equal_nan": True}, ((None, 4, 6), (6,))),
+        params=(ParamSpec("rtol", "float", default=1e-05, min=0.0,
+                          doc="Tolerance relative to x2"),
+                ParamSpec("atol", "float", default=1e-08, min=0.0, doc="Absolute tolerance"),
+                ParamSpec("equal_nan", "bool", default=False, doc="NaN equals NaN"))),
+                "dtype": lambda p: "bool"},
     "qr": dict(params=(ParamSpec("mode", "choice", default="reduced",
                                  choices=("reduced", "complete"),
                                  doc="reduced: Q (M, K), R (K, N), K = min(M, N); "

@@ -46,9 +46,10 @@ UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "exp2", "log"
          "hard_sigmoid", "log_sigmoid", "silu", "hard_silu", "softplus", "sparse_plus",
          "softsign", "hard_tanh", "tanh_shrink", "tan", "arcsin", "arccos", "arcsinh",
          "arccosh", "arctanh", "cbrt", "deg2rad", "rad2deg", "sinc", "erfinv", "sparse_sigmoid",
-         "stop_gradient", *TESTS)
+         "stop_gradient", "erfc", "fabs", "copy", *TESTS)
 REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp", "amax",
-              "amin", "median")
+              "amin", "median", "ptp", "nanmean", "nansum", "nanmax", "nanmin", "nanprod",
+              "nanstd", "nanvar")
 SEQUENCE = ("concatenate", "stack")  # called on a list of tensors
 
 

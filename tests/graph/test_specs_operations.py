@@ -17,6 +17,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_einsum,
     op_elementwise,
     op_keys,
+    op_matrices,
     op_parts,
     op_products,
     op_select,
@@ -161,6 +162,17 @@ EDGES = [
     ("ops.heaviside", {}, [(None, 4, 1), (6,)]),
     ("ops.amax", {"axis": 3}, [(None, 4, 6)]),
     ("ops.median", {"axis": (1, 2), "keepdims": True}, [(None, 4, 6)]),
+    ("ops.nanmean", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.ptp", {"axis": (0, 2), "keepdims": True}, [(None, 4, 6)]),
+    ("ops.isclose", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.det", {}, [(None, 4, 6)]),
+    ("ops.inv", {}, [(None, 4, None)]),
+    ("ops.inv", {}, [(None, None, None)]),
+    ("ops.trace", {"axis1": 1, "axis2": 1}, [(None, 4, 6)]),
+    ("ops.trace", {"axis1": 1, "axis2": 3}, [(None, 4, 6)]),
+    ("ops.diagonal", {"offset": 7, "axis1": 1, "axis2": 2}, [(None, 4, 6)]),
+    ("ops.diagonal", {"offset": -2, "axis1": 1, "axis2": 2}, [(None, None, 6)]),
+    ("ops.diagonal", {}, [(None, 4, 6)]),
 ]
 
 
@@ -266,6 +278,8 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
     ("ops.average", {}, [(None, 4, 6), (None, 4, 6)], "last axis only"),
     ("ops.tensordot", {"axes": 1}, [(None, 4, 6), (5, 3)], "must have one size"),
     ("ops.tensordot", {"axes": 3}, [(None, 4, 6), (6, 3)], "more than the rank"),
+    ("ops.logdet", {}, [(None, 4, 6)], "square matrices"),
+    ("ops.diagonal", {"axis1": 1, "axis2": -2}, [(None, 4, 6)], "must be different"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when
@@ -306,7 +320,7 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
-                                    op_elementwise, op_products],
+                                    op_elementwise, op_products, op_matrices],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0
