@@ -28,6 +28,7 @@ from . import atomicfile, limits
 from .bulk import bulk
 from .document import Document, Edge, name_problem, output_entry
 from .errors import DocumentError, ProjectFileError
+from .index import GraphIndex
 from .model_section import SCHEMA as MODEL_SCHEMA
 from .model_section import read_section, section_json
 from .params import to_json
@@ -202,16 +203,18 @@ def _output_json(doc: Document, entry: str) -> str | dict:
 
 
 def _refuse_cycles(doc: Document) -> None:
-    """One topological sort for the whole file instead of a reachability walk per edge."""
+    """One topological sort for the whole file instead of a reachability walk per edge.
+
+    The message names the nodes on the cycle only, not those it feeds."""
     ordered = {n.id for n in doc.topological_order()}
     if len(ordered) == len(doc.nodes):
         return
-    on_cycle = [n for n in doc.nodes.values() if n.id not in ordered]
-    index = next(i for i, e in enumerate(doc.edges)
-                 if e.src not in ordered and e.dst not in ordered)
-    names = ", ".join(repr(n.name) for n in on_cycle[:6])
+    on_cycle = GraphIndex.of(doc).cycle_nodes(doc.nodes)
+    index = next(i for i, e in enumerate(doc.edges) if e.src in on_cycle and e.dst in on_cycle)
+    nodes = [n for n in doc.nodes.values() if n.id in on_cycle]
+    names = ", ".join(repr(n.name) for n in nodes[:6]) + (", ..." if len(nodes) > 6 else "")
     raise ProjectFileError(f"the connections form a cycle through {names}",
-                           field=f"edges[{index}]", nodes=tuple(n.id for n in on_cycle))
+                           field=f"edges[{index}]", nodes=tuple(n.id for n in nodes))
 
 
 def to_dict(doc: Document) -> dict[str, Any]:

@@ -62,3 +62,22 @@ def test_a_file_with_a_cycle_is_refused_naming_an_edge():
         projectfile.loads(text)
     assert "cycle" in str(info.value) and "'add0'" in str(info.value)
     assert info.value.field.startswith("edges[")
+
+
+def test_a_cycle_message_names_only_the_nodes_on_it():
+    from kerascanvas.graph.errors import ProjectFileError
+
+    nodes = [{"id": "x", "kind": "Input", "name": "x", "params": {"shape": [4]}},
+             {"id": "a", "kind": "Add", "name": "add", "params": {}},
+             {"id": "d", "kind": "Dense", "name": "d", "params": {"units": 4}},
+             {"id": "o", "kind": "Dense", "name": "out", "params": {"units": 3}}]
+    edges = [("x", "a", 0), ("d", "a", 1), ("a", "d", 0), ("d", "o", 0)]
+    text = projectfile.json.dumps({
+        "format": "kerascanvas", "version": 1, "nodes": nodes, "outputs": ["o"],
+        "edges": [{"src": s, "src_port": 0, "dst": d, "dst_port": p} for s, d, p in edges]})
+    with pytest.raises(ProjectFileError) as info:
+        projectfile.loads(text)
+    assert "'add', 'd'" in str(info.value) and "'out'" not in str(info.value)
+    assert set(info.value.nodes) == {"a", "d"}
+    edge = edges[int(info.value.field[len("edges["):-1])]
+    assert {edge[0], edge[1]} <= {"a", "d"}
