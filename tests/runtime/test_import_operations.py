@@ -1,8 +1,8 @@
 """Operations imported as nodes of their own: for every operation kind, a Keras model made
 of its samples' keras.ops calls imports as nodes of that kind (no KerasLayer), with Keras'
 shapes, and both rebuilds (runtime build, generated code) give the model's outputs and
-operations again. Elementwise ops on float32 tensors of one rank become merge layers.
-ConvNeXtTiny (its adds) is the slow end-to-end case."""
+operations (names, classes and configs) again. Elementwise ops on float32 tensors of one
+rank become merge layers. ConvNeXtTiny (its adds) is the slow end-to-end case."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ from kerascanvas.runtime.export import export_keras  # noqa: E402
 from kerascanvas.runtime.importer import import_file, import_model_report  # noqa: E402
 from tests.ops_ref import keras_call  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
+    as_saved,
     assert_rebuild_equal,
+    assert_same_operations,
     assert_shapes_match_keras,
     exec_generated,
 )
@@ -91,6 +93,7 @@ def test_operation_imports_as_its_kind_and_round_trips(kind):
         assert rebuilt.count_params() == model.count_params() == 0
         assert_same_outputs(model, rebuilt)
         assert op_names(rebuilt) == op_names(model)  # the node names, not Keras' own
+        assert_same_operations(model, rebuilt, same=as_saved)  # classes and configs
 
 
 def op_names(model) -> list[str]:
