@@ -11,6 +11,11 @@ gives the true shape, so validation alone would not see it.
 Keras 3.15's torch backend computes `ops.pad(..., mode="symmetric")` as replicate
 padding: the edge value repeated (numpy's "edge"), not the mirror that numpy's and the
 other backends' "symmetric" give. The node warns, showing the values it will compute.
+
+Keras 3.15's Equalization, called on a symbolic tensor, returns that very tensor: a
+functional model then has no step for it (it is silently left out, or, as an output,
+refused as a cycle). An Equalization node is therefore an error; held in a Pipeline
+node, whose symbolic call makes a tensor of its own, it runs.
 """
 
 from __future__ import annotations
@@ -18,17 +23,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .document import Document
-from .inference import WARNING, Issue, NodeResult
+from .inference import ERROR, WARNING, Issue, NodeResult
 from .layers.op_array_shapes import pad_pairs
 from .shapes import fmt
 
 SCORES_CODE = "keras_scores_shape"
 PAD_CODE = "keras_symmetric_pad"
+RETURNS_INPUT_CODE = "keras_returns_input"
+# Kinds a functional model cannot hold as a node of their own (see above).
+RETURNS_INPUT = ("Equalization",)
 
 
 def keras_quirk_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
-    """Every warning of this module: attention scores, then symmetric padding."""
-    return attention_scores_issues(doc, results) + symmetric_pad_issues(doc, results)
+    """Every issue of this module: attention scores, symmetric padding, Equalization."""
+    return (attention_scores_issues(doc, results) + symmetric_pad_issues(doc, results)
+            + returns_input_issues(doc))
+
+
+def returns_input_issues(doc: Document) -> list[Issue]:
+    """An error on each Equalization node: Keras builds no functional model step for it."""
+    return [Issue(node.id, None, ERROR, (
+        f"{node.name!r} (Equalization): Keras 3.15's Equalization hands its input tensor "
+        "back when a model is built, so the model would leave it out (and refuses it as an "
+        "output). Hold it in a Pipeline node instead (layers: Equalization), where it "
+        "runs"), RETURNS_INPUT_CODE)
+        for node in doc.nodes.values() if node.kind in RETURNS_INPUT]
 
 
 def attention_scores_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:

@@ -31,6 +31,7 @@ from . import commands as cmd
 from .document import Document, Edge, Node
 from .errors import DocumentError, KerasCanvasError
 from .inference import ERROR, infer_node
+from .keras_quirks import RETURNS_INPUT
 from .layers.wrappers import WRAPPERS
 from .spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, get_spec
 
@@ -101,7 +102,7 @@ def _family(spec: LayerSpec, other: LayerSpec) -> bool:
     """Kinds a node may change between: the same palette category, neither a wrapper,
     an Input, a generic or a user-made kind, sharing a param that makes them what they
     are (`_own_params`), or (outside the mixed Core category) both having none."""
-    excluded = {INPUT, GENERIC, SHARED_CALL, *WRAPPERS}
+    excluded = {INPUT, GENERIC, SHARED_CALL, *WRAPPERS, *RETURNS_INPUT}
     if spec.kind == other.kind or other.kind in excluded or spec.kind in excluded:
         return False
     if other.category != spec.category or other.kind not in LAYER_SPECS:

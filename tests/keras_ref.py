@@ -104,15 +104,20 @@ def keras_verdict_call(spec: LayerSpec, params: dict, tensors: list, name: str |
     return layer, call_layer(spec, layer, tensors, params)
 
 
-def keras_output(spec: LayerSpec, params: dict, input_shapes) -> tuple[list, tuple[int, int]]:
+def keras_output(spec: LayerSpec, params: dict, input_shapes,
+                 as_model: bool = False) -> tuple[list, tuple[int, int]]:
     """(output shapes, (trainable, non_trainable)) that Keras computes symbolically
-    (for `checked_eagerly` kinds, after a run on arrays that must succeed too)."""
+    (for `checked_eagerly` kinds, after a run on arrays that must succeed too). With
+    `as_model`, Keras must also build a functional model of the layer (Equalization
+    hands its input back, which a model refuses as a cycle)."""
     if spec.kind == "Input":
         t = keras.Input(**params)
         return [_shape_of(t)], (0, 0)
     tensors = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
     layer, out = keras_verdict_call(spec, params, tensors)
     outs = out if isinstance(out, list | tuple) else [out]
+    if as_model:
+        keras.Model(tensors, list(outs))
     trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
     frozen = sum(math.prod(w.shape) for w in layer.non_trainable_weights)
     shapes = [_shape_of(o) for o in outs]

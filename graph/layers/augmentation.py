@@ -152,6 +152,13 @@ AUGMENTATIONS = {
         factor("threshold_factor", default=0.0, doc="Threshold of the inversion, or a range"),
         *_RANGE, *_SEEDED), {}),
     "AutoContrast": ("Stretches each image's channels to the full value range", (*_RANGE,), {}),
+    # Keras 3.15 hands the input tensor back when it is called symbolically: a functional
+    # model leaves it out, so a node of it is an error (graph.keras_quirks); inside a
+    # Pipeline (or TimeDistributed) it runs.
+    "Equalization": ("Equalizes the histogram of each channel, spreading the intensities", (
+        *_RANGE,
+        ParamSpec("bins", "int", default=256, min=1, doc="Histogram bins (256 for 8-bit)"),
+    ), {}),
     "ContrastLimitedAdaptiveHistogramEqualization": (
         "Equalizes histograms tile by tile, with a contrast limit (CLAHE)", (
             *_RANGE,

@@ -50,8 +50,8 @@ def single_layer_doc(kind: str, params: dict, shapes) -> Document:
 
 
 def keras_verdict(spec, params, shapes):
-    try:
-        return keras_output(spec, params, shapes)
+    try:  # the analysis judges a model: Keras must build one of the layer
+        return keras_output(spec, params, shapes, as_model=True)
     except Exception:  # noqa: BLE001 - Keras refusing is the verdict
         return None
 

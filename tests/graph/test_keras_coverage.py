@@ -42,9 +42,6 @@ EXCLUDED = {
     "IntegerLookup": "requires TensorFlow (Keras refuses it without TensorFlow)",
     "Hashing": "requires TensorFlow (Keras refuses it without TensorFlow)",
     "HashedCrossing": "requires TensorFlow (Keras refuses it without TensorFlow)",
-    # Keras 3.15's Equalization returns its own input tensor when called symbolically,
-    # so keras.Model sees a cycle and no functional model containing it can be built.
-    "Equalization": "cannot be built in a functional model in Keras 3.15 (returns its input)",
     # Bounding-box preprocessing takes and returns a dict {"images", "bounding_boxes": {
     # "boxes", "labels"}}: a nested structure, not one tensor per port. On a plain tensor
     # Keras 3.15 hands the images back unchanged, so as a node it would do nothing.

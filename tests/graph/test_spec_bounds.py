@@ -35,6 +35,7 @@ UNCHECKED_BY_KERAS = {
                     'recurrent_dropout.max'},
     "Discretization": {'epsilon.min'},
     "EinsumDense": {'lora_rank.min', 'lora_alpha.min'},
+    "Equalization": {'bins.min'},
     "GRU": {'dropout.min', 'dropout.max', 'recurrent_dropout.min', 'recurrent_dropout.max'},
     "GroupNormalization": {'epsilon.min'},
     "GroupQueryAttention": {'num_query_heads.min', 'dropout.min', 'dropout.max'},

@@ -17,10 +17,14 @@ from tests.keras_ref import call_layer, keras_layer
 # does not: its get_config() gives x_factor/y_factor as (-f, f) ranges, which its own
 # constructor refuses. Strict: the day it lands on its kind, this list must shrink.
 GENERIC_ON_IMPORT = {"RandomShear"}
+# Keras 3.15 builds no functional model of an Equalization alone (it hands its input
+# back); tests/runtime/test_equalization.py imports it held in a Pipeline.
+NO_MODEL_ALONE = {"Equalization"}
 KINDS = [pytest.param(k, marks=pytest.mark.xfail(k in GENERIC_ON_IMPORT, strict=True,
                                                   reason="imported as a generic KerasLayer"))
          for k, s in sorted(LAYER_SPECS.items())
-         if k != "Input" and hasattr(keras.layers, k) and not s.is_composite and s.samples]
+         if k != "Input" and hasattr(keras.layers, k) and not s.is_composite and s.samples
+         and k not in NO_MODEL_ALONE]
 
 
 def _model(spec):
