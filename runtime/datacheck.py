@@ -15,7 +15,9 @@ from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.training import model_outputs, resolve_training
 from kerascanvas.graph.validate import Analysis, Issue, analyze
 
-from .data import Dataset, embedding_limit, label_form, loss_name, np_dtype, output_shapes
+from .dataset import Dataset
+from .label_forms import label_form, loss_name, output_shapes
+from .synthetic import embedding_limit, np_dtype
 
 
 def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -> list[Issue]:

@@ -6,6 +6,7 @@ minimum input size, how its stride-2 stages round, the channels of its last feat
 the weights of each layer of the base and of the classifier top); its names are
 importable here too.
 
+>>> from kerascanvas.graph.spec import get_spec
 >>> spec = get_spec("Application")
 >>> params = spec.resolve({"architecture": "MobileNetV2", "pooling": "avg"})
 >>> spec.output_shapes(params, [(None, 64, 64, 3)])

@@ -19,6 +19,7 @@ from kerascanvas.graph import (
     shapes,
 )
 from kerascanvas.graph.document import Document, default_name
+from kerascanvas.graph.layers import application
 
 
 @pytest.mark.parametrize("kind", sorted(k for k, s in LAYER_SPECS.items() if not s.is_block))
@@ -42,8 +43,9 @@ def test_new_nodes_get_unique_names():
     assert names == ["dense", "dense_1", "dense_2"]
 
 
-@pytest.mark.parametrize("module", [commands, document, fixes, fixplan, layout, model_identity,
-                                    names, params, placement, projectfile, shapes])
+@pytest.mark.parametrize("module", [application, commands, document, fixes, fixplan, layout,
+                                    model_identity, names, params, placement, projectfile,
+                                    shapes])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
