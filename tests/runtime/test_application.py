@@ -1,7 +1,7 @@
 """The Application block against Keras: the measured table, build, codegen, fine-tuning.
 
 Run `python -m tests.runtime.test_application ARCH...` to print measured rows for
-the table in graph/layers/application.py (after a Keras upgrade, for instance).
+the table in graph/layers/application_table.py (after a Keras upgrade, for instance).
 """
 
 from __future__ import annotations
