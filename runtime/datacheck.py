@@ -33,6 +33,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     shapes = output_shapes(doc, analysis)
     issues = _check_counts(data)
     recurrent = {out.name: _recurrent(doc, out, analysis.results) for out in model_outputs(doc)}
+    dense = {out.name: _dense_input(doc, out, analysis.results) for out in model_outputs(doc)}
     parts = [("training", data.x, data.y)]
     if data.x_val is not None:
         parts.append(("validation", data.x_val, data.y_val or {}))
@@ -45,13 +46,16 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
             custom = training_code.reference_name(losses[out.name]) in custom_losses
             shape = None if custom else shapes.get(out.name)
             issues += _check_labels(out, ys, losses[out.name], shape, part,
-                                    fixable_labels(doc, out), recurrent[out.name])
+                                    fixable_labels(doc, out), recurrent[out.name],
+                                    dense[out.name])
     return issues
 
 
 def _issue(node, message: str, code: str, fixes: tuple[str, ...] = (),
            data: dict | None = None) -> Issue:
-    return Issue(node.id if node is not None else None, None, "error", message, code, fixes,
+    """An error on `node`; an insert fix acts on its first input port, so the issue is there."""
+    port = 0 if any(f.startswith("insert_") for f in fixes) else None
+    return Issue(node.id if node is not None else None, port, "error", message, code, fixes,
                  data)
 
 
@@ -126,6 +130,34 @@ def _recurrent(doc: Document, out, results) -> tuple | None:
     return node_id, doc.nodes[node_id].name, steps, return_sequences(doc, node_id)
 
 
+def _dense_input(doc: Document, out, results) -> tuple[str, tuple] | None:
+    """(name, input shape) of output `out` when it is a Dense fed a tensor of rank 3 or
+    more: Dense acts on the last axis only, so the other axes reach the output."""
+    node, result = doc.nodes[out.id], results.get(out.id)
+    if out.port or node.kind != "Dense" or result is None or not result.input_shapes:
+        return None
+    shape = result.input_shapes[0]
+    return (node.name, shape) if shape is not None and len(shape) >= 3 else None
+
+
+def _flatten_fix(out: tuple, got: tuple, sparse: bool, dense) -> tuple[tuple, dict, str]:
+    """(fixes, data, advice) when the labels fit the output once the Dense's input is
+    flattened or pooled to a vector: image features fed straight to the classifier."""
+    if dense is None or not _takes((out[0], out[-1]), got, sparse):
+        return (), {}, ""
+    name, shape = dense
+    pool = {3: ("insert_gap1d",), 4: ("insert_gap2d",)}.get(len(shape), ())
+    return ("insert_flatten", *pool), {}, (
+        f". {name!r} (Dense) receives {fmt(shape)} and acts on its last axis only, so the "
+        "other axes reach the output: flatten or pool its input first")
+
+
+def _label_fix(out: tuple, got: tuple, sparse: bool, source, dense) -> tuple[tuple, dict, str]:
+    """The recurrent layer's switch if it fits the labels, else a Flatten or pooling."""
+    found = _time_axis_fix(out, got, sparse, source)
+    return found if found[0] else _flatten_fix(out, got, sparse, dense)
+
+
 def _takes(shape: tuple, got: tuple, sparse: bool) -> bool:
     """Whether an output of `shape` takes labels of shape `got` per sample."""
     if sparse:
@@ -159,7 +191,8 @@ def _time_axis_fix(out: tuple, got: tuple, sparse: bool, source) -> tuple[tuple,
 
 
 def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
-                  fixable: frozenset[str] = frozenset(), source=None) -> list[Issue]:
+                  fixable: frozenset[str] = frozenset(), source=None,
+                  dense=None) -> list[Issue]:
     labels = ys.get(node.name)
     if labels is None:
         return [_issue(node, f"The {part} data has no labels for output {node.name!r}. "
@@ -171,10 +204,10 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
     got = tuple(labels.shape[1:])
     ids_shape = tuple(out[1:-1])
     if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):
-        return _check_class_ids(node, labels, loss, out, part, fixable, source)
+        return _check_class_ids(node, labels, loss, out, part, fixable, source, dense)
     if not _takes(out, got, sparse=False):
         want = "one-hot rows" if form == "onehot" else "labels"
-        fixes, data, advice = _time_axis_fix(out, got, False, source)
+        fixes, data, advice = _label_fix(out, got, False, source, dense)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"{want} of shape {fmt(out[1:])} per sample. The {part} labels "
                              f"have shape {fmt(got)} per sample{advice}", "label_shape",
@@ -187,12 +220,12 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
 
 
 def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
-                     fixable: frozenset[str], source=None) -> list[Issue]:
+                     fixable: frozenset[str], source=None, dense=None) -> list[Issue]:
     got, ids_shape = tuple(labels.shape[1:]), tuple(out[1:-1])
     if not _takes(out, got, sparse=True):
         onehot = "use_categorical_loss" in fixable and \
             _same_shape((*ids_shape, out[-1]), got) and _one_hot(labels)
-        fixes, data, advice = _time_axis_fix(out, got, True, source)
+        fixes, data, advice = _label_fix(out, got, True, source, dense)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"class ids of shape {fmt(ids_shape)} per sample. The {part} "
                              f"labels have shape {fmt(got)} per sample"

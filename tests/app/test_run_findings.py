@@ -67,3 +67,28 @@ def test_a_finding_stays_through_edits_it_does_not_quote(make_window, tmp_path):
     window.refresh_panels()
     assert window.data_issues == found
     assert set(found) <= set(shown(window))
+
+
+def test_an_image_output_finding_offers_a_flatten_that_clears_it(make_window, tmp_path, qtbot):
+    """Labels per sample on a Dense fed conv features: the finding's Insert Flatten button
+    puts a Flatten before the Dense in one undoable step, and the labels then fit."""
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    from tests.runtime.test_data_fixes import image_classifier
+
+    path = tmp_path / "no_flatten.json"
+    projectfile.save(image_classifier("sparse_categorical_crossentropy"), path)
+    window = make_window(str(path))
+    found = check_data(window.doc, load_data("sklearn:digits", window.doc))
+    window._on_training_data_issues(found)
+    row = next(r for r, issue in enumerate(shown(window)) if issue.code == "label_shape")
+    buttons = {b.text(): b for b in window.issues.fix_buttons(row)}
+    assert {"Insert Flatten", "Insert GlobalAveragePooling2D"} <= set(buttons)
+    QTest.mouseClick(buttons["Insert Flatten"], QtCore.Qt.LeftButton)
+    window.refresh_panels()
+    kinds = [window.doc.nodes[e.src].kind for e in window.doc.in_edges(window.doc.find("out").id)]
+    assert kinds == ["Flatten"] and window.data_issues == []
+    assert check_data(window.doc, load_data("sklearn:digits", window.doc)) == []
+    window.undo()
+    assert "Flatten" not in {n.kind for n in window.doc.nodes.values()}

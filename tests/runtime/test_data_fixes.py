@@ -152,3 +152,42 @@ def test_no_return_sequences_fix_where_switching_does_not_fit_the_labels():
     assert issue.code == "label_shape" and issue.fixes == ()
     with pytest.raises(DocumentError, match="no recurrent layer"):
         apply_fix(doc, issue, "return_sequences_off", UndoStack())
+
+
+def image_classifier(loss):
+    """Conv features fed straight to the softmax Dense (no Flatten): (None, 6, 6, 10)."""
+    from tests.runtime.test_data import graph
+
+    doc = graph([("image", "Input", {"shape": [8, 8, 1]}),
+                 ("conv", "Conv2D", {"filters": 4, "kernel_size": 3}),
+                 ("out", "Dense", {"units": 10, "activation": "softmax"})],
+                [("image", "conv"), ("conv", "out")], ["out"])
+    doc.training = {"loss": loss}
+    return doc
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "mean_squared_error"])
+@pytest.mark.parametrize("fix", ["insert_flatten", "insert_gap2d"])
+def test_labels_per_sample_on_an_image_output_flatten_or_pool_before_the_dense(loss, fix):
+    doc = image_classifier(loss)
+    data = load_data("sklearn:digits", doc)
+    if loss == "mean_squared_error":  # one value per sample: one unit
+        doc.find("out").params.update(units=1, activation="linear")
+        data = Dataset(data.x, {"out": data.y["out"].astype("float32")})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_shape" and issue.port == 0
+    assert issue.fixes[:2] == ("insert_flatten", "insert_gap2d")
+    assert "'out' (Dense) receives (None, 6, 6, 4)" in issue.message
+    apply_fix(doc, issue, fix, UndoStack())
+    model = build_model(doc)  # Keras' own shapes: one vector per sample
+    assert tuple(model.output_shape) == (None, doc.find("out").params["units"])
+    assert check_data(doc, data) == []
+    keras_trains(doc, data)
+
+
+def test_no_flatten_fix_where_flattening_does_not_fit_the_labels():
+    doc = image_classifier("mean_squared_error")
+    data = load_data("sklearn:digits", doc)
+    data = Dataset(data.x, {"out": np.zeros((len(data.y["out"]), 3), "float32")})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_shape" and issue.fixes == () and issue.port is None
