@@ -52,6 +52,13 @@ def _object_specs(layer_spec) -> list:
 _KIND_OBJECT_SPECS: dict[int, tuple] = {}  # id(LayerSpec) -> (it, its object params)
 
 
+def _short(value) -> str:
+    """A value as its argument's row shows it: a float a search chose (1.3984243374240908e-05)
+    to four digits (1.398e-05), anything else as written."""
+    text = repr(value)
+    return f"{value:.4g}" if isinstance(value, float) and len(text) > 8 else text
+
+
 class ObjectArgumentPicker(QtWidgets.QWidget):
     """Two combos (parameter, argument) and "+ argument"; `picked(target)` asks to
     search (node id, param, argument)."""
@@ -69,6 +76,8 @@ class ObjectArgumentPicker(QtWidgets.QWidget):
         self.param_box.setToolTip("A node parameter that holds a configured initializer, "
                                   "regularizer or constraint")
         self.arg_box = QtWidgets.QComboBox(objectName="SearchObjectArgument")
+        self.arg_box.setSizeAdjustPolicy(  # a new value's text is shown whole, not cut
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.arg_box.setToolTip("The argument of that object's class to search")
         self.add_button = QtWidgets.QPushButton("+ argument", objectName="SearchAddArgument")
         self.param_box.currentIndexChanged.connect(self._on_param_box_changed)
@@ -129,8 +138,9 @@ class ObjectArgumentPicker(QtWidgets.QWidget):
         args = self._found[row][2] if 0 <= row < len(self._found or ()) else []
         with QtCore.QSignalBlocker(self.arg_box):
             self.arg_box.clear()
-            for name, value in args:
-                self.arg_box.addItem(f"{name} = {value!r}", name)
+            for i, (name, value) in enumerate(args):
+                self.arg_box.addItem(f"{name} = {_short(value)}", name)
+                self.arg_box.setItemData(i, f"{name} = {value!r}", QtCore.Qt.ToolTipRole)
             at = self.arg_box.findData(keep) if keep else -1
             self.arg_box.setCurrentIndex(max(at, 0) if args else -1)
         self.arg_box.setEnabled(bool(args))

@@ -130,3 +130,23 @@ def test_the_picker_lists_nothing_behind_another_tab_and_catches_up_in_front(
     qtbot.waitUntil(lambda: picker.param_box.count() == 1)
     assert picker.param_box.currentText() == "hidden.kernel_regularizer: L2(l2=0.0001)"
     assert picker.add_button.isEnabled()
+
+
+def test_an_arguments_long_value_reads_whole_in_its_box(make_window, qtbot, tmp_path):
+    """After Apply best, L2(l2=1.3984243374240908e-05) showed as 'l2 = 1.3984' in the
+    argument box: the box kept the width of its first text and cut the exponent off."""
+    from kerascanvas.graph import commands as cmd
+
+    window = make_window(str(mlp_project(tmp_path, [LR])))
+    hidden = window.doc.find("hidden")
+    window.stack.push(cmd.SetParam(window.doc, hidden.id, "kernel_regularizer", L2))
+    panel = show_tab(window, qtbot)
+    picker = panel.space.object_picker
+    assert picker.arg_box.currentText() == "l2 = 0.0001"
+    best = {"class_name": "L2", "config": {"l2": 1.3984243374240908e-05}}
+    window.stack.push(cmd.SetParam(window.doc, hidden.id, "kernel_regularizer", best))
+    qtbot.waitUntil(lambda: picker.arg_box.currentText() != "l2 = 0.0001")
+    text = picker.arg_box.currentText()
+    assert text == "l2 = 1.398e-05"
+    qtbot.waitUntil(lambda: picker.arg_box.width() >= picker.arg_box.sizeHint().width())
+    assert picker.arg_box.itemData(0, QtCore.Qt.ToolTipRole) == "l2 = 1.3984243374240908e-05"
