@@ -76,15 +76,27 @@ def _inner(params: Mapping[str, Any]):
     return spec, spec.resolve(layer.get("params", {}))
 
 
+def _inner_states(spec, inner: Mapping[str, Any]) -> tuple[str, ...]:
+    """The state names of an inner layer: its own ports' labels, less `initial `."""
+    names = spec.keyword_ports.names({**inner, PARAM: True})
+    return tuple(n.removeprefix("initial ") for n in names)
+
+
 def _bidirectional_names(params: Mapping[str, Any]) -> tuple[str, ...]:
-    states = STATES[_inner(params)[0].kind]
+    states = _inner_states(*_inner(params))
     return tuple(f"{way} {s}" for way in ("forward", "backward") for s in states)
 
 
 def _bidirectional_resize(params: Mapping[str, Any], inputs: list[Shape], port: int):
-    """Size the inner layer like the state on `port` (its `layer` param changed)."""
+    """Size the inner layer like the state on `port` (its `layer` param changed): a
+    backward state sizes what the forward state at its place does."""
     spec, inner = _inner(params)
-    found = _resize(spec.kind)(inner, inputs, port)
+    count = len(_inner_states(spec, inner))
+    if not 1 <= port < len(inputs):
+        return None
+    forward = list(inputs[:1 + count])
+    forward[(port - 1) % count + 1] = inputs[port]
+    found = spec.keyword_ports.resize(inner, forward, (port - 1) % count + 1)
     if found is None:
         return None
     layer = dict(params["layer"])
@@ -120,10 +132,10 @@ def _fits(shape: Shape, want: Shape) -> bool:
 
 
 def _layout(kind: str, params: Mapping[str, Any]) -> str:
-    if kind == "RNN":
-        return "(batch, units of the cell that keeps it)"
     inner = _inner(params) if kind == "Bidirectional" else (get_spec(kind), params)
     spec, values = inner
+    if spec.kind == "RNN":
+        return "(batch, units of the cell that keeps it)"
     name = _SIZE[spec.kind]
     if name == "units":
         return f"(batch, units={values['units']})"

@@ -47,7 +47,7 @@ from ..spec import (
 from .recurrent_state import BIDIRECTIONAL_PORTS, check_states, initial_state_param
 
 WRAPPERS = ("Bidirectional", "TimeDistributed", "SpectralNormalization", "Pipeline")
-_RECURRENT = ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+_RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 # The kinds with a `kernel` (or Embedding's `embeddings`) SpectralNormalization can
 # normalize, and the last dim of that weight, which sizes the vector u.
 _KERNEL_LAST = {
@@ -174,9 +174,12 @@ def _bidirectional_outputs(params) -> int:
 
 
 def _bidirectional_check(params) -> str | None:
-    if inner(params)[1]["go_backwards"]:
+    spec, inner_params = inner(params)
+    if inner_params["go_backwards"]:
         return ("Bidirectional runs its layer forwards and a copy backwards, so the inner "
                 "layer's go_backwards must be false. Received: go_backwards=True")
+    if params["initial_state"] and spec.check is not None:  # the states go to the inner
+        return spec.check({**inner_params, "initial_state": True})  # layer: its own rule
     return None
 
 
@@ -220,6 +223,12 @@ register(LayerSpec(
                ((None, 6, 2), (None, 3), (None, 3), (None, 4), (None, 3))),
         Sample({"layer": {"kind": "ConvLSTM1D", "params": {"filters": 2, "kernel_size": 3}},
                 "initial_state": True}, ((None, 3, 8, 2), *[(None, 6, 2)] * 4)),
+        Sample({"layer": {"kind": "RNN", "params": {"return_state": True, "cell": [
+            {"kind": "GRUCell", "params": {"units": 3}},
+            {"kind": "SimpleRNNCell", "params": {"units": 4}}]}}}, ((None, 5, 3),)),
+        Sample({"layer": {"kind": "RNN", "params": {"cell": {
+            "kind": "LSTMCell", "params": {"units": 3}}}}, "initial_state": True,
+                "merge_mode": "sum"}, ((None, 5, 2), *[(None, 3)] * 4)),
     ),
 ))
 

@@ -95,3 +95,27 @@ def test_state_ports_are_named_per_cell_and_a_wrong_state_resizes_its_cell():
     assert change[0] == "cell" and change[1]["params"]["cells"][1]["params"]["units"] == 9
     assert RNN.output_shapes(RNN.resolve({**params, "cell": change[1]}),
                              [(None, 5, 2), (None, 3), (None, 9)]) == [(None, 9)]
+
+
+def test_bidirectional_names_and_resizes_the_states_of_its_rnn_cells():
+    bi = get_spec("Bidirectional")
+    cells = [{"kind": "GRUCell", "params": {"units": 3}},
+             {"kind": "SimpleRNNCell", "params": {"units": 4}}]
+    params = bi.resolve({"layer": {"kind": "RNN", "params": {"cell": cells}},
+                         "initial_state": True})
+    assert [bi.port_name(p, params) for p in range(1, 5)] == [
+        "forward state 0", "forward state 1", "backward state 0", "backward state 1"]
+    shapes = [(None, 5, 2), (None, 3), (None, 4), (None, 3), (None, 7)]
+    name, layer = bi.keyword_ports.resize(params, shapes, 4)  # backward state 1: cell 1
+    assert name == "layer" and layer["params"]["cell"]["params"]["cells"][1]["params"] == {
+        "units": 7}
+
+
+def test_bidirectional_refuses_states_an_lstm_cell_in_a_stack_would_nest():
+    cells = [{"kind": "LSTMCell", "params": {"units": 3}},
+             {"kind": "GRUCell", "params": {"units": 4}}]
+    layer = {"kind": "RNN", "params": {"cell": cells}}
+    bi = get_spec("Bidirectional")
+    assert bi.resolve({"layer": layer})["layer"]["kind"] == "RNN"
+    with pytest.raises(ParamError, match="initial_state=True"):
+        bi.resolve({"layer": layer, "initial_state": True})

@@ -85,3 +85,15 @@ def test_a_cell_of_another_class_keeps_the_rnn_a_generic_node():
     x = keras.Input((4, 2), name="x")
     model = keras.Model(x, L.RNN(Minimal(3), name="odd")(x))
     assert import_model(model).find("odd").kind == "KerasLayer"
+
+
+def test_a_bidirectional_rnn_of_cells_rebuilds_equal():
+    x = keras.Input((6, 3), name="x")
+    seq, *states = L.Bidirectional(
+        L.RNN([L.GRUCell(3), L.SimpleRNNCell(4)], return_sequences=True, return_state=True),
+        name="bi")(x)
+    model = keras.Model(x, [seq, *states], name="bidi")
+    doc = import_model(model)
+    node = doc.find("bi")
+    assert node.kind == "Bidirectional" and node.params["layer"]["kind"] == "RNN"
+    assert_rebuilds_equal(model, doc)
