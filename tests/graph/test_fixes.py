@@ -235,6 +235,21 @@ def bidirectional_state_size_case():
     return doc, bi, keras.Model(x, L.Bidirectional(L.GRU(5))(x, initial_state=[state, state]))
 
 
+def rnn_stack_state_size_case():
+    """An RNN over a GRUCell and a SimpleRNNCell of 3 units, its second state 5 wide."""
+    doc, ids = chain(("Input", {"shape": [6, 2]}), ("Dense", {"units": 5}),
+                     ("GlobalAveragePooling1D", {}))
+    first = doc.add_node("Dense", params={"units": 3}).id
+    doc.connect(Edge(ids[2], 0, first, 0))
+    cells = [{"kind": "GRUCell", "params": {"units": 3}},
+             {"kind": "SimpleRNNCell", "params": {"units": 3}}]
+    rnn = merge(doc, "RNN", [ids[0], first, ids[2]], {"cell": cells, "initial_state": True})
+    x = keras.Input((6, 2))
+    state = L.GlobalAveragePooling1D()(L.Dense(5)(x))
+    rnn_layer = L.RNN([L.GRUCell(3), L.SimpleRNNCell(5)])
+    return doc, rnn, keras.Model(x, rnn_layer(x, initial_state=[L.Dense(3)(state), state]))
+
+
 def open_ends_case():
     """A CNN built and wired, but no node marked as the model's output."""
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}),
@@ -342,6 +357,7 @@ CASES = {
     "set_custom_outputs": custom_outputs_case,
     "set_state_size": state_size_case,
     "set_state_size-bidirectional": bidirectional_state_size_case,
+    "set_state_size-rnn-stack": rnn_stack_state_size_case,
     "mark_open_ends": open_ends_case,
     "set_softmax": lambda: activation_case(3, "relu", "sparse_categorical_crossentropy",
                                            "softmax"),
