@@ -28,6 +28,7 @@ from .common import (
     output_folders_exist,
     prepare_custom,
     write_text_output,
+    writes_over_input,
 )
 
 
@@ -57,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"kerascanvas codegen: --model-name: {problem}", file=sys.stderr)
         return 1
     if not output_folders_exist("codegen", {"-o": args.output}):
+        return 1
+    if writes_over_input("codegen", {"the project": args.file}, {"-o": args.output}):
         return 1
     project = load_or_report(args.file, "codegen")
     if project is None:

@@ -106,6 +106,27 @@ def output_folders_exist(command: str, outputs: Mapping[str, str | None]) -> boo
 STDOUT = "-"  # `-o -`: standard output, as for most command-line tools
 
 
+def writes_over_input(command: str, inputs: Mapping[str, str | None],
+                      outputs: Mapping[str, str | None]) -> bool:
+    """True, after saying so on stderr, where an output path (flag -> path) names one of the
+    command's own input files (what -> path): `export p.json -o p.json --format py` wrote
+    code over the project it read."""
+    for flag, out in outputs.items():
+        for what, source in inputs.items():
+            if out and out != STDOUT and source and _same_file(out, source):
+                print(f"kerascanvas {command}: {flag} {out} is {what} itself; choose another "
+                      "file (nothing was written)", file=sys.stderr)
+                return True
+    return False
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return Path(a).samefile(b)
+    except OSError:  # either does not exist (yet): not the same file
+        return False
+
+
 def write_text_output(command: str, path: str | None, text: str) -> int:
     """Write `text` to `path`, or to standard output where `path` is None or "-"; the exit
     code: 0, or 1 after naming the path that could not be written."""

@@ -36,6 +36,7 @@ from .common import (
     output_folders_exist,
     prepare_custom,
     write_text_output,
+    writes_over_input,
 )
 
 FORMATS = {"keras": "keras (.keras archive)", "onnx": "onnx", "py": "py (Python code)",
@@ -108,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
     if stdout_refused(args):
         return EXIT_UNREADABLE
     if not output_folders_exist("export", {"-o": args.output}):
+        return 1
+    if writes_over_input("export", {"the project": args.file, "--weights": args.weights},
+                         {"-o": args.output}):
         return 1
     project = load_or_report(args.file, "export")
     if project is None:

@@ -22,7 +22,12 @@ from pathlib import Path
 from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.projectfile import save
 
-from .common import EXIT_UNTRUSTED, add_trust_argument, output_folders_exist
+from .common import (
+    EXIT_UNTRUSTED,
+    add_trust_argument,
+    output_folders_exist,
+    writes_over_input,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--custom-code", metavar="FILE.py",
                         help="Python source of the model's custom layer classes (parsed; "
                              "run only with --trust-custom-code)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace PROJECT when it exists (without it, an existing "
+                             "non-empty file is refused)")
     add_trust_argument(parser)
 
 
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from ..importer import check_file, import_model_report, load_with_code
     from ..keras_env import import_keras
 
-    if not output_folders_exist("import", {"-o": args.output}):
+    if not output_folders_exist("import", {"-o": args.output}) or _replaces(args):
         return 2  # the project cannot be written
     try:
         _stage(args, f"Checking {Path(args.model).name}")
@@ -88,6 +96,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {note}")
     print(f"Wrote {args.output}")
     return 0
+
+
+def _replaces(args: argparse.Namespace) -> bool:
+    """True, after saying so, where -o names the model itself, or a file that holds
+    something (a project, most likely) and --force was not given. An empty file (a
+    temporary one made for the import to fill) is written."""
+    if writes_over_input("import", {"the model": args.model}, {"-o": args.output}):
+        return True
+    out = Path(args.output)
+    if args.force or not out.is_file() or out.stat().st_size == 0:
+        return False
+    print(f"kerascanvas import: -o {args.output}: the file exists; give --force to replace "
+          "it, or another -o (nothing was written)", file=sys.stderr)
+    return True
 
 
 def _stage(args: argparse.Namespace, text: str) -> None:
