@@ -37,6 +37,16 @@ def axes_same_shape(params, inputs):
     return tuple(inputs[0])
 
 
+def flip_axis_shape(params, inputs):
+    """fliplr (axis 1: rank 2 or more) and flipud (axis 0): the shape kept."""
+    kind, shape = params["__kind__"], tuple(inputs[0])
+    rank = 2 if kind == "ops.fliplr" else 1
+    if len(shape) < rank:
+        raise ShapeError(f"{kind} needs a rank of {rank} or more. Received: "
+                         f"input_shape={fmt(shape)}", port=0)
+    return shape
+
+
 def tile_shape(params, inputs):
     """Each dim times its repeat, the shorter of shape and repeats padded with 1s in front.
 

@@ -90,6 +90,11 @@ def _sorting(what: str, **extra) -> dict:
 _FAMILIES: dict[str, dict[str, Any]] = {
     "cumsum": _accumulate("cumsum: running sums"),
     "cumprod": _accumulate("cumprod: running products"),
+    "nancumsum": _accumulate("nancumsum: running sums, NaN counted as 0"),
+    "nancumprod": _accumulate("nancumprod: running products, NaN counted as 1"),
+    **{f: dict(params=(), shape=shapes.flip_axis_shape, doc=f"keras.ops.{f}: reverse the "
+               f"order along axis {axis}", samples=(Sample({}, _TENSORS),))
+       for f, axis in (("fliplr", 1), ("flipud", 0))},
     "prod": dict(params=(_AXES, _KEEPDIMS, _DTYPE), shape=reduce_shape,
                  dtype=lambda p: p["dtype"], doc="keras.ops.prod: the product over axes",
                  samples=(Sample({"axis": 1}, _TENSORS),

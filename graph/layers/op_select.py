@@ -122,6 +122,8 @@ _FAMILIES: dict[str, dict[str, Any]] = {
                  Sample({"num_classes": 3, "axis": 1, "dtype": "int32"}, ((None, 4),)))),
     "argmax": {**_ARG, "doc": "keras.ops.argmax: the int32 index of the largest value"},
     "argmin": {**_ARG, "doc": "keras.ops.argmin: the int32 index of the smallest value"},
+    "nanargmax": {**_ARG, "doc": "keras.ops.nanargmax: argmax ignoring NaN"},
+    "nanargmin": {**_ARG, "doc": "keras.ops.nanargmin: argmin ignoring NaN"},
 }
 
 register_operations(_FAMILIES)

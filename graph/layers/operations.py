@@ -33,7 +33,7 @@ PREFIX = "ops."
 GET_ITEM = "__getitem__"  # the function of `x[key]`, written as indexing
 ARITHMETIC = ("add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
               "maximum", "minimum", "power", "logaddexp", "arctan2", "logaddexp2",
-              "divide_no_nan", "fmod")
+              "divide_no_nan", "fmod", "fmax", "fmin")
 # Elementwise ops whose result is bool whatever the inputs' dtype.
 COMPARISONS = ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
                "logical_and", "logical_or", "logical_xor")
@@ -49,7 +49,7 @@ UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "exp2", "log"
          "stop_gradient", "erfc", "fabs", "copy", *TESTS)
 REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp", "amax",
               "amin", "median", "ptp", "nanmean", "nansum", "nanmax", "nanmin", "nanprod",
-              "nanstd", "nanvar")
+              "nanstd", "nanvar", "nanmedian")
 SEQUENCE = ("concatenate", "stack")  # called on a list of tensors
 
 

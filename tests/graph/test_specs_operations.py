@@ -17,6 +17,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_einsum,
     op_elementwise,
     op_keys,
+    op_losses,
     op_matrices,
     op_parts,
     op_products,
@@ -173,6 +174,16 @@ EDGES = [
     ("ops.diagonal", {"offset": 7, "axis1": 1, "axis2": 2}, [(None, 4, 6)]),
     ("ops.diagonal", {"offset": -2, "axis1": 1, "axis2": 2}, [(None, None, 6)]),
     ("ops.diagonal", {}, [(None, 4, 6)]),
+    ("ops.binary_crossentropy", {}, [(None, 4, 6), (2, 4, 6)]),
+    ("ops.categorical_crossentropy", {}, [(None, 4, 6), (None, 4, 5)]),
+    ("ops.sparse_categorical_crossentropy", {"axis": 1}, [(None, 6), (None, 4, 6)]),
+    ("ops.sparse_categorical_crossentropy", {}, [(None, 5), (None, 4, 6)]),
+    ("ops.sparse_categorical_crossentropy", {}, [(None, 4, 2), (None, 4, 6)]),
+    ("ops.fliplr", {}, [(None,)]),
+    ("ops.flipud", {}, [(None,)]),
+    ("ops.nanargmax", {"axis": 3}, [(None, 4, 6)]),
+    ("ops.fmax", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.fmin", {"constant": 0.5, "constant_first": True}, [(None, 4, 6)]),
 ]
 
 
@@ -229,6 +240,7 @@ NUMBER_OPERANDS = {"constant", "constant_first"}
 # The function's tensor arguments, which are ports, not params.
 TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "a", "inputs", "kernel", "images", "condition",
                     "indices", "operands", "kwargs", "query", "key", "value", "weights",
+                    "target", "output",
                     "variable"}
 # Tensor arguments no node offers a port for: a call given them imports as a KerasLayer.
 UNOFFERED_TENSORS = {("ops.dot_product_attention", "bias"),
@@ -320,7 +332,8 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
-                                    op_elementwise, op_products, op_matrices],
+                                    op_elementwise, op_products, op_matrices,
+                                    op_losses],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0

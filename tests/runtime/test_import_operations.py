@@ -40,7 +40,10 @@ MERGES = {"ops.add": "Add", "ops.subtract": "Subtract", "ops.multiply": "Multipl
 # Inputs that Keras wants as integers: (kind, port) -> dtype; their data lie in [0, 3),
 # within every axis the samples index.
 INT_PORTS = {("ops.take", 1): "int32", ("ops.take_along_axis", 1): "int32",
-             ("ops.one_hot", 0): "int32"}
+             ("ops.one_hot", 0): "int32", ("ops.sparse_categorical_crossentropy", 0): "int32"}
+# Inputs whose data lie in [0, 1) (probabilities), marked by the end of their name.
+UNIT = "_unit"
+UNIT_PORTS = {("ops.binary_crossentropy", 0): UNIT}
 
 
 def samples_model(kind):
@@ -48,7 +51,7 @@ def samples_model(kind):
     positive, so log and sqrt stay finite)."""
     inputs, outputs = [], []
     for i, sample in enumerate(LAYER_SPECS[kind].samples):
-        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}",
+        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}" + UNIT_PORTS.get((kind, j), ""),
                             dtype=INT_PORTS.get((kind, j), "float32"))
                 for j, s in enumerate(sample.inputs)]
         inputs += mine
@@ -61,10 +64,12 @@ def samples_model(kind):
 
 
 def data_for(model, seed=0):
+    """Ints in [0, 3); floats in [0.5, 1.5), or [0, 1) for an input named as UNIT_PORTS'."""
     rng = np.random.default_rng(seed)
     shapes = [(3, *t.shape[1:]) if t.shape[0] is None else t.shape for t in model.inputs]
     return [rng.integers(0, 3, s).astype(t.dtype) if "int" in t.dtype
-            else rng.uniform(0.5, 1.5, s).astype("float32")
+            else rng.uniform(*(0.0, 1.0) if t.name.endswith(UNIT) else (0.5, 1.5),
+                             s).astype("float32")
             for s, t in zip(shapes, model.inputs, strict=True)]
 
 
