@@ -24,7 +24,7 @@ from kerascanvas.graph.document import Document
 from . import custom, functional, operations, sequential, subclass
 from .errors import CodegenError
 from .literals import wrap_name_lists
-from .plan import make_plan
+from .plan import make_plan, with_left_out
 from .script import to_script
 
 STYLES = {
@@ -66,6 +66,7 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
                            "(--script) with distributed=True (--distributed)")
     if script:
         module = to_script(module, plan, doc, distributed)
+    module = with_left_out(module, plan)
     module = operations.with_namer(module)  # then our own lines wrapped, not a custom class's
     module = dataclasses.replace(module, blocks=[wrap_name_lists(b) for b in module.blocks])
     return custom.embed(module, plan.steps, plan.blocks).render()

@@ -7,19 +7,23 @@ so they agree on variable names, argument order and which layers exist.
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
 from kerascanvas.graph.layers.operations import is_operation
+from kerascanvas.graph.model_scope import model_node_ids
 from kerascanvas.graph.spec import APPLICATION, INPUT, LayerSpec, get_spec
+from kerascanvas.graph.summary import left_out_text
 from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
 from . import structure
 from .errors import CodegenError
+from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer
 from .operations import OUTPUT_DTYPE
 from .precision import FLOAT32, float32_layers, policy_name
@@ -71,6 +75,9 @@ class Plan:
     # with dict inputs or outputs: {key: variable}, in the order the dict is written
     input_keys: dict[str, str] | None = None
     output_keys: dict[str, str] | None = None
+    # the nodes left out of the model and that their errors block nothing, as a sentence
+    # (`graph.summary.left_out_text`; "" when none is left out): the code's header says it
+    left_out: str = ""
 
     @property
     def mixed(self) -> bool:
@@ -91,33 +98,45 @@ class Plan:
 
 
 def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset()) -> Plan:
-    """Check `doc` and order it into steps; raise CodegenError listing every error.
+    """Check `doc` and order it into steps; raise CodegenError listing every blocking error.
 
-    Only nodes that feed a model output are kept (Keras drops the others too), and
-    every Input node, so the model's inputs are the document's Inputs in order.
+    Only the model's nodes are kept (`graph.model_scope`: every Input, so the model's
+    inputs are the document's Inputs in order, and the nodes that lead to an output);
+    Keras leaves the others out too, so their errors block nothing.
     `reserved` names are kept out of the variables (a helper's own arguments).
     """
     analysis = analysis if analysis is not None else analyze_document(doc)
-    errors = [i for i in analysis.issues if i.severity == "error"]
+    errors = analysis.blocking  # not those on nodes left out of the model (model_scope)
     if errors:
         raise CodegenError(_error_text(doc, errors))
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
     policy = policy_name(doc.training)
     float32 = float32_layers(doc, analysis.results)
-    namer = Namer(RESERVED | frozenset(_helper_names(doc)) | reserved)
-    ports: dict[tuple[str, int], str] = {}
     index = GraphIndex.of(doc)
+    model = _model_nodes(doc, index)
+    namer = Namer(RESERVED | frozenset(_helper_names(doc, model)) | reserved)
+    ports: dict[tuple[str, int], str] = {}
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
                                     namer, ports, bind(doc, node)), float32)
-             for node in _model_nodes(doc, index)]
+             for node in model]
     inputs = [s for s in steps if s.spec.kind == INPUT]
     outputs = [ports[ref] for ref in doc.output_refs()]
     shared = shared_layers(doc, steps, analysis.results, namer, float32)
     keys_in = structure.input_keys(doc, {s.node.id: s.outputs[0] for s in inputs})
     keys_out = structure.output_keys(doc, {o: ports[doc.output_ref(o)] for o in doc.outputs})
     return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy,
-                port_output_names(doc), keys_in, keys_out)
+                port_output_names(doc), keys_in, keys_out, left_out_text(doc, analysis))
+
+
+def with_left_out(module, plan: Plan):
+    """`module` whose header also names the nodes the model leaves out, as comment lines
+    within the line limit, when it leaves some out."""
+    if not plan.left_out:
+        return module
+    lines = textwrap.wrap(plan.left_out, LINE_LIMIT - 2, break_long_words=False)
+    note = "\n".join(f"# {line}" for line in lines)
+    return dataclasses.replace(module, header=f"{module.header}\n{note}")
 
 
 # Kinds whose node name is no layer built with a dtype: Inputs, nested Application
@@ -143,18 +162,19 @@ def _block_output(step: Step) -> str:
     return step.spec.expand(step.params, list(step.input_shapes)).output
 
 
-def _helper_names(doc: Document) -> list[str]:
-    """Function names of the user block helpers, kept out of the variable names."""
+def _helper_names(doc: Document, model: list[Node]) -> list[str]:
+    """Function names of the user block helpers the `model`'s nodes call, kept out of the
+    variable names."""
     from .userblocks import helper_names
 
-    used = [n.params.get("block") for n in doc.nodes.values() if n.kind == USER_BLOCK]
+    used = [n.params.get("block") for n in model if n.kind == USER_BLOCK]
     return list(helper_names(doc.blocks, used).values()) if used else []
 
 
 def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:
     """Inputs first, in document order, as one writes a model by hand; then the layers
     that lead to an output, in topological order."""
-    wanted = index.upstream([nid for nid, _ in doc.output_refs()])
+    wanted = model_node_ids(doc, index)
     order = doc.topological_order()
     return ([n for n in order if n.kind == INPUT]
             + [n for n in order if n.kind != INPUT and n.id in wanted])
@@ -173,7 +193,7 @@ def _make_step(node, edges_in, result, namer, ports, spec: LayerSpec | None = No
 
 
 def _error_text(doc: Document, errors) -> str:
-    lines = [f"The graph has {len(errors)} error(s); fix them before generating code:"]
+    lines = [f"The model has {len(errors)} error(s); fix them before generating code:"]
     for issue in errors:
         where = doc.nodes[issue.node].name if issue.node in doc.nodes else None
         lines.append(f"  - {where}: {issue.message}" if where else f"  - {issue.message}")

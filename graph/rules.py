@@ -16,6 +16,7 @@ from .keras_quirks import keras_quirk_issues
 from .layers import custom
 from .layers.operations import is_operation
 from .model_keys import key_issues
+from .model_scope import left_out_ids, usage_issues
 from .shapes import fmt
 from .sizes import weight_size_issues
 from .spec import INPUT, LAYER_SPECS
@@ -34,8 +35,9 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     """Every document-level issue, after inference has filled `results`."""
     index = index or GraphIndex.of(doc)
     issues = structure_issues(doc, index)
-    issues += name_issues(doc, results)
-    issues += usage_issues(doc, index)
+    left_out = left_out_ids(doc, index)  # the nodes whose errors block nothing (model_scope)
+    issues += name_issues(doc, results, set(left_out))
+    issues += usage_issues(doc, index, left_out)
     issues += output_issues(doc, results)
     issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)
@@ -125,10 +127,15 @@ def cycle_nodes(doc: Document, index: GraphIndex) -> set[str]:
 
 
 # ---- names ----------------------------------------------------------------
-def name_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
-    """Invalid and duplicate layer names, including names made by expanded blocks."""
+def name_issues(doc: Document, results: Mapping[str, NodeResult],
+                left_out: set[str] | frozenset[str] = frozenset()) -> list[Issue]:
+    """Invalid and duplicate layer names, including names made by expanded blocks.
+
+    A name is taken first by the model's nodes, so that its clash with a node `left_out`
+    of the model is that node's error (which blocks nothing), not the model's.
+    """
     issues, owners = [], {}
-    for node in doc.nodes.values():
+    for node in sorted(doc.nodes.values(), key=lambda n: n.id in left_out):
         problem = name_problem(node.name)
         if problem:
             issues.append(Issue(node.id, None, ERROR, f"Node {node.id}: {problem}",
@@ -166,22 +173,7 @@ def keras_layer_names(node: Node, result: NodeResult | None) -> list[str]:
         return []
 
 
-# ---- outputs and usage ----------------------------------------------------
-def usage_issues(doc: Document, index: GraphIndex) -> list[Issue]:
-    """Nodes from which no model output can be reached."""
-    outputs = [nid for nid, _ in doc.output_refs() if nid in doc.nodes]
-    if not outputs:
-        return []  # "no_outputs" already says it all
-    used = index.upstream(outputs)
-    feeding = {e.src for e in doc.edges}
-    return [Issue(n.id, None, WARNING, f"{n.name!r} ({n.kind}) does not lead to any model "
-                  "output, so it is left out of the model", "unused_node",
-                  ("move_output_here", "remove_node")
-                  if n.id not in feeding and set(outputs) & index.upstream([n.id])
-                  else ("remove_node",))
-            for n in doc.nodes.values() if n.id not in used]
-
-
+# ---- outputs ----------------------------------------------------------------
 def output_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
     """Outputs that are dropout layers, and final activations that do not fit the loss."""
     issues = []

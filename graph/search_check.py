@@ -196,7 +196,7 @@ def _when_problem(doc: Document, entries: list[SearchParam], index: int) -> str 
 
 # ---- the graph with the searched values put in ----------------------------------------
 def _error_marks(doc: Document) -> set[tuple]:
-    return {(i.node, i.code) for i in analyze(doc).errors}
+    return {(i.node, i.code) for i in analyze(doc).blocking}
 
 
 def _trial(doc: Document, values: dict) -> Document:
@@ -209,7 +209,7 @@ def _trial(doc: Document, values: dict) -> Document:
 
 
 def _new_errors(doc: Document, values: dict, baseline: set) -> list[Issue]:
-    return [i for i in analyze(_trial(doc, values)).errors
+    return [i for i in analyze(_trial(doc, values)).blocking
             if (i.node, i.code) not in baseline and i.code != PENDING]
 
 

@@ -19,6 +19,7 @@ Non-trainable params: 0
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from .bulk import bulk
@@ -98,7 +99,9 @@ def format_summary(doc: Document, analysis: Analysis) -> str:
            f"Trainable params: {_num(trainable)}",
            f"Non-trainable params: {_num(frozen)}"]
     if analysis.issues:
-        out += ["", *format_issues(doc, analysis.issues)]
+        out += ["", *format_issues(doc, analysis.issues, analysis)]
+    if analysis.left_out_errors:  # else the totals' note names them
+        out += ["", left_out_text(doc, analysis)]
     return "\n".join(out)
 
 
@@ -115,14 +118,40 @@ def left_out_note(doc: Document, analysis: Analysis) -> str:
     return f" (not counting {', '.join(names[:3])}{more}, left out of the model)"
 
 
-def format_issues(doc: Document, issues: list[Issue]) -> list[str]:
-    """`Issues (1 error, 0 warnings):` then one line per issue, errors first."""
-    errors = sum(1 for i in issues if i.severity == "error")
-    warnings = len(issues) - errors
+def left_out_text(doc: Document, analysis: Analysis) -> str:
+    """Which nodes the model leaves out and that their errors block nothing ("" when it
+    leaves none out), as the generated code, `validate` and `run` tell it.
+
+    Example: "Left out of the model, as they lead to no model output: 'spare' (1 error),
+    'probe'. Errors on them do not block code, training or export."
+    """
+    counts = Counter(i.node for i in analysis.left_out_errors)
+    names = [repr(doc.nodes[nid].name) + _errors(counts[nid]) for nid in analysis.left_out
+             if nid in doc.nodes]
+    if not names:
+        return ""
+    errors = " Errors on them do not block code, training or export." if counts else ""
+    return f"Left out of the model, as they lead to no model output: {', '.join(names)}.{errors}"
+
+
+def _errors(count: int) -> str:
+    return f" ({count} error{'s' * (count != 1)})" if count else ""
+
+
+def format_issues(doc: Document, issues: list[Issue], analysis: Analysis | None = None
+                  ) -> list[str]:
+    """`Issues (1 error, 0 warnings):` then one line per issue, errors first. With the
+    `analysis`, errors on nodes left out of the model are counted apart and marked."""
+    idle = {id(i) for i in analysis.left_out_errors} if analysis is not None else set()
+    errors = sum(1 for i in issues if i.severity == "error" and id(i) not in idle)
+    warnings = sum(1 for i in issues if i.severity != "error")
+    spare = len(issues) - errors - warnings
+    aside = f", {spare} on nodes left out of the model, not blocking" if spare else ""
     lines = [f"Issues ({errors} error{'s' * (errors != 1)}, "
-             f"{warnings} warning{'s' * (warnings != 1)}):"]
-    for issue in sorted(issues, key=lambda i: i.severity != "error"):
-        lines.append(f"  {issue.severity:<8} {_where(doc, issue)}{issue.message}")
+             f"{warnings} warning{'s' * (warnings != 1)}{aside}):"]
+    for issue in sorted(issues, key=lambda i: (i.severity != "error", id(i) in idle)):
+        mark = " (left out of the model: does not block)" if id(issue) in idle else ""
+        lines.append(f"  {issue.severity:<8} {_where(doc, issue)}{issue.message}{mark}")
     return lines
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import events as ev
-from . import inference
+from . import inference, model_scope
 from .bulk import bulk
 from .document import Document, Edge, Node
 from .index import GraphIndex
@@ -41,8 +41,20 @@ class Analysis:
 
     @property
     def errors(self) -> list[Issue]:
-        """The issues that stop the model from being built."""
+        """Every error, also those on nodes left out of the model (see `blocking`)."""
         return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def blocking(self) -> list[Issue]:
+        """The errors that stop the model from being built, and with it its code, training
+        and export: all but those on nodes `left_out` of it (`model_scope.blocks`)."""
+        return model_scope.blocking(self.issues, self.left_out)
+
+    @property
+    def left_out_errors(self) -> list[Issue]:
+        """The errors on nodes left out of the model, which block nothing."""
+        blocking = {id(i) for i in self.blocking}
+        return [i for i in self.errors if id(i) not in blocking]
 
     @property
     def warnings(self) -> list[Issue]:
@@ -51,8 +63,9 @@ class Analysis:
 
     @property
     def valid(self) -> bool:
-        """True when nothing stops the model from being built (warnings allowed)."""
-        return not self.errors
+        """True when nothing stops the model from being built (warnings, and errors on
+        nodes left out of the model, allowed)."""
+        return not self.blocking
 
     @property
     def left_out(self) -> list[str]:

@@ -10,6 +10,7 @@ a nested keras.Model (`runtime.nested`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,9 @@ from kerascanvas.graph.layers.recurrent_cells import cell_spec
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
+from kerascanvas.graph.model_scope import left_out_ids
 from kerascanvas.graph.object_params import is_object
+from kerascanvas.graph.projectfile import from_dict, to_dict
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
@@ -274,16 +277,31 @@ def input_nodes(doc: Document) -> list[Node]:
 
 
 def check_buildable(doc: Document, analysis=None) -> None:
-    """Raise BuildError listing every validation error of `doc`, if it has any.
+    """Raise BuildError listing every blocking validation error of `doc`, if it has any
+    (not those on nodes left out of the model: `graph.model_scope`).
 
     `analysis` is the document's analysis when the caller holds it; without it the
     document is analysed here.
     """
     from kerascanvas.graph import validate
 
-    errors = (analysis if analysis is not None else validate.analyze(doc)).errors
+    errors = (analysis if analysis is not None else validate.analyze(doc)).blocking
     if errors:
         raise BuildError(describe_issues(doc, errors, "The graph cannot be built"), errors)
+
+
+def model_part(doc: Document) -> Document:
+    """`doc`, or a copy without the nodes left out of the model (`graph.model_scope`):
+    Keras leaves them out, and one may hold an error, which blocks nothing."""
+    left_out = set(left_out_ids(doc))
+    if not left_out:
+        return doc
+    data = copy.deepcopy(to_dict(doc))  # filtered before it is read: a left-out node may
+    data["nodes"] = [n for n in data["nodes"] if n["id"] not in left_out]  # hold any name
+    data["edges"] = [e for e in data["edges"] if not {e["src"], e["dst"]} & left_out]
+    part = from_dict(data)
+    custom.set_context(part, custom.context(doc))
+    return part
 
 
 def describe_issues(doc: Document, issues, headline: str) -> str:
@@ -325,6 +343,7 @@ def build_model(doc: Document, name: str | None = None,
     structure = _structure(doc) if keyed else (None, None)
     name = name or doc.model_name
     trusted = custom.context(doc)  # custom code inside blocks runs under the model's trust
+    doc = model_part(doc)
     if any(n.kind == USER_BLOCK for n in doc.nodes.values()):
         # instances inlined, named as the generated helpers name them; nested models kept
         doc = flatten(doc, keep_models=True)

@@ -82,11 +82,13 @@ def keras_layer_problems(doc, analysis) -> list[str]:
     """Why Keras cannot build some KerasLayer node of a valid `doc` as the file records it:
     an unknown class, a config its class refuses, or outputs (count or shapes) other than
     the recorded ones. Each layer is made and called on symbolic inputs of the shapes
-    validation found, so no weights are allocated."""
-    problems = []
+    validation found, so no weights are allocated. Nodes left out of the model are not
+    made (Keras leaves them out too)."""
+    problems, left_out = [], set(analysis.left_out)
     for node in doc.nodes.values():
         result = analysis.results.get(node.id)
-        if node.kind != GENERIC or result is None or result.output_shapes is None:
+        if node.kind != GENERIC or result is None or result.output_shapes is None or \
+                node.id in left_out:
             continue
         try:
             record = infer_generic(node, result.input_shapes)["output_shapes"][-1]

@@ -80,8 +80,8 @@ def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
 
     analysis = analysis if analysis is not None else validate.analyze(doc)
     if not analysis.valid:  # the data and the build both read the graph's shapes
-        raise TrainingRefused(describe_issues(doc, analysis.errors, "The graph is invalid"),
-                              issues=analysis.errors)
+        raise TrainingRefused(describe_issues(doc, analysis.blocking, "The graph is invalid"),
+                              issues=analysis.blocking)
     doc = with_overrides(doc, overrides)
     refused = refused_training(doc)
     if refused:

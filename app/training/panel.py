@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph import events as ev
 from ...graph.project import Project
+from ...graph.summary import left_out_text
 from ...graph.training_paths import anchor_spec, anchored_settings
 from ...graph.training_schema import check_training
 from .controller import TrainingController
@@ -187,7 +188,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
     def start(self) -> bool:
         """Start a run of the document; refuse (and say why) when it cannot train."""
         self.reader.wait()  # numbered after the project's saved runs
-        problems = [i.message for i in self.project.analysis.errors]
+        problems = [i.message for i in self.project.analysis.blocking]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         spec = str((self.doc.training or {}).get("data") or "")
         problems += [f"training.data: the data file {path!r} does not exist (data {spec!r})"
@@ -199,8 +200,11 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         if processes > 1 and batch % processes:
             problems.append(f"batch_size {batch} is the global batch, shared equally by the "
                             f"{processes} processes: make it a multiple of {processes}")
-        return self._launch(problems, lambda: self.controller.start(
+        started = self._launch(problems, lambda: self.controller.start(
             self.doc, self._anchored(), processes=processes))
+        if started and self.project.analysis.left_out_errors:  # say why those did not stop it
+            self.append_log(left_out_text(self.doc, self.project.analysis))
+        return started
 
     def continue_selected(self) -> bool:
         """Continue the selected (or last) run from its saved model with the lr shown."""

@@ -117,12 +117,14 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.params_label.setText(f"{trainable + frozen:,}{unknown} params "
                                   f"({trainable:,} trainable)")
         data = getattr(self, "data_issues", [])  # a refused run's findings count too
-        errors = len(analysis.errors) + sum(i.severity == "error" for i in data)
+        errors = len(analysis.blocking) + sum(i.severity == "error" for i in data)
         warnings = len(analysis.warnings) + sum(i.severity != "error" for i in data)
+        idle = len(analysis.left_out_errors)  # on nodes left out of the model: not blocking
         if not self.doc.nodes:
-            errors = warnings = 0
+            errors = warnings = idle = 0
+        aside = f" (+{idle} on nodes left out of the model, not blocking)" if idle else ""
         self.problems_label.setText(f"{errors} error{'s' * (errors != 1)}, "
-                                    f"{warnings} warning{'s' * (warnings != 1)}")
+                                    f"{warnings} warning{'s' * (warnings != 1)}{aside}")
         self.problems_label.setProperty("bad", errors > 0)
         self.problems_label.style().polish(self.problems_label)
 

@@ -90,6 +90,8 @@ def _error(message: str) -> None:
 
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
+    from kerascanvas.graph.summary import left_out_text
+
     from ..build import describe_issues
     from ..import_generic import keras_layer_problems
 
@@ -105,8 +107,10 @@ def run(args) -> int:
     doc, analysis = project.doc, project.analysis
     for issue in analysis.warnings:
         _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
+    if analysis.left_out_errors:  # each is a warning's node too; say that they do not block
+        _error(left_out_text(doc, analysis))
     if not analysis.valid:
-        _error(describe_issues(doc, analysis.errors, f"{args.file}: the graph is invalid"))
+        _error(describe_issues(doc, analysis.blocking, f"{args.file}: the graph is invalid"))
         return EXIT_INVALID
     problems = keras_layer_problems(doc, analysis)
     if problems:

@@ -1,13 +1,16 @@
 """`kerascanvas validate FILE [--json] [--keras] [--trust-custom-code]`: check a project.
 
-Exit codes: 0 valid (warnings allowed), 1 the graph or the ranges of its `search`
+Exit codes: 0 valid (warnings allowed, and errors on nodes left out of the model: they
+lead to no model output, so Keras leaves them out and they block nothing; the report
+names them), 1 the graph or the ranges of its `search`
 section have errors (each range names its node and parameter), 2 the file could
 not be read as a project (the loader's message, naming the field, goes to stderr).
 With `--json` standard output always holds one JSON report, also for a file that
 cannot be read: `{"valid": false, "error": ..., "field": ..., "nodes": [...]}`. Each of
 its issues has `node`, `port`, `severity`, `message`, `code` (the kind of problem) and
 `data` (the values its fix reads: a training setting's `field`, and the `suggestion`
-for a mistyped loss or metric name; `{}` for most).
+for a mistyped loss or metric name; `{}` for most); the graph's issues also say whether
+they `blocks` the model, and `left_out` lists the ids of the nodes the model leaves out.
 4 the project has CustomLayer code that is not trusted (the report still lists every
 issue; nothing ran). This command imports neither keras nor torch, so it answers
 quickly; with trusted custom code, a worker process computes those layers' shapes
@@ -117,9 +120,13 @@ def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:
                       "params": None if count is None else  # None: weights unknown
                       {"trainable": count[0], "non_trainable": count[1]}})
     trainable, frozen = analysis.total_params
+    blocking = {id(i) for i in analysis.blocking}
     return {
         "valid": analysis.valid,
         "nodes": nodes,
         "total_params": {"trainable": trainable, "non_trainable": frozen},
-        "issues": _issues(analysis.issues),
+        "issues": [{**entry, "blocks": id(issue) in blocking}
+                   for issue, entry in zip(analysis.issues, _issues(analysis.issues),
+                                           strict=True)],
+        "left_out": list(analysis.left_out),
     }

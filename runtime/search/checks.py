@@ -93,7 +93,7 @@ def build_problem(doc: Document, label: str, values: Mapping) -> str | None:
     trial = with_values(doc, values)
     carry_context(doc, trial)
     where = f"trial build of {label} ({describe_values(doc, values)})"
-    errors = analyze(trial).errors
+    errors = analyze(trial).blocking
     if errors:
         node = trial.nodes.get(errors[0].node)
         return f"{where}: the graph is invalid: " \

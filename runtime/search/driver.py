@@ -211,7 +211,7 @@ class SearchDriver:
         self.on_event(TrialStart(trial.number, dict(trial.params)))
         trial_doc = with_values(self.doc, values)
         self._carry_custom(trial, trial_doc)
-        errors = analyze(trial_doc).errors
+        errors = analyze(trial_doc).blocking
         if errors:
             where = trial_doc.nodes.get(errors[0].node)
             raise self._fail(trial, "The graph is invalid with these values: "

@@ -30,7 +30,7 @@ def problems(doc: Document, overrides: Mapping[str, Any] | None = None,
                 "the window, or add search.params to the file)"]
     analysis = analyze(doc)
     if not analysis.valid:
-        return [describe_issues(doc, analysis.errors, "the graph is invalid")]
+        return [describe_issues(doc, analysis.blocking, "the graph is invalid")]
     found = [i.message for i in check_search(doc)]
     found += [i.message for i in check_training(doc) if i.severity == "error"]
     if found:

@@ -52,7 +52,8 @@ def test_json_report(project, capsys):
     code, out, _ = run_cli(capsys, project(mnist_doc()), "--json")
     report = json.loads(out)
     assert code == 0
-    assert set(report) == {"valid", "nodes", "total_params", "issues", "search_issues"}
+    assert set(report) == {"valid", "nodes", "total_params", "issues", "search_issues",
+                           "left_out"}
     assert report["valid"] is True and report["issues"] == []
     conv = next(n for n in report["nodes"] if n["name"] == "conv1")
     assert conv == {"id": "conv1", "name": "conv1", "kind": "Conv2D",
@@ -71,7 +72,7 @@ def test_errors_exit_1_and_are_listed(project, capsys):
     issue = next(i for i in report["issues"] if i["severity"] == "error")
     assert issue == {"node": "flat", "port": 0, "severity": "error",
                      "message": "Input port in_0 of 'flat' is not connected",
-                     "code": "unconnected_input", "data": {}}
+                     "code": "unconnected_input", "data": {}, "blocks": True}
     assert next(n for n in report["nodes"] if n["id"] == "out")["output_shapes"] is None
 
 

@@ -75,7 +75,8 @@ def test_run_trains_logs_and_saves(tmp_path, capsys):
 
 def test_invalid_graph_exits_1_naming_the_node(tmp_path, capsys):
     doc = classifier()
-    doc.add_node("Conv2D", name="stray", params={"filters": 2, "kernel_size": 3})
+    stray = doc.add_node("Conv2D", name="stray", params={"filters": 2, "kernel_size": 3})
+    doc.set_outputs([*doc.outputs, stray.id])  # an output: part of the model, so it blocks
     assert run(project(tmp_path, doc)) == 1
     assert "stray (Conv2D)" in capsys.readouterr().err
 
