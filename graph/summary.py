@@ -71,13 +71,19 @@ def _row(doc: Document, analysis: Analysis, node_id: str) -> SummaryRow:
         trainable, frozen = result.count or (None, None)  # None: weights unknown
     else:
         shapes, trainable, frozen = UNKNOWN, None, None
+    total = None if trainable is None else trainable + frozen
+    return SummaryRow(node_id, node.name, node.kind, shapes, total, trainable, frozen,
+                      connected_to(doc, node_id))
+
+
+def connected_to(doc: Document, node_id: str) -> tuple[str, ...]:
+    """The sources of the node's inputs, in port order: `name`, or `name[port]` for an
+    output port past the first."""
     sources = []
     for e in doc.in_edges(node_id):
         src = doc.nodes[e.src].name if e.src in doc.nodes else e.src
         sources.append(f"{src}[{e.src_port}]" if e.src_port else src)
-    total = None if trainable is None else trainable + frozen
-    return SummaryRow(node_id, node.name, node.kind, shapes, total, trainable, frozen,
-                      tuple(sources))
+    return tuple(sources)
 
 
 @bulk

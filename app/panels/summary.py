@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from ...graph.summary import left_out_note
+from ...graph.summary import connected_to, left_out_note
 from ..canvas.render import shape_text
 from .columns import resize_sections, text_width
 from .shown import on_screen
 
 
-def summary_rows(doc, analysis, order=None) -> list[tuple[str, str, str, str]]:
-    """(layer, kind, output shape, params) per node, in topological order (`order`, the
-    document's nodes in that order, when the caller has it)."""
+def summary_rows(doc, analysis, order=None) -> list[tuple[str, str, str, str, str]]:
+    """(layer, kind, output shape, params, connected to) per node, in topological order
+    (`order`, the document's nodes in that order, when the caller has it)."""
     rows = []
     for node in doc.topological_order() if order is None else order:
         result = analysis.results.get(node.id)
         shapes = list(result.output_shapes or ()) if result is not None else []
         shape = ", ".join(shape_text(s) for s in shapes) if shapes else "?"
         count = result.count if result is not None and result.count else None
-        rows.append((node.name, node.kind, shape, f"{sum(count):,}" if count else "?"))
+        rows.append((node.name, node.kind, shape, f"{sum(count):,}" if count else "?",
+                     ", ".join(connected_to(doc, node.id))))
     return rows
 
 
@@ -31,8 +32,9 @@ class SummaryPanel(QtWidgets.QWidget):
     def __init__(self, doc, parent=None):
         super().__init__(parent)
         self.doc = doc
-        self.table = QtWidgets.QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Layer", "Kind", "Output shape", "Params"])
+        self.table = QtWidgets.QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Layer", "Kind", "Output shape", "Params",
+                                              "Connected to"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)

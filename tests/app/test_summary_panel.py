@@ -135,3 +135,29 @@ def test_a_layer_whose_input_is_unknown_shows_unknown_params_as_the_summary_does
     window.canvas.renderer.render()
     assert window.canvas.views[conv].subtitle.endswith(" params")
     assert "?" not in window.canvas.views[conv].subtitle
+
+
+def test_the_table_says_what_each_layer_is_connected_to(make_window, qtbot, tmp_path):
+    """As Keras' model.summary() (and `kerascanvas validate`) do: the panel had no
+    'Connected to' column, and its Params column stretched across the panel, the numbers
+    a thousand pixels from their layer's name."""
+    from kerascanvas.graph import projectfile
+    from kerascanvas.graph.document import Document, Edge
+
+    doc = Document()
+    a = doc.add_node("Input", "a", params={"shape": [4]}).id
+    b = doc.add_node("Input", "b", params={"shape": [4]}).id
+    add = doc.add_node("Add", "sum").id
+    out = doc.add_node("Dense", "out", params={"units": 2}).id
+    for edge in (Edge(a, 0, add, 0), Edge(b, 0, add, 1), Edge(add, 0, out, 0)):
+        doc.connect(edge)
+    doc.outputs = [out]
+    projectfile.save(doc, tmp_path / "two.json")
+    window = make_window(str(tmp_path / "two.json"))
+    panel = fresh(window, qtbot)
+    table = panel.table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["Layer", "Kind", "Output shape", "Params", "Connected to"]
+    assert [row[4] for row in table_rows(panel)] == ["", "", "a, b", "sum"]
+    params = table.horizontalHeader().sectionSize(3)
+    assert params < 2 * table.fontMetrics().horizontalAdvance("Params") + 40
