@@ -81,6 +81,18 @@ __all__ = ["add_arguments", "run"]  # the command's interface (app/cli.py)
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
 
+def _quick_exit() -> None:
+    """Have the process end without a last garbage collection: the interpreter's, at its
+    exit, walked every keras and torch object, for 3-10 s after the run had ended, or after
+    the second Ctrl+C that aborts it. Frozen, they are left to the operating system; a
+    process that goes on (the tests call `run` in-process) freezes them only at its exit."""
+    import atexit
+    import gc
+
+    atexit.unregister(gc.freeze)  # once, however many runs
+    atexit.register(gc.freeze)
+
+
 def _error(message: str) -> None:
     """A line on stderr, after whatever stdout holds: piped, stdout is block-buffered
     and stderr is not, and the lines must keep the order a terminal shows."""
@@ -90,6 +102,7 @@ def _error(message: str) -> None:
 
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
+    _quick_exit()
     from kerascanvas.graph.summary import left_out_text
 
     from ..build import describe_issues

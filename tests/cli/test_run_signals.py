@@ -192,3 +192,23 @@ def test_a_torchrun_rank_leaves_sigterm_to_torchrun(monkeypatch, launched):
     handled = {s for s, h in seen.items() if getattr(h, "__func__", None) is
                StopOnSignals._on_signal}
     assert handled == ({signal.SIGINT} if launched else {signal.SIGINT, signal.SIGTERM})
+
+
+def test_the_command_leaves_its_objects_to_the_exit_without_a_last_collection():
+    """The interpreter's last garbage collection walked every keras and torch object for
+    seconds after a run ended, or after the second Ctrl+C that aborts it: objects kept
+    alive by a reference cycle are left to the process's exit instead."""
+    code = ("import sys\n"
+            "from kerascanvas.runtime.cli.run import _quick_exit\n"
+            "class Cycle:\n"
+            "    def __del__(self):\n"
+            "        sys.stdout.write('collected\\n')\n"
+            "def leak(quick):\n"
+            "    if quick:\n"
+            "        _quick_exit()\n"
+            "    cycle = Cycle()\n"
+            "    cycle.me = cycle\n"
+            "leak(sys.argv[1] == 'quick')\n")
+    said = {mode: subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
+                                 text=True, check=True).stdout for mode in ("plain", "quick")}
+    assert said == {"plain": "collected\n", "quick": ""}
