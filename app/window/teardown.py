@@ -13,7 +13,8 @@ the window is half deleted.
 A window that closes first asks its training run to stop (`stop_training_first`): the
 run ends after its batch and keeps its model, where a kill would lose it; only a run
 still going after `STOP_WAIT_S` is killed, and one still starting (no batch trained,
-nothing to keep) is ended at once. The search then stops its trials (those
+nothing to keep) is ended at once; a killed run is listed in the runs index all the same
+(`TrainingController.end_workers`). The search then stops its trials (those
 finished stay in the study). A closed window is deleted, and with it its scene and its
 project (`forget_when_destroyed` lets go of the windows a window opened).
 """

@@ -150,3 +150,27 @@ def test_kill_of_a_real_run_on_two_processes_keeps_what_was_saved(tmp_path, held
     built = build_model(doc)
     assert kept.count_params() == built.count_params()
     assert [w.shape for w in kept.weights] == [w.shape for w in built.weights]
+
+
+@pytest.mark.slow  # the worker's child imports torch and starts torchrun's agent: 10-60 s
+@pytest.mark.timeout(900)
+def test_kill_of_a_real_run_whose_ranks_are_starting_leaves_no_process(tmp_path, monkeypatch):
+    """Killed as soon as torchrun's agent has started its ranks (still importing keras):
+    no process of the run remains, and it keeps nothing."""
+    from kerascanvas.runtime.worker_kill import descendants
+    from tests.runtime.test_distributed import wait_for
+    from tests.runtime.test_worker import mlp
+
+    tag = f"run-{uuid.uuid4().hex}"
+    monkeypatch.setenv("KERASCANVAS_TEST_RUN", tag)
+    save = tmp_path / "runs" / "run_1.keras"
+    run = TrainingRun(mlp(epochs=2), save_path=save, processes=2)
+    run.start()
+    try:
+        wait_for(lambda: len(descendants(run.process.pid)) >= 2, 600, 0.01)
+    finally:
+        run.kill()
+    assert run.status == KILLED and run.result.message == NOT_SAVED
+    time.sleep(1)  # a rank that outlived the kill would show now
+    assert processes_tagged(tag) == []
+    assert not save.exists()
