@@ -174,8 +174,9 @@ class FileMixin(RecoveryMixin):
         text = self._python_text(style)  # a style that cannot apply is said before the dialog
         if text is None:
             return
-        path = files.ask_save_path(self, "Export Python",
-                                   files.export_suggestion(self.path, ".py"), "Python (*.py)")
+        path = files.ask_save_path(
+            self, "Export Python", files.export_suggestion(self.path, ".py", self.doc.model_name),
+            "Python (*.py)")
         if path:
             self._write_python(path, text)
 
@@ -210,7 +211,7 @@ class FileMixin(RecoveryMixin):
 
     def export_picture(self) -> None:
         path = files.ask_save_path(self, "Export Picture",
-                                   files.export_suggestion(self.path, ".png"),
+                                   files.export_suggestion(self.path, ".png", self.doc.model_name),
                                    "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_picture_to(path)
@@ -230,7 +231,7 @@ class FileMixin(RecoveryMixin):
     def export_model(self) -> None:
         path = files.ask_save_path(
             self, "Export Model (untrained: freshly initialised weights)",
-            files.export_suggestion(self.path, ".keras"),
+            files.export_suggestion(self.path, ".keras", self.doc.model_name),
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path)

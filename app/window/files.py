@@ -213,10 +213,12 @@ def in_start_folder(project_path: str | None, name: str) -> str:
     return str(Path(start_folder(project_path)) / name)
 
 
-def export_suggestion(project_path: str | None, suffix: str) -> str:
-    """An export's suggested path: the project's name with `suffix` ("model" for an
-    untitled project), in `start_folder`."""
-    stem = Path(project_path).stem if project_path else "model"
+def export_suggestion(project_path: str | None, suffix: str, model_name: str = "") -> str:
+    """An export's suggested path: the project's name with `suffix`, in `start_folder`; for
+    an untitled project (an imported model) the model's name when it is a plain file name,
+    else "model"."""
+    plain = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", model_name or "")
+    stem = Path(project_path).stem if project_path else model_name if plain else "model"
     return in_start_folder(project_path, stem + suffix)
 
 

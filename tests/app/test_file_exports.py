@@ -217,3 +217,26 @@ def test_export_python_to_a_folder_that_is_gone_says_so(window, tmp_path):
     out = tmp_path / "gone" / "m.py"
     assert not window.export_python_to(str(out), "functional")
     assert f"Cannot write {out}" in window.last_error and not out.exists()
+
+
+@pytest.mark.parametrize(("model_name", "stem"), [("func", "func"), ("resnet50_v2", "resnet50_v2"),
+                                                  ("my model", "model"), ("", "model")])
+def test_an_untitled_projects_exports_suggest_the_models_name(window, tmp_path, monkeypatch,
+                                                               model_name, stem):
+    """An imported model opens untitled: its exports suggested model.py / model.keras /
+    model.png, not the model's own name (a name that is no plain file name still gives
+    'model')."""
+    from PySide6 import QtWidgets
+
+    window.doc.model_name = model_name
+    suggested = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda parent, title, path, filters: suggested.append(path) or ("", ""))
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem", lambda *args: ("functional", True))
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    window.path = None  # as after an import: untitled
+    window.doc.model_name = model_name
+    window.export_python()
+    window.export_model()
+    window.export_picture()
+    assert [Path(p).name for p in suggested] == [f"{stem}{s}" for s in (".py", ".keras", ".png")]
