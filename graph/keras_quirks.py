@@ -46,7 +46,7 @@ def returns_input_issues(doc: Document) -> list[Issue]:
         f"{node.name!r} (Equalization): Keras 3.15's Equalization hands its input tensor "
         "back when a model is built, so the model would leave it out (and refuses it as an "
         "output). Hold it in a Pipeline node instead (layers: Equalization), where it "
-        "runs"), RETURNS_INPUT_CODE)
+        "runs"), RETURNS_INPUT_CODE, ("hold_in_pipeline",))
         for node in doc.nodes.values() if node.kind in RETURNS_INPUT]
 
 

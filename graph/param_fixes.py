@@ -10,6 +10,8 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
     set_softmax, set_sigmoid          an output's final activation that does not suit its
                                       loss (a layer with an `activation` param)
     use_binary_loss                   a one-unit sigmoid output under a categorical loss
+    hold_in_pipeline                  a layer a functional model cannot hold alone
+                                      (Equalization): the node becomes a Pipeline of it
     use_suggested_name                a loss or metric name neither Keras nor the custom
                                       code knows: the closest known name; a callback's
                                       monitor that training never logs: the closest
@@ -86,6 +88,14 @@ def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return [issue.node]
 
 
+def hold_in_pipeline(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Make the issue's node a Pipeline node of the same name holding its layer."""
+    from .rekind import hold_in_pipeline as hold
+
+    hold(doc, issue.node, stack)
+    return [issue.node]
+
+
 def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Rename a mistyped loss or metric (the field in the issue's data) to the closest
     known one, or a callback's mistyped monitor to the logged name in the issue's data."""
@@ -129,6 +139,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "set_sigmoid": _set_activation("sigmoid"),
     "use_binary_loss": use_binary_loss,
     "use_suggested_name": use_suggested_name,
+    "hold_in_pipeline": hold_in_pipeline,
 }
 PARAM_LABELS = {
     "set_use_projection": "Set use_projection",
@@ -141,4 +152,5 @@ PARAM_LABELS = {
     "set_sigmoid": "Set activation to sigmoid",
     "use_binary_loss": "Use binary_crossentropy",
     "use_suggested_name": "Use the suggested name",
+    "hold_in_pipeline": "Hold it in a Pipeline",
 }

@@ -172,6 +172,16 @@ def wrap(doc: Document, node_id: str, wrapper: str, stack: cmd.UndoStack) -> Non
     _replace(doc, node_id, wrapper, _wrapped(node), stack, f"Wrap {node.name} in {wrapper}")
 
 
+def hold_in_pipeline(doc: Document, node_id: str, stack: cmd.UndoStack) -> None:
+    """Replace `node_id` by a Pipeline node of the same name that holds its layer (a layer
+    a functional model cannot hold alone, such as Equalization, runs there)."""
+    node = doc.node(node_id)
+    if node.kind not in get_spec("Pipeline").param("layers").choices:
+        raise DocumentError(f"A Pipeline cannot hold a {node.kind} layer ({node.name!r})")
+    _replace(doc, node_id, "Pipeline", {"layers": [_wrapped(node)["layer"]]}, stack,
+             f"Hold {node.name} in a Pipeline")
+
+
 def unwrap(doc: Document, node_id: str, stack: cmd.UndoStack) -> None:
     """Replace a wrapper node by its inner layer, which takes the wrapper's name."""
     if not can_unwrap(doc, node_id):

@@ -250,6 +250,15 @@ def rnn_stack_state_size_case():
     return doc, rnn, keras.Model(x, rnn_layer(x, initial_state=[L.Dense(3)(state), state]))
 
 
+def equalization_case():
+    """An Equalization node, which a functional model cannot hold alone, before a head."""
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Equalization", {"bins": 64}),
+                     ("GlobalAveragePooling2D", {}), ("Dense", {"units": 2}))
+    x = keras.Input((8, 8, 3))
+    y = L.Pipeline([L.Equalization(bins=64)])(x)
+    return doc, ids[3], keras.Model(x, L.Dense(2)(L.GlobalAveragePooling2D()(y)))
+
+
 def open_ends_case():
     """A CNN built and wired, but no node marked as the model's output."""
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}),
@@ -359,6 +368,7 @@ CASES = {
     "set_state_size-bidirectional": bidirectional_state_size_case,
     "set_state_size-rnn-stack": rnn_stack_state_size_case,
     "mark_open_ends": open_ends_case,
+    "hold_in_pipeline": equalization_case,
     "set_softmax": lambda: activation_case(3, "relu", "sparse_categorical_crossentropy",
                                            "softmax"),
     "set_sigmoid": lambda: activation_case(1, "relu", "binary_crossentropy", "sigmoid"),
