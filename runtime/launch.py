@@ -163,17 +163,6 @@ def interrupt_ranks(module: str = "kerascanvas.runtime") -> int:
     return signal_ranks(rank_processes(os.getpid(), module), signal.SIGINT)
 
 
-def kill_ranks(agent: int, module: str = "kerascanvas.runtime") -> list[int]:
-    """SIGKILL the ranks the torchrun agent in process `agent` started (its children that
-    run `module`): none of them saves or reports anything more. Their process ids (none
-    off Linux: see `rank_processes`), for `wait_ended`."""
-    import signal
-
-    ranks = rank_processes(agent, module)
-    signal_ranks(ranks, signal.SIGKILL)
-    return ranks
-
-
 def wait_ended(pids: list[int], timeout: float) -> bool:
     """Wait at most `timeout` seconds until none of `pids` runs (gone, or a zombie: killed
     and not yet reaped, it writes nothing more); whether none does."""
