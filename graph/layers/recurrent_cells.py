@@ -16,6 +16,9 @@ and keeps every cell's states, in order.
 ...                               {"kind": "SimpleRNNCell", "params": {"units": 4}}])
 >>> cell["kind"], output_units(cell), state_units(cell), cell_count(cell, 2)
 ('StackedRNNCells', 4, [3, 4], (95, 0))
+>>> stack = CELL_SPECS[STACK]
+>>> stack.output_shapes(cell["params"], [(None, 2)]), stack.count(cell["params"], [(None, 2)])
+([(None, 4)], (95, 0))
 """
 
 from __future__ import annotations
@@ -59,13 +62,19 @@ CELLS_PARAM = ParamSpec("cells", "cells", default=REQUIRED, choices=CELL_KINDS,
                         doc="The cells, lowest first; each takes the previous one's output")
 CELL_SPECS: dict[str, LayerSpec] = {
     **{kind: _cell_spec(kind) for kind in CELL_KINDS},
-    STACK: LayerSpec(kind=STACK, category="Recurrent", doc=_DOCS[STACK], params=(CELLS_PARAM,),
-                     shape=lambda params, inputs: None),
+    STACK: LayerSpec(
+        kind=STACK, category="Recurrent", doc=_DOCS[STACK], params=(CELLS_PARAM,),
+        shape=lambda params, inputs: (inputs[0][0], output_units(_stack(params))),
+        count=lambda params, inputs: cell_count(_stack(params), inputs[0][-1])),
 }
 # The `cell` param of RNN; its choices are the kinds a cell may be.
 RNN_CELL = ParamSpec("cell", "cell", default=REQUIRED, choices=(*CELL_KINDS, STACK),
                      initial={"kind": "LSTMCell", "params": {"units": 32}},
                      doc="The step run over the sequence: a cell, or a stack of cells")
+
+
+def _stack(params: Mapping[str, Any]) -> dict:
+    return {"kind": STACK, "params": dict(params)}
 
 
 def cell_spec(kind: str) -> LayerSpec:

@@ -119,3 +119,19 @@ def test_bidirectional_refuses_states_an_lstm_cell_in_a_stack_would_nest():
     assert bi.resolve({"layer": layer})["layer"]["kind"] == "RNN"
     with pytest.raises(ParamError, match="initial_state=True"):
         bi.resolve({"layer": layer, "initial_state": True})
+
+
+@pytest.mark.parametrize("features", [1, 4])
+@pytest.mark.parametrize("kind,params", [
+    ("SimpleRNNCell", {"units": 3, "use_bias": False}), ("GRUCell", {"units": 2}),
+    ("GRUCell", {"units": 2, "reset_after": False}), ("LSTMCell", {"units": 5}),
+    (STACK, {"cells": [{"kind": "LSTMCell", "params": {"units": 2}},
+                       {"kind": "GRUCell", "params": {"units": 3}}]}),
+])
+def test_each_cell_spec_counts_the_weights_keras_builds(kind, params, features):
+    spec = CELL_SPECS[kind]
+    resolved = spec.resolve(params)
+    cell = keras_layer(spec, resolved, name="probe")
+    cell.build((None, features))
+    assert spec.count(resolved, [(None, features)]) == (cell.count_params(), 0)
+    assert spec.output_shapes(resolved, [(None, features)]) == [(None, cell.output_size)]
