@@ -37,13 +37,19 @@ _MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core", "linal
 _SUBMODULES = {"keras.src.ops.image": "image."}
 # The operands of these functions that a number (or indices) may fill, after the first.
 _NUMBERS = {"where": ("x1", "x2"), "take": ("indices",)}
-# Tensors passed by keyword that are a port of the node: function -> (keyword, port).
-_KEYWORD_PORTS = {"average": ("weights", 1)}
+# Tensors passed by keyword that are the node's further ports: function -> the keywords,
+# in port order from port 1.
+_KEYWORD_PORTS = {"average": ("weights",), "rms_normalization": ("scale",)}
+# Functions whose op records its optional tensors positionally, None where not given.
+_OPTIONAL_TENSORS = {"layer_normalization"}
+# Op classes whose name is not their keras.ops function's.
+_ALIASES = {"layer_norm": "layer_normalization", "rms_norm": "rms_normalization",
+            "c_dist": "cdist"}
 # Params that the op's call takes positionally after its tensors: function -> (index of
 # the first, their names) (`isclose(x1, x2, rtol, atol)`).
 _POSITIONAL_PARAMS = {"isclose": (2, ("rtol", "atol"))}
 # Config keys of op classes that no param covers, and the value they must have.
-_NEUTRAL = {"initial": None, "sparse": False}
+_NEUTRAL = {"initial": None, "sparse": False, "rms_scaling": False}
 
 
 class NotMapped(Exception):
@@ -58,7 +64,8 @@ def operation_function(op) -> str | None:
     module = type(op).__module__
     if isinstance(op, keras.layers.Layer) or module not in _MODULES | set(_SUBMODULES):
         return None
-    return _SUBMODULES.get(module, "") + default_name(type(op).__name__)
+    name = default_name(type(op).__name__)
+    return _SUBMODULES.get(module, "") + _ALIASES.get(name, name)
 
 
 def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]:
@@ -72,7 +79,7 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     if PREFIX + function not in LAYER_SPECS:
         return None, f"keras.ops.{function} has no node kind"
     try:
-        template = _keyword_port(function, _named_positionals(function, template))
+        template = _keyword_ports(function, _named_positionals(function, template))
         params, inputs = _params(PREFIX + function, node.operation, template, tensors,
                                  len(node.outputs))
         call = _as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
@@ -83,18 +90,23 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
     return call, None
 
 
-def _keyword_port(function: str, template: dict) -> dict:
-    """The call's template with a tensor passed by the keyword of a port (average's
-    `weights=w`) moved to that port's place among the positional arguments."""
-    keyword, port = _KEYWORD_PORTS.get(function, (None, None))
-    kwargs = dict(template.get("kwargs", {}))
-    value = kwargs.get(keyword)
-    if not (isinstance(value, dict) and set(value) == {PLACEHOLDER}):
-        return template
-    if len(template["args"]) != port:
-        raise NotMapped(f"its {keyword} tensor comes with other positional arguments")
-    del kwargs[keyword]
-    return {"args": [*template["args"], value], **({"kwargs": kwargs} if kwargs else {})}
+def _keyword_ports(function: str, template: dict) -> dict:
+    """The call's template with the tensors passed by the keywords of its further ports
+    (average's `weights=w`, rms_normalization's `scale=s`) moved after the first, and
+    the trailing None of an op that records its optional tensors positionally
+    (layer_normalization's gamma and beta) left out."""
+    args, kwargs = list(template["args"]), dict(template.get("kwargs", {}))
+    if function in _OPTIONAL_TENSORS:
+        while len(args) > 1 and args[-1] is None:
+            args.pop()
+    for keyword in _KEYWORD_PORTS.get(function, ()):
+        value = kwargs.get(keyword)
+        if not (isinstance(value, dict) and set(value) == {PLACEHOLDER}):
+            break
+        if len(args) != 1 + _KEYWORD_PORTS[function].index(keyword):
+            raise NotMapped(f"its {keyword} tensor comes with other positional arguments")
+        args.append(kwargs.pop(keyword))
+    return {"args": args, **({"kwargs": kwargs} if kwargs else {})}
 
 
 def _named_positionals(function: str, template: dict) -> dict:

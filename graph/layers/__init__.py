@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     op_elementwise,
     op_losses,
     op_matrices,
+    op_norms,
     op_parts,
     op_products,
     op_select,

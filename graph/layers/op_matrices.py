@@ -1,5 +1,6 @@
 """Operations on the matrices of two axes: `ops.det`, `ops.logdet` and `ops.inv` (of
-the last two, square), `ops.trace` and `ops.diagonal` (of any two, `axis1` and `axis2`).
+the last two, square), `ops.trace` and `ops.diagonal` (of any two, `axis1` and `axis2`),
+and `ops.cdist` (the distances between the rows of two).
 Each is a kind of `graph.layers.operations`, its params the function's keywords with
 Keras' defaults (trace's and diagonal's axes default to 0 and 1, the batch axis among
 them, as numpy's); its shape rule is the op's `compute_output_spec` in Keras'
@@ -22,6 +23,7 @@ from ..params import ParamSpec
 from ..shapes import fmt
 from ..spec import Sample
 from .common import checked_axes
+from .op_shapes import broadcast
 from .operations import register_operations
 
 _SQUARES = ((None, 4, 4),)
@@ -76,6 +78,19 @@ def diagonal_shape(params, inputs):
     return (*(d for i, d in enumerate(shape) if i not in (axis1, axis2)), length)
 
 
+def cdist_shape(params, inputs):
+    """The distance of each row of x to each row of y: their batch axes broadcast, then
+    (x's rows, y's rows); both need rank 2 and one row length."""
+    kind, (x, y) = params["__kind__"], (tuple(s) for s in inputs)
+    if len(x) < 2 or len(y) < 2:
+        raise ShapeError(f"{kind} needs rows: rank 2 or more. Received: x {fmt(x)}, "
+                         f"y {fmt(y)}", port=0 if len(x) < 2 else 1)
+    if None not in (x[-1], y[-1]) and x[-1] != y[-1]:
+        raise ShapeError(f"{kind}: the rows of x and y need one length. Received: x "
+                         f"{fmt(x)}, y {fmt(y)}", port=1)
+    return (*broadcast(x[:-2], y[:-2], kind), x[-2], y[-2])
+
+
 def _axes_params(what: str) -> tuple:
     return (ParamSpec("offset", "int", default=0,
                       doc="The diagonal: 0 main, > 0 above, < 0 below"),
@@ -92,6 +107,12 @@ _FAMILIES: dict[str, dict[str, Any]] = {
                        "last two axes"),
     "inv": dict(params=(), shape=inv_shape, samples=(Sample({}, _SQUARES),),
                 doc="keras.ops.inv: the inverse of each square matrix of the last two axes"),
+    "cdist": dict(params=(), shape=cdist_shape, min_inputs=2, max_inputs=2,
+                  input_names=("x", "y"),
+                  doc="keras.ops.cdist: the Euclidean distance of each row of x to each row "
+                      "of y",
+                  samples=(Sample({}, ((None, 4, 6), (None, 5, 6))),
+                           Sample({}, ((None, 4, 6), (5, 6))))),
     "trace": dict(params=_axes_params("matrices"), shape=trace_shape,
                   doc="keras.ops.trace: the sum of a diagonal of the matrices of two axes",
                   samples=(Sample({"axis1": 1, "axis2": 2}, ((None, 4, 6),)),

@@ -19,6 +19,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_keys,
     op_losses,
     op_matrices,
+    op_norms,
     op_parts,
     op_products,
     op_select,
@@ -184,6 +185,10 @@ EDGES = [
     ("ops.nanargmax", {"axis": 3}, [(None, 4, 6)]),
     ("ops.fmax", {}, [(None, 4, 6), (None, 5, 6)]),
     ("ops.fmin", {"constant": 0.5, "constant_first": True}, [(None, 4, 6)]),
+    ("ops.cdist", {}, [(None, 4, 6), (None, 5, 5)]),
+    ("ops.cdist", {}, [(None, 6), (5, 6)]),
+    ("ops.cdist", {}, [(2, 4, 6), (3, 5, 6)]),
+    ("ops.cdist", {}, [(6,), (5, 6)]),
 ]
 
 
@@ -240,7 +245,7 @@ NUMBER_OPERANDS = {"constant", "constant_first"}
 # The function's tensor arguments, which are ports, not params.
 TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "a", "inputs", "kernel", "images", "condition",
                     "indices", "operands", "kwargs", "query", "key", "value", "weights",
-                    "target", "output",
+                    "target", "output", "y", "scale", "gamma", "beta",
                     "variable"}
 # Tensor arguments no node offers a port for: a call given them imports as a KerasLayer.
 UNOFFERED_TENSORS = {("ops.dot_product_attention", "bias"),
@@ -292,6 +297,11 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
     ("ops.tensordot", {"axes": 3}, [(None, 4, 6), (6, 3)], "more than the rank"),
     ("ops.logdet", {}, [(None, 4, 6)], "square matrices"),
     ("ops.diagonal", {"axis1": 1, "axis2": -2}, [(None, 4, 6)], "must be different"),
+    ("ops.rms_normalization", {"axis": 1}, [(None, 4, 6)], "last axes only"),
+    ("ops.layer_normalization", {"axis": (0, 1)}, [(None, 4, 6)], "last axes only"),
+    ("ops.layer_normalization", {}, [(None, 4, 6), (1, 6)], r"shape \(6,\)"),
+    ("ops.rms_normalization", {"axis": (0, 2)}, [(None, 4, 6), (6,)], "input's rank"),
+    ("ops.rms_normalization", {"axis": 3}, [(None, 4, 6)], "out of bounds"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when
@@ -333,7 +343,7 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
                                     op_elementwise, op_products, op_matrices,
-                                    op_losses],
+                                    op_losses, op_norms],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0

@@ -71,6 +71,22 @@ def test_weights_on_the_last_axis_compute_numpys_average(weights):
     assert spec.output_shapes(spec.resolve({"axis": -1}), shapes) == [(None, 4)]
 
 
+@pytest.mark.parametrize("kind,call,shapes,params,text", [
+    ("ops.rms_normalization", lambda x: keras.ops.rms_normalization(x, axis=1),
+     [(None, 4, 6)], {"axis": 1}, "expected input with shape"),
+    ("ops.layer_normalization", lambda x, g: keras.ops.layer_normalization(x, g),
+     [(None, 4, 6), (1, 6)], {}, "same shape as normalized_shape"),
+])
+def test_normalizations_torch_refuses_are_refused_at_once(kind, call, shapes, params, text):
+    """Consecutive axes go to torch's own kernel: the last axes only, and a scale of
+    exactly their shape; Keras' symbolic call accepts both."""
+    with pytest.raises(RuntimeError, match=text):
+        run(call, shapes)
+    spec = LAYER_SPECS[kind]
+    with pytest.raises(KerasCanvasError, match="torch"):
+        spec.output_shapes(spec.resolve(params), shapes)
+
+
 def pad_doc(mode: str, pad_width) -> Document:
     doc = Document()
     x = add_input(doc, "x", (None, 4))
