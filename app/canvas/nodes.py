@@ -93,6 +93,7 @@ class LayerNodeItem(AbstractNodeItem):
         self.outputs: list[LayerPortItem] = []
         self._detail = True
         self._rect = QtCore.QRectF()
+        self.port_layout = 0  # counts the times its ports were placed on it (`align_ports`)
         self.resize()
 
     # ---- content ------------------------------------------------------
@@ -154,6 +155,7 @@ class LayerNodeItem(AbstractNodeItem):
         self.update()
 
     def align_ports(self) -> None:
+        self.port_layout += 1  # a wire drawn before is not shifted with the node (`pipes`)
         for ports, y in ((self.inputs, 0.0), (self.outputs, self._height)):
             for i, port in enumerate(ports):
                 rect = port.boundingRect()

@@ -74,8 +74,9 @@ def _redraw(pipes, moved: dict) -> None:
     step = _common_step(moved)
     scenes = ({p.scene() for p in pipes} | {item.scene() for item in moved}) - {None}
     everything = sum(LayerNodeItem.in_scene.get(s, 0) for s in scenes) == len(moved)
+    starts = {item: _xy(was) for item, was in moved.items()} if step is not None else {}
     for pipe in pipes:
-        if step is None or not pipe.shift_with(step, moved, everything):
+        if step is None or not pipe.shift_with(step, starts, everything):
             pipe.draw_path(pipe.input_port, pipe.output_port)
     if moved and not everything:
         for pipe in _passed_by(scenes, set(pipes), moved):
@@ -181,6 +182,14 @@ def _same(a: QtCore.QPointF, b: QtCore.QPointF) -> bool:
     return abs(a.x() - b.x()) < 1e-6 and abs(a.y() - b.y()) < 1e-6
 
 
+def _xy(point: QtCore.QPointF) -> tuple[float, float]:
+    return (point.x(), point.y())
+
+
+def _at(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) < 1e-6 and abs(a[1] - b[1]) < 1e-6
+
+
 class LayerPipeItem(PipeItem):
     """A pipe that bends around the nodes it would cross, and is a plain line zoomed out.
 
@@ -256,31 +265,40 @@ class LayerPipeItem(PipeItem):
                 [(i, i.sceneBoundingRect()) for i in scene.items() if isinstance(i, LayerNodeItem)])
         return made
 
-    def shift_with(self, step: QtCore.QPointF, moved: dict, everything: bool) -> bool:
+    def shift_with(self, step: QtCore.QPointF, starts: dict, everything: bool) -> bool:
         """Shift the wire, its arrow and its label by `step` when both its nodes moved by it
-        and the nodes around it did too (so routing it again would give the same path moved
-        by `step`); False, doing nothing, when it must be drawn again."""
+        from where they were when it was drawn (`starts`: each moved node -> its (x, y)
+        before the step), with their ports as they were on them, and the nodes around it
+        did too (so routing it again would give the same path moved by `step`); False,
+        doing nothing, when it must be drawn again.
+
+        Positions kept as numbers are compared, not the ports' scene positions asked of Qt:
+        comparing those was most of the time of a drag step of all of a ResNet50."""
         drawn = self._drawn_between
-        if drawn is None or drawn[0] not in moved or drawn[1] not in moved:
+        if drawn is None or drawn[0] not in starts or drawn[1] not in starts:
             return False
-        out_at, in_at = self.output_port.scenePos(), self.input_port.scenePos()
-        if not (_same(out_at - drawn[2], step) and _same(in_at - drawn[3], step)):
-            return False  # its ports moved on their nodes, or it was drawn elsewhere
+        src, dst = drawn[0], drawn[1]
+        if not (_at(drawn[2], starts[src]) and _at(drawn[3], starts[dst])
+                and drawn[4] == (src.port_layout, dst.port_layout)):
+            return False  # drawn elsewhere, or its ports were placed on their nodes since
         path = self.path().translated(step)
         if not everything:  # a node that stayed in the way (or off it) changes the route
             near = near_area(path).united(near_area(self.path()))
-            if self.scene_nodes(self.scene()).meeting(near, moved):
+            if self.scene_nodes(self.scene()).meeting(near, starts):
                 return False
+        dx, dy = step.x(), step.y()
         self.setPath(path)
-        self._dir_pointer.moveBy(step.x(), step.y())
-        self.label.moveBy(step.x(), step.y())
-        self._drawn_between = (drawn[0], drawn[1], out_at, in_at)
+        self._dir_pointer.moveBy(dx, dy)
+        self.label.moveBy(dx, dy)
+        self._drawn_between = (src, dst, (starts[src][0] + dx, starts[src][1] + dy),
+                               (starts[dst][0] + dx, starts[dst][1] + dy), drawn[4])
         if not everything:  # the labels of the wires that stayed may be in its way now
             self._place_label()
         return True
 
-    # The nodes and the scene positions of the ports the wire was last drawn between (None
-    # while it is not drawn between them: new, hidden, or being dragged by hand).
+    # What the wire was last drawn between: its two node items, where each stood ((x, y)),
+    # and how many times each had its ports placed (`port_layout`); None while it is not
+    # drawn between them (new, hidden, or being dragged by hand).
     _drawn_between: tuple | None = None
 
     def draw_path(self, start_port, end_port=None, cursor_pos=None):
@@ -299,8 +317,8 @@ class LayerPipeItem(PipeItem):
         if path is not None:
             self.setPath(path.toReversed() if reverse else path)
             self._draw_direction_pointer()
-        self._drawn_between = (self.output_port.node, self.input_port.node,
-                               self.output_port.scenePos(), self.input_port.scenePos())
+        self._drawn_between = (src, dst, _xy(src.pos()), _xy(dst.pos()),
+                               (src.port_layout, dst.port_layout))
         self._place_label()
 
     def _nodes_query(self):

@@ -243,3 +243,23 @@ def test_an_undone_delete_of_everything_draws_each_wire_where_it_was(make_window
     for pipe, points in routed_again(pipes).items():
         assert_near(after[window.canvas._edge_of(pipe.output_port, pipe.input_port)],
                     points, pipe)
+
+
+def test_a_wire_whose_ports_were_placed_again_is_drawn_again_not_shifted(make_window, qtbot):
+    """Two wired nodes moved alike in one batch, one of them widened by a longer name in
+    the same batch (its ports placed again on it): their wire is not shifted with them,
+    which would leave it off the moved port, but drawn again between the ports."""
+    from kerascanvas.app.canvas.pipes import batched_pipes
+
+    window = resnet_window(make_window, qtbot)
+    pipe = window.canvas.viewer.pipe_items()[0]
+    src, dst = pipe.output_port.node, pipe.input_port.node
+    port_was = pipe.output_port.pos()
+    with batched_pipes():
+        src.set_texts(src.name + "_with_a_much_longer_name", src.subtitle, src.shape_text,
+                      src.show_shape)
+        for item in (src, dst):
+            item.moveBy(30.0, 40.0)
+    assert (pipe.output_port.pos() - port_was).manhattanLength() > 1.0
+    assert wires_off_their_ports(window) == []
+    assert_near(path_points(pipe), routed_again([pipe])[pipe], pipe)
