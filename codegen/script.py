@@ -34,6 +34,7 @@ from .script_parts import (
     SCRIPT_HEADER,
     SCRIPT_IMPORTS,
 )
+from .script_weights import with_initial_weights
 
 # A Keras user sets the policy once, before building and compiling (Keras wraps the
 # optimizer in a LossScaleOptimizer itself when a mixed_float16 model compiles).
@@ -190,7 +191,8 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
             raise CodegenError("training.finetune: the distributed script trains in one "
                                "phase; a two-phase fine-tune script runs in one process "
                                "(remove --distributed)")
-        return _with_code(_distributed_script(module, plan, settings), *code)
+        return _with_code(with_initial_weights(_distributed_script(module, plan, settings),
+                                               doc), *code)
     extra = [] if phases is None else [finetune.constants(plan, phases)]
     functions = [] if phases is None else [finetune.FUNCTIONS]
     if phases is None and script_training.scheduled(settings):
@@ -202,7 +204,7 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
               main_function(plan, phases is not None, settings), MAIN_GUARD]
     module = Module(imports=[*SCRIPT_IMPORTS, *script_training.imports(settings)],
                     blocks=blocks, header=SCRIPT_HEADER)
-    return _with_code(module, *code)
+    return _with_code(with_initial_weights(module, doc), *code)
 
 
 def _with_code(module: Module, imports: list[str], block: str | None) -> Module:

@@ -190,6 +190,20 @@ class SetTraining(Command):
         self.doc.set_training(self.old)
 
 
+class SetInitialWeights(Command):
+    """Set the `weights` section (`graph.initial_weights`): another file, or on / off."""
+
+    def __init__(self, doc: Document, weights: dict, text: str = "Change initial weights"):
+        self.doc, self.weights, self.text = doc, copy.deepcopy(weights), text
+
+    def do(self):
+        self.old = copy.deepcopy(self.doc.weights)
+        self.doc.set_weights(self.weights)
+
+    def undo(self):
+        self.doc.set_weights(self.old)
+
+
 class SetModelName(Command):
     """Name the model ("" gives it Keras' default name, 'model')."""
 

@@ -71,6 +71,7 @@ class Document(ModelIdentity):
         self.ui: dict[str, Any] = {}
         self.blocks: dict[str, Any] = {}
         self.search: dict[str, Any] = {}  # graph.search: read by the search only
+        self.weights: dict[str, Any] = {}  # graph.initial_weights: the initial weights' file
         # The model's own identity: its Keras name ("" writes the default name 'model'),
         # and the keys of a model that takes or returns a dict (Input node id -> key,
         # `outputs` entry -> key; entries no longer in the model are ignored).
@@ -407,6 +408,12 @@ class Document(ModelIdentity):
         self.training = copy.deepcopy(training)
         self.events.emit(ev.TrainingChanged())
 
+    def set_weights(self, weights: dict) -> None:
+        """Set the `weights` section (`graph.initial_weights`); announced as a change of
+        the training settings, which it belongs with in the window."""
+        self.weights = copy.deepcopy(weights)
+        self.events.emit(ev.TrainingChanged())
+
     def set_search(self, search: dict) -> None:
         self.search = copy.deepcopy(search)
         self.events.emit(ev.SearchChanged())
@@ -415,7 +422,7 @@ class Document(ModelIdentity):
         """Hold what `new` holds (a load into an open document), then announce a reset."""
         self.nodes, self.edges, self.outputs = new.nodes, new.edges, new.outputs
         self.training, self.ui, self.blocks = new.training, new.ui, new.blocks
-        self.search = new.search
+        self.search, self.weights = new.search, new.weights
         self.model_name, self.input_keys = new.model_name, new.input_keys
         self.output_keys = new.output_keys
         self._next_id = new._next_id

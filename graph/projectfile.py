@@ -6,7 +6,8 @@ field, e.g. `nodes[2].kind`. Nothing in a file is executed.
 
 Version 2 added the `model` section (`graph.model_section`: the model's name and the
 keys of dict inputs and outputs); a version 1 file reads as a model named 'model'
-that takes and returns lists.
+that takes and returns lists. The optional `weights` section (`graph.initial_weights`)
+names the file the model's initial weights come from; without it they start fresh.
 
 >>> doc = loads('{"format": "kerascanvas", "version": 1, "nodes": [], "edges": [], "outputs": []}')
 >>> len(doc.nodes)
@@ -29,6 +30,10 @@ from .bulk import bulk
 from .document import Document, Edge, name_problem, output_entry
 from .errors import DocumentError, ProjectFileError
 from .index import GraphIndex
+from .initial_weights import SCHEMA as WEIGHTS_SCHEMA
+from .initial_weights import read_section as read_weights
+from .initial_weights import relative_source
+from .initial_weights import section_json as weights_json
 from .model_section import SCHEMA as MODEL_SCHEMA
 from .model_section import read_section, section_json
 from .params import to_json
@@ -67,6 +72,7 @@ SCHEMA: dict[str, Any] = {
         "blocks": {"type": "object"},
         "search": SEARCH_SCHEMA,
         "model": MODEL_SCHEMA,
+        "weights": WEIGHTS_SCHEMA,
     },
 }
 # JSON Schema counts 0.0 as an integer; a port or version of 0.0 must be refused here,
@@ -170,6 +176,8 @@ def from_dict(data: Any) -> Document:
     doc.ui = data.get("ui", {})
     doc.search = data.get("search", {})
     read_section(doc, data.get("model", {}))
+    if "weights" in data:
+        read_weights(doc, data["weights"])
     return doc
 
 
@@ -237,6 +245,9 @@ def to_dict(doc: Document) -> dict[str, Any]:
     model = section_json(doc)
     if model:
         data["model"] = model
+    weights = weights_json(doc)
+    if weights:
+        data["weights"] = weights
     return data
 
 
@@ -284,7 +295,9 @@ def load(path: str | os.PathLike) -> Document:
 
 
 def save(doc: Document, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same folder, then rename over the target."""
+    """Write atomically: a temporary file in the same folder, then rename over the target.
+    An absolute initial weights path is written relative to the project's folder."""
+    relative_source(doc, Path(path).parent)
     write_text_atomic(path, dumps(doc))
 
 

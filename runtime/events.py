@@ -81,6 +81,17 @@ class ExecutorChosen(TrainingEvent):
 
 
 @dataclass(frozen=True)
+class WeightsLoaded(TrainingEvent):
+    """The initial weights a project names were loaded: which layers got them."""
+
+    kind: ClassVar[str] = "weights"
+    source: str = ""
+    loaded: list[str] = field(default_factory=list)
+    fresh: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class EpochBegin(TrainingEvent):
     """Keras' epoch number: a run continued from epoch 5 begins with epoch 5."""
 
@@ -175,8 +186,8 @@ class TrainEnd(TrainingEvent):
 
 
 KINDS: dict[str, type[TrainingEvent]] = {k.kind: k for k in (
-    TrainBegin, ExecutorChosen, EpochBegin, BatchEnd, Validating, EpochEnd, Paused, Resumed,
-    RankSilent, TrainEnd, Result)}
+    TrainBegin, ExecutorChosen, WeightsLoaded, EpochBegin, BatchEnd, Validating, EpochEnd,
+    Paused, Resumed, RankSilent, TrainEnd, Result)}
 
 
 # ---- across processes -------------------------------------------------------------

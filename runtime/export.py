@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from . import export_culprit
 from .build import build_model
 from .export_inputs import random_inputs
 from .keras_env import import_keras
+from .onnx_names import name_outputs
 
 ONNX_TOLERANCE = 1e-4
 
@@ -67,8 +69,22 @@ def _model(doc: Document, weights: str | os.PathLike | None, keyed: bool = False
             raise ExportError(f"Cannot load the trained model {str(weights)!r}: {exc}") \
                 from None
     model = build_model(doc, keyed=keyed)  # the model the generated code builds
+    if weights is None:
+        _initial_weights(model, doc)
     _load_weights(model, weights)
     return model
+
+
+def _initial_weights(model, doc: Document) -> None:
+    """The weights the project starts from (`runtime.initial_weights`), said on stderr."""
+    from .initial_weights import InitialWeightsError, apply
+
+    try:
+        report = apply(model, doc)
+    except InitialWeightsError as exc:
+        raise ExportError(str(exc)) from None
+    if report is not None:
+        print(f"Initial weights: {report.message()}", file=sys.stderr)
 
 
 def _load_weights(model, weights: str | os.PathLike | None) -> None:
@@ -178,6 +194,7 @@ def _write_onnx(model, partial: Path) -> None:
             model.export(str(partial), format="onnx", verbose=False)
     except Exception as exc:  # noqa: BLE001 - the exporter raises many types
         raise _onnx_failure(model, exc) from None
+    name_outputs(partial, [str(name) for name in model.output_names])
 
 
 def agreement(diff: float) -> str:

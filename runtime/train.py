@@ -38,6 +38,7 @@ from . import rank_end
 from .build import describe_issues
 from .data import DataError, check_data
 from .fitplan import plan_fit
+from .initial_weights import apply_for_run
 from .keras_env import choose_device, device_scope, import_keras, set_threads
 from .overrides import with_overrides  # its home was here; `train.with_overrides` stays
 from .train_fit import evaluate_run, evaluation_failed, fit_run
@@ -76,6 +77,7 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | None = None,
 def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
     """`prepare`, also giving the analysis it used (the caller's or its own)."""
     from kerascanvas.graph import validate
+    from kerascanvas.graph.initial_weights import source_state
     from kerascanvas.graph.training_schema import refused_training, resolve_extended
 
     analysis = analysis if analysis is not None else validate.analyze(doc)
@@ -83,8 +85,8 @@ def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
         raise TrainingRefused(describe_issues(doc, analysis.blocking, "The graph is invalid"),
                               issues=analysis.blocking)
     doc = with_overrides(doc, overrides)
-    refused = refused_training(doc)
-    if refused:
+    refused = refused_training(doc) or source_state(doc)
+    if refused:  # a missing or changed initial weights file too: never a silent fresh start
         raise TrainingRefused(refused)
     settings = resolve_extended(doc)
     try:
@@ -208,6 +210,8 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     try:
         with device_scope(result.device):
             result.model = make_model(doc, resolved, plan.steps, initial_model, analysis)
+            if not initial_model:  # a continued model keeps the weights it learned
+                apply_for_run(result.model, doc, bridge.sink)
             refuse_untrainable(result.model)
             if not initial_model:  # a continued model keeps the state it learned
                 stage = "adapting the preprocessing layers to the training data"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from ...graph.initial_weights import anchored
 from ...graph.layers import custom
 from ...graph.paths import data_dir
 from ...graph.projectfile import from_dict, to_dict
@@ -163,6 +164,8 @@ class SearchPanel(QtWidgets.QWidget):
         snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
         # The same graph: the project's trust and Keras' shapes serve it as they are.
         custom.set_context(snapshot, custom.context(self.doc))
+        path = self._path()  # the initial weights file is read beside the project
+        anchored(snapshot, Path(path).parent if path else None)
         self.metric_name, direction = objective(snapshot)
         self.maximize = direction == "maximize"
         entries = search_params(snapshot)

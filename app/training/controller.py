@@ -24,6 +24,7 @@ from typing import Any
 from PySide6 import QtCore
 
 from ...graph.document import Document
+from ...graph.initial_weights import anchored
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
 from ...runtime import run_record
@@ -95,8 +96,10 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
 
     def start(self, doc: Document, overrides: Mapping[str, Any] | None = None, *,
               resume_from: RunRecord | None = None,
-              learning_rate: float | None = None, processes: int = 1) -> RunRecord:
+              learning_rate: float | None = None, processes: int = 1,
+              folder: str | os.PathLike | None = None) -> RunRecord:
         """Launch a run of `doc`; with `resume_from`, continue that run's saved model.
+        `folder`: the project's, where a relative initial weights file is read.
 
         With `processes` > 1 the run is data-parallel (torch DDP under torchrun); the
         curves and the result come from rank 0.
@@ -122,7 +125,7 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         # A project's runs folder is made with its first run: a new project has none yet.
         os.makedirs(self.save_dir, exist_ok=True)
         save = os.path.join(self.save_dir, f"run_{record.number}.keras")
-        record.source = self.run_factory(to_dict(doc), overrides, save, **extra)
+        record.source = self.run_factory(_anchored(doc, folder), overrides, save, **extra)
         try:
             record.source.start()
         except Exception as exc:  # no process began: there is no run to list or wait for
@@ -263,3 +266,13 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
             self.log_message.emit(f"{record.label}: {message}")
         self.status_changed.emit(record)
 
+
+def _anchored(doc: Document, folder) -> dict:
+    """The project file's dict of `doc`, a relative initial weights file under `folder`."""
+    data = to_dict(doc)
+    if "weights" in data:
+        holder = Document()
+        holder.weights = data["weights"]
+        anchored(holder, folder)
+        data["weights"] = holder.weights
+    return data

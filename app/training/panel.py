@@ -201,7 +201,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
             problems.append(f"batch_size {batch} is the global batch, shared equally by the "
                             f"{processes} processes: make it a multiple of {processes}")
         started = self._launch(problems, lambda: self.controller.start(
-            self.doc, self._anchored(), processes=processes))
+            self.doc, self._anchored(), processes=processes, folder=self.project_dir))
         if started and self.project.analysis.left_out_errors:  # say why those did not stop it
             self.append_log(left_out_text(self.doc, self.project.analysis))
         return started

@@ -165,6 +165,10 @@ class RunEventsMixin:
         # Which training step runs, and the reason when a faster one could not.
         self.log_message.emit(f"{record.label}: {event.message}")
 
+    def _on_weights(self, record: RunRecord, event: ev.WeightsLoaded) -> None:
+        # Which layers start from the project's initial weights file, which fresh.
+        self.log_message.emit(f"{record.label}: {event.message}")
+
     def _epoch(self, record: RunRecord, epoch: int) -> int:
         # A worker that numbers a continued run from 0 is shifted to continue the curves.
         if record.epoch_offset is None:
@@ -248,7 +252,7 @@ class RunEventsMixin:
 
     _HANDLERS: dict[type[ev.TrainingEvent], Callable] = {
         ev.TrainBegin: _on_train_begin, ev.ExecutorChosen: _on_executor,
-        ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
+        ev.WeightsLoaded: _on_weights, ev.EpochBegin: _on_epoch_begin, ev.BatchEnd: _on_batch_end,
         ev.Validating: _on_validating,
         ev.EpochEnd: _on_epoch_end, ev.Paused: _on_paused, ev.Resumed: _on_resumed,
         ev.RankSilent: _on_rank_silent, ev.TrainEnd: _on_train_end, ev.Result: _on_result,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kerascanvas.codegen import STYLES
 from kerascanvas.graph.errors import KerasCanvasError
+from kerascanvas.graph.initial_weights import anchored
 from kerascanvas.graph.training_schema import refused_training
 
 from ..archive_check import ArchiveError, read_config_member
@@ -130,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"kerascanvas export: {args.file}: {refused} (nothing was written)",
               file=sys.stderr)
         return 1
+    if args.format in ("keras", "onnx"):  # a script keeps the path as the project has it
+        anchored(project.doc, Path(args.file).parent)
     try:
         message = _export(project.doc, args)
     except KerasCanvasError as exc:

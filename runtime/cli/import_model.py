@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         # the window lays a file without any out with the sizes its nodes are drawn at
         # (an export image too), so the wires of a column run straight.
         report.doc.ui.pop("positions", None)
+        report.doc.weights = archive_weights(args.model)
         save(report.doc, Path(args.output))
     except OSError as exc:
         print(f"kerascanvas import: cannot write {args.output}: {exc.strerror}",
@@ -94,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(report.notes)} note(s) on the import:")
         for note in report.notes:
             print(f"  {note}")
+    if report.doc.weights:
+        print(f"Initial weights: {Path(args.model).name} (training, export and the script "
+              "start from its weights, layer by layer)")
     print(f"Wrote {args.output}")
     return 0
 
@@ -124,3 +128,18 @@ def _summary(doc) -> str:
     except ImportError:
         return f"{len(doc.nodes)} nodes, {len(doc.edges)} edges"
     return format_summary(doc, analyze(doc))
+
+
+def archive_weights(path: str) -> dict:
+    """The `weights` section for an imported `.keras` archive holding weights ({} for a
+    model JSON or an archive without them)."""
+    import zipfile
+
+    from kerascanvas.graph.initial_weights import section_for
+
+    if Path(path).suffix != ".keras" or not zipfile.is_zipfile(path):
+        return {}
+    with zipfile.ZipFile(path) as archive:
+        if "model.weights.h5" not in archive.namelist():
+            return {}
+    return section_for(path)

@@ -9,7 +9,8 @@ import sys
 from .. import events as ev
 
 # Batch events are many and the live view does not need them afterwards.
-LOGGED_EVENTS = (ev.ExecutorChosen, ev.TrainBegin, ev.EpochEnd, ev.TrainEnd, ev.Result)
+LOGGED_EVENTS = (ev.ExecutorChosen, ev.WeightsLoaded, ev.TrainBegin, ev.EpochEnd, ev.TrainEnd,
+                 ev.Result)
 
 
 def metrics_table(result, message: str | None = None, saved: bool = True) -> str:

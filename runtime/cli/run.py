@@ -62,6 +62,9 @@ import argparse
 import os
 import signal
 import sys
+from pathlib import Path
+
+from kerascanvas.graph.initial_weights import anchored
 
 from .. import events as ev
 from .. import run_record
@@ -118,6 +121,7 @@ def run(args) -> int:
     if refused is not None:
         return refused
     doc, analysis = project.doc, project.analysis
+    anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
     for issue in analysis.warnings:
         _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
     if analysis.left_out_errors:  # each is a warning's node too; say that they do not block
@@ -300,7 +304,7 @@ def _finish(result, received: int | None, args) -> int:
 def _say_executor(event: ev.TrainingEvent) -> None:
     """Print which training step runs, and why not a faster one, before training; and a
     rank the others wait for (on several processes: `runtime.rank_watch`)."""
-    if isinstance(ev.require(event), ev.ExecutorChosen):
+    if isinstance(ev.require(event), ev.ExecutorChosen | ev.WeightsLoaded):
         print(event.message, file=sys.stderr, flush=True)
     elif isinstance(event, ev.RankSilent):
         _error(event.text())

@@ -43,6 +43,7 @@ import math
 import signal
 from pathlib import Path
 
+from kerascanvas.graph.initial_weights import anchored
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.training_schema import DEVICES
 
@@ -185,6 +186,7 @@ def run(args) -> int:
     if project is None:
         return EXIT_UNREADABLE
     doc = project.doc
+    anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
     _section(doc, args)
     if args.show:
         return show(doc, args)

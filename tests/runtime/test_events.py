@@ -16,6 +16,8 @@ from kerascanvas.runtime import events as ev
 SAMPLES = {
     ev.TrainBegin: ev.TrainBegin({"epochs": 3, "optimizer": {"name": "sgd"}}, 3, 45, 1437, 32,
                                  1),
+    ev.WeightsLoaded: ev.WeightsLoaded("m.keras", ["d1", "block/inner"], ["head"],
+                                       "loaded 2 of 3 layers from m.keras; fresh: head"),
     ev.ExecutorChosen: ev.ExecutorChosen("keras", ["a callback listens to batches"],
                                          "Executor: Keras' own train step."),
     ev.EpochBegin: ev.EpochBegin(4),

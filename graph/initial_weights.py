@@ -1,0 +1,137 @@
+"""The `weights` section of a project file: where the model's initial weights come from.
+
+    "weights": {"source": "m.keras", "sha256": "9f86d0...", "enabled": true}
+
+Importing a `.keras` archive sets it: `source` is the archive (or a `.weights.h5` file)
+relative to the project's folder, `sha256` the file's digest when it was chosen, so a
+changed file is noticed, and `enabled` false keeps the section but starts from fresh
+weights. Building the model for a run, an export or a search loads the weights of each
+layer whose name and variable shapes match (`runtime.initial_weights`); the generated
+training script does the same. Pure: no Qt, no keras.
+
+>>> from kerascanvas.graph.document import Document
+>>> doc = Document()
+>>> read_section(doc, {"source": "m.keras", "sha256": "0" * 64})
+>>> section_json(doc)["source"], active_source(doc)
+('m.keras', 'm.keras')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import ProjectFileError
+
+SUFFIXES = (".keras", ".weights.h5")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+SCHEMA: dict[str, Any] = {}  # any value: `read_section` checks it field by field
+_FIELDS = ("source", "sha256", "enabled")
+
+
+def read_section(doc, section: Any) -> None:
+    """Set `doc.weights` from the file's `weights` section, checked; a
+    `ProjectFileError` names the bad field (`weights.source`...)."""
+    if not isinstance(section, dict):
+        raise ProjectFileError(f"expected an object, received {type(section).__name__}",
+                               field="weights")
+    unknown = sorted(set(section) - set(_FIELDS))
+    if unknown:
+        raise ProjectFileError(f"unknown field {unknown[0]!r}; the section has "
+                               f"{', '.join(_FIELDS)}", field=f"weights.{unknown[0]}")
+    problem = source_problem(section.get("source"))
+    if problem:
+        raise ProjectFileError(problem, field="weights.source")
+    digest = section.get("sha256")
+    if digest is not None and not (isinstance(digest, str) and _SHA256.fullmatch(digest)):
+        raise ProjectFileError(f"expected 64 lowercase hex digits, received {digest!r}",
+                               field="weights.sha256")
+    enabled = section.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ProjectFileError(f"expected true or false, received {enabled!r}",
+                               field="weights.enabled")
+    doc.weights = {key: section[key] for key in _FIELDS if key in section}
+
+
+def source_problem(source: Any) -> str | None:
+    """Why `source` cannot name a weights file, or None."""
+    if not isinstance(source, str) or not source.strip():
+        return f"expected the path of a .keras or .weights.h5 file, received {source!r}"
+    if not source.lower().endswith(SUFFIXES):
+        return f"expected a path ending in .keras or .weights.h5, received {source!r}"
+    return None
+
+
+def section_json(doc) -> dict[str, Any]:
+    """The `weights` section of `doc` ({} when its weights start fresh)."""
+    return dict(getattr(doc, "weights", None) or {})
+
+
+def active_source(doc) -> str | None:
+    """The source the model's weights are loaded from, None when none is set or it is off."""
+    section = getattr(doc, "weights", None) or {}
+    return section.get("source") if section.get("enabled", True) else None
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def section_for(path: str | os.PathLike) -> dict[str, Any]:
+    """The section naming the file `path` (absolute until the project is saved,
+    `relative_source`), its digest read now."""
+    path = Path(path).resolve()
+    return {"source": str(path), "sha256": file_sha256(path), "enabled": True}
+
+
+def relative_source(doc, folder: str | os.PathLike) -> None:
+    """Write an absolute source of `doc` relative to `folder` (the folder the project is
+    saved in), in place, so the project and its weights file move together."""
+    section = getattr(doc, "weights", None) or {}
+    source = section.get("source")
+    if not source or not Path(source).is_absolute():
+        return
+    try:
+        relative = os.path.relpath(source, Path(folder).resolve())
+    except ValueError:  # another drive: kept absolute
+        return
+    doc.weights = {**section, "source": Path(relative).as_posix()}
+
+
+def anchored(doc, folder: str | os.PathLike | None) -> None:
+    """Put a relative source of `doc` under `folder` (the project's folder), in place: the
+    copy a run, an export or a search builds from reads the file wherever it runs."""
+    section = getattr(doc, "weights", None) or {}
+    if folder is None or not section.get("source"):
+        return
+    source = Path(section["source"]).expanduser()
+    if not source.is_absolute():
+        doc.weights = {**section, "source": str(Path(folder) / source)}
+
+
+def source_state(doc) -> str | None:
+    """Why the active source cannot be used as it is (missing, unreadable, changed since it
+    was chosen), or None; relative paths are read from the current folder."""
+    source = active_source(doc)
+    if source is None:
+        return None
+    path = Path(source).expanduser()
+    how = "turn initial weights off or choose the file again"
+    if not path.is_file():
+        return f"weights.source: the initial weights file {source!r} is missing ({how})"
+    expected = doc.weights.get("sha256")
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        return f"weights.source: cannot read {source!r} ({exc.strerror}; {how})"
+    if expected and actual != expected:
+        return (f"weights.sha256: the initial weights file {source!r} changed since it was "
+                f"chosen (sha256 {actual[:12]}..., expected {expected[:12]}...; {how})")
+    return None

@@ -1,0 +1,149 @@
+"""Initial weights from a `.keras` archive or `.weights.h5` file, layer by layer.
+
+A project whose `weights` section (`graph.initial_weights`) names a file starts its
+model from those weights: each layer (at any depth of nested models, named by its path
+of names) whose name and variable shapes match a layer of the file's model gets its
+weights; a layer renamed, reshaped or new keeps the fresh ones. The archive is loaded
+with Keras' safe mode (nothing in it is executed). A `.weights.h5` file has no layer
+names: Keras matches its layers by position and class, skipping those that differ.
+
+The generated training script does the same with its `load_matching_weights` helper
+(`codegen.script_weights`), so the exported script trains what the app trains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kerascanvas.graph import initial_weights as section
+from kerascanvas.graph.errors import KerasCanvasError
+
+from .keras_env import import_keras
+
+
+class InitialWeightsError(KerasCanvasError):
+    """The initial weights file is missing, changed, or cannot be read."""
+
+
+@dataclass
+class Loaded:
+    source: str
+    loaded: list[str] = field(default_factory=list)  # layer paths given the file's weights
+    fresh: list[str] = field(default_factory=list)  # layers with weights left as built
+
+    def message(self) -> str:
+        total = len(self.loaded) + len(self.fresh)
+        text = f"loaded {len(self.loaded)} of {total} layers from {Path(self.source).name}"
+        if self.fresh:
+            shown = ", ".join(self.fresh[:8]) + (
+                f" and {len(self.fresh) - 8} more" if len(self.fresh) > 8 else "")
+            text += f"; fresh: {shown}"
+        return text
+
+
+def weight_layers(model, prefix: str = "") -> dict[str, object]:
+    """{path: layer} of the layers holding weights, nested models walked into
+    ("block/dense"); a layer shared by several calls is listed once."""
+    keras = import_keras()
+    found: dict[str, object] = {}
+    for layer in model.layers:
+        path = f"{prefix}{layer.name}"
+        if isinstance(layer, keras.Model):
+            found.update(weight_layers(layer, f"{path}/"))
+        elif layer.weights and all(layer is not seen for seen in found.values()):
+            found[path] = layer
+    return found
+
+
+def _shapes(layer) -> list[tuple]:
+    return [tuple(w.shape) for w in layer.weights]
+
+
+def copy_matching(model, source_model, source: str) -> Loaded:
+    """Copy into `model` the weights of each layer of `source_model` with the same path
+    and variable shapes."""
+    theirs = weight_layers(source_model)
+    report = Loaded(source)
+    for path, layer in weight_layers(model).items():
+        other = theirs.get(path)
+        if other is not None and _shapes(other) == _shapes(layer):
+            layer.set_weights(other.get_weights())
+            report.loaded.append(path)
+        else:
+            report.fresh.append(path)
+    return report
+
+
+def _custom_objects(model) -> dict:
+    """The classes of `model`'s own layers by registered name, so an archive naming the
+    same custom classes loads without running anything else."""
+    keras = import_keras()
+    found = {}
+    for layer in weight_layers(model).values():
+        cls = type(layer)
+        if not cls.__module__.startswith("keras"):
+            found[keras.saving.get_registered_name(cls)] = cls
+    return found
+
+
+def load_matching(model, path: str) -> Loaded:
+    """Load the matching weights of the file `path` into `model`."""
+    keras = import_keras()
+    if str(path).lower().endswith(".weights.h5"):
+        return _load_by_position(model, path)
+    try:
+        source_model = keras.saving.load_model(path, safe_mode=True, compile=False,
+                                               custom_objects=_custom_objects(model) or None)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad archive
+        raise InitialWeightsError(f"weights.source: cannot load {path!r} in safe mode: "
+                                  f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    return copy_matching(model, source_model, path)
+
+
+def _load_by_position(model, path: str) -> Loaded:
+    import numpy as np
+
+    layers = weight_layers(model)
+    before = {p: [np.array(w) for w in layer.get_weights()] for p, layer in layers.items()}
+    try:
+        model.load_weights(path, skip_mismatch=True)
+    except Exception as exc:  # noqa: BLE001
+        raise InitialWeightsError(f"weights.source: cannot read {path!r}: "
+                                  f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    report = Loaded(path)
+    for p, layer in layers.items():
+        changed = any(not np.array_equal(a, b) for a, b in zip(before[p], layer.get_weights(),
+                                                              strict=True))
+        (report.loaded if changed else report.fresh).append(p)
+    return report
+
+
+def apply(model, doc) -> Loaded | None:
+    """Give `model` the initial weights `doc` names (its source already anchored to the
+    project's folder, `graph.initial_weights.anchored`); None when it names none.
+
+    Raises:
+        InitialWeightsError: the file is missing, changed since it was chosen, or unreadable.
+    """
+    source = section.active_source(doc)
+    if source is None:
+        return None
+    problem = section.source_state(doc)
+    if problem:
+        raise InitialWeightsError(problem)
+    return load_matching(model, str(Path(source).expanduser()))
+
+
+def apply_for_run(model, doc, sink) -> None:
+    """`apply` for a run: the layers loaded and left fresh go to `sink` as a "weights"
+    event (the run's log); a file that cannot be used refuses the run."""
+    from .events import WeightsLoaded
+    from .train_messages import TrainingRefused
+
+    try:
+        report = apply(model, doc)
+    except InitialWeightsError as exc:
+        raise TrainingRefused(str(exc)) from None
+    if report is not None:
+        sink(WeightsLoaded(report.source, report.loaded, report.fresh, report.message()))

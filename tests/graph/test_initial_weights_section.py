@@ -1,0 +1,76 @@
+"""The project file's `weights` section: read, checked field by field, written back
+relative to the project's folder, and a missing or changed file named."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kerascanvas.graph import initial_weights, projectfile
+from kerascanvas.graph.errors import ProjectFileError
+
+EMPTY = {"format": "kerascanvas", "version": 2, "nodes": [], "edges": [], "outputs": []}
+DIGEST = "ab" * 32
+
+
+def _load(weights) -> object:
+    return projectfile.loads(json.dumps({**EMPTY, "weights": weights}))
+
+
+def test_section_round_trips_through_the_file():
+    section = {"source": "models/m.keras", "sha256": DIGEST, "enabled": False}
+    doc = _load(section)
+    assert doc.weights == section
+    assert json.loads(projectfile.dumps(doc))["weights"] == section
+    assert initial_weights.active_source(doc) is None  # turned off: fresh weights
+
+
+def test_a_file_without_the_section_writes_none():
+    doc = projectfile.loads(json.dumps(EMPTY))
+    assert doc.weights == {}
+    assert "weights" not in json.loads(projectfile.dumps(doc))
+
+
+@pytest.mark.parametrize(("weights", "field", "words"), [
+    ("m.keras", "weights", "expected an object"),
+    ({"sha256": DIGEST}, "weights.source", "expected the path"),
+    ({"source": 3}, "weights.source", "received 3"),
+    ({"source": "m.h5"}, "weights.source", "ending in .keras or .weights.h5"),
+    ({"source": "m.keras", "sha256": "xyz"}, "weights.sha256", "64 lowercase hex"),
+    ({"source": "m.keras", "enabled": "yes"}, "weights.enabled", "true or false"),
+    ({"source": "m.keras", "from": "x"}, "weights.from", "unknown field"),
+])
+def test_a_malformed_section_is_refused_naming_the_field(weights, field, words):
+    with pytest.raises(ProjectFileError) as caught:
+        _load(weights)
+    assert caught.value.field == field
+    assert words in str(caught.value)
+
+
+def test_save_writes_an_absolute_source_relative_to_the_project(tmp_path):
+    archive = tmp_path / "models" / "m.keras"
+    archive.parent.mkdir()
+    archive.write_bytes(b"weights")
+    doc = projectfile.loads(json.dumps(EMPTY))
+    doc.weights = initial_weights.section_for(archive)
+    projectfile.save(doc, tmp_path / "p.json")
+    saved = json.loads((tmp_path / "p.json").read_text())["weights"]
+    assert saved["source"] == "models/m.keras"
+    assert saved["sha256"] == initial_weights.file_sha256(archive)
+    loaded = projectfile.load(tmp_path / "p.json")
+    initial_weights.anchored(loaded, tmp_path)
+    assert initial_weights.source_state(loaded) is None
+
+
+def test_a_missing_or_changed_file_is_named(tmp_path):
+    archive = tmp_path / "m.keras"
+    archive.write_bytes(b"weights")
+    doc = projectfile.loads(json.dumps(EMPTY))
+    doc.weights = initial_weights.section_for(archive)
+    archive.write_bytes(b"other weights")
+    assert "changed since it was chosen" in initial_weights.source_state(doc)
+    archive.unlink()
+    assert "is missing" in initial_weights.source_state(doc)
+    doc.weights["enabled"] = False  # turned off: nothing to check
+    assert initial_weights.source_state(doc) is None
