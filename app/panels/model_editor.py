@@ -1,4 +1,5 @@
-"""The model's own properties: its Keras name and the dict keys of its inputs and outputs.
+"""The model's own properties: its Keras name, the dict keys of its inputs and outputs, and
+where its initial weights come from (`initial_weights_rows`).
 
 `ModelForm` is what the properties panel shows when nothing is selected, as
 `keras.Model(inputs=..., outputs=..., name=...)` reads: the name, then for the inputs
@@ -16,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from ...graph import commands as cmd
 from ...graph import model_keys as mk
 from ...graph.errors import KerasCanvasError
+from .initial_weights_rows import WeightsRows
 from .wheel import guard_wheel
 
 PART_TITLES = {mk.INPUTS: "inputs", mk.OUTPUTS: "outputs"}
@@ -92,6 +94,7 @@ class ModelForm(QtCore.QObject):
         self._add("name", self.name_field)
         for part in mk.PARTS:
             self._add_part(part)
+        self.weights_rows = WeightsRows(self.project, self._add, self)
         self.error = QtWidgets.QLabel()
         self.error.setObjectName("Error")
         self.error.setWordWrap(True)
@@ -136,6 +139,7 @@ class ModelForm(QtCore.QObject):
             QtCore.QTimer.singleShot(0, self, self._rebuild)
             return
         self.name_field.show_value(self.doc.model_name)
+        self.weights_rows.refresh()
         for (part, member), field in self.key_fields.items():
             field.show_value((mk.keyed(self.doc, part) or {}).get(member, ""))
 

@@ -51,6 +51,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         events.blocks_changed.connect(self._on_project_blocks_changed)
         events.search_changed.connect(self._on_project_search_changed)
         events.analysis_changed.connect(self._on_project_analysis_changed)
+        events.training_changed.connect(self._on_project_analysis_changed)  # initial weights
         for kind in (events.param_changed, events.node_renamed, events.outputs_changed,
                      events.model_changed):
             kind.connect(self._on_project_node_changed)

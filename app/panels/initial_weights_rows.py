@@ -1,0 +1,128 @@
+"""The model's initial weights in its properties: where they come from, on or off.
+
+"Initial weights: from m.keras (52 of 54 layers match by name)" for a project that
+names a weights file (an imported `.keras` does), a check box that turns them off
+(fresh weights) or on, and *Choose…* to take another `.keras` or `.weights.h5`. The
+names are compared here from the archive's config alone; the variable shapes are
+compared when the model is built (a run's log says which layers were loaded).
+Every change is one undoable command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from ...graph import commands as cmd
+from ...graph import initial_weights as iw
+from ...runtime.cli.export import archive_layer_names
+
+FILTER = "Keras weights (*.keras *.weights.h5)"
+
+
+def source_path(project) -> Path | None:
+    """The weights file of the project, a relative one under the project's folder."""
+    source = (project.doc.weights or {}).get("source")
+    if not source:
+        return None
+    path = Path(source).expanduser()
+    if not path.is_absolute() and project.path:
+        path = Path(project.path).parent / path
+    return path
+
+
+def match_text(project) -> str:
+    """'(N of M layers match by name)', '(layers matched by position)', or what is wrong."""
+    path = source_path(project)
+    if path is None or not path.is_file():
+        return "(the file is missing)"
+    if path.name.endswith(".weights.h5"):
+        return "(layers matched by position)"
+    names = _names(path)
+    ours = [n.name for n in project.doc.nodes.values() if n.kind != "Input"]
+    found = sum(name in names for name in ours)
+    return f"({found} of {len(ours)} layers match by name)"
+
+
+_NAMES: dict[tuple[str, int], set[str]] = {}
+
+
+def _names(path: Path) -> set[str]:
+    """The archive's top-level layer names, read once per version of the file."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _NAMES:
+        _NAMES.clear()
+        _NAMES[key] = set(archive_layer_names(str(path)) or ())
+    return _NAMES[key]
+
+
+class WeightsRows(QtCore.QObject):
+    """The rows of the initial weights in the model's properties form."""
+
+    def __init__(self, project, add_row, parent=None):
+        super().__init__(parent)
+        self.project = project
+        self.pick_file = None  # tests replace the file dialog: a callable giving a path
+        self.label = QtWidgets.QLabel()
+        self.label.setObjectName("initial_weights")
+        self.label.setWordWrap(True)
+        self.enabled = QtWidgets.QCheckBox("start from these weights")
+        self.enabled.setObjectName("initial_weights_enabled")
+        self.enabled.setToolTip("Off: training, export and the script start from fresh "
+                                "weights; the file stays named in the project")
+        self.enabled.clicked.connect(self._on_enabled)
+        self.choose = QtWidgets.QPushButton("Choose…")
+        self.choose.setObjectName("initial_weights_choose")
+        self.choose.setToolTip("Start from the weights of another .keras or .weights.h5 "
+                               "file, layer by layer (name and shapes must match)")
+        self.choose.clicked.connect(self._on_choose)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.enabled)
+        buttons.addWidget(self.choose)
+        buttons.addStretch(1)
+        add_row("initial weights", self.label)
+        add_row("", buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        section = self.project.doc.weights or {}
+        if not section.get("source"):
+            self.label.setText("fresh (random) weights")
+            self.enabled.setChecked(False)
+            self.enabled.setEnabled(False)
+            return
+        name = Path(section["source"]).name
+        on = section.get("enabled", True)
+        self.label.setText(f"Initial weights: from {name} {match_text(self.project)}"
+                           + ("" if on else " - off: fresh weights"))
+        self.label.setToolTip(str(source_path(self.project)))
+        self.enabled.setEnabled(True)
+        self.enabled.setChecked(on)
+
+    def _on_enabled(self, checked: bool) -> None:
+        section = {**(self.project.doc.weights or {}), "enabled": bool(checked)}
+        what = "Start from the initial weights" if checked else "Start from fresh weights"
+        self.project.push(cmd.SetInitialWeights(self.project.doc, section, what))
+        self.refresh()
+
+    def _on_choose(self) -> None:
+        path = (self.pick_file or self._ask_file)()
+        if not path:
+            return
+        problem = iw.source_problem(str(path))
+        if problem is None and not Path(path).is_file():
+            problem = f"no such file: {path}"
+        if problem:
+            QtWidgets.QMessageBox.warning(self.choose, "Initial weights", problem)
+            return
+        section = iw.section_for(path)
+        self.project.push(cmd.SetInitialWeights(
+            self.project.doc, section, f"Start from the weights of {Path(path).name}"))
+        self.refresh()
+
+    def _ask_file(self) -> str:
+        start = str(source_path(self.project) or "")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self.choose, "Initial weights", start, f"{FILTER};;All files (*)")
+        return path
