@@ -52,8 +52,9 @@ def imported(tmp_path_factory):
     folder = tmp_path_factory.mktemp("imported")
     model = _trained_model()
     model.save(folder / "m.keras")
-    args = argparse.Namespace(model=str(folder / "m.keras"), output=str(folder / "p.json"),
-                              custom_code=None, trust_custom_code=False, progress=False)
+    parser = argparse.ArgumentParser()
+    import_model.add_arguments(parser)
+    args = parser.parse_args([str(folder / "m.keras"), "-o", str(folder / "p.json")])
     assert import_model.run(args) == 0
     return model, folder / "p.json"
 
