@@ -11,6 +11,7 @@ LABEL_GAP = 2.0  # between two labels moved apart
 LABEL_TRIES = 9  # spots along a wire tried for its label before it goes below the others
 LABEL_TRIES_LONG = 41  # a long wire (up a column gap) tries along all its span, up to this
 LABEL_SPAN = (0.15, 0.85)  # of a wire's length, where its label may sit
+CROSSED_TRIES = 6  # spots tried after the first free one that a wire crosses, for one none does
 
 
 class WireOutlines:
@@ -29,31 +30,50 @@ class WireOutlines:
             made = self.outlines.get(wire)
             if made is None:
                 path = self.path_of(wire)
-                made = self.outlines[wire] = (path.boundingRect().adjusted(-2, -2, 2, 2),
-                                              self.stroker.createStroke(path))
-            if made[0].intersects(rect) and made[1].intersects(rect):
+                made = self.outlines[wire] = [path.boundingRect().adjusted(-2, -2, 2, 2), path]
+            if not made[0].intersects(rect):
+                continue
+            if len(made) == 2:  # its bounds met a spot: its outline is needed now
+                made.append(self.stroker.createStroke(made[1]))
+            if made[2].intersects(rect):
                 return True
         return False
 
 
 def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore.QRectF],
-               blocked=lambda rect: False, covers=lambda rect: False) -> QtCore.QPointF | None:
+               blocked=lambda rect: False, covers=lambda rect: False,
+               crossed=lambda rect: False) -> QtCore.QPointF | None:
     """Top left of a label of `size` for the wire `path`: the first spot (`label_spots`)
-    that meets no rectangle in `taken` and is not `blocked` (by a wire or a node); failing
-    that the first clear of `taken` that `covers` no node; failing that below those it
-    meets, if that covers no node; else None: there is no room for it."""
-    spots = []
+    that meets no rectangle in `taken` and is not `blocked` (by a wire or a node), or one of
+    the `CROSSED_TRIES` after it (its other side, the next ones along) that is neither and
+    that no other wire runs through (`crossed`) where that one is; failing that the first
+    clear of `taken` that `covers` no node; failing that below those it meets, if that
+    covers no node; else None: there is no room for it."""
+    spots, first, tries = [], None, CROSSED_TRIES
     for spot in label_spots(path, size):  # lazily: the first spot usually does
         spots.append(spot)
-        if not any(spot.intersects(other) for other in taken) and not blocked(spot):
+        if first is not None:
+            tries -= 1
+            if tries < 0:
+                break
+        if not _free(spot, taken) or blocked(spot):
+            continue
+        if not crossed(spot):
             return spot.topLeft()
+        first = first or spot
+    if first is not None:
+        return first.topLeft()
     for spot in spots:
-        if not any(spot.intersects(other) for other in taken) and not covers(spot):
+        if _free(spot, taken) and not covers(spot):
             return spot.topLeft()
     spot = spots[0]
-    while any(spot.intersects(other) for other in taken):
+    while not _free(spot, taken):
         spot.translate(0.0, size.height() + LABEL_GAP)
     return None if covers(spot) else spot.topLeft()
+
+
+def _free(spot: QtCore.QRectF, taken: list[QtCore.QRectF]) -> bool:
+    return not any(spot.intersects(other) for other in taken)
 
 
 def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):

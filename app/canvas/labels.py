@@ -51,6 +51,7 @@ class LabelQueue:
         scene brought up to date once (`Obstacles.of`) rather than by a scene query per spot."""
         items, cls.pending = list(cls.pending.values()), {}
         scenes: dict = {}  # scene -> what a label there keeps off
+        groups = []
         for item in items:
             scene = item.scene() if isValid(item) else None  # deleted or removed since
             if scene is None:
@@ -59,7 +60,16 @@ class LabelQueue:
                 scenes[scene] = Obstacles.of(scene)
             wires = wires_out(item) if isinstance(item, LayerNodeItem) else parallel(item)
             if wires:
-                place_labels(wires, scenes[scene])
+                groups.append((wires, scenes[scene]))
+        # A label about to be placed again keeps no spot from the others where it was: after
+        # an edit that moved many nodes (a block expanded) a label put beside a wire the
+        # others had not yet left stayed there, across a skip wire, with its first spot free.
+        for wires, obstacles in groups:
+            for pipe in wires:
+                obstacles.labels.discard(pipe)
+        outlines: dict = {}  # per scene: wires' outlines, made once a flush (none moves)
+        for wires, obstacles in groups:
+            place_labels(wires, obstacles, outlines.setdefault(id(obstacles), WireOutlines()))
 
 
 class RectGrid:
@@ -209,11 +219,32 @@ def parallel(pipe) -> list:
     return [wire for wire in wires_out(pipe.output_port.node) if wire.input_port.node is end]
 
 
-def place_labels(pipes, obstacles: Obstacles) -> None:
+class NodeWires:
+    """The wires out of `pipe`'s source node and into its destination node, but `pipe`,
+    looked up when first asked about; `cross` tells whether one of them (or its arrow)
+    runs through a rectangle."""
+
+    def __init__(self, pipe, outlines: WireOutlines):
+        self.pipe, self.outlines, self.wires = pipe, outlines, None
+
+    def cross(self, rect: QtCore.QRectF) -> bool:
+        if self.wires is None:
+            out, into = self.pipe.output_port.node.outputs, self.pipe.input_port.node.inputs
+            self.wires = [p for p in dict.fromkeys(
+                p for port in (*out, *into) for p in port.connected_pipes)
+                if p is not self.pipe and hasattr(p, "label")]
+        return self.outlines.meet(rect, self.wires) or any(
+            p._dir_pointer.opacity() > 0.0 and p._dir_pointer.sceneBoundingRect().intersects(rect)
+            for p in self.wires)
+
+
+def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None) -> None:
     """Place the `label` of each pipe in `pipes` (in that order), apart from one another and,
     where a spot allows, off the other wires into the same node (parallel wires) and off
-    the `obstacles` (nodes, other labels)."""
-    wires = WireOutlines()
+    the `obstacles` (nodes, other labels), and where one allows that too, off the other
+    wires of its two nodes (`NodeWires`). `wires`: outlines made before, while no wire
+    moved."""
+    wires = wires if wires is not None else WireOutlines()
     into: dict[int, list] = {}  # destination node -> the wires into it
     for pipe in pipes:
         into.setdefault(id(pipe.input_port.node), []).append(pipe)
@@ -222,12 +253,16 @@ def place_labels(pipes, obstacles: Obstacles) -> None:
     for pipe in pipes:
         path = pipe.path()
         if path.isEmpty() or not pipe.label.text():
+            obstacles.add_label(pipe)  # where it is, if it shows
             continue  # nothing shown yet: `set_label` queues the wire again when there is
         size = pipe.label.boundingRect().size()
         twins = [p for p in into[id(pipe.input_port.node)] if p is not pipe]
+        # Off the other wires of its two nodes too, where a spot allows: at a merge node the
+        # wire into another port runs across right beside this one's middle (a shortcut into
+        # an Add's first port), and a shortcut leaves beside the main path's first wire.
         spot = label_spot(path, size, taken,
                           lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group),
-                          obstacles.nodes.meets)
+                          obstacles.nodes.meets, NodeWires(pipe, wires).cross)
         pipe.label.setOpacity(0.0 if spot is None else 1.0)  # no room: hidden, not under a node
         if spot is None:
             obstacles.labels.discard(pipe)

@@ -4,7 +4,8 @@ many of them at once: a paste of a whole model beside itself, and a drag of part
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
 from kerascanvas.app.canvas.labels import LabelQueue, shown
@@ -127,3 +128,62 @@ def test_hovering_a_wire_whose_label_is_hidden_shows_its_shape(make_window, qtbo
     qtbot.waitUntil(lambda: QtWidgets.QToolTip.isVisible())
     assert QtWidgets.QToolTip.text() == pipe.label.text()
     QtWidgets.QToolTip.hideText()
+
+
+def label_crossings(window) -> list[tuple[str, str, str]]:
+    """Each label drawn that another wire of its own two nodes runs through (a wire into
+    another port of the merge node it enters, or out of the node it leaves): the label's
+    wire, by its nodes, and the other wire's source."""
+    stroker = QtGui.QPainterPathStroker()
+    stroker.setWidth(3.0)
+    pipes = window.canvas.viewer.pipe_items()
+    strokes = {pipe: stroker.createStroke(pipe.path()) for pipe in pipes}
+    return [(pipe.output_port.node.name, pipe.input_port.node.name,
+             other.output_port.node.name)
+            for pipe in pipes if shown(pipe)
+            for other in pipes if other is not pipe
+            and (other.input_port.node is pipe.input_port.node
+                 or other.output_port.node is pipe.output_port.node)
+            and strokes[other].intersects(pipe.label.sceneBoundingRect())]
+
+
+def expanded(make_window, qtbot, example: str, blocks):
+    window = show(make_window(str(EXAMPLES / f"{example}.json")), qtbot)
+    for name in blocks:
+        window.expand_block(next(n for n, node in window.doc.nodes.items()
+                                 if node.name == name))
+    window.canvas.fit()
+    settle(window, qtbot)
+    return window
+
+
+@pytest.mark.parametrize("example, blocks", [
+    ("small_resnet", ["res3"]),  # a projection shortcut across the Add's top into in_0
+    ("small_resnet", ["res1", "res2", "res3", "res4"]),  # and identity shortcuts
+    ("densenet_small", ["dense1", "dense2"]),  # each Concatenate's skip wire
+    ("customer_tickets", []),  # three inputs' wires into one Concatenate (one label of
+])                             # those has no room off the nodes: hidden, as before
+def test_labels_at_merge_nodes_keep_off_the_wires_into_them(make_window, qtbot, example,
+                                                             blocks):
+    """A shortcut into an Add runs across the top of the merge node to its first port,
+    right beside the middle of the main path's last wire, and leaves the node it starts
+    from beside the main path's first wire: the labels of both were struck through by it
+    (res3 of small_resnet, expanded). A label now takes a spot beside its own wire that the
+    other wires of its two nodes leave free where there is one, and never lies on another
+    label or a node."""
+    window = expanded(make_window, qtbot, example, blocks)
+    assert label_faults(window) == []
+    assert label_crossings(window) == []
+    hidden = [p for p in window.canvas.viewer.pipe_items() if p.label.text() and not shown(p)]
+    assert len(hidden) == (example == "customer_tickets")  # none hidden to keep off a wire
+
+
+@pytest.mark.parametrize("example, blocks", [("inception_net", ["inception1", "inception2"]),
+                                            ("seq2seq", []), ("attention_states", [])])
+def test_labels_where_wires_crowd_into_a_merge_node_stay_apart(make_window, qtbot, example,
+                                                               blocks):
+    """Where the wires into the other ports of a Concatenate cross the whole gap above it
+    (four inception branches, an LSTM's states beside a sequence), a label still lies on
+    no other label and no node."""
+    window = expanded(make_window, qtbot, example, blocks)
+    assert label_faults(window) == []
