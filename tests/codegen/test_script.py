@@ -43,7 +43,8 @@ def _imported_modules(source: str) -> set[str]:
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_script_imports_only_keras_numpy_and_stdlib(name):
     source = generate(example(name), script=True)
-    assert _imported_modules(source) <= {"argparse", "os", "keras", "numpy", "sklearn"}
+    assert _imported_modules(source) <= {"argparse", "csv", "os", "keras", "numpy",
+                                        "sklearn"}
     tree = ast.parse(source)
     first_keras = next(i for i, n in enumerate(tree.body)
                        if isinstance(n, ast.Import | ast.ImportFrom) and "keras" in ast.unparse(n))
@@ -144,3 +145,54 @@ def test_script_refuses_a_save_path_before_training(tmp_path, monkeypatch, save,
     with pytest.raises(SystemExit) as exited:
         run_script_here(tmp_path, monkeypatch, source, "--epochs", "1", "--save", save)
     assert str(exited.value).startswith(f"--save {save}: ") and why in str(exited.value)
+
+
+def _csv_project(tmp_path, loss: str, target_values):
+    """Input(4) -> Dense(3 softmax | 1) trained on a CSV of four features and a target."""
+    from kerascanvas.graph.document import Document, Edge
+
+    rows = ["a,b,c,d,kind"] + [f"{i},{i * 0.5},{-i},{i % 3},{target_values[i % 3]}"
+                                for i in range(12)]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    doc = Document()
+    x = doc.add_node("Input", "x", params={"shape": [4]}).id
+    units = 1 if loss == "mean_squared_error" else 3
+    out = doc.add_node("Dense", "out", params={"units": units, "activation": "linear"
+                                               if units == 1 else "softmax"}).id
+    doc.connect(Edge(x, 0, out, 0))
+    doc.outputs = [out]
+    doc.training = {"loss": loss, "data": "csv:t.csv?target=kind"}
+    return doc
+
+
+@pytest.mark.parametrize(("loss", "targets"), [
+    ("sparse_categorical_crossentropy", ["cat", "dog", "eel"]),  # class names: ids by name
+    ("categorical_crossentropy", [0, 1, 2]),                     # one-hot rows
+    ("mean_squared_error", [0.5, 1.5, 2.5]),                     # numbers, as a column
+])
+def test_script_reads_the_projects_csv_data_as_a_run_does(tmp_path, monkeypatch, loss, targets):
+    """A project trained on csv:FILE got a script whose default --data it refused
+    ('Expected --data synthetic[:N], sklearn:NAME or FILE.npz'): the script now reads the
+    CSV as `kerascanvas run` does, the same arrays."""
+    np = pytest.importorskip("numpy")
+    from kerascanvas.runtime.sources import csv_data
+
+    doc = _csv_project(tmp_path, loss, targets)
+    monkeypatch.chdir(tmp_path)
+    expected = csv_data("t.csv?target=kind", doc)
+    (tmp_path / "train.py").write_text(generate(doc, script=True), encoding="utf-8")
+    script = runpy.run_path(str(tmp_path / "train.py"), run_name="generated_script")
+    model = script["build_model"]()
+    x, y, x_val, y_val = script["load_data"]("csv:t.csv?target=kind", model, 0)
+    assert x_val is None and y_val is None
+    np.testing.assert_array_equal(x["x"], expected.x["x"])
+    np.testing.assert_array_equal(y["out"], expected.y["out"])
+    assert y["out"].dtype == expected.y["out"].dtype
+
+
+def test_script_names_a_csv_column_it_does_not_find(tmp_path, monkeypatch):
+    doc = _csv_project(tmp_path, "sparse_categorical_crossentropy", ["a", "b", "c"])
+    with pytest.raises(SystemExit) as exited:
+        run_script_here(tmp_path, monkeypatch, generate(doc, script=True), "--epochs", "1",
+                        "--data", "csv:t.csv?target=label")
+    assert "no column 'label'" in str(exited.value) and "kind" in str(exited.value)

@@ -183,6 +183,59 @@ def npz_data(path):
     return x, y, x_val, y_val
 
 
+def csv_column(rows, header, name, path):
+    values = [row[header.index(name)].strip() if header.index(name) < len(row) else ''
+              for row in rows]
+    if '' in values:
+        raise SystemExit(f'--data csv:{path}, row {values.index("") + 2}: column {name!r} '
+                         f'is empty')
+    return values
+
+
+def csv_data(rest):
+    """`FILE?features=a,b&target=y` as Keras Canvas reads it: a header row, numeric
+    features (default: every column but the target), a target (default: the last column)
+    whose values, unless all numbers, are class names that become ids in sorted order."""
+    import csv
+
+    path, _, query = rest.partition('?')
+    options = dict(part.partition('=')[::2] for part in query.split('&') if part)
+    try:
+        with open(path, newline='', encoding='utf-8-sig') as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SystemExit(f'--data csv:{path}: cannot read it ({exc})') from None
+    if len(rows) < 2:
+        raise SystemExit(f'--data csv:{path}: expected a header row and at least one data row')
+    header, rows = [h.strip() for h in rows[0]], rows[1:]
+    target = options.get('target') or header[-1]
+    features = ([f.strip() for f in options['features'].split(',')] if 'features' in options
+                else [h for h in header if h != target])
+    for name in (*features, target):
+        if name not in header:
+            raise SystemExit(f'--data csv:{path}: no column {name!r}. Columns: {header}')
+    input_name, output_name = single_pair(f'csv:{path}')
+    try:
+        x = np.array([[float(v) for v in csv_column(rows, header, name, path)]
+                      for name in features], dtype='float32').T
+    except ValueError:
+        message = f'--data csv:{path}: the feature columns must hold numbers only'
+        raise SystemExit(message) from None
+    values = csv_column(rows, header, target, path)
+    try:
+        numbers = np.array([float(v) for v in values])
+    except ValueError:
+        ids = {name: i for i, name in enumerate(sorted(set(values)))}
+        y = np.array([ids[v] for v in values], dtype='int64')
+    else:
+        ids = label_form(LOSSES[output_name]) != 'regression' and np.all(numbers % 1 == 0)
+        y = numbers.astype('int64') if ids else numbers.astype('float32')[:, None]
+    shape = INPUTS[input_name][0]
+    if None not in shape and np.prod(shape) == x.shape[1]:
+        x = x.reshape(len(x), *shape)
+    return {input_name: x}, {output_name: y}, None, None
+
+
 def one_hot(model, x, y):
     """Class ids become one-hot rows for outputs trained with a categorical loss."""
     shapes = output_shapes(model, x)
@@ -195,17 +248,21 @@ def one_hot(model, x, y):
 
 
 def load_data(spec, model, seed):
-    """(x, y, x_val, y_val) dicts by name for spec synthetic[:N], sklearn:NAME or FILE.npz."""
+    """(x, y, x_val, y_val) dicts by name for spec synthetic[:N], sklearn:NAME, csv:FILE or
+    FILE.npz."""
     kind, _, arg = spec.partition(':')
     if kind == 'synthetic':
         rng = np.random.default_rng(seed)
         return synthetic_data(model, int(arg or SYNTHETIC_SAMPLES), rng)
     if kind == 'sklearn':
         x, y, x_val, y_val = sklearn_data(arg, seed)
+    elif kind == 'csv':
+        x, y, x_val, y_val = csv_data(arg)
     elif spec.endswith('.npz'):
         x, y, x_val, y_val = npz_data(spec)
     else:
-        raise SystemExit(f'Expected --data synthetic[:N], sklearn:NAME or FILE.npz, got {spec!r}')
+        raise SystemExit(f'Expected --data synthetic[:N], sklearn:NAME, csv:FILE or FILE.npz, '
+                         f'got {spec!r}')
     if x_val is not None:
         y_val = one_hot(model, x_val, y_val)
     return x, one_hot(model, x, y), x_val, y_val
@@ -246,7 +303,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description='Train the model, evaluate it and save it.')
     parser.add_argument('--epochs', type=int, default=SETTINGS['epochs'])
     parser.add_argument('--data', default=SETTINGS['data'],
-                        help='synthetic[:N], sklearn:digits|iris|wine|breast_cancer or FILE.npz')
+                        help='synthetic[:N], sklearn:digits|iris|wine|breast_cancer, '
+                             'csv:FILE[?features=a,b&target=y] or FILE.npz')
     parser.add_argument('--save', default='model.keras', help='where to save the trained model')
     args = parser.parse_args(argv)
     check_save_path(args.save)
