@@ -47,6 +47,33 @@ def anchor_spec(spec: str, folder: Path | None) -> str:
     return ",".join(anchored(part.strip(), folder) for part in spec.split(","))
 
 
+def missing_files(spec: str) -> list[str]:
+    """The local files or folders that data `spec` names and that do not exist (a
+    synthetic or scikit-learn spec names none).
+
+    >>> missing_files("sklearn:digits"), missing_files("csv:/no/such.csv?target=y")
+    ([], ['/no/such.csv'])
+    """
+    spec = spec.strip()
+    kind, _, rest = spec.partition(":")
+    if kind in NAMED_SOURCES or not spec:
+        return []
+    paths = [rest.partition("?")[0]] if kind in ("csv", "images") else spec.split(",")
+    return [p for p in (p.strip() for p in paths) if p and not Path(p).exists()]
+
+
+def missing_data(training: Mapping[str, Any] | None, folder: Path | None) -> list[str]:
+    """A message per data file of `training` (data, test_data) that does not exist, its
+    relative paths read under `folder` as a run reads them."""
+    found = []
+    for key in ("data", "test_data"):
+        spec = (training or {}).get(key)
+        if isinstance(spec, str):
+            found += [f"training.{key}: the data file {path!r} does not exist ({key} {spec!r})"
+                      for path in missing_files(anchor_spec(spec, folder))]
+    return found
+
+
 def anchored_settings(training: Mapping[str, Any] | None,
                       folder: Path | None) -> dict[str, Any]:
     """Overrides of `training` whose relative paths are put under `folder` ({} if none)."""

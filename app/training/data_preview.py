@@ -88,17 +88,6 @@ def _preview_csv(path: str) -> dict:
             "images": None}
 
 
-def missing_files(spec: str) -> list[str]:
-    """The local files or folders that data `spec` names and that do not exist (a
-    synthetic or scikit-learn spec names none)."""
-    spec = spec.strip()
-    kind, _, rest = spec.partition(":")
-    if kind in ("synthetic", "sklearn") or not spec:
-        return []
-    paths = [rest.partition("?")[0]] if kind in ("csv", "images") else spec.split(",")
-    return [p for p in (p.strip() for p in paths) if p and not Path(p).exists()]
-
-
 def describe(found: dict) -> str:
     """The preview's text: its lines, then the class counts."""
     counts = "; ".join(f"{name}: " + ", ".join(f"{k}×{v}" for k, v in c.items())

@@ -18,10 +18,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph import events as ev
 from ...graph.project import Project
 from ...graph.summary import left_out_text
-from ...graph.training_paths import anchor_spec, anchored_settings
+from ...graph.training_paths import anchor_spec, anchored_settings, missing_data
 from ...graph.training_schema import check_training
 from .controller import TrainingController
-from .data_preview import DataPreview, missing_files
+from .data_preview import DataPreview
 from .form import TrainingForm
 from .plots import TrainingPlots
 from .processes_box import ProcessesBox
@@ -190,9 +190,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.reader.wait()  # numbered after the project's saved runs
         problems = [i.message for i in self.project.analysis.blocking]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
-        spec = str((self.doc.training or {}).get("data") or "")
-        problems += [f"training.data: the data file {path!r} does not exist (data {spec!r})"
-                     for path in missing_files(anchor_spec(spec, self.project_dir))]
+        problems += missing_data(self.doc.training, self.project_dir)
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
         processes = self.processes.value()

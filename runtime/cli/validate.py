@@ -11,6 +11,9 @@ its issues has `node`, `port`, `severity`, `message`, `code` (the kind of proble
 `data` (the values its fix reads: a training setting's `field`, and the `suggestion`
 for a mistyped loss or metric name; `{}` for most); the graph's issues also say whether
 they `blocks` the model, and `left_out` lists the ids of the nodes the model leaves out.
+`data_issues` (and a `warning:` line of the summary) names each data file of the training
+settings (`data`, `test_data`, relative paths read next to the project) that does not
+exist: `run` refuses it, but the graph is still valid, so the exit code stays.
 4 the project has CustomLayer code that is not trusted (the report still lists every
 issue; nothing ran). This command imports neither keras nor torch, so it answers
 quickly; with trusted custom code, a worker process computes those layers' shapes
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from kerascanvas.graph.document import Document
@@ -32,6 +36,7 @@ from kerascanvas.graph.errors import ProjectFileError
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
+from kerascanvas.graph.training_paths import missing_data
 from kerascanvas.graph.validate import Analysis, Issue
 
 from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
@@ -66,20 +71,32 @@ def run(args: argparse.Namespace) -> int:
     searched = check_search(doc)
     with_keras = getattr(args, "keras", False)
     built = keras_issues(doc, analysis) if with_keras else []
+    data = data_issues(doc, Path(args.file).resolve().parent)
     if args.json:
         report = to_json(doc, analysis)
         if with_keras:  # only then: the report's keys stay the same without the flag
             report["keras_issues"] = _issues(built)
             report["valid"] = report["valid"] and not built
-        print(json.dumps({**report, "search_issues": _issues(searched)}, indent=2))
+        print(json.dumps({**report, "search_issues": _issues(searched),
+                          "data_issues": _issues(data)}, indent=2))
     else:
         print(format_summary(doc, analysis))
         for kind, issues in (("search", searched), ("keras", built)):
             for issue in issues:
                 print(f"{kind} error: {issue.message}")
+        for issue in data:
+            print(f"warning: {issue.message}")
     if refused is not None:
         return refused
     return 0 if analysis.valid and not searched and not built else 1
+
+
+def data_issues(doc: Document, folder: Path) -> list[Issue]:
+    """A warning per data file of the training settings that does not exist (a run would
+    refuse; the graph itself is still valid, so the exit code stays)."""
+    return [Issue(None, None, "warning", message + "; `run` refuses until it does",
+                  "data_file_missing", data={"field": message.partition(":")[0]})
+            for message in missing_data(doc.training, folder)]
 
 
 def keras_issues(doc: Document, analysis: Analysis) -> list[Issue]:

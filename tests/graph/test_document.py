@@ -17,6 +17,7 @@ from kerascanvas.graph import (
     placement,
     projectfile,
     shapes,
+    training_paths,
 )
 from kerascanvas.graph.document import Document, default_name
 from kerascanvas.graph.layers import application
@@ -45,7 +46,7 @@ def test_new_nodes_get_unique_names():
 
 @pytest.mark.parametrize("module", [application, commands, document, fixes, fixplan, layout,
                                     model_identity, names, params, placement, projectfile,
-                                    shapes])
+                                    shapes, training_paths])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0

@@ -53,7 +53,7 @@ def test_json_report(project, capsys):
     report = json.loads(out)
     assert code == 0
     assert set(report) == {"valid", "nodes", "total_params", "issues", "search_issues",
-                           "left_out"}
+                           "left_out", "data_issues"}
     assert report["valid"] is True and report["issues"] == []
     conv = next(n for n in report["nodes"] if n["name"] == "conv1")
     assert conv == {"id": "conv1", "name": "conv1", "kind": "Conv2D",
@@ -179,3 +179,21 @@ def test_json_report_when_a_name_is_not_unicode(tmp_path, capsys):
     code, out, _ = run_cli(capsys, str(path), "--json")
     report = json.loads(out)
     assert code == 2 and report["field"] == "nodes[1].name" and "surrogate" in report["error"]
+
+
+def test_a_data_file_that_does_not_exist_is_a_warning(project, tmp_path, capsys):
+    doc = mnist_doc()
+    doc.training = {"data": "nothere.npz", "test_data": "csv:also_not.csv?target=y"}
+    path = project(doc)
+    code, out, err = run_cli(capsys, path)
+    assert code == 0 and err == ""
+    assert "warning: training.data: the data file" in out and "nothere.npz" in out
+    assert "training.test_data" in out and "also_not.csv" in out
+    code, out, _ = run_cli(capsys, path, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["valid"] is True
+    fields = [i["data"]["field"] for i in report["data_issues"]]
+    assert fields == ["training.data", "training.test_data"]
+    (Path(path).parent / "nothere.npz").write_bytes(b"")  # read next to the project
+    code, out, _ = run_cli(capsys, path, "--json")
+    assert [i["data"]["field"] for i in json.loads(out)["data_issues"]] == ["training.test_data"]
