@@ -113,7 +113,7 @@ def anchored(doc, folder: str | os.PathLike | None) -> None:
         return
     source = Path(section["source"]).expanduser()
     if not source.is_absolute():
-        doc.weights = {**section, "source": str(Path(folder) / source)}
+        doc.weights = {**section, "source": str(Path(folder).absolute() / source)}
 
 
 def source_state(doc) -> str | None:
@@ -123,7 +123,8 @@ def source_state(doc) -> str | None:
     if source is None:
         return None
     path = Path(source).expanduser()
-    how = "turn initial weights off or choose the file again"
+    how = ("turn the initial weights off: Model properties, or \"enabled\": false in the "
+           "project's weights section; or choose the file again")
     if not path.is_file():
         return f"weights.source: the initial weights file {source!r} is missing ({how})"
     expected = doc.weights.get("sha256")

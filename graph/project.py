@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from . import events as ev
 from . import projectfile
 from .commands import Command, UndoStack
 from .document import Document
+from .initial_weights import anchored
 from .validate import Analysis, LiveAnalysis
 
 
@@ -107,6 +109,8 @@ class Project:
         target = self._path if path is None else str(path)
         if target is None:
             raise ValueError("The project has no file yet; give a path to save it to")
+        if self._path is not None:  # saved elsewhere: the weights file is still found
+            anchored(self.doc, Path(self._path).parent)
         projectfile.save(self.doc, target)
         self.path = target
         self.stack.set_clean()

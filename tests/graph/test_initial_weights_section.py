@@ -74,3 +74,19 @@ def test_a_missing_or_changed_file_is_named(tmp_path):
     assert "is missing" in initial_weights.source_state(doc)
     doc.weights["enabled"] = False  # turned off: nothing to check
     assert initial_weights.source_state(doc) is None
+
+
+def test_save_as_in_another_folder_still_names_the_same_file(tmp_path):
+    from kerascanvas.graph.project import Project
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    archive = tmp_path / "a" / "m.keras"
+    archive.write_bytes(b"weights")
+    project = Project(projectfile.loads(json.dumps(EMPTY)))
+    project.doc.weights = initial_weights.section_for(archive)
+    project.save(tmp_path / "a" / "p.json")
+    assert project.doc.weights["source"] == "m.keras"
+    project.save(tmp_path / "b" / "deep" / "p.json")
+    saved = json.loads((tmp_path / "b" / "deep" / "p.json").read_text())["weights"]
+    assert saved["source"] == "../../a/m.keras"

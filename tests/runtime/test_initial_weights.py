@@ -159,3 +159,15 @@ def test_the_generated_script_loads_the_same_weights(imported):
     helpers["load_matching_weights"](model, str(project.parent / "m.keras"))
     np.testing.assert_allclose(model.predict(X, verbose=0), original.predict(X, verbose=0),
                                rtol=0, atol=1e-6)
+
+
+def test_a_weights_h5_file_loads_by_position(imported, tmp_path):
+    original, project = imported
+    original.save_weights(tmp_path / "m.weights.h5")
+    doc = _doc(project)
+    doc.weights = initial_weights.section_for(tmp_path / "m.weights.h5")
+    model = build_model(doc)
+    report = apply(model, doc)
+    assert report.fresh == [] and len(report.loaded) == 5
+    np.testing.assert_allclose(model.predict(X, verbose=0), original.predict(X, verbose=0),
+                               rtol=0, atol=1e-6)
