@@ -17,6 +17,18 @@ seconds, with the machine's load as the runs started (the README's table is one)
 Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
 edit's idle-time work (its autosave) is not charged to the next one.
 
+Drags (2026-11-30, ResNet50, medians of 3 alternating runs at load 7.3-9.0 against this
+tree with the drag changes reverted, wall-clock (CPU) seconds): drag all 1.11 (0.33) ->
+0.87 (0.24), drag all again 1.19 (0.34) -> 0.84 (0.22); the other edits within the runs'
+spread (paste 1.20 (0.30) -> 1.11 (0.29), undo the delete 0.34 (0.10) -> 0.37 (0.11)).
+The 12 mouse steps alone, in alternating windows: 0.20-0.30 -> 0.09-0.18 s CPU. Qt moves
+the dragged nodes without calling each item's Python itemChange twice a step (the viewer
+notes what moved), and a wire shifted with its nodes is checked against their positions
+kept as numbers instead of its ports' scene positions asked of Qt. At that load none of
+paste, drag all and undo the delete is within its wall-clock target (0.5 / 0.5 / 0.25 s);
+their CPU seconds are (0.29 / 0.22-0.24 / 0.11). The machine was never idle enough to
+measure the wall-clock at a load of 2 or less.
+
 Redo, undo of a delete, the collector (2026-11-30, ResNet50, medians of 5 alternating runs
 at load 4.8-9.2 against this tree without these changes, wall-clock (CPU) seconds):
 select+copy+paste 1.13 (0.56) -> 0.83 (0.35), redo the paste 0.43 (0.17) -> 0.14 (0.07),
