@@ -14,14 +14,22 @@ _WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
 _HUMP = re.compile(r"([a-z])([A-Z])")
 
 
+# keras.ops functions whose op class Keras names otherwise (RMSNorm: rms_norm).
+OP_AUTO_NAMES = {"layer_normalization": "layer_norm", "rms_normalization": "rms_norm",
+                 "cdist": "c_dist"}
+
+
 def default_name(kind: str) -> str:
     """Keras' own naming: `Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`.
 
     >>> default_name("GlobalAveragePooling2D"), default_name("Conv2DTranspose")
     ('global_average_pooling2d', 'conv2d_transpose')
+    >>> default_name("ops.rms_normalization")
+    'rms_norm'
     """
-    if kind.startswith("ops."):  # an operation kind: Keras names it as its function
+    if kind.startswith("ops."):  # an operation kind: Keras names it as its op class
         kind = kind.removeprefix("ops.").rsplit(".", 1)[-1]  # ops.image.resize: resize
+        kind = OP_AUTO_NAMES.get(kind, kind)
     return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
 
 

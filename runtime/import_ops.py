@@ -21,7 +21,7 @@ from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.layers.generic import ARRAY, PLACEHOLDER, TUPLE, decode_marker
 from kerascanvas.graph.layers.op_keys import key_text, parse_key
 from kerascanvas.graph.layers.operations import BINARY, PREFIX, SEQUENCE
-from kerascanvas.graph.names import default_name
+from kerascanvas.graph.names import OP_AUTO_NAMES, default_name
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import LAYER_SPECS, get_spec
 
@@ -42,9 +42,8 @@ _NUMBERS = {"where": ("x1", "x2"), "take": ("indices",)}
 _KEYWORD_PORTS = {"average": ("weights",), "rms_normalization": ("scale",)}
 # Functions whose op records its optional tensors positionally, None where not given.
 _OPTIONAL_TENSORS = {"layer_normalization"}
-# Op classes whose name is not their keras.ops function's.
-_ALIASES = {"layer_norm": "layer_normalization", "rms_norm": "rms_normalization",
-            "c_dist": "cdist"}
+# Op classes whose name is not their keras.ops function's: class name -> function.
+_ALIASES = {name: function for function, name in OP_AUTO_NAMES.items()}
 # Params that the op's call takes positionally after its tensors: function -> (index of
 # the first, their names) (`isclose(x1, x2, rtol, atol)`).
 _POSITIONAL_PARAMS = {"isclose": (2, ("rtol", "atol"))}
