@@ -3,11 +3,12 @@
     "weights": {"source": "m.keras", "sha256": "9f86d0...", "enabled": true}
 
 Importing a `.keras` archive sets it: `source` is the archive (or a `.weights.h5` file)
-relative to the project's folder, `sha256` the file's digest when it was chosen, so a
-changed file is noticed, and `enabled` false keeps the section but starts from fresh
-weights. Building the model for a run, an export or a search loads the weights of each
-layer whose name and variable shapes match (`runtime.initial_weights`); the generated
-training script does the same. Pure: no Qt, no keras.
+relative to the project's folder in the file (absolute in a loaded document, so a copy
+written anywhere, for a run or an export, still finds it), `sha256` the file's digest
+when it was chosen, so a changed file is noticed, and `enabled` false keeps the section
+but starts from fresh weights. Building the model for a run, an export or a search
+loads the weights of each layer whose name and variable shapes match
+(`runtime.initial_weights`); the generated training script does the same. Pure: no Qt, no keras.
 
 >>> from kerascanvas.graph.document import Document
 >>> doc = Document()
@@ -85,24 +86,23 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def section_for(path: str | os.PathLike) -> dict[str, Any]:
-    """The section naming the file `path` (absolute until the project is saved,
-    `relative_source`), its digest read now."""
+    """The section naming the file `path` (absolute: a saved file holds it relative to its
+    folder, `relative_section`), its digest read now."""
     path = Path(path).resolve()
     return {"source": str(path), "sha256": file_sha256(path), "enabled": True}
 
 
-def relative_source(doc, folder: str | os.PathLike) -> None:
-    """Write an absolute source of `doc` relative to `folder` (the folder the project is
-    saved in), in place, so the project and its weights file move together."""
-    section = getattr(doc, "weights", None) or {}
+def relative_section(section: dict[str, Any], folder: str | os.PathLike) -> dict[str, Any]:
+    """`section` with an absolute source written relative to `folder` (the folder the
+    project file is saved in), so the project and its weights file move together."""
     source = section.get("source")
     if not source or not Path(source).is_absolute():
-        return
+        return section
     try:
-        relative = os.path.relpath(source, Path(folder).resolve())
+        relative = os.path.relpath(source, Path(folder).absolute())
     except ValueError:  # another drive: kept absolute
-        return
-    doc.weights = {**section, "source": Path(relative).as_posix()}
+        return section
+    return {**section, "source": Path(relative).as_posix()}
 
 
 def anchored(doc, folder: str | os.PathLike | None) -> None:

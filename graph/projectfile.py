@@ -31,8 +31,8 @@ from .document import Document, Edge, name_problem, output_entry
 from .errors import DocumentError, ProjectFileError
 from .index import GraphIndex
 from .initial_weights import SCHEMA as WEIGHTS_SCHEMA
+from .initial_weights import anchored, relative_section
 from .initial_weights import read_section as read_weights
-from .initial_weights import relative_source
 from .initial_weights import section_json as weights_json
 from .model_section import SCHEMA as MODEL_SCHEMA
 from .model_section import read_section, section_json
@@ -253,7 +253,11 @@ def to_dict(doc: Document) -> dict[str, Any]:
 
 def dumps(doc: Document) -> str:
     """The file text: sorted keys, two-space indent, a final newline."""
-    return json.dumps(to_dict(doc), sort_keys=True, indent=2, ensure_ascii=False,
+    return _text(to_dict(doc))
+
+
+def _text(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False,
                       allow_nan=False) + "\n"
 
 
@@ -285,7 +289,9 @@ def load(path: str | os.PathLike) -> Document:
         raise ProjectFileError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
     try:
         text = raw.decode("utf-8")
-        return loads(text)
+        doc = loads(text)
+        anchored(doc, Path(path).parent)  # held absolute: a copy written elsewhere finds it
+        return doc
     except UnicodeDecodeError as exc:
         raise ProjectFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                                path=str(path)) from None
@@ -297,8 +303,10 @@ def load(path: str | os.PathLike) -> Document:
 def save(doc: Document, path: str | os.PathLike) -> None:
     """Write atomically: a temporary file in the same folder, then rename over the target.
     An absolute initial weights path is written relative to the project's folder."""
-    relative_source(doc, Path(path).parent)
-    write_text_atomic(path, dumps(doc))
+    data = to_dict(doc)
+    if "weights" in data:
+        data["weights"] = relative_section(data["weights"], Path(path).parent)
+    write_text_atomic(path, _text(data))
 
 
 def _target_mode(path: Path) -> int:

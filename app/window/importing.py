@@ -19,7 +19,6 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import projectfile
 from ...graph.errors import ProjectFileError
-from ...graph.initial_weights import anchored
 
 MODEL_FILTER = "Keras models (*.keras *.json);;All files (*)"
 PROGRESS_PREFIX = "progress: "
@@ -146,7 +145,6 @@ class ImportMixin:
             self.show_error("Cannot import the model", str(exc))
             return
         doc.ui.pop("positions", None)  # laid out again, with the sizes the nodes are drawn at
-        anchored(doc, Path(project).parent)  # the initial weights file, named absolutely
         self._set_document(doc, None, clean=False, source=str(path))
         if self._import_trust:  # the classes the user read and trusted before the import
             self.trust_session_code(self._import_trust)

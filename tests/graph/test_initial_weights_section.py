@@ -58,9 +58,13 @@ def test_save_writes_an_absolute_source_relative_to_the_project(tmp_path):
     saved = json.loads((tmp_path / "p.json").read_text())["weights"]
     assert saved["source"] == "models/m.keras"
     assert saved["sha256"] == initial_weights.file_sha256(archive)
-    loaded = projectfile.load(tmp_path / "p.json")
-    initial_weights.anchored(loaded, tmp_path)
+    loaded = projectfile.load(tmp_path / "p.json")  # held in full once loaded
+    assert loaded.weights["source"] == str(archive)
     assert initial_weights.source_state(loaded) is None
+    projectfile.save(loaded, tmp_path / "models" / "copy.json")  # the doc is not changed
+    assert loaded.weights["source"] == str(archive)
+    copy = json.loads((tmp_path / "models" / "copy.json").read_text())["weights"]
+    assert copy["source"] == "m.keras"
 
 
 def test_a_missing_or_changed_file_is_named(tmp_path):
@@ -86,7 +90,8 @@ def test_save_as_in_another_folder_still_names_the_same_file(tmp_path):
     project = Project(projectfile.loads(json.dumps(EMPTY)))
     project.doc.weights = initial_weights.section_for(archive)
     project.save(tmp_path / "a" / "p.json")
-    assert project.doc.weights["source"] == "m.keras"
+    saved = json.loads((tmp_path / "a" / "p.json").read_text())["weights"]
+    assert saved["source"] == "m.keras"
     project.save(tmp_path / "b" / "deep" / "p.json")
     saved = json.loads((tmp_path / "b" / "deep" / "p.json").read_text())["weights"]
     assert saved["source"] == "../../a/m.keras"
