@@ -32,6 +32,7 @@ from .document import Document, Edge, Node
 from .errors import DocumentError, KerasCanvasError
 from .inference import ERROR, infer_node
 from .keras_quirks import RETURNS_INPUT
+from .layers.recurrent_cells import CELL_KINDS, cell_spec
 from .layers.wrappers import WRAPPERS
 from .spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, get_spec
 
@@ -75,11 +76,28 @@ def accepts(doc: Document, node_id: str, kind: str, params: dict,
 
 def _carried(node: Node, spec: LayerSpec) -> dict:
     """The node's params the other kind also has, where its ParamSpec takes the value,
-    on top of the other kind's initial params."""
-    params = spec.initial_params()
-    names = {p.name: p for p in spec.params}
-    mine = {p.name: p.type for p in node.spec.params}
-    for name, value in node.params.items():
+    on top of the other kind's initial params. A recurrent layer changed to an RNN takes
+    the matching cell with the layer's cell params (LSTM(8) -> RNN(LSTMCell(8))), and an
+    RNN of one such cell changed to that cell's layer takes the cell's params back."""
+    params = _carry(node.params, node.spec.params, spec.params, spec.initial_params())
+    cell = node.params.get("cell")
+    if spec.kind == "RNN" and f"{node.kind}Cell" in CELL_KINDS:
+        kind = f"{node.kind}Cell"
+        params["cell"] = {"kind": kind, "params": _carry(
+            node.params, node.spec.params, cell_spec(kind).params, {})}
+    elif node.kind == "RNN" and isinstance(cell, Mapping) and cell.get("kind") == \
+            f"{spec.kind}Cell":
+        kind = cell["kind"]
+        params = _carry(cell.get("params", {}), cell_spec(kind).params, spec.params, params)
+    return params
+
+
+def _carry(values: Mapping[str, Any], types, specs, params: dict) -> dict:
+    """`params` with each of `values` whose name the `specs` have, of the same type as in
+    `types` (the params `values` were set for), and which that ParamSpec takes."""
+    names = {p.name: p for p in specs}
+    mine = {p.name: p.type for p in types}
+    for name, value in values.items():
         p = names.get(name)
         if p is None or mine.get(name) != p.type:
             continue

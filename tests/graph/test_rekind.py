@@ -144,3 +144,24 @@ def test_a_wrapper_that_cannot_hold_the_kind_is_refused_with_a_message():
         rekind.wrap(doc, doc.find("label").id, "Bidirectional", UndoStack())
     with pytest.raises(DocumentError, match="not a wrapper of one layer"):
         rekind.unwrap(doc, doc.find("label").id, UndoStack())
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+def test_a_recurrent_layer_changed_to_an_rnn_runs_its_cell_and_back(kind):
+    """LSTM(6, dropout=0.1) becomes RNN(LSTMCell(6, dropout=0.1)): the cell Keras builds
+    has the layer's config, and changing back gives the layer its params again."""
+    import keras
+
+    doc, stack = text_model(), UndoStack()
+    rnn = doc.find("encoder").id
+    rekind.change_kind(doc, rnn, kind, stack)
+    before = build_model(doc).get_layer("encoder").get_config()
+    rekind.change_kind(doc, rnn, "RNN", stack)
+    cell = build_model(doc).get_layer("encoder").cell
+    assert type(cell) is getattr(keras.layers, f"{kind}Cell")
+    expected = getattr(keras.layers, f"{kind}Cell")(6, dropout=0.1).get_config()
+    assert {k: v for k, v in cell.get_config().items() if k != "name"} == \
+        {k: v for k, v in expected.items() if k != "name"}
+    rekind.change_kind(doc, rnn, kind, stack)
+    assert doc.node(rnn).params == {"units": 6, "dropout": 0.1}
+    assert build_model(doc).get_layer("encoder").get_config() == before
