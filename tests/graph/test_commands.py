@@ -45,6 +45,8 @@ COMMANDS = {
     "name the model": lambda d: cmd.SetModelName(d, "ranker 'v2'"),
     "key the inputs": lambda d: cmd.SetModelKeys(d, "inputs", {"x": "features"}),
     "key the outputs": lambda d: cmd.SetModelKeys(d, "outputs", {"out": "y", "add": "z"}),
+    "start from weights": lambda d: cmd.SetInitialWeights(
+        d, {"source": "/models/m.keras", "sha256": "0" * 64, "enabled": True}),
 }
 
 
