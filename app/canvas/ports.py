@@ -7,7 +7,7 @@ from NodeGraphQt.constants import ITEM_CACHE_MODE, Z_VAL_PORT, PortEnum, PortTyp
 from NodeGraphQt.qgraphics.port import PortItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .node_style import OUTPUT_RING_RADIUS, shared_style
+from .node_style import OUTPUT_RING_RADIUS, PAD, shared_style
 
 
 class PipeBatch:
@@ -23,6 +23,9 @@ class PipeBatch:
 
 
 PORT_HIT_RADIUS = 8.0  # the drawn port circle (radius about 7) and a pixel or so around it
+# How far into its node a port is picked: a press tests the items in a 5 x 5 area around
+# it (`view._items_near`), so one on the node's text (from PAD inside) misses the port
+INSIDE_REACH = PAD - 3.0
 # NodeGraphQt's port constants, read once (an enum's `.value` is a Python call each time)
 PORT_SIZE, IN, OUT = PortEnum.SIZE.value, PortTypeEnum.IN.value, PortTypeEnum.OUT.value
 PORT_COLORS = (PortEnum.COLOR.value, PortEnum.BORDER_COLOR.value)
@@ -33,8 +36,10 @@ class LayerPortItem(PortItem):
 
     NodeGraphQt picks a port anywhere in its 37x22 rectangle, half of which lies inside
     the node, over the title: a click on the title started a wire drag instead of selecting
-    the node. Our port is picked on its circle, and outside the node on the whole half of
-    its rectangle that lies beyond the node's edge (a generous target to drop a wire on).
+    the node. Our port is picked outside the node on the whole half of its rectangle that
+    lies beyond the node's edge (a generous target to drop a wire on), and inside only on
+    its circle's first `INSIDE_REACH`, short of the node's text: a press on the title just
+    under an input port grabs the node, and a drag moves it, leaving the wire plugged in.
     """
 
     _shapes: dict[str, QtGui.QPainterPath] = {}
@@ -92,12 +97,21 @@ class LayerPortItem(PortItem):
         if path is None:
             rect = self._bounds
             center = rect.center()
-            path = QtGui.QPainterPath()
-            path.addEllipse(center, PORT_HIT_RADIUS, PORT_HIT_RADIUS)
-            outside = QtGui.QPainterPath()
-            top = rect.top() if self.port_type == PortTypeEnum.IN.value else center.y()
-            outside.addRect(QtCore.QRectF(rect.left(), top, rect.width(), rect.height() / 2))
-            path = LayerPortItem._shapes[self.port_type] = path.united(outside)
+            inward = 1.0 if self.port_type == PortTypeEnum.IN.value else -1.0
+            # The half of the rectangle beyond the node's edge, and of the circle no more
+            # than INSIDE_REACH inside: the node's text (its title under an input port)
+            # begins PAD below the edge, and a press there grabs the node, not the wire.
+            outer = center.y() - inward * rect.height() / 2
+            edge = center.y() + inward * INSIDE_REACH
+            outside, band = QtGui.QPainterPath(), QtGui.QPainterPath()
+            outside.addRect(QtCore.QRectF(rect.left(), min(outer, center.y()), rect.width(),
+                                          rect.height() / 2))
+            band.addRect(QtCore.QRectF(rect.left(), min(outer, edge), rect.width(),
+                                       abs(edge - outer)))
+            circle = QtGui.QPainterPath()
+            circle.addEllipse(center, PORT_HIT_RADIUS, PORT_HIT_RADIUS)
+            path = outside.united(circle.intersected(band))
+            LayerPortItem._shapes[self.port_type] = path
         return path
 
     def redraw_connected_pipes(self):

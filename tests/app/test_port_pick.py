@@ -106,3 +106,31 @@ def test_a_wire_drag_from_a_port_leaves_the_selection_alone(make_window, qtbot):
     assert window.properties.node_id == ids["classes"]
     for pipe in window.canvas.views[ids["classes"]].inputs[0].connected_pipes:
         assert pipe.pen().color() == QtGui.QColor(*SELECTION_COLOR)  # still highlighted
+
+
+def test_a_drag_from_the_title_just_under_a_wired_input_port_moves_the_node(make_window, qtbot):
+    """From where the node's title text begins (PAD under its top edge) down: a press grabs
+    the node, even right under the port's circle, and a drag moves it, the wire plugged."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    item = window.canvas.views[ids["hidden"]]
+    port = item.inputs[0].sceneBoundingRect().center()
+    for down in (PAD, PAD + 2.0, PAD + 5.0):
+        before = item.scenePos()
+        start = view_point(window, QtCore.QPointF(port.x(), item.sceneBoundingRect().top() + down))
+        drag(window, start, start + QtCore.QPoint(60, 0))
+        assert item.scenePos().x() > before.x() + 20, f"{down} under the edge: not moved"
+        assert Edge(ids["pixels"], 0, ids["hidden"], 0) in window.doc.edges
+        assert_wire_drawn(window, ids["pixels"], ids["hidden"])
+        port = item.inputs[0].sceneBoundingRect().center()
+
+
+def test_an_input_port_is_picked_from_outside_the_node(make_window, qtbot):
+    """Outside the node the whole half of the port's rectangle beyond its edge picks it:
+    a drag from just above the circle still takes the wire off."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    port = window.canvas.views[ids["dropout"]].inputs[0].sceneBoundingRect()
+    start = view_point(window, QtCore.QPointF(port.center().x() + 12, port.top() + 2))
+    drag(window, start, start + QtCore.QPoint(-150, 0))
+    assert Edge(ids["hidden"], 0, ids["dropout"], 0) not in window.doc.edges
