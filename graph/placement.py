@@ -24,6 +24,8 @@ from .document import Document
 
 NODE_SIZE = (180.0, 64.0)
 GAP = 34.0  # between a node and the next one along the graph's direction
+# What a bent wire gets beyond GAP: room for its bend and, beside it, its shape label
+BENT_ROOM = 40.0
 
 Size = tuple[float, float]
 Point = tuple[float, float]
@@ -60,26 +62,61 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     The new node sits after `src` in the direction the wire runs, centred on
     `src` across it. When the gap before `dst` is too small, `dst` and every node
     at or beyond it along that direction move on by what is missing, so the rows
-    after the insertion keep their layout and nothing overlaps.
+    after the insertion keep their layout. A bent wire (its ends not on one line)
+    gets `BENT_ROOM` more, for the bend and its shape label. Where that place covers
+    a node (another branch of `src`), the new node sits just before `dst`, centred on
+    it, or failing that the nearest free place across the direction.
     """
     ps, pd = doc.position(src), doc.position(dst)
     if ps is None or pd is None:
         return (ps or pd), {}
     along = direction_axis(doc)
     cross = 1 - along
-    src_size = _size(sizes, src)
+    src_size, dst_size = _size(sizes, src), _size(sizes, dst)
     if pd[along] < ps[along]:  # a wire to the next column: midway, or the nearest free spot
-        mid = _midway(ps, pd)
-        shift = free_shift(doc, {"": mid}, (0.0, 0.0), {"": size})
-        return (mid[0] + shift[0], mid[1] + shift[1]), {}
+        return free_spot(doc, _midway(ps, pd), size, sizes), {}
+    src_mid = ps[cross] + src_size[cross] / 2
+    dst_mid = pd[cross] + dst_size[cross] / 2
+    bend = BENT_ROOM if abs(src_mid - dst_mid) > 1.0 else 0.0
     src_end = ps[along] + src_size[along]
     room = pd[along] - src_end
-    need = size[along] + 2 * GAP
-    new = [0.0, 0.0]
-    new[cross] = ps[cross] + src_size[cross] / 2 - size[cross] / 2
-    new[along] = src_end + (room - size[along]) / 2 if room >= need else src_end + GAP
+    need = size[along] + 2 * GAP + bend
     moves = {} if room >= need else shift_from(doc, pd[along], along, need - room)
-    return (float(new[0]), float(new[1])), moves
+    new = [0.0, 0.0]
+    new[cross] = src_mid - size[cross] / 2
+    new[along] = src_end + GAP if bend else src_end + (max(room, need) - size[along]) / 2
+    if not _covers(doc, _rect((new[0], new[1]), size), moves, sizes):
+        return (float(new[0]), float(new[1])), moves
+    before_dst = [0.0, 0.0]  # the wire's bend and label then lie before the new node
+    before_dst[cross] = dst_mid - size[cross] / 2
+    before_dst[along] = moves.get(dst, pd)[along] - GAP - size[along]
+    if not _covers(doc, _rect((before_dst[0], before_dst[1]), size), moves, sizes):
+        return (float(before_dst[0]), float(before_dst[1])), moves
+    return _free_across(doc, (new[0], new[1]), size, moves, sizes), moves
+
+
+def _covers(doc: Document, rect: Rect, moves: Mapping[str, Point],
+            sizes: Mapping[str, Size] | None) -> bool:
+    """Whether `rect` meets a placed node of `doc`, the nodes in `moves` where they move to."""
+    for node_id in doc.nodes:
+        pos = moves.get(node_id) or doc.position(node_id)
+        if pos is not None and _overlap(rect, _rect(pos, _size(sizes, node_id))):
+            return True
+    return False
+
+
+def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Point],
+                 sizes: Mapping[str, Size] | None) -> Point:
+    """`pos` moved across the graph's direction, to either side, by the least that puts a
+    node of `size` there on no node (the nodes in `moves` where they move to)."""
+    cross = 1 - direction_axis(doc)
+    step = size[cross] / 4
+    for k in range(1, 4000):  # a bounded walk: 1000 node widths to each side
+        moved = list(pos)
+        moved[cross] += step * ((k + 1) // 2) * (1 if k % 2 else -1)
+        if not _covers(doc, _rect((moved[0], moved[1]), size), moves, sizes):
+            return (float(moved[0]), float(moved[1]))
+    return pos
 
 
 def shift_from(doc: Document, start: float, along: int, distance: float) -> dict[str, Point]:

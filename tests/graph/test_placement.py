@@ -8,7 +8,15 @@ from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.fixes import apply_fix
 from kerascanvas.graph.layout import layered_layout
-from kerascanvas.graph.placement import GAP, NODE_SIZE, after, free_shift, free_spot
+from kerascanvas.graph.placement import (
+    BENT_ROOM,
+    GAP,
+    NODE_SIZE,
+    after,
+    between,
+    free_shift,
+    free_spot,
+)
 from kerascanvas.graph.validate import analyze
 
 
@@ -50,9 +58,24 @@ def two_branches_into_concat():
     return doc
 
 
+def branch_beside_shortcut():
+    """x feeds d and an Add that d feeds too: the Add's projection goes on x -> add, whose
+    place under x (centred on it) is d's."""
+    doc = Document()
+    x = doc.add_node("Input", params={"shape": [4]}).id
+    d = doc.add_node("Dense", params={"units": 5}).id
+    add = doc.add_node("Add").id
+    out = doc.add_node("Dense", params={"units": 3}).id
+    for edge in (Edge(x, 0, add, 1), Edge(x, 0, d, 0), Edge(d, 0, add, 0), Edge(d, 0, out, 0)):
+        doc.connect(edge)
+    doc.outputs = [out]
+    return doc
+
+
 @pytest.mark.parametrize("direction", ["TB", "LR"])
 @pytest.mark.parametrize("make, code", [(conv_on_vector, "insert_reshape"),
-                                        (two_branches_into_concat, "insert_flatten")])
+                                        (two_branches_into_concat, "insert_flatten"),
+                                        (branch_beside_shortcut, "insert_projection")])
 def test_fix_inserts_between_neighbours_without_overlap(make, code, direction):
     doc = laid_out(make(), direction)
     issue = next(i for i in analyze(doc).issues if code in i.fixes)
@@ -109,3 +132,19 @@ def test_a_group_moves_only_when_one_of_its_nodes_would_cover_another(other_at, 
     for x, y in group.values():
         moved = (x + shift[0], y + shift[1])
         assert not overlaps((*moved, moved[0] + NODE_SIZE[0], moved[1] + NODE_SIZE[1]), placed)
+
+
+@pytest.mark.parametrize("offset, moved", [(0.0, False), (60.0, True)])
+def test_a_bent_wire_gets_room_for_its_bend(offset, moved):
+    """A wire whose ends are not on one line needs BENT_ROOM more before the next node:
+    with 130 between two nodes a straight wire takes a new node as it is, a bent one moves
+    the next node on."""
+    doc = Document()
+    a, b = doc.add_node("Input", params={"shape": [4]}).id, doc.add_node("Dense").id
+    doc.connect(Edge(a, 0, b, 0))
+    doc.set_position(a, (0.0, 0.0))
+    doc.set_position(b, (offset, NODE_SIZE[1] + 2 * GAP + NODE_SIZE[1]))
+    pos, moves = between(doc, a, b)
+    assert (b in moves) is moved
+    end = moves.get(b, doc.position(b))
+    assert end[1] - (pos[1] + NODE_SIZE[1]) >= GAP + (BENT_ROOM if moved else 0.0)
