@@ -25,7 +25,8 @@ from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, req
 from ..panels.wheel import guard_wheel
 from .runner import CHECKING, SearchRunner
 from .space_editor import SearchSpaceEditor
-from .views import StudyPlots, TrialRecord, TrialsTable, best_record
+from .stored import StoredStudyWatch
+from .views import StudyPlots, TrialRecord, TrialsTable, best_record, records_from
 
 SAMPLERS = ("tpe", "random", "gp", "qmc")
 PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
@@ -50,6 +51,12 @@ class SearchPanel(QtWidgets.QWidget):
         self._study_label, self._opened = "", False
         self._build()
         self.refresh()
+        # The study the project's journal holds: listed when the tab opens, followed after.
+        self.stored = StoredStudyWatch(self._stored_where, lambda: self.runner.running, self)
+        self.stored.read.connect(self._on_stored_read)
+        self.stored.failed.connect(self._on_stored_failed)
+        self._importances: dict[str, float] = {}
+        self.stored.start()
 
     # ---- building -----------------------------------------------------------------
     def _build(self) -> None:
@@ -191,14 +198,36 @@ class SearchPanel(QtWidgets.QWidget):
 
     def _on_runner_opened(self, earlier: list) -> None:
         """The trials the study already holds: earlier runs, other processes."""
-        self._opened, self.records = True, {}
-        for summary in earlier:
-            self.records[summary["number"]] = TrialRecord(
-                summary["number"], summary["params"], summary["state"], summary["value"],
-                summary["message"], summary["duration_s"],
-                [(e, v) for e, v in summary["curve"].items() if v is not None])
+        self._opened, self.records = True, records_from(earlier)
         self._say(self._study_label)
         self._redraw()
+
+    # ---- the study as its file holds it (`stored`) -------------------------------------
+    def _stored_where(self):
+        if not self._path():  # an unsaved project's Start makes a new study
+            return None
+        storage, name = self.storage()
+        return storage, name, [e.key(self.doc) for e in search_params(self.doc)]
+
+    def _on_stored_read(self, stored) -> None:
+        if stored is None:
+            return
+        from kerascanvas.runtime.search.listing import describe
+
+        metric, direction = objective(self.doc)
+        self.metric_name, self.maximize = stored.metric or metric, stored.direction == "maximize"
+        entries = search_params(self.doc)
+        self.plots.set_study(self.metric_name, self.maximize, [e.key(self.doc) for e in entries],
+                             {e.key(self.doc) for e in entries if e.log})
+        if stored.importances is not None:
+            self._importances = stored.importances
+        self.plots.show_importances(self._importances)
+        self.records = records_from(stored.trials)
+        self._say(describe(stored, metric, direction))
+        self._redraw()
+
+    def _on_stored_failed(self, message: str) -> None:
+        self._say(f"The project's study could not be listed: {message}.")
 
     def toggle_pause(self) -> None:
         if self.runner.driver is None or not self.runner.running:
@@ -223,6 +252,7 @@ class SearchPanel(QtWidgets.QWidget):
                     setattr(record, name, getattr(event, name))
                 record.params = dict(event.params) or record.params
             elif isinstance(event, Importances):
+                self._importances = event.importances
                 self.plots.show_importances(event.importances)
         self._redraw()
 
@@ -237,6 +267,7 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _on_runner_finished(self, error: str) -> None:
+        self.stored.mark_seen()  # this window wrote what the file holds now
         if self.runner.cancelled or not self._opened:  # cancelled, refused, or no study
             if self.runner.cancelled:
                 self._say("Checks cancelled: the study did not start.")
@@ -285,5 +316,6 @@ class SearchPanel(QtWidgets.QWidget):
         self.status_message.emit(text)
 
     def shutdown(self) -> None:
+        self.stored.stop()
         self.space.shutdown()
         self.runner.wait()

@@ -126,7 +126,7 @@ class SearchRunner(QtCore.QObject):
             if run.cancel.is_set():
                 return
             run.driver = driver
-        study = driver.open()  # a refusal (StudyError) ends the start with its message
+        study = _opened(driver, options.storage)  # a refusal ends the start with its message
         run.queue.put(("opened", [trial_summary(t) for t in study.get_trials(deepcopy=False)]))
         with run.lock:
             if run.cancel.is_set():  # Stop came while the study opened
@@ -232,6 +232,25 @@ def _closing_text(driver, running: int, left: int) -> str:
         text += (f"; {running} running trial{'s were' if running != 1 else ' was'} asked to "
                  "stop, and any still running was killed")
     return text + (" (a thread of the search was still ending)." if left else ".")
+
+
+def _opened(driver, storage: str):
+    """The driver's study; a journal file that cannot be read is said as such (StudyError),
+    and left as it is: a damaged last line before anything is written (Optuna would skip
+    it, then append after it), any other damage when Optuna reads the file."""
+    from kerascanvas.runtime.search.listing import StudyReadError, check_tail
+    from kerascanvas.runtime.search.study import StudyError
+
+    try:
+        check_tail(storage)
+        return driver.open()
+    except StudyReadError as exc:
+        raise StudyError(str(exc)) from exc
+    except StudyError:
+        raise
+    except (ValueError, UnicodeError) as exc:  # JSONDecodeError is a ValueError
+        raise StudyError(f"the study file {storage} cannot be read as a study journal "
+                         f"({type(exc).__name__}: {exc}); it is left as it is") from exc
 
 
 def _on_driver_event(run: _Run, event: ev.StudyEvent) -> None:

@@ -43,6 +43,14 @@ class TrialRecord:
         return max(values) if maximize else min(values)
 
 
+def records_from(summaries) -> dict[int, TrialRecord]:
+    """Records of trials as `runtime.search.study.trial_summary` gives them."""
+    return {s["number"]: TrialRecord(s["number"], s["params"], s["state"], s["value"],
+                                     s["message"], s["duration_s"],
+                                     [(e, v) for e, v in s["curve"].items() if v is not None])
+            for s in summaries}
+
+
 def best_record(records: dict[int, TrialRecord], maximize: bool) -> TrialRecord | None:
     done = [r for r in records.values() if r.state == "complete" and r.value is not None]
     if not done:
