@@ -50,6 +50,9 @@ def load_matching_weights(model, path):
             loaded.append(name)
         else:
             fresh.append(name)
+    if fresh and not loaded:  # almost surely the wrong file: never a silent fresh start
+        raise ValueError(f'no layer of the model matches {path}: it holds '
+                         f'{", ".join(list(theirs)[:5])}; the model has {", ".join(fresh[:5])}')
     print(f'loaded {len(loaded)} of {len(loaded) + len(fresh)} layers from {path}'
           + (f'; fresh: {", ".join(fresh)}' if fresh else ''))
 '''

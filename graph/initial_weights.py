@@ -31,6 +31,8 @@ SUFFIXES = (".keras", ".weights.h5")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 SCHEMA: dict[str, Any] = {}  # any value: `read_section` checks it field by field
 _FIELDS = ("source", "sha256", "enabled")
+TURN_OFF = ("turn the initial weights off: Model properties, \"enabled\": false in the "
+            "project's weights section, or --no-initial-weights for one command")
 
 
 def read_section(doc, section: Any) -> None:
@@ -77,6 +79,12 @@ def active_source(doc) -> str | None:
     return section.get("source") if section.get("enabled", True) else None
 
 
+def turn_off(doc) -> None:
+    """Start `doc` from fresh weights, its section kept (`--no-initial-weights`)."""
+    if getattr(doc, "weights", None):
+        doc.weights = {**doc.weights, "enabled": False}
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -113,7 +121,8 @@ def anchored(doc, folder: str | os.PathLike | None) -> None:
         return
     source = Path(section["source"]).expanduser()
     if not source.is_absolute():
-        doc.weights = {**section, "source": str(Path(folder).absolute() / source)}
+        full = os.path.normpath(Path(folder).absolute() / source)  # said without "../"
+        doc.weights = {**section, "source": full}
 
 
 def source_state(doc) -> str | None:
@@ -123,8 +132,7 @@ def source_state(doc) -> str | None:
     if source is None:
         return None
     path = Path(source).expanduser()
-    how = ("turn the initial weights off: Model properties, or \"enabled\": false in the "
-           "project's weights section; or choose the file again")
+    how = f"{TURN_OFF}; or choose the file again"
     if not path.is_file():
         return f"weights.source: the initial weights file {source!r} is missing ({how})"
     expected = doc.weights.get("sha256")

@@ -31,6 +31,7 @@ class Loaded:
     source: str
     loaded: list[str] = field(default_factory=list)  # layer paths given the file's weights
     fresh: list[str] = field(default_factory=list)  # layers with weights left as built
+    held: list[str] = field(default_factory=list)  # the file's layers holding weights
 
     def message(self) -> str:
         total = len(self.loaded) + len(self.fresh)
@@ -64,7 +65,7 @@ def copy_matching(model, source_model, source: str) -> Loaded:
     """Copy into `model` the weights of each layer of `source_model` with the same path
     and variable shapes."""
     theirs = weight_layers(source_model)
-    report = Loaded(source)
+    report = Loaded(source, held=list(theirs))
     for path, layer in weight_layers(model).items():
         other = theirs.get(path)
         if other is not None and _shapes(other) == _shapes(layer):
@@ -111,7 +112,7 @@ def _load_by_position(model, path: str) -> Loaded:
     except Exception as exc:  # noqa: BLE001
         raise InitialWeightsError(f"weights.source: cannot read {path!r}: "
                                   f"{type(exc).__name__}: {str(exc)[:300]}") from None
-    report = Loaded(path)
+    report = Loaded(path, held=_h5_layers(path))
     for p, layer in layers.items():
         changed = any(not np.array_equal(a, b) for a, b in zip(before[p], layer.get_weights(),
                                                               strict=True))
@@ -124,7 +125,8 @@ def apply(model, doc) -> Loaded | None:
     project's folder, `graph.initial_weights.anchored`); None when it names none.
 
     Raises:
-        InitialWeightsError: the file is missing, changed since it was chosen, or unreadable.
+        InitialWeightsError: the file is missing, changed since it was chosen, or unreadable,
+            or no layer of the model matches one of the file's (almost surely the wrong file).
     """
     source = section.active_source(doc)
     if source is None:
@@ -132,7 +134,44 @@ def apply(model, doc) -> Loaded | None:
     problem = section.source_state(doc)
     if problem:
         raise InitialWeightsError(problem)
-    return load_matching(model, str(Path(source).expanduser()))
+    path = str(Path(source).expanduser())
+    report = load_matching(model, path)
+    if report.fresh and not report.loaded:
+        raise InitialWeightsError(no_match_message(report))
+    return report
+
+
+def no_match_message(report: Loaded) -> str:
+    """Why a file none of whose layers match the model's is refused, with both sides' layer
+    names (the first few) and the ways out."""
+    path = report.source
+    how = " (matched by position and class)" if path.lower().endswith(".weights.h5") else ""
+    return (f"weights.source: no layer of the model matches the initial weights file "
+            f"{path!r}{how}, so the model would start from fresh weights: the file holds "
+            f"{_some(report.held) if report.held else 'no layer with weights'}; the model "
+            f"has {_some(report.fresh)} ({section.TURN_OFF}; or choose another file)")
+
+
+def _some(names: list[str], count: int = 5) -> str:
+    more = f" and {len(names) - count} more" if len(names) > count else ""
+    return ", ".join(names[:count]) + more
+
+
+def _h5_layers(path: str) -> list[str]:
+    """The layers holding weights in a `.weights.h5` file, as Keras stores them (named by
+    class: "dense_1"; nested models as "block/dense")."""
+    import h5py
+
+    found: list[str] = []
+
+    def visit(name: str, item) -> None:
+        if name.endswith("/vars") and len(item):
+            found.append(name.removesuffix("/vars").removeprefix("layers/")
+                         .replace("/layers/", "/"))
+
+    with h5py.File(path, "r") as handle:
+        handle.visititems(visit)
+    return found
 
 
 def apply_for_run(model, doc, sink) -> None:

@@ -32,6 +32,21 @@ def add_trust_argument(parser) -> None:
                              "review it first). Without it, custom code never runs")
 
 
+def add_initial_weights_argument(parser) -> None:
+    """Declare --no-initial-weights on a subcommand's parser (`initial_weights_off`)."""
+    parser.add_argument("--no-initial-weights", action="store_true",
+                        help="start from fresh weights: ignore the initial weights file the "
+                             "project's weights section names (for this command only)")
+
+
+def initial_weights_off(doc, args) -> None:
+    """Turn `doc`'s initial weights off when `args` says --no-initial-weights."""
+    from kerascanvas.graph.initial_weights import turn_off
+
+    if getattr(args, "no_initial_weights", False):  # a rank's args from an older run lack it
+        turn_off(doc)
+
+
 def prepare_custom(project: Project, trusted_flag: bool, command: str,
                    in_process: bool = False) -> int | None:
     """Trust and analyse the project's custom code; EXIT_UNTRUSTED after a message if

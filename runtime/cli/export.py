@@ -32,7 +32,9 @@ from ..archive_check import ArchiveError, read_config_member
 from .common import (
     EXIT_UNREADABLE,
     STDOUT,
+    add_initial_weights_argument,
     add_trust_argument,
+    initial_weights_off,
     load_or_report,
     output_folders_exist,
     prepare_custom,
@@ -60,8 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser, formats: dict[str, str] = FOR
                         help="for --format keras or onnx: the weights to export, from a "
                              ".weights.h5 file (into the project's graph), or a trained "
                              "model's .keras (a run's kept model), exported itself: its own "
-                             "graph, as trained; without it the weights are freshly "
-                             "initialised")
+                             "graph, as trained; without it: the project's initial "
+                             "weights if it names any, else fresh ones")
+    add_initial_weights_argument(parser)
     add_trust_argument(parser)
     slurm = parser.add_argument_group("--format slurm")
     slurm.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes (default 1)")
@@ -126,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"kerascanvas export: --weights {args.weights}: {refused} (nothing was written)",
               file=sys.stderr)
         return 1
+    initial_weights_off(project.doc, args)
     refused = refused_training(project.doc) if args.script else None
     if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
         print(f"kerascanvas export: {args.file}: {refused} (nothing was written)",

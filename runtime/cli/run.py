@@ -70,6 +70,7 @@ from .. import events as ev
 from .. import run_record
 from .common import (
     EXIT_UNREADABLE,
+    initial_weights_off,
     load_or_report,
     output_folders_exist,
     prepare_custom,
@@ -122,6 +123,7 @@ def run(args) -> int:
         return refused
     doc, analysis = project.doc, project.analysis
     anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
+    initial_weights_off(doc, args)
     for issue in analysis.warnings:
         _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
     if analysis.left_out_errors:  # each is a warning's node too; say that they do not block

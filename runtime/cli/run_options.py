@@ -14,7 +14,7 @@ from typing import Any
 
 from kerascanvas.graph.training_schema import DEVICES, PRECISIONS
 
-from .common import add_trust_argument
+from .common import add_initial_weights_argument, add_trust_argument
 
 
 def _positive(text: str) -> int:
@@ -135,6 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--initial-epoch", type=_count, default=None, metavar="N",
                         help="the epoch the resumed model had reached (default: the one "
                              "its run record names, so the epochs number on)")
+    add_initial_weights_argument(parser)
     parser.add_argument("--log", metavar="EVENTS.jsonl", help="write one JSON event per line")
     parser.add_argument("--save", metavar="MODEL.keras",
                         help="save the trained model here (default: in the project's runs "

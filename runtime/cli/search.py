@@ -50,7 +50,9 @@ from kerascanvas.graph.training_schema import DEVICES
 from .. import events as ev
 from .common import (
     EXIT_UNREADABLE,
+    add_initial_weights_argument,
     add_trust_argument,
+    initial_weights_off,
     load_or_report,
     output_folders_exist,
     prepare_custom,
@@ -123,6 +125,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print the study's summary as JSON (trials, states, values, "
                              "parameters, the best trial)")
+    add_initial_weights_argument(parser)
     add_trust_argument(parser)
     parser.epilog = (
         "Before any trial, the checks of the window's Search tab run: trust, space, settings, "
@@ -187,6 +190,7 @@ def run(args) -> int:
         return EXIT_UNREADABLE
     doc = project.doc
     anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
+    initial_weights_off(doc, args)
     _section(doc, args)
     if args.show:
         return show(doc, args)

@@ -48,8 +48,11 @@ def _trained_model():
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
+    return imported_project(tmp_path_factory.mktemp("imported"))
+
+
+def imported_project(folder):
     """(original model, project path): the model saved as m.keras, imported beside it."""
-    folder = tmp_path_factory.mktemp("imported")
     model = _trained_model()
     model.save(folder / "m.keras")
     parser = argparse.ArgumentParser()
