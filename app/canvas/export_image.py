@@ -3,10 +3,10 @@
 One painter routine draws both formats, with the canvas' own node sizes and
 layout: a box per node (name; kind, parameter count; the output shape when no
 edge carries it; problems in red) and an arrow per edge labelled with the
-tensor shape it carries. Wires are routed as the canvas routes them
-(`routes`: around the boxes a straight wire would cross, up the gap into the
-next column), labels are kept apart (`labels`), and a wire that still crosses
-a box is drawn over the boxes, so no wire hides behind one. Positions are the
+tensor shape it carries. Wires and labels are the canvas' own (`export_wires`):
+each wire along the path the canvas draws, each label where the canvas' `labels`
+puts it, or left out where the canvas hides it; a wire that still crosses a box
+is drawn over the boxes, so no wire hides behind one. Positions are the
 canvas positions (the document's `ui.positions`) when every node has one and
 no two boxes overlap, otherwise a fresh layered layout of those boxes. The
 picture's bounds hold every box, wire and label, so nothing is clipped.
@@ -14,7 +14,6 @@ picture's bounds hold every box, wire and label, so nothing is clipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui
@@ -23,8 +22,7 @@ from kerascanvas.graph.document import Document
 from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.validate import Analysis, analyze
 
-from .label_spots import WireOutlines, label_spot
-from .node_columns import NodeColumns
+from .export_wires import DrawnEdge, drawn_edges, output_port_point, port_counts
 from .node_style import (
     MIN_WIDTH,
     OUTPUT_COLOR,
@@ -33,10 +31,8 @@ from .node_style import (
     PAD,
     node_fonts,
     node_size,
-    port_x,
 )
-from .render import model_output_ports, outputs_text, shape_text, subtitle_text, wanted_ports
-from .routes import route, spread
+from .render import model_output_ports, outputs_text, subtitle_text
 
 NODE_SIZE = (MIN_WIDTH, 40.0)  # the smallest box drawn
 MARGIN = 40.0
@@ -86,90 +82,6 @@ def any_overlap(rects: list[QtCore.QRectF]) -> bool:
     return False
 
 
-def port_counts(doc: Document, node_id: str) -> tuple[int, int]:
-    """(input ports, output ports) of a node, as the canvas shows them."""
-    inputs, outputs = wanted_ports(doc, node_id)
-    return len(inputs), outputs
-
-
-def output_port_point(doc: Document, box: QtCore.QRectF, node_id: str,
-                      port: int) -> QtCore.QPointF:
-    """Where output `port` of a node sits on its box's bottom side, as on the canvas."""
-    return QtCore.QPointF(box.left() + port_x(box.width(), port_counts(doc, node_id)[1], port),
-                          box.bottom())
-
-
-def _edge_ends(doc, edge, boxes) -> tuple[QtCore.QPointF, QtCore.QPointF]:
-    """An edge runs from its source's output port to its destination's input port."""
-    dst = boxes[edge.dst]
-    x = dst.left() + port_x(dst.width(), port_counts(doc, edge.dst)[0], edge.dst_port)
-    return (output_port_point(doc, boxes[edge.src], edge.src, edge.src_port),
-            QtCore.QPointF(x, dst.top()))
-
-
-def _label_font() -> QtGui.QFont:
-    font = QtGui.QFont()
-    font.setPointSizeF(7.5)
-    return font
-
-
-@dataclass
-class DrawnEdge:
-    """An edge as the picture draws it: its wire, its shape label and where that goes, and
-    whether the wire is drawn over the boxes (it still crosses one, and must not be hidden)."""
-
-    path: QtGui.QPainterPath
-    text: str
-    label: QtCore.QRectF
-    on_top: bool = False
-
-
-def drawn_edges(doc, analysis, boxes) -> list[DrawnEdge]:
-    """Each edge between drawn boxes, routed as the canvas routes it (around the boxes it
-    would cross, up the gap into the next column) and labelled clear of the other labels,
-    of the boxes and, where it can be, of a parallel wire."""
-    columns = NodeColumns(list(boxes.items()))
-    edges = sorted((e for e in doc.edges if e.src in boxes and e.dst in boxes),
-                   key=lambda e: (e.src, e.src_port, _edge_ends(doc, e, boxes)[1].x()))
-    paths = [_edge_path(doc, edge, boxes, columns) for edge in edges]
-    metrics = QtGui.QFontMetricsF(_label_font())
-    wires = WireOutlines(paths.__getitem__)
-    drawn, taken = [], []
-    for index, edge in enumerate(edges):
-        text = shape_text(analysis.edge_shape(edge))
-        size = QtCore.QSizeF(metrics.horizontalAdvance(text) + 2, metrics.height())
-        twins = [i for i, other in enumerate(edges)
-                 if i != index and (other.src, other.dst) == (edge.src, edge.dst)]
-        spot = label_spot(paths[index], size, taken,
-                          lambda r, t=twins: wires.meet(r, t) or bool(columns.meeting(r, ())),
-                          lambda r: bool(columns.meeting(r, ())))
-        if spot is None:  # no room off the boxes: left out, as on the canvas
-            text, label = "", QtCore.QRectF()
-        else:
-            label = QtCore.QRectF(spot, size)
-            taken.append(label)
-        ends = (edge.src, edge.dst)
-        drawn.append(DrawnEdge(paths[index], text, label, _crosses(paths[index], columns, ends)))
-    return drawn
-
-
-def _edge_path(doc, edge, boxes, columns) -> QtGui.QPainterPath:
-    start, end = _edge_ends(doc, edge, boxes)
-    path = route(start, end, lambda area: columns.meeting(area, (edge.src, edge.dst)),
-                 (boxes[edge.src], boxes[edge.dst]), spread(edge.src_port, edge.dst_port))
-    if path is None:
-        path = QtGui.QPainterPath(start)
-        path.lineTo(end)
-    return path
-
-
-def _crosses(path: QtGui.QPainterPath, columns, ends) -> bool:
-    """Whether `path` passes through a box other than those of its `ends`."""
-    outline = QtGui.QPainterPathStroker().createStroke(path)
-    return any(outline.intersects(box.adjusted(1.0, 1.0, -1.0, -1.0))
-               for box in columns.meeting(path.boundingRect(), ends))
-
-
 def picture_bounds(doc, analysis, boxes, edges=None) -> QtCore.QRectF:
     """The picture's extent in canvas units: every box, wire and label, and a margin."""
     rect = QtCore.QRectF()
@@ -182,14 +94,15 @@ def picture_bounds(doc, analysis, boxes, edges=None) -> QtCore.QRectF:
 
 def _draw_edges(painter: QtGui.QPainter, edges: list[DrawnEdge]) -> None:
     painter.save()
-    painter.setFont(_label_font())
+    painter.setFont(node_fonts()["label"])  # the canvas' label font: its labels' sizes
     for edge in edges:
         painter.setPen(QtGui.QPen(_MUTED, 1.4))
         painter.setBrush(QtCore.Qt.NoBrush)
         painter.drawPath(edge.path)
         painter.setBrush(_MUTED)
         _arrow_head(painter, edge.path)
-        painter.drawText(edge.label, QtCore.Qt.AlignLeft, edge.text)
+        if edge.text:  # a label the canvas hides is left out
+            painter.drawText(edge.label, QtCore.Qt.AlignLeft, edge.text)
     painter.restore()
 
 

@@ -61,15 +61,23 @@ class LabelQueue:
             wires = wires_out(item) if isinstance(item, LayerNodeItem) else parallel(item)
             if wires:
                 groups.append((wires, scenes[scene]))
-        # A label about to be placed again keeps no spot from the others where it was: after
-        # an edit that moved many nodes (a block expanded) a label put beside a wire the
-        # others had not yet left stayed there, across a skip wire, with its first spot free.
-        for wires, obstacles in groups:
-            for pipe in wires:
-                obstacles.labels.discard(pipe)
-        outlines: dict = {}  # per scene: wires' outlines, made once a flush (none moves)
-        for wires, obstacles in groups:
-            place_labels(wires, obstacles, outlines.setdefault(id(obstacles), WireOutlines()))
+        place_groups(groups)
+
+
+def place_groups(groups, again=None) -> None:
+    """Place the labels of each group of wires (`wires`, `Obstacles`), in order; a label
+    that must make way goes to `again` (the queue by default; the image export keeps its
+    own)."""
+    # A label about to be placed again keeps no spot from the others where it was: after
+    # an edit that moved many nodes (a block expanded) a label put beside a wire the
+    # others had not yet left stayed there, across a skip wire, with its first spot free.
+    for wires, obstacles in groups:
+        for pipe in wires:
+            obstacles.labels.discard(pipe)
+    outlines: dict = {}  # per scene: wires' outlines, made once a flush (none moves)
+    for wires, obstacles in groups:
+        place_labels(wires, obstacles, outlines.setdefault(id(obstacles), WireOutlines()),
+                     again)
 
 
 class RectGrid:
@@ -238,7 +246,8 @@ class NodeWires:
             for p in self.wires)
 
 
-def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None) -> None:
+def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
+                 again=None) -> None:
     """Place the `label` of each pipe in `pipes` (in that order), apart from one another and,
     where a spot allows, off the other wires into the same node (parallel wires) and off
     the `obstacles` (nodes, other labels), and where one allows that too, off the other
@@ -275,4 +284,4 @@ def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None)
             # wire, which has more places to go, moves instead. Only to longer ones, so
             # two labels never push each other back and forth.
             if other.path().length() > path.length():
-                LabelQueue.add(other)
+                (again or LabelQueue.add)(other)
