@@ -100,8 +100,10 @@ def open_study(name: str, storage: str, direction: str, sampler=None, pruner=Non
     or it is resumed). The first process records `metric` in the study.
 
     Raises:
-        StudyError: the existing study optimizes in the other direction, or another metric.
+        StudyError: the existing study optimizes in the other direction, or another metric,
+            or the journal file ends with a damaged line (nothing is written to it then).
     """
+    refuse_damaged(storage)
     study = optuna.create_study(storage=open_storage(storage, on_lost), study_name=name,
                                 direction=direction, sampler=sampler, pruner=pruner,
                                 load_if_exists=True)
@@ -111,12 +113,27 @@ def open_study(name: str, storage: str, direction: str, sampler=None, pruner=Non
     return study
 
 
+def refuse_damaged(storage: str) -> None:
+    """StudyError when the journal file's last line is damaged: Optuna would skip it and
+    append after it, which leaves the whole file unreadable (`listing.check_tail`)."""
+    from .listing import StudyReadError, check_tail
+
+    try:
+        check_tail(storage)
+    except StudyReadError as exc:
+        raise StudyError(str(exc)) from exc
+
+
 def join_refusal(name: str, storage: str, direction: str, metric: str) -> str | None:
     """Why `open_study` would refuse the journal file's existing study `name`, told
     before any work (None: it would not, or the study does not exist yet; a database is
     asked when the study opens)."""
     if "://" in storage or not Path(storage).is_file():
         return None
+    try:
+        refuse_damaged(storage)
+    except StudyError as exc:
+        return str(exc)
     try:
         study = load_study(name, storage)
     except KeyError:  # no such study in the file yet

@@ -125,3 +125,18 @@ def test_the_status_says_the_best_and_why_start_would_refuse(tmp_path):
     assert "Start adds trials to it" in text
     refused = describe(stored, "val_loss", "minimize")
     assert "is set to maximize" in refused and "Start refuses" in refused
+
+
+def test_no_study_opens_a_file_with_a_damaged_last_line(tmp_path):
+    """`kerascanvas search` joins through open_study and checks through join_refusal: both
+    refuse, naming the file, and the file stays byte for byte (Optuna would have skipped the
+    line and appended after it, leaving the whole file unreadable)."""
+    path = tmp_path / "mlp.study.log"
+    journal(path, 2)
+    path.write_text(path.read_text() + "not json\n")
+    before = path.read_bytes()
+    refusal = studies.join_refusal("mlp", str(path), "maximize", "val_accuracy")
+    assert refusal and "damaged line" in refusal and str(path) in refusal
+    with pytest.raises(studies.StudyError, match="damaged line"):
+        studies.open_study("mlp", str(path), "maximize")
+    assert path.read_bytes() == before
