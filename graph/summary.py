@@ -144,6 +144,18 @@ def _errors(count: int) -> str:
     return f" ({count} error{'s' * (count != 1)})" if count else ""
 
 
+def left_out_count(count: int) -> str:
+    """How the errors on nodes left out of the model are counted apart.
+
+    >>> left_out_count(1)
+    '1 error on a node left out of the model, not blocking'
+    >>> left_out_count(2)
+    '2 errors on nodes left out of the model, not blocking'
+    """
+    where = "a node" if count == 1 else "nodes"
+    return f"{count} error{'s' * (count != 1)} on {where} left out of the model, not blocking"
+
+
 def format_issues(doc: Document, issues: list[Issue], analysis: Analysis | None = None
                   ) -> list[str]:
     """`Issues (1 error, 0 warnings):` then one line per issue, errors first. With the
@@ -152,7 +164,7 @@ def format_issues(doc: Document, issues: list[Issue], analysis: Analysis | None 
     errors = sum(1 for i in issues if i.severity == "error" and id(i) not in idle)
     warnings = sum(1 for i in issues if i.severity != "error")
     spare = len(issues) - errors - warnings
-    aside = f", {spare} on nodes left out of the model, not blocking" if spare else ""
+    aside = f", {left_out_count(spare)}" if spare else ""
     lines = [f"Issues ({errors} error{'s' * (errors != 1)}, "
              f"{warnings} warning{'s' * (warnings != 1)}{aside}):"]
     for issue in sorted(issues, key=lambda i: (i.severity != "error", id(i) in idle)):

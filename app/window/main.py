@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from ...graph.project import Project
+from ...graph.summary import left_out_count
 from ..blocks.user_blocks import UserBlocksMixin
 from ..canvas.adapter import Canvas
 from .canvas_events import CanvasEventsMixin
@@ -122,7 +123,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         idle = len(analysis.left_out_errors)  # on nodes left out of the model: not blocking
         if not self.doc.nodes:
             errors = warnings = idle = 0
-        aside = f" (+{idle} on nodes left out of the model, not blocking)" if idle else ""
+        aside = f" (+{left_out_count(idle)})" if idle else ""
         self.problems_label.setText(f"{errors} error{'s' * (errors != 1)}, "
                                     f"{warnings} warning{'s' * (warnings != 1)}{aside}")
         self.problems_label.setProperty("bad", errors > 0)

@@ -30,7 +30,7 @@ def test_start_and_the_code_work_with_an_erroring_spare_node(make_window, qtbot,
     FakeRun.made.clear()
     window = show(make_window(with_spare_error(tmp_path)), qtbot)
     assert window.problems_label.text() == \
-        "0 errors, 1 warning (+1 on nodes left out of the model, not blocking)"
+        "0 errors, 1 warning (+1 error on a node left out of the model, not blocking)"
     assert not window.problems_label.property("bad")
     spare = window.doc.find("spare").id
     assert [i.severity for i in window.analysis.issues_for(spare)] == ["error", "warning"]

@@ -142,7 +142,7 @@ def test_errors_pinned_to_no_node_block(change):
 def test_the_summary_counts_blocking_errors_apart_and_names_the_nodes_left_out():
     doc = spare_doc(*SPARE_ERRORS[1][1:])
     text = format_summary(doc, analyze(doc))
-    assert "Issues (0 errors, 1 warning, 1 on nodes left out of the model, not blocking)" \
+    assert "Issues (0 errors, 1 warning, 1 error on a node left out of the model, not blocking)" \
         in text
     assert "(left out of the model: does not block)" in text
     assert text.endswith("Left out of the model, as they lead to no model output: 'spare' "

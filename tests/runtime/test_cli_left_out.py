@@ -44,7 +44,7 @@ def cli(capsys, *argv):
 def test_validate_passes_and_says_the_spare_error_does_not_block(project, capsys):
     code, out, _ = cli(capsys, "validate", project())
     assert code == 0
-    assert "Issues (0 errors, 1 warning, 1 on nodes left out of the model, not blocking)" \
+    assert "Issues (0 errors, 1 warning, 1 error on a node left out of the model, not blocking)" \
         in out
     assert "spare: 'spare' (Dense): Received an invalid value for units" in out
     assert out.rstrip().endswith(NOTE)
