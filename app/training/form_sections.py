@@ -25,6 +25,7 @@ from ..panels.editors import (
 )
 from .code_dialog import code_button_text
 from .settings_paths import CHOICES, setting_type
+from .widths import compact_combo
 
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error", "huber", "focal_loss")
@@ -70,7 +71,8 @@ def choice_text(spec: ParamSpec, value) -> str:
 def show_choices(editor: ChoiceEditor, value, default) -> None:
     """Select `value` in a list, each entry named by `choice_text` and the default marked,
     as the properties panel marks a param's; a value the list lacks (a name or a custom
-    loss read from a file) is added, so it shows as it is."""
+    loss read from a file) is added, so it shows as it is. The list may shrink, eliding its
+    text, with the whole text as its tooltip."""
     combo = editor.combo
     if all(combo.itemData(i) != value for i in range(combo.count())):
         combo.addItem("", value)
@@ -79,6 +81,7 @@ def show_choices(editor: ChoiceEditor, value, default) -> None:
         mark = "  (default)" if choice == default and default is not None else ""
         combo.setItemText(i, choice_text(editor.spec, choice) + mark)
     editor.set_value(value, True)
+    compact_combo(combo)  # a narrow column elides 'sparse_categorical_crossentropy'
 
 
 # type -> (editor class, ParamSpec type the editor reads, parser of the committed value)

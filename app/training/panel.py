@@ -29,6 +29,7 @@ from .project_runs import ProjectRunsMixin, metrics_text
 from .records import progress_text
 from .results import ResultsView
 from .runs_reader import RunsReader
+from .widths import SettingsScroll, fit_columns
 
 PROGRESS_HZ = 10
 
@@ -66,12 +67,17 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.continue_button = QtWidgets.QPushButton("Continue")
         self.continue_button.setToolTip("Continue the selected stopped or finished run from "
                                         "its saved model, with this learning rate")
+        # The rate Continue would start with, shown only while Continue can be used: beside a
+        # running run, a bare "lr 0.0001" read as the rate it was training with.
+        self.continue_lr_label = QtWidgets.QLabel("at lr")
         self.continue_lr = QtWidgets.QLineEdit()
         self.continue_lr.setValidator(QtGui.QDoubleValidator(0.0, 10.0, 12))
         self.continue_lr.setMaximumWidth(90)
+        self.continue_lr.setToolTip("The learning rate Continue starts with: a tenth of the "
+                                    "picked run's, or what you type")
         self.processes = ProcessesBox()
         for widget in (self.start_button, self.pause_button, self.stop_button,
-                       self.kill_button, self.continue_button, QtWidgets.QLabel("lr"),
+                       self.kill_button, self.continue_button, self.continue_lr_label,
                        self.continue_lr, self.processes.label, self.processes):
             buttons.addWidget(widget)
         buttons.addStretch(1)
@@ -84,9 +90,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.runs = QtWidgets.QTreeWidget()
         self.runs.setHeaderLabels(["run", "status", "settings", "final metrics"])
         self.runs.setRootIsDecorated(False)
-        for column in range(3):  # the settings were cut to 'adam lr=0.0...', all alike
-            self.runs.header().setSectionResizeMode(
-                column, QtWidgets.QHeaderView.ResizeToContents)
+        fit_columns(self.runs)  # the settings were cut to 'adam lr=0.0...', all alike
         self.log = QtWidgets.QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(5000)
         self.tabs = QtWidgets.QTabWidget()
@@ -106,23 +110,19 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         column.addWidget(QtWidgets.QLabel("<b>Data</b>"))
         column.addWidget(self.data)
         column.addWidget(self.form, 1)
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(left)
+        # Never narrower than its fields, as rows come and go: a share of the dock's width,
+        # or the width its rows had when built, cut them off behind a sideways scroll bar.
+        scroll = self.settings_scroll = SettingsScroll(left)
         right = QtWidgets.QWidget()
         main = QtWidgets.QVBoxLayout(right)
         main.addLayout(buttons)
         main.addWidget(self.progress)
         main.addWidget(self.nan_label)
         main.addWidget(self.tabs, 1)
-        # The settings column is never narrower than its fields: a share of the dock's
-        # width cut them off behind a horizontal scroll bar.
-        scroll.setMinimumWidth(left.sizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width() + 4)
-        self.settings_scroll = scroll
         splitter = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(right)
+        splitter.setCollapsible(0, False)
         splitter.setStretchFactor(1, 3)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -282,11 +282,11 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
     def _update_buttons(self, *_) -> None:
         active = self.controller.is_active
         record = self._selected_run()
+        can_continue = not active and record is not None and bool(record.saved_path)
         enabled = {self.start_button: not active, self.processes: not active,
                    self.pause_button: active, self.stop_button: active,
-                   self.kill_button: active,
-                   self.continue_button: not active and record is not None
-                   and bool(record.saved_path)}
+                   self.kill_button: active, self.continue_button: can_continue,
+                   self.continue_lr: can_continue}
         for widget in [w for w, on in enabled.items() if on]:
             widget.setEnabled(True)
         # A focused widget that is disabled hands focus on to the next one in the chain:
@@ -299,6 +299,8 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
                 QtCore.Qt.OtherFocusReason)
         for widget in [w for w, on in enabled.items() if not on]:
             widget.setEnabled(False)
+        self.continue_lr_label.setVisible(can_continue)
+        self.continue_lr.setVisible(can_continue)
 
     # ---- progress (timer) ------------------------------------------------------------
     def _on_timer_timeout(self) -> None:

@@ -343,7 +343,8 @@ def test_a_new_run_starts_with_clean_axes(panel, qtbot):
     low, high = panel.plots.lr_axis_range()
     assert not low < 0.45 < high
     FakeRun.made[-1].push({"event": "train_begin", "epochs": 3, "steps": 4})
-    qtbot.waitUntil(lambda: abs(loss.viewRange()[0][1] - 3) < 0.2, timeout=3000)
+    # 3 and its padding, which grows as the plot narrows (not run 1's 40)
+    qtbot.waitUntil(lambda: abs(loss.viewRange()[0][1] - 3) < 0.5, timeout=3000)
 
 
 def test_a_failed_run_shows_why(panel, qtbot):

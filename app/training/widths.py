@@ -1,0 +1,97 @@
+"""Widths in the Training dock that follow what they show.
+
+The settings column is never narrower than its fields, whatever rows the form gains (an
+output added after the dock was built brought a wide loss list, cut off behind a sideways
+scroll bar); a list in it may shrink to `FIELD_CHARS` characters, its text then elided with
+the whole text as its tooltip; and the Runs tab's columns fit their header and values.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+FIELD_CHARS = 14  # a settings list narrower than its text shows at least this many
+COLUMN_GAP = 12  # between a list's columns: the style's check box took more than it said
+
+
+class SettingsScroll(QtWidgets.QScrollArea):
+    """Scrolls its widget up and down only: at least as wide as the widget's minimum, which
+    it follows as the widget's rows change, and preferring the widget's own width."""
+
+    def __init__(self, widget: QtWidgets.QWidget, parent=None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        self.setWidget(widget)  # the scroll area filters the widget's events from now on
+        self.follow_widget()
+
+    def _around(self) -> int:
+        """The width the scroll area adds around its widget (frame and scroll bar)."""
+        return self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    def follow_widget(self) -> None:
+        width = self.widget().minimumSizeHint().width() + self._around()
+        if width != self.minimumWidth():
+            self.setMinimumWidth(width)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.widget() and event.type() == QtCore.QEvent.LayoutRequest:
+            self.follow_widget()
+        return super().eventFilter(watched, event)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        return QtCore.QSize(self.widget().sizeHint().width() + self._around(), hint.height())
+
+
+class _ElidedText(QtCore.QObject):
+    """Paints a combo box's text elided to the room it has (Qt cuts it off mid-letter)."""
+
+    def eventFilter(self, combo, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() != QtCore.QEvent.Paint:
+            return False
+        option = QtWidgets.QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        painter = QtWidgets.QStylePainter(combo)
+        painter.drawComplexControl(QtWidgets.QStyle.CC_ComboBox, option)
+        room = combo.style().subControlRect(QtWidgets.QStyle.CC_ComboBox, option,
+                                            QtWidgets.QStyle.SC_ComboBoxEditField, combo)
+        option.currentText = elided(combo, option.currentText, room.width())
+        painter.drawControl(QtWidgets.QStyle.CE_ComboBoxLabel, option)
+        return True
+
+
+def elided(widget: QtWidgets.QWidget, text: str, width: int) -> str:
+    """`text` as it fits in `width` pixels of `widget` (whole, or cut with an ellipsis)."""
+    return widget.fontMetrics().elidedText(text, QtCore.Qt.ElideRight, width)
+
+
+def compact_combo(combo: QtWidgets.QComboBox) -> None:
+    """Let a list keep its preferred width (its longest entry) yet shrink to `FIELD_CHARS`
+    characters, its text elided; the tooltip holds the whole text. Call again after its
+    entries change."""
+    if combo.property("elided") is None:
+        combo.setProperty("elided", True)
+        combo.installEventFilter(_ElidedText(combo))
+    metrics = combo.fontMetrics()
+    longest = max((metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())),
+                  default=0)
+    chrome = max(0, combo.sizeHint().width() - longest)  # arrow, frame, padding
+    combo.setMinimumWidth(min(combo.sizeHint().width(),
+                              chrome + metrics.horizontalAdvance("x" * FIELD_CHARS)))
+    combo.setToolTip(combo.currentText())
+
+
+class _Gap(QtWidgets.QStyledItemDelegate):
+    def sizeHint(self, option, index) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        return super().sizeHint(option, index) + QtCore.QSize(COLUMN_GAP, 0)
+
+
+def fit_columns(tree: QtWidgets.QTreeWidget) -> None:
+    """Every column but the last as wide as its header and values (kept so as they change);
+    the last takes the rest of the width."""
+    tree.setItemDelegate(_Gap(tree))
+    header = tree.header()
+    header.setStretchLastSection(True)
+    for column in range(tree.columnCount() - 1):
+        header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeToContents)
