@@ -10,7 +10,7 @@ import pytest
 
 from kerascanvas.codegen import generate
 from kerascanvas.codegen.errors import CodegenError
-from kerascanvas.graph import LAYER_SPECS, spec
+from kerascanvas.graph import LAYER_SPECS, layer_spec, spec
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.errors import DocumentError
 from kerascanvas.graph.layers import recurrent_state
@@ -23,7 +23,7 @@ STATE_NAMES = {"LSTM": ["initial h", "initial c"], "GRU": ["initial state"],
                **{f"ConvLSTM{r}D": ["initial h", "initial c"] for r in (1, 2, 3)}}
 
 
-@pytest.mark.parametrize("module", [spec, recurrent_state])
+@pytest.mark.parametrize("module", [spec, layer_spec, recurrent_state])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
