@@ -8,7 +8,7 @@ import doctest
 import pytest
 
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.layers import custom
+from kerascanvas.graph.layers import custom, custom_recorded, custom_source
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import save
 from kerascanvas.graph.validate import analyze
@@ -126,8 +126,9 @@ def test_live_analysis_refreshes_when_keras_answers():
     assert project.analysis.valid
 
 
-def test_doctests():
-    result = doctest.testmod(custom)
+@pytest.mark.parametrize("module", [custom, custom_source, custom_recorded])
+def test_doctests(module):
+    result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
 
 
