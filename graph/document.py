@@ -16,13 +16,14 @@ go through `graph.commands`, which wraps these edits into undoable commands.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
+from .document_queries import DocumentQueries
+from .document_removal import NodeRemoval, Removal  # noqa: F401 - public here too
 from .errors import DocumentError
-from .index import GraphIndex, reachable, topological_order
+from .index import GraphIndex, reachable, topological_order  # noqa: F401 - as before
 from .model_identity import ModelIdentity
 from .names import (  # noqa: F401 (their home was here)
     default_name,
@@ -31,8 +32,6 @@ from .names import (  # noqa: F401 (their home was here)
     name_problem,
 )
 from .spec import get_spec
-
-_NUMBERED = re.compile(r"(.+)_(\d+)")  # a name of a numbered family: conv2_1
 
 
 @dataclass
@@ -59,9 +58,10 @@ class Edge:
     dst_port: int
 
 
-class Document(ModelIdentity):
+class Document(ModelIdentity, DocumentQueries, NodeRemoval):
     """Nodes, edges, ordered model outputs, training settings, user blocks and UI state;
-    the model's name and dict keys (`model_identity`)."""
+    the model's name and dict keys (`model_identity`). Its queries and naming are in
+    `document_queries`, the removal of many nodes and its undo in `document_removal`."""
 
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
@@ -86,98 +86,6 @@ class Document(ModelIdentity):
         self._taken_ports: set[tuple[str, int]] = set()
         self._index: GraphIndex | None = None
         self._index_key: tuple[int, int] | None = None
-
-    # ---- queries -------------------------------------------------------
-    def node(self, node_id: str) -> Node:
-        try:
-            return self.nodes[node_id]
-        except KeyError:
-            raise DocumentError(f"No node with id {node_id!r}") from None
-
-    def find(self, name: str) -> Node | None:
-        node = self.nodes.get(self._by_name.get(name, ""))
-        return node if node is not None and node.name == name else None
-
-    def graph_index(self) -> GraphIndex:
-        """The edge index, which the edits below keep current; rebuilt in one pass only when
-        the nodes or edges were changed behind their back (a raw `edges.append`)."""
-        if self._index is None or self._index_key != self._current_key():
-            self._index, self._index_key = GraphIndex.of(self), self._current_key()
-        return self._index
-
-    def _current_key(self) -> tuple[int, int, int, int]:
-        return id(self.edges), len(self.edges), id(self.nodes), len(self.nodes)
-
-    def _live_index(self) -> GraphIndex | None:
-        """The index if it is current (an edit about to be made can update it), else None."""
-        if self._index is not None and self._index_key == self._current_key():
-            return self._index
-        self._index = None
-        return None
-
-    def _index_took_edit(self) -> None:
-        self._index_key = self._current_key()
-
-    def in_edges(self, node_id: str) -> list[Edge]:
-        """Edges into `node_id`, ordered by destination port."""
-        return list(self.graph_index().ins.get(node_id, ()))
-
-    def out_edges(self, node_id: str) -> list[Edge]:
-        return list(self.graph_index().outs.get(node_id, ()))
-
-    def successors(self, node_id: str) -> list[str]:
-        return list(dict.fromkeys(self.graph_index().succ.get(node_id, ())))
-
-    def downstream(self, node_ids) -> set[str]:
-        """The given nodes and every node reachable from them."""
-        return reachable((n for n in node_ids if n in self.nodes), self.graph_index().succ)
-
-    def would_cycle(self, edge: Edge) -> bool:
-        return edge.src == edge.dst or edge.src in self.downstream([edge.dst])
-
-    def topological_order(self) -> list[Node]:
-        """Nodes sorted so every edge goes forward; ties keep document order.
-
-        Nodes on a cycle are left out (validation reports them).
-        """
-        order = topological_order(self.nodes, ((e.src, e.dst) for e in self.edges), stable=True)
-        return [self.nodes[nid] for nid in order]
-
-    # ---- naming and ids ------------------------------------------------
-    def new_id(self) -> str:
-        while f"n{self._next_id}" in self.nodes:
-            self._next_id += 1
-        return f"n{self._next_id}"
-
-    def unique_name(self, base: str, exclude: str | None = None) -> str:
-        def taken(name: str) -> bool:
-            node = self.find(name)
-            return node is not None and node.id != exclude
-
-        if not taken(base):
-            return base
-        i = 1
-        while taken(f"{base}_{i}"):
-            i += 1
-        return f"{base}_{i}"
-
-    def next_name(self, name: str) -> str:
-        """`name` when free, else the next free name of its family, as Keras numbers layers:
-        a copy of `conv2_1` is `conv2_2` (not `conv2_1_1`), of `dense` is `dense_1`.
-
-        >>> doc = Document()
-        >>> _ = doc.add_node("Dense", "conv2_1"), doc.add_node("Dense", "conv2_2")
-        >>> doc.next_name("conv2_1"), doc.next_name("dense"), doc.next_name("conv2")
-        ('conv2_3', 'dense', 'conv2')
-        """
-        if self.find(name) is None:
-            return name
-        match = _NUMBERED.fullmatch(name)
-        stem, digits = match.groups() if match else (name, "")
-        i = int(digits) + 1 if digits else 1
-        while self.find(candidate := f"{stem}_{i:0{len(digits)}d}") is not None:
-            i += 1
-        return candidate
 
     # ---- raw edits (each emits one event) ------------------------------
     def add_node(self, kind: str, name: str | None = None, params: dict | None = None,
@@ -232,79 +140,6 @@ class Document(ModelIdentity):
         self.ui.get("positions", {}).pop(node_id, None)
         self.events.emit(ev.NodeRemoved(node_id, node))
         return node
-
-    def remove_nodes(self, node_ids) -> Removal:
-        """Remove nodes with their edges, in one pass over the edges however many go.
-
-        Emits `EdgeRemoved` for each edge, `OutputsChanged` if a model output went, then
-        `NodeRemoved` for each node (the document holds none of them by then). Returns what
-        `restore` needs to put them back.
-        """
-        gone = {self.node(nid).id for nid in node_ids}  # DocumentError for an unknown id
-        graph_index = self._live_index()
-        nodes = [(place, node) for place, node in enumerate(self.nodes.values())
-                 if node.id in gone]
-        edges, kept = [], []
-        for place, e in enumerate(self.edges):
-            if e.src in gone or e.dst in gone:
-                edges.append((place, e))
-            else:
-                kept.append(e)
-        self.edges[:] = kept
-        positions = self.ui.get("positions", {})
-        removal = Removal(nodes, edges, {n: positions.pop(n) for n in gone if n in positions},
-                          [(i, o) for i, o in enumerate(self.outputs)
-                           if self.output_ref(o)[0] in gone])
-        for _, e in edges:
-            self._taken_ports.discard((e.dst, e.dst_port))
-            if graph_index is not None:
-                graph_index.edge_removed(e)
-        for _, node in nodes:
-            del self.nodes[node.id]
-            if self._by_name.get(node.name) == node.id:
-                del self._by_name[node.name]
-        if graph_index is not None:
-            graph_index.nodes_changed(self.nodes)
-            self._index_took_edit()
-        for _, e in edges:
-            self.events.emit(ev.EdgeRemoved(e.dst, e))
-        if removal.output_slots:
-            self.outputs = [o for o in self.outputs if self.output_ref(o)[0] not in gone]
-            self.events.emit(ev.OutputsChanged())
-        for _, node in nodes:
-            self.events.emit(ev.NodeRemoved(node.id, node))
-        return removal
-
-    def restore(self, removal: Removal) -> None:
-        """Put back what `remove_nodes` took out, each node, edge, output and position in its
-        old place (the undo of a delete). Emits `NodeAdded` for each node, `EdgeAdded` for
-        each edge and `OutputsChanged` if a model output came back."""
-        for _, node in removal.nodes:
-            if node.id in self.nodes or self.find(node.name) is not None:
-                raise DocumentError(f"Node {node.id!r} ({node.name!r}) cannot come back: its "
-                                    "id or name is taken")
-        graph_index = self._live_index()
-        items = list(self.nodes.items())
-        for place, node in removal.nodes:  # in ascending places: each lands where it was
-            items.insert(place, (node.id, node))
-            self._by_name[node.name] = node.id
-        self.nodes = dict(items)
-        for place, e in removal.edges:
-            self.edges.insert(place, e)
-            self._taken_ports.add((e.dst, e.dst_port))
-        if removal.positions:
-            self.ui.setdefault("positions", {}).update(removal.positions)
-        for slot, entry in removal.output_slots:
-            self.outputs.insert(slot, entry)
-        if graph_index is not None:
-            graph_index.refill(self)
-            self._index_took_edit()
-        for _, node in removal.nodes:
-            self.events.emit(ev.NodeAdded(node.id))
-        for _, e in removal.edges:
-            self.events.emit(ev.EdgeAdded(e.dst, e))
-        if removal.output_slots:
-            self.events.emit(ev.OutputsChanged())
 
     def connect(self, edge: Edge, index: int | None = None, check_cycle: bool = True) -> None:
         """Add an edge. `check_cycle=False` is for bulk loads that check once at the end."""
@@ -435,16 +270,6 @@ class Document(ModelIdentity):
         """Tell listeners that everything changed (after a load)."""
         self.events.emit(ev.Reset())
 
-
-@dataclass
-class Removal:
-    """What `Document.remove_nodes` took out: nodes and edges with their places (in document
-    order), the positions, and the model outputs with their slots."""
-
-    nodes: list[tuple[int, Node]]
-    edges: list[tuple[int, Edge]]
-    positions: dict[str, list[float]]
-    output_slots: list[tuple[int, str]]
 
 
 class _Unset:

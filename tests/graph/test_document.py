@@ -8,6 +8,7 @@ from kerascanvas.graph import (
     LAYER_SPECS,
     commands,
     document,
+    document_queries,
     fixes,
     fixplan,
     layout,
@@ -46,9 +47,9 @@ def test_new_nodes_get_unique_names():
     assert names == ["dense", "dense_1", "dense_2"]
 
 
-@pytest.mark.parametrize("module", [application, commands, document, fixes, fixplan, layout,
-                                    model_identity, names, params, placement, projectfile,
-                                    shapes, training_paths])
+@pytest.mark.parametrize("module", [application, commands, document, document_queries, fixes,
+                                    fixplan, layout, model_identity, names, params, placement,
+                                    projectfile, shapes, training_paths])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
