@@ -72,7 +72,7 @@ def count(window) -> tuple[int, int, list[str]]:
 
 def timed_routing():
     """Wrap the canvas' routing with a CPU-time counter; returns the list it adds to."""
-    from kerascanvas.app.canvas import pipes
+    from kerascanvas.app.canvas import pipe_item as pipes  # where wires call `route`
 
     spent = [0.0]
     route = pipes.route
@@ -114,7 +114,7 @@ def route_calls(window) -> list[tuple]:
     bucketed once, as in a batch of moves)."""
     from functools import partial
 
-    from kerascanvas.app.canvas import pipes
+    from kerascanvas.app.canvas import pipe_item as pipes  # where wires call `route`
 
     views = list(window.canvas.views.values())
     columns = pipes.NodeColumns([(item, item.sceneBoundingRect()) for item in views])
