@@ -85,10 +85,17 @@ def without_layout_default(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def assignment(expr: Expression, indent: str, prefix: str, dtype: str | None = None) -> str:
+def assignment(expr: Expression, indent: str, prefix: str,
+               dtype: str | tuple | None = None) -> str:
     """`indent + prefix + expr` as a subclassed model's call() writes it (no naming
-    helper: its operations make no config), cast to `dtype` when one is given, and
-    wrapped the way `literals.call` wraps a layer's call when the line is too long."""
+    helper: its operations make no config), cast to `dtype` when one is given (a tuple:
+    one per output, None for one left as it is), and wrapped the way `literals.call`
+    wraps a layer's call when the line is too long."""
+    if isinstance(dtype, tuple):
+        dtype, only = _cast_outputs(dtype)
+        return _comprehension(indent, prefix, Nested("keras.ops.cast", ("t", literal(dtype))),
+                              "i, t", Nested("enumerate", (_nested(expr),)),
+                              f" if i in {only} else t")
     if dtype is not None and expr.outputs > 1:
         return _comprehension(indent, prefix, Nested("keras.ops.cast", ("t", literal(dtype))),
                               "t", _nested(expr))
@@ -99,7 +106,7 @@ def assignment(expr: Expression, indent: str, prefix: str, dtype: str | None = N
 
 
 def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
-              dtype: str | None = None) -> str:
+              dtype: str | tuple | None = None) -> str:
     """`indent + prefix + named_op(expression, name)`: the operation gets the node's name
     (keras.ops functions take none); it has no layer to list on its own.
 
@@ -107,7 +114,8 @@ def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
     float32) casts the result, and names the cast `<name>_<dtype>` (an automatic name
     could be a node's): `named_op(keras.ops.cast(named_op(keras.ops.mean(x, axis=1),
     'mean'), 'float32'), 'mean_float32')`; each of a split's outputs has its own cast,
-    named `<name>_<dtype>_<i>`. Each is wrapped as black would where a line is too long.
+    named `<name>_<dtype>_<i>`; a tuple `dtype` (top_k: `("float32", None)`) casts only
+    the outputs it gives a dtype. Each is wrapped as black would where a line is too long.
     """
     if not isinstance(suffix, Expression):
         raise CodegenError(f"Node {name!r} ({spec.kind}) is an operation, not a layer: it "
@@ -115,13 +123,21 @@ def statement(spec: LayerSpec, name: str, indent: str, prefix: str, suffix: str,
     made = Nested(NAMER, (_nested(suffix), literal(name)))
     if dtype is None:
         return wrapped(made, indent, prefix)
+    dtype, only = _cast_outputs(dtype) if isinstance(dtype, tuple) else (dtype, None)
     cast_as = literal(cast_name(name, dtype))
     if suffix.outputs == 1:
         return wrapped(Nested(NAMER, (Nested("keras.ops.cast", (made, literal(dtype))),
                                       cast_as)), indent, prefix)
     item = Nested(NAMER, (Nested("keras.ops.cast", ("t", literal(dtype))),
                           f"{cast_as} + '_' + str(i)"))
-    return _comprehension(indent, prefix, item, "i, t", Nested("enumerate", (made,)))
+    tail = "" if only is None else f" if i in {only} else t"
+    return _comprehension(indent, prefix, item, "i, t", Nested("enumerate", (made,)), tail)
+
+
+def _cast_outputs(dtypes: tuple) -> tuple[str, tuple[int, ...]]:
+    """(the dtype, the outputs cast to it) of a per-output `dtypes` (`("float32", None)`)."""
+    only = tuple(i for i, d in enumerate(dtypes) if d is not None)
+    return dtypes[only[0]], only
 
 
 class Nested(NamedTuple):
@@ -166,14 +182,15 @@ def wrapped(code: Nested | str, indent: str, prefix: str = "", suffix: str = "")
 
 
 def _comprehension(indent: str, prefix: str, item: Nested, names: str,
-                   source: Nested) -> str:
-    """`prefix + [item for names in source]`, the item and the loop on lines of their own
-    (each wrapped in turn) where one line would pass the limit."""
-    line = f"{indent}{prefix}[{item} for {names} in {source}]"
+                   source: Nested, tail: str = "") -> str:
+    """`prefix + [item + tail for names in source]` (`tail`: ` if i in (0,) else t`), the
+    item and the loop on lines of their own (each wrapped in turn) where one line would
+    pass the limit."""
+    line = f"{indent}{prefix}[{item}{tail} for {names} in {source}]"
     if len(line) <= LINE_LIMIT:
         return line
     inner = indent + INDENT
-    return (f"{_targets(indent, prefix, '[')}[\n{wrapped(item, inner)}\n"
+    return (f"{_targets(indent, prefix, '[')}[\n{wrapped(item, inner, '', tail)}\n"
             f"{wrapped(source, inner, f'for {names} in ')}\n{indent}]")
 
 

@@ -26,7 +26,7 @@ from .errors import CodegenError
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer
 from .operations import OUTPUT_DTYPE
-from .precision import FLOAT32, float32_layers, policy_name
+from .precision import FLOAT32, output_dtypes, policy_name
 from .shared import shared_layers
 
 
@@ -112,7 +112,7 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
     policy = policy_name(doc.training)
-    float32 = float32_layers(doc, analysis.results)
+    float32 = output_dtypes(doc, analysis.results)
     index = GraphIndex.of(doc)
     model = _model_nodes(doc, index)
     namer = Namer(RESERVED | frozenset(_helper_names(doc, model)) | reserved)
@@ -144,7 +144,7 @@ def with_left_out(module, plan: Plan):
 _NO_DTYPE = frozenset({INPUT, APPLICATION, USER_BLOCK})
 
 
-def _with_dtype(step: Step, float32: frozenset[str]) -> Step:
+def _with_dtype(step: Step, float32: dict[str, Any]) -> Step:
     """The step, passing dtype='float32' when it builds an output layer under mixed precision.
 
     A block step passes it to its helper, which gives it to the block's last layer.
@@ -154,8 +154,9 @@ def _with_dtype(step: Step, float32: frozenset[str]) -> Step:
     own = f"{step.name}_{_block_output(step)}" if step.spec.is_block else step.name
     if own not in float32:
         return step
-    key = OUTPUT_DTYPE if is_operation(step.spec) else "dtype"  # ops.cast has a dtype
-    return dataclasses.replace(step, kwargs={**step.kwargs, key: FLOAT32})
+    if is_operation(step.spec):  # ops.cast has a `dtype`; top_k casts its values alone
+        return dataclasses.replace(step, kwargs={**step.kwargs, OUTPUT_DTYPE: float32[own]})
+    return dataclasses.replace(step, kwargs={**step.kwargs, "dtype": FLOAT32})
 
 
 def _block_output(step: Step) -> str:

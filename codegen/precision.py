@@ -6,8 +6,11 @@ compute the model outputs built with `dtype="float32"` (losses and metrics need
 float32). The generated module says the same: a constant `DTYPE_POLICY`, a
 `build_model()` that sets it while it builds and restores the previous policy
 after (so importing the module and building a model leaves no global state
-behind), and `dtype='float32'` on the output layers. A training script also sets
-the policy before it builds and compiles, as a Keras user would.
+behind), and `dtype='float32'` on the output layers. An output operation's result
+is cast to float32 only where it is floating point: an index (argmax, top_k's
+indices) or a mask (a comparison) keeps its dtype, as a Keras user writes it
+(`output_dtypes`). A training script also sets the policy before it builds and
+compiles, as a Keras user would.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerascanvas.graph.document import Document
+from kerascanvas.graph.layers.operations import float_results, is_operation
 from kerascanvas.graph.training_schema import PRECISIONS
 
 from .errors import CodegenError
@@ -62,9 +66,31 @@ def output_layer_names(doc: Document, results: Mapping[str, Any]) -> list[str]:
 
 def float32_layers(doc: Document, results: Mapping[str, Any]) -> frozenset[str]:
     """Names of the layers written with `dtype='float32'`: the outputs under mixed precision."""
+    return frozenset(output_dtypes(doc, results))
+
+
+OutputDtype = str | tuple[str | None, ...]
+
+
+def output_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[str, OutputDtype]:
+    """`{layer name: "float32"}` for the model outputs under mixed precision ({} when it is
+    off). An output operation is cast only where its result is floating point: one with
+    no floating result is left out, one with some (top_k: values, indices) gets a tuple
+    per output, `("float32", None)`.
+    """
     if policy_name(doc.training) == FLOAT32:
-        return frozenset()
-    return frozenset(output_layer_names(doc, results))
+        return {}
+    found: dict[str, OutputDtype] = {}
+    nids = dict.fromkeys(nid for nid, _ in doc.output_refs())
+    for nid, name in zip(nids, output_layer_names(doc, results), strict=True):
+        node, result = doc.node(nid), results[nid]
+        flags = (float_results(node.kind, result.params, len(result.output_shapes))
+                 if is_operation(node.spec) else (True,))
+        if all(flags):
+            found[name] = FLOAT32
+        elif any(flags):
+            found[name] = tuple(FLOAT32 if f else None for f in flags)
+    return found
 
 
 def constant_block(policy: str) -> str:

@@ -14,7 +14,7 @@ from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .keras_quirks import keras_quirk_issues
 from .layers import custom
-from .layers.operations import is_operation
+from .layers.operations import float_results, is_operation
 from .model_keys import key_issues
 from .model_scope import left_out_ids, usage_issues
 from .shapes import fmt
@@ -220,10 +220,10 @@ def output_port_issues(doc: Document, results: Mapping[str, NodeResult]) -> list
 
 
 def cast_name_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[Issue]:
-    """Under mixed precision an output operation's result is cast to float32 by an
-    operation named `<node>_float32` (`<node>_float32_<i>` for each of several outputs):
-    another node of that name would make the model refuse to build (two operations of one
-    name)."""
+    """Under mixed precision an output operation's floating-point result is cast to float32
+    by an operation named `<node>_float32` (`<node>_float32_<i>` for output i of several;
+    an integer or bool result is not cast, `float_results`): another node of that name
+    would make the model refuse to build (two operations of one name)."""
     if doc.training.get("mixed_precision", "off") in (None, "off"):
         return []
     taken, issues = {n.name for n in doc.nodes.values()}, []
@@ -232,9 +232,9 @@ def cast_name_issues(doc: Document, results: Mapping[str, NodeResult]) -> list[I
         spec = spec_of(node) if node is not None else None
         if spec is None or not is_operation(spec) or result is None or not result.ok:
             continue
-        count = len(result.output_shapes)
-        names = [f"{node.name}_float32"] if count == 1 else \
-            [f"{node.name}_float32_{i}" for i in range(count)]
+        cast = float_results(node.kind, result.params, len(result.output_shapes))
+        names = [f"{node.name}_float32"] if cast == (True,) else \
+            [f"{node.name}_float32_{i}" for i, c in enumerate(cast) if c and len(cast) > 1]
         for name in (n for n in names if n in taken):
             issues.append(Issue(nid, None, ERROR, f"Under mixed precision the float32 cast "
                                 f"after output operation {node.name!r} is named {name!r}, "

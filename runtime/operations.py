@@ -39,10 +39,11 @@ def ops_function(function: str):
 class OperationCall:
     """The call of one operation node; `OperationCall(kind, params)(x, y)` runs it. With
     `dtype` (a model output under mixed precision) the result is cast to it, as output
-    layers compute in float32 there; with `name` the operation gets that name (and the
-    cast `<name>_<dtype>`)."""
+    layers compute in float32 there, or, given one per output (top_k's `("float32",
+    None)`), each output with one; with `name` the operation gets that name (and the
+    cast `<name>_<dtype>`, `<name>_<dtype>_<i>` for output i of several)."""
 
-    def __init__(self, kind: str, params: Mapping[str, Any], dtype: str | None = None,
+    def __init__(self, kind: str, params: Mapping[str, Any], dtype: str | tuple | None = None,
                  name: str | None = None):
         self.kind = kind
         self.params = dict(params)
@@ -59,13 +60,15 @@ class OperationCall:
         if self.dtype is None:
             return out
         if isinstance(out, list):  # a split: each output is cast, `<name>_<dtype>_<i>`
-            return [self._cast(o, f"_{i}") for i, o in enumerate(out)]
-        return self._cast(out)
+            dtypes = self.dtype if isinstance(self.dtype, tuple) else (self.dtype,) * len(out)
+            return [o if d is None else self._cast(o, d, f"_{i}")
+                    for i, (o, d) in enumerate(zip(out, dtypes, strict=True))]
+        return self._cast(out, self.dtype)
 
-    def _cast(self, tensor, suffix: str = ""):
-        """`tensor` cast to the output dtype, the cast named `<name>_<dtype>` (Keras' own
-        name, `cast_3`, could be another node's)."""
-        out = import_keras().ops.cast(tensor, self.dtype)
+    def _cast(self, tensor, dtype: str, suffix: str = ""):
+        """`tensor` cast to `dtype`, the cast named `<name>_<dtype>` (Keras' own name,
+        `cast_3`, could be another node's)."""
+        out = import_keras().ops.cast(tensor, dtype)
         if self.name is None:
             return out
-        return name_operation(out, f"{self.name}_{self.dtype}{suffix}")
+        return name_operation(out, f"{self.name}_{dtype}{suffix}")

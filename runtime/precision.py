@@ -59,10 +59,16 @@ def output_layer_names(doc: Document, analysis=None) -> list[str]:
 
 
 def output_dtype_overrides(doc: Document, analysis=None) -> dict[str, str]:
-    """`{layer name: "float32"}` for the output layers when mixed precision is on, else {}."""
+    """`{layer name: "float32"}` for the output layers when mixed precision is on, else {}:
+    codegen's `output_dtypes` (an output operation is cast only where its result is
+    floating point; top_k's `("float32", None)` casts its values, not its indices)."""
+    from kerascanvas.codegen.precision import output_dtypes
+    from kerascanvas.graph import validate
+
     if policy_for(doc) == FLOAT32:
         return {}
-    return dict.fromkeys(output_layer_names(doc, analysis), FLOAT32)
+    return output_dtypes(doc, (analysis if analysis is not None else
+                               validate.analyze(doc)).results)
 
 
 @contextlib.contextmanager

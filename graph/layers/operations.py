@@ -216,6 +216,22 @@ def result_dtype(kind: str, params: Mapping[str, Any]) -> str | tuple | None:
     return None if rule is None else rule(params)
 
 
+def float_results(kind: str, params: Mapping[str, Any], count: int) -> tuple[bool, ...]:
+    """For each of an operation node's `count` outputs, whether its result is floating
+    point (a float dtype, or one that follows the inputs'): only those are cast to
+    float32 when the node is a model output under mixed precision, as a Keras user casts
+    them; an index or a mask keeps its integer or bool dtype.
+
+    >>> float_results("ops.top_k", {"k": 2, "sorted": True}, 2)
+    (True, False)
+    >>> float_results("ops.argmax", {"axis": -1, "keepdims": False}, 1)
+    (False,)
+    """
+    dtype = result_dtype(kind, params)
+    dtypes = dtype if isinstance(dtype, tuple) else (dtype,) * count
+    return tuple(d is None or "float" in d for d in dtypes)
+
+
 def shown_dtype(kind: str, params: Mapping[str, Any]) -> str | None:
     """`result_dtype` of a node's raw params; None where the kind fixes no dtype or the
     params do not resolve (validation reports those).
