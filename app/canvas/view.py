@@ -9,8 +9,6 @@ port is invisible.
 
 from __future__ import annotations
 
-import math
-
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -19,8 +17,8 @@ from .dragging import DraggedNodes
 from .node_style import DETAIL_SCALE
 from .nodes import LayerNodeItem, highlight_wires
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
+from .view_range import PAN_ROOM, ViewRange  # noqa: F401 - PAN_ROOM importable here as before
 
-PAN_ROOM = 4.0  # scroll room around the shown range, in ranges, before the scene rect moves
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
 _MODIFIER_HINTS = {  # (Alt, Ctrl, Shift) held: what a click or a box does
@@ -29,8 +27,9 @@ _MODIFIER_HINTS = {  # (Alt, Ctrl, Shift) held: what a click or a box does
 }
 
 
-class CanvasViewer(NodeViewer):
-    """A `NodeViewer` that switches node detail when the zoom crosses `DETAIL_SCALE`."""
+class CanvasViewer(ViewRange, NodeViewer):
+    """A `NodeViewer` that switches node detail when the zoom crosses `DETAIL_SCALE`; what it
+    shows, and how a pan scrolls, is `ViewRange`'s (`view_range`)."""
 
     wiring_ended = QtCore.Signal(str)  # the node a wire was dragged from
 
@@ -237,63 +236,6 @@ class CanvasViewer(NodeViewer):
         self._cursor_text.setVisible(False)
         super().focusOutEvent(event)
 
-    # ---- panning scrolls ---------------------------------------------------
-    # NodeGraphQt shows its range by making it the scene rect and fitting the view to it, so
-    # every pan step was a new transform and a repaint of the whole viewport (about 90 ms
-    # for an imported MobileNetV2). Here the scene rect leaves room around the range, the
-    # scale is set only when it changes, and the range is shown by scrolling: Qt then moves
-    # the pixels already drawn and paints only the strip that comes into view.
-    def _update_scene(self):
-        area = self._scene_range
-        if area.width() <= 0 or area.height() <= 0:
-            return
-        view = self.viewport().rect().adjusted(2, 2, -2, -2)  # as fitInView: 2 px free
-        scale = min(view.width() / area.width(), view.height() / area.height())
-        now = self.transform()  # only a scale: the position comes from the scroll bars
-        if (not math.isclose(now.m11(), scale, rel_tol=1e-9) or now.m22() != now.m11()
-                or now.m12() or now.m21() or now.dx() or now.dy()):
-            self.setTransform(QtGui.QTransform.fromScale(scale, scale))
-        if not self.sceneRect().contains(area):
-            room = PAN_ROOM * max(area.width(), area.height())
-            self.setSceneRect(area.adjusted(-room, -room, room, room))
-        self.centerOn(area.center())
-        self.view_changed.emit()
-
-    def scrollContentsBy(self, dx, dy):  # noqa: N802 (Qt override)
-        super().scrollContentsBy(dx, dy)
-        # Qt scrolls the viewport's child widgets with the picture: the find bar, the
-        # minimap and the start panel float over it, so they go back where they were (each
-        # is placed again when it is shown).
-        # (As siblings of the viewport they would stop Qt from scrolling it at all.)
-        for child in self.viewport().children():
-            if isinstance(child, QtWidgets.QWidget) and child.isVisible():
-                child.move(child.x() - dx, child.y() - dy)
-
-    def center_selection(self, nodes=None):
-        super().center_selection(nodes)  # sets its range as the scene rect: give room back
-        self._update_scene()
-
-    def resizeEvent(self, event):  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self.view_changed.emit()
-
-    def show_range(self, rect: QtCore.QRectF) -> None:
-        """Show the scene `rect`, fitted into the viewport (2 px free each side)."""
-        self._scene_range = QtCore.QRectF(rect)
-        self._update_scene()
-
-    def show_at(self, scale: float, centre: QtCore.QPointF) -> None:
-        """Show the scene at `scale`, `centre` in the middle of the viewport."""
-        size = self.viewport().size()
-        width, height = (size.width() - 4) / scale, (size.height() - 4) / scale
-        self.show_range(QtCore.QRectF(centre.x() - width / 2, centre.y() - height / 2,
-                                      width, height))
-
-    def center_on(self, point: QtCore.QPointF) -> None:
-        """Move the view (same zoom) so `point` is in its middle."""
-        self._scene_range.translate(point - self._scene_range.center())
-        self._update_scene()
-
     def node_items(self) -> list[LayerNodeItem]:
         return [i for i in self.scene().items() if isinstance(i, LayerNodeItem)]
 
@@ -314,30 +256,6 @@ class CanvasViewer(NodeViewer):
                 pipe.label.setVisible(labels)
         super().paintEvent(event)
 
-    def fit_items(self, items, margin: float = 20.0) -> None:
-        """Zoom so every item is in view (NodeGraphQt's own fit groups the items: slow)."""
-        if not items:
-            return
-        rect = items[0].sceneBoundingRect()
-        for item in items[1:]:
-            rect = rect.united(item.sceneBoundingRect())
-        self._scene_range = rect.adjusted(-margin, -margin, margin, margin)
-        self._update_scene()
-        if self.get_zoom() > 0.1:
-            self.reset_zoom(self._scene_range.center())
-
-    def show_top(self, items, scale: float, margin: float = 20.0) -> None:
-        """Zoom to `scale` showing the top of the items: centred when they are narrower
-        than the view, from their left edge when wider."""
-        rect = items[0].sceneBoundingRect()
-        for item in items[1:]:
-            rect = rect.united(item.sceneBoundingRect())
-        size = self.viewport().size()  # fitInView keeps 2 px free on each side
-        width, height = (size.width() - 4) / scale, (size.height() - 4) / scale
-        left = (rect.center().x() - width / 2 if rect.width() + 2 * margin <= width
-                else rect.left() - margin)
-        self.show_range(QtCore.QRectF(left, rect.top() - margin, width, height))
-
     def set_empty_hint(self, text: str) -> None:
         if text != self.empty_hint:
             self.empty_hint = text
@@ -357,20 +275,6 @@ class CanvasViewer(NodeViewer):
                              self.empty_hint)
             painter.restore()
 
-    def center_items(self, items) -> None:
-        if items:
-            rect = items[0].sceneBoundingRect()
-            for item in items[1:]:
-                rect = rect.united(item.sceneBoundingRect())
-            self._scene_range.translate(rect.center() - self._scene_range.center())
-            self._update_scene()
-
-    def scene_center(self) -> tuple[float, float]:
-        center = self.mapToScene(self.viewport().rect().center())
-        return (center.x(), center.y())
-
-    def visible_scene_rect(self) -> QtCore.QRectF:
-        return self.mapToScene(self.viewport().rect()).boundingRect()
 
 
 def apply_detail(item: LayerNodeItem, detail: bool) -> None:
