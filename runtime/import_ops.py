@@ -45,8 +45,10 @@ _OPTIONAL_TENSORS = {"layer_normalization"}
 # Op classes whose name is not their keras.ops function's: class name -> function.
 _ALIASES = {name: function for function, name in OP_AUTO_NAMES.items()}
 # Params that the op's call takes positionally after its tensors: function -> (index of
-# the first, their names) (`isclose(x1, x2, rtol, atol)`).
-_POSITIONAL_PARAMS = {"isclose": (2, ("rtol", "atol"))}
+# the first, their names) (`isclose(x1, x2, rtol, atol)`, `quantile(x, q)`).
+_POSITIONAL_PARAMS = {"isclose": (2, ("rtol", "atol")),
+                      **{f: (1, ("q",)) for f in ("quantile", "percentile", "nanquantile",
+                                                  "nanpercentile")}}
 # Config keys of op classes that no param covers, and the value they must have.
 _NEUTRAL = {"initial": None, "sparse": False, "rms_scaling": False}
 
@@ -110,12 +112,13 @@ def _keyword_ports(function: str, template: dict) -> dict:
 
 def _named_positionals(function: str, template: dict) -> dict:
     """The call's template with the plain values its op takes positionally after the
-    tensors (isclose's rtol and atol) as keywords."""
+    tensors (isclose's rtol and atol, quantile's q: a number or a list of them) as
+    keywords."""
     start, names = _POSITIONAL_PARAMS.get(function, (0, ()))
     args, extra = template["args"][:start], template["args"][start:]
     if not names or not extra:
         return template
-    if len(extra) > len(names) or not all(_plain(v) for v in extra):
+    if len(extra) > len(names) or not all(_plain(v) or _numbers(v) for v in extra):
         raise NotMapped(f"it is called with arguments the ops.{function} node does not take")
     given = dict(zip(names[:len(extra)], extra, strict=True))
     return {"args": args, "kwargs": {**given, **template.get("kwargs", {})}}
@@ -135,7 +138,7 @@ def _params(kind: str, op, template: dict, tensors: list, outputs: int) -> tuple
     keywords = {k: v for k, v in template.get("kwargs", {}).items()  # ops.pad's
                 if k in names or v is not None}  # constant_values; mask=None: no mask
     extra = sorted(set(config) - names) or sorted(
-        k for k, v in keywords.items() if k not in names or not _plain(v))
+        k for k, v in keywords.items() if k not in names or not (_plain(v) or _numbers(v)))
     if extra:
         raise NotMapped(f"it is called with settings the {kind} node does not take: {extra}")
     values, inputs = _arguments(kind, template["args"], tensors)
@@ -150,6 +153,10 @@ def _params(kind: str, op, template: dict, tensors: list, outputs: int) -> tuple
 def _plain(value) -> bool:
     """Whether a call keyword is a plain value (a number, text, None), not a tensor."""
     return value is None or isinstance(value, int | float | str)
+
+
+def _numbers(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, int | float) for v in value)
 
 
 def _tensor(value, tensors: list):

@@ -216,3 +216,30 @@ def matrix_shape(params, inputs):
         raise ShapeError(f"{params['__kind__']} works on the last two axes: the input needs "
                          f"rank 2 or more. Received: input_shape={fmt(inputs[0])}", port=0)
     return tuple(inputs[0])
+
+
+def ravel_shape(params, inputs):
+    """Every entry in one axis, the batch's too: `(size,)`, `(None,)` when a dim is unknown."""
+    shape = tuple(inputs[0])
+    return (None,) if None in shape else (math.prod(shape),)
+
+
+def rot90_shape(params, inputs):
+    """The two axes' dims exchanged, as Keras' symbolic call says for every k. For an even
+    k the rotated tensor keeps its shape when the model runs, so the rule refuses an even
+    k unless both dims are known and equal (where both say the same)."""
+    shape, kind, k = list(inputs[0]), params["__kind__"], params["k"]
+    if len(shape) < 2:
+        raise ShapeError(f"{kind} needs rank 2 or more. Received: input_shape={fmt(shape)}",
+                         port=0)
+    first, second = checked_axes(params["axes"], shape, kind)
+    if first == second:
+        raise ShapeError(f"{kind}: the two axes must be different. Received: "
+                         f"axes={list(params['axes'])}", port=0)
+    if k % 2 == 0 and (shape[first] != shape[second] or shape[first] is None):
+        raise ShapeError(f"{kind}: with an even k the tensor keeps its shape "
+                         f"{fmt(tuple(shape))} when the model runs, where Keras' symbolic call "
+                         f"exchanges the dims of axes {list(params['axes'])}; use an odd k or "
+                         f"two axes of one known size", port=0)
+    shape[first], shape[second] = shape[second], shape[first]
+    return tuple(shape)

@@ -1,9 +1,9 @@
 """Operations that rearrange or accumulate along axes: `ops.cumsum`, `ops.cumprod`,
 `ops.prod`, `ops.flip`, `ops.roll`, `ops.tile`, `ops.repeat`, `ops.pad`,
 `ops.broadcast_to`, `ops.sort`, `ops.argsort`, `ops.norm`, `ops.normalize`,
-`ops.swapaxes`, `ops.moveaxis`, `ops.diff`, `ops.triu` and `ops.tril`. Each is a
-kind of `graph.layers.operations`, its params the function's keywords with Keras'
-defaults; the shape rules are in `op_array_shapes`.
+`ops.swapaxes`, `ops.moveaxis`, `ops.diff`, `ops.triu`, `ops.tril`, `ops.ravel` and
+`ops.rot90`. Each is a kind of `graph.layers.operations`, its params the function's
+keywords with Keras' defaults; the shape rules are in `op_array_shapes`.
 
 >>> from ..spec import get_spec
 >>> spec = get_spec("ops.pad")
@@ -184,6 +184,19 @@ _FAMILIES: dict[str, dict[str, Any]] = {
                  shape=shapes.diff_shape,
                  doc="keras.ops.diff: differences of neighbours along an axis",
                  samples=(Sample({}, _TENSORS), Sample({"n": 2, "axis": 1}, _TENSORS))),
+    "ravel": dict(params=(), shape=shapes.ravel_shape,
+                  doc="keras.ops.ravel: every entry in one axis, the batch's too",
+                  samples=(Sample({}, _TENSORS), Sample({}, _KNOWN))),
+    "rot90": dict(params=(ParamSpec("k", "int", default=1,
+                                    doc="How many quarter turns (from the first axis toward "
+                                        "the second)"),
+                          ParamSpec("axes", "int_list", default=(0, 1), length=2,
+                                    doc="The two axes of the plane turned (0 is the batch)")),
+                  shape=shapes.rot90_shape,
+                  doc="keras.ops.rot90: turn by quarter turns in the plane of two axes",
+                  samples=(Sample({}, _TENSORS), Sample({"k": 3, "axes": (1, 2)}, _TENSORS),
+                           Sample({"k": -1, "axes": (2, 1)}, _TENSORS),
+                           Sample({"k": 2, "axes": (1, 2)}, ((None, 4, 4),)))),
     **{f: dict(params=(ParamSpec("k", "int", default=0,
                                  doc="The diagonal: 0 main, > 0 above, < 0 below"),),
                shape=shapes.matrix_shape,

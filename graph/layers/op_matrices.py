@@ -29,7 +29,7 @@ from .operations import register_operations
 _SQUARES = ((None, 4, 4),)
 
 
-def _square(kind: str, shape) -> tuple:
+def square(kind: str, shape) -> tuple:
     """`shape`, or ShapeError unless its last two dims make square matrices (an unknown
     dim against a known one counts as different, as Keras has it)."""
     shape = tuple(shape)
@@ -41,11 +41,11 @@ def _square(kind: str, shape) -> tuple:
 
 def det_shape(params, inputs):
     """One value per matrix: the shape without its last two axes."""
-    return _square(params["__kind__"], inputs[0])[:-2]
+    return square(params["__kind__"], inputs[0])[:-2]
 
 
 def inv_shape(params, inputs):
-    return _square(params["__kind__"], inputs[0])
+    return square(params["__kind__"], inputs[0])
 
 
 def _two_axes(params, shape) -> tuple[int, int]:

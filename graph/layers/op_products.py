@@ -1,10 +1,9 @@
 """Products, decompositions and weighted means: `ops.dot`, `ops.tensordot`, `ops.inner`,
 `ops.outer`, `ops.qr` and `ops.svd` (several outputs, one port each),
 `ops.average` (its weights a tensor on a second port), `ops.threshold`, and `ops.hypot`,
-`ops.heaviside` and `ops.isclose` (elementwise on two tensors; Keras takes no number for
-them). Each is a
-kind of `graph.layers.operations`, its params the function's keywords with Keras'
-defaults; its shape rule is the op's `compute_output_spec` in Keras'
+`ops.heaviside`, `ops.nextafter` and `ops.isclose` (elementwise on two tensors; Keras
+takes no number for them). Each is a kind of `graph.layers.operations`, its params the
+function's keywords with Keras' defaults; its shape rule is the op's `compute_output_spec` in Keras'
 `keras/src/ops/numpy.py` and `linalg.py`, refusing at edit time what the torch backend
 would only refuse when the model runs.
 
@@ -197,7 +196,7 @@ _FAMILIES: dict[str, dict[str, Any]] = {
                   outer_shape, Sample({}, ((None, 4), (5,))), Sample({}, ((2, 3), (4, 2)))),
     **{f: _two(f"{f}: elementwise on two tensors, broadcasting", broadcast_shape,
                Sample({}, ((None, 4, 6), (None, 1, 6))), Sample({}, ((None, 4, 6), (6,))))
-       for f in ("hypot", "heaviside")},
+       for f in ("hypot", "heaviside", "nextafter")},
     "isclose": {**_two(
         "isclose: whether entries are equal within a tolerance (bool), broadcasting",
         broadcast_shape, Sample({}, ((None, 4, 6), (None, 1, 6))),

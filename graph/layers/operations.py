@@ -46,7 +46,7 @@ UNARY = ("negative", "absolute", "square", "sqrt", "rsqrt", "exp", "exp2", "log"
          "hard_sigmoid", "log_sigmoid", "silu", "hard_silu", "softplus", "sparse_plus",
          "softsign", "hard_tanh", "tanh_shrink", "tan", "arcsin", "arccos", "arcsinh",
          "arccosh", "arctanh", "cbrt", "deg2rad", "rad2deg", "sinc", "erfinv", "sparse_sigmoid",
-         "stop_gradient", "erfc", "fabs", "copy", *TESTS)
+         "stop_gradient", "erfc", "fabs", "copy", "i0", *TESTS)
 REDUCTIONS = ("mean", "sum", "max", "min", "std", "var", "any", "all", "logsumexp", "amax",
               "amin", "median", "ptp", "nanmean", "nansum", "nanmax", "nanmin", "nanprod",
               "nanstd", "nanvar", "nanmedian")

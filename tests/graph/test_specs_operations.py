@@ -17,11 +17,13 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_einsum,
     op_elementwise,
     op_keys,
+    op_linalg,
     op_losses,
     op_matrices,
     op_norms,
     op_parts,
     op_products,
+    op_quantiles,
     op_select,
     op_select_shapes,
     op_shapes,
@@ -189,6 +191,31 @@ EDGES = [
     ("ops.cdist", {}, [(None, 6), (5, 6)]),
     ("ops.cdist", {}, [(2, 4, 6), (3, 5, 6)]),
     ("ops.cdist", {}, [(6,), (5, 6)]),
+    ("ops.ravel", {}, [(None,)]),
+    ("ops.rot90", {}, [(None,)]),
+    ("ops.rot90", {"axes": (1, 3)}, [(None, 4, 6)]),
+    ("ops.rot90", {"k": 5, "axes": (-1, 0)}, [(None, 4, 6)]),
+    ("ops.rot90", {"k": 2, "axes": (1, 2)}, [(None, 5, 5)]),
+    ("ops.solve", {}, [(None, 4, 6), (None, 4, 3)]),
+    ("ops.solve", {}, [(None, 4, 4), (None, 5, 3)]),
+    ("ops.solve", {}, [(None, 4, 4), (None, 5)]),
+    ("ops.solve", {}, [(None, 4, 4), (4, 4, 4, 3)]),
+    ("ops.solve", {}, [(4, 4), (4,)]),
+    ("ops.solve_triangular", {}, [(None, 4, None), (None, 4, 3)]),
+    ("ops.pinv", {}, [(None,)]),
+    ("ops.pinv", {}, [(None, 2, 4, None)]),
+    ("ops.cholesky", {}, [(None, 4, 6)]),
+    ("ops.matrix_rank", {}, [(None,)]),
+    ("ops.matrix_rank", {}, [(2, 3, 4, 6)]),
+    ("ops.eigh", {}, [(None, 4, 6)]),
+    ("ops.eigh", {}, [(None, 2, 5, 5)]),
+    ("ops.quantile", {"q": 0.5, "axis": 3}, [(None, 4, 6)]),
+    ("ops.quantile", {"q": (0.1, 0.5, 0.9)}, [(None, 4, 6)]),
+    ("ops.percentile", {"q": 50.0, "keepdims": True}, [(None, 4, 6)]),
+    ("ops.percentile", {"q": (50.0,), "axis": 1}, [(None, 4, 6)]),
+    ("ops.nanpercentile", {"q": (50.0,)}, [(None, 4, 6)]),
+    ("ops.nanpercentile", {"q": (10.0, 90.0), "axis": (0, -1)}, [(None, 4, 6)]),
+    ("ops.nextafter", {}, [(None, 4, 6), (None, 5, 6)]),
 ]
 
 
@@ -246,7 +273,7 @@ NUMBER_OPERANDS = {"constant", "constant_first"}
 TENSOR_ARGUMENTS = {"x", "x1", "x2", "xs", "a", "inputs", "kernel", "images", "condition",
                     "indices", "operands", "kwargs", "query", "key", "value", "weights",
                     "target", "output", "y", "scale", "gamma", "beta",
-                    "variable"}
+                    "variable", "array", "b"}
 # Tensor arguments no node offers a port for: a call given them imports as a KerasLayer.
 UNOFFERED_TENSORS = {("ops.dot_product_attention", "bias"),
                      ("ops.dot_product_attention", "mask")}
@@ -302,6 +329,10 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
     ("ops.layer_normalization", {}, [(None, 4, 6), (1, 6)], r"shape \(6,\)"),
     ("ops.rms_normalization", {"axis": (0, 2)}, [(None, 4, 6), (6,)], "input's rank"),
     ("ops.rms_normalization", {"axis": 3}, [(None, 4, 6)], "out of bounds"),
+    ("ops.rot90", {"k": 2, "axes": (1, 2)}, [(None, 4, 6)], "keeps its shape"),
+    ("ops.rot90", {"k": 0, "axes": (0, 1)}, [(None, 4, 6)], "keeps its shape"),
+    ("ops.rot90", {"axes": (1, -2)}, [(None, 4, 6)], "must be different"),
+    ("ops.quantile", {"q": (0.5,), "axis": 1}, [(None, 4, 6)], "list of one q"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when
@@ -316,6 +347,8 @@ def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shape
     ("ops.tensordot", {"axes": [[1, 2], [0]]}), ("ops.tensordot", {"axes": -1}),
     ("ops.tensordot", {"axes": [1, 0]}), ("ops.threshold", {"threshold": 0.5}),
     ("ops.roll", {"shift": (1, 2), "axis": 1}), ("ops.unstack", {"num": 0}),
+    ("ops.quantile", {"q": 1.5}), ("ops.percentile", {"q": (10.0, 101.0)}),
+    ("ops.pinv", {"rcond": -1.0}), ("ops.rot90", {"axes": (0, 1, 2)}),
     ("ops.image.resize", {"size": (4, 4), "crop_to_aspect_ratio": True,
                           "pad_to_aspect_ratio": True}),
 ])
@@ -343,7 +376,7 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
                                     op_elementwise, op_products, op_matrices,
-                                    op_losses, op_norms],
+                                    op_losses, op_norms, op_linalg, op_quantiles],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0

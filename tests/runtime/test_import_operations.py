@@ -44,6 +44,9 @@ INT_PORTS = {("ops.take", 1): "int32", ("ops.take_along_axis", 1): "int32",
 # Inputs whose data lie in [0, 1) (probabilities), marked by the end of their name.
 UNIT = "_unit"
 UNIT_PORTS = {("ops.binary_crossentropy", 0): UNIT}
+# Inputs whose data are symmetric positive-definite matrices (a Cholesky factor exists).
+SPD = "_spd"
+SPD_PORTS = {("ops.cholesky", 0): SPD}
 
 
 def samples_model(kind):
@@ -51,7 +54,8 @@ def samples_model(kind):
     positive, so log and sqrt stay finite)."""
     inputs, outputs = [], []
     for i, sample in enumerate(LAYER_SPECS[kind].samples):
-        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}" + UNIT_PORTS.get((kind, j), ""),
+        mine = [keras.Input(batch_shape=s, name=f"in{i}_{j}" + UNIT_PORTS.get((kind, j), "")
+                            + SPD_PORTS.get((kind, j), ""),
                             dtype=INT_PORTS.get((kind, j), "float32"))
                 for j, s in enumerate(sample.inputs)]
         inputs += mine
@@ -64,13 +68,16 @@ def samples_model(kind):
 
 
 def data_for(model, seed=0):
-    """Ints in [0, 3); floats in [0.5, 1.5), or [0, 1) for an input named as UNIT_PORTS'."""
+    """Ints in [0, 3); floats in [0.5, 1.5), or [0, 1) for an input named as UNIT_PORTS',
+    or a @ a^T + n I for one named as SPD_PORTS'."""
     rng = np.random.default_rng(seed)
     shapes = [(3, *t.shape[1:]) if t.shape[0] is None else t.shape for t in model.inputs]
-    return [rng.integers(0, 3, s).astype(t.dtype) if "int" in t.dtype
+    data = [rng.integers(0, 3, s).astype(t.dtype) if "int" in t.dtype
             else rng.uniform(*(0.0, 1.0) if t.name.endswith(UNIT) else (0.5, 1.5),
                              s).astype("float32")
             for s, t in zip(shapes, model.inputs, strict=True)]
+    return [a @ np.swapaxes(a, -1, -2) + a.shape[-1] * np.eye(a.shape[-1], dtype=a.dtype)
+            if t.name.endswith(SPD) else a for a, t in zip(data, model.inputs, strict=True)]
 
 
 def assert_same_outputs(model, rebuilt):

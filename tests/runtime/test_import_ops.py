@@ -3,7 +3,7 @@ with constants, keras.ops calls) import, survive the project file, and rebuild t
 model by both paths (runtime build and generated code): the same layers and operations
 (classes and configs, tuples included) and equal forward outputs. From a `.keras` file
 too (loaded in safe mode). The ops with a node kind become operation nodes (or merge
-layers); the others (ravel, rot90, constant arrays) stay KerasLayer nodes."""
+layers); the others (trapezoid, hstack, constant arrays) stay KerasLayer nodes."""
 
 from __future__ import annotations
 
@@ -46,14 +46,14 @@ def ops_model():
         keras.ops.flip(x, axis=-1),
         keras.ops.diff(x, axis=1),
         keras.ops.swapaxes(x, 1, 2),
-        keras.ops.ravel(x),
-        keras.ops.rot90(x, axes=(1, 2)),
+        keras.ops.trapezoid(x, axis=1),
+        keras.ops.log(keras.ops.hstack([x, x])),
     ]
     return keras.Model(x, outputs, name="ops")
 
 
 # the operations of ops_model that keep a KerasLayer node: no kind maps them
-GENERIC_OPS = {"Ravel", "Rot90"}
+GENERIC_OPS = {"Trapezoid", "Hstack"}
 
 
 def assert_round_trip(model, doc, strict=True):

@@ -118,3 +118,37 @@ def test_symmetric_pad_warns_with_what_torch_computes(before, after):
 def test_other_pad_modes_do_not_warn(mode):
     assert not [i for i in analyze(pad_doc(mode, [[0, 0], [2, 1]])).issues
                 if i.code == PAD_CODE]
+
+
+@pytest.mark.parametrize("k,axes,shape", [(2, (1, 2), (None, 4, 6)), (0, (1, 2), (None, 4, 6)),
+                                          (2, (0, 1), (None, 4, 6))])
+def test_rot90_by_an_even_k_keeps_the_shape_on_torch_and_is_refused(k, axes, shape):
+    """Keras' symbolic call exchanges the two axes' dims for every k; the rotated tensor
+    keeps its shape when the model runs (numpy's too), so the rule refuses an even k
+    unless both dims are known and equal."""
+    model, got = run(lambda x: keras.ops.rot90(x, k=k, axes=axes), [shape])
+    data = data_for([shape])[0]
+    assert got.shape == data.shape == np.rot90(data, k=k, axes=axes).shape
+    symbolic = list(model.outputs[0].shape)
+    assert symbolic[axes[0]] == shape[axes[1]] != shape[axes[0]]
+    spec = LAYER_SPECS["ops.rot90"]
+    with pytest.raises(KerasCanvasError, match="keeps its shape"):
+        spec.output_shapes(spec.resolve({"k": k, "axes": axes}), [shape])
+    assert spec.output_shapes(spec.resolve({"k": k, "axes": (1, 2)}), [(None, 5, 5)]) \
+        == [(None, 5, 5)]
+
+
+@pytest.mark.parametrize("kind", ["ops.quantile", "ops.nanquantile"])
+def test_a_list_of_one_q_gives_an_axis_on_torch_and_is_refused(kind):
+    """Keras' symbolic call counts q=[v] as the number v; torch gives an axis of size 1.
+    (The percentiles' symbolic call gives that axis too: tests/graph' edge cases.)"""
+    function, q = kind.removeprefix("ops."), 0.5
+    model, got = run(lambda x: getattr(keras.ops, function)(x, [q], axis=1), [(None, 4, 6)])
+    assert tuple(model.outputs[0].shape) == (None, 6) and got.shape == (1, 2, 6)
+    spec = LAYER_SPECS[kind]
+    with pytest.raises(KerasCanvasError, match="list of one q") as refused:
+        spec.output_shapes(spec.resolve({"q": [q], "axis": 1}), [(None, 4, 6)])
+    assert f"q=[{q}]" in str(refused.value)
+    x = keras.Input((4, 6))
+    report = import_model_report(keras.Model(x, getattr(keras.ops, function)(x, [q], axis=1)))
+    assert [n.kind for n in report.doc.nodes.values()] == ["Input", "KerasLayer"]
