@@ -4,6 +4,8 @@ the canvas (`labels`) and by the image export, which place labels the same way."
 
 from __future__ import annotations
 
+import math
+
 from PySide6 import QtCore, QtGui
 
 LABEL_OFFSET = 7.0  # from the middle of a wire to its label (clear of the arrow)
@@ -12,6 +14,11 @@ LABEL_TRIES = 9  # spots along a wire tried for its label before it goes below t
 LABEL_TRIES_LONG = 41  # a long wire (up a column gap) tries along all its span, up to this
 LABEL_SPAN = (0.15, 0.85)  # of a wire's length, where its label may sit
 CROSSED_TRIES = 6  # spots tried after the first free one that a wire crosses, for one none does
+# The box of the arrow head drawn at the middle of a wire, in its own frame: NodeGraphQt's
+# triangle (6 each side, 9 ahead (-y), 6 behind) with its pen (width 2, mitred) drawn round
+# it, as Qt bounds it. A turned arrow is drawn within this box turned.
+ARROW_BOX = (-7.15, -11.7, 7.15, 7.15)
+ARROW_GAP = 1.0  # between a wire's arrow head and a label moved off it
 
 
 class WireOutlines:
@@ -79,10 +86,13 @@ def _free(spot: QtCore.QRectF, taken: list[QtCore.QRectF]) -> bool:
 def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):
     """Rectangles where a label of `size` may sit: at the middle of the wire first, then out
     along it both ways; at each, right then left of a wire going down (above then below one
-    going across). The first is where a wire alone has its label."""
+    going across). The first is where a wire alone has its label. A spot on the wire's own
+    arrow head moves out beside it, on its side (a bent wire's arrow points across the
+    wire's course and reaches past `LABEL_OFFSET`)."""
     step = (size.height() + LABEL_GAP) / max(path.length(), 1.0)
     ends = path.pointAtPercent(1.0) - path.pointAtPercent(0.0)
     down = abs(ends.y()) >= 0.5 * abs(ends.x())
+    arrow = arrow_rect(path)
     span = int((LABEL_SPAN[1] - LABEL_SPAN[0]) / step) + 1
     for k in range(max(LABEL_TRIES, min(span, LABEL_TRIES_LONG))):
         t = 0.5 + step * ((k + 1) // 2) * (1 if k % 2 else -1)  # 0.5, then out both ways
@@ -90,7 +100,41 @@ def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):
             continue
         point = path.pointAtPercent(t)
         for side in (1.0, -1.0):
-            yield QtCore.QRectF(_beside(point, size, down, side), size)
+            spot = QtCore.QRectF(_beside(point, size, down, side), size)
+            if arrow is not None and spot.intersects(arrow):
+                _step_off(spot, arrow, down, side)
+            yield spot
+
+
+def arrow_rect(path: QtGui.QPainterPath) -> QtCore.QRectF | None:
+    """Where the arrow head of the wire `path` is drawn (as NodeGraphQt draws it: at the
+    middle, turned along the wire there, smaller on a wire under 100 long, none on one under
+    30), with its pen; None where there is none."""
+    if path.length() < 30.0:  # its middle and the point 1% on are under 0.3 apart
+        return None
+    middle, ahead = path.pointAtPercent(0.5), path.pointAtPercent(0.51)
+    behind = path.pointAtPercent(0.49)
+    reach = math.hypot(ahead.x() - middle.x(), ahead.y() - middle.y())
+    if reach < 0.3:
+        return None
+    scale = min(reach, 1.0)
+    turn = math.atan2(ahead.y() - behind.y(), ahead.x() - behind.x()) - math.pi / 2
+    cos, sin = scale * math.cos(turn), scale * math.sin(turn)
+    left, top, right, bottom = ARROW_BOX
+    corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
+    xs = [middle.x() + x * cos - y * sin for x, y in corners]
+    ys = [middle.y() + x * sin + y * cos for x, y in corners]
+    return QtCore.QRectF(QtCore.QPointF(min(xs), min(ys)), QtCore.QPointF(max(xs), max(ys)))
+
+
+def _step_off(spot: QtCore.QRectF, arrow: QtCore.QRectF, down: bool, side: float) -> None:
+    """Move `spot` out of `arrow`, on its `side` of the wire (`_beside`)."""
+    if down:
+        spot.moveLeft(arrow.right() + ARROW_GAP) if side > 0 else spot.moveRight(
+            arrow.left() - ARROW_GAP)
+    else:
+        spot.moveBottom(arrow.top() - ARROW_GAP) if side > 0 else spot.moveTop(
+            arrow.bottom() + ARROW_GAP)
 
 
 def _beside(point: QtCore.QPointF, size: QtCore.QSizeF, down: bool,

@@ -6,9 +6,10 @@ the group. Parallel wires (an LSTM's two states into one Concatenate, one
 tensor into both inputs of an Add) have their middles side by side, so their
 labels would otherwise be drawn on top of each other.
 
-A label never goes under a node, nor over another wire's label where a spot
-beside its wire is free. Where no spot beside its wire is clear of the nodes (a short
-wire in the 22 units between two rows, its sides taken by other labels), the label is
+A label never goes under a node or on an arrow head (its own wire's included:
+`label_spots` steps its spots off it), nor over another wire's label where a spot
+beside its wire is free. Where no spot beside its wire is clear of the nodes and arrows (a
+short wire in the 22 units between two rows, its sides taken by other labels), the label is
 hidden rather than drawn half under a node; the wire's tooltip names its shape. Wires
 are queued and labelled once per turn of the event loop (or at `flush`: after
 a render, after a batch of moves), so dragging a node with many wires costs
@@ -134,8 +135,9 @@ class RectGrid:
 
 
 class Obstacles:
-    """What a label in a scene keeps off where it can: the nodes, which would hide it, and
-    the labels of other wires, each in a `RectGrid`.
+    """What a label in a scene keeps off: the nodes, which would hide it, and the wires'
+    arrow heads, together in one `RectGrid` (one look-up a spot), and where it can the
+    labels of other wires, in another.
 
     One is kept per scene and brought up to date at each flush (`of`): every node and
     label is compared with where it was counted, and only those that moved, came or went
@@ -145,7 +147,7 @@ class Obstacles:
     kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __init__(self):
-        self.nodes = RectGrid()
+        self.solid = RectGrid()  # node -> where it is; pipe -> where its arrow head is
         self.labels = RectGrid()  # pipe -> where its label is
 
     @classmethod
@@ -158,17 +160,22 @@ class Obstacles:
         return made
 
     def refresh(self, nodes) -> None:
-        """Count the node items `nodes` (those of the scene) and their wires' labels where
-        they are now, and forget the others."""
-        labelled = set()
+        """Count the node items `nodes` (those of the scene) and their wires' labels and
+        arrow heads where they are now, and forget the others."""
+        labelled, solid = set(), set(nodes)
         for node in nodes:
-            self.nodes.put(node, node.sceneBoundingRect())
+            self.solid.put(node, node.sceneBoundingRect())
             for port in node.outputs:
                 for pipe in port.connected_pipes:
-                    if hasattr(pipe, "label") and shown(pipe):
+                    if not hasattr(pipe, "label"):
+                        continue
+                    if shown(pipe):
                         labelled.add(pipe)
                         self.labels.put(pipe, label_rect(pipe))
-        self.nodes.keep_only(nodes)
+                    if pipe._dir_pointer.isVisible():  # none on a wire too short for one
+                        solid.add(pipe)
+                        self.solid.put(pipe, pipe._dir_pointer.sceneBoundingRect())
+        self.solid.keep_only(solid)
         self.labels.keep_only(labelled)
 
     def add_label(self, pipe) -> None:
@@ -177,8 +184,12 @@ class Obstacles:
             self.labels.put(pipe, label_rect(pipe))
 
     def meet(self, rect: QtCore.QRectF, skip) -> bool:
-        """Whether `rect` meets a node or the label of a pipe not in `skip`."""
-        return self.nodes.meets(rect) or self.labels.meets(rect, skip)
+        """Whether `rect` meets a node, an arrow head or the label of a pipe not in `skip`."""
+        return self.solid.meets(rect) or self.labels.meets(rect, skip)
+
+    def covers(self, rect: QtCore.QRectF) -> bool:
+        """Whether `rect` meets a node or an arrow head: where a label is never drawn."""
+        return self.solid.meets(rect)
 
     def labels_meeting(self, rect: QtCore.QRectF, skip) -> list:
         """The pipes not in `skip` whose labels meet `rect`."""
@@ -250,9 +261,9 @@ def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
                  again=None) -> None:
     """Place the `label` of each pipe in `pipes` (in that order), apart from one another and,
     where a spot allows, off the other wires into the same node (parallel wires) and off
-    the `obstacles` (nodes, other labels), and where one allows that too, off the other
-    wires of its two nodes (`NodeWires`). `wires`: outlines made before, while no wire
-    moved."""
+    the `obstacles` (nodes, arrow heads, other labels), and where one allows that too, off
+    the other wires of its two nodes (`NodeWires`); never on a node or an arrow head.
+    `wires`: outlines made before, while no wire moved."""
     wires = wires if wires is not None else WireOutlines()
     into: dict[int, list] = {}  # destination node -> the wires into it
     for pipe in pipes:
@@ -271,7 +282,7 @@ def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
         # an Add's first port), and a shortcut leaves beside the main path's first wire.
         spot = label_spot(path, size, taken,
                           lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group),
-                          obstacles.nodes.meets, NodeWires(pipe, wires).cross)
+                          obstacles.covers, NodeWires(pipe, wires).cross)
         pipe.label.setOpacity(0.0 if spot is None else 1.0)  # no room: hidden, not under a node
         if spot is None:
             obstacles.labels.discard(pipe)

@@ -102,9 +102,6 @@ def test_a_layer_inserted_on_a_short_bent_wire_moves_the_next_node_on(
     assert not any(label.intersects(rect) for rect in drawn.values())
 
 
-@pytest.mark.xfail(strict=True, reason="label placement: a label goes LABEL_OFFSET beside the "
-                   "middle of its wire, and the wire's own arrow head, drawn there, is wider "
-                   "than that where a bent wire runs across (label_spots, labels.NodeWires)")
 def test_the_label_of_a_short_bent_wire_is_off_its_arrow_head(make_window, qtbot, tmp_path):
     doc = Document()
     x = doc.add_node("Input", "input", params={"shape": [8, 8]}).id
