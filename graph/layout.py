@@ -40,6 +40,7 @@ from .layout_columns import (  # noqa: F401 - public here too
     unit_key,
     unit_starts,
 )
+from .layout_ports import main_in_line, main_ports, port_offsets, pulls
 from .placement import NODE_SIZE
 
 DIRECTIONS = ("TB", "LR")
@@ -76,9 +77,14 @@ def layers_of(doc: Document) -> dict[str, int]:
         return dict.fromkeys(doc.nodes, 0)
 
 
-def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
-    """The longest chain of nodes (ties go to document order), ending at a model output if any."""
+def main_path(doc: Document, layer: Mapping[str, int],
+              offsets: Mapping[tuple[str, str], float] | None = None) -> list[str]:
+    """The longest chain of nodes, ending at a model output if any. Into a node with several
+    inputs it comes down into the port nearest the middle (`port_offsets`), so that the
+    node, centred under it, has the ports of its other sources on their sides; further
+    ties go to document order."""
     preds = _preds(doc)
+    offsets = port_offsets(doc) if offsets is None else offsets
     order = {nid: i for i, nid in enumerate(doc.nodes)}
     ends = [nid for nid, _ in doc.output_refs() if nid in layer] or list(doc.nodes)
     if not ends:
@@ -89,7 +95,8 @@ def main_path(doc: Document, layer: Mapping[str, int]) -> list[str]:
         candidates = [p for p in preds[path[-1]] if layer[p] == layer[path[-1]] - 1]
         if not candidates:
             break
-        path.append(min(candidates, key=order.get))
+        at = path[-1]
+        path.append(min(candidates, key=lambda p: (abs(offsets.get((p, at), 0.0)), order[p])))
     return path[::-1]
 
 
@@ -121,11 +128,17 @@ def layered_layout(doc: Document, direction: str = "TB",
         raise ValueError(f"direction must be one of {DIRECTIONS}. Received: {direction!r}")
     sizes = sizes or {}
     layer = layers_of(doc)
-    slots = _order_layers(doc, layer, set(main_path(doc, layer)))
+    offsets = port_offsets(doc)
+    path = main_path(doc, layer, offsets)
+    main = set(path)
+    by_layer = sorted(doc.nodes, key=layer.get)
+    slots = _order_layers(doc, layer, main, pulls(doc, by_layer, main, offsets))
     along = 1 if direction == "TB" else 0  # the axis the layers advance on
     extent = {n: tuple(sizes.get(n) or estimated_size(node.name))
               for n, node in doc.nodes.items()}
     cross = _side_chains_lined_up(doc, slots, extent, along, gap[0])
+    if along == 1:
+        cross = main_in_line(doc, slots, cross, main_ports(doc, path, extent))
     thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
     spans = [_span(c, extent, 1 - along) for c in cross]
     starts = unit_starts(doc, slots)
@@ -145,8 +158,12 @@ def _preds(doc: Document) -> dict[str, list[str]]:
     return preds
 
 
-def _order_layers(doc: Document, layer: Mapping[str, int], main: set[str]) -> list[list]:
-    """Nodes per layer, each as (node id, side rank); the main-path node has rank 0."""
+def _order_layers(doc: Document, layer: Mapping[str, int], main: set[str],
+                  pull: Mapping[str, float]) -> list[list]:
+    """Nodes per layer, each as (node id, side rank); the main-path node has rank 0. A side
+    node goes by the mean rank of its predecessors, or where that is the main path's (or it
+    has none) by the side of the ports its wires lead to (`pulls`): the source of a merge
+    node's in_0 left of the one of in_1."""
     count = max(layer.values(), default=-1) + 1
     rows: list[list[str]] = [[] for _ in range(count)]
     for nid in doc.nodes:
@@ -157,8 +174,8 @@ def _order_layers(doc: Document, layer: Mapping[str, int], main: set[str]) -> li
     for row in rows:
         def bary(n):
             ranks = [rank[p] for p in preds[n] if p in rank]
-            return sum(ranks) / len(ranks) if ranks else 0.0
-
+            mean = sum(ranks) / len(ranks) if ranks else 0.0
+            return mean or pull.get(n, 0.0) / 4
         centre = [n for n in row if n in main]
         others = sorted((n for n in row if n not in main), key=bary)
         left = [n for n in others if bary(n) < 0]

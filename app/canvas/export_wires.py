@@ -63,8 +63,12 @@ def drawn_edges(doc, analysis, boxes) -> list[DrawnEdge]:
     columns = NodeColumns(list(boxes.items()))
     edges = [e for e in doc.edges if e.src in boxes and e.dst in boxes]
     ends = [edge_ends(doc, edge, boxes) for edge in edges]
+    ports: dict[str, dict[int, float]] = {}  # node -> its wired input ports' x
+    for edge, (_, end) in zip(edges, ends, strict=True):
+        ports.setdefault(edge.dst, {})[edge.dst_port] = end.x()
     routes = [route(start, end, lambda area, e=edge: columns.meeting(area, (e.src, e.dst)),
-                    (boxes[edge.src], boxes[edge.dst]), spread(edge.src_port, edge.dst_port))
+                    (boxes[edge.src], boxes[edge.dst]), spread(edge.src_port, edge.dst_port),
+                    tuple(x for port, x in ports[edge.dst].items() if port != edge.dst_port))
               for edge, (start, end) in zip(edges, ends, strict=True)]
     texts = [shape_text(analysis.edge_shape(edge)) for edge in edges]
     wires = canvas_wires(edges, list(zip(ends, routes, strict=True)), texts, boxes)

@@ -159,7 +159,9 @@ class LayerPipeItem(PipeItem):
         src, dst = self.output_port.node, self.input_port.node
         path = route(start, end, self._nodes_query(), (src.sceneBoundingRect(),
                      dst.sceneBoundingRect()), spread(src.outputs.index(self.output_port),
-                                                      dst.inputs.index(self.input_port)))
+                                                      dst.inputs.index(self.input_port)),
+                     beside=tuple(port.sceneBoundingRect().center().x() for port in dst.inputs
+                                  if port is not self.input_port and port.connected_pipes))
         if path is not None:
             self.setPath(path.toReversed() if reverse else path)
             self._draw_direction_pointer()

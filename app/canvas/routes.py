@@ -26,19 +26,21 @@ def spread(src_port: int, dst_port: int) -> float:
 
 
 def route(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in,
-          ends: tuple[QtCore.QRectF, QtCore.QRectF],
-          offset: float = 0.0) -> QtGui.QPainterPath | None:
+          ends: tuple[QtCore.QRectF, QtCore.QRectF], offset: float = 0.0,
+          beside: tuple[float, ...] = ()) -> QtGui.QPainterPath | None:
     """The path of a wire from an output port at `start` (on the bottom of its node) to an
     input port at `end` (on the top of its node), or None when the plain wire, straight
     down, passes no node. `offset` (`spread`) moves a detour's lane out. `ends` are the
     rectangles of the wire's own two nodes (source, destination), which `nodes_in` leaves
     out: a wire that climbs to a node beside or above its source goes around both.
+    `beside`: the x of the destination's other wired input ports, which a wire into a
+    merge node keeps from passing over just above them (`climb`).
 
     The wire always leaves its port downward and enters the other from above."""
     src, dst = ends
     drop = end.y() - start.y()
     if drop < 2 * BEND and not (drop >= 0 and _spans_meet(src, dst)):
-        return climb(start, end, nodes_in, offset, src, dst)
+        return climb(start, end, nodes_in, offset, src, dst, beside)
     if drop > 4 * BEND or not _under_both(start, end, src, dst):  # else it passes no node
         blocked = blocking_rects(start, end, nodes_in, min(drop, dst.height()))
         if blocked:
@@ -60,13 +62,16 @@ def _spans_meet(a: QtCore.QRectF, b: QtCore.QRectF) -> bool:
 
 
 def climb(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, offset: float,
-          src: QtCore.QRectF, dst: QtCore.QRectF) -> QtGui.QPainterPath:
+          src: QtCore.QRectF, dst: QtCore.QRectF,
+          beside: tuple[float, ...] = ()) -> QtGui.QPainterPath:
     """A wire into a node that is not below its source: down out of `start`, across to a
     lane, along the lane to above the destination `dst`, across, and down into `end`.
 
     The lane runs in the gap between the two nodes when they stand side by side (the gap
     beside a column, for a wire into the next column), else beyond both, on the side of
-    `end`. The runs across pass below the source `src` and above `dst`."""
+    `end`. The runs across pass below the source `src` and above `dst`; where the run
+    into `end` would pass over another wired port of `dst` (`beside`), it comes from the
+    port's other side instead, around what stands above (`other_side`)."""
     low, high = start.y() + BEND, end.y() - BEND
     side = 1.0 if end.x() >= start.x() else -1.0
     lane = gap_lane(start, end, nodes_in, src, dst) if not _spans_meet(src, dst) else None
@@ -94,7 +99,42 @@ def climb(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, offset: float,
             runs.append(points[1:3])  # the lane stepped past nodes beside src
         if _runs_meet(runs, nodes_in):
             points = two_lanes(start, end, nodes_in, src, dst, offset, gap) or points
+    if _over_ports(points[-3].x(), end.x(), beside):
+        points = other_side(points, nodes_in, dst, beside) or points
     return rounded(points)
+
+
+def _over_ports(lane: float, x: float, beside: tuple[float, ...]) -> bool:
+    """Whether a run across from `lane` to a port at `x` passes over one of the ports at
+    `beside` (or right by it)."""
+    left, right = sorted((lane, x))
+    return any(left - LANE_GAP < b < right + LANE_GAP and abs(b - x) > 1.0 for b in beside)
+
+
+def other_side(points: list[QtCore.QPointF], nodes_in, dst: QtCore.QRectF,
+               beside: tuple[float, ...]) -> list[QtCore.QPointF] | None:
+    """The corners of a wire whose last run across (`points`: ..., lane at `high`, above
+    `end`, `end`) would pass over the other wired ports `beside` its port: from its lane it
+    runs across above the node that stands over those ports, down beside it on the far
+    side, and across into `end` from there. None when nothing stands there, or such a
+    wire would pass through a node."""
+    end, lane = points[-1], points[-3].x()
+    side = 1.0 if end.x() > lane else -1.0  # the wire came from `side` * -1; go past
+    passed = [b for b in beside if side * (end.x() - b) > 0]
+    reach = QtCore.QRectF(min(passed + [end.x()]) - 1.0, dst.top() - REACH,
+                          abs(max(passed + [end.x()]) - min(passed + [end.x()])) + 2.0, REACH)
+    above = [r for r in nodes_in(reach) if r.bottom() <= dst.top() + 1.0]
+    if not above:
+        return None
+    near = max(above, key=lambda r: r.bottom())
+    far = (near.right() if side > 0 else near.left()) + side * CLEARANCE
+    far = lane_clearer(QtCore.QPointF(far, near.top()), QtCore.QPointF(far, end.y()),
+                       nodes_in)(far, side)
+    level = run_y(QtCore.QPointF(near.center().x(), near.top()), lane, -1.0, nodes_in)
+    high = points[-2].y()
+    out = [*points[:-3], QtCore.QPointF(lane, level), QtCore.QPointF(far, level),
+           QtCore.QPointF(far, high), QtCore.QPointF(end.x(), high), end]
+    return None if crosses(out, nodes_in) else out
 
 
 def _runs_meet(runs, nodes_in) -> bool:

@@ -39,7 +39,53 @@ def test_edges_point_forward_and_main_path_is_straight(direction):
         assert pos[e.src][along] < pos[e.dst][along]
     path = main_path(doc, layers_of(doc))
     assert [doc.nodes[n].name for n in path] == ["x", "a", "b", "add", "out"]
-    assert len({pos[n][1 - along] for n in path}) == 1
+    if direction == "LR":
+        assert len({pos[n][1 - along] for n in path}) == 1
+        return
+    # Top to bottom, each wire of the main path runs straight down into its port: b's into
+    # the Add's in_0, the first of the three ports the canvas spreads over its top (in_0,
+    # in_1 and the free one), so the Add stands a quarter of its width to the right.
+    ports = {"add": (0, 3)}
+    for src, dst in zip(path, path[1:], strict=False):
+        port, count = ports.get(doc.nodes[dst].name, (0, 1))
+        into = pos[dst][0] + SIZE[0] / (count + 1) * (port + 1)
+        assert pos[src][0] + SIZE[0] / 2 == pytest.approx(into), doc.nodes[dst].name
+
+
+def merge_doc(ports: dict[str, int], chain: int = 1) -> tuple[Document, dict[str, str]]:
+    """Inputs named by `ports` (made in that order), each through a chain of `chain`
+    Dense layers into the Concatenate 'cat' at its port, then a Dense 'out'."""
+    doc = Document()
+    cat = doc.add_node("Concatenate", "cat").id
+    ends = {}
+    for name, port in ports.items():
+        prev = doc.add_node("Input", name, {"shape": [4]}).id
+        ends[name] = prev
+        for k in range(chain):
+            node = doc.add_node("Dense", f"{name}_d{k}", {"units": 4}).id
+            doc.connect(Edge(prev, 0, node, 0))
+            prev = node
+        doc.connect(Edge(prev, 0, cat, port))
+    out = doc.add_node("Dense", "out", {"units": 2}).id
+    doc.connect(Edge(cat, 0, out, 0))
+    doc.outputs = [out]
+    return doc, {**ends, "cat": cat}
+
+
+@pytest.mark.parametrize("ports", [{"a": 0, "b": 1}, {"b": 1, "a": 0}, {"a": 1, "b": 0},
+                                   {"a": 0, "b": 1, "c": 2}, {"c": 2, "b": 1, "a": 0},
+                                   {"a": 2, "b": 0, "c": 3, "d": 1}])
+@pytest.mark.parametrize("chain", [1, 3])
+def test_the_sources_of_a_merge_stand_left_to_right_as_its_ports(ports, chain):
+    """Each input's chain stands left of the chains of the later ports of the Concatenate
+    it feeds, whatever order the nodes were made in; the ports stay as wired."""
+    doc, ids = merge_doc(ports, chain)
+    wired = sorted((e.dst_port, e.src) for e in doc.edges if e.dst == ids["cat"])
+    pos = layered_layout(doc, "TB", {n: SIZE for n in doc.nodes}, aspect=None)
+    by_port = sorted(ports, key=ports.get)
+    xs = [pos[ids[name]][0] for name in by_port]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs), dict(zip(by_port, xs, strict=True))
+    assert sorted((e.dst_port, e.src) for e in doc.edges if e.dst == ids["cat"]) == wired
 
 
 def test_nodes_in_a_layer_do_not_overlap():
@@ -135,9 +181,10 @@ def test_columns_end_between_units_never_inside_one():
     assert wraps
     for e in wraps:  # only a unit's output (or the input) feeds the next column
         assert doc.nodes[e.src].name.endswith("_out") or doc.nodes[e.src].name == "x"
-    for i in range(40):  # each unit is drawn in one column
-        xs = {round(pos[doc.find(f"block_{i}_{r}").id][0]) for r in ("conv", "bn", "add", "out")}
-        assert len(xs) == 1
+    for i in range(40):  # each unit is drawn in one column (the Add and what follows it
+        # stand a quarter of a node to the right, so that bn's wire runs straight into in_0)
+        xs = [pos[doc.find(f"block_{i}_{r}").id][0] for r in ("conv", "bn", "add", "out")]
+        assert xs[0] == xs[1] and xs[2] == xs[3] == pytest.approx(xs[1] + SIZE[0] / 4)
 
 
 def test_units_from_keras_names():
