@@ -77,15 +77,25 @@ def copy_matching(model, source_model, source: str) -> Loaded:
 
 
 def _custom_objects(model) -> dict:
-    """The classes of `model`'s own layers by registered name, so an archive naming the
-    same custom classes loads without running anything else."""
+    """The classes of `model`'s own layers by registered name and by class name (an
+    archive saved from an unregistered class names it by its class name only), so an
+    archive naming the same custom classes loads without running anything else."""
     keras = import_keras()
     found = {}
-    for layer in weight_layers(model).values():
+    for layer in _every_layer(model):
         cls = type(layer)
-        if not cls.__module__.startswith("keras"):
+        if cls.__module__.partition(".")[0] != "keras":  # "kerascanvas..." is not Keras
             found[keras.saving.get_registered_name(cls)] = cls
+            found.setdefault(cls.__name__, cls)
     return found
+
+
+def _every_layer(model):
+    """Each layer of `model` at every depth, with or without weights (a custom layer with
+    none, such as a sampling step, is in the archive too)."""
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _every_layer(layer)
 
 
 def load_matching(model, path: str) -> Loaded:

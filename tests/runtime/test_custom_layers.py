@@ -124,7 +124,7 @@ def test_project_round_trips_and_shapes_come_from_keras(vae_file, tmp_path):
 
 
 def test_import_needs_the_code_and_trust_and_runs_nothing_before(vae_file, tmp_path):
-    path, _ = vae_file
+    path, original = vae_file
     marker = tmp_path / "ran.txt"
     hostile = tmp_path / "layers.py"
     hostile.write_text(f"open({str(marker)!r}, 'w').write('ran')\n" + CODE.read_text())
@@ -149,6 +149,10 @@ def test_import_needs_the_code_and_trust_and_runs_nothing_before(vae_file, tmp_p
                  "--trust-custom-code"]) == 0
     reloaded = keras.saving.load_model(saved, safe_mode=True)  # its classes are registered
     assert reloaded.get_layer("z").get_config()["seed"] == 7
+    for name in ("hidden", "z_mean", "decoded"):  # the imported archive's own weights
+        for mine, theirs in zip(reloaded.get_layer(name).get_weights(),
+                                original.get_layer(name).get_weights(), strict=True):
+            np.testing.assert_array_equal(mine, theirs)
 
 
 def test_build_refuses_untrusted_code(vae_file):
