@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     op_arrays,
     op_einsum,
     op_elementwise,
+    op_integers,
     op_linalg,
     op_losses,
     op_matrices,

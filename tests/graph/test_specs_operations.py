@@ -16,6 +16,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_arrays,
     op_einsum,
     op_elementwise,
+    op_integers,
     op_keys,
     op_linalg,
     op_losses,
@@ -216,6 +217,9 @@ EDGES = [
     ("ops.nanpercentile", {"q": (50.0,)}, [(None, 4, 6)]),
     ("ops.nanpercentile", {"q": (10.0, 90.0), "axis": (0, -1)}, [(None, 4, 6)]),
     ("ops.nextafter", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.bitwise_xor", {}, [(None, 4, 6), (4, 1)]),
+    ("ops.gcd", {}, [(2, 4), (None, 4)]),
+    ("ops.lcm", {}, [(None, 4, 6), (None, 5, 6)]),
 ]
 
 
@@ -333,6 +337,9 @@ def test_params_are_the_functions_keywords_with_its_defaults(spec):
     ("ops.rot90", {"k": 0, "axes": (0, 1)}, [(None, 4, 6)], "keeps its shape"),
     ("ops.rot90", {"axes": (1, -2)}, [(None, 4, 6)], "must be different"),
     ("ops.quantile", {"q": (0.5,), "axis": 1}, [(None, 4, 6)], "list of one q"),
+    ("ops.bitwise_and", {}, [(None, 4, 6), (None, 5, 6)], "must broadcast to x"),
+    ("ops.left_shift", {}, [(None, 4, 1), (6,)], "must broadcast to x"),
+    ("ops.right_shift", {}, [(None, 4), (3, 4)], "must broadcast to x"),
 ])
 def test_refused_at_edit_time_what_fails_when_the_model_runs(kind, params, shapes, text):
     """Keras' symbolic call lets these through; the model would fail (or mislead) when
@@ -376,7 +383,8 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
 @pytest.mark.parametrize("module", [operations, op_select, op_select_shapes, op_shapes, op_keys,
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
                                     op_elementwise, op_products, op_matrices,
-                                    op_losses, op_norms, op_linalg, op_quantiles],
+                                    op_losses, op_norms, op_linalg, op_quantiles,
+                                    op_integers],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0

@@ -15,6 +15,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.graph.layers.op_integers import ONE, TWO  # noqa: E402
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.graph.spec import LAYER_SPECS  # noqa: E402
 from kerascanvas.graph.training import output_names  # noqa: E402
@@ -37,10 +38,13 @@ MERGES = {"ops.add": "Add", "ops.subtract": "Subtract", "ops.multiply": "Multipl
           "ops.maximum": "Maximum", "ops.minimum": "Minimum", "ops.concatenate": "Concatenate"}
 
 
+# The kinds whose every input is an integer tensor (torch refuses floats).
+INTEGER_KINDS = [f"ops.{f}" for f in (*TWO, *ONE)]
 # Inputs that Keras wants as integers: (kind, port) -> dtype; their data lie in [0, 3),
 # within every axis the samples index.
 INT_PORTS = {("ops.take", 1): "int32", ("ops.take_along_axis", 1): "int32",
-             ("ops.one_hot", 0): "int32", ("ops.sparse_categorical_crossentropy", 0): "int32"}
+             ("ops.one_hot", 0): "int32", ("ops.sparse_categorical_crossentropy", 0): "int32",
+             **{(kind, port): "int32" for kind in INTEGER_KINDS for port in (0, 1)}}
 # Inputs whose data lie in [0, 1) (probabilities), marked by the end of their name.
 UNIT = "_unit"
 UNIT_PORTS = {("ops.binary_crossentropy", 0): UNIT}

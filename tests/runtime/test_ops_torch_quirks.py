@@ -152,3 +152,26 @@ def test_a_list_of_one_q_gives_an_axis_on_torch_and_is_refused(kind):
     x = keras.Input((4, 6))
     report = import_model_report(keras.Model(x, getattr(keras.ops, function)(x, [q], axis=1)))
     assert [n.kind for n in report.doc.nodes.values()] == ["Input", "KerasLayer"]
+
+
+@pytest.mark.parametrize("kind", ["ops.bitwise_and", "ops.left_shift", "ops.gcd"])
+def test_integer_ops_on_floats_fail_on_torch_and_the_node_says_integers(kind):
+    """Keras' symbolic call takes float tensors (and gives float32); torch refuses them
+    when the model runs. The canvas tracks no dtypes: the node's description says it."""
+    function = kind.removeprefix("ops.")
+    with pytest.raises(NotImplementedError, match="not implemented for 'Float'"):
+        run(lambda x, y: getattr(keras.ops, function)(x, y), [(None, 4), (None, 4)])
+    assert "integer tensors only" in LAYER_SPECS[kind].doc
+
+
+@pytest.mark.parametrize("function", ["bitwise_or", "right_shift"])
+def test_bitwise_ops_broadcast_on_torch_where_keras_says_x_shape_and_are_refused(function):
+    """Keras' symbolic call gives x's shape (None, 1, 6); torch broadcasts to (2, 4, 6)."""
+    x, y = keras.Input((1, 6), dtype="int32"), keras.Input((4, 6), dtype="int32")
+    model = keras.Model([x, y], getattr(keras.ops, function)(x, y))
+    data = [np.ones((2, 1, 6), "int32"), np.ones((2, 4, 6), "int32")]
+    assert tuple(model.outputs[0].shape) == (None, 1, 6)
+    assert tuple(keras.ops.convert_to_numpy(model(data)).shape) == (2, 4, 6)
+    spec = LAYER_SPECS[f"ops.{function}"]
+    with pytest.raises(KerasCanvasError, match="must broadcast to x"):
+        spec.output_shapes(spec.resolve({}), [(None, 1, 6), (None, 4, 6)])
