@@ -80,9 +80,9 @@ def layers_of(doc: Document) -> dict[str, int]:
 def main_path(doc: Document, layer: Mapping[str, int],
               offsets: Mapping[tuple[str, str], float] | None = None) -> list[str]:
     """The longest chain of nodes, ending at a model output if any. Into a node with several
-    inputs it comes down into the port nearest the middle (`port_offsets`), so that the
-    node, centred under it, has the ports of its other sources on their sides; further
-    ties go to document order."""
+    inputs whose sources all stand in the layer right above it, it comes down into the port
+    nearest the middle (`port_offsets`), so that the other sources stand on the sides of
+    their ports; further ties go to document order."""
     preds = _preds(doc)
     offsets = port_offsets(doc) if offsets is None else offsets
     order = {nid: i for i, nid in enumerate(doc.nodes)}
@@ -96,7 +96,9 @@ def main_path(doc: Document, layer: Mapping[str, int],
         if not candidates:
             break
         at = path[-1]
-        path.append(min(candidates, key=lambda p: (abs(offsets.get((p, at), 0.0)), order[p])))
+        level = len(candidates) == len(preds[at])  # all its sources in the row above it
+        path.append(min(candidates, key=lambda p: (
+            abs(offsets.get((p, at), 0.0)) if level else 0.0, order[p])))
     return path[::-1]
 
 

@@ -88,7 +88,8 @@ def main_ports(doc: Document, main: list[str],
         ins = doc.in_edges(dst)
         wires = [e for e in ins if e.src == src]
         used = max(e.dst_port for e in ins) + 1
-        count, outputs = port_count(doc, dst, used), output_count(doc, src)
+        plain = used == 1 and _one_input(doc.nodes[dst].spec)  # most nodes: quick
+        count, outputs = 1 if plain else port_count(doc, dst, used), output_count(doc, src)
         into = sum(e.dst_port for e in wires) / len(wires) - (count - 1) / 2
         out_of = sum(e.src_port for e in wires) / len(wires) - (outputs - 1) / 2
         moved = (extent[dst][0] * into / (count + 1)
@@ -96,6 +97,11 @@ def main_ports(doc: Document, main: list[str],
         if abs(moved) > 1e-9:
             out[dst] = moved
     return out
+
+
+def _one_input(spec) -> bool:
+    """Whether a node of this table entry shows one input port whatever its params."""
+    return spec.max_inputs == 1 and spec.keyword_ports is None and not spec.is_merge
 
 
 def output_count(doc: Document, node_id: str) -> int:
