@@ -30,6 +30,7 @@ from . import (  # noqa: F401
     op_products,
     op_quantiles,
     op_select,
+    op_space,
     operations,
     pooling,
     preprocessing,

@@ -28,6 +28,7 @@ from kerascanvas.graph.layers import (  # noqa: E402
     op_select,
     op_select_shapes,
     op_shapes,
+    op_space,
     operations,
 )
 from kerascanvas.graph.layers.operations import result_dtype  # noqa: E402
@@ -220,6 +221,14 @@ EDGES = [
     ("ops.bitwise_xor", {}, [(None, 4, 6), (4, 1)]),
     ("ops.gcd", {}, [(2, 4), (None, 4)]),
     ("ops.lcm", {}, [(None, 4, 6), (None, 5, 6)]),
+    ("ops.depth_to_space", {"block_size": 3}, [(None, 4, 6, 8)]),
+    ("ops.depth_to_space", {"block_size": 2}, [(None, 4, None, None)]),
+    ("ops.depth_to_space", {"block_size": 2}, [(None, 4, 8)]),
+    ("ops.space_to_depth", {"block_size": 4}, [(None, 4, 6, 8)]),
+    ("ops.space_to_depth", {"block_size": 2, "data_format": "channels_first"},
+     [(None, 3, None, 6)]),
+    ("ops.space_to_depth", {"block_size": 2, "data_format": "channels_first"},
+     [(None, 3, 5, 6)]),
 ]
 
 
@@ -384,7 +393,7 @@ def test_bad_index_keys_are_refused_naming_the_key(key):
                                     op_einsum, op_arrays, op_array_shapes, op_parts,
                                     op_elementwise, op_products, op_matrices,
                                     op_losses, op_norms, op_linalg, op_quantiles,
-                                    op_integers],
+                                    op_integers, op_space],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module).failed == 0
