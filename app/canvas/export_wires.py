@@ -138,9 +138,12 @@ def canvas_wires(edges, drawn, texts, boxes) -> list[tuple[QtGui.QPainterPath, o
     for node in nodes.values():  # the ports in index order, as the canvas lists them
         node.inputs = [node.inputs[i] for i in sorted(node.inputs)]
         node.outputs = [node.outputs[i] for i in sorted(node.outputs)]
-    obstacles = Obstacles()
+    obstacles = Obstacles()  # as the canvas counts them: the nodes and the arrow heads
     for nid, box in boxes.items():
-        obstacles.nodes.put(nid, box)
+        obstacles.solid.put(nid, box)
+    for pipe in pipes:
+        if pipe._dir_pointer.isVisible():  # none on a wire too short for one
+            obstacles.solid.put(pipe, pipe._dir_pointer.sceneBoundingRect())
     queued = dict.fromkeys(_first_queued(pipes))
     for _ in range(SETTLE_ROUNDS):
         items, queued = list(queued), {}
