@@ -79,10 +79,10 @@ def test_an_inserted_layer_covers_no_node(make_window, qtbot, tmp_path, name, wi
     assert covered(window) == []
 
 
-def test_a_layer_inserted_on_a_short_bent_wire_moves_the_next_node_on(
-        make_window, qtbot, tmp_path):
-    """An Input of shape (8, 8) dropped above and left of a Conv2D, then Insert Reshape: the
-    Conv2D moves down, so the bent wire into it has room for its bend and its label."""
+
+def reshaped_on_a_bent_wire(make_window, qtbot, tmp_path):
+    """A window on an Input of shape (8, 8) dropped above and left of a Conv2D, after the
+    Insert Reshape fix; and the Conv2D's id."""
     doc = Document()
     x = doc.add_node("Input", "input", params={"shape": [8, 8]}).id
     conv = doc.add_node("Conv2D", "conv2d", params={"filters": 32, "kernel_size": [3, 3]}).id
@@ -92,6 +92,13 @@ def test_a_layer_inserted_on_a_short_bent_wire_moves_the_next_node_on(
     window = opened(make_window, qtbot, tmp_path, doc)
     issue = next(i for i in window.analysis.issues if "insert_reshape" in i.fixes)
     window.apply_fix(issue, "insert_reshape")
+    return window, conv
+
+def test_a_layer_inserted_on_a_short_bent_wire_moves_the_next_node_on(
+        make_window, qtbot, tmp_path):
+    """An Input of shape (8, 8) dropped above and left of a Conv2D, then Insert Reshape: the
+    Conv2D moves down, so the bent wire into it has room for its bend and its label."""
+    window, conv = reshaped_on_a_bent_wire(make_window, qtbot, tmp_path)
     drawn = rects(window)
     assert covered(window) == []
     assert drawn["input"].bottom() < drawn["reshape"].top() < drawn["conv2d"].top()
@@ -103,15 +110,7 @@ def test_a_layer_inserted_on_a_short_bent_wire_moves_the_next_node_on(
 
 
 def test_the_label_of_a_short_bent_wire_is_off_its_arrow_head(make_window, qtbot, tmp_path):
-    doc = Document()
-    x = doc.add_node("Input", "input", params={"shape": [8, 8]}).id
-    conv = doc.add_node("Conv2D", "conv2d", params={"filters": 32, "kernel_size": [3, 3]}).id
-    doc.connect(Edge(x, 0, conv, 0))
-    doc.set_position(x, (0.0, 0.0))
-    doc.set_position(conv, (70.0, 150.0))
-    window = opened(make_window, qtbot, tmp_path, doc)
-    issue = next(i for i in window.analysis.issues if "insert_reshape" in i.fixes)
-    window.apply_fix(issue, "insert_reshape")
+    window, conv = reshaped_on_a_bent_wire(make_window, qtbot, tmp_path)
     QtWidgets.QApplication.processEvents()
     pipe = window.canvas.views[conv].inputs[0].connected_pipes[0]
     assert not pipe.label.sceneBoundingRect().intersects(pipe._dir_pointer.sceneBoundingRect())
