@@ -13,6 +13,7 @@ from ...graph.project import Project
 from ...graph.summary import left_out_count
 from ..blocks.user_blocks import UserBlocksMixin
 from ..canvas.adapter import Canvas
+from . import main_thread_gc
 from .canvas_events import CanvasEventsMixin
 from .custom_code import CustomCodeMixin
 from .docks import DocksMixin, stacked
@@ -38,6 +39,8 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         super().__init__()
         self.project = Project()
         self.teardown = Teardown(self)  # its workers end however the window goes
+        main_thread_gc.hold()  # Qt garbage is freed on this thread, never a worker's
+        self.teardown.add(main_thread_gc.release)
         stop_training_first(self)  # a close lets the training run keep its model
         self.setAttribute(QtCore.Qt.WA_DeleteOnClose)  # closed, it frees its scene
         self._closing = False
