@@ -31,6 +31,9 @@ def panel(qtbot, tmp_path):
 
 
 def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot):
+    # Enough batches that the run outlasts 50 ticks of the meter on an idle machine too
+    # (2048 samples trained in under half a second there).
+    panel.doc.training = {**panel.doc.training, "data": "synthetic:8192"}
     assert panel.start()
     record = panel.controller.current
     # From the first event of the child's training (its keras import is done).
