@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,15 @@ def turn_off(doc) -> None:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
+    """The file's digest, read once per version of the file (its path, size and time): a
+    run checks it before loading data and again when it builds, and each search trial
+    builds anew."""
+    info = os.stat(path)
+    return _digest(str(Path(path).resolve()), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
