@@ -6,6 +6,8 @@ import pytest
 import shiboken6
 from PySide6 import QtWidgets
 
+from .gestures import type_into
+
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item):
@@ -72,6 +74,17 @@ def add_chain(window, *kinds: str) -> list[str]:
     for src, dst in zip(ids, ids[1:], strict=False):
         wire(window, src, dst)
     return ids
+
+
+def object_editor(window, kind: str, param: str):
+    """A `kind` node fed by an Input of shape (6, 3) from the palette, and the Properties
+    editor of its object-valued `param` (a wrapper's layer, an RNN's cell)."""
+    ids = add_chain(window, "Input", kind)
+    window.properties.show_node(ids[0])
+    type_into(window.properties.editors["shape"][1].edit, "6, 3")
+    window.properties.show_node(ids[1])
+    return ids[1], window.properties.editors[param][1]
+
 
 def shape_shown(window, node_id) -> str:
     window.canvas.renderer.render()

@@ -7,20 +7,12 @@ from __future__ import annotations
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from .conftest import add_chain, shape_shown
+from .conftest import object_editor, shape_shown
 from .gestures import type_into
 
 
-def _rnn(window):
-    ids = add_chain(window, "Input", "RNN")
-    window.properties.show_node(ids[0])
-    type_into(window.properties.editors["shape"][1].edit, "6, 3")
-    window.properties.show_node(ids[1])
-    return ids[1], window.properties.editors["cell"][1]
-
-
 def test_cell_params_are_edited_and_the_kind_chosen(window):
-    node, cell = _rnn(window)
+    node, cell = object_editor(window, "RNN", "cell")
     assert cell.kind_combo.currentText() == "LSTMCell"
     assert shape_shown(window, node) == "(None, 32)"
     type_into(cell.editors["units"].edit, "8")
@@ -36,7 +28,7 @@ def test_cell_params_are_edited_and_the_kind_chosen(window):
 
 
 def test_a_stack_of_cells_gets_a_cell_added_and_edited(window):
-    node, cell = _rnn(window)
+    node, cell = object_editor(window, "RNN", "cell")
     combo = cell.kind_combo
     combo.setFocus()
     QTest.keyClick(combo, QtCore.Qt.Key_Down)  # LSTMCell -> StackedRNNCells

@@ -7,20 +7,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from .conftest import add_chain, shape_shown
+from .conftest import object_editor, shape_shown
 from .gestures import type_into
 
 
-def _bidirectional(window):
-    ids = add_chain(window, "Input", "Bidirectional")
-    window.properties.show_node(ids[0])
-    type_into(window.properties.editors["shape"][1].edit, "6, 3")
-    window.properties.show_node(ids[1])
-    return ids[1], window.properties.editors["layer"][1]
-
-
 def test_inner_layer_params_are_edited_with_keys_and_clicks(window):
-    node, inner = _bidirectional(window)
+    node, inner = object_editor(window, "Bidirectional", "layer")
     assert inner.kind_combo.currentText() == "LSTM"
     assert shape_shown(window, node) == "(None, 64)"
     type_into(inner.editors["units"].edit, "8")
@@ -34,7 +26,7 @@ def test_inner_layer_params_are_edited_with_keys_and_clicks(window):
 
 
 def test_inner_kind_is_chosen_from_the_table_and_undone(window):
-    node, inner = _bidirectional(window)
+    node, inner = object_editor(window, "Bidirectional", "layer")
     combo = inner.kind_combo
     combo.setFocus()
     QTest.keyClick(combo, QtCore.Qt.Key_Down)  # LSTM -> GRU, as listed
@@ -48,7 +40,7 @@ def test_inner_kind_is_chosen_from_the_table_and_undone(window):
 
 
 def test_bad_inner_value_is_refused_with_the_inner_message(window):
-    node, inner = _bidirectional(window)
+    node, inner = object_editor(window, "Bidirectional", "layer")
     before = dict(window.doc.nodes[node].params)
     type_into(inner.editors["units"].edit, "0")
     error = window.properties.error.text()
