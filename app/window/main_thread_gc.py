@@ -30,27 +30,27 @@ def hold() -> None:
     if _state["holders"] > 1:
         return
     gc.disable()
-    timer = QtCore.QTimer()
-    timer.setInterval(INTERVAL_MS)
-    timer.timeout.connect(collect_due)
-    timer.start()
-    _state["timer"] = timer
+    if _state["timer"] is None:
+        timer = _state["timer"] = QtCore.QTimer()
+        timer.setInterval(INTERVAL_MS)
+        timer.timeout.connect(collect_due)
+    _state["timer"].start()
 
 
 def release() -> None:
     """A window's work ends: with the last window gone, collect what is left here, on the
-    GUI thread, and give collection back to Python."""
+    GUI thread, and give collection back to Python. Off the GUI thread (a teardown at the
+    interpreter's exit) the timer is left as it is: it may be stopped and freed only where
+    it lives, and a tick with collection back on does no harm."""
     if _state["holders"] == 0:
         return
     _state["holders"] -= 1
     if _state["holders"]:
         return
-    timer, _state["timer"] = _state["timer"], None
-    on_gui = threading.current_thread() is threading.main_thread()
-    if timer is not None and on_gui:
-        timer.stop()
-    if on_gui and not sys.is_finalizing():
-        gc.collect()
+    if threading.current_thread() is threading.main_thread():
+        _state["timer"].stop()
+        if not sys.is_finalizing():
+            gc.collect()
     gc.enable()
 
 
