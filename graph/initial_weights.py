@@ -7,8 +7,9 @@ relative to the project's folder in the file (absolute in a loaded document, so 
 written anywhere, for a run or an export, still finds it), `sha256` the file's digest
 when it was chosen, so a changed file is noticed, and `enabled` false keeps the section
 but starts from fresh weights. Building the model for a run, an export or a search
-loads the weights of each layer whose name and variable shapes match
-(`runtime.initial_weights`); the generated training script does the same. Pure: no Qt, no keras.
+loads the weights of each layer whose name and variable shapes match, at every depth of
+nested models (`runtime.initial_weights`; the layers counted before a build:
+`graph.weight_paths`); the generated training script does the same. Pure: no Qt, no keras.
 
 >>> from kerascanvas.graph.document import Document
 >>> doc = Document()

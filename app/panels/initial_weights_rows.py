@@ -3,8 +3,10 @@
 "Initial weights: from m.keras (52 of 54 layers match by name)" for a project that
 names a weights file (an imported `.keras` does), a check box that turns them off
 (fresh weights) or on, and *Choose…* to take another `.keras` or `.weights.h5`. The
-names are compared here from the archive's config alone; the variable shapes are
-compared when the model is built (a run's log says which layers were loaded).
+layers counted are those holding weights, at every depth ("block/inner_dense" inside a
+nested model, as a run matches them, `graph.weight_paths`), compared by path from the
+archive's config alone; the variable shapes are compared when the model is built (a
+run's log says which layers were loaded).
 Every change is one undoable command.
 """
 
@@ -16,7 +18,8 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph import initial_weights as iw
-from ...runtime.cli.export import archive_layer_names
+from ...graph import weight_paths
+from ...runtime.cli.export import archive_config
 
 FILTER = "Keras weights (*.keras *.weights.h5)"
 
@@ -39,22 +42,21 @@ def match_text(project) -> str:
         return "(the file is missing)"
     if path.name.endswith(".weights.h5"):
         return "(layers matched by position)"
-    names = _names(path)
-    ours = [n.name for n in project.doc.nodes.values() if n.kind != "Input"]
-    found = sum(name in names for name in ours)
-    return f"({found} of {len(ours)} layers match by name)"
+    ours = weight_paths.model_paths(project.doc, analysis=project.analysis)
+    found = weight_paths.matching(ours, _paths(path))
+    return f"({len(found)} of {len(ours)} layers match by name)"
 
 
-_NAMES: dict[tuple[str, int], set[str]] = {}
+_PATHS: dict[tuple[str, int], list[str]] = {}
 
 
-def _names(path: Path) -> set[str]:
-    """The archive's top-level layer names, read once per version of the file."""
+def _paths(path: Path) -> list[str]:
+    """The archive's layer paths at every depth, read once per version of the file."""
     key = (str(path), path.stat().st_mtime_ns)
-    if key not in _NAMES:
-        _NAMES.clear()
-        _NAMES[key] = set(archive_layer_names(str(path)) or ())
-    return _NAMES[key]
+    if key not in _PATHS:
+        _PATHS.clear()
+        _PATHS[key] = weight_paths.config_paths(archive_config(str(path)))
+    return _PATHS[key]
 
 
 class WeightsRows(QtCore.QObject):

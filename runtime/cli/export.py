@@ -170,16 +170,22 @@ def foreign_model(doc, args: argparse.Namespace) -> str | None:
 def archive_layer_names(path: str) -> list[str] | None:
     """The names of the top-level layers of a `.keras` archive's model, None where the
     archive does not say (loading it then reports what is wrong with it)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(read_config_member(archive, "config.json", str(path)))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ArchiveError):
-        return None
+    config = archive_config(path)
     layers = config.get("config", {}).get("layers") if isinstance(config, dict) else None
     if not isinstance(layers, list):
         return None
     return [str(layer.get("name") or layer.get("config", {}).get("name"))
             for layer in layers if isinstance(layer, dict)]
+
+
+def archive_config(path: str):
+    """The parsed config.json of a `.keras` archive (nothing loaded), None where it cannot
+    be read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(read_config_member(archive, "config.json", str(path)))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ArchiveError):
+        return None
 
 
 def _some(names: list[str], count: int = 5) -> str:

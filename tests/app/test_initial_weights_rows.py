@@ -68,3 +68,25 @@ def test_initial_weights_are_shown_turned_off_undone_and_replaced(make_window, q
     canvas_key(window, QtCore.Qt.Key_S)
     qtbot.waitUntil(lambda: json.loads(open(path).read())["weights"]["source"]
                     == "sub/other.keras")
+
+
+def test_the_count_covers_the_layers_of_nested_models(make_window, qtbot, tmp_path):
+    """An imported model holding nested models counts each layer with weights inside them
+    (as Keras nests them); another archive differing only in one inner layer's name
+    matches one layer fewer."""
+    from tests.runtime.test_initial_weights_nested import imported_into, keras_paths, nested_model
+
+    original = nested_model()
+    window = show(make_window(str(imported_into(tmp_path, original))), qtbot)
+    window.canvas.fit()
+    click(window, empty_point(window))
+    rows = model_form(window, qtbot).weights_rows
+    count = len(keras_paths(original))
+    assert count == 6  # d1, seq/s_dense, seq/s_bn, func/deep/deep_dense, func/f_dense, out
+    assert rows.label.text() == \
+        f"Initial weights: from m.keras ({count} of {count} layers match by name)"
+    nested_model(deep_dense="renamed").save(tmp_path / "other.keras")
+    rows.pick_file = lambda: str(tmp_path / "other.keras")
+    QTest.mouseClick(rows.choose, QtCore.Qt.LeftButton)
+    QtWidgets.QApplication.processEvents()
+    assert f"from other.keras ({count - 1} of {count} layers" in rows.label.text()

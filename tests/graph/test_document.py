@@ -19,6 +19,7 @@ from kerascanvas.graph import (
     projectfile,
     shapes,
     training_paths,
+    weight_paths,
 )
 from kerascanvas.graph.document import Document, default_name
 from kerascanvas.graph.layers import application
@@ -49,7 +50,8 @@ def test_new_nodes_get_unique_names():
 
 @pytest.mark.parametrize("module", [application, commands, document, document_queries, fixes,
                                     fixplan, layout, model_identity, names, params, placement,
-                                    projectfile, shapes, training_paths])
+                                    projectfile, shapes, training_paths,
+                                    weight_paths])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
