@@ -1,10 +1,11 @@
 """The Search tab: the searched parameters, run/pause/stop, the live study, "Apply best".
 
-The searched parameters and their ranges are edited in `space_editor`. This module
-runs the study: its options (trials, parallel jobs, sampler, pruner), the checks and
-the study in `runner`, the trials' table and plots as their events arrive, and "Apply
-best", one undoable command. A study runs on a snapshot of the document, in the
-project's journal file (`PROJECT.study.log`; the data folder for an unsaved project).
+The searched parameters and their ranges are edited in `space_editor`, the study's
+options, buttons and status line are `controls`. This module runs the study: the checks
+and the study in `runner`, the trials' table and plots as their events arrive (and as the
+study's file holds them: `stored`), and "Apply best", one undoable command. A study runs
+on a snapshot of the document, in the project's journal file (`PROJECT.study.log`; the
+data folder for an unsaved project).
 """
 
 from __future__ import annotations
@@ -21,15 +22,11 @@ from ...graph.paths import data_dir
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
 from ...graph.search_edit import apply_values
-from ...runtime.events import Importances, TrialEnd, TrialEpoch, TrialStart, require_study
-from ..panels.wheel import guard_wheel
+from .controls import LISTING, PROBLEM, PROGRESS, RUN, StudyControls
 from .runner import CHECKING, SearchRunner
 from .space_editor import SearchSpaceEditor
 from .stored import StoredStudyWatch
-from .views import StudyPlots, TrialRecord, TrialsTable, best_record, records_from
-
-SAMPLERS = ("tpe", "random", "gp", "qmc")
-PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
+from .views import StudyPlots, TrialRecord, TrialsTable, best_record, fold_events, records_from
 
 
 class SearchPanel(QtWidgets.QWidget):
@@ -48,6 +45,7 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.checking.connect(self._on_runner_checking)
         self.runner.checked.connect(self._on_runner_checked)
         self.runner.opened.connect(self._on_runner_opened)
+        self.runner.settled.connect(self._on_runner_settled)
         self._study_label, self._opened = "", False
         self._build()
         self.refresh()
@@ -70,7 +68,16 @@ class SearchPanel(QtWidgets.QWidget):
         column = QtWidgets.QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.space)
-        column.addLayout(self._controls())
+        self.controls = StudyControls()
+        column.addWidget(self.controls)
+        for name in ("trials_box", "jobs_box", "epochs_box", "sampler_box", "pruner_box",
+                     "start_button", "pause_button", "stop_button", "apply_button", "busy",
+                     "status"):  # by the names the study's code and its users read
+            setattr(self, name, getattr(self.controls, name))
+        for button, slot in ((self.start_button, self.start), (self.pause_button,
+                             self.toggle_pause), (self.stop_button, self.stop),
+                             (self.apply_button, self.apply_best)):
+            button.clicked.connect(slot)
         self.trials = TrialsTable()
         self.plots = StudyPlots()
         split = QtWidgets.QSplitter()
@@ -80,46 +87,6 @@ class SearchPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
-
-    def _controls(self) -> QtWidgets.QFormLayout:
-        form = QtWidgets.QFormLayout()
-        self.trials_box = QtWidgets.QSpinBox(minimum=1, maximum=100000, value=20)
-        self.jobs_box = QtWidgets.QSpinBox(minimum=1, maximum=256, value=1)
-        self.epochs_box = QtWidgets.QSpinBox(minimum=0, maximum=100000, value=0)
-        self.epochs_box.setSpecialValueText("project's")
-        self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
-        self.sampler_box.addItems(SAMPLERS)
-        self.pruner_box.addItems(PRUNERS)
-        guard_wheel(self.trials_box, self.jobs_box, self.epochs_box, self.sampler_box,
-                    self.pruner_box)
-        for name, widget in (("trials", self.trials_box), ("parallel jobs", self.jobs_box),
-                             ("epochs per trial", self.epochs_box),
-                             ("sampler", self.sampler_box), ("pruner", self.pruner_box)):
-            widget.setObjectName(f"Search_{name.replace(' ', '_')}")
-            form.addRow(name, widget)
-        buttons = QtWidgets.QHBoxLayout()
-        self.start_button = QtWidgets.QPushButton("Start")
-        self.pause_button = QtWidgets.QPushButton("Pause")
-        self.stop_button = QtWidgets.QPushButton("Stop")
-        self.apply_button = QtWidgets.QPushButton("Apply best")
-        for button, slot in ((self.start_button, self.start), (self.pause_button,
-                             self.toggle_pause), (self.stop_button, self.stop),
-                             (self.apply_button, self.apply_best)):
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        form.addRow(buttons)
-        self.busy = QtWidgets.QProgressBar(minimum=0, maximum=0, textVisible=False)
-        self.busy.setObjectName("SearchChecking")
-        self.busy.setMaximumHeight(8)
-        policy = self.busy.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)  # the buttons stay put when it shows
-        self.busy.setSizePolicy(policy)
-        self.busy.hide()
-        form.addRow(self.busy)
-        self.status = QtWidgets.QLabel("No study running.")
-        self.status.setWordWrap(True)
-        form.addRow(self.status)
-        return form
 
     # ---- the searched parameters (`space_editor`) ----------------------------------
     def refresh(self) -> None:
@@ -146,17 +113,8 @@ class SearchPanel(QtWidgets.QWidget):
                 time.strftime("untitled-%Y%m%d-%H%M%S"))
 
     def options(self):
-        from kerascanvas.runtime.search.options import SearchOptions
-
-        storage, name = self.storage()
-        epochs = self.epochs_box.value()
-        return SearchOptions(storage=storage, study_name=name, trials=self.trials_box.value(),
-                             jobs=self.jobs_box.value(),
-                             sampler={"name": self.sampler_box.currentText()},
-                             pruner={"name": self.pruner_box.currentText()},
-                             overrides={"epochs": epochs} if epochs else {},
-                             # the window's trust goes to the trials, never the file's
-                             trusted_code=custom.context(self.doc).trusted)
+        # the window's trust goes to the trials, never the file's
+        return self.controls.options(*self.storage(), custom.context(self.doc).trusted)
 
     @property
     def checking(self) -> bool:
@@ -183,23 +141,24 @@ class SearchPanel(QtWidgets.QWidget):
             f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
         self._opened = False
         self.runner.start(snapshot, options)
-        self._say("Checking the search before it starts...")
+        self.status.release()
+        self._say("Checking the search before it starts...", PROGRESS)
         self._redraw()
 
     def _on_runner_checking(self, step: str) -> None:
-        self._say(f"Checking the search before it starts: {step}...")
+        self._say(f"Checking the search before it starts: {step}...", PROGRESS)
 
     def _on_runner_checked(self, found: list) -> None:
         if found:
             self.problems.setText("\n".join(found))
-            self._say("The search cannot start: " + "; ".join(found))
+            self._say("The search cannot start: " + "; ".join(found), PROBLEM)
         else:
-            self._say("The checks passed; opening the study...")
+            self._say("The checks passed; opening the study...", PROGRESS)
 
     def _on_runner_opened(self, earlier: list) -> None:
         """The trials the study already holds: earlier runs, other processes."""
         self._opened, self.records = True, records_from(earlier)
-        self._say(self._study_label)
+        self._say(self._study_label, RUN)
         self._redraw()
 
     # ---- the study as its file holds it (`stored`) -------------------------------------
@@ -223,41 +182,38 @@ class SearchPanel(QtWidgets.QWidget):
             self._importances = stored.importances
         self.plots.show_importances(self._importances)
         self.records = records_from(stored.trials)
-        self._say(describe(stored, metric, direction))
+        self.status.release("listing")  # the file reads again
+        self._say(describe(stored, metric, direction), LISTING, "listing")
         self._redraw()
 
     def _on_stored_failed(self, message: str) -> None:
-        self._say(f"The project's study could not be listed: {message}.")
+        self._say(f"The project's study could not be listed: {message}.", PROBLEM, "listing")
 
     def toggle_pause(self) -> None:
         if self.runner.driver is None or not self.runner.running:
             return
+        self.status.release()
         if self.runner.driver.paused:
             self.runner.resume()
-            self._say("Resumed.")
+            self._say("Resumed.", RUN)
         else:
             self.runner.pause()
-            self._say("Paused: running trials hold before their next batch.")
+            self._say("Paused: running trials hold before their next batch.", RUN)
         self._update_buttons()
 
     def _on_runner_events(self, events: list) -> None:
-        for event in events:
-            if isinstance(require_study(event), TrialStart):
-                self.records[event.number] = TrialRecord(event.number, dict(event.params))
-            elif isinstance(event, TrialEpoch):
-                self._record(event.number).curve.append((event.epoch, event.value))
-            elif isinstance(event, TrialEnd):
-                record = self._record(event.number)
-                for name in ("state", "value", "message", "duration_s"):
-                    setattr(record, name, getattr(event, name))
-                record.params = dict(event.params) or record.params
-            elif isinstance(event, Importances):
-                self._importances = event.importances
-                self.plots.show_importances(event.importances)
+        importances = fold_events(self.records, events)
+        if importances is not None:
+            self._importances = importances
+            self.plots.show_importances(importances)
         self._redraw()
 
-    def _record(self, number: int) -> TrialRecord:
-        return self.records.setdefault(number, TrialRecord(number))
+    def _on_runner_settled(self, trials: list) -> None:
+        """The study's trials as its storage holds them once the run is done: none is left
+        "running" for want of an event (after an error), and another process's trials show
+        as they stand now."""
+        self.records = records_from(trials)
+        self._redraw()
 
     def _redraw(self) -> None:
         keys = [e.key(self.doc) for e in search_params(self.doc)]
@@ -267,38 +223,38 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _on_runner_finished(self, error: str) -> None:
-        self.stored.mark_seen()  # this window wrote what the file holds now
+        # This window wrote what the file holds now; another process's trial may still run.
+        self.stored.mark_seen(any(r.state == "running" for r in self.records.values()))
         if self.runner.cancelled or not self._opened:  # cancelled, refused, or no study
             if self.runner.cancelled:
-                self._say("Checks cancelled: the study did not start.")
+                self._say("Checks cancelled: the study did not start.", RUN)
             elif error:
-                self._say(f"The study did not start: {error}")
+                self._say(f"The study did not start: {error}", PROBLEM)
             self._update_buttons()
             return
         counts = {}
         for record in self.records.values():
             counts[record.state] = counts.get(record.state, 0) + 1
         text = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        self._say(f"The study ended with an error: {error}" if error else
-                  f"The study ended ({text or 'no trial'}).")
+        if error:
+            self._say(f"The study ended with an error: {error}", PROBLEM)
+        else:
+            self._say(f"The study ended ({text or 'no trial'}).", RUN)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        running, checking = self.runner.running, self.checking
-        driver = self.runner.driver if running else None
-        self.start_button.setEnabled(not running)
-        self.start_button.setText("Checking..." if checking else "Start")
-        self.pause_button.setEnabled(driver is not None)
-        self.pause_button.setText("Resume" if driver is not None and driver.paused
-                                  else "Pause")
-        self.stop_button.setEnabled(running)
-        self.stop_button.setText("Cancel" if checking else "Stop")
-        self.busy.setVisible(checking)
-        self.apply_button.setEnabled(best_record(self.records, self.maximize) is not None)
+        driver = self.runner.driver if self.runner.running else None
+        self.controls.show_state(self.runner.running, self.checking,
+                                 None if driver is None else driver.paused,
+                                 best_record(self.records, self.maximize) is not None)
 
     def stop(self) -> None:
         """Cancel the checks, or stop the study after its trials' current batch."""
-        self.runner.stop()
+        study = self.runner.running and not self.checking
+        self.status.release()
+        self.runner.stop()  # cancelled checks are told at once (`_on_runner_finished`)
+        if study:
+            self._say("Stopping: the running trials end after their current batch.", RUN)
         self._update_buttons()
 
     def apply_best(self) -> None:
@@ -309,10 +265,14 @@ class SearchPanel(QtWidgets.QWidget):
         missing = apply_values(self.stack, self.doc, best.params,
                                f"Apply best trial {best.number}")
         note = f" (not in that trial: {', '.join(missing)})" if missing else ""
-        self._say(f"Applied trial {best.number}: {self.metric_name}={best.value:.4g}{note}.")
+        self.status.release()
+        self._say(f"Applied trial {best.number}: {self.metric_name}={best.value:.4g}{note}.",
+                  RUN)
 
-    def _say(self, text: str) -> None:
-        self.status.setText(text)
+    def _say(self, text: str, rank: int, source: str = "run") -> None:
+        """The status line says `text` unless a more important message holds it
+        (`controls.StatusLine`); the window's status bar says it either way."""
+        self.status.say(text, rank, source)
         self.status_message.emit(text)
 
     def shutdown(self) -> None:

@@ -42,13 +42,17 @@ class SearchRunner(QtCore.QObject):
     """Checks and runs one study at a time. In the GUI thread: `checking` gives each step
     of the checks, `checked` their problems ([] when they passed: the study opens),
     `opened` the trials the study already held (`trial_summary` dicts), `events` its
-    study events (`runtime.events`), and `finished` ends every start: "" when the study
-    ended normally, the checks refused it or were cancelled, else the error."""
+    study events (`runtime.events`), `settled` the study's trials as its storage holds
+    them once the driver is done (`listing.shown_trials`: a trial whose end no event told,
+    after an error, is not left "running"), and `finished` ends every start: "" when the
+    study ended normally, the checks refused it or were cancelled, else the error. They
+    come in the order they happened."""
 
     events = QtCore.Signal(list)
     checking = QtCore.Signal(str)
     checked = QtCore.Signal(list)
     opened = QtCore.Signal(list)
+    settled = QtCore.Signal(list)
     finished = QtCore.Signal(str)
 
     def __init__(self, parent=None):
@@ -99,9 +103,19 @@ class SearchRunner(QtCore.QObject):
                 self._study(run, doc, options)
             run.queue.put(ev.StudyEnd())
         except StudyError as exc:  # the study cannot be opened as asked: its message says why
-            run.queue.put(ev.StudyEnd(str(exc)))
+            run.queue.put(ev.StudyEnd(_with_notes(str(exc), exc)))
         except Exception as exc:  # noqa: BLE001  shown to the user, the window stays up
-            run.queue.put(ev.StudyEnd(f"{type(exc).__name__}: {exc}"))
+            run.queue.put(ev.StudyEnd(_with_notes(f"{type(exc).__name__}: {exc}", exc)))
+
+    def _settle(self, run: _Run) -> None:
+        """Queue the trials as the study's storage holds them, its driver done."""
+        from kerascanvas.runtime.search.listing import shown_trials
+
+        study = None if run.driver is None else run.driver.study
+        if study is not None:
+            storage = study._storage  # a database's is wrapped in Optuna's cache
+            run.queue.put(("settled", shown_trials(study, getattr(storage, "_backend",
+                                                                  storage))))
 
     def _check(self, run: _Run, payload) -> list[str] | None:
         """The problems the check process found ([] when none); None when cancelled."""
@@ -132,7 +146,15 @@ class SearchRunner(QtCore.QObject):
             if run.cancel.is_set():  # Stop came while the study opened
                 return
             run.phase = STUDY
-        driver.run()
+        try:
+            driver.run()
+        except Exception as exc:
+            try:
+                self._settle(run)
+            except Exception as late:  # noqa: BLE001  the study's own error comes first
+                exc.add_note(f"its trials could not be read back: {late}")
+            raise
+        self._settle(run)
 
     # ---- the GUI thread --------------------------------------------------------------
     def _on_timer_timeout(self) -> None:
@@ -140,21 +162,26 @@ class SearchRunner(QtCore.QObject):
         if run is None:
             self._timer.stop()
             return
-        drained = []
-        while True:
+        batch, end = [], None  # the study events in a row go as one `events`
+        while end is None:
             try:
-                drained.append(run.queue.get_nowait())
+                item = run.queue.get_nowait()
             except queue.Empty:
                 break
-        study = [item for item in drained if not isinstance(item, tuple)]
-        for item in drained:
             if isinstance(item, tuple):
+                self._emit_events(batch)
                 getattr(self, item[0]).emit(item[1])
-        if study:
-            self.events.emit(study)
-        for event in study:
-            if isinstance(event, ev.StudyEnd):
-                self._finish(event.error)
+            else:
+                batch.append(item)
+                end = item if isinstance(item, ev.StudyEnd) else None
+        self._emit_events(batch)
+        if end is not None:
+            self._finish(end.error)
+
+    def _emit_events(self, batch: list) -> None:
+        if batch:
+            self.events.emit(list(batch))
+            batch.clear()
 
     def _finish(self, error: str) -> None:
         self._timer.stop()
@@ -215,6 +242,10 @@ class SearchRunner(QtCore.QObject):
     def wait(self, timeout: float | None = None) -> None:
         """Stop and wait for the threads (the window closes): `close`, bounded."""
         self.close(CLOSE_GRACE_S if timeout is None else min(timeout, CLOSE_GRACE_S))
+
+
+def _with_notes(text: str, exc: BaseException) -> str:
+    return "; ".join([text, *getattr(exc, "__notes__", ())])
 
 
 def _closing_text(driver, running: int, left: int) -> str:

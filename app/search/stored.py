@@ -4,7 +4,10 @@ When the Search tab opens on a saved project, the trials of its study (earlier r
 the command line, another window) are read in a thread of their own (Optuna's import
 and the file's reading take seconds on a busy machine) and listed as after a run. The
 file is then looked at every `POLL_MS` (its size and time only, on the GUI thread);
-when it changed, the new trials are read, again in a thread. Nothing here writes.
+when it changed, the new trials are read, again in a thread. While a trial is shown
+running, the study is read at each look even when its file did not change: the process
+running that trial may be killed, and then nothing is written (`listing.shown_trials`
+shows it failed). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class StoredStudyWatch(QtCore.QObject):
         self._reader = None
         self._seen = None  # (journal, study, keys, stamp) of the last read asked
         self._busy = False
+        self._live = False  # the last read showed a running trial
         self._poll = QtCore.QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self._on_poll_timeout)
         self._drain = QtCore.QTimer(self, interval=DRAIN_MS)
@@ -47,9 +51,10 @@ class StoredStudyWatch(QtCore.QObject):
         self._poll.stop()
         self._drain.stop()
 
-    def mark_seen(self) -> None:
-        """The file as it is now is known (this window's own study wrote it)."""
-        self._seen = self._current()
+    def mark_seen(self, live: bool) -> None:
+        """The file as it is now is known (this window's own study wrote it); `live`:
+        a trial is shown running (another process's), so the reads go on."""
+        self._seen, self._live = self._current(), live
 
     def _current(self):
         from kerascanvas.runtime.search.listing import stamp
@@ -64,7 +69,7 @@ class StoredStudyWatch(QtCore.QObject):
         if self._busy or self._paused():
             return
         current = self._current()
-        if current is None or current == self._seen:
+        if current is None or (current == self._seen and not self._live):
             return
         self._seen = current
         storage, name, keys, _ = current
@@ -96,5 +101,6 @@ class StoredStudyWatch(QtCore.QObject):
             return
         self._drain.stop()
         self._busy = False
+        self._live = kind == "read" and answer is not None and answer.running
         if not self._paused():  # a study of this window started meanwhile: it shows its own
             getattr(self, kind).emit(answer)

@@ -51,6 +51,34 @@ def records_from(summaries) -> dict[int, TrialRecord]:
             for s in summaries}
 
 
+def fold_events(records: dict[int, TrialRecord], events) -> dict[str, float] | None:
+    """Fold a run's study events into `records`; the latest importances among them (None
+    when none came)."""
+    from kerascanvas.runtime.events import (
+        Importances,
+        TrialEnd,
+        TrialEpoch,
+        TrialStart,
+        require_study,
+    )
+
+    importances = None
+    for event in events:
+        if isinstance(require_study(event), TrialStart):
+            records[event.number] = TrialRecord(event.number, dict(event.params))
+        elif isinstance(event, TrialEpoch):
+            records.setdefault(event.number, TrialRecord(event.number)).curve.append(
+                (event.epoch, event.value))
+        elif isinstance(event, TrialEnd):
+            record = records.setdefault(event.number, TrialRecord(event.number))
+            for name in ("state", "value", "message", "duration_s"):
+                setattr(record, name, getattr(event, name))
+            record.params = dict(event.params) or record.params
+        elif isinstance(event, Importances):
+            importances = event.importances
+    return importances
+
+
 def best_record(records: dict[int, TrialRecord], maximize: bool) -> TrialRecord | None:
     done = [r for r in records.values() if r.state == "complete" and r.value is not None]
     if not done:

@@ -3,8 +3,9 @@
 The Search tab lists the trials of the project's study when the project opens, and
 follows them while another process (the command line, a second window) adds trials.
 Reading never writes: a journal file that does not exist is not created, a trial left
-"running" by a process that went away is shown as it is (`kerascanvas search --show`
-marks such trials failed), and a file that cannot be read is reported, never replaced.
+"running" by a process that went away (killed) is shown failed with why, while the file
+still lists it as running (`kerascanvas search --show`, or a search that joins the study,
+marks it failed there), and a file that cannot be read is reported, never replaced.
 
 A `StudyReader` keeps its journal storage between reads: Optuna's journal storage
 reads only what was appended since, so following a growing study stays cheap.
@@ -40,6 +41,11 @@ class StoredStudy:
     best: int | None = None
     mismatch: str = ""
     importances: dict[str, float] | None = None  # None: as at the previous read
+
+    @property
+    def running(self) -> bool:
+        """Whether a trial is shown running (its process may end, or be killed, any time)."""
+        return any(t["state"] == "running" for t in self.trials)
 
 
 def stamp(storage: str) -> tuple[int, int] | None:
@@ -79,6 +85,27 @@ def check_tail(storage: str) -> None:
             "until that line is removed or the file moved away") from exc
 
 
+UNMARKED = ("The study file still lists it as running; a search that joins the study marks "
+            "it failed.")
+
+
+def shown_trials(study, storage) -> list[dict[str, Any]]:
+    """The study's trials as `study.trial_summary` gives them, except that a trial listed
+    as running whose process went away (`lost.silent_trials`: ended on this machine, or a
+    silent heartbeat) is shown failed, with how and what it last reported. `storage` is
+    the study's (`study.open_storage`); nothing is written to it."""
+    from . import study as studies
+    from .lost import silent_trials
+
+    trials = [studies.trial_summary(t) for t in study.get_trials(deepcopy=False)]
+    silent = silent_trials(study, storage)
+    for trial in trials:
+        if trial["number"] in silent:
+            how, message = silent[trial["number"]]
+            trial.update(state="failed", lost=how, message=f"{message} {UNMARKED}")
+    return trials
+
+
 def space_mismatch(trials: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     """Why the trials' parameters are not the searched `keys` ("" when they are)."""
     searched = {k for t in trials for k in t["params"]}
@@ -99,7 +126,7 @@ class StudyReader:
 
     def __init__(self, storage: str, name: str):
         self.storage, self.name = storage, name
-        self._study = None
+        self._study = self._storage = None
         self._size = -1
         self._complete = -1  # complete trials at the last importances
 
@@ -146,7 +173,7 @@ class StudyReader:
 
         if not Path(self.storage).is_file():
             raise StudyReadError(f"the study file {self.storage} is not a file")
-        storage = open_storage(self.storage)
+        self._storage = storage = open_storage(self.storage)
         names = optuna.study.get_all_study_names(storage)
         if self.name not in names:
             if names:
@@ -159,7 +186,7 @@ class StudyReader:
     def _stored(self, study, keys: Sequence[str]) -> StoredStudy:
         from . import study as studies
 
-        trials = [studies.trial_summary(t) for t in study.get_trials(deepcopy=False)]
+        trials = shown_trials(study, self._storage)
         complete = sum(t["state"] == "complete" for t in trials)
         fresh = complete != self._complete  # fANOVA fits forests: only when it can change
         self._complete = complete

@@ -140,3 +140,26 @@ def test_no_study_opens_a_file_with_a_damaged_last_line(tmp_path):
     with pytest.raises(studies.StudyError, match="damaged line"):
         studies.open_study("mlp", str(path), "maximize")
     assert path.read_bytes() == before
+
+
+def test_a_trial_whose_process_ended_reads_failed_and_the_file_keeps_it_running(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    path = tmp_path / "mlp.study.log"
+    journal(path, 1)
+    owner = subprocess.Popen([sys.executable, "-c", "pass"])
+    owner.wait()  # ended: its trial will never end by itself
+    study = studies.load_study("mlp", str(path))
+    trial = study.ask()
+    trial.set_user_attr(studies.OWNER, f"{socket.gethostname()}:{owner.pid}")
+    trial.report(0.5, step=0)
+    before = path.read_bytes()
+    stored = StudyReader(str(path), "mlp").read(KEYS)
+    shown = stored.trials[1]
+    assert (shown["state"], shown["lost"], stored.running) == ("failed", "ended", False)
+    assert shown["message"].startswith(f"Its process ({socket.gethostname()}:{owner.pid}) "
+                                       "ended before the trial did. Last received: epoch 1")
+    assert path.read_bytes() == before
+    assert studies.load_study("mlp", str(path)).trials[1].state == optuna.trial.TrialState.RUNNING

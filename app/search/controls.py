@@ -1,0 +1,117 @@
+"""The Search tab's study controls: the study's options (trials, parallel jobs, epochs per
+trial, sampler, pruner), Start / Pause / Stop / Apply best, the checks' busy bar, and the
+status line.
+
+The status line keeps an important message: a failure stays until the user acts again
+(Start, Pause, Stop, Apply best), and a message of a run stays over the study's listing
+from its file; a less important message meanwhile goes to the window's status bar only.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from ..panels.wheel import guard_wheel
+
+SAMPLERS = ("tpe", "random", "gp", "qmc")
+PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
+
+# How much a status message matters, least first: a message never replaces a more
+# important one until that is released.
+PROGRESS, LISTING, RUN, PROBLEM = range(4)
+
+
+class StatusLine(QtWidgets.QLabel):
+    """The tab's status line; `say` shows a message unless a more important one holds it."""
+
+    def __init__(self, text: str, parent=None):
+        super().__init__(text, parent)
+        self.setObjectName("SearchStatus")
+        self.setWordWrap(True)
+        self.rank, self.source = PROGRESS, ""
+
+    def say(self, text: str, rank: int, source: str = "") -> bool:
+        """Show `text` (of importance `rank`, said by `source`) unless a more important
+        message holds the line; whether it shows."""
+        if rank < self.rank:
+            return False
+        self.rank, self.source = rank, source
+        self.setText(text)
+        return True
+
+    def release(self, source: str | None = None) -> None:
+        """Let any message show again: the user acted, or (given) `source` said the message
+        it holds no longer stands."""
+        if source is None or source == self.source:
+            self.rank, self.source = PROGRESS, ""
+
+
+class StudyControls(QtWidgets.QWidget):
+    """The study's options, its buttons (connected by the tab), the busy bar and the
+    status line."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        form = QtWidgets.QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self._options(form)
+        buttons = QtWidgets.QHBoxLayout()
+        self.start_button = QtWidgets.QPushButton("Start")
+        self.pause_button = QtWidgets.QPushButton("Pause")
+        self.stop_button = QtWidgets.QPushButton("Stop")
+        self.apply_button = QtWidgets.QPushButton("Apply best")
+        for button in (self.start_button, self.pause_button, self.stop_button,
+                       self.apply_button):
+            buttons.addWidget(button)
+        form.addRow(buttons)
+        self.busy = QtWidgets.QProgressBar(minimum=0, maximum=0, textVisible=False)
+        self.busy.setObjectName("SearchChecking")
+        self.busy.setMaximumHeight(8)
+        policy = self.busy.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the buttons stay put when it shows
+        self.busy.setSizePolicy(policy)
+        self.busy.hide()
+        form.addRow(self.busy)
+        self.status = StatusLine("No study running.")
+        form.addRow(self.status)
+
+    def _options(self, form: QtWidgets.QFormLayout) -> None:
+        self.trials_box = QtWidgets.QSpinBox(minimum=1, maximum=100000, value=20)
+        self.jobs_box = QtWidgets.QSpinBox(minimum=1, maximum=256, value=1)
+        self.epochs_box = QtWidgets.QSpinBox(minimum=0, maximum=100000, value=0)
+        self.epochs_box.setSpecialValueText("project's")
+        self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
+        self.sampler_box.addItems(SAMPLERS)
+        self.pruner_box.addItems(PRUNERS)
+        guard_wheel(self.trials_box, self.jobs_box, self.epochs_box, self.sampler_box,
+                    self.pruner_box)
+        for name, widget in (("trials", self.trials_box), ("parallel jobs", self.jobs_box),
+                             ("epochs per trial", self.epochs_box),
+                             ("sampler", self.sampler_box), ("pruner", self.pruner_box)):
+            widget.setObjectName(f"Search_{name.replace(' ', '_')}")
+            form.addRow(name, widget)
+
+    def options(self, storage: str, name: str, trusted_code):
+        """The study's options as the boxes set them, in `storage` as study `name`."""
+        from kerascanvas.runtime.search.options import SearchOptions
+
+        epochs = self.epochs_box.value()
+        return SearchOptions(storage=storage, study_name=name, trials=self.trials_box.value(),
+                             jobs=self.jobs_box.value(),
+                             sampler={"name": self.sampler_box.currentText()},
+                             pruner={"name": self.pruner_box.currentText()},
+                             overrides={"epochs": epochs} if epochs else {},
+                             trusted_code=trusted_code)
+
+    def show_state(self, running: bool, checking: bool, paused: bool | None,
+                   can_apply: bool) -> None:
+        """The buttons for a study that runs (checks, or is `paused`: None while it has
+        no driver yet) or not, and whether there is a best trial to apply."""
+        self.start_button.setEnabled(not running)
+        self.start_button.setText("Checking..." if checking else "Start")
+        self.pause_button.setEnabled(paused is not None)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.stop_button.setEnabled(running)
+        self.stop_button.setText("Cancel" if checking else "Stop")
+        self.busy.setVisible(checking)
+        self.apply_button.setEnabled(can_apply)

@@ -1,0 +1,86 @@
+"""The Search tab shows each trial's state as it ends up: a trial whose process is killed
+while the tab follows the study's file, and a trial whose end no event told (the study ended
+with an error), are not left "running"; and the status line keeps a failure until the user
+acts, however many less important messages come after it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from kerascanvas.runtime.search import study as studies
+from kerascanvas.runtime.search.options import default_storage
+from tests.runtime.test_search_listing import objective
+
+from .test_search_panel import click, show_tab
+from .test_search_stored import stored_project
+
+READ_MS = 30_000  # the tab reads the file in a thread; Optuna's import takes seconds
+
+
+def states(panel) -> list[str]:
+    return [panel.trials.item(row, 1).text() for row in range(panel.trials.rowCount())]
+
+
+def note(panel, row: int) -> str:
+    return panel.trials.item(row, panel.trials.columnCount() - 1).text()
+
+
+def running_trial(project, owner_pid: int) -> None:
+    """A trial of the project's study that process `owner_pid` runs, one epoch reported."""
+    study = studies.load_study(project.stem, default_storage(project))
+    trial = study.ask()
+    trial.suggest_int("hidden.units", 4, 32, step=4)
+    trial.set_user_attr(studies.OWNER, f"{socket.gethostname()}:{owner_pid}")
+    trial.report(0.625, step=0)
+
+
+def test_a_trial_whose_process_is_killed_shows_failed_and_the_file_is_left(make_window,
+                                                                           qtbot, tmp_path):
+    project, _ = stored_project(tmp_path, 1)
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        running_trial(project, owner.pid)
+        panel = show_tab(make_window(str(project)), qtbot)
+        qtbot.waitUntil(lambda: states(panel) == ["complete", "running"], timeout=READ_MS)
+        before = open(default_storage(project), "rb").read()
+    finally:
+        owner.kill()
+        owner.wait()
+    # Nothing is written when a process is killed: the tab looks again by itself.
+    qtbot.waitUntil(lambda: states(panel) == ["complete", "failed"], timeout=READ_MS)
+    assert f"({socket.gethostname()}:{owner.pid}) ended before the trial did" in note(panel, 1)
+    assert "epoch 1, val_accuracy=0.625" in note(panel, 1)
+    assert "1 failed" in panel.status.text()
+    assert open(default_storage(project), "rb").read() == before  # shown, not written
+
+
+def test_a_study_ending_in_an_error_leaves_no_trial_running_and_its_error_stays(
+        make_window, qtbot, tmp_path, monkeypatch):
+    """A trial's unexpected error ends the study without a TrialEnd for that trial: it
+    stayed "running", and the next listing of the file replaced the error on the line."""
+    from kerascanvas.app.search.runner import SearchRunner
+    from kerascanvas.runtime.search.driver import SearchDriver
+
+    def broken_train(self, trial, trial_doc, slot):
+        raise RuntimeError("the trial server went away")
+
+    # The checks pass (test_search_checks runs them); the trial fails in the driver itself.
+    monkeypatch.setattr(SearchRunner, "_check", lambda self, run, payload: [])
+    monkeypatch.setattr(SearchDriver, "_train", broken_train)
+    project, _ = stored_project(tmp_path, 1)
+    panel = show_tab(make_window(str(project)), qtbot)
+    qtbot.waitUntil(lambda: states(panel) == ["complete"], timeout=READ_MS)
+    panel.trials_box.setValue(3)
+    click(panel.start_button)
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=READ_MS)
+    failure = "The study ended with an error: RuntimeError: the trial server went away"
+    assert panel.status.text() == failure
+    assert states(panel) == ["complete", "failed"]  # as the study's file holds it
+    # Another process adds two trials: the table follows, the failure stays on the line.
+    studies.load_study(project.stem, default_storage(project)).optimize(objective, n_trials=2)
+    qtbot.waitUntil(lambda: panel.trials.rowCount() == 4, timeout=READ_MS)
+    assert panel.status.text() == failure
+    click(panel.apply_button)  # the user acts: the line is theirs again
+    assert panel.status.text().startswith("Applied trial ")
