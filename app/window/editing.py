@@ -157,6 +157,10 @@ class EditMixin:
         added = [n for n in self.doc.nodes if n not in before]
         if added:
             self.canvas.select(added)
+        # The keys go to the graph next (Ctrl+Z undoes the fix, Delete removes the node):
+        # a Fix button goes with its row, and Qt gave its focus to the next widget in the
+        # chain, a Properties field whose text the next key replaced.
+        self.canvas.viewer.setFocus(QtCore.Qt.OtherFocusReason)
 
     def fix_selected(self) -> None:
         ids = self.canvas.selected_ids()
