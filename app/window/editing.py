@@ -157,6 +157,7 @@ class EditMixin:
         added = [n for n in self.doc.nodes if n not in before]
         if added:
             self.canvas.select(added)
+            self.canvas.show_nodes(added, moving_only=True)  # put beside, it may be off view
         # The keys go to the graph next (Ctrl+Z undoes the fix, Delete removes the node):
         # a Fix button goes with its row, and Qt gave its focus to the next widget in the
         # chain, a Properties field whose text the next key replaced.

@@ -57,3 +57,20 @@ def test_delete_after_a_fix_button_deletes_the_selected_node(make_window, qtbot,
     window.canvas.select([ids[-1]])
     QTest.keyClick(focus, QtCore.Qt.Key_Delete)
     assert ids[-1] not in window.doc.nodes
+
+
+def test_a_node_a_fix_inserts_off_the_view_is_brought_into_view(make_window, qtbot,
+                                                                  tmp_path):
+    """The view is zoomed in on the Input; the fix puts a Flatten far below it, which the
+    view then shows (it stayed out of sight, the only sign of it a changed status)."""
+    from .test_fixes_ui import rank_mismatch_fixes
+
+    window, buttons = rank_mismatch_fixes(make_window, qtbot, tmp_path)
+    image = next(n for n, node in window.doc.nodes.items() if node.name == "image")
+    window.canvas.viewer.show_at(3.0, window.canvas.views[image].sceneBoundingRect().center())
+    QTest.mouseClick(buttons["Insert Flatten"], QtCore.Qt.LeftButton)
+    window.canvas.renderer.render()
+    (flatten,) = window.canvas.selected_ids()
+    assert window.doc.nodes[flatten].kind == "Flatten"
+    shown = window.canvas.viewer.visible_scene_rect()
+    assert shown.contains(window.canvas.views[flatten].sceneBoundingRect())
