@@ -43,7 +43,7 @@ import math
 import signal
 from pathlib import Path
 
-from kerascanvas.graph.initial_weights import anchored
+from kerascanvas.graph.initial_weights import anchored, section_json
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.training_schema import DEVICES
 
@@ -190,13 +190,14 @@ def run(args) -> int:
         return EXIT_UNREADABLE
     doc = project.doc
     anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
-    initial_weights_off(doc, args)
     _section(doc, args)
     if args.show:
         return show(doc, args)
     done = complete(doc, args)
     if done is not None:  # the study holds --max-trials already: nothing to check or run
         return done
+    weights = section_json(doc)  # --best-project's: --no-initial-weights is for the trials
+    initial_weights_off(doc, args)
     refused = prepare_custom(project, args.trust_custom_code, "search")
     if refused is not None:  # nothing ran, no trial started
         return refused
@@ -210,7 +211,7 @@ def run(args) -> int:
         say(problem)
     if found:
         return EXIT_INVALID
-    return _search(doc, options, args)
+    return _search(doc, options, args, weights)
 
 
 def _refused(doc, options) -> list[str]:
@@ -250,7 +251,7 @@ def checks(doc, options) -> list[str]:
     return follow_check(process, events, lambda text: say(f"check: {text}"))
 
 
-def _search(doc, options, args) -> int:
+def _search(doc, options, args, weights: dict) -> int:
     from ..search import study as studies
     from ..search.driver import SearchDriver
 
@@ -277,7 +278,7 @@ def _search(doc, options, args) -> int:
             study, aborted = driver.study, True
     summary = studies.summary(study, driver.metric, options.storage, args.json)
     if args.best_project and not aborted:
-        write_best(doc, summary["best"], args.best_project, args.file)
+        write_best(doc, summary["best"], args.best_project, args.file, weights)
     if args.best_model:
         say(kept_model_line(driver.models, driver.metric))
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))

@@ -48,10 +48,15 @@ def timeout_line(cut: list[int], ran: list, timeout: float) -> str:
             f"of this run completed")
 
 
-def write_best(doc, best, path: str, project_file: str) -> None:
+def write_best(doc, best, path: str, project_file: str, weights: dict | None = None) -> None:
     """Save the project with the best trial's values (the search section kept, the
     training settings the project's, not the flags'); its relative data and callback
-    paths are made absolute when it goes to another folder, so they still resolve."""
+    paths are made absolute when it goes to another folder, so they still resolve, and so
+    is its initial weights file (saved relative to `path`'s folder). `weights`: the
+    project's own weights section, when the trials ran with it turned off
+    (--no-initial-weights is for the one command). A best trial whose values reshape
+    layers keeps the section too: as in that trial, the layers that still fit the file
+    take its weights and the others start fresh."""
     from kerascanvas.graph.commands import UndoStack
     from kerascanvas.graph.projectfile import save
     from kerascanvas.graph.search_edit import apply_values
@@ -61,6 +66,8 @@ def write_best(doc, best, path: str, project_file: str) -> None:
         say(f"--best-project {path} was not written: the study has no complete trial")
         return
     missing = apply_values(UndoStack(), doc, best["params"])
+    if weights is not None:
+        doc.weights = dict(weights)
     home = Path(project_file).resolve().parent
     if Path(path).resolve().parent != home:
         doc.training = {**(doc.training or {}), **anchored_settings(doc.training, home)}
