@@ -10,6 +10,7 @@ from ...codegen import STYLES
 from ...graph import projectfile
 from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
+from ...graph.initial_weights import active_source
 from ...graph.training_schema import refused_training
 from ..export_process import start_export
 from ..panels.code import generate_code
@@ -27,6 +28,16 @@ PROJECT_FILTER = ("Projects and Keras models (*.json *.kcanvas *.keras);;"
 # message says so, and where a run's trained model is saved from.
 UNTRAINED_NOTE = ("(untrained weights; a run's trained model: Training › Results › "
                   "Save trained model…)")
+# A project that starts from a file's weights (an imported model's) exports those.
+INITIAL_NOTE = ("(the initial weights from {name}, not trained here; a run's trained model: "
+                "Training › Results › Save trained model…)")
+
+
+def weights_note(doc) -> str:
+    """What File › Export Model writes as weights: fresh ones, or the file's the project
+    starts from (which the export loads, as a run does)."""
+    source = active_source(doc)
+    return INITIAL_NOTE.format(name=Path(source).name) if source else UNTRAINED_NOTE
 
 
 class FileMixin(RecoveryMixin):
@@ -229,8 +240,11 @@ class FileMixin(RecoveryMixin):
         return True
 
     def export_model(self) -> None:
+        source = active_source(self.doc)
+        weights = (f"initial weights from {Path(source).name}" if source
+                   else "untrained: freshly initialised weights")
         path = files.ask_save_path(
-            self, "Export Model (untrained: freshly initialised weights)",
+            self, f"Export Model ({weights})",
             files.export_suggestion(self.path, ".keras", self.doc.model_name),
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
@@ -240,14 +254,15 @@ class FileMixin(RecoveryMixin):
         """Export through `kerascanvas export` in another process: keras never loads here,
         and the window stays responsive while it builds the model."""
         fmt = "onnx" if path.lower().endswith(".onnx") else "keras"
-        process = start_export(self, self.doc, path, fmt,
-                               lambda code, output: self._on_export_finished(code, output, path))
+        note = weights_note(self.doc)  # the document as exported, whatever it becomes
+        process = start_export(self, self.doc, path, fmt, lambda code, output:
+                               self._on_export_finished(code, output, path, note))
         self.show_message(f"Exporting {path}…")
         return process
 
-    def _on_export_finished(self, code: int, output: str, path: str) -> None:
+    def _on_export_finished(self, code: int, output: str, path: str, note: str) -> None:
         if code == 0:  # the project's model, not a run's: say so, and where a run's is
-            self.show_message(f"Exported {path} {UNTRAINED_NOTE}")
+            self.show_message(f"Exported {path} {note}")
         else:
             self.show_error("Cannot export the model", output or f"exit code {code}")
 

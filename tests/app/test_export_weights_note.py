@@ -1,0 +1,46 @@
+"""File › Export Model says which weights it writes: a project imported from a `.keras`
+archive starts from the archive's weights, and the export loads them (as a run does),
+but the dialog and the status bar said "untrained: freshly initialised weights"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from kerascanvas.app.window import filemenu
+
+EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
+
+CASES = [  # (the project's weights section, what the dialog title and message say)
+    ({}, "untrained"),
+    ({"source": "/models/pretrained.keras", "enabled": True}, "initial weights from "
+                                                               "pretrained.keras"),
+    ({"source": "/models/pretrained.keras", "enabled": False}, "untrained"),
+]
+
+
+@pytest.mark.parametrize(("section", "said"), CASES)
+def test_export_model_names_the_weights_it_writes(window, qtbot, tmp_path, monkeypatch,
+                                                   section, said):
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    window.doc.weights = dict(section)
+    titles = []
+
+    def answer(parent, title, path, filters):
+        titles.append(title)
+        return str(tmp_path / "m.keras"), filters.split(";;")[0]
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer)
+    monkeypatch.setattr(filemenu, "start_export",  # the export process: ends with exit code 0
+                        lambda parent, doc, path, fmt, on_done:
+                        QtCore.QTimer.singleShot(0, lambda: on_done(0, "")))
+    window.export_model()
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("Exported"))
+    message = bar.currentMessage()
+    assert said in titles[0] and said in message, (titles, message)
+    assert message.startswith(f"Exported {tmp_path / 'm.keras'} (")
+    other = "untrained" if said != "untrained" else "initial weights"
+    assert other not in titles[0] and other not in message
