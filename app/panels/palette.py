@@ -63,6 +63,7 @@ class PalettePanel(QtWidgets.QWidget):
         self._populate()
         self.search.textChanged.connect(self._on_search_changed)
         self.search.returnPressed.connect(self._on_search_return)
+        self.search.installEventFilter(self)  # Up and Down move the mark while typing
         self.tree.itemActivated.connect(self._on_item_activated)
 
     def _populate(self) -> None:
@@ -110,19 +111,18 @@ class PalettePanel(QtWidgets.QWidget):
         return (widest + 2 * self.tree.indentation() + 2 * self.tree.frameWidth() + scrollbar
                 + margins.left() + margins.right() + 12)
 
-    def _entry_texts(self) -> list[str]:
+    def _entries(self) -> list[QtWidgets.QTreeWidgetItem]:
+        """Every entry (not the group rows), in tree order."""
         tree = self.tree
-        return [tree.topLevelItem(g).child(i).text(0) for g in range(tree.topLevelItemCount())
+        return [tree.topLevelItem(g).child(i) for g in range(tree.topLevelItemCount())
                 for i in range(tree.topLevelItem(g).childCount())]
+
+    def _entry_texts(self) -> list[str]:
+        return [item.text(0) for item in self._entries()]
 
     def kinds_shown(self) -> list[str]:
         """The kinds the filter leaves visible, in tree order."""
-        out = []
-        for g in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(g)
-            out += [group.child(i).data(0, KIND_ROLE) for i in range(group.childCount())
-                    if not group.child(i).isHidden()]
-        return out
+        return [item.data(0, KIND_ROLE) for item in self._entries() if not item.isHidden()]
 
     def _on_search_changed(self, text: str) -> None:
         needle = text.strip().lower()
@@ -136,11 +136,43 @@ class PalettePanel(QtWidgets.QWidget):
                 item.setHidden(not hit)
                 any_shown |= hit
             group.setHidden(not any_shown)
+        if needle:  # the entry Enter adds, marked
+            self._mark(self.best_match())
 
     def _on_search_return(self) -> None:
-        best = self.best_match()
-        if best:
-            self.kind_activated.emit(best)
+        kind = self.marked_kind() or self.best_match()
+        if kind:
+            self.kind_activated.emit(kind)
+
+    def marked_kind(self) -> str | None:
+        """The kind of the entry marked in the tree, when the filter shows it."""
+        item = self.tree.currentItem()
+        if item is None or item.isHidden() or (item.parent() and item.parent().isHidden()):
+            return None
+        return item.data(0, KIND_ROLE)
+
+    def _mark(self, kind: str | None) -> None:
+        item = next((e for e in self._entries() if e.data(0, KIND_ROLE) == kind), None)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+            self.tree.scrollToItem(item)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        keys = {QtCore.Qt.Key_Down: 1, QtCore.Qt.Key_Up: -1}
+        if watched is self.search and event.type() == QtCore.QEvent.KeyPress \
+                and event.key() in keys:
+            self._step_mark(keys[event.key()])
+            return True
+        return super().eventFilter(watched, event)
+
+    def _step_mark(self, step: int) -> None:
+        """Mark the entry shown after (or before) the marked one, stopping at the ends."""
+        kinds = self.kinds_shown()
+        if not kinds:
+            return
+        now = self.marked_kind()
+        at = kinds.index(now) + step if now in kinds else 0
+        self._mark(kinds[max(0, min(at, len(kinds) - 1))])
 
     def best_match(self) -> str | None:
         """What Enter in the search box adds: the entry named as typed, else the first whose
