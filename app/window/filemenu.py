@@ -18,6 +18,7 @@ from . import files
 from .importing import is_keras_model
 from .recovery import RecoveryMixin
 
+SCRIPT = "full training script"  # Export Python's choice beside the code styles
 PROJECT_TYPES = "Keras Canvas projects (*.json *.kcanvas)"
 # Open lists Keras models beside projects at first (it offers to import them), so a .keras
 # file is not hidden behind a second filter.
@@ -178,8 +179,10 @@ class FileMixin(RecoveryMixin):
         return True
 
     def export_python(self) -> None:
-        style, ok = QtWidgets.QInputDialog.getItem(
-            self, "Export Python", "Code style", [*STYLES, "full training script"], 0, False)
+        styles = [*STYLES, SCRIPT]
+        shown = SCRIPT if self.code.script_box.isChecked() else self.code.style_box.currentText()
+        style, ok = QtWidgets.QInputDialog.getItem(  # the Code panel's choice first
+            self, "Export Python", "Code style", styles, styles.index(shown), False)
         if not ok:
             return
         text = self._python_text(style)  # a style that cannot apply is said before the dialog
@@ -198,7 +201,7 @@ class FileMixin(RecoveryMixin):
     def _python_text(self, style: str) -> str | None:
         """The code of `style` (or of the full training script), or None after saying why
         there is none."""
-        script = style == "full training script"
+        script = style == SCRIPT
         refused = refused_training(self.doc) if script else None
         if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
             self.show_error("Cannot export the training script", refused)

@@ -1,4 +1,5 @@
-"""File › Export Model says which weights it writes: a project imported from a `.keras`
+"""File › Export Model says which weights it writes, and Export Python starts from the
+Code panel's style. Export Model: a project imported from a `.keras`
 archive starts from the archive's weights, and the export loads them (as a run does),
 but the dialog and the status bar said "untrained: freshly initialised weights"."""
 
@@ -44,3 +45,19 @@ def test_export_model_names_the_weights_it_writes(window, qtbot, tmp_path, monke
     assert message.startswith(f"Exported {tmp_path / 'm.keras'} (")
     other = "untrained" if said != "untrained" else "initial weights"
     assert other not in titles[0] and other not in message
+
+
+@pytest.mark.parametrize(("style", "script", "offered"), [
+    ("functional", False, "functional"), ("subclass", False, "subclass"),
+    ("sequential", True, "full training script")])
+def test_export_python_offers_the_style_the_code_panel_shows(window, monkeypatch, style,
+                                                             script, offered):
+    """File › Export Python offered 'functional' first whatever the Code panel showed."""
+    window.code.style_box.setCurrentText(style)
+    window.code.script_box.setChecked(script)
+    asked = []
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem",
+                        lambda parent, title, label, items, current, editable:
+                        asked.append(items[current]) or ("", False))
+    window.export_python()
+    assert asked == [offered]
