@@ -4,7 +4,9 @@ A project whose `weights` section names a file (`graph.initial_weights`) gets a
 `load_matching_weights(model, "m.keras")` call right after `build_model()` in the
 script's main(), and the helper itself: each layer whose name (nested models: its path
 of names) and variable shapes match a layer of the saved model takes its weights, the
-others keep fresh ones, and the script says which. The path is written as the project
+others keep fresh ones, and the script says which. A file of which no layer fits stops
+the script (`SystemExit`) with a message naming a layer, the variable shapes it expects
+and those the file holds, as a run refuses such a file. The path is written as the project
 holds it: a relative one is read from the folder the script runs in.
 """
 
@@ -31,30 +33,76 @@ def weight_layers(model, prefix=''):
     return found
 
 
+def _layer_shapes(layer):
+    return [tuple(w.shape) for w in layer.weights]
+
+
 def load_matching_weights(model, path):
     """Give each layer of `model` the weights of the layer with the same name (and the
     same variable shapes) in the model saved at `path`; the others keep fresh weights.
-    A .weights.h5 file names no layers: Keras matches those by position instead."""
+    A .weights.h5 file names no layers: Keras matches those by position instead. A file
+    of which no layer fits stops the script, naming a layer and the shapes on each side."""
+    ours = weight_layers(model)
     if path.endswith('.weights.h5'):
-        model.load_weights(path, skip_mismatch=True)
-        print(f'loaded the weights of {path} by layer position')
-        return
-    saved = keras.saving.load_model(path, safe_mode=True, compile=False)
-    theirs = weight_layers(saved)
-    loaded, fresh = [], []
-    for name, layer in weight_layers(model).items():
-        other = theirs.get(name)
-        shapes = [tuple(w.shape) for w in layer.weights]
-        if other is not None and [tuple(w.shape) for w in other.weights] == shapes:
-            layer.set_weights(other.get_weights())
-            loaded.append(name)
-        else:
-            fresh.append(name)
+        loaded, theirs = _load_by_position(model, path, ours), _h5_layer_shapes(path)
+    else:
+        saved = weight_layers(keras.saving.load_model(path, safe_mode=True, compile=False))
+        theirs = {name: _layer_shapes(layer) for name, layer in saved.items()}
+        loaded = [name for name, layer in ours.items() if theirs.get(name) == _layer_shapes(layer)]
+        for name in loaded:
+            ours[name].set_weights(saved[name].get_weights())
+    fresh = [name for name in ours if name not in loaded]
     if fresh and not loaded:  # almost surely the wrong file: never a silent fresh start
-        raise ValueError(f'no layer of the model matches {path}: it holds '
-                         f'{", ".join(list(theirs)[:5])}; the model has {", ".join(fresh[:5])}')
-    print(f'loaded {len(loaded)} of {len(loaded) + len(fresh)} layers from {path}'
+        raise SystemExit(_no_fit_message(path, ours, theirs))
+    print(f'loaded {len(loaded)} of {len(ours)} layers from {path}'
           + (f'; fresh: {", ".join(fresh)}' if fresh else ''))
+
+
+def _load_by_position(model, path, ours):
+    """Keras' own loading of a .weights.h5 file (by position, mismatches skipped); the
+    names of the layers whose weights it changed."""
+    before = {name: [np.array(w) for w in layer.get_weights()] for name, layer in ours.items()}
+    model.load_weights(path, skip_mismatch=True)
+    return [name for name, layer in ours.items()
+            if any(not np.array_equal(a, b) for a, b in zip(before[name], layer.get_weights()))]
+
+
+def _h5_layer_shapes(path):
+    """{layer name: variable shapes} of the layers holding weights in a .weights.h5 file."""
+    import h5py
+
+    found = {}
+
+    def visit(name, item):
+        if name.startswith('layers/') and name.endswith('/vars') and len(item):
+            key = item.attrs.get('name') or name[len('layers/'):-len('/vars')]
+            found[str(key)] = [tuple(item[str(i)].shape) for i in range(len(item))]
+
+    with h5py.File(path, 'r') as handle:
+        handle.visititems(visit)
+    return found
+
+
+def _no_fit_message(path, ours, theirs):
+    """Why no layer of the model could take the weights of `path`: a layer of the model
+    (one the file also names, if any), the shapes it expects and those the file holds."""
+    def shapes(found):
+        return ', '.join(str(shape) for shape in found) or 'no variables'
+
+    def held(name):
+        return theirs.get(name, theirs.get(name.rsplit('/', 1)[-1]))
+
+    name = next((name for name in ours if held(name) is not None), next(iter(ours)))
+    if held(name) is not None:
+        received = f"the file's {name.rsplit('/', 1)[-1]!r} holds {shapes(held(name))}"
+    else:
+        some = '; '.join(f'{key} {shapes(value)}' for key, value in list(theirs.items())[:5])
+        received = f'the file has no layer {name!r}; it holds {some or "no layer with weights"}'
+    how = ' (a .weights.h5 file is loaded by layer position)' if path.endswith('.h5') else ''
+    return (f'{path}: its weights do not fit the model, no layer could be loaded{how}: '
+            f'layer {name!r} expects shapes {shapes(_layer_shapes(ours[name]))}, but {received}. '
+            f'Give the file saved from this model, or delete the load_matching_weights call '
+            f'to start from fresh weights')
 '''
 
 

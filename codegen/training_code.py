@@ -42,6 +42,9 @@ SCRIPT_NAMES = frozenset({
     "UNKNOWN_LENGTH", "DTYPE_POLICY", "main", "build_model", "make_optimizer", "load_data",
     "packed", "label_form", "output_shapes", "random_input", "random_labels",
     "synthetic_data", "np", "keras", "layers", "ops", "argparse", "os", "sys",
+    # the initial weights helpers (script_weights)
+    "weight_layers", "load_matching_weights", "_layer_shapes", "_load_by_position",
+    "_h5_layer_shapes", "_no_fit_message",
 })
 
 

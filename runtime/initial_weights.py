@@ -169,13 +169,14 @@ def _some(names: list[str], count: int = 5) -> str:
 
 def _h5_layers(path: str) -> list[str]:
     """The layers holding weights in a `.weights.h5` file, as Keras stores them (named by
-    class: "dense_1"; nested models as "block/dense")."""
+    class: "dense_1"; nested models as "block/dense"); a compiled model's optimizer is
+    stored beside them and left out."""
     import h5py
 
     found: list[str] = []
 
     def visit(name: str, item) -> None:
-        if name.endswith("/vars") and len(item):
+        if name.startswith("layers/") and name.endswith("/vars") and len(item):
             found.append(name.removesuffix("/vars").removeprefix("layers/")
                          .replace("/layers/", "/"))
 

@@ -116,13 +116,20 @@ def test_the_archive_config_names_every_layer_at_every_depth(imported):
     assert _archive_paths(project) == list(keras_paths(original, weights_only=False))
 
 
-def test_the_script_helper_loads_every_depth(imported):
+@pytest.mark.parametrize("file", ["m.keras", "m.weights.h5"])
+def test_the_script_helper_loads_every_depth(imported, tmp_path, capsys, file):
     original, project = imported
-    helpers = {"keras": keras}
+    path = project.parent / file
+    if file.endswith(".h5"):
+        path = tmp_path / file
+        original.save_weights(path)
+    helpers = {"keras": keras, "np": np}
     exec(FUNCTIONS, helpers)  # the generated script's own helper
     model = build_model(_doc(project))
-    helpers["load_matching_weights"](model, str(project.parent / "m.keras"))
+    helpers["load_matching_weights"](model, str(path))
     _assert_same_weights(model, original, keras_paths(original))
+    count = len(keras_paths(original))
+    assert f"loaded {count} of {count} layers from {path}\n" in capsys.readouterr().out
 
 
 def _user_block_doc():

@@ -5,14 +5,20 @@ names them; `--no-initial-weights` starts one command from fresh weights instead
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
 from kerascanvas.app.cli import main  # noqa: E402
+from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.codegen.script_weights import FUNCTIONS  # noqa: E402
 from kerascanvas.graph import initial_weights, projectfile  # noqa: E402
 from kerascanvas.runtime import export  # noqa: E402
+from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.train import (  # noqa: E402
     TrainingRefused,
     load_checked_data,
@@ -40,6 +46,8 @@ def _other_model():
 def wrong_file(request, tmp_path_factory):
     path = tmp_path_factory.mktemp("wrong") / request.param
     model = _other_model()
+    model.compile("adam", "mse")  # its optimizer is saved beside its layers, not as one
+    model.optimizer.build(model.trainable_variables)
     model.save_weights(path) if request.param.endswith(".h5") else model.save(path)
     return path
 
@@ -141,15 +149,43 @@ def test_search_takes_the_switch():
     assert not parser.parse_args(["p.json"]).no_initial_weights
 
 
-def test_the_generated_script_refuses_it_too(imported, wrong_file):
-    from kerascanvas.codegen.script_weights import FUNCTIONS
-    from kerascanvas.runtime.build import build_model
+def _shapes(layer) -> str:
+    return ", ".join(str(tuple(w.shape)) for w in layer.weights)
 
-    if str(wrong_file).endswith(".h5"):
-        pytest.skip("the script loads a .weights.h5 file by position, as Keras does")
-    helpers = {"keras": keras}
+
+def test_the_generated_script_stops_naming_a_layer_and_both_shapes(imported, wrong_file,
+                                                                    tmp_path):
+    """The script, run as a user runs it, stops before training: the model's first layer,
+    the shapes it expects, the file's layers and the shapes they hold, as Keras has them."""
+    original, project = imported
+    script = tmp_path / "train.py"
+    script.write_text(generate(_doc(project, wrong_file), script=True))
+    done = subprocess.run([sys.executable, str(script), "--save", str(tmp_path / "x.keras")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and not (tmp_path / "x.keras").exists()
+    message = done.stderr.strip().splitlines()[-1]
+    held = "; ".join(f"{name} {_shapes(layer)}" for name, layer in zip(
+        [layer.name for layer in _other_model().layers[1:]], _other_model().layers[1:],
+        strict=True))
+    by_position = " (a .weights.h5 file is loaded by layer position)" \
+        if str(wrong_file).endswith(".h5") else ""
+    assert message == (
+        f"{wrong_file}: its weights do not fit the model, no layer could be loaded"
+        f"{by_position}: layer 'd1' expects shapes {_shapes(original.get_layer('d1'))}, "
+        f"but the file has no layer 'd1'; it holds {held}. Give the file saved from this "
+        f"model, or delete the load_matching_weights call to start from fresh weights")
+    assert "Traceback" not in done.stderr
+
+
+def test_the_script_names_the_layer_the_file_holds_with_other_shapes(imported, tmp_path):
+    """A file sharing a layer name with the model, in other shapes, is named by it."""
+    original, project = imported
+    inputs = keras.Input((6,))
+    keras.Model(inputs, keras.layers.Dense(5, name="out")(inputs)).save(tmp_path / "o.keras")
+    helpers = {"keras": keras, "np": np}
     exec(FUNCTIONS, helpers)  # the script's own helper
-    model = build_model(projectfile.load(imported[1]))
-    with pytest.raises(ValueError, match="no layer of the model matches") as refused:
-        helpers["load_matching_weights"](model, str(wrong_file))
-    assert "it holds enc_a, enc_b; the model has d1, bn, block/inner_dense" in str(refused.value)
+    with pytest.raises(SystemExit) as stopped:
+        helpers["load_matching_weights"](build_model(projectfile.load(project)),
+                                         str(tmp_path / "o.keras"))
+    assert (f"layer 'out' expects shapes {_shapes(original.get_layer('out'))}, but the "
+            f"file's 'out' holds (6, 5), (5,). ") in str(stopped.value)
