@@ -1,14 +1,18 @@
-"""Do wires run through nodes? Counts, over every wire of each example project and of an
-imported ResNet50, the wires whose path passes through a third node (one that is neither
-end of the wire): after the load, after auto layout (Ctrl+L), and after nodes are dragged
-across others with the mouse. Also prints the CPU seconds the load spent routing wires.
+"""Do wires run through nodes, or across each other? Counts, over every wire of each
+example project (those with block nodes once more with their blocks expanded, as
+"Expand block" does) and of an imported ResNet50, the wires whose path passes through a
+third node (one that is neither end of the wire) and the pairs of wires whose paths
+cross (two wires sharing a port are not compared): after the load (or the expansion),
+after auto layout (Ctrl+L), and after nodes are dragged across others with the mouse.
+Also prints the CPU seconds the load spent routing wires.
 
     python benchmarks/bench_wire_crossings.py                 # examples and ResNet50
-    python benchmarks/bench_wire_crossings.py --project FILE  # one project
+    python benchmarks/bench_wire_crossings.py --project FILE [--expand]  # one project
     python benchmarks/bench_wire_crossings.py --against main~1 --rounds 3
 
-With `--against REV` each project is measured in fresh processes, alternately on the code
-of REV and on this tree, and the medians of the routing time at load are compared.
+With `--against REV` each project (not expanded) is measured in fresh processes,
+alternately on the code of REV and on this tree, and the medians of the routing time at
+load are compared.
 
 Figures (2026-11-30, offscreen, 1600x1000 window; wires through a third node / all wires,
 over the 11 examples and an imported ResNet50; the drags move 4 nodes each to the nearest
@@ -20,8 +24,22 @@ free spot on their row past another node):
     23ef83a:   after load 0/267, after Ctrl+L 0/267, after drags 2/267
         (ResNet50 after the drags: a node dropped two columns away from its neighbours,
         whose two wires ran across the column between through one of its nodes)
-    this tree: after load 0/267, after Ctrl+L 0/267, after drags 0/267
+    1c7d7e8:   after load 0/267, after Ctrl+L 0/267, after drags 0/267
         (those two cross the column between in a gap between its rows)
+
+The same with the expanded examples and the pairs of wires that cross (through a third
+node + pairs crossing / all wires, 405 wires):
+
+    1c7d7e8:   after load 0+5/405, after Ctrl+L 0+6/405, after drags 1+142/405
+        (after Ctrl+L: inception_net expanded 4, each block's b3 wire into in_2 crossing
+        b1's and b4's: rows 22 units apart, so the wires between branches and merge
+        climbed around; attention_states 1, the LSTM's two states' detours; small_resnet
+        expanded 1, the wire into the next column up the skip's lane)
+    this tree: after load 0+1/405, after Ctrl+L 0+2/405, after drags 0+134/405
+        (inception_net expanded 0; attention_states and small_resnet expanded as before)
+
+The drags drop nodes at places no layout chose; their counts are there to catch wires
+that run through nodes, which no drag may cause.
 
 Per project it prints the CPU seconds in `route` during the load, and the time to draw
 every wire again after each step (`draw_path`, least of 15 redraws, thread CPU, as in a
@@ -58,16 +76,32 @@ REDRAWS = 15  # timed redraws of all wires after each step (the least is kept)
 STEPS = ("load", "layout", "drag")
 
 
-def count(window) -> tuple[int, int, list[str]]:
-    """Wires through a third node, all wires, and up to five 'wire: node' examples."""
-    from tests.app.wire_geometry import third_node_crossings
+def count(window) -> tuple[int, int, int, list[str]]:
+    """Wires through a third node, pairs of wires that cross each other, all wires, and up
+    to five examples of each ('wire through node', 'wire x wire')."""
+    from tests.app.wire_geometry import third_node_crossings, wire_crossings
 
     pipes = window.canvas.viewer.pipe_items()
     found = third_node_crossings(pipes, list(window.canvas.views.values()))
+    crossed = wire_crossings(pipes)
     wires = {pipe for pipe, _ in found}
-    named = [f"{p.output_port.node.name}->{p.input_port.node.name} through {n.name}"
-             for p, n in found[:5]]
-    return len(wires), len(pipes), named
+    named = [f"{wire_name(p)} through {n.name}" for p, n in found[:5]]
+    named += [f"{wire_name(p)} x {wire_name(q)}" for p, q in crossed[:5]]
+    return len(wires), len(crossed), len(pipes), named
+
+
+def wire_name(pipe) -> str:
+    return (f"{pipe.output_port.node.name}.{pipe.output_port.name}->"
+            f"{pipe.input_port.node.name}.{pipe.input_port.name}")
+
+
+def expand_blocks(window) -> int:
+    """Expand every block node of the window's project (as its "Expand block" does); how
+    many were expanded."""
+    blocks = [n for n, node in window.doc.nodes.items() if node.spec.is_block]
+    for node_id in blocks:
+        window.expand_block(node_id)
+    return len(blocks)
 
 
 def timed_routing():
@@ -207,7 +241,7 @@ def drag_across(window) -> int:
     return dragged
 
 
-def measure(path: str, other_canvas: str | None = None) -> dict:
+def measure(path: str, other_canvas: str | None = None, expand: bool = False) -> dict:
     from PySide6.QtTest import QTest
 
     from kerascanvas.app.window.launch import make_app
@@ -220,6 +254,9 @@ def measure(path: str, other_canvas: str | None = None) -> dict:
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
+    if expand:
+        expand_blocks(window)
+        app.processEvents()
     load_s, routing_s = time.process_time() - began, spent[0]
     result = {"load_s": load_s, "routing_s": routing_s, "draw_ms": [], "batch_ms": [],
               "route_ms": []}
@@ -241,7 +278,11 @@ def measure(path: str, other_canvas: str | None = None) -> dict:
     return result
 
 
-def projects(resnet50: str | None) -> list[str]:
+def projects(resnet50: str | None) -> list[tuple[str, bool]]:
+    """(path, expanded) for each example, each example with block nodes once more with
+    its blocks expanded, and the imported ResNet50."""
+    from kerascanvas.graph.projectfile import load
+
     found = sorted(os.path.join(EXAMPLES, f) for f in os.listdir(EXAMPLES)
                    if f.endswith(".json"))
     if resnet50 is None:
@@ -249,37 +290,42 @@ def projects(resnet50: str | None) -> list[str]:
 
         resnet50 = os.path.join(tempfile.mkdtemp(), "ResNet50.json")
         resnet50_project(resnet50)
-    return [*found, resnet50]
+    blocky = [p for p in found
+              if any(n.spec.is_block for n in load(p).nodes.values())]
+    return [(p, False) for p in found] + [(p, True) for p in blocky] + [(resnet50, False)]
 
 
-def child(path: str, import_path: str | None = None, other_canvas: str | None = None) -> dict:
+def child(path: str, import_path: str | None = None, other_canvas: str | None = None,
+          expand: bool = False) -> dict:
     """`measure(path)` in a fresh process (on the code at `import_path`, if given)."""
     env = dict(os.environ, **({"PYTHONPATH": import_path} if import_path else {}))
     extra = ["--other-canvas", other_canvas] if other_canvas else []
+    extra += ["--expand"] if expand else []
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path, *extra],
                          env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def report(paths: list[str]) -> None:
-    print(f"{'project':<22}{'after load':>12}{'after layout':>14}{'after drags':>13}"
+def report(paths: list[tuple[str, bool]]) -> None:
+    print("cells: wires through a third node + pairs of wires that cross / all wires")
+    print(f"{'project':<27}{'after load':>12}{'after layout':>14}{'after drags':>13}"
           f"{'routing s':>11}  draw_path ms in a batch (load / layout / drags)")
-    totals = {when: [0, 0] for when in STEPS}
-    for path in paths:
-        got = child(path)
+    totals = {when: [0, 0, 0] for when in STEPS}
+    for path, expand in paths:
+        got = child(path, expand=expand)
         cells = []
         for when in totals:
-            crossing, wires, named = got[when]
-            totals[when][0] += crossing
-            totals[when][1] += wires
-            cells.append(f"{crossing}/{wires}")
+            through, crossed, wires, named = got[when]
+            totals[when] = [a + b for a, b in zip(totals[when], (through, crossed, wires),
+                                                  strict=True)]
+            cells.append(f"{through}+{crossed}/{wires}")
             for line in named:
                 print(f"    {when}: {line}")
-        name = os.path.basename(path)[:-5]
-        print(f"{name:<22}{cells[0]:>12}{cells[1]:>14}{cells[2]:>13}{got['routing_s']:>11.3f}"
+        name = os.path.basename(path)[:-5] + (" expanded" if expand else "")
+        print(f"{name:<27}{cells[0]:>12}{cells[1]:>14}{cells[2]:>13}{got['routing_s']:>11.3f}"
               f"  {' / '.join(f'{ms:.1f}' for ms in got['batch_ms'])}")
-    print("wires through a third node, of all wires: " + ", ".join(
-        f"{when} {c}/{w}" for when, (c, w) in totals.items()))
+    print("wires through a third node + pairs crossing, of all wires: " + ", ".join(
+        f"{when} {t}+{c}/{w}" for when, (t, c, w) in totals.items()))
 
 
 def compare(paths: list[str], rev: str, rounds: int) -> None:
@@ -314,6 +360,8 @@ def compare(paths: list[str], rev: str, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project", metavar="FILE", help="measure this project only")
+    parser.add_argument("--expand", action="store_true",
+                        help="with --project: expand its block nodes first")
     parser.add_argument("--resnet50", metavar="FILE",
                         help="an imported ResNet50 project (else one is imported now)")
     parser.add_argument("--against", metavar="REV", help="compare with revision REV")
@@ -322,11 +370,11 @@ def main() -> None:
     parser.add_argument("--other-canvas", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.other_canvas)), flush=True)
+        print(json.dumps(measure(args.child, args.other_canvas, args.expand)), flush=True)
         os._exit(0)  # Qt's teardown of many items at interpreter exit can crash
-    paths = [args.project] if args.project else projects(args.resnet50)
+    paths = [(args.project, args.expand)] if args.project else projects(args.resnet50)
     if args.against:
-        compare(paths, args.against, args.rounds)
+        compare([p for p, expand in paths if not expand], args.against, args.rounds)
     else:
         report(paths)
 

@@ -5,6 +5,9 @@ generations, so every edge points forward). The longest input-to-output chain
 is the main path: it runs straight down each column, and every other node sits
 beside it, ordered within its layer by the mean position of its predecessors
 (a barycenter sweep), so skip connections and side branches fan out next to it.
+A node whose main wire enters a port off its middle (an Add's in_0) stands aside for
+it, alone (`layout_ports.main_in_line`), and two rows that wires run across between
+stand further apart, with room for their bends (`layout_ports.sideways_gaps`).
 
 A long model (a MobileNet or a ResNet is 150-180 layers) would make one column
 too tall to read once fitted into a window. So the layers are cut into columns
@@ -40,7 +43,7 @@ from .layout_columns import (  # noqa: F401 - public here too
     unit_key,
     unit_starts,
 )
-from .layout_ports import main_in_line, main_ports, port_offsets, pulls
+from .layout_ports import main_in_line, main_ports, port_offsets, pulls, sideways_gaps
 from .placement import NODE_SIZE
 
 DIRECTIONS = ("TB", "LR")
@@ -50,6 +53,9 @@ DIRECTIONS = ("TB", "LR")
 TITLE_CHAR_WIDTH, TITLE_PADDING = 10.0, 40.0
 VIEW_ASPECT = 1.4  # width / height of the canvas the layout is made to fill
 UNIT_GAP = 0.6  # extra space between units of one column, as a share of the layer gap
+# Extra space, as a share of the layer gap, above a layer that wires run across into
+# (the branches of an inception block merging): each needs room for its two bends.
+ACROSS_GAP = 1.0
 
 
 def preload() -> None:
@@ -145,7 +151,10 @@ def layered_layout(doc: Document, direction: str = "TB",
     spans = [_span(c, extent, 1 - along) for c in cross]
     starts = unit_starts(doc, slots)
     cost = break_costs(doc, layer, len(slots), starts)
-    lead = [gap[1] * UNIT_GAP * (i in starts) for i in range(len(slots))]
+    roomy = sideways_gaps(doc, layer, {n: c for row in cross for n, c in row.items()},
+                          extent) if along == 1 else set()
+    lead = [gap[1] * (UNIT_GAP * (i in starts) + ACROSS_GAP * (i in roomy))
+            for i in range(len(slots))]
     view = None if aspect is None else (aspect if along == 1 else 1.0 / aspect)
     columns = best_columns(thick, lead, spans, cost, gap, view)
     return _place(slots, cross, thick, lead, spans, columns, extent, along, gap)

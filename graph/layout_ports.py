@@ -78,11 +78,12 @@ def pulls(doc: Document, order: list[str], main: set[str],
 
 
 def main_ports(doc: Document, main: list[str],
-               extent: Mapping[str, tuple[float, float]]) -> dict[str, float]:
-    """Main-path node -> how far right of its source's output port the middle of the node
-    would stand if the main path's wire into it ran straight down: ports are spread evenly
-    along a node's sides, so the wire into in_0 of an Add, or out of an LSTM's first output,
-    is off the middle. Only nodes that need a move are named."""
+               extent: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """Main-path node -> (into, out of): how far right of the node's middle the port its
+    main wire enters lies, and how far right of its source's middle the port that wire
+    leaves. Ports are spread evenly along a node's sides, so the wire into in_0 of an Add,
+    or out of an LSTM's first output, is off the middle. Only nodes that need a move are
+    named."""
     out = {}
     for src, dst in zip(main, main[1:], strict=False):
         ins = doc.in_edges(dst)
@@ -92,9 +93,8 @@ def main_ports(doc: Document, main: list[str],
         count, outputs = 1 if plain else port_count(doc, dst, used), output_count(doc, src)
         into = sum(e.dst_port for e in wires) / len(wires) - (count - 1) / 2
         out_of = sum(e.src_port for e in wires) / len(wires) - (outputs - 1) / 2
-        moved = (extent[dst][0] * into / (count + 1)
-                 - extent[src][0] * out_of / (outputs + 1))
-        if abs(moved) > 1e-9:
+        moved = (extent[dst][0] * into / (count + 1), extent[src][0] * out_of / (outputs + 1))
+        if any(abs(m) > 1e-9 for m in moved):
             out[dst] = moved
     return out
 
@@ -113,13 +113,56 @@ def output_count(doc: Document, node_id: str) -> int:
         return 1
 
 
-def main_in_line(doc: Document, slots, cross: list[dict], moved: Mapping[str, float]):
+def main_in_line(doc: Document, slots, cross: list[dict],
+                 moved: Mapping[str, tuple[float, float]]):
     """The centres across of each layer (`cross`), shifted so that the main path comes
-    straight down into the port of `main_ports` rather than into the node's middle: its
-    node, and every layer below with it, moves by that much the other way (its other
-    sources' ports then lie beside the main wire, not under it)."""
-    shift, out = 0.0, []
+    straight down into the port of `main_ports` rather than into the node's middle. A
+    wire that leaves its source off the middle (an LSTM's first output) moves the rest of
+    the column under that port; a node whose port is off its middle (an Add's in_0) stands
+    aside by that much alone, and the layers below it keep to the column: a ResNet's Adds
+    would otherwise each carry the column further sideways, a staircase."""
+    carry, out = 0.0, []
     for nodes, centres in zip(slots, cross, strict=True):
-        shift -= sum(moved.get(nid, 0.0) for nid, rank in nodes if rank == 0)
+        main = [moved.get(nid, (0.0, 0.0)) for nid, rank in nodes if rank == 0]
+        carry += sum(m[1] for m in main)
+        shift = carry - sum(m[0] for m in main)
         out.append({nid: c + shift for nid, c in centres.items()} if shift else centres)
     return out
+
+
+def port_x(doc: Document, node_id: str, port: int, centre: float, width: float,
+           output: bool = False) -> float:
+    """Where across the node standing at `centre` its input (or output) `port` is drawn:
+    the ports are spread evenly along the node's side."""
+    if output:
+        count = output_count(doc, node_id)
+    else:
+        used = max((e.dst_port for e in doc.in_edges(node_id)), default=0) + 1
+        count = port_count(doc, node_id, used)
+    return centre - width / 2 + width * (port + 1) / (count + 1)
+
+
+def sideways_gaps(doc: Document, layer: Mapping[str, int], centres: Mapping[str, float],
+                  extent: Mapping[str, tuple[float, float]]) -> set[int]:
+    """Layers whose gap above needs room for wires that run across in it: a wire between
+    two nodes of neighbouring layers that do not stand over each other (it runs across the
+    whole gap), or two wires that run across there (out of a node of the layer above, or
+    into a node of this one, between ports not in line)."""
+    across: dict[int, int] = {}
+    out = set()
+    for e in doc.edges:
+        if e.src not in centres or e.dst not in centres:
+            continue
+        a = port_x(doc, e.src, e.src_port, centres[e.src], extent[e.src][0], output=True)
+        b = port_x(doc, e.dst, e.dst_port, centres[e.dst], extent[e.dst][0])
+        if abs(a - b) <= 1.0:
+            continue
+        below = layer[e.dst]
+        across[below] = across.get(below, 0) + 1
+        if layer[e.src] + 1 == below:
+            if abs(centres[e.src] - centres[e.dst]) >= (extent[e.src][0]
+                                                       + extent[e.dst][0]) / 2:
+                out.add(below)
+        else:
+            across[layer[e.src] + 1] = across.get(layer[e.src] + 1, 0) + 1
+    return out | {k for k, n in across.items() if n > 1}

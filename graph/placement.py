@@ -244,8 +244,9 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
 
     The group's main path (which the layout runs down one line, and which ends at the
     node the old one's consumers now take from) lies on the old node's centre line, so
-    the wires into and out of the group run straight; nodes at or beyond the old node's
-    end move on by what the group adds.
+    the wires into and out of the group run straight (but for a last node that stands
+    aside for the port its main wire enters, as after an auto layout); nodes at or beyond
+    the old node's end move on by what the group adds.
     """
     from .layout import estimated_size, layered_layout, layers_of, main_path
 
@@ -264,9 +265,9 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     offset[along] = origin[along] - box[along]
     path = main_path(sub, layers_of(sub))
     if path:
-        end = path[-1]
-        line = local[end][cross] + (sizes or {}).get(end, estimated_size(
-            doc.nodes[end].name))[cross] / 2
+        first = path[0]  # on the column, where a merge at the end may stand aside
+        line = local[first][cross] + (sizes or {}).get(first, estimated_size(
+            doc.nodes[first].name))[cross] / 2
     else:
         line = (box[cross] + box[2 + cross]) / 2
     offset[cross] = origin[cross] + old_size[cross] / 2 - line

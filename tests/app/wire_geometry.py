@@ -80,3 +80,26 @@ def third_node_crossings(pipes, nodes) -> list[tuple]:
             points = wire_points(pipe, max(50, int(path.length() / 2)))
             found += [(pipe, n) for n, box in near if any(box.contains(p) for p in points)]
     return found
+
+
+def wire_crossings(pipes) -> list[tuple]:
+    """(pipe, pipe) for each two wires whose drawn paths (flattened into lines by Qt)
+    cross; wires that share a port (one tensor fanned out, or two into one port) are not
+    compared, as they meet at that port anyway."""
+    lines = {}
+    for pipe in pipes:
+        points = [p for polygon in pipe.path().toSubpathPolygons()
+                  for p in (polygon.at(i) for i in range(polygon.size()))]
+        lines[pipe] = [QtCore.QLineF(a, b) for a, b in zip(points, points[1:], strict=False)
+                       if a != b]
+    boxes = {pipe: pipe.path().boundingRect() for pipe in pipes}
+    found = []
+    for i, pipe in enumerate(pipes):
+        for other in pipes[i + 1:]:
+            if (pipe.output_port is other.output_port or pipe.input_port is other.input_port
+                    or not boxes[pipe].intersects(boxes[other])):
+                continue
+            if any(a.intersects(b)[0] == QtCore.QLineF.IntersectionType.BoundedIntersection
+                   for a in lines[pipe] for b in lines[other]):
+                found.append((pipe, other))
+    return found

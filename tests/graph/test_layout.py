@@ -44,12 +44,17 @@ def test_edges_point_forward_and_main_path_is_straight(direction):
         return
     # Top to bottom, each wire of the main path runs straight down into its port: b's into
     # the Add's in_0, the first of the three ports the canvas spreads over its top (in_0,
-    # in_1 and the free one), so the Add stands a quarter of its width to the right.
+    # in_1 and the free one), so the Add stands a quarter of its width to the right, alone:
+    # the node after it stands back in the column, under x, a and b (no staircase).
     ports = {"add": (0, 3)}
     for src, dst in zip(path, path[1:], strict=False):
+        if doc.nodes[src].name == "add":
+            continue  # out of the node that stands aside: back to the column
         port, count = ports.get(doc.nodes[dst].name, (0, 1))
         into = pos[dst][0] + SIZE[0] / (count + 1) * (port + 1)
         assert pos[src][0] + SIZE[0] / 2 == pytest.approx(into), doc.nodes[dst].name
+    column = {pos[n][0] for n in path if doc.nodes[n].name != "add"}
+    assert len(column) == 1, column
 
 
 def merge_doc(ports: dict[str, int], chain: int = 1) -> tuple[Document, dict[str, str]]:
@@ -181,10 +186,11 @@ def test_columns_end_between_units_never_inside_one():
     assert wraps
     for e in wraps:  # only a unit's output (or the input) feeds the next column
         assert doc.nodes[e.src].name.endswith("_out") or doc.nodes[e.src].name == "x"
-    for i in range(40):  # each unit is drawn in one column (the Add and what follows it
-        # stand a quarter of a node to the right, so that bn's wire runs straight into in_0)
+    for i in range(40):  # each unit is drawn in one column (the Add stands a quarter of a
+        # node to the right, so that bn's wire runs straight into in_0; what follows it is
+        # back in the column)
         xs = [pos[doc.find(f"block_{i}_{r}").id][0] for r in ("conv", "bn", "add", "out")]
-        assert xs[0] == xs[1] and xs[2] == xs[3] == pytest.approx(xs[1] + SIZE[0] / 4)
+        assert xs[0] == xs[1] == xs[3] and xs[2] == pytest.approx(xs[1] + SIZE[0] / 4)
 
 
 def test_units_from_keras_names():
