@@ -68,11 +68,10 @@ class ViewKeeper(QtCore.QObject):
         """The whole graph when it fits at `WHOLE_AT` or more, else its top at
         `START_SCALE`; resizes apply this again until the user moves the view."""
         items = list(self.canvas.views.values())
-        if not items:
-            return
-        with self._adjusting():
-            self._apply_start(items)
-        self.start_mode, self._wanted = True, None
+        self.start_mode, self._wanted = bool(items), None  # an empty canvas has none
+        if items:
+            with self._adjusting():
+                self._apply_start(items)
 
     def _apply_start(self, items) -> None:
         self.canvas.fit()

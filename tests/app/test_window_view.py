@@ -116,3 +116,25 @@ def test_a_view_zoomed_out_on_purpose_is_not_shrunk_further(make_window, qtbot):
     qtbot.waitUntil(lambda: window.training is not None and window.training.isVisible(),
                     timeout=5000)
     assert scale(window) == pytest.approx(chosen, rel=0.01)
+
+
+def test_a_new_project_does_not_keep_the_start_view_of_the_one_before(make_window, qtbot):
+    """File › New after opening a project left its start view 'untouched': the graph then
+    built by hand was framed again (zoomed to fit, moved) at the next resize of the
+    canvas, the Training tab raised or a dock grown, with nothing selected."""
+    window = open_at(make_window, qtbot, "digits_cnn", 1500, 920)
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_N, QtCore.Qt.ControlModifier)
+    qtbot.wait(50)
+    centre = window.canvas.viewer.visible_scene_rect().center()
+    first = window.add_kind("Input", pos=(centre.x() - 60, centre.y() - 100))
+    window.add_kind("Dense", pos=(centre.x() - 60, centre.y() + 40))
+    window.canvas.select([])
+    before = scale(window), window.canvas.viewer.visible_scene_rect().center()
+    raise_tab(window, "Training")
+    qtbot.waitUntil(lambda: window.training is not None and window.training.isVisible(),
+                    timeout=5000)
+    now = window.canvas.viewer.visible_scene_rect().center()
+    assert (now.x(), now.y()) == (pytest.approx(before[1].x(), abs=2),
+                                  pytest.approx(before[1].y(), abs=2))
+    assert scale(window) == pytest.approx(START_SCALE)  # as for any view of the user's
+    assert window.doc.nodes[first].kind == "Input"
