@@ -28,8 +28,10 @@ def preview_data(spec: str, doc) -> dict:
     """Shapes, class counts and a few images of the data named by `spec`.
 
     Returns:
-        {"lines": [text, ...], "counts": {output or "classes": {class: count}},
-         "images": an array or list of (H, W[, C]) images, or None}.
+        {"lines": [text, ...], "counts": {what is counted: {class: count}},
+         "images": an array or list of (H, W[, C]) images, or None}. What is counted
+        names its source, quoted: "samples per class of output 'classes'", "images per
+        class" (an image folder), "rows per value of column 'species'" (a CSV file).
     """
     kind, _, rest = spec.strip().partition(":")
     if kind == "images":
@@ -40,13 +42,14 @@ def preview_data(spec: str, doc) -> dict:
 
     data = load_data(spec, doc)
     lines = [f"{len(next(iter(data.x.values()), []))} samples"]
-    lines += [f"input {k}: {a.shape[1:]} {a.dtype}" for k, a in data.x.items()]
-    lines += [f"output {k}: {a.shape[1:]} {a.dtype}" for k, a in data.y.items()]
+    lines += [f"input {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.x.items()]
+    lines += [f"output {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.y.items()]
     counts = {}
     for name, labels in data.y.items():
         if labels.dtype.kind in "iu" or (labels.ndim == 2 and labels.shape[-1] > 1):
             ids = labels.argmax(-1) if labels.ndim == 2 else labels.reshape(-1)
-            counts[name] = dict(zip(*np.unique(ids, return_counts=True), strict=True))
+            counts[f"samples per class of output {name!r}"] = dict(
+                zip(*np.unique(ids, return_counts=True), strict=True))
     images = next((a[:PREVIEW_IMAGES] for a in data.x.values() if is_image_batch(a)), None)
     return {"lines": lines, "counts": counts, "images": images}
 
@@ -62,7 +65,8 @@ def _preview_folder(root: str) -> dict:
               [files[i] for i in np.flatnonzero(labels == c)[:2]]]
     images = [_thumbnail(p) for p in firsts[:PREVIEW_IMAGES]]
     return {"lines": [f"{len(files)} images in {len(classes)} classes"],
-            "counts": {"classes": counts}, "images": [i for i in images if i is not None]}
+            "counts": {"images per class": counts},
+            "images": [i for i in images if i is not None]}
 
 
 def _thumbnail(path: Path):
@@ -82,17 +86,19 @@ def _preview_csv(path: str) -> dict:
     header, body = rows[0] if rows else [], rows[1:]
     target = [r[-1] for r in body if r]
     distinct = set(target)
-    counts = {header[-1]: {v: target.count(v) for v in sorted(distinct)}} \
+    counts = {f"rows per value of column {header[-1]!r}": {
+        v: target.count(v) for v in sorted(distinct)}} \
         if header and 0 < len(distinct) <= 20 else {}
     return {"lines": [f"{len(body)} rows, columns: {', '.join(header)}"], "counts": counts,
             "images": None}
 
 
 def describe(found: dict) -> str:
-    """The preview's text: its lines, then the class counts."""
-    counts = "; ".join(f"{name}: " + ", ".join(f"{k}×{v}" for k, v in c.items())
-                       for name, c in found["counts"].items())
-    return "\n".join([*found["lines"], *([f"classes {counts}"] if counts else [])])
+    """The preview's text: its lines, then a line of class counts for each output
+    ("samples per class of output 'y': 0×50, 1×50")."""
+    counts = [f"{what}: " + ", ".join(f"{k}×{v}" for k, v in c.items())
+              for what, c in found["counts"].items()]
+    return "\n".join([*found["lines"], *counts])
 
 
 # ---- the widget ------------------------------------------------------------------

@@ -45,8 +45,25 @@ def test_preview_of_an_image_folder(tmp_path):
         for i in range(count):
             Image.new("RGB", (20, 10), (i * 40, 0, 0)).save(tmp_path / name / f"{i}.png")
     found = preview_data(f"images:{tmp_path}", mlp())
-    assert found["counts"] == {"classes": {"cat": 3, "dog": 2}}
+    assert found["counts"] == {"images per class": {"cat": 3, "dog": 2}}
     assert len(found["images"]) == 4 and found["images"][0].shape[-1] == 3
+
+
+def test_class_counts_name_the_output_they_count(panel, qtbot):
+    """An output named 'classes' read as 'classes classes: 0×178, ...': each output's
+    counts are on a line of their own, the output named as such, in quotes."""
+    from sklearn.datasets import load_digits
+
+    out = next(n for n in panel.doc.nodes.values() if n.name == "out")
+    out.name, out.params["units"] = "classes", 10
+    panel.doc.nodes[next(iter(panel.doc.nodes))].params["shape"] = [64]
+    panel.data.request("sklearn:digits", panel.doc)
+    qtbot.waitUntil(lambda: "samples" in panel.data.info.text(), timeout=20000)
+    lines = panel.data.info.text().splitlines()
+    counts = ", ".join(f"{i}×{n}" for i, n in enumerate(np.bincount(load_digits().target)))
+    assert lines[-1] == f"samples per class of output 'classes': {counts}"
+    assert any(line.startswith("output 'classes': ") for line in lines)
+    assert not any("classes classes" in line for line in lines)
 
 
 def test_preview_errors_are_shown(panel, qtbot):
