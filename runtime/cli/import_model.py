@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return 2  # the project cannot be written
     try:
         _stage(args, f"Checking {Path(args.model).name}")
-        check_file(args.model)  # a bad file is refused before keras takes seconds to load
+        config = check_file(args.model)  # a bad file is refused before keras loads
         _stage(args, "Starting Keras")
         import_keras()
         _stage(args, f"Loading {Path(args.model).name}")
@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         # (an export image too), so the wires of a column run straight.
         report.doc.ui.pop("positions", None)
         report.doc.weights = archive_weights(args.model)
+        report.notes += compiled_training(report.doc, config)
         save(report.doc, Path(args.output))
     except OSError as exc:
         print(f"kerascanvas import: cannot write {args.output}: {exc.strerror}",
@@ -128,6 +129,18 @@ def _summary(doc) -> str:
     except ImportError:
         return f"{len(doc.nodes)} nodes, {len(doc.edges)} edges"
     return format_summary(doc, analyze(doc))
+
+
+def compiled_training(doc, config: dict) -> list[str]:
+    """Set `doc.training` from the model's compile config (optimizer, losses, metrics);
+    the notes say what was left out."""
+    from kerascanvas.graph.training import output_names
+
+    from ..import_compile import training_from_compile
+
+    training, notes = training_from_compile(config.get("compile_config"), output_names(doc))
+    doc.training = {**(doc.training or {}), **training}
+    return notes
 
 
 def archive_weights(path: str) -> dict:
