@@ -24,6 +24,9 @@ def summary_rows(doc, analysis, order=None) -> list[tuple[str, str, str, str, st
     return rows
 
 
+PARAMS = 3  # the column of parameter counts, right-aligned
+
+
 class SummaryPanel(QtWidgets.QWidget):
     """Layer table plus total, trainable and non-trainable parameter counts."""
 
@@ -35,6 +38,10 @@ class SummaryPanel(QtWidgets.QWidget):
         self.table = QtWidgets.QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Layer", "Kind", "Output shape", "Params",
                                               "Connected to"])
+        for column in range(5):  # each title over its values (Qt centres them)
+            self.table.horizontalHeaderItem(column).setTextAlignment(
+                (QtCore.Qt.AlignRight if column == PARAMS else QtCore.Qt.AlignLeft)
+                | QtCore.Qt.AlignVCenter)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
@@ -99,7 +106,7 @@ class SummaryPanel(QtWidgets.QWidget):
                 item = table.item(r, c)
                 if item is None:
                     item = QtWidgets.QTableWidgetItem(text)
-                    if c == 3:
+                    if c == PARAMS:
                         item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
                     table.setItem(r, c, item)
                 elif old is None or old[c] != text:

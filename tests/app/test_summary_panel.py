@@ -161,3 +161,15 @@ def test_the_table_says_what_each_layer_is_connected_to(make_window, qtbot, tmp_
     assert [row[4] for row in table_rows(panel)] == ["", "", "a, b", "sum"]
     params = table.horizontalHeader().sectionSize(3)
     assert params < 2 * table.fontMetrics().horizontalAdvance("Params") + 40
+
+
+def test_each_column_title_stands_where_its_values_do(window, qtbot):
+    """'Connected to' stood centred over the stretched last column, far to the right of
+    the names under it (and 'Params' centred over right-aligned counts)."""
+    assert window.open_path(str(EXAMPLES / "mnist_cnn.json"), ask=False)
+    panel = fresh(window, qtbot)
+    table, mask = panel.table, QtCore.Qt.AlignHorizontal_Mask
+    for column in range(table.columnCount()):
+        title = table.horizontalHeaderItem(column).textAlignment() & mask
+        cell = (table.item(0, column).textAlignment() & mask) or QtCore.Qt.AlignLeft
+        assert title == cell, table.horizontalHeaderItem(column).text()
