@@ -54,12 +54,24 @@ def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple
     """
     refused = refused_training(doc) if script else None
     if refused:
-        lines = textwrap.wrap(refused, 72, break_long_words=False, break_on_hyphens=False)
-        return "\n# ".join(["# Cannot generate the training script:", *lines]), False
+        return commented("Cannot generate the training script:", refused), False
     try:
         return generate(doc, style=style, script=script, analysis=analysis), True
     except CodegenError as exc:
-        return f"# Cannot generate {style} code:\n# " + str(exc).replace("\n", "\n# "), False
+        return commented(f"Cannot generate {style} code:", str(exc)), False
+
+
+def commented(title: str, text: str) -> str:
+    """`title` and `text` as comment lines wrapped to fit the panel (72 characters), so a
+    long reason is read without scrolling sideways; a "  - item" line keeps its indent."""
+    lines = [f"# {title}"]
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip()))
+        more = indent + ("  " if line.lstrip().startswith("- ") else "")
+        lines += [f"# {part}" for part in textwrap.wrap(
+            line, 72, initial_indent="", subsequent_indent=more, break_long_words=False,
+            break_on_hyphens=False, drop_whitespace=True) or [""]]
+    return "\n".join(lines)
 
 
 class CodePanel(QtWidgets.QWidget):

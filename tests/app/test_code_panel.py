@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from kerascanvas.app.panels.code import CodePanel
 from kerascanvas.graph import projectfile
 from kerascanvas.graph.training_schema import refused_training
@@ -28,3 +30,28 @@ def test_the_training_script_view_refuses_what_run_refuses(qtbot):
     assert max(map(len, lines)) <= 80
     panel.script_box.setChecked(False)  # the model alone is still shown
     assert panel.ok and "val_top_k" not in panel.text.toPlainText()
+
+
+def test_why_a_style_does_not_apply_is_read_without_scrolling(qtbot):
+    """'The sequential style does not apply: node ...' was one line of 150 characters in a
+    panel 45 wide: its end was out of sight."""
+    from kerascanvas.codegen import CodegenError, generate
+    from kerascanvas.graph.document import Document, Edge
+
+    doc = Document()
+    a = doc.add_node("Input", "a", params={"shape": [4]}).id
+    b = doc.add_node("Input", "b", params={"shape": [4]}).id
+    add = doc.add_node("Add", "sum").id
+    doc.connect(Edge(a, 0, add, 0))
+    doc.connect(Edge(b, 0, add, 1))
+    doc.outputs = [add]
+    panel = CodePanel(SimpleNamespace(doc=doc, analysis=None))
+    qtbot.addWidget(panel)
+    panel.style_box.setCurrentText("sequential")
+    lines = panel.text.toPlainText().splitlines()
+    assert not panel.ok and all(line.startswith("#") for line in lines)
+    assert max(map(len, lines)) <= 80
+    with pytest.raises(CodegenError) as refused:
+        generate(doc, style="sequential")
+    said = " ".join(line[2:] for line in lines[1:])
+    assert said.split() == str(refused.value).split()
