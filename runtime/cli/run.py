@@ -67,7 +67,6 @@ from pathlib import Path
 from kerascanvas.graph.initial_weights import anchored
 
 from .. import events as ev
-from .. import run_record
 from .common import (
     EXIT_UNREADABLE,
     initial_weights_off,
@@ -77,7 +76,8 @@ from .common import (
 )
 from .kept_runs import CurveTap, keep_model, list_run
 from .progress import EventLog, ProgressBar, metrics_table
-from .run_options import add_arguments, project_overrides
+from .run_data import checked, error, record_data
+from .run_options import add_arguments
 from .stops import StopOnSignals, exit_code, kept_line, stopped_line
 
 __all__ = ["add_arguments", "run"]  # the command's interface (app/cli.py)
@@ -95,13 +95,6 @@ def _quick_exit() -> None:
 
     atexit.unregister(gc.freeze)  # once, however many runs
     atexit.register(gc.freeze)
-
-
-def _error(message: str) -> None:
-    """A line on stderr, after whatever stdout holds: piped, stdout is block-buffered
-    and stderr is not, and the lines must keep the order a terminal shows."""
-    sys.stdout.flush()
-    print(f"kerascanvas run: {message}", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:
@@ -125,110 +118,17 @@ def run(args) -> int:
     anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
     initial_weights_off(doc, args)
     for issue in analysis.warnings:
-        _error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
+        error(describe_issues(doc, [issue], "warning").splitlines()[-1].strip("- "))
     if analysis.left_out_errors:  # each is a warning's node too; say that they do not block
-        _error(left_out_text(doc, analysis))
+        error(left_out_text(doc, analysis))
     if not analysis.valid:
-        _error(describe_issues(doc, analysis.blocking, f"{args.file}: the graph is invalid"))
+        error(describe_issues(doc, analysis.blocking, f"{args.file}: the graph is invalid"))
         return EXIT_INVALID
     problems = keras_layer_problems(doc, analysis)
     if problems:
-        _error(f"{args.file}: the graph is invalid: {problems[0]}")
+        error(f"{args.file}: the graph is invalid: {problems[0]}")
         return EXIT_INVALID
     return _train(doc, args, analysis)
-
-
-def _reached_epoch(args) -> int:
-    """--initial-epoch, else the epoch the resumed model's run record says it reached."""
-    if args.initial_epoch is not None or not args.resume:
-        return args.initial_epoch or 0
-    try:
-        record = run_record.read(args.resume)
-    except run_record.RecordMismatch:
-        return 0  # the record is refused, with its reason, where the data is resumed
-    reached = record.get("epochs") if record else None
-    if isinstance(reached, int) and not isinstance(reached, bool) and reached > 0:
-        _error(f"resuming {args.resume} after epoch {reached} (its run record)")
-        return reached
-    return 0
-
-
-def _checked(doc, args, analysis):
-    """(document, settings, data), or the exit code after saying what is refused."""
-    args.initial_epoch = _reached_epoch(args)
-    from ..data import DataError
-    from ..train import TrainingRefused, prepare
-
-    try:
-        doc, settings = prepare(doc, project_overrides(doc, args), analysis)
-        if args.resume and settings["epochs"] <= args.initial_epoch:
-            raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
-                                  f"--initial-epoch {args.initial_epoch}. Received: "
-                                  f"{settings['epochs']}")
-        record = _resume_record(args, settings)
-        data = _load_data(doc, settings, args, analysis)
-        if args.resume or args.save:
-            settings["data_fingerprint"] = run_record.fingerprint(settings["data"], data)
-        if args.resume:
-            run_record.verify(record, settings["data"], settings["data_fingerprint"],
-                              args.data_changed)
-    except (TrainingRefused, DataError, run_record.RecordMismatch) as exc:
-        _error(str(exc))
-        _log_refusal(args, exc)
-        return EXIT_INVALID
-    return doc, settings, data
-
-
-def _load_data(doc, settings: dict, args, analysis):
-    """The checked data; a source that cannot be read names the setting it came from."""
-    from ..data import DataError
-    from ..train import load_checked_data
-
-    try:
-        return load_checked_data(doc, settings, analysis=analysis)
-    except DataError as exc:
-        if exc.issues:  # read, but does not fit: the issues name the nodes
-            raise
-        field = ("the resumed run's data" if args.resume else "--data" if args.data
-                 else "the project's training.data")
-        raise DataError(f"{field} {settings['data']!r}: {exc}") from None
-
-
-def _log_refusal(args, exc: Exception) -> None:
-    """With --log, the refusal as the log's one event: a failed Result with the message
-    and the issues (each naming its node, with its fixes and their data), as the window
-    gets them from its worker."""
-    from .. import distributed
-
-    if args.log and distributed.is_main():
-        with EventLog(args.log) as log:
-            log(ev.Result(ev.FAILED, str(exc), issues=tuple(getattr(exc, "issues", ()))))
-
-
-def _resume_record(args, settings: dict) -> dict | None:
-    """With --resume: the saved run's record; sets the data to resume on and says which."""
-    if not args.resume:
-        return None
-    record = None if args.data_changed and args.data else run_record.read(args.resume)
-    spec, origin = run_record.resume_spec(record, args.data, settings["data"],
-                                          args.data_changed)
-    settings["data"] = spec
-    _error(f"resuming {args.resume} on {spec!r} ({origin})")
-    return record
-
-
-def _record_data(result, settings: dict, data) -> None:
-    """Write the saved model's run record: the data `--resume` is to continue on (a
-    record that cannot be written is said; the run's exit code stays)."""
-    if not result.saved:
-        return
-    current = settings.get("data_fingerprint") or \
-        run_record.fingerprint(settings["data"], data)
-    try:
-        run_record.write(result.saved, settings["data"], current, result.epochs_run)
-    except OSError as exc:
-        _error(f"could not write {run_record.record_path(result.saved)}, the record of the "
-               f"data the model was trained on ({exc}); --resume will need --data")
 
 
 def _processes() -> int:
@@ -246,10 +146,10 @@ def _train(doc, args, analysis) -> int:
     launch = launch_options(args)
     if launch is not None and not distributed.launched():
         return _launch(doc, args, launch, analysis)
-    checked = _checked(doc, args, analysis)
-    if isinstance(checked, int):
-        return checked
-    doc, settings, data = checked
+    prepared = checked(doc, args, analysis)
+    if prepared is None:
+        return EXIT_INVALID
+    doc, settings, data = prepared
     if not distributed.is_main():  # rank 0 alone logs, shows progress, saves and prints
         args = argparse.Namespace(**{**vars(args), "log": None, "save": None,
                                      "no_progress": True})
@@ -262,7 +162,7 @@ def _train(doc, args, analysis) -> int:
             result, received = _fit(doc, settings, data, args,
                                     lambda event: [s(event) for s in sinks], analysis)
         except TrainingRefused as exc:
-            _error(str(exc))
+            error(str(exc))
             log(ev.Result(ev.FAILED, str(exc)))
             return EXIT_INVALID
         finally:
@@ -270,7 +170,7 @@ def _train(doc, args, analysis) -> int:
                 progress.close()
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
-        _record_data(result, settings, data)
+        record_data(result, settings, data)
         list_run(result, args.file, _processes(), tap, args.resume)
     return _finish(result, received, args)
 
@@ -285,17 +185,17 @@ def _finish(result, received: int | None, args) -> int:
     if not result.ok:
         if main:  # after an error's details (a traceback's last lines), on its own line
             sep = "\n" if "\n" in result.message else " "
-            _error(result.message + (f"{sep}{kept_line(result, args.file)}" if kept_elsewhere
-                                     else ""))
+            error(result.message + (f"{sep}{kept_line(result, args.file)}" if kept_elsewhere
+                                    else ""))
         return EXIT_FAILED
     if main:  # the message and where the model went are said once, not in both streams
         if received is not None:
             print(metrics_table(result, message="", saved=False), flush=True)
-            _error(stopped_line(None if launched else received, result, args.file))
+            error(stopped_line(None if launched else received, result, args.file))
         elif kept_elsewhere or result.save_error:
             message = result.message.removesuffix(result.save_error or "").strip()
             print(metrics_table(result, message=message, saved=False), flush=True)
-            _error(f"{result.save_error} {kept_line(result, args.file)}".strip())
+            error(f"{result.save_error} {kept_line(result, args.file)}".strip())
         else:
             print(metrics_table(result), flush=True)
     if result.save_error:  # trained, but --save was not written (the model kept instead)
@@ -309,7 +209,7 @@ def _say_executor(event: ev.TrainingEvent) -> None:
     if isinstance(ev.require(event), ev.ExecutorChosen | ev.WeightsLoaded):
         print(event.message, file=sys.stderr, flush=True)
     elif isinstance(event, ev.RankSilent):
-        _error(event.text())
+        error(event.text())
 
 
 def _launch(doc, args, launch, analysis) -> int:
@@ -318,13 +218,13 @@ def _launch(doc, args, launch, analysis) -> int:
     from .run_launch import start_ranks
 
     found = launch.problems()
-    checked = _checked(doc, args, analysis)
-    if isinstance(checked, int):
-        return checked
-    doc, settings, _data = checked
+    prepared = checked(doc, args, analysis)
+    if prepared is None:
+        return EXIT_INVALID
+    doc, settings, _data = prepared
     found += distributed.problems(doc, settings, launch.world)
     if found:
-        _error("; ".join(found))
+        error("; ".join(found))
         return EXIT_INVALID
     return start_ranks(args, launch, EXIT_INVALID, EXIT_FAILED)
 
@@ -341,8 +241,8 @@ def _fit(doc, settings, data, args, sink, analysis=None):
         sink(event)
         if isinstance(event, ev.TrainEnd) and signals.received is not None and \
                 bridge.val_cut is None and distributed.is_main():
-            _error("training stopped; scoring the model kept (the final evaluation): the "
-                   "same signal again ends it after its current batch")
+            error("training stopped; scoring the model kept (the final evaluation): the "
+                  "same signal again ends it after its current batch")
 
     bridge = FastBridge(scoring)
     # A rank leaves SIGTERM alone: torchrun sends it to end the ranks when one has failed,
