@@ -25,7 +25,8 @@ from kerascanvas.graph.layers import custom
 from kerascanvas.graph.spec import get_spec
 
 from .custom_missing import is_placeholder, recorded_call
-from .import_map import Call, ModelImportError, call_template
+from .import_call import call_template
+from .import_map import Call, ModelImportError
 from .keras_env import import_keras
 
 

@@ -3,25 +3,31 @@
 A layer maps to our kind when `keras.layers.<Kind>` is its exact class, every
 param value fits our ParamSpec, and the layer rebuilt from our params has the
 very same `get_config()` as the original. Anything else becomes a KerasLayer
-node with the full serialization, so an import never loses a setting.
+node with the full serialization, so an import never loses a setting. The call's
+arguments are read as a JSON template (`import_call`).
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from kerascanvas.graph.errors import KerasCanvasError, ParamError
 from kerascanvas.graph.keras_objects import KERAS_MODULES
-from kerascanvas.graph.layers.generic import ARRAY, ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
+from kerascanvas.graph.layers.generic import PLACEHOLDER, TUPLE
 from kerascanvas.graph.layers.wrappers import inner_names
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import AS_LISTS, GENERIC, INPUT, LAYER_SPECS, LayerSpec
 
 from .build import keras_kwargs
+from .import_call import (
+    call_params,
+    call_template,
+    keyword_ports,
+    normal_json,
+    standard_inputs,
+)
 from .import_cells import cell_value
 from .import_generic import shape_record, weight_count
 from .import_ops import map_operation
@@ -48,10 +54,6 @@ class Call:
     inputs: list = field(default_factory=list)  # KerasTensors, in input-port order
 
 
-def _normal_json(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_not_json))
-
-
 def _settings(config: Any) -> Any:
     """A config without the build state Keras records for the built inner layer of a
     wrapper ("build_config": the input shape it was built on), which no setting decides."""
@@ -60,12 +62,6 @@ def _settings(config: Any) -> Any:
     if isinstance(config, list):
         return [_settings(v) for v in config]
     return config
-
-
-def _not_json(value: Any):
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"a {type(value).__name__} is not JSON data")
 
 
 def _param_value(ptype: str, value: Any) -> Any:
@@ -107,7 +103,7 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
         rebuilt = type(layer)(**kwargs, name=layer.name).get_config()
     except Exception as exc:  # noqa: BLE001 - our params or Keras refused
         raise _Fallback(str(exc)) from None
-    if _settings(_normal_json(rebuilt)) != _settings(_normal_json(config)):
+    if _settings(normal_json(rebuilt)) != _settings(normal_json(config)):
         raise _Fallback("its config holds settings our parameters do not cover")
     return _note_lists(spec, params, config, rebuilt)
 
@@ -184,82 +180,6 @@ def mapped_kind(layer) -> str | None:
     return _kinds_by_class().get(type(layer))
 
 
-def _template(value: Any, tensors: list) -> Any:
-    """JSON call template of an argument; appends the tensors it meets to `tensors`."""
-    keras = import_keras()
-    if isinstance(value, keras.KerasTensor):
-        tensors.append(value)
-        return {PLACEHOLDER: len(tensors) - 1}
-    if isinstance(value, slice):
-        return {SLICE: [_template(v, tensors) for v in (value.start, value.stop, value.step)]}
-    if value is Ellipsis:
-        return {ELLIPSIS: True}
-    if _is_constant_array(value):
-        dtype = keras.backend.standardize_dtype(value.dtype)
-        return {ARRAY: {"value": keras.ops.convert_to_numpy(value).tolist(), "dtype": dtype}}
-    if isinstance(value, tuple) and any(v is None or v is Ellipsis or isinstance(v, slice)
-                                        for v in value):  # an indexing key stays a tuple
-        return {TUPLE: [_template(v, tensors) for v in value]}
-    if isinstance(value, list | tuple):
-        return [_template(v, tensors) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _template(v, tensors) for k, v in value.items()}
-    return _normal_json(value)
-
-
-def _is_constant_array(value: Any) -> bool:
-    """A numpy array or a backend tensor (not a numpy scalar, which JSON holds as a number)."""
-    import numpy as np
-
-    keras = import_keras()
-    return (isinstance(value, np.ndarray) and value.ndim > 0) or (
-        keras.ops.is_tensor(value) and not isinstance(value, np.generic))
-
-
-def implied_keyword(name: str, value: Any) -> bool:
-    """Keywords that change nothing: None, and the training=False Keras records by itself
-    (a Functional call passes its own `training` down whenever it has one)."""
-    if isinstance(value, list | tuple):  # a multi-input model's mask=[None, None]
-        return all(v is None for v in value)
-    return value is None or (name == "training" and value is False)
-
-
-def call_template(node) -> tuple[dict, list]:
-    """(template, tensors) of a Keras graph node; keywords that change nothing are left out."""
-    tensors: list = []
-    args = [_template(a, tensors) for a in node.arguments.args]
-    kwargs = {k: _template(v, tensors) for k, v in node.arguments.kwargs.items()
-              if not implied_keyword(k, v) and not _call_default(node.operation, k, v)}
-    return ({"args": args, "kwargs": kwargs} if kwargs else {"args": args}), tensors
-
-
-def _call_default(operation, name: str, value: Any) -> bool:
-    """Whether `training=value` is the default of the operation's own call: Keras records
-    training=True for the layers whose call defaults to it (image augmentation, Pipeline),
-    and a call without it records the same."""
-    if name != "training" or not isinstance(value, bool):
-        return False
-    try:
-        parameter = inspect.signature(operation.call).parameters.get(name)
-    except (TypeError, ValueError):
-        return False
-    return parameter is not None and parameter.default is value
-
-
-def _standard_inputs(spec: LayerSpec, template: dict, tensors: list) -> list | None:
-    """The port-ordered tensors when the call is the one codegen writes, else None."""
-    args, kwargs = template["args"], template.get("kwargs", {})
-    ports = list(range(len(tensors)))
-    if spec.is_merge:
-        ok = not kwargs and len(args) == 1 and args[0] == [{PLACEHOLDER: i} for i in ports]
-        return tensors if ok else None
-    named = list(args) + [kwargs[n] for n in spec.input_names[len(args):] if n in kwargs]
-    used = len(args) + sum(1 for n in spec.input_names[len(args):] if n in kwargs)
-    if used != len(args) + len(kwargs) or named != [{PLACEHOLDER: i} for i in ports]:
-        return None
-    return tensors
-
-
 def _marked_tuples(value: Any) -> Any:
     """`value` with every tuple marked (see `graph.layers.generic.config_tuples`)."""
     if isinstance(value, tuple):
@@ -276,7 +196,7 @@ def _generic(layer, template: dict, tensors: list, node) -> Call:
     data = keras.saving.serialize_keras_object(layer)
     if not isinstance(layer, keras.layers.Layer):  # an operation keeps its tuples as given
         data = {**data, "config": _marked_tuples(data.get("config", {}))}
-    data = _normal_json(data)
+    data = normal_json(data)
     # A wrapper records its built inner layer's build state; the rebuilt one records its own.
     config = {k: _settings(v) for k, v in data.get("config", {}).items() if k != "name"}
     as_list = {"args": [[{PLACEHOLDER: i} for i in range(len(tensors))]]}
@@ -295,32 +215,6 @@ def _generic(layer, template: dict, tensors: list, node) -> Call:
     if params["module"] == "keras.layers":
         del params["module"]  # the default
     return Call(GENERIC, {k: v for k, v in params.items() if v is not None}, tensors)
-
-
-def _call_params(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
-    """(template without the kind's call params, their values) of one call."""
-    kwargs = dict(template.get("kwargs", {}))
-    values = {k: kwargs.pop(k) for k in spec.call_params if k in kwargs}
-    rest = {"args": template["args"], **({"kwargs": kwargs} if kwargs else {})}
-    return rest, values
-
-
-def _keyword_ports(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
-    """(template with the tensors of the kind's keyword ports as further positional args,
-    the param that switches those ports on) of one call: `lstm(x, initial_state=[h, c])`
-    reads as `lstm(x, h, c)` with initial_state=True. One bare tensor counts as a list
-    of one, as Keras reads it (`gru(x, initial_state=h)`). A keyword that is no list of
-    tensors is left in place (the call then maps to a KerasLayer)."""
-    ports = spec.keyword_ports
-    kwargs = dict(template.get("kwargs", {}))
-    value = kwargs.get(ports.param) if ports else None
-    value = [value] if isinstance(value, dict) else value
-    if not (isinstance(value, list) and value
-            and all(isinstance(v, dict) and set(v) == {PLACEHOLDER} for v in value)):
-        return template, {}
-    del kwargs[ports.param]
-    rest = {"args": [*template["args"], *value], **({"kwargs": kwargs} if kwargs else {})}
-    return rest, {ports.param: True}
 
 
 def _coerced(spec: LayerSpec, values: dict) -> dict:
@@ -342,9 +236,9 @@ def map_call(node) -> tuple[Call, str | None]:
             return call, None
         return _generic(layer, template, tensors, node), why or "no node kind for this class"
     spec = LAYER_SPECS[kind]
-    plain, call_values = _call_params(spec, template)
-    plain, switched = _keyword_ports(spec, plain)
-    inputs = _standard_inputs(spec, plain, tensors)
+    plain, call_values = call_params(spec, template)
+    plain, switched = keyword_ports(spec, plain)
+    inputs = standard_inputs(spec, plain, tensors)
     try:
         if inputs is None:
             raise _Fallback("it is called with extra arguments")

@@ -20,7 +20,8 @@ from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LAYER_SPECS, USE
 
 from . import import_nested
 from .custom_import import custom_call, record, share_context
-from .import_map import ModelImportError, implied_keyword, map_call
+from .import_call import implied_keyword
+from .import_map import ModelImportError, map_call
 from .keras_env import import_keras
 
 __all__ = ["ImportReport", "Walker", "functional"]

@@ -1,0 +1,132 @@
+"""A Keras call event's arguments as a JSON template, and read back into a kind's ports.
+
+Tensors become placeholders numbered in the order met, slices, Ellipsis, constant arrays
+and indexing tuples get marked forms, and keywords that change nothing are left out
+(`call_template`). A node of our own kind takes the call only when it is the one codegen
+writes: its tensors in port order (`standard_inputs`), its call params and keyword ports
+taken out first (`call_params`, `keyword_ports`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+from kerascanvas.graph.layers.generic import ARRAY, ELLIPSIS, PLACEHOLDER, SLICE, TUPLE
+from kerascanvas.graph.spec import LayerSpec
+
+from .keras_env import import_keras
+
+
+def normal_json(value: Any) -> Any:
+    """`value` as JSON gives it back: tuples as lists, numpy values as numbers and lists."""
+    return json.loads(json.dumps(value, default=_not_json))
+
+
+def _not_json(value: Any):
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"a {type(value).__name__} is not JSON data")
+
+
+def _template(value: Any, tensors: list) -> Any:
+    """JSON call template of an argument; appends the tensors it meets to `tensors`."""
+    keras = import_keras()
+    if isinstance(value, keras.KerasTensor):
+        tensors.append(value)
+        return {PLACEHOLDER: len(tensors) - 1}
+    if isinstance(value, slice):
+        return {SLICE: [_template(v, tensors) for v in (value.start, value.stop, value.step)]}
+    if value is Ellipsis:
+        return {ELLIPSIS: True}
+    if _is_constant_array(value):
+        dtype = keras.backend.standardize_dtype(value.dtype)
+        return {ARRAY: {"value": keras.ops.convert_to_numpy(value).tolist(), "dtype": dtype}}
+    if isinstance(value, tuple) and any(v is None or v is Ellipsis or isinstance(v, slice)
+                                        for v in value):  # an indexing key stays a tuple
+        return {TUPLE: [_template(v, tensors) for v in value]}
+    if isinstance(value, list | tuple):
+        return [_template(v, tensors) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _template(v, tensors) for k, v in value.items()}
+    return normal_json(value)
+
+
+def _is_constant_array(value: Any) -> bool:
+    """A numpy array or a backend tensor (not a numpy scalar, which JSON holds as a number)."""
+    import numpy as np
+
+    keras = import_keras()
+    return (isinstance(value, np.ndarray) and value.ndim > 0) or (
+        keras.ops.is_tensor(value) and not isinstance(value, np.generic))
+
+
+def implied_keyword(name: str, value: Any) -> bool:
+    """Keywords that change nothing: None, and the training=False Keras records by itself
+    (a Functional call passes its own `training` down whenever it has one)."""
+    if isinstance(value, list | tuple):  # a multi-input model's mask=[None, None]
+        return all(v is None for v in value)
+    return value is None or (name == "training" and value is False)
+
+
+def call_template(node) -> tuple[dict, list]:
+    """(template, tensors) of a Keras graph node; keywords that change nothing are left out."""
+    tensors: list = []
+    args = [_template(a, tensors) for a in node.arguments.args]
+    kwargs = {k: _template(v, tensors) for k, v in node.arguments.kwargs.items()
+              if not implied_keyword(k, v) and not _call_default(node.operation, k, v)}
+    return ({"args": args, "kwargs": kwargs} if kwargs else {"args": args}), tensors
+
+
+def _call_default(operation, name: str, value: Any) -> bool:
+    """Whether `training=value` is the default of the operation's own call: Keras records
+    training=True for the layers whose call defaults to it (image augmentation, Pipeline),
+    and a call without it records the same."""
+    if name != "training" or not isinstance(value, bool):
+        return False
+    try:
+        parameter = inspect.signature(operation.call).parameters.get(name)
+    except (TypeError, ValueError):
+        return False
+    return parameter is not None and parameter.default is value
+
+
+def standard_inputs(spec: LayerSpec, template: dict, tensors: list) -> list | None:
+    """The port-ordered tensors when the call is the one codegen writes, else None."""
+    args, kwargs = template["args"], template.get("kwargs", {})
+    ports = list(range(len(tensors)))
+    if spec.is_merge:
+        ok = not kwargs and len(args) == 1 and args[0] == [{PLACEHOLDER: i} for i in ports]
+        return tensors if ok else None
+    named = list(args) + [kwargs[n] for n in spec.input_names[len(args):] if n in kwargs]
+    used = len(args) + sum(1 for n in spec.input_names[len(args):] if n in kwargs)
+    if used != len(args) + len(kwargs) or named != [{PLACEHOLDER: i} for i in ports]:
+        return None
+    return tensors
+
+
+def call_params(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
+    """(template without the kind's call params, their values) of one call."""
+    kwargs = dict(template.get("kwargs", {}))
+    values = {k: kwargs.pop(k) for k in spec.call_params if k in kwargs}
+    rest = {"args": template["args"], **({"kwargs": kwargs} if kwargs else {})}
+    return rest, values
+
+
+def keyword_ports(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
+    """(template with the tensors of the kind's keyword ports as further positional args,
+    the param that switches those ports on) of one call: `lstm(x, initial_state=[h, c])`
+    reads as `lstm(x, h, c)` with initial_state=True. One bare tensor counts as a list
+    of one, as Keras reads it (`gru(x, initial_state=h)`). A keyword that is no list of
+    tensors is left in place (the call then maps to a KerasLayer)."""
+    ports = spec.keyword_ports
+    kwargs = dict(template.get("kwargs", {}))
+    value = kwargs.get(ports.param) if ports else None
+    value = [value] if isinstance(value, dict) else value
+    if not (isinstance(value, list) and value
+            and all(isinstance(v, dict) and set(v) == {PLACEHOLDER} for v in value)):
+        return template, {}
+    del kwargs[ports.param]
+    rest = {"args": [*template["args"], *value], **({"kwargs": kwargs} if kwargs else {})}
+    return rest, {ports.param: True}
