@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     audio,
     augmentation,
     conv,
+    conv_depthwise,
     conv_recurrent,
     core,
     custom,

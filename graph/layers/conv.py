@@ -1,4 +1,5 @@
-"""Convolution kinds: Conv1D/2D/3D, SeparableConv1D/2D, DepthwiseConv1D/2D, ConvNDTranspose.
+"""Convolution kinds: Conv1D/2D/3D and ConvNDTranspose (the depthwise and separable ones
+are in `conv_depthwise.py`, which shares the params and rules below).
 
 Shape rules follow Keras' `compute_conv_output_shape` and
 `compute_conv_transpose_output_shape`: the input rank is exactly the number of
@@ -45,11 +46,6 @@ def dilation_param(rank: int) -> ParamSpec:
                      doc="Spacing between kernel taps (atrous convolution)")
 
 
-def _depth_multiplier() -> ParamSpec:
-    return ParamSpec("depth_multiplier", "int", default=1, min=1,
-                     doc="Depthwise output channels per input channel")
-
-
 def filters_param() -> ParamSpec:
     return positive_int("filters", 32, "Number of output channels")
 
@@ -83,7 +79,7 @@ def _transpose_check(params) -> str | None:
 
 # -- shape rules --------------------------------------------------------------------------------
 
-def _conv_input(kind: str, rank: int, params, shape) -> tuple[tuple, int]:
+def conv_input(kind: str, rank: int, params, shape) -> tuple[tuple, int]:
     """(spatial dims, channels) of a conv input, after the rank and channel checks."""
     require_rank(shape, rank + 2, kind)
     spatial, channels = split_channels(shape, params["data_format"])
@@ -110,10 +106,11 @@ def conv_spatial(kind: str, params, shape, spatial) -> list:
     return out
 
 
-def _conv_shape(kind: str, rank: int):
+def conv_shape(kind: str, rank: int):
+    """The shape rule of a kind whose output has `filters` channels (Conv, SeparableConv)."""
     def rule(params, inputs):
         (shape,) = inputs
-        spatial, channels = _conv_input(kind, rank, params, shape)
+        spatial, channels = conv_input(kind, rank, params, shape)
         groups = params.get("groups", 1)
         if channels % groups:
             raise ShapeError(
@@ -127,21 +124,10 @@ def _conv_shape(kind: str, rank: int):
     return rule
 
 
-def _depthwise_shape(kind: str, rank: int):
-    def rule(params, inputs):
-        (shape,) = inputs
-        spatial, channels = _conv_input(kind, rank, params, shape)
-        out = conv_spatial(kind, params, shape, spatial)
-        filters = channels * params["depth_multiplier"]
-        return join_channels(shape[0], out, filters, params["data_format"])
-
-    return rule
-
-
 def _transpose_shape(kind: str, rank: int):
     def rule(params, inputs):
         (shape,) = inputs
-        spatial, _ = _conv_input(kind, rank, params, shape)
+        spatial, _ = conv_input(kind, rank, params, shape)
         extra = params["output_padding"] or (None,) * len(spatial)
         axes = zip(spatial, params["kernel_size"], params["strides"], extra,
                    params["dilation_rate"], strict=True)
@@ -154,35 +140,25 @@ def _transpose_shape(kind: str, rank: int):
 
 # -- count rules --------------------------------------------------------------------------------
 
-def _channels(params, inputs) -> int:
+def input_channels(params, inputs) -> int:
+    """The channels of the input (known: the shape rule refused it otherwise)."""
     return split_channels(inputs[0], params["data_format"])[1]
 
 
-def _bias(params, width: int) -> int:
+def bias_count(params, width: int) -> int:
+    """Weights of the bias over `width` output channels, if the layer has one."""
     return width if params["use_bias"] else 0
 
 
 def _conv_count(params, inputs):
-    per_group = _channels(params, inputs) // params["groups"]
+    per_group = input_channels(params, inputs) // params["groups"]
     kernel = math.prod(params["kernel_size"]) * per_group * params["filters"]
-    return (kernel + _bias(params, params["filters"]), 0)
+    return (kernel + bias_count(params, params["filters"]), 0)
 
 
 def _transpose_count(params, inputs):
-    kernel = math.prod(params["kernel_size"]) * _channels(params, inputs) * params["filters"]
-    return (kernel + _bias(params, params["filters"]), 0)
-
-
-def _depthwise_count(params, inputs):
-    width = _channels(params, inputs) * params["depth_multiplier"]
-    return (math.prod(params["kernel_size"]) * width + _bias(params, width), 0)
-
-
-def _separable_count(params, inputs):
-    width = _channels(params, inputs) * params["depth_multiplier"]
-    depthwise = math.prod(params["kernel_size"]) * width
-    pointwise = width * params["filters"]
-    return (depthwise + pointwise + _bias(params, params["filters"]), 0)
+    kernel = math.prod(params["kernel_size"]) * input_channels(params, inputs) * params["filters"]
+    return (kernel + bias_count(params, params["filters"]), 0)
 
 
 # -- entries ------------------------------------------------------------------------------------
@@ -230,43 +206,11 @@ for _rank in (1, 2, 3):
         category="Convolution",
         doc=f"{_rank}D convolution over {_CONV_INPUTS[_rank]}: `filters` learned kernels",
         params=_conv_params(_rank, *(("causal",) if _rank == 1 else ())),
-        shape=_conv_shape(f"Conv{_rank}D", _rank),
+        shape=conv_shape(f"Conv{_rank}D", _rank),
         count=_conv_count,
         check=_conv_check,
         samples=CONV_SAMPLES[_rank],
     ))
-
-SEPARABLE_SAMPLES = {
-    1: (Sample({"filters": 4, "kernel_size": 3, "depth_multiplier": 2}, ((None, 9, 5),)),
-        Sample({"filters": 3, "kernel_size": 5, "strides": 2, "padding": "same",
-                "use_bias": False}, ((None, None, 3),)),
-        Sample({"filters": 6, "kernel_size": 3, "dilation_rate": 2,
-                "data_format": "channels_first"}, ((4, 3, 9),)),
-        Sample({"filters": 2, "kernel_size": 7}, ((None, 5, 3),))),
-    2: (Sample({"filters": 8, "kernel_size": 3, "depth_multiplier": 2}, ((None, 7, 10, 5),)),
-        Sample({"filters": 4, "kernel_size": (3, 5), "strides": 2, "padding": "same",
-                "use_bias": False}, ((None, None, 15, 3),)),
-        Sample({"filters": 6, "kernel_size": 3, "dilation_rate": 2,
-                "data_format": "channels_first"}, ((4, 3, 9, 9),)),
-        Sample({"filters": 6, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
-               ((None, 12, 12, 3),))),
-}
-
-DEPTHWISE_SAMPLES = {
-    1: (Sample({"kernel_size": 3, "depth_multiplier": 3}, ((None, 9, 4),)),
-        Sample({"kernel_size": 5, "strides": 2, "padding": "same", "use_bias": False},
-               ((None, None, 8),)),
-        Sample({"kernel_size": 3, "dilation_rate": 2, "data_format": "channels_first"},
-               ((2, 3, 10),)),
-        Sample({"kernel_size": 7}, ((None, 5, 2),))),
-    2: (Sample({"kernel_size": 3, "depth_multiplier": 3}, ((None, 6, 9, 4),)),
-        Sample({"kernel_size": (5, 3), "strides": (2, 3), "padding": "same",
-                "use_bias": False}, ((None, 11, None, 8),)),
-        Sample({"kernel_size": 3, "dilation_rate": 2, "data_format": "channels_first"},
-               ((2, 3, 10, 12),)),
-        Sample({"kernel_size": 3, "strides": 2, "dilation_rate": 2}, ((None, 9, 9, 2),)),
-        Sample({"kernel_size": 7}, ((None, 5, 9, 2),))),
-}
 
 TRANSPOSE_SAMPLES = {
     1: (Sample({"filters": 4, "kernel_size": 3, "strides": 2}, ((None, 5, 6),)),
@@ -290,35 +234,6 @@ TRANSPOSE_SAMPLES = {
         Sample({"filters": 3, "kernel_size": 2, "use_bias": False,
                 "data_format": "channels_first"}, ((1, 2, 3, 4, 5),))),
 }
-
-for _rank in (1, 2):
-    register(LayerSpec(
-        kind=f"SeparableConv{_rank}D",
-        category="Convolution",
-        doc=f"Depthwise {_rank}D convolution per channel, then a pointwise one mixing channels",
-        params=(
-            filters_param(), kernel_size_param(_rank), strides_param(_rank), padding_param(),
-            data_format(), dilation_param(_rank), _depth_multiplier(), activation(), use_bias(),
-            *weight_params("depthwise", "pointwise"),
-        ),
-        shape=_conv_shape(f"SeparableConv{_rank}D", _rank),
-        count=_separable_count,
-        samples=SEPARABLE_SAMPLES[_rank],
-    ))
-    register(LayerSpec(
-        kind=f"DepthwiseConv{_rank}D",
-        category="Convolution",
-        doc=f"{_rank}D convolution of each input channel on its own "
-            "(depth_multiplier per channel)",
-        params=(
-            kernel_size_param(_rank), strides_param(_rank), padding_param(), _depth_multiplier(),
-            data_format(), dilation_param(_rank), activation(), use_bias(),
-            *weight_params("depthwise"),
-        ),
-        shape=_depthwise_shape(f"DepthwiseConv{_rank}D", _rank),
-        count=_depthwise_count,
-        samples=DEPTHWISE_SAMPLES[_rank],
-    ))
 
 for _rank in (1, 2, 3):
     register(LayerSpec(
