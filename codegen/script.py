@@ -20,8 +20,8 @@ from .emit import INDENT, Module
 from .errors import CodegenError
 from .literals import call, literal, pretty
 from .plan import Plan
+from .script_data import DATA_FUNCTIONS
 from .script_parts import (
-    DATA_FUNCTIONS,
     FASTER_STEP,
     MAIN_ARGS,
     MAIN_BUILD,

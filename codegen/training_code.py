@@ -36,7 +36,8 @@ def definitions(training: dict | None) -> dict[str, str]:
     return found
 
 
-# Names the script's own functions and constants use (script_parts, distributed).
+# Names the script's own functions and constants use (script_parts, script_data,
+# distributed).
 SCRIPT_NAMES = frozenset({
     "INPUTS", "LOSSES", "METRICS", "LOSS_WEIGHTS", "SETTINGS", "SYNTHETIC_SAMPLES",
     "UNKNOWN_LENGTH", "DTYPE_POLICY", "main", "build_model", "make_optimizer", "load_data",

@@ -1,0 +1,224 @@
+"""The data loading of a generated training script: synthetic data, scikit-learn sets,
+CSV and .npz files, labels in the form each output's loss expects, and the validation split.
+
+Plain text with no user data in it (`codegen.script` writes the constants INPUTS,
+LOSSES...). It mirrors `kerascanvas.runtime.data`, so `python train.py` reads data the
+way the app does, without importing kerascanvas.
+"""
+
+DATA_FUNCTIONS = '''\
+def packed(arrays, names):
+    """Arrays as the model takes them: a single array alone, several as a list in model
+    order, or a dict by the model's own keys when it takes (or returns) a dict."""
+    keys = INPUT_KEYS if names is INPUTS else OUTPUT_KEYS
+    if keys is not None:
+        return {keys[name]: arrays[name] for name in names}
+    items = [arrays[name] for name in names]
+    return items[0] if len(items) == 1 else items
+
+
+def label_form(loss):
+    """What labels a loss expects: class ids, one-hot rows, 0/1 values, or any numbers."""
+    name = loss if isinstance(loss, str) else ''
+    if name.startswith('sparse_categorical'):
+        return 'sparse'
+    if name in ('categorical_crossentropy', 'categorical_focal_crossentropy',
+                'kl_divergence', 'categorical_hinge'):
+        return 'onehot'
+    if name in ('binary_crossentropy', 'binary_focal_crossentropy', 'hinge', 'squared_hinge'):
+        return 'binary'
+    return 'regression'
+
+
+def output_shapes(model, x):
+    """Each output's per-sample shape, from a forward pass on two samples."""
+    preds = model.predict(packed({k: v[:2] for k, v in x.items()}, INPUTS), verbose=0)
+    if isinstance(preds, dict):
+        preds = [preds[OUTPUT_KEYS[name]] for name in LOSSES]
+    preds = preds if isinstance(preds, (list, tuple)) else [preds]
+    return {name: tuple(p.shape[1:]) for name, p in zip(LOSSES, preds)}
+
+
+def random_input(rng, n, shape, dtype, int_limit):
+    shape = (n, *(UNKNOWN_LENGTH if d is None else d for d in shape))
+    dtype = np.dtype('float32' if dtype == 'bfloat16' else dtype)
+    if int_limit is not None or dtype.kind in 'iu':
+        return rng.integers(0, int_limit or 10, size=shape).astype(dtype)
+    if dtype.kind == 'b':
+        return rng.random(shape) < 0.5
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def random_labels(rng, n, loss, shape):
+    form = label_form(loss)
+    if form in ('sparse', 'onehot'):
+        ids = rng.integers(0, shape[-1], size=(n, *shape[:-1]))
+        return ids if form == 'sparse' else np.eye(shape[-1], dtype='float32')[ids]
+    if form == 'binary':
+        return (rng.random((n, *shape)) < 0.5).astype('float32')
+    return rng.standard_normal((n, *shape)).astype('float32')
+
+
+def synthetic_data(model, n, rng):
+    """Random inputs, and labels of the form each output's loss expects."""
+    x = {name: random_input(rng, n, *spec) for name, spec in INPUTS.items()}
+    shapes = output_shapes(model, x)
+    y = {name: random_labels(rng, n, loss, shapes[name]) for name, loss in LOSSES.items()}
+    return x, y, None, None
+
+
+def single_pair(source):
+    if len(INPUTS) != 1 or len(LOSSES) != 1:
+        raise SystemExit(f'{source} gives one input array and one label array, so the model '
+                         f'needs one input and one output; it has {len(INPUTS)} and {len(LOSSES)}')
+    return next(iter(INPUTS)), next(iter(LOSSES))
+
+
+def sklearn_data(name, seed):
+    """A set that scikit-learn ships (digits as 8x8x1 images), shuffled."""
+    from sklearn import datasets
+
+    if name not in ('digits', 'iris', 'wine', 'breast_cancer'):
+        raise SystemExit(f'Expected sklearn:digits|iris|wine|breast_cancer, received {name!r}')
+    bunch = getattr(datasets, f'load_{name}')()
+    x, y = bunch.data.astype('float32'), bunch.target.astype('int64')
+    if name == 'digits':
+        x = x.reshape(-1, 8, 8, 1)
+    order = np.random.default_rng(0 if seed is None else seed).permutation(len(x))
+    input_name, output_name = single_pair(f'sklearn:{name}')
+    x, shape = x[order], INPUTS[input_name][0]
+    if None not in shape and np.prod(shape) == np.prod(x.shape[1:]):
+        x = x.reshape(len(x), *shape)
+    return {input_name: x}, {output_name: y[order]}, None, None
+
+
+def pick(arrays, names, single, path, prefix='', optional=False):
+    """`single` (x, y...) for a lone input or output, else one array per name."""
+    if len(names) == 1 and single in arrays:
+        return {names[0]: arrays[single]}
+    keys = [prefix + name for name in names]
+    if all(key in arrays for key in keys):
+        return {name: arrays[key] for name, key in zip(names, keys)}
+    if optional and not any(key in arrays for key in keys):
+        return None
+    raise SystemExit(f'{path} needs an array {single!r} or arrays {keys}; it has {sorted(arrays)}')
+
+
+def npz_data(path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except Exception as exc:  # missing, not an .npz, truncated, or arrays of pickled objects
+        raise SystemExit(f'--data {path}: cannot read it ({exc})') from None
+    x_val = pick(arrays, list(INPUTS), 'x_val', path, 'val_', optional=True)
+    y_val = pick(arrays, list(LOSSES), 'y_val', path, 'val_', optional=True)
+    if (x_val is None) != (y_val is None):
+        raise SystemExit(f'{path}: validation arrays need both inputs and labels')
+    x, y = pick(arrays, list(INPUTS), 'x', path), pick(arrays, list(LOSSES), 'y', path)
+    return x, y, x_val, y_val
+
+
+def csv_column(rows, header, name, path):
+    values = [row[header.index(name)].strip() if header.index(name) < len(row) else ''
+              for row in rows]
+    if '' in values:
+        raise SystemExit(f'--data csv:{path}, row {values.index("") + 2}: column {name!r} '
+                         f'is empty')
+    return values
+
+
+def csv_data(rest):
+    """`FILE?features=a,b&target=y` as Keras Canvas reads it: a header row, numeric
+    features (default: every column but the target), a target (default: the last column)
+    whose values, unless all numbers, are class names that become ids in sorted order."""
+    import csv
+
+    path, _, query = rest.partition('?')
+    options = dict(part.partition('=')[::2] for part in query.split('&') if part)
+    try:
+        with open(path, newline='', encoding='utf-8-sig') as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SystemExit(f'--data csv:{path}: cannot read it ({exc})') from None
+    if len(rows) < 2:
+        raise SystemExit(f'--data csv:{path}: expected a header row and at least one data row')
+    header, rows = [h.strip() for h in rows[0]], rows[1:]
+    target = options.get('target') or header[-1]
+    features = ([f.strip() for f in options['features'].split(',')] if 'features' in options
+                else [h for h in header if h != target])
+    for name in (*features, target):
+        if name not in header:
+            raise SystemExit(f'--data csv:{path}: no column {name!r}. Columns: {header}')
+    input_name, output_name = single_pair(f'csv:{path}')
+    try:
+        x = np.array([[float(v) for v in csv_column(rows, header, name, path)]
+                      for name in features], dtype='float32').T
+    except ValueError:
+        message = f'--data csv:{path}: the feature columns must hold numbers only'
+        raise SystemExit(message) from None
+    values = csv_column(rows, header, target, path)
+    try:
+        numbers = np.array([float(v) for v in values])
+    except ValueError:
+        ids = {name: i for i, name in enumerate(sorted(set(values)))}
+        y = np.array([ids[v] for v in values], dtype='int64')
+    else:
+        ids = label_form(LOSSES[output_name]) != 'regression' and np.all(numbers % 1 == 0)
+        y = numbers.astype('int64') if ids else numbers.astype('float32')[:, None]
+    shape = INPUTS[input_name][0]
+    if None not in shape and np.prod(shape) == x.shape[1]:
+        x = x.reshape(len(x), *shape)
+    return {input_name: x}, {output_name: y}, None, None
+
+
+def one_hot(model, x, y):
+    """Class ids become one-hot rows for outputs trained with a categorical loss."""
+    shapes = output_shapes(model, x)
+    for name, labels in y.items():
+        shape = shapes[name]
+        if label_form(LOSSES[name]) == 'onehot' and labels.dtype.kind in 'iu' and (
+                labels.ndim == len(shape)):
+            y[name] = np.eye(shape[-1], dtype='float32')[labels]
+    return y
+
+
+def load_data(spec, model, seed):
+    """(x, y, x_val, y_val) dicts by name for spec synthetic[:N], sklearn:NAME, csv:FILE or
+    FILE.npz."""
+    kind, _, arg = spec.partition(':')
+    if kind == 'synthetic':
+        rng = np.random.default_rng(seed)
+        return synthetic_data(model, int(arg or SYNTHETIC_SAMPLES), rng)
+    if kind == 'sklearn':
+        x, y, x_val, y_val = sklearn_data(arg, seed)
+    elif kind == 'csv':
+        x, y, x_val, y_val = csv_data(arg)
+    elif spec.endswith('.npz'):
+        x, y, x_val, y_val = npz_data(spec)
+    else:
+        raise SystemExit(f'Expected --data synthetic[:N], sklearn:NAME, csv:FILE or FILE.npz, '
+                         f'got {spec!r}')
+    if x_val is not None:
+        y_val = one_hot(model, x_val, y_val)
+    return x, one_hot(model, x, y), x_val, y_val
+
+
+def check_save_path(path):
+    """Refuse a --save path Keras cannot write before training, not after it."""
+    if not path.endswith(('.keras', '.h5')):
+        raise SystemExit(f'--save {path}: expected a file name ending in .keras')
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SystemExit(f'--save {path}: the folder {folder} does not exist; create it '
+                         f'first (nothing was trained)')
+
+
+def split_validation(x, y, fraction):
+    """Hold out the last `fraction` of the samples, as Keras' validation_split does."""
+    n = len(next(iter(x.values())))
+    cut = int(n * (1.0 - fraction))
+    if fraction <= 0 or cut in (0, n):
+        return x, y, None, None
+    head = ({k: v[:cut] for k, v in x.items()}, {k: v[:cut] for k, v in y.items()})
+    return (*head, {k: v[cut:] for k, v in x.items()}, {k: v[cut:] for k, v in y.items()})
+'''
