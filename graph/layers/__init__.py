@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     aliases,
     application,
     attention,
+    attention_grouped,
     audio,
     augmentation,
     conv,

@@ -1,4 +1,5 @@
-"""Attention kinds: MultiHeadAttention, GroupQueryAttention, Attention, AdditiveAttention.
+"""Attention kinds: MultiHeadAttention, Attention, AdditiveAttention (GroupQueryAttention is
+in `attention_grouped.py`).
 
 Ports: 0 = query (batch, target..., query_dim), 1 = value (batch, source...,
 value_dim), optional 2 = key (defaults to value); Keras calls it as
@@ -24,7 +25,7 @@ from ..shapes import fmt, require_known, require_min_rank, require_rank
 from ..spec import LayerSpec, Sample, register
 from .common import rate, seed_param, use_bias, weight_params
 
-_PORTS = ("query", "value", "key")
+PORTS = ("query", "value", "key")
 
 
 def _attention_axes(params, rank: int) -> tuple[int, ...]:
@@ -57,7 +58,7 @@ def _check_inputs(params, query, value, key) -> None:
             "All dimensions of value and key, except the last one, must be equal. "
             f"Received: value_shape={fmt(value)} and key_shape={fmt(key)}", port=2)
     for port, shape in enumerate((query, value, key)):
-        require_known(shape[-1], f"The last dim of the {_PORTS[port]} input", shape, port=port)
+        require_known(shape[-1], f"The last dim of the {PORTS[port]} input", shape, port=port)
     attention = _attention_axes(params, len(query))
     for axis in range(len(query) - 1):
         q, v = query[axis], value[axis]
@@ -68,14 +69,15 @@ def _check_inputs(params, query, value, key) -> None:
                 f"value_shape={fmt(value)}", port=1)
 
 
-def _split(inputs) -> tuple[tuple, tuple, tuple]:
+def split_inputs(inputs) -> tuple[tuple, tuple, tuple]:
+    """(query, value, key) shapes; the key is the value when no key is wired."""
     query, value = tuple(inputs[0]), tuple(inputs[1])
     key = tuple(inputs[2]) if len(inputs) > 2 else value
     return query, value, key
 
 
 def _mha_shape(params, inputs):
-    query, value, key = _split(inputs)
+    query, value, key = split_inputs(inputs)
     _check_inputs(params, query, value, key)
     out = (*query[:-1], *_dims(params["output_shape"])) if params["output_shape"] else query
     if not params["return_attention_scores"]:
@@ -99,7 +101,7 @@ def _dims(output_shape) -> tuple:
 
 
 def _mha_count(params, inputs):
-    query, value, key = _split(inputs)
+    query, value, key = split_inputs(inputs)
     heads, key_dim = params["num_heads"], params["key_dim"]
     value_dim = params["value_dim"] or key_dim
     out = prod(_dims(params["output_shape"])) if params["output_shape"] else query[-1]
@@ -144,7 +146,7 @@ register(LayerSpec(
     outputs=lambda params: 2 if params.get("return_attention_scores") else 1,
     min_inputs=2,
     max_inputs=3,
-    input_names=_PORTS,
+    input_names=PORTS,
     samples=(
         Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, 8), (None, 7, 6))),
         Sample({"num_heads": 4, "key_dim": 8}, ((None, None, 16), (None, None, 16))),
@@ -171,81 +173,6 @@ register(LayerSpec(
 ))
 
 
-# -- GroupQueryAttention: query heads share fewer key/value heads --------------------------
-
-def _gqa_shape(params, inputs):
-    query, value, key = _split(inputs)
-    for port, shape in enumerate((query, value, key)):
-        require_rank(shape, 3, f"GroupQueryAttention ({_PORTS[port]})", port=port)
-        require_known(shape[-1], f"The last dim of the {_PORTS[port]} input", shape, port=port)
-    if query[-1] != value[-1]:
-        raise ShapeError(
-            "GroupQueryAttention expects query and value with equal last dims. Received: "
-            f"query_shape={fmt(query)}, value_shape={fmt(value)}", port=1)
-    if value[1] is not None and key[1] is not None and value[1] != key[1]:
-        raise ShapeError(
-            "GroupQueryAttention expects value and key of equal length. Received: "
-            f"value_shape={fmt(value)}, key_shape={fmt(key)}", port=2)
-    return query
-
-
-def _gqa_count(params, inputs):
-    query, value, key = _split(inputs)
-    q_width = params["num_query_heads"] * params["head_dim"]
-    kv_width = params["num_key_value_heads"] * params["head_dim"]
-    projections = [(query[-1], q_width), (key[-1], kv_width), (value[-1], kv_width),
-                   (q_width, query[-1])]
-    if params["use_gate"]:
-        projections.append((query[-1], q_width))
-    bias = params["use_bias"]
-    return (sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in projections), 0)
-
-
-def _gqa_check(params) -> str | None:
-    if params["num_query_heads"] % params["num_key_value_heads"]:
-        return ("num_query_heads must be a multiple of num_key_value_heads. Received: "
-                f"num_query_heads={params['num_query_heads']}, "
-                f"num_key_value_heads={params['num_key_value_heads']}")
-    return None
-
-
-register(LayerSpec(
-    kind="GroupQueryAttention",
-    category="Attention",
-    doc="Grouped-query attention: query heads share a smaller set of key/value heads",
-    params=(
-        ParamSpec("head_dim", "int", initial=16, min=1, doc="Size of each attention head"),
-        ParamSpec("num_query_heads", "int", initial=8, min=1, doc="Number of query heads"),
-        ParamSpec("num_key_value_heads", "int", initial=2, min=1,
-                  doc="Number of key/value heads (divides num_query_heads)"),
-        use_bias(),
-        ParamSpec("use_gate", "bool", default=False,
-                  doc="Gate the attention output with a sigmoid projection of the query"),
-        ParamSpec("sliding_window", "int", default=None, allow_none=True, min=1,
-                  doc="Each position attends only to positions closer than this, or empty"),
-        rate("dropout", 0.0, "Fraction of the attention weights to drop"),
-        *weight_params("kernel"),
-        seed_param(),
-    ),
-    shape=_gqa_shape,
-    count=_gqa_count,
-    check=_gqa_check,
-    min_inputs=2,
-    max_inputs=3,
-    input_names=_PORTS,
-    samples=(
-        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2},
-               ((None, 5, 8), (None, 7, 8))),
-        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2,
-                "use_gate": True, "use_bias": False}, ((None, 5, 8), (None, 7, 8), (None, 7, 3))),
-        Sample({"head_dim": 2, "num_query_heads": 3, "num_key_value_heads": 3,
-                "sliding_window": 2}, ((2, None, 6), (2, None, 6))),
-        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2},
-               ((None, 5, 8), (None, 7, 6))),
-    ),
-))
-
-
 # -- Attention and AdditiveAttention: called on the list [query, value(, key)] -------------
 
 def _dot_attention_shape(kind: str):
@@ -253,9 +180,9 @@ def _dot_attention_shape(kind: str):
         if not 2 <= len(inputs) <= 3:
             raise ShapeError(f"{kind} takes [query, value] or [query, value, key]. "
                              f"Received: {len(inputs)} inputs", port=len(inputs) - 1)
-        query, value, key = _split(inputs)
+        query, value, key = split_inputs(inputs)
         for port, shape in enumerate((query, value, key)):
-            require_rank(shape, 3, f"{kind} ({_PORTS[port]})", port=port)
+            require_rank(shape, 3, f"{kind} ({PORTS[port]})", port=port)
         if query[-1] is not None and key[-1] is not None and query[-1] != key[-1]:
             raise ShapeError(
                 f"{kind} scores the query against the key: their last dims must be equal. "
@@ -299,7 +226,7 @@ register(LayerSpec(
     count=_attention_count,
     min_inputs=2,
     max_inputs=None,  # called on a list, as merges are; the rule takes 2 or 3
-    input_names=_PORTS,
+    input_names=PORTS,
     samples=_ATTENTION_SAMPLES,
 ))
 
@@ -317,6 +244,6 @@ register(LayerSpec(
     count=_additive_count,
     min_inputs=2,
     max_inputs=None,
-    input_names=_PORTS,
+    input_names=PORTS,
     samples=_ATTENTION_SAMPLES,
 ))
