@@ -45,6 +45,9 @@ class PythonHighlighter(QtGui.QSyntaxHighlighter):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)
 
 
+EMPTY = "The project is empty; its code appears here as you add and wire layers."
+
+
 def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple[str, bool]:
     """(text, ok): the generated source, or the CodegenError message when it cannot be made.
 
@@ -52,6 +55,8 @@ def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple
     A training script is refused, with `kerascanvas run`'s message, for settings that `run`
     refuses: it would train with them.
     """
+    if not doc.nodes:  # a start, not errors (the Issues list and the status bar say none)
+        return commented("No code yet:", EMPTY), False
     refused = refused_training(doc) if script else None
     if refused:
         return commented("Cannot generate the training script:", refused), False

@@ -55,3 +55,15 @@ def test_why_a_style_does_not_apply_is_read_without_scrolling(qtbot):
         generate(doc, style="sequential")
     said = " ".join(line[2:] for line in lines[1:])
     assert said.split() == str(refused.value).split()
+
+
+def test_an_empty_project_is_a_start_not_two_errors(qtbot):
+    """The Code panel of a new project said 'The model has 2 error(s)' (no Input, no
+    outputs) while the Issues list and the status bar said 0 errors."""
+    from kerascanvas.graph.document import Document
+
+    panel = CodePanel(SimpleNamespace(doc=Document(), analysis=None))
+    qtbot.addWidget(panel)
+    panel.regenerate()
+    text = panel.text.toPlainText()
+    assert not panel.ok and "empty" in text and "error" not in text
