@@ -1,6 +1,7 @@
 """The training worker: a child process driven by TrainingRun, and its engine in-process."""
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -13,7 +14,7 @@ from kerascanvas.runtime.events import FAILED, FINISHED, KILLED, STOPPED
 from kerascanvas.runtime.fitplan import class_weights
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.precision import output_dtype_overrides, output_layer_names
-from kerascanvas.runtime.worker import TrainingRun, train_document
+from kerascanvas.runtime.worker import Control, TrainingRun, train_document
 
 keras = import_keras()
 
@@ -50,6 +51,58 @@ def wait_for(run, predicate, seen, timeout=240.0):
     raise AssertionError(f"no such event within {timeout}s; last: {seen[-3:]}")
 
 
+def wait_in_process(seen, kind, thread, timeout=120.0):
+    """The first event of `kind` an in-process run has sent to `seen`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        matched = next((event for event in list(seen) if event.kind == kind), None)
+        if matched is not None:
+            return matched
+        assert thread.is_alive(), f"the run ended before a {kind} event; last: {seen[-3:]}"
+        time.sleep(0.01)
+    raise AssertionError(f"no {kind} event within {timeout}s; last: {seen[-3:]}")
+
+
+def test_pause_resume_and_stop_keep_the_history_and_save_the_model(tmp_path):
+    """The engine's side of the window's commands, in this process: the same Control the
+    worker's child hands them to (through a real child: the slow test below)."""
+    path, control, seen, box = tmp_path / "stopped.keras", Control(), [], {}
+    payload = {"document": to_dict(mlp()), "save": str(path),
+               "overrides": {"epochs": 10000, "data": "synthetic:64"}}
+    thread = threading.Thread(target=lambda: box.update(
+        result=train_document(payload, seen.append, control)), daemon=True)
+    thread.start()
+    for command, answer in (("pause", "epoch_end"), ("resume", "paused"), ("stop", "resumed")):
+        wait_in_process(seen, answer, thread)
+        control.command(command)
+    thread.join(120)
+    result = box["result"]
+    assert result.status == STOPPED and result.message.startswith("Stopped on request")
+    assert seen[0].kind == "train_begin" and seen[0].steps == 4
+    ends = [e for e in seen if e.kind == "epoch_end"]
+    assert result.epochs_run == len(ends) >= 1
+    assert result.history["loss"] == pytest.approx([e.logs["loss"] for e in ends])
+    model = keras.saving.load_model(path)
+    assert [layer.name for layer in model.layers] == ["x", "hidden", "out"]
+
+
+def test_a_child_pauses_resumes_and_is_killed_mid_epoch(tmp_path):
+    """One worker child (its start, importing keras, is most of the time): the commands
+    reach it, and a kill mid-epoch leaves the parent fine."""
+    run = TrainingRun(mlp(), {"epochs": 5, "data": "synthetic:50000", "batch_size": 4},
+                      save_path=tmp_path / "never.keras")
+    run.start()
+    seen = []
+    wait_for(run, lambda e: e.kind == "batch_end", seen)
+    run.pause()
+    wait_for(run, lambda e: e.kind == "paused", seen)
+    run.resume()
+    wait_for(run, lambda e: e.kind == "resumed", seen)
+    assert_killed_without_a_crash(run)
+    assert not (tmp_path / "never.keras").exists()
+
+
+@pytest.mark.slow  # a worker child importing keras: 14-21 s on a loaded machine
 def test_run_pauses_resumes_stops_and_saves_the_model(tmp_path):
     path = tmp_path / "stopped.keras"
     run = TrainingRun(mlp(), {"epochs": 10000, "data": "synthetic:64"}, save_path=path)
@@ -73,11 +126,8 @@ def test_run_pauses_resumes_stops_and_saves_the_model(tmp_path):
     assert not run.process.is_alive()
 
 
-def test_kill_mid_epoch_leaves_the_parent_fine(tmp_path):
-    run = TrainingRun(mlp(), {"epochs": 5, "data": "synthetic:50000", "batch_size": 4},
-                      save_path=tmp_path / "never.keras")
-    run.start()
-    wait_for(run, lambda e: e.kind == "batch_end", [])
+def assert_killed_without_a_crash(run) -> None:
+    """Kill a running child; it ends as killed, not failed, and later commands are ignored."""
     # The window's reader polls on its own thread: a poll that lands while kill() waits
     # for the terminated child must not report the kill as a crash ("failed").
     join, polled = run.process.join, []
@@ -93,6 +143,15 @@ def test_kill_mid_epoch_leaves_the_parent_fine(tmp_path):
     assert not run.process.is_alive()
     assert run.poll_events() == []
     run.stop()  # commands after the end are ignored, not errors
+
+
+@pytest.mark.slow  # a worker child importing keras: 14-21 s on a loaded machine
+def test_kill_mid_epoch_leaves_the_parent_fine(tmp_path):
+    run = TrainingRun(mlp(), {"epochs": 5, "data": "synthetic:50000", "batch_size": 4},
+                      save_path=tmp_path / "never.keras")
+    run.start()
+    wait_for(run, lambda e: e.kind == "batch_end", [])
+    assert_killed_without_a_crash(run)
     assert not (tmp_path / "never.keras").exists()
 
 
