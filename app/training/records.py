@@ -104,17 +104,20 @@ class RunRecord:
         return min(max(done / (self.epochs - self.initial_epoch), 0.0), 1.0)
 
     def summary(self) -> str:
-        """One line: optimizer, learning rate, batch size, epochs, then what differs from
-        the defaults: mixed precision (a mixed_float16 run read as a float32 one) and the
-        number of processes."""
+        """One line: optimizer, learning rate, batch size, epochs (and the run it continues),
+        then what differs from the defaults: mixed precision (a mixed_float16 run read as
+        a float32 one) and the number of processes."""
         opt = self.settings.get("optimizer") or {}
         opt = {"name": opt} if isinstance(opt, str) else opt
         precision = self.settings.get("mixed_precision") or "off"
         mixed = f" {precision}" if precision != "off" else ""
         ranks = f" processes={self.processes}" if self.processes > 1 else ""
+        # A continued run's epochs count from the start of the run it continues.
+        continued = (f" (continues Run {self.resumed_from} from epoch {self.initial_epoch})"
+                     if self.resumed_from is not None else "")
         return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
                 f"batch={self.settings.get('batch_size', 32)} "
-                f"epochs={self.settings.get('epochs', 10)}{mixed}{ranks}")
+                f"epochs={self.settings.get('epochs', 10)}{continued}{mixed}{ranks}")
 
 
 def format_logs(logs: Mapping[str, Any]) -> str:
