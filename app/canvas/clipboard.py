@@ -33,8 +33,10 @@ def selection_json(doc: Document, node_ids) -> str:
 
 def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
                at: tuple[float, float] | None = None, measure: Measure | None = None,
-               sizes: Mapping[str, Size] | None = None) -> list[str]:
-    """Add the nodes of a copied selection with fresh ids and names; returns the new ids.
+               sizes: Mapping[str, Size] | None = None,
+               origins: dict[str, str] | None = None) -> list[str]:
+    """Add the nodes of a copied selection with fresh ids and names; returns the new ids,
+    and fills `origins`, when given, with each new id -> the id of the node it copies.
 
     Positions keep their arrangement: shifted so the group's corner lands on `at` (the
     cursor), or beside the originals when `at` is None, and further across the graph
@@ -59,6 +61,8 @@ def paste_json(doc: Document, stack: cmd.UndoStack, text: str,
             added = stack.push(cmd.AddNode(doc, node.kind, doc.next_name(node.name),
                                            params=node.params, pos=pos))
             new_ids[nid] = added.id
+            if origins is not None:
+                origins[added.id] = nid
         # No pasted wire can close a cycle, so none is checked (a walk from each one's end,
         # 192 on a ResNet50): every pasted wire joins two pasted nodes, which are new and
         # have no other wires, so a cycle through one would lie within the pasted part,

@@ -6,9 +6,10 @@ many at once is `pipes.batched_pipes`.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
-from NodeGraphQt.constants import PipeEnum
+from NodeGraphQt.constants import LayoutDirectionEnum, PipeEnum, PipeLayoutEnum
 from NodeGraphQt.qgraphics.pipe import PIPE_STYLES, PipeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -16,9 +17,13 @@ from .labels import label_wire
 from .node_columns import NodeColumns
 from .node_style import DETAIL_SCALE, SELECTION_COLOR, shared_style
 from .nodes import LayerNodeItem
+from .pipe_copies import PastedNodes, rects_shifted
+from .pipe_curve import arrow_length, ends_shown, plain_curve, united
 from .routes import CLEARANCE, route, spread
 
 NO_BRUSH = QtGui.QBrush(QtCore.Qt.NoBrush)
+# NodeGraphQt's settings, read once (an enum's `.value` is a Python call each time)
+_CURVED, _VERTICAL = PipeLayoutEnum.CURVED.value, LayoutDirectionEnum.VERTICAL.value
 
 
 def near_area(path: QtGui.QPainterPath) -> QtCore.QRectF:
@@ -134,6 +139,8 @@ class LayerPipeItem(PipeItem):
                 return False
         dx, dy = step.x(), step.y()
         self.setPath(path)
+        if self._looked is not None:
+            self._looked = self._looked.translated(step)
         self._dir_pointer.moveBy(dx, dy)
         self.label.moveBy(dx, dy)
         self._drawn_between = (src, dst, (starts[src][0] + dx, starts[src][1] + dy),
@@ -142,32 +149,143 @@ class LayerPipeItem(PipeItem):
             self._place_label()
         return True
 
+    def copy_route(self, copies: PastedNodes) -> bool:
+        """Draw the wire as the wire between the originals of its two nodes, shifted, where
+        routing it would give that shape: both nodes are copies (`copies`) that stand where
+        their originals do moved by one step, at their sizes, with their ports as theirs,
+        and where the original's route looked for nodes (`_looked`) the nodes stand alike,
+        moved by that step too, so that each of its questions gets the same answer. False,
+        doing nothing, where it must be routed (routing each wire of a pasted residual
+        stack was a sixth of the paste)."""
+        src, dst = self.output_port.node, self.input_port.node
+        step, other = copies.step(src), copies.step(dst)
+        if step is None or other is None or not _at(step, other):
+            return False
+        original = copies.original_wire(self)
+        if original is None or not original.drawn_as_now():
+            return False
+        looked = original._looked
+        if looked is not None:
+            nodes = self.scene_nodes(self.scene())
+            ends = (copies.originals[src], copies.originals[dst])
+            if not rects_shifted(nodes.meeting(looked, ends),
+                                 nodes.meeting(looked.translated(*step), (src, dst)), step):
+                return False
+        self.setVisible(True)
+        self.setPath(original.path().translated(*step))
+        if original._routed:
+            self._arrow_after(plain_curve(self.input_port, self.output_port))
+        else:
+            self._draw_direction_pointer()
+        self._routed = original._routed
+        self._looked = None if looked is None else looked.translated(*step)
+        self._drawn_between = (src, dst, _xy(src.pos()), _xy(dst.pos()),
+                               (src.port_layout, dst.port_layout))
+        self._place_label()
+        return True
+
+    def drawn_as_now(self) -> bool:
+        """Whether the wire is drawn (and shown) between its nodes as they stand now, with
+        their ports as they are."""
+        drawn = self._drawn_between
+        if drawn is None or not self.isVisible() or self.scene() is None:
+            return False
+        src, dst = drawn[0], drawn[1]
+        return (src is self.output_port.node and dst is self.input_port.node
+                and _at(drawn[2], _xy(src.pos())) and _at(drawn[3], _xy(dst.pos()))
+                and drawn[4] == (src.port_layout, dst.port_layout))
+
     # What the wire was last drawn between: its two node items, where each stood ((x, y)),
     # and how many times each had its ports placed (`port_layout`); None while it is not
     # drawn between them (new, hidden, or being dragged by hand).
     _drawn_between: tuple | None = None
+    # Where its route, when it was drawn, asked for the nodes (one rectangle round all the
+    # areas; None when it asked for none), moved with the wire: a copy of it with the same
+    # nodes there, moved alike, is drawn as it (`copy_route`).
+    _looked: QtCore.QRectF | None = None
+    _routed = False  # whether it was drawn along a route, not NodeGraphQt's plain curve
 
     def draw_path(self, start_port, end_port=None, cursor_pos=None):
-        super().draw_path(start_port, end_port, cursor_pos)
+        """NodeGraphQt's curve from `start_port` to `end_port` (or the cursor), or, between
+        two ports, the route around the nodes it would cross (`routes`). The plain curve
+        down between two nodes is made here, as NodeGraphQt makes it, without its Python
+        look-ups of the viewer and its settings for every wire."""
         self._drawn_between = None
-        if end_port is None or cursor_pos is not None or not self.isVisible():
+        if cursor_pos is not None or not self._plain_curve(start_port, end_port):
+            super().draw_path(start_port, end_port, cursor_pos)
+            if end_port is not None and cursor_pos is None and self.isVisible():
+                self._draw_routed(self.path())
             return
-        p1, p2 = self.path().pointAtPercent(0.0), self.path().pointAtPercent(1.0)
+        shown = ends_shown(self.input_port, self.output_port)
+        self.setVisible(shown)  # NodeGraphQt draws no wire to a hidden port or node
+        if shown:
+            curve = plain_curve(start_port, end_port)
+            if not self._draw_routed(curve):
+                self.setPath(curve)
+                self._draw_direction_pointer()
+
+    def _plain_curve(self, start_port, end_port) -> bool:
+        """Whether NodeGraphQt would draw the wire as a curve down between the two ports
+        (`_curve`): a wire between two nodes in a view of curves laid out top to bottom."""
+        viewer = self.viewer() if end_port is not None and start_port else None
+        return (viewer is not None and self.input_port is not None
+                and self.output_port is not None and end_port.node is not start_port.node
+                and viewer.get_pipe_layout() == _CURVED
+                and viewer.get_layout_direction() == _VERTICAL)
+
+    def _draw_routed(self, plain: QtGui.QPainterPath) -> bool:
+        """Route the wire drawn as `plain` (NodeGraphQt's curve between its ports); draw the
+        route, and True, where it goes around nodes; False where `plain` passes none."""
+        p1, p2 = plain.pointAtPercent(0.0), plain.pointAtPercent(1.0)
         source = self.output_port.sceneBoundingRect().center()
         reverse = (p1 - source).manhattanLength() > (p2 - source).manhattanLength()
         start, end = (p2, p1) if reverse else (p1, p2)  # from the output port to the input
         src, dst = self.output_port.node, self.input_port.node
-        path = route(start, end, self._nodes_query(), (src.sceneBoundingRect(),
+        looked, query = [], self._nodes_query()
+
+        def asked(area: QtCore.QRectF) -> list:
+            looked.append(area)
+            return query(area)
+
+        path = route(start, end, asked, (src.sceneBoundingRect(),
                      dst.sceneBoundingRect()), spread(src.outputs.index(self.output_port),
                                                       dst.inputs.index(self.input_port)),
                      beside=tuple(port.sceneBoundingRect().center().x() for port in dst.inputs
                                   if port is not self.input_port and port.connected_pipes))
         if path is not None:
             self.setPath(path.toReversed() if reverse else path)
-            self._draw_direction_pointer()
+            self._arrow_after(plain)
+        self._routed = path is not None
         self._drawn_between = (src, dst, _xy(src.pos()), _xy(dst.pos()),
                                (src.port_layout, dst.port_layout))
+        self._looked = united(looked)
         self._place_label()
+        return path is not None
+
+    def _arrow_after(self, plain: QtGui.QPainterPath) -> None:
+        """Place the arrow on the routed wire as NodeGraphQt leaves it when it drew the
+        wire as `plain` first: its arrow keeps the smaller size a short `plain` gave it."""
+        length = arrow_length(plain)
+        if 0.3 <= length < 1.0:
+            self._dir_pointer.setScale(length)
+        self._draw_direction_pointer()
+
+    def _draw_direction_pointer(self):
+        """NodeGraphQt's arrow at the middle of the wire, turned along it, hidden on a wire
+        too short for one and scaled down on a short one, with each point along the wire
+        asked of Qt once (the middle was asked for three times)."""
+        if not (self.input_port and self.output_port) or self.disabled():
+            super()._draw_direction_pointer()  # hidden, or greyed as a disabled wire
+            return
+        path, pointer = self.path(), self._dir_pointer
+        behind, middle, ahead = (path.pointAtPercent(t) for t in (0.49, 0.5, 0.51))
+        pointer.setRotation(math.degrees(math.atan2(ahead.y() - behind.y(),
+                                                    ahead.x() - behind.x())) - 90)
+        pointer.setPos(middle)
+        length = arrow_length(path, middle, ahead)
+        pointer.setVisible(length >= 0.3)
+        if 0.3 <= length < 1.0:
+            pointer.setScale(length)
 
     def _nodes_query(self):
         """area -> the rectangles of the nodes (other than this pipe's ends) that meet it."""
@@ -185,3 +303,4 @@ class LayerPipeItem(PipeItem):
             painter.drawPath(self.path())
             return
         super().paint(painter, option, widget)
+

@@ -22,6 +22,7 @@ from .labels import LabelQueue, label_wire  # noqa: F401 - label_wire as before
 from .node_columns import NodeColumns
 from .node_style import DETAIL_SCALE, SELECTION_COLOR, shared_style  # noqa: F401 - as before
 from .nodes import LayerNodeItem
+from .pipe_copies import PastedNodes
 from .pipe_item import NO_BRUSH, LayerPipeItem, _xy, near_area  # noqa: F401 - public here too
 from .ports import LayerPortItem, PipeBatch
 from .routes import CLEARANCE, route, spread  # noqa: F401 - importable here as before
@@ -31,6 +32,7 @@ LABEL_SCALE = 0.55  # below this view scale, the shape labels on the wires are h
 
 _RESIZED: dict = {}  # during a batch: node item -> its rectangle before it was resized
 _PLACED: dict = {}  # during a batch: node item put in or taken out -> (scene, rectangle)
+_COPIES: dict = {}  # during a batch: pasted node item -> the item it is a copy of
 
 
 @contextmanager
@@ -46,22 +48,25 @@ def batched_pipes():
     finally:
         pipes, PipeBatch.pipes = PipeBatch.pipes, None
         moved, PipeBatch.moved = PipeBatch.moved, None
-        resized, placed = dict(_RESIZED), dict(_PLACED)
+        resized, placed, copies = dict(_RESIZED), dict(_PLACED), dict(_COPIES)
         _RESIZED.clear()
         _PLACED.clear()
+        _COPIES.clear()
         pipes = [p for p in pipes if p.scene() is not None and p.input_port is not None
                  and p.output_port is not None]
         LayerPipeItem.node_rects = {}  # each scene's nodes, looked up when first needed
         try:
-            _redraw(pipes, moved)
+            _redraw(pipes, moved, copies)
             _redraw_near(resized, placed, set(pipes))
             LabelQueue.flush()
         finally:
             LayerPipeItem.node_rects = None
 
 
-def _redraw(pipes, moved: dict) -> None:
-    """Draw the pipes again, after the nodes in `moved` (item -> where it was) moved.
+def _redraw(pipes, moved: dict, copies: dict) -> None:
+    """Draw the pipes again, after the nodes in `moved` (item -> where it was) moved; a
+    wire between two pasted nodes of `copies` as the wire between their originals, shifted,
+    where routing it would give that shape (`copy_route`).
 
     When every moved node moved by the same step (a selection dragged), a wire between two
     of them with no other node near it keeps its shape: it is shifted, not routed again,
@@ -74,7 +79,10 @@ def _redraw(pipes, moved: dict) -> None:
     scenes = ({p.scene() for p in pipes} | {item.scene() for item in moved}) - {None}
     everything = sum(LayerNodeItem.in_scene.get(s, 0) for s in scenes) == len(moved)
     starts = {item: _xy(was) for item, was in moved.items()} if step is not None else {}
+    pasted = PastedNodes(copies) if copies else None
     for pipe in pipes:
+        if pasted is not None and pipe.copy_route(pasted):
+            continue
         if step is None or not pipe.shift_with(step, starts, everything):
             pipe.draw_path(pipe.input_port, pipe.output_port)
     if moved and not everything:
@@ -127,6 +135,15 @@ def _on_node_resized(item, was: QtCore.QRectF) -> None:
 
 
 PipeBatch.resized = _on_node_resized
+
+
+def draw_as_copies(originals: dict) -> None:
+    """The node items of `originals` (a pasted item -> the item it is a copy of) were
+    pasted: at the end of the batch they came in (or now), a wire between two of them is
+    drawn as the wire between their originals, shifted, where routing it would give that
+    shape (`LayerPipeItem.copy_route`)."""
+    with batched_pipes():
+        _COPIES.update(originals)
 
 
 def reroute_near(item, scene) -> None:

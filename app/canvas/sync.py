@@ -17,7 +17,7 @@ from ...graph.layout import layered_layout
 from ...graph.userblocks import spec_for_display
 from .node_style import CATEGORY_COLORS
 from .nodes import LayerNodeItem
-from .pipes import batched_pipes, connect_ports, reroute_near
+from .pipes import batched_pipes, connect_ports, draw_as_copies, reroute_near
 from .render import wanted_ports
 from .retired import RetiredItems, bring_back_wires, wires
 from .view import apply_detail
@@ -69,6 +69,14 @@ class DocumentSync:
             finally:
                 bulk.pipes.__exit__(None, None, None)
                 self.viewer.release_selection()
+
+    def pasted(self, origins: dict[str, str]) -> None:
+        """The nodes of `origins` (a new id -> the id it is a copy of) were pasted: in the
+        batch of pipes under way, their wires are drawn as their originals' shifted, where
+        routing them would give that shape (`pipes.draw_as_copies`)."""
+        views = self.views
+        draw_as_copies({views[new]: views[old] for new, old in origins.items()
+                        if new in views and old in views})
 
     def _wanted_pipe(self, pipe) -> bool:
         edge = self._edge_of(pipe.output_port, pipe.input_port)

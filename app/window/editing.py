@@ -120,9 +120,12 @@ class EditMixin:
             self._paste_text(text, self.canvas.cursor_scene_pos())
 
     def _paste_text(self, text: str, at=None) -> None:
+        origins: dict[str, str] = {}
         with batched_pipes():  # each new wire drawn once, not once per node it joins
             ids = self._guarded(clipboard.paste_json, self.doc, self.stack, text, at,
-                                self.measure, self.canvas.node_sizes())
+                                self.measure, self.canvas.node_sizes(), origins)
+            if ids:  # a copy's wire drawn as its original's where routing gives that
+                self.canvas.pasted(origins)
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids, moving_only=True)  # a copy put beside may be off view
