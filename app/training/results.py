@@ -58,6 +58,7 @@ class ResultsView(QtWidgets.QWidget):
         self.metrics.setHorizontalHeaderLabels(["metric", "training (last epoch)",
                                                 "validation (last epoch)"])
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.metrics.verticalHeader().hide()  # the metric's name starts each row
         self.confusion = QtWidgets.QTableWidget(0, 0)
         self.confusion.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.samples = QtWidgets.QWidget()
@@ -161,7 +162,9 @@ class ResultsView(QtWidgets.QWidget):
             for col, value in enumerate(values, start=1):
                 text = "" if value is None else (f"{value:.4g}" if math.isfinite(value)
                                                  else "NaN")
-                self.metrics.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setTextAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+                self.metrics.setItem(row, col, item)  # digits line up
         self.metrics.resizeColumnsToContents()
 
     def _class_names(self, predictions: dict, n: int) -> list[str]:

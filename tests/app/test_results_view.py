@@ -188,3 +188,25 @@ def test_save_exports_a_run_to_onnx_with_its_trained_weights(qtbot, tmp_path, mo
     session = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {session.get_inputs()[0].name: sample})
     np.testing.assert_allclose(got, keras.ops.convert_to_numpy(trained(sample)), atol=1e-5)
+
+
+def test_the_scores_table_reads_as_a_table_of_numbers(qtbot):
+    """It had row numbers 1, 2 before the metric names (a second, meaningless first
+    column) and its scores left-aligned, so their digits did not line up."""
+    from PySide6 import QtCore
+
+    record = RunRecord(1, {}, status="finished")
+    record.result = Result(FINISHED, history={"loss": [0.5, 0.1276], "accuracy": [0.8, 0.96],
+                                              "val_loss": [0.6, 0.14]},
+                           metrics={"loss": 0.1362, "accuracy": 0.9556}, evaluated_on="validation")
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    table = view.metrics
+    assert not table.verticalHeader().isVisibleTo(view)
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["loss", "accuracy"]
+    right = QtCore.Qt.AlignRight
+    for row in range(table.rowCount()):
+        for column in range(1, table.columnCount()):
+            item = table.item(row, column)
+            assert item.text() == "" or item.textAlignment() & right, (row, column)
