@@ -46,12 +46,24 @@ def preview_data(spec: str, doc) -> dict:
     lines += [f"output {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.y.items()]
     counts = {}
     for name, labels in data.y.items():
-        if labels.dtype.kind in "iu" or (labels.ndim == 2 and labels.shape[-1] > 1):
-            ids = labels.argmax(-1) if labels.ndim == 2 else labels.reshape(-1)
+        ids = class_ids(labels)
+        if ids is not None:
             counts[f"samples per class of output {name!r}"] = dict(
                 zip(*np.unique(ids, return_counts=True), strict=True))
     images = next((a[:PREVIEW_IMAGES] for a in data.x.values() if is_image_batch(a)), None)
     return {"lines": lines, "counts": counts, "images": images}
+
+
+def class_ids(labels: np.ndarray) -> np.ndarray | None:
+    """Each sample's class: integer labels as they are, rows of class probabilities
+    (one-hot or soft: in [0, 1], summing to 1) by their likeliest class; None for
+    anything else (regression targets of several values are no classes)."""
+    if labels.ndim != 2 or labels.shape[-1] < 2:
+        return labels.reshape(-1) if labels.dtype.kind in "iu" else None
+    values = labels.astype("float64")
+    rows_sum_to_one = np.allclose(values.sum(-1), 1.0, atol=1e-3)
+    in_unit_range = bool(np.all((values >= 0) & (values <= 1)))
+    return values.argmax(-1) if rows_sum_to_one and in_unit_range else None
 
 
 def _preview_folder(root: str) -> dict:

@@ -121,3 +121,20 @@ def test_the_projects_data_is_previewed_when_the_tab_shows(panel, qtbot):
     panel.doc.training = {**panel.doc.training, "data": "synthetic:40"}
     panel.refresh()
     qtbot.waitUntil(lambda: "40 samples" in panel.data.info.text(), timeout=10_000)
+
+
+@pytest.mark.parametrize("labels, counted", [
+    (np.eye(3, dtype="float32")[[0, 1, 1, 2, 2, 2]], {0: 1, 1: 2, 2: 3}),  # one-hot
+    (np.eye(3, dtype="int64")[[0, 1, 1, 2, 2, 2]], {0: 1, 1: 2, 2: 3}),  # one-hot ints
+    (np.array([2, 0, 2]), {0: 1, 2: 2}),  # class ids
+    (np.array([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1]] * 3, dtype="float32"), {0: 3, 1: 3}),
+    (np.random.default_rng(0).normal(size=(6, 3)).astype("float32"), None),  # targets
+])
+def test_classes_are_counted_only_where_labels_read_as_classes(tmp_path, labels, counted):
+    """Rows of per-class probabilities (one-hot or soft) are counted by their likeliest
+    class; regression targets of several values are not classes, so no counts."""
+    path = tmp_path / "d.npz"
+    np.savez(path, x=np.zeros((len(labels), 4), "float32"), out=labels)
+    found = preview_data(str(path), mlp())
+    expected = {"samples per class of output 'out'": counted} if counted else {}
+    assert found["counts"] == expected
