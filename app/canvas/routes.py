@@ -16,6 +16,7 @@ from .route_paths import BEND, blocking_rects, crosses, rounded, segment_meets
 
 CLEARANCE = 26.0  # gap between a detour and the nodes it passes
 LANE_GAP = 7.0  # between the lanes of wires that would share one (parallel wires)
+NEST = 4 * LANE_GAP  # detour lanes offset less than this turn further from their ports
 
 
 def spread(src_port: int, dst_port: int) -> float:
@@ -293,8 +294,26 @@ def detour(p1: QtCore.QPointF, p2: QtCore.QPointF, blocked, clear=None,
         lane = clear(lane, side)
     lane += side * offset
     low, high = run_y(p1, lane, 1.0, nodes_in), run_y(p2, lane, -1.0, nodes_in)
+    if nodes_in is not None and offset < NEST:  # an inner lane turns further from its ports
+        reach = BEND + (NEST - offset) / 2
+        low = max(low, open_run_y(p1, lane, 1.0, nodes_in, reach))
+        high = min(high, open_run_y(p2, lane, -1.0, nodes_in, reach))
     return [p1, QtCore.QPointF(p1.x(), low), QtCore.QPointF(lane, low),
             QtCore.QPointF(lane, high), QtCore.QPointF(p2.x(), high), p2]
+
+
+def open_run_y(port: QtCore.QPointF, lane: float, way: float, nodes_in,
+               reach: float) -> float:
+    """The y of a run across between `port` and the x of its `lane`, `reach` out of the
+    port (below an output, `way` 1; above an input, -1), or halfway to the nearest node
+    across its way when that is nearer: detours on side-by-side lanes (an LSTM's two
+    states) nest, the outer lane's runs nearest the ports, where the rows leave room."""
+    far = port.y() + way * 2 * reach
+    area = QtCore.QRectF(QtCore.QPointF(min(port.x(), lane), min(port.y(), far)),
+                         QtCore.QPointF(max(port.x(), lane), max(port.y(), far)))
+    gaps = [abs(y - port.y()) / 2 for r in nodes_in(area)
+            for y in [r.top() if way > 0 else r.bottom()] if way * (y - port.y()) > 1.0]
+    return port.y() + way * min([reach, *gaps])
 
 
 def run_y(port: QtCore.QPointF, lane: float, way: float, nodes_in=None) -> float:
