@@ -47,10 +47,14 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.opened.connect(self._on_runner_opened)
         self.runner.settled.connect(self._on_runner_settled)
         self._study_label, self._opened = "", False
+        self._own: set[int] = set()  # the trials this window's run told of
         self._build()
         self.refresh()
         # The study the project's journal holds: listed when the tab opens, followed after.
-        self.stored = StoredStudyWatch(self._stored_where, lambda: self.runner.running, self)
+        # While this window runs the study, its own trials follow their events and the
+        # file's read brings the other processes' (`_merge`).
+        self.stored = StoredStudyWatch(self._stored_where, lambda: self.checking,
+                                       lambda: self.runner.running, self)
         self.stored.read.connect(self._on_stored_read)
         self.stored.failed.connect(self._on_stored_failed)
         self._importances: dict[str, float] = {}
@@ -131,19 +135,22 @@ class SearchPanel(QtWidgets.QWidget):
         custom.set_context(snapshot, custom.context(self.doc))
         path = self._path()  # the initial weights file is read beside the project
         anchored(snapshot, Path(path).parent if path else None)
-        self.metric_name, direction = objective(snapshot)
-        self.maximize = direction == "maximize"
-        entries = search_params(snapshot)
-        self.plots.set_study(self.metric_name, self.maximize, [e.key(snapshot) for e in entries],
-                             {e.key(snapshot) for e in entries if e.log})
+        metric, direction = objective(snapshot)
+        self._set_study(snapshot, metric, direction == "maximize")
         self._study_label = (
             f"Study {options.study_name!r} in {options.storage}: "
             f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
-        self._opened = False
+        self._opened, self._own = False, set()
         self.runner.start(snapshot, options)
         self.status.release()
         self._say("Checking the search before it starts...", PROGRESS)
         self._redraw()
+
+    def _set_study(self, doc, metric: str, maximize: bool) -> None:
+        self.metric_name, self.maximize = metric, maximize
+        entries = search_params(doc)
+        self.plots.set_study(metric, maximize, [e.key(doc) for e in entries],
+                             {e.key(doc) for e in entries if e.log})
 
     def _on_runner_checking(self, step: str) -> None:
         self._say(f"Checking the search before it starts: {step}...", PROGRESS)
@@ -171,13 +178,13 @@ class SearchPanel(QtWidgets.QWidget):
     def _on_stored_read(self, stored) -> None:
         if stored is None:
             return
+        if self.runner.running:
+            self._merge(stored.trials)
+            return
         from kerascanvas.runtime.search.listing import describe
 
         metric, direction = objective(self.doc)
-        self.metric_name, self.maximize = stored.metric or metric, stored.direction == "maximize"
-        entries = search_params(self.doc)
-        self.plots.set_study(self.metric_name, self.maximize, [e.key(self.doc) for e in entries],
-                             {e.key(self.doc) for e in entries if e.log})
+        self._set_study(self.doc, stored.metric or metric, stored.direction == "maximize")
         if stored.importances is not None:
             self._importances = stored.importances
         self.plots.show_importances(self._importances)
@@ -185,6 +192,14 @@ class SearchPanel(QtWidgets.QWidget):
         self.status.release("listing")  # the file reads again
         self._say(describe(stored, metric, direction), LISTING, "listing")
         self._redraw()
+
+    def _merge(self, trials: list) -> None:
+        """The file's trials while this window runs the study: another process's ones as
+        the file holds them (they end, or their process is killed, without an event
+        here); this run's own follow their events."""
+        if self._opened:
+            self.records.update(records_from(t for t in trials if t["number"] not in self._own))
+            self._redraw()
 
     def _on_stored_failed(self, message: str) -> None:
         self._say(f"The project's study could not be listed: {message}.", PROBLEM, "listing")
@@ -202,6 +217,7 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _on_runner_events(self, events: list) -> None:
+        self._own.update(e.number for e in events if hasattr(e, "number"))
         importances = fold_events(self.records, events)
         if importances is not None:
             self._importances = importances

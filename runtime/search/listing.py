@@ -130,9 +130,10 @@ class StudyReader:
         self._size = -1
         self._complete = -1  # complete trials at the last importances
 
-    def read(self, keys: Sequence[str]) -> StoredStudy | None:
+    def read(self, keys: Sequence[str], importances: bool = True) -> StoredStudy | None:
         """The study as it stands (None: no journal file, or no such study in it yet);
-        its importances when its complete trials changed since the last read.
+        its importances when its complete trials changed since the last read that asked
+        for them (`importances`).
 
         Raises:
             StudyReadError: the file is unreadable, not a journal, or damaged.
@@ -150,7 +151,7 @@ class StudyReader:
             if study is None:
                 return None
             self._study = study
-            return self._stored(study, keys)
+            return self._stored(study, keys, importances)
         except StudyReadError:
             self._forget()
             raise
@@ -183,13 +184,15 @@ class StudyReader:
             return None
         return optuna.load_study(study_name=self.name, storage=storage)
 
-    def _stored(self, study, keys: Sequence[str]) -> StoredStudy:
+    def _stored(self, study, keys: Sequence[str], importances: bool) -> StoredStudy:
         from . import study as studies
 
         trials = shown_trials(study, self._storage)
         complete = sum(t["state"] == "complete" for t in trials)
-        fresh = complete != self._complete  # fANOVA fits forests: only when it can change
-        self._complete = complete
+        # fANOVA fits forests: only when asked, and when they can have changed
+        fresh = importances and complete != self._complete
+        if fresh:
+            self._complete = complete
         best = studies.best_trial(study)
         mismatch = space_mismatch(trials, keys)
         return StoredStudy(

@@ -84,3 +84,44 @@ def test_a_study_ending_in_an_error_leaves_no_trial_running_and_its_error_stays(
     assert panel.status.text() == failure
     click(panel.apply_button)  # the user acts: the line is theirs again
     assert panel.status.text().startswith("Applied trial ")
+
+
+def test_another_processs_trial_ends_in_the_tab_while_the_windows_study_runs(
+        make_window, qtbot, tmp_path, monkeypatch):
+    """The tab followed only its own run's events: a trial of another process listed when
+    the study opened stayed "running" until the run ended."""
+    import threading
+
+    from kerascanvas.app.search.runner import SearchRunner
+    from kerascanvas.runtime.search.driver import SearchDriver
+
+    release = threading.Event()
+
+    def held_train(self, trial, trial_doc, slot):
+        release.wait(60)
+        raise self._fail(trial, "Held by the test, then failed.")
+
+    monkeypatch.setattr(SearchRunner, "_check", lambda self, run, payload: [])
+    monkeypatch.setattr(SearchDriver, "_train", held_train)
+    project, _ = stored_project(tmp_path, 1)
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        running_trial(project, owner.pid)
+        panel = show_tab(make_window(str(project)), qtbot)
+        qtbot.waitUntil(lambda: states(panel) == ["complete", "running"], timeout=READ_MS)
+        panel.trials_box.setValue(1)
+        click(panel.start_button)
+        qtbot.waitUntil(lambda: states(panel) == ["complete", "running", "running"],
+                        timeout=READ_MS)
+        studies.load_study(project.stem, default_storage(project)).tell(1, 0.75)
+        qtbot.waitUntil(lambda: states(panel)[1] == "complete", timeout=READ_MS)
+        assert panel.runner.running and states(panel)[2] == "running"  # its own: held
+        assert panel.trials.item(1, 3).text() == "0.75"
+    finally:
+        release.set()
+        owner.kill()
+        owner.wait()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=READ_MS)
+    assert states(panel) == ["complete", "complete", "failed"]
+    assert note(panel, 2) == "Held by the test, then failed."
+    assert panel.status.text() == "The study ended (2 complete, 1 failed)."
