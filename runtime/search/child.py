@@ -17,6 +17,10 @@ through `to_wire`; the driver reads them with `from_wire`): the bridge's
 `TrainBegin` and `EpochEnd`, then the trial's `Result`.
 
 Commands go the other way ("stop", "pause", "resume"), as with the app's worker.
+
+A trial ends itself when the process that runs the study is gone (killed: it could tell
+nobody). Its events would never be read: it trained on, then waited forever to hand them
+over, keeping its Keras and torch in memory.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +44,7 @@ _PRELOAD = ["kerascanvas.runtime.search.server_priority",  # first: before torch
             "torch", "keras", "sklearn.datasets", "kerascanvas.runtime.search.child",
             "kerascanvas.runtime.train", "kerascanvas.runtime.bridge",
             "kerascanvas.runtime.sources"]
+STUDY_POLL_S = 1.0  # how often a trial looks whether the study's process is still there
 _context_lock = threading.Lock()
 _context = None
 
@@ -63,7 +69,8 @@ def start_trial(payload: Mapping[str, Any]):
     """(process, events queue, commands queue) of a started trial."""
     ctx = context()
     events, commands = ctx.Queue(), ctx.Queue()
-    process = ctx.Process(target=trial_main, args=(dict(payload), events, commands),
+    payload = {**payload, "study_pid": os.getpid()}
+    process = ctx.Process(target=trial_main, args=(payload, events, commands),
                           daemon=True, name=f"kerascanvas-trial-{payload.get('number')}")
     process.start()
     return process, events, commands
@@ -74,6 +81,9 @@ def trial_main(payload: dict, events, commands) -> None:
     for name, value in (payload.get("env") or {}).items():
         os.environ[name] = str(value)  # CUDA_VISIBLE_DEVICES before torch touches CUDA
     _lower_priority()
+    if os.name == "posix" and payload.get("study_pid"):
+        threading.Thread(target=_end_with, args=(payload["study_pid"],), daemon=True,
+                         name="study-watch").start()
     control = Control()
     threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
     send = sender(events)
@@ -85,6 +95,29 @@ def trial_main(payload: dict, events, commands) -> None:
     send(result)
     events.close()
     events.join_thread()
+
+
+def _end_with(pid: int) -> None:
+    """In a thread of the trial: end its process once the study's process `pid` is gone.
+    (The trial's parent is the fork server, which lives as long as its trials do.)"""
+    while not _gone(pid):
+        time.sleep(STUDY_POLL_S)
+    os._exit(1)
+
+
+def _gone(pid: int) -> bool:
+    """Whether process `pid` has ended; one killed that nobody reaped (a zombie) has."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False  # no /proc to ask: alive as far as can be told
 
 
 def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
