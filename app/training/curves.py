@@ -124,6 +124,10 @@ class RunCurves:
         names.update(["loss", *self.expected])
         return ["loss", *sorted(names - {"loss"})]
 
+    def epochs_logged(self) -> int:
+        """The last epoch (from 1) whose logs arrived; 0 before any."""
+        return int(max((s.x[-1] for s in self.epochs.values() if len(s)), default=0))
+
     def last_epoch_logs(self) -> dict[str, float]:
         return {name: float(s.y[-1]) for name, s in self.epochs.items() if len(s)}
 

@@ -19,8 +19,11 @@ RETRY_MS = 100
 
 
 def metrics_text(record) -> str:
-    """"accuracy 0.9, loss 0.25": the run's final metrics, by name."""
-    return ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
+    """"epoch 4/15: accuracy 0.9, loss 0.25": the run's final metrics, by name, after the
+    epoch they are from and the epochs it was set to train (a run that stopped early)."""
+    text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
+    epoch = record.metrics_epoch
+    return f"epoch {epoch}/{record.epochs or '?'}: {text}" if text and epoch else text
 
 
 class ProjectRunsMixin:

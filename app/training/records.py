@@ -82,6 +82,14 @@ class RunRecord:
         return self.curves.last_epoch_logs()
 
     @property
+    def metrics_epoch(self) -> int | None:
+        """The epoch (from 1) whose logs `final_metrics` holds; None before one ended."""
+        result = self.result
+        if result is not None and result.nan:
+            return result.epochs_run or None
+        return self.curves.epochs_logged() or None
+
+    @property
     def dropped_note(self) -> str:
         """After a NaN loss, which epoch was dropped and whose weights were kept, from the
         result's fields (empty for other runs, and for results saved before the fields)."""

@@ -157,3 +157,16 @@ def test_runs_removed_or_renumbered_on_disk_follow_in_the_list(make_window, qtbo
     shutil.rmtree(folder)
     qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 0, timeout=5000)
     assert panel.controller.runs == []
+
+
+def test_a_stopped_runs_metrics_say_which_epoch_they_are_from(panel, qtbot):
+    """A run stopped in epoch 3 of 3 lists the metrics of epoch 2, and says so: the
+    settings column's `epochs=3` alone read as if the run had trained them all."""
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0), *epoch(1, accuracy=0.75), {"event": "epoch_begin", "epoch": 2})
+    panel.stop_button.click()
+    run.push({"event": "result", "status": "stopped", "saved": None})
+    qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
+    metrics = panel.runs.topLevelItem(0).text(3)
+    assert metrics.startswith("epoch 2/3: "), metrics
+    assert "accuracy 0.75" in metrics
