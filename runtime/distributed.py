@@ -85,6 +85,7 @@ class Session:
     passes: dict[str, int] = field(default_factory=dict)
     stop_asker: int | None = None  # the lowest rank whose stop request stopped the run
     failure: str | None = None  # where this rank failed, and what it received
+    lost: str | None = None  # what this rank received when it lost a peer (`rank_census`)
     agreements: int = 0  # agreements begun (`rank_watch.note`)
     waiting_since: float | None = None  # monotonic time this rank began waiting in one
     watch: Any = None  # rank 0's `rank_watch.Watch`, from training's start to `leave`

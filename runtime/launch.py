@@ -225,31 +225,53 @@ def describe_failure(exc, launch: Launch, invalid_code: int = 1,
 
     The rank named is the one that failed by its own error (its report says so:
     `reports`, a `rank_reports.RankReports`), else one a signal other than torchrun's
-    SIGTERM killed, else the first torchrun saw: ranks that ended in the same instant
-    come in rank order, so a rank 0 that ended after losing a peer may come first.
+    SIGTERM killed, else the one rank 0 found lost (`rank_census`: a rank that ended
+    early, even with code 0, or one on another machine), else the first torchrun saw:
+    ranks that ended in the same instant come in rank order, so a rank 0 that ended
+    after losing a peer may come first. Where rank 0 saw the named rank, its host, node
+    and last word are said too.
     """
     from .rank_reports import blamed_rank
 
     failures = exc.failures
-    rank = blamed_rank(failures, reports)
-    rank = exc.get_first_failure()[0] if rank is None else rank
-    first = failures[rank]
-    said = reports.failures.get(rank) if reports is not None else None
     # Each rank checks the settings again; when all refuse, each said why. One rank's
     # exit code 1 alone is a crash (Python's code for an uncaught error).
     if len(failures) == launch.nproc_per_node and \
             all(f.exitcode == invalid_code for f in failures.values()):
         return Outcome(invalid_code, "every rank refused the run (see the messages above)",
                        tuple(sorted(failures)))
+    lost = {int(entry["rank"]): entry for entry in (reports.lost if reports else [])}
+    rank = blamed_rank(failures, reports)
+    if rank is None:
+        rank = next(iter(lost), None)
+    rank = exc.get_first_failure()[0] if rank is None else rank
+    named = _named(rank, failures, reports, lost.get(rank))
     others = [f"rank {r} {_how(f)}" for r, f in sorted(failures.items()) if r != rank]
     also = f" ({'; '.join(others)})" if others else ""
-    error = f" after an error in {said}" if said else ""
-    message = (f"the run on {launch.world} processes ended because rank {rank} "
-               f"{_how(first)}{error}{also} (a rank's own error, if it had one, is printed "
-               f"above); "
+    message = (f"the run on {launch.world} processes ended because {named}{also} (a "
+               f"rank's own error, if it had one, is printed above); "
                f"torchrun stopped the other ranks. Unless rank 0 itself was killed, it kept "
                f"the model as trained to the last batch it finished, as a one-process run "
                f"keeps it after an error; the files it writes (checkpoints, the saved model) "
                f"are written whole or not at all, so the last checkpoint written is intact.")
-    cause = f"Rank {rank} failed in {said}." if said else f"Rank {rank} {_how(first)}."
+    said = reports.failures.get(rank) if reports is not None else None
+    cause = f"Rank {rank} failed in {said}." if said else named[0].upper() + named[1:] + "."
     return Outcome(failed_code, message, tuple(sorted(failures)), rank, cause)
+
+
+def _named(rank: int, failures: dict, reports, lost: dict | None) -> str:
+    """The named rank and how it ended: "rank 1 exited with code 3 after an error in
+    ...", "rank 1 (node 1, host n1) was killed by SIGKILL; its last word: ..."."""
+    from .rank_census import describe
+
+    said = reports.failures.get(rank) if reports is not None else None
+    how = _how(failures[rank]) if rank in failures else None
+    if said:
+        return f"rank {rank} {how or 'failed'} after an error in {said}"
+    if lost is not None:
+        return describe(lost, how)
+    peer = reports.peers.get(rank) if reports is not None else None
+    if peer:  # rank 0 could not tell which rank it lost (the run's store was gone)
+        return (f"rank {rank} {how} after it lost a peer ({peer}); the rank it lost left no "
+                f"word here: the launcher of that rank's machine says how it ended")
+    return f"rank {rank} {how}"

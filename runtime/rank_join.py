@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from . import rank_end
+from . import rank_census, rank_end
 from .keras_env import choose_device, import_keras
 from .launch import launched
 
@@ -89,6 +89,7 @@ def join(device: str = "auto", seed: int | None = None) -> Session | None:
                        _shared_seed(seed, control), control)
     if _SESSION.is_main:  # a failed rank's SIGTERM from torchrun keeps the model here
         rank_end.install()
+    rank_census.introduce(_SESSION)
     watch_parent()
     return _SESSION
 
@@ -135,6 +136,11 @@ def stop_asker() -> int | None:
     """The lowest rank whose stop request stopped this run (`Session.agree_stop`), or
     None: no request was agreed on, or this process is no rank."""
     return None if _SESSION is None else _SESSION.stop_asker
+
+
+def session() -> Session | None:
+    """This rank's session, from `join` to `leave`; None outside a run."""
+    return _SESSION
 
 
 def failure() -> str | None:

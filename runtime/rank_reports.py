@@ -19,13 +19,23 @@ __all__ = ["RankReports", "blamed_rank", "write_report"]
 
 def write_report(folder: str | Path) -> None:
     """This rank's report in `folder/rank-RANK.json` (nothing when the folder is gone:
-    the launcher that would read it has ended)."""
+    the launcher that would read it has ended). The rank also signs off in the run's
+    store, and rank 0, when it lost a peer, reports the ranks the run lost
+    (`rank_census`)."""
     from .distributed import failure, rank, stop_asker
+    from .rank_census import lost_ranks, sign_off
+    from .rank_join import session
 
+    mine = session()
+    lost = []
+    if mine is not None:
+        sign_off(mine)
+        lost = lost_ranks(mine) if mine.is_main else []
     try:
         (Path(folder) / f"rank-{rank()}.json").write_text(
-            json.dumps({"rank": rank(), "stop_asker": stop_asker(), "failure": failure()}),
-            encoding="utf-8")
+            json.dumps({"rank": rank(), "stop_asker": stop_asker(), "failure": failure(),
+                        "lost_peer": mine.lost if mine is not None else None,
+                        "lost": lost}), encoding="utf-8")
     except OSError:
         pass
 
@@ -33,7 +43,9 @@ def write_report(folder: str | Path) -> None:
 class RankReports:
     """The reports in a folder: `ranks`, the global ranks that wrote one; `asker`, the
     rank whose stop request stopped the run (None when none did, or no rank said);
-    `failures`, rank -> where it failed and what it received."""
+    `failures`, rank -> where it failed and what it received; `lost`, the ranks the run
+    lost as rank 0 saw them, when it ran here (`rank_census.lost_ranks`); `peers`, rank
+    -> what it received when it lost a peer."""
 
     def __init__(self, reports: list[dict]) -> None:
         self.ranks = sorted(int(r["rank"]) for r in reports)
@@ -41,6 +53,11 @@ class RankReports:
         self.asker = min(askers) if askers else None
         self.failures = {int(r["rank"]): str(r["failure"]) for r in reports
                          if r.get("failure")}
+        # The ranks the run lost, as rank 0 saw them (`rank_census.lost_ranks`).
+        self.lost = next((list(r["lost"]) for r in reports if r.get("lost")), [])
+        # rank -> what it received when it lost a peer ("RuntimeError: Connection ...").
+        self.peers = {int(r["rank"]): str(r["lost_peer"]) for r in reports
+                      if r.get("lost_peer")}
 
     @classmethod
     def read(cls, folder: str | Path) -> RankReports:

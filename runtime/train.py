@@ -245,9 +245,11 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
 
 def _note_failure(session, exc: BaseException, where: str) -> None:
     """Note on this rank's session where it failed and what it received, for its
-    launcher to name (`runtime.rank_reports`); not an error that says another rank is
-    gone (that rank says its own)."""
-    if session is not None and not rank_end.lost_rank(exc):
+    launcher to name (`runtime.rank_reports`); an error that says another rank is gone
+    is noted as such (that rank says its own failure, or rank 0 names it)."""
+    if session is not None and rank_end.lost_rank(exc):
+        session.lost = rank_end.describe_lost(exc)  # named by rank 0's `rank_census`
+    elif session is not None:
         where = "the final evaluation" if where == "evaluating" else where or "training"
         session.failure = f"{where}: {error_line(exc)}"
 

@@ -2,7 +2,9 @@
 FAIL_RANK raises an error of ours at FAIL_AT: "batch" (the third training batch of epoch
 FAIL_EPOCH, counted from 0, inside `fit`) or "evaluation" (the third batch of the final
 evaluation, outside it); or, with FAIL_AT "hang", hangs at that training batch (sleeps
-for ten minutes in a callback), with "nan" makes its weights NaN there. With BUSY_S,
+for ten minutes in a callback), with "nan" makes its weights NaN there, with "exit" leaves
+at once with EXIT_CODE (default 0; no report, as a rank whose program ended early) and
+with "kill" kills itself with SIGKILL there. With BUSY_S,
 rank 0 is busy that long at the failing batch (a long step): torchrun's SIGTERM reaches
 it before any collective says that a rank is gone.
 For the launcher's tests only."""
@@ -10,6 +12,7 @@ For the launcher's tests only."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -34,6 +37,10 @@ def _failing_train_batch(self, batch, logs=None):
     if AT == "batch" and batch == 2 and getattr(self, "failing_epoch", False):
         if FAILS:
             raise RuntimeError("injected failure in training")
+    if AT == "exit" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):
+        os._exit(int(os.environ.get("EXIT_CODE", "0")))
+    if AT == "kill" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):
+        os.kill(os.getpid(), signal.SIGKILL)
     if AT == "hang" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):
         time.sleep(600)
     if AT == "nan" and FAILS and batch == 2 and getattr(self, "failing_epoch", False):

@@ -8,6 +8,7 @@ import math
 import os
 import signal
 import time
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -102,8 +103,8 @@ def report_as(monkeypatch, folder, rank: int, failed: str | None) -> None:
     """`write_report` as rank `rank` of two whose session noted `failed`."""
     for key, value in {"RANK": rank, "WORLD_SIZE": 2, "LOCAL_RANK": rank}.items():
         monkeypatch.setenv(key, str(value))
-    monkeypatch.setattr(rank_join, "_SESSION", type("S", (), {"failure": failed,
-                                                              "stop_asker": None})())
+    monkeypatch.setattr(rank_join, "_SESSION", SimpleNamespace(
+        rank=rank, world=2, is_main=rank == 0, failure=failed, stop_asker=None, lost=None))
     write_report(folder)
 
 
