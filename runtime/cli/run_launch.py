@@ -22,6 +22,7 @@ import json
 import signal
 import sys
 import tempfile
+from pathlib import Path
 
 from ..rank_reports import RankReports
 from .stops import NAMES, exit_code
@@ -54,10 +55,15 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
         path = f"{folder}/args.json"
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(fields, handle)
-        with PassStops() as stops:
+        with PassStops(folder) as stops:
             outcome = start(launch, RANK_MODULE, [path], args.threads, invalid_code,
                             failed_code, signals=AGENT_SIGNALS, reports=folder)
         ranks = RankReports.read(folder)
+    if stops.before_ranks:
+        _error(f"{NAMES[stops.received]}: ended before any rank started (torchrun was "
+               "still starting them, or waiting at the rendezvous for the other machines); "
+               "nothing was trained")
+        return exit_code(stops.received)
     if stops.passed > 1 and outcome.code != 0:  # a signal again aborted the ranks
         _error(f"interrupted: {NAMES[stops.received]} again ended the ranks without saving")
         return exit_code(stops.received)
@@ -96,13 +102,20 @@ def stopped_text(received: int | None, ranks: RankReports, launch) -> str:
 class PassStops:
     """While torchrun runs the ranks, Ctrl+C and SIGTERM are passed on to each rank as
     SIGINT (`launch.interrupt_ranks`); `received` is the first one's number, or None, and
-    `passed` counts the signals passed on."""
+    `passed` counts the signals passed on. A first signal that finds no rank to pass it
+    to, before any rank ran (on Linux, where the ranks can be found), ends torchrun's
+    agent as its own signals do (`SignalException`): a machine waiting at torchrun's c10d
+    rendezvous for machines that never come stops on Ctrl+C; `before_ranks` says so.
+    (The static rendezvous, `--node-rank`, waits inside torch's C++ store, where no
+    handler runs until it gives up.)"""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder  # where the ranks leave their reports
         self.received: int | None = None
         self.passed = 0
+        self.before_ranks = False
         self._previous: dict[int, object] = {}
 
     def __enter__(self):
@@ -123,6 +136,12 @@ class PassStops:
             self.received = signum
         reached = interrupt_ranks()
         self.passed += bool(reached)
+        if not reached and first and sys.platform.startswith("linux") and \
+                not self.ranks_ran():
+            from torch.distributed.elastic.multiprocessing.api import SignalException
+
+            self.before_ranks = True
+            raise SignalException(f"{name} before any rank started", signal.Signals(signum))
         if not reached:
             _error(f"{name}: cannot reach the ranks to stop them here; end the run with "
                    "SIGKILL")
@@ -132,6 +151,10 @@ class PassStops:
         else:
             _error(f"{name} again: passed on to the ranks (it aborts them, or ends the "
                    "final evaluation of a run already stopped)")
+
+    def ranks_ran(self) -> bool:
+        """Whether a rank of this launcher has ended already (it left its report)."""
+        return self.folder is not None and any(Path(self.folder).glob("rank-*.json"))
 
     def __exit__(self, *exc):
         for signum, previous in self._previous.items():

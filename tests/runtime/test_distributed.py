@@ -173,18 +173,15 @@ def assert_ranks_equal_one_process(doc, out: Path) -> None:
     assert report["metrics"]["loss"] == pytest.approx(single.metrics["loss"], rel=1e-3)
 
 
-def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
-    """Two ranks forked from this process (so neither imports keras: seconds, where two
-    processes importing it take 15-45 s here), joined as torchrun's environment makes
-    them join; torchrun itself launches them in the slow test below."""
+def fork_ranks(target, tmp_path: Path) -> None:
+    """Fork two ranks, `target(rank, port, project, out)` each, on tmp_path/model.json;
+    wait for both to end well."""
     import multiprocessing
 
-    doc = mlp()
-    save(doc, tmp_path / "model.json")
     fork = multiprocessing.get_context("fork")
     port = free_port()
-    ranks = [fork.Process(target=forked_rank, args=(r, port, str(tmp_path / "model.json"),
-                                                     str(tmp_path)))
+    ranks = [fork.Process(target=target, args=(r, port, str(tmp_path / "model.json"),
+                                               str(tmp_path)))
              for r in (0, 1)]
     for rank in ranks:
         rank.start()
@@ -196,6 +193,15 @@ def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
         for rank in ranks:  # one stuck (its peer gone) must not outlive the test
             if rank.is_alive():
                 rank.kill()
+
+
+def test_two_ranks_hold_identical_weights_equal_to_one_process(tmp_path):
+    """Two ranks forked from this process (so neither imports keras: seconds, where two
+    processes importing it take 15-45 s here), joined as torchrun's environment makes
+    them join; torchrun itself launches them in the slow test below."""
+    doc = mlp()
+    save(doc, tmp_path / "model.json")
+    fork_ranks(forked_rank, tmp_path)
     assert_ranks_equal_one_process(doc, tmp_path)
 
 
