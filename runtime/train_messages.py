@@ -120,7 +120,8 @@ def early_stop_message(callbacks: list) -> str:
     keras = import_keras()
     for cb in callbacks:
         if isinstance(cb, keras.callbacks.EarlyStopping) and cb.stopped_epoch > 0:
-            kept = " and restored the best weights" if cb.restore_best_weights and \
+            kept = (f" and restored the best weights, those of epoch {cb.best_epoch + 1} "
+                    f"({cb.monitor} {float(cb.best):.4g})") if cb.restore_best_weights and \
                 cb.best_weights is not None else ""
             return (f"Early stopping ended training after epoch {cb.stopped_epoch + 1} "
                     f"({cb.monitor} stopped improving){kept}.")

@@ -119,6 +119,10 @@ def test_early_stopping_restores_the_best_weights():
     assert len(losses) == 2 and losses[1] < losses[0]
     assert_same_weights(result.model.get_weights(), seen.epochs[0])
     assert "Early stopping" in result.message and result.status == OK
+    # The message names the epoch whose weights were kept, and its score: the last
+    # epoch's metrics (shown beside it) are not those of the model kept.
+    assert f"restored the best weights, those of epoch 1 (loss {losses[0]:.4g})" in \
+        result.message
 
 
 def test_checkpoint_writes_a_loadable_best_only_model(tmp_path):
