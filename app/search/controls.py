@@ -9,7 +9,7 @@ from its file; a less important message meanwhile goes to the window's status ba
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ..panels.wheel import guard_wheel
 
@@ -28,6 +28,10 @@ class StatusLine(QtWidgets.QLabel):
         super().__init__(text, parent)
         self.setObjectName("SearchStatus")
         self.setWordWrap(True)
+        # Room for three lines from the start: a longer message does not move the buttons
+        # above it (Stop moved under the pointer as the messages changed).
+        self.setAlignment(QtCore.Qt.AlignLeft | QtCore.Qt.AlignTop)
+        self.setMinimumHeight(3 * self.fontMetrics().lineSpacing())
         self.rank, self.source = PROGRESS, ""
 
     def say(self, text: str, rank: int, source: str = "") -> bool:
@@ -66,12 +70,13 @@ class StudyControls(QtWidgets.QWidget):
         form.addRow(buttons)
         self.busy = QtWidgets.QProgressBar(minimum=0, maximum=0, textVisible=False)
         self.busy.setObjectName("SearchChecking")
-        self.busy.setMaximumHeight(8)
-        policy = self.busy.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)  # the buttons stay put when it shows
-        self.busy.setSizePolicy(policy)
         self.busy.hide()
-        form.addRow(self.busy)
+        holder = QtWidgets.QWidget()  # always there: the buttons stay put when it shows
+        holder.setFixedHeight(8)
+        column = QtWidgets.QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.busy)
+        form.addRow(holder)
         self.status = StatusLine("No study running.")
         form.addRow(self.status)
 

@@ -125,3 +125,29 @@ def test_another_processs_trial_ends_in_the_tab_while_the_windows_study_runs(
     assert states(panel) == ["complete", "complete", "failed"]
     assert note(panel, 2) == "Held by the test, then failed."
     assert panel.status.text() == "The study ended (2 complete, 1 failed)."
+
+
+def test_the_buttons_stay_put_as_the_status_line_changes(make_window, qtbot, tmp_path):
+    """A message of two or three lines, or the checks' busy bar, pushed the buttons up:
+    Stop moved under the pointer."""
+
+    from kerascanvas.app.search.controls import PROBLEM
+    from tests.runtime.test_search import LR, mlp_project
+
+    window = make_window(str(mlp_project(tmp_path, [LR])))
+    window.resize(1400, 900)
+    panel = show_tab(window, qtbot)
+
+    def stop_at():
+        qtbot.wait(100)
+        return panel.stop_button.mapTo(panel, panel.stop_button.rect().topLeft())
+
+    panel.status.release()
+    panel.status.say("Paused.", PROBLEM)
+    before = stop_at()
+    panel.status.say("; ".join(["The study ended with an error: a long message"] * 4), PROBLEM)
+    assert stop_at() == before
+    assert panel.status.height() >= 3 * panel.status.fontMetrics().lineSpacing()
+    panel.controls.show_state(True, True, None, False)  # the checks' busy bar shows
+    assert panel.busy.isVisible() and stop_at() == before
+    panel.controls.show_state(False, False, None, False)
