@@ -38,9 +38,12 @@ node + pairs crossing / all wires, 405 wires):
     82776e0:   after load 0+1/405, after Ctrl+L 0+2/405, after drags 0+134/405
         (inception_net expanded 0, its rows 44 units apart where wires run across;
         attention_states and small_resnet expanded as before)
-    this tree: after load 0+0/405, after Ctrl+L 0+1/405, after drags 0+131/405
+    57cc9e5:   after load 0+0/405, after Ctrl+L 0+1/405, after drags 0+131/405
         (attention_states 0: the states' detours nest in that room; left: small_resnet
         expanded, the wire into the next column up its first block's skip lane)
+    this tree: after load 0+0/405, after Ctrl+L 0+0/405, after drags 0+131/405
+        (a column with skips on its right is set further from the next, and the wire
+        into the next column climbs one lane past them)
 
 The drags drop nodes at places no layout chose; their counts are there to catch wires
 that run through nodes, which no drag may cause.

@@ -43,7 +43,14 @@ from .layout_columns import (  # noqa: F401 - public here too
     unit_key,
     unit_starts,
 )
-from .layout_ports import main_in_line, main_ports, port_offsets, pulls, sideways_gaps
+from .layout_ports import (
+    main_in_line,
+    main_ports,
+    port_offsets,
+    pulls,
+    right_detours,
+    sideways_gaps,
+)
 from .placement import NODE_SIZE
 
 DIRECTIONS = ("TB", "LR")
@@ -151,13 +158,16 @@ def layered_layout(doc: Document, direction: str = "TB",
     spans = [_span(c, extent, 1 - along) for c in cross]
     starts = unit_starts(doc, slots)
     cost = break_costs(doc, layer, len(slots), starts)
-    roomy = sideways_gaps(doc, layer, {n: c for row in cross for n, c in row.items()},
-                          extent) if along == 1 else set()
+    centres = {n: c for row in cross for n, c in row.items()}
+    roomy = sideways_gaps(doc, layer, centres, extent) if along == 1 else set()
+    axis = [next((row[n] for n, rank in nodes if rank == 0), 0.0)
+            for nodes, row in zip(slots, cross, strict=True)]
+    wide = right_detours(doc, layer, centres, extent, axis) if along == 1 else None
     lead = [gap[1] * (UNIT_GAP * (i in starts) + ACROSS_GAP * (i in roomy))
             for i in range(len(slots))]
     view = None if aspect is None else (aspect if along == 1 else 1.0 / aspect)
-    columns = best_columns(thick, lead, spans, cost, gap, view)
-    return _place(slots, cross, thick, lead, spans, columns, extent, along, gap)
+    columns = best_columns(thick, lead, spans, cost, gap, view, wide)
+    return _place(slots, cross, thick, lead, spans, columns, extent, along, gap, wide)
 
 
 # ---- layers and their order --------------------------------------------------
@@ -266,7 +276,7 @@ def _span(centres: Mapping[str, float], extent, cross_axis: int) -> tuple[float,
 
 
 
-def _place(slots, cross, thick, lead, spans, columns, extent, along, gap):
+def _place(slots, cross, thick, lead, spans, columns, extent, along, gap, wide=None):
     positions: dict[str, tuple[float, float]] = {}
     offset = 0.0
     for a, b in columns:
@@ -282,5 +292,6 @@ def _place(slots, cross, thick, lead, spans, columns, extent, along, gap):
                 else:
                     positions[nid] = (depth, axis + centre - h / 2)
             depth += thick[i] + gap[1]
-        offset = axis + max(spans[i][1] for i in range(a, b)) + column_gap(gap)
+        offset = axis + max(spans[i][1] for i in range(a, b)) + column_gap(
+            gap, any((wide or [])[a:b]))
     return positions

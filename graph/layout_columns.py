@@ -96,8 +96,9 @@ def _cheapest_cut(heights, cost, start, target) -> int:
     return best
 
 
-def best_columns(thick, lead, spans, cost, gap, view) -> list[tuple[int, int]]:
-    """The column cut whose picture fits largest into a view of aspect `view`."""
+def best_columns(thick, lead, spans, cost, gap, view, wide=None) -> list[tuple[int, int]]:
+    """The column cut whose picture fits largest into a view of aspect `view`. `wide`:
+    per layer, whether wires go around it on the right (`column_gap`)."""
     n = len(thick)
     if n == 0:
         return []
@@ -109,22 +110,25 @@ def best_columns(thick, lead, spans, cost, gap, view) -> list[tuple[int, int]]:
                      reverse=True)
     for target in targets:
         columns = _pack(thick, lead, cost, max(target, max(thick)), gap[1])
-        width, height = _extent(columns, thick, lead, spans, gap)
+        width, height = _extent(columns, thick, lead, spans, gap, wide)
         scale = min(view / width, 1.0 / height) if width and height else 0.0
         if scale > best_scale * 1.02:  # more columns only when clearly larger
             best, best_scale = columns, scale
     return best
 
 
-def column_gap(gap) -> float:
-    """The space between two columns, from the (node, layer) `gap`."""
-    return 1.7 * gap[0]  # room for the wires that wrap and for detours beside the nodes
+def column_gap(gap, wide: bool = False) -> float:
+    """The space between two columns, from the (node, layer) `gap`; `wide` where wires go
+    around the left column on its right (a ResNet's skips into the Adds' in_1): room for
+    the wire into the next column to climb past their lanes instead of inside them."""
+    # room for the wires that wrap and for detours beside the nodes
+    return (1.7 + (1.1 if wide else 0.0)) * gap[0]
 
 
-def _extent(columns, thick, lead, spans, gap) -> tuple[float, float]:
+def _extent(columns, thick, lead, spans, gap, wide=None) -> tuple[float, float]:
     """(cross size, along size) of the columns placed side by side."""
     lefts, rights = [s[0] for s in spans], [s[1] for s in spans]
     cross = sum(max(rights[a:b]) - min(lefts[a:b]) for a, b in columns) \
-        + column_gap(gap) * (len(columns) - 1)
+        + sum(column_gap(gap, any((wide or [])[a:b])) for a, b in columns[:-1])
     along = max(sum(thick[a:b]) + gap[1] * (b - a - 1) + sum(lead[a + 1:b]) for a, b in columns)
     return cross, along

@@ -166,3 +166,21 @@ def sideways_gaps(doc: Document, layer: Mapping[str, int], centres: Mapping[str,
         else:
             across[layer[e.src] + 1] = across.get(layer[e.src] + 1, 0) + 1
     return out | {k for k, n in across.items() if n > 1}
+
+
+def right_detours(doc: Document, layer: Mapping[str, int], centres: Mapping[str, float],
+                  extent: Mapping[str, tuple[float, float]], axis: list[float]) -> list[bool]:
+    """Per layer, whether a wire passes it on the right of the main path on its way down
+    over two or more layers: the canvas takes such a wire around the nodes between on the
+    side of its ends' midpoint (a skip into an Add's in_1, the Add standing aside to the
+    right). `axis`: the centre of each layer's main-path node."""
+    wide = [False] * len(axis)
+    for e in doc.edges:
+        if e.src in centres and e.dst in centres and layer[e.dst] - layer[e.src] > 1:
+            a = port_x(doc, e.src, e.src_port, centres[e.src], extent[e.src][0], output=True)
+            b = port_x(doc, e.dst, e.dst_port, centres[e.dst], extent[e.dst][0])
+            passed = range(layer[e.src] + 1, layer[e.dst])
+            if (a + b) / 2 > sum(axis[i] for i in passed) / len(passed) + 1.0:
+                for i in passed:
+                    wide[i] = True
+    return wide

@@ -75,7 +75,8 @@ def climb(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, offset: float,
     port's other side instead, around what stands above (`other_side`)."""
     low, high = start.y() + BEND, end.y() - BEND
     side = 1.0 if end.x() >= start.x() else -1.0
-    lane = gap_lane(start, end, nodes_in, src, dst) if not _spans_meet(src, dst) else None
+    lane = gap_lane(start, end, nodes_in, src, dst, past_detours=True) \
+        if not _spans_meet(src, dst) else None
     gap = lane
     if lane is None:
         if not _spans_meet(src, dst):  # the gap is full: around both, beyond `dst`
@@ -207,10 +208,12 @@ def _outer_lane(src: QtCore.QRectF, dst: QtCore.QRectF, side: float) -> float:
 
 
 def gap_lane(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, src: QtCore.QRectF,
-             dst: QtCore.QRectF) -> float | None:
+             dst: QtCore.QRectF, past_detours: bool = False) -> float | None:
     """The x nearest to the source's column, in the gap between `src` and `dst` (side by
     side), of a lane from below `start` to above `end` that passes no node; None when
-    every lane there meets one."""
+    every lane there meets one. `past_detours`: one lane of a detour further out where the
+    gap has room for it, clear of the skips that go around the source's column (a wire
+    into the next column climbing inside a skip's lane crosses its runs)."""
     side = 1.0 if dst.left() >= src.right() else -1.0
     near, far = (src.right(), dst.left()) if side > 0 else (src.left(), dst.right())
     room = min(CLEARANCE, abs(far - near)) / 2  # a narrow gap: its middle
@@ -220,6 +223,10 @@ def gap_lane(start: QtCore.QPointF, end: QtCore.QPointF, nodes_in, src: QtCore.Q
     while side * (far - side * room - x) >= -1e-9:  # the lane's room is in the gap
         hits = nodes_in(QtCore.QRectF(x - room, top, 2 * room, height))
         if not hits:
+            out = x + side * (CLEARANCE + LANE_GAP)
+            if past_detours and side * (far - side * room - out) >= 0 and not nodes_in(
+                    QtCore.QRectF(out - room, top, 2 * room, height)):
+                return out
             return x
         x = (max(r.right() for r in hits) if side > 0 else min(r.left() for r in hits)) \
             + side * room  # past the nodes it meets

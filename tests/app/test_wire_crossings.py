@@ -42,20 +42,16 @@ def test_no_wire_crosses_a_third_node_in_the_examples_after_load_and_layout(
 
 
 BLOCKY = ("densenet_small", "inception_net", "small_resnet")  # examples with block nodes
-WRAP_IN_SKIP_LANE = pytest.mark.xfail(strict=True, reason=(
-    "the wire into the next column climbs the gap beside the first column nearest to it, "
-    "inside the lane of the first block's skip, and crosses that skip's runs"))
 
 
 @pytest.mark.parametrize(("name", "expand"), [
-    *((p.stem, False) for p in sorted(EXAMPLES.glob("*.json"))),
-    *((n, True) for n in BLOCKY if n != "small_resnet"),
-    pytest.param("small_resnet", True, marks=WRAP_IN_SKIP_LANE)])
+    *((p.stem, False) for p in sorted(EXAMPLES.glob("*.json"))), *((n, True) for n in BLOCKY)])
 def test_no_two_wires_cross_in_an_example_after_layout(make_window, qtbot, name, expand):
     """Ctrl+L on each example, and on each example with block nodes after every block is
-    expanded: no wire runs through a third node and no two wires cross (an inception
-    block's branches merging into its Concatenate crossed, rows 22 units apart, and so did
-    the detours of an LSTM's two states into one Concatenate, side by side at one height)."""
+    expanded: no wire runs through a third node and no two wires cross. An inception
+    block's branches merging into its Concatenate crossed (rows 22 units apart), so did
+    the detours of an LSTM's two states into one Concatenate (side by side at one height),
+    and small_resnet's wire into the next column climbed inside its first skip's lane."""
     window = show(make_window(), qtbot)
     assert window.open_path(str(EXAMPLES / f"{name}.json"), ask=False)
     if expand:
