@@ -78,6 +78,20 @@ FIX_LABELS = {
 }
 
 
+def fix_label(code: str, issue=None) -> str:
+    """The label of the fix `code`, naming the layers it changes where `issue` says which.
+
+    >>> from kerascanvas.graph.inference import Issue
+    >>> fix_label("set_branch_padding_same", Issue("a", None, "error", "", "shape_mismatch",
+    ...           data={"names": "conv_1, conv_2"}))
+    "Set padding='same' on conv_1, conv_2"
+    """
+    names = issue.data.get("names") if issue is not None else None
+    if code == "set_branch_padding_same" and names:
+        return f"Set padding='same' on {names}"
+    return FIX_LABELS.get(code, code)
+
+
 def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Remove a pass-through node (a merge with one input), wiring its input to its consumers."""
     node_id = issue.node

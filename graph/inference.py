@@ -10,7 +10,9 @@ same does not disturb the nodes after it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
+from . import branch_padding
 from .diagnose import batch_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ShapeError
@@ -105,7 +107,8 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         batch = batch_axis_port(spec, params, list(shapes), direct)
         if batch is not None:  # the likelier mistake than a layer missing
             port, fixes = batch, ("drop_batch_axis", *fixes)
-        issues.append(_issue(node, found.message, found.code, port, fixes=fixes))
+        issue = _issue(node, found.message, found.code, port, fixes=fixes)
+        issues.append(_with_branch_padding(doc, issue, spec, params, edges, results))
         return NodeResult(shapes, None, params), issues
     except Exception as exc:  # noqa: BLE001 - a faulty rule must not break validation
         issues.append(_issue(node, f"{node.name!r} ({node.kind}): the shape rule failed on "
@@ -114,6 +117,19 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
     if spec.kind == custom.KIND:  # one output port per tensor Keras says call() returns
         issues += _custom_port_issues(node, params, outputs)
     return NodeResult(shapes, outputs, params, _count(node, spec, params, shapes, issues)), issues
+
+
+def _with_branch_padding(doc: Document, issue: Issue, spec: LayerSpec, params: dict,
+                         edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
+    """A merge whose inputs differ in size because its branch's convolutions shrink
+    them: padding them 'same' is offered first (`graph.branch_padding`)."""
+    if not spec.is_merge or issue.code not in ("shape_mismatch", "concat_mismatch"):
+        return issue
+    convs = branch_padding.shrinking_convs(doc, spec, params, edges, results)
+    if not convs:
+        return issue
+    data = {"nodes": ",".join(convs), "names": ", ".join(doc.nodes[n].name for n in convs)}
+    return replace(issue, fixes=(branch_padding.FIX, *issue.fixes), data=data)
 
 
 def _custom_port_issues(node: Node, params: dict, outputs: list) -> list[Issue]:

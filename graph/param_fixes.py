@@ -3,6 +3,8 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
 
     set_use_projection                a residual block whose shortcut needs a projection
     set_padding_same                  a kernel or pool window larger than its input
+    set_branch_padding_same           a merge's branch shrunk by its convolutions' valid
+                                      padding (`graph.branch_padding`): 'same' on them
     set_channels_last/_first          a layer reading an image in the other layout
     drop_batch_axis                   an Input whose shape includes the batch axis
     set_state_size                    a recurrent layer given an initial state of another
@@ -50,6 +52,18 @@ def set_padding_same(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     """Pad the layer whose window is larger than its input ('same' keeps every step)."""
     stack.push(cmd.SetParam(doc, issue.node, "padding", "same"))
     return [issue.node]
+
+
+def set_branch_padding_same(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Pad 'same' the branch convolutions (ids in the issue's data) that shrank a merge's
+    input (`graph.branch_padding`), in one step."""
+    ids = [n for n in str(issue.data.get("nodes") or "").split(",") if n]
+    gone = [n for n in ids if n not in doc.nodes]
+    if not ids or gone:
+        raise DocumentError(f"The layers to pad 'same' are gone from the graph: {gone or ids}")
+    for node_id in ids:
+        stack.push(cmd.SetParam(doc, node_id, "padding", "same"))
+    return ids
 
 
 def _set_data_format(value: str) -> Callable:
@@ -131,6 +145,7 @@ def _set_activation(name: str) -> Callable:
 PARAM_FIXES: dict[str, Callable] = {
     "set_use_projection": set_use_projection,
     "set_padding_same": set_padding_same,
+    "set_branch_padding_same": set_branch_padding_same,
     "set_channels_last": _set_data_format("channels_last"),
     "set_channels_first": _set_data_format("channels_first"),
     "drop_batch_axis": drop_batch_axis,
@@ -144,6 +159,7 @@ PARAM_FIXES: dict[str, Callable] = {
 PARAM_LABELS = {
     "set_use_projection": "Set use_projection",
     "set_padding_same": "Set padding to 'same'",
+    "set_branch_padding_same": "Set padding='same' on the branch's convolutions",
     "set_channels_last": "Set data_format to channels_last",
     "set_channels_first": "Set data_format to channels_first",
     "drop_batch_axis": "Drop the batch axis from the Input's shape",

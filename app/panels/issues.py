@@ -6,7 +6,7 @@ import html
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...graph.fixes import FIX_LABELS
+from ...graph.fixes import fix_label
 from .columns import resize_sections, text_width
 from .issue_keys import longest_rising, numbered_keys
 from .shown import on_screen
@@ -285,7 +285,7 @@ def _button_box(issue, fixes: tuple[str, ...] | None = None) -> QtWidgets.QWidge
     row.setContentsMargins(2, BUTTON_MARGIN, 2, BUTTON_MARGIN)
     row.setSpacing(4)
     for code in issue.fixes if issue is not None else fixes:
-        button = QtWidgets.QPushButton(FIX_LABELS.get(code, code))
+        button = QtWidgets.QPushButton(fix_label(code, issue))
         button.setObjectName(f"fix:{code}")
         if issue is not None:
             button.setToolTip(_fix_tooltip(code, issue))
@@ -294,7 +294,7 @@ def _button_box(issue, fixes: tuple[str, ...] | None = None) -> QtWidgets.QWidge
 
 
 def _fix_tooltip(code: str, issue) -> str:
-    return wrapped_tip(f"{FIX_LABELS.get(code, code)}: fixes {issue.message}")
+    return wrapped_tip(f"{fix_label(code, issue)}: fixes {issue.message}")
 
 
 def wrapped_tip(text: str) -> str:
@@ -309,7 +309,7 @@ def fix_menu(parent, issues, apply) -> QtWidgets.QMenu:
     menu = QtWidgets.QMenu("Fix", parent)
     for issue in issues:
         for code in issue.fixes:
-            action = menu.addAction(FIX_LABELS.get(code, code))
+            action = menu.addAction(fix_label(code, issue))
             action.setToolTip(issue.message)
             action.triggered.connect(lambda _=False, i=issue, c=code: apply(i, c))
     return menu

@@ -327,7 +327,26 @@ def keyed_inputs_case(keys):
     return doc, out, keras.Model({"a": x, "b": y}, L.Dense(4)(L.Concatenate()([x, y])))
 
 
+def residual_valid_case(kind="Add"):
+    """A residual block whose branch convs keep padding='valid' (a 1x1 conv among them)."""
+    doc, ids = chain(("Input", {"shape": [8, 8, 1]}), ("Conv2D", {
+        "filters": 16, "kernel_size": [3, 3], "padding": "same"}))
+    _, branch = chain(("Conv2D", {"filters": 16, "kernel_size": [3, 3]}),
+                      ("Conv2D", {"filters": 16, "kernel_size": [1, 1]}),
+                      ("Conv2D", {"filters": 16, "kernel_size": [3, 3]}), doc=doc)
+    doc.connect(Edge(ids[1], 0, branch[0], 0))
+    out = merge(doc, kind, [branch[-1], ids[1]])
+    x = keras.Input((8, 8, 1))
+    stem = L.Conv2D(16, 3, padding="same")(x)
+    y = L.Conv2D(16, 3, padding="same")(stem)
+    y = L.Conv2D(16, 1)(y)
+    y = L.Conv2D(16, 3, padding="same")(y)
+    return doc, out, keras.Model(x, getattr(L, kind)()([y, stem]))
+
+
 CASES = {
+    "set_branch_padding_same": residual_valid_case,
+    "set_branch_padding_same-concat": lambda: residual_valid_case("Concatenate"),
     "insert_flatten": flatten_case,
     "insert_flatten-dense": dense_flatten_case,
     "insert_flatten-merge": merge_flatten_case,
