@@ -19,6 +19,7 @@ one has failed, so torchrun's agent handles SIGHUP and SIGQUIT here, not SIGTERM
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -106,8 +107,8 @@ class PassStops:
     to, before any rank ran (on Linux, where the ranks can be found), ends torchrun's
     agent as its own signals do (`SignalException`): a machine waiting at torchrun's c10d
     rendezvous for machines that never come stops on Ctrl+C; `before_ranks` says so.
-    (The static rendezvous, `--node-rank`, waits inside torch's C++ store, where no
-    handler runs until it gives up.)"""
+    The static rendezvous (`--node-rank`) waits inside torch's C++ store, where no Python
+    handler runs until it gives up (10 minutes): `HeldWait` ends the launcher then."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -125,6 +126,8 @@ class PassStops:
                 self._previous[signum] = signal.signal(signum, self._on_signal)
             except ValueError:  # not the main thread
                 pass
+        self._held = HeldWait(self) if self._previous and \
+            sys.platform.startswith("linux") else None
         return self
 
     def _on_signal(self, signum, frame):
@@ -157,6 +160,65 @@ class PassStops:
         return self.folder is not None and any(Path(self.folder).glob("rank-*.json"))
 
     def __exit__(self, *exc):
+        if self._held is not None:
+            self._held.close()
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)
         self._previous.clear()
+
+
+class HeldWait:
+    """Ends the launcher on a signal its handler cannot hear: the main thread is held
+    inside torch's C++ code (the static rendezvous waiting for the other machines) and
+    no rank has started. A thread reads the signal numbers Python's own handler writes to
+    a wakeup pipe (`signal.set_wakeup_fd`); when a SIGINT or SIGTERM came and `stops`'s
+    handler has not run `GRACE_S` later, while no rank runs or ran here, it says so and
+    exits with the signal's code, nothing having trained."""
+
+    GRACE_S = 1.0
+
+    def __init__(self, stops: PassStops) -> None:
+        import threading
+
+        self.stops = stops
+        self._read, write = os.pipe()
+        os.set_blocking(write, False)
+        self._write = write
+        self._previous_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        threading.Thread(target=self._watch, daemon=True,
+                         name="kerascanvas-held-wait").start()
+
+    def _watch(self) -> None:
+        import time
+
+        while True:
+            try:
+                heard = os.read(self._read, 64)
+            except OSError:
+                heard = b""
+            if not heard:  # `close` closed the write end
+                os.close(self._read)
+                return
+            signums = [n for n in heard if n in PassStops.SIGNALS]
+            if signums and self.stops.received is None:
+                time.sleep(self.GRACE_S)
+                self._end_if_held(signums[0])
+
+    def _end_if_held(self, signum: int) -> None:
+        import shutil
+
+        from ..launch import rank_processes
+
+        stops = self.stops
+        if stops.received is not None or rank_processes(os.getpid()) or stops.ranks_ran():
+            return  # the handler ran, or ranks run: they hear it
+        _error(f"{NAMES[signum]}: ended before any rank started (torchrun was still "
+               "waiting at the rendezvous for the other machines); nothing was trained")
+        if stops.folder is not None:
+            shutil.rmtree(stops.folder, ignore_errors=True)
+        os._exit(exit_code(signum))
+
+    def close(self) -> None:
+        """Give the wakeup fd back; the thread ends on the pipe's end and closes it."""
+        signal.set_wakeup_fd(self._previous_fd)
+        os.close(self._write)

@@ -167,3 +167,47 @@ def test_ctrl_c_while_waiting_for_the_other_machines_ends_the_launcher(monkeypat
             "them, or waiting at the rendezvous for the other machines); nothing was "
             "trained") in err
     assert "cannot reach the ranks" not in err
+
+
+HELD_AT_THE_RENDEZVOUS = """
+import sys, datetime
+from types import SimpleNamespace
+import torch.distributed.run
+from torch.distributed import TCPStore
+from kerascanvas.runtime.cli import run_launch
+from kerascanvas.runtime.launch import Launch
+
+def static_rendezvous(config):  # what torchrun's static rendezvous does: wait in C++
+    print("waiting", file=sys.stderr, flush=True)
+    TCPStore("127.0.0.1", int(sys.argv[1]), 2, True, datetime.timedelta(seconds=90))
+
+torch.distributed.run.run = static_rendezvous
+launch = Launch(1, nnodes=2, node_rank=0, rdzv_endpoint="127.0.0.1:" + sys.argv[1])
+sys.exit(run_launch.start_ranks(SimpleNamespace(threads=1, file="m.json"), launch, 1, 3))
+"""
+
+
+@pytest.mark.parametrize("signum, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_reaches_a_machine_held_in_the_static_rendezvous(signum, code):
+    """The wait of torchrun's static rendezvous (`--node-rank`) runs in torch's C++ store,
+    where the launcher's handler does not run: the signal used to go unheard for up to
+    10 minutes. The launcher ends at once, saying that nothing was trained."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", HELD_AT_THE_RENDEZVOUS,
+                                str(free_port())], stderr=subprocess.PIPE, text=True,
+                               env=env, cwd=ROOT)
+    try:
+        assert process.stderr.readline().strip() == "waiting"
+        time.sleep(0.5)  # inside the store's wait
+        process.send_signal(getattr(signal, signum))
+        err = process.communicate(timeout=60)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == code, err[-2000:]
+    assert "ended before any rank started (torchrun was still waiting at the rendezvous " \
+        "for the other machines); nothing was trained" in err
