@@ -66,22 +66,29 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     gets `BENT_ROOM` more, for the bend and its shape label. Where that place covers
     a node (another branch of `src`), the new node sits just before `dst`, centred on
     it, or failing that the nearest free place across the direction.
+
+    A wire that runs across the graph's direction between two nodes on one line of it
+    (a merge drawn beside its branch) is taken the way it runs: the new node goes
+    between them on that line, and only `dst` and the nodes after it in the graph
+    move on, if there is no room.
     """
     ps, pd = doc.position(src), doc.position(dst)
     if ps is None or pd is None:
         return (ps or pd), {}
-    along = direction_axis(doc)
-    cross = 1 - along
     src_size, dst_size = _size(sizes, src), _size(sizes, dst)
+    along = _wire_axis(doc, ps, pd, src_size)
+    cross = 1 - along
     if pd[along] < ps[along]:  # a wire to the next column: midway, or the nearest free spot
         return free_spot(doc, _midway(ps, pd), size, sizes), {}
+    sideways = along != direction_axis(doc)
     src_mid = ps[cross] + src_size[cross] / 2
     dst_mid = pd[cross] + dst_size[cross] / 2
     bend = BENT_ROOM if abs(src_mid - dst_mid) > 1.0 else 0.0
     src_end = ps[along] + src_size[along]
     room = pd[along] - src_end
     need = size[along] + 2 * GAP + bend
-    moves = {} if room >= need else shift_from(doc, pd[along], along, need - room)
+    moves = {} if room >= need else shift_from(
+        doc, pd[along], along, need - room, doc.downstream([dst]) if sideways else None)
     new = [0.0, 0.0]
     new[cross] = src_mid - size[cross] / 2
     new[along] = src_end + GAP if bend else src_end + (max(room, need) - size[along]) / 2
@@ -92,7 +99,18 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     before_dst[along] = moves.get(dst, pd)[along] - GAP - size[along]
     if not _covers(doc, _rect((before_dst[0], before_dst[1]), size), moves, sizes):
         return (float(before_dst[0]), float(before_dst[1])), moves
-    return _free_across(doc, (new[0], new[1]), size, moves, sizes), moves
+    return _free_across(doc, (new[0], new[1]), size, moves, sizes, cross), moves
+
+
+def _wire_axis(doc: Document, ps: Point, pd: Point, src_size: Size) -> int:
+    """The axis the wire from a node at `ps` to one at `pd` runs along: the graph's
+    direction, but for a wire across it between two nodes on one line of it (a merge
+    drawn beside its branch's last layer, its wire running sideways): that one runs
+    across, and a node inserted on it goes between them on that line."""
+    along = direction_axis(doc)
+    cross = 1 - along
+    beside = abs(pd[along] - ps[along]) < src_size[along]
+    return cross if beside and pd[cross] > ps[cross] + src_size[cross] / 2 else along
 
 
 def _covers(doc: Document, rect: Rect, moves: Mapping[str, Point],
@@ -106,10 +124,9 @@ def _covers(doc: Document, rect: Rect, moves: Mapping[str, Point],
 
 
 def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Point],
-                 sizes: Mapping[str, Size] | None) -> Point:
-    """`pos` moved across the graph's direction, to either side, by the least that puts a
-    node of `size` there on no node (the nodes in `moves` where they move to)."""
-    cross = 1 - direction_axis(doc)
+                 sizes: Mapping[str, Size] | None, cross: int) -> Point:
+    """`pos` moved on the `cross` axis (across the wire), to either side, by the least that
+    puts a node of `size` there on no node (the nodes in `moves` where they move to)."""
     step = size[cross] / 4
     for k in range(1, 4000):  # a bounded walk: 1000 node widths to each side
         moved = list(pos)
@@ -119,10 +136,12 @@ def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Poin
     return pos
 
 
-def shift_from(doc: Document, start: float, along: int, distance: float) -> dict[str, Point]:
-    """Every placed node at or beyond `start` on the `along` axis, moved on by `distance`."""
+def shift_from(doc: Document, start: float, along: int, distance: float,
+               among: set[str] | None = None) -> dict[str, Point]:
+    """Every placed node (of `among`, when given) at or beyond `start` on the `along` axis,
+    moved on by `distance`."""
     moves = {}
-    for node_id in doc.nodes:
+    for node_id in doc.nodes if among is None else among:
         pos = doc.position(node_id)
         if pos is not None and pos[along] >= start - 0.5:
             moved = list(pos)

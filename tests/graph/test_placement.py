@@ -148,3 +148,40 @@ def test_a_bent_wire_gets_room_for_its_bend(offset, moved):
     assert (b in moves) is moved
     end = moves.get(b, doc.position(b))
     assert end[1] - (pos[1] + NODE_SIZE[1]) >= GAP + (BENT_ROOM if moved else 0.0)
+
+
+def merge_beside_branch(add_x: float):
+    """A residual block drawn by hand: the branch runs down, then its last conv and the
+    Add stand side by side on one row (the Add at `add_x`); the branch's valid convs
+    shrink it, so ZeroPadding2D goes on the wire conv2d_2 -> add, which runs sideways."""
+    doc = Document()
+    names = ["input", "conv2d", "conv2d_1", "conv2d_2", "add"]
+    places = [(265, 85), (330, 203), (330, 325), (580, 343), (add_x, 341)]
+    for name, place in zip(names, places, strict=True):
+        kind = {"input": "Input", "add": "Add"}.get(name, "Conv2D")
+        params = {"shape": [8, 8, 1]} if kind == "Input" else \
+            {"filters": 32, "kernel_size": [3, 3]} if kind == "Conv2D" else {}
+        doc.set_position(doc.add_node(kind, name, params=params).id, place)
+    ids = {doc.nodes[n].name: n for n in doc.nodes}
+    for a, b, port in [("input", "conv2d", 0), ("conv2d", "conv2d_1", 0),
+                       ("conv2d_1", "conv2d_2", 0), ("conv2d_2", "add", 0), ("conv2d", "add", 1)]:
+        doc.connect(Edge(ids[a], 0, ids[b], port))
+    doc.outputs = [ids["add"]]
+    return doc, ids
+
+
+@pytest.mark.parametrize("add_x, moved", [(740, True), (1100, False)])
+def test_a_fix_on_a_sideways_wire_goes_between_its_ends(add_x, moved):
+    doc, ids = merge_beside_branch(add_x)
+    before = {n: doc.position(n) for n in doc.nodes}
+    issue = next(i for i in analyze(doc).issues if "insert_padding" in i.fixes)
+    (new,) = apply_fix(doc, issue, "insert_padding", UndoStack())
+    src, add = ids["conv2d_2"], ids["add"]
+    assert [e.src for e in doc.in_edges(new)] == [src]
+    assert rect(doc, src)[2] < doc.position(new)[0] < rect(doc, new)[2] < doc.position(add)[0]
+    assert doc.position(new)[1] == doc.position(src)[1]  # on the row, centred on conv2d_2
+    hits = [doc.nodes[n].name for n in doc.nodes if n != new and
+            overlaps(rect(doc, new), rect(doc, n))]
+    assert hits == []
+    changed = {doc.nodes[n].name for n in before if doc.position(n) != before[n]}
+    assert changed == ({"add"} if moved else set())
