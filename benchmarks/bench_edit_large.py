@@ -15,7 +15,31 @@ seconds, with the machine's load as the runs started (the README's table is one)
     python benchmarks/bench_edit_large.py --profile copy   # where the paste's time goes
 
 Each edit starts from a settled window: 2 s pass, untimed, between edits, so that the last
-edit's idle-time work (its autosave) is not charged to the next one.
+edit's idle-time work (its autosave) is not charged to the next one; the first waits until
+the Training dock's data preview is read (`wait_for_preview`).
+
+Where the wall-clock goes (2026-11-30, ResNet50): the edits' own CPU is half or less of it.
+Read from /proc (the main thread's time on a core and waiting for one), a paste at load 7-8
+was 0.27-0.37 s on a core and 0.45-1.2 s waiting; a drag of all 0.07-0.11 and 0.11-0.44. Until
+this benchmark waited for it, the data preview's thread (making the 256 synthetic samples
+of 224 x 224 x 3 to show their shapes, about 1.4 s of CPU, 2-3 s after the window opened)
+also ran during the first drag (0.12 s CPU) and the paste (0.35 s): the drags' 0.87 s
+below was mostly that. Medians of 3 alternating runs against a8c7133 (the tree before the
+wire changes below; both sides wait for the preview), two sets at load 6.2-6.8 and 6.2-7.9,
+wall-clock (CPU) seconds: drag all 0.17 / 0.47 (0.08 / 0.12) -> 0.21 / 0.28 (0.09 / 0.10),
+drag all again 0.15 / 0.28 -> 0.15 / 0.25, select+copy+paste 0.49 / 0.62 (0.22 / 0.27) ->
+0.53 / 0.74 (0.22 / 0.26), undo the delete 0.23 / 0.37 (0.09 / 0.11) -> 0.19 / 0.24 (0.08 /
+0.10), the rest within the runs' spread. So the drags are within their 0.5 s target at
+that load; the paste is not: its CPU (0.22-0.27 s: wiring and labelling 192 wires about 80
+ms, the 177 node items and their texts about 60, painting 25-35, the panels after the
+selection about 30) is half the target, the rest is the wait for a core. Drawing wires now
+makes NodeGraphQt's plain curve directly and places each arrow with one question per
+point (the 192 wires of a ResNet50 drawn again in a batch: least of 25, 44-71 -> 28-51 ms
+CPU), and a pasted wire between copies that stand as their originals is drawn as the
+original's wire shifted: on a 181-node residual stack 188 of the 225 pasted wires are
+(the paste 354-435 -> 281-347 ms CPU, repeated in one window; in this benchmark, at load
+5.9-7.2, within noise: 1.09 (0.35) -> 1.07 (0.38)); a ResNet50's copies have longer names,
+hence wider nodes, and 6 of its 192 wires are.
 
 Drags (2026-11-30, ResNet50, medians of 3 alternating runs at load 7.3-9.0 against this
 tree with the drag changes reverted, wall-clock (CPU) seconds): drag all 1.11 (0.33) ->
