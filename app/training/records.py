@@ -114,7 +114,7 @@ class RunRecord:
     def summary(self) -> str:
         """One line: optimizer, learning rate, batch size, epochs (and the run it continues),
         then what differs from the defaults: mixed precision (a mixed_float16 run read as
-        a float32 one) and the number of processes."""
+        a float32 one), the number of processes, and `fit_extras`."""
         opt = self.settings.get("optimizer") or {}
         opt = {"name": opt} if isinstance(opt, str) else opt
         precision = self.settings.get("mixed_precision") or "off"
@@ -125,7 +125,32 @@ class RunRecord:
                      if self.resumed_from is not None else "")
         return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
                 f"batch={self.settings.get('batch_size', 32)} "
-                f"epochs={self.settings.get('epochs', 10)}{continued}{mixed}{ranks}")
+                f"epochs={self.settings.get('epochs', 10)}{continued}{mixed}{ranks}"
+                + "".join(f" {part}" for part in fit_extras(self.settings)))
+
+
+PATH_OPTIONS = ("filepath", "filename", "log_dir")  # long, and alike from run to run
+
+
+def fit_extras(settings: Mapping[str, Any]) -> list[str]:
+    """What tells runs apart beyond the optimizer: a schedule other than constant, the
+    class weights, each callback with the options set (file paths left out)."""
+    parts = []
+    schedule = (settings.get("schedule") or {}).get("name", "constant")
+    if schedule != "constant":
+        parts.append(f"schedule={schedule}")
+    weights = settings.get("class_weight")
+    if isinstance(weights, str):
+        parts.append(f"class_weight={weights}")
+    elif weights is not None:
+        parts.append("class_weight={" + ", ".join(f"{k}: {v:g}" for k, v in weights.items())
+                     + "}")
+    for callback in settings.get("callbacks") or []:
+        options = ", ".join(f"{k}={v}" for k, v in callback.items()
+                            if k != "name" and k not in PATH_OPTIONS)
+        parts.append(f"{callback.get('name')}({options})" if options else
+                     str(callback.get("name")))
+    return parts
 
 
 def format_logs(logs: Mapping[str, Any]) -> str:

@@ -170,3 +170,21 @@ def test_a_stopped_runs_metrics_say_which_epoch_they_are_from(panel, qtbot):
     metrics = panel.runs.topLevelItem(0).text(3)
     assert metrics.startswith("epoch 2/3: "), metrics
     assert "accuracy 0.75" in metrics
+
+
+def test_a_runs_settings_name_its_schedule_class_weights_and_callbacks(panel, qtbot):
+    """Two runs that differ only in callbacks, class weights or schedule read apart in
+    the Runs table; a file path a callback writes to is left out (it is long, and the
+    same for every run)."""
+    panel.doc.training = {
+        **panel.doc.training, "class_weight": {"0": 5, "1": 1},
+        "schedule": {"name": "cosine_decay", "alpha": 0.1},
+        "callbacks": [{"name": "early_stopping", "patience": 1, "restore_best_weights": True},
+                      {"name": "csv_logger", "filename": "/tmp/log.csv"}]}
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    settings = panel.runs.topLevelItem(0).text(2)
+    assert settings.endswith(" schedule=cosine_decay class_weight={0: 5, 1: 1} "
+                             "early_stopping(patience=1, restore_best_weights=True) "
+                             "csv_logger"), settings
+    FakeRun.made[-1].push({"event": "result", "status": "finished", "history": {},
+                           "saved": None})
