@@ -26,7 +26,7 @@ from .navigate import NavigateMixin
 from .recovery import RecoveryBar
 from .run_docks import RunDocksMixin
 from .start import HOW_TO_BEGIN, StartMixin
-from .teardown import Teardown, running_work, stop_training_first
+from .teardown import Teardown, running_work, stop_consequence, stop_training_first
 
 
 class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
@@ -152,8 +152,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
     def _ask_stop_runs(self, work: list[str]) -> bool:
         answer = QtWidgets.QMessageBox.question(
             self, "Stop running work",
-            f"Closing the window stops {' and '.join(work)}. A stopped run keeps its model, "
-            "and a stopped search the trials it finished.",
+            f"Closing the window stops {' and '.join(work)}. {stop_consequence(work)}",
             QtWidgets.QMessageBox.StandardButton.Close | QtWidgets.QMessageBox.Cancel,
             QtWidgets.QMessageBox.Cancel)
         return answer == QtWidgets.QMessageBox.StandardButton.Close

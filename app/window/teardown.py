@@ -109,6 +109,16 @@ def running_work(window) -> list[str]:
     return work
 
 
+def stop_consequence(work: list[str]) -> str:
+    """What stopping `work` (texts of `running_work`) keeps, of the kinds that run."""
+    run = any(w.startswith("training") for w in work)
+    search = "a search" in work
+    if run and search:
+        return "A stopped run keeps its model, and a stopped search the trials it finished."
+    return ("A stopped run keeps its model." if run else
+            "A stopped search keeps the trials it finished.")
+
+
 def stop_training_first(window) -> None:
     """Make the window's teardown begin by stopping its training run gently (before the
     steps added later, which kill what still runs). The window is held weakly."""

@@ -404,3 +404,22 @@ def test_quit_with_runs_and_unsaved_work_asks_then_stops_the_runs_in_order(
     study = optuna.load_study(study_name=name, storage=optuna.storages.JournalStorage(
         optuna.storages.journal.JournalFileBackend(storage)))
     assert [t.state.name for t in study.trials] == ["COMPLETE", "FAIL"]
+
+
+@pytest.mark.parametrize("work, said, unsaid", [
+    (["training run 5 (running)"], "A stopped run keeps its model.", "search"),
+    (["a search"], "A stopped search keeps the trials it finished.", "run keeps"),
+    (["training run 1 (running)", "a search"],
+     "A stopped run keeps its model, and a stopped search the trials it finished.", None),
+])
+def test_the_question_before_closing_names_only_the_work_that_runs(
+        make_window, monkeypatch, work, said, unsaid):
+    """Closing while a run trains (no search) says what happens to the run, not to a
+    search that does not exist."""
+    window = make_window()
+    asked = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda parent, title, text, *a:
+                        asked.append(text) or QtWidgets.QMessageBox.Cancel)
+    assert window._ask_stop_runs(work) is False
+    assert asked[0] == f"Closing the window stops {' and '.join(work)}. {said}"
+    assert unsaid is None or unsaid not in asked[0]
