@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
+from ...graph.document import Edge
 from ...graph.errors import KerasCanvasError
 from ...graph.layers import custom
 from ..blocks.user_blocks import USER_BLOCK, split_palette_kind
@@ -19,7 +20,9 @@ class EditMixin:
 
     def add_kind(self, kind: str, pos=None) -> str:
         """Place a new node of `kind` at `pos`; without one (a double-click or Enter in the
-        palette), after the one selected node, else at the view centre, on free ground."""
+        palette), after the one selected node and wired from it when it takes an input (a
+        chain is built by typing), else at the view centre, on free ground. One undo step;
+        the new node is selected."""
         kind, params = split_palette_kind(kind)
         if pos is not None:
             node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
@@ -27,14 +30,23 @@ class EditMixin:
             return node.id
         # Placed at the size it is drawn, in the one undo step: added, measured, then moved
         # to its place (as the next layer of a chain it is centred on the one before).
+        source = self._chain_source()
         with self.stack.macro(f"Add {kind}"):
             node = self.stack.push(cmd.AddNode(self.doc, kind, params=params))
-            place = self._new_node_place(self.measure([node.id])[node.id])
+            size = self.measure([node.id])[node.id]
+            place = self._new_node_place(size)
             self.stack.push(cmd.Move(self.doc, {node.id: place}))
+            if source is not None and node.spec.max_inputs != 0:
+                self.stack.push(cmd.Connect(self.doc, Edge(source, 0, node.id, 0)))
         self.canvas.select([node.id])
         # a chain grown by name runs off the view's edge: follow it
         self.canvas.show_nodes([node.id], moving_only=True)
         return node.id
+
+    def _chain_source(self) -> str | None:
+        """The one selected node, which a layer added by name follows and is wired from."""
+        selected = self.canvas.selected_ids()
+        return selected[0] if len(selected) == 1 and selected[0] in self.doc.nodes else None
 
     def _new_node_place(self, size: tuple[float, float]) -> tuple[float, float]:
         """Where a node of `size` added from the palette goes: after the selected node, as

@@ -92,8 +92,7 @@ def test_block_dialog_and_expand(window):
     block = window.add_kind("ResidualBlock")
     window.properties.show_node(block)
     window.properties.editors["filters"][1].commit("8")
-    window.stack.push(__import__("kerascanvas.graph.commands", fromlist=["x"])
-                      .Connect(window.doc, Edge(x, 0, block, 0)))
+    assert window.doc.in_edges(block) == [Edge(x, 0, block, 0)]  # added after x: wired
     window.canvas.renderer.render()
     from kerascanvas.app.blocks.view import BlockDialog
 
