@@ -90,7 +90,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.runs = QtWidgets.QTreeWidget()
         self.runs.setHeaderLabels(["run", "status", "settings", "final metrics"])
         self.runs.setRootIsDecorated(False)
-        fit_columns(self.runs)  # the settings were cut to 'adam lr=0.0...', all alike
+        fit_columns(self.runs, capped=2)  # settings: whole, up to half the width
         self.log = QtWidgets.QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(5000)
         self.tabs = QtWidgets.QTabWidget()

@@ -245,6 +245,7 @@ class ProjectRunsMixin:
     def _add_run_item(self, record) -> QtWidgets.QTreeWidgetItem:
         item = QtWidgets.QTreeWidgetItem([record.label, record.status, record.summary(),
                                           metrics_text(record)])
+        item.setToolTip(2, item.text(2))  # the column may cut it short
         item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
         item.setCheckState(0, QtCore.Qt.Unchecked)
         item.setData(0, QtCore.Qt.UserRole, record.number)

@@ -8,6 +8,7 @@ the whole text as its tooltip; and the Runs tab's columns fit their header and v
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 FIELD_CHARS = 14  # a settings list narrower than its text shows at least this many
@@ -87,11 +88,48 @@ class _Gap(QtWidgets.QStyledItemDelegate):
         return super().sizeHint(option, index) + QtCore.QSize(COLUMN_GAP, 0)
 
 
-def fit_columns(tree: QtWidgets.QTreeWidget) -> None:
+def fit_columns(tree: QtWidgets.QTreeWidget, capped: int | None = None) -> None:
     """Every column but the last as wide as its header and values (kept so as they change);
-    the last takes the rest of the width."""
+    the last takes the rest of the width. The `capped` column stops at `CAP_SHARE` of the
+    tree's width, its texts elided (give them tooltips), so the columns after it stay in
+    view."""
     tree.setItemDelegate(_Gap(tree))
     header = tree.header()
     header.setStretchLastSection(True)
     for column in range(tree.columnCount() - 1):
         header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeToContents)
+    if capped is not None:
+        header.setSectionResizeMode(capped, QtWidgets.QHeaderView.Interactive)
+        _CappedColumn(tree, capped)
+
+
+CAP_SHARE = 0.5  # of the tree's width, at most, for a capped column
+
+
+class _CappedColumn(QtCore.QObject):
+    """Keeps a column as wide as its texts, up to `CAP_SHARE` of the tree's width, as rows
+    arrive or change and as the tree is resized."""
+
+    def __init__(self, tree: QtWidgets.QTreeWidget, column: int):
+        super().__init__(tree)
+        self.tree, self.column = tree, column
+        model = tree.model()
+        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged,
+                       model.modelReset):
+            signal.connect(self.fit)
+        tree.viewport().installEventFilter(self)
+        self.fit()
+
+    def fit(self, *_) -> None:
+        tree = self.tree
+        if not shiboken6.isValid(tree):  # its model empties as the tree is deleted
+            return
+        wanted = max(tree.sizeHintForColumn(self.column),
+                     tree.header().sectionSizeHint(self.column))
+        tree.header().resizeSection(self.column, min(wanted, int(
+            CAP_SHARE * tree.viewport().width())))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Resize:
+            self.fit()
+        return False

@@ -188,3 +188,24 @@ def test_a_runs_settings_name_its_schedule_class_weights_and_callbacks(panel, qt
                              "csv_logger"), settings
     FakeRun.made[-1].push({"event": "result", "status": "finished", "history": {},
                            "saved": None})
+
+
+def test_long_settings_leave_the_final_metrics_in_view(panel, qtbot):
+    """Many callbacks make a long settings text: its column stops at half the table, the
+    text elided there and whole in its tooltip, so the final metrics stay in view
+    (they were pushed past the right edge, behind a sideways scroll bar)."""
+    panel.resize(900, 400)
+    panel.doc.training = {**panel.doc.training, "callbacks": [
+        {"name": "early_stopping", "patience": 1, "restore_best_weights": True},
+        {"name": "reduce_lr_on_plateau", "patience": 2, "factor": 0.5},
+        {"name": "model_checkpoint", "filepath": "/tmp/ck.keras", "save_best_only": True},
+        {"name": "csv_logger", "filename": "/tmp/log.csv"}]}
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    qtbot.wait(50)
+    item, header = panel.runs.topLevelItem(0), panel.runs.header()
+    room = panel.runs.viewport().width()
+    assert header.sectionSize(2) <= room // 2
+    assert header.sectionPosition(3) < room
+    assert item.toolTip(2) == item.text(2) and "csv_logger" in item.toolTip(2)
+    FakeRun.made[-1].push({"event": "result", "status": "finished", "history": {},
+                           "saved": None})
