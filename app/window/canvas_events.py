@@ -30,7 +30,7 @@ class CanvasEventsMixin:
                 return
             edge = self.canvas.edge_at(pos)
             if edge is None or self._guarded(self.splice, kind, edge) is None:
-                self.add_kind(kind, pos)
+                self.add_kind(kind, pos, centred=True)
         elif mime.hasFormat(clipboard.CLIPBOARD_MIME):
             self._paste_text(bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode(), pos)
 

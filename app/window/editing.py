@@ -18,23 +18,26 @@ from .navigate import LAYOUT_TEXT
 class EditMixin:
     """Mixed into `MainWindow`: every edit goes through the undo stack (`self.stack`)."""
 
-    def add_kind(self, kind: str, pos=None) -> str:
-        """Place a new node of `kind` at `pos`; without one (a double-click or Enter in the
-        palette), after the one selected node and wired from it when it takes an input (a
-        chain is built by typing), else at the view centre, on free ground. One undo step;
-        the new node is selected."""
+    def add_kind(self, kind: str, pos=None, centred: bool = False) -> str:
+        """Place a new node of `kind` at `pos` (its top-left corner, or its centre when
+        `centred`: a node dropped from the palette lands centred on the pointer, at its
+        drawn size); without one (a double-click or Enter in the palette), after the one
+        selected node and wired from it when it takes an input (a chain is built by
+        typing), else at the view centre, on free ground. One undo step; the new node is
+        selected."""
         kind, params = split_palette_kind(kind)
-        if pos is not None:
+        if pos is not None and not centred:
             node = self.stack.push(cmd.AddNode(self.doc, kind, params=params, pos=pos))
             self.canvas.select([node.id])
             return node.id
         # Placed at the size it is drawn, in the one undo step: added, measured, then moved
         # to its place (as the next layer of a chain it is centred on the one before).
-        source = self._chain_source()
+        source = self._chain_source() if pos is None else None
         with self.stack.macro(f"Add {kind}"):
             node = self.stack.push(cmd.AddNode(self.doc, kind, params=params))
             size = self.measure([node.id])[node.id]
-            place = self._new_node_place(size)
+            place = self._new_node_place(size) if pos is None else \
+                (pos[0] - size[0] / 2, pos[1] - size[1] / 2)
             self.stack.push(cmd.Move(self.doc, {node.id: place}))
             if source is not None and node.spec.max_inputs != 0:
                 self.stack.push(cmd.Connect(self.doc, Edge(source, 0, node.id, 0)))

@@ -215,3 +215,18 @@ def test_a_duplicate_placed_past_the_view_edge_is_brought_into_view(make_window,
     (copy,) = window.canvas.selected_ids()
     shown = viewer.visible_scene_rect()
     assert shown.contains(window.canvas.views[copy].sceneBoundingRect())
+
+
+@pytest.mark.parametrize("kind", ["Input", "Dense", "Concatenate", "Conv2D"])
+def test_a_node_dropped_from_the_palette_is_centred_on_the_pointer(make_window, qtbot, kind):
+    """It landed with its top-left corner at the pointer, down and right of it."""
+    window = show(make_window(), qtbot)
+    point = window.canvas.viewer.viewport().rect().center()
+    drop(window, palette_mime(window, kind), point)
+    (node,) = window.doc.nodes
+    centre = window.canvas.views[node].sceneBoundingRect().center()
+    pointer = window.canvas.viewer.mapToScene(point)
+    assert abs(centre.x() - pointer.x()) <= 1 and abs(centre.y() - pointer.y()) <= 1, \
+        (centre, pointer)
+    window.undo()
+    assert window.doc.nodes == {}
