@@ -266,7 +266,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
 
     def _on_controller_run_started(self, record) -> None:
         self.nan_label.hide()
-        self.plots.show_run(record.curves)
+        self.plots.show_run(record.curves, record.label)
         self.tabs.setCurrentWidget(self.plots)
         self.runs.setCurrentItem(self._add_run_item(record))
         self._update_overlays()

@@ -65,6 +65,7 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.nan_texts: list[pg.TextItem] = []
         self.current: RunCurves | None = None
+        self.current_label = ""
         self.overlays: list[tuple[str, RunCurves, str]] = []
         self.redraw_count = 0
         self._drawn: tuple | None = None
@@ -82,11 +83,12 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         self.timer.start()
 
     # ---- what to show ---------------------------------------------------
-    def show_run(self, curves: RunCurves | None) -> None:
-        """Draw `curves` as the current run (at the next timer tick). Another run starts
-        from clean axes: the previous run's ranges would hold until its first data."""
+    def show_run(self, curves: RunCurves | None, label: str = "") -> None:
+        """Draw `curves` as the current run (at the next timer tick), named `label` in the
+        legends beside earlier runs. Another run starts from clean axes: the previous
+        run's ranges would hold until its first data."""
         self._fresh_axes = self._fresh_axes or curves is not self.current
-        self.current = curves
+        self.current, self.current_label = curves, label
         self._drawn = None
 
     def _reset_ranges(self) -> None:
@@ -145,8 +147,10 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         self._touched: set[tuple[str, str]] = set()
         for label, curves, color in self.overlays:
             self._draw_run(label, curves, color, color, overlay=True)
-        if self.current is not None:
-            self._draw_run("", self.current, TRAIN_COLOR, VAL_COLOR, overlay=False)
+        if self.current is not None:  # named beside earlier runs only
+            shown = self.current_label if self.overlays else ""
+            self._draw_run("", self.current, TRAIN_COLOR, VAL_COLOR, overlay=False,
+                           shown=shown)
         self._draw_nan(self.current)
         for key, item in self.items.items():
             if key not in self._touched and self._shown.pop(id(item), None) is not None:
@@ -163,11 +167,12 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
             legend, name = self.plots[self._owners[key]].legend, item.name()
             if legend is None or not name:
                 continue
-            listed = legend.getLabel(item) is not None
+            label = legend.getLabel(item)
             drawn = item.xData is not None and len(item.xData) > 0
-            if listed and not drawn:
+            if label is not None and (not drawn or label.text != name):  # renamed: anew
                 legend.removeItem(item)
-            elif drawn and not listed:
+                label = None
+            if drawn and label is None:
                 legend.addItem(item, name)
 
     def _fix_x_range(self, *_) -> None:
@@ -219,14 +224,19 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         if key not in self.items:
             self.items[key] = _plot_item(self.plots[plot], color, width, dashed, name)
             self._owners[key] = plot
+        elif name is not None and self.items[key].name() != name:
+            self.items[key].opts["name"] = name  # the legend follows in `_sync_legends`
         self._touched.add(key)
         return self.items[key]
 
     def _draw_run(self, label: str, curves: RunCurves, train: str, val: str,
-                  overlay: bool) -> None:
-        prefix = f"{label} " if label else ""
+                  overlay: bool, shown: str = "") -> None:
+        """Draw one run's curves, keyed by `label` and named by it (or by `shown`)."""
+        named = label or shown
+        prefix = f"{named} " if named else ""
         if not overlay:
-            batch = self._item((label, "batch"), "loss", BATCH_COLOR, 1.0, name="batch loss")
+            batch = self._item((label, "batch"), "loss", BATCH_COLOR, 1.0,
+                               name=f"{prefix}batch loss")
             self._push(batch, curves.batch_loss)
         for name, series in curves.epochs.items():
             base = name[4:] if name.startswith("val_") else name
@@ -237,7 +247,7 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
             self._push(item, series)
         if len(curves.lr):
             lr = self._item((label, "lr"), "learning rate", train, 2.0,
-                            name=label or "learning rate")
+                            name=named or "learning rate")
             self._push(lr, curves.lr)
             if not overlay:
                 self._scale_lr(curves.lr.y)

@@ -95,7 +95,7 @@ class ProjectRunsMixin:
         elif self.results.record is record:
             self.results.clear()
         if self.plots.current is record.curves:
-            self.plots.show_run(last.curves if last is not None else None)
+            self.plots.show_run(*(last.curves, last.label) if last is not None else (None, ""))
         self._update_overlays()
         self._update_buttons()
 
@@ -142,7 +142,7 @@ class ProjectRunsMixin:
         for record in records:
             self._add_run_item(record)
         last = records[-1] if records else None
-        self.plots.show_run(last.curves if last is not None else None)
+        self.plots.show_run(*(last.curves, last.label) if last is not None else (None, ""))
         self.plots.set_overlays([])
         if last is not None:
             self.results.show_run(last)
@@ -223,7 +223,7 @@ class ProjectRunsMixin:
         self.results.show_run(record)
         self._suggest_continue_lr(record)
         if not self.controller.is_active:
-            self.plots.show_run(record.curves)
+            self.plots.show_run(record.curves, record.label)
             self._update_overlays()
 
     def _on_runs_item_changed(self, item, column: int) -> None:

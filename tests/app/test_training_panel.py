@@ -377,6 +377,27 @@ def test_legends_name_only_the_curves_drawn(panel, qtbot):
     qtbot.waitUntil(lambda: names() == [], timeout=3000)
 
 
+def test_beside_earlier_runs_the_legend_names_the_run_shown(panel, qtbot):
+    """Run 2 drawn over Run 1 listed 'train' beside 'Run 1 train': which run was 'train'
+    was left to guess. Alone, its curves keep their short names."""
+    def names():
+        return sorted(label.text for _, label in panel.plots.plots["loss"].legend.items)
+
+    run, first = started(panel, qtbot)
+    run.push(*epoch(0), {"event": "result", "status": "finished"})
+    qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
+    assert panel.start()
+    second = FakeRun.made[-1]
+    second.push({"event": "train_begin", "epochs": 3, "steps": 4}, *epoch(0))
+    qtbot.waitUntil(lambda: names() == ["batch loss", "train", "validation"], timeout=3000)
+    panel.runs.topLevelItem(0).setCheckState(0, QtCore.Qt.Checked)
+    qtbot.waitUntil(lambda: names() == ["Run 1 train", "Run 1 validation", "Run 2 batch loss",
+                                        "Run 2 train", "Run 2 validation"], timeout=3000)
+    panel.runs.topLevelItem(0).setCheckState(0, QtCore.Qt.Unchecked)
+    qtbot.waitUntil(lambda: names() == ["batch loss", "train", "validation"], timeout=3000)
+    second.push({"event": "result", "status": "finished"})
+
+
 def test_the_continue_rate_follows_the_project_shown(panel, qtbot, tmp_path):
     panel.doc.training = {**panel.doc.training, "optimizer": {"name": "sgd",
                                                               "learning_rate": 0.5}}
