@@ -75,7 +75,10 @@ class TrainingForm(FormSectionsMixin, QtWidgets.QWidget):
         self.groups = {title: self._group(layout, title) for title in (
             "Optimizer", "Schedule", "Training", "Outputs", "Callbacks", "Fine-tuning")}
         layout.addStretch(1)
-        self._refresh_due = False
+        # A child timer: it dies with the form, so a refresh due when the window closes
+        # never reaches widgets already deleted.
+        self._refresh_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._refresh_timer.timeout.connect(self._on_refresh_due)
         self._build_rows()
         self.refresh()
         subscribed = [(ev.TRAINING_CHANGED, self._on_doc_training_changed),
@@ -92,13 +95,14 @@ class TrainingForm(FormSectionsMixin, QtWidgets.QWidget):
     def _on_doc_structure_changed(self, event: ev.Event) -> None:
         # Outputs, their names and Application nodes shape the form; a paste of
         # many nodes is coalesced into one refresh.
-        if not self._refresh_due:
-            self._refresh_due = True
-            QtCore.QTimer.singleShot(0, self._on_refresh_due)
+        self._refresh_timer.start()
 
     def _on_refresh_due(self) -> None:
-        self._refresh_due = False
         self.refresh()
+
+    def shutdown(self) -> None:
+        """Drop a refresh still due (the window is closing)."""
+        self._refresh_timer.stop()
 
     # ---- document -> widgets -------------------------------------------------------
     def _resolved(self) -> dict:

@@ -253,6 +253,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.reader.shutdown()
         self._stop_following_listed_runs()
         self.plots.timer.stop()
+        self.form.shutdown()
         self.data.shutdown()
         self.controller.shutdown()
 
