@@ -44,9 +44,11 @@ from .synthetic import (  # noqa: F401 - public here too
     embedding_limit,
     np_dtype,
     synthetic,
+    synthetic_inputs,
+    synthetic_labels,
 )
 
-__all__ = ["DataError", "Dataset", "check_data", "load_data", "SKLEARN_SETS"]
+__all__ = ["DataError", "Dataset", "check_data", "load_data", "load_preview", "SKLEARN_SETS"]
 
 SKLEARN_SETS = ("digits", "iris", "wine", "breast_cancer")
 
@@ -75,6 +77,27 @@ def load_data(spec: str, doc: Document, seed: int | None = None,
             f"Received: {spec!r}")
     data.source = spec
     return adapt_labels(doc, data, analysis)
+
+
+def load_preview(spec: str, doc: Document, seed: int | None = None,
+                 head: int = 8) -> tuple[Dataset, int]:
+    """What a preview of `spec` shows: (a Dataset of all the labels, adapted as `load_data`
+    adapts them, and the first `head` samples of each input; the number of samples).
+
+    Synthetic data draws only those first inputs (its labels have a stream of their own,
+    so the labels and their counts are those `load_data` gives for the same seed); the
+    other specs are read as `load_data` reads them.
+    """
+    kind, _, arg = spec.strip().partition(":")
+    if kind != "synthetic":
+        data = load_data(spec, doc, seed)
+        count = data.num_samples
+        data.x = {k: a[:head] for k, a in data.x.items()}
+        return data, count
+    count = _count(arg or str(DEFAULT_SYNTHETIC), spec.strip())
+    data = Dataset(synthetic_inputs(doc, min(head, count), seed),
+                   synthetic_labels(doc, count, seed), source=spec.strip())
+    return adapt_labels(doc, data), count if data.x else 0  # as `Dataset.num_samples`
 
 
 def _count(text: str, spec: str) -> int:

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.training import resolve_training
+from kerascanvas.graph.training import model_outputs, resolve_training
 from kerascanvas.graph.validate import Analysis
 
 from . import datafiles
@@ -161,13 +161,29 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> Tabl
     return adapt_labels(doc, data, analysis)
 
 
-def _target(values: list[str], doc: Document, output: str) -> tuple[np.ndarray, list | None]:
+def csv_target(rest: str, doc: Document) -> tuple[list[str], int, str, np.ndarray, list | None]:
+    """(header, row count, target column, its labels, class names or None) of
+    `PATH?target=y`, as `csv_data` reads them, without converting the feature columns.
+    Numeric targets are read for the model's one output (its loss decides class ids or
+    values); without one output they are values."""
+    path, options = _split_query(rest)
+    header, rows = _read_table(path)
+    target = options.get("target") or header[-1]
+    if target not in header:
+        raise DataError(_missing_column(path, target, header))
+    outputs = model_outputs(doc)
+    values = _column(rows, header.index(target), target, path)
+    y, classes = _target(values, doc, outputs[0].name if len(outputs) == 1 else None)
+    return header, len(rows), target, y, classes
+
+
+def _target(values: list[str], doc: Document, output: str | None) -> tuple[np.ndarray, list | None]:
     numbers = _numbers(values)
     if numbers is None:
         classes = sorted(set(values))
         lookup = {name: i for i, name in enumerate(classes)}
         return np.array([lookup[v] for v in values], dtype="int64"), classes
-    loss = resolve_training(doc)["loss"][output]
+    loss = resolve_training(doc)["loss"][output] if output is not None else "mse"
     if label_form(loss) != "regression" and np.all(np.mod(numbers, 1) == 0):
         return numbers.astype("int64"), None
     return numbers.astype("float32")[:, None], None

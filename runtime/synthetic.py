@@ -13,7 +13,7 @@ from kerascanvas.graph.training import output_names, resolve_training
 from kerascanvas.graph.validate import Analysis
 
 from .custom_code import carry_context
-from .dataset import Dataset
+from .dataset import DataError, Dataset
 from .label_forms import label_form, output_shapes
 
 DEFAULT_SYNTHETIC = 256
@@ -47,20 +47,58 @@ def concrete_doc(doc: Document) -> Document:
 def synthetic(doc: Document, n: int = DEFAULT_SYNTHETIC, seed: int | None = None,
               analysis: Analysis | None = None) -> Dataset:
     """Random inputs and labels that fit the model of `doc` and its losses (`analysis`:
-    the document's, used when its Input shapes are all known)."""
-    rng = np.random.default_rng(seed)
-    if _unknown_input_dims(doc):  # the copy's shapes differ: it is analysed itself
-        doc, analysis = concrete_doc(doc), None
-    x = {}
-    for node in doc.nodes.values():
-        if node.kind == INPUT:
-            x[node.name] = _random_input(rng, doc, node, n)
+    the document's, used when its Input shapes are all known).
+
+    The labels and each Input are drawn from streams of their own, spawned from the seed:
+    the data preview counts the labels and shows the first samples of an Input without
+    drawing the rest (`synthetic_labels`, `synthetic_inputs`)."""
+    doc, analysis = _with_known_inputs(doc, analysis)
+    return Dataset(_inputs(doc, n, seed), synthetic_labels(doc, n, seed, analysis))
+
+
+def synthetic_inputs(doc: Document, n: int, seed: int | None = None) -> dict[str, np.ndarray]:
+    """The first `n` samples of each Input's synthetic data, as `synthetic` draws them for
+    any larger count with the same seed (each Input's stream is drawn in sample order)."""
+    return _inputs(_with_known_inputs(doc, None)[0], n, seed)
+
+
+def synthetic_labels(doc: Document, n: int, seed: int | None = None,
+                     analysis: Analysis | None = None) -> dict[str, np.ndarray]:
+    """The labels of `synthetic(doc, n, seed)`, drawn without its inputs.
+
+    Raises:
+        DataError: an output whose shape is unknown (the graph has errors before it).
+    """
+    doc, analysis = _with_known_inputs(doc, analysis)
+    rng = _streams(doc, seed)[0]
     losses = resolve_training(doc)["loss"]
     shapes = output_shapes(doc, analysis)
     y = {}
     for name in output_names(doc):
+        if name not in shapes:
+            raise DataError(f"Output {name!r}: its shape is unknown (the graph has an error "
+                            "before it), so synthetic labels cannot be shaped for it")
         y[name] = _random_labels(rng, label_form(losses[name], shapes[name][-1]), shapes[name], n)
-    return Dataset(x, y)
+    return y
+
+
+def _with_known_inputs(doc: Document, analysis: Analysis | None):
+    if _unknown_input_dims(doc):  # the copy's shapes differ: it is analysed itself
+        return concrete_doc(doc), None
+    return doc, analysis
+
+
+def _streams(doc: Document, seed: int | None) -> list[np.random.Generator]:
+    """The labels' generator, then one per Input, in the document's order."""
+    count = 1 + sum(node.kind == INPUT for node in doc.nodes.values())
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(count)]
+
+
+def _inputs(doc: Document, n: int, seed: int | None) -> dict[str, np.ndarray]:
+    inputs = [node for node in doc.nodes.values() if node.kind == INPUT]
+    streams = _streams(doc, seed)[1:]
+    return {node.name: _random_input(rng, doc, node, n)
+            for node, rng in zip(inputs, streams, strict=True)}
 
 
 def np_dtype(name: str) -> np.dtype:

@@ -2,13 +2,14 @@
 
 The preview (sample counts, input and output shapes, class counts, a few images)
 is read on a worker thread, so a large folder or file never freezes the GUI.
-Image folders and CSV files are read directly (cheap, no keras); the other specs
-go through `runtime.data.load_data`, which needs no keras either.
+Image folders and CSV files are read by the training engine's own listing and target
+reader (no keras); the other specs through `runtime.data.load_preview`, which draws only
+the thumbnails' samples of synthetic data and all of its labels, so the counts shown are
+those a run with the project's seed trains on.
 """
 
 from __future__ import annotations
 
-import csv
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .thumbnails import is_image_batch, to_qimage
 
 PREVIEW_IMAGES = 8
 THUMB_PX = 40
+MAX_LISTED = 20  # classes whose counts are listed one by one
 
 
 # ---- reading (runs on a worker thread) -------------------------------------------
@@ -37,11 +39,14 @@ def preview_data(spec: str, doc) -> dict:
     if kind == "images":
         return _preview_folder(rest)
     if kind == "csv":
-        return _preview_csv(rest.partition("?")[0])
-    from ...runtime.data import load_data
+        return _preview_csv(rest, doc)
+    from ...graph.training import resolve_training
+    from ...runtime.data import load_preview
 
-    data = load_data(spec, doc)
-    lines = [f"{len(next(iter(data.x.values()), []))} samples"]
+    seed = resolve_training(doc)["seed"]
+    # Only the thumbnails' samples are drawn or kept: the labels are all there, counted.
+    data, count = load_preview(spec, doc, seed, PREVIEW_IMAGES)
+    lines = [f"{count} samples", *_synthetic_notes(kind, doc, seed)]
     lines += [f"input {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.x.items()]
     lines += [f"output {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.y.items()]
     counts = {}
@@ -50,8 +55,26 @@ def preview_data(spec: str, doc) -> dict:
         if ids is not None:
             counts[f"samples per class of output {name!r}"] = dict(
                 zip(*np.unique(ids, return_counts=True), strict=True))
-    images = next((a[:PREVIEW_IMAGES] for a in data.x.values() if is_image_batch(a)), None)
+    images = next((a for a in data.x.values() if is_image_batch(a)), None)
     return {"lines": lines, "counts": counts, "images": images}
+
+
+def _synthetic_notes(kind: str, doc, seed) -> list[str]:
+    """Why synthetic data of `doc` has no inputs or no labels (a half-built or imported
+    project read as "0 samples" with no reason given), and that without a seed the counts
+    are one draw's."""
+    from ...graph.spec import INPUT
+
+    if kind != "synthetic":
+        return []
+    lines = []
+    if not any(node.kind == INPUT for node in doc.nodes.values()):
+        lines.append("no inputs: the model has no Input node to shape samples for")
+    if not doc.outputs:
+        lines.append("no labels: the model has no output to derive labels from")
+    if seed is None and not lines:
+        lines.append("no seed set: each run draws other samples (these counts are one draw's)")
+    return lines
 
 
 def class_ids(labels: np.ndarray) -> np.ndarray | None:
@@ -92,25 +115,36 @@ def _thumbnail(path: Path):
         return None
 
 
-def _preview_csv(path: str) -> dict:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle) if row]
-    header, body = rows[0] if rows else [], rows[1:]
-    target = [r[-1] for r in body if r]
-    distinct = set(target)
-    counts = {f"rows per value of column {header[-1]!r}": {
-        v: target.count(v) for v in sorted(distinct)}} \
-        if header and 0 < len(distinct) <= 20 else {}
-    return {"lines": [f"{len(body)} rows, columns: {', '.join(header)}"], "counts": counts,
-            "images": None}
+def _preview_csv(rest: str, doc) -> dict:
+    # The training engine's own reading of the target: the counts are those it trains on.
+    from ...runtime.sources import csv_target
+
+    header, rows, target, labels, classes = csv_target(rest, doc)
+    counts = {}
+    if classes is not None:
+        counts = dict(zip(classes, np.bincount(labels, minlength=len(classes)).tolist(),
+                          strict=True))
+    elif labels.dtype.kind in "iu":
+        counts = dict(zip(*np.unique(labels, return_counts=True), strict=True))
+    what = f"rows per value of column {target!r}"
+    return {"lines": [f"{rows} rows, columns: {', '.join(header)}"],
+            "counts": {what: counts} if counts else {}, "images": None}
 
 
 def describe(found: dict) -> str:
     """The preview's text: its lines, then a line of class counts for each output
     ("samples per class of output 'y': 0×50, 1×50")."""
-    counts = [f"{what}: " + ", ".join(f"{k}×{v}" for k, v in c.items())
-              for what, c in found["counts"].items()]
+    counts = [f"{what}: " + _count_text(c) for what, c in found["counts"].items()]
     return "\n".join([*found["lines"], *counts])
+
+
+def _count_text(counts: dict) -> str:
+    """Each class's count, or for more than MAX_LISTED classes (an ImageNet head's 1000
+    filled the dock) how many there are and the least and most samples of one."""
+    if len(counts) <= MAX_LISTED:
+        return ", ".join(f"{k}×{v}" for k, v in counts.items())
+    return (f"{len(counts)} classes, {min(counts.values())} to {max(counts.values())} "
+            "each")
 
 
 # ---- the widget ------------------------------------------------------------------
@@ -154,8 +188,7 @@ class DataPreview(QtWidgets.QWidget):
         """Forget the shown preview (another project is open)."""
         self._wanted = None
         self.info.setText("")
-        while self.images.count():
-            self.images.takeAt(0).widget().deleteLater()
+        self._clear_images()
 
     def set_spec(self, spec: str) -> None:
         if self.spec.text() != spec:
@@ -165,6 +198,7 @@ class DataPreview(QtWidgets.QWidget):
         """Load a preview of `spec` for `doc` in the background (the last request wins)."""
         self._wanted = spec
         self.info.setText(f"Reading {spec}…")
+        self._clear_images()  # the last data's thumbnails are not this data's
         # A detached copy: the worker thread must not read a document being edited.
         future = self._executor.submit(_call_preview, spec, from_dict(to_dict(doc)))
         # Handed over on the GUI thread: the worker thread never touches this widget.
@@ -173,8 +207,6 @@ class DataPreview(QtWidgets.QWidget):
     def _on_loaded(self, spec: str, future) -> None:
         if spec != self._wanted:
             return
-        while self.images.count():
-            self.images.takeAt(0).widget().deleteLater()
         try:
             found = future.result()
         except Exception as exc:  # noqa: BLE001  every failure is shown, none raised
@@ -186,6 +218,10 @@ class DataPreview(QtWidgets.QWidget):
             label.setPixmap(QtGui.QPixmap.fromImage(to_qimage(sample)).scaled(
                 THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio))
             self.images.addWidget(label)
+
+    def _clear_images(self) -> None:
+        while self.images.count():
+            self.images.takeAt(0).widget().deleteLater()
 
     def _on_browse_clicked(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(

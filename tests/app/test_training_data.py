@@ -138,3 +138,91 @@ def test_classes_are_counted_only_where_labels_read_as_classes(tmp_path, labels,
     found = preview_data(str(path), mlp())
     expected = {"samples per class of output 'out'": counted} if counted else {}
     assert found["counts"] == expected
+
+
+# ---- what the preview reads -----------------------------------------------------------
+def _csv(tmp_path) -> str:
+    path = tmp_path / "t.csv"
+    kinds = ["setosa", "virginica", "versicolor", "virginica"]
+    path.write_text("a,b,c,d,kind\n" + "".join(
+        f"{i},{i % 5},{i % 7},0.5,{kinds[i % 4]}\n" for i in range(37)))
+    return f"csv:{path}"
+
+
+@pytest.mark.parametrize("spec", ["synthetic:64", "synthetic", "sklearn:iris", "csv"])
+def test_the_previews_counts_are_those_of_the_arrays_a_run_loads(tmp_path, spec):
+    """The preview drew synthetic data with no seed (its counts were another draw's than the
+    run's) and counted a CSV file's last column by its text."""
+    from kerascanvas.runtime.sources import open_source
+
+    doc = mlp()
+    doc.training = {**doc.training, "seed": 11}
+    spec = _csv(tmp_path) if spec == "csv" else spec
+    full = open_source(spec, doc, 11)
+    ids = full.y["out"].argmax(-1) if full.y["out"].ndim == 2 else full.y["out"]
+    found = preview_data(spec, doc)
+    counts = dict(zip(*np.unique(ids, return_counts=True), strict=True))
+    if spec.startswith("csv:"):
+        counts = {full.class_names["out"][k]: v for k, v in counts.items()}
+        assert found["counts"] == {"rows per value of column 'kind'": counts}
+        assert found["lines"][0].startswith(f"{full.num_samples} rows")
+    else:
+        assert found["counts"] == {"samples per class of output 'out'": counts}
+        assert found["lines"][0] == f"{full.num_samples} samples"
+
+
+def test_synthetic_thumbnails_are_the_first_samples_a_run_trains_on():
+    from kerascanvas.runtime.sources import open_source
+    from tests.runtime.test_data import classifier
+
+    doc = classifier(shape=(32, 32, 3))
+    doc.training = {"seed": 4}
+    found = preview_data("synthetic:100", doc)
+    np.testing.assert_array_equal(found["images"], open_source("synthetic:100", doc, 4).x[
+        "image"][:len(found["images"])])
+    assert len(found["images"]) == 8
+
+
+@pytest.mark.parametrize("parts, reasons", [
+    ((), ["no Input node", "no output to derive labels from"]),
+    (("input",), ["no output to derive labels from"]),
+])
+def test_synthetic_data_of_a_half_built_model_says_what_it_lacks(parts, reasons):
+    """An imported or half-built project read "0 samples" and no more."""
+    from kerascanvas.graph.document import Document
+
+    doc = Document()
+    if parts:
+        doc.add_node("Input", name="x", params={"shape": [4]})
+    text = "\n".join(preview_data("synthetic:16", doc)["lines"])
+    assert all(reason in text for reason in reasons), text
+    assert ("no Input node" in text) == (not parts)
+    assert text.startswith("0 samples" if not parts else "16 samples")
+    assert "no seed set" not in text  # no draw to speak of
+
+
+def test_the_last_datas_thumbnails_go_when_other_data_is_asked_for(panel, qtbot):
+    from tests.runtime.test_data import classifier
+
+    doc = classifier(shape=(8, 8, 1))
+    panel.data.request("synthetic:20", doc)
+    qtbot.waitUntil(lambda: panel.data.images.count() == 8, timeout=10_000)
+    panel.data.request("synthetic:30", doc)
+    qtbot.waitUntil(lambda: panel.data.images.count() == 0, timeout=1000)  # before it loads
+    assert panel.data.info.text().startswith("Reading synthetic:30")
+    qtbot.waitUntil(lambda: panel.data.images.count() == 8, timeout=10_000)
+
+
+def test_many_classes_are_summed_up_not_listed():
+    """An imported ImageNet head's synthetic labels listed some 230 classes, one by one."""
+    from kerascanvas.app.training.data_preview import describe
+    from tests.runtime.test_data import classifier
+
+    doc = classifier(units=1000, shape=(4,))
+    doc.training = {"seed": 2}
+    found = preview_data("synthetic:256", doc)
+    counts = found["counts"]["samples per class of output 'out'"]
+    assert sum(counts.values()) == 256 and len(counts) > 20
+    assert describe(found).splitlines()[-1] == (
+        f"samples per class of output 'out': {len(counts)} classes, "
+        f"{min(counts.values())} to {max(counts.values())} each")

@@ -129,11 +129,15 @@ def random_labels(rng, n, loss, shape):
     return rng.standard_normal((n, *shape)).astype('float32')
 
 
-def synthetic_data(model, n, rng):
-    """Random inputs, and labels of the form each output's loss expects."""
-    x = {name: random_input(rng, n, *spec) for name, spec in INPUTS.items()}
+def synthetic_data(model, n, seed):
+    """Random inputs, and labels of the form each output's loss expects: the labels, then
+    each input, drawn from a stream of their own spawned from the seed."""
+    labels_rng, *input_rngs = [np.random.default_rng(s) for s in
+                               np.random.SeedSequence(seed).spawn(1 + len(INPUTS))]
+    x = {name: random_input(rng, n, *spec)
+         for (name, spec), rng in zip(INPUTS.items(), input_rngs)}
     shapes = output_shapes(model, x)
-    y = {name: random_labels(rng, n, loss, shapes[name]) for name, loss in LOSSES.items()}
+    y = {name: random_labels(labels_rng, n, loss, shapes[name]) for name, loss in LOSSES.items()}
     return x, y, None, None
 
 
@@ -257,8 +261,7 @@ def load_data(spec, model, seed):
     FILE.npz."""
     kind, _, arg = spec.partition(':')
     if kind == 'synthetic':
-        rng = np.random.default_rng(seed)
-        return synthetic_data(model, int(arg or SYNTHETIC_SAMPLES), rng)
+        return synthetic_data(model, int(arg or SYNTHETIC_SAMPLES), seed)
     if kind == 'sklearn':
         x, y, x_val, y_val = sklearn_data(arg, seed)
     elif kind == 'csv':
