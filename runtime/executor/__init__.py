@@ -94,7 +94,10 @@ def install(model, device: str | None = None, resident: bool = False,
 
 
 def _detail(lean) -> str:
-    return f"forward {lean.forward_path}"
+    reason = lean.forward_reason
+    if reason is None:
+        return "direct forward pass"
+    return f"forward pass through Keras, as {reason}"
 
 
 def uninstall(model) -> None:

@@ -52,6 +52,7 @@ class LeanStep:
         reason = plan_reason(model) if direct else "direct calls switched off"
         self.program = Program(model) if reason is None else None
         self.forward_path = "direct" if reason is None else f"keras ({reason})"
+        self.forward_reason = reason  # why not direct, for the user's line
         self.update_path = ""
         self._ready = False
         self._names: dict | None = None

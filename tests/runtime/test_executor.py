@@ -265,3 +265,19 @@ def test_choice_describes_the_reasons():
                   "forward direct").describe()
     assert text.startswith("Executor: lean step (forward direct)")
     assert "not resident" in text
+
+
+def test_the_executor_line_says_why_the_forward_pass_goes_through_keras():
+    """The log read 'Executor: lean step (forward keras (the dtype policy is
+    mixed_bfloat16)).': parentheses in parentheses, in the executor's own words."""
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, L.Dense(2, dtype="mixed_bfloat16")(inputs),
+                        dtype="mixed_bfloat16")
+    model.compile(optimizer="adam", loss="mse")
+    text = install(model, device="cpu").describe()
+    assert text.startswith("Executor: lean step (forward pass through Keras, as ")
+    assert "mixed_bfloat16" in text and text.count("(") == text.count(")") == 1, text
+    plain = keras.Model(inputs, L.Dense(2)(inputs))
+    plain.compile(optimizer="adam", loss="mse")
+    assert install(plain, device="cpu").describe() == \
+        "Executor: lean step (direct forward pass)."
