@@ -188,11 +188,22 @@ class FileMixin(RecoveryMixin):
         text = self._python_text(style)  # a style that cannot apply is said before the dialog
         if text is None:
             return
-        path = files.ask_save_path(
-            self, "Export Python", files.export_suggestion(self.path, ".py", self.doc.model_name),
-            "Python (*.py)")
+        path = self.ask_export_path("Export Python", ".py", "Python (*.py)")
         if path:
             self._write_python(path, text)
+
+    export_folder: str | None = None  # where this window last exported to
+
+    def ask_export_path(self, title: str, suffix: str, filters: str) -> str:
+        """An export dialog's answer ("" when cancelled). It opens in the folder this
+        window last exported to, else the one the last session did (the app's settings),
+        else the project's; a chosen path's folder is remembered in both."""
+        folder = self.export_folder or files.export_folder()
+        path = files.ask_save_path(self, title, files.export_suggestion(
+            self.path, suffix, self.doc.model_name, folder), filters)
+        if path:
+            self.export_folder = files.remember_export_folder(path)
+        return path
 
     def export_python_to(self, path: str, style: str) -> bool:
         text = self._python_text(style)
@@ -224,9 +235,8 @@ class FileMixin(RecoveryMixin):
         return True
 
     def export_picture(self) -> None:
-        path = files.ask_save_path(self, "Export Picture",
-                                   files.export_suggestion(self.path, ".png", self.doc.model_name),
-                                   "PNG image (*.png);;SVG drawing (*.svg)")
+        path = self.ask_export_path("Export Picture", ".png",
+                                    "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_picture_to(path)
 
@@ -246,9 +256,8 @@ class FileMixin(RecoveryMixin):
         source = active_source(self.doc)
         weights = (f"initial weights from {Path(source).name}" if source
                    else "untrained: freshly initialised weights")
-        path = files.ask_save_path(
-            self, f"Export Model ({weights})",
-            files.export_suggestion(self.path, ".keras", self.doc.model_name),
+        path = self.ask_export_path(
+            f"Export Model ({weights})", ".keras",
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path)

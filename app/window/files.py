@@ -213,13 +213,47 @@ def in_start_folder(project_path: str | None, name: str) -> str:
     return str(Path(start_folder(project_path)) / name)
 
 
-def export_suggestion(project_path: str | None, suffix: str, model_name: str = "") -> str:
-    """An export's suggested path: the project's name with `suffix`, in `start_folder`; for
-    an untitled project (an imported model) the model's name when it is a plain file name,
-    else "model"."""
+def export_suggestion(project_path: str | None, suffix: str, model_name: str = "",
+                      folder: str | None = None) -> str:
+    """An export's suggested path: the project's name with `suffix`, in `folder` (the last
+    one exported to) when it is still there, else in `start_folder`; for an untitled
+    project (an imported model) the model's name when it is a plain file name, else
+    "model"."""
     plain = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", model_name or "")
     stem = Path(project_path).stem if project_path else model_name if plain else "model"
+    if folder and Path(folder).is_dir():
+        return str(Path(folder) / (stem + suffix))
     return in_start_folder(project_path, stem + suffix)
+
+
+def settings_path() -> Path:
+    return data_dir() / "settings.json"
+
+
+def _settings() -> dict:
+    try:
+        data = json.loads(settings_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def export_folder() -> str | None:
+    """The folder the last export of any session went to (the app's settings), or None."""
+    folder = _settings().get("export_folder")
+    return folder if isinstance(folder, str) else None
+
+
+def remember_export_folder(path: str) -> str:
+    """Note the folder of `path`, just exported to, in the app's settings; returns it."""
+    folder = str(Path(path).resolve().parent)
+    try:
+        data_dir().mkdir(parents=True, exist_ok=True)
+        projectfile.write_text_atomic(settings_path(), json.dumps(
+            {**_settings(), "export_folder": folder}, indent=1))
+    except OSError:
+        pass  # a read-only home must not stop the export
+    return folder
 
 
 def recent_files() -> list[str]:

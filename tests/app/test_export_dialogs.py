@@ -61,3 +61,62 @@ def test_export_python_offers_the_style_the_code_panel_shows(window, monkeypatch
                         asked.append(items[current]) or ("", False))
     window.export_python()
     assert asked == [offered]
+
+
+DIALOGS = {  # an export dialog, and the extension it suggests
+    "python": ("export_python", ".py"),
+    "picture": ("export_picture", ".png"),
+    "model": ("export_model", ".keras"),
+}
+
+
+def exporting(window, monkeypatch, answers, asked):
+    """The window's export dialogs answer from `answers` (folders, in turn) and note the
+    path each suggested in `asked`; nothing is written."""
+    def answer(parent, title, path, filters):
+        asked.append(path)
+        folder = answers.pop(0)
+        return (str(Path(folder) / Path(path).name) if folder else ""), filters.split(";;")[0]
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer)
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem",
+                        lambda parent, title, label, items, current, editable:
+                        (items[current], True))
+    window._write_python = lambda path, text: True
+    window.export_picture_to = lambda path: True
+    window.export_model_to = lambda path: None
+
+
+@pytest.mark.parametrize("first", sorted(DIALOGS))
+def test_export_dialogs_open_in_the_folder_last_exported_to(make_window, monkeypatch,
+                                                            tmp_path, first):
+    """Each export dialog opened in the project's folder, whatever folder the last export
+    went to; now every one opens there, in this session and the next one (settings)."""
+    project = tmp_path / "project" / "net.json"
+    project.parent.mkdir()
+    project.write_text((EXAMPLES / "mnist_mlp.json").read_text())
+    out = tmp_path / "exports"
+    out.mkdir()
+    window, asked = make_window(str(project)), []
+    exporting(window, monkeypatch, [str(out)] + [None] * 3, asked)
+    getattr(window, DIALOGS[first][0])()
+    assert Path(asked[0]).parent == project.parent  # nothing exported yet: the project's
+    for method, suffix in DIALOGS.values():
+        getattr(window, method)()
+        assert asked[-1] == str(out / f"net{suffix}")
+    later, asked = make_window(str(project)), []  # another session
+    exporting(later, monkeypatch, [None], asked)
+    later.export_python()
+    assert asked == [str(out / "net.py")]
+
+
+def test_a_remembered_folder_that_is_gone_gives_way_to_the_projects(make_window,
+                                                                    monkeypatch, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    window, asked = make_window(str(EXAMPLES / "mnist_mlp.json")), []
+    exporting(window, monkeypatch, [str(out), None], asked)
+    window.export_model()
+    out.rmdir()
+    window.export_model()
+    assert Path(asked[-1]).parent == EXAMPLES
