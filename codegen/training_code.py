@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerascanvas.graph import training_code
+from kerascanvas.graph import loss_names, training_code
 from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE, split_source
 
 from .errors import CodegenError
@@ -59,13 +59,27 @@ def reference(value: Any, kinds: dict[str, str]) -> Any:
     return Code(call(name, [], options) if kinds[name] == "class" else name)
 
 
+def loss_reference(value: Any, kinds: dict[str, str]) -> Any:
+    """A loss setting as the script writes it: a Keras loss with options as its class
+    (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`: a snake-case name
+    would give Keras' function, which takes no options), one without by its snake-case
+    name, which the script's label_form reads ("BCE" as binary_crossentropy)."""
+    cls = loss_names.loss_class(value)
+    if training_code.reference_name(value) in kinds or cls is None:
+        return reference(value, kinds)
+    options = loss_names.options(value)
+    return Code(call(f"keras.losses.{cls}", [], options)) if options \
+        else loss_names.canonical(value)
+
+
 def settings_with_code(settings: dict[str, Any], training: dict | None) -> dict[str, Any]:
-    """`settings` with each custom loss and metric replaced by its code."""
+    """`settings` with each custom loss and metric, and each Keras loss with options,
+    replaced by its code."""
     kinds = definitions(training)
-    if not kinds:
-        return settings
     out = dict(settings)
-    out["loss"] = {k: reference(v, kinds) for k, v in settings["loss"].items()}
+    out["loss"] = {k: loss_reference(v, kinds) for k, v in settings["loss"].items()}
+    if not kinds:
+        return out
     out["metrics"] = {k: [reference(m, kinds) for m in v] for k, v in settings["metrics"].items()}
     return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from . import loss_names
 from .document import Document, Node
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .layers.operations import float_results, is_operation
@@ -112,8 +113,12 @@ def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
         return Issue(node.id, None, WARNING, f"{where} applies softmax over a single unit, "
                      "which always outputs 1. Expected sigmoid for one unit, or one unit "
                      "per class", "loss_mismatch", _activation_fix(node, "sigmoid"))
-    if not isinstance(loss, str) or act is None:
+    name = loss_names.canonical(loss)
+    if name is None or act is None:
         return None
+    if loss_names.from_logits(loss):
+        return _logits_issue(node, where, loss_names.name_of(loss), act)
+    loss = name
     if loss in CATEGORICAL_LOSSES:
         if units == 1:
             return Issue(node.id, None, WARNING, f"{where} is trained with {loss}, which needs "
@@ -124,6 +129,16 @@ def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
     if loss in BINARY_LOSSES and act != "sigmoid":
         return _act_issue(node, where, loss, act, "sigmoid (independent probabilities)")
     return None
+
+
+def _logits_issue(node: Node, where: str, loss: str, act: str) -> Issue | None:
+    """from_logits=True: the loss applies softmax or sigmoid itself, so the output must not."""
+    if act not in ("softmax", "sigmoid"):
+        return None
+    return Issue(node.id, None, WARNING, f"{where} is trained with {loss} with "
+                 f"from_logits=True, which expects logits. Received activation {act!r}: the "
+                 "loss would read its probabilities as logits. Expected a linear output",
+                 "loss_mismatch", _activation_fix(node, "linear"))
 
 
 def _act_issue(node: Node, where: str, loss: str, act: str, expected: str) -> Issue:
@@ -159,7 +174,7 @@ def dense_on_image_issues(doc: Document, results: Mapping[str, NodeResult],
             if node.id not in doc.outputs:
                 continue
             losses = _losses(doc, []) if losses is None else losses
-            if losses.get(node.name) not in CLASSIFICATION_LOSSES:
+            if loss_names.canonical(losses.get(node.name)) not in CLASSIFICATION_LOSSES:
                 continue
         fixes = ("insert_flatten", "insert_gap2d") if len(shape) == 4 else ("insert_flatten",)
         issues.append(Issue(node.id, 0, WARNING, f"{node.name!r} (Dense) receives "

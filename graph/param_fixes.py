@@ -9,8 +9,9 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
     drop_batch_axis                   an Input whose shape includes the batch axis
     set_state_size                    a recurrent layer given an initial state of another
                                       size: its units (filters) set to the state's
-    set_softmax, set_sigmoid          an output's final activation that does not suit its
-                                      loss (a layer with an `activation` param)
+    set_softmax, set_sigmoid,         an output's final activation that does not suit its
+    set_linear                        loss (a layer with an `activation` param; linear
+                                      where the loss takes logits)
     use_binary_loss                   a one-unit sigmoid output under a categorical loss
     hold_in_pipeline                  a layer a functional model cannot hold alone
                                       (Equalization): the node becomes a Pipeline of it
@@ -152,6 +153,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "set_state_size": set_state_size,
     "set_softmax": _set_activation("softmax"),
     "set_sigmoid": _set_activation("sigmoid"),
+    "set_linear": _set_activation("linear"),
     "use_binary_loss": use_binary_loss,
     "use_suggested_name": use_suggested_name,
     "hold_in_pipeline": hold_in_pipeline,
@@ -166,6 +168,7 @@ PARAM_LABELS = {
     "set_state_size": "Size the layer to its initial state",
     "set_softmax": "Set activation to softmax",
     "set_sigmoid": "Set activation to sigmoid",
+    "set_linear": "Set activation to linear (the loss takes logits)",
     "use_binary_loss": "Use binary_crossentropy",
     "use_suggested_name": "Use the suggested name",
     "hold_in_pipeline": "Hold it in a Pipeline",

@@ -4,6 +4,8 @@ Contract (fields may be added):
 
     {"optimizer": {"name": "adam", "learning_rate": 0.001},
      "loss": "sparse_categorical_crossentropy" | {output_name: loss},
+             (a loss: a name, or {"name": "SparseCategoricalCrossentropy", **options}
+              such as "from_logits": true; `graph.loss_names`)
      "loss_weights": {output_name: w},
      "metrics": ["accuracy"] | {output_name: [...]},
      "batch_size": 32, "epochs": 10, "validation_split": 0.2,
@@ -98,13 +100,19 @@ def default_loss(doc: Document, node_id: str, port: int = 0) -> str:
 
 
 def _per_output(value: Any, names: list[str], field: str) -> dict[str, Any]:
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not _one_loss(value, names, field):
         unknown = sorted(set(value) - set(names))
         if unknown:
             raise ValueError(f"training.{field} names {unknown[0]!r}, which is no model output. "
                              f"Outputs: {', '.join(names)}")
         return {n: value[n] for n in names if n in value}
     return {n: copy.deepcopy(value) for n in names}
+
+
+def _one_loss(value: dict, names: list[str], field: str) -> bool:
+    """`{"name": "SparseCategoricalCrossentropy", "from_logits": true}` as the loss: one
+    loss with options for every output (unless an output is called "name")."""
+    return field == "loss" and isinstance(value.get("name"), str) and "name" not in names
 
 
 def resolve_training(doc: Document) -> dict[str, Any]:

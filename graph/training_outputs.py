@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import training_code
+from . import loss_names, training_code
 from .document import Document
 from .setting_issue import SettingIssue, _issue
 from .training import output_names
@@ -70,6 +70,12 @@ def _check_losses(doc: Document, settings: Mapping[str, Any]) -> list[SettingIss
             issues.append(_hinted(f"training.loss.{out}", f"{loss!r} is not a loss Keras "
                                   "knows by name, nor one the custom code defines.",
                                   closest(name, known)))
+            continue
+        unknown, takes = loss_names.unknown_options(loss)
+        if unknown:
+            issues.append(_issue(f"training.loss.{out}", f"{name} does not take the option "
+                                 f"{', '.join(map(repr, unknown))}. It takes "
+                                 f"{', '.join(takes)}"))
     return issues
 
 

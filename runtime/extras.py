@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerascanvas.graph import loss_names
+
 from .keras_env import import_keras
 
 keras = import_keras()
@@ -170,12 +172,26 @@ def resolve_loss(loss: str | Mapping[str, Any]):
         loss: a name ("focal_loss", "mse", ...) or `{"name": ..., **options}`.
     """
     if isinstance(loss, Mapping):
-        options = dict(loss)
-        name = options.pop("name", None)
+        options = loss_names.options(loss)
+        name = loss.get("name")
         if name in LOSSES:
             return LOSSES[name](**options)
-        return keras.losses.get({"class_name": name, "config": options})
+        cls = loss_names.loss_class(loss)
+        if cls is None:  # the user's own code: Keras finds it by its registered name
+            return keras.losses.get({"class_name": name, "config": options})
+        try:  # the class: a snake-case name would resolve to a function without options
+            return getattr(keras.losses, cls)(**options)
+        except TypeError as exc:
+            raise ValueError(f"loss {name!r}: {exc}; {cls} takes "
+                             f"{', '.join(_option_names(cls))}") from None
     return LOSSES[loss]() if loss in LOSSES else loss
+
+
+def _option_names(cls: str) -> list[str]:
+    import inspect
+
+    params = inspect.signature(getattr(keras.losses, cls).__init__).parameters
+    return [p for p in params if p not in ("self", "args", "kwargs")]
 
 
 def resolve_metric(metric: str, units: int | None):

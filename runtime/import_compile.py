@@ -5,9 +5,10 @@ A `.keras` archive of a compiled model holds `compile_config` in its `config.jso
 import carries over what the training settings can say: an optimizer of
 `training_schema.OPTIMIZERS` with its options (those that differ from Keras' defaults),
 losses and metrics given by a name (or serialized with default options only), per output
-as a list or a dict. Anything else (a schedule as learning rate, a loss with options
-such as `from_logits=True`, a metric object) is left at the project's default, and a note
-says what was left out. Pure: reads the config dict, no keras.
+as a list or a dict; a Keras loss with options (`from_logits=True`, `label_smoothing`) as
+`{"name": class, **options}`. Anything else (a schedule as learning rate, a metric object,
+the options of a loss that is not Keras') is left at the project's default, and a note says
+what was left out. Pure: reads the config dict, no keras.
 
 >>> training, notes = training_from_compile(
 ...     {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.05000000074505806,
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kerascanvas.graph import loss_names
 from kerascanvas.graph.training_schema import KERAS_LOSSES, METRIC_NAMES, OPTIMIZERS, OUR_LOSSES
 
+_NO_DEFAULT = object()
 LOSS_DEFAULTS = {"reduction": "sum_over_batch_size", "from_logits": False,
                  "label_smoothing": 0.0, "axis": -1, "ignore_class": None, "dtype": None}
 
@@ -98,22 +101,35 @@ def _nested_metrics(value: Any, field: str) -> bool:
         isinstance(item, list | type(None)) for item in value)
 
 
-def _loss(value: Any, where: str, notes: list[str]) -> str | None:
+def _loss(value: Any, where: str, notes: list[str]) -> str | dict | None:
     name = value
     if isinstance(value, dict):
         options = value.get("config") or {}
-        name = options.get("name") or value.get("class_name")
-        changed = sorted(k for k, v in options.items()
-                         if k in LOSS_DEFAULTS and v != LOSS_DEFAULTS[k])
-        unknown = sorted(set(options) - set(LOSS_DEFAULTS) - {"name", "fn"})
-        if changed or unknown:
-            notes.append(f"{where}: {name} with {', '.join(changed + unknown)} set is not "
-                         "carried over; the project's default loss is used")
+        name = value.get("class_name") if loss_names.loss_class(value.get("class_name")) \
+            else options.get("name") or value.get("class_name")
+        kept, unknown = _loss_options(name, options)
+        if unknown:
+            notes.append(f"{where}: {name} with {', '.join(unknown)} set is not carried "
+                         "over; the project's default loss is used")
             return None
+        if kept:
+            return {"name": name, **kept}
+        name = loss_names.canonical(name) if loss_names.loss_class(name) else name
     if isinstance(name, str) and (name in KERAS_LOSSES or name in OUR_LOSSES):
         return name
     notes.append(f"{where}: {name!r} is not carried over (not a loss named by Keras)")
     return None
+
+
+def _loss_options(name: Any, options: dict) -> tuple[dict, list[str]]:
+    """(the options of a serialized Keras loss that differ from Keras' defaults, those
+    the project cannot say: any of a loss that is not Keras' own)."""
+    changed = {k: _round(v) for k, v in options.items()
+               if k not in ("name", "fn") and v != LOSS_DEFAULTS.get(k, _NO_DEFAULT)}
+    if loss_names.loss_class(name) is None:
+        return {}, sorted(changed)
+    unknown, _ = loss_names.unknown_options({"name": name, **changed})
+    return {k: v for k, v in changed.items() if k not in unknown}, unknown
 
 
 def _weight(value: Any, where: str, notes: list[str]) -> float | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from kerascanvas.graph import validate
+from kerascanvas.graph import loss_names, validate
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.training import model_outputs, output_names, resolve_training
 from kerascanvas.graph.validate import Analysis
@@ -55,7 +55,7 @@ def label_form(loss, units: int | None = None) -> str:
     >>> label_form("focal_loss", 1), label_form({"name": "focal_loss"}, 5)
     ('binary', 'onehot')
     """
-    name = loss_name(loss)
+    name = loss_names.canonical(loss) or loss_name(loss)
     if name == "focal_loss":
         return "binary" if units == 1 else "onehot"
     if name.startswith("sparse_categorical"):

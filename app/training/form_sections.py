@@ -27,8 +27,12 @@ from .code_dialog import code_button_text
 from .settings_paths import CHOICES, setting_type
 from .widths import compact_combo
 
+LOGITS = tuple({"name": cls, "from_logits": True} for cls in (
+    "SparseCategoricalCrossentropy", "CategoricalCrossentropy", "BinaryCrossentropy"))
+# The cross-entropies also on logits (an output without softmax / sigmoid), as the call the
+# script makes: SparseCategoricalCrossentropy(from_logits=True).
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-          "mean_squared_error", "mean_absolute_error", "huber", "focal_loss")
+          *LOGITS, "mean_squared_error", "mean_absolute_error", "huber", "focal_loss")
 GENERAL = ("batch_size", "epochs", "validation_split", "shuffle", "seed", "class_weight",
            "mixed_precision", "device", "test_data")
 ERROR_STYLE = "color: #ff6b6b"

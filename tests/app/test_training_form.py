@@ -387,3 +387,24 @@ def test_a_custom_loss_with_options_reads_as_its_call(make_form):
     enter(form.fields[("loss", "out")], "mean_absolute_error")
     enter(form.fields[("loss", "out")], loss)
     assert form.doc.training["loss"] == {"out": loss}
+
+
+def test_a_cross_entropy_on_logits_is_picked_from_the_list(make_form):
+    """A linear output is trained on logits: the list offers each cross-entropy with
+    from_logits=True, written as Keras' class with the option, which Keras builds."""
+    from kerascanvas.runtime.extras import resolve_loss
+    from kerascanvas.runtime.keras_env import import_keras
+
+    keras = import_keras()
+    doc = mlp()
+    doc.node(doc.outputs[0]).params["activation"] = "linear"
+    form = make_form(doc)
+    loss = {"name": "SparseCategoricalCrossentropy", "from_logits": True}
+    combo = form.fields[("loss", "out")].combo
+    shown = {combo.itemText(i) for i in range(combo.count()) if combo.itemData(i) == loss}
+    assert shown == {"SparseCategoricalCrossentropy(from_logits=True)"}
+    enter(form.fields[("loss", "out")], loss)
+    assert form.doc.training["loss"] == {"out": loss}
+    expected = keras.losses.SparseCategoricalCrossentropy(from_logits=True).get_config()
+    assert resolve_loss(form.doc.training["loss"]["out"]).get_config() == expected
+    assert not [i for i in check_training(form.doc) if i.severity == "error"]

@@ -391,6 +391,10 @@ CASES = {
     "set_softmax": lambda: activation_case(3, "relu", "sparse_categorical_crossentropy",
                                            "softmax"),
     "set_sigmoid": lambda: activation_case(1, "relu", "binary_crossentropy", "sigmoid"),
+    "set_linear": lambda: activation_case(
+        4, "softmax", {"name": "SparseCategoricalCrossentropy", "from_logits": True}, "linear"),
+    "set_linear-sigmoid": lambda: activation_case(
+        1, "sigmoid", {"name": "bce", "from_logits": True}, "linear"),
     "use_binary_loss": lambda: activation_case(1, "sigmoid", "sparse_categorical_crossentropy",
                                                "sigmoid"),
     "remove_node-dropout": dropout_output_case,

@@ -62,12 +62,13 @@ def test_the_compiled_settings_come_in(tmp_path, capsys, case):
     assert not [i for i in check_training(doc) if i.severity == "error"]
 
 
-def test_a_loss_with_options_stays_default_and_is_said(tmp_path, capsys):
-    doc, _, printed = imported(
+def test_a_loss_with_options_comes_in_as_keras_class_with_them(tmp_path, capsys):
+    doc, model, printed = imported(
         tmp_path, capsys, optimizer="adam",
         loss=[keras.losses.MeanSquaredError(),
               keras.losses.BinaryCrossentropy(from_logits=True)])
     settings = resolve_extended(doc)
     assert settings["loss"]["a"] == "mean_squared_error"
-    assert settings["loss"]["b"] == "binary_crossentropy"  # the default for a sigmoid
-    assert "from_logits" in printed and "'b'" in printed
+    assert settings["loss"]["b"] == {"name": "BinaryCrossentropy", "from_logits": True}
+    assert "not carried over" not in printed
+    assert "from_logits=True, which expects logits. Received activation 'sigmoid'" in printed
