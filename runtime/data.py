@@ -30,6 +30,7 @@ from kerascanvas.graph.training import output_names
 from kerascanvas.graph.validate import Analysis
 
 from . import datafiles
+from .data_heads import NpzHeads, npy_head
 from .dataset import DataError, Dataset, checked_header
 from .label_forms import (  # noqa: F401 - public here too
     adapt_labels,
@@ -89,6 +90,10 @@ def load_preview(spec: str, doc: Document, seed: int | None = None,
     other specs are read as `load_data` reads them.
     """
     kind, _, arg = spec.strip().partition(":")
+    if kind != "synthetic" and spec.strip().endswith((".npz", ".npy")):
+        data, count = _file_heads(spec.strip(), doc, head)
+        data.source = spec.strip()
+        return adapt_labels(doc, data), count
     if kind != "synthetic":
         data = load_data(spec, doc, seed)
         count = data.num_samples
@@ -98,6 +103,30 @@ def load_preview(spec: str, doc: Document, seed: int | None = None,
     data = Dataset(synthetic_inputs(doc, min(head, count), seed),
                    synthetic_labels(doc, count, seed), source=spec.strip())
     return adapt_labels(doc, data), count if data.x else 0  # as `Dataset.num_samples`
+
+
+def _file_heads(spec: str, doc: Document, head: int) -> tuple[Dataset, int]:
+    """All the labels of a `.npz` or `X.npy,Y.npy` spec and the first `head` samples of its
+    inputs, read as `npz_data` and `npy_data` pick them (the rest of the inputs unread)."""
+    if spec.endswith(".npy"):
+        paths = [p.strip() for p in spec.split(",")]
+        if len(paths) != 2:
+            return npy_data(spec, doc), 0  # raises, saying what was expected
+        (x, count), (y, _) = npy_head(paths[0], head), npy_head(paths[1], 2**63 - 1)
+        inputs, outputs = _single_pair(doc, spec)
+        return Dataset({inputs: x}, {outputs: y}), count
+    inputs, outputs = _names(doc)
+    heads = NpzHeads(spec, head)
+    x = _pick(heads, inputs, "x", spec, "input")
+    count = next(iter(heads.rows.values()), 0)
+    y = _pick(NpzHeads(spec, 2**63 - 1), outputs, "y", spec, "output")
+    empty = NpzHeads(spec, 0)  # the validation arrays' names are checked, as npz_data does
+    x_val = _pick(empty, inputs, "x_val", spec, "input", prefix="val_", optional=True)
+    y_val = _pick(empty, outputs, "y_val", spec, "output", prefix="val_", optional=True)
+    if (x_val is None) != (y_val is None):
+        raise DataError(f"{spec}: validation arrays need both inputs and labels. "
+                        f"Arrays in the file: {', '.join(sorted(empty))}")
+    return Dataset(x, y), count
 
 
 def _count(text: str, spec: str) -> int:

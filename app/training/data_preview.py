@@ -3,9 +3,9 @@
 The preview (sample counts, input and output shapes, class counts, a few images)
 is read on a worker thread, so a large folder or file never freezes the GUI.
 Image folders and CSV files are read by the training engine's own listing and target
-reader (no keras); the other specs through `runtime.data.load_preview`, which draws only
-the thumbnails' samples of synthetic data and all of its labels, so the counts shown are
-those a run with the project's seed trains on.
+reader (no keras); the other specs through `runtime.data.load_preview`, which draws (or
+reads from a `.npz`/`.npy` file) only the thumbnails' samples of the inputs and all the
+labels, so the counts shown are those a run with the project's seed trains on.
 """
 
 from __future__ import annotations

@@ -63,3 +63,45 @@ def test_csv_counts_are_those_of_the_target_a_run_reads(tmp_path, query, column,
     assert (header, count, target) == (["a", "kind", "n", "species"], 23, column)
     np.testing.assert_array_equal(labels, full.y["out"])
     assert classes == full.class_names.get("out")
+
+
+def _files(tmp_path, kind):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 8, 8, 1)).astype("float32"), rng.integers(0, 10, 30)
+    if kind == "npz x/y":
+        np.savez(tmp_path / "d.npz", x=x, y=y, x_val=x[:5], y_val=y[:5])
+    elif kind == "npz by name, compressed":
+        np.savez_compressed(tmp_path / "d.npz", image=x, out=y)
+    elif kind == "npz in Fortran order":
+        np.savez(tmp_path / "d.npz", x=np.asfortranarray(x), y=y)
+    else:
+        np.save(tmp_path / "x.npy", x)
+        np.save(tmp_path / "y.npy", y)
+        return f"{tmp_path / 'x.npy'},{tmp_path / 'y.npy'}"
+    return str(tmp_path / "d.npz")
+
+
+@pytest.mark.parametrize("kind", ["npz x/y", "npz by name, compressed", "npz in Fortran order",
+                                  "npy pair"])
+def test_a_data_files_labels_and_first_samples_are_those_a_run_loads(tmp_path, kind,
+                                                                      monkeypatch):
+    """The inputs were read whole (np.load) to show their shapes and 8 thumbnails."""
+    spec, doc = _files(tmp_path, kind), classifier(loss="categorical_crossentropy")
+    full = open_source(spec, doc)
+    if kind != "npz in Fortran order":  # its rows are not contiguous: it is read whole
+        monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("an array read whole"))
+    preview, count = load_preview(spec, doc, None, head=8)
+    _assert_same(preview, count, full)
+    assert len(preview.x["image"]) == 8
+
+
+def test_a_data_files_unpaired_validation_arrays_are_refused_as_a_run_refuses_them(tmp_path):
+    from kerascanvas.runtime.data import DataError
+
+    np.savez(tmp_path / "d.npz", x=np.zeros((4, 8, 8, 1)), y=np.zeros(4, "int64"),
+             x_val=np.zeros((2, 8, 8, 1)))
+    with pytest.raises(DataError) as run:
+        open_source(str(tmp_path / "d.npz"), classifier())
+    with pytest.raises(DataError) as preview:
+        load_preview(str(tmp_path / "d.npz"), classifier())
+    assert str(preview.value) == str(run.value)
