@@ -106,7 +106,7 @@ def packed(arrays, names):
 
 def label_form(loss):
     """What labels a loss expects: class ids, one-hot rows, 0/1 values, or any numbers."""
-    name = loss if isinstance(loss, str) else ''
+    name = loss if isinstance(loss, str) else getattr(loss, 'name', '')
     if name.startswith('sparse_categorical'):
         return 'sparse'
     if name in ('categorical_crossentropy', 'categorical_focal_crossentropy',
