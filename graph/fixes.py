@@ -78,17 +78,21 @@ FIX_LABELS = {
 }
 
 
-def fix_label(code: str, issue=None) -> str:
-    """The label of the fix `code`, naming the layers it changes where `issue` says which.
+def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
+    """The label of the fix `code`, naming the layers it changes where `issue` says which
+    (by their names in `doc` as it is now, else as they were when the issue was found).
 
     >>> from kerascanvas.graph.inference import Issue
     >>> fix_label("set_branch_padding_same", Issue("a", None, "error", "", "shape_mismatch",
-    ...           data={"names": "conv_1, conv_2"}))
+    ...           data={"nodes": "n2,n4", "names": "conv_1, conv_2"}))
     "Set padding='same' on conv_1, conv_2"
     """
-    names = issue.data.get("names") if issue is not None else None
-    if code == "set_branch_padding_same" and names:
-        return f"Set padding='same' on {names}"
+    if code == "set_branch_padding_same" and issue is not None:
+        ids = [n for n in str(issue.data.get("nodes") or "").split(",") if n]
+        names = ", ".join(doc.nodes[n].name for n in ids if n in doc.nodes) \
+            if doc is not None else issue.data.get("names")
+        if names:
+            return f"Set padding='same' on {names}"
     return FIX_LABELS.get(code, code)
 
 

@@ -13,7 +13,7 @@ from .shown import on_screen
 
 ISSUE_ROLE = QtCore.Qt.UserRole + 1
 KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
-FIXES_ROLE = QtCore.Qt.UserRole + 3  # the fixes its buttons offer (None: no buttons made yet)
+FIXES_ROLE = QtCore.Qt.UserRole + 3  # its buttons' labels (None: no buttons made yet)
 HINT_ROLE = QtCore.Qt.UserRole + 4
 BUTTON_MARGIN = 1  # above and below a row's fix buttons
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
@@ -105,7 +105,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         names = [self._node_name(issue) for issue in ordered]
         for item, issue, name in zip(items, ordered, names, strict=True):
             self._fill_row(item, issue, name)
-        self._fit_columns("●", names, [issue.fixes for issue in ordered])
+        self._fit_columns("●", names, [fix_labels(issue, self.doc) for issue in ordered])
         self._restore_view(view, dict(zip(keys, items, strict=True)))
         self._make_visible_buttons()
 
@@ -150,7 +150,9 @@ class IssuesPanel(QtWidgets.QTreeWidget):
     def _fill_row(self, item: QtWidgets.QTreeWidgetItem, issue, name: str) -> None:
         """Bring a row up to date with `issue` (nothing to do when neither it nor its node's
         name changed); its fix buttons go only when the fixes on offer changed."""
-        if item.data(0, ISSUE_ROLE) == issue and item.text(1) == name:
+        labels = fix_labels(issue, self.doc)  # a fix's label may name other nodes
+        if item.data(0, ISSUE_ROLE) == issue and item.text(1) == name and \
+                item.data(0, FIXES_ROLE) in (None, labels):
             return
         item.setText(0, "●")
         item.setText(1, name)
@@ -159,12 +161,12 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         item.setToolTip(2, wrapped_tip(issue.message))
         item.setData(0, ISSUE_ROLE, issue)
         shown = item.data(0, FIXES_ROLE)
-        if shown is not None and shown != issue.fixes:
+        if shown is not None and shown != labels:  # another fix, or a name a label gives
             item.setData(0, FIXES_ROLE, None)
             self.removeItemWidget(item, 3)  # made again, with the new fixes, when in view
         elif shown is not None:
             for button in self.itemWidget(item, 3).findChildren(QtWidgets.QPushButton):
-                button.setToolTip(_fix_tooltip(button.objectName()[4:], issue))
+                button.setToolTip(_fix_tooltip(button.objectName()[4:], issue, self.doc))
 
     def _fit_columns(self, mark: str, names: list[str], fixes: list[tuple]) -> None:
         """Size the mark, node and fix columns to what they show: the texts' widths, and
@@ -188,23 +190,23 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         issue = item.data(0, ISSUE_ROLE)
         if issue is None or not issue.fixes or item.data(0, FIXES_ROLE) is not None:
             return
-        item.setData(0, FIXES_ROLE, issue.fixes)
-        box = _button_box(issue)
+        item.setData(0, FIXES_ROLE, fix_labels(issue, self.doc))
+        box = _button_box(issue, doc=self.doc)
         for button in box.findChildren(QtWidgets.QPushButton):
             code = button.objectName()[4:]
             button.clicked.connect(
                 lambda _=False, c=code: self.fix_requested.emit(item.data(0, ISSUE_ROLE), c))
         self.setItemWidget(item, 3, box)
 
-    def _buttons_width(self, fixes: tuple[str, ...]) -> int:
-        """The width of a row's buttons, measured once per set of fixes: the column is
+    def _buttons_width(self, labels: tuple[str, ...]) -> int:
+        """The width of a row's buttons, measured once per set of labels: the column is
         sized to it whether or not the row's buttons are made yet."""
-        if fixes not in self._box_widths:
-            box = _button_box(None, fixes) if fixes else None
-            self._box_widths[fixes] = box.sizeHint().width() if box else 0
+        if labels not in self._box_widths:
+            box = _button_box(None, labels) if labels else None
+            self._box_widths[labels] = box.sizeHint().width() if box else 0
             if box is not None:
                 box.deleteLater()
-        return self._box_widths[fixes]
+        return self._box_widths[labels]
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
@@ -269,7 +271,8 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         """A row's context menu: its issue's fixes, and Copy message (a message longer
         than the row is cut there; pasted elsewhere it can be read, and searched, whole)."""
         issue = item.data(0, ISSUE_ROLE)
-        menu = fix_menu(self, [issue] if issue is not None else [], self.fix_requested.emit)
+        menu = fix_menu(self, [issue] if issue is not None else [], self.fix_requested.emit,
+                        self.doc)
         if menu.actions():
             menu.addSeparator()
         text = issue.message if issue is not None else item.text(2)
@@ -278,23 +281,31 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         return menu
 
 
-def _button_box(issue, fixes: tuple[str, ...] | None = None) -> QtWidgets.QWidget:
-    """A row of one button per fix (of `issue`, or `fixes` to measure them)."""
+def fix_labels(issue, doc=None) -> tuple[str, ...]:
+    """The labels of the buttons of `issue`'s fixes (some name the layers of `doc` they
+    change)."""
+    return tuple(fix_label(code, issue, doc) for code in issue.fixes)
+
+
+def _button_box(issue, labels: tuple[str, ...] | None = None, doc=None) -> QtWidgets.QWidget:
+    """A row of one button per fix (of `issue`, or of these `labels`, to measure them)."""
     box = QtWidgets.QWidget()
     row = QtWidgets.QHBoxLayout(box)
     row.setContentsMargins(2, BUTTON_MARGIN, 2, BUTTON_MARGIN)
     row.setSpacing(4)
-    for code in issue.fixes if issue is not None else fixes:
-        button = QtWidgets.QPushButton(fix_label(code, issue))
+    pairs = zip(issue.fixes, fix_labels(issue, doc), strict=True) if issue is not None else \
+        (("", label) for label in labels)
+    for code, label in pairs:
+        button = QtWidgets.QPushButton(label)
         button.setObjectName(f"fix:{code}")
         if issue is not None:
-            button.setToolTip(_fix_tooltip(code, issue))
+            button.setToolTip(_fix_tooltip(code, issue, doc))
         row.addWidget(button)
     return box
 
 
-def _fix_tooltip(code: str, issue) -> str:
-    return wrapped_tip(f"{fix_label(code, issue)}: fixes {issue.message}")
+def _fix_tooltip(code: str, issue, doc=None) -> str:
+    return wrapped_tip(f"{fix_label(code, issue, doc)}: fixes {issue.message}")
 
 
 def wrapped_tip(text: str) -> str:
@@ -304,12 +315,13 @@ def wrapped_tip(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def fix_menu(parent, issues, apply) -> QtWidgets.QMenu:
-    """A menu with one action per fix offered by `issues`; choosing one calls apply(issue, code)."""
+def fix_menu(parent, issues, apply, doc=None) -> QtWidgets.QMenu:
+    """A menu with one action per fix offered by `issues` (labelled with the names of the
+    nodes of `doc` they change); choosing one calls apply(issue, code)."""
     menu = QtWidgets.QMenu("Fix", parent)
     for issue in issues:
         for code in issue.fixes:
-            action = menu.addAction(fix_label(code, issue))
+            action = menu.addAction(fix_label(code, issue, doc))
             action.setToolTip(issue.message)
             action.triggered.connect(lambda _=False, i=issue, c=code: apply(i, c))
     return menu

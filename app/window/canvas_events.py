@@ -56,7 +56,7 @@ class CanvasEventsMixin:
             add_output_actions(self.canvas, menu, view_pos, ids)
         issues = [i for i in self.analysis.issues if i.node in ids and i.fixes]
         if issues:
-            for action in fix_menu(menu, issues, self.apply_fix).actions():
+            for action in fix_menu(menu, issues, self.apply_fix, self.doc).actions():
                 action.setText(f"Fix: {action.text()}")
                 menu.addAction(action)
             menu.addSeparator()

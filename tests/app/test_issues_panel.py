@@ -260,3 +260,28 @@ def test_fix_buttons_stay_on_their_rows_when_a_row_without_fixes_comes_above(qtb
         row = panel.visualItemRect(item)
         assert box.geometry().top() == row.top() and box.height() == row.height(), r
         assert box.height() >= box.sizeHint().height(), r
+
+
+def test_a_fix_button_naming_layers_follows_their_names_and_fits_its_column(qtbot):
+    """The branch-padding fix's button names the convolutions it pads: renaming one (the
+    issue itself unchanged: its shapes are the same) gives the button the new name, and
+    the fix column is as wide as the longer label (it was measured by fix codes alone)."""
+    doc = Document()
+    for node_id in ("a", "b"):
+        doc.add_node("Conv2D", f"conv_{node_id}", node_id=node_id)
+    issue = Issue("add", None, "error", "shrunk", "shape_mismatch",
+                  ("set_branch_padding_same", "insert_padding"),
+                  data={"nodes": "a,b", "names": "conv_a, conv_b"})
+    panel = fresh(doc, [issue], qtbot)
+    panel.resize(900, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.fix_buttons(0)[0].text() == "Set padding='same' on conv_a, conv_b"
+    doc.rename("a", "a_much_longer_convolution_name")
+    panel.show_issues([issue])
+    QtWidgets.QApplication.processEvents()
+    label = "Set padding='same' on a_much_longer_convolution_name, conv_b"
+    assert panel.fix_buttons(0)[0].text() == label
+    box = panel.itemWidget(panel.topLevelItem(0), 3)
+    assert panel.header().sectionSize(3) >= box.sizeHint().width()
+    assert rows(panel) == rows(fresh(doc, [issue], qtbot))
