@@ -13,7 +13,7 @@ import ast
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kerascanvas.graph import pysource
+from kerascanvas.graph import pysource, training_code
 from kerascanvas.graph.layers import custom
 from kerascanvas.graph.spec import USER_BLOCK, get_spec
 
@@ -82,6 +82,33 @@ def used_classes(steps, blocks: Mapping[str, Any] | None = None) -> dict[str, di
             raise CodegenError(f"node {node_name!r}: class {name!r} is defined by another "
                                "node with different code or package; give one of them "
                                "another class name")
+    return found
+
+
+def user_names(doc) -> frozenset[str]:
+    """Top-level names the user's code brings into a generated module: the classes of every
+    CustomLayer (the document's and its blocks'), the training code's functions and classes,
+    and the names their imports bind. Variables and helpers keep clear of them."""
+    params = [n.params for n in doc.nodes.values() if n.kind == KIND]
+    params += [n.params for n in custom.block_custom_nodes(doc.blocks)]
+    names = {p.get("class_name") for p in params}
+    texts = [p.get("source") for p in params] + [training_code.source(doc.training)]
+    names.update(training_code.defined(texts[-1]))
+    for text in texts:
+        names.update(_imported(text))
+    return frozenset(n for n in names if isinstance(n, str))
+
+
+def _imported(text) -> set[str]:
+    """The names the top-level imports of source `text` bind (none if it does not parse)."""
+    try:
+        tree = pysource.parse(text) if isinstance(text, str) else None
+    except (SyntaxError, ValueError):
+        return set()
+    found = set()
+    for stmt in tree.body if tree else []:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            found.update((a.asname or a.name).split(".")[0] for a in stmt.names)
     return found
 
 

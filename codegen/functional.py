@@ -20,7 +20,7 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
         base = plan.namer.take(f"{step.name}_base") if plan else f"{step.outputs[0]}_base"
         return application.functional_lines(step, base, indent)
     if step.spec.kind == userblocks.KIND:
-        helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
+        helpers = plan.helpers
         if is_model_block(plan.blocks, step.params["block"]):
             kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
             block = plan.blocks[step.params["block"]]
@@ -111,11 +111,12 @@ def precision_blocks(plan: Plan) -> list[str]:
 def user_helper_sources(plan: Plan) -> list[str]:
     """One helper function per user block in use (inner blocks first); a nested-model
     block's helper takes an instance's input shapes where its definition records none."""
-    helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
+    helpers = plan.helpers
     shapes = {}
     for step in reversed(plan.steps):
         if step.spec.kind == userblocks.KIND:
             shapes[step.params["block"]] = step.input_shapes
-    return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name))
+    return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name), plan.reserved)
             if is_model_block(plan.blocks, name)
-            else userblocks.helper_source(plan.blocks, name, helpers) for name in helpers]
+            else userblocks.helper_source(plan.blocks, name, helpers, plan.reserved)
+            for name in helpers]

@@ -28,6 +28,21 @@ GENERATED_NAMES = frozenset({
     "residual_block", "bottleneck_block", "inception_module", "dense_block", "transition_layer",
 })
 
+# Names a training script defines or imports at its top level (script_parts, script_data,
+# script_weights, script_training, finetune, distributed): a helper or class of that name would
+# replace one of them. tests/codegen/test_name_clashes.py checks generated scripts against it.
+SCRIPT_NAMES = frozenset("""
+INPUTS LOSSES METRICS LOSS_WEIGHTS SETTINGS INPUT_KEYS OUTPUT_KEYS SYNTHETIC_SAMPLES
+UNKNOWN_LENGTH FINETUNE APPLICATIONS argparse os keras np layers torch dist
+DistributedDataParallel DataLoader DistributedSampler TensorDataset SummaryWriter
+make_optimizer make_callbacks TensorBoardLogger class_weights packed label_form output_shapes
+random_input random_labels synthetic_data single_pair sklearn_data pick npz_data csv_column
+csv_data one_hot load_data check_save_path split_validation faster_step main
+weight_layers load_matching_weights _layer_shapes _load_by_position _h5_layer_shapes
+_no_fit_message compile_for_phase unfreeze join_process_group rank_loader split_batch rows
+train_step global_results average_moving_statistics evaluate
+""".split())
+
 # Public attributes of a keras.Model instance on the torch backend (Keras 3.15): a layer
 # stored under one of these names in a subclassed model would break the model. A test
 # checks this list against Keras so a newer Keras with more attributes is noticed.
@@ -58,7 +73,7 @@ trainable_weights training type variable_dtype variables weights xpu zero_grad
 """.split())
 
 RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(
-    dir(builtins)) | GENERATED_NAMES
+    dir(builtins)) | GENERATED_NAMES | SCRIPT_NAMES
 
 
 def identifier(text: str) -> str:

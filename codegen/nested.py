@@ -36,11 +36,13 @@ KIND = userblocks.KIND
 
 
 def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str],
-                  input_shapes: Sequence | None) -> str:
+                  input_shapes: Sequence | None,
+                  module_names: frozenset[str] = frozenset()) -> str:
     """The `def make_<block>(...)` of a nested-model block.
 
     `input_shapes` (an instance's inferred input shapes) stand in for Input shapes the
-    definition does not record.
+    definition does not record. Its variables keep clear of `module_names` (the module's
+    top-level names) and of the helpers.
     """
     definition = blocks[name]
     meta = nested.model_of(definition)
@@ -55,12 +57,12 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     values = userblocks.inner_params(definition, exposed)
     refs = {(ref["node"], ref["param"]): Code(key)
             for key, ref in definition.get("params", {}).items()}
-    reserved = frozenset(helpers.values()) | {"name"} | frozenset(exposed)
+    reserved = module_names | frozenset(helpers.values()) | {"name"} | frozenset(exposed)
     if meta["class"] == nested.SEQUENTIAL:
         lines += _sequential_body(blocks, name, inputs[0], values, refs, helpers,
                                   input_shapes, reserved)
     else:
-        lines += _functional_body(blocks, name, inputs, refs, input_shapes, reserved)
+        lines += _functional_body(blocks, name, inputs, refs, helpers, input_shapes, reserved)
     return "\n".join(lines) + "\n"
 
 
@@ -90,7 +92,7 @@ def _sequential_body(blocks, name: str, source: str, values, refs, helpers, inpu
     order = nested.chain_order(definition)
     lines, made = [], {}
     if any(nodes[nid]["kind"] == APPLICATION for nid in order):
-        plan = _model_plan(blocks, name, input_shapes, reserved)
+        plan = _model_plan(blocks, name, helpers, input_shapes, reserved)
         for step in plan.steps:
             if step.spec.kind == APPLICATION:
                 made[step.node.id] = plan.namer.take(f"{step.name}_base")
@@ -103,16 +105,16 @@ def _sequential_body(blocks, name: str, source: str, values, refs, helpers, inpu
     return [*lines, f"{INDENT}], name=name)"]
 
 
-def _model_plan(blocks, name: str, input_shapes, reserved: frozenset[str]):
+def _model_plan(blocks, name: str, helpers, input_shapes, reserved: frozenset[str]):
     """The plan of the nested model as a document of its own (`userblocks.model_document`)."""
     from .plan import make_plan  # it imports this module
 
     shapes = input_shapes or [e["batch_shape"] for e in nested.model_of(blocks[name])["inputs"]]
     return make_plan(userblocks.model_document(blocks, {"block": name}, name, shapes),
-                     reserved=reserved)
+                     reserved=reserved, helpers=helpers)
 
 
-def _functional_body(blocks, name: str, inputs: list[str], refs, input_shapes,
+def _functional_body(blocks, name: str, inputs: list[str], refs, helpers, input_shapes,
                      reserved: frozenset[str]) -> list[str]:
     """The model's statements, written like `build_model()`'s from a plan of the model as
     a document of its own: shared layers made once, keras.applications bases, layers and
@@ -121,7 +123,7 @@ def _functional_body(blocks, name: str, inputs: list[str], refs, input_shapes,
     from .functional import step_line
 
     definition = blocks[name]
-    plan = _model_plan(blocks, name, input_shapes, reserved)
+    plan = _model_plan(blocks, name, helpers, input_shapes, reserved)
     names = [step.outputs[0] for step in plan.inputs]
     lines = [f"{INDENT}{var} = {text}" for var, text in zip(names, inputs, strict=True)]
     created: set[str] = set()

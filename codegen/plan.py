@@ -22,6 +22,7 @@ from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
 from . import structure
+from .custom import user_names
 from .errors import CodegenError
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer
@@ -78,6 +79,10 @@ class Plan:
     # the nodes left out of the model and that their errors block nothing, as a sentence
     # (`graph.summary.left_out_text`; "" when none is left out): the code's header says it
     left_out: str = ""
+    # user block name -> its helper function's name, unique in the module
+    helpers: dict[str, str] = field(default_factory=dict)
+    # the names the module binds at its top level, which no variable or helper may take
+    reserved: frozenset[str] = RESERVED
 
     @property
     def mixed(self) -> bool:
@@ -97,13 +102,15 @@ class Plan:
                                   if s.spec.is_block and s.spec.kind != USER_BLOCK))
 
 
-def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset()) -> Plan:
+def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset(),
+              helpers: dict[str, str] | None = None) -> Plan:
     """Check `doc` and order it into steps; raise CodegenError listing every blocking error.
 
     Only the model's nodes are kept (`graph.model_scope`: every Input, so the model's
     inputs are the document's Inputs in order, and the nodes that lead to an output);
     Keras leaves the others out too, so their errors block nothing.
-    `reserved` names are kept out of the variables (a helper's own arguments).
+    `reserved` names are kept out of the variables (a helper's own arguments); `helpers`
+    (block name -> helper function) are the enclosing module's, for a nested model's plan.
     """
     analysis = analysis if analysis is not None else analyze_document(doc)
     errors = analysis.blocking  # not those on nodes left out of the model (model_scope)
@@ -115,18 +122,21 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     float32 = output_dtypes(doc, analysis.results)
     index = GraphIndex.of(doc)
     model = _model_nodes(doc, index)
-    namer = Namer(RESERVED | frozenset(_helper_names(doc, model)) | reserved)
+    reserved = RESERVED | user_names(doc) | reserved  # the module's own top-level names
+    helpers = dict(helpers) if helpers is not None else _helper_names(doc, model, reserved)
+    namer = Namer(reserved | frozenset(helpers.values()))
     ports: dict[tuple[str, int], str] = {}
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
                                     namer, ports, bind(doc, node)), float32)
              for node in model]
     inputs = [s for s in steps if s.spec.kind == INPUT]
     outputs = [ports[ref] for ref in doc.output_refs()]
-    shared = shared_layers(doc, steps, analysis.results, namer, float32)
+    shared = shared_layers(doc, steps, analysis.results, namer, helpers, float32)
     keys_in = structure.input_keys(doc, {s.node.id: s.outputs[0] for s in inputs})
     keys_out = structure.output_keys(doc, {o: ports[doc.output_ref(o)] for o in doc.outputs})
     return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy,
-                port_output_names(doc), keys_in, keys_out, left_out_text(doc, analysis))
+                port_output_names(doc), keys_in, keys_out, left_out_text(doc, analysis),
+                helpers, reserved)
 
 
 def with_left_out(module, plan: Plan):
@@ -163,13 +173,13 @@ def _block_output(step: Step) -> str:
     return step.spec.expand(step.params, list(step.input_shapes)).output
 
 
-def _helper_names(doc: Document, model: list[Node]) -> list[str]:
-    """Function names of the user block helpers the `model`'s nodes call, kept out of the
-    variable names."""
+def _helper_names(doc: Document, model: list[Node], reserved: frozenset[str]) -> dict[str, str]:
+    """Block name -> function name of the user block helpers the `model`'s nodes call,
+    clear of the `reserved` names."""
     from .userblocks import helper_names
 
     used = [n.params.get("block") for n in model if n.kind == USER_BLOCK]
-    return list(helper_names(doc.blocks, used).values()) if used else []
+    return helper_names(doc.blocks, used, reserved) if used else {}
 
 
 def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:

@@ -65,7 +65,7 @@ def _made_first(plan: Plan, step, indent: str) -> tuple[str, list[str]]:
     if step.spec.kind == application.KIND:
         var = plan.namer.take(f"{step.name}_base")
         return var, application.construct_lines(var, step, indent)
-    helpers = userblocks.helper_names(plan.blocks, plan.user_blocks)
+    helpers = plan.helpers
     kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
     var = plan.namer.take(f"{step.name}_model")
     return var, nested.construct_lines(helpers[step.params["block"]], kwargs, step.name,

@@ -50,7 +50,7 @@ class SharedLayer:
     listed: bool = False  # a nested model giving a list of one tensor
 
 
-def shared_layers(doc: Document, steps, results, namer: Namer,
+def shared_layers(doc: Document, steps, results, namer: Namer, helpers: dict[str, str],
                   float32: frozenset[str] = frozenset()) -> dict[str, SharedLayer]:
     """Owner id -> SharedLayer for every owner a call site among `steps` calls.
 
@@ -61,7 +61,7 @@ def shared_layers(doc: Document, steps, results, namer: Namer,
     for owner_id in owners:
         node = doc.nodes[owner_id]
         if node.kind in (USER_BLOCK, APPLICATION):  # a nested model, made once
-            out[owner_id] = _shared_model(doc, steps, node, namer)
+            out[owner_id] = _shared_model(doc, steps, node, namer, helpers)
             continue
         spec = get_spec(node.kind)
         kwargs = spec.non_default(node.params)
@@ -73,17 +73,14 @@ def shared_layers(doc: Document, steps, results, namer: Namer,
     return out
 
 
-def _shared_model(doc: Document, steps, node, namer: Namer) -> SharedLayer:
-    from .userblocks import helper_names
-
+def _shared_model(doc: Document, steps, node, namer: Namer, helpers) -> SharedLayer:
     step = next(s for s in steps if s.node.id == node.id)
     kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
     if node.kind == APPLICATION:
         def make(indent: str, target: str) -> list[str]:
             return application.construct_lines(target, step, indent)
     else:
-        used = [s.params["block"] for s in steps if s.spec.kind == USER_BLOCK]
-        helper = helper_names(doc.blocks, used)[node.params["block"]]
+        helper = helpers[node.params["block"]]
 
         def make(indent: str, target: str) -> list[str]:
             return nested.construct_lines(helper, kwargs, node.name, indent, target)

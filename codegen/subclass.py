@@ -21,7 +21,6 @@ from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
 from .precision import body_indent
 from .structure import pack_keyed
-from .userblocks import helper_names
 
 CLASS_NAME = "CanvasModel"
 
@@ -57,7 +56,7 @@ class _Writer:
 
     def nested_model(self, step: Step) -> None:
         """A nested-model block: the model made in __init__ by its helper, called in call()."""
-        helpers = helper_names(self.plan.blocks, self.plan.user_blocks)
+        helpers = self.plan.helpers
         attr = self.attrs.take(step.name)
         kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
         self.init += nested.construct_lines(helpers[step.params["block"]], kwargs, step.name,

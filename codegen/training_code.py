@@ -29,24 +29,11 @@ def definitions(training: dict | None) -> dict[str, str]:
     if problem:
         raise CodegenError(f"{training_code.WHERE}: {problem}")
     found = training_code.defined(text)
-    taken = sorted(n for n in found if n in RESERVED or n in SCRIPT_NAMES)
+    taken = sorted(n for n in found if n in RESERVED)
     if taken:
         raise CodegenError(f"{training_code.WHERE}: the name {taken[0]!r} is taken by the "
                            "generated script; rename it")
     return found
-
-
-# Names the script's own functions and constants use (script_parts, script_data,
-# distributed).
-SCRIPT_NAMES = frozenset({
-    "INPUTS", "LOSSES", "METRICS", "LOSS_WEIGHTS", "SETTINGS", "SYNTHETIC_SAMPLES",
-    "UNKNOWN_LENGTH", "DTYPE_POLICY", "main", "build_model", "make_optimizer", "load_data",
-    "packed", "label_form", "output_shapes", "random_input", "random_labels",
-    "synthetic_data", "np", "keras", "layers", "ops", "argparse", "os", "sys",
-    # the initial weights helpers (script_weights)
-    "weight_layers", "load_matching_weights", "_layer_shapes", "_load_by_position",
-    "_h5_layer_shapes", "_no_fit_message",
-})
 
 
 def reference(value: Any, kinds: dict[str, str]) -> Any:

@@ -27,8 +27,10 @@ KIND = userblocks.KIND
 _NOT_IN_HELPERS = frozenset({SHARED_CALL, APPLICATION})
 
 
-def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
-    """Block name -> helper function name, for `used` blocks and those nested in them.
+def helper_names(blocks: Mapping[str, Any], used: list[str],
+                 reserved: frozenset[str] = RESERVED) -> dict[str, str]:
+    """Block name -> helper function name, for `used` blocks and those nested in them,
+    each unique and none `reserved` (the module's other top-level names).
 
     The order is the order of definition in the module: inner blocks first. A nested-model
     block's helper makes the model: `make_<block>`.
@@ -47,15 +49,16 @@ def helper_names(blocks: Mapping[str, Any], used: list[str]) -> dict[str, str]:
 
     for name in used:
         visit(name)
-    namer = Namer()
+    namer = Namer(reserved)
     return {name: namer.take(f"make_{name}" if nested.is_model_block(blocks, name) else name)
             for name in order}
 
 
-def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str]) -> str:
-    """The `def` of block `name`'s helper."""
+def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str],
+                  reserved: frozenset[str] = RESERVED) -> str:
+    """The `def` of block `name`'s helper; its variables keep clear of `reserved`."""
     definition = blocks[name]
-    local = Namer(RESERVED | frozenset(helpers.values()) | {"name"})
+    local = Namer(reserved | frozenset(helpers.values()) | {"name"})
     n_in = len(definition["inputs"])
     args = ["x"] if n_in == 1 else [f"x{i}" for i in range(n_in)]
     for arg in args:
