@@ -73,6 +73,9 @@ class PlotGridMixin:
         for name in names:
             if name not in self.plots:
                 self.plots[name] = self._new_plot(name)
+        # In the names' order, which the redraw timer compares with: a metric logged
+        # after the expected ones were placed must not leave the grid out of order.
+        self.plots = {name: self.plots[name] for name in names}
         if lr is None:
             lr = self._new_plot("learning rate")
             lr.setLogMode(y=self.lr_log.isChecked())
@@ -101,12 +104,16 @@ class PlotGridMixin:
         self._placed = cols
         for col in range(len(plots)):  # the plots of a row share its width equally
             self.view.ci.layout.setColumnStretchFactor(col, 1 if col < cols else 0)
-        for index, plot in enumerate(plots):
+        # Every plot out of its cell leaves first: one moved into a cell another still
+        # held was laid over it (its order changed), and the grid broke on removal.
+        moved = [index for index, plot in enumerate(plots)
+                 if self.view.ci.getItem(*divmod(index, cols)) is not plot]
+        for plot in [plots[i] for i in moved if plots[i] in self.view.ci.items]:
+            self.view.removeItem(plot)
+        for index in moved:
             row, col = divmod(index, cols)
-            if self.view.ci.getItem(row, col) is not plot:
-                if plot in self.view.ci.items:
-                    self.view.removeItem(plot)
-                self.view.addItem(plot, row=row, col=col)
+            self.view.addItem(plots[index], row=row, col=col)
+        for index, plot in enumerate(plots):
             if index + cols >= len(plots):  # nothing below it
                 plot.showAxis("bottom")
                 plot.setLabel("bottom", "epoch")

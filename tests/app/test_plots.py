@@ -315,3 +315,25 @@ def test_plots_of_a_row_share_its_width_and_long_titles_elide(qtbot):
     assert title.itemRect().width() <= title.rect().width()  # drawn within its plot
     plots.resize(1600, 260)  # room for the whole name: shown whole
     qtbot.waitUntil(lambda: title.text == long, timeout=10_000)
+
+
+def test_metrics_logged_besides_the_expected_ones_are_drawn(plots, qtbot):
+    """Two outputs: the accuracies expected from the settings got their plots first, the
+    per-output losses logged later came after them, and the plots' order never matched
+    the sorted names again: every tick rebuilt the grid and none drew a curve (the
+    customer_tickets example trained 5 epochs with only its first batches shown)."""
+    curves = RunCurves()
+    curves.expected = ["department_accuracy", "priority_accuracy"]
+    plots.show_run(curves)
+    qtbot.waitUntil(lambda: "priority_accuracy" in plots.plots, timeout=3000)
+    logs = {"loss": 1.0, "department_accuracy": 0.5, "department_loss": 0.7,
+            "priority_accuracy": 0.6, "priority_loss": 0.3}
+    curves.add_epoch(0, {**logs, **{f"val_{k}": v for k, v in logs.items()}}, lr=1e-3)
+    curves.add_epoch(1, logs, lr=1e-3)
+
+    def drawn(name: str) -> bool:
+        item = plots.items.get(("", name))
+        return item is not None and item.getData()[1] is not None and \
+            len(item.getData()[1]) == 2
+    qtbot.waitUntil(lambda: all(drawn(n) for n in logs), timeout=3000)
+    assert list(plots.plots) == [*curves.metric_names(), "learning rate"]
