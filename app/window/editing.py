@@ -86,7 +86,13 @@ class EditMixin:
         return drawn_sizes(self.doc, self.analysis, node_ids)
 
     def undo(self) -> None:
+        """Undo; nodes it brings back (an undone delete or cut) are left selected, as Qt's
+        views do, so that they can be moved again at once."""
+        before = set(self.doc.nodes)
         self._framed(self.stack.undo_text, self.stack.undo)
+        back = [n for n in self.doc.nodes if n not in before]
+        if back:
+            self.canvas.select(back)
 
     def redo(self) -> None:
         self._framed(self.stack.redo_text, self.stack.redo)

@@ -43,6 +43,7 @@ def test_undoing_a_delete_of_everything_brings_back_the_items_as_drawn(make_wind
     key(window, QtCore.Qt.Key_Z)
     qtbot.wait(1)
     assert all(window.canvas.views[n] is item for n, item in items.items())  # not made anew
+    assert_reselected(window, list(items))
     assert drawn_state(window) == fresh
     assert wire_state(window) == wires  # the same wires, where they were
     assert_drawn_as_document(window)
@@ -75,8 +76,41 @@ def test_undoing_a_delete_of_part_rewires_it_to_the_rest(make_window, qtbot):
     assert_drawn_as_document(window)
     key(window, QtCore.Qt.Key_Z)
     qtbot.wait(1)
+    assert_reselected(window, part)
     assert drawn_state(window) == fresh
     assert_drawn_as_document(window)
+
+
+def assert_reselected(window, node_ids) -> None:
+    """The nodes an undo brought back are the selection (and shown as such); then cleared,
+    to compare the rest with a window that selected nothing."""
+    assert window.canvas.selected_ids() == list(node_ids)
+    assert all(window.canvas.views[n].isSelected() for n in node_ids)
+    window.canvas.select([])
+
+
+def test_undoing_a_delete_leaves_the_restored_nodes_selected_to_move_at_once(make_window,
+                                                                               qtbot):
+    """As in Qt's own views: Delete, Ctrl+Z, then a drag moves the restored nodes together
+    (they were left unselected, and a drag moved only the node under the cursor)."""
+    from .gestures import click, drag, node_point
+
+    window = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
+    window.canvas.renderer.render()
+    part = list(window.doc.nodes)[3:6]
+    click(window, node_point(window, part[0]))
+    for node_id in part[1:]:
+        click(window, node_point(window, node_id), modifiers=QtCore.Qt.ShiftModifier)
+    key(window, QtCore.Qt.Key_Delete, QtCore.Qt.NoModifier)
+    window.canvas.select([list(window.doc.nodes)[0]])  # something else selected meanwhile
+    key(window, QtCore.Qt.Key_Z)
+    qtbot.wait(1)
+    assert window.canvas.selected_ids() == part
+    before = {n: window.doc.position(n) for n in window.doc.nodes}
+    start = node_point(window, part[0])
+    drag(window, start, start + QtCore.QPoint(0, 40))
+    moved = {n for n, pos in before.items() if window.doc.position(n) != pos}
+    assert moved == set(part)
 
 
 def test_undoing_an_older_delete_makes_the_items_afresh(make_window, qtbot):
@@ -95,6 +129,7 @@ def test_undoing_an_older_delete_makes_the_items_afresh(make_window, qtbot):
     qtbot.wait(1)
     assert window.canvas.views[last] is items[last]
     assert window.canvas.views[first] is not items[first]
+    assert_reselected(window, [first])  # the last undo's
     assert drawn_state(window) == fresh
     assert_drawn_as_document(window)
 
