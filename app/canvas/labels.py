@@ -27,6 +27,8 @@ from .label_spots import WireOutlines, label_spot
 from .node_columns import NodeColumns
 from .nodes import LayerNodeItem
 
+OWN_WIRE_MARGIN = 1.0  # of a label's spot, that its own wire may graze
+
 
 class LabelQueue:
     """Wires, and nodes whose wires go together, that need their labels placed."""
@@ -238,6 +240,14 @@ def parallel(pipe) -> list:
     return [wire for wire in wires_out(pipe.output_port.node) if wire.input_port.node is end]
 
 
+def _across(rect: QtCore.QRectF, pipe, wires: WireOutlines) -> bool:
+    """Whether the wire `pipe` runs across `rect` (a wire bent back up into a merge node
+    beside its source ran through its own label), not just by its edge: a short slanted
+    wire between two rows grazes both spots beside its middle near its ports."""
+    return wires.meet(rect.adjusted(OWN_WIRE_MARGIN, OWN_WIRE_MARGIN, -OWN_WIRE_MARGIN,
+                                    -OWN_WIRE_MARGIN), [pipe])
+
+
 class NodeWires:
     """The wires out of `pipe`'s source node and into its destination node, but `pipe`,
     looked up when first asked about; `cross` tells whether one of them (or its arrow)
@@ -260,7 +270,8 @@ class NodeWires:
 def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
                  again=None) -> None:
     """Place the `label` of each pipe in `pipes` (in that order), apart from one another and,
-    where a spot allows, off the other wires into the same node (parallel wires) and off
+    where a spot allows, off its own wire and the other wires into the same node (parallel
+    wires: a label centred on a spot past a bent wire's middle lay across its climb) and off
     the `obstacles` (nodes, arrow heads, other labels), and where one allows that too, off
     the other wires of its two nodes (`NodeWires`); never on a node or an arrow head.
     `wires`: outlines made before, while no wire moved."""
@@ -281,7 +292,8 @@ def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
         # wire into another port runs across right beside this one's middle (a shortcut into
         # an Add's first port), and a shortcut leaves beside the main path's first wire.
         spot = label_spot(path, size, taken,
-                          lambda r, t=twins: wires.meet(r, t) or obstacles.meet(r, group),
+                          lambda r, t=twins, p=pipe: wires.meet(r, t) or _across(r, p, wires)
+                          or obstacles.meet(r, group),
                           obstacles.covers, NodeWires(pipe, wires).cross)
         pipe.label.setOpacity(0.0 if spot is None else 1.0)  # no room: hidden, not under a node
         if spot is None:
