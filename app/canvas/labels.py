@@ -18,14 +18,15 @@ one pass per move, not one per wire, and the nodes are looked up once a pass.
 
 from __future__ import annotations
 
+import re
 import weakref
 
 from PySide6 import QtCore
 from shiboken6 import isValid
 
 from .label_spots import WireOutlines, label_spot
-from .node_columns import NodeColumns
 from .nodes import LayerNodeItem
+from .rect_grid import RectGrid
 
 OWN_WIRE_MARGIN = 1.0  # of a label's spot, that its own wire may graze
 
@@ -52,11 +53,14 @@ class LabelQueue:
     def flush(cls) -> None:
         """Place the labels of every queued wire now, with what a label keeps off in each
         scene brought up to date once (`Obstacles.of`) rather than by a scene query per spot."""
-        items, cls.pending = list(cls.pending.values()), {}
+        # In the nodes' order, not the queue's: wires are queued from sets of items (by
+        # address), and each label takes the first spot the ones placed before it left.
+        items = sorted((item for item in cls.pending.values() if isValid(item)), key=in_order)
+        cls.pending = {}
         scenes: dict = {}  # scene -> what a label there keeps off
         groups = []
         for item in items:
-            scene = item.scene() if isValid(item) else None  # deleted or removed since
+            scene = item.scene()  # None: removed since
             if scene is None:
                 continue
             if scene not in scenes:
@@ -65,6 +69,23 @@ class LabelQueue:
             if wires:
                 groups.append((wires, scenes[scene]))
         place_groups(groups)
+
+
+def in_order(item) -> tuple:
+    """Where a queued node item, or wire, is placed in a flush: by its source node's id
+    (numbers within it by value), then by its output port and its end's id and port."""
+    if isinstance(item, LayerNodeItem):
+        return (_id_key(item.id), -1)
+    src, end = item.output_port, item.input_port
+    if src is None or end is None:
+        return ((), -2)
+    return (_id_key(src.node.id), src.node.outputs.index(src), _id_key(end.node.id),
+            end.node.inputs.index(end))
+
+
+def _id_key(node_id: str) -> tuple:
+    """`n2` before `n10`: runs of digits compared as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", node_id))
 
 
 def place_groups(groups, again=None) -> None:
@@ -81,59 +102,6 @@ def place_groups(groups, again=None) -> None:
     for wires, obstacles in groups:
         place_labels(wires, obstacles, outlines.setdefault(id(obstacles), WireOutlines()),
                      again)
-
-
-class RectGrid:
-    """Rectangles by key, bucketed in the cells of `NodeColumns`' grid and updated in place:
-    a key whose rectangle is unchanged costs a comparison, not a bucketing."""
-
-    def __init__(self):
-        self.rects: dict = {}
-        self.cells: dict[tuple[int, int], set] = {}
-
-    def put(self, key, rect: QtCore.QRectF) -> None:
-        old = self.rects.get(key)
-        if old is not None:
-            if old == rect:
-                return
-            self._unbucket(key, old)
-        self.rects[key] = rect
-        for cell in NodeColumns._cells(rect):
-            self.cells.setdefault(cell, set()).add(key)
-
-    def discard(self, key) -> None:
-        old = self.rects.pop(key, None)
-        if old is not None:
-            self._unbucket(key, old)
-
-    def keep_only(self, keys) -> None:
-        """Forget the keys not in `keys`."""
-        for key in [key for key in self.rects if key not in keys]:
-            self._unbucket(key, self.rects.pop(key))
-
-    def _unbucket(self, key, rect: QtCore.QRectF) -> None:
-        for cell in NodeColumns._cells(rect):
-            keys = self.cells.get(cell)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
-                    del self.cells[cell]
-
-    def meeting(self, rect: QtCore.QRectF) -> list:
-        """The keys whose rectangles meet `rect`."""
-        near = set()
-        for cell in NodeColumns._cells(rect):
-            near.update(self.cells.get(cell, ()))
-        return [key for key in near if self.rects[key].intersects(rect)]
-
-    def meets(self, rect: QtCore.QRectF, skip=()) -> bool:
-        """Whether the rectangle of a key not in `skip` meets `rect` (asked of every spot
-        tried for a label: the first found answers)."""
-        for cell in NodeColumns._cells(rect):
-            for key in self.cells.get(cell, ()):
-                if key not in skip and self.rects[key].intersects(rect):
-                    return True
-        return False
 
 
 class Obstacles:
