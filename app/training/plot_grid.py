@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui  # noqa: E402
 from .axes import ReadableAxis  # noqa: E402
 from .legend import MARGIN  # noqa: E402
 
+LEGEND_ALPHA = 190  # of the legend's black box: the curves show faintly through it
 PLOT_ASPECT = 1.3  # width over height a plot needs before plots go side by side
 TITLE_SIZE_PT = 11  # pyqtgraph's title size
 
@@ -133,7 +134,9 @@ class PlotGridMixin:
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         # No grid: its full-length lines made each repaint about three times as costly.
-        plot.addLegend(offset=(-MARGIN, MARGIN))  # moved to the emptiest corner on redraws
+        # Moved to the emptiest corner on redraws; in a small plot every corner may hold a
+        # curve, and the dark box keeps the names readable over it.
+        plot.addLegend(offset=(-MARGIN, MARGIN), brush=pg.mkBrush(0, 0, 0, LEGEND_ALPHA))
         if "loss" in self.plots:
             plot.setXLink(self.plots["loss"])
         plot.hideAxis("bottom")

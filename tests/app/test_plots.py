@@ -337,3 +337,16 @@ def test_metrics_logged_besides_the_expected_ones_are_drawn(plots, qtbot):
             len(item.getData()[1]) == 2
     qtbot.waitUntil(lambda: all(drawn(n) for n in logs), timeout=3000)
     assert list(plots.plots) == [*curves.metric_names(), "learning rate"]
+
+
+def test_a_legend_over_a_curve_keeps_its_names_readable(plots, qtbot):
+    """In small plots (six metrics under the canvas) every corner holds a curve, and a
+    line ran straight through 'batch loss': the legend's box was transparent."""
+    curves = RunCurves()
+    curves.add_epoch(0, {"loss": 1.0, "val_loss": 1.1, "accuracy": 0.5}, lr=1e-3)
+    plots.show_run(curves)
+    plots.redraw()
+    for name, plot in plots.plots.items():
+        brush = plot.legend.opts["brush"]
+        assert brush is not None and brush.color().alpha() >= 160, name
+        assert brush.color().lightness() < 60, name  # dark, as the plot's background
