@@ -380,8 +380,9 @@ def test_legends_name_only_the_curves_drawn(panel, qtbot):
 def test_beside_earlier_runs_the_legend_names_the_run_shown(panel, qtbot):
     """Run 2 drawn over Run 1 listed 'train' beside 'Run 1 train': which run was 'train'
     was left to guess. Alone, its curves keep their short names."""
-    def names():
-        return sorted(label.text for _, label in panel.plots.plots["loss"].legend.items)
+    def names():  # None while the plots are being rebuilt
+        plot = panel.plots.plots.get("loss")
+        return None if plot is None else sorted(label.text for _, label in plot.legend.items)
 
     run, first = started(panel, qtbot)
     run.push(*epoch(0), {"event": "result", "status": "finished"})
