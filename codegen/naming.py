@@ -18,6 +18,8 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _INVALID = re.compile(r"[^0-9A-Za-z_]+")
 
@@ -74,6 +76,23 @@ trainable_weights training type variable_dtype variables weights xpu zero_grad
 
 RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(
     dir(builtins)) | GENERATED_NAMES | SCRIPT_NAMES
+
+
+def argument(key: str) -> str:
+    """The helper argument for a block param `key` (an identifier the block checks): `key`,
+    or `key_` when `key` less its trailing underscores is a name the generated code uses
+    (a param `layers` would hide the `layers` module inside its helper). One-to-one, so
+    two params never share an argument.
+
+    >>> argument("filters"), argument("layers"), argument("layers_"), argument("filters_")
+    ('filters', 'layers_', 'layers__', 'filters_')
+    """
+    return f"{key}_" if key.rstrip("_") in RESERVED else key
+
+
+def arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """`kwargs` of a block helper call, keyed by `argument`."""
+    return {argument(k): v for k, v in kwargs.items()}
 
 
 def identifier(text: str) -> str:

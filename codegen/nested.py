@@ -30,7 +30,7 @@ from . import userblocks as block_code
 from .emit import INDENT, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
-from .naming import Namer
+from .naming import Namer, argument, arguments
 
 KIND = userblocks.KIND
 
@@ -48,16 +48,16 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     meta = nested.model_of(definition)
     spec = userblocks.bound_spec(blocks, name)
     exposed = {p.name: p.default for p in spec.params[1:] if p.name != "trainable"}
-    signature = ", ".join([*(f"{k}={literal(v)}" for k, v in exposed.items()),
+    signature = ", ".join([*(f"{k}={literal(v)}" for k, v in arguments(exposed).items()),
                            f"name={literal(name)}"])
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{block_code.doc_line(definition, name)}"""']
     inputs = [_input_line(meta, port, name, input_shapes) for port in
               range(len(definition["inputs"]))]
     values = userblocks.inner_params(definition, exposed)
-    refs = {(ref["node"], ref["param"]): Code(key)
+    refs = {(ref["node"], ref["param"]): Code(argument(key))
             for key, ref in definition.get("params", {}).items()}
-    reserved = module_names | frozenset(helpers.values()) | {"name"} | frozenset(exposed)
+    reserved = module_names | frozenset(helpers.values()) | {"name", *arguments(exposed)}
     if meta["class"] == nested.SEQUENTIAL:
         lines += _sequential_body(blocks, name, inputs[0], values, refs, helpers,
                                   input_shapes, reserved)
@@ -152,8 +152,8 @@ def _make(blocks, node, values, refs, helpers, indent, prefix, suffix) -> str:
         if not nested.is_model_block(blocks, block):
             raise CodegenError(f"Block layer {node['name']!r} is a block that is not a nested "
                                "model; it cannot be one layer of a Sequential model")
-        return call(helpers[block], [], {**kwargs, "name": node["name"]}, indent, prefix,
-                    suffix)
+        return call(helpers[block], [], {**arguments(kwargs), "name": node["name"]}, indent,
+                    prefix, suffix)
     spec = LAYER_SPECS[node["kind"]]
     return constructor(spec, kwargs, node["name"], indent, prefix, suffix,
                        spec.resolve(values))
@@ -170,7 +170,7 @@ def instance_lines(helper: str, kwargs: Mapping[str, Any], name: str, sources: S
                    listed: bool = False) -> list[str]:
     """`out = make_x(name=...)(inputs)`; a frozen model is made, frozen, then called.
     `listed`: the model gives a list of one tensor, unpacked as `[out] = ...`."""
-    kwargs = dict(kwargs)
+    kwargs = arguments(kwargs)
     frozen = kwargs.pop("trainable", True) is False
     arg = pack(list(sources))
     if not frozen:
@@ -186,7 +186,7 @@ def construct_lines(helper: str, kwargs: Mapping[str, Any], name: str, indent: s
                     target: str) -> list[str]:
     """`target = make_x(name=...)` (and `target.trainable = False`): a model called at
     several places, made once."""
-    kwargs = dict(kwargs)
+    kwargs = arguments(kwargs)
     frozen = kwargs.pop("trainable", True) is False
     lines = [call(helper, [], {**kwargs, "name": name}, indent, f"{target} = ")]
     return lines + ([f"{indent}{target}.trainable = False"] if frozen else [])

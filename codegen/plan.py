@@ -25,7 +25,7 @@ from . import structure
 from .custom import user_names
 from .errors import CodegenError
 from .literals import LINE_LIMIT
-from .naming import RESERVED, Namer
+from .naming import RESERVED, Namer, argument
 from .operations import OUTPUT_DTYPE
 from .precision import FLOAT32, output_dtypes, policy_name
 from .shared import shared_layers
@@ -179,7 +179,9 @@ def _helper_names(doc: Document, model: list[Node], reserved: frozenset[str]) ->
     from .userblocks import helper_names
 
     used = [n.params.get("block") for n in model if n.kind == USER_BLOCK]
-    return helper_names(doc.blocks, used, reserved) if used else {}
+    params = {argument(k) for b in doc.blocks.values() if isinstance(b, dict)
+              for k in b.get("params") or {}}  # a helper calling another takes these
+    return helper_names(doc.blocks, used, reserved | params) if used else {}
 
 
 def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:

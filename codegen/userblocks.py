@@ -20,7 +20,7 @@ from kerascanvas.graph.spec import APPLICATION, GENERIC, LAYER_SPECS, SHARED_CAL
 from .emit import INDENT, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
-from .naming import RESERVED, Namer
+from .naming import RESERVED, Namer, argument, arguments
 
 KIND = userblocks.KIND
 # one object called at several places: a plain helper cannot make it once
@@ -58,16 +58,12 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
                   reserved: frozenset[str] = RESERVED) -> str:
     """The `def` of block `name`'s helper; its variables keep clear of `reserved`."""
     definition = blocks[name]
-    local = Namer(reserved | frozenset(helpers.values()) | {"name"})
     n_in = len(definition["inputs"])
     args = ["x"] if n_in == 1 else [f"x{i}" for i in range(n_in)]
-    for arg in args:
-        local.take(arg)
     spec = userblocks.bound_spec(blocks, name)
     exposed = {p.name: p.default for p in spec.params[1:]}
-    for key in exposed:
-        local.take(key)
-    signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in exposed.items()),
+    local = Namer(reserved | frozenset(helpers.values()) | {"name", *args, *arguments(exposed)})
+    signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in arguments(exposed).items()),
                            "name=None"])
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{doc_line(definition, name)}"""',
@@ -87,7 +83,7 @@ def doc_line(definition, name: str) -> str:
 
 
 def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]:
-    refs = {(ref["node"], ref["param"]): Code(key)
+    refs = {(ref["node"], ref["param"]): Code(argument(key))
             for key, ref in definition.get("params", {}).items()}
     # each inner node's values with the exposed defaults applied, as inference sees them
     values = userblocks.inner_params(definition, exposed)
@@ -144,8 +140,8 @@ def _block_outputs(blocks, node) -> int:
 def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values) -> str:
     if node["kind"] == KIND:
         inner = kwargs.pop("block", node["params"].get("block"))
-        return call(helpers[inner], sources, {**kwargs, "name": layer_name}, INDENT,
-                    targets(outs))
+        return call(helpers[inner], sources, {**arguments(kwargs), "name": layer_name},
+                    INDENT, targets(outs))
     spec = LAYER_SPECS[node["kind"]]
     if node["kind"] in _NOT_IN_HELPERS:
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
@@ -165,5 +161,5 @@ def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str) ->
     """`prefix + conv_bn(x, filters=64, name='blk')` for one instance node."""
     kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
     block = step.params["block"]
-    return call(helpers[block], list(step.inputs), {**kwargs, "name": step.name}, indent,
-                prefix)
+    return call(helpers[block], list(step.inputs), {**arguments(kwargs), "name": step.name},
+                indent, prefix)
