@@ -159,6 +159,9 @@ def test_ctrl_c_while_waiting_for_the_other_machines_ends_the_launcher(monkeypat
         waited.append(True)
 
     monkeypatch.setattr("torch.distributed.run.run", waiting_at_the_rendezvous)
+    # No rank has started: a child the test process keeps from earlier tests (a
+    # multiprocessing fork server preloading kerascanvas.runtime) is no rank of this launch.
+    monkeypatch.setattr("kerascanvas.runtime.launch.rank_processes", lambda *a, **k: [])
     launch = Launch(1, nnodes=2, node_rank=0, rdzv_endpoint="127.0.0.1:1")
     args = SimpleNamespace(threads=1, file=str(tmp_path / "model.json"))
     assert run_launch.start_ranks(args, launch, 1, 3) == 130 and not waited
