@@ -66,7 +66,7 @@ def record_to_dict(record: RunRecord, folder: Path) -> dict:
 
 def record_from_dict(data: dict, folder: Path) -> RunRecord:
     record = RunRecord(int(data["number"]), dict(data.get("settings") or {}),
-                       uid=run_record.entry_uid(data))
+                       uid=run_record.entry_uid(data), folder=str(folder))
     for name in FIELDS[2:]:
         if name in data:
             setattr(record, name, data[name])

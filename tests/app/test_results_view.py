@@ -210,3 +210,21 @@ def test_the_scores_table_reads_as_a_table_of_numbers(qtbot):
         for column in range(1, table.columnCount()):
             item = table.item(row, column)
             assert item.text() == "" or item.textAlignment() & right, (row, column)
+
+
+def test_a_run_read_back_from_its_folder_is_saved_beside_its_project(qtbot, tmp_path):
+    """A run of an earlier session (read from net.runs) offered to save as ~/run_2.keras,
+    while a run of this session offered net_run_2.keras beside the project."""
+    from kerascanvas.app.training.history import load_runs, save_runs
+
+    folder = tmp_path / "net.runs"
+    folder.mkdir()
+    record = RunRecord(2, {}, status=FINISHED, folder=str(folder))
+    record.result = Result(FINISHED)
+    save_runs(folder, [record])
+    (loaded,), problem = load_runs(folder)
+    assert problem is None
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(loaded)
+    assert view.suggested_path() == str(tmp_path / "net_run_2.keras")
