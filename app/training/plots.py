@@ -46,6 +46,16 @@ def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool =
     return item
 
 
+def step_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points drawing each value as held over its epoch: the value logged at x = e + 1
+    runs flat from e to e + 1 and changes upright at the boundary (a rate set for an
+    epoch does not slide into it)."""
+    if not len(x):
+        return x, y
+    starts = np.concatenate(([x[0] - 1.0], x[:-1]))
+    return np.column_stack((starts, x)).ravel(), np.repeat(y, 2)
+
+
 class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
     """Loss (per batch and per epoch), one plot per metric, and the learning rate."""
 
@@ -248,7 +258,9 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         if len(curves.lr):
             lr = self._item((label, "lr"), "learning rate", train, 2.0,
                             name=named or "learning rate")
-            self._push(lr, curves.lr)
+            if lr.opts["symbol"] is not None:  # steps mark the epochs; dots would double
+                lr.setSymbol(None)
+            self._push(lr, curves.lr, steps=True)
             if not overlay:
                 self._scale_lr(curves.lr.y)
 
@@ -280,11 +292,11 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         low, high = self.plots["learning rate"].viewRange()[1]
         return (10 ** low, 10 ** high) if self.lr_log.isChecked() else (low, high)
 
-    def _push(self, item: pg.PlotDataItem, series: Series) -> None:
+    def _push(self, item: pg.PlotDataItem, series: Series, steps: bool = False) -> None:
         state = (id(series), len(series))
         if self._shown.get(id(item)) != state:
             self._shown[id(item)] = state
-            item.setData(series.x, series.y)
+            item.setData(*(step_points(series.x, series.y) if steps else (series.x, series.y)))
 
     def _draw_nan(self, curves: RunCurves | None) -> None:
         notes = tuple(curves.nan_notes) if curves is not None else ()

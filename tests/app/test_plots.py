@@ -94,7 +94,7 @@ def test_every_plot_clips_and_downsamples(plots):
         ds, auto, method = plot.downsampleMode()
         assert auto and method == "peak"
     np.testing.assert_allclose(plots.items[("", "val_accuracy")].yData, [0.2])
-    np.testing.assert_allclose(plots.items[("", "lr")].yData, [1e-3])
+    np.testing.assert_allclose(plots.items[("", "lr")].yData, [1e-3, 1e-3])  # held over epoch 1
 
 
 def test_nan_is_marked_in_red_with_its_place(plots):
@@ -220,6 +220,25 @@ def test_log_scale_labels_of_the_learning_rate_do_not_overlap(qtbot):
     axis = plots.plots["learning rate"].getAxis("left")
     qtbot.waitUntil(lambda: axis_laid_out(axis), timeout=10_000)
     assert_axis_labels_apart(axis)  # still labelled
+
+
+def test_a_rate_change_is_drawn_as_a_step_at_the_epoch_boundary(plots):
+    """A rate cut from 0.01 to 0.001 after epoch 2 was drawn as a slope across epoch 3,
+    as if the rate had passed through 0.005; the rate an epoch trained at holds over it."""
+    curves = RunCurves()
+    for epoch, rate in enumerate([0.01, 0.01, 0.001, 0.001]):
+        curves.add_epoch(epoch, {"loss": 1.0}, lr=rate)
+    plots.show_run(curves)
+    plots.redraw()
+    item = plots.items[("", "lr")]
+    x, y = item.xData, item.yData
+    assert list(zip(x, y, strict=True)) == [
+        (0.0, 0.01), (1.0, 0.01), (1.0, 0.01), (2.0, 0.01),
+        (2.0, 0.001), (3.0, 0.001), (3.0, 0.001), (4.0, 0.001)]
+    # Halfway through epoch 3 the line is at the new rate, not between the two.
+    halfway = np.interp(2.5, x[4:], y[4:])
+    assert halfway == pytest.approx(0.001)
+    assert item.opts["symbol"] is None
 
 
 def test_an_empty_learning_rate_axis_spans_usual_rates(plots, qtbot):
