@@ -48,6 +48,8 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         self._box_widths: dict[tuple[str, ...], int] = {}
         self.setWordWrap(True)
         self.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
+        # Ctrl+A selects every row, Shift/Ctrl+click several; Ctrl+C copies their messages.
+        self.setSelectionMode(QtWidgets.QAbstractItemView.ExtendedSelection)
         header = self.header()
         for column in (0, 1, 3):  # sized by `_fit_columns`, from the texts and fixes shown
             header.setSectionResizeMode(column, QtWidgets.QHeaderView.Fixed)
@@ -262,6 +264,13 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         if issue is not None and issue.node:
             self.node_requested.emit(issue.node)
 
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.matches(QtGui.QKeySequence.Copy):
+            rows = sorted(self.selectedItems(), key=self.indexOfTopLevelItem)
+            QtWidgets.QApplication.clipboard().setText("\n".join(map(row_message, rows)))
+        else:
+            super().keyPressEvent(event)
+
     def _on_context_menu(self, pos) -> None:
         item = self.itemAt(pos)
         if item is not None:
@@ -275,10 +284,16 @@ class IssuesPanel(QtWidgets.QTreeWidget):
                         self.doc)
         if menu.actions():
             menu.addSeparator()
-        text = issue.message if issue is not None else item.text(2)
+        text = row_message(item)
         menu.addAction("Copy message",
                        lambda: QtWidgets.QApplication.clipboard().setText(text))
         return menu
+
+
+def row_message(item: QtWidgets.QTreeWidgetItem) -> str:
+    """A row's whole message (its issue's, or the hint's text)."""
+    issue = item.data(0, ISSUE_ROLE)
+    return issue.message if issue is not None else item.text(2)
 
 
 def fix_labels(issue, doc=None) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from .recovery import RecoveryBar
 from .run_docks import RunDocksMixin
 from .start import HOW_TO_BEGIN, StartMixin
 from .teardown import Teardown, running_work, stop_consequence, stop_training_first
+from .widget_keys import WidgetKeys
 
 
 class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMixin, StartMixin,
@@ -52,6 +53,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.setCentralWidget(stacked(self.recovery_bar, self.canvas.widget))
         self._build_docks()
         self.actions = build_menus(self)
+        self.widget_keys = WidgetKeys(self, self.actions)  # a focused text or table keeps its keys
         self._build_status_bar()
         self._wire()
         self.init_user_blocks()
