@@ -29,6 +29,8 @@ class Result(TrainingEvent):
             `epochs_run`; None otherwise, and in events written before it was a field.
         nan_losses: the training losses of that epoch that were not finite ("loss",
             "out_loss"...); empty otherwise.
+        early_stopped, kept_epoch: the epoch (from 1) after which EarlyStopping ended
+            training, and the one whose weights it restored; None otherwise.
         evaluation: {"split", "metrics", "predictions"} of the trained model, if made.
         evaluation_error: why there is no evaluation, when it failed.
         issues: data or settings problems (`graph.inference.Issue`, each naming its
@@ -57,15 +59,18 @@ class Result(TrainingEvent):
     processes: int = 1
     dropped_epoch: int | None = None
     nan_losses: tuple[str, ...] = ()
+    early_stopped: int | None = None
+    kept_epoch: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "issues", tuple(_issue(i) for i in self.issues))
         object.__setattr__(self, "nan_losses", _names(self.nan_losses))
-        dropped = self.dropped_epoch
-        if dropped is not None and (isinstance(dropped, bool) or not isinstance(dropped, int)
-                                    or dropped < 1):
-            raise ValueError(f"A result's dropped_epoch is an epoch number from 1, or null. "
-                             f"Received: {_shown(dropped)}")
+        for name in ("dropped_epoch", "early_stopped", "kept_epoch"):
+            epoch = getattr(self, name)
+            if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, int)
+                                      or epoch < 1):
+                raise ValueError(f"A result's {name} is an epoch number from 1, or null. "
+                                 f"Received: {_shown(epoch)}")
 
     @classmethod
     def of(cls, result, **fields: Any) -> Result:
@@ -79,7 +84,8 @@ class Result(TrainingEvent):
                    epochs_run=result.epochs_run, initial_epoch=result.initial_epoch,
                    saved=result.saved, device=result.device, nan=result.status == NAN,
                    oom=result.status == OOM, dropped_epoch=result.dropped_epoch,
-                   nan_losses=tuple(result.nan_losses), **fields)
+                   nan_losses=tuple(result.nan_losses), early_stopped=result.early_stopped,
+                   kept_epoch=result.kept_epoch, **fields)
 
 
 def _names(value: Any) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from .train_messages import (
     STOPPED,
     TrainingRefused,
     TrainResult,
+    early_stop_epochs,
     early_stop_message,
     nan_message,
     stop_message,
@@ -93,7 +94,9 @@ def fit_run(result: TrainResult, plan: FitPlan, bridge, callbacks: list,
         result.status, result.epochs_run = NAN, keeper.good_epochs
         result.dropped_epoch, result.nan_losses = at[0] + 1, tuple(keeper.nan_losses)
         result.message = nan_message(at, settings, keeper.good_epochs, keeper.nan_losses)
-    elif bridge.stopped:
+        return
+    result.early_stopped, result.kept_epoch = early_stop_epochs(chosen)
+    if bridge.stopped:
         result.status = STOPPED
         result.message = stop_message(bridge.stopped_in, result.epochs_run,
                                       bridge.val_cut)

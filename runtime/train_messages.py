@@ -59,6 +59,10 @@ class TrainResult:
         save_error: why the model could not be saved where asked (a full disk, a folder
             that cannot be written); the message says it too, `saved` is None and
             `model` still holds the model. Empty otherwise.
+        early_stopped: the epoch (from 1, as Keras numbers a continued run) after which
+            EarlyStopping ended training; None when it did not.
+        kept_epoch: the epoch (from 1) whose weights EarlyStopping(restore_best_weights)
+            put back as training ended: `metrics` score those, `history` runs past them.
         failed_in: the pass of `fit` an error ended ("epoch 3, batch 7", "the validation pass
             of epoch 3 (its training batches ran)"); empty otherwise.
     """
@@ -80,6 +84,8 @@ class TrainResult:
     unscored: str = ""
     save_error: str = ""
     failed_in: str = ""
+    early_stopped: int | None = None
+    kept_epoch: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -126,6 +132,21 @@ def early_stop_message(callbacks: list) -> str:
             return (f"Early stopping ended training after epoch {cb.stopped_epoch + 1} "
                     f"({cb.monitor} stopped improving){kept}.")
     return ""
+
+
+def early_stop_epochs(callbacks: list) -> tuple[int | None, int | None]:
+    """(the epoch early stopping ended training after, the epoch whose weights it
+    restored), each from 1 or None: Keras restores the best weights as training ends,
+    whether or not it stopped early."""
+    keras = import_keras()
+    stopped = kept = None
+    for cb in callbacks:
+        if isinstance(cb, keras.callbacks.EarlyStopping):
+            if cb.stopped_epoch > 0:
+                stopped = cb.stopped_epoch + 1
+            if cb.restore_best_weights and cb.best_weights is not None:
+                kept = cb.best_epoch + 1
+    return stopped, kept
 
 
 def nan_message(at: tuple[int, int | None], settings: Mapping[str, Any],

@@ -23,7 +23,8 @@ def metrics_text(record) -> str:
     epoch they are from and the epochs it was set to train (a run that stopped early)."""
     text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
     epoch = record.metrics_epoch
-    return f"epoch {epoch}/{record.epochs or '?'}: {text}" if text and epoch else text
+    kept = " (best, weights kept)" if record.kept_logs() else ""
+    return f"epoch {epoch}/{record.epochs or '?'}{kept}: {text}" if text and epoch else text
 
 
 class ProjectRunsMixin:

@@ -72,14 +72,15 @@ class RunRecord:
 
     @property
     def final_metrics(self) -> dict[str, float]:
-        """The logs of the last finished epoch whose weights the run kept: after a NaN
-        loss the weights are the last finite ones and the run's history ends at their
-        epoch, while the live curves still hold the NaN epoch."""
+        """The logs of the finished epoch whose weights the run kept: after a NaN loss the
+        weights are the last finite ones and the run's history ends at their epoch, while
+        the live curves still hold the NaN epoch; EarlyStopping(restore_best_weights)
+        keeps the best epoch's weights, and its logs are in the history."""
         result = self.result
         if result is not None and result.nan:
             return {name: float(values[-1]) for name, values in result.history.items()
                     if values}
-        return self.curves.last_epoch_logs()
+        return self.kept_logs() or self.curves.last_epoch_logs()
 
     @property
     def metrics_epoch(self) -> int | None:
@@ -87,7 +88,19 @@ class RunRecord:
         result = self.result
         if result is not None and result.nan:
             return result.epochs_run or None
+        if self.kept_logs():
+            return result.kept_epoch
         return self.curves.epochs_logged() or None
+
+    def kept_logs(self) -> dict[str, float]:
+        """The logs of the epoch whose weights EarlyStopping restored; empty when it did
+        not restore any (or the history lacks that epoch)."""
+        result = self.result
+        if result is None or result.kept_epoch is None:
+            return {}
+        index = result.kept_epoch - 1 - result.initial_epoch
+        return {name: float(values[index]) for name, values in result.history.items()
+                if 0 <= index < len(values)}
 
     @property
     def dropped_note(self) -> str:
@@ -186,3 +199,4 @@ def progress_text(record: RunRecord) -> str:
         record.batch >= 0 else ""
     return (f"{record.status} · epoch {min(record.epoch + 1, epochs)}/{epochs}{batch} · "
             f"ETA {format_eta(record.eta_s)}{speed_text(record.samples_per_s, ' · ')}")
+

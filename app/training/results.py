@@ -40,6 +40,13 @@ SAVE_FILTERS = ("Keras model (*.keras);;"
                 "ONNX model, needs the onnx extra of the install (*.onnx)")
 
 
+def kept_epoch(record) -> str:
+    """Which epoch's logs the metrics table shows: "last epoch", or "epoch 9, weights
+    kept" when EarlyStopping restored that epoch's weights."""
+    return f"epoch {record.metrics_epoch}, weights kept" if record.kept_logs() \
+        else "last epoch"
+
+
 class ResultsView(QtWidgets.QWidget):
     """The outcome of one run; `show_run(record)` fills it."""
 
@@ -119,7 +126,8 @@ class ResultsView(QtWidgets.QWidget):
         notes = [text for text in (record.message, result.evaluation_error) if text]
         message = "".join(f"\n{text}" for text in notes)
         self.title.setText(f"{record.label}: {record.status}{where}{message}")
-        self._fill_metrics(record.final_metrics, evaluation.get("metrics") or {}, split)
+        self._fill_metrics(record.final_metrics, evaluation.get("metrics") or {}, split,
+                           kept_epoch(record))
         self._predictions = self._read(evaluation)
         names = [str(n) for n in self._predictions.get("outputs", [])]
         with QtCore.QSignalBlocker(self.output):
@@ -144,12 +152,13 @@ class ResultsView(QtWidgets.QWidget):
             self.status_message.emit(f"Could not read the predictions {path}: {exc}")
             return {}
 
-    def _fill_metrics(self, logs: dict, evaluated: dict, split: str | None) -> None:
+    def _fill_metrics(self, logs: dict, evaluated: dict, split: str | None,
+                      epoch: str = "last epoch") -> None:
         names = sorted({n[4:] if n.startswith("val_") else n for n in [*logs, *evaluated]},
                        key=lambda n: (n != "loss", n))
         # The last epoch's logs, then the final evaluation: the split can be "validation"
         # or "training" too, so the headers say which is which.
-        columns = ["metric", "training (last epoch)", "validation (last epoch)"] + (
+        columns = ["metric", f"training ({epoch})", f"validation ({epoch})"] + (
             [f"{split or 'final'} (final evaluation)"] if evaluated else [])
         self.metrics.setColumnCount(len(columns))
         self.metrics.setHorizontalHeaderLabels(columns)

@@ -4,12 +4,14 @@ precision setting, and continuing a saved model, checked against Keras itself.""
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
 
 from kerascanvas.graph.training_schema import OPTIMIZERS, SCHEDULES
 from kerascanvas.runtime.build import build_model
+from kerascanvas.runtime.events import Result, from_wire, to_wire
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.optim import OPTIMIZER_CLASSES
 from kerascanvas.runtime.precision import output_dtype_overrides, precision_scope
@@ -123,6 +125,16 @@ def test_early_stopping_restores_the_best_weights():
     # epoch's metrics (shown beside it) are not those of the model kept.
     assert f"restored the best weights, those of epoch 1 (loss {losses[0]:.4g})" in \
         result.message
+    # The result says which epochs, for the window's table and progress bar, across
+    # processes too (Keras' stopped_epoch and best_epoch count from 0).
+    assert (result.early_stopped, result.kept_epoch) == (2, 1)
+    sent = from_wire(json.loads(json.dumps(to_wire(Result.of(result)))))
+    assert (sent.early_stopped, sent.kept_epoch) == (2, 1)
+
+
+def test_a_run_without_early_stopping_names_no_kept_epoch():
+    result, _ = run(model_doc(epochs=2))
+    assert (result.early_stopped, result.kept_epoch) == (None, None)
 
 
 def test_checkpoint_writes_a_loadable_best_only_model(tmp_path):

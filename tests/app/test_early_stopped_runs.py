@@ -1,0 +1,47 @@
+"""A run that EarlyStopping ended: the Runs table and the results show the metrics of
+the epoch whose weights it kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from .training_fakes import epoch, started, training_panel
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    yield from training_panel(qtbot, tmp_path)
+
+
+def _early_stop(run, record, qtbot, kept: int | None):
+    """Three epochs of a run set to 30 (accuracy 0.5, 0.9, 0.6), then the result of
+    early stopping, with the weights of epoch `kept` restored (or none)."""
+    run.push({"event": "train_begin", "epochs": 30, "steps": 4, "samples": 120})
+    run.push(*epoch(0, accuracy=0.5), *epoch(1, accuracy=0.9, val_loss=0.4),
+             *epoch(2, accuracy=0.6, val_loss=0.8))
+    history = {"loss": [0.6, 0.6, 0.6], "accuracy": [0.5, 0.9, 0.6],
+               "val_loss": [0.9, 0.4, 0.8], "val_accuracy": [0.4, 0.8, 0.5]}
+    run.push({"event": "result", "status": "finished", "epochs_run": 3, "saved": None,
+              "history": history, "early_stopped": 3, "kept_epoch": kept})
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=3000)
+
+
+def test_restored_best_weights_show_the_kept_epochs_metrics(panel, qtbot):
+    """The table showed epoch 3's accuracy 0.6 for a model holding epoch 2's weights."""
+    run, record = started(panel, qtbot)
+    _early_stop(run, record, qtbot, kept=2)
+    metrics = panel.runs.topLevelItem(0).text(3)
+    assert metrics.startswith("epoch 2/30 (best, weights kept): "), metrics
+    assert "accuracy 0.9" in metrics and "val_loss 0.4" in metrics
+    table = panel.results.metrics
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[1:3] == ["training (epoch 2, weights kept)",
+                            "validation (epoch 2, weights kept)"]
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert float(rows["accuracy"]) == pytest.approx(0.9)
+
+
+def test_without_restored_weights_the_last_epoch_is_shown(panel, qtbot):
+    run, record = started(panel, qtbot)
+    _early_stop(run, record, qtbot, kept=None)
+    assert panel.runs.topLevelItem(0).text(3).startswith("epoch 3/30: ")
