@@ -150,8 +150,11 @@ class ProjectRunsMixin:
         else:
             self.results.clear()
         self._suggest_continue_lr(last)  # not the rate of another project's run
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{last.label} {last.status}" if last else "idle")
+        if last is not None:
+            self._show_progress(last)
+        else:
+            self.progress.setValue(0)
+            self.progress.setFormat("idle")
         self._update_buttons()
 
     def _keep(self, record) -> None:

@@ -118,6 +118,8 @@ class RunRecord:
     @property
     def fraction(self) -> float:
         """How much of this run's epochs is done, 0..1."""
+        if self.status == "finished":  # to the end, or ended by early stopping
+            return 1.0
         if not self.epochs or self.epochs <= self.initial_epoch:
             return 0.0
         done = self.epoch - self.initial_epoch + ((self.batch + 1) / self.steps
@@ -189,9 +191,10 @@ def speed_text(rate, separator: str) -> str:
 
 def progress_text(record: RunRecord) -> str:
     """The progress bar's line: "running · epoch 2/10 · batch 3/40 · ETA 00:12 · 1,234
-    samples/s" while a run is active, "Run 3 finished" once it has ended."""
+    samples/s" while a run is active, "Run 3 finished" once it has ended (with "· early
+    stopping after epoch 12 of 30" when that ended it)."""
     if record.status in ("finished", "stopped", "failed", "killed"):
-        return f"{record.label} {record.status}"
+        return f"{record.label} {record.status}{early_stop_text(record)}"
     epochs = record.epochs or "?"
     if not isinstance(epochs, int):
         return f"{record.status}…"
@@ -200,3 +203,13 @@ def progress_text(record: RunRecord) -> str:
     return (f"{record.status} · epoch {min(record.epoch + 1, epochs)}/{epochs}{batch} · "
             f"ETA {format_eta(record.eta_s)}{speed_text(record.samples_per_s, ' · ')}")
 
+
+def early_stop_text(record: RunRecord) -> str:
+    """" · early stopping after epoch 12 of 30, weights of epoch 9 kept", or empty when
+    early stopping did not end the run."""
+    result = record.result
+    stopped = result.early_stopped if result is not None else None
+    if stopped is None:
+        return ""
+    kept = f", weights of epoch {result.kept_epoch} kept" if result.kept_epoch else ""
+    return f" · early stopping after epoch {stopped} of {record.epochs or '?'}{kept}"

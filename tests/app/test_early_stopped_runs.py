@@ -1,9 +1,12 @@
 """A run that EarlyStopping ended: the Runs table and the results show the metrics of
-the epoch whose weights it kept."""
+the epoch whose weights it kept, and the progress bar shows the run as finished."""
 
 from __future__ import annotations
 
 import pytest
+
+from kerascanvas.app.training.records import RunRecord, progress_text
+from kerascanvas.runtime import events as ev
 
 from .training_fakes import epoch, started, training_panel
 
@@ -41,7 +44,27 @@ def test_restored_best_weights_show_the_kept_epochs_metrics(panel, qtbot):
     assert float(rows["accuracy"]) == pytest.approx(0.9)
 
 
+def test_an_early_stop_fills_the_progress_bar_and_says_why(panel, qtbot):
+    """The bar stayed at 3/30 of its length, as if the run had been cut off."""
+    run, record = started(panel, qtbot)
+    _early_stop(run, record, qtbot, kept=2)
+    bar = panel.progress
+    assert bar.value() == bar.maximum()
+    assert bar.format() == ("Run 1 finished · early stopping after epoch 3 of 30, "
+                            "weights of epoch 2 kept")
+
+
+@pytest.mark.parametrize("status, fraction", [("finished", 1.0), ("stopped", 0.1)])
+def test_only_a_finished_run_counts_as_done(status, fraction):
+    """A run stopped on request keeps the share it trained; an early stop finished."""
+    result = ev.Result(status, early_stopped=3 if status == "finished" else None)
+    record = RunRecord(1, {}, status=status, epochs=30, epoch=3, result=result)
+    assert record.fraction == pytest.approx(fraction)
+    assert progress_text(record).startswith(f"Run 1 {status}")
+
+
 def test_without_restored_weights_the_last_epoch_is_shown(panel, qtbot):
     run, record = started(panel, qtbot)
     _early_stop(run, record, qtbot, kept=None)
     assert panel.runs.topLevelItem(0).text(3).startswith("epoch 3/30: ")
+    assert panel.progress.format().endswith("early stopping after epoch 3 of 30")
