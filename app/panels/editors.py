@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import pysource
 from ...graph.errors import ParamError
+from ...graph.number_text import float_text
 from ...graph.object_params import is_object, object_text
 from ...graph.params import ParamSpec, to_json
 from .wheel import guard_wheel
@@ -32,6 +33,8 @@ def format_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(to_json(value))
+    if isinstance(value, float):
+        return float_text(value)  # 1e+09, not 1000000000.0
     return str(value)
 
 

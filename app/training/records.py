@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...graph.document import Document
+from ...graph.number_text import float_text
 from ...graph.training import output_names
 from ...runtime import events as ev
 from .curves import RunCurves
@@ -138,7 +139,9 @@ class RunRecord:
         # A continued run's epochs count from the start of the run it continues.
         continued = (f" (continues Run {self.resumed_from} from epoch {self.initial_epoch})"
                      if self.resumed_from is not None else "")
-        return (f"{opt.get('name', 'adam')} lr={opt.get('learning_rate', 'default')} "
+        lr = opt.get("learning_rate", "default")
+        lr = float_text(lr) if isinstance(lr, float) else lr  # 1e+09, not 1000000000.0
+        return (f"{opt.get('name', 'adam')} lr={lr} "
                 f"batch={self.settings.get('batch_size', 32)} "
                 f"epochs={self.settings.get('epochs', 10)}{continued}{mixed}{ranks}"
                 + "".join(f" {part}" for part in fit_extras(self.settings)))
