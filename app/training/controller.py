@@ -96,9 +96,11 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
 
     def start(self, doc: Document, overrides: Mapping[str, Any] | None = None, *,
               resume_from: RunRecord | None = None,
-              learning_rate: float | None = None, processes: int = 1,
-              folder: str | os.PathLike | None = None) -> RunRecord:
-        """Launch a run of `doc`; with `resume_from`, continue that run's saved model.
+              learning_rate: float | None = None, to_epoch: int | None = None,
+              processes: int = 1, folder: str | os.PathLike | None = None) -> RunRecord:
+        """Launch a run of `doc`; with `resume_from`, continue that run's saved model, to
+        epoch `to_epoch` (as Keras counts: `fit(initial_epoch=k, epochs=to_epoch)`), or
+        by the settings' epochs more without it.
         `folder`: the project's, where a relative initial weights file is read.
 
         With `processes` > 1 the run is data-parallel (torch DDP under torchrun); the
@@ -106,7 +108,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
 
         Raises:
             RuntimeError: a run is still active, or the worker cannot continue a run.
-            ValueError: `resume_from` has no saved model.
+            ValueError: `resume_from` has no saved model, or `to_epoch` is not past
+                the epochs it trained.
         """
         if self.is_active:
             raise RuntimeError(f"{self.current.label} is still {self.current.status}; "
@@ -115,7 +118,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         record = RunRecord(self._reserve_number(), {}, processes=max(int(processes), 1),
                            folder=self.save_dir)
         if resume_from is not None:
-            extra = self._continuation(doc, resume_from, overrides, learning_rate, record)
+            extra = self._continuation(doc, resume_from, overrides, learning_rate, record,
+                                       to_epoch)
         if record.processes > 1:
             extra["processes"] = record.processes
         if custom.has_code(doc):  # the window's trust goes to the worker, never the file
@@ -156,7 +160,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
             return floor
 
     def _continuation(self, doc, previous: RunRecord, overrides: dict,
-                      learning_rate: float | None, record: RunRecord) -> dict[str, Any]:
+                      learning_rate: float | None, record: RunRecord,
+                      to_epoch: int | None = None) -> dict[str, Any]:
         if not previous.saved_path or not os.path.exists(previous.saved_path):
             raise ValueError(f"{previous.label} has no saved model to continue from "
                              f"(status {previous.status!r})")
@@ -165,9 +170,12 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
             optimizer = previous.settings.get("optimizer") or {}
             optimizer = {"name": optimizer} if isinstance(optimizer, str) else dict(optimizer)
             overrides["optimizer"] = {**optimizer, "learning_rate": float(learning_rate)}
-        # Keras counts `epochs` as the last epoch index, so continuing adds to it.
+        # Keras counts `epochs` as the last epoch index: the target, not a count to add.
+        if to_epoch is not None and int(to_epoch) <= start:
+            raise ValueError(f"{previous.label} has trained {start} epochs: continue it to a "
+                             f"later epoch than {int(to_epoch)}")
         more = int(overrides.get("epochs", (doc.training or {}).get("epochs", 10)))
-        overrides["epochs"] = start + more
+        overrides["epochs"] = int(to_epoch) if to_epoch is not None else start + more
         record.curves = previous.curves.copy(until=start)
         record.initial_epoch, record.resumed_from = start, previous.number
         return {"initial_model": previous.saved_path, "initial_epoch": start}

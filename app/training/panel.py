@@ -20,6 +20,7 @@ from ...graph.project import Project
 from ...graph.summary import left_out_text
 from ...graph.training_paths import anchor_spec, anchored_settings, missing_data
 from ...graph.training_schema import check_training
+from .continue_plan import diverged
 from .controller import TrainingController
 from .data_preview import DataPreview
 from .form import TrainingForm
@@ -66,7 +67,8 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.kill_button = QtWidgets.QPushButton("Kill")
         self.continue_button = QtWidgets.QPushButton("Continue")
         self.continue_button.setToolTip("Continue the selected stopped or finished run from "
-                                        "its saved model, with this learning rate")
+                                        "its saved model, to this epoch, with this "
+                                        "learning rate")
         # The rate Continue would start with, shown only while Continue can be used: beside a
         # running run, a bare "lr 0.0001" read as the rate it was training with.
         self.continue_lr_label = QtWidgets.QLabel("at lr")
@@ -75,10 +77,18 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.continue_lr.setMaximumWidth(90)
         self.continue_lr.setToolTip("The learning rate Continue starts with: a tenth of the "
                                     "picked run's, or what you type")
+        # The epoch Continue trains to, as Keras counts (fit(initial_epoch, epochs)).
+        self.continue_to_label = QtWidgets.QLabel("to epoch")
+        self.continue_to = QtWidgets.QSpinBox()
+        self.continue_to.setRange(1, 1_000_000)
+        self.continue_to.setToolTip("The epoch Continue trains to: the rest of the picked "
+                                    "run's epochs, or more if you type more")
+        self.continue_to.valueChanged.connect(self._say_epochs_more)
         self.processes = ProcessesBox()
         for widget in (self.start_button, self.pause_button, self.stop_button,
                        self.kill_button, self.continue_button, self.continue_lr_label,
-                       self.continue_lr, self.processes.label, self.processes):
+                       self.continue_lr, self.continue_to_label, self.continue_to,
+                       self.processes.label, self.processes):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         self.progress = QtWidgets.QProgressBar()
@@ -211,8 +221,12 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         text = self.continue_lr.text().strip()
         lr = float(text) if text else None
         problems = [] if record is not None else ["Select a stopped or finished run first"]
+        if record is not None and lr is None and diverged(record):
+            problems.append(f"{record.label}'s rate gave a NaN loss: type a smaller learning "
+                            f"rate to continue it")
         return self._launch(problems, lambda: self.controller.start(
             self.doc, self._anchored(), resume_from=record, learning_rate=lr,
+            to_epoch=self.continue_to.value(),
             processes=record.processes if record is not None else 1))
 
     def _anchored(self) -> dict:
@@ -287,7 +301,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         enabled = {self.start_button: not active, self.processes: not active,
                    self.pause_button: active, self.stop_button: active,
                    self.kill_button: active, self.continue_button: can_continue,
-                   self.continue_lr: can_continue}
+                   self.continue_lr: can_continue, self.continue_to: can_continue}
         for widget in [w for w, on in enabled.items() if on]:
             widget.setEnabled(True)
         # A focused widget that is disabled hands focus on to the next one in the chain:
@@ -300,8 +314,9 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
                 QtCore.Qt.OtherFocusReason)
         for widget in [w for w, on in enabled.items() if not on]:
             widget.setEnabled(False)
-        self.continue_lr_label.setVisible(can_continue)
-        self.continue_lr.setVisible(can_continue)
+        for widget in (self.continue_lr_label, self.continue_lr, self.continue_to_label,
+                       self.continue_to):
+            widget.setVisible(can_continue)
 
     # ---- progress (timer) ------------------------------------------------------------
     def _on_timer_timeout(self) -> None:

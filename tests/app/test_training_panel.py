@@ -104,9 +104,9 @@ def test_pause_resume_stop_then_continue_with_a_lower_rate(panel, qtbot, tmp_pat
     second = FakeRun.made[-1]
     assert second.extra == {"initial_model": run.save_path, "initial_epoch": 2}
     assert second.overrides["optimizer"]["learning_rate"] == pytest.approx(1e-4)
-    assert second.overrides["epochs"] == 2 + 3  # Keras' epochs: the last epoch index
+    assert second.overrides["epochs"] == 3  # the rest of the plan: fit(epochs=3, initial_epoch=2)
     resumed = panel.controller.current
-    second.push({"event": "train_begin", "epochs": 5, "steps": 4}, *epoch(2))
+    second.push({"event": "train_begin", "epochs": 3, "steps": 4}, *epoch(2))
     qtbot.waitUntil(lambda: len(resumed.curves.epochs["loss"]) == 3, timeout=3000)
     np.testing.assert_allclose(resumed.curves.epochs["loss"].x, [1, 2, 3])
     assert resumed.resumed_from == record.number and len(record.curves.epochs["loss"]) == 2

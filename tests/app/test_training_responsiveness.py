@@ -76,7 +76,8 @@ def test_stopped_run_continues_with_a_lower_rate(panel, qtbot):
     qtbot.waitUntil(lambda: not first.active, timeout=60_000)
     assert first.status == "stopped" and first.saved_path
     done = first.epochs_done
-    panel.doc.training = {**panel.doc.training, "epochs": 2}
+    assert panel.continue_to.value() == 1000  # the rest of the plan by default
+    panel.continue_to.setValue(done + 2)  # two more epochs, as asked for
     panel.continue_lr.setText("0.0001")
     assert panel.continue_selected()
     second = panel.controller.current
