@@ -16,7 +16,8 @@ from .document import Document, Edge
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .param_fixes import edge_into
-from .placement import NODE_SIZE, Measure, Size, between, direction_axis, in_place
+from .placement import NODE_SIZE, Measure, Size, between, direction_axis
+from .placement_blocks import in_place
 from .spec import get_spec
 
 INSERT_LABELS = {

@@ -34,7 +34,7 @@ Point = tuple[float, float]
 Measure = Callable[[list[str]], Mapping[str, Size]]
 
 
-def _size(sizes: Mapping[str, Size] | None, node_id: str) -> Size:
+def size_of(sizes: Mapping[str, Size] | None, node_id: str) -> Size:
     return (sizes or {}).get(node_id, NODE_SIZE)
 
 
@@ -75,7 +75,7 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     ps, pd = doc.position(src), doc.position(dst)
     if ps is None or pd is None:
         return (ps or pd), {}
-    src_size, dst_size = _size(sizes, src), _size(sizes, dst)
+    src_size, dst_size = size_of(sizes, src), size_of(sizes, dst)
     along = _wire_axis(doc, ps, pd, src_size)
     cross = 1 - along
     if pd[along] < ps[along]:  # a wire to the next column: midway, or the nearest free spot
@@ -92,12 +92,12 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     new = [0.0, 0.0]
     new[cross] = src_mid - size[cross] / 2
     new[along] = src_end + GAP if bend else src_end + (max(room, need) - size[along]) / 2
-    if not _covers(doc, _rect((new[0], new[1]), size), moves, sizes):
+    if not _covers(doc, rect_of((new[0], new[1]), size), moves, sizes):
         return (float(new[0]), float(new[1])), moves
     before_dst = [0.0, 0.0]  # the wire's bend and label then lie before the new node
     before_dst[cross] = dst_mid - size[cross] / 2
     before_dst[along] = moves.get(dst, pd)[along] - GAP - size[along]
-    if not _covers(doc, _rect((before_dst[0], before_dst[1]), size), moves, sizes):
+    if not _covers(doc, rect_of((before_dst[0], before_dst[1]), size), moves, sizes):
         return (float(before_dst[0]), float(before_dst[1])), moves
     return _free_across(doc, (new[0], new[1]), size, moves, sizes, cross), moves
 
@@ -118,7 +118,7 @@ def _covers(doc: Document, rect: Rect, moves: Mapping[str, Point],
     """Whether `rect` meets a placed node of `doc`, the nodes in `moves` where they move to."""
     for node_id in doc.nodes:
         pos = moves.get(node_id) or doc.position(node_id)
-        if pos is not None and _overlap(rect, _rect(pos, _size(sizes, node_id))):
+        if pos is not None and overlaps(rect, rect_of(pos, size_of(sizes, node_id))):
             return True
     return False
 
@@ -131,7 +131,7 @@ def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Poin
     for k in range(1, 4000):  # a bounded walk: 1000 node widths to each side
         moved = list(pos)
         moved[cross] += step * ((k + 1) // 2) * (1 if k % 2 else -1)
-        if not _covers(doc, _rect((moved[0], moved[1]), size), moves, sizes):
+        if not _covers(doc, rect_of((moved[0], moved[1]), size), moves, sizes):
             return (float(moved[0]), float(moved[1]))
     return pos
 
@@ -158,11 +158,11 @@ def _midway(a: Point, b: Point) -> Point:
 Rect = tuple[float, float, float, float]
 
 
-def _rect(pos: Point, size: Size) -> Rect:
+def rect_of(pos: Point, size: Size) -> Rect:
     return (pos[0], pos[1], pos[0] + size[0], pos[1] + size[1])
 
 
-def _overlap(a: Rect, b: Rect) -> bool:
+def overlaps(a: Rect, b: Rect) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
@@ -174,7 +174,7 @@ def _bounds(rects: list[Rect]) -> Rect:
 def bounding_box(positions: Mapping[str, Point],
                  sizes: Mapping[str, Size] | None = None) -> Rect:
     """The rectangle around nodes placed at `positions` (top-left corners)."""
-    return _bounds([_rect(p, _size(sizes, n)) for n, p in positions.items()])
+    return _bounds([rect_of(p, size_of(sizes, n)) for n, p in positions.items()])
 
 
 def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
@@ -188,7 +188,7 @@ def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
     >>> free_shift(doc, {"copy": (0, 0)}, (40, 40))
     (254.0, 40.0)
     """
-    placed = [_rect(p, _size(sizes, n)) for n in doc.nodes
+    placed = [rect_of(p, size_of(sizes, n)) for n in doc.nodes
               if n not in group and (p := doc.position(n)) is not None]
     if not group:
         return shift
@@ -197,13 +197,13 @@ def free_shift(doc: Document, group: Mapping[str, Point], shift: Point,
     step = box[2 + cross] - box[cross] + GAP
     moved = [float(shift[0]), float(shift[1])]
     for _ in range(1000):  # a bounded walk: a canvas never holds that many groups in a row
-        rects = [_rect((p[0] + moved[0], p[1] + moved[1]), _size(sizes, n))
+        rects = [rect_of((p[0] + moved[0], p[1] + moved[1]), size_of(sizes, n))
                  for n, p in group.items()]
         # Only nodes within the group's box can be covered: the others are not paired with
         # each node of the group (177 x 177 pairs at each try, for a paste of a ResNet50).
         around = _bounds(rects)
-        near = [o for o in placed if _overlap(o, around)]
-        if not any(_overlap(r, o) for r in rects for o in near):
+        near = [o for o in placed if overlaps(o, around)]
+        if not any(overlaps(r, o) for r in rects for o in near):
             break
         moved[cross] += step
     return (moved[0], moved[1])
@@ -238,7 +238,7 @@ def after(doc: Document, node_id: str, size: Size = NODE_SIZE,
     pos = doc.position(node_id) or (0.0, 0.0)
     along = direction_axis(doc)
     cross = 1 - along
-    own = _size(sizes, node_id)
+    own = size_of(sizes, node_id)
     new = [0.0, 0.0]
     new[along] = pos[along] + own[along] + GAP
     new[cross] = pos[cross] + own[cross] / 2 - size[cross] / 2
@@ -253,90 +253,3 @@ def beside(doc: Document, group: Mapping[str, Point],
     shift = [0.0, 0.0]
     shift[cross] = box[2 + cross] - box[cross] + GAP
     return free_shift(doc, group, (shift[0], shift[1]), sizes)
-
-
-def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
-             old_size: Size = NODE_SIZE, sizes: Mapping[str, Size] | None = None
-             ) -> tuple[dict[str, Point], dict[str, Point]]:
-    """Positions laying `node_ids` out where one node of `old_size` stood at `origin`,
-    flowing along `along` (1: down, 0: right), and the moves that make room after it.
-
-    The group's main path (which the layout runs down one line, and which ends at the
-    node the old one's consumers now take from) lies on the old node's centre line, so
-    the wires into and out of the group run straight (but for a last node that stands
-    aside for the port its main wire enters, as after an auto layout); nodes at or beyond
-    the old node's end move on by what the group adds.
-    """
-    from .layout import estimated_size, layered_layout, layers_of, main_path
-
-    sub = Document()
-    keep = set(node_ids)
-    for nid in node_ids:
-        sub.add_node(doc.nodes[nid].kind, doc.nodes[nid].name, node_id=nid,
-                     params=doc.nodes[nid].params)
-    for e in doc.edges:
-        if e.src in keep and e.dst in keep:
-            sub.connect(e)
-    local = layered_layout(sub, "TB" if along == 1 else "LR", sizes, aspect=None)
-    box = bounding_box(local, sizes)
-    cross = 1 - along
-    offset = [0.0, 0.0]
-    offset[along] = origin[along] - box[along]
-    path = main_path(sub, layers_of(sub))
-    if path:
-        first = path[0]  # on the column, where a merge at the end may stand aside
-        line = local[first][cross] + (sizes or {}).get(first, estimated_size(
-            doc.nodes[first].name))[cross] / 2
-    else:
-        line = (box[cross] + box[2 + cross]) / 2
-    offset[cross] = origin[cross] + old_size[cross] / 2 - line
-    placed = {n: (p[0] + offset[0], p[1] + offset[1]) for n, p in local.items()}
-    grow = (box[2 + along] - box[along]) - old_size[along]
-    end = origin[along] + old_size[along]
-    moves = {n: p for n, p in shift_from(doc, end, along, grow).items() if n not in keep} \
-        if grow > 0 else {}
-    return placed, moves
-
-
-def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
-             sizes: Mapping[str, Size] | None = None) -> tuple[Point, dict[str, Point]]:
-    """Where one node of `size` standing in for the nodes placed at `group` goes, and the
-    moves that close the gap the group leaves (the reverse of `in_place`).
-
-    It stands where the group began along the graph's direction, centred on it across.
-    The nodes after the group, in its band across the direction (its column), move back
-    by the room freed, unless one would then cover another node: no moves then.
-
-    >>> from kerascanvas.graph.document import Document
-    >>> doc = Document()
-    >>> for i, name in enumerate("abcd"):
-    ...     _ = doc.add_node("Dense", node_id=name); doc.set_position(name, (0.0, 120.0 * i))
-    >>> collapse(doc, {"b": (0.0, 120.0), "c": (0.0, 240.0)})
-    ((0.0, 120.0), {'d': (0.0, 240.0)})
-    """
-    along = direction_axis(doc)
-    cross = 1 - along
-    box = bounding_box(group, sizes)
-    pos = [0.0, 0.0]
-    pos[along] = box[along]
-    pos[cross] = (box[cross] + box[2 + cross]) / 2 - size[cross] / 2
-    here = (float(pos[0]), float(pos[1]))
-    freed = (box[2 + along] - box[along]) - size[along]
-    if freed <= 0:
-        return here, {}
-    moves, rest = {}, [_rect(here, size)]
-    for node_id in doc.nodes:
-        p = doc.position(node_id)
-        if node_id in group or p is None:
-            continue
-        extent = _size(sizes, node_id)
-        in_band = p[cross] < box[2 + cross] and p[cross] + extent[cross] > box[cross]
-        if in_band and p[along] >= box[2 + along] - 0.5:
-            moved = list(p)
-            moved[along] -= freed
-            moves[node_id] = (float(moved[0]), float(moved[1]))
-        else:
-            rest.append(_rect(p, extent))
-    if any(_overlap(_rect(q, _size(sizes, n)), r) for n, q in moves.items() for r in rest):
-        return here, {}
-    return here, moves

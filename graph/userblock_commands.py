@@ -17,7 +17,8 @@ from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .layers import shared
 from .params import to_json
-from .placement import NODE_SIZE, Measure, Size, collapse, direction_axis, in_place
+from .placement import NODE_SIZE, Measure, Size, direction_axis
+from .placement_blocks import collapse, in_place
 from .spec import INPUT
 from .userblock_library import (  # noqa: F401 - public here too
     LIBRARY_FORMAT,

@@ -1,0 +1,108 @@
+"""Where a block's nodes go when it is expanded in place (`in_place`), and where one node
+standing in for a group goes when it is collapsed (`collapse`), with the moves that make or
+close the room; `graph.placement` places single nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .document import Document
+from .placement import (
+    NODE_SIZE,
+    Point,
+    Size,
+    bounding_box,
+    direction_axis,
+    overlaps,
+    rect_of,
+    shift_from,
+    size_of,
+)
+
+
+def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
+             old_size: Size = NODE_SIZE, sizes: Mapping[str, Size] | None = None
+             ) -> tuple[dict[str, Point], dict[str, Point]]:
+    """Positions laying `node_ids` out where one node of `old_size` stood at `origin`,
+    flowing along `along` (1: down, 0: right), and the moves that make room after it.
+
+    The group's main path (which the layout runs down one line, and which ends at the
+    node the old one's consumers now take from) lies on the old node's centre line, so
+    the wires into and out of the group run straight (but for a last node that stands
+    aside for the port its main wire enters, as after an auto layout); nodes at or beyond
+    the old node's end move on by what the group adds.
+    """
+    from .layout import estimated_size, layered_layout, layers_of, main_path
+
+    sub = Document()
+    keep = set(node_ids)
+    for nid in node_ids:
+        sub.add_node(doc.nodes[nid].kind, doc.nodes[nid].name, node_id=nid,
+                     params=doc.nodes[nid].params)
+    for e in doc.edges:
+        if e.src in keep and e.dst in keep:
+            sub.connect(e)
+    local = layered_layout(sub, "TB" if along == 1 else "LR", sizes, aspect=None)
+    box = bounding_box(local, sizes)
+    cross = 1 - along
+    offset = [0.0, 0.0]
+    offset[along] = origin[along] - box[along]
+    path = main_path(sub, layers_of(sub))
+    if path:
+        first = path[0]  # on the column, where a merge at the end may stand aside
+        line = local[first][cross] + (sizes or {}).get(first, estimated_size(
+            doc.nodes[first].name))[cross] / 2
+    else:
+        line = (box[cross] + box[2 + cross]) / 2
+    offset[cross] = origin[cross] + old_size[cross] / 2 - line
+    placed = {n: (p[0] + offset[0], p[1] + offset[1]) for n, p in local.items()}
+    grow = (box[2 + along] - box[along]) - old_size[along]
+    end = origin[along] + old_size[along]
+    moves = {n: p for n, p in shift_from(doc, end, along, grow).items() if n not in keep} \
+        if grow > 0 else {}
+    return placed, moves
+
+
+def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
+             sizes: Mapping[str, Size] | None = None) -> tuple[Point, dict[str, Point]]:
+    """Where one node of `size` standing in for the nodes placed at `group` goes, and the
+    moves that close the gap the group leaves (the reverse of `in_place`).
+
+    It stands where the group began along the graph's direction, centred on it across.
+    The nodes after the group, in its band across the direction (its column), move back
+    by the room freed, unless one would then cover another node: no moves then.
+
+    >>> from kerascanvas.graph.document import Document
+    >>> doc = Document()
+    >>> for i, name in enumerate("abcd"):
+    ...     _ = doc.add_node("Dense", node_id=name); doc.set_position(name, (0.0, 120.0 * i))
+    >>> collapse(doc, {"b": (0.0, 120.0), "c": (0.0, 240.0)})
+    ((0.0, 120.0), {'d': (0.0, 240.0)})
+    """
+    along = direction_axis(doc)
+    cross = 1 - along
+    box = bounding_box(group, sizes)
+    pos = [0.0, 0.0]
+    pos[along] = box[along]
+    pos[cross] = (box[cross] + box[2 + cross]) / 2 - size[cross] / 2
+    here = (float(pos[0]), float(pos[1]))
+    freed = (box[2 + along] - box[along]) - size[along]
+    if freed <= 0:
+        return here, {}
+    moves, rest = {}, [rect_of(here, size)]
+    for node_id in doc.nodes:
+        p = doc.position(node_id)
+        if node_id in group or p is None:
+            continue
+        extent = size_of(sizes, node_id)
+        in_band = p[cross] < box[2 + cross] and p[cross] + extent[cross] > box[cross]
+        if in_band and p[along] >= box[2 + along] - 0.5:
+            moved = list(p)
+            moved[along] -= freed
+            moves[node_id] = (float(moved[0]), float(moved[1]))
+        else:
+            rest.append(rect_of(p, extent))
+    if any(overlaps(rect_of(q, size_of(sizes, n)), r) for n, q in moves.items() for r in rest):
+        return here, {}
+    return here, moves
