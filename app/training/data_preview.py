@@ -6,6 +6,9 @@ Image folders and CSV files are read by the training engine's own listing and ta
 reader (no keras); the other specs through `runtime.data.load_preview`, which draws (or
 reads from a `.npz`/`.npy` file) only the thumbnails' samples of the inputs and all the
 labels, so the counts shown are those a run with the project's seed trains on.
+Those labels and input heads are checked against the model by the check a run makes
+before training (`runtime.datacheck`): labels that do not fit (wrong shape, class ids
+beyond the output's units) show here, with their fix, before any run starts.
 """
 
 from __future__ import annotations
@@ -56,7 +59,40 @@ def preview_data(spec: str, doc) -> dict:
             counts[f"samples per class of output {name!r}"] = dict(
                 zip(*np.unique(ids, return_counts=True), strict=True))
     images = next((a for a in data.x.values() if is_image_batch(a)), None)
-    return {"lines": lines, "counts": counts, "images": images}
+    # Synthetic labels are drawn for the model as it is: only read data is checked.
+    checked = None if kind == "synthetic" else data
+    return {"lines": lines, "counts": counts, "images": images, "data": checked,
+            "basis": label_basis(doc)}
+
+
+def label_basis(doc, analysis=None) -> str:
+    """What the preview's labels were adapted for (`runtime.label_forms.adapt_labels`):
+    the losses and the outputs' shapes. Once they change the labels are read again."""
+    from ...graph.training import resolve_training
+    from ...runtime.label_forms import output_shapes
+
+    return repr((resolve_training(doc)["loss"], sorted(output_shapes(doc, analysis).items())))
+
+
+def preview_issues(doc, data, analysis=None) -> list:
+    """The issues the data check a run makes before training (`runtime.datacheck`) finds
+    in the preview's data, each naming its node and carrying its fix. Its inputs are only
+    their first samples: their count is not compared with the labels'."""
+    from ...runtime.datacheck import check_data
+
+    return [i for i in check_data(doc, data, analysis) if i.code != "data_count"]
+
+
+def issues_text(issues: list, doc=None) -> str:
+    """One line per issue, with the label of its fix: "... (fix: Set units to the number
+    of classes, in Issues)"."""
+    from ...graph.fixes import fix_label
+
+    def fixed(issue) -> str:
+        labels = ", ".join(fix_label(code, issue, doc) for code in issue.fixes)
+        return f" (fix: {labels}, in Issues)" if labels else ""
+
+    return "\n".join(f"{issue.message}{fixed(issue)}" for issue in issues)
 
 
 def _synthetic_notes(kind: str, doc, seed) -> list[str]:
@@ -153,6 +189,8 @@ class DataPreview(QtWidgets.QWidget):
 
     loaded = QtCore.Signal(str, object)
     spec_edited = QtCore.Signal(str)
+    # The data check's issues on the previewed data, when they change (a list of Issue).
+    checked = QtCore.Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -165,6 +203,13 @@ class DataPreview(QtWidgets.QWidget):
         browse.clicked.connect(self._on_browse_clicked)
         self.info = QtWidgets.QLabel("")
         self.info.setWordWrap(True)
+        self.problems = QtWidgets.QLabel("")  # what the data check found, in red
+        self.problems.setWordWrap(True)
+        self.problems.setTextFormat(QtCore.Qt.PlainText)
+        self.problems.setStyleSheet("color: #ff6b6b")
+        self.problems.hide()
+        self._data = None  # (spec, Dataset, label basis) once read, for the data check
+        self._issues: list | None = None
         self.images = QtWidgets.QHBoxLayout()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
         self._results = FutureWatcher(self)
@@ -177,6 +222,7 @@ class DataPreview(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.info)
+        layout.addWidget(self.problems)
         layout.addLayout(self.images)
 
     @property
@@ -189,6 +235,7 @@ class DataPreview(QtWidgets.QWidget):
         self._wanted = None
         self.info.setText("")
         self._clear_images()
+        self._show_issues(None)
 
     def set_spec(self, spec: str) -> None:
         if self.spec.text() != spec:
@@ -199,6 +246,8 @@ class DataPreview(QtWidgets.QWidget):
         self._wanted = spec
         self.info.setText(f"Reading {spec}…")
         self._clear_images()  # the last data's thumbnails are not this data's
+        self._data = None
+        self._show_issues(None)
         # A detached copy: the worker thread must not read a document being edited.
         future = self._executor.submit(_call_preview, spec, from_dict(to_dict(doc)))
         # Handed over on the GUI thread: the worker thread never touches this widget.
@@ -213,11 +262,41 @@ class DataPreview(QtWidgets.QWidget):
             self.info.setText(f"<span style='color:#ff6b6b'>{exc}</span>")
             return
         self.info.setText(describe(found))
+        if found.get("data") is not None:
+            self._data = (spec, found["data"], found["basis"])
         for sample in list(found["images"] if found["images"] is not None else [])[:8]:
             label = QtWidgets.QLabel()
             label.setPixmap(QtGui.QPixmap.fromImage(to_qimage(sample)).scaled(
                 THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio))
             self.images.addWidget(label)
+
+    def check(self, spec: str, doc, analysis=None) -> list:
+        """The data check's issues for `doc` as it is now, on the previewed data, when
+        the preview shown is of `spec` (the data a run of `doc` reads) and its labels were
+        read for the losses and outputs `doc` has; else none (the run checks its data
+        itself), and a preview for `doc` is read again when its labels are stale."""
+        if self._data is None or self._data[0] != spec or spec != self._wanted:
+            return []
+        try:
+            if label_basis(doc, analysis) != self._data[2]:
+                self.request(spec, doc)
+                return []
+            issues = preview_issues(doc, self._data[1], analysis)
+        except Exception:  # noqa: BLE001  the run's own check says it, with its context
+            return []
+        self._show_issues(issues, doc)
+        return issues
+
+    def _show_issues(self, issues: list | None, doc=None) -> None:
+        """Show `issues` (None: no check made yet) and tell them when they changed."""
+        self.problems.setText(issues_text(issues or [], doc))
+        self.problems.setVisible(bool(issues))
+        if issues is None:
+            return
+        changed = [i.message for i in issues] != [i.message for i in self._issues or []]
+        self._issues = issues
+        if changed:
+            self.checked.emit(list(issues))
 
     def _clear_images(self) -> None:
         while self.images.count():

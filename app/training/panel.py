@@ -154,6 +154,9 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.runs.currentItemChanged.connect(self._update_buttons)
         self.runs.currentItemChanged.connect(self._on_runs_current_item_changed)
         self.data.spec_edited.connect(self._on_data_spec_edited)
+        self.data.checked.connect(self.controller.data_issues_found)
+        self.data.loaded.connect(lambda *_: self._data_issues(), QtCore.Qt.QueuedConnection)
+        self.project.events.analysis_changed.connect(self._on_analysis_changed)
         self.results.status_message.connect(self.status_message)
         self.reader.read_done.connect(self._on_reader_read_done)
         # The form follows the document itself; the panel shows the data spec.
@@ -201,6 +204,10 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         problems = [i.message for i in self.project.analysis.blocking]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         problems += missing_data(self.doc.training, self.project_dir)
+        issues = self._data_issues()  # what the run's own check would refuse, ~10 s later
+        problems += [i.message for i in issues]
+        if issues:
+            self.controller.data_issues_found.emit(issues)  # in Issues, with their fixes
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
         processes = self.processes.value()
@@ -228,6 +235,16 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
             self.doc, self._anchored(), resume_from=record, learning_rate=lr,
             to_epoch=self.continue_to.value(),
             processes=record.processes if record is not None else 1))
+
+    def _data_issues(self) -> list:
+        """The data check a run makes before training, on the previewed data when it is
+        the data the run reads: a run it would refuse is not started (nor numbered)."""
+        spec = str((self.doc.training or {}).get("data", "synthetic")).strip()
+        return self.data.check(anchor_spec(spec, self.project_dir), self.doc,
+                               self.project.analysis)
+
+    def _on_analysis_changed(self, _event) -> None:
+        self._data_issues()  # a fix applied (or an edit) shows in the preview at once
 
     def _anchored(self) -> dict:
         """Overrides that put the settings' relative paths in the project's folder."""
@@ -264,6 +281,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
     def shutdown(self) -> None:
         """Kill any run and stop background work (the window is closing)."""
         self.timer.stop()
+        self.project.events.analysis_changed.disconnect(self._on_analysis_changed)
         self.reader.shutdown()
         self._stop_following_listed_runs()
         self.plots.timer.stop()
