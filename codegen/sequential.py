@@ -50,6 +50,13 @@ def chain_problem(plan: Plan) -> str | None:
     return None
 
 
+def sequential_problem(plan: Plan) -> str | None:
+    """Why `plan` cannot be written as a keras.Sequential, or None (what `write` refuses)."""
+    if plan.input_keys or plan.output_keys:
+        return "the model takes or returns a dict, and a keras.Sequential takes one tensor"
+    return chain_problem(plan)
+
+
 def _single_model(plan: Plan, step) -> bool:
     """A step that is one model object: a keras.applications base or a nested model
     giving one tensor (a nested Sequential such as an augmentation stage)."""

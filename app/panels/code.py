@@ -9,6 +9,8 @@ import textwrap
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...codegen import STYLES, CodegenError, generate
+from ...codegen.plan import make_plan
+from ...codegen.sequential import sequential_problem
 from ...graph.training_schema import refused_training
 from .shown import on_screen
 
@@ -45,6 +47,8 @@ class PythonHighlighter(QtGui.QSyntaxHighlighter):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)
 
 
+DISABLED_TEXT = QtGui.QColor("#6b7079")  # a style that cannot write the graph, in the list
+
 EMPTY = "The project is empty; its code appears here as you add and wire layers."
 
 
@@ -64,6 +68,17 @@ def generate_code(doc, style: str, script: bool = False, analysis=None) -> tuple
         return generate(doc, style=style, script=script, analysis=analysis), True
     except CodegenError as exc:
         return commented(f"Cannot generate {style} code:", str(exc)), False
+
+
+def style_problems(doc, analysis=None) -> dict[str, str]:
+    """The styles that cannot write `doc`'s model, with why. A graph with errors is left
+    out: every style stops at them, and the code says what they are."""
+    try:
+        plan = make_plan(doc, analysis) if doc.nodes else None
+    except CodegenError:
+        plan = None
+    problem = sequential_problem(plan) if plan is not None else None
+    return {"sequential": problem} if problem else {}
 
 
 def commented(title: str, text: str) -> str:
@@ -87,6 +102,8 @@ class CodePanel(QtWidgets.QWidget):
         self.project = project
         self.style_box = QtWidgets.QComboBox()
         self.style_box.addItems(list(STYLES))
+        # An item delegate draws an item's own colour (a disabled style's grey, `_mark_styles`).
+        self.style_box.setItemDelegate(QtWidgets.QStyledItemDelegate(self.style_box))
         # Compact controls: this panel shares the right dock with Properties, and its bar's
         # width is that dock's minimum, taken from the canvas.
         self.script_box = QtWidgets.QCheckBox("training script")
@@ -140,6 +157,17 @@ class CodePanel(QtWidgets.QWidget):
             keep = bar.value()
             self.text.setPlainText(text)
             bar.setValue(keep)
+        self._mark_styles(style_problems(self.project.doc, self.project.analysis))
+
+    def _mark_styles(self, problems: dict[str, str]) -> None:
+        """A style that cannot write the model stays listed, disabled, its reason the tip."""
+        model = self.style_box.model()
+        for row, style in enumerate(STYLES):
+            item = model.item(row)
+            item.setEnabled(style not in problems)
+            item.setData(DISABLED_TEXT if style in problems else None, QtCore.Qt.ForegroundRole)
+            item.setToolTip(f"Not for this graph: {problems[style]}" if style in problems
+                            else "")
 
     def _on_copy_clicked(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.text.toPlainText())

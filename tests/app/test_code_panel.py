@@ -67,3 +67,27 @@ def test_an_empty_project_is_a_start_not_two_errors(qtbot):
     panel.regenerate()
     text = panel.text.toPlainText()
     assert not panel.ok and "empty" in text and "error" not in text
+
+
+@pytest.mark.parametrize("example", ["mnist_mlp", "mnist_cnn", "small_resnet",
+                                     "inception_net", "seq2seq", "customer_tickets"])
+def test_the_sequential_style_is_disabled_where_it_cannot_write_the_graph(qtbot, example):
+    """It was listed, and chosen it showed only why it did not apply: it stays listed,
+    disabled where the code generator refuses the graph, with the reason as its tooltip."""
+    from kerascanvas.codegen import CodegenError, generate
+
+    doc = projectfile.load(EXAMPLES / f"{example}.json")
+    panel = CodePanel(SimpleNamespace(doc=doc, analysis=None))
+    qtbot.addWidget(panel)
+    panel.regenerate()
+    item = panel.style_box.model().item(panel.style_box.findText("sequential"))
+    try:
+        generate(doc, style="sequential")
+        refused = None
+    except CodegenError as error:
+        refused = str(error)
+    assert item.isEnabled() == (refused is None)
+    tip = item.toolTip()
+    assert (tip == "") if refused is None else (tip.split(": ", 1)[1] in refused)
+    for style in ("functional", "subclass"):  # the others write every example
+        assert panel.style_box.model().item(panel.style_box.findText(style)).isEnabled()
