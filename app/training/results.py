@@ -203,7 +203,17 @@ class ResultsView(QtWidgets.QWidget):
             hue = 120 if i == j else 0
             item.setBackground(QtGui.QColor.fromHsv(hue, int(200 * share), 70 + int(120 * share)))
             self.confusion.setItem(i, j, item)
-        self.confusion.resizeColumnsToContents()
+        self._fit_confusion()
+
+    def _fit_confusion(self) -> None:
+        """The matrix's columns share the panel's width (it scrolled sideways beside free
+        room), none narrower than its widest count or header; rows as tall as their text."""
+        table, header = self.confusion, self.confusion.horizontalHeader()
+        widest = max((max(table.sizeHintForColumn(j), header.sectionSizeHint(j))
+                      for j in range(table.columnCount())), default=0)
+        header.setMinimumSectionSize(widest)
+        header.setSectionResizeMode(QtWidgets.QHeaderView.Stretch)
+        table.resizeRowsToContents()
 
     def _fill_samples(self, predictions: dict) -> None:
         while self.samples_grid.count():

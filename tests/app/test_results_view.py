@@ -228,3 +228,31 @@ def test_a_run_read_back_from_its_folder_is_saved_beside_its_project(qtbot, tmp_
     qtbot.addWidget(view)
     view.show_run(loaded)
     assert view.suggested_path() == str(tmp_path / "net_run_2.keras")
+
+
+@pytest.mark.parametrize("width", [1000, 300])
+def test_the_confusion_matrix_uses_the_width_it_has(qtbot, tmp_path, width):
+    """Its columns were as narrow as their counts, and it scrolled sideways in a panel
+    with free width: they share the width, none narrower than its header and counts."""
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "p.npz", y_true=rng.integers(0, 10, 300),
+             y_pred=rng.integers(0, 10, 300))
+    record = RunRecord(1, {}, status="finished")
+    record.result = Result(FINISHED, evaluation={"split": "test", "metrics": {},
+                                                 "predictions": str(tmp_path / "p.npz")})
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.resize(width, 500)
+    view.show()
+    view.show_run(record)
+    view.tabs.setCurrentWidget(view.confusion)
+    qtbot.waitExposed(view)
+    table, header = view.confusion, view.confusion.horizontalHeader()
+    QtWidgets.QApplication.processEvents()
+    needed = [max(table.sizeHintForColumn(j), header.sectionSizeHint(j)) for j in range(10)]
+    shown = [header.sectionSize(j) for j in range(10)]
+    assert all(s >= n for s, n in zip(shown, needed, strict=True))
+    fits = sum(needed) <= table.viewport().width()
+    assert table.horizontalScrollBar().isVisible() == (not fits)
+    if fits:  # the columns fill the width
+        assert sum(shown) >= table.viewport().width() - 10
