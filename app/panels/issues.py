@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...graph.fixes import fix_label
 from .columns import resize_sections, text_width
+from .fix_buttons import BUTTON_MARGIN, button_box, fix_labels, fix_menu, fix_tooltip, wrapped_tip
 from .issue_keys import longest_rising, numbered_keys
 from .shown import on_screen
 
@@ -15,7 +13,6 @@ ISSUE_ROLE = QtCore.Qt.UserRole + 1
 KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
 FIXES_ROLE = QtCore.Qt.UserRole + 3  # its buttons' labels (None: no buttons made yet)
 HINT_ROLE = QtCore.Qt.UserRole + 4
-BUTTON_MARGIN = 1  # above and below a row's fix buttons
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
 
 
@@ -168,7 +165,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             self.removeItemWidget(item, 3)  # made again, with the new fixes, when in view
         elif shown is not None:
             for button in self.itemWidget(item, 3).findChildren(QtWidgets.QPushButton):
-                button.setToolTip(_fix_tooltip(button.objectName()[4:], issue, self.doc))
+                button.setToolTip(fix_tooltip(button.objectName()[4:], issue, self.doc))
 
     def _fit_columns(self, mark: str, names: list[str], fixes: list[tuple]) -> None:
         """Size the mark, node and fix columns to what they show: the texts' widths, and
@@ -193,7 +190,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         if issue is None or not issue.fixes or item.data(0, FIXES_ROLE) is not None:
             return
         item.setData(0, FIXES_ROLE, fix_labels(issue, self.doc))
-        box = _button_box(issue, doc=self.doc)
+        box = button_box(issue, doc=self.doc)
         for button in box.findChildren(QtWidgets.QPushButton):
             code = button.objectName()[4:]
             button.clicked.connect(
@@ -204,7 +201,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
         """The width of a row's buttons, measured once per set of labels: the column is
         sized to it whether or not the row's buttons are made yet."""
         if labels not in self._box_widths:
-            box = _button_box(None, labels) if labels else None
+            box = button_box(None, labels) if labels else None
             self._box_widths[labels] = box.sizeHint().width() if box else 0
             if box is not None:
                 box.deleteLater()
@@ -294,49 +291,3 @@ def row_message(item: QtWidgets.QTreeWidgetItem) -> str:
     """A row's whole message (its issue's, or the hint's text)."""
     issue = item.data(0, ISSUE_ROLE)
     return issue.message if issue is not None else item.text(2)
-
-
-def fix_labels(issue, doc=None) -> tuple[str, ...]:
-    """The labels of the buttons of `issue`'s fixes (some name the layers of `doc` they
-    change)."""
-    return tuple(fix_label(code, issue, doc) for code in issue.fixes)
-
-
-def _button_box(issue, labels: tuple[str, ...] | None = None, doc=None) -> QtWidgets.QWidget:
-    """A row of one button per fix (of `issue`, or of these `labels`, to measure them)."""
-    box = QtWidgets.QWidget()
-    row = QtWidgets.QHBoxLayout(box)
-    row.setContentsMargins(2, BUTTON_MARGIN, 2, BUTTON_MARGIN)
-    row.setSpacing(4)
-    pairs = zip(issue.fixes, fix_labels(issue, doc), strict=True) if issue is not None else \
-        (("", label) for label in labels)
-    for code, label in pairs:
-        button = QtWidgets.QPushButton(label)
-        button.setObjectName(f"fix:{code}")
-        if issue is not None:
-            button.setToolTip(_fix_tooltip(code, issue, doc))
-        row.addWidget(button)
-    return box
-
-
-def _fix_tooltip(code: str, issue, doc=None) -> str:
-    return wrapped_tip(f"{fix_label(code, issue, doc)}: fixes {issue.message}")
-
-
-def wrapped_tip(text: str) -> str:
-    """`text` as a tooltip that wraps: Qt wraps rich-text tooltips only, so a long plain
-    message was one line as wide as itself, cut off at the screen's edge. Escaped, so a
-    message quoting `<` or `&` shows as written."""
-    return f"<p>{html.escape(text)}</p>"
-
-
-def fix_menu(parent, issues, apply, doc=None) -> QtWidgets.QMenu:
-    """A menu with one action per fix offered by `issues` (labelled with the names of the
-    nodes of `doc` they change); choosing one calls apply(issue, code)."""
-    menu = QtWidgets.QMenu("Fix", parent)
-    for issue in issues:
-        for code in issue.fixes:
-            action = menu.addAction(fix_label(code, issue, doc))
-            action.setToolTip(issue.message)
-            action.triggered.connect(lambda _=False, i=issue, c=code: apply(i, c))
-    return menu

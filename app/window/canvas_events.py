@@ -9,7 +9,7 @@ from ..blocks.user_blocks import USER_BLOCK
 from ..canvas import clipboard
 from ..canvas.adapter import PALETTE_MIME
 from ..canvas.outputs import add_output_actions
-from ..panels.issues import fix_menu
+from ..panels.fix_buttons import fix_menu
 from .rekind_menu import add_rekind_actions, wrap_on_drop
 
 
