@@ -35,7 +35,7 @@ SAMPLES = {
         {"split": "test", "metrics": {"loss": 0.5}, "predictions": "p.npz"}, "no test data",
         (Issue("n1", 0, "error", "x expects (8,). Received: (4,)", "data_shape", ("fix",),
                {"units": 10, "field": "training.loss.y", "ok": True, "rate": 0.5}),),
-        "Traceback ...", 2, 4, ("loss", "val_loss")),
+        "Traceback ...", 2, 4, ("loss", "val_loss"), 8, 6),
 }
 
 
