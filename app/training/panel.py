@@ -6,20 +6,22 @@ runs in the worker process (`controller`); this panel only shows
 what the controller reports. The progress line refreshes from a 10 Hz timer,
 the plots from their own, so a burst of batch events costs no redraws. The
 project's runs (reading, listing, keeping) are in `project_runs`, the process
-count beside Start in `processes_box`.
+count beside Start in `processes_box`, the fields beside Continue in
+`continue_fields`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
 from ...graph.project import Project
 from ...graph.summary import left_out_text
 from ...graph.training_paths import anchor_spec, anchored_settings, missing_data
 from ...graph.training_schema import check_training
+from .continue_fields import ContinueFields
 from .continue_plan import diverged
 from .controller import TrainingController
 from .data_preview import DataPreview
@@ -69,25 +71,13 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         self.continue_button.setToolTip("Continue the selected stopped or finished run from "
                                         "its saved model, to this epoch, with this "
                                         "learning rate")
-        # The rate Continue would start with, shown only while Continue can be used: beside a
-        # running run, a bare "lr 0.0001" read as the rate it was training with.
-        self.continue_lr_label = QtWidgets.QLabel("at lr")
-        self.continue_lr = QtWidgets.QLineEdit()
-        self.continue_lr.setValidator(QtGui.QDoubleValidator(0.0, 10.0, 12))
-        self.continue_lr.setMaximumWidth(90)
-        self.continue_lr.setToolTip("The learning rate Continue starts with: a tenth of the "
-                                    "picked run's, or what you type")
-        # The epoch Continue trains to, as Keras counts (fit(initial_epoch, epochs)).
-        self.continue_to_label = QtWidgets.QLabel("to epoch")
-        self.continue_to = QtWidgets.QSpinBox()
-        self.continue_to.setRange(1, 1_000_000)
-        self.continue_to.setToolTip("The epoch Continue trains to: the rest of the picked "
-                                    "run's epochs, or more if you type more")
-        self.continue_to.valueChanged.connect(self._say_epochs_more)
+        self.continue_fields = ContinueFields()
+        fields = self.continue_fields  # the names tests and the runs mixin use:
+        self.continue_lr_label, self.continue_lr = fields.lr_label, fields.lr
+        self.continue_to_label, self.continue_to = fields.to_label, fields.to
         self.processes = ProcessesBox()
         for widget in (self.start_button, self.pause_button, self.stop_button,
-                       self.kill_button, self.continue_button, self.continue_lr_label,
-                       self.continue_lr, self.continue_to_label, self.continue_to,
+                       self.kill_button, self.continue_button, *fields.widgets(),
                        self.processes.label, self.processes):
             buttons.addWidget(widget)
         buttons.addStretch(1)
@@ -225,15 +215,14 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         """Continue the selected (or last) run from its saved model with the lr shown."""
         self.reader.wait()
         record = self._selected_run()
-        text = self.continue_lr.text().strip()
-        lr = float(text) if text else None
+        lr = self.continue_fields.learning_rate()
         problems = [] if record is not None else ["Select a stopped or finished run first"]
         if record is not None and lr is None and diverged(record):
             problems.append(f"{record.label}'s rate gave a NaN loss: type a smaller learning "
                             f"rate to continue it")
         return self._launch(problems, lambda: self.controller.start(
             self.doc, self._anchored(), resume_from=record, learning_rate=lr,
-            to_epoch=self.continue_to.value(),
+            to_epoch=self.continue_fields.to_epoch(),
             processes=record.processes if record is not None else 1))
 
     def _data_issues(self) -> list:
@@ -332,9 +321,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
                 QtCore.Qt.OtherFocusReason)
         for widget in [w for w, on in enabled.items() if not on]:
             widget.setEnabled(False)
-        for widget in (self.continue_lr_label, self.continue_lr, self.continue_to_label,
-                       self.continue_to):
-            widget.setVisible(can_continue)
+        self.continue_fields.set_shown(can_continue)
 
     # ---- progress (timer) ------------------------------------------------------------
     def _on_timer_timeout(self) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .continue_plan import continue_start, default_target, suggested_rate
 from .history import load_runs, runs_folder, save_runs
 from .runs_reader import RunsReader
 from .runs_watch import RunsWatcher
@@ -30,7 +29,7 @@ def metrics_text(record) -> str:
 
 class ProjectRunsMixin:
     """Mixed into `TrainingPanel`: expects its `controller`, `reader`, `runs`, `plots`,
-    `results`, `progress`, `tabs`, `log`, `continue_lr` and `continue_to`."""
+    `results`, `progress`, `tabs`, `log` and `continue_fields`."""
 
     def _follow_listed_runs(self) -> None:
         """Follow, while the project is open, the runs index as other processes change it:
@@ -202,30 +201,16 @@ class ProjectRunsMixin:
             self.status_message.emit(f"{record.label} failed: {first}")
 
     def _suggest_continue_lr(self, record) -> None:
-        """What Continue offers for `record` (`continue_plan`): the epoch to train to (the
-        rest of its plan) and the rate (a tenth of its own; after a NaN loss its last rate
-        with a finite loss, or none); empty without a run."""
+        """What Continue offers for `record` (`continue_fields`): the epoch to train to and
+        the rate, its note logged once per run picked; an empty rate without a run."""
         if record is None:
-            self.continue_lr.clear()
+            self.continue_fields.clear()
             return
         epochs = int((self.doc.training or {}).get("epochs", 10) or 10)
-        self._continue_from = continue_start(record)
-        with QtCore.QSignalBlocker(self.continue_to):
-            self.continue_to.setMinimum(self._continue_from + 1)
-            self.continue_to.setValue(default_target(record, epochs))
-        self._say_epochs_more(self.continue_to.value())
-        rate, note = suggested_rate(record)
-        self.continue_lr.setText(f"{rate:.3g}" if rate is not None else "")
-        self.continue_lr.setToolTip(note or "The learning rate Continue starts with: a "
-                                    "tenth of the picked run's, or what you type")
+        note = self.continue_fields.suggest(record, epochs)
         if note and note != getattr(self, "_continue_note", ""):  # once per run picked
             self.append_log(note)
         self._continue_note = note
-
-    def _say_epochs_more(self, target: int) -> None:
-        """The target epoch's box says how many epochs that trains: "30 (24 more)"."""
-        more = target - getattr(self, "_continue_from", 0)
-        self.continue_to.setSuffix(f" ({more} more)")
 
     # ---- the Runs tab -------------------------------------------------------------
     def _selected_run(self):
