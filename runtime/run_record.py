@@ -5,7 +5,11 @@
     {"format": "kerascanvas-run", "version": 1, "data": "csv:data.csv?target=y",
      "fingerprint": {"samples": 150, "arrays": {"x/features": [[150, 4], "float32"], ...},
                      "sha256": "..."},
-     "epochs": 5}
+     "epochs": 5, "planned_epochs": 30}
+
+`epochs` is the epoch the saved model reached and `planned_epochs` the epoch its run was
+set to end at (Keras' `fit(epochs=)`), so a resume without `--epochs` trains the rest of
+that plan (a record written before it had the plan: the project's epochs more).
 
 `--resume MODEL.keras` reads it. Without `--data` the run goes on with the recorded data
 (not the project's). A `--data` other than the recorded one, or recorded data whose
@@ -90,11 +94,15 @@ def fingerprint(spec: str, data) -> dict[str, Any]:
     return out
 
 
-def write(model_path: str, spec: str, current: dict[str, Any], epochs: int) -> Path:
-    """Record the data of the model saved at `model_path`; returns the record's path."""
+def write(model_path: str, spec: str, current: dict[str, Any], epochs: int,
+          planned: int | None = None) -> Path:
+    """Record the data of the model saved at `model_path`, the epoch it reached and the
+    epoch its run was set to end at (`planned`); returns the record's path."""
     path = record_path(model_path)
     record = {"format": FORMAT, "version": VERSION, "data": spec, "fingerprint": current,
               "epochs": int(epochs)}
+    if planned is not None:
+        record["planned_epochs"] = int(planned)
     write_text_atomic(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
     return path
 

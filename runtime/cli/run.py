@@ -19,9 +19,12 @@ said and leaves the exit code alone.
 Ctrl+C (SIGINT) or SIGTERM stops training (or the validation pass, or the final
 evaluation) after the current batch and keeps the model; the command says where
 training stopped and exits with 130 (SIGINT) or 143 (SIGTERM). A second signal aborts
-without saving. A stopped run goes on with `--resume MODEL.keras --initial-epoch N`: the
-weights and optimizer state are loaded, epochs are numbered from N, and the learning
-rate may change. It trains on the data recorded beside the saved model
+without saving. A stopped run goes on with `--resume MODEL.keras`: the
+weights and optimizer state are loaded, epochs are numbered on from the one its run
+record says it reached (or `--initial-epoch N`), and the learning rate may change.
+`--epochs N` is then the epoch to train to, as Keras' `fit(initial_epoch, epochs=N)`
+counts (default: the rest of the resumed run's plan); an epoch already trained is
+refused. It trains on the data recorded beside the saved model
 (`runtime.run_record`), and refuses other or changed data unless `--data-changed`
 says so.
 
@@ -182,20 +185,21 @@ def _finish(result, received: int | None, args) -> int:
 
     main, launched = distributed.is_main(), distributed.launched()
     kept_elsewhere = bool(result.saved) and result.saved != args.save
+    kept = kept_line(result, args.file, args.planned_epochs)
     if not result.ok:
         if main:  # after an error's details (a traceback's last lines), on its own line
             sep = "\n" if "\n" in result.message else " "
-            error(result.message + (f"{sep}{kept_line(result, args.file)}" if kept_elsewhere
-                                    else ""))
+            error(result.message + (f"{sep}{kept}" if kept_elsewhere else ""))
         return EXIT_FAILED
     if main:  # the message and where the model went are said once, not in both streams
         if received is not None:
             print(metrics_table(result, message="", saved=False), flush=True)
-            error(stopped_line(None if launched else received, result, args.file))
+            error(stopped_line(None if launched else received, result, args.file,
+                               args.planned_epochs))
         elif kept_elsewhere or result.save_error:
             message = result.message.removesuffix(result.save_error or "").strip()
             print(metrics_table(result, message=message, saved=False), flush=True)
-            error(f"{result.save_error} {kept_line(result, args.file)}".strip())
+            error(f"{result.save_error} {kept}".strip())
         else:
             print(metrics_table(result), flush=True)
     if result.save_error:  # trained, but --save was not written (the model kept instead)

@@ -19,33 +19,57 @@ def error(message: str) -> None:
     print(f"kerascanvas run: {message}", file=sys.stderr, flush=True)
 
 
-def _reached_epoch(args) -> int:
-    """--initial-epoch, else the epoch the resumed model's run record says it reached."""
-    if args.initial_epoch is not None or not args.resume:
-        return args.initial_epoch or 0
+def _count(value) -> int | None:
+    """A record's epoch: a positive int, else None."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return value if ok else None
+
+
+def _resume_point(args) -> None:
+    """Set `args.initial_epoch` (--initial-epoch, else the epoch the resumed model's run
+    record says it reached) and `args.resume_plan` (the epoch that run was set to end
+    at, from its record; None without one)."""
+    args.resume_plan = None
+    if not args.resume:
+        args.initial_epoch = args.initial_epoch or 0
+        return
     try:
-        record = run_record.read(args.resume)
+        record = run_record.read(args.resume) or {}
     except run_record.RecordMismatch:
-        return 0  # the record is refused, with its reason, where the data is resumed
-    reached = record.get("epochs") if record else None
-    if isinstance(reached, int) and not isinstance(reached, bool) and reached > 0:
+        record = {}  # the record is refused, with its reason, where the data is resumed
+    args.resume_plan = _count(record.get("planned_epochs"))
+    reached = _count(record.get("epochs"))
+    if args.initial_epoch is None and reached:
         error(f"resuming {args.resume} after epoch {reached} (its run record)")
-        return reached
-    return 0
+    args.initial_epoch = args.initial_epoch if args.initial_epoch is not None else \
+        reached or 0
+
+
+def _check_target(args, settings: dict) -> None:
+    """With --resume: refuse a target epoch already trained, else say the span trained
+    (Keras' `fit(initial_epoch=E, epochs=N)` trains epochs E+1..N)."""
+    from ..train import TrainingRefused
+
+    start, target = args.initial_epoch, settings["epochs"]
+    if target <= start:
+        raise TrainingRefused(
+            f"--epochs {target} is an epoch already trained: {args.resume} reached epoch "
+            f"{start}. --epochs is the epoch to train to (as Keras' fit(epochs=)), so give "
+            f"more than {start}, or leave it out to train the rest of the run's plan")
+    error(f"continuing from epoch {start} to epoch {target} ({target - start} more)")
 
 
 def checked(doc, args, analysis):
     """(document, settings, data), or None after saying what is refused."""
-    args.initial_epoch = _reached_epoch(args)
+    _resume_point(args)
     from ..data import DataError
     from ..train import TrainingRefused, prepare
 
     try:
         doc, settings = prepare(doc, project_overrides(doc, args), analysis)
-        if args.resume and settings["epochs"] <= args.initial_epoch:
-            raise TrainingRefused(f"--epochs is the epoch to end at, so it must exceed "
-                                  f"--initial-epoch {args.initial_epoch}. Received: "
-                                  f"{settings['epochs']}")
+        args.planned_epochs = settings["epochs"]
+        if args.resume:
+            _check_target(args, settings)
         record = _resume_record(args, settings)
         data = _load_data(doc, settings, args, analysis)
         if args.resume or args.save:
@@ -106,7 +130,8 @@ def record_data(result, settings: dict, data) -> None:
     current = settings.get("data_fingerprint") or \
         run_record.fingerprint(settings["data"], data)
     try:
-        run_record.write(result.saved, settings["data"], current, result.epochs_run)
+        run_record.write(result.saved, settings["data"], current, result.epochs_run,
+                         settings.get("epochs"))
     except OSError as exc:
         error(f"could not write {run_record.record_path(result.saved)}, the record of the "
               f"data the model was trained on ({exc}); --resume will need --data")

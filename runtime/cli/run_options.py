@@ -99,8 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "X.npy,Y.npy, csv:FILE[?features=a,b&target=y] or images:FOLDER "
                              "(default: the project's training.data)")
     parser.add_argument("--epochs", type=_positive, metavar="N",
-                        help="the epoch to end at (with --resume: the default trains the "
-                             "project's number of epochs more)")
+                        help="the epoch to train to, as Keras' fit(epochs=) (with --resume: "
+                             "an epoch after the one reached; default the rest of the "
+                             "resumed run's plan, or the project's epochs more when it "
+                             "trained them all)")
     parser.add_argument("--batch-size", type=_positive, metavar="N")
     parser.add_argument("--validation-split", type=float, metavar="F")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for weights and data")
@@ -177,8 +179,16 @@ def overrides(args, training: dict) -> dict[str, Any]:
     if args.callback:
         out["callbacks"] = [*(training.get("callbacks") or []), *args.callback]
     if args.resume and args.epochs is None:
-        out["epochs"] = (args.initial_epoch or 0) + int(training.get("epochs") or 10)
+        out["epochs"] = resume_target(args, training)
     return out
+
+
+def resume_target(args, training: dict) -> int:
+    """The epoch a resume without --epochs trains to: the rest of the resumed run's plan
+    (its record's), or, when it trained them all (or its record has no plan), the
+    project's epochs more, as the window's Continue offers."""
+    start, plan = args.initial_epoch or 0, getattr(args, "resume_plan", None)
+    return plan if plan and plan > start else start + int(training.get("epochs") or 10)
 
 
 def project_overrides(doc, args) -> dict[str, Any]:

@@ -96,7 +96,8 @@ class StopOnSignals:
         self._previous.clear()
 
 
-def stopped_line(signum: int | None, result, project_file: str) -> str:
+def stopped_line(signum: int | None, result, project_file: str,
+                 planned: int | None = None) -> str:
     """What the command says after a signal stopped it: which (unless `signum` is None:
     a rank, whose launcher names it), where, what was kept, how to go on."""
     from ..train import STOPPED
@@ -104,12 +105,19 @@ def stopped_line(signum: int | None, result, project_file: str) -> str:
     where = result.message if result.status == STOPPED else \
         f"Training had ended (epoch {result.epochs_run} reached). {result.message}".strip()
     which = "" if signum is None else f"stopped by {NAMES.get(signum, signum)}. "
-    return f"{which}{where} {kept_line(result, project_file)}"
+    return f"{which}{where} {kept_line(result, project_file, planned)}"
 
 
-def kept_line(result, project_file: str) -> str:
-    """Where the model was saved and how to continue it, or that it was not saved."""
+def kept_line(result, project_file: str, planned: int | None = None) -> str:
+    """Where the model was saved and how to continue it (to the rest of its run's plan,
+    `planned`, or to an epoch --epochs names), or that it was not saved."""
     if not result.saved:
         return "No model was saved."
-    return (f"Saved the model to {result.saved}; continue with: kerascanvas run "
-            f"{project_file} --resume {result.saved}")
+    command = f"kerascanvas run {project_file} --resume {result.saved}"
+    reached = result.epochs_run
+    if planned and planned > reached:
+        how = (f" (trains on to epoch {planned}, the rest of the run's plan; add --epochs N "
+               f"to train to epoch N instead)")
+    else:
+        how = f" --epochs N (N: the epoch to train to, after epoch {reached})"
+    return f"Saved the model to {result.saved}; continue with: {command}{how}"
