@@ -6,7 +6,10 @@ import pytest
 import shiboken6
 from PySide6 import QtWidgets
 
-from .gestures import type_into
+from .gestures import saved, show, type_into
+
+# (kind, name[, params]) of a small image classifier, each wired into the next: no outputs.
+CHAIN = (("Input", "image", {"shape": [8, 8, 1]}), ("Flatten", "flat"), ("Dense", "head"))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -74,6 +77,35 @@ def add_chain(window, *kinds: str) -> list[str]:
     for src, dst in zip(ids, ids[1:], strict=False):
         wire(window, src, dst)
     return ids
+
+
+def chain_window(make_window, qtbot, tmp_path, nodes=CHAIN):
+    """A project of `nodes` ((kind, name[, params]), each wired into the next, no outputs),
+    saved in `tmp_path` and opened in a shown window: (window, node ids)."""
+    from kerascanvas.graph.document import Document, Edge
+
+    doc = Document()
+    ids = [doc.add_node(kind, name, params=params[0] if params else None).id
+           for kind, name, *params in nodes]
+    for src, dst in zip(ids, ids[1:], strict=False):
+        doc.connect(Edge(src, 0, dst, 0))
+    window = show(make_window(saved(doc, tmp_path, "chain.json")), qtbot)
+    return window, ids
+
+
+def two_inputs_added():
+    """Inputs a and b of shape (4,) added, the sum the output: a graph of two inputs, which
+    the sequential style cannot write."""
+    from kerascanvas.graph.document import Document, Edge
+
+    doc = Document()
+    a = doc.add_node("Input", "a", params={"shape": [4]}).id
+    b = doc.add_node("Input", "b", params={"shape": [4]}).id
+    add = doc.add_node("Add", "sum").id
+    doc.connect(Edge(a, 0, add, 0))
+    doc.connect(Edge(b, 0, add, 1))
+    doc.outputs = [add]
+    return doc
 
 
 def object_editor(window, kind: str, param: str):

@@ -10,6 +10,7 @@ from kerascanvas.app.panels.code import CodePanel
 from kerascanvas.graph import projectfile
 from kerascanvas.graph.training_schema import refused_training
 
+from .conftest import two_inputs_added
 from .gestures import EXAMPLES
 
 
@@ -36,15 +37,8 @@ def test_why_a_style_does_not_apply_is_read_without_scrolling(qtbot):
     """'The sequential style does not apply: node ...' was one line of 150 characters in a
     panel 45 wide: its end was out of sight."""
     from kerascanvas.codegen import CodegenError, generate
-    from kerascanvas.graph.document import Document, Edge
 
-    doc = Document()
-    a = doc.add_node("Input", "a", params={"shape": [4]}).id
-    b = doc.add_node("Input", "b", params={"shape": [4]}).id
-    add = doc.add_node("Add", "sum").id
-    doc.connect(Edge(a, 0, add, 0))
-    doc.connect(Edge(b, 0, add, 1))
-    doc.outputs = [add]
+    doc = two_inputs_added()
     panel = CodePanel(SimpleNamespace(doc=doc, analysis=None))
     qtbot.addWidget(panel)
     panel.style_box.setCurrentText("sequential")

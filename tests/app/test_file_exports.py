@@ -12,6 +12,8 @@ from kerascanvas.app.window.filemenu import UNTRAINED_NOTE
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.inference import Issue
 
+from .conftest import two_inputs_added
+
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 
 
@@ -177,15 +179,7 @@ def test_export_python_refuses_a_style_before_asking_for_a_file(window, tmp_path
     refuses, was refused only after the user had chosen a file name in the save dialog."""
     from PySide6 import QtWidgets
 
-    from kerascanvas.graph.document import Document, Edge
-
-    doc = Document()
-    a = doc.add_node("Input", "a", params={"shape": [4]}).id
-    b = doc.add_node("Input", "b", params={"shape": [4]}).id
-    add = doc.add_node("Add", "sum").id
-    doc.connect(Edge(a, 0, add, 0))
-    doc.connect(Edge(b, 0, add, 1))
-    doc.outputs = [add]
+    doc = two_inputs_added()
     doc.training = {"callbacks": [{"name": "early_stopping", "monitor": "val_top_k"}]}
     window.project.replace(doc)
     asked = []

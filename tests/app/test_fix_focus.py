@@ -7,22 +7,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from kerascanvas.graph import projectfile
-from kerascanvas.graph.document import Document, Edge
-
-from .gestures import show
+from .conftest import chain_window
 
 
 def no_outputs_window(make_window, qtbot, tmp_path):
     """A wired chain without outputs, its last node selected, and its one Fix button."""
-    doc = Document()
-    ids = [doc.add_node("Input", "image", params={"shape": [8, 8, 1]}).id,
-           doc.add_node("Flatten", "flat").id, doc.add_node("Dense", "head").id]
-    for a, b in zip(ids, ids[1:], strict=False):
-        doc.connect(Edge(a, 0, b, 0))
-    path = tmp_path / "no_outputs.json"
-    projectfile.save(doc, path)
-    window = show(make_window(str(path)), qtbot)
+    window, ids = chain_window(make_window, qtbot, tmp_path)
     window.activateWindow()
     qtbot.waitActive(window)
     window.canvas.select([ids[-1]])

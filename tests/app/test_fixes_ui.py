@@ -12,7 +12,7 @@ from kerascanvas.graph import projectfile
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.runtime import events as ev
 
-from .conftest import shape_shown
+from .conftest import CHAIN, chain_window, shape_shown
 from .gestures import click, node_point, saved, show
 
 
@@ -216,15 +216,8 @@ def test_a_wired_model_without_outputs_is_fixed_from_the_issues_list(make_window
                                                                       tmp_path):
     """The last error of a CNN built by hand, 'The model has no outputs', had no fix: the
     button marks the node where the graph ends, which the canvas then rings as an output."""
-    doc = Document()
-    ids = [doc.add_node("Input", "image", params={"shape": [8, 8, 1]}).id,
-           doc.add_node("Conv2D", "conv", params={"filters": 4, "kernel_size": [3, 3]}).id,
-           doc.add_node("Flatten", "flat").id, doc.add_node("Dense", "head").id]
-    for a, b in zip(ids, ids[1:], strict=False):
-        doc.connect(Edge(a, 0, b, 0))
-    path = tmp_path / "no_outputs.json"
-    projectfile.save(doc, path)
-    window = show(make_window(str(path)), qtbot)
+    conv = ("Conv2D", "conv", {"filters": 4, "kernel_size": [3, 3]})
+    window, _ = chain_window(make_window, qtbot, tmp_path, (CHAIN[0], conv, *CHAIN[1:]))
     issues = window.issues
     assert [issues.issue_at(r).code for r in range(issues.topLevelItemCount())] == ["no_outputs"]
     (button,) = issues.fix_buttons(0)

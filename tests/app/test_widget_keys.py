@@ -8,10 +8,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from kerascanvas.graph import projectfile
-from kerascanvas.graph.document import Document, Edge
-
-from .gestures import show
+from .conftest import chain_window
 
 CTRL = QtCore.Qt.ControlModifier
 # (key, modifier) a user typed: select all, letters (one is Fit's), the delete keys.
@@ -20,16 +17,9 @@ KEYS = [(QtCore.Qt.Key_A, CTRL), (QtCore.Qt.Key_F, QtCore.Qt.NoModifier),
         (QtCore.Qt.Key_Backspace, QtCore.Qt.NoModifier)]
 
 
-def chain_window(make_window, qtbot, tmp_path, monkeypatch):
+def selected_chain_window(make_window, qtbot, tmp_path, monkeypatch):
     """A chain without outputs (an issue to show), its first node selected; Fit counted."""
-    doc = Document()
-    ids = [doc.add_node("Input", "image", params={"shape": [8, 8, 1]}).id,
-           doc.add_node("Flatten", "flat").id, doc.add_node("Dense", "head").id]
-    for a, b in zip(ids, ids[1:], strict=False):
-        doc.connect(Edge(a, 0, b, 0))
-    path = tmp_path / "chain.json"
-    projectfile.save(doc, path)
-    window = show(make_window(str(path)), qtbot)
+    window, ids = chain_window(make_window, qtbot, tmp_path)
     qtbot.waitActive(window)
     window.canvas.select([ids[0]])
     fits = []
@@ -62,7 +52,7 @@ def code_text(window):
                                        layers_tree, code_text])
 def test_keys_in_a_text_or_table_leave_the_canvas_alone(widget_of, make_window, qtbot,
                                                         tmp_path, monkeypatch):
-    window, ids, fits = chain_window(make_window, qtbot, tmp_path, monkeypatch)
+    window, ids, fits = selected_chain_window(make_window, qtbot, tmp_path, monkeypatch)
     widget = widget_of(window)
     QtWidgets.QApplication.processEvents()
     widget.setFocus()
@@ -75,7 +65,7 @@ def test_keys_in_a_text_or_table_leave_the_canvas_alone(widget_of, make_window, 
 
 
 def test_the_same_keys_on_the_canvas_act_on_it(make_window, qtbot, tmp_path, monkeypatch):
-    window, ids, fits = chain_window(make_window, qtbot, tmp_path, monkeypatch)
+    window, ids, fits = selected_chain_window(make_window, qtbot, tmp_path, monkeypatch)
     viewer = window.canvas.viewer
     QTest.keyClick(viewer, QtCore.Qt.Key_F)
     assert fits == [1]
@@ -87,7 +77,7 @@ def test_the_same_keys_on_the_canvas_act_on_it(make_window, qtbot, tmp_path, mon
 
 def test_ctrl_a_and_ctrl_c_in_the_issues_table_copy_its_messages(make_window, qtbot, tmp_path,
                                                      monkeypatch):
-    window, ids, _fits = chain_window(make_window, qtbot, tmp_path, monkeypatch)
+    window, ids, _fits = selected_chain_window(make_window, qtbot, tmp_path, monkeypatch)
     table = window.issues
     table.setFocus()
     QTest.keyClick(table, QtCore.Qt.Key_A, CTRL)
@@ -100,7 +90,7 @@ def test_ctrl_a_and_ctrl_c_in_the_issues_table_copy_its_messages(make_window, qt
 
 
 def test_typing_in_the_layers_tree_finds_a_layer(make_window, qtbot, tmp_path, monkeypatch):
-    window, _ids, fits = chain_window(make_window, qtbot, tmp_path, monkeypatch)
+    window, _ids, fits = selected_chain_window(make_window, qtbot, tmp_path, monkeypatch)
     tree = window.palette.tree
     tree.setFocus()
     QTest.keyClicks(tree, "flat")
