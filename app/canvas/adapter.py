@@ -20,7 +20,9 @@ from ...graph.document import Edge
 from ...graph.errors import KerasCanvasError
 from ...graph.layout import VIEW_ASPECT
 from ...graph.project import Project
+from .labels import shown
 from .nodes import LayerNodeItem, highlight_wires
+from .pipe_curve import united
 from .render import NodeRenderer
 from .sync import DocumentSync
 from .view import CanvasViewer
@@ -193,8 +195,25 @@ class Canvas(DocumentSync, QtCore.QObject):
             self.viewer.fit_items(items)
 
     def fit(self) -> None:
-        """Zoom so every node is in view."""
-        self.viewer.fit_items(list(self.views.values()))
+        """Zoom so the whole drawing is in view: the nodes, the wires' bends, their labels."""
+        rect = self.drawn_rect()
+        if rect is not None:
+            self.viewer.fit_rect(rect, margin=0.0)
+
+    def drawn_rect(self, margin: float = 20.0, edge: float = 4.0) -> QtCore.QRectF | None:
+        """The scene rectangle round every node with `margin` free round it, and round every
+        wire shown and its shape label (one that found a spot: a label hidden zoomed out
+        counts, as it shows once fitted) with `edge` free: a wire wrapping to the next
+        column bends above and below the nodes, a label beside the last column sticks out."""
+        rects = [item.sceneBoundingRect().adjusted(-margin, -margin, margin, margin)
+                 for item in self.views.values()]
+        for pipe in self.viewer.pipe_items():
+            if pipe.isVisible() and pipe.input_port is not None:
+                rects.append(pipe.sceneBoundingRect().adjusted(-edge, -edge, edge, edge))
+                if shown(pipe):
+                    rects.append(pipe.label.sceneBoundingRect().adjusted(-edge, -edge,
+                                                                         edge, edge))
+        return united(rects)
 
     def node_sizes(self) -> dict[str, tuple[float, float]]:
         """Node id -> (width, height) as drawn, in scene units."""

@@ -79,6 +79,10 @@ class ViewRange:
         rect = items[0].sceneBoundingRect()
         for item in items[1:]:
             rect = rect.united(item.sceneBoundingRect())
+        self.fit_rect(rect, margin)
+
+    def fit_rect(self, rect: QtCore.QRectF, margin: float = 20.0) -> None:
+        """Zoom so the scene `rect` is in view, `margin` free round it, never above 1.1."""
         self._scene_range = rect.adjusted(-margin, -margin, margin, margin)
         self._update_scene()
         if self.get_zoom() > 0.1:
