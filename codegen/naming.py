@@ -15,35 +15,19 @@ uses, Python keywords and builtins get a trailing underscore.
 
 from __future__ import annotations
 
-import builtins
-import keyword
 import re
 from collections.abc import Mapping
 from typing import Any
 
+# The script's own top-level names (with keywords and builtins: RESERVED) live in graph, so
+# that validation warns of a user's class or function taking one before code is generated.
+from kerascanvas.graph.script_names import (  # noqa: F401 - importable here as before
+    GENERATED_NAMES,
+    RESERVED,
+    SCRIPT_NAMES,
+)
+
 _INVALID = re.compile(r"[^0-9A-Za-z_]+")
-
-# Names the generated module defines or imports itself.
-GENERATED_NAMES = frozenset({
-    "argparse", "build_model", "inputs", "keras", "layers", "main", "model", "np", "os",
-    "outputs", "self", "named_op", "CanvasModel", "DTYPE_POLICY", "previous_policy",
-    "residual_block", "bottleneck_block", "inception_module", "dense_block", "transition_layer",
-})
-
-# Names a training script defines or imports at its top level (script_parts, script_data,
-# script_weights, script_training, finetune, distributed): a helper or class of that name would
-# replace one of them. tests/codegen/test_name_clashes.py checks generated scripts against it.
-SCRIPT_NAMES = frozenset("""
-INPUTS LOSSES METRICS LOSS_WEIGHTS SETTINGS INPUT_KEYS OUTPUT_KEYS SYNTHETIC_SAMPLES
-UNKNOWN_LENGTH FINETUNE APPLICATIONS argparse os keras np layers torch dist
-DistributedDataParallel DataLoader DistributedSampler TensorDataset SummaryWriter
-make_optimizer make_callbacks TensorBoardLogger class_weights packed label_form output_shapes
-random_input random_labels synthetic_data single_pair sklearn_data pick npz_data csv_column
-csv_data one_hot load_data check_save_path split_validation faster_step main
-weight_layers load_matching_weights _layer_shapes _load_by_position _h5_layer_shapes
-_no_fit_message compile_for_phase unfreeze join_process_group rank_loader split_batch rows
-train_step global_results average_moving_statistics evaluate
-""".split())
 
 # Public attributes of a keras.Model instance on the torch backend (Keras 3.15): a layer
 # stored under one of these names in a subclassed model would break the model. A test
@@ -73,9 +57,6 @@ supports_masking symbolic_call test_function test_on_batch test_step to to_empty
 torch_params train train_function train_on_batch train_step trainable trainable_variables
 trainable_weights training type variable_dtype variables weights xpu zero_grad
 """.split())
-
-RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(
-    dir(builtins)) | GENERATED_NAMES | SCRIPT_NAMES
 
 
 def argument(key: str) -> str:

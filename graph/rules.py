@@ -18,6 +18,7 @@ from .layers import custom
 from .model_keys import key_issues
 from .model_scope import left_out_ids, usage_issues
 from .output_checks import dense_on_image_issues, output_issues
+from .script_names import TAKEN_CODE
 from .sizes import weight_size_issues
 from .spec import INPUT, LAYER_SPECS
 from .training_keys import CODE as KEYWORD_CODE
@@ -40,6 +41,8 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += keras_quirk_issues(doc, results)
     issues += [Issue(nid, None, ERROR, message, "custom_conflict")
                for nid, message in custom.class_conflicts(doc)]
+    issues += [Issue(nid, None, WARNING, message, TAKEN_CODE)
+               for nid, message in custom.script_name_clashes(doc)]
     if not any(i.code == "bad_training" for i in issues):  # else said once already
         issues += training_issues(doc, results)
     return issues

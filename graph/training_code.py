@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import pysource
+from .script_names import taken
 
 FIELD = "custom_code"
 WHERE = f"training.{FIELD}"
@@ -67,6 +68,14 @@ def _definitions(text: str) -> tuple[tuple[str, str], ...]:
         return ()
     return tuple((stmt.name, "function" if isinstance(stmt, ast.FunctionDef) else "class")
                  for stmt in tree.body if isinstance(stmt, ast.FunctionDef | ast.ClassDef))
+
+
+def script_clashes(training: Mapping[str, Any] | None) -> list[str]:
+    """A message for each function or class of the code named like one of the generated
+    script's own top-level names (`script_names`): a training script refuses it."""
+    return [f"{WHERE}: the {kind} {name!r} is named like one of the generated training "
+            "script's own names; the script (and the code export) refuses it. Rename it"
+            for name, kind in defined(source(training)).items() if taken(name)]
 
 
 def digest(training: Mapping[str, Any] | None) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import loss_names, training_code
 from .document import Document
+from .script_names import TAKEN_CODE
 from .setting_issue import SettingIssue, _issue
 from .training import output_names
 
@@ -122,7 +123,9 @@ def _check_custom_code(doc: Document, settings: Mapping[str, Any]) -> list[Setti
     return [SettingIssue(field, "error", message, code,
                          fixes=(TRUST_FIX,) if code == training_code.UNTRUSTED else ())
             for field, message, code in
-            training_code.check(doc.training, settings, context(doc).trusted)]
+            training_code.check(doc.training, settings, context(doc).trusted)] + [
+        SettingIssue(training_code.WHERE, "warning", message, TAKEN_CODE)
+        for message in training_code.script_clashes(doc.training)]
 
 
 # Metric names `model.compile` takes as strings: Keras builds each from the name

@@ -63,6 +63,7 @@ from .custom_project import (  # noqa: F401 - public here too
     custom_nodes,
     has_code,
     project_digest,
+    script_name_clashes,
 )
 from .custom_recorded import (  # noqa: F401 - public here too
     PORTS_FIX,

@@ -37,6 +37,19 @@ def class_conflicts(doc) -> list[tuple[str, str]]:
     return found
 
 
+def script_name_clashes(doc) -> list[tuple[str, str]]:
+    """(node id, message) for each CustomLayer whose class takes a name of the generated
+    code's own (`script_names`): the model builds and trains here, but generating code
+    refuses it, so it is said as soon as the name is given."""
+    from ..script_names import taken
+
+    return [(node.id, f"{node.name!r} (CustomLayer): class_name {name!r} is a name the "
+                      "generated code uses itself; code export and training scripts refuse "
+                      "it. Rename the class")
+            for node in custom_nodes(doc, blocks=False)
+            if isinstance(name := node.params.get("class_name"), str) and taken(name)]
+
+
 def _definition(node) -> tuple:
     return (node.params.get("source", ""), node.params.get("package", DEFAULT_PACKAGE))
 
