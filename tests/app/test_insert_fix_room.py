@@ -10,7 +10,7 @@ from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.insert_layers import PLACING
 from kerascanvas.graph.placement import BENT_ROOM, GAP
-from tests.graph.test_fixes import CASES
+from tests.graph.fix_cases import CASES
 
 from .gestures import saved, show
 

@@ -14,7 +14,8 @@ from kerascanvas.graph.projectfile import dumps
 from kerascanvas.graph.validate import analyze
 from kerascanvas.runtime.build import build_model
 
-from .test_fixes import assert_shapes_match_keras, chain, merge, residual_valid_case
+from .fix_cases import chain, merge, residual_valid_case
+from .test_fixes import assert_shapes_match_keras
 
 FIX = "set_branch_padding_same"
 
