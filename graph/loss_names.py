@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .training_code import reference_name
+
 # canonical snake-case name -> Keras' Loss class (keras.losses.<class>)
 CLASSES = {
     "binary_crossentropy": "BinaryCrossentropy",
@@ -66,17 +68,10 @@ OPTIONS: dict[str, tuple[str, ...]] = {name: () for name in CLASSES} | {
 COMMON_OPTIONS = ("reduction", "dtype")
 
 
-def name_of(loss: Any) -> str | None:
-    """The name a setting gives: the string, or the "name" of a dict."""
-    if isinstance(loss, Mapping):
-        loss = loss.get("name")
-    return loss if isinstance(loss, str) else None
-
-
 def canonical(loss: Any) -> str | None:
     """The snake-case name of a Keras loss setting; another name (ours, the user's code)
     as it is; None for a setting without a name."""
-    name = name_of(loss)
+    name = reference_name(loss)
     if name is None:
         return None
     return ALIASES.get(name) or _BY_CLASS.get(name) or name

@@ -13,6 +13,7 @@ from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .layers.operations import float_results, is_operation
 from .shapes import fmt
 from .training import CLASSIFICATION_LOSSES, output_name, resolve_training
+from .training_code import reference_name
 
 CATEGORICAL_LOSSES = {"sparse_categorical_crossentropy", "categorical_crossentropy",
                       "categorical_focal_crossentropy"}
@@ -117,7 +118,7 @@ def loss_fit_issue(node: Node, result: NodeResult, loss) -> Issue | None:
     if name is None or act is None:
         return None
     if loss_names.from_logits(loss):
-        return _logits_issue(node, where, loss_names.name_of(loss), act)
+        return _logits_issue(node, where, reference_name(loss), act)
     loss = name
     if loss in CATEGORICAL_LOSSES:
         if units == 1:

@@ -183,10 +183,10 @@ def label_twin(metric: Any, loss: Any) -> str | None:
     >>> label_twin("sparse_categorical_accuracy", "categorical_crossentropy")
     'categorical_accuracy'
     """
-    name = training_code.reference_name(loss)
-    if name in ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"):
+    name = loss_names.canonical(loss)
+    if name == "sparse_categorical_crossentropy":
         return ONE_HOT_TO_IDS.get(metric) if isinstance(metric, str) else None
-    if name in ("categorical_crossentropy", "CategoricalCrossentropy"):
+    if name == "categorical_crossentropy":
         return IDS_TO_ONE_HOT.get(metric) if isinstance(metric, str) else None
     return None
 
