@@ -26,14 +26,28 @@ def typed(event: QtGui.QKeyEvent) -> bool:
 
 
 class WidgetKeys(QtCore.QObject):
-    """Watches the application's shortcut overrides for `window`'s text fields and tables."""
+    """Watches the shortcut overrides of `window`'s focused text field or table: Qt sends
+    them to the focus widget only, so the filter sits on that widget alone (an application
+    filter would run for every event of the app, each mouse move and paint included)."""
 
     def __init__(self, window, actions: dict[str, QtGui.QAction]):
         super().__init__(window)
         self.window = window
         self.sequences = [sequence for name in CANVAS_ACTIONS
                           for sequence in actions[name].shortcuts()]
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        self._watched: QtWidgets.QWidget | None = None
+        QtWidgets.QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old, new) -> None:
+        if self._watched is not None:
+            try:
+                self._watched.removeEventFilter(self)
+            except RuntimeError:  # the widget is gone already
+                pass
+            self._watched = None
+        if isinstance(new, TEXT_OR_TABLE) and self._holds(new):
+            new.installEventFilter(self)
+            self._watched = new
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
         if event.type() == QtCore.QEvent.ShortcutOverride and self.keeps(obj, event):
