@@ -110,8 +110,15 @@ def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
     import threading
     import time
 
-    doc = Project.open(mlp_project(tmp_path, [UNITS], epochs=8)).doc
+    # The child trains on while the pause travels to it, so an epoch or two may still
+    # arrive after pause(); what must show is a hold of about the pause's length.
+    doc = Project.open(mlp_project(tmp_path, [UNITS], epochs=40)).doc
     epochs: list[float] = []
+    resumed: list[float] = []
+
+    def resume():
+        resumed.append(time.monotonic())
+        driver.resume()
 
     def on_event(event):
         if not isinstance(event, TrialEpoch):
@@ -119,8 +126,8 @@ def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
         epochs.append(time.monotonic())
         if len(epochs) == 1:
             driver.pause()
-            threading.Timer(1.5, driver.resume).start()
-        elif len(epochs) == 2:
+            threading.Timer(1.5, resume).start()
+        elif resumed and epochs[-1] > resumed[0]:
             driver.stop()
 
     driver = SearchDriver(doc, options(tmp_path, trials=3), on_event=on_event)
@@ -128,8 +135,9 @@ def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
     (trial,) = study.trials  # no new trial after the stop
     assert trial.state.name == "FAIL"
     assert trial.user_attrs[studies.MESSAGE].startswith("Stopped by the user after epoch")
-    assert epochs[1] - epochs[0] >= 1.4  # held while paused
-    assert len(epochs) < 8
+    gaps = [b - a for a, b in zip(epochs, epochs[1:], strict=False)]
+    assert max(gaps) >= 1.2  # held while paused
+    assert len(epochs) < 40
 
 
 def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, capsys):
