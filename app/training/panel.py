@@ -5,9 +5,9 @@ re-reads the document on TRAINING_CHANGED, so undo shows at once. Training
 runs in the worker process (`controller`); this panel only shows
 what the controller reports. The progress line refreshes from a 10 Hz timer,
 the plots from their own, so a burst of batch events costs no redraws. The
-project's runs (reading, listing, keeping) are in `project_runs`, the process
-count beside Start in `processes_box`, the fields beside Continue in
-`continue_fields`.
+project's runs (reading, listing, keeping) are in `project_runs`, the checks Start and
+Continue make before a run in `run_start`, the process count beside Start in
+`processes_box`, the fields beside Continue in `continue_fields`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
 from ...graph.project import Project
-from ...graph.summary import left_out_text
-from ...graph.training_paths import anchor_spec, anchored_settings, missing_data
-from ...graph.training_schema import check_training
+from ...graph.training_paths import anchor_spec
 from .continue_fields import ContinueFields
-from .continue_plan import diverged
 from .controller import TrainingController
 from .data_preview import DataPreview
 from .form import TrainingForm
@@ -31,13 +28,14 @@ from .processes_box import ProcessesBox
 from .project_runs import ProjectRunsMixin, metrics_text
 from .records import progress_text
 from .results import ResultsView
+from .run_start import RunStartMixin
 from .runs_reader import RunsReader
 from .widths import SettingsScroll, fit_columns
 
 PROGRESS_HZ = 10
 
 
-class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
+class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
     """Train the document's model and watch it; compare runs; save the result."""
 
     status_message = QtCore.Signal(str)
@@ -187,86 +185,7 @@ class TrainingPanel(ProjectRunsMixin, QtWidgets.QWidget):
         if spec:
             self.data.request(anchor_spec(spec, self.project_dir), self.doc)
 
-    # ---- commands ------------------------------------------------------------
-    def start(self) -> bool:
-        """Start a run of the document; refuse (and say why) when it cannot train."""
-        self.reader.wait()  # numbered after the project's saved runs
-        problems = [i.message for i in self.project.analysis.blocking]
-        problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
-        problems += missing_data(self.doc.training, self.project_dir)
-        issues = self._data_issues()  # what the run's own check would refuse, ~10 s later
-        problems += [i.message for i in issues]
-        if issues:
-            self.controller.data_issues_found.emit(issues)  # in Issues, with their fixes
-        if not self.doc.outputs:
-            problems.insert(0, "The model has no output: mark a node as a model output")
-        processes = self.processes.value()
-        batch = int((self.doc.training or {}).get("batch_size", 32))
-        if processes > 1 and batch % processes:
-            problems.append(f"batch_size {batch} is the global batch, shared equally by the "
-                            f"{processes} processes: make it a multiple of {processes}")
-        started = self._launch(problems, lambda: self.controller.start(
-            self.doc, self._anchored(), processes=processes, folder=self.project_dir))
-        if started and self.project.analysis.left_out_errors:  # say why those did not stop it
-            self.append_log(left_out_text(self.doc, self.project.analysis))
-        return started
-
-    def continue_selected(self) -> bool:
-        """Continue the selected (or last) run from its saved model with the lr shown."""
-        self.reader.wait()
-        record = self._selected_run()
-        lr = self.continue_fields.learning_rate()
-        problems = [] if record is not None else ["Select a stopped or finished run first"]
-        if record is not None and lr is None and diverged(record):
-            problems.append(f"{record.label}'s rate gave a NaN loss: type a smaller learning "
-                            f"rate to continue it")
-        return self._launch(problems, lambda: self.controller.start(
-            self.doc, self._anchored(), resume_from=record, learning_rate=lr,
-            to_epoch=self.continue_fields.to_epoch(),
-            processes=record.processes if record is not None else 1))
-
-    def _data_issues(self) -> list:
-        """The data check a run makes before training, on the previewed data when it is
-        the data the run reads: a run it would refuse is not started (nor numbered)."""
-        spec = str((self.doc.training or {}).get("data", "synthetic")).strip()
-        return self.data.check(anchor_spec(spec, self.project_dir), self.doc,
-                               self.project.analysis)
-
-    def _on_analysis_changed(self, _event) -> None:
-        self._data_issues()  # a fix applied (or an edit) shows in the preview at once
-
-    def _anchored(self) -> dict:
-        """Overrides that put the settings' relative paths in the project's folder."""
-        return anchored_settings(self.doc.training, self.project_dir)
-
-    def _launch(self, problems: list[str], start) -> bool:
-        if problems:
-            self.append_log("Cannot start training:\n  " + "\n  ".join(problems))
-            self.tabs.setCurrentWidget(self.log)
-            self.status_message.emit(problems[0])
-            return False
-        try:
-            start()
-        except (RuntimeError, ValueError, OSError) as exc:
-            self.append_log(f"Cannot start training: {exc}")
-            self.status_message.emit(str(exc))
-            return False
-        return True
-
-    def toggle_pause(self) -> None:
-        record = self.controller.current
-        if record is not None and record.status == "paused":
-            self.controller.resume()
-        else:
-            self.controller.pause()
-
-    def toggle_training(self) -> None:
-        """Start when idle, stop when a run is active (the Train > Start/Stop action)."""
-        if self.controller.is_active:
-            self.controller.stop()
-        else:
-            self.start()
-
+    # ---- closing -------------------------------------------------------------
     def shutdown(self) -> None:
         """Kill any run and stop background work (the window is closing)."""
         self.timer.stop()
