@@ -113,11 +113,31 @@ def _column(rows: list[list[str]], index: int, name: str, path: str) -> list[str
     return values
 
 
-def _numbers(values: list[str]) -> np.ndarray | None:
+def _numbers(values: list[str], name: str, path: str) -> np.ndarray | None:
+    """The column's values as numbers, or None when one is no number. A number that is
+    not finite ("nan", "inf", "1e999") is refused, naming its row: Python's `float` reads
+    it, and one NaN in a batch makes every loss from there on NaN."""
     try:
-        return np.array([float(v) for v in values])
+        numbers = np.array([float(v) for v in values])
     except ValueError:
         return None
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad):
+        more = f" ({len(bad)} rows hold no finite number)" if len(bad) > 1 else ""
+        raise DataError(f"{path}, row {bad[0] + 2}: column {name!r} holds "
+                        f"{values[bad[0]]!r}, expected a finite number{more}")
+    return numbers
+
+
+def _not_a_number(values: list[str]) -> tuple[int, str]:
+    """The row number (as in the file, the header being row 1) and text of the first
+    value that is no number."""
+    for number, value in enumerate(values, start=2):
+        try:
+            float(value)
+        except ValueError:
+            return number, value
+    raise ValueError("every value is a number")
 
 
 def _missing_column(path: str, name: str, header: list[str]) -> str:
@@ -145,12 +165,16 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> Tabl
                         f"column. Received {len(header)} column(s)")
     x = []
     for name in features:
-        column = _numbers(_column(rows, header.index(name), name, path))
+        values = _column(rows, header.index(name), name, path)
+        column = _numbers(values, name, path)
         if column is None:
-            raise DataError(f"{path}: feature column {name!r} must hold numbers only")
+            row, value = _not_a_number(values)
+            raise DataError(f"{path}, row {row}: feature column {name!r} holds {value!r}, "
+                            "expected a number (features must hold numbers only)")
         x.append(column)
     inp, out = single_pair(doc, f"csv:{path}")
-    y, classes = _target(_column(rows, header.index(target), target, path), doc, out.name)
+    values = _column(rows, header.index(target), target, path)
+    y, classes = _target(values, doc, out.name, target, path)
     xs = np.stack(x, axis=1).astype("float32")
     shape = inp.spec.resolve(inp.params)["shape"]
     if None not in shape and math.prod(shape) == xs.shape[1]:
@@ -173,12 +197,14 @@ def csv_target(rest: str, doc: Document) -> tuple[list[str], int, str, np.ndarra
         raise DataError(_missing_column(path, target, header))
     outputs = model_outputs(doc)
     values = _column(rows, header.index(target), target, path)
-    y, classes = _target(values, doc, outputs[0].name if len(outputs) == 1 else None)
+    y, classes = _target(values, doc, outputs[0].name if len(outputs) == 1 else None,
+                         target, path)
     return header, len(rows), target, y, classes
 
 
-def _target(values: list[str], doc: Document, output: str | None) -> tuple[np.ndarray, list | None]:
-    numbers = _numbers(values)
+def _target(values: list[str], doc: Document, output: str | None, column: str,
+            path: str) -> tuple[np.ndarray, list | None]:
+    numbers = _numbers(values, column, path)
     if numbers is None:
         classes = sorted(set(values))
         lookup = {name: i for i, name in enumerate(classes)}

@@ -96,6 +96,30 @@ def test_csv_empty_cell_names_its_row(tmp_path):
         open_source(f"csv:{tmp_path / 'e.csv'}", chain((1,), 2, "softmax"))
 
 
+@pytest.mark.parametrize("column, cell, message", [
+    ("a", "nan", r"row 3: column 'a' holds 'nan', expected a finite number"),
+    ("a", "-inf", r"row 3: column 'a' holds '-inf', expected a finite number"),
+    ("a", "1e999", r"row 3: column 'a' holds '1e999', expected a finite number"),
+    ("y", "NaN", r"row 3: column 'y' holds 'NaN', expected a finite number"),
+    ("a", "abc", r"row 3: feature column 'a' holds 'abc', expected a number"),
+])
+def test_csv_cell_that_is_no_finite_number_names_its_row(tmp_path, column, cell, message):
+    rows = [["1", "0"], ["2", "1"], ["3", "0"]]
+    rows[1][["a", "y"].index(column)] = cell
+    write_csv(tmp_path / "n.csv", ["a", "y"], rows)
+    doc = chain((1,), 2, "softmax")
+    with pytest.raises(DataError, match=message):
+        open_source(f"csv:{tmp_path / 'n.csv'}", doc)
+
+
+def test_csv_class_named_nan_stays_a_class(tmp_path):
+    """A target of names may hold the name "nan": it is a class, not a missing number."""
+    write_csv(tmp_path / "c.csv", ["a", "y"], [["1", "cat"], ["2", "nan"], ["3", "cat"]])
+    data = open_source(f"csv:{tmp_path / 'c.csv'}", chain((1,), 2, "softmax"))
+    assert data.class_names == {"out": ["cat", "nan"]}
+    assert data.y["out"].tolist() == [0, 1, 0]
+
+
 @pytest.fixture
 def folder(tmp_path):
     root = tmp_path / "imgs"
