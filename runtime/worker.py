@@ -33,6 +33,7 @@ from here too.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 import queue
@@ -42,7 +43,16 @@ from typing import Any
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.projectfile import to_dict
 
-from .events import FAILED, KILLED, RUNNING, Result, TrainingEvent, from_wire
+from .events import (
+    FAILED,
+    KILLED,
+    RUNNING,
+    BatchEnd,
+    EpochEnd,
+    Result,
+    TrainingEvent,
+    from_wire,
+)
 from .kill_keep import file_identity, kept_after_kill, own_files
 from .launch import wait_ended
 from .worker_child import (  # noqa: F401  (their home was here)
@@ -56,9 +66,47 @@ from .worker_child import (  # noqa: F401  (their home was here)
     sender,
     train_document,
 )
-from .worker_kill import end_tree
+from .worker_kill import end_tree, ended_text
 
 COMMANDS = ("stop", "pause", "resume")
+
+
+@dataclasses.dataclass(frozen=True)
+class Reached:
+    """How far a run got, from its events: the last epoch it completed (counted from 1,
+    0 for none) and the last batch it reported (epoch and batch 0-based, steps)."""
+
+    epochs_done: int = 0
+    batch: tuple[int, int, int | None] | None = None
+
+
+def reached(so_far: Reached, event: TrainingEvent) -> Reached:
+    if isinstance(event, EpochEnd):
+        return Reached(event.epoch + 1, None)
+    if isinstance(event, BatchEnd):
+        return Reached(so_far.epochs_done, (event.epoch, event.batch, event.steps))
+    return so_far
+
+
+def crash_message(exitcode: int | None, where: Reached) -> str:
+    """What a run whose process ended without a result says: how it ended (the signal
+    by name), where training was, and what is left of it.
+
+    >>> crash_message(-9, Reached(7, (7, 11, 45)))[40:94]
+    '(killed by SIGKILL) during epoch 8, at batch 12 of 45 '
+    """
+    done = (f"epoch {where.epochs_done} was the last complete one" if where.epochs_done
+            else "no epoch completed")
+    if where.batch is not None:
+        epoch, batch, steps = where.batch
+        at = f" during epoch {epoch + 1}, at batch {batch + 1} of {steps or '?'} ({done})"
+    else:
+        at = f" after epoch {where.epochs_done}" if where.epochs_done else \
+            " before its first batch"
+    kept = (f" The curves and metrics up to epoch {where.epochs_done} are kept in the run."
+            if where.epochs_done else "")
+    return (f"The training process ended unexpectedly ({ended_text(exitcode)}){at}; "
+            f"the model was not saved.{kept}")
 
 
 class TrainingRun:
@@ -104,6 +152,7 @@ class TrainingRun:
         self._events = self._commands = None
         self._killing = False  # set before terminate(): a poll must not call it a crash
         self._files_before: dict[str, tuple | None] = {}  # the run's files as it began
+        self._reached = Reached()
 
     def start(self) -> None:
         """Launch the child process; events start arriving through `poll_events()`."""
@@ -161,9 +210,8 @@ class TrainingRun:
             received += self._drain(wait=0.5)
             if self.status == RUNNING:
                 self.status = FAILED
-                self.result = Result(FAILED, (
-                    f"The training process ended unexpectedly (exit code "
-                    f"{self.process.exitcode}); the model was not saved."))
+                self.result = Result(FAILED, crash_message(self.process.exitcode,
+                                                           self._reached))
                 received.append(self.result)
         return received
 
@@ -176,6 +224,7 @@ class TrainingRun:
                 return received
             event = from_wire(data)
             received.append(event)
+            self._reached = reached(self._reached, event)
             if isinstance(event, Result):
                 self.result, self.status = event, event.status
                 self._commands.put(None)

@@ -86,3 +86,18 @@ def end_tree(root: int, timeout: float = 5.0) -> list[int]:
     for pid in [*below, root]:  # the ranks before the agent that would reap them
         _signal(pid, signal.SIGKILL)
     return below
+
+
+def ended_text(exitcode: int | None) -> str:
+    """`killed by SIGKILL` or `exit code 1`: how a process ended, from its exit code
+    (a signal's is its negated number).
+
+    >>> ended_text(-9), ended_text(1)
+    ('killed by SIGKILL', 'exit code 1')
+    """
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            pass
+    return f"exit code {exitcode}"

@@ -24,7 +24,6 @@ and its `LOST` user attribute marks it, so a summary can list such trials apart.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import warnings
 from collections.abc import Mapping
@@ -50,16 +49,6 @@ def last_received(curve: Mapping[int, float], metric: str | None) -> str:
 def lost_message(trial, metric: str | None, why: str) -> str:
     owner = trial.user_attrs.get(OWNER) or "unknown"
     return f"Its process ({owner}) {why}. {last_received(trial.intermediate_values, metric)}"
-
-
-def ended_text(exitcode: int | None) -> str:
-    """`killed by SIGKILL` or `exit code 1`: how a trial's worker process ended."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            return f"killed by {signal.Signals(-exitcode).name}"
-        except ValueError:
-            pass
-    return f"exit code {exitcode}"
 
 
 class HeartbeatStorage(optuna.storages.RDBStorage):

@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 
 from ..events import FAILED, STOPPED, EpochEnd, Result, from_wire
-from .lost import ended_text, last_received
+from ..worker_kill import ended_text
+from .lost import last_received
 
 STOP_GRACE_S = 5.0  # seconds a trial may take to end after a stop before it is killed
 KILLED = "Its process did not end within {:g} s of the stop and was killed."
