@@ -169,8 +169,8 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> Tabl
         column = _numbers(values, name, path)
         if column is None:
             row, value = _not_a_number(values)
-            raise DataError(f"{path}, row {row}: feature column {name!r} holds {value!r}, "
-                            "expected a number (features must hold numbers only)")
+            raise DataError(f"{path}, row {row}: feature column {name!r} must hold "
+                            f"numbers. Received {value!r}")
         x.append(column)
     inp, out = single_pair(doc, f"csv:{path}")
     values = _column(rows, header.index(target), target, path)

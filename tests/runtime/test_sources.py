@@ -101,7 +101,7 @@ def test_csv_empty_cell_names_its_row(tmp_path):
     ("a", "-inf", r"row 3: column 'a' holds '-inf', expected a finite number"),
     ("a", "1e999", r"row 3: column 'a' holds '1e999', expected a finite number"),
     ("y", "NaN", r"row 3: column 'y' holds 'NaN', expected a finite number"),
-    ("a", "abc", r"row 3: feature column 'a' holds 'abc', expected a number"),
+    ("a", "abc", r"row 3: feature column 'a' must hold numbers\. Received 'abc'"),
 ])
 def test_csv_cell_that_is_no_finite_number_names_its_row(tmp_path, column, cell, message):
     rows = [["1", "0"], ["2", "1"], ["3", "0"]]
