@@ -1,7 +1,8 @@
 """Live training curves: pyqtgraph plots redrawn from a timer, never per event.
 
 `TrainingPlots` draws the current run's `RunCurves` (see `curves`) and any
-overlaid earlier runs, laid out by `PlotGridMixin` (see `plot_grid`). A 10 Hz
+overlaid earlier runs, laid out by `PlotGridMixin` (see `plot_grid`), the learning
+rate's axis fitted by `LearningRateAxisMixin` (see `lr_plot`). A 10 Hz
 timer compares each run's `version` with the one last drawn, while the plots are
 visible; each changed curve gets one `setData` of its whole buffers. NaN values stay in
 the buffers (the finite check breaks the line there) and each NaN loss is marked
@@ -21,9 +22,10 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from .curves import RunCurves, Series  # noqa: E402
 from .legend import place_legend  # noqa: E402
+from .lr_plot import LR_PLOT, LearningRateAxisMixin, step_points  # noqa: E402
 from .plot_grid import PlotGridMixin  # noqa: E402
 
-__all__ = ["RunCurves", "Series", "TrainingPlots"]
+__all__ = ["RunCurves", "Series", "TrainingPlots", "step_points"]
 
 REDRAW_HZ = 10
 TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
@@ -46,31 +48,16 @@ def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool =
     return item
 
 
-def step_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points drawing each value as held over its epoch: the value logged at x = e + 1
-    runs flat from e to e + 1 and changes upright at the boundary (a rate set for an
-    epoch does not slide into it)."""
-    if not len(x):
-        return x, y
-    starts = np.concatenate(([x[0] - 1.0], x[:-1]))
-    return np.column_stack((starts, x)).ravel(), np.repeat(y, 2)
-
-
-class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
+class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
     """Loss (per batch and per epoch), one plot per metric, and the learning rate."""
 
     def __init__(self, parent=None, rate_hz: float = REDRAW_HZ):
         super().__init__(parent)
         self.view = pg.GraphicsLayoutWidget()
-        # Learning rates span decades (1e-5 .. 1e-1): a log axis shows them, and a linear
-        # one is scaled to the values (a constant 0.003 is not drawn as 0 on a ±0.4 axis).
-        self.lr_log = QtWidgets.QCheckBox("Learning rate on a log scale")
-        self.lr_log.setChecked(True)
-        self.lr_log.toggled.connect(self._on_lr_log_toggled)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.lr_log)
+        layout.addWidget(self._make_lr_toggle())
         self.plots: dict[str, pg.PlotItem] = {}
         self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.nan_texts: list[pg.TextItem] = []
@@ -104,15 +91,15 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
     def _reset_ranges(self) -> None:
         """Empty plots with a fresh plot's axes, fitted to the data drawn next (an autorange
         over the previous run's data would keep its ranges until the new one's came)."""
-        self._fresh_axes, self._x_extent, self._lr_range = False, None, None
+        self._fresh_axes, self._x_extent = False, None
         for item in self.items.values():
             item.setData([], [])
         self._shown.clear()
         for name, plot in self.plots.items():
-            if name != "learning rate" or not self.lr_log.isChecked():
+            if name == LR_PLOT:
+                self._reset_lr_range(plot)
+            else:
                 plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-            else:  # a log axis's range is in decades
-                plot.setRange(xRange=(0, 1), yRange=(-4, -2), padding=0)
             plot.enableAutoRange()
 
     def set_overlays(self, runs: list[tuple[str, RunCurves]]) -> None:
@@ -138,7 +125,7 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         if self.visibleRegion().isEmpty() or self._state() == self._drawn:
             return
         names = self._metric_names()
-        if list(self.plots) != [*names, "learning rate"]:
+        if list(self.plots) != [*names, LR_PLOT]:
             # One new plot a tick, then the curves: short waits rather than one long one.
             missing = [n for n in names if n not in self.plots][:1]
             self._rebuild([n for n in names if n in self.plots or n in missing])
@@ -150,7 +137,7 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
         self._drawn = self._state()
         self.redraw_count += 1
         names = self._metric_names()
-        if list(self.plots) != [*names, "learning rate"]:
+        if list(self.plots) != [*names, LR_PLOT]:
             self._rebuild(names)
         if self._fresh_axes:
             self._reset_ranges()
@@ -256,41 +243,13 @@ class TrainingPlots(PlotGridMixin, QtWidgets.QWidget):
                               name=f"{prefix}{'validation' if is_val else 'train'}")
             self._push(item, series)
         if len(curves.lr):
-            lr = self._item((label, "lr"), "learning rate", train, 2.0,
-                            name=named or "learning rate")
+            lr = self._item((label, "lr"), LR_PLOT, train, 2.0,
+                            name=named or LR_PLOT)
             if lr.opts["symbol"] is not None:  # steps mark the epochs; dots would double
                 lr.setSymbol(None)
             self._push(lr, curves.lr, steps=True)
             if not overlay:
                 self._scale_lr(curves.lr.y)
-
-    def _on_lr_log_toggled(self, on: bool) -> None:
-        if "learning rate" in self.plots:
-            self.plots["learning rate"].setLogMode(y=on)
-        self._lr_range = None
-        if self.current is not None and len(self.current.lr):
-            self._scale_lr(self.current.lr.y)
-
-    def _scale_lr(self, values: np.ndarray) -> None:
-        """Fit the learning-rate axis to the values, with room when they are constant."""
-        finite = values[np.isfinite(values) & (values > 0)] if self.lr_log.isChecked() \
-            else values[np.isfinite(values)]
-        if not len(finite):
-            return
-        low, high = float(finite.min()), float(finite.max())
-        if self.lr_log.isChecked():
-            low, high = np.log10(low) - 0.3, np.log10(high) + 0.3  # half a decade around
-        else:
-            pad = (high - low) * 0.1 or abs(high) * 0.5 or 1.0
-            low, high = low - pad, high + pad
-        if getattr(self, "_lr_range", None) != (low, high):
-            self._lr_range = (low, high)
-            self.plots["learning rate"].setYRange(low, high, padding=0)
-
-    def lr_axis_range(self) -> tuple[float, float]:
-        """The learning-rate values at the bottom and top of its axis (not logarithms)."""
-        low, high = self.plots["learning rate"].viewRange()[1]
-        return (10 ** low, 10 ** high) if self.lr_log.isChecked() else (low, high)
 
     def _push(self, item: pg.PlotDataItem, series: Series, steps: bool = False) -> None:
         state = (id(series), len(series))
