@@ -40,15 +40,22 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     for part, xs, ys in parts:
         for node in doc.nodes.values():
             if node.kind == INPUT:
-                issues += _check_input(doc, node, xs, part)
+                issues += _check_input(doc, node, xs, part, _origin(data, part, node.name))
         for out in model_outputs(doc):
             # A loss of the custom code: the labels' form is the user's to choose.
             custom = training_code.reference_name(losses[out.name]) in custom_losses
             shape = None if custom else shapes.get(out.name)
             issues += _check_labels(out, ys, losses[out.name], shape, part,
                                     fixable_labels(doc, out), recurrent[out.name],
-                                    dense[out.name])
+                                    dense[out.name], _origin(data, part, out.name))
     return issues
+
+
+def _origin(data: Dataset, part: str, name: str) -> str:
+    """" (column 'species' of t.csv)": where the training array of `name` was read, when
+    its source says so (`Dataset.origins`)."""
+    origin = data.origins.get(name) if part == "training" else None
+    return f" ({origin})" if origin else ""
 
 
 def _issue(node, message: str, code: str, fixes: tuple[str, ...] = (),
@@ -85,7 +92,7 @@ def _integral(arr: np.ndarray) -> bool:
     return arr.dtype.kind in "iub" or bool(np.all(np.mod(arr, 1) == 0))
 
 
-def _check_input(doc: Document, node, xs: dict, part: str) -> list[Issue]:
+def _check_input(doc: Document, node, xs: dict, part: str, origin: str = "") -> list[Issue]:
     arr = xs.get(node.name)
     if arr is None:
         return [_issue(node, f"The {part} data has no array for input {node.name!r}. "
@@ -94,20 +101,21 @@ def _check_input(doc: Document, node, xs: dict, part: str) -> list[Issue]:
     expected, got = tuple(resolved["shape"]), tuple(arr.shape[1:])
     if not _same_shape(expected, got):
         return [_issue(node, f"Input {node.name!r} expects samples of shape {fmt(expected)}, "
-                             f"but the {part} array has samples of shape {fmt(got)} "
+                             f"but the {part} array{origin} has samples of shape {fmt(got)} "
                              f"(array shape {fmt(arr.shape)})", "data_shape")]
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        return [_issue(node, f"The {part} array for input {node.name!r} holds NaN or "
+        return [_issue(node, f"The {part} array{origin} for input {node.name!r} holds NaN or "
                              f"infinite values", "data_nan")]
     if np_dtype(resolved["dtype"]).kind in "iu" and not _integral(arr):
         return [_issue(node, f"Input {node.name!r} has dtype {resolved['dtype']}, but the "
-                             f"{part} array holds fractional values ({arr.dtype})", "data_dtype")]
+                             f"{part} array{origin} holds fractional values ({arr.dtype})",
+                       "data_dtype")]
     limit = embedding_limit(doc, node.id)
     if limit is not None and arr.size and (not _integral(arr) or arr.min() < 0
                                            or arr.max() >= limit):
         return [_issue(node, f"Input {node.name!r} feeds an Embedding with input_dim={limit}, "
                              f"so its values must be integers in [0, {limit}). The {part} "
-                             f"array holds values in {_value_range(arr)}", "data_range")]
+                             f"array{origin} holds values in {_value_range(arr)}", "data_range")]
     return []
 
 
@@ -192,7 +200,7 @@ def _time_axis_fix(out: tuple, got: tuple, sparse: bool, source) -> tuple[tuple,
 
 def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
                   fixable: frozenset[str] = frozenset(), source=None,
-                  dense=None) -> list[Issue]:
+                  dense=None, origin: str = "") -> list[Issue]:
     labels = ys.get(node.name)
     if labels is None:
         return [_issue(node, f"The {part} data has no labels for output {node.name!r}. "
@@ -204,23 +212,25 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
     got = tuple(labels.shape[1:])
     ids_shape = tuple(out[1:-1])
     if form == "sparse" or (form == "onehot" and _same_shape(ids_shape, got)):
-        return _check_class_ids(node, labels, loss, out, part, fixable, source, dense)
+        return _check_class_ids(node, labels, loss, out, part, fixable, source, dense,
+                                origin)
     if not _takes(out, got, sparse=False):
         want = "one-hot rows" if form == "onehot" else "labels"
         fixes, data, advice = _label_fix(out, got, False, source, dense)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
-                             f"{want} of shape {fmt(out[1:])} per sample. The {part} labels "
-                             f"have shape {fmt(got)} per sample{advice}", "label_shape",
-                       fixes, data)]
+                             f"{want} of shape {fmt(out[1:])} per sample. The {part} "
+                             f"labels{origin} have shape {fmt(got)} per sample{advice}",
+                       "label_shape", fixes, data)]
     if form == "binary" and labels.size and (labels.min() < 0 or labels.max() > 1):
         return [_issue(node, f"{loss} on output {node.name!r} needs labels in [0, 1]. "
-                             f"The {part} labels hold values in {_value_range(labels)}",
+                             f"The {part} labels{origin} hold values in {_value_range(labels)}",
                        "label_range")]
     return []
 
 
 def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
-                     fixable: frozenset[str], source=None, dense=None) -> list[Issue]:
+                     fixable: frozenset[str], source=None, dense=None,
+                     origin: str = "") -> list[Issue]:
     got, ids_shape = tuple(labels.shape[1:]), tuple(out[1:-1])
     if not _takes(out, got, sparse=True):
         onehot = "use_categorical_loss" in fixable and \
@@ -228,14 +238,15 @@ def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
         fixes, data, advice = _label_fix(out, got, True, source, dense)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"class ids of shape {fmt(ids_shape)} per sample. The {part} "
-                             f"labels have shape {fmt(got)} per sample"
+                             f"labels{origin} have shape {fmt(got)} per sample"
                              + (" (one-hot rows, which categorical_crossentropy takes)"
                                 if onehot else advice), "label_shape",
                        ("use_categorical_loss",) if onehot else fixes, {} if onehot else data)]
     units = out[-1]
     if not _integral(labels):
         return [_issue(node, f"{loss} on output {node.name!r} needs integer class ids. The "
-                             f"{part} labels are fractional ({labels.dtype})", "label_dtype")]
+                             f"{part} labels{origin} are fractional ({labels.dtype})",
+                       "label_dtype")]
     if units is None or not labels.size or (labels.min() >= 0 and labels.max() < units):
         return []
     classes, needed = len(np.unique(labels)), int(labels.max()) + 1
@@ -247,7 +258,7 @@ def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
                         f"; the output needs {needed} units for these labels"), {"units": needed}
     fixes = ("set_units_to_labels",) if "set_units_to_labels" in fixable and data else ()
     return [_issue(node, f"Output {node.name!r} has {units} unit(s), so {loss} needs class "
-                         f"ids in [0, {units}). The {part} labels hold {classes} classes, "
+                         f"ids in [0, {units}). The {part} labels{origin} hold {classes} classes, "
                          f"values in {_value_range(labels)}{advice}", "label_range", fixes,
                    data)]
 

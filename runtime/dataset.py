@@ -38,6 +38,9 @@ class Dataset:
     y_val: dict[str, np.ndarray] | None = None
     num_classes: dict[str, int] = field(default_factory=dict)
     source: str = ""
+    # Where a training array was read, by input or output name, for the data check's
+    # messages: {"species": "column 'species' of iris.csv"}.
+    origins: dict[str, str] = field(default_factory=dict)
 
     @property
     def num_samples(self) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.training import model_outputs, resolve_training
+from kerascanvas.graph.training import resolve_training
 from kerascanvas.graph.validate import Analysis, Issue
 
 from .data import DataError, label_form, loss_name, output_shapes  # first: before datacheck
@@ -48,8 +48,19 @@ class ImageFolder:
         return {self.output_name: len(self.class_names)}
 
 
-def list_images(root: str) -> tuple[list[Path], np.ndarray, list[str]]:
-    """(files, class ids, class names): one class per subfolder, in sorted order."""
+@dataclass
+class FolderListing:
+    """An image folder as listed, before any image is read: its files, their class ids,
+    its class names (one per subfolder, sorted) and its spec ("images:PATH")."""
+
+    files: list[Path]
+    labels: np.ndarray
+    class_names: list[str]
+    source: str
+
+
+def list_folder(root: str) -> FolderListing:
+    """The files of a class-per-subfolder image folder, as a run lists them."""
     base = Path(root)
     if not base.is_dir():
         raise DataError(f"images:{root}: expected a folder with one subfolder per class")
@@ -63,19 +74,31 @@ def list_images(root: str) -> tuple[list[Path], np.ndarray, list[str]]:
         raise DataError(f"images:{root}: found no image files "
                         f"({', '.join(sorted(IMAGE_SUFFIXES))}) in class subfolders "
                         f"(subfolders: {', '.join(classes) or 'none'})")
-    return files, np.array(labels, dtype="int64"), classes
+    return FolderListing(files, np.array(labels, dtype="int64"), classes, f"images:{root}")
+
+
+def list_images(root: str) -> tuple[list[Path], np.ndarray, list[str]]:
+    """(files, class ids, class names): one class per subfolder, in sorted order."""
+    listing = list_folder(root)
+    return listing.files, listing.labels, listing.class_names
 
 
 def image_folder(root: str, doc: Document, seed: int | None = None,
                  validation_split: float = 0.0, batch_size: int = 32,
                  analysis: Analysis | None = None) -> ImageFolder:
-    """Batches of a class-per-subfolder image folder, sized for the model's Input."""
+    """Batches of a class-per-subfolder image folder, sized for the model's Input.
+
+    Raises:
+        DataError: the folder has no images, or the Input cannot take them (its issue,
+            `check_image_input`, names the Input node).
+    """
     inp, out = single_pair(doc, f"images:{root}")
+    listing = list_folder(root)
+    problems = check_image_input(doc, listing)
+    if problems:
+        raise DataError(problems[0].message, problems)
     shape = tuple(inp.spec.resolve(inp.params)["shape"])
-    if len(shape) != 3 or None in shape or shape[-1] not in MODES:
-        raise DataError(f"images:{root} needs an Input of shape (height, width, channels) "
-                        f"with 1, 3 or 4 channels. Input {inp.name!r} has shape {shape}")
-    files, labels, classes = list_images(root)
+    files, labels, classes = listing.files, listing.labels, listing.class_names
     order = np.random.default_rng(0 if seed is None else seed).permutation(len(files))
     cut = len(files) - int(math.floor(len(files) * validation_split))
     units = output_shapes(doc, analysis).get(out.name, (None,))[-1]
@@ -87,13 +110,43 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
         chosen = [files[i] for i in index]
         parts.append(batches(chosen, labels[index], shape, batch_size, shuffle=shuffle,
                              seed=seed, one_hot=rows) if chosen else None)
-    return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, f"images:{root}")
+    return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, listing.source)
 
 
-def check_images(doc: Document, folder: ImageFolder,
-                 analysis: Analysis | None = None) -> list[Issue]:
-    """Issues where the folder's classes do not fit the model's output and its loss."""
-    out = next(o for o in model_outputs(doc) if o.name == folder.output_name)
+def check_image_input(doc: Document, listing: FolderListing) -> list[Issue]:
+    """The issue of an Input that cannot take the folder's images: every image is resized
+    to the Input's (height, width) and converted to its 1, 3 or 4 channels, so the Input
+    needs a shape of three known dimensions. The message gives the first image's size."""
+    inp, _ = single_pair(doc, listing.source)
+    shape = tuple(inp.spec.resolve(inp.params)["shape"])
+    if len(shape) == 3 and None not in shape and shape[-1] in MODES:
+        return []
+    return [Issue(inp.id, None, "error", f"{listing.source} needs an Input of shape "
+                  f"(height, width, channels) with 1, 3 or 4 channels: each image is resized "
+                  f"to that height and width. Input {inp.name!r} has shape {shape}; "
+                  f"{_first_image(listing)}", "data_shape")]
+
+
+def _first_image(listing: FolderListing) -> str:
+    """"the first image, cats/1.png, is 32x24 RGB": its size read from its header alone."""
+    from PIL import Image
+
+    path = listing.files[0]  # listed under the folder, as base / class / file
+    name = path.relative_to(listing.source.partition(":")[2])
+    try:
+        with Image.open(path) as image:
+            (width, height), mode = image.size, image.mode
+    except OSError as exc:
+        return f"the first image, {name}, cannot be read ({exc})"
+    return f"the first image, {name}, is {width}x{height} {mode}"
+
+
+def check_images(doc: Document, folder, analysis: Analysis | None = None) -> list[Issue]:
+    """Issues where the folder's classes do not fit the model's output and its loss.
+
+    `folder`: an `ImageFolder` or a `FolderListing` (anything with `class_names` and
+    `source`)."""
+    _, out = single_pair(doc, folder.source)
     shape = output_shapes(doc, analysis).get(out.name)
     if shape is None:
         return []  # the graph's own issues say why the output has no shape
@@ -114,6 +167,13 @@ def check_images(doc: Document, folder: ImageFolder,
     return [Issue(out.id, None, "error", f"{folder.source} holds {classes} classes ({listed}), "
                   f"but output {out.name!r} gives {units} unit(s) trained with "
                   f"{loss_name(loss)}. Expected {want}", "label_range", fixes, data)]
+
+
+def check_folder(doc: Document, listing: FolderListing,
+                 analysis: Analysis | None = None) -> list[Issue]:
+    """What a run refuses in a listed folder: an Input that cannot take its images, and
+    classes that do not fit the output (`check_image_input`, `check_images`)."""
+    return check_image_input(doc, listing) or check_images(doc, listing, analysis)
 
 
 def load_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:

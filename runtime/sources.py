@@ -36,6 +36,7 @@ from .data import (
     DataError,
     Dataset,
     adapt_labels,
+    check_data,
     checked_header,
     label_form,
     load_data,
@@ -44,9 +45,13 @@ from .dataset import single_pair
 from .image_folders import (  # noqa: F401 - public here too
     IMAGE_SUFFIXES,
     MODES,
+    FolderListing,
     ImageFolder,
+    check_folder,
+    check_image_input,
     check_images,
     image_folder,
+    list_folder,
     list_images,
     load_image,
 )
@@ -54,9 +59,12 @@ from .image_folders import (  # noqa: F401 - public here too
 
 @dataclass
 class TableDataset(Dataset):
-    """A Dataset read from a table; `class_names[output]` lists the labels of class ids."""
+    """A Dataset read from a table; `class_names[output]` lists the labels of class ids,
+    `header` the table's columns and `target` the column the labels were read from."""
 
     class_names: dict[str, list[str]] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    target: str = ""
 
 
 def open_source(spec: str, doc: Document, seed: int | None = None,
@@ -76,6 +84,17 @@ def open_source(spec: str, doc: Document, seed: int | None = None,
     if kind == "images":
         return image_folder(rest, doc, seed, validation_split, batch_size, analysis)
     return load_data(spec, doc, seed, analysis)
+
+
+def check_source(doc: Document, data, analysis: Analysis | None = None) -> list:
+    """The issues a run refuses `data` of `open_source` for, each naming its node: a
+    Dataset's (`check_data`), an image folder's classes (`check_images`), or a listed
+    folder's Input and classes (`check_folder`, which the data preview lists)."""
+    if isinstance(data, FolderListing):
+        return check_folder(doc, data, analysis)
+    if isinstance(data, ImageFolder):
+        return check_images(doc, data, analysis)
+    return check_data(doc, data, analysis)
 
 
 def _split_query(rest: str) -> tuple[str, dict[str, str]]:
@@ -179,7 +198,10 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> Tabl
     shape = inp.spec.resolve(inp.params)["shape"]
     if None not in shape and math.prod(shape) == xs.shape[1]:
         xs = xs.reshape(len(xs), *shape)
-    data = TableDataset({inp.name: xs}, {out.name: y}, source=f"csv:{rest}")
+    data = TableDataset({inp.name: xs}, {out.name: y}, source=f"csv:{rest}", header=header,
+                        target=target)
+    data.origins = {inp.name: f"feature column(s) {', '.join(features)} of {path}",
+                    out.name: f"column {target!r} of {path}"}
     if classes is not None:
         data.class_names[out.name] = classes
     return adapt_labels(doc, data, analysis)

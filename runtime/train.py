@@ -36,7 +36,7 @@ from kerascanvas.graph.document import Document
 
 from . import rank_end
 from .build import describe_issues
-from .data import DataError, check_data
+from .data import DataError
 from .fitplan import plan_fit
 from .initial_weights import apply_for_run
 from .keras_env import choose_device, device_scope, import_keras, set_threads
@@ -114,13 +114,12 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
         DataError: the source cannot be read, or its problems, each naming the
             Input or output node it concerns.
     """
-    from .sources import ImageFolder, check_images, open_source
+    from .sources import check_source, open_source
 
     data = open_source(spec or settings["data"], doc, settings["seed"],
                        float(settings["validation_split"]), int(settings["batch_size"]),
                        analysis)
-    problems = check_images(doc, data, analysis) if isinstance(data, ImageFolder) else \
-        check_data(doc, data, analysis)
+    problems = check_source(doc, data, analysis)
     if problems:
         raise DataError(describe_issues(doc, problems, f"The data {data.source!r} does not "
                                                        "fit the model"), problems)

@@ -22,7 +22,7 @@ class RunStartMixin:
         problems = [i.message for i in self.project.analysis.blocking]
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         problems += missing_data(self.doc.training, self.project_dir)
-        issues = self._data_issues()  # what the run's own check would refuse, ~10 s later
+        issues = self._data_issues(start=True)  # what the run's own check would refuse
         problems += [i.message for i in issues]
         if issues:
             self.controller.data_issues_found.emit(issues)  # in Issues, with their fixes
@@ -53,12 +53,13 @@ class RunStartMixin:
             to_epoch=self.continue_fields.to_epoch(),
             processes=record.processes if record is not None else 1))
 
-    def _data_issues(self) -> list:
+    def _data_issues(self, start: bool = False) -> list:
         """The data check a run makes before training, on the previewed data when it is
-        the data the run reads: a run it would refuse is not started (nor numbered)."""
+        the data the run reads: a run it would refuse is not started (nor numbered). At
+        `start` a preview on its way is waited for."""
         spec = str((self.doc.training or {}).get("data", "synthetic")).strip()
-        return self.data.check(anchor_spec(spec, self.project_dir), self.doc,
-                               self.project.analysis)
+        check = self.data.check_before_start if start else self.data.check
+        return check(anchor_spec(spec, self.project_dir), self.doc, self.project.analysis)
 
     def _on_analysis_changed(self, _event) -> None:
         self._data_issues()  # a fix applied (or an edit) shows in the preview at once

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from kerascanvas.app.training.data_preview import preview_data
+from kerascanvas.app.training.preview_read import preview_data
 
 from .training_fakes import FakeRun, mlp, training_panel
 
@@ -22,7 +22,7 @@ def panel(qtbot, tmp_path):
 def test_preview_of_sklearn_data_loads_off_the_gui_thread(panel, qtbot, monkeypatch):
     from sklearn.datasets import load_iris
 
-    import kerascanvas.app.training.data_preview as module
+    import kerascanvas.app.training.preview_read as module
 
     threads = []
     original = module.preview_data
@@ -215,7 +215,7 @@ def test_the_last_datas_thumbnails_go_when_other_data_is_asked_for(panel, qtbot)
 
 def test_many_classes_are_summed_up_not_listed():
     """An imported ImageNet head's synthetic labels listed some 230 classes, one by one."""
-    from kerascanvas.app.training.data_preview import describe
+    from kerascanvas.app.training.preview_read import describe
     from tests.runtime.test_data import classifier
 
     doc = classifier(units=1000, shape=(4,))

@@ -1,0 +1,208 @@
+"""Start refuses CSV files, image folders and synthetic specs that the run's own check
+(`runtime.train.load_checked_data`) refuses, before any worker starts: the same issues,
+naming the node, the file, column or folder and what was received, in the preview, in
+Issues (with their fix) and in the log. Before, only `.npz`/`.npy` and scikit-learn data
+were checked at Start; the others failed in the worker some 10 s later."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kerascanvas.app.training.controller import TrainingController
+from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.graph.commands import SetParam
+from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.fixes import apply_fix
+from kerascanvas.graph.project import Project
+from kerascanvas.runtime.dataset import DataError
+from kerascanvas.runtime.train import load_checked_data, prepare
+
+from .training_fakes import FakeRun, mlp, started
+
+SPECIES = ["setosa", "versicolor", "virginica", "arctica", "borealis"]
+
+
+def model(shape, middle: str | None = None) -> Document:
+    """Input `shape` (-> `middle`: Flatten, a pooling) -> Dense(3, softmax), the Training
+    dock's test model."""
+    doc = mlp()
+    x, out = doc.find("x"), doc.find("out")
+    x.params["shape"] = list(shape)
+    if middle:
+        middle = doc.add_node(middle)
+        doc.disconnect(doc.in_edges(out.id)[0])
+        doc.connect(Edge(x.id, 0, middle.id, 0))
+        doc.connect(Edge(middle.id, 0, out.id, 0))
+    return doc
+
+
+@pytest.fixture
+def make_panel(qtbot, tmp_path):
+    made = []
+
+    def make(doc: Document) -> TrainingPanel:
+        FakeRun.made.clear()
+        controller = TrainingController(FakeRun, save_dir=str(tmp_path / "runs"),
+                                        poll_interval=0.005)
+        made.append(TrainingPanel(Project(doc), controller))
+        qtbot.addWidget(made[-1])
+        made[-1].show()
+        return made[-1]
+
+    yield make
+    for panel in made:
+        panel.shutdown()
+
+
+@pytest.fixture
+def panel(make_panel):
+    return make_panel(model((4,)))
+
+
+def _runtime_issues(doc) -> list:
+    """What the worker's own check raises for `doc` (the run that would fail)."""
+    doc, settings = prepare(doc)
+    with pytest.raises(DataError) as raised:
+        load_checked_data(doc, settings)
+    return list(raised.value.issues)
+
+
+def write_csv(path, classes: list[str], rows: int = 40):
+    lines = [f"{i % 7},{i % 3 / 2},{i % 5},{i / 10},{classes[i % len(classes)]}"
+             for i in range(rows)]
+    path.write_text("a,b,c,d,species\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def write_folder(root, classes: int, size=(8, 6)):
+    for c in range(classes):
+        (root / f"class{c}").mkdir(parents=True)
+        for i in range(2):
+            pixels = np.full((size[1], size[0], 3), 40 * c + i, "uint8")
+            Image.fromarray(pixels).save(root / f"class{c}" / f"{i}.png")
+    return root
+
+
+def type_spec(panel, spec: str) -> None:
+    """Type `spec` in the data field and leave it, as a user does."""
+    panel.data.spec.setText(spec)
+    panel.data.spec.editingFinished.emit()
+
+
+def use_data(panel, qtbot, spec: str) -> None:
+    type_spec(panel, spec)
+    qtbot.waitUntil(lambda: panel.data._data is not None, timeout=30_000)
+
+
+def refused(panel, qtbot) -> list:
+    """Start, which must refuse: no run made nor numbered; what Issues heard."""
+    heard = []
+    panel.controller.data_issues_found.connect(heard.append)
+    assert not panel.start()
+    assert FakeRun.made == [] and panel.controller.runs == []
+    assert heard, "Start refused without telling Issues"
+    return heard[-1]
+
+
+def test_a_csv_label_column_with_more_classes_than_units_is_refused_at_start(
+        panel, qtbot, tmp_path):
+    use_data(panel, qtbot, f"csv:{write_csv(tmp_path / 't.csv', SPECIES)}")
+    expected = _runtime_issues(panel.doc)
+    heard = refused(panel, qtbot)
+    assert [i.message for i in heard] == [i.message for i in expected]
+    (issue,) = heard
+    assert issue.node == panel.doc.find("out").id and issue.fixes == ("set_units_to_labels",)
+    assert "column 'species' of" in issue.message and "t.csv" in issue.message
+    assert "5 classes" in issue.message and "3 unit(s)" in issue.message
+    assert panel.data.problems.isVisible() and issue.message in panel.data.problems.text()
+    assert issue.message in panel.log.toPlainText()
+    apply_fix(panel.doc, issue, "set_units_to_labels", panel.project.stack)
+    assert panel.doc.find("out").params["units"] == len(SPECIES)
+    qtbot.waitUntil(lambda: not panel.data.problems.isVisible(), timeout=30_000)
+    run, record = started(panel, qtbot)
+    assert record.label == "Run 1"
+    run.push({"event": "result", "status": "finished"})
+
+
+def test_an_image_folder_with_more_classes_than_units_is_refused_with_its_fix(
+        make_panel, qtbot, tmp_path):
+    panel = make_panel(model((6, 8, 3), "Flatten"))
+    use_data(panel, qtbot, f"images:{write_folder(tmp_path / 'pics', 5)}")
+    expected = _runtime_issues(panel.doc)
+    (issue,) = refused(panel, qtbot)
+    assert issue.message == expected[0].message and issue.code == "label_range"
+    assert "class0, class1, class2, class3, class4" in issue.message
+    assert issue.data == {"units": 5} and issue.fixes == ("set_units_to_labels",)
+    apply_fix(panel.doc, issue, "set_units_to_labels", panel.project.stack)
+    run, record = started(panel, qtbot)  # the folder is listed alike for any model
+    run.push({"event": "result", "status": "finished"})
+
+
+@pytest.mark.parametrize("shape, middle", [
+    ((None, None, 3), "GlobalAveragePooling2D"), ((6, 8, 2), "Flatten"), ((48,), None)])
+def test_an_input_that_cannot_take_the_images_is_refused_naming_it(make_panel, qtbot,
+                                                                    tmp_path, shape, middle):
+    panel = make_panel(model(shape, middle))
+    use_data(panel, qtbot, f"images:{write_folder(tmp_path / 'pics', 3)}")
+    expected = _runtime_issues(panel.doc)
+    (issue,) = refused(panel, qtbot)
+    assert issue.message == expected[0].message and issue.code == "data_shape"
+    assert issue.node == panel.doc.find("x").id
+    assert f"Input 'x' has shape {shape}" in issue.message
+    assert "the first image, class0/0.png, is 8x6 RGB" in issue.message
+    assert str(tmp_path / "pics") in issue.message
+
+
+def test_a_csv_the_runs_reader_refuses_is_refused_at_start(panel, qtbot, tmp_path):
+    path = write_csv(tmp_path / "t.csv", SPECIES[:3])
+    path.write_text(path.read_text().replace("\n0,", "\nzero,", 1))
+    use_data(panel, qtbot, f"csv:{path}")
+    doc, settings = prepare(panel.doc)
+    with pytest.raises(DataError) as run:
+        load_checked_data(doc, settings)
+    (issue,) = refused(panel, qtbot)
+    assert issue.message == str(run.value) and "'a' must hold numbers" in issue.message
+    assert "setosa×14" in panel.data.info.text()  # its target is still counted
+    assert panel.data.problems.isVisible() and str(run.value) in panel.data.problems.text()
+
+
+def test_a_synthetic_count_the_run_refuses_is_refused_at_start(panel, qtbot):
+    use_data(panel, qtbot, "synthetic:0")
+    (issue,) = refused(panel, qtbot)
+    assert "positive sample count" in issue.message
+
+
+def test_start_right_after_the_spec_is_edited_waits_for_its_check(panel, qtbot, tmp_path):
+    """The preview of a spec just typed was still being read: Start did not check it."""
+    path = write_csv(tmp_path / "t.csv", SPECIES, rows=20_000)
+    type_spec(panel, f"csv:{path}")
+    assert panel.data._data is None  # on its way
+    (issue,) = refused(panel, qtbot)
+    assert issue.code == "label_range"
+
+
+def test_a_data_file_fixed_on_disk_is_read_again_before_start(panel, qtbot, tmp_path):
+    path = write_csv(tmp_path / "t.csv", SPECIES)
+    use_data(panel, qtbot, f"csv:{path}")
+    assert panel._data_issues()
+    write_csv(path, SPECIES[:3], rows=41)  # other rows: the size changes with the time
+    run, record = started(panel, qtbot)
+    assert not panel.data.problems.isVisible()
+    run.push({"event": "result", "status": "finished"})
+
+
+def test_an_input_shape_edit_reads_the_csv_again_for_the_new_shape(make_panel, qtbot,
+                                                                    tmp_path):
+    """The run reshapes the features to the Input when their sizes agree: the preview's
+    data, read for the old shape, gave an issue the run does not give."""
+    panel = make_panel(model((4,), "Flatten"))
+    path = write_csv(tmp_path / "t.csv", SPECIES[:3])
+    use_data(panel, qtbot, f"csv:{path}")
+    x = panel.doc.find("x")
+    panel.project.stack.push(SetParam(panel.doc, x.id, "shape", [2, 2]))
+    doc, settings = prepare(panel.doc)
+    assert load_checked_data(doc, settings).x["x"].shape[1:] == (2, 2)
+    assert panel.data.check_before_start(f"csv:{path}", panel.doc,
+                                         panel.project.analysis) == []
