@@ -1,4 +1,5 @@
-"""File commands of the main window: new, open, save, export, recent, examples."""
+"""File commands of the main window: new, open, save, recent, examples (the exports are in
+`exports`)."""
 
 from __future__ import annotations
 
@@ -6,42 +7,21 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ...codegen import STYLES
-from ...graph import projectfile
 from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
-from ...graph.initial_weights import active_source
-from ...graph.training_schema import refused_training
-from ..export_process import start_export
-from ..panels.code import generate_code
 from . import files
+from .exports import ExportMixin
 from .importing import is_keras_model
 from .recovery import RecoveryMixin
 
-SCRIPT = "full training script"  # Export Python's choice beside the code styles
 PROJECT_TYPES = "Keras Canvas projects (*.json *.kcanvas)"
 # Open lists Keras models beside projects at first (it offers to import them), so a .keras
 # file is not hidden behind a second filter.
 PROJECT_FILTER = ("Projects and Keras models (*.json *.kcanvas *.keras);;"
                   f"{PROJECT_TYPES};;Keras models, to import (*.keras);;All files (*)")
 
-# File › Export Model builds the project's model afresh, untrained even after a run: the
-# message says so, and where a run's trained model is saved from.
-UNTRAINED_NOTE = ("(untrained weights; a run's trained model: Training › Results › "
-                  "Save trained model…)")
-# A project that starts from a file's weights (an imported model's) exports those.
-INITIAL_NOTE = ("(the initial weights from {name}, not trained here; a run's trained model: "
-                "Training › Results › Save trained model…)")
 
-
-def weights_note(doc) -> str:
-    """What File › Export Model writes as weights: fresh ones, or the file's the project
-    starts from (which the export loads, as a run does)."""
-    source = active_source(doc)
-    return INITIAL_NOTE.format(name=Path(source).name) if source else UNTRAINED_NOTE
-
-
-class FileMixin(RecoveryMixin):
+class FileMixin(ExportMixin, RecoveryMixin):
     """Mixed into `MainWindow`; expects `doc`, `stack`, `path`, `submenus`, `show_message`."""
 
     # Tests replace this to answer the dialog without showing it.
@@ -177,106 +157,6 @@ class FileMixin(RecoveryMixin):
         self._rebuild_recent_menu()
         self.show_message(f"Saved {path}")
         return True
-
-    def export_python(self) -> None:
-        styles = [*STYLES, SCRIPT]
-        shown = SCRIPT if self.code.script_box.isChecked() else self.code.style_box.currentText()
-        style, ok = QtWidgets.QInputDialog.getItem(  # the Code panel's choice first
-            self, "Export Python", "Code style", styles, styles.index(shown), False)
-        if not ok:
-            return
-        text = self._python_text(style)  # a style that cannot apply is said before the dialog
-        if text is None:
-            return
-        path = self.ask_export_path("Export Python", ".py", "Python (*.py)")
-        if path:
-            self._write_python(path, text)
-
-    export_folder: str | None = None  # where this window last exported to
-
-    def ask_export_path(self, title: str, suffix: str, filters: str) -> str:
-        """An export dialog's answer ("" when cancelled). It opens in the folder this
-        window last exported to, else the one the last session did (the app's settings),
-        else the project's; a chosen path's folder is remembered in both."""
-        folder = self.export_folder or files.export_folder()
-        path = files.ask_save_path(self, title, files.export_suggestion(
-            self.path, suffix, self.doc.model_name, folder), filters)
-        if path:
-            self.export_folder = files.remember_export_folder(path)
-        return path
-
-    def export_python_to(self, path: str, style: str) -> bool:
-        text = self._python_text(style)
-        return text is not None and self._write_python(path, text)
-
-    def _python_text(self, style: str) -> str | None:
-        """The code of `style` (or of the full training script), or None after saying why
-        there is none."""
-        script = style == SCRIPT
-        refused = refused_training(self.doc) if script else None
-        if refused:  # a script trains as `kerascanvas run` does: never one that run refuses
-            self.show_error("Cannot export the training script", refused)
-            return None
-        text, ok = generate_code(self.doc, "functional" if script else style, script,
-                                 self.analysis)
-        if not ok:
-            self.show_error("Cannot export Python", text.replace("# ", ""))
-            return None
-        return text
-
-    def _write_python(self, path: str, text: str) -> bool:
-        try:
-            projectfile.write_text_atomic(path, text)
-        except OSError as exc:  # a folder gone or read-only: said, nothing half written
-            self.show_error("Cannot export Python", f"Cannot write {path}: "
-                                                    f"{exc.strerror or exc}")
-            return False
-        self.show_message(f"Exported {path}")
-        return True
-
-    def export_picture(self) -> None:
-        path = self.ask_export_path("Export Picture", ".png",
-                                    "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            self.export_picture_to(path)
-
-    def export_picture_to(self, path: str) -> bool:
-        """The graph with shapes on its edges, like plot_model(show_shapes=True)."""
-        from ..canvas.export_image import export_image
-
-        try:
-            export_image(self.doc, path, analysis=self.project.analysis)
-        except (ValueError, OSError) as exc:
-            self.show_error("Cannot export the picture", str(exc))
-            return False
-        self.show_message(f"Exported {path}")
-        return True
-
-    def export_model(self) -> None:
-        source = active_source(self.doc)
-        weights = (f"initial weights from {Path(source).name}" if source
-                   else "untrained: freshly initialised weights")
-        path = self.ask_export_path(
-            f"Export Model ({weights})", ".keras",
-            "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
-        if path:
-            self.export_model_to(path)
-
-    def export_model_to(self, path: str) -> QtCore.QProcess:
-        """Export through `kerascanvas export` in another process: keras never loads here,
-        and the window stays responsive while it builds the model."""
-        fmt = "onnx" if path.lower().endswith(".onnx") else "keras"
-        note = weights_note(self.doc)  # the document as exported, whatever it becomes
-        process = start_export(self, self.doc, path, fmt, lambda code, output:
-                               self._on_export_finished(code, output, path, note))
-        self.show_message(f"Exporting {path}…")
-        return process
-
-    def _on_export_finished(self, code: int, output: str, path: str, note: str) -> None:
-        if code == 0:  # the project's model, not a run's: say so, and where a run's is
-            self.show_message(f"Exported {path} {note}")
-        else:
-            self.show_error("Cannot export the model", output or f"exit code {code}")
 
     def show_error(self, title: str, text: str) -> None:
         self.show_message(text)

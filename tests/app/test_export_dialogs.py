@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from kerascanvas.app.window import filemenu
+from kerascanvas.app.window import exports
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 
@@ -34,7 +34,7 @@ def test_export_model_names_the_weights_it_writes(window, qtbot, tmp_path, monke
         return str(tmp_path / "m.keras"), filters.split(";;")[0]
 
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer)
-    monkeypatch.setattr(filemenu, "start_export",  # the export process: ends with exit code 0
+    monkeypatch.setattr(exports, "start_export",  # the export process: ends with exit code 0
                         lambda parent, doc, path, fmt, on_done:
                         QtCore.QTimer.singleShot(0, lambda: on_done(0, "")))
     window.export_model()

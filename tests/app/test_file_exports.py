@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore
 
-from kerascanvas.app.window.filemenu import UNTRAINED_NOTE
+from kerascanvas.app.window.exports import UNTRAINED_NOTE
 from kerascanvas.graph import commands as cmd
 from kerascanvas.graph.inference import Issue
 
