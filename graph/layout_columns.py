@@ -10,6 +10,7 @@ given aspect ratio largest. Pure, no Qt; `graph.layout` places the nodes in the 
 from __future__ import annotations
 
 import bisect
+import re
 
 from .document import Document
 
@@ -19,16 +20,26 @@ EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs o
 # window shows it whole at a readable zoom (0.7: 630 px), so columns would only add wires
 # that climb back up between them (a 5-layer CNN imported as 3 + 2 layers).
 WRAP_FROM = 900.0
+_INDEXED_ROLE = re.compile(r"[A-Za-z]+[0-9]+")  # a role and its index in a unit: conv1, bn2
 
 
 def unit_key(name: str) -> str:
     """The repeated unit a layer name belongs to: its name without the role suffix.
 
+    A role may end in its index within the unit (`conv1`, `bn2`): the layers of an
+    expanded block (`res1_conv1` .. `res1_out`) and VGG's (`block1_conv2`, `block1_pool`)
+    each make one unit.
+
     >>> [unit_key(n) for n in ("block_3_expand_BN", "conv2_block1_1_conv", "conv2_block1_out",
     ...                         "expanded_conv_project", "conv2d_1", "dense")]
     ['block_3', 'conv2_block1', 'conv2_block1', 'expanded', 'conv2d_1', 'dense']
+    >>> [unit_key(n) for n in ("res1_conv1", "res1_bn2", "res1_add", "residual_block_1_relu1",
+    ...                         "residual_block_1_out", "block1_conv2", "max_pooling2d")]
+    ['res1', 'res1', 'res1', 'residual_block_1', 'residual_block_1', 'block1', 'max_pooling2d']
     """
     tokens = name.split("_")
+    if len(tokens) > 1 and _INDEXED_ROLE.fullmatch(tokens[-1]):
+        tokens.pop()
     while len(tokens) > 1 and not any(c.isdigit() for c in tokens[-1]):
         tokens.pop()
     if len(tokens) > 2 and tokens[-1].isdigit() and any(c.isdigit() for c in tokens[-2]):
@@ -110,6 +121,8 @@ def best_columns(thick, lead, spans, cost, gap, view, wide=None) -> list[tuple[i
                      reverse=True)
     for target in targets:
         columns = _pack(thick, lead, cost, max(target, max(thick)), gap[1])
+        if columns[-1][1] - columns[-1][0] == 1 < len(columns):
+            continue  # the last layer alone in a column of its own, a wire climbing to it
         width, height = _extent(columns, thick, lead, spans, gap, wide)
         scale = min(view / width, 1.0 / height) if width and height else 0.0
         if scale > best_scale * 1.02:  # more columns only when clearly larger

@@ -238,3 +238,58 @@ def test_a_side_chain_of_nodes_of_different_sizes_runs_straight(direction):
     boxes = [(*pos[n], pos[n][0] + w, pos[n][1] + h) for n, (w, h) in sizes.items()]
     assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
                    for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def expanded_blocks(kind: str, count: int, named: bool) -> Document:
+    """An input, `count` blocks of `kind` (named `res1`.., or by default `residual_block`,
+    `residual_block_1`..), each expanded as the canvas expands it (`res1_conv1` ..
+    `res1_out`; a bottleneck's projection where its width changes), pooling and a head."""
+    from kerascanvas.graph.insert_layers import expand_block
+    from kerascanvas.graph.undo_stack import UndoStack
+
+    doc = Document()
+    prev = doc.add_node("Input", "x", {"shape": [16, 16, 8]}).id
+    blocks = []
+    for i in range(1, count + 1):
+        params = {"filters": 8 if kind == "ResidualBlock" else 8 * (1 + i % 2)}
+        blocks.append(doc.add_node(kind, f"res{i}" if named else None, params).id)
+        doc.connect(Edge(prev, 0, blocks[-1], 0))
+        prev = blocks[-1]
+    for kind_after in ("GlobalAveragePooling2D", "Dense"):
+        node = doc.add_node(kind_after, None, {"units": 4} if kind_after == "Dense" else {})
+        doc.connect(Edge(prev, 0, node.id, 0))
+        prev = node.id
+    doc.outputs = [prev]
+    stack = UndoStack()
+    for block in blocks:
+        expand_block(doc, block, stack)
+    return doc
+
+
+@pytest.mark.parametrize("named", [True, False])
+@pytest.mark.parametrize("kind", ["ResidualBlock", "BottleneckBlock"])
+def test_expanded_blocks_stay_whole_in_their_columns(kind, named):
+    """An auto layout of expanded blocks cuts columns between blocks: the wire into the
+    next column leaves a block's last layer (`res2_out`), never one inside it (which left
+    `res2_out` alone at the top of the next column)."""
+    doc = expanded_blocks(kind, 8, named)
+    pos = layered_layout(doc, "TB", {n: SIZE for n in doc.nodes}, aspect=1.4)
+    wraps = [e for e in doc.edges if pos[e.dst][1] < pos[e.src][1]]
+    assert wraps
+    assert all(doc.nodes[e.src].name.endswith("_out") for e in wraps), \
+        [(doc.nodes[e.src].name, doc.nodes[e.dst].name) for e in wraps]
+
+
+@pytest.mark.parametrize(("count", "aspect"), [(3, 1.0), (5, 1.4), (8, 1.0), (9, 2.5),
+                                               (11, 1.6)])
+def test_the_last_layer_is_never_alone_in_a_column(count, aspect):
+    """A head after the last unit goes into a column with the layers before it, not into a
+    column of its own beside the others, with a wire climbing up to it."""
+    doc = chain_of_blocks(count)
+    head = doc.add_node("Dense", "head", {"units": 4}).id
+    doc.connect(Edge(doc.outputs[0], 0, head, 0))
+    doc.outputs = [head]
+    pos = layered_layout(doc, "TB", {n: SIZE for n in doc.nodes}, aspect=aspect)
+    assert len({x for x, y in pos.values() if y == 0.0}) > 1  # in columns
+    beside = [n for n in doc.nodes if n != head and abs(pos[n][0] - pos[head][0]) < SIZE[0]]
+    assert beside
