@@ -130,6 +130,10 @@ class Canvas(DocumentSync, QtCore.QObject):
         chosen = {i.id for i in self.viewer.selected_nodes()}
         return [n for n in self.doc.nodes if n in chosen]
 
+    def selected_edges(self) -> list[Edge]:
+        """The document edges of the wires selected (a click on a wire selects it)."""
+        return [self._edge_of(p.output_port, p.input_port) for p in self.viewer.selected_wires()]
+
     def select(self, node_ids, center: bool = False) -> None:
         blocker = QtCore.QSignalBlocker(self.viewer)  # one selection_changed, not one per item
         before = self.selected_ids()

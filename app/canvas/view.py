@@ -18,6 +18,7 @@ from .node_style import DETAIL_SCALE
 from .nodes import LayerNodeItem, highlight_wires
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 from .view_range import PAN_ROOM, ViewRange  # noqa: F401 - PAN_ROOM importable here as before
+from .wire_pick import WirePick
 
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
@@ -27,9 +28,10 @@ _MODIFIER_HINTS = {  # (Alt, Ctrl, Shift) held: what a click or a box does
 }
 
 
-class CanvasViewer(ViewRange, NodeViewer):
+class CanvasViewer(WirePick, ViewRange, NodeViewer):
     """A `NodeViewer` that switches node detail when the zoom crosses `DETAIL_SCALE`; what it
-    shows, and how a pan scrolls, is `ViewRange`'s (`view_range`)."""
+    shows, and how a pan scrolls, is `ViewRange`'s (`view_range`); a click on a wire,
+    `WirePick`'s (`wire_pick`)."""
 
     wiring_ended = QtCore.Signal(str)  # the node a wire was dragged from
 
@@ -97,6 +99,7 @@ class CanvasViewer(ViewRange, NodeViewer):
         self._dragged.end()
         self._take_modifiers(event)
         start = self._start_port if self._LIVE_PIPE.isVisible() else None
+        wire = self._wire_clicked(event)
         before = set(self.selected_nodes())
         super().mouseReleaseEvent(event)
         self._report_late_selection(before)
@@ -108,7 +111,9 @@ class CanvasViewer(ViewRange, NodeViewer):
             if self._LIVE_PIPE.isVisible():
                 self.end_live_connection()
             self.wiring_ended.emit(start.node.id)
-            if self._is_click(event) and not event.modifiers() & (_CTRL | _SHIFT | _ALT):
+            if wire is not None:
+                self._select_wire(wire)
+            elif self._is_click(event) and not event.modifiers() & (_CTRL | _SHIFT | _ALT):
                 self._click_select(start.node)
 
     def sceneMousePressEvent(self, event):  # noqa: N802 (NodeGraphQt's scene hook)
@@ -117,6 +122,7 @@ class CanvasViewer(ViewRange, NodeViewer):
         # the wire there, not the port. Only the left button wires (or ends a live wire).
         if event.button() != QtCore.Qt.LeftButton and not self._LIVE_PIPE.isVisible():
             return
+        self._note_wire_press(event)
         super().sceneMousePressEvent(event)
 
     # ---- a click on a port is a click on its node ----------------------------

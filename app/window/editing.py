@@ -112,7 +112,17 @@ class EditMixin:
             return None
 
     def delete_selected(self) -> None:
-        clipboard.delete_nodes(self.doc, self.stack, self.canvas.selected_ids())
+        """Delete the selected nodes; with none selected, the selected wires (a click on a
+        wire selects it)."""
+        ids = self.canvas.selected_ids()
+        if ids:
+            clipboard.delete_nodes(self.doc, self.stack, ids)
+            return
+        edges = [e for e in self.canvas.selected_edges() if e in self.doc.edges]
+        if edges:
+            with self.stack.macro("Delete wire" if len(edges) == 1 else "Delete wires"):
+                for edge in edges:
+                    self.stack.push(cmd.Disconnect(self.doc, edge))
 
     def copy(self) -> bool:
         ids = self.canvas.selected_ids()

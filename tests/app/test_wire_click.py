@@ -1,0 +1,86 @@
+"""A click on a wire picks the wire: it alone is selected, and Delete takes it away
+(not the node at its far end, which the click used to select)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from .gestures import EXAMPLES, click, move, show, view_point
+from .wire_geometry import wire_points
+
+
+def resnet_window(make_window, qtbot):
+    window = show(make_window(str(EXAMPLES / "small_resnet.json")), qtbot)
+    window.canvas.fit()
+    QtWidgets.QApplication.processEvents()
+    return window
+
+
+def edge_of(window, pipe):
+    return window.canvas._edge_of(pipe.output_port, pipe.input_port)
+
+
+def longest_wire(window):
+    return max(window.canvas.viewer.pipe_items(), key=lambda p: p.path().length())
+
+
+def wire_point(window, pipe) -> QtCore.QPoint:
+    """A viewport pixel on the wire, a third of the way along it (off its ports, its
+    arrow in the middle and its label)."""
+    points = wire_points(pipe)
+    return view_point(window, points[len(points) // 3])
+
+
+def selected_pipes(window) -> list:
+    return [i for i in window.canvas.viewer.scene().selectedItems()
+            if i in window.canvas.viewer.pipe_items()]
+
+
+@pytest.mark.parametrize("jitter", [0, 4])
+def test_a_click_on_a_wire_selects_it_alone_and_keeps_it(make_window, qtbot, jitter):
+    """Also a click whose release lands a few pixels from its press (a hand's click):
+    the wire stays, where a press and release 3 px apart took it off its port."""
+    window = resnet_window(make_window, qtbot)
+    pipe = longest_wire(window)
+    edge = edge_of(window, pipe)
+    edges = list(window.doc.edges)
+    first = next(iter(window.doc.nodes))
+    window.canvas.select([first])
+    at = wire_point(window, pipe)
+    viewport = window.canvas.viewer.viewport()
+    QTest.mousePress(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, at)
+    end = at + QtCore.QPoint(jitter, 0)
+    move(viewport, end)
+    QTest.mouseRelease(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, end)
+    QtWidgets.QApplication.processEvents()
+    assert list(window.doc.edges) == edges
+    assert window.canvas.selected_ids() == []
+    assert [edge_of(window, p) for p in selected_pipes(window)] == [edge]
+
+
+def test_delete_takes_the_clicked_wire_away_and_undo_brings_it_back(make_window, qtbot):
+    window = resnet_window(make_window, qtbot)
+    pipe = longest_wire(window)
+    edge = edge_of(window, pipe)
+    nodes, edges = dict(window.doc.nodes), list(window.doc.edges)
+    click(window, wire_point(window, pipe))
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
+    QtWidgets.QApplication.processEvents()
+    assert dict(window.doc.nodes) == nodes
+    assert list(window.doc.edges) == [e for e in edges if e != edge]
+    assert edge not in [edge_of(window, p) for p in window.canvas.viewer.pipe_items()]
+    window.undo()
+    QtWidgets.QApplication.processEvents()
+    assert sorted(window.doc.edges) == sorted(edges)
+    assert edge in [edge_of(window, p) for p in window.canvas.viewer.pipe_items()]
+
+
+def test_delete_with_nodes_selected_still_deletes_the_nodes(make_window, qtbot):
+    window = resnet_window(make_window, qtbot)
+    target = list(window.doc.nodes)[2]
+    window.canvas.select([target])
+    QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
+    QtWidgets.QApplication.processEvents()
+    assert target not in window.doc.nodes
