@@ -169,8 +169,25 @@ def _missing_column(path: str, name: str, header: list[str]) -> str:
             "which does not look like a header of column names")
 
 
-def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> TableDataset:
-    """`PATH?features=a,b&target=y`: numeric features, a numeric or categorical target."""
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file as read, before the model shapes it: its header, the feature and target
+    columns chosen, the features as float32 (rows, features), the target's texts."""
+
+    path: str
+    header: list[str]
+    features: list[str]
+    target: str
+    x: np.ndarray
+    target_values: list[str]
+
+
+def read_csv(rest: str) -> CsvTable:
+    """`PATH?features=a,b&target=y` read and its features converted, for any model.
+
+    Raises:
+        DataError: the file cannot be read, lacks a column, or a feature is not a number.
+    """
     path, options = _split_query(rest)
     header, rows = _read_table(path)
     target = options.get("target") or header[-1]
@@ -191,10 +208,22 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None) -> Tabl
             raise DataError(f"{path}, row {row}: feature column {name!r} must hold "
                             f"numbers. Received {value!r}")
         x.append(column)
-    inp, out = single_pair(doc, f"csv:{path}")
     values = _column(rows, header.index(target), target, path)
-    y, classes = _target(values, doc, out.name, target, path)
-    xs = np.stack(x, axis=1).astype("float32")
+    return CsvTable(path, header, features, target, np.stack(x, axis=1).astype("float32"),
+                    values)
+
+
+def csv_data(rest: str, doc: Document, analysis: Analysis | None = None,
+             table: CsvTable | None = None) -> TableDataset:
+    """`PATH?features=a,b&target=y`: numeric features, a numeric or categorical target.
+
+    `table`: the file as `read_csv` read it (the data preview keeps it, and shapes it for
+    each model edited); without it the file is read here."""
+    table = table if table is not None else read_csv(rest)
+    path, header, features, target = table.path, table.header, table.features, table.target
+    inp, out = single_pair(doc, f"csv:{path}")
+    y, classes = _target(table.target_values, doc, out.name, target, path)
+    xs = table.x
     shape = inp.spec.resolve(inp.params)["shape"]
     if None not in shape and math.prod(shape) == xs.shape[1]:
         xs = xs.reshape(len(xs), *shape)

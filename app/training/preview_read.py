@@ -12,6 +12,7 @@ at each edit, on the document as it is; the data is read again only when that ke
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,7 +238,7 @@ def _preview_csv(rest: str, doc) -> dict:
     from ...runtime.sources import csv_data, csv_target
 
     try:
-        data = csv_data(rest, doc)
+        data = csv_data(rest, doc, table=_csv_table(rest, source_stamp(f"csv:{rest}")))
     except DataError as exc:
         header, rows, target, labels, classes = csv_target(rest, doc)
         data = exc
@@ -249,6 +250,17 @@ def _preview_csv(rest: str, doc) -> dict:
     what = f"rows per value of column {target!r}"
     return {"lines": [f"{rows} rows, columns: {', '.join(header)}"],
             "counts": {what: counts} if counts else {}, "images": None, "data": data}
+
+
+@functools.lru_cache(maxsize=2)
+def _csv_table(rest: str, stamp: tuple):
+    """The CSV file as the run reads it (`runtime.sources.read_csv`), kept while its time
+    and size (`stamp`) stay: an edit of the losses, outputs or Inputs shapes the table
+    again for the model instead of reading and converting every row again (seconds for
+    200,000 rows)."""
+    from ...runtime.sources import read_csv
+
+    return read_csv(rest)
 
 
 def describe(found: dict) -> str:

@@ -2,7 +2,11 @@
 (`runtime.train.load_checked_data`) refuses, before any worker starts: the same issues,
 naming the node, the file, column or folder and what was received, in the preview, in
 Issues (with their fix) and in the log. Before, only `.npz`/`.npy` and scikit-learn data
-were checked at Start; the others failed in the worker some 10 s later."""
+were checked at Start; the others failed in the worker some 10 s later.
+
+After an edit a CSV table is shaped again for the model from the rows read (3.9 s for
+200,000 rows read again at each edit of the output's units), until its file changes; a
+scikit-learn set is loaded once per session."""
 
 from __future__ import annotations
 
@@ -10,13 +14,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kerascanvas.app.training import preview_read
 from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.graph.commands import SetParam
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.fixes import apply_fix
 from kerascanvas.graph.project import Project
+from kerascanvas.runtime import data as runtime_data
+from kerascanvas.runtime import sources
 from kerascanvas.runtime.dataset import DataError
+from kerascanvas.runtime.sources import open_source
 from kerascanvas.runtime.train import load_checked_data, prepare
 
 from .training_fakes import FakeRun, mlp, started
@@ -206,3 +214,54 @@ def test_an_input_shape_edit_reads_the_csv_again_for_the_new_shape(make_panel, q
     assert load_checked_data(doc, settings).x["x"].shape[1:] == (2, 2)
     assert panel.data.check_before_start(f"csv:{path}", panel.doc,
                                          panel.project.analysis) == []
+
+
+# ---- what is read again after an edit -------------------------------------------
+@pytest.fixture
+def reads(monkeypatch):
+    """The CSV files read (`sources.read_csv` calls), with no table kept from before."""
+    preview_read._csv_table.cache_clear()
+    made = []
+    original = sources.read_csv
+    monkeypatch.setattr(sources, "read_csv", lambda rest: made.append(rest) or original(rest))
+    yield made
+    preview_read._csv_table.cache_clear()
+
+
+def test_an_output_edit_shapes_the_table_again_without_reading_the_file(
+        make_panel, qtbot, tmp_path, reads):
+    panel = make_panel(model((4,)))
+    path = write_csv(tmp_path / "t.csv", SPECIES)
+    use_data(panel, qtbot, f"csv:{path}")
+    assert panel._data_issues()[0].data == {"units": 5}
+    out = panel.doc.find("out")
+    panel.project.stack.push(SetParam(panel.doc, out.id, "units", 5))
+    panel.project.stack.push(SetParam(panel.doc, panel.doc.find("out").id, "activation",
+                                      "softmax"))
+    qtbot.waitUntil(lambda: panel.data._future is None and panel.data._data is not None,
+                    timeout=30_000)
+    assert panel._data_issues() == [] and len(reads) == 1
+    write_csv(path, SPECIES[:2], rows=41)  # changed on disk: read again
+    assert panel.data.check_before_start(f"csv:{path}", panel.doc,
+                                         panel.project.analysis) == []
+    assert len(reads) == 2
+    run = open_source(f"csv:{path}", panel.doc)  # shown and checked as a run reads it
+    np.testing.assert_array_equal(panel.data._data.data.y["out"], run.y["out"])
+    np.testing.assert_array_equal(panel.data._data.data.x["x"], run.x["x"])
+
+
+def test_a_scikit_learn_set_is_loaded_once_and_each_run_gets_its_own_arrays(monkeypatch):
+    from sklearn import datasets
+
+    runtime_data._bundled.cache_clear()
+    loads = []
+    original = datasets.load_iris
+    monkeypatch.setattr(datasets, "load_iris", lambda: loads.append(1) or original())
+    doc = model((4,))
+    first = runtime_data.load_data("sklearn:iris", doc, seed=1)
+    first.x["x"][:] = 0  # a run's arrays are its own to change
+    again = runtime_data.load_data("sklearn:iris", doc, seed=1)
+    assert len(loads) == 1
+    expected = original().data.astype("float32")[np.random.default_rng(1).permutation(150)]
+    np.testing.assert_array_equal(again.x["x"], expected)
+    runtime_data._bundled.cache_clear()
