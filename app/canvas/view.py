@@ -149,6 +149,8 @@ class CanvasViewer(WirePick, ViewRange, NodeViewer):
             [node.id], [i.id for i in changed if isinstance(i, LayerNodeItem)])
 
     def keyPressEvent(self, event):  # noqa: N802 (Qt override)
+        if event.key() == QtCore.Qt.Key_Escape and self.cancel_wiring():
+            return
         super().keyPressEvent(event)  # NodeGraphQt's hint beside the cursor told its own rule
         hint = _MODIFIER_HINTS.get((self.ALT_state, self.CTRL_state, self.SHIFT_state))
         if hint and self._cursor_text.isVisible():

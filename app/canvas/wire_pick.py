@@ -6,7 +6,8 @@ the press, so a click whose hand moved 3 px took the wire away. And the viewer t
 click for one on the port at the wire's far end, selecting that node, which Delete then
 deleted. A click on a wire (a press and release within the drag distance, no key held)
 puts the wire back and selects it alone; Delete takes the selected wires away where no
-node is selected (`window.editing`).
+node is selected (`window.editing`). Escape during a wire drag ends it: no wire is made,
+and one lifted off its port goes back.
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ class WirePick:
         # then highlighted as it is selected.
         self.node_selection_changed.emit([], [i.id for i in nodes])
         pipe.setSelected(True)
+
+    def cancel_wiring(self) -> bool:
+        """End a wire drag where it is (Escape): nothing is connected or taken away, and a
+        wire lifted off its port is drawn again from the document. Whether one was on."""
+        if not self._LIVE_PIPE.isVisible():
+            return False
+        start = self._start_port
+        self._detached_port = self._picked_wire = None
+        self.end_live_connection()
+        if start is not None:
+            start.hovered = False
+            self.wiring_ended.emit(start.node.id)
+        return True
 
     def selected_wires(self) -> list:
         """The wires selected, with both their ends."""

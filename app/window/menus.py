@@ -94,4 +94,6 @@ def build_menus(window) -> dict[str, QtGui.QAction]:
         actions[name].setProperty(HELP_TEXT, name.capitalize())
     actions["delete_selected"].setShortcuts([QtGui.QKeySequence("Delete"),
                                              QtGui.QKeySequence("Backspace")])
+    # Ctrl++ as Qt's standard zoom (Shift+= on most keyboards, or the keypad's +)
+    actions["zoom_in"].setShortcuts([QtGui.QKeySequence("Ctrl+="), QtGui.QKeySequence("Ctrl++")])
     return actions

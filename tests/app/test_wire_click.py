@@ -84,3 +84,28 @@ def test_delete_with_nodes_selected_still_deletes_the_nodes(make_window, qtbot):
     QTest.keyClick(window.canvas.viewer.viewport(), QtCore.Qt.Key_Delete)
     QtWidgets.QApplication.processEvents()
     assert target not in window.doc.nodes
+
+
+def test_escape_during_a_wire_drag_ends_it_and_puts_a_lifted_wire_back(make_window, qtbot):
+    """A wire's end dragged off its input port, Escape, then the release over another
+    node's input port: no edge changes, and the lifted wire is drawn again."""
+    from .gestures import port_point
+
+    window = resnet_window(make_window, qtbot)
+    edges = sorted(window.doc.edges)
+    edge = next(e for e in edges if e.dst_port == 0)
+    other = next(n for n in window.doc.nodes if n not in (edge.src, edge.dst)
+                 and window.canvas.views[n].inputs)
+    viewport = window.canvas.viewer.viewport()
+    start = port_point(window, edge.dst, "in", 0)
+    QTest.mousePress(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, start)
+    move(viewport, start + QtCore.QPoint(30, 40))
+    assert window.canvas.viewer._LIVE_PIPE.isVisible()
+    QTest.keyClick(viewport, QtCore.Qt.Key_Escape)
+    assert not window.canvas.viewer._LIVE_PIPE.isVisible()
+    end = port_point(window, other, "in", 0)
+    move(viewport, end)
+    QTest.mouseRelease(viewport, QtCore.Qt.LeftButton, QtCore.Qt.NoModifier, end)
+    QtWidgets.QApplication.processEvents()
+    assert sorted(window.doc.edges) == edges
+    assert edge in [edge_of(window, p) for p in window.canvas.viewer.pipe_items()]
