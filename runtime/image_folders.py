@@ -172,8 +172,9 @@ def check_images(doc: Document, folder, analysis: Analysis | None = None) -> lis
 def check_folder(doc: Document, listing: FolderListing,
                  analysis: Analysis | None = None) -> list[Issue]:
     """What a run refuses in a listed folder: an Input that cannot take its images, and
-    classes that do not fit the output (`check_image_input`, `check_images`)."""
-    return check_image_input(doc, listing) or check_images(doc, listing, analysis)
+    classes that do not fit the output (`check_image_input`, `check_images`), both at
+    once (a run opening the folder stops at the first)."""
+    return check_image_input(doc, listing) + check_images(doc, listing, analysis)
 
 
 def load_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:

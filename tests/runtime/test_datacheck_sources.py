@@ -89,3 +89,14 @@ def test_an_input_that_cannot_take_images_is_an_issue_on_it(tmp_path, shape):
     assert issue.code == "data_shape" and issue.node == doc.find("x").id
     assert f"Input 'x' has shape {shape}; the first image, ant/0.png, is 7x5 RGB" \
         in issue.message
+
+
+def test_a_listed_folder_says_both_what_its_input_and_its_output_lack(tmp_path):
+    """A run opening the folder stops at the Input; the preview says both at once."""
+    root = _folder(tmp_path / "pics", CLASSES)
+    doc = chain((None, None, 3), 3, "softmax")
+    with pytest.raises(DataError) as run:
+        image_folder(str(root), doc)
+    issues = check_source(doc, list_folder(str(root)))
+    assert [i.code for i in issues] == ["data_shape", "label_range"]
+    assert issues[0] == run.value.issues[0] and issues[1].data == {"units": 5}
