@@ -89,7 +89,8 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
     """Batches of a class-per-subfolder image folder, sized for the model's Input.
 
     Raises:
-        DataError: the folder has no images, or the Input cannot take them (its issue,
+        DataError: the folder has no images, files in it are no images
+            (`refuse_unreadable`), or the Input cannot take them (its issue,
             `check_image_input`, names the Input node).
     """
     inp, out = single_pair(doc, f"images:{root}")
@@ -99,6 +100,7 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
         raise DataError(problems[0].message, problems)
     shape = tuple(inp.spec.resolve(inp.params)["shape"])
     files, labels, classes = listing.files, listing.labels, listing.class_names
+    refuse_unreadable(root, files)
     order = np.random.default_rng(0 if seed is None else seed).permutation(len(files))
     cut = len(files) - int(math.floor(len(files) * validation_split))
     units = output_shapes(doc, analysis).get(out.name, (None,))[-1]
@@ -111,6 +113,36 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
         parts.append(batches(chosen, labels[index], shape, batch_size, shuffle=shuffle,
                              seed=seed, one_hot=rows) if chosen else None)
     return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, listing.source)
+
+
+def unreadable(files: list[Path]) -> list[tuple[Path, str]]:
+    """The files whose header Pillow cannot read, each with Pillow's reason. Only the
+    header is read (about 0.1 ms a file): a file cut short inside its pixels passes, and
+    is named when a batch reads it."""
+    from PIL import Image
+
+    found = []
+    for path in files:
+        try:
+            with Image.open(path):
+                pass
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            found.append((path, str(exc).replace(f" {str(path)!r}", "").strip() or
+                          type(exc).__name__))
+    return found
+
+
+def refuse_unreadable(root: str, files: list[Path]) -> None:
+    """Refuse a folder holding files that are not images, before any training: found in
+    a batch, one would end the run in its first epoch."""
+    bad = unreadable(files)
+    if not bad:
+        return
+    shown = "; ".join(f"{path.relative_to(root) if path.is_relative_to(root) else path} "
+                      f"({why})" for path, why in bad[:5])
+    more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+    raise DataError(f"images:{root}: {len(bad)} of {len(files)} image file(s) cannot be read "
+                    f"as images: {shown}{more}. Remove or replace them (nothing was trained)")
 
 
 def check_image_input(doc: Document, listing: FolderListing) -> list[Issue]:

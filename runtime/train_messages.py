@@ -170,17 +170,21 @@ def _lines(exc: BaseException) -> list[str]:
 
 def training_error(result, exc: BaseException, save: str | None) -> None:
     """An exception inside `fit` (a callback, a layer, Keras itself) ends the run as a
-    result that keeps the model trained so far, with the error in the message."""
+    result that keeps the model trained so far, with the error in the message. The
+    traceback's last lines follow, except after one of our own errors (a data file a
+    batch could not read): its text names the file and the problem, and a traceback
+    into our reader would only hide it."""
     import traceback
 
     first = next(iter(_lines(exc)), "")
+    details = "" if isinstance(exc, KerasCanvasError) else \
+        " Details:\n" + "".join(traceback.format_exception(exc)[-3:]).rstrip()
     result.status = ERROR
     result.message = (
         f"Training stopped in {result.failed_in or f'epoch {result.epochs_run + 1}'} by an "
         f"error: "
         f"{type(exc).__name__}: {first}. The model as trained so far "
-        f"is kept{' and saved' if save else ''}. Details:\n"
-        + "".join(traceback.format_exception(exc)[-3:]).rstrip())
+        f"is kept{' and saved' if save else ''}.{details}")
 
 
 def error_line(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from kerascanvas.graph.training_schema import OPTIMIZERS, SCHEDULES
 from kerascanvas.runtime.build import build_model
+from kerascanvas.runtime.dataset import DataError
 from kerascanvas.runtime.events import Result, from_wire, to_wire
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.optim import OPTIMIZER_CLASSES
@@ -329,16 +330,30 @@ def test_resume_from_another_model_is_refused_naming_the_layer(tmp_path):
 class FailsInEpoch(keras.callbacks.Callback):
     """Raises inside `fit`, at the first batch of epoch `epoch` (0-based)."""
 
-    def __init__(self, epoch: int):
+    def __init__(self, epoch: int, error: Exception | None = None):
         super().__init__()
         self.epoch = epoch
+        self.error = error or ValueError("a layer refused its input\nsecond line")
 
     def on_epoch_begin(self, epoch, logs=None):
         self.current = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.current == self.epoch:
-            raise ValueError("a layer refused its input\nsecond line")
+            raise self.error
+
+
+@pytest.mark.parametrize("error, details", [
+    (DataError("Could not read image /data/cats/3.png: image file is truncated"), False),
+    (RuntimeError("a kernel failed"), True),
+])
+def test_our_own_error_inside_fit_comes_without_a_traceback(error, details):
+    """A batch reader's DataError names the file and the problem: the message ends
+    there, where Keras' or torch's errors get the traceback's last lines."""
+    result, _ = run(model_doc(epochs=2), callbacks=[FailsInEpoch(1, error)])
+    assert f"by an error: {type(error).__name__}: {error}. The model as trained so far " \
+        "is kept." in result.message
+    assert ("Details:" in result.message) == details
 
 
 def test_an_error_inside_fit_keeps_and_saves_the_model_trained_so_far(tmp_path):

@@ -180,6 +180,32 @@ def test_image_folder_refuses_inputs_that_are_not_images(folder, tmp_path):
                                                          flatten=True))
 
 
+def test_files_that_are_no_images_are_named_before_any_batch(folder):
+    """A file with an image's suffix that Pillow cannot identify is refused when the data
+    is opened, naming it, not when the first epoch reaches it."""
+    root, _ = folder
+    (root / "dog" / "broken.png").write_bytes(b"this is not a png")
+    (root / "cat" / "empty.jpg").write_bytes(b"")
+    doc = chain((6, 5, 3), 3, "softmax", flatten=True)
+    with pytest.raises(DataError) as caught:
+        open_source(f"images:{root}", doc, seed=1, batch_size=4)
+    message = str(caught.value)
+    assert "2 of 17 image file(s) cannot be read as images" in message
+    assert "dog/broken.png (cannot identify image file)" in message
+    assert "cat/empty.jpg (" in message and "nothing was trained" in message
+
+
+def test_an_image_cut_short_is_named_when_its_batch_is_read(folder):
+    root, made = folder
+    whole = next(p for p in made if p.suffix == ".png")
+    data = whole.read_bytes()
+    (root / "eel" / "cut.png").write_bytes(data[:len(data) // 2])
+    doc = chain((6, 5, 3), 3, "softmax", flatten=True)
+    batches = open_source(f"images:{root}", doc, seed=1, batch_size=16).train
+    with pytest.raises(DataError, match=r"Could not read image .*eel/cut\.png"):
+        batches[0]
+
+
 def test_more_classes_than_units_get_one_unit_per_class_from_the_issue(folder):
     from kerascanvas.runtime.build import build_model
 
