@@ -6,7 +6,9 @@ data when there is some (else the run's own final score stands) and predicts the
 held-out data (test, else validation, else training). The predictions go to an NPZ
 beside the saved model: `y_true` and `y_pred` of the first output (class ids for
 classifiers, values for regression; `y_true_1`, `y_pred_1`... for further outputs),
-`outputs` (their names), and when known `class_names` and `x` (up to 32 input images).
+`outputs` (their names), and when known `class_names` and `x` (the first input's first 32
+samples: images, or rows of table data and token ids, which the window lists with their
+predictions).
 A stop during these passes ends them after the current batch, and their results are
 dropped. An error in them (a metric or a shape that fails on the test data, memory
 running out) is the result's `evaluation_error`, naming the pass and the error: the
@@ -125,7 +127,7 @@ def evaluate_run(result, doc: Document, data, path: str, test=None, guard=None,
     classes = _class_names(test if test is not None else data, names[0])
     if classes:
         arrays["class_names"] = np.array(classes)
-    if x is not None and (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] in (1, 3, 4))):
+    if x is not None and (x.ndim in (2, 3) or (x.ndim == 4 and x.shape[-1] in (1, 3, 4))):
         arrays["x"] = x
     with _in_pass(f"Writing the predictions to {path}", "a confusion matrix or examples"):
         # Whole or not at all, as the model: a predictions file that exists is complete.

@@ -6,8 +6,8 @@ No keras here. The worker reports the evaluation in its `Result` event:
                 "predictions": "PATH.npz"}
 
 where the NPZ holds `y_true` (class ids, one-hot rows or values), `y_pred` (class
-ids, the model's outputs or values) and optionally `x` (a few input samples, for
-image data), `class_names`, and for a model with several outputs `outputs` (their
+ids, the model's outputs or values) and optionally `x` (a few input samples: images,
+or rows of other data), `class_names`, and for a model with several outputs `outputs` (their
 names) with `y_true_1`, `y_pred_1`... for the outputs after the first. The
 confusion matrix is computed with numpy (`predictions`). Without an evaluation the table
 still shows the last epoch's training and validation logs.
@@ -27,15 +27,13 @@ from ...graph import atomicfile
 from ...runtime.events import Result
 from ..export_process import start_export
 from .predictions import (
-    class_ids,
     confusion_matrix,
     is_classification,
     output_predictions,
     read_predictions,
 )
-from .thumbnails import is_image_batch, sample_tile
+from .sample_view import IMAGE_HINT, class_names, fill_samples
 
-GRID_COLUMNS, GRID_SAMPLES = 6, 18
 SAVE_FILTERS = ("Keras model (*.keras);;"
                 "ONNX model, needs the onnx extra of the install (*.onnx)")
 
@@ -88,8 +86,7 @@ class ResultsView(QtWidgets.QWidget):
         scroll.setWidget(self.samples)
         samples = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(samples)
-        legend = QtWidgets.QLabel("Under each sample: the predicted class. ✓ right; ✗ wrong, "
-                                  "in red, with the true class.")
+        self.samples_hint = legend = QtWidgets.QLabel(IMAGE_HINT)
         legend.setObjectName("Hint")
         legend.setWordWrap(True)
         column.addWidget(legend)
@@ -176,10 +173,6 @@ class ResultsView(QtWidgets.QWidget):
                 self.metrics.setItem(row, col, item)  # digits line up
         self.metrics.resizeColumnsToContents()
 
-    def _class_names(self, predictions: dict, n: int) -> list[str]:
-        names = [str(c) for c in predictions.get("class_names", [])]
-        return names if len(names) == n else [str(i) for i in range(n)]
-
     def _fill_confusion(self, predictions: dict) -> None:
         y_true, y_pred = predictions.get("y_true"), predictions.get("y_pred")
         self.matrix = None
@@ -190,7 +183,7 @@ class ResultsView(QtWidgets.QWidget):
         listed = predictions.get("class_names")
         self.matrix = matrix = confusion_matrix(y_true, y_pred, len(listed) if listed is not None
                                                 and len(listed) else None)
-        names = self._class_names(predictions, len(matrix))
+        names = class_names(predictions, len(matrix))
         self.confusion.setRowCount(len(matrix))
         self.confusion.setColumnCount(len(matrix))
         self.confusion.setHorizontalHeaderLabels([f"pred {n}" for n in names])
@@ -216,17 +209,7 @@ class ResultsView(QtWidgets.QWidget):
         table.resizeRowsToContents()
 
     def _fill_samples(self, predictions: dict) -> None:
-        while self.samples_grid.count():
-            self.samples_grid.takeAt(0).widget().deleteLater()
-        x, y_true, y_pred = (predictions.get(k) for k in ("x", "y_true", "y_pred"))
-        if not is_image_batch(x) or y_pred is None or y_true is None:
-            return
-        count = min(len(x), len(y_pred), GRID_SAMPLES)
-        true, pred = class_ids(y_true[:count]), class_ids(y_pred[:count], scores=True)
-        names = self._class_names(predictions, int(max(true.max(), pred.max())) + 1)
-        for i in range(count):
-            self.samples_grid.addWidget(sample_tile(x[i], names, true[i], pred[i]),
-                                        i // GRID_COLUMNS, i % GRID_COLUMNS)
+        self.samples_hint.setText(fill_samples(self.samples_grid, predictions))
 
     # ---- saving -----------------------------------------------------------------
     def save_model(self, path: str) -> str:

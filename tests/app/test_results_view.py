@@ -256,3 +256,58 @@ def test_the_confusion_matrix_uses_the_width_it_has(qtbot, tmp_path, width):
     assert table.horizontalScrollBar().isVisible() == (not fits)
     if fits:  # the columns fill the width
         assert sum(shown) >= table.viewport().width() - 10
+
+
+def shown_rows(view: ResultsView) -> tuple[list[str], list[list[str]]]:
+    table = view.samples.findChild(QtWidgets.QTableWidget, "sampleRows")
+    headers = [table.horizontalHeaderItem(j).text() for j in range(table.columnCount())]
+    return headers, [[table.item(i, j).text() for j in range(table.columnCount())]
+                     for i in range(table.rowCount())]
+
+
+def view_of(qtbot, path) -> ResultsView:
+    record = RunRecord(1, {}, status="finished")
+    record.result = Result(FINISHED, evaluation={"split": "validation", "metrics": {},
+                                                 "predictions": str(path)})
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    return view
+
+
+def test_table_data_predictions_are_listed_row_by_row(qtbot, tmp_path):
+    """Rows of a CSV file are no images: each sample is a row with its first input values,
+    the predicted and the true class (the tab was empty)."""
+    x = np.array([[5.1, 3.5, 1.4, 0.2], [6.3, 2.9, 5.6, 1.8], [5.9, 3.0, 4.2, 1.5]])
+    np.savez(tmp_path / "p.npz", outputs=np.array(["species"]), x=x,
+             y_true=np.array([0, 2, 1]), y_pred=np.array([0, 2, 2]),
+             class_names=np.array(["setosa", "versicolor", "virginica"]))
+    view = view_of(qtbot, tmp_path / "p.npz")
+    headers, rows = shown_rows(view)
+    assert headers == ["input", "predicted", "true"]
+    assert rows == [["5.1, 3.5, 1.4, 0.2", "✓ setosa", "setosa"],
+                    ["6.3, 2.9, 5.6, 1.8", "✓ virginica", "virginica"],
+                    ["5.9, 3, 4.2, 1.5", "✗ virginica", "versicolor"]]
+    assert "row" in view.samples_hint.text()
+    assert view.confusion.rowCount() == 3
+
+
+def test_regression_predictions_are_listed_with_their_error(qtbot, tmp_path):
+    y_true = np.array([[1.5], [-2.0]], dtype="float32")
+    y_pred = np.array([[1.25], [-1.0]], dtype="float32")
+    np.savez(tmp_path / "p.npz", outputs=np.array(["price"]), y_true=y_true, y_pred=y_pred,
+             x=np.arange(20.0).reshape(2, 10))
+    view = view_of(qtbot, tmp_path / "p.npz")
+    headers, rows = shown_rows(view)
+    assert headers == ["input", "predicted", "true", "predicted − true"]
+    assert rows == [["0, 1, 2, 3, 4, 5, …", "1.25", "1.5", "-0.25"],
+                    ["10, 11, 12, 13, 14, 15, …", "-1", "-2", "1"]]
+    assert view.confusion.rowCount() == 0
+
+
+def test_predictions_without_inputs_list_the_labels_alone(qtbot, tmp_path):
+    np.savez(tmp_path / "p.npz", outputs=np.array(["flag"]), y_true=np.array([1, 0]),
+             y_pred=np.array([1, 1]))
+    headers, rows = shown_rows(view_of(qtbot, tmp_path / "p.npz"))
+    assert headers == ["predicted", "true"]
+    assert rows == [["✓ 1", "1"], ["✗ 1", "0"]]

@@ -70,13 +70,18 @@ def test_test_data_is_used_when_given_and_regression_keeps_values(tmp_path):
     doc.set_param(out.id, "units", 1)
     doc.training = {"data": "synthetic:64", "epochs": 1, "batch_size": 32, "seed": 0,
                     "loss": "mean_squared_error"}
-    result, _ = run(doc, tmp_path, test_data="synthetic:40")
+    result, save = run(doc, tmp_path, test_data="synthetic:40")
     evaluation = result.evaluation
     assert evaluation["split"] == "test" and "loss" in evaluation["metrics"]
     with np.load(evaluation["predictions"]) as saved:
         assert saved["y_pred"].dtype == np.float32 and saved["y_pred"].shape == (40, 1)
-        assert saved["y_true"].shape == (40, 1) and "x" not in saved.files
-        assert list(saved["outputs"]) == [out.name]
+        assert saved["y_true"].shape == (40, 1) and list(saved["outputs"]) == [out.name]
+        # rows of table data are kept too (the window lists them with their predictions):
+        # the samples the first predictions were made from
+        x, first = saved["x"], saved["y_pred"][:32]
+    assert x.shape == (32, 784)
+    model = keras.saving.load_model(save, safe_mode=True)
+    np.testing.assert_allclose(model.predict(x, verbose=0), first, rtol=1e-5, atol=1e-6)
 
 
 def test_an_image_folder_gives_class_names_and_images(tmp_path):
