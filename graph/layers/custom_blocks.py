@@ -33,7 +33,12 @@ def block_custom_nodes(blocks: Mapping[str, Any]) -> list[BlockNode]:
 
 def blocks_with_custom(blocks: Mapping[str, Any]) -> set[str]:
     """Names of the definitions that hold a CustomLayer, directly or in a nested block."""
-    found = {n.block for n in block_custom_nodes(blocks)}
+    return blocks_holding(blocks, {n.block for n in block_custom_nodes(blocks)})
+
+
+def blocks_holding(blocks: Mapping[str, Any], inner: set[str]) -> set[str]:
+    """`inner` and the names of the definitions that use one of them, however nested."""
+    found = set(inner)
     grew = True
     while grew:
         uses = {name for name, d in blocks.items() if isinstance(d, dict) and any(

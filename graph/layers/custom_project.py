@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .custom_blocks import KIND, block_custom_nodes
+from .custom_blocks import KIND, block_custom_nodes, blocks_holding
 from .custom_context import code_digest
 from .custom_source import DEFAULT_PACKAGE
 
@@ -40,14 +40,28 @@ def class_conflicts(doc) -> list[tuple[str, str]]:
 def script_name_clashes(doc) -> list[tuple[str, str]]:
     """(node id, message) for each CustomLayer whose class takes a name of the generated
     code's own (`script_names`): the model builds and trains here, but generating code
-    refuses it, so it is said as soon as the name is given."""
+    refuses it, so it is said as soon as the name is given. One inside a block definition
+    is said at each block instance (UserBlock) that holds it, however nested."""
     from ..script_names import taken
 
-    return [(node.id, f"{node.name!r} (CustomLayer): class_name {name!r} is a name the "
-                      "generated code uses itself; code export and training scripts refuse "
-                      "it. Rename the class")
-            for node in custom_nodes(doc, blocks=False)
-            if isinstance(name := node.params.get("class_name"), str) and taken(name)]
+    found = [(node.id, f"{node.name!r} (CustomLayer): class_name {name!r} {_TAKEN}")
+             for node in custom_nodes(doc, blocks=False)
+             if isinstance(name := node.params.get("class_name"), str) and taken(name)]
+    for inner in block_custom_nodes(doc.blocks) if doc.blocks else []:
+        name = inner.params.get("class_name")
+        if not (isinstance(name, str) and taken(name)):
+            continue
+        holding = blocks_holding(doc.blocks, {inner.block})
+        found += [(node.id, f"{node.name!r} (UserBlock {node.params.get('block')!r}): its "
+                            f"CustomLayer {inner.name!r}: class_name {name!r} {_TAKEN} in "
+                            f"block {inner.block!r}")
+                  for node in doc.nodes.values()
+                  if node.kind == "UserBlock" and node.params.get("block") in holding]
+    return found
+
+
+_TAKEN = ("is a name the generated code uses itself; code export and training scripts "
+          "refuse it. Rename the class")
 
 
 def _definition(node) -> tuple:

@@ -1,6 +1,7 @@
 """A CustomLayer class or a training-code function named like one of the generated code's
 own top-level names (`graph.script_names`) is refused when code is generated: validation
-warns of it as soon as the name is given, at the node or the code's field."""
+warns of it as soon as the name is given, at the node (the block instance, for a class
+inside a user block) or the code's field."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 from kerascanvas.codegen import CodegenError, custom, generate
+from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.script_names import GENERATED_NAMES, SCRIPT_NAMES
+from kerascanvas.graph.userblock_commands import make_block
 from kerascanvas.graph.validate import WARNING, analyze
+from kerascanvas.runtime import custom_code, trust
 from tests.codegen.helpers import add, add_input
 
 # one of each kind: the script's functions and constants, the module's own names, a builtin
@@ -72,3 +76,48 @@ def test_other_names_are_not_warned_of():
                                    "class Main:\n    pass\n", "loss": "mse"}
     doc.add_node("CustomLayer", "mine", {"class_name": "Twice", "source": "import json\n"})
     assert warnings(doc) == []
+
+
+def block_of(name: str, nested: bool) -> tuple[Document, str]:
+    """x -> a user block holding a CustomLayer of class `name` (within a second block when
+    `nested`) -> Dense(2); and the id of the document's block instance."""
+    doc = Document()
+    x = add_input(doc, "x", (None, 6))
+    mine = add(doc, "CustomLayer", "mine", {"class_name": name, "source": (
+        f"import keras\n\nclass {name}(keras.layers.Layer):\n    def call(self, x):\n"
+        "        return x * 2.0\n")}, [x])
+    doc.outputs = [add(doc, "Dense", "head", {"units": 2}, [mine])]
+    block = make_block(doc, UndoStack(), [mine], "inner")
+    if nested:
+        block = make_block(doc, UndoStack(), [block.id], "outer")
+    return doc, block.id
+
+
+@pytest.mark.parametrize("nested", [False, True])
+@pytest.mark.parametrize("name", ["main", "evaluate", "build_model"])
+def test_a_custom_layer_inside_a_user_block_named_like_the_scripts_own_is_warned_of(
+        name, nested):
+    """Validation saw the document's own CustomLayer nodes only: one inside a block passed
+    unwarned, and only exporting code found the clash."""
+    doc, instance = block_of(name, nested)
+    trust.apply(doc, True)
+    custom_code.resolve(doc)
+    found = warnings(doc)
+    assert [(i.severity, i.node) for i in found] == [(WARNING, instance)]
+    assert f"CustomLayer 'inner.mine': class_name {name!r}" in found[0].message
+    assert "code export and training scripts refuse it" in found[0].message
+    assert "Rename the class in block 'inner'" in found[0].message
+    assert analyze(doc).valid  # the model is still built here: the warning says what breaks
+    with pytest.raises(CodegenError, match=f"'inner.mine': class name {name!r} is taken"):
+        generate(doc, script=True)
+    with pytest.raises(CodegenError, match=f"class name {name!r} is taken"):
+        generate(doc)
+
+
+def test_a_block_no_instance_uses_is_not_warned_of():
+    """Code generation writes the blocks the model uses only, so an unused definition
+    breaks nothing."""
+    doc = mlp()
+    doc.blocks = block_of("main", nested=False)[0].blocks
+    assert warnings(doc) == []
+    assert "class main(" not in generate(doc)
