@@ -147,11 +147,13 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _section(doc, args) -> None:
-    """The objective flags go into the search section of the (loaded) document."""
+def _section(doc, args) -> dict:
+    """The objective flags, into the document's search section; the project's own back."""
+    own = dict(doc.search)
     if args.metric or args.direction:
         doc.search = {**doc.search, **({"metric": args.metric} if args.metric else {}),
                       **({"direction": args.direction} if args.direction else {})}
+    return own
 
 
 def options_from(args, doc):
@@ -190,10 +192,10 @@ def run(args) -> int:
         return EXIT_UNREADABLE
     doc = project.doc
     anchored(doc, Path(args.file).parent)  # the initial weights file beside the project
-    _section(doc, args)
+    own = _section(doc, args)
     if args.show:
-        return show(doc, args)
-    done = complete(doc, args)
+        return show(doc, args, own)
+    done = complete(doc, args, own)
     if done is not None:  # the study holds --max-trials already: nothing to check or run
         return done
     weights = section_json(doc)  # --best-project's: --no-initial-weights is for the trials
@@ -211,7 +213,7 @@ def run(args) -> int:
         say(problem)
     if found:
         return EXIT_INVALID
-    return _search(doc, options, args, weights)
+    return _search(doc, options, args, weights, own)
 
 
 def _refused(doc, options) -> list[str]:
@@ -251,7 +253,7 @@ def checks(doc, options) -> list[str]:
     return follow_check(process, events, lambda text: say(f"check: {text}"))
 
 
-def _search(doc, options, args, weights: dict) -> int:
+def _search(doc, options, args, weights: dict, own: dict) -> int:
     from ..search import study as studies
     from ..search.driver import SearchDriver
 
@@ -278,7 +280,7 @@ def _search(doc, options, args, weights: dict) -> int:
             study, aborted = driver.study, True
     summary = studies.summary(study, driver.metric, options.storage, args.json)
     if args.best_project and not aborted:
-        write_best(doc, summary["best"], args.best_project, args.file, weights)
+        write_best(doc, summary["best"], args.best_project, args.file, weights, own)
     if args.best_model:
         say(kept_model_line(driver.models, driver.metric))
     print(json.dumps(summary, indent=2) if args.json else best_line(summary))

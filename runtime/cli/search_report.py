@@ -48,15 +48,17 @@ def timeout_line(cut: list[int], ran: list, timeout: float) -> str:
             f"of this run completed")
 
 
-def write_best(doc, best, path: str, project_file: str, weights: dict | None = None) -> None:
-    """Save the project with the best trial's values (the search section kept, the
-    training settings the project's, not the flags'); its relative data and callback
-    paths are made absolute when it goes to another folder, so they still resolve, and so
-    is its initial weights file (saved relative to `path`'s folder). `weights`: the
-    project's own weights section, when the trials ran with it turned off
-    (--no-initial-weights is for the one command). A best trial whose values reshape
-    layers keeps the section too: as in that trial, the layers that still fit the file
-    take its weights and the others start fresh."""
+def write_best(doc, best, path: str, project_file: str, weights: dict | None = None,
+               search: dict | None = None) -> None:
+    """Save the project with the best trial's values (the training settings the project's,
+    not the flags'); its relative data and callback paths are made absolute when it goes
+    to another folder, so they still resolve, and so is its initial weights file (saved
+    relative to `path`'s folder). `weights`: the project's own weights section, when the
+    trials ran with it turned off (--no-initial-weights is for the one command).
+    `search`: the project's own search section, when --metric or --direction changed the
+    objective for this study only; what they changed is said. A best trial whose values
+    reshape layers keeps the weights section too: as in that trial, the layers that still
+    fit the file take its weights and the others start fresh."""
     from kerascanvas.graph.commands import UndoStack
     from kerascanvas.graph.projectfile import save
     from kerascanvas.graph.search_edit import apply_values
@@ -68,6 +70,7 @@ def write_best(doc, best, path: str, project_file: str, weights: dict | None = N
     missing = apply_values(UndoStack(), doc, best["params"])
     if weights is not None:
         doc.weights = dict(weights)
+    overridden = _restore_search(doc, search)
     home = Path(project_file).resolve().parent
     if Path(path).resolve().parent != home:
         doc.training = {**(doc.training or {}), **anchored_settings(doc.training, home)}
@@ -75,6 +78,20 @@ def write_best(doc, best, path: str, project_file: str, weights: dict | None = N
     kept = f" ({', '.join(missing)} kept as in the project: trial {best['number']} " \
            "did not search them)" if missing else ""
     say(f"wrote the project with the values of trial {best['number']} to {path}{kept}")
+    if overridden:
+        say(f"its search section is the project's own: {overridden} overrode it for this "
+            "study only")
+
+
+def _restore_search(doc, own: dict | None) -> str:
+    """Put the project's own search section back in `doc`; the flags that had changed it
+    ("--metric val_loss, --direction minimize"), or "" when none did."""
+    if own is None:
+        return ""
+    changed = [f"--{key} {doc.search[key]}" for key in ("metric", "direction")
+               if key in doc.search and doc.search.get(key) != own.get(key)]
+    doc.search = dict(own)
+    return ", ".join(changed)
 
 
 def best_line(summary) -> str:

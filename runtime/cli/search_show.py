@@ -31,10 +31,11 @@ def stored_study(args):
         return None, None
 
 
-def _report(doc, args, study, storage) -> None:
+def _report(doc, args, study, storage, own: dict | None) -> None:
     """Print the study (its best trial, its lost trials; `--json`: all of it) and write
-    `--best-project` from its best trial. A trial listed as running whose process went
-    away (killed, its heartbeat lost) is marked failed first, and the report says so."""
+    `--best-project` from its best trial, with `own`, the project's search section. A trial
+    listed as running whose process went away (killed, its heartbeat lost) is marked failed
+    first, and the report says so."""
     from kerascanvas.graph.search import objective
 
     from ..search import study as studies
@@ -46,7 +47,7 @@ def _report(doc, args, study, storage) -> None:
     summary = studies.summary(study, metric, args.storage or default_storage(args.file),
                               args.json)
     if args.best_project:
-        write_best(doc, summary["best"], args.best_project, args.file)
+        write_best(doc, summary["best"], args.best_project, args.file, search=own)
     if args.json:
         if marked:
             say(marked_line(marked))
@@ -57,7 +58,7 @@ def _report(doc, args, study, storage) -> None:
         print(line)
 
 
-def show(doc, args) -> int:
+def show(doc, args, own: dict | None = None) -> int:
     """`--show`: the study as it is, and its best trial's project; nothing runs."""
     from ..search.study import default_storage
 
@@ -69,11 +70,11 @@ def show(doc, args) -> int:
         say(f"there is no study {args.study or Path(args.file).stem!r} in "
             f"{args.storage or default_storage(args.file)} (nothing was written)")
         return EXIT_INVALID
-    _report(doc, args, study, storage)
+    _report(doc, args, study, storage, own)
     return EXIT_OK
 
 
-def complete(doc, args) -> int | None:
+def complete(doc, args, own: dict | None = None) -> int | None:
     """EXIT_OK after saying so when the study already holds `--max-trials` complete or
     pruned trials (no check, no Keras, no trial: there is nothing to run), else None."""
     from ..search import study as studies
@@ -88,5 +89,5 @@ def complete(doc, args) -> int | None:
         f"{args.max_trials}): it is complete; nothing was checked, built or trained")
     if args.best_model:
         say(f"--best-model {args.best_model} was not written: no trial ran")
-    _report(doc, args, study, storage)
+    _report(doc, args, study, storage, own)
     return EXIT_OK
