@@ -75,9 +75,16 @@ class DataPreview(QtWidgets.QWidget):
         """The spec last asked for (its preview is shown or on its way)."""
         return self._wanted
 
+    @property
+    def issues(self) -> list:
+        """What the last check found (it stands until a check finds otherwise, and a check
+        runs at each edit): the findings the window may keep through an edit."""
+        return list(self._issues or [])
+
     def clear(self) -> None:
         """Forget the shown preview (another project is open)."""
         self._wanted = None
+        self._issues = None
         self.info.setText("")
         self._clear_images()
         self._show_issues(None)
@@ -88,6 +95,9 @@ class DataPreview(QtWidgets.QWidget):
 
     def request(self, spec: str, doc) -> None:
         """Load a preview of `spec` for `doc` in the background (the last request wins)."""
+        if spec != self._wanted and self._issues:  # the last data's findings are not this's
+            self._issues = []
+            self.checked.emit([])
         self._wanted = spec
         self.info.setText(f"Reading {spec}…")
         self._clear_images()  # the last data's thumbnails are not this data's

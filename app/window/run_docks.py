@@ -114,7 +114,12 @@ class RunDocksMixin:
         it started with: once an edit changes those, they may no longer hold (a Flatten put
         before the output changes the shape they repeat), so they go until a run checks again."""
         if getattr(self, "data_issues", None) and self._findings_basis() != self._data_basis:
-            self._on_training_data_issues([])
+            # The data preview checks its findings again at each edit (and says when they
+            # change): those stay, without raising the Issues dock again.
+            vouched = self.training.data.issues if self.training is not None else []
+            self.data_issues = [i for i in self.data_issues if i in vouched]
+            self._data_basis = self._findings_basis() if self.data_issues else None
+            self.refresh_panels()
 
     def _findings_basis(self) -> tuple:
         results = self.analysis.results

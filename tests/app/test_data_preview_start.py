@@ -265,3 +265,26 @@ def test_a_scikit_learn_set_is_loaded_once_and_each_run_gets_its_own_arrays(monk
     expected = original().data.astype("float32")[np.random.default_rng(1).permutation(150)]
     np.testing.assert_array_equal(again.x["x"], expected)
     runtime_data._bundled.cache_clear()
+
+
+# ---- the window's Issues panel -----------------------------------------------------
+def test_a_settings_edit_keeps_the_previews_finding_in_issues(make_window, qtbot, tmp_path):
+    """An edit of the training settings dropped the finding from Issues (a run's findings
+    quote the settings they ran with) while the preview still showed it and Start refused."""
+    from kerascanvas.graph.commands import SetTraining
+    from kerascanvas.graph.projectfile import save
+
+    doc = model((4,))
+    doc.training = {**doc.training, "data": f"csv:{write_csv(tmp_path / 't.csv', SPECIES)}"}
+    save(doc, tmp_path / "p.json")
+    window = make_window(str(tmp_path / "p.json"))
+    window.show()
+    qtbot.waitUntil(lambda: bool(getattr(window, "data_issues", None)), timeout=30_000)
+    (found,) = window.data_issues
+    window.project.stack.push(SetTraining(window.doc, {**window.doc.training, "epochs": 7}))
+    assert window.data_issues == [found] and window.training.data.problems.isVisible()
+    fitting = write_csv(tmp_path / "three.csv", SPECIES[:3])
+    window.project.stack.push(SetTraining(window.doc, {**window.doc.training,
+                                                       "data": f"csv:{fitting}"}))
+    qtbot.waitUntil(lambda: window.training.data._data is not None, timeout=30_000)
+    assert window.data_issues == [] and not window.training.data.problems.isVisible()
