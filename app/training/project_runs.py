@@ -20,10 +20,14 @@ RETRY_MS = 100
 
 def metrics_text(record) -> str:
     """"epoch 4/15: accuracy 0.9, loss 0.25": the run's final metrics, by name, after the
-    epoch they are from and the epochs it was set to train (a run that stopped early)."""
+    epoch they are from and the epochs it was set to train (a run that stopped early).
+    A run that ended with none (its data refused, killed before its first epoch) says
+    why, by the first line of its message, where the column stood empty beside "failed"."""
     text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
     epoch = record.metrics_epoch
     kept = " (best, weights kept)" if record.kept_logs() else ""
+    if not text and not record.active and record.message:
+        return f"none: {record.message.strip().splitlines()[0]}"
     return f"epoch {epoch}/{record.epochs or '?'}{kept}: {text}" if text and epoch else text
 
 

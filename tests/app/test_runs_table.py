@@ -172,6 +172,20 @@ def test_a_stopped_runs_metrics_say_which_epoch_they_are_from(panel, qtbot):
     assert "accuracy 0.75" in metrics
 
 
+@pytest.mark.parametrize("status, message", [
+    ("failed", "/data/t.csv, row 19: column 'sl' is empty"),
+    ("killed", "Training was killed; the model was not saved."),
+])
+def test_a_run_that_ended_without_metrics_says_why_in_their_column(panel, qtbot, status,
+                                                                    message):
+    """A run refused by its data, or killed before its first epoch, has no metrics: the
+    column gives the first line of its message (it stood empty beside "failed")."""
+    run, record = started(panel, qtbot)
+    run.push({"event": "result", "status": status, "message": f"{message}\nDetails: more"})
+    qtbot.waitUntil(lambda: record.status == status, timeout=3000)
+    assert panel.runs.topLevelItem(0).text(3) == f"none: {message}"
+
+
 def test_a_runs_settings_name_its_schedule_class_weights_and_callbacks(panel, qtbot):
     """Two runs that differ only in callbacks, class weights or schedule read apart in
     the Runs table; a file path a callback writes to is left out (it is long, and the
