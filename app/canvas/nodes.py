@@ -4,7 +4,7 @@ NodeGraphQt's own node (`BaseNode` + `NodeItem`) builds a model object, a rich
 text item, an icon pixmap and a label per port for every node, and costs about
 2 ms each: a 500-node project took seconds to open. Our node item derives from
 `AbstractNodeItem` (so the viewer still selects, moves and wires it) and paints
-its name, kind, parameter count and shape itself. Its ports are NodeGraphQt
+its name, kind, parameter count and shape itself (`node_paint`). Its ports are NodeGraphQt
 `PortItem`s, so the viewer's wiring gestures work unchanged.
 
 A node shows its name and "Kind · N params"; the tensor shape it produces is
@@ -24,28 +24,15 @@ from NodeGraphQt.constants import (
     ITEM_CACHE_MODE,
     Z_VAL_NODE,
     LayoutDirectionEnum,
-    NodeEnum,
 )
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .node_style import (
-    DETAIL_SCALE,
-    NODE_FILL,
-    PAD,
-    SELECTED_FAR_TINT,
-    SELECTION_INSET,
-    STATUS_COLORS,
-    STRIPE_WIDTH,
-    node_size,
-    port_x,
-    shared_style,
-    text_rects,
-)
+from .node_paint import paint_node
+from .node_style import node_size, port_x, text_rects
 from .ports import IN, OUT, LayerPortItem, PipeBatch
 
 NODE_TYPE = "kerascanvas.LayerNode"
-SELECTED_FILL = QtGui.QColor(*NodeEnum.SELECTED_COLOR.value)
 NODE_FLAGS = (QtWidgets.QGraphicsItem.ItemIsSelectable | QtWidgets.QGraphicsItem.ItemIsMovable
               | QtWidgets.QGraphicsItem.ItemSendsGeometryChanges)
 # What NodeGraphQt's AbstractNodeItem holds, for its viewer's code that reads it.
@@ -106,7 +93,8 @@ class LayerNodeItem(AbstractNodeItem):
         self.subtitle, self.shape_text, self.show_shape = subtitle, shape, show_shape
         self.resize()
 
-    def _lines(self) -> list[tuple[str, str]]:
+    def lines(self) -> list[tuple[str, str]]:
+        """(font key, text) of each line drawn: name, kind and count, and the shape."""
         lines = [("title", self.name), ("small", self.subtitle)]
         return lines + [("mono", self.shape_text)] if self.show_shape else lines
 
@@ -143,7 +131,7 @@ class LayerNodeItem(AbstractNodeItem):
 
     def resize(self) -> None:
         ports = max(len(self.inputs), len(self.outputs), 1)
-        width, height = node_size(self._lines(), ports, ring=bool(self.output_ports))
+        width, height = node_size(self.lines(), ports, ring=bool(self.output_ports))
         if (width, height) != (self._width, self._height):
             was = self.sceneBoundingRect()
             self.prepareGeometryChange()
@@ -225,67 +213,11 @@ class LayerNodeItem(AbstractNodeItem):
         super().mouseDoubleClickEvent(event)
 
     def paint(self, painter, option, widget):
-        rect = self._rect
-        if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
-            self._paint_far(painter, rect)
-            return
-        self._paint_body(painter, rect.adjusted(1.0, 1.0, -1.0, -1.0))
-        self._paint_texts(painter)
-
-    def _paint_far(self, painter, rect) -> None:
-        """Zoomed out: a box in the node's colour (its status' when it has an issue); a
-        selected one lighter and framed in the selection's blue, a few pixels wide at any
-        zoom (box-selecting part of a large graph showed nothing chosen)."""
-        painter.fillRect(rect, self.stripe if not self.status else
-                         QtGui.QColor(*STATUS_COLORS[self.status]))
-        if self.isSelected():
-            painter.fillRect(rect, SELECTED_FAR_TINT)
-            painter.setPen(shared_style()["selected_far"])
-            painter.setBrush(QtCore.Qt.NoBrush)
-            inset = 1.5 / max(painter.worldTransform().m11(), 1e-6)  # inside its bounds
-            painter.drawRect(rect.adjusted(inset, inset, -inset, -inset))
-
-    def _paint_body(self, painter, rect) -> None:
-        style, radius = shared_style(), 5.0
-        painter.setPen(QtCore.Qt.NoPen)
-        painter.setBrush(NODE_FILL)
-        painter.drawRoundedRect(rect, radius, radius)
-        header = style["metrics"]["title"].height() + PAD + 2.0
-        painter.setBrush(self.header)
-        painter.drawRoundedRect(QtCore.QRectF(rect.x(), rect.y(), rect.width(), header),
-                                radius, radius)
-        painter.fillRect(QtCore.QRectF(rect.x(), rect.y() + radius, STRIPE_WIDTH,
-                                       rect.height() - 2 * radius), self.stripe)
-        if self.isSelected():
-            painter.setBrush(SELECTED_FILL)
-            painter.drawRoundedRect(rect, radius, radius)
-        painter.setBrush(QtCore.Qt.NoBrush)
-        painter.setPen(self._border_pen())
-        painter.drawRoundedRect(rect, radius, radius)
-        if self.isSelected() and self.status in STATUS_COLORS:  # both: selection inside
-            painter.setPen(style["selected"])
-            inner = rect.adjusted(SELECTION_INSET, SELECTION_INSET, -SELECTION_INSET,
-                                  -SELECTION_INSET)
-            painter.drawRoundedRect(inner, radius - 1.0, radius - 1.0)
-
-    def _paint_texts(self, painter) -> None:
-        style, lines = shared_style(), self._lines()
-        for (key, text), rect in zip(lines, text_rects(lines, self._width), strict=True):
-            painter.setFont(style["fonts"][key])
-            painter.setPen(style["colors"][key])
-            painter.drawText(rect, QtCore.Qt.AlignCenter, text)
+        paint_node(self, painter, option)
 
     def text_rects(self) -> list[QtCore.QRectF]:
         """Where the lines are drawn, in the node's coordinates."""
-        return text_rects(self._lines(), self._width)
-
-    def _border_pen(self) -> QtGui.QPen:
-        style = shared_style()
-        if self.status in STATUS_COLORS:
-            return style["status"][self.status]
-        if self.isSelected():
-            return style["selected"]
-        return style["border"]
+        return text_rects(self.lines(), self._width)
 
     def highlight_pipes(self) -> None:
         """Highlight the pipes of a selected node (plain again once neither end is selected)."""

@@ -1,6 +1,6 @@
 """NodeGraphQt's plain wire, made without its per-wire look-ups: the curve down between two
-ports (`plain_curve`) and where its arrow hides or shrinks (`arrow_length`); and the
-rectangle round the areas a route looked at (`united`)."""
+ports (`plain_curve`) and where its arrow hides or shrinks (`arrow_length`); the rectangle
+round the areas a route looked at (`united`), and the area a route looks at (`near_area`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,25 @@ import math
 from NodeGraphQt.constants import PortTypeEnum
 from PySide6 import QtCore, QtGui
 
+from .detours import CLEARANCE
+
 _IN = PortTypeEnum.IN.value  # read once: an enum's `.value` is a Python call each time
+
+
+def near_area(path: QtGui.QPainterPath) -> QtCore.QRectF:
+    """Where a node must be to take part in routing the wire drawn along `path`: routes
+    look no further than `CLEARANCE` (a lane's room) beyond the box of their path."""
+    return path.controlPointRect().adjusted(-2 * CLEARANCE, -2 * CLEARANCE,
+                                            2 * CLEARANCE, 2 * CLEARANCE)
+
+
+def point_xy(point: QtCore.QPointF) -> tuple[float, float]:
+    return (point.x(), point.y())
+
+
+def same_xy(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two (x, y) are the same point (to a millionth)."""
+    return abs(a[0] - b[0]) < 1e-6 and abs(a[1] - b[1]) < 1e-6
 
 
 def united(rects: list[QtCore.QRectF]) -> QtCore.QRectF | None:

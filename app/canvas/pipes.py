@@ -23,7 +23,8 @@ from .node_columns import NodeColumns
 from .node_style import DETAIL_SCALE, SELECTION_COLOR, shared_style  # noqa: F401 - as before
 from .nodes import LayerNodeItem
 from .pipe_copies import PastedNodes
-from .pipe_item import NO_BRUSH, LayerPipeItem, _xy, near_area  # noqa: F401 - public here too
+from .pipe_curve import near_area, point_xy
+from .pipe_item import NO_BRUSH, LayerPipeItem  # noqa: F401 - public here too
 from .ports import LayerPortItem, PipeBatch
 from .routes import CLEARANCE, route, spread  # noqa: F401 - importable here as before
 
@@ -78,7 +79,7 @@ def _redraw(pipes, moved: dict, copies: dict) -> None:
     step = _common_step(moved)
     scenes = ({p.scene() for p in pipes} | {item.scene() for item in moved}) - {None}
     everything = sum(LayerNodeItem.in_scene.get(s, 0) for s in scenes) == len(moved)
-    starts = {item: _xy(was) for item, was in moved.items()} if step is not None else {}
+    starts = {item: point_xy(was) for item, was in moved.items()} if step is not None else {}
     pasted = PastedNodes(copies) if copies else None
     for pipe in pipes:
         if pasted is not None and pipe.copy_route(pasted):
