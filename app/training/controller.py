@@ -68,6 +68,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
     nan_detected = QtCore.Signal(str)
     # Data that does not fit the model: `graph.inference.Issue`s, each naming its node.
     data_issues_found = QtCore.Signal(object)
+    # A run refused for its data (at Start, or by the run's own check): show the findings.
+    data_refused = QtCore.Signal(object)
 
     def __init__(self, run_factory: Callable | None = None, save_dir: str | None = None,
                  poll_interval: float = POLL_INTERVAL_S, parent=None):

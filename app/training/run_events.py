@@ -248,6 +248,7 @@ class RunEventsMixin:
             self.nan_detected.emit(f"{record.label}: {record.dropped_note}")
         if event.issues:
             self.data_issues_found.emit(list(event.issues))
+            self.data_refused.emit(list(event.issues))
         self.run_finished.emit(record)
 
     _HANDLERS: dict[type[ev.TrainingEvent], Callable] = {

@@ -26,6 +26,7 @@ class RunStartMixin:
         problems += [i.message for i in issues]
         if issues:
             self.controller.data_issues_found.emit(issues)  # in Issues, with their fixes
+            self.controller.data_refused.emit(issues)  # brought to the front
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
         processes = self.processes.value()

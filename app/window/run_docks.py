@@ -62,6 +62,7 @@ class RunDocksMixin:
             self.training.status_message.connect(self.show_message)
             controller = self.training.controller
             controller.data_issues_found.connect(self._on_training_data_issues)
+            controller.data_refused.connect(lambda _issues: self.issues_dock.raise_())
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
             self.training_dock.widget().layout().addWidget(scrolled(self.training))
             self.training.follow_project(self.path)
@@ -102,12 +103,13 @@ class RunDocksMixin:
             self.teardown.run()  # (also run when the window is deleted without a close)
 
     def _on_training_data_issues(self, issues: list) -> None:
-        """Show the data mismatches a refused run reported beside the graph's own issues."""
+        """List the data mismatches the preview's check or a refused run found beside the
+        graph's own issues. Only a refused run brings the Issues tab to the front
+        (`data_refused`): the preview checks again after each edit, and its findings
+        must not take the tab the user is looking at (the Search tab, the Code tab)."""
         self.data_issues = list(issues)
         self._data_basis = self._findings_basis() if issues else None
         self.refresh_panels()
-        if self.data_issues:
-            self.issues_dock.raise_()
 
     def _on_data_basis_changed(self, _event) -> None:
         """A run's data findings quote the outputs (names, shapes) and the training settings
