@@ -49,13 +49,16 @@ class WireOutlines:
 
 def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore.QRectF],
                blocked=lambda rect: False, covers=lambda rect: False,
-               crossed=lambda rect: False) -> QtCore.QPointF | None:
+               crossed=lambda rect: False, labelled=lambda rect: False
+               ) -> QtCore.QPointF | None:
     """Top left of a label of `size` for the wire `path`: the first spot (`label_spots`)
     that meets no rectangle in `taken` and is not `blocked` (by a wire or a node), or one of
     the `CROSSED_TRIES` after it (its other side, the next ones along) that is neither and
     that no other wire runs through (`crossed`) where that one is; failing that the first
-    clear of `taken` that `covers` no node; failing that below those it meets, if that
-    covers no node; else None: there is no room for it."""
+    clear of `taken` that `covers` no node and meets no other wire's label (`labelled`:
+    a wire across a label leaves it readable, two labels on each other do not); then
+    the first clear of `taken` that covers no node; failing that below those it meets, if
+    that covers no node; else None: there is no room for it."""
     spots, first, tries = [], None, CROSSED_TRIES
     for spot in label_spots(path, size):  # lazily: the first spot usually does
         spots.append(spot)
@@ -70,6 +73,9 @@ def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore
         first = first or spot
     if first is not None:
         return first.topLeft()
+    for spot in spots:
+        if _free(spot, taken) and not covers(spot) and not labelled(spot):
+            return spot.topLeft()
     for spot in spots:
         if _free(spot, taken) and not covers(spot):
             return spot.topLeft()

@@ -273,7 +273,8 @@ def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
         spot = label_spot(path, size, taken,
                           lambda r, t=twins, p=pipe: wires.meet(r, t) or _across(r, p, wires)
                           or obstacles.meet(r, group),
-                          obstacles.covers, NodeWires(pipe, wires).cross)
+                          obstacles.covers, NodeWires(pipe, wires).cross,
+                          lambda r: obstacles.labels.meets(r, group))
         pipe.label.setOpacity(0.0 if spot is None else 1.0)  # no room: hidden, not under a node
         if spot is None:
             obstacles.labels.discard(pipe)

@@ -197,3 +197,26 @@ def test_labels_where_wires_crowd_into_a_merge_node_stay_apart(make_window, qtbo
     no node."""
     window = expanded(make_window, qtbot, example, blocks)
     assert label_faults(window) == []
+
+
+
+def test_a_label_with_no_spot_off_the_wires_keeps_off_other_labels():
+    """Every spot beside a wire meets another wire (a crowded stretch of an imported
+    MobileNetV2 or DenseNet121): the label went to the first spot off the nodes even where
+    that lay on another wire's label, though a spot further along was clear of the labels;
+    a wire through a label leaves it readable, two labels on each other do not (imported
+    MobileNetV2: 7 labels on others before, 3 after; DenseNet121: 72, 40)."""
+    from kerascanvas.app.canvas.label_spots import label_spot, label_spots
+
+    path = QtGui.QPainterPath(QtCore.QPointF(0.0, 0.0))
+    path.lineTo(0.0, 300.0)
+    size = QtCore.QSizeF(110.0, 15.0)
+    first = next(label_spots(path, size))
+    other = QtCore.QRectF(first).adjusted(-60.0, -20.0, 60.0, 20.0)  # both sides of it
+    spot = label_spot(path, size, [], blocked=lambda rect: True,
+                      labelled=lambda rect: rect.intersects(other))
+    assert spot is not None
+    assert not QtCore.QRectF(spot, size).intersects(other)
+    # with no spot clear of the labels either, the first off the nodes, as before
+    assert label_spot(path, size, [], blocked=lambda rect: True,
+                      labelled=lambda rect: True) == first.topLeft()
