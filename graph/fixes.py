@@ -61,7 +61,7 @@ from .insert_layers import (  # noqa: F401 - public here too
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS
 from .placement import Measure, Size
-from .wire_fix import WIRE_FIX, wire_from_open_end
+from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
 FIX_LABELS = {
     **INSERT_LABELS,
@@ -93,6 +93,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
             if doc is not None else issue.data.get("names")
         if names:
             return f"Set padding='same' on {names}"
+    if code == WIRE_FIX:
+        return wire_label(issue, doc) or FIX_LABELS[code]
     return FIX_LABELS.get(code, code)
 
 

@@ -1,10 +1,11 @@
 """A node dropped but not wired: the fix that wires it from where the graph ends. Pure.
 
 A layer whose input is not connected, while some layer above it feeds nothing yet (the
-graph's open end, where the user was building), gets the fix "Wire from 'name'": the
+graph's open end, where the user was building), gets the fix "Wire from <name>": the
 nearest such layer above it (by the canvas positions; else the last one in the
 document), offered only when the layer takes that tensor (its shape rule accepts it)
-and the wire makes no cycle.
+and the wire makes no cycle. The issue's data names that layer (`source`, by id, and
+`source_name`), so the fix's button says which layer it wires from, and wires that one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from . import commands as cmd
 from .document import Document, Edge
 from .errors import DocumentError
+from .issue_data import IssueData
 
 WIRE_FIX = "wire_from_open_end"
 UNCONNECTED = "unconnected_input"
@@ -79,18 +81,34 @@ def with_wire_fixes(doc: Document, results: Mapping, node_issues: dict, index) -
     for nid, issues in node_issues.items():
         if not any(i.code == UNCONNECTED and i.port == 0 for i in issues):
             continue
-        if source_for(doc, nid, results, index) is None:
+        source = source_for(doc, nid, results, index)
+        if source is None:
             continue
-        out[nid] = [dataclasses.replace(i, fixes=(*i.fixes, WIRE_FIX))
+        named = {"source": source, "source_name": doc.nodes[source].name}
+        out[nid] = [dataclasses.replace(i, fixes=(*i.fixes, WIRE_FIX),
+                                        data=IssueData({**i.data, **named}))
                     if i.code == UNCONNECTED and i.port == 0 else i for i in issues]
     return out
+
+
+def wire_label(issue, doc: Document | None = None) -> str | None:
+    """"Wire from <name>": the layer the fix wires from, by its name in `doc` as it is now
+    (else as it was when the issue was found); None where the issue does not say."""
+    source = issue.data.get("source") if issue is not None else None
+    if source is None:
+        return None
+    name = doc.nodes[source].name if doc is not None and source in doc.nodes else \
+        issue.data.get("source_name")
+    return f"Wire from {name}" if name else None
 
 
 def wire_from_open_end(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     """Wire the stray node's input from the open end `source_for` picks."""
     from .validate import analyze
 
-    source = source_for(doc, issue.node, analyze(doc).results)
+    source = issue.data.get("source")  # the layer its button names
+    if source not in doc.nodes or source == issue.node:
+        source = source_for(doc, issue.node, analyze(doc).results)
     if source is None:
         raise DocumentError("No layer where the graph ends takes this node's input any more")
     stack.push(cmd.Connect(doc, Edge(source, 0, issue.node, 0)))

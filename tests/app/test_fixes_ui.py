@@ -292,6 +292,6 @@ def test_a_dropped_layer_is_wired_from_where_the_graph_ends(make_window, qtbot):
                 if panel.issue_at(n).node == added and "wire_from" in b.objectName()]
     qtbot.waitUntil(lambda: len(wire_buttons()) == 1)
     (button,) = wire_buttons()
-    assert button.text() == "Wire from where the graph ends"
+    assert button.text() == f"Wire from {window.doc.nodes[end].name}"  # says which
     QTest.mouseClick(button, QtCore.Qt.LeftButton)
     assert [e.src for e in window.doc.in_edges(added)] == [end]

@@ -54,3 +54,26 @@ def test_no_fix_from_a_layer_downstream_of_the_stray_one():
     doc.connect(Edge(a.id, 0, b.id, 0))  # a feeds b; a's input is not wired
     doc.outputs = [b.id]
     assert WIRE_FIX not in stray_issue(doc, a.id).fixes
+
+
+def test_the_fix_names_the_layer_it_wires_from_and_wires_that_one():
+    """Its button said "Wire from where the graph ends", not which layer: with two open
+    ends (flat, and a second branch's pool) the user could not tell which one it takes.
+    It says "Wire from flat" (by the name flat has now), and wires flat."""
+    from kerascanvas.graph import commands as cmd
+    from kerascanvas.graph.fixes import fix_label
+
+    doc, stray = chain_with_stray("Dense", {"units": 3})
+    pool = doc.add_node("GlobalAveragePooling2D", "pool")
+    doc.connect(Edge(doc.find("conv").id, 0, pool.id, 0))
+    doc.set_position(pool.id, (400.0, 200.0))
+    flat = doc.find("flat").id
+    issue = stray_issue(doc, stray)
+    assert fix_label(WIRE_FIX, issue, doc) == "Wire from flat"
+    assert fix_label(WIRE_FIX, issue) == "Wire from flat"  # as found, without the document
+    stack = UndoStack()
+    stack.push(cmd.Rename(doc, flat, "flatten_all"))
+    issue = stray_issue(doc, stray)
+    assert fix_label(WIRE_FIX, issue, doc) == "Wire from flatten_all"
+    apply_fix(doc, issue, WIRE_FIX, stack)
+    assert [e.src for e in doc.in_edges(stray)] == [flat]
