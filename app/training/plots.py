@@ -6,7 +6,7 @@ rate's axis fitted by `LearningRateAxisMixin` (see `lr_plot`). A 10 Hz
 timer compares each run's `version` with the one last drawn, while the plots are
 visible; each changed curve gets one `setData` of its whole buffers. NaN values stay in
 the buffers (the finite check breaks the line there) and each NaN loss is marked
-with a red cross and a red "NaN loss at epoch e, batch b" note.
+with a red cross and a red "NaN loss at epoch e, batch b" note (`nan_marks`).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 from .curves import RunCurves, Series  # noqa: E402
 from .legend import place_legend  # noqa: E402
 from .lr_plot import LR_PLOT, LearningRateAxisMixin, step_points  # noqa: E402
+from .nan_marks import NAN_MARK_SIZE, NanMarksMixin  # noqa: E402
 from .plot_grid import PlotGridMixin  # noqa: E402
 
 __all__ = ["RunCurves", "Series", "TrainingPlots", "step_points"]
 
 REDRAW_HZ = 10
-TRAIN_COLOR, VAL_COLOR, BATCH_COLOR, NAN_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9", "#ff4d4d"
+TRAIN_COLOR, VAL_COLOR, BATCH_COLOR = "#4f9cf9", "#f5a142", "#7fa7d9"
 OVERLAY_COLORS = ("#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3", "#8da0cb")
-NAN_MARK_SIZE = 14
 # Room (pixels) left of epoch 0 and right of the last epoch: the widest mark drawn at the
 # last epoch (a NaN cross) stays whole; a share of the width alone left 4 px on a narrow
 # dock, and the marks there were cut in half.
@@ -48,7 +48,8 @@ def _plot_item(plot: pg.PlotItem, color: str, width: float = 2.0, dashed: bool =
     return item
 
 
-class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
+class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
+                    QtWidgets.QWidget):
     """Loss (per batch and per epoch), one plot per metric, and the learning rate."""
 
     def __init__(self, parent=None, rate_hz: float = REDRAW_HZ):
@@ -60,7 +61,6 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
         layout.addWidget(self._make_lr_toggle())
         self.plots: dict[str, pg.PlotItem] = {}
         self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
-        self.nan_texts: list[pg.TextItem] = []
         self.current: RunCurves | None = None
         self.current_label = ""
         self.overlays: list[tuple[str, RunCurves, str]] = []
@@ -70,7 +70,7 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
         # What each item shows, as (series id, length): unchanged items are not touched,
         # so only the plots that grew are repainted (painting dominates the GUI's time).
         self._shown: dict[int, tuple] = {}
-        self._notes_shown: tuple | None = None
+        self._init_nan_marks()
         self._x_extent: tuple | None = None
         self._fresh_axes = False
         self._owners: dict[tuple[str, str], str] = {}
@@ -92,6 +92,7 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
         """Empty plots with a fresh plot's axes, fitted to the data drawn next (an autorange
         over the previous run's data would keep its ranges until the new one's came)."""
         self._fresh_axes, self._x_extent = False, None
+        self._pinned_y.clear()
         for item in self.items.values():
             item.setData([], [])
         self._shown.clear()
@@ -107,11 +108,6 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
         self.overlays = [(label, curves, OVERLAY_COLORS[i % len(OVERLAY_COLORS)])
                          for i, (label, curves) in enumerate(runs)]
         self._drawn = None
-
-    @property
-    def nan_notes(self) -> list[str]:
-        """The NaN notes shown now."""
-        return [t.textItem.toPlainText() for t in self.nan_texts]
 
     # ---- drawing ------------------------------------------------------------
     def _state(self) -> tuple:
@@ -149,6 +145,7 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
             self._draw_run("", self.current, TRAIN_COLOR, VAL_COLOR, overlay=False,
                            shown=shown)
         self._draw_nan(self.current)
+        self._frame_flat_plots()
         for key, item in self.items.items():
             if key not in self._touched and self._shown.pop(id(item), None) is not None:
                 item.setData([], [])
@@ -256,27 +253,3 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, QtWidgets.QWidget):
         if self._shown.get(id(item)) != state:
             self._shown[id(item)] = state
             item.setData(*(step_points(series.x, series.y) if steps else (series.x, series.y)))
-
-    def _draw_nan(self, curves: RunCurves | None) -> None:
-        notes = tuple(curves.nan_notes) if curves is not None else ()
-        key = ("", "nan")
-        if key in self.items and notes == self._notes_shown:
-            self._touched.add(key)
-            return
-        self._notes_shown = notes
-        plot = self.plots["loss"]
-        for text in self.nan_texts:
-            plot.removeItem(text)
-        self.nan_texts = []
-        marks = self._item(key, "loss", NAN_COLOR, 0.0)
-        marks.setPen(None)
-        marks.setSymbol("x")
-        marks.setSymbolSize(NAN_MARK_SIZE)
-        marks.setSymbolBrush(NAN_COLOR)
-        marks.setSymbolPen(pg.mkPen(NAN_COLOR, width=2))
-        marks.setData([n[0] for n in notes], [n[1] for n in notes])
-        for x, y, message in notes[:5]:
-            text = pg.TextItem(message, color=NAN_COLOR, anchor=(0, 1))
-            text.setPos(x, y)
-            plot.addItem(text)
-            self.nan_texts.append(text)

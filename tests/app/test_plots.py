@@ -114,6 +114,52 @@ def test_nan_is_marked_in_red_with_its_place(plots):
     assert np.isnan(batch.yData).sum() == 2  # kept: the finite check breaks the line there
 
 
+def note_inside(plots, qtbot) -> bool:
+    """Whether the first NaN note's text lies wholly inside the loss plot's view."""
+    qtbot.waitUntil(lambda: plots.plots["loss"].getViewBox().width() > 100, timeout=3000)
+    view = plots.plots["loss"].getViewBox()
+    text = plots.nan_texts[0]
+    return view.sceneBoundingRect().contains(text.mapRectToScene(text.boundingRect()))
+
+
+@pytest.mark.parametrize("batches, last_epoch", [
+    ([0.5, 3.0, 1e5, 1e12, 1e25, math.inf], 1),  # diverges at the end of the only epoch
+    ([], 1),  # overflowed before any batch was drawn: the epoch's NaN alone
+    ([0.9, 0.7, 0.6, 0.8, math.nan], 5),  # the last finite loss is the highest drawn
+])
+def test_a_nan_note_stays_inside_its_plot(plots, qtbot, batches, last_epoch):
+    """A note was written up and to the right of its cross: at the last epoch, or at the
+    top of the losses, it ran out of the plot."""
+    plots.resize(900, 300)
+    curves = RunCurves()
+    curves.last_epoch = last_epoch
+    for batch, loss in enumerate(batches):
+        curves.add_batch(0, batch, len(batches), loss)
+    curves.add_epoch(0, {"loss": math.inf, "val_loss": math.inf}, lr=10.0)
+    plots.show_run(curves)
+    plots.redraw()
+    assert note_inside(plots, qtbot)
+
+
+def test_a_loss_plot_with_only_a_nan_cross_gets_a_readable_axis(plots, qtbot):
+    """All losses NaN from the first point: the cross alone, at 0, had an axis of
+    "0, -1e-14, -2e-14"; it gets one unit each side, and autorange back with real values."""
+    curves = RunCurves()
+    curves.add_batch(0, 0, 4, math.nan)
+    plots.show_run(curves)
+    plots.redraw()
+    low, high = plots.plots["loss"].viewRange()[1]
+    assert (low, high) == pytest.approx((-1.0, 1.0))
+    other = RunCurves()
+    for batch, loss in enumerate([4.0, 3.0, 2.0, 1.0]):
+        other.add_batch(0, batch, 4, loss)
+    plots.show_run(other)
+    plots.redraw()
+    plots.plots["loss"].getViewBox().updateAutoRange()
+    low, high = plots.plots["loss"].viewRange()[1]
+    assert low <= 1.0 and high >= 4.0 and high - low < 10
+
+
 def test_overlays_draw_earlier_runs_in_other_colors(plots):
     old, new = RunCurves(), RunCurves()
     old.add_epoch(0, {"loss": 2.0, "val_loss": 2.5})
