@@ -35,14 +35,8 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     """
     from .layout import estimated_size, layered_layout, layers_of, main_path
 
-    sub = Document()
+    sub = _sub_document(doc, node_ids)
     keep = set(node_ids)
-    for nid in node_ids:
-        sub.add_node(doc.nodes[nid].kind, doc.nodes[nid].name, node_id=nid,
-                     params=doc.nodes[nid].params)
-    for e in doc.edges:
-        if e.src in keep and e.dst in keep:
-            sub.connect(e)
     local = layered_layout(sub, "TB" if along == 1 else "LR", sizes, aspect=None)
     box = bounding_box(local, sizes)
     cross = 1 - along
@@ -64,12 +58,44 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     return placed, moves
 
 
+def _sub_document(doc: Document, node_ids) -> Document:
+    """The nodes `node_ids` of `doc` and the edges between them, as a document."""
+    sub = Document()
+    keep = set(node_ids)
+    for nid in node_ids:
+        sub.add_node(doc.nodes[nid].kind, doc.nodes[nid].name, node_id=nid,
+                     params=doc.nodes[nid].params)
+    for e in doc.edges:
+        if e.src in keep and e.dst in keep:
+            sub.connect(e)
+    return sub
+
+
+def main_line(doc: Document, group: Mapping[str, Point],
+              sizes: Mapping[str, Size] | None = None) -> float | None:
+    """Across the graph's direction, the centre of the first node of the main path (the
+    chain an auto layout runs down one line) of the nodes placed at `group`, where their
+    wires come in; asked before they are replaced (`collapse`)."""
+    from .layout import estimated_size, layers_of, main_path
+
+    cross = 1 - direction_axis(doc)
+    sub = _sub_document(doc, [n for n in group if n in doc.nodes])
+    path = main_path(sub, layers_of(sub))
+    if not path:
+        return None
+    extent = (sizes or {}).get(path[0]) or estimated_size(doc.nodes[path[0]].name)
+    return group[path[0]][cross] + extent[cross] / 2
+
+
 def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
-             sizes: Mapping[str, Size] | None = None) -> tuple[Point, dict[str, Point]]:
+             sizes: Mapping[str, Size] | None = None, line: float | None = None
+             ) -> tuple[Point, dict[str, Point]]:
     """Where one node of `size` standing in for the nodes placed at `group` goes, and the
     moves that close the gap the group leaves (the reverse of `in_place`).
 
-    It stands where the group began along the graph's direction, centred on it across.
+    It stands where the group began along the graph's direction and, across it, centred
+    on `line` (`main_line`: a residual unit's conv column, not midway between that and its
+    projection's column, so the wires into and out of it run straight), else on the group.
     The nodes after the group, in its band across the direction (its column), move back
     by the room freed, unless one would then cover another node: no moves then.
 
@@ -85,7 +111,7 @@ def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
     box = bounding_box(group, sizes)
     pos = [0.0, 0.0]
     pos[along] = box[along]
-    pos[cross] = (box[cross] + box[2 + cross]) / 2 - size[cross] / 2
+    pos[cross] = ((box[cross] + box[2 + cross]) / 2 if line is None else line) - size[cross] / 2
     here = (float(pos[0]), float(pos[1]))
     freed = (box[2 + along] - box[along]) - size[along]
     if freed <= 0:

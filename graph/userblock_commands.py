@@ -18,7 +18,7 @@ from .errors import DocumentError
 from .layers import shared
 from .params import to_json
 from .placement import NODE_SIZE, Measure, Size, direction_axis
-from .placement_blocks import collapse, in_place
+from .placement_blocks import collapse, in_place, main_line
 from .spec import INPUT
 from .userblock_library import (  # noqa: F401 - public here too
     LIBRARY_FORMAT,
@@ -130,6 +130,7 @@ def _replace(doc, stack, selected, name, feeds, leaving, measure=None, sizes=Non
     chosen = set(selected)
     outputs = [(doc.output_ref(o), o) for o in doc.outputs]
     placed = {nid: doc.position(nid) for nid in selected if doc.position(nid)}
+    line = main_line(doc, placed, sizes) if placed else None  # while the nodes are there
     for nid in selected:
         stack.push(RemoveNode(doc, nid))
     instance = stack.push(AddNode(doc, KIND, doc.unique_name(name.lower()), {"block": name}))
@@ -143,7 +144,7 @@ def _replace(doc, stack, selected, name, feeds, leaving, measure=None, sizes=Non
                                     else entry for ref, entry in outputs]))
     if placed:  # where the selection began; the nodes after it in its column close the gap
         size = measure([instance.id])[instance.id] if measure else NODE_SIZE
-        pos, moves = collapse(doc, placed, size, sizes)
+        pos, moves = collapse(doc, placed, size, sizes, line)
         stack.push(Move(doc, {**moves, instance.id: pos}))
     return instance
 

@@ -255,3 +255,26 @@ def test_an_expanded_instance_pushes_on_the_node_just_after_its_drawn_end():
     box = bounding_box({n: doc.position(n) for n in added})
     assert doc.position(ids[4])[1] >= box[3], (doc.position(ids[4]), box)
     assert doc.position(ids[0]) == (0.0, 0.0)
+
+
+def test_make_block_of_two_columns_stands_on_the_main_column():
+    """A residual unit selected with its projection beside it (two columns): the block
+    stood midway between them, its wires bent in and out; it stands on the main path's
+    column, where the wires run straight."""
+    doc = Document()
+    image, conv, bn = chain(doc, ("image", "Input", {"shape": [16, 16, 3]}),
+                            ("conv", "Conv2D", {"filters": 8, "kernel_size": [3, 3],
+                                                "padding": "same"}),
+                            ("bn", "BatchNormalization", {}))
+    proj = chain(doc, ("proj", "Conv2D", {"filters": 8, "kernel_size": [1, 1]}),
+                 source=image)[0]
+    add = doc.add_node("Add", "add").id
+    doc.connect(Edge(bn, 0, add, 0))
+    doc.connect(Edge(proj, 0, add, 1))
+    gap = chain(doc, ("gap", "GlobalAveragePooling2D", {}), source=add)[0]
+    doc.set_outputs([gap])
+    for nid, pos in [(image, (0.0, 0.0)), (conv, (0.0, 120.0)), (bn, (0.0, 240.0)),
+                     (proj, (300.0, 120.0)), (add, (0.0, 360.0)), (gap, (0.0, 480.0))]:
+        doc.set_position(nid, pos)
+    inst = ubc.make_block(doc, UndoStack(), [conv, bn, proj, add], "unit")
+    assert doc.position(inst.id) == (0.0, 120.0)  # under image, above gap: one column
