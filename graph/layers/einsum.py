@@ -3,15 +3,17 @@
 The shape and count rules follow Keras' own analysis of the equation: the
 input's letters map to the input axes (from the left, or from the right when
 the equation starts with "..."), `output_shape` gives the output axes after the
-batch, the kernel's letters take their sizes from the input or the output, and
-`bias_axes` (output letters) shape the bias from its first letter onward. With
-`lora_rank` the kernel is frozen and two small trainable factors are added.
+batch (None for an axis the input gives, which Keras then leaves unknown, as
+keras-hub's attention projections write it), the kernel's letters take their
+sizes from the input or the output, and `bias_axes` (output letters) shape the
+bias from its first letter onward. With `lora_rank` the kernel is frozen and
+two small trainable factors are added.
 
 >>> from kerascanvas.graph import get_spec
 >>> spec = get_spec("EinsumDense")
 >>> p = spec.resolve({"equation": "abc,cd->abd", "output_shape": (None, 8), "bias_axes": "d"})
 >>> spec.output_shapes(p, [(None, 5, 3)]), spec.count(p, [(None, 5, 3)])
-([(None, 5, 8)], (32, 0))
+([(None, None, 8)], (32, 0))
 """
 
 from __future__ import annotations
@@ -134,8 +136,8 @@ register(LayerSpec(
     params=(
         ParamSpec("equation", "str", initial="ab,bc->ac", check=_equation_problem,
                   doc='"input,kernel->output" letters, e.g. "abc,cd->abd"'),
-        ParamSpec("output_shape", "int_or_list", initial=64, min=1,
-                  doc="Output dims after the batch (an int for one axis)"),
+        ParamSpec("output_shape", "shape", initial=64,
+                  doc="Output dims after the batch (an int for one axis; None: the input's)"),
         activation(),
         ParamSpec("bias_axes", "str", default=None, allow_none=True,
                   doc="Output letters the bias spans, or empty for no bias"),
@@ -157,5 +159,9 @@ register(LayerSpec(
         Sample({"equation": "ab,bc->ac", "output_shape": 4, "lora_rank": 2, "bias_axes": "c"},
                ((2, 3),)),
         Sample({"equation": "ab,bc->ac", "output_shape": 4}, ((None, None),)),
+        Sample({"equation": "abc,cd->abd", "output_shape": (None, 6), "bias_axes": "d"},
+               ((None, 5, 3),)),
+        Sample({"equation": "abc,cde->abde", "output_shape": (None, 2, 6), "bias_axes": "de"},
+               ((None, 7, 3),)),
     ),
 ))

@@ -44,3 +44,21 @@ def test_import_round_trip(kind):
     rebuilt = build_model(doc)
     assert rebuilt.get_layer("probe").get_config() == layer.get_config()
     assert rebuilt.count_params() == model.count_params()
+
+
+@pytest.mark.parametrize("equation,output_shape,bias_axes", [
+    ("abc,cd->abd", (None, 6), "d"),  # keras-hub's projections leave the length to the input
+    ("abc,cde->abde", (None, 2, 6), "de"),
+])
+def test_einsum_dense_with_an_unknown_output_axis_lands_on_its_kind(equation, output_shape,
+                                                                     bias_axes):
+    inputs = keras.Input((5, 8))
+    layer = keras.layers.EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes,
+                                     name="probe")
+    model = keras.Model(inputs, layer(inputs))
+    doc = import_model(model)
+    assert doc.find("probe").kind == "EinsumDense"
+    rebuilt = build_model(doc)
+    assert rebuilt.get_layer("probe").get_config() == layer.get_config()
+    assert rebuilt.output.shape == model.output.shape
+    assert rebuilt.count_params() == model.count_params()
