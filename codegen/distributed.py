@@ -66,8 +66,8 @@ def rank_loader(x, y, batch_size, shuffle, seed):
 def split_batch(batch, device):
     """(inputs, labels) of a loader batch, on the device, packed as the model takes them."""
     batch = [tensor.to(device) for tensor in batch]
-    inputs = dict(zip(INPUTS, batch[:len(INPUTS)]))
-    labels = dict(zip(LOSSES, batch[len(INPUTS):]))
+    inputs = dict(zip(INPUTS, batch[:len(INPUTS)], strict=True))
+    labels = dict(zip(LOSSES, batch[len(INPUTS):], strict=True))
     return packed(inputs, INPUTS), packed(labels, LOSSES)
 
 

@@ -29,9 +29,21 @@ class Module:
     header: str = HEADER
 
     def render(self) -> str:
-        """The module text: header, imports, then blocks two blank lines apart."""
-        parts = [self.header + "\n\n" + "\n".join(self.imports), *self.blocks]
-        return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+        """The module text: header, imports, then blocks two blank lines apart (one
+        blank line after the imports before a statement, as isort places it)."""
+        head = self.header + "\n\n" + "\n".join(self.imports)
+        blocks = [p.rstrip("\n") for p in self.blocks]
+        if not blocks:
+            return head + "\n"
+        gap = "\n\n\n" if _defines(blocks[0]) else "\n\n"
+        return head + gap + "\n\n\n".join(blocks) + "\n"
+
+
+def _defines(block: str) -> bool:
+    """Whether the block's first line of code (past its comments) is a def, a class or a
+    decorator."""
+    code = next((line for line in block.split("\n") if line and not line.startswith("#")), "")
+    return code.startswith(("def ", "class ", "@", "async def "))
 
 
 def layer_class(spec: LayerSpec) -> str:

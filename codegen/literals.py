@@ -96,8 +96,26 @@ def call(func: str, args: Sequence[str], kwargs: Mapping[str, Any], indent: str 
         return line
     if len(indent) + len(INDENT) + len(joined) <= LINE_LIMIT:
         return f"{indent}{prefix}{func}(\n{indent}{INDENT}{joined}\n{indent}){suffix}"
-    body = "".join(f"{indent}{INDENT}{part},\n" for part in parts)
+    inner = indent + INDENT
+    body = "".join(f"{inner}{_keyword_wrapped(part, inner)},\n" for part in parts)
     return f"{indent}{prefix}{func}(\n{body}{indent}){suffix}"
+
+
+# `key=module.Class(args)`: a keyword whose value is one call (an initializer, a regularizer).
+_KEYWORD_CALL = re.compile(r"(\w+=[\w.]+\()(.*)\)", re.DOTALL)
+
+
+def _keyword_wrapped(part: str, indent: str) -> str:
+    """`part` as it stands on its own line at `indent`; a keyword too long for that line
+    whose value is one call gets that call's arguments on a line of their own, as black
+    writes it: `kernel_initializer=keras.initializers.VarianceScaling(` ... `)`."""
+    match = _KEYWORD_CALL.fullmatch(part)
+    if len(indent) + len(part) + 1 <= LINE_LIMIT or match is None or "\n" in part:
+        return part
+    head, args = match.groups()
+    if len(indent) + len(INDENT) + len(args) > LINE_LIMIT:
+        return part
+    return f"{head}\n{indent}{INDENT}{args}\n{indent})"
 
 
 # A list or dict of variable names (`[a, b]`, `{'y': a, 'z': b}`), as io and merges pass

@@ -154,7 +154,8 @@ def class_weights(setting, labels):
     labels = np.asarray(labels)
     ids = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
     classes, counts = np.unique(ids.astype('int64'), return_counts=True)
-    return {int(c): len(ids) / (len(classes) * int(n)) for c, n in zip(classes, counts)}
+    return {int(c): len(ids) / (len(classes) * int(n))
+            for c, n in zip(classes, counts, strict=True)}
 '''
 
 COMPILE_AFTER_DATA = '''\

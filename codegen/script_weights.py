@@ -64,7 +64,8 @@ def _load_by_position(model, path, ours):
     before = {name: [np.array(w) for w in layer.get_weights()] for name, layer in ours.items()}
     model.load_weights(path, skip_mismatch=True)
     return [name for name, layer in ours.items()
-            if any(not np.array_equal(a, b) for a, b in zip(before[name], layer.get_weights()))]
+            if any(not np.array_equal(a, b)
+                   for a, b in zip(before[name], layer.get_weights(), strict=True))]
 
 
 def _h5_layer_shapes(path):

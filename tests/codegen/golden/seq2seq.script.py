@@ -101,7 +101,7 @@ def output_shapes(model, x):
     if isinstance(preds, dict):
         preds = [preds[OUTPUT_KEYS[name]] for name in LOSSES]
     preds = preds if isinstance(preds, (list, tuple)) else [preds]
-    return {name: tuple(p.shape[1:]) for name, p in zip(LOSSES, preds)}
+    return {name: tuple(p.shape[1:]) for name, p in zip(LOSSES, preds, strict=True)}
 
 
 def random_input(rng, n, shape, dtype, int_limit):
@@ -130,7 +130,7 @@ def synthetic_data(model, n, seed):
     labels_rng, *input_rngs = [np.random.default_rng(s) for s in
                                np.random.SeedSequence(seed).spawn(1 + len(INPUTS))]
     x = {name: random_input(rng, n, *spec)
-         for (name, spec), rng in zip(INPUTS.items(), input_rngs)}
+         for (name, spec), rng in zip(INPUTS.items(), input_rngs, strict=True)}
     shapes = output_shapes(model, x)
     y = {name: random_labels(labels_rng, n, loss, shapes[name]) for name, loss in LOSSES.items()}
     return x, y, None, None
@@ -167,7 +167,7 @@ def pick(arrays, names, single, path, prefix='', optional=False):
         return {names[0]: arrays[single]}
     keys = [prefix + name for name in names]
     if all(key in arrays for key in keys):
-        return {name: arrays[key] for name, key in zip(names, keys)}
+        return {name: arrays[key] for name, key in zip(names, keys, strict=True)}
     if optional and not any(key in arrays for key in keys):
         return None
     raise SystemExit(f'{path} needs an array {single!r} or arrays {keys}; it has {sorted(arrays)}')
