@@ -12,6 +12,9 @@ graph or the settings:
     return_sequences_off  an output with a time axis the labels lack (an LSTM left with
                           return_sequences=True before the classifier): switch it off
     return_sequences_on   labels per time step, an output with none: switch it on
+    set_input_to_images   an image folder and an Input of three dimensions that cannot
+                          take its images (an unknown height, 2 channels): the Input
+                          keeps what it knows and takes the rest from the first image
 
 The runtime puts what the fix needs in the issue's data ("units"; "layer", the node id
 of the recurrent layer), where the fix reads it (`recurrent_source` finds that layer).
@@ -26,7 +29,7 @@ from collections.abc import Callable, Mapping
 from . import commands as cmd
 from .document import Document, output_entry
 from .errors import DocumentError
-from .spec import get_spec
+from .spec import INPUT, get_spec
 from .training import output_name, output_names
 
 
@@ -124,15 +127,29 @@ def _set_return_sequences(value: bool):
     return fix
 
 
+def set_input_to_images(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Give the Input the (height, width, channels) the issue read from the images."""
+    shape = [issue.data.get(k) for k in ("height", "width", "channels")]
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        raise DocumentError(f"the issue does not say what shape the images take "
+                            f"(its data: {dict(issue.data)})")
+    node = doc.nodes.get(issue.node)
+    if node is None or node.kind != INPUT:
+        raise DocumentError(f"node {issue.node!r} is not an Input")
+    stack.push(cmd.SetParam(doc, issue.node, "shape", shape))
+
+
 DATA_FIXES: dict[str, Callable] = {
     "set_units_to_labels": set_units_to_labels,
     "use_categorical_loss": use_categorical_loss,
     "return_sequences_off": _set_return_sequences(False),
     "return_sequences_on": _set_return_sequences(True),
+    "set_input_to_images": set_input_to_images,
 }
 DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
     "use_categorical_loss": "Use categorical_crossentropy",
     "return_sequences_off": "Turn off return_sequences",
     "return_sequences_on": "Turn on return_sequences",
+    "set_input_to_images": "Shape the Input for the images",
 }

@@ -148,19 +148,29 @@ def refuse_unreadable(root: str, files: list[Path]) -> None:
 def check_image_input(doc: Document, listing: FolderListing) -> list[Issue]:
     """The issue of an Input that cannot take the folder's images: every image is resized
     to the Input's (height, width) and converted to its 1, 3 or 4 channels, so the Input
-    needs a shape of three known dimensions. The message gives the first image's size."""
+    needs a shape of three known dimensions. The message gives the first image's size; an
+    Input of three dimensions gets the fix that keeps those it knows and takes the others
+    from that image."""
     inp, _ = single_pair(doc, listing.source)
     shape = tuple(inp.spec.resolve(inp.params)["shape"])
     if len(shape) == 3 and None not in shape and shape[-1] in MODES:
         return []
+    seen, size = _first_image(listing)
+    fixes, data = (), {}
+    if len(shape) == 3 and size is not None:
+        height, width = (d if d is not None else s for d, s in zip(shape[:2], size, strict=False))
+        channels = shape[-1] if shape[-1] in MODES else size[-1]
+        fixes, data = ("set_input_to_images",), {"height": height, "width": width,
+                                                 "channels": channels}
     return [Issue(inp.id, None, "error", f"{listing.source} needs an Input of shape "
                   f"(height, width, channels) with 1, 3 or 4 channels: each image is resized "
-                  f"to that height and width. Input {inp.name!r} has shape {shape}; "
-                  f"{_first_image(listing)}", "data_shape")]
+                  f"to that height and width. Input {inp.name!r} has shape {shape}; {seen}",
+                  "data_shape", fixes, data)]
 
 
-def _first_image(listing: FolderListing) -> str:
-    """"the first image, cats/1.png, is 32x24 RGB": its size read from its header alone."""
+def _first_image(listing: FolderListing) -> tuple[str, tuple | None]:
+    """("the first image, cats/1.png, is 32x24 RGB", (24, 32, 3)): its size and the
+    channels it is read with, from its header alone; None where it cannot be read."""
     from PIL import Image
 
     path = listing.files[0]  # listed under the folder, as base / class / file
@@ -169,8 +179,9 @@ def _first_image(listing: FolderListing) -> str:
         with Image.open(path) as image:
             (width, height), mode = image.size, image.mode
     except OSError as exc:
-        return f"the first image, {name}, cannot be read ({exc})"
-    return f"the first image, {name}, is {width}x{height} {mode}"
+        return f"the first image, {name}, cannot be read ({exc})", None
+    channels = 1 if mode in ("1", "L", "I", "F", "I;16") else 4 if "A" in mode else 3
+    return f"the first image, {name}, is {width}x{height} {mode}", (height, width, channels)
 
 
 def check_images(doc: Document, folder, analysis: Analysis | None = None) -> list[Issue]:

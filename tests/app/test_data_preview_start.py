@@ -161,6 +161,12 @@ def test_an_input_that_cannot_take_the_images_is_refused_naming_it(make_panel, q
     assert f"Input 'x' has shape {shape}" in issue.message
     assert "the first image, class0/0.png, is 8x6 RGB" in issue.message
     assert str(tmp_path / "pics") in issue.message
+    if len(shape) == 3:  # the fix, as the Issues table applies it: Start runs
+        assert "(fix: Shape the Input for the images, in Issues)" in \
+            panel.data.problems.text()
+        apply_fix(panel.doc, issue, "set_input_to_images", panel.project.stack)
+        run, record = started(panel, qtbot)
+        run.push({"event": "result", "status": "finished"})
 
 
 def test_a_csv_the_runs_reader_refuses_is_refused_at_start(panel, qtbot, tmp_path):

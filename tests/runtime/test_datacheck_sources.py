@@ -89,6 +89,24 @@ def test_an_input_that_cannot_take_images_is_an_issue_on_it(tmp_path, shape):
     assert issue.code == "data_shape" and issue.node == doc.find("x").id
     assert f"Input 'x' has shape {shape}; the first image, ant/0.png, is 7x5 RGB" \
         in issue.message
+    assert issue.fixes == (("set_input_to_images",) if len(shape) == 3 else ())
+
+
+@pytest.mark.parametrize("shape, fixed", [((None, None, 3), [5, 7, 3]),
+                                          ((4, None, 2), [4, 7, 3]), ((4, 6, None), [4, 6, 3])])
+def test_the_input_fix_keeps_what_it_knows_and_keras_trains_on_the_folder(tmp_path, shape,
+                                                                          fixed):
+    root = _folder(tmp_path / "pics", CLASSES[:2], size=(7, 5))
+    doc = chain(shape, 2, "softmax", flatten=shape[:2] != (None, None),
+                loss="sparse_categorical_crossentropy")
+    (issue,) = check_source(doc, list_folder(str(root)))
+    apply_fix(doc, issue, "set_input_to_images", UndoStack())
+    assert doc.find("x").params["shape"] == fixed
+    assert check_source(doc, list_folder(str(root))) == []
+    folder = image_folder(str(root), doc, seed=0, batch_size=2)
+    assert folder.train[0][0].shape == (2, *fixed)  # the run reads them at that size
+    if shape[:2] != (None, None):
+        _fits(doc, folder.train, None)
 
 
 def test_a_listed_folder_says_both_what_its_input_and_its_output_lack(tmp_path):
