@@ -164,6 +164,11 @@ def check_file(path: str | os.PathLike) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ModelImportError(f"{path}: no such file")
+    if _is_hdf5(path):
+        raise ModelImportError(
+            f"{path}: an HDF5 file, Keras' legacy .h5 format, which the import does not read. "
+            "Load it in Keras and save it as .keras: "
+            "keras.saving.load_model('model.h5').save('model.keras')")
     if path.suffix == ".keras":
         config = _read_keras_config(path)
     else:
@@ -176,6 +181,15 @@ def check_file(path: str | os.PathLike) -> dict:
             raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
     _refuse_code(config, str(path))
     return config
+
+
+def _is_hdf5(path: Path) -> bool:
+    """Whether the file starts with HDF5's signature (a .h5 model or weights file)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(8) == b"\x89HDF\r\n\x1a\n"
+    except OSError:
+        return False
 
 
 def load_file(path: str | os.PathLike):

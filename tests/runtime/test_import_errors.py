@@ -86,3 +86,17 @@ def test_a_broken_wiring_keeps_keras_reason(saved, tmp_path):
 
     with pytest.raises(ModelImportError, match="ghost"):
         load_file(_tampered(saved, tmp_path, edit))
+
+
+@pytest.mark.parametrize("name", ["legacy.h5", "legacy.hdf5", "model.keras", "model.json"])
+def test_a_legacy_hdf5_model_is_named_with_the_way_to_a_keras_file(tmp_path, name):
+    keras = import_keras()
+    x = keras.Input((4,), name="x")
+    legacy = tmp_path / "legacy.h5"
+    keras.Model(x, keras.layers.Dense(2, name="d")(x)).save(legacy)  # Keras' HDF5 format
+    path = tmp_path / name
+    legacy.rename(path)
+    with pytest.raises(ModelImportError) as info:
+        load_file(path)
+    message = str(info.value)
+    assert str(path) in message and "HDF5" in message and ".save('model.keras')" in message
