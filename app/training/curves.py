@@ -79,6 +79,11 @@ class RunCurves:
         self.batch_loss = Series()
         self.epochs: dict[str, Series] = {}
         self.lr = Series()
+        # The rate of the epoch in progress, from its batches: (its end, rate). Drawn held
+        # over that epoch until the epoch's own logged rate replaces it, so the plot shows
+        # the rate from the first batch on, not after a first epoch that may take hours.
+        self.lr_now: tuple[float, float] | None = None
+        self._lr_drawn: tuple[tuple, Series] | None = None
         self.nan_notes: list[tuple[float, float, str]] = []
         self.version = 0
         # The run's last epoch, once known: the x axis is fixed to it, so a growing
@@ -88,9 +93,13 @@ class RunCurves:
         # first epoch ends, not in the middle of training.
         self.expected: list[str] = []
 
-    def add_batch(self, epoch: int, batch: int, steps: int | None, loss) -> None:
+    def add_batch(self, epoch: int, batch: int, steps: int | None, loss, lr=None) -> None:
         """The mean loss of the batches since the previous point (up to `batch`); a NaN
-        adds a note naming epoch and batch (1-based)."""
+        adds a note naming epoch and batch (1-based). `lr`: the rate now, held over the
+        epoch in `lr_shown` until the epoch's logs come."""
+        rate = _number(lr)
+        if math.isfinite(rate):
+            self.lr_now = (epoch + 1.0, rate)
         x = epoch + (batch + 1) / steps if steps else epoch + 1.0
         value = _number(loss)
         previous = self.batch_loss.y[-1] if len(self.batch_loss) else 0.0
@@ -112,7 +121,22 @@ class RunCurves:
             self._note(x, self.epochs["loss"], f"NaN loss at epoch {epoch + 1}")
         if lr is not None:
             self.lr.append(x, _number(lr))
+        if self.lr_now is not None and self.lr_now[0] <= x:
+            self.lr_now = None
         self.version += 1
+
+    def lr_shown(self) -> Series:
+        """The rates to draw: those logged at each epoch's end, then the rate of the epoch
+        in progress (`lr_now`) when no rate is logged for it yet."""
+        now = self.lr_now
+        if now is None or (len(self.lr) and self.lr.x[-1] >= now[0]):
+            return self.lr
+        key = (len(self.lr), now)
+        if self._lr_drawn is None or self._lr_drawn[0] != key:
+            shown = self.lr.copy()
+            shown.append(*now)
+            self._lr_drawn = (key, shown)
+        return self._lr_drawn[1]
 
     def _note(self, x: float, series: Series, text: str) -> None:
         finite = series.y[np.isfinite(series.y)]

@@ -45,8 +45,8 @@ class LearningRateAxisMixin:
         if LR_PLOT in self.plots:
             self.plots[LR_PLOT].setLogMode(y=on)
         self._lr_range = None
-        if self.current is not None and len(self.current.lr):
-            self._scale_lr(self.current.lr.y)
+        if self.current is not None and len(self.current.lr_shown()):
+            self._scale_lr(self.current.lr_shown().y)
 
     def _scale_lr(self, values: np.ndarray) -> None:
         """Fit the learning-rate axis to the values, with room when they are constant."""

@@ -239,14 +239,15 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
                               dashed=overlay and is_val,
                               name=f"{prefix}{'validation' if is_val else 'train'}")
             self._push(item, series)
-        if len(curves.lr):
+        rates = curves.lr_shown()
+        if len(rates):
             lr = self._item((label, "lr"), LR_PLOT, train, 2.0,
                             name=named or LR_PLOT)
             if lr.opts["symbol"] is not None:  # steps mark the epochs; dots would double
                 lr.setSymbol(None)
-            self._push(lr, curves.lr, steps=True)
+            self._push(lr, rates, steps=True)
             if not overlay:
-                self._scale_lr(curves.lr.y)
+                self._scale_lr(rates.y)
 
     def _push(self, item: pg.PlotDataItem, series: Series, steps: bool = False) -> None:
         state = (id(series), len(series))

@@ -184,7 +184,8 @@ class RunEventsMixin:
         record.batch, record.validating = event.batch, None  # the epoch's last comes after it
         record.steps = event.steps or record.steps
         notes = len(record.curves.nan_notes)
-        record.curves.add_batch(record.epoch, record.batch, record.steps, event.loss)
+        record.curves.add_batch(record.epoch, record.batch, record.steps, event.loss,
+                                event.lr)
         self._estimate_eta(record, event.eta_s)
         self._report_nan(record, notes)
 

@@ -160,6 +160,30 @@ def test_a_loss_plot_with_only_a_nan_cross_gets_a_readable_axis(plots, qtbot):
     assert low <= 1.0 and high >= 4.0 and high - low < 10
 
 
+def test_the_learning_rate_shows_from_the_first_batch(plots):
+    """The rate plot stayed empty (its axis 1e-4 .. 1e-2, whatever the rate) until the
+    first epoch ended; the batches' rate is held over the epoch in progress until the
+    epoch's logged rate replaces it."""
+    curves = RunCurves()
+    curves.add_batch(0, 0, 10, 2.0, lr=50.0)
+    plots.show_run(curves)
+    plots.redraw()
+    lr = plots.items[("", "lr")]
+    np.testing.assert_allclose(lr.xData, [0, 1])
+    np.testing.assert_allclose(lr.yData, [50.0, 50.0])
+    low, high = plots.lr_axis_range()
+    assert low < 50.0 < high
+    curves.add_epoch(0, {"loss": 1.0}, lr=50.0)
+    curves.add_batch(1, 0, 10, 1.0, lr=25.0)  # a plateau halved it
+    plots.redraw()
+    np.testing.assert_allclose(lr.xData, [0, 1, 1, 2])
+    np.testing.assert_allclose(lr.yData, [50.0, 50.0, 25.0, 25.0])
+    curves.add_epoch(1, {"loss": 0.5}, lr=25.0)
+    plots.redraw()
+    assert curves.lr_now is None and len(curves.lr) == 2  # only logged rates are kept
+    np.testing.assert_allclose(lr.yData, [50.0, 50.0, 25.0, 25.0])
+
+
 def test_overlays_draw_earlier_runs_in_other_colors(plots):
     old, new = RunCurves(), RunCurves()
     old.add_epoch(0, {"loss": 2.0, "val_loss": 2.5})
