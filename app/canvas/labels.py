@@ -24,7 +24,7 @@ import weakref
 from PySide6 import QtCore
 from shiboken6 import isValid
 
-from .label_spots import WireOutlines, label_spot
+from .label_spots import WireOutlines, label_spot, label_spots
 from .nodes import LayerNodeItem
 from .rect_grid import RectGrid
 
@@ -284,7 +284,16 @@ def place_labels(pipes, obstacles: Obstacles, wires: WireOutlines | None = None,
         obstacles.add_label(pipe)
         for other in obstacles.labels_meeting(taken[-1], group):
             # No free spot beside a short wire between two nodes: the label of a longer
-            # wire, which has more places to go, moves instead. Only to longer ones, so
-            # two labels never push each other back and forth.
-            if other.path().length() > path.length():
+            # wire, which has more places to go, moves instead; so does one of a wire as
+            # short that has a spot free of the labels now (it takes that one, so the two
+            # never push each other back and forth).
+            if other.path().length() > path.length() or has_room(other, obstacles):
                 (again or LabelQueue.add)(other)
+
+
+def has_room(pipe, obstacles: Obstacles) -> bool:
+    """Whether a spot beside `pipe` is off the nodes, the arrow heads and every other
+    label (where its label would go when placed again)."""
+    size = pipe.label.boundingRect().size()
+    return any(not obstacles.covers(spot) and not obstacles.labels.meets(spot, {pipe})
+               for spot in label_spots(pipe.path(), size))

@@ -220,3 +220,35 @@ def test_a_label_with_no_spot_off_the_wires_keeps_off_other_labels():
     # with no spot clear of the labels either, the first off the nodes, as before
     assert label_spot(path, size, [], blocked=lambda rect: True,
                       labelled=lambda rect: True) == first.topLeft()
+
+
+def test_a_label_as_short_as_the_one_it_lies_under_makes_way_where_it_has_room(
+        make_window, qtbot, tmp_path):
+    """A chain of convolutions with a residual block every third layer, laid out in three
+    columns: the label beside res12's wire, with no spot free of the labels, lay on the
+    label of res3's wire in the column before (as short a wire, so it did not move,
+    though a spot beside it was free). That one moves now."""
+    from kerascanvas.graph.document import Document, Edge
+
+    from .gestures import saved
+
+    doc = Document()
+    prev = doc.add_node("Input", "x", {"shape": [16, 16, 8]}).id
+    for i in range(1, 25):
+        kind, params = ("ResidualBlock", {"filters": 8}) if i % 3 == 0 else \
+            ("Conv2D", {"filters": 8, "kernel_size": [3, 3], "padding": "same"})
+        node = doc.add_node(kind, f"res{i}" if i % 3 == 0 else f"conv{i}", params).id
+        doc.connect(Edge(prev, 0, node, 0))
+        prev = node
+    for kind, params in (("GlobalAveragePooling2D", {}), ("Dense", {"units": 10})):
+        node = doc.add_node(kind, None, params).id
+        doc.connect(Edge(prev, 0, node, 0))
+        prev = node
+    doc.outputs = [prev]
+    window = make_window(saved(doc, tmp_path, "chain.json"))
+    window.resize(1600, 1000)
+    show(window, qtbot)
+    window.auto_layout()
+    settle(window, qtbot)
+    assert label_faults(window) == []
+
