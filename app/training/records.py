@@ -194,17 +194,23 @@ def speed_text(rate, separator: str) -> str:
 
 def progress_text(record: RunRecord) -> str:
     """The progress bar's line: "running · epoch 2/10 · batch 3/40 · ETA 00:12 · 1,234
-    samples/s" while a run is active, "Run 3 finished" once it has ended (with "· early
-    stopping after epoch 12 of 30" when that ended it)."""
+    samples/s" while a run is active ("paused · ... · 00:12 left once resumed" while it
+    is held), "Run 3 finished" once it has ended (with "· early stopping after epoch 12
+    of 30" when that ended it). Before its first event a run says what it is doing: Keras
+    loads, the data is read and the model built (a minute or more on a busy machine,
+    that a bare "running…" left the user to take for a hang)."""
     if record.status in ("finished", "stopped", "failed", "killed"):
         return f"{record.label} {record.status}{early_stop_text(record)}"
     epochs = record.epochs or "?"
     if not isinstance(epochs, int):
-        return f"{record.status}…"
+        return (f"{record.label} starting: loading Keras, reading the data, building the "
+                f"model…" if record.status in ("starting", "running") else f"{record.status}…")
     batch = f" · batch {record.batch + 1}/{record.steps}" if record.steps and \
         record.batch >= 0 else ""
+    left = f"{format_eta(record.eta_s)} left once resumed" if record.status == "paused" \
+        else f"ETA {format_eta(record.eta_s)}"
     return (f"{record.status} · epoch {min(record.epoch + 1, epochs)}/{epochs}{batch} · "
-            f"ETA {format_eta(record.eta_s)}{speed_text(record.samples_per_s, ' · ')}")
+            f"{left}{speed_text(record.samples_per_s, ' · ')}")
 
 
 def early_stop_text(record: RunRecord) -> str:

@@ -68,3 +68,17 @@ def test_without_restored_weights_the_last_epoch_is_shown(panel, qtbot):
     _early_stop(run, record, qtbot, kept=None)
     assert panel.runs.topLevelItem(0).text(3).startswith("epoch 3/30: ")
     assert panel.progress.format().endswith("early stopping after epoch 3 of 30")
+
+
+@pytest.mark.parametrize("status, fields, text", [
+    ("running", {}, "Run 1 starting: loading Keras, reading the data, building the model…"),
+    ("stopping", {}, "stopping…"),
+    ("paused", {"epochs": 6, "epoch": 3, "batch": 17, "steps": 23, "eta_s": 5.0},
+     "paused · epoch 4/6 · batch 18/23 · 00:05 left once resumed"),
+    ("running", {"epochs": 6, "epoch": 3, "batch": 17, "steps": 23, "eta_s": 5.0},
+     "running · epoch 4/6 · batch 18/23 · ETA 00:05"),
+])
+def test_the_progress_line_says_what_an_active_run_is_doing(status, fields, text):
+    """Before its first event a run said "running…" for a minute or more (Keras loading,
+    the data read); a paused run gave an ETA that was not running."""
+    assert progress_text(RunRecord(1, {}, status=status, **fields)) == text
