@@ -31,12 +31,11 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     node the old one's consumers now take from) lies on the old node's centre line, so
     the wires into and out of the group run straight (but for a last node that stands
     aside for the port its main wire enters, as after an auto layout); nodes at or beyond
-    the old node's end move on by what the group adds.
+    the old node's end in its column move on by what the group adds (`_room_after`).
     """
     from .layout import estimated_size, layered_layout, layers_of, main_path
 
     sub = _sub_document(doc, node_ids)
-    keep = set(node_ids)
     local = layered_layout(sub, "TB" if along == 1 else "LR", sizes, aspect=None)
     box = bounding_box(local, sizes)
     cross = 1 - along
@@ -53,9 +52,31 @@ def in_place(doc: Document, node_ids: list[str], origin: Point, along: int,
     placed = {n: (p[0] + offset[0], p[1] + offset[1]) for n, p in local.items()}
     grow = (box[2 + along] - box[along]) - old_size[along]
     end = origin[along] + old_size[along]
-    moves = {n: p for n, p in shift_from(doc, end, along, grow).items() if n not in keep} \
-        if grow > 0 else {}
+    moves = _room_after(doc, placed, sizes, end, along, grow) if grow > 0 else {}
     return placed, moves
+
+
+def _room_after(doc: Document, placed: Mapping[str, Point], sizes: Mapping[str, Size] | None,
+                end: float, along: int, grow: float) -> dict[str, Point]:
+    """The moves that make room for the group `placed` grown by `grow` past `end`: the
+    nodes beyond `end` in the group's band across the direction (its column) move on; the
+    other columns of a layout cut into columns stay, their wires unstretched. Where a
+    moved node would then cover one that stays, every node beyond `end` moves on."""
+    from .layout import estimated_size
+
+    def extent(node_id: str) -> Size:
+        return (sizes or {}).get(node_id) or estimated_size(doc.nodes[node_id].name)
+
+    cross = 1 - along
+    box = bounding_box(placed, sizes)
+    every = {n: p for n, p in shift_from(doc, end, along, grow).items() if n not in placed}
+    band = {n: p for n, p in every.items()
+            if p[cross] < box[2 + cross] and p[cross] + extent(n)[cross] > box[cross]}
+    staying = [rect_of(p, extent(n)) for n in doc.nodes
+               if n not in band and (p := placed.get(n) or doc.position(n)) is not None]
+    if any(overlaps(rect_of(p, extent(n)), r) for n, p in band.items() for r in staying):
+        return every
+    return band
 
 
 def _sub_document(doc: Document, node_ids) -> Document:

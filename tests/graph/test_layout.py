@@ -293,3 +293,41 @@ def test_the_last_layer_is_never_alone_in_a_column(count, aspect):
     assert len({x for x, y in pos.values() if y == 0.0}) > 1  # in columns
     beside = [n for n in doc.nodes if n != head and abs(pos[n][0] - pos[head][0]) < SIZE[0]]
     assert beside
+
+
+def test_a_block_expanded_in_one_column_moves_only_that_column():
+    """A chain laid out in columns, a residual block in the second expanded in place: the
+    nodes after it in its column move down to make room, the other columns stay as they
+    were (every node below the block's row, in every column, moved down, leaving a gap in
+    the middle of the first and third columns), and nothing overlaps."""
+    from kerascanvas.graph.insert_layers import expand_block
+    from kerascanvas.graph.layout import estimated_size
+    from kerascanvas.graph.undo_stack import UndoStack
+
+    doc = Document()
+    prev = doc.add_node("Input", "x", {"shape": [16, 16, 8]}).id
+    for i in range(1, 25):
+        kind, params = ("ResidualBlock", {"filters": 8}) if i % 3 == 0 else \
+            ("Conv2D", {"filters": 8, "kernel_size": [3, 3], "padding": "same"})
+        node = doc.add_node(kind, f"res{i}" if i % 3 == 0 else f"conv{i}", params).id
+        doc.connect(Edge(prev, 0, node, 0))
+        prev = node
+    doc.outputs = [prev]
+    for nid, pos in layered_layout(doc).items():
+        doc.set_position(nid, pos)
+    columns = sorted({x for x, _ in (doc.position(n) for n in doc.nodes)})
+    block = doc.find("res12").id
+    column = doc.position(block)[0]
+    assert len({round(x, -2) for x in columns}) >= 3 and column not in (columns[0], columns[-1])
+    before = {n: doc.position(n) for n in doc.nodes if n != block}
+    new = expand_block(doc, block, UndoStack())
+    beside = [n for n, (x, _) in before.items() if abs(x - column) > 150.0]
+    assert beside and all(doc.position(n) == before[n] for n in beside)
+    below = [n for n, (x, y) in before.items() if abs(x - column) <= 150.0
+             and y > before[doc.find("conv11").id][1]]
+    assert below and all(doc.position(n)[1] > before[n][1] for n in below)
+    boxes = {n: (*doc.position(n), *estimated_size(doc.nodes[n].name)) for n in doc.nodes}
+    assert new and not any(a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3]
+                           and b[1] < a[1] + a[3]
+                           for i, (n, a) in enumerate(boxes.items())
+                           for m, b in list(boxes.items())[i + 1:])
