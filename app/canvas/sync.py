@@ -158,7 +158,10 @@ class DocumentSync:
             moving.__exit__(None, None, None)
 
     def _on_reset(self, event: ev.Reset) -> None:
+        had = bool(self.viewer.selected_nodes())
         self.rebuild()
+        if had:  # the selected items went with the old document, unreported by Qt's scene
+            self.selection_changed.emit(self.selected_ids())
 
     def rebuild(self) -> None:
         """Drop every item and draw the whole document again (after a load).
