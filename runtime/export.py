@@ -141,7 +141,13 @@ def _culprit(model, exc: Exception) -> str | None:
     """The layer the exporter failed at, found from the traceback, else by exporting each
     layer call alone (`export_culprit`)."""
     layer = export_culprit.layer_in_traceback(model, exc) or export_culprit.failing_layer(model)
-    return export_culprit.describe(layer) if layer is not None else None
+    if layer is not None:
+        return export_culprit.describe(layer)
+    layer = export_culprit.failing_with_what_precedes(model)
+    if layer is None:
+        return None
+    return (f"{export_culprit.describe(layer)}, with the layers before it (it exports alone, "
+            "and so does the model up to it)")
 
 
 def export_onnx(doc: Document, path: str | os.PathLike, check: bool = True,

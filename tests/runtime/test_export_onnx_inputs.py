@@ -81,3 +81,29 @@ def test_a_failing_layer_is_named(tmp_path, monkeypatch, during_trace):
                                           r"\(MultiHeadAttention\)"):
         export_onnx(import_model(_token_model(length=6)), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_layer_failing_only_after_the_layers_before_it_is_named(tmp_path, monkeypatch):
+    # torch's exporter fails on a BatchNormalization after a Resizing (ValueError: only
+    # one element tensors ...) though each exports alone; here a stand-in failure of the
+    # same form, on any export whose model holds both layers, keeps the test independent
+    # of that exporter bug.
+    keras = import_keras()
+    original = keras.Model.export
+
+    def export(self, *args, **kwargs):
+        names = {layer.name for layer in self.layers}
+        if {"resize", "bn"} <= names:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "export", export)
+    x = keras.Input((10, 10, 3), name="image")
+    y = keras.layers.Resizing(6, 6, name="resize")(x)
+    y = keras.layers.Conv2D(4, 3, name="conv")(y)
+    y = keras.layers.BatchNormalization(name="bn")(y)
+    model = keras.Model(x, keras.layers.GlobalAveragePooling2D(name="pool")(y))
+    with pytest.raises(ExportError, match=r"failed at layer bn \(BatchNormalization\), with "
+                                          r"the layers before it .*only one element"):
+        export_onnx(import_model(model), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
