@@ -131,6 +131,20 @@ def csv_column(rows, header, name, path):
     return values
 
 
+def csv_numbers(values, name, path):
+    """The column's values as numbers, or None when one is no number; one that is no
+    finite number ('nan', 'inf', '1e999') is refused, naming its row, as runs refuse it."""
+    try:
+        numbers = np.array([float(v) for v in values])
+    except ValueError:
+        return None
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad):
+        raise SystemExit(f'--data csv:{path}, row {bad[0] + 2}: column {name!r} holds '
+                         f'{values[bad[0]]!r}, expected a finite number')
+    return numbers
+
+
 def csv_data(rest):
     """`FILE?features=a,b&target=y` as Keras Canvas reads it: a header row, numeric
     features (default: every column but the target), a target (default: the last column)
@@ -154,16 +168,14 @@ def csv_data(rest):
         if name not in header:
             raise SystemExit(f'--data csv:{path}: no column {name!r}. Columns: {header}')
     input_name, output_name = single_pair(f'csv:{path}')
-    try:
-        x = np.array([[float(v) for v in csv_column(rows, header, name, path)]
-                      for name in features], dtype='float32').T
-    except ValueError:
-        message = f'--data csv:{path}: the feature columns must hold numbers only'
-        raise SystemExit(message) from None
+    columns = [csv_numbers(csv_column(rows, header, name, path), name, path)
+               for name in features]
+    if any(column is None for column in columns):
+        raise SystemExit(f'--data csv:{path}: the feature columns must hold numbers only')
+    x = np.array(columns, dtype='float32').T
     values = csv_column(rows, header, target, path)
-    try:
-        numbers = np.array([float(v) for v in values])
-    except ValueError:
+    numbers = csv_numbers(values, target, path)
+    if numbers is None:
         ids = {name: i for i, name in enumerate(sorted(set(values)))}
         y = np.array([ids[v] for v in values], dtype='int64')
     else:

@@ -190,6 +190,31 @@ def test_script_reads_the_projects_csv_data_as_a_run_does(tmp_path, monkeypatch,
     assert y["out"].dtype == expected.y["out"].dtype
 
 
+@pytest.mark.parametrize("column, cell", [("b", "nan"), ("kind", "inf")])
+def test_script_refuses_a_csv_number_that_is_not_finite_as_a_run_does(tmp_path, monkeypatch,
+                                                                      column, cell):
+    """A run refuses 'nan' or 'inf' in a CSV (naming the row); the script read them as
+    numbers and trained on NaN."""
+    from kerascanvas.runtime.dataset import DataError
+    from kerascanvas.runtime.sources import csv_data
+
+    doc = _csv_project(tmp_path, "mean_squared_error", [0.5, 1.5, 2.5])
+    path = tmp_path / "t.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    cells = rows[5].split(",")
+    cells[header.index(column)] = cell
+    rows[5] = ",".join(cells)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    said = f"row 6: column {column!r} holds {cell!r}, expected a finite number"
+    with pytest.raises(DataError, match=said):
+        csv_data("t.csv?target=kind", doc)
+    with pytest.raises(SystemExit) as exited:
+        run_script_here(tmp_path, monkeypatch, generate(doc, script=True), "--epochs", "1")
+    assert said in str(exited.value)
+
+
 def test_script_names_a_csv_column_it_does_not_find(tmp_path, monkeypatch):
     doc = _csv_project(tmp_path, "sparse_categorical_crossentropy", ["a", "b", "c"])
     with pytest.raises(SystemExit) as exited:
