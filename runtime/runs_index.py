@@ -1,0 +1,164 @@
+"""A project's runs index, `runs.json` in its runs folder.
+
+A project's runs folder (`model.runs/` beside `model.json`) lists its
+finished runs in `runs.json`, {"runs": [entry, ...]}, which the window's Training tab
+shows. The window and `kerascanvas run` (every run it trains, `runtime.cli.kept_runs`)
+both write it through `merge_index`: under a lock file
+(`runs.json.lock`) it re-reads the index and writes it back atomically with the given
+entries, keeping every entry on disk that they do not replace. An entry is known by its
+`uid` (entries written before there was one: by their number).
+
+Run numbers are given under that lock and never change once given, since the window
+shows a run's number while it trains and `kerascanvas run` prints the one it listed.
+`runs.next` beside the index holds the next number to give. The window takes its run's
+number when the run starts (`reserve_number`); `merge_index` numbers an entry that has
+none (the command's) when it writes it. A number reserved by a run that never ended
+(the window was killed) is simply not used. An entry on disk is never renumbered: an
+entry written with a number that another run's entry already holds (an index written
+by an older version, or a folder copied over) gets the next free number instead.
+
+Each kept model has its run record beside it (`runtime.run_record`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from kerascanvas.graph.projectfile import write_text_atomic
+
+INDEX = "runs.json"
+COUNTER = "runs.next"  # the next run number to give
+LOCK_TIMEOUT_S = 30.0
+
+
+def entry_uid(entry: dict[str, Any]) -> str:
+    """What identifies an index entry: its uid, else (older entries) its number."""
+    return str(entry.get("uid") or f"run-{entry.get('number')}")
+
+
+def read_index(folder: str | os.PathLike) -> list[dict[str, Any]]:
+    """The entries of `folder`'s runs index ([] when there is none).
+
+    Raises:
+        ValueError: the index exists but is not a runs index (the message names it).
+    """
+    index = Path(folder) / INDEX
+    if not index.exists():
+        return []
+    try:
+        runs = json.loads(index.read_text(encoding="utf-8"))["runs"]
+        if not isinstance(runs, list) or not all(isinstance(r, dict) and
+                                                 isinstance(r.get("number"), int)
+                                                 for r in runs):
+            raise ValueError("'runs' is not a list of numbered runs")
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"Could not read the runs in {index}: {exc}") from None
+    return runs
+
+
+def _set_aside(folder: Path) -> Path:
+    """Move an unreadable index out of the way (kept beside it, never deleted)."""
+    index = folder / INDEX
+    aside = folder / f"{INDEX}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+    os.replace(index, aside)
+    return aside
+
+
+def finite_json(value: Any) -> Any:
+    """`value` with every NaN or infinity made None: the index is strict JSON, and a run
+    can end with a NaN validation metric while its training loss stays finite."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    return value
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold `folder`'s index lock (made with the folder when there is none)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / f"{INDEX}.lock"), timeout=LOCK_TIMEOUT_S):
+        yield
+
+
+def _next_number(folder: Path, numbers) -> int:
+    """The next number to give (hold the lock): past `runs.next` and every number in
+    `numbers`. An unreadable counter counts for nothing (`numbers` still do)."""
+    try:
+        counter = int((folder / COUNTER).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        counter = 1
+    return max([counter, *(n + 1 for n in numbers)])
+
+
+def _given(folder: Path, number: int) -> None:
+    """Record that `number` is given (hold the lock)."""
+    write_text_atomic(folder / COUNTER, f"{number + 1}\n")
+
+
+def reserve_number(folder: str | os.PathLike, floor: int = 1) -> int:
+    """Take the next run number of `folder`'s runs (at least `floor`), for a run that
+    starts now; no other run of the folder is ever given it.
+
+    Example: a window starting its run while `kerascanvas run` trains beside it: the
+    window's run is numbered now, the command's when it is listed, and neither changes.
+
+    Raises:
+        OSError, TimeoutError: the folder cannot be written, or its lock is held too long.
+    """
+    folder = Path(folder)
+    with _locked(folder):
+        try:
+            numbers = [e["number"] for e in read_index(folder)]
+        except ValueError:  # merge_index sets it aside; its numbers are not reused here
+            numbers = []
+        number = max(_next_number(folder, numbers), int(floor))
+        _given(folder, number)
+    return number
+
+
+def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> list[dict]:
+    """Write `entries` into `folder`'s runs index, keeping the others on disk.
+
+    Under the index's lock the index is read again: entries on disk with the uid of one
+    of `entries` are replaced by it, the rest are kept as they are. An entry without a
+    number, or with one another run's entry holds, gets the next free one (it is set in
+    the dict). An unreadable index is moved aside to `runs.json.unreadable-TIME` first.
+    Returns the entries written, by number.
+    """
+    folder = Path(folder)
+    with _locked(folder):
+        try:
+            disk = read_index(folder)
+        except ValueError:
+            _set_aside(folder)
+            disk = []
+        for entry in entries:
+            if entry.get("number") or entry.get("uid"):
+                entry.setdefault("uid", entry_uid(entry))
+        mine = {e["uid"] for e in entries if e.get("uid")}
+        kept = [e for e in disk if entry_uid(e) not in mine]
+        held = {e["number"] for e in kept}
+        free = _next_number(folder, [*held, *(e.get("number") or 0 for e in entries)])
+        for entry in entries:
+            if not entry.get("number") or entry["number"] in held:
+                entry.setdefault("uid", uuid.uuid4().hex)
+                entry["number"], free = free, free + 1
+            held.add(entry["number"])
+        runs = sorted([*kept, *entries], key=lambda e: e["number"])
+        text = json.dumps({"runs": [finite_json(e) for e in runs]}, allow_nan=False)
+        write_text_atomic(folder / INDEX, text)
+        _given(folder, free - 1)
+    return runs
