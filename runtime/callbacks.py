@@ -18,7 +18,7 @@ from kerascanvas.graph.training_schema import CALLBACKS, REQUIRED, check_callbac
 
 from .bridge import FastBridge
 from .keras_env import import_keras
-from .optim import current_learning_rate
+from .optim import current_learning_rate, optimizer_state, restore_state
 
 keras = import_keras()
 
@@ -148,7 +148,8 @@ def non_finite_losses(logs: Mapping[str, Any] | None) -> list[str]:
 class LastFiniteWeights(keras.callbacks.Callback):
     """Keep the weights of the last epoch whose loss was finite; stop on a NaN epoch.
 
-    Epoch hooks only, so no per-batch sync. `restore()` puts the kept weights back.
+    Epoch hooks only, so no per-batch sync. `restore()` puts the kept weights back,
+    and the optimizer's state with them.
     `good_epochs` counts as Keras numbers epochs: a run continued from epoch 5 whose
     first epoch diverges keeps the weights of epoch 5.
     """
@@ -162,7 +163,7 @@ class LastFiniteWeights(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if self.nan_epoch is None:  # a later fit (fine-tuning's phase 2) keeps them
-            self.weights = self.model.get_weights()
+            self._keep()
 
     def on_epoch_end(self, epoch, logs=None):
         losses = non_finite_losses(logs)
@@ -170,11 +171,18 @@ class LastFiniteWeights(keras.callbacks.Callback):
             self.nan_epoch, self.nan_losses = epoch, losses
             self.model.stop_training = True
         elif self.nan_epoch is None:
-            self.weights, self.good_epochs = self.model.get_weights(), epoch + 1
+            self._keep()
+            self.good_epochs = epoch + 1
+
+    def _keep(self) -> None:
+        """The weights and the optimizer's state (its slots go NaN with the weights)."""
+        self.weights = self.model.get_weights()
+        self.state = optimizer_state(self.model.optimizer)
 
     def restore(self) -> None:
         if self.weights is not None:
             self.model.set_weights(self.weights)
+            restore_state(self.model.optimizer, self.state)
 
 
 class FaultInjector(keras.callbacks.Callback):

@@ -161,3 +161,24 @@ def carry_state(saved, optimizer, variables) -> list[str]:
         var.assign(source.value)
         copied.append(var.name)
     return copied
+
+
+def optimizer_state(optimizer) -> dict[str, Any]:
+    """A copy of the optimizer's variables (step count, rate, slots), by path."""
+    keras = import_keras()
+    return {v.path: keras.ops.convert_to_numpy(v) for v in optimizer.variables}
+
+
+def restore_state(optimizer, state: Mapping[str, Any]) -> None:
+    """Put back the variables `optimizer_state` copied; a slot made since (the optimizer
+    was built after the copy) that holds a NaN or infinity starts again from zero, as a
+    new slot does. After a NaN loss the slots hold NaN too, and a model kept with them
+    diverged again at once when it was continued, whatever the rate."""
+    import numpy as np
+
+    for variable in optimizer.variables:
+        value = state.get(variable.path)
+        if value is not None and tuple(value.shape) == tuple(variable.shape):
+            variable.assign(value)
+        elif not np.isfinite(import_keras().ops.convert_to_numpy(variable)).all():
+            variable.assign(np.zeros(variable.shape, variable.dtype))

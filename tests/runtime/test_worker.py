@@ -166,6 +166,19 @@ def test_diverging_loss_fails_with_a_message_and_keeps_finite_weights(tmp_path):
     assert events[-1].kind == "train_end"
 
 
+def test_a_nan_stop_keeps_the_optimizer_state_with_the_weights(tmp_path):
+    """Adam's moments went NaN with the weights and were kept so: a continuation of the
+    model diverged at once, whatever its learning rate."""
+    result, _ = run_inline(mlp(), save=str(tmp_path / "nan.keras"),
+                           fault={"at_batch": 1, "error": "nan"})
+    assert result.status == FAILED and result.nan
+    model = keras.saving.load_model(tmp_path / "nan.keras")
+    names = [v.path for v in model.optimizer.variables]
+    assert "adam/out_kernel_momentum" in names and "adam/out_kernel_velocity" in names
+    assert all(np.isfinite(keras.ops.convert_to_numpy(v)).all()
+               for v in model.optimizer.variables)
+
+
 def test_out_of_memory_is_reported_clearly():
     result, _ = run_inline(mlp(), fault={"at_batch": 2, "error": "oom"})
     assert result.status == FAILED and result.oom
