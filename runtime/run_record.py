@@ -5,11 +5,16 @@
     {"format": "kerascanvas-run", "version": 1, "data": "csv:data.csv?target=y",
      "fingerprint": {"samples": 150, "arrays": {"x/features": [[150, 4], "float32"], ...},
                      "sha256": "..."},
-     "epochs": 5, "planned_epochs": 30}
+     "epochs": 5, "planned_epochs": 30, "learning_rate": 0.00025}
 
 `epochs` is the epoch the saved model reached and `planned_epochs` the epoch its run was
 set to end at (Keras' `fit(epochs=)`), so a resume without `--epochs` trains the rest of
-that plan (a record written before it had the plan: the project's epochs more).
+that plan (a record written before it had the plan: the project's epochs more), and
+`learning_rate` the rate its optimizer had reached (a schedule or ReduceLROnPlateau
+included). Every kept model of a run gets one, written by `keep`: `runtime.train` for
+the file it saves to (`--save`, the window's `run_N.keras`, after a stop, early stopping
+or a NaN loss too), `kerascanvas run` for a model it keeps in the runs folder. Both the
+window's Continue and `--resume` read it (`resume_point`).
 
 `--resume MODEL.keras` reads it. Without `--data` the run goes on with the recorded data
 (not the project's). A `--data` other than the recorded one, or recorded data whose
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -83,16 +89,77 @@ def fingerprint(spec: str, data) -> dict[str, Any]:
 
 
 def write(model_path: str, spec: str, current: dict[str, Any], epochs: int,
-          planned: int | None = None) -> Path:
-    """Record the data of the model saved at `model_path`, the epoch it reached and the
-    epoch its run was set to end at (`planned`); returns the record's path."""
+          planned: int | None = None, learning_rate: float | None = None) -> Path:
+    """Record the data of the model saved at `model_path`, the epoch it reached, the
+    epoch its run was set to end at (`planned`) and the rate its optimizer reached;
+    returns the record's path."""
     path = record_path(model_path)
     record = {"format": FORMAT, "version": VERSION, "data": spec, "fingerprint": current,
               "epochs": int(epochs)}
     if planned is not None:
         record["planned_epochs"] = int(planned)
+    if learning_rate is not None and math.isfinite(learning_rate) and learning_rate > 0:
+        record["learning_rate"] = float(learning_rate)
     write_text_atomic(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
     return path
+
+
+def keep(result, data) -> str:
+    """Write the record of the model `result` (a `TrainResult`) saved at `result.saved`:
+    its settings' data (with the fingerprint taken before training, when the caller
+    put one in `settings["data_fingerprint"]`), `epochs_run`, the planned epochs and the
+    learning rate its model's optimizer reached. The one writer of run records.
+
+    Returns:
+        "" when written (or nothing was saved, or by no run: no data in its settings),
+        else a sentence saying why not.
+    """
+    settings = result.settings
+    if not result.saved or not isinstance(settings.get("data"), str):
+        return ""
+    try:
+        current = settings.get("data_fingerprint") or \
+            (fingerprint(settings["data"], data) if data is not None else {})
+        write(result.saved, settings["data"], current, result.epochs_run,
+              settings.get("epochs"), _reached_rate(result.model))
+    except OSError as exc:
+        return (f"Could not write {record_path(result.saved)}, the run record of the model "
+                f"({exc.strerror or exc}): continuing it needs the data and the epoch "
+                "reached given again (--data, --initial-epoch).")
+    return ""
+
+
+def _reached_rate(model) -> float | None:
+    """The learning rate `model`'s optimizer applies at its current step, or None."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    from .optim import current_learning_rate  # keras: only where a model was trained
+
+    return current_learning_rate(optimizer)
+
+
+def _count(value) -> int | None:
+    """A recorded epoch: an int >= 0 (not a bool), else None."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if ok else None
+
+
+def resume_point(record: dict[str, Any] | None) -> tuple[int | None, int | None]:
+    """(the epoch the recorded model reached, the epoch its run was set to end at), each
+    None where the record (None: there is none) does not say: where `--resume` and the
+    window's Continue go on from, and to."""
+    record = record or {}
+    planned = _count(record.get("planned_epochs"))
+    return _count(record.get("epochs")), planned or None
+
+
+def reached_rate(record: dict[str, Any] | None) -> float | None:
+    """The learning rate the recorded model's optimizer had reached, or None."""
+    rate = (record or {}).get("learning_rate")
+    ok = isinstance(rate, int | float) and not isinstance(rate, bool) and \
+        math.isfinite(rate) and rate > 0
+    return float(rate) if ok else None
 
 
 def read(model_path: str) -> dict[str, Any] | None:

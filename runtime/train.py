@@ -238,7 +238,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
         else:
             raise
     if save and result.model is not None and result.status != OOM:
-        _save(result, save)
+        _save(result, save, data)
     return result
 
 
@@ -253,10 +253,12 @@ def _note_failure(session, exc: BaseException, where: str) -> None:
         session.failure = f"{where}: {error_line(exc)}"
 
 
-def _save(result: TrainResult, path: str) -> None:
-    """Save the trained model to `path` (whole or not at all). A file that cannot be
-    written is said in the result (`save_error`), not raised: the model stays in the
-    result, for the caller to keep elsewhere."""
+def _save(result: TrainResult, path: str, data) -> None:
+    """Save the trained model to `path` (whole or not at all), with its run record beside
+    it (`run_record.keep`: what a continuation reads). A file that cannot be written is
+    said in the result (`save_error`), not raised: the model stays in the result, for the
+    caller to keep elsewhere; a record that cannot be written is said in its message."""
+    from . import run_record
     from .callbacks import save_atomic
 
     try:
@@ -266,3 +268,5 @@ def _save(result: TrainResult, path: str) -> None:
         result.message = f"{result.message} {result.save_error}".strip()
         return
     result.saved = str(path)
+    unrecorded = run_record.keep(result, data)
+    result.message = f"{result.message} {unrecorded}".strip()

@@ -3,9 +3,12 @@
 Keras counts `fit(epochs=N, initial_epoch=k)` as training epochs k+1..N, so a target
 epoch is stated, never a count added to the epochs already trained: a run set to 30
 epochs and stopped after 6 continues to epoch 30 (24 more), unless the user asks for
-more. After a NaN loss a tenth of the rate that diverged is no safe suggestion: the
-rate offered is the last one whose epoch ended with a finite loss, when the curves have
-one.
+more. Both come from the run record beside the run's saved model
+(`runtime.run_record`, which `kerascanvas run --resume` reads too), whoever trained it;
+a model without one (a run kept before records) goes by the run's listed epochs.
+
+After a NaN loss a tenth of the rate that diverged is no safe suggestion: the rate
+offered is the last one whose epoch ended with a finite loss, when the curves have one.
 """
 
 from __future__ import annotations
@@ -14,17 +17,32 @@ import math
 
 import numpy as np
 
+from ...runtime import run_record
+
+
+def saved_record(record) -> dict | None:
+    """The run record beside `record`'s saved model; None without one (or unreadable)."""
+    if not record.saved_path:
+        return None
+    try:
+        return run_record.read(record.saved_path)
+    except run_record.RecordMismatch:
+        return None
+
 
 def continue_start(record) -> int:
-    """The epoch (as Keras counts) a continuation of `record` starts from."""
-    return record.initial_epoch + record.epochs_done
+    """The epoch (as Keras counts) a continuation of `record` starts from: the epoch its
+    saved model reached, by its run record, else by the run's listed epochs."""
+    reached, _ = run_record.resume_point(saved_record(record))
+    return reached if reached is not None else record.initial_epoch + record.epochs_done
 
 
 def default_target(record, epochs_setting: int) -> int:
-    """The epoch to continue `record` to: the rest of its plan (its `epochs`), or, when it
-    trained them all, `epochs_setting` more."""
+    """The epoch to continue `record` to: the rest of its plan (its record's, else its
+    `epochs`), or, when it trained them all, `epochs_setting` more."""
     start = continue_start(record)
-    planned = record.epochs or 0
+    _, planned = run_record.resume_point(saved_record(record))
+    planned = planned or record.epochs or 0
     return planned if planned > start else start + max(int(epochs_setting), 1)
 
 

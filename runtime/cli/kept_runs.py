@@ -83,11 +83,12 @@ def save_unused(model, folder: Path, prefix: str) -> Path:
         partial.unlink(missing_ok=True)
 
 
-def keep_model(result, project_file: str | Path, keep: bool = True) -> None:
+def keep_model(result, project_file: str | Path, keep: bool = True, data=None) -> None:
     """Keep the run's model in the runs folder when `--save` did not save it: `result.saved`
-    then names the file. Not with `keep` false (--no-keep), without a model, or after
-    running out of memory. A model that cannot be written is said, not raised, and
-    leaves no file behind."""
+    then names the file, and its run record (on `data`, `run_record.keep`) is beside it.
+    Not with `keep` false (--no-keep), without a model, or after running out of memory.
+    A model that cannot be written is said, not raised, and leaves no file behind."""
+    from ..run_record import keep as record
     from ..train_messages import OK, OOM
 
     if result.saved or not keep or result.model is None or result.status == OOM:
@@ -101,6 +102,9 @@ def keep_model(result, project_file: str | Path, keep: bool = True) -> None:
              "is listed without one")
         return
     result.saved = str(path)
+    unrecorded = record(result, data)
+    if unrecorded:
+        _say(unrecorded)
 
 
 class CurveTap:

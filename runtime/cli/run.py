@@ -79,7 +79,7 @@ from .common import (
 )
 from .kept_runs import CurveTap, keep_model, list_run
 from .progress import EventLog, ProgressBar, metrics_table
-from .run_data import checked, error, record_data
+from .run_data import checked, error
 from .run_options import add_arguments
 from .stops import StopOnSignals, exit_code, kept_line, stopped_line
 
@@ -173,7 +173,6 @@ def _train(doc, args, analysis) -> int:
                 progress.close()
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
-        record_data(result, settings, data)
         list_run(result, args.file, _processes(), tap, args.resume)
     return _finish(result, received, args)
 
@@ -257,7 +256,7 @@ def _fit(doc, settings, data, args, sink, analysis=None):
                        bridge=bridge, initial_model=args.resume,
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
         if distributed.is_main():
-            keep_model(result, args.file, not getattr(args, "no_keep", False))
+            keep_model(result, args.file, not getattr(args, "no_keep", False), data)
     if signals.received is None and distributed.stop_asker() is not None:
         return result, signal.SIGINT  # another machine's launcher passed a stop on
     return result, signals.received

@@ -68,7 +68,9 @@ def test_kill_in_the_final_evaluation_keeps_the_model_and_removes_partial_files(
     assert f"the model was kept at {save} " in run.result.message
     assert "without the final evaluation's scores or predictions" in run.result.message
     # The rank's partial predictions are removed, though it may be a zombie still.
-    assert sorted(p.name for p in save.parent.iterdir()) == ["run_1.keras"]
+    # with its run record (`run_record.keep`), written as it was saved
+    assert sorted(p.name for p in save.parent.iterdir()) == ["run_1.keras",
+                                                             "run_1.keras.run.json"]
 
 
 def test_kill_after_the_predictions_keeps_both_on_one_process(tmp_path, monkeypatch):
@@ -144,7 +146,9 @@ def test_kill_of_a_real_run_on_two_processes_keeps_what_was_saved(tmp_path, held
         assert not save.parent.exists() or list(save.parent.iterdir()) == []
         return
     assert run.result.saved == str(save) and run.result.evaluation is None
-    assert sorted(p.name for p in save.parent.iterdir()) == ["run_1.keras"]
+    # with its run record (`run_record.keep`), written as it was saved
+    assert sorted(p.name for p in save.parent.iterdir()) == ["run_1.keras",
+                                                             "run_1.keras.run.json"]
     keras = import_keras()
     kept = keras.saving.load_model(save, safe_mode=True)
     built = build_model(doc)

@@ -1,0 +1,117 @@
+"""`kerascanvas run --resume MODEL.keras`: where the resumed run goes on from, and to.
+
+The run record beside the model (`runtime.run_record`, written for every model a run
+keeps, by the window's runs too) says the epoch it reached and the epoch its run was set
+to end at; `--initial-epoch N` says the first instead. Epochs count as Keras'
+`fit(initial_epoch=E, epochs=N)` does: epochs E+1..N are trained, so `--epochs` is the
+epoch to reach. Each refusal says what was received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import run_record
+
+
+def resume_point(args, say) -> None:
+    """Set `args.initial_epoch` (--initial-epoch, else the epoch the resumed model's run
+    record says it reached), `args.resume_plan` (the epoch that run was set to end at,
+    from its record; None without one), `args.resume_record` (the record, None without
+    one) and `args.start_from` (where the initial epoch comes from, for the messages).
+
+    Raises:
+        TrainingRefused: a resume flag without --resume, a --resume that is no file, or
+            an unreadable run record without --data-changed.
+    """
+    from ..train import TrainingRefused
+
+    args.resume_plan = args.resume_record = None
+    if not args.resume:
+        _refuse_without_resume(args)
+        args.initial_epoch, args.start_from = 0, None
+        return
+    if not os.path.isfile(args.resume):
+        what = "is a folder" if os.path.isdir(args.resume) else "does not exist"
+        raise TrainingRefused(f"--resume {args.resume}: the file {what}; expected the "
+                              ".keras model a run kept (a --save file, or one in the "
+                              "project's runs folder)")
+    args.resume_record = _record(args)
+    reached, args.resume_plan = run_record.resume_point(args.resume_record)
+    if args.initial_epoch is None:
+        args.initial_epoch = reached or 0
+        args.start_from = "its run record" if reached is not None else None
+        if reached:
+            say(f"resuming {args.resume} after epoch {reached} (its run record)")
+        elif reached is None:
+            say(f"resuming {args.resume} from epoch 0: no run record says the epoch it "
+                "reached (give --initial-epoch N, the epoch it reached, to number on)")
+        return
+    args.start_from = "--initial-epoch"
+    if reached is not None and reached != args.initial_epoch:
+        say(f"numbering on from epoch {args.initial_epoch} (--initial-epoch), though the "
+            f"run record of {args.resume} says it reached epoch {reached}")
+
+
+def _refuse_without_resume(args) -> None:
+    from ..train import TrainingRefused
+
+    if args.initial_epoch:  # 0 is where any run starts
+        raise TrainingRefused(f"--initial-epoch {args.initial_epoch} without --resume: it is "
+                              "the epoch a resumed model had reached, so it needs --resume "
+                              "MODEL.keras; a new run starts at epoch 0")
+    if getattr(args, "data_changed", False):
+        raise TrainingRefused("--data-changed without --resume: it lets a resumed run train "
+                              "on data other than its run record's, so it needs --resume "
+                              "MODEL.keras")
+
+
+def _record(args) -> dict | None:
+    """The resumed model's run record (None without one); an unreadable one is refused,
+    unless --data-changed says to go on without it."""
+    from ..train import TrainingRefused
+
+    try:
+        return run_record.read(args.resume)
+    except run_record.RecordMismatch as exc:
+        if not args.data_changed:
+            raise TrainingRefused(f"{exc}, and --initial-epoch N for the epoch it reached "
+                                  "(else it numbers on from epoch 0)") from None
+        return None
+
+
+def check_target(args, settings: dict, say) -> None:
+    """With --resume: refuse a target epoch at or before the one the run starts from,
+    naming both and where each comes from; else say the span trained (Keras'
+    `fit(initial_epoch=E, epochs=N)` trains epochs E+1..N)."""
+    from ..train import TrainingRefused
+
+    start, target = args.initial_epoch, settings["epochs"]
+    if target > start:
+        say(f"continuing from epoch {start} to epoch {target} ({target - start} more)")
+        return
+    allowed = (f"--epochs is the epoch to train to (as Keras' fit(epochs=)), so give more "
+               f"than {start}, or leave it out to train ")
+    allowed += (f"to epoch {args.resume_plan}, the rest of the run's plan"
+                if args.resume_plan and args.resume_plan > start else
+                "the project's epochs more")
+    if args.start_from == "--initial-epoch":
+        past = "past" if start > target else "not before"
+        raise TrainingRefused(f"--initial-epoch {start} is {past} --epochs {target}: the "
+                              f"run would train no epoch. {allowed}")
+    where = f" ({args.start_from})" if args.start_from else ""
+    raise TrainingRefused(f"--epochs {target} is an epoch already trained: {args.resume} "
+                          f"reached epoch {start}{where}. {allowed}")
+
+
+def resume_data(args, settings: dict, say) -> None:
+    """With --resume: set the data to resume on (`run_record.resume_spec`) and say which.
+
+    Raises:
+        RecordMismatch: --data other than the recorded data, without --data-changed.
+    """
+    record = args.resume_record
+    spec, origin = run_record.resume_spec(record, args.data, settings["data"],
+                                          args.data_changed)
+    settings["data"] = spec
+    say(f"resuming {args.resume} on {spec!r} ({origin})")
