@@ -5,11 +5,14 @@ Continue can be used."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .continue_plan import continue_start, default_target, suggested_rate
 
-RATE_TIP = "The learning rate Continue starts with: a tenth of the picked run's, or what you type"
+RATE_TIP = ("The learning rate Continue starts with: the one the picked run ended with, or "
+            "what you type")
 
 
 class ContinueFields:
@@ -41,20 +44,24 @@ class ContinueFields:
             widget.setVisible(shown)
 
     def suggest(self, record, epochs_setting: int) -> str:
-        """Offer the rest of `record`'s plan and its suggested rate; return the note saying
-        why the rate is not a tenth of the run's ("" when it is)."""
+        """Offer the rest of `record`'s plan and its suggested rate, which the rate's
+        tooltips say the source of; return that sentence (for the log)."""
         self.start = continue_start(record)
         with QtCore.QSignalBlocker(self.to):
             self.to.setMinimum(self.start + 1)
             self.to.setValue(default_target(record, epochs_setting))
         self._say_epochs_more(self.to.value())
-        rate, note = suggested_rate(record)
+        rate, why = suggested_rate(record)
         self.lr.setText(f"{rate:.3g}" if rate is not None else "")
-        self.lr.setToolTip(note or RATE_TIP)
-        return note
+        tip = f"<p>{html.escape(why)}. Type another rate to start at it instead.</p>"
+        for widget in (self.lr, self.lr_label):  # rich text: Qt wraps it
+            widget.setToolTip(tip)
+        return why
 
     def clear(self) -> None:
         self.lr.clear()
+        for widget in (self.lr, self.lr_label):
+            widget.setToolTip(RATE_TIP)
 
     def learning_rate(self) -> float | None:
         """The rate typed or offered; None when the field is empty."""

@@ -7,17 +7,29 @@ more. Both come from the run record beside the run's saved model
 (`runtime.run_record`, which `kerascanvas run --resume` reads too), whoever trained it;
 a model without one (a run kept before records) goes by the run's listed epochs.
 
-After a NaN loss a tenth of the rate that diverged is no safe suggestion: the rate
-offered is the last one whose epoch ended with a finite loss, when the curves have one.
+The rate offered is the one the run ended with, as Keras continues it: what its schedule
+or ReduceLROnPlateau had reached (its saved optimizer's, from the record), else its last
+logged rate, else its settings' rate. After a NaN loss that rate is no safe suggestion:
+the rate offered is the last one whose epoch ended with a finite loss, when the curves
+have one.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from ...runtime import run_record
+
+
+class Suggestion(NamedTuple):
+    """The rate Continue offers (None: none is safe) and a sentence saying where it comes
+    from (after a NaN loss: why it is not the run's own)."""
+
+    rate: float | None
+    why: str
 
 
 def saved_record(record) -> dict | None:
@@ -63,18 +75,53 @@ def last_finite_rate(record) -> float | None:
     return rates[-1] if rates else None
 
 
-def suggested_rate(record) -> tuple[float | None, str]:
-    """(the rate Continue offers for `record`, a note saying why when it is not a tenth
-    of the run's rate). A NaN run offers its last rate with a finite loss, or none."""
+def _settings_rate(record) -> float:
     optimizer = record.settings.get("optimizer") or {}
     rate = optimizer.get("learning_rate", 0.001) if isinstance(optimizer, dict) else 0.001
-    rate = float(rate) if isinstance(rate, int | float) else 0.001
+    return float(rate) if isinstance(rate, int | float) else 0.001
+
+
+def ended_rate(record) -> Suggestion:
+    """The learning rate `record`'s run ended with, and where that comes from."""
+    saved = run_record.reached_rate(saved_record(record))
+    if saved is not None:
+        return Suggestion(saved, f"Continue offers {saved:.3g} for {record.label}: the learning "
+                                 "rate it ended with, read from its saved optimizer (after "
+                                 "any schedule or ReduceLROnPlateau)")
+    finite = record.curves.lr.y[np.isfinite(record.curves.lr.y) & (record.curves.lr.y > 0)]
+    if len(finite):
+        rate = float(finite[-1])
+        return Suggestion(rate, f"Continue offers {rate:.3g} for {record.label}: the last "
+                                "learning rate it logged (its model has no run record)")
+    rate = _settings_rate(record)
+    return Suggestion(rate, f"Continue offers {rate:.3g} for {record.label}: its settings' "
+                            "learning rate (it logged none)")
+
+
+def optimizer_rate(record, start_rate: float) -> float:
+    """The optimizer's learning rate that has a continuation of `record` start at
+    `start_rate`: itself, unless its settings decay the rate by a schedule, which goes on
+    from the saved step count (`runtime.optim.carry_state`): then the settings' rate
+    scaled by `start_rate` over the rate the run ended with, so the rate offered (that
+    one) keeps the schedule as it was, where it was, instead of decaying it again."""
+    schedule = record.settings.get("schedule") or "constant"
+    name = schedule.get("name") if isinstance(schedule, dict) else schedule
+    ended = run_record.reached_rate(saved_record(record))
+    if name == "constant" or ended is None:
+        return start_rate
+    return _settings_rate(record) * start_rate / ended
+
+
+def suggested_rate(record) -> Suggestion:
+    """The rate Continue offers for `record`: the one it ended with (`ended_rate`); after a
+    NaN loss its last rate with a finite loss, or none."""
     if not diverged(record):
-        return rate / 10, ""
-    finite = last_finite_rate(record)
+        return ended_rate(record)
+    rate, finite = _settings_rate(record), last_finite_rate(record)
     if finite is None:
-        return None, (f"{record.label}'s loss became NaN and no epoch of it ended with a "
-                      f"finite loss: type a learning rate well below {rate:g} to continue")
-    return finite, (f"{record.label}'s loss became NaN at learning rate {rate:g}: Continue "
-                    f"offers {finite:.3g}, the rate of its last epoch with a finite loss "
-                    f"(a smaller one may be needed)")
+        return Suggestion(None, f"{record.label}'s loss became NaN and no epoch of it ended "
+                                f"with a finite loss: type a learning rate well below {rate:g} "
+                                "to continue")
+    return Suggestion(finite, f"{record.label}'s loss became NaN at learning rate {rate:g}: "
+                              f"Continue offers {finite:.3g}, the rate of its last epoch with "
+                              "a finite loss (a smaller one may be needed)")

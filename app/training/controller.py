@@ -28,7 +28,7 @@ from ...graph.initial_weights import anchored
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
 from ...runtime import run_record
-from .continue_plan import continue_start, saved_record
+from .continue_plan import continue_start, optimizer_rate, saved_record
 from .records import RunRecord, expected_metrics
 from .run_events import EventReader, RunEventsMixin, RunKiller, killed_result, take_kill
 
@@ -172,7 +172,8 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         if learning_rate is not None:
             optimizer = previous.settings.get("optimizer") or {}
             optimizer = {"name": optimizer} if isinstance(optimizer, str) else dict(optimizer)
-            overrides["optimizer"] = {**optimizer, "learning_rate": float(learning_rate)}
+            overrides["optimizer"] = {**optimizer, "learning_rate": optimizer_rate(
+                previous, float(learning_rate))}
         # Keras counts `epochs` as the last epoch index: the target, not a count to add.
         if to_epoch is not None and int(to_epoch) <= start:
             raise ValueError(f"{previous.label} has trained {start} epochs: continue it to a "

@@ -115,3 +115,19 @@ def resume_data(args, settings: dict, say) -> None:
                                           args.data_changed)
     settings["data"] = spec
     say(f"resuming {args.resume} on {spec!r} ({origin})")
+
+
+def say_rate(args, settings: dict, say) -> None:
+    """With --resume and no --lr: say when the run starts at the settings' learning rate,
+    not the one the resumed run ended with (ReduceLROnPlateau lowered it; a schedule goes
+    on from the saved step by itself), and how to go on from that one."""
+    ended = run_record.reached_rate(args.resume_record)
+    optimizer = settings.get("optimizer") or {}
+    rate = optimizer.get("learning_rate") if isinstance(optimizer, dict) else None
+    schedule = (settings.get("schedule") or {}).get("name", "constant")
+    if args.lr or ended is None or not isinstance(rate, int | float) or \
+            schedule != "constant" or abs(rate - ended) <= 1e-6 * ended:
+        return
+    say(f"training at the project's learning rate {rate:g}; {args.resume} ended at "
+        f"{ended:.3g} (its run record): add --lr {ended:.3g} to go on at that rate")
+

@@ -99,7 +99,10 @@ def test_pause_resume_stop_then_continue_with_a_lower_rate(panel, qtbot, tmp_pat
     open(run.save_path, "wb").close()
     run.push({"event": "result", "status": "stopped", "saved": run.save_path})
     qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
-    assert panel.continue_button.isEnabled() and panel.continue_lr.text() == "0.0001"
+    # It offers the rate the run ended with (its last logged one: the fake saved no
+    # model, so no run record); a lower one typed is the one the continuation gets.
+    assert panel.continue_button.isEnabled() and panel.continue_lr.text() == "0.001"
+    panel.continue_lr.setText("0.0001")
     panel.continue_button.click()
     second = FakeRun.made[-1]
     assert second.extra == {"initial_model": run.save_path, "initial_epoch": 2}
@@ -405,7 +408,7 @@ def test_the_continue_rate_follows_the_project_shown(panel, qtbot, tmp_path):
     run, record = started(panel, qtbot)
     run.push({"event": "result", "status": "finished"})
     qtbot.waitUntil(lambda: record.status == "finished", timeout=3000)
-    assert panel.continue_lr.text() == "0.05"
+    assert panel.continue_lr.text() == "0.5"  # it logged no rate: its settings' rate
     panel.follow_project(str(tmp_path / "other" / "net.json"))  # a project with no runs
     assert panel.continue_lr.text() == "" and not panel.continue_button.isEnabled()
 

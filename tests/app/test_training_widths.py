@@ -159,7 +159,7 @@ def test_the_continue_rate_is_labelled_and_shown_only_when_continue_can_be_used(
     qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
     assert panel.continue_button.isEnabled() and rate.isEnabled()
     assert not rate.isHidden() and not label.isHidden()
-    assert rate.text() == "0.0001"  # a tenth of the run's 0.001
+    assert rate.text() == "0.001"  # the rate the run ended with
     buttons = panel.continue_button.parentWidget().layout().itemAt(0).layout()
     order = [buttons.itemAt(i).widget() for i in range(buttons.count() - 1)]
     assert order.index(label) == order.index(panel.continue_button) + 1

@@ -86,10 +86,11 @@ def test_a_window_run_is_resumed_by_the_cli_where_it_ended(tmp_path, capsys, end
     assert len(resumed.history["loss"]) == keras_epochs(start, PLANNED)
 
 
-def test_the_record_holds_the_rate_keras_saved_in_the_optimizer(tmp_path):
+def test_the_record_holds_the_rate_keras_saved_in_the_optimizer(tmp_path, capsys):
     """ReduceLROnPlateau lowers the rate after the epoch's events were sent: the record
-    holds what the saved optimizer has, as Keras loads it."""
-    _, doc = window_project(tmp_path, epochs=3, optimizer={"name": "adam",
+    holds what the saved optimizer has, as Keras loads it; `--resume` without `--lr`
+    says it trains at the project's rate instead, and how to go on at that one."""
+    path, doc = window_project(tmp_path, epochs=3, optimizer={"name": "adam",
                                                            "learning_rate": 0.01})
     plateau = dict(zip(("name", "monitor", "factor", "patience", "min_delta"),
                        ("reduce_lr_on_plateau", "loss", 0.5, 0, 100), strict=True))
@@ -100,6 +101,10 @@ def test_the_record_holds_the_rate_keras_saved_in_the_optimizer(tmp_path):
     keras_rate = float(keras.saving.load_model(save).optimizer.learning_rate)
     assert keras_rate < 0.01
     assert run_record.reached_rate(run_record.read(save)) == pytest.approx(keras_rate)
+    assert run(path, "--resume", save, "--epochs", 4) == 0
+    assert (f"training at the project's learning rate 0.01; {save} ended at "
+            f"{keras_rate:.3g} (its run record): add --lr {keras_rate:.3g}") in \
+        capsys.readouterr().err
 
 
 def test_a_cli_run_kept_in_the_runs_folder_has_the_same_record(tmp_path):
