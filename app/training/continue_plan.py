@@ -42,6 +42,18 @@ def saved_record(record) -> dict | None:
         return None
 
 
+def other_data_note(doc, previous, overrides: dict, label: str) -> str:
+    """What the log says when the continuation `label` of `previous` trains on data other
+    than its run record names (the project's data setting changed since, or `kerascanvas
+    run --data` trained it); "" when it is the same, or unknown."""
+    recorded = (saved_record(previous) or {}).get("data")
+    data = overrides.get("data", (doc.training or {}).get("data"))
+    if recorded is None or data is None or recorded == data:
+        return ""
+    return (f"{label} continues {previous.label} on the project's data {data!r}; "
+            f"{previous.label} was trained on {recorded!r} (its run record)")
+
+
 def continue_start(record) -> int:
     """The epoch (as Keras counts) a continuation of `record` starts from: the epoch its
     saved model reached, by its run record, else by the run's listed epochs."""

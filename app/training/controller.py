@@ -28,7 +28,7 @@ from ...graph.initial_weights import anchored
 from ...graph.layers import custom
 from ...graph.projectfile import to_dict
 from ...runtime import run_record
-from .continue_plan import continue_start, optimizer_rate, saved_record
+from .continue_plan import continue_start, optimizer_rate, other_data_note
 from .records import RunRecord, expected_metrics
 from .run_events import EventReader, RunEventsMixin, RunKiller, killed_result, take_kill
 
@@ -182,19 +182,10 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         overrides["epochs"] = int(to_epoch) if to_epoch is not None else start + more
         record.curves = previous.curves.copy(until=start)
         record.initial_epoch, record.resumed_from = start, previous.number
-        self._say_other_data(doc, previous, overrides, record)
+        note = other_data_note(doc, previous, overrides, record.label)
+        if note:
+            self.log_message.emit(note)
         return {"initial_model": previous.saved_path, "initial_epoch": start}
-
-    def _say_other_data(self, doc, previous: RunRecord, overrides: dict,
-                        record: RunRecord) -> None:
-        """Say when a continuation trains on data other than its run record names (the
-        project's data setting changed, or `kerascanvas run --data` trained it)."""
-        recorded = (saved_record(previous) or {}).get("data")
-        data = overrides.get("data", (doc.training or {}).get("data"))
-        if recorded is not None and data is not None and recorded != data:
-            self.log_message.emit(f"{record.label} continues {previous.label} on the "
-                                  f"project's data {data!r}; {previous.label} was trained on "
-                                  f"{recorded!r} (its run record)")
 
     def stop(self) -> None:
         """Ask the current run to end after its batch (the model is kept)."""

@@ -129,12 +129,13 @@ def panel(qtbot, tmp_path):
 def test_the_record_beside_the_model_decides_where_continue_goes(panel, qtbot):
     """The events said 3 epochs of 30 and a rate of 0.001; the model's record says it
     reached epoch 2 of a plan to epoch 20, at a rate of 0.0002 (a NaN epoch dropped, a
-    reduced rate): Continue goes by the model."""
+    reduced rate): Continue goes by the model, and says the data differs from its
+    record's (the project's data setting changed since)."""
     run, record = started(panel, qtbot)
     run.push({"event": "train_begin", "epochs": 30, "steps": 4, "samples": 120},
              *epoch(0), *epoch(1), *epoch(2))
     open(run.save_path, "wb").close()
-    run_record.write(run.save_path, "sklearn:iris", {}, 2, planned=20, learning_rate=2e-4)
+    run_record.write(run.save_path, "synthetic:64", {}, 2, planned=20, learning_rate=2e-4)
     run.push({"event": "result", "status": "stopped", "saved": run.save_path})
     qtbot.waitUntil(lambda: record.status == "stopped", timeout=3000)
     assert panel.continue_to.value() == 20 and panel.continue_to.minimum() == 3
@@ -143,3 +144,5 @@ def test_the_record_beside_the_model_decides_where_continue_goes(panel, qtbot):
     second = FakeRun.made[-1]
     assert second.extra["initial_epoch"] == 2 and second.overrides["epochs"] == 20
     assert second.overrides["optimizer"]["learning_rate"] == pytest.approx(2e-4)
+    assert ("Run 2 continues Run 1 on the project's data 'sklearn:iris'; Run 1 was trained "
+            "on 'synthetic:64' (its run record)") in panel.log.toPlainText()

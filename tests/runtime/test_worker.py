@@ -173,8 +173,8 @@ def test_a_nan_stop_keeps_the_optimizer_state_with_the_weights(tmp_path):
                            fault={"at_batch": 1, "error": "nan"})
     assert result.status == FAILED and result.nan
     model = keras.saving.load_model(tmp_path / "nan.keras")
-    names = [v.path for v in model.optimizer.variables]
-    assert "adam/out_kernel_momentum" in names and "adam/out_kernel_velocity" in names
+    names = [v.path.split("/")[-1] for v in model.optimizer.variables]  # adam_N/...
+    assert "out_kernel_momentum" in names and "out_kernel_velocity" in names
     assert all(np.isfinite(keras.ops.convert_to_numpy(v)).all()
                for v in model.optimizer.variables)
 
