@@ -50,17 +50,25 @@ def pooled(rank: int):
     return pool
 
 
+SQUARE_SEARCH = 4096  # divisors tried below the root of a size
+
+
 def square_image(size: int) -> tuple[int, int, int]:
     """A height x width x channels reading of `size` values: square if it can be.
 
     One channel when `size` is a perfect square, else three when size/3 is one
     (an RGB image), else the most nearly square height x width with one channel.
+    The height is looked for among the SQUARE_SEARCH numbers below the root only
+    (exact below 16.7 million values): a size read from a file may be 1e18, and trying
+    every number up to its root stalled validation.
     """
     for channels in (1, 3):
         side = math.isqrt(size // channels)
         if size % channels == 0 and side * side * channels == size:
             return (side, side, channels)
-    height = max(d for d in range(1, math.isqrt(size) + 1) if size % d == 0)
+    root = math.isqrt(size)
+    low = max(1, root - SQUARE_SEARCH)
+    height = next((d for d in range(root, low - 1, -1) if size % d == 0), 1)
     return (height, size // height, 1)
 
 
