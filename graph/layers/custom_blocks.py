@@ -24,11 +24,24 @@ def block_custom_nodes(blocks: Mapping[str, Any]) -> list[BlockNode]:
     """The CustomLayer nodes of every block definition."""
     found = []
     for block, definition in blocks.items():
-        for node in definition.get("nodes", []) if isinstance(definition, dict) else []:
-            if isinstance(node, dict) and node.get("kind") == KIND:
+        for node in _nodes(definition):
+            if node.get("kind") == KIND:
+                params = node.get("params")
                 found.append(BlockNode(node.get("id", ""), f"{block}.{node.get('name')}",
-                                       node.get("params") or {}, block))
+                                       params if isinstance(params, dict) else {}, block))
     return found
+
+
+def _nodes(definition: Any) -> list[dict]:
+    """A block definition's node entries; nothing for a malformed definition (checked and
+    reported where the project is read)."""
+    nodes = definition.get("nodes") if isinstance(definition, dict) else None
+    return [n for n in nodes if isinstance(n, dict)] if isinstance(nodes, list) else []
+
+
+def _block_param(node: dict) -> Any:
+    params = node.get("params")
+    return params.get("block") if isinstance(params, dict) else None
 
 
 def blocks_with_custom(blocks: Mapping[str, Any]) -> set[str]:
@@ -41,9 +54,8 @@ def blocks_holding(blocks: Mapping[str, Any], inner: set[str]) -> set[str]:
     found = set(inner)
     grew = True
     while grew:
-        uses = {name for name, d in blocks.items() if isinstance(d, dict) and any(
-            isinstance(n, dict) and n.get("kind") == "UserBlock"
-            and (n.get("params") or {}).get("block") in found for n in d.get("nodes", []))}
+        uses = {name for name, d in blocks.items() if any(
+            n.get("kind") == "UserBlock" and _block_param(n) in found for n in _nodes(d))}
         grew = not uses <= found
         found |= uses
     return found
