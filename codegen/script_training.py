@@ -96,12 +96,12 @@ def expression_lines(expression: str) -> str:
 
 
 def callbacks_function(callbacks: list[dict[str, Any]]) -> str | None:
-    """`def make_callbacks()` returning Keras callbacks, or None when there are none."""
+    """`def make_callbacks()` returning Keras callbacks, or None when there are none. The
+    folder of a file a callback writes is made first, as the runtime does (a bare file
+    name, written in the working folder, needs none)."""
     if not callbacks:
         return None
-    lines = ["def make_callbacks():",
-             f'{INDENT}"""The callbacks of the training settings, made for each run."""',
-             f"{INDENT}callbacks = []"]
+    folders, made = [], []
     for entry in callbacks:
         name = entry.get("name")
         if name not in KERAS_CALLBACKS:
@@ -110,15 +110,19 @@ def callbacks_function(callbacks: list[dict[str, Any]]) -> str | None:
         defaults = CALLBACKS[name]
         options = {k: v for k, v in entry.items()
                    if k != "name" and (defaults.get(k, REQUIRED) is REQUIRED or v != defaults[k])}
-        for key in PATH_OPTIONS:
-            if key in options:
-                lines.append(f"{INDENT}os.makedirs(os.path.dirname({literal(options[key])}) "
-                             f"or '.', exist_ok=True)")
+        folders += [f"{INDENT}os.makedirs(os.path.dirname({literal(options[key])}) or '.', "
+                    f"exist_ok=True)" for key in PATH_OPTIONS if _in_folder(options.get(key))]
         cls = KERAS_CALLBACKS[name]
         func = cls if name == "tensorboard" else f"keras.callbacks.{cls}"
-        lines.append(call(func, [], options, INDENT, "callbacks.append(", ")"))
-    lines.append(f"{INDENT}return callbacks")
-    return "\n".join(lines) + "\n"
+        made.append(call(func, [], options, 2 * INDENT) + ",")
+    return "\n".join(["def make_callbacks():",
+                      f'{INDENT}"""The callbacks of the training settings, made for each run."""',
+                      *folders, f"{INDENT}return [", *made, f"{INDENT}]"]) + "\n"
+
+
+def _in_folder(path: Any) -> bool:
+    """Whether a callback's file path names a folder (on any system's separators)."""
+    return isinstance(path, str) and ("/" in path or "\\" in path)
 
 
 TENSORBOARD_LOGGER = '''\

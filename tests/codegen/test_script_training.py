@@ -83,6 +83,22 @@ def test_the_scripts_callbacks_are_the_runtimes(tmp_path):
     assert (tmp_path / "logs").is_dir() and (tmp_path / "ckpt").is_dir()
 
 
+def test_a_bare_file_name_makes_no_folder(tmp_path, monkeypatch):
+    # 'log.csv' is written in the working folder: no os.makedirs('.') line for a reader
+    # to puzzle over; a path with a folder still has its folder made, as the runtime does.
+    monkeypatch.chdir(tmp_path)
+    doc = mlp(callbacks=[{"name": "csv_logger", "filename": "log.csv"},
+                         {"name": "model_checkpoint", "filepath": "ckpt/best.keras"}])
+    source = generate(doc, script=True)
+    function = source[source.index("def make_callbacks"):].split("\n\n\n")[0]
+    assert "dirname('log.csv')" not in function
+    assert "os.makedirs(os.path.dirname('ckpt/best.keras')" in function
+    ours = make_callbacks(resolve_training(doc))
+    theirs = script_namespace(doc)["make_callbacks"]()
+    assert [c.filename for c in theirs[:1]] == [c.filename for c in ours[:1]] == ["log.csv"]
+    assert theirs[1].filepath == ours[1].filepath and (tmp_path / "ckpt").is_dir()
+
+
 @pytest.mark.parametrize("setting", ["balanced", {"0": 1.0, "3": 2.5}])
 def test_the_scripts_class_weights_are_the_runtimes(setting):
     doc = mlp(class_weight=setting)
