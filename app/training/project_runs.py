@@ -256,7 +256,10 @@ class ProjectRunsMixin:
     def _add_run_item(self, record) -> QtWidgets.QTreeWidgetItem:
         item = QtWidgets.QTreeWidgetItem([record.label, record.status, record.summary(),
                                           metrics_text(record)])
-        item.setToolTip(2, item.text(2))  # the column may cut it short
+        # The column may cut the settings short; the data a run read is said here too,
+        # as runs on other data (`kerascanvas run --data`, an edited field) read alike.
+        data = record.settings.get("data")
+        item.setToolTip(2, item.text(2) + (f"\ndata: {data}" if data else ""))
         item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
         item.setCheckState(0, QtCore.Qt.Unchecked)
         item.setData(0, QtCore.Qt.UserRole, record.number)

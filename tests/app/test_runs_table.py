@@ -220,6 +220,16 @@ def test_long_settings_leave_the_final_metrics_in_view(panel, qtbot):
     room = panel.runs.viewport().width()
     assert header.sectionSize(2) <= room // 2
     assert header.sectionPosition(3) < room
-    assert item.toolTip(2) == item.text(2) and "csv_logger" in item.toolTip(2)
+    assert item.toolTip(2).startswith(item.text(2)) and "csv_logger" in item.toolTip(2)
+    FakeRun.made[-1].push({"event": "result", "status": "finished", "history": {},
+                           "saved": None})
+
+
+def test_a_runs_settings_tooltip_names_the_data_it_trained_on(panel, qtbot):
+    """Runs of one project on other data read alike in the Runs table: the settings'
+    tooltip names the data each one read."""
+    QTest.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    data = panel.controller.current.settings["data"]
+    assert panel.runs.topLevelItem(0).toolTip(2).endswith(f"\ndata: {data}")
     FakeRun.made[-1].push({"event": "result", "status": "finished", "history": {},
                            "saved": None})
