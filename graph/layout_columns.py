@@ -4,7 +4,8 @@ A cut costs more where several tensors would have to wrap from one column to the
 and more inside a repeated unit (layers named `block_3_*` or `conv2_block1_*` belong to
 one unit, see `unit_key`); of the cuts that give columns of about one height, the
 cheapest is taken, and of the column counts, the one whose picture fills a view of the
-given aspect ratio largest. Pure, no Qt; `graph.layout` places the nodes in the columns.
+given aspect ratio largest, or nearly as large (`CUT_SLACK`) with cheaper cuts. Pure, no
+Qt; `graph.layout` places the nodes in the columns.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs o
 # window shows it whole at a readable zoom (0.7: 630 px), so columns would only add wires
 # that climb back up between them (a 5-layer CNN imported as 3 + 2 layers).
 WRAP_FROM = 900.0
+CUT_SLACK = 0.1  # of the largest picture's scale, what cuts between units may give up
 _INDEXED_ROLE = re.compile(r"[A-Za-z]+[0-9]+")  # a role and its index in a unit: conv1, bn2
 
 
@@ -108,8 +110,9 @@ def _cheapest_cut(heights, cost, start, target) -> int:
 
 
 def best_columns(thick, lead, spans, cost, gap, view, wide=None) -> list[tuple[int, int]]:
-    """The column cut whose picture fits largest into a view of aspect `view`. `wide`:
-    per layer, whether wires go around it on the right (`column_gap`)."""
+    """The column cut whose picture fits largest into a view of aspect `view`, or of those
+    within `CUT_SLACK` of it, the one whose cuts cost least (`break_costs`). `wide`: per
+    layer, whether wires go around it on the right (`column_gap`)."""
     n = len(thick)
     if n == 0:
         return []
@@ -119,15 +122,21 @@ def best_columns(thick, lead, spans, cost, gap, view, wide=None) -> list[tuple[i
     best, best_scale = [(0, n)], 0.0
     targets = sorted({total / k * f for k in range(1, min(n, 60) + 1) for f in (1.0, 1.06, 1.12)},
                      reverse=True)
+    made = []  # (columns, scale), fewer columns first
     for target in targets:
         columns = _pack(thick, lead, cost, max(target, max(thick)), gap[1])
         if columns[-1][1] - columns[-1][0] == 1 < len(columns):
             continue  # the last layer alone in a column of its own, a wire climbing to it
         width, height = _extent(columns, thick, lead, spans, gap, wide)
         scale = min(view / width, 1.0 / height) if width and height else 0.0
+        made.append((columns, scale))
         if scale > best_scale * 1.02:  # more columns only when clearly larger
             best, best_scale = columns, scale
-    return best
+    # Of the cuts nearly as large, the one that splits fewest units and wraps fewest tensors
+    # (a DenseNet layer's concat cut from its layers, at the top of the next column)
+    near = [(sum(cost[a] for a, _ in columns[1:]), -scale, columns) for columns, scale in made
+            if scale >= (1.0 - CUT_SLACK) * best_scale]
+    return min(near, key=lambda c: c[:2])[2] if near else best
 
 
 def column_gap(gap, wide: bool = False) -> float:

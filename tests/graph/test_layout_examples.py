@@ -193,3 +193,20 @@ def test_wires_run_across_into_a_merge_only_with_room_for_their_bends(picture):
             above = max(picture.box(n)[3] for n in picture.doc.nodes
                         if picture.box(n)[3] <= picture.box(node)[1])
             assert picture.box(node)[1] - above >= BEND_ROOM, node
+
+
+@pytest.mark.parametrize("aspect", [1.0, 1.6])
+def test_columns_of_an_expanded_dense_block_end_between_its_layers(aspect):
+    """densenet_small with dense1 expanded, laid out in columns: each column begins with a
+    dense layer's first node (dense1_l2_bn1), never in the middle of one (dense1_l3_concat
+    at the top of a column, its two inputs climbing to it from the column before), where
+    a cut between layers gives a picture nearly as large."""
+    import re
+
+    doc = load(EXAMPLES / "densenet_small.json")
+    expand_block(doc, next(n for n, node in doc.nodes.items() if node.name == "dense1"),
+                 UndoStack())
+    pos = layered_layout(doc, "TB", aspect=aspect)
+    tops = sorted(doc.nodes[n].name for n, (_, y) in pos.items() if y == 0.0)
+    assert len(tops) > 2
+    assert all(re.fullmatch(r"image|transition1|dense1_l\d_bn1", name) for name in tops), tops
