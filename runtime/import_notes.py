@@ -12,6 +12,10 @@ comes back as flat lists, and a note says so, rather than the user finding
 
 from __future__ import annotations
 
+from kerascanvas.codegen.errors import CodegenError
+from kerascanvas.codegen.plan import make_plan
+from kerascanvas.codegen.sequential import sequential_problem
+
 
 def _flat_names(struct) -> list[tuple[str, str]]:
     """(key, tensor's layer) pairs of a dict of KerasTensors, in Keras' flat order."""
@@ -69,3 +73,20 @@ def keep_structure(doc, model, graph, input_ref, output_ref) -> list[str]:
         else:
             setattr(doc, field, keys)
     return notes
+
+
+def sequential_note(doc, name: str) -> str:
+    """The note on an imported Sequential model: which code style writes it as one again,
+    or why none does (a Masking layer's mask, which Keras passes on as the ops that
+    compute it, makes the graph more than a chain)."""
+    try:
+        problem = sequential_problem(make_plan(doc))
+    except CodegenError:  # the project's own errors are reported apart; say what applies
+        problem = None
+    if problem is None:
+        return (f"model {name!r} is a Sequential: the Sequential code style (--style "
+                "sequential) writes it as one again; the functional style writes keras.Model, "
+                "whose layers list starts with its InputLayer")
+    return (f"model {name!r} is a Sequential, which the project cannot write as one again: "
+            f"{problem}. The functional style writes an equal keras.Model, whose layers list "
+            "starts with its InputLayer")

@@ -39,7 +39,7 @@ from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
 from .import_map import ModelImportError
-from .import_notes import keep_structure
+from .import_notes import keep_structure, sequential_note
 from .import_walk import ImportReport, Walker, functional
 from .keras_env import import_keras
 
@@ -77,10 +77,7 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     report.notes += keep_structure(report.doc, model, graph,
                                    lambda t: walker._ref(t, "inputs")[0], walker.output)
     if isinstance(model, import_keras().Sequential):
-        report.notes.append(
-            f"model {model.name!r} is a Sequential: the Sequential code style (--style "
-            "sequential) writes it as one again; the functional style writes keras.Model, "
-            "whose layers list starts with its InputLayer")
+        report.notes.append(sequential_note(report.doc, model.name))
     return report
 
 

@@ -18,6 +18,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from kerascanvas.codegen import CodegenError, generate  # noqa: E402
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model, import_model_report  # noqa: E402
@@ -67,3 +68,16 @@ def test_a_sequential_import_says_which_code_style_gives_it_back():
     assert any("is a Sequential" in note and "--style sequential" in note
                for note in report.notes)
     assert not any("Sequential" in note for note in import_model_report(ex.unet()).notes)
+
+
+def test_a_sequential_the_sequential_style_cannot_write_is_noted_so():
+    # Keras passes a Masking layer's mask on as the ops computing it (not_equal, any),
+    # which become nodes: the graph is no chain, and the note must not promise one.
+    model = keras.Sequential([keras.Input((6, 3)), keras.layers.Masking(0.0),
+                              keras.layers.LSTM(4, name="lstm")], name="masked")
+    report = import_model_report(model)
+    (note,) = [note for note in report.notes if "is a Sequential" in note]
+    assert "cannot write as one again" in note and "--style sequential" not in note
+    with pytest.raises(CodegenError, match="sequential style does not apply"):
+        generate(report.doc, style="sequential")
+    assert_same_model(model, build_model(report.doc, name=model.name))
