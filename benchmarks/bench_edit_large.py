@@ -110,6 +110,14 @@ delete 0.53 (0.26) -> 0.45 (0.23), the others within noise. The labels' obstacle
 per scene and updated in place, node items skip NodeGraphQt's generic initialiser, and the
 start-up imports are frozen out of the cyclic collector (as `kerascanvas open` does).
 
+Data preview behind its tab (2026-12-01, 3 alternating runs at load 4.1-5.2, against 6b210b7,
+medians, wall-clock (CPU) seconds): select+copy+paste 0.78 (0.28) -> 0.38 (0.18), undo the
+paste 0.13 (0.07) -> 0.08 (0.04), redo it 0.24 (0.12) -> 0.18 (0.05), undo the delete 0.42
+(0.15) -> 0.29 (0.08), the drags and delete within noise. An edit that changes the model's
+Inputs, outputs or losses had the Training dock's preview copy the document, read its data
+again and make its thumbnails on the GUI thread, though the Training tab was behind the
+Issues tab; that read now waits until the tab is shown (or Start checks the data).
+
 Earlier figures (at idle): 1.06 / 0.13 / 0.63 / 0.22 / 0.53 / 0.38 s for the same edits
 before the change above; a paste of a 181-node residual stack took 10.9 s before the issues
 list sized its columns once per update and the pasted wires were drawn once each, and a drag

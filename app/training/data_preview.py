@@ -7,6 +7,11 @@ What it read is checked against the model by the check a run makes before traini
 the output's units), image folders with more classes than the output's units or an Input
 that cannot take images, and sources the run's reader refuses show here, with their fix,
 and Start refuses them before any run starts.
+
+An edit that changes what the data was read for (the losses, outputs or Inputs) has it read
+again, and its thumbnails made again; while the Training tab is behind another (`follow`)
+that read waits until the tab is shown, or until Start checks the data, and the
+findings of the data as read before go, as they may not hold for the model as edited.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.projectfile import from_dict, to_dict
 from ..future_watch import FutureWatcher
+from ..panels.shown import on_screen
 from .preview_read import PREVIEW_IMAGES, Previewed, describe, issues_text, preview_issues
 from .preview_read import read_preview as _read_preview
 from .thumbnails import to_qimage
@@ -55,6 +61,8 @@ class DataPreview(QtWidgets.QWidget):
         self._data: Previewed | None = None  # what was read, for the data check
         self._future: Future | None = None  # the preview being read
         self._issues: list | None = None
+        self._dock = None  # the dock whose tab shows the preview (`follow`)
+        self._deferred: tuple | None = None  # (spec, doc) to read again once shown
         self.images = QtWidgets.QHBoxLayout()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
         self._results = FutureWatcher(self)
@@ -78,12 +86,25 @@ class DataPreview(QtWidgets.QWidget):
     @property
     def issues(self) -> list:
         """What the last check found (it stands until a check finds otherwise, and a check
-        runs at each edit): the findings the window may keep through an edit."""
+        runs at each edit; none while a read again waits for the tab): the findings the
+        window may keep through an edit."""
         return list(self._issues or [])
+
+    @property
+    def deferred(self) -> bool:
+        """Whether a read again waits for the tab to be shown."""
+        return self._deferred is not None
+
+    def follow(self, dock) -> None:
+        """Read again only while `dock` can be seen; a read an edit made due behind another
+        tab is made when the tab is shown."""
+        self._dock = dock
+        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
 
     def clear(self) -> None:
         """Forget the shown preview (another project is open)."""
         self._wanted = None
+        self._deferred = None
         self._issues = None
         self.info.setText("")
         self._clear_images()
@@ -98,7 +119,7 @@ class DataPreview(QtWidgets.QWidget):
         if spec != self._wanted and self._issues:  # the last data's findings are not this's
             self._issues = []
             self.checked.emit([])
-        self._wanted = spec
+        self._wanted, self._deferred = spec, None
         self.info.setText(f"Reading {spec}…")
         self._clear_images()  # the last data's thumbnails are not this data's
         self._data = None
@@ -143,33 +164,48 @@ class DataPreview(QtWidgets.QWidget):
                 THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio))
             self.images.addWidget(label)
 
-    def check(self, spec: str, doc, analysis=None) -> list:
+    def check(self, spec: str, doc, analysis=None, read_now: bool = False) -> list:
         """The data check's issues for `doc` as it is now, on the previewed data, when
         the preview shown is of `spec` (the data a run of `doc` reads), read for the losses,
         outputs and inputs `doc` has from the files as they are; else none (the run checks
-        its data itself), and a preview is read again when it is stale."""
+        its data itself), and a preview is read again when it is stale: at once when the
+        preview can be seen or `read_now`, else once its tab is shown (`follow`)."""
         data: Previewed | None = self._data
         if data is None or data.spec != spec or spec != self._wanted:
             return []
         try:
             if data.stale(doc, analysis):
-                self.request(spec, doc)
+                self._read_again(spec, doc, read_now)
                 return []
             issues = preview_issues(doc, data.data, analysis) if data.data is not None else []
         except Exception:  # noqa: BLE001  the run's own check says it, with its context
             return []
+        self._deferred = None  # the data read stands for `doc` again (an edit undone)
         self._show_issues(issues, doc)
         return issues
 
+    def _read_again(self, spec: str, doc, now: bool) -> None:
+        """Read stale data again, or while its tab is behind another remember to: the
+        findings of the data read before go (the edit may have undone them)."""
+        if now or self._dock is None or on_screen(self._dock):
+            self.request(spec, doc)
+            return
+        self._deferred = (spec, doc)
+        self._show_issues([])
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self._deferred is not None:
+            self.request(*self._deferred)
+
     def check_before_start(self, spec: str, doc, analysis=None) -> list:
         """`check` on the data a run would read now: the preview still being read, or read
-        again because it is stale (a file changed, the labels' losses), is waited for
-        first, up to SETTLE_S each."""
+        again because it is stale (a file changed, the labels' losses; a read waiting for
+        the tab is made now), is waited for first, up to SETTLE_S each."""
         self.settle()
-        issues = self.check(spec, doc, analysis)
+        issues = self.check(spec, doc, analysis, read_now=True)
         if self._future is not None:  # stale: being read again
             self.settle()
-            issues = self.check(spec, doc, analysis)
+            issues = self.check(spec, doc, analysis, read_now=True)
         return issues
 
     def _show_issues(self, issues: list | None, doc=None) -> None:

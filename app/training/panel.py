@@ -174,6 +174,11 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         if full and full != self.data.wanted:
             self.data.request(full, self.doc)
 
+    def follow(self, dock) -> None:
+        """The dock that shows this panel: behind another tab, the data an edit made
+        stale is read again once the tab is shown (`DataPreview.follow`)."""
+        self.data.follow(dock)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self._preview_data()

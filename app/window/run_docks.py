@@ -65,6 +65,7 @@ class RunDocksMixin:
             controller.data_refused.connect(lambda _issues: self.issues_dock.raise_())
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
             self.training_dock.widget().layout().addWidget(scrolled(self.training))
+            self.training.follow(self.training_dock)  # no data read behind another tab
             self.training.follow_project(self.path)
             self.teardown.add(self.training.shutdown, self.training,
                               otherwise=controller.end_workers)
