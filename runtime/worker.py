@@ -88,6 +88,25 @@ def reached(so_far: Reached, event: TrainingEvent) -> Reached:
     return so_far
 
 
+def where_text(where: Reached) -> str:
+    """Where training was, for a message about a run that ended without a result:
+    " during epoch 8, at batch 12 of 45 (epoch 7 was the last complete one)", " after
+    epoch 7", or " before its first batch"."""
+    done = (f"epoch {where.epochs_done} was the last complete one" if where.epochs_done
+            else "no epoch completed")
+    if where.batch is not None:
+        epoch, batch, steps = where.batch
+        return f" during epoch {epoch + 1}, at batch {batch + 1} of {steps or '?'} ({done})"
+    return f" after epoch {where.epochs_done}" if where.epochs_done else \
+        " before its first batch"
+
+
+def kept_text(where: Reached) -> str:
+    """What is left of such a run: its curves and the metrics of its complete epochs."""
+    return (f" The curves and metrics up to epoch {where.epochs_done} are kept in the run."
+            if where.epochs_done else "")
+
+
 def crash_message(exitcode: int | None, where: Reached) -> str:
     """What a run whose process ended without a result says: how it ended (the signal
     by name), where training was, and what is left of it.
@@ -95,18 +114,8 @@ def crash_message(exitcode: int | None, where: Reached) -> str:
     >>> crash_message(-9, Reached(7, (7, 11, 45)))[40:94]
     '(killed by SIGKILL) during epoch 8, at batch 12 of 45 '
     """
-    done = (f"epoch {where.epochs_done} was the last complete one" if where.epochs_done
-            else "no epoch completed")
-    if where.batch is not None:
-        epoch, batch, steps = where.batch
-        at = f" during epoch {epoch + 1}, at batch {batch + 1} of {steps or '?'} ({done})"
-    else:
-        at = f" after epoch {where.epochs_done}" if where.epochs_done else \
-            " before its first batch"
-    kept = (f" The curves and metrics up to epoch {where.epochs_done} are kept in the run."
-            if where.epochs_done else "")
-    return (f"The training process ended unexpectedly ({ended_text(exitcode)}){at}; "
-            f"the model was not saved.{kept}")
+    return (f"The training process ended unexpectedly ({ended_text(exitcode)})"
+            f"{where_text(where)}; the model was not saved.{kept_text(where)}")
 
 
 class TrainingRun:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ...runtime import events as ev
 from ...runtime.kill_keep import AS_IT_ENDED, NOT_SAVED, killed_message
+from ...runtime.worker import Reached, kept_text, where_text
 from .records import RunRecord, format_logs, speed_text
 
 
@@ -65,12 +66,25 @@ def killed_result(source) -> ev.Result:
 
 def take_kill(record: RunRecord, result: ev.Result) -> None:
     """Take what the kill of `record`'s worker kept into the record (no Qt: the window may
-    be closing): the model it saved, said with what it holds, and the predictions."""
+    be closing): the model it saved, said with what it holds, and the predictions. A kill
+    that kept no model says where training was and what the run keeps (its curves), as a
+    worker that died does; one before any batch says only that nothing was saved."""
     saved = result.saved if result.saved and os.path.exists(result.saved) else None
     message = killed_message(saved, bool(result.evaluation), _held(record)) if saved \
         else result.message
+    where = _reached(record)
+    if not saved and message == NOT_SAVED and (where.epochs_done or where.batch):
+        message = (f"Training was killed{where_text(where)}; the model was not saved."
+                   f"{kept_text(where)}")
     record.status, record.saved_path, record.message = ev.KILLED, saved, message
     record.result = dataclasses.replace(result, message=message, saved=saved)
+
+
+def _reached(record: RunRecord) -> Reached:
+    """How far `record`'s run got, as its events said (epochs counted from the run's
+    start, continued runs included)."""
+    batch = (record.epoch, record.batch, record.steps) if record.batch >= 0 else None
+    return Reached(record.initial_epoch + record.epochs_done, batch)
 
 
 def _held(record: RunRecord) -> str:

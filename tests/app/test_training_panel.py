@@ -168,6 +168,27 @@ def test_a_run_whose_process_cannot_start_is_told_and_the_next_start_is_free(
     assert panel.start() and panel.controller.current.status == "running"
 
 
+@pytest.mark.parametrize("events, says", [
+    ([{"event": "epoch_begin", "epoch": 1},
+      {"event": "batch_end", "epoch": 1, "batch": 2, "steps": 4, "logs": {"loss": 0.5}}],
+     "Training was killed during epoch 2, at batch 3 of 4 (epoch 1 was the last complete "
+     "one); the model was not saved. The curves and metrics up to epoch 1 are kept in the "
+     "run."),
+    ([], "Training was killed after epoch 1; the model was not saved. The curves and "
+         "metrics up to epoch 1 are kept in the run."),
+])
+def test_a_kill_that_kept_no_model_says_where_training_was(panel, qtbot, events, says):
+    """'Training was killed; the model was not saved.' said nothing of the epochs trained,
+    whose curves and metrics the run keeps."""
+    run, record = started(panel, qtbot)
+    run.push(*epoch(0), *events)
+    qtbot.waitUntil(lambda: record.epochs_done == 1 and (not events or record.batch == 2),
+                    timeout=3000)
+    panel.kill_button.click()
+    qtbot.waitUntil(lambda: bool(record.message), timeout=3000)  # the result comes later
+    assert record.status == "killed" and record.message == says
+
+
 def test_killed_run_is_marked_and_the_panel_stays_usable(panel, qtbot):
     run, record = started(panel, qtbot)
     run.push(*epoch(0))
