@@ -75,8 +75,23 @@ def call_template(node) -> tuple[dict, list]:
     tensors: list = []
     args = [_template(a, tensors) for a in node.arguments.args]
     kwargs = {k: _template(v, tensors) for k, v in node.arguments.kwargs.items()
-              if not implied_keyword(k, v) and not _call_default(node.operation, k, v)}
+              if not implied_keyword(k, v) and not _call_default(node.operation, k, v)
+              and not _automatic_mask(node, k, v)}
     return ({"args": args, "kwargs": kwargs} if kwargs else {"args": args}), tensors
+
+
+def _automatic_mask(node, name: str, value: Any) -> bool:
+    """Whether `mask=value` is the mask Keras passes by itself: the one its input tensor
+    carries (a Masking layer's, which Keras records with the ops computing it). The
+    rebuilt model passes it again by itself, so it takes no port and no node."""
+    args = node.arguments.args
+    if name != "mask" or not args:
+        return False
+    inputs = args[0] if isinstance(args[0], list | tuple) else [args[0]]
+    masks = value if isinstance(value, list | tuple) else [value]
+    return len(inputs) == len(masks) and all(
+        mask is None or mask is getattr(tensor, "_keras_mask", None)
+        for tensor, mask in zip(inputs, masks, strict=True))
 
 
 def _call_default(operation, name: str, value: Any) -> bool:

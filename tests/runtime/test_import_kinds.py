@@ -62,3 +62,32 @@ def test_einsum_dense_with_an_unknown_output_axis_lands_on_its_kind(equation, ou
     assert rebuilt.get_layer("probe").get_config() == layer.get_config()
     assert rebuilt.output.shape == model.output.shape
     assert rebuilt.count_params() == model.count_params()
+
+
+def test_a_masking_layer_imports_as_layers_that_pass_its_mask_on():
+    # Keras records the mask a Masking layer gives as ops (not_equal, any) passed on as
+    # mask=; the rebuilt model passes it on by itself, so the layers land on their kinds,
+    # no op node is left, and every code style computes Keras' outputs on masked steps.
+    import numpy as np
+
+    from kerascanvas.codegen import STYLES, generate
+
+    x = keras.Input((6, 3), name="x")
+    y = keras.layers.Masking(0.0, name="mask")(x)
+    y = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), name="bi")(y)
+    y = keras.layers.TimeDistributed(keras.layers.Dense(2), name="td")(y)
+    model = keras.Model(x, keras.layers.LSTM(3, name="lstm")(y), name="masked")
+    doc = import_model(model)
+    assert [n.kind for n in doc.nodes.values()] == [
+        "Input", "Masking", "Bidirectional", "TimeDistributed", "LSTM"]
+    data = np.random.default_rng(0).normal(size=(3, 6, 3)).astype("float32")
+    data[:, 4:] = 0.0  # masked steps
+    want = keras.ops.convert_to_numpy(model(data))
+    for style in STYLES:
+        namespace: dict = {}
+        exec(generate(doc, style=style), namespace)  # noqa: S102
+        rebuilt = namespace["build_model"]()
+        for layer in model.layers[1:]:  # the Sequential style lists no InputLayer
+            rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+        got = keras.ops.convert_to_numpy(rebuilt(data))
+        np.testing.assert_allclose(got, want, atol=1e-6, err_msg=style)

@@ -71,10 +71,10 @@ def test_a_sequential_import_says_which_code_style_gives_it_back():
 
 
 def test_a_sequential_the_sequential_style_cannot_write_is_noted_so():
-    # Keras passes a Masking layer's mask on as the ops computing it (not_equal, any),
-    # which become nodes: the graph is no chain, and the note must not promise one.
-    model = keras.Sequential([keras.Input((6, 3)), keras.layers.Masking(0.0),
-                              keras.layers.LSTM(4, name="lstm")], name="masked")
+    # One Dense layer listed twice: its second call shares the first one's weights, which
+    # a Sequential of the project cannot write; the note must not promise it.
+    dense = keras.layers.Dense(3, name="dense")
+    model = keras.Sequential([keras.Input((3,)), dense, dense], name="twice")
     report = import_model_report(model)
     (note,) = [note for note in report.notes if "is a Sequential" in note]
     assert "cannot write as one again" in note and "--style sequential" not in note
