@@ -64,6 +64,11 @@ def _settings(config: Any) -> Any:
     return config
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _param_value(ptype: str, value: Any) -> Any:
     """A serialized initializer/regularizer/constraint as our value: its name when it is
     default-configured, else `{"class_name": ..., "config": {...}}` with the arguments
@@ -103,8 +108,11 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
         rebuilt = type(layer)(**kwargs, name=layer.name).get_config()
     except Exception as exc:  # noqa: BLE001 - our params or Keras refused
         raise _Fallback(str(exc)) from None
-    if _settings(normal_json(rebuilt)) != _settings(normal_json(config)):
-        raise _Fallback("its config holds settings our parameters do not cover")
+    ours, theirs = _settings(normal_json(rebuilt)), _settings(normal_json(config))
+    if ours != theirs:
+        keys = sorted(k for k in {*ours, *theirs} if ours.get(k) != theirs.get(k))
+        held = ", ".join(f"{k}={_short(theirs.get(k))}" for k in keys)
+        raise _Fallback(f"its config holds settings our parameters do not cover: {held}")
     return _note_lists(spec, params, config, rebuilt)
 
 
@@ -234,14 +242,17 @@ def map_call(node) -> tuple[Call, str | None]:
         call, why = map_operation(node, template, tensors)
         if call is not None:
             return call, None
-        return _generic(layer, template, tensors, node), why or "no node kind for this class"
+        return _generic(layer, template, tensors, node), why or (
+            f"no node kind for its class {type(layer).__name__} ({type(layer).__module__})")
     spec = LAYER_SPECS[kind]
     plain, call_values = call_params(spec, template)
     plain, switched = keyword_ports(spec, plain)
     inputs = standard_inputs(spec, plain, tensors)
     try:
         if inputs is None:
-            raise _Fallback("it is called with extra arguments")
+            extra = sorted(set(plain.get("kwargs", {})) - set(spec.input_names))
+            raise _Fallback("it is called with extra arguments"
+                            + (f" ({', '.join(extra)})" if extra else ""))
         params = {**_mapped_params(spec, layer, layer.get_config()), **switched}
         if switched and spec.max_ports(params) != len(inputs):
             raise _Fallback(f"it is given {len(inputs) - 1} initial state(s) where "

@@ -91,3 +91,22 @@ def test_a_masking_layer_imports_as_layers_that_pass_its_mask_on():
             rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
         got = keras.ops.convert_to_numpy(rebuilt(data))
         np.testing.assert_allclose(got, want, atol=1e-6, err_msg=style)
+
+
+class _Doubler(keras.layers.Layer):
+    def call(self, inputs):
+        return inputs * 2
+
+
+def test_a_generic_layer_says_which_class_setting_or_argument_kept_it_generic():
+    from kerascanvas.runtime.importer import import_model_report
+
+    x = keras.Input((4,), name="x")
+    y = keras.layers.LayerNormalization(rms_scaling=True, name="norm")(_Doubler(name="twice")(x))
+    y = keras.layers.Dense(3, name="dense")(y, training=True)
+    report = import_model_report(keras.Model(x, y))
+    assert report.generic == {
+        "twice": f"no node kind for its class _Doubler ({__name__})",
+        "norm": "its config holds settings our parameters do not cover: rms_scaling=True",
+        "dense": "it is called with extra arguments (training)",
+    }
