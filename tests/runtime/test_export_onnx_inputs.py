@@ -107,3 +107,19 @@ def test_a_layer_failing_only_after_the_layers_before_it_is_named(tmp_path, monk
                                           r"the layers before it .*only one element"):
         export_onnx(import_model(model), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_model_with_an_input_no_output_uses_exports(tmp_path):
+    # The exporter drops such an input from the graph: the check feeds the graph's inputs
+    # by name instead of failing on the count (an internal error before).
+    import onnxruntime
+
+    keras = import_keras()
+    x, unused = keras.Input((3,), name="x"), keras.Input((2,), name="unused")
+    model = keras.Model([x, unused], keras.layers.Dense(2, name="dense")(x))
+    path = tmp_path / "m.onnx"
+    assert export_onnx(import_model(model), path, weights=None) is not None
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    data = {"x": np.ones((2, 3), "float32"), "unused": np.ones((2, 2), "float32")}
+    got = session.run(None, {i.name: data[i.name] for i in session.get_inputs()})
+    assert got[0].shape == (2, 2)
