@@ -114,11 +114,13 @@ def _inner_code(inner: dict[str, Any], name: str, indent: str, find=get_spec) ->
     return Code(call(layer_class(spec), [], {**kwargs, "name": name}, indent)[len(indent):])
 
 
-def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = None) -> str:
+def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = None,
+                training: str | None = None) -> str:
     """How a layer is applied: merges take one list, others positional tensors, and the
-    tensors of keyword ports one list keyword: `(x, initial_state=[h, c])`."""
+    tensors of keyword ports one list keyword: `(x, initial_state=[h, c])`. `training`:
+    see `generic.call_arguments`."""
     if spec.kind == generic.KIND:
-        return generic.call_arguments(params or {}, sources)
+        return generic.call_arguments(params or {}, sources, training)
     if spec.kind == custom.KIND:
         return custom.call_arguments(sources)
     if is_operation(spec):  # the whole call: `keras.ops.mean(x, axis=1)`

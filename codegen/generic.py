@@ -69,12 +69,25 @@ def _index_code(value: Any) -> Any:
     return value
 
 
-def call_arguments(params: Mapping[str, Any], sources: Sequence[str]) -> str:
-    """`(x)`, `([a, b])` or the node's call template filled in with its input variables."""
+def call_arguments(params: Mapping[str, Any], sources: Sequence[str],
+                   training: str | None = None) -> str:
+    """`(x)`, `([a, b])` or the node's call template filled in with its input variables.
+
+    With `training` (the name of a subclassed model's own `training` argument), a
+    recorded `training=True` holds only when the model is called without one, as a
+    Functional model reads it: `training=True if training is None else training`.
+    """
     template = params.get("call")
     if template is None:
         return f"({sources[0]})" if len(sources) == 1 else f"([{', '.join(sources)}])"
     parts = [literal(_with_tensors(v, sources)) for v in template.get("args", [])]
-    parts += keyword_arguments({k: _with_tensors(v, sources)
-                                for k, v in template.get("kwargs", {}).items()})
+    kwargs = {k: _with_tensors(v, sources) for k, v in template.get("kwargs", {}).items()}
+    if training is not None and isinstance(kwargs.get("training"), bool):
+        kwargs["training"] = Code(f"{kwargs['training']} if {training} is None else {training}")
+    parts += keyword_arguments(kwargs)
     return f"({', '.join(parts)})"
+
+
+def recorded_training(params: Mapping[str, Any]) -> bool:
+    """Whether the node's call template holds a `training=True/False` of its own."""
+    return isinstance(((params.get("call") or {}).get("kwargs") or {}).get("training"), bool)

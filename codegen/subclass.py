@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.nested import is_model_block
-from kerascanvas.graph.spec import USER_BLOCK, get_spec
+from kerascanvas.graph.spec import GENERIC, USER_BLOCK, get_spec
 from kerascanvas.graph.userblocks import returns_list
 
-from . import application, nested, operations, shared
+from . import application, generic, nested, operations, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .functional import build_source, output_name_lines, precision_blocks, user_helper_sources
@@ -32,6 +32,7 @@ class _Writer:
         self.init: list[str] = []
         self.body: list[str] = []
         self.shared_attrs: dict[str, str] = {}  # shared layer variable -> attribute
+        self.training = False  # a layer call records training=: call() takes training
 
     def layer(self, spec, kwargs, name: str, sources, outputs, params=None) -> None:
         if is_operation(spec):  # a keras.ops call in call(), no attribute
@@ -42,8 +43,9 @@ class _Writer:
         attr = self.attrs.take(name)
         self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",
                                      params=params))
+        self.training |= spec.kind == GENERIC and generic.recorded_training(params or {})
         self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
-                         f"self.{attr}{call_suffix(spec, sources, params)}")
+                         f"self.{attr}{call_suffix(spec, sources, params, 'training')}")
 
     def shared_call(self, layer: shared.SharedLayer, step: Step) -> None:
         """One attribute per shared layer, called in call() at each use."""
@@ -103,15 +105,19 @@ class _Writer:
             local[sub.name] = var
 
 
-def _call_signature(plan: Plan) -> list[str]:
+def _call_signature(plan: Plan, training: bool = False) -> list[str]:
+    """`def call(self, x)` and the unpacking of its inputs; `training=None` after them when
+    a layer call recorded a training value of its own (see `generic.call_arguments`)."""
     names = [s.outputs[0] for s in plan.inputs]
+    more = ", training=None" if training else ""
     if plan.input_keys is not None:  # the model takes a dict
-        return [f"{INDENT}def call(self, inputs):",
+        return [f"{INDENT}def call(self, inputs{more}):",
                 *(f"{INDENT * 2}{var} = inputs[{literal(key)}]"
                   for key, var in plan.input_keys.items())]
     if len(names) == 1:
-        return [f"{INDENT}def call(self, {names[0]}):"]
-    return [f"{INDENT}def call(self, inputs):", f"{INDENT * 2}{', '.join(names)} = inputs"]
+        return [f"{INDENT}def call(self, {names[0]}{more}):"]
+    return [f"{INDENT}def call(self, inputs{more}):",
+            f"{INDENT * 2}{', '.join(names)} = inputs"]
 
 
 def _build_method(plan: Plan) -> list[str]:
@@ -145,7 +151,8 @@ def class_source(plan: Plan) -> str:
              "",
              f"{INDENT}def __init__(self, **kwargs):",
              f"{INDENT * 2}super().__init__(**kwargs)",
-             *writer.init, "", *_build_method(plan), "", *_call_signature(plan), *writer.body,
+             *writer.init, "", *_build_method(plan), "", *_call_signature(plan, writer.training),
+             *writer.body,
              f"{INDENT * 2}return {pack_keyed(plan.outputs, plan.output_keys)}"]
     return "\n".join(lines) + "\n"
 
