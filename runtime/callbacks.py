@@ -208,18 +208,23 @@ class FaultInjector(keras.callbacks.Callback):
 
 class HoldInValidation(keras.callbacks.Callback):
     """For tests and UI checks: at validation batch `at_batch` of the first validation
-    pass, write the file `signal_path` (the run is now inside it), then hold until a stop
-    request sets the model's `stop_evaluating` (or `timeout_s` passes)."""
+    pass (of epoch `epoch` or later, counted from 0), write the file `signal_path` (the run
+    is now inside it), then hold until a stop request sets the model's `stop_evaluating`
+    (or `timeout_s` passes)."""
 
-    def __init__(self, signal_path: str, at_batch: int = 1, timeout_s: float = 300.0):
+    def __init__(self, signal_path: str, at_batch: int = 1, timeout_s: float = 300.0,
+                 epoch: int = 0):
         super().__init__()
         self.path, self.at_batch, self.timeout_s = str(signal_path), int(at_batch), timeout_s
-        self.done = False
+        self.done, self.epoch, self.from_epoch = False, 0, int(epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
 
     def on_test_batch_begin(self, batch, logs=None):
         import time
 
-        if self.done or batch != self.at_batch:
+        if self.done or batch != self.at_batch or self.epoch < self.from_epoch:
             return
         self.done = True
         Path(self.path).write_text("validating\n", encoding="utf-8")
@@ -264,12 +269,12 @@ def prediction_faults(fault, guard) -> list:
 
 def fault_callbacks(fault) -> list:
     """The callbacks of a test fault: {"at_batch", "error"} (`FaultInjector`) or
-    {"hold_in_validation": path} (`HoldInValidation`); none for None (nor for a fault
+    {"hold_in_validation": path, "epoch": N} (`HoldInValidation`); none for None (nor for a fault
     of the predictions, `prediction_faults`)."""
     if not fault or "hold_in_predictions" in fault:
         return []
     if "hold_in_validation" in fault:
-        return [HoldInValidation(fault["hold_in_validation"])]
+        return [HoldInValidation(fault["hold_in_validation"], epoch=fault.get("epoch", 0))]
     return [FaultInjector(**fault)]
 
 

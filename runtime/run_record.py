@@ -114,16 +114,24 @@ def keep(result, data) -> str:
         "" when written (or nothing was saved, or by no run: no data in its settings),
         else a sentence saying why not.
     """
-    settings = result.settings
-    if not result.saved or not isinstance(settings.get("data"), str):
+    if not result.saved:
+        return ""
+    return keep_at(result.saved, result.settings, data, result.epochs_run, result.model)
+
+
+def keep_at(path: str, settings, data, epochs: int, model) -> str:
+    """`keep` for the model `model` saved at `path` after `epochs` epochs, trained with
+    the resolved `settings` on `data` (also a run's epoch-end snapshot,
+    `runtime.snapshot`)."""
+    if not isinstance(settings.get("data"), str):
         return ""
     try:
         current = settings.get("data_fingerprint") or \
             (fingerprint(settings["data"], data) if data is not None else {})
-        write(result.saved, settings["data"], current, result.epochs_run,
-              settings.get("epochs"), _reached_rate(result.model))
+        write(path, settings["data"], current, epochs, settings.get("epochs"),
+              _reached_rate(model))
     except OSError as exc:
-        return (f"Could not write {record_path(result.saved)}, the run record of the model "
+        return (f"Could not write {record_path(path)}, the run record of the model "
                 f"({exc.strerror or exc}): continuing it needs the data and the epoch "
                 "reached given again (--data, --initial-epoch).")
     return ""

@@ -202,6 +202,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     if resolved["seed"] is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
     plan = plan_fit(doc, data, resolved)
+    callbacks = [*callbacks, *_snapshots(save, session, resolved, data)]
     bridge = bridge or FastBridge(sink or (lambda event: None))
     bridge.describe({**resolved, "device": result.device}, int(resolved["batch_size"]),
                     plan.samples, initial_epoch)
@@ -219,7 +220,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             ranks.place(session, plan, result.device, result.model)
             stage = "training"
             with rank_end.training():  # rank 0: torchrun's SIGTERM ends `fit` as an error
-                fit_run(result, plan, bridge, list(callbacks), doc, session, analysis)
+                fit_run(result, plan, bridge, callbacks, doc, session, analysis)
             stage = "evaluating"
             evaluate_run(result, plan, bridge, session)
             ranks.release(session, result.model)
@@ -242,6 +243,14 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     return result
 
 
+def _snapshots(save: str | None, session, settings, data) -> list:
+    """The epoch-end snapshot of a run that saves its model (`runtime.snapshot`); on one
+    process only."""
+    from .snapshot_callback import EpochSnapshot
+
+    return [EpochSnapshot(save, settings, data)] if save and session is None else []
+
+
 def _note_failure(session, exc: BaseException, where: str) -> None:
     """Note on this rank's session where it failed and what it received, for its
     launcher to name (`runtime.rank_reports`); an error that says another rank is gone
@@ -258,7 +267,7 @@ def _save(result: TrainResult, path: str, data) -> None:
     it (`run_record.keep`: what a continuation reads). A file that cannot be written is
     said in the result (`save_error`), not raised: the model stays in the result, for the
     caller to keep elsewhere; a record that cannot be written is said in its message."""
-    from . import run_record
+    from . import run_record, snapshot
     from .callbacks import save_atomic
 
     try:
@@ -268,5 +277,6 @@ def _save(result: TrainResult, path: str, data) -> None:
         result.message = f"{result.message} {result.save_error}".strip()
         return
     result.saved = str(path)
+    snapshot.discard(path)  # the model kept supersedes the epoch-end snapshot
     unrecorded = run_record.keep(result, data)
     result.message = f"{result.message} {unrecorded}".strip()

@@ -55,6 +55,7 @@ from .events import (
 )
 from .kill_keep import file_identity, kept_after_kill, own_files
 from .launch import wait_ended
+from .snapshot import kept_snapshot, snapshot_path
 from .worker_child import (  # noqa: F401  (their home was here)
     NICENESS,
     Control,
@@ -107,15 +108,19 @@ def kept_text(where: Reached) -> str:
             if where.epochs_done else "")
 
 
-def crash_message(exitcode: int | None, where: Reached) -> str:
+def crash_message(exitcode: int | None, where: Reached, snapshot: str | None = None) -> str:
     """What a run whose process ended without a result says: how it ended (the signal
-    by name), where training was, and what is left of it.
+    by name), where training was, and what is left of it: its curves, and the model's
+    epoch-end `snapshot` when it kept one (`runtime.snapshot`).
 
     >>> crash_message(-9, Reached(7, (7, 11, 45)))[40:94]
     '(killed by SIGKILL) during epoch 8, at batch 12 of 45 '
     """
-    return (f"The training process ended unexpectedly ({ended_text(exitcode)})"
-            f"{where_text(where)}; the model was not saved.{kept_text(where)}")
+    from .snapshot import kept_text as snapshot_text
+
+    lost = f" {snapshot_text(snapshot)}" if snapshot else "; the model was not saved."
+    head = f"The training process ended unexpectedly ({ended_text(exitcode)}){where_text(where)}"
+    return f"{head}.{lost}" if snapshot else f"{head}{lost}{kept_text(where)}"
 
 
 class TrainingRun:
@@ -162,6 +167,7 @@ class TrainingRun:
         self._killing = False  # set before terminate(): a poll must not call it a crash
         self._files_before: dict[str, tuple | None] = {}  # the run's files as it began
         self._reached = Reached()
+        self._snapshot_before: tuple | None = None  # an earlier run's snapshot, not this one's
 
     def start(self) -> None:
         """Launch the child process; events start arriving through `poll_events()`."""
@@ -172,6 +178,8 @@ class TrainingRun:
         self.process = context.Process(target=_child_main, daemon=True, name="kerascanvas-train",
                                        args=(self.payload, self._events, self._commands))
         self._files_before = {p: file_identity(p) for p in own_files(self.payload["save"])}
+        self._snapshot_before = file_identity(snapshot_path(self.payload["save"])) \
+            if self.payload["save"] else None
         self.process.start()
         self.status = RUNNING
 
@@ -219,10 +227,16 @@ class TrainingRun:
             received += self._drain(wait=0.5)
             if self.status == RUNNING:
                 self.status = FAILED
-                self.result = Result(FAILED, crash_message(self.process.exitcode,
-                                                           self._reached))
+                self.result = self._crashed()
                 received.append(self.result)
         return received
+
+    def _crashed(self) -> Result:
+        """The result of a child that ended without one: its epoch-end snapshot, if it
+        kept one, is the run's model (Continue goes on from it)."""
+        snapshot = kept_snapshot(self.payload["save"], self._snapshot_before)
+        return Result(FAILED, crash_message(self.process.exitcode, self._reached, snapshot),
+                      saved=snapshot)
 
     def _drain(self, wait: float = 0.0) -> list[TrainingEvent]:
         received = []

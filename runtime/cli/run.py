@@ -62,6 +62,7 @@ keras and torch are imported inside `run` only, so `kerascanvas --help` stays li
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -232,6 +233,28 @@ def _launch(doc, args, launch, analysis) -> int:
     return start_ranks(args, launch, EXIT_INVALID, EXIT_FAILED)
 
 
+def _snapshot_identity(save: str | None):
+    from ..kill_keep import file_identity
+    from ..snapshot import snapshot_path
+
+    return file_identity(snapshot_path(save)) if save else None
+
+
+@contextlib.contextmanager
+def _say_snapshot(args, before):
+    """A run aborted (the second signal) names the epoch-end snapshot it kept
+    (`runtime.snapshot`: with --save only), and how to continue it."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit):
+        from ..snapshot import kept_snapshot, kept_text
+
+        kept = kept_snapshot(args.save, before)
+        if kept:
+            error("aborted without saving. " + kept_text(kept).replace("PROJECT", args.file))
+        raise
+
+
 def _fit(doc, settings, data, args, sink, analysis=None):
     """(the TrainResult, the signal that stopped it or None). Without --save the run keeps
     its model in the runs folder (`kept_runs.keep_model`), unless --no-keep."""
@@ -251,7 +274,8 @@ def _fit(doc, settings, data, args, sink, analysis=None):
     # A rank leaves SIGTERM alone: torchrun sends it to end the ranks when one has failed,
     # and a rank waiting on a dead peer could not finish its batch.
     caught = (signal.SIGINT,) if distributed.launched() else (signal.SIGINT, signal.SIGTERM)
-    with StopOnSignals(bridge, caught) as signals:
+    before = _snapshot_identity(args.save)
+    with StopOnSignals(bridge, caught) as signals, _say_snapshot(args, before):
         result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
                        bridge=bridge, initial_model=args.resume,
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
