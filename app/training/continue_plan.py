@@ -56,9 +56,14 @@ def other_data_note(doc, previous, overrides: dict, label: str) -> str:
 
 def continue_start(record) -> int:
     """The epoch (as Keras counts) a continuation of `record` starts from: the epoch its
-    saved model reached, by its run record, else by the run's listed epochs."""
+    saved model reached, by its run record, else by the run's result after a NaN loss
+    (its dropped epoch ended, and was listed as done before that was known), else by the
+    run's listed epochs."""
     reached, _ = run_record.resume_point(saved_record(record))
-    return reached if reached is not None else record.initial_epoch + record.epochs_done
+    if reached is not None:
+        return reached
+    return record.result.epochs_run if diverged(record) else \
+        record.initial_epoch + record.epochs_done
 
 
 def default_target(record, epochs_setting: int) -> int:
@@ -81,7 +86,8 @@ def last_finite_rate(record) -> float | None:
     loss, lr = record.curves.epochs.get("loss"), record.curves.lr
     if loss is None or not len(lr):
         return None
-    good = loss.x[np.isfinite(loss.y)]
+    dropped = record.curves.dropped  # a NaN epoch whose loss stayed finite: not good
+    good = loss.x[np.isfinite(loss.y) & (loss.x < (dropped or math.inf))]
     rates = [float(y) for x, y in zip(lr.x, lr.y, strict=True)
              if x in good and math.isfinite(y) and y > 0]
     return rates[-1] if rates else None

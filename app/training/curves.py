@@ -4,7 +4,10 @@
 Keras' running mean since the epoch began), the per-epoch logs (train and `val_` names)
 and the learning rate, each as a `Series` of float64 arrays that grow by doubling.
 NaN values stay in the buffers; each NaN loss adds a note ("NaN loss at epoch e,
-batch b") that the plots mark.
+batch b") that the plots mark. An epoch a NaN loss dropped (its weights not kept, its
+logs not in the history: `dropped`) keeps its values here, but the plots draw `drawn`:
+the kept epochs only, and its NaN note beside their last loss, so the huge values that
+led to the NaN do not stretch the axes past what the run kept.
 """
 
 from __future__ import annotations
@@ -92,6 +95,9 @@ class RunCurves:
         # Metric names expected from the settings: their plots are made before the
         # first epoch ends, not in the middle of training.
         self.expected: list[str] = []
+        # The epoch (from 1) a NaN loss dropped, once the run's result says so.
+        self.dropped: int | None = None
+        self._kept_views: dict[int, tuple[tuple, Series]] = {}
 
     def add_batch(self, epoch: int, batch: int, steps: int | None, loss, lr=None) -> None:
         """The mean loss of the batches since the previous point (up to `batch`); a NaN
@@ -142,6 +148,31 @@ class RunCurves:
         finite = series.y[np.isfinite(series.y)]
         self.nan_notes.append((x, float(finite[-1]) if len(finite) else 0.0, text))
 
+    def drawn(self, series: Series) -> Series:
+        """`series` as the plots draw it: without the points of the `dropped` epoch (a
+        view kept while `series` does not grow, so an unchanged plot is not redrawn)."""
+        if self.dropped is None:
+            return series
+        key = (len(series), self.dropped)
+        kept = self._kept_views.get(id(series))
+        if kept is None or kept[0] != key:
+            kept = (key, series.copy(until=self.dropped - 1))
+            self._kept_views[id(series)] = kept
+        return kept[1]
+
+    def drawn_notes(self) -> list[tuple[float, float, str]]:
+        """The NaN notes as drawn: one in the `dropped` epoch beside the last finite loss
+        the run kept (the epoch's, else its batches'; 0 without one), not at the huge
+        value the dropped epoch reached before its NaN."""
+        if self.dropped is None:
+            return list(self.nan_notes)
+        kept = [self.drawn(s).y for s in (self.epochs.get("loss"), self.batch_loss)
+                if s is not None]
+        finite = [y[np.isfinite(y)] for y in kept]
+        y = next((float(v[-1]) for v in finite if len(v)), 0.0)
+        start = self.dropped - 1
+        return [(x, y if x > start else at, text) for x, at, text in self.nan_notes]
+
     def metric_names(self) -> list[str]:
         """Base metric names ("loss" first), each drawn with its `val_` twin."""
         names = {n[4:] if n.startswith("val_") else n for n in self.epochs}
@@ -156,11 +187,15 @@ class RunCurves:
         return {name: float(s.y[-1]) for name, s in self.epochs.items() if len(s)}
 
     def copy(self, until: float = math.inf) -> RunCurves:
-        """A copy; with `until`, the batch losses past that epoch are left out (those of
-        an epoch a stop cut short, which a continued run trains again)."""
+        """A copy; with `until`, what came past that epoch is left out (the batches of an
+        epoch a stop cut short, an epoch a NaN loss dropped: a continued run trains them
+        again)."""
         other = RunCurves()
-        other.batch_loss, other.lr = self.batch_loss.copy(until), self.lr.copy()
-        other.epochs = {k: s.copy() for k, s in self.epochs.items()}
-        other.nan_notes, other.version = list(self.nan_notes), self.version
+        other.batch_loss, other.lr = self.batch_loss.copy(until), self.lr.copy(until)
+        other.epochs = {k: s.copy(until) for k, s in self.epochs.items()}
+        other.nan_notes = [note for note in self.nan_notes if note[0] <= until]
+        other.version = self.version
+        other.dropped = self.dropped if self.dropped is not None and \
+            self.dropped <= until else None
         other.last_epoch, other.expected = self.last_epoch, list(self.expected)
         return other

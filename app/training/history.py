@@ -80,6 +80,7 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
     curves.epochs = {k: _from_series(v) for k, v in (stored.get("epochs") or {}).items()
                      if k != KERAS_LR_LOG}  # listed as a metric by earlier commands
     curves.last_epoch = stored.get("last_epoch")
+    curves.dropped = getattr(record.result, "dropped_epoch", None)  # NaN: not drawn
     record.curves = curves
     return record
 

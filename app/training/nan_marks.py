@@ -65,7 +65,7 @@ class NanMarksMixin:
         return [t.textItem.toPlainText() for t in self.nan_texts]
 
     def _draw_nan(self, curves) -> None:
-        notes = tuple(curves.nan_notes) if curves is not None else ()
+        notes = tuple(curves.drawn_notes()) if curves is not None else ()
         key = ("", "nan")
         plot = self.plots["loss"]
         finite = finite_values(plot)
@@ -92,7 +92,7 @@ class NanMarksMixin:
             text = pg.TextItem(message, color=NAN_COLOR,
                                anchor=note_anchor(x, y, x_span, y_span))
             text.setPos(x, y)
-            plot.addItem(text)
+            plot.addItem(text, ignoreBounds=True)  # sized in pixels: no data range
             self.nan_texts.append(text)
 
     def _frame_flat_plots(self) -> None:

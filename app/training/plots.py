@@ -6,7 +6,9 @@ rate's axis fitted by `LearningRateAxisMixin` (see `lr_plot`). A 10 Hz
 timer compares each run's `version` with the one last drawn, while the plots are
 visible; each changed curve gets one `setData` of its whole buffers. NaN values stay in
 the buffers (the finite check breaks the line there) and each NaN loss is marked
-with a red cross and a red "NaN loss at epoch e, batch b" note (`nan_marks`).
+with a red cross and a red "NaN loss at epoch e, batch b" note (`nan_marks`). An epoch
+a NaN loss dropped is not drawn, but for its cross (`RunCurves.drawn`): its huge values
+would set the axes, not the epochs the run kept.
 """
 
 from __future__ import annotations
@@ -231,14 +233,14 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
         if not overlay:
             batch = self._item((label, "batch"), "loss", BATCH_COLOR, 1.0,
                                name=f"{prefix}batch loss")
-            self._push(batch, curves.batch_loss)
+            self._push(batch, curves.drawn(curves.batch_loss))
         for name, series in curves.epochs.items():
             base = name[4:] if name.startswith("val_") else name
             is_val = name.startswith("val_")
             item = self._item((label, name), base, val if is_val else train, 2.0,
                               dashed=overlay and is_val,
                               name=f"{prefix}{'validation' if is_val else 'train'}")
-            self._push(item, series)
+            self._push(item, curves.drawn(series))  # a NaN-dropped epoch: not drawn
         rates = curves.lr_shown()
         if len(rates):
             lr = self._item((label, "lr"), LR_PLOT, train, 2.0,

@@ -254,6 +254,10 @@ class RunEventsMixin:
         record.message = event.message
         saved = event.saved
         record.saved_path = saved if saved and os.path.exists(saved) else None
+        if event.nan:  # the NaN epoch's end was heard, but it was dropped: not done
+            record.epochs_done = max(event.epochs_run - record.initial_epoch, 0)
+            record.curves.dropped = event.dropped_epoch  # nor drawn
+            record.curves.version += 1
         reached = record.epoch + (record.batch >= 0)  # a cut epoch's batches are drawn
         if 0 < reached < (record.curves.last_epoch or 0):  # ended early: the axis fits it
             record.curves.last_epoch = reached
