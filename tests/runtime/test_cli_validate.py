@@ -72,7 +72,9 @@ def test_errors_exit_1_and_are_listed(project, capsys):
     issue = next(i for i in report["issues"] if i["severity"] == "error")
     assert issue == {"node": "flat", "port": 0, "severity": "error",
                      "message": "Input port in_0 of 'flat' is not connected",
-                     "code": "unconnected_input", "data": {}, "blocks": True}
+                     "code": "unconnected_input", "blocks": True,
+                     # the layer its fix wires from: conv1, where the graph now ends
+                     "data": {"source": "conv1", "source_name": "conv1"}}
     assert next(n for n in report["nodes"] if n["id"] == "out")["output_shapes"] is None
 
 
