@@ -8,7 +8,9 @@ kept, and the run's result names it: a kill in the final evaluation (training ha
 and the model is saved; the evaluation on test data and the predictions come after)
 keeps the model, "killed" with a message that says where it is and what it holds. The
 partial files of a write the kill cut short are removed. A file at those paths from
-before the run, as it was then, is not the run's: it is left alone, and not named.
+before the run, as it was then, is not the run's: it is left alone, and not named. A
+kill in training, before the model was saved, keeps the model's last epoch-end snapshot
+(`runtime.snapshot`), named with the epoch it holds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from kerascanvas.graph.atomicfile import remove_stale_partials
 
 from .events import KILLED, Result
+from .snapshot import kept_snapshot, kept_text
 
 NOT_SAVED = "Training was killed; the model was not saved."
 AS_IT_ENDED = "as training ended"
@@ -41,10 +44,13 @@ def file_identity(path: str) -> tuple[int, ...] | None:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def kept_after_kill(save: str | None, before: Mapping[str, tuple[int, ...] | None]) -> Result:
+def kept_after_kill(save: str | None, before: Mapping[str, tuple[int, ...] | None],
+                    snapshot_before: tuple[int, ...] | None = None) -> Result:
     """The "killed" result of a run that saved to `save`, once none of its processes runs:
     the files it wrote (those whose `file_identity` differs from `before`, taken as it
-    began) are kept and named, partial ones removed."""
+    began) are kept and named, partial ones removed. Killed before it saved its model, it
+    keeps the epoch-end snapshot it wrote, if any (`runtime.snapshot`; `snapshot_before`:
+    the snapshot's identity as the run began), as its model."""
     written = []
     for path in own_files(save):
         remove_stale_partials(path)
@@ -55,6 +61,10 @@ def kept_after_kill(save: str | None, before: Mapping[str, tuple[int, ...] | Non
     evaluation = {"split": "", "metrics": {}, "predictions": predictions} if predictions \
         else None
     if save not in written:
+        snapshot = kept_snapshot(save, snapshot_before)
+        if snapshot:  # killed in training: the model as trained at an epoch's end
+            return Result(KILLED, f"Training was killed. {kept_text(snapshot)}", saved=snapshot,
+                          evaluation=evaluation)
         return Result(KILLED, NOT_SAVED, evaluation=evaluation)
     return Result(KILLED, killed_message(save, bool(predictions)), saved=save,
                   evaluation=evaluation)

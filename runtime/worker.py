@@ -215,7 +215,8 @@ class TrainingRun:
         below = end_tree(self.process.pid, timeout)
         self.process.join(timeout)
         wait_ended(below, timeout)  # reaped by now, or zombies that write nothing more
-        self.result = kept_after_kill(self.payload["save"], self._files_before)
+        self.result = kept_after_kill(self.payload["save"], self._files_before,
+                                      self._snapshot_before)
         self.status = KILLED
 
     def poll_events(self) -> list[TrainingEvent]:

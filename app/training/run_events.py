@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from ...runtime import events as ev
 from ...runtime.kill_keep import AS_IT_ENDED, NOT_SAVED, killed_message
+from ...runtime.snapshot import kept_text as snapshot_text
+from ...runtime.snapshot import snapshot_path
 from ...runtime.worker import Reached, kept_text, where_text
 from .records import RunRecord, format_logs, speed_text
 
@@ -66,18 +68,33 @@ def killed_result(source) -> ev.Result:
 
 def take_kill(record: RunRecord, result: ev.Result) -> None:
     """Take what the kill of `record`'s worker kept into the record (no Qt: the window may
-    be closing): the model it saved, said with what it holds, and the predictions. A kill
-    that kept no model says where training was and what the run keeps (its curves), as a
-    worker that died does; one before any batch says only that nothing was saved."""
+    be closing): the model it saved, said with what it holds, and the predictions; killed
+    in training, the epoch-end snapshot it kept (`runtime.snapshot`). A kill that kept no
+    model says where training was and what the run keeps (its curves), as a worker that
+    died does; one before any batch says only that nothing was saved."""
     saved = result.saved if result.saved and os.path.exists(result.saved) else None
-    message = killed_message(saved, bool(result.evaluation), _held(record)) if saved \
-        else result.message
+    record.status, record.saved_path = ev.KILLED, saved
+    record.message = _killed_text(record, result, saved)
+    record.result = dataclasses.replace(result, message=record.message, saved=saved)
+
+
+def _killed_text(record: RunRecord, result: ev.Result, saved: str | None) -> str:
     where = _reached(record)
-    if not saved and message == NOT_SAVED and (where.epochs_done or where.batch):
-        message = (f"Training was killed{where_text(where)}; the model was not saved."
-                   f"{kept_text(where)}")
-    record.status, record.saved_path, record.message = ev.KILLED, saved, message
-    record.result = dataclasses.replace(result, message=message, saved=saved)
+    if saved and _is_snapshot(record, saved):
+        return f"Training was killed{where_text(where)}. {snapshot_text(saved)}" \
+            f"{kept_text(where)}"
+    if saved:
+        return killed_message(saved, bool(result.evaluation), _held(record))
+    if result.message == NOT_SAVED and (where.epochs_done or where.batch):
+        return (f"Training was killed{where_text(where)}; the model was not saved."
+                f"{kept_text(where)}")
+    return result.message
+
+
+def _is_snapshot(record: RunRecord, saved: str) -> bool:
+    """Whether `saved` is the epoch-end snapshot of `record`'s `run_N.keras`."""
+    return saved == snapshot_path(os.path.join(os.path.dirname(saved),
+                                               f"run_{record.number}.keras"))
 
 
 def _reached(record: RunRecord) -> Reached:

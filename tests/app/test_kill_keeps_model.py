@@ -101,3 +101,41 @@ def test_a_window_closed_in_the_final_evaluation_keeps_and_lists_the_model(simul
     assert save.read_text() == "model"
     (listed,), _ = load_runs(save.parent)
     assert listed.saved_path == str(save) and "was kept at" in listed.message
+
+
+@pytest.mark.parametrize("how", ["kill", "sigkill"])
+def test_a_run_ended_in_training_keeps_and_lists_its_epoch_end_snapshot(simulated, qtbot, how):
+    """The window's Kill, or a SIGKILL from outside (the OOM killer): the snapshot the run
+    wrote after epoch 2 is its model, named, listed, and Continue goes on from epoch 2."""
+    import os
+    import signal
+
+    from kerascanvas.app.training.continue_plan import continue_start, default_target
+
+    controller, ready, mode = simulated
+    mode[0] = "snapshot"
+    panel = TrainingPanel(Project(mlp()), controller)
+    qtbot.addWidget(panel)
+    assert panel.start()
+    record = controller.current
+    wait_ready(ready)
+    qtbot.waitUntil(lambda: record.epochs_done == 2, timeout=5000)
+    if how == "kill":
+        panel.kill_button.click()
+    else:
+        os.kill(record.source.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: record.saved_path is not None, timeout=15_000)
+    snapshot = Path(controller.save_dir) / "run_1.last.keras"
+    assert record.saved_path == str(snapshot) and snapshot.read_text() == "snapshot"
+    said = (f"after epoch 2. A snapshot of the model as trained after epoch 2 is kept at "
+            f"{snapshot}: Continue the run to go on from there")
+    assert said in record.message and f"--resume {snapshot}" in record.message
+    assert record.status == ("killed" if how == "kill" else "failed")
+    assert record.message.startswith("Training was killed" if how == "kill" else
+                                     "The training process ended unexpectedly (killed by "
+                                     "SIGKILL)")
+    assert continue_start(record) == 2 and default_target(record, 10) == 4
+    qtbot.waitUntil(panel.continue_button.isEnabled, timeout=5000)
+    (listed,), problem = load_runs(snapshot.parent)
+    assert problem is None and listed.saved_path == str(snapshot)
+    panel.shutdown()

@@ -14,8 +14,10 @@ from kerascanvas.runtime.events import EpochBegin, EpochEnd, TrainBegin, TrainEn
 
 # A rank (or, on one process, the training itself), held in its final evaluation once it
 # has written what `mode` says: "nothing"; "saved", the model whole (under a partial name,
-# renamed) and part of the predictions; "predicted", both whole. With `trap` it writes
-# the model when SIGTERM comes, as rank 0 keeps it when torchrun ends it.
+# renamed) and part of the predictions; "predicted", both whole; "snapshot", in training,
+# the model's epoch-end snapshot after epoch 2 of 4 and its run record (`runtime.snapshot`).
+# With `trap` it writes the model when SIGTERM comes, as rank 0 keeps it when torchrun ends
+# it.
 RANK = """
 import os, signal, sys, time
 save, ready, mode, trap = sys.argv[2:6]
@@ -33,6 +35,11 @@ if trap == "trap":
     signal.signal(signal.SIGTERM, keep)
 elif trap == "deaf":  # a rank deep in its start, which a SIGTERM does not end
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if mode == "snapshot":
+    snapshot = save[:-len(".keras")] + ".last.keras"
+    whole(snapshot, "snapshot")
+    whole(snapshot + ".run.json", '{"format": "kerascanvas-run", "version": 1, '
+          '"data": "synthetic:96", "fingerprint": {}, "epochs": 2, "planned_epochs": 4}')
 if mode in ("saved", "predicted"):
     whole(save, "model")
 if mode == "predicted":
