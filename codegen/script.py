@@ -199,12 +199,23 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
         optimizer = _scheduled_optimizer(settings)
     else:
         optimizer = optimizer_function(settings["optimizer"], phases is not None)
+    main = main_function(plan, phases is not None, settings)
+    own_step = doc.training.get("executor") == "keras"
     blocks = [*module.blocks, constants(plan, settings), *extra, optimizer,
-              *script_training.blocks(settings), DATA_FUNCTIONS, FASTER_STEP, *functions,
-              main_function(plan, phases is not None, settings), MAIN_GUARD]
+              *script_training.blocks(settings), DATA_FUNCTIONS,
+              *([] if own_step else [FASTER_STEP]), *functions,
+              _without_faster_step(main) if own_step else main, MAIN_GUARD]
     module = Module(imports=[*SCRIPT_IMPORTS, *script_training.imports(settings)],
                     blocks=blocks, header=SCRIPT_HEADER)
     return _with_code(with_initial_weights(module, doc), *code)
+
+
+def _without_faster_step(main: str) -> str:
+    """`main` without its `faster_step` calls: `training.executor: "keras"` keeps Keras'
+    own train step, as `kerascanvas run` does (under mixed precision the two steps round
+    differently, see README "Headless use")."""
+    return "".join(line for line in main.splitlines(keepends=True)
+                   if "faster_step(model)" not in line)
 
 
 def _with_code(module: Module, imports: list[str], block: str | None) -> Module:

@@ -9,7 +9,8 @@ the host cannot run ahead.
 `on_device(plan, device)` moves the arrays to the device once (when they fit:
 at most `MEMORY_SHARE` of the free GPU memory) and gives `fit` and `evaluate`
 `torch.utils.data.DataLoader`s whose batches are gathered on the device from
-one `torch.randperm` per epoch. On the CPU the tensors share the arrays' memory.
+one permutation per epoch, drawn as Keras' loader draws it. On the CPU the
+tensors share the arrays' memory.
 What the model sees is what Keras' own path gives it: float arrays in
 `floatx`, other dtypes unchanged, the same batch sizes with the last batch
 partial, a fresh shuffle each epoch (or none), and `class_weight` turned into
@@ -62,8 +63,8 @@ def _map(fn, nest):
 
 
 class Batches:
-    """Index batches for `DeviceArrays`: slices in order, or a fresh device permutation
-    each epoch when shuffling (from torch's global generator, so a seed repeats it)."""
+    """Index batches for `DeviceArrays`: slices in order, or a fresh permutation each epoch
+    when shuffling, drawn as Keras' own loader draws it (so a seed repeats Keras' order)."""
 
     def __init__(self, length: int, batch_size: int, shuffle: bool, device):
         self.length, self.batch_size = length, int(batch_size)
@@ -79,7 +80,12 @@ class Batches:
             for start in range(0, self.length, self.batch_size):
                 yield slice(start, min(start + self.batch_size, self.length))
             return
-        yield from torch.randperm(self.length, device=self.device).split(self.batch_size)
+        # As Keras' own loader shuffles (torch's RandomSampler): a seed drawn from torch's
+        # global generator, then the permutation from a CPU generator of its own, so a
+        # seeded run sees the batches (and Dropout masks) that Keras' `fit` gives it.
+        seed = int(torch.empty((), dtype=torch.int64).random_().item())
+        order = torch.randperm(self.length, generator=torch.Generator().manual_seed(seed))
+        yield from order.to(self.device).split(self.batch_size)
 
 
 class ShardedBatches(Batches):

@@ -49,6 +49,33 @@ def test_unshuffled_training_equals_keras_fit_on_arrays():
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
+def test_shuffled_training_with_dropout_equals_keras_fit_on_arrays():
+    """Same seed, same batches and Dropout masks: the epoch's order is drawn as Keras'
+    own loader draws it, and validation draws what Keras' validation loader draws."""
+    x, y = arrays(70)
+
+    def model():
+        keras.utils.set_random_seed(9)
+        a, b = keras.Input((5,), name="a"), keras.Input((3,), name="b")
+        h = L.Dropout(0.5)(L.Dense(8, activation="relu")(
+            L.Concatenate()([a, L.Embedding(7, 4)(b)[:, 0]])))
+        m = keras.Model([a, b], [L.Dense(3, activation="softmax")(h), L.Dense(1)(h)])
+        m.compile("adam", ["sparse_categorical_crossentropy", "mse"])
+        return m
+
+    held = ([a[50:] for a in x], [a[50:] for a in y])
+    reference = model()
+    reference.fit([a[:50] for a in x], [a[:50] for a in y], batch_size=16, epochs=3,
+                  shuffle=True, validation_data=held, verbose=0)
+    ours = model()
+    tx, ty = ([feed.to_tensor(a, "cpu") for a in part] for part in (x, y))
+    ours.fit(feed.loader([t[:50] for t in tx], [t[:50] for t in ty], None, 16, True, "cpu"),
+             validation_data=feed.held_out([t[50:] for t in tx], [t[50:] for t in ty], 16,
+                                           "cpu"), epochs=3, shuffle=False, verbose=0)
+    for want, got in zip(reference.get_weights(), ours.get_weights(), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
 def test_class_weights_train_as_keras_class_weight_does():
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(40, 4)).astype("float32"), rng.integers(0, 3, 40)

@@ -84,8 +84,10 @@ def label_form(loss):
 
 
 def output_shapes(model, x):
-    """Each output's per-sample shape, from a forward pass on two samples."""
-    preds = model.predict(packed({k: v[:2] for k, v in x.items()}, INPUTS), verbose=0)
+    """Each output's per-sample shape, from a forward pass on two samples. A direct call,
+    not `predict`: its data loader draws from torch's random generator, which would change
+    the seeded shuffle and Dropout masks of the training that follows."""
+    preds = model(packed({k: v[:2] for k, v in x.items()}, INPUTS), training=False)
     if isinstance(preds, dict):
         preds = [preds[OUTPUT_KEYS[name]] for name in LOSSES]
     preds = preds if isinstance(preds, (list, tuple)) else [preds]
