@@ -10,8 +10,9 @@ a model without one (a run kept before records) goes by the run's listed epochs.
 The rate offered is the one the run ended with, as Keras continues it: what its schedule
 or ReduceLROnPlateau had reached (its saved optimizer's, from the record), else its last
 logged rate, else its settings' rate. After a NaN loss that rate is no safe suggestion:
-the rate offered is the last one whose epoch ended with a finite loss, when the curves
-have one.
+the rate offered is a tenth of the last one whose epoch ended with a finite loss, when the
+curves have one: the kept model holds that epoch's weights, and at a constant rate the
+next epoch from them diverged at that very rate.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ...runtime import run_record
+
+NAN_BACKOFF = 0.1  # of the last rate with a finite loss, offered after a NaN
 
 
 class Suggestion(NamedTuple):
@@ -132,7 +135,7 @@ def optimizer_rate(record, start_rate: float) -> float:
 
 def suggested_rate(record) -> Suggestion:
     """The rate Continue offers for `record`: the one it ended with (`ended_rate`); after a
-    NaN loss its last rate with a finite loss, or none."""
+    NaN loss a tenth of its last rate with a finite loss, or none."""
     if not diverged(record):
         return ended_rate(record)
     rate, finite = _settings_rate(record), last_finite_rate(record)
@@ -140,6 +143,8 @@ def suggested_rate(record) -> Suggestion:
         return Suggestion(None, f"{record.label}'s loss became NaN and no epoch of it ended "
                                 f"with a finite loss: type a learning rate well below {rate:g} "
                                 "to continue")
-    return Suggestion(finite, f"{record.label}'s loss became NaN at learning rate {rate:g}: "
-                              f"Continue offers {finite:.3g}, the rate of its last epoch with "
-                              "a finite loss (a smaller one may be needed)")
+    offered = finite * NAN_BACKOFF
+    return Suggestion(offered, f"{record.label}'s loss became NaN at learning rate {rate:g}: "
+                               f"Continue offers {offered:.3g}, a tenth of {finite:.3g}, the "
+                               "rate of its last epoch with a finite loss (the epoch after it "
+                               "diverged from those weights)")

@@ -60,14 +60,15 @@ def test_the_target_cannot_be_an_epoch_already_trained(panel, qtbot):
         panel.controller.start(panel.doc, resume_from=record, to_epoch=6)
 
 
-def test_after_a_nan_loss_the_last_finite_rate_is_offered(panel, qtbot):
-    """A tenth of the rate 10 that diverged read as a sane 1."""
+def test_after_a_nan_loss_a_tenth_of_the_last_finite_rate_is_offered(panel, qtbot):
+    """Not the settings' 10, nor 0.2, the rate the weights kept ended with: the epoch after
+    them diverged (at that very rate, were it constant)."""
     panel.doc.training = {**panel.doc.training, "optimizer": {"name": "sgd",
                                                               "learning_rate": 10.0}}
     _ended(panel, qtbot, 30, 3, status="failed", rates=[0.5, 0.2, None], nan=True,
            epochs_run=2, dropped_epoch=3)
-    assert panel.continue_lr.text() == "0.2"
-    assert "offers 0.2, the rate of its last epoch with a finite loss" in \
+    assert panel.continue_lr.text() == "0.02"
+    assert "offers 0.02, a tenth of 0.2, the rate of its last epoch with a finite loss" in \
         panel.log.toPlainText()
 
 
