@@ -3,6 +3,7 @@ where, when and why)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from . import run_record
@@ -39,6 +40,10 @@ class EpochSnapshot(import_keras().callbacks.Callback):
         self.cost = time.monotonic() - started
         self.last_at = started
         self.saves.append((epoch + 1, self.cost))
+
+    def kept(self) -> str | None:
+        """The snapshot this run wrote, when one is on disk; None without one."""
+        return self.path if self.saves and os.path.exists(self.path) else None
 
     def _due(self, epoch: int, logs) -> bool:
         last = epoch + 1 >= int(self.params.get("epochs") or 0)

@@ -202,7 +202,8 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     if resolved["seed"] is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
     plan = plan_fit(doc, data, resolved)
-    callbacks = [*callbacks, *_snapshots(save, session, resolved, data)]
+    snapshots = _snapshots(save, session, resolved, data)
+    callbacks = [*callbacks, *snapshots]
     bridge = bridge or FastBridge(sink or (lambda event: None))
     bridge.describe({**resolved, "device": result.device}, int(resolved["batch_size"]),
                     plan.samples, initial_epoch)
@@ -231,7 +232,8 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
             evaluation_failed(result, exc, plan.evaluated_on, save, _memory_hint(exc, resolved),
                               session is not None and rank_end.lost_rank(exc))
         elif is_out_of_memory(exc):
-            out_of_memory(result, exc, stage, resolved["batch_size"], save)
+            out_of_memory(result, exc, stage, resolved["batch_size"], save,
+                          snapshots[0].kept() if snapshots else None)
         elif stage == "training" and session is not None and rank_end.lost_rank(exc):
             rank_lost(result, exc, save, session.updated)
         elif stage == "training" and not isinstance(exc, TrainingRefused):

@@ -215,8 +215,12 @@ def rank_lost(result, exc: BaseException, save: str | None, finished: bool) -> N
 
 
 def out_of_memory(result, exc: BaseException, stage: str, batch_size,
-                   save: str | None) -> None:
+                   save: str | None, snapshot: str | None = None) -> None:
+    """The result of a run that ran out of memory while `stage`: where, the advice, and
+    the epoch-end `snapshot` it kept (`runtime.snapshot`), then the run's model."""
     import torch
+
+    from .snapshot import kept_text
 
     if torch.cuda.is_available():
         torch.cuda.empty_cache()  # give the failed attempt's blocks back to other work
@@ -225,6 +229,11 @@ def out_of_memory(result, exc: BaseException, stage: str, batch_size,
     detail = next((line for line in lines if "memory" in line.lower()),
                   lines[0] if lines else type(exc).__name__)
     result.status = OOM
-    result.message = (f"Out of memory on {result.device} while {stage} with batch size "
-                      f"{batch_size}. Try a smaller batch size or a smaller model."
-                      f"{' The model was not saved.' if save else ''} ({detail})")
+    where = f" (in {result.failed_in})" if stage == "training" and result.failed_in else ""
+    kept = f" {kept_text(snapshot)}" if snapshot else \
+        (" The model was not saved." if save else "")
+    result.message = (f"Out of memory on {result.device} while {stage}{where} with batch size "
+                      f"{batch_size}. Try a smaller batch size or a smaller model.{kept} "
+                      f"({detail})")
+    if snapshot:  # the model as trained at that epoch's end is the run's model
+        result.saved = snapshot

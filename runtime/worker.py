@@ -118,9 +118,9 @@ def crash_message(exitcode: int | None, where: Reached, snapshot: str | None = N
     """
     from .snapshot import kept_text as snapshot_text
 
-    lost = f" {snapshot_text(snapshot)}" if snapshot else "; the model was not saved."
+    lost = f". {snapshot_text(snapshot)}" if snapshot else "; the model was not saved."
     head = f"The training process ended unexpectedly ({ended_text(exitcode)}){where_text(where)}"
-    return f"{head}.{lost}" if snapshot else f"{head}{lost}{kept_text(where)}"
+    return f"{head}{lost}{kept_text(where)}"
 
 
 class TrainingRun:

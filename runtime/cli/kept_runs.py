@@ -12,8 +12,9 @@ keeps one for each of its runs (`trained_N.keras` for a run that trained to its 
 `stopped_N.keras` for one stopped or failed with the model as trained so far; names the
 window's `run_N.keras` never take). `--no-keep` keeps no model there: the run is still
 listed, without a model, and the tab shows it without Save or Continue (as a run that
-was killed). A run that ran out of memory while training keeps no model (one whose
-final evaluation ran out of memory keeps it, as trained). A run that continues the model
+was killed). A run that ran out of memory while training keeps no model but its
+epoch-end snapshot, if it wrote one (`runtime.snapshot`; one whose final evaluation ran
+out of memory keeps the model, as trained). A run that continues the model
 of a listed run (`--resume trained_1.keras`) is marked as continuing it, and its curves
 begin with that run's, as those of a run the window continues.
 

@@ -7,12 +7,14 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from kerascanvas.runtime import run_record
-from kerascanvas.runtime.events import FAILED, EpochEnd
+from kerascanvas.runtime.events import FAILED, BatchEnd, EpochEnd, to_wire
 from kerascanvas.runtime.keras_env import import_keras
 from kerascanvas.runtime.snapshot import MIN_INTERVAL_ENV, min_interval, snapshot_path
 from kerascanvas.runtime.train import load_checked_data, prepare, train
+from kerascanvas.runtime.train_messages import OOM
 from kerascanvas.runtime.worker import TrainingRun
 from tests.runtime.test_worker import mlp, wait_for
 from tests.runtime.test_worker_crash import DeadProcess
@@ -92,13 +94,18 @@ def test_a_dead_process_names_its_snapshot_and_makes_it_the_runs_model(tmp_path)
     open(snapshot, "wb").close()
     run_record.write(snapshot, "synthetic:96", {}, 2, 5)
     run._events, run._commands = queue.Queue(), queue.Queue()
+    for event in (EpochEnd(0, {"loss": 1.0}), EpochEnd(1, {"loss": 0.5}),
+                  BatchEnd(2, 0, 4, {"loss": 0.4})):
+        run._events.put(to_wire(event))
     run.process, run.status = DeadProcess(-signal.SIGKILL), "running"
     run.poll_events()
     assert run.status == FAILED and run.result.saved == snapshot
-    assert (f"(killed by SIGKILL) before its first batch. A snapshot of the model as "
-            f"trained after epoch 2 is kept at {snapshot}: Continue the run") \
-        in run.result.message
+    assert (f"(killed by SIGKILL) during epoch 3, at batch 1 of 4 (epoch 2 was the last "
+            f"complete one). A snapshot of the model as trained after epoch 2 is kept at "
+            f"{snapshot}: Continue the run") in run.result.message
     assert f"--resume {snapshot}" in run.result.message
+    assert run.result.message.endswith(" The curves and metrics up to epoch 2 are kept in "
+                                       "the run.")
 
 
 @pytest.mark.slow  # a real worker child (imports torch) and two in-process runs: 20-60 s
@@ -135,3 +142,54 @@ def test_kill_9_after_epoch_2_keeps_the_snapshot_of_epoch_2_and_a_resume_goes_on
                                   initial_model=snapshot, initial_epoch=2)
     assert resumed.ok and resumed.epochs_run == 4
     assert len(resumed.history["loss"]) == 2  # epochs 3 and 4
+
+
+class OutOfMemoryAt(keras.callbacks.Callback):
+    """Raises `error` as batch `batch` of epoch `epoch` (both from 0) begins, as torch does
+    when memory runs out inside the run."""
+
+    def __init__(self, epoch, batch, error):
+        super().__init__()
+        self.at, self.error, self.epoch = (epoch, batch), error, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            raise self.error
+
+
+@pytest.mark.parametrize("error", [
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"),
+    RuntimeError("CUDA out of memory. Tried to allocate 9.00 GiB"),
+], ids=["OutOfMemoryError", "RuntimeError"])
+def test_running_out_of_memory_names_where_and_the_snapshot_it_keeps(
+        tmp_path, monkeypatch, error):
+    monkeypatch.setenv(MIN_INTERVAL_ENV, "0")
+    save = tmp_path / "run_1.keras"
+    snapshot = snapshot_path(save)
+    doc = mlp(epochs=5)
+    result = _train_on_synthetic(doc, save, OutOfMemoryAt(2, 1, error))
+    assert result.status == OOM and result.saved == snapshot and not save.exists()
+    assert result.message.startswith("Out of memory on cpu while training (in epoch 3, batch "
+                                     f"2) with batch size {doc.training['batch_size']}. Try "
+                                     "a smaller batch size or a smaller model. A snapshot "
+                                     "of the model as trained after epoch 2 is kept at "
+                                     f"{snapshot}: Continue the run")
+    assert f"--resume {snapshot}" in result.message
+    assert run_record.resume_point(run_record.read(snapshot)) == (2, 5)
+    held = keras.saving.load_model(snapshot, safe_mode=True)
+    assert held.count_params() == result.model.count_params()
+
+
+def test_running_out_of_memory_before_any_snapshot_says_the_model_was_not_saved(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv(MIN_INTERVAL_ENV, "0")
+    save = tmp_path / "run_1.keras"
+    error = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+    result = _train_on_synthetic(mlp(epochs=5), save, OutOfMemoryAt(0, 1, error))
+    assert result.status == OOM and result.saved is None
+    assert "(in epoch 1, batch 2)" in result.message
+    assert "The model was not saved." in result.message
+    assert not os.path.exists(snapshot_path(save))
