@@ -22,6 +22,7 @@ from ...graph.layout import VIEW_ASPECT
 from ...graph.project import Project
 from .labels import shown
 from .nodes import LayerNodeItem, highlight_wires
+from .nudge import nudged
 from .pipe_curve import united
 from .render import NodeRenderer
 from .sync import DocumentSync
@@ -78,6 +79,7 @@ class Canvas(DocumentSync, QtCore.QObject):
         viewer.node_selection_changed.connect(self._on_viewer_selection_changed)
         viewer.node_double_clicked.connect(self._on_viewer_double_clicked)
         viewer.wiring_ended.connect(self._on_viewer_wiring_ended)
+        viewer.nudged.connect(self._on_viewer_nudged)
         g.data_dropped.connect(self._on_graph_data_dropped)
 
     def _edge_of(self, a, b) -> Edge:
@@ -112,6 +114,13 @@ class Canvas(DocumentSync, QtCore.QObject):
         moves = {item.id: tuple(item.xy_pos) for item in moved if item.id in self.views}
         if moves:
             self.stack.push(cmd.Move(self.doc, moves))
+
+    def _on_viewer_nudged(self, dx: float, dy: float) -> None:
+        """An arrow key: the selected nodes move by (dx, dy), one undoable "Move"."""
+        positions = {nid: tuple(self.views[nid].xy_pos) for nid in self.selected_ids()
+                     if nid in self.views}
+        if positions:
+            self.stack.push(cmd.Move(self.doc, nudged(positions, (dx, dy))))
 
     def _on_viewer_selection_changed(self, selected=(), deselected=()):
         # Not in itemChange: a Python override there runs for every change of every item.

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .dragging import DraggedNodes
 from .node_style import DETAIL_SCALE
 from .nodes import LayerNodeItem, highlight_wires
+from .nudge import nudge_delta
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 from .view_range import PAN_ROOM, ViewRange  # noqa: F401 - PAN_ROOM importable here as before
 from .wire_pick import WirePick
@@ -36,6 +37,8 @@ class CanvasViewer(WirePick, ViewRange, NodeViewer):
     wiring_ended = QtCore.Signal(str)  # the node a wire was dragged from
 
     view_changed = QtCore.Signal()  # after a pan, a zoom or a resize
+
+    nudged = QtCore.Signal(float, float)  # an arrow key on a selection: move it by (dx, dy)
 
     def __init__(self, parent=None, undo_stack=None):
         super().__init__(parent, undo_stack=undo_stack)
@@ -150,6 +153,10 @@ class CanvasViewer(WirePick, ViewRange, NodeViewer):
 
     def keyPressEvent(self, event):  # noqa: N802 (Qt override)
         if event.key() == QtCore.Qt.Key_Escape and self.cancel_wiring():
+            return
+        delta = nudge_delta(event)
+        if delta is not None and self.selected_nodes() and not self._LIVE_PIPE.isVisible():
+            self.nudged.emit(*delta)  # `nudge`; with nothing selected the view scrolls
             return
         super().keyPressEvent(event)  # NodeGraphQt's hint beside the cursor told its own rule
         hint = _MODIFIER_HINTS.get((self.ALT_state, self.CTRL_state, self.SHIFT_state))
