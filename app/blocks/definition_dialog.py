@@ -9,6 +9,11 @@ from PySide6 import QtCore, QtWidgets
 from .definition_edits import definition_problem
 
 COLUMNS = ["Expose", "Node", "Param", "Value", "Block param"]
+# The most each column but Expose takes at first; Block param then stretches to the edge.
+# (A long node name made the Node column so wide that "Block param" began past the
+# table's right edge, its header unseen.) A cut text shows whole in its tooltip, and a
+# column can be dragged wider.
+NARROW = 150
 
 
 class BlockDefinitionDialog(QtWidgets.QDialog):
@@ -18,7 +23,7 @@ class BlockDefinitionDialog(QtWidgets.QDialog):
                  apply, parent=None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(640, 420)
+        self.resize(680, 420)
         self.rows, self.taken, self.apply = rows, set(taken), apply
         self.name_edit = QtWidgets.QLineEdit(name)
         self.doc_edit = QtWidgets.QLineEdit(doc_text, placeholderText="What the block does")
@@ -61,8 +66,11 @@ class BlockDefinitionDialog(QtWidgets.QDialog):
             for c, item in enumerate(cells):
                 if 0 < c < 4:
                     item.setFlags(fixed)
+                    item.setToolTip(item.text())
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        for c in (1, 2, 3, 4):  # the last then stretches to the table's edge
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), NARROW))
         self.table.horizontalHeader().setStretchLastSection(True)
 
     def set_exposed(self, node_name: str, param: str, key: str | None = None) -> None:
