@@ -4,8 +4,9 @@ A cut costs more where several tensors would have to wrap from one column to the
 and more inside a repeated unit (layers named `block_3_*` or `conv2_block1_*` belong to
 one unit, see `unit_key`); of the cuts that give columns of about one height, the
 cheapest is taken, and of the column counts, the one whose picture fills a view of the
-given aspect ratio largest, or nearly as large (`CUT_SLACK`) with cheaper cuts. Pure, no
-Qt; `graph.layout` places the nodes in the columns.
+given aspect ratio largest, or nearly as large (`CUT_SLACK`) with cheaper cuts, its cuts
+moved to cheaper ones nearby where the picture stays that large. Pure, no Qt;
+`graph.layout` places the nodes in the columns.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ EMPTY_COST = 2.0  # what leaving a whole column empty costs, against the costs o
 # window shows it whole at a readable zoom (0.7: 630 px), so columns would only add wires
 # that climb back up between them (a 5-layer CNN imported as 3 + 2 layers).
 WRAP_FROM = 900.0
-CUT_SLACK = 0.1  # of the largest picture's scale, what cuts between units may give up
+# Of the largest picture's scale, what cuts between units may give up: in a wide view, the
+# first DenseNet layer whole beside a short column of the stem is 11% smaller than with
+# its concat at the top of the next column.
+CUT_SLACK = 0.12
 _INDEXED_ROLE = re.compile(r"[A-Za-z]+[0-9]+")  # a role and its index in a unit: conv1, bn2
 
 
@@ -125,18 +129,70 @@ def best_columns(thick, lead, spans, cost, gap, view, wide=None) -> list[tuple[i
     made = []  # (columns, scale), fewer columns first
     for target in targets:
         columns = _pack(thick, lead, cost, max(target, max(thick)), gap[1])
-        if columns[-1][1] - columns[-1][0] == 1 < len(columns):
-            continue  # the last layer alone in a column of its own, a wire climbing to it
-        width, height = _extent(columns, thick, lead, spans, gap, wide)
-        scale = min(view / width, 1.0 / height) if width and height else 0.0
+        scale = _scale(columns, (thick, lead, spans, gap, wide), view)
+        if scale is None:
+            continue
         made.append((columns, scale))
         if scale > best_scale * 1.02:  # more columns only when clearly larger
             best, best_scale = columns, scale
     # Of the cuts nearly as large, the one that splits fewest units and wraps fewest tensors
     # (a DenseNet layer's concat cut from its layers, at the top of the next column)
-    near = [(sum(cost[a] for a, _ in columns[1:]), -scale, columns) for columns, scale in made
-            if scale >= (1.0 - CUT_SLACK) * best_scale]
+    floor = (1.0 - CUT_SLACK) * best_scale
+    near = [_cheaper_cuts(columns, cost, (thick, lead, spans, gap, wide), view, floor)
+            for columns, scale in made if scale >= floor]
     return min(near, key=lambda c: c[:2])[2] if near else best
+
+
+def _scale(columns, shape, view) -> float | None:
+    """How large the columns' picture fits into a view of aspect `view`; None where the last
+    layer stands alone in a column of its own, a wire climbing to it. `shape`: (thick, lead,
+    spans, gap, wide) of `best_columns`."""
+    if columns[-1][1] - columns[-1][0] == 1 < len(columns):
+        return None
+    width, height = _extent(columns, *shape)
+    return min(view / width, 1.0 / height) if width and height else 0.0
+
+
+def _cheaper_cuts(columns, cost, shape, view, floor) -> tuple[float, float, list]:
+    """(cost, -scale, columns): `columns` with its cuts moved, one at a time, to the nearest
+    cheaper cut before or after them while the picture stays `floor` large. Packing to one
+    height only ends a column early (the cheapest cut that fills it `CUT_FROM`), never
+    late: a DenseNet layer's concat, one layer past the height, went to the next column."""
+    def judged(cols):
+        scale = _scale(cols, shape, view)
+        return None if scale is None else (sum(cost[a] for a, _ in cols[1:]), -scale, cols)
+
+    now = judged(columns)
+    while True:
+        moved = [judged(cols) for cols in _moves(now[2], cost)]
+        moved = [m for m in moved if m is not None and -m[1] >= floor]
+        better = min(moved, key=lambda m: m[:2], default=None)
+        if better is None or better[:2] >= now[:2]:
+            return now
+        now = better
+
+
+def _moves(columns, cost):
+    """`columns` with one of its cuts moved to the nearest cheaper cut on either side of
+    it, where the columns on both sides keep a layer; and each of those with the column
+    that grew split where it costs least (a short first column, the stem, beside the
+    first DenseNet layer made whole)."""
+    for j in range(1, len(columns)):
+        low, cut, high = columns[j - 1][0], columns[j][0], columns[j][1]
+        before = (c for c in range(cut - 1, low, -1) if cost[c] < cost[cut])
+        after = (c for c in range(cut + 1, high) if cost[c] < cost[cut])
+        for c in (c for c in (next(before, None), next(after, None)) if c is not None):
+            moved = [*columns[:j - 1], (low, c), (c, high), *columns[j + 1:]]
+            yield moved
+            yield from _split(moved, j - 1 if c > cut else j, cost)  # the column that grew
+
+
+def _split(columns, j, cost):
+    """`columns` with column j cut in two where it costs least, nearest its middle."""
+    a, b = columns[j]
+    if b - a > 1:
+        cut = min(range(a + 1, b), key=lambda c: (cost[c], abs(2 * c - a - b)))
+        yield [*columns[:j], (a, cut), (cut, b), *columns[j + 1:]]
 
 
 def column_gap(gap, wide: bool = False) -> float:

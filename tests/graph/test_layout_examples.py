@@ -195,18 +195,33 @@ def test_wires_run_across_into_a_merge_only_with_room_for_their_bends(picture):
             assert picture.box(node)[1] - above >= BEND_ROOM, node
 
 
-@pytest.mark.parametrize("aspect", [1.0, 1.6])
-def test_columns_of_an_expanded_dense_block_end_between_its_layers(aspect):
+# Sizes the canvas draws densenet_small's nodes at (one line of text; the Dense two), as
+# measured in a 1500 x 920 window; the others are 150 x 41.8.
+DRAWN = {"BatchNormalization": 188.5, "transition1": 176.0, "dense2": 164.8, "pool": 200.7,
+         "classes": 164.3}
+
+
+def drawn_size(node) -> tuple[float, float]:
+    width = DRAWN.get(node.name, DRAWN.get(node.kind, 150.0))
+    return (width, 60.5 if node.name == "classes" else 41.8)
+
+
+@pytest.mark.parametrize("aspect", [0.6, 1.0, 1.24, 1.6, 2.0, 2.5])
+@pytest.mark.parametrize("drawn", [False, True], ids=["estimated", "drawn"])
+def test_columns_of_an_expanded_dense_block_end_between_its_layers(aspect, drawn):
     """densenet_small with dense1 expanded, laid out in columns: each column begins with a
     dense layer's first node (dense1_l2_bn1), never in the middle of one (dense1_l3_concat
     at the top of a column, its two inputs climbing to it from the column before), where
-    a cut between layers gives a picture nearly as large."""
+    a cut between layers gives a picture nearly as large. Nodes at their estimated sizes
+    (a headless layout) or about as drawn (a 1500 x 920 window's view, aspect 1.24, put
+    dense1_l3_concat at the top of the third column; wide views, dense1_l1_concat)."""
     import re
 
     doc = load(EXAMPLES / "densenet_small.json")
     expand_block(doc, next(n for n, node in doc.nodes.items() if node.name == "dense1"),
                  UndoStack())
-    pos = layered_layout(doc, "TB", aspect=aspect)
+    sizes = {n: drawn_size(node) for n, node in doc.nodes.items()} if drawn else None
+    pos = layered_layout(doc, "TB", sizes, aspect=aspect)
     tops = sorted(doc.nodes[n].name for n, (_, y) in pos.items() if y == 0.0)
     assert len(tops) > 2
     assert all(re.fullmatch(r"image|transition1|dense1_l\d_bn1", name) for name in tops), tops
