@@ -21,7 +21,7 @@ import dataclasses
 
 from kerascanvas.graph.document import Document
 
-from . import custom, functional, operations, sequential, subclass
+from . import custom, functional, generic, generic_helpers, operations, sequential, subclass
 from .errors import CodegenError
 from .literals import wrap_name_lists
 from .plan import make_plan, with_left_out
@@ -34,6 +34,17 @@ STYLES = {
 }
 
 __all__ = ["STYLES", "CodegenError", "generate"]
+
+
+def with_generic_helpers(module, plan):
+    """`module` with the functions of its KerasLayer families (after the DTYPE_POLICY
+    constant of a mixed-precision model)."""
+    if not plan.generic_helpers:
+        return module
+    at = 1 if plan.mixed else 0
+    sources = [generic.helper_source(h) for h in plan.generic_helpers]
+    return dataclasses.replace(module, blocks=[*module.blocks[:at], *sources,
+                                               *module.blocks[at:]])
 
 
 def generate(doc: Document, style: str = "functional", script: bool = False,
@@ -59,8 +70,10 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
     if style not in STYLES:
         raise CodegenError(f"Unknown code style {style!r}; expected one of {', '.join(STYLES)}")
     plan = make_plan(doc, analysis)
-    with custom.shared_trust(doc):  # a nested model's own document trusts as `doc` does
+    with custom.shared_trust(doc), generic_helpers.active(plan.generic_helpers):
+        # a nested model's own document trusts as `doc` does
         module = STYLES[style](plan, model_name or doc.model_name or "model")
+    module = with_generic_helpers(module, plan)
     if distributed and not script:
         raise CodegenError("A distributed script is a training script: ask for script=True "
                            "(--script) with distributed=True (--distributed)")

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker, serialized
+from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marker
 from kerascanvas.graph.spec import GENERIC
 
 from .errors import CodegenError
+from .generic_helpers import Helper, config_of, helper_call
 from .literals import INDENT, LINE_LIMIT, Code, call, keyword_arguments, literal, pretty
 
 KIND = GENERIC
@@ -23,19 +24,39 @@ DESERIALIZE = "keras.saving.deserialize_keras_object"
 
 def constructor(params: Mapping[str, Any], name: str, indent: str = "", prefix: str = "",
                 suffix: str = "", dtype: str | None = None) -> str:
-    """`prefix + keras.saving.deserialize_keras_object({...}, safe_mode=True) + suffix`.
+    """`prefix + keras.saving.deserialize_keras_object({...}, safe_mode=True) + suffix`,
+    or the call of the module's helper for the layer's family (`generic_helpers`).
 
     `dtype` (an output layer under mixed precision) goes into the kept config.
     """
-    config = serialized(params, name)
-    if dtype:
-        config["config"]["dtype"] = dtype
+    config = config_of(params, name, dtype)
+    made = helper_call(config)
+    if made is not None:
+        function, values = made
+        return call(function, [literal(name)], values, indent, prefix, suffix)
+    return deserialize_call(config, indent, prefix, suffix)
+
+
+def deserialize_call(config: dict, indent: str = "", prefix: str = "", suffix: str = "") -> str:
+    """The `deserialize_keras_object` call of a serialization dict, wrapped when long."""
     line = call(DESERIALIZE, [literal(config)], {"safe_mode": True}, indent, prefix, suffix)
     if all(len(part) <= LINE_LIMIT for part in line.split("\n")):
         return line
     inner = indent + INDENT
     return (f"{indent}{prefix}{DESERIALIZE}(\n{inner}{pretty(config, inner)},\n"
             f"{inner}safe_mode=True,\n{indent}){suffix}")
+
+
+def helper_source(helper: Helper) -> str:
+    """The `def` of a family's helper: its config, with the varying values as arguments."""
+    names = ["name", *helper.varying]
+    class_name = helper.config["class_name"]
+    what = f"A {class_name} layer" if class_name.isidentifier() else "A layer"
+    doc = f'{INDENT}"""{what} rebuilt from its config; {", ".join(names)} vary per use."""'
+    if len(doc) > LINE_LIMIT:
+        doc = f'{INDENT}"""A layer rebuilt from its config; the arguments vary per use."""'
+    body = deserialize_call(helper.config, INDENT, "return ")
+    return f"def {helper.function}({', '.join(names)}):\n{doc}\n{body}\n"
 
 
 def _with_tensors(value: Any, sources: Sequence[str]) -> Any:

@@ -15,7 +15,7 @@ from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.model_scope import model_node_ids
-from kerascanvas.graph.spec import APPLICATION, INPUT, LayerSpec, get_spec
+from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.summary import left_out_text
 from kerascanvas.graph.training import port_output_names
 from kerascanvas.graph.userblocks import KIND as USER_BLOCK
@@ -24,6 +24,7 @@ from kerascanvas.graph.userblocks import bind
 from . import structure
 from .custom import user_names
 from .errors import CodegenError
+from .generic_helpers import config_of, find_helpers
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer, argument
 from .operations import OUTPUT_DTYPE
@@ -83,6 +84,8 @@ class Plan:
     helpers: dict[str, str] = field(default_factory=dict)
     # the names the module binds at its top level, which no variable or helper may take
     reserved: frozenset[str] = RESERVED
+    # the functions making families of KerasLayer nodes alike (`generic_helpers`)
+    generic_helpers: list[Any] = field(default_factory=list)
 
     @property
     def mixed(self) -> bool:
@@ -123,7 +126,12 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     index = GraphIndex.of(doc)
     model = _model_nodes(doc, index)
     reserved = RESERVED | user_names(doc) | reserved  # the module's own top-level names
-    helpers = dict(helpers) if helpers is not None else _helper_names(doc, model, reserved)
+    families = []
+    if helpers is None:  # the module's own plan; a nested model's uses the module's helpers
+        helpers = _helper_names(doc, model, reserved)
+        families = find_helpers(_generic_configs(model, analysis.results, float32),
+                                reserved | frozenset(helpers.values()))
+        reserved |= frozenset(h.function for h in families)
     namer = Namer(reserved | frozenset(helpers.values()))
     ports: dict[tuple[str, int], str] = {}
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
@@ -136,7 +144,13 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     keys_out = structure.output_keys(doc, {o: ports[doc.output_ref(o)] for o in doc.outputs})
     return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy,
                 port_output_names(doc), keys_in, keys_out, left_out_text(doc, analysis),
-                helpers, reserved)
+                helpers, reserved, families)
+
+
+def _generic_configs(model: list[Node], results, float32) -> list[dict]:
+    """The config each KerasLayer node of the model is rebuilt from (see `_with_dtype`)."""
+    return [config_of(results[n.id].params, n.name, FLOAT32 if n.name in float32 else None)
+            for n in model if n.kind == GENERIC]
 
 
 def with_left_out(module, plan: Plan):
