@@ -8,9 +8,9 @@ params, its call gives the inputs (and a number operand becomes `constant`). Two
 more float32 tensors of one rank added, subtracted, multiplied, compared elementwise
 (maximum, minimum) or concatenated become our Add, Subtract, Multiply, Maximum,
 Minimum or Concatenate node: those layers compute exactly the op there. Each mapping
-is checked: the call rebuilt on fresh symbolic inputs of the same shapes and dtypes
-must give the outputs the model has, and our shape rule the same shapes; otherwise
-the operation stays a KerasLayer node, and the report says why.
+is checked (`import_ops_check`): the call rebuilt on fresh symbolic inputs of the same
+shapes and dtypes must give the outputs the model has, and our shape rule the same
+shapes; otherwise the operation stays a KerasLayer node, and the report says why.
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ from kerascanvas.graph.names import OP_AUTO_NAMES, default_name
 from kerascanvas.graph.params import to_json
 from kerascanvas.graph.spec import LAYER_SPECS, get_spec
 
+from .import_ops_check import NotMapped, as_layer, check
 from .keras_env import import_keras
-from .operations import OperationCall
 
-# The merge layer that computes an op on equal-rank float32 tensors exactly as it does.
-_LAYERS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "maximum": "Maximum",
-           "minimum": "Minimum", "concatenate": "Concatenate"}
 # Where Keras' operation classes live (keras.ops exports their functions).
 _MODULES = {f"keras.src.ops.{m}" for m in ("numpy", "nn", "math", "core", "linalg")}
 # Operation modules whose functions keras.ops exports under a submodule of their own.
@@ -51,10 +48,6 @@ _POSITIONAL_PARAMS = {"isclose": (2, ("rtol", "atol")),
                                                   "nanpercentile")}}
 # Config keys of op classes that no param covers, and the value they must have.
 _NEUTRAL = {"initial": None, "sparse": False, "rms_scaling": False}
-
-
-class NotMapped(Exception):
-    """The operation cannot be a node of its own kind; the message says why."""
 
 
 def operation_function(op) -> str | None:
@@ -83,9 +76,9 @@ def map_operation(node, template: dict, tensors: list) -> tuple[Any, str | None]
         template = _keyword_ports(function, _named_positionals(function, template))
         params, inputs = _params(PREFIX + function, node.operation, template, tensors,
                                  len(node.outputs))
-        call = _as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
+        call = as_layer(function, params, inputs, node) or Call(PREFIX + function, params,
                                                                    inputs)
-        _check(call, node)
+        check(call, node)
     except NotMapped as why:
         return None, str(why)
     return call, None
@@ -249,56 +242,3 @@ def _key(template) -> str:
     if parse_key(key_text(key)) != key:
         raise NotMapped(f"its index {key!r} has no text form")
     return key_text(key)
-
-
-def _as_layer(function: str, params: dict, inputs: list, node):
-    """The merge-layer Call that computes this op exactly, or None."""
-    from .import_map import Call
-
-    kind = _LAYERS.get(function)
-    if kind is None or "constant" in params or len(inputs) < 2 \
-            or len({len(t.shape) for t in inputs}) != 1 \
-            or any(t.dtype != "float32" for t in inputs):
-        return None
-    axis = params.get("axis", 0)
-    layer_params = {} if kind != "Concatenate" or axis == -1 else {"axis": axis}
-    keras = import_keras()
-    try:
-        layer = getattr(keras.layers, kind)(**layer_params)
-        out = layer([_fresh(t) for t in inputs])
-    except Exception:  # noqa: BLE001 - the layer refuses these inputs: keep the op
-        return None
-    return Call(kind, layer_params, inputs) if _same([out], node.outputs) else None
-
-
-def _fresh(tensor):
-    return import_keras().KerasTensor(tensor.shape, dtype=tensor.dtype)
-
-
-def _same(outputs, expected) -> bool:
-    return [(tuple(o.shape), o.dtype) for o in outputs] == \
-        [(tuple(o.shape), o.dtype) for o in expected]
-
-
-def _check(call, node) -> None:
-    """NotMapped unless the node rebuilds the model's outputs (shapes and dtypes) and our
-    shape rule agrees with Keras on its shapes."""
-    spec = get_spec(call.kind)
-    if call.kind.startswith(PREFIX):
-        try:
-            out = OperationCall(call.kind, call.params)(*[_fresh(t) for t in call.inputs])
-        except Exception as exc:  # noqa: BLE001 - Keras refuses the rebuilt call
-            raise NotMapped(f"Keras refuses it rebuilt as {call.kind}: {exc}") from None
-        out = list(out) if isinstance(out, list | tuple) else [out]
-        made = type(out[0]._keras_history.operation)
-        if made is not type(node.operation) or not _same(out, node.outputs):
-            raise NotMapped(f"rebuilt as {call.kind} it gives a {made.__name__} of "
-                            f"{[(o.shape, o.dtype) for o in out]}")
-    try:
-        ours = spec.output_shapes(spec.resolve(call.params),
-                                  [tuple(t.shape) for t in call.inputs])
-    except KerasCanvasError as exc:
-        raise NotMapped(f"the {call.kind} shape rule refuses it: {exc}") from None
-    if ours != [tuple(o.shape) for o in node.outputs]:
-        raise NotMapped(f"the {call.kind} shape rule gives {ours}, Keras "
-                        f"{[tuple(o.shape) for o in node.outputs]}")
