@@ -51,7 +51,8 @@ def helper_source(helper: Helper) -> str:
     """The `def` of a family's helper: its config, with the varying values as arguments."""
     names = ["name", *helper.varying]
     class_name = helper.config["class_name"]
-    what = f"A {class_name} layer" if class_name.isidentifier() else "A layer"
+    what = "A layer" if not class_name.isidentifier() else \
+        f"A {class_name}" if class_name.endswith("Layer") else f"A {class_name} layer"
     doc = f'{INDENT}"""{what} rebuilt from its config; {", ".join(names)} vary per use."""'
     if len(doc) > LINE_LIMIT:
         doc = f'{INDENT}"""A layer rebuilt from its config; the arguments vary per use."""'
