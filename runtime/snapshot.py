@@ -69,7 +69,11 @@ def held_epoch(path: str) -> int | None:
 
 def discard(save: str | os.PathLike) -> None:
     """Remove the snapshot of a run saving to `save`, and its record (the run kept its model)."""
-    path = snapshot_path(save)
+    discard_at(snapshot_path(save))
+
+
+def discard_at(path: str | os.PathLike) -> None:
+    """Remove the snapshot at `path`, its record and its partial files."""
     for file in (run_record.record_path(path), Path(path)):
         file.unlink(missing_ok=True)
     atomicfile.remove_stale_partials(path)

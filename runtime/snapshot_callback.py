@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from . import run_record
 from .callbacks import non_finite_losses, save_atomic
@@ -16,14 +17,19 @@ class EpochSnapshot(import_keras().callbacks.Callback):
     """Saves the model at epoch ends as `snapshot_path(save)`, throttled (see the module).
 
     Args:
-        save: the run's model path.
+        save: the run's model path (None with `path`).
         settings: the run's resolved settings (its data spec, planned epochs).
         data: the run's data (for the record's fingerprint, taken once).
+        path: where to keep the snapshot instead (`kerascanvas run` without --save: in
+            the project's runs folder); `train` then adds no snapshot of its own.
+        written: called with (path, epoch held) after each snapshot written whole.
     """
 
-    def __init__(self, save: str, settings, data) -> None:
+    def __init__(self, save: str | None, settings, data, path: str | None = None,
+                 written: Callable[[str, int], None] | None = None) -> None:
         super().__init__()
-        self.path, self.settings, self.data = snapshot_path(save), settings, data
+        self.path = str(path) if path else snapshot_path(save or "")
+        self.settings, self.data, self.written = settings, data, written
         self.last_at: float | None = None  # when the last snapshot (or training) began
         self.cost = 0.0  # the last snapshot's own duration, seconds
         self.saves: list[tuple[int, float]] = []  # (epoch held, seconds): what was written
@@ -40,6 +46,8 @@ class EpochSnapshot(import_keras().callbacks.Callback):
         self.cost = time.monotonic() - started
         self.last_at = started
         self.saves.append((epoch + 1, self.cost))
+        if self.written is not None and os.path.exists(self.path):
+            self.written(self.path, epoch + 1)
 
     def kept(self) -> str | None:
         """The snapshot this run wrote, when one is on disk; None without one."""

@@ -181,6 +181,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     from . import distributed as ranks
     from .adapt import adapt_layers
     from .bridge import FastBridge
+    from .snapshot_callback import EpochSnapshot
     keras = import_keras()
     if resolved is None:
         doc, resolved, analysis = _prepare(doc, settings, analysis)
@@ -202,8 +203,8 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     if resolved["seed"] is not None:
         keras.utils.set_random_seed(int(resolved["seed"]))
     plan = plan_fit(doc, data, resolved)
-    snapshots = _snapshots(save, session, resolved, data)
-    callbacks = [*callbacks, *snapshots]
+    callbacks = [*callbacks, *_snapshots(save, session, resolved, data, callbacks)]
+    snapshots = [c for c in callbacks if isinstance(c, EpochSnapshot)]
     bridge = bridge or FastBridge(sink or (lambda event: None))
     bridge.describe({**resolved, "device": result.device}, int(resolved["batch_size"]),
                     plan.samples, initial_epoch)
@@ -245,12 +246,14 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     return result
 
 
-def _snapshots(save: str | None, session, settings, data) -> list:
-    """The epoch-end snapshot of a run that saves its model (`runtime.snapshot`); on one
-    process only."""
+def _snapshots(save: str | None, session, settings, data, given) -> list:
+    """The epoch-end snapshot of a run that saves its model (`runtime.snapshot`), unless
+    the caller gives its own among `given`; on one process only."""
     from .snapshot_callback import EpochSnapshot
 
-    return [EpochSnapshot(save, settings, data)] if save and session is None else []
+    if not save or session is not None or any(isinstance(c, EpochSnapshot) for c in given):
+        return []
+    return [EpochSnapshot(save, settings, data)]
 
 
 def _note_failure(session, exc: BaseException, where: str) -> None:

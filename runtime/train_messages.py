@@ -229,7 +229,7 @@ def out_of_memory(result, exc: BaseException, stage: str, batch_size,
     detail = next((line for line in lines if "memory" in line.lower()),
                   lines[0] if lines else type(exc).__name__)
     result.status = OOM
-    where = f" (in {result.failed_in})" if stage == "training" and result.failed_in else ""
+    where = f", in {result.failed_in}," if stage == "training" and result.failed_in else ""
     kept = f" {kept_text(snapshot)}" if snapshot else \
         (" The model was not saved." if save else "")
     result.message = (f"Out of memory on {result.device} while {stage}{where} with batch size "

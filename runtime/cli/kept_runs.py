@@ -115,6 +115,19 @@ class CurveTap:
     def __init__(self) -> None:
         self.batch_loss: list[list[float]] = [[], []]
         self.lr: list[list[float]] = [[], []]
+        self.epoch_logs: list[dict] = []  # each epoch's logs, as the events gave them
+
+    def until(self, epoch: float) -> CurveTap:
+        """A tap holding the curves up to `epoch` (the run's snapshot holds that one)."""
+        cut = CurveTap()
+        cut.batch_loss, cut.lr = _until(self.batch_loss, epoch), _until(self.lr, epoch)
+        return cut
+
+    def history_until(self, epochs: int) -> dict[str, list[float]]:
+        """The first `epochs` epoch logs of the run, as Keras' history (name -> values)."""
+        logs = self.epoch_logs[:max(epochs, 0)]
+        return {name: [float(entry.get(name, float("nan"))) for entry in logs]
+                for name in dict.fromkeys(k for entry in logs for k in entry)}
 
     def __call__(self, event) -> None:
         from .. import events as ev
@@ -124,9 +137,11 @@ class CurveTap:
             x = event.epoch + ((event.batch + 1) / steps if steps else 1.0)
             self.batch_loss[0].append(float(x))
             self.batch_loss[1].append(float(event.loss))
-        elif isinstance(event, ev.EpochEnd) and event.lr is not None:
-            self.lr[0].append(float(event.epoch + 1))
-            self.lr[1].append(float(event.lr))
+        elif isinstance(event, ev.EpochEnd):
+            self.epoch_logs.append(dict(event.logs))
+            if event.lr is not None:
+                self.lr[0].append(float(event.epoch + 1))
+                self.lr[1].append(float(event.lr))
 
 
 # Keras' ReduceLROnPlateau and LearningRateScheduler add the rate to the epoch logs, so to
@@ -205,15 +220,19 @@ def continue_listed(entry: dict, folder: Path, resumed: str | None) -> None:
 
 
 def list_run(result, project_file: str | Path, processes: int = 1,
-             tap: CurveTap | None = None, resumed: str | None = None) -> int | None:
+             tap: CurveTap | None = None, resumed: str | None = None,
+             snapshot=None) -> int | None:
     """List the run in the project's runs index, beside the entries already there, and
     say so; its run number, or None after saying why it could not be listed. `resumed`:
-    the model --resume continued (`continue_listed`)."""
+    the model --resume continued (`continue_listed`); `snapshot`: the run's
+    `run_snapshot.RunSnapshot`, whose number and entry the run's final entry takes."""
     from ..run_record import INDEX, merge_index
 
     folder = runs_folder(project_file)
     try:
         entry = index_entry(result, folder, processes, tap)
+        if snapshot is not None:
+            entry = snapshot.entry(entry)
         continue_listed(entry, folder, resumed)
         merge_index(folder, [entry])
     except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one

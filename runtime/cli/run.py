@@ -13,8 +13,9 @@ Every run is listed in the project's runs folder (`model.runs/runs.json` beside
 `model.json`), which the window's Training tab shows beside its own runs, with the
 model it kept: the `--save` file, else `model.runs/trained_N.keras` (or `stopped_N.keras`
 for a run stopped or failed), as the window keeps a model for each of its runs;
-`--no-keep` keeps none there (`runtime.cli.kept_runs`). A failure to keep or list is
-said and leaves the exit code alone.
+`--no-keep` keeps none there (`runtime.cli.kept_runs`); without --save it keeps the
+epoch-end snapshot there too, listed as written (`runtime.cli.run_snapshot`). A failure
+to keep or list is said and leaves the exit code alone.
 
 Ctrl+C (SIGINT) or SIGTERM stops training (or the validation pass, or the final
 evaluation) after the current batch and keeps the model; the command says where
@@ -71,6 +72,7 @@ from pathlib import Path
 from kerascanvas.graph.initial_weights import anchored
 
 from .. import events as ev
+from . import run_snapshot
 from .common import (
     EXIT_UNREADABLE,
     initial_weights_off,
@@ -160,11 +162,12 @@ def _train(doc, args, analysis) -> int:
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
         tap = CurveTap()  # the curves of a run listed in the runs index
+        snap = run_snapshot.start(args, settings, tap)  # without --save: in the runs folder
         say = _say_executor if distributed.is_main() else None  # once, not per rank
         sinks = [s for s in (log, progress, say, tap) if s is not None]
         try:
             result, received = _fit(doc, settings, data, args,
-                                    lambda event: [s(event) for s in sinks], analysis)
+                                    lambda event: [s(event) for s in sinks], analysis, snap)
         except TrainingRefused as exc:
             error(str(exc))
             log(ev.Result(ev.FAILED, str(exc)))
@@ -174,7 +177,7 @@ def _train(doc, args, analysis) -> int:
                 progress.close()
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
-        list_run(result, args.file, _processes(), tap, args.resume)
+        list_run(result, args.file, _processes(), tap, args.resume, snap)
     return _finish(result, received, args)
 
 
@@ -189,7 +192,9 @@ def _finish(result, received: int | None, args) -> int:
     if not result.ok:
         if main:  # after an error's details (a traceback's last lines), on its own line
             sep = "\n" if "\n" in result.message else " "
-            error(result.message + (f"{sep}{kept}" if kept_elsewhere else ""))
+            message = result.message.replace("run PROJECT --", f"run {args.file} --")
+            named = bool(result.saved) and result.saved in message  # a snapshot, with how
+            error(message + (f"{sep}{kept}" if kept_elsewhere and not named else ""))
         return EXIT_FAILED
     if main:  # the message and where the model went are said once, not in both streams
         if received is not None:
@@ -241,23 +246,28 @@ def _snapshot_identity(save: str | None):
 
 
 @contextlib.contextmanager
-def _say_snapshot(args, before):
+def _say_snapshot(args, before, snap=None):
     """A run aborted (the second signal) names the epoch-end snapshot it kept
-    (`runtime.snapshot`: with --save only), and how to continue it."""
+    (`runtime.snapshot`: beside --save, else `snap`'s in the runs folder), and how to
+    continue it."""
     try:
         yield
     except (KeyboardInterrupt, SystemExit):
         from ..snapshot import kept_snapshot, kept_text
 
-        kept = kept_snapshot(args.save, before)
+        if snap is None:
+            kept = kept_snapshot(args.save, before)
+        else:  # taken by this run: its number was reserved as it began
+            kept = snap.path if os.path.exists(snap.path) else None
         if kept:
             error("aborted without saving. " + kept_text(kept).replace("PROJECT", args.file))
         raise
 
 
-def _fit(doc, settings, data, args, sink, analysis=None):
+def _fit(doc, settings, data, args, sink, analysis=None, snap=None):
     """(the TrainResult, the signal that stopped it or None). Without --save the run keeps
-    its model in the runs folder (`kept_runs.keep_model`), unless --no-keep."""
+    its model in the runs folder (`kept_runs.keep_model`), unless --no-keep, and its
+    epoch-end snapshot there (`snap`, a `run_snapshot.RunSnapshot`) until it ends."""
     from .. import distributed
     from ..bridge import FastBridge
     from ..train import train
@@ -275,12 +285,15 @@ def _fit(doc, settings, data, args, sink, analysis=None):
     # and a rank waiting on a dead peer could not finish its batch.
     caught = (signal.SIGINT,) if distributed.launched() else (signal.SIGINT, signal.SIGTERM)
     before = _snapshot_identity(args.save)
-    with StopOnSignals(bridge, caught) as signals, _say_snapshot(args, before):
+    extra = [snap.callback(data)] if snap is not None else []
+    with StopOnSignals(bridge, caught) as signals, _say_snapshot(args, before, snap):
         result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
-                       bridge=bridge, initial_model=args.resume,
+                       bridge=bridge, initial_model=args.resume, callbacks=extra,
                        initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
         if distributed.is_main():
             keep_model(result, args.file, not getattr(args, "no_keep", False), data)
+        if snap is not None:
+            snap.finish(result)
     if signals.received is None and distributed.stop_asker() is not None:
         return result, signal.SIGINT  # another machine's launcher passed a stop on
     return result, signals.received

@@ -12,10 +12,14 @@ import time
 
 import keras
 import pytest
+import torch
 
 from kerascanvas.app.cli import main
 from kerascanvas.runtime import run_record
+from kerascanvas.runtime.cli import run_snapshot
+from kerascanvas.runtime.cli.kept_runs import CurveTap, runs_folder
 from kerascanvas.runtime.cli.run import _say_snapshot, _snapshot_identity
+from kerascanvas.runtime.run_record import read_index
 from kerascanvas.runtime.snapshot import MIN_INTERVAL_ENV, snapshot_path
 from tests.runtime.test_run import classifier, project
 
@@ -70,3 +74,110 @@ def test_a_run_killed_with_sigkill_leaves_a_snapshot_that_resume_goes_on_from(
     assert code == 0, capsys.readouterr().err[-2000:]
     assert run_record.resume_point(run_record.read(str(save)))[0] == reached + 1
     assert not os.path.exists(snapshot)  # the model kept supersedes it
+
+
+def _entries(folder):
+    try:
+        return read_index(folder)
+    except ValueError:  # being written (atomic rename): read it again
+        return []
+
+
+@pytest.mark.slow  # a second process importing keras and torch: 10 s idle, 60 s loaded
+@pytest.mark.timeout(600)
+def test_a_run_without_save_killed_with_sigkill_is_listed_with_its_snapshot(
+        tmp_path, capsys):
+    path = project(tmp_path, classifier(training={"epochs": 1000, "batch_size": 16}))
+    folder = runs_folder(path)
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1",
+           MIN_INTERVAL_ENV: "0"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:300",
+         "--no-progress", "--threads", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 240
+    while not any(e["epoch"] >= 2 for e in _entries(folder)) and time.monotonic() < deadline:
+        assert child.poll() is None, child.communicate()[1][-2000:]
+        time.sleep(0.05)
+    child.kill()
+    child.communicate(timeout=60)
+    [entry] = read_index(folder)
+    snapshot = str(folder / entry["saved"])
+    assert entry["saved"] == f"run_{entry['number']}.last.keras" and entry["status"] == "failed"
+    reached, planned = run_record.resume_point(run_record.read(snapshot))
+    assert reached >= 2 and planned == 1000 and entry["epoch"] == reached
+    assert f"after epoch {reached} is kept at {snapshot}" in entry["message"]
+    assert f"kerascanvas run {path} --resume {snapshot}" in entry["message"]
+    assert entry["message"].endswith(f"The curves and metrics up to epoch {reached} are kept "
+                                     "in the run.")
+    assert entry["curves"]["epochs"]["loss"][0] == [float(e + 1) for e in range(reached)]
+    assert max(entry["curves"]["batch_loss"][0]) == reached
+    keras.saving.load_model(snapshot, safe_mode=True)
+    code = main(["run", path, "--resume", snapshot, "--epochs", str(reached + 1),
+                 "--no-progress", "--threads", "1"])
+    assert code == 0, capsys.readouterr().err[-2000:]
+    killed, resumed = read_index(folder)
+    assert resumed["resumed_from"] == killed["number"] and resumed["epoch"] == reached + 1
+    assert resumed["saved"] == "trained_1.keras" and os.path.exists(snapshot)
+    assert sorted(p.name for p in folder.glob("*.keras")) == [
+        f"run_{killed['number']}.last.keras", "trained_1.keras"]  # the resumed run's is gone
+
+
+def test_a_run_without_save_snapshots_in_the_runs_folder_and_removes_it_at_its_end(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(MIN_INTERVAL_ENV, "0")
+    seen = []
+    real = run_snapshot.RunSnapshot.written
+
+    def written(self, path, epochs):  # what the entry says at each snapshot
+        real(self, path, epochs)
+        seen.append((os.path.basename(path), epochs, read_index(self.folder)[-1]))
+
+    monkeypatch.setattr(run_snapshot.RunSnapshot, "written", written)
+    path = project(tmp_path, classifier(training={"epochs": 3}))
+    folder = runs_folder(path)
+    assert main(["run", path, "--data", "synthetic:96", "--no-progress", "--threads", "1"]) \
+        == 0, capsys.readouterr().err[-2000:]
+    [entry] = read_index(folder)
+    assert [(name, epochs) for name, epochs, _ in seen] == [
+        (f"run_{entry['number']}.last.keras", 1), (f"run_{entry['number']}.last.keras", 2)]
+    assert all(listed["number"] == entry["number"] and listed["epoch"] == epochs
+               for _, epochs, listed in seen)
+    assert entry["status"] == "finished" and entry["saved"] == "trained_1.keras"
+    assert sorted(p.name for p in folder.iterdir() if "keras" in p.name) == [
+        "trained_1.keras", "trained_1.keras.run.json"]
+
+
+def test_no_keep_and_save_take_no_snapshot_in_the_runs_folder(tmp_path):
+    for args in (argparse.Namespace(save=None, no_keep=True, file=str(tmp_path / "m.json")),
+                 argparse.Namespace(save="net.keras", no_keep=False,
+                                    file=str(tmp_path / "m.json"))):
+        assert run_snapshot.start(args, {}, CurveTap()) is None
+    assert not runs_folder(tmp_path / "m.json").exists()
+
+
+def test_a_run_without_save_that_runs_out_of_memory_keeps_its_snapshot_as_its_model(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(MIN_INTERVAL_ENV, "0")
+    real = run_snapshot.RunSnapshot.written
+
+    def written(self, path, epochs):  # memory runs out right after the second snapshot
+        real(self, path, epochs)
+        if epochs == 2:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    monkeypatch.setattr(run_snapshot.RunSnapshot, "written", written)
+    path = project(tmp_path, classifier(training={"epochs": 5}))
+    folder = runs_folder(path)
+    assert main(["run", path, "--data", "synthetic:96", "--no-progress", "--threads", "1"]) \
+        == 3
+    [entry] = read_index(folder)
+    snapshot = str(folder / entry["saved"])
+    assert entry["saved"] == f"run_{entry['number']}.last.keras" and entry["status"] == "failed"
+    assert entry["message"].startswith("Out of memory on cpu while training")
+    assert f"after epoch 2 is kept at {snapshot}" in entry["message"]
+    err = capsys.readouterr().err
+    assert f"after epoch 2 is kept at {snapshot}: Continue the run to go on from there, or " \
+        f"run `kerascanvas run {path} --resume {snapshot}`." in err
+    assert "Saved the model to" not in err  # said once
+    assert run_record.resume_point(run_record.read(snapshot)) == (2, 5)

@@ -172,8 +172,8 @@ def test_running_out_of_memory_names_where_and_the_snapshot_it_keeps(
     doc = mlp(epochs=5)
     result = _train_on_synthetic(doc, save, OutOfMemoryAt(2, 1, error))
     assert result.status == OOM and result.saved == snapshot and not save.exists()
-    assert result.message.startswith("Out of memory on cpu while training (in epoch 3, batch "
-                                     f"2) with batch size {doc.training['batch_size']}. Try "
+    assert result.message.startswith("Out of memory on cpu while training, in epoch 3, "
+                                     f"batch 2, with batch size {doc.training['batch_size']}. Try "
                                      "a smaller batch size or a smaller model. A snapshot "
                                      "of the model as trained after epoch 2 is kept at "
                                      f"{snapshot}: Continue the run")
@@ -190,6 +190,6 @@ def test_running_out_of_memory_before_any_snapshot_says_the_model_was_not_saved(
     error = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
     result = _train_on_synthetic(mlp(epochs=5), save, OutOfMemoryAt(0, 1, error))
     assert result.status == OOM and result.saved is None
-    assert "(in epoch 1, batch 2)" in result.message
+    assert "while training, in epoch 1, batch 2, with batch size" in result.message
     assert "The model was not saved." in result.message
     assert not os.path.exists(snapshot_path(save))

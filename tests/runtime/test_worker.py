@@ -182,7 +182,7 @@ def test_a_nan_stop_keeps_the_optimizer_state_with_the_weights(tmp_path):
 def test_out_of_memory_is_reported_clearly():
     result, _ = run_inline(mlp(), fault={"at_batch": 2, "error": "oom"})
     assert result.status == FAILED and result.oom
-    assert result.message.startswith("Out of memory on cpu while training (in epoch 1, batch 3) "
+    assert result.message.startswith("Out of memory on cpu while training, in epoch 1, batch 3, "
                                      "with batch size 16")
     assert "smaller batch size" in result.message
 
