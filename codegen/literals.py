@@ -142,7 +142,27 @@ def wrap_name_lists(source: str) -> str:
             a_long_name,
         ]
     """
-    return "\n".join(_names_wrapped(line) for line in source.split("\n"))
+    return "\n".join(_parenthesized(line, _names_wrapped(line)) for line in source.split("\n"))
+
+
+_TARGETS = re.compile(r"[A-Za-z_][\w\[\]., ]*")  # what an assignment's left side holds
+
+
+def _parenthesized(line: str, code: str) -> str:
+    """`code` (`line` wrapped), an assignment whose first line still runs past the limit,
+    with its right-hand side in parentheses, one level in, as black writes it: `x = (` /
+    `self.attr(...)` / `)`. Long layer names make both sides long: `stage_0_block_0_conv_1 =
+    self.stage_0_block_0_conv_1(` in a subclass's call(). Only where `line` is a whole
+    statement (its brackets closed, no string to mislead the count)."""
+    first, *rest = code.split("\n")
+    indent = first[:len(first) - len(first.lstrip())]
+    lhs, equals, rhs = first.lstrip().partition(" = ")
+    if len(first) <= LINE_LIMIT or not equals or not _TARGETS.fullmatch(lhs) \
+            or "'" in line or '"' in line \
+            or sum(line.count(c) for c in "([{") != sum(line.count(c) for c in ")]}"):
+        return code
+    return "\n".join([f"{indent}{lhs} = (", f"{indent}{INDENT}{rhs}",
+                      *(f"{INDENT}{line}" for line in rest), f"{indent})"])
 
 
 def _names_wrapped(line: str) -> str:

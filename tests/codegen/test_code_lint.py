@@ -62,3 +62,33 @@ def test_a_long_keyword_value_is_wrapped_and_builds_keras_layer(style, tmp_path)
     want = model.get_layer("predictions").get_config()
     assert rebuilt.get_layer("predictions").get_config() == want
     assert rebuilt.count_params() == model.count_params()
+
+
+def _long_names_model():
+    # ConvNeXt's names: `x = self.attr(` alone runs past 100 columns in call().
+    stem = "convnext_tiny_stage_0_block_0_"
+    inputs = keras.Input((8, 8, 3), name="image")
+    x = keras.layers.Conv2D(4, 3, padding="same", name=stem + "depthwise_conv")(inputs)
+    x = keras.layers.LayerNormalization(epsilon=1e-6, name=stem + "layernorm")(x)
+    x = keras.layers.Dense(16, name=stem + "pointwise_conv_1")(x)
+    x = keras.layers.Activation("gelu", name=stem + "gelu")(x)
+    return keras.Model(inputs, x, name="long_names")
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_long_layer_names_are_wrapped_and_build_the_same_model(style, tmp_path):
+    import numpy as np
+
+    model = _long_names_model()
+    path = tmp_path / f"{style}.py"
+    path.write_text(generate(import_model(model), style=style), encoding="utf-8")
+    assert ruff_problems(path) == ""
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102
+    rebuilt = namespace["build_model"]()
+    assert rebuilt.count_params() == model.count_params()
+    for layer in model.layers[1:]:
+        rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+    np.testing.assert_allclose(rebuilt.predict(x, verbose=0), model.predict(x, verbose=0),
+                               atol=1e-6)
