@@ -40,6 +40,16 @@ def test_mixed_precision_code_passes_ruff(variant, tmp_path):
     assert ruff_problems(path) == ""
 
 
+def _linted_and_built(model, style: str, tmp_path):
+    """The model the code written for `model` in `style` builds, once ruff passed on it."""
+    path = tmp_path / f"{style}.py"
+    path.write_text(generate(import_model(model), style=style), encoding="utf-8")
+    assert ruff_problems(path) == ""
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102
+    return namespace["build_model"]()
+
+
 def _long_initializer_model():
     # keras.applications.EfficientNetB0's classifier: an initializer too long for its line.
     inputs = keras.Input((16,), name="features")
@@ -53,12 +63,7 @@ def _long_initializer_model():
 @pytest.mark.parametrize("style", STYLES)
 def test_a_long_keyword_value_is_wrapped_and_builds_keras_layer(style, tmp_path):
     model = _long_initializer_model()
-    path = tmp_path / f"{style}.py"
-    path.write_text(generate(import_model(model), style=style), encoding="utf-8")
-    assert ruff_problems(path) == ""
-    namespace: dict = {}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102
-    rebuilt = namespace["build_model"]()
+    rebuilt = _linted_and_built(model, style, tmp_path)
     want = model.get_layer("predictions").get_config()
     assert rebuilt.get_layer("predictions").get_config() == want
     assert rebuilt.count_params() == model.count_params()
@@ -80,12 +85,7 @@ def test_long_layer_names_are_wrapped_and_build_the_same_model(style, tmp_path):
     import numpy as np
 
     model = _long_names_model()
-    path = tmp_path / f"{style}.py"
-    path.write_text(generate(import_model(model), style=style), encoding="utf-8")
-    assert ruff_problems(path) == ""
-    namespace: dict = {}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102
-    rebuilt = namespace["build_model"]()
+    rebuilt = _linted_and_built(model, style, tmp_path)
     assert rebuilt.count_params() == model.count_params()
     for layer in model.layers[1:]:
         rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
