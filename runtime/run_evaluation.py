@@ -45,7 +45,7 @@ def evaluation_fields(result, doc: Document, data, payload: Mapping[str, Any],
     `bridge.CutOnStop`; a stop during these passes ends them, and there is then no
     evaluation beyond the run's own final score (`result.metrics`).
     """
-    from .callbacks import prediction_faults
+    from .fault_callbacks import prediction_faults
     from .train import TrainingRefused, load_checked_data
 
     path = _predictions_path(payload.get("save"))
@@ -98,7 +98,7 @@ def evaluate_run(result, doc: Document, data, path: str, test=None, guard=None,
         test: test data (same kinds as `data`), or None.
         guard: a Keras callback for the passes (`bridge.CutOnStop`: a stop ends them;
             the caller then drops what they gave), or None.
-        faults: a test's callbacks for the predictions (`callbacks.prediction_faults`).
+        faults: a test's callbacks for the predictions (`fault_callbacks.prediction_faults`).
 
     Returns:
         {"split": ..., "metrics": {Keras name: value}, "predictions": path}.

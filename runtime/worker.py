@@ -133,7 +133,7 @@ class TrainingRun:
         fault: for tests and UI checks, `{"at_batch": N, "error": "oom"|"nan"}` makes
             the child fail that way at batch N of the first epoch, and
             `{"hold_in_validation": path}` holds its first validation pass until a
-            stop, once it wrote `path` (`callbacks.fault_callbacks`).
+            stop, once it wrote `path` (`fault_callbacks.fault_callbacks`).
         initial_model: a saved `.keras` model (say, of a stopped run) to continue:
             its weights and optimizer state; the overrides may change the learning rate.
         initial_epoch: the epoch to continue from; events number epochs from it and

@@ -120,8 +120,8 @@ def train_document(payload: Mapping[str, Any], sink: Callable[[TrainingEvent], N
         out of memory all become a "failed" result with a message, never an exception.
     """
     from .bridge import CutOnStop, FastBridge
-    from .callbacks import fault_callbacks
     from .data import DataError
+    from .fault_callbacks import fault_callbacks
     from .run_evaluation import evaluation_fields
     from .train import TrainingRefused, load_checked_data, prepare, train
 
