@@ -18,7 +18,7 @@ from ...graph.object_params import object_text
 from ...graph.search import key_of
 from ...graph.search_edit import entry_for
 from ...graph.search_objects import OBJECT_TYPES, argument_value, class_of, object_of
-from ..panels.shown import on_screen
+from ..panels.shown import WhenShown
 
 SEARCHABLE_ARGS = ("number", "positive", "nonneg", "choice", "bool")
 
@@ -67,7 +67,8 @@ class ObjectArgumentPicker(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.doc, self._dock, self._due = None, None, False
+        self.doc = None
+        self._shown = WhenShown()  # listing waits while the tab is behind (`follow`)
         self._found: list | None = None  # none listed yet: the first show fills the boxes
         self.param_box = QtWidgets.QComboBox(objectName="SearchObjectParam")
         self.param_box.setSizeAdjustPolicy(
@@ -91,19 +92,15 @@ class ObjectArgumentPicker(QtWidgets.QWidget):
 
     def follow(self, dock) -> None:
         """List the parameters only while `dock` can be seen (see the module doc)."""
-        self._dock = dock
-        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
-
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
-        if visible and self._due:
-            self.show_doc(self.doc)
+        self._shown.follow(dock)
 
     def show_doc(self, doc) -> None:
         """List `doc`'s object parameters again, keeping the picked one where it stays."""
         self.doc = doc
-        self._due = self._dock is not None and not on_screen(self._dock)
-        if self._due:
-            return
+        self._shown.run(self._list)
+
+    def _list(self) -> None:
+        doc = self.doc
         found = object_params(doc)
         texts = [f"{key_of(doc, target)}: {text}" for target, text, _ in found]
         if found == self._found and texts == self._texts():

@@ -28,7 +28,7 @@ from ...graph.layers import custom
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search_check import check_search
 from ..future_watch import FutureWatcher
-from ..panels.shown import on_screen
+from ..panels.shown import WhenShown
 
 DELAY_MS = 150
 
@@ -52,8 +52,7 @@ class SpaceChecker(QtCore.QObject):
         super().__init__(parent)
         self.pending = False  # a request whose answer has not come yet
         self._doc = None
-        self._dock = None  # the dock whose tab shows the problems (`follow`)
-        self._deferred = False  # a request waits for the tab to be shown
+        self._shown = WhenShown()  # a request waits while the tab is behind (`follow`)
         self._latest = [0]  # the latest request's number, read by the worker thread too
         self._executor = ThreadPoolExecutor(max_workers=1,
                                             thread_name_prefix="kerascanvas-search-space")
@@ -63,26 +62,17 @@ class SpaceChecker(QtCore.QObject):
 
     def follow(self, dock) -> None:
         """Check only while `dock` can be seen; a request made behind it runs when shown."""
-        self._dock = dock
-        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
-        self._on_dock_visibility_changed(on_screen(dock))
+        self._shown.follow(dock)
 
     def request(self, doc) -> None:
         self._doc, self.pending = doc, True
         self._latest[0] += 1  # an answer under way is out of date now
         self._timer.stop()
-        self._deferred = False
+        self._shown.cancel()
         if not (doc.search or {}).get("params"):  # nothing searched: no problem to find
             self._on_done(self._latest[0], [])
-        elif self._dock is not None and not on_screen(self._dock):
-            self._deferred = True
         else:
-            self._timer.start()
-
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
-        if visible and self._deferred:
-            self._deferred = False
-            self._timer.start()
+            self._shown.run(self._timer.start)
 
     def _on_timer_timeout(self) -> None:
         number = self._latest[0]
@@ -96,7 +86,7 @@ class SpaceChecker(QtCore.QObject):
 
     def shutdown(self) -> None:
         self._timer.stop()
-        self._deferred = False
+        self._shown.cancel()
         self._latest[0] += 1
         self._results.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -22,7 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.projectfile import from_dict, to_dict
 from ..future_watch import FutureWatcher
-from ..panels.shown import on_screen
+from ..panels.shown import WhenShown
 from .preview_read import PREVIEW_IMAGES, Previewed, describe, issues_text, preview_issues
 from .preview_read import read_preview as _read_preview
 from .thumbnails import to_qimage
@@ -61,8 +61,7 @@ class DataPreview(QtWidgets.QWidget):
         self._data: Previewed | None = None  # what was read, for the data check
         self._future: Future | None = None  # the preview being read
         self._issues: list | None = None
-        self._dock = None  # the dock whose tab shows the preview (`follow`)
-        self._deferred: tuple | None = None  # (spec, doc) to read again once shown
+        self._shown = WhenShown()  # a read again waits while the tab is behind (`follow`)
         self.images = QtWidgets.QHBoxLayout()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
         self._results = FutureWatcher(self)
@@ -93,18 +92,17 @@ class DataPreview(QtWidgets.QWidget):
     @property
     def deferred(self) -> bool:
         """Whether a read again waits for the tab to be shown."""
-        return self._deferred is not None
+        return self._shown.due
 
     def follow(self, dock) -> None:
         """Read again only while `dock` can be seen; a read an edit made due behind another
         tab is made when the tab is shown."""
-        self._dock = dock
-        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        self._shown.follow(dock)
 
     def clear(self) -> None:
         """Forget the shown preview (another project is open)."""
         self._wanted = None
-        self._deferred = None
+        self._shown.cancel()
         self._issues = None
         self.info.setText("")
         self._clear_images()
@@ -119,7 +117,8 @@ class DataPreview(QtWidgets.QWidget):
         if spec != self._wanted and self._issues:  # the last data's findings are not this's
             self._issues = []
             self.checked.emit([])
-        self._wanted, self._deferred = spec, None
+        self._wanted = spec
+        self._shown.cancel()
         self.info.setText(f"Reading {spec}…")
         self._clear_images()  # the last data's thumbnails are not this data's
         self._data = None
@@ -180,22 +179,15 @@ class DataPreview(QtWidgets.QWidget):
             issues = preview_issues(doc, data.data, analysis) if data.data is not None else []
         except Exception:  # noqa: BLE001  the run's own check says it, with its context
             return []
-        self._deferred = None  # the data read stands for `doc` again (an edit undone)
+        self._shown.cancel()  # the data read stands for `doc` again (an edit undone)
         self._show_issues(issues, doc)
         return issues
 
     def _read_again(self, spec: str, doc, now: bool) -> None:
         """Read stale data again, or while its tab is behind another remember to: the
         findings of the data read before go (the edit may have undone them)."""
-        if now or self._dock is None or on_screen(self._dock):
-            self.request(spec, doc)
-            return
-        self._deferred = (spec, doc)
-        self._show_issues([])
-
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
-        if visible and self._deferred is not None:
-            self.request(*self._deferred)
+        if not self._shown.run(lambda: self.request(spec, doc), now):
+            self._show_issues([])
 
     def check_before_start(self, spec: str, doc, analysis=None) -> list:
         """`check` on the data a run would read now: the preview still being read, or read
