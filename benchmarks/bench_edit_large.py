@@ -46,14 +46,14 @@ placed again in the same pass; medians of 5 alternating runs at load 5.4-7.9 aga
 909f227~1, wall-clock (CPU) seconds): select+copy+paste 1.04 (0.31) -> 0.82 (0.30), the
 other edits within the runs' spread. The CPU gain is under this benchmark's noise; in one
 window pasting 12 times (3 alternating processes a side, load 4.5-5.0, the data preview's
-re-read below stubbed out on both) the median paste took 0.196-0.230 -> 0.181-0.196 s CPU,
+re-read below switched off on both) the median paste took 0.196-0.230 -> 0.181-0.196 s CPU,
 the least 0.160-0.196 -> 0.148-0.158. The wall-clock beyond the CPU is no wait on paint: read
 from /proc around the paste, the GUI thread's run time is the paste's CPU less the worker
 threads', and the rest of the wall-clock it spent runnable, waiting for a core (1.5-3 times
 its run time at load 4-6). Since the Training dock checks its data after every edit, a paste
 that adds an Input (a whole model's copy brings input_layer_1) reads the synthetic data again
 in the preview's worker and makes its thumbnails on the GUI thread: 0.08-0.10 s of the
-paste's 0.27-0.29 s CPU (load 7); with that read stubbed out, pastes in one window at load
+paste's 0.27-0.29 s CPU (load 7); with that read switched off, pastes in one window at load
 4.5 took 0.22-0.30 s wall-clock (0.15-0.18 CPU).
 
 Drags (2026-11-30, ResNet50, medians of 3 alternating runs at load 7.3-9.0 against this
