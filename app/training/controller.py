@@ -5,8 +5,9 @@ any object with the same methods (tests use a scripted fake), as the typed
 events of `runtime.events` (anything else is refused with a TypeError). A small reader
 thread per run polls `poll_events()` into an inbox that a GUI-thread timer drains, so
 the events are applied there, in order, without the GUI ever waiting on the worker
-(`run_events`). Applying an event only appends to numpy buffers (`curves.RunCurves`);
-the plots redraw from their own timer. The records themselves are in `records`.
+(`run_events`; a kill's end, `run_kill`). Applying an event only appends to numpy
+buffers (`curves.RunCurves`); the plots redraw from their own timer. The records
+themselves are in `records`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from ...graph.projectfile import to_dict
 from ...runtime import run_record
 from .continue_plan import continue_start, optimizer_rate, other_data_note
 from .records import RunRecord, expected_metrics
-from .run_events import EventReader, RunEventsMixin, RunKiller, killed_result, take_kill
+from .run_events import EventReader, RunEventsMixin
+from .run_kill import RunKiller, killed_result, take_kill
 
 POLL_INTERVAL_S = 0.02
 SILENT_AFTER_S = 120.0  # a training run silent this long is told in the log
