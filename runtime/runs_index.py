@@ -17,6 +17,15 @@ none (the command's) when it writes it. A number reserved by a run that never en
 entry written with a number that another run's entry already holds (an index written
 by an older version, or a folder copied over) gets the next free number instead.
 
+A run still training is listed as "running" with the process that trains it
+(`this_process`: its pid, its start time and the host it runs on). A reader judges such
+an entry by that process (`judged`): while it lives the run reads "running"; once it is
+gone without having written its end (killed with SIGKILL, a crash, the machine stopped)
+it reads "interrupted", with the message the process left for that case (what it kept).
+Only an entry of this host is judged: another host's process cannot be checked from
+here, so its entry stays as listed (`elsewhere` names that host). `merge_index` writes
+the entries it judged interrupted back as such.
+
 Each kept model has its run record beside it (`runtime.run_record`).
 """
 
@@ -26,6 +35,7 @@ import contextlib
 import json
 import math
 import os
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -38,6 +48,8 @@ from kerascanvas.graph.projectfile import write_text_atomic
 INDEX = "runs.json"
 COUNTER = "runs.next"  # the next run number to give
 LOCK_TIMEOUT_S = 30.0
+RUNNING, INTERRUPTED = "running", "interrupted"
+PROCESS = "process"  # an entry's key for the process that lists it as running
 
 
 def entry_uid(entry: dict[str, Any]) -> str:
@@ -63,6 +75,68 @@ def read_index(folder: str | os.PathLike) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"Could not read the runs in {index}: {exc}") from None
     return runs
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (Linux' /proc); None where
+    that cannot be read. A pid reused by a later process has another start time."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return int(text[text.rindex(")") + 2:].split()[19])  # starttime, field 22
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def this_process(if_ended: str) -> dict[str, Any]:
+    """What an entry listed as running says of the process that trains it, and
+    `if_ended`: the message the entry takes when that process is found gone."""
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "started": _start_ticks(pid),
+            "if_ended": if_ended}
+
+
+def _alive(process: dict[str, Any]) -> bool:
+    """Whether the process `process` describes (of this host) still runs."""
+    pid, started = process.get("pid"), process.get("started")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: nothing is sent, the process is only looked up
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process holds the pid
+        pass
+    now = _start_ticks(pid)
+    return started is None or now is None or now == started
+
+
+def elsewhere(entry: dict[str, Any]) -> str | None:
+    """The host of a run listed as running by a process of another host (or of any host
+    where processes cannot be looked up), which this machine cannot check; else None."""
+    process = entry.get(PROCESS)
+    if entry.get("status") != RUNNING or not isinstance(process, dict):
+        return None
+    host = str(process.get("host") or "an unknown host")
+    return host if host != socket.gethostname() or os.name == "nt" else None
+
+
+def process_gone(entry: dict[str, Any]) -> bool:
+    """Whether `entry` is listed as running by a process of this host that is gone."""
+    process = entry.get(PROCESS)
+    return entry.get("status") == RUNNING and isinstance(process, dict) and \
+        elsewhere(entry) is None and not _alive(process)
+
+
+def judged(entry: dict[str, Any]) -> dict[str, Any]:
+    """`entry` as things stand: one listed as running whose process of this host is gone
+    reads "interrupted", with the message that process left for it; others as they are."""
+    if not process_gone(entry):
+        return entry
+    process = entry[PROCESS]
+    message = process.get("if_ended") or (
+        f"The process {process.get('pid')} that trained this run ended without writing "
+        "its end (killed, a crash, or the machine stopped).")
+    return {**entry, "status": INTERRUPTED, "message": str(message)}
 
 
 def _set_aside(folder: Path) -> Path:
@@ -149,7 +223,7 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
             if entry.get("number") or entry.get("uid"):
                 entry.setdefault("uid", entry_uid(entry))
         mine = {e["uid"] for e in entries if e.get("uid")}
-        kept = [e for e in disk if entry_uid(e) not in mine]
+        kept = [judged(e) for e in disk if entry_uid(e) not in mine]
         held = {e["number"] for e in kept}
         free = _next_number(folder, [*held, *(e.get("number") or 0 for e in entries)])
         for entry in entries:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...graph.paths import data_dir
-from ...runtime import run_record
+from ...runtime import run_record, runs_index
 from ...runtime.cli.kept_runs import KERAS_LR_LOG
 from ...runtime.events import Result, from_wire, to_wire
 from .curves import RunCurves, Series
@@ -65,6 +65,10 @@ def record_to_dict(record: RunRecord, folder: Path) -> dict:
 
 
 def record_from_dict(data: dict, folder: Path) -> RunRecord:
+    """The run an index entry lists, as things stand: one listed as running by a process
+    of this host that is gone reads "interrupted" (`runs_index.judged`); one of another
+    host is shown as listed, saying that it is not checked from here."""
+    data = runs_index.judged(data)
     record = RunRecord(int(data["number"]), dict(data.get("settings") or {}),
                        uid=run_record.entry_uid(data), folder=str(folder))
     for name in FIELDS[2:]:
@@ -74,6 +78,12 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
         record.result = _with_nans(from_wire(data["result"]))
     if data.get("saved"):
         record.saved_path = str(folder / data["saved"])
+    if isinstance(data.get(runs_index.PROCESS), dict):  # another process's run, listed
+        record.process = data[runs_index.PROCESS]  # as running (or found interrupted)
+        host = runs_index.elsewhere(data)
+        if host is not None:
+            record.message = (f"Listed as running on {host}; this machine cannot tell "
+                              f"whether it still runs. {record.message}")
     curves, stored = RunCurves(), data.get("curves") or {}
     curves.batch_loss = _from_series(stored.get("batch_loss", [[], []]))
     curves.lr = _from_series(stored.get("lr", [[], []]))
@@ -83,6 +93,21 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
     curves.dropped = getattr(record.result, "dropped_epoch", None)  # NaN: not drawn
     record.curves = curves
     return record
+
+
+def judge_listed(record: RunRecord) -> bool:
+    """Mark `record`, listed as running by a process of this host (`record.process`),
+    "interrupted" with the message that process left once it is gone, as a read of the
+    index would (`runs_index.judged`); whether it changed. Its process stays named: the
+    index may still hold its end, which a later read brings."""
+    if record.process is None or record.status != runs_index.RUNNING:
+        return False
+    entry = runs_index.judged({"status": record.status, "message": record.message,
+                               runs_index.PROCESS: record.process})
+    if entry["status"] != runs_index.INTERRUPTED:
+        return False
+    record.status, record.message = entry["status"], entry["message"]
+    return True
 
 
 def _with_nans(result):
@@ -98,10 +123,11 @@ def _with_nans(result):
 
 def save_runs(folder: Path, records: list[RunRecord]) -> list[tuple[RunRecord, int]]:
     """Write the finished runs into the index (the models are already in `folder`);
-    runs on disk that `records` do not hold (another window's, the command line's) stay.
+    runs on disk that `records` do not hold (another window's, the command line's) stay,
+    and so do those listed as running by another process (it writes their end).
     Returns (record, its number before) for each run the index numbered anew: one whose
     number another run's entry already held (its number could not be reserved)."""
-    done = [r for r in records if not r.active]
+    done = [r for r in records if not r.active and r.process is None]  # not another's
     entries = [record_to_dict(r, folder) for r in done]
     run_record.merge_index(folder, entries)
     moved = [(r, r.number) for r, e in zip(done, entries, strict=True)

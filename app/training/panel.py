@@ -228,7 +228,9 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
     def _update_buttons(self, *_) -> None:
         active = self.controller.is_active
         record = self._selected_run()
-        can_continue = not active and record is not None and bool(record.saved_path)
+        # Not a run another process still trains: its model is that process's snapshot.
+        can_continue = not active and record is not None and bool(record.saved_path) and \
+            not (record.process is not None and record.status == "running")
         enabled = {self.start_button: not active, self.processes: not active,
                    self.pause_button: active, self.stop_button: active,
                    self.kill_button: active, self.continue_button: can_continue,

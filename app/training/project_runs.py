@@ -11,24 +11,13 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .history import load_runs, runs_folder, save_runs
+from .history import judge_listed, load_runs, runs_folder, save_runs
+from .runs_list_text import metrics_text
 from .runs_reader import RunsReader
 from .runs_watch import RunsWatcher
 
 RETRY_MS = 100
-
-
-def metrics_text(record) -> str:
-    """"epoch 4/15: accuracy 0.9, loss 0.25": the run's final metrics, by name, after the
-    epoch they are from and the epochs it was set to train (a run that stopped early).
-    A run that ended with none (its data refused, killed before its first epoch) says
-    why, by the first line of its message, where the column stood empty beside "failed"."""
-    text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.final_metrics.items()))
-    epoch = record.metrics_epoch
-    kept = " (best, weights kept)" if record.kept_logs() else ""
-    if not text and not record.active and record.message:
-        return f"none: {record.message.strip().splitlines()[0]}"
-    return f"epoch {epoch}/{record.epochs or '?'}{kept}: {text}" if text and epoch else text
+JUDGE_MS = 2000  # how often a run another process trains is looked up
 
 
 class ProjectRunsMixin:
@@ -46,11 +35,45 @@ class ProjectRunsMixin:
         self.refresher = RunsReader(self)
         self.runs_watch.changed.connect(self.refresher.read)
         self.refresher.read_done.connect(self._on_refresher_read_done)
+        # A run another process lists as running reads "interrupted" once that process is
+        # gone: a killed process writes nothing that the watch would notice.
+        self.judge_timer = QtCore.QTimer(self, interval=JUDGE_MS)
+        self.judge_timer.timeout.connect(self._on_judge_timer_timeout)
+        self.judge_timer.start()
 
     def _stop_following_listed_runs(self) -> None:
         """No more watching or reading (the window is closing)."""
         self.runs_watch.watch(None)
         self.refresher.shutdown()
+        self.judge_timer.stop()
+
+    def _on_judge_timer_timeout(self) -> None:
+        for record in [r for r in self.controller.runs if judge_listed(r)]:
+            self._show_listed(record)
+            self.append_log(f"{record.label} is interrupted: {record.message}")
+
+    def _show_listed(self, record) -> None:
+        """Show anew a run another process lists (its status, settings and metrics)."""
+        item = self._item_of(record)
+        if item is not None:
+            for column, text in enumerate([record.status, record.summary(),
+                                           metrics_text(record)], start=1):
+                item.setText(column, text)
+        if self.results.record is record:
+            self.results.show_run(record)
+        self._update_buttons()
+
+    def _replace_listed(self, old, new) -> None:
+        """`new`, read from the index, replaces `old`, a run another process listed as
+        running: its end, or its progress, as that process wrote it."""
+        self.controller.runs[self.controller.runs.index(old)] = new
+        if self.plots.current is old.curves and not self.controller.is_active:
+            self.plots.show_run(new.curves, new.label)
+        if self.results.record is old:
+            self.results.record = new
+        self._show_listed(new)
+        if new.status != old.status:
+            self.append_log(f"{new.label} (listed by another process): {new.status}")
 
     def _on_refresher_read_done(self, folder: Path, records: list, problem: str | None
                                 ) -> None:
@@ -64,9 +87,12 @@ class ProjectRunsMixin:
             self.append_log(problem)
             return
         self._drop_unlisted({r.uid: r for r in records}, folder)
-        known = {r.uid for r in self.controller.runs}
+        known = {r.uid: r for r in self.controller.runs}
         for record in records:
-            if record.uid not in known:
+            old = known.get(record.uid)
+            if old is not None and old.process is not None:
+                self._replace_listed(old, record)
+            elif old is None:
                 self.controller.runs.append(record)
                 self._add_run_item(record)
                 self.append_log(f"{record.label} was listed in {folder}: {record.status}")

@@ -62,6 +62,9 @@ class RunRecord:
     validating: tuple[int, int | None] | None = None  # (batch, batches) of its validation
     # What names it in its project's runs index (`runtime.run_record.merge_index`).
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The process that lists it as running there (`runtime.runs_index.PROCESS`): a run of
+    # `kerascanvas run`, not this window's; None for the window's runs and ended ones.
+    process: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -69,7 +72,8 @@ class RunRecord:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        """Whether this window's run is under way (not one another process trains)."""
+        return self.status in ACTIVE and self.process is None
 
     @property
     def final_metrics(self) -> dict[str, float]:
@@ -199,8 +203,12 @@ def progress_text(record: RunRecord) -> str:
     of 30" when that ended it). Before its first event a run says what it is doing: Keras
     loads, the data is read and the model built (a minute or more on a busy machine,
     that a bare "running…" left the user to take for a hang)."""
-    if record.status in ("finished", "stopped", "failed", "killed"):
+    if record.status in ("finished", "stopped", "failed", "killed", "interrupted"):
         return f"{record.label} {record.status}{early_stop_text(record)}"
+    if record.process is not None:  # listed by `kerascanvas run`, which trains it
+        return (f"{record.label} running in kerascanvas run · epoch "
+                f"{record.curves.epochs_logged() or record.initial_epoch}/"
+                f"{record.epochs or '?'} ended")
     epochs = record.epochs or "?"
     if not isinstance(epochs, int):
         return (f"{record.label} starting: loading Keras, reading the data, building the "

@@ -171,6 +171,8 @@ def _train(doc, args, analysis) -> int:
         except TrainingRefused as exc:
             error(str(exc))
             log(ev.Result(ev.FAILED, str(exc)))
+            if snap is not None:  # listed as running as it began: it failed
+                snap.refused(str(exc))
             return EXIT_INVALID
         finally:
             if progress is not None:

@@ -4,14 +4,16 @@ A run without --save has no model path until training ends (its model is then ke
 the project's runs folder, `kept_runs.keep_model`), so it would write no snapshot. It
 takes its run number as it starts (`runs_index.reserve_number`) and keeps its snapshot
 in the runs folder as `run_N.last.keras` (the name the window gives run N's snapshot),
-with its run record. Each time a snapshot is written whole, the run's entry in the runs
-index (`runs.json`) is written too, so that a process killed without warning (SIGKILL,
-the system's out-of-memory killer, a crash), which cannot say anything, leaves it for
-the next look: the entry names the snapshot as the run's model, the epoch it holds, how
-to continue it, and holds the curves up to that epoch. The run's final entry (same
-number) replaces it when the command ends. A run that ends normally keeps its model
-(`stopped_N.keras`, `trained_N.keras`) and removes the snapshot; one that ran out of
-memory keeps the snapshot as its model (`train_messages.out_of_memory`). Not with
+with its run record. The run is listed in the runs index (`runs.json`) as "running" as
+it starts, with its process (`runs_index.this_process`), and again each time a snapshot
+is written whole, with the snapshot as its model, the epoch it holds and the curves up to
+it. A process killed without warning (SIGKILL, the system's out-of-memory killer, a
+crash, a power cut) cannot say anything, so the entry also holds what it says then: a
+reader that finds the process gone shows the run "interrupted" with that message (the
+snapshot kept and how to continue it, or that nothing was kept). The run's final entry
+(same number) replaces it when the command ends. A run that ends normally keeps its
+model (`stopped_N.keras`, `trained_N.keras`) and removes the snapshot; one that ran out
+of memory keeps the snapshot as its model (`train_messages.out_of_memory`). Not with
 `--no-keep` (no model is kept), nor on several processes (they take no snapshots).
 """
 
@@ -54,29 +56,60 @@ class RunSnapshot:
 
         return EpochSnapshot(None, self.settings, data, path=self.path, written=self.written)
 
+    def begin(self) -> None:
+        """List the run as running, before its first epoch: nothing kept yet."""
+        start = int(self.args.initial_epoch or 0)
+        self._list(None, start, f"Training in `kerascanvas run`, from epoch {start}; "
+                   "no epoch has ended yet.",
+                   "The process of `kerascanvas run` ended before any epoch of the run "
+                   "ended, without a result (killed: SIGKILL, the system's out-of-memory "
+                   "killer, a crash, or the machine stopped): nothing of it was kept.")
+
     def written(self, path: str, epochs: int) -> None:
         """List the run as it stands: its snapshot, holding epoch `epochs`, is its model."""
-        from ..run_record import merge_index
         from ..snapshot import kept_text
-        from ..train_messages import ERROR, TrainResult
+
+        kept = kept_text(path).replace("PROJECT", self.args.file)
+        self._list(path, epochs,
+                   f"Training in `kerascanvas run`: epoch {epochs} of "
+                   f"{self.settings.get('epochs', '?')} has ended. {kept}",
+                   f"The process of `kerascanvas run` ended during training, without a "
+                   f"result (killed: SIGKILL, the system's out-of-memory killer, a crash, "
+                   f"or the machine stopped). {kept} The curves and metrics up to epoch "
+                   f"{epochs} are kept in the run.")
+
+    def _list(self, path: str | None, epochs: int, message: str, if_ended: str) -> None:
+        """Write the run's entry as running, holding epoch `epochs` and the model at
+        `path` (None: none yet); `if_ended` is what it says once its process is gone."""
+        from ..run_record import merge_index
+        from ..runs_index import PROCESS, RUNNING, this_process
+        from ..train_messages import TrainResult
 
         if not self.listing:
             return
         start = int(self.args.initial_epoch or 0)
-        message = (f"The process of `kerascanvas run` ended during training, without a "
-                   f"result (killed: SIGKILL, the system's out-of-memory killer, or a "
-                   f"crash). {kept_text(path).replace('PROJECT', self.args.file)} The "
-                   f"curves and metrics up to epoch {epochs} are kept in the run.")
-        result = TrainResult(ERROR, message, history=self.tap.history_until(epochs - start),
+        result = TrainResult(RUNNING, message, history=self.tap.history_until(epochs - start),
                              initial_epoch=start, epochs_run=epochs, saved=path,
                              settings=dict(self.settings))
         try:
             entry = self.entry(index_entry(result, self.folder, 1, self.tap.until(epochs)))
+            entry.update({"status": RUNNING, "result": None, "message": message,
+                          PROCESS: this_process(if_ended)})
             continue_listed(entry, self.folder, self.args.resume)
             merge_index(self.folder, [entry])
         except (OSError, ValueError, TimeoutError) as exc:
             self.listing = False
-            _say(f"could not list the run's snapshot in {self.folder}: {exc}")
+            _say(f"could not list the run in {self.folder}: {exc}")
+
+    def refused(self, message: str) -> None:
+        """List the run as failed: its settings or data were refused before training."""
+        from ..train_messages import ERROR, TrainResult
+        from .kept_runs import list_run
+
+        start = int(self.args.initial_epoch or 0)
+        list_run(TrainResult(ERROR, message, initial_epoch=start, epochs_run=start,
+                             settings=dict(self.settings)), self.args.file, 1, self.tap,
+                 self.args.resume, self)
 
     def entry(self, entry: dict) -> dict:
         """`entry` as this run's: its reserved number and uid."""
@@ -107,4 +140,6 @@ def start(args, settings, tap: CurveTap) -> RunSnapshot | None:
         _say(f"no epoch-end snapshot for this run: could not take a run number in "
              f"{Path(folder)} ({exc})")
         return None
-    return RunSnapshot(args, settings, tap, number)
+    snapshot = RunSnapshot(args, settings, tap, number)
+    snapshot.begin()
+    return snapshot

@@ -20,6 +20,7 @@ from kerascanvas.runtime.cli import run_snapshot
 from kerascanvas.runtime.cli.kept_runs import CurveTap, runs_folder
 from kerascanvas.runtime.cli.run import _say_snapshot, _snapshot_identity
 from kerascanvas.runtime.run_record import read_index
+from kerascanvas.runtime.runs_index import PROCESS, judged
 from kerascanvas.runtime.snapshot import MIN_INTERVAL_ENV, snapshot_path
 from tests.runtime.test_run import classifier, project
 
@@ -89,23 +90,29 @@ def test_a_run_without_save_killed_with_sigkill_is_listed_with_its_snapshot(
         tmp_path, capsys):
     path = project(tmp_path, classifier(training={"epochs": 1000, "batch_size": 16}))
     folder = runs_folder(path)
+    # One snapshot, then none for 3 s at least: the kill cannot cut the next one short
+    # (its model written, its record not yet), which would leave the epoch unrecorded.
     env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1",
-           MIN_INTERVAL_ENV: "0"}
+           MIN_INTERVAL_ENV: "3"}
     child = subprocess.Popen(
         [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:300",
          "--no-progress", "--threads", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 240
-    while not any(e["epoch"] >= 2 for e in _entries(folder)) and time.monotonic() < deadline:
+    while not any(e["saved"] for e in _entries(folder)) and time.monotonic() < deadline:
         assert child.poll() is None, child.communicate()[1][-2000:]
         time.sleep(0.05)
+    [live] = read_index(folder)  # while its process lives, the run reads running
+    assert live[PROCESS]["pid"] == child.pid and judged(live)["status"] == "running"
     child.kill()
     child.communicate(timeout=60)
-    [entry] = read_index(folder)
+    [listed] = read_index(folder)
+    entry = judged(listed)  # its process gone without an end: interrupted, not running
     snapshot = str(folder / entry["saved"])
-    assert entry["saved"] == f"run_{entry['number']}.last.keras" and entry["status"] == "failed"
+    assert entry["saved"] == f"run_{entry['number']}.last.keras"
+    assert (listed["status"], entry["status"]) == ("running", "interrupted")
     reached, planned = run_record.resume_point(run_record.read(snapshot))
-    assert reached >= 2 and planned == 1000 and entry["epoch"] == reached
+    assert reached >= 1 and planned == 1000 and entry["epoch"] == reached
     assert f"after epoch {reached} is kept at {snapshot}" in entry["message"]
     assert f"kerascanvas run {path} --resume {snapshot}" in entry["message"]
     assert entry["message"].endswith(f"The curves and metrics up to epoch {reached} are kept "
@@ -116,8 +123,9 @@ def test_a_run_without_save_killed_with_sigkill_is_listed_with_its_snapshot(
     code = main(["run", path, "--resume", snapshot, "--epochs", str(reached + 1),
                  "--no-progress", "--threads", "1"])
     assert code == 0, capsys.readouterr().err[-2000:]
-    killed, resumed = read_index(folder)
+    killed, resumed = read_index(folder)  # the resumed run's listing wrote it interrupted
     assert resumed["resumed_from"] == killed["number"] and resumed["epoch"] == reached + 1
+    assert (killed["status"], killed["message"]) == ("interrupted", entry["message"])
     assert resumed["saved"] == "trained_1.keras" and os.path.exists(snapshot)
     assert sorted(p.name for p in folder.glob("*.keras")) == [
         f"run_{killed['number']}.last.keras", "trained_1.keras"]  # the resumed run's is gone
@@ -143,6 +151,9 @@ def test_a_run_without_save_snapshots_in_the_runs_folder_and_removes_it_at_its_e
         (f"run_{entry['number']}.last.keras", 1), (f"run_{entry['number']}.last.keras", 2)]
     assert all(listed["number"] == entry["number"] and listed["epoch"] == epochs
                for _, epochs, listed in seen)
+    # Listed while it trained as running, by this process: not as failed.
+    assert all((listed["status"], listed[PROCESS]["pid"], judged(listed)["status"]) ==
+               ("running", os.getpid(), "running") for _, _, listed in seen)
     assert entry["status"] == "finished" and entry["saved"] == "trained_1.keras"
     assert sorted(p.name for p in folder.iterdir() if "keras" in p.name) == [
         "trained_1.keras", "trained_1.keras.run.json"]
@@ -181,3 +192,30 @@ def test_a_run_without_save_that_runs_out_of_memory_keeps_its_snapshot_as_its_mo
         f"run `kerascanvas run {path} --resume {snapshot}`." in err
     assert "Saved the model to" not in err  # said once
     assert run_record.resume_point(run_record.read(snapshot)) == (2, 5)
+
+
+def test_a_run_without_save_is_listed_running_as_it_begins_and_failed_when_refused(
+        tmp_path, monkeypatch, capsys):
+    """Before its first epoch ends (nothing kept yet) the run is listed as running; a run
+    whose resumed model cannot be loaded is then listed as failed, saying why."""
+    begun = []
+    real = run_snapshot.RunSnapshot.begin
+
+    def begin(self):
+        real(self)
+        begun.append(read_index(self.folder)[-1])
+
+    monkeypatch.setattr(run_snapshot.RunSnapshot, "begin", begin)
+    path = project(tmp_path, classifier())
+    (tmp_path / "x.keras").write_bytes(b"not a model")
+    assert main(["run", path, "--data", "synthetic:64", "--resume", str(tmp_path / "x.keras"),
+                 "--no-progress", "--threads", "1"]) == 1
+    [first] = begun
+    assert (first["status"], first["saved"], first["epoch"]) == ("running", None, 0)
+    assert judged(first)["status"] == "running" and "nothing of it was kept" in \
+        first[PROCESS]["if_ended"]
+    [entry] = read_index(runs_folder(path))
+    assert (entry["number"], entry["status"]) == (first["number"], "failed")
+    assert entry["message"].startswith(f"Could not load the model to continue from "
+                                       f"{tmp_path / 'x.keras'}")
+    assert PROCESS not in entry
