@@ -54,12 +54,22 @@ def missing_files(spec: str) -> list[str]:
     >>> missing_files("sklearn:digits"), missing_files("csv:/no/such.csv?target=y")
     ([], ['/no/such.csv'])
     """
+    return [p for p in data_paths(spec) if not Path(p).exists()]
+
+
+def data_paths(spec: str) -> list[str]:
+    """The local files or folders that data `spec` names (none for synthetic and
+    scikit-learn data).
+
+    >>> data_paths("csv:/p/t.csv?target=y"), data_paths("X.npy, Y.npy")
+    (['/p/t.csv'], ['X.npy', 'Y.npy'])
+    """
     spec = spec.strip()
     kind, _, rest = spec.partition(":")
     if kind in NAMED_SOURCES or not spec:
         return []
     paths = [rest.partition("?")[0]] if kind in ("csv", "images") else spec.split(",")
-    return [p for p in (p.strip() for p in paths) if p and not Path(p).exists()]
+    return [p for p in (p.strip() for p in paths) if p]
 
 
 def missing_data(training: Mapping[str, Any] | None, folder: Path | None) -> list[str]:

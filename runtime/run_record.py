@@ -5,7 +5,8 @@
     {"format": "kerascanvas-run", "version": 1, "data": "csv:data.csv?target=y",
      "fingerprint": {"samples": 150, "arrays": {"x/features": [[150, 4], "float32"], ...},
                      "sha256": "..."},
-     "epochs": 5, "planned_epochs": 30, "learning_rate": 0.00025}
+     "epochs": 5, "planned_epochs": 30, "learning_rate": 0.00025,
+     "source": {"spec": "csv:data.csv?target=y", "files": {"data.csv": {"size": ...}}}}
 
 `epochs` is the epoch the saved model reached and `planned_epochs` the epoch its run was
 set to end at (Keras' `fit(epochs=)`), so a resume without `--epochs` trains the rest of
@@ -21,8 +22,11 @@ window's Continue and `--resume` read it (`resume_point`).
 content changed since (samples, array shapes and dtypes, a SHA-256 of the arrays; the
 file list of an image folder), is refused with exit 1, naming both, unless
 `--data-changed` says that is meant. Synthetic data is random unless seeded, so only
-its spec and shapes are compared. A model saved without a record (by another tool, or
-a checkpoint) resumes on `--data`, else the project's data, as the command prints.
+its spec and shapes are compared. `source` is the cheap stamp of the data's files taken
+as the run started (`runtime.data_stamp`): compared before any data is read, it names
+the file and what changed (size, content, an image class's files). A model saved
+without a record (by another tool, or a checkpoint) resumes on `--data`, else the
+project's data, as the command prints.
 
 The runs index beside them (`runs.json`) is `runtime.runs_index`; its names are
 importable from here too.
@@ -89,13 +93,17 @@ def fingerprint(spec: str, data) -> dict[str, Any]:
 
 
 def write(model_path: str, spec: str, current: dict[str, Any], epochs: int,
-          planned: int | None = None, learning_rate: float | None = None) -> Path:
+          planned: int | None = None, learning_rate: float | None = None,
+          source: dict[str, Any] | None = None) -> Path:
     """Record the data of the model saved at `model_path`, the epoch it reached, the
-    epoch its run was set to end at (`planned`) and the rate its optimizer reached;
+    epoch its run was set to end at (`planned`), the rate its optimizer reached and the
+    stamp of its data's files taken as the run started (`source`, `runtime.data_stamp`);
     returns the record's path."""
     path = record_path(model_path)
     record = {"format": FORMAT, "version": VERSION, "data": spec, "fingerprint": current,
               "epochs": int(epochs)}
+    if source is not None:
+        record["source"] = source
     if planned is not None:
         record["planned_epochs"] = int(planned)
     if learning_rate is not None and math.isfinite(learning_rate) and learning_rate > 0:
@@ -128,13 +136,19 @@ def keep_at(path: str, settings, data, epochs: int, model) -> str:
     try:
         current = settings.get("data_fingerprint") or \
             (fingerprint(settings["data"], data) if data is not None else {})
+        source = settings.get("data_stamp")  # taken as the run read its data
         write(path, settings["data"], current, epochs, settings.get("epochs"),
-              _reached_rate(model))
+              _reached_rate(model), source if _stamps(source, settings["data"]) else None)
     except OSError as exc:
         return (f"Could not write {record_path(path)}, the run record of the model "
                 f"({exc.strerror or exc}): continuing it needs the data and the epoch "
                 "reached given again (--data, --initial-epoch).")
     return ""
+
+
+def _stamps(source, spec: str) -> bool:
+    """Whether `source` is a data stamp of `spec` (`runtime.data_stamp.stamp`)."""
+    return isinstance(source, dict) and source.get("spec") == spec.strip()
 
 
 def _reached_rate(model) -> float | None:

@@ -114,8 +114,11 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
         DataError: the source cannot be read, or its problems, each naming the
             Input or output node it concerns.
     """
+    from . import data_stamp
     from .sources import check_source, open_source
 
+    if spec is None and isinstance(settings, dict):  # the training data, for the run record
+        settings["data_stamp"] = data_stamp.stamp(settings["data"])
     data = open_source(spec or settings["data"], doc, settings["seed"],
                        float(settings["validation_split"]), int(settings["batch_size"]),
                        analysis)

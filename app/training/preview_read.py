@@ -121,14 +121,10 @@ def source_stamp(spec: str) -> tuple:
     """(path, modification time, size) of each file or folder `spec` reads, and of an image
     folder's class subfolders (a class added, or an image added to or removed from a class,
     changes one of them); () for synthetic and scikit-learn data."""
-    from ...graph.training_paths import NAMED_SOURCES
+    from ...graph.training_paths import data_paths
 
-    kind, _, rest = spec.strip().partition(":")
-    if kind in NAMED_SOURCES:
-        return ()
-    paths = [rest.partition("?")[0]] if kind in ("csv", "images") else spec.split(",")
-    paths = [Path(p.strip()) for p in paths]
-    if kind == "images" and paths[0].is_dir():
+    paths = [Path(p) for p in data_paths(spec)]
+    if spec.strip().startswith("images:") and paths and paths[0].is_dir():
         paths += sorted(p for p in paths[0].iterdir() if p.is_dir())
     return tuple((str(p), *_times(p)) for p in paths)
 

@@ -160,6 +160,7 @@ def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None =
     event = ev.Result.of(result, processes=processes)
     start, settings = result.initial_epoch, ev.plain(result.settings)
     settings.pop("data_fingerprint", None)  # in the run record beside the model
+    settings.pop("data_stamp", None)
     epochs = {name: [[float(start + i + 1) for i in range(len(values))], list(values)]
               for name, values in event.history.items() if name != KERAS_LR_LOG}
     return {  # merge_index writes NaN as null (strict JSON)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from .. import run_record
+from .. import data_stamp, run_record
 
 
 def resume_point(args, say) -> None:
@@ -108,13 +108,15 @@ def resume_data(args, settings: dict, say) -> None:
     """With --resume: set the data to resume on (`run_record.resume_spec`) and say which.
 
     Raises:
-        RecordMismatch: --data other than the recorded data, without --data-changed.
+        RecordMismatch: --data other than the recorded data, or the recorded data's files
+            changed since (`data_stamp.DataChanged`), without --data-changed.
     """
     record = args.resume_record
     spec, origin = run_record.resume_spec(record, args.data, settings["data"],
                                           args.data_changed)
     settings["data"] = spec
     say(f"resuming {args.resume} on {spec!r} ({origin})")
+    data_stamp.verify(record, spec, args.data_changed)  # before the data is read
 
 
 def say_rate(args, settings: dict, say) -> None:

@@ -8,6 +8,7 @@ that data, refuses other or changed data naming both, and `--data-changed` allow
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -44,6 +45,7 @@ def test_save_records_the_data_and_resume_uses_it(first_run, capsys):
     assert record["data"] == data and record["epochs"] == 1
     assert record["fingerprint"]["samples"] == 40
     assert record["fingerprint"]["arrays"]["x/features"] == [[40, 4], "float32"]
+    assert record["source"]["files"][data]["size"] == os.path.getsize(data)
     assert resume(path, model) == 0
     err = capsys.readouterr().err
     assert f"on {data!r} (the data the run was trained on, from its record)" in err
@@ -62,8 +64,9 @@ def test_changed_content_is_refused(first_run, capsys):
     path, data, model = first_run
     write_npz(data, seed=1)  # same shapes, other values
     assert resume(path, model) == 1
-    assert "changed since the saved model was trained on it (content differ" in \
-        capsys.readouterr().err
+    err = capsys.readouterr().err  # said from the files, before the data is read
+    assert "changed since the saved model was trained on it" in err
+    assert f"{data}: content differs (same size" in err
     assert resume(path, model, "--data-changed") == 0
 
 
