@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["CurveTap", "continue_listed", "index_entry", "keep_model", "list_run",
-           "runs_folder", "stopped_model_path"]
+           "listed_entry", "runs_folder", "stopped_model_path"]
 
 
 def _say(text: str) -> None:
@@ -193,21 +193,27 @@ def _joined(before: list, after: list, epoch: float) -> list[list]:
     return [[*head[0], *after[0]], [*head[1], *after[1]]]
 
 
+def listed_entry(folder: Path, model: str | None) -> dict | None:
+    """The last entry of `folder`'s runs index whose model is `model`; None without one
+    (or without an index that can be read)."""
+    from ..run_record import read_index
+
+    if not model:
+        return None
+    try:
+        listed = read_index(folder)
+    except ValueError:  # merge_index sets an unreadable index aside, and says nothing
+        return None
+    target = Path(model).resolve()
+    return next((e for e in reversed(listed) if e.get("saved") and
+                 (folder / e["saved"]).resolve() == target), None)
+
+
 def continue_listed(entry: dict, folder: Path, resumed: str | None) -> None:
     """When `resumed` (--resume) is the model of a listed run, mark `entry` as continuing
     it (`resumed_from`) and put that run's curves up to the epoch resumed from before its
     own, as the window does for a run it continues."""
-    from ..run_record import read_index
-
-    if not resumed:
-        return
-    try:
-        listed = read_index(folder)
-    except ValueError:  # merge_index sets an unreadable index aside, and says nothing
-        return
-    target = Path(resumed).resolve()
-    previous = next((e for e in reversed(listed) if e.get("saved") and
-                     (folder / e["saved"]).resolve() == target), None)
+    previous = listed_entry(folder, resumed)
     if previous is None:
         return
     start, old, new = entry["initial_epoch"], previous.get("curves") or {}, entry["curves"]

@@ -22,7 +22,8 @@ evaluation) after the current batch and keeps the model; the command says where
 training stopped and exits with 130 (SIGINT) or 143 (SIGTERM). A second signal aborts
 without saving. A stopped run goes on with `--resume MODEL.keras`: the
 weights and optimizer state are loaded, epochs are numbered on from the one its run
-record says it reached (or `--initial-epoch N`), and the learning rate may change.
+record says it reached (or `--initial-epoch N`), at the learning rate the run ended
+with (its record; as the window's Continue offers) unless `--lr` gives another.
 `--epochs N` is then the epoch to train to, as Keras' `fit(initial_epoch, epochs=N)`
 counts (default: the rest of the resumed run's plan); an epoch already trained is
 refused. It trains on the data recorded beside the saved model

@@ -11,7 +11,7 @@ from .. import events as ev
 from .. import run_record
 from .progress import EventLog
 from .run_options import project_overrides
-from .run_resume import check_target, resume_data, resume_point, say_rate
+from .run_resume import check_target, resume_data, resume_point, resume_rate
 
 
 def error(message: str) -> None:
@@ -33,7 +33,7 @@ def checked(doc, args, analysis):
         if args.resume:
             check_target(args, settings, error)
             resume_data(args, settings, error)
-            say_rate(args, settings, error)
+            resume_rate(args, settings, error)
         data = _load_data(doc, settings, args, analysis)
         if args.resume or args.save:
             settings["data_fingerprint"] = run_record.fingerprint(settings["data"], data)

@@ -110,7 +110,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="shuffle the training data every epoch")
     parser.add_argument("--optimizer", type=named_options, metavar="NAME[:k=v,...]",
                         help="adam, adamw, sgd, rmsprop, adagrad or nadam, with options")
-    parser.add_argument("--lr", type=_rate, metavar="RATE", help="the learning rate")
+    parser.add_argument("--lr", type=_rate, metavar="RATE",
+                        help="the learning rate (with --resume, default: the rate the "
+                        "resumed run ended with, from its run record)")
     parser.add_argument("--schedule", type=named_options, metavar="NAME[:k=v,...]",
                         help="constant, cosine_decay, exponential_decay or step (in epochs)")
     parser.add_argument("--callback", type=named_options, action="append", default=[],

@@ -119,17 +119,49 @@ def resume_data(args, settings: dict, say) -> None:
     data_stamp.verify(record, spec, args.data_changed)  # before the data is read
 
 
-def say_rate(args, settings: dict, say) -> None:
-    """With --resume and no --lr: say when the run starts at the settings' learning rate,
-    not the one the resumed run ended with (ReduceLROnPlateau lowered it; a schedule goes
-    on from the saved step by itself), and how to go on from that one."""
-    ended = run_record.reached_rate(args.resume_record)
-    optimizer = settings.get("optimizer") or {}
-    rate = optimizer.get("learning_rate") if isinstance(optimizer, dict) else None
-    schedule = (settings.get("schedule") or {}).get("name", "constant")
-    if args.lr or ended is None or not isinstance(rate, int | float) or \
-            schedule != "constant" or abs(rate - ended) <= 1e-6 * ended:
-        return
-    say(f"training at the project's learning rate {rate:g}; {args.resume} ended at "
-        f"{ended:.3g} (its run record): add --lr {ended:.3g} to go on at that rate")
+def resume_rate(args, settings: dict, say) -> None:
+    """With --resume and no --lr: go on at the learning rate the resumed run ended with
+    (its run record: what ReduceLROnPlateau or a schedule had reached), as the window's
+    Continue offers, and say which rate is used and why. A schedule goes on from the
+    saved step by itself: the settings' rate then drives it. A run the runs index lists
+    as ended on a NaN loss is refused: at the rate it diverged at it diverges again.
 
+    Raises:
+        TrainingRefused: the resumed run ended on a NaN loss, and no --lr was given.
+    """
+    if args.lr:
+        return
+    optimizer = settings.get("optimizer")
+    rate = optimizer.get("learning_rate") if isinstance(optimizer, dict) else None
+    if not isinstance(rate, int | float) or isinstance(rate, bool):
+        return
+    ended = run_record.reached_rate(args.resume_record)
+    _refuse_after_nan(args, ended or rate)
+    schedule = (settings.get("schedule") or {}).get("name", "constant")
+    if schedule != "constant":
+        say(f"the {schedule} schedule goes on from the step {args.resume} reached, from the "
+            f"project's learning rate {rate:g} (--lr RATE scales it)")
+    elif ended is None:
+        say(f"training at the project's learning rate {rate:g}: {args.resume} has no run "
+            "record of the rate it ended with (--lr RATE for another)")
+    else:
+        settings["optimizer"] = {**optimizer, "learning_rate": ended}
+        differs = f"; the project's is {rate:g}" if abs(rate - ended) > 1e-6 * ended else ""
+        say(f"training at learning rate {ended:.3g}, the one {args.resume} ended with (its "
+            f"run record, as the window's Continue offers){differs}; --lr RATE for another")
+
+
+def _refuse_after_nan(args, rate: float) -> None:
+    """Refuse to resume, without --lr, a model the project's runs index lists as kept
+    after a NaN loss."""
+    from ..train import TrainingRefused
+    from .kept_runs import listed_entry, runs_folder
+
+    entry = listed_entry(runs_folder(args.file), args.resume) or {}
+    result = entry.get("result")
+    if isinstance(result, dict) and result.get("nan") is True:
+        raise TrainingRefused(
+            f"--resume {args.resume}: Run {entry.get('number')} ended on a NaN loss (the "
+            f"runs index says so) at learning rate {rate:.3g}, and would diverge again at "
+            f"it. Give --lr RATE, well below it (the window's Continue offers a tenth of "
+            f"the rate of the run's last epoch with a finite loss)")

@@ -83,3 +83,20 @@ def test_a_negative_initial_epoch_is_refused_by_the_parser(saved, capsys):
         run(path, "--initial-epoch=-1")
     assert exit_.value.code == 2
     assert "--initial-epoch: expected an integer >= 0, received '-1'" in capsys.readouterr().err
+
+
+def test_a_model_kept_after_a_nan_loss_needs_a_rate(tmp_path, capsys):
+    """Its run is listed as ended on a NaN loss: without --lr it would go on at the rate
+    it diverged at (its record's), so it is refused, naming that rate; --lr trains."""
+    from tests.app.test_nan_resume import RATE, diverging_project
+
+    path, _, _ = diverging_project(tmp_path, 32)
+    assert run(path) == 3  # NaN in epoch 3: the model of epoch 2 kept as stopped_1.keras
+    model = tmp_path / "model.runs" / "stopped_1.keras"
+    capsys.readouterr()
+    assert run(path, "--resume", model) == 1
+    err = capsys.readouterr().err
+    assert f"--resume {model}: Run 1 ended on a NaN loss (the runs index says so) at " \
+        f"learning rate {RATE:.3g}" in err and "Give --lr RATE" in err
+    assert run(path, "--resume", model, "--lr", "1e-20", "--epochs", "3") in (0, 3)
+    assert "ended on a NaN loss" not in capsys.readouterr().err

@@ -89,7 +89,8 @@ def test_a_window_run_is_resumed_by_the_cli_where_it_ended(tmp_path, capsys, end
 def test_the_record_holds_the_rate_keras_saved_in_the_optimizer(tmp_path, capsys):
     """ReduceLROnPlateau lowers the rate after the epoch's events were sent: the record
     holds what the saved optimizer has, as Keras loads it; `--resume` without `--lr`
-    says it trains at the project's rate instead, and how to go on at that one."""
+    goes on at that rate, as the window's Continue offers it, and says so; `--lr` sets
+    another."""
     path, doc = window_project(tmp_path, epochs=3, optimizer={"name": "adam",
                                                            "learning_rate": 0.01})
     plateau = dict(zip(("name", "monitor", "factor", "patience", "min_delta"),
@@ -101,9 +102,16 @@ def test_the_record_holds_the_rate_keras_saved_in_the_optimizer(tmp_path, capsys
     keras_rate = float(keras.saving.load_model(save).optimizer.learning_rate)
     assert keras_rate < 0.01
     assert run_record.reached_rate(run_record.read(save)) == pytest.approx(keras_rate)
-    assert run(path, "--resume", save, "--epochs", 4) == 0
-    assert (f"training at the project's learning rate 0.01; {save} ended at "
-            f"{keras_rate:.3g} (its run record): add --lr {keras_rate:.3g}") in \
+    log = tmp_path / "resumed.jsonl"
+    assert run(path, "--resume", save, "--epochs", 4, "--log", log) == 0
+    assert (f"training at learning rate {keras_rate:.3g}, the one {save} ended with (its "
+            "run record, as the window's Continue offers); the project's is 0.01; --lr "
+            "RATE for another") in capsys.readouterr().err
+    [ended] = [e for e in read_log(log) if e.kind == "epoch_end"]
+    assert ended.epoch == 3 and ended.lr == pytest.approx(keras_rate, rel=1e-6)
+    assert run(path, "--resume", save, "--epochs", 4, "--lr", 0.002, "--log", log) == 0
+    [ended] = [e for e in read_log(log) if e.kind == "epoch_end"]
+    assert ended.lr == pytest.approx(0.002) and "training at learning rate" not in \
         capsys.readouterr().err
 
 
