@@ -1,6 +1,7 @@
 """The Training panel's commands that start a run: Start and Continue check what the run
 would refuse (blocking issues, training settings, missing data, the data check the run makes,
-the batch shared by the processes) and say why in the log instead of starting it; Pause and
+the batch shared by the processes) and say why in the log instead of starting it; Continue
+asks before it goes on with data that changed since the run (`data_changed`); Pause and
 Start/Stop toggle the controller."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from ...graph.summary import left_out_text
 from ...graph.training_paths import anchor_spec, anchored_settings, missing_data
 from ...graph.training_schema import check_training
 from .continue_plan import diverged
+from .data_changed import ask_continue_changed, data_changes
 
 
 class RunStartMixin:
@@ -49,10 +51,30 @@ class RunStartMixin:
         if record is not None and lr is None and diverged(record):
             problems.append(f"{record.label}'s rate gave a NaN loss: type a smaller learning "
                             f"rate to continue it")
+        if record is not None and not problems and not self._data_unchanged_or_accepted(
+                record):
+            return False
         return self._launch(problems, lambda: self.controller.start(
             self.doc, self._anchored(), resume_from=record, learning_rate=lr,
             to_epoch=self.continue_fields.to_epoch(),
             processes=record.processes if record is not None else 1))
+
+    def _data_unchanged_or_accepted(self, record) -> bool:
+        """Whether the data the continuation of `record` trains on is as its run read it,
+        or the user chose to continue on it as it is now (said in the log either way)."""
+        spec = self._anchored().get("data", (self.doc.training or {}).get("data", ""))
+        changes = data_changes(record, str(spec))
+        if not changes:
+            return True
+        lines = "\n  ".join(changes)
+        if ask_continue_changed(self, record.label, spec, changes):
+            self.append_log(f"Continuing {record.label} on data changed since it started:"
+                            f"\n  {lines}")
+            return True
+        self.append_log(f"Continue cancelled: the data {record.label} was trained on changed "
+                        f"since it started:\n  {lines}")
+        self.status_message.emit(f"Continue cancelled: {changes[0]}")
+        return False
 
     def _data_issues(self, start: bool = False) -> list:
         """The data check a run makes before training, on the previewed data when it is
