@@ -9,7 +9,8 @@ are the block kind's params, so a block node becomes one call:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .errors import CodegenError
 from .literals import call
@@ -140,3 +141,10 @@ def helper_call(kind: str, source: str, kwargs: dict, name: str, indent: str,
 
 def helper_sources(kinds: Sequence[str], dtype: bool = False) -> list[str]:
     return [helper_source(kind, dtype) for kind in kinds]
+
+
+def kinds_in(blocks: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The block kinds the inner nodes of the user blocks `names` use, in order of first
+    use: the helpers of those blocks' functions (and nested models') call them."""
+    return list(dict.fromkeys(node["kind"] for name in names for node in blocks[name]["nodes"]
+                              if node["kind"] in HELPERS))

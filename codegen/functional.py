@@ -6,7 +6,7 @@ from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested, precision, shared, userblocks
-from .blocks import helper_call, helper_sources
+from .blocks import helper_call, helper_sources, kinds_in
 from .emit import INDENT, Module, call_suffix, constructor, targets
 from .literals import LINE_LIMIT, Code, call, literal
 from .plan import Plan, Step
@@ -99,8 +99,17 @@ def build_source(plan: Plan, body: list[str], doc: str = "The model, uncompiled.
 
 def write(plan: Plan, model_name: str) -> Module:
     """Helpers for the block kinds used, then `build_model()`."""
-    return Module(blocks=[*precision_blocks(plan), *helper_sources(plan.block_kinds, plan.mixed),
+    return Module(blocks=[*precision_blocks(plan), *block_helper_sources(plan, own=True),
                           *user_helper_sources(plan), build_function(plan, model_name)])
+
+
+def block_helper_sources(plan: Plan, own: bool) -> list[str]:
+    """The helpers of the block kinds the user blocks and nested models call, and with
+    `own` those the model's own nodes call (a style writing its blocks as helper calls):
+    each defined once, at the module's top level."""
+    kinds = list(plan.block_kinds) if own else []
+    kinds += [k for k in kinds_in(plan.blocks, list(plan.helpers)) if k not in kinds]
+    return helper_sources(kinds, plan.mixed)
 
 
 def precision_blocks(plan: Plan) -> list[str]:

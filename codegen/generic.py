@@ -53,7 +53,8 @@ def helper_source(helper: Helper) -> str:
     class_name = helper.config["class_name"]
     what = "A layer" if not class_name.isidentifier() else \
         f"A {class_name}" if class_name.endswith("Layer") else f"A {class_name} layer"
-    doc = f'{INDENT}"""{what} rebuilt from its config; {", ".join(names)} vary per use."""'
+    verb = "varies" if len(names) == 1 else "vary"
+    doc = f'{INDENT}"""{what} rebuilt from its config; {", ".join(names)} {verb} per use."""'
     if len(doc) > LINE_LIMIT:
         doc = f'{INDENT}"""A layer rebuilt from its config; the arguments vary per use."""'
     body = deserialize_call(helper.config, INDENT, "return ")

@@ -10,7 +10,9 @@ two. Their config is written once, in a module-level function taking what differ
 
 and each use is `layer_scale('stage_0_layer_scale', projection_dim=96)(x)`. A layer
 matches a helper when its config equals the helper's but for those arguments; the
-writers find the helpers of the module being written through `active`.
+writers find the helpers of the module being written through `active`. The families
+span the whole module: the model's own layers and those of the blocks and nested
+models it uses (`block_configs`), which call the same module-level functions.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from kerascanvas.graph import userblocks
 from kerascanvas.graph.layers.generic import serialized
+from kerascanvas.graph.spec import GENERIC, get_spec
 
 from .literals import Code
 
@@ -60,6 +64,19 @@ def config_of(params: Mapping[str, Any], name: str, dtype: str | None = None) ->
     if dtype:
         config["config"]["dtype"] = dtype
     return config
+
+
+def block_configs(blocks: Mapping[str, Any], names: Sequence[str]) -> list[dict]:
+    """The configs of the KerasLayer nodes inside the blocks `names`, as their helper
+    functions write them: with the definition's defaults for the exposed params."""
+    spec, configs = get_spec(GENERIC), []
+    for name in names:
+        definition = blocks[name]
+        values = userblocks.inner_params(
+            definition, userblocks.bound_spec(blocks, name).resolve({"block": name}))
+        configs += [config_of(spec.resolve(values[node["id"]]), node["name"])
+                    for node in definition["nodes"] if node["kind"] == GENERIC]
+    return configs
 
 
 def find_helpers(configs: Sequence[dict], taken: frozenset[str]) -> list[Helper]:

@@ -24,7 +24,7 @@ from kerascanvas.graph.userblocks import bind
 from . import structure
 from .custom import user_names
 from .errors import CodegenError
-from .generic_helpers import config_of, find_helpers
+from .generic_helpers import block_configs, config_of, find_helpers
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer, argument
 from .operations import OUTPUT_DTYPE
@@ -129,7 +129,8 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     families = []
     if helpers is None:  # the module's own plan; a nested model's uses the module's helpers
         helpers = _helper_names(doc, model, reserved)
-        families = find_helpers(_generic_configs(model, analysis.results, float32),
+        configs = _generic_configs(model, analysis.results, float32)
+        families = find_helpers(configs + block_configs(doc.blocks, list(helpers)),
                                 reserved | frozenset(helpers.values()))
         reserved |= frozenset(h.function for h in families)
     namer = Namer(reserved | frozenset(helpers.values()))

@@ -10,7 +10,7 @@ from kerascanvas.graph.userblocks import returns_list
 from . import application, nested, userblocks
 from .emit import INDENT, Module, constructor
 from .errors import CodegenError
-from .functional import build_source, precision_blocks, user_helper_sources
+from .functional import block_helper_sources, build_source, precision_blocks, user_helper_sources
 from .literals import literal
 from .plan import Plan
 from .precision import body_indent
@@ -100,5 +100,6 @@ def write(plan: Plan, model_name: str) -> Module:
                                        params=step.params))
     lines += [f"{base}return keras.Sequential(", f"{base}{INDENT}[", *entries]
     lines += [f"{base}{INDENT}],", f"{base}{INDENT}name={literal(model_name)},", f"{base})"]
-    return Module(blocks=[*precision_blocks(plan), *user_helper_sources(plan),
+    return Module(blocks=[*precision_blocks(plan), *block_helper_sources(plan, own=False),
+                          *user_helper_sources(plan),
                           build_source(plan, lines)])

@@ -15,7 +15,13 @@ from kerascanvas.graph.userblocks import returns_list
 from . import application, generic, nested, operations, shared
 from .emit import INDENT, Module, call_suffix, constructor, pack, targets
 from .errors import CodegenError
-from .functional import build_source, output_name_lines, precision_blocks, user_helper_sources
+from .functional import (
+    block_helper_sources,
+    build_source,
+    output_name_lines,
+    precision_blocks,
+    user_helper_sources,
+)
 from .literals import call, literal
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
@@ -170,7 +176,8 @@ def build_function(plan: Plan, model_name: str) -> str:
 
 def write(plan: Plan, model_name: str) -> Module:
     """The model class, then `build_model()`."""
-    return Module(blocks=[*precision_blocks(plan), *model_helper_sources(plan),
+    return Module(blocks=[*precision_blocks(plan), *block_helper_sources(plan, own=False),
+                          *model_helper_sources(plan),
                           class_source(plan), build_function(plan, model_name)])
 
 

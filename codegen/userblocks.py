@@ -17,6 +17,7 @@ from kerascanvas.graph import nested, userblocks
 from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.spec import APPLICATION, GENERIC, LAYER_SPECS, SHARED_CALL
 
+from . import blocks as block_kinds
 from .emit import INDENT, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
@@ -142,6 +143,9 @@ def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values
         inner = kwargs.pop("block", node["params"].get("block"))
         return call(helpers[inner], sources, {**arguments(kwargs), "name": layer_name},
                     INDENT, targets(outs))
+    if node["kind"] in block_kinds.HELPERS:  # a block kind: its helper, defined once
+        return block_kinds.helper_call(node["kind"], sources[0], kwargs, layer_name, INDENT,
+                                       targets(outs))
     spec = LAYER_SPECS[node["kind"]]
     if node["kind"] in _NOT_IN_HELPERS:
         raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) cannot be written in a "
