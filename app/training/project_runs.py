@@ -61,6 +61,11 @@ class ProjectRunsMixin:
                 item.setText(column, text)
         if self.results.record is record:
             self.results.show_run(record)
+        runs = self.controller.runs
+        if not self.controller.is_active and runs and runs[-1] is record:  # the line's run
+            self._show_progress(record)
+        if self._selected_run() is record:  # what Continue would continue: its plan, rate
+            self._suggest_continue_lr(record)
         self._update_buttons()
 
     def _replace_listed(self, old, new) -> None:
@@ -95,6 +100,7 @@ class ProjectRunsMixin:
             elif old is None:
                 self.controller.runs.append(record)
                 self._add_run_item(record)
+                self._show_listed(record)  # the progress line, for the last run
                 self.append_log(f"{record.label} was listed in {folder}: {record.status}")
         self._seen_listed = {r.uid for r in records}
 

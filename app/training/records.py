@@ -206,9 +206,9 @@ def progress_text(record: RunRecord) -> str:
     if record.status in ("finished", "stopped", "failed", "killed", "interrupted"):
         return f"{record.label} {record.status}{early_stop_text(record)}"
     if record.process is not None:  # listed by `kerascanvas run`, which trains it
-        return (f"{record.label} running in kerascanvas run · epoch "
-                f"{record.curves.epochs_logged() or record.initial_epoch}/"
-                f"{record.epochs or '?'} ended")
+        return (f"{record.label} running in kerascanvas run · "
+                f"{record.curves.epochs_logged() or record.initial_epoch} of "
+                f"{record.epochs or '?'} epochs ended")
     epochs = record.epochs or "?"
     if not isinstance(epochs, int):
         return (f"{record.label} starting: loading Keras, reading the data, building the "

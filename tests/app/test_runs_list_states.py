@@ -97,10 +97,16 @@ def test_the_runs_tab_shows_a_command_run_running_then_interrupted_or_ended(
         children.append(listing_child(folder, "ends"))  # listed while the window is open
         qtbot.waitUntil(lambda: "Run 2" in shown(panel), timeout=10_000)
         assert shown(panel)["Run 2"][0] == "running"
-        runs_index.merge_index(folder, [{"uid": "ends", "number": 2, "status": "finished",
-                                         "message": "", "settings": {"epochs": 9}}])
-        qtbot.waitUntil(lambda: shown(panel)["Run 2"][0] == "finished", timeout=10_000)
-        assert [r.status for r in panel.controller.runs] == ["interrupted", "finished"]
+        assert panel.progress.format() == "Run 2 running in kerascanvas run · 0 of 9 " \
+            "epochs ended"
+        runs_index.merge_index(folder, [{"uid": "ends", "number": 2, "status": "stopped",
+                                         "message": "", "settings": {"epochs": 9},
+                                         "epochs": 9, "epoch": 4, "epochs_done": 4}])
+        qtbot.waitUntil(lambda: shown(panel)["Run 2"][0] == "stopped", timeout=10_000)
+        assert panel.progress.format() == "Run 2 stopped"  # the line follows its end
+        assert [r.status for r in panel.controller.runs] == ["interrupted", "stopped"]
+        # Continue's fields are those of the run it would continue: the last, stopped at 4.
+        assert panel.continue_to.text() == "9 (5 more)"
     finally:
         for child in children:
             child.kill()
