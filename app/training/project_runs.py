@@ -20,6 +20,11 @@ RETRY_MS = 100
 JUDGE_MS = 2000  # how often a run another process trains is looked up
 
 
+def _moved(old, new) -> bool:
+    """Whether a run another process lists moved on since it was read as `old`."""
+    return (old.status, old.epoch, old.message) != (new.status, new.epoch, new.message)
+
+
 class ProjectRunsMixin:
     """Mixed into `TrainingPanel`: expects its `controller`, `reader`, `runs`, `plots`,
     `results`, `progress`, `tabs`, `log` and `continue_fields`."""
@@ -95,7 +100,7 @@ class ProjectRunsMixin:
         known = {r.uid: r for r in self.controller.runs}
         for record in records:
             old = known.get(record.uid)
-            if old is not None and old.process is not None:
+            if old is not None and old.process is not None and _moved(old, record):
                 self._replace_listed(old, record)
             elif old is None:
                 self.controller.runs.append(record)

@@ -39,8 +39,12 @@ SAVE_FILTERS = ("Keras model (*.keras);;"
 
 
 def kept_epoch(record) -> str:
-    """Which epoch's logs the metrics table shows: "last epoch", or "epoch 9, weights
-    kept" when EarlyStopping restored that epoch's weights."""
+    """Which epoch's logs the metrics table shows: "last epoch", "epoch 9, weights
+    kept" when EarlyStopping restored that epoch's weights, or after a NaN loss "epoch 2,
+    the last finite" (the NaN epoch was dropped)."""
+    result = record.result
+    if result is not None and result.nan and record.final_metrics:
+        return f"epoch {record.metrics_epoch}, the last finite"
     return f"epoch {record.metrics_epoch}, weights kept" if record.kept_logs() \
         else "last epoch"
 

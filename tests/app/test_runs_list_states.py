@@ -66,6 +66,11 @@ def test_the_runs_list_after_a_nan_names_the_epochs_as_the_event_log(
     train_as_the_worker(FakeRun.made[-1], qtbot, panel.controller.current, sent)
     texts = [panel.runs.topLevelItem(i).text(3) for i in range(panel.runs.topLevelItemCount())]
     assert texts == [expected, expected]
+    # The Results' metrics are said to be of that epoch, not of the last (the NaN one).
+    header = panel.results.metrics.horizontalHeaderItem(1).text()
+    finite = expected.split(",")[0] if expected.startswith("epoch") else None
+    assert header == (f"training ({finite.split('/')[0]}, the last finite)" if finite
+                      else "training (last epoch)")
 
 
 def listing_child(folder, uid: str) -> subprocess.Popen:
