@@ -18,13 +18,13 @@ entry written with a number that another run's entry already holds (an index wri
 by an older version, or a folder copied over) gets the next free number instead.
 
 A run still training is listed as "running" with the process that trains it
-(`this_process`: its pid, its start time and the host it runs on). A reader judges such
-an entry by that process (`judged`): while it lives the run reads "running"; once it is
-gone without having written its end (killed with SIGKILL, a crash, the machine stopped)
-it reads "interrupted", with the message the process left for that case (what it kept).
-Only an entry of this host is judged: another host's process cannot be checked from
-here, so its entry stays as listed (`elsewhere` names that host). `merge_index` writes
-the entries it judged interrupted back as such.
+(`this_process`: its pid, its start time, the host it runs on and the host's boot). A
+reader judges such an entry by that process (`judged`): while it lives the run reads
+"running"; once it is gone without having written its end (killed with SIGKILL, a crash,
+the machine stopped or restarted) it reads "interrupted", with the message the process
+left for that case (what it kept). Only an entry of this host is judged: another host's
+process cannot be checked from here, so its entry stays as listed (`elsewhere` names
+that host). `merge_index` writes the entries it judged interrupted back as such.
 
 Each kept model has its run record beside it (`runtime.run_record`).
 """
@@ -87,18 +87,28 @@ def _start_ticks(pid: int) -> int | None:
         return None
 
 
+def _boot_id() -> str | None:
+    """This boot of the machine (Linux); a process of an earlier boot is gone."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+
+
 def this_process(if_ended: str) -> dict[str, Any]:
     """What an entry listed as running says of the process that trains it, and
     `if_ended`: the message the entry takes when that process is found gone."""
     pid = os.getpid()
     return {"pid": pid, "host": socket.gethostname(), "started": _start_ticks(pid),
-            "if_ended": if_ended}
+            "boot": _boot_id(), "if_ended": if_ended}
 
 
 def _alive(process: dict[str, Any]) -> bool:
     """Whether the process `process` describes (of this host) still runs."""
-    pid, started = process.get("pid"), process.get("started")
+    pid, started, boot = process.get("pid"), process.get("started"), process.get("boot")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    if boot is not None and boot != _boot_id():  # the machine was restarted since
         return False
     try:
         os.kill(pid, 0)  # signal 0: nothing is sent, the process is only looked up

@@ -68,6 +68,16 @@ def test_a_pid_taken_by_a_later_process_is_not_the_run(tmp_path):
     assert runs_index.judged(entry)["status"] == "running"
 
 
+def test_a_process_of_an_earlier_boot_is_gone(tmp_path, listing_child):
+    """A power cut: the machine restarted, and a pid may name a new process."""
+    entry = listed(tmp_path)
+    if entry[runs_index.PROCESS]["boot"] is None:
+        pytest.skip("no boot id here (/proc)")
+    assert runs_index.judged(entry)["status"] == "running"
+    entry[runs_index.PROCESS]["boot"] = "an earlier boot"
+    assert runs_index.judged(entry)["status"] == "interrupted"
+
+
 @pytest.mark.parametrize("status", ["finished", "failed", "stopped"])
 def test_an_ended_run_is_left_as_listed(status):
     entry = {"status": status, runs_index.PROCESS: {"pid": 2**22 + 7, "host": "here"}}
