@@ -38,14 +38,18 @@ class ViewRange:
         self.view_changed.emit()
 
     def scrollContentsBy(self, dx, dy):  # noqa: N802 (Qt override)
-        super().scrollContentsBy(dx, dy)
         # Qt scrolls the viewport's child widgets with the picture: the find bar, the
         # minimap and the start panel float over it, so they go back where they were (each
-        # is placed again when it is shown).
+        # is placed again when it is shown). Back to where they were, not moved by
+        # (-dx, -dy): while the view changes its scale, and when it repaints all instead of
+        # scrolling, Qt does not move them, and the find bar was pushed off its corner.
         # (As siblings of the viewport they would stop Qt from scrolling it at all.)
-        for child in self.viewport().children():
-            if isinstance(child, QtWidgets.QWidget) and child.isVisible():
-                child.move(child.x() - dx, child.y() - dy)
+        floating = [(child, child.pos()) for child in self.viewport().children()
+                    if isinstance(child, QtWidgets.QWidget) and child.isVisible()]
+        super().scrollContentsBy(dx, dy)
+        for child, pos in floating:
+            if child.pos() != pos:
+                child.move(pos)
 
     def center_selection(self, nodes=None):
         super().center_selection(nodes)  # sets its range as the scene rect: give room back
