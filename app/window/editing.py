@@ -42,8 +42,9 @@ class EditMixin:
             if source is not None and node.spec.max_inputs != 0:
                 self.stack.push(cmd.Connect(self.doc, Edge(source, 0, node.id, 0)))
         self.canvas.select([node.id])
-        # a chain grown by name runs off the view's edge: follow it
-        self.canvas.show_nodes([node.id], moving_only=True)
+        if pos is None:  # a chain grown by name runs off the view's edge: follow it
+            self.canvas.show_nodes([node.id], moving_only=True)
+        # (a drop stays where the hand put it, the view too, even by the canvas' edge)
         return node.id
 
     def _chain_source(self) -> str | None:
