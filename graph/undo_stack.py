@@ -24,6 +24,11 @@ class Command:
     def undo(self) -> None:
         raise NotImplementedError
 
+    def merge(self, later: Command) -> bool:
+        """Take in `later`, run just after this command, so that the two undo as one step
+        (arrow-key moves of one selection); False, the default, keeps them two steps."""
+        return False
+
 
 class Macro(Command):
     """Several commands run as one; undo runs theirs in reverse."""
@@ -54,6 +59,9 @@ class UndoStack:
         self._done: list[Command] = []
         self._undone: list[Command] = []
         self._macro: Macro | None = None
+        # The last push, which the next may merge into (`Command.merge`): None once anything
+        # else happened to the history (an undo, a redo, a macro, a save).
+        self._open: Command | None = None
         self._busy = False
         self._clean_depth: int | None = 0
         self.listeners: list[Callable[[], None]] = []
@@ -72,11 +80,15 @@ class UndoStack:
         if self._macro is not None:
             self._macro.children.append(command)
             return result
+        if self._open is not None and self._open.merge(command):
+            self._changed(pushed=True)
+            return result
         self._done.append(command)
+        self._open = command
         if self._clean_depth is not None and self._clean_depth > len(self._done) - 1:
             self._clean_depth = None
         self._undone.clear()
-        self._changed()
+        self._changed(pushed=True)
         return result
 
     @contextmanager
@@ -163,6 +175,8 @@ class UndoStack:
         self._clean_depth = 0
         self._changed()
 
-    def _changed(self) -> None:
+    def _changed(self, pushed: bool = False) -> None:
+        if not pushed:
+            self._open = None
         for listener in list(self.listeners):
             listener()

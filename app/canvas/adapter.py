@@ -20,9 +20,9 @@ from ...graph.document import Edge
 from ...graph.errors import KerasCanvasError
 from ...graph.layout import VIEW_ASPECT
 from ...graph.project import Project
+from . import nudge
 from .labels import shown
 from .nodes import LayerNodeItem, highlight_wires
-from .nudge import nudged
 from .pipe_curve import united
 from .render import NodeRenderer
 from .sync import DocumentSync
@@ -51,6 +51,8 @@ class Canvas(DocumentSync, QtCore.QObject):
         self.graph.set_grid_color(40, 43, 48)
         self.views: dict[str, LayerNodeItem] = {}
         self.renderer = NodeRenderer(self)
+        self._nudge_burst = object()  # the selection arrow presses move (`nudge.Nudge`)
+        self.selection_changed.connect(self._on_selection_changed)
         self._take_over_gestures()
         self._follow(project.events)
         self.rebuild()
@@ -116,11 +118,16 @@ class Canvas(DocumentSync, QtCore.QObject):
             self.stack.push(cmd.Move(self.doc, moves))
 
     def _on_viewer_nudged(self, dx: float, dy: float) -> None:
-        """An arrow key: the selected nodes move by (dx, dy), one undoable "Move"."""
+        """An arrow key: the selected nodes move by (dx, dy); a burst of presses on one
+        selection is one undoable "Move" (`nudge.Nudge`)."""
         positions = {nid: tuple(self.views[nid].xy_pos) for nid in self.selected_ids()
                      if nid in self.views}
         if positions:
-            self.stack.push(cmd.Move(self.doc, nudged(positions, (dx, dy))))
+            self.stack.push(nudge.Nudge(self.doc, nudge.nudged(positions, (dx, dy)),
+                                        self._nudge_burst, nudge.clock()))
+
+    def _on_selection_changed(self, _selected) -> None:
+        self._nudge_burst = object()  # the next arrow press starts a new undo step
 
     def _on_viewer_selection_changed(self, selected=(), deselected=()):
         # Not in itemChange: a Python override there runs for every change of every item.

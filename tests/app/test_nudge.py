@@ -1,5 +1,5 @@
-"""The arrow keys move the selected nodes (a step a press, five with Shift), each press one
-undoable move, their wires and shape labels following; with nothing selected they scroll
+"""The arrow keys move the selected nodes (a step a press, five with Shift), a burst of
+presses one undoable move, their wires and shape labels following; with nothing selected they scroll
 the view, and in a focused text field they edit its text."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
+from kerascanvas.app.canvas import nudge
 from kerascanvas.app.canvas.nudge import SHIFT_STEP, STEP
+from kerascanvas.graph import commands as cmd
 
 from .gestures import EXAMPLES, click, mlp_window, node_ids, node_point, show
 from .test_drag_wires import assert_near
@@ -54,22 +56,74 @@ def test_an_arrow_moves_the_selected_nodes_alone(make_window, qtbot, key, modifi
     assert set(window.canvas.selected_ids()) == set(moved)  # still selected, to go on
 
 
-def test_each_press_is_one_undo_step(make_window, qtbot):
+def doc_positions(window) -> dict[str, tuple[float, float]]:
+    return {nid: tuple(window.doc.position(nid)) for nid in window.doc.nodes}
+
+
+def test_a_burst_of_presses_is_one_undo_step(make_window, qtbot):
+    """Ten presses and a Shift press on one selection undo with one Ctrl+Z, back exactly
+    where they began, and redo to exactly where they ended, in the document (what is saved)
+    as on the canvas."""
     window = mlp_window(make_window, qtbot)
-    moved = select_two(window)
-    start = item_positions(window)
-    press(window, QtCore.Qt.Key_Right, times=5)
+    select_two(window)
+    window.stack.set_clean()
+    start = doc_positions(window)
+    press(window, QtCore.Qt.Key_Right, times=10)
     press(window, QtCore.Qt.Key_Down, SHIFT)
-    assert window.stack.undo_text == "Move"
-    window.stack.undo()  # the Shift+Down alone
+    end = doc_positions(window)
+    assert item_positions(window) == end
+    QTest.keyClick(window.canvas.viewer, QtCore.Qt.Key_Z, QtCore.Qt.ControlModifier)
     QtWidgets.QApplication.processEvents()
-    for nid in moved:
-        assert item_positions(window)[nid] == pytest.approx(
-            (start[nid][0] + 5 * STEP, start[nid][1]))
-    for _ in range(5):
+    assert doc_positions(window) == start and item_positions(window) == start
+    assert window.stack.is_clean  # one step back is where it was saved
+    window.stack.redo()
+    QtWidgets.QApplication.processEvents()
+    assert doc_positions(window) == end and item_positions(window) == end
+
+
+def _pause(window, monkeypatch) -> None:
+    later = nudge.clock() + nudge.PAUSE + 0.5
+    monkeypatch.setattr(nudge, "clock", lambda: later)
+
+
+def _select_again(window, monkeypatch) -> None:
+    ids = node_ids(window)
+    window.canvas.select([ids["hidden"]])
+    window.canvas.select([ids["hidden"], ids["classes"]])
+
+
+def _edit(window, monkeypatch) -> None:
+    window.stack.push(cmd.Rename(window.doc, node_ids(window)["hidden"], "wide"))
+
+
+def _undo_redo(window, monkeypatch) -> None:
+    window.stack.undo()
+    window.stack.redo()
+
+
+def _save(window, monkeypatch) -> None:
+    window.stack.set_clean()
+
+
+@pytest.mark.parametrize(("between", "steps"), [
+    (_pause, 2), (_select_again, 2), (_edit, 3), (_undo_redo, 2), (_save, 2)])
+def test_what_starts_a_new_undo_step(make_window, qtbot, monkeypatch, between, steps):
+    """A pause, a selection change, another edit, an undo or a save between two bursts:
+    the second is a step of its own."""
+    window = mlp_window(make_window, qtbot)
+    select_two(window)
+    start = doc_positions(window)
+    press(window, QtCore.Qt.Key_Right, times=3)
+    middle = doc_positions(window)
+    between(window, monkeypatch)
+    press(window, QtCore.Qt.Key_Left, SHIFT, times=2)
+    window.stack.undo()
+    if steps == 2:
+        assert doc_positions(window) == middle
+    for _ in range(steps - 1):
         window.stack.undo()
     QtWidgets.QApplication.processEvents()
-    assert item_positions(window) == pytest.approx(start)
+    assert doc_positions(window) == start and item_positions(window) == start
 
 
 def test_wires_and_labels_follow_a_moved_selection(make_window, qtbot):

@@ -178,6 +178,50 @@ def test_clean_mark():
         assert not stack.is_clean
 
 
+class Step(cmd.Move):
+    """A move that takes in the next of its kind (as the canvas' arrow-key moves do)."""
+
+    def merge(self, later):
+        if not isinstance(later, Step):
+            return False
+        self.moves = later.moves
+        return True
+
+
+@pytest.mark.parametrize(("between", "steps"), [
+    (None, 1),  # three moves, one step
+    ("rename", 3),  # another edit between two moves: three steps
+    ("undo", 2),  # after an undo the next move is a step of its own (the redo is gone)
+    ("save", 2),  # the saved state stays reachable
+])
+def test_merged_moves_undo_and_redo_as_one_step(between, steps):
+    doc, stack = base_doc(), cmd.UndoStack()
+    stack.push(cmd.SetParam(doc, "h", "units", 4))
+    start = dumps(doc)
+    stack.push(Step(doc, {"h": (11.0, 20.0)}))
+    if between == "rename":
+        stack.push(cmd.Rename(doc, "skip", "side"))
+    elif between == "undo":
+        stack.push(cmd.Rename(doc, "skip", "side"))
+        stack.undo()  # the move of (11, 20) is last again, with a redo waiting
+    elif between == "save":
+        stack.set_clean()
+    saved = dumps(doc)
+    stack.push(Step(doc, {"h": (12.5, 21.0)}))
+    stack.push(Step(doc, {"h": (13.0, 22.0)}))
+    end = dumps(doc)
+    assert doc.position("h") == (13.0, 22.0)
+    for _ in range(steps):
+        stack.undo()
+    assert dumps(doc) == start and stack.undo_text == "Set units"
+    if between == "save":
+        stack.redo()
+        assert dumps(doc) == saved and stack.is_clean
+    while stack.can_redo:
+        stack.redo()
+    assert dumps(doc) == end
+
+
 def test_edits_from_listeners_are_refused():
     doc, stack = base_doc(), cmd.UndoStack()
     refused = []
