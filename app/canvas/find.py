@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from ..keys import Keys
+
 READ_SCALE = 0.7  # a found node is shown at least this large
+# In the bar's field (F3 and Shift+F3, menu shortcuts, work from anywhere)
+FIND_NEXT = Keys("Next Match (Find Node bar)", ("Return", "Enter"))
+FIND_PREVIOUS = Keys("Previous Match (Find Node bar)", ("Shift+Return", "Shift+Enter"))
+CLOSE_FIND = Keys("Close the Find Node Bar", ("Esc",))
 
 
 def matching_nodes(doc, text: str) -> list[str]:
@@ -91,12 +97,11 @@ class FindBar(QtWidgets.QFrame):
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
         if obj is self.field and event.type() == QtCore.QEvent.KeyPress:
-            key, shift = event.key(), bool(event.modifiers() & QtCore.Qt.ShiftModifier)
-            if key in (QtCore.Qt.Key_Return, QtCore.Qt.Key_Enter):
-                self.step(-1 if shift else 1)
-                return True
-            if key == QtCore.Qt.Key_Escape:
-                self.close_bar()
-                return True
+            for keys, act in ((FIND_NEXT, lambda: self.step(1)),
+                              (FIND_PREVIOUS, lambda: self.step(-1)),
+                              (CLOSE_FIND, self.close_bar)):
+                if keys.pressed(event):
+                    act()
+                    return True
         return super().eventFilter(obj, event)
 

@@ -1,7 +1,7 @@
 """The arrow keys move the selected nodes: `STEP` scene pixels a press, `SHIFT_STEP` with
-Shift. A burst of presses on one selection is one "Move" in Undo/Redo, as a drag is
-(`Nudge`): a selection change, another edit, an undo, a save or a pause of `PAUSE` seconds
-between two presses starts a new step.
+Shift (`NUDGE`, `NUDGE_FAR`: Help › Keyboard Shortcuts lists them). A burst of presses on one
+selection is one "Move" in Undo/Redo, as a drag is (`Nudge`): a selection change, another
+edit, an undo, a save or a pause of `PAUSE` seconds between two presses starts a new step.
 With nothing selected (or with Ctrl, Alt or Meta held) the keys go on to the view, which
 scrolls."""
 
@@ -12,6 +12,7 @@ import time
 from PySide6 import QtCore, QtGui
 
 from ...graph import commands as cmd
+from ..keys import Keys
 
 STEP = 10.0
 SHIFT_STEP = 50.0
@@ -19,18 +20,22 @@ PAUSE = 1.0  # seconds between two presses after which the second starts a new u
 
 _DIRECTIONS = {QtCore.Qt.Key_Left: (-1, 0), QtCore.Qt.Key_Right: (1, 0),
                QtCore.Qt.Key_Up: (0, -1), QtCore.Qt.Key_Down: (0, 1)}
+_ARROWS = tuple(QtGui.QKeySequence(key).toString() for key in _DIRECTIONS)  # "Left", ...
+NUDGE = Keys(f"Move Selected Nodes {STEP:g} px (canvas; with none selected: scroll)",
+             _ARROWS)
+NUDGE_FAR = Keys(f"Move Selected Nodes {SHIFT_STEP:g} px (canvas)",
+                 tuple(f"Shift+{arrow}" for arrow in _ARROWS))
 
 clock = time.monotonic  # when a press came (tests pass the time by hand)
 
 
 def nudge_delta(event: QtGui.QKeyEvent) -> tuple[float, float] | None:
     """How far an arrow key `event` moves the selection (None: not a move)."""
-    direction = _DIRECTIONS.get(QtCore.Qt.Key(event.key()))
-    held = event.modifiers() & ~QtCore.Qt.KeypadModifier
-    if direction is None or held not in (QtCore.Qt.NoModifier, QtCore.Qt.ShiftModifier):
+    step = STEP if NUDGE.pressed(event) else SHIFT_STEP if NUDGE_FAR.pressed(event) else None
+    if step is None:
         return None
-    step = SHIFT_STEP if held == QtCore.Qt.ShiftModifier else STEP
-    return direction[0] * step, direction[1] * step
+    dx, dy = _DIRECTIONS[QtCore.Qt.Key(event.key())]
+    return dx * step, dy * step
 
 
 def nudged(positions: dict[str, tuple[float, float]],

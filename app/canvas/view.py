@@ -13,6 +13,7 @@ from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.widgets.viewer import NodeViewer
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..keys import Keys
 from .dragging import DraggedNodes
 from .node_style import DETAIL_SCALE
 from .nodes import LayerNodeItem, highlight_wires
@@ -23,6 +24,7 @@ from .wire_pick import WirePick
 
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
                        QtCore.Qt.ShiftModifier)
+CANCEL_WIRE = Keys("Cancel the Wire Being Dragged (canvas)", ("Esc",))
 _MODIFIER_HINTS = {  # (Alt, Ctrl, Shift) held: what a click or a box does
     (False, True, False): "\n    CTRL:\n    Toggle Nodes in Selection",
     (False, False, True): "\n    SHIFT:\n    Add Nodes to Selection",
@@ -152,7 +154,7 @@ class CanvasViewer(WirePick, ViewRange, NodeViewer):
             [node.id], [i.id for i in changed if isinstance(i, LayerNodeItem)])
 
     def keyPressEvent(self, event):  # noqa: N802 (Qt override)
-        if event.key() == QtCore.Qt.Key_Escape and self.cancel_wiring():
+        if CANCEL_WIRE.pressed(event) and self.cancel_wiring():
             return
         delta = nudge_delta(event)
         if delta is not None and self.selected_nodes() and not self._LIVE_PIPE.isVisible():

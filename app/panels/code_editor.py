@@ -7,10 +7,13 @@ after the project is trusted (Edit > Trust Custom Code...).
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from ...graph.layers import custom
+from ..keys import Keys
 from .editors import Editor
+
+INDENT = Keys("Indent by Four Spaces (custom layer code)", ("Tab",))
 
 TEMPLATE = '''import keras
 from keras import ops
@@ -43,7 +46,7 @@ class CodeTextEdit(QtWidgets.QPlainTextEdit):
         self.setPlainText(text)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.key() == QtCore.Qt.Key_Tab and not self.isReadOnly():
+        if INDENT.pressed(event) and not self.isReadOnly():
             self.insertPlainText("    ")
             return
         super().keyPressEvent(event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..keys import Keys
 from .columns import resize_sections, text_width
 from .fix_buttons import BUTTON_MARGIN, button_box, fix_labels, fix_menu, fix_tooltip, wrapped_tip
 from .issue_keys import longest_rising, numbered_keys
@@ -13,6 +14,7 @@ ISSUE_ROLE = QtCore.Qt.UserRole + 1
 KEY_ROLE = QtCore.Qt.UserRole + 2  # what identifies a row's issue across re-validations
 FIXES_ROLE = QtCore.Qt.UserRole + 3  # its buttons' labels (None: no buttons made yet)
 HINT_ROLE = QtCore.Qt.UserRole + 4
+COPY_PROBLEMS = Keys("Copy the Selected Problems (Issues)", ("Ctrl+C",))
 SEVERITY_COLORS = {"error": QtGui.QColor(229, 57, 53), "warning": QtGui.QColor(255, 179, 0)}
 
 
@@ -262,7 +264,7 @@ class IssuesPanel(QtWidgets.QTreeWidget):
             self.node_requested.emit(issue.node)
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if event.matches(QtGui.QKeySequence.Copy):
+        if COPY_PROBLEMS.pressed(event):
             rows = sorted(self.selectedItems(), key=self.indexOfTopLevelItem)
             QtWidgets.QApplication.clipboard().setText("\n".join(map(row_message, rows)))
         else:

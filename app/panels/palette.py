@@ -12,8 +12,14 @@ from ...graph.layers.shared import KIND as SHARED_CALL
 from ...graph.spec import CATEGORIES, LAYER_SPECS
 from ...graph.userblocks import KIND as USER_BLOCK
 from ..canvas.adapter import PALETTE_MIME
+from ..keys import Keys
 
 KIND_ROLE = QtCore.Qt.UserRole + 1
+# In the search field: Up and Down move the mark while typing (`eventFilter`), and Enter adds
+# the marked layer (the field's returnPressed, which Return and Enter both send)
+MARK_NEXT = Keys("Mark the Next Layer (Layers search)", ("Down",))
+MARK_PREVIOUS = Keys("Mark the Previous Layer (Layers search)", ("Up",))
+ADD_MARKED = Keys("Add the Marked Layer (Layers search)", ("Return", "Enter"))
 MY_BLOCKS = "My blocks"
 # Placed another way: SharedCall only by import, UserBlock from a "My blocks" entry.
 UNLISTED = frozenset({SHARED_CALL, USER_BLOCK})
@@ -158,11 +164,11 @@ class PalettePanel(QtWidgets.QWidget):
             self.tree.scrollToItem(item)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        keys = {QtCore.Qt.Key_Down: 1, QtCore.Qt.Key_Up: -1}
-        if watched is self.search and event.type() == QtCore.QEvent.KeyPress \
-                and event.key() in keys:
-            self._step_mark(keys[event.key()])
-            return True
+        if watched is self.search and event.type() == QtCore.QEvent.KeyPress:
+            for keys, step in ((MARK_NEXT, 1), (MARK_PREVIOUS, -1)):
+                if keys.pressed(event):
+                    self._step_mark(step)
+                    return True
         return super().eventFilter(watched, event)
 
     def _step_mark(self, step: int) -> None:

@@ -1,5 +1,6 @@
-"""Help menu: the keyboard shortcuts (read from the window's own actions) and a layer
-reference (each kind's one-line doc from the LayerSpec table and its keras.io page)."""
+"""Help menu: the keyboard shortcuts (read from the window's own actions and shortcuts, then
+the keys its widgets answer themselves, `keys.Keys`) and a layer reference (each kind's
+one-line doc from the LayerSpec table and its keras.io page)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.spec import LAYER_SPECS
+from ..keys import Keys
 from .menus import HELP_TEXT
 from .style import RESOURCES
 
@@ -47,15 +49,22 @@ def keras_io_url(spec) -> str | None:
 
 
 def shortcut_rows(window) -> list[tuple[str, str]]:
-    """(action, keys) for every action of the window that has a shortcut, menu order; Undo
-    and Redo by those names, not by the edit their menu entries name."""
+    """(action, keys) for every action of the window that has a shortcut, menu order (Undo
+    and Redo by those names, not by the edit their menu entries name), every `QShortcut`
+    (by its what's-this text), then every key a widget answers itself (`Keys.every`)."""
     rows = []
     for action in window.findChildren(QtGui.QAction):
-        keys = [s.toString(QtGui.QKeySequence.NativeText) for s in action.shortcuts()]
         name = action.property(HELP_TEXT) or action.text().replace("&", "")
-        if keys and name:
-            rows.append((name, ", ".join(keys)))
-    return list(dict.fromkeys(rows))
+        rows.append((name, _key_text(action.shortcuts())))
+    for shortcut in window.findChildren(QtGui.QShortcut):
+        name = shortcut.whatsThis() or shortcut.objectName()
+        rows.append((name, _key_text(shortcut.keys())))
+    rows += [(keys.what, keys.key_text()) for keys in Keys.every]
+    return list(dict.fromkeys((name, keys) for name, keys in rows if name and keys))
+
+
+def _key_text(sequences) -> str:
+    return ", ".join(s.toString(QtGui.QKeySequence.NativeText) for s in sequences)
 
 
 def layer_rows() -> list[tuple[str, str, str, str | None]]:
