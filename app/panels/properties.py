@@ -23,6 +23,7 @@ from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
 from .code_editor import SPECIAL_EDITORS
 from .editors import RESET, format_value, make_editor
+from .field_error import FieldError
 from .model_editor import ModelForm
 from .node_model import NodeKeys, NodeOutputs
 
@@ -111,17 +112,15 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             editor = self._make_editor(node, p)
             editor.committed.connect(lambda raw, name=p.name: self._on_committed(name, raw))
             if hasattr(editor, "refused"):  # an editor that checks its text itself
-                editor.refused.connect(self._on_editor_refused)
+                editor.refused.connect(
+                    lambda message, name=p.name: self._on_editor_refused(message, name))
             label = QtWidgets.QLabel(p.name)
             label.setToolTip(p.doc)
             editor.setToolTip(p.doc + ("" if p.required else
                                        f"\nKeras default: {format_value(p.default) or 'None'}"))
             self.form.addRow(label, self._with_search_button(p, editor))
             self.editors[p.name] = (label, editor)
-        self.error = QtWidgets.QLabel()
-        self.error.setObjectName("Error")
-        self.error.setWordWrap(True)
-        self.form.addRow(self.error)
+        self.error = FieldError(self.form, self)
         self.refresh()
 
     def _make_editor(self, node, p):
@@ -260,9 +259,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
                 trial = {**node.params, name: value}
             spec.resolve(trial)
         except ParamError as exc:
-            self._refuse(str(exc))
+            self._refuse(str(exc), near=self.editors[name][0])
             return
-        self.error.setText("")  # valid, even where it changes nothing: an earlier refusal is over
+        self.error.clear()  # valid, even where it changes nothing: an earlier refusal is over
         current = node.params.get(name, UNSET)
         if value is UNSET and current is UNSET:
             self.refresh()
@@ -272,17 +271,22 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.stack.push(cmd.SetParam(self.doc, self.node_id, name,
                                      value if value is UNSET else to_json(value)))
 
-    def _on_editor_refused(self, message: str) -> None:
+    def _on_editor_refused(self, message: str, name: str | None = None) -> None:
         """The editor kept the refused text for the user to fix: say why, naming the node."""
-        node = self.doc.nodes.get(self.node_id)
-        message = f"{node.name}: {message}" if node is not None else message
-        self.error.setText(message)
-        self.status_message.emit(message)
+        self._say(message, self.editors[name][0] if name in self.editors else None)
 
-    def _refuse(self, message: str) -> None:
-        self.error.setText(message)
-        self.status_message.emit(message)
+    def _refuse(self, message: str, near: QtWidgets.QWidget | None = None) -> None:
+        """Say why a value was refused (under `near`'s row) and show the kept value again."""
+        self._say(message, near)
         self.refresh()
+
+    def _say(self, message: str, near: QtWidgets.QWidget | None) -> None:
+        """Under the field, and on the status bar with the node's name: the bar does not
+        show which node the panel is on."""
+        node = self.doc.nodes.get(self.node_id)
+        named = f"{node.name}: {message}" if node is not None else message
+        self.error.say(named, near)
+        self.status_message.emit(named)
 
     def _on_name_edited(self) -> None:
         name = self.name_edit.text().strip()
@@ -291,7 +295,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             return
         try:
             self.stack.push(cmd.Rename(self.doc, self.node_id, name))
-            self.error.setText("")
+            self.error.clear()
         except KerasCanvasError as exc:
-            self._refuse(str(exc))
+            self._refuse(str(exc), near=self.name_edit)
 
