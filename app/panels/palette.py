@@ -48,6 +48,8 @@ class PalettePanel(QtWidgets.QWidget):
     """Search box over a category tree. `kind_activated` fires on double-click or Enter."""
 
     kind_activated = QtCore.Signal(str)
+    # Enter on a text no layer kind matches: a node's name, typed here after Ctrl+F
+    find_node_requested = QtCore.Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -61,10 +63,17 @@ class PalettePanel(QtWidgets.QWidget):
         # A narrowed panel keeps each name's end: "Adaptive…Pooling1D", not three
         # identical "AdaptiveAveragePo…".
         self.tree.setTextElideMode(QtCore.Qt.ElideMiddle)
+        self.no_match = QtWidgets.QLabel(
+            "No layer kind matches. Enter finds the nodes named so on the canvas "
+            "(View › Find Node, Ctrl+Shift+F).")
+        self.no_match.setObjectName("Hint")
+        self.no_match.setWordWrap(True)
+        self.no_match.hide()
         self.user_blocks: dict[str, str] = {}
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.tree)
         self._populate()
         self.search.textChanged.connect(self._on_search_changed)
@@ -142,6 +151,7 @@ class PalettePanel(QtWidgets.QWidget):
                 item.setHidden(not hit)
                 any_shown |= hit
             group.setHidden(not any_shown)
+        self.no_match.setVisible(bool(needle) and not self.kinds_shown())
         if needle:  # the entry Enter adds, marked
             self._mark(self.best_match())
 
@@ -149,6 +159,8 @@ class PalettePanel(QtWidgets.QWidget):
         kind = self.marked_kind() or self.best_match()
         if kind:
             self.kind_activated.emit(kind)
+        elif self.search.text().strip():
+            self.find_node_requested.emit(self.search.text().strip())
 
     def marked_kind(self) -> str | None:
         """The kind of the entry marked in the tree, when the filter shows it."""

@@ -27,8 +27,11 @@ class NavigateMixin:
         self.dialog_focus = DialogFocus(self, self.canvas.viewer)
         self.view_keeper = ViewKeeper(self.canvas, self)
 
-    def find_node(self) -> None:
+    def find_node(self, text: str | None = None) -> None:
+        """The Find Node bar; with `text` (handed over by the Layers search), searching it."""
         self.find_bar.open_bar()
+        if text is not None:
+            self.find_bar.field.setText(text)
 
     def find_next(self) -> None:
         self._find_step(1)
