@@ -97,6 +97,8 @@ def commented(title: str, text: str) -> str:
 class CodePanel(QtWidgets.QWidget):
     """Read-only code view; regenerates shortly after the document stops changing."""
 
+    status_message = QtCore.Signal(str)  # what Copy copied
+
     def __init__(self, project, parent=None):
         super().__init__(parent)
         self.project = project
@@ -170,4 +172,8 @@ class CodePanel(QtWidgets.QWidget):
                             else "")
 
     def _on_copy_clicked(self) -> None:
-        QtWidgets.QApplication.clipboard().setText(self.text.toPlainText())
+        code = self.text.toPlainText()
+        QtWidgets.QApplication.clipboard().setText(code)
+        what = "training script" if self.script_box.isChecked() else \
+            f"{self.style_box.currentText()} code"
+        self.status_message.emit(f"Copied {len(code.splitlines())} lines of {what}")

@@ -44,6 +44,7 @@ class DocksMixin:
         # a tab coming to the front gets no show event: its panel hears it from its dock
         self.summary_dock.visibilityChanged.connect(self.summary.on_dock_visibility_changed)
         self.code_dock.visibilityChanged.connect(self.code.on_dock_visibility_changed)
+        self.code.status_message.connect(self.show_message)
         self.issues_dock.visibilityChanged.connect(self.issues.on_dock_visibility_changed)
         self.tabifyDockWidget(self.issues_dock, self.summary_dock)
         self.tabifyDockWidget(self.properties_dock, self.code_dock)
