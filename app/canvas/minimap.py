@@ -26,7 +26,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .labels import shown
 from .node_style import STATUS_COLORS
 
-SIZE = QtCore.QSize(240, 170)
+SIZE = QtCore.QSize(240, 170)  # on a roomy canvas; a smaller one gets a smaller overview:
+MAX_SHARE = 0.3  # of the canvas' width and of its height at most (a 430x195 canvas was hidden)
+SMALLEST = 0.45  # of SIZE: smaller than that it is too small to read, and stays hidden
 MARGIN = 12
 BACKGROUND = QtGui.QColor(24, 26, 30)
 PORT_WIRED, PORT_FREE = (QtGui.QColor(*PortEnum.ACTIVE_COLOR.value),
@@ -50,6 +52,7 @@ class MiniMap(QtWidgets.QWidget):
         self.viewer, self.items = viewer, items  # items(): the node items to show
         self.enabled_by_user = True
         self.setFixedSize(SIZE)
+        self._fits = True  # the canvas has room for it
         # Opaque, as the canvas below it scrolls: Qt moves the canvas' pixels on a pan only
         # while every child over it paints all of itself (a see-through one made each pan
         # step repaint the whole canvas).
@@ -163,15 +166,26 @@ class MiniMap(QtWidgets.QWidget):
     def follow_view(self) -> None:
         """Place the overview in the corner; show it while part of the graph is hidden."""
         viewport = self.viewer.viewport()
-        self.move(viewport.width() - SIZE.width() - MARGIN,
-                  viewport.height() - SIZE.height() - MARGIN)
-        out = self.overhang() if self.enabled_by_user else 0.0
+        self._fit_to(viewport.size())
+        self.move(viewport.width() - self.width() - MARGIN,
+                  viewport.height() - self.height() - MARGIN)
+        out = self.overhang() if self.enabled_by_user and self._fits else 0.0
         wanted = out > SHOW_OVERHANG or (out > 0.0 and self.isVisible())
         if wanted != self.isVisible():
             self.setVisible(wanted)
             if wanted:
                 self.redraw()
         self.update()
+
+    def _fit_to(self, canvas: QtCore.QSize) -> None:
+        """At most `MAX_SHARE` of the canvas each way; `_fits` False where that is too small."""
+        factor = min(1.0, MAX_SHARE * canvas.width() / SIZE.width(),
+                     MAX_SHARE * canvas.height() / SIZE.height())
+        self._fits = factor >= SMALLEST
+        size = QtCore.QSize(round(SIZE.width() * factor), round(SIZE.height() * factor))
+        if self._fits and size != self.size():
+            self.setFixedSize(size)
+            self.redraw()  # the pixmap is drawn at the widget's size
 
     def to_scene(self, point: QtCore.QPointF) -> QtCore.QPointF:
         target, src = self._target(), self._source
