@@ -16,6 +16,9 @@ SIDE_WIDTH = 352  # right docks at start: the widest property rows stay unclippe
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 # The Training tab, once raised: half the window (at least this), so its plots are readable.
 TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
+# A window made shorter: the bottom docks give up height down to this share of it, so the
+# canvas is not squeezed alone (1500x920 -> 1024x700 left it 195 px under a 434 px dock).
+BOTTOM_SHARE = 0.5
 
 
 class DocksMixin:
@@ -58,6 +61,21 @@ class DocksMixin:
             self.resizeDocks([self.palette_dock, self.properties_dock],
                              [self.palette.preferred_width(), SIDE_WIDTH], QtCore.Qt.Horizontal)
             self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.size().height() < event.oldSize().height():
+            self._cap_bottom()
+
+    def _cap_bottom(self) -> None:
+        """The shown bottom dock (its tabs share its height) within `BOTTOM_SHARE`."""
+        limit = int(self.height() * BOTTOM_SHARE)
+        area = QtCore.Qt.BottomDockWidgetArea
+        tall = [dock for dock in self.findChildren(QtWidgets.QDockWidget)
+                if self.dockWidgetArea(dock) == area and dock.isVisible()
+                and not dock.isFloating() and dock.height() > limit]
+        if tall:
+            self.resizeDocks(tall[:1], [limit], QtCore.Qt.Vertical)
 
     def _grow_bottom(self, dock: QtWidgets.QDockWidget) -> None:
         """The bottom docks grow so the Training or Search tab's plots are readable (once:

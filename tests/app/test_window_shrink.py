@@ -1,0 +1,24 @@
+"""A window made shorter keeps the canvas usable: the bottom docks give up height too."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from tests.app.conftest import show_at
+from tests.app.gestures import EXAMPLES
+
+
+def test_a_shorter_window_shrinks_a_tall_bottom_dock(make_window, qtbot):
+    """1500x920 with the Training tab raised (the dock grows to half the window), then
+    1024x700: the dock kept its ~430 px and left the canvas 195 px, a third of the window."""
+    window = show_at(make_window(str(EXAMPLES / "digits_cnn.json")), 1500, 920)
+    window.training_dock.raise_()
+    QtWidgets.QApplication.processEvents()
+    assert window.training_dock.height() >= 420
+    window.resize(1024, 700)
+    QtWidgets.QApplication.processEvents()
+    assert window.training_dock.height() <= 0.5 * window.height() + 2
+    assert window.canvas.viewer.viewport().height() >= 0.35 * window.height()
+    window.issues_dock.raise_()  # the same bottom area: the other tabs too
+    QtWidgets.QApplication.processEvents()
+    assert window.issues_dock.height() <= 0.5 * window.height() + 2
