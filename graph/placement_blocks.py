@@ -118,7 +118,10 @@ def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
     on `line` (`main_line`: a residual unit's conv column, not midway between that and its
     projection's column, so the wires into and out of it run straight), else on the group.
     The nodes after the group, in its band across the direction (its column), move back
-    by the room freed, unless one would then cover another node: no moves then.
+    by the room freed; every node after the group does where one of the band is wired to
+    one beyond the group outside it (an inception module's side branches below: moving its
+    middle branch alone took it out of its row); unless one would then cover another
+    node: no moves then.
 
     >>> from kerascanvas.graph.document import Document
     >>> doc = Document()
@@ -137,19 +140,21 @@ def collapse(doc: Document, group: Mapping[str, Point], size: Size = NODE_SIZE,
     freed = (box[2 + along] - box[along]) - size[along]
     if freed <= 0:
         return here, {}
-    moves, rest = {}, [rect_of(here, size)]
-    for node_id in doc.nodes:
-        p = doc.position(node_id)
-        if node_id in group or p is None:
-            continue
-        extent = size_of(sizes, node_id)
-        in_band = p[cross] < box[2 + cross] and p[cross] + extent[cross] > box[cross]
-        if in_band and p[along] >= box[2 + along] - 0.5:
-            moved = list(p)
-            moved[along] -= freed
-            moves[node_id] = (float(moved[0]), float(moved[1]))
-        else:
-            rest.append(rect_of(p, extent))
+    after = {n: p for n in doc.nodes if n not in group and (p := doc.position(n)) is not None
+             and p[along] >= box[2 + along] - 0.5}
+    band = {n for n, p in after.items() if p[cross] < box[2 + cross]
+            and p[cross] + size_of(sizes, n)[cross] > box[cross]}
+    if any((e.src in band) != (e.dst in band) and e.src in after and e.dst in after
+           for e in doc.edges):
+        band = set(after)  # the band is wired to nodes beside it below: all move together
+    moves = {}
+    for node_id in (n for n in after if n in band):  # in the document's order
+        moved = list(after[node_id])
+        moved[along] -= freed
+        moves[node_id] = (float(moved[0]), float(moved[1]))
+    rest = [rect_of(here, size)] + [rect_of(p, size_of(sizes, n)) for n in doc.nodes
+                                    if n not in group and n not in moves
+                                    and (p := doc.position(n)) is not None]
     if any(overlaps(rect_of(q, size_of(sizes, n)), r) for n, q in moves.items() for r in rest):
         return here, {}
     return here, moves
