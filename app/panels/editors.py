@@ -92,6 +92,24 @@ def _lists(value: Any) -> Any:
     return value
 
 
+class EscapeReverts(QtCore.QObject):
+    """Escape in `edit` puts back the value it shows (`shown()`), dropping what was typed
+    and not committed: leaving the field would commit it."""
+
+    def __init__(self, edit: QtWidgets.QLineEdit, shown):
+        super().__init__(edit)
+        self.edit, self.shown = edit, shown
+        edit.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.KeyPress and event.key() == QtCore.Qt.Key_Escape \
+                and self.edit.text() != self.shown():
+            self.edit.setText(self.shown())
+            self.edit.selectAll()
+            return True
+        return False
+
+
 class Editor(QtWidgets.QWidget):
     """Base editor: a single child widget, `set_value`, and the `committed` signal."""
 
@@ -121,6 +139,7 @@ class LineEditor(Editor):
             self.edit.setMinimumWidth(advance + 12)
         self.edit.editingFinished.connect(self._on_edit_finished)
         self._shown = ""
+        EscapeReverts(self.edit, lambda: self._shown)
 
     def set_value(self, value, explicit):
         self._shown = format_value(value) if explicit else ""

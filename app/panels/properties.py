@@ -22,7 +22,7 @@ from ...graph.search_edit import entry_for, mark, suggest_range, unmark
 from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
 from .code_editor import SPECIAL_EDITORS
-from .editors import RESET, format_value, make_editor
+from .editors import RESET, EscapeReverts, format_value, make_editor
 from .field_error import FieldError
 from .model_editor import ModelForm
 from .node_model import NodeKeys, NodeOutputs
@@ -103,6 +103,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.form.addRow(self.info)
         self.name_edit = QtWidgets.QLineEdit(node.name)
         self.name_edit.editingFinished.connect(self._on_name_edited)
+        EscapeReverts(self.name_edit, lambda: self.doc.nodes[node.id].name
+                      if node.id in self.doc.nodes else self.name_edit.text())
         self.form.addRow("name", self.name_edit)
         self.outputs = NodeOutputs(self.project, node, self.form)
         self.output_boxes = self.outputs.boxes
