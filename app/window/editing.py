@@ -89,14 +89,18 @@ class EditMixin:
     def undo(self) -> None:
         """Undo; nodes it brings back (an undone delete or cut) are left selected, as Qt's
         views do, so that they can be moved again at once."""
+        self._selecting_new(self.stack.undo_text, self.stack.undo)
+
+    def redo(self) -> None:
+        """Redo; nodes it brings back (a redone add, paste or duplicate) are selected too."""
+        self._selecting_new(self.stack.redo_text, self.stack.redo)
+
+    def _selecting_new(self, text: str, step) -> None:
         before = set(self.doc.nodes)
-        self._framed(self.stack.undo_text, self.stack.undo)
+        self._framed(text, step)
         back = [n for n in self.doc.nodes if n not in before]
         if back:
             self.canvas.select(back)
-
-    def redo(self) -> None:
-        self._framed(self.stack.redo_text, self.stack.redo)
 
     def _framed(self, text: str, step) -> None:
         """Undo or redo; an auto layout's undo and redo frame the graph as the layout did:
