@@ -93,6 +93,8 @@ class FileMixin(ExportMixin, RecoveryMixin):
             for node_id, pos in self.canvas.positions().items():
                 self.doc.set_position(node_id, pos)
         self.update_title()
+        if self.palette.search.text().strip() and not self.palette.kinds_shown():
+            self.palette.search.clear()  # a node name of the last project's (Ctrl+F), no kind
         # The code preview waits for a quiet moment after edits; a load is one long edit,
         # so its wait starts again here and the new graph is painted first.
         self.code.schedule()

@@ -28,3 +28,16 @@ def test_a_node_name_in_the_layers_search_finds_the_node(make_window, qtbot):
     assert window.doc.nodes.keys() == set(names.values())  # nothing added
     palette.search.clear()
     assert not palette.no_match.isVisible()
+
+
+def test_a_node_name_left_in_the_layers_search_goes_with_its_project(make_window, qtbot):
+    """New project after such a search: the Layers panel showed no kinds at all, under a start
+    panel telling the user to drag an Input from it."""
+    window = mlp_window(make_window, qtbot)
+    window.palette.search.setText("hidden_probe")
+    assert window.palette.kinds_shown() == []
+    window.new_project()
+    assert window.palette.search.text() == "" and "Input" in window.palette.kinds_shown()
+    window.palette.search.setText("Conv")  # a layer search is the user's: it stays
+    window.new_project()
+    assert window.palette.search.text() == "Conv"
