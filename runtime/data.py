@@ -82,9 +82,11 @@ def load_data(spec: str, doc: Document, seed: int | None = None,
 
 
 def load_preview(spec: str, doc: Document, seed: int | None = None,
-                 head: int = 8) -> tuple[Dataset, int]:
+                 head: int = 8, analysis: Analysis | None = None) -> tuple[Dataset, int]:
     """What a preview of `spec` shows: (a Dataset of all the labels, adapted as `load_data`
     adapts them, and the first `head` samples of each input; the number of samples).
+    `analysis`: the document's, when the caller has it (a custom layer's shapes are the
+    window's).
 
     Synthetic data draws only those first inputs (its labels have a stream of their own,
     so the labels and their counts are those `load_data` gives for the same seed); the
@@ -94,16 +96,16 @@ def load_preview(spec: str, doc: Document, seed: int | None = None,
     if kind != "synthetic" and spec.strip().endswith((".npz", ".npy")):
         data, count = _file_heads(spec.strip(), doc, head)
         data.source = spec.strip()
-        return adapt_labels(doc, data), count
+        return adapt_labels(doc, data, analysis), count
     if kind != "synthetic":
-        data = load_data(spec, doc, seed)
+        data = load_data(spec, doc, seed, analysis)
         count = data.num_samples
         data.x = {k: a[:head] for k, a in data.x.items()}
         return data, count
     count = _count(arg or str(DEFAULT_SYNTHETIC), spec.strip())
     data = Dataset(synthetic_inputs(doc, min(head, count), seed),
-                   synthetic_labels(doc, count, seed), source=spec.strip())
-    return adapt_labels(doc, data), count if data.x else 0  # as `Dataset.num_samples`
+                   synthetic_labels(doc, count, seed, analysis), source=spec.strip())
+    return adapt_labels(doc, data, analysis), count if data.x else 0  # as `Dataset.num_samples`
 
 
 def _file_heads(spec: str, doc: Document, head: int) -> tuple[Dataset, int]:

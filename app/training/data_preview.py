@@ -12,10 +12,17 @@ An edit that changes what the data was read for (the losses, outputs or Inputs) 
 again, and its thumbnails made again; while the Training tab is behind another (`follow`)
 that read waits until the tab is shown, or until Start checks the data, and the
 findings of the data as read before go, as they may not hold for the model as edited.
+
+Start never trains on data it has not checked: a preview still being read after SETTLE_S
+(a large CSV file) leaves Start waiting, with "Checking data before Start…" and a Cancel
+under the preview, and Start goes on (or refuses) once the read is checked
+(`start_when_read`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -28,8 +35,8 @@ from .preview_read import read_preview as _read_preview
 from .thumbnails import to_qimage
 
 THUMB_PX = 40
-# How long Start waits for a preview still being read (a spec edited just before): its
-# check refuses data a run would refuse; past that the run's own check says it.
+# How long Start blocks for a preview still being read (a spec edited just before): its
+# check refuses data a run would refuse; past that Start waits for it without blocking.
 SETTLE_S = 5.0
 
 
@@ -41,6 +48,8 @@ class DataPreview(QtWidgets.QWidget):
     spec_edited = QtCore.Signal(str)
     # The data check's issues on the previewed data, when they change (a list of Issue).
     checked = QtCore.Signal(object)
+    # Cancel was clicked while Start waited for the data to be read (`start_when_read`).
+    start_cancelled = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,6 +67,18 @@ class DataPreview(QtWidgets.QWidget):
         self.problems.setTextFormat(QtCore.Qt.PlainText)
         self.problems.setStyleSheet("color: #ff6b6b")
         self.problems.hide()
+        self._pending: Callable[[], object] | None = None  # a Start waiting for the read
+        self.waiting = QtWidgets.QWidget()  # "Checking data before Start…" and Cancel
+        self.waiting_text = QtWidgets.QLabel("")
+        self.waiting_text.setWordWrap(True)
+        cancel = QtWidgets.QPushButton("Cancel")
+        cancel.setToolTip("Do not start once the data is checked")
+        cancel.clicked.connect(self._on_cancel_clicked)
+        waiting = QtWidgets.QHBoxLayout(self.waiting)
+        waiting.setContentsMargins(0, 0, 0, 0)
+        waiting.addWidget(self.waiting_text, 1)
+        waiting.addWidget(cancel)
+        self.waiting.hide()
         self._data: Previewed | None = None  # what was read, for the data check
         self._future: Future | None = None  # the preview being read
         self._issues: list | None = None
@@ -75,6 +96,7 @@ class DataPreview(QtWidgets.QWidget):
         layout.addLayout(row)
         layout.addWidget(self.info)
         layout.addWidget(self.problems)
+        layout.addWidget(self.waiting)
         layout.addLayout(self.images)
 
     @property
@@ -103,6 +125,7 @@ class DataPreview(QtWidgets.QWidget):
         """Forget the shown preview (another project is open)."""
         self._wanted = None
         self._shown.cancel()
+        self.stop_waiting()
         self._issues = None
         self.info.setText("")
         self._clear_images()
@@ -112,8 +135,9 @@ class DataPreview(QtWidgets.QWidget):
         if self.spec.text() != spec:
             self.spec.setText(spec)
 
-    def request(self, spec: str, doc) -> None:
-        """Load a preview of `spec` for `doc` in the background (the last request wins)."""
+    def request(self, spec: str, doc, analysis=None) -> None:
+        """Load a preview of `spec` for `doc` (and its `analysis`, which a custom layer's
+        shapes come from) in the background (the last request wins)."""
         if spec != self._wanted and self._issues:  # the last data's findings are not this's
             self._issues = []
             self.checked.emit([])
@@ -123,20 +147,20 @@ class DataPreview(QtWidgets.QWidget):
         self._clear_images()  # the last data's thumbnails are not this data's
         self._data = None
         self._show_issues(None)
-        # A detached copy: the worker thread must not read a document being edited.
+        # Detached copies: the worker thread must not read a document being edited.
         future = self._future = self._executor.submit(_read_preview, spec,
-                                                      from_dict(to_dict(doc)))
+                                                      from_dict(to_dict(doc)), _copy(analysis))
         # Handed over on the GUI thread: the worker thread never touches this widget.
         self._results.watch(future, lambda done: self.loaded.emit(spec, done))
 
-    def settle(self, timeout_s: float = SETTLE_S) -> None:
-        """Wait up to `timeout_s` for the preview on its way and show it (Start checks the
-        data a run reads: edited just before, it was still being read)."""
+    def settle(self, timeout_s: float | None = None) -> None:
+        """Wait up to `timeout_s` (SETTLE_S) for the preview on its way and show it (Start
+        checks the data a run reads: edited just before, it was still being read)."""
         future = self._future
         if future is None or self._data is not None:
             return
         try:
-            future.result(timeout_s)
+            future.result(SETTLE_S if timeout_s is None else timeout_s)
         except Exception:  # noqa: BLE001  not yet read, or its failure: shown when handed over
             if not future.done():
                 return
@@ -146,6 +170,13 @@ class DataPreview(QtWidgets.QWidget):
         if spec != self._wanted or future is not self._future:
             return  # another spec asked for since, or this one shown already (`settle`)
         self._future = None
+        self._show_loaded(future)
+        start, self._pending = self._pending, None
+        if start is not None:  # Start waited for this read: it checks the data now
+            self.waiting.hide()
+            start()
+
+    def _show_loaded(self, future: Future) -> None:
         try:
             found = future.result()
         except Exception as exc:  # noqa: BLE001  every failure is shown, none raised
@@ -174,7 +205,7 @@ class DataPreview(QtWidgets.QWidget):
             return []
         try:
             if data.stale(doc, analysis):
-                self._read_again(spec, doc, read_now)
+                self._read_again(spec, doc, read_now, analysis)
                 return []
             issues = preview_issues(doc, data.data, analysis) if data.data is not None else []
         except Exception:  # noqa: BLE001  the run's own check says it, with its context
@@ -183,22 +214,54 @@ class DataPreview(QtWidgets.QWidget):
         self._show_issues(issues, doc)
         return issues
 
-    def _read_again(self, spec: str, doc, now: bool) -> None:
+    def _read_again(self, spec: str, doc, now: bool, analysis=None) -> None:
         """Read stale data again, or while its tab is behind another remember to: the
         findings of the data read before go (the edit may have undone them)."""
-        if not self._shown.run(lambda: self.request(spec, doc), now):
+        if not self._shown.run(lambda: self.request(spec, doc, analysis), now):
             self._show_issues([])
 
-    def check_before_start(self, spec: str, doc, analysis=None) -> list:
+    def check_before_start(self, spec: str, doc, analysis=None) -> list | None:
         """`check` on the data a run would read now: the preview still being read, or read
         again because it is stale (a file changed, the labels' losses; a read waiting for
-        the tab is made now), is waited for first, up to SETTLE_S each."""
-        self.settle()
-        issues = self.check(spec, doc, analysis, read_now=True)
-        if self._future is not None:  # stale: being read again
-            self.settle()
+        the tab is made now), is waited for first, up to SETTLE_S each; None when it is
+        still being read after that (not checked: Start waits, `start_when_read`)."""
+        if spec != self._wanted:  # never read (the dock hidden since it opened): read it
+            self.request(spec, doc, analysis)
+        for _ in range(2):  # the second: stale, read again
+            if self._pending is None:  # a Start waiting already does not block again
+                self.settle()
+            if self._reading(spec):
+                return None
             issues = self.check(spec, doc, analysis, read_now=True)
-        return issues
+            if not self._reading(spec):
+                return issues
+        return None
+
+    def _reading(self, spec: str) -> bool:
+        """Whether the preview of `spec` is being read (its check not yet made)."""
+        return self._future is not None and spec == self._wanted
+
+    def start_when_read(self, start: Callable[[], object]) -> None:
+        """Call `start` once the data being read is shown (Start checks it then), saying
+        so under the preview with a Cancel; a later call replaces the one waiting."""
+        self._pending = start
+        self.waiting_text.setText(f"Checking data before Start: {self._wanted} is still "
+                                  "being read…")
+        self.waiting.show()
+
+    @property
+    def start_waiting(self) -> bool:
+        """Whether a Start waits for the data being read to be checked."""
+        return self._pending is not None
+
+    def _on_cancel_clicked(self) -> None:
+        self.stop_waiting()
+        self.start_cancelled.emit()
+
+    def stop_waiting(self) -> None:
+        """Forget the Start waiting for the data being read (if any)."""
+        self._pending = None
+        self.waiting.hide()
 
     def _show_issues(self, issues: list | None, doc=None) -> None:
         """Show `issues` (None: no check made yet) and tell them when they changed."""
@@ -225,7 +288,15 @@ class DataPreview(QtWidgets.QWidget):
             self.spec_edited.emit(self.spec.text())
 
     def shutdown(self) -> None:
+        self.stop_waiting()
         self._future = None
         self._results.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
+
+def _copy(analysis):
+    """A copy of `analysis` the read may use while the window analyses edits anew."""
+    if analysis is None:
+        return None
+    return dataclasses.replace(analysis, results=dict(analysis.results),
+                               issues=list(analysis.issues))

@@ -142,6 +142,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         self.runs.currentItemChanged.connect(self._update_buttons)
         self.runs.currentItemChanged.connect(self._on_runs_current_item_changed)
         self.data.spec_edited.connect(self._on_data_spec_edited)
+        self.data.start_cancelled.connect(self._on_data_start_cancelled)
         self.data.checked.connect(self.controller.data_issues_found)
         self.data.loaded.connect(lambda *_: self._data_issues(), QtCore.Qt.QueuedConnection)
         self.project.events.analysis_changed.connect(self._on_analysis_changed)
@@ -172,7 +173,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         spec = str((self.doc.training or {}).get("data", "synthetic")).strip()
         full = anchor_spec(spec, self.project_dir)
         if full and full != self.data.wanted:
-            self.data.request(full, self.doc)
+            self.data.request(full, self.doc, self.project.analysis)
 
     def follow(self, dock) -> None:
         """The dock that shows this panel: behind another tab, the data an edit made
@@ -188,7 +189,8 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         if spec and spec != (self.doc.training or {}).get("data"):
             self.form.write(("data",), spec)
         if spec:
-            self.data.request(anchor_spec(spec, self.project_dir), self.doc)
+            self.data.request(anchor_spec(spec, self.project_dir), self.doc,
+                              self.project.analysis)
 
     # ---- closing -------------------------------------------------------------
     def shutdown(self) -> None:

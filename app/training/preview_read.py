@@ -50,22 +50,24 @@ class Previewed:
 
 
 # ---- reading (runs on a worker thread) -------------------------------------------
-def read_preview(spec: str, doc) -> dict:
+def read_preview(spec: str, doc, analysis=None) -> dict:
     """`preview_data` with the `Previewed` a check needs ("previewed"); a source the run's
-    reader refuses gives its DataError as "error" (and as the previewed data)."""
+    reader refuses gives its DataError as "error" (and as the previewed data).
+    `analysis`: `doc`'s, as the window holds it (a custom layer's shapes come from it:
+    analysed again here they would be unknown, and the data read stale at every check)."""
     from ...runtime.dataset import DataError
 
     stamp = source_stamp(spec)  # taken before reading: a change while it reads shows
-    basis = None if spec.strip().startswith("images:") else label_basis(doc)
+    basis = None if spec.strip().startswith("images:") else label_basis(doc, analysis)
     try:
-        found = preview_data(spec, doc)
+        found = preview_data(spec, doc, analysis)
     except DataError as exc:
         found = {"error": exc, "data": exc}
     found["previewed"] = Previewed(spec, found.get("data"), basis, stamp)
     return found
 
 
-def preview_data(spec: str, doc) -> dict:
+def preview_data(spec: str, doc, analysis=None) -> dict:
     """Shapes, class counts and a few images of the data named by `spec`.
 
     Returns:
@@ -79,13 +81,13 @@ def preview_data(spec: str, doc) -> dict:
     if kind == "images":
         return _preview_folder(rest)
     if kind == "csv":
-        return _preview_csv(rest, doc)
+        return _preview_csv(rest, doc, analysis)
     from ...graph.training import resolve_training
     from ...runtime.data import load_preview
 
     seed = resolve_training(doc)["seed"]
     # Only the thumbnails' samples are drawn or kept: the labels are all there, counted.
-    data, count = load_preview(spec, doc, seed, PREVIEW_IMAGES)
+    data, count = load_preview(spec, doc, seed, PREVIEW_IMAGES, analysis)
     lines = [f"{count} samples", *_synthetic_notes(kind, doc, seed)]
     lines += [f"input {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.x.items()]
     lines += [f"output {k!r}: {a.shape[1:]} {a.dtype}" for k, a in data.y.items()]
@@ -225,7 +227,7 @@ def _thumbnail(path: Path):
         return None
 
 
-def _preview_csv(rest: str, doc) -> dict:
+def _preview_csv(rest: str, doc, analysis=None) -> dict:
     """The run's own reading of the table (`csv_data`): the counts are those it trains on,
     and its Dataset is checked. A table the run refuses (a feature that is not a number,
     a model of other than one Input and one output) is refused here too, and its target
@@ -234,7 +236,8 @@ def _preview_csv(rest: str, doc) -> dict:
     from ...runtime.sources import csv_data, csv_target
 
     try:
-        data = csv_data(rest, doc, table=_csv_table(rest, source_stamp(f"csv:{rest}")))
+        data = csv_data(rest, doc, analysis,
+                        table=_csv_table(rest, source_stamp(f"csv:{rest}")))
     except DataError as exc:
         header, rows, target, labels, classes = csv_target(rest, doc)
         data = exc

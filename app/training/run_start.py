@@ -25,7 +25,7 @@ class RunStartMixin:
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         problems += missing_data(self.doc.training, self.project_dir)
         issues = self._data_issues(start=True)  # what the run's own check would refuse
-        problems += [i.message for i in issues]
+        problems += [i.message for i in issues or []]  # None: still being read
         if issues:
             self.controller.data_issues_found.emit(issues)  # in Issues, with their fixes
             self.controller.data_refused.emit(issues)  # brought to the front
@@ -36,15 +36,32 @@ class RunStartMixin:
         if processes > 1 and batch % processes:
             problems.append(f"batch_size {batch} is the global batch, shared equally by the "
                             f"{processes} processes: make it a multiple of {processes}")
+        if issues is None and not problems:
+            self._wait_for_data_check()
+            return False
         started = self._launch(problems, lambda: self.controller.start(
             self.doc, self._anchored(), processes=processes, folder=self.project_dir))
         if started and self.project.analysis.left_out_errors:  # say why those did not stop it
             self.append_log(left_out_text(self.doc, self.project.analysis))
         return started
 
+    def _wait_for_data_check(self) -> None:
+        """Start once the data still being read is checked (never on unchecked data),
+        saying so; Cancel under the data preview stops waiting."""
+        if not self.data.start_waiting:
+            self.append_log(f"Start waits for the data check: {self.data.wanted} is still "
+                            "being read (Cancel under the data preview stops waiting)")
+        self.data.start_when_read(self.start)
+        self.status_message.emit("Checking data before Start…")
+
+    def _on_data_start_cancelled(self) -> None:
+        self.append_log("Start cancelled while the data was being read: no run started")
+        self.status_message.emit("Start cancelled")
+
     def continue_selected(self) -> bool:
         """Continue the selected (or last) run from its saved model with the lr shown."""
         self.reader.wait()
+        self.data.stop_waiting()  # a Start waiting for its data check gives way
         record = self._selected_run()
         lr = self.continue_fields.learning_rate()
         problems = [] if record is not None else ["Select a stopped or finished run first"]
@@ -76,10 +93,10 @@ class RunStartMixin:
         self.status_message.emit(f"Continue cancelled: {changes[0]}")
         return False
 
-    def _data_issues(self, start: bool = False) -> list:
+    def _data_issues(self, start: bool = False) -> list | None:
         """The data check a run makes before training, on the previewed data when it is
         the data the run reads: a run it would refuse is not started (nor numbered). At
-        `start` a preview on its way is waited for."""
+        `start` a preview on its way is waited for (None: still being read)."""
         spec = str((self.doc.training or {}).get("data", "synthetic")).strip()
         check = self.data.check_before_start if start else self.data.check
         return check(anchor_spec(spec, self.project_dir), self.doc, self.project.analysis)

@@ -25,9 +25,9 @@ def reads(monkeypatch):
     made = []
     real = data_preview._read_preview
 
-    def spy(spec, doc):
+    def spy(spec, *args):
         made.append(spec)
-        return real(spec, doc)
+        return real(spec, *args)
 
     monkeypatch.setattr(data_preview, "_read_preview", spy)
     return made

@@ -1,0 +1,99 @@
+"""Start never trains on data it has not checked. A preview read that outlasts SETTLE_S
+(a large CSV file; here a read held back until the test lets it go, with SETTLE_S made
+short) leaves Start waiting, with "Checking data before Start…" and a Cancel under the
+preview, instead of starting a run on unchecked data as it did: once the read is done,
+Start refuses data the run's own check refuses (the same issues, naming the file's column)
+or starts the run; Cancel starts nothing. A read within SETTLE_S is checked at once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6 import QtCore
+
+from kerascanvas.app.training import data_preview
+
+from .test_data_preview_start import (  # noqa: F401  (make_panel: a fixture)
+    SPECIES,
+    _runtime_issues,
+    make_panel,
+    model,
+    type_spec,
+    write_csv,
+)
+from .training_fakes import FakeRun
+
+
+@pytest.fixture
+def panel(make_panel):  # noqa: F811
+    return make_panel(model((4,)))
+
+
+@pytest.fixture
+def held_read(monkeypatch):
+    """Reads of the preview wait for the returned event; Start blocks 0.1 s, not 5."""
+    release = threading.Event()
+    real = data_preview._read_preview
+
+    def held(*args):
+        release.wait(60)
+        return real(*args)
+
+    monkeypatch.setattr(data_preview, "_read_preview", held)
+    monkeypatch.setattr(data_preview, "SETTLE_S", 0.1)
+    yield release
+    release.set()
+
+
+def click_start(panel, qtbot) -> list:
+    """Click Start as the user does; what Issues hears from then on."""
+    heard: list = []
+    panel.controller.data_issues_found.connect(heard.append)
+    qtbot.mouseClick(panel.start_button, QtCore.Qt.LeftButton)
+    return heard
+
+
+def test_a_fast_read_is_checked_at_once(panel, qtbot, tmp_path):
+    type_spec(panel, f"csv:{write_csv(tmp_path / 't.csv', SPECIES)}")
+    heard = click_start(panel, qtbot)
+    assert not panel.data.start_waiting and not panel.data.waiting.isVisible()
+    assert FakeRun.made == [] and panel.controller.runs == []
+    assert [i.message for i in heard[-1]] == [i.message for i in _runtime_issues(panel.doc)]
+
+
+@pytest.mark.parametrize("classes, starts", [(SPECIES, False), (SPECIES[:3], True)])
+def test_a_slow_read_leaves_start_waiting_for_its_check(panel, qtbot, tmp_path, held_read,
+                                                        classes, starts):
+    type_spec(panel, f"csv:{write_csv(tmp_path / 't.csv', classes)}")
+    heard = click_start(panel, qtbot)
+    assert panel.data.start_waiting and panel.data.waiting.isVisible()
+    assert "Checking data before Start" in panel.data.waiting_text.text()
+    assert "Start waits for the data check" in panel.log.toPlainText()
+    assert FakeRun.made == [] and panel.controller.runs == []  # not on unchecked data
+    held_read.set()
+    qtbot.waitUntil(lambda: not panel.data.start_waiting, timeout=30_000)
+    assert not panel.data.waiting.isVisible()
+    if starts:
+        assert len(FakeRun.made) == 1 and panel.controller.current.label == "Run 1"
+        FakeRun.made[-1].push({"event": "result", "status": "finished"})
+        return
+    assert FakeRun.made == [] and panel.controller.runs == []
+    (issue,) = heard[-1]
+    assert issue.message == _runtime_issues(panel.doc)[0].message
+    assert "column 'species' of" in issue.message and "t.csv" in issue.message
+    assert issue.message in panel.log.toPlainText()
+
+
+def test_cancel_while_the_data_is_read_starts_nothing(panel, qtbot, tmp_path, held_read):
+    type_spec(panel, f"csv:{write_csv(tmp_path / 't.csv', SPECIES[:3])}")
+    click_start(panel, qtbot)
+    (cancel,) = [b for b in panel.data.waiting.findChildren(type(panel.start_button))
+                 if b.text() == "Cancel"]
+    qtbot.mouseClick(cancel, QtCore.Qt.LeftButton)
+    assert not panel.data.start_waiting and not panel.data.waiting.isVisible()
+    held_read.set()
+    qtbot.waitUntil(lambda: panel.data._data is not None, timeout=30_000)
+    qtbot.wait(50)  # the read handed over: nothing starts
+    assert FakeRun.made == [] and panel.controller.runs == []
+    assert "Start cancelled while the data was being read" in panel.log.toPlainText()
