@@ -93,6 +93,14 @@ class Namer:
     def __init__(self, reserved: frozenset[str] = RESERVED) -> None:
         self._reserved = reserved
         self._taken: set[str] = set()
+        self._chain: str | None = None
+
+    def chain(self) -> str:
+        """The variable of a chain's tensors (`codegen.chains`): `x`, or the fresh name
+        `x` gives when taken; the same at every call."""
+        if self._chain is None:
+            self._chain = self.take("x")
+        return self._chain
 
     def take(self, text: str) -> str:
         """A fresh identifier for `text`, recorded so no later call returns it."""

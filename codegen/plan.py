@@ -22,6 +22,7 @@ from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
 from . import structure
+from .chains import chained
 from .custom import user_names
 from .errors import CodegenError
 from .generic_helpers import block_configs, config_of, find_helpers
@@ -135,8 +136,9 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
         reserved |= frozenset(h.function for h in families)
     namer = Namer(reserved | frozenset(helpers.values()))
     ports: dict[tuple[str, int], str] = {}
+    chain = chained(doc, model, index, analysis.results)
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
-                                    namer, ports, bind(doc, node)), float32)
+                                    namer, ports, bind(doc, node), node.id in chain), float32)
              for node in model]
     inputs = [s for s in steps if s.spec.kind == INPUT]
     outputs = [ports[ref] for ref in doc.output_refs()]
@@ -208,11 +210,13 @@ def _model_nodes(doc: Document, index: GraphIndex) -> list[Node]:
             + [n for n in order if n.kind != INPUT and n.id in wanted])
 
 
-def _make_step(node, edges_in, result, namer, ports, spec: LayerSpec | None = None) -> Step:
+def _make_step(node, edges_in, result, namer, ports, spec: LayerSpec | None = None,
+               chained: bool = False) -> Step:
+    """The node's step; a `chained` node's tensor is the module's chain variable (`chains`)."""
     spec = spec or get_spec(node.kind)
     sources = [ports[(edge.src, edge.src_port)] for edge in edges_in]
     count = len(result.output_shapes) if result.output_shapes else 1
-    outputs = [namer.take(node.name)]
+    outputs = [namer.chain() if chained else namer.take(node.name)]
     outputs += [namer.take(f"{node.name}_out{i}") for i in range(1, count)]
     for port, var in enumerate(outputs):
         ports[(node.id, port)] = var

@@ -31,14 +31,15 @@ def test_operations_are_written_as_keras_ops_calls_in_both_styles():
     assert analyze(doc).valid
     assert analyze(doc).results[doc.outputs[0]].output_shapes == [(None, 1, 2)]
     code = generate(doc)
-    for line in ("get_item = named_op(x[:, None, 1:3], 'get_item')",
-                 "mean = named_op(keras.ops.mean(get_item, axis=-1), 'mean')",
-                 "multiply = named_op(keras.ops.multiply(0.5, mean), 'multiply')"):
+    # the chain's tensors are `x_1`, `x` being the Input's name (see codegen.chains)
+    for line in ("x_1 = named_op(x[:, None, 1:3], 'get_item')",
+                 "x_1 = named_op(keras.ops.mean(x_1, axis=-1), 'mean')",
+                 "multiply = named_op(keras.ops.multiply(0.5, x_1), 'multiply')"):
         assert line in code
     assert code.count("def named_op(") == 1
     body = generate(doc, style="subclass")
     assert "named_op" not in body  # a subclassed model's operations make no config
-    assert "multiply = keras.ops.multiply(0.5, mean)" in body
+    assert "multiply = keras.ops.multiply(0.5, x_1)" in body
     assert "self.mean" not in body  # an operation is no attribute: it has no state
 
 
@@ -91,16 +92,16 @@ def test_kernels_images_and_several_outputs_are_written_as_keras_ops_calls():
     assert analyze(doc).valid
     assert analyze(doc).results[rows].output_shapes == [(None, 6, 2)] * 6
     code = generate(doc)
-    for line in ("conv = named_op(keras.ops.conv(image, kernel, padding='same'), 'conv')",
-                 "resize = named_op(keras.ops.image.resize(conv, size=(4, 4)), 'resize')",
-                 "pool = named_op(keras.ops.max_pool(resize, pool_size=1), 'pool')",
-                 "pad = named_op(keras.ops.pad(pool, pad_width=[[0, 0], [1, 1], [1, 1], "
+    for line in ("x = named_op(keras.ops.conv(image, kernel, padding='same'), 'conv')",
+                 "x = named_op(keras.ops.image.resize(x, size=(4, 4)), 'resize')",
+                 "x = named_op(keras.ops.max_pool(x, pool_size=1), 'pool')",
+                 "x = named_op(keras.ops.pad(x, pad_width=[[0, 0], [1, 1], [1, 1], "
                  "[0, 0]]), 'pad')",
-                 "top_k, top_k_out1 = named_op(keras.ops.top_k(pad, k=2), 'top_k')",
+                 "top_k, top_k_out1 = named_op(keras.ops.top_k(x, k=2), 'top_k')",
                  "keras.ops.unstack(top_k, num=6, axis=1)"):
         assert line in code, line
     subclass = generate(doc, style="subclass")
-    assert "top_k, top_k_out1 = keras.ops.top_k(pad, k=2)\n" in subclass  # it fits
+    assert "top_k, top_k_out1 = keras.ops.top_k(x, k=2)\n" in subclass  # it fits
     assert "rows_out5 = keras.ops.unstack(\n            top_k, num=6, axis=1\n" in subclass
     for text in (code, subclass):
         assert "data_format" not in text

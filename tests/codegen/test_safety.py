@@ -124,7 +124,7 @@ def test_call_template_fills_in_input_variables(any_class):
     node = doc.node(doc.outputs[0])
     node.params["call"] = {"args": [{"__input__": 0}, "'; x"], "kwargs": {"training": False}}
     source = generate(doc)
-    assert "(b, \"'; x\", training=False)" in source
+    assert "(x, \"'; x\", training=False)" in source  # b's tensor: the chain's `x`
 
 
 @functools.cache

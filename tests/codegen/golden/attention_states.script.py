@@ -15,16 +15,16 @@ from keras import layers  # noqa: E402
 def build_model():
     """The model, uncompiled."""
     tokens = keras.Input(shape=(32,), dtype='int32', name='tokens')
-    embedding = layers.Embedding(input_dim=2000, output_dim=32, name='embedding')(tokens)
+    x = layers.Embedding(input_dim=2000, output_dim=32, name='embedding')(tokens)
     encoder, encoder_out1, encoder_out2 = layers.LSTM(
         units=32, return_sequences=True, return_state=True, name='encoder'
-    )(embedding)
+    )(x)
     attention, attention_out1 = layers.MultiHeadAttention(
         num_heads=2, key_dim=16, name='attention'
     )(encoder, encoder, return_attention_scores=True)
-    summary = layers.GlobalAveragePooling1D(name='summary')(attention)
-    features = layers.Concatenate(name='features')([summary, encoder_out1, encoder_out2])
-    topic = layers.Dense(units=4, activation='softmax', name='topic')(features)
+    x = layers.GlobalAveragePooling1D(name='summary')(attention)
+    x = layers.Concatenate(name='features')([x, encoder_out1, encoder_out2])
+    topic = layers.Dense(units=4, activation='softmax', name='topic')(x)
     model = keras.Model(inputs=tokens, outputs=[topic, attention_out1], name='model')
     # a further output port of a layer is named <layer>_<port>, or
     # <layer>_output_<port> where another layer has that name

@@ -24,12 +24,12 @@ class CanvasModel(keras.Model):
         self.call(keras.Input(shape=(32,), dtype='int32', name='tokens'))
 
     def call(self, tokens):
-        embedding = self.embedding(tokens)
-        encoder, encoder_out1, encoder_out2 = self.encoder(embedding)
+        x = self.embedding(tokens)
+        encoder, encoder_out1, encoder_out2 = self.encoder(x)
         attention, attention_out1 = self.attention(encoder, encoder, return_attention_scores=True)
-        summary = self.summary_(attention)
-        features = self.features([summary, encoder_out1, encoder_out2])
-        topic = self.topic(features)
+        x = self.summary_(attention)
+        x = self.features([x, encoder_out1, encoder_out2])
+        topic = self.topic(x)
         return [topic, attention_out1]
 
 

@@ -32,10 +32,10 @@ class CanvasModel(keras.Model):
         title, body, tags = inputs
         title_features = self.title_features(title)
         body_features = self.body_features(body)
-        tags_features = self.tags_features(tags)
-        features = self.features([title_features, body_features, tags_features])
-        shared = self.shared(features)
-        shared_dropout = self.shared_dropout(shared)
+        x = self.tags_features(tags)
+        x = self.features([title_features, body_features, x])
+        x = self.shared(x)
+        shared_dropout = self.shared_dropout(x)
         priority = self.priority(shared_dropout)
         department = self.department(shared_dropout)
         return [priority, department]

@@ -47,11 +47,11 @@ def build_model():
     )(image)
     dense1 = dense_block(stem, num_layers=4, growth_rate=12, name='dense1')
     transition1 = transition_layer(dense1, name='transition1')
-    dense2 = dense_block(transition1, num_layers=4, growth_rate=12, name='dense2')
-    final_bn = layers.BatchNormalization(name='final_bn')(dense2)
-    final_relu = layers.ReLU(name='final_relu')(final_bn)
-    pool = layers.GlobalAveragePooling2D(name='pool')(final_relu)
-    classes = layers.Dense(units=10, activation='softmax', name='classes')(pool)
+    x = dense_block(transition1, num_layers=4, growth_rate=12, name='dense2')
+    x = layers.BatchNormalization(name='final_bn')(x)
+    x = layers.ReLU(name='final_relu')(x)
+    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    classes = layers.Dense(units=10, activation='softmax', name='classes')(x)
     return keras.Model(inputs=image, outputs=classes, name='model')
 
 

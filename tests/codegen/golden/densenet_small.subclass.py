@@ -179,11 +179,11 @@ class CanvasModel(keras.Model):
         dense2_l4_bn2 = self.dense2_l4_bn2(dense2_l4_conv1)
         dense2_l4_relu2 = self.dense2_l4_relu2(dense2_l4_bn2)
         dense2_l4_conv2 = self.dense2_l4_conv2(dense2_l4_relu2)
-        dense2 = self.dense2_l4_concat([dense2_l3_concat, dense2_l4_conv2])
-        final_bn = self.final_bn(dense2)
-        final_relu = self.final_relu(final_bn)
-        pool = self.pool(final_relu)
-        classes = self.classes(pool)
+        x = self.dense2_l4_concat([dense2_l3_concat, dense2_l4_conv2])
+        x = self.final_bn(x)
+        x = self.final_relu(x)
+        x = self.pool(x)
+        classes = self.classes(x)
         return classes
 
 

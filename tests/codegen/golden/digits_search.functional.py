@@ -7,20 +7,20 @@ from keras import layers
 def build_model():
     """The model, uncompiled."""
     image = keras.Input(shape=(8, 8, 1), name='image')
-    scale = layers.Rescaling(scale=0.0625, name='scale')(image)
-    conv1 = layers.Conv2D(
+    x = layers.Rescaling(scale=0.0625, name='scale')(image)
+    x = layers.Conv2D(
         filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv1'
-    )(scale)
-    conv2 = layers.Conv2D(
+    )(x)
+    x = layers.Conv2D(
         filters=16, kernel_size=(3, 3), padding='same', activation='relu', name='conv2'
-    )(conv1)
-    pool = layers.MaxPooling2D(name='pool')(conv2)
-    flatten = layers.Flatten(name='flatten')(pool)
-    dropout = layers.Dropout(rate=0.25, name='dropout')(flatten)
+    )(x)
+    x = layers.MaxPooling2D(name='pool')(x)
+    x = layers.Flatten(name='flatten')(x)
+    x = layers.Dropout(rate=0.25, name='dropout')(x)
     digit = layers.Dense(
         units=10,
         activation='softmax',
         kernel_regularizer=keras.regularizers.L2(l2=0.0001),
         name='digit',
-    )(dropout)
+    )(x)
     return keras.Model(inputs=image, outputs=digit, name='model')

@@ -32,13 +32,13 @@ class CanvasModel(keras.Model):
         self.call(keras.Input(shape=(8, 8, 1), name='image'))
 
     def call(self, image):
-        scale = self.scale(image)
-        conv1 = self.conv1(scale)
-        conv2 = self.conv2(conv1)
-        pool = self.pool(conv2)
-        flatten = self.flatten(pool)
-        dropout = self.dropout(flatten)
-        digit = self.digit(dropout)
+        x = self.scale(image)
+        x = self.conv1(x)
+        x = self.conv2(x)
+        x = self.pool(x)
+        x = self.flatten(x)
+        x = self.dropout(x)
+        digit = self.digit(x)
         return digit
 
 

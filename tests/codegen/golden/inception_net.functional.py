@@ -26,9 +26,9 @@ def build_model():
     stem = layers.Conv2D(
         filters=64, kernel_size=(3, 3), padding='same', activation='relu', name='stem'
     )(image)
-    inception1 = inception_module(stem, filters=32, name='inception1')
-    downsample = layers.MaxPooling2D(name='downsample')(inception1)
-    inception2 = inception_module(downsample, filters=64, name='inception2')
-    pool = layers.GlobalAveragePooling2D(name='pool')(inception2)
-    classes = layers.Dense(units=10, activation='softmax', name='classes')(pool)
+    x = inception_module(stem, filters=32, name='inception1')
+    downsample = layers.MaxPooling2D(name='downsample')(x)
+    x = inception_module(downsample, filters=64, name='inception2')
+    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    classes = layers.Dense(units=10, activation='softmax', name='classes')(x)
     return keras.Model(inputs=image, outputs=classes, name='model')

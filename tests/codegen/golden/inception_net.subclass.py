@@ -122,13 +122,13 @@ class CanvasModel(keras.Model):
         inception1_b3_conv = self.inception1_b3_conv(inception1_b3_reduce)
         inception1_b4_pool = self.inception1_b4_pool(stem)
         inception1_b4_conv = self.inception1_b4_conv(inception1_b4_pool)
-        inception1 = self.inception1_concat([
+        x = self.inception1_concat([
             inception1_b1_conv,
             inception1_b2_conv,
             inception1_b3_conv,
             inception1_b4_conv,
         ])
-        downsample = self.downsample(inception1)
+        downsample = self.downsample(x)
         inception2_b1_conv = self.inception2_b1_conv(downsample)
         inception2_b2_reduce = self.inception2_b2_reduce(downsample)
         inception2_b2_conv = self.inception2_b2_conv(inception2_b2_reduce)
@@ -136,14 +136,14 @@ class CanvasModel(keras.Model):
         inception2_b3_conv = self.inception2_b3_conv(inception2_b3_reduce)
         inception2_b4_pool = self.inception2_b4_pool(downsample)
         inception2_b4_conv = self.inception2_b4_conv(inception2_b4_pool)
-        inception2 = self.inception2_concat([
+        x = self.inception2_concat([
             inception2_b1_conv,
             inception2_b2_conv,
             inception2_b3_conv,
             inception2_b4_conv,
         ])
-        pool = self.pool(inception2)
-        classes = self.classes(pool)
+        x = self.pool(x)
+        classes = self.classes(x)
         return classes
 
 

@@ -7,11 +7,11 @@ from keras import layers
 def build_model():
     """The model, uncompiled."""
     image = keras.Input(shape=(28, 28, 1), name='image')
-    conv1 = layers.Conv2D(filters=32, kernel_size=(3, 3), activation='relu', name='conv1')(image)
-    pool1 = layers.MaxPooling2D(name='pool1')(conv1)
-    conv2 = layers.Conv2D(filters=64, kernel_size=(3, 3), activation='relu', name='conv2')(pool1)
-    pool2 = layers.MaxPooling2D(name='pool2')(conv2)
-    flatten = layers.Flatten(name='flatten')(pool2)
-    dropout = layers.Dropout(rate=0.5, name='dropout')(flatten)
-    classes = layers.Dense(units=10, activation='softmax', name='classes')(dropout)
+    x = layers.Conv2D(filters=32, kernel_size=(3, 3), activation='relu', name='conv1')(image)
+    x = layers.MaxPooling2D(name='pool1')(x)
+    x = layers.Conv2D(filters=64, kernel_size=(3, 3), activation='relu', name='conv2')(x)
+    x = layers.MaxPooling2D(name='pool2')(x)
+    x = layers.Flatten(name='flatten')(x)
+    x = layers.Dropout(rate=0.5, name='dropout')(x)
+    classes = layers.Dense(units=10, activation='softmax', name='classes')(x)
     return keras.Model(inputs=image, outputs=classes, name='model')

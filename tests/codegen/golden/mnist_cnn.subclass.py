@@ -23,13 +23,13 @@ class CanvasModel(keras.Model):
         self.call(keras.Input(shape=(28, 28, 1), name='image'))
 
     def call(self, image):
-        conv1 = self.conv1(image)
-        pool1 = self.pool1(conv1)
-        conv2 = self.conv2(pool1)
-        pool2 = self.pool2(conv2)
-        flatten = self.flatten(pool2)
-        dropout = self.dropout(flatten)
-        classes = self.classes(dropout)
+        x = self.conv1(image)
+        x = self.pool1(x)
+        x = self.conv2(x)
+        x = self.pool2(x)
+        x = self.flatten(x)
+        x = self.dropout(x)
+        classes = self.classes(x)
         return classes
 
 

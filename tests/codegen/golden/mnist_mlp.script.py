@@ -15,9 +15,9 @@ from keras import layers  # noqa: E402
 def build_model():
     """The model, uncompiled."""
     pixels = keras.Input(shape=(784,), name='pixels')
-    hidden = layers.Dense(units=512, activation='relu', name='hidden')(pixels)
-    dropout = layers.Dropout(rate=0.5, name='dropout')(hidden)
-    classes = layers.Dense(units=10, activation='softmax', name='classes')(dropout)
+    x = layers.Dense(units=512, activation='relu', name='hidden')(pixels)
+    x = layers.Dropout(rate=0.5, name='dropout')(x)
+    classes = layers.Dense(units=10, activation='softmax', name='classes')(x)
     return keras.Model(inputs=pixels, outputs=classes, name='model')
 
 

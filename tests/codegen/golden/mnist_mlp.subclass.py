@@ -19,9 +19,9 @@ class CanvasModel(keras.Model):
         self.call(keras.Input(shape=(784,), name='pixels'))
 
     def call(self, pixels):
-        hidden = self.hidden(pixels)
-        dropout = self.dropout(hidden)
-        classes = self.classes(dropout)
+        x = self.hidden(pixels)
+        x = self.dropout(x)
+        classes = self.classes(x)
         return classes
 
 

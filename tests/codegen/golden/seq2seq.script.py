@@ -16,19 +16,15 @@ def build_model():
     """The model, uncompiled."""
     source = keras.Input(shape=(12,), dtype='int32', name='source')
     target = keras.Input(shape=(10,), dtype='int32', name='target')
-    source_embedding = layers.Embedding(
-        input_dim=40, output_dim=16, name='source_embedding'
-    )(source)
+    x = layers.Embedding(input_dim=40, output_dim=16, name='source_embedding')(source)
     encoder, encoder_out1, encoder_out2 = layers.LSTM(
         units=32, return_state=True, name='encoder'
-    )(source_embedding)
-    target_embedding = layers.Embedding(
-        input_dim=40, output_dim=16, name='target_embedding'
-    )(target)
-    decoder = layers.LSTM(
+    )(x)
+    x = layers.Embedding(input_dim=40, output_dim=16, name='target_embedding')(target)
+    x = layers.LSTM(
         units=32, return_sequences=True, name='decoder'
-    )(target_embedding, initial_state=[encoder_out1, encoder_out2])
-    next_token = layers.Dense(units=40, activation='softmax', name='next_token')(decoder)
+    )(x, initial_state=[encoder_out1, encoder_out2])
+    next_token = layers.Dense(units=40, activation='softmax', name='next_token')(x)
     return keras.Model(inputs=[source, target], outputs=next_token, name='model')
 
 

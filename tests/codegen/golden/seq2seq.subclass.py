@@ -30,11 +30,11 @@ class CanvasModel(keras.Model):
 
     def call(self, inputs):
         source, target = inputs
-        source_embedding = self.source_embedding(source)
-        encoder, encoder_out1, encoder_out2 = self.encoder(source_embedding)
-        target_embedding = self.target_embedding(target)
-        decoder = self.decoder(target_embedding, initial_state=[encoder_out1, encoder_out2])
-        next_token = self.next_token(decoder)
+        x = self.source_embedding(source)
+        encoder, encoder_out1, encoder_out2 = self.encoder(x)
+        x = self.target_embedding(target)
+        x = self.decoder(x, initial_state=[encoder_out1, encoder_out2])
+        next_token = self.next_token(x)
         return next_token
 
 

@@ -27,15 +27,15 @@ def residual_block(x, filters, stride=1, use_projection=False, name=None):
 def build_model():
     """The model, uncompiled."""
     image = keras.Input(shape=(32, 32, 3), name='image')
-    stem = layers.Conv2D(
+    x = layers.Conv2D(
         filters=64, kernel_size=(3, 3), padding='same', use_bias=False, name='stem'
     )(image)
-    stem_bn = layers.BatchNormalization(name='stem_bn')(stem)
-    stem_relu = layers.ReLU(name='stem_relu')(stem_bn)
+    x = layers.BatchNormalization(name='stem_bn')(x)
+    stem_relu = layers.ReLU(name='stem_relu')(x)
     res1 = residual_block(stem_relu, filters=64, name='res1')
     res2 = residual_block(res1, filters=64, name='res2')
     res3 = residual_block(res2, filters=128, stride=2, use_projection=True, name='res3')
-    res4 = residual_block(res3, filters=128, name='res4')
-    pool = layers.GlobalAveragePooling2D(name='pool')(res4)
-    classes = layers.Dense(units=10, activation='softmax', name='classes')(pool)
+    x = residual_block(res3, filters=128, name='res4')
+    x = layers.GlobalAveragePooling2D(name='pool')(x)
+    classes = layers.Dense(units=10, activation='softmax', name='classes')(x)
     return keras.Model(inputs=image, outputs=classes, name='model')

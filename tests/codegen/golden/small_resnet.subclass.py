@@ -76,9 +76,9 @@ class CanvasModel(keras.Model):
         self.call(keras.Input(shape=(32, 32, 3), name='image'))
 
     def call(self, image):
-        stem = self.stem(image)
-        stem_bn = self.stem_bn(stem)
-        stem_relu = self.stem_relu(stem_bn)
+        x = self.stem(image)
+        x = self.stem_bn(x)
+        stem_relu = self.stem_relu(x)
         res1_conv1 = self.res1_conv1(stem_relu)
         res1_bn1 = self.res1_bn1(res1_conv1)
         res1_relu1 = self.res1_relu1(res1_bn1)
@@ -108,9 +108,9 @@ class CanvasModel(keras.Model):
         res4_conv2 = self.res4_conv2(res4_relu1)
         res4_bn2 = self.res4_bn2(res4_conv2)
         res4_add = self.res4_add([res4_bn2, res3])
-        res4 = self.res4_out(res4_add)
-        pool = self.pool(res4)
-        classes = self.classes(pool)
+        x = self.res4_out(res4_add)
+        x = self.pool(x)
+        classes = self.classes(x)
         return classes
 
 

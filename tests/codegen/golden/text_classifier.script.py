@@ -15,9 +15,9 @@ from keras import layers  # noqa: E402
 def build_model():
     """The model, uncompiled."""
     tokens = keras.Input(shape=(100,), dtype='int32', name='tokens')
-    embedding = layers.Embedding(input_dim=10000, output_dim=64, name='embedding')(tokens)
-    lstm = layers.LSTM(units=64, name='lstm')(embedding)
-    sentiment = layers.Dense(units=1, activation='sigmoid', name='sentiment')(lstm)
+    x = layers.Embedding(input_dim=10000, output_dim=64, name='embedding')(tokens)
+    x = layers.LSTM(units=64, name='lstm')(x)
+    sentiment = layers.Dense(units=1, activation='sigmoid', name='sentiment')(x)
     return keras.Model(inputs=tokens, outputs=sentiment, name='model')
 
 

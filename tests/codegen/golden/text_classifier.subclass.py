@@ -19,9 +19,9 @@ class CanvasModel(keras.Model):
         self.call(keras.Input(shape=(100,), dtype='int32', name='tokens'))
 
     def call(self, tokens):
-        embedding = self.embedding(tokens)
-        lstm = self.lstm(embedding)
-        sentiment = self.sentiment(lstm)
+        x = self.embedding(tokens)
+        x = self.lstm(x)
+        sentiment = self.sentiment(x)
         return sentiment
 
 

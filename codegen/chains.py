@@ -1,0 +1,47 @@
+"""Which tensors generated code names `x`: a chain's, each read once and right away.
+
+Keras' own model code writes a run of layers as `x = layers.Conv2D(...)(x)` and names
+only the tensors read elsewhere (a shortcut, a block's output, a model output)::
+
+    x = layers.Conv2D(filters=64, kernel_size=(1, 1), name='conv2_block1_1_conv')(pool)
+    x = layers.BatchNormalization(axis=3, name='conv2_block1_1_bn')(x)
+    conv2_block1_1_relu = layers.Activation(activation='relu', name=...)(x)
+
+The plan does the same: a node's tensor is `x` when the node has one output, read by one
+wire only, by the very next node written (no block kind: the subclass style writes one
+out as layers that may each read it), and the node is no Input, model output, shared
+layer (its layer object and calls are named after it) or model made once (a nested model,
+a keras.applications base). The next node overwrites `x` only after reading it, so the
+model is the same; the layers keep their names (`name=...`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kerascanvas.graph.document import Document, Node
+from kerascanvas.graph.index import GraphIndex
+from kerascanvas.graph.layers.shared import OWNER_PARAM
+from kerascanvas.graph.spec import APPLICATION, INPUT, SHARED_CALL, USER_BLOCK, get_spec
+
+# kinds whose tensor keeps its own name: model inputs, and calls of objects named after it
+_OWN_NAME = frozenset({INPUT, SHARED_CALL, APPLICATION, USER_BLOCK})
+
+
+def chained(doc: Document, model: Sequence[Node], index: GraphIndex,
+            results: Mapping) -> frozenset[str]:
+    """Ids of the `model` nodes (in the order written) whose tensor the code names `x`."""
+    outputs = {node_id for node_id, _ in doc.output_refs()}
+    owners = {n.params.get(OWNER_PARAM) for n in model if n.kind == SHARED_CALL}
+    return frozenset(
+        node.id for node, after in zip(model, model[1:], strict=False)
+        if node.kind not in _OWN_NAME and node.id not in outputs and node.id not in owners
+        and len(results[node.id].output_shapes or [None]) == 1
+        and [e.dst for e in index.outs.get(node.id, [])] == [after.id]
+        and not _expanded(after))
+
+
+def _expanded(node: Node) -> bool:
+    """A block kind, which the subclass style writes out as its layers: several of them
+    may read its input."""
+    return node.kind != USER_BLOCK and get_spec(node.kind).is_block
