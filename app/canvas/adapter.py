@@ -31,6 +31,8 @@ from .view import CanvasViewer
 PALETTE_MIME = "application/x-kerascanvas-kind"
 
 
+FOLLOW_MARGIN = 40.0  # screen pixels kept free beyond a node the view moves to show
+
 class Canvas(DocumentSync, QtCore.QObject):
     """Keeps the viewer's items equal to a `Document` and routes gestures to commands."""
 
@@ -199,7 +201,8 @@ class Canvas(DocumentSync, QtCore.QObject):
 
     def show_nodes(self, node_ids, moving_only: bool = False) -> None:
         """Bring the nodes into view: centred when they fit at this zoom, else zoomed out.
-        With `moving_only`, a view that already shows them all stays as it is."""
+        With `moving_only`, the view moves by as little as shows them (not at all when it
+        does already), as one following a chain typed on."""
         items = self._items(node_ids)
         if not items:
             return
@@ -210,7 +213,10 @@ class Canvas(DocumentSync, QtCore.QObject):
         if moving_only and visible.contains(rect):
             return
         if rect.width() <= visible.width() and rect.height() <= visible.height():
-            self.viewer.center_items(items)
+            if moving_only:
+                self.viewer.bring_into_view(rect, FOLLOW_MARGIN)
+            else:
+                self.viewer.center_items(items)
         else:
             self.viewer.fit_items(items)
 

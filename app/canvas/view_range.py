@@ -76,6 +76,19 @@ class ViewRange:
         self._scene_range.translate(point - self._scene_range.center())
         self._update_scene()
 
+    def bring_into_view(self, rect: QtCore.QRectF, margin: float = 40.0) -> None:
+        """Move the view (same zoom) by as little as puts the scene `rect` in it, `margin`
+        screen pixels free round it where there is room: a chain typed on stays in sight."""
+        room = margin / self.transform().m11()
+        view = self.visible_scene_rect()
+        shift = QtCore.QPointF(_nearest(rect.left() - room, rect.right() + room,
+                                        view.left(), view.right()),
+                               _nearest(rect.top() - room, rect.bottom() + room,
+                                        view.top(), view.bottom()))
+        if not shift.isNull():
+            self._scene_range.translate(shift)
+            self._update_scene()
+
     def fit_items(self, items, margin: float = 20.0) -> None:
         """Zoom so every item is in view (NodeGraphQt's own fit groups the items: slow)."""
         if not items:
@@ -118,3 +131,11 @@ class ViewRange:
 
     def visible_scene_rect(self) -> QtCore.QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
+
+
+def _nearest(low: float, high: float, start: float, end: float) -> float:
+    """How far to move the span [start, end] so that it holds [low, high] (its start when
+    it cannot hold it all), by as little as that takes."""
+    if low < start or high - low > end - start:
+        return low - start
+    return max(0.0, high - end)
