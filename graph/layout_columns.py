@@ -26,6 +26,11 @@ WRAP_FROM = 900.0
 # first DenseNet layer whole beside a short column of the stem is 11% smaller than with
 # its concat at the top of the next column.
 CUT_SLACK = 0.12
+# Where every cut within CUT_SLACK would wrap several tensors (a residual block split, its
+# skip and its main path both climbing to the next column), what cuts that wrap one may give
+# up: the expanded small_resnet in a 2.5-wide view split res2 for a picture 13% larger.
+BLOCK_SLACK = 0.2
+TENSOR_COST = 4.0  # the cost of a cut for each tensor past the first that wraps there
 _INDEXED_ROLE = re.compile(r"[A-Za-z]+[0-9]+")  # a role and its index in a unit: conv1, bn2
 
 
@@ -66,15 +71,15 @@ def unit_starts(doc: Document, slots) -> set[int]:
 def break_costs(doc: Document, layer, count: int, starts: set[int]) -> list[float]:
     """cost[i]: how bad a column break before layer i is.
 
-    Each extra node whose tensors would wrap to the next column costs 4; cutting a
-    repeated unit (no unit starts at i) costs 1.
+    Each extra node whose tensors would wrap to the next column costs `TENSOR_COST`;
+    cutting a repeated unit (no unit starts at i) costs 1.
     """
     sources: list[set[str]] = [set() for _ in range(count + 1)]
     for e in doc.edges:
         if e.src in layer and e.dst in layer:
             for i in range(layer[e.src] + 1, layer[e.dst] + 1):
                 sources[i].add(e.src)
-    return [4.0 * max(len(sources[i]) - 1, 0) + (0.0 if i in starts else 1.0)
+    return [TENSOR_COST * max(len(sources[i]) - 1, 0) + (0.0 if i in starts else 1.0)
             for i in range(count)]
 
 
@@ -137,10 +142,26 @@ def best_columns(thick, lead, spans, cost, gap, view, wide=None) -> list[tuple[i
             best, best_scale = columns, scale
     # Of the cuts nearly as large, the one that splits fewest units and wraps fewest tensors
     # (a DenseNet layer's concat cut from its layers, at the top of the next column)
-    floor = (1.0 - CUT_SLACK) * best_scale
-    near = [_cheaper_cuts(columns, cost, (thick, lead, spans, gap, wide), view, floor)
+    shape = (thick, lead, spans, gap, wide)
+    chosen = _least_cost(made, cost, shape, view, (1.0 - CUT_SLACK) * best_scale) or best
+    if _wraps_several(chosen, cost):
+        wider = _least_cost(made, cost, shape, view, (1.0 - BLOCK_SLACK) * best_scale)
+        if wider is not None and not _wraps_several(wider, cost):
+            chosen = wider
+    return chosen
+
+
+def _least_cost(made, cost, shape, view, floor) -> list | None:
+    """Of the cuts `made` ((columns, scale) pairs) whose picture is `floor` large, each with
+    its cuts moved to cheaper ones nearby (`_cheaper_cuts`), the one that costs least."""
+    near = [_cheaper_cuts(columns, cost, shape, view, floor)
             for columns, scale in made if scale >= floor]
-    return min(near, key=lambda c: c[:2])[2] if near else best
+    return min(near, key=lambda c: c[:2])[2] if near else None
+
+
+def _wraps_several(columns, cost) -> bool:
+    """Whether at one of the cuts of `columns` several tensors wrap to the next column."""
+    return any(cost[a] >= TENSOR_COST for a, _ in columns[1:])
 
 
 def _scale(columns, shape, view) -> float | None:
