@@ -5,7 +5,8 @@ label is placed by the canvas' own `labels.place_groups` on a canvas wire item
 (`LayerPipeItem`, with its label font and its arrow) hooked up to stand-in ports:
 the label sits where the canvas puts it, off the nodes and the other labels, off
 the wires of its two nodes where a spot allows. A label the canvas hides (no spot
-off the nodes; its wire's tooltip names the shape there) is left out of the picture.
+off the nodes, or only on another label where its shape shows beside it already:
+`label_repeats`; its wire's tooltip names the shape there) is left out of the picture.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from NodeGraphQt.constants import LayoutDirectionEnum, PipeLayoutEnum
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .label_repeats import hide_repeats
 from .labels import Obstacles, parallel, place_groups, shown, wires_out
 from .node_columns import NodeColumns
 from .node_style import port_x
@@ -145,13 +147,16 @@ def canvas_wires(edges, drawn, texts, boxes) -> list[tuple[QtGui.QPainterPath, o
         if pipe._dir_pointer.isVisible():  # none on a wire too short for one
             obstacles.solid.put(pipe, pipe._dir_pointer.sceneBoundingRect())
     queued = dict.fromkeys(_first_queued(pipes))
+    placed = []
     for _ in range(SETTLE_ROUNDS):
         items, queued = list(queued), {}
         groups = [wires_out(item) if isinstance(item, _Node) else parallel(item)
                   for item in items]
         place_groups([(wires, obstacles) for wires in groups if wires], queued.setdefault)
+        placed += [(pipe, obstacles) for wires in groups for pipe in wires]
         if not queued:
             break
+    hide_repeats(placed)  # as the canvas does at the end of a flush
     wires = [(pipe.path().toReversed(), pipe.label.sceneBoundingRect() if shown(pipe) else None)
              for pipe in pipes]
     scene.clear()

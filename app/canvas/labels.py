@@ -10,7 +10,8 @@ A label never goes under a node or on an arrow head (its own wire's included:
 `label_spots` steps its spots off it), nor over another wire's label where a spot
 beside its wire is free. Where no spot beside its wire is clear of the nodes and arrows (a
 short wire in the 22 units between two rows, its sides taken by other labels), the label is
-hidden rather than drawn half under a node; the wire's tooltip names its shape. Wires
+hidden rather than drawn half under a node, as is one left only a spot on another label
+where its shape shows beside it (`label_repeats`); the wire's tooltip names its shape. Wires
 are queued and labelled once per turn of the event loop (or at `flush`: after
 a render, after a batch of moves), so dragging a node with many wires costs
 one pass per move, not one per wire, and the nodes are looked up once a pass.
@@ -60,11 +61,14 @@ class LabelQueue:
         # the scene again for the one or two labels moved (on a pasted ResNet50, a sixth
         # as long as placing all its labels).
         # Each round moves only labels of longer wires than the last, so the rounds end.
+        from .label_repeats import hide_repeats  # it reads this module's helpers
+        placed: list = []
         while cls.pending:
-            cls._place_pending(scenes)
+            placed += cls._place_pending(scenes)
+        hide_repeats(placed)
 
     @classmethod
-    def _place_pending(cls, scenes: dict) -> None:
+    def _place_pending(cls, scenes: dict) -> list:
         # In the nodes' order, not the queue's: wires are queued from sets of items (by
         # address), and each label takes the first spot the ones placed before it left.
         items = sorted((item for item in cls.pending.values() if isValid(item)), key=in_order)
@@ -80,6 +84,7 @@ class LabelQueue:
             if wires:
                 groups.append((wires, scenes[scene]))
         place_groups(groups)
+        return [(pipe, obstacles) for wires, obstacles in groups for pipe in wires]
 
 
 def in_order(item) -> tuple:

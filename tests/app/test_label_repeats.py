@@ -1,0 +1,107 @@
+"""A shape label that could only lie on another label is left to its wire's tooltip where its
+shape shows beside it already: on a wire of the same tensor (a DenseNet concat's wires into
+the next layer and into the next concat) or on another wire into the same node with the same
+shape (an Add's inputs). Laid out in columns, a wire climbing the gap between two columns has
+no spot off the labels of the columns beside it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtWidgets
+
+from kerascanvas.app.canvas.labels import shown
+
+from .conftest import show_at
+from .gestures import EXAMPLES
+from .test_label_placement import settle
+
+
+def same_shape_shown(pipe) -> list:
+    """The other wires of `pipe`'s tensor, or into its node, that show its shape."""
+    into = [p for port in pipe.input_port.node.inputs for p in port.connected_pipes]
+    return [other for other in (*pipe.output_port.connected_pipes, *into)
+            if other is not pipe and shown(other) and other.label.text() == pipe.label.text()]
+
+
+def labelled(window) -> list:
+    return [p for p in window.canvas.viewer.pipe_items() if p.label.text()]
+
+
+def on_each_other(pipes) -> list[tuple]:
+    drawn = [p for p in pipes if shown(p)]
+    rects = [p.label.sceneBoundingRect() for p in drawn]
+    return [(drawn[i], drawn[j]) for i in range(len(drawn)) for j in range(i + 1, len(drawn))
+            if rects[i].intersects(rects[j])]
+
+
+def assert_repeats_left_to_tooltips(window) -> None:
+    """No two labels lie on each other where one of them repeats a shape shown beside it,
+    and each label hidden though off the nodes there is room for it repeats one."""
+    pipes = labelled(window)
+    repeats = [(a.label.text(), b.label.text()) for a, b in on_each_other(pipes)
+               if same_shape_shown(a) or same_shape_shown(b)]
+    assert repeats == []
+    for pipe in pipes:
+        assert pipe.toolTip() == pipe.label.text()  # its shape on hover, shown or not
+
+
+def laid_out(window, qtbot) -> None:
+    window.auto_layout()
+    QtWidgets.QApplication.processEvents()
+    settle(window, qtbot)
+
+
+def test_an_expanded_densenet_leaves_repeated_shapes_to_tooltips(make_window, qtbot):
+    """densenet_small with both dense blocks expanded, Ctrl+L in a 1600x1000 window: a label
+    of a concat's wire lay on another label while the other wire of its tensor showed the
+    same shape clear of the others (fails without the change); undone, the layout has room
+    again and every label shows."""
+    window = show_at(make_window(str(EXAMPLES / "densenet_small.json")))
+    for node_id in [n for n, node in window.doc.nodes.items() if node.spec.is_block]:
+        window.expand_block(node_id)
+    settle(window, qtbot)
+    assert all(shown(p) for p in labelled(window))
+    laid_out(window, qtbot)
+    hidden = [p for p in labelled(window) if not shown(p)]
+    assert hidden and all(same_shape_shown(p) for p in hidden)
+    assert_repeats_left_to_tooltips(window)
+    window.stack.undo()
+    QtWidgets.QApplication.processEvents()
+    settle(window, qtbot)
+    assert all(shown(p) for p in labelled(window))
+
+
+@pytest.mark.slow
+def test_an_imported_densenet121_leaves_repeated_shapes_to_tooltips(make_window, qtbot,
+                                                                     imported_project):
+    """keras.applications.DenseNet121 after Ctrl+L: 38 pairs of labels lay on each other
+    before, most a concat's wire climbing between two columns."""
+    window = show_at(make_window(imported_project("DenseNet121")))
+    settle(window, qtbot)
+    laid_out(window, qtbot)
+    assert_repeats_left_to_tooltips(window)
+
+
+def test_an_exported_picture_leaves_out_the_repeats_the_canvas_hides(make_window, qtbot,
+                                                                     tmp_path):
+    """The laid-out expanded densenet_small saved and opened again: the picture's labels
+    are the canvas' own, a repeat the canvas hides left out of it too."""
+    from kerascanvas.app.canvas.export_image import drawn_edges, node_boxes
+    from kerascanvas.graph.projectfile import save
+
+    window = show_at(make_window(str(EXAMPLES / "densenet_small.json")))
+    for node_id in [n for n, node in window.doc.nodes.items() if node.spec.is_block]:
+        window.expand_block(node_id)
+    laid_out(window, qtbot)
+    save(window.doc, tmp_path / "densenet.json")
+    window = show_at(make_window(str(tmp_path / "densenet.json")))
+    settle(window, qtbot)
+    canvas = window.canvas
+    hidden = [p for p in labelled(window) if not shown(p)]
+    assert hidden and all(same_shape_shown(p) for p in hidden)
+    boxes = node_boxes(window.doc, window.project.analysis)
+    drawn = drawn_edges(window.doc, window.project.analysis, boxes)
+    texts = {canvas._edge_of(p.output_port, p.input_port): p.label.text() if shown(p) else ""
+             for p in canvas.viewer.pipe_items()}
+    edges = [e for e in window.doc.edges if e.src in boxes and e.dst in boxes]
+    assert [wire.text for wire in drawn] == [texts[e] for e in edges]
