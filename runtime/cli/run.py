@@ -13,9 +13,10 @@ Every run is listed in the project's runs folder (`model.runs/runs.json` beside
 `model.json`), which the window's Training tab shows beside its own runs, with the
 model it kept: the `--save` file, else `model.runs/trained_N.keras` (or `stopped_N.keras`
 for a run stopped or failed), as the window keeps a model for each of its runs;
-`--no-keep` keeps none there (`runtime.cli.kept_runs`); without --save it keeps the
-epoch-end snapshot there too, listed as written (`runtime.cli.run_snapshot`). A failure
-to keep or list is said and leaves the exit code alone.
+`--no-keep` keeps none there (`runtime.cli.kept_runs`). A run on one process is listed
+as running from its start, and reads "interrupted" with its epoch-end snapshot once
+killed outright (`runtime.cli.run_snapshot`). Failing to keep or list leaves the exit
+code alone.
 
 Ctrl+C (SIGINT) or SIGTERM stops training (or the validation pass, or the final
 evaluation) after the current batch and keeps the model; the command says where
@@ -163,7 +164,7 @@ def _train(doc, args, analysis) -> int:
     with EventLog(args.log) as log:
         progress = None if args.no_progress else ProgressBar()
         tap = CurveTap()  # the curves of a run listed in the runs index
-        snap = run_snapshot.start(args, settings, tap)  # without --save: in the runs folder
+        snap = run_snapshot.start(args, settings, tap)  # lists it as running
         say = _say_executor if distributed.is_main() else None  # once, not per rank
         sinks = [s for s in (log, progress, say, tap) if s is not None]
         try:
@@ -258,10 +259,10 @@ def _say_snapshot(args, before, snap=None):
     except (KeyboardInterrupt, SystemExit):
         from ..snapshot import kept_snapshot, kept_text
 
-        if snap is None:
+        if snap is None or args.save:
             kept = kept_snapshot(args.save, before)
         else:  # taken by this run: its number was reserved as it began
-            kept = snap.path if os.path.exists(snap.path) else None
+            kept = snap.path if snap.path and os.path.exists(snap.path) else None
         if kept:
             error("aborted without saving. " + kept_text(kept).replace("PROJECT", args.file))
         raise
@@ -288,7 +289,7 @@ def _fit(doc, settings, data, args, sink, analysis=None, snap=None):
     # and a rank waiting on a dead peer could not finish its batch.
     caught = (signal.SIGINT,) if distributed.launched() else (signal.SIGINT, signal.SIGTERM)
     before = _snapshot_identity(args.save)
-    extra = [snap.callback(data)] if snap is not None else []
+    extra = [c for c in [snap.callback(data) if snap else None] if c is not None]
     with StopOnSignals(bridge, caught) as signals, _say_snapshot(args, before, snap):
         result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
                        bridge=bridge, initial_model=args.resume, callbacks=extra,

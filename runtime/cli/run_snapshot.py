@@ -1,20 +1,25 @@
-"""The epoch-end snapshot of `kerascanvas run` without --save (`runtime.snapshot`).
+"""Every one-process `kerascanvas run` is listed in the runs index from its start, and
+keeps an epoch-end snapshot (`runtime.snapshot`) that the listing names.
 
-A run without --save has no model path until training ends (its model is then kept in
-the project's runs folder, `kept_runs.keep_model`), so it would write no snapshot. It
-takes its run number as it starts (`runs_index.reserve_number`) and keeps its snapshot
-in the runs folder as `run_N.last.keras` (the name the window gives run N's snapshot),
-with its run record. The run is listed in the runs index (`runs.json`) as "running" as
-it starts, with its process (`runs_index.this_process`), and again each time a snapshot
-is written whole, with the snapshot as its model, the epoch it holds and the curves up to
-it. A process killed without warning (SIGKILL, the system's out-of-memory killer, a
-crash, a power cut) cannot say anything, so the entry also holds what it says then: a
-reader that finds the process gone shows the run "interrupted" with that message (the
-snapshot kept and how to continue it, or that nothing was kept). The run's final entry
-(same number) replaces it when the command ends. A run that ends normally keeps its
-model (`stopped_N.keras`, `trained_N.keras`) and removes the snapshot; one that ran out
-of memory keeps the snapshot as its model (`train_messages.out_of_memory`). Not with
-`--no-keep` (no model is kept), nor on several processes (they take no snapshots).
+A run takes its run number as it starts (`runs_index.reserve_number`) and is listed in
+the runs index (`runs.json`) as "running" with its process (`runs_index.this_process`),
+then again each time its snapshot is written whole, with the snapshot as its model, the
+epoch it holds and the curves up to it. A process killed without warning (SIGKILL, the
+system's out-of-memory killer, a crash, a power cut) cannot say anything, so the entry
+also holds what it says then: a reader that finds the process gone shows the run
+"interrupted" with that message (the snapshot kept and how to continue it, or that
+nothing was kept). The run's final entry (same number) replaces it when the command ends.
+
+Where the snapshot is: a run with --save keeps it beside that file (`net.last.keras`,
+as `train` would; `train` removes it once --save is written). A run without --save has
+no model path until training ends (its model is then kept in the project's runs folder,
+`kept_runs.keep_model`), so it keeps its snapshot in the runs folder as
+`run_N.last.keras` (the name the window gives run N's snapshot), with its run record; a
+run that ends normally keeps its model (`stopped_N.keras`, `trained_N.keras`) and removes
+the snapshot, one that ran out of memory keeps the snapshot as its model
+(`train_messages.out_of_memory`). With `--no-keep` (and no --save) it keeps none: it is
+listed all the same. Runs on several processes take no snapshots and are listed when
+they end.
 """
 
 from __future__ import annotations
@@ -47,14 +52,18 @@ class RunSnapshot:
         self.args, self.settings, self.tap, self.number = args, settings, tap, number
         self.folder = runs_folder(args.file)
         self.uid = uuid.uuid4().hex
-        self.path = str(self.folder / f"run_{number}.last.keras")
+        self.path = _snapshot_at(args, self.folder, number)  # None: it keeps none
         self.listing = True  # until an index write fails (said once)
 
     def callback(self, data):
-        """The Keras callback that writes the snapshot (`train` adds none of its own)."""
+        """The Keras callback that writes the snapshot (`train` adds none of its own) and
+        lists the run at each; None for a run that keeps none."""
         from ..snapshot_callback import EpochSnapshot
 
-        return EpochSnapshot(None, self.settings, data, path=self.path, written=self.written)
+        if self.path is None:
+            return None
+        return EpochSnapshot(self.args.save, self.settings, data, path=self.path,
+                             written=self.written)
 
     def begin(self) -> None:
         """List the run as running, before its first epoch: nothing kept yet."""
@@ -121,24 +130,37 @@ class RunSnapshot:
         whose model is the snapshot (out of memory) keeps it."""
         from .. import snapshot
 
-        if result.saved != self.path:
+        # With --save, `train` removed it once that file was written, and leaves it when
+        # the file could not be (the model is then kept in the runs folder too).
+        if self.path is not None and not self.args.save and result.saved != self.path:
             snapshot.discard_at(self.path)
 
 
+def _snapshot_at(args, folder: Path, number: int) -> str | None:
+    """Where run `number` keeps its snapshot: beside --save, else in the runs folder;
+    None with --no-keep and no --save."""
+    from ..snapshot import snapshot_path
+
+    if args.save:
+        return snapshot_path(args.save)
+    return None if getattr(args, "no_keep", False) else str(folder / f"run_{number}.last.keras")
+
+
 def start(args, settings, tap: CurveTap) -> RunSnapshot | None:
-    """The snapshot of a run without --save that keeps its model in the runs folder, on
-    one process; None otherwise, or when its run number cannot be reserved (said)."""
+    """The listing (and snapshot) of a run on one process, listed as running as it
+    begins; None on several processes, or when its run number cannot be reserved (said:
+    the run is listed when it ends, and a run without --save keeps no snapshot)."""
     from .. import distributed
     from ..runs_index import reserve_number
 
-    if args.save or getattr(args, "no_keep", False) or distributed.launched():
+    if distributed.launched():
         return None
     folder = runs_folder(args.file)
     try:
         number = reserve_number(folder)
     except (OSError, TimeoutError) as exc:
-        _say(f"no epoch-end snapshot for this run: could not take a run number in "
-             f"{Path(folder)} ({exc})")
+        _say(f"not listed while it trains: could not take a run number in {Path(folder)} "
+             f"({exc})" + ("" if args.save else "; no epoch-end snapshot for this run"))
         return None
     snapshot = RunSnapshot(args, settings, tap, number)
     snapshot.begin()

@@ -131,6 +131,44 @@ def test_a_run_without_save_killed_with_sigkill_is_listed_with_its_snapshot(
         f"run_{killed['number']}.last.keras", "trained_1.keras"]  # the resumed run's is gone
 
 
+@pytest.mark.slow  # a second process importing keras and torch: 10 s idle, 60 s loaded
+@pytest.mark.timeout(600)
+def test_a_run_with_save_killed_with_sigkill_is_listed_interrupted_with_its_snapshot(
+        tmp_path, capsys):
+    path = project(tmp_path, classifier(training={"epochs": 1000, "batch_size": 16}))
+    folder, save = runs_folder(path), tmp_path / "net.keras"
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1",
+           MIN_INTERVAL_ENV: "3"}  # no snapshot cut short by the kill (see above)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data", "synthetic:300",
+         "--save", str(save), "--no-progress", "--threads", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 240
+    while not _entries(folder) and time.monotonic() < deadline:  # listed as it begins
+        assert child.poll() is None, child.communicate()[1][-2000:]
+        time.sleep(0.05)
+    [begun] = read_index(folder)
+    assert (judged(begun)["status"], begun[PROCESS]["pid"]) == ("running", child.pid)
+    while not any(e["saved"] for e in _entries(folder)) and time.monotonic() < deadline:
+        assert child.poll() is None, child.communicate()[1][-2000:]
+        time.sleep(0.05)
+    child.kill()
+    child.communicate(timeout=60)
+    [listed] = read_index(folder)
+    entry, snapshot = judged(listed), snapshot_path(save)
+    assert (entry["status"], entry["saved"]) == ("interrupted", "../net.last.keras")
+    reached, planned = run_record.resume_point(run_record.read(snapshot))
+    assert reached >= 1 and planned == 1000 and entry["epoch"] == reached
+    assert f"after epoch {reached} is kept at {snapshot}" in entry["message"]
+    assert f"kerascanvas run {path} --resume {snapshot}" in entry["message"]
+    code = main(["run", path, "--resume", snapshot, "--epochs", str(reached + 1),
+                 "--save", str(save), "--no-progress", "--threads", "1"])
+    assert code == 0, capsys.readouterr().err[-2000:]
+    killed, resumed = read_index(folder)
+    assert (killed["status"], resumed["resumed_from"], resumed["saved"]) == (
+        "interrupted", killed["number"], "../net.keras")
+
+
 def test_a_run_without_save_snapshots_in_the_runs_folder_and_removes_it_at_its_end(
         tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(MIN_INTERVAL_ENV, "0")
@@ -159,12 +197,48 @@ def test_a_run_without_save_snapshots_in_the_runs_folder_and_removes_it_at_its_e
         "trained_1.keras", "trained_1.keras.run.json"]
 
 
-def test_no_keep_and_save_take_no_snapshot_in_the_runs_folder(tmp_path):
-    for args in (argparse.Namespace(save=None, no_keep=True, file=str(tmp_path / "m.json")),
-                 argparse.Namespace(save="net.keras", no_keep=False,
-                                    file=str(tmp_path / "m.json"))):
-        assert run_snapshot.start(args, {}, CurveTap()) is None
-    assert not runs_folder(tmp_path / "m.json").exists()
+def test_no_keep_takes_no_snapshot_and_save_takes_it_beside_its_file(tmp_path):
+    """Both are listed as running from their start all the same."""
+    file = str(tmp_path / "m.json")
+    no_keep = run_snapshot.start(argparse.Namespace(save=None, no_keep=True, file=file,
+                                                    initial_epoch=0, resume=None),
+                                 {}, CurveTap())
+    save = run_snapshot.start(argparse.Namespace(save=str(tmp_path / "net.keras"),
+                                                 no_keep=False, file=file, initial_epoch=0,
+                                                 resume=None), {}, CurveTap())
+    assert no_keep.path is None and no_keep.callback(None) is None
+    assert save.path == str(tmp_path / "net.last.keras")
+    assert [(e["number"], e["status"], e["saved"]) for e in read_index(runs_folder(file))] \
+        == [(1, "running", None), (2, "running", None)]
+    assert not list(runs_folder(file).glob("*.keras"))
+
+
+def test_a_run_with_save_is_listed_running_at_its_start_and_at_each_snapshot(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(MIN_INTERVAL_ENV, "0")
+    seen = []
+    for name in ("begin", "written"):
+        real = getattr(run_snapshot.RunSnapshot, name)
+
+        def listed(self, *args, real=real):
+            real(self, *args)
+            seen.append(read_index(self.folder)[-1])
+
+        monkeypatch.setattr(run_snapshot.RunSnapshot, name, listed)
+    path = project(tmp_path, classifier(training={"epochs": 3}))
+    save = tmp_path / "net.keras"
+    assert main(["run", path, "--data", "synthetic:96", "--save", str(save), "--no-progress",
+                 "--threads", "1"]) == 0, capsys.readouterr().err[-2000:]
+    [entry] = read_index(runs_folder(path))
+    assert [(e["number"], e["status"], e["saved"], e["epoch"]) for e in seen] == [
+        (entry["number"], "running", None, 0), (entry["number"], "running",
+                                                "../net.last.keras", 1),
+        (entry["number"], "running", "../net.last.keras", 2)]
+    assert all(e[PROCESS]["pid"] == os.getpid() for e in seen)
+    assert "after epoch 2 is kept at" in seen[-1][PROCESS]["if_ended"]
+    assert (entry["status"], entry["saved"], PROCESS in entry) == ("finished", "../net.keras",
+                                                                   False)
+    assert not os.path.exists(snapshot_path(save))  # the model kept supersedes it
 
 
 def test_a_run_without_save_that_runs_out_of_memory_keeps_its_snapshot_as_its_model(
