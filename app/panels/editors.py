@@ -18,7 +18,10 @@ from ...graph.errors import ParamError
 from ...graph.number_text import float_text
 from ...graph.object_params import is_object, object_text
 from ...graph.params import ParamSpec, to_json
+from ..keys import Keys
 from .wheel import guard_wheel
+
+REVERT_TYPING = Keys("Take Back What Was Typed (Properties field)", ("Esc",))
 
 
 def format_value(value: Any) -> str:
@@ -102,7 +105,7 @@ class EscapeReverts(QtCore.QObject):
         edit.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QtCore.QEvent.KeyPress and event.key() == QtCore.Qt.Key_Escape \
+        if event.type() == QtCore.QEvent.KeyPress and REVERT_TYPING.pressed(event) \
                 and self.edit.text() != self.shown():
             self.edit.setText(self.shown())
             self.edit.selectAll()

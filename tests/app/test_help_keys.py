@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 
 from kerascanvas.app.canvas import find, nudge, view
 from kerascanvas.app.keys import Keys
-from kerascanvas.app.panels import code_editor, issues, palette
+from kerascanvas.app.panels import code_editor, editors, issues, palette
 from tests.app.conftest import show_at
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -29,6 +29,7 @@ HANDLERS = {
                                        palette.ADD_MARKED),
     "panels/issues.py:IssuesPanel": (issues.COPY_PROBLEMS,),
     "panels/code_editor.py:CodeTextEdit": (code_editor.INDENT,),
+    "panels/editors.py:EscapeReverts": (editors.REVERT_TYPING,),
 }
 KEY_METHODS = {"keyPressEvent", "keyReleaseEvent"}
 FILTERS = {"eventFilter", "event"}
