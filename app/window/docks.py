@@ -19,6 +19,7 @@ TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
 # A window made shorter: the bottom docks give up height down to this share of it, so the
 # canvas is not squeezed alone (1500x920 -> 1024x700 left it 195 px under a 434 px dock).
 BOTTOM_SHARE = 0.5
+SUMMARY_HEIGHT = 360  # the Summary tab, once raised: some ten rows of its table
 
 
 class DocksMixin:
@@ -46,6 +47,8 @@ class DocksMixin:
         self.code_dock = self._dock("Code", self.code, right)
         # a tab coming to the front gets no show event: its panel hears it from its dock
         self.summary_dock.visibilityChanged.connect(self.summary.on_dock_visibility_changed)
+        self.summary_dock.visibilityChanged.connect(
+            lambda shown: shown and self._grow_summary())
         self.code_dock.visibilityChanged.connect(self.code.on_dock_visibility_changed)
         self.code.status_message.connect(self.show_message)
         self.issues_dock.visibilityChanged.connect(self.issues.on_dock_visibility_changed)
@@ -85,6 +88,14 @@ class DocksMixin:
             height = max(TRAINING_HEIGHT, int(self.height() * TRAINING_SHARE))
             if dock.height() < height:
                 self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
+
+    def _grow_summary(self) -> None:
+        """The Summary tab raised the first time: ten rows, not the 150 px of the start."""
+        if not getattr(self, "_summary_sized", False) and self.isVisible():
+            self._summary_sized = True
+            height = min(SUMMARY_HEIGHT, int(self.height() * BOTTOM_SHARE))
+            if self.summary_dock.height() < height:
+                self.resizeDocks([self.summary_dock], [height], QtCore.Qt.Vertical)
 
     def _build_status_bar(self) -> None:
         self.params_label = QtWidgets.QLabel()

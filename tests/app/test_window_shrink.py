@@ -22,3 +22,15 @@ def test_a_shorter_window_shrinks_a_tall_bottom_dock(make_window, qtbot):
     window.issues_dock.raise_()  # the same bottom area: the other tabs too
     QtWidgets.QApplication.processEvents()
     assert window.issues_dock.height() <= 0.5 * window.height() + 2
+
+
+def test_the_summary_tab_shows_rows_when_raised(make_window, qtbot):
+    """At the start the bottom docks are 150 px: the Summary tab raised showed one and a half
+    rows of the table. It grows once, as the Training tab does, to show about ten."""
+    window = show_at(make_window(str(EXAMPLES / "small_resnet.json")), 1500, 920)
+    window.summary_dock.raise_()
+    QtWidgets.QApplication.processEvents()
+    table = window.summary.table
+    assert table.rowCount() >= 10
+    assert table.viewport().height() >= 8 * table.rowHeight(0)
+    assert window.canvas.viewer.viewport().height() >= 0.5 * window.height()
