@@ -22,7 +22,8 @@ A run still training is listed as "running" with the process that trains it
 reader judges such an entry by that process (`judged`): while it lives the run reads
 "running"; once it is gone without having written its end (killed with SIGKILL, a crash,
 the machine stopped or restarted) it reads "interrupted", with the message the process
-left for that case (what it kept). Only an entry of this host is judged: another host's
+left for that case (what it kept; a run that names its snapshot, `SNAPSHOT`, is judged
+with the snapshot found in its runs folder). Only an entry of this host is judged: another host's
 process cannot be checked from here, so its entry stays as listed (`elsewhere` names
 that host). `merge_index` writes the entries it judged interrupted back as such.
 
@@ -50,6 +51,9 @@ COUNTER = "runs.next"  # the next run number to give
 LOCK_TIMEOUT_S = 30.0
 RUNNING, INTERRUPTED = "running", "interrupted"
 PROCESS = "process"  # an entry's key for the process that lists it as running
+# The process's key for the snapshot a run keeps (its path from the runs folder), looked
+# for once the process is gone: the window's runs, which list no snapshot as written.
+SNAPSHOT = "snapshot"
 
 
 def entry_uid(entry: dict[str, Any]) -> str:
@@ -137,16 +141,44 @@ def process_gone(entry: dict[str, Any]) -> bool:
         elsewhere(entry) is None and not _alive(process)
 
 
-def judged(entry: dict[str, Any]) -> dict[str, Any]:
+def judged(entry: dict[str, Any], folder: str | os.PathLike | None = None) -> dict[str, Any]:
     """`entry` as things stand: one listed as running whose process of this host is gone
-    reads "interrupted", with the message that process left for it; others as they are."""
+    reads "interrupted", with the message that process left for it; others as they are.
+    With `folder` (the runs folder), the snapshot such a process names (`SNAPSHOT`) is
+    looked for there: found, it is the run's model and its message says so; not found,
+    the message says nothing of the model was kept."""
     if not process_gone(entry):
         return entry
     process = entry[PROCESS]
     message = process.get("if_ended") or (
         f"The process {process.get('pid')} that trained this run ended without writing "
         "its end (killed, a crash, or the machine stopped).")
-    return {**entry, "status": INTERRUPTED, "message": str(message)}
+    gone = {**entry, "status": INTERRUPTED, "message": str(message)}
+    if folder is not None and process.get(SNAPSHOT):
+        gone.update(_left(gone, Path(folder), str(process[SNAPSHOT])))
+    return gone
+
+
+def _left(entry: dict[str, Any], folder: Path, name: str) -> dict[str, Any]:
+    """What a run that keeps its snapshot at `folder / name` left, once its process is
+    gone: the snapshot as its model, the epoch it holds, and the message saying so."""
+    from .snapshot import held_epoch, kept_text
+
+    path, start = folder / name, int(entry.get("initial_epoch") or 0)
+    curves = int(entry.get("epoch") or 0)  # the curves were listed up to that epoch
+    tail = (f" The curves and metrics up to epoch {curves} are kept in the run."
+            if curves > start else "")
+    if not path.is_file():
+        return {"saved": None, "epoch": curves, "epochs_done": max(curves - start, 0),
+                "message": f"{entry['message']} It had written no epoch-end snapshot: "
+                           f"nothing of its model was kept.{tail}"}
+    held = held_epoch(str(path))
+    project = folder.with_name(folder.name.removesuffix(".runs") + ".json") \
+        if folder.name.endswith(".runs") else "PROJECT"
+    kept = kept_text(str(path)).replace("PROJECT", str(project))
+    epoch = curves if held is None else held
+    return {"saved": name, "epoch": epoch, "epochs_done": max(epoch - start, 0),
+            "message": f"{entry['message']} {kept}{tail}"}
 
 
 def _set_aside(folder: Path) -> Path:
@@ -233,7 +265,7 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
             if entry.get("number") or entry.get("uid"):
                 entry.setdefault("uid", entry_uid(entry))
         mine = {e["uid"] for e in entries if e.get("uid")}
-        kept = [judged(e) for e in disk if entry_uid(e) not in mine]
+        kept = [judged(e, folder) for e in disk if entry_uid(e) not in mine]
         held = {e["number"] for e in kept}
         free = _next_number(folder, [*held, *(e.get("number") or 0 for e in entries)])
         for entry in entries:

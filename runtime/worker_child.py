@@ -1,6 +1,7 @@
 """The training worker's child process: what `runtime.worker.TrainingRun` starts.
 
-`_child_main` lowers the process's priority, listens for the parent's commands ("stop",
+`_child_main` lowers the process's priority, ends the process once its parent is gone
+(`_end_with_parent`), listens for the parent's commands ("stop",
 "pause", "resume") on a thread that hands them to the bridge once it exists (`Control`),
 trains the payload (`train_document`, or on several processes
 `runtime.relay.train_on_ranks`) and sends every event over the events queue as plain
@@ -11,8 +12,10 @@ window's run trains (`runtime.relay`) and what the tests call in-process.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -26,6 +29,7 @@ from .events import FAILED, Result, TrainingEvent, to_wire
 from .launch import is_main
 
 NICENESS = 10
+PARENT_GONE_EXIT = 1  # no one hears it: the window that started the run is gone
 
 
 class Control:
@@ -72,6 +76,7 @@ def _child_main(payload: dict, events, commands) -> None:
     from .keras_env import ensure_backend
 
     _lower_priority()
+    _end_with_parent()
     ensure_backend()
     control = Control()
     threading.Thread(target=_listen, args=(commands, control), daemon=True).start()
@@ -88,6 +93,31 @@ def _child_main(payload: dict, events, commands) -> None:
     send(result)
     events.close()
     events.join_thread()
+
+
+def _end_with_parent() -> None:
+    """End this process, and the ranks it started, once the window that started it is
+    gone (killed with SIGKILL, a crash): no one would hear its events, stop it or list its
+    end, and its full events queue would hold it at its end for good. It ends as a kill
+    would end it: its epoch-end snapshot (`runtime.snapshot`) is what is left of the run."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # run in-process (the tests)
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        from .worker_kill import descendants
+
+        wait([parent.sentinel])
+        for pid in descendants(os.getpid()):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        os._exit(PARENT_GONE_EXIT)
+
+    threading.Thread(target=watch, daemon=True, name="kerascanvas-parent-watch").start()
 
 
 def _lower_priority() -> None:

@@ -68,7 +68,7 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
     """The run an index entry lists, as things stand: one listed as running by a process
     of this host that is gone reads "interrupted" (`runs_index.judged`); one of another
     host is shown as listed, saying that it is not checked from here."""
-    data = runs_index.judged(data)
+    data = runs_index.judged(data, folder)
     record = RunRecord(int(data["number"]), dict(data.get("settings") or {}),
                        uid=run_record.entry_uid(data), folder=str(folder))
     for name in FIELDS[2:]:
@@ -97,16 +97,22 @@ def record_from_dict(data: dict, folder: Path) -> RunRecord:
 
 def judge_listed(record: RunRecord) -> bool:
     """Mark `record`, listed as running by a process of this host (`record.process`),
-    "interrupted" with the message that process left once it is gone, as a read of the
-    index would (`runs_index.judged`); whether it changed. Its process stays named: the
-    index may still hold its end, which a later read brings."""
+    "interrupted" with the message that process left once it is gone, and the snapshot it
+    left as its model, as a read of the index would (`runs_index.judged`); whether it
+    changed. Its process stays named: the index may still hold its end, which a later
+    read brings."""
     if record.process is None or record.status != runs_index.RUNNING:
         return False
+    folder = Path(record.folder) if record.folder else None
     entry = runs_index.judged({"status": record.status, "message": record.message,
-                               runs_index.PROCESS: record.process})
+                               "epoch": record.epoch, "initial_epoch": record.initial_epoch,
+                               runs_index.PROCESS: record.process}, folder)
     if entry["status"] != runs_index.INTERRUPTED:
         return False
     record.status, record.message = entry["status"], entry["message"]
+    if folder is not None and runs_index.SNAPSHOT in record.process:
+        record.saved_path = str(folder / entry["saved"]) if entry.get("saved") else None
+        record.epoch, record.epochs_done = entry["epoch"], entry["epochs_done"]
     return True
 
 

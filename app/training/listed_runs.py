@@ -1,16 +1,21 @@
-"""The runs other processes list in the open project's runs index while it is open:
-`kerascanvas run` (or another window) adds, moves on, ends or drops them there. The index
-change is noticed (`runs_watch`) and read off the GUI thread (`runs_reader`); a run listed
-as running whose process is gone reads "interrupted" (`history.judge_listed`, looked up
-every `JUDGE_MS`)."""
+"""The runs listed in the runs index while they train. Those other processes list in the
+open project's index: `kerascanvas run` (or another window) adds, moves on, ends or drops
+them there. The index change is noticed (`runs_watch`) and read off the GUI thread
+(`runs_reader`); a run listed as running whose process is gone reads "interrupted"
+(`history.judge_listed`, looked up every `JUDGE_MS`). And this window's own runs, listed
+as running from their start and again at each snapshot seen (`run_listing`), so that one
+killed with the window is listed on the next open."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6 import QtCore
 
+from ...runtime.snapshot import snapshot_path
 from .history import judge_listed
+from .run_listing import RunListing
 from .runs_list_text import metrics_text
 from .runs_reader import RunsReader
 from .runs_watch import RunsWatcher
@@ -46,6 +51,8 @@ class ListedRunsMixin:
         self.judge_timer = QtCore.QTimer(self, interval=JUDGE_MS)
         self.judge_timer.timeout.connect(self._on_judge_timer_timeout)
         self.judge_timer.start()
+        self._listings: dict[str, RunListing] = {}  # this window's runs in training, by uid
+        self.controller.run_started.connect(self._list_window_run)
 
     def _stop_following_listed_runs(self) -> None:
         """No more watching or reading (the window is closing)."""
@@ -57,6 +64,36 @@ class ListedRunsMixin:
         for record in [r for r in self.controller.runs if judge_listed(r)]:
             self._show_listed(record)
             self.append_log(f"{record.label} is interrupted: {record.message}")
+        for uid, listing in list(self._listings.items()):
+            if listing.record.active:  # ended: its end is written (`_keep`), not this
+                self._listed_or_said(listing, listing.follow)
+            else:
+                del self._listings[uid]
+
+    def _list_window_run(self, record) -> None:
+        """List this window's run `record` as running, as it starts (`run_listing`)."""
+        save = os.path.join(record.folder, f"run_{record.number}.keras")  # the controller's
+        listing = RunListing(record, snapshot_path(save))
+        if self._listed_or_said(listing, listing.begin):
+            self._listings[record.uid] = listing
+
+    def _listed_or_said(self, listing: RunListing, write) -> bool:
+        """Call `write`; an index that cannot be written is said once, and the run is not
+        listed again until it ends."""
+        try:
+            write()
+        except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
+            self._listings.pop(listing.record.uid, None)
+            self.append_log(f"Could not list {listing.record.label} as running in "
+                            f"{listing.folder} ({exc}); it is listed when it ends.")
+            return False
+        return True
+
+    def _live(self, records: list) -> list:
+        """`records` read from the index, this window's runs in training as they are here
+        (not as listed there, by this very process)."""
+        live = {uid: listing.record for uid, listing in self._listings.items()}
+        return [live.get(r.uid, r) for r in records]
 
     def _show_listed(self, record) -> None:
         """Show anew a run another process lists (its status, settings and metrics)."""

@@ -54,6 +54,7 @@ class ProjectRunsMixin(ListedRunsMixin):
     def _on_reader_read_done(self, folder: Path, records: list, problem: str | None) -> None:
         if folder != self.folder:  # another project was opened meanwhile
             return
+        records = self._live(records)
         self.controller.show_runs(str(folder), records)
         if problem:
             self.append_log(problem)

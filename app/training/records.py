@@ -205,8 +205,8 @@ def progress_text(record: RunRecord) -> str:
     that a bare "running…" left the user to take for a hang)."""
     if record.status in ("finished", "stopped", "failed", "killed", "interrupted"):
         return f"{record.label} {record.status}{early_stop_text(record)}"
-    if record.process is not None:  # listed by `kerascanvas run`, which trains it
-        return (f"{record.label} running in kerascanvas run · "
+    if record.process is not None:  # listed by `kerascanvas run` (or a window) training it
+        return (f"{record.label} running in {record.process.get('by', 'kerascanvas run')} · "
                 f"{record.curves.epochs_logged() or record.initial_epoch} of "
                 f"{record.epochs or '?'} epochs ended")
     epochs = record.epochs or "?"

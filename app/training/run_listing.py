@@ -1,0 +1,76 @@
+"""A window's run listed in its project's runs index while it trains, so that it is not
+lost when the window dies with it.
+
+A window's run was written to the runs index only when it ended. Killed together with
+the window (the app killed with SIGKILL, the system's out-of-memory killer, a crash, a
+power cut) it was never listed, though its epoch-end snapshot (`run_N.last.keras`,
+`runtime.snapshot`) might be there. Now the run is listed as "running" as it starts,
+with the window's process (`runs_index.this_process`) and the snapshot it keeps
+(`runs_index.SNAPSHOT`), and again whenever the window sees a new snapshot on disk, with
+the snapshot as its model, the epoch it holds and the curves up to it. A reader that
+finds the window's process gone (the next open of the project, another window, the next
+command that writes the index) shows the run "interrupted" with the snapshot it finds
+(`runs_index.judged`), so Continue goes on from there. The run's end replaces the entry.
+No Qt here: `listed_runs` calls it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from ...runtime import runs_index
+from ...runtime.kill_keep import file_identity
+from ...runtime.snapshot import held_epoch
+from .history import record_to_dict
+
+BY = "by"  # the process's key naming what trains the run, for the progress line
+IF_ENDED = ("The window that trained this run ended during training, without a result "
+            "(killed: SIGKILL, the system's out-of-memory killer, a crash, or the machine "
+            "stopped).")
+
+
+class RunListing:
+    """The listing of one window run `record`, whose snapshot is `snapshot` (a path)."""
+
+    def __init__(self, record, snapshot: str) -> None:
+        self.record, self.snapshot = record, snapshot
+        self.folder = Path(record.folder)
+        self.seen: tuple | None = file_identity(snapshot)  # a snapshot from before: not its
+
+    def begin(self) -> None:
+        """List the run as running, nothing kept yet (its curves: those it continues)."""
+        self._write(None, self.record.initial_epoch)
+
+    def follow(self) -> bool:
+        """List the run again when a new snapshot is on disk, whole with its record;
+        whether it did."""
+        identity = file_identity(self.snapshot)
+        if identity is None or identity == self.seen:
+            return False
+        held = held_epoch(self.snapshot)
+        if held is None:  # its record is still being written: the next look takes it
+            return False
+        self.seen = identity
+        self._write(self.snapshot, held)
+        return True
+
+    def _write(self, snapshot: str | None, epoch: int) -> None:
+        """Write the run's entry as running, holding epoch `epoch` in `snapshot`."""
+        record, start = self.record, self.record.initial_epoch
+        cut = dataclasses.replace(record, curves=record.curves.copy(until=epoch),
+                                  saved_path=None, result=None)
+        entry = record_to_dict(cut, self.folder)
+        process = runs_index.this_process(IF_ENDED)
+        kept = (f"a snapshot after epoch {epoch} is kept" if snapshot else
+                "no epoch-end snapshot yet")
+        entry.update({"status": runs_index.RUNNING, "epoch": epoch,
+                      "epochs_done": max(epoch - start, 0), "message":
+                      f"Training in a window of Keras Canvas (process {process['pid']}); "
+                      f"{kept}.",
+                      "saved": os.path.relpath(snapshot, self.folder) if snapshot else None,
+                      runs_index.PROCESS: {**process, BY: "another window",
+                                           runs_index.SNAPSHOT: os.path.relpath(
+                                               self.snapshot, self.folder)}})
+        runs_index.merge_index(self.folder, [entry])
