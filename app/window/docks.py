@@ -61,8 +61,12 @@ class DocksMixin:
         super().showEvent(event)
         if not getattr(self, "_docks_sized", False):  # sizes given before the first show are lost
             self._docks_sized = True
+            # and room for the form's scroll bar, which comes with a shorter dock (the
+            # Training tab raised): without it kernel_initializer's row broke in two
+            bar = self.style().pixelMetric(QtWidgets.QStyle.PM_ScrollBarExtent)
             self.resizeDocks([self.palette_dock, self.properties_dock],
-                             [self.palette.preferred_width(), SIDE_WIDTH], QtCore.Qt.Horizontal)
+                             [self.palette.preferred_width(), SIDE_WIDTH + bar],
+                             QtCore.Qt.Horizontal)
             self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
