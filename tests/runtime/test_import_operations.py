@@ -285,8 +285,9 @@ def test_an_operation_output_is_float32_under_mixed_precision(style):
     with precision.precision_scope("mixed_float16"):
         built = build_model(doc, dtypes=precision.output_dtype_overrides(doc))
     code = generate(doc, style=style)
-    mean = "keras.ops.mean(d, axis=1)" if style == "subclass" \
-        else f"named_op(keras.ops.mean(d, axis=1), {doc.nodes[doc.outputs[0]].name!r})"
+    # d's tensor, read once by the mean, is the chain's variable: `x_1` (the input is x)
+    mean = "keras.ops.mean(x_1, axis=1)" if style == "subclass" \
+        else f"named_op(keras.ops.mean(x_1, axis=1), {doc.nodes[doc.outputs[0]].name!r})"
     assert f"keras.ops.cast({mean}, 'float32')" in code
     namespace: dict = {}
     exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102

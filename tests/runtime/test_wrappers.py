@@ -63,7 +63,7 @@ def test_generated_code_writes_the_inner_layer_inside_the_wrapper():
     doc = import_model(video_model())
     source = generate(doc)
     assert ("layers.Bidirectional(\n        layer=layers.GRU(units=3, return_state=True, "
-            "name='gru_1'), merge_mode=None, name='bi_gru'\n    )(bi_lstm)") in source
+            "name='gru_1'), merge_mode=None, name='bi_gru'\n    )(x)") in source  # bi_lstm's tensor
     assert "layers.SpectralNormalization(" in source and "power_iterations=2" in source
 
 
