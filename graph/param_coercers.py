@@ -95,8 +95,13 @@ def _int_seq(p: ParamSpec, value: Any, what: str) -> tuple:
     return tuple(value)
 
 
+def _integers(count: int | None) -> str:
+    """'one integer', '2 integers': how many a list takes, as a sentence says it."""
+    return "one integer" if count == 1 else f"{count} integers"
+
+
 def _ints(p: ParamSpec, value: Any) -> tuple:
-    what = _range_text(p, f"an integer or a list of {p.length} integers")
+    what = _range_text(p, f"an integer or a list of {_integers(p.length)}")
     if _is_int(value):
         value = (value,) * p.length
     seq = _int_seq(p, value, what)
@@ -108,7 +113,7 @@ def _ints(p: ParamSpec, value: Any) -> tuple:
 def _int_list(p: ParamSpec, value: Any) -> tuple:
     what = _range_text(p, "a list of integers")
     if p.length is not None:
-        what = _range_text(p, f"a list of {p.length} integers")
+        what = _range_text(p, f"a list of {_integers(p.length)}")
     seq = _int_seq(p, value, what)
     if p.length is not None and len(seq) != p.length:
         p._fail(what, value)
