@@ -65,7 +65,8 @@ class RunListing:
         process = runs_index.this_process(IF_ENDED)
         kept = (f"a snapshot after epoch {epoch} is kept" if snapshot else
                 "no epoch-end snapshot yet")
-        entry.update({"status": runs_index.RUNNING, "epoch": epoch,
+        planned = record.epochs or record.settings.get("epochs")  # before its first event
+        entry.update({"status": runs_index.RUNNING, "epoch": epoch, "epochs": planned,
                       "epochs_done": max(epoch - start, 0), "message":
                       f"Training in a window of Keras Canvas (process {process['pid']}); "
                       f"{kept}.",

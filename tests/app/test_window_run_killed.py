@@ -18,6 +18,7 @@ import pytest
 from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.history import load_runs
 from kerascanvas.app.training.panel import TrainingPanel
+from kerascanvas.app.training.records import progress_text
 from kerascanvas.app.training.run_listing import IF_ENDED
 from kerascanvas.graph.project import Project
 from kerascanvas.runtime import run_record, runs_index
@@ -78,6 +79,9 @@ def test_a_window_run_is_listed_running_from_its_start_then_at_each_snapshot(
         record.uid, record.number, "running", None)
     assert begun[runs_index.PROCESS]["pid"] == os.getpid()
     assert runs_index.judged(begun, tmp_path)["status"] == "running"  # this process lives
+    [as_another_sees_it], _ = load_runs(tmp_path)  # another window reading the index
+    assert progress_text(as_another_sees_it) == (f"Run {record.number} running in another "
+                                                 "window · 0 of 3 epochs ended")
     run.push(*epoch(0), *epoch(1), *epoch(2)[:2])
     snapshot = tmp_path / f"run_{record.number}.last.keras"
     snapshot.write_bytes(b"a model")  # as the worker writes it, then its record
@@ -102,6 +106,24 @@ def test_a_window_run_is_listed_running_from_its_start_then_at_each_snapshot(
     [ended] = runs_index.read_index(tmp_path)  # its end replaced it
     assert (ended["uid"], ended["status"], runs_index.PROCESS in ended) == (
         record.uid, "finished", False)
+
+
+def test_the_window_reading_its_own_run_back_keeps_it_as_its_own(panel, qtbot, tmp_path):
+    """Its project opened again while its run trains: the index lists that run as
+    running by this very process; the row is the run in training, not another's."""
+    path = project(tmp_path, classifier())
+    panel.follow_project(path)
+    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)
+    run, record = started(panel, qtbot)
+    panel.follow_project(project(tmp_path, classifier(), name="other.json"))
+    panel.follow_project(path)
+    qtbot.waitUntil(lambda: not panel.reader.busy, timeout=10_000)
+    assert panel.controller.runs == [record] and record.process is None
+    assert panel.runs.topLevelItem(0).text(1) == "running"
+    run.push({"event": "result", "status": "stopped", "saved": run.save_path})
+    qtbot.waitUntil(lambda: not record.active, timeout=10_000)
+    [ended] = runs_index.read_index(tmp_path / "model.runs")
+    assert (ended["status"], runs_index.PROCESS in ended) == ("stopped", False)
 
 
 @pytest.fixture
