@@ -1,7 +1,7 @@
 """A project's runs index, `runs.json` in its runs folder.
 
-A project's runs folder (`model.runs/` beside `model.json`) lists its
-finished runs in `runs.json`, {"runs": [entry, ...]}, which the window's Training tab
+A project's runs folder (`model.runs/` beside `model.json`) lists its runs, those
+training and those ended, in `runs.json`, {"runs": [entry, ...]}, which the window's Training tab
 shows. The window and `kerascanvas run` (every run it trains, `runtime.cli.kept_runs`)
 both write it through `merge_index`: under a lock file
 (`runs.json.lock`) it re-reads the index and writes it back atomically with the given
@@ -10,10 +10,11 @@ entries, keeping every entry on disk that they do not replace. An entry is known
 
 Run numbers are given under that lock and never change once given, since the window
 shows a run's number while it trains and `kerascanvas run` prints the one it listed.
-`runs.next` beside the index holds the next number to give. The window takes its run's
-number when the run starts (`reserve_number`); `merge_index` numbers an entry that has
-none (the command's) when it writes it. A number reserved by a run that never ended
-(the window was killed) is simply not used. An entry on disk is never renumbered: an
+`runs.next` beside the index holds the next number to give. The window and the command
+take a run's number when the run starts (`reserve_number`) and list it as running under
+that number at once; `merge_index` numbers an entry that has none when it writes it (a
+run on several processes, listed when it ends; a number reserved by a run that could not
+be listed is not used). An entry on disk is never renumbered: an
 entry written with a number that another run's entry already holds (an index written
 by an older version, or a folder copied over) gets the next free number instead.
 

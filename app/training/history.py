@@ -2,7 +2,8 @@
 
 A saved project `model.json` keeps its runs in `model.runs/` beside it: each run's
 trained model (`run_N.keras`) and `runs.json`, which holds every finished run's
-settings, status, result, progress and curves. An untitled project keeps them
+settings, status, result, progress and curves (and each run in training, listed as
+running: `run_listing`). An untitled project keeps them
 in the data folder (`graph.paths.data_dir() / "runs" / "untitled"`).
 
 `kerascanvas run` writes into the same index (every run it trains, with the model it
