@@ -15,6 +15,7 @@ from ..canvas.adapter import PALETTE_MIME
 from ..keys import Keys
 
 KIND_ROLE = QtCore.Qt.UserRole + 1
+ORDER_ROLE = QtCore.Qt.UserRole + 2  # the row's place in the unfiltered tree
 # In the search field: Up and Down move the mark while typing (`eventFilter`), and Enter adds
 # the marked layer (the field's returnPressed, which Return and Enter both send)
 MARK_NEXT = Keys("Mark the Next Layer (Layers search)", ("Down",))
@@ -101,9 +102,11 @@ class PalettePanel(QtWidgets.QWidget):
         font = group.font(0)
         font.setBold(True)
         group.setFont(0, font)
-        for label, kind, doc in entries:
+        group.setData(0, ORDER_ROLE, self.tree.topLevelItemCount())
+        for at, (label, kind, doc) in enumerate(entries):
             item = QtWidgets.QTreeWidgetItem([label])
             item.setData(0, KIND_ROLE, kind)
+            item.setData(0, ORDER_ROLE, at)
             item.setToolTip(0, doc)
             group.addChild(item)
         self.tree.addTopLevelItem(group)
@@ -141,6 +144,7 @@ class PalettePanel(QtWidgets.QWidget):
 
     def _on_search_changed(self, text: str) -> None:
         needle = text.strip().lower()
+        self._order(needle)
         for g in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(g)
             any_shown = False
@@ -154,6 +158,26 @@ class PalettePanel(QtWidgets.QWidget):
         self.no_match.setVisible(bool(needle) and not self.kinds_shown())
         if needle:  # the entry Enter adds, marked
             self._mark(self.best_match())
+
+    def _order(self, needle: str) -> None:
+        """Rows named as typed first, then those whose name starts so, then the rest; the
+        group holding the best row first ("ReLU" is the first row, not LeakyReLU, so a drag
+        of the first row gives what was typed). No text: the tree's own order. Rows taken
+        out of the tree forget being hidden: the filter runs after this."""
+        def rank(item) -> tuple[int, int]:
+            label = item.text(0).lower()
+            near = 3 if not needle else next(
+                (r for r, hit in enumerate((label == needle, label.startswith(needle),
+                                            needle in label)) if hit), 3)
+            return near, item.data(0, ORDER_ROLE)
+
+        tree = self.tree
+        groups = [tree.takeTopLevelItem(0) for _ in range(tree.topLevelItemCount())]
+        for group in groups:
+            group.addChildren(sorted(group.takeChildren(), key=rank))
+        groups.sort(key=lambda g: (rank(g.child(0))[0], g.data(0, ORDER_ROLE)))
+        tree.addTopLevelItems(groups)
+        tree.expandAll()
 
     def _on_search_return(self) -> None:
         kind = self.marked_kind() or self.best_match()
