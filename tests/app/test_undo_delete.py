@@ -147,8 +147,7 @@ def test_redoing_a_paste_brings_back_its_items_and_wires_as_drawn(make_window, q
     first = set(window.canvas.views.values())
     for code in (QtCore.Qt.Key_A, QtCore.Qt.Key_C, QtCore.Qt.Key_V):
         key(window, code)
-    window.canvas.select([])  # a redo brings the nodes back unselected
-    window.canvas.renderer.render()
+    window.canvas.renderer.render()  # the pasted nodes selected, as a redo brings them back
     items, pasted, wires = dict(window.canvas.views), drawn_state(window), wire_state(window)
     key(window, QtCore.Qt.Key_Z)
     routed = []
