@@ -33,6 +33,16 @@ def default_name(kind: str) -> str:
     return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
 
 
+def is_default_name(name: str, kind: str) -> bool:
+    """Whether `name` is one Keras would give a `kind` layer on its own (`re_lu`, `re_lu_3`),
+    so no user typed it.
+
+    >>> is_default_name("leaky_re_lu_2", "LeakyReLU"), is_default_name("gate", "ReLU")
+    (True, False)
+    """
+    return re.fullmatch(re.escape(default_name(kind)) + r"(_\d+)?", name) is not None
+
+
 def name_problem(name: Any, what: str = "layer") -> str | None:
     """Why `name` cannot be a Keras layer (or `what`) name, or None when it can."""
     if not isinstance(name, str) or not name.strip():

@@ -3,8 +3,9 @@ TimeDistributed, SpectralNormalization), unwrap it, or change it to a kind of th
 family (LSTM to GRU, Conv2D to SeparableConv2D, Add to Multiply).
 
 The node keeps its id, name, position, wires and model-output slots, so training
-settings and search spaces that name it still apply. A wire or an output slot on a
-port the new kind does not have is dropped. Each change is one undoable step.
+settings and search spaces that name it still apply; only a name Keras would have given
+the old kind (no user typed it: `leaky_re_lu`) follows a changed kind (`re_lu`). A wire
+or an output slot on a port the new kind does not have is dropped. Each change is one undoable step.
 
 Only changes that the analysis accepts are offered: the new node must take the tensors
 wired into it now (checked by the same inference the analysis runs), with the params
@@ -34,6 +35,7 @@ from .inference import ERROR, infer_node
 from .keras_quirks import RETURNS_INPUT
 from .layers.recurrent_cells import CELL_KINDS, cell_spec
 from .layers.wrappers import WRAPPERS
+from .names import default_name, is_default_name
 from .spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, get_spec
 
 # Wrappers of one layer; a Pipeline holds a list and is made from several nodes.
@@ -175,8 +177,25 @@ def can_unwrap(doc: Document, node_id: str) -> bool:
 def change_kind(doc: Document, node_id: str, kind: str, stack: cmd.UndoStack) -> None:
     """Make `node_id` a `kind` node, carrying over the params both kinds have."""
     node = doc.node(node_id)
+    name = doc.unique_name(default_name(kind), exclude=node_id) \
+        if _renamable(doc, node) else node.name
     _replace(doc, node_id, kind, _carried(node, get_spec(kind)), stack,
-             f"Change {node.name} to {kind}")
+             f"Change {node.name} to {kind}", name)
+
+
+def _renamable(doc: Document, node: Node) -> bool:
+    """Whether the node's name is Keras' own for its kind and no setting names it (a loss
+    per output, a search space, a dict key keep their node by keeping its name)."""
+    settings = (doc.training, doc.search, doc.weights, doc.input_keys, doc.output_keys)
+    return is_default_name(node.name, node.kind) and not _mentions(settings, node.name)
+
+
+def _mentions(value: Any, name: str) -> bool:
+    if isinstance(value, Mapping):
+        return any(_mentions(k, name) or _mentions(v, name) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_mentions(v, name) for v in value)
+    return value == name
 
 
 def wrap(doc: Document, node_id: str, wrapper: str, stack: cmd.UndoStack) -> None:
@@ -212,9 +231,9 @@ def unwrap(doc: Document, node_id: str, stack: cmd.UndoStack) -> None:
 
 
 def _replace(doc: Document, node_id: str, kind: str, params: dict[str, Any],
-             stack: cmd.UndoStack, text: str) -> None:
-    """Remove the node and add a `kind` node with its id, name, place, position, wires
-    and output slots, dropping those on ports the new node lacks."""
+             stack: cmd.UndoStack, text: str, name: str | None = None) -> None:
+    """Remove the node and add a `kind` node with its id, name (or `name`), place,
+    position, wires and output slots, dropping those on ports the new node lacks."""
     node = doc.node(node_id)
     spec = get_spec(kind)
     try:
@@ -229,8 +248,8 @@ def _replace(doc: Document, node_id: str, kind: str, params: dict[str, Any],
     index, pos = list(doc.nodes).index(node_id), doc.position(node_id)
     with stack.macro(text):
         stack.push(cmd.RemoveNode(doc, node_id))
-        stack.push(cmd.AddNode(doc, kind, node.name, params=params, pos=pos, node_id=node_id,
-                               index=index))
+        stack.push(cmd.AddNode(doc, kind, name or node.name, params=params, pos=pos,
+                               node_id=node_id, index=index))
         for e in [*ins, *outs]:
             stack.push(cmd.Connect(doc, Edge(e.src, e.src_port, e.dst, e.dst_port)))
         if outputs != doc.outputs:

@@ -165,3 +165,54 @@ def test_a_recurrent_layer_changed_to_an_rnn_runs_its_cell_and_back(kind):
     rekind.change_kind(doc, rnn, kind, stack)
     assert doc.node(rnn).params == {"units": 6, "dropout": 0.1}
     assert build_model(doc).get_layer("encoder").get_config() == before
+
+
+
+def keras_name(kind: str) -> str:
+    """The name Keras gives a fresh `kind` layer, without its session counter."""
+    from keras.src.utils.naming import to_snake_case
+
+    return to_snake_case(kind)
+
+
+@pytest.mark.parametrize("name, kind, typed", [
+    (None, "ReLU", False),  # leaky_re_lu: Keras' own name for the old kind
+    ("leaky_re_lu_4", "ReLU", False),
+    (None, "PReLU", False),
+    ("gate", "ReLU", True),  # typed by a user: kept
+])
+def test_an_automatic_name_follows_the_new_kind_as_keras_would_name_it(name, kind, typed):
+    """Change To LeakyReLU -> ReLU kept "leaky_re_lu": the code said
+    `leaky_re_lu = layers.ReLU(...)`. Undo gives the old name back."""
+    doc, stack = Document(), UndoStack()
+    x = doc.add_node("Input", params={"shape": [4]})
+    act = doc.add_node("LeakyReLU", name)
+    doc.connect(Edge(x.id, 0, act.id, 0))
+    before = act.name
+    rekind.change_kind(doc, act.id, kind, stack)
+    expected = before if typed else keras_name(kind)
+    assert (doc.node(act.id).kind, doc.node(act.id).name) == (kind, expected)
+    stack.undo()
+    assert (doc.node(act.id).kind, doc.node(act.id).name) == ("LeakyReLU", before)
+
+
+def test_the_new_automatic_name_is_unique_as_keras_numbers_layers():
+    doc, stack = Document(), UndoStack()
+    x = doc.add_node("Input", params={"shape": [4]})
+    relu = doc.add_node("ReLU")
+    leaky = doc.add_node("LeakyReLU")
+    doc.connect(Edge(x.id, 0, relu.id, 0))
+    doc.connect(Edge(relu.id, 0, leaky.id, 0))
+    rekind.change_kind(doc, leaky.id, "ReLU", stack)
+    relu_name = keras_name("ReLU")
+    assert [n.name for n in doc.nodes.values()] == ["input", relu_name, f"{relu_name}_1"]
+
+
+def test_a_name_the_training_settings_use_is_kept():
+    doc, stack = Document(), UndoStack()
+    x = doc.add_node("Input", params={"shape": [4]})
+    act = doc.add_node("LeakyReLU")
+    doc.connect(Edge(x.id, 0, act.id, 0))
+    doc.training = {"loss": {"leaky_re_lu": "mse"}}
+    rekind.change_kind(doc, act.id, "ReLU", stack)
+    assert doc.node(act.id).name == "leaky_re_lu"
