@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.userblocks import returns_list
 
@@ -10,6 +12,7 @@ from .blocks import helper_call, helper_sources, kinds_in
 from .emit import INDENT, Module, call_suffix, constructor, targets
 from .literals import LINE_LIMIT, Code, call, literal
 from .plan import Plan, Step
+from .runs import Run, find_runs
 from .structure import pack_keyed
 
 
@@ -36,17 +39,24 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
     return constructor(step.spec, step.kwargs, step.name, indent, prefix, suffix, step.params)
 
 
-def build_function(plan: Plan, model_name: str) -> str:
+def build_function(plan: Plan, model_name: str, runs: Mapping[int, Run]) -> str:
     """`def build_model(): ... return keras.Model(inputs=..., outputs=..., name=...)`.
 
-    Under mixed precision the statements run inside the DTYPE_POLICY scope.
+    `runs` (`runs.find_runs`) are written as calls. Under mixed precision the statements
+    run inside the DTYPE_POLICY scope.
     """
     indent = precision.body_indent(plan.policy)
     body: list[str] = []
     created: set[str] = set()
-    for step in plan.steps:
+    written = 0  # the steps before this one are written (a run writes several)
+    for i, step in enumerate(plan.steps):
         layer = shared.owner_of(plan.shared, step)
-        if layer is None:
+        if i < written:
+            continue
+        if i in runs:  # a repeated run of layers: one call of its family's function
+            body.append(runs[i].call_line(indent))
+            written = i + len(runs[i].steps)
+        elif layer is None:
             body.append(step_line(step, indent, plan))
         else:  # one layer object, called at each of its uses
             body += shared.functional_lines(layer, step, indent, created)
@@ -99,8 +109,10 @@ def build_source(plan: Plan, body: list[str], doc: str = "The model, uncompiled.
 
 def write(plan: Plan, model_name: str) -> Module:
     """Helpers for the block kinds used, then `build_model()`."""
+    run_sources, runs = find_runs(plan)
     return Module(blocks=[*precision_blocks(plan), *block_helper_sources(plan, own=True),
-                          *user_helper_sources(plan), build_function(plan, model_name)])
+                          *user_helper_sources(plan), *run_sources,
+                          build_function(plan, model_name, runs)])
 
 
 def block_helper_sources(plan: Plan, own: bool) -> list[str]:

@@ -102,6 +102,11 @@ class Namer:
             self._chain = self.take("x")
         return self._chain
 
+    @property
+    def chain_taken(self) -> str | None:
+        """The chain variable once a tensor took it, else None."""
+        return self._chain
+
     def take(self, text: str) -> str:
         """A fresh identifier for `text`, recorded so no later call returns it."""
         base = identifier(text)

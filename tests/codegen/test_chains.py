@@ -1,4 +1,5 @@
-"""A chain of layers is written `x = layers.Conv2D(...)(x)`, as Keras' own model code is.
+"""A chain of layers is written `x = layers.Conv2D(...)(x)`, as Keras' own model code is,
+and runs of layers repeated alike are one function called per run (functional style).
 
 Only a tensor read once, by the next statement, is `x`; the others keep their names. On
 keras.applications models (imported, weights=None) the code passes ruff and rebuilds
@@ -57,6 +58,40 @@ def assert_each_x_read_once_next(statements: list[ast.stmt]) -> None:
             assert _reads(later, "x") == 0, ast.unparse(statement)
 
 
+def run_functions(code: str) -> list[str]:
+    """The functions taking a run's input and its layers' name prefix (then the values
+    that differ among the runs)."""
+    return [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)
+            and [a.arg for a in n.args.args][:2] == ["x", "prefix"]]
+
+
+def assert_each_run_function_called_twice_or_more(code: str) -> None:
+    for function in run_functions(code):
+        assert code.count(f" = {function}(") >= 2, function
+
+
+def test_mobilenet_blocks_differing_in_filters_share_a_function():
+    """MobileNetV2's expand-depthwise-project runs differ in their filters by stage: those
+    are arguments, so most of its 16 blocks are calls of a few functions."""
+    model = APPLICATIONS["MobileNetV2"]()
+    code = generate(import_model(model), model_name=model.name)
+    blocks = sum(layer.name.endswith("_project_BN") for layer in model.layers) - 1  # block 0
+    functions = run_functions(code)
+    assert blocks == 16 and 0 < len(functions) <= 3
+    assert sum(code.count(f" = {f}(") for f in functions) > blocks / 2
+    for function in functions:
+        assert f"def {function}(x, prefix, expand_filters, project_filters" in code
+
+
+def test_densenet_conv_blocks_are_one_function_called_per_block():
+    """DenseNet121's 58 conv blocks (one per `*_concat` layer Keras made) are one call each."""
+    model = APPLICATIONS["DenseNet121"]()
+    code = generate(import_model(model), model_name=model.name)
+    blocks = sum(layer.name.endswith("_concat") for layer in model.layers)
+    assert "conv_block" in run_functions(code)
+    assert code.count(" = conv_block(") == blocks == 58
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_the_examples_chain_variable_is_read_once_by_the_next_statement(name):
     code = generate(example(name))
@@ -76,7 +111,11 @@ def test_a_large_application_is_chained_and_rebuilds_keras_model(name, style, tm
     assert ruff_problems(path) == ""
     statements = _statements(code, "build_model" if style == "functional" else "call")
     assert_each_x_read_once_next(statements)
-    assert sum(_writes(s, "x") for s in statements) > len(model.layers) / 3
+    if style == "functional":  # runs of layers repeated alike are calls
+        assert run_functions(code)
+        assert_each_run_function_called_twice_or_more(code)
+    else:
+        assert sum(_writes(s, "x") for s in statements) > len(model.layers) / 3
     namespace: dict = {}
     exec(compile(code, str(path), "exec"), namespace)  # noqa: S102
     rebuilt = namespace["build_model"]()
