@@ -6,6 +6,8 @@ import pytest
 import shiboken6
 from PySide6 import QtWidgets
 
+from kerascanvas.app.window import main_thread_gc
+
 from .gestures import saved, show, type_into
 
 # (kind, name[, params]) of a small image classifier, each wired into the next: no outputs.
@@ -21,6 +23,26 @@ def pytest_runtest_teardown(item):
         item.qt_widgets = [(ref, before) for ref, before in widgets
                            if ref() is None or shiboken6.isValid(ref())]
     yield
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _gui_thread_collects(qapp):
+    """Cyclic garbage is collected on the GUI thread only, as the app has it while a window
+    is open (`main_thread_gc`): also in tests that make a panel without a window, and between
+    tests, while a closed window's worker threads (a data preview read, a run's event reader
+    or kill) still end. Otherwise a collection may fall on one of those threads and free
+    Qt wrappers there."""
+    main_thread_gc.hold()
+    yield
+    main_thread_gc.release()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test(_gui_thread_collects):
+    """A test that never runs the event loop leaves its garbage to the next tick: collect
+    what is due here, on the GUI thread."""
+    yield
+    main_thread_gc.collect_due()
 
 
 @pytest.fixture

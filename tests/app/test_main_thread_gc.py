@@ -7,9 +7,19 @@ import gc
 import threading
 import weakref
 
+import pytest
 from PySide6 import QtWidgets
 
 from kerascanvas.app.window import main_thread_gc
+
+
+@pytest.fixture(autouse=True)
+def _windows_alone_hold_collection(_gui_thread_collects):
+    """These tests watch the windows' own hold on collection: the tests' hold (conftest)
+    is let go while they run."""
+    main_thread_gc.release()
+    yield
+    main_thread_gc.hold()
 
 
 class Cycle:
