@@ -16,7 +16,7 @@ from .document import Document, Edge
 from .errors import DocumentError
 from .fixplan import INSERTED_KIND, plan_fix, projection, widest
 from .param_fixes import edge_into
-from .placement import NODE_SIZE, Measure, Size, between, direction_axis
+from .placement import NODE_SIZE, Measure, Point, Size, between, direction_axis
 from .placement_blocks import in_place
 from .spec import get_spec
 
@@ -42,13 +42,14 @@ def _shapes(doc: Document) -> dict[str, list]:
 
 def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
                    params: dict | None = None, measure: Measure | None = None,
-                   sizes: Mapping[str, Size] | None = None) -> str:
+                   sizes: Mapping[str, Size] | None = None, at: Point | None = None) -> str:
     """Put a new `kind` node on `edge` (src -> new -> dst); returns the new node's id.
 
     The node goes between its neighbours in the graph's direction; the nodes after
     it move on when there is no room (`graph.placement`). With `measure` it is placed
     at its drawn size once wired, and with `sizes` (node id -> drawn size) its
-    neighbours are taken at theirs, so its wires run straight. Call it inside a macro
+    neighbours are taken at theirs, so its wires run straight. With `at` (where it was
+    dropped on the wire) it is centred there as far as `between` allows. Call it inside a macro
     when it is part of a larger gesture.
     """
     with stack.macro(f"Insert {kind}"):
@@ -59,7 +60,7 @@ def insert_on_edge(doc: Document, stack: cmd.UndoStack, edge: Edge, kind: str,
         stack.push(cmd.Connect(doc, Edge(edge.src, edge.src_port, node.id, 0)))
         stack.push(cmd.Connect(doc, Edge(node.id, 0, edge.dst, edge.dst_port)))
         size = measure([node.id])[node.id] if measure else NODE_SIZE
-        pos, moves = between(doc, edge.src, edge.dst, size, sizes)
+        pos, moves = between(doc, edge.src, edge.dst, size, sizes, at)
         if pos is not None:
             stack.push(cmd.Move(doc, {**moves, node.id: pos}))
     return node.id

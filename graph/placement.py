@@ -56,7 +56,8 @@ def direction_axis(doc: Document) -> int:
 
 
 def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
-            sizes: Mapping[str, Size] | None = None) -> tuple[Point | None, dict[str, Point]]:
+            sizes: Mapping[str, Size] | None = None,
+            at: Point | None = None) -> tuple[Point | None, dict[str, Point]]:
     """A place for a new node of `size` on the wire src -> dst, and the moves that make room.
 
     The new node sits after `src` in the direction the wire runs, centred on
@@ -71,6 +72,11 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     (a merge drawn beside its branch) is taken the way it runs: the new node goes
     between them on that line, and only `dst` and the nodes after it in the graph
     move on, if there is no room.
+
+    `at` is where the node was dropped on the wire (its centre): along a straight wire
+    with room to spare the node goes there; on a wire to the next column, to the free
+    place nearest the drop (a block dropped on a wrapped wire went midway between the
+    columns, among other nodes).
     """
     ps, pd = doc.position(src), doc.position(dst)
     if ps is None or pd is None:
@@ -78,7 +84,10 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     src_size, dst_size = size_of(sizes, src), size_of(sizes, dst)
     along = _wire_axis(doc, ps, pd, src_size)
     cross = 1 - along
-    if pd[along] < ps[along]:  # a wire to the next column: midway, or the nearest free spot
+    dropped = None if at is None else (at[0] - size[0] / 2, at[1] - size[1] / 2)
+    if pd[along] < ps[along]:  # a wire to the next column: by the drop, or midway
+        if dropped:
+            return _free_near(doc, dropped, size, sizes), {}
         return free_spot(doc, _midway(ps, pd), size, sizes), {}
     sideways = along != direction_axis(doc)
     src_mid = ps[cross] + src_size[cross] / 2
@@ -92,6 +101,8 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     new = [0.0, 0.0]
     new[cross] = src_mid - size[cross] / 2
     new[along] = src_end + GAP if bend else src_end + (max(room, need) - size[along]) / 2
+    if dropped and not bend and room > need:  # on a long wire: where it was dropped
+        new[along] = min(max(dropped[along], src_end + GAP), pd[along] - GAP - size[along])
     if not _covers(doc, rect_of((new[0], new[1]), size), moves, sizes):
         return (float(new[0]), float(new[1])), moves
     before_dst = [0.0, 0.0]  # the wire's bend and label then lie before the new node
@@ -134,6 +145,19 @@ def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Poin
         if not _covers(doc, rect_of((moved[0], moved[1]), size), moves, sizes):
             return (float(moved[0]), float(moved[1]))
     return pos
+
+
+def _free_near(doc: Document, pos: Point, size: Size,
+               sizes: Mapping[str, Size] | None) -> Point:
+    """`pos`, or the nearest place (any way, to 400 units) where a node of `size` covers no
+    node: a node dropped by one keeps by the pointer. Beyond that: `free_spot`."""
+    steps = sorted(((dx * 8.0, dy * 8.0) for dx in range(-50, 51) for dy in range(-50, 51)
+                    if dx * dx + dy * dy <= 2500), key=lambda d: d[0] ** 2 + d[1] ** 2)
+    for dx, dy in steps:
+        moved = (float(pos[0] + dx), float(pos[1] + dy))
+        if not _covers(doc, rect_of(moved, size), {}, sizes):
+            return moved
+    return free_spot(doc, pos, size, sizes)
 
 
 def shift_from(doc: Document, start: float, along: int, distance: float,

@@ -29,7 +29,7 @@ class CanvasEventsMixin:
             if wrap_on_drop(self, kind, pos):
                 return
             edge = self.canvas.edge_at(pos)
-            if edge is None or self._guarded(self.splice, kind, edge) is None:
+            if edge is None or self._guarded(self.splice, kind, edge, pos) is None:
                 self.add_kind(kind, pos, centred=True)
         elif mime.hasFormat(clipboard.CLIPBOARD_MIME):
             self._paste_text(bytes(mime.data(clipboard.CLIPBOARD_MIME)).decode(), pos)

@@ -65,8 +65,9 @@ class EditMixin:
         x, y = self.canvas.scene_center()
         return free_spot(self.doc, (x - size[0] / 2, y - size[1] / 2), size, sizes)
 
-    def splice(self, palette_kind: str, edge) -> str | None:
-        """Put a new node on a wire when it takes exactly one input; its id, else None."""
+    def splice(self, palette_kind: str, edge, at=None) -> str | None:
+        """Put a new node on a wire when it takes exactly one input, where on the wire it
+        was dropped (`at`, a scene point); its id, else None."""
         from ...graph.fixes import insert_on_edge
         from ...graph.spec import get_spec
 
@@ -75,7 +76,7 @@ class EditMixin:
         if spec.min_inputs > 1 or spec.max_inputs == 0:
             return None
         node_id = insert_on_edge(self.doc, self.stack, edge, kind, params, self.measure,
-                                 self.canvas.node_sizes())
+                                 self.canvas.node_sizes(), at)
         self.canvas.select([node_id])
         return node_id
 
