@@ -11,6 +11,8 @@ the weights are copied.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 keras = pytest.importorskip("keras")
@@ -26,6 +28,12 @@ from kerascanvas.runtime.importer import import_model_report  # noqa: E402
 from tests.codegen.helpers import EXAMPLES, example  # noqa: E402
 from tests.codegen.test_code_lint import ruff_problems  # noqa: E402
 from tests.roundtrip import assert_rebuild_equal, assert_subclass_rebuild_equal  # noqa: E402
+from tests.runtime.test_roundtrip_nested import (  # noqa: E402
+    backbone_with_application,
+    encoder_decoder,
+    seq2seq_models,
+    shared_inside,
+)
 
 DESERIALIZE = "keras.saving.deserialize_keras_object("
 VARIANTS = {"functional": {"style": "functional"}, "subclass": {"style": "subclass"},
@@ -143,4 +151,23 @@ def test_an_imported_nested_model_calls_the_module_layer_family(make, variant, t
     assert code.count("def layer_scale(name") == 1
     scales = [la for la in model._flatten_layers() if isinstance(la, LayerScale)]
     assert code.count("layer_scale(") == len(scales) + 1  # the def, then each layer
+    _assert_equal(model, rebuilt, variant)
+
+
+def _top_level_functions(code: str) -> list[str]:
+    return re.findall(r"^def (\w+)\(", code, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("make", [encoder_decoder, shared_inside, seq2seq_models,
+                                  backbone_with_application], ids=lambda f: f.__name__)
+def test_the_imported_nested_models_code_defines_each_function_once(make, variant, tmp_path):
+    """The sub-models the import tests build (two outputs, shared layers inside, LSTM
+    states, a keras.applications base inside): each function once, Keras' model again."""
+    model = make()
+    report = import_model_report(model)
+    assert not report.notes, report.notes
+    code, rebuilt = _linted_and_built(report.doc, variant, tmp_path, model.name)
+    functions = _top_level_functions(code)
+    assert len(functions) == len(set(functions)), functions
     _assert_equal(model, rebuilt, variant)
