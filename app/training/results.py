@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph import atomicfile
 from ...runtime.events import Result
 from ..export_process import start_export
+from ..window import files
 from .predictions import (
     confusion_matrix,
     is_classification,
@@ -259,14 +260,19 @@ class ResultsView(QtWidgets.QWidget):
                                           f"Could not save to {path}: {reason}")
 
     def suggested_path(self) -> str:
-        """Where Save offers to put the model: beside the project, named after it and the
-        run ("net_run_2.keras"); in the home folder for an untitled project. (A bare name
-        opened the dialog in the folder the app was started from.)"""
+        """Where Save offers to put the model, named after the project and the run
+        ("net_run_2.keras"): in the folder the last export went to (File › Export's, or
+        this dialog's), else beside the project, else in the home folder. (It opened in
+        the home folder right after File › Export Model had used another.)"""
         name = f"{self.record.label.replace(' ', '_').lower()}.keras"
         runs = Path(self.record.folder) if self.record.folder else None
-        if runs is not None and runs.suffix == ".runs" and runs.parent.is_dir():
-            return str(runs.parent / f"{runs.stem}_{name}")
-        return str(Path.home() / name)
+        project = runs is not None and runs.suffix == ".runs" and runs.parent.is_dir()
+        if project:
+            name = f"{runs.stem}_{name}"
+        exported = files.export_folder()
+        if exported and Path(exported).is_dir():
+            return str(Path(exported) / name)
+        return str((runs.parent if project else Path.home()) / name)
 
     def _on_save_clicked(self) -> None:
         path, chosen = QtWidgets.QFileDialog.getSaveFileName(
@@ -274,6 +280,7 @@ class ResultsView(QtWidgets.QWidget):
         if path and chosen.startswith("ONNX") and not path.lower().endswith(".onnx"):
             path = str(Path(path).with_suffix(".onnx"))
         if path:
+            files.remember_export_folder(path)  # the next export opens there too
             try:
                 self.save_model(path)
             except (OSError, ValueError) as exc:

@@ -212,10 +212,13 @@ def test_the_scores_table_reads_as_a_table_of_numbers(qtbot):
             assert item.text() == "" or item.textAlignment() & right, (row, column)
 
 
-def test_a_run_read_back_from_its_folder_is_saved_beside_its_project(qtbot, tmp_path):
+def test_a_run_read_back_from_its_folder_is_saved_beside_its_project(qtbot, tmp_path,
+                                                                     monkeypatch):
     """A run of an earlier session (read from net.runs) offered to save as ~/run_2.keras,
     while a run of this session offered net_run_2.keras beside the project."""
     from kerascanvas.app.training.history import load_runs, save_runs
+
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))  # no export yet
 
     folder = tmp_path / "net.runs"
     folder.mkdir()
@@ -311,3 +314,31 @@ def test_predictions_without_inputs_list_the_labels_alone(qtbot, tmp_path):
     headers, rows = shown_rows(view_of(qtbot, tmp_path / "p.npz"))
     assert headers == ["predicted", "true"]
     assert rows == [["✓ 1", "1"], ["✗ 1", "0"]]
+
+
+@pytest.mark.parametrize("project", [True, False])
+def test_save_opens_in_the_folder_the_last_export_used(qtbot, tmp_path, monkeypatch, project):
+    """Save trained model opened in the home folder right after File › Export Model had
+    written to another folder; its choice is remembered for the next export too."""
+    from kerascanvas.app.window import files
+
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+    exported = tmp_path / "exp"
+    exported.mkdir()
+    files.remember_export_folder(str(exported / "digits.keras"))
+    folder = tmp_path / "net.runs" if project else tmp_path / "data" / "untitled"
+    folder.mkdir(parents=True)
+    record = RunRecord(3, {}, status=FINISHED, folder=str(folder))
+    record.result = Result(FINISHED)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_run(record)
+    name = "net_run_3.keras" if project else "run_3.keras"
+    assert view.suggested_path() == str(exported / name)
+    chosen = tmp_path / "other" / "mine.keras"
+    chosen.parent.mkdir()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a: (str(chosen), "Keras model (*.keras)")))
+    monkeypatch.setattr(view, "save_model", lambda path: path)
+    view._on_save_clicked()
+    assert files.export_folder() == str(chosen.parent)
