@@ -155,6 +155,10 @@ def _make(blocks, node, values, refs, helpers, indent, prefix, suffix) -> str:
         return call(helpers[block], [], {**arguments(kwargs), "name": node["name"]}, indent,
                     prefix, suffix)
     spec = LAYER_SPECS[node["kind"]]
+    if spec.is_block:
+        raise CodegenError(f"Block layer {node['name']!r} ({spec.kind}) is a block of several "
+                           "layers, which a Sequential nested model cannot list; make the "
+                           "nested model Functional")
     return constructor(spec, kwargs, node["name"], indent, prefix, suffix,
                        spec.resolve(values))
 

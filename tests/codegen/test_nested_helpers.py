@@ -19,7 +19,7 @@ keras = pytest.importorskip("keras")
 
 from keras.src.applications.convnext import LayerScale  # noqa: E402
 
-from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.codegen import CodegenError, generate  # noqa: E402
 from kerascanvas.codegen.blocks import HELPERS  # noqa: E402
 from kerascanvas.graph import userblock_commands as ubc  # noqa: E402
 from kerascanvas.graph.commands import UndoStack  # noqa: E402
@@ -171,3 +171,11 @@ def test_the_imported_nested_models_code_defines_each_function_once(make, varian
     functions = _top_level_functions(code)
     assert len(functions) == len(set(functions)), functions
     _assert_equal(model, rebuilt, variant)
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass", "sequential"])
+def test_a_block_kind_in_a_sequential_nested_model_is_refused_by_name(style):
+    doc = wrapped_example("small_resnet", nested=True)
+    doc.blocks["body"]["model"]["class"] = "Sequential"
+    with pytest.raises(CodegenError, match=r"'res1' \(ResidualBlock\).*Functional"):
+        generate(doc, style=style)
