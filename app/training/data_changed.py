@@ -3,15 +3,20 @@
 The run record beside a run's model keeps a stamp of its data's files taken as the run
 started (`runtime.data_stamp`): the same file name with rows added, a label edited or an
 image class grown would otherwise be trained on silently. Continue compares it with the
-files as they are now (a bounded read: no data is loaded) and, when they differ, says
-which file and what changed and asks: Continue anyway, or Cancel.
+files as they are now (a bounded read: no data is loaded, but an image folder of a
+million files is listed for seconds, so on a worker thread: `ChangeCheck`) and, when they
+differ, says which file and what changed and asks: Continue anyway, or Cancel.
 """
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PySide6 import QtCore, QtWidgets
 
 from ...runtime.data_stamp import changed_since
+from ..future_watch import FutureWatcher
 from .continue_plan import saved_record
 
 CONTINUE_ANYWAY = "Continue anyway"
@@ -21,6 +26,32 @@ def data_changes(record, spec: str) -> list[str]:
     """What changed in data `spec` since `record`'s run read it, one line per file and
     field; none when its model has no record, or one without a stamp, or of other data."""
     return changed_since(saved_record(record), spec)
+
+
+class ChangeCheck(QtCore.QObject):
+    """`data_changes` on a worker thread, its answer handed to the GUI thread."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-stamp")
+        self._results = FutureWatcher(self)
+
+    @property
+    def results(self) -> FutureWatcher:
+        """What hands the comparisons over to the GUI thread."""
+        return self._results
+
+    def compare(self, record, spec: str, done: Callable[[Future], None]) -> Future:
+        """The future of `data_changes(record, spec)`, `done(future)` called with it on the
+        GUI thread; a later call drops the answer of this one."""
+        self._results.clear()
+        future = self._executor.submit(data_changes, record, spec)
+        self._results.watch(future, done)
+        return future
+
+    def shutdown(self) -> None:
+        self._results.clear()
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def changed_text(label: str, spec: str, changes: list[str]) -> str:

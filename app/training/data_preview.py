@@ -13,15 +13,14 @@ again, and its thumbnails made again; while the Training tab is behind another (
 that read waits until the tab is shown, or until Start checks the data, and the
 findings of the data as read before go, as they may not hold for the model as edited.
 
-Start never trains on data it has not checked: a preview still being read after SETTLE_S
-(a large CSV file) leaves Start waiting, with "Checking data before Start…" and a Cancel
-under the preview, and Start goes on (or refuses) once the read is checked
-(`start_when_read`).
+Start never trains on data it has not checked, nor blocks the window for it: a read taking
+over GRACE_MS (`data_wait`; a large CSV file) leaves Start waiting, "Checking data before
+Start…" and a Cancel under the preview, until the read is checked (`start_when_read`).
+The files read are watched (`data_watch`): their edits on disk read it again, as above.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -30,14 +29,20 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph.projectfile import from_dict, to_dict
 from ..future_watch import FutureWatcher
 from ..panels.shown import WhenShown
-from .preview_read import PREVIEW_IMAGES, Previewed, describe, issues_text, preview_issues
+from .data_wait import DataWait, wait_briefly
+from .data_watch import DataWatch
+from .preview_read import (
+    PREVIEW_IMAGES,
+    Previewed,
+    copy_analysis,
+    describe,
+    issues_text,
+    preview_issues,
+)
 from .preview_read import read_preview as _read_preview
 from .thumbnails import to_qimage
 
 THUMB_PX = 40
-# How long Start blocks for a preview still being read (a spec edited just before): its
-# check refuses data a run would refuse; past that Start waits for it without blocking.
-SETTLE_S = 5.0
 
 
 # ---- the widget ------------------------------------------------------------------
@@ -48,8 +53,8 @@ class DataPreview(QtWidgets.QWidget):
     spec_edited = QtCore.Signal(str)
     # The data check's issues on the previewed data, when they change (a list of Issue).
     checked = QtCore.Signal(object)
-    # Cancel was clicked while Start waited for the data to be read (`start_when_read`).
-    start_cancelled = QtCore.Signal()
+    # The files of the data shown changed on disk: its check reads it again (`check`).
+    files_changed = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -67,18 +72,12 @@ class DataPreview(QtWidgets.QWidget):
         self.problems.setTextFormat(QtCore.Qt.PlainText)
         self.problems.setStyleSheet("color: #ff6b6b")
         self.problems.hide()
-        self._pending: Callable[[], object] | None = None  # a Start waiting for the read
-        self.waiting = QtWidgets.QWidget()  # "Checking data before Start…" and Cancel
-        self.waiting_text = QtWidgets.QLabel("")
-        self.waiting_text.setWordWrap(True)
-        cancel = QtWidgets.QPushButton("Cancel")
-        cancel.setToolTip("Do not start once the data is checked")
-        cancel.clicked.connect(self._on_cancel_clicked)
-        waiting = QtWidgets.QHBoxLayout(self.waiting)
-        waiting.setContentsMargins(0, 0, 0, 0)
-        waiting.addWidget(self.waiting_text, 1)
-        waiting.addWidget(cancel)
-        self.waiting.hide()
+        self.waiting = DataWait()  # "Checking data before Start…" and Cancel
+        self.waiting_text = self.waiting.text
+        self._watch = DataWatch(self)  # the files read, for their edits on disk
+        self._watch.changed.connect(self._on_watch_changed)
+        self._settling = False  # a Start waits briefly for the read (`settle`)
+        self._closed = False
         self._data: Previewed | None = None  # what was read, for the data check
         self._future: Future | None = None  # the preview being read
         self._issues: list | None = None
@@ -124,6 +123,7 @@ class DataPreview(QtWidgets.QWidget):
     def clear(self) -> None:
         """Forget the shown preview (another project is open)."""
         self._wanted = None
+        self._watch.watch("")
         self._shown.cancel()
         self.stop_waiting()
         self._issues = None
@@ -142,38 +142,40 @@ class DataPreview(QtWidgets.QWidget):
             self._issues = []
             self.checked.emit([])
         self._wanted = spec
+        self._watch.watch(spec)
         self._shown.cancel()
         self.info.setText(f"Reading {spec}…")
         self._clear_images()  # the last data's thumbnails are not this data's
         self._data = None
         self._show_issues(None)
         # Detached copies: the worker thread must not read a document being edited.
-        future = self._future = self._executor.submit(_read_preview, spec,
-                                                      from_dict(to_dict(doc)), _copy(analysis))
+        future = self._future = self._executor.submit(
+            _read_preview, spec, from_dict(to_dict(doc)), copy_analysis(analysis))
         # Handed over on the GUI thread: the worker thread never touches this widget.
         self._results.watch(future, lambda done: self.loaded.emit(spec, done))
 
-    def settle(self, timeout_s: float | None = None) -> None:
-        """Wait up to `timeout_s` (SETTLE_S) for the preview on its way and show it (Start
-        checks the data a run reads: edited just before, it was still being read)."""
+    def settle(self) -> None:
+        """Wait briefly for the preview on its way (`wait_briefly`: the window's events go
+        on) and show it when it came (Start checks the data a run reads: edited just
+        before, it was still being read)."""
         future = self._future
-        if future is None or self._data is not None:
+        if future is None or self._data is not None or self._settling:
             return
+        self._settling = True
         try:
-            future.result(SETTLE_S if timeout_s is None else timeout_s)
-        except Exception:  # noqa: BLE001  not yet read, or its failure: shown when handed over
-            if not future.done():
-                return
-        self._on_loaded(self._wanted, future)
+            done = wait_briefly(future, self._results)
+        finally:
+            self._settling = False
+        if done and not self._closed:
+            self._on_loaded(self._wanted, future)
 
     def _on_loaded(self, spec: str, future: Future) -> None:
         if spec != self._wanted or future is not self._future:
             return  # another spec asked for since, or this one shown already (`settle`)
         self._future = None
         self._show_loaded(future)
-        start, self._pending = self._pending, None
+        start = self.waiting.take("Start")
         if start is not None:  # Start waited for this read: it checks the data now
-            self.waiting.hide()
             start()
 
     def _show_loaded(self, future: Future) -> None:
@@ -223,15 +225,15 @@ class DataPreview(QtWidgets.QWidget):
     def check_before_start(self, spec: str, doc, analysis=None) -> list | None:
         """`check` on the data a run would read now: the preview still being read, or read
         again because it is stale (a file changed, the labels' losses; a read waiting for
-        the tab is made now), is waited for first, up to SETTLE_S each; None when it is
-        still being read after that (not checked: Start waits, `start_when_read`)."""
+        the tab is made now), is waited for briefly first (`settle`); None when it is not
+        yet checked (Start waits for it, `start_when_read`)."""
         if spec != self._wanted:  # never read (the dock hidden since it opened): read it
             self.request(spec, doc, analysis)
         for _ in range(2):  # the second: stale, read again
-            if self._pending is None:  # a Start waiting already does not block again
+            if not self.start_waiting:  # a Start waiting already does not wait again
                 self.settle()
-            if self._reading(spec):
-                return None
+            if self._reading(spec) or spec != self._wanted or self._closed:
+                return None  # still read, or another spec typed while it was
             issues = self.check(spec, doc, analysis, read_now=True)
             if not self._reading(spec):
                 return issues
@@ -243,25 +245,27 @@ class DataPreview(QtWidgets.QWidget):
 
     def start_when_read(self, start: Callable[[], object]) -> None:
         """Call `start` once the data being read is shown (Start checks it then), saying
-        so under the preview with a Cancel; a later call replaces the one waiting."""
-        self._pending = start
-        self.waiting_text.setText(f"Checking data before Start: {self._wanted} is still "
-                                  "being read…")
-        self.waiting.show()
+        so under the preview with a Cancel if it takes long (`DataWait`); a later call
+        replaces the one waiting."""
+        if not self._closed:
+            self.waiting.wait("Start", f"Checking data before Start: {self._wanted} is "
+                              "still being read…", start)
 
     @property
     def start_waiting(self) -> bool:
         """Whether a Start waits for the data being read to be checked."""
-        return self._pending is not None
-
-    def _on_cancel_clicked(self) -> None:
-        self.stop_waiting()
-        self.start_cancelled.emit()
+        return self.waiting.waiting == "Start"
 
     def stop_waiting(self) -> None:
-        """Forget the Start waiting for the data being read (if any)."""
-        self._pending = None
-        self.waiting.hide()
+        """Forget the Start (or Continue) waiting for its data check (if any)."""
+        self.waiting.stop()
+
+    def _on_watch_changed(self) -> None:
+        """A file of the data changed: say so when the data shown is not as read (a read
+        on its way took the files' times before reading: its check sees the change)."""
+        data = self._data
+        if data is not None and data.spec == self._wanted and data.files_changed():
+            self.files_changed.emit()
 
     def _show_issues(self, issues: list | None, doc=None) -> None:
         """Show `issues` (None: no check made yet) and tell them when they changed."""
@@ -288,15 +292,10 @@ class DataPreview(QtWidgets.QWidget):
             self.spec_edited.emit(self.spec.text())
 
     def shutdown(self) -> None:
+        self._closed = True
         self.stop_waiting()
+        self._watch.watch("")
         self._future = None
         self._results.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-
-def _copy(analysis):
-    """A copy of `analysis` the read may use while the window analyses edits anew."""
-    if analysis is None:
-        return None
-    return dataclasses.replace(analysis, results=dict(analysis.results),
-                               issues=list(analysis.issues))

@@ -21,6 +21,7 @@ from ...graph.project import Project
 from ...graph.training_paths import anchor_spec
 from .continue_fields import ContinueFields
 from .controller import TrainingController
+from .data_changed import ChangeCheck
 from .data_preview import DataPreview
 from .form import TrainingForm
 from .plots import TrainingPlots
@@ -49,6 +50,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         self.folder: Path | None = None
         self.project_dir: Path | None = None  # relative paths of the settings start here
         self.data = DataPreview()
+        self.change_check = ChangeCheck(self)  # Continue's data compared with its run's
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()
         self.results = ResultsView(lambda: self.doc)
@@ -142,7 +144,8 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         self.runs.currentItemChanged.connect(self._update_buttons)
         self.runs.currentItemChanged.connect(self._on_runs_current_item_changed)
         self.data.spec_edited.connect(self._on_data_spec_edited)
-        self.data.start_cancelled.connect(self._on_data_start_cancelled)
+        self.data.waiting.cancelled.connect(self._on_data_wait_cancelled)
+        self.data.files_changed.connect(lambda: self._data_issues())  # read again
         self.data.checked.connect(self.controller.data_issues_found)
         self.data.loaded.connect(lambda *_: self._data_issues(), QtCore.Qt.QueuedConnection)
         self.project.events.analysis_changed.connect(self._on_analysis_changed)
@@ -202,6 +205,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         self.plots.timer.stop()
         self.form.shutdown()
         self.data.shutdown()
+        self.change_check.shutdown()
         self.controller.shutdown()
 
     # ---- controller signals ------------------------------------------------------

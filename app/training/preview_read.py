@@ -12,6 +12,7 @@ at each edit, on the document as it is; the data is read again only when that ke
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from dataclasses import dataclass
@@ -46,7 +47,19 @@ class Previewed:
         losses, outputs or inputs, or a file of the spec changed since."""
         if self.basis is not None and label_basis(doc, analysis) != self.basis:
             return True
+        return self.files_changed()
+
+    def files_changed(self) -> bool:
+        """Whether a file of the spec changed since it was read (its time or size)."""
         return source_stamp(self.spec) != self.stamp
+
+
+def copy_analysis(analysis):
+    """A copy of `analysis` the read may use while the window analyses edits anew."""
+    if analysis is None:
+        return None
+    return dataclasses.replace(analysis, results=dict(analysis.results),
+                               issues=list(analysis.issues))
 
 
 # ---- reading (runs on a worker thread) -------------------------------------------

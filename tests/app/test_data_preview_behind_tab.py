@@ -1,8 +1,8 @@
 """While the Training tab is behind another, an edit that changes what the preview's data
 was read for (here the output's units) does not read it again (a paste of a ResNet50 spent
 a third of its CPU reading the data and making thumbnails no one saw): the read waits for
-the tab to be shown, or for Start, which still refuses data that does not fit. The findings
-of the data read before go meanwhile (they quote the model before the edit)."""
+the tab to be shown, or for Start, which refuses data that does not fit once it is read.
+The findings of the data read before go meanwhile (they quote the model before the edit)."""
 
 from __future__ import annotations
 
@@ -91,8 +91,8 @@ def test_start_reads_the_deferred_data_and_refuses_what_does_not_fit(
     set_units(window, 2)  # class id 2 no longer fits: found once the data is read again
     qtbot.wait(300)
     assert reads == [] and panel.data.deferred and codes(window) == []
-    assert not panel.start()
+    assert not panel.start()  # it waits for the read, never blocking the window
+    qtbot.waitUntil(lambda: codes(window) == ["label_range"], timeout=WAIT_MS)
     assert len(reads) == 1 and panel.controller.runs == []  # not started, not numbered
-    assert codes(window) == ["label_range"]
     assert window.data_issues[0].message in panel.log.toPlainText()
     qtbot.waitUntil(lambda: on_screen(window.issues_dock), timeout=5_000)

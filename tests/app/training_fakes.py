@@ -98,8 +98,28 @@ def training_panel(qtbot, tmp_path):
     widget.shutdown()
 
 
+def start_checked(panel, qtbot) -> bool:
+    """Start, then its data check (Start waits for data still being read, never blocking
+    the window): whether a run started."""
+    runs = len(panel.controller.runs)
+    if panel.start():
+        return True
+    qtbot.waitUntil(lambda: not panel.data.start_waiting, timeout=60_000)
+    return len(panel.controller.runs) > runs
+
+
+def continue_checked(panel, qtbot) -> bool:
+    """Continue, then the comparison of its data with its run's (made off the GUI thread;
+    a question, if any, is answered by the test): whether the continuation started."""
+    runs = len(panel.controller.runs)
+    if panel.continue_selected():
+        return True
+    qtbot.waitUntil(lambda: panel.data.waiting.waiting != "Continue", timeout=60_000)
+    return len(panel.controller.runs) > runs
+
+
 def started(panel, qtbot) -> tuple[FakeRun, RunRecord]:
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     run, record = FakeRun.made[-1], panel.controller.current
     run.push({"event": "train_begin", "epochs": 3, "steps": 4, "samples": 120})
     return run, record
