@@ -116,8 +116,7 @@ class DataPreview(QtWidgets.QWidget):
         return self._shown.due
 
     def follow(self, dock) -> None:
-        """Read again only while `dock` can be seen; a read an edit made due behind another
-        tab is made when the tab is shown."""
+        """Read again only while `dock` can be seen (else once its tab is shown)."""
         self._shown.follow(dock)
 
     def clear(self) -> None:
@@ -156,8 +155,7 @@ class DataPreview(QtWidgets.QWidget):
 
     def settle(self) -> None:
         """Wait briefly for the preview on its way (`wait_briefly`: the window's events go
-        on) and show it when it came (Start checks the data a run reads: edited just
-        before, it was still being read)."""
+        on) and show it if it came: Start checks the data a run reads."""
         future = self._future
         if future is None or self._data is not None or self._settling:
             return
@@ -175,8 +173,12 @@ class DataPreview(QtWidgets.QWidget):
         self._future = None
         self._show_loaded(future)
         start = self.waiting.take("Start")
-        if start is not None:  # Start waited for this read: it checks the data now
-            start()
+        if start is not None:  # Start waited for this read: it checks the data now,
+            self._settling = True  # waiting again at once if it is read again
+            try:
+                start()
+            finally:
+                self._settling = False
 
     def _show_loaded(self, future: Future) -> None:
         try:
@@ -261,10 +263,10 @@ class DataPreview(QtWidgets.QWidget):
         self.waiting.stop()
 
     def _on_watch_changed(self) -> None:
-        """A file of the data changed: say so when the data shown is not as read (a read
-        on its way took the files' times before reading: its check sees the change)."""
-        data = self._data
-        if data is not None and data.spec == self._wanted and data.files_changed():
+        """A file changed: say so when the data shown is not as read (a read on its way
+        took the files' times before reading: its check sees the change)."""
+        if (data := self._data) is not None and data.spec == self._wanted and \
+                data.files_changed():
             self.files_changed.emit()
 
     def _show_issues(self, issues: list | None, doc=None) -> None:
