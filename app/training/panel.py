@@ -23,6 +23,7 @@ from .continue_fields import ContinueFields
 from .controller import TrainingController
 from .data_changed import ChangeCheck
 from .data_preview import DataPreview
+from .flow_row import FlowRow
 from .form import TrainingForm
 from .plots import TrainingPlots
 from .processes_box import ProcessesBox
@@ -62,7 +63,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
 
     # ---- construction ------------------------------------------------------
     def _build(self) -> None:
-        buttons = QtWidgets.QHBoxLayout()
+        buttons = FlowRow()  # wraps onto a second row in a narrow dock
         self.start_button = QtWidgets.QPushButton("Start")
         self.pause_button = QtWidgets.QPushButton("Pause")
         self.stop_button = QtWidgets.QPushButton("Stop")
@@ -80,7 +81,6 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
                        self.kill_button, self.continue_button, *fields.widgets(),
                        self.processes.label, self.processes):
             buttons.addWidget(widget)
-        buttons.addStretch(1)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("idle")
