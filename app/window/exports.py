@@ -15,6 +15,7 @@ from ...graph.training_schema import refused_training
 from ..export_process import start_export
 from ..panels.code import generate_code
 from . import files
+from .export_weights import WeightsChoice, graph_key, run_graph, weight_choices
 
 SCRIPT = "full training script"  # Export Python's choice beside the code styles
 # File › Export Model builds the project's model afresh, untrained even after a run: the
@@ -52,6 +53,7 @@ class ExportMixin:
             self._write_python(path, text)
 
     export_folder: str | None = None  # where this window last exported to
+    run_graphs: dict[str, str]  # run uid -> the graph it trains (`export_weights`)
 
     def ask_export_path(self, title: str, suffix: str, filters: str) -> str:
         """An export dialog's answer ("" when cancelled). It opens in the folder this
@@ -112,22 +114,54 @@ class ExportMixin:
         return True
 
     def export_model(self) -> None:
-        source = active_source(self.doc)
-        weights = (f"initial weights from {Path(source).name}" if source
-                   else "untrained: freshly initialised weights")
+        choice = self._ask_weights()
+        if choice is None:
+            return
         path = self.ask_export_path(
-            f"Export Model ({weights})", ".keras",
+            f"Export Model ({choice.label})", ".keras",
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
-            self.export_model_to(path)
+            self.export_model_to(path, choice)
 
-    def export_model_to(self, path: str) -> QtCore.QProcess:
+    def _own_weights(self) -> WeightsChoice:
+        source = active_source(self.doc)
+        label = (f"initial weights from {Path(source).name}" if source
+                 else "untrained: freshly initialised weights")
+        return WeightsChoice(label, None, weights_note(self.doc))
+
+    def _ask_weights(self) -> WeightsChoice | None:
+        """The weights to export: asked in the dialog's body when a run has a trained
+        model (see `export_weights`); None when cancelled."""
+        records = self.training.controller.runs if self.training is not None else []
+        choices, default = weight_choices(graph_key(self.doc), self._own_weights(), records,
+                                          self.run_graphs)
+        if len(choices) == 1:
+            return choices[0]
+        at = self.ask_weights([c.label for c in choices], default)
+        return None if at is None else choices[at]
+
+    def ask_weights(self, labels: list[str], default: int) -> int | None:
+        """The index of the weights chosen in a dialog, or None when cancelled."""
+        label, ok = QtWidgets.QInputDialog.getItem(
+            self, "Export Model", "Weights:", labels, default, False)
+        return labels.index(label) if ok else None
+
+    def _note_run_graph(self, record) -> None:
+        """Remember the graph a run trains, for Export Model's choice of weights."""
+        key = run_graph(record, self.doc, self.run_graphs, self.training.controller.runs)
+        if key is not None:
+            self.run_graphs[record.uid] = key
+
+    def export_model_to(self, path: str, choice: WeightsChoice | None = None
+                        ) -> QtCore.QProcess:
         """Export through `kerascanvas export` in another process: keras never loads here,
         and the window stays responsive while it builds the model."""
         fmt = "onnx" if path.lower().endswith(".onnx") else "keras"
-        note = weights_note(self.doc)  # the document as exported, whatever it becomes
+        choice = choice or self._own_weights()  # as exported, whatever the project becomes
+        note = choice.note
         process = start_export(self, self.doc, path, fmt, lambda code, output:
-                               self._on_export_finished(code, output, path, note))
+                               self._on_export_finished(code, output, path, note),
+                               weights=choice.path)
         self.show_message(f"Exporting {path}…")
         return process
 

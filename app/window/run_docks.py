@@ -33,6 +33,7 @@ class RunDocksMixin:
         # The panel pulls in numpy and pyqtgraph: build it just after the first paint so the
         # window appears quickly; the menu and the dock build it at once when used earlier.
         self.training = None
+        self.run_graphs = {}
         self.training_dock = self._later_dock("Training", self.summary_dock, self.training_panel)
         menu = self.menuBar().addMenu("&Train")
         for text, shortcut, name in (("&Start / Stop", "F5", "toggle_training"),
@@ -64,6 +65,7 @@ class RunDocksMixin:
             controller.data_issues_found.connect(self._on_training_data_issues)
             controller.data_refused.connect(lambda _issues: self.issues_dock.raise_())
             controller.run_started.connect(lambda _record: self._on_training_data_issues([]))
+            controller.run_started.connect(self._note_run_graph)
             self.training_dock.widget().layout().addWidget(scrolled(self.training))
             self.training.follow(self.training_dock)  # no data read behind another tab
             self.training.follow_project(self.path)

@@ -35,7 +35,7 @@ def test_export_model_names_the_weights_it_writes(window, qtbot, tmp_path, monke
 
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer)
     monkeypatch.setattr(exports, "start_export",  # the export process: ends with exit code 0
-                        lambda parent, doc, path, fmt, on_done:
+                        lambda parent, doc, path, fmt, on_done, weights=None:
                         QtCore.QTimer.singleShot(0, lambda: on_done(0, "")))
     window.export_model()
     bar = window.statusBar()
@@ -84,7 +84,7 @@ def exporting(window, monkeypatch, answers, asked):
                         (items[current], True))
     window._write_python = lambda path, text: True
     window.export_picture_to = lambda path: True
-    window.export_model_to = lambda path: None
+    window.export_model_to = lambda path, weights=None: None
 
 
 @pytest.mark.parametrize("first", sorted(DIALOGS))

@@ -104,7 +104,8 @@ def test_a_typed_suffix_of_another_offered_format_is_kept(window, tmp_path, monk
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         lambda parent, title, path, filters: answers[title.split(" (")[0]])
     exported = []
-    monkeypatch.setattr(window, "export_model_to", exported.append)
+    monkeypatch.setattr(window, "export_model_to", lambda path, weights=None:
+                        exported.append(path))
     monkeypatch.setattr(window, "export_picture_to", exported.append)
     window.export_model()
     window.export_picture()
