@@ -149,14 +149,17 @@ def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Poin
 
 def _free_near(doc: Document, pos: Point, size: Size,
                sizes: Mapping[str, Size] | None) -> Point:
-    """`pos`, or the nearest place (any way, to 400 units) where a node of `size` covers no
-    node: a node dropped by one keeps by the pointer. Beyond that: `free_spot`."""
+    """`pos`, or the nearest place (any way, to 400 units) where a node of `size` keeps
+    half a `GAP` from every node (its wires and ports stay in view): a node dropped by
+    one stays by the pointer. Beyond that: `free_spot`."""
     steps = sorted(((dx * 8.0, dy * 8.0) for dx in range(-50, 51) for dy in range(-50, 51)
                     if dx * dx + dy * dy <= 2500), key=lambda d: d[0] ** 2 + d[1] ** 2)
+    pad = GAP / 2
     for dx, dy in steps:
-        moved = (float(pos[0] + dx), float(pos[1] + dy))
-        if not _covers(doc, rect_of(moved, size), {}, sizes):
-            return moved
+        x, y = pos[0] + dx, pos[1] + dy
+        if not _covers(doc, (x - pad, y - pad, x + size[0] + pad, y + size[1] + pad), {},
+                       sizes):
+            return (float(x), float(y))
     return free_spot(doc, pos, size, sizes)
 
 

@@ -55,5 +55,6 @@ def test_a_node_dropped_on_a_wire_to_the_next_column_lands_at_the_drop(columns, 
     (new,) = [n for n, node in window.doc.nodes.items() if node.kind == kind]
     assert {Edge(relu, 0, new, 0), Edge(new, 0, pool, 0)} <= set(window.doc.edges)
     rect = window.canvas.views[new].sceneBoundingRect()
-    assert rect.contains(spot), (rect, spot)
+    off = rect.center() - spot  # by the pointer: at most its own height, a gap kept
+    assert abs(off.x()) <= rect.width() / 2 and abs(off.y()) <= rect.height(), (rect, spot)
     assert overlapping(window) == []

@@ -80,7 +80,7 @@ def test_a_node_dropped_on_a_wire_to_the_next_column_lands_at_the_drop(kind):
     between the columns, beside flatten and dense, their wire bent round it."""
     doc = _columns()
     relu, pool = _by_name(doc, "relu"), _by_name(doc, "pool")
-    drop = (150.0, 560.0)  # on the wire's way from relu round to the next column
+    drop = (150.0, 600.0)  # on the wire's way from relu round to the next column
     node_id = insert_on_edge(doc, UndoStack(), Edge(relu, 0, pool, 0), kind, at=drop)
     assert _centre(doc, node_id) == pytest.approx(drop)
     assert _covering(doc) == []
