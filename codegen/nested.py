@@ -52,8 +52,8 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
                            f"name={literal(name)}"])
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{block_code.doc_line(definition, name)}"""']
-    inputs = [_input_line(meta, port, name, input_shapes) for port in
-              range(len(definition["inputs"]))]
+    count = len(definition["inputs"])
+    inputs = [_input_line(meta, port, count, name, input_shapes) for port in range(count)]
     values = userblocks.inner_params(definition, exposed)
     refs = {(ref["node"], ref["param"]): Code(argument(key))
             for key, ref in definition.get("params", {}).items()}
@@ -66,7 +66,7 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     return "\n".join(lines) + "\n"
 
 
-def _input_line(meta, port: int, block: str, input_shapes) -> str:
+def _input_line(meta, port: int, count: int, block: str, input_shapes) -> str:
     """`keras.Input(shape=..., name=...)` of the model's Input on `port`."""
     entries = meta.get("inputs") or []
     entry = entries[port] if port < len(entries) else {}
@@ -79,7 +79,7 @@ def _input_line(meta, port: int, block: str, input_shapes) -> str:
     name = entry.get("name")
     kwargs = {"shape": tuple(shape[1:])} if shape[0] is None else {"batch_shape": tuple(shape)}
     kwargs["name"] = name if name else Code(
-        "name + " + literal("_input" if len(entries) <= 1 else f"_input_{port}"))
+        "name + " + literal(nested.input_suffix(port, count)))
     return call("keras.Input", [], kwargs)
 
 

@@ -17,9 +17,10 @@ bases (Application nodes).
 
 `class` is "Sequential" (one input, a chain of single-output layers) or "Functional";
 `inputs` has one entry per block input: the name and batch shape of the model's own
-Input (both optional: the name defaults to f"{model}_input", the shape to the instance's
-input shape). An instance has the extra param `trainable` (off freezes the whole model),
-and SharedCall nodes may call it again with the same weights (a siamese tower).
+Input (both optional: the name defaults to f"{model}_input", or f"{model}_input_{port}"
+for a model with several inputs, the shape to the instance's input shape). An instance
+has the extra param `trainable` (off freezes the whole model), and SharedCall nodes may
+call it again with the same weights (a siamese tower).
 """
 
 from __future__ import annotations
@@ -52,13 +53,18 @@ def is_model_block(blocks: Mapping[str, Any], name: Any) -> bool:
     return isinstance(name, str) and model_of(blocks.get(name)) is not None
 
 
-def input_name(meta: Mapping[str, Any], model_name: str, port: int) -> str:
-    """The Keras name of the nested model's Input on `port`."""
+def input_name(meta: Mapping[str, Any], model_name: str, port: int, count: int) -> str:
+    """The Keras name of the nested model's Input on `port` of `count` inputs: the
+    recorded name, else the model's name and `input_suffix`."""
     entries = meta.get("inputs") or []
     name = entries[port].get("name") if port < len(entries) else None
-    if name:
-        return name
-    return f"{model_name}_input" if len(entries) <= 1 else f"{model_name}_input_{port}"
+    return name or model_name + input_suffix(port, count)
+
+
+def input_suffix(port: int, count: int) -> str:
+    """The default Input name's ending: "_input" for a model with one input, else
+    "_input_0", "_input_1", ... (Keras refuses two layers of one name)."""
+    return "_input" if count <= 1 else f"_input_{port}"
 
 
 def input_batch_shape(meta: Mapping[str, Any], port: int, fallback) -> tuple:

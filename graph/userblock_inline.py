@@ -126,10 +126,12 @@ def model_document(blocks: Mapping[str, Any], params: Mapping[str, Any], name: s
         doc.add_node(n["kind"], n["name"], values[n["id"]], node_id=n["id"])
     for e in definition["edges"]:
         doc.connect(Edge(e["src"], e["src_port"], e["dst"], e["dst_port"]))
+    count = len(definition["inputs"])
     for port, ports in enumerate(definition["inputs"]):
         shape = nested.input_batch_shape(meta, port, input_shapes[port])
-        source = doc.add_node("Input", doc.unique_name(nested.input_name(meta, name, port)),
-                              _input_params(shape), node_id=f"input:{port}", index=port)
+        keras_name = nested.input_name(meta, name, port, count)
+        source = doc.add_node("Input", doc.unique_name(keras_name), _input_params(shape),
+                              node_id=f"input:{port}", index=port)
         for t in ports:
             doc.connect(Edge(source.id, 0, t["node"], t.get("port", 0)))
     doc.outputs = [output_entry(r["node"], r.get("port", 0)) for r in output_refs(definition)]

@@ -200,7 +200,7 @@ def _source_name(doc, flat, edge, chain: list[_Link]) -> str:
     ports = [p for p, targets in enumerate(definition["inputs"])
              if any(t["node"] == child for t in targets)] or [0]
     return nested.input_name(nested.model_of(definition), _keras_name(chain[:scope + 1]),
-                             ports[0])
+                             ports[0], len(definition["inputs"]))
 
 
 def _with_model_counts(rows: list[Row]) -> list[Row]:
