@@ -80,7 +80,7 @@ def check_definition(name: str, data: Any, blocks: Mapping[str, Any]) -> None:
     _check_refs(data, ids, where)
     _check_params(data, ids, where)
     try:
-        nested.check_model(data, where)
+        nested.check_model(data, where, blocks)
     except nested.NestedModelError as exc:
         raise BlockDefinitionError(str(exc)) from None
     _check_recursion(name, {**blocks, name: data})

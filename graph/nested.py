@@ -32,7 +32,7 @@ from typing import Any
 from .errors import KerasCanvasError, ShapeError
 from .index import topological_order
 from .layers import shared
-from .spec import TRAINABLE, USER_BLOCK, LayerSpec, frozen_count, no_weights
+from .spec import LAYER_SPECS, TRAINABLE, USER_BLOCK, LayerSpec, frozen_count, no_weights
 
 MODEL = "model"
 SEQUENTIAL, FUNCTIONAL = "Sequential", "Functional"
@@ -74,8 +74,9 @@ def input_batch_shape(meta: Mapping[str, Any], port: int, fallback) -> tuple:
     return tuple(shape) if shape is not None else tuple(fallback)
 
 
-def check_model(data: dict, where: str) -> None:
-    """Raise NestedModelError naming the field when the "model" entry is malformed."""
+def check_model(data: dict, where: str, blocks: Mapping[str, Any] | None = None) -> None:
+    """Raise NestedModelError naming the field when the "model" entry is malformed.
+    `blocks` (the document's definitions) tell a nested model from a plain block inside."""
     if MODEL not in data:
         return
     meta, at = data[MODEL], f"{where}.{MODEL}"
@@ -91,7 +92,7 @@ def check_model(data: dict, where: str) -> None:
     for i, entry in enumerate(entries):
         _check_input(entry, f"{at}.inputs[{i}]")
     if meta["class"] == SEQUENTIAL:
-        _check_chain(data, at)
+        _check_chain(data, at, blocks or {})
 
 
 def _check_input(entry: Any, at: str) -> None:
@@ -107,12 +108,24 @@ def _check_input(entry: Any, at: str) -> None:
                                f"or null, received {shape!r}")
 
 
-def _check_chain(data: dict, at: str) -> None:
-    """A Sequential model is one input feeding a chain of single-input layers."""
+def _check_chain(data: dict, at: str, blocks: Mapping[str, Any]) -> None:
+    """A Sequential model is one input feeding a chain of single-input layers, each node
+    one Keras layer (or a nested model): it cannot list a block of several layers."""
     order = chain_order(data)
     if order is None:
         raise NestedModelError(f"{at}.class: a Sequential model must be one chain of layers "
                                "(one input, each layer feeding the next); use 'Functional'")
+    nodes = {n["id"]: n for n in data["nodes"]}
+    for nid in order:
+        node = nodes[nid]
+        several = LAYER_SPECS[node["kind"]].is_block or (
+            node["kind"] == USER_BLOCK
+            and not is_model_block(blocks, node.get("params", {}).get("block")))
+        if several:
+            raise NestedModelError(
+                f"{at}.class: {node['name']!r} ({node['kind']}) is a block of several "
+                "layers, which a Sequential model cannot list; make the nested model "
+                "'Functional'")
 
 
 def chain_order(data: Mapping[str, Any]) -> list[str] | None:

@@ -23,7 +23,7 @@ from kerascanvas.codegen import CodegenError, generate  # noqa: E402
 from kerascanvas.codegen.blocks import HELPERS  # noqa: E402
 from kerascanvas.graph import userblock_commands as ubc  # noqa: E402
 from kerascanvas.graph.commands import UndoStack  # noqa: E402
-from kerascanvas.runtime.build import build_model  # noqa: E402
+from kerascanvas.runtime.build import BuildError, build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model_report  # noqa: E402
 from tests.codegen.helpers import EXAMPLES, example  # noqa: E402
 from tests.codegen.test_code_lint import ruff_problems  # noqa: E402
@@ -173,9 +173,23 @@ def test_the_imported_nested_models_code_defines_each_function_once(make, varian
     _assert_equal(model, rebuilt, variant)
 
 
+REFUSED_BLOCK = r"'res1' \(ResidualBlock\) is a block of several layers.*'Functional'"
+
+
 @pytest.mark.parametrize("style", ["functional", "subclass", "sequential"])
 def test_a_block_kind_in_a_sequential_nested_model_is_refused_by_name(style):
     doc = wrapped_example("small_resnet", nested=True)
     doc.blocks["body"]["model"]["class"] = "Sequential"
-    with pytest.raises(CodegenError, match=r"'res1' \(ResidualBlock\).*Functional"):
+    with pytest.raises(CodegenError, match=REFUSED_BLOCK):
         generate(doc, style=style)
+
+
+def test_a_block_kind_in_a_sequential_nested_model_stops_the_apps_build():
+    """Keras' Sequential lists one layer per entry: a multi-branch block has no place in
+    it. The app's build says so (it failed with KeyError 'res1')."""
+    doc = wrapped_example("small_resnet", nested=True)
+    doc.blocks["body"]["model"]["class"] = "Sequential"
+    with pytest.raises(BuildError, match=REFUSED_BLOCK):
+        build_model(doc)
+    doc.blocks["body"]["model"]["class"] = "Functional"
+    assert build_model(doc).count_params() == build_model(example("small_resnet")).count_params()

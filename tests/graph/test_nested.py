@@ -77,3 +77,37 @@ def test_only_a_nested_model_block_can_be_called_again():
     doc, ids = siamese(plain)
     problems = [i.message for i in analyze(doc).errors if i.node == ids["again"]]
     assert problems and "not a nested model" in problems[0]
+
+
+PLAIN = {"nodes": [{"id": "d", "kind": "Dense", "name": "inner", "params": {"units": 3}}],
+         "edges": [], "inputs": [[{"node": "d", "port": 0}]], "output": {"node": "d", "port": 0}}
+
+
+def _first_layer(kind: str, params: dict) -> dict:
+    definition = copy.deepcopy(TOWER)
+    definition["nodes"][0] = {"id": "h", "kind": kind, "name": "hidden", "params": params}
+    return definition
+
+
+@pytest.mark.parametrize("kind, params", [
+    ("ResidualBlock", {"filters": 4}), ("InceptionModule", {}), ("DenseBlock", {}),
+    ("UserBlock", {"block": "plain"}),
+])
+def test_a_sequential_nested_model_refuses_a_block_of_several_layers(kind, params):
+    """A Sequential lists one layer per entry; the error is on the instance node, names
+    the inner node and says how to fix it."""
+    doc, ids = siamese()
+    doc.blocks["plain"] = copy.deepcopy(PLAIN)
+    doc.blocks["tower"] = _first_layer(kind, params)
+    problems = [i.message for i in analyze(doc).errors if i.node == ids["tower"]]
+    assert problems and f"'hidden' ({kind}) is a block of several layers" in problems[0]
+    assert "make the nested model 'Functional'" in problems[0]
+    doc.blocks["tower"]["model"]["class"] = "Functional"
+    assert not any("several layers" in i.message for i in analyze(doc).errors)
+
+
+def test_a_sequential_nested_model_may_list_a_nested_model():
+    doc, ids = siamese()
+    doc.blocks["inner_model"] = {**copy.deepcopy(PLAIN), "model": {"class": "Sequential"}}
+    doc.blocks["tower"] = _first_layer("UserBlock", {"block": "inner_model"})
+    assert analyze(doc).valid, analyze(doc).errors
