@@ -46,6 +46,28 @@ def _collect_after_each_test(_gui_thread_collects):
 
 
 @pytest.fixture
+def qtbot(qtbot):
+    """pytest-qt's qtbot, whose waitUntil fails at once on a lambda that returns None:
+    pytest-qt takes None for "asserted nothing", so such a lambda (which cannot assert)
+    passes at its first call and the test waits for nothing."""
+    wait_until = qtbot.waitUntil
+
+    def checked(callback, **options):
+        def call():
+            result = callback()
+            if result is None and getattr(callback, "__name__", "") == "<lambda>":
+                code = callback.__code__
+                raise TypeError(f"waitUntil callback at {code.co_filename}:"
+                                f"{code.co_firstlineno} returned None, so it waits for "
+                                "nothing: return a bool, or assert inside a def")
+            return result
+        return wait_until(call, **options)
+
+    qtbot.waitUntil = qtbot.wait_until = checked
+    return qtbot
+
+
+@pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     folder = tmp_path / "data"
     monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(folder))
