@@ -21,6 +21,13 @@ EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 CHILD_TIMEOUT_MS = 240_000
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path, monkeypatch):
+    """Each test its own data folder: Save remembers its folder in the app's settings,
+    which a test must not leave in the user's (nor read from another test)."""
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+
+
 def digits_doc(**training):
     doc = Project.open(EXAMPLES / "digits_cnn.json").doc
     doc.training.update({"epochs": 1, "batch_size": 64, **training})
@@ -212,13 +219,10 @@ def test_the_scores_table_reads_as_a_table_of_numbers(qtbot):
             assert item.text() == "" or item.textAlignment() & right, (row, column)
 
 
-def test_a_run_read_back_from_its_folder_is_saved_beside_its_project(qtbot, tmp_path,
-                                                                     monkeypatch):
+def test_a_run_read_back_from_its_folder_is_saved_beside_its_project(qtbot, tmp_path):
     """A run of an earlier session (read from net.runs) offered to save as ~/run_2.keras,
     while a run of this session offered net_run_2.keras beside the project."""
     from kerascanvas.app.training.history import load_runs, save_runs
-
-    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))  # no export yet
 
     folder = tmp_path / "net.runs"
     folder.mkdir()
@@ -322,7 +326,6 @@ def test_save_opens_in_the_folder_the_last_export_used(qtbot, tmp_path, monkeypa
     written to another folder; its choice is remembered for the next export too."""
     from kerascanvas.app.window import files
 
-    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
     exported = tmp_path / "exp"
     exported.mkdir()
     files.remember_export_folder(str(exported / "digits.keras"))
