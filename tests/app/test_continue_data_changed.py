@@ -15,7 +15,6 @@ window through a scripted run, as its child process would send it."""
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from PySide6 import QtCore, QtWidgets
@@ -27,7 +26,7 @@ from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture
 from tests.runtime.test_run import classifier, project
 
 from .test_continue_records import open_panel, train_as_the_worker  # noqa: F401
-from .training_fakes import FakeRun, continue_checked
+from .training_fakes import FakeRun, continue_checked, held
 
 ROWS = "".join(f"{i % 5},{i / 7:.3f},{i % 3},{i / 11:.3f},{i % 3}\n" for i in range(48))
 
@@ -117,14 +116,7 @@ def test_unchanged_data_continues_without_asking(trained, qtbot, tmp_path):
 def held_compare(monkeypatch):
     """Comparisons of the data with the run's wait for the returned event (a large
     image folder being listed)."""
-    release = threading.Event()
-    real = data_changed.data_changes
-
-    def held(*args):
-        release.wait(60)
-        return real(*args)
-
-    monkeypatch.setattr(data_changed, "data_changes", held)
+    release = held(monkeypatch, data_changed, "data_changes")
     yield release
     release.set()
 

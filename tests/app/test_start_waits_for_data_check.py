@@ -8,8 +8,6 @@ nothing. A read done within GRACE_MS is checked at once, with no waiting row sho
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from PySide6 import QtCore
 
@@ -23,7 +21,7 @@ from .test_data_preview_start import (  # noqa: F401  (make_panel: a fixture)
     type_spec,
     write_csv,
 )
-from .training_fakes import FakeRun
+from .training_fakes import FakeRun, held
 
 
 @pytest.fixture
@@ -34,14 +32,7 @@ def panel(make_panel):  # noqa: F811
 @pytest.fixture
 def held_read(monkeypatch):
     """Reads of the preview wait for the returned event."""
-    release = threading.Event()
-    real = data_preview._read_preview
-
-    def held(*args):
-        release.wait(60)
-        return real(*args)
-
-    monkeypatch.setattr(data_preview, "_read_preview", held)
+    release = held(monkeypatch, data_preview, "_read_preview")
     yield release
     release.set()
 

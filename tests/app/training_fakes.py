@@ -133,3 +133,17 @@ def set_processes(panel, qtbot, count: int) -> None:
     QTest.keyClicks(box.lineEdit(), str(count))
     QTest.keyClick(box.lineEdit(), QtCore.Qt.Key_Return)
     assert box.value() == count
+
+
+def held(monkeypatch, owner, name):
+    """Replace `owner.name` by a call that waits for the returned event first (a slow read
+    or comparison, held until the test sets the event); the caller sets it at the end."""
+    release = threading.Event()
+    real = getattr(owner, name)
+
+    def waiting(*args):
+        release.wait(60)
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, waiting)
+    return release
