@@ -167,8 +167,14 @@ def build_function(plan: Plan, model_name: str) -> str:
     """`build_model()`: an instance whose layers are built, so count_params works."""
     # Layers take the dtype policy when made (__init__), variables when built: both in scope.
     indent = body_indent(plan.policy)
-    body = [call(CLASS_NAME, [], {"name": model_name}, indent, "model = "),
-            f"{indent}model.build()"]
+    if "." not in model_name:
+        body = [call(CLASS_NAME, [], {"name": model_name}, indent, "model = "),
+                f"{indent}model.build()"]
+    else:  # the variables build() makes are named under the model's name
+        body = [f"{indent}# Built under Keras' default name, then named: torch refuses '.' "
+                "in the names", f"{indent}# of the variables build() makes under the "
+                "model's name.", f"{indent}model = {CLASS_NAME}()", f"{indent}model.build()",
+                f"{indent}model.name = {literal(model_name)}"]
     body += output_name_lines(plan.port_names, indent, True) if plan.port_names else \
         [f"{indent}return model"]
     return build_source(plan, body, "The model, uncompiled, built on the input shapes.")

@@ -25,14 +25,14 @@ from tests.roundtrip import assert_rebuild_equal  # noqa: E402
 layers = keras.layers
 
 
-def two_input_tower(names=("tower_input_0", "tower_input_1")):
+def two_input_tower(names=("tower_input_0", "tower_input_1"), outer="outer", tower="tower"):
     """A Functional sub-model of two inputs (Inputs named as the app names them when the
     definition records no names) inside a model of its own."""
     a_in, b_in = keras.Input((3,), name=names[0]), keras.Input((2,), name=names[1])
     joined = layers.Concatenate(name="join")([a_in, b_in])
-    tower = keras.Model([a_in, b_in], layers.Dense(4, name="mix")(joined), name="tower")
+    tower = keras.Model([a_in, b_in], layers.Dense(4, name="mix")(joined), name=tower)
     a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
-    return keras.Model([a, b], layers.Dense(1, name="head")(tower([a, b])), name="outer")
+    return keras.Model([a, b], layers.Dense(1, name="head")(tower([a, b])), name=outer)
 
 
 def unnamed_doc(model):
@@ -65,3 +65,32 @@ def test_a_nested_model_without_input_names_exports_and_loads_back(tmp_path):
     export_keras(unnamed_doc(model), tmp_path / "outer.keras")
     loaded = keras.saving.load_model(tmp_path / "outer.keras", safe_mode=True)
     assert_rebuild_equal(model, loaded)
+
+
+# Keras takes any model name without '/'; generated code quotes it, and the subclass
+# style's attributes are identifiers that torch accepts as module names.
+ODD_NAMES = ["mobilenetv2_0.35_96", "my model", "tower-2", "modèle_日本", "class", "2tower"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_odd_model_names_stay_keras_names_in_every_style(name, variant, tmp_path):
+    model = two_input_tower(outer=name, tower=f"{name}.tower")
+    report = import_model_report(model)
+    assert not report.notes, report.notes
+    code, rebuilt = _linted_and_built(report.doc, variant, tmp_path, model.name)
+    assert (rebuilt.name, rebuilt.get_layer(f"{name}.tower").name) == (name, f"{name}.tower")
+    _assert_equal(model, rebuilt, variant)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_an_application_named_with_a_dot_builds_in_every_style(variant, tmp_path):
+    """MobileNetV2(alpha=0.35) is named 'mobilenetv2_0.35_96': on torch the subclass
+    style's build() named its variables under it, which torch refuses."""
+    model = keras.applications.MobileNetV2(alpha=0.35, weights=None, input_shape=(96, 96, 3))
+    report = import_model_report(model)
+    assert not report.notes, report.notes
+    _, rebuilt = _linted_and_built(report.doc, variant, tmp_path, model.name)
+    assert rebuilt.name == "mobilenetv2_0.35_96"
+    _assert_equal(model, rebuilt, variant)
