@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Callable
 from typing import Any
 
 _WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
@@ -52,6 +53,37 @@ def name_problem(name: Any, what: str = "layer") -> str | None:
     if len(name) > 200:
         return f"a {what} name must be at most 200 characters. Received {len(name)} characters"
     return None
+
+
+def torch_name_problem(name: Any) -> str | None:
+    """Why torch cannot build a layer with weights named `name` (Keras takes it), or None.
+
+    torch names a layer's weights under the layer's name and refuses a '.' in them, so
+    `keras.layers.Dense(3, name="a.b")` fails to build (KeyError: parameter name can't
+    contain "."); a weightless `ReLU(name="a.b")` builds. An empty name, a space or a dash
+    build.
+
+    >>> torch_name_problem("dense 1"), torch_name_problem("a.b")[:38]
+    (None, "a layer name cannot contain '.' on the")
+    """
+    if isinstance(name, str) and "." in name:
+        return ("a layer name cannot contain '.' on the torch backend (torch refuses it in "
+                f"the names of the layer's weights). Received: name={name!r}")
+    return None
+
+
+def torch_safe_name(name: str, taken: Callable[[str], bool]) -> str:
+    """`name` with each '.' made '_', numbered `_2`, `_3`, ... while `taken` says it is used.
+
+    >>> torch_safe_name("a.b", lambda n: n == "a_b")
+    'a_b_2'
+    """
+    base = name.replace(".", "_")
+    found, n = base, 1
+    while taken(found):
+        n += 1
+        found = f"{base}_{n}"
+    return found
 
 
 def model_name_problem(name: Any) -> str | None:

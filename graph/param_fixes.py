@@ -19,6 +19,8 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
                                       code knows: the closest known name; a callback's
                                       monitor that training never logs: the closest
                                       logged name
+    rename_torch_safe                 a layer name holding '.', which torch cannot build:
+                                      renamed with '_' for '.', unique in the graph
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from . import commands as cmd
 from .data_fixes import set_output_loss
 from .document import Document, Edge
 from .errors import DocumentError
+from .names import torch_name_problem, torch_safe_name
+
+TORCH_NAME_FIX = "rename_torch_safe"
 
 
 def edge_into(doc: Document, node_id: str, port: int) -> Edge:
@@ -143,6 +148,17 @@ def _set_activation(name: str) -> Callable:
     return fix
 
 
+def rename_torch_safe(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Rename the issue's node so torch can build it: '_' for each '.', numbered when
+    another node has that name."""
+    node = doc.node(issue.node)
+    if torch_name_problem(node.name) is None:
+        raise DocumentError(f"{node.name!r} ({node.kind}) has a name torch builds already")
+    name = torch_safe_name(node.name, lambda n: doc.find(n) not in (None, node))
+    stack.push(cmd.Rename(doc, node.id, name))
+    return [node.id]
+
+
 PARAM_FIXES: dict[str, Callable] = {
     "set_use_projection": set_use_projection,
     "set_padding_same": set_padding_same,
@@ -157,6 +173,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "use_binary_loss": use_binary_loss,
     "use_suggested_name": use_suggested_name,
     "hold_in_pipeline": hold_in_pipeline,
+    TORCH_NAME_FIX: rename_torch_safe,
 }
 PARAM_LABELS = {
     "set_use_projection": "Set use_projection",
@@ -172,4 +189,5 @@ PARAM_LABELS = {
     "use_binary_loss": "Use binary_crossentropy",
     "use_suggested_name": "Use the suggested name",
     "hold_in_pipeline": "Hold it in a Pipeline",
+    TORCH_NAME_FIX: "Rename with '_' for '.'",
 }

@@ -17,7 +17,9 @@ from .keras_quirks import keras_quirk_issues
 from .layers import custom
 from .model_keys import key_issues
 from .model_scope import left_out_ids, usage_issues
+from .names import torch_name_problem
 from .output_checks import dense_on_image_issues, output_issues
+from .param_fixes import TORCH_NAME_FIX
 from .script_names import TAKEN_CODE
 from .sizes import weight_size_issues
 from .spec import INPUT, LAYER_SPECS
@@ -139,6 +141,10 @@ def name_issues(doc: Document, results: Mapping[str, NodeResult],
             issues.append(Issue(node.id, None, ERROR, f"Node {node.id}: {problem}",
                                 "invalid_name"))
             continue
+        problem = torch_name_problem(node.name) if _has_weights(results.get(node.id)) else None
+        if problem:
+            issues.append(Issue(node.id, None, ERROR, f"{node.name!r} ({node.kind}): {problem}",
+                                "torch_name", (TORCH_NAME_FIX,), {"field": "name"}))
         spec = LAYER_SPECS.get(node.kind)
         plain = spec is not None and spec.expand is None  # the common case, kept fast
         for layer_name in (node.name,) if plain else keras_layer_names(node,
@@ -148,6 +154,13 @@ def name_issues(doc: Document, results: Mapping[str, NodeResult],
                 issues.append(Issue(node.id, None, ERROR, _clash(layer_name, node, first),
                                     "duplicate_name"))
     return issues
+
+
+def _has_weights(result: NodeResult | None) -> bool:
+    """Whether torch registers weights under the node's name: a layer known to have some,
+    or whose count is unknown. A weightless layer (ReLU, Dropout, an Input) builds named
+    'a.b'; a node with another error is told of that one first."""
+    return result is not None and result.ok and (result.count is None or any(result.count))
 
 
 def _clash(layer_name: str, node: Node, first: Node) -> str:

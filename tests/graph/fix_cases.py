@@ -338,7 +338,16 @@ def residual_valid_case(kind="Add"):
     return doc, out, keras.Model(x, getattr(L, kind)()([y, stem]))
 
 
+def dotted_name_case():
+    """A name torch refuses (keras.layers.Dense(3, name="a.b") fails to build on torch)."""
+    doc, ids = chain(("Input", {"shape": [4]}), ("Dense", {"units": 3}))
+    doc.rename(ids[-1], "a.b")
+    x = keras.Input((4,))
+    return doc, ids[-1], keras.Model(x, L.Dense(3, name="a_b")(x))
+
+
 CASES = {
+    "rename_torch_safe": dotted_name_case,
     "set_branch_padding_same": residual_valid_case,
     "set_branch_padding_same-concat": lambda: residual_valid_case("Concatenate"),
     "insert_flatten": flatten_case,
