@@ -18,11 +18,12 @@ from .layers import custom
 from .model_keys import key_issues
 from .model_scope import left_out_ids, usage_issues
 from .names import torch_name_problem
+from .nested import is_model_block
 from .output_checks import dense_on_image_issues, output_issues
 from .param_fixes import TORCH_NAME_FIX
 from .script_names import TAKEN_CODE
 from .sizes import weight_size_issues
-from .spec import INPUT, LAYER_SPECS
+from .spec import INPUT, LAYER_SPECS, USER_BLOCK
 from .training_keys import CODE as KEYWORD_CODE
 from .training_schema import check_training
 
@@ -141,7 +142,10 @@ def name_issues(doc: Document, results: Mapping[str, NodeResult],
             issues.append(Issue(node.id, None, ERROR, f"Node {node.id}: {problem}",
                                 "invalid_name"))
             continue
-        problem = torch_name_problem(node.name) if _has_weights(results.get(node.id)) else None
+        nested = node.kind == USER_BLOCK and is_model_block(doc.blocks, node.params.get("block"))
+        # a nested model named so is built under Keras' default name, then named (codegen)
+        problem = None if nested or not _has_weights(results.get(node.id)) \
+            else torch_name_problem(node.name)
         if problem:
             issues.append(Issue(node.id, None, ERROR, f"{node.name!r} ({node.kind}): {problem}",
                                 "torch_name", (TORCH_NAME_FIX,), {"field": "name"}))

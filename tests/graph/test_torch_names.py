@@ -79,3 +79,16 @@ def test_a_weightless_layer_named_with_a_dot_is_left_alone():
     doc.rename("v", "in.put")
     assert not analyze(doc).errors
     assert build_model(doc).count_params() == 0
+
+
+def test_a_nested_model_named_with_a_dot_is_left_alone():
+    """Plain Keras on torch builds a Functional model named 'a.b' nested in another (a
+    Sequential one is built under Keras' default name, then named)."""
+    from .fix_cases import sequential_block_case
+
+    doc, tower, model = sequential_block_case()
+    doc.outputs = [tower]
+    doc.blocks["tower"]["model"]["class"] = "Functional"
+    doc.rename(tower, "a.b")
+    assert not analyze(doc).errors
+    assert build_model(doc).count_params() == model.count_params()
