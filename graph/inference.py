@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from . import branch_padding
+from . import branch_padding, nested
 from .diagnose import batch_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ShapeError
@@ -22,7 +22,7 @@ from .layers import custom, shared
 from .node_checks import port_issues, resolve_params
 from .node_result import ERROR, WARNING, Issue, NodeResult, shape_spec, spec_of
 from .node_result import node_issue as _issue
-from .spec import LayerSpec
+from .spec import USER_BLOCK, LayerSpec
 
 __all__ = ["ERROR", "WARNING", "Issue", "NodeResult", "infer_graph", "infer_node", "keepable",
            "resolve_params", "shape_spec", "spec_of"]
@@ -108,6 +108,10 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         if batch is not None:  # the likelier mistake than a layer missing
             port, fixes = batch, ("drop_batch_axis", *fixes)
         issue = _issue(node, found.message, found.code, port, fixes=fixes)
+        if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
+                                                                     params.get("block")):
+            issue = replace(issue, fixes=(nested.FUNCTIONAL_FIX, *fixes),
+                            data={"block": params["block"]})
         issues.append(_with_branch_padding(doc, issue, spec, params, edges, results))
         return NodeResult(shapes, None, params), issues
     except Exception as exc:  # noqa: BLE001 - a faulty rule must not break validation

@@ -95,6 +95,27 @@ def check_model(data: dict, where: str, blocks: Mapping[str, Any] | None = None)
         _check_chain(data, at, blocks or {})
 
 
+FUNCTIONAL_FIX = "make_nested_functional"
+
+
+def functional_fix_applies(blocks: Mapping[str, Any], block: Any) -> bool:
+    """Whether block `block` is a nested model its class refuses and 'Functional' takes:
+    a Sequential one holding a block of several layers, or not one chain."""
+    data = blocks.get(block) if isinstance(block, str) else None
+    meta = model_of(data)
+    if meta is None or meta.get("class") == FUNCTIONAL:
+        return False
+    try:
+        check_model({**data, MODEL: {**meta, "class": FUNCTIONAL}}, block, blocks)
+    except (NestedModelError, KeyError, TypeError):
+        return False
+    try:
+        check_model(data, block, blocks)
+    except (NestedModelError, KeyError, TypeError):
+        return True
+    return False
+
+
 def _check_input(entry: Any, at: str) -> None:
     if not isinstance(entry, dict) or not set(entry) <= {"name", "batch_shape"}:
         raise NestedModelError(f"{at}: expected {{'name', 'batch_shape'}}, received {entry!r}")

@@ -19,12 +19,15 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
                                       code knows: the closest known name; a callback's
                                       monitor that training never logs: the closest
                                       logged name
+    make_nested_functional            a nested model whose class refuses its layers (a
+                                      Sequential one holding a block): made Functional
     rename_torch_safe                 a layer name holding '.', which torch cannot build:
                                       renamed with '_' for '.', unique in the graph
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from . import commands as cmd
@@ -32,6 +35,7 @@ from .data_fixes import set_output_loss
 from .document import Document, Edge
 from .errors import DocumentError
 from .names import torch_name_problem, torch_safe_name
+from .nested import FUNCTIONAL, FUNCTIONAL_FIX, MODEL, functional_fix_applies
 
 TORCH_NAME_FIX = "rename_torch_safe"
 
@@ -159,6 +163,20 @@ def rename_torch_safe(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return [node.id]
 
 
+def make_nested_functional(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Make the nested model of the block in the issue's data Functional, whatever its
+    class was, so it can hold a block of several layers."""
+    from .userblock_library import SetBlockDefinition
+
+    block = issue.data.get("block")
+    if not functional_fix_applies(doc.blocks, block):
+        raise DocumentError(f"Block {block!r} is no nested model that 'Functional' would fix")
+    definition = copy.deepcopy(doc.blocks[block])
+    definition[MODEL]["class"] = FUNCTIONAL
+    stack.push(SetBlockDefinition(doc, block, definition))
+    return [issue.node]
+
+
 PARAM_FIXES: dict[str, Callable] = {
     "set_use_projection": set_use_projection,
     "set_padding_same": set_padding_same,
@@ -174,6 +192,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "use_suggested_name": use_suggested_name,
     "hold_in_pipeline": hold_in_pipeline,
     TORCH_NAME_FIX: rename_torch_safe,
+    FUNCTIONAL_FIX: make_nested_functional,
 }
 PARAM_LABELS = {
     "set_use_projection": "Set use_projection",
@@ -190,4 +209,5 @@ PARAM_LABELS = {
     "use_suggested_name": "Use the suggested name",
     "hold_in_pipeline": "Hold it in a Pipeline",
     TORCH_NAME_FIX: "Rename with '_' for '.'",
+    FUNCTIONAL_FIX: "Make the nested model Functional",
 }

@@ -4,6 +4,8 @@ repaired graph (`CASES`)."""
 
 from __future__ import annotations
 
+import copy
+
 import keras
 
 from kerascanvas.graph.document import Document, Edge
@@ -346,7 +348,35 @@ def dotted_name_case():
     return doc, ids[-1], keras.Model(x, L.Dense(3, name="a_b")(x))
 
 
+SEQUENTIAL_TOWER = {
+    "nodes": [{"id": "r", "kind": "ResidualBlock", "name": "res1", "params": {"filters": 4}},
+              {"id": "g", "kind": "GlobalAveragePooling2D", "name": "pool", "params": {}},
+              {"id": "o", "kind": "Dense", "name": "embedding", "params": {"units": 2}}],
+    "edges": [{"src": "r", "src_port": 0, "dst": "g", "dst_port": 0},
+              {"src": "g", "src_port": 0, "dst": "o", "dst_port": 0}],
+    "inputs": [[{"node": "r", "port": 0}]],
+    "output": {"node": "o", "port": 0},
+    "model": {"class": "Sequential", "inputs": [{"name": "tower_in"}]},
+}
+
+
+def sequential_block_case():
+    """A Sequential nested model holding a ResidualBlock, which Keras' Sequential cannot
+    list; the Functional one Keras builds."""
+    doc, ids = chain(("Input", {"shape": [8, 8, 4]}))
+    doc.blocks["tower"] = copy.deepcopy(SEQUENTIAL_TOWER)
+    tower = doc.add_node("UserBlock", "tower", {"block": "tower"}).id
+    doc.connect(Edge(ids[0], 0, tower, 0))
+    inner = keras.Input((8, 8, 4), name="tower_in")
+    y = L.BatchNormalization()(L.Conv2D(4, 3, padding="same", use_bias=False)(
+        L.ReLU()(L.BatchNormalization()(L.Conv2D(4, 3, padding="same", use_bias=False)(inner)))))
+    y = L.Dense(2)(L.GlobalAveragePooling2D()(L.ReLU()(L.Add()([y, inner]))))
+    x = keras.Input((8, 8, 4))
+    return doc, tower, keras.Model(x, keras.Model(inner, y, name="tower")(x))
+
+
 CASES = {
+    "make_nested_functional": sequential_block_case,
     "rename_torch_safe": dotted_name_case,
     "set_branch_padding_same": residual_valid_case,
     "set_branch_padding_same-concat": lambda: residual_valid_case("Concatenate"),
