@@ -1,12 +1,15 @@
-"""Where a plot's legend goes: the corner of the view where it hides the least of the curves.
+"""Where a plot's legend goes: a corner of the view that holds none of the curves, else a
+row between the title and the view.
 
 pyqtgraph pins a legend to one corner. Accuracy climbs to the top right of its plot
-as training goes on, and a legend there lay over the very curves it names; a loss
-falls to the bottom, where a legend at the bottom would do the same. Each redraw
-moves the legend to the corner whose box covers the fewest samples of the curves
-drawn (ties keep it where it is, then prefer the top right). A legend wider than its
-plot (many plots side by side, earlier runs overlaid) is cut whatever its corner: it
-keeps to a left one, so the names are cut at their ends, not their starts.
+and a loss falls to the bottom; in a small dock every corner may hold a curve, and a
+legend there hid the curves it named (a short plot even cut its second name off). The
+legend goes to the corner whose box covers none of the curves drawn (ties keep it where
+it is, then prefer the top right); with none free it is laid out as a row (or as few
+lines as the width allows) above the view, which gives up that height. A plot with one
+curve has no legend: its title names it. Placing costs a few thousand comparisons, so
+the plots place a legend when its names or the epochs change, or the view is resized,
+never per batch.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 
 MARGIN = 10  # pixels between the legend and the view's edge
+ROW_GAP = 4  # pixels under a legend laid out above the view
+TEXT_SIZE = "8pt"  # the names: small enough for narrow plots
 SAMPLES = 400  # points per curve at which coverage is measured (the lines between too)
 # corner -> (anchor, offset): the legend's corner pinned to the same corner of the view
 CORNERS = {
@@ -80,23 +85,104 @@ def best_corner(points: np.ndarray, boxes: dict, current: str) -> str:
         next(c for c in CORNERS if counts.get(c) == least)
 
 
-def place_legend(plot: pg.PlotItem) -> str | None:
-    """Move the legend of `plot` to its best corner; the corner, or None without one."""
-    legend = plot.legend
-    if legend is None or not legend.items:
-        return None
+def _fractions(plot: pg.PlotItem) -> np.ndarray:
+    """The curves' points as fractions of the view (0, 0 top left; 1, 1 bottom right): the
+    same whether or not a legend row above the view takes some of its height."""
     view = plot.vb
     view.updateAutoRange()
+    view.updateMatrix()  # the range just fitted, mapped from now on (not at the next paint)
     (x0, x1), (y0, y1) = view.viewRange()
-    px, py = view.viewPixelSize()
-    size = ((legend.width() + MARGIN) * px, (legend.height() + MARGIN) * py)
-    boxes = corner_boxes(((x0, x1), (y0, y1)), size)
-    if legend.width() + 2 * MARGIN > view.width():  # cut either way: keep the names' starts
-        boxes = {c: box for c, box in boxes.items() if c.endswith("left")}
-    current = getattr(legend, "corner", "top right")
-    corner = best_corner(curve_points(plot, (x0, x1)), boxes, current)
-    if corner != getattr(legend, "corner", None):
-        anchor, offset = CORNERS[corner]
-        legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
-        legend.corner = corner
+    points = curve_points(plot, (x0, x1))
+    return np.column_stack([(points[:, 0] - x0) / ((x1 - x0) or 1.0),
+                            (y1 - points[:, 1]) / ((y1 - y0) or 1.0)])
+
+
+def _free_corner(plot: pg.PlotItem, legend: pg.LegendItem, height: float) -> str | None:
+    """The corner where the legend (one column) covers none of the curves in a view
+    `height` pixels tall, or None when every corner holds some (or it does not fit)."""
+    legend.setColumnCount(1)
+    width = plot.vb.width()
+    w, h = (legend.width() + MARGIN) / width, (legend.height() + MARGIN) / height
+    if w + MARGIN / width > 1 or h + MARGIN / height > 1:
+        return None
+    # Boxes in fractions, y downwards: "top" is 0 .. h.
+    boxes = corner_boxes(((0.0, 1.0), (1.0, 0.0)), (w, -h))
+    boxes = {c: (x0, x1, min(y0, y1), max(y0, y1)) for c, (x0, x1, y0, y1) in boxes.items()}
+    points = _fractions(plot)
+    corner = best_corner(points, boxes, getattr(legend, "corner", "top right"))
+    x0, x1, y0, y1 = boxes[corner]
+    clear = not np.any((points[:, 0] >= x0) & (points[:, 0] <= x1)
+                       & (points[:, 1] >= y0) & (points[:, 1] <= y1))
+    return corner if clear else None
+
+
+def _row_above(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
+    """Lay the legend out as a row (as few lines as the plot's width allows) between the
+    title and the view, the view giving up that height."""
+    legend.setParentItem(plot)
+    count = len(legend.items)
+    for cols in range(count, 0, -1):
+        legend.setColumnCount(cols)
+        if legend.width() <= plot.width() - 2 * MARGIN:
+            break
+    if _spacer(plot).height() != legend.height() + ROW_GAP:
+        _spacer(plot).setFixedHeight(legend.height() + ROW_GAP)
+        plot.layout.activate()  # laid out now: not at some later resize of the plot
+    title = plot.layout.itemAt(0, 1)
+    top = title.geometry().height() if title is not None else 0.0
+    # Wider than the plot even in one column (a plot a few names wide): cut at the names'
+    # ends, their starts kept.
+    side = 0.5 if legend.width() <= plot.width() else 0.0
+    legend.anchor(itemPos=(side, 0), parentPos=(side, 0), offset=(0, top))
+
+
+def place_legend(plot: pg.PlotItem) -> str | None:
+    """Move the legend of `plot` to the corner of its view that holds none of the curves,
+    else to a row above the view ("above"); None without a legend (fewer than two
+    curves: the title names a lone one)."""
+    legend = plot.legend
+    if legend is None or len(legend.items) < 2:
+        if legend is not None:
+            legend.hide()
+        _release_row(plot)
+        return None
+    legend.show()
+    corner = _free_corner(plot, legend, _room_under_title(plot))
+    if corner is None:
+        _row_above(plot, legend)
+        legend.corner = "above"
+        return legend.corner
+    _release_row(plot)
+    legend.setParentItem(plot.vb)
+    anchor, offset = CORNERS[corner]
+    legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
+    legend.corner = corner
     return corner
+
+
+def _room_under_title(plot: pg.PlotItem) -> float:
+    """The view's height with no legend row above it: from the title's foot to the view's,
+    whether or not a row asked for has been laid out yet (deciding on the view's height
+    alone flipped the legend between a corner and the row as the layout caught up)."""
+    title = plot.layout.itemAt(0, 1)
+    top = title.geometry().bottom() if title is not None else 0.0
+    return plot.vb.geometry().bottom() - top
+
+
+def _spacer(plot: pg.PlotItem) -> pg.GraphicsWidget:
+    """An empty item in the row between the title and the view, as tall as the legend
+    laid out there (a row holding only the hidden top axis took no height)."""
+    spacer = getattr(plot, "legend_spacer", None)
+    if spacer is None:
+        spacer = plot.legend_spacer = pg.GraphicsWidget()
+        spacer.setFixedWidth(0)
+        spacer.setFixedHeight(0)
+        plot.layout.addItem(spacer, 1, 0)
+    return spacer
+
+
+def _release_row(plot: pg.PlotItem) -> None:
+    spacer = getattr(plot, "legend_spacer", None)
+    if spacer is not None and spacer.height():
+        spacer.setFixedHeight(0)
+        plot.layout.activate()

@@ -11,7 +11,7 @@ import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtGui  # noqa: E402
 
 from .axes import ReadableAxis  # noqa: E402
-from .legend import MARGIN  # noqa: E402
+from .legend import MARGIN, TEXT_SIZE  # noqa: E402
 
 LEGEND_ALPHA = 190  # of the legend's black box: the curves show faintly through it
 PLOT_ASPECT = 1.3  # width over height a plot needs before plots go side by side
@@ -134,9 +134,10 @@ class PlotGridMixin:
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         # No grid: its full-length lines made each repaint about three times as costly.
-        # Moved to the emptiest corner on redraws; in a small plot every corner may hold a
-        # curve, and the dark box keeps the names readable over it.
-        plot.addLegend(offset=(-MARGIN, MARGIN), brush=pg.mkBrush(0, 0, 0, LEGEND_ALPHA))
+        # Placed off the curves (see `legend`); the dark box keeps the names readable over
+        # a curve drawn between placements (a batch loss within an epoch).
+        plot.addLegend(offset=(-MARGIN, MARGIN), brush=pg.mkBrush(0, 0, 0, LEGEND_ALPHA),
+                       labelTextSize=TEXT_SIZE, verSpacing=-4)
         if "loss" in self.plots:
             plot.setXLink(self.plots["loss"])
         plot.hideAxis("bottom")

@@ -153,23 +153,39 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
                 item.setData([], [])
         self._fix_x_range()
         self._sync_legends()
-        for plot in self.plots.values():
-            place_legend(plot)
+        self._place_legends()
 
     def _sync_legends(self) -> None:
-        """Legends name the curves drawn: not those of a previous run or of an overlay
-        unchecked, whose items stay (empty) for reuse."""
+        """Legends name the curves drawn, in plots drawing two or more (a lone curve is
+        named by its title): not those of a previous run or of an overlay unchecked, whose
+        items stay (empty) for reuse."""
+        drawn = {key: item.xData is not None and len(item.xData) > 0
+                 for key, item in self.items.items()}
+        counts: dict[str, int] = {}
+        for key, shown in drawn.items():
+            counts[self._owners[key]] = counts.get(self._owners[key], 0) + shown
         for key, item in self.items.items():
             legend, name = self.plots[self._owners[key]].legend, item.name()
             if legend is None or not name:
                 continue
             label = legend.getLabel(item)
-            drawn = item.xData is not None and len(item.xData) > 0
-            if label is not None and (not drawn or label.text != name):  # renamed: anew
+            listed = drawn[key] and counts[self._owners[key]] > 1
+            if label is not None and (not listed or label.text != name):  # renamed: anew
                 legend.removeItem(item)
                 label = None
-            if drawn and label is None:
+            if listed and label is None:
                 legend.addItem(item, name)
+
+    def _place_legends(self) -> None:
+        """Place each legend again when its names or the epochs drawn changed (not per
+        batch: placing samples every curve)."""
+        runs = [self.current, *(c for _, c, _ in self.overlays)]
+        epochs = tuple((id(c), len(c.epochs.get("loss", ()))) for c in runs if c is not None)
+        for plot in self.plots.values():
+            key = (epochs, tuple(label.text for _, label in plot.legend.items))
+            if getattr(plot, "legend_key", None) != key:
+                plot.legend_key = key
+                place_legend(plot)
 
     def _fix_x_range(self, *_) -> None:
         """Fix the epoch axis to the runs' last epoch, with `EDGE_PX` of room at each end
@@ -206,6 +222,7 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
         plot = super()._new_plot(name)
         # The room at the ends is in pixels: kept when a plot's width changes.
         plot.getViewBox().sigResized.connect(self._fix_x_range)
+        plot.getViewBox().sigResized.connect(lambda *_: place_legend(plot))
         return plot
 
     def _metric_names(self) -> list[str]:

@@ -354,30 +354,6 @@ def test_marks_at_the_last_epoch_are_drawn_whole(qtbot, size):
                     timeout=3000)
 
 
-def test_a_legend_wider_than_its_plot_shows_the_starts_of_its_names(qtbot):
-    """With several metrics side by side and an earlier run overlaid, the loss legend is
-    wider than its plot: pinned to a right corner, it was cut on the left, the names read
-    'atch loss', 'un 3 validation'. It goes to a left corner then, cut on the right."""
-    plots = tab_plots(qtbot)
-    old, new = RunCurves(), RunCurves()
-    for epoch in range(3):
-        logs = {name: 1.0 / (epoch + 1) for name in (
-            "loss", "val_loss", "accuracy", "val_accuracy", "precision", "recall", "auc",
-            "sparse_top_k_categorical_accuracy")}
-        old.add_epoch(epoch, logs, lr=1e-3)
-        new.add_epoch(epoch, logs, lr=1e-3)
-    plots.show_run(new)
-    plots.set_overlays([("Run 12", old)])
-    plots.redraw()
-    qtbot.wait(50)
-    plots.redraw()
-    plot = plots.plots["loss"]
-    legend = plot.legend.mapRectToScene(plot.legend.boundingRect())
-    view = plot.vb.mapRectToScene(plot.vb.boundingRect())
-    assert legend.width() > view.width()  # the case: it cannot fit
-    assert legend.left() >= view.left()
-
-
 def test_plots_of_a_row_share_its_width_and_long_titles_elide(qtbot):
     """A long metric name's title asked for its whole width: in a narrow tab its plot took
     ~300 px and the loss plot shrank to ~70 px. The plots of a row now get equal widths

@@ -1,0 +1,118 @@
+"""The curves' legends: each names every curve drawn, a lone curve has none, and none
+lies over the curves, in the Training panel driven by a scripted run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from kerascanvas.app.training.plots import RunCurves, TrainingPlots
+
+from .training_fakes import epoch, started, training_panel
+
+panel = pytest.fixture(training_panel)
+
+
+def drawn_names(plot) -> list[str]:
+    return sorted(item.name() for item in plot.listDataItems()
+                  if item.name() and item.xData is not None and len(item.xData))
+
+
+def listed(plot) -> list[str]:
+    legend = plot.legend
+    if legend is None or not legend.isVisible():
+        return []
+    return sorted(label.text for _, label in legend.items)
+
+
+def curve_scene_points(plot) -> list[QtCore.QPointF]:
+    """Points along every curve of `plot` (the lines between its samples too), in scene
+    coordinates."""
+    found = []
+    for item in plot.listDataItems():
+        x, y = item.getData()
+        if x is None or not len(x):
+            continue
+        for i in range(len(x)):
+            ends = (i, min(i + 1, len(x) - 1))
+            if not all(np.isfinite([x[j] for j in ends] + [y[j] for j in ends])):
+                continue
+            for t in np.linspace(0, 1, 25):
+                a = x[ends[0]] + t * (x[ends[1]] - x[ends[0]])
+                b = y[ends[0]] + t * (y[ends[1]] - y[ends[0]])
+                found.append(plot.vb.mapViewToScene(QtCore.QPointF(a, b)))
+    return found
+
+
+def assert_legends_clear(plots: TrainingPlots) -> None:
+    for name, plot in plots.plots.items():
+        names = drawn_names(plot)
+        assert listed(plot) == (names if len(names) > 1 else []), name
+        if not listed(plot):
+            continue
+        legend = plot.legend.mapRectToScene(plot.legend.boundingRect())
+        whole = plot.mapRectToScene(plot.boundingRect())
+        assert whole.contains(legend), f"the {name} legend is cut: {legend} in {whole}"
+        covered = [p for p in curve_scene_points(plot) if legend.contains(p)]
+        assert not covered, f"the {name} legend covers its curves at {covered[:3]}"
+
+
+def settled(plots: TrainingPlots, qtbot) -> None:
+    """Redrawn, and the layouts and resizes the redraw posted done."""
+    def geometries():
+        return [(p.vb.sceneBoundingRect(), p.legend.pos(), p.legend.isVisible())
+                for p in plots.plots.values()]
+    plots.redraw()
+    last = None
+    for _ in range(50):
+        qtbot.wait(40)
+        now = geometries()
+        if now == last:
+            break
+        last = now
+
+
+@pytest.mark.parametrize("size", [(1300, 330), (1000, 420), (800, 800)])
+def test_legends_name_every_curve_and_lie_off_them_through_a_run(panel, qtbot, size):
+    """Under the canvas at 1024x700 the loss legend lay over the middle of the loss, the
+    accuracy legend over its start (and named only 'train' while 'validation' was drawn:
+    its second line was cut off), the learning rate had a legend for its only curve."""
+    panel.resize(*size)
+    run, _ = started(panel, qtbot)
+    plots = panel.plots
+    for e in range(6):
+        losses = tuple(2.0 * 0.6 ** (e + b / 4) for b in range(4))
+        run.push(*epoch(e, losses=losses, val_loss=losses[-1] * 1.1,
+                        accuracy=1.0 - 0.5 * 0.5 ** e))
+        qtbot.waitUntil(lambda e=e: plots.current is not None
+                        and len(plots.current.epochs.get("loss", ())) == e + 1, timeout=5000)
+        settled(plots, qtbot)
+        assert_legends_clear(plots)
+    assert listed(plots.plots["learning rate"]) == []  # its title names its one curve
+    assert listed(plots.plots["accuracy"]) == ["train", "validation"]
+    assert listed(plots.plots["loss"]) == ["batch loss", "train", "validation"]
+
+
+def test_a_legend_with_no_free_corner_goes_above_the_view_whole(qtbot):
+    """Many plots side by side with an earlier run overlaid: the loss legend fits in no
+    corner of its small view; it is laid out between the title and the view, within the
+    plot, off the curves."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(1100, 260)
+    plots.show()
+    qtbot.waitExposed(plots)
+    old, new = RunCurves(), RunCurves()
+    for e in range(3):
+        logs = {name: 1.0 / (e + 1) for name in (
+            "loss", "val_loss", "accuracy", "val_accuracy", "precision", "recall", "auc",
+            "sparse_top_k_categorical_accuracy")}
+        old.add_epoch(e, logs, lr=1e-3)
+        new.add_epoch(e, logs, lr=1e-3)
+    plots.show_run(new, "Run 2")
+    plots.set_overlays([("Run 1", old)])
+    settled(plots, qtbot)
+    assert plots.plots["loss"].legend.corner == "above"
+    assert_legends_clear(plots)
+    assert listed(plots.plots["learning rate"]) == ["Run 1", "Run 2"]  # two curves: named
