@@ -193,9 +193,9 @@ def _joined(before: list, after: list, epoch: float) -> list[list]:
     return [[*head[0], *after[0]], [*head[1], *after[1]]]
 
 
-def listed_entry(folder: Path, model: str | None) -> dict | None:
-    """The last entry of `folder`'s runs index whose model is `model`; None without one
-    (or without an index that can be read)."""
+def listed_entry(folder: Path, model: str | None, besides: str | None = None) -> dict | None:
+    """The last entry of `folder`'s runs index whose model is `model` (not the one of uid
+    `besides`); None without one (or without an index that can be read)."""
     from ..run_record import read_index
 
     if not model:
@@ -205,17 +205,19 @@ def listed_entry(folder: Path, model: str | None) -> dict | None:
     except ValueError:  # merge_index sets an unreadable index aside, and says nothing
         return None
     target = Path(model).resolve()
-    return next((e for e in reversed(listed) if e.get("saved") and
-                 (folder / e["saved"]).resolve() == target), None)
+    return next((e for e in reversed(listed) if e.get("saved") and e.get("uid") != besides
+                 and (folder / e["saved"]).resolve() == target), None)
 
 
-def continue_listed(entry: dict, folder: Path, resumed: str | None) -> None:
-    """When `resumed` (--resume) is the model of a listed run, mark `entry` as continuing
-    it (`resumed_from`) and put that run's curves up to the epoch resumed from before its
-    own, as the window does for a run it continues."""
-    previous = listed_entry(folder, resumed)
+def continue_listed(entry: dict, folder: Path, resumed: str | None,
+                    previous: dict | None = None) -> dict | None:
+    """When `resumed` (--resume) is the model of a listed run (`previous`, else looked up),
+    mark `entry` as continuing it (`resumed_from`) and put that run's curves up to the
+    epoch resumed from before its own, as the window does for a run it continues; that
+    run's entry (None without one)."""
+    previous = previous or listed_entry(folder, resumed, entry.get("uid"))
     if previous is None:
-        return
+        return None
     start, old, new = entry["initial_epoch"], previous.get("curves") or {}, entry["curves"]
     entry["resumed_from"] = previous["number"]
     for name in ("batch_loss", "lr"):
@@ -224,6 +226,7 @@ def continue_listed(entry: dict, folder: Path, resumed: str | None) -> None:
     new["epochs"] = {name: _joined(epochs.get(name) or [[], []],
                                    new["epochs"].get(name) or [[], []], start)
                      for name in dict.fromkeys([*epochs, *new["epochs"]])}
+    return previous
 
 
 def list_run(result, project_file: str | Path, processes: int = 1,
@@ -234,14 +237,15 @@ def list_run(result, project_file: str | Path, processes: int = 1,
     the model --resume continued (`continue_listed`); `snapshot`: the run's
     `run_snapshot.RunSnapshot`, whose number and entry the run's final entry takes."""
     from ..run_record import INDEX, merge_index
+    from .run_continued import continued
 
     folder = runs_folder(project_file)
     try:
         entry = index_entry(result, folder, processes, tap)
         if snapshot is not None:
             entry = snapshot.entry(entry)
-        continue_listed(entry, folder, resumed)
-        merge_index(folder, [entry])
+        previous = continue_listed(entry, folder, resumed, snapshot and snapshot.previous)
+        merge_index(folder, [entry, *continued(previous, entry, folder, resumed)])
     except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
         _say(f"could not list the run in the project's runs index {folder / INDEX}: {exc}")
         return None

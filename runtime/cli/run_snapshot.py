@@ -54,6 +54,7 @@ class RunSnapshot:
         self.uid = uuid.uuid4().hex
         self.path = _snapshot_at(args, self.folder, number)  # None: it keeps none
         self.listing = True  # until an index write fails (said once)
+        self.previous: dict | None = None  # the listed run --resume continues, as listed
 
     def callback(self, data):
         """The Keras callback that writes the snapshot (`train` adds none of its own) and
@@ -93,6 +94,7 @@ class RunSnapshot:
         from ..run_record import merge_index
         from ..runs_index import PROCESS, RUNNING, this_process
         from ..train_messages import TrainResult
+        from .run_continued import continued
 
         if not self.listing:
             return
@@ -104,8 +106,10 @@ class RunSnapshot:
             entry = self.entry(index_entry(result, self.folder, 1, self.tap.until(epochs)))
             entry.update({"status": RUNNING, "result": None, "message": message,
                           PROCESS: this_process(if_ended)})
-            continue_listed(entry, self.folder, self.args.resume)
-            merge_index(self.folder, [entry])
+            self.previous = continue_listed(entry, self.folder, self.args.resume,
+                                            self.previous)
+            merge_index(self.folder, [entry, *continued(self.previous, entry, self.folder,
+                                                        self.args.resume)])
         except (OSError, ValueError, TimeoutError) as exc:
             self.listing = False
             _say(f"could not list the run in {self.folder}: {exc}")

@@ -19,6 +19,7 @@ from kerascanvas.runtime import run_record
 from kerascanvas.runtime.cli import run_snapshot
 from kerascanvas.runtime.cli.kept_runs import CurveTap, runs_folder
 from kerascanvas.runtime.cli.run import _say_snapshot, _snapshot_identity
+from kerascanvas.runtime.cli.run_continued import CONTINUED_BY
 from kerascanvas.runtime.run_record import read_index
 from kerascanvas.runtime.runs_index import PROCESS, judged
 from kerascanvas.runtime.snapshot import MIN_INTERVAL_ENV, snapshot_path
@@ -167,6 +168,15 @@ def test_a_run_with_save_killed_with_sigkill_is_listed_interrupted_with_its_snap
     killed, resumed = read_index(folder)
     assert (killed["status"], resumed["resumed_from"], resumed["saved"]) == (
         "interrupted", killed["number"], "../net.keras")
+    # The resumed run removed net.last.keras once net.keras was written: the killed run
+    # names no model, and says which run continued it and where that run's model is.
+    assert not os.path.exists(snapshot)
+    assert (killed["saved"], killed[CONTINUED_BY]) == (None, resumed["number"])
+    assert f"Continue Run {resumed['number']} to go on from it (its model is {save})" in \
+        killed["message"] and "is kept at" not in killed["message"]
+    assert killed["message"].startswith("The process of `kerascanvas run` ended during")
+    assert killed["message"].endswith(f"The curves and metrics up to epoch {reached} are kept "
+                                      "in the run.")
 
 
 def test_a_run_without_save_snapshots_in_the_runs_folder_and_removes_it_at_its_end(
