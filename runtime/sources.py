@@ -21,6 +21,7 @@ importable here too).
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -104,12 +105,37 @@ def _split_query(rest: str) -> tuple[str, dict[str, str]]:
 
 
 # ---- CSV -----------------------------------------------------------------------
-def _read_table(path: str) -> tuple[list[str], list[list[str]]]:
+CHUNK_ROWS = 4096  # rows turned into columns at a time: no list per row outlives its chunk
+
+
+Texts = list[np.ndarray]  # a column's values: an array of strings per chunk of rows
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A CSV file's header and its columns of stripped texts ("" where a row is short): per
+    column, an object array of strings per chunk of rows. A million rows make a few hundred
+    arrays, not a million lists, and the cyclic collector (which runs on the GUI thread while
+    a window is open) walks none of them: arrays and strings are no containers it tracks."""
+
+    header: list[str]
+    columns: list[Texts]
+    rows: int
+
+    def release(self) -> None:
+        """Free the texts a chunk at a time: a million strings freed in one call would hold
+        the GIL (and so the GUI thread) for a tenth of a second."""
+        for column in self.columns:
+            while column:
+                column.pop()
+
+
+def _read_table(path: str) -> _Table:
     with checked_header():
         datafiles.check_text_file(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = [row for row in csv.reader(handle) if row]
+            return _columns(path, csv.reader(handle))
     except OSError as exc:
         raise DataError(f"Could not read {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
@@ -117,41 +143,72 @@ def _read_table(path: str) -> tuple[list[str], list[list[str]]]:
                         f"at byte {exc.start}") from None
     except csv.Error as exc:
         raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-    if len(rows) < 2:
+
+
+def _columns(path: str, reader) -> _Table:
+    """The reader's non-blank rows, CHUNK_ROWS at a time, appended to columns."""
+    header = next((row for row in reader if row), None)
+    columns: list[Texts] = [[] for _ in header or ()]
+    rows = 0
+    while read := list(itertools.islice(reader, CHUNK_ROWS)):
+        chunk = [row for row in read if row]
+        rows += len(chunk)
+        cells = list(itertools.zip_longest(*chunk, fillvalue=""))
+        for column, texts in zip(columns, cells, strict=False):
+            column.append(np.fromiter(map(str.strip, texts), dtype=object, count=len(texts)))
+        for column in columns[len(cells):]:  # every row of the chunk is shorter
+            column.append(np.full(len(chunk), "", dtype=object))
+    if header is None or not rows:
         raise DataError(f"{path}: expected a header row and at least one data row. "
-                        f"Received {len(rows)} row(s)")
-    return [h.strip() for h in rows[0]], rows[1:]
+                        f"Received {0 if header is None else 1} row(s)")
+    return _Table([h.strip() for h in header], columns, rows)
 
 
-def _column(rows: list[list[str]], index: int, name: str, path: str) -> list[str]:
-    values = []
-    for number, row in enumerate(rows, start=2):
-        if index >= len(row) or not row[index].strip():
-            raise DataError(f"{path}, row {number}: column {name!r} is empty")
-        values.append(row[index].strip())
+def _at(values: Texts, index: int) -> str:
+    for part in values:
+        if index < len(part):
+            return part[index]
+        index -= len(part)
+    raise IndexError(index)
+
+
+def _convert(function, values: Texts, dtype: str) -> np.ndarray:
+    """`function` of every value, a chunk a call (a worker lets the GUI thread run)."""
+    return np.concatenate([np.fromiter(map(function, part), dtype=dtype, count=len(part))
+                           for part in values])
+
+
+def _column(table: _Table, name: str, path: str) -> Texts:
+    values = table.columns[table.header.index(name)]
+    row = 2
+    for part in values:
+        if "" in part:
+            first = np.flatnonzero(part == "")[0]
+            raise DataError(f"{path}, row {row + first}: column {name!r} is empty")
+        row += len(part)
     return values
 
 
-def _numbers(values: list[str], name: str, path: str) -> np.ndarray | None:
+def _numbers(values: Texts, name: str, path: str) -> np.ndarray | None:
     """The column's values as numbers, or None when one is no number. A number that is
     not finite ("nan", "inf", "1e999") is refused, naming its row: Python's `float` reads
     it, and one NaN in a batch makes every loss from there on NaN."""
     try:
-        numbers = np.array([float(v) for v in values])
+        numbers = _convert(float, values, "float64")
     except ValueError:
         return None
     bad = np.flatnonzero(~np.isfinite(numbers))
     if len(bad):
         more = f" ({len(bad)} rows hold no finite number)" if len(bad) > 1 else ""
         raise DataError(f"{path}, row {bad[0] + 2}: column {name!r} holds "
-                        f"{values[bad[0]]!r}, expected a finite number{more}")
+                        f"{_at(values, bad[0])!r}, expected a finite number{more}")
     return numbers
 
 
-def _not_a_number(values: list[str]) -> tuple[int, str]:
+def _not_a_number(values: Texts) -> tuple[int, str]:
     """The row number (as in the file, the header being row 1) and text of the first
     value that is no number."""
-    for number, value in enumerate(values, start=2):
+    for number, value in enumerate(itertools.chain.from_iterable(values), start=2):
         try:
             float(value)
         except ValueError:
@@ -179,7 +236,7 @@ class CsvTable:
     features: list[str]
     target: str
     x: np.ndarray
-    target_values: list[str]
+    target_values: Texts
 
 
 def read_csv(rest: str) -> CsvTable:
@@ -189,7 +246,15 @@ def read_csv(rest: str) -> CsvTable:
         DataError: the file cannot be read, lacks a column, or a feature is not a number.
     """
     path, options = _split_query(rest)
-    header, rows = _read_table(path)
+    table = _read_table(path)
+    try:
+        return _convert_table(table, path, options)
+    finally:
+        table.release()
+
+
+def _convert_table(table: _Table, path: str, options: dict[str, str]) -> CsvTable:
+    header = table.header
     target = options.get("target") or header[-1]
     features = [f.strip() for f in options["features"].split(",")] if "features" in options \
         else [h for h in header if h != target]
@@ -201,14 +266,14 @@ def read_csv(rest: str) -> CsvTable:
                         f"column. Received {len(header)} column(s)")
     x = []
     for name in features:
-        values = _column(rows, header.index(name), name, path)
+        values = _column(table, name, path)
         column = _numbers(values, name, path)
         if column is None:
             row, value = _not_a_number(values)
             raise DataError(f"{path}, row {row}: feature column {name!r} must hold "
                             f"numbers. Received {value!r}")
         x.append(column)
-    values = _column(rows, header.index(target), target, path)
+    values = list(_column(table, target, path))  # kept: the table's own lists are released
     return CsvTable(path, header, features, target, np.stack(x, axis=1).astype("float32"),
                     values)
 
@@ -242,24 +307,31 @@ def csv_target(rest: str, doc: Document) -> tuple[list[str], int, str, np.ndarra
     Numeric targets are read for the model's one output (its loss decides class ids or
     values); without one output they are values."""
     path, options = _split_query(rest)
-    header, rows = _read_table(path)
-    target = options.get("target") or header[-1]
-    if target not in header:
-        raise DataError(_missing_column(path, target, header))
-    outputs = model_outputs(doc)
-    values = _column(rows, header.index(target), target, path)
-    y, classes = _target(values, doc, outputs[0].name if len(outputs) == 1 else None,
-                         target, path)
-    return header, len(rows), target, y, classes
+    table = _read_table(path)
+    header = table.header
+    try:
+        target = options.get("target") or header[-1]
+        if target not in header:
+            raise DataError(_missing_column(path, target, header))
+        outputs = model_outputs(doc)
+        values = _column(table, target, path)
+        y, classes = _target(values, doc, outputs[0].name if len(outputs) == 1 else None,
+                             target, path)
+    finally:
+        table.release()
+    return header, table.rows, target, y, classes
 
 
-def _target(values: list[str], doc: Document, output: str | None, column: str,
+def _target(values: Texts, doc: Document, output: str | None, column: str,
             path: str) -> tuple[np.ndarray, list | None]:
     numbers = _numbers(values, column, path)
     if numbers is None:
-        classes = sorted(set(values))
+        names: set[str] = set()
+        for part in values:
+            names.update(part)
+        classes = sorted(names)
         lookup = {name: i for i, name in enumerate(classes)}
-        return np.array([lookup[v] for v in values], dtype="int64"), classes
+        return _convert(lookup.__getitem__, values, "int64"), classes
     loss = resolve_training(doc)["loss"][output] if output is not None else "mse"
     if label_form(loss) != "regression" and np.all(np.mod(numbers, 1) == 0):
         return numbers.astype("int64"), None
