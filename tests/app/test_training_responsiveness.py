@@ -1,10 +1,15 @@
-"""The GUI stays responsive while a real worker process trains, is killed, or continues.
+"""The GUI stays responsive while a real worker process trains, is killed, or continues:
+the run's calls that may block (reading its events, killing and joining its processes) are
+made off the GUI thread, and the event loop turns while the run goes on. How long the loop
+stalls is a figure, measured by benchmarks/bench_gui_lag.py (a loaded machine stretches it).
 
 These start `runtime.worker.TrainingRun` child processes (each imports keras and
 torch, several seconds), so the models and data are tiny.
 """
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 
@@ -14,9 +19,27 @@ from kerascanvas.graph.project import Project
 from tests.app.lag import LagMeter, mlp
 
 CHILD_TIMEOUT_MS = 240_000
-# Only a real block of the event loop breaks this bound; the figure itself (target 100 ms)
-# is measured by benchmarks/bench_gui_lag.py, since a loaded machine stretches it.
-MAX_LAG_S = 1.0
+BLOCKING = ("poll_events", "kill", "wait")  # TrainingRun's calls that may block a while
+
+
+@pytest.fixture
+def gui_calls(monkeypatch) -> list[str]:
+    """The names of TrainingRun's blocking calls made on the GUI thread (none expected)."""
+    from kerascanvas.runtime.worker import TrainingRun
+
+    made: list[str] = []
+    for name in BLOCKING:
+        monkeypatch.setattr(TrainingRun, name, _spied(getattr(TrainingRun, name), made))
+    return made
+
+
+def _spied(call, made: list[str]):
+    def spied(run, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            made.append(call.__name__)
+        return call(run, *args, **kwargs)
+
+    return spied
 
 
 @pytest.fixture
@@ -30,7 +53,7 @@ def panel(qtbot, tmp_path):
     widget.shutdown()
 
 
-def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot):
+def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot, gui_calls):
     # Enough batches that the run outlasts 50 ticks of the meter on an idle machine too
     # (2048 samples trained in under half a second there).
     panel.doc.training = {**panel.doc.training, "data": "synthetic:8192"}
@@ -44,11 +67,11 @@ def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot):
     assert record.status == "finished", record.message
     assert len(record.curves.epochs["loss"]) == 3 and len(record.curves.batch_loss) > 3
     assert panel.progress.value() == 1000 and record.saved_path
-    assert meter.ticks > 50
-    assert meter.worst < MAX_LAG_S, f"the event loop stalled for {meter.worst * 1000:.0f} ms"
+    assert meter.ticks > 50  # the event loop turned all along the run
+    assert gui_calls == []  # its events were read off the GUI thread
 
 
-def test_killed_worker_leaves_the_app_responsive(panel, qtbot):
+def test_killed_worker_leaves_the_app_responsive(panel, qtbot, gui_calls):
     panel.doc.training = {**panel.doc.training, "epochs": 1000, "batch_size": 2}
     assert panel.start()
     record = panel.controller.current
@@ -61,7 +84,7 @@ def test_killed_worker_leaves_the_app_responsive(panel, qtbot):
     qtbot.waitUntil(lambda: record.source.status == "killed"
                     and not record.source.process.is_alive(), timeout=30_000)
     qtbot.waitUntil(lambda: meter.ticks > 20, timeout=10_000)
-    assert meter.worst < MAX_LAG_S
+    assert gui_calls == []  # killed and joined off the GUI thread
     assert record.source.status == "killed" and not record.saved_path
     assert panel.runs.topLevelItem(0).text(1) == "killed" and panel.start_button.isEnabled()
 
