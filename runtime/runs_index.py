@@ -55,6 +55,9 @@ PROCESS = "process"  # an entry's key for the process that lists it as running
 # The process's key for the snapshot a run keeps (its path from the runs folder), looked
 # for once the process is gone: the window's runs, which list no snapshot as written.
 SNAPSHOT = "snapshot"
+# The process's key for the files ModelCheckpoint writes (a run on several processes,
+# which takes no snapshot), looked for once the process is gone.
+CHECKPOINTS = "checkpoints"
 
 
 def entry_uid(entry: dict[str, Any]) -> str:
@@ -100,10 +103,10 @@ def _boot_id() -> str | None:
         return None
 
 
-def this_process(if_ended: str) -> dict[str, Any]:
-    """What an entry listed as running says of the process that trains it, and
-    `if_ended`: the message the entry takes when that process is found gone."""
-    pid = os.getpid()
+def this_process(if_ended: str, pid: int | None = None) -> dict[str, Any]:
+    """What an entry listed as running says of the process that trains it (this one, or
+    `pid`: a launcher), and `if_ended`: the message the entry takes when it is found gone."""
+    pid = os.getpid() if pid is None else pid
     return {"pid": pid, "host": socket.gethostname(), "started": _start_ticks(pid),
             "boot": _boot_id(), "if_ended": if_ended}
 
@@ -157,6 +160,11 @@ def judged(entry: dict[str, Any], folder: str | os.PathLike | None = None) -> di
     gone = {**entry, "status": INTERRUPTED, "message": str(message)}
     if folder is not None and process.get(SNAPSHOT):
         gone.update(_left(gone, Path(folder), str(process[SNAPSHOT])))
+    elif CHECKPOINTS in process:  # several processes: what ModelCheckpoint left, if any
+        from .snapshot import checkpoint_text
+
+        gone["message"] += " " + checkpoint_text(list(process[CHECKPOINTS] or []),
+                                                 str(process.get("project") or "PROJECT"))
     return gone
 
 

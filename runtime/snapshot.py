@@ -100,3 +100,23 @@ def kept_text(path: str) -> str:
         "at an epoch end (its run record is missing: give --initial-epoch to continue it)"
     return (f"A snapshot of the model as trained {held} is kept at {path}: Continue the run "
             f"to go on from there, or run `kerascanvas run PROJECT --resume {path}`.")
+
+
+def checkpoint_text(patterns: list[str], project: str = "PROJECT") -> str:
+    """What a run on several processes (which takes no snapshot) kept once its launcher is
+    gone: the newest file ModelCheckpoint wrote at one of `patterns` (its filepaths, Keras'
+    `{epoch}` fields and all), else nothing."""
+    import glob
+    import re
+
+    found = [f for p in patterns for f in glob.glob(re.sub(r"\{[^}]*\}", "*", p))
+             if os.path.isfile(f)]
+    if not found:
+        return ("A run on several processes takes no epoch-end snapshot, and ModelCheckpoint "
+                "had written no checkpoint: nothing of its model was kept."
+                if patterns else "A run on several processes takes no epoch-end snapshot, "
+                "and it had no ModelCheckpoint: nothing of its model was kept.")
+    last = max(found, key=os.path.getmtime)
+    return (f"A run on several processes takes no epoch-end snapshot; the last checkpoint "
+            f"ModelCheckpoint wrote is kept at {last}: run `kerascanvas run {project} --resume "
+            f"{last} --initial-epoch N` (N: the epoch it holds) to go on from it.")

@@ -18,8 +18,10 @@ no model path until training ends (its model is then kept in the project's runs 
 run that ends normally keeps its model (`stopped_N.keras`, `trained_N.keras`) and removes
 the snapshot, one that ran out of memory keeps the snapshot as its model
 (`train_messages.out_of_memory`). With `--no-keep` (and no --save) it keeps none: it is
-listed all the same. Runs on several processes take no snapshots and are listed when
-they end.
+listed all the same. A run on several processes (torchrun) takes no snapshot: rank 0
+lists it as running from its start with the launcher (its parent, torchrun's agent) as
+its process, and once that is gone it reads "interrupted" with what was kept: the last
+checkpoint ModelCheckpoint wrote (`snapshot.checkpoint_text`), or nothing.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ class RunSnapshot:
         self.args, self.settings, self.tap, self.number = args, settings, tap, number
         self.folder = runs_folder(args.file)
         self.uid = uuid.uuid4().hex
-        self.path = _snapshot_at(args, self.folder, number)  # None: it keeps none
+        self.processes = _world()  # several: no snapshot, listed with the launcher
+        self.path = None if self.processes > 1 else _snapshot_at(args, self.folder, number)
         self.listing = True  # until an index write fails (said once)
         self.previous: dict | None = None  # the listed run --resume continues, as listed
 
@@ -69,6 +72,13 @@ class RunSnapshot:
     def begin(self) -> None:
         """List the run as running, before its first epoch: nothing kept yet."""
         start = int(self.args.initial_epoch or 0)
+        if self.processes > 1:  # what was kept is looked for once the launcher is gone
+            self._list(None, start, f"Training in `kerascanvas run` on {self.processes} "
+                       f"processes, from epoch {start}.",
+                       f"The launcher of `kerascanvas run` on {self.processes} processes "
+                       "(torchrun) ended during training, without a result (killed: SIGKILL, "
+                       "the system's out-of-memory killer, a crash, or the machine stopped).")
+            return
         self._list(None, start, f"Training in `kerascanvas run`, from epoch {start}; "
                    "no epoch has ended yet.",
                    "The process of `kerascanvas run` ended before any epoch of the run "
@@ -92,7 +102,7 @@ class RunSnapshot:
         """Write the run's entry as running, holding epoch `epochs` and the model at
         `path` (None: none yet); `if_ended` is what it says once its process is gone."""
         from ..run_record import merge_index
-        from ..runs_index import PROCESS, RUNNING, this_process
+        from ..runs_index import PROCESS, RUNNING
         from ..train_messages import TrainResult
         from .run_continued import continued
 
@@ -103,9 +113,10 @@ class RunSnapshot:
                              initial_epoch=start, epochs_run=epochs, saved=path,
                              settings=dict(self.settings))
         try:
-            entry = self.entry(index_entry(result, self.folder, 1, self.tap.until(epochs)))
+            entry = self.entry(index_entry(result, self.folder, self.processes,
+                                           self.tap.until(epochs)))
             entry.update({"status": RUNNING, "result": None, "message": message,
-                          PROCESS: this_process(if_ended)})
+                          PROCESS: self._process(if_ended)})
             self.previous = continue_listed(entry, self.folder, self.args.resume,
                                             self.previous)
             merge_index(self.folder, [entry, *continued(self.previous, entry, self.folder,
@@ -114,6 +125,20 @@ class RunSnapshot:
             self.listing = False
             _say(f"could not list the run in {self.folder}: {exc}")
 
+    def _process(self, if_ended: str) -> dict:
+        """The process the entry is listed by: this one, or on several processes the
+        launcher (torchrun's agent, this rank's parent) with ModelCheckpoint's files."""
+        import os
+
+        from ..runs_index import CHECKPOINTS, this_process
+
+        if self.processes == 1:
+            return this_process(if_ended)
+        files = [os.path.abspath(c["filepath"]) for c in self.settings.get("callbacks") or []
+                 if c.get("name") == "model_checkpoint" and c.get("filepath")]
+        return {**this_process(if_ended, os.getppid()), CHECKPOINTS: files,
+                "project": os.path.abspath(self.args.file)}
+
     def refused(self, message: str) -> None:
         """List the run as failed: its settings or data were refused before training."""
         from ..train_messages import ERROR, TrainResult
@@ -121,7 +146,8 @@ class RunSnapshot:
 
         start = int(self.args.initial_epoch or 0)
         list_run(TrainResult(ERROR, message, initial_epoch=start, epochs_run=start,
-                             settings=dict(self.settings)), self.args.file, 1, self.tap,
+                             settings=dict(self.settings)), self.args.file, self.processes,
+                 self.tap,
                  self.args.resume, self)
 
     def entry(self, entry: dict) -> dict:
@@ -150,14 +176,24 @@ def _snapshot_at(args, folder: Path, number: int) -> str | None:
     return None if getattr(args, "no_keep", False) else str(folder / f"run_{number}.last.keras")
 
 
+def _world() -> int:
+    """How many processes train the run (torchrun's WORLD_SIZE; 1 without torchrun)."""
+    import os
+
+    from .. import distributed
+
+    return int(os.environ.get("WORLD_SIZE", "1")) if distributed.launched() else 1
+
+
 def start(args, settings, tap: CurveTap) -> RunSnapshot | None:
-    """The listing (and snapshot) of a run on one process, listed as running as it
-    begins; None on several processes, or when its run number cannot be reserved (said:
-    the run is listed when it ends, and a run without --save keeps no snapshot)."""
+    """The listing (and snapshot) of a run, listed as running as it begins (on several
+    processes by rank 0, with no snapshot); None on the other ranks, or when its run
+    number cannot be reserved (said: the run is listed when it ends, and a run without
+    --save keeps no snapshot)."""
     from .. import distributed
     from ..runs_index import reserve_number
 
-    if distributed.launched():
+    if not distributed.is_main():
         return None
     folder = runs_folder(args.file)
     try:
