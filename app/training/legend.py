@@ -6,7 +6,9 @@ and a loss falls to the bottom; in a small dock every corner may hold a curve, a
 legend there hid the curves it named (a short plot even cut its second name off). The
 legend goes to the corner whose box covers none of the curves drawn (ties keep it where
 it is, then prefer the top right); with none free it is laid out as a row (or as few
-lines as the width allows) above the view, which gives up that height. A plot with one
+lines as the width allows) above the view, which gives up that height, unless the view
+would be left shorter than MIN_VIEW pixels (a plot of a small dock, unreadable so): then
+it stays in the corner covering the fewest points. A plot with one
 curve has no legend: its title names it. Placing costs a few thousand comparisons, so
 the plots place a legend when its names or the epochs change, or the view is resized,
 never per batch.
@@ -25,6 +27,7 @@ import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 MARGIN = 10  # pixels between the legend and the view's edge
 ROW_GAP = 4  # pixels under a legend laid out above the view
 TEXT_SIZE = "8pt"  # the names: small enough for narrow plots
+MIN_VIEW = 90  # pixels a view keeps under a legend row; shorter, the legend stays in a corner
 SAMPLES = 400  # points per curve at which coverage is measured (the lines between too)
 # corner -> (anchor, offset): the legend's corner pinned to the same corner of the view
 CORNERS = {
@@ -97,34 +100,42 @@ def _fractions(plot: pg.PlotItem) -> np.ndarray:
                             (y1 - points[:, 1]) / ((y1 - y0) or 1.0)])
 
 
-def _free_corner(plot: pg.PlotItem, legend: pg.LegendItem, height: float) -> str | None:
-    """The corner where the legend (one column) covers none of the curves in a view
-    `height` pixels tall, or None when every corner holds some (or it does not fit)."""
+def _corner(plot: pg.PlotItem, legend: pg.LegendItem, height: float) -> tuple[str, bool]:
+    """The corner where the legend (one column) covers the fewest points of the curves in
+    a view `height` pixels tall, and whether it covers none (False too when it does not
+    fit in the view)."""
     legend.setColumnCount(1)
-    width = plot.vb.width()
+    width = plot.vb.width() or 1.0
+    height = height or 1.0
     w, h = (legend.width() + MARGIN) / width, (legend.height() + MARGIN) / height
-    if w + MARGIN / width > 1 or h + MARGIN / height > 1:
-        return None
     # Boxes in fractions, y downwards: "top" is 0 .. h.
     boxes = corner_boxes(((0.0, 1.0), (1.0, 0.0)), (w, -h))
     boxes = {c: (x0, x1, min(y0, y1), max(y0, y1)) for c, (x0, x1, y0, y1) in boxes.items()}
     points = _fractions(plot)
     corner = best_corner(points, boxes, getattr(legend, "corner", "top right"))
+    if w + MARGIN / width > 1 or h + MARGIN / height > 1:
+        return corner, False
     x0, x1, y0, y1 = boxes[corner]
     clear = not np.any((points[:, 0] >= x0) & (points[:, 0] <= x1)
                        & (points[:, 1] >= y0) & (points[:, 1] <= y1))
-    return corner if clear else None
+    return corner, clear
+
+
+def _row_height(plot: pg.PlotItem, legend: pg.LegendItem) -> float:
+    """The height of the legend laid out as a row (as few lines as the plot's width
+    allows), its columns left so."""
+    for cols in range(len(legend.items), 0, -1):
+        legend.setColumnCount(cols)
+        if legend.width() <= plot.width() - 2 * MARGIN:
+            break
+    return legend.height() + ROW_GAP
 
 
 def _row_above(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
     """Lay the legend out as a row (as few lines as the plot's width allows) between the
     title and the view, the view giving up that height."""
     legend.setParentItem(plot)
-    count = len(legend.items)
-    for cols in range(count, 0, -1):
-        legend.setColumnCount(cols)
-        if legend.width() <= plot.width() - 2 * MARGIN:
-            break
+    _row_height(plot, legend)
     if _spacer(plot).height() != legend.height() + ROW_GAP:
         _spacer(plot).setFixedHeight(legend.height() + ROW_GAP)
         plot.layout.activate()  # laid out now: not at some later resize of the plot
@@ -140,6 +151,19 @@ def place_legend(plot: pg.PlotItem) -> str | None:
     """Move the legend of `plot` to the corner of its view that holds none of the curves,
     else to a row above the view ("above"); None without a legend (fewer than two
     curves: the title names a lone one)."""
+    # Placing resizes the view (a row above it taken or given back), and the view's
+    # resize asks for a placing: not within this one, where the two could take turns.
+    if getattr(plot, "placing_legend", False):
+        return getattr(plot.legend, "corner", None)
+    plot.placing_legend = True
+    try:
+        return _place(plot)
+    finally:
+        plot.placing_legend = False
+
+
+def _place(plot: pg.PlotItem) -> str | None:
+    """The placing itself (see `place_legend`)."""
     legend = plot.legend
     if legend is None or len(legend.items) < 2:
         if legend is not None:
@@ -147,12 +171,18 @@ def place_legend(plot: pg.PlotItem) -> str | None:
         _release_row(plot)
         return None
     legend.show()
-    corner = _free_corner(plot, legend, _room_under_title(plot))
-    if corner is None:
+    room = _room_under_title(plot)
+    corner, clear = _corner(plot, legend, room)
+    if not clear and room - _row_height(plot, legend) >= MIN_VIEW:
         _row_above(plot, legend)
         legend.corner = "above"
         return legend.corner
+    # A corner clear of the curves; or, where a row would leave the view too short to
+    # read, the corner covering the fewest points (the legend's box is see-through).
     _release_row(plot)
+    legend.setColumnCount(1)
+    if legend.height() + MARGIN > room:  # too short for a column: the names side by side
+        legend.setColumnCount(len(legend.items))
     legend.setParentItem(plot.vb)
     anchor, offset = CORNERS[corner]
     legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
