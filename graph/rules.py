@@ -23,7 +23,7 @@ from .output_checks import dense_on_image_issues, output_issues
 from .param_fixes import TORCH_NAME_FIX
 from .script_names import TAKEN_CODE
 from .sizes import weight_size_issues
-from .spec import INPUT, LAYER_SPECS, USER_BLOCK
+from .spec import APPLICATION, INPUT, LAYER_SPECS, USER_BLOCK
 from .training_keys import CODE as KEYWORD_CODE
 from .training_schema import check_training
 
@@ -142,8 +142,10 @@ def name_issues(doc: Document, results: Mapping[str, NodeResult],
             issues.append(Issue(node.id, None, ERROR, f"Node {node.id}: {problem}",
                                 "invalid_name"))
             continue
-        nested = node.kind == USER_BLOCK and is_model_block(doc.blocks, node.params.get("block"))
-        # a nested model named so is built under Keras' default name, then named (codegen)
+        nested = node.kind == APPLICATION or (
+            node.kind == USER_BLOCK and is_model_block(doc.blocks, node.params.get("block")))
+        # a nested model named so is built under Keras' default name, then named (codegen);
+        # an application is a model too (Keras' own names hold one: mobilenetv2_1.00_224)
         problem = None if nested or not _has_weights(results.get(node.id)) \
             else torch_name_problem(node.name)
         if problem:
