@@ -229,14 +229,16 @@ def _missing_column(path: str, name: str, header: list[str]) -> str:
 @dataclass(frozen=True)
 class CsvTable:
     """A CSV file as read, before the model shapes it: its header, the feature and target
-    columns chosen, the features as float32 (rows, features), the target's texts."""
+    columns chosen, the features as float32 (rows, features), the target's labels: its
+    numbers, or its class ids and class names when one value is no number (no texts are
+    kept: a million strings freed at once would hold the GUI thread that drops the table)."""
 
     path: str
     header: list[str]
     features: list[str]
     target: str
     x: np.ndarray
-    target_values: Texts
+    labels: tuple[np.ndarray | None, np.ndarray | None, list[str] | None]
 
 
 def read_csv(rest: str) -> CsvTable:
@@ -273,9 +275,9 @@ def _convert_table(table: _Table, path: str, options: dict[str, str]) -> CsvTabl
             raise DataError(f"{path}, row {row}: feature column {name!r} must hold "
                             f"numbers. Received {value!r}")
         x.append(column)
-    values = list(_column(table, target, path))  # kept: the table's own lists are released
+    labels = _labels(_column(table, target, path), target, path)
     return CsvTable(path, header, features, target, np.stack(x, axis=1).astype("float32"),
-                    values)
+                    labels)
 
 
 def csv_data(rest: str, doc: Document, analysis: Analysis | None = None,
@@ -287,7 +289,7 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None,
     table = table if table is not None else read_csv(rest)
     path, header, features, target = table.path, table.header, table.features, table.target
     inp, out = single_pair(doc, f"csv:{path}")
-    y, classes = _target(table.target_values, doc, out.name, target, path)
+    y, classes = _target(table.labels, doc, out.name)
     xs = table.x
     shape = inp.spec.resolve(inp.params)["shape"]
     if None not in shape and math.prod(shape) == xs.shape[1]:
@@ -315,23 +317,31 @@ def csv_target(rest: str, doc: Document) -> tuple[list[str], int, str, np.ndarra
             raise DataError(_missing_column(path, target, header))
         outputs = model_outputs(doc)
         values = _column(table, target, path)
-        y, classes = _target(values, doc, outputs[0].name if len(outputs) == 1 else None,
-                             target, path)
+        y, classes = _target(_labels(values, target, path), doc,
+                             outputs[0].name if len(outputs) == 1 else None)
     finally:
         table.release()
     return header, table.rows, target, y, classes
 
 
-def _target(values: Texts, doc: Document, output: str | None, column: str,
-            path: str) -> tuple[np.ndarray, list | None]:
+def _labels(values: Texts, column: str,
+            path: str) -> tuple[np.ndarray | None, np.ndarray | None, list[str] | None]:
+    """(numbers, None, None), or (None, class ids, class names) when a value is no number."""
     numbers = _numbers(values, column, path)
-    if numbers is None:
-        names: set[str] = set()
-        for part in values:
-            names.update(part)
-        classes = sorted(names)
-        lookup = {name: i for i, name in enumerate(classes)}
-        return _convert(lookup.__getitem__, values, "int64"), classes
+    if numbers is not None:
+        return numbers, None, None
+    names: set[str] = set()
+    for part in values:
+        names.update(part)
+    classes = sorted(names)
+    lookup = {name: i for i, name in enumerate(classes)}
+    return None, _convert(lookup.__getitem__, values, "int64"), classes
+
+
+def _target(labels, doc: Document, output: str | None) -> tuple[np.ndarray, list | None]:
+    numbers, ids, classes = labels
+    if numbers is None:  # copies: the preview keeps its table for each model edited
+        return ids.copy(), list(classes)
     loss = resolve_training(doc)["loss"][output] if output is not None else "mse"
     if label_form(loss) != "regression" and np.all(np.mod(numbers, 1) == 0):
         return numbers.astype("int64"), None
