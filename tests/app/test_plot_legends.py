@@ -69,6 +69,16 @@ def too_short_for_a_row(plot) -> bool:
     return short
 
 
+def shown_plots(qtbot, width: int, height: int) -> TrainingPlots:
+    """A Training tab's plots alone, shown at `width` x `height`."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(width, height)
+    plots.show()
+    qtbot.waitExposed(plots)
+    return plots
+
+
 def settled(plots: TrainingPlots, qtbot) -> None:
     """Redrawn, and the layouts and resizes the redraw posted done."""
     def geometries():
@@ -110,11 +120,7 @@ def test_a_legend_with_no_free_corner_goes_above_the_view_whole(qtbot):
     an earlier run's curves the other two: no corner is free, and the view is tall
     enough to give up a row: the legend is laid out between the title and the view,
     within the plot, off the curves."""
-    plots = TrainingPlots()
-    qtbot.addWidget(plots)
-    plots.resize(900, 700)
-    plots.show()
-    qtbot.waitExposed(plots)
+    plots = shown_plots(qtbot, 900, 700)
     old, new = RunCurves(), RunCurves()
     for e in range(9):
         new.add_epoch(e, {"loss": 9.0 - e, "val_loss": 1.0 + e}, lr=1e-3)
@@ -133,11 +139,7 @@ def test_a_legend_stays_in_a_corner_where_a_row_would_leave_the_view_unreadable(
     """At 1024x700 a row above a short plot left its view some 15-25 pixels tall: in a
     view that short the legend stays in the corner covering the fewest points, and the
     view keeps its height."""
-    plots = TrainingPlots()
-    qtbot.addWidget(plots)
-    plots.resize(1100, 200)
-    plots.show()
-    qtbot.waitExposed(plots)
+    plots = shown_plots(qtbot, 1100, 200)
     run = RunCurves()
     for e in range(4):
         run.add_epoch(e, {"loss": 1.0 / (e + 1), "val_loss": 1.2 / (e + 1),
