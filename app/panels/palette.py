@@ -13,6 +13,7 @@ from ...graph.spec import CATEGORIES, LAYER_SPECS
 from ...graph.userblocks import KIND as USER_BLOCK
 from ..canvas.adapter import PALETTE_MIME
 from ..keys import Keys
+from .palette_rank import nearness
 
 KIND_ROLE = QtCore.Qt.UserRole + 1
 ORDER_ROLE = QtCore.Qt.UserRole + 2  # the row's place in the unfiltered tree
@@ -160,16 +161,14 @@ class PalettePanel(QtWidgets.QWidget):
             self._mark(self.best_match())
 
     def _order(self, needle: str) -> None:
-        """Rows named as typed first, then those whose name starts so, then the rest; the
-        group holding the best row first ("ReLU" is the first row, not LeakyReLU, so a drag
-        of the first row gives what was typed). No text: the tree's own order. Rows taken
-        out of the tree forget being hidden: the filter runs after this."""
+        """Rows by how near their name is to the text (`palette_rank.nearness`: as typed,
+        starting so, a word starting so, anywhere), the tree's order within a tier; the
+        group holding the best row first ("relu" lists ReLU first, and ops.relu before
+        ops.leaky_relu, so a drag of the first row gives what was typed). No text: the
+        tree's own order. Rows taken out of the tree forget being hidden: the filter runs
+        after this."""
         def rank(item) -> tuple[int, int]:
-            label = item.text(0).lower()
-            near = 3 if not needle else next(
-                (r for r, hit in enumerate((label == needle, label.startswith(needle),
-                                            needle in label)) if hit), 3)
-            return near, item.data(0, ORDER_ROLE)
+            return nearness(item.text(0), needle), item.data(0, ORDER_ROLE)
 
         tree = self.tree
         groups = [tree.takeTopLevelItem(0) for _ in range(tree.topLevelItemCount())]
@@ -217,19 +216,10 @@ class PalettePanel(QtWidgets.QWidget):
         self._mark(kinds[max(0, min(at, len(kinds) - 1))])
 
     def best_match(self) -> str | None:
-        """What Enter in the search box adds: the entry named as typed, else the first whose
-        name starts so, else the first shown ("MaxPooling2D" is not AdaptiveMaxPooling2D)."""
-        needle = self.search.text().strip().lower()
-        shown = [(kind, self._label(kind).lower()) for kind in self.kinds_shown()]
-        for test in (str.__eq__, str.startswith):
-            hit = next((kind for kind, label in shown if test(label, needle)), None)
-            if hit:
-                return hit
-        return shown[0][0] if shown else None
-
-    def _label(self, kind: str) -> str:
-        """The text a kind is listed as (a user block's is its name)."""
-        return kind.split(":", 1)[1] if kind.startswith(f"{USER_BLOCK}:") else kind
+        """What Enter in the search box adds: the first entry shown, which `_order` puts
+        nearest to the text ("MaxPooling2D" is not AdaptiveMaxPooling2D)."""
+        shown = self.kinds_shown()
+        return shown[0] if shown else None
 
     def _on_item_activated(self, item, column) -> None:
         kind = item.data(0, KIND_ROLE)
