@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from shiboken6 import isValid
 
-from .labels import Obstacles, shown
+from .label_obstacles import Obstacles, shown
 
 
 def hide_repeats(placed) -> None:
