@@ -35,7 +35,7 @@ sys.path.insert(0, HERE)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERASCANVAS_DATA_DIR", tempfile.mkdtemp())
 
-MODELS = ("ResNet50", "MobileNetV2", "DenseNet121")
+MODELS = ("ResNet50", "MobileNetV2", "DenseNet121", "VGG16")
 
 
 def imported(name: str, folder: str) -> str:
@@ -60,8 +60,9 @@ def count(window) -> dict:
     pairs = [(drawn[i], drawn[j]) for i in range(len(drawn)) for j in range(i + 1, len(drawn))
              if rects[i].intersects(rects[j])]
     named = [f"{wire_name(a)} | {wire_name(b)}" for a, b in pairs[:5]]
-    return {"pairs": len(pairs), "hidden": len(pipes) - len(drawn), "labels": len(pipes),
-            "named": named}
+    hidden = [wire_name(p) for p in pipes if not shown(p)]
+    return {"pairs": len(pairs), "hidden": len(hidden), "labels": len(pipes),
+            "named": named, "hidden_named": hidden[:8]}
 
 
 def wire_name(pipe) -> str:
@@ -120,7 +121,9 @@ def report(paths: list[str], against: str | None) -> None:
                                for k in ("opened", "layout"))
             print(f"{os.path.basename(path):<28}{side:<12}{cells}", flush=True)
             for pair in got["layout"]["named"]:
-                print(f"    {pair}")
+                print(f"    on each other: {pair}")
+            for wire in got["layout"]["hidden_named"]:
+                print(f"    hidden: {wire}")
 
 
 def main() -> None:
