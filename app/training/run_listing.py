@@ -7,7 +7,8 @@ power cut) it was never listed, though its epoch-end snapshot (`run_N.last.keras
 `runtime.snapshot`) might be there. Now the run is listed as "running" as it starts,
 with the window's process (`runs_index.this_process`) and the snapshot it keeps
 (`runs_index.SNAPSHOT`), and again whenever the window sees a new snapshot on disk, with
-the snapshot as its model, the epoch it holds and the curves up to it. A reader that
+the snapshot as its model, the epoch it holds and the curves up to it (a run on several
+processes keeps no snapshot: it is listed again when an epoch has ended since). A reader that
 finds the window's process gone (the next open of the project, another window, the next
 command that writes the index) shows the run "interrupted" with the snapshot it finds
 (`runs_index.judged`), so Continue goes on from there. The run's end replaces the entry.
@@ -38,14 +39,22 @@ class RunListing:
         self.record, self.snapshot = record, snapshot
         self.folder = Path(record.folder)
         self.seen: tuple | None = file_identity(snapshot)  # a snapshot from before: not its
+        self.listed_epoch = record.initial_epoch  # on several processes: listed by epoch
 
     def begin(self) -> None:
         """List the run as running, nothing kept yet (its curves: those it continues)."""
         self._write(None, self.record.initial_epoch)
 
     def follow(self) -> bool:
-        """List the run again when a new snapshot is on disk, whole with its record;
-        whether it did."""
+        """List the run again when a new snapshot is on disk, whole with its record (a run
+        on several processes, which keeps none: when an epoch has ended since); whether
+        it did."""
+        if self.record.processes > 1:
+            epoch = self.record.initial_epoch + self.record.epochs_done
+            moved, self.listed_epoch = epoch != self.listed_epoch, epoch
+            if moved:
+                self._write(None, epoch)
+            return moved
         identity = file_identity(self.snapshot)
         if identity is None or identity == self.seen:
             return False
@@ -64,7 +73,8 @@ class RunListing:
         entry = record_to_dict(cut, self.folder)
         process = runs_index.this_process(IF_ENDED)
         kept = (f"a snapshot after epoch {epoch} is kept" if snapshot else
-                "no epoch-end snapshot yet")
+                f"no epoch-end snapshot on {record.processes} processes"
+                if record.processes > 1 else "no epoch-end snapshot yet")
         planned = record.epochs or record.settings.get("epochs")  # before its first event
         entry.update({"status": runs_index.RUNNING, "epoch": epoch, "epochs": planned,
                       "epochs_done": max(epoch - start, 0), "message":

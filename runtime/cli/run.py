@@ -57,7 +57,12 @@ Several processes (torch DDP, started by torchrun; one per GPU on a GPU machine)
 
 `batch_size` is the global batch: each of N processes trains on batch_size/N of
 it, so the learning rate and the steps per epoch mean what they mean in one
-process. Only rank 0 writes the log, checkpoints and the saved model.
+process. Only rank 0 writes the log, checkpoints and the saved model, and it shows the
+progress a one-process run shows (the bar with its ETA, a line per epoch) as it trains,
+on the streams of the launcher that started it (torchrun's ranks write to their
+launcher's). Rank 0 lists the run in the runs index as running, and again at an epoch's
+end (`run_snapshot.LIVE_S`), with the epoch and the curves up to it, so the window
+shows its progress while it trains.
 
 keras and torch are imported inside `run` only, so `kerascanvas --help` stays light.
 """
@@ -65,10 +70,7 @@ keras and torch are imported inside `run` only, so `kerascanvas --help` stays li
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
-import sys
 from pathlib import Path
 
 from kerascanvas.graph.initial_weights import anchored
@@ -82,15 +84,15 @@ from .common import (
     output_folders_exist,
     prepare_custom,
 )
-from .kept_runs import CurveTap, keep_model, list_run
-from .progress import EventLog, ProgressBar, metrics_table
+from .kept_runs import CurveTap, list_run
+from .progress import EventLog, ProgressBar
 from .run_data import checked, error
+from .run_fit import fit
 from .run_options import add_arguments
-from .stops import StopOnSignals, exit_code, kept_line, stopped_line
+from .run_report import EXIT_FAILED, EXIT_INVALID, EXIT_OK, finish, say_executor
 
-__all__ = ["add_arguments", "run"]  # the command's interface (app/cli.py)
-
-EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
+# the command's interface (app/cli.py), and the codes a rank returns (`rank`)
+__all__ = ["EXIT_FAILED", "EXIT_OK", "add_arguments", "run"]
 
 
 def _quick_exit() -> None:
@@ -165,11 +167,12 @@ def _train(doc, args, analysis) -> int:
         progress = None if args.no_progress else ProgressBar()
         tap = CurveTap()  # the curves of a run listed in the runs index
         snap = run_snapshot.start(args, settings, tap)  # lists it as running
-        say = _say_executor if distributed.is_main() else None  # once, not per rank
-        sinks = [s for s in (log, progress, say, tap) if s is not None]
+        say = say_executor if distributed.is_main() else None  # once, not per rank
+        live = snap.heard if snap is not None else None  # after the tap: its epoch's logs
+        sinks = [s for s in (log, progress, say, tap, live) if s is not None]
         try:
-            result, received = _fit(doc, settings, data, args,
-                                    lambda event: [s(event) for s in sinks], analysis, snap)
+            result, received = fit(doc, settings, data, args,
+                                   lambda event: [s(event) for s in sinks], analysis, snap)
         except TrainingRefused as exc:
             error(str(exc))
             log(ev.Result(ev.FAILED, str(exc)))
@@ -182,47 +185,7 @@ def _train(doc, args, analysis) -> int:
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
         list_run(result, args.file, _processes(), tap, args.resume, snap)
-    return _finish(result, received, args)
-
-
-def _finish(result, received: int | None, args) -> int:
-    """Say how the run ended; its exit code. A rank says no signal's name and returns
-    0 after a stop: the launcher heard the signal, and its exit code counts."""
-    from .. import distributed
-
-    main, launched = distributed.is_main(), distributed.launched()
-    kept_elsewhere = bool(result.saved) and result.saved != args.save
-    kept = kept_line(result, args.file, args.planned_epochs)
-    if not result.ok:
-        if main:  # after an error's details (a traceback's last lines), on its own line
-            sep = "\n" if "\n" in result.message else " "
-            message = result.message.replace("run PROJECT --", f"run {args.file} --")
-            named = bool(result.saved) and result.saved in message  # a snapshot, with how
-            error(message + (f"{sep}{kept}" if kept_elsewhere and not named else ""))
-        return EXIT_FAILED
-    if main:  # the message and where the model went are said once, not in both streams
-        if received is not None:
-            print(metrics_table(result, message="", saved=False), flush=True)
-            error(stopped_line(None if launched else received, result, args.file,
-                               args.planned_epochs))
-        elif kept_elsewhere or result.save_error:
-            message = result.message.removesuffix(result.save_error or "").strip()
-            print(metrics_table(result, message=message, saved=False), flush=True)
-            error(f"{result.save_error} {kept}".strip())
-        else:
-            print(metrics_table(result), flush=True)
-    if result.save_error:  # trained, but --save was not written (the model kept instead)
-        return EXIT_FAILED
-    return EXIT_OK if received is None or launched else exit_code(received)
-
-
-def _say_executor(event: ev.TrainingEvent) -> None:
-    """Print which training step runs, and why not a faster one, before training; and a
-    rank the others wait for (on several processes: `runtime.rank_watch`)."""
-    if isinstance(ev.require(event), ev.ExecutorChosen | ev.WeightsLoaded):
-        print(event.message, file=sys.stderr, flush=True)
-    elif isinstance(event, ev.RankSilent):
-        error(event.text())
+    return finish(result, received, args)
 
 
 def _launch(doc, args, launch, analysis) -> int:
@@ -240,65 +203,3 @@ def _launch(doc, args, launch, analysis) -> int:
         error("; ".join(found))
         return EXIT_INVALID
     return start_ranks(args, launch, EXIT_INVALID, EXIT_FAILED)
-
-
-def _snapshot_identity(save: str | None):
-    from ..kill_keep import file_identity
-    from ..snapshot import snapshot_path
-
-    return file_identity(snapshot_path(save)) if save else None
-
-
-@contextlib.contextmanager
-def _say_snapshot(args, before, snap=None):
-    """A run aborted (the second signal) names the epoch-end snapshot it kept
-    (`runtime.snapshot`: beside --save, else `snap`'s in the runs folder), and how to
-    continue it."""
-    try:
-        yield
-    except (KeyboardInterrupt, SystemExit):
-        from ..snapshot import kept_snapshot, kept_text
-
-        if snap is None or args.save:
-            kept = kept_snapshot(args.save, before)
-        else:  # taken by this run: its number was reserved as it began
-            kept = snap.path if snap.path and os.path.exists(snap.path) else None
-        if kept:
-            error("aborted without saving. " + kept_text(kept).replace("PROJECT", args.file))
-        raise
-
-
-def _fit(doc, settings, data, args, sink, analysis=None, snap=None):
-    """(the TrainResult, the signal that stopped it or None). Without --save the run keeps
-    its model in the runs folder (`kept_runs.keep_model`), unless --no-keep, and its
-    epoch-end snapshot there (`snap`, a `run_snapshot.RunSnapshot`) until it ends."""
-    from .. import distributed
-    from ..bridge import FastBridge
-    from ..train import train
-
-    def scoring(event) -> None:
-        """Say that the model kept after a signal is being scored, and how to skip it."""
-        sink(event)
-        if isinstance(event, ev.TrainEnd) and signals.received is not None and \
-                bridge.val_cut is None and distributed.is_main():
-            error("training stopped; scoring the model kept (the final evaluation): the "
-                  "same signal again ends it after its current batch")
-
-    bridge = FastBridge(scoring)
-    # A rank leaves SIGTERM alone: torchrun sends it to end the ranks when one has failed,
-    # and a rank waiting on a dead peer could not finish its batch.
-    caught = (signal.SIGINT,) if distributed.launched() else (signal.SIGINT, signal.SIGTERM)
-    before = _snapshot_identity(args.save)
-    extra = [c for c in [snap.callback(data) if snap else None] if c is not None]
-    with StopOnSignals(bridge, caught) as signals, _say_snapshot(args, before, snap):
-        result = train(doc, data, sink=sink, save=args.save, threads=args.threads,
-                       bridge=bridge, initial_model=args.resume, callbacks=extra,
-                       initial_epoch=args.initial_epoch, resolved=settings, analysis=analysis)
-        if distributed.is_main():
-            keep_model(result, args.file, not getattr(args, "no_keep", False), data)
-        if snap is not None:
-            snap.finish(result)
-    if signals.received is None and distributed.stop_asker() is not None:
-        return result, signal.SIGINT  # another machine's launcher passed a stop on
-    return result, signals.received
-

@@ -20,18 +20,25 @@ the snapshot, one that ran out of memory keeps the snapshot as its model
 (`train_messages.out_of_memory`). With `--no-keep` (and no --save) it keeps none: it is
 listed all the same. A run on several processes (torchrun) takes no snapshot: rank 0
 lists it as running from its start with the launcher (its parent, torchrun's agent) as
-its process, and once that is gone it reads "interrupted" with what was kept: the last
+its process, and again at an epoch's end (`heard`: at most every `LIVE_S` seconds, and
+`COST_FACTOR` times what the last listing took), with the epoch and the curves up to it;
+once the launcher is gone it reads "interrupted" with what was kept: the last
 checkpoint ModelCheckpoint wrote (`snapshot.checkpoint_text`), or nothing.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
+from ..events import EpochEnd
+from ..snapshot import COST_FACTOR
 from .kept_runs import CurveTap, continue_listed, index_entry, runs_folder
 
-__all__ = ["RunSnapshot", "start"]
+__all__ = ["LIVE_S", "RunSnapshot", "start"]
+
+LIVE_S = 2.0  # the window looks up the runs other processes list as often
 
 
 def _say(text: str) -> None:
@@ -58,6 +65,8 @@ class RunSnapshot:
         self.path = None if self.processes > 1 else _snapshot_at(args, self.folder, number)
         self.listing = True  # until an index write fails (said once)
         self.previous: dict | None = None  # the listed run --resume continues, as listed
+        self.listed_at: float | None = None  # when `heard` last listed the run (monotonic)
+        self.cost = 0.0  # how long that listing took, seconds
 
     def callback(self, data):
         """The Keras callback that writes the snapshot (`train` adds none of its own) and
@@ -74,10 +83,7 @@ class RunSnapshot:
         start = int(self.args.initial_epoch or 0)
         if self.processes > 1:  # what was kept is looked for once the launcher is gone
             self._list(None, start, f"Training in `kerascanvas run` on {self.processes} "
-                       f"processes, from epoch {start}.",
-                       f"The launcher of `kerascanvas run` on {self.processes} processes "
-                       "(torchrun) ended during training, without a result (killed: SIGKILL, "
-                       "the system's out-of-memory killer, a crash, or the machine stopped).")
+                       f"processes, from epoch {start}.", self._launcher_gone())
             return
         self._list(None, start, f"Training in `kerascanvas run`, from epoch {start}; "
                    "no epoch has ended yet.",
@@ -97,6 +103,28 @@ class RunSnapshot:
                    f"result (killed: SIGKILL, the system's out-of-memory killer, a crash, "
                    f"or the machine stopped). {kept} The curves and metrics up to epoch "
                    f"{epochs} are kept in the run.")
+
+    def heard(self, event) -> None:
+        """A sink of the run's events, after its `tap`: a run on several processes, which
+        has no snapshot to be listed by, is listed again at an epoch's end, holding that
+        epoch and its curves, unless it was listed less than `LIVE_S` seconds (or
+        `COST_FACTOR` times what that listing took) before."""
+        if self.processes == 1 or not isinstance(event, EpochEnd):
+            return
+        began = time.monotonic()
+        if self.listed_at is not None and \
+                began - self.listed_at < max(LIVE_S, COST_FACTOR * self.cost):
+            return
+        epochs = event.epoch + 1
+        self._list(None, epochs, f"Training in `kerascanvas run` on {self.processes} "
+                   f"processes: epoch {epochs} of {self.settings.get('epochs', '?')} has "
+                   "ended.", self._launcher_gone())
+        self.listed_at, self.cost = began, time.monotonic() - began
+
+    def _launcher_gone(self) -> str:
+        return (f"The launcher of `kerascanvas run` on {self.processes} processes "
+                "(torchrun) ended during training, without a result (killed: SIGKILL, "
+                "the system's out-of-memory killer, a crash, or the machine stopped).")
 
     def _list(self, path: str | None, epochs: int, message: str, if_ended: str) -> None:
         """Write the run's entry as running, holding epoch `epochs` and the model at

@@ -177,7 +177,7 @@ def test_a_torchrun_rank_leaves_sigterm_to_torchrun(monkeypatch, launched):
 
     from kerascanvas.runtime import distributed
     from kerascanvas.runtime import train as train_module
-    from kerascanvas.runtime.cli import run as cli_run
+    from kerascanvas.runtime.cli import run_fit
 
     seen = {}
 
@@ -188,7 +188,7 @@ def test_a_torchrun_rank_leaves_sigterm_to_torchrun(monkeypatch, launched):
     monkeypatch.setattr(distributed, "launched", lambda: launched)
     monkeypatch.setattr(train_module, "train", fake_train)
     args = SimpleNamespace(save=None, threads=1, resume=None, initial_epoch=0, file="m.json")
-    cli_run._fit(None, {}, None, args, lambda event: None)
+    run_fit.fit(None, {}, None, args, lambda event: None)
     handled = {s for s, h in seen.items() if getattr(h, "__func__", None) is
                StopOnSignals._on_signal}
     assert handled == ({signal.SIGINT} if launched else {signal.SIGINT, signal.SIGTERM})

@@ -18,8 +18,8 @@ from kerascanvas.app.cli import main
 from kerascanvas.runtime import run_record
 from kerascanvas.runtime.cli import run_snapshot
 from kerascanvas.runtime.cli.kept_runs import CurveTap, runs_folder
-from kerascanvas.runtime.cli.run import _say_snapshot, _snapshot_identity
 from kerascanvas.runtime.cli.run_continued import CONTINUED_BY
+from kerascanvas.runtime.cli.run_fit import say_snapshot, snapshot_identity
 from kerascanvas.runtime.run_record import read_index
 from kerascanvas.runtime.runs_index import PROCESS, judged
 from kerascanvas.runtime.snapshot import MIN_INTERVAL_ENV, snapshot_path
@@ -30,8 +30,8 @@ from tests.runtime.test_run import classifier, project
 def test_an_aborted_run_names_the_snapshot_it_wrote_and_how_to_go_on(tmp_path, capsys, abort):
     args = argparse.Namespace(save=str(tmp_path / "net.keras"), file="model.json")
     snapshot = snapshot_path(args.save)
-    before = _snapshot_identity(args.save)
-    with pytest.raises(abort), _say_snapshot(args, before):
+    before = snapshot_identity(args.save)
+    with pytest.raises(abort), say_snapshot(args, before):
         open(snapshot, "wb").close()
         run_record.write(snapshot, "synthetic:300", {}, 3, 10)
         raise abort
@@ -44,7 +44,7 @@ def test_an_aborted_run_names_the_snapshot_it_wrote_and_how_to_go_on(tmp_path, c
 def test_an_abort_says_nothing_of_a_snapshot_from_before_the_run(tmp_path, capsys):
     args = argparse.Namespace(save=str(tmp_path / "net.keras"), file="model.json")
     open(snapshot_path(args.save), "wb").close()  # an earlier run's, left as it was
-    with pytest.raises(KeyboardInterrupt), _say_snapshot(args, _snapshot_identity(args.save)):
+    with pytest.raises(KeyboardInterrupt), say_snapshot(args, snapshot_identity(args.save)):
         raise KeyboardInterrupt
     assert "snapshot" not in capsys.readouterr().err
 
