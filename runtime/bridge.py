@@ -10,7 +10,7 @@ through `events.to_wire`), with plain numbers in their logs:
              samples_per_s=5300.0, eta_s=12.5, batch_logs={"loss": 1.9})
     EpochEnd(epoch=0, logs={"loss": .., "val_loss": ..}, lr=0.001, samples_per_s=5300.0,
              eta_s=4.2)
-    Paused(epoch=0) / Resumed(epoch=0)
+    Paused(epoch=0, batch=7) / Resumed(epoch=0)      (held before batch 7 of epoch 0)
     TrainEnd(epochs_run=10, stopped=False, logs={...})
 
 Batch logs are Keras' running means since the start of the epoch (as Keras' own
@@ -164,7 +164,7 @@ class FastBridge(BridgeBase):
                 self._last_sent = now
                 self._batch_event(batch - 1, self.model.get_metrics_result(), now,
                                   loss_counts(self.model, batch))
-        self._wait_if_paused()
+        self._wait_if_paused(batch)
         if self._stop_requested:
             self.model.stop_training = True
 

@@ -110,10 +110,11 @@ class BridgeBase(keras.callbacks.Callback):
     def _epochs(self) -> int:
         return (self.params or {}).get("epochs") or self.epochs_run
 
-    def _wait_if_paused(self) -> None:
+    def _wait_if_paused(self, batch: int | None = None) -> None:
+        """Hold here while paused (before training batch `batch` of the epoch)."""
         if self._running.is_set():
             return
-        self._emit(ev.Paused(self._epoch))
+        self._emit(ev.Paused(self._epoch, batch))
         held_from = self.clock()
         self._running.wait()
         self._held(self.clock() - held_from)

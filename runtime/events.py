@@ -52,6 +52,8 @@ from .study_events import (  # noqa: F401
     StudyEvent,
     TrialEnd,
     TrialEpoch,
+    TrialPaused,
+    TrialResumed,
     TrialStart,
     require_study,
 )
@@ -148,8 +150,12 @@ class Validating(TrainingEvent):
 
 @dataclass(frozen=True)
 class Paused(TrainingEvent):
+    """Training holds before `batch` (0-based: that many batches of `epoch` are done; None
+    where the bridge does not know) until it is resumed or stopped."""
+
     kind: ClassVar[str] = "paused"
     epoch: int = 0
+    batch: int | None = None
 
 
 @dataclass(frozen=True)

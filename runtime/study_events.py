@@ -35,6 +35,29 @@ class TrialEpoch(StudyEvent):
 
 
 @dataclass(frozen=True)
+class TrialPaused(StudyEvent):
+    """A trial's training confirmed the pause: it holds before `batch` (0-based: that many
+    of the epoch's `batches` are done; None where not known) of `epoch`."""
+
+    kind: ClassVar[str] = "trial_paused"
+    number: int = 0
+    epoch: int = 0
+    batch: int | None = None
+    batches: int | None = None
+
+
+@dataclass(frozen=True)
+class TrialResumed(StudyEvent):
+    """A paused trial's training goes on (resumed, or released by a stop); `paused_s`: the
+    trial's time held paused so far, which its duration leaves out."""
+
+    kind: ClassVar[str] = "trial_resumed"
+    number: int = 0
+    epoch: int = 0
+    paused_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class TrialEnd(StudyEvent):
     """A trial ended: state "complete", "pruned" or "failed" (the message says why)."""
 
@@ -64,7 +87,7 @@ class StudyEnd(StudyEvent):
 
 
 STUDY_KINDS: dict[str, type[StudyEvent]] = {k.kind: k for k in (
-    TrialStart, TrialEpoch, TrialEnd, Importances, StudyEnd)}
+    TrialStart, TrialEpoch, TrialPaused, TrialResumed, TrialEnd, Importances, StudyEnd)}
 
 
 def require_study(event: Any) -> StudyEvent:

@@ -14,7 +14,8 @@ validation pass after the current batch, and skips the final evaluation.
 
 Events sent back (the training events of `runtime.events`, as plain data
 through `to_wire`; the driver reads them with `from_wire`): the bridge's
-`TrainBegin` and `EpochEnd`, then the trial's `Result`.
+`TrainBegin`, `EpochEnd`, `Paused` and `Resumed` (the trial confirms that it holds, and
+where: `holds`), then the trial's `Result`.
 
 Commands go the other way ("stop", "pause", "resume"), as with the app's worker.
 
@@ -35,10 +36,10 @@ from typing import Any
 
 from kerascanvas.graph.project import Project
 
-from ..events import FAILED, EpochEnd, Result, TrainBegin
+from ..events import FAILED, EpochEnd, Paused, Result, Resumed, TrainBegin
 from ..worker_child import Control, _listen, _lower_priority, _trust_custom_code, sender
 
-SENT = (TrainBegin, EpochEnd)  # batch events stay in the child
+SENT = (TrainBegin, EpochEnd, Paused, Resumed)  # batch events stay in the child
 # What every trial imports: the server imports it once and each trial forks from it.
 _PRELOAD = ["kerascanvas.runtime.search.server_priority",  # first: before torch and keras
             "torch", "keras", "sklearn.datasets", "kerascanvas.runtime.search.child",
@@ -128,7 +129,7 @@ def train_trial(payload: Mapping[str, Any], sink, control: Control) -> Result:
             "threads": torch CPU threads or None, "device": "auto|cpu|cuda" or None,
             "trusted_code": digests of the custom code the parent trusts,
             "save": a `.keras` path for the trained model of a trial that finishes}.
-        sink: receives the `TrainBegin` and `EpochEnd` events.
+        sink: receives the events of SENT.
         control: hands stop/pause/resume to the bridge (`stopping.TrialBridge`).
     """
     from ..data import DataError

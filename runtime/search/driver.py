@@ -10,8 +10,12 @@ events of `runtime.events`:
 
     TrialStart(number=3, params={"conv1.filters": 16, ...})
     TrialEpoch(number=3, epoch=0, value=0.91, logs={...})
+    TrialPaused(number=3, epoch=2, batch=5, batches=12) / TrialResumed(number=3, ...)
     TrialEnd(number=3, state="complete|pruned|failed", value=0.95, message="",
              duration_s=4.2, params={...})
+
+A pause is told per trial as its process confirms it (`holds`), and the time a trial is
+held paused is left out of its duration.
 
 A trial whose graph is invalid for its values, whose training fails (a NaN
 loss, an error, no memory), or that is stopped, ends "failed" with the message.
@@ -51,6 +55,7 @@ from . import study as studies
 from .best_model import BestModel
 from .child import start_trial
 from .custom_trust import TrialShapes, trust
+from .holds import TrialHold
 from .lost import fail_stale
 from .options import SearchOptions  # noqa: F401  (its home was here)
 from .seeding import seeded_sampler
@@ -200,7 +205,8 @@ class SearchDriver:
             study.stop()
 
     def _objective(self, trial) -> float:
-        self.trials.wait_go()
+        # a wait while the study was paused is time held, which its duration leaves out
+        hold = TrialHold(trial, self.on_event, self.trials.wait_go())
         if self.stopped:
             raise self._fail(trial, "Not run: the study's time limit "
                                     f"({self.options.timeout:g} s) was reached before it "
@@ -218,7 +224,7 @@ class SearchDriver:
                              f"{where.name + ': ' if where else ''}{errors[0].message}")
         slot = self.slots.get()
         try:
-            result = self._train(trial, trial_doc, slot)
+            result = self._train(trial, trial_doc, slot, hold)
         finally:
             self.slots.put(slot)
         try:
@@ -238,7 +244,8 @@ class SearchDriver:
         trial.set_user_attr(studies.MESSAGE, message)
         return TrialFailed(message)
 
-    def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any]) -> Result:
+    def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any],
+               hold: TrialHold) -> Result:
         payload = {"number": trial.number, "document": to_dict(trial_doc),
                    "threads": slot["threads"], "env": slot["env"], "device": slot["device"],
                    "trusted_code": sorted(self.options.trusted_code),
@@ -247,9 +254,11 @@ class SearchDriver:
         self.trials.add(trial.number, commands)
         try:
             return self.trials.follow(trial.number, process, events, self.metric,
-                                      lambda event: self._report(trial, event, commands))
+                                      lambda event: self._report(trial, event, commands)
+                                      if isinstance(event, EpochEnd) else hold.on_event(event))
         finally:
             self.trials.remove(trial.number)
+            hold.close()  # a trial may end while held (killed, or its process went away)
             commands.put(None)
             process.join(10)
             if process.is_alive():

@@ -22,6 +22,7 @@ from typing import Any
 
 import optuna
 
+from .holds import worked_s
 from .lost import (  # noqa: F401  (fail_orphans, owner: their home was here)
     LOST,
     MESSAGE,
@@ -174,7 +175,8 @@ def _number(value) -> float | None:
 
 def trial_summary(trial) -> dict[str, Any]:
     """One trial as plain data: number, state, value, params, message, duration, curve."""
-    duration = trial.duration.total_seconds() if trial.duration is not None else None
+    duration = worked_s(trial.duration.total_seconds() if trial.duration is not None else None,
+                        trial.user_attrs)  # the time held paused left out
     return {"number": trial.number, "state": STATES.get(trial.state, trial.state.name.lower()),
             "value": _number(trial.value) if trial.state.name == "COMPLETE" else None,
             "params": dict(trial.params), "message": trial.user_attrs.get(MESSAGE, ""),

@@ -3,7 +3,8 @@
 `TrialProcesses` knows which trial processes run now (by trial number, each with
 its commands queue), and passes the driver's controls on to them: pause (hold
 before the next batch, start no new trial), resume, and stop, which ends a trial
-after its current training or validation batch (`stopping.TrialBridge`). A trial
+after its current training or validation batch (`stopping.TrialBridge`); a trial's
+process confirms a pause and its end with `Paused` and `Resumed` (`holds`). A trial
 whose process has not ended STOP_GRACE_S seconds after it was asked (it is reading
 its data, building its model, or inside one long batch) is killed, and ends as
 stopped. `follow` reads one trial's events until its `Result`.
@@ -16,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..events import FAILED, STOPPED, EpochEnd, Result, from_wire
+from ..events import FAILED, STOPPED, EpochEnd, Result, TrainingEvent, from_wire
 from ..worker_kill import ended_text
 from .lost import last_received
 
@@ -59,10 +60,14 @@ class TrialProcesses:
     def paused(self) -> bool:
         return not self._go.is_set()
 
-    def wait_go(self) -> None:
-        """Return once no pause holds new trials."""
+    def wait_go(self) -> float:
+        """Return once no pause holds new trials: the seconds it waited."""
+        if self._go.is_set():
+            return 0.0
+        began = time.monotonic()
         while not self._go.wait(0.2):
             pass
+        return time.monotonic() - began
 
     def numbers(self) -> list[int]:
         with self._lock:
@@ -93,9 +98,9 @@ class TrialProcesses:
             self._stop_asked.pop(number, None)
 
     def follow(self, number: int, process, events, metric: str,
-               on_epoch: Callable[[EpochEnd], None]) -> Result:
-        """Read the trial's events until its result, `on_epoch` for each epoch's; kill it
-        when it has not ended the grace after a stop."""
+               on_event: Callable[[TrainingEvent], None]) -> Result:
+        """Read the trial's events until its result, `on_event` for each other one (those
+        of `child.SENT`); kill it when it has not ended the grace after a stop."""
         epochs, curve = 0, {}
         while True:
             try:
@@ -113,7 +118,7 @@ class TrialProcesses:
                 epochs = event.epoch + 1
                 if metric in event.logs:
                     curve[event.epoch] = float(event.logs[metric])
-                on_epoch(event)
+            on_event(event)
 
     def killed(self, result: Result) -> bool:
         """Whether `result` is that of a trial killed after the grace."""

@@ -63,7 +63,7 @@ def test_a_study_ending_in_an_error_leaves_no_trial_running_and_its_error_stays(
     from kerascanvas.app.search.runner import SearchRunner
     from kerascanvas.runtime.search.driver import SearchDriver
 
-    def broken_train(self, trial, trial_doc, slot):
+    def broken_train(self, trial, trial_doc, slot, hold):
         raise RuntimeError("the trial server went away")
 
     # The checks pass (test_search_checks runs them); the trial fails in the driver itself.
@@ -97,7 +97,7 @@ def test_another_processs_trial_ends_in_the_tab_while_the_windows_study_runs(
 
     release = threading.Event()
 
-    def held_train(self, trial, trial_doc, slot):
+    def held_train(self, trial, trial_doc, slot, hold):
         release.wait(60)
         raise self._fail(trial, "Held by the test, then failed.")
 

@@ -24,7 +24,7 @@ SAMPLES = {
     ev.BatchEnd: ev.BatchEnd(2, 7, 45, {"loss": 2.5, "accuracy": 0.25}, 0.001, 5300.0, 12.5,
                              {"loss": 2.25}),
     ev.EpochEnd: ev.EpochEnd(2, {"loss": 0.5, "val_loss": 0.75}, 0.01, 5300.0, 4.25),
-    ev.Paused: ev.Paused(1),
+    ev.Paused: ev.Paused(1, 5),
     ev.Resumed: ev.Resumed(1),
     ev.Validating: ev.Validating(2, 30, 120),
     ev.RankSilent: ev.RankSilent(1, 125.0, "epoch 2, batch 5"),
@@ -98,7 +98,8 @@ def test_a_raw_dict_is_not_an_event():
 def test_study_events_are_typed_too_and_a_raw_dict_is_refused():
     end = ev.TrialEnd(3, "pruned", None, "Pruned after epoch 2", 4.5, {"hidden.units": 16})
     assert ev.require_study(end) is end and set(ev.STUDY_KINDS) == {
-        "trial_start", "trial_epoch", "trial_end", "importances", "study_end"}
+        "trial_start", "trial_epoch", "trial_paused", "trial_resumed", "trial_end",
+        "importances", "study_end"}
     with pytest.raises(TypeError, match="Expected a study event .*received dict"):
         ev.require_study({"event": "trial_end", "number": 3})
     with pytest.raises(TypeError, match="Expected a study event"):

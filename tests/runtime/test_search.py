@@ -8,6 +8,7 @@ for one or two epochs; the full 6-trial digits search and the two-process study 
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -20,9 +21,10 @@ from kerascanvas.app.cli import main
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import save
-from kerascanvas.runtime.events import TrialEnd, TrialEpoch
+from kerascanvas.runtime.events import TrialEnd, TrialEpoch, TrialPaused, TrialResumed
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver, SearchOptions, plan_slots
+from kerascanvas.runtime.search.holds import PAUSED_S
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "resources" / "examples" / "digits_search.json"
@@ -106,38 +108,37 @@ def test_values_that_make_the_graph_invalid_fail_the_trial_before_training(tmp_p
     assert "units=0" in message
 
 
-def test_pause_holds_the_running_trial_and_stop_ends_the_study(tmp_path):
+def test_a_trial_confirms_its_pause_holds_until_resumed_and_stop_ends_the_study(tmp_path):
+    # The child trains on while the pause travels to it: the test waits for the trial's own
+    # word that it holds (TrialPaused), and for its word that it goes on, never for a time.
     import threading
-    import time
 
-    # The child trains on while the pause travels to it, so an epoch or two may still
-    # arrive after pause(); what must show is a hold of about the pause's length.
     doc = Project.open(mlp_project(tmp_path, [UNITS], epochs=40)).doc
-    epochs: list[float] = []
-    resumed: list[float] = []
-
-    def resume():
-        resumed.append(time.monotonic())
-        driver.resume()
+    seen: list = []
 
     def on_event(event):
-        if not isinstance(event, TrialEpoch):
-            return
-        epochs.append(time.monotonic())
-        if len(epochs) == 1:
+        seen.append(event)
+        if isinstance(event, TrialEpoch) and event.epoch == 0:
             driver.pause()
-            threading.Timer(1.5, resume).start()
-        elif resumed and epochs[-1] > resumed[0]:
+        elif isinstance(event, TrialPaused):  # an epoch in the hold would be seen now
+            threading.Timer(0.5, driver.resume).start()
+        elif isinstance(event, TrialEpoch) and any(isinstance(e, TrialResumed) for e in seen):
             driver.stop()
 
     driver = SearchDriver(doc, options(tmp_path, trials=3), on_event=on_event)
-    study = driver.run()
-    (trial,) = study.trials  # no new trial after the stop
+    (trial,) = driver.run().trials  # no new trial after the stop
+    paused, resumed = (next(e for e in seen if isinstance(e, kind))
+                       for kind in (TrialPaused, TrialResumed))
+    assert seen.index(resumed) == seen.index(paused) + 1  # nothing came while it held
+    after = next(e for e in seen[seen.index(resumed):] if isinstance(e, TrialEpoch))
+    assert 1 <= paused.epoch == resumed.epoch == after.epoch  # held in the epoch that ends next
+    # 270 training samples (360 less the validation quarter) in batches of 32
+    assert paused.batches == math.ceil(270 / 32) and 0 <= paused.batch < paused.batches
     assert trial.state.name == "FAIL"
     assert trial.user_attrs[studies.MESSAGE].startswith("Stopped by the user after epoch")
-    gaps = [b - a for a, b in zip(epochs, epochs[1:], strict=False)]
-    assert max(gaps) >= 1.2  # held while paused
-    assert len(epochs) < 40
+    assert trial.user_attrs[PAUSED_S] == resumed.paused_s > 0
+    assert studies.trial_summary(trial)["duration_s"] == pytest.approx(
+        trial.duration.total_seconds() - resumed.paused_s)
 
 
 def test_cli_json_summary_lists_trials_states_values_params_and_best(tmp_path, capsys):
