@@ -23,6 +23,7 @@ from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
 from ...graph.search_edit import apply_values
 from .controls import LISTING, PROBLEM, PROGRESS, RUN, StudyControls
+from .pause_state import PauseWords, cells
 from .runner import CHECKING, SearchRunner
 from .space_editor import SearchSpaceEditor
 from .stored import StoredStudyWatch
@@ -47,6 +48,7 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.opened.connect(self._on_runner_opened)
         self.runner.settled.connect(self._on_runner_settled)
         self._study_label, self._opened = "", False
+        self._pause_words = PauseWords()
         self._own: set[int] = set()  # the trials this window's run told of
         self._build()
         self.refresh()
@@ -205,16 +207,19 @@ class SearchPanel(QtWidgets.QWidget):
         self._say(f"The project's study could not be listed: {message}.", PROBLEM, "listing")
 
     def toggle_pause(self) -> None:
+        """Pause or resume the study; the tab says "pausing…" until each running trial says
+        it holds, then where it holds (`pause_state`)."""
         if self.runner.driver is None or not self.runner.running:
             return
         self.status.release()
-        if self.runner.driver.paused:
-            self.runner.resume()
-            self._say("Resumed.", RUN)
-        else:
-            self.runner.pause()
-            self._say("Paused: running trials hold before their next batch.", RUN)
-        self._update_buttons()
+        (self.runner.resume if self.runner.driver.paused else self.runner.pause)()
+        self._redraw()
+        self._say_pause(acted=True)
+
+    def _say_pause(self, acted: bool = False) -> None:
+        text = self._pause_words.next(self.records, self._own, self.runner.driver, acted)
+        if text:
+            self._say(text, RUN)
 
     def _on_runner_events(self, events: list) -> None:
         self._own.update(e.number for e in events if hasattr(e, "number"))
@@ -223,6 +228,7 @@ class SearchPanel(QtWidgets.QWidget):
             self._importances = importances
             self.plots.show_importances(importances)
         self._redraw()
+        self._say_pause()
 
     def _on_runner_settled(self, trials: list) -> None:
         """The study's trials as its storage holds them once the run is done: none is left
@@ -234,7 +240,9 @@ class SearchPanel(QtWidgets.QWidget):
     def _redraw(self) -> None:
         keys = [e.key(self.doc) for e in search_params(self.doc)]
         best = best_record(self.records, self.maximize)
-        self.trials.show_records(self.records, keys, self.maximize, best)
+        pausing = None if self.runner.driver is None else self.runner.driver.paused
+        self.trials.show_records(self.records, keys, self.maximize, best,
+                                 lambda record: cells(record, self._own, pausing))
         self.plots.redraw(self.records)
         self._update_buttons()
 
@@ -259,7 +267,7 @@ class SearchPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        driver = self.runner.driver if self.runner.running else None
+        driver = self.runner.driver
         self.controls.show_state(self.runner.running, self.checking,
                                  None if driver is None else driver.paused,
                                  best_record(self.records, self.maximize) is not None)

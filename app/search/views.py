@@ -34,6 +34,9 @@ class TrialRecord:
     message: str = ""
     duration_s: float | None = None
     curve: list[tuple[int, float]] = field(default_factory=list)
+    # (epoch, batch, batches) where the trial's process said it holds paused; None when it
+    # did not, or said it goes on (`pause_state`)
+    held: tuple[int, int | None, int | None] | None = None
 
     def best_seen(self, maximize: bool) -> float | None:
         """The best epoch value so far (the final value for a complete trial)."""
@@ -58,6 +61,8 @@ def fold_events(records: dict[int, TrialRecord], events) -> dict[str, float] | N
         Importances,
         TrialEnd,
         TrialEpoch,
+        TrialPaused,
+        TrialResumed,
         TrialStart,
         require_study,
     )
@@ -69,11 +74,15 @@ def fold_events(records: dict[int, TrialRecord], events) -> dict[str, float] | N
         elif isinstance(event, TrialEpoch):
             records.setdefault(event.number, TrialRecord(event.number)).curve.append(
                 (event.epoch, event.value))
+        elif isinstance(event, TrialPaused | TrialResumed):
+            records.setdefault(event.number, TrialRecord(event.number)).held = (
+                (event.epoch, event.batch, event.batches) if isinstance(event, TrialPaused)
+                else None)
         elif isinstance(event, TrialEnd):
             record = records.setdefault(event.number, TrialRecord(event.number))
             for name in ("state", "value", "message", "duration_s"):
                 setattr(record, name, getattr(event, name))
-            record.params = dict(event.params) or record.params
+            record.params, record.held = dict(event.params) or record.params, None
         elif isinstance(event, Importances):
             importances = event.importances
     return importances
@@ -93,8 +102,9 @@ def _text(value: Any) -> str:
 
 
 class TrialsTable(QtWidgets.QTableWidget):
-    """#, state, best metric, final value, duration, one column per parameter, then why a
-    trial failed or was pruned (it was a tooltip only)."""
+    """#, state, best metric, final value, duration (less the time held paused), one
+    column per parameter, then a note: why a trial failed or was pruned (it was a tooltip
+    only), or where a paused trial holds."""
 
     FIXED = ("#", "state", "best", "value", "seconds")
 
@@ -107,20 +117,22 @@ class TrialsTable(QtWidgets.QTableWidget):
         self.keys: list[str] = []
 
     def show_records(self, records: dict[int, TrialRecord], keys: list[str],
-                     maximize: bool, best: TrialRecord | None) -> None:
+                     maximize: bool, best: TrialRecord | None,
+                     shown=lambda record: (record.state, record.message)) -> None:
+        """One row per record; `shown(record)` gives its state and note cells."""
         self.keys = keys
         headers = [*self.FIXED, *keys, "note"]
         self.setColumnCount(len(headers))
         self.setHorizontalHeaderLabels(headers)
         self.setRowCount(len(records))
         for row, record in enumerate(sorted(records.values(), key=lambda r: r.number)):
-            cells = [record.number, record.state, record.best_seen(maximize), record.value,
-                     record.duration_s, *(record.params.get(k) for k in keys),
-                     record.message]
+            state, note = shown(record)
+            cells = [record.number, state, record.best_seen(maximize), record.value,
+                     record.duration_s, *(record.params.get(k) for k in keys), note]
             for column, value in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(_text(value))
-                if column == 1 and record.message:
-                    item.setToolTip(record.message)
+                if column == 1 and note:
+                    item.setToolTip(note)
                 if best is not None and record.number == best.number:
                     font = item.font()
                     font.setBold(True)
