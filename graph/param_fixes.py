@@ -23,6 +23,8 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
                                       Sequential one holding a block): made Functional
     rename_torch_safe                 a layer name holding '.', which torch cannot build:
                                       renamed with '_' for '.', unique in the graph
+    rename_inner_torch_safe           the same in a layer a block definition or a wrapper
+                                      holds (`graph.inner_names`): renamed where defined
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from . import commands as cmd
 from .data_fixes import set_output_loss
 from .document import Document, Edge
 from .errors import DocumentError
+from .inner_names import INNER_NAME_FIX, rename_inner
 from .names import torch_name_problem, torch_safe_name
 from .nested import FUNCTIONAL, FUNCTIONAL_FIX, MODEL, functional_fix_applies
 
@@ -192,6 +195,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "use_suggested_name": use_suggested_name,
     "hold_in_pipeline": hold_in_pipeline,
     TORCH_NAME_FIX: rename_torch_safe,
+    INNER_NAME_FIX: rename_inner,
     FUNCTIONAL_FIX: make_nested_functional,
 }
 PARAM_LABELS = {
@@ -209,5 +213,6 @@ PARAM_LABELS = {
     "use_suggested_name": "Use the suggested name",
     "hold_in_pipeline": "Hold it in a Pipeline",
     TORCH_NAME_FIX: "Rename with '_' for '.'",
+    INNER_NAME_FIX: "Rename the inner layer with '_' for '.'",
     FUNCTIONAL_FIX: "Make the nested model Functional",
 }

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from .document import Document, Node, name_problem
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
+from .inner_names import holds_inner_names, inner_name_issues
 from .keras_quirks import keras_quirk_issues
 from .layers import custom
 from .model_keys import key_issues
@@ -130,7 +131,8 @@ def cycle_nodes(doc: Document, index: GraphIndex) -> set[str]:
 # ---- names ----------------------------------------------------------------
 def name_issues(doc: Document, results: Mapping[str, NodeResult],
                 left_out: set[str] | frozenset[str] = frozenset()) -> list[Issue]:
-    """Invalid and duplicate layer names, including names made by expanded blocks.
+    """Invalid and duplicate layer names, including names made by expanded blocks, and
+    names torch refuses: the node's own, and those of the layers it holds (`inner_names`).
 
     A name is taken first by the model's nodes, so that its clash with a node `left_out`
     of the model is that node's error (which blocks nothing), not the model's.
@@ -152,6 +154,8 @@ def name_issues(doc: Document, results: Mapping[str, NodeResult],
             issues.append(Issue(node.id, None, ERROR, f"{node.name!r} ({node.kind}): {problem}",
                                 "torch_name", (TORCH_NAME_FIX,), {"field": "name"}))
         spec = LAYER_SPECS.get(node.kind)
+        if spec is not None and holds_inner_names(spec):
+            issues += inner_name_issues(doc, node, results.get(node.id))
         plain = spec is not None and spec.expand is None  # the common case, kept fast
         for layer_name in (node.name,) if plain else keras_layer_names(node,
                                                                       results.get(node.id)):

@@ -83,12 +83,10 @@ def _bound(key: str, name: str) -> LayerSpec:
     has_custom = name in custom.blocks_with_custom(blocks)  # its trace reads trust, answers
 
     def shape(resolved, inputs):
-        return trace(_inner_spec, key, name, values_key(resolved), shapes_key(inputs),
-                     custom.cache_token() if has_custom else None)[0]
+        return _trace(key, name, resolved, inputs, has_custom)[0]
 
     def count(resolved, inputs):
-        return trace(_inner_spec, key, name, values_key(resolved), shapes_key(inputs),
-                     custom.cache_token() if has_custom else None)[1]
+        return _trace(key, name, resolved, inputs, has_custom)[1]
 
     n_in, n_out = len(definition["inputs"]), len(output_refs(definition))
     spec = LayerSpec(kind=KIND, category="Blocks", composite=True,
@@ -96,6 +94,24 @@ def _bound(key: str, name: str) -> LayerSpec:
                      params=params, shape=shape, count=count, min_inputs=n_in, max_inputs=n_in,
                      outputs=lambda resolved: n_out, keras_module="")
     return nested.instance_spec(spec) if nested.model_of(definition) else spec
+
+
+def _trace(key: str, name: str, resolved: Mapping[str, Any], inputs, has_custom: bool) -> tuple:
+    return trace(_inner_spec, key, name, values_key(resolved), shapes_key(inputs),
+                 custom.cache_token() if has_custom else None)
+
+
+def inner_records(blocks: Mapping[str, Any], resolved: Mapping[str, Any],
+                  inputs) -> tuple:
+    """(inner node id, resolved params, input shapes, weight count) of each inner node of
+    an instance whose bound params are `resolved` (its "block" among them), in call order.
+
+    Raises:
+        ShapeError, KerasCanvasError: the instance cannot be traced (inference says why).
+    """
+    name = resolved["block"]
+    return _trace(blocks_key(blocks), name, resolved, inputs,
+                  name in custom.blocks_with_custom(blocks))[2]
 
 
 def _refuse(message: str):

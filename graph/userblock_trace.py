@@ -70,7 +70,9 @@ def shapes_key(inputs: Sequence[Shape]) -> tuple:
 @lru_cache(maxsize=1024)
 def trace(inner_spec: InnerSpec, key: str, name: str, values: str, inputs: tuple,
           custom_token=None):
-    """(output shape, (trainable, non_trainable)) of one instance; ShapeError names the node.
+    """(output shape, (trainable, non_trainable), inner records) of one instance; ShapeError
+    names the node. The records are (inner node id, resolved params, input shapes, count)
+    in call order: which inner layers hold weights (`graph.inner_names` reads them).
 
     `key` is the definitions' `blocks_key`, `values` and `inputs` the instance's
     `values_key` and `shapes_key`. `custom_token` (`custom.cache_token`) keys a block with
@@ -88,6 +90,7 @@ def trace(inner_spec: InnerSpec, key: str, name: str, values: str, inputs: tuple
             feeds[(ref["node"], ref.get("port", 0))] = shape
     outputs: dict[str, list[Shape]] = {}
     total = [0, 0]
+    records = []
     bound = inner_nodes(definition, params)
     stopped: custom.CustomShapeError | None = None  # code that cannot run, shapes recorded
     for nid in call_order(definition):
@@ -112,12 +115,13 @@ def trace(inner_spec: InnerSpec, key: str, name: str, values: str, inputs: tuple
             raise ShapeError(f"{node['name']}: {exc}", port=0) from None
         total = None if total is None or trainable is None else \
             [total[0] + trainable, total[1] + frozen]
+        records.append((nid, resolved, tuple(ins), (trainable, frozen)))
     shapes = [_output_shape(definition, i, nodes, outputs) for i in
               range(len(output_refs(definition)))]
     if stopped is not None:  # the issue stays; the shapes after the block are known
         stopped.recorded, stopped.count = shapes, None if total is None else tuple(total)
         raise stopped
-    return (shapes[0] if len(shapes) == 1 else shapes), (total[0], total[1])
+    return (shapes[0] if len(shapes) == 1 else shapes), (total[0], total[1]), tuple(records)
 
 
 def _inner_count(node: Mapping[str, Any], resolved, exc: custom.CustomShapeError) -> tuple:

@@ -10,6 +10,8 @@ import keras
 
 from kerascanvas.graph.document import Document, Edge
 
+from .inner_name_cases import fix_case
+
 L = keras.layers
 
 
@@ -378,6 +380,8 @@ def sequential_block_case():
 CASES = {
     "make_nested_functional": sequential_block_case,
     "rename_torch_safe": dotted_name_case,
+    "rename_inner_torch_safe-pipeline": lambda: fix_case("pipeline-dense"),
+    "rename_inner_torch_safe-model": lambda: fix_case("model-block-dense"),
     "set_branch_padding_same": residual_valid_case,
     "set_branch_padding_same-concat": lambda: residual_valid_case("Concatenate"),
     "insert_flatten": flatten_case,
