@@ -14,7 +14,7 @@ from ...graph.initial_weights import active_source
 from ...graph.training_schema import refused_training
 from ..export_process import start_export
 from ..panels.code import generate_code
-from . import files
+from . import files, weights_dialog
 from .export_weights import WeightsChoice, graph_key, run_graph, weight_choices
 
 SCRIPT = "full training script"  # Export Python's choice beside the code styles
@@ -118,7 +118,7 @@ class ExportMixin:
         if choice is None:
             return
         path = self.ask_export_path(
-            f"Export Model ({choice.label})", ".keras",
+            f"Export Model ({choice.name})", ".keras",
             "Keras model (*.keras);;ONNX model, needs the onnx extra of the install (*.onnx)")
         if path:
             self.export_model_to(path, choice)
@@ -130,21 +130,34 @@ class ExportMixin:
         return WeightsChoice(label, None, weights_note(self.doc))
 
     def _ask_weights(self) -> WeightsChoice | None:
-        """The weights to export: asked in the dialog's body when a run has a trained
-        model (see `export_weights`); None when cancelled."""
-        records = self.training.controller.runs if self.training is not None else []
+        """The weights to export: asked in the dialog's body when a run of the project
+        saved a model (see `export_weights`); None when cancelled."""
+        records, folder, problem = self._project_runs()
         choices, default = weight_choices(graph_key(self.doc), self._own_weights(), records,
-                                          self.run_graphs)
-        if len(choices) == 1:
+                                          self.run_graphs, folder)
+        if len(choices) == 1 and not problem:
             return choices[0]
-        at = self.ask_weights([c.label for c in choices], default)
+        at = self.ask_weights(choices, default, problem)
         return None if at is None else choices[at]
 
-    def ask_weights(self, labels: list[str], default: int) -> int | None:
+    def _project_runs(self) -> tuple[list, str | None, str | None]:
+        """The project's runs (this session's and those on disk), its runs folder, and
+        why its runs index could not be read. The Training panel's read is finished now
+        (it lists them all); before the panel is built, they are read here."""
+        from ..training.history import load_runs, runs_folder
+
+        if self.training is not None:
+            panel = self.training
+            panel.reader.wait()
+            return list(panel.controller.runs), panel.folder and str(panel.folder), None
+        folder = runs_folder(self.path)
+        records, problem = load_runs(folder)
+        return records, str(folder), problem
+
+    def ask_weights(self, choices: list[WeightsChoice], default: int,
+                    problem: str | None = None) -> int | None:
         """The index of the weights chosen in a dialog, or None when cancelled."""
-        label, ok = QtWidgets.QInputDialog.getItem(
-            self, "Export Model", "Weights:", labels, default, False)
-        return labels.index(label) if ok else None
+        return weights_dialog.ask_weights(self, choices, default, problem)
 
     def _note_run_graph(self, record) -> None:
         """Remember the graph a run trains, for Export Model's choice of weights."""
