@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
 from ...graph.errors import KerasCanvasError
-from ...graph.spec import INPUT
+from ...graph.spec import APPLICATION, INPUT
 from ...graph.userblock_commands import export_block, import_block, library_dir, make_block
 from ...graph.userblocks import KIND, instances
 from .definition_dialog import COLUMNS, BlockDefinitionDialog  # noqa: F401 - public here too
@@ -38,9 +38,12 @@ def palette_kind(block: str) -> str:
 
 
 def split_palette_kind(text: str) -> tuple[str, dict | None]:
-    """(kind, params) of a palette kind text: user blocks carry their definition's name."""
+    """(kind, params) of a palette kind text: user blocks carry their definition's name,
+    the palette's Applications their architecture ("Application:MobileNetV2")."""
     if text.startswith(PALETTE_PREFIX):
         return KIND, {"block": text[len(PALETTE_PREFIX):]}
+    if text.startswith(f"{APPLICATION}:"):
+        return APPLICATION, {"architecture": text[len(APPLICATION) + 1:]}
     return text, None
 
 

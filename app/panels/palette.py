@@ -1,7 +1,8 @@
 """The palette: every kind of the LayerSpec table, grouped by category, with a search box.
 
-The document's own blocks follow in a "My blocks" group (`set_user_blocks`); their
-items carry "UserBlock:<name>" as kind text (see `blocks.user_blocks.split_palette_kind`).
+An "Applications" group lists each keras.applications architecture, as kind text
+"Application:<architecture>"; the document's own blocks follow in a "My blocks" group
+(`set_user_blocks`), as "UserBlock:<name>" (see `blocks.user_blocks.split_palette_kind`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...graph.layers.shared import KIND as SHARED_CALL
-from ...graph.spec import CATEGORIES, LAYER_SPECS
+from ...graph.spec import APPLICATION, CATEGORIES, LAYER_SPECS
 from ...graph.userblocks import KIND as USER_BLOCK
 from ..canvas.adapter import PALETTE_MIME
 from ..keys import Keys
@@ -23,6 +24,8 @@ MARK_NEXT = Keys("Mark the Next Layer (Layers search)", ("Down",))
 MARK_PREVIOUS = Keys("Mark the Previous Layer (Layers search)", ("Up",))
 ADD_MARKED = Keys("Add the Marked Layer (Layers search)", ("Return", "Enter"))
 MY_BLOCKS = "My blocks"
+# Each keras.applications architecture, placed as an Application node of that architecture
+APPLICATIONS = "Applications"
 # Placed another way: SharedCall only by import, UserBlock from a "My blocks" entry.
 UNLISTED = frozenset({SHARED_CALL, USER_BLOCK})
 # Names up to this length (AdaptiveAveragePooling1D) show whole at the palette's opening width;
@@ -89,6 +92,10 @@ class PalettePanel(QtWidgets.QWidget):
             kinds = sorted(k for k, s in LAYER_SPECS.items()
                            if s.category == category and k not in UNLISTED)
             self._add_group(category, [(k, k, LAYER_SPECS[k].doc) for k in kinds])
+        self._add_group(APPLICATIONS, [
+            (name, f"{APPLICATION}:{name}", f"keras.applications.{name} as a base network: "
+             f"the {APPLICATION} block with architecture={name} (weights none: never "
+             "downloaded)") for name in LAYER_SPECS[APPLICATION].param("architecture").choices])
         self._add_group(MY_BLOCKS, [(name, f"{USER_BLOCK}:{name}", doc)
                                     for name, doc in sorted(self.user_blocks.items())])
         self.tree.expandAll()

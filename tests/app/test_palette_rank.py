@@ -78,3 +78,22 @@ def test_relu_lists_ops_by_nearness(palette):
 ])
 def test_nearness_tiers(label, needle, tier):
     assert nearness(label, needle) == tier
+
+
+ARCHITECTURES = LAYER_SPECS["Application"].param("architecture").choices
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_an_application_typed_by_its_architecture_is_the_first_hit(palette, name):
+    """"mobilenet" found nothing: the Application block names no architecture."""
+    assert typed(palette, name.lower())[0] == f"Application:{name}"
+
+
+def test_enter_on_an_architecture_adds_an_application_of_it(make_window, qtbot):
+    window = make_window()
+    window.palette.search.setText("mobilenetv2")
+    window.palette.search.returnPressed.emit()
+    (node,) = window.doc.nodes.values()
+    assert (node.kind, node.params["architecture"]) == ("Application", "MobileNetV2")
+    window.stack.undo()
+    assert not window.doc.nodes
