@@ -57,7 +57,13 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
         self.spec.editingFinished.connect(lambda: self.spec_edited.emit(self.spec.text()))
         browse = QtWidgets.QToolButton(text="…")
         browse.setToolTip("Choose a data file or an image folder")
-        browse.clicked.connect(self._on_browse_clicked)
+        browse.setPopupMode(QtWidgets.QToolButton.InstantPopup)
+        menu = QtWidgets.QMenu(browse)  # a file dialog picks files or a folder, not both
+        self.browse_file = menu.addAction("Data File (.npz, .npy, .csv)…",
+                                          self._on_browse_file_triggered)
+        self.browse_folder = menu.addAction("Image Folder (a subfolder per class)…",
+                                            self._on_browse_folder_triggered)
+        browse.setMenu(menu)
         self.info = QtWidgets.QLabel("")
         self.info.setWordWrap(True)
         self.problems = QtWidgets.QLabel("")  # what the data check found, in red
@@ -195,12 +201,23 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
         while self.images.count():
             self.images.takeAt(0).widget().deleteLater()
 
-    def _on_browse_clicked(self) -> None:
+    def _on_browse_file_triggered(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
             self, "Training data", "", "Data (*.npz *.npy *.csv);;All files (*)")
         if path:
-            self.spec.setText(f"csv:{path}" if path.endswith(".csv") else path)
-            self.spec_edited.emit(self.spec.text())
+            self._browsed(f"csv:{path}" if path.endswith(".csv") else path)
+
+    def _on_browse_folder_triggered(self) -> None:
+        """An image folder, read as `images:FOLDER` (one subfolder of images per class):
+        Browse offered only files, so a folder had to be typed."""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Training images: a folder "
+                                                          "with a subfolder per class")
+        if path:
+            self._browsed(f"images:{path}")
+
+    def _browsed(self, spec: str) -> None:
+        self.spec.setText(spec)
+        self.spec_edited.emit(spec)
 
     def shutdown(self) -> None:
         self._closed = True
