@@ -57,8 +57,17 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshot:
         return screenshot(app, args.file, args.screenshot, args.size)
     window = MainWindow(args.file, recover=not args.no_restore)
+    fit_to_screen(window)
     window.show()
     return app.exec()
+
+
+def fit_to_screen(window) -> None:
+    """Shrink `window` to its screen's free area: on a 1024x700 screen the 1500x920 window
+    hung off it, the Properties dock and the Training tab out of reach. The docks give up
+    their share as the window shrinks (`docks`)."""
+    free = window.screen().availableGeometry()
+    window.resize(window.size().boundedTo(free.size()))
 
 
 def screenshot(app, path: str | None, out: str, size: str = "1500x920") -> int:
