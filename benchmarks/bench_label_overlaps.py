@@ -4,7 +4,7 @@ labels hidden (no room off the nodes, or a repeat of a shape its output already 
 opened (the import's layout, made without drawn sizes) and after Auto Layout (Ctrl+L, at
 the sizes drawn), offscreen in a 1600x1000 window once the labels settle.
 
-    python benchmarks/bench_label_overlaps.py                      # the three models below
+    python benchmarks/bench_label_overlaps.py                      # the four models below
     python benchmarks/bench_label_overlaps.py --models DenseNet121 VGG16
     python benchmarks/bench_label_overlaps.py --project FILE       # a project file
     python benchmarks/bench_label_overlaps.py --against main~1     # REV's canvas as well
@@ -16,7 +16,13 @@ Figures (2026-12-01, offscreen, 1600x1000; labels on each other (pairs) / hidden
 and after Ctrl+L):
 
     d33fb9c:   ResNet50 0/0 and 0/1, MobileNetV2 0/0 and 6/1, DenseNet121 0/0 and 38/14
-    this tree: ResNet50 0/0 and 0/1, MobileNetV2 0/0 and 2/5, DenseNet121 0/0 and 4/38
+    a3b9eda:   ResNet50 0/0 and 0/1, MobileNetV2 0/0 and 2/5, DenseNet121 0/0 and 4/38,
+               VGG16 0/0 and 0/0; attention_states 0/1 and 0/1 (its short sideways wire)
+    this tree: the same, but attention_states 0/0 and 0/0
+
+Of the labels hidden after Ctrl+L, all but one repeat a shape shown beside them on another
+wire of the same tensor (`label_repeats`); MobileNetV2's block_9_depthwise into its BN (a
+22-long wire, the arrows of the wires up the column gaps on both sides of it) has no room.
 """
 
 from __future__ import annotations

@@ -57,8 +57,10 @@ def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore
     that no other wire runs through (`crossed`) where that one is; failing that the first
     clear of `taken` that `covers` no node and meets no other wire's label (`labelled`:
     a wire across a label leaves it readable, two labels on each other do not); then
-    the first clear of `taken` that covers no node; failing that below those it meets, if
-    that covers no node; else None: there is no room for it."""
+    the first clear of `taken` that covers no node; then the same of the spots in line with
+    the wire (`in_line_spots`: a short sideways wire in the gap between two rows, with no
+    room above or below it); failing that below those it meets, if that covers no node;
+    else None: there is no room for it."""
     spots, first, tries = [], None, CROSSED_TRIES
     for spot in label_spots(path, size):  # lazily: the first spot usually does
         spots.append(spot)
@@ -73,13 +75,14 @@ def label_spot(path: QtGui.QPainterPath, size: QtCore.QSizeF, taken: list[QtCore
         first = first or spot
     if first is not None:
         return first.topLeft()
+    spots += in_line_spots(path, size)
     for spot in spots:
         if _free(spot, taken) and not covers(spot) and not labelled(spot):
             return spot.topLeft()
     for spot in spots:
         if _free(spot, taken) and not covers(spot):
             return spot.topLeft()
-    spot = spots[0]
+    spot = QtCore.QRectF(spots[0])
     while not _free(spot, taken):
         spot.translate(0.0, size.height() + LABEL_GAP)
     return None if covers(spot) else spot.topLeft()
@@ -110,6 +113,17 @@ def label_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF):
             if arrow is not None and spot.intersects(arrow):
                 _step_off(spot, arrow, down, side)
             yield spot
+
+
+def in_line_spots(path: QtGui.QPainterPath, size: QtCore.QSizeF) -> list[QtCore.QRectF]:
+    """Spots for a label of `size` centred on the height of the wire's middle, just right and
+    just left of all of the wire: where a short wire runs sideways across the gap between
+    two rows (an output port right of the middle into an input port left of it), beside it
+    is no room above or below, but there is on either end of its run across the gap."""
+    box, middle = path.boundingRect(), path.pointAtPercent(0.5)
+    top = middle.y() - size.height() / 2
+    return [QtCore.QRectF(QtCore.QPointF(box.right() + LABEL_OFFSET, top), size),
+            QtCore.QRectF(QtCore.QPointF(box.left() - LABEL_OFFSET - size.width(), top), size)]
 
 
 def arrow_rect(path: QtGui.QPainterPath) -> QtCore.QRectF | None:

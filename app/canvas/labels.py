@@ -8,10 +8,12 @@ labels would otherwise be drawn on top of each other.
 
 A label never goes under a node or on an arrow head (`label_obstacles`; its own wire's too:
 `label_spots` steps its spots off it), nor over another wire's label where a spot
-beside its wire is free. Where no spot beside its wire is clear of the nodes and arrows (a
-short wire in the 22 units between two rows, its sides taken by other labels), the label is
-hidden rather than drawn half under a node, as is one left only a spot on another label
-where its shape shows beside it (`label_repeats`); the wire's tooltip names its shape. Wires
+beside its wire is free. A short wire that runs sideways across the 22 units between two
+rows, with no room above or below it, has its label in that gap, in line with the wire
+beside its run across. Where no spot beside or in line with its wire is clear of the nodes
+and arrows (its sides taken by other wires' arrows or by nodes), the label is hidden rather
+than drawn half under a node, as is one left only a spot on another label where its shape
+shows beside it (`label_repeats`); the wire's tooltip names its shape. Wires
 are queued and labelled once per turn of the event loop (or at `flush`: after
 a render, after a batch of moves), so dragging a node with many wires costs
 one pass per move, not one per wire, and the nodes are looked up once a pass.
