@@ -4,7 +4,11 @@ keeps an epoch-end snapshot (`runtime.snapshot`) that the listing names.
 A run takes its run number as it starts (`runs_index.reserve_number`) and is listed in
 the runs index (`runs.json`) as "running" with its process (`runs_index.this_process`),
 then again each time its snapshot is written whole, with the snapshot as its model, the
-epoch it holds and the curves up to it. A process killed without warning (SIGKILL, the
+epoch it holds and the curves up to it, and at an epoch's end between snapshots (`heard`:
+at most every `LIVE_S` seconds, and `COST_FACTOR` times what the last listing took), with
+that epoch and the curves up to it and the last snapshot still its model, so the window
+following the project shows the epoch and curves move while the run trains (snapshots are
+at least a minute apart). A process killed without warning (SIGKILL, the
 system's out-of-memory killer, a crash, a power cut) cannot say anything, so the entry
 also holds what it says then: a reader that finds the process gone shows the run
 "interrupted" with that message (the snapshot kept and how to continue it, or that
@@ -20,14 +24,14 @@ the snapshot, one that ran out of memory keeps the snapshot as its model
 (`train_messages.out_of_memory`). With `--no-keep` (and no --save) it keeps none: it is
 listed all the same. A run on several processes (torchrun) takes no snapshot: rank 0
 lists it as running from its start with the launcher (its parent, torchrun's agent) as
-its process, and again at an epoch's end (`heard`: at most every `LIVE_S` seconds, and
-`COST_FACTOR` times what the last listing took), with the epoch and the curves up to it;
-once the launcher is gone it reads "interrupted" with what was kept: the last
-checkpoint ModelCheckpoint wrote (`snapshot.checkpoint_text`), or nothing.
+its process, and again at an epoch's end as one process is (`heard`); once the launcher
+is gone it reads "interrupted" with what was kept: the last checkpoint ModelCheckpoint
+wrote (`snapshot.checkpoint_text`), or nothing.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -65,8 +69,10 @@ class RunSnapshot:
         self.path = None if self.processes > 1 else _snapshot_at(args, self.folder, number)
         self.listing = True  # until an index write fails (said once)
         self.previous: dict | None = None  # the listed run --resume continues, as listed
-        self.listed_at: float | None = None  # when `heard` last listed the run (monotonic)
+        self.kept: str | None = None  # the last snapshot written whole (one process)
+        self.listed_at: float | None = None  # when the run was last listed (monotonic)
         self.cost = 0.0  # how long that listing took, seconds
+        self.listed_epoch = int(args.initial_epoch or 0)  # the epoch it held
 
     def callback(self, data):
         """The Keras callback that writes the snapshot (`train` adds none of its own) and
@@ -93,33 +99,54 @@ class RunSnapshot:
 
     def written(self, path: str, epochs: int) -> None:
         """List the run as it stands: its snapshot, holding epoch `epochs`, is its model."""
-        from ..snapshot import kept_text
-
-        kept = kept_text(path).replace("PROJECT", self.args.file)
-        self._list(path, epochs,
-                   f"Training in `kerascanvas run`: epoch {epochs} of "
-                   f"{self.settings.get('epochs', '?')} has ended. {kept}",
-                   f"The process of `kerascanvas run` ended during training, without a "
-                   f"result (killed: SIGKILL, the system's out-of-memory killer, a crash, "
-                   f"or the machine stopped). {kept} The curves and metrics up to epoch "
-                   f"{epochs} are kept in the run.")
+        self.kept = path
+        self._listed(epochs)
 
     def heard(self, event) -> None:
-        """A sink of the run's events, after its `tap`: a run on several processes, which
-        has no snapshot to be listed by, is listed again at an epoch's end, holding that
-        epoch and its curves, unless it was listed less than `LIVE_S` seconds (or
+        """A sink of the run's events, after its `tap`: at an epoch's end the run is listed
+        again, holding that epoch and its curves (its model: the last snapshot, if any),
+        unless it was listed at that epoch already, or less than `LIVE_S` seconds (or
         `COST_FACTOR` times what that listing took) before."""
-        if self.processes == 1 or not isinstance(event, EpochEnd):
-            return
-        began = time.monotonic()
-        if self.listed_at is not None and \
-                began - self.listed_at < max(LIVE_S, COST_FACTOR * self.cost):
+        if not isinstance(event, EpochEnd):
             return
         epochs = event.epoch + 1
-        self._list(None, epochs, f"Training in `kerascanvas run` on {self.processes} "
-                   f"processes: epoch {epochs} of {self.settings.get('epochs', '?')} has "
-                   "ended.", self._launcher_gone())
+        if epochs <= self.listed_epoch or self.listed_at is not None and \
+                time.monotonic() - self.listed_at < max(LIVE_S, COST_FACTOR * self.cost):
+            return
+        self._listed(epochs)
+
+    def _listed(self, epochs: int) -> None:
+        """List the run as running, holding epoch `epochs`; time the listing."""
+        began = time.monotonic()
+        if self.processes > 1:
+            self._list(None, epochs, f"Training in `kerascanvas run` on {self.processes} "
+                       f"processes: epoch {epochs} of {self.settings.get('epochs', '?')} has "
+                       "ended.", self._launcher_gone())
+        else:
+            self._list(*self._one_process(epochs))
         self.listed_at, self.cost = began, time.monotonic() - began
+        self.listed_epoch = epochs
+
+    def _one_process(self, epochs: int) -> tuple[str | None, int, str, str]:
+        """(the model, the epoch, the message, what it says once this process is gone) of
+        a one-process run at the end of epoch `epochs`: its last snapshot is its model."""
+        from ..snapshot import kept_text
+
+        path = self.kept if self.kept and os.path.exists(self.kept) else None
+        ended = (f"Training in `kerascanvas run`: epoch {epochs} of "
+                 f"{self.settings.get('epochs', '?')} has ended.")
+        gone = ("The process of `kerascanvas run` ended during training, without a result "
+                "(killed: SIGKILL, the system's out-of-memory killer, a crash, or the machine "
+                "stopped).")
+        curves = f" The curves and metrics up to epoch {epochs} are kept in the run."
+        if path is None:
+            kept, had = (("no epoch-end snapshot yet", "It had written no epoch-end snapshot")
+                         if self.path else ("it keeps no epoch-end snapshot (--no-keep)",
+                                            "It kept no epoch-end snapshot (--no-keep)"))
+            return (None, epochs, f"{ended[:-1]}; {kept}.",
+                    f"{gone} {had}: nothing of its model was kept.{curves}")
+        kept = kept_text(path).replace("PROJECT", self.args.file)
+        return path, epochs, f"{ended} {kept}", f"{gone} {kept}{curves}"
 
     def _launcher_gone(self) -> str:
         return (f"The launcher of `kerascanvas run` on {self.processes} processes "
@@ -156,8 +183,6 @@ class RunSnapshot:
     def _process(self, if_ended: str) -> dict:
         """The process the entry is listed by: this one, or on several processes the
         launcher (torchrun's agent, this rank's parent) with ModelCheckpoint's files."""
-        import os
-
         from ..runs_index import CHECKPOINTS, this_process
 
         if self.processes == 1:
@@ -206,8 +231,6 @@ def _snapshot_at(args, folder: Path, number: int) -> str | None:
 
 def _world() -> int:
     """How many processes train the run (torchrun's WORLD_SIZE; 1 without torchrun)."""
-    import os
-
     from .. import distributed
 
     return int(os.environ.get("WORLD_SIZE", "1")) if distributed.launched() else 1

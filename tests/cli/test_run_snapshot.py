@@ -113,13 +113,14 @@ def test_a_run_without_save_killed_with_sigkill_is_listed_with_its_snapshot(
     assert entry["saved"] == f"run_{entry['number']}.last.keras"
     assert (listed["status"], entry["status"]) == ("running", "interrupted")
     reached, planned = run_record.resume_point(run_record.read(snapshot))
-    assert reached >= 1 and planned == 1000 and entry["epoch"] == reached
+    shown = entry["epoch"]  # the snapshot's, or a later epoch end listed since
+    assert reached >= 1 and planned == 1000 and shown >= reached
     assert f"after epoch {reached} is kept at {snapshot}" in entry["message"]
     assert f"kerascanvas run {path} --resume {snapshot}" in entry["message"]
-    assert entry["message"].endswith(f"The curves and metrics up to epoch {reached} are kept "
+    assert entry["message"].endswith(f"The curves and metrics up to epoch {shown} are kept "
                                      "in the run.")
-    assert entry["curves"]["epochs"]["loss"][0] == [float(e + 1) for e in range(reached)]
-    assert max(entry["curves"]["batch_loss"][0]) == reached
+    assert entry["curves"]["epochs"]["loss"][0] == [float(e + 1) for e in range(shown)]
+    assert max(entry["curves"]["batch_loss"][0]) == shown
     keras.saving.load_model(snapshot, safe_mode=True)
     code = main(["run", path, "--resume", snapshot, "--epochs", str(reached + 1),
                  "--no-progress", "--threads", "1"])
@@ -159,7 +160,8 @@ def test_a_run_with_save_killed_with_sigkill_is_listed_interrupted_with_its_snap
     entry, snapshot = judged(listed), snapshot_path(save)
     assert (entry["status"], entry["saved"]) == ("interrupted", "../net.last.keras")
     reached, planned = run_record.resume_point(run_record.read(snapshot))
-    assert reached >= 1 and planned == 1000 and entry["epoch"] == reached
+    shown = entry["epoch"]  # the snapshot's, or a later epoch end listed since
+    assert reached >= 1 and planned == 1000 and shown >= reached
     assert f"after epoch {reached} is kept at {snapshot}" in entry["message"]
     assert f"kerascanvas run {path} --resume {snapshot}" in entry["message"]
     code = main(["run", path, "--resume", snapshot, "--epochs", str(reached + 1),
@@ -175,7 +177,7 @@ def test_a_run_with_save_killed_with_sigkill_is_listed_interrupted_with_its_snap
     assert f"Continue Run {resumed['number']} to go on from it (its model is {save})" in \
         killed["message"] and "is kept at" not in killed["message"]
     assert killed["message"].startswith("The process of `kerascanvas run` ended during")
-    assert killed["message"].endswith(f"The curves and metrics up to epoch {reached} are kept "
+    assert killed["message"].endswith(f"The curves and metrics up to epoch {shown} are kept "
                                       "in the run.")
 
 
@@ -205,6 +207,34 @@ def test_a_run_without_save_snapshots_in_the_runs_folder_and_removes_it_at_its_e
     assert entry["status"] == "finished" and entry["saved"] == "trained_1.keras"
     assert sorted(p.name for p in folder.iterdir() if "keras" in p.name) == [
         "trained_1.keras", "trained_1.keras.run.json"]
+
+
+@pytest.mark.parametrize("save", [None, "net.keras"])
+def test_a_run_on_one_process_is_listed_at_each_epoch_end_between_its_snapshots(
+        tmp_path, monkeypatch, capsys, save):
+    """Snapshots at least a minute apart (none in this run): the window following the
+    project still sees each epoch end, with its curves (listings not throttled here)."""
+    monkeypatch.delenv(MIN_INTERVAL_ENV, raising=False)
+    monkeypatch.setattr(run_snapshot, "LIVE_S", 0.0)
+    monkeypatch.setattr(run_snapshot, "COST_FACTOR", 0.0)
+    seen = []
+    real = run_snapshot.RunSnapshot._listed
+
+    def listed(self, epochs):
+        real(self, epochs)
+        seen.append(read_index(self.folder)[-1])
+
+    monkeypatch.setattr(run_snapshot.RunSnapshot, "_listed", listed)
+    path = project(tmp_path, classifier(training={"epochs": 4}))
+    saved = ["--save", str(tmp_path / save)] if save else []
+    assert main(["run", path, "--data", "synthetic:96", *saved, "--no-progress",
+                 "--threads", "1"]) == 0, capsys.readouterr().err[-2000:]
+    [entry] = read_index(runs_folder(path))
+    assert [(e["number"], e["status"], e["epoch"], e["saved"]) for e in seen] == [
+        (entry["number"], "running", epoch, None) for epoch in (1, 2, 3, 4)]
+    assert [len(e["curves"]["epochs"]["loss"][0]) for e in seen] == [1, 2, 3, 4]
+    assert all(e[PROCESS]["pid"] == os.getpid() for e in seen)
+    assert entry["status"] == "finished" and PROCESS not in entry
 
 
 def test_no_keep_takes_no_snapshot_and_save_takes_it_beside_its_file(tmp_path):
