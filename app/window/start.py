@@ -18,6 +18,9 @@ from ...graph.errors import ProjectFileError
 from . import files
 from .view_keeper import START_SCALE, WHOLE_AT  # noqa: F401 (still importable from here)
 
+# Each list's narrowest: a template's name stays whole ("customer tickets (11 layers)") and
+# both lists fit side by side on the canvas of a 1024 px wide screen (some 400 px).
+LIST_WIDTH = 180
 HOW_TO_BEGIN = ("Drag an Input from the Layers panel onto the canvas (or double-click it), "
                 "add layers the same way, and drag from an output port (bottom of a node) to "
                 "an input port (top) to connect them. Right-click a node to mark it as an "
@@ -92,13 +95,13 @@ class StartPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout()
         box.addWidget(QtWidgets.QLabel(f"<b>{heading}</b>"))
         widget = QtWidgets.QListWidget()
-        widget.setMinimumWidth(240)
+        widget.setMinimumWidth(LIST_WIDTH)
         box.addWidget(widget)
         row.addLayout(box)
         return widget
 
-    def _buttons(self, can_import: bool) -> QtWidgets.QHBoxLayout:
-        row = QtWidgets.QHBoxLayout()
+    def _buttons(self, can_import: bool) -> QtWidgets.QBoxLayout:
+        row = self.button_row = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.LeftToRight)
         self.open_button = QtWidgets.QPushButton("Open project…")
         self.open_button.clicked.connect(self.open_requested)
         row.addWidget(self.open_button)
@@ -111,6 +114,19 @@ class StartPanel(QtWidgets.QFrame):
         self.close_button.clicked.connect(self.hide)
         row.addWidget(self.close_button)
         return row
+
+    def fit_width(self, width: int) -> None:
+        """Stack the buttons when a row of them is wider than `width`: on a 1024x700
+        screen the canvas is some 400 px wide, and the row clipped their texts ("ort a
+        Keras mod")."""
+        row = self.button_row
+        buttons = [row.itemAt(i).widget() for i in range(row.count())]
+        shown = [b for b in buttons if b is not None and not b.isHidden()]
+        margins = self.layout().contentsMargins()
+        wanted = (sum(b.sizeHint().width() for b in shown) + row.spacing() * len(shown)
+                  + margins.left() + margins.right() + 2 * self.frameWidth())
+        row.setDirection(QtWidgets.QBoxLayout.LeftToRight if wanted <= width
+                         else QtWidgets.QBoxLayout.TopToBottom)
 
     def fill(self) -> None:
         """List the example projects and the recent files (again, as they may have changed)."""
@@ -165,6 +181,7 @@ class StartMixin:
 
     def place_start_panel(self) -> None:
         viewport, panel = self.canvas.viewer.viewport(), self.start_panel
+        panel.fit_width(viewport.width() - 20)
         size = panel.sizeHint().boundedTo(viewport.size() - QtCore.QSize(20, 20))
         panel.resize(size)
         panel.move((viewport.width() - size.width()) // 2,

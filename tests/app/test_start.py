@@ -87,3 +87,18 @@ def test_example_labels_are_read_once_per_version_of_the_file(tmp_path, monkeypa
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert start.example_label(path) == "two dense (2 layers)"
+
+
+def test_the_start_panel_fits_a_small_screen_s_canvas(window):
+    """At 1024x700 the canvas is some 400 px wide: the buttons' row clipped their texts
+    ("ort a Keras mod") and the lists ran off the panel; the buttons stack there now."""
+    show_at(window, 1024, 700)
+    panel = window.start_panel
+    assert panel.geometry().right() < window.canvas.viewer.viewport().width()
+    for button in (panel.open_button, panel.import_button, panel.close_button):
+        assert button.width() >= button.sizeHint().width(), button.text()
+    for view in (panel.templates, panel.recent):
+        assert panel.rect().contains(view.geometry())
+    show_at(window, 1600, 1000)  # room again: one row
+    buttons = (panel.open_button, panel.import_button, panel.close_button)
+    assert len({b.geometry().top() for b in buttons}) == 1
