@@ -205,12 +205,39 @@ def npz_data(path):
     return x, y, x_val, y_val
 
 
-def csv_column(rows, header, name, path):
-    values = [row[header.index(name)].strip() if header.index(name) < len(row) else ''
-              for row in rows]
-    if '' in values:
-        raise SystemExit(f'--data csv:{path}, row {values.index("") + 2}: column {name!r} '
-                         f'is empty')
+def csv_columns(path, chunk_rows=4096):
+    """The file's header and its columns of stripped texts ('' where a row is short), as
+    Keras Canvas reads them: `chunk_rows` rows at a time become one array per column, so
+    no list per row is kept. Blank lines are skipped."""
+    import csv
+    import itertools
+
+    try:
+        with open(path, newline='', encoding='utf-8-sig') as handle:
+            reader = csv.reader(handle)
+            header = next((row for row in reader if row), None)
+            chunks = [[] for _ in header or ()]  # per column: an array per chunk of rows
+            while read := list(itertools.islice(reader, chunk_rows)):
+                rows = [row for row in read if row]
+                cells = list(itertools.zip_longest(*rows, fillvalue=''))
+                for i, column in enumerate(chunks):
+                    texts = cells[i] if i < len(cells) else [''] * len(rows)
+                    column.append(np.fromiter(map(str.strip, texts), dtype=object,
+                                              count=len(texts)))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SystemExit(f'--data csv:{path}: cannot read it ({exc})') from None
+    columns = [np.concatenate(column) for column in chunks if column]
+    if header is None or not columns or not len(columns[0]):
+        raise SystemExit(f'--data csv:{path}: expected a header row and at least one data row')
+    return [name.strip() for name in header], columns
+
+
+def csv_column(header, columns, name, path):
+    """The texts of column `name`; an empty one is refused, naming its row."""
+    values = columns[header.index(name)]
+    empty = np.flatnonzero(values == '')
+    if len(empty):
+        raise SystemExit(f'--data csv:{path}, row {empty[0] + 2}: column {name!r} is empty')
     return values
 
 
@@ -218,7 +245,7 @@ def csv_numbers(values, name, path):
     """The column's values as numbers, or None when one is no number; one that is no
     finite number ('nan', 'inf', '1e999') is refused, naming its row, as runs refuse it."""
     try:
-        numbers = np.array([float(v) for v in values])
+        numbers = np.fromiter(map(float, values), dtype='float64', count=len(values))
     except ValueError:
         return None
     bad = np.flatnonzero(~np.isfinite(numbers))
@@ -228,42 +255,62 @@ def csv_numbers(values, name, path):
     return numbers
 
 
+def csv_features(header, columns, features, path):
+    """The feature columns as float32 (rows, features); a text that is no number is
+    refused, naming its row."""
+    x = []
+    for name in features:
+        values = csv_column(header, columns, name, path)
+        numbers = csv_numbers(values, name, path)
+        if numbers is None:
+            row = next(i for i, value in enumerate(values) if not is_number(value))
+            raise SystemExit(f'--data csv:{path}, row {row + 2}: feature column {name!r} '
+                             f'must hold numbers. Received {values[row]!r}')
+        x.append(numbers)
+    return np.stack(x, axis=1).astype('float32')
+
+
+def is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_labels(values, name, path, loss):
+    """Class ids in the sorted order of the names when a value is no number; else the
+    numbers: class ids when the loss takes them and all are whole, else a column."""
+    numbers = csv_numbers(values, name, path)
+    if numbers is None:
+        ids = {name: i for i, name in enumerate(sorted(set(values)))}
+        return np.fromiter(map(ids.__getitem__, values), dtype='int64', count=len(values))
+    if label_form(loss) != 'regression' and np.all(numbers % 1 == 0):
+        return numbers.astype('int64')
+    return numbers.astype('float32')[:, None]
+
+
 def csv_data(rest):
     """`FILE?features=a,b&target=y` as Keras Canvas reads it: a header row, numeric
     features (default: every column but the target), a target (default: the last column)
     whose values, unless all numbers, are class names that become ids in sorted order."""
-    import csv
+    from urllib.parse import parse_qs
 
     path, _, query = rest.partition('?')
-    options = dict(part.partition('=')[::2] for part in query.split('&') if part)
-    try:
-        with open(path, newline='', encoding='utf-8-sig') as handle:
-            rows = [row for row in csv.reader(handle) if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise SystemExit(f'--data csv:{path}: cannot read it ({exc})') from None
-    if len(rows) < 2:
-        raise SystemExit(f'--data csv:{path}: expected a header row and at least one data row')
-    header, rows = [h.strip() for h in rows[0]], rows[1:]
+    options = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    header, columns = csv_columns(path)
     target = options.get('target') or header[-1]
     features = ([f.strip() for f in options['features'].split(',')] if 'features' in options
                 else [h for h in header if h != target])
     for name in (*features, target):
         if name not in header:
             raise SystemExit(f'--data csv:{path}: no column {name!r}. Columns: {header}')
+    if not features:
+        raise SystemExit(f'--data csv:{path}: expected a feature column besides the target')
     input_name, output_name = single_pair(f'csv:{path}')
-    columns = [csv_numbers(csv_column(rows, header, name, path), name, path)
-               for name in features]
-    if any(column is None for column in columns):
-        raise SystemExit(f'--data csv:{path}: the feature columns must hold numbers only')
-    x = np.array(columns, dtype='float32').T
-    values = csv_column(rows, header, target, path)
-    numbers = csv_numbers(values, target, path)
-    if numbers is None:
-        ids = {name: i for i, name in enumerate(sorted(set(values)))}
-        y = np.array([ids[v] for v in values], dtype='int64')
-    else:
-        ids = label_form(LOSSES[output_name]) != 'regression' and np.all(numbers % 1 == 0)
-        y = numbers.astype('int64') if ids else numbers.astype('float32')[:, None]
+    x = csv_features(header, columns, features, path)
+    y = csv_labels(csv_column(header, columns, target, path), target, path,
+                   LOSSES[output_name])
     shape = INPUTS[input_name][0]
     if None not in shape and np.prod(shape) == x.shape[1]:
         x = x.reshape(len(x), *shape)
