@@ -23,14 +23,16 @@ loss, an error, no memory), or that is stopped, ends "failed" with the message.
 A stop (the user's, the pruner's, or the time limit's: `options.timeout` stops the
 running trials too, not only the start of new ones) ends a trial after its current
 training or validation batch; one that outlives the stop by STOP_GRACE_S is killed
-(`trial_process`, which holds the running trials and passes the controls on).
+(`trial_process`, which holds the running trials and passes the controls on). The time
+limit counts search time: the time the study is held paused is not spent (`time_limit`).
+What a trial's training comes to, its value or its failure, is `trial_outcome`'s.
 """
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -41,16 +43,7 @@ from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.graph.search import objective, with_values
 from kerascanvas.graph.validate import analyze
 
-from ..events import (
-    FINISHED,
-    STOPPED,
-    EpochEnd,
-    Result,
-    StudyEvent,
-    TrialEnd,
-    TrialEpoch,
-    TrialStart,
-)
+from ..events import EpochEnd, Result, StudyEvent, TrialEnd, TrialStart
 from . import study as studies
 from .best_model import BestModel
 from .child import start_trial
@@ -61,19 +54,19 @@ from .options import SearchOptions  # noqa: F401  (its home was here)
 from .seeding import seeded_sampler
 from .slots import available_cpus, plan_slots, visible_gpus  # noqa: F401  (homes were here)
 from .space import suggest
+from .time_limit import TimeLimit
+from .trial_outcome import TrialFailed, TrialOutcome
 from .trial_process import STOP_GRACE_S, TrialProcesses  # noqa: F401  (its home was here)
 
 
-class TrialFailed(Exception):
-    """The trial could not give a value; Optuna records it as failed with the message."""
-
-
 # ---- the driver ------------------------------------------------------------------------------
-class SearchDriver:
-    """Runs (or joins) the study of `doc`'s search section; see the module doc."""
+class SearchDriver(TrialOutcome):
+    """Runs (or joins) the study of `doc`'s search section; see the module doc. `clock`:
+    the time limit's (tests drive it)."""
 
     def __init__(self, doc: Document, options: SearchOptions,
-                 on_event: Callable[[StudyEvent], None] | None = None):
+                 on_event: Callable[[StudyEvent], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         from ..overrides import with_overrides
 
         self.doc, self.options = with_overrides(doc, options.overrides), options
@@ -90,20 +83,27 @@ class SearchDriver:
         self.shapes = TrialShapes()  # the custom-layer shape worker, started when needed
         self.timed_out = False  # the time limit stopped the study (`options.timeout`)
         self.cut: list[int] = []  # trials the time limit stopped, marked failed
+        self.limit = TimeLimit(options.timeout, self._on_time_up, clock)
+        self._holds: dict[int, TrialHold] = {}  # the trials begun, by number: their pauses
+        self._holds_lock = threading.Lock()
 
     # ---- control (any thread) ----------------------------------------------------------
     def pause(self) -> None:
-        """Hold running trials before their next batch; start no new trial."""
+        """Hold running trials before their next batch; start no new trial. The time limit
+        waits once each running trial holds."""
         self.trials.pause()
+        self._update_hold()
 
     def resume(self) -> None:
         self.trials.resume()
+        self._update_hold()
 
     def stop(self, grace_s: float | None = None) -> None:
         """Stop running trials after their current batch (they end failed, "stopped"),
         start no new one; `run` returns once they have ended. A trial still running
         `grace_s` seconds later (STOP_GRACE_S by default) is killed."""
         self.trials.stop(grace_s)
+        self._update_hold()
 
     request_stop = stop  # as a training bridge is stopped (the CLI's Ctrl+C handler)
 
@@ -153,7 +153,7 @@ class SearchDriver:
                                summary["params"]))
 
     def run(self):
-        """Run trials until the count, the timeout, the study's `max_trials` or a stop;
+        """Run trials until the count, the time limit, the study's `max_trials` or a stop;
         return the study."""
         study = self.open()
         cap = self.options.max_trials
@@ -161,31 +161,41 @@ class SearchDriver:
             return study  # the study is done already: not one more trial
         ends = [self._on_trial_end] + ([] if cap is None else [optuna.study.MaxTrialsCallback(
             cap, states=studies.COUNTED)])
-        timer = self._time_limit()
+        self.limit.start()  # Optuna's timeout would count the time paused
         try:
             study.optimize(self._objective, n_trials=self.options.trials,
-                           timeout=self.options.timeout, n_jobs=self.options.jobs,
-                           catch=(TrialFailed,), callbacks=ends)
+                           n_jobs=self.options.jobs, catch=(TrialFailed,), callbacks=ends)
         finally:
-            if timer is not None:
-                timer.cancel()
+            self.limit.close()
             self.shapes.close()
         return study
 
-    def _time_limit(self) -> threading.Timer | None:
-        """At `options.timeout` seconds, stop the running trials as a stop does (after
-        their current batch): Optuna's own timeout only stops starting new ones."""
-        if not self.options.timeout:
-            return None
-        timer = threading.Timer(self.options.timeout, self._on_time_up)
-        timer.daemon = True
-        timer.start()
-        return timer
-
     def _on_time_up(self) -> None:
+        """The search time reached `options.timeout`: stop the running trials as a stop
+        does (after their current batch), and start no new one."""
         if not self.stopped:  # a stop asked before the limit stays the user's
             self.timed_out = True
             self.stop()
+
+    def _update_hold(self) -> None:
+        """Whether the study holds, for the time limit: paused, and each trial begun (its
+        wait to begin over) confirmed that it holds."""
+        with self._holds_lock:
+            self.limit.held(self.paused and all(h.paused for h in self._holds.values()))
+
+    def _tell_hold(self, event: StudyEvent) -> None:
+        """A trial's pause confirmed, or its end: the time limit knows before the listener."""
+        self._update_hold()
+        self.on_event(event)
+
+    def _hold_trial(self, number: int, hold: TrialHold | None) -> None:
+        """List a trial that began (`hold`), or that ended (None), for `_update_hold`."""
+        with self._holds_lock:
+            if hold is None:
+                self._holds.pop(number, None)
+            else:
+                self._holds[number] = hold
+        self._update_hold()
 
     def _carry_custom(self, trial, trial_doc: Document) -> None:
         """Trusted custom code: the trial's document shares the trust, and Keras computes
@@ -201,17 +211,22 @@ class SearchDriver:
         summary = studies.trial_summary(trial)
         self.on_event(TrialEnd(**{k: summary[k] for k in (
             "number", "state", "value", "message", "duration_s", "params")}))
+        self.limit.check()  # between trials too, not only in the limit's thread
         if self.stopped:
             study.stop()
 
     def _objective(self, trial) -> float:
         # a wait while the study was paused is time held, which its duration leaves out
-        hold = TrialHold(trial, self.on_event, self.trials.wait_go())
+        hold = TrialHold(trial, self._tell_hold, self.trials.wait_go())
+        self._hold_trial(trial.number, hold)
+        try:
+            return self._run_trial(trial, hold)
+        finally:
+            self._hold_trial(trial.number, None)
+
+    def _run_trial(self, trial, hold: TrialHold) -> float:
         if self.stopped:
-            raise self._fail(trial, "Not run: the study's time limit "
-                                    f"({self.options.timeout:g} s) was reached before it "
-                                    "began." if self.timed_out else
-                             "Stopped by the user before it began.")
+            raise self._not_run(trial)
         trial.set_user_attr(studies.OWNER, studies.owner())
         values = suggest(trial, self.doc)
         self.on_event(TrialStart(trial.number, dict(trial.params)))
@@ -235,15 +250,6 @@ class SearchDriver:
         self.models.offer(trial.number, value, result.saved)
         return value
 
-    def _stopped_by(self) -> str:
-        if self.timed_out:
-            return f"Stopped by the study's time limit ({self.options.timeout:g} s)"
-        return "Stopped by the user"
-
-    def _fail(self, trial, message: str) -> TrialFailed:
-        trial.set_user_attr(studies.MESSAGE, message)
-        return TrialFailed(message)
-
     def _train(self, trial, trial_doc: Document, slot: Mapping[str, Any],
                hold: TrialHold) -> Result:
         payload = {"number": trial.number, "document": to_dict(trial_doc),
@@ -263,42 +269,3 @@ class SearchDriver:
             process.join(10)
             if process.is_alive():
                 process.kill()
-
-    def _report(self, trial, event: EpochEnd, commands) -> None:
-        logs, epoch = event.logs, event.epoch
-        if self.metric not in logs:
-            self.trials.ask_stop(trial.number, commands)
-            trial.set_user_attr("missing_metric", sorted(logs))
-            return
-        value = float(logs[self.metric])
-        trial.report(value, step=epoch)
-        self.on_event(TrialEpoch(trial.number, epoch, value, dict(logs)))
-        if "pruned_at" not in trial.user_attrs and trial.should_prune():
-            trial.set_user_attr("pruned_at", epoch)
-            trial.set_user_attr(studies.MESSAGE, f"Pruned after epoch {epoch + 1}: "
-                                                 f"{self.metric}={value:.4g}.")
-            self.trials.ask_stop(trial.number, commands)
-
-    def _value(self, trial, result: Result) -> float:
-        attrs = trial.user_attrs
-        if "missing_metric" in attrs:
-            raise self._fail(trial, f"The search metric {self.metric!r} is not logged by this "
-                                    f"training. Logged: {', '.join(attrs['missing_metric'])}")
-        if "pruned_at" in attrs:
-            raise optuna.TrialPruned(attrs[studies.MESSAGE])
-        status = result.status
-        if status == STOPPED:
-            done = result.epochs_run  # the complete epochs (a cut-short one is not counted)
-            text = (f"{self._stopped_by()} after epoch {done}." if done else
-                    f"{self._stopped_by()} before its first epoch ended.")
-            if self.timed_out:
-                self.cut.append(trial.number)
-            killed = self.trials.killed(result)
-            raise self._fail(trial, f"{text} {result.message}" if killed else text)
-        if status != FINISHED:
-            raise self._fail(trial, result.message or f"Training ended {status}.")
-        curve = result.history.get(self.metric) or []
-        value = float(curve[-1]) if curve else math.nan
-        if not math.isfinite(value):
-            raise self._fail(trial, f"The search metric {self.metric} is {value} at the end.")
-        return value

@@ -1,31 +1,20 @@
 """Pause in the Search tab says what the trials confirmed: "pausing…" until a trial's
 process says it holds, then "paused" and where, "resuming…" until it says it goes on; the
 time held is not the trial's duration. The trial's process is a stand-in that speaks its
-wire protocol (`runtime.search.child`), and reaches its next batch when the test says so;
+wire protocol (`tests.runtime.trial_stand_in`), and reaches its next batch when the test says so;
 the driver, its trial processes' reader and the tab are the real ones."""
 
 from __future__ import annotations
-
-import queue
-import threading
 
 import pytest
 
 from kerascanvas.app.search.pause_state import cells, pause_text
 from kerascanvas.app.search.views import TrialRecord
-from kerascanvas.runtime.events import (
-    STOPPED,
-    EpochEnd,
-    Paused,
-    Result,
-    Resumed,
-    TrainBegin,
-    to_wire,
-)
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.holds import PAUSED_S
 from kerascanvas.runtime.search.options import default_storage
 from tests.runtime.test_search import UNITS, mlp_project
+from tests.runtime.trial_stand_in import stand_in_trials
 
 from .test_search_panel import click, show_tab
 from .test_search_states import note, states
@@ -33,63 +22,12 @@ from .test_search_states import note, states
 WAIT_MS = 30_000
 
 
-class StandInTrial:
-    """A trial's process as the driver sees it: its events and commands queues, and a
-    process that ends with its result. It trains epoch 0 (12 batches an epoch), then
-    answers the commands; a pause holds before batch 5 of epoch 1 once `reach_batch` is
-    set, and a stop releases a pause (a `Resumed`) as the real bridge's does."""
-
-    def __init__(self):
-        self.events, self.commands = queue.Queue(), queue.Queue()
-        self.reach_batch = threading.Event()
-        self.ended = threading.Event()
-        self.pid, self.exitcode = 0, None
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        self._send(TrainBegin(epochs=3, steps=12))
-        self._send(EpochEnd(0, {"val_accuracy": 0.5, "loss": 1.0}))
-        held = False
-        while (command := self.commands.get()) not in ("stop", None):
-            if command == "pause" and not held:
-                self.reach_batch.wait()
-                held = self._send(Paused(1, 5))
-            elif command == "resume" and held:
-                held = not self._send(Resumed(1))
-        if held:
-            self._send(Resumed(1))
-        self._send(Result(STOPPED, epochs_run=1))
-        self.exitcode = 0
-        self.ended.set()
-
-    def _send(self, event) -> bool:
-        self.events.put(to_wire(event))
-        return True
-
-    def is_alive(self) -> bool:
-        return not self.ended.is_set()
-
-    def join(self, timeout=None) -> None:
-        self.ended.wait(timeout)
-
-    def kill(self) -> None:
-        self.commands.put("stop")
-
-
 @pytest.fixture
 def stand_in(monkeypatch):
     from kerascanvas.app.search.runner import SearchRunner
-    from kerascanvas.runtime.search import driver
-
-    trials: list[StandInTrial] = []
-
-    def start_trial(payload):
-        trials.append(trial := StandInTrial())
-        return trial, trial.events, trial.commands
 
     monkeypatch.setattr(SearchRunner, "_check", lambda self, run, payload: [])
-    monkeypatch.setattr(driver, "start_trial", start_trial)
-    return trials
+    return stand_in_trials(monkeypatch)
 
 
 def test_pause_says_pausing_until_the_trial_holds_then_where_and_resume_likewise(
