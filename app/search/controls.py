@@ -1,6 +1,6 @@
 """The Search tab's study controls: the study's options (trials, parallel jobs, epochs per
-trial, sampler, pruner), Start / Pause / Stop / Apply best, the checks' busy bar, and the
-status line.
+trial, time limit, sampler, pruner), Start / Pause / Stop / Apply best, the checks' busy
+bar, and the status line.
 
 The status line keeps an important message: a failure stays until the user acts again
 (Start, Pause, Stop, Apply best), and a message of a run stays over the study's listing
@@ -85,13 +85,20 @@ class StudyControls(QtWidgets.QWidget):
         self.jobs_box = QtWidgets.QSpinBox(minimum=1, maximum=256, value=1)
         self.epochs_box = QtWidgets.QSpinBox(minimum=0, maximum=100000, value=0)
         self.epochs_box.setSpecialValueText("project's")
+        # search time: the time the study is held paused is not spent (`time_limit`)
+        self.limit_box = QtWidgets.QSpinBox(minimum=0, maximum=100000, value=0, suffix=" min")
+        self.limit_box.setSpecialValueText("none")
+        self.limit_box.setToolTip("Stop the study after this many minutes of search (its "
+                                  "running trials after their current batch); the time it "
+                                  "is held paused does not count.")
         self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
         self.sampler_box.addItems(SAMPLERS)
         self.pruner_box.addItems(PRUNERS)
-        guard_wheel(self.trials_box, self.jobs_box, self.epochs_box, self.sampler_box,
-                    self.pruner_box)
+        guard_wheel(self.trials_box, self.jobs_box, self.epochs_box, self.limit_box,
+                    self.sampler_box, self.pruner_box)
         for name, widget in (("trials", self.trials_box), ("parallel jobs", self.jobs_box),
                              ("epochs per trial", self.epochs_box),
+                             ("time limit", self.limit_box),
                              ("sampler", self.sampler_box), ("pruner", self.pruner_box)):
             widget.setObjectName(f"Search_{name.replace(' ', '_')}")
             form.addRow(name, widget)
@@ -100,8 +107,9 @@ class StudyControls(QtWidgets.QWidget):
         """The study's options as the boxes set them, in `storage` as study `name`."""
         from kerascanvas.runtime.search.options import SearchOptions
 
-        epochs = self.epochs_box.value()
+        epochs, minutes = self.epochs_box.value(), self.limit_box.value()
         return SearchOptions(storage=storage, study_name=name, trials=self.trials_box.value(),
+                             timeout=minutes * 60.0 if minutes else None,
                              jobs=self.jobs_box.value(),
                              sampler={"name": self.sampler_box.currentText()},
                              pruner={"name": self.pruner_box.currentText()},

@@ -1,37 +1,37 @@
 """The Search tab: the searched parameters, run/pause/stop, the live study, "Apply best".
 
 The searched parameters and their ranges are edited in `space_editor`, the study's
-options, buttons and status line are `controls`. This module runs the study: the checks
-and the study in `runner`, the trials' table and plots as their events arrive (and as the
-study's file holds them: `stored`), and "Apply best", one undoable command. A study runs
-on a snapshot of the document, in the project's journal file (`PROJECT.study.log`; the
-data folder for an unsaved project).
+options, buttons and status line are `controls`. The study runs in `runner` (the checks,
+then the driver); `study_run` follows a run from Start to its end, the trials' table and
+plots filling in as its events arrive. This module builds the tab, lists the study as
+its file holds it (`stored`), and applies the best trial ("Apply best", one undoable
+command). A study runs on a snapshot of the document, in the project's journal file
+(`PROJECT.study.log`; the data folder for an unsaved project).
 """
 
 from __future__ import annotations
 
-import copy
 import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ...graph.initial_weights import anchored
 from ...graph.layers import custom
 from ...graph.paths import data_dir
-from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
 from ...graph.search_edit import apply_values
-from .controls import LISTING, PROBLEM, PROGRESS, RUN, StudyControls
+from .controls import LISTING, PROBLEM, RUN, StudyControls
 from .pause_state import PauseWords, cells
 from .runner import CHECKING, SearchRunner
 from .space_editor import SearchSpaceEditor
 from .stored import StoredStudyWatch
-from .views import StudyPlots, TrialRecord, TrialsTable, best_record, fold_events, records_from
+from .study_run import StudyRun
+from .views import StudyPlots, TrialRecord, TrialsTable, best_record, records_from
 
 
-class SearchPanel(QtWidgets.QWidget):
-    """The Search dock's content; a view of the document's `search` section."""
+class SearchPanel(StudyRun, QtWidgets.QWidget):
+    """The Search dock's content; a view of the document's `search` section. The run of a
+    study, from Start to its end, is `study_run`'s."""
 
     status_message = QtCore.Signal(str)
 
@@ -47,7 +47,7 @@ class SearchPanel(QtWidgets.QWidget):
         self.runner.checked.connect(self._on_runner_checked)
         self.runner.opened.connect(self._on_runner_opened)
         self.runner.settled.connect(self._on_runner_settled)
-        self._study_label, self._opened = "", False
+        self._study_label, self._opened, self._driver = "", False, None
         self._pause_words = PauseWords()
         self._own: set[int] = set()  # the trials this window's run told of
         self._build()
@@ -76,9 +76,9 @@ class SearchPanel(QtWidgets.QWidget):
         column.addWidget(self.space)
         self.controls = StudyControls()
         column.addWidget(self.controls)
-        for name in ("trials_box", "jobs_box", "epochs_box", "sampler_box", "pruner_box",
-                     "start_button", "pause_button", "stop_button", "apply_button", "busy",
-                     "status"):  # by the names the study's code and its users read
+        for name in ("trials_box", "jobs_box", "epochs_box", "limit_box", "sampler_box",
+                     "pruner_box", "start_button", "pause_button", "stop_button",
+                     "apply_button", "busy", "status"):  # the names its code and users read
             setattr(self, name, getattr(self.controls, name))
         for button, slot in ((self.start_button, self.start), (self.pause_button,
                              self.toggle_pause), (self.stop_button, self.stop),
@@ -127,49 +127,6 @@ class SearchPanel(QtWidgets.QWidget):
         """The study's checks run (in a process of their own); Stop cancels them."""
         return self.runner.running and self.runner.phase == CHECKING
 
-    def start(self) -> None:
-        """Check the study in a process of its own, then run it; nothing here blocks."""
-        if self.runner.running:
-            return
-        options = self.options()
-        snapshot = from_dict(copy.deepcopy(to_dict(self.doc)))
-        # The same graph: the project's trust and Keras' shapes serve it as they are.
-        custom.set_context(snapshot, custom.context(self.doc))
-        path = self._path()  # the initial weights file is read beside the project
-        anchored(snapshot, Path(path).parent if path else None)
-        metric, direction = objective(snapshot)
-        self._set_study(snapshot, metric, direction == "maximize")
-        self._study_label = (
-            f"Study {options.study_name!r} in {options.storage}: "
-            f"{'maximizing' if self.maximize else 'minimizing'} {self.metric_name}.")
-        self._opened, self._own = False, set()
-        self.runner.start(snapshot, options)
-        self.status.release()
-        self._say("Checking the search before it starts...", PROGRESS)
-        self._redraw()
-
-    def _set_study(self, doc, metric: str, maximize: bool) -> None:
-        self.metric_name, self.maximize = metric, maximize
-        entries = search_params(doc)
-        self.plots.set_study(metric, maximize, [e.key(doc) for e in entries],
-                             {e.key(doc) for e in entries if e.log})
-
-    def _on_runner_checking(self, step: str) -> None:
-        self._say(f"Checking the search before it starts: {step}...", PROGRESS)
-
-    def _on_runner_checked(self, found: list) -> None:
-        if found:
-            self.problems.setText("\n".join(found))
-            self._say("The search cannot start: " + "; ".join(found), PROBLEM)
-        else:
-            self._say("The checks passed; opening the study...", PROGRESS)
-
-    def _on_runner_opened(self, earlier: list) -> None:
-        """The trials the study already holds: earlier runs, other processes."""
-        self._opened, self.records = True, records_from(earlier)
-        self._say(self._study_label, RUN)
-        self._redraw()
-
     # ---- the study as its file holds it (`stored`) -------------------------------------
     def _stored_where(self):
         if not self._path():  # an unsaved project's Start makes a new study
@@ -206,37 +163,6 @@ class SearchPanel(QtWidgets.QWidget):
     def _on_stored_failed(self, message: str) -> None:
         self._say(f"The project's study could not be listed: {message}.", PROBLEM, "listing")
 
-    def toggle_pause(self) -> None:
-        """Pause or resume the study; the tab says "pausing…" until each running trial says
-        it holds, then where it holds (`pause_state`)."""
-        if self.runner.driver is None or not self.runner.running:
-            return
-        self.status.release()
-        (self.runner.resume if self.runner.driver.paused else self.runner.pause)()
-        self._redraw()
-        self._say_pause(acted=True)
-
-    def _say_pause(self, acted: bool = False) -> None:
-        text = self._pause_words.next(self.records, self._own, self.runner.driver, acted)
-        if text:
-            self._say(text, RUN)
-
-    def _on_runner_events(self, events: list) -> None:
-        self._own.update(e.number for e in events if hasattr(e, "number"))
-        importances = fold_events(self.records, events)
-        if importances is not None:
-            self._importances = importances
-            self.plots.show_importances(importances)
-        self._redraw()
-        self._say_pause()
-
-    def _on_runner_settled(self, trials: list) -> None:
-        """The study's trials as its storage holds them once the run is done: none is left
-        "running" for want of an event (after an error), and another process's trials show
-        as they stand now."""
-        self.records = records_from(trials)
-        self._redraw()
-
     def _redraw(self) -> None:
         keys = [e.key(self.doc) for e in search_params(self.doc)]
         best = best_record(self.records, self.maximize)
@@ -246,40 +172,11 @@ class SearchPanel(QtWidgets.QWidget):
         self.plots.redraw(self.records)
         self._update_buttons()
 
-    def _on_runner_finished(self, error: str) -> None:
-        # This window wrote what the file holds now; another process's trial may still run.
-        self.stored.mark_seen(any(r.state == "running" for r in self.records.values()))
-        if self.runner.cancelled or not self._opened:  # cancelled, refused, or no study
-            if self.runner.cancelled:
-                self._say("Checks cancelled: the study did not start.", RUN)
-            elif error:
-                self._say(f"The study did not start: {error}", PROBLEM)
-            self._update_buttons()
-            return
-        counts = {}
-        for record in self.records.values():
-            counts[record.state] = counts.get(record.state, 0) + 1
-        text = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        if error:
-            self._say(f"The study ended with an error: {error}", PROBLEM)
-        else:
-            self._say(f"The study ended ({text or 'no trial'}).", RUN)
-        self._update_buttons()
-
     def _update_buttons(self) -> None:
         driver = self.runner.driver
         self.controls.show_state(self.runner.running, self.checking,
                                  None if driver is None else driver.paused,
                                  best_record(self.records, self.maximize) is not None)
-
-    def stop(self) -> None:
-        """Cancel the checks, or stop the study after its trials' current batch."""
-        study = self.runner.running and not self.checking
-        self.status.release()
-        self.runner.stop()  # cancelled checks are told at once (`_on_runner_finished`)
-        if study:
-            self._say("Stopping: the running trials end after their current batch.", RUN)
-        self._update_buttons()
 
     def apply_best(self) -> None:
         """Write the best trial's values into the graph: one undoable command."""
