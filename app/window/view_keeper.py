@@ -6,7 +6,8 @@ shows when its view is resized and fits that range into the new size, so a canva
 shorter (the Training tab raised, a smaller window) shrank a view of the whole graph with
 it, to an unreadable scale (digits_cnn: 0.88 to 0.50). Here a resize never takes the
 scale below `START_SCALE`, or below the scale the view already had when that was lower
-(the user zoomed out on purpose):
+(the user zoomed out on purpose); an empty canvas is kept at `START_SCALE` at least,
+so the first nodes placed are readable:
 
 - until the user pans, zooms or selects, the view is still the start view, and the start
   rule is applied again at the new size (a window resized by the window manager right
@@ -91,7 +92,11 @@ class ViewKeeper(QtCore.QObject):
     def _after_resize(self, before: float, shown: QtCore.QRectF) -> None:
         items = list(self.canvas.views.values())
         size = self.viewer.viewport().size()
-        if not items or size.width() < 8 or size.height() < 8:
+        if size.width() < 8 or size.height() < 8:
+            return
+        if not items:  # the first nodes placed are readable (a 1024x700 window: 0.47)
+            if self.scale() < START_SCALE - _EPS:
+                self.viewer.show_at(START_SCALE, shown.center())
             return
         if self.start_mode and not self.canvas.selected_ids():
             self._apply_start(items)
