@@ -8,6 +8,7 @@ the sizes drawn), offscreen in a 1600x1000 window once the labels settle.
     python benchmarks/bench_label_overlaps.py --models DenseNet121 VGG16
     python benchmarks/bench_label_overlaps.py --project FILE       # a project file
     python benchmarks/bench_label_overlaps.py --against main~1     # REV's canvas as well
+    python benchmarks/bench_label_overlaps.py --size 1600x560      # a wide window
 
 With `--against REV` each project is measured in a fresh process on REV's code too (its
 packages from a `git archive` of REV, `bench_edit_large.tree_of`).
@@ -23,6 +24,9 @@ and after Ctrl+L):
 Of the labels hidden after Ctrl+L, all but one repeat a shape shown beside them on another
 wire of the same tensor (`label_repeats`); MobileNetV2's block_9_depthwise into its BN (a
 22-long wire, the arrows of the wires up the column gaps on both sides of it) has no room.
+In a 1600x560 window VGG16 after Ctrl+L has 1 pair and 1 label hidden (block2_pool into
+block3_conv1: the 51-unit column gaps are narrower than its label), at a3b9eda as here; its
+shape shows in the tooltips of the wire and of the ports at both its ends.
 """
 
 from __future__ import annotations
@@ -83,13 +87,13 @@ def settle(app) -> None:
         app.processEvents()
 
 
-def measure(path: str) -> dict:
+def measure(path: str, size: tuple[int, int] = (1600, 1000)) -> dict:
     from kerascanvas.app.window.launch import make_app
     from kerascanvas.app.window.main import MainWindow
 
     app = make_app()
     window = MainWindow(path, recover=False)
-    window.resize(1600, 1000)
+    window.resize(*size)
     window.show()
     app.processEvents()
     window.canvas.renderer.render()
@@ -105,15 +109,16 @@ def measure(path: str) -> dict:
     return result
 
 
-def child(path: str, import_path: str | None = None) -> dict:
+def child(path: str, import_path: str | None = None, size: str = "1600x1000") -> dict:
     """`measure(path)` in a fresh process (on the code at `import_path`, if given)."""
     env = dict(os.environ, **({"PYTHONPATH": import_path} if import_path else {}))
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path],
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path,
+                          "--size", size],
                          env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def report(paths: list[str], against: str | None) -> None:
+def report(paths: list[str], against: str | None, size: str = "1600x1000") -> None:
     sides = {"this tree": None}
     if against:
         from bench_edit_large import tree_of
@@ -122,7 +127,7 @@ def report(paths: list[str], against: str | None) -> None:
     print("cells: label pairs on each other / labels hidden / labels, as opened | after Ctrl+L")
     for path in paths:
         for side, import_path in sides.items():
-            got = child(path, import_path)
+            got = child(path, import_path, size)
             cells = " | ".join(f"{got[k]['pairs']}/{got[k]['hidden']}/{got[k]['labels']}"
                                for k in ("opened", "layout"))
             print(f"{os.path.basename(path):<28}{side:<12}{cells}", flush=True)
@@ -138,14 +143,17 @@ def main() -> None:
                         help="keras.applications models to import (default: %(default)s)")
     parser.add_argument("--project", metavar="FILE", nargs="*", help="measure these files")
     parser.add_argument("--against", metavar="REV", help="measure revision REV too")
+    parser.add_argument("--size", default="1600x1000",
+                        help="the window's size, WIDTHxHEIGHT (default: %(default)s)")
     parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child)), flush=True)
+        width, height = (int(n) for n in args.size.split("x"))
+        print(json.dumps(measure(args.child, (width, height))), flush=True)
         return
     folder = tempfile.mkdtemp()
     paths = args.project or [imported(name, folder) for name in args.models]
-    report(paths, args.against)
+    report(paths, args.against, args.size)
 
 
 if __name__ == "__main__":

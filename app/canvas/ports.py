@@ -99,9 +99,19 @@ class LayerPortItem(PortItem):
             painter.restore()
 
     def hoverEnterEvent(self, event):  # noqa: N802 (Qt override)
-        if self.toolTip() != self.tip:
-            self.setToolTip(self.tip)
+        tip = self.tip + self._wire_shape()
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
         super().hoverEnterEvent(event)
+
+    def _wire_shape(self) -> str:
+        """On an input port, the shape its wire brings (its label's text, as drawn now): a
+        wire whose label found no room has its shape named at both its ends, each a larger
+        mark to hover than the wire (an output port's `tip` names the shape it sends)."""
+        if self._port_type != IN:
+            return ""
+        texts = [pipe.label.text() for pipe in self._pipes if hasattr(pipe, "label")]
+        return f", {texts[0]}" if texts and texts[0] else ""
 
     def boundingRect(self):  # noqa: N802 (Qt override)
         return self._bounds

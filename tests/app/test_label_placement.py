@@ -169,13 +169,27 @@ def test_hovering_a_wire_whose_label_has_no_room_shows_its_shape(make_window, qt
     (pipe,) = window.canvas.viewer.pipe_items()
     assert pipe.label.text() and not shown(pipe)
     assert label_faults(window) == []
+    assert tooltip_at(window, qtbot, pipe.path().pointAtPercent(0.5)) == pipe.label.text() \
+        == "(None, 4)"
+    # and at both its ends, larger marks to hover than the wire: the ports' tooltips name it
+    ends = [(views["x"].outputs[0], "x: output port 0, (None, 4)"),
+            (views["a"].inputs[0], "a: input in_0, (None, 4)")]
+    for port, tip in ends:
+        assert tooltip_at(window, qtbot, port.sceneBoundingRect().center()).startswith(tip)
+
+
+def tooltip_at(window, qtbot, point: QtCore.QPointF) -> str:
+    """The tooltip Qt shows with the pointer resting at the scene point `point`."""
     viewer = window.canvas.viewer
-    at = viewer.mapFromScene(pipe.path().pointAtPercent(0.5))
+    at = viewer.mapFromScene(point)
+    QTest.mouseMove(viewer.viewport(), at)  # items set their tooltips on hover
     QtWidgets.QApplication.sendEvent(viewer.viewport(), QtGui.QHelpEvent(
         QtCore.QEvent.ToolTip, at, viewer.viewport().mapToGlobal(at)))
     qtbot.waitUntil(lambda: QtWidgets.QToolTip.isVisible())
-    assert QtWidgets.QToolTip.text() == pipe.label.text() == "(None, 4)"
+    text = QtWidgets.QToolTip.text()
     QtWidgets.QToolTip.hideText()
+    qtbot.waitUntil(lambda: not QtWidgets.QToolTip.isVisible())
+    return text
 
 
 def label_crossings(window) -> list[tuple[str, str, str]]:
