@@ -10,9 +10,11 @@ and study joins the same study, on this machine or on others:
     kerascanvas search model.json --storage postgresql://me@db/studies --trials 50
 
 `--timeout` stops the running trials after their current batch (they end failed,
-"Stopped by the study's time limit"); `--seed S` seeds trial N's draws with S + N, so
-parallel workers never draw alike; a study that already holds `--max-trials` is
-complete, and the command only shows its best trial (no checks, no Keras).
+"Stopped by the study's time limit") once the study has searched that long: the time the
+command is suspended (Ctrl+Z until `fg`) is not counted (`search_suspend`); `--seed S`
+seeds trial N's draws with S + N, so parallel workers never draw alike; a study that
+already holds `--max-trials` is complete, and the command only shows its best trial (no
+checks, no Keras).
 
 Exit codes:
     0  the study ran (some trials may have failed or been pruned), or was complete
@@ -63,6 +65,7 @@ from .search_report import (
     write_best,
 )
 from .search_show import complete, show
+from .search_suspend import HeldWhileSuspended
 from .stops import StopOnSignals, exit_code
 
 EXIT_OK, EXIT_INVALID, EXIT_NO_TRIAL = 0, 1, 3
@@ -165,7 +168,8 @@ def _search(doc, options, args, weights: dict, own: dict) -> int:
     driver.on_event = _also(driver.on_event, ran)
     aborted = False
     with StopOnSignals(driver, (signal.SIGINT, signal.SIGTERM), "search",
-                       "kills the running trials; the finished ones stay") as stops:
+                       "kills the running trials; the finished ones stay") as stops, \
+            HeldWhileSuspended(driver.limit):  # Ctrl+Z's time is not search time
         try:
             study = driver.run()
         except KeyboardInterrupt:  # a second Ctrl+C: the trials were killed

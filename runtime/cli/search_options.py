@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "of earlier runs and other processes included (--trials then "
                              "defaults to no limit of its own)")
     parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
-                        help="after this many seconds, stop the running trials after their "
-                             "current batch (marked failed: no value) and start no new one")
+                        help="after this many seconds of search (time suspended by Ctrl+Z "
+                             "not counted), stop the running trials after their current "
+                             "batch (marked failed: no value) and start no new one")
     parser.add_argument("--jobs", type=_positive, metavar="J",
                         help="trials at once on this machine: the CPU threads are split "
                              "between them, or each gets a GPU (default: one per GPU, else 1)")

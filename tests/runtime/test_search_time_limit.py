@@ -5,11 +5,14 @@ studies with stand-ins for the trials' processes (`trial_stand_in`)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 
 import pytest
 
 from kerascanvas.graph.project import Project
+from kerascanvas.runtime.cli.search_suspend import HeldWhileSuspended
 from kerascanvas.runtime.events import TrialEpoch, TrialPaused, TrialResumed
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
@@ -131,3 +134,25 @@ def test_a_study_paused_with_no_trial_running_holds_at_once(tmp_path, monkeypatc
     clock.now += 600.0
     thread.join(WAIT_S)
     assert not thread.is_alive() and driver.timed_out and driver.cut == [0]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTSTP"), reason="no Ctrl+Z (SIGTSTP) here")
+def test_the_time_the_command_is_suspended_by_ctrl_z_is_not_search_time(capsys):
+    clock = Clock()
+    limit = TimeLimit(600, lambda: None, clock)
+    limit.start()
+    clock.now += 100.0
+
+    def suspended():  # as SIGSTOP then SIGCONT would, an hour later
+        assert limit.holding
+        clock.now += 3600.0
+
+    previous = signal.getsignal(signal.SIGTSTP)
+    with HeldWhileSuspended(limit, suspended):
+        os.kill(os.getpid(), signal.SIGTSTP)
+        clock.now += 20.0
+    assert limit.spent_s() == 120.0 and not limit.holding
+    assert signal.getsignal(signal.SIGTSTP) == previous
+    assert capsys.readouterr().err == ("kerascanvas search: going on after a suspension; it "
+                                       "is not counted against --timeout (500 s of search "
+                                       "left)\n")
