@@ -10,8 +10,8 @@ lines as the width allows) above the view, which gives up that height, unless th
 would be left shorter than MIN_VIEW pixels (a plot of a small dock, unreadable so): then
 it stays in the corner covering the fewest points. A plot with one
 curve has no legend: its title names it. Placing costs a few thousand comparisons, so
-the plots place a legend when its names or the epochs change, or the view is resized,
-never per batch.
+the plots place a legend when its names, the epochs or the points drawn in its plot
+change (the loss plot's batches: at most once a redraw), or the view is resized.
 """
 
 from __future__ import annotations

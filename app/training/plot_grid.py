@@ -135,7 +135,7 @@ class PlotGridMixin:
         plot.setDownsampling(auto=True, mode="peak")
         # No grid: its full-length lines made each repaint about three times as costly.
         # Placed off the curves (see `legend`); the dark box keeps the names readable over
-        # a curve drawn between placements (a batch loss within an epoch).
+        # a curve in a plot too short for a legend row (then a corner covers the fewest).
         plot.addLegend(offset=(-MARGIN, MARGIN), brush=pg.mkBrush(0, 0, 0, LEGEND_ALPHA),
                        labelTextSize=TEXT_SIZE, verSpacing=-4)
         if "loss" in self.plots:

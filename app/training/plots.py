@@ -177,12 +177,16 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
                 legend.addItem(item, name)
 
     def _place_legends(self) -> None:
-        """Place each legend again when its names or the epochs drawn changed (not per
-        batch: placing samples every curve)."""
+        """Place each legend again when its names, the epochs or the points drawn in its
+        plot changed: the loss plot's as its batches are drawn (at most once a redraw, 10
+        a second), not only at the epoch's end, so a batch loss climbing into the legend's
+        corner does not run under it for the rest of the epoch."""
         runs = [self.current, *(c for _, c, _ in self.overlays)]
         epochs = tuple((id(c), len(c.epochs.get("loss", ()))) for c in runs if c is not None)
         for plot in self.plots.values():
-            key = (epochs, tuple(label.text for _, label in plot.legend.items))
+            points = tuple(0 if item.xData is None else len(item.xData)
+                           for item in plot.listDataItems())
+            key = (epochs, points, tuple(label.text for _, label in plot.legend.items))
             if getattr(plot, "legend_key", None) != key:
                 plot.legend_key = key
                 place_legend(plot)

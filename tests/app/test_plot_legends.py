@@ -152,3 +152,25 @@ def test_a_legend_stays_in_a_corner_where_a_row_would_leave_the_view_unreadable(
         assert plot.legend.corner in legends.CORNERS, name
         assert getattr(plot, "legend_spacer", None) is None or plot.legend_spacer.height() == 0
     assert_legends_clear(plots)
+
+
+def test_the_loss_legend_moves_off_the_batch_curve_within_an_epoch(panel, qtbot):
+    """The batch loss is drawn as its batches come, but the legend was placed again only
+    when an epoch ended: a loss climbing into the legend's corner within an epoch ran under
+    it until the epoch's end (an hour, for a large model). The legend follows the batches."""
+    panel.resize(1200, 900)
+    run, _ = started(panel, qtbot)
+    run.push({"event": "train_begin", "epochs": 2, "steps": 4, "samples": 120})
+    plots = panel.plots
+    run.push(*epoch(0, losses=(2.0, 1.6, 1.3, 1.0), val_loss=1.1))
+    qtbot.waitUntil(lambda: len(plots.current.epochs.get("loss", ())) == 1, timeout=5000)
+    settled(plots, qtbot)
+    assert_legends_clear(plots)
+    before = plots.plots["loss"].legend.corner
+    for batch, loss in enumerate((1.5, 2.2, 2.9, 3.6)):  # epoch 2 climbs to the top right
+        run.push({"event": "batch_end", "epoch": 1, "batch": batch, "steps": 4,
+                  "logs": {"loss": loss}})
+        qtbot.waitUntil(lambda b=batch: len(plots.current.batch_loss) == 5 + b, timeout=5000)
+        settled(plots, qtbot)
+        assert_legends_clear(plots)
+    assert plots.plots["loss"].legend.corner != before
