@@ -22,6 +22,7 @@ The files read are watched (`data_watch`): their edits on disk read it again, as
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -203,17 +204,25 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
 
     def _on_browse_file_triggered(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Training data", "", "Data (*.npz *.npy *.csv);;All files (*)")
+            self, "Training data", self._browse_start(), "Data (*.npz *.npy *.csv);;All files (*)")
         if path:
             self._browsed(f"csv:{path}" if path.endswith(".csv") else path)
 
     def _on_browse_folder_triggered(self) -> None:
         """An image folder, read as `images:FOLDER` (one subfolder of images per class):
         Browse offered only files, so a folder had to be typed."""
-        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Training images: a folder "
-                                                          "with a subfolder per class")
+        path = QtWidgets.QFileDialog.getExistingDirectory(
+            self, "Training images: a folder with a subfolder per class", self._browse_start())
         if path:
             self._browsed(f"images:{path}")
+
+    def _browse_start(self) -> str:
+        """Where Browse opens: the folder holding the file or folder the spec names, when
+        it exists (`images:/data/pets` -> /data), else the dialog's own default."""
+        kind, _, rest = self.spec.text().partition(":")
+        named = rest if kind in ("csv", "images") else self.spec.text()
+        path = Path(named.split("?")[0].split(",")[0].strip()).expanduser()
+        return str(path.resolve().parent) if str(path) != "." and path.exists() else ""
 
     def _browsed(self, spec: str) -> None:
         self.spec.setText(spec)

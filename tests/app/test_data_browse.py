@@ -35,3 +35,20 @@ def test_a_cancelled_browse_changes_nothing(preview, monkeypatch):
     preview.set_spec("synthetic")
     preview.browse_folder.trigger()
     assert preview.spec.text() == "synthetic"
+
+
+@pytest.mark.parametrize("spec, start", [
+    ("images:{tmp}/pets", "{tmp}"), ("csv:{tmp}/t.csv?target=y", "{tmp}"),
+    ("{tmp}/x.npy,{tmp}/y.npy", "{tmp}"), ("{tmp}/gone.npz", ""), ("synthetic", ""),
+    ("sklearn:digits", ""),
+])
+def test_browse_opens_where_the_data_shown_lies(preview, monkeypatch, tmp_path, spec, start):
+    (tmp_path / "pets").mkdir()
+    for name in ("t.csv", "x.npy", "y.npy"):
+        (tmp_path / name).write_text("")
+    opened = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory",
+                        lambda parent, title, folder: opened.append(folder) or "")
+    preview.set_spec(spec.format(tmp=tmp_path))
+    preview.browse_folder.trigger()
+    assert opened == [start.format(tmp=tmp_path.resolve())]
