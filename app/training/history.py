@@ -29,7 +29,7 @@ from .records import RunRecord
 
 INDEX = run_record.INDEX
 FIELDS = ("number", "settings", "status", "epochs", "steps", "epoch", "initial_epoch",
-          "epochs_done", "message", "result", "resumed_from", "processes")
+          "epochs_done", "message", "result", "resumed_from", "processes", "graph")
 
 
 def runs_folder(project_path: str | None) -> Path:

@@ -10,12 +10,14 @@ file is gone is listed as missing and cannot be chosen. The choice is asked in t
 dialog's body (`weights_dialog`): only its window title said "untrained", which an X
 server without a window manager does not show. The latest finished run whose graph is
 the project's graph now is offered first; a run's graph is noted when it starts
-(`graph_key`), so a run of an earlier session, whose graph is not known, is listed but
+(`graph_key`) and kept in the runs index, so a run of an earlier session is offered
+first too; one written before the graph was kept (or by `kerascanvas run`) is listed but
 not chosen for the user.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -31,11 +33,13 @@ SNAPSHOT_END = snapshot_path("run.keras").removeprefix("run")  # ".last.keras"
 
 
 def graph_key(doc: Document) -> str:
-    """The graph as a model is built from it: nodes (kind, name, params), wires, outputs;
-    not where the nodes stand nor the training settings."""
+    """A digest of the graph as a model is built from it: nodes (kind, name, params),
+    wires, outputs; not where the nodes stand nor the training settings. A run keeps it in
+    the runs index (`RunRecord.graph`)."""
     nodes = [[n.id, n.kind, n.name, n.params] for n in doc.nodes.values()]
     edges = sorted([e.src, e.src_port, e.dst, e.dst_port] for e in doc.edges)
-    return json.dumps([nodes, edges, list(doc.outputs)], sort_keys=True, default=str)
+    text = json.dumps([nodes, edges, list(doc.outputs)], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def unlisted_models(folder: str | None, listed: set[str]) -> list[WeightsChoice]
             for _, p in sorted(files, key=lambda pair: -pair[0])]
 
 
-def weight_choices(doc_key: str, own: WeightsChoice, records, run_graphs: dict[str, str],
+def weight_choices(doc_key: str, own: WeightsChoice, records,
                    folder: str | None = None) -> tuple[list[WeightsChoice], int]:
     """The project's own weights, then each run that saved a model (newest first; one whose
     file is gone listed as missing), then unlisted model files of `folder`, and the index
@@ -113,14 +117,14 @@ def weight_choices(doc_key: str, own: WeightsChoice, records, run_graphs: dict[s
     listed = {os.path.abspath(r.saved_path) for r in runs}
     choices = [own, *map(run_choice, runs), *unlisted_models(folder, listed)]
     default = next((i for i, r in enumerate(runs, 1) if choices[i].available
-                    and r.status == FINISHED and run_graphs.get(r.uid) == doc_key), 0)
+                    and r.status == FINISHED and r.graph == doc_key), 0)
     return choices, default
 
 
-def run_graph(record, doc: Document, run_graphs: dict[str, str], records) -> str | None:
+def run_graph(record, doc: Document, records) -> str | None:
     """The graph `record` trains: a continued run goes on with its earlier run's model,
     whatever the project holds now; a new run trains the project's graph."""
     if record.resumed_from is None:
         return graph_key(doc)
     earlier = next((r for r in records if r.number == record.resumed_from), None)
-    return run_graphs.get(earlier.uid) if earlier is not None else None
+    return earlier.graph if earlier is not None else None

@@ -53,7 +53,6 @@ class ExportMixin:
             self._write_python(path, text)
 
     export_folder: str | None = None  # where this window last exported to
-    run_graphs: dict[str, str]  # run uid -> the graph it trains (`export_weights`)
 
     def ask_export_path(self, title: str, suffix: str, filters: str) -> str:
         """An export dialog's answer ("" when cancelled). It opens in the folder this
@@ -134,7 +133,7 @@ class ExportMixin:
         saved a model (see `export_weights`); None when cancelled."""
         records, folder, problem = self._project_runs()
         choices, default = weight_choices(graph_key(self.doc), self._own_weights(), records,
-                                          self.run_graphs, folder)
+                                          folder)
         if len(choices) == 1 and not problem:
             return choices[0]
         at = self.ask_weights(choices, default, problem)
@@ -161,9 +160,7 @@ class ExportMixin:
 
     def _note_run_graph(self, record) -> None:
         """Remember the graph a run trains, for Export Model's choice of weights."""
-        key = run_graph(record, self.doc, self.run_graphs, self.training.controller.runs)
-        if key is not None:
-            self.run_graphs[record.uid] = key
+        record.graph = run_graph(record, self.doc, self.training.controller.runs)
 
     def export_model_to(self, path: str, choice: WeightsChoice | None = None
                         ) -> QtCore.QProcess:

@@ -33,7 +33,6 @@ class RunDocksMixin:
         # The panel pulls in numpy and pyqtgraph: build it just after the first paint so the
         # window appears quickly; the menu and the dock build it at once when used earlier.
         self.training = None
-        self.run_graphs = {}
         self.training_dock = self._later_dock("Training", self.summary_dock, self.training_panel)
         menu = self.menuBar().addMenu("&Train")
         for text, shortcut, name in (("&Start / Stop", "F5", "toggle_training"),

@@ -20,6 +20,7 @@ from kerascanvas.app.window.export_weights import WeightsChoice, graph_key, weig
 from kerascanvas.app.window.exports import UNTRAINED_NOTE
 from kerascanvas.app.window.weights_dialog import WeightsDialog
 from kerascanvas.graph import commands as cmd
+from kerascanvas.graph import projectfile
 from kerascanvas.runtime.events import FINISHED, STOPPED, Result
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
@@ -50,8 +51,9 @@ def trained(folder, number: int, status: str = FINISHED, history=None,
 ])
 def test_the_latest_finished_run_of_this_graph_is_offered(tmp_path, statuses, same, default):
     records = [trained(tmp_path, n, s) for n, s in enumerate(statuses, 1)]
-    graphs = {r.uid: "now" if s else "before" for r, s in zip(records, same, strict=True)}
-    choices, at = weight_choices("now", OWN, records, graphs)
+    for record, now in zip(records, same, strict=True):
+        record.graph = "now" if now else "before"
+    choices, at = weight_choices("now", OWN, records)
     assert choices[0] == OWN
     assert [c.path for c in choices[1:]] == [r.saved_path for r in reversed(records)]
     assert at == default
@@ -62,7 +64,7 @@ def test_a_run_lists_its_date_epochs_and_best_loss(tmp_path):
                                            "val_loss": [0.8, 0.3, float("nan")]},
                      initial_epoch=2)
     record.epochs = 5
-    (choice,) = weight_choices("now", OWN, [record], {})[0][1:]
+    (choice,) = weight_choices("now", OWN, [record])[0][1:]
     assert choice.label == ("the trained model of Run 4 · finished · 2026-11-30 10:15 · "
                             "epoch 5/5 · best val_loss 0.3 (epoch 4)")
 
@@ -71,7 +73,8 @@ def test_a_run_whose_model_file_is_gone_is_listed_as_missing(tmp_path):
     gone = trained(tmp_path, 1)
     Path(gone.saved_path).unlink()
     running = trained(tmp_path, 2, "running")
-    choices, at = weight_choices("now", OWN, [gone, running], {gone.uid: "now"})
+    gone.graph = "now"
+    choices, at = weight_choices("now", OWN, [gone, running])
     assert [c.available for c in choices] == [True, False] and at == 0
     assert choices[1].label == (f"the trained model of Run 1 · finished · model file "
                                 f"missing: {gone.saved_path}")
@@ -81,7 +84,7 @@ def test_a_model_file_the_index_does_not_list_is_offered(tmp_path):
     listed = trained(tmp_path, 1)
     for name in ("trained_7.keras", "run_1.last.keras", ".partial-12-run_2.keras"):
         (tmp_path / name).write_bytes(b"model")
-    choices, _ = weight_choices("now", OWN, [listed], {}, str(tmp_path))
+    choices, _ = weight_choices("now", OWN, [listed], str(tmp_path))
     assert [c.path for c in choices[1:]] == [listed.saved_path,
                                              str(tmp_path / "trained_7.keras")]
     assert choices[2].details.startswith("not in the runs index · ")
@@ -89,11 +92,13 @@ def test_a_model_file_the_index_does_not_list_is_offered(tmp_path):
 
 def on_disk(project: Path) -> list[RunRecord]:
     """Runs 1-3 of `project` kept in its runs folder before the window opens, as the
-    window keeps them; Run 2's model file deleted since."""
+    window keeps them; Run 2's model file deleted since. Runs 1 and 2 trained the
+    project's graph; Run 3's graph is not known (an entry written before it was kept)."""
     folder = runs_folder(str(project))
     records = [trained(folder, n, history={"loss": [0.5 / n, 0.2 / n]}) for n in (1, 2, 3)]
-    for record in records:
-        record.folder = str(folder)
+    graph = graph_key(projectfile.loads(project.read_text()))
+    for record, trained_graph in zip(records, (graph, graph, None), strict=True):
+        record.folder, record.graph = str(folder), trained_graph
     save_runs(folder, records)
     Path(records[1].saved_path).unlink()
     return records
@@ -122,13 +127,13 @@ def test_runs_on_disk_before_the_window_opened_are_offered(make_window, tmp_path
     assert [c.available for c in choices] == [True, True, False, True]
     assert choices[3].details == "finished · 2026-11-30 10:15 · epoch 2/2 · best loss 0.2 (epoch 2)"
     assert "model file missing" in choices[2].details
-    assert default == 0  # runs of an earlier session: their graph is not known
+    assert default == 3  # Run 1: the newest kept model of this graph (its index entry)
 
 
 def test_the_dialog_lists_a_missing_model_as_not_choosable(qtbot, tmp_path):
     gone, kept = trained(tmp_path, 1), trained(tmp_path, 2)
     Path(gone.saved_path).unlink()
-    choices, _ = weight_choices("now", OWN, [gone, kept], {})
+    choices, _ = weight_choices("now", OWN, [gone, kept])
     dialog = WeightsDialog(choices, 1, "Could not read the runs in x/runs.json")
     qtbot.addWidget(dialog)
     rows = [dialog.list.item(i) for i in range(dialog.list.count())]
@@ -188,4 +193,15 @@ def test_a_continued_run_trains_the_graph_of_the_run_it_continues(window, tmp_pa
     second.resumed_from = 1
     panel.controller.runs.append(second)
     window._note_run_graph(second)
-    assert window.run_graphs[second.uid] == window.run_graphs[first.uid] != graph_key(window.doc)
+    assert second.graph == first.graph != graph_key(window.doc)
+
+
+def test_a_run_keeps_its_graph_in_the_runs_index(tmp_path):
+    """What lets a later session offer its model first."""
+    from kerascanvas.app.training.history import load_runs
+
+    record = trained(tmp_path, 1)
+    record.graph = "digest"
+    save_runs(tmp_path, [record])
+    (loaded,), _ = load_runs(tmp_path)
+    assert loaded.graph == "digest"
