@@ -250,19 +250,21 @@ def csv_features(header, columns, features, path):
         values = csv_column(header, columns, name, path)
         numbers = csv_numbers(values, name, path)
         if numbers is None:
-            row = next(i for i, value in enumerate(values) if not is_number(value))
-            raise SystemExit(f'--data csv:{path}, row {row + 2}: feature column {name!r} '
-                             f'must hold numbers. Received {values[row]!r}')
+            row, value = csv_not_a_number(values)
+            raise SystemExit(f'--data csv:{path}, row {row}: feature column {name!r} '
+                             f'must hold numbers. Received {value!r}')
         x.append(numbers)
     return np.stack(x, axis=1).astype('float32')
 
 
-def is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def csv_not_a_number(values):
+    """The row (the header is row 1) and text of the first value that is no number."""
+    for row, value in enumerate(values, start=2):
+        try:
+            float(value)
+        except ValueError:
+            return row, value
+    raise ValueError('every value is a number')
 
 
 def csv_labels(values, name, path, loss):
