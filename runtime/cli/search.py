@@ -169,7 +169,7 @@ def _search(doc, options, args, weights: dict, own: dict) -> int:
     aborted = False
     with StopOnSignals(driver, (signal.SIGINT, signal.SIGTERM), "search",
                        "kills the running trials; the finished ones stay") as stops, \
-            HeldWhileSuspended(driver.limit):  # Ctrl+Z's time is not search time
+            HeldWhileSuspended(driver.limit, driver.held_outside):  # Ctrl+Z's time
         try:
             study = driver.run()
         except KeyboardInterrupt:  # a second Ctrl+C: the trials were killed

@@ -4,7 +4,8 @@ The terminal's Ctrl+Z (SIGTSTP) stops the command and its trial processes (they 
 process group); `fg` or `bg` (SIGCONT) lets them go on. While open, `HeldWhileSuspended`
 makes that span time held for the study's time limit (`runtime.search.time_limit`), as
 Pause does in the window: `--timeout 600` still searches 600 s, however long the command
-was suspended. Where there is no SIGTSTP (Windows) it does nothing.
+was suspended; and the running trials' durations leave it out (`on_held`). Where there is
+no SIGTSTP (Windows) it does nothing.
 """
 
 from __future__ import annotations
@@ -25,21 +26,25 @@ class HeldWhileSuspended:
 
     Args:
         limit: the study's time limit.
+        on_held: given the seconds suspended once the process goes on
+            (`SearchDriver.held_outside`).
         stop_self: stops this process until it is continued (tests pass one that only
             moves their clock).
     """
 
-    def __init__(self, limit, stop_self: Callable[[], None] = _stop_self):
-        self.limit, self.stop_self = limit, stop_self
+    def __init__(self, limit, on_held: Callable[[float], None] = lambda seconds: None,
+                 stop_self: Callable[[], None] = _stop_self):
+        self.limit, self.on_held, self.stop_self = limit, on_held, stop_self
         self._previous = None
 
     def _on_suspend(self, signum, frame) -> None:
-        before = self.limit.spent_s()
+        before, held_before = self.limit.spent_s(), self.limit.held_s
         self.limit.held(True)
         try:
             self.stop_self()
         finally:
             self.limit.held(False)
+            self.on_held(self.limit.held_s - held_before)
         if self.limit.seconds is not None:
             print(f"kerascanvas search: going on after a suspension; it is not counted "
                   f"against --timeout ({self.limit.seconds - before:.0f} s of search left)",

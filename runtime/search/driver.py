@@ -85,7 +85,7 @@ class SearchDriver(TrialOutcome):
         self.cut: list[int] = []  # trials the time limit stopped, marked failed
         self.limit = TimeLimit(options.timeout, self._on_time_up, clock)
         self._holds: dict[int, TrialHold] = {}  # the trials begun, by number: their pauses
-        self._holds_lock = threading.Lock()
+        self._holds_lock = threading.RLock()  # reentrant: Ctrl+C's handler stops here too
 
     # ---- control (any thread) ----------------------------------------------------------
     def pause(self) -> None:
@@ -104,6 +104,14 @@ class SearchDriver(TrialOutcome):
         `grace_s` seconds later (STOP_GRACE_S by default) is killed."""
         self.trials.stop(grace_s)
         self._update_hold()
+
+    def held_outside(self, seconds: float) -> None:
+        """The running trials were held `seconds` otherwise than by Pause (the command and
+        its trial processes suspended by Ctrl+Z: `cli.search_suspend`, which holds the time
+        limit itself): their durations leave it out too."""
+        with self._holds_lock:
+            for hold in self._holds.values():
+                hold.held_outside(seconds)
 
     request_stop = stop  # as a training bridge is stopped (the CLI's Ctrl+C handler)
 

@@ -10,8 +10,10 @@ driver hands them to the trial's `TrialHold`, which tells the listener:
 
 The time from a confirmed pause to its end is time held, and so is a trial's wait to
 begin while the study was paused (Optuna counts its duration from its creation, before
-that wait). Their sum is the trial's user attribute PAUSED_S, which the trial's duration
-leaves out (`study.trial_summary`): a trial paused over lunch did not train for an hour.
+that wait), and the time `kerascanvas search` and its trials were suspended together
+(Ctrl+Z: `held_outside`). Their sum is the trial's user attribute PAUSED_S, which the
+trial's duration leaves out (`study.trial_summary`): a trial paused over lunch did not
+train for an hour.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class TrialHold:
         self.held_s = float(held_s)
         self.steps: int | None = None  # batches per epoch, from `TrainBegin`
         self.since: float | None = None  # when the pause now held was confirmed
+        self.outside_s = 0.0  # held otherwise (the command suspended), not yet in held_s
         if self.held_s:
             trial.set_user_attr(PAUSED_S, self.held_s)
 
@@ -62,11 +65,19 @@ class TrialHold:
             self.close()
             self.tell(TrialResumed(self.number, event.epoch, self.held_s))
 
+    def held_outside(self, seconds: float) -> None:
+        """The trial was held `seconds` otherwise than by a pause (its process and the
+        command suspended together: Ctrl+Z); kept on the trial at the next `close`. Safe
+        in a signal handler: it writes nothing to the study."""
+        self.outside_s += seconds
+
     def close(self) -> float:
         """End a pause still open (the trial resumed, or its process ended while it held)
         and keep the time held on the trial; the time held in all."""
-        if self.since is not None:
-            self.held_s += max(0.0, self.clock() - self.since)
+        outside, self.outside_s = self.outside_s, 0.0
+        if self.since is not None or outside:
+            held = 0.0 if self.since is None else max(0.0, self.clock() - self.since)
+            self.held_s += held + outside
             self.since = None
             self.trial.set_user_attr(PAUSED_S, self.held_s)
         return self.held_s

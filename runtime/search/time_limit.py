@@ -40,7 +40,8 @@ class TimeLimit:
         self.held_s = 0.0  # the spans held, ended
         self.since: float | None = None  # when the hold now on began
         self.reached = False
-        self._lock = threading.Lock()
+        # reentrant: a signal handler (Ctrl+Z, Ctrl+C) may run while its thread holds it
+        self._lock = threading.RLock()
         self._end = threading.Event()
 
     def start(self) -> None:

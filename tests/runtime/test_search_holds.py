@@ -96,3 +96,16 @@ def test_a_trials_duration_in_its_summary_leaves_out_the_time_held(attrs, durati
 ])
 def test_worked_time(duration, attrs, worked):
     assert worked_s(duration, attrs) == worked
+
+
+@pytest.mark.parametrize("steps, held_s", [
+    ([Paused(1, 4), 7.0, Resumed(1)], 37.0),  # a pause, and the suspension after it
+    ([Paused(1, 4), 7.0], 37.0),  # suspended while paused: both kept at the trial's end
+    ([EpochEnd(0)], 30.0),  # no pause: the suspension alone
+])
+def test_a_suspension_of_the_command_is_time_held_too(steps, held_s):
+    hold, told, trial = held(steps)
+    hold.held_outside(30.0)  # Ctrl+Z: nothing written until the trial's hold closes
+    assert trial.user_attrs.get(PAUSED_S) == (7.0 if Resumed(1) in steps else None)
+    assert hold.close() == held_s and trial.user_attrs[PAUSED_S] == held_s
+    assert hold.close() == held_s  # kept once

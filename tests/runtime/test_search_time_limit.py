@@ -16,8 +16,10 @@ from kerascanvas.runtime.cli.search_suspend import HeldWhileSuspended
 from kerascanvas.runtime.events import TrialEpoch, TrialPaused, TrialResumed
 from kerascanvas.runtime.search import study as studies
 from kerascanvas.runtime.search.driver import SearchDriver
+from kerascanvas.runtime.search.holds import TrialHold
 from kerascanvas.runtime.search.time_limit import TimeLimit
 from tests.runtime.test_search import UNITS, mlp_project, options
+from tests.runtime.test_search_holds import Trial
 from tests.runtime.trial_stand_in import stand_in_trials
 
 WAIT_S = 60.0  # the longest a test waits for the driver's threads (never reached)
@@ -147,12 +149,23 @@ def test_the_time_the_command_is_suspended_by_ctrl_z_is_not_search_time(capsys):
         assert limit.holding
         clock.now += 3600.0
 
-    previous = signal.getsignal(signal.SIGTSTP)
-    with HeldWhileSuspended(limit, suspended):
+    previous, spans = signal.getsignal(signal.SIGTSTP), []
+    with HeldWhileSuspended(limit, spans.append, suspended):
         os.kill(os.getpid(), signal.SIGTSTP)
         clock.now += 20.0
     assert limit.spent_s() == 120.0 and not limit.holding
+    assert spans == [3600.0]  # for the running trials' durations
     assert signal.getsignal(signal.SIGTSTP) == previous
     assert capsys.readouterr().err == ("kerascanvas search: going on after a suspension; it "
                                        "is not counted against --timeout (500 s of search "
                                        "left)\n")
+
+
+def test_a_suspension_is_left_out_of_the_durations_of_the_trials_it_held(tmp_path):
+    driver = SearchDriver(Project.open(mlp_project(tmp_path, [UNITS])).doc, options(tmp_path))
+    holds = {n: TrialHold(Trial(n), lambda event: None) for n in (0, 1)}
+    for number, hold in holds.items():
+        driver._hold_trial(number, hold)
+    driver._hold_trial(1, None)  # trial 1 ended before the suspension
+    driver.held_outside(30.0)
+    assert [hold.close() for hold in holds.values()] == [30.0, 0.0]
