@@ -45,8 +45,19 @@ def is_default_name(name: str, kind: str) -> bool:
 
 
 def name_problem(name: Any, what: str = "layer") -> str | None:
-    """Why `name` cannot be a Keras layer (or `what`) name, or None when it can."""
-    if not isinstance(name, str) or not name.strip():
+    """Why `name` cannot be a Keras layer (or `what`) name, or None when it can.
+
+    A layer takes any string without '/', as Keras' does: `Dense(2, name="")` is a layer
+    named "" (Keras does not name it anew; only `name=None` does), which builds, trains
+    and saves, so the code keeps `name=''`. Two such layers clash as any two names do.
+    A model's name is not empty (the project's "" means Keras' default name).
+
+    >>> name_problem(""), name_problem(" "), name_problem("", "model")
+    (None, None, "a model name must be a non-empty string. Received: name=''")
+    """
+    if not isinstance(name, str):
+        return f"a {what} name must be a string. Received: name={name!r}"
+    if what != "layer" and not name.strip():
         return f"a {what} name must be a non-empty string. Received: name={name!r}"
     if "/" in name:
         return f"a {what} name cannot contain '/'. Received: name={name!r}"
