@@ -30,6 +30,7 @@ from .names import (  # noqa: F401 (their home was here)
     identifier_problem,
     model_name_problem,
     name_problem,
+    new_node_name,
 )
 from .spec import get_spec
 
@@ -98,12 +99,12 @@ class Document(ModelIdentity, DocumentQueries, NodeRemoval):
         node_id = node_id or self.new_id()
         if node_id in self.nodes:
             raise DocumentError(f"A node with id {node_id!r} already exists")
+        params = copy.deepcopy(params) if params is not None else spec.initial_params()
         if name is None:
-            name = self.unique_name(default_name(kind))
+            name = self.unique_name(new_node_name(kind, params))
         elif self.find(name) is not None:
             raise DocumentError(f"The name {name!r} is already used by another node")
-        node = Node(node_id, spec.kind, name,
-                    copy.deepcopy(params) if params is not None else spec.initial_params())
+        node = Node(node_id, spec.kind, name, params)
         graph_index = self._live_index()
         if index is None or index >= len(self.nodes):
             self.nodes[node_id] = node

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .spec_parts import APPLICATION
+
 _WORD = re.compile(r"(.)([A-Z][a-z]+)")  # exactly Keras' to_snake_case
 _HUMP = re.compile(r"([a-z])([A-Z])")
 
@@ -18,6 +20,15 @@ _HUMP = re.compile(r"([a-z])([A-Z])")
 # keras.ops functions whose op class Keras names otherwise (RMSNorm: rms_norm).
 OP_AUTO_NAMES = {"layer_normalization": "layer_norm", "rms_normalization": "rms_norm",
                  "cdist": "c_dist"}
+# The names keras.applications gives its models (`MobileNetV2(weights=None).name`, Keras
+# 3.15): a new Application node is named so after its architecture, not "application".
+APPLICATION_NAMES = {
+    "MobileNet": "mobilenet_1.00_224", "MobileNetV2": "mobilenetv2_1.00_224",
+    "MobileNetV3Small": "MobileNetV3Small", "MobileNetV3Large": "MobileNetV3Large",
+    "ResNet50": "resnet50", "ResNet50V2": "resnet50v2", "EfficientNetB0": "efficientnetb0",
+    "EfficientNetV2B0": "efficientnetv2-b0", "DenseNet121": "densenet121", "VGG16": "vgg16",
+    "VGG19": "vgg19", "ConvNeXtTiny": "convnext_tiny",
+}
 
 
 def default_name(kind: str) -> str:
@@ -32,6 +43,18 @@ def default_name(kind: str) -> str:
         kind = kind.removeprefix("ops.").rsplit(".", 1)[-1]  # ops.image.resize: resize
         kind = OP_AUTO_NAMES.get(kind, kind)
     return _HUMP.sub(r"\1_\2", _WORD.sub(r"\1_\2", kind)).lower()
+
+
+def new_node_name(kind: str, params: dict | None = None) -> str:
+    """The name of a new `kind` node with `params`, before it is made unique: Keras' own
+    (`default_name`), and for an Application the name Keras gives its architecture's model.
+
+    >>> new_node_name("Application", {"architecture": "ResNet50"}), new_node_name("Dense")
+    ('resnet50', 'dense')
+    """
+    if kind == APPLICATION and params:
+        return APPLICATION_NAMES.get(params.get("architecture"), default_name(kind))
+    return default_name(kind)
 
 
 def is_default_name(name: str, kind: str) -> bool:
