@@ -18,10 +18,12 @@ _KEYS = {"kind", "params", "name"}
 
 
 def inner_name(inner: Mapping[str, Any]) -> str:
-    """The Keras name of an inner layer: its own "name", else its kind's snake name."""
+    """The Keras name of an inner layer: its own "name" ("" too, which Keras keeps), else
+    its kind's snake name."""
     from ..document import default_name
 
-    return inner.get("name") or default_name(inner["kind"])
+    name = inner.get("name")
+    return default_name(inner["kind"]) if name is None else name
 
 
 def coerce_inner(p: ParamSpec, value: Any, where: str | None = None,
@@ -54,7 +56,7 @@ def coerce_inner(p: ParamSpec, value: Any, where: str | None = None,
     out = {"kind": spec.kind, "params": params}
     name = value.get("name")
     if name is not None:
-        if not isinstance(name, str) or not name or "/" in name:
+        if not isinstance(name, str) or "/" in name:  # "" is a name, as in Keras
             _fail(p, where, "an inner layer name without '/'", value)
         out["name"] = name
     return out

@@ -88,3 +88,26 @@ def test_one_name_twice_and_a_slash_are_refused_as_keras_refuses_them():
         keras.layers.Dense(2, name="a/b")
     with pytest.raises(DocumentError, match="cannot contain '/'"):
         graph("a/b", "out")
+
+
+@pytest.mark.parametrize("kind, params, shape, made", [
+    ("Pipeline", {"layers": [{"kind": "Dense", "params": {"units": 3}, "name": ""}]}, (4,),
+     lambda: keras.layers.Pipeline([keras.layers.Dense(3, name="")], name="held")),
+    ("TimeDistributed", {"layer": {"kind": "Dense", "params": {"units": 3}, "name": " "}},
+     (5, 4), lambda: keras.layers.TimeDistributed(keras.layers.Dense(3, name=" "), name="held")),
+])
+def test_an_inner_layer_keeps_the_name_too(kind, params, shape, made):
+    """A wrapper's inner layer named '' was refused ('an inner layer name without /'),
+    and read as no name (Keras' automatic one) where it came from a file."""
+    doc = Document()
+    x = doc.add_node("Input", "x", {"shape": list(shape)}).id
+    held = doc.add_node(kind, "held", params).id
+    doc.connect(Edge(x, 0, held, 0))
+    doc.outputs = [held]
+    assert analyze(doc).errors == []
+    inp = keras.Input(shape, name="x")
+    theirs = keras.Model(inp, made()(inp))
+    assert [w.path for w in build_model(doc).weights] == [w.path for w in theirs.weights]
+    scope: dict = {}
+    exec(compile(generate(doc), "generated.py", "exec"), scope)
+    assert [w.path for w in scope["build_model"]().weights] == [w.path for w in theirs.weights]
