@@ -29,6 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...graph.projectfile import from_dict, to_dict
 from ..future_watch import FutureWatcher
 from ..panels.shown import WhenShown
+from ..window.preferences import remember, remembered_folder
 from .data_check import DataCheckMixin
 from .data_wait import DataWait, wait_briefly
 from .data_watch import DataWatch
@@ -37,6 +38,7 @@ from .preview_read import read_preview as _read_preview
 from .thumbnails import to_qimage
 
 THUMB_PX = 40
+BROWSED = "data_folder"  # the setting: the folder the last data file or folder was in
 
 
 # ---- the widget ------------------------------------------------------------------
@@ -50,8 +52,9 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
     # The files of the data shown changed on disk: its check reads it again (`check`).
     files_changed = QtCore.Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, project_dir=lambda: None):
         super().__init__(parent)
+        self.project_dir = project_dir  # () -> the open project's folder, or None
         self.spec = QtWidgets.QLineEdit()
         self.spec.setPlaceholderText("synthetic:512, sklearn:digits, data.npz, csv:f.csv, "
                                      "images:folder")
@@ -206,7 +209,7 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
             self, "Training data", self._browse_start(), "Data (*.npz *.npy *.csv);;All files (*)")
         if path:
-            self._browsed(f"csv:{path}" if path.endswith(".csv") else path)
+            self._browsed(f"csv:{path}" if path.endswith(".csv") else path, path)
 
     def _on_browse_folder_triggered(self) -> None:
         """An image folder, read as `images:FOLDER` (one subfolder of images per class):
@@ -214,17 +217,32 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
         path = QtWidgets.QFileDialog.getExistingDirectory(
             self, "Training images: a folder with a subfolder per class", self._browse_start())
         if path:
-            self._browsed(f"images:{path}")
+            self._browsed(f"images:{path}", path)
 
     def _browse_start(self) -> str:
-        """Where Browse opens: the folder holding the file or folder the spec names, when
-        it exists (`images:/data/pets` -> /data), else the dialog's own default."""
-        kind, _, rest = self.spec.text().partition(":")
-        named = rest if kind in ("csv", "images") else self.spec.text()
-        path = Path(named.split("?")[0].split(",")[0].strip()).expanduser()
-        return str(path.resolve().parent) if str(path) != "." and path.exists() else ""
+        """Where Browse opens: the folder holding the file or folder the spec names, when it
+        exists (`images:/data/pets` -> /data; a relative path from the project's folder),
+        else the project's folder (its `data` folder when it has one), else the folder
+        last browsed from, else the dialog's own default (it opened the home folder)."""
+        project = self.project_dir()
+        named = self._named_path()
+        if named is not None and project is not None and not named.is_absolute():
+            named = project / named
+        if named is not None and named.exists():
+            return str(named.resolve().parent)
+        if project is not None and project.is_dir():
+            return str(project / "data" if (project / "data").is_dir() else project)
+        return remembered_folder(BROWSED) or ""
 
-    def _browsed(self, spec: str) -> None:
+    def _named_path(self) -> Path | None:
+        """The first file or folder the spec names (None for synthetic and sklearn data)."""
+        kind, _, rest = self.spec.text().partition(":")
+        named = (rest if kind in ("csv", "images") else self.spec.text()).split("?")[0]
+        path = Path(named.split(",")[0].strip()).expanduser()
+        return None if str(path) == "." else path
+
+    def _browsed(self, spec: str, path: str) -> None:
+        remember(BROWSED, str(Path(path).resolve().parent))  # where Browse opens next
         self.spec.setText(spec)
         self.spec_edited.emit(spec)
 

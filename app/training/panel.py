@@ -50,7 +50,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         self.controller = controller or TrainingController(parent=self)
         self.folder: Path | None = None
         self.project_dir: Path | None = None  # relative paths of the settings start here
-        self.data = DataPreview()
+        self.data = DataPreview(project_dir=lambda: self.project_dir)
         self.change_check = ChangeCheck(self)  # Continue's data compared with its run's
         self.form = TrainingForm(doc, stack)
         self.plots = TrainingPlots()

@@ -22,6 +22,7 @@ from ...graph import projectfile
 from ...graph.document import Document
 from ...graph.errors import ProjectFileError
 from ...graph.paths import data_dir
+from .preferences import preference, remember, settings_path  # noqa: F401 - as before
 
 # The recovery file is written this long after the last edit (a burst of edits is one
 # write), and never later than AUTOSAVE_MAX_WAIT_MS after the first unsaved edit, so a
@@ -226,33 +227,16 @@ def export_suggestion(project_path: str | None, suffix: str, model_name: str = "
     return in_start_folder(project_path, stem + suffix)
 
 
-def settings_path() -> Path:
-    return data_dir() / "settings.json"
-
-
-def _settings() -> dict:
-    try:
-        data = json.loads(settings_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def export_folder() -> str | None:
     """The folder the last export of any session went to (the app's settings), or None."""
-    folder = _settings().get("export_folder")
+    folder = preference("export_folder")
     return folder if isinstance(folder, str) else None
 
 
 def remember_export_folder(path: str) -> str:
     """Note the folder of `path`, just exported to, in the app's settings; returns it."""
     folder = str(Path(path).resolve().parent)
-    try:
-        data_dir().mkdir(parents=True, exist_ok=True)
-        projectfile.write_text_atomic(settings_path(), json.dumps(
-            {**_settings(), "export_folder": folder}, indent=1))
-    except OSError:
-        pass  # a read-only home must not stop the export
+    remember("export_folder", folder)
     return folder
 
 
