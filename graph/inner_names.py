@@ -44,14 +44,26 @@ def holds_inner_names(spec: LayerSpec) -> bool:
 
 def inner_name_issues(doc: Document, node: Node, result: NodeResult | None) -> list[Issue]:
     """The issues of the layers `node` holds whose names torch refuses, one per layer."""
-    if result is None or not result.ok or result.params is None:
-        return []
+    if result is None or not result.ok or result.params is None or not _has_dotted_name(
+            doc.blocks if node.kind == USER_BLOCK else result.params):
+        return []  # the common case: no layer named with a '.', nothing counted or traced
     try:
         found = list(_dotted(doc, node.kind, result.params, result.input_shapes,
                              result.count))
     except (KerasCanvasError, KeyError, IndexError, TypeError):
         return []  # inference reports why the node cannot be traced
     return [_issue(node, block, path, name, kind) for block, path, name, kind in found]
+
+
+def _has_dotted_name(value: Any) -> bool:
+    """Whether a "name" holding a '.' is anywhere in `value` (params, definitions)."""
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        return (isinstance(name, str) and "." in name) or any(
+            _has_dotted_name(v) for v in value.values() if isinstance(v, Mapping | list))
+    if isinstance(value, list):
+        return any(_has_dotted_name(v) for v in value if isinstance(v, Mapping | list))
+    return False
 
 
 def _issue(node: Node, block: str | None, path: Path, name: str, kind: str) -> Issue:
