@@ -12,6 +12,7 @@ from ...codegen import STYLES, CodegenError, generate
 from ...codegen.plan import make_plan
 from ...codegen.sequential import sequential_problem
 from ...graph.training_schema import refused_training
+from ..training.flow_row import FlowRow
 from .shown import on_screen
 
 
@@ -107,7 +108,8 @@ class CodePanel(QtWidgets.QWidget):
         # An item delegate draws an item's own colour (a disabled style's grey, `_mark_styles`).
         self.style_box.setItemDelegate(QtWidgets.QStyledItemDelegate(self.style_box))
         # Compact controls: this panel shares the right dock with Properties, and its bar's
-        # width is that dock's minimum, taken from the canvas.
+        # width is that dock's minimum, taken from the canvas (so the bar wraps, `FlowRow`:
+        # in one row it held the dock at 297 px, a third of the canvas on a 1024 px screen).
         self.script_box = QtWidgets.QCheckBox("training script")
         self.script_box.setToolTip("Generate a full training script, not only the model")
         self.copy_button = QtWidgets.QToolButton(text="Copy")
@@ -118,12 +120,10 @@ class CodePanel(QtWidgets.QWidget):
         font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
         self.text.setFont(font)
         self.highlighter = PythonHighlighter(self.text.document())
-        bar = QtWidgets.QHBoxLayout()
-        bar.addWidget(QtWidgets.QLabel("Style"))
-        bar.addWidget(self.style_box)
-        bar.addWidget(self.script_box)
-        bar.addStretch(1)
-        bar.addWidget(self.copy_button)
+        bar = FlowRow()
+        for widget in (QtWidgets.QLabel("Style"), self.style_box, self.script_box,
+                       self.copy_button):
+            bar.addWidget(widget)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)

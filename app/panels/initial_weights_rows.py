@@ -20,6 +20,7 @@ from ...graph import commands as cmd
 from ...graph import initial_weights as iw
 from ...graph import weight_paths
 from ...runtime.cli.export import archive_config
+from ..training.flow_row import FlowRow
 
 FILTER = "Keras weights (*.keras *.weights.h5)"
 
@@ -79,10 +80,9 @@ class WeightsRows(QtCore.QObject):
         self.choose.setToolTip("Start from the weights of another .keras or .weights.h5 "
                                "file, layer by layer (name and shapes must match)")
         self.choose.clicked.connect(self._on_choose)
-        buttons = QtWidgets.QHBoxLayout()
+        buttons = FlowRow()  # wraps in a narrow dock: in one row it clipped the form at 266 px
         buttons.addWidget(self.enabled)
         buttons.addWidget(self.choose)
-        buttons.addStretch(1)
         add_row("initial weights", self.label)
         add_row("", buttons)
         self.refresh()

@@ -32,7 +32,7 @@ from .records import progress_text
 from .results import ResultsView
 from .run_start import RunStartMixin
 from .runs_reader import RunsReader
-from .widths import SettingsScroll, fit_columns
+from .widths import SettingsScroll, SettingsWidth, fit_columns
 
 PROGRESS_HZ = 10
 
@@ -123,7 +123,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setCollapsible(0, False)
-        splitter.setStretchFactor(1, 3)
+        self.settings_width = SettingsWidth(splitter)  # the same from session to session
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(splitter)

@@ -2,14 +2,18 @@
 
 The settings column is never narrower than its fields, whatever rows the form gains (an
 output added after the dock was built brought a wide loss list, cut off behind a sideways
-scroll bar); a list in it may shrink to `FIELD_CHARS` characters, its text then elided with
-the whole text as its tooltip; and the Runs tab's columns fit their header and values.
+scroll bar), and keeps one width from session to session (`SettingsWidth`: it followed
+what it first showed, some 300 px with synthetic data, 530 with a project's images); a
+list in it may shrink to `FIELD_CHARS` characters, its text then elided with the whole
+text as its tooltip; and the Runs tab's columns fit their header and values.
 """
 
 from __future__ import annotations
 
 import shiboken6
 from PySide6 import QtCore, QtWidgets
+
+from ..window.dock_sizes import keep_widths, kept_widths
 
 FIELD_CHARS = 14  # a settings list narrower than its text shows at least this many
 COLUMN_GAP = 12  # between a list's columns: the style's check box took more than it said
@@ -43,6 +47,53 @@ class SettingsScroll(QtWidgets.QScrollArea):
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
         hint = super().sizeHint()
         return QtCore.QSize(self.widget().sizeHint().width() + self._around(), hint.height())
+
+
+SETTINGS_WIDTH = 400  # the settings column unless the user left it at another width (digits_cnn
+# needs some 395 px under X at 1024x700: its fields are whole)
+SETTINGS_SHARE = 0.45  # of the Training dock's width, at most, by default or as kept
+SETTINGS = "training_settings"  # its name among the widths kept per screen size
+KEEP_MS = 500  # a drag of the splitter is kept once it pauses this long
+
+
+class SettingsWidth(QtCore.QObject):
+    """The settings column's width in `splitter` (its first widget): the width the user left
+    it at on a screen of this size when that still fits (from its fields' minimum up to
+    `SETTINGS_SHARE` of the splitter), else `SETTINGS_WIDTH` within those bounds. Set when
+    the splitter is first shown; the column to its right takes any later change of the
+    dock's width."""
+
+    def __init__(self, splitter: QtWidgets.QSplitter):
+        super().__init__(splitter)
+        self.splitter, self.placed = splitter, False
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.installEventFilter(self)
+        self._keep = QtCore.QTimer(self, singleShot=True, interval=KEEP_MS)
+        self._keep.timeout.connect(self._on_keep_timeout)
+        splitter.splitterMoved.connect(self._keep.start)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if (not self.placed and event.type() in (QtCore.QEvent.Show, QtCore.QEvent.Resize)
+                and watched.isVisible() and watched.width() > 0):
+            self.placed = True
+            self.place()
+        return False
+
+    def width_for(self, total: int) -> int:
+        low = self.splitter.widget(0).minimumWidth()
+        high = max(low, int(total * SETTINGS_SHARE))
+        kept = kept_widths(self.splitter).get(SETTINGS)
+        return kept if kept is not None and low <= kept <= high else \
+            min(max(SETTINGS_WIDTH, low), high)
+
+    def place(self) -> None:
+        total = sum(self.splitter.sizes())
+        width = self.width_for(total)
+        self.splitter.setSizes([width, total - width])
+
+    def _on_keep_timeout(self) -> None:
+        keep_widths(self.splitter, {SETTINGS: self.splitter.sizes()[0]})
 
 
 class _ElidedText(QtCore.QObject):

@@ -1,6 +1,7 @@
 """The window's docks: palette left, properties and code right, issues and summary below,
-their sizes at the first show, the bottom docks' growth for the Training and Search tabs,
-and the View menu's toggles for them."""
+their sizes at the first show (the side docks' as kept for the screen size, `dock_sizes`),
+the bottom docks' growth for the Training and Search tabs, and the View menu's toggles for
+them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from ..panels.issues import IssuesPanel
 from ..panels.palette import PalettePanel
 from ..panels.properties import PropertiesPanel
 from ..panels.summary import SummaryPanel
+from .dock_sizes import fitted, keep_widths, kept_widths, side_room
 
 SIDE_WIDTH = 352  # right docks at start: the widest property rows stay unclipped
+SIDE_FRAMES = 8  # what the window's layout takes beside the docks and separators
 DOCK_HEIGHT = 150  # the bottom panels at start: the canvas keeps most of the window
 # The Training tab, once raised: half the window (at least this), so its plots are readable.
 TRAINING_HEIGHT, TRAINING_SHARE = 420, 0.5
@@ -61,13 +64,31 @@ class DocksMixin:
         super().showEvent(event)
         if not getattr(self, "_docks_sized", False):  # sizes given before the first show are lost
             self._docks_sized = True
-            # and room for the form's scroll bar, which comes with a shorter dock (the
-            # Training tab raised): without it kernel_initializer's row broke in two
-            bar = self.style().pixelMetric(QtWidgets.QStyle.PM_ScrollBarExtent)
-            self.resizeDocks([self.palette_dock, self.properties_dock],
-                             [self.palette.preferred_width(), SIDE_WIDTH + bar],
-                             QtCore.Qt.Horizontal)
+            self._size_side_docks()
             self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
+
+    def _side_docks(self) -> dict[str, QtWidgets.QDockWidget]:
+        return {"palette": self.palette_dock, "properties": self.properties_dock}
+
+    def _size_side_docks(self) -> None:
+        """The side docks at their preferred widths, or those kept for this screen size
+        (`dock_sizes`), narrowed so that the canvas keeps `CANVAS_SHARE` of the window."""
+        # and room for the form's scroll bar, which comes with a shorter dock (the
+        # Training tab raised): without it kernel_initializer's row broke in two
+        bar = self.style().pixelMetric(QtWidgets.QStyle.PM_ScrollBarExtent)
+        wanted = {"palette": self.palette.preferred_width(), "properties": SIDE_WIDTH + bar}
+        wanted.update((name, width) for name, width in kept_widths(self).items()
+                      if name in wanted)
+        separator = self.style().pixelMetric(QtWidgets.QStyle.PM_DockWidgetSeparatorExtent)
+        widths = fitted(wanted, side_room(self.width(), 2 * separator + SIDE_FRAMES))
+        docks = self._side_docks()
+        self.resizeDocks([docks[name] for name in widths], list(widths.values()),
+                         QtCore.Qt.Horizontal)
+
+    def keep_dock_widths(self) -> None:
+        """Keep the side docks' widths for this screen size (the window is closing)."""
+        keep_widths(self, {name: dock.width() for name, dock in self._side_docks().items()
+                           if dock.isVisible() and not dock.isFloating()})
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)

@@ -102,6 +102,7 @@ class RunDocksMixin:
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)
         if event.isAccepted():  # kill a running worker, stop the study's trials
+            self.keep_dock_widths()  # the next session on a screen of this size starts so
             self.teardown.run()  # (also run when the window is deleted without a close)
 
     def _on_training_data_issues(self, issues: list) -> None:
