@@ -217,11 +217,16 @@ def _target_mode(path: Path) -> int:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Replace `path` with UTF-8 `text` whole or not at all (`graph.atomicfile`), keeping
-    its mode; partial files that killed saves left beside it are removed."""
+    """Replace `path` with UTF-8 `text` whole or not at all (`write_bytes_atomic`)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Replace `path` with `data` whole or not at all (`graph.atomicfile`), keeping its
+    mode; partial files that killed saves left beside it are removed."""
     path = Path(path)
     _remove_legacy_partials(path)
-    atomicfile.write_bytes_atomic(path, text.encode("utf-8"), _target_mode(path))
+    atomicfile.write_bytes_atomic(path, data, _target_mode(path))
 
 
 def _remove_legacy_partials(path: Path) -> None:

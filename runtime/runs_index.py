@@ -6,7 +6,9 @@ shows. The window and `kerascanvas run` (every run it trains, `runtime.cli.kept_
 both write it through `merge_index`: under a lock file
 (`runs.json.lock`) it re-reads the index and writes it back atomically with the given
 entries, keeping every entry on disk that they do not replace. An entry is known by its
-`uid` (entries written before there was one: by their number).
+`uid` (entries written before there was one: by their number). The index holds one entry
+a line (`runs_index_lines`), so a write copies the lines it keeps without parsing or
+encoding them again.
 
 Run numbers are given under that lock and never change once given, since the window
 shows a run's number while it trains and `kerascanvas run` prints the one it listed.
@@ -34,8 +36,6 @@ Each kept model has its run record beside it (`runtime.run_record`).
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 import socket
 import time
@@ -45,9 +45,19 @@ from typing import Any
 
 from filelock import FileLock
 
-from kerascanvas.graph.projectfile import write_text_atomic
+from kerascanvas.graph.projectfile import write_bytes_atomic, write_text_atomic
 
-INDEX = "runs.json"
+from .runs_index_lines import (  # noqa: F401  (read_index, finite_json: their home was here)
+    INDEX,
+    Row,
+    entry_uid,
+    finite_json,
+    index_bytes,
+    read_index,
+    read_rows,
+)
+from .runs_index_lines import RUNNING as RUNNING_LINE
+
 COUNTER = "runs.next"  # the next run number to give
 LOCK_TIMEOUT_S = 30.0
 RUNNING, INTERRUPTED = "running", "interrupted"
@@ -58,31 +68,6 @@ SNAPSHOT = "snapshot"
 # The process's key for the files ModelCheckpoint writes (a run on several processes,
 # which takes no snapshot), looked for once the process is gone.
 CHECKPOINTS = "checkpoints"
-
-
-def entry_uid(entry: dict[str, Any]) -> str:
-    """What identifies an index entry: its uid, else (older entries) its number."""
-    return str(entry.get("uid") or f"run-{entry.get('number')}")
-
-
-def read_index(folder: str | os.PathLike) -> list[dict[str, Any]]:
-    """The entries of `folder`'s runs index ([] when there is none).
-
-    Raises:
-        ValueError: the index exists but is not a runs index (the message names it).
-    """
-    index = Path(folder) / INDEX
-    if not index.exists():
-        return []
-    try:
-        runs = json.loads(index.read_text(encoding="utf-8"))["runs"]
-        if not isinstance(runs, list) or not all(isinstance(r, dict) and
-                                                 isinstance(r.get("number"), int)
-                                                 for r in runs):
-            raise ValueError("'runs' is not a list of numbered runs")
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"Could not read the runs in {index}: {exc}") from None
-    return runs
 
 
 def _start_ticks(pid: int) -> int | None:
@@ -198,18 +183,6 @@ def _set_aside(folder: Path) -> Path:
     return aside
 
 
-def finite_json(value: Any) -> Any:
-    """`value` with every NaN or infinity made None: the index is strict JSON, and a run
-    can end with a NaN validation metric while its training loss stays finite."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: finite_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite_json(v) for v in value]
-    return value
-
-
 @contextlib.contextmanager
 def _locked(folder: Path):
     """Hold `folder`'s index lock (made with the folder when there is none)."""
@@ -233,6 +206,20 @@ def _given(folder: Path, number: int) -> None:
     write_text_atomic(folder / COUNTER, f"{number + 1}\n")
 
 
+def _uncounted(folder: Path) -> list[int]:
+    """The numbers in the index that `runs.next` may not count past (hold the lock): none
+    when it was written after the index (each writer writes it then, past every number
+    the index holds), else all of them (an index written by hand, or before there was a
+    counter). An unreadable index's numbers are not reused: `merge_index` sets it aside."""
+    with contextlib.suppress(OSError):
+        if (folder / COUNTER).stat().st_mtime_ns > (folder / INDEX).stat().st_mtime_ns:
+            return []
+    try:
+        return [row.number for row in read_rows(folder)]
+    except ValueError:
+        return []
+
+
 def reserve_number(folder: str | os.PathLike, floor: int = 1) -> int:
     """Take the next run number of `folder`'s runs (at least `floor`), for a run that
     starts now; no other run of the folder is ever given it.
@@ -245,11 +232,7 @@ def reserve_number(folder: str | os.PathLike, floor: int = 1) -> int:
     """
     folder = Path(folder)
     with _locked(folder):
-        try:
-            numbers = [e["number"] for e in read_index(folder)]
-        except ValueError:  # merge_index sets it aside; its numbers are not reused here
-            numbers = []
-        number = max(_next_number(folder, numbers), int(floor))
+        number = max(_next_number(folder, _uncounted(folder)), int(floor))
         _given(folder, number)
     return number
 
@@ -258,15 +241,17 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
     """Write `entries` into `folder`'s runs index, keeping the others on disk.
 
     Under the index's lock the index is read again: entries on disk with the uid of one
-    of `entries` are replaced by it, the rest are kept as they are. An entry without a
-    number, or with one another run's entry holds, gets the next free one (it is set in
-    the dict). An unreadable index is moved aside to `runs.json.unreadable-TIME` first.
-    Returns the entries written, by number.
+    of `entries` are replaced by it, the rest are kept as they are (their lines copied,
+    `runs_index_lines`; one listed as running is judged, and written back interrupted
+    when its process is gone). An entry without a number, or with one another run's
+    entry holds, gets the next free one (it is set in the dict). An unreadable index is
+    moved aside to `runs.json.unreadable-TIME` first. The index is replaced whole or not
+    at all. Returns `entries`, by number.
     """
     folder = Path(folder)
     with _locked(folder):
         try:
-            disk = read_index(folder)
+            disk = read_rows(folder)
         except ValueError:
             _set_aside(folder)
             disk = []
@@ -274,16 +259,26 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
             if entry.get("number") or entry.get("uid"):
                 entry.setdefault("uid", entry_uid(entry))
         mine = {e["uid"] for e in entries if e.get("uid")}
-        kept = [judged(e, folder) for e in disk if entry_uid(e) not in mine]
-        held = {e["number"] for e in kept}
+        kept = [_judged_row(row, folder) for row in disk if row.uid not in mine]
+        held = {row.number for row in kept}
         free = _next_number(folder, [*held, *(e.get("number") or 0 for e in entries)])
         for entry in entries:
             if not entry.get("number") or entry["number"] in held:
                 entry.setdefault("uid", uuid.uuid4().hex)
                 entry["number"], free = free, free + 1
             held.add(entry["number"])
-        runs = sorted([*kept, *entries], key=lambda e: e["number"])
-        text = json.dumps({"runs": [finite_json(e) for e in runs]}, allow_nan=False)
-        write_text_atomic(folder / INDEX, text)
+        rows = sorted([*kept, *(Row(e["uid"], e["number"], None, e) for e in entries)],
+                      key=lambda row: row.number)
+        write_bytes_atomic(folder / INDEX, index_bytes(rows))
         _given(folder, free - 1)
-    return runs
+    return sorted(entries, key=lambda e: e["number"])
+
+
+def _judged_row(row: Row, folder: Path) -> Row:
+    """`row` as things stand: an entry listed as running is judged (`judged`)."""
+    if row.entry is None and RUNNING_LINE not in row.line:
+        return row
+    entry = row.parsed()
+    now = judged(entry, folder)
+    return row if now is entry and row.line is not None else Row(row.uid, row.number, None,
+                                                                  now)
