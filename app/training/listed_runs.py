@@ -15,6 +15,7 @@ from PySide6 import QtCore
 
 from ...runtime.snapshot import snapshot_path
 from .history import judge_listed
+from .index_writes import IndexWrites
 from .run_listing import RunListing
 from .runs_list_text import metrics_text
 from .runs_reader import RunsReader
@@ -42,6 +43,7 @@ class ListedRunsMixin:
         their new number. `runs_watch` notices the index change and `refresher` reads it
         off the GUI thread. Call once, from the constructor."""
         self._seen_listed: set[str] = set()  # uids of the runs a read found in the index
+        self._unkept: set[str] = set()  # uids of this window's ended runs not written yet
         self.runs_watch = RunsWatcher(self)
         self.refresher = RunsReader(self)
         self.runs_watch.changed.connect(self.refresher.read)
@@ -52,6 +54,7 @@ class ListedRunsMixin:
         self.judge_timer.timeout.connect(self._on_judge_timer_timeout)
         self.judge_timer.start()
         self._listings: dict[str, RunListing] = {}  # this window's runs in training, by uid
+        self.index_writes = IndexWrites(self)  # their listings, off the GUI thread
         self.controller.run_started.connect(self._list_window_run)
 
     def _stop_following_listed_runs(self) -> None:
@@ -59,35 +62,34 @@ class ListedRunsMixin:
         self.runs_watch.watch(None)
         self.refresher.shutdown()
         self.judge_timer.stop()
+        self.index_writes.shutdown()  # the listings asked for are written
 
     def _on_judge_timer_timeout(self) -> None:
         for record in [r for r in self.controller.runs if judge_listed(r)]:
             self._show_listed(record)
             self.append_log(f"{record.label} is interrupted: {record.message}")
         for uid, listing in list(self._listings.items()):
-            if listing.record.active:  # ended: its end is written (`_keep`), not this
-                self._listed_or_said(listing, listing.follow)
-            else:
+            if not listing.record.active:  # ended: its end is written (`_keep`), not this
                 del self._listings[uid]
+            elif (entry := listing.followed()) is not None:
+                self._write_listing(listing, entry)
 
     def _list_window_run(self, record) -> None:
         """List this window's run `record` as running, as it starts (`run_listing`)."""
         save = os.path.join(record.folder, f"run_{record.number}.keras")  # the controller's
         listing = RunListing(record, snapshot_path(save))
-        if self._listed_or_said(listing, listing.begin):
-            self._listings[record.uid] = listing
+        self._listings[record.uid] = listing
+        self._write_listing(listing, listing.begun())
 
-    def _listed_or_said(self, listing: RunListing, write) -> bool:
-        """Call `write`; an index that cannot be written is said once, and the run is not
-        listed again until it ends."""
-        try:
-            write()
-        except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
-            self._listings.pop(listing.record.uid, None)
-            self.append_log(f"Could not list {listing.record.label} as running in "
-                            f"{listing.folder} ({exc}); it is listed when it ends.")
-            return False
-        return True
+    def _write_listing(self, listing: RunListing, entry: dict) -> None:
+        """Write `entry` off the GUI thread (`index_writes`); an index that cannot be
+        written is said once, and the run is not listed again until it ends."""
+        def failed(error: Exception) -> None:
+            if self._listings.pop(listing.record.uid, None) is not None:
+                self.append_log(f"Could not list {listing.record.label} as running in "
+                                f"{listing.folder} ({error}); it is listed when it ends.")
+
+        self.index_writes.write(lambda: listing.write(entry), failed)
 
     def _live(self, records: list) -> list:
         """`records` read from the index, this window's runs in training as they are here

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .history import load_runs, runs_folder, save_runs
+from .history import runs_folder, save_runs
 from .listed_runs import ListedRunsMixin
 from .runs_list_text import metrics_text
 
@@ -37,6 +37,7 @@ class ProjectRunsMixin(ListedRunsMixin):
         self._show_data_spec()
         if move and old is not None and old.is_dir() and not folder.exists():
             self.reader.cancel()
+            self.index_writes.flush()  # no listing is written into the old folder after
             shutil.move(str(old), str(folder))
             for record in self.controller.runs:
                 record.folder = str(folder)
@@ -81,19 +82,22 @@ class ProjectRunsMixin(ListedRunsMixin):
         self._update_buttons()
 
     def _keep(self, record) -> None:
-        """Write the finished run into its project's runs index."""
+        """Write the finished run into its project's runs index: its entry alone (and
+        those of this window's runs an earlier write failed to keep), the others on disk
+        kept as they are (`runs_index.merge_index`)."""
+        self.index_writes.flush()  # its listings first: its end replaces them
         folder = Path(record.folder or self.controller.save_dir)
+        ours = record in self.controller.runs
+        ended = [r for r in self.controller.runs if r is record or r.uid in self._unkept] \
+            if ours else [record]  # else a run of a project that is no longer open
         try:
-            if record in self.controller.runs:
-                moved = save_runs(folder, self.controller.runs)
-            else:  # a run of a project that is no longer open
-                others, _ = load_runs(folder)
-                moved = save_runs(folder, [r for r in others if r.uid != record.uid]
-                                  + [record])
+            moved = save_runs(folder, ended)
         except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
+            self._unkept.add(record.uid)
             self.append_log(f"Could not keep {record.label} in {folder}: {exc}")
             return
-        if record in self.controller.runs:  # the index now holds each finished run listed
+        self._unkept -= {r.uid for r in ended}
+        if ours:  # the index now holds each finished run listed
             self._seen_listed |= {r.uid for r in self.controller.runs if not r.active}
             if self.refresher.busy:  # a read begun before this write would drop them
                 self.refresher.read(folder)
@@ -163,12 +167,14 @@ class ProjectRunsMixin(ListedRunsMixin):
     def _update_overlays(self) -> None:
         """Overlay the checked runs other than the one shown."""
         shown = self.plots.current
+        by_number = {r.number: r for r in reversed(self.controller.runs)}  # the first
         checked = []
         for i in range(self.runs.topLevelItemCount()):
             item = self.runs.topLevelItem(i)
-            record = next(r for r in self.controller.runs
-                          if r.number == item.data(0, QtCore.Qt.UserRole))
-            if item.checkState(0) == QtCore.Qt.Checked and record.curves is not shown:
+            if item.checkState(0) != QtCore.Qt.Checked:
+                continue
+            record = by_number[item.data(0, QtCore.Qt.UserRole)]
+            if record.curves is not shown:
                 checked.append((record.label, record.curves))
         self.plots.set_overlays(checked)
 

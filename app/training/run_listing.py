@@ -43,30 +43,44 @@ class RunListing:
 
     def begin(self) -> None:
         """List the run as running, nothing kept yet (its curves: those it continues)."""
-        self._write(None, self.record.initial_epoch)
+        self.write(self.begun())
 
     def follow(self) -> bool:
         """List the run again when a new snapshot is on disk, whole with its record (a run
         on several processes, which keeps none: when an epoch has ended since); whether
         it did."""
+        entry = self.followed()
+        if entry is not None:
+            self.write(entry)
+        return entry is not None
+
+    def begun(self) -> dict:
+        """The run's entry as it starts (for `write`)."""
+        return self._entry(None, self.record.initial_epoch)
+
+    def followed(self) -> dict | None:
+        """The run's entry holding the new snapshot on disk (for `write`), or on several
+        processes the epoch that ended since it was last listed; None when there is none
+        since the last one taken."""
         if self.record.processes > 1:
             epoch = self.record.initial_epoch + self.record.epochs_done
             moved, self.listed_epoch = epoch != self.listed_epoch, epoch
-            if moved:
-                self._write(None, epoch)
-            return moved
+            return self._entry(None, epoch) if moved else None
         identity = file_identity(self.snapshot)
         if identity is None or identity == self.seen:
-            return False
+            return None
         held = held_epoch(self.snapshot)
         if held is None:  # its record is still being written: the next look takes it
-            return False
+            return None
         self.seen = identity
-        self._write(self.snapshot, held)
-        return True
+        return self._entry(self.snapshot, held)
 
-    def _write(self, snapshot: str | None, epoch: int) -> None:
-        """Write the run's entry as running, holding epoch `epoch` in `snapshot`."""
+    def write(self, entry: dict) -> None:
+        """Write `entry` into the index (any thread: the entry is made already)."""
+        runs_index.merge_index(self.folder, [entry])
+
+    def _entry(self, snapshot: str | None, epoch: int) -> dict:
+        """The run's entry as running, holding epoch `epoch` in `snapshot`."""
         record, start = self.record, self.record.initial_epoch
         cut = dataclasses.replace(record, curves=record.curves.copy(until=epoch),
                                   saved_path=None, result=None)
@@ -84,4 +98,4 @@ class RunListing:
                       runs_index.PROCESS: {**process, BY: "another window",
                                            runs_index.SNAPSHOT: os.path.relpath(
                                                self.snapshot, self.folder)}})
-        runs_index.merge_index(self.folder, [entry])
+        return entry

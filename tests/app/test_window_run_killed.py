@@ -74,6 +74,7 @@ def panel(qtbot, tmp_path):
 def test_a_window_run_is_listed_running_from_its_start_then_at_each_snapshot(
         panel, qtbot, tmp_path):
     run, record = started(panel, qtbot)
+    qtbot.waitUntil(lambda: not panel.index_writes.busy, timeout=10_000)  # off the GUI thread
     [begun] = runs_index.read_index(tmp_path)
     assert (begun["uid"], begun["number"], begun["status"], begun["saved"]) == (
         record.uid, record.number, "running", None)

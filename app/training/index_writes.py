@@ -1,0 +1,62 @@
+"""The window's listings of its runs in training, written into the runs index off the GUI
+thread.
+
+Each write re-reads the project's `runs.json` under its lock and replaces it whole
+(`runtime.runs_index.merge_index`): the other entries' lines are only copied, but for a
+project of 2,000 runs that is still 30 MB read, written and synced to disk, some tenths of
+a second. A run is listed as it starts and again at each snapshot (`run_listing`), so
+those writes run in one worker thread, in the order they were asked for, and a write
+that failed is said on the GUI thread (`FutureWatcher`). The entry itself is made on
+the GUI thread, where its run's record changes. `flush()` waits for the writes asked for:
+a run's end is written after its listings, and none is left behind when the window
+closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from PySide6 import QtCore
+
+from ..future_watch import FutureWatcher
+
+
+class IndexWrites(QtCore.QObject):
+    """Writes into runs indexes in a worker thread, one at a time, in order."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerascanvas-index")
+        self._watcher = FutureWatcher(self)
+        self._pending: list[tuple[Future, Callable[[Exception], None]]] = []
+
+    @property
+    def busy(self) -> bool:
+        """A write was asked for and its outcome is not handed back yet."""
+        return bool(self._pending)
+
+    def write(self, work: Callable[[], object], failed: Callable[[Exception], None]) -> None:
+        """Run `work()` after the writes asked before; `failed(error)` follows on the GUI
+        thread if it raised (OSError, ValueError, filelock's Timeout...)."""
+        future = self._pool.submit(work)
+        self._pending.append((future, failed))
+        self._watcher.watch(future, lambda _future: self._deliver())
+
+    def flush(self) -> None:
+        """Wait for every write asked for; their failures are said now."""
+        wait([future for future, _ in self._pending])
+        self._deliver()
+
+    def shutdown(self) -> None:
+        self.flush()
+        self._watcher.clear()
+        self._pool.shutdown(wait=True)
+
+    def _deliver(self) -> None:
+        """Hand back, in order, the outcomes of the writes that ended."""
+        while self._pending and self._pending[0][0].done():
+            future, failed = self._pending.pop(0)
+            error = future.exception()
+            if error is not None:
+                failed(error)
