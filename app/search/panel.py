@@ -90,6 +90,12 @@ class SearchPanel(StudyRun, QtWidgets.QWidget):
         for widget in (left, self.trials, self.plots):
             split.addWidget(widget)
         split.setSizes([330, 420, 420])
+        # The controls' column keeps its width as the tab's does change (a scroll bar that
+        # comes as the content outgrows the dock took 14 px, 4 of them from the column's
+        # buttons: Stop moved 2 px under the pointer); the table and plots take the change.
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)

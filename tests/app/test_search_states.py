@@ -151,3 +151,26 @@ def test_the_buttons_stay_put_as_the_status_line_changes(make_window, qtbot, tmp
     panel.controls.show_state(True, True, None, False)  # the checks' busy bar shows
     assert panel.busy.isVisible() and stop_at() == before
     panel.controls.show_state(False, False, None, False)
+
+
+def test_the_buttons_stay_put_as_the_tab_scroll_bar_comes_and_goes(make_window, qtbot,
+                                                                   tmp_path):
+    """The tab's content is some 420 px high: in a lower dock its scroll bar shows and the
+    tab narrows by its width. The controls' column kept its share of the width, so Stop
+    moved 2 px sideways (as the dock's height or the content above settled, under load
+    after the first look); the column keeps its width and the table and plots give way."""
+    from PySide6 import QtCore
+
+    from tests.runtime.test_search import LR, mlp_project
+
+    window = make_window(str(mlp_project(tmp_path, [LR])))
+    window.resize(1400, 900)
+    panel = show_tab(window, qtbot)
+    bar = panel.parentWidget().parentWidget().verticalScrollBar()  # the dock's scroll area
+    seen = {}
+    for height in (panel.minimumSizeHint().height() + 200, 200):
+        window.resizeDocks([window.search_dock], [height], QtCore.Qt.Vertical)
+        qtbot.waitUntil(lambda h=height: bar.isVisible() == (h == 200))
+        qtbot.wait(50)
+        seen[bar.isVisible()] = panel.stop_button.mapTo(panel, QtCore.QPoint(0, 0)).x()
+    assert seen[True] == seen[False]
