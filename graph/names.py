@@ -67,6 +67,20 @@ def is_default_name(name: str, kind: str) -> bool:
     return re.fullmatch(re.escape(default_name(kind)) + r"(_\d+)?", name) is not None
 
 
+def is_auto_name(name: str, kind: str, params: dict | None = None) -> bool:
+    """Whether `name` is one a new `kind` node with `params` gets (`new_node_name`, numbered
+    `_1`, `_2` when taken) or Keras' plain one for the kind (`is_default_name`: an
+    Application named before it took its architecture's name), so no user typed it.
+
+    >>> arch = {"architecture": "MobileNetV2"}
+    >>> [is_auto_name(n, "Application", arch) for n in
+    ...  ("mobilenetv2_1.00_224_1", "application", "resnet50", "backbone")]
+    [True, True, False, False]
+    """
+    own = re.fullmatch(re.escape(new_node_name(kind, params)) + r"(_\d+)?", name)
+    return own is not None or is_default_name(name, kind)
+
+
 def name_problem(name: Any, what: str = "layer") -> str | None:
     """Why `name` cannot be a Keras layer (or `what`) name, or None when it can.
 

@@ -35,7 +35,7 @@ from .inference import ERROR, infer_node
 from .keras_quirks import RETURNS_INPUT
 from .layers.recurrent_cells import CELL_KINDS, cell_spec
 from .layers.wrappers import WRAPPERS
-from .names import default_name, is_default_name
+from .names import default_name, is_auto_name, is_default_name, new_node_name
 from .spec import GENERIC, INPUT, LAYER_SPECS, SHARED_CALL, LayerSpec, get_spec
 
 # Wrappers of one layer; a Pipeline holds a list and is made from several nodes.
@@ -188,6 +188,40 @@ def _renamable(doc: Document, node: Node) -> bool:
     per output, a search space, a dict key keep their node by keeping its name)."""
     settings = (doc.training, doc.search, doc.weights, doc.input_keys, doc.output_keys)
     return is_default_name(node.name, node.kind) and not _mentions(settings, node.name)
+
+
+def set_param(doc: Document, node_id: str, name: str, value: Any,
+              stack: cmd.UndoStack) -> None:
+    """Set one param of `node_id` (`UNSET` resets it). Where the node's name is still the
+    automatic one of its old params and the new ones name a new node otherwise (an
+    Application's architecture: `mobilenetv2_1.00_224` to `resnet50`), the name follows,
+    in the same undo step, as a changed kind's does (`change_kind`)."""
+    node = doc.node(node_id)
+    old = dict(node.params)
+    new = {k: v for k, v in {**old, name: value}.items() if v is not cmd.UNSET}
+    renamed = _followed_name(doc, node, old, new)
+    if renamed is None:
+        stack.push(cmd.SetParam(doc, node_id, name, value))
+        return
+    with stack.macro(f"Set {name} of {node.name}"):
+        stack.push(cmd.SetParam(doc, node_id, name, value))
+        stack.push(cmd.Rename(doc, node_id, renamed))
+
+
+def _followed_name(doc: Document, node: Node, old: dict, new: dict) -> str | None:
+    """The automatic name a node with params `new` gets, where `node` has the automatic
+    name of params `old`, no setting names it and the two differ; else None."""
+    spec = get_spec(node.kind)
+    try:
+        old, new = spec.resolve(old), spec.resolve(new)
+    except KerasCanvasError:
+        return None
+    base = new_node_name(node.kind, new)
+    settings = (doc.training, doc.search, doc.weights, doc.input_keys, doc.output_keys)
+    if (base == new_node_name(node.kind, old) or not is_auto_name(node.name, node.kind, old)
+            or _mentions(settings, node.name)):
+        return None
+    return doc.unique_name(base, exclude=node.id)
 
 
 def _mentions(value: Any, name: str) -> bool:

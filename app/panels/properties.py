@@ -18,6 +18,7 @@ from ...graph.document import UNSET
 from ...graph.errors import KerasCanvasError, ParamError
 from ...graph.layers.operations import shown_dtype
 from ...graph.params import to_json
+from ...graph.rekind import set_param
 from ...graph.search_edit import entry_for, mark, suggest_range, unmark
 from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
@@ -270,8 +271,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             return
         if value is not UNSET and current is not UNSET and p.coerce(current) == value:
             return
-        self.stack.push(cmd.SetParam(self.doc, self.node_id, name,
-                                     value if value is UNSET else to_json(value)))
+        # An automatic name follows (an Application's architecture names it).
+        set_param(self.doc, self.node_id, name, value if value is UNSET else to_json(value),
+                  self.stack)
 
     def _on_editor_refused(self, message: str, name: str | None = None) -> None:
         """The editor kept the refused text for the user to fix: say why, naming the node."""
