@@ -19,14 +19,28 @@ and after Ctrl+L):
     d33fb9c:   ResNet50 0/0 and 0/1, MobileNetV2 0/0 and 6/1, DenseNet121 0/0 and 38/14
     a3b9eda:   ResNet50 0/0 and 0/1, MobileNetV2 0/0 and 2/5, DenseNet121 0/0 and 4/38,
                VGG16 0/0 and 0/0; attention_states 0/1 and 0/1 (its short sideways wire)
-    this tree: the same, but attention_states 0/0 and 0/0
+    a541f14:   the same, but attention_states 0/0 and 0/0
 
-Of the labels hidden after Ctrl+L, all but one repeat a shape shown beside them on another
-wire of the same tensor (`label_repeats`); MobileNetV2's block_9_depthwise into its BN (a
-22-long wire, the arrows of the wires up the column gaps on both sides of it) has no room.
-In a 1600x560 window VGG16 after Ctrl+L has 1 pair and 1 label hidden (block2_pool into
-block3_conv1: the 51-unit column gaps are narrower than its label), at a3b9eda as here; its
-shape shows in the tooltips of the wire and of the ports at both its ends.
+At d88846b, of the labels hidden after Ctrl+L, all but one repeat a shape shown beside
+them on another wire of the same tensor (`label_repeats`); MobileNetV2's block_9_depthwise
+into its BN (a 22-long wire, the arrows of the wires up the column gaps on both sides of
+it) had no room.
+
+With room for the labels beside each column (a label right of a column's wire ran into the
+arrows of the wires climbing the gap to the next column), after Ctrl+L; cells: pairs /
+hidden / view scale, before (d88846b) -> this tree (2026-12-01, offscreen):
+
+    1600x1000  ResNet50 0/1/0.40 -> 0/1/0.38, MobileNetV2 2/5/0.47 -> 0/0/0.45,
+               DenseNet121 4/38/0.31 -> 0/26/0.29, VGG16 0/0/0.99 -> 0/0/0.99
+    1600x560   ResNet50 0/10/0.28 -> 0/4/0.28, MobileNetV2 1/9/0.30 -> 0/0/0.30,
+               DenseNet121 5/38/0.19 -> 0/24/0.19, VGG16 1/1/0.74 -> 0/0/0.74
+    1024x700   ResNet50 0/0/0.19 -> 0/1/0.18, MobileNetV2 1/8/0.25 -> 0/0/0.22,
+               DenseNet121 6/36/0.16 -> 0/29/0.15, VGG16 0/0/0.58 -> 0/0/0.60
+
+Every label still hidden shows its shape on another wire of the same tensor (a ResNet
+block's output into its Add beside the one into the next block; a DenseNet concat's into
+the next concat beside the one into the next layer); none lies on another. The scale is
+the view's once fitted (the cost of the room: at most 0.03).
 """
 
 from __future__ import annotations
@@ -72,7 +86,8 @@ def count(window) -> dict:
     named = [f"{wire_name(a)} | {wire_name(b)}" for a, b in pairs[:5]]
     hidden = [wire_name(p) for p in pipes if not shown(p)]
     return {"pairs": len(pairs), "hidden": len(hidden), "labels": len(pipes),
-            "named": named, "hidden_named": hidden[:8]}
+            "named": named, "hidden_named": hidden[:8],
+            "scale": round(window.canvas.viewer.transform().m11(), 3)}
 
 
 def wire_name(pipe) -> str:
@@ -124,11 +139,13 @@ def report(paths: list[str], against: str | None, size: str = "1600x1000") -> No
         from bench_edit_large import tree_of
 
         sides = {against: tree_of(against), "this tree": None}
-    print("cells: label pairs on each other / labels hidden / labels, as opened | after Ctrl+L")
+    print("cells: label pairs on each other / labels hidden / labels / view scale, as opened"
+          " | after Ctrl+L")
     for path in paths:
         for side, import_path in sides.items():
             got = child(path, import_path, size)
             cells = " | ".join(f"{got[k]['pairs']}/{got[k]['hidden']}/{got[k]['labels']}"
+                               f"/{got[k]['scale']:.2f}"
                                for k in ("opened", "layout"))
             print(f"{os.path.basename(path):<28}{side:<12}{cells}", flush=True)
             for pair in got["layout"]["named"]:

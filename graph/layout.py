@@ -17,7 +17,8 @@ wrap from one column to the next, and more inside a repeated unit (layers named
 `block_3_*` or `conv2_block1_*` belong to one unit, see `unit_key`); so columns
 end between residual blocks, not inside one, and units stay whole and are set a
 little apart from each other within a column (the cuts: `graph.layout_columns`, whose
-public names are importable here too).
+public names are importable here too). A column reaches as far as the shape labels beside
+its wires (`layout_labels`), so the gap after it is clear of them.
 
 >>> from kerascanvas.graph.document import Document, Edge
 >>> doc = Document()
@@ -43,6 +44,7 @@ from .layout_columns import (  # noqa: F401 - public here too
     unit_key,
     unit_starts,
 )
+from .layout_labels import label_spans
 from .layout_ports import (
     main_in_line,
     main_ports,
@@ -128,7 +130,8 @@ def estimated_size(name: str) -> tuple[float, float]:
 def layered_layout(doc: Document, direction: str = "TB",
                    sizes: Mapping[str, tuple[float, float]] | None = None,
                    gap: tuple[float, float] = (30.0, 22.0),
-                   aspect: float | None = VIEW_ASPECT) -> dict[str, tuple[float, float]]:
+                   aspect: float | None = VIEW_ASPECT,
+                   labels: Mapping[str, float] | None = None) -> dict[str, tuple[float, float]]:
     """Positions (top-left corners) for every node.
 
     Args:
@@ -138,6 +141,8 @@ def layered_layout(doc: Document, direction: str = "TB",
         sizes: node id -> (width, height) as drawn; else `estimated_size`.
         gap: (between nodes of one layer, between layers), in scene units.
         aspect: width / height of the view to fill; None keeps one column (or row).
+        labels: node id -> width of the widest shape label on its wires out
+            (`layout_labels.label_widths`), which each column keeps room for beside it.
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}. Received: {direction!r}")
@@ -156,6 +161,8 @@ def layered_layout(doc: Document, direction: str = "TB",
         cross = main_in_line(doc, slots, cross, main_ports(doc, path, extent))
     thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
     spans = [_span(c, extent, 1 - along) for c in cross]
+    if labels and along == 1:  # beside the wires going down; above those going across
+        spans = label_spans(spans, cross, labels)
     starts = unit_starts(doc, slots)
     cost = break_costs(doc, layer, len(slots), starts)
     centres = {n: c for row in cross for n, c in row.items()}

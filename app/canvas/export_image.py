@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layout import layered_layout
+from kerascanvas.graph.layout_labels import label_widths
 from kerascanvas.graph.validate import Analysis, analyze
 
 from .export_wires import DrawnEdge, drawn_edges, output_port_point, port_counts
@@ -66,7 +67,7 @@ def node_boxes(doc: Document, analysis: Analysis) -> dict[str, QtCore.QRectF]:
                  for nid, p in stored.items()}
         if not any_overlap(list(boxes.values())):
             return boxes
-    positions = layered_layout(doc, "TB", sizes, aspect=EXPORT_ASPECT)
+    positions = layered_layout(doc, "TB", sizes, aspect=EXPORT_ASPECT, labels=label_widths(doc))
     return {nid: QtCore.QRectF(*positions[nid], *sizes[nid]) for nid in doc.nodes}
 
 

@@ -14,6 +14,7 @@ from PySide6 import QtCore
 from ...graph import events as ev
 from ...graph.document import Edge
 from ...graph.layout import layered_layout
+from ...graph.layout_labels import label_widths
 from ...graph.userblocks import spec_for_display
 from .node_style import CATEGORY_COLORS
 from .nodes import LayerNodeItem
@@ -179,7 +180,8 @@ class DocumentSync:
         self.renderer.render()  # sizes depend on the texts, and the layout on the sizes
         stored = {n: self.doc.position(n) for n in self.doc.nodes}
         if self.views and not any(stored.values()):
-            stored = layered_layout(self.doc, "TB", self.node_sizes(), aspect=self.view_aspect())
+            stored = layered_layout(self.doc, "TB", self.node_sizes(), aspect=self.view_aspect(),
+                                    labels=label_widths(self.doc))
         centre = self.scene_center()
         for node_id, item in self.views.items():
             self._place(item, stored.get(node_id) or centre)

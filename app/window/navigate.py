@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...graph import commands as cmd
 from ...graph.layout import layered_layout
+from ...graph.layout_labels import label_widths
 from ..canvas.find import FindBar
 from ..canvas.minimap import MiniMap
 from .dialog_focus import DialogFocus
@@ -71,7 +72,8 @@ class NavigateMixin:
     def auto_layout(self, direction: str = "TB") -> None:
         """Lay the graph out in layers (one undoable "Auto layout") and fit it into view."""
         positions = layered_layout(self.doc, direction, self.canvas.node_sizes(),
-                                   aspect=self.canvas.view_aspect())
+                                   aspect=self.canvas.view_aspect(),
+                                   labels=label_widths(self.doc))
         if positions:
             self.stack.push(cmd.Move(self.doc, positions, text=LAYOUT_TEXT))
         self.fit()
