@@ -56,8 +56,8 @@ def record_to_dict(record: RunRecord, folder: Path) -> dict:
     data = {name: getattr(record, name) for name in FIELDS}
     data["uid"] = record.uid
     data["result"] = None if record.result is None else to_wire(record.result)
-    saved = record.saved_path
-    data["saved"] = os.path.relpath(saved, folder) if saved and os.path.exists(saved) else None
+    saved = record.saved_path  # kept when its file is gone: Export says it is missing
+    data["saved"] = os.path.relpath(saved, folder) if saved else None
     curves = record.curves
     data["curves"] = {"batch_loss": _series(curves.batch_loss), "lr": _series(curves.lr),
                       "epochs": {k: _series(s) for k, s in curves.epochs.items()},

@@ -101,9 +101,9 @@ class ListedRunsMixin:
         """Show anew a run another process lists (its status, settings and metrics)."""
         item = self._item_of(record)
         if item is not None:
-            for column, text in enumerate([record.status, record.summary(),
-                                           metrics_text(record)], start=1):
-                item.setText(column, text)
+            self._show_status(item, record)
+            item.setText(2, record.summary())
+            item.setText(3, metrics_text(record))
         if self.results.record is record:
             self.results.show_run(record)
         runs = self.controller.runs
@@ -148,6 +148,7 @@ class ListedRunsMixin:
                 self._show_listed(record)  # the progress line, for the last run
                 self.append_log(f"{record.label} was listed in {folder}: {record.status}")
         self._seen_listed = {r.uid for r in records}
+        self._recheck_models()
 
     def _drop_unlisted(self, listed: dict, folder: Path) -> None:
         """Take out the runs a read found in the index before and that it no longer holds,

@@ -226,7 +226,7 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
     def _on_controller_status_changed(self, record) -> None:
         item = self._item_of(record)
         if item is not None:
-            item.setText(1, record.status)
+            self._show_status(item, record)
             item.setText(3, metrics_text(record))
         self.pause_button.setText("Resume" if record.status == "paused" else "Pause")
         self._update_buttons()

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from .history import runs_folder, save_runs
 from .listed_runs import ListedRunsMixin
-from .runs_list_text import metrics_text
+from .runs_list_text import metrics_text, status_text
 
 __all__ = ["ProjectRunsMixin", "metrics_text"]
 
@@ -185,11 +185,28 @@ class ProjectRunsMixin(ListedRunsMixin):
         # as runs on other data (`kerascanvas run --data`, an edited field) read alike.
         data = record.settings.get("data")
         item.setToolTip(2, item.text(2) + (f"\ndata: {data}" if data else ""))
+        self._show_status(item, record)
         item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
         item.setCheckState(0, QtCore.Qt.Unchecked)
         item.setData(0, QtCore.Qt.UserRole, record.number)
         self.runs.addTopLevelItem(item)
         return item
+
+    def _show_status(self, item: QtWidgets.QTreeWidgetItem, record) -> None:
+        """`record`'s status in its row, saying when its model file is missing."""
+        text, tip = status_text(record)
+        item.setText(1, text)
+        item.setToolTip(1, tip)
+
+    def _recheck_models(self) -> None:
+        """Say in their rows which runs' model files went since they were shown (the
+        index was written or read again); only rows whose status changes are set."""
+        by_number = {r.number: r for r in reversed(self.controller.runs)}  # the first
+        for i in range(self.runs.topLevelItemCount()):
+            item = self.runs.topLevelItem(i)
+            record = by_number.get(item.data(0, QtCore.Qt.UserRole))
+            if record is not None and item.text(1) != status_text(record)[0]:
+                self._show_status(item, record)
 
     def _item_of(self, record) -> QtWidgets.QTreeWidgetItem | None:
         return self._item_of_number(record.number)

@@ -3,6 +3,10 @@ they are from, counted from 1 as Keras' progress counts, or why there are none."
 
 from __future__ import annotations
 
+import os
+
+MISSING = "model file missing"
+
 
 def metrics_text(record) -> str:
     """"epoch 4/15: accuracy 0.9, loss 0.25": the run's final metrics, by name, after the
@@ -22,6 +26,16 @@ def metrics_text(record) -> str:
     if not text and not record.active and record.message:
         return f"none: {record.message.strip().splitlines()[0]}"
     return f"epoch {epoch}/{record.epochs or '?'}{kept}: {text}" if text and epoch else text
+
+
+def status_text(record) -> tuple[str, str]:
+    """The Runs tab's status of `record` and its tooltip: "finished · model file missing"
+    for an ended run whose saved model is no longer on disk (deleted, moved), its path in
+    the tooltip, as Export Model lists it."""
+    path = record.saved_path
+    if record.active or not path or os.path.isfile(path):
+        return record.status, record.status
+    return f"{record.status} · {MISSING}", f"{record.status}; {MISSING}: {path}"
 
 
 def nan_text(record, text: str, epoch: int | None) -> str:
