@@ -115,12 +115,15 @@ class ListedRunsMixin:
 
     def _replace_listed(self, old, new) -> None:
         """`new`, read from the index, replaces `old`, a run another process listed as
-        running: its end, or its progress, as that process wrote it."""
+        running: its end, or its progress, as that process wrote it, in the curves shown
+        and in the overlays where it is ticked."""
         self.controller.runs[self.controller.runs.index(old)] = new
         if self.plots.current is old.curves and not self.controller.is_active:
             self.plots.show_run(new.curves, new.label)
         if self.results.record is old:
             self.results.record = new
+        if any(curves is old.curves for _, curves, _ in self.plots.overlays):
+            self._update_overlays()  # ticked: its overlay follows, as the shown run does
         self._show_listed(new)
         if new.status != old.status:
             self.append_log(f"{new.label} (listed by another process): {new.status}")
