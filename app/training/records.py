@@ -65,7 +65,7 @@ class RunRecord:
     # The process that lists it as running there (`runtime.runs_index.PROCESS`): a run of
     # `kerascanvas run`, not this window's; None for the window's runs and ended ones.
     process: dict[str, Any] | None = None
-    # A digest of the graph it trains (`window.export_weights.graph_key`), kept in the runs
+    # A digest of the graph it trains (`graph.digest.graph_key`), kept in the runs
     # index so that Export Model offers its model first in a later session; None: unknown.
     graph: str | None = None
 

@@ -17,29 +17,18 @@ not chosen for the user.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...graph.digest import graph_key
 from ...graph.document import Document
 from ...runtime.events import FINISHED
 from ...runtime.snapshot import snapshot_path
 
 SNAPSHOT_END = snapshot_path("run.keras").removeprefix("run")  # ".last.keras"
-
-
-def graph_key(doc: Document) -> str:
-    """A digest of the graph as a model is built from it: nodes (kind, name, params),
-    wires, outputs; not where the nodes stand nor the training settings. A run keeps it in
-    the runs index (`RunRecord.graph`)."""
-    nodes = [[n.id, n.kind, n.name, n.params] for n in doc.nodes.values()]
-    edges = sorted([e.src, e.src_port, e.dst, e.dst_port] for e in doc.edges)
-    text = json.dumps([nodes, edges, list(doc.outputs)], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

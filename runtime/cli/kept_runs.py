@@ -151,10 +151,12 @@ class CurveTap:
 KERAS_LR_LOG = "learning_rate"
 
 
-def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None = None) -> dict:
+def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None = None,
+                graph: str | None = None) -> dict:
     """The runs index entry, in the runs folder `folder`, of a run `train` returned, as
     the window writes its own runs (`app.training.history.record_to_dict`); `saved` is
-    the model's path from `folder`, or None when none was kept."""
+    the model's path from `folder`, or None when none was kept; `graph`: the digest of
+    the graph it trained (`graph.digest`), None when not known."""
     from .. import events as ev
 
     event = ev.Result.of(result, processes=processes)
@@ -168,6 +170,7 @@ def index_entry(result, folder: Path, processes: int = 1, tap: CurveTap | None =
         "steps": None, "epoch": result.epochs_run, "initial_epoch": start,
         "epochs_done": result.epochs_run - start, "message": _message(result),
         "result": ev.to_wire(event), "resumed_from": None, "processes": processes,
+        "graph": graph,
         "saved": os.path.relpath(result.saved, folder) if result.saved else None,
         "curves": {"batch_loss": tap.batch_loss if tap else [[], []],
                    "lr": tap.lr if tap else [[], []], "epochs": epochs,
@@ -220,6 +223,7 @@ def continue_listed(entry: dict, folder: Path, resumed: str | None,
         return None
     start, old, new = entry["initial_epoch"], previous.get("curves") or {}, entry["curves"]
     entry["resumed_from"] = previous["number"]
+    entry["graph"] = previous.get("graph")  # it goes on with that run's model
     for name in ("batch_loss", "lr"):
         new[name] = _joined(old.get(name) or [[], []], new[name], start)
     epochs = old.get("epochs") or {}
@@ -231,17 +235,18 @@ def continue_listed(entry: dict, folder: Path, resumed: str | None,
 
 def list_run(result, project_file: str | Path, processes: int = 1,
              tap: CurveTap | None = None, resumed: str | None = None,
-             snapshot=None) -> int | None:
+             snapshot=None, graph: str | None = None) -> int | None:
     """List the run in the project's runs index, beside the entries already there, and
     say so; its run number, or None after saying why it could not be listed. `resumed`:
     the model --resume continued (`continue_listed`); `snapshot`: the run's
-    `run_snapshot.RunSnapshot`, whose number and entry the run's final entry takes."""
+    `run_snapshot.RunSnapshot`, whose number and entry the run's final entry takes;
+    `graph`: the digest of the graph trained (`graph.digest`; None: not known)."""
     from ..run_record import INDEX, merge_index
     from .run_continued import continued
 
     folder = runs_folder(project_file)
     try:
-        entry = index_entry(result, folder, processes, tap)
+        entry = index_entry(result, folder, processes, tap, graph)
         if snapshot is not None:
             entry = snapshot.entry(entry)
         previous = continue_listed(entry, folder, resumed, snapshot and snapshot.previous)

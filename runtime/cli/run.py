@@ -110,6 +110,7 @@ def _quick_exit() -> None:
 def run(args) -> int:
     """Validate, load data, check it, train, evaluate; return the exit code."""
     _quick_exit()
+    from kerascanvas.graph.digest import graph_key
     from kerascanvas.graph.summary import left_out_text
 
     from ..build import describe_issues
@@ -120,6 +121,10 @@ def run(args) -> int:
     project = load_or_report(args.file, "run")
     if project is None:
         return EXIT_UNREADABLE
+    # The graph trained, as the window keeps it on its runs (Export offers their models
+    # first); --resume goes on with a model's graph, the listed run's (`continue_listed`).
+    args = argparse.Namespace(**vars(args), trained_graph=None if args.resume
+                              else graph_key(project.doc))
     refused = prepare_custom(project, getattr(args, "trust_custom_code", False), "run",
                              in_process=True)
     if refused is not None:
@@ -184,7 +189,8 @@ def _train(doc, args, analysis) -> int:
                 progress.close()
         log(ev.Result.of(result, processes=_processes()))
     if distributed.is_main():
-        list_run(result, args.file, _processes(), tap, args.resume, snap)
+        list_run(result, args.file, _processes(), tap, args.resume, snap,
+                 args.trained_graph)
     return finish(result, received, args)
 
 

@@ -73,6 +73,7 @@ class RunSnapshot:
         self.listed_at: float | None = None  # when the run was last listed (monotonic)
         self.cost = 0.0  # how long that listing took, seconds
         self.listed_epoch = int(args.initial_epoch or 0)  # the epoch it held
+        self.graph: str | None = getattr(args, "trained_graph", None)  # `graph.digest`
 
     def callback(self, data):
         """The Keras callback that writes the snapshot (`train` adds none of its own) and
@@ -169,7 +170,7 @@ class RunSnapshot:
                              settings=dict(self.settings))
         try:
             entry = self.entry(index_entry(result, self.folder, self.processes,
-                                           self.tap.until(epochs)))
+                                           self.tap.until(epochs), self.graph))
             entry.update({"status": RUNNING, "result": None, "message": message,
                           PROCESS: self._process(if_ended)})
             self.previous = continue_listed(entry, self.folder, self.args.resume,
@@ -200,8 +201,7 @@ class RunSnapshot:
         start = int(self.args.initial_epoch or 0)
         list_run(TrainResult(ERROR, message, initial_epoch=start, epochs_run=start,
                              settings=dict(self.settings)), self.args.file, self.processes,
-                 self.tap,
-                 self.args.resume, self)
+                 self.tap, self.args.resume, self, self.graph)
 
     def entry(self, entry: dict) -> dict:
         """`entry` as this run's: its reserved number and uid."""
