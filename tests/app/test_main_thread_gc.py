@@ -57,3 +57,40 @@ def test_the_last_window_gone_gives_collection_back(make_window, qtbot):
     second.close()
     qtbot.waitUntil(lambda: gc.isenabled(), timeout=5000)
     assert main_thread_gc.collect_due() >= 0
+
+
+def test_a_full_collection_waits_for_a_quarter_of_what_the_last_one_kept():
+    """A full collection walks every object; like CPython's own collector, the GUI thread's
+    runs one only once the objects that reached the oldest generation since the last are a
+    quarter of those it kept (the timer ran one every 121 due ticks, however few newcomers).
+    Counted over 1,000 due ticks, each keeping 50 new objects alive among cyclic garbage."""
+    fulls = []  # (objects in the oldest generation after it, objects kept by then)
+    kept: list[list] = []
+
+    def watch(phase, info):
+        if phase == "stop" and info["generation"] == 2:
+            fulls.append((len(gc.get_objects(2)), len(kept)))
+
+    gc.collect()
+    gc.freeze()  # the test's own objects alone in the oldest generation: sizes known
+    try:
+        base = [[] for _ in range(100_000)]
+        gc.collect()
+        main_thread_gc.hold()
+        fulls.append((len(gc.get_objects(2)), 0))
+        gc.callbacks.append(watch)
+        for _ in range(1000):
+            kept.extend([] for _ in range(50))
+            for _ in range(800):
+                cycle = []
+                cycle.append(cycle)
+            main_thread_gc.collect_due()
+    finally:
+        if watch in gc.callbacks:
+            gc.callbacks.remove(watch)
+        main_thread_gc.release()
+        gc.unfreeze()
+    assert len(base) == 100_000 and len(fulls) >= 2, "no full collection ran at all"
+    for (size, before), (_, after) in zip(fulls, fulls[1:], strict=False):
+        assert after - before >= 0.9 * size / 4, (
+            f"a full collection after {after - before} newcomers, with {size} kept")
