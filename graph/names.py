@@ -57,6 +57,18 @@ def new_node_name(kind: str, params: dict | None = None) -> str:
     return default_name(kind)
 
 
+def shown_name(name: str) -> str:
+    """`name` as a title or a list shows it: a layer named "" (Keras keeps it so) or
+    with spaces only would show as nothing, so it reads "(no name)" or "(name '  ')".
+
+    >>> shown_name(""), shown_name("  "), shown_name("dense")
+    ('(no name)', "(name '  ')", 'dense')
+    """
+    if name.strip():
+        return name
+    return f"(name {name!r})" if name else "(no name)"
+
+
 def is_default_name(name: str, kind: str) -> bool:
     """Whether `name` is one Keras would give a `kind` layer on its own (`re_lu`, `re_lu_3`),
     so no user typed it.

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from .bulk import bulk
 from .document import Document
 from .inference import spec_of
+from .names import shown_name
 from .shapes import fmt
 from .spec import INPUT
 from .validate import Analysis, Issue
@@ -81,7 +82,7 @@ def connected_to(doc: Document, node_id: str) -> tuple[str, ...]:
     output port past the first."""
     sources = []
     for e in doc.in_edges(node_id):
-        src = doc.nodes[e.src].name if e.src in doc.nodes else e.src
+        src = shown_name(doc.nodes[e.src].name) if e.src in doc.nodes else e.src
         sources.append(f"{src}[{e.src_port}]" if e.src_port else src)
     return tuple(sources)
 

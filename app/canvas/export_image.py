@@ -30,8 +30,10 @@ from .node_style import (
     OUTPUT_RING_RADIUS,
     OUTPUT_RING_WIDTH,
     PAD,
+    TITLE_KEYS,
     node_fonts,
     node_size,
+    title_line,
 )
 from .render import model_output_ports, outputs_text, subtitle_text
 
@@ -49,7 +51,7 @@ def node_lines(doc: Document, analysis: Analysis, node_id: str) -> list[tuple[st
     node, result = doc.nodes[node_id], analysis.results.get(node_id)
     marked = model_output_ports(doc).get(node_id, set())
     ports = len(result.output_shapes or ()) if result is not None else 1
-    lines = [("title", node.name), ("small", subtitle_text(doc, node, result, marked, ports))]
+    lines = [title_line(node.name), ("small", subtitle_text(doc, node, result, marked, ports))]
     if not doc.out_edges(node_id) or marked:
         lines.append(("mono", outputs_text(result)))
     return lines
@@ -134,7 +136,7 @@ def _draw_nodes(painter: QtGui.QPainter, doc, analysis, boxes) -> None:
             painter.setPen(_TEXT if key == "title" else _MUTED)
             painter.drawText(QtCore.QRectF(box.left(), y, box.width(), height),
                              QtCore.Qt.AlignCenter, text)
-            y += height + (2.0 if key == "title" else 0.0)
+            y += height + (2.0 if key in TITLE_KEYS else 0.0)
 
 
 def _draw_output_rings(painter: QtGui.QPainter, doc, boxes) -> None:

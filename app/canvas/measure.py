@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .node_style import node_size
+from .node_style import node_size, title_line
 from .render import model_output_ports, outputs_text, subtitle_text, wanted_ports
 
 
@@ -26,7 +26,7 @@ def drawn_sizes(doc, analysis, node_ids: Iterable[str]) -> dict[str, tuple[float
         node, result = doc.nodes[node_id], analysis.results.get(node_id)
         inputs, outputs = wanted_ports(doc, node_id)
         ports = marked.get(node_id, set())
-        lines = [("title", node.name), ("small", subtitle_text(doc, node, result, ports, outputs))]
+        lines = [title_line(node.name), ("small", subtitle_text(doc, node, result, ports, outputs))]
         if any((node_id, p) not in wired for p in range(outputs)):
             lines.append(("mono", outputs_text(result)))
         sizes[node_id] = node_size(lines, max(len(inputs), outputs, 1), ring=bool(ports))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from NodeGraphQt.constants import PortEnum
 from PySide6 import QtCore, QtGui
 
+from ...graph.names import shown_name
+
 # Palette category -> header stripe colour (muted, readable on the dark canvas).
 CATEGORY_COLORS = {
     "Input": (76, 175, 80),
@@ -59,9 +61,13 @@ def shared_style() -> dict:
         mono.setPointSizeF(8.5)
         label = QtGui.QFont(mono)
         label.setPointSizeF(8.0)
-        fonts = {"title": title, "small": small, "mono": mono, "label": label}
+        untitled = QtGui.QFont(title)  # a layer named "": "(no name)" in grey italics
+        untitled.setItalic(True)
+        fonts = {"title": title, "untitled": untitled, "small": small, "mono": mono,
+                 "label": label}
         _STYLE.update(fonts=fonts, metrics={k: QtGui.QFontMetricsF(f) for k, f in fonts.items()},
                       colors={"title": QtGui.QColor(236, 239, 244),
+                              "untitled": QtGui.QColor(160, 166, 178),
                               "small": QtGui.QColor(175, 180, 190),
                               "mono": QtGui.QColor(130, 210, 255),
                               "label": QtGui.QColor(150, 200, 235)},
@@ -115,6 +121,16 @@ def _advance(key: str, text: str) -> float:
     return width
 
 
+TITLE_KEYS = ("title", "untitled")
+
+
+def title_line(name: str) -> tuple[str, str]:
+    """(font key, text) of a node's first line: its name, or for a layer named "" or with
+    spaces only (Keras keeps such names) "(no name)" in grey italics, not a blank title."""
+    shown = shown_name(name)
+    return ("title" if shown == name else "untitled"), shown
+
+
 def text_rects(lines: list[tuple[str, str]], width: float) -> list[QtCore.QRectF]:
     """Where each line of a node `width` wide is drawn (centred in its rectangle)."""
     metrics, rects, y = shared_style()["metrics"], [], PAD
@@ -122,7 +138,7 @@ def text_rects(lines: list[tuple[str, str]], width: float) -> list[QtCore.QRectF
         height = metrics[key].height()
         rects.append(QtCore.QRectF(STRIPE_WIDTH + PAD, y, width - STRIPE_WIDTH - 2 * PAD,
                                    height))
-        y += height + (2.0 if key == "title" else 0.0)
+        y += height + (2.0 if key in TITLE_KEYS else 0.0)
     return rects
 
 

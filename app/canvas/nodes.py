@@ -29,7 +29,7 @@ from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .node_paint import paint_node
-from .node_style import node_size, port_x, text_rects
+from .node_style import node_size, port_x, text_rects, title_line
 from .ports import IN, OUT, LayerPortItem, PipeBatch
 
 NODE_TYPE = "kerascanvas.LayerNode"
@@ -95,7 +95,7 @@ class LayerNodeItem(AbstractNodeItem):
 
     def lines(self) -> list[tuple[str, str]]:
         """(font key, text) of each line drawn: name, kind and count, and the shape."""
-        lines = [("title", self.name), ("small", self.subtitle)]
+        lines = [title_line(self.name), ("small", self.subtitle)]
         return lines + [("mono", self.shape_text)] if self.show_shape else lines
 
     def set_ports(self, inputs: list[str], outputs: int) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...graph.names import shown_name
 from ...graph.summary import connected_to, left_out_note
 from ..canvas.render import shape_text
 from .columns import resize_sections, text_width
@@ -19,12 +20,13 @@ def summary_rows(doc, analysis, order=None) -> list[tuple[str, str, str, str, st
         shapes = list(result.output_shapes or ()) if result is not None else []
         shape = ", ".join(shape_text(s) for s in shapes) if shapes else "?"
         count = result.count if result is not None and result.count else None
-        rows.append((node.name, node.kind, shape, f"{sum(count):,}" if count else "?",
+        rows.append((shown_name(node.name), node.kind, shape, f"{sum(count):,}" if count else "?",
                      ", ".join(connected_to(doc, node.id))))
     return rows
 
 
 PARAMS = 3  # the column of parameter counts, right-aligned
+UNTITLED = QtGui.QColor(130, 136, 148)  # "(no name)": a layer named "" (or spaces only)
 
 
 class SummaryPanel(QtWidgets.QWidget):
@@ -111,6 +113,18 @@ class SummaryPanel(QtWidgets.QWidget):
                     table.setItem(r, c, item)
                 elif old is None or old[c] != text:
                     item.setText(text)
+            self._mark_untitled(table.item(r, 0), r)
+
+    def _mark_untitled(self, item: QtWidgets.QTableWidgetItem, row: int) -> None:
+        """A layer named "" or with spaces only: its "(no name)" in grey italics, not
+        taken for a layer so named."""
+        node = self.doc.nodes.get(self._ids[row])
+        untitled = node is not None and not node.name.strip()
+        font = item.font()
+        if font.italic() != untitled:
+            font.setItalic(untitled)
+            item.setFont(font)
+            item.setData(QtCore.Qt.ForegroundRole, UNTITLED if untitled else None)
 
     def _on_cell_clicked(self, row, column) -> None:
         if row < len(self._ids):
