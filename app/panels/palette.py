@@ -31,6 +31,7 @@ UNLISTED = frozenset({SHARED_CALL, USER_BLOCK})
 # Names up to this length (AdaptiveAveragePooling1D) show whole at the palette's opening width;
 # longer ones elide in the middle, so the canvas keeps most of the window.
 WHOLE_NAME = 24
+INDENT = 12  # px an entry sits right of its group's arrow
 
 
 class PaletteTree(QtWidgets.QTreeWidget):
@@ -68,6 +69,10 @@ class PalettePanel(QtWidgets.QWidget):
         # A narrowed panel keeps each name's end: "Adaptive…Pooling1D", not three
         # identical "AdaptiveAveragePo…".
         self.tree.setTextElideMode(QtCore.Qt.ElideMiddle)
+        # Entries sit one step in (under their group): 12 px a step, not the style's 20,
+        # so at the narrow panel of a small screen (some 172 px) most names fit whole
+        # (80 of some 200 were elided there, ActivityRegularization among them).
+        self.tree.setIndentation(INDENT)
         self.no_match = QtWidgets.QLabel(
             "No layer kind matches. Enter finds the nodes named so on the canvas "
             "(View › Find Node, Ctrl+Shift+F).")
@@ -115,7 +120,9 @@ class PalettePanel(QtWidgets.QWidget):
             item = QtWidgets.QTreeWidgetItem([label])
             item.setData(0, KIND_ROLE, kind)
             item.setData(0, ORDER_ROLE, at)
-            item.setToolTip(0, doc)
+            # Its full name and what it is first: an elided entry reads whole there.
+            tip = f"{label} ({entry_kind(title, kind)})"
+            item.setToolTip(0, f"{tip}\n{doc}" if doc else tip)
             group.addChild(item)
         self.tree.addTopLevelItem(group)
 
@@ -236,6 +243,16 @@ class PalettePanel(QtWidgets.QWidget):
     def focus_search(self) -> None:
         self.search.setFocus(QtCore.Qt.ShortcutFocusReason)
         self.search.selectAll()
+
+
+def entry_kind(group: str, kind: str) -> str:
+    """What a palette entry places, for its tooltip: "pooling layer", "operation",
+    "Application" (a keras.applications base), "block", "my block"."""
+    if group == APPLICATIONS:
+        return APPLICATION
+    if kind.startswith("ops."):
+        return "operation"
+    return {MY_BLOCKS: "my block", "Blocks": "block"}.get(group, f"{group.lower()} layer")
 
 
 def palette_icon(color) -> QtGui.QIcon:
