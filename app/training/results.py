@@ -65,8 +65,8 @@ class ResultsView(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel("No finished run yet.")
         self.title.setWordWrap(True)
         self.metrics = QtWidgets.QTableWidget(0, 3)
-        self.metrics.setHorizontalHeaderLabels(["metric", "training (last epoch)",
-                                                "validation (last epoch)"])
+        self.metrics.setHorizontalHeaderLabels(["metric", "training\n(last epoch)",
+                                                "validation\n(last epoch)"])
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.metrics.verticalHeader().hide()  # the metric's name starts each row
         self.confusion = QtWidgets.QTableWidget(0, 0)
@@ -159,9 +159,10 @@ class ResultsView(QtWidgets.QWidget):
         names = sorted({n[4:] if n.startswith("val_") else n for n in [*logs, *evaluated]},
                        key=lambda n: (n != "loss", n))
         # The last epoch's logs, then the final evaluation: the split can be "validation"
-        # or "training" too, so the headers say which is which.
-        columns = ["metric", f"training ({epoch})", f"validation ({epoch})"] + (
-            [f"{split or 'final'} (final evaluation)"] if evaluated else [])
+        # or "training" too, so the headers say which is which, on two lines so that the
+        # columns stay as narrow as their numbers (the dock is ~600 px on a small screen).
+        columns = ["metric", f"training\n({epoch})", f"validation\n({epoch})"] + (
+            [f"{split or 'final'}\n(final evaluation)"] if evaluated else [])
         self.metrics.setColumnCount(len(columns))
         self.metrics.setHorizontalHeaderLabels(columns)
         self.metrics.setRowCount(len(names))

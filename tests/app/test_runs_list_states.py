@@ -67,7 +67,7 @@ def test_the_runs_list_after_a_nan_names_the_epochs_as_the_event_log(
     texts = [panel.runs.topLevelItem(i).text(3) for i in range(panel.runs.topLevelItemCount())]
     assert texts == [expected, expected]
     # The Results' metrics are said to be of that epoch, not of the last (the NaN one).
-    header = panel.results.metrics.horizontalHeaderItem(1).text()
+    header = " ".join(panel.results.metrics.horizontalHeaderItem(1).text().split())
     finite = expected.split(",")[0] if expected.startswith("epoch") else None
     assert header == (f"training ({finite.split('/')[0]}, the last finite)" if finite
                       else "training (last epoch)")

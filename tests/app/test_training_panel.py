@@ -298,7 +298,7 @@ def test_results_view_shows_evaluation_and_saves_the_model(qtbot, tmp_path):
     record.result = ev.Result(ev.FINISHED, metrics={"loss": 0.25}, evaluated_on="validation")
     view.show_run(record)
     assert "evaluated on validation data" in view.title.text()
-    assert view.metrics.horizontalHeaderItem(3).text() == "validation (final evaluation)"
+    assert view.metrics.horizontalHeaderItem(3).text() == "validation\n(final evaluation)"
     assert view.metrics.item(0, 3).text() == "0.25" and view.confusion.rowCount() == 0
     assert saved.endswith("out.keras") and open(saved, "rb").read() == b"model bytes"
 
