@@ -1,7 +1,8 @@
 """The fields beside Continue: the learning rate it starts with ("at lr") and the epoch it
 trains to ("to epoch"), filled from the picked run (`continue_plan`) and read when
 Continue is pressed. They sit in the Training panel's button row, shown only while
-Continue can be used."""
+Continue can be used, their room kept while hidden: at 1024x700 the row took a second line
+when they showed, and the Curves/Runs/Results tabs jumped 25 px as a run ended."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ class ContinueFields:
                            "run's epochs, or more if you type more")
         self.to.valueChanged.connect(self._say_epochs_more)
         self.start = 0  # the epoch the picked run continues from
+        for widget in self.widgets():  # hidden, they keep their room: the row does not re-wrap
+            policy = widget.sizePolicy()  # as a run starts or ends, so the tabs below stay put
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
 
     def widgets(self) -> tuple[QtWidgets.QWidget, ...]:
         return self.lr_label, self.lr, self.to_label, self.to

@@ -44,3 +44,27 @@ def test_every_field_of_the_controls_row_shows_whole(make_window, qtbot, width, 
     if width >= 1600:
         assert panel.processes.y() == panel.start_button.y()  # nothing got worse: one row
     assert panel.progress.y() > max(tops)  # the progress bar below the rows, not over them
+
+
+@pytest.mark.parametrize("width, height", [(1024, 700), (1600, 1000)])
+def test_the_tabs_below_stay_put_as_the_continue_fields_show_and_hide(make_window, width,
+                                                                     height):
+    """A run ending shows "at lr" and "to epoch", a run starting hides them: the rows keep
+    their height, so nothing below moves under the pointer."""
+    window = show_at(make_window(str(EXAMPLES / "digits_cnn.json")), width, height)
+    window.training_dock.raise_()
+    panel = window.training_panel()
+    tabs = panel.progress  # the progress bar, and the tabs under it
+
+    def top() -> int:
+        QtWidgets.QApplication.processEvents()
+        return tabs.mapTo(window, QtCore.QPoint(0, 0)).y()
+
+    panel.continue_fields.set_shown(False)  # a run is going
+    running = top()
+    panel.continue_fields.set_shown(True)  # it ended: Continue can be used
+    panel.continue_lr.setText("0.003")
+    panel.continue_to.setValue(30)
+    assert top() == running
+    panel.continue_fields.set_shown(False)
+    assert top() == running
