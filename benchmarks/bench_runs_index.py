@@ -150,10 +150,9 @@ def measure(app, path: Path, runs: int, model: Path) -> dict:
     snapshot = folder / f"run_{record.number}.last.keras"
     shutil.copyfile(model, snapshot)
     run_record.write(str(snapshot), "synthetic:2048", {}, 1, 3)
-    run_until(app, lambda: panel._listings[record.uid].seen is not None and not writing(panel)
-              and record.uid in panel._seen_listed)
+    run_until(app, lambda: panel._listings[record.uid].seen is not None and not writing(panel))
     run.push({"event": "result", "status": "finished", "saved": run.save_path})
-    run_until(app, lambda: "end" in spent)
+    run_until(app, lambda: "end" in spent and not writing(panel))  # written off the thread
     began = time.perf_counter()
     run_until(app, lambda: time.perf_counter() - began > AFTER_S)
     meter.timer.stop()

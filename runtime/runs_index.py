@@ -237,6 +237,18 @@ def reserve_number(folder: str | os.PathLike, floor: int = 1) -> int:
     return number
 
 
+Stamp = tuple[int, int] | None  # the index's (modification time in ns, size); None: none
+
+
+def index_stamp(folder: str | os.PathLike) -> Stamp:
+    """The stamp of `folder`'s runs index as it is now (a watcher's `_seen`)."""
+    try:
+        stat = (Path(folder) / INDEX).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> list[dict]:
     """Write `entries` into `folder`'s runs index, keeping the others on disk.
 
@@ -248,8 +260,18 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
     moved aside to `runs.json.unreadable-TIME` first. The index is replaced whole or not
     at all. Returns `entries`, by number.
     """
+    merge_index_stamped(folder, entries)
+    return sorted(entries, key=lambda e: e["number"])
+
+
+def merge_index_stamped(folder: str | os.PathLike, entries: list[dict[str, Any]]
+                        ) -> tuple[Stamp, Stamp]:
+    """`merge_index`, returning the index's stamps (`index_stamp`) as this write found it
+    and as it left it, both under the lock: a watcher that had seen the first can take
+    the second as seen, as it holds no other process's change."""
     folder = Path(folder)
     with _locked(folder):
+        before = index_stamp(folder)
         try:
             disk = read_rows(folder)
         except ValueError:
@@ -271,7 +293,7 @@ def merge_index(folder: str | os.PathLike, entries: list[dict[str, Any]]) -> lis
                       key=lambda row: row.number)
         write_bytes_atomic(folder / INDEX, index_bytes(rows))
         _given(folder, free - 1)
-    return sorted(entries, key=lambda e: e["number"])
+        return before, index_stamp(folder)
 
 
 def _judged_row(row: Row, folder: Path) -> Row:

@@ -134,9 +134,22 @@ def save_runs(folder: Path, records: list[RunRecord]) -> list[tuple[RunRecord, i
     and so do those listed as running by another process (it writes their end).
     Returns (record, its number before) for each run the index numbered anew: one whose
     number another run's entry already held (its number could not be reserved)."""
-    done = [r for r in records if not r.active and r.process is None]  # not another's
-    entries = [record_to_dict(r, folder) for r in done]
+    done, entries = ended_entries(folder, records)
     run_record.merge_index(folder, entries)
+    return renumbered(done, entries)
+
+
+def ended_entries(folder: Path, records: list[RunRecord]
+                  ) -> tuple[list[RunRecord], list[dict]]:
+    """The ended runs of `records` this process writes (not another's listed runs), and
+    their index entries (made where the records change: the GUI thread)."""
+    done = [r for r in records if not r.active and r.process is None]
+    return done, [record_to_dict(r, folder) for r in done]
+
+
+def renumbered(done: list[RunRecord], entries: list[dict]) -> list[tuple[RunRecord, int]]:
+    """Give `done` the numbers `merge_index` gave their `entries`; (record, number before)
+    for each that changed."""
     moved = [(r, r.number) for r, e in zip(done, entries, strict=True)
              if e["number"] != r.number]
     for record, entry in zip(done, entries, strict=True):

@@ -89,7 +89,8 @@ class ListedRunsMixin:
                 self.append_log(f"Could not list {listing.record.label} as running in "
                                 f"{listing.folder} ({error}); it is listed when it ends.")
 
-        self.index_writes.write(lambda: listing.write(entry), failed)
+        self.index_writes.write(lambda: listing.write(entry), failed,
+                                lambda stamps: self.runs_watch.written(listing.folder, *stamps))
 
     def _live(self, records: list) -> list:
         """`records` read from the index, this window's runs in training as they are here

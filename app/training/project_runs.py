@@ -11,7 +11,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .history import runs_folder, save_runs
+from ...runtime.runs_index import merge_index_stamped
+from .history import ended_entries, renumbered, runs_folder
 from .listed_runs import ListedRunsMixin
 from .runs_list_text import metrics_text, status_text
 
@@ -50,6 +51,7 @@ class ProjectRunsMixin(ListedRunsMixin):
         self._show_runs([])
         self.progress.setFormat("reading the project's runs…")
         self.runs_watch.watch(folder)  # before the read: no change between them is missed
+        self.index_writes.flush()  # a run's end written off the GUI thread is read too
         self.reader.read(folder)
 
     def _on_reader_read_done(self, folder: Path, records: list, problem: str | None) -> None:
@@ -84,23 +86,33 @@ class ProjectRunsMixin(ListedRunsMixin):
     def _keep(self, record) -> None:
         """Write the finished run into its project's runs index: its entry alone (and
         those of this window's runs an earlier write failed to keep), the others on disk
-        kept as they are (`runs_index.merge_index`)."""
-        self.index_writes.flush()  # its listings first: its end replaces them
+        kept as they are (`runs_index.merge_index`). Written off the GUI thread after its
+        listings (`index_writes`); what the write did is seen to when it is done."""
         folder = Path(record.folder or self.controller.save_dir)
         ours = record in self.controller.runs
         ended = [r for r in self.controller.runs if r is record or r.uid in self._unkept] \
             if ours else [record]  # else a run of a project that is no longer open
-        try:
-            moved = save_runs(folder, ended)
-        except (OSError, ValueError, TimeoutError) as exc:  # filelock's Timeout is one
+        done, entries = ended_entries(folder, ended)
+
+        def failed(exc: Exception) -> None:
             self._unkept.add(record.uid)
             self.append_log(f"Could not keep {record.label} in {folder}: {exc}")
-            return
-        self._unkept -= {r.uid for r in ended}
-        if ours:  # the index now holds each finished run listed
+
+        self.index_writes.write(lambda: merge_index_stamped(folder, entries), failed,
+                                lambda stamps: self._kept(folder, renumbered(done, entries),
+                                                          stamps))
+        self._unkept -= {r.uid for r in ended}  # back in it if the write fails
+
+    def _kept(self, folder: Path, moved: list, stamps: tuple) -> None:
+        """The runs index of `folder` holds this window's ended runs: a read begun before
+        does not drop them, and those the index numbered anew take their number. The
+        write is not read back unless another process wrote before it (`runs_watch`)."""
+        if folder == self.folder:  # the index now holds each finished run listed
             self._seen_listed |= {r.uid for r in self.controller.runs if not r.active}
+            self.runs_watch.written(folder, *stamps)
             if self.refresher.busy:  # a read begun before this write would drop them
                 self.refresher.read(folder)
+            self._recheck_models()
         for run, before in moved:  # only when its number could not be reserved
             self.append_log(f"Run {before} is kept as {run.label}: another run holds {before}")
             item = self._item_of_number(before) if run in self.controller.runs else None

@@ -75,9 +75,10 @@ class RunListing:
         self.seen = identity
         return self._entry(self.snapshot, held)
 
-    def write(self, entry: dict) -> None:
-        """Write `entry` into the index (any thread: the entry is made already)."""
-        runs_index.merge_index(self.folder, [entry])
+    def write(self, entry: dict) -> tuple:
+        """Write `entry` into the index (any thread: the entry is made already); the
+        index's stamps before and after (`runs_index.merge_index_stamped`)."""
+        return runs_index.merge_index_stamped(self.folder, [entry])
 
     def _entry(self, snapshot: str | None, epoch: int) -> dict:
         """The run's entry as running, holding epoch `epoch` in `snapshot`."""

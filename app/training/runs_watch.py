@@ -52,6 +52,13 @@ class RunsWatcher(QtCore.QObject):
         self._timer.stop()
         self._rewatch()
 
+    def written(self, folder: Path, before, after) -> None:
+        """This window wrote `folder`'s index, finding it at stamp `before` and leaving it
+        at `after` (`runs_index.merge_index_stamped`): when `before` is the index last
+        seen, its write is not read back (30 MB at 2,000 runs) as another's change."""
+        if folder == self.folder and before == self._seen:
+            self._seen = after
+
     def _rewatch(self) -> None:
         paths = self._watcher.files() + self._watcher.directories()
         if paths:

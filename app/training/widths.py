@@ -159,15 +159,18 @@ CAP_SHARE = 0.5  # of the tree's width, at most, for a capped column
 
 class _CappedColumn(QtCore.QObject):
     """Keeps a column as wide as its texts, up to `CAP_SHARE` of the tree's width, as rows
-    arrive or change and as the tree is resized."""
+    arrive or change and as the tree is resized. A row added or a cell changed widens it
+    when that cell's text is wider (fitting over every row took 0.05 s a change at 2,000
+    runs); rows removed, many added at once, a reset or a resize fit it to all rows."""
 
     def __init__(self, tree: QtWidgets.QTreeWidget, column: int):
         super().__init__(tree)
         self.tree, self.column = tree, column
         model = tree.model()
-        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged,
-                       model.modelReset):
-            signal.connect(self.fit)
+        model.rowsInserted.connect(self._on_rows_inserted)
+        model.dataChanged.connect(self._on_data_changed)
+        model.rowsRemoved.connect(self.fit)
+        model.modelReset.connect(self.fit)
         tree.viewport().installEventFilter(self)
         self.fit()
 
@@ -177,8 +180,33 @@ class _CappedColumn(QtCore.QObject):
             return
         wanted = max(tree.sizeHintForColumn(self.column),
                      tree.header().sectionSizeHint(self.column))
-        tree.header().resizeSection(self.column, min(wanted, int(
-            CAP_SHARE * tree.viewport().width())))
+        tree.header().resizeSection(self.column, min(wanted, self._cap()))
+
+    def _cap(self) -> int:
+        return int(CAP_SHARE * self.tree.viewport().width())
+
+    def _on_rows_inserted(self, parent, first: int, last: int) -> None:
+        if first != last:
+            self.fit()
+        else:
+            self._widen(self.tree.model().index(first, self.column, parent))
+
+    def _on_data_changed(self, top_left, bottom_right, *_) -> None:
+        if not top_left.column() <= self.column <= bottom_right.column():
+            return
+        if top_left.row() != bottom_right.row():
+            self.fit()
+        else:
+            self._widen(top_left.siblingAtColumn(self.column))
+
+    def _widen(self, index: QtCore.QModelIndex) -> None:
+        """Widen the column to `index`'s text when that is wider (up to the cap)."""
+        tree = self.tree
+        if not shiboken6.isValid(tree) or not index.isValid():
+            return
+        header, wanted = tree.header(), tree.sizeHintForIndex(index).width()
+        if wanted > header.sectionSize(self.column):
+            header.resizeSection(self.column, min(wanted, self._cap()))
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QtCore.QEvent.Resize:

@@ -71,6 +71,7 @@ def test_kill_in_the_final_evaluation_keeps_and_lists_the_model(simulated, qtbot
     assert record.message in panel.results.title.text()
     assert panel.results.save_button.isEnabled() and panel.continue_button.isEnabled()
     assert panel.runs.topLevelItem(0).text(1) == "killed"
+    qtbot.waitUntil(lambda: not panel.index_writes.busy, timeout=10_000)  # its end
     (listed,), problem = load_runs(save.parent)
     assert problem is None and listed.status == "killed"
     assert listed.saved_path == str(save) and listed.message == record.message
@@ -136,6 +137,7 @@ def test_a_run_ended_in_training_keeps_and_lists_its_epoch_end_snapshot(simulate
                                      "SIGKILL)")
     assert continue_start(record) == 2 and default_target(record, 10) == 4
     qtbot.waitUntil(panel.continue_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(lambda: not panel.index_writes.busy, timeout=10_000)  # its end
     (listed,), problem = load_runs(snapshot.parent)
     assert problem is None and listed.saved_path == str(snapshot)
     panel.shutdown()

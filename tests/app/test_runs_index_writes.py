@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kerascanvas.app.training import project_runs
+from kerascanvas.app.training import project_runs, runs_watch
 from kerascanvas.graph import projectfile
 from kerascanvas.runtime import runs_index
 from kerascanvas.runtime.runs_index_lines import rows_of
@@ -193,7 +193,8 @@ def test_the_new_run_is_listed_at_start_and_its_end_changes_its_line_alone(
     assert panel.runs.topLevelItemCount() == 121 and panel.controller.current is record
     assert panel.runs.topLevelItem(120).text(0) == "Run 121"
     run.push({"event": "result", "status": "finished", "saved": run.save_path})
-    qtbot.waitUntil(lambda: not record.active, timeout=10_000)
+    qtbot.waitUntil(lambda: not record.active and not panel.index_writes.busy,
+                    timeout=10_000)
     at_end = lines(folder)
     assert runs_index.read_index(folder)[-1]["status"] == "finished"
     assert {uid for uid in at_end if at_end[uid] != at_start[uid]} == {record.uid}
@@ -202,20 +203,48 @@ def test_the_new_run_is_listed_at_start_and_its_end_changes_its_line_alone(
 def test_a_run_that_could_not_be_kept_is_kept_with_the_next(panel, qtbot, tmp_path,
                                                               monkeypatch):
     folder = opened(panel, qtbot, tmp_path, 3)
-    real = project_runs.save_runs
+    real = project_runs.merge_index_stamped
 
     def full_disk(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(project_runs, "save_runs", full_disk)
+    monkeypatch.setattr(project_runs, "merge_index_stamped", full_disk)
     run, first = started(panel, qtbot)
     run.push({"event": "result", "status": "finished", "saved": run.save_path})
-    qtbot.waitUntil(lambda: not first.active, timeout=10_000)
-    assert f"Could not keep {first.label}" in panel.log.toPlainText()
-    monkeypatch.setattr(project_runs, "save_runs", real)
+    qtbot.waitUntil(lambda: f"Could not keep {first.label}" in panel.log.toPlainText(),
+                    timeout=10_000)  # said once its write, off the GUI thread, failed
+    monkeypatch.setattr(project_runs, "merge_index_stamped", real)
     run, second = started(panel, qtbot)
     run.push({"event": "result", "status": "stopped", "saved": run.save_path})
-    qtbot.waitUntil(lambda: not second.active, timeout=10_000)
+    qtbot.waitUntil(lambda: not second.active and not panel.index_writes.busy,
+                    timeout=10_000)
     status = {e["uid"]: e["status"] for e in runs_index.read_index(folder)}
     assert (status[first.uid], status[second.uid]) == ("finished", "stopped")
     assert len(status) == 5 and os.path.isdir(folder)
+
+
+def test_the_window_does_not_read_back_its_own_writes_but_reads_anothers(
+        panel, qtbot, tmp_path):
+    """Each write of the window (its run's listing at Start, its end) was read back whole
+    as a change of the index (30 MB at 2,000 runs); another process's write is read,
+    also when the window wrote after it before the change was noticed."""
+    folder = opened(panel, qtbot, tmp_path, 3)
+    reads = []
+    panel.runs_watch.changed.connect(reads.append)
+    run, record = started(panel, qtbot)
+    run.push({"event": "result", "status": "finished", "saved": run.save_path})
+    qtbot.waitUntil(lambda: not record.active and not panel.index_writes.busy,
+                    timeout=10_000)
+    qtbot.wait(3 * runs_watch.DEBOUNCE_MS)
+    assert reads == [] and runs_index.read_index(folder)[-1]["uid"] == record.uid
+    runs_index.merge_index(folder, [{"uid": "cli1", "status": "finished"}])  # another's
+    qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 5, timeout=10_000)
+    assert len(reads) == 1
+    runs_index.merge_index(folder, [{"uid": "cli2", "status": "finished"}])
+    run, record = started(panel, qtbot)  # the window writes before it is noticed
+    qtbot.waitUntil(lambda: panel.runs.topLevelItemCount() == 7, timeout=10_000)
+    assert [r.uid for r in panel.controller.runs][-2:] == [record.uid, "cli2"] or \
+        [r.uid for r in panel.controller.runs][-2:] == ["cli2", record.uid]
+    run.push({"event": "result", "status": "finished", "saved": run.save_path})
+    qtbot.waitUntil(lambda: not record.active and not panel.index_writes.busy,
+                    timeout=10_000)

@@ -18,7 +18,8 @@ def run_once(window, qtbot, loss: float):
     record = panel.controller.current
     FakeRun.made[-1].push(*epoch(0, losses=(loss + 0.5, loss)),
                           {"event": "result", "status": "finished", "history": {}, "saved": None})
-    qtbot.waitUntil(lambda: record.status == "finished", timeout=5000)
+    qtbot.waitUntil(lambda: record.status == "finished" and not panel.index_writes.busy,
+                    timeout=5000)  # its end is written off the GUI thread
     return record
 
 

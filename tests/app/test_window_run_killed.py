@@ -103,7 +103,8 @@ def test_a_window_run_is_listed_running_from_its_start_then_at_each_snapshot(
                                       "the run.")
     assert record.status == "running" and panel.controller.current is record
     run.push({"event": "result", "status": "finished", "saved": run.save_path})
-    qtbot.waitUntil(lambda: not record.active, timeout=10_000)
+    qtbot.waitUntil(lambda: not record.active and not panel.index_writes.busy,
+                    timeout=10_000)  # its end is written off the GUI thread
     [ended] = runs_index.read_index(tmp_path)  # its end replaced it
     assert (ended["uid"], ended["status"], runs_index.PROCESS in ended) == (
         record.uid, "finished", False)
@@ -122,7 +123,8 @@ def test_the_window_reading_its_own_run_back_keeps_it_as_its_own(panel, qtbot, t
     assert panel.controller.runs == [record] and record.process is None
     assert panel.runs.topLevelItem(0).text(1) == "running"
     run.push({"event": "result", "status": "stopped", "saved": run.save_path})
-    qtbot.waitUntil(lambda: not record.active, timeout=10_000)
+    qtbot.waitUntil(lambda: not record.active and not panel.index_writes.busy,
+                    timeout=10_000)  # its end is written off the GUI thread
     [ended] = runs_index.read_index(tmp_path / "model.runs")
     assert (ended["status"], runs_index.PROCESS in ended) == ("stopped", False)
 
