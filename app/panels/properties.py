@@ -2,10 +2,11 @@
 editor per parameter of a node; with nothing selected, the model's own name and keys
 (`model_editor`).
 
-The editors come from the type table in `editors`. A value is coerced through its
-ParamSpec and the kind's cross-parameter check before a `SetParam` command is
-pushed; a refused value is shown at once with the ParamError message and the
-editor goes back to the document's value.
+The editors come from the type table in `editors`, the search toggles beside them
+from `search_toggles`. A value is coerced through its ParamSpec and the kind's
+cross-parameter check before a `SetParam` command is pushed; a refused value is
+shown at once with the ParamError message and the editor goes back to the
+document's value.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from ...graph.errors import KerasCanvasError, ParamError
 from ...graph.layers.operations import shown_dtype
 from ...graph.params import to_json
 from ...graph.rekind import set_param
-from ...graph.search_edit import entry_for, mark, suggest_range, unmark
 from ...graph.userblocks import spec_for_display
 from ..canvas.render import count_text, shape_text
 from .code_editor import SPECIAL_EDITORS
@@ -27,10 +27,7 @@ from .editors import RESET, EscapeReverts, format_value, make_editor
 from .field_error import FieldError
 from .model_editor import ModelForm
 from .node_model import NodeKeys, NodeOutputs
-
-# Parameter types a search can range over (numbers) or choose among (named values).
-SEARCHABLE = frozenset({"int", "float", "ints", "int_or_list", "choice", "activation",
-                        "initializer", "regularizer", "constraint", "bool"})
+from .search_toggles import SearchToggles
 
 
 class PropertiesPanel(QtWidgets.QScrollArea):
@@ -73,7 +70,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.node_id = node_id if node_id in self.doc.nodes else None
         self.model_form = None
         self.editors = {}
-        self.search_buttons: dict[str, QtWidgets.QToolButton] = {}
+        self.search_toggles = SearchToggles(self.doc, self.stack, self.node_id)
+        self.search_buttons = self.search_toggles.buttons
         body = QtWidgets.QWidget()
         body.setObjectName("PropertiesBody")
         self.form = QtWidgets.QFormLayout(body)
@@ -121,7 +119,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             label.setToolTip(p.doc)
             editor.setToolTip(p.doc + ("" if p.required else
                                        f"\nKeras default: {format_value(p.default) or 'None'}"))
-            self.form.addRow(label, self._with_search_button(p, editor))
+            self.form.addRow(label, self.search_toggles.wrap(p, editor))
             self.editors[p.name] = (label, editor)
         self.error = FieldError(self.form, self)
         self.refresh()
@@ -134,41 +132,6 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         node_id = node.id  # the code editor checks the source against the class name
         editor.class_name = lambda: str(self.doc.nodes[node_id].params.get("class_name", ""))
         return editor
-
-    def _with_search_button(self, p, editor) -> QtWidgets.QWidget:
-        """The editor, with a toggle that marks the parameter as searched where it can be."""
-        node = self.doc.nodes.get(self.node_id)
-        if p.type not in SEARCHABLE or node is None or \
-                all(q.name != p.name or q.type != p.type for q in node.spec.params):
-            return editor  # not a number or a choice, or a user block's inner value
-        holder = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(holder)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(editor, 1)
-        button = QtWidgets.QToolButton()
-        button.setObjectName(f"search_{p.name}")
-        button.setText("S")
-        button.setCheckable(True)
-        # Tab goes from value to value: a toggle in the chain took the Tab after each field,
-        # and the keys typed next (Ctrl+A, a number) went to the window instead.
-        button.setFocusPolicy(QtCore.Qt.NoFocus)
-        button.setToolTip("Search this parameter: its range is set in the Search tab")
-        button.toggled.connect(lambda on, name=p.name: self._on_search_toggled(name, on))
-        row.addWidget(button)
-        self.search_buttons[p.name] = button
-        return holder
-
-    def _on_search_toggled(self, name: str, on: bool) -> None:
-        target = (self.node_id, name)
-        if on == (entry_for(self.doc, target) is not None):
-            return
-        self.stack.push(mark(self.doc, target, suggest_range(self.doc, target)) if on else
-                        unmark(self.doc, target))
-
-    def _refresh_search_buttons(self) -> None:
-        for name, button in self.search_buttons.items():
-            with QtCore.QSignalBlocker(button):
-                button.setChecked(entry_for(self.doc, (self.node_id, name)) is not None)
 
     # ---- refreshing -----------------------------------------------------
     def refresh(self) -> None:
@@ -206,7 +169,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             font = label.font()
             font.setBold(explicit)
             label.setFont(font)
-        self._refresh_search_buttons()
+        self.search_toggles.refresh()
         self.refresh_info()
 
     def refresh_info(self) -> None:
@@ -238,7 +201,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
 
     def _on_project_search_changed(self, event: ev.SearchChanged) -> None:
         if self.node_id is not None:
-            self._refresh_search_buttons()
+            self.search_toggles.refresh()
 
     def _on_project_analysis_changed(self, _event) -> None:
         if self.model_form is not None:  # inputs and outputs may have come or gone
