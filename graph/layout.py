@@ -17,8 +17,9 @@ wrap from one column to the next, and more inside a repeated unit (layers named
 `block_3_*` or `conv2_block1_*` belong to one unit, see `unit_key`); so columns
 end between residual blocks, not inside one, and units stay whole and are set a
 little apart from each other within a column (the cuts: `graph.layout_columns`, whose
-public names are importable here too). A column reaches as far as the shape labels beside
-its wires (`layout_labels`), so the gap after it is clear of them.
+public names are importable here too; the rows and their order: `graph.layout_order`).
+A column reaches as far as the shape labels beside its wires (`layout_labels`), so the
+gap after it is clear of them.
 
 >>> from kerascanvas.graph.document import Document, Edge
 >>> doc = Document()
@@ -45,6 +46,7 @@ from .layout_columns import (  # noqa: F401 - public here too
     unit_starts,
 )
 from .layout_labels import label_spans
+from .layout_order import order_layers, preds_of, side_chains_lined_up, span
 from .layout_ports import (
     main_in_line,
     main_ports,
@@ -98,7 +100,7 @@ def main_path(doc: Document, layer: Mapping[str, int],
     inputs whose sources all stand in the layer right above it, it comes down into the port
     nearest the middle (`port_offsets`), so that the other sources stand on the sides of
     their ports; further ties go to document order."""
-    preds = _preds(doc)
+    preds = preds_of(doc)
     offsets = port_offsets(doc) if offsets is None else offsets
     order = {nid: i for i, nid in enumerate(doc.nodes)}
     ends = [nid for nid, _ in doc.output_refs() if nid in layer] or list(doc.nodes)
@@ -152,15 +154,15 @@ def layered_layout(doc: Document, direction: str = "TB",
     path = main_path(doc, layer, offsets)
     main = set(path)
     by_layer = sorted(doc.nodes, key=layer.get)
-    slots = _order_layers(doc, layer, main, pulls(doc, by_layer, main, offsets))
+    slots = order_layers(doc, layer, main, pulls(doc, by_layer, main, offsets))
     along = 1 if direction == "TB" else 0  # the axis the layers advance on
     extent = {n: tuple(sizes.get(n) or estimated_size(node.name))
               for n, node in doc.nodes.items()}
-    cross = _side_chains_lined_up(doc, slots, extent, along, gap[0])
+    cross = side_chains_lined_up(doc, slots, extent, along, gap[0])
     if along == 1:
         cross = main_in_line(doc, slots, cross, main_ports(doc, path, extent))
     thick = [max((extent[n][along] for n, _ in nodes), default=0.0) for nodes in slots]
-    spans = [_span(c, extent, 1 - along) for c in cross]
+    spans = [span(c, extent, 1 - along) for c in cross]
     if labels and along == 1:  # beside the wires going down; above those going across
         spans = label_spans(spans, cross, labels)
     starts = unit_starts(doc, slots)
@@ -175,112 +177,6 @@ def layered_layout(doc: Document, direction: str = "TB",
     view = None if aspect is None else (aspect if along == 1 else 1.0 / aspect)
     columns = best_columns(thick, lead, spans, cost, gap, view, wide)
     return _place(slots, cross, thick, lead, spans, columns, extent, along, gap, wide)
-
-
-# ---- layers and their order --------------------------------------------------
-def _preds(doc: Document) -> dict[str, list[str]]:
-    preds: dict[str, list[str]] = {nid: [] for nid in doc.nodes}
-    for e in doc.edges:
-        if e.dst in preds and e.src in doc.nodes and e.src not in preds[e.dst]:
-            preds[e.dst].append(e.src)
-    return preds
-
-
-def _order_layers(doc: Document, layer: Mapping[str, int], main: set[str],
-                  pull: Mapping[str, float]) -> list[list]:
-    """Nodes per layer, each as (node id, side rank); the main-path node has rank 0. A side
-    node goes by the mean rank of its predecessors, or where that is the main path's (or it
-    has none) by the side of the ports its wires lead to (`pulls`): the source of a merge
-    node's in_0 left of the one of in_1."""
-    count = max(layer.values(), default=-1) + 1
-    rows: list[list[str]] = [[] for _ in range(count)]
-    for nid in doc.nodes:
-        rows[layer[nid]].append(nid)
-    preds = _preds(doc)
-    rank: dict[str, float] = {}
-    slots = []
-    for row in rows:
-        def bary(n):
-            ranks = [rank[p] for p in preds[n] if p in rank]
-            mean = sum(ranks) / len(ranks) if ranks else 0.0
-            return mean or pull.get(n, 0.0) / 4
-        centre = [n for n in row if n in main]
-        others = sorted((n for n in row if n not in main), key=bary)
-        left = [n for n in others if bary(n) < 0]
-        right = [n for n in others if bary(n) >= 0]
-        if not centre and right:  # no main node here: the nearest one takes the centre
-            centre = [right.pop(0)]
-        ordered = left + centre + right
-        base = len(left)
-        for i, n in enumerate(ordered):
-            rank[n] = float(i - base)
-        slots.append([(n, i - base) for i, n in enumerate(ordered)])
-    return slots
-
-
-def _side_chains_lined_up(doc: Document, slots, extent, along, gap) -> list[dict]:
-    """The centres across the layer axis (`_cross_positions`), each side node moved out
-    to the centre of its one predecessor or its one successor on its side of the main
-    path, where that is further out: a side chain of nodes of different sizes (a second
-    Input and its Embedding) runs straight. A few passes carry a move along a chain."""
-    preds, succs = _preds(doc), {nid: [] for nid in doc.nodes}
-    for nid, sources in preds.items():
-        for src in sources:
-            succs[src].append(nid)
-    cross = [_cross_positions(nodes, extent, along, gap) for nodes in slots]
-    for _ in range(3):
-        placed = {nid: centre for layer in cross for nid, centre in layer.items()}
-        wanted = [_neighbours_out(nodes, (preds, succs), placed) for nodes in slots]
-        moved = [_cross_positions(nodes, extent, along, gap, want)
-                 for nodes, want in zip(slots, wanted, strict=True)]
-        if moved == cross:
-            break
-        cross = moved
-    return cross
-
-
-def _neighbours_out(nodes, links, placed: Mapping[str, float]) -> dict[str, float]:
-    """Side node -> the outermost centre of its one predecessor and its one successor
-    (each of `links`), among those on its side of the main path."""
-    out = {}
-    for nid, rank in nodes:
-        centres = [placed[linked[nid][0]] for linked in links
-                   if rank and len(linked[nid]) == 1 and linked[nid][0] in placed]
-        centres = [c for c in centres if c * rank > 0]
-        if centres:
-            out[nid] = max(centres) if rank > 0 else min(centres)
-    return out
-
-
-def _cross_positions(nodes, extent, along, gap, fed=None) -> dict[str, float]:
-    """Centre of each node across the layer axis; the rank-0 node is centred on 0, the
-    others packed beside it, or further out where `fed` (node -> centre) wants them."""
-    cross_axis = 1 - along
-    fed = fed or {}
-    out: dict[str, float] = {}
-    at = 0.0
-    for nid, rank in [x for x in nodes if x[1] >= 0]:
-        size = extent[nid][cross_axis]
-        if rank == 0:
-            out[nid], at = 0.0, size / 2 + gap
-        else:
-            out[nid] = max(at + size / 2, fed.get(nid, at + size / 2))
-            at = out[nid] + size / 2 + gap
-    zero = next((n for n, r in nodes if r == 0), None)
-    at = -(extent[zero][cross_axis] / 2 + gap) if zero else 0.0
-    for nid, _ in reversed([x for x in nodes if x[1] < 0]):
-        size = extent[nid][cross_axis]
-        out[nid] = min(at - size / 2, fed.get(nid, at - size / 2))
-        at = out[nid] - size / 2 - gap
-    return out
-
-
-def _span(centres: Mapping[str, float], extent, cross_axis: int) -> tuple[float, float]:
-    if not centres:
-        return (0.0, 0.0)
-    return (min(c - extent[n][cross_axis] / 2 for n, c in centres.items()),
-            max(c + extent[n][cross_axis] / 2 for n, c in centres.items()))
-
 
 
 def _place(slots, cross, thick, lead, spans, columns, extent, along, gap, wide=None):
