@@ -38,7 +38,9 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
         doc: a valid document.
         path: the target; it must end in `.keras`.
         weights: optional `.weights.h5` file to load first, or a trained model's `.keras`
-            (a run's kept model), which is saved as it is.
+            (a run's kept model), which is checked to load and copied as it is: its
+            compile config (losses, loss weights, metrics, optimizer) and optimizer state
+            with it, as Results › Save trained model writes it.
 
     Returns:
         The saved `keras.Model`.
@@ -50,6 +52,10 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
     if path.suffix != ".keras":
         raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
     model = _model(doc, weights, keyed=True)
+    if weights is not None and Path(weights).suffix.lower() == ".keras":
+        # Saved again, the model loaded without its optimizer lost its compile config.
+        atomicfile.copy_atomic(weights, path)
+        return model
     from .callbacks import save_atomic
 
     save_atomic(model, path)  # a killed export leaves the previous file whole

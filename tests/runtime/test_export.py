@@ -185,6 +185,29 @@ def test_cli_export_of_a_run_kept_before_the_graph_changed(project, tmp_path):
                                expected, atol=1e-6)
 
 
+def test_export_keras_of_a_run_keeps_its_compile_config_and_optimizer(tmp_path):
+    """File › Export Model with a run's weights saved the run's model again, loaded
+    without its optimizer: the .keras lost its losses, loss weights, metrics and
+    optimizer (`get_compile_config()` was {}), which Results › Save trained model keeps."""
+    doc = cnn_doc()
+    trained = build_model(doc)
+    trained.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                    loss_weights=[0.5], metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    trained.fit(rng.standard_normal((8, 12, 12, 3)).astype("float32"),
+                rng.integers(0, 3, 8), epochs=1, verbose=0)
+    trained.save(tmp_path / "run_1.keras")
+    export_keras(doc, tmp_path / "m.keras", weights=str(tmp_path / "run_1.keras"))
+    exported = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    assert exported.get_compile_config() == trained.get_compile_config()
+    for ours, theirs in zip(exported.optimizer.variables, trained.optimizer.variables,
+                            strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(ours),
+                                      keras.ops.convert_to_numpy(theirs))
+    for ours, theirs in zip(exported.get_weights(), trained.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_cli_export_refuses_a_kept_model_of_another_project(project, tmp_path, capsys):
     """`--weights OTHER.keras` exports that archive's own model: one that shares no layer
     with the project (another project's run, a model picked by mistake) was written under
