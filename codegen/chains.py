@@ -8,8 +8,9 @@ only the tensors read elsewhere (a shortcut, a block's output, a model output)::
     conv2_block1_1_relu = layers.Activation(activation='relu', name=...)(x)
 
 The plan does the same: a node's tensor is `x` when the node has one output, read by one
-wire only, by the very next node written (no block kind: the subclass style writes one
-out as layers that may each read it), and the node is no Input, model output, shared
+wire only, by the very next node written (no block kind where the style writes one out
+as layers that may each read it, as the subclass style does; the functional style calls
+the block's function, which reads it once), and the node is no Input, model output, shared
 layer (its layer object and calls are named after it) or model made once (a nested model,
 a keras.applications base). The next node overwrites `x` only after reading it, so the
 model is the same; the layers keep their names (`name=...`).
@@ -29,8 +30,9 @@ _OWN_NAME = frozenset({INPUT, SHARED_CALL, APPLICATION, USER_BLOCK})
 
 
 def chained(doc: Document, model: Sequence[Node], index: GraphIndex,
-            results: Mapping) -> frozenset[str]:
-    """Ids of the `model` nodes (in the order written) whose tensor the code names `x`."""
+            results: Mapping, expands_blocks: bool = True) -> frozenset[str]:
+    """Ids of the `model` nodes (in the order written) whose tensor the code names `x`;
+    `expands_blocks`: the style writes a block out as its layers, not as a function call."""
     outputs = {node_id for node_id, _ in doc.output_refs()}
     owners = {n.params.get(OWNER_PARAM) for n in model if n.kind == SHARED_CALL}
     return frozenset(
@@ -38,7 +40,7 @@ def chained(doc: Document, model: Sequence[Node], index: GraphIndex,
         if node.kind not in _OWN_NAME and node.id not in outputs and node.id not in owners
         and len(results[node.id].output_shapes or [None]) == 1
         and [e.dst for e in index.outs.get(node.id, [])] == [after.id]
-        and not _expanded(after))
+        and not (expands_blocks and _expanded(after)))
 
 
 def _expanded(node: Node) -> bool:

@@ -107,7 +107,7 @@ class Plan:
 
 
 def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset(),
-              helpers: dict[str, str] | None = None) -> Plan:
+              helpers: dict[str, str] | None = None, expands_blocks: bool = True) -> Plan:
     """Check `doc` and order it into steps; raise CodegenError listing every blocking error.
 
     Only the model's nodes are kept (`graph.model_scope`: every Input, so the model's
@@ -115,6 +115,8 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     Keras leaves the others out too, so their errors block nothing.
     `reserved` names are kept out of the variables (a helper's own arguments); `helpers`
     (block name -> helper function) are the enclosing module's, for a nested model's plan.
+    `expands_blocks`: the code writes a block out as its layers (the subclass style), so
+    the tensor into it keeps a name of its own (`chains`).
     """
     analysis = analysis if analysis is not None else analyze_document(doc)
     errors = analysis.blocking  # not those on nodes left out of the model (model_scope)
@@ -136,7 +138,7 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
         reserved |= frozenset(h.function for h in families)
     namer = Namer(reserved | frozenset(helpers.values()))
     ports: dict[tuple[str, int], str] = {}
-    chain = chained(doc, model, index, analysis.results)
+    chain = chained(doc, model, index, analysis.results, expands_blocks)
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
                                     namer, ports, bind(doc, node), node.id in chain), float32)
              for node in model]

@@ -123,3 +123,14 @@ def test_a_large_application_is_chained_and_rebuilds_keras_model(name, style, tm
         assert_rebuild_equal(model, rebuilt)
     else:
         assert_subclass_rebuild_equal(model, rebuilt)
+
+
+@pytest.mark.parametrize(("name", "function"), [("small_resnet", "residual_block"),
+                                                ("inception_net", "inception_module")])
+def test_a_block_call_takes_and_gives_the_chain_variable(name, function):
+    """The functional style calls a block's function once on its input, as a layer is
+    called, so a chain runs through it: `x = residual_block(x, ...)`."""
+    calls = [ast.unparse(s) for s in _statements(generate(example(name)), "build_model")
+             if f"{function}(" in ast.unparse(s)]
+    assert len(calls) >= 2
+    assert all(call.startswith(f"x = {function}(x, ") for call in calls), calls

@@ -42,12 +42,12 @@ def transition_layer(x, compression=0.5, name=None):
 def build_model():
     """The model, uncompiled."""
     image = keras.Input(shape=(32, 32, 3), name='image')
-    stem = layers.Conv2D(
+    x = layers.Conv2D(
         filters=24, kernel_size=(3, 3), padding='same', use_bias=False, name='stem'
     )(image)
-    dense1 = dense_block(stem, num_layers=4, growth_rate=12, name='dense1')
-    transition1 = transition_layer(dense1, name='transition1')
-    x = dense_block(transition1, num_layers=4, growth_rate=12, name='dense2')
+    x = dense_block(x, num_layers=4, growth_rate=12, name='dense1')
+    x = transition_layer(x, name='transition1')
+    x = dense_block(x, num_layers=4, growth_rate=12, name='dense2')
     x = layers.BatchNormalization(name='final_bn')(x)
     x = layers.ReLU(name='final_relu')(x)
     x = layers.GlobalAveragePooling2D(name='pool')(x)

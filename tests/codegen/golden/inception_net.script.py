@@ -31,12 +31,12 @@ def inception_module(x, filters, name=None):
 def build_model():
     """The model, uncompiled."""
     image = keras.Input(shape=(32, 32, 3), name='image')
-    stem = layers.Conv2D(
+    x = layers.Conv2D(
         filters=64, kernel_size=(3, 3), padding='same', activation='relu', name='stem'
     )(image)
-    x = inception_module(stem, filters=32, name='inception1')
-    downsample = layers.MaxPooling2D(name='downsample')(x)
-    x = inception_module(downsample, filters=64, name='inception2')
+    x = inception_module(x, filters=32, name='inception1')
+    x = layers.MaxPooling2D(name='downsample')(x)
+    x = inception_module(x, filters=64, name='inception2')
     x = layers.GlobalAveragePooling2D(name='pool')(x)
     classes = layers.Dense(units=10, activation='softmax', name='classes')(x)
     return keras.Model(inputs=image, outputs=classes, name='model')
