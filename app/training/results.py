@@ -34,9 +34,15 @@ from .predictions import (
     read_predictions,
 )
 from .sample_view import IMAGE_HINT, class_names, fill_samples
+from .thumbnails import TileLayout
 
 SAVE_FILTERS = ("Keras model (*.keras);;"
                 "ONNX model, needs the onnx extra of the install (*.onnx)")
+
+
+# One line at a small screen's dock: rows are few there. Each cell's tooltip says it again.
+CONFUSION_HINT = "Rows: the true class; columns: the predicted class."
+
 
 
 def kept_epoch(record) -> str:
@@ -48,6 +54,17 @@ def kept_epoch(record) -> str:
         return f"epoch {record.metrics_epoch}, the last finite"
     return f"epoch {record.metrics_epoch}, weights kept" if record.kept_logs() \
         else "last epoch"
+
+
+def hinted(hint: QtWidgets.QLabel, body: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """A tab's page: the hint that says how to read `body` over it."""
+    page = QtWidgets.QWidget()
+    column = QtWidgets.QVBoxLayout(page)
+    hint.setObjectName("Hint")
+    hint.setWordWrap(True)
+    column.addWidget(hint)
+    column.addWidget(body, 1)
+    return page
 
 
 class ResultsView(QtWidgets.QWidget):
@@ -72,7 +89,7 @@ class ResultsView(QtWidgets.QWidget):
         self.confusion = QtWidgets.QTableWidget(0, 0)
         self.confusion.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.samples = QtWidgets.QWidget()
-        self.samples_grid = QtWidgets.QGridLayout(self.samples)
+        self.samples_grid = TileLayout(self.samples)
         self.save_button = QtWidgets.QPushButton("Save trained model…")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self._on_save_clicked)
@@ -85,18 +102,13 @@ class ResultsView(QtWidgets.QWidget):
     def _layout(self) -> None:
         tabs = QtWidgets.QTabWidget()
         tabs.addTab(self.metrics, "Metrics")
-        tabs.addTab(self.confusion, "Confusion matrix")
+        self.confusion_page = hinted(QtWidgets.QLabel(CONFUSION_HINT), self.confusion)
+        tabs.addTab(self.confusion_page, "Confusion matrix")
         scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.samples)
-        samples = QtWidgets.QWidget()
-        column = QtWidgets.QVBoxLayout(samples)
-        self.samples_hint = legend = QtWidgets.QLabel(IMAGE_HINT)
-        legend.setObjectName("Hint")
-        legend.setWordWrap(True)
-        column.addWidget(legend)
-        column.addWidget(scroll, 1)
-        tabs.addTab(samples, "Sample predictions")
+        self.samples_hint = QtWidgets.QLabel(IMAGE_HINT)
+        tabs.addTab(hinted(self.samples_hint, scroll), "Sample predictions")
         self.tabs = tabs
         layout = QtWidgets.QVBoxLayout(self)
         top = QtWidgets.QHBoxLayout()
@@ -192,12 +204,16 @@ class ResultsView(QtWidgets.QWidget):
         names = class_names(predictions, len(matrix))
         self.confusion.setRowCount(len(matrix))
         self.confusion.setColumnCount(len(matrix))
-        self.confusion.setHorizontalHeaderLabels([f"pred {n}" for n in names])
+        # The class alone over a column ("pred 7" made each ~60 px wide: 10 classes scrolled
+        # sideways in the dock of a 1024x700 screen); the hint says columns are predictions.
+        self.confusion.setHorizontalHeaderLabels(names)
         self.confusion.setVerticalHeaderLabels([f"true {n}" for n in names])
         totals = matrix.sum(axis=1, keepdims=True).clip(min=1)
         for (i, j), count in np.ndenumerate(matrix):
             item = QtWidgets.QTableWidgetItem(str(count))
             item.setTextAlignment(QtCore.Qt.AlignCenter)
+            item.setToolTip(f"true {names[i]}, predicted {names[j]}: {count} "
+                            f"sample{'' if count == 1 else 's'}")
             share = count / totals[i, 0]
             hue = 120 if i == j else 0
             item.setBackground(QtGui.QColor.fromHsv(hue, int(200 * share), 70 + int(120 * share)))

@@ -1,11 +1,12 @@
 """The Results tab's sample predictions: thumbnails for images, rows for other data.
 
 Images (a batch of (H, W) or (H, W, C) samples) are shown as captioned thumbnails
-(`thumbnails.sample_tile`). Any other data (table rows of a CSV file, token ids,
-samples without inputs saved) is a table: one row per sample of the held-out data,
-with its first input values, the predicted and the true class (✓, or ✗ in red) or,
-for a regression output, the predicted and true values and their difference. Before,
-such data left the tab empty under a legend that spoke of samples.
+(`thumbnails.sample_tile`), in as many columns as the width holds (`thumbnails.TileLayout`).
+Any other data (table rows of a CSV file, token ids, samples without inputs saved) is a
+table, the whole width: one row per sample of the held-out data, with its first input
+values, the predicted and the true class (✓, or ✗ in red) or, for a regression output,
+the predicted and true values and their difference. Before, such data left the tab empty
+under a legend that spoke of samples.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .predictions import class_ids
 from .thumbnails import is_image_batch, sample_tile
 
-GRID_COLUMNS, GRID_SAMPLES = 6, 18  # thumbnails
+GRID_SAMPLES = 18  # thumbnails
 TABLE_ROWS, SHOWN_VALUES = 32, 6  # rows of the table, input values written in a row
 IMAGE_HINT = ("Under each sample: the predicted class. ✓ right; ✗ wrong, in red, with the "
               "true class.")
@@ -31,23 +32,22 @@ def class_names(predictions: dict, n: int) -> list[str]:
     return names if len(names) == n else [str(i) for i in range(n)]
 
 
-def fill_samples(grid: QtWidgets.QGridLayout, predictions: dict) -> str:
-    """Empty `grid` and show the samples of `predictions` (one output's arrays) in it;
-    returns the hint that says how to read them."""
+def fill_samples(grid: QtWidgets.QLayout, predictions: dict) -> str:
+    """Empty `grid` (a `TileLayout`) and show the samples of `predictions` (one output's
+    arrays) in it; returns the hint that says how to read them."""
     while grid.count():
         grid.takeAt(0).widget().deleteLater()
     x, y_true, y_pred = (predictions.get(k) for k in ("x", "y_true", "y_pred"))
     if y_pred is None or y_true is None:
         return IMAGE_HINT
     if not is_image_batch(x):
-        grid.addWidget(sample_rows(x, y_true, y_pred, predictions), 0, 0)
+        grid.addWidget(sample_rows(x, y_true, y_pred, predictions))  # the whole width
         return ROWS_HINT
     count = min(len(x), len(y_pred), GRID_SAMPLES)
     true, pred = class_ids(y_true[:count]), class_ids(y_pred[:count], scores=True)
     names = class_names(predictions, int(max(true.max(), pred.max())) + 1)
     for i in range(count):
-        grid.addWidget(sample_tile(x[i], names, true[i], pred[i]),
-                       i // GRID_COLUMNS, i % GRID_COLUMNS)
+        grid.addWidget(sample_tile(x[i], names, true[i], pred[i]))
     return IMAGE_HINT
 
 

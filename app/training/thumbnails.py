@@ -53,3 +53,90 @@ def sample_tile(sample, names, true: int, pred: int) -> QtWidgets.QWidget:
     column.addWidget(label)
     column.addWidget(caption)
     return tile
+
+
+class TileLayout(QtWidgets.QLayout):
+    """Tiles in as many equal columns as the width holds, re-flowed when it changes (a fixed
+    6-column grid scrolled sideways in a narrow dock). An item that expands horizontally
+    (a table) takes a whole row of the width. Its height follows its width, so a scroll
+    area resizing its widget scrolls it down only."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._items: list[QtWidgets.QLayoutItem] = []
+
+    def addItem(self, item: QtWidgets.QLayoutItem) -> None:  # noqa: N802 (Qt's name)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # noqa: N802
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> QtCore.Qt.Orientations:  # noqa: N802
+        return QtCore.Qt.Orientations(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._place(QtCore.QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QtCore.QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return self.minimumSize()
+
+    def minimumSize(self) -> QtCore.QSize:  # noqa: N802
+        size = QtCore.QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize() if self._wide(item) else item.sizeHint())
+        margins = self.contentsMargins()
+        return size + QtCore.QSize(margins.left() + margins.right(),
+                                   margins.top() + margins.bottom())
+
+    def columns(self, width: int) -> int:
+        """How many tiles a row of `width` pixels (margins included) holds."""
+        cell, gap = self._cell().width(), self._gap()
+        margins = self.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        return max(1, (inner + gap) // (cell + gap)) if cell else 1
+
+    def _gap(self) -> int:
+        return max(self.spacing(), 0)
+
+    @staticmethod
+    def _wide(item: QtWidgets.QLayoutItem) -> bool:
+        return bool(item.expandingDirections() & QtCore.Qt.Horizontal)
+
+    def _cell(self) -> QtCore.QSize:
+        size = QtCore.QSize(0, 0)
+        for item in self._items:
+            if not self._wide(item):
+                size = size.expandedTo(item.sizeHint())
+        return size
+
+    def _place(self, rect: QtCore.QRect, move: bool) -> int:
+        """Lay the items out in `rect` (only measure unless `move`); the height used."""
+        inner = rect.marginsRemoved(self.contentsMargins())
+        cell, gap, columns = self._cell(), self._gap(), self.columns(rect.width())
+        x = y = row_height = 0
+        column = 0
+        for item in self._items:
+            wide = self._wide(item)
+            if column and (wide or column == columns):  # start a new row
+                y, column, row_height = y + row_height + gap, 0, 0
+            size = QtCore.QSize(inner.width(), item.sizeHint().height()) if wide else cell
+            x = column * (cell.width() + gap)
+            if move:
+                item.setGeometry(QtCore.QRect(inner.topLeft() + QtCore.QPoint(x, y), size))
+            row_height = max(row_height, size.height())
+            column = columns if wide else column + 1
+        margins = self.contentsMargins()
+        return y + row_height + margins.top() + margins.bottom()

@@ -257,7 +257,7 @@ def test_the_confusion_matrix_uses_the_width_it_has(qtbot, tmp_path, width):
     view.resize(width, 500)
     view.show()
     view.show_run(record)
-    view.tabs.setCurrentWidget(view.confusion)
+    view.tabs.setCurrentWidget(view.confusion_page)
     qtbot.waitExposed(view)
     table, header = view.confusion, view.confusion.horizontalHeader()
     QtWidgets.QApplication.processEvents()
