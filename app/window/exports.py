@@ -59,8 +59,9 @@ class ExportMixin:
         window last exported to, else the one the last session did (the app's settings),
         else the project's; a chosen path's folder is remembered in both."""
         folder = self.export_folder or files.export_folder()
+        keep = (self.doc.weights or {}).get("source")  # not over the weights it starts from
         path = files.ask_save_path(self, title, files.export_suggestion(
-            self.path, suffix, self.doc.model_name, folder), filters)
+            self.path, suffix, self.doc.model_name, folder, keep), filters)
         if path:
             self.export_folder = files.remember_export_folder(path)
         return path

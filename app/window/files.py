@@ -215,16 +215,20 @@ def in_start_folder(project_path: str | None, name: str) -> str:
 
 
 def export_suggestion(project_path: str | None, suffix: str, model_name: str = "",
-                      folder: str | None = None) -> str:
+                      folder: str | None = None, keep: str | None = None) -> str:
     """An export's suggested path: the project's name with `suffix`, in `folder` (the last
     one exported to) when it is still there, else in `start_folder`; for an untitled
     project (an imported model) the model's name when it is a plain file name, else
-    "model"."""
+    "model". Where that is `keep` (the file the project's weights start from, such as the
+    imported model beside its project), "_export" is added to the name."""
     plain = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", model_name or "")
     stem = Path(project_path).stem if project_path else model_name if plain else "model"
-    if folder and Path(folder).is_dir():
-        return str(Path(folder) / (stem + suffix))
-    return in_start_folder(project_path, stem + suffix)
+    place = (lambda name: str(Path(folder) / name)) if folder and Path(folder).is_dir() \
+        else (lambda name: in_start_folder(project_path, name))
+    path = place(stem + suffix)
+    if keep and Path(path).resolve() == Path(keep).resolve():
+        return place(f"{stem}_export{suffix}")
+    return path
 
 
 def export_folder() -> str | None:

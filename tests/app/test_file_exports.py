@@ -235,3 +235,24 @@ def test_an_untitled_projects_exports_suggest_the_models_name(window, tmp_path, 
     window.export_model()
     window.export_picture()
     assert [Path(p).name for p in suggested] == [f"{stem}{s}" for s in (".py", ".keras", ".png")]
+
+
+def test_export_model_does_not_suggest_the_file_the_weights_start_from(make_window, tmp_path,
+                                                                         monkeypatch):
+    """A model imported from m.keras and saved as m.json: Export Model suggested m.keras,
+    the very file the project's initial weights are read from (Enter and Yes wrote the
+    export over the user's model). It suggests m_export.keras; other exports keep m.*."""
+    import shutil
+
+    from PySide6 import QtWidgets
+
+    project = tmp_path / "m.json"
+    shutil.copy(EXAMPLES / "mnist_mlp.json", project)
+    window = make_window(str(project))
+    window.doc.weights = {"source": str(tmp_path / "m.keras"), "sha256": "0" * 64}
+    suggested = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda parent, title, path, filters: suggested.append(path) or ("", ""))
+    window.export_model()
+    window.export_picture()
+    assert suggested == [str(tmp_path / "m_export.keras"), str(tmp_path / "m.png")]
