@@ -102,9 +102,16 @@ def suggest_range(doc: Document, target: tuple[str, ...]) -> dict[str, Any]:
     if 0 <= value < 1 and spec is not None and spec.max is not None and spec.max <= 1:
         return {"type": "float", "low": 0.0, "high": min(0.5, spec.max)}  # rates
     if value > 0:
-        return _clamped(spec, {"type": "float", "low": value / 10, "high": value * 10,
-                               "log": True})
+        return _clamped(spec, _decades(value))
     return _clamped(spec, {"type": "float", "low": value - 1.0, "high": value + 1.0})
+
+
+def _decades(value: float) -> dict[str, Any]:
+    """A log range a decade either side of `value`, rounded as typed: 0.003 gives
+    0.0003 .. 0.03, not 0.00030000000000000003 (what the division gives), which the
+    table, the file and the checks' messages would show."""
+    return {"type": "float", "low": float(f"{value / 10:.12g}"),
+            "high": float(f"{value * 10:.12g}"), "log": True}
 
 
 # A regularizer's factor spans decades; 1e-6 .. 1e-2 is where useful ones lie.
@@ -132,7 +139,7 @@ def _argument_range(doc: Document, target: tuple[str, str, str]) -> dict[str, An
             and not isinstance(value, bool):
         return {"type": "int", "low": max(1, value // 2), "high": max(2, value * 2)}
     if arg.type in ("number", "positive", "nonneg") and isinstance(value, float) and value > 0:
-        return {"type": "float", "low": value / 10, "high": value * 10, "log": True}
+        return _decades(value)
     return {"type": "choice", "choices": [value]}
 
 

@@ -111,6 +111,7 @@ class TrialsTable(QtWidgets.QTableWidget):
     def __init__(self, parent=None):
         super().__init__(0, len(self.FIXED), parent)
         self.setObjectName("SearchTrials")
+        self.setHorizontalHeaderLabels(list(self.FIXED))  # not Qt's 1, 2, 3 before a study
         self.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
         self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
         self.verticalHeader().setVisible(False)

@@ -153,6 +153,15 @@ def test_a_log_scale_parameter_has_readable_labels(qtbot):
     assert_axis_labels_apart(axis)
 
 
+def test_an_empty_trials_table_names_its_columns(qtbot):
+    from kerascanvas.app.search.views import TrialsTable
+
+    table = TrialsTable()
+    qtbot.addWidget(table)
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    assert headers == list(TrialsTable.FIXED)
+
+
 def test_why_a_trial_failed_is_in_the_table(qtbot):
     from kerascanvas.app.search.views import TrialRecord, TrialsTable
 

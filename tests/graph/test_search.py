@@ -192,6 +192,19 @@ def test_mark_unmark_and_apply_best_are_undoable():
     assert len(search.search_params(doc)) == 2
 
 
+@pytest.mark.parametrize("rate", [0.003, 0.007, 0.0001, 0.3, 3e-05, 0.0013])
+def test_a_suggested_learning_rate_range_is_a_decade_either_side_as_typed(rate):
+    """0.003 gives 0.0003 .. 0.03 (decimal arithmetic), not 0.00030000000000000003."""
+    from decimal import Decimal
+
+    doc = conv_net()
+    doc.training["optimizer"] = {"name": "adam", "learning_rate": rate}
+    span = suggest_range(doc, ("training", "optimizer.learning_rate"))
+    typed = Decimal(repr(rate))
+    assert span == {"type": "float", "low": float(typed / 10), "high": float(typed * 10),
+                    "log": True}
+
+
 def test_suggested_ranges_stay_within_the_limits():
     doc = conv_net()
     doc.add_node("Dropout", "drop", {"rate": 0.2}, node_id="n9")
