@@ -266,9 +266,10 @@ class SearchDriver(TrialOutcome):
                    "save": self.models.path_for(trial.number)}
         process, events, commands = start_trial(payload)
         self.trials.add(trial.number, commands)
+        last = int(trial_doc.training.get("epochs") or 1) - 1
         try:
             return self.trials.follow(trial.number, process, events, self.metric,
-                                      lambda event: self._report(trial, event, commands)
+                                      lambda event: self._report(trial, event, commands, last)
                                       if isinstance(event, EpochEnd) else hold.on_event(event))
         finally:
             self.trials.remove(trial.number)

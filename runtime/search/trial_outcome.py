@@ -3,11 +3,11 @@ why it has none.
 
 `TrialOutcome` is a part of `SearchDriver` (it reads the driver's metric, trial processes,
 options and time limit). Every epoch's metric is reported to the trial, and a trial the
-pruner prunes is asked to stop. Once its training ended, a trial gets its metric's last
-value, or fails with a message that says why it has none: the metric is not logged, the
-pruner pruned it, the user or the study's time limit stopped it (after which epoch; a
-trial killed after the grace says so too), its training failed, or the value is not a
-finite number.
+pruner prunes before its last epoch is asked to stop. Once its training ended, a trial
+gets its metric's last value, or fails with a message that says why it has none: the
+metric is not logged, the pruner pruned it, the user or the study's time limit stopped it
+(after which epoch; a trial killed after the grace says so too), its training failed, or
+the value is not a finite number.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ class TrialOutcome:
                                  "was reached before it began." if self.timed_out
                           else "Stopped by the user before it began.")
 
-    def _report(self, trial, event: EpochEnd, commands) -> None:
+    def _report(self, trial, event: EpochEnd, commands, last: int) -> None:
+        """`last`: the trial's last epoch, after which it is never pruned: its training
+        is over, so its value counts (pruned, a whole trial's training was thrown away)."""
         logs, epoch = event.logs, event.epoch
         if self.metric not in logs:
             self.trials.ask_stop(trial.number, commands)
@@ -51,7 +53,7 @@ class TrialOutcome:
         value = float(logs[self.metric])
         trial.report(value, step=epoch)
         self.on_event(TrialEpoch(trial.number, epoch, value, dict(logs)))
-        if "pruned_at" not in trial.user_attrs and trial.should_prune():
+        if epoch < last and "pruned_at" not in trial.user_attrs and trial.should_prune():
             trial.set_user_attr("pruned_at", epoch)
             trial.set_user_attr(studies.MESSAGE, f"Pruned after epoch {epoch + 1}: "
                                                  f"{self.metric}={value:.4g}.")

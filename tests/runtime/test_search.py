@@ -94,6 +94,24 @@ def test_a_diverging_trial_fails_with_its_message_and_the_study_goes_on(tmp_path
     assert [e.number for e in ends] == [0, 1] and ends[0].message == message
 
 
+def test_a_trial_is_pruned_before_its_last_epoch_never_after_it(tmp_path):
+    """A median pruner with no warm-up prunes the worse of two trials at its first
+    epoch; with one epoch, that is its last: its training is over and its value counts."""
+    doc = Project.open(mlp_project(tmp_path, [LR])).doc
+    states = {}
+    for epochs in (1, 2):
+        doc.training["epochs"] = epochs
+        driver = SearchDriver(doc, options(tmp_path, study_name=f"e{epochs}", pruner={
+            "name": "median", "n_startup_trials": 1, "n_warmup_steps": 0}))
+        study = driver.open()
+        study.enqueue_trial({"training.optimizer.learning_rate": 0.01})
+        study.enqueue_trial({"training.optimizer.learning_rate": 1e-4})
+        states[epochs] = [t.state.name for t in sorted(driver.run().trials,
+                                                       key=lambda t: t.number)]
+    assert states[1] == ["COMPLETE", "COMPLETE"]
+    assert states[2] == ["COMPLETE", "PRUNED"]
+
+
 def test_values_that_make_the_graph_invalid_fail_the_trial_before_training(tmp_path):
     # `validate` reports such a range; the driver still guards each trial on its own.
     doc = Project.open(mlp_project(tmp_path, [UNITS])).doc
