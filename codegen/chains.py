@@ -12,7 +12,8 @@ wire only, by the very next node written (no block kind where the style writes o
 as layers that may each read it, as the subclass style does; the functional style calls
 the block's function, which reads it once), and the node is no Input, model output, shared
 layer (its layer object and calls are named after it) or model made once (a nested model,
-a keras.applications base). The next node overwrites `x` only after reading it, so the
+a user block made one, a keras.applications base); a user block written as a function
+chains like a layer. The next node overwrites `x` only after reading it, so the
 model is the same; the layers keep their names (`name=...`).
 """
 
@@ -23,10 +24,12 @@ from collections.abc import Mapping, Sequence
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
 from kerascanvas.graph.layers.shared import OWNER_PARAM
+from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import APPLICATION, INPUT, SHARED_CALL, USER_BLOCK, get_spec
 
 # kinds whose tensor keeps its own name: model inputs, and calls of objects named after it
-_OWN_NAME = frozenset({INPUT, SHARED_CALL, APPLICATION, USER_BLOCK})
+# (a user block made a nested model too; one written as a function chains like a layer)
+_OWN_NAME = frozenset({INPUT, SHARED_CALL, APPLICATION})
 
 
 def chained(doc: Document, model: Sequence[Node], index: GraphIndex,
@@ -37,10 +40,16 @@ def chained(doc: Document, model: Sequence[Node], index: GraphIndex,
     owners = {n.params.get(OWNER_PARAM) for n in model if n.kind == SHARED_CALL}
     return frozenset(
         node.id for node, after in zip(model, model[1:], strict=False)
-        if node.kind not in _OWN_NAME and node.id not in outputs and node.id not in owners
+        if node.kind not in _OWN_NAME and not _model_block(doc, node)
+        and node.id not in outputs and node.id not in owners
         and len(results[node.id].output_shapes or [None]) == 1
         and [e.dst for e in index.outs.get(node.id, [])] == [after.id]
         and not (expands_blocks and _expanded(after)))
+
+
+def _model_block(doc: Document, node: Node) -> bool:
+    """A user block instance made a nested model: a model object named after it."""
+    return node.kind == USER_BLOCK and is_model_block(doc.blocks, node.params.get("block"))
 
 
 def _expanded(node: Node) -> bool:

@@ -134,3 +134,24 @@ def test_a_block_call_takes_and_gives_the_chain_variable(name, function):
              if f"{function}(" in ast.unparse(s)]
     assert len(calls) >= 2
     assert all(call.startswith(f"x = {function}(x, ") for call in calls), calls
+
+
+def test_a_user_block_function_call_gives_the_chain_variable():
+    """A user block written as a function is called once, like a layer: its tensor is `x`
+    for the next layer, and the code still builds the model the canvas builds."""
+    from kerascanvas.graph.undo_stack import UndoStack
+    from kerascanvas.graph.userblock_commands import make_block
+    from kerascanvas.runtime.build import build_model
+    from tests.roundtrip import assert_rebuild_equal
+
+    doc = example("mnist_cnn")
+    ids = {node.name: nid for nid, node in doc.nodes.items()}
+    make_block(doc, UndoStack(), [ids["conv1"], ids["pool1"]], "conv_pool",
+               {"filters": (ids["conv1"], "filters")})
+    code = generate(doc)
+    statements = _statements(code, "build_model")
+    assert "x = conv_pool(image, name='conv_pool')" in [ast.unparse(s) for s in statements]
+    assert_each_x_read_once_next(statements)
+    namespace: dict = {}
+    exec(compile(code, "model.py", "exec"), namespace)  # noqa: S102
+    assert_rebuild_equal(build_model(doc), namespace["build_model"]())

@@ -199,7 +199,7 @@ def test_block_params_named_like_the_codes_names_become_other_arguments(tmp_path
     doc.connect(type(doc.edges[0])(again, 0, pool, 0))
     source = generate(doc)
     assert "def blk(x, layers_=4, layers__=3, str_=True, units=None, name=None):" in source
-    assert ("again = blk(blk_, layers_=5, layers__=7, str_=False, units='relu', "
+    assert ("x = blk(x, layers_=5, layers__=7, str_=False, units='relu', "
             "name='again')") in source
     assert assert_builds_the_apps_model(doc, tmp_path, monkeypatch) == 2
 
