@@ -41,6 +41,14 @@ class ParamsTable(QtWidgets.QTableWidget):
         self.verticalHeader().setVisible(False)
         self._names: dict[str, str] = {}  # node id -> the name it last had here
 
+    def minimumSizeHint(self) -> QtCore.QSize:
+        """Two whole rows under the header: on a 1024x700 screen the tab squeezed the
+        table to one and a half (the dock scrolls instead)."""
+        hint = super().minimumSizeHint()
+        rows = 2 * self.verticalHeader().defaultSectionSize()
+        height = self.horizontalHeader().sizeHint().height() + rows + 2 * self.frameWidth()
+        return QtCore.QSize(hint.width(), max(hint.height(), height))
+
     def show_entries(self, doc, entries, range_text) -> None:
         """Fill the rows from `entries` (`range_text(entry)` writes a range)."""
         self._names.update({e.node: doc.nodes[e.node].name for e in entries

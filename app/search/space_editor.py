@@ -144,6 +144,7 @@ class SearchSpaceEditor(QtWidgets.QWidget):
         self.problems = QtWidgets.QLabel()
         self.problems.setObjectName("Error")
         self.problems.setWordWrap(True)
+        self.problems.hide()  # shown with a problem: on a small screen the table needs the room
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.params)
@@ -177,6 +178,7 @@ class SearchSpaceEditor(QtWidgets.QWidget):
 
     def _on_space_checked(self, messages: list) -> None:
         self.problems.setText("\n".join(messages))
+        self.problems.setVisible(bool(messages))  # empty, its line is the table's
 
     def toggle(self, target: tuple[str, str]) -> None:
         """Search `target` with a first range around its value, or stop searching it."""

@@ -71,6 +71,7 @@ class StudyRun:
     def _on_runner_checked(self, found: list) -> None:
         if found:
             self.problems.setText("\n".join(found))
+            self.problems.show()
             self._say("The search cannot start: " + "; ".join(found), PROBLEM)
         else:
             self._say("The checks passed; opening the study...", PROGRESS)
