@@ -23,6 +23,18 @@ from ..training.axes import ReadableAxis  # noqa: E402
 CURVE_COLOR, BEST_COLOR, FAILED_COLOR = "#7f8c9d", "#f5a142", "#ff4d4d"
 
 
+class EpochAxis(pg.AxisItem):
+    """Epochs are whole: no tick at 1.5 or 2.5 when a study trains three epochs a trial."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        levels = [(spacing, [v for v in values if float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size)
+                  if spacing >= 1]
+        if not levels:  # a span of an epoch or two: every whole epoch in it
+            levels = [(1.0, [float(v) for v in range(math.ceil(minVal), int(maxVal) + 1)])]
+        return levels
+
+
 @dataclass
 class TrialRecord:
     """One trial as the window knows it."""
@@ -147,7 +159,7 @@ class StudyPlots(QtWidgets.QTabWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.curves = pg.PlotWidget()
+        self.curves = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
         self.curves.setLabel("bottom", "epoch")
         # A log-scale parameter (the learning rate) labels 1, 2 and 5 times each power of ten
         # only: every minor tick's label crowded the top of each decade.

@@ -135,6 +135,26 @@ def test_trial_curves_show_a_first_epoch_and_plain_metric_values(qtbot):
     assert shares.autoSIPrefixScale == 1.0
 
 
+@pytest.mark.parametrize("epochs", [2, 3, 5, 40])
+def test_the_curves_tick_whole_epochs_only(qtbot, epochs):
+    """Three epochs a trial ticked 1, 1.5, 2, 2.5, 3."""
+    from kerascanvas.app.search.views import StudyPlots, TrialRecord
+
+    plots = StudyPlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 400)
+    plots.show()
+    qtbot.waitExposed(plots)
+    plots.set_study("val_loss", False, ["lr"], set())
+    plots.redraw({0: TrialRecord(0, {"lr": 0.01}, curve=[(e, 1 / (e + 1))
+                                                         for e in range(epochs)])})
+    axis = plots.curves.getAxis("bottom")
+    qtbot.waitUntil(lambda: axis.range[1] >= epochs, timeout=3000)  # fitted to the curve
+    ticks = [v for _, values in axis.tickValues(*axis.range, axis.width()) for v in values]
+    assert ticks and all(float(v).is_integer() for v in ticks)
+    assert {1, epochs} <= set(ticks) or epochs > 10
+
+
 def test_a_log_scale_parameter_has_readable_labels(qtbot):
     """Learning rates from 1.5e-4 to 1.5e-2: the minor ticks' labels ran into each other."""
 
