@@ -144,7 +144,7 @@ class TrialsTable(QtWidgets.QTableWidget):
                      record.duration_s, *(record.params.get(k) for k in keys), note]
             for column, value in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(_text(value))
-                if column == 1 and note:
+                if column in (1, len(cells) - 1) and note:  # the note's cell cuts it short
                     item.setToolTip(note)
                 if best is not None and record.number == best.number:
                     font = item.font()

@@ -194,6 +194,7 @@ def test_why_a_trial_failed_is_in_the_table(qtbot):
     headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
     assert headers[-1] == "note" and headers[-2] == "lr"
     assert table.item(1, headers.index("note")).text() == failed.message
+    assert table.item(1, headers.index("note")).toolTip() == failed.message  # whole there
     assert table.item(0, headers.index("note")).text() == ""
 
 
