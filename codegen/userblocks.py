@@ -90,10 +90,12 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]
     values = userblocks.inner_params(definition, exposed)
     outputs: dict[str, list[str]] = {}
     lines = []
+    chain = chained(blocks, definition, args)
     for node, sources in wired(definition, args, outputs):
         count = _block_outputs(blocks, node)
-        outputs[node["id"]] = [local.take(node["name"]), *(
-            local.take(f"{node['name']}_out{i}") for i in range(1, count))]
+        outputs[node["id"]] = ["x" if args == ["x"] else local.chain()] \
+            if node["id"] in chain else [local.take(node["name"]), *(
+                local.take(f"{node['name']}_out{i}") for i in range(1, count))]
         kwargs = inner_kwargs(blocks, node, refs)
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
@@ -102,6 +104,23 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]
                for out in userblocks.output_refs(definition)]
     lines.append(f"{INDENT}return {pack(results)}")
     return lines
+
+
+def chained(blocks, definition, args: list[str]) -> set[str]:
+    """Inner node ids whose tensor the helper names `x`, as `codegen.chains` does in the
+    model: one output, read by one wire only, by the next node called, and not returned.
+    With one block input, `x` itself, a node takes it only once no later node reads the
+    input."""
+    order = userblocks.call_order(definition) or []
+    readers = {nid: [e["dst"] for e in definition["edges"] if e["src"] == nid] for nid in order}
+    returned = {ref["node"] for ref in userblocks.output_refs(definition)}
+    fed = {t["node"] for ports in definition["inputs"] for t in ports}
+    last_read = max((i for i, nid in enumerate(order) if nid in fed), default=-1) \
+        if args == ["x"] else -1
+    nodes = {n["id"]: n for n in definition["nodes"]}
+    return {nid for i, (nid, after) in enumerate(zip(order, order[1:], strict=False))
+            if readers[nid] == [after] and nid not in returned and i >= last_read
+            and _block_outputs(blocks, nodes[nid]) == 1}
 
 
 def wired(definition, args, outputs: dict[str, list[str]]):

@@ -15,10 +15,17 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.graph.commands import UndoStack  # noqa: E402
+from kerascanvas.graph.document import Document  # noqa: E402
+from kerascanvas.graph.userblock_commands import make_block  # noqa: E402
+from kerascanvas.runtime.build import build_model  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
-from tests.codegen.helpers import EXAMPLES, example  # noqa: E402
+from tests.codegen.helpers import EXAMPLES, add, add_input, example  # noqa: E402
 from tests.codegen.test_code_lint import ruff_problems  # noqa: E402
-from tests.roundtrip import assert_rebuild_equal, assert_subclass_rebuild_equal  # noqa: E402
+from tests.roundtrip import (  # noqa: E402
+    assert_rebuild_equal,
+    assert_subclass_rebuild_equal,
+)
 
 APPLICATIONS = {
     "ResNet50": lambda: keras.applications.ResNet50(weights=None, input_shape=(64, 64, 3),
@@ -136,22 +143,47 @@ def test_a_block_call_takes_and_gives_the_chain_variable(name, function):
     assert all(call.startswith(f"x = {function}(x, ") for call in calls), calls
 
 
-def test_a_user_block_function_call_gives_the_chain_variable():
-    """A user block written as a function is called once, like a layer: its tensor is `x`
-    for the next layer, and the code still builds the model the canvas builds."""
-    from kerascanvas.graph.undo_stack import UndoStack
-    from kerascanvas.graph.userblock_commands import make_block
-    from kerascanvas.runtime.build import build_model
-    from tests.roundtrip import assert_rebuild_equal
 
+def _conv_pool_block():
+    """mnist_cnn with conv1 and pool1 made one user block `conv_pool`."""
     doc = example("mnist_cnn")
     ids = {node.name: nid for nid, node in doc.nodes.items()}
     make_block(doc, UndoStack(), [ids["conv1"], ids["pool1"]], "conv_pool",
                {"filters": (ids["conv1"], "filters")})
+    return doc, "conv_pool", ["x = conv_pool(image, name='conv_pool')"]
+
+
+def _residual_block():
+    """Dense, Dense and an Add of the block's input: the input is read again at the end."""
+    doc = Document()
+    image = add_input(doc, "image", (None, 6))
+    first = add(doc, "Dense", "first", {"units": 6}, [image])
+    second = add(doc, "Dense", "second", {"units": 6}, [first])
+    total = add(doc, "Add", "total", {}, [image, second])
+    head = add(doc, "Dense", "head", {"units": 2}, [total])
+    doc.outputs = [head]
+    make_block(doc, UndoStack(), [first, second, total], "skip")
+    return doc, "skip", ["x = skip(image, name='skip')"]
+
+
+@pytest.mark.parametrize("make", [_conv_pool_block, _residual_block])
+def test_a_user_block_function_chains_x_and_builds_the_canvas_model(make):
+    """A user block written as a function is called once, like a layer, so its tensor is
+    `x` for the next layer; inside it, a run of layers is `x` too, but never while the
+    block's input `x` is still to be read (a shortcut). The model is the canvas'."""
+    doc, function, calls = make()
     code = generate(doc)
-    statements = _statements(code, "build_model")
-    assert "x = conv_pool(image, name='conv_pool')" in [ast.unparse(s) for s in statements]
-    assert_each_x_read_once_next(statements)
+    model_lines = [ast.unparse(s) for s in _statements(code, "build_model")]
+    assert all(call in model_lines for call in calls), model_lines
+    assert_each_x_read_once_next(_statements(code, "build_model"))
+    assert_each_x_read_once_next(_statements(code, function))
     namespace: dict = {}
     exec(compile(code, "model.py", "exec"), namespace)  # noqa: S102
     assert_rebuild_equal(build_model(doc), namespace["build_model"]())
+
+
+def test_a_user_block_run_of_layers_is_x_in_its_function():
+    code = generate(_conv_pool_block()[0])
+    body = [ast.unparse(s) for s in _statements(code, "conv_pool")]
+    assert body[2].startswith("x = layers.Conv2D(") and body[2].endswith("(x)")
+    assert body[3].endswith("(x)")
