@@ -93,6 +93,9 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
         self._drain_timer = QtCore.QTimer(self)
         self._drain_timer.setInterval(max(10, int(poll_interval * 1000)))
         self._drain_timer.timeout.connect(self._drain_inbox)
+        # The window's runs index writer (`index_writes.IndexWrites`), set by the panel: a
+        # run killed with the window is written after the listings it still holds.
+        self.index_writes = None
 
     # ---- commands ---------------------------------------------------------
     @property
@@ -261,16 +264,25 @@ class TrainingController(RunEventsMixin, QtCore.QObject):
     def _keep_killed(self, record: RunRecord) -> None:
         """A run killed as the window closes is listed in its project's runs index, with
         the model it saved before (a kill in its final evaluation), or with its settings
-        and no model (no Qt: see end_workers)."""
+        and no model (no Qt: see end_workers). Its entry is made now and written after the
+        writes the window's index writer holds (a late listing of it as running), so the
+        killed entry is the last."""
         take_kill(record, killed_result(record.source))
         if self._own_dir:  # the runs' own folder goes with the window
             return
-        from .history import save_runs
+        from .history import ended_entries
 
-        try:
-            save_runs(Path(record.folder or self.save_dir), [record])
-        except (OSError, ValueError, TimeoutError):  # filelock's Timeout is one
-            pass  # the model stays in the folder; the window is gone
+        folder = Path(record.folder or self.save_dir)
+        _, entries = ended_entries(folder, [record])
+
+        def write() -> None:
+            try:
+                run_record.merge_index(folder, entries)
+            except (OSError, ValueError, TimeoutError):  # filelock's Timeout is one
+                pass  # the model stays in the folder; the window is gone
+
+        if self.index_writes is None or not self.index_writes.after_pending(write):
+            write()
 
     def _halt_reader(self, record: RunRecord) -> None:
         reader = self._readers.pop(record.number, None)

@@ -10,7 +10,8 @@ that failed is said on the GUI thread (`FutureWatcher`). A run's end is written 
 too, after its listings (0.4 s at 2,000 runs, which the GUI thread waited for). The
 entries are made on the GUI thread, where the runs' records change. `flush()` waits for
 the writes asked for: none is left behind when the window closes or a project's runs
-move.
+move. A run killed with the window is written after them too (`after_pending`), so that a
+listing of it as running still waiting here never lands over its end.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ class IndexWrites(QtCore.QObject):
         future = self._pool.submit(work)
         self._pending.append((future, failed, done))
         self._watcher.watch(future, lambda _future: self._deliver())
+
+    def after_pending(self, work: Callable[[], object]) -> bool:
+        """Run `work()` after the writes asked before, without waiting for it or handing
+        its outcome back; no Qt here (the window may be half deleted). False when this
+        writer was shut down (its writes are all done): run `work` now instead."""
+        try:
+            self._pool.submit(work)
+        except RuntimeError:  # shut down: nothing is left to land after it
+            return False
+        return True
 
     def flush(self) -> None:
         """Wait for every write asked for; their failures are said now."""

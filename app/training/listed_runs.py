@@ -55,6 +55,7 @@ class ListedRunsMixin:
         self.judge_timer.start()
         self._listings: dict[str, RunListing] = {}  # this window's runs in training, by uid
         self.index_writes = IndexWrites(self)  # their listings, off the GUI thread
+        self.controller.index_writes = self.index_writes  # a run killed at close: after them
         self.controller.run_started.connect(self._list_window_run)
 
     def _stop_following_listed_runs(self) -> None:

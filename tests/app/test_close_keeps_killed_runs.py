@@ -4,10 +4,13 @@ model it kept (a kill in the final evaluation), or with its settings and no mode
 before it wrote anything), "killed" either way.
 
 The runs are real `TrainingRun`s whose child is simulated (`kill_fake.fake_agent`).
+The killed entry is written after the listings of the run the window's index writer still
+holds, so a late "running" listing never lands over it.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from kerascanvas.runtime.kill_keep import NOT_SAVED
 from kerascanvas.runtime.worker import TrainingRun
 from tests.runtime.kill_fake import fake_agent
 
-from .training_fakes import mlp
+from .training_fakes import mlp, start_checked
 
 LOADED_KILL_S = controller_module.READER_JOIN_S + 0.5  # a kill on a loaded machine
 
@@ -61,7 +64,7 @@ def started(make_window, tmp_path, ready, qtbot):
     save(mlp(), path)
     window = make_window(str(path))
     panel = window.training_panel()
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     wait_ready(ready)
     return path, window, panel, panel.controller.current
 
@@ -111,3 +114,30 @@ def test_a_run_killed_before_it_wrote_anything_is_listed_when_the_window_closes(
     assert again.saved_path is None and again.summary() == record.summary()
     assert sorted(p.name for p in (tmp_path / "mlp.runs").iterdir()
                   if not p.name.startswith("runs.")) == []
+
+
+def test_a_listing_the_writer_holds_lands_before_the_killed_entry(simulated, make_window,
+                                                                  tmp_path, qtbot):
+    """The window's workers end without its Training panel's own shutdown (the panel gone
+    or its shutdown failed: the teardown's Qt-free `end_workers`), while its index writer
+    is held with a late "running" listing of the run behind the hold: once the writer goes
+    on, the index lists the run killed, with the model it kept (it said "running" when the
+    killed entry was written at once, before the listing)."""
+    ready, _ = simulated
+    _, _, panel, record = started(make_window, tmp_path, ready, qtbot)
+    qtbot.waitUntil(lambda: record.epochs_done == 2, timeout=10_000)
+    writer, gate = panel.index_writes, threading.Event()
+    qtbot.waitUntil(lambda: not writer.busy, timeout=10_000)  # its start is listed
+    writer.write(gate.wait, lambda error: None)  # the writer is held here
+    listing = panel._listings[record.uid]
+    panel._write_listing(listing, listing.begun())  # listed as running, behind the hold
+    panel.controller.end_workers()
+    assert record.status == "killed"
+    written = threading.Event()
+    assert writer.after_pending(written.set)  # after the killed entry
+    gate.set()
+    assert written.wait(30)
+    model = tmp_path / "mlp.runs" / "run_1.keras"
+    (listed,), problem = load_runs(model.parent)
+    assert problem is None and listed.status == "killed"
+    assert listed.saved_path == str(model) and "the model was kept at" in listed.message
