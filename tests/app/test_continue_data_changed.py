@@ -26,7 +26,7 @@ from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture
 from tests.runtime.test_run import classifier, project
 
 from .test_continue_records import open_panel, train_as_the_worker  # noqa: F401
-from .training_fakes import FakeRun, continue_checked, held
+from .training_fakes import FakeRun, continue_checked, held, start_checked
 
 ROWS = "".join(f"{i % 5},{i / 7:.3f},{i % 3},{i / 11:.3f},{i % 3}\n" for i in range(48))
 
@@ -38,7 +38,7 @@ def trained(open_panel, qtbot, tmp_path):  # noqa: F811
     (tmp_path / "t.csv").write_text("a,b,c,d,y\n" + ROWS)
     doc = classifier(training={"epochs": 1, "data": "csv:t.csv?target=y", "seed": 0})
     panel = open_panel(project(tmp_path, doc), doc)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = panel.controller.current
     train_as_the_worker(FakeRun.made[-1], qtbot, record)
     assert record.status == "finished", record.message

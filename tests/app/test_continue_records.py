@@ -24,7 +24,7 @@ from tests.runtime.test_bridge import one_thread  # noqa: F401  (autouse fixture
 from tests.runtime.test_run import run
 from tests.runtime.test_run_records import PLANNED, window_project
 
-from .training_fakes import FakeRun, epoch, started, training_panel
+from .training_fakes import FakeRun, epoch, start_checked, started, training_panel
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_continue_offers_the_rate_keras_saved_in_the_optimizer(open_panel, qtbot
     path, doc = window_project(tmp_path, epochs=3, callbacks=[plateau],
                                optimizer={"name": "adam", "learning_rate": 0.01})
     panel = open_panel(path, doc)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = panel.controller.current
     train_as_the_worker(FakeRun.made[-1], qtbot, record)
     assert record.status == "finished", record.message
@@ -107,7 +107,7 @@ def test_continue_at_the_rate_offered_goes_on_with_the_schedule(open_panel, qtbo
     path, doc = window_project(tmp_path, epochs=2, schedule=decay,
                                optimizer={"name": "adam", "learning_rate": 0.01})
     panel = open_panel(path, doc)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     first: list = []
     train_as_the_worker(FakeRun.made[-1], qtbot, panel.controller.current, first)
     keras_rate = float(keras.saving.load_model(FakeRun.made[-1].save_path)

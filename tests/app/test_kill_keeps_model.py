@@ -23,7 +23,7 @@ from kerascanvas.runtime.kill_keep import NOT_SAVED
 from kerascanvas.runtime.worker import TrainingRun
 from tests.runtime.kill_fake import fake_agent
 
-from .training_fakes import mlp, set_processes
+from .training_fakes import mlp, set_processes, start_checked
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_kill_in_the_final_evaluation_keeps_and_lists_the_model(simulated, qtbot
     panel = TrainingPanel(Project(mlp()), controller)
     qtbot.addWidget(panel)
     set_processes(panel, qtbot, 2)  # its rank would save at torchrun's SIGTERM: not waited
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = controller.current
     wait_ready(ready)
     qtbot.waitUntil(lambda: record.epochs_done == 2, timeout=5000)
@@ -117,7 +117,7 @@ def test_a_run_ended_in_training_keeps_and_lists_its_epoch_end_snapshot(simulate
     mode[0] = "snapshot"
     panel = TrainingPanel(Project(mlp()), controller)
     qtbot.addWidget(panel)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = controller.current
     wait_ready(ready)
     qtbot.waitUntil(lambda: record.epochs_done == 2, timeout=5000)

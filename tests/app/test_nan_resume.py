@@ -25,7 +25,7 @@ from tests.runtime.test_run import classifier, project, read_log, run
 
 from . import test_continue_records
 from .test_continue_records import train_as_the_worker
-from .training_fakes import FakeRun
+from .training_fakes import FakeRun, start_checked
 
 EPOCHS, RATE, SAMPLES = 5, 1e3, 32
 open_panel = test_continue_records.open_panel  # the fixture
@@ -70,7 +70,7 @@ def test_continue_after_a_nan_starts_at_the_epoch_kept(open_panel, qtbot, tmp_pa
                                                        batch, kept):
     path, doc, data = diverging_project(tmp_path, batch)
     panel = open_panel(path, doc)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = panel.controller.current
     result = train_as_the_worker(FakeRun.made[-1], qtbot, record)
     assert result.nan and result.dropped_epoch == kept + 1, result.message

@@ -17,6 +17,8 @@ from kerascanvas.graph.project import Project
 from kerascanvas.graph.projectfile import to_dict
 from kerascanvas.runtime.events import FINISHED, Result
 
+from .training_fakes import start_checked
+
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 CHILD_TIMEOUT_MS = 240_000
 
@@ -118,7 +120,7 @@ def test_the_panel_trains_digits_in_the_worker_and_shows_results(qtbot, tmp_path
                           TrainingController(save_dir=str(tmp_path / "runs")))
     qtbot.addWidget(panel)
     try:
-        assert panel.start()
+        assert start_checked(panel, qtbot)
         record = panel.controller.current
         qtbot.waitUntil(lambda: record.epochs is not None, timeout=CHILD_TIMEOUT_MS)
         # The child lowered its own priority, so the GUI wins the CPU.

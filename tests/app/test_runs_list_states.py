@@ -22,7 +22,7 @@ from tests.runtime.test_run import classifier, project, read_log, run
 from . import test_continue_records
 from .test_continue_records import train_as_the_worker
 from .test_nan_resume import EPOCHS, diverging_project
-from .training_fakes import FakeRun
+from .training_fakes import FakeRun, start_checked
 
 open_panel = test_continue_records.open_panel  # the fixture
 
@@ -61,7 +61,7 @@ def test_the_runs_list_after_a_nan_names_the_epochs_as_the_event_log(
     [listed], _ = load_runs(tmp_path / "model.runs")
     assert metrics_text(listed) == expected
     panel = open_panel(path, doc)  # the window's own run of the same project says the same
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     sent = []
     train_as_the_worker(FakeRun.made[-1], qtbot, panel.controller.current, sent)
     texts = [panel.runs.topLevelItem(i).text(3) for i in range(panel.runs.topLevelItemCount())]

@@ -15,7 +15,15 @@ from kerascanvas.app.training.results import ResultsView
 from kerascanvas.graph import commands as cmd
 from kerascanvas.runtime import events as ev
 
-from .training_fakes import FakeRun, epoch, mlp, set_processes, started, training_panel
+from .training_fakes import (
+    FakeRun,
+    epoch,
+    mlp,
+    set_processes,
+    start_checked,
+    started,
+    training_panel,
+)
 
 
 @pytest.fixture
@@ -165,7 +173,7 @@ def test_a_run_whose_process_cannot_start_is_told_and_the_next_start_is_free(
     assert panel.controller.runs == [] and panel.runs.topLevelItemCount() == 0
     assert panel.start_button.isEnabled()
     monkeypatch.undo()
-    assert panel.start() and panel.controller.current.status == "running"
+    assert start_checked(panel, qtbot) and panel.controller.current.status == "running"
 
 
 @pytest.mark.parametrize("events, says", [
@@ -203,7 +211,7 @@ def test_killed_run_is_marked_and_the_panel_stays_usable(panel, qtbot):
     assert record.epochs_done == 1 and panel.runs.topLevelItem(0).text(1) == "killed"
     assert "killed" in panel.progress.format()
     assert panel.start_button.isEnabled() and not panel.kill_button.isEnabled()
-    assert panel.start() and len(panel.controller.runs) == 2
+    assert start_checked(panel, qtbot) and len(panel.controller.runs) == 2
 
 
 def test_failed_result_message_reaches_log_and_results(panel, qtbot):
@@ -219,7 +227,7 @@ def test_earlier_runs_are_overlaid_when_checked(panel, qtbot):
     run, first = started(panel, qtbot)
     run.push(*epoch(0), {"event": "result", "status": "finished"})
     qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     panel.runs.topLevelItem(0).setCheckState(0, QtCore.Qt.Checked)
     assert panel.plots.overlays[0][:2] == ("Run 1", first.curves)
     qtbot.waitUntil(lambda: ("Run 1", "loss") in panel.plots.items, timeout=3000)
@@ -244,7 +252,7 @@ def test_refuses_a_model_without_outputs(panel):
     assert "no output" in panel.log.toPlainText() and not FakeRun.made
 
 
-def test_start_reads_the_projects_live_analysis(panel):
+def test_start_reads_the_projects_live_analysis(panel, qtbot):
     analysis = panel.project.analysis
     panel.project.push(cmd.Disconnect(panel.doc, panel.doc.edges[0]))  # "out" has no input
     assert panel.project.analysis is not analysis
@@ -252,7 +260,7 @@ def test_start_reads_the_projects_live_analysis(panel):
     assert errors and not panel.start() and not FakeRun.made
     assert errors[0] in panel.log.toPlainText()
     panel.project.stack.undo()
-    assert panel.start()
+    assert start_checked(panel, qtbot)
 
 
 # ---- data preview ---------------------------------------------------------------------
@@ -392,7 +400,7 @@ def test_legends_name_only_the_curves_drawn(panel, qtbot):
     run.push(*epoch(0), {"event": "result", "status": "finished"})
     qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
     qtbot.waitUntil(lambda: names() == ["batch loss", "train", "validation"], timeout=3000)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     qtbot.waitUntil(lambda: names() == [], timeout=3000)
     item = panel.runs.topLevelItem(0)
     item.setCheckState(0, QtCore.Qt.Checked)
@@ -411,7 +419,7 @@ def test_beside_earlier_runs_the_legend_names_the_run_shown(panel, qtbot):
     run, first = started(panel, qtbot)
     run.push(*epoch(0), {"event": "result", "status": "finished"})
     qtbot.waitUntil(lambda: first.status == "finished", timeout=3000)
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     second = FakeRun.made[-1]
     second.push({"event": "train_begin", "epochs": 3, "steps": 4}, *epoch(0))
     qtbot.waitUntil(lambda: names() == ["batch loss", "train", "validation"], timeout=3000)

@@ -17,6 +17,7 @@ from kerascanvas.app.training.controller import TrainingController
 from kerascanvas.app.training.panel import TrainingPanel
 from kerascanvas.graph.project import Project
 from tests.app.lag import LagMeter, mlp
+from tests.app.training_fakes import start_checked
 
 CHILD_TIMEOUT_MS = 240_000
 BLOCKING = ("poll_events", "kill", "wait")  # TrainingRun's calls that may block a while
@@ -57,7 +58,7 @@ def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot, gui_calls):
     # Enough batches that the run outlasts 50 ticks of the meter on an idle machine too
     # (2048 samples trained in under half a second there).
     panel.doc.training = {**panel.doc.training, "data": "synthetic:8192"}
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = panel.controller.current
     # From the first event of the child's training (its keras import is done).
     qtbot.waitUntil(lambda: record.started_at is not None, timeout=CHILD_TIMEOUT_MS)
@@ -73,7 +74,7 @@ def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot, gui_calls):
 
 def test_killed_worker_leaves_the_app_responsive(panel, qtbot, gui_calls):
     panel.doc.training = {**panel.doc.training, "epochs": 1000, "batch_size": 2}
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = panel.controller.current
     qtbot.waitUntil(lambda: len(record.curves.batch_loss) > 0, timeout=CHILD_TIMEOUT_MS)
     meter = LagMeter()
@@ -92,7 +93,7 @@ def test_killed_worker_leaves_the_app_responsive(panel, qtbot, gui_calls):
 @pytest.mark.slow  # two child processes one after the other
 def test_stopped_run_continues_with_a_lower_rate(panel, qtbot):
     panel.doc.training = {**panel.doc.training, "epochs": 1000}
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     first = panel.controller.current
     qtbot.waitUntil(lambda: first.epochs_done >= 1, timeout=CHILD_TIMEOUT_MS)
     panel.stop_button.click()
@@ -132,7 +133,7 @@ def test_a_run_stopped_in_its_first_epoch_says_so(panel, qtbot):
     from PySide6.QtTest import QTest
 
     panel.doc.training = {**panel.doc.training, "epochs": 1000, "batch_size": 2}
-    assert panel.start()
+    assert start_checked(panel, qtbot)
     record = panel.controller.current
     qtbot.waitUntil(lambda: record.batch >= 0, timeout=CHILD_TIMEOUT_MS)
     QTest.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
