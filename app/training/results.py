@@ -149,7 +149,15 @@ class ResultsView(QtWidgets.QWidget):
             self.output.addItems(names)
         self.output.setVisible(len(names) > 1)
         self._on_output_changed(0)
-        self.save_button.setEnabled(bool(record.saved_path))
+        self._enable_save()
+
+    def _enable_save(self) -> None:
+        """Save trained model… for a run whose model file is there; when it is missing,
+        the button says which file."""
+        path = self.record.saved_path if self.record is not None else None
+        missing = bool(path) and not Path(path).exists()
+        self.save_button.setEnabled(bool(path) and not missing)
+        self.save_button.setToolTip(f"The model file is missing: {path}" if missing else "")
 
     def _on_output_changed(self, index: int) -> None:
         predictions = output_predictions(self._predictions, max(index, 0))
@@ -257,8 +265,7 @@ class ResultsView(QtWidgets.QWidget):
 
         def done(code: int, output: str) -> None:
             self.export_process = None
-            self.save_button.setEnabled(self.record is not None and
-                                        bool(self.record.saved_path))
+            self._enable_save()
             if code == 0:
                 self.status_message.emit(f"Saved the trained model to {target} (ONNX)")
             else:
