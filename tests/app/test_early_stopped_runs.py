@@ -37,7 +37,8 @@ def test_restored_best_weights_show_the_kept_epochs_metrics(panel, qtbot):
     assert metrics.startswith("epoch 2/30 (best, weights kept): "), metrics
     assert "accuracy 0.9" in metrics and "val_loss 0.4" in metrics
     table = panel.results.metrics
-    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    headers = [" ".join(table.horizontalHeaderItem(c).text().split())  # on two lines
+               for c in range(table.columnCount())]
     assert headers[1:3] == ["training (epoch 2, weights kept)",
                             "validation (epoch 2, weights kept)"]
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
