@@ -123,8 +123,10 @@ def run(args) -> int:
         return EXIT_UNREADABLE
     # The graph trained, as the window keeps it on its runs (Export offers their models
     # first); --resume goes on with a model's graph, the listed run's (`continue_listed`).
-    args = argparse.Namespace(**vars(args), trained_graph=None if args.resume
-                              else graph_key(project.doc))
+    # A rank gets the launcher's arguments, this key among them.
+    if not hasattr(args, "trained_graph"):
+        args = argparse.Namespace(**vars(args), trained_graph=None if args.resume
+                                  else graph_key(project.doc))
     refused = prepare_custom(project, getattr(args, "trust_custom_code", False), "run",
                              in_process=True)
     if refused is not None:

@@ -22,6 +22,7 @@ from kerascanvas.runtime.cli.crash import EXIT_INTERNAL
 from kerascanvas.runtime.launch import Launch, describe_failure
 from tests.cli.test_run_signals import STARTUP_S
 from tests.runtime.test_run import classifier, project
+from tests.runtime.test_run import run as run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,3 +206,23 @@ def test_a_nan_on_rank_1_ends_the_run_with_rank_0_keeping_the_last_finite_epoch(
     assert "ended because rank 0 exited with code 3" in done.stderr, done.stderr[-3000:]
     kept = keras.saving.load_model(runs_folder(path) / "stopped_1.keras", safe_mode=True)
     assert all(np.isfinite(w).all() for w in kept.get_weights())
+
+
+def test_a_rank_runs_with_the_arguments_its_launcher_wrote(monkeypatch, tmp_path):
+    """The launcher's arguments hold what its own checks added (the graph's key, which the
+    runs index keeps); a rank's run takes them as they are. It added the key again and
+    every rank ended on a TypeError (exit 70) before training."""
+    written = {}
+
+    def torchrun(launch, module, argv, *rest, **options):
+        written.update(json.loads(Path(argv[0]).read_text()))
+        return SimpleNamespace(code=0, message="")
+
+    monkeypatch.setattr("kerascanvas.runtime.launch.launch", torchrun)
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path / "data"))
+    path = project(tmp_path, classifier(training={"epochs": 1}))
+    assert run_command(path, "--nproc-per-node", "2") == 0
+    assert written["trained_graph"] and written["file"] == path
+    arguments = tmp_path / "args.json"  # what a rank reads, here as the only rank
+    arguments.write_text(json.dumps({**written, "nproc_per_node": 1}))
+    assert rank_module.main([str(arguments)]) == 0

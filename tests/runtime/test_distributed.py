@@ -295,7 +295,8 @@ def test_a_killed_rank_ends_the_run_with_exit_3_and_an_intact_checkpoint(tmp_pat
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "OMP_NUM_THREADS": "1"})
     try:
-        wait_for(lambda: checkpoint.exists(), 300)
+        wait_for(lambda: checkpoint.exists() or process.poll() is not None, 300)
+        assert process.poll() is None, process.communicate()[1][-3000:]  # ended too soon
         victim = wait_for(lambda: rank_pid(process.pid, 1), 30)
         os.kill(victim, signal.SIGKILL)
         # The launcher's end, with its exit code and message below, proves that torchrun
