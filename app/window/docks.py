@@ -145,9 +145,26 @@ def stacked(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
     return holder
 
 
+class SteadyScroll(QtWidgets.QScrollArea):
+    """A scroll area that scrolls to the next focused widget on Tab, but not when the focus
+    moves on because its widget was disabled (Start disables itself: the Search tab jumped
+    to the widget after it, hiding the tables' headers)."""
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 (Qt override)
+        focused = QtWidgets.QApplication.focusWidget()
+        if focused is None or focused.isEnabled():
+            return super().focusNextPrevChild(forward)
+        bars = (self.horizontalScrollBar(), self.verticalScrollBar())
+        kept = [bar.value() for bar in bars]
+        moved = super().focusNextPrevChild(forward)
+        for bar, value in zip(bars, kept, strict=True):
+            bar.setValue(value)
+        return moved
+
+
 def scrolled(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     """`widget` in a scroll area, so its minimum height does not squeeze the canvas."""
-    scroll = QtWidgets.QScrollArea()
+    scroll = SteadyScroll()
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
     scroll.setWidget(widget)

@@ -29,3 +29,23 @@ def test_two_searched_parameters_show_whole_on_a_small_screen(make_window, qtbot
     qtbot.wait(50)
     last = table.visualRect(table.model().index(1, 0))
     assert last.bottom() < table.viewport().height()
+
+
+def test_start_disabling_itself_keeps_the_scroll_position(make_window, qtbot, tmp_path):
+    """Start disables itself as the study begins; the focus then moved on and the dock's
+    scroll area jumped to the next widget, hiding the tables' headers at 1024x700."""
+    window = make_window(str(mlp_project(tmp_path, [UNITS, LR])))
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    open_search(window, qtbot)
+    panel = window.search_panel()
+    (scroll,) = [s for s in window.search_dock.findChildren(QtWidgets.QScrollArea)
+                 if s.widget() is panel]
+    bar = scroll.verticalScrollBar()
+    bar.setValue(0)
+    panel.start_button.setFocus()
+    qtbot.waitUntil(panel.start_button.hasFocus, timeout=3000)
+    panel.start_button.setEnabled(False)
+    QtWidgets.QApplication.processEvents()
+    assert bar.value() == 0
