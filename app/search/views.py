@@ -18,21 +18,9 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
-from ..training.axes import ReadableAxis  # noqa: E402
+from ..training.axes import EpochAxis, ReadableAxis  # noqa: E402
 
 CURVE_COLOR, BEST_COLOR, FAILED_COLOR = "#7f8c9d", "#f5a142", "#ff4d4d"
-
-
-class EpochAxis(pg.AxisItem):
-    """Epochs are whole: no tick at 1.5 or 2.5 when a study trains three epochs a trial."""
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
-        levels = [(spacing, [v for v in values if float(v).is_integer()])
-                  for spacing, values in super().tickValues(minVal, maxVal, size)
-                  if spacing >= 1]
-        if not levels:  # a span of an epoch or two: every whole epoch in it
-            levels = [(1.0, [float(v) for v in range(math.ceil(minVal), int(maxVal) + 1)])]
-        return levels
 
 
 @dataclass

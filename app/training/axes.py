@@ -1,4 +1,4 @@
-"""Plot axes that stay readable on a log scale.
+"""Plot axes that stay readable: on a log scale, and with whole epochs.
 
 On a log axis pyqtgraph labels every minor tick (2..9 times each power of ten) once
 the labels fit on average; but they crowd at the top of each decade, so a learning
@@ -35,3 +35,15 @@ class ReadableAxis(pg.AxisItem):
         strings = super().logTickStrings(values, scale, spacing)
         return [text if leading_digit(float(value)) in LABELLED else ""
                 for value, text in zip(values, strings, strict=True)]
+
+
+class EpochAxis(pg.AxisItem):
+    """Epochs are whole: no tick at 1.5 or 2.5 when a study trains three epochs a trial."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        levels = [(spacing, [v for v in values if float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size)
+                  if spacing >= 1]
+        if not levels:  # a span of an epoch or two: every whole epoch in it
+            levels = [(1.0, [float(v) for v in range(math.ceil(minVal), int(maxVal) + 1)])]
+        return levels

@@ -10,7 +10,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import pyqtgraph as pg  # noqa: E402  (the binding must be chosen first)
 from PySide6 import QtCore, QtGui  # noqa: E402
 
-from .axes import ReadableAxis  # noqa: E402
+from .axes import EpochAxis, ReadableAxis  # noqa: E402
 from .legend import MARGIN, TEXT_SIZE  # noqa: E402
 
 LEGEND_ALPHA = 190  # of the legend's black box: the curves show faintly through it
@@ -129,7 +129,8 @@ class PlotGridMixin:
             self._place()
 
     def _new_plot(self, name: str) -> pg.PlotItem:
-        plot = pg.PlotItem(axisItems={"left": ReadableAxis("left")})
+        plot = pg.PlotItem(axisItems={"left": ReadableAxis("left"),
+                                        "bottom": EpochAxis("bottom")})
         set_title(plot, name)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")

@@ -415,3 +415,14 @@ def test_a_legend_over_a_curve_keeps_its_names_readable(plots, qtbot):
         brush = plot.legend.opts["brush"]
         assert brush is not None and brush.color().alpha() >= 160, name
         assert brush.color().lightness() < 60, name  # dark, as the plot's background
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 3, 5, 40])
+def test_the_epoch_axes_tick_whole_epochs_only(qtbot, epochs):
+    """A run of three epochs ticked 0.5, 1, 1.5 ... on the Training tab's curves."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plot = plots._new_plot("loss")  # how every curve's plot is made
+    levels = plot.getAxis("bottom").tickValues(0, epochs, 400)
+    ticks = [value for _, values in levels for value in values]
+    assert ticks and all(float(value).is_integer() for value in ticks), ticks
