@@ -83,15 +83,73 @@ def call_template(node) -> tuple[dict, list]:
 def _automatic_mask(node, name: str, value: Any) -> bool:
     """Whether `mask=value` is the mask Keras passes by itself: the one its input tensor
     carries (a Masking layer's, which Keras records with the ops computing it). The
-    rebuilt model passes it again by itself, so it takes no port and no node."""
+    rebuilt model passes it again by itself, so it takes no port and no node.
+
+    A model loaded from a file holds two copies of a merged mask: the recorded ops (an Add
+    of two masked tensors records logical_or) that compute the `mask=` argument, and the
+    ones the merge layer computed again as it was rebuilt, which its output carries. They
+    are the same computation on the same tensors (`_same_value`)."""
     args = node.arguments.args
     if name != "mask" or not args:
         return False
     inputs = args[0] if isinstance(args[0], list | tuple) else [args[0]]
     masks = value if isinstance(value, list | tuple) else [value]
     return len(inputs) == len(masks) and all(
-        mask is None or mask is getattr(tensor, "_keras_mask", None)
+        mask is None or _same_value(mask, getattr(tensor, "_keras_mask", None))
         for tensor, mask in zip(inputs, masks, strict=True))
+
+
+_DEPTH = 16  # a mask is a few ops from its Embedding or Masking layer
+
+
+def _same_value(a: Any, b: Any, depth: int = _DEPTH) -> bool:
+    """Whether symbolic tensors `a` and `b` are one value: the same tensor, or the same
+    output of operations of one class and config (their names aside) called on arguments
+    that are themselves the same values. Two inputs are never one value."""
+    if a is b:
+        return True
+    keras = import_keras()
+    if not (isinstance(a, keras.KerasTensor) and isinstance(b, keras.KerasTensor)):
+        return False
+    history_a, history_b = getattr(a, "_keras_history", None), getattr(b, "_keras_history", None)
+    if depth == 0 or history_a is None or history_b is None:
+        return False
+    op_a, op_b = history_a.operation, history_b.operation
+    if (history_a.tensor_index != history_b.tensor_index or type(op_a) is not type(op_b)
+            or not _same_config(op_a, op_b)):
+        return False
+    node_a = op_a._inbound_nodes[history_a.node_index]
+    node_b = op_b._inbound_nodes[history_b.node_index]
+    if not node_a.arguments.keras_tensors:  # a source (an Input): only itself is itself
+        return False
+    return _same_arguments((node_a.arguments.args, node_a.arguments.kwargs),
+                           (node_b.arguments.args, node_b.arguments.kwargs), depth - 1)
+
+
+def _same_config(op_a, op_b) -> bool:
+    if op_a is op_b:
+        return True
+    try:
+        config_a, config_b = op_a.get_config(), op_b.get_config()
+    except NotImplementedError:
+        return False
+    config_a.pop("name", None)
+    config_b.pop("name", None)
+    return config_a == config_b
+
+
+def _same_arguments(a: Any, b: Any, depth: int) -> bool:
+    keras = import_keras()
+    if isinstance(a, keras.KerasTensor) or isinstance(b, keras.KerasTensor):
+        return _same_value(a, b, depth)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(
+            _same_arguments(x, y, depth) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_arguments(a[k], b[k], depth) for k in a)
+    if _is_constant_array(a) or _is_constant_array(b):
+        return False  # not compared: the mask stays a port
+    return type(a) is type(b) and a == b
 
 
 def _call_default(operation, name: str, value: Any) -> bool:
