@@ -125,9 +125,10 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
         return custom.call_arguments(sources)
     if is_operation(spec):  # the whole call: `keras.ops.mean(x, axis=1)`
         return operations.expression(spec, params or {}, sources)
-    if spec.is_merge:
-        return f"([{', '.join(sources)}])"
     keywords = [f"{k}={literal(v)}" for k, v in spec.call_kwargs(params or {}).items()]
+    if spec.is_merge:  # Attention: `([query, value], use_causal_mask=True)`
+        listed = "[" + ", ".join(sources) + "]"
+        return f"({', '.join([listed, *keywords])})"
     positional, listed = spec.split_inputs(list(sources), params or {})
     keywords += [f"{k}=[{', '.join(v)}]" for k, v in listed.items()]
     return f"({', '.join([*positional, *keywords])})"

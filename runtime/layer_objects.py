@@ -115,8 +115,8 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
         out = layer(tensors[0] if len(tensors) == 1 else list(tensors))
     elif is_operation(spec):
         out = layer(*tensors)
-    elif spec.is_merge:
-        out = layer(list(tensors))
+    elif spec.is_merge:  # Attention also takes its call keywords
+        out = layer(list(tensors), **spec.call_kwargs(params or {}))
     else:
         positional, listed = spec.split_inputs(list(tensors), params or {})
         out = layer(*positional, **spec.call_kwargs(params or {}), **listed)

@@ -7,7 +7,9 @@ value_dim), optional 2 = key (defaults to value); Keras calls it as
 dim replaced by `output_shape` when that is set.
 
 With return_attention_scores (a keyword of the call, not of the constructor) port 1
-carries the attention scores, (batch, heads, T, S) for sequences.
+carries the attention scores, (batch, heads, T, S) for sequences. use_causal_mask, also
+a keyword of the call (of every attention kind), lets query step i attend to key steps
+0..i only; it changes no shape and no weight.
 
 Weights: query and key projections to num_heads x key_dim, value (and, with
 use_gate, a gate from the query) to num_heads x value_dim, and an output
@@ -26,6 +28,14 @@ from ..spec import LayerSpec, Sample, register
 from .common import rate, seed_param, use_bias, weight_params
 
 PORTS = ("query", "value", "key")
+CAUSAL = "use_causal_mask"
+
+
+def causal_mask() -> ParamSpec:
+    """The call keyword of every attention kind that masks later key steps."""
+    return ParamSpec(CAUSAL, "bool", default=False,
+                     doc="Query step i attends only to key steps 0..i, as a decoder does "
+                         "(a keyword of the call)")
 
 
 def _attention_axes(params, rank: int) -> tuple[int, ...]:
@@ -139,16 +149,18 @@ register(LayerSpec(
         ParamSpec("return_attention_scores", "bool", default=False,
                   doc="Also output the attention scores (batch, heads, T, S) on port 1 "
                       "(a keyword of the call)"),
+        causal_mask(),
     ),
     shape=_mha_shape,
     count=_mha_count,
-    call_params=("return_attention_scores",),
+    call_params=("return_attention_scores", CAUSAL),
     outputs=lambda params: 2 if params.get("return_attention_scores") else 1,
     min_inputs=2,
     max_inputs=3,
     input_names=PORTS,
     samples=(
         Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, 8), (None, 7, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, CAUSAL: True}, ((None, 6, 8), (None, 6, 8))),
         Sample({"num_heads": 4, "key_dim": 8}, ((None, None, 16), (None, None, 16))),
         Sample({"num_heads": 2, "key_dim": 4, "value_dim": 3, "output_shape": (2, 3),
                 "use_gate": True}, ((None, 5, 8), (None, 7, 6), (None, 7, 9))),
@@ -207,6 +219,7 @@ def _additive_count(params, inputs):
 
 _ATTENTION_SAMPLES = (
     Sample({}, ((None, 5, 8), (None, 7, 8))),
+    Sample({CAUSAL: True}, ((None, 6, 4), (None, 6, 4))),
     Sample({"use_scale": True, "dropout": 0.1, "seed": 2},
            ((None, None, 4), (None, 6, 3), (None, 6, 4))),
 )
@@ -221,9 +234,11 @@ register(LayerSpec(
                   doc="dot: query-key dot product; concat: tanh of their sum"),
         rate("dropout", 0.0, "Fraction of the attention weights to drop"),
         seed_param(),
+        causal_mask(),
     ),
     shape=_dot_attention_shape("Attention"),
     count=_attention_count,
+    call_params=(CAUSAL,),
     min_inputs=2,
     max_inputs=None,  # called on a list, as merges are; the rule takes 2 or 3
     input_names=PORTS,
@@ -239,9 +254,11 @@ register(LayerSpec(
                   doc="Learn a scale per feature of the scores"),
         rate("dropout", 0.0, "Fraction of the attention weights to drop"),
         seed_param(),
+        causal_mask(),
     ),
     shape=_dot_attention_shape("AdditiveAttention"),
     count=_additive_count,
+    call_params=(CAUSAL,),
     min_inputs=2,
     max_inputs=None,
     input_names=PORTS,

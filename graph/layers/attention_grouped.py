@@ -13,7 +13,7 @@ from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt, require_known, require_rank
 from ..spec import LayerSpec, Sample, register
-from .attention import PORTS, split_inputs
+from .attention import CAUSAL, PORTS, causal_mask, split_inputs
 from .common import rate, seed_param, use_bias, weight_params
 
 
@@ -70,7 +70,9 @@ register(LayerSpec(
         rate("dropout", 0.0, "Fraction of the attention weights to drop"),
         *weight_params("kernel"),
         seed_param(),
+        causal_mask(),
     ),
+    call_params=(CAUSAL,),
     shape=_gqa_shape,
     count=_gqa_count,
     check=_gqa_check,
@@ -86,5 +88,7 @@ register(LayerSpec(
                 "sliding_window": 2}, ((2, None, 6), (2, None, 6))),
         Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2},
                ((None, 5, 8), (None, 7, 6))),
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, CAUSAL: True},
+               ((None, 6, 8), (None, 6, 8))),
     ),
 ))
