@@ -69,7 +69,7 @@ def generate(doc: Document, style: str = "functional", script: bool = False,
     """
     if style not in STYLES:
         raise CodegenError(f"Unknown code style {style!r}; expected one of {', '.join(STYLES)}")
-    plan = make_plan(doc, analysis, expands_blocks=style == "subclass")
+    plan = make_plan(doc, analysis, inline_blocks=style == "subclass")
     with custom.shared_trust(doc), generic_helpers.active(plan.generic_helpers):
         # a nested model's own document trusts as `doc` does
         module = STYLES[style](plan, model_name or doc.model_name or "model")

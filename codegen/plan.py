@@ -26,6 +26,7 @@ from .chains import chained
 from .custom import user_names
 from .errors import CodegenError
 from .generic_helpers import block_configs, config_of, find_helpers
+from .inline import inlined
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer, argument
 from .operations import OUTPUT_DTYPE
@@ -107,7 +108,7 @@ class Plan:
 
 
 def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset(),
-              helpers: dict[str, str] | None = None, expands_blocks: bool = True) -> Plan:
+              helpers: dict[str, str] | None = None, inline_blocks: bool = False) -> Plan:
     """Check `doc` and order it into steps; raise CodegenError listing every blocking error.
 
     Only the model's nodes are kept (`graph.model_scope`: every Input, so the model's
@@ -115,8 +116,9 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     Keras leaves the others out too, so their errors block nothing.
     `reserved` names are kept out of the variables (a helper's own arguments); `helpers`
     (block name -> helper function) are the enclosing module's, for a nested model's plan.
-    `expands_blocks`: the code writes a block out as its layers (the subclass style), so
-    the tensor into it keeps a name of its own (`chains`).
+    `inline_blocks`: the steps are those of the model with every block written out as
+    its layers (`codegen.inline`), as the subclass style writes it; the model's inputs,
+    outputs, their keys and names stay `doc`'s.
     """
     analysis = analysis if analysis is not None else analyze_document(doc)
     errors = analysis.blocking  # not those on nodes left out of the model (model_scope)
@@ -125,28 +127,30 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
     policy = policy_name(doc.training)
-    float32 = output_dtypes(doc, analysis.results)
-    index = GraphIndex.of(doc)
-    model = _model_nodes(doc, index)
+    float32 = output_dtypes(doc, analysis.results)  # by layer name: a block's are kept
+    written, results = inlined(doc, analysis, analyze_document) if inline_blocks \
+        else (doc, analysis.results)
+    index = GraphIndex.of(written)
+    model = _model_nodes(written, index)
     reserved = RESERVED | user_names(doc) | reserved  # the module's own top-level names
     families = []
     if helpers is None:  # the module's own plan; a nested model's uses the module's helpers
-        helpers = _helper_names(doc, model, reserved)
-        configs = _generic_configs(model, analysis.results, float32)
+        helpers = _helper_names(written, model, reserved)
+        configs = _generic_configs(model, results, float32)
         families = find_helpers(configs + block_configs(doc.blocks, list(helpers)),
                                 reserved | frozenset(helpers.values()))
         reserved |= frozenset(h.function for h in families)
     namer = Namer(reserved | frozenset(helpers.values()))
     ports: dict[tuple[str, int], str] = {}
-    chain = chained(doc, model, index, analysis.results, expands_blocks)
-    steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), analysis.results[node.id],
-                                    namer, ports, bind(doc, node), node.id in chain), float32)
-             for node in model]
-    inputs = [s for s in steps if s.spec.kind == INPUT]
-    outputs = [ports[ref] for ref in doc.output_refs()]
-    shared = shared_layers(doc, steps, analysis.results, namer, helpers, float32)
+    chain = chained(written, model, index, results)
+    steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), results[node.id],
+                                    namer, ports, bind(written, node), node.id in chain),
+                         float32) for node in model]
+    inputs = [s for s in steps if s.spec.kind == INPUT]  # `written` keeps their ids
+    outputs = [ports[ref] for ref in written.output_refs()]  # in `doc.outputs`' order
+    shared = shared_layers(written, steps, results, namer, helpers, float32)
     keys_in = structure.input_keys(doc, {s.node.id: s.outputs[0] for s in inputs})
-    keys_out = structure.output_keys(doc, {o: ports[doc.output_ref(o)] for o in doc.outputs})
+    keys_out = structure.output_keys(doc, dict(zip(doc.outputs, outputs, strict=True)))
     return Plan(steps, inputs, outputs, namer, doc.blocks, shared, policy,
                 port_output_names(doc), keys_in, keys_out, left_out_text(doc, analysis),
                 helpers, reserved, families)

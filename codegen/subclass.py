@@ -1,15 +1,17 @@
 """The subclassed-Model writer: layers made in `__init__`, wired in `call()`.
 
-Blocks cannot be helper calls here (a helper makes new layers on every call), so
-each block node is written out as its sublayers, from the block's own expansion. A
-nested-model block is one attribute: the model its helper makes, called in `call()`.
+Blocks cannot be helper calls here (a helper makes new layers on every call), so the
+plan holds the model with each block written out as its layers (`codegen.inline`): a
+built-in block's sublayers, a user block's inner layers (`<instance>_<inner>`, as the
+functional style's helpers name them), each one attribute. A nested-model block is one
+attribute: the model its helper makes, called in `call()`.
 """
 
 from __future__ import annotations
 
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.nested import is_model_block
-from kerascanvas.graph.spec import GENERIC, USER_BLOCK, get_spec
+from kerascanvas.graph.spec import GENERIC, USER_BLOCK
 from kerascanvas.graph.userblocks import returns_list
 
 from . import application, generic, nested, operations, shared
@@ -22,6 +24,7 @@ from .functional import (
     precision_blocks,
     user_helper_sources,
 )
+from .inline import written_out
 from .literals import call, literal
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
@@ -91,24 +94,11 @@ class _Writer:
                                                            step.params["block"]):
             self.nested_model(step)
             return
-        if step.spec.kind == USER_BLOCK:
-            raise CodegenError(f"Node {step.name!r} is a user block, which the subclass style "
-                               "cannot write yet. Use the functional style")
-        if not step.spec.is_block:
-            self.layer(step.spec, step.kwargs, step.name, step.inputs, step.outputs, step.params)
-            return
-        expansion = step.spec.expand(step.params, list(step.input_shapes))
-        local = {"input": step.inputs[0]}
-        for sub in expansion.layers:
-            is_last = sub.name == expansion.output
-            var = step.outputs[0] if is_last else self.plan.namer.take(f"{step.name}_{sub.name}")
-            sources = [local[s] for s in sub.inputs]
-            name = f"{step.name}_{sub.name}"
-            kwargs = dict(sub.params)
-            if is_last and "dtype" in step.kwargs:  # an output block under mixed precision
-                kwargs["dtype"] = step.kwargs["dtype"]
-            self.layer(get_spec(sub.kind), kwargs, name, sources, [var])
-            local[sub.name] = var
+        if written_out(self.plan.blocks, step.node):
+            raise CodegenError(f"Node {step.name!r} is a block: the subclass style writes "
+                               "from a plan with its blocks written out as layers "
+                               "(make_plan(..., inline_blocks=True))")
+        self.layer(step.spec, step.kwargs, step.name, step.inputs, step.outputs, step.params)
 
 
 def _call_signature(plan: Plan, training: bool = False) -> list[str]:
@@ -188,7 +178,6 @@ def write(plan: Plan, model_name: str) -> Module:
 
 
 def model_helper_sources(plan: Plan) -> list[str]:
-    """The helpers of the nested-model blocks in use (plain blocks are refused here)."""
-    if any(not is_model_block(plan.blocks, name) for name in plan.user_blocks):
-        return []  # the step writing that instance says why it cannot
+    """The helpers of the nested-model blocks in use (the plan holds no other blocks),
+    with those of the blocks inside them."""
     return user_helper_sources(plan)

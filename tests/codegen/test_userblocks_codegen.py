@@ -8,7 +8,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from kerascanvas.codegen import CodegenError, generate  # noqa: E402
+from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph import userblock_commands as ubc  # noqa: E402
 from kerascanvas.graph.commands import UndoStack  # noqa: E402
 from kerascanvas.graph.document import Document  # noqa: E402
@@ -82,8 +82,3 @@ def test_one_helper_per_block_and_one_call_per_instance():
 def test_layer_names_are_instance_then_inner_name():
     names = {la.name for la in build_model(nested_two_inputs()).layers}
     assert {"wrapper_project_add_proj", "wrapper_project_add_sum"} <= names
-
-
-def test_subclass_style_refuses_user_blocks_clearly():
-    with pytest.raises(CodegenError, match="functional style"):
-        generate(two_instances(), style="subclass")

@@ -116,32 +116,22 @@ class CanvasModel(keras.Model):
     def call(self, image):
         stem = self.stem(image)
         inception1_b1_conv = self.inception1_b1_conv(stem)
-        inception1_b2_reduce = self.inception1_b2_reduce(stem)
-        inception1_b2_conv = self.inception1_b2_conv(inception1_b2_reduce)
-        inception1_b3_reduce = self.inception1_b3_reduce(stem)
-        inception1_b3_conv = self.inception1_b3_conv(inception1_b3_reduce)
-        inception1_b4_pool = self.inception1_b4_pool(stem)
-        inception1_b4_conv = self.inception1_b4_conv(inception1_b4_pool)
-        x = self.inception1_concat([
-            inception1_b1_conv,
-            inception1_b2_conv,
-            inception1_b3_conv,
-            inception1_b4_conv,
-        ])
+        x = self.inception1_b2_reduce(stem)
+        inception1_b2_conv = self.inception1_b2_conv(x)
+        x = self.inception1_b3_reduce(stem)
+        inception1_b3_conv = self.inception1_b3_conv(x)
+        x = self.inception1_b4_pool(stem)
+        x = self.inception1_b4_conv(x)
+        x = self.inception1_concat([inception1_b1_conv, inception1_b2_conv, inception1_b3_conv, x])
         downsample = self.downsample(x)
         inception2_b1_conv = self.inception2_b1_conv(downsample)
-        inception2_b2_reduce = self.inception2_b2_reduce(downsample)
-        inception2_b2_conv = self.inception2_b2_conv(inception2_b2_reduce)
-        inception2_b3_reduce = self.inception2_b3_reduce(downsample)
-        inception2_b3_conv = self.inception2_b3_conv(inception2_b3_reduce)
-        inception2_b4_pool = self.inception2_b4_pool(downsample)
-        inception2_b4_conv = self.inception2_b4_conv(inception2_b4_pool)
-        x = self.inception2_concat([
-            inception2_b1_conv,
-            inception2_b2_conv,
-            inception2_b3_conv,
-            inception2_b4_conv,
-        ])
+        x = self.inception2_b2_reduce(downsample)
+        inception2_b2_conv = self.inception2_b2_conv(x)
+        x = self.inception2_b3_reduce(downsample)
+        inception2_b3_conv = self.inception2_b3_conv(x)
+        x = self.inception2_b4_pool(downsample)
+        x = self.inception2_b4_conv(x)
+        x = self.inception2_concat([inception2_b1_conv, inception2_b2_conv, inception2_b3_conv, x])
         x = self.pool(x)
         classes = self.classes(x)
         return classes
