@@ -11,7 +11,9 @@ import os
 import re
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kerascanvas.graph import atomicfile
 from kerascanvas.graph.document import Document
@@ -31,8 +33,18 @@ class ExportError(KerasCanvasError):
     """An export failed; the message names the format and, when known, the layer."""
 
 
-def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = None):
-    """Save the document's model as a `.keras` archive.
+@dataclass(frozen=True)
+class KerasExport:
+    """A written `.keras`: its model, and why it was written uncompiled (None: compiled)."""
+
+    model: Any
+    uncompiled: str | None = None
+    registered: tuple[str, ...] = ()  # custom objects its compile config names
+
+
+def export_keras(doc: Document, path: str | os.PathLike,
+                 weights: str | None = None) -> KerasExport:
+    """Save the document's model as a compiled `.keras` archive.
 
     Args:
         doc: a valid document.
@@ -42,31 +54,40 @@ def export_keras(doc: Document, path: str | os.PathLike, weights: str | None = N
             compile config (losses, loss weights, metrics, optimizer) and optimizer state
             with it, as Results › Save trained model writes it.
 
-    Returns:
-        The saved `keras.Model`.
+    The model is compiled with the document's training settings (`export_compile`), as a
+    run starts: a run's kept model without a compile config too. Where that cannot be
+    done, the archive is written uncompiled and `KerasExport.uncompiled` says why;
+    `KerasExport.registered` names the custom objects (the project's training code, our
+    own losses and metrics) that `load_model` needs registered to compile it.
 
     Raises:
         ExportError: a wrong suffix, or weights that do not fit the model.
     """
+    from .callbacks import save_atomic
+    from .export_compile import archive_compiled, compile_for_export, registered_names
+
     path = Path(path)
     if path.suffix != ".keras":
         raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
     model = _model(doc, weights, keyed=True)
-    if weights is not None and Path(weights).suffix.lower() == ".keras":
+    if _is_archive(weights) and archive_compiled(str(weights)):
         # Saved again, the model loaded without its optimizer lost its compile config.
         atomicfile.copy_atomic(weights, path)
-        return model
-    from .callbacks import save_atomic
-
+        return KerasExport(model, None, tuple(registered_names(str(path))))
+    uncompiled = compile_for_export(model, doc)
     save_atomic(model, path)  # a killed export leaves the previous file whole
-    return model
+    return KerasExport(model, uncompiled, tuple(registered_names(str(path))))
+
+
+def _is_archive(weights: str | os.PathLike | None) -> bool:
+    return weights is not None and Path(weights).suffix.lower() == ".keras"
 
 
 def _model(doc: Document, weights: str | os.PathLike | None, keyed: bool = False):
     """The model to export: the one a `.keras` `weights` archive holds (a run's kept model:
     its own graph with its trained weights, whatever the project's graph became since),
     else the document's (`keyed`: as the generated code builds it) given `weights`."""
-    if weights is not None and Path(weights).suffix.lower() == ".keras":
+    if _is_archive(weights):
         from .train_model import load_kept
 
         try:

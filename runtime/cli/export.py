@@ -10,7 +10,10 @@ Exit codes: 0 written, 1 the export failed (invalid graph, a layer the format
 cannot hold, a missing package, with `--script` training settings that `kerascanvas
 run` refuses; the reason goes to stderr), 2 the project could
 not be read (or no format was given and OUT's suffix names none), 4 the project has
-CustomLayer code that is not trusted (see --trust-custom-code; nothing ran). Keras
+CustomLayer code that is not trusted (see --trust-custom-code; nothing ran). A `.keras`
+is compiled with the project's training settings (`runtime.export_compile`); where only
+its training code (custom losses, metrics) is untrusted, or the compile cannot be done,
+it is written uncompiled and the message says why, naming the field. Keras
 is imported only inside `run`. Images (png, svg) need Qt, so the `kerascanvas
 export` command of the app adds them to these formats.
 """
@@ -18,9 +21,7 @@ export` command of the app adds them to these formats.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import zipfile
 from pathlib import Path
 
 from kerascanvas.codegen import STYLES
@@ -28,7 +29,7 @@ from kerascanvas.graph.errors import KerasCanvasError
 from kerascanvas.graph.initial_weights import anchored
 from kerascanvas.graph.training_schema import refused_training
 
-from ..archive_check import ArchiveError, read_config_member
+from ..export_compile import UNCOMPILED, archive_config
 from .common import (
     EXIT_UNREADABLE,
     STDOUT,
@@ -120,10 +121,15 @@ def run(args: argparse.Namespace) -> int:
     project = load_or_report(args.file, "export")
     if project is None:
         return EXIT_UNREADABLE
-    refused = prepare_custom(project, args.trust_custom_code, "export",
-                             in_process=args.format in ("keras", "onnx"))
-    if refused is not None:
-        return refused
+    if loss_code_untrusted(project, args):  # written uncompiled, the message says why
+        from .. import trust
+
+        trust.apply(project.doc, False)
+    else:
+        refused = prepare_custom(project, args.trust_custom_code, "export",
+                                 in_process=args.format in ("keras", "onnx"))
+        if refused is not None:
+            return refused
     refused = foreign_model(project.doc, args)
     if refused:
         print(f"kerascanvas export: --weights {args.weights}: {refused} (nothing was written)",
@@ -149,6 +155,22 @@ def run(args: argparse.Namespace) -> int:
     if message:  # none after code written to standard output: the code alone goes there
         print(message)
     return 0
+
+
+def loss_code_untrusted(project, args: argparse.Namespace) -> bool:
+    """Whether a `.keras` export meets untrusted custom code only in the training settings
+    (custom losses and metrics): the model needs none of it, so it is written, uncompiled,
+    and its message names `training.custom_code`; nothing of the code runs."""
+    from kerascanvas.graph import training_code
+    from kerascanvas.graph.layers import custom
+
+    from .. import trust
+
+    if args.format != "keras" or training_code.digest(project.doc.training) is None:
+        return False
+    if any(str(n.params.get("source") or "").strip() for n in custom.custom_nodes(project.doc)):
+        return False
+    return not (args.trust_custom_code or trust.is_trusted(project.path, project.doc))
 
 
 def foreign_model(doc, args: argparse.Namespace) -> str | None:
@@ -178,16 +200,6 @@ def archive_layer_names(path: str) -> list[str] | None:
             for layer in layers if isinstance(layer, dict)]
 
 
-def archive_config(path: str):
-    """The parsed config.json of a `.keras` archive (nothing loaded), None where it cannot
-    be read."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return json.loads(read_config_member(archive, "config.json", str(path)))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ArchiveError):
-        return None
-
-
 def _some(names: list[str], count: int = 5) -> str:
     return ", ".join(names[:count]) + (f" and {len(names) - count} more"
                                        if len(names) > count else "")
@@ -206,12 +218,28 @@ def _export(doc, args: argparse.Namespace) -> str | None:
     if args.format == "py":
         export.export_python(doc, args.output, style=args.style, script=args.script)
     elif args.format == "keras":
-        export.export_keras(doc, args.output, weights=args.weights)
+        written = export.export_keras(doc, args.output, weights=args.weights)
+        if written.uncompiled:  # loads, but not ready to fit: said, never silent
+            return (f"Wrote {args.output}, {UNCOMPILED} {written.uncompiled} (load_model "
+                    "gives a model to compile before evaluate or fit)")
+        if written.registered:
+            return f"Wrote {args.output}; {registration_note(written.registered)}"
     else:
         diff = export.export_onnx(doc, args.output, weights=args.weights)
         if diff is not None:
             return f"Wrote {args.output} ({export.agreement(diff)})"
     return f"Wrote {args.output}"
+
+
+def registration_note(names) -> str:
+    """What loading a file whose compile config names custom objects needs."""
+    ours = [n for n in names if n.startswith("kerascanvas>")]
+    where = ["the project's training code (training.custom_code) registered with "
+             "keras.saving.register_keras_serializable()"] if len(ours) < len(names) else []
+    if ours:
+        where.append("import kerascanvas.runtime.extras (its losses and metrics)")
+    return (f"its compile config names {', '.join(names)}: keras.saving.load_model compiles "
+            f"it after {' and '.join(where)}, else load it with compile=False")
 
 
 def _export_slurm(doc, args: argparse.Namespace) -> str:

@@ -54,7 +54,7 @@ def test_export_keras_with_weights(tmp_path):
     trained.get_layer("out").set_weights([np.full(w.shape, 0.25, "float32")
                                           for w in trained.get_layer("out").get_weights()])
     trained.save_weights(tmp_path / "w.weights.h5")
-    model = export_keras(doc, tmp_path / "m.keras", weights=tmp_path / "w.weights.h5")
+    model = export_keras(doc, tmp_path / "m.keras", weights=tmp_path / "w.weights.h5").model
     assert np.all(keras.ops.convert_to_numpy(model.get_layer("out").kernel) == 0.25)
 
 
