@@ -29,11 +29,11 @@ def compile_for_export(model, doc: Document) -> str | None:
     """Compile `model` with `doc`'s training settings, its optimizer built (the archive
     then holds its variables: a fresh step count and slots); None when done, else why
     not (the model is left uncompiled), naming the field."""
-    from kerascanvas.graph.training_schema import refused_training, resolve_extended
+    from kerascanvas.graph.training_schema import check_training, resolve_extended
 
-    refused = refused_training(doc)
-    if refused:
-        return refused
+    errors = [issue.message for issue in check_training(doc) if issue.severity == "error"]
+    if errors:  # what `kerascanvas run` refuses, each naming its field
+        return "; ".join(errors)
     settings = resolve_extended(doc)
     steps = _steps_per_epoch(doc, settings)
     if isinstance(steps, str):
