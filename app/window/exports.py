@@ -12,6 +12,7 @@ from ...codegen import STYLES
 from ...graph import projectfile
 from ...graph.initial_weights import active_source
 from ...graph.training_schema import refused_training
+from ...runtime.export_compile import UNCOMPILED
 from ..export_process import start_export
 from ..panels.code import generate_code
 from . import files, weights_dialog
@@ -32,6 +33,15 @@ def weights_note(doc) -> str:
     starts from (which the export loads, as a run does)."""
     source = active_source(doc)
     return INITIAL_NOTE.format(name=Path(source).name) if source else UNTRAINED_NOTE
+
+
+def export_remark(output: str, path: str) -> str:
+    """What `kerascanvas export` said after "Wrote PATH": that the `.keras` is uncompiled
+    and why (naming the field), or which custom objects loading it compiled needs; ""
+    when it said nothing more."""
+    written = f"Wrote {path}"
+    line = next((line for line in output.splitlines() if line.startswith(written)), "")
+    return line[len(written):]
 
 
 class ExportMixin:
@@ -177,7 +187,10 @@ class ExportMixin:
         return process
 
     def _on_export_finished(self, code: int, output: str, path: str, note: str) -> None:
-        if code == 0:  # the project's model, not a run's: say so, and where a run's is
-            self.show_message(f"Exported {path} {note}")
+        remark = export_remark(output, path)
+        if code == 0 and UNCOMPILED in remark:  # written, but not ready to fit: warned
+            self.show_error("Exported the model uncompiled", f"Exported {path} {note}{remark}")
+        elif code == 0:  # the project's model, not a run's: say so, and where a run's is
+            self.show_message(f"Exported {path} {note}{remark}")
         else:
             self.show_error("Cannot export the model", output or f"exit code {code}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def test_export_model_runs_in_another_process(window, qtbot, tmp_path):
     not_running = QtCore.QProcess.ProcessState.NotRunning
     qtbot.waitUntil(lambda: process.state() == not_running, timeout=180_000)
     assert process.exitCode() == 0, bytes(process.readAll()).decode()
-    assert "config.json" in zipfile.ZipFile(out).namelist()
+    config = json.loads(zipfile.ZipFile(out).read("config.json"))
+    assert config["compile_config"]["loss"] == window.doc.training["loss"]  # ready to fit
     # The window reports the result once the process is done (and removed its temp file).
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() ==
                     f"Exported {out} {UNTRAINED_NOTE}",
@@ -256,3 +258,27 @@ def test_export_model_does_not_suggest_the_file_the_weights_start_from(make_wind
     window.export_model()
     window.export_picture()
     assert suggested == [str(tmp_path / "m_export.keras"), str(tmp_path / "m.png")]
+
+
+def test_an_uncompiled_export_is_said_with_its_field(window, qtbot, tmp_path):
+    """A `.keras` export compiles the model with the training settings; where it cannot
+    (custom loss code the window does not trust), the file is written uncompiled and the
+    window warns, naming the field. It said "Exported" alone, and the file could not
+    evaluate or fit."""
+    from kerascanvas.graph.projectfile import save
+
+    assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
+    doc = window.doc
+    doc.training = {**doc.training, "loss": "halved", "custom_code": (
+        "import keras\n\ndef halved(y_true, y_pred):\n"
+        "    return 0.5 * keras.losses.sparse_categorical_crossentropy(y_true, y_pred)\n")}
+    save(doc, tmp_path / "coded.json")
+    assert window.open_path(str(tmp_path / "coded.json"), ask=False)
+    out = tmp_path / "coded.keras"
+    process = window.export_model_to(str(out))
+    qtbot.waitUntil(lambda: process.state() == QtCore.QProcess.ProcessState.NotRunning,
+                    timeout=180_000)
+    qtbot.waitUntil(lambda: (window.last_error or "").startswith(f"Exported {out}"),
+                    timeout=10_000)
+    assert "not compiled: training.custom_code: custom code not trusted" in window.last_error
+    assert not json.loads(zipfile.ZipFile(out).read("config.json")).get("compile_config")
