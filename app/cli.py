@@ -24,7 +24,7 @@ COMMANDS = {
     "attach-code": ("kerascanvas.runtime.cli.attach_code",
                     "give a project's CustomLayer nodes their class source from a .py file"),
     "export": ("kerascanvas.app.canvas.export_command",
-               "export a project: keras, onnx, py, png, svg"),
+               "export a project: keras, onnx, py, slurm, png, svg"),
     "open": ("kerascanvas.app.window.launch", "open the window (optionally on a file)"),
 }
 

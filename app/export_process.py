@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6 import QtCore
 
@@ -18,18 +19,20 @@ from ..graph.layers import custom
 
 
 def start_export(parent: QtCore.QObject, doc, path: str, fmt: str,
-                 on_done: Callable[[int, str], None], weights: str | None = None
-                 ) -> QtCore.QProcess:
+                 on_done: Callable[[int, str], None], weights: str | None = None,
+                 home: Path | None = None) -> QtCore.QProcess:
     """Start `kerascanvas export` of `doc` to `path` in `fmt` ("keras" or "onnx"), with
     `weights` (a .weights.h5, or a trained model's .keras) when given. Once it ends, its
     temporary project is removed and `on_done(exit code, its output)` is called.
+    `home` is the saved project's folder: the copy's relative data paths name the files
+    beside the project (the export reads the data to size a learning-rate schedule).
 
     The project's custom code runs there (`--trust-custom-code`) exactly when this window
     trusts all of it, as a run it starts does: the temporary project's path is in no
     trust store."""
     fd, project = tempfile.mkstemp(prefix="kerascanvas-export-", suffix=".json")
     os.close(fd)
-    projectfile.save(doc, project)
+    projectfile.save(doc, project, home=home)
     process = QtCore.QProcess(parent)
     process.setProcessChannelMode(QtCore.QProcess.MergedChannels)
 

@@ -197,10 +197,18 @@ def load(path: str | os.PathLike) -> Document:
                                nodes=exc.nodes) from None
 
 
-def save(doc: Document, path: str | os.PathLike) -> None:
+def save(doc: Document, path: str | os.PathLike, home: Path | None = None) -> None:
     """Write atomically: a temporary file in the same folder, then rename over the target.
-    An absolute initial weights path is written relative to the project's folder."""
+    An absolute initial weights path is written relative to the project's folder.
+
+    `home`: where the project lives when `path` is a copy elsewhere (a temporary file
+    another process reads): the training settings' relative paths (data, test data,
+    callback files) are written under it, so that they name the same files."""
     data = to_dict(doc)
+    if home is not None and isinstance(data.get("training"), dict):
+        from .training_paths import anchored_settings
+
+        data["training"] = {**data["training"], **anchored_settings(data["training"], home)}
     if "weights" in data:
         data["weights"] = relative_section(data["weights"], Path(path).parent)
     write_text_atomic(path, _text(data))

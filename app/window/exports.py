@@ -182,7 +182,8 @@ class ExportMixin:
         note = choice.note
         process = start_export(self, self.doc, path, fmt, lambda code, output:
                                self._on_export_finished(code, output, path, note),
-                               weights=choice.path)
+                               weights=choice.path,
+                               home=Path(self.path).parent if self.path else None)
         self.show_message(f"Exporting {path}…")
         return process
 

@@ -282,3 +282,41 @@ def test_an_uncompiled_export_is_said_with_its_field(window, qtbot, tmp_path):
                     timeout=10_000)
     assert "not compiled: training.custom_code: custom code not trusted" in window.last_error
     assert not json.loads(zipfile.ZipFile(out).read("config.json")).get("compile_config")
+
+
+def test_an_export_reads_relative_data_beside_the_project(window, qtbot, tmp_path,
+                                                           monkeypatch):
+    """A cosine schedule is sized on the training data, which the export reads; the
+    window exports a temporary copy of the project, so a relative data path must still
+    name the file beside the project, not one beside the copy or in the current folder
+    (it was written uncompiled: 'training.data ... could not be read')."""
+    import numpy as np
+
+    from kerascanvas.graph.projectfile import load, save
+
+    home = tmp_path / "project"
+    home.mkdir()
+    rng = np.random.default_rng(0)
+    np.save(home / "x.npy", rng.random((40, 784)).astype("float32"))
+    np.save(home / "y.npy", rng.integers(0, 10, 40))
+    doc = load(EXAMPLES / "mnist_mlp.json")
+    doc.training = {**doc.training, "data": "x.npy,y.npy", "epochs": 2, "batch_size": 8,
+                    "schedule": {"name": "cosine_decay"}}
+    save(doc, home / "p.json")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert window.open_path(str(home / "p.json"), ask=False)
+    out = tmp_path / "p.keras"
+    process = window.export_model_to(str(out))
+    qtbot.waitUntil(lambda: process.state() == QtCore.QProcess.ProcessState.NotRunning,
+                    timeout=180_000)
+    qtbot.waitUntil(lambda: (getattr(window, "last_error", None)
+                             or window.statusBar().currentMessage()).startswith(
+                                 f"Exported {out}"), timeout=10_000)
+    assert "not compiled" not in (getattr(window, "last_error", None) or "")
+    optimizer = json.loads(zipfile.ZipFile(out).read("config.json"))["compile_config"][
+        "optimizer"]["config"]
+    # 40 samples less the project's validation split, in batches of 8, for 2 epochs
+    assert optimizer["learning_rate"]["class_name"] == "CosineDecay"
+    assert optimizer["learning_rate"]["config"]["decay_steps"] > 0
