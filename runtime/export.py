@@ -25,6 +25,7 @@ from .build import build_model
 from .export_inputs import random_inputs
 from .keras_env import import_keras
 from .onnx_names import name_outputs
+from .precision import output_dtype_overrides, precision_scope
 
 ONNX_TOLERANCE = 1e-4
 
@@ -69,14 +70,28 @@ def export_keras(doc: Document, path: str | os.PathLike,
     path = Path(path)
     if path.suffix != ".keras":
         raise ExportError(f"Expected a path ending in .keras, received {str(path)!r}")
-    model = _model(doc, weights, keyed=True)
     if _is_archive(weights) and archive_compiled(str(weights)):
+        model = _model(doc, weights, keyed=True)
         # Saved again, the model loaded without its optimizer lost its compile config.
         atomicfile.copy_atomic(weights, path)
         return KerasExport(model, None, tuple(registered_names(str(path))))
-    uncompiled = compile_for_export(model, doc)
+    with precision_scope(_policy(doc)):  # as a run builds and compiles it
+        model = _model(doc, weights, keyed=True)
+        uncompiled = compile_for_export(model, doc)
     save_atomic(model, path)  # a killed export leaves the previous file whole
     return KerasExport(model, uncompiled, tuple(registered_names(str(path))))
+
+
+def _policy(doc: Document) -> str:
+    """The dtype policy a run of `doc` trains under (mixed precision: its layers in half
+    precision, its outputs float32, the optimizer loss-scaled under mixed_float16); float32
+    for a value the compile refuses anyway, naming the field."""
+    from .precision import FLOAT32, policy_for
+
+    try:
+        return policy_for(doc)
+    except ValueError:
+        return FLOAT32
 
 
 def _is_archive(weights: str | os.PathLike | None) -> bool:
@@ -95,7 +110,8 @@ def _model(doc: Document, weights: str | os.PathLike | None, keyed: bool = False
         except ValueError as exc:
             raise ExportError(f"Cannot load the trained model {str(weights)!r}: {exc}") \
                 from None
-    model = build_model(doc, keyed=keyed)  # the model the generated code builds
+    # the model the generated code builds; its output layers float32 under mixed precision
+    model = build_model(doc, keyed=keyed, dtypes=output_dtype_overrides(doc))
     if weights is None:
         _initial_weights(model, doc)
     _load_weights(model, weights)

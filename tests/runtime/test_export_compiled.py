@@ -203,3 +203,31 @@ def test_a_custom_loss_compiles_when_trusted_and_is_named_when_not(tmp_path, cap
     losses = loaded.evaluate(X, Y, verbose=0, return_dict=True)
     np.testing.assert_allclose(losses["reg_loss"], 0.5 * np.mean((Y[1] - reg) ** 2),
                                rtol=1e-5)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_a_mixed_precision_project_exports_the_model_a_run_trains(tmp_path, policy):
+    """Under mixed precision a run builds its layers in half precision with the outputs
+    in float32, and under mixed_float16 Keras compiles a loss-scaled optimizer; the export
+    is that model (it was float32 with a plain optimizer), as Keras builds it by hand."""
+    doc = two_heads()
+    doc.training = {**doc.training, "mixed_precision": policy}
+    export_keras(doc, tmp_path / "m.keras")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)  # Keras compiles a loaded model by the policy
+    try:
+        loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+        x = keras.Input((6,), name="x")
+        h = keras.layers.Dense(8, activation="relu", name="h")(x)
+        reference = by_hand(keras.Model(x, [
+            keras.layers.Dense(3, activation="softmax", name="cls", dtype="float32")(h),
+            keras.layers.Dense(1, name="reg", dtype="float32")(h)]))
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert loaded.get_layer("h").dtype_policy.name == policy
+    for layer in reference.layers[1:]:
+        assert loaded.get_layer(layer.name).dtype_policy.name == layer.dtype_policy.name
+    assert type(loaded.optimizer) is type(reference.optimizer)
+    assert (policy == "mixed_float16") == isinstance(
+        loaded.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert [o.dtype for o in loaded.outputs] == ["float32", "float32"]
