@@ -33,6 +33,7 @@ _CURVED, _VERTICAL = PipeLayoutEnum.CURVED.value, LayoutDirectionEnum.VERTICAL.v
 _PIPE_COLOR, _PIPE_STYLE = PipeEnum.COLOR.value, PipeEnum.DRAW_TYPE_DEFAULT.value
 # NodeGraphQt's arrow head: a triangle 12 wide and 15 long, pointing up (-y) before it is
 # turned along the wire
+PICK_WIDTH = 8.0  # scene units across a wire's line that a press or a hover meets
 _ARROW = QtGui.QPolygonF([QtCore.QPointF(-6.0, 6.0), QtCore.QPointF(0.0, -9.0),
                           QtCore.QPointF(6.0, 6.0)])
 
@@ -218,6 +219,19 @@ class LayerPipeItem(ReusedPath, PipeItem):
             return partial(self.scene_nodes(scene).meeting, skip=ends)
         return lambda area: [i.sceneBoundingRect() for i in scene.items(area)
                              if isinstance(i, LayerNodeItem) and i not in ends]
+
+    def shape(self) -> QtGui.QPainterPath:
+        """The line as drawn, `PICK_WIDTH` wide. Qt's shape of a path item holds the area
+        its path closes too: a press on the empty canvas inside a wire's bend (a ResNet50
+        block's input, up a column gap and across to the next column) met that wire, and
+        the drag meant for a selection box pulled the wire off its port."""
+        path = self.path()
+        kept = getattr(self, "_line_shape", None)
+        if kept is None or kept[0] != path:
+            stroker = QtGui.QPainterPathStroker()
+            stroker.setWidth(max(PICK_WIDTH, self.pen().widthF()))
+            kept = self._line_shape = (path, stroker.createStroke(path))
+        return kept[1]
 
     def paint(self, painter, option, widget):
         if option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_SCALE:
