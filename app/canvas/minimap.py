@@ -9,13 +9,15 @@ the opening of a project. A click or a drag
 on the overview centres the canvas there. It shows itself once part of the
 graph is out of view by more than `SHOW_OVERHANG` pixels, and hides again when
 every node is in view (so Fit and auto layout leave its corner free), unless the
-user turned it off.
+user turned it off (View › Minimap, Ctrl+M; the window keeps that in its preferences).
 
-It covers a corner of the canvas, so it fades (`FADED` opacity) while the pointer
-is on the canvas near it (`HALO` pixels) or drags across it: the nodes under it
-show through, and a node or a wire dragged there lands on the canvas (and stays
-in sight and in reach, the mouse going to the canvas, until the pointer leaves).
-Moved onto the overview otherwise, it is opaque again, to be clicked.
+It covers a corner of the canvas: the bottom right, or the bottom left while a selected
+node lies under the other (a node nudged or dropped there is not left hidden; it stays in
+the corner it went to until a selected node lies under that one). It fades (`FADED`
+opacity) while the pointer is on the canvas near it (`HALO` pixels) or drags across it:
+the nodes under it show through, and a node or a wire dragged there lands on the canvas
+(and stays in sight and in reach, the mouse going to the canvas, until the pointer
+leaves). Moved onto the overview otherwise, it is opaque again, to be clicked.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .labels import shown
 from .node_style import STATUS_COLORS
+from .nodes import LayerNodeItem
 
 SIZE = QtCore.QSize(240, 170)  # on a roomy canvas; a smaller one gets a smaller overview:
 MAX_SHARE = 0.3  # of the canvas' width and of its height at most (a 430x195 canvas was hidden)
@@ -53,6 +56,7 @@ class MiniMap(QtWidgets.QWidget):
         self.enabled_by_user = True
         self.setFixedSize(SIZE)
         self._fits = True  # the canvas has room for it
+        self._left = False  # in the bottom-left corner (a selected node was under the right)
         # Opaque, as the canvas below it scrolls: Qt moves the canvas' pixels on a pan only
         # while every child over it paints all of itself (a see-through one made each pan
         # step repaint the whole canvas).
@@ -68,6 +72,10 @@ class MiniMap(QtWidgets.QWidget):
         # halves of its free ports that stick out of its box. The window calls
         # `schedule_redraw` on each document event and after each render instead.
         viewer.view_changed.connect(self.follow_view)
+        # Off a selected node: once per burst (a select-all changes one item at a time).
+        self._selection_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._selection_timer.timeout.connect(self.follow_view)
+        viewer.scene().selectionChanged.connect(self._selection_timer.start)
         viewer.viewport().installEventFilter(self)  # the pointer near it fades it
         self.hide()
 
@@ -165,10 +173,8 @@ class MiniMap(QtWidgets.QWidget):
 
     def follow_view(self) -> None:
         """Place the overview in the corner; show it while part of the graph is hidden."""
-        viewport = self.viewer.viewport()
-        self._fit_to(viewport.size())
-        self.move(viewport.width() - self.width() - MARGIN,
-                  viewport.height() - self.height() - MARGIN)
+        self._fit_to(self.viewer.viewport().size())
+        self.move(self._corner().topLeft())
         out = self.overhang() if self.enabled_by_user and self._fits else 0.0
         wanted = out > SHOW_OVERHANG or (out > 0.0 and self.isVisible())
         if wanted != self.isVisible():
@@ -176,6 +182,25 @@ class MiniMap(QtWidgets.QWidget):
             if wanted:
                 self.redraw()
         self.update()
+
+    def _corner(self) -> QtCore.QRect:
+        """Where it goes: the corner it is in, or the other bottom corner where a selected
+        node lies under this one and none under that."""
+        here, there = self._corner_rect(self._left), self._corner_rect(not self._left)
+        selected = [self.viewer.mapFromScene(item.sceneBoundingRect()).boundingRect()
+                    for item in self.viewer.scene().selectedItems()
+                    if isinstance(item, LayerNodeItem)]
+        if any(here.intersects(r) for r in selected) and \
+                not any(there.intersects(r) for r in selected):
+            self._left = not self._left
+            return there
+        return here
+
+    def _corner_rect(self, left: bool) -> QtCore.QRect:
+        viewport = self.viewer.viewport()
+        x = MARGIN if left else viewport.width() - self.width() - MARGIN
+        return QtCore.QRect(x, viewport.height() - self.height() - MARGIN,
+                            self.width(), self.height())
 
     def _fit_to(self, canvas: QtCore.QSize) -> None:
         """At most `MAX_SHARE` of the canvas each way; `_fits` False where that is too small."""

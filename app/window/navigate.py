@@ -9,8 +9,10 @@ from ...graph.layout_labels import label_widths
 from ..canvas.find import FindBar
 from ..canvas.minimap import MiniMap
 from .dialog_focus import DialogFocus
+from .preferences import preference, remember
 from .view_keeper import ViewKeeper
 
+MINIMAP_KEY = "minimap"  # the preference: whether the overview may show
 LAYOUT_TEXT = "Auto layout"  # its name in Undo/Redo, whose view is framed as the layout's
 
 
@@ -23,8 +25,9 @@ class NavigateMixin:
         self.minimap = MiniMap(self.canvas.viewer, lambda: list(self.canvas.views.values()))
         self.project.events.connect(self.minimap.schedule_redraw)  # moves, edits, loads
         self.canvas.renderer.rendered.connect(self.minimap.schedule_redraw)  # statuses, labels
+        self.minimap.enabled_by_user = preference(MINIMAP_KEY, True) is not False
         self.actions["toggle_minimap"].setCheckable(True)  # the menu shows whether it is on
-        self.actions["toggle_minimap"].setChecked(True)
+        self.actions["toggle_minimap"].setChecked(self.minimap.enabled_by_user)
         self.dialog_focus = DialogFocus(self, self.canvas.viewer)
         self.view_keeper = ViewKeeper(self.canvas, self)
 
@@ -52,6 +55,7 @@ class NavigateMixin:
         self.minimap.enabled_by_user = not self.minimap.enabled_by_user
         self.minimap.follow_view()
         self.actions["toggle_minimap"].setChecked(self.minimap.enabled_by_user)
+        remember(MINIMAP_KEY, self.minimap.enabled_by_user)  # the next window starts so too
         self.show_message("Minimap " + ("on" if self.minimap.enabled_by_user else "off"))
 
     def fit(self) -> None:
