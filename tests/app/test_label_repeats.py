@@ -6,8 +6,10 @@ no spot off the labels of the columns beside it."""
 
 from __future__ import annotations
 
+from ast import literal_eval
+
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from kerascanvas.app.canvas.labels import shown
 
@@ -121,3 +123,57 @@ def test_an_exported_picture_leaves_out_the_repeats_the_canvas_hides(make_window
              for p in canvas.viewer.pipe_items()}
     edges = [e for e in window.doc.edges if e.src in boxes and e.dst in boxes]
     assert [wire.text for wire in drawn] == [texts[e] for e in edges]
+
+
+
+def imported_with_keras_facts(name: str, folder) -> tuple[str, dict, dict]:
+    """`keras.applications.<name>` imported into a project in `folder`: (its path, layer
+    name -> output shape as Keras computes it, layer name -> how many layers Keras feeds
+    its output to). One model for both: Keras names the unnamed layers anew each build."""
+    from kerascanvas.graph.projectfile import save
+    from kerascanvas.runtime.importer import import_model
+    from kerascanvas.runtime.keras_env import import_keras
+
+    model = getattr(import_keras().applications, name)(weights=None)
+    path = folder / f"{name}.json"
+    save(import_model(model), path)
+    fan_out: dict[str, int] = {}
+    for layer in model.layers:
+        for node in layer._inbound_nodes:
+            for tensor in node.input_tensors:
+                source = tensor._keras_history.operation.name
+                fan_out[source] = fan_out.get(source, 0) + 1
+    return str(path), {layer.name: tuple(layer.output.shape) for layer in model.layers}, fan_out
+
+
+@pytest.mark.slow
+def test_densenet121_hides_only_true_repeats_near_their_shown_twin(make_window, qtbot,
+                                                                   tmp_path):
+    """keras.applications.DenseNet121 in a 1024x700 window, as imported (no label hidden)
+    and after Ctrl+L (26 of 486 hidden): every label shows the shape Keras computes for its
+    source layer's output; each one hidden is on a wire of a layer Keras feeds to two or
+    more layers, and another wire of that same output shows the same shape within one
+    screen of it at the scale a project opens at (a user reading the hidden wire sees its
+    shape beside it)."""
+    from kerascanvas.app.window.view_keeper import START_SCALE
+
+    path, shapes, fan_out = imported_with_keras_facts("DenseNet121", tmp_path)
+    window = show_at(make_window(path), 1024, 700)
+    screen = QtCore.QSizeF(window.canvas.viewer.viewport().size()) / START_SCALE
+    for arrange in (settle, laid_out):
+        arrange(window, qtbot)
+        pipes = labelled(window)
+        assert len(pipes) == sum(fan_out.values())  # a label on every wire Keras has
+        for pipe in pipes:
+            assert literal_eval(pipe.label.text()) == shapes[pipe.output_port.node.name]
+        hidden = [p for p in pipes if not shown(p)]
+        assert hidden or arrange is settle  # as imported, every label has room
+        for pipe in hidden:
+            assert fan_out[pipe.output_port.node.name] >= 2
+            middle = pipe.path().pointAtPercent(0.5)
+            twins = [other.label.sceneBoundingRect().center() - middle
+                     for other in pipe.output_port.connected_pipes
+                     if other is not pipe and shown(other)
+                     and other.label.text() == pipe.label.text()]
+            assert any(abs(d.x()) < screen.width() and abs(d.y()) < screen.height()
+                       for d in twins), pipe.label.text()
