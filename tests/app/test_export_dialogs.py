@@ -35,7 +35,7 @@ def test_export_model_names_the_weights_it_writes(window, qtbot, tmp_path, monke
 
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer)
     monkeypatch.setattr(exports, "start_export",  # the export process: ends with exit code 0
-                        lambda parent, doc, path, fmt, on_done, weights=None:
+                        lambda parent, doc, path, fmt, on_done, weights=None, home=None:
                         QtCore.QTimer.singleShot(0, lambda: on_done(0, "")))
     window.export_model()
     bar = window.statusBar()
