@@ -23,6 +23,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       its name (`graph.model_keys`)
     wire_from_open_end                a layer whose input is not wired: from the nearest
                                       layer above that feeds nothing yet (`graph.wire_fix`)
+    use_rank_kind                     a 1D/2D/3D layer of the wrong variant (Conv1D on
+                                      images): change it to the one that fits
+                                      (`graph.rank_kinds`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`)
     use_categorical_loss, ...
     set_padding_same, drop_batch_axis,  one setting changed: a param of the node at fault,
@@ -61,6 +64,10 @@ from .insert_layers import (  # noqa: F401 - public here too
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS
 from .placement import Measure, Size
+from .rank_kinds import FIX as RANK_FIX
+from .rank_kinds import LABEL as RANK_LABEL
+from .rank_kinds import fix_label as rank_label
+from .rank_kinds import use_rank_kind
 from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
 FIX_LABELS = {
@@ -75,6 +82,7 @@ FIX_LABELS = {
     **MODEL_LABELS,
     "wire_from_open_end": "Wire from where the graph ends",
     "move_output_here": "Make it the model output",
+    RANK_FIX: RANK_LABEL,
 }
 
 
@@ -95,6 +103,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
             return f"Set padding='same' on {names}"
     if code == WIRE_FIX:
         return wire_label(issue, doc) or FIX_LABELS[code]
+    if code == RANK_FIX:
+        return rank_label(issue)
     return FIX_LABELS.get(code, code)
 
 
@@ -164,6 +174,7 @@ FIXES: dict[str, Callable] = {
     **MODEL_FIXES,
     WIRE_FIX: wire_from_open_end,
     "move_output_here": move_output_here,
+    RANK_FIX: use_rank_kind,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from . import branch_padding, nested
+from . import branch_padding, nested, rank_kinds
 from .diagnose import batch_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ShapeError
@@ -107,7 +107,8 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         batch = batch_axis_port(spec, params, list(shapes), direct)
         if batch is not None:  # the likelier mistake than a layer missing
             port, fixes = batch, ("drop_batch_axis", *fixes)
-        issue = _issue(node, found.message, found.code, port, fixes=fixes)
+        issue = _with_rank_kind(doc, _issue(node, found.message, found.code, port,
+                                            fixes=fixes), node, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
                                                                      params.get("block")):
             issue = replace(issue, fixes=(nested.FUNCTIONAL_FIX, *fixes),
@@ -121,6 +122,19 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
     if spec.kind == custom.KIND:  # one output port per tensor Keras says call() returns
         issues += _custom_port_issues(node, params, outputs)
     return NodeResult(shapes, outputs, params, _count(node, spec, params, shapes, issues)), issues
+
+
+def _with_rank_kind(doc: Document, issue: Issue, node: Node,
+                    results: Mapping[str, NodeResult]) -> Issue:
+    """A layer of the wrong 1D/2D/3D variant (Conv1D on images): the variant that takes
+    what arrives is offered first (`graph.rank_kinds`)."""
+    kind = rank_kinds.fitting_variant(doc, node, results)
+    if kind is None:
+        return issue
+    # Conv2D on Input((32, 28, 28, 1)): a batch axis typed in stays the likelier mistake
+    first = issue.fixes[:1] if issue.fixes[:1] == ("drop_batch_axis",) else ()
+    return replace(issue, fixes=(*first, rank_kinds.FIX, *issue.fixes[len(first):]),
+                   data={**issue.data, "kind": kind})
 
 
 def _with_branch_padding(doc: Document, issue: Issue, spec: LayerSpec, params: dict,

@@ -76,7 +76,7 @@ def accepts(doc: Document, node_id: str, kind: str, params: dict,
     return not problems and result.ok
 
 
-def _carried(node: Node, spec: LayerSpec) -> dict:
+def carried(node: Node, spec: LayerSpec) -> dict:
     """The node's params the other kind also has, where its ParamSpec takes the value,
     on top of the other kind's initial params. A recurrent layer changed to an RNN takes
     the matching cell with the layer's cell params (LSTM(8) -> RNN(LSTMCell(8))), and an
@@ -145,7 +145,7 @@ def kind_choices(doc: Document, node_id: str, results: Mapping | None = None) ->
     results = _results(doc, results)
     return sorted(other.kind for other in LAYER_SPECS.values()
                   if _family(spec, other)
-                  and accepts(doc, node_id, other.kind, _carried(node, other), results))
+                  and accepts(doc, node_id, other.kind, carried(node, other), results))
 
 
 def wrap_choices(doc: Document, node_id: str, results: Mapping | None = None) -> list[str]:
@@ -179,7 +179,7 @@ def change_kind(doc: Document, node_id: str, kind: str, stack: cmd.UndoStack) ->
     node = doc.node(node_id)
     name = doc.unique_name(default_name(kind), exclude=node_id) \
         if _renamable(doc, node) else node.name
-    _replace(doc, node_id, kind, _carried(node, get_spec(kind)), stack,
+    _replace(doc, node_id, kind, carried(node, get_spec(kind)), stack,
              f"Change {node.name} to {kind}", name)
 
 

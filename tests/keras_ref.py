@@ -54,9 +54,9 @@ def call_layer(spec: LayerSpec, layer, tensors: list, params: dict | None = None
     """Call a layer the way codegen does: merges take a list, others positional args, the
     call keywords among `params` (return_attention_scores) as keywords, and the tensors of
     keyword ports as one list (initial_state=[h, c])."""
-    if spec.is_merge:
-        return layer(list(tensors))
     call = {k: v for k, v in (params or {}).items() if k in spec.call_params}
+    if spec.is_merge:  # Attention([q, v], use_causal_mask=True)
+        return layer(list(tensors), **call)
     positional, listed = spec.split_inputs(list(tensors), params or {})
     return layer(*positional, **call, **listed)
 

@@ -149,6 +149,13 @@ def sequence_of_rows_case(kind, params, layer):
     return doc, ids[-1], keras.Model(x, layer(L.Reshape((28, 28))(x)))
 
 
+def rank_kind_case(kind, params, shape, layer):
+    """A layer of the 1D/2D/3D variant that does not fit its input (Conv1D on images)."""
+    doc, ids = chain(("Input", {"shape": list(shape)}), (kind, params))
+    x = keras.Input(shape)
+    return doc, ids[-1], keras.Model(x, layer(x))
+
+
 def padding_case(kind, params, layer, shape):
     """A kernel or pool window larger than its input, with padding='valid'."""
     doc, ids = chain(("Input", {"shape": list(shape)}), (kind, params))
@@ -397,6 +404,10 @@ CASES = {
         "LSTM", {"units": 8}, L.LSTM(8)),
     "insert_reshape-conv1d-image": lambda: sequence_of_rows_case(
         "Conv1D", {"filters": 4, "kernel_size": 3}, L.Conv1D(4, 3)),
+    "use_rank_kind": lambda: rank_kind_case(
+        "Conv1D", {"filters": 4, "kernel_size": 3}, (28, 28, 1), L.Conv2D(4, 3)),
+    "use_rank_kind-pool": lambda: rank_kind_case(
+        "GlobalAveragePooling2D", {}, (10, 8), L.GlobalAveragePooling1D()),
     "set_padding_same-conv2d": lambda: padding_case(
         "Conv2D", {"filters": 4, "kernel_size": [5, 5]}, L.Conv2D(4, 5, padding="same"),
         (3, 3, 1)),
