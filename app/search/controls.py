@@ -1,54 +1,17 @@
 """The Search tab's study controls: the study's options (trials, parallel jobs, epochs per
 trial, time limit, sampler, pruner), Start / Pause / Stop / Apply best, the checks' busy
-bar, and the status line.
-
-The status line keeps an important message: a failure stays until the user acts again
-(Start, Pause, Stop, Apply best), and a message of a run stays over the study's listing
-from its file; a less important message meanwhile goes to the window's status bar only.
+bar, and the status line (`status_line`).
 """
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from ..panels.wheel import guard_wheel
+from .status_line import StatusLine
 
 SAMPLERS = ("tpe", "random", "gp", "qmc")
 PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
-
-# How much a status message matters, least first: a message never replaces a more
-# important one until that is released.
-PROGRESS, LISTING, RUN, PROBLEM = range(4)
-
-
-class StatusLine(QtWidgets.QLabel):
-    """The tab's status line; `say` shows a message unless a more important one holds it."""
-
-    def __init__(self, text: str, parent=None):
-        super().__init__(text, parent)
-        self.setObjectName("SearchStatus")
-        self.setWordWrap(True)
-        # Room for three lines from the start: a longer message does not move the buttons
-        # above it (Stop moved under the pointer as the messages changed).
-        self.setAlignment(QtCore.Qt.AlignLeft | QtCore.Qt.AlignTop)
-        self.setMinimumHeight(3 * self.fontMetrics().lineSpacing())
-        self.rank, self.source = PROGRESS, ""
-
-    def say(self, text: str, rank: int, source: str = "") -> bool:
-        """Show `text` (of importance `rank`, said by `source`) unless a more important
-        message holds the line; whether it shows."""
-        if rank < self.rank:
-            return False
-        self.rank, self.source = rank, source
-        self.setText(text)
-        return True
-
-    def release(self, source: str | None = None) -> None:
-        """Let any message show again: the user acted, or (given) `source` said the message
-        it holds no longer stands."""
-        if source is None or source == self.source:
-            self.rank, self.source = PROGRESS, ""
-
 
 class StudyControls(QtWidgets.QWidget):
     """The study's options, its buttons (connected by the tab), the busy bar and the
@@ -94,14 +57,29 @@ class StudyControls(QtWidgets.QWidget):
         self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
         self.sampler_box.addItems(SAMPLERS)
         self.pruner_box.addItems(PRUNERS)
+        for box in (self.sampler_box, self.pruner_box):  # successive_halving: not its width
+            box.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
         guard_wheel(self.trials_box, self.jobs_box, self.epochs_box, self.limit_box,
                     self.sampler_box, self.pruner_box)
-        for name, widget in (("trials", self.trials_box), ("parallel jobs", self.jobs_box),
-                             ("epochs per trial", self.epochs_box),
-                             ("time limit", self.limit_box),
-                             ("sampler", self.sampler_box), ("pruner", self.pruner_box)):
+        # Two options a row: one a row left the status line below the dock's edge at
+        # 1024x700 (the tab scrolled to show it).
+        grid = QtWidgets.QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(4)
+        for at, (name, widget) in enumerate((
+                ("trials", self.trials_box), ("parallel jobs", self.jobs_box),
+                ("epochs per trial", self.epochs_box), ("time limit", self.limit_box),
+                ("sampler", self.sampler_box), ("pruner", self.pruner_box))):
             widget.setObjectName(f"Search_{name.replace(' ', '_')}")
-            form.addRow(name, widget)
+            label = QtWidgets.QLabel(name)
+            label.setBuddy(widget)
+            row, column = divmod(at, 2)
+            grid.addWidget(label, row, 2 * column)
+            grid.addWidget(widget, row, 2 * column + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        form.addRow(grid)
 
     def options(self, storage: str, name: str, trusted_code):
         """The study's options as the boxes set them, in `storage` as study `name`."""

@@ -20,10 +20,11 @@ from ...graph.layers import custom
 from ...graph.paths import data_dir
 from ...graph.search import objective, search_params
 from ...graph.search_edit import apply_values
-from .controls import LISTING, PROBLEM, RUN, StudyControls
+from .controls import StudyControls
 from .pause_state import PauseWords, cells
 from .runner import CHECKING, SearchRunner
 from .space_editor import SearchSpaceEditor
+from .status_line import LISTING, PROBLEM, RUN
 from .stored import StoredStudyWatch
 from .study_run import StudyRun
 from .views import StudyPlots, TrialRecord, TrialsTable, best_record, records_from

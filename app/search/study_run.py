@@ -16,7 +16,7 @@ from ...graph.initial_weights import anchored
 from ...graph.layers import custom
 from ...graph.projectfile import from_dict, to_dict
 from ...graph.search import objective, search_params
-from .controls import PROBLEM, PROGRESS, RUN
+from .status_line import PROBLEM, PROGRESS, RUN
 from .views import fold_events, records_from
 
 
