@@ -5,6 +5,7 @@ search reads it. Contract:
 
     {"metric": "val_accuracy",          # optional: the objective, as Keras logs it
      "direction": "maximize",           # optional: inferred from the metric's name
+     "run": {"trials": 30, "sampler": {"name": "tpe"}},  # optional: `graph.search_run`
      "params": [
         {"node": "n3", "param": "filters", "type": "int", "low": 8, "high": 64, "step": 8},
         {"node": "n7", "param": "rate", "type": "float", "low": 0.0, "high": 0.5},
@@ -47,6 +48,7 @@ from typing import Any
 
 from .document import Document
 from .search_objects import OBJECT_TYPES, argument_value, choice_label, folded
+from .search_run import SCHEMA as RUN_SCHEMA
 
 TYPES = ("int", "float", "choice")
 DIRECTIONS = ("minimize", "maximize")
@@ -62,6 +64,7 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "metric": {"type": "string", "minLength": 1},
         "direction": {"enum": list(DIRECTIONS)},
+        "run": RUN_SCHEMA,  # how a study runs: trials, jobs, sampler... (graph.search_run)
         "params": {"type": "array", "items": {
             "type": "object",
             "required": ["type"],

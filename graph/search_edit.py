@@ -2,8 +2,9 @@
 
 `mark(doc, target, entry)` and `unmark(doc, target)` return the `SetSearch`
 command that adds (or replaces) or removes one searched parameter; the window's
-property editor pushes them. `apply_values(stack, doc, values)` writes a
-trial's values into the graph and the training settings as one undoable step.
+property editor pushes them. `SetSearchRun` sets one run setting (trials, sampler...).
+`apply_values(stack, doc, values)` writes a trial's values into the graph and the
+training settings as one undoable step.
 
 >>> from kerascanvas.graph.commands import UndoStack
 >>> doc, stack = Document(), UndoStack()
@@ -28,6 +29,7 @@ from .document import Document
 from .object_params import is_object
 from .search import SearchParam, current_value, search_params, set_training_value
 from .search_objects import class_of, folded, object_spec
+from .search_run import with_run_setting
 
 
 class SetSearch(Command):
@@ -177,3 +179,20 @@ def apply_values(stack: UndoStack, doc: Document, values: Mapping[str, Any],
         if training != (doc.training or {}):
             stack.push(SetTraining(doc, training))
     return missing
+
+
+class SetSearchRun(SetSearch):
+    """Set one run setting (`graph.search_run`; None: back to its default). The next
+    change of the same setting is taken in (`merge`): a spin box stepped from 20 to 25
+    undoes as one step."""
+
+    def __init__(self, doc: Document, key: str, value: Any):
+        super().__init__(doc, with_run_setting(doc.search or {}, key, value),
+                         f"Set search {key}")
+        self.key = key
+
+    def merge(self, later: Command) -> bool:
+        if not (isinstance(later, SetSearchRun) and later.key == self.key):
+            return False
+        self.search = later.search
+        return True

@@ -19,7 +19,8 @@ from PySide6 import QtCore, QtWidgets
 from ...graph.layers import custom
 from ...graph.paths import data_dir
 from ...graph.search import objective, search_params
-from ...graph.search_edit import apply_values
+from ...graph.search_edit import SetSearchRun, apply_values
+from ...graph.search_run import run_settings
 from .controls import StudyControls
 from .pause_state import PauseWords, cells
 from .runner import CHECKING, SearchRunner
@@ -76,9 +77,11 @@ class SearchPanel(StudyRun, QtWidgets.QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.space)
         self.controls = StudyControls()
+        self.controls.setting_changed.connect(self._on_controls_setting_changed)
+        self.space.refreshed.connect(self._show_settings)  # a load, an undo: the file's
         column.addWidget(self.controls)
         for name in ("trials_box", "jobs_box", "epochs_box", "limit_box", "sampler_box",
-                     "pruner_box", "start_button", "pause_button", "stop_button",
+                     "pruner_box", "seed_box", "start_button", "pause_button", "stop_button",
                      "apply_button", "busy", "status"):  # the names its code and users read
             setattr(self, name, getattr(self.controls, name))
         for button, slot in ((self.start_button, self.start), (self.pause_button,
@@ -127,7 +130,17 @@ class SearchPanel(StudyRun, QtWidgets.QWidget):
 
     def options(self):
         # the window's trust goes to the trials, never the file's
-        return self.controls.options(*self.storage(), custom.context(self.doc).trusted)
+        return self.controls.options(*self.storage(), custom.context(self.doc).trusted,
+                                     run_settings(self.doc))
+
+    # ---- the run settings: the project's search section (`graph.search_run`) ------------
+    def _show_settings(self) -> None:
+        self.controls.show_settings(run_settings(self.doc))
+
+    def _on_controls_setting_changed(self, key: str, value) -> None:
+        """One undoable edit of the document (the next change of the same box joins it)."""
+        if run_settings(self.doc)[key] != value:
+            self.stack.push(SetSearchRun(self.doc, key, value))
 
     @property
     def checking(self) -> bool:
