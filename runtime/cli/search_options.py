@@ -69,8 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep the trained model of this run's best trial there "
                              "(replaced as better trials complete; kept on Ctrl+C)")
     parser.add_argument("--show", action="store_true",
-                        help="run nothing: print the study the storage holds (with --json, "
-                             "all of it) and write --best-project from its best trial; "
+                        help="run nothing: print the study the storage holds, a table of "
+                             "every trial (number, state, value, epochs reached, duration, "
+                             "the values drawn; with --json, all of it as JSON), and write "
+                             "--best-project from its best trial; "
                              "trials listed as running whose process is gone (killed, "
                              "heartbeat lost) are marked failed, and it says so")
     parser.add_argument("--json", action="store_true",

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from .search_report import best_line, marked_line, say, trial_lines, write_best
+from .search_table import study_table
 
 EXIT_OK, EXIT_INVALID = 0, 1
 
@@ -32,7 +33,8 @@ def stored_study(args):
 
 
 def _report(doc, args, study, storage, own: dict | None) -> None:
-    """Print the study (its best trial, its lost trials; `--json`: all of it) and write
+    """Print the study (its best trial, a table of every trial, then what became of its
+    lost trials; `--json`: all of it as JSON) and write
     `--best-project` from its best trial, with `own`, the project's search section. A trial
     listed as running whose process went away (killed, its heartbeat lost) is marked failed
     first, and the report says so."""
@@ -54,6 +56,8 @@ def _report(doc, args, study, storage, own: dict | None) -> None:
         print(json.dumps(summary, indent=2))
         return
     print(best_line(summary))
+    for line in study_table(summary):
+        print(line)
     for line in trial_lines(summary, lost_only=True, marked=marked):
         print(line)
 

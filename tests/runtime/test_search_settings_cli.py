@@ -1,5 +1,5 @@
 """`kerascanvas search` takes the project's run settings as its defaults, and each option
-given overrides its own.
+given overrides its own; `--show` prints every trial of the study as a table.
 
 The study of the end-to-end test is real Optuna and Keras on a tiny model
 (`test_search.mlp_project`: an MLP on 360 digits)."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import optuna
 import pytest
@@ -16,7 +17,7 @@ from kerascanvas.app.cli import main
 from kerascanvas.graph.project import Project
 from kerascanvas.runtime.cli.search_options import add_arguments, options_from
 from kerascanvas.runtime.search import study as studies
-from tests.runtime.test_search import UNITS, mlp_project
+from tests.runtime.test_search import LR, UNITS, mlp_project
 
 RUN = {"trials": 7, "jobs": 3, "epochs": 1, "timeout": 90.5, "seed": 11,
        "sampler": {"name": "random"}, "pruner": {"name": "percentile", "percentile": 25.0}}
@@ -82,6 +83,66 @@ def test_a_study_runs_with_the_files_settings_and_a_flag_overrides_one(tmp_path,
         None, None, "hidden.units", optuna.distributions.IntDistribution(4, 32, step=4))
     assert trial.params["hidden.units"] == drawn
     assert "trial 1 started" not in capsys.readouterr().err  # --trials 1 beat the file's 3
+
+
+def fill_study(storage: str) -> optuna.Study:
+    """Five trials in every state a study's table shows, with the values Optuna holds."""
+    study = studies.open_study("mlp", storage, "maximize", metric="val_accuracy")
+    units = optuna.distributions.IntDistribution(4, 32, step=4)
+    rate = optuna.distributions.FloatDistribution(1e-4, 100.0, log=True)
+    states = optuna.trial.TrialState
+    for state, value, curve, count in (
+            (states.COMPLETE, 0.5, {0: 0.4, 1: 0.5}, 8),
+            (states.PRUNED, None, {0: 0.1}, 24),
+            (states.COMPLETE, 0.75, {0: 0.6, 1: 0.75}, 12),
+            (states.FAIL, None, {}, 4),
+            (states.RUNNING, None, {0: 0.3}, 16)):
+        study.add_trial(optuna.trial.create_trial(
+            params={"hidden.units": count, "training.optimizer.learning_rate": 0.01},
+            distributions={"hidden.units": units, "training.optimizer.learning_rate": rate},
+            value=value, state=state, intermediate_values=curve,
+            user_attrs={studies.MESSAGE: "Training ended failed: out of memory."}
+            if state == states.FAIL else {}))
+    return study
+
+
+def test_show_prints_every_trial_with_its_state_value_epochs_and_values(tmp_path, capsys):
+    project = mlp_project(tmp_path, [UNITS, LR])
+    study = fill_study(str(tmp_path / "mlp.study.log"))
+    assert main(["search", str(project), "--show"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Study mlp (")  # the best line first, as before
+    rows = {int(m[2]): (m[1], m[3], m[4], m[5]) for line in out
+            if (m := re.match(r"^([* ]) +(\d+)  (\w+) +(\S+) +(\S+) +\S+$", line))}
+    best = studies.best_trial(study).number
+    assert sorted(rows) == [t.number for t in study.trials]
+    for trial in study.trials:
+        mark, state, value, epochs = rows[trial.number]
+        assert state == studies.STATES[trial.state]
+        assert value == (f"{trial.value:.4f}" if trial.value is not None else "-")
+        assert epochs == (str(len(trial.intermediate_values)) if trial.intermediate_values
+                          else "-")
+        assert mark == ("*" if trial.number == best else " ")
+        at = next(i for i, line in enumerate(out) if re.match(rf"^[* ] +{trial.number}  ",
+                                                                line))
+        shown = out[at + 1].strip()
+        assert shown == ", ".join(f"{k}={v!r}" for k, v in trial.params.items())
+    assert any("Training ended failed: out of memory." in line for line in out)
+    assert max(len(line) for line in out[1:]) <= 80
+
+
+def test_show_keeps_a_long_parameter_list_within_80_columns(tmp_path, capsys):
+    project = mlp_project(tmp_path, [UNITS])
+    study = studies.open_study("mlp", str(tmp_path / "mlp.study.log"), "minimize",
+                               metric="val_loss")
+    names = [f"a_rather_long_block_name_{i}.inner_convolution.filters" for i in range(4)]
+    units = optuna.distributions.IntDistribution(4, 32, step=4)
+    study.add_trial(optuna.trial.create_trial(
+        params=dict.fromkeys(names, 8), distributions=dict.fromkeys(names, units), value=1.0))
+    assert main(["search", str(project), "--show"]) == 0
+    table = capsys.readouterr().out.splitlines()[1:]
+    assert max(len(line) for line in table) <= 80
+    assert all(any(name in line for line in table) for name in names)  # none cut off
 
 
 def test_the_file_offers_the_samplers_and_pruners_the_study_makes():
