@@ -139,5 +139,5 @@ def user_helper_sources(plan: Plan) -> list[str]:
             shapes[step.params["block"]] = step.input_shapes
     return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name), plan.reserved)
             if is_model_block(plan.blocks, name)
-            else userblocks.helper_source(plan.blocks, name, helpers, plan.reserved, plan.mixed)
+            else userblocks.helper_source(plan.blocks, name, helpers, plan.reserved)
             for name in helpers]

@@ -15,7 +15,6 @@ from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.index import GraphIndex
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.model_scope import model_node_ids
-from kerascanvas.graph.nested import is_model_block
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LayerSpec, get_spec
 from kerascanvas.graph.summary import left_out_text
 from kerascanvas.graph.training import port_output_names
@@ -144,12 +143,9 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     namer = Namer(reserved | frozenset(helpers.values()))
     ports: dict[tuple[str, int], str] = {}
     chain = chained(written, model, index, results)
-    given = {nid for nid, _ in written.output_refs()  # a nested model's output is its own
-             if not is_model_block(written.blocks, written.node(nid).params.get("block"))
-             } if float32 else set()
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), results[node.id],
                                     namer, ports, bind(written, node), node.id in chain),
-                         float32, node.id in given) for node in model]
+                         float32) for node in model]
     inputs = [s for s in steps if s.spec.kind == INPUT]  # `written` keeps their ids
     outputs = [ports[ref] for ref in written.output_refs()]  # in `doc.outputs`' order
     shared = shared_layers(written, steps, results, namer, helpers, float32)
@@ -181,15 +177,11 @@ def with_left_out(module, plan: Plan):
 _NO_DTYPE = frozenset({INPUT, APPLICATION, USER_BLOCK})
 
 
-def _with_dtype(step: Step, float32: dict[str, Any], output: bool = False) -> Step:
+def _with_dtype(step: Step, float32: dict[str, Any]) -> Step:
     """The step, passing dtype='float32' when it builds an output layer under mixed precision.
 
-    A block step passes it to its helper, which gives it to the block's last layer; a user
-    block instance giving a model `output` (mixed precision: `float32` is not empty) to its
-    helper, which gives it to every layer the block returns (`precision.layers_doc`).
+    A block step passes it to its helper, which gives it to the block's last layer.
     """
-    if output and step.spec.kind == USER_BLOCK:
-        return dataclasses.replace(step, kwargs={**step.kwargs, "dtype": FLOAT32})
     if step.spec.kind in _NO_DTYPE:
         return step
     own = f"{step.name}_{_block_output(step)}" if step.spec.is_block else step.name

@@ -52,7 +52,6 @@ def output_layer_names(doc: Document, results: Mapping[str, Any]) -> list[str]:
     A block node's output is its last sublayer (`f"{node}_{suffix}"`); any other node's
     is the node name. `results` are the analysis results (resolved params, shapes).
     """
-    doc, results = layers_doc(doc, results)
     names = []
     for nid in dict.fromkeys(nid for nid, _ in doc.output_refs()):
         node = doc.node(nid)
@@ -63,35 +62,6 @@ def output_layer_names(doc: Document, results: Mapping[str, Any]) -> list[str]:
         expansion = node.spec.expand(result.params, [tuple(s) for s in result.input_shapes])
         names.append(f"{node.name}_{expansion.output}")
     return names
-
-
-def layers_doc(doc: Document, results: Mapping[str, Any]) -> tuple[Document, Mapping]:
-    """`doc` and its `results`, or, where a user block instance gives a model output, the
-    document with the instances written out as their layers (`f"{instance}_{inner}"`, as
-    the build and the block helpers name them) and its results, whose outputs are the
-    layers that compute them. Such an instance's every output counts as a model output:
-    its helper takes one `dtype` for all the layers it returns. A nested-model instance
-    stays (its output is its own)."""
-    from kerascanvas.graph.document import output_entry
-    from kerascanvas.graph.nested import is_model_block
-    from kerascanvas.graph.spec import USER_BLOCK
-
-    refs = doc.output_refs()
-    instances = [nid for nid in dict.fromkeys(nid for nid, _ in refs)
-                 if doc.node(nid).kind == USER_BLOCK
-                 and not is_model_block(doc.blocks, doc.node(nid).params.get("block"))]
-    if not instances:
-        return doc, results
-    from kerascanvas.graph.userblocks import flatten
-    from kerascanvas.graph.validate import analyze
-
-    every = [*refs, *((nid, port) for nid in instances
-                      for port in range(len(results[nid].output_shapes or ())))]
-    view = Document.__new__(Document)  # `doc` with those outputs; flatten reads them
-    view.__dict__.update(doc.__dict__)
-    view.outputs = [output_entry(nid, port) for nid, port in dict.fromkeys(every)]
-    flat = flatten(view, keep_models=True)
-    return flat, analyze(flat).results
 
 
 def float32_layers(doc: Document, results: Mapping[str, Any]) -> frozenset[str]:
@@ -110,7 +80,6 @@ def output_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[str, Output
     """
     if policy_name(doc.training) == FLOAT32:
         return {}
-    doc, results = layers_doc(doc, results)
     found: dict[str, OutputDtype] = {}
     nids = dict.fromkeys(nid for nid, _ in doc.output_refs())
     for nid, name in zip(nids, output_layer_names(doc, results), strict=True):

@@ -56,24 +56,21 @@ def helper_names(blocks: Mapping[str, Any], used: list[str],
 
 
 def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str],
-                  reserved: frozenset[str] = RESERVED, dtype: bool = False) -> str:
-    """The `def` of block `name`'s helper; its variables keep clear of `reserved`. With
-    `dtype` (mixed precision) it takes `dtype=None`, which the layers it returns are built
-    with: 'float32' where an instance gives a model output."""
+                  reserved: frozenset[str] = RESERVED) -> str:
+    """The `def` of block `name`'s helper; its variables keep clear of `reserved`."""
     definition = blocks[name]
     n_in = len(definition["inputs"])
     args = ["x"] if n_in == 1 else [f"x{i}" for i in range(n_in)]
     spec = userblocks.bound_spec(blocks, name)
     exposed = {p.name: p.default for p in spec.params[1:]}
-    local = Namer(reserved | frozenset(helpers.values())
-                  | {"name", *args, *arguments(exposed), *(["dtype"] if dtype else [])})
+    local = Namer(reserved | frozenset(helpers.values()) | {"name", *args, *arguments(exposed)})
     signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in arguments(exposed).items()),
-                           "name=None", *(["dtype=None"] if dtype else [])])
+                           "name=None"])
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{doc_line(definition, name)}"""',
              f"{INDENT}name = name or {literal(name)} + "
              f"str(keras.backend.get_uid({literal(name)}))"]
-    lines += _body(blocks, definition, args, local, helpers, exposed, dtype)
+    lines += _body(blocks, definition, args, local, helpers, exposed)
     return "\n".join(lines) + "\n"
 
 
@@ -86,10 +83,9 @@ def doc_line(definition, name: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _body(blocks, definition, args, local: Namer, helpers, exposed, dtype=False) -> list[str]:
+def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]:
     refs = {(ref["node"], ref["param"]): Code(argument(key))
             for key, ref in definition.get("params", {}).items()}
-    returned = {ref["node"] for ref in userblocks.output_refs(definition)} if dtype else set()
     # each inner node's values with the exposed defaults applied, as inference sees them
     values = userblocks.inner_params(definition, exposed)
     outputs: dict[str, list[str]] = {}
@@ -101,8 +97,6 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed, dtype=False)
             if node["id"] in chain else [local.take(node["name"]), *(
                 local.take(f"{node['name']}_out{i}") for i in range(1, count))]
         kwargs = inner_kwargs(blocks, node, refs)
-        if node["id"] in returned:  # a layer the block returns: the caller's dtype
-            kwargs["dtype"] = Code("dtype")
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
                                  outputs[node["id"]], helpers, values[node["id"]]))
