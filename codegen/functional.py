@@ -31,7 +31,8 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
                                                    step.name, step.inputs, step.outputs,
                                                    indent, plan.namer,
                                                    returns_list(block)))
-        return userblocks.instance_call(step, helpers, indent, prefix)
+        float32_ports = [v in plan.outputs for v in step.outputs] if plan.mixed else []
+        return userblocks.instance_call(step, helpers, indent, prefix, float32_ports)
     if step.spec.is_block:  # a frozen block's layers are frozen once the model exists
         kwargs = {k: v for k, v in step.kwargs.items() if k != "trainable"}
         return helper_call(step.spec.kind, step.inputs[0], kwargs, step.name, indent, prefix)
@@ -139,5 +140,5 @@ def user_helper_sources(plan: Plan) -> list[str]:
             shapes[step.params["block"]] = step.input_shapes
     return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name), plan.reserved)
             if is_model_block(plan.blocks, name)
-            else userblocks.helper_source(plan.blocks, name, helpers, plan.reserved)
+            else userblocks.helper_source(plan.blocks, name, helpers, plan.reserved, plan.mixed)
             for name in helpers]

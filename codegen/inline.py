@@ -52,12 +52,25 @@ def inlined(doc: Document, analysis, analyze):
     model = model_node_ids(doc)
     if not any(written_out(doc.blocks, doc.nodes[nid]) for nid in model):
         return doc, analysis.results
+    flat = without_user_blocks(doc)
     try:
-        flat = _trusting(flatten(_model_part(doc, model), keep_models=True), doc)
         flat = _trusting(_expand_blocks(flat, analyze(flat).results), doc)
     except KerasCanvasError as exc:  # two layers would share a name, say
         raise CodegenError(f"The blocks cannot be written out as layers: {exc}") from None
     return flat, analyze(flat).results
+
+
+def without_user_blocks(doc: Document) -> Document:
+    """The model part of `doc` with its user block instances inlined as the build inlines
+    them (`flatten`; nested-model instances stay), trusting custom code as `doc` does.
+
+    Raises:
+        CodegenError: a block cannot be inlined, naming it.
+    """
+    try:
+        return _trusting(flatten(_model_part(doc, model_node_ids(doc)), keep_models=True), doc)
+    except KerasCanvasError as exc:
+        raise CodegenError(f"The blocks cannot be written out as layers: {exc}") from None
 
 
 def _trusting(part: Document, doc: Document) -> Document:

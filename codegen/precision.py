@@ -20,9 +20,12 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.operations import float_results, is_operation
+from kerascanvas.graph.spec import USER_BLOCK
 from kerascanvas.graph.training_schema import PRECISIONS
+from kerascanvas.graph.validate import analyze
 
 from .errors import CodegenError
+from .inline import without_user_blocks
 from .literals import INDENT, literal
 
 FLOAT32 = "float32"
@@ -47,21 +50,14 @@ def policy_name(training: Mapping[str, Any] | None) -> str:
 
 
 def output_layer_names(doc: Document, results: Mapping[str, Any]) -> list[str]:
-    """The Keras name of the layer that computes each model output.
+    """The Keras name of the layer that computes each model output, each once.
 
-    A block node's output is its last sublayer (`f"{node}_{suffix}"`); any other node's
-    is the node name. `results` are the analysis results (resolved params, shapes).
+    A block node's output is its last sublayer (`f"{node}_{suffix}"`), a user block
+    instance's the inner layer that leaves it (`f"{instance}_{inner}"`, nested blocks
+    `f"{outer}_{inner}_{leaf}"`, as `graph.userblocks.flatten` names them); any other
+    node's is the node name. `results` are the analysis results (resolved params, shapes).
     """
-    names = []
-    for nid in dict.fromkeys(nid for nid, _ in doc.output_refs()):
-        node = doc.node(nid)
-        if not node.spec.is_block:
-            names.append(node.name)
-            continue
-        result = results[nid]
-        expansion = node.spec.expand(result.params, [tuple(s) for s in result.input_shapes])
-        names.append(f"{node.name}_{expansion.output}")
-    return names
+    return list(dict.fromkeys(name for _, name, _ in _output_layers(doc, results)))
 
 
 def float32_layers(doc: Document, results: Mapping[str, Any]) -> frozenset[str]:
@@ -80,16 +76,39 @@ def output_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[str, Output
     """
     if policy_name(doc.training) == FLOAT32:
         return {}
-    found: dict[str, OutputDtype] = {}
-    nids = dict.fromkeys(nid for nid, _ in doc.output_refs())
-    for nid, name in zip(nids, output_layer_names(doc, results), strict=True):
+    return {name: dtype for _, name, dtype in _output_layers(doc, results) if dtype}
+
+
+def output_port_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[tuple, OutputDtype]:
+    """`{(node id, port): dtype}` of the model outputs that are cast (`output_dtypes`), by
+    the output refs of `doc`: a user block instance passes it to its helper."""
+    if policy_name(doc.training) == FLOAT32:
+        return {}
+    return {ref: dtype for ref, _, dtype in _output_layers(doc, results) if dtype}
+
+
+def _output_layers(doc: Document, results: Mapping[str, Any]):
+    """(output ref of `doc`, name of the layer computing it, its dtype or None) per output.
+
+    Where an output leaves a user block instance, the instances are first inlined as the
+    build inlines them, so the name is the inner layer's."""
+    refs = doc.output_refs()
+    if any(doc.node(nid).kind == USER_BLOCK for nid, _ in refs):
+        doc = without_user_blocks(doc)
+        results = analyze(doc).results
+    found = []
+    for ref, (nid, _) in zip(refs, doc.output_refs(), strict=True):
         node, result = doc.node(nid), results[nid]
+        name = node.name
+        if node.spec.is_block:
+            expansion = node.spec.expand(result.params,
+                                         [tuple(s) for s in result.input_shapes])
+            name = f"{node.name}_{expansion.output}"
         flags = (float_results(node.kind, result.params, len(result.output_shapes))
                  if is_operation(node.spec) else (True,))
-        if all(flags):
-            found[name] = FLOAT32
-        elif any(flags):
-            found[name] = tuple(FLOAT32 if f else None for f in flags)
+        dtype = FLOAT32 if all(flags) else tuple(FLOAT32 if f else None for f in flags) \
+            if any(flags) else None
+        found.append((ref, name, dtype))
     return found
 
 

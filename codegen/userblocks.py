@@ -10,11 +10,12 @@ helper of the inner block.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerascanvas.graph import nested, userblocks
 from kerascanvas.graph.layers.custom import KIND as CUSTOM
+from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.spec import APPLICATION, GENERIC, LAYER_SPECS, SHARED_CALL
 
 from . import blocks as block_kinds
@@ -22,6 +23,7 @@ from .emit import INDENT, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
 from .naming import RESERVED, Namer, argument, arguments
+from .precision import FLOAT32
 
 KIND = userblocks.KIND
 # one object called at several places: a plain helper cannot make it once
@@ -56,22 +58,50 @@ def helper_names(blocks: Mapping[str, Any], used: list[str],
 
 
 def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str],
-                  reserved: frozenset[str] = RESERVED) -> str:
-    """The `def` of block `name`'s helper; its variables keep clear of `reserved`."""
+                  reserved: frozenset[str] = RESERVED, dtype: bool = False) -> str:
+    """The `def` of block `name`'s helper; its variables keep clear of `reserved`.
+
+    With `dtype` (mixed precision) it takes `output_dtype`, which the layers that leave
+    the block are built with: one dtype, or a tuple of one per block output when it has
+    several (`"float32"` where the block computes a model output, None follows the policy).
+    """
     definition = blocks[name]
     n_in = len(definition["inputs"])
     args = ["x"] if n_in == 1 else [f"x{i}" for i in range(n_in)]
     spec = userblocks.bound_spec(blocks, name)
     exposed = {p.name: p.default for p in spec.params[1:]}
-    local = Namer(reserved | frozenset(helpers.values()) | {"name", *args, *arguments(exposed)})
+    own = [*args, *arguments(exposed), "name", *([OUTPUT_DTYPE] if dtype else [])]
+    local = Namer(reserved | frozenset(helpers.values()) | frozenset(own))
+    n_out = len(userblocks.output_refs(definition))
     signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in arguments(exposed).items()),
-                           "name=None"])
+                           "name=None", *([f"{OUTPUT_DTYPE}={literal(_no_dtypes(n_out))}"]
+                                          if dtype else [])])
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{doc_line(definition, name)}"""',
              f"{INDENT}name = name or {literal(name)} + "
              f"str(keras.backend.get_uid({literal(name)}))"]
-    lines += _body(blocks, definition, args, local, helpers, exposed)
+    lines += _body(blocks, definition, args, local, helpers, exposed,
+                   _leaving_dtypes(definition) if dtype else {})
     return "\n".join(lines) + "\n"
+
+
+OUTPUT_DTYPE = "output_dtype"
+
+
+def _no_dtypes(count: int):
+    """`output_dtype`'s default: None, or (None, ...) for a block of several outputs."""
+    return None if count == 1 else (None,) * count
+
+
+def _leaving_dtypes(definition) -> dict[tuple[str, int], Code]:
+    """(inner node id, port) -> the `output_dtype` expression its layer is built with, for
+    the inner outputs that leave the block (the first block output where one leaves twice)."""
+    refs = userblocks.output_refs(definition)
+    found: dict[tuple[str, int], Code] = {}
+    for i, ref in enumerate(refs):
+        found.setdefault((ref["node"], ref.get("port", 0)),
+                         Code(OUTPUT_DTYPE if len(refs) == 1 else f"{OUTPUT_DTYPE}[{i}]"))
+    return found
 
 
 def doc_line(definition, name: str) -> str:
@@ -83,7 +113,7 @@ def doc_line(definition, name: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]:
+def _body(blocks, definition, args, local: Namer, helpers, exposed, dtypes) -> list[str]:
     refs = {(ref["node"], ref["param"]): Code(argument(key))
             for key, ref in definition.get("params", {}).items()}
     # each inner node's values with the exposed defaults applied, as inference sees them
@@ -96,7 +126,7 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed) -> list[str]
         outputs[node["id"]] = ["x" if args == ["x"] else local.chain()] \
             if node["id"] in chain else [local.take(node["name"]), *(
                 local.take(f"{node['name']}_out{i}") for i in range(1, count))]
-        kwargs = inner_kwargs(blocks, node, refs)
+        kwargs = {**inner_kwargs(blocks, node, refs), **_dtype_kwargs(blocks, node, dtypes)}
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
                                  outputs[node["id"]], helpers, values[node["id"]]))
@@ -157,6 +187,24 @@ def _block_outputs(blocks, node) -> int:
     return len(userblocks.output_refs(blocks[node["params"].get("block")]))
 
 
+def _dtype_kwargs(blocks, node, dtypes: dict[tuple[str, int], Code]) -> dict[str, Any]:
+    """The keyword that builds an inner node leaving the block with `output_dtype`: `dtype`
+    for a layer or a built-in block's helper, `output_dtype` for an inner block's helper
+    (per port where it has several outputs). Operations and nested models take none."""
+    if node["kind"] == KIND:
+        block = node["params"].get("block")
+        if nested.is_model_block(blocks, block):
+            return {}
+        ports = [dtypes.get((node["id"], p)) for p in range(_block_outputs(blocks, node))]
+        if not any(ports):
+            return {}
+        return {OUTPUT_DTYPE: ports[0] if len(ports) == 1 else
+                Code(f"({', '.join(str(p) for p in ports)})")}
+    if (node["id"], 0) not in dtypes or is_operation(LAYER_SPECS[node["kind"]]):
+        return {}
+    return {"dtype": dtypes[(node["id"], 0)]}
+
+
 def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values) -> str:
     if node["kind"] == KIND:
         inner = kwargs.pop("block", node["params"].get("block"))
@@ -180,9 +228,14 @@ def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values
                        call_suffix(spec, sources, resolved), params)
 
 
-def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str) -> str:
-    """`prefix + conv_bn(x, filters=64, name='blk')` for one instance node."""
+def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str,
+                  float32_ports: Sequence[bool] = ()) -> str:
+    """`prefix + conv_bn(x, filters=64, name='blk')` for one instance node; with
+    `output_dtype='float32'` (a tuple per port for several) where `float32_ports` says a
+    port is a model output under mixed precision."""
     kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
     block = step.params["block"]
-    return call(helpers[block], list(step.inputs), {**arguments(kwargs), "name": step.name},
-                indent, prefix)
+    dtypes = tuple(FLOAT32 if f else None for f in float32_ports)
+    dtype = {OUTPUT_DTYPE: dtypes[0] if len(dtypes) == 1 else dtypes} if any(dtypes) else {}
+    return call(helpers[block], list(step.inputs),
+                {**arguments(kwargs), **dtype, "name": step.name}, indent, prefix)

@@ -1,0 +1,180 @@
+"""Mixed precision with a model output that leaves a user block instance.
+
+Under "mixed_float16" the layer that computes each model output is built with
+dtype="float32", also where that layer sits inside a user block (`f"{instance}_{inner}"`)
+or inside a block nested in one (`f"{outer}_{inner}_{leaf}"`). Checked against Keras:
+the built model's output tensors are float32 and that layer's `dtype_policy.name` is
+"float32" in the runtime build (as the training path builds it) and in the code of each
+style; every other layer follows the policy; forward outputs agree after a weight copy.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerascanvas.codegen import generate  # noqa: E402
+from kerascanvas.graph import userblock_commands as ubc  # noqa: E402
+from kerascanvas.graph.commands import UndoStack  # noqa: E402
+from kerascanvas.graph.document import Document, Edge  # noqa: E402
+from kerascanvas.runtime import build, precision  # noqa: E402
+from tests.codegen.helpers import add, add_input  # noqa: E402
+
+POLICY = "mixed_float16"
+
+
+def block_is_output() -> Document:
+    """x -> [dense -> head] as block `mlp`: the instance itself is the model output."""
+    doc = Document()
+    x = add_input(doc, "x", (None, 6))
+    dense = add(doc, "Dense", "dense", {"units": 5, "activation": "relu"}, [x])
+    head = add(doc, "Dense", "head", {"units": 3}, [dense])
+    doc.outputs = [head]
+    ubc.make_block(doc, UndoStack(), [dense, head], "mlp", {})
+    return doc
+
+
+def two_outputs() -> Document:
+    """A block of two outputs (sum, product); the product is a model output, the sum
+    feeds a Dense outside the block."""
+    doc = Document()
+    a, b = add_input(doc, "a", (None, 6)), add_input(doc, "b", (None, 4))
+    pa = add(doc, "Dense", "pa", {"units": 5}, [a])
+    pb = add(doc, "Dense", "pb", {"units": 5, "activation": "tanh"}, [b])
+    total = add(doc, "Add", "sum", {}, [pa, pb])
+    product = add(doc, "Multiply", "prod", {}, [pa, pb])
+    doc.outputs = [add(doc, "Dense", "head", {"units": 2}, [total]), product]
+    ubc.make_block(doc, UndoStack(), [pa, pb, total, product], "two_way", {})
+    return doc
+
+
+def nested_blocks() -> Document:
+    """Block `outer` = Dense then block `inner` (Dense, Dense); the outer instance is the
+    model output, so its layer is `outer_inner_last`; a plain Dense is a second output."""
+    doc = Document()
+    x = add_input(doc, "x", (None, 6))
+    pre = add(doc, "Dense", "pre", {"units": 6}, [x])
+    first = add(doc, "Dense", "first", {"units": 8, "activation": "relu"}, [pre])
+    mid = add(doc, "Dense", "mid", {"units": 4}, [first])
+    last = add(doc, "Dense", "last", {"units": 2}, [mid])
+    skip = add(doc, "Dense", "skip", {"units": 2}, [pre])
+    doc.outputs = [last, skip]
+    stack = UndoStack()
+    inner = ubc.make_block(doc, stack, [mid, last], "inner", {})
+    ubc.make_block(doc, stack, [first, inner.id], "outer", {})
+    return doc
+
+
+def block_twice() -> Document:
+    """Two instances of one block: the first feeds the second, only the second is an
+    output (the first one's layers stay in the policy)."""
+    doc = block_is_output()
+    (first,) = [n.id for n in doc.nodes.values() if n.kind == "UserBlock"]
+    second = add(doc, "UserBlock", "second", {"block": "mlp"}, [])
+    doc.nodes[second].params = {"block": "mlp"}
+    doc.connect(Edge(first, 0, second, 0))
+    doc.outputs = [second]
+    return doc
+
+
+def residual_inside() -> Document:
+    """A built-in ResidualBlock as the layer that leaves a user block."""
+    doc = Document()
+    x = add_input(doc, "image", (None, 8, 8, 4))
+    stem = add(doc, "Conv2D", "stem", {"filters": 8, "kernel_size": 3, "padding": "same"},
+               [x])
+    res = add(doc, "ResidualBlock", "res", {"filters": 8}, [stem])
+    doc.outputs = [res]
+    ubc.make_block(doc, UndoStack(), [stem, res], "stem_res", {})
+    return doc
+
+
+DOCS = {"block_is_output": block_is_output, "two_outputs": two_outputs,
+        "nested_blocks": nested_blocks, "block_twice": block_twice,
+        "residual_inside": residual_inside}
+# the Keras layer that computes each model output, as Keras names it in the built model
+EXPECTED = {"block_is_output": {"mlp_head"}, "two_outputs": {"head", "two_way_prod"},
+            "nested_blocks": {"outer_inner_last", "skip"}, "block_twice": {"second_head"},
+            "residual_inside": {"stem_res_res_out"}}
+STYLES = ("functional", "subclass")
+
+
+def mixed(doc: Document) -> Document:
+    doc = copy.deepcopy(doc)
+    doc.training = {**(doc.training or {}), "mixed_precision": POLICY}
+    return doc
+
+
+def runtime_model(doc):
+    """As `runtime.train_model.make_model` builds it, before compiling."""
+    keras.backend.clear_session(free_memory=False)
+    with precision.precision_scope(precision.policy_for(doc)):
+        return build.build_model(doc, dtypes=precision.output_dtype_overrides(doc))
+
+
+def code_model(doc, style: str):
+    keras.backend.clear_session(free_memory=False)
+    namespace: dict = {}
+    exec(compile(generate(doc, style=style), f"<{style}>", "exec"), namespace)  # noqa: S102
+    return namespace["build_model"]()
+
+
+def output_layers(model) -> set[str]:
+    """Names of the layers whose call produced the model's output tensors (Keras' own
+    record of each symbolic tensor's origin)."""
+    return {t._keras_history.operation.name for t in model.outputs}
+
+
+def layer_policies(model) -> dict[str, str]:
+    return {la.name: la.dtype_policy.name for la in model.layers
+            if not isinstance(la, keras.layers.InputLayer)}
+
+
+def inputs_for(model) -> list:
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(3, *t.shape[1:])).astype("float32") for t in model.inputs]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_overrides_name_the_layers_keras_says_compute_the_outputs(name):
+    doc = mixed(DOCS[name]())
+    model = runtime_model(doc)
+    assert set(precision.output_dtype_overrides(doc)) == output_layers(model) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("style", ["build", *STYLES])
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_output_layers_compute_in_float32(name, style):
+    doc = mixed(DOCS[name]())
+    data = inputs_for(runtime_model(doc))
+    model = runtime_model(doc) if style == "build" else code_model(doc, style)
+    dtypes = [keras.backend.standardize_dtype(t.dtype) for t in outputs_of(model(data))]
+    assert dtypes == ["float32"] * len(doc.outputs)
+    for layer, policy in layer_policies(model).items():
+        assert policy == ("float32" if layer in EXPECTED[name] else POLICY), layer
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_code_computes_what_the_build_computes(name, style):
+    doc = mixed(DOCS[name]())
+    reference = runtime_model(doc)
+    data = inputs_for(reference)
+    model = code_model(doc, style)
+    model(data)  # a subclassed model makes its weights on its first call
+    assert layer_policies(model) == layer_policies(reference)
+    for layer in reference.layers[len(reference.inputs):]:  # weights go across by name
+        model.get_layer(layer.name).set_weights(layer.get_weights())
+    for want, have in zip(outputs_of(reference(data)), outputs_of(model(data)), strict=True):
+        assert keras.backend.standardize_dtype(have.dtype) == "float32"
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(have),
+                                      keras.ops.convert_to_numpy(want))
+
+
+def outputs_of(result) -> list:
+    return list(result) if isinstance(result, list | tuple) else [result]
