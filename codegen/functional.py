@@ -31,8 +31,7 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
                                                    step.name, step.inputs, step.outputs,
                                                    indent, plan.namer,
                                                    returns_list(block)))
-        float32_ports = [v in plan.outputs for v in step.outputs] if plan.mixed else []
-        return userblocks.instance_call(step, helpers, indent, prefix, float32_ports)
+        return userblocks.instance_call(step, helpers, indent, prefix)
     if step.spec.is_block:  # a frozen block's layers are frozen once the model exists
         kwargs = {k: v for k, v in step.kwargs.items() if k != "trainable"}
         return helper_call(step.spec.kind, step.inputs[0], kwargs, step.name, indent, prefix)
@@ -138,7 +137,8 @@ def user_helper_sources(plan: Plan) -> list[str]:
     for step in reversed(plan.steps):
         if step.spec.kind == userblocks.KIND:
             shapes[step.params["block"]] = step.input_shapes
-    return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name), plan.reserved)
+    return [nested.helper_source(plan.blocks, name, helpers, shapes.get(name), plan.reserved,
+                                 plan.mixed)
             if is_model_block(plan.blocks, name)
             else userblocks.helper_source(plan.blocks, name, helpers, plan.reserved, plan.mixed)
             for name in helpers]

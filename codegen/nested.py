@@ -37,19 +37,24 @@ KIND = userblocks.KIND
 
 def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, str],
                   input_shapes: Sequence | None,
-                  module_names: frozenset[str] = frozenset()) -> str:
+                  module_names: frozenset[str] = frozenset(), dtype: bool = False) -> str:
     """The `def make_<block>(...)` of a nested-model block.
 
     `input_shapes` (an instance's inferred input shapes) stand in for Input shapes the
     definition does not record. Its variables keep clear of `module_names` (the module's
-    top-level names) and of the helpers.
+    top-level names) and of the helpers. With `dtype` (mixed precision) it takes
+    `output_dtype`, as a user block's helper does (`userblocks.helper_source`).
     """
     definition = blocks[name]
     meta = nested.model_of(definition)
     spec = userblocks.bound_spec(blocks, name)
     exposed = {p.name: p.default for p in spec.params[1:] if p.name != "trainable"}
+    n_out = len(userblocks.output_refs(definition))
     signature = ", ".join([*(f"{k}={literal(v)}" for k, v in arguments(exposed).items()),
-                           f"name={literal(name)}"])
+                           f"name={literal(name)}", *(
+                               [f"{block_code.OUTPUT_DTYPE}={literal(block_code.no_dtypes(n_out))}"]
+                               if dtype else [])])
+    dtypes = block_code.leaving_dtypes(definition) if dtype else {}
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{block_code.doc_line(definition, name)}"""']
     count = len(definition["inputs"])
@@ -57,12 +62,14 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     values = userblocks.inner_params(definition, exposed)
     refs = {(ref["node"], ref["param"]): Code(argument(key))
             for key, ref in definition.get("params", {}).items()}
-    reserved = module_names | frozenset(helpers.values()) | {"name", *arguments(exposed)}
+    reserved = module_names | frozenset(helpers.values()) | {"name", *arguments(exposed)} | (
+        {block_code.OUTPUT_DTYPE} if dtype else set())
     if meta["class"] == nested.SEQUENTIAL:
         lines += _sequential_body(blocks, name, inputs[0], values, refs, helpers,
-                                  input_shapes, reserved)
+                                  input_shapes, reserved, dtypes)
     else:
-        lines += _functional_body(blocks, name, inputs, refs, helpers, input_shapes, reserved)
+        lines += _functional_body(blocks, name, inputs, refs, helpers, input_shapes, reserved,
+                                  dtypes)
     return "\n".join(lines) + "\n"
 
 
@@ -84,7 +91,7 @@ def _input_line(meta, port: int, count: int, block: str, input_shapes) -> str:
 
 
 def _sequential_body(blocks, name: str, source: str, values, refs, helpers, input_shapes,
-                     reserved: frozenset[str]) -> list[str]:
+                     reserved: frozenset[str], dtypes) -> list[str]:
     """`return keras.Sequential([...])`; a keras.applications base is made (and frozen)
     before it, then put in the list."""
     definition = blocks[name]
@@ -101,7 +108,8 @@ def _sequential_body(blocks, name: str, source: str, values, refs, helpers, inpu
     lines += [f"{INDENT}return keras.Sequential([", f"{pad}{source},"]
     for nid in order:
         lines.append(f"{pad}{made[nid]}," if nid in made else
-                     _make(blocks, nodes[nid], values[nid], refs, helpers, pad, "", ","))
+                     _make(blocks, nodes[nid], values[nid], refs, helpers, pad, "", ",",
+                           block_code.dtype_kwargs(blocks, nodes[nid], dtypes)))
     return [*lines, f"{INDENT}], name=name)"]
 
 
@@ -115,7 +123,7 @@ def _model_plan(blocks, name: str, helpers, input_shapes, reserved: frozenset[st
 
 
 def _functional_body(blocks, name: str, inputs: list[str], refs, helpers, input_shapes,
-                     reserved: frozenset[str]) -> list[str]:
+                     reserved: frozenset[str], dtypes) -> list[str]:
     """The model's statements, written like `build_model()`'s from a plan of the model as
     a document of its own: shared layers made once, keras.applications bases, layers and
     nested models with several outputs, nested models called again."""
@@ -132,6 +140,9 @@ def _functional_body(blocks, name: str, inputs: list[str], refs, helpers, input_
         if any(node == step.node.id for node, _ in refs):  # exposed: the helper's argument
             step = dataclasses.replace(step, kwargs=block_code.inner_kwargs(
                 blocks, nodes[step.node.id], refs))
+        if step.node.id in nodes:  # the layers leaving the model take `output_dtype`
+            step = dataclasses.replace(step, kwargs={**step.kwargs, **block_code.dtype_kwargs(
+                blocks, nodes[step.node.id], dtypes)})
         layer = shared.owner_of(plan.shared, step)
         lines += [step_line(step, INDENT, plan)] if layer is None \
             else shared.functional_lines(layer, step, INDENT, created)
@@ -143,9 +154,10 @@ def _functional_body(blocks, name: str, inputs: list[str], refs, helpers, input_
     return lines
 
 
-def _make(blocks, node, values, refs, helpers, indent, prefix, suffix) -> str:
-    """The expression making one inner node's layer (a helper call for a block)."""
-    kwargs = _kwargs(blocks, node, refs)
+def _make(blocks, node, values, refs, helpers, indent, prefix, suffix, dtype=None) -> str:
+    """The expression making one inner node's layer (a helper call for a block); `dtype`:
+    its `output_dtype` keyword when it leaves the model (`userblocks.dtype_kwargs`)."""
+    kwargs = {**_kwargs(blocks, node, refs), **(dtype or {})}
     if node["kind"] == KIND:
         block = node["params"]["block"]
         kwargs.pop("trainable", None)

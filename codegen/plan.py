@@ -22,6 +22,7 @@ from kerascanvas.graph.userblocks import KIND as USER_BLOCK
 from kerascanvas.graph.userblocks import bind
 
 from . import structure
+from . import userblocks as block_code
 from .chains import chained
 from .custom import user_names
 from .errors import CodegenError
@@ -30,7 +31,7 @@ from .inline import inlined
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer, argument
 from .operations import OUTPUT_DTYPE
-from .precision import FLOAT32, output_dtypes, policy_name
+from .precision import FLOAT32, output_dtypes, output_port_dtypes, policy_name
 from .shared import shared_layers
 
 
@@ -128,6 +129,7 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
         raise CodegenError("The model has no outputs: mark at least one node as an output")
     policy = policy_name(doc.training)
     float32 = output_dtypes(doc, analysis.results)  # by layer name: a block's are kept
+    instance_dtypes = output_port_dtypes(doc, analysis.results)  # by user block output
     written, results = inlined(doc, analysis, analyze_document) if inline_blocks \
         else (doc, analysis.results)
     index = GraphIndex.of(written)
@@ -145,7 +147,7 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     chain = chained(written, model, index, results)
     steps = [_with_dtype(_make_step(node, index.ins.get(node.id, []), results[node.id],
                                     namer, ports, bind(written, node), node.id in chain),
-                         float32) for node in model]
+                         float32, instance_dtypes) for node in model]
     inputs = [s for s in steps if s.spec.kind == INPUT]  # `written` keeps their ids
     outputs = [ports[ref] for ref in written.output_refs()]  # in `doc.outputs`' order
     shared = shared_layers(written, steps, results, namer, helpers, float32)
@@ -177,11 +179,20 @@ def with_left_out(module, plan: Plan):
 _NO_DTYPE = frozenset({INPUT, APPLICATION, USER_BLOCK})
 
 
-def _with_dtype(step: Step, float32: dict[str, Any]) -> Step:
+def _with_dtype(step: Step, float32: dict[str, Any], instance_dtypes: dict) -> Step:
     """The step, passing dtype='float32' when it builds an output layer under mixed precision.
 
-    A block step passes it to its helper, which gives it to the block's last layer.
+    A block step passes it to its helper, which gives it to the block's last layer; a user
+    block instance passes `output_dtype` (a tuple per port where it has several) to its
+    helper, which gives it to the layers that leave the block.
     """
+    if step.spec.kind == USER_BLOCK:
+        ports = [instance_dtypes.get((step.node.id, p)) for p in range(len(step.outputs))]
+        ports = [FLOAT32 if dtype else None for dtype in ports]
+        if not any(ports):
+            return step
+        return dataclasses.replace(step, kwargs={**step.kwargs, block_code.OUTPUT_DTYPE: (
+            ports[0] if len(ports) == 1 else tuple(ports))})
     if step.spec.kind in _NO_DTYPE:
         return step
     own = f"{step.name}_{_block_output(step)}" if step.spec.is_block else step.name

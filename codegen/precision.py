@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerascanvas.graph import userblocks
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.operations import float_results, is_operation
 from kerascanvas.graph.spec import USER_BLOCK
@@ -76,7 +77,31 @@ def output_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[str, Output
     """
     if policy_name(doc.training) == FLOAT32:
         return {}
-    return {name: dtype for _, name, dtype in _output_layers(doc, results) if dtype}
+    return _by_layer(_output_layers(doc, results))
+
+
+def _by_layer(found) -> dict[str, OutputDtype]:
+    """`{layer name: dtype}` of `_output_layers`' entries; a nested model computing several
+    outputs gets one tuple, "float32" at each of those ports."""
+    merged: dict[str, OutputDtype] = {}
+    for _, name, dtype in found:
+        if dtype and isinstance(merged.get(name), tuple) and isinstance(dtype, tuple):
+            dtype = tuple(a or b for a, b in zip(merged[name], dtype, strict=True))
+        if dtype:
+            merged[name] = dtype
+    return merged
+
+
+def nested_output_dtypes(blocks: Mapping[str, Any], params: Mapping[str, Any], name: str,
+                         input_shapes, dtype: OutputDtype) -> dict[str, OutputDtype]:
+    """`{inner layer name: dtype}` inside the nested model of instance `name` (a
+    nested-model block) whose outputs are cast as `dtype` says: "float32" for all, or one
+    entry per model output (None: left in the policy). Named as the nested model names
+    them (`graph.userblocks.model_document`)."""
+    doc = userblocks.model_document(blocks, params, name, input_shapes)
+    flags = dtype if isinstance(dtype, tuple) else (dtype,) * len(doc.outputs)
+    doc.outputs = [out for out, flag in zip(doc.outputs, flags, strict=True) if flag]
+    return _by_layer(_output_layers(doc, analyze(doc).results))
 
 
 def output_port_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[tuple, OutputDtype]:
@@ -97,9 +122,14 @@ def _output_layers(doc: Document, results: Mapping[str, Any]):
         doc = without_user_blocks(doc)
         results = analyze(doc).results
     found = []
-    for ref, (nid, _) in zip(refs, doc.output_refs(), strict=True):
+    for ref, (nid, port) in zip(refs, doc.output_refs(), strict=True):
         node, result = doc.node(nid), results[nid]
         name = node.name
+        if node.kind == USER_BLOCK:  # a nested model (the others are inlined): per port
+            count = len(result.output_shapes)
+            found.append((ref, name, FLOAT32 if count == 1 else
+                           tuple(FLOAT32 if p == port else None for p in range(count))))
+            continue
         if node.spec.is_block:
             expansion = node.spec.expand(result.params,
                                          [tuple(s) for s in result.input_shapes])

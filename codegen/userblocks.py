@@ -10,7 +10,7 @@ helper of the inner block.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from kerascanvas.graph import nested, userblocks
@@ -23,7 +23,6 @@ from .emit import INDENT, call_suffix, constructor, pack, targets
 from .errors import CodegenError
 from .literals import Code, call, literal
 from .naming import RESERVED, Namer, argument, arguments
-from .precision import FLOAT32
 
 KIND = userblocks.KIND
 # one object called at several places: a plain helper cannot make it once
@@ -74,26 +73,26 @@ def helper_source(blocks: Mapping[str, Any], name: str, helpers: Mapping[str, st
     local = Namer(reserved | frozenset(helpers.values()) | frozenset(own))
     n_out = len(userblocks.output_refs(definition))
     signature = ", ".join([*args, *(f"{k}={literal(v)}" for k, v in arguments(exposed).items()),
-                           "name=None", *([f"{OUTPUT_DTYPE}={literal(_no_dtypes(n_out))}"]
+                           "name=None", *([f"{OUTPUT_DTYPE}={literal(no_dtypes(n_out))}"]
                                           if dtype else [])])
     lines = [f"def {helpers[name]}({signature}):",
              f'{INDENT}"""{doc_line(definition, name)}"""',
              f"{INDENT}name = name or {literal(name)} + "
              f"str(keras.backend.get_uid({literal(name)}))"]
     lines += _body(blocks, definition, args, local, helpers, exposed,
-                   _leaving_dtypes(definition) if dtype else {})
+                   leaving_dtypes(definition) if dtype else {})
     return "\n".join(lines) + "\n"
 
 
 OUTPUT_DTYPE = "output_dtype"
 
 
-def _no_dtypes(count: int):
+def no_dtypes(count: int):
     """`output_dtype`'s default: None, or (None, ...) for a block of several outputs."""
     return None if count == 1 else (None,) * count
 
 
-def _leaving_dtypes(definition) -> dict[tuple[str, int], Code]:
+def leaving_dtypes(definition) -> dict[tuple[str, int], Code]:
     """(inner node id, port) -> the `output_dtype` expression its layer is built with, for
     the inner outputs that leave the block (the first block output where one leaves twice)."""
     refs = userblocks.output_refs(definition)
@@ -126,7 +125,7 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed, dtypes) -> l
         outputs[node["id"]] = ["x" if args == ["x"] else local.chain()] \
             if node["id"] in chain else [local.take(node["name"]), *(
                 local.take(f"{node['name']}_out{i}") for i in range(1, count))]
-        kwargs = {**inner_kwargs(blocks, node, refs), **_dtype_kwargs(blocks, node, dtypes)}
+        kwargs = {**inner_kwargs(blocks, node, refs), **dtype_kwargs(blocks, node, dtypes)}
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
                                  outputs[node["id"]], helpers, values[node["id"]]))
@@ -187,14 +186,11 @@ def _block_outputs(blocks, node) -> int:
     return len(userblocks.output_refs(blocks[node["params"].get("block")]))
 
 
-def _dtype_kwargs(blocks, node, dtypes: dict[tuple[str, int], Code]) -> dict[str, Any]:
+def dtype_kwargs(blocks, node, dtypes: dict[tuple[str, int], Code]) -> dict[str, Any]:
     """The keyword that builds an inner node leaving the block with `output_dtype`: `dtype`
     for a layer or a built-in block's helper, `output_dtype` for an inner block's helper
-    (per port where it has several outputs). Operations and nested models take none."""
+    (also a nested model's; per port where it has several outputs). Operations take none."""
     if node["kind"] == KIND:
-        block = node["params"].get("block")
-        if nested.is_model_block(blocks, block):
-            return {}
         ports = [dtypes.get((node["id"], p)) for p in range(_block_outputs(blocks, node))]
         if not any(ports):
             return {}
@@ -228,14 +224,10 @@ def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values
                        call_suffix(spec, sources, resolved), params)
 
 
-def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str,
-                  float32_ports: Sequence[bool] = ()) -> str:
-    """`prefix + conv_bn(x, filters=64, name='blk')` for one instance node; with
-    `output_dtype='float32'` (a tuple per port for several) where `float32_ports` says a
-    port is a model output under mixed precision."""
+def instance_call(step, helpers: Mapping[str, str], indent: str, prefix: str) -> str:
+    """`prefix + conv_bn(x, filters=64, name='blk')` for one instance node (with
+    `output_dtype='float32'` where it computes a model output under mixed precision)."""
     kwargs = {k: v for k, v in step.kwargs.items() if k != "block"}
     block = step.params["block"]
-    dtypes = tuple(FLOAT32 if f else None for f in float32_ports)
-    dtype = {OUTPUT_DTYPE: dtypes[0] if len(dtypes) == 1 else dtypes} if any(dtypes) else {}
-    return call(helpers[block], list(step.inputs),
-                {**arguments(kwargs), **dtype, "name": step.name}, indent, prefix)
+    return call(helpers[block], list(step.inputs), {**arguments(kwargs), "name": step.name},
+                indent, prefix)

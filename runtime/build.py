@@ -11,11 +11,13 @@ a nested keras.Model (`runtime.nested`). Each node's Keras objects are made in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from kerascanvas.codegen import structure
 from kerascanvas.codegen.errors import CodegenError
+from kerascanvas.codegen.precision import nested_output_dtypes
 from kerascanvas.graph.document import Document, Node
 from kerascanvas.graph.errors import KerasCanvasError  # noqa: F401 - importable here as before
 from kerascanvas.graph.keras_objects import KERAS_MODULES  # noqa: F401 - as before
@@ -120,7 +122,7 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
             values[key] = expand_block(node, args, layers, dtypes)
             continue
         if spec.kind == USER_BLOCK:  # a nested model (flatten keeps them): one object
-            values[key] = _call_nested(doc, node, args, layers)
+            values[key] = _call_nested(doc, node, args, layers, (dtypes or {}).get(node.name))
             continue
         if spec.kind == APPLICATION:  # a nested keras.applications model
             if node.name not in layers:
@@ -148,10 +150,17 @@ def _make_node_layer(doc: Document, node: Node, resolved: dict, dtypes):
         raise BuildError(f"{node.name!r} (CustomLayer): {exc}") from None
 
 
-def _call_nested(doc: Document, node: Node, args: list, layers: dict[str, Any]) -> list:
+def _call_nested(doc: Document, node: Node, args: list, layers: dict[str, Any],
+                 dtype=None) -> list:
+    """Call the nested model of instance `node`, made on its first call; `dtype`: its
+    outputs' under mixed precision ("float32", or per output), given to the inner layers
+    that compute them, as the generated `make_<block>(output_dtype=...)` does."""
     if node.name not in layers:
-        layers[node.name] = make_nested_model(doc.blocks, node.params, node.name,
-                                              [_shape(a) for a in args], apply_graph)
+        shapes = [_shape(a) for a in args]
+        inner = nested_output_dtypes(doc.blocks, node.params, node.name, shapes,
+                                     dtype) if dtype else None
+        layers[node.name] = make_nested_model(doc.blocks, node.params, node.name, shapes,
+                                              functools.partial(apply_graph, dtypes=inner))
     out = layers[node.name](args[0] if len(args) == 1 else list(args))
     return list(out) if isinstance(out, list | tuple) else [out]  # a port per model output
 

@@ -4,7 +4,9 @@ Under "mixed_float16" or "mixed_bfloat16" layers compute in half precision and
 keep float32 variables. Losses and metrics are only trustworthy in float32, so
 the layers that produce the model outputs must compute in float32: build inside
 `precision_scope(policy_for(settings))`, passing `dtype="float32"` to the layers
-named in `output_dtype_overrides(doc)` (block outputs name their last sublayer),
+named in `output_dtype_overrides(doc)` (a block output names its last sublayer, a user
+block output the inner layer that leaves it, a nested model's its instance, whose inner
+output layers the build makes float32),
 as `runtime.train_model.make_model` does through `build_model(doc, dtypes=...)`. That
 is also how hand-written Keras code for the policy reads, so the configs match.
 

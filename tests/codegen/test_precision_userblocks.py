@@ -20,9 +20,11 @@ keras = pytest.importorskip("keras")
 from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph import userblock_commands as ubc  # noqa: E402
 from kerascanvas.graph.commands import UndoStack  # noqa: E402
-from kerascanvas.graph.document import Document, Edge  # noqa: E402
+from kerascanvas.graph.document import Document, Edge, output_entry  # noqa: E402
 from kerascanvas.runtime import build, precision  # noqa: E402
 from tests.codegen.helpers import add, add_input  # noqa: E402
+from tests.graph.test_block_outputs import ENCODER  # noqa: E402 - two outputs, Functional
+from tests.graph.test_nested import TOWER  # noqa: E402 - a nested Sequential model
 
 POLICY = "mixed_float16"
 
@@ -93,14 +95,46 @@ def residual_inside() -> Document:
     return doc
 
 
+def nested_model(definition: dict, block: str, port: int = 0) -> Document:
+    """a -> pre -> instance of a nested-model block; its output `port` is a model output,
+    its other port (if any) feeds a Dense `other`, the second model output."""
+    doc = Document()
+    doc.blocks[block] = copy.deepcopy(definition)
+    pre = add(doc, "Dense", "pre", {"units": 4}, [add_input(doc, "a", (None, 4))])
+    instance = add(doc, "UserBlock", block, {"block": block}, [pre])
+    other = add(doc, "Dense", "other", {"units": 2}, [])
+    doc.connect(Edge(instance, 1 - port if "outputs" in definition else 0, other, 0))
+    doc.outputs = [output_entry(instance, port), output_entry(other, 0)]
+    return doc
+
+
+def nested_alone() -> Document:
+    """a -> tower, the model output: a chain, so also written in the sequential style."""
+    doc = Document()
+    doc.blocks["tower"] = copy.deepcopy(TOWER)
+    doc.outputs = [add(doc, "UserBlock", "tower", {"block": "tower"},
+                       [add_input(doc, "a", (None, 4))])]
+    return doc
+
+
 DOCS = {"block_is_output": block_is_output, "two_outputs": two_outputs,
         "nested_blocks": nested_blocks, "block_twice": block_twice,
-        "residual_inside": residual_inside}
-# the Keras layer that computes each model output, as Keras names it in the built model
+        "residual_inside": residual_inside,
+        "nested_sequential": lambda: nested_model(TOWER, "tower"),
+        "nested_functional": lambda: nested_model(ENCODER, "encoder"),
+        "nested_second_port": lambda: nested_model(ENCODER, "encoder", 1),
+        "nested_alone": nested_alone}
+# the Keras layer that computes each model output, `model/layer` inside a nested model
 EXPECTED = {"block_is_output": {"mlp_head"}, "two_outputs": {"head", "two_way_prod"},
             "nested_blocks": {"outer_inner_last", "skip"}, "block_twice": {"second_head"},
-            "residual_inside": {"stem_res_res_out"}}
-STYLES = ("functional", "subclass")
+            "residual_inside": {"stem_res_res_out"},
+            "nested_sequential": {"tower/embedding", "other"},
+            "nested_functional": {"encoder/features", "other"},
+            "nested_second_port": {"encoder/skip", "other"},
+            "nested_alone": {"tower/embedding"}}
+STYLES = ("functional", "subclass", "script")
+CASES = [(name, style) for name in sorted(DOCS) for style in STYLES] + [
+    ("nested_alone", "sequential")]  # the one chain: a nested model is one layer
 
 
 def mixed(doc: Document) -> Document:
@@ -118,20 +152,35 @@ def runtime_model(doc):
 
 def code_model(doc, style: str):
     keras.backend.clear_session(free_memory=False)
-    namespace: dict = {}
-    exec(compile(generate(doc, style=style), f"<{style}>", "exec"), namespace)  # noqa: S102
+    source = generate(doc, script=True) if style == "script" else generate(doc, style=style)
+    namespace: dict = {"__name__": "generated"}  # a script's main() is not run
+    exec(compile(source, f"<{style}>", "exec"), namespace)  # noqa: S102
     return namespace["build_model"]()
 
 
 def output_layers(model) -> set[str]:
     """Names of the layers whose call produced the model's output tensors (Keras' own
-    record of each symbolic tensor's origin)."""
-    return {t._keras_history.operation.name for t in model.outputs}
+    record of each symbolic tensor's origin), `model/layer` inside a nested model."""
+    return {producer(t) for t in model.outputs}
 
 
-def layer_policies(model) -> dict[str, str]:
-    return {la.name: la.dtype_policy.name for la in model.layers
-            if not isinstance(la, keras.layers.InputLayer)}
+def producer(tensor) -> str:
+    history = tensor._keras_history
+    layer = history.operation
+    if isinstance(layer, keras.Model):
+        return f"{layer.name}/{producer(layer.outputs[history.tensor_index])}"
+    return layer.name
+
+
+def layer_policies(model, prefix: str = "") -> dict[str, str]:
+    """Each layer's dtype policy, by name (`model/layer` inside a nested model)."""
+    found = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found.update(layer_policies(layer, f"{prefix}{layer.name}/"))
+        elif not isinstance(layer, keras.layers.InputLayer):
+            found[prefix + layer.name] = layer.dtype_policy.name
+    return found
 
 
 def inputs_for(model) -> list:
@@ -141,14 +190,11 @@ def inputs_for(model) -> list:
 
 
 @pytest.mark.parametrize("name", sorted(DOCS))
-def test_overrides_name_the_layers_keras_says_compute_the_outputs(name):
-    doc = mixed(DOCS[name]())
-    model = runtime_model(doc)
-    assert set(precision.output_dtype_overrides(doc)) == output_layers(model) == EXPECTED[name]
+def test_the_expected_layers_are_those_keras_says_compute_the_outputs(name):
+    assert output_layers(runtime_model(mixed(DOCS[name]()))) == EXPECTED[name]
 
 
-@pytest.mark.parametrize("style", ["build", *STYLES])
-@pytest.mark.parametrize("name", sorted(DOCS))
+@pytest.mark.parametrize("name, style", [(name, "build") for name in sorted(DOCS)] + CASES)
 def test_output_layers_compute_in_float32(name, style):
     doc = mixed(DOCS[name]())
     data = inputs_for(runtime_model(doc))
@@ -159,8 +205,7 @@ def test_output_layers_compute_in_float32(name, style):
         assert policy == ("float32" if layer in EXPECTED[name] else POLICY), layer
 
 
-@pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("name", sorted(DOCS))
+@pytest.mark.parametrize("name, style", CASES)
 def test_code_computes_what_the_build_computes(name, style):
     doc = mixed(DOCS[name]())
     reference = runtime_model(doc)
