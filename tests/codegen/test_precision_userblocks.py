@@ -23,6 +23,7 @@ from kerascanvas.graph.commands import UndoStack  # noqa: E402
 from kerascanvas.graph.document import Document, Edge, output_entry  # noqa: E402
 from kerascanvas.runtime import build, precision  # noqa: E402
 from tests.codegen.helpers import add, add_input  # noqa: E402
+from tests.codegen.test_subclass_blocks import two_way  # noqa: E402
 from tests.graph.test_block_outputs import ENCODER  # noqa: E402 - two outputs, Functional
 from tests.graph.test_nested import TOWER  # noqa: E402 - a nested Sequential model
 
@@ -37,20 +38,6 @@ def block_is_output() -> Document:
     head = add(doc, "Dense", "head", {"units": 3}, [dense])
     doc.outputs = [head]
     ubc.make_block(doc, UndoStack(), [dense, head], "mlp", {})
-    return doc
-
-
-def two_outputs() -> Document:
-    """A block of two outputs (sum, product); the product is a model output, the sum
-    feeds a Dense outside the block."""
-    doc = Document()
-    a, b = add_input(doc, "a", (None, 6)), add_input(doc, "b", (None, 4))
-    pa = add(doc, "Dense", "pa", {"units": 5}, [a])
-    pb = add(doc, "Dense", "pb", {"units": 5, "activation": "tanh"}, [b])
-    total = add(doc, "Add", "sum", {}, [pa, pb])
-    product = add(doc, "Multiply", "prod", {}, [pa, pb])
-    doc.outputs = [add(doc, "Dense", "head", {"units": 2}, [total]), product]
-    ubc.make_block(doc, UndoStack(), [pa, pb, total, product], "two_way", {})
     return doc
 
 
@@ -117,7 +104,7 @@ def nested_alone() -> Document:
     return doc
 
 
-DOCS = {"block_is_output": block_is_output, "two_outputs": two_outputs,
+DOCS = {"block_is_output": block_is_output, "two_outputs": two_way,
         "nested_blocks": nested_blocks, "block_twice": block_twice,
         "residual_inside": residual_inside,
         "nested_sequential": lambda: nested_model(TOWER, "tower"),
