@@ -17,6 +17,11 @@ Start never trains on data it has not checked, nor blocks the window for it: a r
 over GRACE_MS (`data_wait`; a large CSV file) leaves Start waiting, "Checking data before
 Start…" and a Cancel under the preview, until the read is checked (`start_when_read`).
 The files read are watched (`data_watch`): their edits on disk read it again, as above.
+
+A preview emptied for the next (another project's, or read again) keeps its height until the
+next is shown (`_hold_height`): Save As to another folder read the data again, the settings
+column was 102 px shorter for that moment, and its scroll area, scrolled to the end, kept
+the shorter end: the settings jumped up.
 """
 
 from __future__ import annotations
@@ -124,6 +129,7 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
 
     def clear(self) -> None:
         """Forget the shown preview (another project is open)."""
+        self._hold_height()
         self._wanted = None
         self._watch.watch("")
         self._shown.cancel()
@@ -143,6 +149,7 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
         if spec != self._wanted and self._issues:  # the last data's findings are not this's
             self._issues = []
             self.checked.emit([])
+        self._hold_height()
         self._wanted = spec
         self._watch.watch(spec)
         self._shown.cancel()
@@ -183,7 +190,14 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
             finally:
                 self._settling = False
 
+    def _hold_height(self) -> None:
+        """Keep the height of the preview shown while it is emptied for the next one (the
+        emptied labels and thumbnails are laid out only later, on an event of their own)."""
+        if self.isVisible():
+            self.setMinimumHeight(max(self.minimumHeight(), self.height()))
+
     def _show_loaded(self, future: Future) -> None:
+        self.setMinimumHeight(0)  # laid out once, with what was read
         try:
             found = future.result()
         except Exception as exc:  # noqa: BLE001  every failure is shown, none raised
@@ -200,6 +214,7 @@ class DataPreview(DataCheckMixin, QtWidgets.QWidget):
             label.setPixmap(QtGui.QPixmap.fromImage(to_qimage(sample)).scaled(
                 THUMB_PX, THUMB_PX, QtCore.Qt.KeepAspectRatio))
             self.images.addWidget(label)
+            label.show()  # now, not on an event of its own: laid out with the text above
 
     def _clear_images(self) -> None:
         while self.images.count():
