@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import events as ev
 from ...graph.project import Project
+from ...graph.training import DEFAULTS
 from ...graph.training_paths import anchor_spec
 from .continue_fields import ContinueFields
 from .controller import TrainingController
@@ -158,11 +159,18 @@ class TrainingPanel(RunStartMixin, ProjectRunsMixin, QtWidgets.QWidget):
     # ---- document ------------------------------------------------------------
     def _on_project_training_changed(self, event: ev.TrainingChanged | ev.Reset) -> None:
         self._show_data_spec()
+        self._show_planned_epochs()
 
     def refresh(self) -> None:
         """Show the document's current settings."""
         self.form.refresh()
         self._show_data_spec()
+        self._show_planned_epochs()
+
+    def _show_planned_epochs(self) -> None:
+        """Plots with no epoch yet span the epochs the settings train."""
+        epochs = (self.doc.training or {}).get("epochs", DEFAULTS["epochs"])
+        self.plots.set_planned_epochs(epochs if isinstance(epochs, int) and epochs > 0 else 1)
 
     def _show_data_spec(self) -> None:
         self.data.set_spec(str((self.doc.training or {}).get("data", "synthetic")))

@@ -74,6 +74,7 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
         self._shown: dict[int, tuple] = {}
         self._init_nan_marks()
         self._x_extent: tuple | None = None
+        self._planned = 1  # the epochs the settings train: the span of plots with no epoch
         self._fresh_axes = False
         self._owners: dict[tuple[str, str], str] = {}
         self.timer = QtCore.QTimer(self)
@@ -89,6 +90,12 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
         self._fresh_axes = self._fresh_axes or curves is not self.current
         self.current, self.current_label = curves, label
         self._drawn = None
+
+    def set_planned_epochs(self, epochs: int) -> None:
+        """The epochs the settings train: plots with no epoch yet span 0 .. `epochs`,
+        ticked in whole epochs (their bare 0 .. 1 showed no tick label at all)."""
+        self._planned = max(int(epochs), 1)
+        self._fix_x_range()
 
     def _reset_ranges(self) -> None:
         """Empty plots with a fresh plot's axes, fitted to the data drawn next (an autorange
@@ -192,17 +199,18 @@ class TrainingPlots(PlotGridMixin, LearningRateAxisMixin, NanMarksMixin,
                 place_legend(plot)
 
     def _fix_x_range(self, *_) -> None:
-        """Fix the epoch axis to the runs' last epoch, with `EDGE_PX` of room at each end
-        (again when the plot's width changes, unless the user moved the view), or
-        autorange while no last epoch is known."""
+        """Fix the epoch axis to the runs' last epoch (with no run, to the epochs planned),
+        with `EDGE_PX` of room at each end (again when the plot's width changes, unless
+        the user moved the view), or autorange while no last epoch is known."""
         if "loss" not in self.plots:
             return
-        runs = [self.current, *(c for _, c, _ in self.overlays)]
-        ends = [c.last_epoch for c in runs if c is not None and c.last_epoch]
+        runs = [c for c in (self.current, *(c for _, c, _ in self.overlays)) if c is not None]
+        ends = [c.last_epoch for c in runs if c.last_epoch]
         loss = self.plots["loss"]
         # Plots in other columns copy the loss plot's range: the narrowest sets the room.
         width = min(plot.getViewBox().width() for plot in self.plots.values())
-        extent = (0.0, float(max(ends))) if ends else None
+        last = max(ends) if ends else None if runs else self._planned
+        extent = (0.0, float(last)) if last else None
         previous = self._x_extent
         if previous is not None and extent == previous[0]:
             if extent is None or width == previous[1] or not self._x_range_is_ours(loss):
