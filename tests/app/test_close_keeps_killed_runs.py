@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from kerascanvas.app.training import controller as controller_module
+from kerascanvas.app.training import run_closing
 from kerascanvas.app.training.history import load_runs
 from kerascanvas.graph.projectfile import save
 from kerascanvas.runtime import worker
@@ -26,7 +27,7 @@ from tests.runtime.kill_fake import fake_agent
 
 from .training_fakes import mlp, start_checked
 
-LOADED_KILL_S = controller_module.READER_JOIN_S + 0.5  # a kill on a loaded machine
+LOADED_KILL_S = run_closing.READER_JOIN_S + 0.5  # a kill on a loaded machine
 
 
 class SlowKill(TrainingRun):
