@@ -130,7 +130,8 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
         listed = "[" + ", ".join(sources) + "]"
         return f"({', '.join([listed, *keywords])})"
     positional, listed = spec.split_inputs(list(sources), params or {})
-    keywords += [f"{k}=[{', '.join(v)}]" for k, v in listed.items()]
+    keywords += [f"{k}={v if isinstance(v, str) else '[' + ', '.join(v) + ']'}"
+                 for k, v in listed.items()]
     return f"({', '.join([*positional, *keywords])})"
 
 

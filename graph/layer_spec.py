@@ -161,7 +161,8 @@ class LayerSpec:
 
     def split_inputs(self, items: list, params: Mapping[str, Any]) -> tuple[list, dict]:
         """(positional inputs, call keywords) of a call on port-ordered `items`: the
-        keyword ports' items go, as one list, to their keyword.
+        keyword ports' items go, as one list (one bare item for a `single` port), to
+        their keyword.
 
         >>> from kerascanvas.graph.spec import get_spec
         >>> get_spec("LSTM").split_inputs(["x", "h", "c"], {"units": 4, "initial_state": True})
@@ -170,7 +171,8 @@ class LayerSpec:
         extra = len(self.keyword_port_names(params))
         if not extra or self.max_inputs is None:
             return list(items), {}
-        return list(items[:self.max_inputs]), {self.keyword_ports.param: list(items[-extra:])}
+        ports = self.keyword_ports
+        return list(items[:self.max_inputs]), {ports.param: ports.keyword(items[-extra:])}
 
     def initial_params(self) -> dict[str, Any]:
         """Params a freshly placed node stores: the required ones and `start`."""

@@ -54,7 +54,8 @@ class Sample:
 class KeywordPorts:
     """Input ports after a kind's own ones that a bool param switches on, passed to the
     layer's call as one list keyword named like the param (a recurrent layer's
-    `initial_state=[h, c]`).
+    `initial_state=[h, c]`), or, for a `single` port, as one bare tensor
+    (MultiHeadAttention's `attention_mask=m`).
 
     Attributes:
         param: the bool param, named as the call keyword.
@@ -62,8 +63,19 @@ class KeywordPorts:
         resize: (resolved params, input shapes, port) -> the (param, value) change that
             sizes the layer to the tensor on that port, or None; the one-click fix of
             a tensor that does not fit there.
+        single: the param adds one port, whose tensor the keyword takes bare (no list).
+        fill: (positional call args) -> those args completed up to the kind's last own
+            port, for a call that leaves optional ones out (MultiHeadAttention's key is
+            its value): the keyword ports come after all own ports, so an importer
+            wires the defaults there. None: a call must give them all.
     """
 
     param: str
     names: Callable[[Mapping[str, Any]], tuple[str, ...]]
     resize: Callable[[Mapping[str, Any], list, int], tuple[str, Any] | None] | None = None
+    single: bool = False
+    fill: Callable[[list], list] | None = None
+
+    def keyword(self, items: list) -> Any:
+        """The call keyword's value for the ports' items: the list, or the single item."""
+        return items[0] if self.single else list(items)

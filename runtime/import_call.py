@@ -187,19 +187,48 @@ def call_params(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
     return rest, values
 
 
-def keyword_ports(spec: LayerSpec, template: dict) -> tuple[dict, dict]:
+def keyword_ports(spec: LayerSpec, template: dict, tensors: list) -> tuple[dict, list, dict]:
     """(template with the tensors of the kind's keyword ports as further positional args,
-    the param that switches those ports on) of one call: `lstm(x, initial_state=[h, c])`
-    reads as `lstm(x, h, c)` with initial_state=True. One bare tensor counts as a list
-    of one, as Keras reads it (`gru(x, initial_state=h)`). A keyword that is no list of
-    tensors is left in place (the call then maps to a KerasLayer)."""
+    the tensors numbered as it now uses them, the param that switches those ports on) of
+    one call: `lstm(x, initial_state=[h, c])` reads as `lstm(x, h, c)` with
+    initial_state=True. One bare tensor counts as a list of one, as Keras reads it
+    (`gru(x, initial_state=h)`). A keyword that is no list of tensors is left in place
+    (the call then maps to a KerasLayer). A `single` port's keyword comes after all the
+    kind's own ports: `mha(q, v, attention_mask=m)` reads as `mha(q, v, v, m)`."""
     ports = spec.keyword_ports
     kwargs = dict(template.get("kwargs", {}))
     value = kwargs.get(ports.param) if ports else None
     value = [value] if isinstance(value, dict) else value
     if not (isinstance(value, list) and value
             and all(isinstance(v, dict) and set(v) == {PLACEHOLDER} for v in value)):
-        return template, {}
+        return template, tensors, {}
     del kwargs[ports.param]
-    rest = {"args": [*template["args"], *value], **({"kwargs": kwargs} if kwargs else {})}
-    return rest, {ports.param: True}
+    args = list(template["args"])
+    if ports.single:
+        args, kwargs, tensors = _own_ports(spec, args, kwargs, tensors, value)
+        if args is None:
+            return template, tensors, {}
+    else:
+        args = [*args, *value]
+    rest = {"args": args, **({"kwargs": kwargs} if kwargs else {})}
+    return rest, tensors, {ports.param: True}
+
+
+def _own_ports(spec: LayerSpec, args: list, kwargs: dict, tensors: list, value: list):
+    """(args, kwargs, tensors) of a call whose `single` keyword port follows all own
+    ports: the own ports' tensors given by name become positional, the ones left out
+    are completed (`KeywordPorts.fill`), then the keyword's tensor; the tensors are
+    numbered again in that order. args None: the call does not read so."""
+    for name in spec.input_names[len(args):]:
+        if name not in kwargs:
+            break
+        args.append(kwargs.pop(name))
+    fill = spec.keyword_ports.fill
+    if fill is not None and len(args) < spec.max_inputs:
+        args = fill(args)
+    order = [*args, *value]
+    if kwargs or len(args) != spec.max_inputs or not all(
+            isinstance(a, dict) and set(a) == {PLACEHOLDER} for a in order):
+        return None, kwargs, tensors
+    tensors = [tensors[a[PLACEHOLDER]] for a in order]
+    return [{PLACEHOLDER: i} for i in range(len(order))], {}, tensors

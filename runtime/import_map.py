@@ -246,8 +246,8 @@ def map_call(node) -> tuple[Call, str | None]:
             f"no node kind for its class {type(layer).__name__} ({type(layer).__module__})")
     spec = LAYER_SPECS[kind]
     plain, call_values = call_params(spec, template)
-    plain, switched = keyword_ports(spec, plain)
-    inputs = standard_inputs(spec, plain, tensors)
+    plain, ordered, switched = keyword_ports(spec, plain, tensors)
+    inputs = standard_inputs(spec, plain, ordered)
     try:
         if inputs is None:
             extra = sorted(set(plain.get("kwargs", {})) - set(spec.input_names))

@@ -25,6 +25,7 @@ from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt, require_known, require_min_rank, require_rank
 from ..spec import LayerSpec, Sample, register
+from .attention_mask import MASK, MASK_PORTS, check_mask, mask_param, own_inputs
 from .common import rate, seed_param, use_bias, weight_params
 
 PORTS = ("query", "value", "key")
@@ -87,12 +88,15 @@ def split_inputs(inputs) -> tuple[tuple, tuple, tuple]:
 
 
 def _mha_shape(params, inputs):
-    query, value, key = split_inputs(inputs)
+    query, value, key = split_inputs(own_inputs("MultiHeadAttention", params, inputs))
     _check_inputs(params, query, value, key)
+    scores = _scores_shape(params, query, key)
+    axes = len(_attention_axes(params, len(query)))
+    check_mask("MultiHeadAttention", params, inputs, scores, axes)
     out = (*query[:-1], *_dims(params["output_shape"])) if params["output_shape"] else query
     if not params["return_attention_scores"]:
         return out
-    return [out, _scores_shape(params, query, key)]
+    return [out, scores]
 
 
 def _scores_shape(params, query, key) -> tuple:
@@ -150,6 +154,7 @@ register(LayerSpec(
                   doc="Also output the attention scores (batch, heads, T, S) on port 1 "
                       "(a keyword of the call)"),
         causal_mask(),
+        mask_param(),
     ),
     shape=_mha_shape,
     count=_mha_count,
@@ -158,8 +163,25 @@ register(LayerSpec(
     min_inputs=2,
     max_inputs=3,
     input_names=PORTS,
+    keyword_ports=MASK_PORTS,
     samples=(
         Sample({"num_heads": 2, "key_dim": 4}, ((None, 5, 8), (None, 7, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True},
+               ((None, 5, 8), (None, 7, 6), (None, 7, 6), (None, 5, 7))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True, CAUSAL: True},
+               ((None, 6, 8), (None, 6, 8), (None, 6, 8), (None, 1, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True, "return_attention_scores": True},
+               ((2, 5, 8), (2, 7, 6), (2, 7, 6), (2, 2, 5, 7))),
+        Sample({"num_heads": 2, "key_dim": 4, "attention_axes": 2, MASK: True},
+               ((None, 5, 4, 8), (None, 5, 3, 6), (None, 5, 3, 6), (None, 5, 4, 3))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True},
+               ((2, 5, 8), (2, 7, 6), (2, 7, 6), (2, 5, 6))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True},
+               ((2, 5, 8), (2, 7, 6), (2, 7, 6), (5, 7))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True},
+               ((2, 5, 8), (2, 7, 6), (2, 7, 6), (7,))),
+        Sample({"num_heads": 2, "key_dim": 4, MASK: True},
+               ((2, 5, 8), (2, 7, 6), (2, 7, 6), (3, 5, 7))),
         Sample({"num_heads": 2, "key_dim": 4, CAUSAL: True}, ((None, 6, 8), (None, 6, 8))),
         Sample({"num_heads": 4, "key_dim": 8}, ((None, None, 16), (None, None, 16))),
         Sample({"num_heads": 2, "key_dim": 4, "value_dim": 3, "output_shape": (2, 3),

@@ -14,11 +14,12 @@ from ..params import ParamSpec
 from ..shapes import fmt, require_known, require_rank
 from ..spec import LayerSpec, Sample, register
 from .attention import CAUSAL, PORTS, causal_mask, split_inputs
+from .attention_mask import MASK, MASK_PORTS, check_mask, mask_param, own_inputs
 from .common import rate, seed_param, use_bias, weight_params
 
 
 def _gqa_shape(params, inputs):
-    query, value, key = split_inputs(inputs)
+    query, value, key = split_inputs(own_inputs("GroupQueryAttention", params, inputs))
     for port, shape in enumerate((query, value, key)):
         require_rank(shape, 3, f"GroupQueryAttention ({PORTS[port]})", port=port)
         require_known(shape[-1], f"The last dim of the {PORTS[port]} input", shape, port=port)
@@ -30,6 +31,8 @@ def _gqa_shape(params, inputs):
         raise ShapeError(
             "GroupQueryAttention expects value and key of equal length. Received: "
             f"value_shape={fmt(value)}, key_shape={fmt(key)}", port=2)
+    scores = (query[0], params["num_query_heads"], query[1], key[1])
+    check_mask("GroupQueryAttention", params, inputs, scores, 1)
     return query
 
 
@@ -71,8 +74,10 @@ register(LayerSpec(
         *weight_params("kernel"),
         seed_param(),
         causal_mask(),
+        mask_param(),
     ),
     call_params=(CAUSAL,),
+    keyword_ports=MASK_PORTS,
     shape=_gqa_shape,
     count=_gqa_count,
     check=_gqa_check,
@@ -90,5 +95,9 @@ register(LayerSpec(
                ((None, 5, 8), (None, 7, 6))),
         Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, CAUSAL: True},
                ((None, 6, 8), (None, 6, 8))),
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, MASK: True,
+                CAUSAL: True}, ((None, 5, 8), (None, 7, 8), (None, 7, 3), (None, 5, 7))),
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, MASK: True},
+               ((2, 5, 8), (2, 7, 8), (2, 7, 8), (2, 5, 6))),
     ),
 ))

@@ -17,7 +17,8 @@ from kerascanvas.graph.layers import recurrent_state
 from kerascanvas.graph.validate import analyze
 from tests.codegen.helpers import add, add_input
 
-STATEFUL = sorted(k for k, s in LAYER_SPECS.items() if s.keyword_ports is not None)
+STATEFUL = sorted(k for k, s in LAYER_SPECS.items()
+                  if s.keyword_ports is not None and s.keyword_ports.param == "initial_state")
 STATE_NAMES = {"LSTM": ["initial h", "initial c"], "GRU": ["initial state"],
                "SimpleRNN": ["initial state"], "RNN": ["initial h", "initial c"],
                **{f"ConvLSTM{r}D": ["initial h", "initial c"] for r in (1, 2, 3)}}
