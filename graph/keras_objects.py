@@ -6,6 +6,8 @@ this table against the classes themselves (their signatures and `get_config()`).
 
 Argument types:
     number: a finite int or float, kept as written (Keras keeps `MaxNorm(3)` an int).
+    array: a number, or a (nested, rectangular) list of them: Constant's value, which
+        Keras multiplies by ones of the weight's shape (so it broadcasts to it).
     positive: a number > 0.
     nonneg: a number >= 0 (Keras refuses a negative regularization factor).
     seed: an integer >= 0, or None.
@@ -70,7 +72,7 @@ def _random(name: str, low: str, high: str, low_default: float,
 
 
 _INITIALIZERS = (
-    ObjectClass("Constant", (Arg("value", "number", 0.0),)),
+    ObjectClass("Constant", (Arg("value", "array", 0.0),)),
     ObjectClass("Zeros"),
     ObjectClass("Ones"),
     _random("RandomNormal", "mean", "stddev", 0.0, 0.05),

@@ -154,7 +154,7 @@ def _literal(cls: ObjectClass, name: str, node: ast.AST) -> Any:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise ObjectValueError(f"a plain value for {cls.name}'s {name}") from None
-    return list(value) if isinstance(value, tuple) else value
+    return _json(value)
 
 
 def _checked(cls: ObjectClass, config: dict) -> dict:
@@ -172,7 +172,29 @@ def _checked(cls: ObjectClass, config: dict) -> dict:
 
 
 def _json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    return [_json(v) for v in value] if isinstance(value, list | tuple) else value
+
+
+def array_shape(value: Any) -> tuple[int, ...] | None:
+    """The shape of a number (()) or a rectangular nested list of finite numbers, else
+    None: `[[1, 2], [3, 4]]` is (2, 2)."""
+    if _is_number(value):
+        return ()
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    shapes = {array_shape(v) for v in value}
+    if len(shapes) != 1 or None in shapes:
+        return None
+    return (len(value), *shapes.pop())
+
+
+def broadcasts(value: Any, shape: tuple) -> bool:
+    """Whether Constant(value) fills a weight of `shape` (value * ones(shape) has that
+    shape): the value's dims, aligned on the right, each 1 or the weight's (None: any)."""
+    own = array_shape(value)
+    if own is None or len(own) > len(shape):
+        return False
+    return all(a == 1 or b is None or a == b for a, b in zip(own[::-1], shape[::-1], strict=False))
 
 
 def _is_number(value: Any) -> bool:
@@ -190,6 +212,8 @@ def _arg_problem(arg: Arg, value: Any) -> str | None:
         return None
     checks = {
         "number": (_is_number, "a finite number"),
+        "array": (lambda v: array_shape(v) is not None,
+                  "a finite number or a (nested) list of them, all rows of one length"),
         "positive": (lambda v: _is_number(v) and v > 0, "a number > 0"),
         "nonneg": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
         "seed": (lambda v: _is_int(v) and v >= 0, "an integer >= 0 or None"),

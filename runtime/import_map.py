@@ -54,6 +54,20 @@ class Call:
     inputs: list = field(default_factory=list)  # KerasTensors, in input-port order
 
 
+def plain_arrays(value: Any) -> Any:
+    """`value` with each numpy array Keras serialized (`{"class_name": "__numpy__",
+    "config": {"value": [...], "dtype": ...}}`, a Constant initializer's value) as its
+    nested list: the initializer casts it to the weight's dtype, so its own dtype
+    changes no weight, and a param holds the list."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__numpy__" and isinstance(value.get("config"), dict):
+            return value["config"].get("value")
+        return {k: plain_arrays(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_arrays(v) for v in value]
+    return value
+
+
 def _settings(config: Any) -> Any:
     """A config without the build state Keras records for the built inner layer of a
     wrapper ("build_config": the input shape it was built on), which no setting decides."""
@@ -78,7 +92,8 @@ def _param_value(ptype: str, value: Any) -> Any:
         if value.get("registered_name") not in (None, value.get("class_name")) or (
                 module not in (None, f"keras.{KERAS_MODULES[ptype]}")):
             raise _Fallback(f"its {ptype} is no class of keras.{KERAS_MODULES[ptype]}")
-        return {"class_name": value.get("class_name"), "config": value.get("config", {})}
+        return {"class_name": value.get("class_name"),
+                "config": plain_arrays(value.get("config", {}))}
     return value
 
 
@@ -108,7 +123,8 @@ def _mapped_params(spec: LayerSpec, layer, config: dict) -> dict[str, Any]:
         rebuilt = type(layer)(**kwargs, name=layer.name).get_config()
     except Exception as exc:  # noqa: BLE001 - our params or Keras refused
         raise _Fallback(str(exc)) from None
-    ours, theirs = _settings(normal_json(rebuilt)), _settings(normal_json(config))
+    ours = _settings(plain_arrays(normal_json(rebuilt)))
+    theirs = _settings(plain_arrays(normal_json(config)))
     if ours != theirs:
         keys = sorted(k for k in {*ours, *theirs} if ours.get(k) != theirs.get(k))
         held = ", ".join(f"{k}={_short(theirs.get(k))}" for k in keys)

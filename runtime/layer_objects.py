@@ -15,7 +15,7 @@ from kerascanvas.graph.layers.generic import PLACEHOLDER, Constant, decode_marke
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layers.recurrent_cells import cell_spec
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names
-from kerascanvas.graph.object_params import is_object
+from kerascanvas.graph.object_params import array_shape, broadcasts, is_object
 from kerascanvas.graph.spec import GENERIC, LayerSpec, get_spec
 
 from .build_checks import BuildError
@@ -119,8 +119,53 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
         out = layer(list(tensors), **spec.call_kwargs(params or {}))
     else:
         positional, listed = spec.split_inputs(list(tensors), params or {})
+        check_constants(spec, layer, positional, listed, params or {})
         out = layer(*positional, **spec.call_kwargs(params or {}), **listed)
     return list(out) if isinstance(out, list | tuple) else [out]
+
+
+def check_constants(spec: LayerSpec, layer, positional: list, listed: dict,
+                    params: Mapping[str, Any]) -> None:
+    """BuildError naming the node and the field when a Constant initializer's array value
+    does not broadcast to its weight (Keras fails with a bare tensor-size message, or
+    makes a weight of another shape). The weight is the one named like the field (`bias`
+    for bias_initializer), found on a copy of the layer built with zeros for every
+    initializer (it draws no random numbers); a weight not found so is not checked."""
+    arrays = {p.name: params[p.name]["config"]["value"] for p in spec.params
+              if p.type == "initializer" and is_object(params.get(p.name))
+              and params[p.name]["class_name"] == "Constant"
+              and isinstance(params[p.name].get("config", {}).get("value"), list)}
+    if not arrays:
+        return
+    keras = import_keras()
+    zeros = [p.name for p in spec.params if p.type == "initializer"]
+    config = {**layer.get_config(), **dict.fromkeys(zeros, "zeros"), "name": "probe"}
+    probe = type(layer).from_config(config)
+
+    def symbolic(value):
+        if isinstance(value, list):
+            return [symbolic(v) for v in value]
+        return keras.KerasTensor(value.shape, value.dtype)
+
+    try:
+        probe(*symbolic(positional), **{k: symbolic(v) for k, v in listed.items()})
+    except Exception:  # noqa: BLE001 - the error is not the value's: Keras' own stands
+        return
+    weights = {w.name: tuple(w.shape) for w in probe.weights}
+    for name, value in arrays.items():
+        shape = weights.get(name.removesuffix("_initializer"))
+        if shape is not None and not broadcasts(value, shape):
+            raise BuildError(
+                f"{layer.name!r} ({spec.kind}): {name} is Constant with a value of shape "
+                f"{array_shape(value)}, which does not fill the "
+                f"{name.removesuffix('_initializer')} weight of shape {shape}: its dims, "
+                "aligned on the right, must each be 1 or the weight's. Received: "
+                f"{_short(value)}") from None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _call_generic(layer, tensors: list, call: Mapping[str, Any] | None):
