@@ -30,6 +30,18 @@ from .common import rate, seed_param, use_bias, weight_params
 
 PORTS = ("query", "value", "key")
 CAUSAL = "use_causal_mask"
+SCORES = "return_attention_scores"
+
+
+def scores_param(shape: str) -> ParamSpec:
+    """The call keyword of every attention kind that adds the scores as port 1."""
+    return ParamSpec(SCORES, "bool", default=False,
+                     doc=f"Also output the attention scores {shape} on port 1 (a keyword "
+                         "of the call)")
+
+
+def scores_outputs(params) -> int:
+    return 2 if params.get(SCORES) else 1
 
 
 def causal_mask() -> ParamSpec:
@@ -150,16 +162,14 @@ register(LayerSpec(
                   doc="Gate the attention output with a sigmoid projection of the query"),
         *weight_params("kernel"),
         seed_param(),
-        ParamSpec("return_attention_scores", "bool", default=False,
-                  doc="Also output the attention scores (batch, heads, T, S) on port 1 "
-                      "(a keyword of the call)"),
+        scores_param("(batch, heads, T, S)"),
         causal_mask(),
         mask_param(),
     ),
     shape=_mha_shape,
     count=_mha_count,
-    call_params=("return_attention_scores", CAUSAL),
-    outputs=lambda params: 2 if params.get("return_attention_scores") else 1,
+    call_params=(SCORES, CAUSAL),
+    outputs=scores_outputs,
     min_inputs=2,
     max_inputs=3,
     input_names=PORTS,
@@ -224,7 +234,8 @@ def _dot_attention_shape(kind: str):
         if value[1] is not None and key[1] is not None and value[1] != key[1]:
             raise ShapeError(f"{kind} expects value and key of equal length. Received: "
                              f"value_shape={fmt(value)}, key_shape={fmt(key)}", port=2)
-        return (*query[:-1], value[-1])
+        out = (*query[:-1], value[-1])
+        return [out, (query[0], query[1], key[1])] if params.get(SCORES) else out
 
     return rule
 
@@ -242,6 +253,7 @@ def _additive_count(params, inputs):
 _ATTENTION_SAMPLES = (
     Sample({}, ((None, 5, 8), (None, 7, 8))),
     Sample({CAUSAL: True}, ((None, 6, 4), (None, 6, 4))),
+    Sample({SCORES: True}, ((None, 5, 8), (None, 7, 6), (None, 7, 8))),
     Sample({"use_scale": True, "dropout": 0.1, "seed": 2},
            ((None, None, 4), (None, 6, 3), (None, 6, 4))),
 )
@@ -257,10 +269,12 @@ register(LayerSpec(
         rate("dropout", 0.0, "Fraction of the attention weights to drop"),
         seed_param(),
         causal_mask(),
+        scores_param("(batch, Tq, Tv)"),
     ),
     shape=_dot_attention_shape("Attention"),
     count=_attention_count,
-    call_params=(CAUSAL,),
+    call_params=(CAUSAL, SCORES),
+    outputs=scores_outputs,
     min_inputs=2,
     max_inputs=None,  # called on a list, as merges are; the rule takes 2 or 3
     input_names=PORTS,
@@ -277,10 +291,12 @@ register(LayerSpec(
         rate("dropout", 0.0, "Fraction of the attention weights to drop"),
         seed_param(),
         causal_mask(),
+        scores_param("(batch, Tq, Tv)"),
     ),
     shape=_dot_attention_shape("AdditiveAttention"),
     count=_additive_count,
-    call_params=(CAUSAL,),
+    call_params=(CAUSAL, SCORES),
+    outputs=scores_outputs,
     min_inputs=2,
     max_inputs=None,
     input_names=PORTS,

@@ -13,7 +13,15 @@ from ..errors import ShapeError
 from ..params import ParamSpec
 from ..shapes import fmt, require_known, require_rank
 from ..spec import LayerSpec, Sample, register
-from .attention import CAUSAL, PORTS, causal_mask, split_inputs
+from .attention import (
+    CAUSAL,
+    PORTS,
+    SCORES,
+    causal_mask,
+    scores_outputs,
+    scores_param,
+    split_inputs,
+)
 from .attention_mask import MASK, MASK_PORTS, check_mask, mask_param, own_inputs
 from .common import rate, seed_param, use_bias, weight_params
 
@@ -33,7 +41,7 @@ def _gqa_shape(params, inputs):
             f"value_shape={fmt(value)}, key_shape={fmt(key)}", port=2)
     scores = (query[0], params["num_query_heads"], query[1], key[1])
     check_mask("GroupQueryAttention", params, inputs, scores, 1)
-    return query
+    return [query, scores] if params.get(SCORES) else query
 
 
 def _gqa_count(params, inputs):
@@ -75,8 +83,10 @@ register(LayerSpec(
         seed_param(),
         causal_mask(),
         mask_param(),
+        scores_param("(batch, num_query_heads, T, S)"),
     ),
-    call_params=(CAUSAL,),
+    call_params=(CAUSAL, SCORES),
+    outputs=scores_outputs,
     keyword_ports=MASK_PORTS,
     shape=_gqa_shape,
     count=_gqa_count,
@@ -95,6 +105,8 @@ register(LayerSpec(
                ((None, 5, 8), (None, 7, 6))),
         Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, CAUSAL: True},
                ((None, 6, 8), (None, 6, 8))),
+        Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, SCORES: True},
+               ((None, 5, 8), (None, 7, 8))),
         Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, MASK: True,
                 CAUSAL: True}, ((None, 5, 8), (None, 7, 8), (None, 7, 3), (None, 5, 7))),
         Sample({"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2, MASK: True},

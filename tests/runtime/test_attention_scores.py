@@ -128,3 +128,34 @@ def test_warning_on_scores_fed_to_dense_is_exactly_when_keras_fails(value_len):
     if warned:
         assert (warned[0].node, warned[0].port) == (head.id, 0)
         assert "(None, 2, 5, 7)" in warned[0].message and "(None, 2, 5, 5)" in warned[0].message
+
+
+@pytest.mark.parametrize("kind", ["Attention", "AdditiveAttention", "GroupQueryAttention"])
+def test_every_attention_kind_gives_its_scores_on_port_1(kind):
+    """Attention and AdditiveAttention ((batch, Tq, Tv)) and GroupQueryAttention ((batch,
+    heads, Tq, Tv)) return their scores too: the call imports onto the kind (it was a
+    KerasLayer), and the build and the code give Keras' shapes and outputs."""
+    layers = keras.layers
+    q, v = keras.Input((5, 8), name="q"), keras.Input((7, 8), name="v")
+    if kind == "GroupQueryAttention":
+        attended, scores = layers.GroupQueryAttention(4, 4, 2, name="att")(
+            q, v, return_attention_scores=True)
+    else:
+        attended, scores = getattr(layers, kind)(name="att")([q, v],
+                                                             return_attention_scores=True)
+    head = layers.Dense(2, name="head")(layers.Flatten(name="flat")(scores))
+    model = keras.Model([q, v], [attended, head], name="scored")
+    doc = import_model(model)
+    node = doc.find("att")
+    assert node.kind == kind and node.params["return_attention_scores"] is True
+    assert_shapes_match_keras(doc, model)
+    data = [np.random.default_rng(4).random((2, 5, 8)).astype("float32"),
+            np.random.default_rng(5).random((2, 7, 8)).astype("float32")]
+    expected = [keras.ops.convert_to_numpy(o) for o in model(data)]
+    for rebuilt in (build_model(doc, name="scored"), exec_generated(doc, model_name="scored")):
+        assert rebuilt.count_params() == model.count_params()
+        for layer in model.layers:
+            rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+        for want, got in zip(expected, rebuilt(data), strict=True):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want,
+                                       rtol=1e-5, atol=1e-6)
