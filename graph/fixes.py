@@ -23,6 +23,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       its name (`graph.model_keys`)
     wire_from_open_end                a layer whose input is not wired: from the nearest
                                       layer above that feeds nothing yet (`graph.wire_fix`)
+    wire_key_from_value               an attention layer's key left unwired below its
+                                      attention mask (`graph.key_fix`)
     use_rank_kind                     a 1D/2D/3D layer of the wrong variant (Conv1D on
                                       images): change it to the one that fits
                                       (`graph.rank_kinds`)
@@ -61,6 +63,9 @@ from .insert_layers import (  # noqa: F401 - public here too
     insert_padding,
     insert_projection,
 )
+from .key_fix import FIX as KEY_FIX
+from .key_fix import LABEL as KEY_LABEL
+from .key_fix import wire_key_from_value
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS
 from .placement import Measure, Size
@@ -83,6 +88,7 @@ FIX_LABELS = {
     "wire_from_open_end": "Wire from where the graph ends",
     "move_output_here": "Make it the model output",
     RANK_FIX: RANK_LABEL,
+    KEY_FIX: KEY_LABEL,
 }
 
 
@@ -175,6 +181,7 @@ FIXES: dict[str, Callable] = {
     WIRE_FIX: wire_from_open_end,
     "move_output_here": move_output_here,
     RANK_FIX: use_rank_kind,
+    KEY_FIX: wire_key_from_value,
 }
 
 

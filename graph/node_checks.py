@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import key_fix
 from .document import Edge, Node
 from .errors import ParamError
 from .node_result import WARNING, Issue, node_issue
@@ -106,9 +107,12 @@ def port_issues(node: Node, spec: LayerSpec, ports: dict[int, Edge]) -> list[Iss
             issues.append(node_issue(node, f"Input port {label} of {name!r} is not connected"
                                  f"{_needed_by(spec, params, port)}", "unconnected_input", port))
         elif any(p > port for p in connected):
+            later = spec.port_name(max(connected), params)
+            fixes = (key_fix.FIX,) if key_fix.applies(node.kind, port, connected) else ()
             issues.append(node_issue(
-                node, f"Input port {label} of {name!r} is not connected, but a "
-                "later port is: optional inputs are passed in order", "unconnected_input", port))
+                node, f"Input port {label} of {name!r} is not connected, but port {later} is: "
+                "the ports are passed in order, so connect it too", "unconnected_input", port,
+                fixes=fixes))
     return issues
 
 

@@ -156,6 +156,20 @@ def rank_kind_case(kind, params, shape, layer):
     return doc, ids[-1], keras.Model(x, layer(x))
 
 
+def key_case():
+    """MultiHeadAttention with its attention-mask port wired but not its key."""
+    doc = Document()
+    q = doc.add_node("Input", "q", {"shape": [5, 8]}).id
+    v = doc.add_node("Input", "v", {"shape": [7, 8]}).id
+    m = doc.add_node("Input", "m", {"shape": [5, 7], "dtype": "bool"}).id
+    att = merge(doc, "MultiHeadAttention", [q, v], {"num_heads": 2, "key_dim": 4,
+                                                     "attention_mask": True})
+    doc.connect(Edge(m, 0, att, 3))
+    inputs = [keras.Input((5, 8)), keras.Input((7, 8)), keras.Input((5, 7), dtype="bool")]
+    out = L.MultiHeadAttention(2, 4)(inputs[0], inputs[1], inputs[1], attention_mask=inputs[2])
+    return doc, att, keras.Model(inputs, out)
+
+
 def padding_case(kind, params, layer, shape):
     """A kernel or pool window larger than its input, with padding='valid'."""
     doc, ids = chain(("Input", {"shape": list(shape)}), (kind, params))
@@ -404,6 +418,7 @@ CASES = {
         "LSTM", {"units": 8}, L.LSTM(8)),
     "insert_reshape-conv1d-image": lambda: sequence_of_rows_case(
         "Conv1D", {"filters": 4, "kernel_size": 3}, L.Conv1D(4, 3)),
+    "wire_key_from_value": key_case,
     "use_rank_kind": lambda: rank_kind_case(
         "Conv1D", {"filters": 4, "kernel_size": 3}, (28, 28, 1), L.Conv2D(4, 3)),
     "use_rank_kind-pool": lambda: rank_kind_case(
