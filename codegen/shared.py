@@ -7,6 +7,9 @@ A node whose layer other nodes call again (SharedCall nodes, see
     embed = embed_layer(first)
     embed_call1 = embed_layer(second)
 
+Each call passes its own call keywords (`emb_layer(x, reverse=True)` for tied
+embeddings), which a call site may set apart from its owner.
+
 The subclass style keeps the layer in one attribute and calls it in `call()` at
 each site. A Sequential model cannot call a layer twice, so that style refuses.
 """
@@ -109,10 +112,16 @@ def call_line(layer: SharedLayer, step, indent: str, callee: str, eager: bool = 
     model's call(), where a nested model giving a list of one tensor gives the tensor
     alone (Keras unpacks it outside symbolic calls), so the result is flattened first."""
     suffix = f"({pack(list(step.inputs))})" if layer.make is not None \
-        else call_suffix(layer.spec, step.inputs, layer.params)
+        else call_suffix(layer.spec, step.inputs, _this_call(layer, step))
     if layer.listed and eager:
         return f"{indent}{targets(step.outputs, True)}keras.tree.flatten({callee}{suffix})"
     return f"{indent}{targets(step.outputs, layer.listed)}{callee}{suffix}"
+
+
+def _this_call(layer: SharedLayer, step) -> dict[str, Any]:
+    """The owner's params with this use's own call keywords (`emb(x, reverse=True)`)."""
+    mine = step.params or {}
+    return {**layer.params, **{k: mine[k] for k in layer.spec.call_params if k in mine}}
 
 
 def functional_lines(layer: SharedLayer, step, indent: str, created: set[str]) -> list[str]:

@@ -24,6 +24,7 @@ from .document_queries import DocumentQueries
 from .document_removal import NodeRemoval, Removal  # noqa: F401 - public here too
 from .errors import DocumentError
 from .index import GraphIndex, reachable, topological_order  # noqa: F401 - as before
+from .layers.shared import call_keyword
 from .model_identity import ModelIdentity
 from .names import (  # noqa: F401 (their home was here)
     default_name,
@@ -32,7 +33,7 @@ from .names import (  # noqa: F401 (their home was here)
     name_problem,
     new_node_name,
 )
-from .spec import get_spec
+from .spec import SHARED_CALL, get_spec
 
 
 @dataclass
@@ -185,9 +186,11 @@ class Document(ModelIdentity, DocumentQueries, NodeRemoval):
         return index
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
-        """Set a param; `value=UNSET` removes it so Keras' default applies."""
+        """Set a param; `value=UNSET` removes it so Keras' default applies. A SharedCall
+        also takes its owner's call keywords (`reverse` of a ReversibleEmbedding)."""
         node = self.node(node_id)
-        node.spec.param(name)  # KeyError if the kind has no such param
+        if node.kind != SHARED_CALL or not call_keyword(self.nodes, node, name):
+            node.spec.param(name)  # KeyError if the kind has no such param
         old = node.params.get(name, UNSET)
         if value is UNSET:
             node.params.pop(name, None)

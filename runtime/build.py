@@ -32,6 +32,7 @@ from kerascanvas.graph.layers.operations import is_operation  # noqa: F401 - as 
 from kerascanvas.graph.layers.recurrent_cells import cell_spec  # noqa: F401 - as before
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
+from kerascanvas.graph.layers.shared import call_params as shared_call_params
 from kerascanvas.graph.layers.wrappers import inner_name, inner_names  # noqa: F401 - as before
 from kerascanvas.graph.model_scope import left_out_ids  # noqa: F401 - as before
 from kerascanvas.graph.object_params import is_object  # noqa: F401 - as before
@@ -114,10 +115,12 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
             values[node.id] = [tensors_by_input[node.name]]
             continue
         args = [values[e.src][e.src_port] for e in doc.in_edges(node.id)]
-        key = node.id
+        key, this_call = node.id, None
         if spec.kind == SHARED_CALL:  # the owner's layer object called again: shared weights
-            node = doc.nodes[node.params[SHARED_OWNER]]
+            call_site, node = node, doc.nodes[node.params[SHARED_OWNER]]
             spec = node.spec
+            if spec.call_params:  # this call's own keywords: emb(x, reverse=True)
+                this_call = shared_call_params(doc.nodes, call_site)
         if spec.is_block:
             values[key] = expand_block(node, args, layers, dtypes)
             continue
@@ -133,7 +136,7 @@ def apply_graph(doc: Document, tensors_by_input: Mapping[str, Any],
         resolved = spec.resolve(node.params)
         if node.name not in layers:
             layers[node.name] = _make_node_layer(doc, node, resolved, dtypes)
-        values[key] = call_layer(spec, layers[node.name], args, resolved)
+        values[key] = call_layer(spec, layers[node.name], args, this_call or resolved)
         _refuse_passthrough(node, args, values[key])
     return values
 

@@ -16,6 +16,7 @@ from kerascanvas.graph.document import Document, Edge, output_entry
 from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
 from kerascanvas.graph.layers.shared import OWNER_PARAM as SHARED_OWNER
+from kerascanvas.graph.layers.shared import own_keywords as shared_keywords
 from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LAYER_SPECS, USER_BLOCK
 
 from . import import_nested
@@ -105,9 +106,11 @@ class Walker:
     def _shared(self, op, call, node, name: str) -> dict:
         """The params of a further call of `op`, checked against its first call."""
         owner = self.doc.node(self.owners[id(op)])
-        keywords = (LAYER_SPECS[call.kind].call_only if call.kind in LAYER_SPECS else ())
+        spec = LAYER_SPECS.get(call.kind)
+        # Call keywords (reverse=True) may differ per call: the call site keeps its own.
+        fixed = [k for k in (spec.call_only if spec else ()) if k not in spec.call_params]
         if call.kind != owner.kind or any(call.params.get(k) != owner.params.get(k)
-                                          for k in ("call", *keywords)):
+                                          for k in ("call", *fixed)):
             raise ModelImportError(
                 f"layer {op.name!r} is called in different ways (as {owner.name!r} and as "
                 f"{name!r}); a shared layer must be called the same way at each use")
@@ -116,7 +119,8 @@ class Walker:
             for record in call.params.get("output_shapes") or []:
                 if record["inputs"] not in [r["inputs"] for r in records]:
                     records.append(record)
-        return {SHARED_OWNER: owner.id}
+        own = shared_keywords(spec, owner.params, call.params) if spec else {}
+        return {SHARED_OWNER: owner.id, **own}
 
     def _application(self, node) -> bool:
         """A nested keras.applications network becomes one Application node."""

@@ -90,15 +90,18 @@ def run_eagerly(spec: LayerSpec, params: dict, input_shapes) -> None:
             layer(arrays, training=True)
         else:
             positional, listed = spec.split_inputs(arrays, params)
-            layer(*positional, training=True, **listed)
+            call = {k: v for k, v in params.items() if k in spec.call_params}
+            layer(*positional, training=True, **call, **listed)
 
 
 def keras_verdict_call(spec: LayerSpec, params: dict, tensors: list, name: str | None = None):
     """(layer, output) of the layer called on symbolic `tensors`, the reference verdict: for
     `checked_eagerly` kinds a run on arrays of the same shapes must succeed first (it raises
     where Keras refuses those inputs)."""
-    if checked_eagerly(spec) or spec.keyword_port_names(params):
+    if checked_eagerly(spec) or spec.keyword_port_names(params) or params.get("reverse"):
         # Keras builds a recurrent layer on initial states of any shape; running it refuses.
+        # A ReversibleEmbedding called with reverse=True gives (..., input_dim) for any
+        # last dimension; its matmul on arrays refuses one other than output_dim.
         run_eagerly(spec, params, [tuple(t.shape) for t in tensors])
     layer = keras_layer(spec, params, name=name)
     return layer, call_layer(spec, layer, tensors, params)

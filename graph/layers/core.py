@@ -206,6 +206,20 @@ _EMBEDDING_SAMPLES = (
 )
 
 
+def _reversible_shape(params, inputs):
+    """Embeds ids as Embedding does; with reverse=True maps (..., output_dim) vectors to
+    (..., input_dim) logits through the same (tied) embeddings."""
+    if not params.get("reverse"):
+        return _embedding_shape(params, inputs)
+    (shape,) = inputs
+    if not shape or shape[-1] not in (None, params["output_dim"]):
+        raise ShapeError(
+            f"ReversibleEmbedding (reverse=True): input 0 needs last dimension output_dim="
+            f"{params['output_dim']} to project back to the vocabulary. Received: "
+            f"input_shape={fmt(shape)}", port=0)
+    return (*shape[:-1], params["input_dim"])
+
+
 def _reversible_count(params, inputs):
     size = params["input_dim"] * params["output_dim"]
     return (size if params["tie_weights"] else 2 * size, 0)
@@ -223,11 +237,17 @@ register(LayerSpec(
                   doc="Dtype of the reverse projection, or empty for the layer's"),
         ParamSpec("logit_soft_cap", "float", default=None, allow_none=True, min=0.0,
                   min_exclusive=True, doc="Cap the reverse logits softly at this value"),
+        ParamSpec("reverse", "bool", default=False,
+                  doc="Call keyword: project (..., output_dim) vectors back to vocabulary "
+                      "logits instead of embedding ids; each call of a shared layer has its own"),
     ),
-    shape=_embedding_shape,
+    shape=_reversible_shape,
     count=_reversible_count,
+    call_params=("reverse",),
     samples=_EMBEDDING_SAMPLES[:3] + (
-        Sample({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ((None, 4),)),),
+        Sample({"input_dim": 10, "output_dim": 3, "tie_weights": False}, ((None, 4),)),
+        Sample({"input_dim": 10, "output_dim": 3, "reverse": True}, ((None, 4, 3),)),
+        Sample({"input_dim": 10, "output_dim": 3, "reverse": True}, ((None, 4, 5),)),),
 ))
 
 register(LayerSpec(

@@ -7,10 +7,20 @@ call, whose param "layer" holds the owner's node id:
 
     {"id": "n5", "kind": "SharedCall", "name": "embed_call1", "params": {"layer": "n2"}}
 
-A call site has no params or weights of its own: its shape rule is the owner's
-rule run on the call site's inputs with the owner's params, and it counts 0
-weights (the owner counts them once). The table entry cannot see the owner, so
-inference asks `bound_spec(nodes, node)` for the spec bound to it.
+A call site has no weights of its own and no constructor params: its shape rule
+is the owner's rule run on the call site's inputs with the owner's params, and it
+counts 0 weights (the owner counts them once). The table entry cannot see the
+owner, so inference asks `bound_spec(nodes, node)` for the spec bound to it.
+
+The one thing a call site may set is its own value of each of the owner's call
+keywords (`LayerSpec.call_params`): tied embeddings call a ReversibleEmbedding
+as `emb(x, reverse=True)` after `emb(ids)`:
+
+    {"id": "n5", "kind": "SharedCall", "name": "emb_call1",
+     "params": {"layer": "n2", "reverse": true}}
+
+A keyword the call site does not store takes the owner's value (files written
+before call sites had keywords of their own called them the owner's way).
 """
 
 from __future__ import annotations
@@ -95,14 +105,64 @@ def bound_spec(nodes: Mapping[str, Any], node) -> LayerSpec:
             f"{node.name!r} (SharedCall) calls {owner.name!r}, whose params have errors; "
             "fix those first"))
 
+    keywords = _keyword_specs(owner_spec, owner_params)
+
     def shape(params, inputs):
-        return owner_spec.shape(owner_params, inputs)
+        return owner_spec.shape(_with_keywords(owner_params, keywords, params), inputs)
 
     return dataclasses.replace(
-        SPEC, shape=shape, count=no_weights, min_inputs=owner_spec.min_ports(owner_params),
+        SPEC, params=(*SPEC.params, *keywords), shape=shape, count=no_weights,
+        min_inputs=owner_spec.min_ports(owner_params),
         max_inputs=owner_spec.max_ports(owner_params),
         input_names=_port_names(owner_spec, owner_params),
-        outputs=lambda params: owner_spec.outputs(owner_params))
+        outputs=lambda params: owner_spec.outputs(
+            _with_keywords(owner_params, keywords, params)))
+
+
+def _keyword_specs(spec: LayerSpec, owner_params: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
+    """The owner's call keywords as params of the call site, defaulting to the owner's
+    values (a call site that stores none is called the owner's way)."""
+    return tuple(dataclasses.replace(p, default=owner_params[p.name], doc=(
+        f"{p.doc} (this call; the owner's value unless set)"))
+        for p in spec.params if p.name in spec.call_params and p.name in owner_params)
+
+
+def _with_keywords(owner_params: Mapping[str, Any], keywords: tuple[ParamSpec, ...],
+                   params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The owner's params with this call's keyword values."""
+    mine = params or {}
+    return {**owner_params, **{p.name: mine[p.name] for p in keywords if p.name in mine}}
+
+
+def call_params(nodes: Mapping[str, Any], node) -> dict[str, Any]:
+    """The resolved params a call site calls its owner's layer with: the owner's, with the
+    call site's own call keywords (raises ParamError on a bad value)."""
+    owner, spec = owner_spec(nodes, node)
+    owner_params = spec.resolve(owner.params)
+    keywords = _keyword_specs(spec, owner_params)
+    mine = dataclasses.replace(SPEC, params=(*SPEC.params, *keywords)).resolve(node.params)
+    return _with_keywords(owner_params, keywords, mine)
+
+
+def call_keyword(nodes: Mapping[str, Any], node, name: str) -> bool:
+    """Whether `name` is a call keyword the call site may hold: one of its owner's, or
+    one it holds already (so that it can be taken away again)."""
+    owner = nodes.get(owner_id(node)) if isinstance(owner_id(node), str) else None
+    spec = LAYER_SPECS.get(KIND_ALIASES.get(owner.kind, owner.kind)) if owner else None
+    return name in node.params or (spec is not None and name in spec.call_params)
+
+
+def own_keywords(spec: LayerSpec, owner_params: Mapping[str, Any],
+                 call_values: Mapping[str, Any]) -> dict[str, Any]:
+    """The call keywords a call site stores: those whose value differs from the owner's
+    (both as stored: an absent keyword has Keras' default)."""
+    out = {}
+    for p in spec.params:
+        if p.name in spec.call_params:
+            mine = call_values.get(p.name, p.default)
+            if mine != owner_params.get(p.name, p.default):
+                out[p.name] = mine
+    return out
 
 
 def _port_names(spec: LayerSpec, params: Mapping[str, Any]) -> tuple[str, ...]:
