@@ -134,6 +134,23 @@ def _check_shared_owners(nodes: list, ids: Mapping[str, dict], where: str) -> No
                 f"a SharedCall calls the layer of another node of the block: expected one of "
                 f"{known}, received {owner!r}",
                 f"{where}.nodes[{i}].params.{shared.OWNER_PARAM}")
+        if node["kind"] == shared.KIND:
+            _check_call_keywords(node, LAYER_SPECS.get(ids[owner]["kind"]), f"{where}.nodes[{i}]")
+
+
+def _check_call_keywords(node: dict, owner_spec, at: str) -> None:
+    """A SharedCall's other params are its own values of its owner's call keywords."""
+    for key, value in node.get("params", {}).items():
+        if key == shared.OWNER_PARAM:
+            continue
+        if owner_spec is None or key not in owner_spec.call_params:
+            raise BlockDefinitionError(f"a SharedCall has no param {key!r}: expected the "
+                                       "layer it calls and that layer's call keywords",
+                                       f"{at}.params")
+        try:
+            owner_spec.param(key).coerce(value)
+        except ParamError as exc:
+            raise BlockDefinitionError(str(exc), f"{at}.params.{key}") from None
 
 
 def _check_inner_values(node: dict, at: str) -> None:
@@ -143,6 +160,8 @@ def _check_inner_values(node: dict, at: str) -> None:
         return
     spec = LAYER_SPECS[node["kind"]]
     for key, value in node.get("params", {}).items():
+        if node["kind"] == shared.KIND and key != shared.OWNER_PARAM:
+            continue  # a call keyword of its owner: `_check_call_keywords`
         try:
             spec.param(key).coerce(value)
         except KeyError:

@@ -162,3 +162,19 @@ def test_a_shared_attention_layer_keeps_each_calls_keywords():
         assert_same_outputs(model, run_code(source, f"mha_{label}"))
     keras.backend.clear_session(free_memory=False)
     assert_same_outputs(model, build_model(report.doc))
+
+
+def test_tied_layers_made_into_a_block_keep_the_reverse_call():
+    from kerascanvas.graph.commands import UndoStack
+    from kerascanvas.graph.userblock_commands import make_block
+
+    doc = _canvas_tied()
+    ids = [_named(doc, name).id for name in ("emb", "mix", "logits")]
+    block = make_block(doc, UndoStack(), ids, "tied_lm")
+    analysis = analyze(doc)
+    assert analysis.valid, analysis.errors
+    assert analysis.results[block.id].output_shapes == [(None, 8, 100)]
+    keras.backend.clear_session(free_memory=False)
+    built = build_model(doc)
+    assert built.output.shape == (None, 8, 100)
+    assert built.count_params() == 100 * 16 + 16 * 16 + 16
