@@ -120,6 +120,8 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
             keep this process's handlers).
         reports: the folder where the ranks leave their reports (`runtime.rank_reports`),
             which say which rank failed by its own error, where, and what it received.
+            With it, ranks that have not ended a while after all reported are ended
+            (`runtime.rank_exit`), so that a rank hung at its exit ends the run too.
 
     Returns:
         Outcome(0) when every rank ended well, else the failure's code and message.
@@ -128,17 +130,27 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
 
+    from .rank_exit import ExitWatch, outcome_after
+
     share = threads or max(1, (os.cpu_count() or 1) // launch.nproc_per_node)
     os.environ.setdefault("OMP_NUM_THREADS", str(share))
+    watch = ExitWatch(reports, launch.nproc_per_node, module=module) if reports else None
+    if watch is not None:
+        watch.start()
     try:
         run(parse_args(torchrun_arguments(launch, module, arguments, signals)))
     except ChildFailedError as exc:
         from .rank_reports import RankReports
 
         said = RankReports.read(reports) if reports else None
+        if watch is not None and watch.ended:  # ranks that hung after their report
+            return outcome_after(watch, exc, launch, said, invalid_code, failed_code)
         return describe_failure(exc, launch, invalid_code, failed_code, said)
     except SignalException as exc:  # one of `signals` reached the agent: it ended the ranks
         return signalled(exc.sigval)
+    finally:
+        if watch is not None:
+            watch.stop()
     return Outcome(0)
 
 

@@ -2,11 +2,13 @@
 `rank-RANK.json`, in a folder both share (beside the launcher's arguments or payload).
 
 A rank writes its global rank, the rank whose stop request stopped the run
-(`distributed.stop_asker`) and its own failure, if it had one: where and what it received
-(`distributed.failure`: "epoch 2, batch 3: RuntimeError: ..."). The launcher reads them
-(`RankReports`) once torchrun is done, and its message names the failed rank, where, and
-the error it received (`blamed_rank`, `launch.describe_failure`); a rank killed by a
-signal leaves no report, and the launcher's message says the signal.
+(`distributed.stop_asker`), its own failure, if it had one: where and what it received
+(`distributed.failure`: "epoch 2, batch 3: RuntimeError: ..."), and the exit code its
+program ends with (`runtime.rank_exit` goes by it when the rank hangs at its exit). The
+launcher reads them (`RankReports`) once torchrun is done, and its message names the
+failed rank, where, and the error it received (`blamed_rank`,
+`launch.describe_failure`); a rank killed by a signal leaves no report, and the
+launcher's message says the signal.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from pathlib import Path
 __all__ = ["RankReports", "blamed_rank", "write_report"]
 
 
-def write_report(folder: str | Path) -> None:
+def write_report(folder: str | Path, code: int | None = None) -> None:
     """This rank's report in `folder/rank-RANK.json` (nothing when the folder is gone:
-    the launcher that would read it has ended). The rank also signs off in the run's
-    store, and rank 0, when it lost a peer, reports the ranks the run lost
-    (`rank_census`)."""
+    the launcher that would read it has ended), with the exit `code` its program ends
+    with (None: not known). The rank also signs off in the run's store, and rank 0, when
+    it lost a peer, reports the ranks the run lost (`rank_census`)."""
     from .distributed import failure, rank, stop_asker
     from .rank_census import lost_ranks, sign_off
     from .rank_join import session
@@ -35,7 +37,7 @@ def write_report(folder: str | Path) -> None:
         (Path(folder) / f"rank-{rank()}.json").write_text(
             json.dumps({"rank": rank(), "stop_asker": stop_asker(), "failure": failure(),
                         "lost_peer": mine.lost if mine is not None else None,
-                        "lost": lost}), encoding="utf-8")
+                        "lost": lost, "code": code}), encoding="utf-8")
     except OSError:
         pass
 
@@ -58,6 +60,8 @@ class RankReports:
         # rank -> what it received when it lost a peer ("RuntimeError: Connection ...").
         self.peers = {int(r["rank"]): str(r["lost_peer"]) for r in reports
                       if r.get("lost_peer")}
+        # rank -> the exit code its program ended with (None: it did not say).
+        self.codes = {int(r["rank"]): r.get("code") for r in reports}
 
     @classmethod
     def read(cls, folder: str | Path) -> RankReports:

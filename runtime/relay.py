@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         control = Control()
         threading.Thread(target=_commands, args=(connection, control), daemon=True).start()
     own = True  # this rank failed by its own error (rank 0: any failure counts)
+    result = None
     try:
         result = train_document(payload, send, control)
     except Exception as exc:  # noqa: BLE001  rank 0 tells the window; never exit code 1
@@ -190,13 +191,23 @@ def main(argv: list[str] | None = None) -> int:
     else:
         own = distributed.is_main() or distributed.failure() is not None
     finally:
-        write_report(os.path.dirname(os.path.abspath(argv[0])))
+        # The window has the result before the process group closes: a rank that hangs
+        # there is ended by its launcher (`rank_exit`), and the result stands.
+        code = _exit_code(result, own)
+        if connection is not None and result is not None:
+            send(result)
+            connection.close()
+        write_report(os.path.dirname(os.path.abspath(argv[0])), code)
         distributed.leave()
-    if connection is not None:
-        send(result)
-        connection.close()
-    # Another rank's 3 after a NaN loss every rank stopped on would end the run (and
-    # rank 0) before rank 0 has kept the model and told the window.
+    return code
+
+
+def _exit_code(result: Result | None, own: bool) -> int | None:
+    """3 for a failure of this rank's own, else 0; None without a result (a signal or
+    an exit ended training). Another rank's 3 after a NaN loss every rank stopped on
+    would end the run (and rank 0) before rank 0 has kept the model and told the window."""
+    if result is None:
+        return None
     return 3 if result.status == FAILED and own else 0
 
 

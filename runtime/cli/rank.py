@@ -10,8 +10,9 @@ the `run` command's: 0 trained (or stopped: the launcher's code says so), 1 refu
 `runtime.cli.crash`; never Python's own 1, which the launcher would take for a
 refusal), 130 aborted by the launcher's second signal. Each rank leaves
 `rank-RANK.json` beside ARGS.json: its rank, the rank whose stop request stopped
-the run (None if none) and where it failed (`runtime.rank_reports`), which its launcher
-reads to say what happened. A rank other than 0 exits with 3 only for a failure of its
+the run (None if none), where it failed and its exit code (`runtime.rank_reports`),
+which its launcher reads to say what happened, also of a rank that hangs at its exit
+after it (`runtime.rank_exit`). A rank other than 0 exits with 3 only for a failure of its
 own: after a NaN loss (which every rank stops on) it exits with 0, and rank 0 says it.
 """
 
@@ -32,28 +33,30 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     with open(argv[0], encoding="utf-8") as handle:
         args = argparse.Namespace(**json.load(handle))
+    code = None
     try:
         code = run(args)
         if code == EXIT_FAILED and rank() != 0 and failure() is None:
             # An end every rank agreed on (a NaN loss) or a lost peer: rank 0 says it,
             # and this rank's own 3 would end the run before rank 0 has kept the model.
-            return EXIT_OK
-        return code
+            code = EXIT_OK
     except KeyboardInterrupt:  # the launcher's signal again: the launcher says so
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001  (as app.cli.main does for every command)
-        return report_crash("run", ["run", args.file, f"(rank {rank()})"], exc)
+        code = report_crash("run", ["run", args.file, f"(rank {rank()})"], exc)
     finally:
-        report(Path(argv[0]).parent)
+        report(Path(argv[0]).parent, code)
         leave()
+    return code
 
 
-def report(folder: Path) -> None:
+def report(folder: Path, code: int | None = None) -> None:
     """Tell this machine's launcher which rank this was, which rank's stop request
-    stopped the run, and where this rank failed (`runtime.rank_reports`)."""
+    stopped the run, where this rank failed and the exit code it ends with
+    (`runtime.rank_reports`)."""
     from ..rank_reports import write_report
 
-    write_report(folder)
+    write_report(folder, code)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ FAIL_EPOCH, counted from 0, inside `fit`) or "evaluation" (the third batch of th
 evaluation, outside it); or, with FAIL_AT "hang", hangs at that training batch (sleeps
 for ten minutes in a callback), with "nan" makes its weights NaN there, with "exit" leaves
 at once with EXIT_CODE (default 0; no report, as a rank whose program ended early) and
-with "kill" kills itself with SIGKILL there. With BUSY_S,
+with "kill" kills itself with SIGKILL there, and with "leave" trains to the end and then
+hangs as it closes its process group (after its report). With BUSY_S,
 rank 0 is busy that long at the failing batch (a long step): torchrun's SIGTERM reaches
 it before any collective says that a rank is gone.
 For the launcher's tests only."""
@@ -16,7 +17,7 @@ import signal
 import sys
 import time
 
-from kerascanvas.runtime import rank_sync
+from kerascanvas.runtime import distributed, rank_sync
 from kerascanvas.runtime.cli import rank
 
 AT = os.environ.get("FAIL_AT", "batch")
@@ -56,7 +57,14 @@ def _failing_pass_batch(self, batch, logs=None):
     return _pass_batch(self, batch, logs)
 
 
+def _hanging_leave(leave=distributed.leave):
+    if AT == "leave" and FAILS:
+        time.sleep(600)
+    leave()
+
+
 rank_sync.RankSync.on_epoch_begin = _on_epoch_begin
+distributed.leave = _hanging_leave
 rank_sync.RankSync.on_train_batch_begin = _failing_train_batch
 rank_sync.PassSync.on_test_batch_begin = _failing_pass_batch
 
