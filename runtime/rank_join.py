@@ -11,8 +11,10 @@ failed. It keeps this rank's
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -24,6 +26,8 @@ from .launch import launched
 if TYPE_CHECKING:
     from .distributed import Session
 
+# How long the ranks may take to meet in the process group (they start together).
+JOIN_S = float(os.environ.get("KERASCANVAS_JOIN_S", "600"))
 CONTROL_TIMEOUT = datetime.timedelta(days=7)  # a pause may last; a dead peer errors at once
 # [low, high): from the project's minimum Keras (run here on 3.15.1) to before the
 # versions whose torch trainer starts to wrap DDP itself.
@@ -83,15 +87,42 @@ def join(device: str = "auto", seed: int | None = None) -> Session | None:
                 f"local rank {local} has no GPU of its own: this machine has {count} GPU(s). "
                 f"Start at most {count} processes per node (one per GPU), or train on the CPU.")
         torch.cuda.set_device(local)
-    dist.init_process_group("nccl" if kind == "cuda" else "gloo")
-    control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
-    _SESSION = Session(dist.get_rank(), dist.get_world_size(), local, kind,
-                       _shared_seed(seed, control), control)
+    with join_deadline():
+        dist.init_process_group("nccl" if kind == "cuda" else "gloo")
+        control = dist.new_group(backend="gloo", timeout=CONTROL_TIMEOUT)
+        _SESSION = Session(dist.get_rank(), dist.get_world_size(), local, kind,
+                           _shared_seed(seed, control), control)
     if _SESSION.is_main:  # a failed rank's SIGTERM from torchrun keeps the model here
         rank_end.install()
     rank_census.introduce(_SESSION)
     watch_parent()
     return _SESSION
+
+
+@contextlib.contextmanager
+def join_deadline(seconds: float | None = None, code: int = 3):
+    """End this rank with a clear message when the block (its joining the run's process
+    group) has not ended after `seconds` (`JOIN_S`): the other ranks never came (one did
+    not start, or is stuck before training, or another machine's never did). torch would
+    wait 30 minutes in each rank. The exit `code` (3) makes torchrun end the others."""
+    seconds = JOIN_S if seconds is None else seconds
+    joined = threading.Event()
+
+    def watch():
+        if joined.wait(seconds):
+            return
+        print(f"kerascanvas: rank {os.environ.get('RANK', '?')} of "
+              f"{os.environ.get('WORLD_SIZE', '?')}: the ranks of the run did not all meet "
+              f"within {seconds:g} s (a rank did not start, or is stuck before training, or "
+              "another machine's ranks never came); this rank ends, and with it the run, "
+              "before any training", file=sys.stderr, flush=True)
+        os._exit(code)
+
+    threading.Thread(target=watch, daemon=True, name="kerascanvas-join-deadline").start()
+    try:
+        yield
+    finally:
+        joined.set()
 
 
 def _shared_seed(seed: int | None, group) -> int:

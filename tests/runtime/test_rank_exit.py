@@ -118,3 +118,21 @@ def test_a_failure_a_rank_reported_before_it_hung_is_the_runs_failure(tmp_path):
     assert "rank 1 was killed by SIGKILL after an error in epoch 1, batch 3: RuntimeError: " \
            "boom" in outcome.message
     assert outcome.message.endswith("the files it wrote are whole.")
+
+
+def _joining(block: str) -> subprocess.CompletedProcess:
+    code = ("import time; from kerascanvas.runtime.rank_join import join_deadline\n"
+            f"with join_deadline(1.0):\n    {block}\nprint('joined')")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "RANK": "1", "WORLD_SIZE": "2"})
+
+
+def test_a_rank_that_cannot_meet_the_others_ends_with_a_message_after_the_deadline():
+    done = _joining("time.sleep(60)")  # as init_process_group waiting for a rank
+    assert done.returncode == 3 and "joined" not in done.stdout
+    assert "rank 1 of 2: the ranks of the run did not all meet within 1 s" in done.stderr
+
+
+def test_a_rank_that_joined_in_time_goes_on():
+    done = _joining("pass")
+    assert done.returncode == 0 and done.stdout == "joined\n", done.stderr
