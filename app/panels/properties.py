@@ -17,6 +17,7 @@ from ...graph import commands as cmd
 from ...graph import events as ev
 from ...graph.document import UNSET
 from ...graph.errors import KerasCanvasError, ParamError
+from ...graph.layers import shared
 from ...graph.layers.operations import shown_dtype
 from ...graph.params import to_json
 from ...graph.rekind import set_param
@@ -27,6 +28,7 @@ from .editors import RESET, EscapeReverts, format_value, make_editor
 from .field_error import FieldError
 from .model_editor import ModelForm
 from .node_model import NodeKeys, NodeOutputs
+from .owner_editor import OwnerEditor
 from .search_toggles import SearchToggles
 
 
@@ -125,6 +127,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.refresh()
 
     def _make_editor(self, node, p):
+        if node.kind == shared.KIND and p.name == shared.OWNER_PARAM:
+            return OwnerEditor(p, lambda: [(n.name, n.id) for n in self.doc.nodes.values()
+                                           if n.id != node.id and shared.can_own(n)])
         special = SPECIAL_EDITORS.get((node.kind, p.name))
         if special is None:
             return make_editor(p)

@@ -60,7 +60,7 @@ SPEC = register(LayerSpec(
     kind=KIND, category="Blocks",
     doc="Calls the layer of another node again: one layer, shared weights",
     params=(ParamSpec(OWNER_PARAM, "str", initial="",
-                      doc="Id of the node whose layer this node calls"),),
+                      doc="The node whose layer this node calls (the file holds its id)"),),
     shape=_unbound_shape, min_inputs=1, max_inputs=8, keras_module="",
 ))
 
@@ -68,6 +68,16 @@ SPEC = register(LayerSpec(
 def owner_id(node) -> Any:
     """The id the call site names as its owner (whatever is stored)."""
     return node.params.get(OWNER_PARAM)
+
+
+def can_own(owner) -> bool:
+    """Whether a SharedCall may call `owner`'s layer again (`owner_problem` says why not):
+    a single layer or a nested model, not an Input, a built-in block, an operation or
+    another call site."""
+    kind = KIND_ALIASES.get(owner.kind, owner.kind)
+    spec = LAYER_SPECS.get(kind)
+    return (spec is not None and not spec.is_block and kind not in _NOT_SHAREABLE
+            and spec.category != "Operations")
 
 
 def owner_problem(nodes: Mapping[str, Any], node) -> str | None:
