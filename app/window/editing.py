@@ -12,6 +12,7 @@ from ..blocks.user_blocks import USER_BLOCK, split_palette_kind
 from ..blocks.view import BlockDialog
 from ..canvas import clipboard
 from ..canvas.pipes import batched_pipes
+from . import main_thread_gc
 from .navigate import LAYOUT_TEXT
 
 
@@ -102,6 +103,7 @@ class EditMixin:
         back = [n for n in self.doc.nodes if n not in before]
         if back:
             self.canvas.select(back)
+        main_thread_gc.settle()  # the nodes brought back out of the young generations
 
     def _framed(self, text: str, step) -> None:
         """Undo or redo; an auto layout's undo and redo frame the graph as the layout did:
@@ -166,6 +168,7 @@ class EditMixin:
         if ids:
             self.canvas.select(ids)
             self.canvas.show_nodes(ids, moving_only=True)  # a copy put beside may be off view
+        main_thread_gc.settle()  # the copies out of the young generations
 
     def duplicate(self) -> None:
         ids = self.canvas.selected_ids()

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph.document import Document
 from ...graph.errors import KerasCanvasError, ProjectFileError
-from . import files
+from . import files, main_thread_gc
 from .exports import ExportMixin
 from .importing import is_keras_model
 from .recovery import RecoveryMixin
@@ -99,6 +99,8 @@ class FileMixin(ExportMixin, RecoveryMixin):
         # so its wait starts again here and the new graph is painted first.
         self.code.schedule()
         QtCore.QTimer.singleShot(0, self, self.start_view)
+        # Once the window is built: its project's objects out of the young generations.
+        QtCore.QTimer.singleShot(0, self, main_thread_gc.settle)
 
     # ---- commands ---------------------------------------------------------
     def new_project(self) -> None:
