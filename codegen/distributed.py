@@ -173,6 +173,9 @@ MAIN_LOOP = '''\
             print(f'  {metric}: {value:.4f}')
         model.save(args.save)
         print(f'Saved the trained model to {args.save}')
+    # Every rank waits here for rank 0's save: a group ended while another rank is still
+    # busy (or gone) can leave destroy_process_group waiting forever.
+    dist.barrier()
     dist.destroy_process_group()
 '''
 

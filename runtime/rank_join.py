@@ -135,8 +135,12 @@ def _shared_seed(seed: int | None, group) -> int:
     return int(value.item())
 
 
-def leave() -> None:
-    """End this rank's process group (at the end of the rank's program)."""
+def leave(ended_well: bool = False) -> None:
+    """End this rank's process group (at the end of the rank's program). A rank that
+    `ended_well` first waits for the others at a barrier (on gloo a monitored one that
+    gives up after LEAVE_WAIT_S): a group ended while another rank is still saving can
+    leave `destroy_process_group` waiting forever. A rank that failed does not wait: its
+    exit code makes the launcher stop the others, which may be inside a collective."""
     global _SESSION
     if _SESSION is None:
         return
@@ -145,9 +149,28 @@ def leave() -> None:
     if _SESSION.watch is not None:
         _SESSION.watch.done.set()
     if dist.is_initialized():
+        if ended_well:
+            _wait_for_peers(dist)
         dist.destroy_process_group()
     rank_end.uninstall()
     _SESSION = None
+
+
+LEAVE_WAIT_S = 60.0
+
+
+def _wait_for_peers(dist) -> None:
+    """A barrier of every rank before the group ends; on gloo a monitored one that gives
+    up after LEAVE_WAIT_S (a peer that died), where the launcher then decides."""
+    from datetime import timedelta
+
+    try:
+        if dist.get_backend() == "gloo":
+            dist.monitored_barrier(timeout=timedelta(seconds=LEAVE_WAIT_S))
+        else:
+            dist.barrier()
+    except RuntimeError:  # a peer did not come: end the group anyway
+        pass
 
 
 def watch_parent(interval: float = 1.0) -> None:

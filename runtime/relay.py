@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             send(result)
             connection.close()
         write_report(os.path.dirname(os.path.abspath(argv[0])), code)
-        distributed.leave()
+        distributed.leave(code == 0)
     return code
 
 

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         code = report_crash("run", ["run", args.file, f"(rank {rank()})"], exc)
     finally:
         report(Path(argv[0]).parent, code)
-        leave()
+        leave(code == EXIT_OK)
     return code
 
 

@@ -57,10 +57,10 @@ def _failing_pass_batch(self, batch, logs=None):
     return _pass_batch(self, batch, logs)
 
 
-def _hanging_leave(leave=distributed.leave):
+def _hanging_leave(ended_well=False, leave=distributed.leave):
     if AT == "leave" and FAILS:
         time.sleep(600)
-    leave()
+    leave(ended_well)
 
 
 rank_sync.RankSync.on_epoch_begin = _on_epoch_begin
