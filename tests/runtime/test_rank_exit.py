@@ -31,6 +31,11 @@ def ranks():
             [sys.executable, "-c", "import time; time.sleep(600)", "kerascanvas.runtime.x"],
             env={**os.environ, "RANK": str(rank)})
         started.append(process)
+        # a rank's process runs long before it reports: wait until this one has its own
+        # command line and environment (a loaded machine may take a moment to exec it)
+        deadline = time.monotonic() + 30
+        while rank_of(process.pid) != rank and time.monotonic() < deadline:
+            time.sleep(0.01)
         return process
 
     yield start
