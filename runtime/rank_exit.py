@@ -79,13 +79,17 @@ class ExitWatch(threading.Thread):
                 return
 
     def end_ranks(self) -> None:
-        """SIGKILL each rank still running; note which."""
+        """SIGKILL each rank still running; note which. A child without a RANK is no rank
+        (a helper process whose command line names the module, such as a multiprocessing
+        server) and is left alone."""
         from .launch import rank_processes
 
         if self.done.is_set():  # torchrun returned meanwhile: its ranks ended by themselves
             return
         for pid in rank_processes(self.parent, self.module):
             rank = rank_of(pid)
+            if rank is None:
+                continue
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:

@@ -141,3 +141,22 @@ def test_a_rank_that_cannot_meet_the_others_ends_with_a_message_after_the_deadli
 def test_a_rank_that_joined_in_time_goes_on():
     done = _joining("pass")
     assert done.returncode == 0 and done.stdout == "joined\n", done.stderr
+
+
+def test_a_child_that_is_no_rank_is_left_alone(tmp_path, ranks):
+    """A child whose command line names the module but that has no RANK (a multiprocessing
+    server started by an earlier search, in the same process) is not a rank: the watcher
+    ended it too, and noted its rank as None."""
+    hung = [ranks(0)]
+    env = {k: v for k, v in os.environ.items() if k != "RANK"}
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)",
+                              "kerascanvas.runtime.server"], env=env)
+    try:
+        report(tmp_path, 0)
+        watch = watched(tmp_path, 1)
+        watch.join(30)
+        assert hung[0].wait(10) == -9
+        assert other.poll() is None and list(watch.ended.values()) == [0]
+    finally:
+        other.kill()
+        other.wait(10)
