@@ -31,7 +31,7 @@ from .inline import inlined
 from .literals import LINE_LIMIT
 from .naming import RESERVED, Namer, argument
 from .operations import OUTPUT_DTYPE
-from .precision import FLOAT32, output_dtypes, output_port_dtypes, policy_name
+from .precision import FLOAT32, output_casts, policy_name
 from .shared import shared_layers
 
 
@@ -128,8 +128,8 @@ def make_plan(doc: Document, analysis=None, reserved: frozenset[str] = frozenset
     if not doc.outputs:
         raise CodegenError("The model has no outputs: mark at least one node as an output")
     policy = policy_name(doc.training)
-    float32 = output_dtypes(doc, analysis.results)  # by layer name: a block's are kept
-    instance_dtypes = output_port_dtypes(doc, analysis.results)  # by user block output
+    # by layer name (a block's are kept), and by output port (a user block's helper)
+    float32, instance_dtypes = output_casts(doc, analysis.results)
     written, results = inlined(doc, analysis, analyze_document) if inline_blocks \
         else (doc, analysis.results)
     index = GraphIndex.of(written)

@@ -104,12 +104,15 @@ def nested_output_dtypes(blocks: Mapping[str, Any], params: Mapping[str, Any], n
     return _by_layer(_output_layers(doc, analyze(doc).results))
 
 
-def output_port_dtypes(doc: Document, results: Mapping[str, Any]) -> dict[tuple, OutputDtype]:
-    """`{(node id, port): dtype}` of the model outputs that are cast (`output_dtypes`), by
-    the output refs of `doc`: a user block instance passes it to its helper."""
+def output_casts(doc: Document, results: Mapping[str, Any]
+                 ) -> tuple[dict[str, OutputDtype], dict[tuple, OutputDtype]]:
+    """(`output_dtypes`, and `{(node id, port): dtype}` of the same outputs by the output
+    refs of `doc`, which a user block instance passes to its helper), from one look at the
+    outputs (a user block's are found in the model with its blocks inlined)."""
     if policy_name(doc.training) == FLOAT32:
-        return {}
-    return {ref: dtype for ref, _, dtype in _output_layers(doc, results) if dtype}
+        return {}, {}
+    found = _output_layers(doc, results)
+    return _by_layer(found), {ref: dtype for ref, _, dtype in found if dtype}
 
 
 def _output_layers(doc: Document, results: Mapping[str, Any]):
