@@ -20,6 +20,7 @@ from .nudge import nudge_delta
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 from .view_range import PAN_ROOM, ViewRange  # noqa: F401 - PAN_ROOM importable here as before
 from .view_selection import SelectionFollow
+from .wire_drop import drop_port, nearest_ports_first
 from .wire_pick import WirePick
 
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
@@ -154,13 +155,48 @@ class CanvasViewer(SelectionFollow, WirePick, ViewRange, NodeViewer):
     def _items_near(self, pos, item_type=None, width=20, height=20):
         """The items in a `width` x `height` area centred on `pos` (NodeGraphQt's own area
         lies above and left of the cursor, so a click a few pixels under an input port, on
-        the node's title, picked the port and pulled its wire off)."""
+        the node's title, picked the port and pulled its wire off), the ports among them
+        nearest first: NodeGraphQt takes the first item, and where two nodes sit close, one
+        above the other, a press on the upper one's output port found the lower one's input
+        port, whose pick area reaches over it, and dragged the wire from there."""
         area = QtCore.QRectF(pos.x() - width / 2, pos.y() - height / 2, width, height)
         # The hint beside the cursor while Ctrl or Shift is down is no item: pressed on, it
         # kept a box selection from starting.
         skip = (self._LIVE_PIPE, self._SLICER_PIPE, self._cursor_text)
-        return [item for item in self.scene().items(area) if item not in skip
-                and (item_type is None or isinstance(item, item_type))]
+        found = [item for item in self.scene().items(area) if item not in skip
+                 and (item_type is None or isinstance(item, item_type))]
+        return nearest_ports_first(found, pos)
+
+    def apply_live_connection(self, event):
+        """The end of a wire drag: on the port the drop aims at (`wire_drop`), or where
+        none is near, NodeGraphQt's own (which restores a wire pulled off a port)."""
+        start = self._start_port if self._LIVE_PIPE.isVisible() else None
+        port = None if start is None else drop_port(self.scene(), start, event.scenePos(),
+                                                     self.transform().m11())
+        if port is None:
+            super().apply_live_connection(event)
+        else:
+            self.connect_drop(start, port)
+
+    def connect_drop(self, start, end) -> None:
+        """Connect the wire dragged from `start` to `end` (a port of the other kind on
+        another node) as one edit: a wire pulled off a port (`_detached_port`) is taken off
+        with it, one already plugged into a single-wire input is replaced, and a drop that
+        would close a cycle or repeat an existing wire puts the pulled-off wire back."""
+        detached, self._detached_port = self._detached_port, None
+        start.hovered = False
+        out, inp = (start, end) if start.port_type == "out" else (end, start)
+        repeat = out in inp.connected_ports and inp is not detached
+        if end is detached or repeat or (self.acyclic and not self.acyclic_check(start, end)):
+            if detached is not None:
+                self.establish_connection(start, detached)
+            self.end_live_connection()
+            return
+        removed = [(start, detached)] if detached is not None else []
+        if not end.multi_connection and end.connected_ports:
+            removed.append((end, end.connected_ports[0]))
+        self.end_live_connection()
+        self.connection_changed.emit(removed, [(start, end)])
 
     def establish_connection(self, start_port, end_port):
         """NodeGraphQt's redraw of a pipe it put back (a wire drag dropped where it began):
