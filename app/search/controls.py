@@ -18,9 +18,21 @@ from PySide6 import QtCore, QtWidgets
 from ..panels.wheel import guard_wheel
 from .status_line import StatusLine
 
-# The choices offered; a file may name another the command line takes (cmaes, threshold,
-# wilcoxon), which is then offered too.
-SAMPLERS = ("tpe", "random", "gp", "qmc")
+# The choices offered: every sampler the command line takes, and the pruners that work
+# with their defaults. A file may name another pruner (threshold needs a bound, wilcoxon
+# compares per-sample values), which is then offered too.
+SAMPLERS = ("tpe", "random", "gp", "qmc", "cmaes")
+SAMPLER_TIPS = {
+    "tpe": "Tree-structured Parzen estimator (Optuna's default): models good and bad "
+           "trials; handles every kind of range",
+    "random": "Independent uniform draws: a baseline, and what a few trials need",
+    "gp": "Gaussian-process Bayesian optimisation: for short studies of numeric ranges "
+          "(each draw costs more as trials accumulate)",
+    "qmc": "Quasi-Monte Carlo (Sobol) points: covers the ranges evenly, learns nothing "
+           "from results",
+    "cmaes": "CMA-ES: evolves a distribution over numeric ranges (Optuna's CmaEsSampler); "
+             "choices among options are drawn at random",
+}
 PRUNERS = ("median", "hyperband", "successive_halving", "percentile", "none")
 NO_SEED = -1  # the seed box's "none": every run draws afresh
 
@@ -69,6 +81,8 @@ class StudyControls(QtWidgets.QWidget):
         self.limit_box.setToolTip(_limit_tip(None))
         self.sampler_box, self.pruner_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
         self.sampler_box.addItems(SAMPLERS)
+        for at, name in enumerate(SAMPLERS):
+            self.sampler_box.setItemData(at, SAMPLER_TIPS[name], QtCore.Qt.ToolTipRole)
         self.pruner_box.addItems(PRUNERS)
         for box in (self.sampler_box, self.pruner_box):  # successive_halving: not its width
             box.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)

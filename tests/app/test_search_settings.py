@@ -70,3 +70,20 @@ def test_a_changed_box_marks_the_project_modified_undoes_and_is_saved(make_windo
     assert saved["run"] == {"trials": 5, "sampler": {"name": "random"}}
     again = show_tab(make_window(str(path)), qtbot)
     assert (again.trials_box.value(), again.sampler_box.currentText()) == (5, "random")
+
+
+def test_the_sampler_box_offers_every_sampler_a_study_can_run(make_window, qtbot, tmp_path):
+    """The command line takes five samplers; the box offered four (CMA-ES only from a file)."""
+    from PySide6 import QtCore as Core
+
+    from kerascanvas.runtime.search import study as studies
+
+    panel = show_tab(make_window(str(mlp_project(tmp_path, [UNITS]))), qtbot)
+    box = panel.sampler_box
+    offered = [box.itemText(i) for i in range(box.count())]
+    assert set(offered) == set(studies.SAMPLERS)
+    for i in range(box.count()):
+        assert box.itemData(i, Core.Qt.ToolTipRole)
+    box.setCurrentText("cmaes")
+    assert panel.options().sampler == {"name": "cmaes"}
+    studies.SAMPLERS["cmaes"](seed=1)  # Optuna makes it with its defaults
