@@ -6,7 +6,13 @@ editing keys while editable, but a read-only text (the Code panel) and every tab
 (Issues, Layers, Runs) claim none: typing "f" in a table fitted the canvas instead of
 searching the table, Ctrl+A selected every node, Delete deleted them. Here a focused text or
 table keeps every plain typed key and the keys of the canvas's selection actions; other
-shortcuts (Save, Undo, Train...) still act from anywhere."""
+shortcuts (Save, Undo, Train...) still act from anywhere.
+
+Undo and Redo go to a focused text field only while it has typing of its own to take back
+(an edit not yet committed, or a code editor's history); otherwise to the project. A field
+claims them itself, and a value typed, committed with Enter and then undone with Ctrl+Z,
+the focus still in the field, did nothing: the field had no typing left to undo, and the
+project's Undo never heard the key."""
 
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ class WidgetKeys(QtCore.QObject):
         self.window = window
         self.sequences = [sequence for name in CANVAS_ACTIONS
                           for sequence in actions[name].shortcuts()]
+        self.history = {name: actions[name].shortcuts() for name in ("undo", "redo")}
         self._watched: QtWidgets.QWidget | None = None
         QtWidgets.QApplication.instance().focusChanged.connect(self._on_focus_changed)
 
@@ -50,8 +57,21 @@ class WidgetKeys(QtCore.QObject):
             self._watched = new
 
     def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
-        if event.type() == QtCore.QEvent.ShortcutOverride and self.keeps(obj, event):
-            event.accept()  # the key goes to the widget as a key press, not to a shortcut
+        if event.type() == QtCore.QEvent.ShortcutOverride:
+            if self.keeps(obj, event):
+                event.accept()  # the key goes to the widget as a key press, not to a shortcut
+            elif self._to_project(obj, event):
+                event.ignore()  # the widget never sees it: the window's Undo or Redo acts
+                return True
+        return False
+
+    def _to_project(self, widget, event: QtGui.QKeyEvent) -> bool:
+        """Whether `event` is Undo or Redo and `widget` has no typing of its own to take
+        back or bring again (`own_history`)."""
+        pressed = QtGui.QKeySequence(event.keyCombination())
+        for name, sequences in self.history.items():
+            if any(pressed.matches(s) == QtGui.QKeySequence.ExactMatch for s in sequences):
+                return not own_history(widget, redo=name == "redo")
         return False
 
     def _holds(self, widget) -> bool:
@@ -68,3 +88,22 @@ class WidgetKeys(QtCore.QObject):
             return True
         pressed = QtGui.QKeySequence(event.keyCombination())
         return any(pressed.matches(s) == QtGui.QKeySequence.ExactMatch for s in self.sequences)
+
+
+def own_history(widget, redo: bool) -> bool:
+    """Whether the text field `widget` has typing of its own to undo (`redo`): a line edit
+    (a spin box's or an editable combo box's too) while its text is an edit not yet
+    committed (the properties panel sets the text again once a value is committed, which
+    clears this), an editable text editor while its document has a step to take."""
+    if isinstance(widget, QtWidgets.QTextEdit | QtWidgets.QPlainTextEdit):
+        if widget.isReadOnly():
+            return False
+        document = widget.document()
+        return document.isRedoAvailable() if redo else document.isUndoAvailable()
+    if isinstance(widget, QtWidgets.QAbstractSpinBox | QtWidgets.QComboBox):
+        widget = widget.findChild(QtWidgets.QLineEdit)
+    if not isinstance(widget, QtWidgets.QLineEdit) or widget.isReadOnly():
+        return False
+    if redo:
+        return widget.isRedoAvailable()
+    return widget.isModified() and widget.isUndoAvailable()

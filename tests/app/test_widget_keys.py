@@ -96,3 +96,32 @@ def test_typing_in_the_layers_tree_finds_a_layer(make_window, qtbot, tmp_path, m
     QTest.keyClicks(tree, "flat")
     assert tree.currentItem().text(0) == "Flatten"
     assert fits == []
+
+
+def test_ctrl_z_in_a_field_after_its_value_was_committed_undoes_the_edit(make_window, qtbot):
+    """Under real X: units typed into the properties field, Enter, then Ctrl+Z with the focus
+    still in the field changed nothing (the field claimed the key and had nothing to undo).
+    While the typing is not committed, Ctrl+Z takes back the typing in the field only."""
+    from .gestures import mlp_window, node_ids
+
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    window.canvas.select([ids["hidden"]])
+    QtWidgets.QApplication.processEvents()
+    units = window.properties.editors["units"][1].edit
+    units.setFocus()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is units)
+    QTest.keyClick(units, QtCore.Qt.Key_A, CTRL)
+    QTest.keyClicks(units, "128")
+    QTest.keyClick(units, QtCore.Qt.Key_Z, CTRL)  # not committed: the field's own undo
+    assert window.doc.nodes[ids["hidden"]].params["units"] == 512
+    assert units.text() != "128"
+    QTest.keyClick(units, QtCore.Qt.Key_A, CTRL)
+    QTest.keyClicks(units, "128")
+    QTest.keyClick(units, QtCore.Qt.Key_Return)
+    assert window.doc.nodes[ids["hidden"]].params["units"] == 128
+    assert QtWidgets.QApplication.focusWidget() is units
+    QTest.keyClick(units, QtCore.Qt.Key_Z, CTRL)  # committed: the project's Undo
+    assert window.doc.nodes[ids["hidden"]].params["units"] == 512
+    QTest.keyClick(units, QtCore.Qt.Key_Z, CTRL | QtCore.Qt.ShiftModifier)  # and Redo
+    assert window.doc.nodes[ids["hidden"]].params["units"] == 128
