@@ -96,3 +96,19 @@ def test_in_a_tight_column_a_press_takes_the_port_under_it(make_window, qtbot):
     lower_in = port_point(window, ids["classes"], "in")
     drag(window, lower_in, lower_in + QtCore.QPoint(250, 0))  # pulled off onto the canvas
     assert window.doc.in_edges(ids["classes"]) == []
+
+
+def test_a_wire_pulled_off_an_input_and_dropped_on_another_node_moves_there(make_window,
+                                                                             qtbot):
+    """classes' input, wired from dropout, dragged onto hidden's body: classes now takes
+    hidden's output, in one undo step; dropped on dropout's body again, nothing changes."""
+    window = mlp_window(make_window, qtbot)
+    ids = node_ids(window)
+    edges = list(window.doc.edges)
+    drag(window, port_point(window, ids["classes"], "in"), node_point(window, ids["dropout"]))
+    assert window.doc.edges == edges
+    drag(window, port_point(window, ids["classes"], "in"), node_point(window, ids["hidden"]))
+    assert window.doc.in_edges(ids["classes"]) == [Edge(ids["hidden"], 0, ids["classes"], 0)]
+    window.stack.undo()
+    assert window.doc.edges == edges
+    assert len(window.canvas.views[ids["classes"]].inputs[0].connected_pipes) == 1
