@@ -146,6 +146,9 @@ def _functional_body(blocks, name: str, inputs: list[str], refs, helpers, input_
         layer = shared.owner_of(plan.shared, step)
         lines += [step_line(step, INDENT, plan)] if layer is None \
             else shared.functional_lines(layer, step, INDENT, created)
+        if step.node.id in nodes and step.outputs:  # an operation leaving: its cast
+            lines += block_code.operation_cast(nodes[step.node.id], step.outputs[0], dtypes,
+                                               INDENT, prefixed=False)
     outputs = f"[{plan.outputs[0]}]" if userblocks.returns_list(definition) \
         and len(plan.outputs) == 1 else pack(plan.outputs)
     lines.append(call("keras.Model", [], {"inputs": Code(pack(names)),

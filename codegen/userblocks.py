@@ -129,6 +129,7 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed, dtypes) -> l
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
                                  outputs[node["id"]], helpers, values[node["id"]]))
+        lines += operation_cast(node, outputs[node["id"]][0], dtypes, INDENT)
     results = [outputs[out["node"]][out.get("port", 0)]
                for out in userblocks.output_refs(definition)]
     lines.append(f"{INDENT}return {pack(results)}")
@@ -199,6 +200,22 @@ def dtype_kwargs(blocks, node, dtypes: dict[tuple[str, int], Code]) -> dict[str,
     if (node["id"], 0) not in dtypes or is_operation(LAYER_SPECS[node["kind"]]):
         return {}
     return {"dtype": dtypes[(node["id"], 0)]}
+
+
+def operation_cast(node, var: str, dtypes: dict[tuple[str, int], Code], indent: str,
+                   prefixed: bool = True) -> list[str]:
+    """Where an inner operation's result leaves the block, the lines that cast it to the
+    caller's `output_dtype` (float32 where it is a model output under mixed precision; an
+    operation has no layer to build with a dtype), named as the build names the cast
+    (`<name>_<dtype>`, `operations.cast_name`; inside a nested model, which keeps the
+    inner names, without the `name + ` prefix): `var` itself when the dtype is None."""
+    dtype = dtypes.get((node["id"], 0))
+    if dtype is None or node["kind"] == KIND or not is_operation(LAYER_SPECS[node["kind"]]):
+        return []
+    named = f"name + {literal('_' + node['name'] + '_')} + {dtype}" if prefixed \
+        else f"{literal(node['name'] + '_')} + {dtype}"
+    return [f"{indent}if {dtype} is not None:",
+            f"{indent}{INDENT}{var} = named_op(keras.ops.cast({var}, {dtype}), {named})"]
 
 
 def _inner_line(blocks, node, kwargs, layer_name, sources, outs, helpers, values) -> str:

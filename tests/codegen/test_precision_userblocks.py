@@ -104,7 +104,30 @@ def nested_alone() -> Document:
     return doc
 
 
-DOCS = {"block_is_output": block_is_output, "two_outputs": two_way,
+def operation_leaves() -> Document:
+    """x -> [dense -> ops.square] as block `blk`: an operation leaves the block as the model
+    output (it has no layer to build in float32: its result is cast, `blk_sq_float32`)."""
+    doc = Document()
+    x = add_input(doc, "x", (None, 6))
+    dense = add(doc, "Dense", "dense", {"units": 5}, [x])
+    square = add(doc, "ops.square", "sq", {}, [dense])
+    doc.outputs = [square]
+    ubc.make_block(doc, UndoStack(), [dense, square], "blk", {})
+    return doc
+
+
+SQUARER = {  # a nested Functional model whose output is an operation's
+    "nodes": [{"id": "h", "kind": "Dense", "name": "dense", "params": {"units": 5}},
+              {"id": "o", "kind": "ops.square", "name": "sq", "params": {}}],
+    "edges": [{"src": "h", "src_port": 0, "dst": "o", "dst_port": 0}],
+    "inputs": [[{"node": "h", "port": 0}]],
+    "output": {"node": "o", "port": 0},
+    "model": {"class": "Functional", "inputs": [{"name": "sq_in", "batch_shape": [None, 4]}]},
+}
+
+
+DOCS = {"block_is_output": block_is_output, "operation_leaves": operation_leaves,
+        "nested_operation": lambda: nested_model(SQUARER, "squarer"), "two_outputs": two_way,
         "nested_blocks": nested_blocks, "block_twice": block_twice,
         "residual_inside": residual_inside,
         "nested_sequential": lambda: nested_model(TOWER, "tower"),
@@ -112,7 +135,9 @@ DOCS = {"block_is_output": block_is_output, "two_outputs": two_way,
         "nested_second_port": lambda: nested_model(ENCODER, "encoder", 1),
         "nested_alone": nested_alone}
 # the Keras layer that computes each model output, `model/layer` inside a nested model
-EXPECTED = {"block_is_output": {"mlp_head"}, "two_outputs": {"head", "two_way_prod"},
+EXPECTED = {"block_is_output": {"mlp_head"}, "operation_leaves": {"blk_sq_float32"},
+            "nested_operation": {"squarer/sq_float32", "other"},
+            "two_outputs": {"head", "two_way_prod"},
             "nested_blocks": {"outer_inner_last", "skip"}, "block_twice": {"second_head"},
             "residual_inside": {"stem_res_res_out"},
             "nested_sequential": {"tower/embedding", "other"},
