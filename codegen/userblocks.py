@@ -11,11 +11,13 @@ helper of the inner block.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from kerascanvas.graph import nested, userblocks
 from kerascanvas.graph.layers.custom import KIND as CUSTOM
 from kerascanvas.graph.layers.operations import is_operation
+from kerascanvas.graph.layers.shared import OWNER_PARAM
 from kerascanvas.graph.spec import APPLICATION, GENERIC, LAYER_SPECS, SHARED_CALL
 
 from . import blocks as block_kinds
@@ -119,12 +121,18 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed, dtypes) -> l
     values = userblocks.inner_params(definition, exposed)
     outputs: dict[str, list[str]] = {}
     lines = []
+    layers: dict[str, Any] = {}  # owner id -> its SharedLayer, once made
     chain = chained(blocks, definition, args)
     for node, sources in wired(definition, args, outputs):
         count = _block_outputs(blocks, node)
         outputs[node["id"]] = ["x" if args == ["x"] else local.chain()] \
             if node["id"] in chain else [local.take(node["name"]), *(
                 local.take(f"{node['name']}_out{i}") for i in range(1, count))]
+        owner = shared_owner(definition, node)
+        if owner is not None:  # one layer object, called at each of its sites
+            lines += _shared_call(blocks, definition, owner, node, sources, outputs[node["id"]],
+                                  (refs, values, dtypes), layers, local)
+            continue
         kwargs = {**inner_kwargs(blocks, node, refs), **dtype_kwargs(blocks, node, dtypes)}
         layer_name = Code(f"name + {literal('_' + node['name'])}")
         lines.append(_inner_line(blocks, node, kwargs, layer_name, sources,
@@ -134,6 +142,46 @@ def _body(blocks, definition, args, local: Namer, helpers, exposed, dtypes) -> l
                for out in userblocks.output_refs(definition)]
     lines.append(f"{INDENT}return {pack(results)}")
     return lines
+
+
+def shared_owner(definition, node) -> dict | None:
+    """The inner node whose layer `node` calls when the block calls one layer at several
+    sites (SharedCall nodes): the owner itself for the owner, None for a node not shared."""
+    nodes = {n["id"]: n for n in definition["nodes"]}
+    if node["kind"] == SHARED_CALL:
+        return nodes.get(node["params"].get(OWNER_PARAM))
+    called = any(n["kind"] == SHARED_CALL and n["params"].get(OWNER_PARAM) == node["id"]
+                 for n in definition["nodes"])
+    return node if called else None
+
+
+def _shared_call(blocks, definition, owner, node, sources, outs, context, made, local
+                 ) -> list[str]:
+    """One call of a layer the block calls at several sites: the layer made at its first
+    call (`<owner>_layer = layers.Dense(..., name=name + '_<owner>')`), then called with
+    this site's own call keywords (`emb_layer(x, reverse=True)`), as the build inlines the
+    block: one layer per instance, shared by its sites within the instance."""
+    from .shared import SharedLayer, call_line, construct_line  # it imports this module
+
+    refs, values, dtypes = context
+    spec = LAYER_SPECS.get(owner["kind"])
+    if spec is None or owner["kind"] in (KIND, APPLICATION, GENERIC) or spec.is_block \
+            or spec.outputs(spec.resolve(values[owner["id"]])) > 1:
+        raise CodegenError(f"Block layer {node['name']!r} calls {owner['name']!r} "
+                           f"({owner['kind']}) again, which a plain block helper cannot write "
+                           "yet: make the block a nested model, or keep the nodes outside "
+                           "blocks")
+    lines = []
+    layer = made.get(owner["id"])
+    if layer is None:
+        kwargs = {**inner_kwargs(blocks, owner, refs), **dtype_kwargs(blocks, owner, dtypes)}
+        layer = made[owner["id"]] = SharedLayer(
+            Code(f"name + {literal('_' + owner['name'])}"), spec, kwargs,
+            spec.resolve(values[owner["id"]]), local.take(f"{owner['name']}_layer"))
+        lines.append(construct_line(layer, INDENT, layer.var))
+    own = values[node["id"]] if node is owner else node.get("params", {})
+    use = SimpleNamespace(inputs=list(sources), outputs=outs, params=own)
+    return [*lines, call_line(layer, use, INDENT, layer.var)]
 
 
 def chained(blocks, definition, args: list[str]) -> set[str]:

@@ -62,6 +62,23 @@ def tied_twice() -> Document:
     return doc
 
 
+def tied_embeddings() -> Document:
+    """A block of tied embeddings: a ReversibleEmbedding embeds the ids, a Dense mixes them
+    and the same embedding, called again with reverse=True, projects back to the
+    vocabulary (its own call keyword); the block placed twice, on two inputs."""
+    doc = Document()
+    ids = add(doc, "Input", "ids", {"shape": [7], "dtype": "int32"})
+    emb = add(doc, "ReversibleEmbedding", "emb", {"input_dim": 20, "output_dim": 8}, [ids])
+    mix = add(doc, "Dense", "mix", {"units": 8, "activation": "tanh"}, [emb])
+    back = add(doc, "SharedCall", "emb_back", {"layer": emb, "reverse": True}, [mix])
+    doc.outputs = [back]
+    first = make_block(doc, UndoStack(), [emb, mix, back], "tied_lm", {})
+    other = add(doc, "Input", "other", {"shape": [7], "dtype": "int32"})
+    second = add(doc, "UserBlock", "second", {"block": "tied_lm"}, [other])
+    doc.outputs = [first.id, second]
+    return doc
+
+
 def residual_inside() -> Document:
     """A user block holding a built-in block (a residual block) and a pooling layer,
     nested in another block with a head."""
@@ -107,9 +124,10 @@ def hostile_names() -> Document:
 
 USER_BLOCKS = {"two_instances": two_instances, "two_inputs_nested": nested_two_inputs,
                "two_way": two_way, "residual_inside": residual_inside,
-               "hostile_names": hostile_names}
+               "hostile_names": hostile_names, "tied_twice": tied_twice,
+               "tied_embeddings": tied_embeddings}
 # blocks the functional style's helpers cannot write: the runtime's build is the reference
-BEYOND_HELPERS = {"tied_twice": (tied_twice, "SharedCall"), "lstm_states": (lstm_states, "LSTM")}
+BEYOND_HELPERS = {"lstm_states": (lstm_states, "LSTM")}
 
 
 def _built(source: str, label: str):
@@ -179,6 +197,18 @@ def test_blocks_no_helper_can_write_build_the_model_the_app_builds(case):
     source = generate(doc, style="subclass")
     keras.backend.clear_session(free_memory=False)
     assert_computes_like(build_model(doc), _built(source, case))
+
+
+@pytest.mark.parametrize("make", [tied_twice, tied_embeddings])
+def test_a_shared_layer_inside_a_plain_block_is_one_layer_per_instance(make):
+    """The functional style writes a plain block whose layer is called twice (it refused):
+    the helper makes the layer once per call of the helper and calls it at each site with
+    that site's own call keywords, as the app's build inlines each instance."""
+    doc = make()
+    source = generate(doc)
+    assert source.count("_layer = layers.") == 1  # in the helper, once
+    keras.backend.clear_session(free_memory=False)
+    assert_computes_like(build_model(doc), _built(source, make.__name__))
 
 
 def test_a_shared_layer_inside_a_block_is_one_attribute_per_instance():
