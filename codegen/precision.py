@@ -21,6 +21,8 @@ from typing import Any
 from kerascanvas.graph import userblocks
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.layers.operations import float_results, is_operation
+from kerascanvas.graph.layers.shared import KIND as SHARED_CALL
+from kerascanvas.graph.layers.shared import owner_id
 from kerascanvas.graph.spec import USER_BLOCK
 from kerascanvas.graph.training_schema import PRECISIONS
 from kerascanvas.graph.validate import analyze
@@ -112,7 +114,16 @@ def output_casts(doc: Document, results: Mapping[str, Any]
     if policy_name(doc.training) == FLOAT32:
         return {}, {}
     found = _output_layers(doc, results)
-    return _by_layer(found), {ref: dtype for ref, _, dtype in found if dtype}
+    return _by_layer(found), {_made_by(doc, ref): dtype for ref, _, dtype in found if dtype}
+
+
+def _made_by(doc: Document, ref: tuple) -> tuple:
+    """The output ref of the node whose object computes `ref`: a call site's owner (a
+    nested model called again is made once, where its owner is)."""
+    node = doc.nodes.get(ref[0])
+    if node is not None and node.kind == SHARED_CALL and owner_id(node) in doc.nodes:
+        return (owner_id(node), ref[1])
+    return ref
 
 
 def _output_layers(doc: Document, results: Mapping[str, Any]):
@@ -127,6 +138,10 @@ def _output_layers(doc: Document, results: Mapping[str, Any]):
     found = []
     for ref, (nid, port) in zip(refs, doc.output_refs(), strict=True):
         node, result = doc.node(nid), results[nid]
+        if node.kind == SHARED_CALL and doc.nodes.get(owner_id(node)) is not None:
+            # a call site makes no layer: its owner's layer (or nested model) computes it,
+            # and is built in float32 at every call, as an output owner is
+            node, result = doc.nodes[owner_id(node)], results[owner_id(node)]
         name = node.name
         if node.kind == USER_BLOCK:  # a nested model (the others are inlined): per port
             count = len(result.output_shapes)

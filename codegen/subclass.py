@@ -28,7 +28,7 @@ from .inline import written_out
 from .literals import call, literal
 from .naming import MODEL_ATTRIBUTES, RESERVED, Namer
 from .plan import Plan, Step
-from .precision import body_indent
+from .precision import FLOAT32, body_indent
 from .structure import pack_keyed
 
 CLASS_NAME = "CanvasModel"
@@ -137,6 +137,19 @@ def _build_method(plan: Plan) -> list[str]:
             f"{pad}{brackets[1]}", f"{pad}self.call(inputs)"]
 
 
+def _no_input_cast(plan: Plan) -> list[str]:
+    """Under mixed precision, `autocast=False`: a subclassed model casts its floating inputs
+    to the policy's compute dtype (float16) before call(), where a Functional model leaves
+    them to each layer (Keras turns its input conversion off), so the float32 output layers
+    fed by an Input saw float16-rounded values (outputs 5e-4 to 1e-3 from the build's)."""
+    if plan.policy == FLOAT32:
+        return []
+    pad = INDENT * 2
+    return [f"{pad}# Each layer casts its own inputs, as in a Functional model: the model",
+            f"{pad}# itself would round them all to the policy's float16 first.",
+            f'{pad}kwargs.setdefault("autocast", False)']
+
+
 def class_source(plan: Plan) -> str:
     """The keras.Model subclass: layers in __init__, build() on the inputs, call()."""
     writer = _Writer(plan)
@@ -146,6 +159,7 @@ def class_source(plan: Plan) -> str:
              f'{INDENT}"""The graph as a subclassed model: layers in __init__, wired in call()."""',
              "",
              f"{INDENT}def __init__(self, **kwargs):",
+             *_no_input_cast(plan),
              f"{INDENT * 2}super().__init__(**kwargs)",
              *writer.init, "", *_build_method(plan), "", *_call_signature(plan, writer.training),
              *writer.body,

@@ -126,7 +126,33 @@ SQUARER = {  # a nested Functional model whose output is an operation's
 }
 
 
+def site_output(nested_owner: bool) -> Document:
+    """A layer (a Dense, or the nested model `tower`) called on `a` and again on `b` by a
+    SharedCall: the call site is a model output, the owner's own call feeds `other`. A call
+    site makes no layer; its owner's is built in float32 (it stayed in the policy)."""
+    doc = Document()
+    if nested_owner:
+        doc.blocks["tower"] = copy.deepcopy(TOWER)
+    a, b = add_input(doc, "a", (None, 4)), add_input(doc, "b", (None, 4))
+    owner = add(doc, "UserBlock", "tower", {"block": "tower"}, [a]) if nested_owner \
+        else add(doc, "Dense", "shared", {"units": 3}, [a])
+    again = add(doc, "SharedCall", "again", {"layer": owner}, [b])
+    doc.outputs = [again, add(doc, "Dense", "other", {"units": 2}, [owner])]
+    return doc
+
+
+def output_on_input() -> Document:
+    """A float32 output layer fed by the Input itself: the subclassed model cast its inputs
+    to float16 before call() (a Functional model does not), off by 5e-4."""
+    doc = Document()
+    doc.outputs = [add(doc, "Dense", "head", {"units": 3}, [add_input(doc, "x", (None, 6))])]
+    return doc
+
+
 DOCS = {"block_is_output": block_is_output, "operation_leaves": operation_leaves,
+        "output_on_input": output_on_input,
+        "shared_site_output": lambda: site_output(False),
+        "nested_site_output": lambda: site_output(True),
         "nested_operation": lambda: nested_model(SQUARER, "squarer"), "two_outputs": two_way,
         "nested_blocks": nested_blocks, "block_twice": block_twice,
         "residual_inside": residual_inside,
@@ -137,6 +163,8 @@ DOCS = {"block_is_output": block_is_output, "operation_leaves": operation_leaves
 # the Keras layer that computes each model output, `model/layer` inside a nested model
 EXPECTED = {"block_is_output": {"mlp_head"}, "operation_leaves": {"blk_sq_float32"},
             "nested_operation": {"squarer/sq_float32", "other"},
+            "shared_site_output": {"shared", "other"}, "output_on_input": {"head"},
+            "nested_site_output": {"tower/embedding", "other"},
             "two_outputs": {"head", "two_way_prod"},
             "nested_blocks": {"outer_inner_last", "skip"}, "block_twice": {"second_head"},
             "residual_inside": {"stem_res_res_out"},
