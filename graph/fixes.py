@@ -19,6 +19,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       ends (wired in, feeding nothing) become its outputs
     move_output_here                  a layer added after a model output, feeding nothing:
                                       the model output moves to it
+    splice_into_wire                  a layer added beside a chain, feeding nothing, that
+                                      keeps its input's shape: put on the one other wire
+                                      of its input (`graph.splice_fix`)
     use_free_key, name_input_as_key   a dict key used twice; an Input keyed otherwise than
                                       its name (`graph.model_keys`)
     wire_from_open_end                a layer whose input is not wired: from the nearest
@@ -73,6 +76,7 @@ from .rank_kinds import FIX as RANK_FIX
 from .rank_kinds import LABEL as RANK_LABEL
 from .rank_kinds import fix_label as rank_label
 from .rank_kinds import use_rank_kind
+from .splice_fix import SPLICE_FIX, splice_into_wire, splice_label
 from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
 FIX_LABELS = {
@@ -87,6 +91,7 @@ FIX_LABELS = {
     **MODEL_LABELS,
     "wire_from_open_end": "Wire from where the graph ends",
     "move_output_here": "Make it the model output",
+    SPLICE_FIX: "Insert into the wire beside it",
     RANK_FIX: RANK_LABEL,
     KEY_FIX: KEY_LABEL,
 }
@@ -111,6 +116,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
         return wire_label(issue, doc) or FIX_LABELS[code]
     if code == RANK_FIX:
         return rank_label(issue)
+    if code == SPLICE_FIX:
+        return splice_label(issue, doc) or FIX_LABELS[code]
     return FIX_LABELS.get(code, code)
 
 
@@ -180,6 +187,7 @@ FIXES: dict[str, Callable] = {
     **MODEL_FIXES,
     WIRE_FIX: wire_from_open_end,
     "move_output_here": move_output_here,
+    SPLICE_FIX: splice_into_wire,
     RANK_FIX: use_rank_kind,
     KEY_FIX: wire_key_from_value,
 }
@@ -202,7 +210,7 @@ def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack,
     except KeyError:
         raise KeyError(f"Unknown fix {code!r}; expected one of {', '.join(FIXES)}") from None
     with stack.macro(FIX_LABELS[code]):
-        if code in PLACING:
+        if code in PLACING or code == SPLICE_FIX:
             return fix(doc, issue, stack, measure, sizes)
         return fix(doc, issue, stack)
 

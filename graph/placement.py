@@ -56,8 +56,8 @@ def direction_axis(doc: Document) -> int:
 
 
 def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
-            sizes: Mapping[str, Size] | None = None,
-            at: Point | None = None) -> tuple[Point | None, dict[str, Point]]:
+            sizes: Mapping[str, Size] | None = None, at: Point | None = None,
+            ignore: str | None = None) -> tuple[Point | None, dict[str, Point]]:
     """A place for a new node of `size` on the wire src -> dst, and the moves that make room.
 
     The new node sits after `src` in the direction the wire runs, centred on
@@ -77,6 +77,9 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     with room to spare the node goes there; on a wire to the next column, to the free
     place nearest the drop (a block dropped on a wrapped wire went midway between the
     columns, among other nodes).
+
+    `ignore` is a node placed already that is the one being put on the wire: it is no
+    obstacle to its own new place.
     """
     ps, pd = doc.position(src), doc.position(dst)
     if ps is None or pd is None:
@@ -103,14 +106,14 @@ def between(doc: Document, src: str, dst: str, size: Size = NODE_SIZE,
     new[along] = src_end + GAP if bend else src_end + (max(room, need) - size[along]) / 2
     if dropped and not bend and room > need:  # on a long wire: where it was dropped
         new[along] = min(max(dropped[along], src_end + GAP), pd[along] - GAP - size[along])
-    if not _covers(doc, rect_of((new[0], new[1]), size), moves, sizes):
+    if not _covers(doc, rect_of((new[0], new[1]), size), moves, sizes, ignore):
         return (float(new[0]), float(new[1])), moves
     before_dst = [0.0, 0.0]  # the wire's bend and label then lie before the new node
     before_dst[cross] = dst_mid - size[cross] / 2
     before_dst[along] = moves.get(dst, pd)[along] - GAP - size[along]
-    if not _covers(doc, rect_of((before_dst[0], before_dst[1]), size), moves, sizes):
+    if not _covers(doc, rect_of((before_dst[0], before_dst[1]), size), moves, sizes, ignore):
         return (float(before_dst[0]), float(before_dst[1])), moves
-    return _free_across(doc, (new[0], new[1]), size, moves, sizes, cross), moves
+    return _free_across(doc, (new[0], new[1]), size, moves, sizes, cross, ignore), moves
 
 
 def _wire_axis(doc: Document, ps: Point, pd: Point, src_size: Size) -> int:
@@ -125,9 +128,12 @@ def _wire_axis(doc: Document, ps: Point, pd: Point, src_size: Size) -> int:
 
 
 def _covers(doc: Document, rect: Rect, moves: Mapping[str, Point],
-            sizes: Mapping[str, Size] | None) -> bool:
-    """Whether `rect` meets a placed node of `doc`, the nodes in `moves` where they move to."""
+            sizes: Mapping[str, Size] | None, ignore: str | None = None) -> bool:
+    """Whether `rect` meets a placed node of `doc` (but `ignore`), the nodes in `moves`
+    where they move to."""
     for node_id in doc.nodes:
+        if node_id == ignore:
+            continue
         pos = moves.get(node_id) or doc.position(node_id)
         if pos is not None and overlaps(rect, rect_of(pos, size_of(sizes, node_id))):
             return True
@@ -135,14 +141,15 @@ def _covers(doc: Document, rect: Rect, moves: Mapping[str, Point],
 
 
 def _free_across(doc: Document, pos: Point, size: Size, moves: Mapping[str, Point],
-                 sizes: Mapping[str, Size] | None, cross: int) -> Point:
+                 sizes: Mapping[str, Size] | None, cross: int,
+                 ignore: str | None = None) -> Point:
     """`pos` moved on the `cross` axis (across the wire), to either side, by the least that
     puts a node of `size` there on no node (the nodes in `moves` where they move to)."""
     step = size[cross] / 4
     for k in range(1, 4000):  # a bounded walk: 1000 node widths to each side
         moved = list(pos)
         moved[cross] += step * ((k + 1) // 2) * (1 if k % 2 else -1)
-        if not _covers(doc, rect_of((moved[0], moved[1]), size), moves, sizes):
+        if not _covers(doc, rect_of((moved[0], moved[1]), size), moves, sizes, ignore):
             return (float(moved[0]), float(moved[1]))
     return pos
 

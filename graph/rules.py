@@ -25,6 +25,7 @@ from .param_fixes import TORCH_NAME_FIX
 from .script_names import TAKEN_CODE
 from .sizes import weight_size_issues
 from .spec import APPLICATION, INPUT, LAYER_SPECS, USER_BLOCK
+from .splice_fix import with_splice_fixes
 from .training_keys import CODE as KEYWORD_CODE
 from .training_schema import check_training
 
@@ -37,7 +38,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues = structure_issues(doc, index)
     left_out = left_out_ids(doc, index)  # the nodes whose errors block nothing (model_scope)
     issues += name_issues(doc, results, set(left_out))
-    issues += usage_issues(doc, index, left_out)
+    issues += with_splice_fixes(doc, results, usage_issues(doc, index, left_out))
     issues += output_issues(doc, results)
     issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)

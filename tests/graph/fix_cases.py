@@ -332,6 +332,19 @@ def after_output_case():
     return doc, ids[1], keras.Model(x, L.Activation("softmax")(L.Dense(4)(x)))
 
 
+def beside_chain_case():
+    """A BatchNormalization added after a Conv2D that feeds a pooling layer already: wired
+    from the Conv2D, feeding nothing."""
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
+                     "kernel_size": [3, 3]}), ("MaxPooling2D", {}), ("Flatten", {}),
+                     ("Dense", {"units": 2}))
+    norm = doc.add_node("BatchNormalization").id
+    doc.connect(Edge(ids[1], 0, norm, 0))
+    x = keras.Input((8, 8, 3))
+    y = L.BatchNormalization()(L.Conv2D(4, 3)(x))
+    return doc, ids[-1], keras.Model(x, L.Dense(2)(L.Flatten()(L.MaxPooling2D()(y))))
+
+
 def keyed_inputs_case(keys):
     """Two Inputs in a dict keyed as `keys` says (a key used twice, or one that is not the
     Input's name), concatenated into a Dense."""
@@ -464,6 +477,7 @@ CASES = {
     "use_suggested_name": loss_typo_case,
     "wire_from_open_end": stray_case,
     "move_output_here": after_output_case,
+    "splice_into_wire": beside_chain_case,
     "use_free_key": lambda: keyed_inputs_case(["b", "b"]),
     "name_input_as_key": lambda: keyed_inputs_case(["a", "features"]),
 }
