@@ -29,7 +29,7 @@ from .csv_columns import (
     numbers,
     read_table,
 )
-from .data import DataError, Dataset, adapt_labels, label_form
+from .data import DataError, Dataset, adapt_data, label_form
 from .dataset import single_pair
 
 
@@ -124,7 +124,7 @@ def csv_data(rest: str, doc: Document, analysis: Analysis | None = None,
                     out.name: f"column {target!r} of {path}"}
     if classes is not None:
         data.class_names[out.name] = classes
-    return adapt_labels(doc, data, analysis)
+    return adapt_data(doc, data, analysis)
 
 
 def csv_target(rest: str, doc: Document) -> tuple[list[str], int, str, np.ndarray, list | None]:

@@ -33,6 +33,7 @@ from kerascanvas.graph.validate import Analysis
 from . import datafiles
 from .data_heads import NpzHeads, npy_head
 from .dataset import DataError, Dataset, checked_header
+from .input_ranks import adapt_input_ranks
 from .label_forms import (  # noqa: F401 - public here too
     adapt_labels,
     label_form,
@@ -78,7 +79,14 @@ def load_data(spec: str, doc: Document, seed: int | None = None,
             "Expected a data spec: synthetic[:N], sklearn:NAME, FILE.npz or X.npy,Y.npy. "
             f"Received: {spec!r}")
     data.source = spec
-    return adapt_labels(doc, data, analysis)
+    return adapt_data(doc, data, analysis)
+
+
+def adapt_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -> Dataset:
+    """`data` as the model takes it: each Input's arrays at its rank, a last axis of 1
+    added or dropped as Keras does (`runtime.input_ranks`), and the labels in the form
+    each output's loss expects (`adapt_labels`)."""
+    return adapt_labels(doc, adapt_input_ranks(doc, data), analysis)
 
 
 def load_preview(spec: str, doc: Document, seed: int | None = None,
@@ -96,7 +104,7 @@ def load_preview(spec: str, doc: Document, seed: int | None = None,
     if kind != "synthetic" and spec.strip().endswith((".npz", ".npy")):
         data, count = _file_heads(spec.strip(), doc, head)
         data.source = spec.strip()
-        return adapt_labels(doc, data, analysis), count
+        return adapt_data(doc, data, analysis), count
     if kind != "synthetic":
         data = load_data(spec, doc, seed, analysis)
         count = data.num_samples
@@ -105,7 +113,7 @@ def load_preview(spec: str, doc: Document, seed: int | None = None,
     count = _count(arg or str(DEFAULT_SYNTHETIC), spec.strip())
     data = Dataset(synthetic_inputs(doc, min(head, count), seed),
                    synthetic_labels(doc, count, seed, analysis), source=spec.strip())
-    return adapt_labels(doc, data, analysis), count if data.x else 0  # as `Dataset.num_samples`
+    return adapt_data(doc, data, analysis), count if data.x else 0  # as `Dataset.num_samples`
 
 
 def _file_heads(spec: str, doc: Document, head: int) -> tuple[Dataset, int]:
