@@ -12,6 +12,8 @@ different step, Keras' own against the executor's, rounds differently: see READM
 
 from __future__ import annotations
 
+import runpy
+
 import keras
 import numpy as np
 import pytest
@@ -64,6 +66,32 @@ def test_the_script_trains_the_weights_the_run_trains(name, precision, executor,
     pairs = zip(run_model.weights, script_model.weights, strict=True)
     for ours, theirs in pairs:
         assert ours.path == theirs.path
+        np.testing.assert_allclose(np.asarray(theirs.numpy(), "float64"),
+                                   np.asarray(ours.numpy(), "float64"), rtol=0, atol=TOLERANCE,
+                                   err_msg=ours.path)
+
+
+@pytest.mark.parametrize("style", ["functional", "subclass"])
+def test_grey_images_without_their_channel_axis_train_alike(style, tmp_path, monkeypatch):
+    """An .npz of (n, 8, 8) images for an Input of (8, 8, 1), which Keras' functional
+    models take: the run and the script of either style train the same weights (the
+    subclassed model refused the arrays)."""
+    rng = np.random.default_rng(3)
+    path = tmp_path / "grey.npz"
+    np.savez(path, x=rng.random((40, 8, 8)).astype("float32"), y=rng.integers(0, 10, 40))
+    doc = example("digits_cnn")
+    doc.training = {**doc.training, "data": str(path), "epochs": 1, "seed": 7,
+                    "validation_split": 0.25}
+    keras.config.set_dtype_policy("float32")
+    run_model = trained_by_run(doc)
+    script = tmp_path / "train.py"
+    script.write_text(generate(doc, style=style, script=True), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    names = runpy.run_path(str(script), run_name="generated_script")
+    names["main"](["--save", "script.keras"])
+    classes = {"CanvasModel": names["CanvasModel"]} if style == "subclass" else None
+    script_model = keras.models.load_model(tmp_path / "script.keras", custom_objects=classes)
+    for ours, theirs in zip(run_model.weights, script_model.weights, strict=True):
         np.testing.assert_allclose(np.asarray(theirs.numpy(), "float64"),
                                    np.asarray(ours.numpy(), "float64"), rtol=0, atol=TOLERANCE,
                                    err_msg=ours.path)
