@@ -105,6 +105,7 @@ class Program:
         graph = functional(model)
         self.slots: dict[int, int] = {id(t): i for i, t in enumerate(graph.inputs)}
         self.input_names = [t.name for t in graph.inputs]
+        self.input_shapes = [tuple(t.shape) for t in graph.inputs]
         self.steps: list[tuple] = []
         self.lowered: list[str] = []
         for depth in sorted(graph._nodes_by_depth, reverse=True):
@@ -156,6 +157,9 @@ class Program:
         else:
             flat = inputs if isinstance(inputs, list | tuple) else [inputs]
         values[:len(flat)] = flat
+        for i, shape in enumerate(self.input_shapes):
+            if values[i] is not None and values[i].ndim != len(shape):
+                values[i] = _keras_rank(values[i], shape)
         for fn, kind, ins, outs in self.steps:
             if kind == 0:
                 out = fn(values[ins])
@@ -179,3 +183,14 @@ class Program:
         args, kwargs = arguments.fill_in(table)
         kwargs.pop("training", None)
         return fn(*args, **kwargs)
+
+
+def _keras_rank(x, shape: tuple):
+    """`x` with a last axis of 1 dropped or added to the rank of an Input of `shape`
+    (batch included), as Keras' functional model does before its layers run
+    (`Functional._adjust_input_rank`); other ranks are left to the first layer to refuse."""
+    if x.ndim == len(shape) + 1 and x.shape[-1] == 1:
+        return x.squeeze(-1)
+    if x.ndim == len(shape) - 1 and shape[-1] == 1:
+        return x.unsqueeze(-1)
+    return x

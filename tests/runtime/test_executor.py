@@ -119,6 +119,24 @@ def test_multi_input_multi_output_with_loss_weights():
     assert set(ours.history_.history) == set(theirs.history_.history)
 
 
+@pytest.mark.parametrize("axis", ["missing", "extra"])
+def test_inputs_one_axis_of_1_away_train_as_under_fit(axis):
+    """Keras' functional model adds (or drops) a last axis of 1 an input array lacks (has):
+    the direct forward pass fed (n, 6, 6) to a Conv2D built for (6, 6, 1) and failed."""
+    def grey_model():
+        inputs = keras.Input((6, 6, 1) if axis == "missing" else (6, 6))
+        conv = L.Conv2D if axis == "missing" else L.Conv1D
+        x = L.Flatten()(conv(3, 3, activation="relu")(inputs))
+        return keras.Model(inputs, L.Dense(3, activation="softmax")(x))
+
+    x, y = data()
+    x = x[..., 0] if axis == "missing" else x[..., :1]
+    theirs, ours = fit_both(grey_model, {"loss": "sparse_categorical_crossentropy"},
+                            {"x": x, "y": y, "batch_size": 16, "epochs": 2},
+                            OPTIMIZERS["adam"])
+    assert_same(theirs, ours)
+
+
 def dict_model():
     """Dict inputs and outputs whose keys are not the Input layers' names (Keras allows it)."""
     a, b = keras.Input((5,), name="a_in"), keras.Input((4,), name="b_in")
