@@ -14,6 +14,7 @@ rule is run again on the inputs as they would be after the fix (see
     set_padding_same                  a kernel or pool window larger than its input
     set_channels_last/_first          a layer reading its input in the other layout
     drop_batch_axis                   an Input whose shape includes the batch axis
+    add_channel_axis                  an Input whose shape lacks a last axis of 1
     set_state_size                    a recurrent layer's initial state of another size
                                       (units or filters set to the state's)
 """
@@ -104,6 +105,28 @@ def batch_axis_port(spec: LayerSpec, params: dict, inputs: list[Shape],
         if direct and (len(shape) >= 5 or (len(shape) == 4 and shape[1] is None)):
             trial = list(inputs)
             trial[port] = (shape[0], *shape[2:])
+            if accepts(spec, params, trial):
+                return port
+    return None
+
+
+CHANNELS = (1, 3, 4)  # a last axis of these sizes reads as grey, RGB or RGBA channels
+
+
+def channel_axis_port(spec: LayerSpec, params: dict, inputs: list[Shape],
+                      from_input: list[bool]) -> int | None:
+    """The port fed straight by an Input that lacks a last axis of 1, shown by the rule
+    accepting that input with the axis (Input(shape=(28, 28)) of grey images into a
+    Conv2D, Input(shape=(64,)) of a series into an LSTM); None when there is none. Not
+    for a layer reading channels first (Keras adds that axis to the data last), nor for
+    an Input whose last axis reads as channels already (1, 3 or 4: RGB images into a
+    Conv3D are a Conv2D's, not a volume's)."""
+    if params.get("data_format") == "channels_first":
+        return None
+    for port, (shape, direct) in enumerate(zip(inputs, from_input, strict=False)):
+        if direct and len(shape) >= 2 and shape[-1] not in CHANNELS:
+            trial = list(inputs)
+            trial[port] = (*shape, 1)
             if accepts(spec, params, trial):
                 return port
     return None

@@ -70,7 +70,7 @@ from .key_fix import FIX as KEY_FIX
 from .key_fix import LABEL as KEY_LABEL
 from .key_fix import wire_key_from_value
 from .model_keys import MODEL_FIXES, MODEL_LABELS
-from .param_fixes import PARAM_FIXES, PARAM_LABELS
+from .param_fixes import PARAM_FIXES, PARAM_LABELS, channel_axis_label
 from .placement import Measure, Size
 from .rank_kinds import FIX as RANK_FIX
 from .rank_kinds import LABEL as RANK_LABEL
@@ -116,6 +116,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
         return wire_label(issue, doc) or FIX_LABELS[code]
     if code == RANK_FIX:
         return rank_label(issue)
+    if code == "add_channel_axis" and issue is not None and doc is not None:
+        return channel_axis_label(issue, doc) or FIX_LABELS[code]
     if code == SPLICE_FIX:
         return splice_label(issue, doc) or FIX_LABELS[code]
     return FIX_LABELS.get(code, code)

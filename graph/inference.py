@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from . import branch_padding, nested, rank_kinds
-from .diagnose import batch_axis_port, diagnose_shape_error
+from .diagnose import batch_axis_port, channel_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ShapeError
 from .index import GraphIndex
@@ -105,8 +105,12 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         direct = [e.src in doc.nodes and doc.nodes[e.src].kind == "Input"
                   for e in sorted(edges, key=lambda e: e.dst_port)]
         batch = batch_axis_port(spec, params, list(shapes), direct)
+        channel = None if batch is not None else \
+            channel_axis_port(spec, params, list(shapes), direct)
         if batch is not None:  # the likelier mistake than a layer missing
             port, fixes = batch, ("drop_batch_axis", *fixes)
+        elif channel is not None:  # grey images typed without their channel axis
+            port, fixes = channel, ("add_channel_axis", *fixes)
         issue = _with_rank_kind(doc, _issue(node, found.message, found.code, port,
                                             fixes=fixes), node, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
@@ -131,8 +135,10 @@ def _with_rank_kind(doc: Document, issue: Issue, node: Node,
     kind = rank_kinds.fitting_variant(doc, node, results)
     if kind is None:
         return issue
-    # Conv2D on Input((32, 28, 28, 1)): a batch axis typed in stays the likelier mistake
-    first = issue.fixes[:1] if issue.fixes[:1] == ("drop_batch_axis",) else ()
+    # Conv2D on Input((32, 28, 28, 1)) or on Input((28, 28)): an axis typed in or left out
+    # of the Input stays the likelier mistake
+    first = issue.fixes[:1] if issue.fixes[:1] in (("drop_batch_axis",),
+                                                   ("add_channel_axis",)) else ()
     return replace(issue, fixes=(*first, rank_kinds.FIX, *issue.fixes[len(first):]),
                    data={**issue.data, "kind": kind})
 

@@ -100,6 +100,29 @@ def drop_batch_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     return [source.id]
 
 
+def add_channel_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Give the Input that feeds the issue's port a last axis of 1 (grey images typed
+    (28, 28) into a Conv2D); Keras feeds such an Input from arrays without that axis."""
+    edge = edge_into(doc, issue.node, issue.port or 0)
+    source = doc.node(edge.src)
+    shape = source.params.get("shape")
+    if source.kind != "Input" or not isinstance(shape, list | tuple) or not shape:
+        raise DocumentError(f"{source.name!r} is not an Input with a shape of one or more "
+                            f"axes (its shape: {shape!r})")
+    stack.push(cmd.SetParam(doc, source.id, "shape", [*shape, 1]))
+    return [source.id]
+
+
+def channel_axis_label(issue, doc: Document | None) -> str | None:
+    """"Add a last axis of 1 to the Input's shape: (28, 28, 1)", the shape it gets, where
+    `doc` says which Input that is; else None."""
+    try:
+        shape = doc.node(edge_into(doc, issue.node, issue.port or 0).src).params["shape"]
+        return f"Add a last axis of 1 to the Input's shape: {tuple([*shape, 1])}"
+    except (AttributeError, DocumentError, KeyError, TypeError):
+        return None
+
+
 def set_state_size(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
     """Set a recurrent layer's units (filters) to the size of the state on the issue's port."""
     from .validate import analyze
@@ -187,6 +210,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "set_channels_last": _set_data_format("channels_last"),
     "set_channels_first": _set_data_format("channels_first"),
     "drop_batch_axis": drop_batch_axis,
+    "add_channel_axis": add_channel_axis,
     "set_state_size": set_state_size,
     "set_softmax": _set_activation("softmax"),
     "set_sigmoid": _set_activation("sigmoid"),
@@ -205,6 +229,7 @@ PARAM_LABELS = {
     "set_channels_last": "Set data_format to channels_last",
     "set_channels_first": "Set data_format to channels_first",
     "drop_batch_axis": "Drop the batch axis from the Input's shape",
+    "add_channel_axis": "Add a last axis of 1 to the Input's shape",
     "set_state_size": "Size the layer to its initial state",
     "set_softmax": "Set activation to softmax",
     "set_sigmoid": "Set activation to sigmoid",

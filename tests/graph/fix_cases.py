@@ -185,6 +185,14 @@ def batch_axis_case(shape):
     return doc, ids[-1], keras.Model(x, L.Conv2D(4, 3)(x))
 
 
+def channel_axis_case(shape, kind, params, layer):
+    """An Input of grey images (or a series) typed without its last axis of 1, into a layer
+    that needs it."""
+    doc, ids = chain(("Input", {"shape": list(shape)}), (kind, params))
+    x = keras.Input((*shape, 1))
+    return doc, ids[-1], keras.Model(x, layer(x))
+
+
 def layout_case(shape, data_format, fixed):
     """A Conv2D reading its image in the other layout than the image has."""
     doc, ids = chain(("Input", {"shape": list(shape)}), ("Conv2D", {
@@ -446,6 +454,11 @@ CASES = {
         (3, 5)),
     "drop_batch_axis": lambda: batch_axis_case((32, 28, 28, 1)),
     "drop_batch_axis-none": lambda: batch_axis_case((None, 8, 8, 3)),
+    "add_channel_axis": lambda: channel_axis_case(
+        (28, 28), "Conv2D", {"filters": 4, "kernel_size": [3, 3]}, L.Conv2D(4, 3)),
+    "add_channel_axis-lstm": lambda: channel_axis_case((12,), "LSTM", {"units": 3}, L.LSTM(3)),
+    "add_channel_axis-pool": lambda: channel_axis_case(
+        (8, 8), "MaxPooling2D", {}, L.MaxPooling2D()),
     "set_channels_last": lambda: layout_case((28, 28, 1), "channels_first", "channels_last"),
     "set_channels_first": lambda: layout_case((1, 28, 28), "channels_last", "channels_first"),
     "insert_projection": lambda: projection_case(1),

@@ -7,7 +7,7 @@ import pytest
 from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.diagnose import diagnose_shape_error
 from kerascanvas.graph.document import Document, Edge
-from kerascanvas.graph.fixes import FIXES, apply_fix, expand_block
+from kerascanvas.graph.fixes import FIXES, apply_fix, expand_block, fix_label
 from kerascanvas.graph.projectfile import dumps
 from kerascanvas.graph.spec import get_spec
 from kerascanvas.graph.validate import analyze
@@ -122,6 +122,18 @@ def test_a_batch_axis_or_a_layout_is_offered_before_the_layers_that_would_hide_i
     doc.outputs = [conv]
     (issue,) = analyze(doc).issues
     assert issue.fixes[0] == "drop_batch_axis" and issue.port == 0
+    doc, conv, _ = CASES["add_channel_axis"]()  # grey images typed as (28, 28)
+    doc.outputs = [conv]
+    (issue,) = analyze(doc).issues
+    assert issue.fixes[:2] == ("add_channel_axis", "use_rank_kind") and issue.port == 0
+    assert fix_label("add_channel_axis", issue, doc) == \
+        "Add a last axis of 1 to the Input's shape: (28, 28, 1)"
+    for shape, kind in (((28, 28, 3), "Conv3D"), ((100, 3), "Conv2D")):  # channels already
+        doc, ids = chain(("Input", {"shape": list(shape)}),
+                         (kind, {"filters": 2, "kernel_size": 1}))
+        doc.outputs = [ids[-1]]
+        (issue,) = analyze(doc).issues
+        assert "add_channel_axis" not in issue.fixes, shape
     doc, conv, _ = layout_case((28, 28, 1), "channels_first", "channels_last")
     doc.outputs = [conv]
     (issue,) = analyze(doc).issues

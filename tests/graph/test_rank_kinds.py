@@ -62,9 +62,10 @@ def test_a_layer_on_the_input_of_another_variant_is_changed_to_one_that_fits(kin
     issues = [i for i in analyze(doc).issues if i.node == node.id and i.severity == "error"]
     assert issues, f"{kind} on {shape} is refused by Keras, not by validation"
     issue = issues[0]
-    # first, or after dropping a batch axis where the Input feeds it directly (its first
-    # dim may be a batch typed into the shape)
-    fixes = issue.fixes[1:] if issue.fixes[0] == "drop_batch_axis" else issue.fixes
+    # first, or after dropping a batch axis or adding a channel axis where the Input feeds
+    # it directly (its first dim may be a batch typed into the shape, its last may lack)
+    fixes = issue.fixes[1:] if issue.fixes[0] in ("drop_batch_axis", "add_channel_axis") \
+        else issue.fixes
     assert fixes[0] == FIX, issue
     fixed = issue.data["kind"]
     assert fixed in rank_variants(kind)
