@@ -31,7 +31,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
     use_rank_kind                     a 1D/2D/3D layer of the wrong variant (Conv1D on
                                       images): change it to the one that fits
                                       (`graph.rank_kinds`)
-    set_units_to_labels,              labels a run refused (`graph.data_fixes`)
+    set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
+                                      return_sequences_on for recurrent layers stacked
+                                      without it (LSTM -> LSTM: `graph.sequence_fix`)
     use_categorical_loss, ...
     set_padding_same, drop_batch_axis,  one setting changed: a param of the node at fault,
     set_softmax, use_binary_loss, ...   of its Input, or the training settings
@@ -76,6 +78,8 @@ from .rank_kinds import FIX as RANK_FIX
 from .rank_kinds import LABEL as RANK_LABEL
 from .rank_kinds import fix_label as rank_label
 from .rank_kinds import use_rank_kind
+from .sequence_fix import FIX as SEQUENCE_FIX
+from .sequence_fix import sequence_label
 from .splice_fix import SPLICE_FIX, splice_into_wire, splice_label
 from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
@@ -118,6 +122,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
         return rank_label(issue)
     if code == "add_channel_axis" and issue is not None and doc is not None:
         return channel_axis_label(issue, doc) or FIX_LABELS[code]
+    if code == SEQUENCE_FIX:
+        return sequence_label(issue, doc) or FIX_LABELS[code]
     if code == SPLICE_FIX:
         return splice_label(issue, doc) or FIX_LABELS[code]
     return FIX_LABELS.get(code, code)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from . import branch_padding, nested, rank_kinds
+from . import branch_padding, nested, rank_kinds, sequence_fix
 from .diagnose import batch_axis_port, channel_axis_port, diagnose_shape_error
 from .document import Document, Edge, Node
 from .errors import ShapeError
@@ -113,6 +113,7 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
             port, fixes = channel, ("add_channel_axis", *fixes)
         issue = _with_rank_kind(doc, _issue(node, found.message, found.code, port,
                                             fixes=fixes), node, results)
+        issue = _with_sequences(doc, issue, spec, params, shapes, edges, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
                                                                      params.get("block")):
             issue = replace(issue, fixes=(nested.FUNCTIONAL_FIX, *fixes),
@@ -141,6 +142,19 @@ def _with_rank_kind(doc: Document, issue: Issue, node: Node,
                                                    ("add_channel_axis",)) else ()
     return replace(issue, fixes=(*first, rank_kinds.FIX, *issue.fixes[len(first):]),
                    data={**issue.data, "kind": kind})
+
+
+def _with_sequences(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
+                    edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
+    """A layer that needs a sequence fed a recurrent layer's last step (LSTM -> LSTM):
+    turning on that layer's return_sequences is offered first (`graph.sequence_fix`)."""
+    if issue.code != "rank_mismatch":
+        return issue
+    named = sequence_fix.sequence_source(doc, spec, params, list(shapes), edges, results)
+    if named is None:
+        return issue
+    return replace(issue, port=0, fixes=(sequence_fix.FIX, *issue.fixes),
+                   data={**issue.data, **named})
 
 
 def _with_branch_padding(doc: Document, issue: Issue, spec: LayerSpec, params: dict,
