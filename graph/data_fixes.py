@@ -9,6 +9,11 @@ graph or the settings:
                           classes than units: the units the ids need
     use_categorical_loss  one-hot label rows under a sparse loss: categorical
                           cross-entropy, which takes them
+    use_sparse_loss       class ids under binary cross-entropy on an output of several
+                          units (Dense(2) with softmax, labels 0/1): sparse categorical
+                          cross-entropy
+    set_units_to_label_size  regression (or 0/1) labels of another size than the output
+                          (3 targets, Dense(1)): the units of their size
     return_sequences_off  an output with a time axis the labels lack (an LSTM left with
                           return_sequences=True before the classifier): switch it off
     return_sequences_on   labels per time step, an output with none: switch it on
@@ -67,6 +72,11 @@ def use_categorical_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
     set_output_loss(doc, issue.node, "categorical_crossentropy", stack)
 
 
+def use_sparse_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Train the output with sparse categorical cross-entropy, which takes class ids."""
+    set_output_loss(doc, issue.node, "sparse_categorical_crossentropy", stack)
+
+
 def _set_return_sequences(value: bool):
     def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
         node_id = issue.data.get("layer")
@@ -100,6 +110,8 @@ def set_input_to_images(doc: Document, issue, stack: cmd.UndoStack) -> None:
 DATA_FIXES: dict[str, Callable] = {
     "set_units_to_labels": set_units_to_labels,
     "use_categorical_loss": use_categorical_loss,
+    "use_sparse_loss": use_sparse_loss,
+    "set_units_to_label_size": set_units_to_labels,
     "return_sequences_off": _set_return_sequences(False),
     "return_sequences_on": _set_return_sequences(True),
     "set_input_to_images": set_input_to_images,
@@ -107,6 +119,8 @@ DATA_FIXES: dict[str, Callable] = {
 DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
     "use_categorical_loss": "Use categorical_crossentropy",
+    "use_sparse_loss": "Use sparse_categorical_crossentropy",
+    "set_units_to_label_size": "Set units to the labels' size",
     "return_sequences_off": "Turn off return_sequences",
     "return_sequences_on": "Turn on return_sequences",
     "set_input_to_images": "Shape the Input for the images",

@@ -125,7 +125,8 @@ def fixable_labels(doc: Document, out) -> frozenset[str]:
     if out.port != 0:
         return frozenset()
     sized = any(p.name == "units" for p in doc.nodes[out.id].spec.params)
-    return frozenset({"use_categorical_loss", *(("set_units_to_labels",) if sized else ())})
+    return frozenset({"use_categorical_loss", "use_sparse_loss",
+                      *(("set_units_to_labels",) if sized else ())})
 
 
 def _recurrent(doc: Document, out, results) -> tuple | None:
@@ -217,6 +218,8 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
     if not _takes(out, got, sparse=False):
         want = "one-hot rows" if form == "onehot" else "labels"
         fixes, data, advice = _label_fix(out, got, False, source, dense)
+        if not fixes:
+            fixes, data, advice = _form_fix(out, labels, form, fixable)
         return [_issue(node, f"Output {node.name!r} gives shape {fmt(out)}, so {loss} needs "
                              f"{want} of shape {fmt(out[1:])} per sample. The {part} "
                              f"labels{origin} have shape {fmt(got)} per sample{advice}",
@@ -226,6 +229,30 @@ def _check_labels(node, ys: dict, loss, out: tuple | None, part: str,
                              f"The {part} labels{origin} hold values in {_value_range(labels)}",
                        "label_range")]
     return []
+
+
+def _form_fix(out: tuple, labels: np.ndarray, form: str,
+              fixable: frozenset[str]) -> tuple[tuple, dict, str]:
+    """(fixes, data, advice) for labels of a plain other form than the output gives:
+
+    * class ids under binary cross-entropy on an output of several units (Dense(2) with
+      softmax, labels 0/1): sparse categorical cross-entropy, which takes them;
+    * regression or 0/1 labels of another size than the output's last axis (3 targets,
+      Dense(1)): the units of the labels' size.
+    """
+    got = tuple(labels.shape[1:])
+    units = out[-1]
+    if form == "binary" and "use_sparse_loss" in fixable and units and units >= 2 and \
+            _takes(out, got, sparse=True) and labels.size and _integral(labels) and \
+            labels.min() >= 0 and labels.max() < units:
+        return ("use_sparse_loss",), {}, (
+            f". These are class ids, which sparse_categorical_crossentropy takes over the "
+            f"{units} units")
+    if form in ("binary", "regression") and "set_units_to_labels" in fixable and \
+            len(got) == len(out) - 1 and got and _same_shape(tuple(out[1:-1]), got[:-1]):
+        return ("set_units_to_label_size",), {"units": int(got[-1])}, (
+            f"; the output needs {got[-1]} units for these labels")
+    return (), {}, ""
 
 
 def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,

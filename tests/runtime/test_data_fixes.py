@@ -191,3 +191,67 @@ def test_no_flatten_fix_where_flattening_does_not_fit_the_labels():
     data = Dataset(data.x, {"out": np.zeros((len(data.y["out"]), 3), "float32")})
     (issue,) = check_data(doc, data)
     assert issue.code == "label_shape" and issue.fixes == () and issue.port is None
+
+
+def vector_model(units, activation, loss):
+    """features (5) -> Dense(units): the model output."""
+    from tests.runtime.test_build import graph
+
+    doc = graph([("features", "Input", {"shape": [5]}),
+                 ("out", "Dense", {"units": units, "activation": activation})],
+                [("features", "out")], ["out"])
+    doc.training = {"loss": loss}
+    return doc
+
+
+def fits_after(doc, data, issue, fix) -> None:
+    """The fix makes the data fit, and Keras trains an epoch on it; undo restores."""
+    from kerascanvas.graph.projectfile import dumps
+    from kerascanvas.graph.training import resolve_training
+
+    stack, text = UndoStack(), dumps(doc)
+    apply_fix(doc, issue, fix, stack)
+    assert check_data(doc, data) == []
+    model = build_model(doc)
+    model.compile("adam", resolve_training(doc)["loss"]["out"])
+    history = model.fit(data.x["features"], data.y["out"], epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+    stack.undo()
+    assert dumps(doc) == text
+
+
+RNG = np.random.default_rng(4)
+FEATURES = RNG.random((32, 5)).astype("float32")
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid"])
+def test_class_ids_under_binary_cross_entropy_on_two_units_use_the_sparse_loss(activation):
+    doc = vector_model(2, activation, "binary_crossentropy")
+    data = Dataset({"features": FEATURES}, {"out": RNG.integers(0, 2, 32)})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_shape" and issue.fixes == ("use_sparse_loss",)
+    assert "sparse_categorical_crossentropy takes" in issue.message
+    fits_after(doc, data, issue, "use_sparse_loss")
+
+
+@pytest.mark.parametrize("loss, labels", [
+    ("mse", RNG.random((32, 3)).astype("float32")),  # three targets on one unit
+    ("mae", RNG.random((32, 1)).astype("float32")),  # one target on four units
+    ("binary_crossentropy", RNG.integers(0, 2, (32, 3)).astype("float32")),  # 3 flags
+])
+def test_labels_of_another_size_set_the_units_to_it(loss, labels):
+    doc = vector_model(1 if labels.shape[1] != 1 else 4, "sigmoid", loss)
+    data = Dataset({"features": FEATURES}, {"out": labels})
+    (issue,) = check_data(doc, data)
+    assert issue.fixes == ("set_units_to_label_size",) and issue.data == {
+        "units": labels.shape[1]}
+    fits_after(doc, data, issue, "set_units_to_label_size")
+    apply_fix(doc, issue, "set_units_to_label_size", UndoStack())
+    assert doc.find("out").params["units"] == labels.shape[1]
+
+
+def test_no_sparse_loss_for_ids_beyond_the_units_or_fractions():
+    doc = vector_model(2, "softmax", "binary_crossentropy")
+    for labels in (np.arange(32) % 3, RNG.random(32).astype("float32")):
+        (issue,) = check_data(doc, Dataset({"features": FEATURES}, {"out": labels}))
+        assert issue.fixes == ()
