@@ -21,6 +21,9 @@ graph or the settings:
                           take its images (an unknown height, 2 channels): the Input
                           keeps what it knows and takes the rest from the first image
 
+    set_input_to_data     an input array whose samples have another shape than its Input
+                          (flat (784,) for (28, 28) images): the Input takes the data's
+
 The runtime puts what the fix needs in the issue's data ("units"; "layer", the node id
 of the recurrent layer), where the fix reads it (`recurrent_source` finds that layer).
 Pure.
@@ -107,6 +110,32 @@ def set_input_to_images(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetParam(doc, issue.node, "shape", shape))
 
 
+def data_dims(issue) -> list[int] | None:
+    """The sample shape the issue's data reads from the input array ("28,28"), or None."""
+    text = issue.data.get("dims") if issue is not None else None
+    try:
+        dims = [int(d) for d in str(text).split(",")]
+    except ValueError:
+        return None
+    return dims if text and all(d > 0 for d in dims) else None
+
+
+def set_input_to_data(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Give the Input the sample shape of its data array (the issue's "dims")."""
+    dims = data_dims(issue)
+    node = doc.nodes.get(issue.node)
+    if dims is None or node is None or node.kind != INPUT:
+        raise DocumentError(f"the issue names no Input and data shape to give it (node "
+                            f"{issue.node!r}, data: {dict(issue.data)})")
+    stack.push(cmd.SetParam(doc, issue.node, "shape", dims))
+
+
+def input_to_data_label(issue) -> str | None:
+    """"Set the Input's shape to (28, 28)", the data's sample shape; None if unknown."""
+    dims = data_dims(issue)
+    return f"Set the Input's shape to the data's: {tuple(dims)}" if dims else None
+
+
 DATA_FIXES: dict[str, Callable] = {
     "set_units_to_labels": set_units_to_labels,
     "use_categorical_loss": use_categorical_loss,
@@ -115,6 +144,7 @@ DATA_FIXES: dict[str, Callable] = {
     "return_sequences_off": _set_return_sequences(False),
     "return_sequences_on": _set_return_sequences(True),
     "set_input_to_images": set_input_to_images,
+    "set_input_to_data": set_input_to_data,
 }
 DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
@@ -124,4 +154,5 @@ DATA_LABELS = {
     "return_sequences_off": "Turn off return_sequences",
     "return_sequences_on": "Turn on return_sequences",
     "set_input_to_images": "Shape the Input for the images",
+    "set_input_to_data": "Set the Input's shape to the data's",
 }

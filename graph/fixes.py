@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import commands as cmd
-from .data_fixes import DATA_FIXES, DATA_LABELS
+from .data_fixes import DATA_FIXES, DATA_LABELS, input_to_data_label
 from .document import Document, Edge, output_entry
 from .errors import DocumentError
 from .insert_layers import (  # noqa: F401 - public here too
@@ -122,6 +122,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
         return rank_label(issue)
     if code == "add_channel_axis" and issue is not None and doc is not None:
         return channel_axis_label(issue, doc) or FIX_LABELS[code]
+    if code == "set_input_to_data":
+        return input_to_data_label(issue) or FIX_LABELS[code]
     if code == SEQUENCE_FIX:
         return sequence_label(issue, doc) or FIX_LABELS[code]
     if code == SPLICE_FIX:

@@ -102,7 +102,9 @@ def _check_input(doc: Document, node, xs: dict, part: str, origin: str = "") -> 
     if not _same_shape(expected, got):
         return [_issue(node, f"Input {node.name!r} expects samples of shape {fmt(expected)}, "
                              f"but the {part} array{origin} has samples of shape {fmt(got)} "
-                             f"(array shape {fmt(arr.shape)})", "data_shape")]
+                             f"(array shape {fmt(arr.shape)})", "data_shape",
+                       ("set_input_to_data",) if got else (),
+                       {"dims": ",".join(map(str, got))} if got else None)]
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         return [_issue(node, f"The {part} array{origin} for input {node.name!r} holds NaN or "
                              f"infinite values", "data_nan")]

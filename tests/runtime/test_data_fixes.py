@@ -255,3 +255,24 @@ def test_no_sparse_loss_for_ids_beyond_the_units_or_fractions():
     for labels in (np.arange(32) % 3, RNG.random(32).astype("float32")):
         (issue,) = check_data(doc, Dataset({"features": FEATURES}, {"out": labels}))
         assert issue.fixes == ()
+
+
+def test_an_input_array_of_another_sample_shape_shapes_the_input_so():
+    """RGB images (8, 8, 3) for an Input typed (8, 8, 1): the Input takes the data's
+    shape, the check passes and Keras trains on the arrays it refused."""
+    doc = classifier(units=3, loss="sparse_categorical_crossentropy")
+    images = RNG.random((16, 8, 8, 3)).astype("float32")
+    data = Dataset({"image": images}, {"out": np.arange(16) % 3})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "data_shape" and issue.fixes == ("set_input_to_data",)
+    from kerascanvas.graph.fixes import fix_label
+
+    assert fix_label("set_input_to_data", issue, doc) == \
+        "Set the Input's shape to the data's: (8, 8, 3)"
+    apply_fix(doc, issue, "set_input_to_data", UndoStack())
+    assert doc.find("image").params["shape"] == [8, 8, 3]
+    assert check_data(doc, data) == []
+    keras_trains(doc, data)
+    with pytest.raises(DocumentError, match="names no Input"):
+        apply_fix(doc, dataclasses.replace(issue, data={"dims": "x"}), "set_input_to_data",
+                  UndoStack())
