@@ -33,17 +33,19 @@ UNUSED = "unused_node"
 
 def splice_edge(doc: Document, node_id: str, results: Mapping) -> Edge | None:
     """The wire the stray `node_id` would go on (see the module docstring), or None."""
-    node = doc.nodes.get(node_id)
+    node, gives = doc.nodes.get(node_id), results.get(node_id)
     ins = doc.in_edges(node_id)
-    if node is None or len(ins) != 1 or doc.out_edges(node_id) or node.spec.is_merge:
+    if node is None or not _ok(gives) or len(ins) != 1 or doc.out_edges(node_id):
+        return None  # an unknown kind has no result that is ok: its spec is not read
+    if node.spec.is_merge:
         return None
     src = ins[0]
     others = [e for e in doc.edges if e.src == src.src and e.src_port == src.src_port
               and e.dst != node_id]
     if len(others) != 1:
         return None
-    takes, gives = results.get(src.src), results.get(node_id)
-    if not (_ok(takes) and _ok(gives)) or len(gives.output_shapes) != 1:
+    takes = results.get(src.src)
+    if not _ok(takes) or len(gives.output_shapes) != 1:
         return None
     if src.src_port >= len(takes.output_shapes):
         return None

@@ -119,3 +119,13 @@ def test_a_fix_whose_wire_is_gone_changes_nothing():
     with pytest.raises(DocumentError, match="no longer sits beside one wire"):
         apply_fix(doc, issue, SPLICE, stack)
     assert set(doc.edges) == before
+
+
+def test_a_stray_node_of_an_unknown_kind_is_reported_not_raised():
+    """A hand-edited file's unknown kind beside the chain: the analysis said nothing and
+    raised KeyError while looking for the wire to splice into."""
+    doc = chain()
+    nid = beside(doc, "Dropout", params={"rate": 0.5})
+    doc.nodes[nid].kind = "NoSuchLayer"
+    codes = {i.code for i in analyze(doc).issues if i.node == nid}
+    assert codes == {"unknown_kind", "unused_node"}
