@@ -22,10 +22,14 @@ rule is run again on the inputs as they would be after the fix (see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import ShapeError
 from .fixplan import accepts, can_project, plan_fix, rank_fixes
 from .spec import LayerSpec, Shape
+
+if TYPE_CHECKING:
+    from .document import Document
 
 SPATIAL_FIXES = {4: ("insert_cropping", "insert_padding"),  # images: height and width
                  3: ("insert_cropping1d", "insert_padding1d")}  # sequences: steps
@@ -107,6 +111,28 @@ def batch_axis_port(spec: LayerSpec, params: dict, inputs: list[Shape],
             trial[port] = (shape[0], *shape[2:])
             if accepts(spec, params, trial):
                 return port
+    return None
+
+
+# Layers that act on each value alone: an Input's missing axis shows past them unchanged.
+ELEMENTWISE = frozenset({"Rescaling", "Dropout", "GaussianNoise", "GaussianDropout",
+                         "AlphaDropout", "Activation", "ActivityRegularization", "Identity",
+                         "ReLU", "LeakyReLU", "ELU", "PReLU"})
+
+
+def feeding_input(doc: Document, node_id: str, port: int):
+    """The Input node whose tensor reaches `port` of `node_id` straight or through
+    elementwise layers (`ELEMENTWISE`: Input -> Rescaling -> Conv2D), or None."""
+    edges = [e for e in doc.in_edges(node_id) if e.dst_port == port]
+    for _ in range(64):
+        if len(edges) != 1 or edges[0].src not in doc.nodes:
+            return None
+        node = doc.nodes[edges[0].src]
+        if node.kind == "Input":
+            return node
+        if node.kind not in ELEMENTWISE:
+            return None
+        edges = [e for e in doc.in_edges(node.id) if e.dst_port == 0]
     return None
 
 

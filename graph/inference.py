@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from . import branch_padding, nested, rank_kinds, sequence_fix
-from .diagnose import batch_axis_port, channel_axis_port, diagnose_shape_error
+from .diagnose import batch_axis_port, channel_axis_port, diagnose_shape_error, feeding_input
 from .document import Document, Edge, Node
 from .errors import ShapeError
 from .index import GraphIndex
@@ -105,8 +105,9 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         direct = [e.src in doc.nodes and doc.nodes[e.src].kind == "Input"
                   for e in sorted(edges, key=lambda e: e.dst_port)]
         batch = batch_axis_port(spec, params, list(shapes), direct)
-        channel = None if batch is not None else \
-            channel_axis_port(spec, params, list(shapes), direct)
+        channel = None if batch is not None else channel_axis_port(
+            spec, params, list(shapes),
+            [feeding_input(doc, node.id, port) is not None for port in range(len(shapes))])
         if batch is not None:  # the likelier mistake than a layer missing
             port, fixes = batch, ("drop_batch_axis", *fixes)
         elif channel is not None:  # grey images typed without their channel axis

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from . import commands as cmd
 from .data_fixes import set_output_loss
+from .diagnose import feeding_input
 from .document import Document, Edge
 from .errors import DocumentError
 from .inner_names import INNER_NAME_FIX, rename_inner
@@ -101,14 +102,14 @@ def drop_batch_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
 
 
 def add_channel_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
-    """Give the Input that feeds the issue's port a last axis of 1 (grey images typed
-    (28, 28) into a Conv2D); Keras feeds such an Input from arrays without that axis."""
-    edge = edge_into(doc, issue.node, issue.port or 0)
-    source = doc.node(edge.src)
-    shape = source.params.get("shape")
-    if source.kind != "Input" or not isinstance(shape, list | tuple) or not shape:
-        raise DocumentError(f"{source.name!r} is not an Input with a shape of one or more "
-                            f"axes (its shape: {shape!r})")
+    """Give the Input that feeds the issue's port (straight or through elementwise
+    layers) a last axis of 1 (grey images typed (28, 28) into a Conv2D); Keras feeds such
+    an Input from arrays without that axis."""
+    source = feeding_input(doc, issue.node, issue.port or 0)
+    shape = source.params.get("shape") if source is not None else None
+    if source is None or not isinstance(shape, list | tuple) or not shape:
+        raise DocumentError(f"No Input with a shape of one or more axes feeds port "
+                            f"{issue.port or 0} of {doc.node(issue.node).name!r}")
     stack.push(cmd.SetParam(doc, source.id, "shape", [*shape, 1]))
     return [source.id]
 
@@ -117,7 +118,7 @@ def channel_axis_label(issue, doc: Document | None) -> str | None:
     """"Add a last axis of 1 to the Input's shape: (28, 28, 1)", the shape it gets, where
     `doc` says which Input that is; else None."""
     try:
-        shape = doc.node(edge_into(doc, issue.node, issue.port or 0).src).params["shape"]
+        shape = feeding_input(doc, issue.node, issue.port or 0).params["shape"]
         return f"Add a last axis of 1 to the Input's shape: {tuple([*shape, 1])}"
     except (AttributeError, DocumentError, KeyError, TypeError):
         return None

@@ -128,6 +128,13 @@ def test_a_batch_axis_or_a_layout_is_offered_before_the_layers_that_would_hide_i
     assert issue.fixes[:2] == ("add_channel_axis", "use_rank_kind") and issue.port == 0
     assert fix_label("add_channel_axis", issue, doc) == \
         "Add a last axis of 1 to the Input's shape: (28, 28, 1)"
+    doc, ids = chain(("Input", {"shape": [28, 28]}), ("Rescaling", {"scale": 0.5}),
+                     ("Conv2D", {"filters": 2, "kernel_size": 3}))  # through a Rescaling
+    doc.outputs = [ids[-1]]
+    (issue,) = analyze(doc).issues
+    assert issue.fixes[0] == "add_channel_axis"
+    apply_fix(doc, issue, "add_channel_axis", UndoStack())
+    assert doc.nodes[ids[0]].params["shape"] == [28, 28, 1] and analyze(doc).valid
     for shape, kind in (((28, 28, 3), "Conv3D"), ((100, 3), "Conv2D")):  # channels already
         doc, ids = chain(("Input", {"shape": list(shape)}),
                          (kind, {"filters": 2, "kernel_size": 1}))
