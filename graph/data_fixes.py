@@ -39,7 +39,7 @@ from .document import Document, output_entry
 from .errors import DocumentError
 from .recurrent_chain import recurrent_source, return_sequences  # noqa: F401 - public here too
 from .spec import INPUT, get_spec
-from .training import output_name, output_names
+from .training import one_loss, output_name, output_names
 
 
 def has_units(doc: Document, node_id: str) -> bool:
@@ -58,13 +58,15 @@ def set_units_to_labels(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetParam(doc, issue.node, "units", units))
 
 
-def set_output_loss(doc: Document, node_id: str, loss: str, stack: cmd.UndoStack) -> None:
-    """Train the output `node_id` with `loss`; the other outputs keep theirs."""
+def set_output_loss(doc: Document, node_id: str, loss, stack: cmd.UndoStack) -> None:
+    """Train the output `node_id` with `loss` (a name, or a dict with "name" and options);
+    the other outputs keep theirs, a loss with options for every output included."""
     name = output_name(doc, output_entry(node_id, 0))
     training = copy.deepcopy(doc.training or {})
     old = training.get("loss")
-    per = dict(old) if isinstance(old, dict) else \
-        {n: copy.deepcopy(old) for n in output_names(doc)} if old is not None else {}
+    names = output_names(doc)
+    per = dict(old) if isinstance(old, dict) and not one_loss(old, names, "loss") else \
+        {n: copy.deepcopy(old) for n in names} if old is not None else {}
     per[name] = loss
     training["loss"] = per
     stack.push(cmd.SetTraining(doc, training))

@@ -143,9 +143,11 @@ def _logits_issue(node: Node, where: str, loss: str, act: str) -> Issue | None:
 
 
 def _act_issue(node: Node, where: str, loss: str, act: str, expected: str) -> Issue:
+    """The activation the loss expects; for a linear output, also the loss on logits."""
+    logits = ("use_logits",) if act == "linear" else ()
     return Issue(node.id, None, WARNING, f"{where} is trained with {loss}, which expects "
                  f"{expected}. Received activation {act!r}", "loss_mismatch",
-                 _activation_fix(node, expected.split()[0]))
+                 _activation_fix(node, expected.split()[0]) + logits)
 
 
 def _activation_fix(node: Node, name: str) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
     set_softmax, set_sigmoid,         an output's final activation that does not suit its
     set_linear                        loss (a layer with an `activation` param; linear
                                       where the loss takes logits)
+    use_logits                        a linear output under a cross-entropy: the loss takes
+                                      logits (from_logits=True), the output stays linear
     use_binary_loss                   a one-unit sigmoid output under a categorical loss
     hold_in_pipeline                  a layer a functional model cannot hold alone
                                       (Equalization): the node becomes a Pipeline of it
@@ -172,6 +174,20 @@ def use_binary_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
     set_output_loss(doc, issue.node, "binary_crossentropy", stack)
 
 
+def use_logits(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Keep the output linear and have its loss read logits (from_logits=True), the
+    numerically stable form: the loss applies softmax or sigmoid itself."""
+    from .document import output_entry
+    from .training import output_name, resolve_training
+
+    name = output_name(doc, output_entry(issue.node, 0))
+    loss = resolve_training(doc)["loss"].get(name)
+    if loss is None:
+        raise DocumentError(f"{doc.node(issue.node).name!r} is not a model output with a loss")
+    configured = dict(loss) if isinstance(loss, dict) else {"name": loss}
+    set_output_loss(doc, issue.node, {**configured, "from_logits": True}, stack)
+
+
 def _set_activation(name: str) -> Callable:
     def fix(doc: Document, issue, stack: cmd.UndoStack) -> None:
         stack.push(cmd.SetParam(doc, issue.node, "activation", name))
@@ -217,6 +233,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "set_sigmoid": _set_activation("sigmoid"),
     "set_linear": _set_activation("linear"),
     "use_binary_loss": use_binary_loss,
+    "use_logits": use_logits,
     "use_suggested_name": use_suggested_name,
     "hold_in_pipeline": hold_in_pipeline,
     TORCH_NAME_FIX: rename_torch_safe,
@@ -236,6 +253,7 @@ PARAM_LABELS = {
     "set_sigmoid": "Set activation to sigmoid",
     "set_linear": "Set activation to linear (the loss takes logits)",
     "use_binary_loss": "Use binary_crossentropy",
+    "use_logits": "Keep it linear: the loss takes logits (from_logits=True)",
     "use_suggested_name": "Use the suggested name",
     "hold_in_pipeline": "Hold it in a Pipeline",
     TORCH_NAME_FIX: "Rename with '_' for '.'",

@@ -100,7 +100,7 @@ def default_loss(doc: Document, node_id: str, port: int = 0) -> str:
 
 
 def _per_output(value: Any, names: list[str], field: str) -> dict[str, Any]:
-    if isinstance(value, dict) and not _one_loss(value, names, field):
+    if isinstance(value, dict) and not one_loss(value, names, field):
         unknown = sorted(set(value) - set(names))
         if unknown:
             raise ValueError(f"training.{field} names {unknown[0]!r}, which is no model output. "
@@ -109,7 +109,7 @@ def _per_output(value: Any, names: list[str], field: str) -> dict[str, Any]:
     return {n: copy.deepcopy(value) for n in names}
 
 
-def _one_loss(value: dict, names: list[str], field: str) -> bool:
+def one_loss(value: dict, names: list[str], field: str) -> bool:
     """`{"name": "SparseCategoricalCrossentropy", "from_logits": true}` as the loss: one
     loss with options for every output (unless an output is called "name")."""
     return field == "loss" and isinstance(value.get("name"), str) and "name" not in names

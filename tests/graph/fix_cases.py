@@ -486,6 +486,10 @@ CASES = {
         1, "sigmoid", {"name": "bce", "from_logits": True}, "linear"),
     "use_binary_loss": lambda: activation_case(1, "sigmoid", "sparse_categorical_crossentropy",
                                                "sigmoid"),
+    "use_logits": lambda: activation_case(4, "linear", "sparse_categorical_crossentropy",
+                                          "linear"),
+    "use_logits-binary": lambda: activation_case(
+        1, "linear", {"name": "binary_crossentropy", "label_smoothing": 0.1}, "linear"),
     "remove_node-dropout": dropout_output_case,
     "use_suggested_name": loss_typo_case,
     "wire_from_open_end": stray_case,

@@ -53,6 +53,33 @@ def test_an_activation_that_does_not_suit_the_loss_is_set_in_one_click(units, ac
     assert doc.find("y").params["activation"] == activation
 
 
+@pytest.mark.parametrize("loss, expected", [
+    ("sparse_categorical_crossentropy",
+     {"name": "sparse_categorical_crossentropy", "from_logits": True}),
+    ({"name": "categorical_crossentropy", "label_smoothing": 0.2},
+     {"name": "categorical_crossentropy", "label_smoothing": 0.2, "from_logits": True}),
+])
+def test_a_linear_output_can_keep_its_logits_for_the_loss(loss, expected):
+    """Dense(3) with no activation under a cross-entropy: softmax, or the loss on logits
+    (Keras' own advice for stability), its other options kept (a loss with options for
+    every output became a dict keyed by its options' names)."""
+    import keras
+
+    doc, stack = model(3, "linear", loss), UndoStack()
+    issue = issue_with(doc, "loss_mismatch")
+    assert issue.fixes == ("set_softmax", "use_logits")
+    apply_fix(doc, issue, "use_logits", stack)
+    assert doc.training["loss"] == {"y": expected}
+    assert not [i for i in analyze(doc).issues if i.code == "loss_mismatch"]
+    from kerascanvas.runtime.extras import resolve_loss
+
+    keras_loss = resolve_loss(expected)  # what a run compiles
+    assert isinstance(keras_loss, keras.losses.Loss)
+    assert keras_loss.get_config()["from_logits"] is True
+    stack.undo()
+    assert doc.training["loss"] == loss
+
+
 def test_a_dropout_output_is_removed_and_the_output_moves_to_its_input():
     doc, stack = model(dropout=True, activation="softmax"), UndoStack()
     issue = issue_with(doc, "dropout_output")
