@@ -56,7 +56,8 @@ from collections.abc import Callable, Mapping
 
 from . import commands as cmd
 from .data_fixes import DATA_FIXES, DATA_LABELS, input_to_data_label
-from .document import Document, Edge, output_entry
+from .dissolve import dissolve_nodes
+from .document import Document, output_entry
 from .errors import DocumentError
 from .insert_layers import (  # noqa: F401 - public here too
     INSERT_FIXES,
@@ -132,21 +133,9 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
 
 
 def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
-    """Remove a pass-through node (a merge with one input), wiring its input to its consumers."""
-    node_id = issue.node
-    inputs = doc.in_edges(node_id)
-    with stack.macro(f"Remove {doc.node(node_id).name}"):
-        outputs = list(doc.outputs)
-        consumers = doc.out_edges(node_id)
-        stack.push(cmd.RemoveNode(doc, node_id))
-        if len(inputs) == 1:
-            src = inputs[0]
-            for e in consumers:
-                stack.push(cmd.Connect(doc, Edge(src.src, src.src_port, e.dst, e.dst_port)))
-            carried = output_entry(src.src, src.src_port)
-            if node_id in outputs and carried not in outputs:
-                outputs[outputs.index(node_id)] = carried
-                stack.push(cmd.SetOutputs(doc, outputs))
+    """Remove a pass-through node (a merge with one input, a Dropout left as the output),
+    wiring its input to its consumers (`graph.dissolve`)."""
+    dissolve_nodes(doc, [issue.node], stack, f"Remove {doc.node(issue.node).name}")
 
 
 def set_custom_outputs(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:

@@ -65,7 +65,8 @@ class CanvasEventsMixin:
             menu.addAction(self.actions["show_block_dialog"])
             menu.addAction(self.actions["expand_selected_block"])
         self.user_block_menu(menu, ids)
-        for name in ("cut", "copy", "paste", "duplicate", "delete_selected", None,
+        for name in ("cut", "copy", "paste", "duplicate", "delete_selected",
+                     "dissolve_selected", None,
                      "layout_tb", "layout_lr", "fit"):
             menu.addSeparator() if name is None else menu.addAction(self.actions[name])
         menu.exec(global_pos)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
+from ...graph.dissolve import dissolve_nodes
 from ...graph.document import Edge
 from ...graph.errors import KerasCanvasError
 from ...graph.layers import custom
@@ -131,6 +132,14 @@ class EditMixin:
             with self.stack.macro("Delete wire" if len(edges) == 1 else "Delete wires"):
                 for edge in edges:
                     self.stack.push(cmd.Disconnect(self.doc, edge))
+
+    def dissolve_selected(self) -> None:
+        """Delete the selected nodes, wiring each one's input on to what it fed
+        (`graph.dissolve`): Dropout taken out of pool -> dropout -> flatten leaves
+        pool -> flatten."""
+        ids = self.canvas.selected_ids()
+        if ids:
+            dissolve_nodes(self.doc, ids, self.stack)
 
     def copy(self) -> bool:
         ids = self.canvas.selected_ids()

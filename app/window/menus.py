@@ -34,6 +34,7 @@ MENUS = {
         ("&Paste", "Ctrl+V", "paste"),
         ("&Duplicate", "Ctrl+D", "duplicate"),
         ("De&lete", "Delete", "delete_selected"),
+        ("Delete, &Keeping the Chain", "Ctrl+Delete", "dissolve_selected"),
         ("Select &All", "Ctrl+A", "select_all"),
         None,
         ("Show Block &Contents…", "Ctrl+I", "show_block_dialog"),
@@ -94,6 +95,8 @@ def build_menus(window) -> dict[str, QtGui.QAction]:
         actions[name].setProperty(HELP_TEXT, name.capitalize())
     actions["delete_selected"].setShortcuts([QtGui.QKeySequence("Delete"),
                                              QtGui.QKeySequence("Backspace")])
+    actions["dissolve_selected"].setShortcuts([QtGui.QKeySequence("Ctrl+Delete"),
+                                               QtGui.QKeySequence("Ctrl+Backspace")])
     # Ctrl++ as Qt's standard zoom (Shift+= on most keyboards, or the keypad's +)
     actions["zoom_in"].setShortcuts([QtGui.QKeySequence("Ctrl+="), QtGui.QKeySequence("Ctrl++")])
     return actions

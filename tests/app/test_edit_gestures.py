@@ -10,6 +10,7 @@ from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.projectfile import save
 
 from .gestures import click, node_ids, node_point, show
+from .test_window import canvas_matches_document
 
 CTRL, SHIFT = QtCore.Qt.ControlModifier, QtCore.Qt.ShiftModifier
 
@@ -190,3 +191,27 @@ def test_a_click_on_one_node_of_a_selection_selects_it_alone(conv_window, qtbot)
     assert not wire.highlighted()
     (wire,) = flat.inputs[0].connected_pipes  # conv2_1 -> flatten
     assert wire.highlighted()
+
+
+def wires(window) -> set[tuple[str, str]]:
+    doc = window.doc
+    return {(doc.nodes[e.src].name, doc.nodes[e.dst].name) for e in doc.edges}
+
+
+@pytest.mark.parametrize("shortcut", [QtCore.Qt.Key_Delete, QtCore.Qt.Key_Backspace])
+def test_ctrl_delete_takes_a_node_out_of_its_chain_and_keeps_the_chain(conv_window,
+                                                                       shortcut):
+    """Ctrl+Delete on the Flatten of conv2_1 -> flatten -> dense wires conv2_1 -> dense (a
+    plain Delete leaves dense unwired); the canvas draws the new wire, one Ctrl+Z undoes."""
+    w = conv_window
+    click(w, node_point(w, node_ids(w)["flatten"]))
+    key(w, shortcut, CTRL)
+    assert wires(w) == {("x", "conv2_1"), ("conv2_1", "dense")}
+    assert w.doc.find("flatten") is None
+    canvas_matches_document(w)
+    assert w.stack.undo_text == "Delete 1 node, keeping the chain"
+    key(w, QtCore.Qt.Key_Z, CTRL)
+    assert wires(w) == {("x", "conv2_1"), ("conv2_1", "flatten"), ("flatten", "dense")}
+    click(w, node_point(w, node_ids(w)["flatten"]))
+    key(w, QtCore.Qt.Key_Delete)  # the plain Delete, for contrast
+    assert wires(w) == {("x", "conv2_1")}
