@@ -162,6 +162,18 @@ def test_categorical_loss_gets_one_hot_labels_from_class_ids():
     assert data.num_classes == {"out": 10}
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32"])
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+def test_unsigned_class_ids_are_counted_and_checked(tmp_path, dtype, loss):
+    """uint8 labels (MNIST's) ended in an internal error: counting the classes asked NumPy
+    for max(initial=-1), which no unsigned array can hold."""
+    path = tmp_path / "u.npz"
+    np.savez(path, x=np.zeros((6, 8, 8, 1), "float32"), y=np.array([0, 3, 9, 1, 3, 0], dtype))
+    doc = classifier(loss=loss)
+    data = load_data(str(path), doc)
+    assert data.num_classes == {"out": 10} and check_data(doc, data) == []
+
+
 # ---- check_data -------------------------------------------------------------------------
 def _codes(issues):
     return [(i.node, i.code) for i in issues]
