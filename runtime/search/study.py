@@ -62,13 +62,39 @@ def open_storage(where: str, on_lost=None):
     `on_lost(study, trial)`. A journal file has none; `fail_orphans` covers this
     machine's processes."""
     if "://" in where:
-        return HeartbeatStorage(where, on_lost)
+        return _database(where, on_lost)
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 
     Path(where).parent.mkdir(parents=True, exist_ok=True)
     # Symlink locks (the default) need POSIX; the open lock works everywhere.
     lock = None if os.name == "posix" else JournalFileOpenLock(where)
     return JournalStorage(JournalFileBackend(where, lock_obj=lock))
+
+
+def _database(url: str, on_lost=None):
+    """The database storage at `url`, or StudyError saying why it cannot be opened (an
+    unknown dialect, a driver not installed, a server or file that cannot be reached),
+    with the URL's password hidden."""
+    import sqlalchemy
+
+    try:
+        return HeartbeatStorage(url, on_lost)
+    except (ImportError, ValueError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        shown, password = _without_password(url)
+        if password:
+            reason = reason.replace(password, "***")
+        raise StudyError(f"cannot open the study database {shown}: {reason}") from None
+
+
+def _without_password(url: str) -> tuple[str, str | None]:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: shown as given
+        return url, None
+    return parsed.render_as_string(hide_password=True), parsed.password
 
 
 def _made(table: Mapping[str, type], options: Mapping[str, Any], what: str):

@@ -302,3 +302,21 @@ def test_ctrl_c_during_the_checks_kills_the_check_process_and_exits_130(
     (process,) = started
     assert not process.is_alive() and process.exitcode is not None
     assert not (tmp_path / "mlp.study.log").exists()
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("bogus://host/db", "Can't load plugin: sqlalchemy.dialects:bogus"),
+    ("sqlite:////no/such/folder/study.db", "unable to open database file"),
+    ("postgresql://user:s3cret@127.0.0.1:1/db", "cannot open the study database "
+                                                 "postgresql://user:***@127.0.0.1:1/db"),
+])
+@pytest.mark.parametrize("flags", [["--show"], ["--max-trials", "1"], ["--trials", "1"]])
+def test_a_database_storage_that_cannot_be_opened_is_refused_naming_it(tmp_path, capsys,
+                                                                       url, expected, flags):
+    """An unknown dialect, a missing driver or an unreachable database ended in an internal
+    error (exit 70) after the checks had built the sampled models."""
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), "--storage", url, *flags]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot open the study database {url.replace('s3cret', '***')}" in err
+    assert expected in err and "s3cret" not in err and "checking the study" not in err
