@@ -102,10 +102,50 @@ def _made(table: Mapping[str, type], options: Mapping[str, Any], what: str):
     name = options.pop("name", None)
     if name not in table:
         raise StudyError(f"unknown {what} {name!r}; expected one of {', '.join(table)}")
+    problem = _option_type_problem(table[name], options)
+    if problem:
+        raise StudyError(f"{what} {name}: {problem}")
     try:
         return table[name](**options)
     except (TypeError, ValueError, ImportError) as exc:
         raise StudyError(f"{what} {name}: {exc}") from exc
+
+
+_KINDS = {"bool": ((bool,), "true or false"), "int": ((int,), "an integer"),
+          "float": ((int, float), "a number")}
+
+
+def _option_type_problem(cls: type, options: Mapping[str, Any]) -> str | None:
+    """An option whose value is not of the kind its default or annotation says (a number,
+    true/false): Optuna keeps it and fails only when it first samples
+    (n_startup_trials='abc')."""
+    import inspect
+
+    parameters = inspect.signature(cls).parameters
+    for key, value in options.items():
+        kind = _kind(parameters[key]) if key in parameters else None
+        if kind is None or (value is None and _optional(parameters[key])):
+            continue
+        kinds, expected = _KINDS[kind]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            return f"{key} expects {expected}. Received: {key}={value!r}"
+    return None
+
+
+def _kind(parameter) -> str | None:
+    default = parameter.default
+    if default is not None and default is not parameter.empty:
+        kind = type(default).__name__
+    else:  # `int | None` and the like, as written in the signature
+        annotation = parameter.annotation
+        text = annotation if isinstance(annotation, str) else ""
+        kind = text.removesuffix(" | None")
+    return kind if kind in _KINDS else None
+
+
+def _optional(parameter) -> bool:
+    annotation = parameter.annotation
+    return parameter.default is None or (isinstance(annotation, str) and "None" in annotation)
 
 
 def make_sampler(options: Mapping[str, Any], seed: int | None = None):

@@ -320,3 +320,21 @@ def test_a_database_storage_that_cannot_be_opened_is_refused_naming_it(tmp_path,
     err = capsys.readouterr().err
     assert f"cannot open the study database {url.replace('s3cret', '***')}" in err
     assert expected in err and "s3cret" not in err and "checking the study" not in err
+
+
+@pytest.mark.parametrize("flag, value, expected", [
+    ("--sampler", "tpe:n_startup_trials=abc", "sampler tpe: n_startup_trials expects an "
+                                              "integer. Received: n_startup_trials='abc'"),
+    ("--sampler", "tpe:multivariate=3", "sampler tpe: multivariate expects true or false"),
+    ("--sampler", "random:seed=x", "sampler random: seed expects an integer"),
+    ("--pruner", "median:n_warmup_steps=1.5", "pruner median: n_warmup_steps expects an "
+                                              "integer. Received: n_warmup_steps=1.5"),
+])
+def test_an_option_of_the_wrong_kind_is_refused_before_the_checks(tmp_path, capsys, flag,
+                                                                  value, expected):
+    """A sampler option Optuna stores without a look (n_startup_trials='abc') ended in an
+    internal error at the first trial's sampling, after the checks."""
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), flag, value, "--trials", "1"]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "checking the study" not in err
