@@ -36,7 +36,8 @@ class UnknownClass(ObjectValueError):
 
 def is_object(value: Any) -> bool:
     """Whether `value` is a configured object (not a name)."""
-    return isinstance(value, dict) and "class_name" in value
+    return (isinstance(value, dict) and "class_name" in value
+            and isinstance(value.get("config", {}), dict))
 
 
 def coerce_object(ptype: str, names: tuple, value: Any) -> Any:
@@ -93,7 +94,7 @@ def _from_dict(ptype: str, value: dict) -> tuple[ObjectClass, dict]:
     extra = set(value) - {"class_name", "config"}
     if extra:
         raise ObjectValueError(f"a dict with class_name and config only (not {sorted(extra)})")
-    cls = _class(ptype, value["class_name"])
+    cls = _class(ptype, value.get("class_name"))
     config = value.get("config", {})
     if not isinstance(config, dict):
         raise ObjectValueError(f"config of {cls.name} to be a dict of its arguments")

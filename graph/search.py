@@ -167,11 +167,11 @@ class SearchParam:
             return list(self.choices)
         low, high = self.low, self.high
         if self.type == "int":
-            step = int(self.step or 1)
-            grid = list(range(int(low), int(high) + 1, max(step, 1)))
-            if len(grid) <= 17:
-                return grid
-            return [grid[0], grid[len(grid) // 2], grid[-1]]
+            step = max(int(self.step or 1), 1)
+            count = max(0, (int(high) - int(low)) // step + 1)  # never listed: may be huge
+            if count <= 17:
+                return list(range(int(low), int(high) + 1, step))
+            return [int(low) + i * step for i in (0, count // 2, count - 1)]
         middle = math.sqrt(low * high) if self.log and low > 0 else (low + high) / 2
         return list(dict.fromkeys([low, middle, high]))
 

@@ -117,7 +117,7 @@ def _shape_problem(doc: Document, entry: SearchParam) -> str | None:
     low, high, step = entry.low, entry.high, entry.step
     if low is None or high is None:
         return f"a {entry.type} range needs 'low' and 'high'. Received: low={low}, high={high}"
-    if entry.type == "int" and not all(float(v).is_integer() for v in (low, high, step or 1)):
+    if entry.type == "int" and not all(_whole(v) for v in (low, high, step or 1)):
         return f"an integer range needs integer ends and step. Received: low={low}, " \
                f"high={high}, step={step}"
     if low > high:
@@ -134,8 +134,16 @@ def _shape_problem(doc: Document, entry: SearchParam) -> str | None:
     return None
 
 
+def _whole(value: float) -> bool:
+    return isinstance(value, int) or float(value).is_integer()  # an int past 1e308 too
+
+
 def _on_grid(width: float, step: float) -> bool:
+    if _whole(width) and _whole(step):
+        return int(width) % int(step) == 0
     ratio = width / step
+    if not math.isfinite(ratio):
+        return False
     return math.isclose(ratio, round(ratio), abs_tol=1e-9)
 
 

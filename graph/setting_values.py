@@ -33,6 +33,8 @@ def number(low: float | None = None, high: float | None = None, integer: bool = 
         types = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, types):
             return expected
+        if value != value:  # NaN: every comparison with a bound is False
+            return expected
         if low is not None and (value < low or (low_open and value == low)):
             return expected
         return expected if high is not None and value > high else None

@@ -78,6 +78,23 @@ def _check_counts(data: Dataset) -> list[Issue]:
     return issues
 
 
+def check_split(data, split) -> list[Issue]:
+    """The training data's issue with a validation split that holds out every sample,
+    which Keras' fit refuses too (test data is not split: its caller skips this)."""
+    from .fitplan import split_point
+
+    if not isinstance(data, Dataset):
+        return []  # an image folder splits by its own rule
+    samples = data.num_samples
+    if data.has_validation or not isinstance(split, int | float) or split <= 0 \
+            or not samples or split_point(samples, split) > 0:
+        return []
+    return [_issue(None, "training.validation_split: expected a split that leaves at least "
+                         f"one of the {samples} sample(s) to train on (at most "
+                         f"{1 - 1 / samples:.4g}; 0 for no validation). Received: {split}",
+                   "data_split")]
+
+
 def _same_shape(expected: tuple, got: tuple) -> bool:
     if len(expected) != len(got):
         return False

@@ -59,6 +59,10 @@ def check_array_header(handle: BinaryIO, size: int, where: str) -> tuple:
     if dtype.hasobject or dtype.kind in "OUSVMm":
         raise DataFileError(f"{where}: expected an array of numbers or booleans. Received an "
                             f"array of dtype {dtype.str!r}")
+    if dtype.kind == "u" and dtype.itemsize == 8:  # Keras' torch backend refuses it too
+        raise DataFileError(f"{where}: expected an array of a dtype torch holds; uint64 is "
+                            f"not one (save it as int64). Received an array of dtype "
+                            f"{dtype.str!r}")
     if not shape:
         raise DataFileError(f"{where}: expected an array with one row per sample. Received a "
                             "single value (shape ())")

@@ -178,7 +178,14 @@ def to_tensor(array, device):
         raise TypeError(f"torch cannot hold an array of dtype {array.dtype}")
     if array.dtype.kind == "f" and array.dtype != np.dtype(keras.backend.floatx()):
         array = array.astype(keras.backend.floatx())
+    wider = _KERAS_UNSIGNED.get(array.dtype.name)
+    if wider is not None:  # torch cannot gather these; Keras' batches widen them
+        array = array.astype(wider)
     return torch.from_numpy(np.ascontiguousarray(array)).to(device)
+
+
+# The unsigned dtypes Keras' torch backend holds in a wider signed one (`to_torch_dtype`).
+_KERAS_UNSIGNED = {"uint16": "int32", "uint32": "int64"}
 
 
 def class_sample_weights(y, class_weight: Mapping[int, float]):

@@ -33,12 +33,17 @@ def packed(arrays: Mapping[str, Any], names: Sequence[str]):
     return items[0] if len(items) == 1 else items
 
 
+def split_point(samples: int, fraction: float) -> int:
+    """How many of `samples` train when the last `fraction` is held out (Keras' rule)."""
+    return int(math.floor(samples * (1.0 - fraction))) if fraction > 0 else samples
+
+
 def split_validation(data: Dataset, fraction: float):
     """(train x, train y, val x, val y) dicts; the last `fraction` of samples is held out."""
     if data.has_validation:
         return data.x, data.y, data.x_val, data.y_val
     n = data.num_samples
-    cut = int(math.floor(n * (1.0 - fraction))) if fraction > 0 else n
+    cut = split_point(n, fraction)
     if cut in (0, n):
         return data.x, data.y, None, None
     head = {k: v[:cut] for k, v in data.x.items()}, {k: v[:cut] for k, v in data.y.items()}

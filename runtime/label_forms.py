@@ -24,7 +24,7 @@ def adapt_labels(doc: Document, data: Dataset, analysis: Analysis | None = None)
             labels = part.get(name)
             if labels is None or not _is_class_ids(labels):
                 continue
-            data.num_classes.setdefault(name, int(labels.max(initial=-1)) + 1)
+            data.num_classes.setdefault(name, int(labels.max()) + 1 if labels.size else 0)
             out = shapes.get(name)
             fits = out and labels.ndim == len(out) - 1 and labels.max(initial=0) < out[-1]
             if fits and label_form(losses[name], out[-1]) == "onehot":

@@ -115,6 +115,7 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
             Input or output node it concerns.
     """
     from . import data_stamp
+    from .datacheck import check_split
     from .sources import check_source, open_source
 
     if spec is None and isinstance(settings, dict):  # the training data, for the run record
@@ -123,6 +124,8 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
                        float(settings["validation_split"]), int(settings["batch_size"]),
                        analysis)
     problems = check_source(doc, data, analysis)
+    if spec is None:  # the training data, which the validation split cuts
+        problems += check_split(data, settings["validation_split"])
     if problems:
         raise DataError(describe_issues(doc, problems, f"The data {data.source!r} does not "
                                                        "fit the model"), problems)

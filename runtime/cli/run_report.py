@@ -38,7 +38,8 @@ def finish(result, received: int | None, args) -> int:
             sep = "\n" if "\n" in result.message else " "
             message = result.message.replace("run PROJECT --", f"run {args.file} --")
             named = bool(result.saved) and result.saved in message  # a snapshot, with how
-            error(message + (f"{sep}{kept}" if kept_elsewhere and not named else ""))
+            # Where it was kept (the --save file too) and how to go on, unless it says so.
+            error(message + (f"{sep}{kept}" if result.saved and not named else ""))
         return EXIT_FAILED
     if main:  # the message and where the model went are said once, not in both streams
         if received is not None:

@@ -113,7 +113,8 @@ def run(args) -> int:
 
 def _refused(doc, options) -> list[str]:
     """What the options refuse, before any check: the sampler's or the pruner's options,
-    or an existing study that optimizes another direction or metric."""
+    a database storage that cannot be opened, or an existing study that optimizes another
+    direction or metric."""
     from kerascanvas.graph.search import objective
 
     from ..search import study as studies
@@ -121,6 +122,8 @@ def _refused(doc, options) -> list[str]:
     try:
         studies.make_sampler(options.sampler, options.seed)
         studies.make_pruner(options.pruner)
+        if "://" in options.storage:
+            studies.open_storage(options.storage)
     except studies.StudyError as exc:
         return [str(exc)]
     metric, direction = objective(doc)

@@ -25,7 +25,7 @@ def stored_study(args):
     name = args.study or Path(args.file).stem
     if "://" not in where and not Path(where).is_file():
         return None, None  # opening the journal would create it
-    storage = studies.open_storage(where)
+    storage = studies.open_storage(where)  # StudyError: a database it cannot open
     try:
         return optuna.load_study(study_name=name, storage=storage), storage
     except KeyError:
@@ -64,12 +64,17 @@ def _report(doc, args, study, storage, own: dict | None) -> None:
 
 def show(doc, args, own: dict | None = None) -> int:
     """`--show`: the study as it is, and its best trial's project; nothing runs."""
+    from ..search import study as studies
     from ..search.study import default_storage
 
     if args.best_model:
         say("--best-model needs trials to train its model; --show runs none")
         return EXIT_INVALID
-    study, storage = stored_study(args)
+    try:
+        study, storage = stored_study(args)
+    except studies.StudyError as exc:
+        say(str(exc))
+        return EXIT_INVALID
     if study is None:
         say(f"there is no study {args.study or Path(args.file).stem!r} in "
             f"{args.storage or default_storage(args.file)} (nothing was written)")
@@ -85,7 +90,11 @@ def complete(doc, args, own: dict | None = None) -> int | None:
 
     if not args.max_trials:
         return None
-    study, storage = stored_study(args)
+    try:
+        study, storage = stored_study(args)
+    except studies.StudyError as exc:
+        say(str(exc))
+        return EXIT_INVALID
     held = 0 if study is None else studies.counted(study)
     if held < args.max_trials:
         return None

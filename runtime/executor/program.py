@@ -38,6 +38,18 @@ def functional(model):
     return None
 
 
+def _torch_dtype(name):
+    import torch
+
+    return getattr(torch, name, None) if isinstance(name, str) else None
+
+
+def _as_dtype(x, dtype):
+    if dtype is None or getattr(x, "dtype", dtype) == dtype:
+        return x
+    return x.to(dtype) if hasattr(x, "to") else x
+
+
 def _keras():
     from ..keras_env import import_keras
 
@@ -106,6 +118,7 @@ class Program:
         self.slots: dict[int, int] = {id(t): i for i, t in enumerate(graph.inputs)}
         self.input_names = [t.name for t in graph.inputs]
         self.input_shapes = [tuple(t.shape) for t in graph.inputs]
+        self.input_dtypes = [_torch_dtype(t.dtype) for t in graph.inputs]
         self.steps: list[tuple] = []
         self.lowered: list[str] = []
         for depth in sorted(graph._nodes_by_depth, reverse=True):
@@ -156,7 +169,10 @@ class Program:
             flat = [inputs[key] for key in keys]
         else:
             flat = inputs if isinstance(inputs, list | tuple) else [inputs]
-        values[:len(flat)] = flat
+        # As Keras' Functional call does: each input in its Input's dtype (bool, integer or
+        # float64 data would otherwise reach the kernels as it is), and at its rank.
+        values[:len(flat)] = [_as_dtype(x, d) for x, d in zip(flat, self.input_dtypes,
+                                                               strict=False)]
         for i, shape in enumerate(self.input_shapes):
             if values[i] is not None and values[i].ndim != len(shape):
                 values[i] = _keras_rank(values[i], shape)

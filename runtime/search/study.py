@@ -62,7 +62,7 @@ def open_storage(where: str, on_lost=None):
     `on_lost(study, trial)`. A journal file has none; `fail_orphans` covers this
     machine's processes."""
     if "://" in where:
-        return HeartbeatStorage(where, on_lost)
+        return _database(where, on_lost)
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 
     Path(where).parent.mkdir(parents=True, exist_ok=True)
@@ -71,15 +71,81 @@ def open_storage(where: str, on_lost=None):
     return JournalStorage(JournalFileBackend(where, lock_obj=lock))
 
 
+def _database(url: str, on_lost=None):
+    """The database storage at `url`, or StudyError saying why it cannot be opened (an
+    unknown dialect, a driver not installed, a server or file that cannot be reached),
+    with the URL's password hidden."""
+    import sqlalchemy
+
+    try:
+        return HeartbeatStorage(url, on_lost)
+    except (ImportError, ValueError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        shown, password = _without_password(url)
+        if password:
+            reason = reason.replace(password, "***")
+        raise StudyError(f"cannot open the study database {shown}: {reason}") from None
+
+
+def _without_password(url: str) -> tuple[str, str | None]:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: shown as given
+        return url, None
+    return parsed.render_as_string(hide_password=True), parsed.password
+
+
 def _made(table: Mapping[str, type], options: Mapping[str, Any], what: str):
     options = dict(options)
     name = options.pop("name", None)
     if name not in table:
         raise StudyError(f"unknown {what} {name!r}; expected one of {', '.join(table)}")
+    problem = _option_type_problem(table[name], options)
+    if problem:
+        raise StudyError(f"{what} {name}: {problem}")
     try:
         return table[name](**options)
     except (TypeError, ValueError, ImportError) as exc:
         raise StudyError(f"{what} {name}: {exc}") from exc
+
+
+_KINDS = {"bool": ((bool,), "true or false"), "int": ((int,), "an integer"),
+          "float": ((int, float), "a number")}
+
+
+def _option_type_problem(cls: type, options: Mapping[str, Any]) -> str | None:
+    """An option whose value is not of the kind its default or annotation says (a number,
+    true/false): Optuna keeps it and fails only when it first samples
+    (n_startup_trials='abc')."""
+    import inspect
+
+    parameters = inspect.signature(cls).parameters
+    for key, value in options.items():
+        kind = _kind(parameters[key]) if key in parameters else None
+        if kind is None or (value is None and _optional(parameters[key])):
+            continue
+        kinds, expected = _KINDS[kind]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            return f"{key} expects {expected}. Received: {key}={value!r}"
+    return None
+
+
+def _kind(parameter) -> str | None:
+    default = parameter.default
+    if default is not None and default is not parameter.empty:
+        kind = type(default).__name__
+    else:  # `int | None` and the like, as written in the signature
+        annotation = parameter.annotation
+        text = annotation if isinstance(annotation, str) else ""
+        kind = text.removesuffix(" | None")
+    return kind if kind in _KINDS else None
+
+
+def _optional(parameter) -> bool:
+    annotation = parameter.annotation
+    return parameter.default is None or (isinstance(annotation, str) and "None" in annotation)
 
 
 def make_sampler(options: Mapping[str, Any], seed: int | None = None):

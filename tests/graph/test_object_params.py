@@ -77,6 +77,8 @@ def test_default_object_is_the_default():
     (CONS, "MaxNorm(axis='x')", ["an integer axis"]),
     (CONS, {"class_name": "MaxNorm", "config": {}, "module": "evil"}, ["class_name and config"]),
     (CONS, 3, ["a name or a constraint class"]),
+    (REG, {}, ["or a regularizer class with arguments: L1, L2, L1L2"]),
+    (REG, {"config": {"l2": 0.1}}, ["or a regularizer class with arguments: L1, L2, L1L2"]),
 ])
 def test_bad_values_say_param_expectation_and_what_was_received(p, text, words):
     with pytest.raises(ParamError) as err:

@@ -241,3 +241,14 @@ def test_a_trusted_custom_layer_keeps_its_trust_in_the_checked_values():
     assert check_search(doc) == []
     assert [i.code for i in search_check.analyze(doc).errors] == ["custom_untrusted"]
     assert custom.context(doc) is ctx
+
+
+@pytest.mark.parametrize("high", [10**12, 2**62])
+def test_a_huge_integer_range_is_checked_at_its_ends_and_middle_without_listing_it(high):
+    # Listing every value of the range ran out of memory, or overflowed (high=1e308).
+    doc = with_params(conv_net(), {"node": "n2", "param": "filters", "type": "int",
+                                   "low": 4, "high": high, "step": 4})
+    (entry,) = search.search_params(doc)
+    assert entry.values_to_check() == [4, 4 + 4 * (high // 4 // 2), high]
+    (text,) = messages(doc)
+    assert "conv1.filters" in text and f"{high}" in text

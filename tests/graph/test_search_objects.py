@@ -171,3 +171,15 @@ def test_a_first_choice_for_an_object_parameter_starts_with_the_object_it_holds(
     target = (doc.find("digit").id, "kernel_regularizer")
     assert suggest_range(doc, target) == {
         "type": "choice", "choices": [L2, "l1", "l2", "orthogonal_regularizer"]}
+
+
+@pytest.mark.parametrize("value", [
+    {}, {"config": {"l2": 0.0001}}, {"class_name": "L2", "config": 5},
+    {"class_name": "L2", "config": None}, {"class_name": "L2", "config": ["l2"]},
+])
+def test_an_argument_of_a_malformed_object_in_the_file_is_an_issue_not_a_crash(value):
+    # The node's own issue names the parameter; the search entry says what it holds.
+    doc = on_digit(regularized(value), FACTOR)
+    (text,) = messages(doc)
+    assert text.startswith("search.params[0] (digit.kernel_regularizer.l2): "
+                           f"kernel_regularizer holds {value!r}, not a regularizer object")

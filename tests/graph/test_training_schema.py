@@ -53,3 +53,17 @@ def test_any_training_section_gives_issues_never_an_exception(training):
     for issue in check_training(model(**training)):
         assert issue.message.startswith(issue.field)
     analyze(model(**training))
+
+
+def test_a_nan_setting_is_refused_naming_its_field():
+    """NaN compares False with every bound, so it passed each range check: `--optimizer
+    adam:beta_1=NaN` or `--validation-split nan` (option values read as JSON or float)
+    trained into a NaN loss whose message advised a lower learning rate."""
+    nan = float("nan")
+    doc = model(optimizer={"name": "adam", "beta_1": nan}, validation_split=nan,
+                schedule={"name": "exponential_decay", "decay_rate": nan},
+                callbacks=[{"name": "early_stopping", "min_delta": nan}])
+    fields = {i.field: i.message for i in check_training(doc)}
+    for field in ("training.optimizer.beta_1", "training.validation_split",
+                  "training.schedule.decay_rate", "training.callbacks[0].min_delta"):
+        assert fields[field].endswith("Received: nan"), fields

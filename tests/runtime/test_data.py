@@ -15,6 +15,7 @@ from kerascanvas.runtime.data import (
     check_data,
     load_data,
 )
+from kerascanvas.runtime.datacheck import check_split
 from tests.runtime.test_build import graph
 
 
@@ -162,6 +163,18 @@ def test_categorical_loss_gets_one_hot_labels_from_class_ids():
     assert data.num_classes == {"out": 10}
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32"])
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+def test_unsigned_class_ids_are_counted_and_checked(tmp_path, dtype, loss):
+    """uint8 labels (MNIST's) ended in an internal error: counting the classes asked NumPy
+    for max(initial=-1), which no unsigned array can hold."""
+    path = tmp_path / "u.npz"
+    np.savez(path, x=np.zeros((6, 8, 8, 1), "float32"), y=np.array([0, 3, 9, 1, 3, 0], dtype))
+    doc = classifier(loss=loss)
+    data = load_data(str(path), doc)
+    assert data.num_classes == {"out": 10} and check_data(doc, data) == []
+
+
 # ---- check_data -------------------------------------------------------------------------
 def _codes(issues):
     return [(i.node, i.code) for i in issues]
@@ -245,3 +258,26 @@ def test_categorical_focal_crossentropy_takes_one_hot_rows():
     model = build_model(doc)
     model.compile("sgd", "categorical_focal_crossentropy")
     assert np.isfinite(model.evaluate(data.x["image"], data.y["out"], verbose=0))
+
+
+@pytest.mark.parametrize("samples, split", [(40, 1.0), (40, 0.99), (1, 0.2)])
+def test_a_validation_split_that_leaves_nothing_to_train_on_is_refused(samples, split):
+    """Keras' fit refuses such a split ("not sufficient to split it"); the run trained on
+    every sample without validation and said nothing of the split it dropped."""
+    from kerascanvas.runtime.train import load_checked_data, prepare
+
+    doc, settings = prepare(classifier(), {"validation_split": split,
+                                           "data": f"synthetic:{samples}"})
+    with pytest.raises(DataError) as caught:
+        load_checked_data(doc, settings)
+    (issue,) = caught.value.issues
+    assert issue.code == "data_split" and issue.node is None
+    assert issue.message.startswith("training.validation_split: ")
+    assert f"{samples} sample" in issue.message and f"Received: {split}" in issue.message
+    # Test data is not split: one sample of it is evaluated whatever the split.
+    assert load_checked_data(doc, settings, "synthetic:1").num_samples == 1
+
+
+def test_a_validation_split_that_holds_out_a_sample_is_accepted():
+    doc = classifier()
+    assert check_split(load_data("synthetic:2", doc), 0.5) == []

@@ -137,6 +137,20 @@ def test_inputs_one_axis_of_1_away_train_as_under_fit(axis):
     assert_same(theirs, ours)
 
 
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int64", "float64"])
+def test_inputs_of_another_dtype_are_converted_to_the_input_dtype_as_keras_does(dtype):
+    """Keras' Functional call converts each input to its Input's dtype; the direct forward
+    handed a bool or integer batch to the torch kernels ("mat1 and mat2 must have the same
+    dtype, but got Bool and Float")."""
+    x, y = data(32)
+    x = np.floor(x * 3).astype(dtype)  # 0, 1, 2 (False, True, True)
+    theirs, ours = fit_both(conv_model, {"loss": "sparse_categorical_crossentropy"},
+                            {"x": x, "y": y, "batch_size": 16, "epochs": 2},
+                            OPTIMIZERS["adam"])
+    assert_same(theirs, ours)
+    assert ours.train_function.forward_path == "direct"
+
+
 def dict_model():
     """Dict inputs and outputs whose keys are not the Input layers' names (Keras allows it)."""
     a, b = keras.Input((5,), name="a_in"), keras.Input((4,), name="b_in")

@@ -135,14 +135,19 @@ def test_unshuffled_batches_are_views_in_order():
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float16", "float32", "int64", "int32",
-                                   "uint8", "bool"])
+                                   "int16", "int8", "uint8", "uint16", "uint32", "bool"])
 def test_tensors_have_the_dtype_of_keras_own_batches(dtype):
+    # uint16 and uint32 labels became torch's uint16/uint32, which index_select cannot
+    # gather: a shuffled epoch failed where Keras' loader gives int32/int64 and trains.
     from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
-    array = np.zeros((4, 3), dtype)
+    array = np.arange(12).reshape(4, 3).astype(dtype)
     batch = next(iter(ArrayDataAdapter(array, batch_size=4).get_torch_dataloader()))
     keras_x = batch[0] if isinstance(batch, tuple | list) else batch
-    assert feed.to_tensor(array, "cpu").dtype == keras_x.dtype
+    tensor = feed.to_tensor(array, "cpu")
+    assert tensor.dtype == keras_x.dtype
+    (gathered,) = next(iter(feed.loader(tensor, None, None, 4, True, "cpu")))[:1]
+    np.testing.assert_array_equal(np.sort(gathered.numpy(), axis=0), array)
 
 
 def test_strings_cannot_become_tensors():

@@ -86,3 +86,14 @@ def test_hostile_data_is_refused_without_echoing_it(tmp_path, case):
     message = str(caught.value)
     assert expected in message
     assert SECRET not in message and "root:" not in message
+
+
+def test_a_uint64_array_is_refused_naming_file_array_and_dtype(tmp_path):
+    """Keras' torch backend holds no uint64 ("Unsupported dtype for PyTorch: uint64"); a
+    uint64 label array ended in an internal error (OverflowError counting its classes)."""
+    path = _write_npz(tmp_path / "u64.npz", {"x": _npy_bytes(np.zeros((4, 28, 28, 1), "f4")),
+                                              "y": _npy_bytes(np.arange(4, dtype="uint64"))})
+    with pytest.raises(DataError) as caught:
+        open_source(path, mnist_doc())
+    message = str(caught.value)
+    assert f"{path}, array 'y'" in message and "'<u8'" in message and "int64" in message

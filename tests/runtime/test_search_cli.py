@@ -302,3 +302,39 @@ def test_ctrl_c_during_the_checks_kills_the_check_process_and_exits_130(
     (process,) = started
     assert not process.is_alive() and process.exitcode is not None
     assert not (tmp_path / "mlp.study.log").exists()
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("bogus://host/db", "Can't load plugin: sqlalchemy.dialects:bogus"),
+    ("sqlite:////no/such/folder/study.db", "unable to open database file"),
+    ("postgresql://user:s3cret@127.0.0.1:1/db", "cannot open the study database "
+                                                 "postgresql://user:***@127.0.0.1:1/db"),
+])
+@pytest.mark.parametrize("flags", [["--show"], ["--max-trials", "1"], ["--trials", "1"]])
+def test_a_database_storage_that_cannot_be_opened_is_refused_naming_it(tmp_path, capsys,
+                                                                       url, expected, flags):
+    """An unknown dialect, a missing driver or an unreachable database ended in an internal
+    error (exit 70) after the checks had built the sampled models."""
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), "--storage", url, *flags]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot open the study database {url.replace('s3cret', '***')}" in err
+    assert expected in err and "s3cret" not in err and "checking the study" not in err
+
+
+@pytest.mark.parametrize("flag, value, expected", [
+    ("--sampler", "tpe:n_startup_trials=abc", "sampler tpe: n_startup_trials expects an "
+                                              "integer. Received: n_startup_trials='abc'"),
+    ("--sampler", "tpe:multivariate=3", "sampler tpe: multivariate expects true or false"),
+    ("--sampler", "random:seed=x", "sampler random: seed expects an integer"),
+    ("--pruner", "median:n_warmup_steps=1.5", "pruner median: n_warmup_steps expects an "
+                                              "integer. Received: n_warmup_steps=1.5"),
+])
+def test_an_option_of_the_wrong_kind_is_refused_before_the_checks(tmp_path, capsys, flag,
+                                                                  value, expected):
+    """A sampler option Optuna stores without a look (n_startup_trials='abc') ended in an
+    internal error at the first trial's sampling, after the checks."""
+    project = mlp_project(tmp_path, [UNITS])
+    assert main(["search", str(project), flag, value, "--trials", "1"]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "checking the study" not in err
