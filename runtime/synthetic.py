@@ -9,12 +9,15 @@ import numpy as np
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.projectfile import from_dict, to_dict
 from kerascanvas.graph.spec import INPUT
-from kerascanvas.graph.training import output_names, resolve_training
-from kerascanvas.graph.validate import Analysis
+from kerascanvas.graph.training import model_outputs, resolve_training
+from kerascanvas.graph.validate import Analysis, Issue
 
 from .custom_code import carry_context
 from .dataset import DataError, Dataset
 from .label_forms import label_form, output_shapes
+
+# The code of the refusal of an output whose shape the graph's own errors leave unknown.
+UNSHAPED = "synthetic_unshaped"
 
 DEFAULT_SYNTHETIC = 256
 # Unknown (None) dimensions of an Input get this length in synthetic data.
@@ -74,10 +77,12 @@ def synthetic_labels(doc: Document, n: int, seed: int | None = None,
     losses = resolve_training(doc)["loss"]
     shapes = output_shapes(doc, analysis)
     y = {}
-    for name in output_names(doc):
+    for out in model_outputs(doc):
+        name = out.name
         if name not in shapes:
-            raise DataError(f"Output {name!r}: its shape is unknown (the graph has an error "
-                            "before it), so synthetic labels cannot be shaped for it")
+            message = (f"Output {name!r}: its shape is unknown (the graph has an error "
+                       "before it), so synthetic labels cannot be shaped for it")
+            raise DataError(message, [Issue(out.id, None, "error", message, UNSHAPED)])
         y[name] = _random_labels(rng, label_form(losses[name], shapes[name][-1]), shapes[name], n)
     return y
 

@@ -159,6 +159,7 @@ def preview_issues(doc, data, analysis=None) -> list:
     their first samples: their count is not compared with the labels'."""
     from ...runtime.dataset import DataError
     from ...runtime.sources import check_source
+    from ...runtime.synthetic import UNSHAPED
 
     try:
         issues = data.issues if isinstance(data, DataError) else \
@@ -168,7 +169,8 @@ def preview_issues(doc, data, analysis=None) -> list:
         data = exc
     if isinstance(data, DataError) and not issues:
         return [Issue(None, None, "error", str(data), "data_source")]
-    return [i for i in issues if i.code != "data_count"]
+    # An output the graph's errors leave without a shape: those errors say it already.
+    return [i for i in issues if i.code not in ("data_count", UNSHAPED)]
 
 
 def issues_text(issues: list, doc=None) -> str:
