@@ -21,6 +21,8 @@ graph or the settings:
                           take its images (an unknown height, 2 channels): the Input
                           keeps what it knows and takes the rest from the first image
 
+    set_input_dim_to_data  token ids beyond an Embedding's vocabulary: its input_dim set
+                          to the largest id + 1
     set_input_to_data     an input array whose samples have another shape than its Input
                           (flat (784,) for (28, 28) images): the Input takes the data's
 
@@ -112,6 +114,34 @@ def set_input_to_images(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetParam(doc, issue.node, "shape", shape))
 
 
+def set_input_dim_to_data(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Give each Embedding the Input feeds directly, whose vocabulary is smaller than the
+    ids need, the issue's `input_dim` (the largest id + 1)."""
+    need = issue.data.get("input_dim")
+    if isinstance(need, bool) or not isinstance(need, int) or need < 1 or \
+            issue.node not in doc.nodes:
+        raise DocumentError(f"the issue names no Input and vocabulary size (node "
+                            f"{issue.node!r}, data: {dict(issue.data)})")
+    small = [e.dst for e in doc.out_edges(issue.node) if doc.nodes[e.dst].kind == "Embedding"
+             and _int_below(doc.nodes[e.dst].params.get("input_dim"), need)]
+    if not small:
+        raise DocumentError(f"no Embedding fed by {doc.nodes[issue.node].name!r} has an "
+                            f"input_dim below {need}")
+    for node_id in dict.fromkeys(small):
+        stack.push(cmd.SetParam(doc, node_id, "input_dim", need))
+
+
+def _int_below(value, limit: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value < limit
+
+
+def input_dim_label(issue) -> str | None:
+    """"Set the Embedding's input_dim to 1000 (the largest id + 1)"; None if unknown."""
+    need = issue.data.get("input_dim") if issue is not None else None
+    return f"Set the Embedding's input_dim to {need} (the largest id + 1)" \
+        if isinstance(need, int) else None
+
+
 def data_dims(issue) -> list[int] | None:
     """The sample shape the issue's data reads from the input array ("28,28"), or None."""
     text = issue.data.get("dims") if issue is not None else None
@@ -147,6 +177,7 @@ DATA_FIXES: dict[str, Callable] = {
     "return_sequences_on": _set_return_sequences(True),
     "set_input_to_images": set_input_to_images,
     "set_input_to_data": set_input_to_data,
+    "set_input_dim_to_data": set_input_dim_to_data,
 }
 DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
@@ -157,4 +188,5 @@ DATA_LABELS = {
     "return_sequences_on": "Turn on return_sequences",
     "set_input_to_images": "Shape the Input for the images",
     "set_input_to_data": "Set the Input's shape to the data's",
+    "set_input_dim_to_data": "Set the Embedding's input_dim to the ids' range",
 }

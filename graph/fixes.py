@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import commands as cmd
-from .data_fixes import DATA_FIXES, DATA_LABELS, input_to_data_label
+from .data_fixes import DATA_FIXES, DATA_LABELS, input_dim_label, input_to_data_label
 from .dissolve import dissolve_nodes
 from .document import Document, output_entry
 from .errors import DocumentError
@@ -123,6 +123,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
         return rank_label(issue)
     if code == "add_channel_axis" and issue is not None and doc is not None:
         return channel_axis_label(issue, doc) or FIX_LABELS[code]
+    if code == "set_input_dim_to_data":
+        return input_dim_label(issue) or FIX_LABELS[code]
     if code == "set_input_to_data":
         return input_to_data_label(issue) or FIX_LABELS[code]
     if code == SEQUENCE_FIX:

@@ -132,9 +132,12 @@ def _check_input(doc: Document, node, xs: dict, part: str, origin: str = "") -> 
     limit = embedding_limit(doc, node.id)
     if limit is not None and arr.size and (not _integral(arr) or arr.min() < 0
                                            or arr.max() >= limit):
+        ids = _integral(arr) and arr.min() >= 0  # ids beyond the vocabulary: widen it
         return [_issue(node, f"Input {node.name!r} feeds an Embedding with input_dim={limit}, "
                              f"so its values must be integers in [0, {limit}). The {part} "
-                             f"array{origin} holds values in {_value_range(arr)}", "data_range")]
+                             f"array{origin} holds values in {_value_range(arr)}", "data_range",
+                       ("set_input_dim_to_data",) if ids else (),
+                       {"input_dim": int(arr.max()) + 1} if ids else None)]
     return []
 
 

@@ -276,3 +276,31 @@ def test_an_input_array_of_another_sample_shape_shapes_the_input_so():
     with pytest.raises(DocumentError, match="names no Input"):
         apply_fix(doc, dataclasses.replace(issue, data={"dims": "x"}), "set_input_to_data",
                   UndoStack())
+
+
+def test_token_ids_beyond_the_vocabulary_widen_the_embedding():
+    """Ids up to 49 into Embedding(input_dim=20): its input_dim becomes 50, the check
+    passes and Keras trains on the ids (fractional or negative ids get no fix)."""
+    from kerascanvas.graph.fixes import fix_label
+    from kerascanvas.graph.training import resolve_training
+
+    doc = sequence_model(units=1, activation="sigmoid", loss="binary_crossentropy",
+                         return_sequences=False)
+    tokens = np.random.default_rng(5).integers(0, 50, (32, 12))
+    data = Dataset({"tokens": tokens}, {"out": (np.arange(32) % 2).astype("float32")})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "data_range" and issue.fixes == ("set_input_dim_to_data",)
+    assert fix_label("set_input_dim_to_data", issue, doc) == \
+        f"Set the Embedding's input_dim to {tokens.max() + 1} (the largest id + 1)"
+    stack = UndoStack()
+    apply_fix(doc, issue, "set_input_dim_to_data", stack)
+    assert doc.find("embed").params["input_dim"] == tokens.max() + 1
+    assert check_data(doc, data) == []
+    model = build_model(doc)
+    model.compile("adam", resolve_training(doc)["loss"]["out"])
+    assert np.isfinite(model.fit(tokens, data.y["out"], epochs=1, verbose=0).history["loss"][-1])
+    stack.undo()
+    assert doc.find("embed").params["input_dim"] == 20
+    for bad in (tokens - 1, tokens + 0.5):
+        (issue,) = check_data(doc, Dataset({"tokens": bad}, data.y))
+        assert issue.code == "data_range" and issue.fixes == ()
