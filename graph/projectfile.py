@@ -160,6 +160,8 @@ def _text(data: dict[str, Any]) -> str:
 
 @bulk
 def loads(text: str | bytes) -> Document:
+    if isinstance(text, str):  # a byte order mark, as Windows editors write one
+        text = text.removeprefix("\ufeff")
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_int=limits.parse_int,
                           parse_float=limits.parse_float, object_pairs_hook=limits.unique_keys)
@@ -185,7 +187,7 @@ def load(path: str | os.PathLike) -> Document:
     except OSError as exc:
         raise ProjectFileError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # with or without a byte order mark
         doc = loads(text)
         anchored(doc, Path(path).parent)  # held absolute: a copy written elsewhere finds it
         return doc

@@ -210,3 +210,14 @@ def test_dumps_is_stable_across_param_forms():
     a, b = sample_doc(), sample_doc()
     b.nodes["c"].params["kernel_size"] = [3, 3]  # list vs tuple: the same file
     assert dumps(a) == dumps(b)
+
+
+def test_a_file_with_a_byte_order_mark_loads_as_without(tmp_path):
+    """Notepad on Windows saves UTF-8 with a byte order mark: such a file was refused as
+    'not valid JSON: Unexpected UTF-8 BOM'."""
+    plain = tmp_path / "plain.json"
+    save(load(EXAMPLES[0]), plain)
+    marked = tmp_path / "marked.json"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert dumps(load(marked)) == dumps(load(plain))
+    assert dumps(loads("\ufeff" + plain.read_text(encoding="utf-8"))) == dumps(load(plain))
