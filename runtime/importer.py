@@ -171,6 +171,11 @@ def check_file(path: str | os.PathLike) -> dict:
         ModelImportError: no such file, not a model, or a Lambda layer (code) inside.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ModelImportError(
+            f"{path}: a folder, not a model file. Expected a .keras file or a model's JSON; a "
+            "TensorFlow SavedModel folder is not read: save the model as .keras from the "
+            "Keras that made it (model.save('model.keras'))")
     if not path.is_file():
         raise ModelImportError(f"{path}: no such file")
     if _is_hdf5(path):

@@ -100,3 +100,15 @@ def test_a_legacy_hdf5_model_is_named_with_the_way_to_a_keras_file(tmp_path, nam
         load_file(path)
     message = str(info.value)
     assert str(path) in message and "HDF5" in message and ".save('model.keras')" in message
+
+
+def test_a_folder_is_named_as_a_folder_not_as_a_missing_file(tmp_path):
+    """A SavedModel folder (or any folder) given to import: 'no such file' was said of a
+    folder that is there."""
+    folder = tmp_path / "saved_model"
+    folder.mkdir()
+    with pytest.raises(ModelImportError, match="a folder, not a model file") as raised:
+        load_file(folder)
+    assert "model.save('model.keras')" in str(raised.value)
+    with pytest.raises(ModelImportError, match="no such file"):
+        load_file(tmp_path / "missing.keras")
