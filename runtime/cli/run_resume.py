@@ -36,6 +36,11 @@ def resume_point(args, say) -> None:
         raise TrainingRefused(f"--resume {args.resume}: the file {what}; expected the "
                               ".keras model a run kept (a --save file, or one in the "
                               "project's runs folder)")
+    problem = _not_a_model(args.resume)
+    if problem:  # before anything is said of the run it would continue, or it is listed
+        raise TrainingRefused(f"--resume {args.resume}: {problem}; expected the .keras "
+                              "model a run kept (a --save file, or one in the project's "
+                              "runs folder)")
     args.resume_record = _record(args)
     reached, args.resume_plan = run_record.resume_point(args.resume_record)
     if args.initial_epoch is None:
@@ -51,6 +56,20 @@ def resume_point(args, say) -> None:
     if reached is not None and reached != args.initial_epoch:
         say(f"numbering on from epoch {args.initial_epoch} (--initial-epoch), though the "
             f"run record of {args.resume} says it reached epoch {reached}")
+
+
+def _not_a_model(path: str) -> str | None:
+    """What keeps the file at `path` from being a .keras model (a zip archive holding its
+    config.json), read without keras; None when it may be one."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return "not a .keras file (expected a zip archive)"
+    return None if "config.json" in names else \
+        "a zip archive without a model's config.json, so no .keras file"
 
 
 def _refuse_without_resume(args) -> None:

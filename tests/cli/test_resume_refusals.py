@@ -8,6 +8,7 @@ run record did not say), and a missing `--resume` file or an unreadable record c
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 import pytest
 
@@ -29,6 +30,9 @@ def saved(tmp_path_factory):
     assert run_record.resume_point(run_record.read(model)) == (2, 5)
     shutil.copy(model, folder / "bad.keras")
     run_record.record_path(folder / "bad.keras").write_text("{not json")
+    (folder / "text.keras").write_text("not a model")
+    with zipfile.ZipFile(folder / "other.keras", "w") as archive:
+        archive.writestr("notes.txt", "no config.json here")
     return path, folder
 
 
@@ -54,6 +58,12 @@ CASES = {  # the flags (<model>: the saved model, <dir>: its folder), what the r
         ["--resume", "<dir>/none.keras"],
         ["--resume <dir>/none.keras: the file does not exist; expected the .keras model"]),
     "a folder": (["--resume", "<dir>"], ["--resume <dir>: the file is a folder"]),
+    "not a model": (  # said after four lines of what the run would resume, and listed
+        ["--resume", "<dir>/text.keras"],
+        ["--resume <dir>/text.keras: not a .keras file (expected a zip archive)"]),
+    "a zip of no model": (
+        ["--resume", "<dir>/other.keras"],
+        ["--resume <dir>/other.keras: a zip archive without a model's config.json"]),
     "unreadable record": (
         ["--resume", "<dir>/bad.keras"],
         ["cannot read <dir>/bad.keras.run.json", "pass --data-changed",
@@ -75,6 +85,9 @@ def test_a_refusal_says_what_it_received_and_what_is_allowed(saved, capsys, case
     for part in said:
         assert filled(part) in err
     assert "continuing from" not in err and "Traceback" not in err
+    assert "listed as Run" not in err
+    if "model" in case:  # refused before any line about what the run would resume
+        assert "resuming" not in err
 
 
 def test_a_negative_initial_epoch_is_refused_by_the_parser(saved, capsys):
