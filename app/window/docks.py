@@ -1,6 +1,6 @@
 """The window's docks: palette left, properties and code right, issues and summary below,
 their sizes at the first show (the side docks' as kept for the screen size, `dock_sizes`),
-the bottom docks' growth for the Training and Search tabs, and the View menu's toggles for
+each bottom tab's own height (Issues, Summary, Training, Search), and the View menu's toggles for
 them."""
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class DocksMixin:
         self.code_dock = self._dock("Code", self.code, right)
         # a tab coming to the front gets no show event: its panel hears it from its dock
         self.summary_dock.visibilityChanged.connect(self.summary.on_dock_visibility_changed)
-        self.summary_dock.visibilityChanged.connect(
-            lambda shown: shown and self._grow_summary())
+        for dock in (self.issues_dock, self.summary_dock):
+            self.follow_bottom_tab(dock)
         self.code_dock.visibilityChanged.connect(self.code.on_dock_visibility_changed)
         self.code.status_message.connect(self.show_message)
         self.issues_dock.visibilityChanged.connect(self.issues.on_dock_visibility_changed)
@@ -66,6 +66,7 @@ class DocksMixin:
             self._docks_sized = True
             self._size_side_docks()
             self.resizeDocks([self.issues_dock], [DOCK_HEIGHT], QtCore.Qt.Vertical)
+            self._bottom_tab = self.issues_dock.objectName()
 
     def _side_docks(self) -> dict[str, QtWidgets.QDockWidget]:
         return {"palette": self.palette_dock, "properties": self.properties_dock}
@@ -105,22 +106,51 @@ class DocksMixin:
         if tall:
             self.resizeDocks(tall[:1], [limit], QtCore.Qt.Vertical)
 
-    def _grow_bottom(self, dock: QtWidgets.QDockWidget) -> None:
-        """The bottom docks grow so the Training or Search tab's plots are readable (once:
-        a height the user sets afterwards is kept)."""
-        if not getattr(self, "_training_sized", False) and self.isVisible():
-            self._training_sized = True
-            height = max(TRAINING_HEIGHT, int(self.height() * TRAINING_SHARE))
-            if dock.height() < height:
-                self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
+    def follow_bottom_tab(self, dock: QtWidgets.QDockWidget) -> None:
+        """Give the bottom area the height of `dock`'s tab whenever that tab is raised."""
+        dock.visibilityChanged.connect(lambda shown: shown and self._on_bottom_tab(dock))
 
-    def _grow_summary(self) -> None:
-        """The Summary tab raised the first time: ten rows, not the 150 px of the start."""
-        if not getattr(self, "_summary_sized", False) and self.isVisible():
-            self._summary_sized = True
-            height = min(SUMMARY_HEIGHT, int(self.height() * BOTTOM_SHARE))
-            if self.summary_dock.height() < height:
-                self.resizeDocks([self.summary_dock], [height], QtCore.Qt.Vertical)
+    def _on_bottom_tab(self, dock: QtWidgets.QDockWidget) -> None:
+        """Each bottom tab keeps its own height: the one it was left at, else its own start
+        (Issues 150 px, Summary ten rows, Training and Search half the window). The tab
+        left behind keeps the height it had, a drag of the user's included. Raising Training
+        grew the area for good: back on Issues the canvas stayed squeezed (230 of 768 px)."""
+        if not self.isVisible() or dock.isFloating() or \
+                self.dockWidgetArea(dock) != QtCore.Qt.BottomDockWidgetArea:
+            return
+        heights = self.__dict__.setdefault("_tab_heights", {})
+        shown = getattr(self, "_bottom_tab", None)
+        if shown is not None and shown != dock.objectName():
+            heights[shown] = dock.height()  # the area's height, as the tab left behind had it
+        self._bottom_tab = dock.objectName()
+        height = heights.get(dock.objectName()) or self._start_height(dock)
+        if height != dock.height():
+            self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
+            QtCore.QTimer.singleShot(0, self, lambda: self._settle_bottom(
+                dock, height, height, None))
+
+    def _settle_bottom(self, dock: QtWidgets.QDockWidget, height: int, asked: int,
+                       before: int | None, tries: int = 3) -> None:
+        """`resizeDocks` sizes the tabbed area by rules of its own (a tab asked for the
+        124 px it was left at came back at 106): once laid out, ask again for what is
+        missing, a few times, while the tab is still the one shown and each ask moves it."""
+        now = dock.height()
+        off = height - now
+        if not tries or now == before or self._bottom_tab != dock.objectName() or \
+                not dock.isVisible() or dock.isFloating() or not 1 < abs(off) < 80:
+            return
+        asked += off
+        self.resizeDocks([dock], [asked], QtCore.Qt.Vertical)
+        QtCore.QTimer.singleShot(0, self, lambda: self._settle_bottom(
+            dock, height, asked, now, tries - 1))
+
+    def _start_height(self, dock: QtWidgets.QDockWidget) -> int:
+        """The height a bottom tab gets the first time it is raised."""
+        if dock is self.summary_dock:
+            return min(SUMMARY_HEIGHT, int(self.height() * BOTTOM_SHARE))
+        if dock is self.issues_dock:
+            return DOCK_HEIGHT
+        return max(TRAINING_HEIGHT, int(self.height() * TRAINING_SHARE))
 
     def _build_status_bar(self) -> None:
         self.params_label = QtWidgets.QLabel()

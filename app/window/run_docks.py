@@ -27,6 +27,7 @@ class RunDocksMixin:
         self.issues_dock.raise_()
         dock.visibilityChanged.connect(
             lambda shown: self._on_run_dock_visibility_changed(shown, dock, build))
+        self.follow_bottom_tab(dock)
         return dock
 
     def _build_training(self) -> None:
@@ -48,10 +49,10 @@ class RunDocksMixin:
         QtCore.QTimer.singleShot(600, preload)  # networkx: in idle time, not the first open
 
     def _on_run_dock_visibility_changed(self, visible: bool, dock, build) -> None:
-        """Shown: its panel is built (`build`), and the bottom docks grow (`_grow_bottom`)."""
+        """Shown: its panel is built (`build`); the area takes its tab's height
+        (`follow_bottom_tab`)."""
         if visible:
             build()
-            self._grow_bottom(dock)
 
     def training_panel(self):
         """The training panel, built on first use."""

@@ -34,3 +34,28 @@ def test_the_summary_tab_shows_rows_when_raised(make_window, qtbot):
     assert table.rowCount() >= 10
     assert table.viewport().height() >= 8 * table.rowHeight(0)
     assert window.canvas.viewer.viewport().height() >= 0.5 * window.height()
+
+
+def test_each_bottom_tab_keeps_its_own_height(make_window, qtbot):
+    """Training raised grows the bottom docks to half the window; back on Issues they stayed
+    that tall (the canvas 230 px of a 768 px screen). Each tab now has its own height, and
+    a height the user drags a tab to is the one it comes back with."""
+    from PySide6 import QtCore
+
+    window = show_at(make_window(str(EXAMPLES / "digits_cnn.json")), 1366, 740)
+    start = window.issues_dock.height()
+
+    def raised(dock) -> int:
+        dock.raise_()
+        qtbot.wait(250)  # the tab's height is settled in a few turns of the event loop
+        return dock.height()
+
+    assert raised(window.training_dock) >= 0.45 * window.height()
+    assert abs(raised(window.issues_dock) - start) <= 2
+    window.resizeDocks([window.issues_dock], [260], QtCore.Qt.Vertical)  # the user's drag
+    qtbot.wait(250)
+    dragged = window.issues_dock.height()
+    training = raised(window.training_dock)
+    assert training >= 0.45 * window.height()
+    assert abs(raised(window.issues_dock) - dragged) <= 2
+    assert abs(raised(window.training_dock) - training) <= 2
