@@ -245,9 +245,7 @@ def input_ranks(x):
     (grey images (n, 28, 28) for an Input of (28, 28, 1)), as Keras' functional models
     take them and the app's run does; a subclassed model would refuse them."""
     for name, arr in x.items():
-        shape = INPUTS[name][0] if name in INPUTS else None
-        if shape is None:
-            continue
+        shape = INPUTS[name][0]
         if arr.ndim == len(shape) + 2 and arr.shape[-1] == 1:
             x[name] = arr.reshape(arr.shape[:-1])
         elif arr.ndim == len(shape) and shape and shape[-1] == 1:

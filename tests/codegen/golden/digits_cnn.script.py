@@ -298,6 +298,19 @@ def csv_data(rest):
     return {input_name: x}, {output_name: y}, None, None
 
 
+def input_ranks(x):
+    """Each input array given its Input's rank where a last axis of 1 is missing or extra
+    (grey images (n, 28, 28) for an Input of (28, 28, 1)), as Keras' functional models
+    take them and the app's run does; a subclassed model would refuse them."""
+    for name, arr in x.items():
+        shape = INPUTS[name][0]
+        if arr.ndim == len(shape) + 2 and arr.shape[-1] == 1:
+            x[name] = arr.reshape(arr.shape[:-1])
+        elif arr.ndim == len(shape) and shape and shape[-1] == 1:
+            x[name] = arr.reshape(*arr.shape, 1)
+    return x
+
+
 def one_hot(model, x, y):
     """Class ids become one-hot rows for outputs trained with a categorical loss."""
     shapes = output_shapes(model, x)
@@ -324,7 +337,9 @@ def load_data(spec, model, seed):
     else:
         raise SystemExit(f'Expected --data synthetic[:N], sklearn:NAME, csv:FILE or FILE.npz, '
                          f'got {spec!r}')
+    x = input_ranks(x)
     if x_val is not None:
+        x_val = input_ranks(x_val)
         y_val = one_hot(model, x_val, y_val)
     return x, one_hot(model, x, y), x_val, y_val
 
