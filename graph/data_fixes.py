@@ -165,7 +165,7 @@ def set_input_to_data(doc: Document, issue, stack: cmd.UndoStack) -> None:
 def input_to_data_label(issue) -> str | None:
     """"Set the Input's shape to (28, 28)", the data's sample shape; None if unknown."""
     dims = data_dims(issue)
-    return f"Set the Input's shape to the data's: {tuple(dims)}" if dims else None
+    return f"Make the Input {tuple(dims)}, as its data" if dims else None
 
 
 DATA_FIXES: dict[str, Callable] = {

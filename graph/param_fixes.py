@@ -117,11 +117,11 @@ def add_channel_axis(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
 
 
 def channel_axis_label(issue, doc: Document | None) -> str | None:
-    """"Add a last axis of 1 to the Input's shape: (28, 28, 1)", the shape it gets, where
+    """"Make the Input (28, 28, 1)": the shape the fix gives the Input, where
     `doc` says which Input that is; else None."""
     try:
         shape = feeding_input(doc, issue.node, issue.port or 0).params["shape"]
-        return f"Add a last axis of 1 to the Input's shape: {tuple([*shape, 1])}"
+        return f"Make the Input {tuple([*shape, 1])}"
     except (AttributeError, DocumentError, KeyError, TypeError):
         return None
 

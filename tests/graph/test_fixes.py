@@ -127,7 +127,7 @@ def test_a_batch_axis_or_a_layout_is_offered_before_the_layers_that_would_hide_i
     (issue,) = analyze(doc).issues
     assert issue.fixes[:2] == ("add_channel_axis", "use_rank_kind") and issue.port == 0
     assert fix_label("add_channel_axis", issue, doc) == \
-        "Add a last axis of 1 to the Input's shape: (28, 28, 1)"
+        "Make the Input (28, 28, 1)"
     doc, ids = chain(("Input", {"shape": [28, 28]}), ("Rescaling", {"scale": 0.5}),
                      ("Conv2D", {"filters": 2, "kernel_size": 3}))  # through a Rescaling
     doc.outputs = [ids[-1]]

@@ -268,7 +268,7 @@ def test_an_input_array_of_another_sample_shape_shapes_the_input_so():
     from kerascanvas.graph.fixes import fix_label
 
     assert fix_label("set_input_to_data", issue, doc) == \
-        "Set the Input's shape to the data's: (8, 8, 3)"
+        "Make the Input (8, 8, 3), as its data"
     apply_fix(doc, issue, "set_input_to_data", UndoStack())
     assert doc.find("image").params["shape"] == [8, 8, 3]
     assert check_data(doc, data) == []
