@@ -163,7 +163,7 @@ def set_input_to_data(doc: Document, issue, stack: cmd.UndoStack) -> None:
 
 
 def input_to_data_label(issue) -> str | None:
-    """"Set the Input's shape to (28, 28)", the data's sample shape; None if unknown."""
+    """"Make the Input (28, 28), as its data": the data's sample shape; None if unknown."""
     dims = data_dims(issue)
     return f"Make the Input {tuple(dims)}, as its data" if dims else None
 
