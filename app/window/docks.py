@@ -118,10 +118,12 @@ class DocksMixin:
         if not self.isVisible() or dock.isFloating() or \
                 self.dockWidgetArea(dock) != QtCore.Qt.BottomDockWidgetArea:
             return
-        heights = self.__dict__.setdefault("_tab_heights", {})
         shown = getattr(self, "_bottom_tab", None)
-        if shown is not None and shown != dock.objectName():
-            heights[shown] = dock.height()  # the area's height, as the tab left behind had it
+        if shown in (None, dock.objectName()):  # the first show sizes it; no tab changed
+            self._bottom_tab = dock.objectName()
+            return
+        heights = self.__dict__.setdefault("_tab_heights", {})
+        heights[shown] = dock.height()  # the area's height, as the tab left behind had it
         self._bottom_tab = dock.objectName()
         height = heights.get(dock.objectName()) or self._start_height(dock)
         if height != dock.height():
