@@ -123,6 +123,9 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
         return rank_label(issue)
     if code == "add_channel_axis" and issue is not None and doc is not None:
         return channel_axis_label(issue, doc) or FIX_LABELS[code]
+    if code == "use_suggested_name" and issue is not None and \
+            isinstance(issue.data.get("suggestion"), str):
+        return f"Use {issue.data['suggestion']}"
     if code == "set_input_dim_to_data":
         return input_dim_label(issue) or FIX_LABELS[code]
     if code == "set_input_to_data":

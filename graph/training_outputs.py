@@ -104,7 +104,7 @@ def with_suggested_names(doc: Document, field: str) -> dict | None:
         return {**value, "name": close} if isinstance(value, Mapping) else close
 
     value = settings[head][out]
-    new = renamed(value) if head == "loss" else [renamed(v) for v in value]
+    new = renamed(value) if head == "loss" else _once([renamed(v) for v in value])
     if new == value:
         return None
     training = copy.deepcopy(doc.training or {})
@@ -114,6 +114,18 @@ def with_suggested_names(doc: Document, field: str) -> dict | None:
     per[out] = new
     training[head] = per
     return training
+
+
+def _once(metrics: list) -> list:
+    """`metrics` without a second metric of a name already listed (accuracy renamed to the
+    mae listed after it), which Keras would log under one name twice."""
+    seen, kept = set(), []
+    for metric in metrics:
+        name = training_code.reference_name(metric)
+        if name is None or name not in seen:
+            kept.append(metric)
+        seen.add(name)
+    return kept
 
 
 def _check_custom_code(doc: Document, settings: Mapping[str, Any]) -> list[SettingIssue]:
@@ -175,6 +187,13 @@ ONE_HOT_TO_IDS = {"categorical_accuracy": "sparse_categorical_accuracy",
 IDS_TO_ONE_HOT = {ids: hot for hot, ids in ONE_HOT_TO_IDS.items()}
 
 
+REGRESSION_LOSSES = frozenset({"mean_squared_error", "mean_absolute_error", "huber",
+                               "log_cosh", "mean_squared_logarithmic_error",
+                               "mean_absolute_percentage_error"})
+ACCURACIES = frozenset({"accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+                        "sparse_categorical_accuracy"})
+
+
 def label_twin(metric: Any, loss: Any) -> str | None:
     """The metric reading the labels `loss` trains on, where `metric` reads the other form.
 
@@ -182,12 +201,16 @@ def label_twin(metric: Any, loss: Any) -> str | None:
     'sparse_top_k_categorical_accuracy'
     >>> label_twin("sparse_categorical_accuracy", "categorical_crossentropy")
     'categorical_accuracy'
+    >>> label_twin("accuracy", "mse")  # regression targets: an error, not a hit rate
+    'mae'
     """
     name = loss_names.canonical(loss)
     if name == "sparse_categorical_crossentropy":
         return ONE_HOT_TO_IDS.get(metric) if isinstance(metric, str) else None
     if name == "categorical_crossentropy":
         return IDS_TO_ONE_HOT.get(metric) if isinstance(metric, str) else None
+    if name in REGRESSION_LOSSES and metric in ACCURACIES:  # targets, not classes
+        return "mse" if name == "mean_absolute_error" else "mae"
     return None
 
 
@@ -205,7 +228,15 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
             if not isinstance(metric, str) or metric not in known:
                 issues.append(_hinted(field, f"{metric!r} is not a metric Keras builds from "
                                              "its name.", closest(metric, metric_suggestions(doc))))
-            elif twin := label_twin(metric, (settings.get("loss") or {}).get(out)):
+            elif (twin := label_twin(metric, (settings.get("loss") or {}).get(out))) and \
+                    loss_names.canonical(settings["loss"][out]) in REGRESSION_LOSSES:
+                loss = training_code.reference_name(settings["loss"][out])
+                issues.append(SettingIssue(
+                    field, "warning", f"{field}: {metric} counts predictions equal to their "
+                    f"labels (rounded at 0.5 for one unit), but output {out!r} is trained "
+                    f"for regression ({loss}): it stays near 0 and says nothing of the fit; "
+                    f"use {twin}", fixes=(SUGGEST_FIX,), data={"suggestion": twin}))
+            elif twin:
                 forms = ("one-hot rows", "class ids")[::1 if twin in IDS_TO_ONE_HOT else -1]
                 loss = training_code.reference_name(settings["loss"][out])
                 issues.append(SettingIssue(

@@ -243,7 +243,7 @@ def test_a_mistyped_loss_is_fixed_from_its_row(make_window, qtbot, tmp_path):
     row = next(n for n, i in enumerate(window.analysis.issues)
                if i.fixes == ("use_suggested_name",))
     (button,) = window.issues.fix_buttons(row)
-    assert button.text() == "Use the suggested name"
+    assert button.text() == "Use sparse_categorical_crossentropy"
     qtbot.mouseClick(button, QtCore.Qt.LeftButton)
     assert window.doc.training["loss"] == {"y": "sparse_categorical_crossentropy"}
     qtbot.waitUntil(lambda: not any(i.code == "bad_setting" for i in window.analysis.issues))

@@ -10,7 +10,7 @@ import pytest
 from kerascanvas.graph.commands import UndoStack
 from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.errors import DocumentError
-from kerascanvas.graph.fixes import FIX_LABELS, apply_fix
+from kerascanvas.graph.fixes import FIX_LABELS, apply_fix, fix_label
 from kerascanvas.graph.validate import analyze
 
 
@@ -210,3 +210,28 @@ def test_a_mistyped_monitor_takes_the_logged_name_it_was_meant_to_be():
     assert doc.training["callbacks"][1]["monitor"] == "val_acuracy"
     doc.training = {**doc.training, "callbacks": [{"name": "early_stopping", "monitor": "xyz"}]}
     assert issue_with(doc, "bad_setting").fixes == ()  # nothing close: no guess
+
+
+@pytest.mark.parametrize("loss, metrics, expected", [
+    ("mse", ["accuracy"], ["mae"]),
+    ("mean_absolute_error", ["acc", "mae"], ["mse", "mae"]),
+    ("huber", ["accuracy", "mae"], ["mae"]),  # renamed onto one listed already: once
+])
+def test_accuracy_on_a_regression_output_becomes_an_error_metric(loss, metrics, expected):
+    """Keras resolves 'accuracy' on a one-unit output to binary_accuracy (predictions
+    rounded at 0.5 equal to the labels): on regression targets it stays near 0."""
+    import keras
+    import numpy as np
+
+    doc, stack = model(1, "linear", loss, metrics=metrics), UndoStack()
+    issue = issue_with(doc, "bad_setting")
+    assert issue.severity == "warning" and "trained for regression" in issue.message
+    assert issue.fixes == ("use_suggested_name",)
+    assert fix_label("use_suggested_name", issue, doc) == f"Use {expected[0]}"
+    apply_fix(doc, issue, "use_suggested_name", stack)
+    assert doc.training["metrics"] == {"y": expected}
+    assert not [i for i in analyze(doc).issues if i.code == "bad_setting"]
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    net.compile("sgd", "mse", metrics=metrics)
+    net.fit(np.zeros((4, 4)), np.linspace(0.1, 0.9, 4), verbose=0)
+    assert any(isinstance(m, keras.metrics.BinaryAccuracy) for m in net.metrics[1].metrics)
