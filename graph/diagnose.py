@@ -141,8 +141,9 @@ CHANNELS = (1, 3, 4)  # a last axis of these sizes reads as grey, RGB or RGBA ch
 
 def channel_axis_port(spec: LayerSpec, params: dict, inputs: list[Shape],
                       from_input: list[bool]) -> int | None:
-    """The port fed straight by an Input that lacks a last axis of 1, shown by the rule
-    accepting that input with the axis (Input(shape=(28, 28)) of grey images into a
+    """The port fed by an Input (`from_input`: straight or through elementwise layers,
+    `feeding_input`) that lacks a last axis of 1, shown by the rule accepting that input
+    with the axis (Input(shape=(28, 28)) of grey images into a
     Conv2D, Input(shape=(64,)) of a series into an LSTM); None when there is none. Not
     for a layer reading channels first (Keras adds that axis to the data last), nor for
     an Input whose last axis reads as channels already (1, 3 or 4: RGB images into a
