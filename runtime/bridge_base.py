@@ -64,11 +64,13 @@ class BridgeBase(keras.callbacks.Callback):
         self._epoch = 0
         self.epochs_run = 0
         self.initial_epoch = 0
+        self.note = ""
         self.last_logs: dict[str, Any] = {}
 
     def describe(self, settings: Mapping[str, Any], batch_size: int | None,
-                 samples: int | None, initial_epoch: int = 0) -> None:
+                 samples: int | None, initial_epoch: int = 0, note: str = "") -> None:
         """Fill in what `train_begin` reports, where the creator left it out."""
+        self.note = self.note or note
         self.settings = self.settings or dict(settings)
         self.batch_size = self.batch_size or batch_size
         self.samples = self.samples or samples
@@ -128,7 +130,8 @@ class BridgeBase(keras.callbacks.Callback):
         if self._stop_requested:  # a stop asked for before training began
             self.model.stop_training = True
         self._emit(ev.TrainBegin(plain(self.settings), self._epochs() or None, self._steps(),
-                                 self.samples, self.batch_size, self.initial_epoch))
+                                 self.samples, self.batch_size, self.initial_epoch,
+                                 self.note))
 
     def on_train_end(self, logs=None):
         self.stops_in_training = self.stop_count  # later ones are `CutOnStop`'s

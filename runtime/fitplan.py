@@ -24,6 +24,7 @@ class FitPlan:
     evaluated_on: str
     samples: int
     steps: int
+    note: str = ""  # what the run should say of a setting it does not use
 
 
 def packed(arrays: Mapping[str, Any], names: Sequence[str]):
@@ -97,4 +98,16 @@ def plan_fit(doc: Document, data, settings: Mapping[str, Any]) -> FitPlan:
             "training" if xv is None else "validation", samples, math.ceil(samples / batch))
         labels = y[outputs[0]]
     plan.fit["class_weight"] = class_weights(settings["class_weight"], labels)
+    plan.note = split_note(data, settings["validation_split"])
     return plan
+
+
+def split_note(data, split) -> str:
+    """What to say of a validation split that a source with validation arrays of its own
+    leaves unused (Keras' fit takes validation_data over validation_split, silently)."""
+    if not getattr(data, "has_validation", False) or not isinstance(split, int | float) \
+            or isinstance(split, bool) or split <= 0:
+        return ""
+    held = len(next(iter(data.x_val.values()))) if data.x_val else "?"
+    return (f"validating on the data's own validation arrays ({held} samples): "
+            f"training.validation_split {split} is not used")

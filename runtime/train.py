@@ -213,7 +213,7 @@ def train(doc: Document, data, settings: Mapping[str, Any] | None = None,
     snapshots = [c for c in callbacks if isinstance(c, EpochSnapshot)]
     bridge = bridge or FastBridge(sink or (lambda event: None))
     bridge.describe({**resolved, "device": result.device}, int(resolved["batch_size"]),
-                    plan.samples, initial_epoch)
+                    plan.samples, initial_epoch, plan.note)
     stage = "building the model"
     try:
         with device_scope(result.device):

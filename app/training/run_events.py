@@ -113,6 +113,8 @@ class RunEventsMixin:
         record.started_at = self.clock()
         self.log_message.emit(f"{record.label}: training on {event.samples or '?'} samples, "
                               f"{record.steps or '?'} batches per epoch")
+        if event.note:  # a setting the run does not use
+            self.log_message.emit(f"{record.label}: {event.note}")
 
     def _on_executor(self, record: RunRecord, event: ev.ExecutorChosen) -> None:
         # Which training step runs, and the reason when a faster one could not.

@@ -17,10 +17,13 @@ EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 
 
 def say_executor(event: ev.TrainingEvent) -> None:
-    """Print which training step runs, and why not a faster one, before training; and a
-    rank the others wait for (on several processes: `runtime.rank_watch`)."""
+    """Print which training step runs, and why not a faster one, before training, with a
+    setting the run does not use; and a rank the others wait for (on several processes:
+    `runtime.rank_watch`)."""
     if isinstance(ev.require(event), ev.ExecutorChosen | ev.WeightsLoaded):
         print(event.message, file=sys.stderr, flush=True)
+    elif isinstance(event, ev.TrainBegin) and event.note:
+        error(event.note)
     elif isinstance(event, ev.RankSilent):
         error(event.text())
 

@@ -15,7 +15,7 @@ from kerascanvas.runtime import events as ev
 # One event of each kind, every field away from its default.
 SAMPLES = {
     ev.TrainBegin: ev.TrainBegin({"epochs": 3, "optimizer": {"name": "sgd"}}, 3, 45, 1437, 32,
-                                 1),
+                                 1, "training.validation_split 0.2 is not used"),
     ev.WeightsLoaded: ev.WeightsLoaded("m.keras", ["d1", "block/inner"], ["head"],
                                        "loaded 2 of 3 layers from m.keras; fresh: head"),
     ev.ExecutorChosen: ev.ExecutorChosen("keras", ["a callback listens to batches"],

@@ -405,6 +405,9 @@ def main(argv=None):
     x, y, x_val, y_val = load_data(args.data, model, seed)
     if x_val is None:
         x, y, x_val, y_val = split_validation(x, y, SETTINGS['validation_split'])
+    elif SETTINGS['validation_split']:  # Keras' fit would drop the split without a word
+        print(f"Validating on the data's own validation arrays ({len(next(iter(x_val.values())))}"
+              f" samples): validation_split {SETTINGS['validation_split']} is not used")
     validation = None if x_val is None else (packed(x_val, INPUTS), packed(y_val, LOSSES))
     faster_step(model)
     model.fit(
