@@ -159,7 +159,8 @@ def left_out_count(count: int) -> str:
 
 def format_issues(doc: Document, issues: list[Issue], analysis: Analysis | None = None
                   ) -> list[str]:
-    """`Issues (1 error, 0 warnings):` then one line per issue, errors first. With the
+    """`Issues (1 error, 0 warnings):` then one line per issue, errors first, each with a
+    line of its fixes ("fix: Insert Flatten; Insert GlobalAveragePooling2D"). With the
     `analysis`, errors on nodes left out of the model are counted apart and marked."""
     idle = {id(i) for i in analysis.left_out_errors} if analysis is not None else set()
     errors = sum(1 for i in issues if i.severity == "error" and id(i) not in idle)
@@ -168,9 +169,14 @@ def format_issues(doc: Document, issues: list[Issue], analysis: Analysis | None 
     aside = f", {left_out_count(spare)}" if spare else ""
     lines = [f"Issues ({errors} error{'s' * (errors != 1)}, "
              f"{warnings} warning{'s' * (warnings != 1)}{aside}):"]
+    from .fixes import fix_label
+
     for issue in sorted(issues, key=lambda i: (i.severity != "error", id(i) in idle)):
         mark = " (left out of the model: does not block)" if id(issue) in idle else ""
         lines.append(f"  {issue.severity:<8} {_where(doc, issue)}{issue.message}{mark}")
+        if issue.fixes:  # the window's one-click fixes, by the labels of its buttons
+            labels = "; ".join(fix_label(code, issue, doc) for code in issue.fixes)
+            lines.append(f"  {'':<8} fix: {labels}")
     return lines
 
 

@@ -75,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         report = to_json(doc, analysis)
         if with_keras:  # only then: the report's keys stay the same without the flag
-            report["keras_issues"] = _issues(built)
+            report["keras_issues"] = _issues(built, doc)
             report["valid"] = report["valid"] and not built
-        print(json.dumps({**report, "search_issues": _issues(searched),
-                          "data_issues": _issues(data)}, indent=2))
+        print(json.dumps({**report, "search_issues": _issues(searched, doc),
+                          "data_issues": _issues(data, doc)}, indent=2))
     else:
         print(format_summary(doc, analysis))
         for kind, issues in (("search", searched), ("keras", built)):
@@ -110,11 +110,16 @@ def keras_issues(doc: Document, analysis: Analysis) -> list[Issue]:
             for problem in keras_layer_problems(doc, analysis)]
 
 
-def _issues(issues) -> list[dict[str, Any]]:
-    """Each issue's node, port, severity and message, its kind (`code`) and the values
-    its fix reads (`data`, e.g. the "field" of a training setting)."""
+def _issues(issues, doc: Document | None = None) -> list[dict[str, Any]]:
+    """Each issue's node, port, severity and message, its kind (`code`), the values its
+    fix reads (`data`, e.g. the "field" of a training setting) and its one-click fixes
+    (`fixes`: each one's code and the label the window's button shows)."""
+    from kerascanvas.graph.fixes import fix_label
+
     return [{"node": i.node, "port": i.port, "severity": i.severity, "message": i.message,
-             "code": i.code, "data": dict(i.data)} for i in issues]
+             "code": i.code, "data": dict(i.data),
+             "fixes": [{"code": c, "label": fix_label(c, i, doc)} for c in i.fixes]}
+            for i in issues]
 
 
 def unreadable_json(exc: ProjectFileError) -> dict[str, Any]:
@@ -143,7 +148,7 @@ def to_json(doc: Document, analysis: Analysis) -> dict[str, Any]:
         "nodes": nodes,
         "total_params": {"trainable": trainable, "non_trainable": frozen},
         "issues": [{**entry, "blocks": id(issue) in blocking}
-                   for issue, entry in zip(analysis.issues, _issues(analysis.issues),
+                   for issue, entry in zip(analysis.issues, _issues(analysis.issues, doc),
                                            strict=True)],
         "left_out": list(analysis.left_out),
     }

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 
 import keras
 import pytest
@@ -321,7 +322,10 @@ def test_a_run_without_save_is_listed_running_as_it_begins_and_failed_when_refus
 
     monkeypatch.setattr(run_snapshot.RunSnapshot, "begin", begin)
     path = project(tmp_path, classifier())
-    (tmp_path / "x.keras").write_bytes(b"not a model")
+    # a .keras archive by its look (a zip with a config.json) that Keras cannot load; a file
+    # that is no archive at all is refused before the run is listed
+    with zipfile.ZipFile(tmp_path / "x.keras", "w") as archive:
+        archive.writestr("config.json", "{not a model's config")
     assert main(["run", path, "--data", "synthetic:64", "--resume", str(tmp_path / "x.keras"),
                  "--no-progress", "--threads", "1"]) == 1
     [first] = begun

@@ -74,7 +74,8 @@ def test_errors_exit_1_and_are_listed(project, capsys):
                      "message": "Input port in_0 of 'flat' is not connected",
                      "code": "unconnected_input", "blocks": True,
                      # the layer its fix wires from: conv1, where the graph now ends
-                     "data": {"source": "conv1", "source_name": "conv1"}}
+                     "data": {"source": "conv1", "source_name": "conv1"},
+                     "fixes": [{"code": "wire_from_open_end", "label": "Wire from conv1"}]}
     assert next(n for n in report["nodes"] if n["id"] == "out")["output_shapes"] is None
 
 
@@ -199,3 +200,13 @@ def test_a_data_file_that_does_not_exist_is_a_warning(project, tmp_path, capsys)
     (Path(path).parent / "nothere.npz").write_bytes(b"")  # read next to the project
     code, out, _ = run_cli(capsys, path, "--json")
     assert [i["data"]["field"] for i in json.loads(out)["data_issues"]] == ["training.test_data"]
+
+
+def test_each_issue_lists_its_fixes_by_their_button_labels(project, capsys):
+    """A headless check named the problem but not the one-click fixes the window offers."""
+    doc = make_doc([("x", "Input", {"shape": [10, 4]}), ("lstm", "LSTM", {"units": 8}),
+                    ("lstm_1", "LSTM", {"units": 8}), ("out", "Dense", {"units": 1})],
+                   [("x", "lstm", 0), ("lstm", "lstm_1", 0), ("lstm_1", "out", 0)], ["out"])
+    code, out, _ = run_cli(capsys, project(doc))
+    assert code == 1
+    assert "fix: Set return_sequences=True on lstm; Insert Reshape" in out
