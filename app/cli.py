@@ -23,6 +23,8 @@ COMMANDS = {
                "turn a .keras or model JSON into a project"),
     "attach-code": ("kerascanvas.runtime.cli.attach_code",
                     "give a project's CustomLayer nodes their class source from a .py file"),
+    "fix": ("kerascanvas.runtime.cli.fix",
+            "apply one of the one-click fixes `validate` lists, and save the project"),
     "export": ("kerascanvas.app.canvas.export_command",
                "export a project: keras, onnx, py, slurm, png, svg"),
     "open": ("kerascanvas.app.window.launch", "open the window (optionally on a file)"),

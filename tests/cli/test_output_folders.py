@@ -32,6 +32,7 @@ COMMANDS = [
     (["export", "{project}", "--format", "slurm", "--script", "-o", "{out}.sbatch"], "-o", 1),
     (["import", "{model}", "-o", "{out}.json"], "-o", 2),
     (["attach-code", "{project}", "{code}", "-o", "{out}.json"], "-o", 2),
+    (["fix", "{project}", "insert_flatten", "-o", "{out}.json"], "-o", 2),
     (["run", "{project}", "--data", "synthetic:32", "--save", "{out}.keras"], "--save", 1),
     (["run", "{project}", "--data", "synthetic:32", "--log", "{out}.jsonl"], "--log", 1),
     (["search", "{project}", "--best-project", "{out}.json"], "--best-project", 1),
