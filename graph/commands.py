@@ -110,6 +110,22 @@ class SetParam(Command):
         self.doc.set_param(self.node_id, self.name, self.old)
 
 
+class DropParam(Command):
+    """Remove a param the node's kind does not have (a file's, or one its kind lost when it
+    changed); undo puts it back."""
+
+    def __init__(self, doc: Document, node_id: str, name: str):
+        self.doc, self.node_id, self.name = doc, node_id, name
+        self.text = f"Remove {name}"
+
+    def do(self):
+        self.old = copy.deepcopy(self.doc.node(self.node_id).params.get(self.name, UNSET))
+        self.doc.set_param(self.node_id, self.name, UNSET, checked=False)
+
+    def undo(self):
+        self.doc.set_param(self.node_id, self.name, self.old, checked=False)
+
+
 class Rename(Command):
     def __init__(self, doc: Document, node_id: str, name: str):
         self.doc, self.node_id, self.name = doc, node_id, name

@@ -185,11 +185,13 @@ class Document(ModelIdentity, DocumentQueries, NodeRemoval):
         self.events.emit(ev.EdgeRemoved(edge.dst, edge))
         return index
 
-    def set_param(self, node_id: str, name: str, value: Any) -> None:
+    def set_param(self, node_id: str, name: str, value: Any, checked: bool = True) -> None:
         """Set a param; `value=UNSET` removes it so Keras' default applies. A SharedCall
-        also takes its owner's call keywords (`reverse` of a ReversibleEmbedding)."""
+        also takes its owner's call keywords (`reverse` of a ReversibleEmbedding).
+        `checked=False` takes a name the kind has no param for: removing one a file held
+        (the fix of an unknown param), and its undo."""
         node = self.node(node_id)
-        if node.kind != SHARED_CALL or not call_keyword(self.nodes, node, name):
+        if checked and (node.kind != SHARED_CALL or not call_keyword(self.nodes, node, name)):
             node.spec.param(name)  # KeyError if the kind has no such param
         old = node.params.get(name, UNSET)
         if value is UNSET:

@@ -126,6 +126,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
     if code == "use_suggested_name" and issue is not None and \
             isinstance(issue.data.get("suggestion"), str):
         return f"Use {issue.data['suggestion']}"
+    if code == "drop_param" and issue is not None and isinstance(issue.data.get("param"), str):
+        return f"Remove {issue.data['param']}"
     if code == "set_input_dim_to_data":
         return input_dim_label(issue) or FIX_LABELS[code]
     if code == "set_input_to_data":

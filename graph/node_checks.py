@@ -8,13 +8,17 @@ Both are steps of `graph.inference.infer_node`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from . import key_fix
 from .document import Edge, Node
 from .errors import ParamError
+from .issue_data import IssueData
 from .node_result import WARNING, Issue, node_issue
 from .spec import AS_LISTS, LayerSpec
+
+DROP_FIX = "drop_param"  # an unknown param: remove it (`graph.param_fixes.drop_param`)
 
 
 def resolve_params(node: Node, spec: LayerSpec) -> tuple[dict | None, list[Issue]]:
@@ -44,9 +48,10 @@ def _param_issues(node: Node, spec: LayerSpec) -> list[Issue]:
     for key in node.params:
         if key not in known and key != AS_LISTS:
             expected = ", ".join(sorted(known)) or "none"
-            issues.append(node_issue(node, f"{where} has no parameter {key!r}. Expected one of: "
-                                 f"{expected}. Received: {key}={node.params[key]!r}",
-                                 "unknown_param"))
+            issues.append(replace(node_issue(
+                node, f"{where} has no parameter {key!r}. Expected one of: {expected}. "
+                f"Received: {key}={node.params[key]!r}", "unknown_param",
+                fixes=(DROP_FIX,)), data=IssueData({"param": key})))
     for p in spec.params:
         if p.name in node.params:
             problem = _coerce_problem(p, node.params[p.name])

@@ -12,6 +12,8 @@ feeding it), or the training settings. Pure, undoable; `graph.fixes` applies the
     set_softmax, set_sigmoid,         an output's final activation that does not suit its
     set_linear                        loss (a layer with an `activation` param; linear
                                       where the loss takes logits)
+    drop_param                        a param the node's kind does not have (a hand-edited
+                                      file's, or one a change of kind left): removed
     use_logits                        a linear output under a cross-entropy: the loss takes
                                       logits (from_logits=True), the output stays linear
     use_binary_loss                   a one-unit sigmoid output under a categorical loss
@@ -168,6 +170,16 @@ def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
     stack.push(cmd.SetTraining(doc, training))
 
 
+def drop_param(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Remove the param the issue's data names, which the node's kind does not have."""
+    name = issue.data.get("param")
+    node = doc.nodes.get(issue.node)
+    if node is None or not isinstance(name, str) or name not in node.params:
+        raise DocumentError(f"node {issue.node!r} holds no param {name!r} to remove")
+    stack.push(cmd.DropParam(doc, node.id, name))
+    return [node.id]
+
+
 def use_binary_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Train a one-unit sigmoid output with binary cross-entropy (a categorical loss over
     one unit is always 0)."""
@@ -233,6 +245,7 @@ PARAM_FIXES: dict[str, Callable] = {
     "set_sigmoid": _set_activation("sigmoid"),
     "set_linear": _set_activation("linear"),
     "use_binary_loss": use_binary_loss,
+    "drop_param": drop_param,
     "use_logits": use_logits,
     "use_suggested_name": use_suggested_name,
     "hold_in_pipeline": hold_in_pipeline,
@@ -253,6 +266,7 @@ PARAM_LABELS = {
     "set_sigmoid": "Set activation to sigmoid",
     "set_linear": "Set activation to linear (the loss takes logits)",
     "use_binary_loss": "Use binary_crossentropy",
+    "drop_param": "Remove the parameter",
     "use_logits": "Keep it linear: the loss takes logits (from_logits=True)",
     "use_suggested_name": "Use the suggested name",
     "hold_in_pipeline": "Hold it in a Pipeline",

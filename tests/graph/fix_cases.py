@@ -353,6 +353,13 @@ def beside_chain_case():
     return doc, ids[-1], keras.Model(x, L.Dense(2)(L.Flatten()(L.MaxPooling2D()(y))))
 
 
+def unknown_param_case():
+    """A hand-edited file's Dense with a param Dense has not (`kernel_size`)."""
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4, "kernel_size": 3}))
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, L.Dense(4)(x))
+
+
 def keyed_inputs_case(keys):
     """Two Inputs in a dict keyed as `keys` says (a key used twice, or one that is not the
     Input's name), concatenated into a Dense."""
@@ -495,6 +502,7 @@ CASES = {
     "wire_from_open_end": stray_case,
     "move_output_here": after_output_case,
     "splice_into_wire": beside_chain_case,
+    "drop_param": unknown_param_case,
     "use_free_key": lambda: keyed_inputs_case(["b", "b"]),
     "name_input_as_key": lambda: keyed_inputs_case(["a", "features"]),
 }

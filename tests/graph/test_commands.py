@@ -35,6 +35,7 @@ COMMANDS = {
     "set param": lambda d: cmd.SetParam(d, "h", "units", 32),
     "set new param": lambda d: cmd.SetParam(d, "h", "activation", "relu"),
     "reset param": lambda d: cmd.SetParam(d, "out", "activation", UNSET),
+    "drop param": lambda d: cmd.DropParam(d, "h", "units"),  # any name, known or not
     "rename": lambda d: cmd.Rename(d, "h", "hidden"),
     "move placed node": lambda d: cmd.Move(d, {"h": (5.0, 5.0)}),
     "move unplaced node": lambda d: cmd.Move(d, {"skip": (7.0, -1.0)}),

@@ -235,3 +235,27 @@ def test_accuracy_on_a_regression_output_becomes_an_error_metric(loss, metrics, 
     net.compile("sgd", "mse", metrics=metrics)
     net.fit(np.zeros((4, 4)), np.linspace(0.1, 0.9, 4), verbose=0)
     assert any(isinstance(m, keras.metrics.BinaryAccuracy) for m in net.metrics[1].metrics)
+
+
+def test_a_call_keyword_its_owner_lost_is_removed_in_one_step():
+    """Tied embeddings (a ReversibleEmbedding called again with reverse=True) whose owner
+    became an Embedding: the call site's reverse is unknown now; the error offered no fix."""
+    from kerascanvas.graph import rekind
+    from kerascanvas.graph.projectfile import dumps
+
+    doc, stack = Document(), UndoStack()
+    x = doc.add_node("Input", "ids", {"shape": [6], "dtype": "int32"})
+    emb = doc.add_node("ReversibleEmbedding", "emb", {"input_dim": 50, "output_dim": 8})
+    call = doc.add_node("SharedCall", "emb_call", {"layer": emb.id, "reverse": True})
+    doc.connect(Edge(x.id, 0, emb.id, 0))
+    doc.connect(Edge(emb.id, 0, call.id, 0))
+    doc.outputs = [call.id]
+    rekind.change_kind(doc, emb.id, "Embedding", stack)
+    issue = issue_with(doc, "unknown_param")
+    assert issue.node == call.id and issue.fixes == ("drop_param",)
+    assert fix_label("drop_param", issue, doc) == "Remove reverse"
+    text = dumps(doc)
+    apply_fix(doc, issue, "drop_param", stack)
+    assert doc.nodes[call.id].params == {"layer": emb.id} and analyze(doc).valid
+    stack.undo()
+    assert dumps(doc) == text
