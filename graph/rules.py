@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .activation_checks import double_activation_issues
 from .document import Document, Node, name_problem
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
@@ -42,6 +43,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += output_issues(doc, results)
     issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)
+    issues += double_activation_issues(doc, results)
     issues += weight_size_issues(doc, results)
     issues += keras_quirk_issues(doc, results)
     issues += [Issue(nid, None, ERROR, message, "custom_conflict")
