@@ -88,12 +88,35 @@ def _walk(value: Any, layer: str, found: dict[str, Reference]) -> None:
     inner = value.get("config")
     here = inner.get("name", layer) if isinstance(inner, dict) else layer
     registered, module = value.get("registered_name"), value.get("module")
-    if isinstance(registered, str) and not str(module or "").startswith("keras"):
+    if isinstance(registered, str) and not str(module or "").startswith("keras") \
+            and not is_function(value):
         package, _, name = registered.rpartition(">")
         found.setdefault(registered, Reference(registered, name, package or
                                                custom.DEFAULT_PACKAGE, here))
     for item in value.values():
         _walk(item, here, found)
+
+
+def is_function(value: dict) -> bool:
+    """Whether a serialized object is a Python function (`{"class_name": "function",
+    "config": "my_loss"}`, only its name in the file), not a class."""
+    return value.get("class_name") == "function"
+
+
+def custom_functions(config: Any, layer: str = "?", key: str = "?") -> list[tuple[str, str, str]]:
+    """(layer, setting, function name) of each function outside keras that a serialized
+    model's layers name (a custom activation, regularizer, initializer), depth first; the
+    model's compile settings are left out (a custom loss is left behind with a note)."""
+    if isinstance(config, list):
+        return [f for item in config for f in custom_functions(item, layer, key)]
+    if not isinstance(config, dict):
+        return []
+    if is_function(config) and not str(config.get("module") or "").startswith("keras"):
+        return [(layer, key, str(config.get("config")))]
+    inner = config.get("config")
+    here = inner.get("name", layer) if isinstance(inner, dict) else layer
+    return [f for name, item in config.items() if name != "compile_config"
+            for f in custom_functions(item, here, name)]
 
 
 def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None,

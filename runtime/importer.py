@@ -36,7 +36,7 @@ from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.model_scope import model_node_ids
 
 from . import archive_check, import_nested
-from .custom_import import custom_objects, load_custom_objects, missing_note
+from .custom_import import custom_functions, custom_objects, load_custom_objects, missing_note
 from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
@@ -132,6 +132,16 @@ def _refuse_code(config, where: str) -> None:
             "which Keras Canvas never runs). Replace it with a regular or registered layer")
 
 
+def _refuse_functions(config, where: str) -> None:
+    found = custom_functions(config)
+    if found:
+        layer, setting, function = found[0]
+        raise ModelImportError(
+            f"{where}: refused, layer {layer!r} uses the custom function {function!r} as its "
+            f"{setting}; the file holds only the function's name, not its code. Use a Keras "
+            "built-in there, or a custom layer class (--custom-code)")
+
+
 def _read_keras_config(path: Path) -> dict:
     problem = archive_check.incomplete(path)
     if problem:
@@ -189,6 +199,7 @@ def check_file(path: str | os.PathLike) -> dict:
         except OSError as exc:
             raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
     _refuse_code(config, str(path))
+    _refuse_functions(config, str(path))
     return config
 
 
