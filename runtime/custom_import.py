@@ -87,14 +87,14 @@ def _walk(value: Any, layer: str, found: dict[str, Reference]) -> None:
         return
     inner = value.get("config")
     here = inner.get("name", layer) if isinstance(inner, dict) else layer
-    registered, module = value.get("registered_name"), value.get("module")
-    if isinstance(registered, str) and not str(module or "").startswith("keras") \
-            and not is_function(value):
+    registered = value.get("registered_name")
+    if isinstance(registered, str) and not _keras_module(value) and not is_function(value):
         package, _, name = registered.rpartition(">")
         found.setdefault(registered, Reference(registered, name, package or
                                                custom.DEFAULT_PACKAGE, here))
-    for item in value.values():
-        _walk(item, here, found)
+    for key, item in value.items():
+        if key != "compile_config" and not is_setting(key):  # no layers there
+            _walk(item, here, found)
 
 
 def is_function(value: dict) -> bool:
@@ -103,20 +103,36 @@ def is_function(value: dict) -> bool:
     return value.get("class_name") == "function"
 
 
-def custom_functions(config: Any, layer: str = "?", key: str = "?") -> list[tuple[str, str, str]]:
-    """(layer, setting, function name) of each function outside keras that a serialized
-    model's layers name (a custom activation, regularizer, initializer), depth first; the
-    model's compile settings are left out (a custom loss is left behind with a note)."""
+def is_setting(key: str) -> bool:
+    """Whether a layer config key holds a Keras object that is no layer: an activation, an
+    initializer, a regularizer or a constraint."""
+    return key.endswith(("activation", "_initializer", "_regularizer", "_constraint"))
+
+
+def _keras_module(value: dict) -> bool:
+    return str(value.get("module") or "").startswith("keras")
+
+
+def custom_settings(config: Any, layer: str = "?", key: str = "?"
+                    ) -> list[tuple[str, str, str, str]]:
+    """(layer, setting, name, "function" or "class") of each custom function a serialized
+    model's layers name, and of each custom class they hold as a setting (`is_setting`),
+    depth first. The model's compile settings are left out (a custom loss is left behind
+    with a note); a custom layer class is a layer, not a setting."""
     if isinstance(config, list):
-        return [f for item in config for f in custom_functions(item, layer, key)]
+        return [f for item in config for f in custom_settings(item, layer, key)]
     if not isinstance(config, dict):
         return []
-    if is_function(config) and not str(config.get("module") or "").startswith("keras"):
-        return [(layer, key, str(config.get("config")))]
+    if is_function(config) and not _keras_module(config):
+        return [(layer, key, str(config.get("config")), "function")]
+    if is_setting(key) and isinstance(config.get("class_name"), str) \
+            and not _keras_module(config):
+        return [(layer, key, str(config.get("registered_name") or config["class_name"]),
+                 "class")]
     inner = config.get("config")
     here = inner.get("name", layer) if isinstance(inner, dict) else layer
     return [f for name, item in config.items() if name != "compile_config"
-            for f in custom_functions(item, here, name)]
+            for f in custom_settings(item, here, name)]
 
 
 def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None,

@@ -102,11 +102,15 @@ def _nested_metrics(value: Any, field: str) -> bool:
 
 
 def _named(value: Any) -> Any:
-    """A serialized function (`{"class_name": "function", "config": "my_loss"}`: the file
-    holds its name, never its code) as that name; anything else as it is."""
-    if isinstance(value, dict) and value.get("class_name") == "function" \
-            and isinstance(value.get("config"), str):
+    """A custom function or class (the file holds its name, never its code) as that name:
+    `{"class_name": "function", "config": "my_loss"}` as 'my_loss', a class from outside
+    keras as its registered name; anything else as it is."""
+    if not isinstance(value, dict):
+        return value
+    if value.get("class_name") == "function" and isinstance(value.get("config"), str):
         return value["config"]
+    if not str(value.get("module") or "keras").startswith("keras"):
+        return value.get("registered_name") or value.get("class_name")
     return value
 
 

@@ -36,7 +36,7 @@ from kerascanvas.graph.layout import layered_layout
 from kerascanvas.graph.model_scope import model_node_ids
 
 from . import archive_check, import_nested
-from .custom_import import custom_functions, custom_objects, load_custom_objects, missing_note
+from .custom_import import custom_objects, custom_settings, load_custom_objects, missing_note
 from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
@@ -132,14 +132,16 @@ def _refuse_code(config, where: str) -> None:
             "which Keras Canvas never runs). Replace it with a regular or registered layer")
 
 
-def _refuse_functions(config, where: str) -> None:
-    found = custom_functions(config)
+def _refuse_custom_settings(config, where: str) -> None:
+    found = custom_settings(config)
     if found:
-        layer, setting, function = found[0]
+        layer, setting, name, what = found[0]
+        instead = "a custom layer class (--custom-code)" if what == "function" else \
+            "a custom layer class holding it (--custom-code)"
         raise ModelImportError(
-            f"{where}: refused, layer {layer!r} uses the custom function {function!r} as its "
-            f"{setting}; the file holds only the function's name, not its code. Use a Keras "
-            "built-in there, or a custom layer class (--custom-code)")
+            f"{where}: refused, layer {layer!r} uses the custom {what} {name!r} as its "
+            f"{setting}; the file holds only its name, not its code, and only custom layer "
+            f"classes come in. Use a Keras built-in there, or {instead}")
 
 
 def _read_keras_config(path: Path) -> dict:
@@ -199,7 +201,7 @@ def check_file(path: str | os.PathLike) -> dict:
         except OSError as exc:
             raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
     _refuse_code(config, str(path))
-    _refuse_functions(config, str(path))
+    _refuse_custom_settings(config, str(path))
     return config
 
 
@@ -239,8 +241,9 @@ def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = Non
             "be imported")
     objects.update(stand_ins)
     path = Path(path)
-    if stand_ins:
-        config = prepare_config(config, set(stand_ins))
+    if stand_ins:  # rebuilt from the config, uncompiled as load_model(compile=False) is
+        config = {key: value for key, value in prepare_config(config, set(stand_ins)).items()
+                  if key != "compile_config"}
         loader = lambda: keras.saving.deserialize_keras_object(  # noqa: E731
             config, safe_mode=True, custom_objects=objects)
     elif path.suffix == ".keras":

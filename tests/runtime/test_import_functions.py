@@ -1,11 +1,15 @@
-"""Python functions a saved model names: a custom loss in its compile settings, a custom
-activation in a layer. The file holds only the function's name, never its code.
+"""Custom functions and custom non-layer classes a saved model names: a loss or metric in
+its compile settings, an activation, regularizer or initializer in a layer. The file
+holds only their names, never their code.
 
-A custom loss (the common `model.compile(loss=my_loss)`) took the whole import down: the
-importer read `{"class_name": "function", "registered_name": "function"}` as a custom
-layer class named "function", and Keras then failed on the loss. Now the model imports,
-with a note that the loss is not carried over. A custom activation is refused before
-Keras runs, with a message naming the layer and the function, as a Lambda is.
+A custom loss (the common `model.compile(loss=my_loss)`, or a `keras.losses.Loss`
+subclass) took the whole import down: the importer read it as a custom layer class (a
+function as one named "function"), and Keras then failed on the loss. Now the model
+imports, with a note that the loss is not carried over. A layer's custom activation or
+regularizer (a function, or a class that is no layer) is refused before Keras runs, with a
+message naming the layer, the setting and the function or class, as a Lambda is; a
+custom regularizer class came in as a stand-in *layer* inside a generic Dense, which
+validated and generated code that Keras could not build.
 """
 
 from __future__ import annotations
@@ -29,6 +33,26 @@ def spread(y_true, y_pred):
     return keras.ops.std(y_pred)
 
 
+class Focal(keras.losses.Loss):  # not registered, as in a fresh process
+    def __init__(self, gamma=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.gamma = gamma
+
+    def call(self, y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred) ** self.gamma, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma}
+
+
+class Spread(keras.regularizers.Regularizer):
+    def __call__(self, weights):
+        return 0.01 * keras.ops.std(weights)
+
+    def get_config(self):
+        return {}
+
+
 def soft_sign(x):
     return x / (1.0 + keras.ops.abs(x))
 
@@ -39,15 +63,16 @@ def _dense_model(**dense):
     return keras.Model(x, keras.layers.Dense(1, name="out")(hidden), name="fn")
 
 
-def test_a_model_compiled_with_a_custom_loss_function_imports(tmp_path, capsys):
+@pytest.mark.parametrize("loss,named", [(fixed_loss, "fixed_loss"), (Focal(), "Focal")],
+                         ids=["function", "class"])
+def test_a_model_compiled_with_a_custom_loss_imports(tmp_path, capsys, loss, named):
     model = _dense_model(activation="relu")
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=fixed_loss,
-                  metrics=["mae", spread])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=loss, metrics=["mae", spread])
     path, out = tmp_path / "m.keras", tmp_path / "p.json"
     model.save(path)
     assert cli_main(["import", str(path), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "'fixed_loss' is not carried over" in printed, printed
+    assert f"{named!r} is not carried over" in printed, printed
     assert "metric 'spread' is not carried over" in printed, printed
     doc = Project.open(out).doc
     assert [n.kind for n in doc.nodes.values()] == ["Input", "Dense", "Dense"]
@@ -58,16 +83,40 @@ def test_a_model_compiled_with_a_custom_loss_function_imports(tmp_path, capsys):
     assert_rebuilds_equal(keras.saving.load_model(path, compile=False), doc)
 
 
-@pytest.mark.parametrize("where", ["activation", "kernel_regularizer"])
-def test_a_layer_using_a_custom_function_is_refused_naming_both(tmp_path, where):
-    def penalty(weights):
-        return 0.01 * keras.ops.sum(keras.ops.abs(weights))
+def _penalty(weights):
+    return 0.01 * keras.ops.sum(keras.ops.abs(weights))
 
-    function = soft_sign if where == "activation" else penalty
+
+@pytest.mark.parametrize("where,value,named,what", [
+    ("activation", soft_sign, "soft_sign", "function"),
+    ("kernel_regularizer", _penalty, "_penalty", "function"),
+    ("kernel_regularizer", Spread(), "Spread", "class"),
+], ids=["activation", "regularizer_function", "regularizer_class"])
+def test_a_layer_using_a_custom_function_or_class_is_refused_naming_it(tmp_path, where, value,
+                                                                       named, what):
     path = tmp_path / "m.keras"
-    _dense_model(**{where: function}).save(path)
+    _dense_model(**{where: value}).save(path)
     with pytest.raises(ModelImportError) as caught:
         load_with_code(path)
     message = str(caught.value)
-    assert "layer 'hidden'" in message and repr(function.__name__) in message, message
-    assert where in message and "function" in message, message
+    assert "layer 'hidden'" in message and repr(named) in message, message
+    assert f"custom {what}" in message and f"as its {where}" in message, message
+
+
+def test_a_custom_loss_beside_a_custom_layer_without_source_imports(tmp_path, capsys):
+    """The stand-in path rebuilds the model from its config: uncompiled, as the other is."""
+
+    class Doubler(keras.layers.Layer):  # not registered: it comes in without source
+        def call(self, x):
+            return 2.0 * x
+
+    x = keras.Input((4,), name="x")
+    model = keras.Model(x, Doubler(name="double")(keras.layers.Dense(3, name="d")(x)))
+    model.compile(loss=fixed_loss)
+    path, out = tmp_path / "m.keras", tmp_path / "p.json"
+    model.save(path)
+    assert cli_main(["import", str(path), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "'fixed_loss' is not carried over" in printed, printed
+    doc = Project.open(out).doc
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "Dense", "CustomLayer"]
