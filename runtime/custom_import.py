@@ -110,7 +110,8 @@ def is_setting(key: str) -> bool:
 
 
 def _keras_module(value: dict) -> bool:
-    return str(value.get("module") or "").startswith("keras")
+    module = str(value.get("module") or "")  # "kerascanvas_custom_X" is a user class
+    return module == "keras" or module.startswith("keras.")
 
 
 def custom_settings(config: Any, layer: str = "?", key: str = "?"

@@ -21,7 +21,7 @@ from kerascanvas.app.cli import main as cli_main
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.training_schema import resolve_extended
 from kerascanvas.runtime.import_map import ModelImportError
-from kerascanvas.runtime.importer import load_with_code
+from kerascanvas.runtime.importer import import_model_report, load_with_code
 from tests.roundtrip import assert_rebuilds_equal
 
 
@@ -120,3 +120,36 @@ def test_a_custom_loss_beside_a_custom_layer_without_source_imports(tmp_path, ca
     assert "'fixed_loss' is not carried over" in printed, printed
     doc = Project.open(out).doc
     assert [n.kind for n in doc.nodes.values()] == ["Input", "Dense", "CustomLayer"]
+
+
+WRAPPED_CODE = '''import keras
+
+
+@keras.saving.register_keras_serializable(package="wrapped_tests")
+class Halve(keras.layers.Layer):
+    def call(self, x):
+        return 0.5 * x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+'''
+
+
+def test_a_wrapper_around_a_custom_layer_is_refused_naming_both(tmp_path):
+    """A KerasLayer node rebuilds Keras' own classes only: TimeDistributed(custom) came in
+    as one, validated, and its build and code failed on the unknown class."""
+    code = tmp_path / "halve.py"
+    code.write_text(WRAPPED_CODE)
+    namespace: dict = {}
+    exec(compile(WRAPPED_CODE, str(code), "exec"), namespace)  # noqa: S102 - our own test code
+    x = keras.Input((3, 4), name="x")
+    wrapped = keras.layers.TimeDistributed(namespace["Halve"](name="halve"), name="per_step")
+    path = tmp_path / "m.keras"
+    keras.Model(x, wrapped(x)).save(path)
+    keras.saving.get_custom_objects().pop("wrapped_tests>Halve")  # as in a fresh process
+    model, classes = load_with_code(path, code, trusted=True)
+    with pytest.raises(ModelImportError) as caught:
+        import_model_report(model, classes)
+    message = str(caught.value)
+    assert "layer 'per_step' (TimeDistributed)" in message, message
+    assert "custom class 'wrapped_tests>Halve'" in message, message
