@@ -31,9 +31,7 @@ from pathlib import Path
 
 from kerascanvas.graph.document import Document, model_name_problem
 from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
-from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layout import layered_layout
-from kerascanvas.graph.model_scope import model_node_ids
 
 from . import archive_check, import_nested
 from .custom_import import custom_objects, custom_settings, load_custom_objects, missing_note
@@ -73,7 +71,7 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     if len(set(outputs)) != len(outputs):
         log.warning("model %s lists one node's outputs twice; kept once", model.name)
     report.doc.set_outputs(list(dict.fromkeys(outputs)))
-    _drop_unused_operations(report.doc)
+    import_nested.drop_unused_operations(report.doc)
     layout(report.doc)
     if model_name_problem(model.name) is None:
         report.doc.model_name = model.name
@@ -82,15 +80,6 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     if isinstance(model, import_keras().Sequential):
         report.notes.append(sequential_note(report.doc, model.name))
     return report
-
-
-def _drop_unused_operations(doc: Document) -> None:
-    """Remove the operations that lead to no output: the ops that computed a mask Keras
-    passes by itself (`import_call`), left without their one use."""
-    used = model_node_ids(doc)
-    unused = [n for n, node in doc.nodes.items() if n not in used and is_operation(node.spec)]
-    if unused:
-        doc.remove_nodes(unused)
 
 
 def import_model(model) -> Document:

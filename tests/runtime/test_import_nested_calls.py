@@ -1,5 +1,6 @@
 """Nested models called with keywords Keras passes by itself: a masked tensor (Keras
-passes its mask along) and a dict of tensors (Keras records a dict of `None` masks).
+passes its mask along) and a dict of tensors (Keras records a dict of `None` masks); and a
+nested model taking integer token ids (an Embedding inside), once inlined for its dtype.
 
 Both were refused as calls "with ['mask']". A sub-model on a masked tensor stays a
 nested-model block, from memory and from a saved `.keras` file, and both rebuilds
@@ -88,3 +89,31 @@ def test_a_nested_model_called_on_a_dict_is_inlined_with_a_note(saved, tmp_path)
         assert counts(rebuilt) == counts(model)
         assert_same_model(model, rebuilt)
         assert_same_outputs(model, rebuilt)  # each key's tensor reaches its own input
+
+
+def _token_encoder():
+    """keras.Sequential([Input(int32), Embedding(mask_zero), LSTM]) inside a model: the
+    text encoder of many Keras examples. Inlined, it lost its nesting, and its layer
+    paths ('encoder/embed') no longer matched the file's weights."""
+    encoder = keras.Sequential([keras.Input((6,), dtype="int32"),
+                                layers.Embedding(10, 4, mask_zero=True, name="embed"),
+                                layers.LSTM(3, name="enc_lstm")], name="encoder")
+    tokens = keras.Input((6,), dtype="int32", name="tokens")
+    return keras.Model(tokens, layers.Dense(2, name="head")(encoder(tokens)), name="texts")
+
+
+@pytest.mark.parametrize("saved", [False, True], ids=["in_memory", "from_file"])
+def test_a_nested_model_taking_token_ids_stays_a_block(saved, tmp_path):
+    report, model = _report(_token_encoder(), saved, tmp_path)
+    doc = report.doc
+    assert not report.notes, report.notes
+    assert [n.kind for n in doc.nodes.values()] == ["Input", "UserBlock", "Dense"]
+    assert_rebuilds_equal(model, doc)
+    tokens = _tokens()
+    want = keras.ops.convert_to_numpy(model(tokens))
+    for rebuilt in (build_model(doc, name=model.name), exec_generated(doc),
+                    exec_generated(doc, style="subclass")):
+        assert rebuilt.get_layer("encoder").inputs[0].dtype == "int32"
+        copy_weights(model, rebuilt)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(rebuilt(tokens)), want,
+                                   rtol=1e-5, atol=1e-6)
