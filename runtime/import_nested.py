@@ -13,6 +13,7 @@ from kerascanvas.graph import nested
 from kerascanvas.graph.document import Document, output_entry
 from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.model_scope import model_node_ids
+from kerascanvas.graph.names import identifier_problem
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.userblocks import with_outputs
 
@@ -119,9 +120,10 @@ def _input_entry(tensor) -> dict:
 
 
 def block_name(model_name: str, blocks: dict) -> str:
-    """The model's name as a new block name (an identifier, unique among `blocks`)."""
-    name = model_name if model_name.isascii() and model_name.isidentifier() \
-        else "nested_model"
+    """The model's name as a new block name (an identifier that is no keyword, unique among
+    `blocks`): 'class' becomes 'class_', a name no identifier can hold 'nested_model'."""
+    name = next((n for n in (model_name, f"{model_name}_") if identifier_problem(n) is None),
+                "nested_model")
     unique, i = name, 1
     while unique in blocks:
         unique, i = f"{name}_{i}", i + 1

@@ -117,3 +117,17 @@ def test_a_nested_model_taking_token_ids_stays_a_block(saved, tmp_path):
         copy_weights(model, rebuilt)
         np.testing.assert_allclose(keras.ops.convert_to_numpy(rebuilt(tokens)), want,
                                    rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["class", "None", "match", "__hidden"])
+def test_a_nested_model_named_a_python_keyword_imports_valid(name):
+    """Keras takes any model name; a block name must be a usable Python identifier. The
+    block was named as the model, and the imported project failed validation."""
+    sub_in = keras.Input((4,), name="sub_in")
+    sub = keras.Model(sub_in, layers.Dense(3, name="inner")(sub_in), name=name)
+    x = keras.Input((4,), name="x")
+    model = keras.Model(x, layers.Dense(2, name="head")(sub(x)), name="keyworded")
+    report = import_model_report(model)
+    assert not report.notes, report.notes
+    assert [n.name for n in report.doc.nodes.values()] == ["x", name, "head"]
+    assert_rebuilds_equal(model, report.doc)  # the nested model keeps its Keras name
