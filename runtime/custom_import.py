@@ -26,7 +26,7 @@ from kerascanvas.graph.spec import get_spec
 
 from .custom_missing import is_placeholder, recorded_call
 from .import_call import call_template
-from .import_map import Call, ModelImportError
+from .import_map import Call, ModelImportError, custom_class_inside
 from .keras_env import import_keras
 
 
@@ -134,6 +134,30 @@ def custom_settings(config: Any, layer: str = "?", key: str = "?"
     here = inner.get("name", layer) if isinstance(inner, dict) else layer
     return [f for name, item in config.items() if name != "compile_config"
             for f in custom_settings(item, here, name)]
+
+
+_MODELS = ("Functional", "Sequential", "Model")
+
+
+def wrapped_custom_classes(config: Any) -> list[tuple[str, str, str]]:
+    """(layer, class, registered name) of each Keras layer of a serialized model (nested
+    models walked into) whose config holds a custom class: a custom layer inside
+    TimeDistributed or Bidirectional, a custom RNN cell. Its node would be a KerasLayer,
+    which rebuilds Keras' own classes only."""
+    inner = config.get("config") if isinstance(config, dict) else None
+    entries = inner.get("layers") if isinstance(inner, dict) else None
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not _keras_module(entry):
+            continue
+        if entry.get("class_name") in _MODELS:
+            found += wrapped_custom_classes(entry)
+            continue
+        held = custom_class_inside(entry.get("config"))
+        if held is not None:
+            name = (entry.get("config") or {}).get("name", "?")
+            found.append((str(name), str(entry.get("class_name")), held))
+    return found
 
 
 def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None,

@@ -34,11 +34,17 @@ from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
 from kerascanvas.graph.layout import layered_layout
 
 from . import archive_check, import_nested
-from .custom_import import custom_objects, custom_settings, load_custom_objects, missing_note
+from .custom_import import (
+    custom_objects,
+    custom_settings,
+    load_custom_objects,
+    missing_note,
+    wrapped_custom_classes,
+)
 from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
-from .import_map import ModelImportError
+from .import_map import ModelImportError, wrapped_message
 from .import_notes import keep_structure, sequential_note
 from .import_walk import ImportReport, Walker, functional
 from .keras_env import import_keras
@@ -122,6 +128,8 @@ def _refuse_code(config, where: str) -> None:
 
 
 def _refuse_custom_settings(config, where: str) -> None:
+    """Refuse custom functions and classes in layer settings, then custom classes held by
+    a Keras layer (a wrapper's), before Keras loads anything."""
     found = custom_settings(config)
     if found:
         layer, setting, name, what = found[0]
@@ -131,6 +139,10 @@ def _refuse_custom_settings(config, where: str) -> None:
             f"{where}: refused, layer {layer!r} uses the custom {what} {name!r} as its "
             f"{setting}; the file holds only its name, not its code, and only custom layer "
             f"classes come in. Use a Keras built-in there, or {instead}")
+    wrapped = wrapped_custom_classes(config)
+    if wrapped:
+        layer, class_name, held = wrapped[0]
+        raise ModelImportError(wrapped_message(f"{where}: refused, ", layer, class_name, held))
 
 
 def _read_keras_config(path: Path) -> dict:

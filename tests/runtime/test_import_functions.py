@@ -135,21 +135,36 @@ class Halve(keras.layers.Layer):
 '''
 
 
-def test_a_wrapper_around_a_custom_layer_is_refused_naming_both(tmp_path):
-    """A KerasLayer node rebuilds Keras' own classes only: TimeDistributed(custom) came in
-    as one, validated, and its build and code failed on the unknown class."""
-    code = tmp_path / "halve.py"
-    code.write_text(WRAPPED_CODE)
+def _wrapped_halve():
     namespace: dict = {}
-    exec(compile(WRAPPED_CODE, str(code), "exec"), namespace)  # noqa: S102 - our own test code
+    exec(compile(WRAPPED_CODE, "halve.py", "exec"), namespace)  # noqa: S102 - our test code
     x = keras.Input((3, 4), name="x")
     wrapped = keras.layers.TimeDistributed(namespace["Halve"](name="halve"), name="per_step")
-    path = tmp_path / "m.keras"
-    keras.Model(x, wrapped(x)).save(path)
-    keras.saving.get_custom_objects().pop("wrapped_tests>Halve")  # as in a fresh process
-    model, classes = load_with_code(path, code, trusted=True)
-    with pytest.raises(ModelImportError) as caught:
-        import_model_report(model, classes)
-    message = str(caught.value)
+    return keras.Model(x, wrapped(x))
+
+
+def _assert_names_the_wrapper(message: str) -> None:
     assert "layer 'per_step' (TimeDistributed)" in message, message
     assert "custom class 'wrapped_tests>Halve'" in message, message
+
+
+def test_a_wrapper_around_a_custom_layer_is_refused_naming_both():
+    """A KerasLayer node rebuilds Keras' own classes only: TimeDistributed(custom) came in
+    as one, validated, and its build and code failed on the unknown class."""
+    model = _wrapped_halve()  # in memory, its class at hand
+    with pytest.raises(ModelImportError) as caught:
+        import_model_report(model)
+    _assert_names_the_wrapper(str(caught.value))
+
+
+@pytest.mark.parametrize("with_code", [False, True], ids=["no_source", "trusted_source"])
+def test_a_saved_wrapper_around_a_custom_layer_is_refused_before_keras(tmp_path, with_code):
+    """Without the class, Keras failed inside TimeDistributed with 'Layer Halve does not
+    have a compute_output_shape method'; now the file is refused before Keras loads it."""
+    path, code = tmp_path / "m.keras", tmp_path / "halve.py"
+    code.write_text(WRAPPED_CODE)
+    _wrapped_halve().save(path)
+    keras.saving.get_custom_objects().pop("wrapped_tests>Halve")  # as in a fresh process
+    with pytest.raises(ModelImportError) as caught:
+        load_with_code(path, code if with_code else None, trusted=with_code)
+    _assert_names_the_wrapper(str(caught.value))
