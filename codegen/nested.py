@@ -87,6 +87,8 @@ def _input_line(meta, port: int, count: int, block: str, input_shapes) -> str:
     kwargs = {"shape": tuple(shape[1:])} if shape[0] is None else {"batch_shape": tuple(shape)}
     kwargs["name"] = name if name else Code(
         "name + " + literal(nested.input_suffix(port, count)))
+    if nested.input_dtype(meta, port) != "float32":
+        kwargs["dtype"] = nested.input_dtype(meta, port)
     return call("keras.Input", [], kwargs)
 
 

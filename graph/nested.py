@@ -16,9 +16,10 @@ them, one instance output port each (`graph.blockcheck`); it may hold shared lay
 bases (Application nodes).
 
 `class` is "Sequential" (one input, a chain of single-output layers) or "Functional";
-`inputs` has one entry per block input: the name and batch shape of the model's own
-Input (both optional: the name defaults to f"{model}_input", or f"{model}_input_{port}"
-for a model with several inputs, the shape to the instance's input shape). An instance
+`inputs` has one entry per block input: the name, batch shape and dtype of the model's
+own Input (all optional: the name defaults to f"{model}_input", or f"{model}_input_{port}"
+for a model with several inputs, the shape to the instance's input shape, the dtype to
+float32; an encoder taking token ids has "dtype": "int32"). An instance
 has the extra param `trainable` (off freezes the whole model), and SharedCall nodes may
 call it again with the same weights (a siamese tower).
 """
@@ -32,9 +33,11 @@ from typing import Any
 from .errors import KerasCanvasError, ShapeError
 from .index import topological_order
 from .layers import shared
+from .params import DTYPES
 from .spec import LAYER_SPECS, TRAINABLE, USER_BLOCK, LayerSpec, frozen_count, no_weights
 
 MODEL = "model"
+INPUT_DTYPES = DTYPES  # those of an Input node
 SEQUENTIAL, FUNCTIONAL = "Sequential", "Functional"
 
 
@@ -72,6 +75,12 @@ def input_batch_shape(meta: Mapping[str, Any], port: int, fallback) -> tuple:
     entries = meta.get("inputs") or []
     shape = entries[port].get("batch_shape") if port < len(entries) else None
     return tuple(shape) if shape is not None else tuple(fallback)
+
+
+def input_dtype(meta: Mapping[str, Any], port: int) -> str:
+    """The nested model's Input dtype on `port`: recorded, else float32."""
+    entries = meta.get("inputs") or []
+    return (entries[port].get("dtype") if port < len(entries) else None) or "float32"
 
 
 def check_model(data: dict, where: str, blocks: Mapping[str, Any] | None = None) -> None:
@@ -117,9 +126,13 @@ def functional_fix_applies(blocks: Mapping[str, Any], block: Any) -> bool:
 
 
 def _check_input(entry: Any, at: str) -> None:
-    if not isinstance(entry, dict) or not set(entry) <= {"name", "batch_shape"}:
-        raise NestedModelError(f"{at}: expected {{'name', 'batch_shape'}}, received {entry!r}")
+    if not isinstance(entry, dict) or not set(entry) <= {"name", "batch_shape", "dtype"}:
+        raise NestedModelError(f"{at}: expected {{'name', 'batch_shape', 'dtype'}}, "
+                               f"received {entry!r}")
     name, shape = entry.get("name"), entry.get("batch_shape")
+    if entry.get("dtype", "float32") not in INPUT_DTYPES:
+        raise NestedModelError(f"{at}.dtype: expected one of {', '.join(INPUT_DTYPES)}, "
+                               f"received {entry.get('dtype')!r}")
     if name is not None and (not isinstance(name, str) or not name or "/" in name):
         raise NestedModelError(f"{at}.name: expected a layer name, received {name!r}")
     if shape is not None and not (isinstance(shape, list) and len(shape) >= 2 and all(

@@ -130,7 +130,8 @@ def model_document(blocks: Mapping[str, Any], params: Mapping[str, Any], name: s
     for port, ports in enumerate(definition["inputs"]):
         shape = nested.input_batch_shape(meta, port, input_shapes[port])
         keras_name = nested.input_name(meta, name, port, count)
-        source = doc.add_node("Input", doc.unique_name(keras_name), _input_params(shape),
+        source = doc.add_node("Input", doc.unique_name(keras_name),
+                              _input_params(shape, nested.input_dtype(meta, port)),
                               node_id=f"input:{port}", index=port)
         for t in ports:
             doc.connect(Edge(source.id, 0, t["node"], t.get("port", 0)))
@@ -138,8 +139,10 @@ def model_document(blocks: Mapping[str, Any], params: Mapping[str, Any], name: s
     return doc
 
 
-def _input_params(batch_shape: Sequence) -> dict:
+def _input_params(batch_shape: Sequence, dtype: str = "float32") -> dict:
     params: dict[str, Any] = {"shape": list(batch_shape[1:])}
     if batch_shape[0] is not None:
         params["batch_size"] = batch_shape[0]
+    if dtype != "float32":
+        params["dtype"] = dtype
     return params

@@ -26,7 +26,7 @@ from kerascanvas.graph.spec import get_spec
 
 from .custom_missing import is_placeholder, recorded_call
 from .import_call import call_template
-from .import_map import Call, ModelImportError
+from .import_map import Call, ModelImportError, custom_class_inside
 from .keras_env import import_keras
 
 
@@ -87,13 +87,77 @@ def _walk(value: Any, layer: str, found: dict[str, Reference]) -> None:
         return
     inner = value.get("config")
     here = inner.get("name", layer) if isinstance(inner, dict) else layer
-    registered, module = value.get("registered_name"), value.get("module")
-    if isinstance(registered, str) and not str(module or "").startswith("keras"):
+    registered = value.get("registered_name")
+    if isinstance(registered, str) and not _keras_module(value) and not is_function(value):
         package, _, name = registered.rpartition(">")
         found.setdefault(registered, Reference(registered, name, package or
                                                custom.DEFAULT_PACKAGE, here))
-    for item in value.values():
-        _walk(item, here, found)
+    for key, item in value.items():
+        if key != "compile_config" and not is_setting(key):  # no layers there
+            _walk(item, here, found)
+
+
+def is_function(value: dict) -> bool:
+    """Whether a serialized object is a Python function (`{"class_name": "function",
+    "config": "my_loss"}`, only its name in the file), not a class."""
+    return value.get("class_name") == "function"
+
+
+def is_setting(key: str) -> bool:
+    """Whether a layer config key holds a Keras object that is no layer: an activation, an
+    initializer, a regularizer or a constraint."""
+    return key.endswith(("activation", "_initializer", "_regularizer", "_constraint"))
+
+
+def _keras_module(value: dict) -> bool:
+    module = str(value.get("module") or "")  # "kerascanvas_custom_X" is a user class
+    return module == "keras" or module.startswith("keras.")
+
+
+def custom_settings(config: Any, layer: str = "?", key: str = "?"
+                    ) -> list[tuple[str, str, str, str]]:
+    """(layer, setting, name, "function" or "class") of each custom function a serialized
+    model's layers name, and of each custom class they hold as a setting (`is_setting`),
+    depth first. The model's compile settings are left out (a custom loss is left behind
+    with a note); a custom layer class is a layer, not a setting."""
+    if isinstance(config, list):
+        return [f for item in config for f in custom_settings(item, layer, key)]
+    if not isinstance(config, dict):
+        return []
+    if is_function(config) and not _keras_module(config):
+        return [(layer, key, str(config.get("config")), "function")]
+    if is_setting(key) and isinstance(config.get("class_name"), str) \
+            and not _keras_module(config):
+        return [(layer, key, str(config.get("registered_name") or config["class_name"]),
+                 "class")]
+    inner = config.get("config")
+    here = inner.get("name", layer) if isinstance(inner, dict) else layer
+    return [f for name, item in config.items() if name != "compile_config"
+            for f in custom_settings(item, here, name)]
+
+
+_MODELS = ("Functional", "Sequential", "Model")
+
+
+def wrapped_custom_classes(config: Any) -> list[tuple[str, str, str]]:
+    """(layer, class, registered name) of each Keras layer of a serialized model (nested
+    models walked into) whose config holds a custom class: a custom layer inside
+    TimeDistributed or Bidirectional, a custom RNN cell. Its node would be a KerasLayer,
+    which rebuilds Keras' own classes only."""
+    inner = config.get("config") if isinstance(config, dict) else None
+    entries = inner.get("layers") if isinstance(inner, dict) else None
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not _keras_module(entry):
+            continue
+        if entry.get("class_name") in _MODELS:
+            found += wrapped_custom_classes(entry)
+            continue
+        held = custom_class_inside(entry.get("config"))
+        if held is not None:
+            name = (entry.get("config") or {}).get("name", "?")
+            found.append((str(name), str(entry.get("class_name")), held))
+    return found
 
 
 def load_custom_objects(config: dict, where: str, code: str | os.PathLike | None,

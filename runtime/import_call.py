@@ -65,9 +65,28 @@ def _is_constant_array(value: Any) -> bool:
 def implied_keyword(name: str, value: Any) -> bool:
     """Keywords that change nothing: None, and the training=False Keras records by itself
     (a Functional call passes its own `training` down whenever it has one)."""
+    if isinstance(value, dict):  # a model called on a dict: mask={"a": None, "b": None}
+        value = list(value.values())
     if isinstance(value, list | tuple):  # a multi-input model's mask=[None, None]
         return all(v is None for v in value)
     return value is None or (name == "training" and value is False)
+
+
+def argument_tensors(node) -> list:
+    """The symbolic tensors of a Keras graph node's positional arguments, in Keras' order
+    (a dict's by key): its inputs, without the tensors of its keywords (the mask Keras
+    passes to a nested model on a masked tensor)."""
+    keras = import_keras()
+    return [t for t in keras.tree.flatten(node.arguments.args)
+            if isinstance(t, keras.KerasTensor)]
+
+
+def given_keywords(node) -> list[str]:
+    """The keywords of a Keras graph node's call that were given, not passed by Keras
+    itself (see `implied_keyword` and `_automatic_mask`): a nested model's call holding
+    one cannot be a block's call on its inputs."""
+    return sorted(k for k, v in node.arguments.kwargs.items()
+                  if not implied_keyword(k, v) and not _automatic_mask(node, k, v))
 
 
 def call_template(node) -> tuple[dict, list]:
@@ -92,8 +111,13 @@ def _automatic_mask(node, name: str, value: Any) -> bool:
     args = node.arguments.args
     if name != "mask" or not args:
         return False
-    inputs = args[0] if isinstance(args[0], list | tuple) else [args[0]]
-    masks = value if isinstance(value, list | tuple) else [value]
+    inputs, masks = args[0], value
+    if isinstance(inputs, dict) and isinstance(masks, dict):  # a model called on a dict
+        if inputs.keys() != masks.keys():
+            return False
+        inputs, masks = list(inputs.values()), [masks[key] for key in inputs]
+    inputs = inputs if isinstance(inputs, list | tuple) else [inputs]
+    masks = masks if isinstance(masks, list | tuple) else [masks]
     return len(inputs) == len(masks) and all(
         mask is None or _same_value(mask, getattr(tensor, "_keras_mask", None))
         for tensor, mask in zip(inputs, masks, strict=True))

@@ -101,8 +101,21 @@ def _nested_metrics(value: Any, field: str) -> bool:
         isinstance(item, list | type(None)) for item in value)
 
 
+def _named(value: Any) -> Any:
+    """A custom function or class (the file holds its name, never its code) as that name:
+    `{"class_name": "function", "config": "my_loss"}` as 'my_loss', a class from outside
+    keras as its registered name; anything else as it is."""
+    if not isinstance(value, dict):
+        return value
+    if value.get("class_name") == "function" and isinstance(value.get("config"), str):
+        return value["config"]
+    if not str(value.get("module") or "keras").startswith("keras"):
+        return value.get("registered_name") or value.get("class_name")
+    return value
+
+
 def _loss(value: Any, where: str, notes: list[str]) -> str | dict | None:
-    name = value
+    value = name = _named(value)
     if isinstance(value, dict):
         options = value.get("config") or {}
         name = value.get("class_name") if loss_names.loss_class(value.get("class_name")) \
@@ -142,8 +155,9 @@ def _weight(value: Any, where: str, notes: list[str]) -> float | None:
 def _metrics(value: Any, where: str, notes: list[str]) -> list[str] | None:
     items = value if isinstance(value, list) else [value]
     kept = []
-    for item in items:
-        name = item.get("config", {}).get("name") if isinstance(item, dict) else item
+    for item in map(_named, items):
+        options = item.get("config") if isinstance(item, dict) else None
+        name = options.get("name") if isinstance(options, dict) else item
         if isinstance(name, str) and name in METRIC_NAMES:
             kept.append(name)
         else:

@@ -238,7 +238,31 @@ def _generic(layer, template: dict, tensors: list, node) -> Call:
     }
     if params["module"] == "keras.layers":
         del params["module"]  # the default
+    inner = custom_class_inside(config)
+    if inner is not None:
+        raise ModelImportError(wrapped_message("", layer.name, data["class_name"], inner))
     return Call(GENERIC, {k: v for k, v in params.items() if v is not None}, tensors)
+
+
+def wrapped_message(head: str, layer: str, class_name: str, held: str) -> str:
+    """Why a Keras layer holding a custom class (TimeDistributed(custom)) cannot come in."""
+    return (f"{head}layer {layer!r} ({class_name}) holds the custom class {held!r}; a "
+            f"KerasLayer node rebuilds Keras' own classes only. Make the {class_name} part "
+            "of a custom layer class instead")
+
+
+def custom_class_inside(value: Any) -> str | None:
+    """The registered name of the first class from outside keras that a serialized config
+    holds (a custom layer inside a wrapper), else None."""
+    if isinstance(value, list):
+        return next(filter(None, map(custom_class_inside, value)), None)
+    if not isinstance(value, dict):
+        return None
+    registered, module = value.get("registered_name"), str(value.get("module") or "keras")
+    if isinstance(registered, str) and value.get("class_name") != "function" \
+            and module != "keras" and not module.startswith("keras."):  # not kerascanvas_*
+        return registered
+    return next(filter(None, map(custom_class_inside, value.values())), None)
 
 
 def _coerced(spec: LayerSpec, values: dict) -> dict:

@@ -10,7 +10,10 @@ the very same model.
 from __future__ import annotations
 
 from kerascanvas.graph import nested
-from kerascanvas.graph.document import Document
+from kerascanvas.graph.document import Document, output_entry
+from kerascanvas.graph.layers.operations import is_operation
+from kerascanvas.graph.model_scope import model_node_ids
+from kerascanvas.graph.names import identifier_problem
 from kerascanvas.graph.spec import INPUT
 from kerascanvas.graph.userblocks import with_outputs
 
@@ -26,6 +29,8 @@ def definition(doc: Document, graph, refs: dict, model) -> dict:
     walker's KerasTensor id -> (node id, port))."""
     sources = [refs[id(t)][0] for t in graph.inputs]
     outputs = [refs[id(t)] for t in graph.outputs]
+    doc.set_outputs(list(dict.fromkeys(output_entry(*ref) for ref in outputs)))
+    drop_unused_operations(doc)  # the ops of a mask Keras passes by itself
     if any(out in sources for out, _ in outputs):
         raise NotABlock("it passes an input through unchanged")
     feeds = [[{"node": e.dst, "port": e.dst_port} for e in doc.edges if e.src == source]
@@ -46,6 +51,15 @@ def definition(doc: Document, graph, refs: dict, model) -> dict:
     data[nested.MODEL] = {"class": _model_class(model, data),
                           "inputs": [_input_entry(t) for t in graph.inputs]}
     return data
+
+
+def drop_unused_operations(doc: Document) -> None:
+    """Remove the operations that lead to no output of `doc`: the ops that computed a mask
+    Keras passes by itself (`import_call`), left without their one use."""
+    used = model_node_ids(doc)
+    unused = [n for n, node in doc.nodes.items() if n not in used and is_operation(node.spec)]
+    if unused:
+        doc.remove_nodes(unused)
 
 
 def check_outputs(graph, node) -> None:
@@ -97,15 +111,19 @@ def _model_class(model, data: dict) -> str:
 
 def _input_entry(tensor) -> dict:
     layer = tensor._keras_history.operation
-    if tensor.dtype != "float32":
+    entry = {"name": layer.name, "batch_shape": list(tensor.shape)}
+    if tensor.dtype == "float32":
+        return entry
+    if tensor.dtype not in nested.INPUT_DTYPES:
         raise NotABlock(f"its input {layer.name!r} has dtype {tensor.dtype}")
-    return {"name": layer.name, "batch_shape": list(tensor.shape)}
+    return {**entry, "dtype": tensor.dtype}
 
 
 def block_name(model_name: str, blocks: dict) -> str:
-    """The model's name as a new block name (an identifier, unique among `blocks`)."""
-    name = model_name if model_name.isascii() and model_name.isidentifier() \
-        else "nested_model"
+    """The model's name as a new block name (an identifier that is no keyword, unique among
+    `blocks`): 'class' becomes 'class_', a name no identifier can hold 'nested_model'."""
+    name = next((n for n in (model_name, f"{model_name}_") if identifier_problem(n) is None),
+                "nested_model")
     unique, i = name, 1
     while unique in blocks:
         unique, i = f"{name}_{i}", i + 1

@@ -21,7 +21,7 @@ from kerascanvas.graph.spec import APPLICATION, GENERIC, INPUT, LAYER_SPECS, USE
 
 from . import import_nested
 from .custom_import import custom_call, record, share_context
-from .import_call import implied_keyword
+from .import_call import argument_tensors, given_keywords
 from .import_map import ModelImportError, map_call
 from .keras_env import import_keras
 
@@ -127,7 +127,7 @@ class Walker:
         from .finetune import recognize_application
 
         params = recognize_application(node.operation)
-        if params is None or len(node.arguments.keras_tensors) != 1:
+        if params is None or len(argument_tensors(node)) != 1:
             return False
         new = self.doc.add_node(APPLICATION, self._name(node.operation.name), params)
         self._connect_call(node, new.id)
@@ -163,7 +163,7 @@ class Walker:
         return True
 
     def _connect_call(self, node, new_id: str) -> None:
-        for port, tensor in enumerate(node.arguments.keras_tensors):
+        for port, tensor in enumerate(argument_tensors(node)):
             src, src_port = self._ref(tensor, node.operation.name)
             self.doc.connect(Edge(src, src_port, new_id, port))
         for port, tensor in enumerate(node.outputs):
@@ -171,11 +171,11 @@ class Walker:
 
     def _inline(self, node) -> None:
         inner = functional(node.operation)
-        extra = {k for k, v in node.arguments.kwargs.items() if not implied_keyword(k, v)}
+        extra = given_keywords(node)
         if extra:
             raise ModelImportError(f"nested model {node.operation.name!r} is called with "
-                                   f"{sorted(extra)}; only its inputs can be imported")
-        outer = node.arguments.keras_tensors
+                                   f"{extra}; only its inputs can be imported")
+        outer = argument_tensors(node)
         if len(outer) != len(inner.inputs):
             raise ModelImportError(f"nested model {node.operation.name!r} expects "
                                    f"{len(inner.inputs)} inputs, received {len(outer)}")
@@ -207,11 +207,13 @@ def _nested_block(node, blocks: dict, report: ImportReport, custom: dict,
     added to `blocks` (with those of the models nested in it) and its generic layers and
     notes to `report`; or (None, why not)."""
     model = node.operation
-    extra = {k for k, v in node.arguments.kwargs.items() if not implied_keyword(k, v)}
+    extra = given_keywords(node)
     if extra:
-        return None, f"it is called with {sorted(extra)}; a block is called on its inputs only"
+        return None, f"it is called with {extra}; a block is called on its inputs only"
     graph = functional(model)
-    if len(graph.inputs) != len(node.arguments.keras_tensors):
+    if isinstance(getattr(graph, "_inputs_struct", None), dict):
+        return None, "it takes its inputs as a dict, whose keys a block's ports do not keep"
+    if len(graph.inputs) != len(argument_tensors(node)):
         return None, "it is called on a structure of tensors other than its inputs"
     inner = Walker(ImportReport(Document()), custom)  # custom classes: CustomLayer nodes
     inner.live = live

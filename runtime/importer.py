@@ -31,16 +31,20 @@ from pathlib import Path
 
 from kerascanvas.graph.document import Document, model_name_problem
 from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
-from kerascanvas.graph.layers.operations import is_operation
 from kerascanvas.graph.layout import layered_layout
-from kerascanvas.graph.model_scope import model_node_ids
 
 from . import archive_check, import_nested
-from .custom_import import custom_objects, load_custom_objects, missing_note
+from .custom_import import (
+    custom_objects,
+    custom_settings,
+    load_custom_objects,
+    missing_note,
+    wrapped_custom_classes,
+)
 from .custom_missing import placeholder_class, prepare_config
 from .custom_weights import read_stored_weights
 from .import_errors import explain_load_error
-from .import_map import ModelImportError
+from .import_map import ModelImportError, wrapped_message
 from .import_notes import keep_structure, sequential_note
 from .import_walk import ImportReport, Walker, functional
 from .keras_env import import_keras
@@ -73,7 +77,7 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     if len(set(outputs)) != len(outputs):
         log.warning("model %s lists one node's outputs twice; kept once", model.name)
     report.doc.set_outputs(list(dict.fromkeys(outputs)))
-    _drop_unused_operations(report.doc)
+    import_nested.drop_unused_operations(report.doc)
     layout(report.doc)
     if model_name_problem(model.name) is None:
         report.doc.model_name = model.name
@@ -82,15 +86,6 @@ def import_model_report(model, custom: dict | None = None) -> ImportReport:
     if isinstance(model, import_keras().Sequential):
         report.notes.append(sequential_note(report.doc, model.name))
     return report
-
-
-def _drop_unused_operations(doc: Document) -> None:
-    """Remove the operations that lead to no output: the ops that computed a mask Keras
-    passes by itself (`import_call`), left without their one use."""
-    used = model_node_ids(doc)
-    unused = [n for n, node in doc.nodes.items() if n not in used and is_operation(node.spec)]
-    if unused:
-        doc.remove_nodes(unused)
 
 
 def import_model(model) -> Document:
@@ -130,6 +125,24 @@ def _refuse_code(config, where: str) -> None:
         raise ModelImportError(
             f"{where}: refused, layer {names[0]!r} is a Lambda layer (arbitrary Python code, "
             "which Keras Canvas never runs). Replace it with a regular or registered layer")
+
+
+def _refuse_custom_settings(config, where: str) -> None:
+    """Refuse custom functions and classes in layer settings, then custom classes held by
+    a Keras layer (a wrapper's), before Keras loads anything."""
+    found = custom_settings(config)
+    if found:
+        layer, setting, name, what = found[0]
+        instead = "a custom layer class (--custom-code)" if what == "function" else \
+            "a custom layer class holding it (--custom-code)"
+        raise ModelImportError(
+            f"{where}: refused, layer {layer!r} uses the custom {what} {name!r} as its "
+            f"{setting}; the file holds only its name, not its code, and only custom layer "
+            f"classes come in. Use a Keras built-in there, or {instead}")
+    wrapped = wrapped_custom_classes(config)
+    if wrapped:
+        layer, class_name, held = wrapped[0]
+        raise ModelImportError(wrapped_message(f"{where}: refused, ", layer, class_name, held))
 
 
 def _read_keras_config(path: Path) -> dict:
@@ -194,6 +207,7 @@ def check_file(path: str | os.PathLike) -> dict:
         except OSError as exc:
             raise ModelImportError(f"{path}: cannot read it ({exc.strerror})") from None
     _refuse_code(config, str(path))
+    _refuse_custom_settings(config, str(path))
     return config
 
 
@@ -233,8 +247,9 @@ def load_with_code(path: str | os.PathLike, code: str | os.PathLike | None = Non
             "be imported")
     objects.update(stand_ins)
     path = Path(path)
-    if stand_ins:
-        config = prepare_config(config, set(stand_ins))
+    if stand_ins:  # rebuilt from the config, uncompiled as load_model(compile=False) is
+        config = {key: value for key, value in prepare_config(config, set(stand_ins)).items()
+                  if key != "compile_config"}
         loader = lambda: keras.saving.deserialize_keras_object(  # noqa: E731
             config, safe_mode=True, custom_objects=objects)
     elif path.suffix == ".keras":

@@ -45,7 +45,8 @@ def make_nested_model(blocks: Mapping[str, Any], params: Mapping[str, Any], name
     meta = nested.model_of(definition)
     values = inner_params(definition, bound_spec(blocks, block).resolve(params))
     inputs = [keras.Input(batch_shape=nested.input_batch_shape(meta, i, shape),
-                          name=nested.input_name(meta, name, i, len(input_shapes)))
+                          name=nested.input_name(meta, name, i, len(input_shapes)),
+                          dtype=nested.input_dtype(meta, i))
               for i, shape in enumerate(input_shapes)]
     if meta["class"] == nested.SEQUENTIAL:
         model = _sequential(blocks, definition, values, inputs[0], name, apply_graph)

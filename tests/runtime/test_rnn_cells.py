@@ -10,6 +10,7 @@ keras = pytest.importorskip("keras")
 
 from kerascanvas.graph.projectfile import from_dict, to_dict  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
+from kerascanvas.runtime.import_map import ModelImportError  # noqa: E402
 from kerascanvas.runtime.importer import import_model  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
     assert_rebuild_equal,
@@ -78,13 +79,17 @@ def test_an_rnn_with_states_from_an_encoder_rebuilds_equal():
     assert_rebuilds_equal(model, doc)
 
 
-def test_a_cell_of_another_class_keeps_the_rnn_a_generic_node():
+def test_a_cell_of_a_user_class_is_refused_naming_the_rnn_and_the_class():
+    """It came in as a KerasLayer node, which validated but which neither the build nor
+    the generated code could make: a KerasLayer node rebuilds Keras' own classes only."""
     class Minimal(L.SimpleRNNCell):
         pass
 
     x = keras.Input((4, 2), name="x")
     model = keras.Model(x, L.RNN(Minimal(3), name="odd")(x))
-    assert import_model(model).find("odd").kind == "KerasLayer"
+    with pytest.raises(ModelImportError, match="layer 'odd' \\(RNN\\) holds the custom class "
+                       "'Minimal'"):
+        import_model(model)
 
 
 def test_a_bidirectional_rnn_of_cells_rebuilds_equal():
