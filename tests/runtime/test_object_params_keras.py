@@ -13,7 +13,7 @@ from kerascanvas.codegen import generate  # noqa: E402
 from kerascanvas.graph.keras_objects import KERAS_MODULES, OBJECT_CLASSES, find_class  # noqa: E402
 from kerascanvas.graph.params import ParamSpec  # noqa: E402
 from kerascanvas.runtime.build import build_model  # noqa: E402
-from kerascanvas.runtime.importer import import_model_report  # noqa: E402
+from kerascanvas.runtime.importer import ModelImportError, import_model_report  # noqa: E402
 from tests.roundtrip import assert_rebuilds_equal, exec_generated  # noqa: E402
 from tests.runtime.test_build import graph  # noqa: E402
 
@@ -157,8 +157,6 @@ def test_an_object_of_a_custom_class_is_refused_naming_layer_and_class():
     """A Dense holding a custom initializer class: a KerasLayer node (which it became) can
     only rebuild Keras' own classes, so the project validated but neither the build in
     another process nor the generated code could make it. The import says so instead."""
-    from kerascanvas.runtime.importer import ModelImportError
-
     @keras.saving.register_keras_serializable(package="objtest")
     class Halves(keras.initializers.Initializer):
         def __call__(self, shape, dtype=None):
