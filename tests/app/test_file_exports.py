@@ -260,6 +260,7 @@ def test_export_model_does_not_suggest_the_file_the_weights_start_from(make_wind
     assert suggested == [str(tmp_path / "m_export.keras"), str(tmp_path / "m.png")]
 
 
+@pytest.mark.slow  # another process trains, checks or exports: 5-8 s
 def test_an_uncompiled_export_is_said_with_its_field(window, qtbot, tmp_path):
     """A `.keras` export compiles the model with the training settings; where it cannot
     (custom loss code the window does not trust), the file is written uncompiled and the
@@ -284,6 +285,7 @@ def test_an_uncompiled_export_is_said_with_its_field(window, qtbot, tmp_path):
     assert not json.loads(zipfile.ZipFile(out).read("config.json")).get("compile_config")
 
 
+@pytest.mark.slow  # another process trains, checks or exports: 5-8 s
 def test_an_export_reads_relative_data_beside_the_project(window, qtbot, tmp_path,
                                                            monkeypatch):
     """A cosine schedule is sized on the training data, which the export reads; the

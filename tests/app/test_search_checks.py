@@ -9,6 +9,7 @@ import os
 import threading
 from unittest import mock
 
+import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
@@ -36,6 +37,7 @@ def trusted_window(make_window, qtbot, tmp_path, settle_ms=0):
     return window, panel, marker
 
 
+@pytest.mark.slow  # another process trains, checks or exports: 5-8 s
 def test_checks_run_user_code_only_outside_the_window_and_name_the_failing_trial(
         make_window, qtbot, tmp_path):
     window, panel, marker = trusted_window(make_window, qtbot, tmp_path, settle_ms=2000)

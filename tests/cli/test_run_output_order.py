@@ -19,6 +19,7 @@ from tests.runtime.test_run import classifier, project, read_log
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # another process trains, checks or exports: 5-8 s
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs a folder no file can be made in")
 def test_piped_output_keeps_the_table_whole_and_before_the_lines_after_it(tmp_path):
     """Both streams into one pipe: --save into /proc makes the run write a stderr line

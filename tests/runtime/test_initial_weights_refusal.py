@@ -153,6 +153,7 @@ def _shapes(layer) -> str:
     return ", ".join(str(tuple(w.shape)) for w in layer.weights)
 
 
+@pytest.mark.slow  # another process trains, checks or exports: 5-8 s
 def test_the_generated_script_stops_naming_a_layer_and_both_shapes(imported, wrong_file,
                                                                     tmp_path):
     """The script, run as a user runs it, stops before training: the model's first layer,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import keras
+import pytest
 
 from kerascanvas.codegen import generate
 from kerascanvas.graph.document import Edge
@@ -128,6 +129,7 @@ def test_a_bad_stored_value_is_refused_with_its_field():
     assert "reverse" in issue.message and "sideways" in issue.message
 
 
+@pytest.mark.slow  # another process trains, checks or exports: 5-8 s
 def test_tied_model_trains_one_epoch_from_the_command_line(tmp_path):
     doc = _canvas_tied()
     doc.training = {"loss": "sparse_categorical_crossentropy", "epochs": 1,
