@@ -20,7 +20,6 @@ graph or the settings:
     set_input_to_images   an image folder and an Input of three dimensions that cannot
                           take its images (an unknown height, 2 channels): the Input
                           keeps what it knows and takes the rest from the first image
-
     set_input_dim_to_data  token ids beyond an Embedding's vocabulary: its input_dim set
                           to the largest id + 1
     set_input_to_data     an input array whose samples have another shape than its Input

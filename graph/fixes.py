@@ -84,6 +84,8 @@ from .sequence_fix import sequence_label
 from .splice_fix import SPLICE_FIX, splice_into_wire, splice_label
 from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
+PLACING_FIXES = PLACING | {SPLICE_FIX}  # fixes that place nodes at their drawn sizes
+
 FIX_LABELS = {
     **INSERT_LABELS,
     "remove_node": "Remove this node",
@@ -102,6 +104,37 @@ FIX_LABELS = {
 }
 
 
+def _branch_label(issue, doc: Document | None) -> str | None:
+    ids = [n for n in str(issue.data.get("nodes") or "").split(",") if n]
+    names = ", ".join(doc.nodes[n].name for n in ids if n in doc.nodes) \
+        if doc is not None else issue.data.get("names")
+    return f"Set padding='same' on {names}" if names else None
+
+
+def _from_data(key: str, text: str) -> Callable:
+    """A label `text` filled with the issue's data[key], where that is a string."""
+    def label(issue, doc: Document | None) -> str | None:
+        value = issue.data.get(key)
+        return text.format(value) if isinstance(value, str) else None
+    return label
+
+
+# Labels that name what the fix changes, from the issue (and the document as it is now):
+# code -> (issue, doc) -> label, or None for the plain label of FIX_LABELS.
+NAMED_LABELS: dict[str, Callable] = {
+    "set_branch_padding_same": _branch_label,
+    WIRE_FIX: wire_label,
+    RANK_FIX: lambda issue, doc: rank_label(issue),
+    "add_channel_axis": channel_axis_label,
+    "use_suggested_name": _from_data("suggestion", "Use {}"),
+    "drop_param": _from_data("param", "Remove {}"),
+    "set_input_dim_to_data": lambda issue, doc: input_dim_label(issue),
+    "set_input_to_data": lambda issue, doc: input_to_data_label(issue),
+    SEQUENCE_FIX: sequence_label,
+    SPLICE_FIX: splice_label,
+}
+
+
 def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
     """The label of the fix `code`, naming the layers it changes where `issue` says which
     (by their names in `doc` as it is now, else as they were when the issue was found).
@@ -111,32 +144,8 @@ def fix_label(code: str, issue=None, doc: Document | None = None) -> str:
     ...           data={"nodes": "n2,n4", "names": "conv_1, conv_2"}))
     "Set padding='same' on conv_1, conv_2"
     """
-    if code == "set_branch_padding_same" and issue is not None:
-        ids = [n for n in str(issue.data.get("nodes") or "").split(",") if n]
-        names = ", ".join(doc.nodes[n].name for n in ids if n in doc.nodes) \
-            if doc is not None else issue.data.get("names")
-        if names:
-            return f"Set padding='same' on {names}"
-    if code == WIRE_FIX:
-        return wire_label(issue, doc) or FIX_LABELS[code]
-    if code == RANK_FIX:
-        return rank_label(issue)
-    if code == "add_channel_axis" and issue is not None and doc is not None:
-        return channel_axis_label(issue, doc) or FIX_LABELS[code]
-    if code == "use_suggested_name" and issue is not None and \
-            isinstance(issue.data.get("suggestion"), str):
-        return f"Use {issue.data['suggestion']}"
-    if code == "drop_param" and issue is not None and isinstance(issue.data.get("param"), str):
-        return f"Remove {issue.data['param']}"
-    if code == "set_input_dim_to_data":
-        return input_dim_label(issue) or FIX_LABELS[code]
-    if code == "set_input_to_data":
-        return input_to_data_label(issue) or FIX_LABELS[code]
-    if code == SEQUENCE_FIX:
-        return sequence_label(issue, doc) or FIX_LABELS[code]
-    if code == SPLICE_FIX:
-        return splice_label(issue, doc) or FIX_LABELS[code]
-    return FIX_LABELS.get(code, code)
+    named = NAMED_LABELS.get(code) if issue is not None else None
+    return (named(issue, doc) if named else None) or FIX_LABELS.get(code, code)
 
 
 def remove_node(doc: Document, issue, stack: cmd.UndoStack) -> None:
@@ -203,9 +212,10 @@ def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack,
               measure: Measure | None = None, sizes: Mapping[str, Size] | None = None):
     """Run the fix `code` for `issue` as one undoable step.
 
-    A fix that inserts layers (`PLACING`) places them at the sizes `measure` gives once
-    they are wired, beside neighbours of `sizes` (node id -> drawn size), as a layer
-    dropped on a wire is (`insert_on_edge`); without them, at the assumed size.
+    A fix that inserts or moves layers (`PLACING_FIXES`) places them at the sizes
+    `measure` gives once they are wired, beside neighbours of `sizes` (node id -> drawn
+    size), as a layer dropped on a wire is (`insert_on_edge`); without them, at the
+    assumed size.
 
     Raises:
         KeyError: `code` is not a known fix.
@@ -216,7 +226,7 @@ def apply_fix(doc: Document, issue, code: str, stack: cmd.UndoStack,
     except KeyError:
         raise KeyError(f"Unknown fix {code!r}; expected one of {', '.join(FIXES)}") from None
     with stack.macro(FIX_LABELS[code]):
-        if code in PLACING or code == SPLICE_FIX:
+        if code in PLACING_FIXES:
             return fix(doc, issue, stack, measure, sizes)
         return fix(doc, issue, stack)
 
