@@ -6,7 +6,8 @@ differs from its Input's by one (`Functional._adjust_input_rank`): grey images
 `(n, 28, 28)` feed `Input(shape=(28, 28, 1))`, and a column `(n, 4, 1)` feeds
 `Input(shape=(4,))`. A run gives the arrays that shape when it reads them, so the data
 check, the device-resident feed and the executor all see what the model's Input
-declares, and a source Keras' own `fit` takes is not refused.
+declares, and a source Keras' own `fit` takes is not refused; the executor's forward
+pass does the same to batches fed by hand, as `fit` with Keras' own step would.
 
 >>> import numpy as np
 >>> keras_rank((28, 28, 1), np.zeros((5, 28, 28))).shape
@@ -27,9 +28,10 @@ from kerascanvas.graph.spec import INPUT
 from .dataset import Dataset
 
 
-def keras_rank(expected: tuple, arr: np.ndarray) -> np.ndarray:
-    """`arr` (batch first) with a last axis of 1 added or dropped where Keras would, to
-    the rank of an Input of sample shape `expected`; else `arr` itself."""
+def keras_rank(expected: tuple, arr):
+    """`arr` (batch first; a numpy array or a torch tensor) with a last axis of 1 added or
+    dropped where Keras would, to the rank of an Input of sample shape `expected`; else
+    `arr` itself. The executor's direct forward pass applies it to each batch."""
     if arr.ndim == len(expected) + 2 and arr.shape[-1] == 1:
         return arr.reshape(arr.shape[:-1])
     if arr.ndim == len(expected) and expected and expected[-1] == 1:

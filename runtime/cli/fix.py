@@ -51,15 +51,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     offered = _offered(project)
     if not args.fix:
-        _list(offered, "Fixes on offer" if offered else "No issue has a fix on offer",
-              project.doc)
+        _list(offered, project.doc)
         return 0
     found = _pick(offered, args.fix, args.node, project.doc)
     if found is None:
         where = f" on node {args.node!r}" if args.node else ""
         print(f"kerascanvas fix: no issue{where} offers {args.fix!r}", file=sys.stderr)
-        _list(offered, "Fixes on offer" if offered else "No issue has a fix on offer",
-              project.doc, sys.stderr)
+        _list(offered, project.doc, sys.stderr)
         return 1
     issue, code, label = found
     if code in IN_THE_WINDOW:
@@ -98,9 +96,9 @@ def _name(doc, issue) -> str | None:
     return node.name if node is not None else None
 
 
-def _list(offered: list[tuple], title: str, doc, file=None) -> None:
+def _list(offered: list[tuple], doc, file=None) -> None:
     out = file or sys.stdout
-    print(f"{title}:" if offered else f"{title}.", file=out)
+    print("Fixes on offer:" if offered else "No issue has a fix on offer.", file=out)
     for issue, code, label in offered:
         print(f"  {label}  [{code}] on {_name(doc, issue) or 'the model'}: {issue.message}",
               file=out)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from ..input_ranks import keras_rank
 from .lowerings import lowering
 
 FLOAT32 = "float32"
@@ -175,7 +176,7 @@ class Program:
                                                                strict=False)]
         for i, shape in enumerate(self.input_shapes):
             if values[i] is not None and values[i].ndim != len(shape):
-                values[i] = _keras_rank(values[i], shape)
+                values[i] = keras_rank(shape[1:], values[i])
         for fn, kind, ins, outs in self.steps:
             if kind == 0:
                 out = fn(values[ins])
@@ -200,13 +201,3 @@ class Program:
         kwargs.pop("training", None)
         return fn(*args, **kwargs)
 
-
-def _keras_rank(x, shape: tuple):
-    """`x` with a last axis of 1 dropped or added to the rank of an Input of `shape`
-    (batch included), as Keras' functional model does before its layers run
-    (`Functional._adjust_input_rank`); other ranks are left to the first layer to refuse."""
-    if x.ndim == len(shape) + 1 and x.shape[-1] == 1:
-        return x.squeeze(-1)
-    if x.ndim == len(shape) - 1 and shape[-1] == 1:
-        return x.unsqueeze(-1)
-    return x

@@ -49,3 +49,11 @@ def test_a_run_takes_the_arrays_keras_takes(shape, array, tmp_path):
         assert part["image"].shape[1:] == tuple(shape)
     got = keras.ops.convert_to_numpy(model(data.x["image"], training=False))
     np.testing.assert_array_equal(got, expected)
+
+
+def test_doctests():
+    import doctest
+
+    from kerascanvas.runtime import input_ranks
+
+    assert doctest.testmod(input_ranks).failed == 0
