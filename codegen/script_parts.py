@@ -57,13 +57,17 @@ MAIN_BUILD = '''\
     )
 '''
 
-MAIN_DATA = '''\
+# The data and its validation part, in the one-process script and the distributed one.
+MAIN_SPLIT = '''\
     x, y, x_val, y_val = load_data(args.data, model, seed)
     if x_val is None:
         x, y, x_val, y_val = split_validation(x, y, SETTINGS['validation_split'])
     elif SETTINGS['validation_split']:  # Keras' fit would drop the split without a word
         print(f"Validating on the data's own validation arrays ({len(next(iter(x_val.values())))}"
               f" samples): validation_split {SETTINGS['validation_split']} is not used")
+'''
+
+MAIN_DATA = MAIN_SPLIT + '''\
     validation = None if x_val is None else (packed(x_val, INPUTS), packed(y_val, LOSSES))
 '''
 
