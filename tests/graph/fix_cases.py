@@ -10,27 +10,21 @@ import keras
 
 from kerascanvas.graph.document import Document, Edge
 
+from .fix_graphs import chain, merge  # noqa: F401 - the tests import them from here too
+from .fix_outputs_cases import (
+    activation_case,
+    after_output_case,
+    beside_chain_case,
+    dropout_output_case,
+    keyed_inputs_case,
+    loss_typo_case,
+    open_ends_case,
+    stray_case,
+    unknown_param_case,
+)
 from .inner_name_cases import fix_case
 
 L = keras.layers
-
-
-def chain(*specs, doc=None):
-    """Add nodes (kind, params) and wire each to the previous; returns (doc, ids)."""
-    doc = doc or Document()
-    ids = []
-    for kind, params in specs:
-        ids.append(doc.add_node(kind, params=params).id)
-        if len(ids) > 1:
-            doc.connect(Edge(ids[-2], 0, ids[-1], 0))
-    return doc, ids
-
-
-def merge(doc, kind, sources, params=None):
-    node = doc.add_node(kind, params=params or {})
-    for port, src in enumerate(sources):
-        doc.connect(Edge(src, 0, node.id, port))
-    return node.id
 
 
 def flatten_case():
@@ -284,94 +278,6 @@ def equalization_case():
     x = keras.Input((8, 8, 3))
     y = L.Pipeline([L.Equalization(bins=64)])(x)
     return doc, ids[3], keras.Model(x, L.Dense(2)(L.GlobalAveragePooling2D()(y)))
-
-
-def open_ends_case():
-    """A CNN built and wired, but no node marked as the model's output."""
-    doc, ids = chain(("Input", {"shape": [8, 8, 3]}),
-                     ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
-                     ("GlobalAveragePooling2D", {}), ("Dense", {"units": 10}))
-    x = keras.Input((8, 8, 3))
-    y = L.Dense(10)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x)))
-    return doc, None, keras.Model(x, y)  # None: the outputs are left unmarked
-
-
-def activation_case(units, activation, loss, fixed):
-    """An output whose final activation does not suit its loss (`fixed`: the one it gets)."""
-    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": units,
-                                                           "activation": activation}))
-    doc.training = {"loss": loss}
-    x = keras.Input((6,))
-    return doc, ids[-1], keras.Model(x, L.Dense(units, activation=fixed)(x))
-
-
-def dropout_output_case():
-    """A Dropout left as the model output."""
-    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4, "activation": "softmax"}),
-                     ("Dropout", {"rate": 0.5}))
-    x = keras.Input((6,))
-    return doc, ids[-1], keras.Model(x, L.Dense(4, activation="softmax")(x))
-
-
-def loss_typo_case():
-    """A mistyped loss name."""
-    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4, "activation": "softmax"}))
-    doc.training = {"loss": "sparse_categorical_crossentopy"}
-    x = keras.Input((6,))
-    return doc, ids[-1], keras.Model(x, L.Dense(4, activation="softmax")(x))
-
-
-def stray_case():
-    """A Dense dropped under an Input and never wired."""
-    doc = Document()
-    x = doc.add_node("Input", params={"shape": [6]}).id
-    dense = doc.add_node("Dense", params={"units": 4}).id
-    doc.set_position(x, (0.0, 0.0))
-    doc.set_position(dense, (10.0, 120.0))
-    inputs = keras.Input((6,))
-    return doc, dense, keras.Model(inputs, L.Dense(4)(inputs))
-
-
-def after_output_case():
-    """A softmax added after the model's output layer, feeding nothing."""
-    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4}),
-                     ("Activation", {"activation": "softmax"}))
-    x = keras.Input((6,))
-    return doc, ids[1], keras.Model(x, L.Activation("softmax")(L.Dense(4)(x)))
-
-
-def beside_chain_case():
-    """A BatchNormalization added after a Conv2D that feeds a pooling layer already: wired
-    from the Conv2D, feeding nothing."""
-    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
-                     "kernel_size": [3, 3]}), ("MaxPooling2D", {}), ("Flatten", {}),
-                     ("Dense", {"units": 2}))
-    norm = doc.add_node("BatchNormalization").id
-    doc.connect(Edge(ids[1], 0, norm, 0))
-    x = keras.Input((8, 8, 3))
-    y = L.BatchNormalization()(L.Conv2D(4, 3)(x))
-    return doc, ids[-1], keras.Model(x, L.Dense(2)(L.Flatten()(L.MaxPooling2D()(y))))
-
-
-def unknown_param_case():
-    """A hand-edited file's Dense with a param Dense has not (`kernel_size`)."""
-    doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4, "kernel_size": 3}))
-    x = keras.Input((6,))
-    return doc, ids[-1], keras.Model(x, L.Dense(4)(x))
-
-
-def keyed_inputs_case(keys):
-    """Two Inputs in a dict keyed as `keys` says (a key used twice, or one that is not the
-    Input's name), concatenated into a Dense."""
-    doc = Document()
-    a = doc.add_node("Input", "a", {"shape": [3]}).id
-    b = doc.add_node("Input", "b", {"shape": [2]}).id
-    cat = merge(doc, "Concatenate", [a, b])
-    out = doc.add_node("Dense", params={"units": 4}).id
-    doc.connect(Edge(cat, 0, out, 0))
-    doc.input_keys = dict(zip([a, b], keys, strict=True))
-    x, y = keras.Input((3,), name="a"), keras.Input((2,), name="b")
-    return doc, out, keras.Model({"a": x, "b": y}, L.Dense(4)(L.Concatenate()([x, y])))
 
 
 def residual_valid_case(kind="Add"):
