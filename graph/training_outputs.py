@@ -230,6 +230,8 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
                                              "its name.", closest(metric, metric_suggestions(doc))))
             elif (twin := label_twin(metric, (settings.get("loss") or {}).get(out))) and \
                     loss_names.canonical(settings["loss"][out]) in REGRESSION_LOSSES:
+                if _output_activation(doc, out) in PROBABILITIES:
+                    continue  # probabilities: Keras' accuracy reads them as classes
                 loss = training_code.reference_name(settings["loss"][out])
                 issues.append(SettingIssue(
                     field, "warning", f"{field}: {metric} counts predictions equal to their "
@@ -256,6 +258,26 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
                                                 f"classes, but output {out!r} has "
                                                 f"{units[out]}; it needs more than {k}"))
     return issues
+
+
+# Outputs that are probabilities: trained with a regression loss they are still classes, and
+# Keras' "accuracy" (binary on one unit, categorical on several) counts them right.
+PROBABILITIES = ("sigmoid", "softmax")
+
+
+def _output_activation(doc: Document, out: str) -> str | None:
+    """The activation the output named `out` applies last (None: not plain to see)."""
+    from .inference import spec_of
+
+    for name, (nid, port) in zip(output_names(doc), doc.output_refs(), strict=True):
+        node = doc.nodes.get(nid)
+        spec = spec_of(node) if node is not None and name == out and not port else None
+        if spec is not None:
+            try:
+                return spec.final_activation(spec.resolve(node.params))
+            except Exception:  # noqa: BLE001 - bad params are reported by their node
+                return None
+    return None
 
 
 def _output_units(doc: Document, results: Mapping[str, Any] | None) -> dict[str, int | None]:

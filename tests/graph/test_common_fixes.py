@@ -237,6 +237,23 @@ def test_accuracy_on_a_regression_output_becomes_an_error_metric(loss, metrics, 
     assert any(isinstance(m, keras.metrics.BinaryAccuracy) for m in net.metrics[1].metrics)
 
 
+@pytest.mark.parametrize("units, activation", [(1, "sigmoid"), (3, "softmax")])
+def test_accuracy_on_probabilities_trained_with_mse_is_not_called_regression(units, activation):
+    """A sigmoid or softmax output trained with mse is a classifier: Keras' 'accuracy'
+    (binary on one unit, categorical on several) counts its hits, so no warning."""
+    import keras
+    import numpy as np
+
+    doc = model(units, activation, "mse", metrics=["accuracy"])
+    assert not [i for i in analyze(doc).issues if i.code == "bad_setting"]
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=activation)])
+    net.compile("sgd", "mse", metrics=["accuracy"])
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    probs = net.predict(x, verbose=0)
+    hits = probs.round() if units == 1 else np.eye(units)[probs.argmax(-1)]
+    assert net.evaluate(x, hits, verbose=0, return_dict=True)["accuracy"] == 1.0
+
+
 def test_a_call_keyword_its_owner_lost_is_removed_in_one_step():
     """Tied embeddings (a ReversibleEmbedding called again with reverse=True) whose owner
     became an Embedding: the call site's reverse is unknown now; the error offered no fix."""
