@@ -73,10 +73,26 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"kerascanvas {command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader left (`| head`): stop quietly, as Unix tools do
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the last resort: report it, never a traceback
         from kerascanvas.runtime.cli.crash import report_crash
 
         return report_crash(command, argv, exc)
+
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, the code a shell gives a tool its pipe closed on
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit does not fail again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush
+        pass
 
 
 def _dispatch(argv: list[str]) -> int:

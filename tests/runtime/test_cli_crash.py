@@ -71,3 +71,17 @@ def test_a_process_that_crashes_prints_no_traceback(tmp_path):
     assert proc.returncode == 70
     assert "Traceback" not in proc.stderr and "KeyError: 'missing'" in proc.stderr
     assert len(list((tmp_path / "crash-reports").iterdir())) == 1
+
+
+def test_a_reader_that_leaves_the_pipe_ends_the_command_quietly(tmp_path):
+    """`kerascanvas validate big.json | head -1`: head exits, the next write fails with
+    BrokenPipeError, which was reported as an internal error (exit 70) with a report."""
+    code = ("import sys; from kerascanvas.app import cli; "
+            f"sys.exit(cli.main(['validate', {str(EXAMPLE)!r}]))")
+    env = {**os.environ, "KERASCANVAS_DATA_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()  # the reader has gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE == 141
+    assert err == "" and not (tmp_path / "crash-reports").exists()
