@@ -31,6 +31,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
     use_rank_kind                     a 1D/2D/3D layer of the wrong variant (Conv1D on
                                       images): change it to the one that fits
                                       (`graph.rank_kinds`)
+    flatten_to_pooling                a Flatten of images (a sequence) of any size, which
+                                      the next layer cannot build on: a global pooling
+                                      (`graph.pooling_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
                                       return_sequences_on for recurrent layers stacked
                                       without it (LSTM -> LSTM: `graph.sequence_fix`)
@@ -75,6 +78,8 @@ from .key_fix import wire_key_from_value
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, channel_axis_label
 from .placement import Measure, Size
+from .pooling_fix import FIX as POOLING_FIX
+from .pooling_fix import flatten_to_pooling, pooling_label
 from .rank_kinds import FIX as RANK_FIX
 from .rank_kinds import LABEL as RANK_LABEL
 from .rank_kinds import fix_label as rank_label
@@ -100,6 +105,7 @@ FIX_LABELS = {
     "move_output_here": "Make it the model output",
     SPLICE_FIX: "Insert into the wire beside it",
     RANK_FIX: RANK_LABEL,
+    POOLING_FIX: "Change the Flatten to a global pooling",
     KEY_FIX: KEY_LABEL,
 }
 
@@ -131,6 +137,7 @@ NAMED_LABELS: dict[str, Callable] = {
     "set_input_dim_to_data": lambda issue, doc: input_dim_label(issue),
     "set_input_to_data": lambda issue, doc: input_to_data_label(issue),
     SEQUENCE_FIX: sequence_label,
+    POOLING_FIX: pooling_label,
     SPLICE_FIX: splice_label,
 }
 
@@ -204,6 +211,7 @@ FIXES: dict[str, Callable] = {
     "move_output_here": move_output_here,
     SPLICE_FIX: splice_into_wire,
     RANK_FIX: use_rank_kind,
+    POOLING_FIX: flatten_to_pooling,
     KEY_FIX: wire_key_from_value,
 }
 

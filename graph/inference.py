@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from . import branch_padding, nested, rank_kinds, sequence_fix
+from . import branch_padding, nested, pooling_fix, rank_kinds, sequence_fix
 from .diagnose import batch_axis_port, channel_axis_port, diagnose_shape_error, feeding_input
 from .document import Document, Edge, Node
 from .errors import ShapeError
@@ -115,6 +115,7 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         issue = _with_rank_kind(doc, _issue(node, found.message, found.code, port,
                                             fixes=fixes), node, results)
         issue = _with_sequences(doc, issue, spec, params, shapes, edges, results)
+        issue = _with_pooling(doc, issue, spec, params, shapes, edges, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
                                                                      params.get("block")):
             issue = replace(issue, fixes=(nested.FUNCTIONAL_FIX, *fixes),
@@ -155,6 +156,17 @@ def _with_sequences(doc: Document, issue: Issue, spec: LayerSpec, params: dict, 
     if named is None:
         return issue
     return replace(issue, port=0, fixes=(sequence_fix.FIX, *issue.fixes),
+                   data={**issue.data, **named})
+
+
+def _with_pooling(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
+                  edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
+    """A layer fed a Flatten of an unknown size (images of any size): changing the
+    Flatten to a global pooling is offered (`graph.pooling_fix`)."""
+    named = pooling_fix.unsized_flatten(doc, spec, params, list(shapes), edges, results)
+    if named is None:
+        return issue
+    return replace(issue, port=0, fixes=(pooling_fix.FIX, *issue.fixes),
                    data={**issue.data, **named})
 
 

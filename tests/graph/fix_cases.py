@@ -35,6 +35,24 @@ def flatten_case():
     return doc, ids[-1], keras.Model(x, y)
 
 
+def any_size_flatten_case(sequence):
+    """Images (or a sequence) of any size, flattened: the Dense after cannot be built."""
+    if sequence:
+        first = ("LSTM", {"units": 4, "return_sequences": True})
+        doc, ids = chain(("Input", {"shape": [None, 3]}), first, ("Flatten", {}),
+                         ("Dropout", {"rate": 0.5}), ("Dense", {"units": 5}))
+        x = keras.Input((None, 3))
+        y = L.Dense(5)(L.Dropout(0.5)(L.GlobalAveragePooling1D()(
+            L.LSTM(4, return_sequences=True)(x))))
+        return doc, ids[-1], keras.Model(x, y)
+    doc, ids = chain(("Input", {"shape": [None, None, 3]}),
+                     ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}), ("Flatten", {}),
+                     ("Dense", {"units": 5}))
+    x = keras.Input((None, None, 3))
+    y = L.Dense(5)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x)))
+    return doc, ids[-1], keras.Model(x, y)
+
+
 def gap_case():
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
                      "kernel_size": [3, 3]}), ("Dense", {"units": 5}))
@@ -343,6 +361,8 @@ CASES = {
     "insert_flatten-dense": dense_flatten_case,
     "insert_flatten-merge": merge_flatten_case,
     "insert_gap2d": gap_case,
+    "flatten_to_pooling": lambda: any_size_flatten_case(sequence=False),
+    "flatten_to_pooling-sequence": lambda: any_size_flatten_case(sequence=True),
     "insert_gap2d-merge": merge_gap_case,
     "insert_gap1d-merge": merge_gap1d_case,
     "insert_reshape-merge": merge_reshape_case,
