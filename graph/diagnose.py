@@ -21,11 +21,12 @@ rule is run again on the inputs as they would be after the fix (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .errors import ShapeError
-from .fixplan import accepts, can_project, plan_fix, rank_fixes
+from .fixplan import accepts, can_project, plan_fix, rank_fixes, widest
 from .spec import LayerSpec, Shape
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Diagnosis:
     code: str
     port: int | None
     fixes: tuple[str, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)  # the issue's data
 
 
 def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[Shape],
@@ -58,7 +60,8 @@ def diagnose_shape_error(name: str, spec: LayerSpec, params: dict, inputs: list[
         code, extra, fixes = _merge_problem(spec, params, inputs)
         if port is None and fixes:
             port = _first_changed_port(spec, params, inputs, fixes[0])
-        return Diagnosis(message + extra, code, port, fixes)
+        data = {"projection": projection_name(inputs)} if "insert_projection" in fixes else {}
+        return Diagnosis(message + extra, code, port, fixes, data)
     probe_port = port if port is not None else 0
     fixes = rank_fixes(spec, params, inputs, probe_port)
     code = "rank_mismatch" if fixes or "rank" in str(exc) else "shape_mismatch"
@@ -193,6 +196,17 @@ def _merge_problem(spec: LayerSpec, params: dict, inputs: list[Shape]):
         fixes = ("insert_projection",) if can_project(inputs) else ()
         return "channel_mismatch", f". Expected equal shapes, but {text}", fixes
     return "shape_mismatch", f". Expected equal shapes, but {text}", spatial
+
+
+def projection_name(inputs: list[Shape]) -> str:
+    """The layer a projection onto the widest input inserts, as its button names it.
+
+    >>> projection_name([(None, 8), (None, 4)]), projection_name([(None, 6, 6, 3), (None, 6, 6, 8)])
+    ('Dense(8)', '1x1 Conv2D(8)')
+    """
+    goal = widest(inputs)
+    kind = {2: "Dense"}.get(len(goal), f"1x1 Conv{len(goal) - 2}D")
+    return f"{kind}({goal[-1]})"
 
 
 def _first_changed_port(spec: LayerSpec, params: dict, inputs: list[Shape], code: str):

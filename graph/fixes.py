@@ -132,6 +132,7 @@ NAMED_LABELS: dict[str, Callable] = {
     WIRE_FIX: wire_label,
     RANK_FIX: lambda issue, doc: rank_label(issue),
     "add_channel_axis": channel_axis_label,
+    "insert_projection": _from_data("projection", "Insert a {} projection"),
     "use_suggested_name": _from_data("suggestion", "Use {}"),
     "drop_param": _from_data("param", "Remove {}"),
     "set_input_dim_to_data": lambda issue, doc: input_dim_label(issue),

@@ -112,8 +112,9 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
             port, fixes = batch, ("drop_batch_axis", *fixes)
         elif channel is not None:  # grey images typed without their channel axis
             port, fixes = channel, ("add_channel_axis", *fixes)
-        issue = _with_rank_kind(doc, _issue(node, found.message, found.code, port,
-                                            fixes=fixes), node, results)
+        issue = replace(_issue(node, found.message, found.code, port, fixes=fixes),
+                        data=dict(found.data))
+        issue = _with_rank_kind(doc, issue, node, results)
         issue = _with_sequences(doc, issue, spec, params, shapes, edges, results)
         issue = _with_pooling(doc, issue, spec, params, shapes, edges, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,

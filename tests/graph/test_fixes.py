@@ -13,7 +13,7 @@ from kerascanvas.graph.spec import get_spec
 from kerascanvas.graph.validate import analyze
 from kerascanvas.runtime.build import build_model
 
-from .fix_cases import CASES, batch_axis_case, chain, layout_case
+from .fix_cases import CASES, batch_axis_case, chain, layout_case, merge
 
 
 def test_every_fix_has_a_case():
@@ -145,3 +145,18 @@ def test_a_batch_axis_or_a_layout_is_offered_before_the_layers_that_would_hide_i
     doc.outputs = [conv]
     (issue,) = analyze(doc).issues
     assert issue.fixes == ("set_channels_last",)
+
+
+@pytest.mark.parametrize("shape, width, named", [
+    ((16,), 8, "Dense(16)"), ((6, 6, 3), 8, "1x1 Conv2D(8)"), ((10, 2), 5, "1x1 Conv1D(5)")])
+def test_the_projection_button_names_the_layer_it_inserts(shape, width, named):
+    """The button said "Insert 1x1 projection" for vectors too, where a Dense goes in."""
+    doc, ids = chain(("Input", {"shape": list(shape)}), ("Dense", {"units": width}))
+    out = merge(doc, "Multiply", [ids[0], ids[1]])
+    issue = next(i for i in analyze(doc).issues if "insert_projection" in i.fixes)
+    assert fix_label("insert_projection", issue, doc) == f"Insert a {named} projection"
+    apply_fix(doc, issue, "insert_projection", UndoStack())
+    (added,) = [e.src for e in doc.in_edges(out) if e.src not in ids]
+    node = doc.nodes[added]
+    width = node.params.get("units", node.params.get("filters"))
+    assert named.split(" ")[-1] == f"{node.kind}({width})"
