@@ -49,9 +49,10 @@ def _load_command(name: str):
     try:
         return importlib.import_module(COMMANDS[name][0])
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("kerascanvas."):
+        module = COMMANDS[name][0]
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
             return None  # that subcommand is not part of this build
-        raise
+        raise  # a module it needs is missing (a broken install): say which
 
 
 def main(argv: list[str] | None = None) -> int:

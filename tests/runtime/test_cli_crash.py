@@ -85,3 +85,23 @@ def test_a_reader_that_leaves_the_pipe_ends_the_command_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == cli.EXIT_BROKEN_PIPE == 141
     assert err == "" and not (tmp_path / "crash-reports").exists()
+
+
+def test_a_module_missing_under_a_command_is_named_not_an_unknown_command(
+        tmp_path, monkeypatch, capsys):
+    """A stale install without a module `validate` needs answered "invalid choice:
+    'validate' (choose from )", as if the command did not exist."""
+    monkeypatch.setenv("KERASCANVAS_DATA_DIR", str(tmp_path))
+    real = cli.importlib.import_module
+
+    def stale(name):
+        if name == cli.COMMANDS["validate"][0]:
+            raise ModuleNotFoundError("No module named 'kerascanvas.graph.gone'",
+                                      name="kerascanvas.graph.gone")
+        return real(name)
+
+    monkeypatch.setattr(cli.importlib, "import_module", stale)
+    assert cli.main(["validate", str(EXAMPLE)]) == 70
+    err = capsys.readouterr().err
+    assert "ModuleNotFoundError: No module named 'kerascanvas.graph.gone'" in err
+    assert "invalid choice" not in err
