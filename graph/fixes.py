@@ -34,6 +34,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
     flatten_to_pooling                a Flatten of images (a sequence) of any size, which
                                       the next layer cannot build on: a global pooling
                                       (`graph.pooling_fix`)
+    set_keras_momentum                a BatchNormalization momentum as PyTorch counts it
+                                      (0.1): Keras' 1 - momentum (`graph.momentum_check`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
                                       return_sequences_on for recurrent layers stacked
                                       without it (LSTM -> LSTM: `graph.sequence_fix`)
@@ -76,6 +78,8 @@ from .key_fix import FIX as KEY_FIX
 from .key_fix import LABEL as KEY_LABEL
 from .key_fix import wire_key_from_value
 from .model_keys import MODEL_FIXES, MODEL_LABELS
+from .momentum_check import FIX as MOMENTUM_FIX
+from .momentum_check import momentum_label, set_keras_momentum
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, channel_axis_label
 from .placement import Measure, Size
 from .pooling_fix import FIX as POOLING_FIX
@@ -106,6 +110,7 @@ FIX_LABELS = {
     SPLICE_FIX: "Insert into the wire beside it",
     RANK_FIX: RANK_LABEL,
     POOLING_FIX: "Change the Flatten to a global pooling",
+    MOMENTUM_FIX: "Set momentum to 1 - momentum (Keras' terms)",
     KEY_FIX: KEY_LABEL,
 }
 
@@ -139,6 +144,7 @@ NAMED_LABELS: dict[str, Callable] = {
     "set_input_to_data": lambda issue, doc: input_to_data_label(issue),
     SEQUENCE_FIX: sequence_label,
     POOLING_FIX: pooling_label,
+    MOMENTUM_FIX: momentum_label,
     SPLICE_FIX: splice_label,
 }
 
@@ -213,6 +219,7 @@ FIXES: dict[str, Callable] = {
     SPLICE_FIX: splice_into_wire,
     RANK_FIX: use_rank_kind,
     POOLING_FIX: flatten_to_pooling,
+    MOMENTUM_FIX: set_keras_momentum,
     KEY_FIX: wire_key_from_value,
 }
 

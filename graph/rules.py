@@ -19,6 +19,7 @@ from .keras_quirks import keras_quirk_issues
 from .layers import custom
 from .model_keys import key_issues
 from .model_scope import left_out_ids, usage_issues
+from .momentum_check import momentum_issues
 from .names import torch_name_problem
 from .nested import is_model_block
 from .output_checks import dense_on_image_issues, output_issues
@@ -43,7 +44,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += output_issues(doc, results)
     issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)
-    issues += double_activation_issues(doc, results)
+    issues += double_activation_issues(doc, results) + momentum_issues(doc, results)
     issues += weight_size_issues(doc, results)
     issues += keras_quirk_issues(doc, results)
     issues += [Issue(nid, None, ERROR, message, "custom_conflict")

@@ -53,6 +53,13 @@ def any_size_flatten_case(sequence):
     return doc, ids[-1], keras.Model(x, y)
 
 
+def momentum_case():
+    doc, ids = chain(("Input", {"shape": [4]}), ("BatchNormalization", {"momentum": 0.1}),
+                     ("Dense", {"units": 2}))
+    x = keras.Input((4,))
+    return doc, ids[-1], keras.Model(x, L.Dense(2)(L.BatchNormalization(momentum=0.9)(x)))
+
+
 def gap_case():
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
                      "kernel_size": [3, 3]}), ("Dense", {"units": 5}))
@@ -361,6 +368,7 @@ CASES = {
     "insert_flatten-dense": dense_flatten_case,
     "insert_flatten-merge": merge_flatten_case,
     "insert_gap2d": gap_case,
+    "set_keras_momentum": momentum_case,
     "flatten_to_pooling": lambda: any_size_flatten_case(sequence=False),
     "flatten_to_pooling-sequence": lambda: any_size_flatten_case(sequence=True),
     "insert_gap2d-merge": merge_gap_case,
