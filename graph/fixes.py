@@ -34,6 +34,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
     flatten_to_pooling                a Flatten of images (a sequence) of any size, which
                                       the next layer cannot build on: a global pooling
                                       (`graph.pooling_fix`)
+    insert_rescaling,                 an Input far from unit scale (pixels of 0..255) fed
+    insert_normalization              to layers with weights: Rescaling(1/255) or an adapted
+                                      Normalization before them (`graph.scale_fix`)
     set_keras_momentum                a BatchNormalization momentum as PyTorch counts it
                                       (0.1): Keras' 1 - momentum (`graph.momentum_check`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
@@ -88,12 +91,14 @@ from .rank_kinds import FIX as RANK_FIX
 from .rank_kinds import LABEL as RANK_LABEL
 from .rank_kinds import fix_label as rank_label
 from .rank_kinds import use_rank_kind
+from .scale_fix import LABELS as SCALE_LABELS
+from .scale_fix import SCALE_FIXES
 from .sequence_fix import FIX as SEQUENCE_FIX
 from .sequence_fix import sequence_label
 from .splice_fix import SPLICE_FIX, splice_into_wire, splice_label
 from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
-PLACING_FIXES = PLACING | {SPLICE_FIX}  # fixes that place nodes at their drawn sizes
+PLACING_FIXES = PLACING | {SPLICE_FIX, *SCALE_FIXES}  # fixes that place nodes at their drawn sizes
 
 FIX_LABELS = {
     **INSERT_LABELS,
@@ -112,6 +117,7 @@ FIX_LABELS = {
     POOLING_FIX: "Change the Flatten to a global pooling",
     MOMENTUM_FIX: "Set momentum to 1 - momentum (Keras' terms)",
     KEY_FIX: KEY_LABEL,
+    **SCALE_LABELS,
 }
 
 
@@ -221,6 +227,7 @@ FIXES: dict[str, Callable] = {
     POOLING_FIX: flatten_to_pooling,
     MOMENTUM_FIX: set_keras_momentum,
     KEY_FIX: wire_key_from_value,
+    **SCALE_FIXES,
 }
 
 

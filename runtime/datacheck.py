@@ -16,6 +16,7 @@ from kerascanvas.graph.training import model_outputs, resolve_training
 from kerascanvas.graph.validate import Analysis, Issue, analyze
 
 from .dataset import Dataset
+from .input_scale import scale_issue
 from .label_forms import label_form, loss_name, output_shapes
 from .synthetic import embedding_limit, np_dtype
 
@@ -40,7 +41,11 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     for part, xs, ys in parts:
         for node in doc.nodes.values():
             if node.kind == INPUT:
-                issues += _check_input(doc, node, xs, part, _origin(data, part, node.name))
+                found = _check_input(doc, node, xs, part, _origin(data, part, node.name))
+                if not found and part == "training":  # fits: is it at a trainable scale?
+                    found = [i for i in [scale_issue(doc, node, xs[node.name],
+                                                     _origin(data, part, node.name))] if i]
+                issues += found
         for out in model_outputs(doc):
             # A loss of the custom code: the labels' form is the user's to choose.
             custom = training_code.reference_name(losses[out.name]) in custom_losses

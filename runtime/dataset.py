@@ -41,6 +41,8 @@ class Dataset:
     # Where a training array was read, by input or output name, for the data check's
     # messages: {"species": "column 'species' of iris.csv"}.
     origins: dict[str, str] = field(default_factory=dict)
+    # What the data check warns of without refusing (an input far from unit scale).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def num_samples(self) -> int:

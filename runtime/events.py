@@ -70,7 +70,7 @@ class TrainBegin(TrainingEvent):
     samples: int | None = None
     batch_size: int | None = None
     initial_epoch: int = 0
-    note: str = ""  # a setting the run does not use, and why
+    note: str = ""  # a setting the run does not use, and why; the data check's warnings
 
 
 @dataclass(frozen=True)

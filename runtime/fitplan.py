@@ -98,7 +98,8 @@ def plan_fit(doc: Document, data, settings: Mapping[str, Any]) -> FitPlan:
             "training" if xv is None else "validation", samples, math.ceil(samples / batch))
         labels = y[outputs[0]]
     plan.fit["class_weight"] = class_weights(settings["class_weight"], labels)
-    plan.note = split_note(data, settings["validation_split"])
+    plan.note = "\n".join(filter(None, [split_note(data, settings["validation_split"]),
+                                        *getattr(data, "notes", [])]))
     return plan
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ class ImageFolder:
     input_name: str
     output_name: str
     source: str = ""
+    notes: list[str] = field(default_factory=list)  # the data check's warnings
 
     @property
     def num_samples(self) -> int:
@@ -210,6 +211,20 @@ def check_images(doc: Document, folder, analysis: Analysis | None = None) -> lis
     return [Issue(out.id, None, "error", f"{folder.source} holds {classes} classes ({listed}), "
                   f"but output {out.name!r} gives {units} unit(s) trained with "
                   f"{loss_name(loss)}. Expected {want}", "label_range", fixes, data)]
+
+
+def image_scale_issues(doc: Document, folder) -> list[Issue]:
+    """The folder's images are read as 0..255: a warning where they reach a layer with
+    weights at that scale (`runtime.input_scale`)."""
+    from kerascanvas.graph.scale_fix import NORMALIZE_FIX, RESCALE_FIX, weighted_edges
+
+    from .input_scale import scale_warning
+
+    node, _ = single_pair(doc, folder.source)
+    if not weighted_edges(doc, node.id):
+        return []
+    return [scale_warning(doc, node, "[0, 255]", f" of {folder.source}", True,
+                          (RESCALE_FIX, NORMALIZE_FIX))]
 
 
 def check_folder(doc: Document, listing: FolderListing,

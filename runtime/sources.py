@@ -42,6 +42,7 @@ from .image_folders import (  # noqa: F401 - public here too
     check_image_input,
     check_images,
     image_folder,
+    image_scale_issues,
     list_folder,
     list_images,
     load_image,
@@ -70,12 +71,15 @@ def open_source(spec: str, doc: Document, seed: int | None = None,
 def check_source(doc: Document, data, analysis: Analysis | None = None) -> list:
     """The issues a run refuses `data` of `open_source` for, each naming its node: a
     Dataset's (`check_data`), an image folder's classes (`check_images`), or a listed
-    folder's Input and classes (`check_folder`, which the data preview lists)."""
+    folder's Input and classes (`check_folder`, which the data preview lists); and the
+    warnings it never refuses for (an input far from unit scale, `runtime.input_scale`)."""
     if isinstance(data, FolderListing):
-        return check_folder(doc, data, analysis)
-    if isinstance(data, ImageFolder):
-        return check_images(doc, data, analysis)
-    return check_data(doc, data, analysis)
+        issues = check_folder(doc, data, analysis)
+    elif isinstance(data, ImageFolder):
+        issues = check_images(doc, data, analysis)
+    else:
+        return check_data(doc, data, analysis)
+    return issues or image_scale_issues(doc, data)  # the images' scale, once they fit
 
 
 def __getattr__(name: str):

@@ -126,9 +126,12 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
     problems = check_source(doc, data, analysis)
     if spec is None:  # the training data, which the validation split cuts
         problems += check_split(data, settings["validation_split"])
+    warnings = [p for p in problems if p.severity != "error"]  # said, never refused
+    problems = [p for p in problems if p.severity == "error"]
     if problems:
         raise DataError(describe_issues(doc, problems, f"The data {data.source!r} does not "
                                                        "fit the model"), problems)
+    data.notes = [w.message for w in warnings]
     return data
 
 

@@ -182,7 +182,10 @@ def issues_text(issues: list, doc=None) -> str:
         labels = ", ".join(fix_label(code, issue, doc) for code in issue.fixes)
         return f" (fix: {labels}, in Issues)" if labels else ""
 
-    return "\n".join(f"{issue.message}{fixed(issue)}" for issue in issues)
+    def severity(issue) -> str:  # a warning does not stop a run: say which it is
+        return "" if issue.severity == "error" else "Warning: "
+
+    return "\n".join(f"{severity(issue)}{issue.message}{fixed(issue)}" for issue in issues)
 
 
 def _synthetic_notes(kind: str, doc, seed) -> list[str]:

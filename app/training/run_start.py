@@ -32,10 +32,12 @@ class RunStartMixin:
         problems = [i.message for i in self.project.analysis.blocking]  # (as it is now)
         problems += [i.message for i in check_training(self.doc) if i.severity == "error"]
         problems += missing_data(self.doc.training, self.project_dir)
-        problems += [i.message for i in issues or []]  # None: still being read
+        refused = [i for i in issues or [] if i.severity == "error"]  # None: being read
+        problems += [i.message for i in refused]  # warnings: the run says them, and starts
         if issues:
             self.controller.data_issues_found.emit(issues)  # in Issues, with their fixes
-            self.controller.data_refused.emit(issues)  # brought to the front
+        if refused:
+            self.controller.data_refused.emit(refused)  # brought to the front
         if not self.doc.outputs:
             problems.insert(0, "The model has no output: mark a node as a model output")
         processes = self.processes.value()

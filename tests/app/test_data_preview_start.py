@@ -193,8 +193,9 @@ def test_start_right_after_the_spec_is_edited_waits_for_its_check(panel, qtbot, 
     path = write_csv(tmp_path / "t.csv", SPECIES, rows=20_000)
     type_spec(panel, f"csv:{path}")
     assert panel.data._data is None  # on its way
-    (issue,) = refused(panel, qtbot)
-    assert issue.code == "label_range"
+    heard = refused(panel, qtbot)  # column d reaches 1999.9: its scale is warned too
+    assert sorted((i.code, i.severity) for i in heard) == [("data_scale", "warning"),
+                                                          ("label_range", "error")]
 
 
 def test_a_data_file_fixed_on_disk_is_read_again_before_start(panel, qtbot, tmp_path):
@@ -294,3 +295,23 @@ def test_a_settings_edit_keeps_the_previews_finding_in_issues(make_window, qtbot
                                                        "data": f"csv:{fitting}"}))
     qtbot.waitUntil(lambda: window.training.data._data is not None, timeout=30_000)
     assert window.data_issues == [] and not window.training.data.problems.isVisible()
+
+
+def test_a_warning_of_the_data_check_shows_and_start_still_starts(panel, qtbot, tmp_path):
+    """Pixels of 0..255 into a Dense: the scale is warned (in the preview, marked as a
+    warning, and in Issues with its fixes) and the run starts; only errors refuse."""
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "px.npz", x=rng.integers(0, 256, (40, 4)).astype("uint8"),
+             y=rng.integers(0, 3, 40))
+    heard = []
+    panel.controller.data_issues_found.connect(heard.append)
+    use_data(panel, qtbot, str(tmp_path / "px.npz"))
+    qtbot.waitUntil(lambda: bool(heard), timeout=10_000)
+    (issue,) = heard[-1]
+    assert issue.code == "data_scale" and issue.fixes == ("insert_rescaling",
+                                                          "insert_normalization")
+    text = panel.data.problems.text()
+    assert text.startswith("Warning: Input 'x' receives values in [") and \
+        "(fix: Insert Rescaling(1/255), Insert Normalization" in text
+    started(panel, qtbot)
+    assert len(FakeRun.made) == 1

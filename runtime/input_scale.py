@@ -1,0 +1,50 @@
+"""Inputs far from unit scale fed straight to layers with weights: a warning per Input,
+with the fixes of `graph.scale_fix` (Rescaling(1/255) for pixels of 0..255, an adapted
+Normalization for any other data). Part of the data check a run makes; a warning never
+refuses the run, which says it before training (`runtime.fitplan`).
+
+>>> pixels(np.array([0, 128, 255], dtype="uint8")), pixels(np.array([0.5, 255.0]))
+(True, False)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerascanvas.graph.document import Document
+from kerascanvas.graph.scale_fix import NORMALIZE_FIX, RESCALE_FIX, weighted_edges
+from kerascanvas.graph.validate import Issue
+
+CODE = "data_scale"
+LARGEST = 50.0  # values beyond this (in magnitude) are far from unit scale
+
+
+def pixels(arr: np.ndarray) -> bool:
+    """Whether `arr` holds whole numbers in 0..255 reaching above 1: 8-bit pixels."""
+    if not arr.size or arr.min() < 0 or arr.max() > 255 or arr.max() <= 1:
+        return False
+    return arr.dtype.kind in "ub" or bool(np.all(np.mod(arr, 1) == 0))
+
+
+def scale_issue(doc: Document, node, arr: np.ndarray, origin: str = "") -> Issue | None:
+    """A warning on Input `node` when its training array `arr` reaches beyond `LARGEST`
+    and goes at that scale into a layer with weights; None otherwise."""
+    if arr.dtype.kind not in "iuf" or not arr.size or \
+            float(np.abs(arr).max()) <= LARGEST or not weighted_edges(doc, node.id):
+        return None
+    image = pixels(arr)
+    fixes = (RESCALE_FIX, NORMALIZE_FIX) if image else (NORMALIZE_FIX,)
+    return scale_warning(doc, node, f"[{arr.min()}, {arr.max()}]", origin, image, fixes)
+
+
+def scale_warning(doc: Document, node, values: str, origin: str, image: bool,
+                  fixes: tuple[str, ...]) -> Issue:
+    """The warning itself: where the values go, what they are, what to do."""
+    first = ", ".join(sorted({doc.nodes[e.dst].name for e in weighted_edges(doc, node.id)}))
+    advice = "rescale them to 0..1 (Rescaling(1/255) for pixels) or normalize them" \
+        if image else "normalize them (a Normalization adapted to the training data)"
+    return Issue(node.id, None, "warning",
+                 f"Input {node.name!r} receives values in {values} (the training "
+                 f"array{origin}), which reach {first} at that scale: layers with weights "
+                 f"learn slowly and unstably on inputs far from unit scale; {advice}",
+                 CODE, fixes)
