@@ -1,7 +1,7 @@
 """Python source for values and calls. Every string goes through `repr`.
 
->>> literal((3, 3)), literal((1,)), literal("it's"), literal(1e-05)
-('(3, 3)', '(1,)', '"it\\'s"', '1e-05')
+>>> literal((3, 3)), literal((1,)), literal("it's"), literal(1e-05), literal(1 / 255)
+('(3, 3)', '(1,)', '"it\\'s"', '1e-05', '1 / 255')
 >>> call("layers.Dense", [], {"units": 10, "name": "out"})
 "layers.Dense(units=10, name='out')"
 """
@@ -13,6 +13,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from kerascanvas.graph.number_text import reciprocal
 
 from .errors import CodegenError
 
@@ -33,7 +35,8 @@ def literal(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise CodegenError(f"Expected a finite number, received {value!r}")
-        return repr(value)
+        n = reciprocal(value)  # Rescaling(scale=1 / 255), as people write it
+        return repr(value) if n is None else f"1 / {n}"
     if isinstance(value, tuple):
         items = [literal(v) for v in value]
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"

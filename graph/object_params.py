@@ -154,7 +154,10 @@ def _literal(cls: ObjectClass, name: str, node: ast.AST) -> Any:
     try:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise ObjectValueError(f"a plain value for {cls.name}'s {name}") from None
+        try:
+            value = pysource.arithmetic_node(node)  # 1/255, as a value is shown and often written
+        except ValueError:
+            raise ObjectValueError(f"a plain value for {cls.name}'s {name}") from None
     return _json(value)
 
 

@@ -51,3 +51,46 @@ def literal(text: str) -> Any:
     [1, (2, 'a')]
     """
     return ast.literal_eval(parse(text.lstrip(" \t"), mode="eval"))
+
+
+_ARITHMETIC = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__,
+               ast.Div: float.__truediv__}
+
+
+def arithmetic(text: str) -> float:
+    """The number a sum, difference, product or quotient of numbers gives (`1./255`, as
+    Keras users write a Rescaling's scale); nothing else is evaluated.
+
+    Raises:
+        ValueError: `text` is not such arithmetic, or divides by zero.
+
+    >>> arithmetic("1./255") == 1 / 255, arithmetic("-(2 + 0.5) * 2")
+    (True, -5.0)
+    """
+    try:
+        return _evaluate(parse(text.strip(), mode="eval").body, 0)
+    except (SyntaxError, ZeroDivisionError, OverflowError, RecursionError) as exc:
+        raise ValueError(f"not arithmetic of numbers: {text!r} ({exc})") from None
+
+
+def arithmetic_node(node: ast.AST) -> float:
+    """`arithmetic` of a parsed expression (a call's argument, `L2(l2=1/1000)`)."""
+    try:
+        return _evaluate(node, 0)
+    except (ZeroDivisionError, OverflowError, RecursionError) as exc:
+        raise ValueError(f"not arithmetic of numbers ({exc})") from None
+
+
+def _evaluate(node: ast.AST, depth: int) -> float:
+    if depth > 20:
+        raise ValueError("arithmetic nested too deep")
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _evaluate(node.operand, depth + 1)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        return _ARITHMETIC[type(node.op)](_evaluate(node.left, depth + 1),
+                                          _evaluate(node.right, depth + 1))
+    raise ValueError(f"not arithmetic of numbers: {ast.dump(node)[:60]}")
+

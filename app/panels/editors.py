@@ -55,7 +55,8 @@ def value_text(spec: ParamSpec, value: Any) -> str:
 
 
 def parse_text(text: str, as_string: bool = False) -> Any:
-    """What a line of user text means: literals (`3, 3`, `0.5`, `None`), else the text."""
+    """What a line of user text means: literals (`3, 3`, `0.5`, `None`), arithmetic of
+    numbers (`1./255`), else the text."""
     text = text.strip()
     if as_string:
         return text
@@ -66,6 +67,10 @@ def parse_text(text: str, as_string: bool = False) -> Any:
     try:
         value = pysource.literal(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
+        try:
+            return pysource.arithmetic(text)  # 1./255, as a Rescaling's scale is written
+        except ValueError:
+            pass
         try:
             return json.loads(text)
         except ValueError:

@@ -164,3 +164,34 @@ def test_a_selection_of_several_nodes_says_so_in_the_properties(make_window, qtb
          QtCore.QPoint(max(hidden.x(), dropout.x()) + 120, dropout.y() + 30))
     assert sorted(window.canvas.selected_ids()) == sorted([ids["hidden"], ids["dropout"]])
     assert window.properties.hint.text().startswith("2 nodes selected")
+
+
+@pytest.mark.parametrize("text", ["1./255", "1/255", "1 / 255.0"])
+def test_a_scale_typed_as_keras_users_write_it_is_that_number_shown_as_one_over(shown, text):
+    """`Rescaling(1./255)`: the field refused "1./255" as no number; the float it gives
+    showed as 0.00392156862745098. Keras' own layer computes with the same float."""
+    import keras
+    import numpy as np
+
+    node = shown.add_kind("Rescaling")
+    shown.properties.show_node(node)
+    edit = shown.properties.editors["scale"][1].edit
+    type_into(edit, "0.5")
+    assert shown.doc.nodes[node].params["scale"] == 0.5
+    type_into(edit, text)
+    assert shown.properties.error.text() == ""
+    assert shown.doc.nodes[node].params["scale"] == 1 / 255
+    shown.properties.show_node(node)
+    assert shown.properties.editors["scale"][1].edit.text() == "1/255"
+    out = keras.layers.Rescaling(shown.doc.nodes[node].params["scale"])(np.full((1, 2), 255.0))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), 1.0, rtol=1e-7)
+
+
+@pytest.mark.parametrize("text", ["1/0", "__import__('os')", "2**10000"])
+def test_arithmetic_that_is_no_number_is_refused_and_never_run(shown, text):
+    node = shown.add_kind("Rescaling")
+    shown.properties.show_node(node)
+    before = dict(shown.doc.nodes[node].params)
+    type_into(shown.properties.editors["scale"][1].edit, text)
+    assert shown.doc.nodes[node].params == before
+    assert "scale" in shown.properties.error.text()
