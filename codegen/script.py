@@ -33,6 +33,8 @@ from .script_parts import (
     MAIN_PARSER,
     SCRIPT_HEADER,
     SCRIPT_IMPORTS,
+    SHUFFLED_SAMPLES,
+    split_order,
 )
 from .script_weights import with_initial_weights
 
@@ -88,7 +90,9 @@ def constants(plan: Plan, settings: dict[str, Any]) -> str:
          if weights else "LOSS_WEIGHTS = None\n"),
         _mapping("SETTINGS", {k: settings[k] for k in SETTING_KEYS}
                  | ({"class_weight": settings["class_weight"]}
-                    if settings.get("class_weight") is not None else {}),
+                    if settings.get("class_weight") is not None else {})
+                 | ({"shuffle_before_split": True}
+                    if settings.get("shuffle_before_split") is True else {}),
                  "Training settings."),
         _keys_block(plan, list(settings["loss"])),
         f"SYNTHETIC_SAMPLES = {SYNTHETIC_SAMPLES}\n"
@@ -191,7 +195,7 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
             raise CodegenError("training.finetune: the distributed script trains in one "
                                "phase; a two-phase fine-tune script runs in one process "
                                "(remove --distributed)")
-        return _with_code(with_initial_weights(_distributed_script(module, plan, settings),
+        return _with_code(with_initial_weights(_distributed_script(module, plan, settings, doc),
                                                doc), *code)
     extra = [] if phases is None else [finetune.constants(plan, phases)]
     functions = [] if phases is None else [finetune.FUNCTIONS]
@@ -199,10 +203,12 @@ def to_script(module: Module, plan: Plan, doc: Document, distributed: bool = Fal
         optimizer = _scheduled_optimizer(settings)
     else:
         optimizer = optimizer_function(settings["optimizer"], phases is not None)
-    main = main_function(plan, phases is not None, settings)
+    shuffled = _shuffled_split(doc)
+    main = split_order(main_function(plan, phases is not None, settings), shuffled)
     own_step = doc.training.get("executor") == "keras"
     blocks = [*module.blocks, constants(plan, settings), *extra, optimizer,
               *script_training.blocks(settings), DATA_FUNCTIONS,
+              *([SHUFFLED_SAMPLES] if shuffled else []),
               *([] if own_step else [FASTER_STEP]), *functions,
               _without_faster_step(main) if own_step else main, MAIN_GUARD]
     module = Module(imports=[*SCRIPT_IMPORTS, *script_training.imports(settings)],
@@ -227,7 +233,12 @@ def _with_code(module: Module, imports: list[str], block: str | None) -> Module:
     return Module(imports=merged, blocks=[block, *module.blocks], header=module.header)
 
 
-def _distributed_script(module: Module, plan: Plan, settings: dict[str, Any]) -> Module:
+def _shuffled_split(doc: Document) -> bool:
+    return (doc.training or {}).get("shuffle_before_split") is True
+
+
+def _distributed_script(module: Module, plan: Plan, settings: dict[str, Any],
+                        doc: Document) -> Module:
     from . import distributed
 
     unsupported = [(field, what) for field, what, used in (
@@ -242,8 +253,11 @@ def _distributed_script(module: Module, plan: Plan, settings: dict[str, Any]) ->
                            f"on several processes with `kerascanvas run --nproc-per-node N`, "
                            f"which does")
 
+    shuffled = _shuffled_split(doc)
+    main = split_order(distributed.main_function(MAIN_POLICY if plan.mixed else ""), shuffled)
     blocks = [*module.blocks, constants(plan, settings),
-              optimizer_function(settings["optimizer"]), DATA_FUNCTIONS, distributed.FUNCTIONS,
-              distributed.main_function(MAIN_POLICY if plan.mixed else ""), MAIN_GUARD]
+              optimizer_function(settings["optimizer"]), DATA_FUNCTIONS,
+              *([SHUFFLED_SAMPLES] if shuffled else []), distributed.FUNCTIONS, main,
+              MAIN_GUARD]
     return Module(imports=[*SCRIPT_IMPORTS, *distributed.IMPORTS], blocks=blocks,
                   header=distributed.HEADER)

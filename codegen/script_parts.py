@@ -67,6 +67,26 @@ MAIN_SPLIT = '''\
               f" samples): validation_split {SETTINGS['validation_split']} is not used")
 '''
 
+SPLIT_CALL = "        x, y, x_val, y_val = split_validation(x, y, SETTINGS['validation_split'])\n"
+SHUFFLED_SAMPLES = '''\
+def shuffled_samples(x, y, seed):
+    """x and y with their samples in one order drawn with the seed (0 without one, so that
+    every process holds out the same samples), so that the validation split holds out a
+    random part of the data, not its last rows (shuffle_before_split)."""
+    order = np.random.default_rng(seed).permutation(len(next(iter(x.values()))))
+    return {k: v[order] for k, v in x.items()}, {k: v[order] for k, v in y.items()}
+'''
+
+
+def split_order(main: str, shuffled: bool) -> str:
+    """`main` with the samples drawn in a seeded order before the validation split when
+    `shuffled` (the training setting `shuffle_before_split`), as a run does."""
+    if not shuffled:
+        return main
+    drawn = "        x, y = shuffled_samples(x, y, 0 if seed is None else seed)\n"
+    return main.replace(SPLIT_CALL, drawn + SPLIT_CALL)
+
+
 MAIN_DATA = MAIN_SPLIT + '''\
     validation = None if x_val is None else (packed(x_val, INPUTS), packed(y_val, LOSSES))
 '''

@@ -24,6 +24,9 @@ graph or the settings:
                           to the largest id + 1
     set_input_to_data     an input array whose samples have another shape than its Input
                           (flat (784,) for (28, 28) images): the Input takes the data's
+    shuffle_before_split  a validation split of data sorted by its labels (its last rows,
+                          which Keras holds out, are one class): the samples in a seeded
+                          order before the split (a warning, `runtime.split_check`)
 
 The runtime puts what the fix needs in the issue's data ("units"; "layer", the node id
 of the recurrent layer), where the fix reads it (`recurrent_source` finds that layer).
@@ -167,6 +170,13 @@ def input_to_data_label(issue) -> str | None:
     return f"Make the Input {tuple(dims)}, as its data" if dims else None
 
 
+def shuffle_before_split(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
+    """Hold out the validation split from the samples in a seeded order (the training
+    setting `shuffle_before_split`): the data's last rows are one class."""
+    stack.push(cmd.SetTraining(doc, {**(doc.training or {}), "shuffle_before_split": True}))
+    return []
+
+
 DATA_FIXES: dict[str, Callable] = {
     "set_units_to_labels": set_units_to_labels,
     "use_categorical_loss": use_categorical_loss,
@@ -177,6 +187,7 @@ DATA_FIXES: dict[str, Callable] = {
     "set_input_to_images": set_input_to_images,
     "set_input_to_data": set_input_to_data,
     "set_input_dim_to_data": set_input_dim_to_data,
+    "shuffle_before_split": shuffle_before_split,
 }
 DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
@@ -188,4 +199,5 @@ DATA_LABELS = {
     "set_input_to_images": "Shape the Input for the images",
     "set_input_to_data": "Set the Input's shape to the data's",
     "set_input_dim_to_data": "Set the Embedding's input_dim to the ids' range",
+    "shuffle_before_split": "Shuffle the samples before the validation split",
 }

@@ -117,6 +117,9 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "device": "auto",
     "executor": "auto",
     "callbacks": [],
+    # Keras' validation_split holds out the last samples as they come; on a file sorted by
+    # its labels that is one class. True: in an order drawn with the seed first.
+    "shuffle_before_split": False,
 }
 
 
@@ -180,7 +183,7 @@ RULES: dict[str, Check] = {
     "cooldown": number(0, integer=True), "min_lr": number(0), "filename": text,
     "separator": text, "append": boolean, "log_dir": text,
     "batch_size": number(1, integer=True), "epochs": number(1, integer=True),
-    "validation_split": number(0, 1), "shuffle": boolean,
+    "validation_split": number(0, 1), "shuffle": boolean, "shuffle_before_split": boolean,
     "seed": number(integer=True, allow_none=True),
     "mixed_precision": one_of(*PRECISIONS), "device": one_of(*DEVICES),
     "executor": one_of(*EXECUTORS),
@@ -280,8 +283,8 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
     issues = _check_options(settings["optimizer"], OPTIMIZERS, "training.optimizer", "optimizer")
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
     issues += check_schedule(settings["schedule"])
-    for key in ("batch_size", "epochs", "validation_split", "shuffle", "seed",
-                "mixed_precision", "device", "executor"):
+    for key in ("batch_size", "epochs", "validation_split", "shuffle", "shuffle_before_split",
+                "seed", "mixed_precision", "device", "executor"):
         if expected := RULES[key](settings[key]):
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))

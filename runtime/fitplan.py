@@ -39,17 +39,31 @@ def split_point(samples: int, fraction: float) -> int:
     return int(math.floor(samples * (1.0 - fraction))) if fraction > 0 else samples
 
 
-def split_validation(data: Dataset, fraction: float):
-    """(train x, train y, val x, val y) dicts; the last `fraction` of samples is held out."""
+def split_validation(data: Dataset, fraction: float, shuffled: bool = False,
+                     seed: int | None = None):
+    """(train x, train y, val x, val y) dicts; the last `fraction` of samples is held out
+    (Keras' rule), of the samples in an order drawn with `seed` first when `shuffled`
+    (`shuffle_before_split`: the generated script draws the same order)."""
     if data.has_validation:
         return data.x, data.y, data.x_val, data.y_val
     n = data.num_samples
     cut = split_point(n, fraction)
     if cut in (0, n):
         return data.x, data.y, None, None
-    head = {k: v[:cut] for k, v in data.x.items()}, {k: v[:cut] for k, v in data.y.items()}
-    tail = {k: v[cut:] for k, v in data.x.items()}, {k: v[cut:] for k, v in data.y.items()}
+    x, y = (shuffled_samples(data.x, data.y, seed) if shuffled else (data.x, data.y))
+    head = {k: v[:cut] for k, v in x.items()}, {k: v[:cut] for k, v in y.items()}
+    tail = {k: v[cut:] for k, v in x.items()}, {k: v[cut:] for k, v in y.items()}
     return (*head, *tail)
+
+
+def shuffled_samples(x: dict, y: dict, seed: int | None) -> tuple[dict, dict]:
+    """`x` and `y` with their samples in one order drawn with `seed` (0 without one: every
+    process of a run, and the generated script, hold out the same samples)."""
+    import numpy as np
+
+    samples = len(next(iter(x.values())))
+    order = np.random.default_rng(0 if seed is None else seed).permutation(samples)
+    return {k: v[order] for k, v in x.items()}, {k: v[order] for k, v in y.items()}
 
 
 def class_weights(value, labels) -> dict[int, float] | None:
@@ -84,7 +98,9 @@ def plan_fit(doc: Document, data, settings: Mapping[str, Any]) -> FitPlan:
     else:
         inputs = [n.name for n in input_nodes(doc)]
         outputs = output_names(doc)
-        x, y, xv, yv = split_validation(data, float(settings["validation_split"]))
+        x, y, xv, yv = split_validation(data, float(settings["validation_split"]),
+                                        bool(settings.get("shuffle_before_split")),
+                                        settings.get("seed"))
         batch = int(settings["batch_size"])
         held = (x, y) if xv is None else (xv, yv)
         samples = len(next(iter(x.values())))

@@ -117,6 +117,7 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
     from . import data_stamp
     from .datacheck import check_split
     from .sources import check_source, open_source
+    from .split_check import sorted_split_issues
 
     if spec is None and isinstance(settings, dict):  # the training data, for the run record
         settings["data_stamp"] = data_stamp.stamp(settings["data"])
@@ -126,6 +127,7 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
     problems = check_source(doc, data, analysis)
     if spec is None:  # the training data, which the validation split cuts
         problems += check_split(data, settings["validation_split"])
+        problems += sorted_split_issues(doc, data, settings)
     warnings = [p for p in problems if p.severity != "error"]  # said, never refused
     problems = [p for p in problems if p.severity == "error"]
     if problems:

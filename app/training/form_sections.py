@@ -33,8 +33,8 @@ LOGITS = tuple({"name": cls, "from_logits": True} for cls in (
 # script makes: SparseCategoricalCrossentropy(from_logits=True).
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           *LOGITS, "mean_squared_error", "mean_absolute_error", "huber", "focal_loss")
-GENERAL = ("batch_size", "epochs", "validation_split", "shuffle", "seed", "class_weight",
-           "mixed_precision", "device", "test_data")
+GENERAL = ("batch_size", "epochs", "validation_split", "shuffle", "shuffle_before_split", "seed",
+           "class_weight", "mixed_precision", "device", "test_data")
 ERROR_STYLE = "color: #ff6b6b"
 
 

@@ -163,7 +163,7 @@ def preview_issues(doc, data, analysis=None) -> list:
 
     try:
         issues = data.issues if isinstance(data, DataError) else \
-            check_source(doc, data, analysis)
+            check_source(doc, data, analysis) + _split_issues(doc, data)
     except DataError as exc:  # the model does not suit the source (one input, one output)
         issues = exc.issues
         data = exc
@@ -171,6 +171,18 @@ def preview_issues(doc, data, analysis=None) -> list:
         return [Issue(None, None, "error", str(data), "data_source")]
     # An output the graph's errors leave without a shape: those errors say it already.
     return [i for i in issues if i.code not in ("data_count", UNSHAPED)]
+
+
+def _split_issues(doc, data) -> list:
+    """A validation split of data sorted by its labels (`runtime.split_check`)."""
+    from ...graph.training_schema import resolve_extended
+    from ...runtime.split_check import sorted_split_issues
+
+    try:
+        settings = resolve_extended(doc)
+    except Exception:  # noqa: BLE001 - unusable settings: the Issues panel says so
+        return []
+    return sorted_split_issues(doc, data, settings)
 
 
 def issues_text(issues: list, doc=None) -> str:

@@ -108,6 +108,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, metavar="N", help="seed for weights and data")
     parser.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=None,
                         help="shuffle the training data every epoch")
+    parser.add_argument("--shuffle-before-split", action=argparse.BooleanOptionalAction,
+                        default=None, help="hold out the validation split from the samples "
+                        "in a seeded order, not their last rows (data sorted by label)")
     parser.add_argument("--optimizer", type=named_options, metavar="NAME[:k=v,...]",
                         help="adam, adamw, sgd, rmsprop, adagrad or nadam, with options")
     parser.add_argument("--lr", type=_rate, metavar="RATE",
@@ -168,6 +171,7 @@ def overrides(args, training: dict) -> dict[str, Any]:
     """The training settings the flags set, over the project's `training` section."""
     pairs = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
              "validation_split": args.validation_split, "shuffle": args.shuffle,
+             "shuffle_before_split": getattr(args, "shuffle_before_split", None),
              "mixed_precision": args.mixed_precision, "device": args.device,
              "data": args.data, "schedule": args.schedule,
              "executor": getattr(args, "executor", None)}

@@ -317,3 +317,17 @@ def test_a_warning_of_the_data_check_shows_and_start_still_starts(panel, qtbot, 
         "(fix: Insert Rescaling(1/255), Insert Normalization" in text
     started(panel, qtbot)
     assert len(FakeRun.made) == 1
+
+
+def test_the_preview_warns_of_a_split_of_sorted_labels_with_its_fix(tmp_path):
+    """The iris CSV lists its species in turn: the split's last rows are one class."""
+    path = tmp_path / "sorted.csv"
+    rows = [f"{i % 7},{i % 3 / 2},{i % 5},{i / 10},{SPECIES[i * 3 // 60]}" for i in range(60)]
+    path.write_text("a,b,c,d,species\n" + "\n".join(rows) + "\n")
+    doc = model((4,))
+    doc.training = {**doc.training, "data": f"csv:{path}", "validation_split": 0.25}
+    data = open_source(f"csv:{path}", doc, None, 0.25, 8)
+    (issue,) = [i for i in preview_read.preview_issues(doc, data) if i.code == "sorted_split"]
+    assert issue.fixes == ("shuffle_before_split",) and issue.severity == "warning"
+    doc.training["shuffle_before_split"] = True
+    assert not [i for i in preview_read.preview_issues(doc, data) if i.code == "sorted_split"]
