@@ -49,7 +49,8 @@ def sorted_split_issues(doc: Document, data, settings) -> list[Issue]:
         cut = split_point(len(ids), float(split)) if ids is not None else 0
         if ids is None or len(ids) - cut < FEWEST or cut <= 0:
             continue
-        problem = _unfair(ids[:cut], ids[cut:])
+        names = getattr(data, "class_names", {}).get(out.name)  # a table's class labels
+        problem = _unfair(ids[:cut], ids[cut:], names)
         if problem:
             issues.append(Issue(out.id, None, "warning", f"validation_split {split} holds out "
                                 f"the last {len(ids) - cut} of {len(ids)} samples as they "
@@ -59,11 +60,16 @@ def sorted_split_issues(doc: Document, data, settings) -> list[Issue]:
     return issues
 
 
-def _unfair(head: np.ndarray, tail: np.ndarray) -> str | None:
+def _unfair(head: np.ndarray, tail: np.ndarray, names: list | None = None) -> str | None:
     seen, held = set(np.unique(head).tolist()), np.unique(tail).tolist()
+
+    def said(c) -> str:  # 2 ('virginica') where the table named it
+        return f"{c} ({names[c]!r})" if names and 0 <= c < len(names) else str(c)
+
     unseen = [c for c in held if c not in seen]
     if unseen:
-        return f"hold class(es) {', '.join(map(str, unseen[:5]))} that training never sees"
+        listed = ", ".join(said(c) for c in unseen[:5])
+        return f"hold class(es) {listed} that training never sees"
     if len(held) == 1 and len(seen) > 1:
-        return f"are all class {held[0]}, where training has {len(seen)}"
+        return f"are all class {said(held[0])}, where training has {len(seen)}"
     return None

@@ -329,5 +329,6 @@ def test_the_preview_warns_of_a_split_of_sorted_labels_with_its_fix(tmp_path):
     data = open_source(f"csv:{path}", doc, None, 0.25, 8)
     (issue,) = [i for i in preview_read.preview_issues(doc, data) if i.code == "sorted_split"]
     assert issue.fixes == ("shuffle_before_split",) and issue.severity == "warning"
+    assert "are all class 2 ('virginica'), where training has 3" in issue.message
     doc.training["shuffle_before_split"] = True
     assert not [i for i in preview_read.preview_issues(doc, data) if i.code == "sorted_split"]
