@@ -265,7 +265,8 @@ def _form_fix(out: tuple, labels: np.ndarray, form: str,
     * class ids under binary cross-entropy on an output of several units (Dense(2) with
       softmax, labels 0/1): sparse categorical cross-entropy, which takes them;
     * regression or 0/1 labels of another size than the output's last axis (3 targets,
-      Dense(1)): the units of the labels' size.
+      Dense(1)), or one-hot rows of another number of classes than its units under
+      categorical cross-entropy: the units of the labels' size.
     """
     got = tuple(labels.shape[1:])
     units = out[-1]
@@ -275,10 +276,14 @@ def _form_fix(out: tuple, labels: np.ndarray, form: str,
         return ("use_sparse_loss",), {}, (
             f". These are class ids, which sparse_categorical_crossentropy takes over the "
             f"{units} units")
-    if form in ("binary", "regression") and "set_units_to_labels" in fixable and \
-            len(got) == len(out) - 1 and got and _same_shape(tuple(out[1:-1]), got[:-1]):
+    fits = "set_units_to_labels" in fixable and len(got) == len(out) - 1 and got and \
+        _same_shape(tuple(out[1:-1]), got[:-1])
+    if form in ("binary", "regression") and fits:
         return ("set_units_to_label_size",), {"units": int(got[-1])}, (
             f"; the output needs {got[-1]} units for these labels")
+    if form == "onehot" and fits and labels.size and _one_hot(labels):
+        return ("set_units_to_label_size",), {"units": int(got[-1])}, (
+            f": one-hot rows of {got[-1]} classes, which need {got[-1]} units")
     return (), {}, ""
 
 

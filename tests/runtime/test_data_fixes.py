@@ -250,6 +250,17 @@ def test_labels_of_another_size_set_the_units_to_it(loss, labels):
     assert doc.find("out").params["units"] == labels.shape[1]
 
 
+def test_one_hot_rows_of_more_classes_than_units_set_the_units_to_them():
+    """categorical_crossentropy, Dense(3), one-hot rows of 4 classes: no fix was offered."""
+    doc = vector_model(3, "softmax", "categorical_crossentropy")
+    labels = np.eye(4, dtype="float32")[RNG.integers(0, 4, 32)]
+    data = Dataset({"features": FEATURES}, {"out": labels})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_shape" and issue.fixes == ("set_units_to_label_size",)
+    assert "one-hot rows of 4 classes, which need 4 units" in issue.message
+    fits_after(doc, data, issue, "set_units_to_label_size")
+
+
 def test_no_sparse_loss_for_ids_beyond_the_units_or_fractions():
     doc = vector_model(2, "softmax", "binary_crossentropy")
     for labels in (np.arange(32) % 3, RNG.random(32).astype("float32")):
