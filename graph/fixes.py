@@ -31,6 +31,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
     use_rank_kind                     a 1D/2D/3D layer of the wrong variant (Conv1D on
                                       images): change it to the one that fits
                                       (`graph.rank_kinds`)
+    remove_flattening                 a Flatten (a global pooling) before a layer that needs
+                                      the axes it took (Flatten -> LSTM): removed
+                                      (`graph.flatten_removal`)
     flatten_to_pooling                a Flatten of images (a sequence) of any size, which
                                       the next layer cannot build on: a global pooling
                                       (`graph.pooling_fix`)
@@ -67,6 +70,9 @@ from .data_fixes import DATA_FIXES, DATA_LABELS, input_dim_label, input_to_data_
 from .dissolve import dissolve_nodes
 from .document import Document, output_entry
 from .errors import DocumentError
+from .flatten_removal import FIX as REMOVAL_FIX
+from .flatten_removal import LABEL as REMOVAL_LABEL
+from .flatten_removal import removal_label, remove_flattening
 from .insert_layers import (  # noqa: F401 - public here too
     INSERT_FIXES,
     INSERT_LABELS,
@@ -118,6 +124,7 @@ FIX_LABELS = {
     MOMENTUM_FIX: "Set momentum to 1 - momentum (Keras' terms)",
     KEY_FIX: KEY_LABEL,
     **SCALE_LABELS,
+    REMOVAL_FIX: REMOVAL_LABEL,
 }
 
 
@@ -151,6 +158,7 @@ NAMED_LABELS: dict[str, Callable] = {
     SEQUENCE_FIX: sequence_label,
     POOLING_FIX: pooling_label,
     MOMENTUM_FIX: momentum_label,
+    REMOVAL_FIX: removal_label,
     SPLICE_FIX: splice_label,
 }
 
@@ -228,6 +236,7 @@ FIXES: dict[str, Callable] = {
     MOMENTUM_FIX: set_keras_momentum,
     KEY_FIX: wire_key_from_value,
     **SCALE_FIXES,
+    REMOVAL_FIX: remove_flattening,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from . import branch_padding, nested, pooling_fix, rank_kinds, sequence_fix
+from . import branch_padding, flatten_removal, nested, pooling_fix, rank_kinds, sequence_fix
 from .diagnose import batch_axis_port, channel_axis_port, diagnose_shape_error, feeding_input
 from .document import Document, Edge, Node
 from .errors import ShapeError
@@ -117,6 +117,7 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         issue = _with_rank_kind(doc, issue, node, results)
         issue = _with_sequences(doc, issue, spec, params, shapes, edges, results)
         issue = _with_pooling(doc, issue, spec, params, shapes, edges, results)
+        issue = _with_removal(doc, issue, spec, params, shapes, edges, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
                                                                      params.get("block")):
             issue = replace(issue, fixes=(nested.FUNCTIONAL_FIX, *fixes),
@@ -168,6 +169,19 @@ def _with_pooling(doc: Document, issue: Issue, spec: LayerSpec, params: dict, sh
     if named is None:
         return issue
     return replace(issue, port=0, fixes=(pooling_fix.FIX, *issue.fixes),
+                   data={**issue.data, **named})
+
+
+def _with_removal(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
+                  edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
+    """A layer fed a Flatten (a global pooling) that took the axes it needs: removing that
+    node is offered first (`graph.flatten_removal`)."""
+    if issue.code != "rank_mismatch":
+        return issue
+    named = flatten_removal.flattening_source(doc, spec, params, list(shapes), edges, results)
+    if named is None:
+        return issue
+    return replace(issue, port=0, fixes=(flatten_removal.FIX, *issue.fixes),
                    data={**issue.data, **named})
 
 

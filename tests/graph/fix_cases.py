@@ -60,6 +60,18 @@ def momentum_case():
     return doc, ids[-1], keras.Model(x, L.Dense(2)(L.BatchNormalization(momentum=0.9)(x)))
 
 
+def flattened_case(kind):
+    """A Flatten (a global pooling) before a layer that needs the axes it took."""
+    if kind == "Flatten":
+        doc, ids = chain(("Input", {"shape": [10, 8]}), ("Flatten", {}), ("LSTM", {"units": 4}))
+        x = keras.Input((10, 8))
+        return doc, ids[-1], keras.Model(x, L.LSTM(4)(x))
+    doc, ids = chain(("Input", {"shape": [8, 8, 3]}), (kind, {}),
+                     ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}))
+    x = keras.Input((8, 8, 3))
+    return doc, ids[-1], keras.Model(x, L.Conv2D(4, 3)(x))
+
+
 def gap_case():
     doc, ids = chain(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4,
                      "kernel_size": [3, 3]}), ("Dense", {"units": 5}))
@@ -369,6 +381,8 @@ CASES = {
     "insert_flatten-merge": merge_flatten_case,
     "insert_gap2d": gap_case,
     "set_keras_momentum": momentum_case,
+    "remove_flattening": lambda: flattened_case("Flatten"),
+    "remove_flattening-pool": lambda: flattened_case("GlobalMaxPooling2D"),
     "flatten_to_pooling": lambda: any_size_flatten_case(sequence=False),
     "flatten_to_pooling-sequence": lambda: any_size_flatten_case(sequence=True),
     "insert_gap2d-merge": merge_gap_case,
