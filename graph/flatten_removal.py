@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from .document import Document, Edge
 from .errors import DocumentError
 from .fixplan import accepts
+from .issue_data import named_layer
 from .spec import LayerSpec, Shape
 
 FIX = "remove_flattening"
@@ -45,11 +46,7 @@ def flattening_source(doc: Document, spec: LayerSpec, params: dict, inputs: list
 def removal_label(issue, doc: Document | None = None) -> str | None:
     """"Remove flatten", by the node's name in `doc` as it is now (else as it was when
     the issue was found)."""
-    layer = issue.data.get("layer") if issue is not None else None
-    if layer is None:
-        return None
-    name = doc.nodes[layer].name if doc is not None and layer in doc.nodes else \
-        issue.data.get("layer_name")
+    name = named_layer(issue, doc)
     return f"Remove {name}" if name else None
 
 

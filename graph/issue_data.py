@@ -66,3 +66,13 @@ class IssueData(Mapping[str, JsonScalar]):
 
 
 EMPTY = IssueData()
+
+
+def named_layer(issue, doc=None) -> str | None:
+    """The name of the layer an issue's data names ("layer": its node id), as it is in
+    `doc` now, else as it was when the issue was found ("layer_name"); None for none."""
+    layer = issue.data.get("layer") if issue is not None else None
+    if layer is None:
+        return None
+    nodes = getattr(doc, "nodes", {})
+    return nodes[layer].name if layer in nodes else issue.data.get("layer_name")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from .document import Document, Edge
 from .fixplan import accepts
+from .issue_data import named_layer
 from .spec import LayerSpec, Shape
 
 FIX = "flatten_to_pooling"
@@ -66,11 +67,7 @@ def _flatten_above(doc: Document, node_id: str, results: Mapping, limit: int = 8
 def pooling_label(issue, doc: Document | None = None) -> str | None:
     """"Change flatten to GlobalAveragePooling2D", by the Flatten's name in `doc` as it is
     now (else as it was when the issue was found)."""
-    layer = issue.data.get("layer") if issue is not None else None
-    if layer is None:
-        return None
-    name = doc.nodes[layer].name if doc is not None and layer in doc.nodes else \
-        issue.data.get("layer_name")
+    name = named_layer(issue, doc)
     return f"Change {name} to {issue.data.get('kind')}" if name else None
 
 

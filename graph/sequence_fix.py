@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from .document import Document, Edge
 from .fixplan import accepts
+from .issue_data import named_layer
 from .recurrent_chain import recurrent_source, return_sequences
 from .spec import LayerSpec, Shape
 
@@ -44,9 +45,5 @@ def sequence_source(doc: Document, spec: LayerSpec, params: dict, inputs: list[S
 def sequence_label(issue, doc: Document | None = None) -> str | None:
     """"Set return_sequences=True on <name>", by the layer's name in `doc` as it is now
     (else as it was when the issue was found); None where the issue names no layer."""
-    layer = issue.data.get("layer") if issue is not None else None
-    if layer is None:
-        return None
-    name = doc.nodes[layer].name if doc is not None and layer in doc.nodes else \
-        issue.data.get("layer_name")
+    name = named_layer(issue, doc)
     return f"Set return_sequences=True on {name}" if name else None
