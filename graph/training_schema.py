@@ -62,6 +62,7 @@ from .training_outputs import (  # noqa: F401 - public here too
     OUR_LOSSES,
     OUR_METRICS,
     PER_CLASS,
+    SUGGEST_FIX,
     TOP_K,
     TOP_K_DEFAULT,
     _check_custom_code,
@@ -240,8 +241,12 @@ def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
                                  "scheduled learning rate; use schedule 'constant' with it"))
         monitor = cb.get("monitor", "")
         if isinstance(monitor, str) and monitor.startswith("val_") and not validates:
-            issues.append(_issue(f"{field}.monitor", f"{monitor!r} needs validation data, "
-                                 "but validation_split is 0", "warning"))
+            # the training value of the same name is logged: the plain answer
+            issues.append(SettingIssue(
+                f"{field}.monitor", "warning", f"{field}.monitor: {monitor!r} needs "
+                f"validation data, but validation_split is 0; monitor {monitor[4:]!r} or "
+                "hold out a validation split", fixes=(SUGGEST_FIX,),
+                data={"suggestion": monitor[4:]}))
     return issues
 
 

@@ -212,6 +212,27 @@ def test_a_mistyped_monitor_takes_the_logged_name_it_was_meant_to_be():
     assert issue_with(doc, "bad_setting").fixes == ()  # nothing close: no guess
 
 
+def test_a_validation_monitor_without_validation_data_takes_the_training_value():
+    """EarlyStopping on val_loss with validation_split 0 never stops (Keras warns once per
+    epoch that the value is not available); the warning had no fix."""
+    import keras
+    import numpy as np
+
+    doc, stack = model(activation="softmax"), UndoStack()
+    doc.training = {**doc.training, "validation_split": 0.0,
+                    "callbacks": [{"name": "reduce_lr_on_plateau"}]}  # default: val_loss
+    issue = issue_with(doc, "bad_setting")
+    assert issue.severity == "warning" and "'val_loss' needs validation data" in issue.message
+    assert fix_label("use_suggested_name", issue, doc) == "Use loss"
+    apply_fix(doc, issue, "use_suggested_name", stack)
+    assert doc.training["callbacks"] == [{"name": "reduce_lr_on_plateau", "monitor": "loss"}]
+    assert not [i for i in analyze(doc).issues if i.code == "bad_setting"]
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    net.compile("sgd", "sparse_categorical_crossentropy")
+    logs = net.fit(np.zeros((8, 4)), np.zeros(8), verbose=0).history
+    assert "loss" in logs and "val_loss" not in logs  # what Keras logs without validation
+
+
 @pytest.mark.parametrize("loss, metrics, expected", [
     ("mse", ["accuracy"], ["mae"]),
     ("mean_absolute_error", ["acc", "mae"], ["mse", "mae"]),
