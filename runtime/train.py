@@ -115,19 +115,10 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
             Input or output node it concerns.
     """
     from . import data_stamp
-    from .datacheck import check_split
-    from .sources import check_source, open_source
-    from .split_check import sorted_split_issues
 
     if spec is None and isinstance(settings, dict):  # the training data, for the run record
         settings["data_stamp"] = data_stamp.stamp(settings["data"])
-    data = open_source(spec or settings["data"], doc, settings["seed"],
-                       float(settings["validation_split"]), int(settings["batch_size"]),
-                       analysis)
-    problems = check_source(doc, data, analysis)
-    if spec is None:  # the training data, which the validation split cuts
-        problems += check_split(data, settings["validation_split"])
-        problems += sorted_split_issues(doc, data, settings)
+    data, problems = data_findings(doc, settings, spec, analysis)
     warnings = [p for p in problems if p.severity != "error"]  # said, never refused
     problems = [p for p in problems if p.severity == "error"]
     if problems:
@@ -135,6 +126,28 @@ def load_checked_data(doc: Document, settings: Mapping[str, Any], spec: str | No
                                                        "fit the model"), problems)
     data.notes = [w.message for w in warnings]
     return data
+
+
+def data_findings(doc: Document, settings: Mapping[str, Any], spec: str | None = None,
+                  analysis=None) -> tuple[Any, list]:
+    """(the opened data, every finding of the check `load_checked_data` makes): errors,
+    which refuse a run, and warnings, which a run says.
+
+    Raises:
+        DataError: the source cannot be read (or cannot feed this model at all).
+    """
+    from .datacheck import check_split
+    from .sources import check_source, open_source
+    from .split_check import sorted_split_issues
+
+    data = open_source(spec or settings["data"], doc, settings["seed"],
+                       float(settings["validation_split"]), int(settings["batch_size"]),
+                       analysis)
+    problems = check_source(doc, data, analysis)
+    if spec is None:  # the training data, which the validation split cuts
+        problems += check_split(data, settings["validation_split"])
+        problems += sorted_split_issues(doc, data, settings)
+    return data, problems
 
 
 # ---- training ---------------------------------------------------------------------------

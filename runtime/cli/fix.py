@@ -11,10 +11,13 @@ on offer are listed and nothing is written.
 Layers a fix inserts are placed at the size a node is assumed to have (the window places
 them at the size it draws them). Fixes that need a person stay in the window: attaching
 a CustomLayer's source (`attach-code`), and reviewing custom code before trusting it.
-The fixes of a run's data findings come with a run, in the window.
+With `--data` the training data is read and checked as `run` checks it before training
+(keras and torch load), and the fixes of its findings are offered too ("Insert
+Rescaling(1/255)", "Shuffle the samples before the validation split").
 
 Exit codes: 0 applied (or, without FIX, listed), 1 no issue offers that fix, or it no
-longer applies, 2 the project could not be read or written.
+longer applies, or (`--data`) the data cannot be read or training cannot start, 2 the
+project could not be read or written.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import sys
 from pathlib import Path
 
 from .common import EXIT_UNREADABLE, load_or_report, output_folders_exist
+
+EXIT_NOT_FIXED = 1  # no issue offers the fix, it no longer applies, or the data is unread
 
 IN_THE_WINDOW = {"attach_source": "attach the source with `kerascanvas attach-code`",
                  "review_trust": "review the code, then pass --trust-custom-code"}
@@ -38,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fix the issue on this node (default: the first offering FIX)")
     parser.add_argument("-o", "--output", metavar="OUT",
                         help="write the project here instead of over PROJECT")
+    parser.add_argument("--data", action="store_true",
+                        help="also read the training data, as `run` checks it before "
+                             "training, and offer the fixes of its findings")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if project is None:
         return EXIT_UNREADABLE
     offered = _offered(project)
+    if args.data:
+        found = _data_offers(project, Path(args.project).resolve().parent)
+        if found is None:
+            return EXIT_NOT_FIXED
+        offered += found
     if not args.fix:
         _list(offered, project.doc)
         return 0
@@ -78,6 +91,31 @@ def _offered(project) -> list[tuple]:
 
     return [(issue, code, fix_label(code, issue, project.doc))
             for issue in project.analysis.issues for code in issue.fixes]
+
+
+def _data_offers(project, home: Path) -> list[tuple] | None:
+    """(issue, code, label) of every fix the training data's findings offer (what `run`
+    refuses or warns of before training, its paths read from the project's folder
+    `home`); None, said, when the data cannot be read."""
+    from kerascanvas.graph.fixes import fix_label
+    from kerascanvas.graph.training_paths import anchored_settings
+    from kerascanvas.runtime.dataset import DataError
+    from kerascanvas.runtime.train import TrainingRefused, data_findings, prepare
+
+    try:
+        doc, settings = prepare(project.doc, anchored_settings(project.doc.training, home),
+                                analysis=project.analysis)
+        _, issues = data_findings(doc, settings, analysis=project.analysis)
+    except TrainingRefused as exc:
+        print(f"kerascanvas fix: --data: training cannot start: {exc}", file=sys.stderr)
+        return None
+    except DataError as exc:
+        if not exc.issues:
+            print(f"kerascanvas fix: --data: {exc}", file=sys.stderr)
+            return None
+        issues = exc.issues
+    return [(issue, code, fix_label(code, issue, project.doc))
+            for issue in issues for code in issue.fixes]
 
 
 def _pick(offered: list[tuple], wanted: str, node: str | None, doc) -> tuple | None:

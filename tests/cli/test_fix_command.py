@@ -85,3 +85,46 @@ def test_a_fix_not_on_offer_is_refused_and_nothing_written(tmp_path, capsys):
 def _report(path, capsys) -> dict:
     main(["validate", path, "--json"])
     return json.loads(capsys.readouterr().out)
+
+
+def pixels_project(tmp_path, **training) -> str:
+    """images of 0..255, sorted by label, into a Conv2D: two findings of the data check."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "px.npz", x=rng.integers(0, 256, (40, 6, 6, 1)).astype("uint8"),
+             y=np.repeat([0, 1], 20))
+    doc = make_doc([("x", "Input", {"shape": [6, 6, 1]}),
+                    ("conv", "Conv2D", {"filters": 2, "kernel_size": [3, 3]}),
+                    ("flat", "Flatten", {}),
+                    ("out", "Dense", {"units": 2, "activation": "softmax"})],
+                   [("x", "conv", 0), ("conv", "flat", 0), ("flat", "out", 0)], ["out"])
+    doc.training = {"loss": "sparse_categorical_crossentropy", "data": "px.npz", **training}
+    return project(tmp_path, doc)
+
+
+def test_with_data_the_fixes_of_the_data_check_are_offered_and_applied(tmp_path, capsys):
+    path = pixels_project(tmp_path)
+    assert main(["fix", path]) == 0  # the graph alone: nothing to fix
+    assert "No issue has a fix on offer." in capsys.readouterr().out
+    assert main(["fix", path, "--data"]) == 0
+    out = capsys.readouterr().out
+    assert "Insert Rescaling(1/255)  [insert_rescaling] on x" in out
+    assert "[shuffle_before_split] on out" in out
+    assert main(["fix", path, "insert rescaling(1/255)", "--data"]) == 0
+    assert main(["fix", path, "shuffle_before_split", "--data"]) == 0
+    doc = load(path)
+    assert doc.training["shuffle_before_split"] is True
+    model = build_model(doc)
+    assert [type(la).__name__ for la in model.layers][1:3] == ["Rescaling", "Conv2D"]
+    assert main(["fix", path, "--data"]) == 0
+    assert "No issue has a fix on offer." in capsys.readouterr().out
+
+
+def test_with_data_that_cannot_be_read_nothing_is_written(tmp_path, capsys):
+    path = pixels_project(tmp_path, data="missing.npz")
+    before = open(path, "rb").read()
+    assert main(["fix", path, "shuffle_before_split", "--data"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kerascanvas fix: --data: ") and "missing.npz" in err
+    assert open(path, "rb").read() == before
