@@ -124,6 +124,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.params_label.setText(f"{trainable + frozen:,}{unknown} params "
                                   f"({trainable:,} trainable)")
         data = getattr(self, "data_issues", [])  # a refused run's findings count too
+        self.canvas.renderer.show_data_issues(data)  # and ring their nodes
         errors = len(analysis.blocking) + sum(i.severity == "error" for i in data)
         warnings = len(analysis.warnings) + sum(i.severity != "error" for i in data)
         idle = len(analysis.left_out_errors)  # on nodes left out of the model: not blocking
