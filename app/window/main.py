@@ -78,6 +78,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         c.viewer.viewport().installEventFilter(self)
         self.palette.kind_activated.connect(self.add_kind)
         self.palette.find_node_requested.connect(self.find_node)
+        self.palette.search_left.connect(lambda: c.viewer.setFocus(QtCore.Qt.OtherFocusReason))
         self.properties.status_message.connect(self.show_refusal)
         self.issues.node_requested.connect(self.focus_node)
         self.issues.fix_requested.connect(self.apply_fix)
