@@ -173,6 +173,9 @@ class PalettePanel(QtWidgets.QWidget):
                 item.setHidden(not hit)
                 any_shown |= hit
             group.setHidden(not any_shown)
+        # Expanded once the filter has run: Qt expands no hidden group, and one hidden by
+        # a text no kind matches came back collapsed when the search was cleared.
+        self.tree.expandAll()
         self.no_match.setVisible(bool(needle) and not self.kinds_shown())
         if needle:  # the entry Enter adds, marked
             self._mark(self.best_match())
@@ -193,7 +196,6 @@ class PalettePanel(QtWidgets.QWidget):
             group.addChildren(sorted(group.takeChildren(), key=rank))
         groups.sort(key=lambda g: (rank(g.child(0))[0], g.data(0, ORDER_ROLE)))
         tree.addTopLevelItems(groups)
-        tree.expandAll()
 
     def _on_search_return(self) -> None:
         kind = self.marked_kind() or self.best_match()

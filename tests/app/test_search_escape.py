@@ -26,3 +26,13 @@ def test_escape_in_the_layers_search_goes_back_to_the_canvas(make_window, qtbot)
     QTest.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key_Delete)
     assert hidden not in window.doc.nodes
 
+
+def test_a_cleared_search_shows_every_group_open(make_window, qtbot):
+    """A text no kind matches hides every group; cleared, they came back collapsed (Qt
+    expands no hidden item), the whole palette folded up."""
+    window = mlp_window(make_window, qtbot)
+    search, tree = window.palette.search, window.palette.tree
+    QTest.keyClicks(search, "xyz")
+    QTest.keyClick(search, QtCore.Qt.Key_Escape)
+    groups = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert groups and all(g.isExpanded() and not g.isHidden() for g in groups)
