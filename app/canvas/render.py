@@ -39,10 +39,10 @@ def count_text(count) -> str:
     return f"{total:,} param" + ("" if total == 1 else "s")
 
 
-def node_issues(analysis) -> dict:
-    """Issues grouped by node id, in report order."""
+def node_issues(analysis, extra=()) -> dict:
+    """Issues grouped by node id, in report order (the analysis', then `extra`)."""
     grouped: dict = {}
-    for issue in analysis.issues:
+    for issue in [*analysis.issues, *extra]:
         grouped.setdefault(issue.node, []).append(issue)
     return grouped
 
@@ -151,6 +151,7 @@ class NodeRenderer(QtCore.QObject):
         super().__init__(canvas)
         self.canvas = canvas
         self._shown: dict[str, tuple] = {}
+        self.data_issues: list = []  # the training data's findings, listed in Issues too
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -160,6 +161,12 @@ class NodeRenderer(QtCore.QObject):
     def analysis(self):
         """The project's analysis, which the renderer draws from."""
         return self.canvas.project.analysis
+
+    def show_data_issues(self, issues) -> None:
+        """Ring and tip the nodes the data's findings are pinned to, as their own issues."""
+        if list(issues) != self.data_issues:
+            self.data_issues = list(issues)
+            self.schedule()
 
     def schedule(self) -> None:
         if not self._timer.isActive():
@@ -186,7 +193,7 @@ class NodeRenderer(QtCore.QObject):
         """Redraw the nodes whose shapes, count, name or problems changed."""
         self._timer.stop()
         analysis = self.analysis
-        issues = node_issues(analysis)
+        issues = node_issues(analysis, self.data_issues)
         doc, views = self.canvas.doc, self.canvas.views
         outputs = model_output_ports(doc)
         wired = {(e.src, e.src_port) for e in doc.edges}

@@ -12,11 +12,14 @@ and one lifted off its port goes back.
 
 from __future__ import annotations
 
+import math
+
 from NodeGraphQt.qgraphics.node_abstract import AbstractNodeItem
 from NodeGraphQt.qgraphics.pipe import PipeItem
 from NodeGraphQt.qgraphics.port import PortItem
 
 from .nodes import LayerNodeItem
+from .ports import PORT_HIT_RADIUS
 
 
 class WirePick:
@@ -30,8 +33,12 @@ class WirePick:
         self._picked_wire = None
         if self._LIVE_PIPE.isVisible() or event.modifiers():
             return
-        for item in self._items_near(event.scenePos(), None, 5, 5):
-            if isinstance(item, AbstractNodeItem | PortItem):
+        near = self._items_near(event.scenePos(), None, 5, 5)
+        for item in near:
+            if isinstance(item, PortItem):
+                self._picked_wire = _wire_beside(item, event.scenePos(), near)
+                return
+            if isinstance(item, AbstractNodeItem):
                 return
             if isinstance(item, PipeItem):
                 if item.output_port is not None and item.input_port is not None:
@@ -79,3 +86,19 @@ class WirePick:
         """The wires selected, with both their ends."""
         return [i for i in self.scene().selectedItems() if isinstance(i, PipeItem)
                 and i.output_port is not None and i.input_port is not None]
+
+
+def _wire_beside(port, pos, near: list):
+    """The wire of `port` that a press at `pos` lies on, off the port's circle and outside
+    its node, as (output port, input port); else None. A port's pick area reaches half its
+    size beyond the node's edge: between two nodes one under the other (a gap of some 20
+    screen pixels as a small model opens) those of the two ports cover the whole wire, and
+    a click on it selected the node at one end, which Delete then deleted."""
+    centre = port.sceneBoundingRect().center()
+    if math.hypot(pos.x() - centre.x(), pos.y() - centre.y()) <= PORT_HIT_RADIUS or \
+            port.node.sceneBoundingRect().contains(pos):
+        return None
+    wires = [item for item in near if isinstance(item, PipeItem) and port in
+             (item.output_port, item.input_port) and item.output_port is not None
+             and item.input_port is not None]
+    return (wires[0].output_port, wires[0].input_port) if wires else None

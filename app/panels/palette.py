@@ -23,6 +23,7 @@ ORDER_ROLE = QtCore.Qt.UserRole + 2  # the row's place in the unfiltered tree
 MARK_NEXT = Keys("Mark the Next Layer (Layers search)", ("Down",))
 MARK_PREVIOUS = Keys("Mark the Previous Layer (Layers search)", ("Up",))
 ADD_MARKED = Keys("Add the Marked Layer (Layers search)", ("Return", "Enter"))
+LEAVE_SEARCH = Keys("Clear the Search, Back to the Canvas (Layers search)", ("Escape",))
 MY_BLOCKS = "My blocks"
 # Each keras.applications architecture, placed as an Application node of that architecture
 APPLICATIONS = "Applications"
@@ -56,6 +57,8 @@ class PalettePanel(QtWidgets.QWidget):
     kind_activated = QtCore.Signal(str)
     # Enter on a text no layer kind matches: a node's name, typed here after Ctrl+F
     find_node_requested = QtCore.Signal(str)
+    # Escape in the search box: it is cleared, and the keyboard goes back to the canvas
+    search_left = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -88,7 +91,7 @@ class PalettePanel(QtWidgets.QWidget):
         self._populate()
         self.search.textChanged.connect(self._on_search_changed)
         self.search.returnPressed.connect(self._on_search_return)
-        self.search.installEventFilter(self)  # Up and Down move the mark while typing
+        self.search.installEventFilter(self)  # Up, Down and Escape (`eventFilter`)
         self.tree.itemActivated.connect(self._on_item_activated)
 
     def _populate(self) -> None:
@@ -170,6 +173,9 @@ class PalettePanel(QtWidgets.QWidget):
                 item.setHidden(not hit)
                 any_shown |= hit
             group.setHidden(not any_shown)
+        # Expanded once the filter has run: Qt expands no hidden group, and one hidden by
+        # a text no kind matches came back collapsed when the search was cleared.
+        self.tree.expandAll()
         self.no_match.setVisible(bool(needle) and not self.kinds_shown())
         if needle:  # the entry Enter adds, marked
             self._mark(self.best_match())
@@ -190,7 +196,6 @@ class PalettePanel(QtWidgets.QWidget):
             group.addChildren(sorted(group.takeChildren(), key=rank))
         groups.sort(key=lambda g: (rank(g.child(0))[0], g.data(0, ORDER_ROLE)))
         tree.addTopLevelItems(groups)
-        tree.expandAll()
 
     def _on_search_return(self) -> None:
         kind = self.marked_kind() or self.best_match()
@@ -214,6 +219,10 @@ class PalettePanel(QtWidgets.QWidget):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if watched is self.search and event.type() == QtCore.QEvent.KeyPress:
+            if LEAVE_SEARCH.pressed(event):
+                self.search.clear()
+                self.search_left.emit()
+                return True
             for keys, step in ((MARK_NEXT, 1), (MARK_PREVIOUS, -1)):
                 if keys.pressed(event):
                     self._step_mark(step)

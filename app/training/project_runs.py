@@ -141,12 +141,14 @@ class ProjectRunsMixin(ListedRunsMixin):
 
     def _suggest_continue_lr(self, record) -> None:
         """What Continue offers for `record` (`continue_fields`): the epoch to train to and
-        the rate, its note logged once per run picked; an empty rate without a run."""
+        the rate, its note logged once per run picked; an empty rate without a run. A run
+        without a model (killed before it saved one) Continue cannot take: no note."""
         if record is None:
             self.continue_fields.clear()
             return
         epochs = int((self.doc.training or {}).get("epochs", 10) or 10)
         note = self.continue_fields.suggest(record, epochs)
+        note = note if record.saved_path else ""
         if note and note != getattr(self, "_continue_note", ""):  # once per run picked
             self.append_log(note)
         self._continue_note = note

@@ -123,19 +123,24 @@ class DocksMixin:
             self._bottom_tab = dock.objectName()
             return
         heights = self.__dict__.setdefault("_tab_heights", {})
-        heights[shown] = dock.height()  # the area's height, as the tab left behind had it
+        if not self.__dict__.get("_tab_resizing"):  # else that tab was never drawn at it
+            heights[shown] = dock.height()  # the area's height, as the tab left behind had it
         self._bottom_tab = dock.objectName()
         height = heights.get(dock.objectName()) or self._start_height(dock)
-        if height != dock.height():
-            self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
-            QtCore.QTimer.singleShot(0, self, lambda: self._settle_bottom(
-                dock, height, height, None))
+        # Asked even when the dock is that high now: a tab raised in this same turn (Train >
+        # Start raises Training, a run refused for its data Issues) has its height still to
+        # be laid out, and it would land on this one.
+        self.resizeDocks([dock], [height], QtCore.Qt.Vertical)
+        self._tab_resizing = True
+        QtCore.QTimer.singleShot(0, self, lambda: self._settle_bottom(
+            dock, height, height, None))
 
     def _settle_bottom(self, dock: QtWidgets.QDockWidget, height: int, asked: int,
                        before: int | None, tries: int = 3) -> None:
         """`resizeDocks` sizes the tabbed area by rules of its own (a tab asked for the
         124 px it was left at came back at 106): once laid out, ask again for what is
         missing, a few times, while the tab is still the one shown and each ask moves it."""
+        self._tab_resizing = False  # laid out: the tab shown has the height it was given
         now = dock.height()
         off = height - now
         if not tries or now == before or self._bottom_tab != dock.objectName() or \

@@ -78,6 +78,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         c.viewer.viewport().installEventFilter(self)
         self.palette.kind_activated.connect(self.add_kind)
         self.palette.find_node_requested.connect(self.find_node)
+        self.palette.search_left.connect(lambda: c.viewer.setFocus(QtCore.Qt.OtherFocusReason))
         self.properties.status_message.connect(self.show_refusal)
         self.issues.node_requested.connect(self.focus_node)
         self.issues.fix_requested.connect(self.apply_fix)
@@ -124,6 +125,7 @@ class MainWindow(RunDocksMixin, CustomCodeMixin, EditMixin, FileMixin, ImportMix
         self.params_label.setText(f"{trainable + frozen:,}{unknown} params "
                                   f"({trainable:,} trainable)")
         data = getattr(self, "data_issues", [])  # a refused run's findings count too
+        self.canvas.renderer.show_data_issues(data)  # and ring their nodes
         errors = len(analysis.blocking) + sum(i.severity == "error" for i in data)
         warnings = len(analysis.warnings) + sum(i.severity != "error" for i in data)
         idle = len(analysis.left_out_errors)  # on nodes left out of the model: not blocking

@@ -28,10 +28,9 @@ def _require_inputs(kind: str, shapes: list[Shape], exactly: int | None = None) 
     else:
         return
     received = ", ".join(fmt(s) for s in shapes)
-    raise ShapeError(
-        f"{kind} expects {wanted} inputs. Received: {count} inputs with shapes [{received}]",
-        port=port,
-    )
+    said = f"1 input with shape [{received}]" if count == 1 else \
+        f"{count} inputs" + (f" with shapes [{received}]" if count else "")
+    raise ShapeError(f"{kind} expects {wanted} inputs. Received: {said}", port=port)
 
 
 def broadcast_dims(a: Shape, b: Shape) -> Shape | None:

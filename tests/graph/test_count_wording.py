@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kerascanvas.graph.errors import ParamError
+from kerascanvas.graph.errors import ParamError, ShapeError
 from kerascanvas.graph.spec import get_spec
 
 
@@ -18,3 +18,15 @@ def test_refusal_counts_in_words(kind, param, said):
     with pytest.raises(ParamError) as caught:
         get_spec(kind).param(param).coerce(0)
     assert said in str(caught.value) and f"Received: {param}=" in str(caught.value)
+
+
+@pytest.mark.parametrize(("kind", "shapes", "said"), [
+    ("Concatenate", [(None, 32)], "Received: 1 input with shape [(None, 32)]"),
+    ("Add", [], "Received: 0 inputs"),
+    ("Subtract", [(None, 4)] * 3, "Received: 3 inputs with shapes [(None, 4), (None, 4)"),
+])
+def test_a_merge_short_of_inputs_counts_them_in_plain_words(kind, shapes, said):
+    """A Concatenate with one input wired said "Received: 1 inputs with shapes"."""
+    with pytest.raises(ShapeError) as caught:
+        get_spec(kind).shape({}, shapes)  # refused before any parameter is read
+    assert said in str(caught.value)
