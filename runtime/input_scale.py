@@ -19,18 +19,33 @@ CODE = "data_scale"
 LARGEST = 50.0  # values beyond this (in magnitude) are far from unit scale
 
 
+SAMPLED = 100_000  # values whose wholeness is checked, spread over the array
+
+
 def pixels(arr: np.ndarray) -> bool:
-    """Whether `arr` holds whole numbers in 0..255 reaching above 1: 8-bit pixels."""
-    if not arr.size or arr.min() < 0 or arr.max() > 255 or arr.max() <= 1:
+    """Whether `arr` holds whole numbers in 0..255 reaching above 1: 8-bit pixels (floats
+    are judged on values spread over the array, not a copy of all of it)."""
+    low, high = _range(arr)
+    if not arr.size or low < 0 or high > 255 or high <= 1:
         return False
-    return arr.dtype.kind in "ub" or bool(np.all(np.mod(arr, 1) == 0))
+    if arr.dtype.kind in "ub":
+        return True
+    flat = arr.reshape(-1)
+    sample = flat[::max(1, flat.size // SAMPLED)]
+    return bool(np.all(np.mod(sample, 1) == 0))
+
+
+def _range(arr: np.ndarray) -> tuple[float, float]:
+    return (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
 
 
 def scale_issue(doc: Document, node, arr: np.ndarray, origin: str = "") -> Issue | None:
     """A warning on Input `node` when its training array `arr` reaches beyond `LARGEST`
     and goes at that scale into a layer with weights; None otherwise."""
-    if arr.dtype.kind not in "iuf" or not arr.size or \
-            float(np.abs(arr).max()) <= LARGEST or not weighted_edges(doc, node.id):
+    if arr.dtype.kind not in "iuf" or not arr.size:
+        return None
+    low, high = _range(arr)  # two passes, no copy of the array
+    if max(-low, high) <= LARGEST or not weighted_edges(doc, node.id):
         return None
     image = pixels(arr)
     fixes = (RESCALE_FIX, NORMALIZE_FIX) if image else (NORMALIZE_FIX,)
