@@ -4,8 +4,10 @@ A layer whose input is not connected, while some layer above it feeds nothing ye
 graph's open end, where the user was building), gets the fix "Wire from <name>": the
 nearest such layer above it (by the canvas positions; else the last one in the
 document), offered only when the layer takes that tensor (its shape rule accepts it)
-and the wire makes no cycle. The issue's data names that layer (`source`, by id, and
-`source_name`), so the fix's button says which layer it wires from, and wires that one.
+and the wire makes no cycle. A merge (Concatenate, Add) with only its first input wired
+gets the same fix first, for its second input, where the merge takes both tensors. The
+issue's data names that layer (`source`, by id, and `source_name`), so the fix's button
+says which layer it wires from, and wires that one.
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ from .issue_data import IssueData
 
 WIRE_FIX = "wire_from_open_end"
 UNCONNECTED = "unconnected_input"
+ONE_INPUT = "merge_one_input"  # a merge with its first input wired, and no other
 
 
 def source_for(doc: Document, node_id: str, results: Mapping, index=None) -> str | None:
-    """The node whose output 0 the stray `node_id` would take, or None (`index`: the
-    document's `GraphIndex`, when the caller holds one)."""
+    """The node whose output 0 the stray `node_id` would take (a merge with one input
+    wired: as its second), or None (`index`: the document's `GraphIndex`, when the caller
+    holds one)."""
     node = doc.nodes.get(node_id)
-    if node is None or node.spec.is_merge or node.spec.min_inputs != 1:
-        return None
-    if any(e.dst == node_id for e in doc.edges):
-        return None  # wired already: its own issue says which port is missing
+    wired = [e for e in doc.edges if e.dst == node_id]
+    if node is None or not (_stray_layer(node, wired) or _merge_of_one(node, wired)):
+        return None  # a layer wired already: its own issue says which port is missing
     from .index import GraphIndex
 
     feeding = {e.src for e in doc.edges if e.src_port == 0}
@@ -44,12 +47,21 @@ def source_for(doc: Document, node_id: str, results: Mapping, index=None) -> str
     return min(candidates, key=lambda nid: _distance(doc, nid, node_id, candidates))
 
 
+def _stray_layer(node, wired: list[Edge]) -> bool:
+    return not node.spec.is_merge and node.spec.min_inputs == 1 and not wired
+
+
+def _merge_of_one(node, wired: list[Edge]) -> bool:
+    return node.spec.is_merge and len(wired) == 1 and wired[0].dst_port == 0
+
+
 def _takes(node, result, shape) -> bool:
     params = getattr(result, "params", None)
     if params is None:
         return False
+    given = list(result.input_shapes or ()) if node.spec.is_merge else []
     try:
-        node.spec.output_shapes(params, [tuple(shape)])
+        node.spec.output_shapes(params, [*given, tuple(shape)])
     except Exception:  # noqa: BLE001 - any refusal of the shape rule: no fix offered
         return False
     return True
@@ -79,16 +91,22 @@ def with_wire_fixes(doc: Document, results: Mapping, node_issues: dict, index) -
     that a source fits."""
     out = dict(node_issues)
     for nid, issues in node_issues.items():
-        if not any(i.code == UNCONNECTED and i.port == 0 for i in issues):
+        if not any(_strays(i) for i in issues):
             continue
         source = source_for(doc, nid, results, index)
         if source is None:
             continue
         named = {"source": source, "source_name": doc.nodes[source].name}
-        out[nid] = [dataclasses.replace(i, fixes=(*i.fixes, WIRE_FIX),
+        out[nid] = [dataclasses.replace(i, fixes=(WIRE_FIX, *i.fixes) if i.code == ONE_INPUT
+                                        else (*i.fixes, WIRE_FIX),
                                         data=IssueData({**i.data, **named}))
-                    if i.code == UNCONNECTED and i.port == 0 else i for i in issues]
+                    if _strays(i) else i for i in issues]
     return out
+
+
+def _strays(issue) -> bool:
+    """An input left unwired: a layer's only one, or a merge's second."""
+    return (issue.code == UNCONNECTED and issue.port == 0) or issue.code == ONE_INPUT
 
 
 def wire_label(issue, doc: Document | None = None) -> str | None:
@@ -111,5 +129,6 @@ def wire_from_open_end(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
         source = source_for(doc, issue.node, analyze(doc).results)
     if source is None:
         raise DocumentError("No layer where the graph ends takes this node's input any more")
-    stack.push(cmd.Connect(doc, Edge(source, 0, issue.node, 0)))
+    port = len(doc.in_edges(issue.node))  # a merge's next port; 0 for a stray layer
+    stack.push(cmd.Connect(doc, Edge(source, 0, issue.node, port)))
     return [issue.node]

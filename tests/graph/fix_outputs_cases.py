@@ -60,6 +60,20 @@ def stray_case():
     return doc, dense, keras.Model(inputs, L.Dense(4)(inputs))
 
 
+def merge_of_one_case():
+    """Two branches, the second left unwired into the Concatenate meant to join them."""
+    doc = Document()
+    x = doc.add_node("Input", params={"shape": [6]}).id
+    a = doc.add_node("Dense", params={"units": 4}).id
+    b = doc.add_node("Dense", params={"units": 3}).id
+    cat = doc.add_node("Concatenate").id
+    for src, dst, port in ((x, a, 0), (x, b, 0), (a, cat, 0)):
+        doc.connect(Edge(src, 0, dst, port))
+    inputs = keras.Input((6,))
+    joined = L.Concatenate()([L.Dense(4)(inputs), L.Dense(3)(inputs)])
+    return doc, cat, keras.Model(inputs, joined)
+
+
 def after_output_case():
     """A softmax added after the model's output layer, feeding nothing."""
     doc, ids = chain(("Input", {"shape": [6]}), ("Dense", {"units": 4}),
