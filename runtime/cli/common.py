@@ -157,3 +157,21 @@ def write_text_output(command: str, path: str | None, text: str) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def read_data_findings(project, home: Path) -> list | str:
+    """The findings of the check `run` makes of the training data before training (errors
+    it refuses for, warnings it says), its paths read from the project's folder `home`
+    (keras and torch load); or why the data cannot be read or training cannot start."""
+    from kerascanvas.graph.training_paths import anchored_settings
+    from kerascanvas.runtime.dataset import DataError
+    from kerascanvas.runtime.train import TrainingRefused, data_findings, prepare
+
+    try:
+        doc, settings = prepare(project.doc, anchored_settings(project.doc.training, home),
+                                analysis=project.analysis)
+        return data_findings(doc, settings, analysis=project.analysis)[1]
+    except TrainingRefused as exc:
+        return f"training cannot start: {exc}"
+    except DataError as exc:
+        return exc.issues if exc.issues else str(exc)

@@ -26,7 +26,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import EXIT_UNREADABLE, load_or_report, output_folders_exist
+from .common import EXIT_UNREADABLE, load_or_report, output_folders_exist, read_data_findings
 
 EXIT_NOT_FIXED = 1  # no issue offers the fix, it no longer applies, or the data is unread
 
@@ -95,27 +95,15 @@ def _offered(project) -> list[tuple]:
 
 def _data_offers(project, home: Path) -> list[tuple] | None:
     """(issue, code, label) of every fix the training data's findings offer (what `run`
-    refuses or warns of before training, its paths read from the project's folder
-    `home`); None, said, when the data cannot be read."""
+    refuses or warns of before training); None, said, when the data cannot be read."""
     from kerascanvas.graph.fixes import fix_label
-    from kerascanvas.graph.training_paths import anchored_settings
-    from kerascanvas.runtime.dataset import DataError
-    from kerascanvas.runtime.train import TrainingRefused, data_findings, prepare
 
-    try:
-        doc, settings = prepare(project.doc, anchored_settings(project.doc.training, home),
-                                analysis=project.analysis)
-        _, issues = data_findings(doc, settings, analysis=project.analysis)
-    except TrainingRefused as exc:
-        print(f"kerascanvas fix: --data: training cannot start: {exc}", file=sys.stderr)
+    found = read_data_findings(project, home)
+    if isinstance(found, str):
+        print(f"kerascanvas fix: --data: {found}", file=sys.stderr)
         return None
-    except DataError as exc:
-        if not exc.issues:
-            print(f"kerascanvas fix: --data: {exc}", file=sys.stderr)
-            return None
-        issues = exc.issues
     return [(issue, code, fix_label(code, issue, project.doc))
-            for issue in issues for code in issue.fixes]
+            for issue in found for code in issue.fixes]
 
 
 def _pick(offered: list[tuple], wanted: str, node: str | None, doc) -> tuple | None:

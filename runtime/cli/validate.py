@@ -20,7 +20,11 @@ quickly; with trusted custom code, a worker process computes those layers' shape
 with Keras. `--keras` also makes each KerasLayer node with Keras on its validated
 input shapes, as `run` does before training: a config its class refuses, or outputs
 other than the recorded ones (a 2-output record on a 1-output layer), is an error
-(exit 1), which the file alone cannot show.
+(exit 1), which the file alone cannot show. `--data` also reads the training data and
+checks it as `run` does before training (keras loads): its errors (labels the output
+cannot take, ...) are `data error:` lines and exit 1, its warnings (an input far from
+unit scale, a split of sorted labels) `warning:` lines, each with its fixes, which
+`kerascanvas fix --data` applies; in `--json` they are in `data_issues`.
 """
 
 from __future__ import annotations
@@ -33,13 +37,20 @@ from typing import Any
 
 from kerascanvas.graph.document import Document
 from kerascanvas.graph.errors import ProjectFileError
+from kerascanvas.graph.fixes import fix_label
 from kerascanvas.graph.project import Project
 from kerascanvas.graph.search_check import check_search
 from kerascanvas.graph.summary import format_summary
 from kerascanvas.graph.training_paths import missing_data
 from kerascanvas.graph.validate import Analysis, Issue
 
-from .common import EXIT_UNREADABLE, add_trust_argument, load_or_report, prepare_custom
+from .common import (
+    EXIT_UNREADABLE,
+    add_trust_argument,
+    load_or_report,
+    prepare_custom,
+    read_data_findings,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keras", action="store_true",
                         help="also make each KerasLayer node with Keras on its input shapes, "
                              "as run does before training (imports keras: slower)")
+    parser.add_argument("--data", action="store_true",
+                        help="also read the training data and check it as run does before "
+                             "training (imports keras: slower)")
     add_trust_argument(parser)
 
 
@@ -71,7 +85,14 @@ def run(args: argparse.Namespace) -> int:
     searched = check_search(doc)
     with_keras = getattr(args, "keras", False)
     built = keras_issues(doc, analysis) if with_keras else []
-    data = data_issues(doc, Path(args.file).resolve().parent)
+    home = Path(args.file).resolve().parent
+    data = data_issues(doc, home)
+    refusals = []
+    if getattr(args, "data", False) and not data and analysis.valid:
+        found = read_data_findings(project, home)
+        data = [Issue(None, None, "error", found, "data_source")] \
+            if isinstance(found, str) else list(found)
+        refusals = [i for i in data if i.severity == "error"]
     if args.json:
         report = to_json(doc, analysis)
         if with_keras:  # only then: the report's keys stay the same without the flag
@@ -85,10 +106,12 @@ def run(args: argparse.Namespace) -> int:
             for issue in issues:
                 print(f"{kind} error: {issue.message}")
         for issue in data:
-            print(f"warning: {issue.message}")
+            print(f"{'data error' if issue in refusals else 'warning'}: {issue.message}")
+            if issue.fixes:
+                print(f"  fix: {'; '.join(fix_label(c, issue, doc) for c in issue.fixes)}")
     if refused is not None:
         return refused
-    return 0 if analysis.valid and not searched and not built else 1
+    return 0 if analysis.valid and not searched and not built and not refusals else 1
 
 
 def data_issues(doc: Document, folder: Path) -> list[Issue]:
