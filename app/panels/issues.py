@@ -146,7 +146,10 @@ class IssuesPanel(QtWidgets.QTreeWidget):
 
     def _node_name(self, issue) -> str:
         node = self.doc.nodes.get(issue.node) if issue.node else None
-        return node.name if node else "(model)"
+        if node is not None:
+            return node.name
+        # the data check's findings on no node (a source the reader refuses, a split)
+        return "(training data)" if str(issue.code).startswith("data_") else "(model)"
 
     def _fill_row(self, item: QtWidgets.QTreeWidgetItem, issue, name: str) -> None:
         """Bring a row up to date with `issue` (nothing to do when neither it nor its node's

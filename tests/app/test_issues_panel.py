@@ -285,3 +285,13 @@ def test_a_fix_button_naming_layers_follows_their_names_and_fits_its_column(qtbo
     box = panel.itemWidget(panel.topLevelItem(0), 3)
     assert panel.header().sectionSize(3) >= box.sizeHint().width()
     assert rows(panel) == rows(fresh(doc, [issue], qtbot))
+
+
+def test_a_finding_of_the_training_data_on_no_node_says_so(qtbot):
+    """A data spec the reader refuses was listed on "(model)", as if the graph were at
+    fault; a training setting's issue stays on the model."""
+    data = Issue(None, None, "error", "Expected sklearn:digits|iris|wine|breast_cancer. "
+                 "Received: sklearn:digitz", "data_source")
+    setting = Issue(None, None, "warning", "training.epochs: expected an integer", "bad_setting")
+    panel = fresh(Document(), [data, setting], qtbot)
+    assert [row[0][1] for row in rows(panel)] == ["(training data)", "(model)"]
