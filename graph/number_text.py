@@ -17,8 +17,8 @@ def reciprocal(value: float) -> int | None:
     >>> reciprocal(1 / 255), reciprocal(1 / 127.5), reciprocal(0.25), reciprocal(0.004)
     (255, None, None, None)
     """
-    if not isinstance(value, float) or not math.isfinite(value) or not 0 < value < 1:
-        return None
+    if not isinstance(value, float) or not math.isfinite(value) or not 1e-7 < value < 1:
+        return None  # (1/n for n up to 10**6; 1/5e-324 is no finite number)
     n = round(1 / value)
     return n if 2 <= n <= 10**6 and 1 / n == value and len(repr(value)) > 8 else None
 

@@ -57,20 +57,33 @@ _ARITHMETIC = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float._
                ast.Div: float.__truediv__}
 
 
-def arithmetic(text: str) -> float:
+def arithmetic(text: str) -> Any:
     """The number a sum, difference, product or quotient of numbers gives (`1./255`, as
-    Keras users write a Rescaling's scale); nothing else is evaluated.
+    Keras users write a Rescaling's scale), or a tuple (list) of literals and such numbers
+    (`1/3, 1/3`, as a value is shown); nothing else is evaluated.
 
     Raises:
         ValueError: `text` is not such arithmetic, or divides by zero.
 
-    >>> arithmetic("1./255") == 1 / 255, arithmetic("-(2 + 0.5) * 2")
-    (True, -5.0)
+    >>> arithmetic("1./255") == 1 / 255, arithmetic("-(2 + 0.5) * 2"), arithmetic("3, 1/4")
+    (True, -5.0, (3, 0.25))
     """
     try:
-        return _evaluate(parse(text.strip(), mode="eval").body, 0)
+        return _value(parse(text.strip(), mode="eval").body, 0)
     except (SyntaxError, ZeroDivisionError, OverflowError, RecursionError) as exc:
         raise ValueError(f"not arithmetic of numbers: {text!r} ({exc})") from None
+
+
+def _value(node: ast.AST, depth: int) -> Any:
+    """A literal as `ast.literal_eval` reads it, arithmetic of numbers, or a tuple (list)
+    of those."""
+    if isinstance(node, ast.Tuple | ast.List) and depth < 20:
+        items = [_value(item, depth + 1) for item in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError):
+        return _evaluate(node, depth)
 
 
 def arithmetic_node(node: ast.AST) -> float:

@@ -5,7 +5,7 @@ in the Runs table). Whatever the text, it reads back as the same float."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kerascanvas.app.panels.editors import format_value, parse_text
@@ -26,6 +26,8 @@ def test_a_float_reads_compactly(value, text):
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
+@example(1 / 3).via("shown as 1/3, also inside a tuple")
+@example(5e-324).via("no finite reciprocal")
 def test_every_float_reads_back_as_itself(value):
     text = format_value(value)
     assert parse_text(text) == value and isinstance(parse_text(text), float), text
