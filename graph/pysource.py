@@ -86,10 +86,10 @@ def _value(node: ast.AST, depth: int) -> Any:
         return _evaluate(node, depth)
 
 
-def arithmetic_node(node: ast.AST) -> float:
+def arithmetic_node(node: ast.AST) -> Any:
     """`arithmetic` of a parsed expression (a call's argument, `L2(l2=1/1000)`)."""
     try:
-        return _evaluate(node, 0)
+        return _value(node, 0)
     except (ZeroDivisionError, OverflowError, RecursionError) as exc:
         raise ValueError(f"not arithmetic of numbers ({exc})") from None
 
