@@ -108,6 +108,20 @@ def test_a_stack_with_states_imports_and_rebuilds_equal(make):
                                                         model_name=model.name))
 
 
+def test_a_stack_kept_whole_as_a_keras_layer_rebuilds_equal():
+    """A layer our kinds do not cover (here for its dtype policy) stays a KerasLayer node;
+    its outputs come nested all the same, and its code flattens them too."""
+    x = keras.Input((6, 3), name="x")
+    states = L.RNN([L.LSTMCell(4), L.GRUCell(3)], return_state=True, dtype="float64",
+                   name="rnn")(x)
+    model = keras.Model(x, keras.tree.flatten(states), name="kept")
+    doc = import_model(model)
+    assert doc.find("rnn").kind == "KerasLayer"
+    assert_shapes_match_keras(doc, model)
+    assert_rebuilds_equal(model, doc)
+    assert_subclass_rebuild_equal(model, exec_generated(doc, style="subclass", model_name="kept"))
+
+
 def test_the_generated_code_flattens_the_states_and_groups_the_initial_ones():
     code = generate(import_model(_encoder_decoder()), model_name="s2s")
     assert "enc, enc_out1, enc_out2, enc_out3 = keras.tree.flatten(layers.RNN(" in code
