@@ -3,7 +3,8 @@ rebuild: dict outputs or inputs): those layers stand in the project under their 
 while the archive holds them under the nested model's (`base/dense`). The weights
 section's `paths` maps one to the other, so the imported model starts from the archive's
 weights and computes what the original does: at every depth, for a model called twice,
-frozen, or holding a block; the panel's count and the training script's helper agree."""
+frozen, or holding a block; the panel's count and the training script's helper agree.
+The nested models a block rebuilds (the transfer-learning pattern) are checked alike."""
 
 from __future__ import annotations
 
@@ -89,6 +90,36 @@ MODELS = {f.__name__: f for f in (dict_outputs, called_twice, nested_twice_and_f
                                   dict_inputs, inside_a_block)}
 
 
+def _base(name: str = "base"):
+    i = keras.Input((4,))
+    h = L.BatchNormalization(name="bn")(L.Dense(6, activation="relu", name="dense")(i))
+    return keras.Model(i, L.Dense(3, name="top")(h), name=name)
+
+
+def frozen_base():
+    """Transfer learning: a frozen base called with training=False under a new head."""
+    base = _base()
+    base.trainable = False
+    x = keras.Input((4,), name="x")
+    return keras.Model(x, L.Dense(2, name="head")(base(x, training=False)))
+
+
+def base_twice():
+    base = _base()
+    x, y = keras.Input((4,), name="x"), keras.Input((4,), name="y")
+    return keras.Model([x, y], L.Add(name="add")([base(x), base(y)]))
+
+
+def base_in_base():
+    j = keras.Input((4,))
+    outer = keras.Model(j, L.Dense(3, name="dense")(_base("inner")(j)), name="outer")
+    x = keras.Input((4,), name="x")
+    return keras.Model(x, L.Dense(2, name="head")(outer(x, training=False)))
+
+
+BLOCKS = {f.__name__: f for f in (frozen_base, base_twice, base_in_base)}
+
+
 def _imported(model, folder):
     """(document with its weights section anchored, import output) of `model` saved."""
     rng = np.random.default_rng(7)
@@ -130,6 +161,19 @@ def test_an_inlined_model_starts_from_the_archive_weights(make, tmp_path):
     assert report.fresh == [], report.message()
     assert len(report.loaded) == len(report.held)
     assert rebuilt.count_params() == model.count_params()
+    assert len(rebuilt.trainable_weights) == len(model.trainable_weights)
+    assert_same_predictions(rebuilt, model)
+
+
+@pytest.mark.parametrize("make", BLOCKS.values(), ids=BLOCKS)
+def test_a_nested_model_kept_as_a_block_starts_from_the_archive_weights(make, tmp_path):
+    model = make()
+    doc, printed = _imported(model, tmp_path)
+    assert "was inlined" not in printed and "paths" not in doc.weights
+    assert any(n.kind == "UserBlock" for n in doc.nodes.values())
+    rebuilt = build_model(doc)
+    report = apply(rebuilt, doc)
+    assert report.fresh == [] and len(report.loaded) == len(report.held)
     assert len(rebuilt.trainable_weights) == len(model.trainable_weights)
     assert_same_predictions(rebuilt, model)
 
