@@ -130,9 +130,24 @@ def call_suffix(spec: LayerSpec, sources: Sequence[str], params: dict | None = N
         listed = "[" + ", ".join(sources) + "]"
         return f"({', '.join([listed, *keywords])})"
     positional, listed = spec.split_inputs(list(sources), params or {})
-    keywords += [f"{k}={v if isinstance(v, str) else '[' + ', '.join(v) + ']'}"
-                 for k, v in listed.items()]
+    keywords += [f"{k}={_listed(v)}" for k, v in listed.items()]
     return f"({', '.join([*positional, *keywords])})"
+
+
+def _listed(value) -> str:
+    """A keyword port's value: a name, or a list of them, nested as the layer reads it."""
+    if isinstance(value, str):
+        return value
+    return "[" + ", ".join(map(_listed, value)) + "]"
+
+
+def flat_call(spec: LayerSpec, params: dict | None, prefix: str, suffix: str) -> tuple[str, str]:
+    """(prefix, suffix) around a layer's call: wrapped in `keras.tree.flatten(...)` where the
+    call gives nested outputs (`LayerSpec.nested_outputs`: an RNN over a stack of cells
+    with return_state), so that the targets get them in Keras' flat order."""
+    if not spec.nests_outputs(params or {}):
+        return prefix, suffix
+    return f"{prefix}keras.tree.flatten(", f"{suffix})"
 
 
 def targets(outputs: Sequence[str], listed: bool = False) -> str:

@@ -9,7 +9,7 @@ from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested, precision, shared, userblocks
 from .blocks import helper_call, helper_sources, kinds_in
-from .emit import INDENT, Module, call_suffix, constructor, targets
+from .emit import INDENT, Module, call_suffix, constructor, flat_call, targets
 from .literals import LINE_LIMIT, Code, call, literal
 from .plan import Plan, Step
 from .runs import Run, find_runs
@@ -36,6 +36,7 @@ def step_line(step: Step, indent: str = INDENT, plan: Plan | None = None) -> str
         kwargs = {k: v for k, v in step.kwargs.items() if k != "trainable"}
         return helper_call(step.spec.kind, step.inputs[0], kwargs, step.name, indent, prefix)
     suffix = "" if step.spec.min_inputs == 0 else call_suffix(step.spec, step.inputs, step.params)
+    prefix, suffix = flat_call(step.spec, step.params, prefix, suffix)
     return constructor(step.spec, step.kwargs, step.name, indent, prefix, suffix, step.params)
 
 

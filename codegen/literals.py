@@ -122,9 +122,10 @@ def _keyword_wrapped(part: str, indent: str) -> str:
 
 
 # A list or dict of variable names (`[a, b]`, `{'y': a, 'z': b}`), as io and merges pass
-# tensors: the items split at ", " since neither names nor these keys hold a comma.
-_NAMES = re.compile(r"([\[{])((?:'[^',\\]*': )?[A-Za-z_]\w*(?:, (?:'[^',\\]*': )?[A-Za-z_]\w*)+)"
-                    r"([\]}])")
+# tensors, or of lists of names (a stack of cells' `initial_state=[[h0, c0], s1]`): the
+# items are found again by `_ITEM`, since neither names nor these keys hold a comma.
+_ITEM = r"(?:'[^',\\]*': )?(?:[A-Za-z_]\w*|\[[A-Za-z_]\w*(?:, [A-Za-z_]\w*)*\])"
+_NAMES = re.compile(r"([\[{])(" + _ITEM + r"(?:, " + _ITEM + r")+)([\]}])")
 
 
 def wrap_name_lists(source: str) -> str:
@@ -177,7 +178,7 @@ def _names_wrapped(line: str) -> str:
         return _call_wrapped(line)
     match = found[-1]
     indent = line[:len(line) - len(line.lstrip())]
-    items = "".join(f"{indent}{INDENT}{item},\n" for item in match.group(2).split(", "))
+    items = "".join(f"{indent}{INDENT}{item},\n" for item in re.findall(_ITEM, match.group(2)))
     return (f"{line[:match.start()]}{match.group(1)}\n{items}{indent}{match.group(3)}"
             f"{line[match.end():]}")
 

@@ -13,9 +13,10 @@ holds it: a relative one is read from the folder the script runs in.
 from __future__ import annotations
 
 from kerascanvas.graph.document import Document
-from kerascanvas.graph.initial_weights import active_source
+from kerascanvas.graph.initial_weights import active_source, layer_paths
 
 from .emit import Module
+from .literals import call as call_text
 from .literals import literal
 
 BUILD_LINE = "    model = build_model()\n"
@@ -37,20 +38,37 @@ def _layer_shapes(layer):
     return [tuple(w.shape) for w in layer.weights]
 
 
-def load_matching_weights(model, path):
+def _saved_path(name, paths):
+    """The path in the saved model of the layer `name`: its entry in `paths`, else that of
+    the longest key ending in '/' it is under, else `name` itself."""
+    if name in paths:
+        return paths[name]
+    probe = name + '/'
+    under = [key for key in paths if key.endswith('/') and probe.startswith(key)]
+    if not under:
+        return name
+    key = max(under, key=len)
+    return (paths[key] + probe[len(key):])[:-1]
+
+
+def load_matching_weights(model, path, paths=None):
     """Give each layer of `model` the weights of the layer with the same name (and the
     same variable shapes) in the model saved at `path`; the others keep fresh weights.
-    A .weights.h5 file names no layers: Keras matches those by position instead. A file
-    of which no layer fits stops the script, naming a layer and the shapes on each side."""
+    `paths` maps a layer's path to its path in the saved model where they differ (the
+    layers of a nested model the import inlined). A .weights.h5 file names no layers:
+    Keras matches those by position instead. A file of which no layer fits stops the
+    script, naming a layer and the shapes on each side."""
     ours = weight_layers(model)
     if path.endswith('.weights.h5'):
         loaded, theirs = _load_by_position(model, path, ours), _h5_layer_shapes(path)
     else:
         saved = weight_layers(keras.saving.load_model(path, safe_mode=True, compile=False))
         theirs = {name: _layer_shapes(layer) for name, layer in saved.items()}
-        loaded = [name for name, layer in ours.items() if theirs.get(name) == _layer_shapes(layer)]
+        found = {name: _saved_path(name, paths or {}) for name in ours}
+        loaded = [name for name, layer in ours.items()
+                  if theirs.get(found[name]) == _layer_shapes(layer)]
         for name in loaded:
-            ours[name].set_weights(saved[name].get_weights())
+            ours[name].set_weights(saved[found[name]].get_weights())
     fresh = [name for name in ours if name not in loaded]
     if fresh and not loaded:  # almost surely the wrong file: never a silent fresh start
         raise SystemExit(_no_fit_message(path, ours, theirs))
@@ -113,7 +131,9 @@ def with_initial_weights(module: Module, doc: Document) -> Module:
     source = active_source(doc)
     if source is None:
         return module
-    call = f"    load_matching_weights(model, {literal(source)})\n"
+    paths = layer_paths(doc)
+    call = call_text("load_matching_weights", ["model", literal(source)],
+                     {"paths": paths} if paths else {}, "    ") + "\n"
     blocks = list(module.blocks)
     for i, block in enumerate(blocks):
         if block.startswith("def main(") and BUILD_LINE in block:

@@ -26,7 +26,7 @@ from kerascanvas.graph.spec import APPLICATION, USER_BLOCK, LayerSpec, get_spec
 from kerascanvas.graph.userblocks import returns_list
 
 from . import application, nested
-from .emit import call_suffix, constructor, pack, targets
+from .emit import call_suffix, constructor, flat_call, pack, targets
 from .naming import Namer
 
 
@@ -115,7 +115,8 @@ def call_line(layer: SharedLayer, step, indent: str, callee: str, eager: bool = 
         else call_suffix(layer.spec, step.inputs, _this_call(layer, step))
     if layer.listed and eager:
         return f"{indent}{targets(step.outputs, True)}keras.tree.flatten({callee}{suffix})"
-    return f"{indent}{targets(step.outputs, layer.listed)}{callee}{suffix}"
+    head, tail = flat_call(layer.spec, _this_call(layer, step), "", suffix)
+    return f"{indent}{targets(step.outputs, layer.listed)}{head}{callee}{tail}"
 
 
 def _this_call(layer: SharedLayer, step) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from kerascanvas.graph.spec import GENERIC, USER_BLOCK
 from kerascanvas.graph.userblocks import returns_list
 
 from . import application, generic, nested, operations, shared
-from .emit import INDENT, Module, call_suffix, constructor, pack, targets
+from .emit import INDENT, Module, call_suffix, constructor, flat_call, pack, targets
 from .errors import CodegenError
 from .functional import (
     block_helper_sources,
@@ -53,8 +53,9 @@ class _Writer:
         self.init.append(constructor(spec, kwargs, name, INDENT * 2, f"self.{attr} = ",
                                      params=params))
         self.training |= spec.kind == GENERIC and generic.recorded_training(params or {})
-        self.body.append(f"{INDENT * 2}{', '.join(outputs)} = "
-                         f"self.{attr}{call_suffix(spec, sources, params, 'training')}")
+        head, tail = flat_call(spec, params, f"{INDENT * 2}{', '.join(outputs)} = ",
+                               call_suffix(spec, sources, params, "training"))
+        self.body.append(f"{head}self.{attr}{tail}")
 
     def shared_call(self, layer: shared.SharedLayer, step: Step) -> None:
         """One attribute per shared layer, called in call() at each use."""

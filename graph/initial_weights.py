@@ -6,10 +6,14 @@ Importing a `.keras` archive sets it: `source` is the archive (or a `.weights.h5
 relative to the project's folder in the file (absolute in a loaded document, so a copy
 written anywhere, for a run or an export, still finds it), `sha256` the file's digest
 when it was chosen, so a changed file is noticed, and `enabled` false keeps the section
-but starts from fresh weights. Building the model for a run, an export or a search
-loads the weights of each layer whose name and variable shapes match, at every depth of
-nested models (`runtime.initial_weights`; the layers counted before a build:
-`graph.weight_paths`); the generated training script does the same. Pure: no Qt, no keras.
+but starts from fresh weights. `paths` (optional) maps a layer's path in the model to
+its path in the archive where the two differ: the import writes it for the layers of a
+nested model it inlined (`{"dense_1": "base/dense"}`), and a key ending in `/` maps
+every path under it (a nested model named otherwise: `{"base_1/": "outer/base/"}`).
+Building the model for a run, an export or a search loads the weights of each layer
+whose name and variable shapes match, at every depth of nested models
+(`runtime.initial_weights`; the layers counted before a build: `graph.weight_paths`);
+the generated training script does the same. Pure: no Qt, no keras.
 
 >>> from kerascanvas.graph.document import Document
 >>> doc = Document()
@@ -32,7 +36,7 @@ from .errors import ProjectFileError
 SUFFIXES = (".keras", ".weights.h5")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 SCHEMA: dict[str, Any] = {}  # any value: `read_section` checks it field by field
-_FIELDS = ("source", "sha256", "enabled")
+_FIELDS = ("source", "sha256", "enabled", "paths")
 TURN_OFF = ("turn the initial weights off: Model properties, \"enabled\": false in the "
             "project's weights section, or --no-initial-weights for one command")
 
@@ -58,7 +62,60 @@ def read_section(doc, section: Any) -> None:
     if not isinstance(enabled, bool):
         raise ProjectFileError(f"expected true or false, received {enabled!r}",
                                field="weights.enabled")
+    problem = paths_problem(section.get("paths", {}))
+    if problem:
+        raise ProjectFileError(problem, field="weights.paths")
     doc.weights = {key: section[key] for key in _FIELDS if key in section}
+
+
+def paths_problem(paths: Any) -> str | None:
+    """Why `paths` is no map of layer paths to archive paths, or None."""
+    if not isinstance(paths, dict):
+        return f"expected an object of layer paths, received {type(paths).__name__}"
+    for key, value in paths.items():
+        if not (key and isinstance(value, str) and value
+                and key.endswith("/") == value.endswith("/")):
+            return (f"expected a non-empty archive path for layer {key!r}, ending in '/' "
+                    f"where the layer path does, received {value!r}")
+    return None
+
+
+def archive_path(path: str, paths: dict[str, str]) -> str:
+    """The path in the archive of the model's layer `path`, by the section's `paths`:
+    the entry of `path`, else that of the longest key ending in `/` that `path` is under
+    (the key alone names a nested model: `base_1` under `base_1/`), else `path` itself.
+
+    >>> archive_path("base_1/dense", {"base_1/": "outer/base/"})
+    'outer/base/dense'
+    >>> archive_path("base_1", {"base_1/": "outer/base/"}), archive_path("head", {})
+    ('outer/base', 'head')
+    """
+    if path in paths:
+        return paths[path]
+    probe = f"{path}/"
+    under = [key for key in paths if key.endswith("/") and probe.startswith(key)]
+    if not under:
+        return path
+    key = max(under, key=len)
+    return (paths[key] + probe[len(key):])[:-1]
+
+
+def layer_paths(doc) -> dict[str, str]:
+    """The section's `paths` ({} without one)."""
+    return dict((getattr(doc, "weights", None) or {}).get("paths") or {})
+
+
+def chosen_section(doc, path: str | os.PathLike,
+                   current: str | os.PathLike | None) -> dict[str, Any]:
+    """The section for the file chosen at `path`: `section_for`, keeping the `paths` of
+    `doc`'s section when `path` is its file again (`current`, resolved against the
+    project's folder), whose new contents are accepted."""
+    section = section_for(path)
+    paths = layer_paths(doc)
+    if paths and current is not None and Path(current).expanduser().resolve() == Path(
+            section["source"]):
+        section["paths"] = paths
+    return section
 
 
 def source_problem(source: Any) -> str | None:

@@ -59,6 +59,10 @@ class LayerSpec:
         keyword_ports: input ports a param adds after `max_inputs`, given to the call as
             one list keyword (see `KeywordPorts`); `max_ports`, `min_ports` and
             `port_name` count and name them for a node's params.
+        nested_outputs: (params) -> whether the layer's call gives its outputs as nested
+            lists (an RNN over a stack of cells, with return_state: a list of states per
+            cell); the build and the generated code flatten them onto the output ports,
+            in Keras' flat order. None: the outputs are never nested.
     """
 
     kind: str
@@ -83,6 +87,7 @@ class LayerSpec:
     call_params: tuple[str, ...] = ()
     freezable: bool = True
     keyword_ports: KeywordPorts | None = None
+    nested_outputs: Callable[[Mapping[str, Any]], bool] | None = None
 
     @property
     def is_block(self) -> bool:
@@ -96,6 +101,22 @@ class LayerSpec:
     def is_composite(self) -> bool:
         """Whether a node of this kind stands for more than one Keras layer."""
         return self.composite or self.is_block
+
+    def nests_outputs(self, params: Mapping[str, Any]) -> bool:
+        """Whether a call with these (raw or resolved) params gives nested outputs (see
+        `nested_outputs`); unreadable params read as no.
+
+        >>> from kerascanvas.graph.spec import get_spec
+        >>> cells = [{"kind": "LSTMCell", "params": {"units": 2}}] * 2
+        >>> get_spec("RNN").nests_outputs({"cell": cells, "return_state": True})
+        True
+        """
+        if self.nested_outputs is None:
+            return False
+        try:
+            return bool(self.nested_outputs(params))
+        except (KerasCanvasError, KeyError, TypeError, ValueError, AttributeError):
+            return False
 
     def final_activation(self, params: Mapping[str, Any]) -> str | None:
         """The activation a node applies last, or None when it is not plain to see.
@@ -161,8 +182,8 @@ class LayerSpec:
 
     def split_inputs(self, items: list, params: Mapping[str, Any]) -> tuple[list, dict]:
         """(positional inputs, call keywords) of a call on port-ordered `items`: the
-        keyword ports' items go, as one list (one bare item for a `single` port), to
-        their keyword.
+        keyword ports' items go, as one list (one bare item for a `single` port, nested
+        lists where the layer reads them so), to their keyword.
 
         >>> from kerascanvas.graph.spec import get_spec
         >>> get_spec("LSTM").split_inputs(["x", "h", "c"], {"units": 4, "initial_state": True})
@@ -172,7 +193,8 @@ class LayerSpec:
         if not extra or self.max_inputs is None:
             return list(items), {}
         ports = self.keyword_ports
-        return list(items[:self.max_inputs]), {ports.param: ports.keyword(items[-extra:])}
+        return list(items[:self.max_inputs]), {ports.param: ports.keyword(items[-extra:],
+                                                                         params)}
 
     def initial_params(self) -> dict[str, Any]:
         """Params a freshly placed node stores: the required ones and `start`."""

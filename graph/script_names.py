@@ -28,7 +28,7 @@ make_optimizer make_callbacks TensorBoardLogger class_weights packed label_form 
 random_input random_labels synthetic_data single_pair sklearn_data pick npz_data csv_columns
 csv_column csv_numbers csv_features csv_not_a_number csv_labels csv_data input_ranks one_hot
 load_data check_save_path split_validation faster_step main
-weight_layers load_matching_weights _layer_shapes _load_by_position _h5_layer_shapes
+weight_layers load_matching_weights _saved_path _layer_shapes _load_by_position _h5_layer_shapes
 _no_fit_message compile_for_phase unfreeze join_process_group rank_loader split_batch rows
 train_step global_results average_moving_statistics evaluate
 """.split())

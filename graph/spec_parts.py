@@ -68,6 +68,9 @@ class KeywordPorts:
             port, for a call that leaves optional ones out (MultiHeadAttention's key is
             its value): the keyword ports come after all own ports, so an importer
             wires the defaults there. None: a call must give them all.
+        group: (resolved params, the ports' items) -> the keyword's value where the layer
+            reads it nested (a stack of cells takes one list of states per LSTMCell:
+            `[[h0, c0], s1]`). None: the flat list.
     """
 
     param: str
@@ -75,7 +78,13 @@ class KeywordPorts:
     resize: Callable[[Mapping[str, Any], list, int], tuple[str, Any] | None] | None = None
     single: bool = False
     fill: Callable[[list], list] | None = None
+    group: Callable[[Mapping[str, Any], list], list] | None = None
 
-    def keyword(self, items: list) -> Any:
-        """The call keyword's value for the ports' items: the list, or the single item."""
-        return items[0] if self.single else list(items)
+    def keyword(self, items: list, params: Mapping[str, Any] | None = None) -> Any:
+        """The call keyword's value for the ports' items: the list (nested as `group`
+        gives it for the resolved `params`), or the single item."""
+        if self.single:
+            return items[0]
+        if self.group is not None and params is not None:
+            return self.group(params, list(items))
+        return list(items)

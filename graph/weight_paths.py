@@ -29,6 +29,7 @@ from . import nested
 from .block_expansion import trace_block
 from .document import Document
 from .errors import KerasCanvasError
+from .initial_weights import archive_path
 from .layers import shared
 from .node_result import spec_of
 from .spec import APPLICATION, INPUT, USER_BLOCK
@@ -99,9 +100,11 @@ def _config_paths(config: Any, prefix: str) -> Iterator[str]:
             yield path
 
 
-def matching(ours: list[str], theirs: list[str]) -> list[str]:
+def matching(ours: list[str], theirs: list[str],
+             paths: dict[str, str] | None = None) -> list[str]:
     """Those of `ours` found in `theirs` (a keras.applications base of ours matches the
-    file's layers under its name)."""
+    file's layers under its name), each looked up at its archive path where the weights
+    section's `paths` gives one (`initial_weights.archive_path`)."""
     held = set(theirs)
     held |= {path.rsplit("/", i)[0] for path in theirs for i in range(1, path.count("/") + 1)}
-    return [path for path in ours if path in held]
+    return [path for path in ours if archive_path(path, paths or {}) in held]

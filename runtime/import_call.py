@@ -216,13 +216,16 @@ def keyword_ports(spec: LayerSpec, template: dict, tensors: list) -> tuple[dict,
     the tensors numbered as it now uses them, the param that switches those ports on) of
     one call: `lstm(x, initial_state=[h, c])` reads as `lstm(x, h, c)` with
     initial_state=True. One bare tensor counts as a list of one, as Keras reads it
-    (`gru(x, initial_state=h)`). A keyword that is no list of tensors is left in place
+    (`gru(x, initial_state=h)`), and nested lists read flat, in order (a stack of cells'
+    `[[h0, c0], s1]`). A keyword that is no list of tensors is left in place
     (the call then maps to a KerasLayer). A `single` port's keyword comes after all the
     kind's own ports: `mha(q, v, attention_mask=m)` reads as `mha(q, v, v, m)`."""
     ports = spec.keyword_ports
     kwargs = dict(template.get("kwargs", {}))
     value = kwargs.get(ports.param) if ports else None
     value = [value] if isinstance(value, dict) else value
+    if isinstance(value, list) and not ports.single:  # a stack's states, a list per cell
+        value = _flat(value)
     if not (isinstance(value, list) and value
             and all(isinstance(v, dict) and set(v) == {PLACEHOLDER} for v in value)):
         return template, tensors, {}
@@ -236,6 +239,12 @@ def keyword_ports(spec: LayerSpec, template: dict, tensors: list) -> tuple[dict,
         args = [*args, *value]
     rest = {"args": args, **({"kwargs": kwargs} if kwargs else {})}
     return rest, tensors, {ports.param: True}
+
+
+def _flat(value: list) -> list:
+    """A nested list flattened, in order (`[[h0, c0], s1]` -> `[h0, c0, s1]`)."""
+    return [leaf for item in value
+            for leaf in (_flat(item) if isinstance(item, list) else [item])]
 
 
 def _own_ports(spec: LayerSpec, args: list, kwargs: dict, tensors: list, value: list):

@@ -35,6 +35,9 @@ class ImportReport:
     doc: Document
     generic: dict[str, str] = field(default_factory=dict)  # node name -> why
     notes: list[str] = field(default_factory=list)  # choices the import made, for the user
+    # a layer's path in the document -> its path in the model where they differ (the layers
+    # of an inlined nested model): the weights section's `paths` (graph.initial_weights)
+    weight_paths: dict[str, str] = field(default_factory=dict)
 
 
 class Walker:
@@ -49,6 +52,7 @@ class Walker:
         self.owners: dict[int, str] = {}  # id(layer) -> the node of its first call
         # ids of the graph nodes (layer calls) of the imported model, at every depth
         self.live: frozenset[int] = frozenset()
+        self.prefix = ""  # the path of names of the inlined models being walked ("base/")
 
     def add_inputs(self, model) -> None:
         keras = import_keras()
@@ -90,6 +94,8 @@ class Walker:
         if nth == 0:
             new = self.doc.add_node(call.kind, name, call.params)
             self.owners[id(op)] = new.id
+            if getattr(op, "weights", None):  # the layers the weights section matches
+                self._keep_path(name, op.name)
         else:  # the same layer object again: one node owns it, this one calls it
             new = self.doc.add_node(SHARED_CALL, name, self._shared(op, call, node, name))
             why = None
@@ -130,6 +136,7 @@ class Walker:
         if params is None or len(argument_tensors(node)) != 1:
             return False
         new = self.doc.add_node(APPLICATION, self._name(node.operation.name), params)
+        self._keep_path(f"{new.name}/", f"{node.operation.name}/")
         self._connect_call(node, new.id)
         self.owners[id(node.operation)] = new.id  # a further call shares it
         self.calls[id(node.operation)] = 1
@@ -142,8 +149,12 @@ class Walker:
         if made is None:
             self.report.notes.append(f"nested model {node.operation.name!r} was inlined: {why}")
             return False
-        block, params = made
-        new = self.doc.add_node(USER_BLOCK, self._name(node.operation.name), params)
+        block, params, inner_paths = made
+        model = node.operation.name
+        new = self.doc.add_node(USER_BLOCK, self._name(model), params)
+        self._keep_path(f"{new.name}/", f"{model}/")
+        for mine, theirs in inner_paths.items():
+            self._keep_path(f"{new.name}/{mine}", f"{model}/{theirs}")
         self._connect_call(node, new.id)
         self.owners[id(node.operation)] = new.id
         self.calls[id(node.operation)] = 1
@@ -181,9 +192,19 @@ class Walker:
                                    f"{len(inner.inputs)} inputs, received {len(outer)}")
         for mine, theirs in zip(inner.inputs, outer, strict=True):
             self.refs[id(mine)] = self._ref(theirs, node.operation.name)
-        self.walk(inner)
+        outside, self.prefix = self.prefix, f"{self.prefix}{node.operation.name}/"
+        try:
+            self.walk(inner)
+        finally:
+            self.prefix = outside
         for mine, theirs in zip(inner.outputs, node.outputs, strict=True):
             self.refs[id(theirs)] = self.refs[id(mine)]
+
+    def _keep_path(self, path: str, name: str) -> None:
+        """Note the model's path of the layer (or nested model, ending in `/`) `name` walked
+        now, when the document's `path` for it differs (`ImportReport.weight_paths`)."""
+        if path != f"{self.prefix}{name}":
+            self.report.weight_paths[path] = f"{self.prefix}{name}"
 
     def output(self, tensor) -> str:
         """The `Document.outputs` entry of a model output: the port of the node that makes
@@ -202,10 +223,10 @@ class Walker:
 
 
 def _nested_block(node, blocks: dict, report: ImportReport, custom: dict,
-                  live: frozenset[int]) -> tuple[tuple[str, dict] | None, str]:
-    """((block name, instance params), "") for a nested model's first call, its definition
-    added to `blocks` (with those of the models nested in it) and its generic layers and
-    notes to `report`; or (None, why not)."""
+                  live: frozenset[int]) -> tuple[tuple[str, dict, dict] | None, str]:
+    """((block name, instance params, weight paths inside it), "") for a nested model's
+    first call, its definition added to `blocks` (with those of the models nested in it)
+    and its generic layers and notes to `report`; or (None, why not)."""
     model = node.operation
     extra = given_keywords(node)
     if extra:
@@ -232,7 +253,7 @@ def _nested_block(node, blocks: dict, report: ImportReport, custom: dict,
     report.notes += inner.report.notes
     name = import_nested.block_name(model.name, blocks)
     blocks[name] = definition
-    return (name, import_nested.instance_params(name, model)), ""
+    return (name, import_nested.instance_params(name, model), inner.report.weight_paths), ""
 
 
 def _call_index(node) -> int:

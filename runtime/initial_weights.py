@@ -2,10 +2,12 @@
 
 A project whose `weights` section (`graph.initial_weights`) names a file starts its
 model from those weights: each layer (at any depth of nested models, named by its path
-of names) whose name and variable shapes match a layer of the file's model gets its
-weights; a layer renamed, reshaped or new keeps the fresh ones. The archive is loaded
-with Keras' safe mode (nothing in it is executed). A `.weights.h5` file has no layer
-names: Keras matches its layers by position and class, skipping those that differ.
+of names; the section's `paths` give the archive's path of a layer whose path differs
+there, as those of a nested model the import inlined) whose name and variable shapes
+match a layer of the file's model gets its weights; a layer renamed, reshaped or new
+keeps the fresh ones. The archive is loaded with Keras' safe mode (nothing in it is
+executed). A `.weights.h5` file has no layer names: Keras matches its layers by position
+and class, skipping those that differ.
 
 The generated training script does the same with its `load_matching_weights` helper
 (`codegen.script_weights`), so the exported script trains what the app trains.
@@ -61,13 +63,15 @@ def _shapes(layer) -> list[tuple]:
     return [tuple(w.shape) for w in layer.weights]
 
 
-def copy_matching(model, source_model, source: str) -> Loaded:
+def copy_matching(model, source_model, source: str,
+                  paths: dict[str, str] | None = None) -> Loaded:
     """Copy into `model` the weights of each layer of `source_model` with the same path
-    and variable shapes."""
+    (or the archive path `paths` gives it: `graph.initial_weights.archive_path`) and
+    variable shapes."""
     theirs = weight_layers(source_model)
     report = Loaded(source, held=list(theirs))
     for path, layer in weight_layers(model).items():
-        other = theirs.get(path)
+        other = theirs.get(section.archive_path(path, paths or {}))
         if other is not None and _shapes(other) == _shapes(layer):
             layer.set_weights(other.get_weights())
             report.loaded.append(path)
@@ -98,8 +102,9 @@ def _every_layer(model):
         yield from _every_layer(layer)
 
 
-def load_matching(model, path: str) -> Loaded:
-    """Load the matching weights of the file `path` into `model`."""
+def load_matching(model, path: str, paths: dict[str, str] | None = None) -> Loaded:
+    """Load the matching weights of the file `path` into `model` (`paths`: see
+    `copy_matching`; a `.weights.h5` file is matched by position)."""
     keras = import_keras()
     if str(path).lower().endswith(".weights.h5"):
         return _load_by_position(model, path)
@@ -109,7 +114,7 @@ def load_matching(model, path: str) -> Loaded:
     except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad archive
         raise InitialWeightsError(f"weights.source: cannot load {path!r} in safe mode: "
                                   f"{type(exc).__name__}: {str(exc)[:300]}") from None
-    return copy_matching(model, source_model, path)
+    return copy_matching(model, source_model, path, paths)
 
 
 def _load_by_position(model, path: str) -> Loaded:
@@ -145,7 +150,7 @@ def apply(model, doc) -> Loaded | None:
     if problem:
         raise InitialWeightsError(problem)
     path = str(Path(source).expanduser())
-    report = load_matching(model, path)
+    report = load_matching(model, path, section.layer_paths(doc))
     if report.fresh and not report.loaded:
         raise InitialWeightsError(no_match_message(report))
     return report

@@ -103,7 +103,9 @@ def make_input(node: Node):
 
 def call_layer(spec: LayerSpec, layer, tensors: list,
                params: Mapping[str, Any] | None = None) -> list:
-    """Call a layer the way generated code does, and return its outputs as a list.
+    """Call a layer the way generated code does, and return its outputs as a flat list,
+    in the order Keras numbers them (an RNN over a stack of cells gives a list of states
+    per cell).
 
     Merges take one list; other kinds (MultiHeadAttention: query, value[, key])
     take their inputs positionally, and the tensors of keyword ports as one list
@@ -121,7 +123,7 @@ def call_layer(spec: LayerSpec, layer, tensors: list,
         positional, listed = spec.split_inputs(list(tensors), params or {})
         check_constants(spec, layer, positional, listed, params or {})
         out = layer(*positional, **spec.call_kwargs(params or {}), **listed)
-    return list(out) if isinstance(out, list | tuple) else [out]
+    return import_keras().tree.flatten(out)
 
 
 def check_constants(spec: LayerSpec, layer, positional: list, listed: dict,

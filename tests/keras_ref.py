@@ -118,7 +118,7 @@ def keras_output(spec: LayerSpec, params: dict, input_shapes,
         return [_shape_of(t)], (0, 0)
     tensors = [keras.Input(batch_shape=tuple(s)) for s in input_shapes]
     layer, out = keras_verdict_call(spec, params, tensors)
-    outs = out if isinstance(out, list | tuple) else [out]
+    outs = keras.tree.flatten(out)  # a stack of cells' states come nested, a list per cell
     if as_model:
         keras.Model(tensors, list(outs))
     trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)

@@ -44,7 +44,7 @@ def match_text(project) -> str:
     if path.name.endswith(".weights.h5"):
         return "(layers matched by position)"
     ours = weight_paths.model_paths(project.doc, analysis=project.analysis)
-    found = weight_paths.matching(ours, _paths(path))
+    found = weight_paths.matching(ours, _paths(path), iw.layer_paths(project.doc))
     return f"({len(found)} of {len(ours)} layers match by name)"
 
 
@@ -118,7 +118,7 @@ class WeightsRows(QtCore.QObject):
         if problem:
             QtWidgets.QMessageBox.warning(self.choose, "Initial weights", problem)
             return
-        section = iw.section_for(path)
+        section = iw.chosen_section(self.project.doc, path, source_path(self.project))
         self.project.push(cmd.SetInitialWeights(
             self.project.doc, section, f"Start from the weights of {Path(path).name}"))
         self.refresh()

@@ -200,4 +200,6 @@ register(LayerSpec(
     min_inputs=1,
     max_inputs=None,
     outputs=lambda params: params.get("outputs") or 1,
+    # a class may return its outputs nested: the code flattens them, as Keras numbers them
+    nested_outputs=lambda params: (params.get("outputs") or 1) > 1,
 ))

@@ -238,6 +238,9 @@ register(LayerSpec(
     min_inputs=1,
     max_inputs=None,
     outputs=_generic_outputs,
+    # a layer of several outputs may give them nested (an RNN over a stack of cells): the
+    # code flattens them, as Keras numbers them
+    nested_outputs=lambda params: _generic_outputs(params) > 1,
     check=_locate_check,
     samples=(Sample({"class_name": "Identity",
                      "output_shapes": [{"inputs": [[None, 5]], "outputs": [[None, 5]]}]},

@@ -132,11 +132,26 @@ def state_names(cell: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(f"{s} {i}" for i, states in enumerate(names) for s in states)
 
 
-def nested_states(cell: Mapping[str, Any]) -> bool:
-    """Whether Keras gives the states as nested lists: a stack holding a cell with more
-    than one state (an LSTMCell's [h, c] stays a list within the stack's states)."""
-    return cell["kind"] == STACK and any(len(STATES[_LAYER_OF[c["kind"]]]) > 1
-                                         for c in cell_list(cell))
+def grouped_states(cell: Mapping[str, Any], items: list) -> list:
+    """The states `items` (flat, in Keras' order) as the cell's call reads them: a flat
+    list for one cell; for a stack one entry per cell, a list for a cell of several
+    states (an LSTMCell's `[h, c]`), the bare item for a cell of one.
+
+    >>> stack = {"kind": STACK, "params": {"cells": [
+    ...     {"kind": "LSTMCell", "params": {"units": 2}},
+    ...     {"kind": "GRUCell", "params": {"units": 3}}]}}
+    >>> grouped_states(stack, ["h0", "c0", "s1"])
+    [['h0', 'c0'], 's1']
+    """
+    if cell["kind"] != STACK:
+        return list(items)
+    groups, start = [], 0
+    for one in cell_list(cell):
+        count = len(STATES[_LAYER_OF[one["kind"]]])
+        part = list(items[start:start + count])
+        groups.append(part if count > 1 else part[0])
+        start += count
+    return groups
 
 
 def cell_count(cell: Mapping[str, Any], features: int) -> tuple[int, int]:

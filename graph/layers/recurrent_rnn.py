@@ -7,9 +7,10 @@ With return_state the final states follow the output on more ports, in Keras' or
 (h then c for an LSTMCell, a stack's cells lowest first); with initial_state the layer
 starts from states given on more input ports.
 
-A stack that holds an LSTMCell gives its states nested (`[h, c]` within the list of the
-stack's states), which one tensor per port cannot carry: such an RNN must keep
-return_state and initial_state off.
+A stack gives its states nested, a list per cell (`[[h0, c0], s1]`), and takes its
+initial states so: the ports stay one tensor each, in Keras' flat order, and the build
+and the generated code flatten the outputs (`nested_outputs`) and group the initial
+states (`grouped_states`).
 
 >>> from ..spec import get_spec
 >>> spec = get_spec("RNN")
@@ -29,8 +30,9 @@ from ..spec import KeywordPorts, LayerSpec, Sample, register
 from .recurrent import sequence_flags, sequence_output
 from .recurrent_cells import (
     RNN_CELL,
+    STACK,
     cell_count,
-    nested_states,
+    grouped_states,
     output_units,
     resized,
     state_names,
@@ -75,14 +77,13 @@ def _outputs(params) -> int:
     return 1 + len(state_units(params["cell"])) if params["return_state"] else 1
 
 
-def _check(params) -> str | None:
-    on = [name for name in ("return_state", PARAM) if params[name]]
-    if on and nested_states(params["cell"]):
-        return (f"RNN: a StackedRNNCells holding an LSTMCell gives that cell's states as a "
-                f"nested list [h, c], which the node's ports (one tensor each) cannot carry; "
-                f"turn {' and '.join(on)} off, or use LSTM layers one above the other. "
-                f"Received: {', '.join(f'{name}=True' for name in on)}")
-    return None
+def _group(params: Mapping[str, Any], items: list) -> list:
+    return grouped_states(_cell(params), items)
+
+
+def nests_states(params: Mapping[str, Any]) -> bool:
+    """Whether the call gives nested outputs: a stack's states, a list per cell."""
+    return bool(params.get("return_state")) and _cell(params)["kind"] == STACK
 
 
 def _stack(*cells: tuple[str, int]) -> list[dict]:
@@ -114,6 +115,10 @@ def _samples() -> tuple[Sample, ...]:
                ((2, 5, 3), (2, 3), (2, 4))),
         Sample({"cell": gru_rnn, "initial_state": True}, ((2, 5, 3), (2, 4), (2, 3))),
         Sample({"cell": lstm, "initial_state": True}, ((None, 5, 3), (None, 8), (None, 8, 1))),
+        Sample({"cell": _stack(("LSTMCell", 3), ("GRUCell", 4)), "return_state": True,
+                "return_sequences": True}, ((None, 5, 2),)),
+        Sample({"cell": _stack(("LSTMCell", 3), ("LSTMCell", 2)), "initial_state": True,
+                "return_state": True}, ((None, 5, 2), (None, 3), (None, 3), (None, 2), (None, 2))),
     )
 
 
@@ -125,7 +130,7 @@ register(LayerSpec(
     shape=_shape,
     count=_count,
     outputs=_outputs,
-    check=_check,
-    keyword_ports=KeywordPorts(PARAM, _port_names, _resize),
+    nested_outputs=nests_states,
+    keyword_ports=KeywordPorts(PARAM, _port_names, _resize, group=_group),
     samples=_samples(),
 ))

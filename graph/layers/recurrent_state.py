@@ -104,7 +104,19 @@ def _bidirectional_resize(params: Mapping[str, Any], inputs: list[Shape], port: 
     return "layer", layer
 
 
-BIDIRECTIONAL_PORTS = KeywordPorts(PARAM, _bidirectional_names, _bidirectional_resize)
+def _bidirectional_group(params: Mapping[str, Any], items: list) -> list:
+    """The forward then the backward states, each half as the inner layer reads its own
+    (a stack of cells: a list per LSTMCell)."""
+    spec, inner = _inner(params)
+    group = spec.keyword_ports.group if spec.keyword_ports else None
+    half = len(items) // 2
+    if group is None:
+        return list(items)
+    return [*group(inner, items[:half]), *group(inner, items[half:])]
+
+
+BIDIRECTIONAL_PORTS = KeywordPorts(PARAM, _bidirectional_names, _bidirectional_resize,
+                                   group=_bidirectional_group)
 
 
 def check_states(kind: str, params: Mapping[str, Any], inputs: list[Shape],

@@ -54,6 +54,12 @@ def bidirectional_outputs(params) -> int:
     return (2 if params["merge_mode"] is None else 1) + 2 * states
 
 
+def bidirectional_nests(params) -> bool:
+    """Whether the call gives nested outputs: those of its inner layer (an RNN's stack)."""
+    spec, inner_params = inner(params)
+    return spec.nests_outputs(inner_params)
+
+
 def bidirectional_check(params) -> str | None:
     spec, inner_params = inner(params)
     if inner_params["go_backwards"]:

@@ -60,6 +60,7 @@ from .wrapper_rules import (
     KERNEL_LAST,
     bidirectional_check,
     bidirectional_count,
+    bidirectional_nests,
     bidirectional_outputs,
     bidirectional_shape,
     chain,
@@ -91,6 +92,7 @@ register(LayerSpec(
     count=bidirectional_count,
     check=bidirectional_check,
     outputs=bidirectional_outputs,
+    nested_outputs=bidirectional_nests,
     unexposed=("backward_layer",),
     keyword_ports=BIDIRECTIONAL_PORTS,
     samples=(
@@ -121,6 +123,10 @@ register(LayerSpec(
         Sample({"layer": {"kind": "RNN", "params": {"cell": {
             "kind": "LSTMCell", "params": {"units": 3}}}}, "initial_state": True,
                 "merge_mode": "sum"}, ((None, 5, 2), *[(None, 3)] * 4)),
+        Sample({"layer": {"kind": "RNN", "params": {"return_state": True, "cell": [
+            {"kind": "LSTMCell", "params": {"units": 3}},
+            {"kind": "GRUCell", "params": {"units": 2}}]}}, "initial_state": True},
+               ((None, 5, 3), *[(None, 3), (None, 3), (None, 2)] * 2)),
     ),
 ))
 

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         # the window lays a file without any out with the sizes its nodes are drawn at
         # (an export image too), so the wires of a column run straight.
         report.doc.ui.pop("positions", None)
-        report.doc.weights = archive_weights(args.model)
+        report.doc.weights = archive_weights(args.model, report.weight_paths)
         report.notes += compiled_training(report.doc, config)
         save(report.doc, Path(args.output))
     except OSError as exc:
@@ -143,9 +143,10 @@ def compiled_training(doc, config: dict) -> list[str]:
     return notes
 
 
-def archive_weights(path: str) -> dict:
+def archive_weights(path: str, paths: dict[str, str] | None = None) -> dict:
     """The `weights` section for an imported `.keras` archive holding weights ({} for a
-    model JSON or an archive without them)."""
+    model JSON or an archive without them), with the archive `paths` of the layers whose
+    path differs in the project (those of an inlined nested model)."""
     import zipfile
 
     from kerascanvas.graph.initial_weights import section_for
@@ -155,4 +156,5 @@ def archive_weights(path: str) -> dict:
     with zipfile.ZipFile(path) as archive:
         if "model.weights.h5" not in archive.namelist():
             return {}
-    return section_for(path)
+    section = section_for(path)
+    return {**section, "paths": dict(paths)} if paths else section

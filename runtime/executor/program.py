@@ -186,8 +186,8 @@ class Program:
                 out = self._generic(fn, ins, values)
             if len(outs) == 1:
                 values[outs[0]] = out
-            else:
-                for slot, value in zip(outs, out, strict=True):
+            else:  # flat, as the node's outputs (a stack of cells' states come nested)
+                for slot, value in zip(outs, _keras().tree.flatten(out), strict=True):
                     values[slot] = value
         results = [values[i] for i in self.outputs]
         if self.output_keys:

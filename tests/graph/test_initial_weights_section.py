@@ -18,8 +18,10 @@ def _load(weights) -> object:
     return projectfile.loads(json.dumps({**EMPTY, "weights": weights}))
 
 
-def test_section_round_trips_through_the_file():
+@pytest.mark.parametrize("paths", [None, {"dense_1": "base/dense", "base_1/": "outer/base/"}])
+def test_section_round_trips_through_the_file(paths):
     section = {"source": "models/m.keras", "sha256": DIGEST, "enabled": False}
+    section = section if paths is None else {**section, "paths": paths}
     doc = _load(section)
     assert doc.weights == section
     assert json.loads(projectfile.dumps(doc))["weights"] == section
@@ -40,6 +42,9 @@ def test_a_file_without_the_section_writes_none():
     ({"source": "m.keras", "sha256": "xyz"}, "weights.sha256", "64 lowercase hex"),
     ({"source": "m.keras", "enabled": "yes"}, "weights.enabled", "true or false"),
     ({"source": "m.keras", "from": "x"}, "weights.from", "unknown field"),
+    ({"source": "m.keras", "paths": ["d"]}, "weights.paths", "expected an object"),
+    ({"source": "m.keras", "paths": {"d": ""}}, "weights.paths", "for layer 'd'"),
+    ({"source": "m.keras", "paths": {"b/": "a/b"}}, "weights.paths", "ending in '/'"),
 ])
 def test_a_malformed_section_is_refused_naming_the_field(weights, field, words):
     with pytest.raises(ProjectFileError) as caught:
@@ -95,3 +100,27 @@ def test_save_as_in_another_folder_still_names_the_same_file(tmp_path):
     project.save(tmp_path / "b" / "deep" / "p.json")
     saved = json.loads((tmp_path / "b" / "deep" / "p.json").read_text())["weights"]
     assert saved["source"] == "../../a/m.keras"
+
+
+def test_doctests():
+    import doctest
+
+    result = doctest.testmod(initial_weights)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_an_archive_path_takes_the_exact_entry_then_the_longest_folder():
+    paths = {"m/": "outer/m/", "m/inner/": "outer/m/deep/", "m/d": "outer/m/other"}
+    assert [initial_weights.archive_path(p, paths) for p in
+            ("m/d", "m/e", "m/inner/x", "m/inner", "mx/d", "head")] == [
+        "outer/m/other", "outer/m/e", "outer/m/deep/x", "outer/m/deep", "mx/d", "head"]
+
+
+def test_choosing_the_same_file_again_keeps_its_paths(tmp_path):
+    archive, other = tmp_path / "m.keras", tmp_path / "n.keras"
+    archive.write_bytes(b"one")
+    other.write_bytes(b"two")
+    doc = _load({"source": str(archive), "paths": {"d": "base/d"}})
+    again = initial_weights.chosen_section(doc, archive, archive)
+    assert again["paths"] == {"d": "base/d"} and again["sha256"]
+    assert "paths" not in initial_weights.chosen_section(doc, other, archive)

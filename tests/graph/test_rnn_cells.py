@@ -1,5 +1,6 @@
 """RNN's cell param against Keras: each cell kind's names and defaults, the stack's state
-layout, and the refusals (a bad cell, a stack in a stack, states Keras nests)."""
+layout (flat on the ports, nested in Keras' calls), and the refusals (a bad cell, a stack
+in a stack)."""
 
 from __future__ import annotations
 
@@ -43,24 +44,28 @@ def test_cell_params_are_keras_keywords_with_keras_defaults(kind):
 @pytest.mark.parametrize("kind", ["SimpleRNNCell", "GRUCell", "LSTMCell"])
 def test_stack_weights_and_states_match_keras(kind, units):
     cells = [{"kind": kind, "params": {"units": u, "use_bias": u != 1}} for u in units]
-    params = RNN.resolve({"cell": cells, "return_state": kind != "LSTMCell"})
+    params = RNN.resolve({"cell": cells, "return_state": True})
     layer = keras_layer(RNN, params, name="probe")
     out = layer(keras.Input(batch_shape=(None, 5, 7)))
     assert RNN.count(params, [(None, 5, 7)]) == (layer.count_params(), 0)
-    if kind != "LSTMCell":
-        assert RNN.output_shapes(params, [(None, 5, 7)]) == [tuple(t.shape) for t in out]
+    flat = [tuple(t.shape) for t in keras.tree.flatten(out)]
+    assert RNN.output_shapes(params, [(None, 5, 7)]) == flat
 
 
-def test_a_stack_with_an_lstm_cell_nests_its_states_so_its_ports_are_refused():
+def test_a_stack_nests_its_states_and_the_ports_take_them_flat():
+    """Keras gives (y, [h, c], h_gru) and takes initial states so; the node's ports hold
+    one tensor each, in that flat order, and its call groups them again."""
     cells = [{"kind": "LSTMCell", "params": {"units": 3}},
              {"kind": "GRUCell", "params": {"units": 4}}]
-    params = RNN.resolve({"cell": cells})
-    out = keras_layer(RNN, {**params, "return_state": True})(keras.Input((5, 2)))
-    assert isinstance(out[1], list) and len(out[1]) == 2  # Keras: (y, [h, c], h_gru)
-    with pytest.raises(ParamError, match=r"turn return_state off.*return_state=True"):
-        RNN.resolve({"cell": cells, "return_state": True})
-    with pytest.raises(ParamError, match="initial_state=True"):
-        RNN.resolve({"cell": cells, "initial_state": True})
+    params = RNN.resolve({"cell": cells, "return_state": True, "initial_state": True})
+    out = keras_layer(RNN, {**params, "initial_state": False})(keras.Input((5, 2)))
+    assert isinstance(out[1], list) and len(out[1]) == 2
+    assert RNN.nests_outputs(params) and not RNN.nests_outputs({"cell": cells})
+    assert RNN.output_shapes(params, [(None, 5, 2), (None, 3), (None, 3), (None, 4)]) == [
+        tuple(t.shape) for t in keras.tree.flatten(out)]
+    assert RNN.split_inputs(["x", "h", "c", "s"], params) == (
+        ["x"], {"initial_state": [["h", "c"], "s"]})
+    assert RNN.port_name(3, params) == "initial state 1"
 
 
 @pytest.mark.parametrize("cell,message", [
@@ -111,14 +116,18 @@ def test_bidirectional_names_and_resizes_the_states_of_its_rnn_cells():
         "units": 7}
 
 
-def test_bidirectional_refuses_states_an_lstm_cell_in_a_stack_would_nest():
+def test_bidirectional_groups_the_states_of_a_stack_per_direction_and_cell():
     cells = [{"kind": "LSTMCell", "params": {"units": 3}},
              {"kind": "GRUCell", "params": {"units": 4}}]
-    layer = {"kind": "RNN", "params": {"cell": cells}}
+    layer = {"kind": "RNN", "params": {"cell": cells, "return_state": True}}
     bi = get_spec("Bidirectional")
-    assert bi.resolve({"layer": layer})["layer"]["kind"] == "RNN"
-    with pytest.raises(ParamError, match="initial_state=True"):
-        bi.resolve({"layer": layer, "initial_state": True})
+    params = bi.resolve({"layer": layer, "initial_state": True})
+    out = keras_layer(bi, {**params, "initial_state": False})(keras.Input((5, 2)))
+    inputs = [(None, 5, 2), *[(None, 3), (None, 3), (None, 4)] * 2]
+    assert bi.output_shapes(params, inputs) == [tuple(t.shape) for t in keras.tree.flatten(out)]
+    assert bi.nests_outputs(params)
+    assert bi.split_inputs(["x", "h", "c", "s", "hb", "cb", "sb"], params)[1] == {
+        "initial_state": [["h", "c"], "s", ["hb", "cb"], "sb"]}
 
 
 @pytest.mark.parametrize("features", [1, 4])
