@@ -12,6 +12,8 @@ graph or the settings:
     use_sparse_loss       class ids under binary cross-entropy on an output of several
                           units (Dense(2) with softmax, labels 0/1): sparse categorical
                           cross-entropy
+    use_regression_loss   fractional labels under a class loss on one unit (a value to
+                          predict trained as classes): mean squared error
     set_units_to_label_size  regression (or 0/1) labels of another size than the output
                           (3 targets, Dense(1)): the units of their size
     return_sequences_off  an output with a time axis the labels lack (an LSTM left with
@@ -84,6 +86,11 @@ def use_categorical_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
 def use_sparse_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Train the output with sparse categorical cross-entropy, which takes class ids."""
     set_output_loss(doc, issue.node, "sparse_categorical_crossentropy", stack)
+
+
+def use_regression_loss(doc: Document, issue, stack: cmd.UndoStack) -> None:
+    """Train the output with mean squared error: its labels are values to predict."""
+    set_output_loss(doc, issue.node, "mean_squared_error", stack)
 
 
 def _set_return_sequences(value: bool):
@@ -181,6 +188,7 @@ DATA_FIXES: dict[str, Callable] = {
     "set_units_to_labels": set_units_to_labels,
     "use_categorical_loss": use_categorical_loss,
     "use_sparse_loss": use_sparse_loss,
+    "use_regression_loss": use_regression_loss,
     "set_units_to_label_size": set_units_to_labels,
     "return_sequences_off": _set_return_sequences(False),
     "return_sequences_on": _set_return_sequences(True),
@@ -193,6 +201,7 @@ DATA_LABELS = {
     "set_units_to_labels": "Set units to the number of classes",
     "use_categorical_loss": "Use categorical_crossentropy",
     "use_sparse_loss": "Use sparse_categorical_crossentropy",
+    "use_regression_loss": "Use mean_squared_error",
     "set_units_to_label_size": "Set units to the labels' size",
     "return_sequences_off": "Turn off return_sequences",
     "return_sequences_on": "Turn on return_sequences",

@@ -152,7 +152,7 @@ def fixable_labels(doc: Document, out) -> frozenset[str]:
     if out.port != 0:
         return frozenset()
     sized = any(p.name == "units" for p in doc.nodes[out.id].spec.params)
-    return frozenset({"use_categorical_loss", "use_sparse_loss",
+    return frozenset({"use_categorical_loss", "use_sparse_loss", "use_regression_loss",
                       *(("set_units_to_labels",) if sized else ())})
 
 
@@ -303,9 +303,13 @@ def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
                        ("use_categorical_loss",) if onehot else fixes, {} if onehot else data)]
     units = out[-1]
     if not _integral(labels):
+        # one unit and fractional labels: numbers to predict, not classes
+        numbers = units == 1 and "use_regression_loss" in fixable
         return [_issue(node, f"{loss} on output {node.name!r} needs integer class ids. The "
-                             f"{part} labels{origin} are fractional ({labels.dtype})",
-                       "label_dtype")]
+                             f"{part} labels{origin} are fractional ({labels.dtype})"
+                             + ("; on one unit they read as values to predict, which a "
+                                "regression loss trains on" if numbers else ""),
+                       "label_dtype", ("use_regression_loss",) if numbers else ())]
     if units is None or not labels.size or (labels.min() >= 0 and labels.max() < units):
         return []
     classes, needed = len(np.unique(labels)), int(labels.max()) + 1

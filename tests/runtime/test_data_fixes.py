@@ -315,3 +315,23 @@ def test_token_ids_beyond_the_vocabulary_widen_the_embedding():
     for bad in (tokens - 1, tokens + 0.5):
         (issue,) = check_data(doc, Dataset({"tokens": bad}, data.y))
         assert issue.code == "data_range" and issue.fixes == ()
+
+
+def test_fractional_labels_on_one_unit_under_a_class_loss_use_a_regression_loss():
+    """Prices on Dense(1) trained with sparse_categorical_crossentropy: refused with no
+    fix; they are values to predict."""
+    doc = vector_model(1, "linear", "sparse_categorical_crossentropy")
+    labels = (RNG.random(32) * 3).astype("float32")
+    data = Dataset({"features": FEATURES}, {"out": labels})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_dtype" and issue.fixes == ("use_regression_loss",)
+    fits_after(doc, data, issue, "use_regression_loss")
+    apply_fix(doc, issue, "use_regression_loss", UndoStack())
+    assert doc.training["loss"] == {"out": "mean_squared_error"}
+
+
+def test_fractional_labels_on_several_units_get_no_loss_to_guess():
+    doc = vector_model(3, "softmax", "sparse_categorical_crossentropy")
+    data = Dataset({"features": FEATURES}, {"out": RNG.random(32).astype("float32")})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_dtype" and issue.fixes == ()
