@@ -94,7 +94,10 @@ def _raise_first(schema: dict, value: Any, prefix: tuple) -> None:
     if validator.is_valid(value):
         return
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-    raise ProjectFileError(error.message, field=_field((*prefix, *error.absolute_path)))
+    message = error.message
+    if prefix[:1] == ("nodes",) and isinstance(value, dict):
+        message = f"{limits.node_label(value)}: {message}"
+    raise ProjectFileError(message, field=_field((*prefix, *error.absolute_path)))
 
 
 def _plain_match(value: Any, schema: dict) -> bool:
