@@ -44,8 +44,10 @@ from .setting_values import (  # noqa: F401 - public here too
     boolean,
     check_class_weight,
     check_schedule,
+    data_spec,
     number,
     one_of,
+    optional_data_spec,
     text,
 )
 from .training import resolve_training
@@ -147,13 +149,21 @@ def resolve_extended(doc: Document, overrides: Mapping[str, Any] | None = None) 
     raw_opt = {"name": raw_opt} if isinstance(raw_opt, str) else dict(raw_opt)
     name = out["optimizer"]["name"]
     options = {k: v for k, v in raw_opt.items() if k != "name"}
-    out["optimizer"] = {"name": name, **_with_defaults(options, OPTIMIZERS.get(name, {}))}
+    out["optimizer"] = {"name": name, **_with_defaults(options, _entry(OPTIMIZERS, name))}
     schedule = out["schedule"]
-    schedule = {"name": schedule} if isinstance(schedule, str) else dict(schedule)
-    out["schedule"] = _with_defaults(schedule, SCHEDULES.get(schedule.get("name"), {}))
-    out["callbacks"] = [_with_defaults(cb, CALLBACKS.get(cb.get("name"), {}))
-                        if isinstance(cb, Mapping) else cb for cb in out["callbacks"]]
+    if isinstance(schedule, str | Mapping):
+        schedule = {"name": schedule} if isinstance(schedule, str) else dict(schedule)
+        out["schedule"] = _with_defaults(schedule, _entry(SCHEDULES, schedule.get("name")))
+    if isinstance(out["callbacks"], list):  # else check_callbacks says what it received
+        out["callbacks"] = [_with_defaults(cb, _entry(CALLBACKS, cb.get("name")))
+                            if isinstance(cb, Mapping) else cb for cb in out["callbacks"]]
     return out
+
+
+def _entry(table: Mapping[str, dict], name: Any) -> dict:
+    """The defaults of `name` in `table`; none for an unknown name, or one of another type
+    than text (a list: `_check_options` reports it)."""
+    return table.get(name, {}) if isinstance(name, str) else {}
 
 
 def _with_training(doc: Document, training: dict) -> Document:
@@ -183,7 +193,7 @@ RULES: dict[str, Check] = {
     "validation_split": number(0, 1), "shuffle": boolean,
     "seed": number(integer=True, allow_none=True),
     "mixed_precision": one_of(*PRECISIONS), "device": one_of(*DEVICES),
-    "executor": one_of(*EXECUTORS),
+    "executor": one_of(*EXECUTORS), "data": data_spec, "test_data": optional_data_spec,
 }
 
 
@@ -192,7 +202,7 @@ def _check_options(options: Any, table: Mapping[str, Any], field: str,
     if not isinstance(options, Mapping):
         return [_issue(field, f"expected an object with a 'name'. Received: {options!r}")]
     name = options.get("name")
-    if name not in table:
+    if not isinstance(name, str) or name not in table:
         return [_issue(f"{field}.name", f"expected a {what} among {', '.join(table)}. "
                                         f"Received: {name!r}")]
     issues = []
@@ -266,6 +276,9 @@ def _check_settings(doc: Document, results: Mapping[str, Any] | None) -> list[Se
     try:
         settings = resolve_extended(doc)
     except (ValueError, TypeError, AttributeError) as exc:
+        field, _, message = str(exc).partition(": ")
+        if field.startswith("training") and message:  # the error names its field
+            return [_issue(field, message)]
         return [_issue("training", str(exc))]
     try:
         return _check_resolved(doc, settings, results)
@@ -279,9 +292,10 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
                     results: Mapping[str, Any] | None) -> list[SettingIssue]:
     issues = _check_options(settings["optimizer"], OPTIMIZERS, "training.optimizer", "optimizer")
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
-    issues += check_schedule(settings["schedule"])
+    if isinstance(settings["schedule"], Mapping):
+        issues += check_schedule(settings["schedule"])
     for key in ("batch_size", "epochs", "validation_split", "shuffle", "seed",
-                "mixed_precision", "device", "executor"):
+                "mixed_precision", "device", "executor", "data", "test_data"):
         if expected := RULES[key](settings[key]):
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))

@@ -1,0 +1,58 @@
+"""A training setting of the wrong form (an optimizer that is a number, metrics given as
+one string, a data spec that is a list) is reported with its own field and the value
+received, by validation and by the refusal `run` and `codegen --script` give."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerascanvas.graph.training_schema import check_training, refused_training
+from kerascanvas.graph.validate import analyze
+from tests.graph.test_training_schema import model
+
+CASES = {
+    "optimizer a number": ({"optimizer": 7}, "training.optimizer", "7"),
+    "optimizer null": ({"optimizer": None}, "training.optimizer", "None"),
+    "optimizer name a list": ({"optimizer": {"name": ["adam"]}}, "training.optimizer.name",
+                              "['adam']"),
+    "schedule name a dict": ({"schedule": {"name": {}}}, "training.schedule.name", "{}"),
+    "schedule a number": ({"schedule": 3}, "training.schedule", "3"),
+    "metrics one string": ({"metrics": "accuracy"}, "training.metrics", "'accuracy'"),
+    "metrics a number": ({"metrics": 1.5}, "training.metrics", "1.5"),
+    "metrics of an output a string": ({"metrics": {"out": "accuracy"}},
+                                      "training.metrics.out", "'accuracy'"),
+    "loss_weights text": ({"loss_weights": ""}, "training.loss_weights", "''"),
+    "loss_weights of an output a list": ({"loss_weights": {"out": [1]}},
+                                         "training.loss_weights.out", "[1]"),
+    "callbacks a number": ({"callbacks": 0}, "training.callbacks", "0"),
+    "callbacks null": ({"callbacks": None}, "training.callbacks", "None"),
+    "callback name a list": ({"callbacks": [{"name": []}]}, "training.callbacks[0].name",
+                             "[]"),
+    "data a number": ({"data": -1}, "training.data", "-1"),
+    "data null": ({"data": None}, "training.data", "None"),
+    "data a list": ({"data": ["x.npz"]}, "training.data", "['x.npz']"),
+    "test_data a dict": ({"test_data": {}}, "training.test_data", "{}"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_setting_of_the_wrong_form_names_its_field_and_value(name):
+    training, field, received = CASES[name]
+    issues = check_training(model(**training))
+    assert [i.field for i in issues] == [field], issues
+    assert issues[0].message.startswith(f"{field}: ")
+    assert issues[0].message.endswith(f"Received: {received}")
+    assert f"{field}: " in refused_training(model(**training))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_validation_shows_the_field_of_a_setting_of_the_wrong_form(name):
+    training, field, _ = CASES[name]
+    messages = [i.message for i in analyze(model(**training)).issues]
+    assert any(field in m for m in messages), messages
+
+
+def test_settings_of_the_documented_forms_are_still_taken():
+    doc = model(optimizer="sgd", metrics={"out": ["accuracy"]}, loss_weights={"out": 2},
+                data="synthetic:8", test_data=None, callbacks=[])
+    assert check_training(doc) == []
