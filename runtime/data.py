@@ -235,7 +235,7 @@ def _pick(arrays, names, single, path, role, prefix="", optional=False):
         return {n: arrays[k] for n, k in zip(names, keys, strict=True)}
     if optional and len(missing) == len(keys):
         return None
-    wanted = f"{single!r} or " if len(names) == 1 else ""
+    wanted = f"{single!r} or " if len(names) == 1 and single != missing[0] else ""
     raise DataError(
         f"{path} has no array for {role} {names[keys.index(missing[0])]!r}: expected an "
         f"array named {wanted}{missing[0]!r}. Arrays in the file: {', '.join(sorted(arrays))}")

@@ -97,3 +97,25 @@ def test_a_uint64_array_is_refused_naming_file_array_and_dtype(tmp_path):
         open_source(path, mnist_doc())
     message = str(caught.value)
     assert f"{path}, array 'y'" in message and "'<u8'" in message and "int64" in message
+
+
+def test_a_complex_array_is_refused_naming_file_array_and_dtype(tmp_path):
+    """torch casts complex inputs to float and drops the imaginary part with only a
+    warning: a run trained on the real parts alone."""
+    path = _write_npz(tmp_path / "c.npz", {"x": _npy_bytes(np.zeros((4, 28, 28, 1), "c16")),
+                                            "y": _npy_bytes(np.zeros(4, "int64"))})
+    with pytest.raises(DataError) as caught:
+        open_source(path, mnist_doc())
+    message = str(caught.value)
+    assert f"{path}, array 'x'" in message and "'<c16'" in message
+    assert "imaginary" in message
+
+
+def test_a_missing_array_named_like_its_input_is_named_once(tmp_path):
+    """The message offered "an array named 'x' or 'x'" for an Input called x."""
+    doc = mnist_doc()
+    doc.rename(doc.find("image").id, "x")
+    path = _write_npz(tmp_path / "n.npz", {"inputs": _npy_bytes(np.zeros((4, 28, 28, 1)))})
+    with pytest.raises(DataError) as caught:
+        open_source(path, doc)
+    assert "expected an array named 'x'. Arrays in the file: inputs" in str(caught.value)
