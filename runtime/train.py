@@ -283,8 +283,9 @@ def _save(result: TrainResult, path: str, data) -> None:
 
     try:
         save_atomic(result.model, path)
-    except OSError as exc:
-        result.save_error = f"Could not save the model to {path}: {exc.strerror or exc}."
+    except (OSError, ValueError) as exc:  # ValueError: Keras refuses the path's suffix
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        result.save_error = f"Could not save the model to {path}: {reason}."
         result.message = f"{result.message} {result.save_error}".strip()
         return
     result.saved = str(path)

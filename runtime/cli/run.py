@@ -118,6 +118,10 @@ def run(args) -> int:
 
     if not output_folders_exist("run", {"--save": args.save, "--log": args.log}):
         return EXIT_INVALID
+    if args.save and not args.save.endswith(".keras"):
+        error(f"--save {args.save}: expected a path ending in .keras (the Keras model "
+              "format); nothing was trained")
+        return EXIT_INVALID
     project = load_or_report(args.file, "run")
     if project is None:
         return EXIT_UNREADABLE
