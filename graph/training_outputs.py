@@ -270,3 +270,21 @@ def _output_units(doc: Document, results: Mapping[str, Any] | None) -> dict[str,
         shape = shapes[port] if shapes and port < len(shapes) else None
         units[name] = shape[-1] if shape else None
     return units
+
+
+def check_class_ids(doc: Document, class_weight: Any,
+                    results: Mapping[str, Any] | None) -> list[SettingIssue]:
+    """A warning per class id of `class_weight` that the one output has no unit for
+    (`{"9": 2.0}` for three classes): Keras trains without a word, the weight unused."""
+    if not isinstance(class_weight, Mapping) or len(doc.outputs) != 1:
+        return []
+    ((name, units),) = _output_units(doc, results).items()
+    if units is None:
+        return []
+    classes = max(units, 2)  # one sigmoid unit holds two classes
+    return [SettingIssue(f"training.class_weight.{key}", "warning",
+                         f"training.class_weight.{key}: output {name!r} has {units} unit(s), "
+                         f"so its classes are 0 to {classes - 1}; the weight of class {key} "
+                         f"is never used. Received: {key!r}: {weight!r}")
+            for key, weight in class_weight.items()
+            if str(key).isdigit() and int(key) >= classes]

@@ -32,6 +32,7 @@ field (e.g. `training.optimizer.name`), shaped like `graph.validate.Issue`.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,7 +51,7 @@ from .setting_values import (  # noqa: F401 - public here too
     optional_data_spec,
     text,
 )
-from .training import resolve_training
+from .training import DEFAULTS, resolve_training
 from .training_keys import keyword_issues
 from .training_monitors import (  # noqa: F401 - public here too
     check_monitors,
@@ -69,6 +70,7 @@ from .training_outputs import (  # noqa: F401 - public here too
     _check_custom_code,
     _check_losses,
     _check_metrics,
+    check_class_ids,
 )
 
 REQUIRED = object()
@@ -261,7 +263,30 @@ def check_training(doc: Document, results: Mapping[str, Any] | None = None
     """
     keys = keyword_issues(doc.training)
     refused = {i.field for i in keys}
-    return keys + [i for i in _check_settings(doc, results) if i.field not in refused]
+    return keys + [i for i in unknown_settings(doc.training) + _check_settings(doc, results)
+                   if i.field not in refused]
+
+
+# The section's fields: the contract's, the extended ones, and those of their own modules
+# (`graph.training_code`, `runtime.finetune`) or that a run record adds.
+SETTINGS = (*DEFAULTS, *EXTRA_DEFAULTS, "custom_code", "finetune")
+KNOWN_SETTINGS = (*SETTINGS, "data_fingerprint", "data_stamp")
+
+
+def unknown_settings(training: Any) -> list[SettingIssue]:
+    """A warning per top-level key nothing reads (`Epochs`, a typo, was silently ignored
+    and the default trained), naming the closest known setting."""
+    if not isinstance(training, Mapping):
+        return []
+    issues = []
+    for key in training:
+        if not isinstance(key, str) or key in KNOWN_SETTINGS:
+            continue
+        close = difflib.get_close_matches(key.lower(), SETTINGS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        issues.append(_issue(f"training.{key}", f"no setting of this name, so it is not used"
+                             f"{hint}. Received: {key!r}", "warning"))
+    return issues
 
 
 def refused_training(doc: Document) -> str | None:
@@ -300,6 +325,8 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))
     issues += check_class_weight(settings["class_weight"], len(doc.outputs))
+    if not issues or all(i.field != "training.class_weight" for i in issues):
+        issues += check_class_ids(doc, settings["class_weight"], results)
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
             + check_monitors(doc, settings) + _check_losses(doc, settings)
             + _check_custom_code(doc, settings))

@@ -56,3 +56,40 @@ def test_settings_of_the_documented_forms_are_still_taken():
     doc = model(optimizer="sgd", metrics={"out": ["accuracy"]}, loss_weights={"out": 2},
                 data="synthetic:8", test_data=None, callbacks=[])
     assert check_training(doc) == []
+
+
+@pytest.mark.parametrize("key, hint", [("Epochs", " (did you mean 'epochs'?)"),
+                                       ("batchsize", " (did you mean 'batch_size'?)"),
+                                       ("zzz", "")])
+def test_an_unknown_setting_is_a_warning_naming_it_and_the_closest_known(key, hint):
+    """A misspelt setting was ignored without a word, and its default trained."""
+    doc = model(**{key: 3})
+    issues = check_training(doc)
+    assert [(i.field, i.severity) for i in issues] == [(f"training.{key}", "warning")]
+    assert issues[0].message == (f"training.{key}: no setting of this name, so it is not "
+                                 f"used{hint}. Received: {key!r}")
+    assert refused_training(doc) is None  # a warning: training still starts
+
+
+def test_every_example_uses_only_known_settings():
+    from pathlib import Path
+
+    from kerascanvas.graph.projectfile import load
+
+    folder = Path(__file__).parents[2] / "resources" / "examples"
+    for path in sorted(folder.glob("*.json")):
+        assert not [i for i in check_training(load(path)) if "no setting of this" in i.message]
+
+
+@pytest.mark.parametrize("units, key, warned", [(2, "5", True), (2, "1", False),
+                                                (1, "1", False), (1, "2", True)])
+def test_a_class_weight_for_a_class_the_output_lacks_is_a_warning(units, key, warned):
+    """`--class-weight 9=2` on three classes trained without a word, the weight unused."""
+    doc = model(class_weight={key: 2.0})
+    doc.nodes[doc.outputs[0]].params["units"] = units
+    issues = check_training(doc)
+    assert [(i.field, i.severity) for i in issues] == \
+        ([(f"training.class_weight.{key}", "warning")] if warned else [])
+    if warned:
+        assert f"has {units} unit(s), so its classes are 0 to {max(units, 2) - 1}" in \
+            issues[0].message
