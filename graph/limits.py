@@ -146,7 +146,7 @@ def parse_json(text: str | bytes, max_nesting: int = MAX_NESTING) -> Any:
                                f"column {exc.colno}") from None
     except RecursionError:
         raise ProjectFileError(f"values are nested more than {max_nesting} levels deep"
-                               f"{_deep_place(text, max_nesting)}") from None
+                               f"{deep_place(text, max_nesting)}") from None
     check_values(data, max_nesting)
     return data
 
@@ -154,7 +154,7 @@ def parse_json(text: str | bytes, max_nesting: int = MAX_NESTING) -> Any:
 _BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def _deep_place(text: str | bytes, max_nesting: int) -> str:
+def deep_place(text: str | bytes, max_nesting: int) -> str:
     """` at line L, column C`: where the text opens its value `max_nesting` + 1 deep."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
