@@ -247,7 +247,7 @@ def _export_slurm(doc, args: argparse.Namespace) -> str:
     from pathlib import Path
 
     from kerascanvas.codegen import generate
-    from kerascanvas.codegen.slurm import SlurmJob, sbatch
+    from kerascanvas.codegen.slurm import SlurmJob, job_name_from, sbatch
     from kerascanvas.graph.projectfile import write_text_atomic
 
     out = Path(args.output)
@@ -256,7 +256,7 @@ def _export_slurm(doc, args: argparse.Namespace) -> str:
                    script=script.name if script else None, nodes=args.nodes,
                    gpus_per_node=args.gpus_per_node, nproc_per_node=args.nproc_per_node,
                    time=args.time, partition=args.partition,
-                   job_name=args.job_name or Path(args.file).stem)
+                   job_name=args.job_name or job_name_from(Path(args.file).stem))
     text = sbatch(job)
     written = [str(out)]
     if script is not None:
