@@ -119,3 +119,18 @@ def test_a_missing_array_named_like_its_input_is_named_once(tmp_path):
     with pytest.raises(DataError) as caught:
         open_source(path, doc)
     assert "expected an array named 'x'. Arrays in the file: inputs" in str(caught.value)
+
+
+@pytest.mark.parametrize("given, hint", [
+    ("{folder}", "(a folder; an image folder, one subfolder per class, is given as "
+                 "images:{folder})"),
+    ("{folder}/table.csv", "(a CSV file is given as csv:{folder}/table.csv, or "
+                           "csv:{folder}/table.csv?features=a,b&target=y)"),
+])
+def test_a_folder_or_a_bare_csv_given_as_data_says_how_to_give_it(tmp_path, given, hint):
+    """Both were answered with the list of spec forms alone."""
+    (tmp_path / "table.csv").write_text("a,y\n1,0\n")
+    spec = given.format(folder=tmp_path)
+    with pytest.raises(DataError) as caught:
+        open_source(spec, mnist_doc())
+    assert f"Received: {spec!r} {hint.format(folder=tmp_path)}" in str(caught.value)
