@@ -127,6 +127,15 @@ def _check_forms(out: dict[str, Any]) -> None:
     if not isinstance(optimizer, str | dict):
         raise ValueError("training.optimizer: expected an optimizer name or an object with a "
                          f"'name'. Received: {_shown(optimizer)}")
+    loss = out["loss"]
+    losses = loss.items() if isinstance(loss, dict) and not isinstance(loss.get("name"), str) \
+        else [(None, loss)]
+    for key, value in losses:
+        if value is not None and not isinstance(value, str | dict):
+            field = "training.loss" + (f".{key}" if key is not None else "")
+            raise ValueError(f"{field}: expected a loss name or an object with a 'name'"
+                             f"{'' if key is not None else ' (or one per output)'}. "
+                             f"Received: {_shown(value)}")
     metrics = out["metrics"]
     lists = metrics.items() if isinstance(metrics, dict) else [(None, metrics)]
     for key, value in lists:
