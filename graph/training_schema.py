@@ -327,6 +327,10 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
     issues += check_class_weight(settings["class_weight"], len(doc.outputs))
     if not issues or all(i.field != "training.class_weight" for i in issues):
         issues += check_class_ids(doc, settings["class_weight"], results)
+    issues += [_issue(f"training.loss_weights.{name}", f"a negative weight trains output "
+                      f"{name!r} to make its loss larger. Expected a number >= 0. Received: "
+                      f"{weight!r}", "warning")
+               for name, weight in (settings.get("loss_weights") or {}).items() if weight < 0]
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
             + check_monitors(doc, settings) + _check_losses(doc, settings)
             + _check_custom_code(doc, settings))

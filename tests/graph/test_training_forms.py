@@ -96,3 +96,14 @@ def test_a_class_weight_for_a_class_the_output_lacks_is_a_warning(units, key, wa
     if warned:
         assert f"has {units} unit(s), so its classes are 0 to {max(units, 2) - 1}" in \
             issues[0].message
+
+
+@pytest.mark.parametrize("weights", [-1, {"out": -0.5}])
+def test_a_negative_loss_weight_is_a_warning_naming_the_output(weights):
+    """A negative weight makes training increase that output's loss; it was taken
+    without a word."""
+    issues = check_training(model(loss_weights=weights))
+    value = -1.0 if weights == -1 else -0.5
+    assert [(i.field, i.severity) for i in issues] == [("training.loss_weights.out", "warning")]
+    assert issues[0].message.endswith(f"Expected a number >= 0. Received: {value!r}")
+    assert check_training(model(loss_weights=0)) == []
