@@ -113,6 +113,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     if stdout_refused(args):
         return EXIT_UNREADABLE
+    if args.weights and not Path(args.weights).is_file():
+        what = "is a folder" if Path(args.weights).is_dir() else "does not exist"
+        print(f"kerascanvas export: --weights {args.weights}: the file {what}; expected a "
+              ".weights.h5 file or a trained .keras model (nothing was written)",
+              file=sys.stderr)
+        return 1
     if not output_folders_exist("export", {"-o": args.output}):
         return 1
     if writes_over_input("export", {"the project": args.file, "--weights": args.weights},
