@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kerascanvas.graph.training_schema import check_training, refused_training
+from kerascanvas.graph.training_schema import SETTINGS, check_training, refused_training
 from kerascanvas.graph.validate import analyze
 from tests.graph.test_training_schema import model
 
@@ -107,3 +107,17 @@ def test_a_negative_loss_weight_is_a_warning_naming_the_output(weights):
     assert [(i.field, i.severity) for i in issues] == [("training.loss_weights.out", "warning")]
     assert issues[0].message.endswith(f"Expected a number >= 0. Received: {value!r}")
     assert check_training(model(loss_weights=0)) == []
+
+
+SWEEP = [None, "", -1, 0, 1.5, True, [], {}, "x\"'\n\u00e9", [1], {"a": 1}]
+
+
+@pytest.mark.parametrize("key", sorted(SETTINGS))
+def test_any_value_of_a_setting_is_reported_under_that_settings_field(key):
+    """Every setting, given each value of the wrong form: what is refused is named by the
+    setting's own field, never the bare section with a Python type error."""
+    for value in SWEEP:
+        for issue in check_training(model(**{key: value})):
+            assert issue.field.startswith(f"training.{key}"), (value, issue)
+            assert "object is not" not in issue.message, (value, issue)
+            assert "could not read them" not in issue.message, (value, issue)
