@@ -112,3 +112,23 @@ def test_doctests():
     from kerascanvas.graph import limits
 
     assert doctest.testmod(limits).failed == 0
+
+
+@pytest.mark.parametrize("change, field, message", [
+    (lambda d: d["nodes"][1].update(parms=d["nodes"][1].pop("params")), "nodes[1].parms",
+     "node 'hidden' (id 'n2'): unknown field 'parms' (did you mean 'params'?); expected one "
+     "of: id, kind, name, params"),
+    (lambda d: d.update(trainig={"epochs": 3}), "trainig",
+     "unknown field 'trainig' (did you mean 'training'?)"),
+    (lambda d: d["edges"].append({"src": "n1", "src_port": 0, "dst": "n2", "dst_prot": 0,
+                                  "dst_port": 0}), "edges[0].dst_prot",
+     "unknown field 'dst_prot' (did you mean 'dst_port'?)"),
+])
+def test_a_misspelt_field_is_refused_naming_it_and_the_field_meant(change, field, message):
+    """A misspelt field was ignored: `parms` dropped the node's values and `trainig` every
+    training setting, and the defaults were used without a word."""
+    data = json.loads(project("4"))
+    change(data)
+    with pytest.raises(ProjectFileError) as info:
+        loads(json.dumps(data))
+    assert info.value.field == field and message in str(info.value)
