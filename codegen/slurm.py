@@ -69,6 +69,16 @@ def _check(job: SlurmJob) -> None:
                            f"Received: {job.job_name!r}")
 
 
+def job_name_from(stem: str) -> str:
+    """A job name Slurm takes, from a project file's name: each run of other characters
+    becomes '_' (`my model (v2)` -> `my_model_v2`).
+
+    >>> job_name_from("my model (v2)"), job_name_from("???")
+    ('my_model_v2', 'kerascanvas')
+    """
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "kerascanvas"
+
+
 def _directives(job: SlurmJob) -> list[str]:
     lines = [f"#SBATCH --job-name={job.job_name}", f"#SBATCH --nodes={job.nodes}",
              "#SBATCH --ntasks-per-node=1          # one torchrun per node; it starts the ranks"]

@@ -182,13 +182,30 @@ def _port_ref(ref: Any, ids: Mapping[str, dict], at: str) -> tuple[str, int]:
     return ref["node"], port
 
 
+def _input_port(ids: Mapping[str, dict], nid: str, port: int, at: str) -> None:
+    """Refuse an input port past a layer's last (a nested block's or shared layer's ports
+    are checked where it is bound)."""
+    node = ids[nid]
+    spec = LAYER_SPECS.get(node["kind"])
+    if spec is None or node["kind"] in (USER_BLOCK, shared.KIND):
+        return
+    try:
+        top = spec.max_ports(node.get("params") or {})
+    except (KerasCanvasError, ValueError, TypeError, AttributeError):
+        return  # a bad value: `_check_inner_values` names it
+    if top is not None and port >= top:
+        raise BlockDefinitionError(f"inner node {nid!r} ({node['kind']}) has no input port "
+                                   f"{port} (it has {top}: 0 to {top - 1})", at)
+
+
 def _check_refs(data: dict, ids: Mapping[str, dict], where: str) -> None:
     for i, edge in enumerate(data["edges"]):
         at = f"{where}.edges[{i}]"
         if not isinstance(edge, dict):
             raise BlockDefinitionError("expected an object", at)
         _port_ref({"node": edge.get("src"), "port": edge.get("src_port")}, ids, at)
-        _port_ref({"node": edge.get("dst"), "port": edge.get("dst_port")}, ids, at)
+        _input_port(ids, *_port_ref({"node": edge.get("dst"), "port": edge.get("dst_port")},
+                                    ids, at), at)
     if not data["inputs"]:
         raise BlockDefinitionError("a block needs at least one input", f"{where}.inputs")
     for i, targets in enumerate(data["inputs"]):
@@ -196,7 +213,8 @@ def _check_refs(data: dict, ids: Mapping[str, dict], where: str) -> None:
             raise BlockDefinitionError("expected a non-empty list of inner ports",
                                        f"{where}.inputs[{i}]")
         for j, ref in enumerate(targets):
-            _port_ref(ref, ids, f"{where}.inputs[{i}][{j}]")
+            at = f"{where}.inputs[{i}][{j}]"
+            _input_port(ids, *_port_ref(ref, ids, at), at)
     if OUTPUTS in data:
         for i, ref in enumerate(data[OUTPUTS]):
             _port_ref(ref, ids, f"{where}.outputs[{i}]")
@@ -223,6 +241,13 @@ def _check_params(data: dict, ids: Mapping[str, dict], where: str) -> None:
                                        f"{ref!r}", at)
         if not isinstance(ref.get("param"), str):
             raise BlockDefinitionError("expected the inner param name", f"{at}.param")
+        spec = LAYER_SPECS.get(ids[ref["node"]].get("kind"))
+        names = [p.name for p in spec.params] if spec is not None else None
+        if names is not None and ids[ref["node"]]["kind"] not in (USER_BLOCK, shared.KIND) \
+                and ref["param"] not in names:
+            raise BlockDefinitionError(
+                f"inner node {ref['node']!r} ({spec.kind}) has no parameter {ref['param']!r}. "
+                f"Expected one of: {', '.join(names)}", f"{at}.param")
 
 
 def _check_recursion(name: str, blocks: Mapping[str, Any]) -> None:

@@ -7,6 +7,7 @@ the document is built (`graph.projectfile`).
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import jsonschema
@@ -30,16 +31,20 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "format": {"const": FORMAT},
         "version": {"type": "integer", "minimum": 1},
+        # A misspelt field is refused, not ignored: `parms` would drop a node's values,
+        # `trainig` every training setting.
         "nodes": {"type": "array", "items": {
             "type": "object",
             "required": ["id", "kind", "name"],
             "properties": {"id": _ID, "kind": {"type": "string"}, "name": {"type": "string"},
                            "params": {"type": "object"}},
+            "additionalProperties": False,
         }},
         "edges": {"type": "array", "items": {
             "type": "object",
             "required": ["src", "src_port", "dst", "dst_port"],
             "properties": {"src": _ID, "dst": _ID, "src_port": _PORT, "dst_port": _PORT},
+            "additionalProperties": False,
         }},
         # a node id is the node's output port 0; {"node", "port"} names a further port
         "outputs": {"type": "array", "items": {"anyOf": [_ID, _OUTPUT_PORT]}},
@@ -50,6 +55,7 @@ SCHEMA: dict[str, Any] = {
         "model": MODEL_SCHEMA,
         "weights": WEIGHTS_SCHEMA,
     },
+    "additionalProperties": False,
 }
 # JSON Schema counts 0.0 as an integer; a port or version of 0.0 must be refused here,
 # or it reaches code that indexes with it.
@@ -94,7 +100,22 @@ def _raise_first(schema: dict, value: Any, prefix: tuple) -> None:
     if validator.is_valid(value):
         return
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-    raise ProjectFileError(error.message, field=_field((*prefix, *error.absolute_path)))
+    message, path = error.message, (*prefix, *error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        message, path = _unknown_field(error.instance, error.schema, path)
+    if prefix[:1] == ("nodes",) and isinstance(value, dict):
+        message = f"{limits.node_label(value)}: {message}"
+    raise ProjectFileError(message, field=_field(path))
+
+
+def _unknown_field(instance: dict, schema: dict, path: tuple) -> tuple[str, tuple]:
+    """(message, field) for the first key of `instance` that `schema` does not know, with
+    the closest known one: a misspelt field would otherwise lose what it holds."""
+    known = list(schema.get("properties", {}))
+    key = next(k for k in instance if k not in known)
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown field {key!r}{hint}; expected one of: {', '.join(known)}", (*path, key)
 
 
 def _plain_match(value: Any, schema: dict) -> bool:

@@ -46,10 +46,12 @@ def from_dict(data: Any) -> Document:
     for i, raw in enumerate(data["nodes"]):
         kind = KIND_ALIASES.get(raw["kind"], raw["kind"])
         if kind not in LAYER_SPECS:
-            raise ProjectFileError(f"unknown layer kind {raw['kind']!r}", field=f"nodes[{i}].kind")
+            raise ProjectFileError(f"{limits.node_label(raw)}: unknown layer kind "
+                                   f"{raw['kind']!r}", field=f"nodes[{i}].kind")
         problem = name_problem(raw["name"])
         if problem:
-            raise ProjectFileError(problem, field=f"nodes[{i}].name")
+            raise ProjectFileError(f"{limits.node_label(raw)}: {problem}",
+                                   field=f"nodes[{i}].name")
         try:
             doc.add_node(kind, raw["name"], raw.get("params", {}), node_id=raw["id"])
         except DocumentError as exc:
@@ -162,22 +164,8 @@ def _text(data: dict[str, Any]) -> str:
 def loads(text: str | bytes) -> Document:
     if isinstance(text, str):  # a byte order mark, as Windows editors write one
         text = text.removeprefix("\ufeff")
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant, parse_int=limits.parse_int,
-                          parse_float=limits.parse_float, object_pairs_hook=limits.unique_keys)
-    except json.JSONDecodeError as exc:
-        # Some of json's messages end in " at" ("Unterminated string starting at").
-        where = exc.msg.removesuffix(" at")
-        raise ProjectFileError(f"not valid JSON: {where} at line {exc.lineno}, "
-                               f"column {exc.colno}") from None
-    except RecursionError:
-        raise ProjectFileError("not valid JSON: nested too deeply") from None
-    limits.check_values(data)
+    data = limits.parse_json(text)
     return from_dict(data)
-
-
-def _refuse_constant(name: str):
-    raise ProjectFileError(f"not valid JSON: {name} is not allowed")
 
 
 def load(path: str | os.PathLike) -> Document:

@@ -165,8 +165,12 @@ def _limits_problem(doc: Document, entry: SearchParam) -> str | None:
 
 
 def _training_problem(doc: Document, entry: SearchParam) -> str | None:
-    from .training_schema import check_training
+    from .training_schema import SETTINGS, check_training
 
+    head = entry.training.split(".")[0]
+    if head not in SETTINGS:
+        return (f"the training settings have no {head!r}, so every trial would train "
+                f"alike. Settings: {', '.join(SETTINGS)}")
     before = {i.message for i in check_training(doc) if i.severity == ERROR}
     for value in entry.values_to_check():
         trial = _trial(doc, {entry.target: value})

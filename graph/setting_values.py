@@ -54,6 +54,16 @@ def text(value) -> str | None:
     return None if isinstance(value, str) and value.strip() else "a non-empty string"
 
 
+def data_spec(value) -> str | None:
+    """A data spec is text, parsed where the data is read (`runtime.sources`)."""
+    return None if isinstance(value, str) and value.strip() else \
+        "a data spec such as 'synthetic:N', 'sklearn:NAME' or 'FILE.npz'"
+
+
+def optional_data_spec(value) -> str | None:
+    return None if value is None else data_spec(value)
+
+
 POSITIVE = number(0, low_open=True)
 OPTIONAL_POSITIVE = number(0, low_open=True, allow_none=True)
 

@@ -115,14 +115,55 @@ def one_loss(value: dict, names: list[str], field: str) -> bool:
     return field == "loss" and isinstance(value.get("name"), str) and "name" not in names
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _check_forms(out: dict[str, Any]) -> None:
+    """Raise ValueError naming the field whose value has a form the settings cannot take
+    (an optimizer that is a number, metrics given as one string)."""
+    optimizer = out["optimizer"]
+    if not isinstance(optimizer, str | dict):
+        raise ValueError("training.optimizer: expected an optimizer name or an object with a "
+                         f"'name'. Received: {_shown(optimizer)}")
+    loss = out["loss"]
+    losses = loss.items() if isinstance(loss, dict) and not isinstance(loss.get("name"), str) \
+        else [(None, loss)]
+    for key, value in losses:
+        if value is not None and not isinstance(value, str | dict):
+            field = "training.loss" + (f".{key}" if key is not None else "")
+            raise ValueError(f"{field}: expected a loss name or an object with a 'name'"
+                             f"{'' if key is not None else ' (or one per output)'}. "
+                             f"Received: {_shown(value)}")
+    metrics = out["metrics"]
+    lists = metrics.items() if isinstance(metrics, dict) else [(None, metrics)]
+    for key, value in lists:
+        if value is not None and not isinstance(value, list):
+            field = "training.metrics" + (f".{key}" if key is not None else "")
+            raise ValueError(f"{field}: expected a list of metrics"
+                             f"{'' if key is not None else ' (or one list per output)'}. "
+                             f"Received: {_shown(value)}")
+    weights = out["loss_weights"]
+    for key, value in (weights.items() if isinstance(weights, dict) else [(None, weights)]):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            field = "training.loss_weights" + (f".{key}" if key is not None else "")
+            raise ValueError(f"{field}: expected a number (or one per output). "
+                             f"Received: {_shown(value)}")
+
+
 def resolve_training(doc: Document) -> dict[str, Any]:
     """All training settings with defaults, per-output fields keyed by output name.
 
-    Raises ValueError naming the field when a per-output dict names no output.
+    Raises ValueError naming the field when a per-output dict names no output, or when a
+    field's value has a form the settings cannot take.
     """
     raw = doc.training or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"training: expected an object. Received: {_shown(raw)}")
     out = copy.deepcopy(DEFAULTS)
     out.update(copy.deepcopy(raw))
+    _check_forms(out)
     optimizer = out["optimizer"]
     if isinstance(optimizer, str):
         optimizer = {"name": optimizer}

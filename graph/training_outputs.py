@@ -187,6 +187,16 @@ ONE_HOT_TO_IDS = {"categorical_accuracy": "sparse_categorical_accuracy",
 IDS_TO_ONE_HOT = {ids: hot for hot, ids in ONE_HOT_TO_IDS.items()}
 
 
+# Metrics that compare each prediction with a label of its own shape (0/1 per unit):
+# class ids, one per sample, fail in the first batch ("The size of tensor a (8) must
+# match the size of tensor b (24)").
+SAME_SHAPE = frozenset({"auc", "AUC", "precision", "Precision", "recall", "Recall",
+                        "true_positives", "TruePositives", "true_negatives", "TrueNegatives",
+                        "false_positives", "FalsePositives", "false_negatives",
+                        "FalseNegatives", "binary_accuracy", "BinaryAccuracy", "binary_io_u",
+                        "BinaryIoU"})
+
+
 REGRESSION_LOSSES = frozenset({"mean_squared_error", "mean_absolute_error", "huber",
                                "log_cosh", "mean_squared_logarithmic_error",
                                "mean_absolute_percentage_error"})
@@ -245,6 +255,13 @@ def _check_metrics(doc: Document, settings: Mapping[str, Any],
                     field, "error", f"{field}: {metric} expects {forms[0]} as labels, but "
                     f"output {out!r} is trained on {forms[1]} ({loss}); use {twin}",
                     fixes=(SUGGEST_FIX,), data={"suggestion": twin}))
+            elif metric in SAME_SHAPE and loss_names.canonical(
+                    (settings.get("loss") or {}).get(out)) == "sparse_categorical_crossentropy":
+                issues.append(_issue(field, f"{metric} compares each prediction with a label "
+                                            "of the same shape (0 or 1 per unit), but output "
+                                            f"{out!r} is trained on class ids (sparse_"
+                                            "categorical_crossentropy), one per sample; use "
+                                            "categorical_crossentropy with one-hot labels"))
             elif metric in PER_CLASS:
                 issues.append(_issue(field, f"{metric} gives one value per class (Keras' "
                                             "default average=None), which training logs, "
@@ -292,3 +309,21 @@ def _output_units(doc: Document, results: Mapping[str, Any] | None) -> dict[str,
         shape = shapes[port] if shapes and port < len(shapes) else None
         units[name] = shape[-1] if shape else None
     return units
+
+
+def check_class_ids(doc: Document, class_weight: Any,
+                    results: Mapping[str, Any] | None) -> list[SettingIssue]:
+    """A warning per class id of `class_weight` that the one output has no unit for
+    (`{"9": 2.0}` for three classes): Keras trains without a word, the weight unused."""
+    if not isinstance(class_weight, Mapping) or len(doc.outputs) != 1:
+        return []
+    ((name, units),) = _output_units(doc, results).items()
+    if units is None:
+        return []
+    classes = max(units, 2)  # one sigmoid unit holds two classes
+    return [SettingIssue(f"training.class_weight.{key}", "warning",
+                         f"training.class_weight.{key}: output {name!r} has {units} unit(s), "
+                         f"so its classes are 0 to {classes - 1}; the weight of class {key} "
+                         f"is never used. Received: {key!r}: {weight!r}")
+            for key, weight in class_weight.items()
+            if str(key).isdigit() and int(key) >= classes]

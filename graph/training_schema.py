@@ -32,6 +32,7 @@ field (e.g. `training.optimizer.name`), shaped like `graph.validate.Issue`.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,11 +45,13 @@ from .setting_values import (  # noqa: F401 - public here too
     boolean,
     check_class_weight,
     check_schedule,
+    data_spec,
     number,
     one_of,
+    optional_data_spec,
     text,
 )
-from .training import resolve_training
+from .training import DEFAULTS, resolve_training
 from .training_keys import keyword_issues
 from .training_monitors import (  # noqa: F401 - public here too
     check_monitors,
@@ -68,6 +71,7 @@ from .training_outputs import (  # noqa: F401 - public here too
     _check_custom_code,
     _check_losses,
     _check_metrics,
+    check_class_ids,
 )
 
 REQUIRED = object()
@@ -151,13 +155,21 @@ def resolve_extended(doc: Document, overrides: Mapping[str, Any] | None = None) 
     raw_opt = {"name": raw_opt} if isinstance(raw_opt, str) else dict(raw_opt)
     name = out["optimizer"]["name"]
     options = {k: v for k, v in raw_opt.items() if k != "name"}
-    out["optimizer"] = {"name": name, **_with_defaults(options, OPTIMIZERS.get(name, {}))}
+    out["optimizer"] = {"name": name, **_with_defaults(options, _entry(OPTIMIZERS, name))}
     schedule = out["schedule"]
-    schedule = {"name": schedule} if isinstance(schedule, str) else dict(schedule)
-    out["schedule"] = _with_defaults(schedule, SCHEDULES.get(schedule.get("name"), {}))
-    out["callbacks"] = [_with_defaults(cb, CALLBACKS.get(cb.get("name"), {}))
-                        if isinstance(cb, Mapping) else cb for cb in out["callbacks"]]
+    if isinstance(schedule, str | Mapping):
+        schedule = {"name": schedule} if isinstance(schedule, str) else dict(schedule)
+        out["schedule"] = _with_defaults(schedule, _entry(SCHEDULES, schedule.get("name")))
+    if isinstance(out["callbacks"], list):  # else check_callbacks says what it received
+        out["callbacks"] = [_with_defaults(cb, _entry(CALLBACKS, cb.get("name")))
+                            if isinstance(cb, Mapping) else cb for cb in out["callbacks"]]
     return out
+
+
+def _entry(table: Mapping[str, dict], name: Any) -> dict:
+    """The defaults of `name` in `table`; none for an unknown name, or one of another type
+    than text (a list: `_check_options` reports it)."""
+    return table.get(name, {}) if isinstance(name, str) else {}
 
 
 def _with_training(doc: Document, training: dict) -> Document:
@@ -187,7 +199,7 @@ RULES: dict[str, Check] = {
     "validation_split": number(0, 1), "shuffle": boolean, "shuffle_before_split": boolean,
     "seed": number(integer=True, allow_none=True),
     "mixed_precision": one_of(*PRECISIONS), "device": one_of(*DEVICES),
-    "executor": one_of(*EXECUTORS),
+    "executor": one_of(*EXECUTORS), "data": data_spec, "test_data": optional_data_spec,
 }
 
 
@@ -196,7 +208,7 @@ def _check_options(options: Any, table: Mapping[str, Any], field: str,
     if not isinstance(options, Mapping):
         return [_issue(field, f"expected an object with a 'name'. Received: {options!r}")]
     name = options.get("name")
-    if name not in table:
+    if not isinstance(name, str) or name not in table:
         return [_issue(f"{field}.name", f"expected a {what} among {', '.join(table)}. "
                                         f"Received: {name!r}")]
     issues = []
@@ -259,7 +271,30 @@ def check_training(doc: Document, results: Mapping[str, Any] | None = None
     """
     keys = keyword_issues(doc.training)
     refused = {i.field for i in keys}
-    return keys + [i for i in _check_settings(doc, results) if i.field not in refused]
+    return keys + [i for i in unknown_settings(doc.training) + _check_settings(doc, results)
+                   if i.field not in refused]
+
+
+# The section's fields: the contract's, the extended ones, and those of their own modules
+# (`graph.training_code`, `runtime.finetune`) or that a run record adds.
+SETTINGS = (*DEFAULTS, *EXTRA_DEFAULTS, "custom_code", "finetune")
+KNOWN_SETTINGS = (*SETTINGS, "data_fingerprint", "data_stamp")
+
+
+def unknown_settings(training: Any) -> list[SettingIssue]:
+    """A warning per top-level key nothing reads (`Epochs`, a typo, was silently ignored
+    and the default trained), naming the closest known setting."""
+    if not isinstance(training, Mapping):
+        return []
+    issues = []
+    for key in training:
+        if not isinstance(key, str) or key in KNOWN_SETTINGS:
+            continue
+        close = difflib.get_close_matches(key.lower(), SETTINGS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        issues.append(_issue(f"training.{key}", f"no setting of this name, so it is not used"
+                             f"{hint}. Received: {key!r}", "warning"))
+    return issues
 
 
 def refused_training(doc: Document) -> str | None:
@@ -274,6 +309,9 @@ def _check_settings(doc: Document, results: Mapping[str, Any] | None) -> list[Se
     try:
         settings = resolve_extended(doc)
     except (ValueError, TypeError, AttributeError) as exc:
+        field, _, message = str(exc).partition(": ")
+        if field.startswith("training") and message:  # the error names its field
+            return [_issue(field, message)]
         return [_issue("training", str(exc))]
     try:
         return _check_resolved(doc, settings, results)
@@ -287,13 +325,20 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
                     results: Mapping[str, Any] | None) -> list[SettingIssue]:
     issues = _check_options(settings["optimizer"], OPTIMIZERS, "training.optimizer", "optimizer")
     issues += _check_options(settings["schedule"], SCHEDULES, "training.schedule", "schedule")
-    issues += check_schedule(settings["schedule"])
+    if isinstance(settings["schedule"], Mapping):
+        issues += check_schedule(settings["schedule"])
     for key in ("batch_size", "epochs", "validation_split", "shuffle", "shuffle_before_split",
-                "seed", "mixed_precision", "device", "executor"):
+                "seed", "mixed_precision", "device", "executor", "data", "test_data"):
         if expected := RULES[key](settings[key]):
             issues.append(_issue(f"training.{key}", f"expected {expected}. "
                                                     f"Received: {settings[key]!r}"))
     issues += check_class_weight(settings["class_weight"], len(doc.outputs))
+    if not issues or all(i.field != "training.class_weight" for i in issues):
+        issues += check_class_ids(doc, settings["class_weight"], results)
+    issues += [_issue(f"training.loss_weights.{name}", f"a negative weight trains output "
+                      f"{name!r} to make its loss larger. Expected a number >= 0. Received: "
+                      f"{weight!r}", "warning")
+               for name, weight in (settings.get("loss_weights") or {}).items() if weight < 0]
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
             + check_monitors(doc, settings) + _check_losses(doc, settings)
             + _check_custom_code(doc, settings))

@@ -18,7 +18,7 @@ from . import events as ev
 from .commands import Command, UndoStack
 from .document import Document
 from .errors import DocumentError, ProjectFileError
-from .limits import unique_keys
+from .limits import parse_json
 from .projectfile import write_text_atomic
 from .userblocks import KIND, BlockDefinitionError, blocks_key, check_definition, instances
 
@@ -79,8 +79,7 @@ def export_block(doc: Document, name: str, folder: str | Path | None = None) -> 
 def read_library_file(path: str | Path) -> tuple[str, dict]:
     """(block name, definitions) from a library file; BlockDefinitionError names the field."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"),
-                          object_pairs_hook=unique_keys)
+        data = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, ProjectFileError) as exc:
         raise BlockDefinitionError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != LIBRARY_FORMAT:

@@ -77,7 +77,7 @@ def load_data(spec: str, doc: Document, seed: int | None = None,
     else:
         raise DataError(
             "Expected a data spec: synthetic[:N], sklearn:NAME, FILE.npz or X.npy,Y.npy. "
-            f"Received: {spec!r}")
+            f"Received: {spec!r}{_spec_hint(spec)}")
     data.source = spec
     return adapt_data(doc, data, analysis)
 
@@ -87,6 +87,16 @@ def adapt_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     added or dropped as Keras does (`runtime.input_ranks`), and the labels in the form
     each output's loss expects (`adapt_labels`)."""
     return adapt_labels(doc, adapt_input_ranks(doc, data), analysis)
+
+
+def _spec_hint(spec: str) -> str:
+    """What the spec was probably meant as: a folder or a CSV file given bare."""
+    if Path(spec).is_dir():
+        return (f" (a folder; an image folder, one subfolder per class, is given as "
+                f"images:{spec})")
+    if spec.lower().endswith((".csv", ".tsv")):
+        return f" (a CSV file is given as csv:{spec}, or csv:{spec}?features=a,b&target=y)"
+    return ""
 
 
 def load_preview(spec: str, doc: Document, seed: int | None = None,
@@ -235,7 +245,7 @@ def _pick(arrays, names, single, path, role, prefix="", optional=False):
         return {n: arrays[k] for n, k in zip(names, keys, strict=True)}
     if optional and len(missing) == len(keys):
         return None
-    wanted = f"{single!r} or " if len(names) == 1 else ""
+    wanted = f"{single!r} or " if len(names) == 1 and single != missing[0] else ""
     raise DataError(
         f"{path} has no array for {role} {names[keys.index(missing[0])]!r}: expected an "
         f"array named {wanted}{missing[0]!r}. Arrays in the file: {', '.join(sorted(arrays))}")

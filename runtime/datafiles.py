@@ -56,9 +56,11 @@ def check_array_header(handle: BinaryIO, size: int, where: str) -> tuple:
     """Read one `.npy` header from `handle` (`size` bytes in all) and refuse what cannot be
     training data. Returns the declared shape."""
     shape, _, dtype = _header(handle, where)
-    if dtype.hasobject or dtype.kind in "OUSVMm":
-        raise DataFileError(f"{where}: expected an array of numbers or booleans. Received an "
-                            f"array of dtype {dtype.str!r}")
+    if dtype.hasobject or dtype.kind in "OUSVMmc":
+        note = " (complex numbers: training would drop their imaginary part)" \
+            if dtype.kind == "c" else ""
+        raise DataFileError(f"{where}: expected an array of real numbers or booleans. "
+                            f"Received an array of dtype {dtype.str!r}{note}")
     if dtype.kind == "u" and dtype.itemsize == 8:  # Keras' torch backend refuses it too
         raise DataFileError(f"{where}: expected an array of a dtype torch holds; uint64 is "
                             f"not one (save it as int64). Received an array of dtype "

@@ -29,6 +29,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from kerascanvas.graph import limits
 from kerascanvas.graph.document import Document, model_name_problem
 from kerascanvas.graph.layers.custom import DEFAULT_PACKAGE
 from kerascanvas.graph.layout import layered_layout
@@ -163,9 +164,13 @@ def _read_keras_config(path: Path) -> dict:
 
 
 def _parse_json(text, where: str) -> dict:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    try:  # a key given twice is left marked, for check_config to name with its field
+        data = json.loads(text, object_pairs_hook=limits.unique_keys)
+    except RecursionError:
+        raise ModelImportError(
+            f"{where}: values are nested more than {archive_check.MAX_CONFIG_NESTING} levels "
+            f"deep{limits.deep_place(text, archive_check.MAX_CONFIG_NESTING)}") from None
+    except ValueError as exc:
         raise ModelImportError(f"{where}: not valid JSON ({exc})") from None
     try:
         archive_check.check_config(data, where)

@@ -68,9 +68,42 @@ class Launch:
             found.append(f"--nnodes {self.nnodes} needs --rdzv-endpoint HOST:PORT, the "
                          "address every node meets at (the first node's, usually)")
         if self.node_rank is not None and not 0 <= self.node_rank < self.nnodes:
-            found.append(f"--node-rank must be in 0..{self.nnodes - 1}. Received: "
-                         f"{self.node_rank}")
+            found.append(f"--node-rank must be in 0..{self.nnodes - 1} (--nnodes "
+                         f"{self.nnodes}). Received: {self.node_rank}")
+        if self.rdzv_endpoint is not None and endpoint_parts(self.rdzv_endpoint) is None:
+            found.append("--rdzv-endpoint: expected HOST:PORT, the port a number from 1 to "
+                         f"65535. Received: {self.rdzv_endpoint!r}")
         return found
+
+
+def endpoint_parts(endpoint: str) -> tuple[str, int] | None:
+    """(host, port) of `HOST:PORT` (`[::1]:29400` for an IPv6 address), or None.
+
+    >>> endpoint_parts("node0:29400"), endpoint_parts("node0"), endpoint_parts(":1")
+    (('node0', 29400), None, None)
+    """
+    host, _, port = endpoint.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    return host, int(port)
+
+
+def unknown_host(launch: Launch) -> str | None:
+    """Why the rendezvous host cannot be found, or None: torch would retry an unknown
+    name for minutes before it gave up with an error that names no flag."""
+    import socket
+
+    parts = endpoint_parts(launch.rdzv_endpoint) if launch.rdzv_endpoint else None
+    if parts is None:
+        return None
+    try:
+        socket.getaddrinfo(*parts)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return (f"--rdzv-endpoint {launch.rdzv_endpoint}: the host {parts[0]!r} cannot be "
+                f"found ({reason}); nothing was trained")
+    return None
 
 
 def torchrun_arguments(launch: Launch, module: str, arguments: list[str],
@@ -128,9 +161,14 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
     """
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.elastic.rendezvous.api import RendezvousError
     from torch.distributed.run import parse_args, run
 
     from .rank_exit import ExitWatch, outcome_after
+
+    unknown = unknown_host(launch)
+    if unknown is not None:
+        return Outcome(invalid_code, unknown)
 
     share = threads or max(1, (os.cpu_count() or 1) // launch.nproc_per_node)
     os.environ.setdefault("OMP_NUM_THREADS", str(share))
@@ -148,6 +186,11 @@ def launch(launch: Launch, module: str, arguments: list[str], threads: int | Non
         return describe_failure(exc, launch, invalid_code, failed_code, said)
     except SignalException as exc:  # one of `signals` reached the agent: it ended the ranks
         return signalled(exc.sigval)
+    except RendezvousError as exc:
+        return Outcome(failed_code, f"--rdzv-endpoint {launch.rdzv_endpoint}: the machines "
+                       f"did not meet there ({type(exc).__name__}: {exc}); every machine must "
+                       "run this command with the same --rdzv-endpoint and --rdzv-id, and "
+                       "reach that port; nothing was trained")
     finally:
         if watch is not None:
             watch.stop()

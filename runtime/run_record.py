@@ -195,6 +195,8 @@ def read(model_path: str) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError(f"expected a JSON object, received {type(record).__name__}")
         if record.get("format") != FORMAT or not isinstance(record.get("data"), str):
             raise ValueError("not a run record")
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:

@@ -80,6 +80,8 @@ def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
     from kerascanvas.graph.initial_weights import source_state
     from kerascanvas.graph.training_schema import refused_training, resolve_extended
 
+    from .callback_paths import callback_path_problem
+
     analysis = analysis if analysis is not None else validate.analyze(doc)
     if not analysis.valid:  # the data and the build both read the graph's shapes
         raise TrainingRefused(describe_issues(doc, analysis.blocking, "The graph is invalid"),
@@ -89,6 +91,9 @@ def _prepare(doc: Document, overrides: Mapping[str, Any] | None, analysis):
     if refused:  # a missing or changed initial weights file too: never a silent fresh start
         raise TrainingRefused(refused)
     settings = resolve_extended(doc)
+    problem = callback_path_problem(settings["callbacks"])
+    if problem:
+        raise TrainingRefused(f"The training settings are refused: {problem}")
     try:
         choose_device(settings["device"])
     except ValueError as exc:
@@ -301,8 +306,9 @@ def _save(result: TrainResult, path: str, data) -> None:
 
     try:
         save_atomic(result.model, path)
-    except OSError as exc:
-        result.save_error = f"Could not save the model to {path}: {exc.strerror or exc}."
+    except (OSError, ValueError) as exc:  # ValueError: Keras refuses the path's suffix
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        result.save_error = f"Could not save the model to {path}: {reason}."
         result.message = f"{result.message} {result.save_error}".strip()
         return
     result.saved = str(path)

@@ -98,8 +98,9 @@ def _compute_shapes(project: Project, in_process: bool) -> None:
 
 def output_folders_exist(command: str, outputs: Mapping[str, str | None]) -> bool:
     """Whether every output path given (flag -> path; None: not given) is in a folder that
-    exists. Otherwise the first that is not is named on stderr, with its flag and the
-    missing folder, and the caller exits without writing or computing anything.
+    exists, and is no folder itself. Otherwise the first that is not is named on stderr,
+    with its flag and the missing folder, and the caller exits without writing or
+    computing anything.
 
     Every command refuses a missing folder rather than making it: a mistyped folder
     would otherwise silently become a new tree (the file written where nobody looks),
@@ -108,6 +109,10 @@ def output_folders_exist(command: str, outputs: Mapping[str, str | None]) -> boo
     for flag, path in outputs.items():
         if not path:
             continue
+        if Path(path).is_dir():
+            print(f"kerascanvas {command}: {flag} {path}: that is a folder; expected the path "
+                  "of a file (nothing was written)", file=sys.stderr)
+            return False
         folder = Path(path).parent
         if folder.is_dir():
             continue

@@ -113,6 +113,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     if stdout_refused(args):
         return EXIT_UNREADABLE
+    if args.weights and not Path(args.weights).is_file():
+        what = "is a folder" if Path(args.weights).is_dir() else "does not exist"
+        print(f"kerascanvas export: --weights {args.weights}: the file {what}; expected a "
+              ".weights.h5 file or a trained .keras model (nothing was written)",
+              file=sys.stderr)
+        return 1
     if not output_folders_exist("export", {"-o": args.output}):
         return 1
     if writes_over_input("export", {"the project": args.file, "--weights": args.weights},
@@ -247,7 +253,7 @@ def _export_slurm(doc, args: argparse.Namespace) -> str:
     from pathlib import Path
 
     from kerascanvas.codegen import generate
-    from kerascanvas.codegen.slurm import SlurmJob, sbatch
+    from kerascanvas.codegen.slurm import SlurmJob, job_name_from, sbatch
     from kerascanvas.graph.projectfile import write_text_atomic
 
     out = Path(args.output)
@@ -256,7 +262,7 @@ def _export_slurm(doc, args: argparse.Namespace) -> str:
                    script=script.name if script else None, nodes=args.nodes,
                    gpus_per_node=args.gpus_per_node, nproc_per_node=args.nproc_per_node,
                    time=args.time, partition=args.partition,
-                   job_name=args.job_name or Path(args.file).stem)
+                   job_name=args.job_name or job_name_from(Path(args.file).stem))
     text = sbatch(job)
     written = [str(out)]
     if script is not None:

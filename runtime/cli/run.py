@@ -90,6 +90,7 @@ from .run_data import checked, error
 from .run_fit import fit
 from .run_options import add_arguments
 from .run_report import EXIT_FAILED, EXIT_INVALID, EXIT_OK, finish, say_executor
+from .run_test_data import open_test_data, test_metrics_text
 
 # the command's interface (app/cli.py), and the codes a rank returns (`rank`)
 __all__ = ["EXIT_FAILED", "EXIT_OK", "add_arguments", "run"]
@@ -117,6 +118,10 @@ def run(args) -> int:
     from ..import_generic import keras_layer_problems
 
     if not output_folders_exist("run", {"--save": args.save, "--log": args.log}):
+        return EXIT_INVALID
+    if args.save and not args.save.endswith(".keras"):
+        error(f"--save {args.save}: expected a path ending in .keras (the Keras model "
+              "format); nothing was trained")
         return EXIT_INVALID
     project = load_or_report(args.file, "run")
     if project is None:
@@ -167,6 +172,11 @@ def _train(doc, args, analysis) -> int:
     if prepared is None:
         return EXIT_INVALID
     doc, settings, data = prepared
+    test, refused = open_test_data(doc, settings, analysis) if distributed.is_main() and \
+        not distributed.launched() else (None, None)
+    if refused:
+        error(refused)
+        return EXIT_INVALID
     if not distributed.is_main():  # rank 0 alone logs, shows progress, saves and prints
         args = argparse.Namespace(**{**vars(args), "log": None, "save": None,
                                      "no_progress": True})
@@ -193,7 +203,10 @@ def _train(doc, args, analysis) -> int:
     if distributed.is_main():
         list_run(result, args.file, _processes(), tap, args.resume, snap,
                  args.trained_graph)
-    return finish(result, received, args)
+    code = finish(result, received, args)
+    if test is not None and result.ok and result.model is not None:
+        print(test_metrics_text(result, doc, test), flush=True)
+    return code
 
 
 def _launch(doc, args, launch, analysis) -> int:

@@ -42,8 +42,9 @@ def launch_options(args):
     from ..launch import Launch
 
     nproc = getattr(args, "nproc_per_node", None)
-    if nproc is None and getattr(args, "nnodes", 1) == 1:
-        return None
+    placed = getattr(args, "node_rank", None) is not None or getattr(args, "rdzv_endpoint", None)
+    if nproc is None and getattr(args, "nnodes", 1) == 1 and not placed:
+        return None  # --node-rank or --rdzv-endpoint alone: checked, not left unused
     return Launch(nproc or 1, args.nnodes, args.node_rank, args.rdzv_endpoint, args.rdzv_id)
 
 

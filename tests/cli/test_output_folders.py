@@ -73,3 +73,30 @@ def test_an_output_in_the_current_folder_needs_no_folder(files, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert main(["codegen", files["project"], "-o", "bare.py"]) == 0
     assert (tmp_path / "bare.py").read_text().startswith(('"""', "import", "#"))
+
+
+@pytest.mark.parametrize("argv, flag, code", COMMANDS,
+                         ids=[" ".join(c[0][:1] + c[0][2:]) for c in COMMANDS])
+def test_an_output_that_is_a_folder_is_refused_naming_flag_and_path(
+        files, tmp_path, capsys, argv, flag, code):
+    """`run --log FOLDER` ended in an internal error (exit 70) before training, and
+    `run --save FOLDER` after it, with the model only in the runs folder."""
+    folder = tmp_path / "a_folder.d"
+    filled = [a.format(**files, out="OUT") for a in argv]
+    filled = [str(folder) if a.startswith("OUT") else a for a in filled]
+    folder.mkdir()
+    assert main(filled) == code
+    err = capsys.readouterr().err
+    assert f"{flag} {folder}: that is a folder; expected the path of a file" in err
+    assert list(folder.iterdir()) == []
+
+
+def test_run_refuses_a_save_path_keras_cannot_write_before_training(files, tmp_path, capsys):
+    """Keras saves only .keras (and legacy .h5) files: `--save model.txt` trained, then
+    ended in an internal error."""
+    saved = tmp_path / "model.txt"
+    assert main(["run", files["project"], "--data", "synthetic:32", "--save", str(saved),
+                 "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert f"--save {saved}: expected a path ending in .keras" in err
+    assert not saved.exists() and not (tmp_path / "model.runs").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import doctest
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,3 +79,16 @@ def test_sbatch_refuses_what_slurm_or_a_shell_would_misread(job, field):
 def test_sbatch_quotes_paths():
     text = sbatch(SlurmJob(project="my project's.json"))
     assert "srun kerascanvas run 'my project'\"'\"'s.json'" in text
+
+
+def test_sbatch_of_a_project_whose_name_slurm_refuses_takes_a_job_name_from_it(tmp_path):
+    """Without --job-name the job is named after the project file: `my model (v2).json`
+    was refused with "job_name: expected letters, digits...", a flag never given."""
+    from kerascanvas.codegen import slurm
+
+    path = tmp_path / "my model (v2).json"
+    path.write_text((EXAMPLES / "digits_cnn.json").read_text())
+    out = tmp_path / "job.sbatch"
+    assert main(["export", str(path), "--format", "slurm", "-o", str(out)]) == 0
+    assert "#SBATCH --job-name=my_model_v2\n" in out.read_text()
+    assert doctest.testmod(slurm).failed == 0

@@ -63,7 +63,7 @@ def test_name_and_keys_round_trip_in_their_written_order():
     ({"name": "a/b"}, "model.name", "cannot contain '/'"),
     ({"name": ""}, "model.name", "non-empty"),
     ({"name": 3}, "model.name", "not of type 'string'"),
-    ({"colour": "red"}, "model", "colour"),
+    ({"colour": "red"}, "model.colour", "unknown field 'colour'; expected one of: name"),
     ({"inputs": [{"key": "a", "node": "n9"}]}, "model.inputs[0].node", "no node with id"),
     ({"inputs": [{"key": "a", "node": "n3"}]}, "model.inputs[0].node", "only Input nodes"),
     ({"inputs": [{"key": "a", "node": "n1"}, {"key": "a", "node": "n2"}]},

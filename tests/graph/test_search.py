@@ -152,6 +152,15 @@ def test_a_training_range_is_checked_by_the_training_rules():
     assert "training.optimizer.learning_rate" in issue.message and "-0.1" in issue.message
 
 
+def test_a_training_setting_nothing_reads_is_refused_naming_it():
+    """`training: "Epochs"` was taken: every trial set a key no run reads, and trained
+    alike."""
+    doc = with_params(conv_net(), {"training": "Epochs", "type": "int", "low": 1, "high": 3})
+    (issue,) = check_search(doc)
+    assert "search.params[0] (training.Epochs)" in issue.message
+    assert "the training settings have no 'Epochs'" in issue.message
+
+
 def test_a_deleted_node_and_a_dangling_condition_are_reported():
     doc = with_params(conv_net(),
                       {"node": "gone", "param": "units", "type": "int", "low": 1, "high": 2},

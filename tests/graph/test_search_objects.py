@@ -53,7 +53,8 @@ def test_an_argument_entry_and_a_choice_of_objects_survive_a_save_and_load():
 
 
 @pytest.mark.parametrize("entry, field, expected", [
-    ({**FACTOR, "argumnt": "l2"}, "search.params[0]", "'argumnt' was unexpected"),
+    ({**FACTOR, "argumnt": "l2"}, "search.params[0].argumnt",
+     r"unknown field 'argumnt' \(did you mean 'argument'\?\)"),
     ({**FACTOR, "argument": 2}, "search.params[0].argument", "2 is not of type 'string'"),
     ({**FACTOR, "when": {"node": "n5", "param": "units", "values": [1]}},
      "search.params[0].when", "'in' is a required property")])

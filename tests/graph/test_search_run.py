@@ -53,7 +53,7 @@ def test_a_file_without_run_settings_opens_with_the_defaults():
     ("sampler", "tpe", "search.run.sampler", "'tpe' is not of type 'object'"),
     ("pruner", {"n_warmup_steps": 2}, "search.run.pruner", "'name' is a required property"),
     ("seed", -3, "search.run.seed", "-3 is less than the minimum of 0"),
-    ("trails", 5, "search.run", "('trails' was unexpected)"),
+    ("trails", 5, "search.run.trails", "unknown field 'trails' (did you mean 'trials'?)"),
 ])
 def test_a_bad_run_setting_names_the_field_and_the_value(key, value, field, words):
     data = to_dict(with_params(conv_net(), UNITS))

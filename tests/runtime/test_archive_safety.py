@@ -69,6 +69,36 @@ def test_a_deeply_nested_config_is_refused(tmp_path):
         check_file(path)
 
 
+def test_nesting_too_deep_to_parse_says_where(tmp_path):
+    """Past Python's recursion limit the message was json's own ("maximum recursion depth
+    exceeded while decoding a JSON array"), with no place in the file."""
+    path = tmp_path / "deeper.json"
+    head = '{"class_name": "Sequential", "config": '
+    path.write_text(head + "[" * 5000 + "]" * 5000 + "}")
+    column = len(head) + archive_check.MAX_CONFIG_NESTING - 1 + 1  # past the outer object
+    with pytest.raises(ModelImportError) as info:
+        check_file(path)
+    assert f"nested more than {archive_check.MAX_CONFIG_NESTING} levels deep (the value at " \
+           f"line 1, column {column})" in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".keras"])
+def test_a_key_given_twice_in_a_model_config_is_refused_naming_its_field(tmp_path, suffix):
+    """json keeps the last of two values of one key: the layer imported with whichever
+    came last, and nothing said the file was ambiguous."""
+    text = ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", '
+            '"config": {"units": 3, "units": 5}}]}}')
+    if suffix == ".json":
+        (tmp_path / "twice.json").write_text(text)
+        path = str(tmp_path / "twice.json")
+    else:
+        path = _archive(tmp_path / "twice.keras", {"config.json": text.encode()})
+    with pytest.raises(ModelImportError) as info:
+        check_file(path)
+    assert "field config.layers[0].config: an object gives the key 'units' twice " \
+           "(values 3 and 5)" in str(info.value)
+
+
 def test_the_import_command_exits_with_a_message_not_a_traceback(tmp_path, capsys):
     from kerascanvas.app.cli import main
 

@@ -127,3 +127,15 @@ def test_verify_refuses_a_change_unless_it_is_allowed(tmp_path):
         str(raised.value)
     assert "--data-changed" in str(raised.value)
     verify(record, spec, allow_change=True)
+
+
+@pytest.mark.parametrize("text, received", [("[]", "list"), ("7", "int"), ("null", "NoneType")])
+def test_a_run_record_that_is_no_object_is_refused_in_plain_words(tmp_path, text, received):
+    """The reason read "'list' object has no attribute 'get'"."""
+    from kerascanvas.runtime import run_record
+
+    model = tmp_path / "m.keras"
+    run_record.record_path(str(model)).write_text(text)
+    with pytest.raises(run_record.RecordMismatch) as info:
+        run_record.read(str(model))
+    assert f"(expected a JSON object, received {received})" in str(info.value)

@@ -223,3 +223,18 @@ def test_cli_export_refuses_a_kept_model_of_another_project(project, tmp_path, c
     err = capsys.readouterr().err
     assert "other.keras" in err and "shares no layer" in err
     assert "a, b, total" in err and "image, conv, bn" in err
+
+
+@pytest.mark.parametrize("kind, what", [("missing", "does not exist"), ("folder", "is a folder")])
+def test_cli_export_names_a_weights_file_it_cannot_read_before_building(project, tmp_path,
+                                                                        capsys, kind, what):
+    """A missing --weights file was named after the model was built, in h5py's words
+    ("Unable to synchronously open file (unable to open file: name = ...")."""
+    weights = tmp_path / ("nope.weights.h5" if kind == "missing" else "folder.weights.h5")
+    if kind == "folder":
+        weights.mkdir()
+    out = tmp_path / "m.keras"
+    assert cli_main(["export", str(project), "-o", str(out), "--weights", str(weights)]) == 1
+    err = capsys.readouterr().err
+    assert f"--weights {weights}: the file {what}; expected a .weights.h5 file" in err
+    assert not out.exists()

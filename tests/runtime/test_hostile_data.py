@@ -97,3 +97,40 @@ def test_a_uint64_array_is_refused_naming_file_array_and_dtype(tmp_path):
         open_source(path, mnist_doc())
     message = str(caught.value)
     assert f"{path}, array 'y'" in message and "'<u8'" in message and "int64" in message
+
+
+def test_a_complex_array_is_refused_naming_file_array_and_dtype(tmp_path):
+    """torch casts complex inputs to float and drops the imaginary part with only a
+    warning: a run trained on the real parts alone."""
+    path = _write_npz(tmp_path / "c.npz", {"x": _npy_bytes(np.zeros((4, 28, 28, 1), "c16")),
+                                            "y": _npy_bytes(np.zeros(4, "int64"))})
+    with pytest.raises(DataError) as caught:
+        open_source(path, mnist_doc())
+    message = str(caught.value)
+    assert f"{path}, array 'x'" in message and "'<c16'" in message
+    assert "imaginary" in message
+
+
+def test_a_missing_array_named_like_its_input_is_named_once(tmp_path):
+    """The message offered "an array named 'x' or 'x'" for an Input called x."""
+    doc = mnist_doc()
+    doc.rename(doc.find("image").id, "x")
+    path = _write_npz(tmp_path / "n.npz", {"inputs": _npy_bytes(np.zeros((4, 28, 28, 1)))})
+    with pytest.raises(DataError) as caught:
+        open_source(path, doc)
+    assert "expected an array named 'x'. Arrays in the file: inputs" in str(caught.value)
+
+
+@pytest.mark.parametrize("given, hint", [
+    ("{folder}", "(a folder; an image folder, one subfolder per class, is given as "
+                 "images:{folder})"),
+    ("{folder}/table.csv", "(a CSV file is given as csv:{folder}/table.csv, or "
+                           "csv:{folder}/table.csv?features=a,b&target=y)"),
+])
+def test_a_folder_or_a_bare_csv_given_as_data_says_how_to_give_it(tmp_path, given, hint):
+    """Both were answered with the list of spec forms alone."""
+    (tmp_path / "table.csv").write_text("a,y\n1,0\n")
+    spec = given.format(folder=tmp_path)
+    with pytest.raises(DataError) as caught:
+        open_source(spec, mnist_doc())
+    assert f"Received: {spec!r} {hint.format(folder=tmp_path)}" in str(caught.value)

@@ -135,7 +135,7 @@ def test_the_file_stores_a_port_and_plain_ids_still_mean_port_0():
 @pytest.mark.parametrize(("entry", "field", "message"), [
     ({"node": "MHA", "port": 2}, "outputs[0].port", "has 2 output port"),
     ({"node": "nope", "port": 1}, "outputs[0].node", "no node with id 'nope'"),
-    ({"node": "MHA", "port": 1, "extra": 0}, "outputs[0]", ""),
+    ({"node": "MHA", "port": 1, "extra": 0}, "outputs[0].extra", "unknown field 'extra'"),
     ({"node": "MHA", "port": -1}, "outputs[0].port", ""),
 ])
 def test_the_file_refuses_a_port_the_node_lacks(entry, field, message):

@@ -1,0 +1,53 @@
+"""`kerascanvas run` and the project's `training.test_data`: refused before training when
+it cannot be read or does not fit the model, naming the field; scored after training.
+The command ignored the setting without a word."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from kerascanvas.app.cli import main
+from tests.runtime.test_run import classifier, project
+
+
+def _arrays(path, features: int = 4, n: int = 24, seed: int = 0) -> str:
+    rng = np.random.default_rng(seed)
+    np.savez(path, x=rng.normal(size=(n, features)).astype("float32"),
+             y=rng.integers(0, 3, n))
+    return str(path)
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("missing", "Could not read"),
+    ("unfitting", "expects samples of shape (4,)"),
+])
+def test_test_data_that_cannot_be_used_is_refused_before_training(tmp_path, capsys, case,
+                                                                   expected):
+    test = str(tmp_path / "nope.npz") if case == "missing" else \
+        _arrays(tmp_path / "narrow.npz", features=3)
+    path = project(tmp_path, classifier(training={"test_data": test}))
+    assert main(["run", path, "--data", _arrays(tmp_path / "train.npz"), "--no-progress",
+                 "--threads", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"the project's training.test_data {test!r}: " in err and expected in err
+    assert not (tmp_path / "model.runs").exists()  # nothing was trained
+
+
+def test_the_trained_model_is_scored_on_the_test_data(tmp_path, capsys):
+    test = _arrays(tmp_path / "test.npz", seed=1)
+    path = project(tmp_path, classifier(training={"test_data": test, "epochs": 1}))
+    saved = tmp_path / "trained.keras"
+    assert main(["run", path, "--data", _arrays(tmp_path / "train.npz"), "--no-progress",
+                 "--threads", "1", "--save", str(saved)]) == 0
+    out = capsys.readouterr().out
+    head, _, table = out.partition(f"Test metrics (training.test_data {test!r})\n")
+    assert head and table
+    printed = dict(line.split() for line in table.strip().splitlines())
+    with np.load(test) as arrays:
+        expected = keras.saving.load_model(saved, safe_mode=True).evaluate(
+            arrays["x"], arrays["y"], verbose=0, return_dict=True)
+    assert set(printed) == set(expected)
+    for name, value in expected.items():
+        assert float(printed[name]) == pytest.approx(float(value), abs=1e-4)
