@@ -21,7 +21,8 @@ from .label_forms import label_form, loss_name, output_shapes
 from .synthetic import embedding_limit, np_dtype
 
 
-def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -> list[Issue]:
+def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None,
+               part: str = "training") -> list[Issue]:
     """Issues where `data` does not fit the model of `doc`, each naming its Input or output.
 
     Checks sample counts, every Input's shape, dtype and (for Embedding inputs) value
@@ -35,7 +36,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
     issues = _check_counts(data)
     recurrent = {out.name: _recurrent(doc, out, analysis.results) for out in model_outputs(doc)}
     dense = {out.name: _dense_input(doc, out, analysis.results) for out in model_outputs(doc)}
-    parts = [("training", data.x, data.y)]
+    parts = [(part, data.x, data.y)]  # "test" for the test data: its arrays named so
     if data.x_val is not None:
         parts.append(("validation", data.x_val, data.y_val or {}))
     for part, xs, ys in parts:
@@ -59,7 +60,7 @@ def check_data(doc: Document, data: Dataset, analysis: Analysis | None = None) -
 def _origin(data: Dataset, part: str, name: str) -> str:
     """" (column 'species' of t.csv)": where the training array of `name` was read, when
     its source says so (`Dataset.origins`)."""
-    origin = data.origins.get(name) if part == "training" else None
+    origin = data.origins.get(name) if part != "validation" else None
     return f" ({origin})" if origin else ""
 
 

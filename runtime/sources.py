@@ -68,7 +68,8 @@ def open_source(spec: str, doc: Document, seed: int | None = None,
     return load_data(spec, doc, seed, analysis)
 
 
-def check_source(doc: Document, data, analysis: Analysis | None = None) -> list:
+def check_source(doc: Document, data, analysis: Analysis | None = None,
+                 part: str = "training") -> list:
     """The issues a run refuses `data` of `open_source` for, each naming its node: a
     Dataset's (`check_data`), an image folder's classes (`check_images`), or a listed
     folder's Input and classes (`check_folder`, which the data preview lists); and the
@@ -78,7 +79,7 @@ def check_source(doc: Document, data, analysis: Analysis | None = None) -> list:
     elif isinstance(data, ImageFolder):
         issues = check_images(doc, data, analysis)
     else:
-        return check_data(doc, data, analysis)
+        return check_data(doc, data, analysis, part)
     return issues or image_scale_issues(doc, data)  # the images' scale, once they fit
 
 

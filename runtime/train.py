@@ -148,7 +148,7 @@ def data_findings(doc: Document, settings: Mapping[str, Any], spec: str | None =
     data = open_source(spec or settings["data"], doc, settings["seed"],
                        float(settings["validation_split"]), int(settings["batch_size"]),
                        analysis)
-    problems = check_source(doc, data, analysis)
+    problems = check_source(doc, data, analysis, "training" if spec is None else "test")
     if spec is None:  # the training data, which the validation split cuts
         problems += check_split(data, settings["validation_split"])
         problems += sorted_split_issues(doc, data, settings)

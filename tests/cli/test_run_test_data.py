@@ -21,7 +21,7 @@ def _arrays(path, features: int = 4, n: int = 24, seed: int = 0) -> str:
 
 @pytest.mark.parametrize("case, expected", [
     ("missing", "Could not read"),
-    ("unfitting", "expects samples of shape (4,)"),
+    ("unfitting", "expects samples of shape (4,), but the test array"),  # not "training"
 ])
 def test_test_data_that_cannot_be_used_is_refused_before_training(tmp_path, capsys, case,
                                                                    expected):
