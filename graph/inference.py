@@ -115,9 +115,7 @@ def _infer_node(doc: Document, node: Node, edges: list[Edge],
         issue = replace(_issue(node, found.message, found.code, port, fixes=fixes),
                         data=dict(found.data))
         issue = _with_rank_kind(doc, issue, node, results)
-        issue = _with_sequences(doc, issue, spec, params, shapes, edges, results)
-        issue = _with_pooling(doc, issue, spec, params, shapes, edges, results)
-        issue = _with_removal(doc, issue, spec, params, shapes, edges, results)
+        issue = _with_upstream(doc, issue, spec, params, shapes, edges, results)
         if spec.kind == USER_BLOCK and nested.functional_fix_applies(doc.blocks,
                                                                      params.get("block")):
             issue = replace(issue, fixes=(nested.FUNCTIONAL_FIX, *fixes),
@@ -148,41 +146,28 @@ def _with_rank_kind(doc: Document, issue: Issue, node: Node,
                    data={**issue.data, "kind": kind})
 
 
-def _with_sequences(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
-                    edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
-    """A layer that needs a sequence fed a recurrent layer's last step (LSTM -> LSTM):
-    turning on that layer's return_sequences is offered first (`graph.sequence_fix`)."""
-    if issue.code != "rank_mismatch":
-        return issue
-    named = sequence_fix.sequence_source(doc, spec, params, list(shapes), edges, results)
-    if named is None:
-        return issue
-    return replace(issue, port=0, fixes=(sequence_fix.FIX, *issue.fixes),
-                   data={**issue.data, **named})
+# Fixes at a layer up the chain, each offered first where its finder names that layer
+# (its issue data) for the refusal's code (None: any): a recurrent layer's
+# return_sequences (LSTM -> LSTM), a Flatten of unknown size made a global pooling, a
+# Flatten (global pooling) that took the axes the layer needs removed.
+UPSTREAM_FIXES = (
+    ("rank_mismatch", sequence_fix.sequence_source, sequence_fix.FIX),
+    (None, pooling_fix.unsized_flatten, pooling_fix.FIX),
+    ("rank_mismatch", flatten_removal.flattening_source, flatten_removal.FIX),
+)
 
 
-def _with_pooling(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
-                  edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
-    """A layer fed a Flatten of an unknown size (images of any size): changing the
-    Flatten to a global pooling is offered (`graph.pooling_fix`)."""
-    named = pooling_fix.unsized_flatten(doc, spec, params, list(shapes), edges, results)
-    if named is None:
-        return issue
-    return replace(issue, port=0, fixes=(pooling_fix.FIX, *issue.fixes),
-                   data={**issue.data, **named})
-
-
-def _with_removal(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
-                  edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
-    """A layer fed a Flatten (a global pooling) that took the axes it needs: removing that
-    node is offered first (`graph.flatten_removal`)."""
-    if issue.code != "rank_mismatch":
-        return issue
-    named = flatten_removal.flattening_source(doc, spec, params, list(shapes), edges, results)
-    if named is None:
-        return issue
-    return replace(issue, port=0, fixes=(flatten_removal.FIX, *issue.fixes),
-                   data={**issue.data, **named})
+def _with_upstream(doc: Document, issue: Issue, spec: LayerSpec, params: dict, shapes,
+                   edges: list[Edge], results: Mapping[str, NodeResult]) -> Issue:
+    """`issue` with each of `UPSTREAM_FIXES` that applies put first, on port 0."""
+    for code, finder, fix in UPSTREAM_FIXES:
+        if code is not None and issue.code != code:
+            continue
+        named = finder(doc, spec, params, list(shapes), edges, results)
+        if named is not None:
+            issue = replace(issue, port=0, fixes=(fix, *issue.fixes),
+                            data={**issue.data, **named})
+    return issue
 
 
 def _with_branch_padding(doc: Document, issue: Issue, spec: LayerSpec, params: dict,

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from .document import Document, Edge
 from .fixplan import accepts
 from .issue_data import named_layer
+from .recurrent_chain import up_chain
 from .spec import LayerSpec, Shape
 
 FIX = "flatten_to_pooling"
@@ -32,7 +33,8 @@ def unsized_flatten(doc: Document, spec: LayerSpec, params: dict, inputs: list[S
     first = [e for e in edges if e.dst_port == 0]
     if len(first) != 1 or first[0].src_port != 0:
         return None
-    flatten = _flatten_above(doc, first[0].src, results)
+    flatten = up_chain(doc, first[0].src, results,
+                       lambda nid: doc.nodes[nid].kind == "Flatten")
     if flatten is None:
         return None
     shape = results[flatten].input_shapes[0]
@@ -44,24 +46,6 @@ def unsized_flatten(doc: Document, spec: LayerSpec, params: dict, inputs: list[S
                                                        [(inputs[0][0], channels)]):
         return None
     return {"layer": flatten, "layer_name": node.name, "kind": kind}
-
-
-def _flatten_above(doc: Document, node_id: str, results: Mapping, limit: int = 8):
-    """The Flatten up the chain into `node_id`, through layers of one input that keep the
-    rank; None when there is none or another layer comes first."""
-    current = node_id
-    for _ in range(limit):
-        result, node = results.get(current), doc.nodes.get(current)
-        if node is None or result is None or not result.ok or not result.input_shapes:
-            return None
-        if node.kind == "Flatten":
-            return current
-        ins = doc.in_edges(current)
-        if len(ins) != 1 or ins[0].src_port != 0 or \
-                len(result.input_shapes[0]) != len(result.output_shapes[0]):
-            return None
-        current = ins[0].src
-    return None
 
 
 def pooling_label(issue, doc: Document | None = None) -> str | None:

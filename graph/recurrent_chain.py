@@ -40,14 +40,26 @@ def recurrent_source(doc: Document, node_id: str, results: Mapping, limit: int =
     Returns:
         (node id, time steps of its input, which may be None), or None.
     """
+    found = up_chain(doc, node_id, results, lambda nid: return_sequences(doc, nid) is not None,
+                     limit)
+    if found is None:
+        return None
+    shape = results[found].input_shapes[0]
+    return found, shape[1] if len(shape) > 2 else None
+
+
+def up_chain(doc: Document, node_id: str, results: Mapping, wanted, limit: int = 32):
+    """The first node up the chain into output 0 of `node_id` (itself included) for which
+    `wanted(node id)` holds, through layers of one input that keep the rank; None when
+    another layer (or one without known shapes) comes first."""
     current = node_id
     for _ in range(limit):
         result = results.get(current)
-        if result is None or not result.ok or not result.input_shapes:
+        if current not in doc.nodes or result is None or not result.ok or \
+                not result.input_shapes:
             return None
-        if return_sequences(doc, current) is not None:
-            steps = result.input_shapes[0][1] if len(result.input_shapes[0]) > 2 else None
-            return current, steps
+        if wanted(current):
+            return current
         ins = doc.in_edges(current)
         if len(ins) != 1 or ins[0].src_port != 0 or \
                 len(result.input_shapes[0]) != len(result.output_shapes[0]):
