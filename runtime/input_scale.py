@@ -22,10 +22,11 @@ LARGEST = 50.0  # values beyond this (in magnitude) are far from unit scale
 SAMPLED = 100_000  # values whose wholeness is checked, spread over the array
 
 
-def pixels(arr: np.ndarray) -> bool:
+def pixels(arr: np.ndarray, bounds: tuple[float, float] | None = None) -> bool:
     """Whether `arr` holds whole numbers in 0..255 reaching above 1: 8-bit pixels (floats
-    are judged on values spread over the array, not a copy of all of it)."""
-    low, high = _range(arr)
+    are judged on values spread over the array, not a copy of all of it; `bounds`: its
+    range, where the caller has it)."""
+    low, high = bounds or _range(arr)
     if not arr.size or low < 0 or high > 255 or high <= 1:
         return False
     if arr.dtype.kind in "ub":
@@ -35,8 +36,9 @@ def pixels(arr: np.ndarray) -> bool:
     return bool(np.all(np.mod(sample, 1) == 0))
 
 
-def _range(arr: np.ndarray) -> tuple[float, float]:
-    return (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+def _range(arr: np.ndarray) -> tuple:
+    """(least, greatest) as the array's own scalars (they print as its values do)."""
+    return (arr.min(), arr.max()) if arr.size else (0, 0)
 
 
 def scale_issue(doc: Document, node, arr: np.ndarray, origin: str = "") -> Issue | None:
@@ -45,11 +47,11 @@ def scale_issue(doc: Document, node, arr: np.ndarray, origin: str = "") -> Issue
     if arr.dtype.kind not in "iuf" or not arr.size:
         return None
     low, high = _range(arr)  # two passes, no copy of the array
-    if max(-low, high) <= LARGEST or not weighted_edges(doc, node.id):
+    if max(-float(low), float(high)) <= LARGEST or not weighted_edges(doc, node.id):
         return None
-    image = pixels(arr)
+    image = pixels(arr, (low, high))
     fixes = (RESCALE_FIX, NORMALIZE_FIX) if image else (NORMALIZE_FIX,)
-    return scale_warning(doc, node, f"[{arr.min()}, {arr.max()}]", origin, image, fixes)
+    return scale_warning(doc, node, f"[{low}, {high}]", origin, image, fixes)
 
 
 def scale_warning(doc: Document, node, values: str, origin: str, image: bool,
