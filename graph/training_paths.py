@@ -22,11 +22,17 @@ NAMED_SOURCES = ("synthetic", "sklearn")  # data specs that name no file
 
 
 def anchored(path: str, folder: Path | None) -> str:
-    """`path` under `folder` when it is relative (and `folder` is known)."""
+    """`path` under `folder` when it is relative (and `folder` is known). A trailing
+    slash stays: it says the path is a folder, and the checks of a file path read it.
+
+    >>> anchored("x.keras/", Path("/p")), anchored("logs", Path("/p"))
+    ('/p/x.keras/', '/p/logs')
+    """
     if folder is None or not path:
         return path
     full = Path(path).expanduser()
-    return str(full if full.is_absolute() else folder / full)
+    slash = "/" if path.endswith(("/", "\\")) else ""
+    return str(full if full.is_absolute() else folder / full) + slash
 
 
 def anchor_spec(spec: str, folder: Path | None) -> str:

@@ -41,3 +41,19 @@ def test_a_callback_path_that_cannot_be_written_is_refused_before_training(
 
 def test_doctests():
     assert doctest.testmod(callback_paths).failed == 0
+
+
+def test_a_checkpoint_named_as_a_folder_is_refused_by_the_run_as_validate_says(tmp_path):
+    """A relative 'ck.keras/' was anchored to '<folder>/ck.keras' (the slash dropped):
+    validate refused it, but the run saved a checkpoint file under another name."""
+    from kerascanvas.graph import validate
+    from kerascanvas.graph.training_paths import anchored_settings
+
+    doc = model(callbacks=[{"name": "model_checkpoint", "filepath": "ck.keras/"}])
+    said = [i.message for i in validate.analyze(doc).issues if "filepath" in i.message]
+    assert said and "training cannot start" in said[0]
+    doc.training = anchored_settings(doc.training, tmp_path)
+    assert doc.training["callbacks"][0]["filepath"] == f"{tmp_path}/ck.keras/"
+    with pytest.raises(TrainingRefused, match=r"callbacks\[0\]\.filepath: expected a path "
+                       r"ending in \.keras"):
+        prepare(doc)
