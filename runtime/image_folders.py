@@ -39,6 +39,7 @@ class ImageFolder:
     output_name: str
     source: str = ""
     notes: list[str] = field(default_factory=list)  # the data check's warnings
+    empty: list[str] = field(default_factory=list)  # class subfolders holding no image
 
     @property
     def num_samples(self) -> int:
@@ -58,24 +59,32 @@ class FolderListing:
     labels: np.ndarray
     class_names: list[str]
     source: str
+    empty: list[str] = field(default_factory=list)  # class subfolders holding no image
 
 
 def list_folder(root: str) -> FolderListing:
-    """The files of a class-per-subfolder image folder, as a run lists them."""
+    """The files of a class-per-subfolder image folder, as a run lists them.
+
+    The classes are the subfolders in sorted order, a hidden one (".ipynb_checkpoints")
+    left out as Keras' `image_dataset_from_directory` leaves it out; a subfolder with no
+    image still counts as a class (as there too), and `empty` names it."""
     base = Path(root)
     if not base.is_dir():
         raise DataError(f"images:{root}: expected a folder with one subfolder per class")
-    classes = sorted(p.name for p in base.iterdir() if p.is_dir())
-    files, labels = [], []
+    classes = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files, labels, empty = [], [], []
     for i, name in enumerate(classes):
         found = sorted(p for p in (base / name).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
         files += found
         labels += [i] * len(found)
+        if not found:
+            empty.append(name)
     if not files:
         raise DataError(f"images:{root}: found no image files "
                         f"({', '.join(sorted(IMAGE_SUFFIXES))}) in class subfolders "
                         f"(subfolders: {', '.join(classes) or 'none'})")
-    return FolderListing(files, np.array(labels, dtype="int64"), classes, f"images:{root}")
+    return FolderListing(files, np.array(labels, dtype="int64"), classes, f"images:{root}",
+                         empty)
 
 
 def list_images(root: str) -> tuple[list[Path], np.ndarray, list[str]]:
@@ -113,7 +122,8 @@ def image_folder(root: str, doc: Document, seed: int | None = None,
         chosen = [files[i] for i in index]
         parts.append(batches(chosen, labels[index], shape, batch_size, shuffle=shuffle,
                              seed=seed, one_hot=rows) if chosen else None)
-    return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, listing.source)
+    return ImageFolder(parts[0], parts[1], classes, inp.name, out.name, listing.source,
+                       empty=listing.empty)
 
 
 def unreadable(files: list[Path]) -> list[tuple[Path, str]]:
@@ -225,6 +235,27 @@ def image_scale_issues(doc: Document, folder) -> list[Issue]:
         return []
     return [scale_warning(doc, node, "[0, 255]", f" of {folder.source}", True,
                           (RESCALE_FIX, NORMALIZE_FIX))]
+
+
+def empty_class_issues(doc: Document, folder) -> list[Issue]:
+    """A warning where class subfolders hold no image: each still counts as a class (its
+    id and an output unit), but no sample teaches it, and every class after it is
+    numbered one higher than the user may think. Pinned to the output the classes
+    train."""
+    if not folder.empty:
+        return []
+    _, out = single_pair(doc, folder.source)
+    names = ", ".join(repr(name) for name in folder.empty)
+    ids = ", ".join(str(folder.class_names.index(name)) for name in folder.empty)
+    one = len(folder.empty) == 1
+    said = (f"class subfolder {names} holds no image", "it still counts as a class",
+            "id", "it") if one else (f"class subfolders {names} hold no image",
+                                     "each still counts as a class", "ids", "them")
+    return [Issue(out.id, None, "warning",
+                  f"{folder.source}: {said[0]} ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                  f"{said[1]} (class {said[2]} {ids} of {len(folder.class_names)}, for output "
+                  f"{out.name!r}) that no sample teaches. Add images to {said[3]} or remove "
+                  f"{said[3]}", "empty_class")]
 
 
 def check_folder(doc: Document, listing: FolderListing,

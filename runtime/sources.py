@@ -41,6 +41,7 @@ from .image_folders import (  # noqa: F401 - public here too
     check_folder,
     check_image_input,
     check_images,
+    empty_class_issues,
     image_folder,
     image_scale_issues,
     list_folder,
@@ -73,14 +74,16 @@ def check_source(doc: Document, data, analysis: Analysis | None = None,
     """The issues a run refuses `data` of `open_source` for, each naming its node: a
     Dataset's (`check_data`), an image folder's classes (`check_images`), or a listed
     folder's Input and classes (`check_folder`, which the data preview lists); and the
-    warnings it never refuses for (an input far from unit scale, `runtime.input_scale`)."""
+    warnings it never refuses for (an input far from unit scale, `runtime.input_scale`;
+    class folders with no image, `empty_class_issues`)."""
     if isinstance(data, FolderListing):
         issues = check_folder(doc, data, analysis)
     elif isinstance(data, ImageFolder):
         issues = check_images(doc, data, analysis)
     else:
         return check_data(doc, data, analysis, part)
-    return issues or image_scale_issues(doc, data)  # the images' scale, once they fit
+    # the images' scale once they fit; empty class folders in any case
+    return (issues or image_scale_issues(doc, data)) + empty_class_issues(doc, data)
 
 
 def __getattr__(name: str):

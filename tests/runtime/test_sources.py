@@ -220,3 +220,29 @@ def test_more_classes_than_units_get_one_unit_per_class_from_the_issue(folder):
     model = build_model(doc)
     model.compile("adam", "sparse_categorical_crossentropy")
     assert model.output.shape[-1] == 3 and model.fit(data.train, epochs=1, verbose=0)
+
+
+def test_classes_are_the_subfolders_keras_counts_and_an_empty_one_is_warned_of(folder):
+    """A hidden subfolder (.ipynb_checkpoints) was counted as a class, which Keras'
+    image_dataset_from_directory leaves out; an empty class folder counted silently."""
+    from keras.src.utils.dataset_utils import index_directory
+
+    from kerascanvas.runtime.sources import check_source, list_folder
+
+    root, _ = folder
+    (root / ".ipynb_checkpoints").mkdir()
+    Image.fromarray(np.zeros((4, 4, 3), "uint8")).save(root / ".ipynb_checkpoints" / "1.png")
+    (root / "bee").mkdir()  # empty: still a class in Keras
+    files, labels, names = index_directory(str(root), "inferred", formats=(".png", ".jpg"),
+                                           shuffle=False)
+    listing = list_folder(str(root))
+    assert listing.class_names == names == ["bee", "cat", "dog", "eel"]
+    assert sorted(map(str, listing.files)) == sorted(files)
+    assert sorted(listing.labels.tolist()) == sorted(np.asarray(labels).tolist())
+    assert listing.empty == ["bee"]
+    doc = chain((6, 5, 3), 4, "softmax", flatten=True)
+    for data in (listing, open_source(f"images:{root}", doc)):
+        found = [i for i in check_source(doc, data) if i.code == "empty_class"]
+        assert len(found) == 1 and found[0].severity == "warning"
+        assert found[0].node == doc.outputs[0]
+        assert "'bee' holds no image" in found[0].message and "class id 0 of 4" in found[0].message
