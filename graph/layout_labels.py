@@ -22,8 +22,8 @@ from .inference import infer_graph
 from .shapes import fmt
 
 # The canvas draws labels in an 8 pt monospace font (Noto Sans Mono, DejaVu Sans Mono):
-# 6.59 units a character at the scene's 96 units an inch; rounded up.
-LABEL_CHAR_WIDTH = 6.6
+# 6.59-6.61 units a character at the scene's 96 units an inch (by font build); rounded up.
+LABEL_CHAR_WIDTH = 6.65
 # From a wire to the far side of its label, beyond the label's width: the canvas' 7 units
 # between them, and an arrow head's half width (7) past it, for the arrow of a wire that
 # climbs the gap to the next column to pass clear of it.
