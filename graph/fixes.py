@@ -42,6 +42,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       Normalization before them (`graph.scale_fix`)
     set_keras_momentum                a BatchNormalization momentum as PyTorch counts it
                                       (0.1): Keras' 1 - momentum (`graph.momentum_check`)
+    use_fraction                      a fraction given as a percentage (Dropout rate=50):
+                                      the value / 100 (`graph.percent_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
                                       return_sequences_on for recurrent layers stacked
                                       without it (LSTM -> LSTM: `graph.sequence_fix`)
@@ -90,6 +92,8 @@ from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .momentum_check import FIX as MOMENTUM_FIX
 from .momentum_check import momentum_label, set_keras_momentum
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, channel_axis_label
+from .percent_fix import FIX as PERCENT_FIX
+from .percent_fix import fraction_label, use_fraction
 from .placement import Measure, Size
 from .pooling_fix import FIX as POOLING_FIX
 from .pooling_fix import flatten_to_pooling, pooling_label
@@ -122,6 +126,7 @@ FIX_LABELS = {
     RANK_FIX: RANK_LABEL,
     POOLING_FIX: "Change the Flatten to a global pooling",
     MOMENTUM_FIX: "Set momentum to 1 - momentum (Keras' terms)",
+    PERCENT_FIX: "Set the value / 100 (a fraction, not a percentage)",
     KEY_FIX: KEY_LABEL,
     **SCALE_LABELS,
     REMOVAL_FIX: REMOVAL_LABEL,
@@ -158,6 +163,7 @@ NAMED_LABELS: dict[str, Callable] = {
     SEQUENCE_FIX: sequence_label,
     POOLING_FIX: pooling_label,
     MOMENTUM_FIX: momentum_label,
+    PERCENT_FIX: fraction_label,
     REMOVAL_FIX: removal_label,
     SPLICE_FIX: splice_label,
 }
@@ -234,6 +240,7 @@ FIXES: dict[str, Callable] = {
     RANK_FIX: use_rank_kind,
     POOLING_FIX: flatten_to_pooling,
     MOMENTUM_FIX: set_keras_momentum,
+    PERCENT_FIX: use_fraction,
     KEY_FIX: wire_key_from_value,
     **SCALE_FIXES,
     REMOVAL_FIX: remove_flattening,

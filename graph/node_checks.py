@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import key_fix
+from . import key_fix, percent_fix
 from .document import Edge, Node
 from .errors import ParamError
 from .issue_data import IssueData
@@ -56,7 +56,11 @@ def _param_issues(node: Node, spec: LayerSpec) -> list[Issue]:
         if p.name in node.params:
             problem = _coerce_problem(p, node.params[p.name])
             if problem:
-                issues.append(node_issue(node, f"{where}: {problem}", "bad_param"))
+                issue = node_issue(node, f"{where}: {problem}", "bad_param")
+                if percent_fix.fraction(p, node.params[p.name]) is not None:  # 50 for 0.5
+                    issue = replace(issue, fixes=(percent_fix.FIX,),
+                                    data=IssueData({"param": p.name}))
+                issues.append(issue)
         elif p.required:
             issues.append(node_issue(node, f"{where} needs a value for {p.name}. Received none",
                                  "missing_param"))

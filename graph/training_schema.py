@@ -34,8 +34,10 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from . import percent_fix
 from .document import Document
 from .setting_issue import SettingIssue, _issue
 from .setting_values import (  # noqa: F401 - public here too
@@ -330,8 +332,11 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
     for key in ("batch_size", "epochs", "validation_split", "shuffle", "shuffle_before_split",
                 "seed", "mixed_precision", "device", "executor", "data", "test_data"):
         if expected := RULES[key](settings[key]):
-            issues.append(_issue(f"training.{key}", f"expected {expected}. "
-                                                    f"Received: {settings[key]!r}"))
+            issue = _issue(f"training.{key}", f"expected {expected}. "
+                                              f"Received: {settings[key]!r}")
+            if key in percent_fix.SETTINGS and percent_fix.percentage(settings[key]):
+                issue = replace(issue, fixes=(percent_fix.FIX,))  # 20 for 0.2
+            issues.append(issue)
     issues += check_class_weight(settings["class_weight"], len(doc.outputs))
     if not issues or all(i.field != "training.class_weight" for i in issues):
         issues += check_class_ids(doc, settings["class_weight"], results)

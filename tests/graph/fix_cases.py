@@ -61,6 +61,13 @@ def momentum_case():
     return doc, ids[-1], keras.Model(x, L.Dense(2)(L.BatchNormalization(momentum=0.9)(x)))
 
 
+def percent_case():
+    doc, ids = chain(("Input", {"shape": [6, 4]}), ("LSTM", {"units": 3, "dropout": 25}),
+                     ("Dense", {"units": 2}))
+    x = keras.Input((6, 4))
+    return doc, ids[-1], keras.Model(x, L.Dense(2)(L.LSTM(3, dropout=0.25)(x)))
+
+
 def flattened_case(kind):
     """A Flatten (a global pooling) before a layer that needs the axes it took."""
     if kind == "Flatten":
@@ -382,6 +389,7 @@ CASES = {
     "insert_flatten-merge": merge_flatten_case,
     "insert_gap2d": gap_case,
     "set_keras_momentum": momentum_case,
+    "use_fraction": percent_case,
     "remove_flattening": lambda: flattened_case("Flatten"),
     "remove_flattening-pool": lambda: flattened_case("GlobalMaxPooling2D"),
     "flatten_to_pooling": lambda: any_size_flatten_case(sequence=False),
