@@ -44,6 +44,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       (0.1): Keras' 1 - momentum (`graph.momentum_check`)
     use_fraction                      a fraction given as a percentage (Dropout rate=50):
                                       the value / 100 (`graph.percent_fix`)
+    use_default_rate                  a learning rate far too large for its optimizer (Adam
+                                      at 1): Keras' default (`graph.rate_check`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
                                       return_sequences_on for recurrent layers stacked
                                       without it (LSTM -> LSTM: `graph.sequence_fix`)
@@ -101,6 +103,8 @@ from .rank_kinds import FIX as RANK_FIX
 from .rank_kinds import LABEL as RANK_LABEL
 from .rank_kinds import fix_label as rank_label
 from .rank_kinds import use_rank_kind
+from .rate_check import FIX as RATE_FIX
+from .rate_check import rate_label, use_default_rate
 from .scale_fix import LABELS as SCALE_LABELS
 from .scale_fix import SCALE_FIXES
 from .sequence_fix import FIX as SEQUENCE_FIX
@@ -127,6 +131,7 @@ FIX_LABELS = {
     POOLING_FIX: "Change the Flatten to a global pooling",
     MOMENTUM_FIX: "Set momentum to 1 - momentum (Keras' terms)",
     PERCENT_FIX: "Set the value / 100 (a fraction, not a percentage)",
+    RATE_FIX: "Set Keras' default learning rate",
     KEY_FIX: KEY_LABEL,
     **SCALE_LABELS,
     REMOVAL_FIX: REMOVAL_LABEL,
@@ -164,6 +169,7 @@ NAMED_LABELS: dict[str, Callable] = {
     POOLING_FIX: pooling_label,
     MOMENTUM_FIX: momentum_label,
     PERCENT_FIX: fraction_label,
+    RATE_FIX: rate_label,
     REMOVAL_FIX: removal_label,
     SPLICE_FIX: splice_label,
 }
@@ -241,6 +247,7 @@ FIXES: dict[str, Callable] = {
     POOLING_FIX: flatten_to_pooling,
     MOMENTUM_FIX: set_keras_momentum,
     PERCENT_FIX: use_fraction,
+    RATE_FIX: use_default_rate,
     KEY_FIX: wire_key_from_value,
     **SCALE_FIXES,
     REMOVAL_FIX: remove_flattening,

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import percent_fix
+from . import percent_fix, rate_check
 from .document import Document
 from .setting_issue import SettingIssue, _issue
 from .setting_values import (  # noqa: F401 - public here too
@@ -344,6 +344,7 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
                       f"{name!r} to make its loss larger. Expected a number >= 0. Received: "
                       f"{weight!r}", "warning")
                for name, weight in (settings.get("loss_weights") or {}).items() if weight < 0]
+    issues += rate_check.rate_issues(settings, OPTIMIZERS) if not issues else []
     return (issues + _check_metrics(doc, settings, results) + check_callbacks(settings)
             + check_monitors(doc, settings) + _check_losses(doc, settings)
             + _check_custom_code(doc, settings))
