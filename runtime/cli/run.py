@@ -172,8 +172,10 @@ def _train(doc, args, analysis) -> int:
     if prepared is None:
         return EXIT_INVALID
     doc, settings, data = prepared
-    test, refused = open_test_data(doc, settings, analysis) if distributed.is_main() and \
-        not distributed.launched() else (None, None)
+    # rank 0 alone scores the trained model (on several processes too; the launcher
+    # refused test data that does not fit before any rank started)
+    test, refused = open_test_data(doc, settings, analysis) if distributed.is_main() else \
+        (None, None)
     if refused:
         error(refused)
         return EXIT_INVALID
@@ -220,6 +222,8 @@ def _launch(doc, args, launch, analysis) -> int:
         return EXIT_INVALID
     doc, settings, _data = prepared
     found += distributed.problems(doc, settings, launch.world)
+    refused = open_test_data(doc, settings, analysis)[1]  # before any rank trains
+    found += [refused] if refused else []
     if found:
         error("; ".join(found))
         return EXIT_INVALID

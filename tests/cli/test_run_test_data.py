@@ -51,3 +51,46 @@ def test_the_trained_model_is_scored_on_the_test_data(tmp_path, capsys):
     assert set(printed) == set(expected)
     for name, value in expected.items():
         assert float(printed[name]) == pytest.approx(float(value), abs=1e-4)
+
+
+def test_a_launcher_refuses_unfitting_test_data_before_any_rank_starts(tmp_path, capsys,
+                                                                       monkeypatch):
+    from kerascanvas.runtime.cli import run_launch
+
+    test = _arrays(tmp_path / "narrow.npz", features=3)
+    path = project(tmp_path, classifier(training={"test_data": test}))
+    monkeypatch.setattr(run_launch, "start_ranks",
+                        lambda *a: pytest.fail("ranks started with unfitting test data"))
+    assert main(["run", path, "--data", _arrays(tmp_path / "train.npz"), "--no-progress",
+                 "--threads", "1", "--nproc-per-node", "2"]) == 1
+    err = capsys.readouterr().err
+    assert f"the project's training.test_data {test!r}: " in err and "test array" in err
+
+
+@pytest.mark.slow  # a launcher and two ranks, each importing keras and torch
+@pytest.mark.timeout(900)
+def test_a_run_on_two_processes_scores_the_trained_model_on_the_test_data(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    test = _arrays(tmp_path / "test.npz", seed=1)
+    path = project(tmp_path, classifier(training={"test_data": test, "epochs": 1,
+                                                  "batch_size": 8}))
+    saved = tmp_path / "trained.keras"
+    env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kerascanvas.app", "run", path, "--data",
+         _arrays(tmp_path / "train.npz"), "--no-progress", "--threads", "1",
+         "--nproc-per-node", "2", "--save", str(saved)],
+        capture_output=True, text=True, env=env, timeout=800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    head, _, table = done.stdout.partition(f"Test metrics (training.test_data {test!r})\n")
+    assert head and table, done.stdout
+    printed = dict(line.split() for line in table.strip().splitlines())
+    with np.load(test) as arrays:
+        expected = keras.saving.load_model(saved, safe_mode=True).evaluate(
+            arrays["x"], arrays["y"], verbose=0, return_dict=True)
+    assert set(printed) == set(expected)
+    for name, value in expected.items():
+        assert float(printed[name]) == pytest.approx(float(value), abs=1e-4)
