@@ -44,6 +44,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       (0.1): Keras' 1 - momentum (`graph.momentum_check`)
     use_fraction                      a fraction given as a percentage (Dropout rate=50):
                                       the value / 100 (`graph.percent_fix`)
+    use_choice                        a mistyped name where Keras takes one of a list
+                                      (activation 'Relu'): the closest (`graph.name_fix`)
     use_default_rate                  a learning rate far too large for its optimizer (Adam
                                       at 1): Keras' default (`graph.rate_check`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
@@ -93,6 +95,8 @@ from .key_fix import wire_key_from_value
 from .model_keys import MODEL_FIXES, MODEL_LABELS
 from .momentum_check import FIX as MOMENTUM_FIX
 from .momentum_check import momentum_label, set_keras_momentum
+from .name_fix import FIX as CHOICE_FIX
+from .name_fix import choice_label, use_choice
 from .param_fixes import PARAM_FIXES, PARAM_LABELS, channel_axis_label
 from .percent_fix import FIX as PERCENT_FIX
 from .percent_fix import fraction_label, use_fraction
@@ -131,6 +135,7 @@ FIX_LABELS = {
     POOLING_FIX: "Change the Flatten to a global pooling",
     MOMENTUM_FIX: "Set momentum to 1 - momentum (Keras' terms)",
     PERCENT_FIX: "Set the value / 100 (a fraction, not a percentage)",
+    CHOICE_FIX: "Set the allowed value closest to it",
     RATE_FIX: "Set Keras' default learning rate",
     KEY_FIX: KEY_LABEL,
     **SCALE_LABELS,
@@ -169,6 +174,7 @@ NAMED_LABELS: dict[str, Callable] = {
     POOLING_FIX: pooling_label,
     MOMENTUM_FIX: momentum_label,
     PERCENT_FIX: fraction_label,
+    CHOICE_FIX: choice_label,
     RATE_FIX: rate_label,
     REMOVAL_FIX: removal_label,
     SPLICE_FIX: splice_label,
@@ -247,6 +253,7 @@ FIXES: dict[str, Callable] = {
     POOLING_FIX: flatten_to_pooling,
     MOMENTUM_FIX: set_keras_momentum,
     PERCENT_FIX: use_fraction,
+    CHOICE_FIX: use_choice,
     RATE_FIX: use_default_rate,
     KEY_FIX: wire_key_from_value,
     **SCALE_FIXES,

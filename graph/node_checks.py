@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import key_fix, percent_fix
+from . import key_fix, name_fix, percent_fix
 from .document import Edge, Node
 from .errors import ParamError
 from .issue_data import IssueData
@@ -57,9 +57,13 @@ def _param_issues(node: Node, spec: LayerSpec) -> list[Issue]:
             problem = _coerce_problem(p, node.params[p.name])
             if problem:
                 issue = node_issue(node, f"{where}: {problem}", "bad_param")
+                meant = name_fix.suggestion(p, node.params[p.name])  # 'relu' for 'Relu'
                 if percent_fix.fraction(p, node.params[p.name]) is not None:  # 50 for 0.5
                     issue = replace(issue, fixes=(percent_fix.FIX,),
                                     data=IssueData({"param": p.name}))
+                elif meant is not None:
+                    issue = replace(issue, fixes=(name_fix.FIX,),
+                                    data=IssueData({"param": p.name, "suggestion": meant}))
                 issues.append(issue)
         elif p.required:
             issues.append(node_issue(node, f"{where} needs a value for {p.name}. Received none",

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import percent_fix, rate_check
+from . import name_fix, percent_fix, rate_check
 from .document import Document
 from .setting_issue import SettingIssue, _issue
 from .setting_values import (  # noqa: F401 - public here too
@@ -211,8 +211,11 @@ def _check_options(options: Any, table: Mapping[str, Any], field: str,
         return [_issue(field, f"expected an object with a 'name'. Received: {options!r}")]
     name = options.get("name")
     if not isinstance(name, str) or name not in table:
-        return [_issue(f"{field}.name", f"expected a {what} among {', '.join(table)}. "
-                                        f"Received: {name!r}")]
+        issue = _issue(f"{field}.name", f"expected {'an' if what[0] in 'aeiou' else 'a'} "
+                                        f"{what} among {', '.join(table)}. Received: {name!r}")
+        meant = name_fix.closest(name, table)  # 'adam' for 'Adam'
+        return [replace(issue, fixes=(SUGGEST_FIX,), data={"suggestion": meant})
+                if meant is not None else issue]
     issues = []
     for key, value in options.items():
         if key == "name":

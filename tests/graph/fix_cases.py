@@ -68,6 +68,14 @@ def percent_case():
     return doc, ids[-1], keras.Model(x, L.Dense(2)(L.LSTM(3, dropout=0.25)(x)))
 
 
+def choice_case():
+    doc, ids = chain(("Input", {"shape": [8, 8, 1]}),
+                     ("Conv2D", {"filters": 4, "kernel_size": 3, "padding": "Same"}),
+                     ("Dense", {"units": 2}))
+    x = keras.Input((8, 8, 1))
+    return doc, ids[-1], keras.Model(x, L.Dense(2)(L.Conv2D(4, 3, padding="same")(x)))
+
+
 def flattened_case(kind):
     """A Flatten (a global pooling) before a layer that needs the axes it took."""
     if kind == "Flatten":
@@ -390,6 +398,7 @@ CASES = {
     "insert_gap2d": gap_case,
     "set_keras_momentum": momentum_case,
     "use_fraction": percent_case,
+    "use_choice": choice_case,
     "remove_flattening": lambda: flattened_case("Flatten"),
     "remove_flattening-pool": lambda: flattened_case("GlobalMaxPooling2D"),
     "flatten_to_pooling": lambda: any_size_flatten_case(sequence=False),
