@@ -83,6 +83,7 @@ class Canvas(DocumentSync, QtCore.QObject):
         viewer.node_selection_changed.connect(self._on_viewer_selection_changed)
         viewer.node_double_clicked.connect(self._on_viewer_double_clicked)
         viewer.wiring_ended.connect(self._on_viewer_wiring_ended)
+        viewer.drop_refused.connect(self.status_message)
         viewer.nudged.connect(self._on_viewer_nudged)
         g.data_dropped.connect(self._on_graph_data_dropped)
 

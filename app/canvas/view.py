@@ -20,7 +20,7 @@ from .nudge import nudge_delta
 from .pipes import LABEL_SCALE, LayerPipeItem, batched_pipes, connect_ports
 from .view_range import PAN_ROOM, ViewRange  # noqa: F401 - PAN_ROOM importable here as before
 from .view_selection import SelectionFollow
-from .wire_drop import drop_port, nearest_ports_first
+from .wire_drop import drop_port, nearest_ports_first, refused_drop
 from .wire_pick import WirePick
 
 _ALT, _CTRL, _SHIFT = (QtCore.Qt.AltModifier, QtCore.Qt.ControlModifier,
@@ -39,6 +39,7 @@ class CanvasViewer(SelectionFollow, WirePick, ViewRange, NodeViewer):
     selection, `SelectionFollow`'s (`view_selection`)."""
 
     wiring_ended = QtCore.Signal(str)  # the node a wire was dragged from
+    drop_refused = QtCore.Signal(str)  # why a wire dropped on a node connected nothing
 
     view_changed = QtCore.Signal()  # after a pan, a zoom or a resize
 
@@ -174,7 +175,11 @@ class CanvasViewer(SelectionFollow, WirePick, ViewRange, NodeViewer):
         port = None if start is None else drop_port(self.scene(), start, event.scenePos(),
                                                      self.transform().m11())
         if port is None:
+            refused = None if start is None else refused_drop(self.scene(), start,
+                                                              event.scenePos())
             super().apply_live_connection(event)
+            if refused:
+                self.drop_refused.emit(refused)
         else:
             self.connect_drop(start, port)
 

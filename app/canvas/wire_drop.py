@@ -67,6 +67,24 @@ def drop_port(scene, start: LayerPortItem, pos: QtCore.QPointF, scale: float):
     return min(ports, key=lambda port: abs(_centre(port).x() - pos.x()))
 
 
+def refused_drop(scene, start: LayerPortItem, pos: QtCore.QPointF) -> str | None:
+    """Why a wire dragged from an output and released on a node's body at `pos` lands
+    nowhere: the node's inputs are all wired (a wire is replaced on the port itself).
+    None where that is not why (no node there, or the drop found a port)."""
+    if start.port_type != OUT or any(isinstance(i, PortItem) for i in scene.items(pos)):
+        return None
+    node = next((i for i in scene.items(pos) if isinstance(i, LayerNodeItem)), None)
+    if node is None or node is start.node or not node.inputs or \
+            any(not port.connected_pipes for port in node.inputs):
+        return None
+    sources = ", ".join(sorted({repr(other.node.name) for port in node.inputs
+                                for other in port.connected_ports}))
+    ports = ("its input is", "its input port") if len(node.inputs) == 1 else \
+        ("its inputs are all", "one of its input ports")
+    return (f"Not connected to {node.name!r}: {ports[0]} wired already (from {sources}). "
+            f"Drop the wire on {ports[1]} to replace the wire there.")
+
+
 def nearest_ports_first(items: list, pos: QtCore.QPointF) -> list:
     """`items` (topmost first) with the ports among them reordered nearest `pos` first,
     each other item where it was."""

@@ -45,13 +45,22 @@ def test_a_wire_dropped_on_a_nodes_body_plugs_into_its_free_input(make_window, q
     assert window.doc.in_edges(ids["classes"]) == []
 
 
-def test_a_wire_dropped_on_a_node_whose_inputs_are_wired_changes_nothing(make_window, qtbot):
+def test_a_wire_dropped_on_a_node_whose_inputs_are_wired_says_so_and_changes_nothing(
+        make_window, qtbot):
     window = mlp_window(make_window, qtbot)
     ids = node_ids(window)
     edges = list(window.doc.edges)
     drag(window, port_point(window, ids["pixels"], "out"), node_point(window, ids["classes"]))
     assert window.doc.edges == edges
     assert not window.canvas.viewer._LIVE_PIPE.isVisible()
+    # said, not silent: which node, what its input holds, and where a drop replaces it
+    assert window.statusBar().currentMessage() == (
+        "Not connected to 'classes': its input is wired already (from 'dropout'). Drop the "
+        "wire on its input port to replace the wire there.")
+    drag(window, port_point(window, ids["pixels"], "out"), port_point(window, ids["classes"],
+                                                                      "in"))
+    assert window.doc.in_edges(ids["classes"]) == [Edge(ids["pixels"], 0, ids["classes"], 0)]
+    assert window.statusBar().currentMessage() == ""  # the edit took the message away
 
 
 def test_a_wire_dragged_back_from_an_input_lands_on_the_nodes_output(make_window, qtbot):
