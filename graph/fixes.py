@@ -48,6 +48,9 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       (activation 'Relu'): the closest (`graph.name_fix`)
     use_default_rate                  a learning rate far too large for its optimizer (Adam
                                       at 1): Keras' default (`graph.rate_check`)
+    use_typed_value                   a setting written in the wrong type ("1e-3", "10",
+                                      32.0 for an integer): the value in its type
+                                      (`graph.value_fix`)
     set_units_to_labels,              labels a run refused (`graph.data_fixes`); also
                                       return_sequences_on for recurrent layers stacked
                                       without it (LSTM -> LSTM: `graph.sequence_fix`)
@@ -114,6 +117,8 @@ from .scale_fix import SCALE_FIXES
 from .sequence_fix import FIX as SEQUENCE_FIX
 from .sequence_fix import sequence_label
 from .splice_fix import SPLICE_FIX, splice_into_wire, splice_label
+from .value_fix import FIX as TYPED_FIX
+from .value_fix import typed_label, use_typed_value
 from .wire_fix import WIRE_FIX, wire_from_open_end, wire_label
 
 PLACING_FIXES = PLACING | {SPLICE_FIX, *SCALE_FIXES}  # fixes that place nodes at their drawn sizes
@@ -137,6 +142,7 @@ FIX_LABELS = {
     PERCENT_FIX: "Set the value / 100 (a fraction, not a percentage)",
     CHOICE_FIX: "Set the allowed value closest to it",
     RATE_FIX: "Set Keras' default learning rate",
+    TYPED_FIX: "Write the value as a number (true or false)",
     KEY_FIX: KEY_LABEL,
     **SCALE_LABELS,
     REMOVAL_FIX: REMOVAL_LABEL,
@@ -176,6 +182,7 @@ NAMED_LABELS: dict[str, Callable] = {
     PERCENT_FIX: fraction_label,
     CHOICE_FIX: choice_label,
     RATE_FIX: rate_label,
+    TYPED_FIX: typed_label,
     REMOVAL_FIX: removal_label,
     SPLICE_FIX: splice_label,
 }
@@ -255,6 +262,7 @@ FIXES: dict[str, Callable] = {
     PERCENT_FIX: use_fraction,
     CHOICE_FIX: use_choice,
     RATE_FIX: use_default_rate,
+    TYPED_FIX: use_typed_value,
     KEY_FIX: wire_key_from_value,
     **SCALE_FIXES,
     REMOVAL_FIX: remove_flattening,

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import name_fix, percent_fix, rate_check
+from . import name_fix, percent_fix, rate_check, value_fix
 from .document import Document
 from .setting_issue import SettingIssue, _issue
 from .setting_values import (  # noqa: F401 - public here too
@@ -224,7 +224,8 @@ def _check_options(options: Any, table: Mapping[str, Any], field: str,
             issues.append(_issue(f"{field}.{key}", f"{name} takes no option {key!r}. "
                                                    f"Options: {', '.join(table[name])}"))
         elif key in RULES and (expected := RULES[key](value)):
-            issues.append(_issue(f"{field}.{key}", f"expected {expected}. Received: {value!r}"))
+            issues.append(value_fix.offer(_issue(f"{field}.{key}", f"expected {expected}. "
+                                                 f"Received: {value!r}"), value, RULES[key]))
     missing = [k for k, v in table[name].items() if v is REQUIRED and k not in options]
     issues += [_issue(f"{field}.{k}", f"{name} needs a {k!r}") for k in missing]
     return issues
@@ -237,7 +238,8 @@ def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
         return [_issue("training.callbacks", f"expected a list. Received: {callbacks!r}")]
     issues = []
     split = settings.get("validation_split", 0)
-    validates = not number(0, 1)(split) and split > 0
+    # no validation data: a split of 0 (one that is no number has its own issue)
+    unvalidated = not number(0, 1)(split) and split == 0
     for i, cb in enumerate(callbacks):
         field = f"training.callbacks[{i}]"
         issues += _check_options(cb, CALLBACKS, field, "callback")
@@ -257,7 +259,7 @@ def check_callbacks(settings: Mapping[str, Any]) -> list[SettingIssue]:
             issues.append(_issue(f"{field}.name", "reduce_lr_on_plateau cannot change a "
                                  "scheduled learning rate; use schedule 'constant' with it"))
         monitor = cb.get("monitor", "")
-        if isinstance(monitor, str) and monitor.startswith("val_") and not validates:
+        if isinstance(monitor, str) and monitor.startswith("val_") and unvalidated:
             # the training value of the same name is logged: the plain answer
             issues.append(SettingIssue(
                 f"{field}.monitor", "warning", f"{field}.monitor: {monitor!r} needs "
@@ -339,7 +341,7 @@ def _check_resolved(doc: Document, settings: Mapping[str, Any],
                                               f"Received: {settings[key]!r}")
             if key in percent_fix.SETTINGS and percent_fix.percentage(settings[key]):
                 issue = replace(issue, fixes=(percent_fix.FIX,))  # 20 for 0.2
-            issues.append(issue)
+            issues.append(value_fix.offer(issue, settings[key], RULES[key]))  # "10" for 10
     issues += check_class_weight(settings["class_weight"], len(doc.outputs))
     if not issues or all(i.field != "training.class_weight" for i in issues):
         issues += check_class_ids(doc, settings["class_weight"], results)

@@ -21,9 +21,10 @@ def test_every_fix_has_a_case():
     from kerascanvas.graph.scale_fix import SCALE_FIXES
 
     # The fixes of a run's data findings need data: tests/runtime/test_data_fixes.py and
-    # tests/runtime/test_input_scale.py; the learning rate's changes no shape:
-    # tests/graph/test_rate_check.py.
-    assert set(FIXES) - set(DATA_FIXES) - set(SCALE_FIXES) - {"use_default_rate"} == \
+    # tests/runtime/test_input_scale.py; those of settings change no shape:
+    # tests/graph/test_rate_check.py, tests/graph/test_value_fix.py.
+    settings = {"use_default_rate", "use_typed_value"}
+    assert set(FIXES) - set(DATA_FIXES) - set(SCALE_FIXES) - settings == \
         {name.split("-")[0] for name in CASES}
 
 
