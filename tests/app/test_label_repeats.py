@@ -53,6 +53,13 @@ def laid_out(window, qtbot) -> None:
     settle(window, qtbot)
 
 
+# A window whose view the crowded columns fill so that two labels meet, with the canvas'
+# monospace font either DejaVu Sans Mono (a machine with only the DejaVu fonts) or Noto
+# Sans Mono: at 1600x1000 the DejaVu labels, a little wider, shifted the columns so that
+# none met and nothing was left to hide.
+CROWDED_AT = (1600, 900)
+
+
 def crowded(window, qtbot) -> None:
     """Laid out as Ctrl+L did before its columns kept room for the labels beside their
     wires (no label widths given): the labels crowd the gaps between the columns."""
@@ -69,11 +76,11 @@ def crowded(window, qtbot) -> None:
 
 def test_an_expanded_densenet_leaves_repeated_shapes_to_tooltips(make_window, qtbot):
     """densenet_small with both dense blocks expanded, laid out in columns with no room for
-    labels in a 1600x1000 window: a label of a concat's wire lay on another label while the
+    labels in a 1600x900 window: a label of a concat's wire lay on another label while the
     other wire of its tensor showed the same shape clear of the others (fails without the
     change); undone, the layout has room again and every label shows. (Ctrl+L keeps room
     for them now: there every label shows.)"""
-    window = show_at(make_window(str(EXAMPLES / "densenet_small.json")))
+    window = show_at(make_window(str(EXAMPLES / "densenet_small.json")), *CROWDED_AT)
     for node_id in [n for n, node in window.doc.nodes.items() if node.spec.is_block]:
         window.expand_block(node_id)
     settle(window, qtbot)
@@ -107,12 +114,12 @@ def test_an_exported_picture_leaves_out_the_repeats_the_canvas_hides(make_window
     from kerascanvas.app.canvas.export_image import drawn_edges, node_boxes
     from kerascanvas.graph.projectfile import save
 
-    window = show_at(make_window(str(EXAMPLES / "densenet_small.json")))
+    window = show_at(make_window(str(EXAMPLES / "densenet_small.json")), *CROWDED_AT)
     for node_id in [n for n, node in window.doc.nodes.items() if node.spec.is_block]:
         window.expand_block(node_id)
     crowded(window, qtbot)
     save(window.doc, tmp_path / "densenet.json")
-    window = show_at(make_window(str(tmp_path / "densenet.json")))
+    window = show_at(make_window(str(tmp_path / "densenet.json")), *CROWDED_AT)
     settle(window, qtbot)
     canvas = window.canvas
     hidden = [p for p in labelled(window) if not shown(p)]
