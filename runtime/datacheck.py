@@ -320,6 +320,9 @@ def _check_class_ids(node, labels: np.ndarray, loss, out: tuple, part: str,
         advice, data = (f". One unit suits binary_crossentropy with a sigmoid; these labels "
                         f"need Dense({needed}) with softmax" if units == 1 else
                         f"; the output needs {needed} units for these labels"), {"units": needed}
+        if labels.min() == 1 and needed == units + 1:  # counted from 1, as people count
+            advice += (f" (class 0 then gets a unit no sample teaches), or the labels "
+                       f"counted from 0 (each id - 1) fit the {units} units")
     fixes = ("set_units_to_labels",) if "set_units_to_labels" in fixable and data else ()
     return [_issue(node, f"Output {node.name!r} has {units} unit(s), so {loss} needs class "
                          f"ids in [0, {units}). The {part} labels{origin} hold {classes} classes, "

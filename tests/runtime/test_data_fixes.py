@@ -54,6 +54,22 @@ def test_the_units_fix_reads_the_issues_data_not_its_message():
         apply_fix(doc, dataclasses.replace(issue, data={}), "set_units_to_labels", UndoStack())
 
 
+def test_class_ids_counted_from_1_are_named_as_such():
+    """Labels 1..10 on Dense(10): id 10 lies beyond the units. Both ways out are said: 11
+    units, class 0 untaught, or the ids counted from 0; the fix sets the units."""
+    doc = classifier(units=10, activation="softmax", loss="sparse_categorical_crossentropy")
+    labels = np.arange(40) % 10 + 1
+    data = Dataset({"image": np.zeros((40, 8, 8, 1), "float32")}, {"out": labels})
+    (issue,) = check_data(doc, data)
+    assert issue.code == "label_range" and issue.data == {"units": 11}
+    assert issue.message.endswith("the output needs 11 units for these labels (class 0 then "
+                                  "gets a unit no sample teaches), or the labels counted from "
+                                  "0 (each id - 1) fit the 10 units")
+    shifted = Dataset(data.x, {"out": labels - 1})
+    assert check_data(doc, shifted) == []
+    keras_trains(doc, shifted)
+
+
 def test_negative_class_ids_get_no_units_to_set():
     doc = classifier(units=3, activation="softmax", loss="sparse_categorical_crossentropy")
     data = Dataset({"image": np.zeros((2, 8, 8, 1), "float32")}, {"out": np.array([-1, 1])})
