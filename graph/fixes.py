@@ -48,6 +48,8 @@ node's shape rule accepts the result, see `graph.diagnose`):
                                       (activation 'Relu'): the closest (`graph.name_fix`)
     use_default_rate                  a learning rate far too large for its optimizer (Adam
                                       at 1): Keras' default (`graph.rate_check`)
+    set_usual_rate                    a dropout rate of 1, which drops every unit while
+                                      training: the kind's start value (`graph.dropout_check`)
     use_typed_value                   a setting written in the wrong type ("1e-3", "10",
                                       32.0 for an integer): the value in its type
                                       (`graph.value_fix`)
@@ -78,6 +80,8 @@ from . import commands as cmd
 from .data_fixes import DATA_FIXES, DATA_LABELS, input_dim_label, input_to_data_label
 from .dissolve import dissolve_nodes
 from .document import Document, output_entry
+from .dropout_check import FIX as DROPOUT_FIX
+from .dropout_check import set_usual_rate, usual_rate_label
 from .errors import DocumentError
 from .flatten_removal import FIX as REMOVAL_FIX
 from .flatten_removal import LABEL as REMOVAL_LABEL
@@ -142,6 +146,7 @@ FIX_LABELS = {
     PERCENT_FIX: "Set the value / 100 (a fraction, not a percentage)",
     CHOICE_FIX: "Set the allowed value closest to it",
     RATE_FIX: "Set Keras' default learning rate",
+    DROPOUT_FIX: "Set a usual rate",
     TYPED_FIX: "Write the value as a number (true or false)",
     KEY_FIX: KEY_LABEL,
     **SCALE_LABELS,
@@ -182,6 +187,7 @@ NAMED_LABELS: dict[str, Callable] = {
     PERCENT_FIX: fraction_label,
     CHOICE_FIX: choice_label,
     RATE_FIX: rate_label,
+    DROPOUT_FIX: usual_rate_label,
     TYPED_FIX: typed_label,
     REMOVAL_FIX: removal_label,
     SPLICE_FIX: splice_label,
@@ -262,6 +268,7 @@ FIXES: dict[str, Callable] = {
     PERCENT_FIX: use_fraction,
     CHOICE_FIX: use_choice,
     RATE_FIX: use_default_rate,
+    DROPOUT_FIX: set_usual_rate,
     TYPED_FIX: use_typed_value,
     KEY_FIX: wire_key_from_value,
     **SCALE_FIXES,

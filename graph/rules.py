@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from .activation_checks import double_activation_issues
 from .document import Document, Node, name_problem
+from .dropout_check import full_dropout_issues
 from .index import GraphIndex
 from .inference import ERROR, WARNING, Issue, NodeResult, spec_of
 from .inner_names import holds_inner_names, inner_name_issues
@@ -45,6 +46,7 @@ def document_issues(doc: Document, results: Mapping[str, NodeResult],
     issues += key_issues(doc)
     issues += dense_on_image_issues(doc, results, node_issues)
     issues += double_activation_issues(doc, results) + momentum_issues(doc, results)
+    issues += full_dropout_issues(doc, results)
     issues += weight_size_issues(doc, results)
     issues += keras_quirk_issues(doc, results)
     issues += [Issue(nid, None, ERROR, message, "custom_conflict")

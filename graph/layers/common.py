@@ -52,11 +52,21 @@ def positive_int(name: str, initial: int, doc: str) -> ParamSpec:
     return ParamSpec(name, "int", initial=initial, min=1, doc=doc)
 
 
-def rate(name: str = "rate", default=None, doc: str = "Fraction of units to drop") -> ParamSpec:
+def rate(name: str = "rate", default=None, doc: str = "Fraction of units to drop",
+         below_one: bool = False) -> ParamSpec:
+    """A dropping rate in [0, 1]; `below_one` where Keras divides by zero at 1 while training
+    (GaussianDropout, AlphaDropout: 'float division by zero', '0.0 cannot be raised to a
+    negative power')."""
     from ..params import REQUIRED
 
     return ParamSpec(name, "float", default=REQUIRED if default is None else default,
-                     initial=0.5, min=0.0, max=1.0, doc=doc)
+                     initial=0.5, min=0.0, max=1.0, doc=doc,
+                     check=_below_one if below_one else None)
+
+
+def _below_one(value) -> str | None:
+    return "a number in [0.0, 1.0) (at 1 Keras divides by zero while training)" \
+        if value >= 1 else None
 
 
 def seed_param() -> ParamSpec:

@@ -100,10 +100,11 @@ def _noise_shape_problem(noise, shape) -> str | None:
     return None
 
 
-def dropout_params() -> tuple[ParamSpec, ...]:
-    """rate, noise_shape and seed: the params of Dropout and AlphaDropout."""
+def dropout_params(below_one: bool = False) -> tuple[ParamSpec, ...]:
+    """rate, noise_shape and seed: the params of Dropout and AlphaDropout (whose rate Keras
+    divides by zero at 1: `below_one`)."""
     return (
-        rate(),
+        rate(below_one=below_one),
         ParamSpec("noise_shape", "shape", default=None, allow_none=True,
                   doc="Shape of the dropout mask (batch included; 1 shares it along an axis)"),
         seed_param(),

@@ -51,7 +51,7 @@ register(LayerSpec(
 register(LayerSpec(
     kind="GaussianDropout", category="Core", noise=True,
     doc="Multiplies by 1-centred Gaussian noise while training (multiplicative dropout)",
-    params=(rate(doc="Drop probability, as in Dropout"), seed_param()),
+    params=(rate(doc="Drop probability, as in Dropout", below_one=True), seed_param()),
     shape=same_shape,
     samples=(Sample({"rate": 0.2}, ((None, 8),)),
              Sample({"rate": 0.5, "seed": 1}, ((None, 4, None),))),
@@ -60,7 +60,7 @@ register(LayerSpec(
 register(LayerSpec(
     kind="AlphaDropout", category="Core", noise=True,
     doc="Dropout that keeps the mean and variance of its inputs (for SELU networks)",
-    params=dropout_params(),
+    params=dropout_params(below_one=True),
     shape=dropout_shape,
     samples=(Sample({"rate": 0.2}, ((None, 16),)),
              Sample({"rate": 0.1, "noise_shape": (None, 1, 8), "seed": 2}, ((None, 5, 8),))),

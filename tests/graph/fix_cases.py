@@ -76,6 +76,13 @@ def choice_case():
     return doc, ids[-1], keras.Model(x, L.Dense(2)(L.Conv2D(4, 3, padding="same")(x)))
 
 
+def full_dropout_case():
+    doc, ids = chain(("Input", {"shape": [6]}), ("Dropout", {"rate": 1.0}),
+                     ("Dense", {"units": 2}))
+    x = keras.Input((6,))
+    return doc, ids[-1], keras.Model(x, L.Dense(2)(L.Dropout(0.5)(x)))
+
+
 def flattened_case(kind):
     """A Flatten (a global pooling) before a layer that needs the axes it took."""
     if kind == "Flatten":
@@ -399,6 +406,7 @@ CASES = {
     "set_keras_momentum": momentum_case,
     "use_fraction": percent_case,
     "use_choice": choice_case,
+    "set_usual_rate": full_dropout_case,
     "remove_flattening": lambda: flattened_case("Flatten"),
     "remove_flattening-pool": lambda: flattened_case("GlobalMaxPooling2D"),
     "flatten_to_pooling": lambda: any_size_flatten_case(sequence=False),
