@@ -27,13 +27,13 @@ def full_dropout_issues(doc: Document, results: Mapping[str, NodeResult]) -> lis
     """A warning on each node with a dropping rate of 1."""
     issues = []
     for node in doc.nodes.values():
-        params = getattr(results.get(node.id), "params", None)
         spec = spec_of(node)
-        if params is None or spec is None:
+        rates = _rates(spec) if spec is not None else ()
+        params = getattr(results.get(node.id), "params", None) if rates else None
+        if params is None:
             continue
-        for p in spec.params:
-            if p.name in RATES and p.type == "float" and p.max == 1 and \
-                    params.get(p.name) == 1:
+        for p in rates:
+            if params.get(p.name) == 1:
                 issues.append(Issue(
                     node.id, None, WARNING, f"{node.name!r} ({node.kind}) has {p.name}=1.0: "
                     "while training it drops every unit, so the layers after it learn from "
@@ -41,6 +41,19 @@ def full_dropout_issues(doc: Document, results: Mapping[str, NodeResult]) -> lis
                     f"nothing. Keras says nothing. Usual rates are 0.1 to 0.5", CODE, (FIX,),
                     {"param": p.name, "value": p.start_value()}))
     return issues
+
+
+_KEPT: dict[str, tuple] = {}
+
+
+def _rates(spec) -> tuple:
+    """The params of `spec` that drop units at a rate in [0, 1] (kept per kind: the check
+    runs on every edit, over every node)."""
+    found = _KEPT.get(spec.kind)
+    if found is None:
+        found = _KEPT[spec.kind] = tuple(p for p in spec.params if p.name in RATES and
+                                         p.type == "float" and p.max == 1)
+    return found
 
 
 def usual_rate_label(issue, doc: Document | None = None) -> str | None:
