@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...graph import commands as cmd
 from ...graph import events as ev
+from ...graph import percent_fix
 from ...graph.document import UNSET
 from ...graph.errors import KerasCanvasError, ParamError
 from ...graph.layers import shared
@@ -230,7 +231,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
                 trial = {**node.params, name: value}
             spec.resolve(trial)
         except ParamError as exc:
-            self._refuse(str(exc), near=self.editors[name][0])
+            meant = percent_fix.fraction(p, raw)  # 50 typed for 0.5
+            hint = f" (a fraction: {raw!r}% is {meant!r})" if meant is not None else ""
+            self._refuse(str(exc) + hint, near=self.editors[name][0])
             return
         self.error.clear()  # valid, even where it changes nothing: an earlier refusal is over
         current = node.params.get(name, UNSET)
