@@ -53,6 +53,8 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
     from ..launch import launch as start
 
     fields = {k: v for k, v in vars(args).items() if not k.startswith("_")}
+    if launch.nnodes > 1:  # it may wait long, and torchrun says nothing while it waits
+        _error(waiting_text(launch))
     with tempfile.TemporaryDirectory(prefix="kerascanvas-run-") as folder:
         path = f"{folder}/args.json"
         with open(path, "w", encoding="utf-8") as handle:
@@ -75,6 +77,20 @@ def start_ranks(args, launch, invalid_code: int, failed_code: int) -> int:
         _error(stopped_text(stops.received, ranks, launch))  # the ranks stopped and kept
         return exit_code(stops.received or signal.SIGINT)
     return outcome.code
+
+
+def waiting_text(launch) -> str:
+    """What a machine of several does while torchrun gathers them: said before it waits.
+
+    >>> from kerascanvas.runtime.launch import Launch
+    >>> waiting_text(Launch(2, 2, 1, "node0:29400"))[:60]
+    'machine 1 of 2 (--node-rank 1): waiting at node0:29400 until'
+    """
+    which = f"machine {launch.node_rank} of {launch.nnodes} (--node-rank {launch.node_rank})" \
+        if launch.node_rank is not None else f"one of {launch.nnodes} machines"
+    return (f"{which}: waiting at {launch.rdzv_endpoint} until the launchers of all "
+            f"{launch.nnodes} machines have joined, then starting {launch.nproc_per_node} "
+            "rank(s) here; Ctrl+C stops")
 
 
 def _listed(ranks: list[int]) -> str:

@@ -207,6 +207,8 @@ def test_a_signal_reaches_a_machine_held_in_the_static_rendezvous(signum, code):
                                 str(free_port())], stderr=subprocess.PIPE, text=True,
                                env=env, cwd=ROOT)
     try:
+        said = process.stderr.readline()  # the launcher says where it waits, then waits
+        assert "waiting at 127.0.0.1:" in said and said.endswith("Ctrl+C stops\n")
         assert process.stderr.readline().strip() == "waiting"
         time.sleep(0.5)  # inside the store's wait
         process.send_signal(getattr(signal, signum))

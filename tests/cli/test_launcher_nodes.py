@@ -170,3 +170,23 @@ def test_ctrl_c_on_the_second_node_stops_every_rank_after_the_same_batch(tmp_pat
     iterations = int(model.optimizer.iterations)
     assert result.epochs_run * steps <= iterations < (result.epochs_run + 1) * steps + 1
     assert np.isfinite(model.get_weights()[0]).all()
+
+
+@pytest.mark.parametrize("node_rank, says", [
+    (1, "machine 1 of 2 (--node-rank 1): waiting at 127.0.0.1:29400 until the launchers of "
+        "all 2 machines have joined, then starting 2 rank(s) here; Ctrl+C stops"),
+    (None, "one of 2 machines: waiting at 127.0.0.1:29400 until")])
+def test_a_machine_of_several_says_it_waits_for_the_others_before_it_waits(
+        monkeypatch, capsys, node_rank, says):
+    """torchrun says nothing while the rendezvous waits (up to 10 minutes on the static
+    one): the launcher said nothing either, and looked hung."""
+    from kerascanvas.runtime import launch as launching
+    from kerascanvas.runtime.cli import run_launch
+
+    def started(*args, **kwargs):
+        assert says in capsys.readouterr().err  # said before torchrun starts
+        return launching.Outcome(0)
+
+    monkeypatch.setattr(launching, "launch", started)
+    chosen = launching.Launch(2, 2, node_rank, "127.0.0.1:29400")
+    assert run_launch.start_ranks(SimpleNamespace(threads=1, file="m.json"), chosen, 1, 3) == 0
