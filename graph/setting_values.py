@@ -43,7 +43,11 @@ def number(low: float | None = None, high: float | None = None, integer: bool = 
 
 
 def one_of(*choices) -> Check:
-    return lambda value: None if value in choices else f"one of {', '.join(map(repr, choices))}"
+    def check(value):
+        return None if value in choices else f"one of {', '.join(map(repr, choices))}"
+
+    check.choices = choices  # read by `value_fix` for the name a mistyped one meant
+    return check
 
 
 def boolean(value) -> str | None:

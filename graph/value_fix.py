@@ -1,5 +1,6 @@
 """A training setting written in the wrong type: `"learning_rate": "1e-3"`, `"epochs": "10"`,
-`"batch_size": 32.0`, `"shuffle": "true"` (a hand-edited or generated file). Pure.
+`"batch_size": 32.0`, `"shuffle": "true"` (a hand-edited or generated file), or a name of
+a list mistyped (`"mode": "Min"`, `"mixed_precision": "mixed_float_16"`). Pure.
 
 The setting's check refuses it and names what it expected; where the text reads as a
 number (true or false), or the float is a whole number for an integer setting, and that
@@ -22,6 +23,7 @@ from typing import Any
 
 from .document import Document
 from .errors import DocumentError
+from .name_fix import closest
 
 FIX = "use_typed_value"
 
@@ -53,8 +55,12 @@ def typed(value, check) -> Any:
 
 
 def offer(issue, value, check):
-    """`issue` (a SettingIssue refusing `value`) with the fix, where `typed` finds one."""
+    """`issue` (a SettingIssue refusing `value`) with the fix, where `typed` finds one, or
+    where `check` takes one of a list of names (`setting_values.one_of`) and one is close
+    to `value` ('Min' for 'min', 'mixed_float_16' for 'mixed_float16')."""
     meant = typed(value, check)
+    if meant is None and getattr(check, "choices", None):
+        meant = closest(value, check.choices)
     return issue if meant is None else replace(issue, fixes=(FIX,),
                                                data={**issue.data, "value": meant})
 

@@ -1,6 +1,6 @@
 """A training setting written in the wrong type ("1e-3", "10", 32.0 for an integer,
-"true") is refused with a fix that writes the value in its type; text that reads as no
-fitting value gets none."""
+"true"), or a name of a list mistyped ("Min"), is refused with a fix that writes the value
+meant; text that reads as no fitting value gets none."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ CASES = [
     ({"shuffle": "False"}, "training.shuffle", False, "Set shuffle to False"),
     ({"seed": "7"}, "training.seed", 7, "Set seed to 7"),
     ({"epochs": "1e1"}, "training.epochs", 10, "Set epochs to 10"),
+    ({"mixed_precision": "mixed_float_16"}, "training.mixed_precision", "mixed_float16",
+     "Set mixed_precision to 'mixed_float16'"),
+    ({"executor": "Keras"}, "training.executor", "keras", "Set executor to 'keras'"),
+    ({"callbacks": [{"name": "early_stopping", "monitor": "loss", "mode": "Min"}]},
+     "training.callbacks[0].mode", "min", "Set mode to 'min'"),
     ({"callbacks": [{"name": "terminate_on_nan"},
                     {"name": "early_stopping", "monitor": "loss", "patience": "3"}]},
      "training.callbacks[1].patience", 3, "Set patience to 3"),
@@ -51,7 +56,8 @@ def test_a_value_in_the_wrong_type_is_written_in_its_type(training, field, value
     apply_fix(doc, issue, value_fix.FIX, stack)
     assert validate.analyze(doc).issues == []
     settings = resolve_extended(doc)
-    held = settings["callbacks"][1]["patience"] if "callbacks[" in field else \
+    held = settings["callbacks"][1]["patience"] if "callbacks[1]" in field else \
+        settings["callbacks"][0]["mode"] if "callbacks[0]" in field else \
         settings["optimizer"]["learning_rate"] if "optimizer" in field else \
         settings[field.split(".")[1]]
     assert held == value and type(held) is type(value)
@@ -61,7 +67,7 @@ def test_a_value_in_the_wrong_type_is_written_in_its_type(training, field, value
 
 @pytest.mark.parametrize("training", [{"epochs": "ten"}, {"epochs": "0"}, {"epochs": 2.5},
                                       {"validation_split": "1.5"}, {"seed": "nan"},
-                                      {"shuffle": "yes"}])
+                                      {"shuffle": "yes"}, {"device": "GPU"}])
 def test_a_value_that_reads_as_nothing_fitting_gets_no_fix(training):
     issues = [i for i in validate.analyze(_model(training)).issues if i.data.get("field")]
     assert issues and all(value_fix.FIX not in i.fixes for i in issues)
