@@ -30,6 +30,7 @@ def test_export_picture_writes_png_and_svg(window, tmp_path):
     assert "bmp" in window.last_error
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_export_model_runs_in_another_process(window, qtbot, tmp_path):
     assert window.open_path(str(EXAMPLES / "mnist_mlp.json"), ask=False)
     out = tmp_path / "mlp.keras"

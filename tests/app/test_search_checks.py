@@ -65,6 +65,7 @@ def test_checks_run_user_code_only_outside_the_window_and_name_the_failing_trial
     assert meter.ticks > 0 and meter.worst < MAX_LAG_S, meter.worst
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_cancel_ends_the_checks_at_once_and_a_new_start_checks_again(make_window, qtbot,
                                                                      tmp_path):
     window, panel, marker = trusted_window(make_window, qtbot, tmp_path)

@@ -54,6 +54,7 @@ def panel(qtbot, tmp_path):
     widget.shutdown()
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot, gui_calls):
     # Enough batches that the run outlasts 50 ticks of the meter on an idle machine too
     # (2048 samples trained in under half a second there).
@@ -72,6 +73,7 @@ def test_gui_never_blocks_while_a_real_run_trains(panel, qtbot, gui_calls):
     assert gui_calls == []  # its events were read off the GUI thread
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_killed_worker_leaves_the_app_responsive(panel, qtbot, gui_calls):
     panel.doc.training = {**panel.doc.training, "epochs": 1000, "batch_size": 2}
     assert start_checked(panel, qtbot)

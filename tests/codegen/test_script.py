@@ -77,6 +77,7 @@ def _check_saved(tmp_path, result, name: str):
     return saved
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_script_trains_one_epoch_and_saves(tmp_path):
     doc = example("mnist_mlp")
     result = run_script(tmp_path, generate(doc, script=True), "--epochs", "1",

@@ -92,6 +92,7 @@ def test_the_runtime_checkpoint_saves_atomically(tmp_path):
     assert [c.args[1] for c in spy.call_args_list] == [str(tmp_path / "m.keras")] * 2
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_one_kill_during_checkpointing_keeps_a_loadable_checkpoint(tmp_path):
     kill_while_checkpointing(tmp_path, tries=1, seed=16)
 

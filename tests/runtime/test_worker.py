@@ -86,6 +86,7 @@ def test_pause_resume_and_stop_keep_the_history_and_save_the_model(tmp_path):
     assert [layer.name for layer in model.layers] == ["x", "hidden", "out"]
 
 
+@pytest.mark.slow  # 6-8 s of the default run (13.6 min of 15): run with -m slow
 def test_a_child_pauses_resumes_and_is_killed_mid_epoch(tmp_path):
     """One worker child (its start, importing keras, is most of the time): the commands
     reach it, and a kill mid-epoch leaves the parent fine."""
