@@ -28,8 +28,14 @@ def test_a_process_that_keeps_starting_others_is_ended_with_all_below_it(monkeyp
             assert time.monotonic() < deadline, "the processes did not start"
             time.sleep(0.01)
         below = end_tree(root.pid)
-        assert root.wait(5) == -9
-        assert len(below) >= 6 and processes_tagged(tag) == []
+        assert root.wait(5) == -9 and len(below) >= 6
+        # SIGKILL is sent to each, and each ends when the kernel next runs it: under load
+        # (the whole default run) three killed ones still showed in /proc the moment
+        # after; what counts is that none goes on
+        deadline = time.monotonic() + 5
+        while processes_tagged(tag) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert processes_tagged(tag) == []
     finally:
         for pid in processes_tagged(tag):  # a failed test leaves nothing running
             subprocess.run(["kill", "-9", str(pid)], check=False)
