@@ -14,14 +14,13 @@ schedule or a callback of the training settings.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import re
 from collections.abc import Iterable
 
 from .document import Document
 from .errors import DocumentError
-from .node_result import spec_of
+from .node_result import param_of
 from .params import ParamSpec
 
 FIX = "use_choice"
@@ -62,33 +61,9 @@ def use_choice(doc: Document, issue, stack) -> list[str]:
 
     node = doc.nodes.get(issue.node)
     name, value = issue.data.get("param"), issue.data.get("suggestion")
-    spec = spec_of(node) if node is not None else None
-    p = next((p for p in spec.params if p.name == name), None) if spec is not None else None
+    p = param_of(node, name)
     if p is None or value not in p.allowed or node.params.get(name) in p.allowed:
         raise DocumentError(f"{name!r} of node {issue.node!r} is no mistyped name now")
     stack.push(cmd.SetParam(doc, node.id, name, value))
     return [node.id]
 
-
-def with_suggested_option(doc: Document, field: str, name: str) -> dict | None:
-    """The training settings with the name at `field` ("training.optimizer.name",
-    "training.schedule.name", "training.callbacks[1].name") set to `name`; None where
-    `field` names nothing of the settings."""
-    training = copy.deepcopy(doc.training or {})
-    found = re.fullmatch(r"training\.(optimizer|schedule)\.name", field)
-    if found is not None:
-        held = training.get(found[1])
-        if isinstance(held, str):
-            training[found[1]] = name
-        elif isinstance(held, dict):
-            held["name"] = name
-        else:
-            return None
-        return training
-    found = re.fullmatch(r"training\.callbacks\[(\d+)\]\.name", field)
-    callbacks = training.get("callbacks")
-    if found is None or not isinstance(callbacks, list) or int(found[1]) >= len(callbacks) \
-            or not isinstance(callbacks[int(found[1])], dict):
-        return None
-    callbacks[int(found[1])]["name"] = name
-    return training

@@ -12,6 +12,7 @@ from . import userblocks
 from .document import Document, Node
 from .issue_data import EMPTY, IssueData
 from .layers import custom, shared
+from .params import ParamSpec
 from .spec import KIND_ALIASES, LAYER_SPECS, LayerSpec, Shape
 
 ERROR = "error"
@@ -75,6 +76,15 @@ class NodeResult:
 def spec_of(node: Node) -> LayerSpec | None:
     """The node's LayerSpec (aliases allowed), or None for an unknown kind."""
     return LAYER_SPECS.get(KIND_ALIASES.get(node.kind, node.kind))
+
+
+def param_of(node: Node | None, name) -> ParamSpec | None:
+    """The ParamSpec `name` of the node's kind, or None (no node, kind or such param)."""
+    spec = spec_of(node) if node is not None else None
+    try:
+        return spec.param(name) if spec is not None else None
+    except KeyError:
+        return None
 
 
 def shape_spec(doc: Document, node: Node) -> LayerSpec | None:

@@ -155,18 +155,15 @@ def use_suggested_name(doc: Document, issue, stack: cmd.UndoStack) -> None:
     """Rename a mistyped loss or metric (the field in the issue's data) to the closest
     known one, a callback's mistyped monitor to the logged name in the issue's data, or a
     mistyped optimizer, schedule or callback name to the one in the issue's data."""
-    from .name_fix import with_suggested_option
+    from .setting_paths import with_setting
     from .training_outputs import with_suggested_names
-    from .training_schema import with_suggested_monitor
 
     field = issue.data.get("field")
     suggestion = issue.data.get("suggestion")
     if not isinstance(field, str):
         training = None
-    elif field.endswith(".monitor") and isinstance(suggestion, str):
-        training = with_suggested_monitor(doc, field, suggestion)
-    elif field.endswith(".name") and isinstance(suggestion, str):  # optimizer, callback
-        training = with_suggested_option(doc, field, suggestion)
+    elif field.endswith((".monitor", ".name")) and isinstance(suggestion, str):
+        training = with_setting(doc, field, suggestion)  # a monitor, optimizer, callback
     else:
         training = with_suggested_names(doc, field)
     if training is None:

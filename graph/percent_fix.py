@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from .document import Document
 from .errors import DocumentError
-from .node_result import spec_of
+from .node_result import param_of
 from .params import ParamSpec
+from .setting_paths import with_setting
 
 if TYPE_CHECKING:  # commands imports inference, which reads this module's `fraction`
     from . import commands as cmd
@@ -59,7 +60,7 @@ def use_fraction(doc: Document, issue, stack: cmd.UndoStack) -> list[str]:
         raise DocumentError(f"{issue.data.get('param') or issue.data.get('field')!r} holds "
                             "no percentage now")
     if issue.node is None:
-        stack.push(cmd.SetTraining(doc, {**(doc.training or {}), found[0]: found[1]}))
+        stack.push(cmd.SetTraining(doc, with_setting(doc, f"training.{found[0]}", found[1])))
         return []
     stack.push(cmd.SetParam(doc, issue.node, found[0], found[1]))
     return [issue.node]
@@ -72,8 +73,6 @@ def _now(doc: Document, issue) -> tuple[str, float] | None:
         value = percentage((doc.training or {}).get(key)) if key in SETTINGS else None
         return None if value is None else (key, value)
     node = doc.nodes.get(issue.node)
-    spec = spec_of(node) if node is not None else None
-    name = issue.data.get("param")
-    p = next((p for p in spec.params if p.name == name), None) if spec is not None else None
-    value = fraction(p, node.params.get(name)) if p is not None else None
+    p = param_of(node, issue.data.get("param"))
+    value = fraction(p, node.params.get(p.name)) if p is not None else None
     return None if value is None else (p.name, value)

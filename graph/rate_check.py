@@ -21,6 +21,7 @@ from typing import Any
 from .document import Document
 from .errors import DocumentError
 from .setting_issue import SettingIssue
+from .setting_paths import with_setting
 
 CODE = "rate_too_large"
 FIX = "use_default_rate"
@@ -68,15 +69,12 @@ def use_default_rate(doc: Document, issue, stack) -> list[str]:
     """Set the optimizer's learning rate to Keras' default (the issue's data)."""
     from . import commands as cmd
 
-    training = dict(doc.training or {})
-    optimizer = training.get("optimizer")
     value = issue.data.get("suggestion")
     if not isinstance(value, float):
         raise DocumentError(f"the issue names no learning rate to set: {issue.data!r}")
-    if isinstance(optimizer, str):
-        optimizer = {"name": optimizer}
-    if not isinstance(optimizer, Mapping):
-        raise DocumentError(f"training.optimizer is no optimizer now: {optimizer!r}")
-    training["optimizer"] = {**optimizer, "learning_rate": value}
+    training = with_setting(doc, FIELD, value)
+    if training is None:
+        raise DocumentError("training.optimizer is no optimizer now: "
+                            f"{(doc.training or {}).get('optimizer')!r}")
     stack.push(cmd.SetTraining(doc, training))
     return []

@@ -2,13 +2,12 @@
 
 `logged_names` names what Keras' training logs for a document's losses and metrics;
 `check_monitors` warns about a callback monitoring anything else (Keras only warns,
-and the callback never acts); `with_suggested_monitor` is the fix that renames it.
+and the callback never acts); the fix that renames it writes through
+`setting_paths.with_setting`.
 """
 
 from __future__ import annotations
 
-import copy
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,15 +52,3 @@ def check_monitors(doc: Document, settings: Mapping[str, Any]) -> list[SettingIs
                               closest(monitor, offered)))
     return issues
 
-
-def with_suggested_monitor(doc: Document, field: str, suggestion: str) -> dict | None:
-    """The training settings with the monitor of `field` ("training.callbacks[1].monitor")
-    set to `suggestion`, or None when `field` names no callback of the settings."""
-    found = re.fullmatch(r"training\.callbacks\[(\d+)\]\.monitor", field)
-    training = copy.deepcopy(doc.training or {})
-    callbacks = training.get("callbacks")
-    if found is None or not isinstance(callbacks, list) or int(found[1]) >= len(callbacks) \
-            or not isinstance(callbacks[int(found[1])], dict):
-        return None
-    callbacks[int(found[1])]["monitor"] = suggestion
-    return training

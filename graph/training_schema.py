@@ -58,7 +58,6 @@ from .training_keys import keyword_issues
 from .training_monitors import (  # noqa: F401 - public here too
     check_monitors,
     logged_names,
-    with_suggested_monitor,
 )
 from .training_outputs import (  # noqa: F401 - public here too
     KERAS_LOSSES,

@@ -15,7 +15,6 @@ value passes the same check, the refusal gets a fix that writes the value in its
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from dataclasses import replace
@@ -24,6 +23,7 @@ from typing import Any
 from .document import Document
 from .errors import DocumentError
 from .name_fix import closest
+from .setting_paths import with_setting
 
 FIX = "use_typed_value"
 
@@ -79,31 +79,9 @@ def use_typed_value(doc: Document, issue, stack) -> list[str]:
     from . import commands as cmd
 
     field, value = issue.data.get("field"), issue.data.get("value")
-    training = with_value(doc, field, value) if isinstance(field, str) else None
+    training = with_setting(doc, field, value) if isinstance(field, str) else None
     if training is None or value is None:
         raise DocumentError(f"{field!r} names no setting of the project now")
     stack.push(cmd.SetTraining(doc, training))
     return []
 
-
-def with_value(doc: Document, field: str, value) -> dict | None:
-    """The training settings with `field` ("training.epochs",
-    "training.optimizer.learning_rate", "training.callbacks[1].patience") set to
-    `value`; None where `field` names nothing of them."""
-    parts = re.findall(r"\.(\w+)|\[(\d+)\]", field.removeprefix("training"))
-    training = copy.deepcopy(doc.training or {})
-    held: Any = training
-    for i, (key, index) in enumerate(parts):
-        step: Any = key if key else int(index)
-        last = i == len(parts) - 1
-        if isinstance(held, dict) and isinstance(step, str) and (last or step in held):
-            if last:
-                held[step] = value
-            held = held.get(step)
-        elif isinstance(held, list) and isinstance(step, int) and step < len(held):
-            if last:
-                held[step] = value
-            held = held[step]
-        else:
-            return None
-    return training if parts else None

@@ -53,10 +53,7 @@ def drop_port(scene, start: LayerPortItem, pos: QtCore.QPointF, scale: float):
     near = [pair for pair in near if pair[0] <= reach]
     if near:
         return min(near, key=lambda pair: pair[0])[1]
-    items = scene.items(pos)
-    if any(isinstance(item, PortItem) for item in items):
-        return None
-    node = next((item for item in items if isinstance(item, LayerNodeItem)), None)
+    node = _body_under(scene, pos)
     if node is None or node is start.node:
         return None
     ports = node.inputs if want == IN else node.outputs
@@ -67,13 +64,19 @@ def drop_port(scene, start: LayerPortItem, pos: QtCore.QPointF, scale: float):
     return min(ports, key=lambda port: abs(_centre(port).x() - pos.x()))
 
 
+def _body_under(scene, pos: QtCore.QPointF):
+    """The node whose body is at `pos` (no port there), or None."""
+    items = scene.items(pos)
+    if any(isinstance(item, PortItem) for item in items):
+        return None
+    return next((item for item in items if isinstance(item, LayerNodeItem)), None)
+
+
 def refused_drop(scene, start: LayerPortItem, pos: QtCore.QPointF) -> str | None:
     """Why a wire dragged from an output and released on a node's body at `pos` lands
     nowhere: the node's inputs are all wired (a wire is replaced on the port itself).
     None where that is not why (no node there, or the drop found a port)."""
-    if start.port_type != OUT or any(isinstance(i, PortItem) for i in scene.items(pos)):
-        return None
-    node = next((i for i in scene.items(pos) if isinstance(i, LayerNodeItem)), None)
+    node = _body_under(scene, pos) if start.port_type == OUT else None
     if node is None or node is start.node or not node.inputs or \
             any(not port.connected_pipes for port in node.inputs):
         return None

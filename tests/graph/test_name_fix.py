@@ -11,11 +11,12 @@ import pytest
 import kerascanvas.graph.layers  # noqa: F401 - fills the LayerSpec table
 from kerascanvas.graph import name_fix, validate
 from kerascanvas.graph.commands import UndoStack
-from kerascanvas.graph.document import Document, Edge
+from kerascanvas.graph.document import Document
 from kerascanvas.graph.fixes import apply_fix, fix_label
 from kerascanvas.graph.node_checks import resolve_params
 from kerascanvas.graph.spec import LAYER_SPECS
 from kerascanvas.runtime.layer_objects import make_layer
+from tests.graph.test_training_schema import model
 
 
 def _named(spec, p):
@@ -74,16 +75,6 @@ def test_a_name_close_to_none_gets_no_fix():
     assert issues and issues[0].fixes == ()
 
 
-def _model(training) -> Document:
-    doc = Document()
-    x = doc.add_node("Input", params={"shape": [5]})
-    out = doc.add_node("Dense", params={"units": 3, "activation": "softmax"})
-    doc.connect(Edge(x.id, 0, out.id, 0))
-    doc.outputs = [out.id]
-    doc.training = training
-    return doc
-
-
 @pytest.mark.parametrize("training, field, fixed", [
     ({"optimizer": "Adam"}, "training.optimizer.name", {"optimizer": "adam"}),
     ({"optimizer": {"name": "adamm", "learning_rate": 0.01}}, "training.optimizer.name",
@@ -95,7 +86,7 @@ def _model(training) -> Document:
      {"callbacks": [{"name": "terminate_on_nan"}, {"name": "early_stopping", "patience": 2}]}),
 ])
 def test_a_mistyped_optimizer_schedule_or_callback_name_is_fixed(training, field, fixed):
-    doc = _model(training)
+    doc = model(**training)
     (issue,) = [i for i in validate.analyze(doc).issues if i.data.get("field") == field]
     assert issue.message.startswith(f"{field}: expected a") and issue.fixes
     suggested = issue.data["suggestion"]

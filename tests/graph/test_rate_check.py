@@ -9,22 +9,12 @@ import pytest
 
 from kerascanvas.graph import rate_check, validate
 from kerascanvas.graph.commands import UndoStack
-from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.fixes import apply_fix, fix_label
 from kerascanvas.runtime.keras_env import import_keras
+from tests.graph.test_training_schema import model
 
 CLASSES = {"adam": "Adam", "adamw": "AdamW", "nadam": "Nadam", "rmsprop": "RMSprop",
            "adagrad": "Adagrad", "sgd": "SGD"}
-
-
-def model(training) -> Document:
-    doc = Document()
-    x = doc.add_node("Input", params={"shape": [5]})
-    out = doc.add_node("Dense", params={"units": 2})
-    doc.connect(Edge(x.id, 0, out.id, 0))
-    doc.outputs = [out.id]
-    doc.training = training
-    return doc
 
 
 def rate_warnings(doc):
@@ -41,7 +31,7 @@ def test_every_optimizer_of_the_settings_has_a_limit():
 def test_a_rate_at_the_limit_is_warned_of_and_the_fix_sets_keras_default(name):
     keras = import_keras()
     limit = rate_check.LIMITS[name]
-    doc = model({"optimizer": {"name": name, "learning_rate": limit}, "epochs": 2})
+    doc = model(optimizer={"name": name, "learning_rate": limit}, epochs=2)
     (issue,) = rate_warnings(doc)
     assert issue.severity == "warning" and issue.node is None
     assert issue.message.startswith(f"training.optimizer.learning_rate: {limit!r} is far "
@@ -66,11 +56,11 @@ def test_a_rate_at_the_limit_is_warned_of_and_the_fix_sets_keras_default(name):
      "schedule": {"name": "step", "boundaries": [2], "values": [0.01, 0.001]}},
 ])
 def test_a_usual_rate_or_one_a_schedule_replaces_is_not_warned_of(training):
-    assert rate_warnings(model(training)) == []
+    assert rate_warnings(model(**training)) == []
 
 
 def test_an_optimizer_named_as_a_string_is_fixed_into_an_object():
-    doc = model({"optimizer": "rmsprop"})
+    doc = model(optimizer="rmsprop")
     doc.training["optimizer"] = {"name": "rmsprop", "learning_rate": 2}
     (issue,) = rate_warnings(doc)
     doc.training = {"optimizer": "rmsprop"}  # changed since: the fix still sets the rate

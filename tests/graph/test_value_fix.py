@@ -10,20 +10,9 @@ import pytest
 
 from kerascanvas.graph import validate, value_fix
 from kerascanvas.graph.commands import UndoStack
-from kerascanvas.graph.document import Document, Edge
 from kerascanvas.graph.fixes import apply_fix, fix_label
 from kerascanvas.graph.training_schema import resolve_extended
-
-
-def _model(training) -> Document:
-    doc = Document()
-    x = doc.add_node("Input", params={"shape": [5]})
-    out = doc.add_node("Dense", params={"units": 3, "activation": "softmax"})
-    doc.connect(Edge(x.id, 0, out.id, 0))
-    doc.outputs = [out.id]
-    doc.training = training
-    return doc
-
+from tests.graph.test_training_schema import model
 
 CASES = [
     ({"optimizer": {"name": "adam", "learning_rate": "1e-3"}},
@@ -48,7 +37,7 @@ CASES = [
 
 @pytest.mark.parametrize("training, field, value, label", CASES)
 def test_a_value_in_the_wrong_type_is_written_in_its_type(training, field, value, label):
-    doc = _model(training)
+    doc = model(**training)
     (issue,) = [i for i in validate.analyze(doc).issues if i.data.get("field") == field]
     assert issue.fixes == (value_fix.FIX,) and "training cannot start" in issue.message
     assert fix_label(value_fix.FIX, issue, doc) == label
@@ -69,14 +58,14 @@ def test_a_value_in_the_wrong_type_is_written_in_its_type(training, field, value
                                       {"validation_split": "1.5"}, {"seed": "nan"},
                                       {"shuffle": "yes"}, {"device": "GPU"}])
 def test_a_value_that_reads_as_nothing_fitting_gets_no_fix(training):
-    issues = [i for i in validate.analyze(_model(training)).issues if i.data.get("field")]
+    issues = [i for i in validate.analyze(model(**training)).issues if i.data.get("field")]
     assert issues and all(value_fix.FIX not in i.fixes for i in issues)
 
 
 def test_the_fixed_rate_reaches_keras():
     from kerascanvas.runtime.optim import make_optimizer
 
-    doc = _model({"optimizer": {"name": "adam", "learning_rate": "0.05"}})
+    doc = model(optimizer={"name": "adam", "learning_rate": "0.05"})
     (issue,) = validate.analyze(doc).issues
     apply_fix(doc, issue, value_fix.FIX, UndoStack())
     optimizer = make_optimizer(resolve_extended(doc), steps_per_epoch=10)
@@ -84,4 +73,7 @@ def test_the_fixed_rate_reaches_keras():
 
 
 def test_doctests():
+    from kerascanvas.graph import setting_paths
+
     assert doctest.testmod(value_fix).failed == 0
+    assert doctest.testmod(setting_paths).failed == 0
